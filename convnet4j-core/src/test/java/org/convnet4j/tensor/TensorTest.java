@@ -1,0 +1,40 @@
+package org.convnet4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+    @Test
+    void indexingIsRowMajor() {
+        Tensor t = Tensor.zeros(2, 3, 4, 5);
+        t.set(7f, 1, 2, 3, 4);
+        assertEquals(7f, t.data()[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+        assertEquals(7f, t.get(1, 2, 3, 4));
+    }
+
+    @Test
+    void badIndexNamesOperationAndShape() {
+        Tensor t = Tensor.zeros(2, 3);
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> t.get(2, 0));
+        assertTrue(e.getMessage().contains("get") && e.getMessage().contains("[2, 3]"), e.getMessage());
+        IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> t.get(1));
+        assertTrue(r.getMessage().contains("rank 2"), r.getMessage());
+    }
+
+    @Test
+    void reshapeChecksSize() {
+        Tensor t = Tensor.zeros(2, 6);
+        assertEquals(Shape.of(3, 4), t.reshape(3, 4).shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.reshape(5, 2));
+        assertTrue(e.getMessage().contains("[2, 6]") && e.getMessage().contains("[5, 2]"), e.getMessage());
+    }
+
+    @Test
+    void shapeParsesCompactForm() {
+        assertEquals(Shape.of(3, 224, 224), Shape.parse("3x224x224"));
+        assertEquals("3x224x224", Shape.of(3, 224, 224).toCompactString());
+        assertThrows(IllegalArgumentException.class, () -> Shape.parse("3xfoo"));
+        assertThrows(IllegalArgumentException.class, () -> Shape.of(3, 0));
+    }
+}
