@@ -93,6 +93,15 @@ public final class Shape {
         return new Shape(Arrays.copyOfRange(dims, 1, dims.length));
     }
 
+    /** This shape without its first dimension; a rank-1 shape gives an empty list (for comparisons only). */
+    public java.util.List<Integer> dropFirstOrEmpty() {
+        java.util.List<Integer> l = new java.util.ArrayList<>();
+        for (int i = 1; i < dims.length; i++) {
+            l.add(dims[i]);
+        }
+        return l;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Shape && Arrays.equals(dims, ((Shape) o).dims);

@@ -1,0 +1,365 @@
+package org.convnet4j.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * A directed acyclic graph of named nodes: inputs, and layers fed by earlier nodes. Residual blocks
+ * (a layer output added to a shortcut), inception modules (branches concatenated) and multi-input fusion
+ * models are graphs. Nodes are added in an order where every input already exists, so that order is
+ * a topological order and forward runs through it; backward runs through it in reverse, summing the
+ * gradients of a node used by several consumers.
+ *
+ * <pre>{@code
+ * Graph block = Graph.builder("block")
+ *     .input("x", Shape.of(64, 56, 56))
+ *     .add("conv1", new Conv2d(64, 3).padding(1), "x")
+ *     .add("relu1", new ReLU(), "conv1")
+ *     .add("sum", new Add(), "relu1", "x")
+ *     .output("sum")
+ *     .build();
+ * }</pre>
+ */
+public final class Graph extends Model {
+    /** A node: an input (layer == null) or a layer applied to earlier nodes. */
+    public record Node(String name, Layer layer, List<String> inputs, Shape shape) {
+        public boolean isInput() {
+            return layer == null;
+        }
+    }
+
+    private final List<Node> nodes;                 // topological order
+    private final Map<String, Integer> index = new LinkedHashMap<>();
+    private final List<String> inputNames;
+    private final List<String> outputNames;
+    private Tensor[] activations;                   // of the last forward pass, by node index
+
+    private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
+        if (name != null) {
+            named(name);
+        }
+        this.nodes = List.copyOf(nodes);
+        for (int i = 0; i < nodes.size(); i++) {
+            index.put(nodes.get(i).name(), i);
+        }
+        this.inputNames = List.copyOf(inputs);
+        this.outputNames = List.copyOf(outputs);
+    }
+
+    public static Builder builder() {
+        return new Builder(null);
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    @Override
+    public String defaultName() {
+        return "graph";
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public Node node(String nodeName) {
+        Integer i = index.get(nodeName);
+        if (i == null) {
+            throw new IllegalArgumentException("graph '" + name() + "' has no node '" + nodeName + "'; nodes: "
+                    + index.keySet());
+        }
+        return nodes.get(i);
+    }
+
+    public List<String> inputNames() {
+        return inputNames;
+    }
+
+    public List<String> outputNames() {
+        return outputNames;
+    }
+
+    @Override
+    public List<Shape> inputShapes() {
+        return inputNames.stream().map(n -> node(n).shape()).toList();
+    }
+
+    @Override
+    public Shape outputShape() {
+        return node(outputNames.get(0)).shape();
+    }
+
+    @Override
+    public int minInputs() {
+        return inputNames.size();
+    }
+
+    @Override
+    public int maxInputs() {
+        return inputNames.size();
+    }
+
+    @Override
+    public Shape outputShape(List<Shape> inputShapes) {
+        requireInputs(inputShapes);
+        List<Shape> own = inputShapes();
+        for (int i = 0; i < own.size(); i++) {
+            if (!own.get(i).equals(inputShapes.get(i))) {
+                throw new IllegalArgumentException(describe() + ": input '" + inputNames.get(i) + "' was built for "
+                        + own.get(i) + ", given " + inputShapes.get(i));
+            }
+        }
+        return outputShape();
+    }
+
+    @Override
+    public Tensor forward(List<Tensor> inputs, boolean training) {
+        return forwardMulti(inputs, training).get(0);
+    }
+
+    /** Forward pass returning every output node's value, in {@link #outputNames()} order. */
+    public List<Tensor> forwardMulti(List<Tensor> inputs, boolean training) {
+        requireInputs(inputs);
+        Tensor[] acts = new Tensor[nodes.size()];
+        for (int i = 0; i < inputNames.size(); i++) {
+            Node in = node(inputNames.get(i));
+            Tensor x = inputs.get(i);
+            if (x.rank() != in.shape().rank() + 1 || !x.shape().dropFirst().equals(in.shape())) {
+                throw new IllegalArgumentException("graph '" + name() + "': input '" + in.name() + "' expects [N, "
+                        + in.shape().toString().substring(1) + ", got " + x.shape());
+            }
+            acts[index.get(in.name())] = x;
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            if (n.isInput()) {
+                continue;
+            }
+            List<Tensor> args = new ArrayList<>(n.inputs().size());
+            for (String src : n.inputs()) {
+                args.add(acts[index.get(src)]);
+            }
+            acts[i] = n.layer().forward(args, training);
+        }
+        this.activations = acts;
+        List<Tensor> out = new ArrayList<>();
+        for (String o : outputNames) {
+            out.add(acts[index.get(o)]);
+        }
+        return out;
+    }
+
+    /** The value a node had in the last forward pass (feature maps, bottleneck features). */
+    public Tensor activation(String nodeName) {
+        if (activations == null) {
+            throw new IllegalStateException("graph '" + name() + "': no forward pass has run yet");
+        }
+        return activations[index.get(node(nodeName).name())];
+    }
+
+    @Override
+    public List<Tensor> backwardAll(Tensor gradOutput) {
+        List<Tensor> grads = new ArrayList<>();
+        grads.add(gradOutput);
+        for (int i = 1; i < outputNames.size(); i++) {
+            grads.add(null);
+        }
+        return backwardMulti(grads);
+    }
+
+    /**
+     * Backward pass from gradients of the outputs ({@code null} for an output that does not reach the
+     * loss); returns the gradients of the inputs in {@link #inputNames()} order.
+     */
+    public List<Tensor> backwardMulti(List<Tensor> outputGrads) {
+        if (activations == null) {
+            throw new IllegalStateException("graph '" + name() + "': backward before forward");
+        }
+        Tensor[] grads = new Tensor[nodes.size()];
+        for (int i = 0; i < outputNames.size(); i++) {
+            Tensor g = outputGrads.get(i);
+            if (g != null) {
+                accumulate(grads, index.get(outputNames.get(i)), g);
+            }
+        }
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (n.isInput() || grads[i] == null) {
+                continue; // a node that does not reach the loss has no gradient to pass on
+            }
+            List<Tensor> inGrads = n.layer().backwardAll(grads[i]);
+            for (int j = 0; j < n.inputs().size(); j++) {
+                accumulate(grads, index.get(n.inputs().get(j)), inGrads.get(j));
+            }
+        }
+        List<Tensor> out = new ArrayList<>();
+        for (String in : inputNames) {
+            int k = index.get(in);
+            out.add(grads[k] != null ? grads[k] : Tensor.zeros(activations[k].shape()));
+        }
+        return out;
+    }
+
+    private static void accumulate(Tensor[] grads, int i, Tensor g) {
+        if (grads[i] == null) {
+            grads[i] = g.copy(); // copy: layers may hand back views of their own buffers
+        } else {
+            float[] a = grads[i].data();
+            float[] b = g.data();
+            for (int k = 0; k < a.length; k++) {
+                a[k] += b[k];
+            }
+        }
+    }
+
+    @Override
+    public List<Layer> children() {
+        List<Layer> out = new ArrayList<>();
+        for (Node n : nodes) {
+            if (!n.isInput()) {
+                out.add(n.layer());
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    @Override
+    public long macs(List<Shape> inputShapes) {
+        long total = 0;
+        for (Node n : nodes) {
+            if (!n.isInput()) {
+                total += n.layer().macs(n.inputs().stream().map(s -> node(s).shape()).toList());
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public List<SummaryRow> summaryRows() {
+        List<SummaryRow> rows = new ArrayList<>();
+        for (Node n : nodes) {
+            if (n.isInput()) {
+                rows.add(new SummaryRow(n.name(), "Input", n.shape(), 0, 0, 0, List.of()));
+            } else {
+                long[] c = counts(n.layer());
+                long m = n.layer().macs(n.inputs().stream().map(s -> node(s).shape()).toList());
+                rows.add(new SummaryRow(n.name(), n.layer().type(), n.shape(), c[0], c[1], m, n.inputs()));
+            }
+        }
+        return rows;
+    }
+
+    /** Builds a graph node by node, checking shapes as it goes. */
+    public static final class Builder {
+        private final String name;
+        private final List<Node> nodes = new ArrayList<>();
+        private final Map<String, Node> byName = new LinkedHashMap<>();
+        private final List<String> inputs = new ArrayList<>();
+        private final List<String> outputs = new ArrayList<>();
+        private final Set<String> taken = new HashSet<>();
+        private final Graph namer = new Graph(null, List.of(), List.of(), List.of()); // holds name counters
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder input(String inputName, Shape shape) {
+            checkNew(inputName);
+            Node n = new Node(inputName, null, List.of(), shape);
+            nodes.add(n);
+            byName.put(inputName, n);
+            taken.add(inputName);
+            inputs.add(inputName);
+            return this;
+        }
+
+        /** Adds a layer under its own name (or a default one) fed by the named nodes. */
+        public Builder add(Layer layer, String... from) {
+            namer.assignName(layer, taken);
+            return add(layer.name(), layer, from);
+        }
+
+        /** Adds a layer under {@code nodeName} (which becomes the layer's name) fed by the named nodes. */
+        public Builder add(String nodeName, Layer layer, String... from) {
+            if (layer.name() == null || !layer.name().equals(nodeName)) {
+                layer.named(nodeName);
+            }
+            checkNew(nodeName);
+            if (from.length == 0) {
+                throw new IllegalArgumentException("graph node '" + nodeName + "': no inputs given");
+            }
+            List<Shape> inShapes = new ArrayList<>();
+            for (String src : from) {
+                Node s = byName.get(src);
+                if (s == null) {
+                    throw new IllegalArgumentException("graph node '" + nodeName + "': input '" + src
+                            + "' is not defined before it; defined: " + byName.keySet());
+                }
+                inShapes.add(s.shape());
+            }
+            Shape out;
+            try {
+                out = layer.outputShape(inShapes);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("graph node '" + nodeName + "' (" + layer.type() + ") does not fit its inputs "
+                        + List.of(from) + " with shapes " + inShapes + ": " + e.getMessage(), e);
+            }
+            Node n = new Node(nodeName, layer, List.of(from), out);
+            nodes.add(n);
+            byName.put(nodeName, n);
+            taken.add(nodeName);
+            return this;
+        }
+
+        /** Shape of a node added so far (useful while building). */
+        public Shape shapeOf(String nodeName) {
+            Node n = byName.get(nodeName);
+            if (n == null) {
+                throw new IllegalArgumentException("graph: no node '" + nodeName + "' yet");
+            }
+            return n.shape();
+        }
+
+        /** Name of the most recently added node. */
+        public String last() {
+            return nodes.get(nodes.size() - 1).name();
+        }
+
+        public Builder output(String... outputNames) {
+            for (String o : outputNames) {
+                if (!byName.containsKey(o)) {
+                    throw new IllegalArgumentException("graph output '" + o + "' is not a node; nodes: " + byName.keySet());
+                }
+                outputs.add(o);
+            }
+            return this;
+        }
+
+        public Graph build() {
+            if (inputs.isEmpty()) {
+                throw new IllegalArgumentException("graph '" + name + "' has no inputs");
+            }
+            if (outputs.isEmpty()) {
+                outputs.add(nodes.get(nodes.size() - 1).name());
+            }
+            return new Graph(name, nodes, inputs, outputs);
+        }
+
+        private void checkNew(String nodeName) {
+            if (nodeName == null || nodeName.isEmpty() || nodeName.contains(".") || nodeName.contains("/")) {
+                throw new IllegalArgumentException("graph node name '" + nodeName + "' must be non-empty without '.' or '/'");
+            }
+            if (byName.containsKey(nodeName)) {
+                throw new IllegalArgumentException("graph '" + name + "': node '" + nodeName + "' is defined twice");
+            }
+        }
+    }
+}

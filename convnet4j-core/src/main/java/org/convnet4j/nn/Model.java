@@ -1,0 +1,127 @@
+package org.convnet4j.nn;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * A network whose input shapes are known when it is built, so every layer's shape is checked then, not
+ * when data first flows. {@link Sequential} and {@link Graph} are the two kinds; a model is itself a
+ * layer and can be nested in another model (a residual block inside a ResNet).
+ */
+public abstract class Model extends Layer {
+    private List<String> classNames = List.of();
+    private final Map<String, Integer> nameCounters = new HashMap<>();
+
+    /** Per-sample shapes of the inputs (one for most models). */
+    public abstract List<Shape> inputShapes();
+
+    /** Per-sample shape of the (first) output. */
+    public abstract Shape outputShape();
+
+    /** One row per layer for summaries: name, type, output shape, parameters, MACs. */
+    public abstract List<SummaryRow> summaryRows();
+
+    /** Inference on a batch (dropout off, batch norm with running statistics). */
+    public Tensor predict(Tensor x) {
+        return forward(x, false);
+    }
+
+    /** Names of the classes the outputs stand for, if known (saved with the model). */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    public Model setClassNames(List<String> names) {
+        this.classNames = List.copyOf(names);
+        return this;
+    }
+
+    /** Every parameter and buffer value by full name, as checkpoints store them. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedParameters().forEach((k, p) -> out.put(k, p.value()));
+        return out;
+    }
+
+    /** Learnable parameters only (frozen ones included), by full name. */
+    public Map<String, Parameter> learnableParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        namedParameters().forEach((k, p) -> {
+            if (p.isLearnable()) {
+                out.put(k, p);
+            }
+        });
+        return out;
+    }
+
+    /** Number of learnable values that are not frozen. */
+    public long trainableParameterCount() {
+        long n = 0;
+        for (Parameter p : learnableParameters().values()) {
+            if (!p.isFrozen()) {
+                n += p.shape().size();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Re-initialises every parameter and buffer from {@code seed}. Each parameter draws from its own
+     * source seeded by the model seed and its full name, so values do not depend on the order in which
+     * layers were built: same seed, same model.
+     */
+    public Model initialize(long seed) {
+        namedParameters().forEach((fullName, p) -> p.initialize(new java.util.Random(seed * 1_000_003L + fullName.hashCode())));
+        return this;
+    }
+
+    /** Total multiply-accumulates per sample. */
+    public long totalMacs() {
+        return macs(inputShapes());
+    }
+
+    /** Gives an unnamed layer a name unique among this model's children ({@code conv2d}, {@code conv2d_1}). */
+    protected final void assignName(Layer layer, java.util.Set<String> taken) {
+        if (layer.name() == null) {
+            String base = layer.defaultName();
+            String candidate;
+            do {
+                int k = nameCounters.merge(base, 1, Integer::sum) - 1;
+                candidate = k == 0 ? base : base + "_" + k;
+            } while (taken.contains(candidate));
+            layer.named(candidate);
+        }
+        if (taken.contains(layer.name())) {
+            throw new IllegalArgumentException("model '" + name() + "': two layers are named '" + layer.name() + "'");
+        }
+    }
+
+    /** One line of a model summary. */
+    public record SummaryRow(String name, String type, Shape outputShape, long params, long frozenParams,
+                             long macs, List<String> inputs) {
+    }
+
+    /** Helper for summaries: learnable counts of one layer (its whole subtree). */
+    protected static long[] counts(Layer layer) {
+        long total = 0;
+        long frozen = 0;
+        for (Parameter p : layer.namedParameters().values()) {
+            if (p.isLearnable()) {
+                total += p.shape().size();
+                if (p.isFrozen()) {
+                    frozen += p.shape().size();
+                }
+            }
+        }
+        return new long[] {total, frozen};
+    }
+
+    protected static List<String> names(List<String> l) {
+        return new ArrayList<>(l);
+    }
+}

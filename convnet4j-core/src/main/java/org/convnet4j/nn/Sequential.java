@@ -1,0 +1,177 @@
+package org.convnet4j.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Layers applied one after another. Built with its input shape, it checks each layer as it is added:
+ * a layer that does not accept the previous layer's output fails at once, naming the layer and both shapes.
+ *
+ * <pre>{@code
+ * Sequential net = new Sequential(Shape.of(1, 28, 28))
+ *     .add(new Conv2d(6, 5).padding(2)).add(new ReLU()).add(new MaxPool2d(2))
+ *     .add(new Flatten()).add(new Dense(10));
+ * }</pre>
+ */
+public final class Sequential extends Model {
+    private final Shape inputShape;
+    private final List<Layer> layers = new ArrayList<>();
+    private final List<Shape> shapes = new ArrayList<>(); // shapes.get(i) = output of layer i
+    private final Set<String> taken = new HashSet<>();
+
+    public Sequential(Shape inputShape, Layer... layers) {
+        this.inputShape = inputShape;
+        for (Layer l : layers) {
+            add(l);
+        }
+    }
+
+    /** Named model; the name prefixes parameter names when this model is nested in another one. */
+    public Sequential(String name, Shape inputShape, Layer... layers) {
+        this(inputShape);
+        named(name);
+        for (Layer l : layers) {
+            add(l);
+        }
+    }
+
+    public Sequential add(Layer layer) {
+        assignName(layer, taken);
+        Shape in = shapes.isEmpty() ? inputShape : shapes.get(shapes.size() - 1);
+        Shape out;
+        try {
+            out = layer.outputShape(List.of(in));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot add " + layer.describe() + " after "
+                    + (layers.isEmpty() ? "the input" : layers.get(layers.size() - 1).describe())
+                    + ": input shape " + in + " does not fit: " + e.getMessage(), e);
+        }
+        taken.add(layer.name());
+        layers.add(layer);
+        shapes.add(out);
+        return this;
+    }
+
+    public List<Layer> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    /** The layer with the given name; fails listing the names there are. */
+    public Layer layer(String layerName) {
+        for (Layer l : layers) {
+            if (l.name().equals(layerName)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("model '" + name() + "' has no layer '" + layerName + "'; layers: "
+                + layers.stream().map(Layer::name).toList());
+    }
+
+    public int indexOf(String layerName) {
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).name().equals(layerName)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String defaultName() {
+        return "sequential";
+    }
+
+    @Override
+    public List<Shape> inputShapes() {
+        return List.of(inputShape);
+    }
+
+    @Override
+    public Shape outputShape() {
+        return shapes.isEmpty() ? inputShape : shapes.get(shapes.size() - 1);
+    }
+
+    /** Output shape of layer {@code i}. */
+    public Shape outputShapeAt(int i) {
+        return shapes.get(i);
+    }
+
+    @Override
+    public Shape outputShape(List<Shape> inputShapes) {
+        requireInputs(inputShapes);
+        if (!inputShapes.get(0).equals(inputShape)) {
+            throw new IllegalArgumentException(describe() + ": built for input " + inputShape + ", given "
+                    + inputShapes.get(0));
+        }
+        return outputShape();
+    }
+
+    @Override
+    public Tensor forward(List<Tensor> inputs, boolean training) {
+        requireInputs(inputs);
+        Tensor x = inputs.get(0);
+        if (x.rank() != inputShape.rank() + 1 || !x.shape().dropFirst().equals(inputShape)) {
+            throw new IllegalArgumentException("model '" + name() + "' expects input [N, "
+                    + inputShape.toString().substring(1) + ", got " + x.shape());
+        }
+        for (Layer l : layers) {
+            x = l.forward(List.of(x), training);
+        }
+        return x;
+    }
+
+    @Override
+    public List<Tensor> backwardAll(Tensor gradOutput) {
+        Tensor g = gradOutput;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            g = layers.get(i).backwardAll(g).get(0);
+        }
+        return one(g);
+    }
+
+    /** Forward pass that keeps every layer's output (feature maps, feature extraction). */
+    public List<Tensor> forwardKeepingActivations(Tensor x, boolean training) {
+        List<Tensor> acts = new ArrayList<>();
+        for (Layer l : layers) {
+            x = l.forward(List.of(x), training);
+            acts.add(x);
+        }
+        return acts;
+    }
+
+    @Override
+    public List<Layer> children() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    @Override
+    public long macs(List<Shape> inputShapes) {
+        long total = 0;
+        Shape in = inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            total += layers.get(i).macs(List.of(in));
+            in = shapes.get(i);
+        }
+        return total;
+    }
+
+    @Override
+    public List<SummaryRow> summaryRows() {
+        List<SummaryRow> rows = new ArrayList<>();
+        Shape in = inputShape;
+        String prev = "input";
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            long[] c = counts(l);
+            rows.add(new SummaryRow(l.name(), l.type(), shapes.get(i), c[0], c[1], l.macs(List.of(in)), List.of(prev)));
+            in = shapes.get(i);
+            prev = l.name();
+        }
+        return rows;
+    }
+}

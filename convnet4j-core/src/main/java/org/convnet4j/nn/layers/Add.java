@@ -1,0 +1,59 @@
+package org.convnet4j.nn.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
+public final class Add extends Layer {
+    private int arity;
+
+    @Override
+    public int minInputs() {
+        return 2;
+    }
+
+    @Override
+    public int maxInputs() {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public Shape outputShape(List<Shape> inputShapes) {
+        requireInputs(inputShapes);
+        Shape first = inputShapes.get(0);
+        for (Shape s : inputShapes) {
+            if (!s.equals(first)) {
+                throw new IllegalArgumentException(describe() + ": inputs must have equal shapes, got " + inputShapes);
+            }
+        }
+        return first;
+    }
+
+    @Override
+    public Tensor forward(List<Tensor> inputs, boolean training) {
+        requireInputs(inputs);
+        Tensor out = inputs.get(0).copy();
+        float[] o = out.data();
+        for (int k = 1; k < inputs.size(); k++) {
+            Tensor.requireSameShape(describe(), out, inputs.get(k));
+            float[] a = inputs.get(k).data();
+            for (int i = 0; i < o.length; i++) {
+                o[i] += a[i];
+            }
+        }
+        arity = inputs.size();
+        return out;
+    }
+
+    @Override
+    public List<Tensor> backwardAll(Tensor gradOutput) {
+        List<Tensor> out = new ArrayList<>(arity);
+        for (int k = 0; k < arity; k++) {
+            out.add(gradOutput); // the graph copies before accumulating, so sharing is safe
+        }
+        return out;
+    }
+}

@@ -1,0 +1,134 @@
+package org.convnet4j.nn.layers;
+
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.Matmul;
+
+/**
+ * Fully connected layer: y = x W^T + b, with x [N, in] and y [N, units].
+ * The kernel is stored [units, in] (PyTorch/ONNX order); importers of Keras' [in, units] transpose.
+ * The input size is taken from the shape the layer is built with.
+ */
+public final class Dense extends UnaryLayer {
+    private final int units;
+    private final boolean useBias;
+    private Initializer kernelInit = Initializer.GLOROT_UNIFORM;
+    private int in = -1;
+    private Parameter kernel;
+    private Parameter bias;
+    private Tensor x; // cached input
+
+    public Dense(int units) {
+        this(units, true);
+    }
+
+    public Dense(int units, boolean useBias) {
+        if (units < 1) {
+            throw new IllegalArgumentException("Dense: units must be >= 1, got " + units);
+        }
+        this.units = units;
+        this.useBias = useBias;
+    }
+
+    /** Sets the kernel initializer (before the layer is built). */
+    public Dense init(Initializer init) {
+        this.kernelInit = init;
+        return this;
+    }
+
+    public int units() {
+        return units;
+    }
+
+    public Parameter kernel() {
+        return kernel;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    protected Shape outputShapeOf(Shape input) {
+        if (input.rank() != 1) {
+            throw new IllegalArgumentException(describe() + ": expects a flat input [features], got " + input
+                    + " (add a Flatten or global pooling layer first)");
+        }
+        int features = input.dim(0);
+        if (in == -1) {
+            in = features;
+            kernel = Parameter.learnable("kernel", Shape.of(units, in), kernelInit, in, units);
+            if (useBias) {
+                bias = Parameter.learnable("bias", Shape.of(units), Initializer.ZEROS, in, units);
+            }
+        } else if (in != features) {
+            throw new IllegalArgumentException(describe() + ": built for " + in + " input features, given " + features);
+        }
+        return Shape.of(units);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, boolean training) {
+        requireSample(input, Shape.of(in));
+        this.x = input;
+        int n = input.dim(0);
+        Tensor y = Tensor.zeros(n, units);
+        // y[N, units] = x[N, in] * W[units, in]^T
+        Matmul.gemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0, units);
+        if (bias != null) {
+            float[] yd = y.data();
+            float[] b = bias.value().data();
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < units; j++) {
+                    yd[i * units + j] += b[j];
+                }
+            }
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        int n = dy.dim(0);
+        // dW[units, in] += dy[N, units]^T * x[N, in]
+        Matmul.gemm(true, false, units, in, n, 1f, dy.data(), 0, units, x.data(), 0, in, 1f,
+                kernel.grad().data(), 0, in);
+        if (bias != null) {
+            float[] db = bias.grad().data();
+            float[] g = dy.data();
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < units; j++) {
+                    db[j] += g[i * units + j];
+                }
+            }
+        }
+        // dx[N, in] = dy[N, units] * W[units, in]
+        Tensor dx = Tensor.zeros(n, in);
+        Matmul.gemm(false, false, n, in, units, 1f, dy.data(), 0, units, kernel.value().data(), 0, in, 0f, dx.data(), 0, in);
+        return dx;
+    }
+
+    @Override
+    protected long macsOf(Shape input) {
+        return (long) input.size() * units;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return bias == null ? List.of(kernel) : List.of(kernel, bias);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("units", units);
+        c.put("use_bias", useBias);
+        c.put("kernel_init", kernelInit.id());
+        return c;
+    }
+}
