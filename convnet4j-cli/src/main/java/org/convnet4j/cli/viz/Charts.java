@@ -1,0 +1,160 @@
+package org.convnet4j.cli.viz;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.convnet4j.util.AtomicFiles;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.LookupPaintScale;
+import org.jfree.chart.renderer.xy.XYBlockRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.PaintScaleLegend;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.xy.DefaultXYZDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** PNG charts drawn with JFreeChart: training curves and confusion matrices. Written atomically. */
+public final class Charts {
+    private Charts() {
+    }
+
+    /**
+     * A line chart with one line per series; x runs 1..n (epochs).
+     *
+     * @param series name → values (NaN values are skipped)
+     */
+    public static void lines(String title, String xLabel, String yLabel, Map<String, double[]> series, Path png)
+            throws IOException {
+        JFreeChart chart = lineChart(title, xLabel, yLabel, series);
+        save(chart, 800, 500, png);
+    }
+
+    /** Training curves: loss on the left chart, accuracy on the right, side by side in one PNG. */
+    public static void trainingCurves(Map<String, double[]> losses, Map<String, double[]> accuracies, Path png)
+            throws IOException {
+        JFreeChart left = lineChart("Loss", "epoch", "loss", losses);
+        JFreeChart right = lineChart("Accuracy", "epoch", "accuracy", accuracies);
+        BufferedImage img = new BufferedImage(1400, 500, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 700, 500));
+        right.draw(g, new java.awt.geom.Rectangle2D.Double(700, 0, 700, 500));
+        g.dispose();
+        writePng(img, png);
+    }
+
+    private static JFreeChart lineChart(String title, String x, String y, Map<String, double[]> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            XYSeries s = new XYSeries(e.getKey());
+            double[] v = e.getValue();
+            for (int i = 0; i < v.length; i++) {
+                if (!Double.isNaN(v[i])) {
+                    s.add(i + 1, v[i]);
+                }
+            }
+            data.addSeries(s);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, data, PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < series.size(); i++) {
+            r.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        plot.setRenderer(r);
+        ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        return chart;
+    }
+
+    /**
+     * A confusion matrix as a heat map: rows are true classes (top to bottom), columns predicted classes,
+     * colour is the fraction of the row (so classes of different sizes compare).
+     */
+    public static void confusionMatrix(long[][] counts, List<String> classNames, Path png) throws IOException {
+        int k = counts.length;
+        int cells = k * k;
+        double[] xs = new double[cells];
+        double[] ys = new double[cells];
+        double[] zs = new double[cells];
+        int idx = 0;
+        for (int t = 0; t < k; t++) {
+            long rowSum = 0;
+            for (long c : counts[t]) {
+                rowSum += c;
+            }
+            for (int p = 0; p < k; p++) {
+                xs[idx] = p;
+                ys[idx] = k - 1 - t; // first class on top
+                zs[idx] = rowSum == 0 ? 0 : counts[t][p] / (double) rowSum;
+                idx++;
+            }
+        }
+        DefaultXYZDataset data = new DefaultXYZDataset();
+        data.addSeries("confusion", new double[][] {xs, ys, zs});
+        String[] predicted = classNames.toArray(new String[0]);
+        String[] actual = new String[k];
+        for (int t = 0; t < k; t++) {
+            actual[t] = classNames.get(k - 1 - t);
+        }
+        SymbolAxis xAxis = new SymbolAxis("predicted", predicted);
+        xAxis.setVerticalTickLabels(true);
+        SymbolAxis yAxis = new SymbolAxis("true class", actual);
+        LookupPaintScale scale = new LookupPaintScale(0, 1.0001, Color.WHITE);
+        for (int i = 0; i <= 20; i++) {
+            double v = i / 20.0;
+            int shade = (int) Math.round(255 * (1 - v));
+            scale.add(v, new Color(shade, shade, 255));
+        }
+        XYBlockRenderer renderer = new XYBlockRenderer();
+        renderer.setPaintScale(scale);
+        XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        // the counts written into the cells make the picture readable without the legend
+        for (int i = 0; i < cells; i++) {
+            int p = (int) xs[i];
+            int t = k - 1 - (int) ys[i];
+            org.jfree.chart.annotations.XYTextAnnotation a =
+                    new org.jfree.chart.annotations.XYTextAnnotation(String.valueOf(counts[t][p]), xs[i], ys[i]);
+            a.setFont(new Font("SansSerif", Font.PLAIN, k > 12 ? 8 : 11));
+            a.setPaint(zs[i] > 0.5 ? Color.WHITE : Color.BLACK);
+            plot.addAnnotation(a);
+        }
+        JFreeChart chart = new JFreeChart("Confusion matrix (row-normalised colour, counts in cells)",
+                JFreeChart.DEFAULT_TITLE_FONT, plot, false);
+        NumberAxis legendAxis = new NumberAxis("fraction of true class");
+        legendAxis.setRange(0, 1);
+        PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);
+        legend.setPosition(RectangleEdge.RIGHT);
+        legend.setMargin(4, 4, 40, 4);
+        chart.addSubtitle(legend);
+        chart.setBackgroundPaint(Color.WHITE);
+        save(chart, 900, 800, png);
+    }
+
+    private static void save(JFreeChart chart, int w, int h, Path png) throws IOException {
+        writePng(chart.createBufferedImage(w, h), png);
+    }
+
+    static void writePng(BufferedImage img, Path png) throws IOException {
+        AtomicFiles.write(png, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException(png + ": no PNG writer available");
+            }
+        });
+    }
+}
