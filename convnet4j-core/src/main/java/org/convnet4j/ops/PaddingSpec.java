@@ -103,16 +103,21 @@ public final class PaddingSpec {
         }
         int th = sameTotal(inH, kh, strideH, dilationH);
         int tw = sameTotal(inW, kw, strideW, dilationW);
-        if (th % 2 != 0 || tw % 2 != 0) {
-            String axis = th % 2 != 0 ? "height" : "width";
-            int total = th % 2 != 0 ? th : tw;
+        // An even (dilated) kernel has no centre: 'same' is refused for it when the padding cannot be
+        // split evenly. An odd kernel whose total is odd only because of the stride (3x3 at stride 2 on an
+        // even input, as in ResNet) gets the extra row/column at the bottom/right, as TensorFlow/Keras do.
+        boolean evenH = (dilationH * (kh - 1) + 1) % 2 == 0;
+        boolean evenW = (dilationW * (kw - 1) + 1) % 2 == 0;
+        if ((th % 2 != 0 && evenH) || (tw % 2 != 0 && evenW)) {
+            String axis = th % 2 != 0 && evenH ? "height" : "width";
+            int total = th % 2 != 0 && evenH ? th : tw;
             throw new IllegalArgumentException("padding 'same' cannot centre a " + kh + "x" + kw + " kernel on a "
                     + inH + "x" + inW + " input (stride " + strideH + "x" + strideW + ", dilation " + dilationH + "x"
                     + dilationW + "): total padding " + total + " is odd (along the " + axis + "); use explicit"
                     + " padding T,B,L,R, e.g. " + (th / 2) + "," + (th - th / 2) + "," + (tw / 2) + ","
                     + (tw - tw / 2) + " (extra row/column at the bottom/right, as TensorFlow does)");
         }
-        return new Padding(th / 2, th / 2, tw / 2, tw / 2);
+        return new Padding(th / 2, th - th / 2, tw / 2, tw - tw / 2);
     }
 
     private static int sameTotal(int n, int k, int s, int d) {

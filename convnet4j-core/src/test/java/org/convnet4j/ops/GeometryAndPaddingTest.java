@@ -79,6 +79,16 @@ class GeometryAndPaddingTest {
     }
 
     @Test
+    void sameWithAnOddKernelAtStrideTwoPutsTheExtraRowBottomRightLikeKeras() {
+        // ResNet's 3x3 stride-2 on 224: out = 112, total = 111*2 + 3 - 224 = 1 -> (0, 1)
+        Padding p = PaddingSpec.same().resolve(224, 224, 3, 3, 2, 2, 1, 1);
+        assertEquals(new Padding(0, 1, 0, 1), p);
+        assertEquals(112, ConvGeometry.outputSize("c", 224, 3, 2, 1, p.top(), p.bottom()));
+        // 7x7 stride 2 on 224: total = 111*2 + 7 - 224 = 5 -> (2, 3)
+        assertEquals(new Padding(2, 3, 2, 3), PaddingSpec.same().resolve(224, 224, 7, 7, 2, 2, 1, 1));
+    }
+
+    @Test
     void sameWithAnEvenKernelFails() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PaddingSpec.same().resolve(8, 8, 4, 4, 1, 1, 1, 1));
