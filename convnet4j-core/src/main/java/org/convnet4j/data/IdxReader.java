@@ -22,8 +22,6 @@ public final class IdxReader {
     /** The largest element count we accept (one Java array). */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     static final int MAX_DIMS = 8;
-    /** Deflate cannot compress better than about 1032:1, so a .gz file cannot hold more than this many bytes per byte. */
-    private static final long MAX_DEFLATE_RATIO = 1032;
 
     private IdxReader() {
     }
@@ -96,10 +94,6 @@ public final class IdxReader {
             long headerSize = 4L + 4L * rank;
             if (!gzip && fileSize - headerSize != total) {
                 throw sizeMismatch(file, what, total, fileSize - headerSize);
-            }
-            if (gzip && total > fileSize * MAX_DEFLATE_RATIO) {
-                throw new DatasetFormatException(file + ": IDX header declares " + total + " bytes of " + what
-                        + ", more than a " + fileSize + "-byte gzip file can hold");
             }
             byte[] data = readContent(file, in, (int) total, what);
             return new IdxData(dims, data);
