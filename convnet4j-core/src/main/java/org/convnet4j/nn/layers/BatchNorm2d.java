@@ -1,0 +1,14 @@
+package org.convnet4j.nn.layers;
+
+/** Batch normalisation of [C, H, W] feature maps, one mean/variance per channel; see {@link BatchNorm}. */
+public final class BatchNorm2d extends BatchNorm {
+    @Override
+    protected boolean acceptsRank(int rank) {
+        return rank == 3;
+    }
+
+    @Override
+    protected String expectedInput() {
+        return "an image input [C, H, W] (use BatchNorm1d for [F])";
+    }
+}
