@@ -11,4 +11,16 @@ public final class BatchNorm1d extends BatchNorm {
     protected String expectedInput() {
         return "features [F] or [C, L] (use BatchNorm2d for images)";
     }
+
+    @Override
+    public BatchNorm1d momentum(double m) {
+        super.momentum(m);
+        return this;
+    }
+
+    @Override
+    public BatchNorm1d eps(double e) {
+        super.eps(e);
+        return this;
+    }
 }

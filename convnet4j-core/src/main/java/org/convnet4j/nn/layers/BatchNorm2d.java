@@ -11,4 +11,16 @@ public final class BatchNorm2d extends BatchNorm {
     protected String expectedInput() {
         return "an image input [C, H, W] (use BatchNorm1d for [F])";
     }
+
+    @Override
+    public BatchNorm2d momentum(double m) {
+        super.momentum(m);
+        return this;
+    }
+
+    @Override
+    public BatchNorm2d eps(double e) {
+        super.eps(e);
+        return this;
+    }
 }
