@@ -1,0 +1,143 @@
+package org.convnet4j.nn;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.nn.layers.Add;
+import org.convnet4j.nn.layers.AvgPool2d;
+import org.convnet4j.nn.layers.BatchNorm1d;
+import org.convnet4j.nn.layers.BatchNorm2d;
+import org.convnet4j.nn.layers.Concat;
+import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.Flatten;
+import org.convnet4j.nn.layers.GlobalAvgPool2d;
+import org.convnet4j.nn.layers.GlobalMaxPool2d;
+import org.convnet4j.nn.layers.LRN;
+import org.convnet4j.nn.layers.LeakyReLU;
+import org.convnet4j.nn.layers.LpPool2d;
+import org.convnet4j.nn.layers.MaxPool2d;
+import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.Sigmoid;
+import org.convnet4j.nn.layers.Softmax;
+import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.nn.layers.ZeroPad2d;
+import org.convnet4j.ops.PadMode;
+import org.convnet4j.ops.PaddingSpec;
+
+/**
+ * Rebuilds an (unbuilt) layer from its {@link Layer#type()} and {@link Layer#config()}, as saved in
+ * checkpoints. Models (Sequential, Graph) have structure beyond a config and are rebuilt by {@link ModelSpec}.
+ * Unknown types and unknown config keys fail with a message listing what is known.
+ */
+public final class LayerFactory {
+    private static final Map<String, Function<LayerConfig, Layer>> BUILDERS = new TreeMap<>();
+
+    static {
+        register("Dense", c -> new Dense(c.intValue("units"), c.boolValue("use_bias", true))
+                .init(Initializer.byId(c.string("kernel_init", "glorot_uniform"))));
+        register("Conv2d", c -> {
+            int[] k = c.ints("kernel_size", 2);
+            int[] s = c.ints("strides", 2, 1, 1);
+            int[] d = c.ints("dilation", 2, 1, 1);
+            return new Conv2d(c.intValue("filters"), k[0], k[1])
+                    .stride(s[0], s[1])
+                    .dilation(d[0], d[1])
+                    .padding(PaddingSpec.parse(c.string("padding", "valid")))
+                    .padMode(PadMode.parse(c.string("pad_mode", "zero")))
+                    .groups(c.intValue("groups", 1))
+                    .useBias(c.boolValue("use_bias", true))
+                    .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")));
+        });
+        register("MaxPool2d", c -> {
+            int[] k = c.ints("pool_size", 2);
+            int[] s = c.ints("strides", 2, k);
+            return new MaxPool2d(k[0], k[1]).stride(s[0], s[1]).padding(c.string("padding", "valid"));
+        });
+        register("AvgPool2d", c -> {
+            int[] k = c.ints("pool_size", 2);
+            int[] s = c.ints("strides", 2, k);
+            return new AvgPool2d(k[0], k[1]).stride(s[0], s[1]).padding(c.string("padding", "valid"))
+                    .countIncludePad(c.boolValue("count_include_pad", false));
+        });
+        register("LpPool2d", c -> {
+            int[] k = c.ints("pool_size", 2);
+            int[] s = c.ints("strides", 2, k);
+            return new LpPool2d(c.doubleValue("p"), k[0], k[1]).stride(s[0], s[1])
+                    .padding(c.string("padding", "valid"));
+        });
+        register("GlobalAvgPool2d", c -> new GlobalAvgPool2d());
+        register("GlobalMaxPool2d", c -> new GlobalMaxPool2d());
+        register("ReLU", c -> new ReLU());
+        register("LeakyReLU", c -> new LeakyReLU(c.doubleValue("alpha", 0.01)));
+        register("Sigmoid", c -> new Sigmoid());
+        register("Tanh", c -> new Tanh());
+        register("Softmax", c -> {
+            int axis = c.intValue("axis", -1);
+            if (axis != -1) {
+                throw new IllegalArgumentException("layer type Softmax: only axis -1 (the last) is supported, got " + axis);
+            }
+            return new Softmax();
+        });
+        register("Dropout", c -> new Dropout(c.doubleValue("rate")).seed(c.longValue("seed", 0x5EEDL)));
+        register("BatchNorm2d", c -> new BatchNorm2d().momentum(c.doubleValue("momentum", 0.1))
+                .eps(c.doubleValue("eps", 1e-5)));
+        register("BatchNorm1d", c -> new BatchNorm1d().momentum(c.doubleValue("momentum", 0.1))
+                .eps(c.doubleValue("eps", 1e-5)));
+        register("LRN", c -> new LRN(c.intValue("size"), c.doubleValue("alpha", 1e-4), c.doubleValue("beta", 0.75),
+                c.doubleValue("k", 1.0)));
+        register("ZeroPad2d", c -> {
+            int[] p = c.ints("padding", 4);
+            return new ZeroPad2d(p[0], p[1], p[2], p[3]);
+        });
+        register("Flatten", c -> new Flatten());
+        register("Add", c -> new Add());
+        register("Concat", c -> {
+            int axis = c.intValue("axis", 1);
+            if (axis != 1) {
+                throw new IllegalArgumentException("layer type Concat: only axis 1 (channels) is supported, got " + axis);
+            }
+            return new Concat();
+        });
+    }
+
+    private LayerFactory() {
+    }
+
+    /** Registers (or replaces) the builder of a layer type, e.g. for a custom layer. */
+    public static synchronized void register(String type, Function<LayerConfig, Layer> builder) {
+        BUILDERS.put(type, builder);
+    }
+
+    public static synchronized Set<String> types() {
+        return new TreeSet<>(BUILDERS.keySet());
+    }
+
+    /** A new, unbuilt layer of the given type; fails naming the type and the problem. */
+    public static Layer create(String type, Map<String, Object> config) {
+        Function<LayerConfig, Layer> builder;
+        synchronized (LayerFactory.class) {
+            builder = BUILDERS.get(type);
+        }
+        if (builder == null) {
+            String hint = "Sequential".equals(type) || "Graph".equals(type) ? " (models are rebuilt by ModelSpec)" : "";
+            throw new IllegalArgumentException("unknown layer type '" + type + "'" + hint + "; known: " + types());
+        }
+        LayerConfig c = new LayerConfig(type, config);
+        Layer layer;
+        try {
+            layer = builder.apply(c);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("layer type " + type)) {
+                throw e;
+            }
+            throw new IllegalArgumentException("layer type " + type + ": bad config " + config + ": " + e.getMessage(), e);
+        }
+        c.requireAllUsed();
+        return layer;
+    }
+}

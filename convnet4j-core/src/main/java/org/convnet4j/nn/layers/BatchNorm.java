@@ -1,0 +1,260 @@
+package org.convnet4j.nn.layers;
+
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Batch normalisation over the channel axis (per-sample axis 0), with statistics taken over the batch and
+ * every other axis: {@code y = gamma * (x - mean) / sqrt(var + eps) + beta}. {@link BatchNorm2d} is the
+ * [C, H, W] form, {@link BatchNorm1d} the [F] (or [C, L]) form.
+ *
+ * <p>Parameters: learnable {@code gamma} (starts at 1) and {@code beta} (starts at 0), buffers
+ * {@code running_mean} (0) and {@code running_var} (1), all of shape [C], as PyTorch names them.
+ *
+ * <p>Modes, following PyTorch where it and Keras agree:
+ * <ul>
+ *   <li>training forward: normalises with the batch mean and the biased batch variance, then updates
+ *       {@code running = (1 - momentum) * running + momentum * batch}, using the <em>unbiased</em> variance
+ *       (times M/(M-1), M = values per channel) for {@code running_var}. Defaults momentum 0.1, eps 1e-5.
+ *       Note Keras' momentum is the other way round (0.99 there is 0.01 here).</li>
+ *   <li>inference forward: normalises with the running statistics and leaves them alone.</li>
+ *   <li><b>frozen layer</b> ({@code !isTrainable()}): always behaves as in inference, even in a training
+ *       pass, and never updates the running statistics. This is Keras' rule (since TF 2.0) and what
+ *       fine-tuning needs: a frozen pretrained base whose batch norms switched to the small, differently
+ *       distributed fine-tuning batches would drift its statistics and wreck the features. The trap: in
+ *       PyTorch, freezing ({@code requires_grad=False}) does <em>not</em> do this; a model imported from
+ *       PyTorch and frozen here behaves like {@code model.eval()} for these layers.</li>
+ * </ul>
+ */
+public abstract class BatchNorm extends UnaryLayer {
+    private double momentum = 0.1;
+    private double eps = 1e-5;
+    private Shape built;
+    private Parameter gamma;
+    private Parameter beta;
+    private Parameter runningMean;
+    private Parameter runningVar;
+
+    // cache of the last forward pass
+    private Tensor xhat;          // normalised input
+    private float[] invStd;       // 1/sqrt(var + eps) per channel, of whichever statistics were used
+    private boolean usedBatchStats;
+
+    /** Per-sample input ranks this form accepts, and a description for messages. */
+    protected abstract boolean acceptsRank(int rank);
+
+    protected abstract String expectedInput();
+
+    public BatchNorm momentum(double m) {
+        if (!(m >= 0 && m <= 1)) {
+            throw new IllegalArgumentException(describe() + ": momentum must be in [0, 1], got " + m);
+        }
+        momentum = m;
+        return this;
+    }
+
+    public BatchNorm eps(double e) {
+        requireUnbuilt("eps");
+        if (!(e > 0) || !Double.isFinite(e)) {
+            throw new IllegalArgumentException(describe() + ": eps must be > 0, got " + e);
+        }
+        eps = e;
+        return this;
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    public Parameter gamma() {
+        return gamma;
+    }
+
+    public Parameter beta() {
+        return beta;
+    }
+
+    public Parameter runningMean() {
+        return runningMean;
+    }
+
+    public Parameter runningVar() {
+        return runningVar;
+    }
+
+    private void requireUnbuilt(String setting) {
+        if (built != null) {
+            throw new IllegalStateException(describe() + ": cannot change " + setting + " after the layer was built");
+        }
+    }
+
+    @Override
+    protected Shape outputShapeOf(Shape input) {
+        if (!acceptsRank(input.rank())) {
+            throw new IllegalArgumentException(describe() + ": expects " + expectedInput() + ", got " + input);
+        }
+        if (built == null) {
+            int c = input.dim(0);
+            gamma = Parameter.learnable("gamma", Shape.of(c), Initializer.ONES, 1, 1);
+            beta = Parameter.learnable("beta", Shape.of(c), Initializer.ZEROS, 1, 1);
+            gamma.setFrozen(!isTrainable());
+            beta.setFrozen(!isTrainable());
+            runningMean = Parameter.buffer("running_mean", Tensor.zeros(c));
+            runningVar = Parameter.buffer("running_var", Tensor.full(Shape.of(c), 1f));
+            built = input;
+        } else if (!built.equals(input)) {
+            throw new IllegalArgumentException(describe() + ": built for input " + built + ", given " + input);
+        }
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (built == null) {
+            throw new IllegalStateException(describe() + ": not built yet; add it to a model first");
+        }
+        requireSample(x, built);
+        int n = x.dim(0);
+        int c = built.dim(0);
+        int s = built.size() / c;
+        float[] a = x.data();
+        float[] g = gamma.value().data();
+        float[] b = beta.value().data();
+        float[] rm = runningMean.value().data();
+        float[] rv = runningVar.value().data();
+        usedBatchStats = training && isTrainable();
+        if (usedBatchStats && n * s < 2) {
+            throw new IllegalArgumentException(describe() + ": training needs more than one value per channel to "
+                    + "estimate a variance, got input " + x.shape());
+        }
+        invStd = new float[c];
+        float[] mean = new float[c];
+        if (usedBatchStats) {
+            int m = n * s;
+            for (int ch = 0; ch < c; ch++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    int base = (i * c + ch) * s;
+                    for (int k = 0; k < s; k++) {
+                        sum += a[base + k];
+                    }
+                }
+                double mu = sum / m;
+                double sq = 0;
+                for (int i = 0; i < n; i++) {
+                    int base = (i * c + ch) * s;
+                    for (int k = 0; k < s; k++) {
+                        double d = a[base + k] - mu;
+                        sq += d * d;
+                    }
+                }
+                double var = sq / m; // biased: what the batch is normalised with
+                mean[ch] = (float) mu;
+                invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
+                rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
+                rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * (sq / (m - 1)));
+            }
+        } else {
+            for (int ch = 0; ch < c; ch++) {
+                mean[ch] = rm[ch];
+                invStd[ch] = (float) (1.0 / Math.sqrt(rv[ch] + eps));
+            }
+        }
+        xhat = Tensor.zeros(x.shape());
+        Tensor y = Tensor.zeros(x.shape());
+        float[] h = xhat.data();
+        float[] o = y.data();
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = (i * c + ch) * s;
+                float mu = mean[ch];
+                float is = invStd[ch];
+                float gg = g[ch];
+                float bb = b[ch];
+                for (int k = base; k < base + s; k++) {
+                    float v = (a[k] - mu) * is;
+                    h[k] = v;
+                    o[k] = gg * v + bb;
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * With batch statistics the mean and variance depend on every input, giving
+     * {@code dx = gamma * invStd / M * (M dy - sum(dy) - xhat * sum(dy xhat))} per channel; with fixed
+     * (running) statistics the layer is affine and {@code dx = gamma * invStd * dy}.
+     */
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (xhat == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        int n = dy.dim(0);
+        int c = built.dim(0);
+        int s = built.size() / c;
+        int m = n * s;
+        float[] gd = dy.data();
+        float[] h = xhat.data();
+        float[] g = gamma.value().data();
+        float[] dgamma = gamma.grad().data();
+        float[] dbeta = beta.grad().data();
+        Tensor dx = Tensor.zeros(dy.shape());
+        float[] d = dx.data();
+        for (int ch = 0; ch < c; ch++) {
+            double sumDy = 0;
+            double sumDyH = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * s;
+                for (int k = base; k < base + s; k++) {
+                    sumDy += gd[k];
+                    sumDyH += (double) gd[k] * h[k];
+                }
+            }
+            dgamma[ch] += (float) sumDyH;
+            dbeta[ch] += (float) sumDy;
+            float scale = g[ch] * invStd[ch];
+            if (usedBatchStats) {
+                float meanDy = (float) (sumDy / m);
+                float meanDyH = (float) (sumDyH / m);
+                for (int i = 0; i < n; i++) {
+                    int base = (i * c + ch) * s;
+                    for (int k = base; k < base + s; k++) {
+                        d[k] = scale * (gd[k] - meanDy - h[k] * meanDyH);
+                    }
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    int base = (i * c + ch) * s;
+                    for (int k = base; k < base + s; k++) {
+                        d[k] = scale * gd[k];
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return gamma == null ? List.of() : List.of(gamma, beta, runningMean, runningVar);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("momentum", momentum);
+        c.put("eps", eps);
+        return c;
+    }
+}

@@ -1,0 +1,262 @@
+package org.convnet4j.nn.layers;
+
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.ops.ConvGeometry;
+import org.convnet4j.ops.ConvParams;
+import org.convnet4j.ops.Convolution;
+import org.convnet4j.ops.PadMode;
+import org.convnet4j.ops.Padding;
+import org.convnet4j.ops.PaddingSpec;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * 2-D convolution layer: [C, H, W] to [F, OH, OW] with {@code F} filters of size {@code KH x KW}, stride,
+ * dilation, padding ("valid", "same" or explicit; zero, replicate or reflect filled) and channel groups.
+ * The kernel parameter {@code kernel} has shape [F, C/groups, KH, KW] (PyTorch/ONNX order), the optional
+ * {@code bias} has shape [F].
+ *
+ * <p>Hyper-parameters are set fluently and must be set before the layer is added to a model, because the
+ * kernel is created (and the padding resolved) from the input shape when the model is built:
+ * {@code new Conv2d(6, 5).padding(2).stride(1)}. The kernel starts glorot-uniform (Keras' default) with
+ * {@code fanIn = C/groups*KH*KW}, {@code fanOut = F*KH*KW}; the bias starts at zero.
+ */
+public final class Conv2d extends UnaryLayer {
+    private final int filters;
+    private final int kh;
+    private final int kw;
+    private int strideH = 1;
+    private int strideW = 1;
+    private int dilationH = 1;
+    private int dilationW = 1;
+    private int groups = 1;
+    private boolean useBias = true;
+    private PaddingSpec padding = PaddingSpec.valid();
+    private PadMode padMode = PadMode.ZERO;
+    private Initializer kernelInit = Initializer.GLOROT_UNIFORM;
+
+    private Shape built;          // per-sample input shape the parameters were made for
+    private ConvParams params;    // with the padding resolved for that input
+    private Parameter kernel;
+    private Parameter bias;
+    private Tensor x;             // cached input of the last forward pass
+
+    /** {@code filters} filters of size {@code kernel x kernel}. */
+    public Conv2d(int filters, int kernel) {
+        this(filters, kernel, kernel);
+    }
+
+    public Conv2d(int filters, int kernelH, int kernelW) {
+        if (filters < 1 || kernelH < 1 || kernelW < 1) {
+            throw new IllegalArgumentException("Conv2d: filters and kernel size must be >= 1, got filters=" + filters
+                    + ", kernel " + kernelH + "x" + kernelW);
+        }
+        this.filters = filters;
+        this.kh = kernelH;
+        this.kw = kernelW;
+    }
+
+    public Conv2d stride(int s) {
+        return stride(s, s);
+    }
+
+    public Conv2d stride(int sh, int sw) {
+        requireUnbuilt("stride");
+        positive("stride", sh, sw);
+        strideH = sh;
+        strideW = sw;
+        return this;
+    }
+
+    public Conv2d dilation(int d) {
+        return dilation(d, d);
+    }
+
+    public Conv2d dilation(int dh, int dw) {
+        requireUnbuilt("dilation");
+        positive("dilation", dh, dw);
+        dilationH = dh;
+        dilationW = dw;
+        return this;
+    }
+
+    /** Padding of {@code p} on all four sides, filled per {@link #padMode(PadMode)}. */
+    public Conv2d padding(int p) {
+        return padding(PaddingSpec.explicit(Padding.of(p)));
+    }
+
+    /** {@code ph} rows above and below, {@code pw} columns left and right. */
+    public Conv2d padding(int ph, int pw) {
+        return padding(PaddingSpec.explicit(Padding.of(ph, pw)));
+    }
+
+    /** "valid", "same", "N" or "T,B,L,R". */
+    public Conv2d padding(String spec) {
+        return padding(PaddingSpec.parse(spec));
+    }
+
+    public Conv2d padding(PaddingSpec spec) {
+        requireUnbuilt("padding");
+        if (spec == null) {
+            throw new IllegalArgumentException(describe() + ": padding must not be null");
+        }
+        padding = spec;
+        return this;
+    }
+
+    public Conv2d padMode(PadMode mode) {
+        requireUnbuilt("padMode");
+        if (mode == null) {
+            throw new IllegalArgumentException(describe() + ": pad mode must not be null");
+        }
+        padMode = mode;
+        return this;
+    }
+
+    /** Channel groups: 1 is an ordinary convolution, C (with F a multiple of C) a depthwise one. */
+    public Conv2d groups(int g) {
+        requireUnbuilt("groups");
+        positive("groups", g, g);
+        if (filters % g != 0) {
+            throw new IllegalArgumentException(describe() + ": groups=" + g + " does not divide filters=" + filters);
+        }
+        groups = g;
+        return this;
+    }
+
+    public Conv2d useBias(boolean on) {
+        requireUnbuilt("useBias");
+        useBias = on;
+        return this;
+    }
+
+    /** Kernel initializer (before the layer is built). */
+    public Conv2d init(Initializer init) {
+        requireUnbuilt("init");
+        kernelInit = init;
+        return this;
+    }
+
+    public int filters() {
+        return filters;
+    }
+
+    public Parameter kernel() {
+        return kernel;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    /** The operator parameters with the padding resolved (null until built). */
+    public ConvParams convParams() {
+        return params;
+    }
+
+    @Override
+    protected Shape outputShapeOf(Shape input) {
+        if (input.rank() != 3) {
+            throw new IllegalArgumentException(describe() + ": expects an image input [C, H, W], got " + input);
+        }
+        if (built != null) {
+            if (!built.equals(input)) {
+                throw new IllegalArgumentException(describe() + ": built for input " + built + ", given " + input);
+            }
+            return outputOf(input);
+        }
+        int c = input.dim(0);
+        if (c % groups != 0) {
+            throw new IllegalArgumentException(describe() + ": groups=" + groups + " does not divide the " + c
+                    + " input channels of " + input);
+        }
+        Padding pad = padding.resolve(input.dim(1), input.dim(2), kh, kw, strideH, strideW, dilationH, dilationW);
+        ConvParams p = new ConvParams(strideH, strideW, dilationH, dilationW, pad, padMode, groups);
+        Shape w = Shape.of(filters, c / groups, kh, kw);
+        Shape out = Convolution.outputShape(input.prepend(1), w, p).dropFirst(); // validates before building
+        params = p;
+        built = input;
+        int fanIn = c / groups * kh * kw;
+        int fanOut = filters * kh * kw;
+        kernel = Parameter.learnable("kernel", w, kernelInit, fanIn, fanOut);
+        kernel.setFrozen(!isTrainable());
+        if (useBias) {
+            bias = Parameter.learnable("bias", Shape.of(filters), Initializer.ZEROS, fanIn, fanOut);
+            bias.setFrozen(!isTrainable());
+        }
+        return out;
+    }
+
+    private Shape outputOf(Shape input) {
+        return Convolution.outputShape(input.prepend(1), kernel.shape(), params).dropFirst();
+    }
+
+    @Override
+    public Tensor forward(Tensor input, boolean training) {
+        requireBuilt();
+        requireSample(input, built);
+        this.x = input;
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params);
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (x == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
+        return Convolution.backwardInput(dy, kernel.value(), x.shape(), params);
+    }
+
+    @Override
+    protected long macsOf(Shape input) {
+        Shape out = built != null ? outputOf(input) : outputShapeOf(input);
+        return ConvGeometry.convMacs(filters, out.dim(1), out.dim(2), input.dim(0) / groups, kh, kw);
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        if (kernel == null) {
+            return List.of();
+        }
+        return bias == null ? List.of(kernel) : List.of(kernel, bias);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("filters", filters);
+        c.put("kernel_size", List.of(kh, kw));
+        c.put("strides", List.of(strideH, strideW));
+        c.put("padding", padding.toString());
+        c.put("dilation", List.of(dilationH, dilationW));
+        c.put("groups", groups);
+        c.put("use_bias", useBias);
+        c.put("pad_mode", padMode.name().toLowerCase(java.util.Locale.ROOT));
+        c.put("kernel_init", kernelInit.id());
+        return c;
+    }
+
+    private void requireBuilt() {
+        if (built == null) {
+            throw new IllegalStateException(describe() + ": not built yet; add it to a model (or call outputShape) first");
+        }
+    }
+
+    private void requireUnbuilt(String setting) {
+        if (built != null) {
+            throw new IllegalStateException(describe() + ": cannot change " + setting
+                    + " after the layer was built (its kernel already exists)");
+        }
+    }
+
+    private void positive(String what, int a, int b) {
+        if (a < 1 || b < 1) {
+            throw new IllegalArgumentException(describe() + ": " + what + " must be >= 1, got " + a + "x" + b);
+        }
+    }
+}

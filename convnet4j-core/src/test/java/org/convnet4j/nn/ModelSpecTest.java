@@ -1,0 +1,138 @@
+package org.convnet4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.convnet4j.nn.layers.Add;
+import org.convnet4j.nn.layers.AvgPool2d;
+import org.convnet4j.nn.layers.BatchNorm1d;
+import org.convnet4j.nn.layers.BatchNorm2d;
+import org.convnet4j.nn.layers.Concat;
+import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.Flatten;
+import org.convnet4j.nn.layers.GlobalAvgPool2d;
+import org.convnet4j.nn.layers.GlobalMaxPool2d;
+import org.convnet4j.nn.layers.LRN;
+import org.convnet4j.nn.layers.LeakyReLU;
+import org.convnet4j.nn.layers.LpPool2d;
+import org.convnet4j.nn.layers.MaxPool2d;
+import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.Sigmoid;
+import org.convnet4j.nn.layers.Softmax;
+import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.nn.layers.ZeroPad2d;
+import org.convnet4j.ops.PadMode;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+class ModelSpecTest {
+    /** A model using every registered layer type, a nested residual Graph and a Sequential inside a Graph. */
+    static Sequential everyLayer() {
+        Graph residual = Graph.builder("res")
+                .input("x", Shape.of(4, 6, 6))
+                .add("conv1", new Conv2d(4, 3).padding("same").padMode(PadMode.REFLECT), "x")
+                .add("bn1", new BatchNorm2d(), "conv1")
+                .add("relu1", new ReLU(), "bn1")
+                .add("conv2", new Conv2d(4, 3).padding(1).groups(2).useBias(false).padMode(PadMode.REPLICATE), "relu1")
+                .add("bn2", new BatchNorm2d().momentum(0.01).eps(1e-3), "conv2")
+                .add("sum", new Add(), "bn2", "x")
+                .add("relu2", new ReLU(), "sum")
+                .build();
+        Graph head = Graph.builder("head")
+                .input("x", Shape.of(6, 3, 3))
+                .add("gap", new GlobalAvgPool2d(), "x")
+                .add("flat", new Flatten(), "x")
+                .add("seq", new Sequential("seq", Shape.of(6, 3, 3), new GlobalMaxPool2d(), new Dense(5, false)), "x")
+                .add("cat", new Concat(), "gap", "flat", "seq")
+                .build();
+        Sequential m = new Sequential(Shape.of(3, 12, 12),
+                new ZeroPad2d(1, 1, 1, 1),
+                new Conv2d(4, 3).named("stem"),
+                new BatchNorm2d(),
+                new LeakyReLU(0.2),
+                new LRN(3, 1e-2, 0.75, 2),
+                new MaxPool2d(2),
+                residual,
+                new AvgPool2d(3).stride(1).padding(1).countIncludePad(true),
+                new LpPool2d(3, 2),
+                new Conv2d(6, 1).dilation(2),
+                new Tanh(),
+                head,
+                new Dropout(0.25).seed(99),
+                new Dense(8),
+                new BatchNorm1d(),
+                new Sigmoid(),
+                new Dense(3).init(org.convnet4j.nn.init.Initializer.HE_NORMAL),
+                new Softmax());
+        m.setClassNames(List.of("cat", "dog", "bird"));
+        return m;
+    }
+
+    private static Set<String> types(Layer l, Set<String> out) {
+        out.add(l.type());
+        l.children().forEach(c -> types(c, out));
+        return out;
+    }
+
+    @Test
+    void everyLayerModelSurvivesAJsonRoundTrip() {
+        Sequential original = everyLayer();
+        original.initialize(4);
+        original.layer("res").setTrainable(false);
+        Set<String> used = types(original, new TreeSet<>());
+        assertTrue(used.containsAll(LayerFactory.types()), "model misses " + LayerFactory.types() + " minus " + used);
+
+        Map<String, Object> spec = JsonLike.roundTrip(ModelSpec.toMap(original));
+        Model rebuilt = ModelSpec.fromMap(spec);
+
+        assertEquals(spec, JsonLike.roundTrip(ModelSpec.toMap(rebuilt)), "the spec is a fixed point");
+        assertEquals(original.namedParameters().keySet(), rebuilt.namedParameters().keySet());
+        original.namedParameters().forEach((k, p) -> {
+            Parameter q = rebuilt.namedParameters().get(k);
+            assertEquals(p.shape(), q.shape(), k);
+            assertEquals(p.kind(), q.kind(), k);
+            assertEquals(p.isFrozen(), q.isFrozen(), k);
+            q.load(p.value());
+        });
+        assertTrue(rebuilt.namedParameters().get("res.conv1.kernel").isFrozen());
+        assertFalse(rebuilt.namedParameters().get("stem.kernel").isFrozen());
+        assertEquals(original.classNames(), rebuilt.classNames());
+        assertEquals(original.totalMacs(), rebuilt.totalMacs());
+        assertEquals(Shape.of(3), rebuilt.outputShape());
+
+        Tensor x = Tensor.randn(new Random(3), 1f, 2, 3, 12, 12);
+        assertEquals(0f, original.predict(x).maxAbsDiff(rebuilt.predict(x)));
+        // training mode too: dropout masks come from the same saved seed, batch norm from the same batch
+        assertEquals(0f, original.forward(x, true).maxAbsDiff(rebuilt.forward(x, true)));
+    }
+
+    @Test
+    void badSpecsFailNamingTheProblem() {
+        Map<String, Object> conv = new LinkedHashMap<>(Map.of("filters", 2.0, "kernel_size", List.of(3.0, 3.0)));
+        assertEquals(Shape.of(2, 3, 3), LayerFactory.create("Conv2d", conv).outputShape(Shape.of(1, 5, 5)));
+        conv.put("kernal_init", "he_normal");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerFactory.create("Conv2d", conv));
+        assertTrue(e.getMessage().contains("kernal_init"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerFactory.create("Conv3d", Map.of()));
+        assertTrue(e.getMessage().contains("Conv3d") && e.getMessage().contains("Conv2d"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerFactory.create("Dense", Map.of("units", 2.5)));
+        assertTrue(e.getMessage().contains("units") && e.getMessage().contains("2.5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerFactory.create("Dropout", Map.of()));
+        assertTrue(e.getMessage().contains("rate"), e.getMessage());
+        Map<String, Object> spec = ModelSpec.toMap(new Sequential(Shape.of(4), new Dense(2)));
+        spec.put("spec_version", 99);
+        e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.fromMap(spec));
+        assertTrue(e.getMessage().contains("99"), e.getMessage());
+    }
+}
