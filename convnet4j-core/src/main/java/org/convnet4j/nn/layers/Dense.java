@@ -66,6 +66,8 @@ public final class Dense extends UnaryLayer {
             if (useBias) {
                 bias = Parameter.learnable("bias", Shape.of(units), Initializer.ZEROS, in, units);
             }
+            setTrainable(isTrainable()); // a layer frozen before it was built freezes its new parameters
+
         } else if (in != features) {
             throw new IllegalArgumentException(describe() + ": built for " + in + " input features, given " + features);
         }
