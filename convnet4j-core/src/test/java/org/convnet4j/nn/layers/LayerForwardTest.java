@@ -83,8 +83,11 @@ class LayerForwardTest {
     @Test
     void samePaddingThatCannotBeCentredFailsAtBuild() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Sequential(Shape.of(1, 6, 6), new Conv2d(2, 3).padding("same").stride(2).named("c")));
+                () -> new Sequential(Shape.of(1, 6, 6), new Conv2d(2, 4).padding("same").named("c")));
         assertTrue(e.getMessage().contains("'c'") && e.getMessage().contains("same"), e.getMessage());
+        // an odd kernel at stride 2 on an even input pads bottom/right like Keras: 6 -> ceil(6/2) = 3
+        Sequential ok = new Sequential(Shape.of(1, 6, 6), new Conv2d(2, 3).padding("same").stride(2));
+        assertEquals(Shape.of(2, 3, 3), ok.outputShape());
     }
 
     @Test
