@@ -1,0 +1,228 @@
+package org.convnet4j.checkpoint;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * A saved model: its named parameters and buffers, optional optimiser state, and a JSON description
+ * (architecture, class names, input shape, preprocessing, training state), in one safetensors file
+ * ({@code model.c4j}) that other frameworks' safetensors readers can open.
+ *
+ * <p>In the file, parameters keep their names, optimiser tensors get the prefix {@value #OPTIMIZER_PREFIX},
+ * and {@code __metadata__} holds {@code format = convnet4j}, {@code format_version}, {@code convnet4j} (the
+ * description as compact JSON) and {@code sha256}, the hex SHA-256 of the whole data buffer, checked on load
+ * so that a corrupted file is refused instead of producing a silently wrong model.
+ */
+public final class Checkpoint {
+    public static final String FORMAT = "convnet4j";
+    public static final int FORMAT_VERSION = 1;
+    public static final String OPTIMIZER_PREFIX = "optimizer/";
+
+    static final String KEY_FORMAT = "format";
+    static final String KEY_VERSION = "format_version";
+    static final String KEY_DESCRIPTION = "convnet4j";
+    static final String KEY_SHA256 = "sha256";
+
+    private final Map<String, Tensor> parameters;
+    private final Map<String, Tensor> optimizerState;
+    private final JsonObject description;
+    private final int formatVersion;
+    private final String origin;
+
+    /**
+     * A checkpoint to save. Maps are copied (not the tensors) and kept in their iteration order, which is
+     * the order in the file. Optimiser state names are given without the prefix.
+     */
+    public Checkpoint(Map<String, Tensor> parameters, Map<String, Tensor> optimizerState, JsonObject description) {
+        this(parameters, optimizerState, description, FORMAT_VERSION, "checkpoint");
+    }
+
+    private Checkpoint(Map<String, Tensor> parameters, Map<String, Tensor> optimizerState, JsonObject description,
+                       int formatVersion, String origin) {
+        for (String name : parameters.keySet()) {
+            if (name.startsWith(OPTIMIZER_PREFIX)) {
+                throw new IllegalArgumentException("Checkpoint: parameter name '" + name + "' must not start with '"
+                        + OPTIMIZER_PREFIX + "', which marks optimiser state");
+            }
+        }
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        this.optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerState));
+        this.description = description == null ? new JsonObject() : description;
+        this.formatVersion = formatVersion;
+        this.origin = origin;
+    }
+
+    /** Parameters and buffers by name, in file order. */
+    public Map<String, Tensor> parameters() {
+        return parameters;
+    }
+
+    /** Optimiser state by name (without the prefix), in file order; empty if none was saved. */
+    public Map<String, Tensor> optimizerState() {
+        return optimizerState;
+    }
+
+    /** The model description; mutable, as Gson trees are. */
+    public JsonObject description() {
+        return description;
+    }
+
+    public int formatVersion() {
+        return formatVersion;
+    }
+
+    // ---- saving ---------------------------------------------------------------------------------
+
+    /** Saves atomically: an earlier file at {@code file} survives any failure, such as a full disk. */
+    public static void save(Path file, Checkpoint checkpoint) throws IOException {
+        save(file, checkpoint, UnaryOperator.identity());
+    }
+
+    /** As {@link #save(Path, Checkpoint)}; tests pass a stream wrapper that fails midway. */
+    static void save(Path file, Checkpoint checkpoint, UnaryOperator<OutputStream> wrap) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(checkpoint.parameters);
+        for (Map.Entry<String, Tensor> e : checkpoint.optimizerState.entrySet()) {
+            tensors.put(OPTIMIZER_PREFIX + e.getKey(), e.getValue());
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(KEY_FORMAT, FORMAT);
+        metadata.put(KEY_VERSION, Integer.toString(FORMAT_VERSION));
+        metadata.put(KEY_DESCRIPTION, Json.toCompact(checkpoint.description));
+        metadata.put(KEY_SHA256, SafeTensors.dataSha256(tensors));
+        SafeTensors.write(file, tensors, metadata, wrap);
+    }
+
+    // ---- loading --------------------------------------------------------------------------------
+
+    /** Loads and verifies format, version and checksum. */
+    public static Checkpoint load(Path file) throws IOException {
+        // The header first: a newer or foreign file should be named as such, not reported as corrupted.
+        Map<String, String> headerMetadata = SafeTensors.readHeader(file).metadata();
+        int version = checkFormat(file, headerMetadata);
+        String expectedSha = headerMetadata.get(KEY_SHA256);
+        if (expectedSha == null) {
+            throw new FileFormatException(file + " has no '" + KEY_SHA256 + "' entry in its metadata");
+        }
+        MessageDigest digest = SafeTensors.sha256();
+        SafeTensors.Contents contents = SafeTensors.read(file, digest);
+        String actualSha = SafeTensors.hex(digest.digest());
+        if (!actualSha.equalsIgnoreCase(expectedSha)) {
+            throw new FileFormatException(file + " is corrupted: checksum mismatch (recorded " + expectedSha
+                    + ", data has " + actualSha + ")");
+        }
+        Map<String, Tensor> parameters = new LinkedHashMap<>();
+        Map<String, Tensor> optimizer = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : contents.tensors().entrySet()) {
+            if (e.getKey().startsWith(OPTIMIZER_PREFIX)) {
+                optimizer.put(e.getKey().substring(OPTIMIZER_PREFIX.length()), e.getValue());
+            } else {
+                parameters.put(e.getKey(), e.getValue());
+            }
+        }
+        return new Checkpoint(parameters, optimizer, description(file, contents.metadata()), version,
+                file.toString());
+    }
+
+    /** The description alone, from the header (no tensor data is read); checks format and version. */
+    public static JsonObject readDescription(Path file) throws IOException {
+        Map<String, String> metadata = SafeTensors.readHeader(file).metadata();
+        checkFormat(file, metadata);
+        return description(file, metadata);
+    }
+
+    private static int checkFormat(Path file, Map<String, String> metadata) throws FileFormatException {
+        String format = metadata.get(KEY_FORMAT);
+        if (!FORMAT.equals(format)) {
+            throw new FileFormatException(file + " is not a convnet4j checkpoint (its metadata has "
+                    + (format == null ? "no 'format' entry" : "format '" + format + "'")
+                    + "); a plain safetensors file can be read with SafeTensors.read");
+        }
+        String versionText = metadata.get(KEY_VERSION);
+        int version;
+        try {
+            version = Integer.parseInt(versionText == null ? "" : versionText.trim());
+        } catch (NumberFormatException e) {
+            throw new FileFormatException(file + ": format_version '" + versionText + "' is not a whole number");
+        }
+        if (version > FORMAT_VERSION) {
+            throw new FileFormatException(file + " was written by a newer convnet4j (format " + version
+                    + "); this one reads " + FORMAT_VERSION);
+        }
+        if (version < 1) {
+            throw new FileFormatException(file + ": format_version " + version + " does not exist");
+        }
+        return version;
+    }
+
+    private static JsonObject description(Path file, Map<String, String> metadata) throws FileFormatException {
+        String text = metadata.get(KEY_DESCRIPTION);
+        if (text == null) {
+            throw new FileFormatException(file + " has no '" + KEY_DESCRIPTION + "' entry in its metadata");
+        }
+        try {
+            return Json.parseObject(text, file + ": metadata '" + KEY_DESCRIPTION + "'");
+        } catch (IllegalArgumentException e) {
+            throw new FileFormatException(e.getMessage(), e);
+        }
+    }
+
+    // ---- fitting a model ------------------------------------------------------------------------
+
+    /** As {@link #verifyAgainst(String, Map)} with the model called "model". */
+    public void verifyAgainst(Map<String, Shape> expected) {
+        verifyAgainst("model", expected);
+    }
+
+    /**
+     * Checks that the parameters are exactly the ones the model expects, with the same shapes, and
+     * otherwise throws a {@link CheckpointMismatchException} listing every missing, unexpected and
+     * mis-shaped name in one message. Optimiser state is not compared.
+     */
+    public void verifyAgainst(String modelName, Map<String, Shape> expected) {
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        List<String> mismatchText = new ArrayList<>();
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            Tensor t = parameters.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey());
+            } else if (!t.shape().equals(e.getValue())) {
+                mismatched.add(e.getKey());
+                mismatchText.add(e.getKey() + " is " + e.getValue() + " in the model and " + t.shape()
+                        + " in the file");
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String name : parameters.keySet()) {
+            if (!expected.containsKey(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty()) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            parts.add("missing: " + String.join(", ", missing));
+        }
+        if (!unexpected.isEmpty()) {
+            parts.add("unexpected: " + String.join(", ", unexpected));
+        }
+        if (!mismatched.isEmpty()) {
+            parts.add("shape mismatch: " + String.join(", ", mismatchText));
+        }
+        throw new CheckpointMismatchException("checkpoint " + origin + " does not fit model " + modelName + ": "
+                + String.join("; ", parts), missing, unexpected, mismatched);
+    }
+}

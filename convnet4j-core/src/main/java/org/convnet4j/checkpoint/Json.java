@@ -1,0 +1,60 @@
+package org.convnet4j.checkpoint;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+/**
+ * JSON text in and out, with one configuration for the whole project: HTML characters are not escaped
+ * (the text is for people and files, not web pages) and NaN/Infinity are allowed, because a metrics history
+ * may contain a diverged loss and saving it must not fail.
+ */
+public final class Json {
+    private static final Gson COMPACT = new GsonBuilder()
+            .disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues()
+            .create();
+    private static final Gson PRETTY = new GsonBuilder()
+            .disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues()
+            .setPrettyPrinting()
+            .create();
+
+    private Json() {
+    }
+
+    /** One line, for storing. */
+    public static String toCompact(JsonElement json) {
+        return COMPACT.toJson(json);
+    }
+
+    /** Indented, for showing to a person. */
+    public static String toPretty(JsonElement json) {
+        return PRETTY.toJson(json);
+    }
+
+    /** Any object Gson can map (records, lists, maps) as a JSON tree. */
+    public static JsonElement toTree(Object value) {
+        return COMPACT.toJsonTree(value);
+    }
+
+    /**
+     * Parses text that must be a JSON object; {@code what} names the source in the error message,
+     * e.g. "model.c4j: metadata 'convnet4j'".
+     */
+    public static JsonObject parseObject(String text, String what) {
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(text);
+        } catch (JsonParseException ex) {
+            throw new IllegalArgumentException(what + " is not valid JSON: " + ex.getMessage(), ex);
+        }
+        if (!e.isJsonObject()) {
+            throw new IllegalArgumentException(what + " is not a JSON object");
+        }
+        return e.getAsJsonObject();
+    }
+}
