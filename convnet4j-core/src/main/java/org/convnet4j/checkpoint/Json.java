@@ -10,7 +10,10 @@ import com.google.gson.JsonParser;
 /**
  * JSON text in and out, with one configuration for the whole project: HTML characters are not escaped
  * (the text is for people and files, not web pages) and NaN/Infinity are allowed, because a metrics history
- * may contain a diverged loss and saving it must not fail.
+ * may contain a diverged loss and saving it must not fail. They are written as the bare words {@code NaN},
+ * {@code Infinity}, {@code -Infinity} (which Python's json module also reads); parsed back, they become
+ * primitives whose {@code getAsDouble()} gives the value again, though such a primitive does not
+ * {@code equals} the original number.
  */
 public final class Json {
     private static final Gson COMPACT = new GsonBuilder()

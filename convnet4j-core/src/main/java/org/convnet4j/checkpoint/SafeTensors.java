@@ -278,11 +278,21 @@ public final class SafeTensors {
         } catch (FileFormatException e) {
             throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new FileFormatException(file + ": header is not valid safetensors JSON: " + e.getMessage(), e);
+            throw new FileFormatException(file + ": header is not valid safetensors JSON: " + gsonDetail(e), e);
         }
         checkNoOverlap(file, entries.values());
         return new Header(Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata),
                 dataStart, dataLength);
+    }
+
+    /** Gson's message without its advice to programmers (lenient mode, a troubleshooting link). */
+    private static String gsonDetail(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int newline = m.indexOf('\n');
+        if (newline >= 0) {
+            m = m.substring(0, newline);
+        }
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
     }
 
     private static void parseMetadata(Path file, JsonReader in, Map<String, String> metadata) throws IOException {

@@ -1,0 +1,210 @@
+package org.convnet4j.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+    @TempDir
+    Path dir;
+
+    private static Checkpoint sample(long seed) {
+        Random r = new Random(seed);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        params.put("conv1.kernel", Tensor.randn(r, 0.1f, 6, 1, 5, 5));
+        params.put("conv1.bias", Tensor.randn(r, 0.1f, 6));
+        params.put("bn1.running_mean", Tensor.randn(r, 1f, 6));
+        params.put("fc.kernel", Tensor.randn(r, 0.1f, 10, 24));
+        Map<String, Tensor> opt = new LinkedHashMap<>();
+        opt.put("conv1.kernel.m", Tensor.randn(r, 0.01f, 6, 1, 5, 5));
+        opt.put("conv1.kernel.v", Tensor.uniform(r, 0f, 1e-3f, 6, 1, 5, 5));
+        JsonObject description = new JsonObject();
+        JsonObject arch = new JsonObject();
+        arch.addProperty("name", "lenet5");
+        arch.addProperty("activation", "relu");
+        description.add("architecture", arch);
+        JsonArray classes = new JsonArray();
+        for (String c : List.of("zero", "one", "two")) {
+            classes.add(c);
+        }
+        description.add("classes", classes);
+        JsonObject training = new JsonObject();
+        training.addProperty("epoch", 3);
+        training.addProperty("step", 1234L);
+        training.addProperty("seed", seed);
+        training.addProperty("rng_state", "0x5DEECE66D");
+        JsonArray losses = new JsonArray();
+        losses.add(2.3);
+        losses.add(Double.NaN); // a diverged step must still be saved
+        training.add("loss_history", losses);
+        description.add("training", training);
+        return new Checkpoint(params, opt, description);
+    }
+
+    private static JsonArray losses(JsonObject description) {
+        return description.getAsJsonObject("training").getAsJsonArray("loss_history");
+    }
+
+    private static JsonObject withoutNaN(JsonObject description) {
+        JsonObject copy = description.deepCopy();
+        losses(copy).remove(1);
+        return copy;
+    }
+
+    private static void assertSameTensors(Map<String, Tensor> a, Map<String, Tensor> b) {
+        assertEquals(List.copyOf(a.keySet()), List.copyOf(b.keySet()));
+        for (String name : a.keySet()) {
+            assertEquals(a.get(name).shape(), b.get(name).shape(), name);
+            assertArrayEquals(a.get(name).data(), b.get(name).data(), name);
+        }
+    }
+
+    @Test
+    void saveAndLoadRoundTrip() throws IOException {
+        Checkpoint c = sample(7);
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, c);
+        Checkpoint back = Checkpoint.load(p);
+
+        assertSameTensors(c.parameters(), back.parameters());
+        assertSameTensors(c.optimizerState(), back.optimizerState());
+        // A NaN comes back as a primitive that still reads as NaN (JSON has no NaN; Gson, like Python's json,
+        // accepts the bare word); apart from it the description is equal.
+        assertTrue(Double.isNaN(losses(back.description()).get(1).getAsDouble()));
+        assertEquals(withoutNaN(c.description()), withoutNaN(back.description()));
+        assertEquals(withoutNaN(c.description()), withoutNaN(Checkpoint.readDescription(p)));
+        assertEquals(Checkpoint.FORMAT_VERSION, back.formatVersion());
+
+        // What other readers see: prefixed optimiser names and the documented metadata entries.
+        SafeTensors.Header h = SafeTensors.readHeader(p);
+        assertTrue(h.entries().containsKey("optimizer/conv1.kernel.m"));
+        assertEquals("convnet4j", h.metadata().get("format"));
+        assertEquals("1", h.metadata().get("format_version"));
+        assertEquals(SafeTensors.dataSha256(SafeTensors.read(p).tensors()), h.metadata().get("sha256"));
+    }
+
+    @Test
+    void checksumCoversTheWholeDataBuffer() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(8));
+        byte[] bytes = Files.readAllBytes(p);
+        long dataStart = SafeTensors.readHeader(p).dataStart();
+        // Flip one bit in the first, a middle and the last data byte, one at a time.
+        for (long at : new long[] {dataStart, (dataStart + bytes.length) / 2, bytes.length - 1}) {
+            byte[] bad = bytes.clone();
+            bad[(int) at] ^= 0x10;
+            Path q = dir.resolve("bad.c4j");
+            Files.write(q, bad);
+            FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(q));
+            assertTrue(e.getMessage().startsWith(q + " is corrupted: checksum mismatch"), e.getMessage());
+        }
+    }
+
+    private Path withMetadata(Map<String, String> metadata) throws IOException {
+        Map<String, Tensor> t = Map.of("w", Tensor.of(new float[] {1f, 2f}, 2));
+        Path p = dir.resolve("other.safetensors");
+        SafeTensors.write(p, t, metadata);
+        return p;
+    }
+
+    @Test
+    void refusesNewerFormatVersion() throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "convnet4j");
+        m.put("format_version", "2");
+        m.put("convnet4j", "{}");
+        m.put("sha256", "00");
+        Path p = withMetadata(m);
+        FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(p));
+        assertEquals(p + " was written by a newer convnet4j (format 2); this one reads 1", e.getMessage());
+        assertThrows(FileFormatException.class, () -> Checkpoint.readDescription(p));
+    }
+
+    @Test
+    void refusesForeignSafetensorsAndBrokenMetadata() throws IOException {
+        Path plain = withMetadata(Map.of());
+        FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(plain));
+        assertTrue(e.getMessage().contains("is not a convnet4j checkpoint (its metadata has no 'format' entry)"),
+                e.getMessage());
+
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "convnet4j");
+        m.put("format_version", "one");
+        Path badVersion = withMetadata(m);
+        e = assertThrows(FileFormatException.class, () -> Checkpoint.load(badVersion));
+        assertTrue(e.getMessage().contains("format_version 'one' is not a whole number"), e.getMessage());
+
+        m.put("format_version", "1");
+        Path noSum = withMetadata(m);
+        e = assertThrows(FileFormatException.class, () -> Checkpoint.load(noSum));
+        assertTrue(e.getMessage().contains("has no 'sha256' entry"), e.getMessage());
+
+        m.put("sha256", SafeTensors.dataSha256(Map.of("w", Tensor.of(new float[] {1f, 2f}, 2))));
+        m.put("convnet4j", "[1, 2");
+        Path badJson = withMetadata(m);
+        e = assertThrows(FileFormatException.class, () -> Checkpoint.load(badJson));
+        assertTrue(e.getMessage().contains("metadata 'convnet4j' is not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void verifyAgainstReportsEveryProblemAtOnce() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(9));
+        Checkpoint c = Checkpoint.load(p);
+
+        Map<String, Shape> model = new LinkedHashMap<>();
+        model.put("conv1.kernel", Shape.of(6, 3, 5, 5)); // file has [6, 1, 5, 5]
+        model.put("conv1.bias", Shape.of(6));
+        model.put("conv2.kernel", Shape.of(16, 6, 5, 5)); // missing
+        model.put("fc.kernel", Shape.of(10, 24));
+        model.put("fc.bias", Shape.of(10)); // missing; bn1.running_mean is unexpected
+
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class,
+                () -> c.verifyAgainst("lenet5", model));
+        assertEquals("checkpoint " + p + " does not fit model lenet5: missing: conv2.kernel, fc.bias; "
+                + "unexpected: bn1.running_mean; shape mismatch: conv1.kernel is [6, 3, 5, 5] in the model and "
+                + "[6, 1, 5, 5] in the file", e.getMessage());
+        assertEquals(List.of("conv2.kernel", "fc.bias"), e.missing());
+        assertEquals(List.of("bn1.running_mean"), e.unexpected());
+        assertEquals(List.of("conv1.kernel"), e.shapeMismatches());
+
+        Map<String, Shape> fitting = new LinkedHashMap<>();
+        c.parameters().forEach((name, t) -> fitting.put(name, t.shape()));
+        assertDoesNotThrow(() -> c.verifyAgainst(fitting));
+    }
+
+    @Test
+    void failedSaveKeepsTheEarlierCheckpoint() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(10));
+        byte[] earlier = Files.readAllBytes(p);
+
+        for (long limit : new long[] {0, 5, 200, earlier.length - 1}) {
+            IOException e = assertThrows(IOException.class,
+                    () -> Checkpoint.save(p, sample(11), out -> new SafeTensorsTest.FullDisk(out, limit)));
+            assertEquals("No space left on device", e.getMessage());
+            assertArrayEquals(earlier, Files.readAllBytes(p), "after a failure at byte " + limit);
+            assertEquals(List.of("model.c4j"), SafeTensorsTest.listing(dir));
+        }
+        assertSameTensors(sample(10).parameters(), Checkpoint.load(p).parameters());
+    }
+
+    @Test
+    void parameterNamesCannotPoseAsOptimizerState() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Checkpoint(
+                Map.of("optimizer/x", Tensor.zeros(1)), Map.of(), new JsonObject()));
+        assertTrue(e.getMessage().contains("'optimizer/x'"), e.getMessage());
+    }
+}
