@@ -56,7 +56,7 @@ public final class Trainer {
 
     public History resume(Checkpoint checkpoint, Model model, Dataset train, Dataset val) {
         TrainingCheckpoints.State state = TrainingCheckpoints.read(checkpoint);
-        if (state.batchSize() != config.batchSize()) {
+        if (state.batchSize() != 0 && state.batchSize() != config.batchSize()) {
             throw new IllegalArgumentException("Trainer.resume: the checkpoint was trained with batch size "
                     + state.batchSize() + ", this configuration has " + config.batchSize()
                     + "; the same batch size is needed to continue the same run");

@@ -19,6 +19,7 @@ import org.convnet4j.tensor.Tensor;
  */
 public final class TrainingCheckpoints {
     public static final String KEY = "training";
+    static final String RNG_STATE = "data order from seed + epoch";
 
     private TrainingCheckpoints() {
     }
@@ -27,30 +28,44 @@ public final class TrainingCheckpoints {
     public static Checkpoint capture(TrainingContext ctx, JsonObject base) {
         JsonObject description = base == null ? new JsonObject() : base.deepCopy();
         Model model = ctx.model();
-        if (!model.classNames().isEmpty() && !description.has("class_names")) {
+        if (!description.has("class_names")) {
             description.add("class_names", Json.toTree(model.classNames()));
+        }
+        if (!description.has("input_shape") && model.inputShapes().size() == 1) {
+            description.add("input_shape", Json.toTree(model.inputShapes().get(0).dims()));
         }
         description.add(KEY, state(ctx));
         return new Checkpoint(model.stateDict(), ctx.config().optimizer().state(), description);
     }
 
+    /**
+     * The {@value #KEY} object, in the key layout of {@code ModelDescription.TrainingState}: {@code epoch}
+     * (epochs completed), {@code step}, {@code seed}, {@code rng_state}, {@code optimizer} (its configuration),
+     * {@code metrics} (the history), plus {@code run} with the settings a resume must keep (batch size).
+     */
     static JsonObject state(TrainingContext ctx) {
         TrainConfig c = ctx.config();
         JsonObject t = new JsonObject();
-        t.addProperty("epochs_completed", ctx.history().size());
+        t.addProperty("epoch", ctx.history().size());
         t.addProperty("step", ctx.step());
         t.addProperty("seed", c.seed());
-        t.addProperty("epochs", c.epochs());
-        t.addProperty("batch_size", c.batchSize());
+        // no generator state to save: the data order of epoch e is drawn afresh from seed + e
+        t.addProperty("rng_state", RNG_STATE);
         t.add("optimizer", Json.toTree(c.optimizer().config()));
-        t.addProperty("schedule", c.schedule().toString());
-        t.addProperty("loss", c.loss().name());
-        t.addProperty("clipping", c.clipping().toString());
-        t.add("history", ctx.history().toJson());
+        JsonObject metrics = new JsonObject();
+        metrics.add("history", ctx.history().toJson());
+        t.add("metrics", metrics);
+        JsonObject run = new JsonObject();
+        run.addProperty("epochs", c.epochs());
+        run.addProperty("batch_size", c.batchSize());
+        run.addProperty("schedule", c.schedule().toString());
+        run.addProperty("loss", c.loss().name());
+        run.addProperty("clipping", c.clipping().toString());
+        t.add("run", run);
         return t;
     }
 
-    /** The saved state read back: what a resumed run continues from. */
+    /** The saved state read back: what a resumed run continues from; batch size 0 if not recorded. */
     public record State(int epochsCompleted, long step, long seed, int batchSize, History history) {
     }
 
@@ -62,12 +77,18 @@ public final class TrainingCheckpoints {
         }
         JsonObject t = e.getAsJsonObject();
         try {
-            JsonElement history = t.get("history");
-            return new State(t.get("epochs_completed").getAsInt(), t.get("step").getAsLong(), t.get("seed").getAsLong(),
-                    t.get("batch_size").getAsInt(),
-                    history == null ? new History() : History.fromJson((JsonArray) history));
+            JsonObject run = t.has("run") ? t.getAsJsonObject("run") : new JsonObject();
+            JsonObject metrics = t.has("metrics") ? t.getAsJsonObject("metrics") : new JsonObject();
+            History history = metrics.has("history") ? History.fromJson(metrics.getAsJsonArray("history")) : new History();
+            int epoch = t.get("epoch").getAsInt();
+            if (history.size() != epoch) {
+                throw new IllegalArgumentException("history has " + history.size() + " epochs, 'epoch' says " + epoch);
+            }
+            return new State(epoch, t.get("step").getAsLong(), t.get("seed").getAsLong(),
+                    run.has("batch_size") ? run.get("batch_size").getAsInt() : 0, history);
         } catch (RuntimeException ex) {
-            throw new IllegalArgumentException("checkpoint's '" + KEY + "' state is incomplete or malformed: " + t, ex);
+            throw new IllegalArgumentException("checkpoint's '" + KEY + "' state is incomplete or malformed ("
+                    + ex.getMessage() + "): " + t, ex);
         }
     }
 

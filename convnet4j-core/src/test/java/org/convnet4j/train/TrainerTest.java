@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import com.google.gson.JsonObject;
 import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.checkpoint.ModelDescription;
 import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
@@ -125,6 +127,7 @@ class TrainerTest {
     void checkpointListenerKeepsBestAndLast(@TempDir Path dir) throws IOException {
         Dataset data = blobs(90, 2);
         Sequential model = mlp(5);
+        model.setClassNames(CLASSES);
         List<Map<String, Tensor>> afterEpoch = new ArrayList<>();
         TrainingListener recorder = new TrainingListener() {
             @Override
@@ -136,7 +139,12 @@ class TrainerTest {
         Path last = dir.resolve("last.c4j");
         // "higher training loss is better": epoch 1 stays best while the loss falls
         CheckpointListener ckpt = new CheckpointListener().saveBest(best, new Monitor(History.TRAIN_LOSS, true, 0))
-                .saveLast(last);
+                .saveLast(last).describedBy(m -> {
+                    JsonObject d = new JsonObject();
+                    d.add("architecture", new JsonObject());
+                    d.add("preprocessing", new JsonObject());
+                    return d;
+                });
         new Trainer(TrainConfig.builder(new Sgd(model, 0.1).momentum(0.9)).epochs(3).batchSize(30).build())
                 .addListener(recorder).addListener(ckpt).fit(model, data, null);
         assertEquals(1, ckpt.bestEpoch());
@@ -149,7 +157,12 @@ class TrainerTest {
         assertEquals(9, TrainingCheckpoints.read(l).step());
         assertEquals(3, TrainingCheckpoints.read(l).history().size());
         assertTrue(l.optimizerState().containsKey("dense.kernel.momentum_buffer"));
-        assertEquals(CLASSES.size(), 3);
+        // the training state uses the checkpoint package's key layout
+        ModelDescription described = ModelDescription.fromJson(l.description(), "last.c4j");
+        assertEquals(3, described.training().epoch());
+        assertEquals(9, described.training().step());
+        assertEquals(CLASSES, described.classNames());
+        assertEquals(Shape.of(1, 4, 4), described.inputShape());
     }
 
     @Test
