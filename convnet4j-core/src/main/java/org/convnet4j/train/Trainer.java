@@ -1,0 +1,182 @@
+package org.convnet4j.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.data.Batch;
+import org.convnet4j.data.DataLoader;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.loss.Loss;
+import org.convnet4j.train.optim.Optimizer;
+
+/**
+ * The training loop: for each epoch, for each shuffled batch, the optimiser lifecycle of {@link Optimizer}, then
+ * validation and the listeners. Everything else (logging, early stopping, checkpoints) is a
+ * {@link TrainingListener}.
+ *
+ * <p>Deterministic: the data order of epoch e depends only on (seed, e), the learning rate only on
+ * (epoch, step), and the kernels are single-threaded, so a run resumed from a checkpoint reproduces the
+ * uninterrupted run bit for bit.
+ */
+public final class Trainer {
+    private final TrainConfig config;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    public Trainer(TrainConfig config) {
+        this.config = config;
+    }
+
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** Static shortcut: {@code new Trainer(config).fit(model, train, val)} without listeners. */
+    public static History fit(Model model, Dataset train, Dataset val, TrainConfig config) {
+        return new Trainer(config).fit(model, train, val);
+    }
+
+    /** Trains from epoch 1; {@code val} may be null. Returns the history (also kept in the context). */
+    public History fit(Model model, Dataset train, Dataset val) {
+        return run(model, train, val, config, new History(), 0);
+    }
+
+    /** Continues a run saved by {@link CheckpointListener}: parameters, optimiser state, history, seed, step. */
+    public History resume(Path checkpoint, Model model, Dataset train, Dataset val) throws IOException {
+        return resume(Checkpoint.load(checkpoint), model, train, val);
+    }
+
+    public History resume(Checkpoint checkpoint, Model model, Dataset train, Dataset val) {
+        TrainingCheckpoints.State state = TrainingCheckpoints.read(checkpoint);
+        if (state.batchSize() != 0 && state.batchSize() != config.batchSize()) {
+            throw new IllegalArgumentException("Trainer.resume: the checkpoint was trained with batch size "
+                    + state.batchSize() + ", this configuration has " + config.batchSize()
+                    + "; the same batch size is needed to continue the same run");
+        }
+        TrainingCheckpoints.loadParameters(checkpoint, model);
+        config.optimizer().loadState(checkpoint.optimizerState());
+        // the saved seed decides the data order of the remaining epochs
+        return run(model, train, val, config.withSeed(state.seed()), state.history(), state.step());
+    }
+
+    private History run(Model model, Dataset train, Dataset val, TrainConfig cfg, History history, long step) {
+        requireOptimizerOwns(model, cfg.optimizer());
+        DataLoader loader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).seed(cfg.seed()).build();
+        TrainingContext ctx = new TrainingContext(model, cfg, history, loader.numBatches());
+        ctx.step = step;
+        ctx.epoch = history.size();
+        listeners.forEach(l -> l.onTrainStart(ctx));
+        for (int epoch = history.size() + 1; epoch <= cfg.epochs() && !ctx.stopRequested(); epoch++) {
+            ctx.epoch = epoch;
+            int e = epoch;
+            listeners.forEach(l -> l.onEpochStart(ctx, e));
+            double lr = cfg.schedule().learningRate(epoch - 1, ctx.step);
+            long start = System.nanoTime();
+            Metrics trainMetrics = trainEpoch(ctx, loader, train);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Double> record = new LinkedHashMap<>();
+            record.put(History.EPOCH, (double) epoch);
+            record.put(History.TRAIN_LOSS, trainMetrics.loss());
+            record.put(History.TRAIN_ACCURACY, trainMetrics.accuracy());
+            if (val != null) {
+                Metrics v = evaluate(model, val, cfg.evalBatchSize(), cfg.loss());
+                if (!Double.isFinite(v.loss())) {
+                    throw new TrainingDivergedException(epoch, ctx.step, v.loss());
+                }
+                record.put(History.VAL_LOSS, v.loss());
+                record.put(History.VAL_ACCURACY, v.accuracy());
+            }
+            record.put(History.LR, lr);
+            record.put(History.SECONDS, seconds);
+            record.put(History.IMAGES_PER_SECOND, train.size() / Math.max(seconds, 1e-9));
+            history.add(record);
+            listeners.forEach(l -> l.onEpochEnd(ctx, e, history.last()));
+        }
+        listeners.forEach(l -> l.onTrainEnd(ctx));
+        return history;
+    }
+
+    private Metrics trainEpoch(TrainingContext ctx, DataLoader loader, Dataset train) {
+        TrainConfig cfg = ctx.config();
+        Optimizer opt = cfg.optimizer();
+        Metrics metrics = new Metrics(classNames(train));
+        int batchNo = 0;
+        try (DataLoader.BatchIterator batches = loader.iterator(ctx.epoch - 1)) {
+            while (batches.hasNext()) {
+                Batch batch = batches.next();
+                batchNo++;
+                opt.setLearningRate(cfg.schedule().learningRate(ctx.epoch - 1, ctx.step));
+                opt.zeroGrad();
+                Tensor out = ctx.model().forward(batch.x(), true);
+                Loss.LossValue loss = cfg.loss().compute(out, batch.labels());
+                if (!loss.isFinite()) {
+                    throw new TrainingDivergedException(ctx.epoch, batchNo, ctx.step, loss.value());
+                }
+                ctx.model().backwardAll(loss.gradient());
+                cfg.clipping().apply(opt);
+                opt.step();
+                ctx.step++;
+                metrics.addLoss(loss.value(), batch.size());
+                addClassification(metrics, out, batch.labels());
+                int b = batchNo;
+                listeners.forEach(l -> l.onBatchEnd(ctx, ctx.epoch, b, ctx.batchesPerEpoch(), loss.value()));
+            }
+        }
+        return metrics;
+    }
+
+    /** Loss and classification metrics of a model on a dataset, without changing it; {@code loss} may be null. */
+    public static Metrics evaluate(Model model, Dataset data, int batchSize, Loss loss) {
+        Metrics metrics = new Metrics(classNames(data));
+        DataLoader loader = DataLoader.builder(data).batchSize(batchSize).augment(false).build();
+        try (DataLoader.BatchIterator batches = loader.iterator(0)) {
+            while (batches.hasNext()) {
+                Batch batch = batches.next();
+                Tensor out = model.forward(batch.x(), false);
+                if (loss != null) {
+                    metrics.addLoss(loss.compute(out, batch.labels()).value(), batch.size());
+                }
+                addClassification(metrics, out, batch.labels());
+            }
+        }
+        return metrics;
+    }
+
+    /** Accuracy, top-k and confusion matrix (no loss). */
+    public static Metrics evaluate(Model model, Dataset data, int batchSize) {
+        return evaluate(model, data, batchSize, null);
+    }
+
+    /** Classification metrics need one output per class; other outputs (a single logit) get loss only. */
+    private static void addClassification(Metrics metrics, Tensor out, int[] labels) {
+        if (out.rank() == 2 && out.dim(1) == metrics.confusion().numClasses()) {
+            metrics.add(out, labels);
+        }
+    }
+
+    private static List<String> classNames(Dataset data) {
+        List<String> names = data.classNames();
+        return names == null || names.size() != data.numClasses()
+                ? ConfusionMatrix.numberedClasses(data.numClasses()) : names;
+    }
+
+    /** An optimiser built for another model would train nothing, silently; refuse it instead. */
+    private static void requireOptimizerOwns(Model model, Optimizer optimizer) {
+        Map<Parameter, Boolean> own = new IdentityHashMap<>();
+        model.learnableParameters().values().forEach(p -> own.put(p, true));
+        for (Map.Entry<String, Parameter> e : optimizer.parameters().entrySet()) {
+            if (!own.containsKey(e.getValue())) {
+                throw new IllegalArgumentException("Trainer: the optimiser's parameter '" + e.getKey()
+                        + "' does not belong to the model being trained (was the optimiser built for another model?)");
+            }
+        }
+    }
+}

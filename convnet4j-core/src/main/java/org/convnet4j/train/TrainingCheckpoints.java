@@ -1,0 +1,113 @@
+package org.convnet4j.train;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.nn.Model;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * The training state inside a checkpoint's description, under {@value #KEY}: epochs completed, optimiser
+ * steps, seed, history and the run's settings. With the parameters and the optimiser state in the same file
+ * this is everything {@link Trainer#resume} needs: data order comes from (seed, epoch), schedules from
+ * (epoch, step), and there is no other source of randomness in the training loop.
+ */
+public final class TrainingCheckpoints {
+    public static final String KEY = "training";
+    static final String RNG_STATE = "data order from seed + epoch";
+
+    private TrainingCheckpoints() {
+    }
+
+    /** A checkpoint of the model and optimiser now; {@code base} (may be null) adds architecture etc. */
+    public static Checkpoint capture(TrainingContext ctx, JsonObject base) {
+        JsonObject description = base == null ? new JsonObject() : base.deepCopy();
+        Model model = ctx.model();
+        if (!description.has("class_names")) {
+            description.add("class_names", Json.toTree(model.classNames()));
+        }
+        if (!description.has("input_shape") && model.inputShapes().size() == 1) {
+            description.add("input_shape", Json.toTree(model.inputShapes().get(0).dims()));
+        }
+        description.add(KEY, state(ctx));
+        return new Checkpoint(model.stateDict(), ctx.config().optimizer().state(), description);
+    }
+
+    /**
+     * The {@value #KEY} object, in the key layout of {@code ModelDescription.TrainingState}: {@code epoch}
+     * (epochs completed), {@code step}, {@code seed}, {@code rng_state}, {@code optimizer} (its configuration),
+     * {@code metrics} (the history), plus {@code run} with the settings a resume must keep (batch size).
+     */
+    static JsonObject state(TrainingContext ctx) {
+        TrainConfig c = ctx.config();
+        JsonObject t = new JsonObject();
+        t.addProperty("epoch", ctx.history().size());
+        t.addProperty("step", ctx.step());
+        t.addProperty("seed", c.seed());
+        // no generator state to save: the data order of epoch e is drawn afresh from seed + e
+        t.addProperty("rng_state", RNG_STATE);
+        t.add("optimizer", Json.toTree(c.optimizer().config()));
+        JsonObject metrics = new JsonObject();
+        metrics.add("history", ctx.history().toJson());
+        t.add("metrics", metrics);
+        JsonObject run = new JsonObject();
+        run.addProperty("epochs", c.epochs());
+        run.addProperty("batch_size", c.batchSize());
+        run.addProperty("schedule", c.schedule().toString());
+        run.addProperty("loss", c.loss().name());
+        run.addProperty("clipping", c.clipping().toString());
+        t.add("run", run);
+        return t;
+    }
+
+    /** The saved state read back: what a resumed run continues from; batch size 0 if not recorded. */
+    public record State(int epochsCompleted, long step, long seed, int batchSize, History history) {
+    }
+
+    public static State read(Checkpoint checkpoint) {
+        JsonElement e = checkpoint.description().get(KEY);
+        if (e == null || !e.isJsonObject()) {
+            throw new IllegalArgumentException("checkpoint has no '" + KEY + "' state (it was not saved during training,"
+                    + " so it can be loaded for inference or fine-tuning but not resumed)");
+        }
+        JsonObject t = e.getAsJsonObject();
+        try {
+            JsonObject run = t.has("run") ? t.getAsJsonObject("run") : new JsonObject();
+            JsonObject metrics = t.has("metrics") ? t.getAsJsonObject("metrics") : new JsonObject();
+            History history = metrics.has("history") ? History.fromJson(metrics.getAsJsonArray("history")) : new History();
+            int epoch = t.get("epoch").getAsInt();
+            if (history.size() != epoch) {
+                throw new IllegalArgumentException("history has " + history.size() + " epochs, 'epoch' says " + epoch);
+            }
+            return new State(epoch, t.get("step").getAsLong(), t.get("seed").getAsLong(),
+                    run.has("batch_size") ? run.get("batch_size").getAsInt() : 0, history);
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException("checkpoint's '" + KEY + "' state is incomplete or malformed ("
+                    + ex.getMessage() + "): " + t, ex);
+        }
+    }
+
+    /** Copies the checkpoint's parameters into the model after checking that names and shapes match. */
+    public static void loadParameters(Checkpoint checkpoint, Model model) {
+        Map<String, Shape> expected = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, p) -> expected.put(k, p.shape()));
+        checkpoint.verifyAgainst(model.name() == null ? "model" : model.name(), expected);
+        model.namedParameters().forEach((k, p) -> p.load(checkpoint.parameters().get(k)));
+    }
+
+    /** A copy of every parameter and buffer value, for restoring later (early stopping). */
+    static Map<String, Tensor> snapshot(Model model) {
+        Map<String, Tensor> copy = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> copy.put(k, v.copy()));
+        return copy;
+    }
+
+    static void restore(Model model, Map<String, Tensor> snapshot) {
+        model.namedParameters().forEach((k, p) -> p.load(snapshot.get(k)));
+    }
+}

@@ -1,0 +1,65 @@
+package org.convnet4j.train;
+
+import org.convnet4j.nn.Model;
+
+/**
+ * What listeners see of a running training: the model, configuration, history and clock, and a way to stop.
+ */
+public final class TrainingContext {
+    private final Model model;
+    private final TrainConfig config;
+    private final History history;
+    private final int batchesPerEpoch;
+    int epoch;      // 1-based epoch in progress (or last finished)
+    long step;      // optimiser steps taken so far
+    private String stopReason;
+
+    TrainingContext(Model model, TrainConfig config, History history, int batchesPerEpoch) {
+        this.model = model;
+        this.config = config;
+        this.history = history;
+        this.batchesPerEpoch = batchesPerEpoch;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    /** Current 1-based epoch. */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** Optimiser steps taken so far (over all epochs, including those before a resume). */
+    public long step() {
+        return step;
+    }
+
+    public int batchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    /** Asks the trainer to stop after the current epoch. */
+    public void requestStop(String reason) {
+        if (stopReason == null) {
+            stopReason = reason;
+        }
+    }
+
+    public boolean stopRequested() {
+        return stopReason != null;
+    }
+
+    /** Why training was stopped early, or null. */
+    public String stopReason() {
+        return stopReason;
+    }
+}

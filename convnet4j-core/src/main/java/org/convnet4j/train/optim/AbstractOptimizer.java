@@ -1,0 +1,206 @@
+package org.convnet4j.train.optim;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Groups, learning rate, step counting, frozen-skipping and named state for concrete optimisers, which
+ * implement {@link #update} for one parameter and keep their per-parameter tensors in named slots.
+ */
+public abstract class AbstractOptimizer implements Optimizer {
+    /** Counts are saved as two float32 values, hi·2^24 + lo, both exact: float32 alone is exact only to 2^24. */
+    private static final long COUNT_BASE = 1L << 24;
+    static final String STEP_KEY = "step";
+
+    private final List<ParamGroup> groups;
+    private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private final Map<String, Map<String, Tensor>> slots = new LinkedHashMap<>();
+    private double lr;
+    private double weightDecay;
+    private long steps;
+
+    protected AbstractOptimizer(List<ParamGroup> groups, double lr) {
+        this.groups = List.copyOf(groups);
+        for (ParamGroup g : this.groups) {
+            g.parameters().forEach((k, p) -> {
+                if (byName.put(k, p) != null) {
+                    throw new IllegalArgumentException(name() + ": parameter '" + k + "' is in more than one group");
+                }
+            });
+        }
+        setLearningRate(lr);
+    }
+
+    /** One group with every learnable parameter of the model (frozen ones are skipped at each step). */
+    protected static List<ParamGroup> allOf(Model model) {
+        return List.of(ParamGroup.of("all", model.learnableParameters()));
+    }
+
+    /** Updates one parameter; called only for parameters that are not frozen. */
+    protected abstract void update(String name, Parameter p, double lr, double weightDecay);
+
+    /** Slot names this optimiser keeps per parameter, and the shape of each for a parameter of shape {@code s}. */
+    protected abstract Map<String, Shape> slotShapes(Shape s);
+
+    @Override
+    public final void step() {
+        steps++;
+        for (ParamGroup g : groups) {
+            if (g.isFrozen()) {
+                continue;
+            }
+            double groupLr = lr * g.lrScale();
+            double decay = g.weightDecayOr(weightDecay);
+            for (Map.Entry<String, Parameter> e : g.parameters().entrySet()) {
+                Parameter p = e.getValue();
+                if (!p.isFrozen()) {
+                    update(e.getKey(), p, groupLr, decay);
+                }
+            }
+        }
+    }
+
+    /** The slot tensor of a parameter, or null if it has not been created (parameter never updated). */
+    protected final Tensor slot(String param, String slot) {
+        Map<String, Tensor> m = slots.get(param);
+        return m == null ? null : m.get(slot);
+    }
+
+    protected final void putSlot(String param, String slot, Tensor value) {
+        slots.computeIfAbsent(param, k -> new LinkedHashMap<>()).put(slot, value);
+    }
+
+    @Override
+    public List<ParamGroup> groups() {
+        return groups;
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name() + ": learning rate must be >= 0, got " + value);
+        }
+        this.lr = value;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    protected final void setWeightDecay(double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name() + ": weight decay must be >= 0, got " + value);
+        }
+        this.weightDecay = value;
+    }
+
+    @Override
+    public long stepCount() {
+        return steps;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", name());
+        c.put("lr", lr);
+        c.put("weight_decay", weightDecay);
+        return c;
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put(STEP_KEY, encodeCount(steps));
+        slots.forEach((param, m) -> m.forEach((slot, t) -> out.put(param + "." + slot, t.copy())));
+        return out;
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> state) {
+        Tensor stepTensor = state.get(STEP_KEY);
+        if (stepTensor == null) {
+            throw new IllegalArgumentException(name() + ".loadState: no '" + STEP_KEY + "' entry");
+        }
+        long loadedSteps = decodeCount(name() + ".loadState '" + STEP_KEY + "'", stepTensor);
+        Map<String, Map<String, Tensor>> loaded = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            String key = e.getKey();
+            if (key.equals(STEP_KEY)) {
+                continue;
+            }
+            int dot = key.lastIndexOf('.');
+            String param = dot < 0 ? key : key.substring(0, dot);
+            String slot = dot < 0 ? "" : key.substring(dot + 1);
+            Parameter p = byName.get(param);
+            if (p == null) {
+                problems.add("'" + key + "' names no parameter of this optimiser");
+                continue;
+            }
+            Shape want = slotShapes(p.shape()).get(slot);
+            if (want == null) {
+                problems.add("'" + key + "': " + name() + " keeps no slot '" + slot + "' (it keeps "
+                        + slotShapes(p.shape()).keySet() + ")");
+            } else if (!want.equals(e.getValue().shape())) {
+                problems.add("'" + key + "' is " + e.getValue().shape() + ", expected " + want);
+            } else {
+                loaded.computeIfAbsent(param, k -> new LinkedHashMap<>()).put(slot, e.getValue().copy());
+            }
+        }
+        loaded.forEach((param, m) -> {
+            Set<String> want = slotShapes(byName.get(param).shape()).keySet();
+            if (!m.keySet().equals(want)) {
+                problems.add("parameter '" + param + "' has slots " + m.keySet() + ", expected all of " + want);
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(name() + ".loadState: state does not fit: " + String.join("; ", problems));
+        }
+        slots.clear();
+        slots.putAll(loaded);
+        steps = loadedSteps;
+    }
+
+    /** A count as a [2] tensor (hi, lo) of exact float32 values. */
+    public static Tensor encodeCount(long count) {
+        if (count < 0 || count >= COUNT_BASE * COUNT_BASE) {
+            throw new IllegalArgumentException("count " + count + " outside 0..2^48");
+        }
+        return Tensor.of(new float[] {count / COUNT_BASE, count % COUNT_BASE}, 2);
+    }
+
+    public static long decodeCount(String what, Tensor t) {
+        if (t.size() != 2) {
+            throw new IllegalArgumentException(what + ": expected a [2] count tensor, got " + t.shape());
+        }
+        float hi = t.data()[0];
+        float lo = t.data()[1];
+        if (hi < 0 || lo < 0 || lo >= COUNT_BASE || hi != Math.rint(hi) || lo != Math.rint(lo)) {
+            throw new IllegalArgumentException(what + ": (" + hi + ", " + lo + ") is not a valid count");
+        }
+        return (long) hi * COUNT_BASE + (long) lo;
+    }
+
+    /** For subclasses: a map of slot name to shape. */
+    protected static Map<String, Shape> shapes(Object... nameShape) {
+        Map<String, Shape> m = new HashMap<>();
+        for (int i = 0; i < nameShape.length; i += 2) {
+            m.put((String) nameShape[i], (Shape) nameShape[i + 1]);
+        }
+        return m;
+    }
+}

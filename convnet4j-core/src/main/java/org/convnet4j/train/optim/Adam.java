@@ -1,0 +1,113 @@
+package org.convnet4j.train.optim;
+
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Adam (Kingma and Ba) with bias correction and, like PyTorch's {@code torch.optim.Adam}, weight decay added
+ * to the gradient (L2, coupled). Per parameter, with its own step count t:
+ * <pre>
+ *   g = grad + weightDecay · θ
+ *   m = β1 · m + (1 - β1) · g
+ *   v = β2 · v + (1 - β2) · g²
+ *   θ = θ - lr / (1 - β1^t) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
+ * </pre>
+ * {@link AdamW} decays the weights directly instead.
+ */
+public class Adam extends AbstractOptimizer {
+    static final String EXP_AVG = "exp_avg";
+    static final String EXP_AVG_SQ = "exp_avg_sq";
+    static final String STEP = "step";
+    private final boolean decoupled;
+    private double beta1 = 0.9;
+    private double beta2 = 0.999;
+    private double eps = 1e-8;
+
+    public Adam(Model model, double lr) {
+        this(allOf(model), lr);
+    }
+
+    public Adam(List<ParamGroup> groups, double lr) {
+        this(groups, lr, false);
+    }
+
+    Adam(List<ParamGroup> groups, double lr, boolean decoupled) {
+        super(groups, lr);
+        this.decoupled = decoupled;
+    }
+
+    public Adam betas(double b1, double b2) {
+        if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) {
+            throw new IllegalArgumentException(name() + ": betas must be in [0, 1), got (" + b1 + ", " + b2 + ")");
+        }
+        this.beta1 = b1;
+        this.beta2 = b2;
+        return this;
+    }
+
+    public Adam eps(double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name() + ": eps must be >= 0, got " + value);
+        }
+        this.eps = value;
+        return this;
+    }
+
+    public Adam weightDecay(double value) {
+        setWeightDecay(value);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "adam";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("beta1", beta1);
+        c.put("beta2", beta2);
+        c.put("eps", eps);
+        c.put("decoupled_weight_decay", decoupled);
+        return c;
+    }
+
+    @Override
+    protected Map<String, Shape> slotShapes(Shape s) {
+        return shapes(EXP_AVG, s, EXP_AVG_SQ, s, STEP, Shape.of(2));
+    }
+
+    @Override
+    protected void update(String name, Parameter p, double lr, double weightDecay) {
+        Tensor mt = slot(name, EXP_AVG);
+        if (mt == null) {
+            mt = Tensor.zeros(p.shape());
+            putSlot(name, EXP_AVG, mt);
+            putSlot(name, EXP_AVG_SQ, Tensor.zeros(p.shape()));
+            putSlot(name, STEP, encodeCount(0));
+        }
+        long t = decodeCount(name + "." + STEP, slot(name, STEP)) + 1;
+        putSlot(name, STEP, encodeCount(t));
+        float[] m = mt.data();
+        float[] v = slot(name, EXP_AVG_SQ).data();
+        float[] w = p.value().data();
+        float[] grad = p.grad().data();
+        double stepSize = lr / (1 - Math.pow(beta1, t));
+        double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        double l2 = decoupled ? 0 : weightDecay;
+        double shrink = decoupled ? 1 - lr * weightDecay : 1;
+        for (int i = 0; i < w.length; i++) {
+            double g = grad[i] + l2 * w[i];
+            double mi = beta1 * m[i] + (1 - beta1) * g;
+            double vi = beta2 * v[i] + (1 - beta2) * g * g;
+            m[i] = (float) mi;
+            v[i] = (float) vi;
+            w[i] = (float) (w[i] * shrink - stepSize * mi / (Math.sqrt(vi) / correction2Sqrt + eps));
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package org.convnet4j.train.optim;
+
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, following the
+ * update of PyTorch's {@code torch.optim.SGD}:
+ * <pre>
+ *   g = grad + weightDecay · θ
+ *   b = g                              on a parameter's first update
+ *   b = momentum · b + (1 - dampening) · g   afterwards
+ *   g = nesterov ? g + momentum · b : b      (when momentum ≠ 0)
+ *   θ = θ - lr · g
+ * </pre>
+ */
+public final class Sgd extends AbstractOptimizer {
+    static final String BUFFER = "momentum_buffer";
+    private double momentum;
+    private double dampening;
+    private boolean nesterov;
+
+    public Sgd(Model model, double lr) {
+        this(allOf(model), lr);
+    }
+
+    public Sgd(List<ParamGroup> groups, double lr) {
+        super(groups, lr);
+    }
+
+    public Sgd momentum(double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException("sgd: momentum must be in [0, 1), got " + value);
+        }
+        this.momentum = value;
+        checkNesterov();
+        return this;
+    }
+
+    public Sgd dampening(double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException("sgd: dampening must be in [0, 1], got " + value);
+        }
+        this.dampening = value;
+        checkNesterov();
+        return this;
+    }
+
+    /** Nesterov momentum; needs momentum > 0 and no dampening (as in PyTorch). Set momentum first. */
+    public Sgd nesterov(boolean value) {
+        this.nesterov = value;
+        checkNesterov();
+        return this;
+    }
+
+    public Sgd weightDecay(double value) {
+        setWeightDecay(value);
+        return this;
+    }
+
+    private void checkNesterov() {
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("sgd: Nesterov momentum needs momentum > 0 and zero dampening (momentum "
+                    + momentum + ", dampening " + dampening + ")");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "sgd";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("momentum", momentum);
+        c.put("dampening", dampening);
+        c.put("nesterov", nesterov);
+        return c;
+    }
+
+    @Override
+    protected Map<String, Shape> slotShapes(Shape s) {
+        return momentum == 0 ? Map.of() : shapes(BUFFER, s);
+    }
+
+    @Override
+    protected void update(String name, Parameter p, double lr, double weightDecay) {
+        float[] w = p.value().data();
+        float[] grad = p.grad().data();
+        float[] buf = null;
+        boolean first = false;
+        if (momentum != 0) {
+            Tensor b = slot(name, BUFFER);
+            if (b == null) {
+                b = Tensor.zeros(p.shape());
+                putSlot(name, BUFFER, b);
+                first = true;
+            }
+            buf = b.data();
+        }
+        for (int i = 0; i < w.length; i++) {
+            double g = grad[i] + weightDecay * w[i];
+            if (buf != null) {
+                double b = first ? g : momentum * buf[i] + (1 - dampening) * g;
+                buf[i] = (float) b;
+                g = nesterov ? g + momentum * b : b;
+            }
+            w[i] = (float) (w[i] - lr * g);
+        }
+    }
+}
