@@ -1,0 +1,451 @@
+package org.convnet4j.image;
+
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.util.AtomicFiles;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Reading, writing and resampling images as tensors of shape [C, H, W] with values 0..255 (C = 1 for grey,
+ * 3 for RGB). Uses only javax.imageio, so the formats are those the JDK ships: PNG, JPEG, BMP, GIF.
+ */
+public final class Images {
+    /** Default limit on width*height of an image we agree to decode. */
+    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+    /** System property that overrides {@link #DEFAULT_MAX_PIXELS}. */
+    public static final String MAX_PIXELS_PROPERTY = "convnet4j.maxPixels";
+
+    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF";
+
+    static {
+        // ImageIO would otherwise spool streams through temporary files in java.io.tmpdir; our images fit in memory.
+        ImageIO.setUseCache(false);
+    }
+
+    private Images() {
+    }
+
+    /** The pixel limit in force: the system property {@value #MAX_PIXELS_PROPERTY} or 100 megapixels. */
+    public static long maxPixels() {
+        String p = System.getProperty(MAX_PIXELS_PROPERTY);
+        if (p == null || p.isBlank()) {
+            return DEFAULT_MAX_PIXELS;
+        }
+        try {
+            long v = Long.parseLong(p.trim());
+            if (v < 1) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + p + ": expected a positive whole number of pixels");
+        }
+    }
+
+    // ---- reading --------------------------------------------------------------------------------
+
+    /** Reads an image with the default pixel limit; see {@link #read(Path, long)}. */
+    public static Tensor read(Path file) throws ImageFormatException {
+        return read(file, maxPixels());
+    }
+
+    /**
+     * Reads an image as [C, H, W] floats 0..255. Grey images (also grey+alpha, 16-bit grey, and palette images
+     * whose palette is all grey) give C = 1, everything else C = 3 in RGB order; alpha is dropped.
+     * The size is taken from the header and checked against {@code maxPixels} before any pixel is decoded.
+     */
+    public static Tensor read(Path file, long maxPixels) throws ImageFormatException {
+        String name = file.toString();
+        if (!Files.exists(file)) {
+            throw new ImageFormatException(name + ": file not found");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ImageFormatException(name + ": not a regular file");
+        }
+        long bytes;
+        try {
+            bytes = Files.size(file);
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + e.getMessage(), e);
+        }
+        if (bytes == 0) {
+            throw new ImageFormatException(name + ": empty file, not an image");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new ImageFormatException(name + ": cannot open for reading");
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new ImageFormatException(name + ": not a supported image (" + SUPPORTED + ")");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w;
+                int h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw new ImageFormatException(name + ": corrupt image header: " + describe(e), e);
+                }
+                if (w < 1 || h < 1) {
+                    throw new ImageFormatException(name + ": image header claims a size of " + w + "x" + h);
+                }
+                long pixels = (long) w * h;
+                if (pixels > maxPixels) {
+                    throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
+                            + " megapixels exceeds the limit of " + megapixels(maxPixels)
+                            + " (set -D" + MAX_PIXELS_PROPERTY + ")");
+                }
+                BufferedImage image;
+                try {
+                    image = reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
+                    throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
+                }
+                return toTensor(image);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
+    private static String megapixels(long pixels) {
+        double mp = pixels / 1e6;
+        return mp == Math.rint(mp) ? Long.toString((long) mp) : String.format(Locale.ROOT, "%.2f", mp);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        Throwable t = e;
+        while (t != null && b.length() < 300) {
+            if (b.length() > 0) {
+                b.append(": ");
+            }
+            b.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+            t = t.getCause() == t ? null : t.getCause();
+        }
+        return b.toString();
+    }
+
+    /** Converts a decoded image to [C, H, W] 0..255, choosing C = 1 or 3 as described in {@link #read}. */
+    static Tensor toTensor(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        if (cm instanceof IndexColorModel) {
+            return fromPalette((IndexColorModel) cm, raster, w, h);
+        }
+        if (cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && cm.getNumColorComponents() == 1) {
+            // Raw samples, not getRGB(): that would push linear grey through a gamma conversion.
+            float[] d = raster.getSamples(0, 0, w, h, 0, new float[w * h]);
+            int bits = cm.getComponentSize(0);
+            if (bits != 8) {
+                float scale = (float) (255.0 / ((1L << bits) - 1));
+                for (int i = 0; i < d.length; i++) {
+                    d[i] *= scale;
+                }
+            }
+            return Tensor.wrap(d, 1, h, w);
+        }
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        float[] d = new float[3 * w * h];
+        int plane = w * h;
+        for (int i = 0; i < plane; i++) {
+            int p = argb[i];
+            d[i] = (p >> 16) & 0xff;
+            d[plane + i] = (p >> 8) & 0xff;
+            d[2 * plane + i] = p & 0xff;
+        }
+        return Tensor.wrap(d, 3, h, w);
+    }
+
+    private static Tensor fromPalette(IndexColorModel cm, Raster raster, int w, int h) {
+        int n = cm.getMapSize();
+        boolean grey = true;
+        for (int i = 0; i < n && grey; i++) {
+            grey = cm.getRed(i) == cm.getGreen(i) && cm.getGreen(i) == cm.getBlue(i);
+        }
+        int[] idx = raster.getSamples(0, 0, w, h, 0, new int[w * h]);
+        int plane = w * h;
+        float[] d = new float[(grey ? 1 : 3) * plane];
+        for (int i = 0; i < plane; i++) {
+            int k = idx[i];
+            d[i] = cm.getRed(k);
+            if (!grey) {
+                d[plane + i] = cm.getGreen(k);
+                d[2 * plane + i] = cm.getBlue(k);
+            }
+        }
+        return grey ? Tensor.wrap(d, 1, h, w) : Tensor.wrap(d, 3, h, w);
+    }
+
+    // ---- writing --------------------------------------------------------------------------------
+
+    /**
+     * Writes a [C, H, W] or [1, C, H, W] tensor (C = 1 or 3, values 0..255, rounded and clamped) as an image;
+     * the format comes from the extension (png, jpg/jpeg, bmp, gif). The file is replaced atomically.
+     */
+    public static void write(Tensor image, Path file) throws IOException {
+        String format = formatOf(file);
+        Tensor chw = asChw("Images.write", image);
+        requireDirectory(file);
+        BufferedImage img = toBufferedImage(chw);
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, format, out)) {
+                throw new ImageFormatException(file + ": no " + format.toUpperCase(Locale.ROOT)
+                        + " writer accepts a " + chw.dim(0) + "-channel image");
+            }
+        });
+    }
+
+    private static String formatOf(Path file) throws ImageFormatException {
+        String fn = file.getFileName() == null ? "" : file.getFileName().toString();
+        int dot = fn.lastIndexOf('.');
+        String ext = dot < 0 ? "" : fn.substring(dot + 1).toLowerCase(Locale.ROOT);
+        switch (ext) {
+            case "png":
+                return "png";
+            case "jpg":
+            case "jpeg":
+                return "jpeg";
+            case "bmp":
+                return "bmp";
+            case "gif":
+                return "gif";
+            default:
+                throw new ImageFormatException(file + ": unknown image extension "
+                        + (ext.isEmpty() ? "(none)" : "'." + ext + "'") + "; use .png, .jpg, .jpeg, .bmp or .gif");
+        }
+    }
+
+    private static void requireDirectory(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException(file + ": output directory " + dir + " does not exist");
+        }
+    }
+
+    private static Tensor asChw(String op, Tensor t) {
+        if (t.rank() == 4) {
+            if (t.dim(0) != 1) {
+                throw new IllegalArgumentException(op + ": a batch of " + t.dim(0) + " images " + t.shape()
+                        + " cannot be one image file; pass one sample");
+            }
+            t = t.reshape(t.shape().dropFirst());
+        }
+        if (t.rank() != 3 || (t.dim(0) != 1 && t.dim(0) != 3)) {
+            throw new IllegalArgumentException(op + ": expected an image of shape [C, H, W] or [1, C, H, W] with C = 1 or 3, got "
+                    + t.shape());
+        }
+        return t;
+    }
+
+    private static int toByte(float v) {
+        if (Float.isNaN(v)) {
+            return 0;
+        }
+        return Math.max(0, Math.min(255, Math.round(v)));
+    }
+
+    /** Grey images become TYPE_BYTE_GRAY and colour ones TYPE_INT_RGB: the types every JDK writer accepts. */
+    private static BufferedImage toBufferedImage(Tensor chw) {
+        int c = chw.dim(0);
+        int h = chw.dim(1);
+        int w = chw.dim(2);
+        float[] d = chw.data();
+        int plane = h * w;
+        if (c == 1) {
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+            WritableRaster r = img.getRaster();
+            int[] px = new int[plane];
+            for (int i = 0; i < plane; i++) {
+                px[i] = toByte(d[i]);
+            }
+            r.setSamples(0, 0, w, h, 0, px);
+            return img;
+        }
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[plane];
+        for (int i = 0; i < plane; i++) {
+            rgb[i] = (toByte(d[i]) << 16) | (toByte(d[plane + i]) << 8) | toByte(d[2 * plane + i]);
+        }
+        img.setRGB(0, 0, w, h, rgb, 0, w);
+        return img;
+    }
+
+    /**
+     * Writes raw numbers as text: one image row per line, values separated by commas, one block per channel
+     * with a blank line between blocks. Accepts rank 1 (one line), 2 (one block) and higher (all leading
+     * dimensions flattened into blocks). Written atomically.
+     */
+    public static void writeCsv(Tensor t, Path file) throws IOException {
+        requireDirectory(file);
+        int w = t.dim(-1);
+        int rows = t.rank() >= 2 ? t.dim(-2) : 1;
+        int blocks = t.size() / (w * rows);
+        float[] d = t.data();
+        AtomicFiles.write(file, out -> {
+            Writer wr = new OutputStreamWriter(nonClosing(out), StandardCharsets.UTF_8);
+            StringBuilder line = new StringBuilder();
+            for (int b = 0; b < blocks; b++) {
+                if (b > 0) {
+                    wr.write('\n');
+                }
+                for (int y = 0; y < rows; y++) {
+                    line.setLength(0);
+                    int base = (b * rows + y) * w;
+                    for (int x = 0; x < w; x++) {
+                        if (x > 0) {
+                            line.append(',');
+                        }
+                        line.append(formatNumber(d[base + x]));
+                    }
+                    line.append('\n');
+                    wr.write(line.toString());
+                }
+            }
+            wr.flush();
+        });
+    }
+
+    private static OutputStream nonClosing(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    /** Whole numbers without a fraction ("3", not "3.0"); others in the shortest form that reads back exactly. */
+    public static String formatNumber(float v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e9f) {
+            return Long.toString((long) v);
+        }
+        return Float.toString(v);
+    }
+
+    // ---- resampling -----------------------------------------------------------------------------
+
+    /**
+     * Bilinear resize of [C, H, W] to [C, h, w] with align-corners=false (half-pixel centres), the convention of
+     * PyTorch's interpolate(mode="bilinear") without antialiasing: output pixel x samples the input at
+     * (x + 0.5) * inW / w - 0.5, clamped to the image.
+     */
+    public static Tensor resize(Tensor chw, int h, int w) {
+        chw.requireRank("Images.resize", 3);
+        if (h < 1 || w < 1) {
+            throw new IllegalArgumentException("Images.resize: target size " + h + "x" + w + " must be at least 1x1");
+        }
+        int c = chw.dim(0);
+        int inH = chw.dim(1);
+        int inW = chw.dim(2);
+        if (inH == h && inW == w) {
+            return chw.copy();
+        }
+        int[] x0 = new int[w];
+        int[] x1 = new int[w];
+        float[] fx = new float[w];
+        sourceCoordinates(inW, w, x0, x1, fx);
+        int[] y0 = new int[h];
+        int[] y1 = new int[h];
+        float[] fy = new float[h];
+        sourceCoordinates(inH, h, y0, y1, fy);
+        float[] src = chw.data();
+        float[] dst = new float[c * h * w];
+        for (int ch = 0; ch < c; ch++) {
+            int sBase = ch * inH * inW;
+            int dBase = ch * h * w;
+            for (int y = 0; y < h; y++) {
+                int r0 = sBase + y0[y] * inW;
+                int r1 = sBase + y1[y] * inW;
+                float wy = fy[y];
+                for (int x = 0; x < w; x++) {
+                    float top = src[r0 + x0[x]] + (src[r0 + x1[x]] - src[r0 + x0[x]]) * fx[x];
+                    float bottom = src[r1 + x0[x]] + (src[r1 + x1[x]] - src[r1 + x0[x]]) * fx[x];
+                    dst[dBase + y * w + x] = top + (bottom - top) * wy;
+                }
+            }
+        }
+        return Tensor.wrap(dst, c, h, w);
+    }
+
+    private static void sourceCoordinates(int in, int out, int[] i0, int[] i1, float[] frac) {
+        double scale = (double) in / out;
+        for (int o = 0; o < out; o++) {
+            double s = Math.max(0.0, (o + 0.5) * scale - 0.5);
+            int lo = Math.min((int) Math.floor(s), in - 1);
+            i0[o] = lo;
+            i1[o] = Math.min(lo + 1, in - 1);
+            frac[o] = (float) (s - lo);
+        }
+    }
+
+    /** Luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B) of a [3, H, W] image as [1, H, W]; a grey image is copied. */
+    public static Tensor toGrey(Tensor chw) {
+        chw.requireRank("Images.toGrey", 3);
+        int c = chw.dim(0);
+        if (c == 1) {
+            return chw.copy();
+        }
+        if (c != 3) {
+            throw new IllegalArgumentException("Images.toGrey: expected 1 or 3 channels, got shape " + chw.shape());
+        }
+        int plane = chw.dim(1) * chw.dim(2);
+        float[] s = chw.data();
+        float[] d = new float[plane];
+        for (int i = 0; i < plane; i++) {
+            d[i] = 0.299f * s[i] + 0.587f * s[plane + i] + 0.114f * s[2 * plane + i];
+        }
+        return Tensor.wrap(d, 1, chw.dim(1), chw.dim(2));
+    }
+
+    /** A grey [1, H, W] image repeated into three identical channels; a colour image is copied. */
+    public static Tensor toRgb(Tensor chw) {
+        chw.requireRank("Images.toRgb", 3);
+        int c = chw.dim(0);
+        if (c == 3) {
+            return chw.copy();
+        }
+        if (c != 1) {
+            throw new IllegalArgumentException("Images.toRgb: expected 1 or 3 channels, got shape " + chw.shape());
+        }
+        int plane = chw.dim(1) * chw.dim(2);
+        float[] d = new float[3 * plane];
+        for (int k = 0; k < 3; k++) {
+            System.arraycopy(chw.data(), 0, d, k * plane, plane);
+        }
+        return Tensor.wrap(d, 3, chw.dim(1), chw.dim(2));
+    }
+}

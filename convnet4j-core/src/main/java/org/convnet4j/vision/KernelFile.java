@@ -1,0 +1,105 @@
+package org.convnet4j.vision;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Reads a user kernel from a text file: one row per line, numbers separated by spaces, commas or tabs;
+ * '#' starts a comment; blank lines are ignored. Every row must have the same number of values. Example:
+ * <pre>
+ * # Sobel-x
+ * 1, 0, -1
+ * 2, 0, -2
+ * 1, 0, -1
+ * </pre>
+ * Errors name the file and line ("FILE: line N: ..."). Sizes are capped at {@link #MAX_SIZE} per side, and the
+ * file size is checked before it is read.
+ */
+public final class KernelFile {
+    public static final int MAX_SIZE = ClassicKernels.MAX_SIZE;
+    /** Generous for 99x99 numbers with comments, small enough to refuse a wrong file (an image, a log). */
+    public static final long MAX_BYTES = 1L << 20;
+
+    private KernelFile() {
+    }
+
+    /** The kernel [KH, KW] in {@code file}. */
+    public static Tensor read(Path file) {
+        String text;
+        try {
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new IllegalArgumentException(file + ": kernel file is " + size + " bytes, more than the "
+                        + MAX_BYTES + " a kernel of at most " + MAX_SIZE + "x" + MAX_SIZE + " needs");
+            }
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read kernel file: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Parses kernel text; {@code sourceName} prefixes every error message. */
+    public static Tensor parse(String text, String sourceName) {
+        List<double[]> rows = new ArrayList<>();
+        int firstRowLine = 0;
+        String[] lines = text.split("\r\n|\n|\r", -1);
+        for (int li = 0; li < lines.length; li++) {
+            int lineNo = li + 1;
+            String line = lines[li];
+            int hash = line.indexOf('#');
+            if (hash >= 0) {
+                line = line.substring(0, hash);
+            }
+            line = line.strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] tokens = line.split("[\\s,]+");
+            if (tokens.length > MAX_SIZE) {
+                throw new IllegalArgumentException(sourceName + ": line " + lineNo + ": " + tokens.length
+                        + " values, more than the maximum kernel width " + MAX_SIZE);
+            }
+            if (rows.size() == MAX_SIZE) {
+                throw new IllegalArgumentException(sourceName + ": line " + lineNo + ": more than " + MAX_SIZE
+                        + " rows, the maximum kernel height");
+            }
+            double[] row = new double[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                String tok = tokens[i];
+                double v;
+                try {
+                    v = Double.parseDouble(tok);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(sourceName + ": line " + lineNo + ": '" + tok
+                            + "' is not a number (value " + (i + 1) + ")");
+                }
+                if (!Double.isFinite(v) || tok.matches(".*[a-zA-Z&&[^eE]].*")) {
+                    // Java accepts "NaN", "Infinity" and suffixes like "1d"/"2f"; a kernel file should not.
+                    throw new IllegalArgumentException(sourceName + ": line " + lineNo + ": '" + tok
+                            + "' is not a finite decimal number (value " + (i + 1) + ")");
+                }
+                row[i] = v;
+            }
+            if (rows.isEmpty()) {
+                firstRowLine = lineNo;
+            } else if (row.length != rows.get(0).length) {
+                throw new IllegalArgumentException(sourceName + ": line " + lineNo + ": row has " + row.length
+                        + " values, but the first row (line " + firstRowLine + ") has " + rows.get(0).length
+                        + "; every row of a kernel must have the same length");
+            }
+            rows.add(row);
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(sourceName + ": line " + lines.length
+                    + ": end of file without any kernel row (the file is empty or only has comments/blank lines)");
+        }
+        return Tensor.fromRows(rows.toArray(new double[0][]));
+    }
+}
