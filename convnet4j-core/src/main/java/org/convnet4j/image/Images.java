@@ -120,6 +120,11 @@ public final class Images {
                 try {
                     image = reader.read(0);
                 } catch (IOException | RuntimeException e) {
+                    if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
+                        // the JDK's JPEG reader says this for CMYK/YCCK files: valid, but not decodable here
+                        throw new ImageFormatException(name + ": unsupported kind of image (for JPEG: CMYK or YCCK "
+                                + "colour; convert it to RGB): " + describe(e), e);
+                    }
                     // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
                     throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
                 }

@@ -108,7 +108,7 @@ public final class PaddingSpec {
             int total = th % 2 != 0 ? th : tw;
             throw new IllegalArgumentException("padding 'same' cannot centre a " + kh + "x" + kw + " kernel on a "
                     + inH + "x" + inW + " input (stride " + strideH + "x" + strideW + ", dilation " + dilationH + "x"
-                    + dilationW + "): total padding " + total + " along the " + axis + " is odd; use explicit"
+                    + dilationW + "): total padding " + total + " is odd (along the " + axis + "); use explicit"
                     + " padding T,B,L,R, e.g. " + (th / 2) + "," + (th - th / 2) + "," + (tw / 2) + ","
                     + (tw - tw / 2) + " (extra row/column at the bottom/right, as TensorFlow does)");
         }

@@ -1,0 +1,320 @@
+package org.convnet4j.data;
+
+import org.convnet4j.image.ImageFormatException;
+import org.convnet4j.image.Images;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Images in one sub-folder per class, like Keras' {@code image_dataset_from_directory}:
+ * <pre>
+ *   root/cat/001.jpg, root/cat/more/002.png, root/dog/a.bmp ...
+ * </pre>
+ * Class names are the sub-folder names in sorted order (label = position); files are found recursively inside
+ * each class folder by extension (png, jpg, jpeg, bmp, gif; other files are ignored) and sorted by path.
+ * Hidden folders (name starting with '.') are ignored.
+ *
+ * <p><b>Decoding:</b> every file is decoded once when the dataset is built, to find bad files up front (they are
+ * skipped and listed in {@link #skipped()}, or fail the build, per {@link OnBadFile}); pixels are not kept, and
+ * {@link #copySample} decodes the file again. Each image is converted to the requested number of channels
+ * (grey replicated to RGB, or RGB to luma), then passed through the transform; the result must have the same
+ * shape for every file (use Resize/CenterCrop to get there).
+ *
+ * <p><b>Symbolic links:</b> a link (to a file or a class folder) is followed only if its target lies inside the
+ * root; links pointing outside are ignored and listed in {@link #skipped()} even in FAIL mode. Links to
+ * folders inside a class folder are not descended into.
+ */
+public final class ImageFolderDataset implements Dataset {
+    public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+
+    /** A file left out, and why. */
+    public record Skipped(Path file, String reason) {
+        @Override
+        public String toString() {
+            return file + ": " + reason;
+        }
+    }
+
+    private final Path root;
+    private final List<String> classNames;
+    private final List<Path> files;
+    private final int[] labels;
+    private final List<Skipped> skipped;
+    private final Transform transform;
+    private final int channels;
+    private final long maxPixels;
+    private final Shape sampleShape;
+
+    private ImageFolderDataset(Builder b, List<String> classNames, List<Path> files, int[] labels,
+                               List<Skipped> skipped, Shape sampleShape) {
+        this.root = b.root;
+        this.classNames = List.copyOf(classNames);
+        this.files = List.copyOf(files);
+        this.labels = labels;
+        this.skipped = List.copyOf(skipped);
+        this.transform = b.transform;
+        this.channels = b.channels;
+        this.maxPixels = b.maxPixels;
+        this.sampleShape = sampleShape;
+    }
+
+    public static Builder builder(Path root) {
+        return new Builder(root);
+    }
+
+    /** Options of an image folder dataset; {@link #build()} scans and validates the folder. */
+    public static final class Builder {
+        private final Path root;
+        private Transform transform = (t, r) -> t;
+        private int channels = 3;
+        private OnBadFile onBadFile = OnBadFile.FAIL;
+        private long maxPixels = Images.maxPixels();
+
+        private Builder(Path root) {
+            this.root = root;
+        }
+
+        /** Per-sample preprocessing after decoding (default: none, so all images must have the same size). */
+        public Builder transform(Transform t) {
+            this.transform = t;
+            return this;
+        }
+
+        /** 3 (default; grey images are replicated) or 1 (colour images converted to luma). */
+        public Builder channels(int c) {
+            if (c != 1 && c != 3) {
+                throw new IllegalArgumentException("ImageFolderDataset: channels must be 1 or 3, got " + c);
+            }
+            this.channels = c;
+            return this;
+        }
+
+        /** Default FAIL. */
+        public Builder onBadFile(OnBadFile mode) {
+            this.onBadFile = mode;
+            return this;
+        }
+
+        /** Pixel limit per image (default {@link Images#maxPixels()}). */
+        public Builder maxPixels(long n) {
+            this.maxPixels = n;
+            return this;
+        }
+
+        public ImageFolderDataset build() throws IOException {
+            return scan(this);
+        }
+    }
+
+    private static ImageFolderDataset scan(Builder b) throws IOException {
+        if (!Files.isDirectory(b.root)) {
+            throw new DatasetFormatException(b.root + ": " + (Files.exists(b.root) ? "not a directory" : "directory not found"));
+        }
+        Path rootReal = b.root.toRealPath();
+        List<Skipped> skipped = new ArrayList<>();
+        List<Path> classDirs = new ArrayList<>();
+        try (Stream<Path> s = Files.list(b.root)) {
+            for (Path p : s.sorted().collect(Collectors.toList())) {
+                if (p.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                if (Files.isSymbolicLink(p) && !insideRoot(p, rootReal)) {
+                    skipped.add(new Skipped(p, "symbolic link to a place outside " + b.root + ", ignored"));
+                    continue;
+                }
+                if (Files.isDirectory(p)) {
+                    classDirs.add(p);
+                }
+            }
+        }
+        if (classDirs.isEmpty()) {
+            throw new DatasetFormatException(b.root + ": no class folders (expected one sub-folder per class holding images)");
+        }
+        // Sort by name as strings (like Python's sorted()), not by Path order, which may differ per platform.
+        classDirs.sort((x, y) -> x.getFileName().toString().compareTo(y.getFileName().toString()));
+        List<String> classNames = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        Shape shape = null;
+        Path shapeSource = null;
+        for (int label = 0; label < classDirs.size(); label++) {
+            Path dir = classDirs.get(label);
+            classNames.add(dir.getFileName().toString());
+            for (Path f : imageFiles(dir, rootReal, skipped)) {
+                Tensor t;
+                try {
+                    t = load(f, b.maxPixels, b.channels, b.transform, null);
+                } catch (ImageFormatException e) {
+                    if (b.onBadFile == OnBadFile.FAIL) {
+                        throw e;
+                    }
+                    skipped.add(new Skipped(f, withoutFilePrefix(f, e.getMessage())));
+                    continue;
+                } catch (RuntimeException e) {
+                    // a transform refusing this image, e.g. a crop larger than the image
+                    if (b.onBadFile == OnBadFile.FAIL) {
+                        throw new DatasetFormatException(f + ": " + e.getMessage(), e);
+                    }
+                    skipped.add(new Skipped(f, String.valueOf(e.getMessage())));
+                    continue;
+                }
+                if (shape == null) {
+                    shape = t.shape();
+                    shapeSource = f;
+                } else if (!shape.equals(t.shape())) {
+                    String reason = "after the transform its shape is " + t.shape() + ", but " + shapeSource + " gives "
+                            + shape + " (add a Resize to the transform)";
+                    if (b.onBadFile == OnBadFile.FAIL) {
+                        throw new DatasetFormatException(f + ": " + reason);
+                    }
+                    skipped.add(new Skipped(f, reason));
+                    continue;
+                }
+                files.add(f);
+                labels.add(label);
+            }
+        }
+        if (files.isEmpty()) {
+            throw new DatasetFormatException(b.root + ": no usable images in " + classDirs.size() + " class folders"
+                    + (skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped, first: " + skipped.get(0) + ")")
+                    + "; supported extensions: " + String.join(", ", new java.util.TreeSet<>(EXTENSIONS)));
+        }
+        int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
+        return new ImageFolderDataset(b, classNames, files, lab, skipped, shape);
+    }
+
+    private static boolean insideRoot(Path p, Path rootReal) {
+        try {
+            return p.toRealPath().startsWith(rootReal);
+        } catch (IOException e) {
+            return false; // a dangling link
+        }
+    }
+
+    private static List<Path> imageFiles(Path classDir, Path rootReal, List<Skipped> skipped) throws IOException {
+        List<Path> out = new ArrayList<>();
+        // Files.walk does not follow links, not even a linked start folder; a class folder link was already
+        // checked to stay inside the root, so walk its target.
+        Path start = Files.isSymbolicLink(classDir) ? classDir.toRealPath() : classDir;
+        try (Stream<Path> s = Files.walk(start)) {
+            for (Path p : s.sorted().collect(Collectors.toList())) {
+                if (!hasImageExtension(p)) {
+                    continue;
+                }
+                if (Files.isSymbolicLink(p)) {
+                    if (!insideRoot(p, rootReal)) {
+                        skipped.add(new Skipped(p, "symbolic link to a place outside the root, ignored"));
+                        continue;
+                    }
+                    if (!Files.isRegularFile(p)) {
+                        continue;
+                    }
+                } else if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasImageExtension(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot >= 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    private static String withoutFilePrefix(Path f, String message) {
+        String prefix = f + ": ";
+        return message != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+    }
+
+    private static Tensor load(Path f, long maxPixels, int channels, Transform transform, Random random)
+            throws ImageFormatException {
+        Tensor img = Images.read(f, maxPixels);
+        if (img.dim(0) != channels) {
+            img = channels == 1 ? Images.toGrey(img) : Images.toRgb(img);
+        }
+        return transform.apply(img, random);
+    }
+
+    // ---- Dataset --------------------------------------------------------------------------------
+
+    @Override
+    public int size() {
+        return files.size();
+    }
+
+    @Override
+    public Shape sampleShape() {
+        return sampleShape;
+    }
+
+    @Override
+    public int numClasses() {
+        return classNames.size();
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public void copySample(int index, float[] dest, int destOff) {
+        copySample(index, dest, destOff, null);
+    }
+
+    @Override
+    public void copySample(int index, float[] dest, int destOff, Random random) {
+        checkIndex("ImageFolderDataset.copySample", index);
+        Path f = files.get(index);
+        Tensor t;
+        try {
+            t = load(f, maxPixels, channels, transform, random);
+        } catch (ImageFormatException e) {
+            // It decoded when the dataset was built, so the file changed since.
+            throw new UncheckedIOException(e);
+        }
+        if (!t.shape().equals(sampleShape)) {
+            throw new IllegalStateException(f + ": after the transform its shape is " + t.shape() + ", expected "
+                    + sampleShape + " (a random transform must always give the same shape)");
+        }
+        System.arraycopy(t.data(), 0, dest, destOff, t.size());
+    }
+
+    @Override
+    public int label(int index) {
+        checkIndex("ImageFolderDataset.label", index);
+        return labels[index];
+    }
+
+    /** The image file of sample {@code index}. */
+    public Path file(int index) {
+        checkIndex("ImageFolderDataset.file", index);
+        return files.get(index);
+    }
+
+    /** The files left out (bad files in SKIP mode, links leading outside the root), in scan order. */
+    public List<Skipped> skipped() {
+        return Collections.unmodifiableList(skipped);
+    }
+
+    public Path root() {
+        return root;
+    }
+}
