@@ -15,17 +15,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Applies one 2-D kernel to every channel of a picture (the lecture's convolution as an image operator). */
-@Command(name = "convolve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "convolve", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Applies a 2-D kernel (Sobel, blur, your own, ...) to every channel of a picture.",
         description = {
-            "Slides a 2-D kernel over every channel of IMAGE (cross-correlation, as in the lecture: each output",
-            "value is the dot product of the kernel with the window under it). An RGB picture stays RGB unless",
-            "--grey is given. The output is H' x W' with H' = floor((H + padding - K) / stride) + 1."
+            "Slides the kernel over every channel of IMAGE (cross-correlation, as in the lecture: each output "
+                + "value is the dot product of the kernel with the window under it). An RGB picture stays RGB "
+                + "unless --grey is given. Output size: floor((H+padding-K)/stride)+1.",
+            ""
         },
         footer = {
             "",
             "Examples:",
             "  convnet4j convolve photo.png --kernel sobel-y -o horizontal-edges.png",
-            "  convnet4j convolve photo.png --kernel gaussian:2 --padding same --pad-mode replicate --normalize none -o blur.png",
+            "  convnet4j convolve photo.png --kernel gaussian:2 --padding same \\",
+            "            --pad-mode replicate --normalize none -o blur.png",
             "  convnet4j convolve step.png --kernel my-kernel.txt --stride 2 -o result.csv",
             "",
             "A kernel file has one row per line, numbers separated by spaces or commas; '#' starts a comment."

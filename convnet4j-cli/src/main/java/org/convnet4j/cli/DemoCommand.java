@@ -23,11 +23,13 @@ import picocli.CommandLine.Spec;
  * The guided tour: the lecture's 6x6 Sobel example in numbers, then edge maps and other filters of a real
  * photograph written as PNG files.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "The tour: the lecture's Sobel example, then edge maps of a photo written to out/.",
         description = {
-            "Reproduces the lecture's edge-detection example (a 6x6 step image * Sobel = rows 0, -1020, -1020, 0),",
-            "then runs Sobel edges, a Laplacian, a blur, a sharpen and max pooling on a photograph and writes",
-            "the results as PNG files to OUT_DIR."
+            "Prints the lecture's edge-detection example (a 6x6 step image * Sobel-y = rows 0, -1020, -1020, 0), "
+                + "then runs Sobel edges, a Laplacian, a blur, a sharpen and max pooling on a photograph and "
+                + "writes the results as PNG files to OUT_DIR.",
+            ""
         },
         footer = {
             "",

@@ -14,20 +14,22 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Sobel edge detection: gradient magnitude and, optionally, direction and the two derivatives. */
-@Command(name = "edges", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "edges", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Sobel edge detection: gradient magnitude, direction, Gx and Gy.",
         description = {
-            "Sobel edge detection on the grey version of IMAGE: Gx = sobel-x * A, Gy = sobel-y * A,",
-            "magnitude sqrt(Gx^2 + Gy^2), direction atan2(Gy, Gx) (y points down).",
-            "Pictures: magnitude scaled so the strongest edge is 255 (0 stays black); Gx/Gy as grey with 0 at",
-            "mid-grey 128, positive brighter; direction as a colour wheel (hue = angle: 0 red, 60 yellow,",
-            "120 green, 180 cyan, 240 blue, 300 magenta), brightness = magnitude, so flat areas are black.",
-            "A .csv output holds the raw numbers instead (direction in radians)."
+            "On the grey version of IMAGE: Gx = sobel-x * A, Gy = sobel-y * A, magnitude sqrt(Gx^2 + Gy^2), "
+                + "direction atan2(Gy, Gx) (y points down).",
+            "Pictures: the magnitude is scaled so that the strongest edge is 255 (0 stays black); Gx and Gy are "
+                + "grey with 0 at mid-grey 128, positive brighter; the direction is a colour wheel (hue = angle: "
+                + "0 red, 60 yellow, 120 green, 180 cyan, 240 blue, 300 magenta) with brightness = magnitude, so "
+                + "flat areas are black. A .csv output holds the raw numbers instead (direction in radians).",
+            ""
         },
         footer = {
             "",
             "Examples:",
             "  convnet4j edges photo.png -o edges.png",
-            "  convnet4j edges photo.png -o edges.png --direction direction.png --gx gx.png --gy gy.png",
+            "  convnet4j edges photo.png -o edges.png --direction dir.png --gx gx.png --gy gy.png",
             "  convnet4j edges step.png --padding valid -o magnitude.csv"
         })
 final class EdgesCommand implements Callable<Integer> {

@@ -11,8 +11,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Lists the named kernels with their matrices. */
-@Command(name = "kernels", mixinStandardHelpOptions = true,
-        description = "Lists the named kernels that --kernel accepts, with their matrices; or shows the given ones.",
+@Command(name = "kernels", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Lists the named kernels with their matrices.",
+        description = {"Lists the named kernels that --kernel accepts, with their matrices; or shows the given ones.", ""},
         footer = {
             "",
             "Examples:",

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  * evaluate, predict, summary, bench, transfer, fuse) to the {@code subcommands} list below.
  */
 @Command(name = "convnet4j", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = "Convolutional neural networks in pure Java: image convolution, edges, pooling.",
+        description = {"Convolutional neural networks in pure Java: image convolution, edges, pooling.", ""},
         subcommands = {
             DemoCommand.class,
             ConvolveCommand.class,

@@ -17,16 +17,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Max, mean or Lp pooling of every channel of a picture. */
-@Command(name = "pool", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "pool", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Max, mean or Lp pooling of every channel of a picture.",
         description = {
-            "Pools every channel of IMAGE over SIZE x SIZE windows: max, avg (mean) or lp ((sum |x|^p)^(1/p)).",
-            "The lecture's example is --type max --size 2 --stride 2 (the defaults): a 4x4 image becomes 2x2."
+            "Pools every channel of IMAGE over K x K windows: max, avg (mean) or lp ((sum |x|^p)^(1/p)). "
+                + "The lecture's example is --type max --size 2 --stride 2 (the defaults): a 4x4 image becomes 2x2.",
+            ""
         },
         footer = {
             "",
             "Examples:",
             "  convnet4j pool photo.png --type max -o half.png",
-            "  convnet4j pool photo.png --type avg --size 3 --stride 1 --padding 1 -o smooth.png",
+            "  convnet4j pool photo.png --type avg --size 3 --stride 1 --padding 1 -o avg.png",
             "  convnet4j pool grid.png --type lp --p 2 -o l2.csv"
         })
 final class PoolCommand implements Callable<Integer> {
