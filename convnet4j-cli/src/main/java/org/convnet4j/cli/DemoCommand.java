@@ -55,12 +55,13 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path photo = image != null ? image : sample();
-        lectureExample(out);
+        // Inputs and the output directory are checked before anything is printed or written.
         Tensor rgb = InputImage.read(photo, false);
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new BadInputException(outDir + ": exists and is not a directory");
         }
         Files.createDirectories(outDir);
+        lectureExample(out);
 
         out.println("2. Filters on a photograph: " + photo + " (" + InputImage.describe(rgb) + ")");
         SobelEdges e = EdgesCommand.compute(photo, rgb, PaddingSpec.same(), PadMode.REPLICATE);

@@ -29,7 +29,9 @@ final class KernelArgument {
             if (arg.contains("/") || arg.contains("\\") || arg.matches(".*\\.[A-Za-z][A-Za-z0-9]*")) {
                 throw new BadInputException(arg + ": kernel file not found (and it is not a kernel name; see 'convnet4j kernels')");
             }
-            throw new BadInputException(e.getMessage() + "; or give a kernel file (see 'convnet4j kernels')");
+            // Only an unknown name gets the hint; a known family with a bad argument (gaussian:abc) does not.
+            boolean unknown = e.getMessage() != null && e.getMessage().startsWith("unknown kernel");
+            throw new BadInputException(e.getMessage() + (unknown ? "; or give a kernel file (see 'convnet4j kernels')" : ""), e);
         }
     }
 }
