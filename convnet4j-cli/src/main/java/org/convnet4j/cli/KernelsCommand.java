@@ -1,0 +1,63 @@
+package org.convnet4j.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.vision.ClassicKernels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Lists the named kernels with their matrices. */
+@Command(name = "kernels", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Lists the named kernels with their matrices.",
+        description = {"Lists the named kernels that --kernel accepts, with their matrices; or shows the given ones.", ""},
+        footer = {
+            "",
+            "Examples:",
+            "  convnet4j kernels",
+            "  convnet4j kernels sobel-x sobel-y",
+            "  convnet4j kernels gaussian:0.8 box4"
+        })
+final class KernelsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", arity = "0..*", description = "Kernels to show (default: all).")
+    List<String> names;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (names != null && !names.isEmpty()) {
+            // Resolve all first: an unknown name fails before anything is printed.
+            List<Tensor> kernels = names.stream().map(ClassicKernels::byName).toList();
+            for (int i = 0; i < names.size(); i++) {
+                print(out, names.get(i), kernels.get(i));
+            }
+            return 0;
+        }
+        for (String name : ClassicKernels.names()) {
+            Tensor k;
+            try {
+                k = ClassicKernels.byName(name);
+            } catch (IllegalArgumentException patternNotName) {
+                // Entries such as "boxN" and "gaussian:SIGMA" describe a family, not one kernel.
+                out.println(name + ": a family, e.g. " + (name.startsWith("box") ? "box3, box4, box7" : "gaussian:0.8, gaussian:2"));
+                out.println();
+                continue;
+            }
+            print(out, name, k);
+        }
+        out.println("Your own kernel: a text file with one row per line, e.g. '1 0 -1' (see 'convnet4j convolve --help').");
+        return 0;
+    }
+
+    private static void print(PrintWriter out, String name, Tensor k) {
+        out.println(name + " (" + k.dim(0) + "x" + k.dim(1) + ")");
+        out.print(MatrixText.format(k, "  "));
+        out.println();
+    }
+}

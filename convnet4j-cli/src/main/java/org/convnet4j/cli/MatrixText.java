@@ -1,0 +1,57 @@
+package org.convnet4j.cli;
+
+import java.util.Locale;
+import org.convnet4j.image.Images;
+import org.convnet4j.tensor.Tensor;
+
+/** Prints a 2-D tensor as right-aligned columns: whole numbers as they are, others with 4 decimals. */
+final class MatrixText {
+    private MatrixText() {
+    }
+
+    static String format(Tensor m, String indent) {
+        int rows = m.dim(-2);
+        int cols = m.dim(-1);
+        float[] d = m.data();
+        String[] cells = new String[rows * cols];
+        int width = 1;
+        for (int i = 0; i < cells.length; i++) {
+            float v = d[i];
+            cells[i] = v == Math.rint(v) ? Images.formatNumber(v) : String.format(Locale.ROOT, "%.4f", v);
+            width = Math.max(width, cells[i].length());
+        }
+        StringBuilder b = new StringBuilder();
+        for (int r = 0; r < rows; r++) {
+            b.append(indent);
+            for (int c = 0; c < cols; c++) {
+                String s = cells[r * cols + c];
+                b.append(c == 0 ? "" : "  ").append(" ".repeat(width - s.length())).append(s);
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** "3x300x451" for a shape. */
+    static String dims(Tensor t) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < t.rank(); i++) {
+            b.append(i == 0 ? "" : "x").append(t.dim(i));
+        }
+        return b.toString();
+    }
+
+    static String range(Tensor t) {
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : t.data()) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        return num(min) + ".." + num(max);
+    }
+
+    static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.4g", v);
+    }
+}

@@ -1,0 +1,108 @@
+package org.convnet4j.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.convnet4j.ops.Padding;
+import org.convnet4j.ops.PoolParams;
+import org.convnet4j.ops.PoolType;
+import org.convnet4j.ops.Pooling;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.vision.Normalization;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Max, mean or Lp pooling of every channel of a picture. */
+@Command(name = "pool", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Max, mean or Lp pooling of every channel of a picture.",
+        description = {
+            "Pools every channel of IMAGE over K x K windows: max, avg (mean) or lp ((sum |x|^p)^(1/p)). "
+                + "The lecture's example is --type max --size 2 --stride 2 (the defaults): a 4x4 image becomes 2x2.",
+            ""
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  convnet4j pool photo.png --type max -o half.png",
+            "  convnet4j pool photo.png --type avg --size 3 --stride 1 --padding 1 -o avg.png",
+            "  convnet4j pool grid.png --type lp --p 2 -o l2.csv"
+        })
+final class PoolCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Input picture (PNG, JPEG, BMP or GIF).")
+    Path image;
+
+    @Option(names = "--type", paramLabel = "max|avg|lp", defaultValue = "max",
+            converter = Converters.PoolTypeConverter.class, description = "Aggregate of each window. Default: max.")
+    PoolType type;
+
+    @Option(names = "--p", paramLabel = "P", defaultValue = "2",
+            description = "Exponent of lp pooling, >= 1 (1 = sum of |x|, 2 = Euclidean norm). Default: ${DEFAULT-VALUE}.")
+    double p;
+
+    @Option(names = "--size", paramLabel = "K", defaultValue = "2", description = "Window side. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--stride", paramLabel = "S", description = "Step between windows. Default: the window size.")
+    Integer stride;
+
+    @Option(names = "--padding", paramLabel = "N", defaultValue = "0",
+            description = "Pixels added on every side, at most SIZE/2 (padding never wins a max and is not counted "
+                    + "in a mean). Default: ${DEFAULT-VALUE}.")
+    int padding;
+
+    @Option(names = "--normalize", paramLabel = "none|minmax|abs", converter = Converters.NormalizeConverter.class,
+            description = "For pictures: default none for max/avg (their values stay in 0..255), minmax for lp "
+                    + "(a norm exceeds 255). CSV output is raw numbers unless this is given.")
+    Normalization.Mode normalize;
+
+    @Option(names = {"--grey", "--gray"}, description = "Convert to one grey channel first.")
+    boolean grey;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "Output file: a picture (.png/.jpg/.bmp/.gif) or .csv for the raw numbers.")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        int s = stride == null ? size : stride;
+        if (size < 1) {
+            throw new ParameterException(spec.commandLine(), "--size must be >= 1, got " + size);
+        }
+        if (s < 1) {
+            throw new ParameterException(spec.commandLine(), "--stride must be >= 1, got " + s);
+        }
+        if (padding < 0) {
+            throw new ParameterException(spec.commandLine(), "--padding must be >= 0, got " + padding);
+        }
+        PoolParams params;
+        try {
+            params = new PoolParams(type, size, size, s, s, Padding.of(padding), p, false);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        OutputFile out = OutputFile.of(output);
+        Tensor in = InputImage.read(image, grey);
+        Tensor pooled;
+        try {
+            pooled = Pooling.forward(in.reshape(in.shape().prepend(1)), params);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(image + ": " + e.getMessage(), e);
+        }
+        pooled = pooled.reshape(pooled.shape().dropFirst());
+        Normalization.Mode mode = normalize != null ? normalize : out.csv() || type != PoolType.LP
+                ? Normalization.Mode.NONE : Normalization.Mode.MINMAX;
+        out.write(out.csv() ? DisplayMaps.forNumbers(pooled, mode) : DisplayMaps.forPicture(pooled, mode));
+        spec.commandLine().getOut().printf("%s (%s) -> %s pool %dx%d, stride %d, padding %d%s -> %s (%s, values %s)%n",
+                image, InputImage.describe(in), type.name().toLowerCase(Locale.ROOT), size, size, s, padding,
+                type == PoolType.LP ? ", p " + MatrixText.num(p) : "", output, InputImage.describe(pooled),
+                MatrixText.range(pooled));
+        return 0;
+    }
+}

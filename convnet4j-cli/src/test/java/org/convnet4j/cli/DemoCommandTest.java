@@ -1,0 +1,51 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convnet4j.image.Images;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void printsTheLectureNumbersAndWritesEveryPicture() throws Exception {
+        Tensor photo = Tensor.zeros(3, 16, 20);
+        for (int i = 0; i < photo.size(); i++) {
+            photo.data()[i] = (i * 37) % 256; // any texture will do; shapes are what we check
+        }
+        Path in = dir.resolve("photo.png");
+        Images.write(photo, in);
+        Path out = dir.resolve("out");
+        CliRun run = CliRun.of("demo", "--image", in.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("     -1020  -1020  -1020  -1020\n"), run.out());
+        assertTrue(run.out().contains("     255  255  255  255\n       0    0    0    0\n"), run.out());
+        for (String name : new String[] {"sobel-x.png", "sobel-y.png", "edges-magnitude.png", "laplacian.png"}) {
+            assertArrayEquals(new int[] {1, 16, 20}, Images.read(out.resolve(name)).shape().dims(), name);
+        }
+        for (String name : new String[] {"edges-direction.png", "gaussian-blur.png", "sharpen.png"}) {
+            assertArrayEquals(new int[] {3, 16, 20}, Images.read(out.resolve(name)).shape().dims(), name);
+        }
+        assertArrayEquals(new int[] {3, 4, 5}, Images.read(out.resolve("maxpool-4x4.png")).shape().dims());
+    }
+
+    @Test
+    void outputDirectoryThatIsAFileFailsBeforePrintingAnything() throws Exception {
+        Tensor photo = Tensor.zeros(1, 8, 8);
+        Path in = dir.resolve("photo.png");
+        Images.write(photo, in);
+        Path file = Files.writeString(dir.resolve("out"), "x");
+        CliRun run = CliRun.of("demo", "--image", in.toString(), "-o", file.toString());
+        assertEquals(2, run.exitCode());
+        assertEquals("", run.out());
+        assertTrue(run.err().contains("not a directory"), run.err());
+    }
+}
