@@ -113,7 +113,8 @@ public final class Images {
                 long pixels = (long) w * h;
                 if (pixels > maxPixels) {
                     throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
-                            + " megapixels exceeds the limit of " + megapixels(maxPixels)
+                            + " megapixels exceeds the limit of " + megapixels(maxPixels) + " megapixels"
+                            + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
                             + " (set -D" + MAX_PIXELS_PROPERTY + ")");
                 }
                 BufferedImage image;
@@ -141,7 +142,10 @@ public final class Images {
 
     private static String megapixels(long pixels) {
         double mp = pixels / 1e6;
-        return mp == Math.rint(mp) ? Long.toString((long) mp) : String.format(Locale.ROOT, "%.2f", mp);
+        if (mp == Math.rint(mp)) {
+            return Long.toString((long) mp);
+        }
+        return mp >= 0.01 ? String.format(Locale.ROOT, "%.2f", mp) : String.format(Locale.ROOT, "%.6f", mp);
     }
 
     private static String describe(Throwable e) {

@@ -219,7 +219,7 @@ class ImagesTest {
         Files.write(f, pngHeaderClaiming(30000, 30000));
         ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(f));
         // Had the decoder run, it would have failed on the IDAT ("corrupt image data") or run out of memory.
-        assertEquals(f + ": 30000x30000 = 900 megapixels exceeds the limit of 100 (set -Dconvnet4j.maxPixels)",
+        assertEquals(f + ": 30000x30000 = 900 megapixels exceeds the limit of 100 megapixels (set -Dconvnet4j.maxPixels)",
                 e.getMessage());
         // and an explicit limit is honoured in the same way
         Path small = dir.resolve("small.png");
