@@ -23,8 +23,12 @@ final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Floats per vector: 16 with AVX-512, 8 with AVX2. */
     static final int VL = S.length();
-    /** Rows of the micro-tile: 8 rows x 3 vectors = 24 accumulators, which fit AVX-512's 32 registers. */
-    static final int MR = 8;
+    /**
+     * Rows of the micro-tile. With 512-bit vectors (AVX-512, 32 registers) 8 rows x 3 vectors = 24
+     * accumulators plus 3 B vectors and a broadcast A value fit in registers; with 256-bit or narrower
+     * vectors (AVX2: 16 registers) 4 rows x 3 vectors do.
+     */
+    static final int MR = VL >= 16 ? 8 : 4;
     /** Columns of the micro-tile: three vectors. */
     static final int NR = 3 * VL;
     /** Depth of a packed slice: one B panel (KC x NR) plus one A panel (MR x KC) stay near L1. */
@@ -248,6 +252,16 @@ final class VectorGemm {
         }
     }
 
+    /** Runs the micro-kernel of this machine's shape; MR is a constant, so the JIT keeps only one branch. */
+    private static void microKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                                    float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
+        if (MR == 8) {
+            microKernel8x3(kc, pa, aIdx, pb, bIdx, c, cIdx, ldc, beta, overwrite);
+        } else {
+            microKernel4x3(kc, pa, aIdx, pb, bIdx, c, cIdx, ldc, beta, overwrite);
+        }
+    }
+
     /**
      * The register-blocked micro-kernel: an MR x NR tile of C from a packed A panel (MR values per k step)
      * and a packed B panel (NR values per k step), accumulated entirely in 24 vector registers.
@@ -259,8 +273,8 @@ final class VectorGemm {
      * <p>With {@code overwrite} the tile is stored as computed; otherwise {@code C = C * beta + acc}, done
      * as a multiply then an add (not an FMA) so that {@link #mergeTile} reproduces it bit for bit.
      */
-    static void microKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
-                            float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
+    static void microKernel8x3(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                                  float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -308,7 +322,7 @@ final class VectorGemm {
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
             c72 = a.fma(b2, c72);
-            ai += MR;
+            ai += 8;
             bi += NR;
         }
         if (overwrite) {
@@ -361,6 +375,68 @@ final class VectorGemm {
             FloatVector.fromArray(S, c, cIdx + 7 * ldc).mul(beta).add(c70).intoArray(c, cIdx + 7 * ldc);
             FloatVector.fromArray(S, c, cIdx + 7 * ldc + VL).mul(beta).add(c71).intoArray(c, cIdx + 7 * ldc + VL);
             FloatVector.fromArray(S, c, cIdx + 7 * ldc + 2 * VL).mul(beta).add(c72).intoArray(c, cIdx + 7 * ldc + 2 * VL);
+        }
+    }
+
+    /** The 4 x NR variant of {@link #microKernel8x3} for 256-bit and narrower vectors (16 registers). */
+    static void microKernel4x3(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                               float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            ai += 4;
+            bi += NR;
+        }
+        if (overwrite) {
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + VL);
+            c02.intoArray(c, cIdx + 2 * VL);
+            c10.intoArray(c, cIdx + ldc);
+            c11.intoArray(c, cIdx + ldc + VL);
+            c12.intoArray(c, cIdx + ldc + 2 * VL);
+            c20.intoArray(c, cIdx + 2 * ldc);
+            c21.intoArray(c, cIdx + 2 * ldc + VL);
+            c22.intoArray(c, cIdx + 2 * ldc + 2 * VL);
+            c30.intoArray(c, cIdx + 3 * ldc);
+            c31.intoArray(c, cIdx + 3 * ldc + VL);
+            c32.intoArray(c, cIdx + 3 * ldc + 2 * VL);
+        } else {
+            FloatVector.fromArray(S, c, cIdx).mul(beta).add(c00).intoArray(c, cIdx);
+            FloatVector.fromArray(S, c, cIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + ldc).mul(beta).add(c10).intoArray(c, cIdx + ldc);
+            FloatVector.fromArray(S, c, cIdx + ldc + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + ldc + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
         }
     }
 }
