@@ -1,10 +1,11 @@
 package org.convnet4j.tensor.kernels;
 
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -64,6 +65,26 @@ final class GemmPool {
     /** True on a pool worker: nested parallel work must then run on the calling thread. */
     static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;
+    }
+
+    /**
+     * Runs {@code body.accept(t)} for every task {@code t = 0 .. tasks-1} on up to {@code threads} threads,
+     * which take tasks from a shared counter (so a thread that is slowed down simply takes fewer), and returns
+     * when all are done. Which thread runs which task varies; callers must make tasks independent of that.
+     */
+    static void forEach(int threads, int tasks, IntConsumer body) {
+        if (threads <= 1 || tasks <= 1 || inWorker()) {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        run(Math.min(threads, tasks), share -> {
+            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                body.accept(t);
+            }
+        });
     }
 
     /**

@@ -5,19 +5,20 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * SGEMM with the Vector API, organised like GotoBLAS/BLIS: C is computed in NC-wide column blocks; for each
- * KC-deep slice of the k dimension a KC x NC block of op(B) is packed into NR-wide panels, then for each
- * MC-tall row block an MC x KC block of alpha * op(A) is packed into MR-tall panels, and a register-blocked
- * micro-kernel computes every MR x NR tile of C from one A panel and one B panel.
+ * KC-deep slice of the k dimension a KC x NC block of op(B) is packed into NR-wide panels (shared by all
+ * threads), then for each MC-tall row block an MC x KC block of alpha * op(A) is packed into MR-tall panels,
+ * and a register-blocked micro-kernel computes every MR x NR tile of C from one A panel and one B panel.
  *
  * <p>Packing does all the awkward work once: transposes (all four combinations look the same afterwards),
  * alpha, and zero padding at the edges, so the micro-kernel only ever sees full, contiguous panels. Edge
  * tiles of C are computed into a scratch tile and merged with plain scalar code.
  *
- * <p><b>Threads and reproducibility.</b> Work is split by partitioning C (into column ranges, or row ranges
- * when C is tall), never the k reduction. Each element of C is therefore computed by exactly the same
+ * <p><b>Threads and reproducibility.</b> For each KC slice, the threads first pack B panels together, then
+ * take tasks (row ranges of C, or column ranges when C has few rows) from a shared counter. Work is split by
+ * partitioning C, never the k reduction. Each element of C is therefore computed by exactly the same
  * sequence of floating-point operations — KC slices in order, FMAs in k order inside a slice, the same
  * beta merge — whatever the number of threads and wherever the element falls in a tile. Results are
- * bit-identical for any thread count.
+ * bit-identical for any thread count and any task order. (They do depend on KC, which is fixed.)
  */
 final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -66,25 +67,43 @@ final class VectorGemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        int shares = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : threads;
-        // Split the longer side of C, in whole micro-tiles so no extra edge tiles appear.
-        boolean splitColumns = n >= m;
-        int unit = splitColumns ? NR : MR;
-        int units = ((splitColumns ? n : m) + unit - 1) / unit;
-        int parts = Math.min(shares, units);
-        GemmPool.run(parts, part -> {
-            int from = (int) ((long) units * part / parts) * unit;
-            int to = Math.min((int) ((long) units * (part + 1) / parts) * unit, splitColumns ? n : m);
-            if (from >= to) {
-                return;
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : threads;
+        Workspace own = WORKSPACE.get();
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int panels = (nc + NR - 1) / NR;
+            // Tasks split the rows of C when there are enough of them (each task packs only its own rows of
+            // A), else the columns (each task packs all of the few rows of A). Several tasks per thread,
+            // taken dynamically, keep both cores busy even when another process steals one for a while.
+            boolean splitRows = m >= parts * 2 * MR;
+            int rowChunk = parts == 1 ? m : Math.min(MC, roundUp(ceilDiv(m, parts * 3), MR));
+            int panelChunk = parts == 1 || splitRows ? panels : Math.max(1, ceilDiv(panels, parts * 3));
+            int rowTasks = splitRows ? ceilDiv(m, rowChunk) : 1;
+            int colTasks = splitRows ? 1 : ceilDiv(panels, panelChunk);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                // The first slice applies beta; later slices accumulate onto what the first wrote.
+                boolean first = pc == 0;
+                boolean overwrite = first && beta == 0f;
+                float betaEff = first ? beta : 1f;
+                // One packed B block, shared read-only by all tasks (the pool hand-off publishes it).
+                float[] packedB = own.packedB(kc * panels * NR);
+                int jcF = jc;
+                int pcF = pc;
+                GemmPool.forEach(parts, panels, q -> {
+                    int col = q * NR;
+                    packBPanel(transB, b, bOff, ldb, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB, col * kc);
+                });
+                GemmPool.forEach(parts, rowTasks * colTasks, task -> {
+                    int i0 = splitRows ? task * rowChunk : 0;
+                    int i1 = splitRows ? Math.min(m, i0 + rowChunk) : m;
+                    int q0 = splitRows ? 0 : task * panelChunk;
+                    int q1 = splitRows ? panels : Math.min(panels, q0 + panelChunk);
+                    macroKernel(transA, alpha, a, aOff, lda, i0, i1, pcF, kc, packedB, jcF, nc, q0, q1,
+                            c, cOff, ldc, betaEff, overwrite, WORKSPACE.get());
+                });
             }
-            Workspace ws = WORKSPACE.get();
-            if (splitColumns) {
-                block(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ws);
-            } else {
-                block(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ws);
-            }
-        });
+        }
     }
 
     /** C = beta * C, overwriting when beta is 0 (so NaN in C does not survive). */
@@ -97,43 +116,38 @@ final class VectorGemm {
         }
     }
 
-    /** Computes rows [i0, i1) x columns [j0, j1) of C on the calling thread. */
-    private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
-                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                              float beta, float[] c, int cOff, int ldc, Workspace ws) {
-        float[] packedB = ws.packedB(Math.min(KC, k) * roundUp(Math.min(NC, j1 - j0), NR));
-        float[] packedA = ws.packedA(Math.min(KC, k) * roundUp(Math.min(MC, i1 - i0), MR));
+    /**
+     * Updates rows [i0, i1) x B panels [q0, q1) of the current column block of C with one KC slice: packs
+     * the rows of alpha * op(A) MC at a time, then runs the micro-kernel over every tile.
+     */
+    private static void macroKernel(boolean transA, float alpha, float[] a, int aOff, int lda, int i0, int i1,
+                                    int pc, int kc, float[] packedB, int jc, int nc, int q0, int q1,
+                                    float[] c, int cOff, int ldc, float betaEff, boolean overwrite, Workspace ws) {
+        float[] packedA = ws.packedA(kc * roundUp(Math.min(MC, i1 - i0), MR));
         float[] tile = ws.tile;
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                // The first slice applies beta; later slices accumulate onto what the first wrote.
-                boolean first = pc == 0;
-                boolean overwrite = first && beta == 0f;
-                float betaEff = first ? beta : 1f;
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, packedB);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bIdx = jr * kc;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int aIdx = ir * kc;
-                            int cIdx = cOff + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                microKernel(kc, packedA, aIdx, packedB, bIdx, c, cIdx, ldc, betaEff, overwrite);
-                            } else {
-                                microKernel(kc, packedA, aIdx, packedB, bIdx, tile, 0, NR, 0f, true);
-                                mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
-                            }
-                        }
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic);
+            packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA);
+            for (int jr = q0 * NR; jr < q1 * NR; jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                int bIdx = jr * kc;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = Math.min(MR, mc - ir);
+                    int aIdx = ir * kc;
+                    int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                    if (mr == MR && nr == NR) {
+                        microKernel(kc, packedA, aIdx, packedB, bIdx, c, cIdx, ldc, betaEff, overwrite);
+                    } else {
+                        microKernel(kc, packedA, aIdx, packedB, bIdx, tile, 0, NR, 0f, true);
+                        mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                     }
                 }
             }
         }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
     }
 
     /**
@@ -191,37 +205,33 @@ final class VectorGemm {
     }
 
     /**
-     * Packs k-range [pc, pc + kc) x columns [jc, jc + nc) of op(B) into NR-wide panels: panel q holds, for
-     * each p, the NR values of row p (columns past the edge are zero).
+     * Packs k-range [pc, pc + kc) x columns [col, col + nr) of op(B) into one NR-wide panel at
+     * {@code dst[base ..]}: for each p, the NR values of row p (columns past the edge are zero).
      */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb,
-                              int pc, int kc, int jc, int nc, float[] dst) {
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int base = jr * kc;
-            if (transB) {
-                // Stored B is n x k: read each stored row (one column of op(B)) contiguously.
-                for (int j = 0; j < nr; j++) {
-                    int src = bOff + (jc + jr + j) * ldb + pc;
-                    int d = base + j;
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * NR] = b[src + p];
-                    }
-                }
-                for (int j = nr; j < NR; j++) {
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + j + p * NR] = 0f;
-                    }
-                }
-            } else {
-                // Stored B is k x n: each panel row is a contiguous run of a stored row.
+    private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col, int nr,
+                                   float[] dst, int base) {
+        if (transB) {
+            // Stored B is n x k: read each stored row (one column of op(B)) contiguously.
+            for (int j = 0; j < nr; j++) {
+                int src = bOff + (col + j) * ldb + pc;
+                int d = base + j;
                 for (int p = 0; p < kc; p++) {
-                    int src = bOff + (pc + p) * ldb + jc + jr;
-                    int d = base + p * NR;
-                    System.arraycopy(b, src, dst, d, nr);
-                    for (int j = nr; j < NR; j++) {
-                        dst[d + j] = 0f;
-                    }
+                    dst[d + p * NR] = b[src + p];
+                }
+            }
+            for (int j = nr; j < NR; j++) {
+                for (int p = 0; p < kc; p++) {
+                    dst[base + j + p * NR] = 0f;
+                }
+            }
+        } else {
+            // Stored B is k x n: each panel row is a contiguous run of a stored row.
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (pc + p) * ldb + col;
+                int d = base + p * NR;
+                System.arraycopy(b, src, dst, d, nr);
+                for (int j = nr; j < NR; j++) {
+                    dst[d + j] = 0f;
                 }
             }
         }
