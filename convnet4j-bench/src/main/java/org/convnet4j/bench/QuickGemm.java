@@ -2,12 +2,15 @@ package org.convnet4j.bench;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.convnet4j.tensor.kernels.FmaPeakProbe;
 import org.convnet4j.tensor.kernels.VectorKernels;
 
 /**
  * A quick SGEMM throughput check, without JMH: for n = 512, 1024, 2048 (or the sizes given as arguments)
  * it multiplies two random n x n matrices with {@link VectorKernels} on one thread and on all threads and
- * prints GFLOPS (2 n^3 flops per call), the median of several timed repetitions after a warm-up.
+ * prints GFLOPS (2 n^3 flops per call), the median of several timed repetitions after a warm-up. It first
+ * prints the FMA peak the cores deliver right now ({@link FmaPeakProbe}): on shared machines that moves a
+ * lot, and GEMM / peak is the figure to compare.
  *
  * <p>Output lines are tab-separated {@code workload  GFLOPS  notes}, named like the reference scripts in
  * shared/bench so the two can be put side by side.
@@ -29,6 +32,10 @@ public final class QuickGemm {
         int[] threadCounts = allThreads == 1 ? new int[] {1} : new int[] {1, allThreads};
         System.out.printf("# VectorKernels, vector length %d floats, %s %s%n", VectorKernels.vectorLength(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
+        for (int threads : threadCounts) {
+            System.out.printf("W0_FMA_peak_convnet4j_t%d\t%.2f\tregister-only FMA chains now, %d threads%n",
+                    threads, FmaPeakProbe.gflops(threads, 1.0), threads);
+        }
         for (int n : sizes) {
             for (int threads : threadCounts) {
                 run(n, threads);
