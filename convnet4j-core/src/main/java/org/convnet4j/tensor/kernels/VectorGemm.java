@@ -79,10 +79,8 @@ final class VectorGemm {
             // A), else the columns (each task packs all of the few rows of A). Several tasks per thread,
             // taken dynamically, keep both cores busy even when another process steals one for a while.
             boolean splitRows = m >= parts * 2 * MR;
-            int rowChunk = parts == 1 ? m : Math.min(MC, roundUp(ceilDiv(m, parts * 3), MR));
-            int panelChunk = parts == 1 || splitRows ? panels : Math.max(1, ceilDiv(panels, parts * 3));
-            int rowTasks = splitRows ? ceilDiv(m, rowChunk) : 1;
-            int colTasks = splitRows ? 1 : ceilDiv(panels, panelChunk);
+            int rowUnits = ceilDiv(m, MR);
+            int tasks = parts == 1 ? 1 : Math.min(splitRows ? rowUnits : panels, parts * 3);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 // The first slice applies beta; later slices accumulate onto what the first wrote.
@@ -97,11 +95,12 @@ final class VectorGemm {
                     int col = q * NR;
                     packBPanel(transB, b, bOff, ldb, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB, col * kc);
                 });
-                GemmPool.forEach(parts, rowTasks * colTasks, task -> {
-                    int i0 = splitRows ? task * rowChunk : 0;
-                    int i1 = splitRows ? Math.min(m, i0 + rowChunk) : m;
-                    int q0 = splitRows ? 0 : task * panelChunk;
-                    int q1 = splitRows ? panels : Math.min(panels, q0 + panelChunk);
+                GemmPool.forEach(parts, tasks, task -> {
+                    // Task boundaries split whole micro-tiles as evenly as possible.
+                    int i0 = splitRows ? (int) ((long) rowUnits * task / tasks) * MR : 0;
+                    int i1 = splitRows ? Math.min(m, (int) ((long) rowUnits * (task + 1) / tasks) * MR) : m;
+                    int q0 = splitRows ? 0 : (int) ((long) panels * task / tasks);
+                    int q1 = splitRows ? panels : (int) ((long) panels * (task + 1) / tasks);
                     macroKernel(transA, alpha, a, aOff, lda, i0, i1, pcF, kc, packedB, jcF, nc, q0, q1,
                             c, cOff, ldc, betaEff, overwrite, WORKSPACE.get());
                 });

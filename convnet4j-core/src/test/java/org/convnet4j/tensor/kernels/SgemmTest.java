@@ -115,8 +115,9 @@ class SgemmTest {
         Kernels one = new VectorKernels(1);
         Kernels two = new VectorKernels(2);
         Kernels three = new VectorKernels(3);
-        // Wide (split by columns), tall (split by rows), and shapes with edges in every dimension.
-        int[][] shapes = {{150, 301, 270}, {333, 61, 129}, {97, 97, 600}, {64, 2 * NR + 1, 100}};
+        // Few rows (split by columns), many rows (split by rows), shapes with edges in every dimension.
+        int[][] shapes = {{150, 301, 270}, {333, 61, 129}, {97, 97, 600}, {64, 2 * NR + 1, 100}, {20, 700, 200},
+            {MR + 1, 5 * NR + 3, 300}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
                 boolean ta = (t & 1) != 0;
