@@ -599,7 +599,13 @@ public final class OnnxImporter {
         }
         int[] before = new int[rank - 1];
         int[] after = new int[rank - 1];
+        long outSize = 1;
         for (int i = 1; i < rank; i++) {
+            outSize *= Math.min(in.dim(i - 1) + Math.max(pads[i], 0) + Math.max(pads[rank + i], 0), OnnxReader.MAX_ELEMENTS + 1);
+            if (outSize > OnnxReader.MAX_ELEMENTS || pads[i] > Integer.MAX_VALUE || pads[rank + i] > Integer.MAX_VALUE) {
+                throw unsupported(where(n) + ": pads " + Arrays.toString(pads) + " make a sample of more than "
+                        + OnnxReader.MAX_ELEMENTS + " values");
+            }
             if (pads[i] < 0 || pads[rank + i] < 0) {
                 throw unsupported(where(n) + ": negative pads (cropping) " + Arrays.toString(pads));
             }

@@ -38,7 +38,7 @@ class OnnxNodeTest {
                     try {
                         OnnxNodeTests.run(dir);
                         passed = true;
-                    } catch (AssertionError | RuntimeException e) {
+                    } catch (AssertionError | Exception e) {
                         passed = false;
                     }
                     if (passed) {
