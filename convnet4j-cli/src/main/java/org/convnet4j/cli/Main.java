@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
             EdgesCommand.class,
             PoolCommand.class,
             KernelsCommand.class,
+            ImportCommand.class, ExportCommand.class, InspectCommand.class, InferCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
