@@ -5,6 +5,8 @@ import java.util.concurrent.Callable;
 import org.convnet4j.io.SavedModels;
 import org.convnet4j.nn.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -14,6 +16,9 @@ import picocli.CommandLine.Parameters;
         description = {"Reads MODEL (.c4j) and writes it as an ONNX file with a symbolic batch axis.", ""},
         footer = {"", "Example:", "  convnet4j export model.c4j -o model.onnx"})
 final class ExportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "convnet4j model file (.c4j).")
     Path input;
 
@@ -24,7 +29,7 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Model m = SavedModels.load(input);
         SavedModels.exportOnnx(m, output);
-        System.out.println("wrote " + output);
+        spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }
 }

@@ -5,6 +5,8 @@ import java.util.concurrent.Callable;
 import org.convnet4j.io.SavedModels;
 import org.convnet4j.nn.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,6 +18,9 @@ import picocli.CommandLine.Parameters;
             ""},
         footer = {"", "Example:", "  convnet4j import resnet.onnx -o resnet.c4j"})
 final class ImportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "Model to import (.onnx, .c4j or .safetensors).")
     Path input;
 
@@ -26,7 +31,7 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Model m = SavedModels.load(input);
         SavedModels.save(m, output);
-        System.out.println("wrote " + output + ": " + m.parameterCount() + " parameters, input "
+        spec.commandLine().getOut().println("wrote " + output + ": " + m.parameterCount() + " parameters, input "
                 + m.inputShapes() + ", output " + m.outputShape());
         return 0;
     }

@@ -15,6 +15,8 @@ import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** Runs a model on tensors from files and writes its outputs. */
@@ -24,6 +26,9 @@ import picocli.CommandLine.Option;
                 + " to OUTDIR as output_0.pb, output_1.pb, ... (or .npy with --format npy).", ""},
         footer = {"", "Example:", "  convnet4j infer --model net.onnx --input input_0.pb -o out/"})
 final class InferCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model (.onnx or .c4j).")
     Path modelFile;
 
@@ -61,7 +66,7 @@ final class InferCommand implements Callable<Integer> {
             } else {
                 OnnxWriter.writeTensor(out, TensorData.of("output_" + i, ys.get(i)));
             }
-            System.out.println("wrote " + out + " " + ys.get(i).shape());
+            spec.commandLine().getOut().println("wrote " + out + " " + ys.get(i).shape());
         }
         return 0;
     }

@@ -11,6 +11,8 @@ import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.UnsupportedOnnxException;
 import org.convnet4j.nn.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 /** What a model file holds: layers or ONNX operators, shapes, parameters, what cannot be imported. */
@@ -20,6 +22,9 @@ import picocli.CommandLine.Parameters;
                 + " ONNX what the importer does not support.", ""},
         footer = {"", "Example:", "  convnet4j inspect model.onnx"})
 final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "Model file (.onnx, .c4j or .safetensors).")
     Path input;
 
@@ -28,33 +33,33 @@ final class InspectCommand implements Callable<Integer> {
         Model model;
         if (SavedModels.isOnnx(input)) {
             OnnxModel.Model m = OnnxReader.readModel(input);
-            System.out.println(input + ": ONNX IR " + m.irVersion() + ", opset " + m.defaultOpset() + ", producer "
+            spec.commandLine().getOut().println(input + ": ONNX IR " + m.irVersion() + ", opset " + m.defaultOpset() + ", producer "
                     + m.producerName() + " " + m.producerVersion());
             Map<String, Integer> ops = new TreeMap<>();
             m.graph().nodes().forEach(n -> ops.merge(n.opType(), 1, Integer::sum));
-            System.out.println("operators: " + ops);
+            spec.commandLine().getOut().println("operators: " + ops);
             for (OnnxModel.ValueInfo v : m.graph().inputs()) {
-                System.out.println("input  " + v.name() + " " + java.util.Arrays.toString(v.dims()));
+                spec.commandLine().getOut().println("input  " + v.name() + " " + java.util.Arrays.toString(v.dims()));
             }
             for (OnnxModel.ValueInfo v : m.graph().outputs()) {
-                System.out.println("output " + v.name() + " " + java.util.Arrays.toString(v.dims()));
+                spec.commandLine().getOut().println("output " + v.name() + " " + java.util.Arrays.toString(v.dims()));
             }
             try {
                 model = OnnxImporter.importModel(m, input.toString());
             } catch (UnsupportedOnnxException e) {
-                System.out.println("unsupported:");
-                e.problems().forEach(p -> System.out.println("  " + p));
+                spec.commandLine().getOut().println("unsupported:");
+                e.problems().forEach(p -> spec.commandLine().getOut().println("  " + p));
                 return 0;
             }
         } else {
             model = SavedModels.load(input);
         }
-        System.out.printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
+        spec.commandLine().getOut().printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
         for (Model.SummaryRow r : model.summaryRows()) {
-            System.out.printf("%-28s %-18s %-18s %12d%n", r.name(), r.type(), r.outputShape(), r.params());
+            spec.commandLine().getOut().printf("%-28s %-18s %-18s %12d%n", r.name(), r.type(), r.outputShape(), r.params());
         }
-        System.out.println("parameters: " + model.parameterCount() + ", MACs per sample: " + model.totalMacs());
-        System.out.println("everything is supported");
+        spec.commandLine().getOut().println("parameters: " + model.parameterCount() + ", MACs per sample: " + model.totalMacs());
+        spec.commandLine().getOut().println("everything is supported");
         return 0;
     }
 }
