@@ -168,6 +168,24 @@ class OnnxRoundTripTest {
         });
     }
 
+    /** The reference checker (Debian python3-onnx) accepts our export; skipped where it is not installed. */
+    @Test
+    void onnxCheckerAcceptsTheExport(@TempDir Path dir) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(run(python.toString(), "-c", "import onnx") == 0,
+                "python3-onnx is not installed");
+        Path f = dir.resolve("net.onnx");
+        OnnxExporter.export(smallNet(), f);
+        assertEquals(0, run(python.toString(), "-c",
+                "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)", f.toString()));
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        return p.waitFor();
+    }
+
     @Test
     void summaryOfImportedModelNamesOnnxNodes() throws Exception {
         Graph back = reimport(smallNet());
