@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
             PoolCommand.class,
             SummaryCommand.class,
             KernelsCommand.class,
+            ImportCommand.class, ExportCommand.class, InspectCommand.class, InferCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {

@@ -52,7 +52,8 @@ class ModelSpecTest {
         Graph head = Graph.builder("head")
                 .input("x", Shape.of(6, 3, 3))
                 .add("gap", new GlobalAvgPool2d(), "x")
-                .add("flat", new Flatten(), "x")
+                .add("mul", new org.convnet4j.nn.layers.Arithmetic(org.convnet4j.nn.layers.ArithmeticOp.MUL), "x", "x")
+                .add("flat", new Flatten(), "mul")
                 .add("seq", new Sequential("seq", Shape.of(6, 3, 3), new GlobalMaxPool2d(), new Dense(5, false)), "x")
                 .add("cat", new Concat(), "gap", "flat", "seq")
                 .build();
@@ -68,7 +69,16 @@ class ModelSpecTest {
                 new LpPool2d(3, 2),
                 new Conv2d(6, 1).dilation(2),
                 new Tanh(),
+                new org.convnet4j.nn.layers.PadNd(new int[] {0, 1, 1}, new int[] {0, 1, 1},
+                        org.convnet4j.nn.layers.PadNd.Mode.REFLECT, 0),
+                new org.convnet4j.nn.layers.Clip(-0.9, 0.9),
+                new org.convnet4j.nn.layers.ConstantArithmetic(org.convnet4j.nn.layers.ArithmeticOp.MUL,
+                        Tensor.full(Shape.of(6, 1, 1), 0.5f), false),
+                new AvgPool2d(3).stride(1),
                 head,
+                new org.convnet4j.nn.layers.Reshape(Shape.of(5, 13)),
+                new org.convnet4j.nn.layers.AxisSoftmax(1, -1, true),
+                new org.convnet4j.nn.layers.Reshape(Shape.of(65)),
                 new Dropout(0.25).seed(99),
                 new Dense(8),
                 new BatchNorm1d(),

@@ -1,0 +1,35 @@
+package org.convnet4j.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.convnet4j.io.SavedModels;
+import org.convnet4j.nn.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** A convnet4j model to ONNX. */
+@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Write a convnet4j model as ONNX (opset 13).",
+        description = {"Reads MODEL (.c4j) and writes it as an ONNX file with a symbolic batch axis.", ""},
+        footer = {"", "Example:", "  convnet4j export model.c4j -o model.onnx"})
+final class ExportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "convnet4j model file (.c4j).")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "ONNX file to write.")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        Model m = SavedModels.load(input);
+        SavedModels.exportOnnx(m, output);
+        spec.commandLine().getOut().println("wrote " + output);
+        return 0;
+    }
+}

@@ -1,0 +1,73 @@
+package org.convnet4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.convnet4j.io.Npy;
+import org.convnet4j.io.SavedModels;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.onnx.OnnxWriter;
+import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Model;
+import org.convnet4j.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+
+/** Runs a model on tensors from files and writes its outputs. */
+@Command(name = "infer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Run a model on tensors stored as ONNX TensorProto (.pb) or NumPy (.npy) files.",
+        description = {"Each --input is one batched tensor [N, ...] in the model's input order; outputs are written"
+                + " to OUTDIR as output_0.pb, output_1.pb, ... (or .npy with --format npy).", ""},
+        footer = {"", "Example:", "  convnet4j infer --model net.onnx --input input_0.pb -o out/"})
+final class InferCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model (.onnx or .c4j).")
+    Path modelFile;
+
+    @Option(names = "--input", required = true, paramLabel = "TENSOR", description = "Input tensor (.pb or .npy).")
+    List<Path> inputs;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTDIR", description = "Directory for outputs.")
+    Path outDir;
+
+    @Option(names = "--format", paramLabel = "pb|npy", defaultValue = "pb", description = "Output format. Default: pb.")
+    String format;
+
+    @Override
+    public Integer call() throws Exception {
+        String fmt = format.toLowerCase(Locale.ROOT);
+        if (!fmt.equals("pb") && !fmt.equals("npy")) {
+            throw new BadInputException("--format must be pb or npy, got '" + format + "'");
+        }
+        Model model = SavedModels.load(modelFile);
+        if (inputs.size() != model.inputShapes().size()) {
+            throw new BadInputException(modelFile + " takes " + model.inputShapes().size() + " input(s), got "
+                    + inputs.size());
+        }
+        List<Tensor> xs = new ArrayList<>();
+        for (Path p : inputs) {
+            xs.add(p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") ? Npy.read(p)
+                    : OnnxReader.readTensor(p).toTensor());
+        }
+        List<Tensor> ys = model instanceof Graph g ? g.forwardMulti(xs, false) : List.of(model.forward(xs, false));
+        Files.createDirectories(outDir);
+        for (int i = 0; i < ys.size(); i++) {
+            Path out = outDir.resolve("output_" + i + "." + fmt);
+            if (fmt.equals("npy")) {
+                Npy.write(out, ys.get(i));
+            } else {
+                OnnxWriter.writeTensor(out, TensorData.of("output_" + i, ys.get(i)));
+            }
+            spec.commandLine().getOut().println("wrote " + out + " " + ys.get(i).shape());
+        }
+        return 0;
+    }
+}

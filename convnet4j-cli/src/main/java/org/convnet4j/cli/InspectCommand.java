@@ -1,0 +1,65 @@
+package org.convnet4j.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.convnet4j.io.SavedModels;
+import org.convnet4j.io.onnx.OnnxImporter;
+import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.onnx.UnsupportedOnnxException;
+import org.convnet4j.nn.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Parameters;
+
+/** What a model file holds: layers or ONNX operators, shapes, parameters, what cannot be imported. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Show what a model file (.onnx or .c4j) holds.",
+        description = {"Lists the layers (or ONNX operators with their opset), shapes and parameter count, and for"
+                + " ONNX what the importer does not support.", ""},
+        footer = {"", "Example:", "  convnet4j inspect model.onnx"})
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "Model file (.onnx, .c4j or .safetensors).")
+    Path input;
+
+    @Override
+    public Integer call() throws Exception {
+        Model model;
+        if (SavedModels.isOnnx(input)) {
+            OnnxModel.Model m = OnnxReader.readModel(input);
+            spec.commandLine().getOut().println(input + ": ONNX IR " + m.irVersion() + ", opset " + m.defaultOpset() + ", producer "
+                    + m.producerName() + " " + m.producerVersion());
+            Map<String, Integer> ops = new TreeMap<>();
+            m.graph().nodes().forEach(n -> ops.merge(n.opType(), 1, Integer::sum));
+            spec.commandLine().getOut().println("operators: " + ops);
+            for (OnnxModel.ValueInfo v : m.graph().inputs()) {
+                spec.commandLine().getOut().println("input  " + v.name() + " " + java.util.Arrays.toString(v.dims()));
+            }
+            for (OnnxModel.ValueInfo v : m.graph().outputs()) {
+                spec.commandLine().getOut().println("output " + v.name() + " " + java.util.Arrays.toString(v.dims()));
+            }
+            try {
+                model = OnnxImporter.importModel(m, input.toString());
+            } catch (UnsupportedOnnxException e) {
+                spec.commandLine().getOut().println("unsupported:");
+                e.problems().forEach(p -> spec.commandLine().getOut().println("  " + p));
+                return 0;
+            }
+        } else {
+            model = SavedModels.load(input);
+        }
+        spec.commandLine().getOut().printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
+        for (Model.SummaryRow r : model.summaryRows()) {
+            spec.commandLine().getOut().printf("%-28s %-18s %-18s %12d%n", r.name(), r.type(), r.outputShape(), r.params());
+        }
+        spec.commandLine().getOut().println("parameters: " + model.parameterCount() + ", MACs per sample: " + model.totalMacs());
+        spec.commandLine().getOut().println("everything is supported");
+        return 0;
+    }
+}

@@ -1,0 +1,76 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.convnet4j.io.Npy;
+import org.convnet4j.io.SavedModels;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.onnx.OnnxWriter;
+import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.Flatten;
+import org.convnet4j.nn.layers.MaxPool2d;
+import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** export, import, inspect and infer end to end; bad files exit 2 with one line. */
+class OnnxCommandsTest {
+
+    @Test
+    void exportImportInspectInfer(@TempDir Path dir) throws Exception {
+        Sequential net = new Sequential(Shape.of(1, 8, 8), new Conv2d(3, 3).padding(1), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Dense(4));
+        net.initialize(3);
+        Path c4j = dir.resolve("net.c4j");
+        SavedModels.save(net, c4j);
+
+        Path onnx = dir.resolve("net.onnx");
+        assertEquals(0, CliRun.of("export", c4j.toString(), "-o", onnx.toString()).exitCode());
+        Path back = dir.resolve("back.c4j");
+        CliRun imp = CliRun.of("import", onnx.toString(), "-o", back.toString());
+        assertEquals(0, imp.exitCode(), imp.err());
+        CliRun inspect = CliRun.of("inspect", onnx.toString());
+        assertTrue(inspect.out().contains("opset 13") && inspect.out().contains("Conv=1"), inspect.out());
+        assertTrue(inspect.out().contains("parameters: " + net.parameterCount()), inspect.out());
+
+        Tensor x = Tensor.randn(new Random(4), 1f, 2, 1, 8, 8);
+        Path pb = dir.resolve("input_0.pb");
+        OnnxWriter.writeTensor(pb, TensorData.of("input", x));
+        Path npy = dir.resolve("x.npy");
+        Npy.write(npy, x);
+        Path out1 = dir.resolve("out1");
+        Path out2 = dir.resolve("out2");
+        assertEquals(0, CliRun.of("infer", "--model", back.toString(), "--input", pb.toString(), "-o", out1.toString())
+                .exitCode());
+        assertEquals(0, CliRun.of("infer", "--model", onnx.toString(), "--input", npy.toString(), "-o", out2.toString(),
+                "--format", "npy").exitCode());
+        Tensor want = net.predict(x);
+        Tensor a = OnnxReader.readTensor(out1.resolve("output_0.pb")).toTensor();
+        Tensor b = Npy.read(out2.resolve("output_0.npy"));
+        assertTrue(want.maxAbsDiff(a) < 1e-5 && want.maxAbsDiff(b) < 1e-5);
+    }
+
+    @Test
+    void brokenFilesExitTwoWithOneLine(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.onnx");
+        Files.write(bad, new byte[] {0x0a, (byte) 0xff, 0x01, 0x02});
+        CliRun r = CliRun.of("import", bad.toString(), "-o", dir.resolve("x.c4j").toString());
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().contains("bad.onnx"), r.err());
+        assertTrue(Files.notExists(dir.resolve("x.c4j")));
+        Path npy = dir.resolve("bad.npy");
+        Files.write(npy, "\u0093NUMPY\u0001\u0000".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        CliRun r2 = CliRun.of("infer", "--model", bad.toString(), "--input", npy.toString(), "-o", dir.toString());
+        assertEquals(2, r2.exitCode());
+    }
+}

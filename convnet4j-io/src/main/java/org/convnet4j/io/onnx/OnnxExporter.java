@@ -1,0 +1,310 @@
+package org.convnet4j.io.onnx;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.io.onnx.OnnxModel.Node;
+import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.layers.Add;
+import org.convnet4j.nn.layers.Arithmetic;
+import org.convnet4j.nn.layers.AvgPool2d;
+import org.convnet4j.nn.layers.AxisSoftmax;
+import org.convnet4j.nn.layers.BatchNorm;
+import org.convnet4j.nn.layers.Clip;
+import org.convnet4j.nn.layers.Concat;
+import org.convnet4j.nn.layers.ConstantArithmetic;
+import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.Flatten;
+import org.convnet4j.nn.layers.GlobalAvgPool2d;
+import org.convnet4j.nn.layers.GlobalMaxPool2d;
+import org.convnet4j.nn.layers.LRN;
+import org.convnet4j.nn.layers.LeakyReLU;
+import org.convnet4j.nn.layers.LpPool2d;
+import org.convnet4j.nn.layers.MaxPool2d;
+import org.convnet4j.nn.layers.PadNd;
+import org.convnet4j.nn.layers.Pool2d;
+import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.Reshape;
+import org.convnet4j.nn.layers.Sigmoid;
+import org.convnet4j.nn.layers.Softmax;
+import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.nn.layers.ZeroPad2d;
+import org.convnet4j.ops.ConvParams;
+import org.convnet4j.ops.PadMode;
+import org.convnet4j.ops.Padding;
+import org.convnet4j.ops.PoolParams;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Writes a {@link Sequential} or {@link Graph} of our layers as an ONNX model (opset {@value #OPSET}) with a
+ * symbolic batch axis "N". Nested models are inlined; parameter names become initializer names
+ * ({@code conv1.kernel}). A layer without an ONNX counterpart fails naming the layer.
+ */
+public final class OnnxExporter {
+    public static final int OPSET = 13;
+
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<TensorData> inits = new ArrayList<>();
+    private final Map<String, Integer> used = new LinkedHashMap<>();
+
+    private OnnxExporter() {
+    }
+
+    public static void export(Model model, Path file) throws IOException {
+        OnnxWriter.writeModel(file, toOnnx(model));
+    }
+
+    public static OnnxModel.Model toOnnx(Model model) {
+        OnnxExporter e = new OnnxExporter();
+        List<ValueInfo> inputs = new ArrayList<>();
+        List<String> inNames = new ArrayList<>();
+        List<Shape> inShapes = model.inputShapes();
+        List<String> declared = model instanceof Graph ? ((Graph) model).inputNames() : List.of("input");
+        for (int i = 0; i < inShapes.size(); i++) {
+            inputs.add(info(declared.get(i), inShapes.get(i)));
+            inNames.add(declared.get(i));
+        }
+        List<String> outs = e.emitModel(model, "", inNames);
+        List<ValueInfo> outputs = new ArrayList<>();
+        List<Shape> outShapes = model instanceof Graph ? ((Graph) model).outputNames().stream()
+                .map(n -> ((Graph) model).node(n).shape()).toList() : List.of(model.outputShape());
+        for (int i = 0; i < outs.size(); i++) {
+            outputs.add(info(outs.get(i), outShapes.get(i)));
+        }
+        String name = model.name() == null ? "convnet4j_model" : model.name();
+        OnnxModel.Graph g = new OnnxModel.Graph(name, e.nodes, e.inits, inputs, outputs, List.of());
+        return new OnnxModel.Model(8, Map.of("", (long) OPSET), "convnet4j", "0.1", g);
+    }
+
+    private static ValueInfo info(String name, Shape sample) {
+        long[] dims = new long[sample.rank() + 1];
+        dims[0] = -1;
+        for (int i = 0; i < sample.rank(); i++) {
+            dims[i + 1] = sample.dim(i);
+        }
+        return new ValueInfo(name, OnnxModel.FLOAT, dims, true);
+    }
+
+    /** Emits a model's nodes fed by ONNX values {@code inputs}; returns the ONNX names of its outputs. */
+    private List<String> emitModel(Model model, String prefix, List<String> inputs) {
+        if (model instanceof Sequential s) {
+            String x = inputs.get(0);
+            for (Layer l : s.layers()) {
+                x = emitLayer(l, prefix, List.of(x));
+            }
+            return List.of(x);
+        }
+        if (model instanceof Graph g) {
+            Map<String, String> value = new LinkedHashMap<>();
+            for (int i = 0; i < g.inputNames().size(); i++) {
+                value.put(g.inputNames().get(i), inputs.get(i));
+            }
+            for (Graph.Node n : g.nodes()) {
+                if (n.isInput()) {
+                    continue;
+                }
+                List<String> from = n.inputs().stream().map(value::get).toList();
+                value.put(n.name(), emitLayer(n.layer(), prefix, from));
+            }
+            return g.outputNames().stream().map(value::get).toList();
+        }
+        throw new IllegalArgumentException("ONNX export: model class " + model.getClass().getSimpleName()
+                + " (only Sequential and Graph)");
+    }
+
+    private String emitLayer(Layer l, String prefix, List<String> in) {
+        String name = prefix + l.name();
+        if (l instanceof Model m) {
+            List<String> outs = emitModel(m, name + ".", in);
+            return outs.get(0);
+        }
+        String out = unique(name);
+        if (l instanceof Conv2d c) {
+            ConvParams p = c.convParams();
+            if (p.padMode() != PadMode.ZERO) {
+                throw unsupported(l, "pad mode " + p.padMode() + " (ONNX Conv pads with zeros)");
+            }
+            Shape w = c.kernel().shape();
+            List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", c.kernel().value())));
+            if (c.bias() != null) {
+                args.add(init(name + ".bias", c.bias().value()));
+            }
+            node("Conv", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
+                    ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
+                    pads(p.padding()), intAttr("group", p.groups()));
+        } else if (l instanceof Pool2d pool) {
+            PoolParams p = pool.poolParams();
+            List<Attribute> attrs = new ArrayList<>(List.of(ints("kernel_shape", p.kh(), p.kw()),
+                    ints("strides", p.strideH(), p.strideW()), pads(p.padding())));
+            String op;
+            if (l instanceof MaxPool2d) {
+                op = "MaxPool";
+            } else if (l instanceof AvgPool2d) {
+                op = "AveragePool";
+                attrs.add(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0));
+            } else if (l instanceof LpPool2d lp && lp.p() == Math.rint(lp.p())) {
+                op = "LpPool";
+                attrs.add(intAttr("p", (long) lp.p()));
+            } else {
+                throw unsupported(l, "Lp pooling with a fractional p (ONNX LpPool takes an integer p)");
+            }
+            node(op, name, in, out, attrs.toArray(new Attribute[0]));
+        } else if (l instanceof GlobalAvgPool2d || l instanceof GlobalMaxPool2d) {
+            String pooled = unique(name + "_pool");
+            node(l instanceof GlobalAvgPool2d ? "GlobalAveragePool" : "GlobalMaxPool", name + "_pool", in, pooled);
+            node("Flatten", name, List.of(pooled), out, intAttr("axis", 1));
+        } else if (l instanceof Dense d) {
+            List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", d.kernel().value())));
+            if (d.bias() != null) {
+                args.add(init(name + ".bias", d.bias().value()));
+            }
+            node("Gemm", name, args, out, intAttr("transB", 1));
+        } else if (l instanceof Flatten) {
+            node("Flatten", name, in, out, intAttr("axis", 1));
+        } else if (l instanceof ReLU) {
+            node("Relu", name, in, out);
+        } else if (l instanceof Sigmoid) {
+            node("Sigmoid", name, in, out);
+        } else if (l instanceof Tanh) {
+            node("Tanh", name, in, out);
+        } else if (l instanceof LeakyReLU lr) {
+            node("LeakyRelu", name, in, out, floatAttr("alpha", lr.alpha()));
+        } else if (l instanceof Softmax) {
+            node("Softmax", name, in, out, intAttr("axis", -1));
+        } else if (l instanceof AxisSoftmax s) {
+            Map<String, Object> cfg = s.config();
+            int axis = ((Number) cfg.get("axis")).intValue();
+            int end = ((Number) cfg.get("end_axis")).intValue();
+            if (end != axis + 1) {
+                throw unsupported(l, "softmax over several axes (opset 13 Softmax takes one axis)");
+            }
+            node(s.isLog() ? "LogSoftmax" : "Softmax", name, in, out, intAttr("axis", axis + 1));
+        } else if (l instanceof Dropout d) {
+            node("Dropout", name, List.of(in.get(0), init(name + ".ratio", Tensor.wrap(new float[] {(float) d.rate()}, 1),
+                    true)), out);
+        } else if (l instanceof BatchNorm bn) {
+            node("BatchNormalization", name, List.of(in.get(0), init(name + ".gamma", bn.gamma().value()),
+                    init(name + ".beta", bn.beta().value()), init(name + ".running_mean", bn.runningMean().value()),
+                    init(name + ".running_var", bn.runningVar().value())), out,
+                    floatAttr("epsilon", (float) bn.eps()), floatAttr("momentum", (float) (1 - bn.momentum())));
+        } else if (l instanceof LRN) {
+            Map<String, Object> c = l.config();
+            node("LRN", name, in, out, intAttr("size", ((Number) c.get("size")).longValue()),
+                    floatAttr("alpha", ((Number) c.get("alpha")).floatValue()),
+                    floatAttr("beta", ((Number) c.get("beta")).floatValue()),
+                    floatAttr("bias", ((Number) c.get("k")).floatValue()));
+        } else if (l instanceof ZeroPad2d z) {
+            Padding p = z.padding();
+            padNode(name, in.get(0), out, new long[] {0, 0, p.top(), p.left(), 0, 0, p.bottom(), p.right()}, "constant", 0f);
+        } else if (l instanceof PadNd p) {
+            Map<String, Object> c = p.config();
+            List<?> before = (List<?>) c.get("before");
+            List<?> after = (List<?>) c.get("after");
+            int r = before.size() + 1;
+            long[] pads = new long[2 * r];
+            for (int i = 1; i < r; i++) {
+                pads[i] = ((Number) before.get(i - 1)).longValue();
+                pads[r + i] = ((Number) after.get(i - 1)).longValue();
+            }
+            padNode(name, in.get(0), out, pads, (String) c.get("mode"), ((Number) c.get("value")).floatValue());
+        } else if (l instanceof Clip c) {
+            node("Clip", name, List.of(in.get(0), init(name + ".min", Tensor.wrap(new float[] {c.min()}, 1), true),
+                    init(name + ".max", Tensor.wrap(new float[] {c.max()}, 1), true)), out);
+        } else if (l instanceof Reshape r) {
+            long[] shape = new long[r.target().rank() + 1];
+            shape[0] = -1;
+            for (int i = 0; i < r.target().rank(); i++) {
+                shape[i + 1] = r.target().dim(i);
+            }
+            String s = unique(name + ".shape");
+            inits.add(TensorData.ofLongs(s, shape, shape.length));
+            node("Reshape", name, List.of(in.get(0), s), out);
+        } else if (l instanceof Add) {
+            String acc = in.get(0);
+            for (int i = 1; i < in.size(); i++) {
+                String o = i == in.size() - 1 ? out : unique(name + "_sum" + i);
+                node("Add", name + (i == in.size() - 1 ? "" : "_sum" + i), List.of(acc, in.get(i)), o);
+                acc = o;
+            }
+        } else if (l instanceof Concat) {
+            node("Concat", name, in, out, intAttr("axis", 1));
+        } else if (l instanceof Arithmetic a) {
+            node(opName(a.op().id()), name, in, out);
+        } else if (l instanceof ConstantArithmetic c) {
+            String k = init(name + ".constant", c.constant().reshape(c.constant().shape().prepend(1)));
+            node(opName(c.op().id()), name, c.constantFirst() ? List.of(k, in.get(0)) : List.of(in.get(0), k), out);
+        } else {
+            throw unsupported(l, "no ONNX mapping for layer type " + l.type());
+        }
+        return out;
+    }
+
+    private void padNode(String name, String in, String out, long[] pads, String mode, float value) {
+        String p = unique(name + ".pads");
+        inits.add(TensorData.ofLongs(p, pads, pads.length));
+        String v = init(name + ".value", Tensor.wrap(new float[] {value}, 1), true);
+        node("Pad", name, List.of(in, p, v), out, new Attribute("mode", Attribute.STRING, 0, 0,
+                mode.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null, null, null));
+    }
+
+    private static String opName(String id) {
+        return Character.toUpperCase(id.charAt(0)) + id.substring(1);
+    }
+
+    private String init(String name, Tensor value) {
+        return init(name, value, false);
+    }
+
+    /** Adds an initializer; {@code scalar} stores a one-element tensor with no dims (as ONNX wants for bounds). */
+    private String init(String name, Tensor value, boolean scalar) {
+        String n = unique(name);
+        TensorData t = TensorData.of(n, value);
+        inits.add(scalar ? new TensorData(n, OnnxModel.FLOAT, new long[0], t.floats(), null) : t);
+        return n;
+    }
+
+    private String unique(String base) {
+        int k = used.merge(base, 1, Integer::sum);
+        return k == 1 ? base : base + "_" + (k - 1);
+    }
+
+    private void node(String op, String name, List<String> in, String out, Attribute... attrs) {
+        Map<String, Attribute> map = new LinkedHashMap<>();
+        for (Attribute a : attrs) {
+            map.put(a.name(), a);
+        }
+        nodes.add(new Node(name, op, "", List.copyOf(in), List.of(out), map));
+    }
+
+    private static Attribute ints(String name, long... values) {
+        return new Attribute(name, Attribute.INTS, 0, 0, null, null, null, values, null);
+    }
+
+    private static Attribute intAttr(String name, long v) {
+        return new Attribute(name, Attribute.INT, 0, v, null, null, null, null, null);
+    }
+
+    private static Attribute floatAttr(String name, float v) {
+        return new Attribute(name, Attribute.FLOAT, v, 0, null, null, null, null, null);
+    }
+
+    /** ONNX order: begin of each axis, then end of each axis. */
+    private static Attribute pads(Padding p) {
+        return ints("pads", p.top(), p.left(), p.bottom(), p.right());
+    }
+
+    private static IllegalArgumentException unsupported(Layer l, String why) {
+        return new IllegalArgumentException("ONNX export: " + l.describe() + ": " + why);
+    }
+}

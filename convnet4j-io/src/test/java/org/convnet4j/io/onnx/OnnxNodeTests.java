@@ -1,0 +1,133 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Runs one ONNX backend node test case (model.onnx and test_data_set_0/input_N.pb, output_N.pb) through
+ * the importer and our engine. Inputs whose first axis differs from the first input's (a weight matrix or
+ * a broadcast operand fed as an input) are bound as constants, since axis 0 is our batch axis.
+ */
+final class OnnxNodeTests {
+    static final Path ROOT = Path.of("/usr/share/libonnx-testdata/data/node");
+    static final double RTOL = 1e-3;
+    static final double ATOL = 1e-5;
+
+    private OnnxNodeTests() {
+    }
+
+    /** case name -> reason, from onnx-node-exclusions.tsv. */
+    static Map<String, String> exclusions() throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                OnnxNodeTests.class.getResourceAsStream("/onnx-node-exclusions.tsv"), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = line.split("\t", 2);
+                out.put(parts[0].trim(), parts.length > 1 ? parts[1].trim() : "");
+            }
+        }
+        return out;
+    }
+
+    /** Cases whose every operator the importer supports, sorted by name. */
+    static List<Path> supportedCases() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(ROOT)) {
+            for (Path dir : dirs.sorted().toList()) {
+                Path model = dir.resolve("model.onnx");
+                if (!Files.isRegularFile(model)) {
+                    continue;
+                }
+                OnnxModel.Model m;
+                try {
+                    m = OnnxReader.readModel(model);
+                } catch (OnnxFormatException e) {
+                    continue; // e.g. string or float16 tensors: not a case of a supported op
+                }
+                if (OnnxImporter.check(m).isEmpty()) {
+                    out.add(dir);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Imports and runs the case; throws (assertion or import error) if it does not reproduce the outputs. */
+    static void run(Path dir) throws IOException {
+        OnnxModel.Model m = OnnxReader.readModel(dir.resolve("model.onnx"));
+        List<String> inputs = OnnxImporter.runtimeInputs(m);
+        Path data = dir.resolve("test_data_set_0");
+        Map<String, TensorData> bound = new LinkedHashMap<>();
+        java.util.Set<String> constantSlots = constantSlots(m);
+        List<Tensor> feed = new ArrayList<>();
+        long batch = -1;
+        for (int i = 0; i < inputs.size(); i++) {
+            TensorData t = OnnxReader.readTensor(data.resolve("input_" + i + ".pb"));
+            long lead = t.dims().length == 0 ? -2 : t.dims()[0];
+            if (i == 0) {
+                batch = lead;
+            }
+            boolean constant = i > 0 && (lead != batch || t.isInteger() || constantSlots.contains(inputs.get(i)));
+            if (constant) {
+                bound.put(inputs.get(i), t);
+            } else {
+                feed.add(t.toTensor());
+            }
+        }
+        Graph g = OnnxImporter.importWithConstants(m, dir.getFileName().toString(), bound);
+        List<Tensor> got = g.forwardMulti(feed, false);
+        assertEquals(m.graph().outputs().size(), got.size(), "number of outputs");
+        for (int i = 0; i < got.size(); i++) {
+            TensorData want = OnnxReader.readTensor(data.resolve("output_" + i + ".pb"));
+            int[] wantDims = Arrays.stream(want.dims()).mapToInt(d -> (int) d).toArray();
+            assertArrayEquals(wantDims, got.get(i).shape().dims(), "output " + i + " shape");
+            float[] a = got.get(i).data();
+            float[] e = want.floats();
+            for (int k = 0; k < e.length; k++) {
+                if (!(Math.abs(a[k] - e[k]) <= ATOL + RTOL * Math.abs(e[k]))) {
+                    fail("output " + i + " element " + k + ": got " + a[k] + ", expected " + e[k]);
+                }
+            }
+        }
+        assertTrue(got.size() > 0);
+    }
+
+    /** Operator inputs the importer takes only as constants (weights, shapes, pads, bounds), by op type. */
+    private static final Map<String, int[]> CONSTANT_SLOTS = Map.of(
+            "Conv", new int[] {1, 2}, "Gemm", new int[] {1, 2}, "MatMul", new int[] {1},
+            "BatchNormalization", new int[] {1, 2, 3, 4}, "Reshape", new int[] {1}, "Pad", new int[] {1, 2},
+            "Clip", new int[] {1, 2}, "Dropout", new int[] {1, 2});
+
+    private static java.util.Set<String> constantSlots(OnnxModel.Model m) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (OnnxModel.Node n : m.graph().nodes()) {
+            for (int slot : CONSTANT_SLOTS.getOrDefault(n.opType(), new int[0])) {
+                if (slot < n.inputs().size()) {
+                    out.add(n.inputs().get(slot));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,195 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.io.onnx.OnnxModel.Model;
+import org.convnet4j.nn.GradientCheck;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Model.SummaryRow;
+import org.convnet4j.nn.ModelSpec;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.layers.ArithmeticOp;
+import org.convnet4j.nn.layers.AvgPool2d;
+import org.convnet4j.nn.layers.BatchNorm2d;
+import org.convnet4j.nn.layers.Clip;
+import org.convnet4j.nn.layers.Concat;
+import org.convnet4j.nn.layers.ConstantArithmetic;
+import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.GlobalAvgPool2d;
+import org.convnet4j.nn.layers.LRN;
+import org.convnet4j.nn.layers.MaxPool2d;
+import org.convnet4j.nn.layers.PadNd;
+import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.Softmax;
+import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.ops.Padding;
+import org.convnet4j.ops.PaddingSpec;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Export to ONNX and import back: same outputs, trainable, savable; broken files give clean errors. */
+class OnnxRoundTripTest {
+
+    static Graph smallNet() {
+        Graph g = Graph.builder("net")
+                .input("image", Shape.of(3, 9, 9))
+                .add("norm", new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {0.1f, 0.2f, 0.3f}, 3, 1, 1),
+                        false), "image")
+                .add("conv1", new Conv2d(4, 3).padding(PaddingSpec.explicit(new Padding(1, 0, 1, 2))).stride(2), "norm")
+                .add("bn1", new BatchNorm2d(), "conv1")
+                .add("relu1", new ReLU(), "bn1")
+                .add("grouped", new Conv2d(4, 3).padding(1).groups(2), "relu1")
+                .add("lrn", new LRN(3), "grouped")
+                .add("pad", new PadNd(new int[] {0, 1, 1}, new int[] {0, 1, 1}, PadNd.Mode.REFLECT, 0), "relu1")
+                .add("pool", new MaxPool2d(3).stride(1), "pad")
+                .add("cat", new Concat(), "lrn", "pool")
+                .add("avg", new AvgPool2d(2).stride(1).padding(PaddingSpec.explicit(new Padding(1, 0, 1, 0))), "cat")
+                .add("clip", new Clip(-2, 2), "avg")
+                .add("gap", new GlobalAvgPool2d(), "clip")
+                .add("fc", new Dense(5), "gap")
+                .add("tanh", new Tanh(), "fc")
+                .add("probs", new Softmax(), "tanh")
+                .build();
+        g.initialize(7);
+        Random r = new Random(3);
+        BatchNorm2d bn = (BatchNorm2d) g.node("bn1").layer();
+        for (int i = 0; i < 4; i++) {
+            bn.runningMean().value().data()[i] = (float) r.nextGaussian() * 0.1f;
+            bn.runningVar().value().data()[i] = 0.5f + r.nextFloat();
+        }
+        return g;
+    }
+
+    static Graph reimport(Graph g) throws OnnxFormatException {
+        byte[] bytes = OnnxWriter.modelBytes(OnnxExporter.toOnnx(g));
+        return OnnxImporter.importModel(OnnxReader.readModel(bytes, "memory"), "memory");
+    }
+
+    @Test
+    void exportThenImportGivesTheSameOutputs() throws Exception {
+        Graph g = smallNet();
+        Graph back = reimport(g);
+        Tensor x = Tensor.randn(new Random(1), 1f, 2, 3, 9, 9);
+        Tensor want = g.predict(x);
+        Tensor got = back.predict(x);
+        assertEquals(want.shape(), got.shape());
+        assertTrue(want.maxAbsDiff(got) < 1e-5, "max diff " + want.maxAbsDiff(got));
+        assertEquals(g.parameterCount(), back.parameterCount());
+    }
+
+    @Test
+    void importedModelTrainsAndSavesLikeAnyOther() throws Exception {
+        Graph back = reimport(smallNet());
+        Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 9, 9);
+        GradientCheck.Result r = GradientCheck.check(back, List.of(x), false, 10, 4, 1e-2, 5e-3, 5e-2);
+        assertTrue(r.passed(), r.toString());
+        // the architecture rebuilds from its spec and takes the same weights
+        org.convnet4j.nn.Model rebuilt = ModelSpec.fromMap(ModelSpec.toMap(back));
+        Map<String, Parameter> target = rebuilt.namedParameters();
+        back.namedParameters().forEach((k, p) -> target.get(k).load(p.value()));
+        assertEquals(0f, back.predict(x).maxAbsDiff(rebuilt.predict(x)));
+    }
+
+    @Test
+    void unsupportedOperatorsAreListedTogether() throws Exception {
+        Model m = OnnxExporter.toOnnx(smallNet());
+        List<OnnxModel.Node> nodes = new java.util.ArrayList<>(m.graph().nodes());
+        nodes.add(new OnnxModel.Node("up", "ConvTranspose", "", List.of("x"), List.of("y"), Map.of()));
+        nodes.add(new OnnxModel.Node("nms", "NonMaxSuppression", "", List.of("x"), List.of("z"), Map.of()));
+        OnnxModel.Graph g = new OnnxModel.Graph("g", nodes, m.graph().initializers(), m.graph().inputs(),
+                m.graph().outputs(), List.of());
+        Model bad = new Model(8, Map.of("", 13L), "t", "", g);
+        UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
+                () -> OnnxImporter.importModel(bad, "bad.onnx"));
+        assertTrue(e.getMessage().contains("ConvTranspose (opset 13)"), e.getMessage());
+        assertTrue(e.getMessage().contains("NonMaxSuppression (opset 13)"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("bad.onnx"), e.getMessage());
+        Model old = new Model(8, Map.of("", 5L), "t", "", m.graph());
+        assertTrue(OnnxImporter.check(old).get(0).contains("opset 5"));
+    }
+
+    @Test
+    void fileRoundTripAndTruncationNamesTheFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("net.onnx");
+        OnnxExporter.export(smallNet(), f);
+        Model m = OnnxReader.readModel(f);
+        assertEquals(13, m.defaultOpset());
+        byte[] all = Files.readAllBytes(f);
+        Path cut = dir.resolve("cut.onnx");
+        Files.write(cut, Arrays.copyOf(all, all.length / 2));
+        OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> OnnxReader.readModel(cut));
+        assertTrue(e.getMessage().contains("cut.onnx"), e.getMessage());
+    }
+
+    /** Truncated and bit-flipped versions of an exported model: every one imports or fails with our exceptions. */
+    @Test
+    void fuzzedFilesFailCleanly() throws Exception {
+        byte[] good = OnnxWriter.modelBytes(OnnxExporter.toOnnx(smallNet()));
+        Random r = new Random(99);
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            int clean = 0;
+            for (int trial = 0; trial < 300; trial++) {
+                byte[] b;
+                if (trial < 60) {
+                    b = Arrays.copyOf(good, r.nextInt(good.length));
+                } else {
+                    b = good.clone();
+                    int flips = 1 + r.nextInt(4);
+                    for (int k = 0; k < flips; k++) {
+                        int pos = r.nextInt(b.length);
+                        b[pos] ^= (byte) (1 << r.nextInt(8));
+                    }
+                }
+                try {
+                    Graph g = OnnxImporter.importModel(OnnxReader.readModel(b, "fuzz" + trial), "fuzz" + trial);
+                    g.predict(Tensor.zeros(g.inputShapes().get(0).prepend(1)));
+                } catch (OnnxFormatException | UnsupportedOnnxException e) {
+                    clean++;
+                    assertTrue(e.getMessage().contains("fuzz" + trial), e.getMessage());
+                } catch (RuntimeException e) {
+                    fail("trial " + trial + ": not one of our errors: " + e, e);
+                }
+            }
+            assertTrue(clean > 60, "the truncated files at least must fail: " + clean);
+        });
+    }
+
+    /** The reference checker (Debian python3-onnx) accepts our export; skipped where it is not installed. */
+    @Test
+    void onnxCheckerAcceptsTheExport(@TempDir Path dir) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(run(python.toString(), "-c", "import onnx") == 0,
+                "python3-onnx is not installed");
+        Path f = dir.resolve("net.onnx");
+        OnnxExporter.export(smallNet(), f);
+        assertEquals(0, run(python.toString(), "-c",
+                "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)", f.toString()));
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        return p.waitFor();
+    }
+
+    @Test
+    void summaryOfImportedModelNamesOnnxNodes() throws Exception {
+        Graph back = reimport(smallNet());
+        List<String> names = back.summaryRows().stream().map(SummaryRow::name).toList();
+        assertTrue(names.contains("conv1") && names.contains("fc"), names.toString());
+    }
+}
