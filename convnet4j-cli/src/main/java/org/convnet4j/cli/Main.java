@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
             EdgesCommand.class,
             PoolCommand.class,
             KernelsCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
