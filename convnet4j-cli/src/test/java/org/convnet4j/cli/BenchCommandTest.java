@@ -16,7 +16,8 @@ class BenchCommandTest {
         CliRun run = CliRun.of("bench", "--quick", "--only", "W1");
         assertEquals(0, run.exitCode(), run.err());
         List<String> lines = run.out().lines().filter(l -> l.startsWith("W")).collect(Collectors.toList());
-        assertEquals(List.of("W1_SGEMM_convnet4j_n512", "W1_SGEMM_convnet4j_n1024", "W1_SGEMM_convnet4j_n2048"),
+        // quick mode scales W1 down to n = 128, 256, 512
+        assertEquals(List.of("W1_SGEMM_convnet4j_n128", "W1_SGEMM_convnet4j_n256", "W1_SGEMM_convnet4j_n512"),
                 lines.stream().map(l -> l.split("\t")[0]).collect(Collectors.toList()));
         for (String line : lines) {
             String[] fields = line.split("\t");
