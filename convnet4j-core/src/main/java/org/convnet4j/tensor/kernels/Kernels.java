@@ -127,4 +127,31 @@ public interface Kernels {
     void adamUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] m, int mOff, float[] v, int vOff,
                     float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float l2, float shrink,
                     float stepSize, float sqrtCorrection2, float eps);
+
+    /**
+     * {@link #sgemm} on the calling thread only. For callers that already run several independent GEMMs in
+     * parallel (one per sample, say) and must not oversubscribe the cores. Results are identical to
+     * {@link #sgemm}'s: implementations never make them depend on the thread count.
+     */
+    default void sgemmSingleThread(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                   float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
+    default int threads() {
+        return 1;
+    }
+
+    /**
+     * Runs {@code body.accept(t)} for every {@code t} in {@code 0 .. tasks-1}, possibly on several threads of
+     * the kernels' persistent pool, and returns when all are done. Tasks must be independent and write
+     * disjoint outputs; which thread runs which task varies. Nested calls (from inside a task) run serially.
+     */
+    default void parallelFor(int tasks, java.util.function.IntConsumer body) {
+        for (int t = 0; t < tasks; t++) {
+            body.accept(t);
+        }
+    }
 }

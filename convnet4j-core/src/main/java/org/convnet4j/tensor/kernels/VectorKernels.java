@@ -34,7 +34,8 @@ public final class VectorKernels implements Kernels {
         return "vector";
     }
 
-    /** The most threads one SGEMM call uses. */
+    /** The most threads one SGEMM or {@link #parallelFor} call uses. */
+    @Override
     public int threads() {
         return gemm.threads();
     }
@@ -50,6 +51,19 @@ public final class VectorKernels implements Kernels {
                       float beta, float[] c, int cOff, int ldc) {
         Checks.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         gemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    @Override
+    public void sgemmSingleThread(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float beta, float[] c, int cOff, int ldc) {
+        Checks.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        gemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 1);
+    }
+
+    @Override
+    public void parallelFor(int tasks, java.util.function.IntConsumer body) {
+        GemmPool.forEach(gemm.threads(), tasks, body);
     }
 
     @Override
