@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
             SummaryCommand.class,
             KernelsCommand.class,
             ImportCommand.class, ExportCommand.class, InspectCommand.class, InferCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {

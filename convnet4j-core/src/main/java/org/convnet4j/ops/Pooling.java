@@ -2,6 +2,8 @@ package org.convnet4j.ops;
 
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * Max, mean and Lp pooling over {@code kh x kw} windows of every channel of x [N, C, H, W], and their
@@ -24,6 +26,9 @@ import org.convnet4j.tensor.Tensor;
  *
  * <p>Windows are computed on the unpadded input by clipping them to the image, so padding costs nothing.
  * Sums are accumulated in double. Overlapping windows (stride &lt; kernel) add their gradients.
+ *
+ * <p>Planes (one channel of one sample) are independent, so large calls spread them over the kernels'
+ * threads; the common 2x2/2 max pooling has an unrolled window. Neither changes a single bit of the result.
  */
 public final class Pooling {
     private Pooling() {
@@ -43,29 +48,31 @@ public final class Pooling {
     /** Pools every channel of x [N, C, H, W]; returns a new tensor [N, C, OH, OW]. */
     public static Tensor forward(Tensor x, PoolParams p) {
         Shape ys = outputShape(x.shape(), p);
-        int h = x.dim(2);
-        int w = x.dim(3);
-        int oh = ys.dim(2);
-        int ow = ys.dim(3);
-        int planes = x.dim(0) * x.dim(1);
+        Planes geo = new Planes(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), ys.dim(2), ys.dim(3));
         float[] xd = x.data();
         Tensor y = Tensor.zeros(ys);
         float[] yd = y.data();
-        for (int pl = 0; pl < planes; pl++) {
-            int xBase = pl * h * w;
-            int yBase = pl * oh * ow;
-            for (int r = 0; r < oh; r++) {
+        forEachPlane(geo, pl -> {
+            int xBase = pl * geo.h * geo.w;
+            int yBase = pl * geo.oh * geo.ow;
+            if (p.type() == PoolType.MAX && isPlain2x2(p)) {
+                max2x2Plane(xd, xBase, geo, yd, yBase);
+                return;
+            }
+            for (int r = 0; r < geo.oh; r++) {
                 int r0 = r * p.strideH() - p.padding().top();
                 int rs = Math.max(r0, 0);
-                int re = Math.min(r0 + p.kh(), h);
-                for (int q = 0; q < ow; q++) {
+                int re = Math.min(r0 + p.kh(), geo.h);
+                for (int q = 0; q < geo.ow; q++) {
                     int c0 = q * p.strideW() - p.padding().left();
                     int cs = Math.max(c0, 0);
-                    int ce = Math.min(c0 + p.kw(), w);
-                    yd[yBase + r * ow + q] = (float) window(xd, xBase, w, rs, re, cs, ce, p);
+                    int ce = Math.min(c0 + p.kw(), geo.w);
+                    yd[yBase + r * geo.ow + q] = p.type() == PoolType.MAX
+                            ? xd[argMax(xd, xBase, geo.w, rs, re, cs, ce)]
+                            : (float) window(xd, xBase, geo.w, rs, re, cs, ce, p);
                 }
             }
-        }
+        });
         return y;
     }
 
@@ -79,65 +86,144 @@ public final class Pooling {
             throw new IllegalArgumentException(name(p) + " backward: output " + y.shape() + " and gradient "
                     + dy.shape() + " must both have the output shape " + ys + " of input " + x.shape());
         }
-        int h = x.dim(2);
-        int w = x.dim(3);
-        int oh = ys.dim(2);
-        int ow = ys.dim(3);
-        int planes = x.dim(0) * x.dim(1);
+        Planes geo = new Planes(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), ys.dim(2), ys.dim(3));
         float[] xd = x.data();
         float[] yd = y.data();
         float[] gd = dy.data();
         Tensor dx = Tensor.zeros(x.shape());
         float[] dxd = dx.data();
-        for (int pl = 0; pl < planes; pl++) {
-            int xBase = pl * h * w;
-            int yBase = pl * oh * ow;
+        // Windows of one plane only touch that plane, so planes are independent tasks.
+        forEachPlane(geo, pl -> backwardPlane(xd, yd, gd, dxd, pl, geo, p));
+        return dx;
+    }
+
+    private static void backwardPlane(float[] xd, float[] yd, float[] gd, float[] dxd, int pl, Planes geo,
+                                      PoolParams p) {
+        int h = geo.h;
+        int w = geo.w;
+        int oh = geo.oh;
+        int ow = geo.ow;
+        int xBase = pl * h * w;
+        int yBase = pl * oh * ow;
+        if (p.type() == PoolType.MAX && isPlain2x2(p)) {
             for (int r = 0; r < oh; r++) {
-                int r0 = r * p.strideH() - p.padding().top();
-                int rs = Math.max(r0, 0);
-                int re = Math.min(r0 + p.kh(), h);
                 for (int q = 0; q < ow; q++) {
-                    int c0 = q * p.strideW() - p.padding().left();
-                    int cs = Math.max(c0, 0);
-                    int ce = Math.min(c0 + p.kw(), w);
-                    float g = gd[yBase + r * ow + q];
-                    switch (p.type()) {
-                        case MAX: {
-                            int best = argMax(xd, xBase, w, rs, re, cs, ce);
-                            dxd[best] += g;
+                    dxd[argMax2x2(xd, xBase + 2 * r * w + 2 * q, w)] += gd[yBase + r * ow + q];
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < oh; r++) {
+            int r0 = r * p.strideH() - p.padding().top();
+            int rs = Math.max(r0, 0);
+            int re = Math.min(r0 + p.kh(), h);
+            for (int q = 0; q < ow; q++) {
+                int c0 = q * p.strideW() - p.padding().left();
+                int cs = Math.max(c0, 0);
+                int ce = Math.min(c0 + p.kw(), w);
+                float g = gd[yBase + r * ow + q];
+                switch (p.type()) {
+                    case MAX: {
+                        int best = argMax(xd, xBase, w, rs, re, cs, ce);
+                        dxd[best] += g;
+                        break;
+                    }
+                    case AVG: {
+                        int m = p.countIncludePad() ? p.kh() * p.kw() : (re - rs) * (ce - cs);
+                        float share = g / m;
+                        for (int i = rs; i < re; i++) {
+                            for (int j = cs; j < ce; j++) {
+                                dxd[xBase + i * w + j] += share;
+                            }
+                        }
+                        break;
+                    }
+                    default: {
+                        double yv = yd[yBase + r * ow + q];
+                        if (yv == 0) {
                             break;
                         }
-                        case AVG: {
-                            int m = p.countIncludePad() ? p.kh() * p.kw() : (re - rs) * (ce - cs);
-                            float share = g / m;
-                            for (int i = rs; i < re; i++) {
-                                for (int j = cs; j < ce; j++) {
-                                    dxd[xBase + i * w + j] += share;
-                                }
+                        double exp = p.p();
+                        double scale = g * Math.pow(yv, 1 - exp);
+                        for (int i = rs; i < re; i++) {
+                            for (int j = cs; j < ce; j++) {
+                                int k = xBase + i * w + j;
+                                double v = xd[k];
+                                dxd[k] += (float) (scale * Math.signum(v) * Math.pow(Math.abs(v), exp - 1));
                             }
-                            break;
                         }
-                        default: {
-                            double yv = yd[yBase + r * ow + q];
-                            if (yv == 0) {
-                                break;
-                            }
-                            double exp = p.p();
-                            double scale = g * Math.pow(yv, 1 - exp);
-                            for (int i = rs; i < re; i++) {
-                                for (int j = cs; j < ce; j++) {
-                                    int k = xBase + i * w + j;
-                                    double v = xd[k];
-                                    dxd[k] += (float) (scale * Math.signum(v) * Math.pow(Math.abs(v), exp - 1));
-                                }
-                            }
-                            break;
-                        }
+                        break;
                     }
                 }
             }
         }
-        return dx;
+    }
+
+    /** The common 2x2, stride-2, unpadded window (every window lies inside the image). */
+    private static boolean isPlain2x2(PoolParams p) {
+        return p.kh() == 2 && p.kw() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padding().isZero();
+    }
+
+    private static void max2x2Plane(float[] xd, int xBase, Planes geo, float[] yd, int yBase) {
+        int w = geo.w;
+        for (int r = 0; r < geo.oh; r++) {
+            int row = xBase + 2 * r * w;
+            int out = yBase + r * geo.ow;
+            for (int q = 0; q < geo.ow; q++) {
+                yd[out + q] = xd[argMax2x2(xd, row + 2 * q, w)];
+            }
+        }
+    }
+
+    /**
+     * {@link #argMax} unrolled for a 2x2 window at {@code k}: the same comparisons in the same row-major
+     * order (strict '&gt;', so the first maximum wins and NaN handling is unchanged).
+     */
+    private static int argMax2x2(float[] xd, int k, int w) {
+        int best = k;
+        float bv = xd[k];
+        if (xd[k + 1] > bv) {
+            bv = xd[k + 1];
+            best = k + 1;
+        }
+        if (xd[k + w] > bv) {
+            bv = xd[k + w];
+            best = k + w;
+        }
+        if (xd[k + w + 1] > bv) {
+            best = k + w + 1;
+        }
+        return best;
+    }
+
+    /** Plane count and sizes of one pooling call. */
+    private record Planes(int count, int h, int w, int oh, int ow) {
+    }
+
+    /** Below this many input values per call, handing planes to other threads costs more than it saves. */
+    private static final int PARALLEL_MIN_VALUES = 1 << 15;
+
+    /**
+     * Runs {@code body} for every plane, in contiguous ranges of planes spread over the kernels' threads.
+     * Every plane is computed by the same code whatever the split, so results are identical.
+     */
+    private static void forEachPlane(Planes geo, java.util.function.IntConsumer body) {
+        Kernels k = KernelProvider.get();
+        long values = (long) geo.count * geo.h * geo.w;
+        int tasks = values < PARALLEL_MIN_VALUES ? 1 : Math.min(geo.count, 4 * k.threads());
+        if (tasks <= 1) {
+            for (int pl = 0; pl < geo.count; pl++) {
+                body.accept(pl);
+            }
+            return;
+        }
+        k.parallelFor(tasks, t -> {
+            int p0 = (int) ((long) geo.count * t / tasks);
+            int p1 = (int) ((long) geo.count * (t + 1) / tasks);
+            for (int pl = p0; pl < p1; pl++) {
+                body.accept(pl);
+            }
+        });
     }
 
     private static double window(float[] xd, int base, int w, int rs, int re, int cs, int ce, PoolParams p) {

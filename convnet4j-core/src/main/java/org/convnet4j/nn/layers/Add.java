@@ -5,6 +5,7 @@ import java.util.List;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
 public final class Add extends Layer {
@@ -39,10 +40,7 @@ public final class Add extends Layer {
         float[] o = out.data();
         for (int k = 1; k < inputs.size(); k++) {
             Tensor.requireSameShape(describe(), out, inputs.get(k));
-            float[] a = inputs.get(k).data();
-            for (int i = 0; i < o.length; i++) {
-                o[i] += a[i];
-            }
+            KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
         }
         arity = inputs.size();
         return out;

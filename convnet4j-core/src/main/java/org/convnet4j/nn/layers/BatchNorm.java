@@ -7,6 +7,8 @@ import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * Batch normalisation over the channel axis (per-sample axis 0), with statistics taken over the batch and
@@ -30,8 +32,13 @@ import org.convnet4j.tensor.Tensor;
  *       PyTorch, freezing ({@code requires_grad=False}) does <em>not</em> do this; a model imported from
  *       PyTorch and frozen here behaves like {@code model.eval()} for these layers.</li>
  * </ul>
+ *
+ * <p>The per-channel loops run on the provider's vectorised kernels: statistics with {@link Kernels#sumWide}
+ * and {@link Kernels#sumSquaredDeviations} (float blocks added in double), the normalisation with
+ * {@link Kernels#normalizeAffine} and the backward pass with {@link Kernels#batchNormBackward}.
  */
 public abstract class BatchNorm extends UnaryLayer {
+    private static final Kernels K = KernelProvider.get();
     private double momentum = 0.1;
     private double eps = 1e-5;
     private Shape built;
@@ -143,22 +150,17 @@ public abstract class BatchNorm extends UnaryLayer {
             for (int ch = 0; ch < c; ch++) {
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
-                    int base = (i * c + ch) * s;
-                    for (int k = 0; k < s; k++) {
-                        sum += a[base + k];
-                    }
+                    sum += K.sumWide(s, a, (i * c + ch) * s);
                 }
                 double mu = sum / m;
+                // Deviations from the float mean (what the normalisation subtracts), second pass: no cancellation.
+                float muF = (float) mu;
                 double sq = 0;
                 for (int i = 0; i < n; i++) {
-                    int base = (i * c + ch) * s;
-                    for (int k = 0; k < s; k++) {
-                        double d = a[base + k] - mu;
-                        sq += d * d;
-                    }
+                    sq += K.sumSquaredDeviations(s, a, (i * c + ch) * s, muF);
                 }
                 double var = sq / m; // biased: what the batch is normalised with
-                mean[ch] = (float) mu;
+                mean[ch] = muF;
                 invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
                 rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
                 rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * (sq / (m - 1)));
@@ -176,15 +178,7 @@ public abstract class BatchNorm extends UnaryLayer {
         for (int i = 0; i < n; i++) {
             for (int ch = 0; ch < c; ch++) {
                 int base = (i * c + ch) * s;
-                float mu = mean[ch];
-                float is = invStd[ch];
-                float gg = g[ch];
-                float bb = b[ch];
-                for (int k = base; k < base + s; k++) {
-                    float v = (a[k] - mu) * is;
-                    h[k] = v;
-                    o[k] = gg * v + bb;
-                }
+                K.normalizeAffine(s, a, base, mean[ch], invStd[ch], g[ch], b[ch], h, base, o, base);
             }
         }
         return y;
@@ -216,29 +210,22 @@ public abstract class BatchNorm extends UnaryLayer {
             double sumDyH = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * s;
-                for (int k = base; k < base + s; k++) {
-                    sumDy += gd[k];
-                    sumDyH += (double) gd[k] * h[k];
-                }
+                sumDy += K.sumWide(s, gd, base);
+                sumDyH += K.dotWide(s, gd, base, h, base);
             }
             dgamma[ch] += (float) sumDyH;
             dbeta[ch] += (float) sumDy;
             float scale = g[ch] * invStd[ch];
-            if (usedBatchStats) {
-                float meanDy = (float) (sumDy / m);
-                float meanDyH = (float) (sumDyH / m);
-                for (int i = 0; i < n; i++) {
-                    int base = (i * c + ch) * s;
-                    for (int k = base; k < base + s; k++) {
-                        d[k] = scale * (gd[k] - meanDy - h[k] * meanDyH);
-                    }
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    int base = (i * c + ch) * s;
-                    for (int k = base; k < base + s; k++) {
-                        d[k] = scale * gd[k];
-                    }
+            // With fixed (running) statistics the mean terms vanish and dx = scale * dy.
+            float meanDy = usedBatchStats ? (float) (sumDy / m) : 0f;
+            float meanDyH = usedBatchStats ? (float) (sumDyH / m) : 0f;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * s;
+                if (usedBatchStats) {
+                    K.batchNormBackward(s, gd, base, h, base, scale, meanDy, meanDyH, d, base);
+                } else {
+                    System.arraycopy(gd, base, d, base, s);
+                    K.scale(s, scale, d, base);
                 }
             }
         }

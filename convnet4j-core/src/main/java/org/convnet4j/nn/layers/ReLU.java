@@ -3,9 +3,15 @@ package org.convnet4j.nn.layers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
-/** max(0, x). The derivative at exactly 0 is taken as 0, as PyTorch does. */
+/**
+ * max(0, x). The derivative at exactly 0 is taken as 0, as PyTorch does. Runs on the provider's vectorised
+ * {@link Kernels#reluForward}, whose contract is {@code x > 0 ? x : 0}: a NaN input gives 0 (PyTorch keeps NaN).
+ */
 public final class ReLU extends UnaryLayer {
+    private static final Kernels KERNELS = KernelProvider.get();
     private Tensor y;
 
     @Override
@@ -16,11 +22,7 @@ public final class ReLU extends UnaryLayer {
     @Override
     public Tensor forward(Tensor x, boolean training) {
         Tensor out = Tensor.zeros(x.shape());
-        float[] a = x.data();
-        float[] b = out.data();
-        for (int i = 0; i < a.length; i++) {
-            b[i] = Math.max(0f, a[i]);
-        }
+        KERNELS.reluForward(x.size(), x.data(), 0, out.data(), 0);
         this.y = out;
         return out;
     }
@@ -28,12 +30,8 @@ public final class ReLU extends UnaryLayer {
     @Override
     public Tensor backward(Tensor dy) {
         Tensor dx = Tensor.zeros(dy.shape());
-        float[] g = dy.data();
-        float[] o = y.data();
-        float[] d = dx.data();
-        for (int i = 0; i < g.length; i++) {
-            d[i] = o[i] > 0f ? g[i] : 0f;
-        }
+        // The output is positive exactly where the input was, so it serves as the mask.
+        KERNELS.reluBackward(dy.size(), y.data(), 0, dy.data(), 0, dx.data(), 0);
         return dx;
     }
 }

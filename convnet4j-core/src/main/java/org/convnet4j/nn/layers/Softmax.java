@@ -4,6 +4,7 @@ import java.util.Map;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * Softmax over the last axis (the features of [F]; Keras' default axis -1): y_i = e^(x_i - m) / sum_j e^(x_j - m)
@@ -37,10 +38,7 @@ public final class Softmax extends UnaryLayer {
                 b[base + i] = (float) e;
                 sum += e;
             }
-            float inv = (float) (1.0 / sum);
-            for (int i = 0; i < len; i++) {
-                b[base + i] *= inv;
-            }
+            KernelProvider.get().scale(len, (float) (1.0 / sum), b, base);
         }
         this.y = out;
         return out;

@@ -62,4 +62,96 @@ public interface Kernels {
      * {@code gradIn} may be {@code gradOut}.
      */
     void reluBackward(int n, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff);
+
+    /**
+     * Block length of the wide reductions ({@link #sumWide}, {@link #dotWide}, {@link #sumSquaredDeviations}):
+     * each block of at most this many elements is summed in float (in any order), and the block sums are added
+     * in double. The error is therefore at most about {@code (WIDE_BLOCK + 2) * 2^-24 * sum|terms|} however long
+     * the input, where a plain float sum would grow with n.
+     */
+    int WIDE_BLOCK = 1024;
+
+    /** {@code sum(x[i])} for {@code i < n}, accumulated as described at {@link #WIDE_BLOCK}. */
+    double sumWide(int n, float[] x, int xOff);
+
+    /** {@code sum(x[i] * y[i])} for {@code i < n}, each product rounded to float, accumulated as at {@link #WIDE_BLOCK}. */
+    double dotWide(int n, float[] x, int xOff, float[] y, int yOff);
+
+    /**
+     * {@code sum((x[i] - mean)^2)} for {@code i < n}, each difference and square rounded to float, accumulated as at
+     * {@link #WIDE_BLOCK}: the second pass of a two-pass variance.
+     */
+    double sumSquaredDeviations(int n, float[] x, int xOff, float mean);
+
+    /**
+     * Normalise, scale and shift (batch-norm forward for one channel segment):
+     * {@code xhat[i] = (x[i] - mean) * invStd; out[i] = gamma * xhat[i] + beta}, each operation rounded to float
+     * separately (no fused multiply-add), so every implementation gives the same bits.
+     */
+    void normalizeAffine(int n, float[] x, int xOff, float mean, float invStd, float gamma, float beta,
+                         float[] xhat, int hOff, float[] out, int outOff);
+
+    /**
+     * Batch-norm backward with batch statistics, for one channel segment:
+     * {@code dx[i] = scale * ((dy[i] - meanDy) - xhat[i] * meanDyXhat)}, each operation rounded separately.
+     * {@code dx} may be {@code dy}.
+     */
+    void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
+                           float meanDyXhat, float[] dx, int dxOff);
+
+    /**
+     * One SGD step in float arithmetic (PyTorch's {@code torch.optim.SGD}), each operation rounded separately:
+     * <pre>
+     *   g = grad[i] + weightDecay * w[i]
+     *   if buf != null:  b = first ? g : momentum * buf[i] + oneMinusDampening * g;  buf[i] = b
+     *                    g = nesterov ? g + momentum * b : b
+     *   w[i] = w[i] - lr * g
+     * </pre>
+     * {@code oneMinusDampening} is passed in (computed in double by the caller) because {@code 1f - d} in float
+     * loses digits. {@code buf} is null for plain SGD (no momentum).
+     */
+    void sgdUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] buf, int bOff, float lr,
+                   float weightDecay, float momentum, float oneMinusDampening, boolean nesterov, boolean first);
+
+    /**
+     * One Adam/AdamW step in float arithmetic, each operation rounded separately ({@code sqrt} correctly rounded):
+     * <pre>
+     *   g = grad[i] + l2 * w[i]
+     *   m[i] = beta1 * m[i] + oneMinusBeta1 * g
+     *   v[i] = beta2 * v[i] + oneMinusBeta2 * g * g
+     *   w[i] = w[i] * shrink - stepSize * m[i] / (sqrt(v[i]) / sqrtCorrection2 + eps)
+     * </pre>
+     * {@code oneMinusBeta1/2} are passed in, computed in double by the caller: {@code 1f - 0.999f} in float is off by
+     * 5e-5 relative. {@code g * g} is rounded before it is scaled. Adam passes {@code shrink = 1}, AdamW {@code l2 = 0}.
+     */
+    void adamUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] m, int mOff, float[] v, int vOff,
+                    float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float l2, float shrink,
+                    float stepSize, float sqrtCorrection2, float eps);
+
+    /**
+     * {@link #sgemm} on the calling thread only. For callers that already run several independent GEMMs in
+     * parallel (one per sample, say) and must not oversubscribe the cores. Results are identical to
+     * {@link #sgemm}'s: implementations never make them depend on the thread count.
+     */
+    default void sgemmSingleThread(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                   float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
+    default int threads() {
+        return 1;
+    }
+
+    /**
+     * Runs {@code body.accept(t)} for every {@code t} in {@code 0 .. tasks-1}, possibly on several threads of
+     * the kernels' persistent pool, and returns when all are done. Tasks must be independent and write
+     * disjoint outputs; which thread runs which task varies. Nested calls (from inside a task) run serially.
+     */
+    default void parallelFor(int tasks, java.util.function.IntConsumer body) {
+        for (int t = 0; t < tasks; t++) {
+            body.accept(t);
+        }
+    }
 }

@@ -104,4 +104,139 @@ public final class ScalarKernels implements Kernels {
             gradIn[giOff + i] = x[xOff + i] > 0f ? gradOut[gOff + i] : 0f;
         }
     }
+
+    @Override
+    public double sumWide(int n, float[] x, int xOff) {
+        Checks.range("sumWide", "x", x, xOff, n);
+        double total = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            float block = 0f;
+            for (int i = start; i < end; i++) {
+                block += x[xOff + i];
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public double dotWide(int n, float[] x, int xOff, float[] y, int yOff) {
+        Checks.range("dotWide", "x", x, xOff, n);
+        Checks.range("dotWide", "y", y, yOff, n);
+        double total = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            float block = 0f;
+            for (int i = start; i < end; i++) {
+                float p = x[xOff + i] * y[yOff + i];
+                block += p;
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public double sumSquaredDeviations(int n, float[] x, int xOff, float mean) {
+        Checks.range("sumSquaredDeviations", "x", x, xOff, n);
+        double total = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            float block = 0f;
+            for (int i = start; i < end; i++) {
+                float d = x[xOff + i] - mean;
+                float sq = d * d;
+                block += sq;
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public void normalizeAffine(int n, float[] x, int xOff, float mean, float invStd, float gamma, float beta,
+                                float[] xhat, int hOff, float[] out, int outOff) {
+        Checks.range("normalizeAffine", "x", x, xOff, n);
+        Checks.range("normalizeAffine", "xhat", xhat, hOff, n);
+        Checks.range("normalizeAffine", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            float h = (x[xOff + i] - mean) * invStd;
+            xhat[hOff + i] = h;
+            float scaled = gamma * h;
+            out[outOff + i] = scaled + beta;
+        }
+    }
+
+    @Override
+    public void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
+                                  float meanDyXhat, float[] dx, int dxOff) {
+        Checks.range("batchNormBackward", "dy", dy, dyOff, n);
+        Checks.range("batchNormBackward", "xhat", xhat, hOff, n);
+        Checks.range("batchNormBackward", "dx", dx, dxOff, n);
+        for (int i = 0; i < n; i++) {
+            float centred = dy[dyOff + i] - meanDy;
+            float projection = xhat[hOff + i] * meanDyXhat;
+            dx[dxOff + i] = scale * (centred - projection);
+        }
+    }
+
+    @Override
+    public void sgdUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] buf, int bOff, float lr,
+                          float weightDecay, float momentum, float oneMinusDampening, boolean nesterov,
+                          boolean first) {
+        Checks.range("sgdUpdate", "w", w, wOff, n);
+        Checks.range("sgdUpdate", "grad", grad, gOff, n);
+        if (buf != null) {
+            Checks.range("sgdUpdate", "buf", buf, bOff, n);
+        }
+        for (int i = 0; i < n; i++) {
+            float decay = weightDecay * w[wOff + i];
+            float g = grad[gOff + i] + decay;
+            if (buf != null) {
+                float b;
+                if (first) {
+                    b = g;
+                } else {
+                    float old = momentum * buf[bOff + i];
+                    float fresh = oneMinusDampening * g;
+                    b = old + fresh;
+                }
+                buf[bOff + i] = b;
+                if (nesterov) {
+                    float ahead = momentum * b;
+                    g = g + ahead;
+                } else {
+                    g = b;
+                }
+            }
+            float step = lr * g;
+            w[wOff + i] = w[wOff + i] - step;
+        }
+    }
+
+    @Override
+    public void adamUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] m, int mOff, float[] v,
+                           int vOff, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float l2,
+                           float shrink, float stepSize, float sqrtCorrection2, float eps) {
+        Checks.range("adamUpdate", "w", w, wOff, n);
+        Checks.range("adamUpdate", "grad", grad, gOff, n);
+        Checks.range("adamUpdate", "m", m, mOff, n);
+        Checks.range("adamUpdate", "v", v, vOff, n);
+        for (int i = 0; i < n; i++) {
+            float decay = l2 * w[wOff + i];
+            float g = grad[gOff + i] + decay;
+            float mOld = beta1 * m[mOff + i];
+            float mNew = mOld + oneMinusBeta1 * g;
+            float g2 = g * g;
+            float vOld = beta2 * v[vOff + i];
+            float vNew = vOld + oneMinusBeta2 * g2;
+            m[mOff + i] = mNew;
+            v[vOff + i] = vNew;
+            float denom = (float) Math.sqrt(vNew) / sqrtCorrection2 + eps;
+            float step = stepSize * mNew / denom;
+            float shrunk = w[wOff + i] * shrink;
+            w[wOff + i] = shrunk - step;
+        }
+    }
 }

@@ -63,6 +63,13 @@ final class VectorGemm {
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads);
+    }
+
+    /** As above with at most {@code maxThreads} threads (1 = on the caller only); results do not change. */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+               float beta, float[] c, int cOff, int ldc, int maxThreads) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -70,7 +77,7 @@ final class VectorGemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : threads;
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
         Workspace own = WORKSPACE.get();
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);

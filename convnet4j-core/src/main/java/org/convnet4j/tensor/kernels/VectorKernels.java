@@ -34,7 +34,8 @@ public final class VectorKernels implements Kernels {
         return "vector";
     }
 
-    /** The most threads one SGEMM call uses. */
+    /** The most threads one SGEMM or {@link #parallelFor} call uses. */
+    @Override
     public int threads() {
         return gemm.threads();
     }
@@ -50,6 +51,19 @@ public final class VectorKernels implements Kernels {
                       float beta, float[] c, int cOff, int ldc) {
         Checks.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         gemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    @Override
+    public void sgemmSingleThread(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float beta, float[] c, int cOff, int ldc) {
+        Checks.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        gemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 1);
+    }
+
+    @Override
+    public void parallelFor(int tasks, java.util.function.IntConsumer body) {
+        GemmPool.forEach(gemm.threads(), tasks, body);
     }
 
     @Override
@@ -164,6 +178,204 @@ public final class VectorKernels implements Kernels {
         }
         for (; i < n; i++) {
             gradIn[giOff + i] = x[xOff + i] > 0f ? gradOut[gOff + i] : 0f;
+        }
+    }
+
+    // The wide reductions: blocks of WIDE_BLOCK (a multiple of every vector length) summed lane-wise in float,
+    // block sums added in double. Only the last block can have a scalar tail.
+
+    @Override
+    public double sumWide(int n, float[] x, int xOff) {
+        Checks.range("sumWide", "x", x, xOff, n);
+        double total = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector acc = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + i));
+            }
+            float block = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                block += x[xOff + i];
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public double dotWide(int n, float[] x, int xOff, float[] y, int yOff) {
+        Checks.range("dotWide", "x", x, xOff, n);
+        Checks.range("dotWide", "y", y, yOff, n);
+        double total = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector acc = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                // mul then add (not fma): each product rounded to float, as the contract says.
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + i).mul(FloatVector.fromArray(S, y, yOff + i)));
+            }
+            float block = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float p = x[xOff + i] * y[yOff + i];
+                block += p;
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public double sumSquaredDeviations(int n, float[] x, int xOff, float mean) {
+        Checks.range("sumSquaredDeviations", "x", x, xOff, n);
+        double total = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector acc = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                FloatVector d = FloatVector.fromArray(S, x, xOff + i).sub(mean);
+                acc = acc.add(d.mul(d));
+            }
+            float block = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float d = x[xOff + i] - mean;
+                float sq = d * d;
+                block += sq;
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public void normalizeAffine(int n, float[] x, int xOff, float mean, float invStd, float gamma, float beta,
+                                float[] xhat, int hOff, float[] out, int outOff) {
+        Checks.range("normalizeAffine", "x", x, xOff, n);
+        Checks.range("normalizeAffine", "xhat", xhat, hOff, n);
+        Checks.range("normalizeAffine", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(invStd);
+            h.intoArray(xhat, hOff + i);
+            h.mul(gamma).add(beta).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float h = (x[xOff + i] - mean) * invStd;
+            xhat[hOff + i] = h;
+            float scaled = gamma * h;
+            out[outOff + i] = scaled + beta;
+        }
+    }
+
+    @Override
+    public void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
+                                  float meanDyXhat, float[] dx, int dxOff) {
+        Checks.range("batchNormBackward", "dy", dy, dyOff, n);
+        Checks.range("batchNormBackward", "xhat", xhat, hOff, n);
+        Checks.range("batchNormBackward", "dx", dx, dxOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector centred = FloatVector.fromArray(S, dy, dyOff + i).sub(meanDy);
+            FloatVector projection = FloatVector.fromArray(S, xhat, hOff + i).mul(meanDyXhat);
+            centred.sub(projection).mul(scale).intoArray(dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            float centred = dy[dyOff + i] - meanDy;
+            float projection = xhat[hOff + i] * meanDyXhat;
+            dx[dxOff + i] = scale * (centred - projection);
+        }
+    }
+
+    @Override
+    public void sgdUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] buf, int bOff, float lr,
+                          float weightDecay, float momentum, float oneMinusDampening, boolean nesterov,
+                          boolean first) {
+        Checks.range("sgdUpdate", "w", w, wOff, n);
+        Checks.range("sgdUpdate", "grad", grad, gOff, n);
+        if (buf != null) {
+            Checks.range("sgdUpdate", "buf", buf, bOff, n);
+        }
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector wv = FloatVector.fromArray(S, w, wOff + i);
+            FloatVector g = FloatVector.fromArray(S, grad, gOff + i).add(wv.mul(weightDecay));
+            if (buf != null) {
+                FloatVector b = first ? g
+                        : FloatVector.fromArray(S, buf, bOff + i).mul(momentum).add(g.mul(oneMinusDampening));
+                b.intoArray(buf, bOff + i);
+                g = nesterov ? g.add(b.mul(momentum)) : b;
+            }
+            wv.sub(g.mul(lr)).intoArray(w, wOff + i);
+        }
+        for (; i < n; i++) {
+            float decay = weightDecay * w[wOff + i];
+            float g = grad[gOff + i] + decay;
+            if (buf != null) {
+                float b;
+                if (first) {
+                    b = g;
+                } else {
+                    float old = momentum * buf[bOff + i];
+                    float fresh = oneMinusDampening * g;
+                    b = old + fresh;
+                }
+                buf[bOff + i] = b;
+                if (nesterov) {
+                    float ahead = momentum * b;
+                    g = g + ahead;
+                } else {
+                    g = b;
+                }
+            }
+            float step = lr * g;
+            w[wOff + i] = w[wOff + i] - step;
+        }
+    }
+
+    @Override
+    public void adamUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] m, int mOff, float[] v,
+                           int vOff, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float l2,
+                           float shrink, float stepSize, float sqrtCorrection2, float eps) {
+        Checks.range("adamUpdate", "w", w, wOff, n);
+        Checks.range("adamUpdate", "grad", grad, gOff, n);
+        Checks.range("adamUpdate", "m", m, mOff, n);
+        Checks.range("adamUpdate", "v", v, vOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector wv = FloatVector.fromArray(S, w, wOff + i);
+            FloatVector g = FloatVector.fromArray(S, grad, gOff + i).add(wv.mul(l2));
+            FloatVector mNew = FloatVector.fromArray(S, m, mOff + i).mul(beta1).add(g.mul(oneMinusBeta1));
+            FloatVector vNew = FloatVector.fromArray(S, v, vOff + i).mul(beta2).add(g.mul(g).mul(oneMinusBeta2));
+            mNew.intoArray(m, mOff + i);
+            vNew.intoArray(v, vOff + i);
+            FloatVector denom = vNew.lanewise(VectorOperators.SQRT).div(sqrtCorrection2).add(eps);
+            FloatVector step = mNew.mul(stepSize).div(denom);
+            wv.mul(shrink).sub(step).intoArray(w, wOff + i);
+        }
+        for (; i < n; i++) {
+            float decay = l2 * w[wOff + i];
+            float g = grad[gOff + i] + decay;
+            float mOld = beta1 * m[mOff + i];
+            float mNew = mOld + oneMinusBeta1 * g;
+            float g2 = g * g;
+            float vOld = beta2 * v[vOff + i];
+            float vNew = vOld + oneMinusBeta2 * g2;
+            m[mOff + i] = mNew;
+            v[vOff + i] = vNew;
+            float denom = (float) Math.sqrt(vNew) / sqrtCorrection2 + eps;
+            float step = stepSize * mNew / denom;
+            float shrunk = w[wOff + i] * shrink;
+            w[wOff + i] = shrunk - step;
         }
     }
 }

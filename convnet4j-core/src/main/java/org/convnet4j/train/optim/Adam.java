@@ -6,6 +6,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * Adam (Kingma and Ba) with bias correction and, like PyTorch's {@code torch.optim.Adam}, weight decay added
@@ -16,7 +17,8 @@ import org.convnet4j.tensor.Tensor;
  *   v = β2 · v + (1 - β2) · g²
  *   θ = θ - lr / (1 - β1^t) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
  * </pre>
- * {@link AdamW} decays the weights directly instead.
+ * {@link AdamW} decays the weights directly instead. The bias corrections are computed in double once per step;
+ * the element-wise update runs in float, like PyTorch, in the vectorised {@code Kernels.adamUpdate}.
  */
 public class Adam extends AbstractOptimizer {
     static final String EXP_AVG = "exp_avg";
@@ -101,13 +103,8 @@ public class Adam extends AbstractOptimizer {
         double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         double l2 = decoupled ? 0 : weightDecay;
         double shrink = decoupled ? 1 - lr * weightDecay : 1;
-        for (int i = 0; i < w.length; i++) {
-            double g = grad[i] + l2 * w[i];
-            double mi = beta1 * m[i] + (1 - beta1) * g;
-            double vi = beta2 * v[i] + (1 - beta2) * g * g;
-            m[i] = (float) mi;
-            v[i] = (float) vi;
-            w[i] = (float) (w[i] * shrink - stepSize * mi / (Math.sqrt(vi) / correction2Sqrt + eps));
-        }
+        KernelProvider.get().adamUpdate(w.length, w, 0, grad, 0, m, 0, v, 0, (float) beta1, (float) (1 - beta1),
+                (float) beta2, (float) (1 - beta2), (float) l2, (float) shrink, (float) stepSize,
+                (float) correction2Sqrt, (float) eps);
     }
 }

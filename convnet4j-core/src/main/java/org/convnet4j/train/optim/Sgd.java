@@ -6,6 +6,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, following the
@@ -17,6 +18,7 @@ import org.convnet4j.tensor.Tensor;
  *   g = nesterov ? g + momentum · b : b      (when momentum ≠ 0)
  *   θ = θ - lr · g
  * </pre>
+ * computed in float, like PyTorch, by the vectorised {@code Kernels.sgdUpdate}.
  */
 public final class Sgd extends AbstractOptimizer {
     static final String BUFFER = "momentum_buffer";
@@ -103,14 +105,7 @@ public final class Sgd extends AbstractOptimizer {
             }
             buf = b.data();
         }
-        for (int i = 0; i < w.length; i++) {
-            double g = grad[i] + weightDecay * w[i];
-            if (buf != null) {
-                double b = first ? g : momentum * buf[i] + (1 - dampening) * g;
-                buf[i] = (float) b;
-                g = nesterov ? g + momentum * b : b;
-            }
-            w[i] = (float) (w[i] - lr * g);
-        }
+        KernelProvider.get().sgdUpdate(w.length, w, 0, grad, 0, buf, 0, (float) lr, (float) weightDecay,
+                (float) momentum, (float) (1 - dampening), nesterov, first);
     }
 }

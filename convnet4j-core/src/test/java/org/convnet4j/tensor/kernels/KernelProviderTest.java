@@ -97,5 +97,48 @@ class KernelProviderTest {
         public void reluBackward(int n, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff) {
             d.reluBackward(n, x, xOff, gradOut, gOff, gradIn, giOff);
         }
+
+        @Override
+        public double sumWide(int n, float[] x, int xOff) {
+            return d.sumWide(n, x, xOff);
+        }
+
+        @Override
+        public double dotWide(int n, float[] x, int xOff, float[] y, int yOff) {
+            return d.dotWide(n, x, xOff, y, yOff);
+        }
+
+        @Override
+        public double sumSquaredDeviations(int n, float[] x, int xOff, float mean) {
+            return d.sumSquaredDeviations(n, x, xOff, mean);
+        }
+
+        @Override
+        public void normalizeAffine(int n, float[] x, int xOff, float mean, float invStd, float gamma, float beta,
+                                    float[] xhat, int hOff, float[] out, int outOff) {
+            d.normalizeAffine(n, x, xOff, mean, invStd, gamma, beta, xhat, hOff, out, outOff);
+        }
+
+        @Override
+        public void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale,
+                                      float meanDy, float meanDyXhat, float[] dx, int dxOff) {
+            d.batchNormBackward(n, dy, dyOff, xhat, hOff, scale, meanDy, meanDyXhat, dx, dxOff);
+        }
+
+        @Override
+        public void sgdUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] buf, int bOff, float lr,
+                              float weightDecay, float momentum, float oneMinusDampening, boolean nesterov,
+                              boolean first) {
+            d.sgdUpdate(n, w, wOff, grad, gOff, buf, bOff, lr, weightDecay, momentum, oneMinusDampening, nesterov,
+                    first);
+        }
+
+        @Override
+        public void adamUpdate(int n, float[] w, int wOff, float[] grad, int gOff, float[] m, int mOff, float[] v,
+                               int vOff, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                               float l2, float shrink, float stepSize, float sqrtCorrection2, float eps) {
+            d.adamUpdate(n, w, wOff, grad, gOff, m, mOff, v, vOff, beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2,
+                    shrink, stepSize, sqrtCorrection2, eps);
+        }
     }
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Runs convnet4j's standard workloads and the PyTorch reference (shared/bench/run_reference.sh) in one session and
+# prints, per workload, ours / reference. Both raw outputs and the table go to bench/results/<date>.txt.
+#
+# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [w1 w2 ... w6]   (default: all; 10-20 minutes)
+#   --reference DIR  the reference scripts (default: shared/bench beside the repository, or beside its parent)
+#   --jfr            record a JFR profile of our run into bench/results/<date>.jfr (about 1-2% overhead)
+#   --rss            afterwards, run W6 once more on each side under /usr/bin/time for the peak resident size
+# Needs python3-torch and python3-torchvision (Debian); installed with apt-get when run as root and missing.
+# The machine may be shared: the numbers are noisy, the FMA peak line (W0) says what the cores gave us right then.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+REF=""
+JFR=0
+RSS=0
+WORKLOADS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --reference) REF="$2"; shift 2 ;;
+    --jfr) JFR=1; shift ;;
+    --rss) RSS=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    w[1-6]|W[1-6]) WORKLOADS+=("$(echo "$1" | tr 'W' 'w')"); shift ;;
+    *) echo "side-by-side.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(w1 w2 w3 w4 w5 w6)
+
+if [ -z "$REF" ]; then
+  for candidate in "$(dirname "$REPO")/shared/bench" "$(dirname "$(dirname "$REPO")")/shared/bench"; do
+    if [ -f "$candidate/run_reference.sh" ]; then REF="$candidate"; break; fi
+  done
+fi
+[ -n "$REF" ] && [ -f "$REF/run_reference.sh" ] || {
+  echo "side-by-side.sh: reference scripts not found; pass --reference DIR (the directory of run_reference.sh)" >&2
+  exit 2
+}
+
+if ! /usr/bin/python3 -c 'import torch, torchvision' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "side-by-side.sh: installing python3-torch python3-torchvision with apt-get ..." >&2
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch python3-torchvision python3-numpy \
+      libopenblas0-openmp >/dev/null
+  else
+    echo "side-by-side.sh: PyTorch missing; as root: apt-get install python3-torch python3-torchvision" >&2
+    exit 2
+  fi
+fi
+
+STAMP="$(date +%Y-%m-%d_%H%M)"
+OUT_DIR="$REPO/bench/results"
+mkdir -p "$OUT_DIR"
+RESULT="$OUT_DIR/$STAMP.txt"
+TMP="$(mktemp "$OUT_DIR/.$STAMP.XXXXXX")"
+trap 'rm -f "$TMP" "$TMP".*' EXIT
+
+ONLY="W0"
+for w in "${WORKLOADS[@]}"; do ONLY="$ONLY,$(echo "$w" | tr 'w' 'W')"; done
+JAVA_OPTS="${CONVNET4J_JAVA_OPTS:-}"
+if [ "$JFR" = 1 ]; then
+  JAVA_OPTS="$JAVA_OPTS -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP.jfr,settings=profile"
+fi
+
+{
+  echo "# side-by-side $STAMP on $(hostname), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+  echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# ours: CONVNET4J_JAVA_OPTS='$JAVA_OPTS' ./convnet4j bench --only $ONLY"
+  echo "#   (launcher JVM flags: --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xss4m $JAVA_OPTS)"
+} > "$TMP"
+echo "running convnet4j bench --only $ONLY ..." >&2
+CONVNET4J_JAVA_OPTS="$JAVA_OPTS" "$REPO/convnet4j" bench --only "$ONLY" | tee "$TMP.ours" >&2
+echo "running the reference: bash $REF/run_reference.sh ${WORKLOADS[*]} ..." >&2
+bash "$REF/run_reference.sh" "${WORKLOADS[@]}" | tee "$TMP.ref" >&2
+{
+  echo "# reference: bash $REF/run_reference.sh ${WORKLOADS[*]}"
+  echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "## ours"; cat "$TMP.ours"
+  echo "## reference"; cat "$TMP.ref"
+} >> "$TMP"
+
+if [ "$RSS" = 1 ] && [[ " ${WORKLOADS[*]} " == *" w6 "* ]]; then
+  echo "peak resident size of W6 alone on each side ..." >&2
+  /usr/bin/time -f 'RSS_W6_convnet4j_max_kb %M' -o "$TMP.rss" "$REPO/convnet4j" bench --only W6 >/dev/null
+  /usr/bin/time -a -f 'RSS_W6_torch_max_kb %M' -o "$TMP.rss" bash "$REF/run_reference.sh" w6 >/dev/null
+  { echo "## peak resident set size (whole process, /usr/bin/time)"; cat "$TMP.rss"; } >> "$TMP"
+fi
+
+# Pair lines by workload: drop the implementation tokens from the names; each reference variant gets a ratio.
+/usr/bin/python3 - "$TMP.ours" "$TMP.ref" <<'PY' | tee -a "$TMP"
+import sys
+IMPL = {"convnet4j", "torch", "mm", "avx512", "onednn", "no", "blocked"}
+def read(path):
+    rows = []
+    for line in open(path):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) >= 2 and line[:1] == "W":
+            toks = parts[0].split("_")
+            key = "_".join(t for t in toks if t not in IMPL)
+            variant = "_".join(t for t in toks if t in IMPL)
+            val = None if parts[1] == "NA" else float(parts[1])
+            rows.append((key, variant, parts[0], val))
+    return rows
+ours, ref = read(sys.argv[1]), read(sys.argv[2])
+print("## ratios (ours / reference; > 1 means convnet4j is faster)")
+print(f"{'workload':34} {'convnet4j':>10} {'reference variant':>26} {'reference':>10} {'ratio':>7}")
+for key, _, name, val in ours:
+    matches = [r for r in ref if r[0] == key]
+    if not matches:
+        print(f"{name:34} {val if val is not None else 'NA':>10} {'(no reference line)':>26}")
+    for _, variant, _, rval in matches:
+        ratio = f"{val / rval:.2f}" if val is not None and rval else "NA"
+        print(f"{name:34} {val if val is not None else 'NA':>10} {variant:>26} {rval if rval is not None else 'NA':>10} {ratio:>7}")
+PY
+mv "$TMP" "$RESULT"
+echo "results written to $RESULT" >&2

@@ -1,0 +1,96 @@
+package org.convnet4j.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.convnet4j.cli.bench.BenchResult;
+import org.convnet4j.cli.bench.Workloads;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code convnet4j bench}: the standard workloads W1..W6, named like the PyTorch reference scripts. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {
+            "Measures the standard workloads (the same as shared/bench/run_reference.sh) and prints one line per",
+            "workload: WORKLOAD<TAB>value<TAB>notes, value in GFLOPS or images/s (median of timed repetitions",
+            "after a warm-up), notes with the range and the Java heap high-water mark (from GC notifications).",
+            "W0 is the FMA peak the cores deliver right now: on a shared machine read the others against it.",
+            "  W1 SGEMM n=512/1024/2048            W2 conv 3x3 N8 C64 56x56 -> 64 forward",
+            "  W3 LeNet-5 training, batch 64        W4 ResNet-50 inference, batch 1 and 8",
+            "  W5 VGG16, GoogLeNet inference b1     W6 ResNet-50 training step, batch 8",
+            "All of them take several minutes; W4-W6 need the zoo models (reported NA when missing)."},
+        footer = {"", "Examples:", "  convnet4j bench --only W1,W3", "  convnet4j bench --json > results.json",
+            "  convnet4j bench --quick          (a smoke test: minimal repetitions, not a measurement)"})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "Print a JSON array of results instead of tab-separated lines.")
+    boolean json;
+
+    @Option(names = "--only", split = ",", paramLabel = "W1,W3,...",
+            description = "Run only these workloads (W0..W6; W0 is the FMA peak probe, always run otherwise).")
+    List<String> only;
+
+    @Option(names = "--quick", description = "Minimal warm-up and repetitions: checks that everything runs.")
+    boolean quick;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Set<String> groups = selectedGroups();
+        PrintWriter out = spec.commandLine().getOut();
+        List<BenchResult> results = new ArrayList<>();
+        Workloads workloads = new Workloads(quick, r -> {
+            results.add(r);
+            if (!json) {
+                out.println(r.tabLine());
+                out.flush();
+            }
+        });
+        if (!json) {
+            out.println("# convnet4j bench" + (quick ? " --quick (smoke test, not a measurement)" : "") + "; "
+                    + workloads.environment());
+        }
+        for (String g : groups) {
+            workloads.run(g);
+        }
+        if (json) {
+            out.println("[");
+            for (int i = 0; i < results.size(); i++) {
+                out.println("  " + results.get(i).json() + (i + 1 < results.size() ? "," : ""));
+            }
+            out.println("]");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private Set<String> selectedGroups() {
+        if (only == null || only.isEmpty()) {
+            return new LinkedHashSet<>(Workloads.ALL);
+        }
+        Set<String> wanted = new LinkedHashSet<>();
+        for (String s : only) {
+            String g = s.trim().toUpperCase(Locale.ROOT);
+            if (!Workloads.ALL.contains(g)) {
+                throw new BadInputException("bench: unknown workload '" + s + "' in --only; known: "
+                        + String.join(", ", Workloads.ALL));
+            }
+            wanted.add(g);
+        }
+        // run in the standard order whatever order was given
+        Set<String> ordered = new LinkedHashSet<>();
+        for (String g : Workloads.ALL) {
+            if (wanted.contains(g)) {
+                ordered.add(g);
+            }
+        }
+        return ordered;
+    }
+}

@@ -1,0 +1,401 @@
+package org.convnet4j.ops;
+
+import java.util.function.IntConsumer;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.Kernels;
+
+/**
+ * The fast path behind {@link Convolution}: every pass becomes matrix products on the kernels' SGEMM.
+ *
+ * <p>Per sample and channel group, with K = C/groups * KH * KW and a tile of T output pixels:
+ * <ul>
+ *   <li>forward: {@code Y[fg x T] = W[fg x K] * col[K x T]};</li>
+ *   <li>backward data: {@code dcol[K x T] = W^T * dY[fg x T]}, then col2im adds dcol into dx;</li>
+ *   <li>backward weights: {@code dW[fg x K] += dY[fg x T] * col^T}.</li>
+ * </ul>
+ * {@code col} (im2col) holds, for each of the K kernel taps, the input pixel each output pixel of the tile sees
+ * through that tap. The output is processed in tiles of whole output rows so that the column buffer stays
+ * around {@link #COL_BUDGET} floats (cache-resident between im2col and the GEMM's packing). Zero padding is
+ * handled inside im2col/col2im (out-of-image taps read as zero, their gradient is dropped); replicate/reflect
+ * padding is materialised first with {@link Pad} and the convolution then runs unpadded. A 1x1, stride-1,
+ * unpadded convolution needs no im2col at all: the input plane already is the column matrix.
+ *
+ * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row; they run
+ * the reference's direct loops instead, one independent output plane / group / filter per task.
+ *
+ * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
+ * (samples, row tiles, sample chunks) as threads, the tasks run in parallel and each GEMM runs on its own
+ * thread; otherwise tasks run one after another and each GEMM uses all threads. Tasks write disjoint
+ * outputs, and the SGEMM gives the same bits for any thread count, so results never depend on the thread
+ * count. The weight gradient is a sum over the batch: the batch is cut into a fixed number of chunks that
+ * depends only on the shapes ({@link #partials}), each chunk sums into its own partial buffer, and the
+ * partials are added in chunk order.
+ *
+ * <p>Scratch buffers are per thread and grow to the largest need, so steady-state training allocates only
+ * the returned tensors (and the padded copy for replicate/reflect padding).
+ */
+final class FastConvolution {
+    /** Floats in one column tile: 128 Ki floats = 512 KB, about half of a 1 MB L2. */
+    static final int COL_BUDGET = Integer.getInteger("convnet4j.conv.colFloats", 128 * 1024);
+    /** Most partial weight-gradient buffers (batch chunks) one backward-weights call uses. */
+    static final int MAX_PARTIALS = 8;
+    /** Most floats all partial weight-gradient buffers of one call may take together (16 MB). */
+    static final int PARTIAL_BUDGET = 4 << 20;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private FastConvolution() {
+    }
+
+    static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k) {
+        Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
+        Convolution.requireBias("conv2d", bias, w);
+        ConvDims d0 = ConvDims.of(x.shape(), w.shape(), ys, p);
+        Tensor y = Tensor.zeros(ys);
+        float[] bd = bias == null ? null : bias.data();
+        float[] wd = w.data();
+        float[] yd = y.data();
+        if (isDepthwise(d0)) {
+            Tensor xp = ConvolutionReference.padded(x, p);
+            ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
+            float[] xd = xp.data();
+            k.parallelFor(d.n() * d.f(), t -> ConvolutionReference.forwardPlane(d, xd, wd, bd, yd, t / d.f(),
+                    t % d.f()));
+            return y;
+        }
+        Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
+        ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+        float[] xd = xs.data();
+        int rows = tileRows(d);
+        int tiles = ceilDiv(d.oh(), rows);
+        boolean parallel = k.threads() > 1 && d.n() * tiles >= k.threads();
+        run(k, parallel, d.n() * tiles, t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, bd, yd,
+                t / tiles, (t % tiles) * rows, rows));
+        return y;
+    }
+
+    static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k) {
+        Shape ys = Convolution.checkGradient(dy, w.shape(), xShape, p);
+        Padding pad = p.padding();
+        ConvDims d0 = ConvDims.of(xShape, w.shape(), ys, p);
+        float[] wd = w.data();
+        float[] dyd = dy.data();
+        if (isDepthwise(d0)) {
+            ConvDims d = d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w()));
+            Tensor dxp = Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+            float[] dxd = dxp.data();
+            k.parallelFor(d.n() * d.groups(), t -> ConvolutionReference.backwardInputGroup(d, dyd, wd, dxd,
+                    t / d.groups(), t % d.groups()));
+            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode());
+        }
+        boolean materialise = materialisePadding(p);
+        ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
+        Tensor dx = Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+        float[] dxd = dx.data();
+        int rows = tileRows(d);
+        // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample.
+        boolean parallel = k.threads() > 1 && d.n() >= k.threads();
+        run(k, parallel, d.n(), b -> {
+            for (int r0 = 0; r0 < d.oh(); r0 += rows) {
+                backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, dxd, b, r0, rows);
+            }
+        });
+        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode()) : dx;
+    }
+
+    static void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor dbias, ConvParams p, Kernels k) {
+        Shape ys = Convolution.checkGradient(dy, dw.shape(), x.shape(), p);
+        Convolution.requireBias("conv2d backward", dbias, dw);
+        ConvDims d0 = ConvDims.of(x.shape(), dw.shape(), ys, p);
+        float[] dyd = dy.data();
+        float[] dwd = dw.data();
+        if (isDepthwise(d0)) {
+            Tensor xp = ConvolutionReference.padded(x, p);
+            ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
+            float[] xd = xp.data();
+            k.parallelFor(d.f(), fo -> ConvolutionReference.backwardWeightsFilter(d, xd, dyd, dwd, fo));
+        } else {
+            Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
+            ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+            weightGradient(k, d, xs.data(), dyd, dwd);
+        }
+        if (dbias != null) {
+            float[] db = dbias.data();
+            k.parallelFor(d0.f(), fo -> ConvolutionReference.biasGradient(d0, dyd, db, fo));
+        }
+    }
+
+    /** dW += sum over the batch, via per-chunk partial sums added in chunk order. */
+    private static void weightGradient(Kernels k, ConvDims d, float[] xd, float[] dyd, float[] dwd) {
+        int size = d.f() * d.patch();
+        int parts = partials(d);
+        float[] partial = SCRATCH.get().partials(parts * size);
+        int rows = tileRows(d);
+        boolean parallel = k.threads() > 1 && parts > 1;
+        boolean threadedGemm = !parallel && k.threads() > 1;
+        run(k, parallel, parts, part -> {
+            int b0 = (int) ((long) d.n() * part / parts);
+            int b1 = (int) ((long) d.n() * (part + 1) / parts);
+            boolean first = true;
+            for (int b = b0; b < b1; b++) {
+                for (int r0 = 0; r0 < d.oh(); r0 += rows) {
+                    weightGradientTile(k, threadedGemm, d, xd, dyd, partial, part * size, b, r0, rows, first);
+                    first = false;
+                }
+            }
+        });
+        for (int i = 0; i < size; i++) {
+            double s = 0;
+            for (int part = 0; part < parts; part++) {
+                s += partial[part * size + i];
+            }
+            dwd[i] += (float) s;
+        }
+    }
+
+    /**
+     * How many batch chunks the weight gradient is summed in: up to {@link #MAX_PARTIALS}, no more than the
+     * batch, within {@link #PARTIAL_BUDGET}. A function of the shapes only, never of the thread count, so
+     * the summation order (and hence every bit of the result) is the same on any machine.
+     */
+    static int partials(ConvDims d) {
+        long size = (long) d.f() * d.patch();
+        return (int) Math.max(1, Math.min(Math.min(d.n(), MAX_PARTIALS), PARTIAL_BUDGET / size));
+    }
+
+    private static void forwardTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
+                                    float[] bias, float[] yd, int b, int r0, int rowsMax) {
+        int r1 = Math.min(d.oh(), r0 + rowsMax);
+        int t = (r1 - r0) * d.ow();
+        int kk = d.patch();
+        int ohw = d.outPlane();
+        boolean pointwise = isPointwise(d);
+        float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
+        for (int g = 0; g < d.groups(); g++) {
+            float[] src = col;
+            int srcOff = 0;
+            int ld = t;
+            if (pointwise) {
+                src = xd;
+                srcOff = (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow();
+                ld = d.inPlane();
+            } else {
+                im2col(d, xd, b, g, r0, r1, col);
+            }
+            int cOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
+            float beta = 0f;
+            if (bias != null) {
+                for (int fo = 0; fo < d.fg(); fo++) {
+                    int row = cOff + fo * ohw;
+                    java.util.Arrays.fill(yd, row, row + t, bias[g * d.fg() + fo]);
+                }
+                beta = 1f;
+            }
+            gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
+                    beta, yd, cOff, ohw);
+        }
+    }
+
+    private static void backwardInputTile(Kernels k, boolean threadedGemm, ConvDims d, float[] dyd, float[] wd,
+                                          float[] dxd, int b, int r0, int rowsMax) {
+        int r1 = Math.min(d.oh(), r0 + rowsMax);
+        int t = (r1 - r0) * d.ow();
+        int kk = d.patch();
+        int ohw = d.outPlane();
+        boolean pointwise = isPointwise(d);
+        float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
+        for (int g = 0; g < d.groups(); g++) {
+            int dyOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
+            if (pointwise) {
+                int dxOff = (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow();
+                gemm(k, threadedGemm, true, false, d.cg(), t, d.fg(), wd, g * d.fg() * kk, kk, dyd, dyOff, ohw,
+                        0f, dxd, dxOff, d.inPlane());
+            } else {
+                gemm(k, threadedGemm, true, false, kk, t, d.fg(), wd, g * d.fg() * kk, kk, dyd, dyOff, ohw,
+                        0f, col, 0, t);
+                col2im(d, col, dxd, b, g, r0, r1);
+            }
+        }
+    }
+
+    private static void weightGradientTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] dyd,
+                                           float[] partial, int partialOff, int b, int r0, int rowsMax,
+                                           boolean first) {
+        int r1 = Math.min(d.oh(), r0 + rowsMax);
+        int t = (r1 - r0) * d.ow();
+        int kk = d.patch();
+        int ohw = d.outPlane();
+        boolean pointwise = isPointwise(d);
+        float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
+        for (int g = 0; g < d.groups(); g++) {
+            float[] src = col;
+            int srcOff = 0;
+            int ld = t;
+            if (pointwise) {
+                src = xd;
+                srcOff = (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow();
+                ld = d.inPlane();
+            } else {
+                im2col(d, xd, b, g, r0, r1, col);
+            }
+            int dyOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
+            gemm(k, threadedGemm, false, true, d.fg(), kk, t, dyd, dyOff, ohw, src, srcOff, ld,
+                    first ? 0f : 1f, partial, partialOff + g * d.fg() * kk, kk);
+        }
+    }
+
+    /**
+     * Fills {@code col} [K x T] for output rows [r0, r1) of sample b, group g: row (ci, i, j) holds, for each
+     * output pixel of the tile, the input pixel that tap (i, j) of channel ci sees, or 0 in the zero padding.
+     */
+    static void im2col(ConvDims d, float[] xd, int b, int g, int r0, int r1, float[] col) {
+        int ow = d.ow();
+        int t = (r1 - r0) * ow;
+        int h = d.h();
+        int w = d.w();
+        int sw = d.sw();
+        int row = 0;
+        for (int ci = 0; ci < d.cg(); ci++) {
+            int xBase = (b * d.c() + g * d.cg() + ci) * h * w;
+            for (int i = 0; i < d.kh(); i++) {
+                for (int j = 0; j < d.kw(); j++, row++) {
+                    int colOff = j * d.dw() - d.padLeft();
+                    int qlo = firstInside(colOff, sw, ow);
+                    int qhi = Math.max(qlo, endInside(colOff, sw, ow, w));
+                    int dst = row * t;
+                    for (int r = r0; r < r1; r++, dst += ow) {
+                        int ih = r * d.sh() - d.padTop() + i * d.dh();
+                        if (ih < 0 || ih >= h) {
+                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(col, dst, dst + qlo, 0f);
+                        int src = xBase + ih * w + colOff;
+                        if (sw == 1) {
+                            System.arraycopy(xd, src + qlo, col, dst + qlo, qhi - qlo);
+                        } else {
+                            for (int q = qlo; q < qhi; q++) {
+                                col[dst + q] = xd[src + q * sw];
+                            }
+                        }
+                        java.util.Arrays.fill(col, dst + qhi, dst + ow, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The transpose of {@link #im2col}: adds each column entry to the input pixel it came from. */
+    static void col2im(ConvDims d, float[] col, float[] dxd, int b, int g, int r0, int r1) {
+        int ow = d.ow();
+        int t = (r1 - r0) * ow;
+        int h = d.h();
+        int w = d.w();
+        int sw = d.sw();
+        int row = 0;
+        for (int ci = 0; ci < d.cg(); ci++) {
+            int xBase = (b * d.c() + g * d.cg() + ci) * h * w;
+            for (int i = 0; i < d.kh(); i++) {
+                for (int j = 0; j < d.kw(); j++, row++) {
+                    int colOff = j * d.dw() - d.padLeft();
+                    int qlo = firstInside(colOff, sw, ow);
+                    int qhi = Math.max(qlo, endInside(colOff, sw, ow, w));
+                    int src = row * t;
+                    for (int r = r0; r < r1; r++, src += ow) {
+                        int ih = r * d.sh() - d.padTop() + i * d.dh();
+                        if (ih < 0 || ih >= h) {
+                            continue;
+                        }
+                        int dst = xBase + ih * w + colOff;
+                        if (sw == 1) {
+                            for (int q = qlo; q < qhi; q++) {
+                                dxd[dst + q] += col[src + q];
+                            }
+                        } else {
+                            for (int q = qlo; q < qhi; q++) {
+                                dxd[dst + q * sw] += col[src + q];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first output column q whose input column {@code colOff + q*sw} is >= 0 (at most ow). */
+    private static int firstInside(int colOff, int sw, int ow) {
+        return colOff >= 0 ? 0 : Math.min(ow, ceilDiv(-colOff, sw));
+    }
+
+    /** One past the last output column q whose input column {@code colOff + q*sw} is < w. */
+    private static int endInside(int colOff, int sw, int ow, int w) {
+        return colOff > w - 1 ? 0 : Math.min(ow, (w - 1 - colOff) / sw + 1);
+    }
+
+    /** Output rows per tile: as many as keep the K x T column buffer within {@link #COL_BUDGET}, at least one. */
+    static int tileRows(ConvDims d) {
+        long perRow = (long) d.patch() * d.ow();
+        return (int) Math.max(1, Math.min(d.oh(), COL_BUDGET / perRow));
+    }
+
+    /** One input channel per group and several groups: a GEMM would have one row; direct loops do better. */
+    static boolean isDepthwise(ConvDims d) {
+        return d.groups() > 1 && d.cg() == 1;
+    }
+
+    /** 1x1 kernel, stride 1, no padding: the input plane is already the column matrix. */
+    static boolean isPointwise(ConvDims d) {
+        return d.kh() == 1 && d.kw() == 1 && d.sh() == 1 && d.sw() == 1 && d.padTop() == 0 && d.padLeft() == 0
+                && d.oh() == d.h() && d.ow() == d.w();
+    }
+
+    /** Replicate/reflect padding is copied out first; zero padding is handled inside im2col/col2im. */
+    private static boolean materialisePadding(ConvParams p) {
+        return !p.padding().isZero() && p.padMode() != PadMode.ZERO;
+    }
+
+    private static void run(Kernels k, boolean parallel, int tasks, IntConsumer body) {
+        if (parallel) {
+            k.parallelFor(tasks, body);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
+            }
+        }
+    }
+
+    private static void gemm(Kernels k, boolean threaded, boolean transA, boolean transB, int m, int n, int kk,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+                             float[] c, int cOff, int ldc) {
+        if (threaded) {
+            k.sgemm(transA, transB, m, n, kk, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            k.sgemmSingleThread(transA, transB, m, n, kk, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /** Per-thread buffers, grown to the largest need and then reused. */
+    private static final class Scratch {
+        private float[] col = new float[0];
+        private float[] partials = new float[0];
+
+        float[] col(int size) {
+            if (col.length < size) {
+                col = new float[size];
+            }
+            return col;
+        }
+
+        float[] partials(int size) {
+            if (partials.length < size) {
+                partials = new float[size];
+            }
+            return partials;
+        }
+    }
+}
