@@ -46,9 +46,10 @@ final class FastConvolution {
 
     /**
      * Tiles whose GEMM has at least this many multiply-adds run one after another with threaded GEMMs;
-     * smaller ones run as parallel tasks with single-threaded GEMMs. On the 2-vCPU development machine the
-     * W2 layer (8.3 M per tile) ran 1.5-2x faster with threaded GEMMs, plausibly because two tasks' column
-     * and packing buffers do not fit the cache the two vCPUs share; LeNet's tiny GEMMs (0.1-0.3 M) need tasks.
+     * smaller ones run as parallel tasks with single-threaded GEMMs. On the (busy) 2-vCPU development machine
+     * the W2 layer (8.3 M per tile) ran faster with threaded GEMMs in each A/B run (28-42 against 21-26
+     * GFLOPS), plausibly because two tasks' column and packing buffers do not fit the cache the two vCPUs
+     * share; LeNet's tiny GEMMs (0.1-0.3 M) would spend more on thread hand-offs than on arithmetic.
      */
     static final long TASK_MAX_MACS = 2L << 20;
 
