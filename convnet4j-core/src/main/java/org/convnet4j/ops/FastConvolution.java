@@ -25,8 +25,9 @@ import org.convnet4j.tensor.kernels.Kernels;
  * the reference's direct loops instead, one independent output plane / group / filter per task.
  *
  * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
- * (samples, row tiles, sample chunks) as threads, the tasks run in parallel and each GEMM runs on its own
- * thread; otherwise tasks run one after another and each GEMM uses all threads. Tasks write disjoint
+ * (samples, row tiles, sample chunks) as threads and each tile's GEMM is small ({@link #TASK_MAX_MACS}), the
+ * tasks run in parallel and each GEMM runs on its own thread; otherwise tasks run one after another and each
+ * GEMM uses all threads. Tasks write disjoint
  * outputs, and the SGEMM gives the same bits for any thread count, so results never depend on the thread
  * count. The weight gradient is a sum over the batch: the batch is cut into a fixed number of chunks that
  * depends only on the shapes ({@link #partials}), each chunk sums into its own partial buffer, and the
@@ -42,6 +43,15 @@ final class FastConvolution {
     static final int MAX_PARTIALS = 8;
     /** Most floats all partial weight-gradient buffers of one call may take together (16 MB). */
     static final int PARTIAL_BUDGET = 4 << 20;
+
+    /**
+     * Tiles whose GEMM has at least this many multiply-adds run one after another with threaded GEMMs;
+     * smaller ones run as parallel tasks with single-threaded GEMMs. On the (busy) 2-vCPU development machine
+     * the W2 layer (8.3 M per tile) ran faster with threaded GEMMs in each A/B run (28-42 against 21-26
+     * GFLOPS), plausibly because two tasks' column and packing buffers do not fit the cache the two vCPUs
+     * share; LeNet's tiny GEMMs (0.1-0.3 M) would spend more on thread hand-offs than on arithmetic.
+     */
+    static final long TASK_MAX_MACS = 2L << 20;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -69,7 +79,7 @@ final class FastConvolution {
         float[] xd = xs.data();
         int rows = tileRows(d);
         int tiles = ceilDiv(d.oh(), rows);
-        boolean parallel = k.threads() > 1 && d.n() * tiles >= k.threads();
+        boolean parallel = taskParallel(k, d.n() * tiles, (long) d.f() * d.patch() * rows * d.ow());
         run(k, parallel, d.n() * tiles, t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, bd, yd,
                 t / tiles, (t % tiles) * rows, rows));
         return y;
@@ -95,7 +105,7 @@ final class FastConvolution {
         float[] dxd = dx.data();
         int rows = tileRows(d);
         // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample.
-        boolean parallel = k.threads() > 1 && d.n() >= k.threads();
+        boolean parallel = taskParallel(k, d.n(), (long) d.f() * d.patch() * rows * d.ow());
         run(k, parallel, d.n(), b -> {
             for (int r0 = 0; r0 < d.oh(); r0 += rows) {
                 backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, dxd, b, r0, rows);
@@ -132,7 +142,7 @@ final class FastConvolution {
         int parts = partials(d);
         float[] partial = SCRATCH.get().partials(parts * size);
         int rows = tileRows(d);
-        boolean parallel = k.threads() > 1 && parts > 1;
+        boolean parallel = taskParallel(k, parts, (long) d.f() * d.patch() * rows * d.ow());
         boolean threadedGemm = !parallel && k.threads() > 1;
         run(k, parallel, parts, part -> {
             int b0 = (int) ((long) d.n() * part / parts);
@@ -353,6 +363,11 @@ final class FastConvolution {
     /** Replicate/reflect padding is copied out first; zero padding is handled inside im2col/col2im. */
     private static boolean materialisePadding(ConvParams p) {
         return !p.padding().isZero() && p.padMode() != PadMode.ZERO;
+    }
+
+    /** One level of parallelism: tasks in parallel (single-threaded GEMMs) or GEMMs threaded; see above. */
+    private static boolean taskParallel(Kernels k, int tasks, long tileMacs) {
+        return k.threads() > 1 && tasks >= k.threads() && tileMacs < TASK_MAX_MACS;
     }
 
     private static void run(Kernels k, boolean parallel, int tasks, IntConsumer body) {
