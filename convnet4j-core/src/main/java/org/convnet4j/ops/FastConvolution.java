@@ -283,7 +283,9 @@ final class FastConvolution {
                         java.util.Arrays.fill(col, dst, dst + qlo, 0f);
                         int src = xBase + ih * w + colOff;
                         if (sw == 1) {
-                            System.arraycopy(xd, src + qlo, col, dst + qlo, qhi - qlo);
+                            if (qhi > qlo) { // a tap wholly in the padding has an empty range (and src may lie past x)
+                                System.arraycopy(xd, src + qlo, col, dst + qlo, qhi - qlo);
+                            }
                         } else {
                             for (int q = qlo; q < qhi; q++) {
                                 col[dst + q] = xd[src + q * sw];

@@ -41,6 +41,8 @@ class FastConvolutionTest {
         out.add(new Case(2, 3, 7, 7, 5, 3, 3, same));
         out.add(new Case(1, 1, 1, 1, 1, 1, 1, ConvParams.defaults()));          // 1-pixel image, 1x1
         out.add(new Case(3, 2, 1, 1, 4, 3, 3, same));                           // 1-pixel image, padded 3x3
+        // taps wholly in the padding past the last sample's end (GoogLeNet's 5x5 branch on a 1x1 map)
+        out.add(new Case(2, 2, 1, 1, 8, 5, 5, ConvParams.of(1, 2)));
         out.add(new Case(2, 1024, 3, 5, 16, 1, 1, ConvParams.defaults()));      // pointwise, huge C
         out.add(new Case(1, 24, 4, 3, 1024, 1, 1, ConvParams.defaults()));      // pointwise, huge F
         out.add(new Case(2, 8, 6, 5, 12, 1, 1, ConvParams.defaults().withGroups(4))); // grouped pointwise
