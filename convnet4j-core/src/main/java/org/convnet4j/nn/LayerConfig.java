@@ -97,6 +97,16 @@ public final class LayerConfig {
         return out;
     }
 
+    /** A list of whole numbers of any length (a shape, per-axis pads). */
+    public int[] intArray(String key) {
+        List<Integer> l = intList("layer type " + type + ": config key '" + key + "'", require(key));
+        int[] out = new int[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = l.get(i);
+        }
+        return out;
+    }
+
     public int[] ints(String key, int expected, int... fallback) {
         return has(key) ? ints(key, expected) : mark(key, fallback);
     }

@@ -7,6 +7,13 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.nn.layers.Add;
+import org.convnet4j.nn.layers.Arithmetic;
+import org.convnet4j.nn.layers.ArithmeticOp;
+import org.convnet4j.nn.layers.AxisSoftmax;
+import org.convnet4j.nn.layers.Clip;
+import org.convnet4j.nn.layers.ConstantArithmetic;
+import org.convnet4j.nn.layers.PadNd;
+import org.convnet4j.nn.layers.Reshape;
 import org.convnet4j.nn.layers.AvgPool2d;
 import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
@@ -28,6 +35,8 @@ import org.convnet4j.nn.layers.Tanh;
 import org.convnet4j.nn.layers.ZeroPad2d;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
 
 /**
  * Rebuilds an (unbuilt) layer from its {@link Layer#type()} and {@link Layer#config()}, as saved in
@@ -95,6 +104,15 @@ public final class LayerFactory {
             return new ZeroPad2d(p[0], p[1], p[2], p[3]);
         });
         register("Flatten", c -> new Flatten());
+        register("Reshape", c -> new Reshape(Shape.of(c.intArray("shape"))));
+        register("Clip", c -> new Clip(c.doubleValue("min"), c.doubleValue("max")));
+        register("AxisSoftmax", c -> new AxisSoftmax(c.intValue("axis"), c.intValue("end_axis", -1),
+                c.boolValue("log", false)));
+        register("PadNd", c -> new PadNd(c.intArray("before"), c.intArray("after"),
+                PadNd.parseMode(c.string("mode", "constant")), c.doubleValue("value", 0)));
+        register("Arithmetic", c -> new Arithmetic(ArithmeticOp.parse(c.string("op", "add"))));
+        register("ConstantArithmetic", c -> new ConstantArithmetic(ArithmeticOp.parse(c.string("op", "add")),
+                Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false)));
         register("Add", c -> new Add());
         register("Concat", c -> {
             int axis = c.intValue("axis", 1);

@@ -1,0 +1,104 @@
+package org.convnet4j.nn.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * {@code a op b} element-wise for two inputs of the same rank with NumPy broadcasting (each dimension
+ * equal or 1), op one of add, sub, mul, div. ONNX's Add/Sub/Mul/Div between two computed tensors.
+ * Unlike {@link Add} it broadcasts, e.g. [C, H, W] times a per-channel gate [C, 1, 1].
+ */
+public final class Arithmetic extends Layer {
+    private final ArithmeticOp op;
+    private Tensor a;
+    private Tensor b;
+    private int[] aMap;
+    private int[] bMap;
+
+    public Arithmetic(ArithmeticOp op) {
+        if (op == null) {
+            throw new IllegalArgumentException("Arithmetic: op must not be null");
+        }
+        this.op = op;
+    }
+
+    public ArithmeticOp op() {
+        return op;
+    }
+
+    @Override
+    public int minInputs() {
+        return 2;
+    }
+
+    @Override
+    public int maxInputs() {
+        return 2;
+    }
+
+    @Override
+    public Shape outputShape(List<Shape> inputShapes) {
+        requireInputs(inputShapes);
+        int[] out = Broadcasting.shape(inputShapes.get(0).dims(), inputShapes.get(1).dims());
+        if (out == null) {
+            throw new IllegalArgumentException(describe() + ": shapes " + inputShapes.get(0) + " and "
+                    + inputShapes.get(1) + " do not broadcast (same rank, each dimension equal or 1)");
+        }
+        return Shape.of(out);
+    }
+
+    @Override
+    public Tensor forward(List<Tensor> inputs, boolean training) {
+        requireInputs(inputs);
+        a = inputs.get(0);
+        b = inputs.get(1);
+        int[] out = Broadcasting.shape(a.shape().dims(), b.shape().dims());
+        if (out == null) {
+            throw new IllegalArgumentException(describe() + ": shapes " + a.shape() + " and " + b.shape()
+                    + " do not broadcast");
+        }
+        aMap = Broadcasting.indexMap(a.shape().dims(), out);
+        bMap = Broadcasting.indexMap(b.shape().dims(), out);
+        Tensor y = Tensor.zeros(Shape.of(out));
+        float[] yd = y.data();
+        float[] ad = a.data();
+        float[] bd = b.data();
+        for (int k = 0; k < yd.length; k++) {
+            yd[k] = op.apply(ad[aMap[k]], bd[bMap[k]]);
+        }
+        return y;
+    }
+
+    @Override
+    public List<Tensor> backwardAll(Tensor gradOutput) {
+        if (a == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        Tensor da = Tensor.zeros(a.shape());
+        Tensor db = Tensor.zeros(b.shape());
+        float[] g = gradOutput.data();
+        float[] ad = a.data();
+        float[] bd = b.data();
+        for (int k = 0; k < g.length; k++) {
+            float x = ad[aMap[k]];
+            float z = bd[bMap[k]];
+            da.data()[aMap[k]] += g[k] * op.dA(x, z);
+            db.data()[bMap[k]] += g[k] * op.dB(x, z);
+        }
+        List<Tensor> out = new ArrayList<>(2);
+        out.add(da);
+        out.add(db);
+        return out;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("op", op.id());
+        return c;
+    }
+}

@@ -1,0 +1,109 @@
+package org.convnet4j.nn.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * {@code x op c} (or {@code c op x}) with a stored constant {@code c} broadcast NumPy-style: ONNX's
+ * Add/Sub/Mul/Div with an initializer, such as input normalisation ({@code (x - mean) / std}). The
+ * constant is a per-sample tensor of the input's rank (dimensions equal or 1), kept as a buffer named
+ * {@code constant}: saved with the model, not learned.
+ */
+public final class ConstantArithmetic extends UnaryLayer {
+    private final ArithmeticOp op;
+    private final boolean constantFirst;
+    private final Parameter constant;
+    private Tensor x;
+    private int[] xMap;
+    private int[] cMap;
+
+    /** {@code x op value} ({@code constantFirst} false) or {@code value op x} (true). */
+    public ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst) {
+        if (op == null || value == null) {
+            throw new IllegalArgumentException("ConstantArithmetic: op and value must not be null");
+        }
+        this.op = op;
+        this.constantFirst = constantFirst;
+        this.constant = Parameter.buffer("constant", value);
+    }
+
+    public ArithmeticOp op() {
+        return op;
+    }
+
+    public boolean constantFirst() {
+        return constantFirst;
+    }
+
+    public Tensor constant() {
+        return constant.value();
+    }
+
+    @Override
+    protected Shape outputShapeOf(Shape input) {
+        int[] out = Broadcasting.shape(input.dims(), constant.shape().dims());
+        if (out == null) {
+            throw new IllegalArgumentException(describe() + ": input " + input + " and constant " + constant.shape()
+                    + " do not broadcast (same rank, each dimension equal or 1)");
+        }
+        return Shape.of(out);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, boolean training) {
+        Shape sample = outputShapeOf(input.shape().dropFirst());
+        int[] out = sample.prepend(input.dim(0)).dims();
+        x = input;
+        xMap = Broadcasting.indexMap(input.shape().dims(), out);
+        cMap = Broadcasting.indexMap(constant.shape().prepend(1).dims(), out);
+        Tensor y = Tensor.zeros(Shape.of(out));
+        float[] yd = y.data();
+        float[] xd = input.data();
+        float[] cd = constant.value().data();
+        for (int k = 0; k < yd.length; k++) {
+            yd[k] = constantFirst ? op.apply(cd[cMap[k]], xd[xMap[k]]) : op.apply(xd[xMap[k]], cd[cMap[k]]);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (x == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        Tensor dx = Tensor.zeros(x.shape());
+        float[] g = dy.data();
+        float[] xd = x.data();
+        float[] cd = constant.value().data();
+        float[] d = dx.data();
+        for (int k = 0; k < g.length; k++) {
+            float v = xd[xMap[k]];
+            float c = cd[cMap[k]];
+            d[xMap[k]] += g[k] * (constantFirst ? op.dB(c, v) : op.dA(v, c));
+        }
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(constant);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("op", op.id());
+        List<Integer> shape = new ArrayList<>();
+        for (int d : constant.shape().dims()) {
+            shape.add(d);
+        }
+        c.put("shape", shape);
+        c.put("constant_first", constantFirst);
+        return c;
+    }
+}

@@ -1,0 +1,164 @@
+package org.convnet4j.nn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.nn.GradientCheck;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.LayerFactory;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.ModelSpec;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** The layers added for ONNX import: hand-computed forwards, finite-difference gradients, spec round trips. */
+class ImportSupportLayersTest {
+
+    private static Tensor randn(long seed, int... dims) {
+        return Tensor.randn(new Random(seed), 1f, dims);
+    }
+
+    @Test
+    void arithmeticBroadcastsByHand() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
+        Tensor b = Tensor.of(new float[] {10, 20}, 1, 2, 1);
+        Layer sub = new Arithmetic(ArithmeticOp.SUB);
+        assertEquals(Shape.of(2, 3), sub.outputShape(List.of(Shape.of(2, 3), Shape.of(2, 1))));
+        assertArrayEquals(new float[] {-9, -8, -7, -16, -15, -14}, sub.forward(List.of(a, b), false).data());
+        Layer div = new Arithmetic(ArithmeticOp.DIV);
+        assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f, 0.2f, 0.25f, 0.3f}, div.forward(List.of(a, b), false).data(),
+                1e-6f);
+        assertThrows(IllegalArgumentException.class,
+                () -> sub.outputShape(List.of(Shape.of(2, 3), Shape.of(3, 2))));
+    }
+
+    @Test
+    void arithmeticGradients() {
+        for (ArithmeticOp op : ArithmeticOp.values()) {
+            Layer l = new Arithmetic(op);
+            Tensor b = randn(2, 2, 3, 1, 4);
+            if (op == ArithmeticOp.DIV) {
+                for (int i = 0; i < b.size(); i++) {
+                    b.data()[i] = 1.5f + Math.abs(b.data()[i]); // away from 0
+                }
+            }
+            l.outputShape(List.of(Shape.of(3, 2, 4), Shape.of(3, 1, 4)));
+            GradientCheck.Result r = GradientCheck.check(l, List.of(randn(1, 2, 3, 2, 4), b), true, 30, 3);
+            assertTrue(r.passed(), op + ": " + r);
+        }
+    }
+
+    @Test
+    void constantArithmeticByHandAndGradient() {
+        ConstantArithmetic sub = new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {1, 2}, 2, 1), true);
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
+        assertArrayEquals(new float[] {0, -1, -2, -2, -3, -4}, sub.forward(x, false).data());
+        for (ArithmeticOp op : ArithmeticOp.values()) {
+            for (boolean first : new boolean[] {false, true}) {
+                Tensor c = Tensor.of(new float[] {1.5f, -2f, 2.5f}, 3, 1);
+                ConstantArithmetic l = new ConstantArithmetic(op, c, first);
+                Tensor in = randn(4, 2, 3, 4);
+                if (op == ArithmeticOp.DIV && first) {
+                    for (int i = 0; i < in.size(); i++) {
+                        in.data()[i] = 1.5f + Math.abs(in.data()[i]);
+                    }
+                }
+                LayerGradientTest.check(l, in, true);
+            }
+        }
+    }
+
+    @Test
+    void clipByHandAndGradient() {
+        Clip c = new Clip(-1, 2);
+        assertArrayEquals(new float[] {-1, 0.5f, 2}, c.forward(Tensor.of(new float[] {-3, 0.5f, 7}, 1, 3), false).data());
+        Tensor dx = c.backward(Tensor.of(new float[] {1, 1, 1}, 1, 3));
+        assertArrayEquals(new float[] {0, 1, 0}, dx.data());
+        LayerGradientTest.check(new Clip(-0.5, 0.7), randn(5, 2, 3, 4), true);
+        assertThrows(IllegalArgumentException.class, () -> new Clip(2, 1));
+    }
+
+    @Test
+    void axisSoftmaxMatchesNaiveAndGradients() {
+        Tensor x = randn(6, 2, 3, 4);
+        Tensor y = new AxisSoftmax(0, 1, false).forward(x, false);
+        // naive: along per-sample axis 0 (size 3) for each (n, j)
+        for (int n = 0; n < 2; n++) {
+            for (int j = 0; j < 4; j++) {
+                double s = 0;
+                for (int i = 0; i < 3; i++) {
+                    s += Math.exp(x.get(n, i, j));
+                }
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(Math.exp(x.get(n, i, j)) / s, y.get(n, i, j), 1e-6);
+                }
+            }
+        }
+        Tensor logAll = new AxisSoftmax(0, -1, true).forward(x, false);
+        for (int n = 0; n < 2; n++) {
+            double s = 0;
+            for (int i = 0; i < 12; i++) {
+                s += Math.exp(x.data()[n * 12 + i]);
+            }
+            for (int i = 0; i < 12; i++) {
+                assertEquals(x.data()[n * 12 + i] - Math.log(s), logAll.data()[n * 12 + i], 1e-5);
+            }
+        }
+        LayerGradientTest.check(new AxisSoftmax(0, 1, false), randn(7, 2, 3, 4), true);
+        LayerGradientTest.check(new AxisSoftmax(1, -1, true), randn(8, 2, 3, 4), true);
+    }
+
+    @Test
+    void padModesByHandAndGradients() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3}, 1, 3);
+        assertArrayEquals(new float[] {3, 2, 1, 2, 3, 2, 1},
+                new PadNd(new int[] {2}, new int[] {2}, PadNd.Mode.REFLECT, 0).forward(x, false).data());
+        assertArrayEquals(new float[] {1, 1, 1, 2, 3, 3},
+                new PadNd(new int[] {2}, new int[] {1}, PadNd.Mode.EDGE, 0).forward(x, false).data());
+        assertArrayEquals(new float[] {9, 1, 2, 3, 9, 9},
+                new PadNd(new int[] {1}, new int[] {2}, PadNd.Mode.CONSTANT, 9).forward(x, false).data());
+        for (PadNd.Mode m : PadNd.Mode.values()) {
+            LayerGradientTest.check(new PadNd(new int[] {0, 1, 2}, new int[] {1, 2, 1}, m, 0.5), randn(9, 2, 2, 3, 4),
+                    true);
+        }
+    }
+
+    @Test
+    void reshapeRoundTripAndGradient() {
+        Reshape r = new Reshape(Shape.of(4, 3));
+        assertEquals(Shape.of(4, 3), r.outputShape(Shape.of(2, 6)));
+        assertThrows(IllegalArgumentException.class, () -> r.outputShape(Shape.of(5)));
+        LayerGradientTest.check(new Reshape(Shape.of(12)), randn(10, 2, 3, 4), true);
+    }
+
+    @Test
+    void specRoundTripOfEveryNewLayer() {
+        Graph g = Graph.builder("g")
+                .input("x", Shape.of(2, 3, 4))
+                .add("pad", new PadNd(new int[] {0, 1, 1}, new int[] {0, 1, 1}, PadNd.Mode.REFLECT, 0), "x")
+                .add("clip", new Clip(-1, 1), "pad")
+                .add("scale", new ConstantArithmetic(ArithmeticOp.MUL, randn(11, 2, 1, 1), false), "clip")
+                .add("mix", new Arithmetic(ArithmeticOp.ADD), "scale", "clip")
+                .add("flat", new Reshape(Shape.of(2, 30)), "mix")
+                .add("sm", new AxisSoftmax(1, -1, true), "flat")
+                .build();
+        Map<String, Object> spec = ModelSpec.toMap(g);
+        Model back = ModelSpec.fromMap(spec);
+        ((ConstantArithmetic) ((Graph) back).node("scale").layer()).constant().data()[0] =
+                ((ConstantArithmetic) g.node("scale").layer()).constant().data()[0];
+        ((ConstantArithmetic) ((Graph) back).node("scale").layer()).constant().data()[1] =
+                ((ConstantArithmetic) g.node("scale").layer()).constant().data()[1];
+        Tensor x = randn(12, 2, 2, 3, 4);
+        assertEquals(0f, g.predict(x).maxAbsDiff(back.predict(x)));
+        assertEquals(ModelSpec.toMap(g), ModelSpec.toMap(back));
+        assertTrue(LayerFactory.types().containsAll(
+                List.of("PadNd", "Clip", "ConstantArithmetic", "Arithmetic", "Reshape", "AxisSoftmax")));
+    }
+}

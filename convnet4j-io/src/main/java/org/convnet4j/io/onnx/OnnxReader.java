@@ -1,0 +1,565 @@
+package org.convnet4j.io.onnx;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.io.onnx.OnnxModel.Graph;
+import org.convnet4j.io.onnx.OnnxModel.Model;
+import org.convnet4j.io.onnx.OnnxModel.Node;
+import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+
+/**
+ * Reads ONNX files (ModelProto) and single TensorProto files straight from the protobuf wire format, with
+ * the field numbers of onnx.proto. The file is untrusted: nothing in it is executed, every length is checked
+ * against the bytes that are really there before anything is allocated, element counts are multiplied with
+ * overflow checks and capped, raw data must be exactly dims x element size, and external data may only
+ * name a regular file inside the model's own directory. Every failure is an {@link OnnxFormatException}
+ * naming the file.
+ */
+public final class OnnxReader {
+    /** Largest file read into memory (Java arrays are int-indexed). */
+    public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 1024;
+    /** Largest tensor, in elements (1 GiB of floats). */
+    public static final long MAX_ELEMENTS = 1L << 28;
+
+    private final String what;
+    private final Path baseDir;
+
+    private OnnxReader(String what, Path baseDir) {
+        this.what = what;
+        this.baseDir = baseDir;
+    }
+
+    /** Reads a model file; external data is looked up next to it. */
+    public static Model readModel(Path file) throws IOException {
+        byte[] bytes = readCapped(file);
+        return new OnnxReader(file.toString(), file.toAbsolutePath().getParent()).model(bytes);
+    }
+
+    /** Reads a model from bytes; {@code what} names the source in messages; external data is refused. */
+    public static Model readModel(byte[] bytes, String what) throws OnnxFormatException {
+        return new OnnxReader(what, null).model(bytes);
+    }
+
+    /** Reads a file holding one TensorProto (the ONNX test-data {@code input_0.pb} layout). */
+    public static TensorData readTensor(Path file) throws IOException {
+        byte[] bytes = readCapped(file);
+        OnnxReader r = new OnnxReader(file.toString(), file.toAbsolutePath().getParent());
+        try {
+            return r.tensor(CodedInputStream.newInstance(bytes));
+        } catch (IOException | RuntimeException e) {
+            throw r.wrap(e);
+        }
+    }
+
+    private static byte[] readCapped(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new OnnxFormatException(file + ": not a regular file");
+        }
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new OnnxFormatException(file + ": " + size + " bytes is more than the " + MAX_FILE_BYTES
+                    + " this reader holds in memory");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    private Model model(byte[] bytes) throws OnnxFormatException {
+        try {
+            return parseModel(CodedInputStream.newInstance(bytes));
+        } catch (IOException | RuntimeException e) {
+            throw wrap(e);
+        }
+    }
+
+    private OnnxFormatException wrap(Exception e) {
+        if (e instanceof OnnxFormatException) {
+            return (OnnxFormatException) e;
+        }
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new OnnxFormatException(what + ": not a valid ONNX file (truncated or corrupted?): " + m, e);
+    }
+
+    private OnnxFormatException bad(String message) {
+        return new OnnxFormatException(what + ": " + message);
+    }
+
+    // ---- messages -------------------------------------------------------------------------------
+
+    private Model parseModel(CodedInputStream in) throws IOException {
+        long ir = 0;
+        Map<String, Long> opsets = new LinkedHashMap<>();
+        String producer = "";
+        String producerVersion = "";
+        Graph graph = null;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> ir = varint(in, tag);
+                case 2 -> producer = string(in, tag);
+                case 3 -> producerVersion = string(in, tag);
+                case 7 -> graph = nested(in, tag, this::parseGraph);
+                case 8 -> {
+                    long[] dv = new long[1];
+                    String[] dom = {""};
+                    nested(in, tag, sub -> {
+                        for (int t = sub.readTag(); t != 0; t = sub.readTag()) {
+                            switch (WireFormat.getTagFieldNumber(t)) {
+                                case 1 -> dom[0] = string(sub, t);
+                                case 2 -> dv[0] = varint(sub, t);
+                                default -> sub.skipField(t);
+                            }
+                        }
+                        return null;
+                    });
+                    opsets.put(dom[0], dv[0]);
+                }
+                default -> in.skipField(tag);
+            }
+        }
+        if (graph == null) {
+            throw bad("has no graph (is it an ONNX model?)");
+        }
+        return new Model(ir, opsets, producer, producerVersion, graph);
+    }
+
+    private Graph parseGraph(CodedInputStream in) throws IOException {
+        String name = "";
+        List<Node> nodes = new ArrayList<>();
+        List<TensorData> inits = new ArrayList<>();
+        List<ValueInfo> inputs = new ArrayList<>();
+        List<ValueInfo> outputs = new ArrayList<>();
+        List<ValueInfo> info = new ArrayList<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> nodes.add(nested(in, tag, this::parseNode));
+                case 2 -> name = string(in, tag);
+                case 5 -> inits.add(nested(in, tag, this::tensor));
+                case 11 -> inputs.add(nested(in, tag, this::parseValueInfo));
+                case 12 -> outputs.add(nested(in, tag, this::parseValueInfo));
+                case 13 -> info.add(nested(in, tag, this::parseValueInfo));
+                case 15 -> throw bad("graph '" + name + "' has sparse initializers, which are not supported");
+                default -> in.skipField(tag);
+            }
+        }
+        return new Graph(name, nodes, inits, inputs, outputs, info);
+    }
+
+    private Node parseNode(CodedInputStream in) throws IOException {
+        List<String> inputs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        String name = "";
+        String op = "";
+        String domain = "";
+        Map<String, Attribute> attrs = new LinkedHashMap<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> inputs.add(string(in, tag));
+                case 2 -> outputs.add(string(in, tag));
+                case 3 -> name = string(in, tag);
+                case 4 -> op = string(in, tag);
+                case 7 -> domain = string(in, tag);
+                case 5 -> {
+                    Attribute a = nested(in, tag, this::parseAttribute);
+                    attrs.put(a.name(), a);
+                }
+                default -> in.skipField(tag);
+            }
+        }
+        return new Node(name, op, domain, inputs, outputs, attrs);
+    }
+
+    private Attribute parseAttribute(CodedInputStream in) throws IOException {
+        String name = "";
+        int type = 0;
+        float f = 0;
+        long i = 0;
+        byte[] s = null;
+        TensorData t = null;
+        FloatList floats = new FloatList();
+        LongList ints = new LongList();
+        List<byte[]> strings = new ArrayList<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> name = string(in, tag);
+                case 20 -> type = (int) varint(in, tag);
+                case 2 -> {
+                    expect(tag, WireFormat.WIRETYPE_FIXED32);
+                    f = in.readFloat();
+                }
+                case 3 -> i = varint(in, tag);
+                case 4 -> {
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                    s = in.readByteArray();
+                }
+                case 5 -> t = nested(in, tag, this::tensor);
+                case 7 -> readFloats(in, tag, floats);
+                case 8 -> readVarints(in, tag, ints);
+                case 9 -> {
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                    strings.add(in.readByteArray());
+                }
+                default -> in.skipField(tag); // graphs, sparse tensors, type protos: not used by supported ops
+            }
+        }
+        return new Attribute(name, type, f, i, s, t, floats.toArray(), ints.toArray(), strings);
+    }
+
+    private ValueInfo parseValueInfo(CodedInputStream in) throws IOException {
+        String[] name = {""};
+        int[] elem = {0};
+        LongList dims = new LongList();
+        boolean[] hasShape = {false};
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> name[0] = string(in, tag);
+                case 2 -> nested(in, tag, type -> { // TypeProto
+                    for (int t = type.readTag(); t != 0; t = type.readTag()) {
+                        if (WireFormat.getTagFieldNumber(t) != 1) {
+                            type.skipField(t); // sequences, maps, optionals: left without a tensor type
+                            continue;
+                        }
+                        nested(type, t, tensorType -> { // TypeProto.Tensor
+                            for (int u = tensorType.readTag(); u != 0; u = tensorType.readTag()) {
+                                switch (WireFormat.getTagFieldNumber(u)) {
+                                    case 1 -> elem[0] = (int) varint(tensorType, u);
+                                    case 2 -> {
+                                        hasShape[0] = true;
+                                        nested(tensorType, u, shape -> {
+                                            for (int v = shape.readTag(); v != 0; v = shape.readTag()) {
+                                                if (WireFormat.getTagFieldNumber(v) != 1) {
+                                                    shape.skipField(v);
+                                                    continue;
+                                                }
+                                                long[] value = {-1};
+                                                nested(shape, v, dim -> {
+                                                    for (int w = dim.readTag(); w != 0; w = dim.readTag()) {
+                                                        if (WireFormat.getTagFieldNumber(w) == 1) {
+                                                            value[0] = varint(dim, w);
+                                                        } else {
+                                                            dim.skipField(w);
+                                                        }
+                                                    }
+                                                    return null;
+                                                });
+                                                dims.add(value[0]);
+                                            }
+                                            return null;
+                                        });
+                                    }
+                                    default -> tensorType.skipField(u);
+                                }
+                            }
+                            return null;
+                        });
+                    }
+                    return null;
+                });
+                default -> in.skipField(tag);
+            }
+        }
+        return new ValueInfo(name[0], elem[0], dims.toArray(), hasShape[0]);
+    }
+
+    /** TensorProto, decoded and checked. */
+    TensorData tensor(CodedInputStream in) throws IOException {
+        LongList dims = new LongList();
+        int dataType = 0;
+        String name = "";
+        FloatList floatData = new FloatList();
+        LongList intData = new LongList(); // int32_data and int64_data (never both for one type)
+        List<Double> doubles = new ArrayList<>();
+        byte[] raw = null;
+        boolean external = false;
+        Map<String, String> ext = new LinkedHashMap<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> readVarints(in, tag, dims);
+                case 2 -> dataType = (int) varint(in, tag);
+                case 4 -> readFloats(in, tag, floatData);
+                case 5, 7 -> readVarints(in, tag, intData);
+                case 8 -> name = string(in, tag);
+                case 9 -> {
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                    raw = in.readByteArray();
+                }
+                case 10 -> readDoubles(in, tag, doubles);
+                case 13 -> nested(in, tag, e -> {
+                    String k = "";
+                    String v = "";
+                    for (int t = e.readTag(); t != 0; t = e.readTag()) {
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1 -> k = string(e, t);
+                            case 2 -> v = string(e, t);
+                            default -> e.skipField(t);
+                        }
+                    }
+                    ext.put(k, v);
+                    return null;
+                });
+                case 14 -> external = varint(in, tag) == 1;
+                case 3 -> throw bad("tensor '" + name + "' is segmented, which is not supported");
+                default -> in.skipField(tag);
+            }
+        }
+        String where = "tensor '" + name + "'";
+        long[] d = dims.toArray();
+        long count = 1;
+        for (long x : d) {
+            if (x < 0) {
+                throw bad(where + ": negative dimension in " + Arrays.toString(d));
+            }
+            try {
+                count = Math.multiplyExact(count, x);
+            } catch (ArithmeticException e) {
+                throw bad(where + ": dims " + Arrays.toString(d) + " overflow");
+            }
+            if (count > MAX_ELEMENTS) {
+                throw bad(where + ": dims " + Arrays.toString(d) + " exceed the limit of " + MAX_ELEMENTS + " elements");
+            }
+        }
+        int n = (int) count;
+        int size = OnnxModel.elementSize(dataType);
+        if (size == 0) {
+            throw bad(where + ": data type " + OnnxModel.typeName(dataType) + " is not supported");
+        }
+        if (external) {
+            raw = readExternal(where, ext, (long) n * size);
+        }
+        float[] f = new float[n];
+        long[] longs = dataType == OnnxModel.FLOAT || dataType == OnnxModel.DOUBLE ? null : new long[n];
+        if (raw != null) {
+            if (raw.length != (long) n * size) {
+                throw bad(where + ": raw data has " + raw.length + " bytes, dims " + Arrays.toString(d) + " x "
+                        + size + " bytes need " + (long) n * size);
+            }
+            ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+            for (int k = 0; k < n; k++) {
+                switch (dataType) {
+                    case OnnxModel.FLOAT -> f[k] = b.getFloat();
+                    case OnnxModel.DOUBLE -> f[k] = (float) b.getDouble();
+                    case OnnxModel.INT64 -> longs[k] = b.getLong();
+                    case OnnxModel.INT32 -> longs[k] = b.getInt();
+                    case OnnxModel.INT8 -> longs[k] = b.get();
+                    default -> longs[k] = b.get() & 0xFF; // UINT8, BOOL
+                }
+            }
+        } else {
+            int have = dataType == OnnxModel.FLOAT ? floatData.size
+                    : dataType == OnnxModel.DOUBLE ? doubles.size() : intData.size;
+            if (have != n) {
+                throw bad(where + ": holds " + have + " values, dims " + Arrays.toString(d) + " need " + n);
+            }
+            for (int k = 0; k < n; k++) {
+                switch (dataType) {
+                    case OnnxModel.FLOAT -> f[k] = floatData.values[k];
+                    case OnnxModel.DOUBLE -> f[k] = doubles.get(k).floatValue();
+                    case OnnxModel.INT32 -> longs[k] = (int) intData.values[k];
+                    case OnnxModel.INT8 -> longs[k] = (byte) intData.values[k];
+                    case OnnxModel.UINT8, OnnxModel.BOOL -> longs[k] = intData.values[k] & 0xFF;
+                    default -> longs[k] = intData.values[k];
+                }
+            }
+        }
+        if (longs != null) {
+            for (int k = 0; k < n; k++) {
+                f[k] = longs[k];
+            }
+        }
+        return new TensorData(name, dataType, d, f, longs);
+    }
+
+    /** External data: a regular file inside the model's directory, offset and length within it. */
+    private byte[] readExternal(String where, Map<String, String> ext, long expected) throws IOException {
+        if (baseDir == null) {
+            throw bad(where + ": refers to external data, which cannot be read for an in-memory model");
+        }
+        String location = ext.get("location");
+        if (location == null || location.isEmpty()) {
+            throw bad(where + ": external data without a location");
+        }
+        Path rel = Path.of(location);
+        if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\") || location.contains(":")) {
+            throw bad(where + ": external data location '" + location + "' is absolute; only files inside "
+                    + baseDir + " are read");
+        }
+        for (Path part : rel) {
+            if (part.toString().equals("..")) {
+                throw bad(where + ": external data location '" + location + "' leaves the model's directory");
+            }
+        }
+        Path file = baseDir.resolve(rel).normalize();
+        Path cursor = baseDir;
+        for (Path part : rel) {
+            cursor = cursor.resolve(part);
+            if (Files.isSymbolicLink(cursor)) {
+                throw bad(where + ": external data location '" + location + "' goes through a symbolic link");
+            }
+        }
+        if (!file.startsWith(baseDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw bad(where + ": external data file '" + location + "' is not a regular file in " + baseDir);
+        }
+        long offset = parseLong(where, ext, "offset", 0);
+        long length = parseLong(where, ext, "length", expected);
+        long fileSize = Files.size(file);
+        if (length != expected) {
+            throw bad(where + ": external data length " + length + " does not match dims x element size " + expected);
+        }
+        if (offset > fileSize || length > fileSize - offset) {
+            throw bad(where + ": external data [" + offset + ", " + offset + "+" + length + ") lies outside '"
+                    + location + "' (" + fileSize + " bytes)");
+        }
+        byte[] out = new byte[(int) length];
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            raf.seek(offset);
+            raf.readFully(out);
+        }
+        return out;
+    }
+
+    private long parseLong(String where, Map<String, String> ext, String key, long fallback) throws OnnxFormatException {
+        String v = ext.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            long x = Long.parseLong(v.trim());
+            if (x < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw bad(where + ": external data " + key + " '" + v + "' is not a whole number >= 0");
+        }
+    }
+
+    // ---- wire helpers ---------------------------------------------------------------------------
+
+    private interface Parser<T> {
+        T parse(CodedInputStream in) throws IOException;
+    }
+
+    private <T> T nested(CodedInputStream in, int tag, Parser<T> parser) throws IOException {
+        expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        int len = in.readRawVarint32();
+        if (len < 0) {
+            throw bad("a nested message claims a negative length (corrupted)");
+        }
+        int old = in.pushLimit(len);
+        T value = parser.parse(in);
+        if (!in.isAtEnd()) {
+            throw bad("a nested message ends early (corrupted)");
+        }
+        in.popLimit(old);
+        return value;
+    }
+
+    private void expect(int tag, int wireType) throws OnnxFormatException {
+        if (WireFormat.getTagWireType(tag) != wireType) {
+            throw bad("field " + WireFormat.getTagFieldNumber(tag) + " has wire type " + WireFormat.getTagWireType(tag)
+                    + ", expected " + wireType + " (corrupted?)");
+        }
+    }
+
+    private long varint(CodedInputStream in, int tag) throws IOException {
+        expect(tag, WireFormat.WIRETYPE_VARINT);
+        return in.readInt64();
+    }
+
+    private String string(CodedInputStream in, int tag) throws IOException {
+        expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        return new String(in.readByteArray(), StandardCharsets.UTF_8);
+    }
+
+    private void readVarints(CodedInputStream in, int tag, LongList out) throws IOException {
+        if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int len = in.readRawVarint32();
+            int old = in.pushLimit(len);
+            while (!in.isAtEnd()) {
+                out.add(in.readInt64());
+            }
+            in.popLimit(old);
+        } else {
+            out.add(varint(in, tag));
+        }
+    }
+
+    private void readFloats(CodedInputStream in, int tag, FloatList out) throws IOException {
+        if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int len = in.readRawVarint32();
+            if (len % 4 != 0) {
+                throw bad("packed float field of " + len + " bytes (not a multiple of 4)");
+            }
+            int old = in.pushLimit(len);
+            while (!in.isAtEnd()) {
+                out.add(in.readFloat());
+            }
+            in.popLimit(old);
+        } else {
+            expect(tag, WireFormat.WIRETYPE_FIXED32);
+            out.add(in.readFloat());
+        }
+    }
+
+    private void readDoubles(CodedInputStream in, int tag, List<Double> out) throws IOException {
+        if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int len = in.readRawVarint32();
+            if (len % 8 != 0) {
+                throw bad("packed double field of " + len + " bytes (not a multiple of 8)");
+            }
+            int old = in.pushLimit(len);
+            while (!in.isAtEnd()) {
+                out.add(in.readDouble());
+            }
+            in.popLimit(old);
+        } else {
+            expect(tag, WireFormat.WIRETYPE_FIXED64);
+            out.add(in.readDouble());
+        }
+    }
+
+    /** Growable primitive lists: each element costs at least one byte of input, so growth is bounded. */
+    private static final class LongList {
+        long[] values = new long[8];
+        int size;
+
+        void add(long v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(values, size);
+        }
+    }
+
+    private static final class FloatList {
+        float[] values = new float[8];
+        int size;
+
+        void add(float v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        float[] toArray() {
+            return Arrays.copyOf(values, size);
+        }
+    }
+}
