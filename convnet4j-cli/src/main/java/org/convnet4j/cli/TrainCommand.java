@@ -143,7 +143,11 @@ final class TrainCommand implements Callable<Integer> {
         Checkpoint resumed = null;
         if (resume != null) {
             resumed = Checkpoint.load(resume);
-            TrainingCheckpoints.read(resumed); // fails clearly for a model saved without training state
+            try {
+                TrainingCheckpoints.read(resumed);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--resume " + resume + ": " + e.getMessage(), e);
+            }
             applySavedRun(resumed.description());
         }
         applyDefaults();

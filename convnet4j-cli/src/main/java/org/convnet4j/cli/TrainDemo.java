@@ -35,7 +35,7 @@ final class TrainDemo {
     int epochs;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT,
-            description = "Training pictures used (of 60000; 10% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
+            description = "Training pictures used (of 60000; 10%% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
     int limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Test pictures evaluated (of 10000). Default: all.")
@@ -93,7 +93,7 @@ final class TrainDemo {
     private void showWhatItLearned(PrintWriter out, SavedModel saved, Dataset test) throws IOException {
         Model model = saved.model();
         Sequential net = (Sequential) model;
-        Tensor kernels = model.namedParameters().get("conv1.weight").value(); // [6, 1, 5, 5]
+        Tensor kernels = model.namedParameters().get("conv1.kernel").value(); // [6, 1, 5, 5]
         save(out, "conv1-kernels.png", "the 6 kernels (5x5) of the first convolution, enlarged", () ->
                 ImageGrid.write(kernels, 24, 6, outDir.resolve("conv1-kernels.png")));
         Tensor picture = test.sample(0); // [1, 28, 28], 0..1
