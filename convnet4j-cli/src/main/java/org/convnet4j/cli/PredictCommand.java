@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.image.Images;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.Prediction;
 import org.convnet4j.tensor.Tensor;
@@ -38,7 +39,7 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file written by train.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file written by train or import, or Keras .h5 / PyTorch .safetensors weights.")
     Path modelFile;
 
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3", description = "Classes to show per picture. Default: ${DEFAULT-VALUE}.")
@@ -56,7 +57,7 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
-        ImageClassifier classifier = ImageClassifier.load(modelFile);
+        ImageClassifier classifier = ModelLoader.classifier(modelFile); // .c4j, Keras .h5, torch .safetensors
         // every picture is read before any answer, so a bad file fails the command without partial output
         List<Tensor> pictures = new ArrayList<>();
         for (Path p : images) {
