@@ -49,6 +49,7 @@ public final class ModelLoader {
     public static SavedModel load(Path file, String architecture, Shape input) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
+            PublishedChecksums.verify(file);
             try (KerasH5File h5 = KerasH5File.open(file)) {
                 KerasApplications.Imported imp = KerasApplications.load(h5, architecture, input);
                 return imported(file, "keras_h5", imp.architecture(), imp.model(), imp.preprocessing());

@@ -42,4 +42,19 @@ class ModelLoaderTest {
         assertEquals(37, p.resizeShorter()); // 32 * 256 / 224, as 256 is to 224
         Fixtures.assertMatches("torch_resnet18", m.model());
     }
+
+    @Test
+    void officialFileNamesAreCheckedAgainstThePublishedMd5() throws IOException {
+        Path renamed = dir.resolve("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5");
+        java.nio.file.Files.copy(Fixtures.path("vgg16_notop.h5"), renamed);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.convnet4j.checkpoint.FileFormatException.class,
+                () -> ModelLoader.load(renamed));
+        assertTrue(e.getMessage().contains("6d6bbae143d832006294945121d1f1fc"), e.getMessage());
+        // under its own name the same file is not checked and loads
+        assertEquals(false, PublishedChecksums.verify(Fixtures.path("vgg16_notop.h5")));
+        // the digest itself, against a value computed by hand (md5 of "abc")
+        Path abc = dir.resolve("abc");
+        java.nio.file.Files.writeString(abc, "abc");
+        assertEquals("900150983cd24fb0d6963f7d28e17f72", PublishedChecksums.md5(abc));
+    }
 }
