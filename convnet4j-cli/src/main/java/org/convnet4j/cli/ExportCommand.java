@@ -2,7 +2,8 @@ package org.convnet4j.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.SavedModels;
+import org.convnet4j.io.onnx.OnnxExporter;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +28,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model m = SavedModels.load(input);
-        SavedModels.exportOnnx(m, output);
+        Model m = ModelLoader.load(input).model();
+        OnnxExporter.export(m, output);
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }

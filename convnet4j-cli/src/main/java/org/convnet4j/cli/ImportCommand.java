@@ -1,38 +1,77 @@
 package org.convnet4j.cli;
 
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.SavedModels;
-import org.convnet4j.nn.Model;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** ONNX (or a convnet4j checkpoint) to a convnet4j model file. */
+/** Another framework's weights to a convnet4j model file. */
 @Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Convert an ONNX model into a convnet4j model file.",
-        description = {"Reads FILE (.onnx; a .c4j or .safetensors convnet4j checkpoint passes through) and writes"
-                + " the architecture and weights as a convnet4j checkpoint that trains and predicts like any model.",
-            ""},
-        footer = {"", "Example:", "  convnet4j import resnet.onnx -o resnet.c4j"})
+        header = "Convert another framework's model (ONNX, Keras .h5, PyTorch .safetensors) into a convnet4j model file.",
+        description = {
+            "ONNX files carry their graph and are imported op by op (convnet4j inspect FILE lists what is"
+                + " unsupported). For weight files the architecture is guessed from the layer names (block5_conv3 -> vgg16, mixed10 -> inception_v3, ...),"
+                + " the classes and channel width from the weight shapes; a file without classifier gives a model"
+                + " without classifier. The model file keeps the preprocessing the weights expect (Keras: caffe or"
+                + " tf mode; torchvision: resize 256, crop 224, mean/std) and the ImageNet class names for 1000"
+                + " classes. PyTorch pickles (.pth, .pt) are refused: convert them to safetensors (see docs/WEIGHTS.md).",
+            ""
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  convnet4j import resnet.onnx -o resnet.c4j",
+            "  convnet4j import vgg16_weights_tf_dim_ordering_tf_kernels.h5 -o vgg16.c4j",
+            "  convnet4j import resnet18.safetensors --model resnet18 -o resnet18.c4j",
+            "  convnet4j predict --model vgg16.c4j cat.jpg"
+        })
 final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Model to import (.onnx, .c4j or .safetensors).")
-    Path input;
+    @Parameters(index = "0", paramLabel = "FILE", description = "Model or weights: .onnx, .h5 (Keras), .safetensors (PyTorch state dict) or .c4j.")
+    Path file;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Model file to write (.c4j).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL_FILE", description = "The model file to write (.c4j).")
     Path output;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "ARCH",
+            description = "Zoo architecture (vgg16, vgg19, resnet50, inception_v3, resnet18, ...); guessed if not given.")
+    String architecture;
+
+    @Option(names = "--size", paramLabel = "PIXELS",
+            description = "Input height and width (default: the architecture's, or what VGG's fc1 implies).")
+    Integer size;
 
     @Override
     public Integer call() throws Exception {
-        Model m = SavedModels.load(input);
-        SavedModels.save(m, output);
-        spec.commandLine().getOut().println("wrote " + output + ": " + m.parameterCount() + " parameters, input "
-                + m.inputShapes() + ", output " + m.outputShape());
+        PrintWriter out = spec.commandLine().getOut();
+        if (size != null && size < 1) {
+            throw new BadInputException("--size: must be at least 1, got " + size);
+        }
+        Shape input = size == null ? null : Shape.of(3, size, size);
+        SavedModel m = ModelLoader.load(file, architecture, input);
+        JsonObject extra = new JsonObject();
+        if (m.description().has("imported_from")) {
+            extra.add("imported_from", m.description().get("imported_from"));
+        }
+        ModelFiles.save(m.model(), output, m.preprocessing(), extra);
+        out.printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,
+                m.description().has("imported_from")
+                        && m.description().getAsJsonObject("imported_from").has("zoo_architecture")
+                        ? m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString()
+                        : m.model().name(),
+                m.model().inputShapes().get(0), m.model().parameterCount(),
+                m.model().classNames().isEmpty() ? "" : ", " + m.model().classNames().size() + " classes");
         return 0;
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.io.Npy;
-import org.convnet4j.io.SavedModels;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
@@ -47,7 +47,7 @@ final class InferCommand implements Callable<Integer> {
         if (!fmt.equals("pb") && !fmt.equals("npy")) {
             throw new BadInputException("--format must be pb or npy, got '" + format + "'");
         }
-        Model model = SavedModels.load(modelFile);
+        Model model = ModelLoader.load(modelFile).model();
         if (inputs.size() != model.inputShapes().size()) {
             throw new BadInputException(modelFile + " takes " + model.inputShapes().size() + " input(s), got "
                     + inputs.size());

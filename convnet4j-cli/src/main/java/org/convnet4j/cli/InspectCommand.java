@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.SavedModels;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
@@ -31,7 +31,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Model model;
-        if (SavedModels.isOnnx(input)) {
+        if (input.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
             OnnxModel.Model m = OnnxReader.readModel(input);
             spec.commandLine().getOut().println(input + ": ONNX IR " + m.irVersion() + ", opset " + m.defaultOpset() + ", producer "
                     + m.producerName() + " " + m.producerVersion());
@@ -52,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
                 return 0;
             }
         } else {
-            model = SavedModels.load(input);
+            model = ModelLoader.load(input).model();
         }
         spec.commandLine().getOut().printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
         for (Model.SummaryRow r : model.summaryRows()) {

@@ -18,12 +18,14 @@ import picocli.CommandLine.Spec;
         description = {"Convolutional neural networks in pure Java: image convolution, edges, pooling.", ""},
         subcommands = {
             DemoCommand.class,
+            TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+            ImportCommand.class,
             ConvolveCommand.class,
             EdgesCommand.class,
             PoolCommand.class,
             SummaryCommand.class,
             KernelsCommand.class,
-            ImportCommand.class, ExportCommand.class, InspectCommand.class, InferCommand.class,
+            ExportCommand.class, InspectCommand.class, InferCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -24,7 +24,7 @@ class DemoCommandTest {
         Path in = dir.resolve("photo.png");
         Images.write(photo, in);
         Path out = dir.resolve("out");
-        CliRun run = CliRun.of("demo", "--image", in.toString(), "-o", out.toString());
+        CliRun run = CliRun.of("demo", "edges", "--image", in.toString(), "-o", out.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("     -1020  -1020  -1020  -1020\n"), run.out());
         assertTrue(run.out().contains("     255  255  255  255\n       0    0    0    0\n"), run.out());
@@ -43,7 +43,7 @@ class DemoCommandTest {
         Path in = dir.resolve("photo.png");
         Images.write(photo, in);
         Path file = Files.writeString(dir.resolve("out"), "x");
-        CliRun run = CliRun.of("demo", "--image", in.toString(), "-o", file.toString());
+        CliRun run = CliRun.of("demo", "edges", "--image", in.toString(), "-o", file.toString());
         assertEquals(2, run.exitCode());
         assertEquals("", run.out());
         assertTrue(run.err().contains("not a directory"), run.err());

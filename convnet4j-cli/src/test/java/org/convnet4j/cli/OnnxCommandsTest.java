@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.convnet4j.io.Npy;
-import org.convnet4j.io.SavedModels;
+import org.convnet4j.model.ModelFiles;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
@@ -31,7 +31,7 @@ class OnnxCommandsTest {
                 new Flatten(), new Dense(4));
         net.initialize(3);
         Path c4j = dir.resolve("net.c4j");
-        SavedModels.save(net, c4j);
+        ModelFiles.save(net, c4j);
 
         Path onnx = dir.resolve("net.onnx");
         assertEquals(0, CliRun.of("export", c4j.toString(), "-o", onnx.toString()).exitCode());

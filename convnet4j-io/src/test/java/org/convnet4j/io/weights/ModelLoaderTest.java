@@ -1,0 +1,60 @@
+package org.convnet4j.io.weights;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.convnet4j.io.keras.Fixtures;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void kerasFileSurvivesTheRoundTripThroughAModelFile() throws IOException {
+        SavedModel imported = ModelLoader.load(Fixtures.path("vgg16.h5"));
+        // Keras VGG expects caffe-mode pictures: BGR, mean subtracted, no scaling
+        assertTrue(imported.preprocessing().bgr());
+        assertEquals(1f, imported.preprocessing().scale());
+        assertEquals("keras_h5", imported.description().getAsJsonObject("imported_from").get("format").getAsString());
+        Path c4j = dir.resolve("vgg16.c4j");
+        ModelFiles.save(imported.model(), c4j, imported.preprocessing());
+        SavedModel again = ModelLoader.load(c4j);
+        assertEquals(imported.preprocessing(), again.preprocessing());
+        Tensor x = Fixtures.expected("vgg16").get("input");
+        assertEquals(0.0, again.model().predict(x).maxAbsDiff(imported.model().predict(x)));
+        Fixtures.assertMatches("vgg16", again.model());
+    }
+
+    @Test
+    void torchStateDictGetsTorchvisionPreprocessing() throws IOException {
+        SavedModel m = ModelLoader.load(Fixtures.path("torch_resnet18.safetensors"), null,
+                org.convnet4j.tensor.Shape.of(3, 32, 32));
+        assertEquals("resnet18", m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
+        Preprocessing p = m.preprocessing();
+        assertEquals(37, p.resizeShorter()); // 32 * 256 / 224, as 256 is to 224
+        Fixtures.assertMatches("torch_resnet18", m.model());
+    }
+
+    @Test
+    void officialFileNamesAreCheckedAgainstThePublishedMd5() throws IOException {
+        Path renamed = dir.resolve("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5");
+        java.nio.file.Files.copy(Fixtures.path("vgg16_notop.h5"), renamed);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.convnet4j.checkpoint.FileFormatException.class,
+                () -> ModelLoader.load(renamed));
+        assertTrue(e.getMessage().contains("6d6bbae143d832006294945121d1f1fc"), e.getMessage());
+        // under its own name the same file is not checked and loads
+        assertEquals(false, PublishedChecksums.verify(Fixtures.path("vgg16_notop.h5")));
+        // the digest itself, against a value computed by hand (md5 of "abc")
+        Path abc = dir.resolve("abc");
+        java.nio.file.Files.writeString(abc, "abc");
+        assertEquals("900150983cd24fb0d6963f7d28e17f72", PublishedChecksums.md5(abc));
+    }
+}
