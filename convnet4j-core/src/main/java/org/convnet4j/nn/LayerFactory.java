@@ -12,6 +12,7 @@ import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Concat;
 import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
@@ -25,6 +26,7 @@ import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.layers.Sigmoid;
 import org.convnet4j.nn.layers.Softmax;
 import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.nn.layers.WeightedSum;
 import org.convnet4j.nn.layers.ZeroPad2d;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
@@ -96,6 +98,8 @@ public final class LayerFactory {
         });
         register("Flatten", c -> new Flatten());
         register("Add", c -> new Add());
+        register("WeightedSum", c -> new WeightedSum());
+        register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));
         register("Concat", c -> {
             int axis = c.intValue("axis", 1);
             if (axis != 1) {
