@@ -6,6 +6,8 @@ import java.util.Map;
 import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.FashionMnist;
+import org.convnet4j.ops.PadMode;
+import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.ImageFilters;
@@ -46,7 +48,8 @@ public final class FashionMnistSobel {
         for (int i = 0; i < n; i++) {
             Tensor img = grey.sample(i);
             System.arraycopy(img.data(), 0, pixels, i * per, per);
-            SobelEdges e = ImageFilters.sobelEdges(img);
+            // same size as the image, no false edge at the border (as the CLI's `edges` does)
+            SobelEdges e = ImageFilters.sobelEdges(img, PaddingSpec.same(), PadMode.REPLICATE);
             float[] mag = e.magnitude().data();
             float[] dir = e.direction().data();
             int off = i * 2 * per;
