@@ -157,6 +157,11 @@ final class FuseCommand implements Callable<Integer> {
         if (out.toAbsolutePath().getParent() != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
             throw new BadInputException("--out " + out + ": the directory does not exist");
         }
+        if (!List.of("early", "intermediate", "late").contains(mode.toLowerCase(Locale.ROOT))) {
+            throw new BadInputException("--mode: '" + mode + "' is not early, intermediate or late");
+        }
+        Join.parse(join);
+        DecisionFusion.Mode.parse(combine);
         FusionInputs in = FusionInputs.parse(inputs);
         MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
         MultiInputDataset.Split split = all.split(valSplit, seed);
@@ -258,11 +263,7 @@ final class FuseCommand implements Callable<Integer> {
                     + in.sources().keySet());
         }
         MultiInputDataset data = in.load(true, limit, parseSize(resize), parseOnMissing(), stderr);
-        Map<String, org.convnet4j.data.Dataset> ordered = new LinkedHashMap<>();
-        for (String name : g.inputNames()) {
-            ordered.put(name, data.input(name));
-        }
-        data = MultiInputDataset.of(ordered);
+        data = data.orderedFor(g.inputNames());
         String corruptionLabel = "none";
         if (corrupt != null) {
             int eq = corrupt.indexOf('=');

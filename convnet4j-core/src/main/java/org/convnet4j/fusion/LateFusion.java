@@ -99,8 +99,15 @@ public final class LateFusion {
     }
 
     /** Builds the fusion graph and fits its combiner on {@code fitData} (see the class comment). */
-    public static Graph fit(Map<String, Model> members, MultiInputDataset fitData, DecisionFusion.Mode mode) {
-        checkMembers(members, fitData);
+    public static Graph fit(Map<String, Model> givenMembers, MultiInputDataset fitData, DecisionFusion.Mode mode) {
+        checkMembers(givenMembers, fitData);
+        if (!givenMembers.keySet().equals(new java.util.HashSet<>(fitData.inputNames()))) {
+            throw new IllegalArgumentException("late fusion: members " + givenMembers.keySet()
+                    + " do not match the data's inputs " + fitData.inputNames() + " (one member per input)");
+        }
+        // the graph takes its inputs in the data's order, so the same data sets feed it without reordering
+        Map<String, Model> members = new LinkedHashMap<>();
+        fitData.inputNames().forEach(n -> members.put(n, givenMembers.get(n)));
         Graph g = build(members, mode);
         g.setClassNames(fitData.classNames());
         DecisionFusion combiner = (DecisionFusion) g.node("fusion").layer();

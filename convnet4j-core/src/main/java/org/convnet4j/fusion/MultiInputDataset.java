@@ -99,6 +99,21 @@ public final class MultiInputDataset implements Dataset {
         return m;
     }
 
+    /**
+     * The same data with its inputs in the order {@code names} (a model's {@code Graph.inputNames()}): a model
+     * takes its inputs as a list, so the order must match. Fails naming missing or extra inputs.
+     */
+    public MultiInputDataset orderedFor(List<String> modelInputs) {
+        if (!new java.util.HashSet<>(modelInputs).equals(new java.util.HashSet<>(names)) || modelInputs.size() != names.size()) {
+            throw new IllegalArgumentException("the model takes inputs " + modelInputs + " but the data has " + names);
+        }
+        Map<String, Dataset> m = new LinkedHashMap<>();
+        for (String n : modelInputs) {
+            m.put(n, input(n));
+        }
+        return new MultiInputDataset(new ArrayList<>(m.keySet()), new ArrayList<>(m.values()));
+    }
+
     /** The same samples with input {@code name} replaced by {@code replacement} (same size and labels). */
     public MultiInputDataset withInput(String name, Dataset replacement) {
         Map<String, Dataset> m = new LinkedHashMap<>();

@@ -154,6 +154,16 @@ class FusionBadInputTest {
     }
 
     @Test
+    void dataIsReorderedForAModelAndExtraOrMissingInputsAreNamed() {
+        MultiInputDataset d = MultiInputDataset.of(two(data(3, Shape.of(3, 2, 2), AB, 0), data(3, Shape.of(1, 4, 4), AB, 0)));
+        MultiInputDataset r = d.orderedFor(List.of("depth", "rgb"));
+        assertEquals(List.of("depth", "rgb"), r.inputNames());
+        assertEquals(List.of(Shape.of(1, 4, 4), Shape.of(3, 2, 2)), r.inputShapes());
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> d.orderedFor(List.of("rgb", "thermal"))),
+                "[rgb, thermal]", "[rgb, depth]");
+    }
+
+    @Test
     void corruptionChangesOnlyTheChosenInputDeterministically() {
         MultiInputDataset d = MultiInputDataset.of(two(data(4, Shape.of(1, 2, 2), AB, 0), data(4, Shape.of(1, 2, 2), AB, 0)));
         MultiInputDataset z = d.corrupted("depth", Corruption.zeros());
