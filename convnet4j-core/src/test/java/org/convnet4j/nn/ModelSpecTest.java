@@ -27,7 +27,9 @@ import org.convnet4j.nn.layers.LeakyReLU;
 import org.convnet4j.nn.layers.LpPool2d;
 import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.nn.layers.Sigmoid;
+import org.convnet4j.nn.layers.WeightedSum;
 import org.convnet4j.nn.layers.Softmax;
 import org.convnet4j.nn.layers.Tanh;
 import org.convnet4j.nn.layers.ZeroPad2d;
@@ -54,7 +56,11 @@ class ModelSpecTest {
                 .add("gap", new GlobalAvgPool2d(), "x")
                 .add("flat", new Flatten(), "x")
                 .add("seq", new Sequential("seq", Shape.of(6, 3, 3), new GlobalMaxPool2d(), new Dense(5, false)), "x")
-                .add("cat", new Concat(), "gap", "flat", "seq")
+                .add("d1", new Dense(4), "gap")
+                .add("d2", new Dense(4), "flat")
+                .add("ws", new WeightedSum(), "d1", "d2")
+                .add("late", new DecisionFusion(DecisionFusion.Mode.WEIGHTED), "d1", "d2")
+                .add("cat", new Concat(), "gap", "flat", "seq", "ws", "late")
                 .build();
         Sequential m = new Sequential(Shape.of(3, 12, 12),
                 new ZeroPad2d(1, 1, 1, 1),
