@@ -7,7 +7,7 @@ import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.tensor.kernels.Matmul;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * Fully connected layer: y = x W^T + b, with x [N, in] and y [N, units].
@@ -81,7 +81,7 @@ public final class Dense extends UnaryLayer {
         int n = input.dim(0);
         Tensor y = Tensor.zeros(n, units);
         // y[N, units] = x[N, in] * W[units, in]^T
-        Matmul.gemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0, units);
+        KernelProvider.get().sgemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0, units);
         if (bias != null) {
             float[] yd = y.data();
             float[] b = bias.value().data();
@@ -98,7 +98,7 @@ public final class Dense extends UnaryLayer {
     public Tensor backward(Tensor dy) {
         int n = dy.dim(0);
         // dW[units, in] += dy[N, units]^T * x[N, in]
-        Matmul.gemm(true, false, units, in, n, 1f, dy.data(), 0, units, x.data(), 0, in, 1f,
+        KernelProvider.get().sgemm(true, false, units, in, n, 1f, dy.data(), 0, units, x.data(), 0, in, 1f,
                 kernel.grad().data(), 0, in);
         if (bias != null) {
             float[] db = bias.grad().data();
@@ -111,7 +111,7 @@ public final class Dense extends UnaryLayer {
         }
         // dx[N, in] = dy[N, units] * W[units, in]
         Tensor dx = Tensor.zeros(n, in);
-        Matmul.gemm(false, false, n, in, units, 1f, dy.data(), 0, units, kernel.value().data(), 0, in, 0f, dx.data(), 0, in);
+        KernelProvider.get().sgemm(false, false, n, in, units, 1f, dy.data(), 0, units, kernel.value().data(), 0, in, 0f, dx.data(), 0, in);
         return dx;
     }
 

@@ -1,0 +1,53 @@
+package org.convnet4j.tensor.kernels;
+
+/** Argument checks shared by the kernel implementations, so both reject bad input with the same message. */
+final class Checks {
+    private Checks() {
+    }
+
+    static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " n=" + n + " k=" + k);
+        }
+        // Stored shapes: A is m x k (or k x m when transposed), B is k x n (or n x k).
+        int aRows = transA ? k : m;
+        int aCols = transA ? m : k;
+        int bRows = transB ? n : k;
+        int bCols = transB ? k : n;
+        matrix("A", a, aOff, lda, aRows, aCols, k != 0 && m != 0 && n != 0);
+        matrix("B", b, bOff, ldb, bRows, bCols, k != 0 && m != 0 && n != 0);
+        matrix("C", c, cOff, ldc, m, n, m != 0 && n != 0);
+    }
+
+    private static void matrix(String name, float[] x, int off, int ld, int rows, int cols, boolean used) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException("sgemm: leading dimension of " + name + " is " + ld
+                    + " but its rows hold " + cols + " values");
+        }
+        if (!used) {
+            return;
+        }
+        if (x == null) {
+            throw new IllegalArgumentException("sgemm: array " + name + " is null");
+        }
+        long last = (long) off + (long) (rows - 1) * ld + cols;
+        if (off < 0 || last > x.length) {
+            throw new IllegalArgumentException("sgemm: " + name + " (" + rows + " x " + cols + ", ld " + ld
+                    + ", offset " + off + ") needs " + last + " values but its array holds " + x.length);
+        }
+    }
+
+    static void range(String op, String name, float[] x, int off, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(op + ": negative length " + n);
+        }
+        if (x == null) {
+            throw new IllegalArgumentException(op + ": array " + name + " is null");
+        }
+        if (off < 0 || (long) off + n > x.length) {
+            throw new IllegalArgumentException(op + ": " + name + "[" + off + ", " + ((long) off + n)
+                    + ") is outside its array of " + x.length + " values");
+        }
+    }
+}

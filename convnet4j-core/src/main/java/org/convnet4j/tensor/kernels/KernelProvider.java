@@ -1,0 +1,90 @@
+package org.convnet4j.tensor.kernels;
+
+/**
+ * Chooses the {@link Kernels} implementation once per JVM, the single place where that choice is made.
+ *
+ * <p>By default {@link VectorKernels} is used when the {@code jdk.incubator.vector} module is present
+ * (the JVM was started with {@code --add-modules jdk.incubator.vector}) and passes a tiny self-test against
+ * {@link ScalarKernels}; otherwise {@link ScalarKernels}. The system property {@value #PROPERTY} =
+ * {@code scalar|vector} forces a choice ({@code vector} fails loudly if the Vector API cannot be used).
+ * Nothing is logged; {@link Kernels#name()} tells which one was chosen.
+ */
+public final class KernelProvider {
+    /** System property that forces an implementation: {@code scalar} or {@code vector}. */
+    public static final String PROPERTY = "convnet4j.kernels";
+
+    private KernelProvider() {
+    }
+
+    /** The implementation chosen at start-up (the same instance on every call). */
+    public static Kernels get() {
+        return Holder.INSTANCE;
+    }
+
+    /** Lazy holder: the choice runs once, on first use, thread-safely. */
+    private static final class Holder {
+        static final Kernels INSTANCE = choose(System.getProperty(PROPERTY));
+    }
+
+    static Kernels choose(String requested) {
+        String wanted = requested == null ? "" : requested.trim().toLowerCase(java.util.Locale.ROOT);
+        switch (wanted) {
+            case "scalar":
+                return new ScalarKernels();
+            case "vector": {
+                Kernels vector = tryVector();
+                if (vector == null) {
+                    throw new IllegalStateException("system property " + PROPERTY + "=vector, but the Vector API"
+                            + " is unavailable or failed its self-test; start the JVM with"
+                            + " --add-modules jdk.incubator.vector");
+                }
+                return vector;
+            }
+            case "":
+                Kernels vector = tryVector();
+                return vector != null ? vector : new ScalarKernels();
+            default:
+                throw new IllegalArgumentException("system property " + PROPERTY + " must be 'scalar' or 'vector',"
+                        + " got '" + requested + "'");
+        }
+    }
+
+    /** VectorKernels if the module is there and gives the same answers as the scalar twin, else null. */
+    private static Kernels tryVector() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            Kernels vector = new VectorKernels();
+            return selfTest(vector) ? vector : null;
+        } catch (LinkageError | RuntimeException e) {
+            // The module exists but the API does not work here (for instance a JIT/CPU mismatch): fall back.
+            return null;
+        }
+    }
+
+    /** A small GEMM with edges in every dimension plus a dot product, compared with the scalar twin. */
+    static boolean selfTest(Kernels candidate) {
+        Kernels reference = new ScalarKernels();
+        int m = 11;
+        int n = 37;
+        int k = 13;
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (i * 7 % 11) - 5;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (i * 5 % 13) - 6;
+        }
+        // Small integers: every product and sum is exact in float, so both must agree exactly.
+        float[] expected = new float[m * n];
+        float[] actual = new float[m * n];
+        reference.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+        candidate.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, actual, 0, n);
+        if (!java.util.Arrays.equals(expected, actual)) {
+            return false;
+        }
+        return reference.dot(a.length, a, 0, a, 0) == candidate.dot(a.length, a, 0, a, 0);
+    }
+}

@@ -1,0 +1,454 @@
+package org.convnet4j.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SGEMM with the Vector API, organised like GotoBLAS/BLIS: C is computed in NC-wide column blocks; for each
+ * KC-deep slice of the k dimension a KC x NC block of op(B) is packed into NR-wide panels (shared by all
+ * threads), then for each MC-tall row block an MC x KC block of alpha * op(A) is packed into MR-tall panels,
+ * and a register-blocked micro-kernel computes every MR x NR tile of C from one A panel and one B panel.
+ *
+ * <p>Packing does all the awkward work once: transposes (all four combinations look the same afterwards),
+ * alpha, and zero padding at the edges, so the micro-kernel only ever sees full, contiguous panels. Edge
+ * tiles of C are computed into a scratch tile and merged with plain scalar code.
+ *
+ * <p><b>Threads and reproducibility.</b> For each KC slice, the threads first pack B panels together, then
+ * take tasks (row ranges of C, or column ranges when C has few rows) from a shared counter. Work is split by
+ * partitioning C, never the k reduction. Each element of C is therefore computed by exactly the same
+ * sequence of floating-point operations — KC slices in order, FMAs in k order inside a slice, the same
+ * beta merge — whatever the number of threads and wherever the element falls in a tile. Results are
+ * bit-identical for any thread count and any task order. (They do depend on KC, which is fixed.)
+ */
+final class VectorGemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector: 16 with AVX-512, 8 with AVX2. */
+    static final int VL = S.length();
+    /**
+     * Rows of the micro-tile. With 512-bit vectors (AVX-512, 32 registers) 8 rows x 3 vectors = 24
+     * accumulators plus 3 B vectors and a broadcast A value fit in registers; with 256-bit or narrower
+     * vectors (AVX2: 16 registers) 4 rows x 3 vectors do.
+     */
+    static final int MR = VL >= 16 ? 8 : 4;
+    /** Columns of the micro-tile: three vectors. */
+    static final int NR = 3 * VL;
+    /**
+     * Depth of a packed slice. Long enough that the tile load/store at the end of each micro-kernel call is
+     * amortised over many FMAs; 128 to 384 measured the same within noise on the development machine.
+     */
+    static final int KC = Integer.getInteger("convnet4j.gemm.kc", 256);
+    /** Rows of a packed A block (a multiple of MR), sized so the block (MC x KC) stays in L2. */
+    static final int MC = roundUp(Integer.getInteger("convnet4j.gemm.mc", 192), MR);
+    /** Columns of a packed B block (a multiple of NR), sized so the block (KC x NC) stays in L2/L3. */
+    static final int NC = roundUp(Integer.getInteger("convnet4j.gemm.nc", 3072), NR);
+    /** Below this many multiply-adds a second thread costs more (hand-off, extra packing) than it saves. */
+    static final long PARALLEL_THRESHOLD = 96L * 96 * 96;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private final int threads;
+
+    VectorGemm(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("VectorGemm: thread count must be positive, got " + threads);
+        }
+        this.threads = threads;
+        GemmPool.ensureCapacity(threads);
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+               float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : threads;
+        Workspace own = WORKSPACE.get();
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int panels = (nc + NR - 1) / NR;
+            // Tasks split the rows of C when there are enough of them (each task packs only its own rows of
+            // A), else the columns (each task packs all of the few rows of A). Several tasks per thread,
+            // taken dynamically, keep both cores busy even when another process steals one for a while.
+            boolean splitRows = m >= parts * 2 * MR;
+            int rowUnits = ceilDiv(m, MR);
+            int tasks = parts == 1 ? 1 : Math.min(splitRows ? rowUnits : panels, parts * 3);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                // The first slice applies beta; later slices accumulate onto what the first wrote.
+                boolean first = pc == 0;
+                boolean overwrite = first && beta == 0f;
+                float betaEff = first ? beta : 1f;
+                // One packed B block, shared read-only by all tasks (the pool hand-off publishes it).
+                float[] packedB = own.packedB(kc * panels * NR);
+                int jcF = jc;
+                int pcF = pc;
+                GemmPool.forEach(parts, panels, q -> {
+                    int col = q * NR;
+                    packBPanel(transB, b, bOff, ldb, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB, col * kc);
+                });
+                GemmPool.forEach(parts, tasks, task -> {
+                    // Task boundaries split whole micro-tiles as evenly as possible.
+                    int i0 = splitRows ? (int) ((long) rowUnits * task / tasks) * MR : 0;
+                    int i1 = splitRows ? Math.min(m, (int) ((long) rowUnits * (task + 1) / tasks) * MR) : m;
+                    int q0 = splitRows ? 0 : (int) ((long) panels * task / tasks);
+                    int q1 = splitRows ? panels : (int) ((long) panels * (task + 1) / tasks);
+                    macroKernel(transA, alpha, a, aOff, lda, i0, i1, pcF, kc, packedB, jcF, nc, q0, q1,
+                            c, cOff, ldc, betaEff, overwrite, WORKSPACE.get());
+                });
+            }
+        }
+    }
+
+    /** C = beta * C, overwriting when beta is 0 (so NaN in C does not survive). */
+    private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                c[row + j] = beta == 0f ? 0f : beta * c[row + j];
+            }
+        }
+    }
+
+    /**
+     * Updates rows [i0, i1) x B panels [q0, q1) of the current column block of C with one KC slice: packs
+     * the rows of alpha * op(A) MC at a time, then runs the micro-kernel over every tile.
+     */
+    private static void macroKernel(boolean transA, float alpha, float[] a, int aOff, int lda, int i0, int i1,
+                                    int pc, int kc, float[] packedB, int jc, int nc, int q0, int q1,
+                                    float[] c, int cOff, int ldc, float betaEff, boolean overwrite, Workspace ws) {
+        float[] packedA = ws.packedA(kc * roundUp(Math.min(MC, i1 - i0), MR));
+        float[] tile = ws.tile;
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic);
+            packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA);
+            for (int jr = q0 * NR; jr < q1 * NR; jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                int bIdx = jr * kc;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = Math.min(MR, mc - ir);
+                    int aIdx = ir * kc;
+                    int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                    if (mr == MR && nr == NR) {
+                        microKernel(kc, packedA, aIdx, packedB, bIdx, c, cIdx, ldc, betaEff, overwrite);
+                    } else {
+                        microKernel(kc, packedA, aIdx, packedB, bIdx, tile, 0, NR, 0f, true);
+                        mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /**
+     * Adds an edge tile computed into scratch to C, with exactly the arithmetic the micro-kernel's own
+     * store uses ({@code C * beta + acc}, two roundings), so results do not depend on tile position.
+     */
+    private static void mergeTile(float[] tile, int mr, int nr, float[] c, int cIdx, int ldc,
+                                  float beta, boolean overwrite) {
+        for (int r = 0; r < mr; r++) {
+            int row = cIdx + r * ldc;
+            int t = r * NR;
+            for (int j = 0; j < nr; j++) {
+                c[row + j] = overwrite ? tile[t + j] : c[row + j] * beta + tile[t + j];
+            }
+        }
+    }
+
+    /**
+     * Packs rows [ic, ic + mc) x k-range [pc, pc + kc) of alpha * op(A) into MR-tall panels: panel q holds,
+     * for each p, the MR values of column p (rows past the edge are zero).
+     */
+    private static void packA(boolean transA, float alpha, float[] a, int aOff, int lda,
+                              int ic, int mc, int pc, int kc, float[] dst) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            if (transA) {
+                // Stored A is k x m: the MR values for one p are contiguous.
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (pc + p) * lda + ic + ir;
+                    int d = base + p * MR;
+                    for (int r = 0; r < mr; r++) {
+                        dst[d + r] = alpha * a[src + r];
+                    }
+                    for (int r = mr; r < MR; r++) {
+                        dst[d + r] = 0f;
+                    }
+                }
+            } else {
+                // Stored A is m x k: read each row contiguously, scatter with stride MR.
+                for (int r = 0; r < mr; r++) {
+                    int src = aOff + (ic + ir + r) * lda + pc;
+                    int d = base + r;
+                    for (int p = 0; p < kc; p++) {
+                        dst[d + p * MR] = alpha * a[src + p];
+                    }
+                }
+                for (int r = mr; r < MR; r++) {
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + r + p * MR] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs k-range [pc, pc + kc) x columns [col, col + nr) of op(B) into one NR-wide panel at
+     * {@code dst[base ..]}: for each p, the NR values of row p (columns past the edge are zero).
+     */
+    private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col, int nr,
+                                   float[] dst, int base) {
+        if (transB) {
+            // Stored B is n x k: read each stored row (one column of op(B)) contiguously.
+            for (int j = 0; j < nr; j++) {
+                int src = bOff + (col + j) * ldb + pc;
+                int d = base + j;
+                for (int p = 0; p < kc; p++) {
+                    dst[d + p * NR] = b[src + p];
+                }
+            }
+            for (int j = nr; j < NR; j++) {
+                for (int p = 0; p < kc; p++) {
+                    dst[base + j + p * NR] = 0f;
+                }
+            }
+        } else {
+            // Stored B is k x n: each panel row is a contiguous run of a stored row.
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (pc + p) * ldb + col;
+                int d = base + p * NR;
+                System.arraycopy(b, src, dst, d, nr);
+                for (int j = nr; j < NR; j++) {
+                    dst[d + j] = 0f;
+                }
+            }
+        }
+    }
+
+    static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /** Per-thread packing buffers, grown on demand and reused across calls (no allocation per call). */
+    private static final class Workspace {
+        final float[] tile = new float[MR * NR];
+        private float[] packedA = new float[0];
+        private float[] packedB = new float[0];
+
+        float[] packedA(int size) {
+            if (packedA.length < size) {
+                packedA = new float[size];
+            }
+            return packedA;
+        }
+
+        float[] packedB(int size) {
+            if (packedB.length < size) {
+                packedB = new float[size];
+            }
+            return packedB;
+        }
+    }
+
+    /** Runs the micro-kernel of this machine's shape; MR is a constant, so the JIT keeps only one branch. */
+    private static void microKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                                    float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
+        if (MR == 8) {
+            microKernel8x3(kc, pa, aIdx, pb, bIdx, c, cIdx, ldc, beta, overwrite);
+        } else {
+            microKernel4x3(kc, pa, aIdx, pb, bIdx, c, cIdx, ldc, beta, overwrite);
+        }
+    }
+
+    /**
+     * The register-blocked micro-kernel: an MR x NR tile of C from a packed A panel (MR values per k step)
+     * and a packed B panel (NR values per k step), accumulated entirely in 24 vector registers.
+     *
+     * <p>Deliberately one long method with no helper calls, loads and stores spelled out: when the stores
+     * were moved into a helper, HotSpot stopped inlining the vector intrinsics and throughput collapsed
+     * about 15-fold. Check with {@code -XX:+UnlockDiagnosticVMOptions -XX:+PrintInlining} after any edit.
+     *
+     * <p>With {@code overwrite} the tile is stored as computed; otherwise {@code C = C * beta + acc}, done
+     * as a multiply then an add (not an FMA) so that {@link #mergeTile} reproduces it bit for bit.
+     */
+    static void microKernel8x3(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                                  float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            a = FloatVector.broadcast(S, pa[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            c42 = a.fma(b2, c42);
+            a = FloatVector.broadcast(S, pa[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            c52 = a.fma(b2, c52);
+            a = FloatVector.broadcast(S, pa[ai + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            c62 = a.fma(b2, c62);
+            a = FloatVector.broadcast(S, pa[ai + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+            c72 = a.fma(b2, c72);
+            ai += 8;
+            bi += NR;
+        }
+        if (overwrite) {
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + VL);
+            c02.intoArray(c, cIdx + 2 * VL);
+            c10.intoArray(c, cIdx + ldc);
+            c11.intoArray(c, cIdx + ldc + VL);
+            c12.intoArray(c, cIdx + ldc + 2 * VL);
+            c20.intoArray(c, cIdx + 2 * ldc);
+            c21.intoArray(c, cIdx + 2 * ldc + VL);
+            c22.intoArray(c, cIdx + 2 * ldc + 2 * VL);
+            c30.intoArray(c, cIdx + 3 * ldc);
+            c31.intoArray(c, cIdx + 3 * ldc + VL);
+            c32.intoArray(c, cIdx + 3 * ldc + 2 * VL);
+            c40.intoArray(c, cIdx + 4 * ldc);
+            c41.intoArray(c, cIdx + 4 * ldc + VL);
+            c42.intoArray(c, cIdx + 4 * ldc + 2 * VL);
+            c50.intoArray(c, cIdx + 5 * ldc);
+            c51.intoArray(c, cIdx + 5 * ldc + VL);
+            c52.intoArray(c, cIdx + 5 * ldc + 2 * VL);
+            c60.intoArray(c, cIdx + 6 * ldc);
+            c61.intoArray(c, cIdx + 6 * ldc + VL);
+            c62.intoArray(c, cIdx + 6 * ldc + 2 * VL);
+            c70.intoArray(c, cIdx + 7 * ldc);
+            c71.intoArray(c, cIdx + 7 * ldc + VL);
+            c72.intoArray(c, cIdx + 7 * ldc + 2 * VL);
+        } else {
+            FloatVector.fromArray(S, c, cIdx).mul(beta).add(c00).intoArray(c, cIdx);
+            FloatVector.fromArray(S, c, cIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + ldc).mul(beta).add(c10).intoArray(c, cIdx + ldc);
+            FloatVector.fromArray(S, c, cIdx + ldc + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + ldc + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 4 * ldc).mul(beta).add(c40).intoArray(c, cIdx + 4 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 4 * ldc + VL).mul(beta).add(c41).intoArray(c, cIdx + 4 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 4 * ldc + 2 * VL).mul(beta).add(c42).intoArray(c, cIdx + 4 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 5 * ldc).mul(beta).add(c50).intoArray(c, cIdx + 5 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 5 * ldc + VL).mul(beta).add(c51).intoArray(c, cIdx + 5 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 5 * ldc + 2 * VL).mul(beta).add(c52).intoArray(c, cIdx + 5 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 6 * ldc).mul(beta).add(c60).intoArray(c, cIdx + 6 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 6 * ldc + VL).mul(beta).add(c61).intoArray(c, cIdx + 6 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 6 * ldc + 2 * VL).mul(beta).add(c62).intoArray(c, cIdx + 6 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 7 * ldc).mul(beta).add(c70).intoArray(c, cIdx + 7 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 7 * ldc + VL).mul(beta).add(c71).intoArray(c, cIdx + 7 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 7 * ldc + 2 * VL).mul(beta).add(c72).intoArray(c, cIdx + 7 * ldc + 2 * VL);
+        }
+    }
+
+    /** The 4 x NR variant of {@link #microKernel8x3} for 256-bit and narrower vectors (16 registers). */
+    static void microKernel4x3(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                               float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            ai += 4;
+            bi += NR;
+        }
+        if (overwrite) {
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + VL);
+            c02.intoArray(c, cIdx + 2 * VL);
+            c10.intoArray(c, cIdx + ldc);
+            c11.intoArray(c, cIdx + ldc + VL);
+            c12.intoArray(c, cIdx + ldc + 2 * VL);
+            c20.intoArray(c, cIdx + 2 * ldc);
+            c21.intoArray(c, cIdx + 2 * ldc + VL);
+            c22.intoArray(c, cIdx + 2 * ldc + 2 * VL);
+            c30.intoArray(c, cIdx + 3 * ldc);
+            c31.intoArray(c, cIdx + 3 * ldc + VL);
+            c32.intoArray(c, cIdx + 3 * ldc + 2 * VL);
+        } else {
+            FloatVector.fromArray(S, c, cIdx).mul(beta).add(c00).intoArray(c, cIdx);
+            FloatVector.fromArray(S, c, cIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + ldc).mul(beta).add(c10).intoArray(c, cIdx + ldc);
+            FloatVector.fromArray(S, c, cIdx + ldc + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + ldc + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
+            FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SGEMM of {@link VectorKernels} (and of its twin {@link ScalarKernels}) against a double-precision oracle
+ * ({@link GemmOracle}, which explains the tolerance), over shapes chosen to hit every edge of the packing and
+ * blocking: 1x1x1, primes, sizes one below/at/above the vector length, the micro-tile and the cache blocks,
+ * m or n = 1, k = 0 and large k; all four transpose combinations; several alpha/beta; offsets and leading
+ * dimensions larger than the rows.
+ */
+class SgemmTest {
+    private static final int VL = VectorKernels.vectorLength();
+    private static final int MR = VectorGemm.MR;
+    private static final int NR = VectorGemm.NR;
+    private static final float SENTINEL = 12345.5f;
+
+    private final Kernels scalar = new ScalarKernels();
+    private final Kernels vector = new VectorKernels(2);
+    private final Random random = new Random(20261125);
+
+    private static List<int[]> shapes() {
+        List<int[]> s = new ArrayList<>();
+        s.add(new int[] {1, 1, 1});
+        s.add(new int[] {37, 53, 61});
+        s.add(new int[] {1, 97, 33});
+        s.add(new int[] {89, 1, 33});
+        s.add(new int[] {1, 1, 300});
+        s.add(new int[] {MR - 1, NR - 1, 3});
+        s.add(new int[] {MR, NR, VL});
+        s.add(new int[] {MR + 1, NR + 1, VL + 1});
+        s.add(new int[] {2 * MR + 3, VL - 1, VL - 1});
+        s.add(new int[] {5, 2 * NR + VL + 1, 17});
+        s.add(new int[] {VectorGemm.MC + 1, NR + 3, VectorGemm.KC + 1});
+        s.add(new int[] {VectorGemm.MC - 1, 2 * NR - 1, VectorGemm.KC - 1});
+        s.add(new int[] {13, 29, 2 * VectorGemm.KC + 7});
+        s.add(new int[] {7, 9, 5000});
+        s.add(new int[] {3, VectorGemm.NC + 5, 4});
+        return s;
+    }
+
+    @Test
+    void matchesOracleOnAwkwardShapesForAllTransposesAndScalings() {
+        float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {1.5f, -1f}};
+        int combo = 0;
+        for (int[] shape : shapes()) {
+            for (int t = 0; t < 4; t++) {
+                // Cycle alpha/beta with the shape so every pair meets every transpose without a 4x4 blow-up.
+                float[] ab = alphaBeta[combo++ % alphaBeta.length];
+                check(shape[0], shape[1], shape[2], (t & 1) != 0, (t & 2) != 0, ab[0], ab[1], combo % 3, combo % 5);
+            }
+        }
+    }
+
+    @Test
+    void betaZeroOverwritesNaNAndInfinityInC() {
+        for (int t = 0; t < 4; t++) {
+            check(MR + 3, NR + 5, 11, (t & 1) != 0, (t & 2) != 0, 1f, 0f, 2, 3);
+        }
+        // check() pre-fills C with NaN whenever beta == 0; here explicitly with both NaN and infinity.
+        float[] a = randomArray(4 * 6);
+        float[] b = randomArray(6 * 5);
+        for (Kernels kernels : List.of(scalar, vector)) {
+            float[] c = new float[4 * 5];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = i % 2 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+            }
+            kernels.sgemm(false, false, 4, 5, 6, 1f, a, 0, 6, b, 0, 5, 0f, c, 0, 5);
+            for (float v : c) {
+                assertTrue(Float.isFinite(v), kernels.name() + ": beta = 0 must not read C, got " + v);
+            }
+        }
+    }
+
+    @Test
+    void kZeroOrAlphaZeroScalesCWithoutReadingAOrB() {
+        for (Kernels kernels : List.of(scalar, vector)) {
+            float[] c = {1f, -2f, 3f, 4f, 5f, 6f};
+            float[] nanA = {Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+            kernels.sgemm(false, false, 2, 3, 0, 1f, new float[0], 0, 1, new float[0], 0, 3, 0.5f, c, 0, 3);
+            assertArrayEquals(new float[] {0.5f, -1f, 1.5f, 2f, 2.5f, 3f}, c, kernels.name());
+            kernels.sgemm(false, false, 2, 3, 2, 0f, nanA, 0, 2, nanA, 0, 3, 2f, c, 0, 3);
+            assertArrayEquals(new float[] {1f, -2f, 3f, 4f, 5f, 6f}, c, kernels.name());
+            kernels.sgemm(false, false, 2, 3, 0, 1f, new float[0], 0, 1, new float[0], 0, 3, 0f, c, 0, 3);
+            assertArrayEquals(new float[6], c, kernels.name());
+        }
+    }
+
+    @Test
+    void handComputedProduct() {
+        // [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50]; then 2 * that + 1 * C with C = ones.
+        float[] a = {1, 2, 3, 4};
+        float[] b = {5, 6, 7, 8};
+        for (Kernels kernels : List.of(scalar, vector)) {
+            float[] c = {1, 1, 1, 1};
+            kernels.sgemm(false, false, 2, 2, 2, 2f, a, 0, 2, b, 0, 2, 1f, c, 0, 2);
+            assertArrayEquals(new float[] {39, 45, 87, 101}, c, kernels.name());
+            // A^T * B^T = (B A)^T: B A = [23 34; 31 46], transposed [23 31; 34 46].
+            kernels.sgemm(true, true, 2, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2);
+            assertArrayEquals(new float[] {23, 31, 34, 46}, c, kernels.name());
+        }
+    }
+
+    @Test
+    void resultsAreBitIdenticalForAnyThreadCount() {
+        Kernels one = new VectorKernels(1);
+        Kernels two = new VectorKernels(2);
+        Kernels three = new VectorKernels(3);
+        // Few rows (split by columns), many rows (split by rows), shapes with edges in every dimension.
+        int[][] shapes = {{150, 301, 270}, {333, 61, 129}, {97, 97, 600}, {64, 2 * NR + 1, 100}, {20, 700, 200},
+            {MR + 1, 5 * NR + 3, 300}};
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = randomArray(m * k);
+                float[] b = randomArray(k * n);
+                float[] c0 = randomArray(m * n);
+                float[] c1 = c0.clone();
+                float[] c2 = c0.clone();
+                float[] c3 = c0.clone();
+                one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0.25f, c1, 0, n);
+                two.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0.25f, c2, 0, n);
+                three.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0.25f, c3, 0, n);
+                assertArrayEquals(c1, c2, "1 vs 2 threads, shape " + m + "x" + n + "x" + k + " trans " + t);
+                assertArrayEquals(c1, c3, "1 vs 3 threads, shape " + m + "x" + n + "x" + k + " trans " + t);
+            }
+        }
+    }
+
+    @Test
+    void concurrentCallersGetCorrectResults() throws Exception {
+        int m = 120;
+        int n = 140;
+        int k = 160;
+        float[] a = randomArray(m * k);
+        float[] b = randomArray(k * n);
+        float[] expected = new float[m * n];
+        new VectorKernels(1).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+        Thread[] callers = new Thread[3];
+        float[][] results = new float[callers.length][m * n];
+        for (int t = 0; t < callers.length; t++) {
+            int id = t;
+            callers[t] = new Thread(() -> {
+                for (int rep = 0; rep < 5; rep++) {
+                    vector.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, results[id], 0, n);
+                }
+            });
+            callers[t].start();
+        }
+        for (Thread caller : callers) {
+            caller.join();
+        }
+        for (float[] r : results) {
+            assertArrayEquals(expected, r);
+        }
+    }
+
+    @Test
+    void rejectsBadArgumentsWithClearMessages() {
+        float[] x = new float[12];
+        for (Kernels kernels : List.of(scalar, vector)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgemm(false, false, 3, 4, 5, 1f, x, 0, 5, x, 0, 4, 0f, x, 0, 4));
+            assertTrue(e.getMessage().startsWith("sgemm: A"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgemm(false, false, 2, 2, 2, 1f, x, 0, 1, x, 0, 2, 0f, x, 0, 2));
+            assertTrue(e.getMessage().contains("leading dimension of A"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgemm(false, false, -1, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2));
+            assertTrue(e.getMessage().contains("negative"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgemm(false, false, 2, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 10, 2));
+            assertTrue(e.getMessage().startsWith("sgemm: C"), e.getMessage());
+        }
+    }
+
+    /**
+     * Runs one case on both implementations. Matrices live at an offset inside larger arrays with padded
+     * leading dimensions; the padding is filled with a sentinel that must survive (no stray writes, and no
+     * reads either: a read sentinel would wreck the result).
+     */
+    private void check(int m, int n, int k, boolean transA, boolean transB, float alpha, float beta,
+                       int padLd, int off) {
+        int aRows = transA ? k : m;
+        int aCols = transA ? m : k;
+        int bRows = transB ? n : k;
+        int bCols = transB ? k : n;
+        int lda = aCols + padLd;
+        int ldb = bCols + padLd;
+        int ldc = n + padLd;
+        float[] a = padded(aRows, aCols, lda, off);
+        float[] b = padded(bRows, bCols, ldb, off);
+        float[] c0 = padded(m, n, ldc, off);
+        if (beta == 0f) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    c0[off + i * ldc + j] = Float.NaN;
+                }
+            }
+        }
+        GemmOracle oracle = new GemmOracle(transA, transB, m, n, k, alpha, a, off, lda, b, off, ldb,
+                beta, c0, off, ldc);
+        for (Kernels kernels : List.of(scalar, vector)) {
+            float[] c = c0.clone();
+            kernels.sgemm(transA, transB, m, n, k, alpha, a, off, lda, b, off, ldb, beta, c, off, ldc);
+            String what = kernels.name() + " " + m + "x" + n + "x" + k + " transA=" + transA + " transB=" + transB
+                    + " alpha=" + alpha + " beta=" + beta + " ld pad " + padLd + " offset " + off;
+            for (int idx = 0; idx < c.length; idx++) {
+                int rel = idx - off;
+                boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+                if (!inside) {
+                    assertEquals(c0[idx], c[idx], what + ": wrote outside C at array index " + idx);
+                    continue;
+                }
+                int i = rel / ldc;
+                int j = rel % ldc;
+                double diff = Math.abs(c[idx] - oracle.expected[i * n + j]);
+                if (!(diff <= oracle.tolerance[i * n + j])) {
+                    fail(what + ": C[" + i + "][" + j + "] = " + c[idx] + ", expected " + oracle.expected[i * n + j]
+                            + " within " + oracle.tolerance[i * n + j]);
+                }
+            }
+        }
+    }
+
+    /** An array with a rows x cols matrix at offset {@code off} (leading dimension ld), sentinels elsewhere. */
+    private float[] padded(int rows, int cols, int ld, int off) {
+        float[] x = new float[off + Math.max(0, rows - 1) * ld + cols + 3];
+        java.util.Arrays.fill(x, SENTINEL);
+        for (int r = 0; r < rows; r++) {
+            for (int col = 0; col < cols; col++) {
+                x[off + r * ld + col] = (float) random.nextGaussian();
+            }
+        }
+        return x;
+    }
+
+    private float[] randomArray(int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+}
