@@ -70,8 +70,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "Architecture: lenet5 (ReLU, max pooling) or "
-            + "lenet5-classic (sigmoid, average pooling). Default: lenet5.")
+    @Option(names = "--model", paramLabel = "NAME", description = "Architecture: lenet5 (ReLU, max pooling), "
+            + "lenet5-classic (sigmoid, average pooling) or another zoo name ('convnet4j summary' shows them; the "
+            + "big ones are slow on this engine). Default: lenet5.")
     String model;
 
     @Option(names = "--data", paramLabel = "fashion-mnist|DIR", description = "fashion-mnist (default) or a folder "
