@@ -200,9 +200,6 @@ final class TrainCommand implements Callable<Integer> {
                     StandardCharsets.UTF_8)));
         }
         if (patience != null) {
-            if (val == null) {
-                throw new BadInputException("--patience needs validation data (--val-split above 0)");
-            }
             trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, patience, false));
         }
         trainer.addListener(checkpoints);
@@ -370,6 +367,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!(valSplit >= 0 && valSplit < 1)) {
             throw new BadInputException("--val-split: must be in [0, 1), got " + valSplit);
+        }
+        if (patience != null && valSplit == 0) {
+            throw new BadInputException("--patience needs validation data (--val-split above 0)");
         }
         Path dir = out.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
