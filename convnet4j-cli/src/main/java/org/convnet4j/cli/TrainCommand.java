@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Trains with a live progress bar on stderr and one line per epoch on stdout. A fraction of the training "
                 + "pictures (--val-split) is held out for validation; the model file --out keeps the epoch with the "
-                + "best validation accuracy (without validation: the last epoch), and OUT with '.last' before the "
+                + "best validation accuracy (without validation: the last epoch), and FILE with '.last' before the "
                 + "extension is rewritten after every epoch. Either file can be given to --resume, which continues "
                 + "the run with its saved settings (a resumed run gives the same weights as an uninterrupted one).",
             ""
