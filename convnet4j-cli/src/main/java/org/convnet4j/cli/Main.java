@@ -15,11 +15,13 @@ import picocli.CommandLine.Spec;
  * evaluate, predict, summary, bench, transfer, fuse) to the {@code subcommands} list below.
  */
 @Command(name = "convnet4j", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = {"Convolutional neural networks in pure Java: image convolution, edges, pooling.", ""},
+        description = {"Convolutional neural networks and transfer learning in pure Java: image convolution and edges,"
+                + " training, the classic architectures, other frameworks' weights, fusion.", ""},
         subcommands = {
             DemoCommand.class,
             TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
             ImportCommand.class,
+            FuseCommand.class, FuseDemoCommand.class,
             ConvolveCommand.class,
             EdgesCommand.class,
             PoolCommand.class,

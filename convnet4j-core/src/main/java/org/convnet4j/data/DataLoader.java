@@ -4,7 +4,9 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
 import java.lang.ref.Cleaner;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -154,18 +156,25 @@ public final class DataLoader implements Iterable<Batch> {
     Batch buildBatch(int[] order, int epoch, int b) {
         int from = b * batchSize;
         int count = Math.min(batchSize, order.length - from);
-        Shape sample = dataset.sampleShape();
-        int per = sample.size();
-        Tensor x = Tensor.zeros(sample.prepend(count));
-        float[] xd = x.data();
+        List<Shape> shapes = dataset.inputShapes();
+        List<Tensor> xs = new ArrayList<>(shapes.size());
+        for (Shape s : shapes) {
+            xs.add(Tensor.zeros(s.prepend(count)));
+        }
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
             int idx = order[from + i];
-            Random r = augment ? new Random(sampleSeed(seed, epoch, idx)) : null;
-            dataset.copySample(idx, xd, i * per, r);
+            long sampleSeed = sampleSeed(seed, epoch, idx);
+            for (int k = 0; k < shapes.size(); k++) {
+                // every input of a sample draws from the same stream start, so a single input sees the
+                // stream it always saw and multi-input augmentation can stay consistent across inputs
+                Random r = augment ? new Random(sampleSeed) : null;
+                int per = shapes.get(k).size();
+                dataset.copyInput(k, idx, xs.get(k).data(), i * per, r);
+            }
             labels[i] = dataset.label(idx);
         }
-        return new Batch(x, labels);
+        return new Batch(xs, labels);
     }
 
     /** A well-mixed seed per (seed, epoch, sample), so neighbouring samples get unrelated random streams. */

@@ -43,6 +43,26 @@ public interface Dataset {
         copySample(index, dest, destOff);
     }
 
+    /**
+     * Per-sample shapes of the model inputs this dataset feeds: one ({@link #sampleShape()}) for ordinary
+     * datasets, several for multi-input (fusion) datasets, which override this and {@link #copyInput}.
+     * {@link DataLoader} builds batches through these two methods only.
+     */
+    default List<Shape> inputShapes() {
+        return List.of(sampleShape());
+    }
+
+    /**
+     * Writes input {@code input} of sample {@code index} ({@code inputShapes().get(input).size()} floats); for a
+     * single-input dataset, input 0 is {@link #copySample(int, float[], int, Random)}.
+     */
+    default void copyInput(int input, int index, float[] dest, int destOff, Random random) {
+        if (input != 0) {
+            throw new IndexOutOfBoundsException("Dataset.copyInput: input " + input + " of a single-input dataset");
+        }
+        copySample(index, dest, destOff, random);
+    }
+
     /** Sample {@code index} as a new tensor of {@link #sampleShape()} (no augmentation). */
     default Tensor sample(int index) {
         Tensor t = Tensor.zeros(sampleShape());

@@ -144,6 +144,17 @@ public final class Datasets {
             checkIndex("label", index);
             return base.label(indices[index]);
         }
+
+        @Override
+        public List<Shape> inputShapes() {
+            return base.inputShapes();
+        }
+
+        @Override
+        public void copyInput(int input, int index, float[] dest, int destOff, Random random) {
+            checkIndex("copyInput", index);
+            base.copyInput(input, indices[index], dest, destOff, random);
+        }
     }
 
     private static final class TransformedView implements Dataset {

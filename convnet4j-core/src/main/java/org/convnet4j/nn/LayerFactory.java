@@ -19,6 +19,7 @@ import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Concat;
 import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
@@ -32,6 +33,7 @@ import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.layers.Sigmoid;
 import org.convnet4j.nn.layers.Softmax;
 import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.nn.layers.WeightedSum;
 import org.convnet4j.nn.layers.ZeroPad2d;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
@@ -114,6 +116,8 @@ public final class LayerFactory {
         register("ConstantArithmetic", c -> new ConstantArithmetic(ArithmeticOp.parse(c.string("op", "add")),
                 Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false)));
         register("Add", c -> new Add());
+        register("WeightedSum", c -> new WeightedSum());
+        register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));
         register("Concat", c -> {
             int axis = c.intValue("axis", 1);
             if (axis != 1) {

@@ -116,7 +116,7 @@ public final class Trainer {
                 batchNo++;
                 opt.setLearningRate(cfg.schedule().learningRate(ctx.epoch - 1, ctx.step));
                 opt.zeroGrad();
-                Tensor out = ctx.model().forward(batch.x(), true);
+                Tensor out = ctx.model().forward(batch.inputs(), true);
                 Loss.LossValue loss = cfg.loss().compute(out, batch.labels());
                 if (!loss.isFinite()) {
                     throw new TrainingDivergedException(ctx.epoch, batchNo, ctx.step, loss.value());
@@ -141,7 +141,7 @@ public final class Trainer {
         try (DataLoader.BatchIterator batches = loader.iterator(0)) {
             while (batches.hasNext()) {
                 Batch batch = batches.next();
-                Tensor out = model.forward(batch.x(), false);
+                Tensor out = model.forward(batch.inputs(), false);
                 if (loss != null) {
                     metrics.addLoss(loss.compute(out, batch.labels()).value(), batch.size());
                 }

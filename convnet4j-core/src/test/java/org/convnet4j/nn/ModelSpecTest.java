@@ -27,7 +27,9 @@ import org.convnet4j.nn.layers.LeakyReLU;
 import org.convnet4j.nn.layers.LpPool2d;
 import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.nn.layers.Sigmoid;
+import org.convnet4j.nn.layers.WeightedSum;
 import org.convnet4j.nn.layers.Softmax;
 import org.convnet4j.nn.layers.Tanh;
 import org.convnet4j.nn.layers.ZeroPad2d;
@@ -55,7 +57,11 @@ class ModelSpecTest {
                 .add("mul", new org.convnet4j.nn.layers.Arithmetic(org.convnet4j.nn.layers.ArithmeticOp.MUL), "x", "x")
                 .add("flat", new Flatten(), "mul")
                 .add("seq", new Sequential("seq", Shape.of(6, 3, 3), new GlobalMaxPool2d(), new Dense(5, false)), "x")
-                .add("cat", new Concat(), "gap", "flat", "seq")
+                .add("d1", new Dense(4), "gap")
+                .add("d2", new Dense(4), "flat")
+                .add("ws", new WeightedSum(), "d1", "d2")
+                .add("late", new DecisionFusion(DecisionFusion.Mode.WEIGHTED), "d1", "d2")
+                .add("cat", new Concat(), "gap", "flat", "seq", "ws", "late")
                 .build();
         Sequential m = new Sequential(Shape.of(3, 12, 12),
                 new ZeroPad2d(1, 1, 1, 1),
@@ -76,9 +82,9 @@ class ModelSpecTest {
                         Tensor.full(Shape.of(6, 1, 1), 0.5f), false),
                 new AvgPool2d(3).stride(1),
                 head,
-                new org.convnet4j.nn.layers.Reshape(Shape.of(5, 13)),
+                new org.convnet4j.nn.layers.Reshape(Shape.of(1, 73)), // 6 + 54 + 5 + 4 + 4 from the head
                 new org.convnet4j.nn.layers.AxisSoftmax(1, -1, true),
-                new org.convnet4j.nn.layers.Reshape(Shape.of(65)),
+                new org.convnet4j.nn.layers.Reshape(Shape.of(73)),
                 new Dropout(0.25).seed(99),
                 new Dense(8),
                 new BatchNorm1d(),

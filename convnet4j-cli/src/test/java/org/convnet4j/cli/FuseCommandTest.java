@@ -1,0 +1,56 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convnet4j.data.FashionMnist;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FuseCommandTest {
+    @Test
+    void lateStackingTrainsSavesAndEvaluatesWithCorruption(@TempDir Path dir) {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        Path model = dir.resolve("late.c4j");
+        CliRun run = CliRun.of("fuse", "--mode", "late", "--inputs", "pixels=fashion-mnist,edges=fashion-mnist:sobel",
+                "--combine", "stack", "--epochs", "1", "--limit", "500", "--out", model.toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonObject o = JsonParser.parseString(run.out().trim()).getAsJsonObject();
+        assertEquals("late", o.get("mode").getAsString());
+        assertEquals(50, o.get("val_samples").getAsInt());
+        assertTrue(o.get("val_accuracy").getAsDouble() > 0.3, run.out());
+        assertTrue(o.getAsJsonObject("member_val_accuracy").has("edges"));
+        assertTrue(Files.isRegularFile(model));
+
+        CliRun clean = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel",
+                "--limit", "200", "--json");
+        assertEquals(0, clean.exitCode(), clean.err());
+        CliRun broken = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel",
+                "--limit", "200", "--corrupt", "pixels=zeros", "--json");
+        assertEquals(0, broken.exitCode(), broken.err());
+        JsonObject b = JsonParser.parseString(broken.out().trim()).getAsJsonObject();
+        assertEquals("pixels missing (zeros)", b.get("corruption").getAsString());
+        assertEquals(200, b.get("samples").getAsInt());
+    }
+
+    @Test
+    void badOptionsAreOneLineErrors(@TempDir Path dir) {
+        CliRun one = CliRun.of("fuse", "--mode", "early", "--inputs", "rgb=" + dir, "--out", dir.resolve("m.c4j").toString());
+        assertEquals(2, one.exitCode());
+        assertTrue(one.err().contains("at least two inputs"), one.err());
+        CliRun mixed = CliRun.of("fuse", "--mode", "early", "--inputs", "a=fashion-mnist,b=" + dir,
+                "--out", dir.resolve("m.c4j").toString());
+        assertEquals(2, mixed.exitCode());
+        assertTrue(mixed.err().contains("cannot be paired with folders"), mixed.err());
+        CliRun mode = CliRun.of("fuse", "--mode", "sideways", "--inputs", "fashion-mnist-sobel", "--limit", "100",
+                "--out", dir.resolve("m.c4j").toString());
+        assertEquals(2, mode.exitCode());
+        assertTrue(mode.err().contains("not early, intermediate or late"), mode.err());
+        assertEquals(1, mode.errLines(), mode.err());
+    }
+}

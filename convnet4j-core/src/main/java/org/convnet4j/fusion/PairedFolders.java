@@ -1,0 +1,146 @@
+package org.convnet4j.fusion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.convnet4j.data.DatasetFormatException;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.data.ImageFolderDataset;
+import org.convnet4j.data.Transform;
+import org.convnet4j.image.Images;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Pairs image folders of several modalities, e.g. {@code rgb/<class>/x.png} with {@code depth/<class>/x.png}.
+ * Each modality is an image folder (one sub-folder per class); samples are matched by class and file name without
+ * extension ({@code cat/x.png} with {@code cat/x.jpg}). All modalities must have the same class folders. A sample
+ * present in some modalities only is reported ({@link Result#missing()}) and, by {@link OnMissing}, skipped or
+ * fatal. Each modality keeps its own size and channel count (grey pictures 1 channel, colour 3, decided by the
+ * first picture), unless {@code resize} is given.
+ */
+public final class PairedFolders {
+    /** What to do with a sample that is missing in some modality. */
+    public enum OnMissing { SKIP, FAIL }
+
+    /** The paired data set and the samples left out. */
+    public record Result(MultiInputDataset dataset, List<String> missing) {
+    }
+
+    private PairedFolders() {
+    }
+
+    /**
+     * @param roots  modality name to folder, in input order
+     * @param resize height and width every picture is resampled to, or null to keep the sizes (each modality's
+     *               pictures must then share one size)
+     */
+    public static Result load(Map<String, Path> roots, int[] resize, OnMissing onMissing) throws IOException {
+        if (roots.isEmpty()) {
+            throw new IllegalArgumentException("PairedFolders: no modalities given");
+        }
+        Map<String, ImageFolderDataset> sets = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> keys = new LinkedHashMap<>();
+        String first = null;
+        for (Map.Entry<String, Path> e : roots.entrySet()) {
+            ImageFolderDataset.Builder b = ImageFolderDataset.builder(e.getValue()).channels(channelsOf(e.getValue()));
+            if (resize != null) {
+                b.transform(new Transform.Resize(resize[0], resize[1]));
+            }
+            ImageFolderDataset d = b.build();
+            if (first != null && !d.classNames().equals(sets.get(first).classNames())) {
+                TreeSet<String> onlyHere = new TreeSet<>(d.classNames());
+                onlyHere.removeAll(sets.get(first).classNames());
+                TreeSet<String> onlyThere = new TreeSet<>(sets.get(first).classNames());
+                onlyThere.removeAll(d.classNames());
+                throw new IllegalArgumentException("paired folders: modality '" + e.getKey() + "' (" + e.getValue()
+                        + ") has class folders " + d.classNames() + " but '" + first + "' has "
+                        + sets.get(first).classNames() + " (only in '" + e.getKey() + "': " + onlyHere + "; only in '"
+                        + first + "': " + onlyThere + ")");
+            }
+            if (first == null) {
+                first = e.getKey();
+            }
+            sets.put(e.getKey(), d);
+            keys.put(e.getKey(), keysOf(e.getKey(), d));
+        }
+        // the samples every modality has, in the first modality's order
+        List<String> missing = new ArrayList<>();
+        List<String> common = new ArrayList<>();
+        TreeSet<String> all = new TreeSet<>();
+        keys.values().forEach(k -> all.addAll(k.keySet()));
+        for (String key : all) {
+            List<String> lacking = new ArrayList<>();
+            for (Map.Entry<String, Map<String, Integer>> e : keys.entrySet()) {
+                if (!e.getValue().containsKey(key)) {
+                    lacking.add(e.getKey());
+                }
+            }
+            if (lacking.isEmpty()) {
+                common.add(key);
+            } else {
+                missing.add(key + " (missing in " + String.join(", ", lacking) + ")");
+            }
+        }
+        if (!missing.isEmpty() && onMissing == OnMissing.FAIL) {
+            throw new IllegalArgumentException("paired folders: " + missing.size() + " sample(s) are not in every "
+                    + "modality, e.g. " + missing.subList(0, Math.min(5, missing.size()))
+                    + " (skip them with --on-missing skip)");
+        }
+        if (common.isEmpty()) {
+            throw new IllegalArgumentException("paired folders: no sample is present in every modality " + roots.keySet()
+                    + " (files are matched by class folder and file name without extension)");
+        }
+        Map<String, org.convnet4j.data.Dataset> aligned = new LinkedHashMap<>();
+        for (String name : sets.keySet()) {
+            int[] idx = new int[common.size()];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = keys.get(name).get(common.get(i));
+            }
+            aligned.put(name, Datasets.view(sets.get(name), idx));
+        }
+        return new Result(MultiInputDataset.of(aligned), List.copyOf(missing));
+    }
+
+    /** class/relative-path-without-extension of every sample; two files with one key are refused. */
+    private static Map<String, Integer> keysOf(String modality, ImageFolderDataset d) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (int i = 0; i < d.size(); i++) {
+            Path f = d.file(i);
+            String cls = d.classNames().get(d.label(i));
+            Path classDir = d.root().resolve(cls);
+            String rel = f.startsWith(classDir) ? classDir.relativize(f).toString() : f.getFileName().toString();
+            int dot = rel.lastIndexOf('.');
+            String key = cls + "/" + (dot > 0 ? rel.substring(0, dot) : rel);
+            Integer prev = out.put(key, i);
+            if (prev != null) {
+                throw new IllegalArgumentException("paired folders: modality '" + modality + "' has two pictures for "
+                        + "sample " + key + ": " + d.file(prev) + " and " + f);
+            }
+        }
+        return out;
+    }
+
+    /** 1 if the first picture found is grey, else 3. */
+    private static int channelsOf(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new DatasetFormatException(root + ": " + (Files.exists(root) ? "not a directory" : "directory not found"));
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                int dot = n.lastIndexOf('.');
+                if (Files.isRegularFile(p) && dot > 0 && ImageFolderDataset.EXTENSIONS.contains(n.substring(dot + 1))) {
+                    Tensor t = Images.read(p);
+                    return t.dim(0) == 1 ? 1 : 3;
+                }
+            }
+        }
+        return 3; // no picture: the folder scan reports it
+    }
+}
