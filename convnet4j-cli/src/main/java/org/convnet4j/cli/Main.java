@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
         description = {"Convolutional neural networks in pure Java: image convolution, edges, pooling.", ""},
         subcommands = {
             DemoCommand.class,
+            TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
             ConvolveCommand.class,
             EdgesCommand.class,
             PoolCommand.class,

@@ -108,6 +108,7 @@ public final class Trainer {
         TrainConfig cfg = ctx.config();
         Optimizer opt = cfg.optimizer();
         Metrics metrics = new Metrics(classNames(train));
+        ctx.running = metrics;
         int batchNo = 0;
         try (DataLoader.BatchIterator batches = loader.iterator(ctx.epoch - 1)) {
             while (batches.hasNext()) {

@@ -13,6 +13,7 @@ public final class TrainingContext {
     int epoch;      // 1-based epoch in progress (or last finished)
     long step;      // optimiser steps taken so far
     private String stopReason;
+    Metrics running; // the epoch in progress, for progress displays
 
     TrainingContext(Model model, TrainConfig config, History history, int batchesPerEpoch) {
         this.model = model;
@@ -41,6 +42,14 @@ public final class TrainingContext {
     /** Optimiser steps taken so far (over all epochs, including those before a resume). */
     public long step() {
         return step;
+    }
+
+    /**
+     * Loss, accuracy and sample count of the current epoch's batches so far, as the parameters were when each
+     * batch was seen (what progress bars show); null before the first epoch.
+     */
+    public Metrics runningMetrics() {
+        return running;
     }
 
     public int batchesPerEpoch() {

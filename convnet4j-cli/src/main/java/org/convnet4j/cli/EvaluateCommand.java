@@ -1,0 +1,138 @@
+package org.convnet4j.cli;
+
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.cli.train.DataSource;
+import org.convnet4j.cli.viz.Charts;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Model;
+import org.convnet4j.train.ConfusionMatrix;
+import org.convnet4j.train.Metrics;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.loss.SoftmaxCrossEntropy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Accuracy, top-k, per-class precision/recall/F1 and the confusion matrix of a model file on test data. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Measure a trained model on test pictures: accuracy, top-k, confusion matrix, precision/recall/F1.",
+        description = {
+            "Runs the model on every test picture (Fashion-MNIST's 10000 test images, or every picture of a folder "
+                + "with one sub-folder per class, prepared as the model file says) and prints the loss, accuracy, "
+                + "top-k accuracy, the confusion matrix (rows: true class, columns: predicted class) and precision, "
+                + "recall and F1 per class.",
+            ""
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  convnet4j evaluate --model lenet5.c4j --data fashion-mnist --plots plots",
+            "  convnet4j evaluate --model mine.c4j --data my-test-pictures/ --json"
+        })
+final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file written by train.")
+    Path modelFile;
+
+    @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = DataSource.FASHION_MNIST,
+            description = "fashion-mnist (its test set; default) or a folder with one sub-folder of pictures per class.")
+    String data;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N test pictures.")
+    Integer limit;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "k of the top-k accuracy. Default: ${DEFAULT-VALUE}.")
+    int topK;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "Pictures per forward pass. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--plots", paramLabel = "DIR", description = "Write the confusion matrix heat map to DIR/confusion-matrix.png.")
+    Path plots;
+
+    @Option(names = "--json", description = "Print the metrics as one JSON object (for scripts).")
+    boolean json;
+
+    /** The metrics of the last run, for the demo. */
+    Metrics metrics;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
+            throw new BadInputException("--top-k, --batch and --limit must be at least 1");
+        }
+        SavedModel saved = ModelFiles.read(modelFile);
+        if (saved.preprocessing() == null) {
+            throw new BadInputException(modelFile + ": the model does not take pictures (input "
+                    + saved.model().inputShapes() + ")");
+        }
+        Dataset test = DataSource.test(data, saved.preprocessing());
+        if (limit != null) {
+            test = Datasets.subset(test, limit);
+        }
+        Model model = saved.model();
+        requireSameClasses(model, test);
+        metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
+        if (plots != null) {
+            Files.createDirectories(plots);
+            ConfusionMatrix cm = metrics.confusion();
+            Charts.confusionMatrix(counts(cm), cm.classNames(), plots.resolve("confusion-matrix.png"));
+        }
+        if (json) {
+            JsonObject o = metrics.toJson();
+            o.addProperty("model", modelFile.toString());
+            o.addProperty("data", data);
+            o.addProperty("top_k", topK);
+            o.addProperty("top_k_accuracy", metrics.topKAccuracy(topK));
+            out.println(Json.toCompact(o));
+        } else {
+            out.printf(Locale.ROOT, "%s on %s (%d pictures)%n", modelFile, data, test.size());
+            out.printf(Locale.ROOT, "loss %.4f  accuracy %.4f  top-%d accuracy %.4f  macro F1 %.4f%n%n", metrics.loss(),
+                    metrics.accuracy(), topK, metrics.topKAccuracy(topK), metrics.confusion().macroF1());
+            out.print(metrics.confusion());
+            if (plots != null) {
+                out.println("wrote " + plots.resolve("confusion-matrix.png"));
+            }
+        }
+        return 0;
+    }
+
+    static long[][] counts(ConfusionMatrix cm) {
+        int k = cm.numClasses();
+        long[][] c = new long[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                c[i][j] = cm.count(i, j);
+            }
+        }
+        return c;
+    }
+
+    /** The model's outputs must be the data's classes, in the same order. */
+    private void requireSameClasses(Model model, Dataset test) {
+        int outputs = model.outputShape().dim(-1);
+        if (outputs != test.numClasses()) {
+            throw new BadInputException("the model has " + outputs + " classes but " + data + " has "
+                    + test.numClasses() + " " + test.classNames());
+        }
+        List<String> names = model.classNames();
+        if (!names.isEmpty() && !names.equals(test.classNames())) {
+            throw new BadInputException("the model's classes " + names + " are not " + data + "'s classes "
+                    + test.classNames());
+        }
+    }
+}

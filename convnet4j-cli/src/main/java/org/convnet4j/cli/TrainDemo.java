@@ -1,0 +1,145 @@
+package org.convnet4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.convnet4j.cli.train.DataSource;
+import org.convnet4j.cli.viz.ImageGrid;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.model.ImageClassifier;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Prediction;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Tensor;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The main demo: trains LeNet-5 on Fashion-MNIST with the train command, evaluates it with the evaluate command,
+ * then shows what the network learned (first-layer kernels, feature maps of a test picture) as PNG files.
+ * Shared by {@code demo} and {@code demo train} as a picocli mixin.
+ */
+final class TrainDemo {
+    static final int DEFAULT_EPOCHS = 3;
+    static final int DEFAULT_LIMIT = 60000;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + DEFAULT_EPOCHS,
+            description = "Training epochs. Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT,
+            description = "Training pictures used (of 60000; 10% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
+    int limit;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "Test pictures evaluated (of 10000). Default: all.")
+    Integer testLimit;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out",
+            description = "Directory for the model and the pictures (created if missing). Default: ${DEFAULT-VALUE}.")
+    Path outDir;
+
+    @Option(names = "--no-progress", description = "No progress bar on stderr.")
+    boolean noProgress;
+
+    int run(PrintWriter out, PrintWriter err) throws Exception {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new BadInputException(outDir + ": exists and is not a directory");
+        }
+        Files.createDirectories(outDir);
+        Path modelFile = outDir.resolve("lenet5.c4j");
+        out.printf(Locale.ROOT, "LeNet-5 (ReLU, max pooling; 61,706 weights) learns Fashion-MNIST: %d epoch(s) on %d "
+                + "training pictures, Adam, batch 64.%n%n", epochs, limit);
+
+        out.println("1. Training  (convnet4j train)");
+        List<String> trainArgs = new ArrayList<>(List.of("--model", "lenet5", "--data", DataSource.FASHION_MNIST,
+                "--epochs", Integer.toString(epochs), "--limit", Integer.toString(limit), "--seed", Long.toString(seed),
+                "--out", modelFile.toString(), "--plots", outDir.toString()));
+        if (noProgress) {
+            trainArgs.add("--no-progress");
+        }
+        TrainCommand train = sub(new TrainCommand(), out, err, trainArgs);
+        train.call();
+
+        out.println();
+        out.println("2. Testing on pictures it never saw  (convnet4j evaluate)");
+        List<String> evalArgs = new ArrayList<>(List.of("--model", modelFile.toString(), "--data",
+                DataSource.FASHION_MNIST, "--plots", outDir.toString()));
+        if (testLimit != null) {
+            evalArgs.addAll(List.of("--limit", testLimit.toString()));
+        }
+        EvaluateCommand evaluate = sub(new EvaluateCommand(), out, err, evalArgs);
+        evaluate.call();
+
+        out.println();
+        out.println("3. What it learned");
+        SavedModel saved = ModelFiles.read(modelFile);
+        showWhatItLearned(out, saved, DataSource.test(DataSource.FASHION_MNIST, saved.preprocessing()));
+        out.println();
+        out.printf(Locale.ROOT, "Test accuracy %.4f after %d epoch(s) (chance: 0.10). Open the PNG files in %s.%n",
+                evaluate.metrics.accuracy(), train.result.history().size(), outDir.toAbsolutePath().normalize());
+        return 0;
+    }
+
+    private void showWhatItLearned(PrintWriter out, SavedModel saved, Dataset test) throws IOException {
+        Model model = saved.model();
+        Sequential net = (Sequential) model;
+        Tensor kernels = model.namedParameters().get("conv1.weight").value(); // [6, 1, 5, 5]
+        save(out, "conv1-kernels.png", "the 6 kernels (5x5) of the first convolution, enlarged", () ->
+                ImageGrid.write(kernels, 24, 6, outDir.resolve("conv1-kernels.png")));
+        Tensor picture = test.sample(0); // [1, 28, 28], 0..1
+        save(out, "test-picture.png", "test picture #0, a " + test.classNames().get(test.label(0)), () ->
+                ImageGrid.write(picture, 8, 1, outDir.resolve("test-picture.png")));
+        Tensor x = picture.reshape(picture.shape().prepend(1));
+        for (Layer layer : net.layers()) {
+            x = layer.forward(x, false);
+            if (layer.name().equals("act1")) {
+                Tensor maps = x;
+                save(out, "conv1-feature-maps.png", "what the 6 kernels see in it (conv1 + ReLU, 28x28 each)", () ->
+                        ImageGrid.write(maps, 6, 6, outDir.resolve("conv1-feature-maps.png")));
+            } else if (layer.name().equals("act2")) {
+                Tensor maps = x;
+                save(out, "conv2-feature-maps.png", "the 16 maps of the second convolution (10x10 each)", () ->
+                        ImageGrid.write(maps, 12, 8, outDir.resolve("conv2-feature-maps.png")));
+            }
+        }
+        ImageClassifier classifier = new ImageClassifier(model, saved.preprocessing());
+        Tensor pixels = picture.copy();
+        for (int i = 0; i < pixels.size(); i++) {
+            pixels.data()[i] *= 255f; // back to 0..255, as a picture file would give
+        }
+        StringBuilder b = new StringBuilder();
+        for (Prediction p : classifier.predict(pixels, 3)) {
+            b.append(String.format(Locale.ROOT, "%s%s %.1f%%", b.length() == 0 ? "" : ", ", p.className(),
+                    100 * p.probability()));
+        }
+        out.println("   prediction for test picture #0: " + b);
+        out.printf("   %-27s %s%n", outDir.resolve("training-curves.png"), "loss and accuracy per epoch");
+        out.printf("   %-27s %s%n", outDir.resolve("confusion-matrix.png"), "which classes it confuses");
+    }
+
+    private interface Writer {
+        void write() throws IOException;
+    }
+
+    private void save(PrintWriter out, String name, String what, Writer w) throws IOException {
+        w.write();
+        out.printf("   %-27s %s%n", outDir.resolve(name), what);
+    }
+
+    /** A command parsed with its own picocli instance, printing where the demo prints. */
+    private static <T> T sub(T command, PrintWriter out, PrintWriter err, List<String> args) {
+        CommandLine cl = new CommandLine(command).setOut(out).setErr(err);
+        cl.parseArgs(args.toArray(new String[0]));
+        return command;
+    }
+}
