@@ -95,6 +95,7 @@ public final class LayerFactory {
             return new ZeroPad2d(p[0], p[1], p[2], p[3]);
         });
         register("Flatten", c -> new Flatten());
+        register(org.convnet4j.transfer.ShallowClassifierLayer.TYPE, org.convnet4j.transfer.ShallowClassifierLayer::fromConfig);
         register("Add", c -> new Add());
         register("Concat", c -> {
             int axis = c.intValue("axis", 1);
