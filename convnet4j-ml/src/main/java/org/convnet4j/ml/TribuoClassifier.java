@@ -44,6 +44,18 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 final class TribuoClassifier implements ShallowClassifier {
     private static final int MAGIC = 0x43344A54; // "C4JT"
     private static final int VERSION = 1;
+    /** Forest size and depth: Tribuo's CART re-sorts every feature at every node, so both cost time linearly. */
+    /** Held so the logger (and its level) is not garbage-collected. */
+    private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+    static final int TREES = 20;
+    static final int MAX_TREE_DEPTH = 12;
+
+    static {
+        // liblinear and libsvm print their progress to stdout, which would mix with the command line's output
+        de.bwaldvogel.liblinear.Linear.disableDebugOutput();
+        libsvm.svm.svm_set_print_string_function(s -> { });
+        TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING); // "Building model 3" per tree otherwise
+    }
 
     private final String algorithm;
     private final long seed;
@@ -122,8 +134,8 @@ final class TribuoClassifier implements ShallowClassifier {
                     KNNModel.Backend.THREADPOOL);
             case "forest" -> {
                 float fraction = (float) Math.min(0.99, Math.max(1.0 / features, Math.sqrt(features) / features));
-                CARTClassificationTrainer tree = new CARTClassificationTrainer(Integer.MAX_VALUE, fraction, seed);
-                yield new RandomForestTrainer<>(tree, new VotingCombiner(), 50, seed);
+                CARTClassificationTrainer tree = new CARTClassificationTrainer(MAX_TREE_DEPTH, fraction, seed);
+                yield new RandomForestTrainer<>(tree, new VotingCombiner(), TREES, seed);
             }
             default -> throw new IllegalArgumentException("shallow classifier '" + algorithm + "' is not known");
         };

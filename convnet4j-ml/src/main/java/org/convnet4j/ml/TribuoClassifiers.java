@@ -11,7 +11,7 @@ import org.convnet4j.transfer.ShallowClassifierProvider;
  *   <li>{@code svm} — linear SVM, L2 loss (liblinear); scores turned into probabilities by a softmax;</li>
  *   <li>{@code rbf-svm} — C-SVC with an RBF kernel (libsvm), gamma = 1/features, Platt probabilities;</li>
  *   <li>{@code knn} — 5 nearest neighbours, Euclidean, majority vote (vote fractions as probabilities);</li>
- *   <li>{@code forest} — 50 CART trees on bootstrap samples, sqrt(features) candidates per split, voting.</li>
+ *   <li>{@code forest} — 20 CART trees (depth at most 12) on bootstrap samples, sqrt(features) candidates per split, voting.</li>
  * </ul>
  * Registered as a {@link java.util.ServiceLoader} service so the core finds it without depending on Tribuo.
  */
