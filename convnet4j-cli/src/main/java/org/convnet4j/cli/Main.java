@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             DemoCommand.class,
             TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+            TransferCommand.class, AdviseCommand.class, ExperimentCommand.class,
             ConvolveCommand.class,
             EdgesCommand.class,
             PoolCommand.class,

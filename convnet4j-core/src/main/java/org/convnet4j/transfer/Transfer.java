@@ -118,6 +118,15 @@ public final class Transfer {
                         o.seed())));
     }
 
+    /** An independent copy (architecture, weights, buffers, freeze state, class names) of {@code model}. */
+    public static Sequential copyOf(Sequential model) {
+        Sequential copy = (Sequential) org.convnet4j.nn.ModelSpec.fromMap(org.convnet4j.nn.ModelSpec.toMap(model));
+        Map<String, Parameter> target = copy.namedParameters();
+        model.namedParameters().forEach((k, p) -> target.get(k).load(p.value()));
+        copy.setClassNames(model.classNames());
+        return copy;
+    }
+
     // ---- surgery --------------------------------------------------------------------------------
 
     /**
