@@ -44,10 +44,10 @@ public final class AdviseCommand implements Callable<Integer> {
     String data;
 
     @Option(names = "--size", paramLabel = "small|medium|large", description = "Give the size instead of measuring it.")
-    TransferAdvisor.Size size;
+    String sizeText;
 
     @Option(names = "--similarity", paramLabel = "similar|dissimilar", description = "Give the similarity instead of measuring it.")
-    TransferAdvisor.Similarity similarity;
+    String similarityText;
 
     @Option(names = "--limit", paramLabel = "N", description = "At most N training images per class.")
     Integer limit;
@@ -67,6 +67,9 @@ public final class AdviseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        TransferAdvisor.Size size = sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
+        TransferAdvisor.Similarity similarity = similarityText == null ? null
+                : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
         TransferAdvisor.Recommendation r;
         BaseModel b = null;
         TargetData target = null;
@@ -128,6 +131,15 @@ public final class AdviseCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String text, String option) {
+        try {
+            return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(option + " " + text + ": expected one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
+        }
     }
 
     /** Shift of the base's penultimate feature statistics from its training data to the target's. */

@@ -76,6 +76,9 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "At most N training images per class.")
     Integer limit;
 
+    @Option(names = "--test-limit", paramLabel = "N", description = "At most N held-out images per class. Default: 200.")
+    int testLimit = 200;
+
     @Option(names = "--resize", description = "Convert pictures of another size or channel count to the base's input.")
     boolean resize;
 
@@ -109,7 +112,8 @@ public final class TransferCommand implements Callable<Integer> {
                     + String.join(", ", ShallowClassifiers.algorithms()));
         }
         BaseModel b = BaseModel.load(base);
-        TargetData target = TargetData.load(data, b.model().inputShapes().get(0), resize, limit, seed);
+        TargetData loaded = TargetData.load(data, b.model().inputShapes().get(0), resize, limit, seed);
+        TargetData target = new TargetData(loaded.train(), TargetData.perClass(loaded.test(), testLimit, seed), data);
         TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : target.train().classNames(), cut,
                 fineTuneLast, lr, TransferOptions.DEFAULT_FINE_TUNE_FACTOR, discriminative, seed);
         TransferPlan plan = Transfer.plan(c, b.copy(), o);

@@ -271,8 +271,13 @@ public final class Transfer {
     }
 
     private static String lrNote(TransferOptions o) {
-        return String.format(Locale.ROOT, "learning rate %.3g = %.3g x the from-scratch rate %.3g",
-                o.scratchLr() * o.fineTuneFactor(), o.fineTuneFactor(), o.scratchLr());
+        return "learning rate " + number(o.scratchLr() * o.fineTuneFactor()) + " = " + number(o.fineTuneFactor())
+                + " x the from-scratch rate " + number(o.scratchLr());
+    }
+
+    /** 3 significant digits without exponent or trailing zeros: 0.0001, 0.1, 0.001. */
+    static String number(double v) {
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     private static ParamGroup frozenGroup(List<Layer> layers) {

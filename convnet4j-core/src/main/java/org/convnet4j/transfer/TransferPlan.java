@@ -70,10 +70,10 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
         b.append("  frozen : ").append(frozenLayers.isEmpty() ? "nothing" : String.join(", ", frozenLayers)).append('\n');
         b.append("  trained: ").append(trainedLayers.isEmpty() ? "nothing" : String.join(", ", trainedLayers)).append('\n');
         if (trainsByGradient()) {
-            b.append(String.format(Locale.ROOT, "  learning rate %.3g", learningRate));
+            b.append("  learning rate ").append(Transfer.number(learningRate));
             for (ParamGroup g : groups) {
                 if (!g.isFrozen() && g.lrScale() != 1) {
-                    b.append(String.format(Locale.ROOT, "; %s x%.3g", g.name(), g.lrScale()));
+                    b.append("; ").append(g.name()).append(" x").append(Transfer.number(g.lrScale()));
                 }
             }
             b.append('\n');
