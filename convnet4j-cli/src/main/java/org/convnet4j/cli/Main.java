@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
             ConvolveCommand.class,
             EdgesCommand.class,
             PoolCommand.class,
+            SummaryCommand.class,
             KernelsCommand.class,
             CommandLine.HelpCommand.class
         },

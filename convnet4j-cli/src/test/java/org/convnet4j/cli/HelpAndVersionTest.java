@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class HelpAndVersionTest {
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String cmd : new String[] {"convolve", "edges", "pool", "kernels", "demo"}) {
+        for (String cmd : new String[] {"convolve", "edges", "pool", "kernels", "demo", "train", "evaluate", "predict"}) {
             CliRun run = CliRun.of(cmd, "--help");
             assertEquals(0, run.exitCode(), cmd);
             assertTrue(run.out().contains("Examples:"), cmd + " help has examples");
@@ -16,7 +16,7 @@ class HelpAndVersionTest {
         }
         CliRun top = CliRun.of("--help");
         assertEquals(0, top.exitCode());
-        for (String cmd : new String[] {"convolve", "edges", "pool", "kernels", "demo"}) {
+        for (String cmd : new String[] {"convolve", "edges", "pool", "kernels", "demo", "train", "evaluate", "predict"}) {
             assertTrue(top.out().contains(cmd), "top-level help lists " + cmd);
         }
     }

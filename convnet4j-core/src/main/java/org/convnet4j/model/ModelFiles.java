@@ -148,7 +148,7 @@ public final class ModelFiles {
         JsonObject modelSide = Json.parseObject(Json.toCompact(b), "model");
         if (!Json.toCompact(fileSide).equals(Json.toCompact(modelSide))) {
             throw new IllegalArgumentException(origin + " was saved from a different architecture than "
-                    + name(model) + ": " + firstDifference(fileSide, modelSide, "architecture"));
+                    + name(model) + ": " + describeDifference(fileSide, modelSide));
         }
     }
 
@@ -164,6 +164,27 @@ public final class ModelFiles {
         JsonObject c = o.deepCopy();
         c.remove(CLASS_NAMES);
         return c;
+    }
+
+    /** A layer of another type says more than the first differing detail (an initializer), so it comes first. */
+    private static String describeDifference(JsonObject file, JsonObject model) {
+        if (file.has("layers") && model.has("layers") && file.get("layers").isJsonArray() && model.get("layers").isJsonArray()) {
+            JsonArray f = file.getAsJsonArray("layers");
+            JsonArray m = model.getAsJsonArray("layers");
+            for (int i = 0; i < Math.min(f.size(), m.size()); i++) {
+                String tf = field(f.get(i), "type");
+                String tm = field(m.get(i), "type");
+                if (!tf.equals(tm)) {
+                    return "layer " + (i + 1) + " ('" + field(m.get(i), "name") + "') is " + tf + " in the file and " + tm
+                            + " in the model";
+                }
+            }
+        }
+        return firstDifference(file, model, "architecture");
+    }
+
+    private static String field(JsonElement e, String key) {
+        return e.isJsonObject() && e.getAsJsonObject().has(key) ? e.getAsJsonObject().get(key).getAsString() : "?";
     }
 
     /** Where two JSON trees first differ, as "path: X in the file, Y in the model". */

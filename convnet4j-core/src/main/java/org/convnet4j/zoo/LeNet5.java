@@ -35,6 +35,13 @@ public final class LeNet5 {
         return build(Shape.of(1, 28, 28), 10, Variant.MODERN);
     }
 
+    /** Zoo entry: layout {@code modern} (default) or {@code classic}; 28x28x1 and 10 classes by default. */
+    public static Sequential build(ZooOptions o) {
+        String layout = o.layoutOr("lenet5", "modern", "modern", "classic");
+        return build(o.inputOr(Shape.of(1, 28, 28)), o.classesOr(10),
+                layout.equals("classic") ? Variant.CLASSIC : Variant.MODERN);
+    }
+
     public static Sequential build(Shape input, int classes, Variant variant) {
         boolean modern = variant == Variant.MODERN;
         // He initialisation suits ReLU; Glorot (Keras' default) suits the sigmoid original

@@ -8,26 +8,43 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 
 /**
- * Architectures by the names the command line uses ({@code lenet5}, {@code lenet5-classic}).
- * Each builder takes the per-sample input shape (null = the architecture's default) and the class count.
+ * Architectures by the names the command line uses: {@code lenet5}, {@code alexnet}, {@code vgg16},
+ * {@code vgg19}, {@code resnet18}, {@code resnet34}, {@code resnet50}, {@code googlenet}, {@code inception_v3}
+ * (and {@code lenet5-classic}). Variants are options ({@link ZooOptions#layout()}, {@link ZooOptions#lrn()}).
+ *
+ * <p>An input too small for an architecture fails when the model is built, with the smallest square size
+ * that works; it is found by building the architecture at width 1/1000 without its classifier (shape
+ * arithmetic only depends on the spatial size) for growing sizes.
  */
 public final class ModelZoo {
-    /** What a zoo entry needs to build a model. */
+    private static final int LARGEST_SEARCHED = 1024;
+
+    /** What a zoo entry needs to build a model (the short form of {@link ZooOptions}). */
     public record Options(Shape input, int classes) {
     }
 
-    private static final Map<String, Function<Options, Model>> BUILDERS = new LinkedHashMap<>();
+    private static final Map<String, Function<ZooOptions, Model>> BUILDERS = new LinkedHashMap<>();
     private static final Map<String, Shape> DEFAULT_INPUTS = new LinkedHashMap<>();
 
     static {
-        register("lenet5", Shape.of(1, 28, 28), o -> LeNet5.build(o.input(), o.classes(), LeNet5.Variant.MODERN));
-        register("lenet5-classic", Shape.of(1, 28, 28), o -> LeNet5.build(o.input(), o.classes(), LeNet5.Variant.CLASSIC));
+        Shape rgb224 = Shape.of(3, 224, 224);
+        register("lenet5", Shape.of(1, 28, 28), o -> LeNet5.build(o));
+        register("lenet5-classic", Shape.of(1, 28, 28), o -> LeNet5.build(o.toBuilder().layout("classic").build()));
+        register("alexnet", rgb224, AlexNet::build);
+        register("vgg16", rgb224, Vgg::vgg16);
+        register("vgg19", rgb224, Vgg::vgg19);
+        register("resnet18", rgb224, ResNet::resnet18);
+        register("resnet34", rgb224, ResNet::resnet34);
+        register("resnet50", rgb224, ResNet::resnet50);
+        register("googlenet", rgb224, GoogLeNet::build);
+        register("inception_v3", Shape.of(3, 299, 299), InceptionV3::build);
     }
 
     private ModelZoo() {
     }
 
-    public static void register(String name, Shape defaultInput, Function<Options, Model> builder) {
+    /** Adds an architecture; {@code defaultInput} is what {@link #defaultInput} reports for it. */
+    public static void register(String name, Shape defaultInput, Function<ZooOptions, Model> builder) {
         BUILDERS.put(name, builder);
         DEFAULT_INPUTS.put(name, defaultInput);
     }
@@ -40,6 +57,7 @@ public final class ModelZoo {
         return BUILDERS.containsKey(name);
     }
 
+    /** The default per-sample input of the default layout (the paper's size). */
     public static Shape defaultInput(String name) {
         require(name);
         return DEFAULT_INPUTS.get(name);
@@ -47,10 +65,51 @@ public final class ModelZoo {
 
     /** Builds {@code name} for the given input (null = default) and classes (<= 0 = 10 for LeNet, 1000 otherwise). */
     public static Model build(String name, Shape input, int classes) {
+        return build(name, ZooOptions.builder().input(input).classes(Math.max(0, classes)).build());
+    }
+
+    public static Model build(String name, Options options) {
+        return build(name, options.input(), options.classes());
+    }
+
+    /**
+     * Builds {@code name} with the given options. Fails for an unknown name (listing the known ones) and for an
+     * input too small for the architecture (giving the smallest size that works).
+     */
+    public static Model build(String name, ZooOptions options) {
         require(name);
-        Shape in = input != null ? input : DEFAULT_INPUTS.get(name);
-        int k = classes > 0 ? classes : (name.startsWith("lenet") ? 10 : 1000);
-        return BUILDERS.get(name).apply(new Options(in, k));
+        Function<ZooOptions, Model> builder = BUILDERS.get(name);
+        try {
+            return builder.apply(options);
+        } catch (IllegalArgumentException e) {
+            Shape in = options.input();
+            if (in == null) {
+                throw e;
+            }
+            int smallest = smallestSize(builder, options);
+            if (smallest > Math.min(in.dim(1), in.dim(2))) {
+                throw new IllegalArgumentException("model '" + name + "': input " + in.dim(0) + "x" + in.dim(1) + "x"
+                        + in.dim(2) + " (CxHxW) is too small; the smallest input that works is " + smallest + "x"
+                        + smallest + " (" + in.dim(0) + "x" + smallest + "x" + smallest + ")"
+                        + (name.startsWith("resnet") && !options.smallInput() ? "; or use the smallInput stem" : "")
+                        + " [" + e.getMessage() + "]", e);
+            }
+            throw e;
+        }
+    }
+
+    /** Smallest square size at which the architecture builds, or {@link Integer#MAX_VALUE} if none up to 1024. */
+    static int smallestSize(Function<ZooOptions, Model> builder, ZooOptions options) {
+        ZooOptions.Builder probe = options.toBuilder().width(1e-3).includeTop(false).pooling(ZooOptions.Pool.NONE);
+        for (int s = 1; s <= LARGEST_SEARCHED; s++) {
+            try {
+                builder.apply(probe.input(options.input().dim(0), s, s).build());
+                return s;
+            } catch (IllegalArgumentException e) {
+                // too small still
+            }
+        }
+        return Integer.MAX_VALUE;
     }
 
     private static void require(String name) {

@@ -1,0 +1,143 @@
+package org.convnet4j.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.reflect.TypeToken;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.ModelSpec;
+import org.convnet4j.nn.ModelSummary;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.zoo.ModelZoo;
+import org.convnet4j.zoo.ZooOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code convnet4j summary --model NAME|FILE.c4j [--input CxHxW] [--classes K] [--batch B] [--json]}: the layer
+ * table of a zoo architecture or a saved model, with parameter counts, MACs and a memory estimate.
+ */
+@Command(name = "summary", mixinStandardHelpOptions = true,
+        description = "Layer table of a zoo model or a .c4j file: output shapes, parameters, MACs, memory.")
+public final class SummaryCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "NAME|FILE.c4j",
+            description = "a zoo name (lenet5, alexnet, vgg16, vgg19, resnet18, resnet34, resnet50, googlenet, "
+                    + "inception_v3) or a saved model file")
+    private String model;
+
+    @Option(names = "--input", paramLabel = "CxHxW", description = "per-sample input shape (zoo models)")
+    private String input;
+
+    @Option(names = "--classes", paramLabel = "K", description = "number of classes (zoo models)")
+    private int classes;
+
+    @Option(names = "--width", paramLabel = "W", defaultValue = "1.0", description = "channel width multiplier")
+    private double width;
+
+    @Option(names = "--layout", paramLabel = "NAME", description = "architecture variant, e.g. paper, torchvision, keras")
+    private String layout;
+
+    @Option(names = "--small-input", description = "CIFAR-style ResNet stem (3x3 stride 1, no max pool)")
+    private boolean smallInput;
+
+    @Option(names = "--batch-norm", description = "VGG with batch norm")
+    private boolean batchNorm;
+
+    @Option(names = "--lrn", description = "AlexNet with local response normalisation")
+    private boolean lrn;
+
+    @Option(names = "--no-top", description = "leave the classifier off (feature extractor)")
+    private boolean noTop;
+
+    @Option(names = "--pooling", paramLabel = "none|avg|max", defaultValue = "none",
+            description = "feature pooling with --no-top")
+    private String pooling;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "batch size for the memory estimate")
+    private int batch;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    private boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch must be >= 1, got " + batch);
+        }
+        Model m = load();
+        ModelSummary s = ModelSummary.of(m);
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? s.toJson(batch) + "\n" : s.toTable(batch));
+        out.flush();
+        return 0;
+    }
+
+    private Model load() throws Exception {
+        if (model.endsWith(".c4j") || Files.isRegularFile(Path.of(model))) {
+            return fromFile(Path.of(model));
+        }
+        try {
+            ZooOptions o = ZooOptions.builder().input(input == null ? null : parseShape(input)).classes(classes)
+                    .width(width).layout(layout).smallInput(smallInput).batchNorm(batchNorm).lrn(lrn)
+                    .includeTop(!noTop).pooling(ZooOptions.Pool.parse(pooling)).build();
+            return ModelZoo.build(model, o);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** A saved model: rebuilt from the description's {@code architecture}, then its weights loaded. */
+    private Model fromFile(Path file) throws Exception {
+        if (!Files.isRegularFile(file)) {
+            throw new ParameterException(spec.commandLine(), file + ": no such file");
+        }
+        Checkpoint c = Checkpoint.load(file);
+        JsonObject d = c.description();
+        JsonElement arch = d.get("architecture");
+        if (arch == null || !arch.isJsonObject()) {
+            throw new ParameterException(spec.commandLine(), file + ": the description has no 'architecture' to "
+                    + "rebuild the model from");
+        }
+        Map<String, Object> map = new com.google.gson.Gson().fromJson(arch, new TypeToken<Map<String, Object>>() {
+        }.getType());
+        Model m = ModelSpec.fromMap(map);
+        for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
+            if (c.parameters().containsKey(e.getKey())) {
+                e.getValue().load(c.parameters().get(e.getKey()));
+            }
+        }
+        return m;
+    }
+
+    /** "3x224x224" (or "3,224,224") to a shape. */
+    static Shape parseShape(String text) {
+        String[] parts = text.trim().split("[x,X]");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("--input '" + text + "': expected CxHxW, e.g. 3x224x224");
+        }
+        int[] d = new int[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                d[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--input '" + text + "': '" + parts[i] + "' is not a whole number");
+            }
+            if (d[i] < 1) {
+                throw new IllegalArgumentException("--input '" + text + "': sizes must be >= 1");
+            }
+        }
+        return Shape.of(d[0], d[1], d[2]);
+    }
+}

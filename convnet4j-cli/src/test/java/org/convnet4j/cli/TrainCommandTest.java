@@ -1,0 +1,175 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.data.FashionMnist;
+import org.convnet4j.image.Images;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train → evaluate → predict on real Fashion-MNIST pictures, resume, and the progress display. */
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void needsFashionMnist() {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)),
+                "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+    }
+
+    @Test
+    void trainEvaluatePredictRoundTripLearnsFashionMnist() throws Exception {
+        Path model = dir.resolve("m.c4j");
+        CliRun train = CliRun.of("train", "--limit", "2000", "--epochs", "1", "--val-split", "0", "--out",
+                model.toString(), "--plots", dir.toString(), "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("epoch 1/1  train loss"), train.out());
+        assertTrue(Files.isRegularFile(dir.resolve("training-curves.png")));
+
+        CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--limit", "1000", "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        JsonObject metrics = Json.parseObject(eval.out().strip(), "evaluate --json");
+        assertEquals(1000, metrics.get("samples").getAsInt());
+        // chance is 0.1; one epoch on 2000 pictures gets far above it
+        assertTrue(metrics.get("accuracy").getAsDouble() > 0.5, eval.out());
+        assertTrue(metrics.get("top_k_accuracy").getAsDouble() >= metrics.get("accuracy").getAsDouble());
+        JsonArray perClass = metrics.getAsJsonObject("confusion").getAsJsonArray("per_class");
+        assertEquals(10, perClass.size());
+        assertEquals("Ankle boot", perClass.get(9).getAsJsonObject().get("class").getAsString());
+
+        CliRun table = CliRun.of("evaluate", "--model", model.toString(), "--limit", "300", "--plots", dir.toString());
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("actual \\ predicted") && table.out().contains("precision"), table.out());
+        assertTrue(Files.isRegularFile(dir.resolve("confusion-matrix.png")));
+
+        // a test picture as a file, enlarged to 56x56 RGB: predict resizes and greys it as the model file says
+        Tensor sample = FashionMnist.test().sample(0); // an ankle boot
+        Tensor rgb = Tensor.zeros(3, 56, 56);
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 56; y++) {
+                for (int x = 0; x < 56; x++) {
+                    rgb.set(255 * sample.get(0, y / 2, x / 2), c, y, x);
+                }
+            }
+        }
+        Path png = dir.resolve("boot.png");
+        Images.write(rgb, png);
+        CliRun predict = CliRun.of("predict", "--model", model.toString(), "--json", png.toString());
+        assertEquals(0, predict.exitCode(), predict.err());
+        JsonArray top = Json.parseObject(predict.out().strip(), "predict").getAsJsonArray("predictions")
+                .get(0).getAsJsonObject().getAsJsonArray("top");
+        assertEquals(3, top.size());
+        double p0 = top.get(0).getAsJsonObject().get("probability").getAsDouble();
+        double p1 = top.get(1).getAsJsonObject().get("probability").getAsDouble();
+        assertTrue(p0 >= p1 && p0 <= 1, predict.out());
+        CliRun text = CliRun.of("predict", "--model", model.toString(), "-k", "1", png.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().contains(top.get(0).getAsJsonObject().get("class").getAsString()), text.out());
+    }
+
+    @Test
+    void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws Exception {
+        Path whole = dir.resolve("whole.c4j");
+        Path part = dir.resolve("part.c4j");
+        String[] common = {"--limit", "256", "--val-split", "0.25", "--no-progress", "--seed", "5"};
+        CliRun wholeRun = run("train", common, "--epochs", "2", "--out", whole.toString(), "--json");
+        JsonObject summary = Json.parseObject(wholeRun.out().strip(), "train --json");
+        assertEquals(2, summary.getAsJsonArray("history").size());
+        assertEquals(64, summary.get("val_samples").getAsInt()); // 0.25 of 256
+        int best = summary.get("best_epoch").getAsInt();
+        assertTrue(best == 1 || best == 2, wholeRun.out());
+        assertEquals(0, run("train", common, "--epochs", "1", "--out", part.toString()).exitCode());
+        // only --resume and --epochs: the rest comes from the checkpoint
+        CliRun resumed = CliRun.of("train", "--resume", TrainCommand.lastFile(part).toString(), "--epochs", "2",
+                "--no-progress");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains("Resuming") && resumed.out().contains("epoch 2/2"), resumed.out());
+        Map<String, Tensor> a = Checkpoint.load(TrainCommand.lastFile(whole)).parameters();
+        Map<String, Tensor> b = Checkpoint.load(TrainCommand.lastFile(part)).parameters();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertEquals(0f, a.get(k).maxAbsDiff(b.get(k)), k);
+        }
+        // and the one-epoch checkpoint really was different: the resume did the work
+        assertFalse(ModelFiles.load(part).namedParameters().isEmpty());
+    }
+
+    @Test
+    void progressBarShowsEpochImagesPerSecondLossAndAccuracy() {
+        CliRun run = CliRun.of("train", "--limit", "256", "--epochs", "1", "--val-split", "0", "--out",
+                dir.resolve("p.c4j").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        String last = lastBarLine(run.err());
+        assertTrue(last.contains("epoch 1/1") && last.contains("256/256") && last.contains("img/s")
+                && last.contains("loss ") && last.contains("acc "), run.err());
+    }
+
+    @Test
+    void imageFolderTrainsAModelThatPredictsNewPictures() throws Exception {
+        // two classes anyone can tell apart: dark and bright pictures of another size, in colour
+        Path data = dir.resolve("pictures");
+        for (String cls : new String[] {"bright", "dark"}) {
+            Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < 24; i++) {
+                Tensor t = Tensor.zeros(3, 20, 16);
+                float base = cls.equals("bright") ? 180 : 20;
+                for (int j = 0; j < t.size(); j++) {
+                    t.data()[j] = base + (j * 7 + i * 13) % 60;
+                }
+                Images.write(t, data.resolve(cls).resolve(i + ".png"));
+            }
+        }
+        Path model = dir.resolve("folder.c4j");
+        CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "3", "--batch", "8", "--val-split", "0",
+                "--out", model.toString(), "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("48 training"), train.out());
+        CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertEquals(48, Json.parseObject(eval.out().strip(), "eval").get("samples").getAsInt());
+        Tensor bright = Tensor.zeros(3, 40, 40);
+        java.util.Arrays.fill(bright.data(), 230f);
+        Path png = dir.resolve("new.png");
+        Images.write(bright, png);
+        CliRun predict = CliRun.of("predict", "--model", model.toString(), "-k", "2", png.toString());
+        assertEquals(0, predict.exitCode(), predict.err());
+        assertTrue(predict.out().contains("bright") && predict.out().contains("dark"), predict.out());
+        assertArrayEquals(new int[] {1, 28, 28}, ModelFiles.load(model).inputShapes().get(0).dims());
+    }
+
+    private static CliRun run(String cmd, String[] common, String... more) {
+        String[] args = new String[1 + common.length + more.length];
+        args[0] = cmd;
+        System.arraycopy(common, 0, args, 1, common.length);
+        System.arraycopy(more, 0, args, 1 + common.length, more.length);
+        CliRun r = CliRun.of(args);
+        assertEquals(0, r.exitCode(), r.err());
+        return r;
+    }
+
+    /** The progress bar redraws with carriage returns; the last drawing is what a person sees at the end. */
+    private static String lastBarLine(String err) {
+        String[] parts = err.split("[\r\n]+");
+        for (int i = parts.length - 1; i >= 0; i--) {
+            if (parts[i].contains("epoch")) {
+                return parts[i];
+            }
+        }
+        return "";
+    }
+}
