@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
             TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
             ImportCommand.class,
             FuseCommand.class, FuseDemoCommand.class,
+            TransferCommand.class, AdviseCommand.class, ExperimentCommand.class,
             ConvolveCommand.class,
             EdgesCommand.class,
             PoolCommand.class,

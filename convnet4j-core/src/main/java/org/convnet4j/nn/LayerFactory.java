@@ -115,6 +115,7 @@ public final class LayerFactory {
         register("Arithmetic", c -> new Arithmetic(ArithmeticOp.parse(c.string("op", "add"))));
         register("ConstantArithmetic", c -> new ConstantArithmetic(ArithmeticOp.parse(c.string("op", "add")),
                 Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false)));
+        register(org.convnet4j.transfer.ShallowClassifierLayer.TYPE, org.convnet4j.transfer.ShallowClassifierLayer::fromConfig);
         register("Add", c -> new Add());
         register("WeightedSum", c -> new WeightedSum());
         register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));

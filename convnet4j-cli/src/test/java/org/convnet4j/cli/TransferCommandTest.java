@@ -1,0 +1,133 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.zoo.LeNet5;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TransferCommandTest {
+    @TempDir
+    static Path dir;
+    static Path base;
+
+    @BeforeAll
+    static void base() throws Exception {
+        Sequential lenet = LeNet5.build();
+        lenet.initialize(3);
+        base = dir.resolve("base.c4j");
+        ModelFiles.save(lenet, base);
+    }
+
+    private static void image(Path file, int w, int h, int shade) throws Exception {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.getRaster().setSample(x, y, 0, (x * shade + y) % 256);
+            }
+        }
+        Files.createDirectories(file.getParent());
+        ImageIO.write(img, "png", file.toFile());
+    }
+
+    @Test
+    void case1WithJsonPrintsOneObjectAndWritesAModelThatPredicts() throws Exception {
+        Path out = dir.resolve("c1.c4j");
+        CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--classifier", "knn",
+                "--data", "fashion-mnist:5-9", "--limit", "20", "--out", out.toString(), "--json", "--no-progress",
+                "--cache", dir.resolve("cache").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject o = Json.parseObject(r.out().strip(), "stdout");
+        assertEquals(1, o.get("case").getAsInt());
+        assertEquals("flatten", o.get("cut").getAsString());
+        assertEquals(100, o.get("train_samples").getAsInt());
+        assertTrue(o.get("test_accuracy").getAsDouble() > 0.4, r.out()); // 5 classes: chance 0.2
+        assertTrue(r.err().contains("frozen : conv1, conv2"), r.err());
+        Path pic = dir.resolve("pic.png");
+        image(pic, 28, 28, 3);
+        CliRun p = CliRun.of("predict", "--model", out.toString(), pic.toString());
+        assertEquals(0, p.exitCode(), p.err());
+        assertTrue(p.out().contains("Sandal") || p.out().contains("Shirt") || p.out().contains("Sneaker")
+                || p.out().contains("Bag") || p.out().contains("Ankle boot"), p.out());
+    }
+
+    @Test
+    void case2SaysWhatItFreezesAndAtWhichRate() {
+        CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--data", "fashion-mnist:0,2,4",
+                "--limit", "8", "--epochs", "1", "--out", dir.resolve("c2.c4j").toString(), "--no-progress");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("frozen : conv1, conv2, dense1"), r.out());
+        assertTrue(r.out().contains("trained: dense2, predictions"), r.out());
+        assertTrue(r.out().contains("learning rate 0.0001 = 0.1 x the from-scratch rate 0.001"), r.out());
+    }
+
+    @Test
+    void badInputGivesOneLineAndExitCode2() throws Exception {
+        String out = dir.resolve("bad.c4j").toString();
+        CliRun cut = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--cut", "conv9",
+                "--data", "fashion-mnist:5-9", "--limit", "5", "--out", out);
+        assertEquals(2, cut.exitCode());
+        assertTrue(cut.err().contains("no layer 'conv9'") && cut.err().contains("conv1, act1, pool1"), cut.err());
+        assertEquals(1, cut.errLines());
+
+        CliRun many = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--fine-tune-last", "9",
+                "--data", "fashion-mnist:5-9", "--limit", "5", "--out", out);
+        assertEquals(2, many.exitCode());
+        assertTrue(many.err().contains("only 5 layers with weights"), many.err());
+
+        Path junk = dir.resolve("junk.c4j");
+        Files.writeString(junk, "not a model");
+        CliRun unreadable = CliRun.of("transfer", "--base", junk.toString(), "--case", "1", "--data",
+                "fashion-mnist:5-9", "--out", out);
+        assertEquals(2, unreadable.exitCode());
+        assertTrue(unreadable.err().contains("cannot read the base model"), unreadable.err());
+
+        Path folder = dir.resolve("pics");
+        image(folder.resolve("a/1.png"), 32, 32, 2);
+        image(folder.resolve("a/2.png"), 32, 32, 5);
+        image(folder.resolve("b/1.png"), 32, 32, 7);
+        image(folder.resolve("b/2.png"), 32, 32, 9);
+        CliRun size = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
+                "--out", out);
+        assertEquals(2, size.exitCode());
+        assertTrue(size.err().contains("32, 32]") && size.err().contains("--resize"), size.err());
+        CliRun resized = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
+                "--resize", "--out", out, "--no-progress", "--cache", dir.resolve("cache").toString());
+        assertEquals(0, resized.exitCode(), resized.err());
+
+        Files.createDirectories(folder.resolve("c"));
+        CliRun empty = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
+                "--resize", "--out", out);
+        assertEquals(2, empty.exitCode());
+        assertTrue(empty.err().contains("class folder 'c' is empty"), empty.err());
+
+        CliRun noCase = CliRun.of("transfer", "--base", base.toString(), "--case", "7", "--data", "fashion-mnist:5-9",
+                "--out", out);
+        assertEquals(2, noCase.exitCode());
+        assertTrue(noCase.err().contains("does not exist (0..4)"), noCase.err());
+    }
+
+    @Test
+    void adviseAnswersTheLecturesTableAsJson() {
+        CliRun r = CliRun.of("advise", "--size", "small", "--similarity", "dissimilar", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject o = Json.parseObject(r.out().strip(), "stdout");
+        assertEquals(1, o.get("case").getAsInt());
+        assertTrue(o.get("reasons").toString().contains("initial layers"), r.out());
+        CliRun large = CliRun.of("advise", "--size", "large", "--similarity", "similar");
+        assertTrue(large.out().contains("Case 3"), large.out());
+        CliRun noStats = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "5");
+        assertEquals(2, noStats.exitCode());
+        assertTrue(noStats.err().contains("no feature statistics"), noStats.err());
+    }
+}

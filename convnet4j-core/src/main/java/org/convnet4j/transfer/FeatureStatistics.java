@@ -1,0 +1,122 @@
+package org.convnet4j.transfer;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.List;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.layers.Dense;
+
+/**
+ * Mean and variance of each feature a network's layer produces over a dataset: a summary of "what the network
+ * sees" in its training data, saved in the checkpoint under {@value #KEY} when a base model is trained, so the
+ * advisor can later measure how far a target dataset is from it without the original data.
+ *
+ * <p>{@link #shift} compares two summaries: the diagonal Fréchet distance between the two feature
+ * distributions taken as Gaussians with diagonal covariance, relative to the source's spread,
+ * {@code sqrt(sum_j [(mu_t - mu_s)^2 + (sd_t - sd_s)^2] / sum_j var_s)}: 0 for identical statistics, about 1 when
+ * the target's features move by as much as the source's features vary.
+ */
+public record FeatureStatistics(String layer, long count, double[] mean, double[] variance) {
+    public static final String KEY = "feature_stats";
+
+    public FeatureStatistics {
+        if (mean.length != variance.length || mean.length == 0) {
+            throw new IllegalArgumentException("feature statistics: " + mean.length + " means and " + variance.length
+                    + " variances");
+        }
+    }
+
+    /** The layer before the last Dense (the classifier head): the penultimate features. */
+    public static String penultimateLayer(Sequential model) {
+        List<Layer> layers = model.layers();
+        for (int i = layers.size() - 1; i > 0; i--) {
+            if (layers.get(i) instanceof Dense) {
+                return layers.get(i - 1).name();
+            }
+        }
+        throw new IllegalArgumentException("feature statistics: model '" + model.name() + "' has no Dense head");
+    }
+
+    /** Statistics of {@code layer}'s output over (at most {@code limit} samples of) {@code data}. */
+    public static FeatureStatistics compute(Sequential model, String layer, Dataset data, int limit) {
+        Dataset d = limit > 0 && limit < data.size() ? org.convnet4j.data.Datasets.subset(
+                org.convnet4j.data.Datasets.shuffle(data, 7), limit) : data;
+        Features f = FeatureExtractor.extract(Transfer.cutAt(model, layer), d, 256, FeatureExtractor.Progress.NONE);
+        return of(layer, f);
+    }
+
+    /** Per-feature mean and (population) variance of feature rows. */
+    public static FeatureStatistics of(String layer, Features f) {
+        int dim = f.dim();
+        double[] mean = new double[dim];
+        double[] m2 = new double[dim];
+        for (int i = 0; i < f.size(); i++) {
+            for (int j = 0; j < dim; j++) {
+                double v = f.values()[i * dim + j];
+                mean[j] += v;
+                m2[j] += v * v;
+            }
+        }
+        double[] var = new double[dim];
+        for (int j = 0; j < dim; j++) {
+            mean[j] /= f.size();
+            var[j] = Math.max(0, m2[j] / f.size() - mean[j] * mean[j]);
+        }
+        return new FeatureStatistics(layer, f.size(), mean, var);
+    }
+
+    /** How far {@code target}'s features lie from these (the source's), as described in the class comment. */
+    public double shift(FeatureStatistics target) {
+        if (target.mean.length != mean.length) {
+            throw new IllegalArgumentException("feature statistics: " + mean.length + " source features against "
+                    + target.mean.length + " target features");
+        }
+        double num = 0;
+        double den = 0;
+        for (int j = 0; j < mean.length; j++) {
+            double dm = target.mean[j] - mean[j];
+            double ds = Math.sqrt(target.variance[j]) - Math.sqrt(variance[j]);
+            num += dm * dm + ds * ds;
+            den += variance[j];
+        }
+        return Math.sqrt(num / Math.max(den, 1e-12));
+    }
+
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("layer", layer);
+        o.addProperty("count", count);
+        o.add("mean", array(mean));
+        o.add("var", array(variance));
+        return o;
+    }
+
+    public static FeatureStatistics fromJson(JsonObject o, String what) {
+        try {
+            return new FeatureStatistics(o.get("layer").getAsString(), o.get("count").getAsLong(),
+                    doubles(o.get("mean")), doubles(o.get("var")));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(what + ": feature statistics are malformed (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static JsonArray array(double[] v) {
+        JsonArray a = new JsonArray();
+        for (double x : v) {
+            a.add((float) x);
+        }
+        return a;
+    }
+
+    private static double[] doubles(JsonElement e) {
+        JsonArray a = e.getAsJsonArray();
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsDouble();
+        }
+        return v;
+    }
+}

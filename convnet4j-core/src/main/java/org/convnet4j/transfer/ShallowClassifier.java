@@ -1,0 +1,26 @@
+package org.convnet4j.transfer;
+
+/**
+ * A classifier that is not a neural network, trained on feature vectors (Case 1 of transfer learning): logistic
+ * regression, linear or kernel SVM, k-nearest neighbours, random forest. Implementations live outside the core
+ * (the {@code convnet4j-ml} module adapts Tribuo) and are found through {@link ShallowClassifiers}.
+ *
+ * <p>{@link #toBytes()} must be a safe, data-only encoding (Tribuo's protobuf {@code ModelProto}), never Java
+ * serialization, because model files are untrusted input.
+ */
+public interface ShallowClassifier {
+    /** The algorithm's short name: {@code logreg}, {@code svm}, {@code rbf-svm}, {@code knn}, {@code forest}. */
+    String algorithm();
+
+    /** Trains on {@code x} (rows of equal length) with labels 0 .. classes-1. */
+    void fit(float[][] x, int[] y, int classes);
+
+    /**
+     * Class probabilities, one row per input row, each row summing to 1. Algorithms without probabilities (the
+     * linear SVM) give the softmax of their decision scores; k-NN and forests give vote fractions.
+     */
+    double[][] predictProba(float[][] x);
+
+    /** The trained classifier as bytes that {@link ShallowClassifierProvider#load} reads back. */
+    byte[] toBytes();
+}

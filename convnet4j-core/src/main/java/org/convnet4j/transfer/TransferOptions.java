@@ -1,0 +1,64 @@
+package org.convnet4j.transfer;
+
+import java.util.List;
+
+/**
+ * Settings of a transfer plan.
+ *
+ * @param classNames     the target classes (their count sizes the new head); empty keeps the base's head (Case 0)
+ * @param cut            Case 1: the layer whose output becomes the features; null = {@link Transfer#defaultCut}
+ * @param fineTuneLast   Case 2: how many of the last layers with weights are trained (the new head counts as one)
+ * @param scratchLr      the from-scratch learning rate; Case 4 uses it, Cases 2 and 3 use it times {@code fineTuneFactor}
+ * @param fineTuneFactor learning-rate factor of fine-tuning (0.1: ten times below the from-scratch rate)
+ * @param discriminative Case 3: each layer with weights gets this factor once more than the next one towards the
+ *                       head (1 = the same rate everywhere; 0.5 halves the rate per layer going down)
+ * @param seed           seed of new weights (new head, Case 4's re-initialisation)
+ */
+public record TransferOptions(List<String> classNames, String cut, int fineTuneLast, double scratchLr,
+                              double fineTuneFactor, double discriminative, long seed) {
+    public static final int DEFAULT_FINE_TUNE_LAST = 2;
+    public static final double DEFAULT_SCRATCH_LR = 1e-3;
+    public static final double DEFAULT_FINE_TUNE_FACTOR = 0.1;
+
+    public TransferOptions {
+        classNames = List.copyOf(classNames);
+        if (fineTuneLast < 1) {
+            throw new IllegalArgumentException("transfer: --fine-tune-last must be at least 1, got " + fineTuneLast);
+        }
+        if (!(scratchLr > 0) || Double.isInfinite(scratchLr)) {
+            throw new IllegalArgumentException("transfer: learning rate must be a positive number, got " + scratchLr);
+        }
+        if (!(fineTuneFactor > 0 && fineTuneFactor <= 1)) {
+            throw new IllegalArgumentException("transfer: fine-tune factor must be in (0, 1], got " + fineTuneFactor);
+        }
+        if (!(discriminative > 0 && discriminative <= 1)) {
+            throw new IllegalArgumentException("transfer: discriminative factor must be in (0, 1], got " + discriminative);
+        }
+    }
+
+    /** Defaults for the given target classes: cut at the default layer, last 2 layers, lr 1e-3, factor 0.1. */
+    public static TransferOptions forClasses(List<String> classNames) {
+        return new TransferOptions(classNames, null, DEFAULT_FINE_TUNE_LAST, DEFAULT_SCRATCH_LR,
+                DEFAULT_FINE_TUNE_FACTOR, 1.0, 42);
+    }
+
+    public TransferOptions withCut(String layer) {
+        return new TransferOptions(classNames, layer, fineTuneLast, scratchLr, fineTuneFactor, discriminative, seed);
+    }
+
+    public TransferOptions withFineTuneLast(int n) {
+        return new TransferOptions(classNames, cut, n, scratchLr, fineTuneFactor, discriminative, seed);
+    }
+
+    public TransferOptions withScratchLr(double lr) {
+        return new TransferOptions(classNames, cut, fineTuneLast, lr, fineTuneFactor, discriminative, seed);
+    }
+
+    public TransferOptions withDiscriminative(double factor) {
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, fineTuneFactor, factor, seed);
+    }
+
+    public TransferOptions withSeed(long s) {
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, fineTuneFactor, discriminative, s);
+    }
+}

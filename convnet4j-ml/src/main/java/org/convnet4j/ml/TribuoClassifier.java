@@ -1,0 +1,289 @@
+package org.convnet4j.ml;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.transfer.ShallowClassifier;
+import org.tribuo.Example;
+import org.tribuo.Model;
+import org.tribuo.MutableDataset;
+import org.tribuo.Prediction;
+import org.tribuo.Trainer;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.classification.dtree.CARTClassificationTrainer;
+import org.tribuo.classification.ensemble.VotingCombiner;
+import org.tribuo.classification.liblinear.LibLinearClassificationTrainer;
+import org.tribuo.classification.liblinear.LinearClassificationType;
+import org.tribuo.classification.libsvm.LibSVMClassificationTrainer;
+import org.tribuo.classification.libsvm.SVMClassificationType;
+import org.tribuo.common.libsvm.KernelType;
+import org.tribuo.common.libsvm.SVMParameters;
+import org.tribuo.common.nearest.KNNModel;
+import org.tribuo.common.nearest.KNNTrainer;
+import org.tribuo.common.tree.RandomForestTrainer;
+import org.tribuo.impl.ArrayExample;
+import org.tribuo.protos.core.ModelProto;
+import org.tribuo.provenance.SimpleDataSourceProvenance;
+
+/**
+ * One Tribuo model behind {@link ShallowClassifier}. Features are standardised (per-feature mean and standard
+ * deviation of the training rows) before Tribuo sees them: liblinear, libsvm's RBF kernel and k-NN all assume
+ * comparable feature scales, and CNN activations are far from that.
+ *
+ * <p>Saved form ({@link #toBytes()}), all big-endian: the magic {@code C4JT}, a version (1), the feature count
+ * d, d means and d standard deviations (float32), the class count, then the length and bytes of Tribuo's
+ * {@code ModelProto} ({@code model.serialize()}). Protobuf is plain data; Java serialization, which can run code
+ * while reading, is never used.
+ */
+final class TribuoClassifier implements ShallowClassifier {
+    private static final int MAGIC = 0x43344A54; // "C4JT"
+    private static final int VERSION = 1;
+    /** Forest size and depth: Tribuo's CART re-sorts every feature at every node, so both cost time linearly. */
+    /** Held so the logger (and its level) is not garbage-collected. */
+    private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+    static final int TREES = 20;
+    static final int MAX_TREE_DEPTH = 12;
+
+    static {
+        // liblinear and libsvm print their progress to stdout, which would mix with the command line's output
+        de.bwaldvogel.liblinear.Linear.disableDebugOutput();
+        libsvm.svm.svm_set_print_string_function(s -> { });
+        TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING); // "Building model 3" per tree otherwise
+    }
+
+    private final String algorithm;
+    private final long seed;
+    private Model<Label> model;
+    private float[] mean;
+    private float[] std;
+    private int classes;
+    private String[] names;
+
+    TribuoClassifier(String algorithm, long seed) {
+        this.algorithm = algorithm;
+        this.seed = seed;
+    }
+
+    @Override
+    public String algorithm() {
+        return algorithm;
+    }
+
+    @Override
+    public void fit(float[][] x, int[] y, int numClasses) {
+        if (x.length == 0 || x.length != y.length) {
+            throw new IllegalArgumentException(algorithm + ": " + x.length + " feature rows and " + y.length + " labels");
+        }
+        int d = x[0].length;
+        this.classes = numClasses;
+        this.mean = new float[d];
+        this.std = new float[d];
+        double[] sum = new double[d];
+        double[] sq = new double[d];
+        for (float[] row : x) {
+            if (row.length != d) {
+                throw new IllegalArgumentException(algorithm + ": feature rows of different lengths " + d + " and "
+                        + row.length);
+            }
+            for (int j = 0; j < d; j++) {
+                sum[j] += row[j];
+                sq[j] += (double) row[j] * row[j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            double m = sum[j] / x.length;
+            double v = Math.max(0, sq[j] / x.length - m * m);
+            mean[j] = (float) m;
+            std[j] = (float) (v > 1e-12 ? Math.sqrt(v) : 1); // constant features (dead ReLUs) stay at 0
+        }
+        this.names = featureNames(d);
+        LabelFactory factory = new LabelFactory();
+        MutableDataset<Label> data = new MutableDataset<>(new SimpleDataSourceProvenance("convnet4j features", factory),
+                factory);
+        for (int i = 0; i < x.length; i++) {
+            if (y[i] < 0 || y[i] >= numClasses) {
+                throw new IllegalArgumentException(algorithm + ": label " + y[i] + " outside 0.." + (numClasses - 1));
+            }
+            data.add(example(new Label(Integer.toString(y[i])), x[i]));
+        }
+        this.model = trainer(algorithm, seed, d, x.length).train(data);
+    }
+
+    private static Trainer<Label> trainer(String algorithm, long seed, int features, int rows) {
+        return switch (algorithm) {
+            case "logreg" -> new LibLinearClassificationTrainer(
+                    new LinearClassificationType(LinearClassificationType.LinearType.L2R_LR), 1.0, 1000, 0.01, seed);
+            case "svm" -> new LibLinearClassificationTrainer(
+                    new LinearClassificationType(LinearClassificationType.LinearType.L2R_L2LOSS_SVC), 1.0, 1000, 0.01,
+                    seed);
+            case "rbf-svm" -> {
+                SVMParameters<Label> p = new SVMParameters<>(new SVMClassificationType(SVMClassificationType.SVMMode.C_SVC),
+                        KernelType.RBF);
+                p.setGamma(1.0 / features);
+                p.setCost(10.0);
+                p.setProbability();
+                yield new LibSVMClassificationTrainer(p, seed);
+            }
+            case "knn" -> new KNNTrainer<>(Math.min(5, rows), KNNTrainer.Distance.L2, 1, new VotingCombiner(),
+                    KNNModel.Backend.THREADPOOL);
+            case "forest" -> {
+                float fraction = (float) Math.min(0.99, Math.max(1.0 / features, Math.sqrt(features) / features));
+                CARTClassificationTrainer tree = new CARTClassificationTrainer(MAX_TREE_DEPTH, fraction, seed);
+                yield new RandomForestTrainer<>(tree, new VotingCombiner(), TREES, seed);
+            }
+            default -> throw new IllegalArgumentException("shallow classifier '" + algorithm + "' is not known");
+        };
+    }
+
+    @Override
+    public double[][] predictProba(float[][] x) {
+        if (model == null) {
+            throw new IllegalStateException(algorithm + ": predict before fit");
+        }
+        List<Example<Label>> examples = new ArrayList<>(x.length);
+        for (float[] row : x) {
+            if (row.length != mean.length) {
+                throw new IllegalArgumentException(algorithm + ": trained on " + mean.length + " features, given "
+                        + row.length);
+            }
+            examples.add(example(LabelFactory.UNKNOWN_LABEL, row));
+        }
+        List<Prediction<Label>> predictions = model.predict(examples);
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = probabilities(predictions.get(i));
+        }
+        return out;
+    }
+
+    private double[] probabilities(Prediction<Label> p) {
+        double[] s = new double[classes];
+        boolean probs = p.hasProbabilities();
+        double max = Double.NEGATIVE_INFINITY;
+        Map<String, Label> scores = p.getOutputScores();
+        boolean[] seen = new boolean[classes];
+        for (Map.Entry<String, Label> e : scores.entrySet()) {
+            int c = Integer.parseInt(e.getKey());
+            if (c >= 0 && c < classes) {
+                s[c] = e.getValue().getScore();
+                seen[c] = true;
+                max = Math.max(max, s[c]);
+            }
+        }
+        if (scores.isEmpty()) {
+            s[Integer.parseInt(p.getOutput().getLabel())] = 1;
+            return s;
+        }
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            if (probs) {
+                s[c] = seen[c] ? Math.max(0, s[c]) : 0;
+            } else {
+                s[c] = seen[c] ? Math.exp(s[c] - max) : 0; // softmax of decision scores
+            }
+            sum += s[c];
+        }
+        if (!(sum > 0)) {
+            s[Integer.parseInt(p.getOutput().getLabel())] = 1;
+            return s;
+        }
+        for (int c = 0; c < classes; c++) {
+            s[c] /= sum;
+        }
+        return s;
+    }
+
+    private Example<Label> example(Label label, float[] row) {
+        double[] v = new double[row.length];
+        for (int j = 0; j < row.length; j++) {
+            v[j] = (row[j] - mean[j]) / std[j];
+        }
+        return new ArrayExample<>(label, names, v);
+    }
+
+    private static String[] featureNames(int d) {
+        String[] n = new String[d];
+        for (int j = 0; j < d; j++) {
+            n[j] = String.format("f%06d", j);
+        }
+        return n;
+    }
+
+    @Override
+    public byte[] toBytes() {
+        if (model == null) {
+            throw new IllegalStateException(algorithm + ": nothing to save before fit");
+        }
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(buf);
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(mean.length);
+            for (float m : mean) {
+                out.writeFloat(m);
+            }
+            for (float s : std) {
+                out.writeFloat(s);
+            }
+            out.writeInt(classes);
+            byte[] proto = model.serialize().toByteArray();
+            out.writeInt(proto.length);
+            out.write(proto);
+            out.flush();
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: writing to memory failed", e);
+        }
+    }
+
+    static TribuoClassifier fromBytes(String algorithm, byte[] bytes) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+            if (bytes.length < 16 || in.readInt() != MAGIC) {
+                throw new IllegalArgumentException(algorithm + ": not a convnet4j Tribuo classifier (bad magic)");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException(algorithm + ": classifier format version " + version
+                        + " is not supported (this build reads " + VERSION + ")");
+            }
+            int d = in.readInt();
+            if (d < 1 || (long) d * 8 + 20 > bytes.length) {
+                throw new IllegalArgumentException(algorithm + ": " + d + " features do not fit in " + bytes.length
+                        + " bytes");
+            }
+            TribuoClassifier c = new TribuoClassifier(algorithm, 0);
+            c.mean = new float[d];
+            c.std = new float[d];
+            for (int j = 0; j < d; j++) {
+                c.mean[j] = in.readFloat();
+            }
+            for (int j = 0; j < d; j++) {
+                c.std[j] = in.readFloat();
+            }
+            c.classes = in.readInt();
+            int length = in.readInt();
+            if (c.classes < 2 || length < 0 || length != in.available()) {
+                throw new IllegalArgumentException(algorithm + ": damaged classifier (" + c.classes + " classes, "
+                        + length + " model bytes, " + in.available() + " present)");
+            }
+            byte[] proto = in.readNBytes(length);
+            Model<?> m = Model.deserialize(ModelProto.parseFrom(proto));
+            c.model = m.castModel(Label.class);
+            c.names = featureNames(d);
+            return c;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(algorithm + ": damaged classifier: " + e.getMessage(), e);
+        } catch (IllegalStateException | ClassCastException e) {
+            throw new IllegalArgumentException(algorithm + ": the saved Tribuo model cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+}
