@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code convnet4j advise}: which transfer case the lecture's table recommends for a target data set. */
 @Command(name = "advise", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Recommend a transfer-learning case (0-4) from the target data's size and similarity.",
         description = {"Recommend a transfer-learning case from the target data's size and its similarity to the",
             "base model's training data (measured: shift of the penultimate feature statistics).", "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE

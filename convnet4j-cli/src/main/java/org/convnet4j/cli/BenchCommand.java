@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code convnet4j bench}: the standard workloads W1..W6, named like the PyTorch reference scripts. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+        header = "Measure the standard workloads W1-W6 (GFLOPS, images/s) like shared/bench/run_reference.sh.",
         description = {
             "Measures the standard workloads (the same as shared/bench/run_reference.sh) and prints one line per",
             "workload: WORKLOAD<TAB>value<TAB>notes, value in GFLOPS or images/s (median of timed repetitions",

@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
  * best/last checkpoints, early stopping, resume and training curves.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Train a CNN (LeNet-5) on Fashion-MNIST or a folder of pictures; save it as a model file.",
+        header = "Train a CNN (LeNet-5 or any zoo model) on Fashion-MNIST or a picture folder; save a model file.",
         description = {
             "Trains with a live progress bar on stderr and one line per epoch on stdout. A fraction of the training "
                 + "pictures (--val-split) is held out for validation; the model file --out keeps the epoch with the "
