@@ -12,7 +12,8 @@ import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
-import org.convnet4j.model.ModelFiles;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.train.ConfusionMatrix;
@@ -44,7 +45,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file written by train.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file: .c4j (train, transfer, import), ONNX .onnx, Keras .h5 or torchvision .safetensors.")
     Path modelFile;
 
     @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = DataSource.FASHION_MNIST,
@@ -75,12 +76,17 @@ final class EvaluateCommand implements Callable<Integer> {
         if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
             throw new BadInputException("--top-k, --batch and --limit must be at least 1");
         }
-        SavedModel saved = ModelFiles.read(modelFile);
-        if (saved.preprocessing() == null) {
-            throw new BadInputException(modelFile + ": the model does not take pictures (input "
-                    + saved.model().inputShapes() + ")");
+        SavedModel saved = ModelLoader.load(modelFile); // .c4j, ONNX, Keras .h5, torchvision .safetensors
+        Preprocessing prep = saved.preprocessing();
+        List<org.convnet4j.tensor.Shape> inputs = saved.model().inputShapes();
+        if (prep == null && inputs.size() == 1 && inputs.get(0).rank() == 3
+                && (inputs.get(0).dim(0) == 1 || inputs.get(0).dim(0) == 3)) {
+            prep = Preprocessing.forInput(inputs.get(0)); // ONNX files say nothing: pictures scaled to 0..1
         }
-        Dataset test = DataSource.test(data, saved.preprocessing());
+        if (prep == null) {
+            throw new BadInputException(modelFile + ": the model does not take pictures (input " + inputs + ")");
+        }
+        Dataset test = DataSource.test(data, prep);
         if (limit != null) {
             test = Datasets.subset(test, limit);
         }

@@ -3,15 +3,18 @@ package org.convnet4j.cli.transfer;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.convnet4j.model.ModelFiles;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.transfer.FeatureStatistics;
+import org.convnet4j.transfer.GraphChain;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.zoo.ModelZoo;
 
-/** {@code --base}: a convnet4j model file, or a zoo name (random weights: only Case 4 makes sense with it). */
+/**
+ * {@code --base}: a model file ({@code .c4j}, ONNX, Keras .h5, torchvision .safetensors; graphs become a chain
+ * of layers and blocks, see {@link GraphChain}), or a zoo name (random weights: only Case 4 makes sense with it). */
 public record BaseModel(Sequential model, String origin, boolean pretrained, JsonObject description) {
 
     public static BaseModel load(String spec) {
@@ -19,24 +22,18 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
         if (Files.exists(file)) {
             SavedModel saved;
             try {
-                saved = ModelFiles.read(file);
+                saved = ModelLoader.load(file); // .c4j, ONNX, Keras .h5, torchvision .safetensors
             } catch (Exception e) {
                 throw new IllegalArgumentException("--base " + spec + ": cannot read the base model: " + e.getMessage(), e);
             }
-            if (!(saved.model() instanceof Sequential)) {
-                throw new IllegalArgumentException("--base " + spec + ": transfer works on sequential models; this one is a "
-                        + saved.model().type());
-            }
-            return new BaseModel((Sequential) saved.model(), spec, true, saved.description());
+            // imported ONNX models are graphs: split into a chain of layers and blocks, every case works on it
+            Sequential chain = GraphChain.asSequential(saved.model(), "--base " + spec);
+            return new BaseModel(chain, spec, true, saved.description());
         }
         if (ModelZoo.contains(spec)) {
             Model m = ModelZoo.build(spec, null, 0);
-            if (!(m instanceof Sequential)) {
-                throw new IllegalArgumentException("--base " + spec + ": transfer works on sequential models; " + spec
-                        + " is a " + m.type());
-            }
             m.initialize(42);
-            return new BaseModel((Sequential) m, spec, false, new JsonObject());
+            return new BaseModel(GraphChain.asSequential(m, "--base " + spec), spec, false, new JsonObject());
         }
         throw new IllegalArgumentException("--base " + spec + ": neither a model file nor a zoo model (zoo: "
                 + String.join(", ", ModelZoo.names()) + ")");
