@@ -88,7 +88,7 @@ public final class AdviseCommand implements Callable<Integer> {
                 throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
             }
             b = BaseModel.load(base);
-            target = TargetData.load(data, b.model().inputShapes().get(0), resize, limit, 42);
+            target = TargetData.load(data, b.preprocessing(), resize, limit, 42);
             double perClass = target.imagesPerClass();
             double shift = measureShift(b, target);
             LinearProbe.Result probe = probeSamples == 0 ? null : LinearProbe.measure(b.model(),

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.io.onnx.OnnxExporter;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Sequential;
@@ -64,6 +65,20 @@ class ImportedBaseTest {
         assertEquals(0, r.exitCode(), r.err());
         SavedModel saved = ModelFiles.read(out);
         assertEquals(java.util.List.of("Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"), saved.model().classNames());
+        // the transferred model prepares pictures as the Keras base does (caffe: BGR, mean subtracted)
+        assertEquals(ModelLoader.load(KERAS.resolve("vgg16.h5")).preprocessing().toJson(),
+                saved.preprocessing().toJson());
+        assertTrue(saved.preprocessing().mean().length == 3, saved.description().toString());
+    }
+
+    @Test
+    void adviseMeasuresAnOnnxBaseWithTheLinearProbe() {
+        CliRun r = CliRun.of("advise", "--base", onnx.toString(), "--data", "fashion-mnist:5-9", "--limit", "20",
+                "--probe-samples", "90", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject figures = Json.parseObject(r.out().strip(), "stdout").getAsJsonObject("figures");
+        assertTrue(figures.get("probe_feature_accuracy").getAsDouble() > 0.4, r.out()); // 5 classes: chance 0.2
+        assertTrue(!figures.has("feature_shift"), r.out()); // an ONNX file carries no feature statistics
     }
 
     @Test
