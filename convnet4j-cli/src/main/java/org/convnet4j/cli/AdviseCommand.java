@@ -17,6 +17,7 @@ import org.convnet4j.transfer.FeatureExtractor;
 import org.convnet4j.transfer.FeatureStatistics;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferAdvisor;
+import org.convnet4j.transfer.LinearProbe;
 import org.convnet4j.transfer.TransferCase;
 import org.convnet4j.transfer.TransferOptions;
 import picocli.CommandLine.Command;
@@ -28,9 +29,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "advise", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         header = "Recommend a transfer-learning case (0-4) from the target data's size and similarity.",
         description = {"Recommend a transfer-learning case from the target data's size and its similarity to the",
-            "base model's training data (measured: shift of the penultimate feature statistics).", "",
+            "base model's training data, measured by a linear probe (logistic regression on the base's penultimate",
+            "features of a target sample vs. on its pixels) and, if the base file has them, the shift of the",
+            "penultimate feature statistics.", "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
-                + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".", ""},
+                + "; similar: probe on features at most " + LinearProbe.MARGIN + " below the probe on pixels (without a"
+                + " probe: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ").", ""},
         footer = {"", "Examples:",
             "  convnet4j advise --size small --similarity dissimilar",
             "  convnet4j advise --base base.c4j --data opencv-digits --limit 10 --try"})
@@ -55,6 +59,10 @@ public final class AdviseCommand implements Callable<Integer> {
 
     @Option(names = "--resize", description = "Convert pictures to the base's input size and channels.")
     boolean resize;
+
+    @Option(names = "--probe-samples", paramLabel = "N", description = "Target images for the linear probe (two"
+            + " thirds train it, one third tests it; 0 = no probe). Default: " + LinearProbe.DEFAULT_SAMPLES + ".")
+    int probeSamples = LinearProbe.DEFAULT_SAMPLES;
 
     @Option(names = "--try", description = "Run the two best candidates on a validation split and report the winner.")
     boolean tryThem;
@@ -81,10 +89,17 @@ public final class AdviseCommand implements Callable<Integer> {
                 throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
             }
             b = BaseModel.load(base);
-            target = TargetData.load(data, b.model().inputShapes().get(0), resize, limit, 42);
+            target = TargetData.load(data, b.preprocessing(), resize, limit, 42);
             double perClass = target.imagesPerClass();
             double shift = measureShift(b, target);
-            r = TransferAdvisor.measured(perClass, shift);
+            LinearProbe.Result probe = probeSamples == 0 ? null : LinearProbe.measure(b.model(),
+                    FeatureStatistics.penultimateLayer(b.model()), target.train(), probeSamples, 42);
+            if (Double.isNaN(shift) && probe == null) {
+                throw new BadInputException("--base " + b.origin() + " has no feature statistics (saved by 'train' and"
+                        + " 'experiment transfer') and --probe-samples is 0: nothing measures the similarity;"
+                        + " give --similarity");
+            }
+            r = TransferAdvisor.measured(perClass, shift, probe);
             if (size != null || similarity != null) {
                 r = TransferAdvisor.table(size != null ? size : r.size(), similarity != null ? similarity : r.similarity());
             }
@@ -143,12 +158,11 @@ public final class AdviseCommand implements Callable<Integer> {
         }
     }
 
-    /** Shift of the base's penultimate feature statistics from its training data to the target's. */
+    /** Shift of the base's penultimate feature statistics from its training data to the target's; NaN without them. */
     static double measureShift(BaseModel b, TargetData target) {
         FeatureStatistics source = b.featureStatistics();
         if (source == null) {
-            throw new IllegalArgumentException("--base " + b.origin() + " has no feature statistics (they are saved when"
-                    + " a base is pretrained by 'experiment transfer' or with FeatureStatistics); give --similarity");
+            return Double.NaN;
         }
         FeatureStatistics t = FeatureStatistics.compute(b.model(), source.layer(), target.train(), 1000);
         return source.shift(t);

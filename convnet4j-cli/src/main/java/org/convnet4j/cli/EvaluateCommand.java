@@ -12,7 +12,14 @@ import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
-import org.convnet4j.model.ModelFiles;
+import java.util.Map;
+import org.convnet4j.cli.fusion.FusionInputs;
+import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.MultiInputDataset;
+import org.convnet4j.fusion.PairedFolders;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.train.ConfusionMatrix;
@@ -38,18 +45,25 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  convnet4j evaluate --model lenet5.c4j --data fashion-mnist --plots plots",
-            "  convnet4j evaluate --model mine.c4j --data my-test-pictures/ --json"
+            "  convnet4j evaluate --model mine.c4j --data my-test-pictures/ --json",
+            "  convnet4j evaluate --model resnet.onnx --data my-test-pictures/",
+            "  convnet4j evaluate --model fused.c4j --inputs rgb=test/rgb,depth=test/depth"
         })
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file written by train.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file: .c4j (train, transfer, import), ONNX .onnx, Keras .h5 or torchvision .safetensors.")
     Path modelFile;
 
     @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = DataSource.FASHION_MNIST,
             description = "fashion-mnist (its test set; default) or a folder with one sub-folder of pictures per class.")
     String data;
+
+    @Option(names = "--inputs", paramLabel = "NAME=SRC,...", description = "Multi-input (fusion) models: the "
+            + "test data per input, as for fuse (NAME=DIR, NAME=fashion-mnist, NAME=fashion-mnist:sobel or "
+            + "fashion-mnist-sobel). Default: the sources the model was trained on.")
+    String inputs;
 
     @Option(names = "--limit", paramLabel = "N", description = "Use only the first N test pictures.")
     Integer limit;
@@ -75,17 +89,56 @@ final class EvaluateCommand implements Callable<Integer> {
         if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
             throw new BadInputException("--top-k, --batch and --limit must be at least 1");
         }
-        SavedModel saved = ModelFiles.read(modelFile);
-        if (saved.preprocessing() == null) {
-            throw new BadInputException(modelFile + ": the model does not take pictures (input "
-                    + saved.model().inputShapes() + ")");
+        SavedModel saved = ModelLoader.load(modelFile); // .c4j, ONNX, Keras .h5, torchvision .safetensors
+        Graph fusion = FusionModels.multiInput(saved);
+        if (fusion != null) {
+            return evaluateMultiInput(saved, fusion, out);
         }
-        Dataset test = DataSource.test(data, saved.preprocessing());
+        if (inputs != null) {
+            throw new BadInputException("--inputs: " + modelFile + " has a single input; use --data");
+        }
+        Preprocessing prep = saved.preprocessing();
+        List<org.convnet4j.tensor.Shape> shapes = saved.model().inputShapes();
+        if (prep == null && shapes.size() == 1 && shapes.get(0).rank() == 3
+                && (shapes.get(0).dim(0) == 1 || shapes.get(0).dim(0) == 3)) {
+            prep = Preprocessing.forInput(shapes.get(0)); // ONNX files say nothing: pictures scaled to 0..1
+        }
+        if (prep == null) {
+            throw new BadInputException(modelFile + ": the model does not take pictures (input " + shapes + ")");
+        }
+        Dataset test = DataSource.test(data, prep);
         if (limit != null) {
             test = Datasets.subset(test, limit);
         }
         Model model = saved.model();
-        requireSameClasses(model, test);
+        requireSameClasses(model, test, data);
+        return report(model, test, data, out);
+    }
+
+    /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */
+    private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
+        String spec = inputs;
+        if (spec == null) {
+            Map<String, String> sources = FusionModels.savedSources(saved);
+            if (sources.isEmpty()) {
+                throw new BadInputException(modelFile + " takes inputs " + g.inputNames()
+                        + "; give --inputs NAME=DIR,... (one folder of class folders per input)");
+            }
+            spec = sources.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(java.util.stream.Collectors.joining(","));
+        }
+        MultiInputDataset test;
+        try {
+            test = FusionModels.testData(g, modelFile.toString(), FusionInputs.parse(spec), limit, null,
+                    PairedFolders.OnMissing.FAIL, spec.equals(inputs) ? out : new PrintWriter(java.io.Writer.nullWriter()));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        requireSameClasses(g, test, spec);
+        return report(g, test, spec, out);
+    }
+
+    private Integer report(Model model, Dataset test, String dataLabel, PrintWriter out) throws Exception {
         metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
         if (plots != null) {
             Files.createDirectories(plots);
@@ -95,12 +148,12 @@ final class EvaluateCommand implements Callable<Integer> {
         if (json) {
             JsonObject o = metrics.toJson();
             o.addProperty("model", modelFile.toString());
-            o.addProperty("data", data);
+            o.addProperty("data", dataLabel);
             o.addProperty("top_k", topK);
             o.addProperty("top_k_accuracy", metrics.topKAccuracy(topK));
             out.println(Json.toCompact(o));
         } else {
-            out.printf(Locale.ROOT, "%s on %s (%d pictures)%n", modelFile, data, test.size());
+            out.printf(Locale.ROOT, "%s on %s (%d pictures)%n", modelFile, dataLabel, test.size());
             out.printf(Locale.ROOT, "loss %.4f  accuracy %.4f  top-%d accuracy %.4f  macro F1 %.4f%n%n", metrics.loss(),
                     metrics.accuracy(), topK, metrics.topKAccuracy(topK), metrics.confusion().macroF1());
             out.print(metrics.confusion());
@@ -123,7 +176,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** The model's outputs must be the data's classes, in the same order. */
-    private void requireSameClasses(Model model, Dataset test) {
+    private void requireSameClasses(Model model, Dataset test, String data) {
         int outputs = model.outputShape().dim(-1);
         if (outputs != test.numClasses()) {
             throw new BadInputException("the model has " + outputs + " classes but " + data + " has "

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.fusion.FusionInputs;
+import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.EarlyFusion;
 import org.convnet4j.fusion.FusionNets;
@@ -233,7 +234,7 @@ final class FuseCommand implements Callable<Integer> {
         JsonObject fusion = new JsonObject();
         fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         fusion.add("inputs", Json.toTree(in.sources()));
-        ModelFiles.save(model, out, null, wrap("fusion", fusion));
+        ModelFiles.save(model, out, null, wrap(FusionModels.KEY, fusion));
         result.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         result.add("inputs", Json.toTree(in.sources()));
         result.addProperty("train_samples", split.train().size());
@@ -254,16 +255,12 @@ final class FuseCommand implements Callable<Integer> {
 
     private Integer runEvaluate(PrintWriter stdout, PrintWriter stderr) throws Exception {
         SavedModel saved = ModelFiles.read(evaluate);
-        if (!(saved.model() instanceof Graph g) || g.inputNames().size() < 2) {
+        Graph g = FusionModels.multiInput(saved);
+        if (g == null) {
             throw new BadInputException(evaluate + ": not a multi-input model (use 'convnet4j evaluate' for it)");
         }
-        FusionInputs in = FusionInputs.parse(inputs);
-        if (!new java.util.HashSet<>(g.inputNames()).equals(in.sources().keySet())) {
-            throw new BadInputException(evaluate + " takes inputs " + g.inputNames() + " but --inputs gives "
-                    + in.sources().keySet());
-        }
-        MultiInputDataset data = in.load(true, limit, parseSize(resize), parseOnMissing(), stderr);
-        data = data.orderedFor(g.inputNames());
+        MultiInputDataset data = FusionModels.testData(g, evaluate.toString(), FusionInputs.parse(inputs), limit,
+                parseSize(resize), parseOnMissing(), stderr);
         String corruptionLabel = "none";
         if (corrupt != null) {
             int eq = corrupt.indexOf('=');

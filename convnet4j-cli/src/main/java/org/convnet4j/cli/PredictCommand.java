@@ -10,7 +10,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.image.Images;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.Prediction;
 import org.convnet4j.tensor.Tensor;
@@ -33,7 +40,8 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  convnet4j predict --model lenet5.c4j shoe.png shirt.png",
-            "  convnet4j predict --model lenet5.c4j --top-k 1 --json pictures/*.png"
+            "  convnet4j predict --model lenet5.c4j --top-k 1 --json pictures/*.png",
+            "  convnet4j predict --model fused.c4j --input pixels=shoe.png --input edges=shoe.png"
         })
 final class PredictCommand implements Callable<Integer> {
     @Spec
@@ -48,8 +56,13 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the predictions as one JSON object.")
     boolean json;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Pictures (PNG, JPEG, BMP, GIF).")
-    List<Path> images;
+    @Option(names = "--input", paramLabel = "NAME=IMAGE", description = "Multi-input (fusion) models: the picture "
+            + "of one input; repeat for every input. Each is prepared as that input was for training (a "
+            + "fashion-mnist:sobel input takes the picture and computes its edges).")
+    List<String> namedInputs = new ArrayList<>();
+
+    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Pictures (PNG, JPEG, BMP, GIF).")
+    List<Path> images = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -57,7 +70,19 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
-        ImageClassifier classifier = ModelLoader.classifier(modelFile); // .c4j, Keras .h5, torch .safetensors
+        SavedModel saved = ModelLoader.load(modelFile);
+        Graph fusion = FusionModels.multiInput(saved);
+        if (fusion != null || !namedInputs.isEmpty()) {
+            return predictMultiInput(saved, fusion, out);
+        }
+        if (images.isEmpty()) {
+            throw new BadInputException("predict: give at least one IMAGE");
+        }
+        if (saved.preprocessing() == null) {
+            throw new BadInputException(modelFile + ": the model does not take pictures (input "
+                    + saved.model().inputShapes() + ")");
+        }
+        ImageClassifier classifier = new ImageClassifier(saved.model(), saved.preprocessing());
         // every picture is read before any answer, so a bad file fails the command without partial output
         List<Tensor> pictures = new ArrayList<>();
         for (Path p : images) {
@@ -67,13 +92,68 @@ final class PredictCommand implements Callable<Integer> {
         for (Tensor t : pictures) {
             all.add(classifier.predict(t, topK)); // one at a time: pictures may be large before resizing
         }
+        print(out, images.stream().map(Path::toString).toList(), all);
+        return 0;
+    }
+
+    /** One sample: a picture per input, prepared as the input was for training. */
+    private Integer predictMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
+        if (g == null) {
+            throw new BadInputException("--input: " + modelFile + " has a single input; give the pictures as IMAGE");
+        }
+        if (!images.isEmpty()) {
+            throw new BadInputException(modelFile + " takes inputs " + g.inputNames()
+                    + ": give one --input NAME=IMAGE per input instead of plain IMAGE arguments");
+        }
+        List<Tensor> sample;
+        Map<String, Path> files;
+        try {
+            files = FusionModels.parsePictures(namedInputs);
+            Map<String, Tensor> pictures = new LinkedHashMap<>();
+            for (Map.Entry<String, Path> e : files.entrySet()) {
+                pictures.put(e.getKey(), Images.read(e.getValue()));
+            }
+            sample = FusionModels.prepare(g, FusionModels.savedSources(saved), pictures, modelFile.toString());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        List<Tensor> batch = new ArrayList<>();
+        for (Tensor t : sample) {
+            batch.add(t.reshape(t.shape().prepend(1)));
+        }
+        float[] logits = g.forward(batch, false).data();
+        // fusion models end in logits (late fusion: log-probabilities): a softmax gives the probabilities
+        List<String> names = g.classNames().size() == logits.length ? g.classNames()
+                : ConfusionMatrix.numberedClasses(logits.length);
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] p = new double[logits.length];
+        for (int c = 0; c < p.length; c++) {
+            p[c] = Math.exp(logits[c] - max);
+            sum += p[c];
+        }
+        List<Prediction> ranked = new ArrayList<>();
+        for (int c = 0; c < p.length; c++) {
+            ranked.add(new Prediction(c, names.get(c), p[c] / sum));
+        }
+        ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed().thenComparingInt(Prediction::label));
+        String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(","));
+        print(out, List.of(label), List.of(ranked.subList(0, Math.min(topK, ranked.size()))));
+        return 0;
+    }
+
+    private void print(PrintWriter out, List<String> imageLabels, List<List<Prediction>> all) {
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("model", modelFile.toString());
             JsonArray results = new JsonArray();
-            for (int i = 0; i < images.size(); i++) {
+            for (int i = 0; i < imageLabels.size(); i++) {
                 JsonObject r = new JsonObject();
-                r.addProperty("image", images.get(i).toString());
+                r.addProperty("image", imageLabels.get(i));
                 JsonArray top = new JsonArray();
                 for (Prediction p : all.get(i)) {
                     JsonObject po = new JsonObject();
@@ -88,13 +168,12 @@ final class PredictCommand implements Callable<Integer> {
             o.add("predictions", results);
             out.println(Json.toCompact(o));
         } else {
-            for (int i = 0; i < images.size(); i++) {
-                out.println(images.get(i) + ":");
+            for (int i = 0; i < imageLabels.size(); i++) {
+                out.println(imageLabels.get(i) + ":");
                 for (Prediction p : all.get(i)) {
                     out.printf(Locale.ROOT, "  %6.2f%%  %s%n", 100 * p.probability(), p.className());
                 }
             }
         }
-        return 0;
     }
 }

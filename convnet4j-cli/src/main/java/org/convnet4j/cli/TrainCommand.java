@@ -18,6 +18,7 @@ import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.train.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
+import org.convnet4j.cli.train.SavedFeatureStatistics;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
 import org.convnet4j.model.ModelFiles;
@@ -230,6 +231,10 @@ final class TrainCommand implements Callable<Integer> {
         if (val == null && Files.exists(last)) {
             // without validation the last epoch is the model to keep
             Files.copy(last, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (Files.exists(out)) {
+            // for 'advise --base': how the kept model's penultimate features spread on its own training data
+            SavedFeatureStatistics.addTo(out, train, SavedFeatureStatistics.SAMPLES);
         }
         int bestEpoch = val == null ? history.size() : checkpoints.bestEpoch();
         result = new Result(net, prep, history, out, last, bestEpoch, train, val, seconds);

@@ -16,7 +16,6 @@ import org.convnet4j.cli.transfer.ExtractionProgressBar;
 import org.convnet4j.cli.transfer.TargetData;
 import org.convnet4j.cli.transfer.TransferRun;
 import org.convnet4j.model.ModelFiles;
-import org.convnet4j.model.Preprocessing;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FeatureExtractor;
@@ -112,7 +111,7 @@ public final class TransferCommand implements Callable<Integer> {
                     + String.join(", ", ShallowClassifiers.algorithms()));
         }
         BaseModel b = BaseModel.load(base);
-        TargetData loaded = TargetData.load(data, b.model().inputShapes().get(0), resize, limit, seed);
+        TargetData loaded = TargetData.load(data, b.preprocessing(), resize, limit, seed);
         TargetData target = new TargetData(loaded.train(), TargetData.perClass(loaded.test(), testLimit, seed), data);
         TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : target.train().classNames(), cut,
                 fineTuneLast, lr, TransferOptions.DEFAULT_FINE_TUNE_FACTOR, discriminative, seed);
@@ -167,7 +166,7 @@ public final class TransferCommand implements Callable<Integer> {
         result.addProperty("out", out.toString());
         JsonObject extra = new JsonObject();
         extra.add("transfer", result.deepCopy());
-        ModelFiles.save(r.model(), out, Preprocessing.forInput(r.model().inputShapes().get(0)), extra);
+        ModelFiles.save(r.model(), out, b.preprocessing(), extra);
         if (json) {
             stdout.println(Json.toCompact(result));
         } else {

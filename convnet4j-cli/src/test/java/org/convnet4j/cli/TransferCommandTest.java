@@ -126,8 +126,17 @@ class TransferCommandTest {
         assertTrue(o.get("reasons").toString().contains("initial layers"), r.out());
         CliRun large = CliRun.of("advise", "--size", "large", "--similarity", "similar");
         assertTrue(large.out().contains("Case 3"), large.out());
-        CliRun noStats = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "5");
+        CliRun noStats = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "5",
+                "--probe-samples", "0");
         assertEquals(2, noStats.exitCode());
         assertTrue(noStats.err().contains("no feature statistics"), noStats.err());
+        // without saved statistics the linear probe alone measures the similarity
+        CliRun probed = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "20",
+                "--probe-samples", "60", "--json");
+        assertEquals(0, probed.exitCode(), probed.err());
+        JsonObject figures = Json.parseObject(probed.out().strip(), "stdout").getAsJsonObject("figures");
+        assertTrue(figures.has("probe_feature_accuracy") && figures.has("probe_pixel_accuracy"), probed.out());
+        assertTrue(!figures.has("feature_shift"), probed.out());
+        assertTrue(probed.out().contains("linear probe on 'act4'"), probed.out());
     }
 }

@@ -19,6 +19,7 @@ import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Concat;
 import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
@@ -60,6 +61,21 @@ public final class LayerFactory {
                     .dilation(d[0], d[1])
                     .padding(PaddingSpec.parse(c.string("padding", "valid")))
                     .padMode(PadMode.parse(c.string("pad_mode", "zero")))
+                    .groups(c.intValue("groups", 1))
+                    .useBias(c.boolValue("use_bias", true))
+                    .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")));
+        });
+        register("ConvTranspose2d", c -> {
+            int[] k = c.ints("kernel_size", 2);
+            int[] s = c.ints("strides", 2, 1, 1);
+            int[] d = c.ints("dilation", 2, 1, 1);
+            int[] p = c.ints("padding", 4, 0, 0, 0, 0);
+            int[] op = c.ints("output_padding", 2, 0, 0);
+            return new ConvTranspose2d(c.intValue("filters"), k[0], k[1])
+                    .stride(s[0], s[1])
+                    .dilation(d[0], d[1])
+                    .padding(new org.convnet4j.ops.Padding(p[0], p[1], p[2], p[3]))
+                    .outputPadding(op[0], op[1])
                     .groups(c.intValue("groups", 1))
                     .useBias(c.boolValue("use_bias", true))
                     .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")));

@@ -21,7 +21,9 @@ import java.util.Map;
  *
  * <p>Similarity is measured, not asked: {@link FeatureStatistics#shift} between the base model's penultimate
  * feature statistics on its own training data (saved in its checkpoint) and on the target data; a shift up to
- * {@link #SIMILARITY_THRESHOLD} counts as similar.
+ * {@link #SIMILARITY_THRESHOLD} counts as similar. A {@link LinearProbe} (logistic regression on the base's
+ * penultimate features of a labelled target sample against the same on raw pixels) is the second measure and, when
+ * given, decides: similar when the features lose at most {@link LinearProbe#MARGIN} accuracy against pixels.
  */
 public final class TransferAdvisor {
     /** Below this many images per class the data set is small. */
@@ -62,16 +64,40 @@ public final class TransferAdvisor {
 
     /** The answer for measured figures: images per class and feature shift. */
     public static Recommendation measured(double imagesPerClass, double shift) {
+        return measured(imagesPerClass, shift, null);
+    }
+
+    /**
+     * The answer for measured figures: images per class, the feature shift (NaN if the base has no saved
+     * statistics) and the linear probe (or null). When there is a probe it decides the similarity: it measures
+     * directly what transfer needs (do the base's features separate the target's classes, compared with pixels),
+     * while the shift only compares feature distributions and cannot tell a harmless shift from a harmful one.
+     */
+    public static Recommendation measured(double imagesPerClass, double shift, LinearProbe.Result probe) {
+        if (Double.isNaN(shift) && probe == null) {
+            throw new IllegalArgumentException("advisor: neither a feature shift nor a linear probe was measured");
+        }
         Size size = sizeOf(imagesPerClass);
-        Similarity sim = similarityOf(shift);
         List<String> reasons = new ArrayList<>();
         reasons.add(String.format(Locale.ROOT, "%.0f images per class: %s (small < %d, large > %d)", imagesPerClass,
                 size.name().toLowerCase(Locale.ROOT), SMALL_BELOW, LARGE_ABOVE));
-        reasons.add(String.format(Locale.ROOT, "feature shift %.3f: %s (similar <= %.2f)", shift,
-                sim.name().toLowerCase(Locale.ROOT), SIMILARITY_THRESHOLD));
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("images_per_class", imagesPerClass);
-        figures.put("feature_shift", shift);
+        Similarity byShift = Double.isNaN(shift) ? null : similarityOf(shift);
+        if (byShift != null) {
+            reasons.add(String.format(Locale.ROOT, "feature shift %.3f: %s (similar <= %.2f)%s", shift,
+                    byShift.name().toLowerCase(Locale.ROOT), SIMILARITY_THRESHOLD,
+                    probe == null ? "" : "; the linear probe decides"));
+            figures.put("feature_shift", shift);
+        }
+        Similarity sim = byShift;
+        if (probe != null) {
+            sim = probe.similar() ? Similarity.SIMILAR : Similarity.DISSIMILAR;
+            reasons.add(String.format(Locale.ROOT, "%s: %s (similar when the features lose at most %.2f against"
+                    + " pixels)", probe, sim.name().toLowerCase(Locale.ROOT), LinearProbe.MARGIN));
+            figures.put("probe_feature_accuracy", probe.featureAccuracy());
+            figures.put("probe_pixel_accuracy", probe.pixelAccuracy());
+        }
         return recommend(size, sim, reasons, figures);
     }
 

@@ -75,6 +75,8 @@ class ModelSpecTest {
                 new LpPool2d(3, 2),
                 new Conv2d(6, 1).dilation(2),
                 new Tanh(),
+                new org.convnet4j.nn.layers.ConvTranspose2d(6, 3).stride(2).padding(1).outputPadding(1, 1).groups(2),
+                new MaxPool2d(2),
                 new org.convnet4j.nn.layers.PadNd(new int[] {0, 1, 1}, new int[] {0, 1, 1},
                         org.convnet4j.nn.layers.PadNd.Mode.REFLECT, 0),
                 new org.convnet4j.nn.layers.Clip(-0.9, 0.9),

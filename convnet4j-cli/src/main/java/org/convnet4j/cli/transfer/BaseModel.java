@@ -3,43 +3,52 @@ package org.convnet4j.cli.transfer;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.convnet4j.model.ModelFiles;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.transfer.FeatureStatistics;
+import org.convnet4j.transfer.GraphChain;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.zoo.ModelZoo;
 
-/** {@code --base}: a convnet4j model file, or a zoo name (random weights: only Case 4 makes sense with it). */
-public record BaseModel(Sequential model, String origin, boolean pretrained, JsonObject description) {
+/**
+ * {@code --base}: a model file ({@code .c4j}, ONNX, Keras .h5, torchvision .safetensors; graphs become a chain
+ * of layers and blocks, see {@link GraphChain}), or a zoo name (random weights: only Case 4 makes sense with it). */
+public record BaseModel(Sequential model, String origin, boolean pretrained, JsonObject description,
+                        Preprocessing savedPreprocessing) {
 
     public static BaseModel load(String spec) {
         Path file = Path.of(spec);
         if (Files.exists(file)) {
             SavedModel saved;
             try {
-                saved = ModelFiles.read(file);
+                saved = ModelLoader.load(file); // .c4j, ONNX, Keras .h5, torchvision .safetensors
             } catch (Exception e) {
                 throw new IllegalArgumentException("--base " + spec + ": cannot read the base model: " + e.getMessage(), e);
             }
-            if (!(saved.model() instanceof Sequential)) {
-                throw new IllegalArgumentException("--base " + spec + ": transfer works on sequential models; this one is a "
-                        + saved.model().type());
-            }
-            return new BaseModel((Sequential) saved.model(), spec, true, saved.description());
+            // imported ONNX models are graphs: split into a chain of layers and blocks, every case works on it
+            Sequential chain = GraphChain.asSequential(saved.model(), "--base " + spec);
+            return new BaseModel(chain, spec, true, saved.description(), saved.preprocessing());
         }
         if (ModelZoo.contains(spec)) {
             Model m = ModelZoo.build(spec, null, 0);
-            if (!(m instanceof Sequential)) {
-                throw new IllegalArgumentException("--base " + spec + ": transfer works on sequential models; " + spec
-                        + " is a " + m.type());
-            }
             m.initialize(42);
-            return new BaseModel((Sequential) m, spec, false, new JsonObject());
+            return new BaseModel(GraphChain.asSequential(m, "--base " + spec), spec, false, new JsonObject(), null);
         }
         throw new IllegalArgumentException("--base " + spec + ": neither a model file nor a zoo model (zoo: "
                 + String.join(", ", ModelZoo.names()) + ")");
+    }
+
+    /**
+     * How pictures are prepared for the base: as saved with it (an imported ImageNet model's normalisation), else
+     * scaled to 0..1 at its input size. Transferred models keep the base's input, so they keep this too.
+     */
+    public Preprocessing preprocessing() {
+        Preprocessing p = savedPreprocessing;
+        return p != null && p.outputShape().equals(model.inputShapes().get(0)) ? p
+                : Preprocessing.forInput(model.inputShapes().get(0));
     }
 
     /** A fresh copy: every plan takes the layers of the model it is given. */

@@ -40,13 +40,24 @@ public record TargetData(Dataset train, Dataset test, String spec) {
 
     public static TargetData load(String spec, Shape input, boolean resize, Integer limitPerClass, long seed)
             throws IOException {
+        return load(spec, Preprocessing.forInput(input), resize, limitPerClass, seed);
+    }
+
+    /**
+     * As {@link #load(String, Shape, boolean, Integer, long)} with the base's own preprocessing for folders of
+     * pictures (an imported ImageNet base: its mean/std or caffe normalisation). The built-in sets
+     * (Fashion-MNIST, OpenCV digits) are always scaled to 0..1.
+     */
+    public static TargetData load(String spec, Preprocessing prep, boolean resize, Integer limitPerClass, long seed)
+            throws IOException {
+        Shape input = prep.outputShape();
         TargetData d;
         if (spec.startsWith("fashion-mnist")) {
             d = fashion(spec, input, resize);
         } else if (spec.startsWith("opencv-digits")) {
             d = digits(spec, input, seed);
         } else {
-            d = folder(spec, input, resize, seed);
+            d = folder(spec, prep, resize, seed);
         }
         Dataset train = limitPerClass == null ? d.train : perClass(d.train, limitPerClass, seed);
         return new TargetData(train, d.test, spec);
@@ -106,7 +117,8 @@ public record TargetData(Dataset train, Dataset test, String spec) {
         return stratifiedSplit(all, 100, seed, spec);
     }
 
-    private static TargetData folder(String spec, Shape input, boolean resize, long seed) throws IOException {
+    private static TargetData folder(String spec, Preprocessing p, boolean resize, long seed) throws IOException {
+        Shape input = p.outputShape();
         Path dir = Path.of(spec);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--data " + spec + ": " + (Files.exists(dir) ? "not a directory"
@@ -126,7 +138,6 @@ public record TargetData(Dataset train, Dataset test, String spec) {
             throw new IllegalArgumentException("--data " + spec + ": the pictures are " + own + " (channels, height, "
                     + "width) but the base takes " + input + "; add --resize to convert size and channels");
         }
-        Preprocessing p = Preprocessing.forInput(input);
         ImageFolderDataset ds = ImageFolderDataset.builder(dir).channels(p.channels()).transform(p.transform()).build();
         if (ds.numClasses() < 2) {
             throw new IllegalArgumentException("--data " + spec + ": found " + ds.numClasses()

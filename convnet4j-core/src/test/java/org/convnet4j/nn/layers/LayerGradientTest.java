@@ -59,6 +59,17 @@ class LayerGradientTest {
     }
 
     @Test
+    void convTransposeStridedPaddedGrouped() {
+        check(new ConvTranspose2d(4, 3).stride(2).padding(new org.convnet4j.ops.Padding(1, 0, 0, 1))
+                .outputPadding(1, 0).groups(2), randn(21, 2, 2, 3, 4), true);
+    }
+
+    @Test
+    void convTransposeDilated() {
+        check(new ConvTranspose2d(2, 2).dilation(2, 1), randn(22, 2, 3, 3, 3), true);
+    }
+
+    @Test
     void convPlain() {
         check(new Conv2d(3, 3), randn(1, 2, 2, 5, 5), true);
     }

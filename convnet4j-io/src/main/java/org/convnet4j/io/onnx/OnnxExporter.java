@@ -22,6 +22,7 @@ import org.convnet4j.nn.layers.Clip;
 import org.convnet4j.nn.layers.Concat;
 import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
@@ -143,6 +144,17 @@ public final class OnnxExporter {
             node("Conv", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
                     ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
                     pads(p.padding()), intAttr("group", p.groups()));
+        } else if (l instanceof ConvTranspose2d t) {
+            ConvParams p = t.convParams();
+            Shape w = t.kernel().shape();
+            List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", t.kernel().value())));
+            if (t.bias() != null) {
+                args.add(init(name + ".bias", t.bias().value()));
+            }
+            int[] op = t.outputPadding();
+            node("ConvTranspose", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
+                    ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
+                    pads(p.padding()), ints("output_padding", op[0], op[1]), intAttr("group", p.groups()));
         } else if (l instanceof Pool2d pool) {
             PoolParams p = pool.poolParams();
             List<Attribute> attrs = new ArrayList<>(List.of(ints("kernel_shape", p.kh(), p.kw()),

@@ -26,6 +26,7 @@ import org.convnet4j.nn.layers.Clip;
 import org.convnet4j.nn.layers.Concat;
 import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
@@ -64,6 +65,7 @@ public final class OnnxImporter {
     private static Map<String, String> supported() {
         Map<String, String> m = new TreeMap<>();
         m.put("Conv", "2-D; pads, strides, dilations, group, auto_pad");
+        m.put("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad");
         m.put("MaxPool", "2-D; pads, strides, auto_pad, ceil_mode; no dilations, no Indices output");
         m.put("AveragePool", "2-D; pads, strides, auto_pad, ceil_mode, count_include_pad");
         m.put("LpPool", "2-D; p, pads, strides, auto_pad");
@@ -210,6 +212,9 @@ public final class OnnxImporter {
     }
 
     private void convert(Node n) {
+        if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) {
+            throw unsupported(where(n) + ": the node has no output");
+        }
         switch (n.opType()) {
             case "Constant" -> {
                 consts.put(n.outputs().get(0), constantValue(n));
@@ -225,6 +230,7 @@ public final class OnnxImporter {
         onlyFirstOutputUsed(n);
         switch (n.opType()) {
             case "Conv" -> conv(n);
+            case "ConvTranspose" -> convTranspose(n);
             case "MaxPool", "AveragePool", "LpPool" -> pool(n);
             case "GlobalAveragePool", "GlobalMaxPool" -> {
                 Shape s = requireImage(n);
@@ -283,6 +289,76 @@ public final class OnnxImporter {
         conv.kernel().load(w.toTensor());
         if (b != null) {
             conv.bias().load(b.toTensor().reshape(m));
+        }
+    }
+
+    private void convTranspose(Node n) {
+        Shape in = requireImage(n);
+        TensorData w = constInput(n, 1, "weights W");
+        if (w.dims().length != 4) {
+            throw unsupported(where(n) + ": only 2-D transposed convolutions (4-D weights), got W "
+                    + Arrays.toString(w.dims()));
+        }
+        int group = (int) intAttr(n, "group", 1);
+        int m = (int) w.dims()[1] * group;
+        int kh = (int) w.dims()[2];
+        int kw = (int) w.dims()[3];
+        long[] strides = intsAttr(n, "strides", new long[] {1, 1});
+        long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
+        long[] outPad = intsAttr(n, "output_padding", new long[] {0, 0});
+        if (strides.length != 2 || dil.length != 2 || outPad.length != 2) {
+            throw unsupported(where(n) + ": strides, dilations and output_padding must have 2 entries for a 2-D operator");
+        }
+        int[] k = {kh, kw};
+        int[] op = {(int) outPad[0], (int) outPad[1]};
+        int[] begin = new int[2];
+        int[] end = new int[2];
+        String auto = stringAttr(n, "auto_pad", "NOTSET");
+        long[] outputShape = intsAttr(n, "output_shape", null);
+        if (outputShape != null || auto.startsWith("SAME")) {
+            if (outputShape != null && outputShape.length != 2) {
+                throw unsupported(where(n) + ": output_shape must have 2 entries (H, W), got "
+                        + Arrays.toString(outputShape));
+            }
+            for (int i = 0; i < 2; i++) {
+                int size = in.dim(1 + i);
+                int target = outputShape != null ? (int) outputShape[i] : size * (int) strides[i];
+                int total = (int) strides[i] * (size - 1) + op[i] + (k[i] - 1) * (int) dil[i] + 1 - target;
+                if (total < 0) {
+                    // a larger output than the full transposed one: the extra rows come at the end, as
+                    // output_padding (the reference implementation's reading)
+                    op[i] -= total;
+                } else if (auto.equals("SAME_UPPER")) {
+                    begin[i] = total / 2;
+                    end[i] = total - total / 2;
+                } else {
+                    begin[i] = total - total / 2;
+                    end[i] = total / 2;
+                }
+            }
+        } else if (auto.equals("NOTSET")) {
+            long[] p = intsAttr(n, "pads", new long[] {0, 0, 0, 0});
+            if (p.length != 4) {
+                throw unsupported(where(n) + ": pads must have 4 entries, got " + Arrays.toString(p));
+            }
+            begin = new int[] {(int) p[0], (int) p[1]};
+            end = new int[] {(int) p[2], (int) p[3]};
+        } else if (!auto.equals("VALID")) {
+            throw unsupported(where(n) + ": auto_pad '" + auto + "'");
+        }
+        TensorData b = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "bias B") : null;
+        ConvTranspose2d layer;
+        try {
+            layer = new ConvTranspose2d(m, kh, kw).stride((int) strides[0], (int) strides[1])
+                    .dilation((int) dil[0], (int) dil[1]).padding(new Padding(begin[0], end[0], begin[1], end[1]))
+                    .outputPadding(op[0], op[1]).groups(group).useBias(b != null);
+        } catch (IllegalArgumentException e) {
+            throw unsupported(where(n) + ": " + e.getMessage());
+        }
+        addNamed(n, n.outputs().get(0), layer, input(n, 0));
+        layer.kernel().load(w.toTensor());
+        if (b != null) {
+            layer.bias().load(b.toTensor().reshape(m));
         }
     }
 

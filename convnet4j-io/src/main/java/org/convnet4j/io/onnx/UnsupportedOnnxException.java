@@ -11,7 +11,7 @@ public class UnsupportedOnnxException extends IllegalArgumentException {
         this.problems = List.copyOf(problems);
     }
 
-    /** One entry per problem, e.g. {@code "ConvTranspose (opset 13) at node 'up1': not implemented"}. */
+    /** One entry per problem, e.g. {@code "DepthToSpace (opset 13) at node 'up1': not implemented"}. */
     public List<String> problems() {
         return problems;
     }

@@ -115,7 +115,7 @@ final class OnnxNodeTests {
 
     /** Operator inputs the importer takes only as constants (weights, shapes, pads, bounds), by op type. */
     private static final Map<String, int[]> CONSTANT_SLOTS = Map.of(
-            "Conv", new int[] {1, 2}, "Gemm", new int[] {1, 2}, "MatMul", new int[] {1},
+            "Conv", new int[] {1, 2}, "ConvTranspose", new int[] {1, 2}, "Gemm", new int[] {1, 2}, "MatMul", new int[] {1},
             "BatchNormalization", new int[] {1, 2, 3, 4}, "Reshape", new int[] {1}, "Pad", new int[] {1, 2},
             "Clip", new int[] {1, 2}, "Dropout", new int[] {1, 2});
 

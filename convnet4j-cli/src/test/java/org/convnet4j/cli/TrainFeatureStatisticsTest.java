@@ -1,0 +1,49 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.data.FashionMnist;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.transfer.FeatureStatistics;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train saves the kept model's penultimate feature statistics, so advise can measure the feature shift. */
+class TrainFeatureStatisticsTest {
+    @Test
+    void trainedModelCarriesItsFeatureStatisticsAndAdviseUsesThem(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        Path model = dir.resolve("m.c4j");
+        CliRun train = CliRun.of("train", "--limit", "300", "--epochs", "1", "--val-split", "0", "--out",
+                model.toString(), "--no-progress", "--json");
+        assertEquals(0, train.exitCode(), train.err());
+        SavedModel saved = ModelFiles.read(model);
+        FeatureStatistics stats = FeatureStatistics.fromJson(saved.description().getAsJsonObject(FeatureStatistics.KEY),
+                "m.c4j");
+        assertEquals("act4", stats.layer());
+        assertEquals(300, stats.count());
+        // the same statistics, computed again from the saved weights and the same 300 training pictures
+        FeatureStatistics again = FeatureStatistics.compute((Sequential) saved.model(), "act4",
+                Datasets.subset(FashionMnist.train(), 300), 2000);
+        // (the file keeps them as JSON floats: 7 significant digits)
+        assertArrayEquals(again.mean(), stats.mean(), 1e-5);
+        assertArrayEquals(again.variance(), stats.variance(), 1e-5);
+
+        CliRun advise = CliRun.of("advise", "--base", model.toString(), "--data", "fashion-mnist:5-9", "--limit", "20",
+                "--probe-samples", "60", "--json");
+        assertEquals(0, advise.exitCode(), advise.err());
+        JsonObject figures = Json.parseObject(advise.out().strip(), "stdout").getAsJsonObject("figures");
+        assertTrue(figures.get("feature_shift").getAsDouble() > 0, advise.out());
+        assertTrue(figures.has("probe_feature_accuracy"), advise.out());
+    }
+}
