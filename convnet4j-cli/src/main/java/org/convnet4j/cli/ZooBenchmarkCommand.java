@@ -54,11 +54,13 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--models", paramLabel = "M1,M2,...", description = "Zoo models to train. Default: " + DEFAULT_MODELS + ".")
     String models = DEFAULT_MODELS;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs per model. Default: 1.")
-    int epochs = 1;
+    @Option(names = "--epochs", paramLabel = "N|M=N,...", description = "Epochs for every model, per model "
+            + "(vgg16=1) or both (3,vgg16=1). Default: 1.")
+    String epochs = "1";
 
-    @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images. Default: all 60000.")
-    Integer limit;
+    @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on the first N training images, for "
+            + "every model, per model or both (like --epochs). Default: all 60000.")
+    String limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N test images. Default: all 10000.")
     Integer testLimit;
@@ -93,11 +95,14 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output folder (created). Default: zoo-benchmark.")
     Path out = Path.of("zoo-benchmark");
 
+    private PerModel<Integer> epochCounts;
+    private PerModel<Integer> limits;
+
     @Override
     public Integer call() throws IOException {
         java.io.PrintWriter stdout = spec.commandLine().getOut();
-        List<ModelSetup> setups = setups();
         ZooBenchmark.Training training = training();
+        List<ModelSetup> setups = setups();
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new BadInputException("--out " + out + ": exists and is not a directory");
         }
@@ -111,11 +116,8 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
 
-        Dataset train = FashionMnist.train();
+        Dataset allTrain = FashionMnist.train();
         Dataset test = FashionMnist.test();
-        if (limit != null) {
-            train = Datasets.subset(train, limit);
-        }
         if (testLimit != null) {
             test = Datasets.subset(test, testLimit);
         }
@@ -129,10 +131,13 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
 
         List<ZooBenchmark.Result> results = new ArrayList<>();
         for (ModelSetup s : setups) {
+            int modelEpochs = epochCounts.get(s.model(), 1);
+            Integer modelLimit = limits.get(s.model(), null);
+            Dataset train = modelLimit == null ? allTrain : Datasets.subset(allTrain, modelLimit);
             stdout.printf(Locale.ROOT, "%s: %dx%d, width %s, %d training and %d test images, %d epoch(s)%n", s.model(),
-                    s.size(), s.size(), s.width(), train.size(), test.size(), epochs);
+                    s.size(), s.size(), s.width(), train.size(), test.size(), modelEpochs);
             stdout.flush();
-            ZooBenchmark.Result r = ZooBenchmark.run(s, train, test, training, line -> {
+            ZooBenchmark.Result r = ZooBenchmark.run(s, train, test, training.withEpochs(modelEpochs), line -> {
                 stdout.println(line);
                 stdout.flush();
             });
@@ -159,15 +164,11 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw new BadInputException("--lr: must be a positive number, got " + rate);
         }
-        positive("--epochs", epochs);
         positive("--batch", batch);
-        if (limit != null) {
-            positive("--limit", limit);
-        }
         if (testLimit != null) {
             positive("--test-limit", testLimit);
         }
-        return new ZooBenchmark.Training(epochs, batch, opt, rate, seed, testEveryEpoch);
+        return new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch);
     }
 
     private List<ModelSetup> setups() {
@@ -191,15 +192,15 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         try {
             widths = width == null ? PerModel.none() : PerModel.parse("--width", width, ZooBenchmarkCommand::parseWidth);
             sizes = input == null ? PerModel.none() : PerModel.parse("--input", input, ZooBenchmarkCommand::parseSize);
+            epochCounts = PerModel.parse("--epochs", epochs, v -> parseCount("epochs", v));
+            limits = limit == null ? PerModel.none() : PerModel.parse("--limit", limit, v -> parseCount("limit", v));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
         }
-        for (String named : concat(widths.namedModels(), sizes.namedModels())) {
-            if (!names.contains(named)) {
-                throw new BadInputException("--width/--input: '" + named + "' is not one of the models being run ("
-                        + String.join(", ", names) + ")");
-            }
-        }
+        checkNamed("--width", widths, names);
+        checkNamed("--input", sizes, names);
+        checkNamed("--epochs", epochCounts, names);
+        checkNamed("--limit", limits, names);
         List<ModelSetup> setups = new ArrayList<>();
         for (String m : names) {
             ModelSetup d = ModelSetup.defaults(m);
@@ -208,10 +209,26 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         return setups;
     }
 
-    private static List<String> concat(Set<String> a, Set<String> b) {
-        List<String> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
+    private static void checkNamed(String option, PerModel<?> values, Set<String> models) {
+        for (String named : values.namedModels()) {
+            if (!models.contains(named)) {
+                throw new BadInputException(option + ": '" + named + "' is not one of the models being run ("
+                        + String.join(", ", models) + ")");
+            }
+        }
+    }
+
+    static int parseCount(String what, String s) {
+        int n;
+        try {
+            n = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a whole number");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1, got " + n);
+        }
+        return n;
     }
 
     static double parseWidth(String s) {

@@ -40,6 +40,10 @@ public final class ZooBenchmark {
                 throw new IllegalArgumentException("zoo benchmark: optimizer '" + optimizer + "' is not adam or sgd");
             }
         }
+
+        public Training withEpochs(int n) {
+            return new Training(n, batchSize, optimizer, lr, seed, testEveryEpoch);
+        }
     }
 
     /** What was measured for one model. {@code epochTestAccuracy} is empty unless tested every epoch. */
