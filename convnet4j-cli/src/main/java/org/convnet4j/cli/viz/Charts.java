@@ -171,6 +171,8 @@ public final class Charts {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         plot.getRangeAxis().setRange(yMin, yMax);
+        // long category names wrap instead of being cut to "..."
+        plot.getDomainAxis().setMaximumCategoryLabelLines(3);
         org.jfree.chart.renderer.category.BarRenderer r = (org.jfree.chart.renderer.category.BarRenderer) plot.getRenderer();
         r.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
         r.setShadowVisible(false);
