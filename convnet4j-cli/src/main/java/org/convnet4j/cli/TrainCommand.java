@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Trains with a live progress bar on stderr and one line per epoch on stdout. A fraction of the training "
                 + "pictures (--val-split) is held out for validation; the model file --out keeps the epoch with the "
-                + "best validation accuracy (without validation: the last epoch), and OUT with '.last' before the "
+                + "best validation accuracy (without validation: the last epoch), and FILE with '.last' before the "
                 + "extension is rewritten after every epoch. Either file can be given to --resume, which continues "
                 + "the run with its saved settings (a resumed run gives the same weights as an uninterrupted one).",
             ""
@@ -70,8 +70,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "Architecture: lenet5 (ReLU, max pooling) or "
-            + "lenet5-classic (sigmoid, average pooling). Default: lenet5.")
+    @Option(names = "--model", paramLabel = "NAME", description = "Architecture: lenet5 (ReLU, max pooling), "
+            + "lenet5-classic (sigmoid, average pooling) or another zoo name ('convnet4j summary' shows them; the "
+            + "big ones are slow on this engine). Default: lenet5.")
     String model;
 
     @Option(names = "--data", paramLabel = "fashion-mnist|DIR", description = "fashion-mnist (default) or a folder "
@@ -199,9 +200,6 @@ final class TrainCommand implements Callable<Integer> {
                     StandardCharsets.UTF_8)));
         }
         if (patience != null) {
-            if (val == null) {
-                throw new BadInputException("--patience needs validation data (--val-split above 0)");
-            }
             trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, patience, false));
         }
         trainer.addListener(checkpoints);
@@ -369,6 +367,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!(valSplit >= 0 && valSplit < 1)) {
             throw new BadInputException("--val-split: must be in [0, 1), got " + valSplit);
+        }
+        if (patience != null && valSplit == 0) {
+            throw new BadInputException("--patience needs validation data (--val-split above 0)");
         }
         Path dir = out.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {

@@ -81,7 +81,7 @@ final class TrainDemo {
         evaluate.call();
 
         out.println();
-        out.println("3. What it learned");
+        out.println("3. What it learned  (pictures in " + outDir + ")");
         SavedModel saved = ModelFiles.read(modelFile);
         showWhatItLearned(out, saved, DataSource.test(DataSource.FASHION_MNIST, saved.preprocessing()));
         out.println();
@@ -97,7 +97,7 @@ final class TrainDemo {
         save(out, "conv1-kernels.png", "the 6 kernels (5x5) of the first convolution, enlarged", () ->
                 ImageGrid.write(kernels, 24, 6, outDir.resolve("conv1-kernels.png")));
         Tensor picture = test.sample(0); // [1, 28, 28], 0..1
-        save(out, "test-picture.png", "test picture #0, a " + test.classNames().get(test.label(0)), () ->
+        save(out, "test-picture.png", "test picture #0, class " + test.classNames().get(test.label(0)), () ->
                 ImageGrid.write(picture, 8, 1, outDir.resolve("test-picture.png")));
         Tensor x = picture.reshape(picture.shape().prepend(1));
         for (Layer layer : net.layers()) {
@@ -123,8 +123,8 @@ final class TrainDemo {
                     100 * p.probability()));
         }
         out.println("   prediction for test picture #0: " + b);
-        out.printf("   %-27s %s%n", outDir.resolve("training-curves.png"), "loss and accuracy per epoch");
-        out.printf("   %-27s %s%n", outDir.resolve("confusion-matrix.png"), "which classes it confuses");
+        out.printf("   %-24s %s%n", "training-curves.png", "loss and accuracy per epoch");
+        out.printf("   %-24s %s%n", "confusion-matrix.png", "which classes it confuses with which");
     }
 
     private interface Writer {
@@ -133,7 +133,7 @@ final class TrainDemo {
 
     private void save(PrintWriter out, String name, String what, Writer w) throws IOException {
         w.write();
-        out.printf("   %-27s %s%n", outDir.resolve(name), what);
+        out.printf("   %-24s %s%n", name, what);
     }
 
     /** A command parsed with its own picocli instance, printing where the demo prints. */

@@ -48,4 +48,28 @@ class DemoCommandTest {
         assertEquals("", run.out());
         assertTrue(run.err().contains("not a directory"), run.err());
     }
+
+    @Test
+    void trainingDemoTrainsEvaluatesAndDrawsWhatItLearned() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of(org.convnet4j.data.FashionMnist.DEBIAN_DIR)),
+                "Fashion-MNIST not installed");
+        Path out = dir.resolve("demo");
+        CliRun run = CliRun.of("demo", "--epochs", "1", "--limit", "500", "--test-limit", "300", "-o", out.toString(),
+                "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("1. Training") && run.out().contains("2. Testing")
+                && run.out().contains("3. What it learned") && run.out().contains("prediction for test picture #0"),
+                run.out());
+        assertTrue(run.out().contains("accuracy") && run.out().contains("actual \\ predicted"), run.out());
+        assertTrue(Files.isRegularFile(out.resolve("lenet5.c4j")));
+        assertTrue(Files.isRegularFile(out.resolve("training-curves.png")));
+        assertTrue(Files.isRegularFile(out.resolve("confusion-matrix.png")));
+        // 6 kernels of 5x5 enlarged 24 times in one row, 2-pixel frames: 6 * (120 + 2) + 2 = 734 wide
+        assertArrayEquals(new int[] {3, 124, 734}, Images.read(out.resolve("conv1-kernels.png")).shape().dims());
+        // 6 feature maps 28x28 enlarged 6 times in one row
+        assertArrayEquals(new int[] {3, 172, 6 * 170 + 2}, Images.read(out.resolve("conv1-feature-maps.png")).shape().dims());
+        // 16 maps 10x10 enlarged 12 times, 8 per row
+        assertArrayEquals(new int[] {3, 2 * 122 + 2, 8 * 122 + 2}, Images.read(out.resolve("conv2-feature-maps.png")).shape().dims());
+        assertTrue(Files.isRegularFile(out.resolve("test-picture.png")));
+    }
 }

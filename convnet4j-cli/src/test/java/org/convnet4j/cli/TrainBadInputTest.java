@@ -130,6 +130,7 @@ class TrainBadInputTest {
         assertBadInput(CliRun.of("train", "--model", "alexnet9"), "unknown model 'alexnet9'", "lenet5");
         assertBadInput(CliRun.of("train", "--optimizer", "rmsprop"), "rmsprop");
         assertBadInput(CliRun.of("train", "--val-split", "1.5"), "--val-split");
+        assertBadInput(CliRun.of("train", "--val-split", "0", "--patience", "2"), "--patience needs validation");
         assertBadInput(CliRun.of("train", "--out", dir.resolve("no/such/dir/m.c4j").toString()), "does not exist");
     }
 }

@@ -87,7 +87,12 @@ class TrainCommandTest {
         Path whole = dir.resolve("whole.c4j");
         Path part = dir.resolve("part.c4j");
         String[] common = {"--limit", "256", "--val-split", "0.25", "--no-progress", "--seed", "5"};
-        assertEquals(0, run("train", common, "--epochs", "2", "--out", whole.toString()).exitCode());
+        CliRun wholeRun = run("train", common, "--epochs", "2", "--out", whole.toString(), "--json");
+        JsonObject summary = Json.parseObject(wholeRun.out().strip(), "train --json");
+        assertEquals(2, summary.getAsJsonArray("history").size());
+        assertEquals(64, summary.get("val_samples").getAsInt()); // 0.25 of 256
+        int best = summary.get("best_epoch").getAsInt();
+        assertTrue(best == 1 || best == 2, wholeRun.out());
         assertEquals(0, run("train", common, "--epochs", "1", "--out", part.toString()).exitCode());
         // only --resume and --epochs: the rest comes from the checkpoint
         CliRun resumed = CliRun.of("train", "--resume", TrainCommand.lastFile(part).toString(), "--epochs", "2",
