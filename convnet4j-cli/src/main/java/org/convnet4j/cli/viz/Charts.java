@@ -146,6 +146,44 @@ public final class Charts {
         save(chart, 900, 800, png);
     }
 
+    /**
+     * A grouped bar chart: one group per category, one bar per series (a NaN value leaves its bar out), with
+     * the value printed above each bar and the y axis from {@code yMin} to {@code yMax}.
+     */
+    public static void bars(String title, String yLabel, List<String> categories, Map<String, double[]> series,
+                            double yMin, double yMax, Path png) throws IOException {
+        org.jfree.data.category.DefaultCategoryDataset data = new org.jfree.data.category.DefaultCategoryDataset();
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            double[] v = e.getValue();
+            if (v.length != categories.size()) {
+                throw new IllegalArgumentException("Charts.bars: series '" + e.getKey() + "' has " + v.length
+                        + " values for " + categories.size() + " categories");
+            }
+            for (int i = 0; i < v.length; i++) {
+                if (!Double.isNaN(v[i])) {
+                    data.addValue(v[i], e.getKey(), categories.get(i));
+                }
+            }
+        }
+        JFreeChart chart = ChartFactory.createBarChart(title, null, yLabel, data, PlotOrientation.VERTICAL, true,
+                false, false);
+        org.jfree.chart.plot.CategoryPlot plot = chart.getCategoryPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        plot.getRangeAxis().setRange(yMin, yMax);
+        // long category names wrap instead of being cut to "..."
+        plot.getDomainAxis().setMaximumCategoryLabelLines(3);
+        org.jfree.chart.renderer.category.BarRenderer r = (org.jfree.chart.renderer.category.BarRenderer) plot.getRenderer();
+        r.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        r.setShadowVisible(false);
+        r.setItemMargin(0.05);
+        r.setDefaultItemLabelGenerator(new org.jfree.chart.labels.StandardCategoryItemLabelGenerator("{2}",
+                new java.text.DecimalFormat("0.000")));
+        r.setDefaultItemLabelsVisible(true);
+        chart.setBackgroundPaint(Color.WHITE);
+        save(chart, 900, 500, png);
+    }
+
     private static void save(JFreeChart chart, int w, int h, Path png) throws IOException {
         writePng(chart.createBufferedImage(w, h), png);
     }

@@ -1,0 +1,74 @@
+package org.convnet4j.cli.zoo;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * An option value that may differ per model: {@code "0.25"} (every model), {@code "alexnet=0.5,vgg16=0.25"}
+ * (only those) or {@code "0.25,alexnet=0.5"} (a default with exceptions). Models given neither get the
+ * command's own per-model default.
+ *
+ * @param <T> the parsed value type
+ */
+public final class PerModel<T> {
+    private final T all;
+    private final Map<String, T> byModel;
+
+    private PerModel(T all, Map<String, T> byModel) {
+        this.all = all;
+        this.byModel = byModel;
+    }
+
+    /** Nothing given: every model gets its default. */
+    public static <T> PerModel<T> none() {
+        return new PerModel<>(null, Map.of());
+    }
+
+    /**
+     * Parses {@code text}; {@code option} names the option in error messages and {@code parser} turns one value
+     * into a T (throwing IllegalArgumentException with a message for a bad one).
+     */
+    public static <T> PerModel<T> parse(String option, String text, Function<String, T> parser) {
+        T all = null;
+        Map<String, T> byModel = new LinkedHashMap<>();
+        for (String raw : text.split(",")) {
+            String item = raw.trim();
+            if (item.isEmpty()) {
+                throw new IllegalArgumentException(option + ": empty item in '" + text + "'");
+            }
+            int eq = item.indexOf('=');
+            try {
+                if (eq < 0) {
+                    if (all != null) {
+                        throw new IllegalArgumentException("two values for every model ('" + text
+                                + "'); give one, and MODEL=VALUE for exceptions");
+                    }
+                    all = parser.apply(item);
+                } else {
+                    String model = item.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+                    if (model.isEmpty() || byModel.containsKey(model)) {
+                        throw new IllegalArgumentException((model.isEmpty() ? "missing model name" : "model '" + model
+                                + "' given twice") + " in '" + item + "'");
+                    }
+                    byModel.put(model, parser.apply(item.substring(eq + 1).trim()));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
+        }
+        return new PerModel<>(all, byModel);
+    }
+
+    /** The value for {@code model}: its own, else the one for every model, else {@code fallback}. */
+    public T get(String model, T fallback) {
+        T own = byModel.get(model);
+        return own != null ? own : all != null ? all : fallback;
+    }
+
+    /** Models named with MODEL=VALUE (to check them against the models being run). */
+    public java.util.Set<String> namedModels() {
+        return byModel.keySet();
+    }
+}

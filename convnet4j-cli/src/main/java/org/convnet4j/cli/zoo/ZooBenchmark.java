@@ -1,0 +1,148 @@
+package org.convnet4j.cli.zoo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.data.Transform;
+import org.convnet4j.nn.Model;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.History;
+import org.convnet4j.train.Metrics;
+import org.convnet4j.train.TrainConfig;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingContext;
+import org.convnet4j.train.TrainingListener;
+import org.convnet4j.train.optim.Adam;
+import org.convnet4j.train.optim.LrSchedule;
+import org.convnet4j.train.optim.Optimizer;
+import org.convnet4j.train.optim.Sgd;
+import org.convnet4j.zoo.ModelZoo;
+import org.convnet4j.zoo.ZooOptions;
+
+/**
+ * Trains one zoo model on Fashion-MNIST-like data and measures it: test accuracy, parameters, multiply-adds
+ * per image and wall time per epoch. No augmentation; pixels are standardised with the training set's mean and
+ * standard deviation and, if the model needs a larger input, resized bilinearly. The learning rate follows a
+ * cosine from {@code lr} to 0 over all steps of the run.
+ */
+public final class ZooBenchmark {
+    /** How to train: shared by every model of one benchmark. */
+    public record Training(int epochs, int batchSize, String optimizer, double lr, long seed, boolean testEveryEpoch) {
+        public Training {
+            if (epochs < 1 || batchSize < 1 || !(lr > 0)) {
+                throw new IllegalArgumentException("zoo benchmark: epochs and batch size must be >= 1 and lr > 0, got "
+                        + epochs + ", " + batchSize + ", " + lr);
+            }
+            if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
+                throw new IllegalArgumentException("zoo benchmark: optimizer '" + optimizer + "' is not adam or sgd");
+            }
+        }
+
+        public Training withEpochs(int n) {
+            return new Training(n, batchSize, optimizer, lr, seed, testEveryEpoch);
+        }
+    }
+
+    /** What was measured for one model. {@code epochTestAccuracy} is empty unless tested every epoch. */
+    public record Result(String model, ModelSetup setup, long params, long macs, int trainImages, int testImages,
+                         int epochs, double testAccuracy, double trainAccuracy, double secondsPerEpoch,
+                         double trainImagesPerSecond, double testSeconds, List<Double> epochTestAccuracy,
+                         List<Double> epochSeconds) {
+    }
+
+    private ZooBenchmark() {
+    }
+
+    /**
+     * Builds, trains and tests one model. {@code train} and {@code test} are [1, 28, 28] (or any [C, H, W])
+     * samples; they are resized to the model's input. {@code progress} receives one line per epoch.
+     */
+    public static Result run(ModelSetup setup, Dataset train, Dataset test, Training t, Consumer<String> progress) {
+        Shape sample = train.sampleShape();
+        ZooOptions options = setup.options(sample.dim(0), train.numClasses());
+        Model model = ModelZoo.build(setup.model(), options);
+        model.setClassNames(train.classNames());
+        model.initialize(t.seed());
+
+        Transform prep = preprocessing(train, sample, setup.size());
+        Dataset trainIn = Datasets.transformed(train, prep);
+        Dataset testIn = Datasets.transformed(test, prep);
+
+        int batchesPerEpoch = (train.size() + t.batchSize() - 1) / t.batchSize();
+        long steps = (long) batchesPerEpoch * t.epochs();
+        Optimizer opt = t.optimizer().equals("sgd")
+                ? new Sgd(model, t.lr()).momentum(0.9).nesterov(true)
+                : new Adam(model, t.lr());
+        TrainConfig config = TrainConfig.builder(opt).epochs(t.epochs()).batchSize(t.batchSize()).seed(t.seed())
+                .schedule(LrSchedule.cosine(t.lr(), 0, steps, LrSchedule.Unit.STEPS)).build();
+        Trainer trainer = new Trainer(config).addListener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+                progress.accept(String.format(java.util.Locale.ROOT, "  %s epoch %d/%d: train loss %.4f acc %.4f%s, %.1f s"
+                                + " (%.0f images/s)", setup.model(), epoch, t.epochs(), record.get(History.TRAIN_LOSS),
+                        record.get(History.TRAIN_ACCURACY), record.containsKey(History.VAL_ACCURACY)
+                                ? String.format(java.util.Locale.ROOT, ", test acc %.4f", record.get(History.VAL_ACCURACY)) : "",
+                        record.get(History.SECONDS), record.get(History.IMAGES_PER_SECOND)));
+            }
+        });
+        History history = trainer.fit(model, trainIn, t.testEveryEpoch() ? testIn : null);
+
+        List<Double> epochSeconds = new ArrayList<>();
+        for (Map<String, Double> r : history.epochs()) {
+            epochSeconds.add(r.get(History.SECONDS));
+        }
+        double meanSeconds = epochSeconds.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        List<Double> epochTest = new ArrayList<>();
+        double testAccuracy;
+        double testSeconds;
+        if (t.testEveryEpoch()) {
+            for (Map<String, Double> r : history.epochs()) {
+                epochTest.add(r.get(History.VAL_ACCURACY));
+            }
+            testAccuracy = epochTest.get(epochTest.size() - 1);
+            testSeconds = Double.NaN; // folded into the trainer's epochs, not timed separately
+        } else {
+            long start = System.nanoTime();
+            Metrics m = Trainer.evaluate(model, testIn, 256);
+            testSeconds = (System.nanoTime() - start) / 1e9;
+            testAccuracy = m.accuracy();
+        }
+        return new Result(setup.model(), setup, model.trainableParameterCount(), model.totalMacs(), train.size(),
+                test.size(), history.size(), testAccuracy, history.last().get(History.TRAIN_ACCURACY), meanSeconds,
+                train.size() / meanSeconds, testSeconds, epochTest, epochSeconds);
+    }
+
+    /** Standardise with the training pixels' mean and deviation; resize first when the model wants another size. */
+    static Transform preprocessing(Dataset train, Shape sample, int size) {
+        double[] meanStd = meanStd(train);
+        Transform normalize = new Transform.Normalize(new float[] {(float) meanStd[0]}, new float[] {(float) meanStd[1]});
+        if (sample.dim(1) == size && sample.dim(2) == size) {
+            return normalize;
+        }
+        return Transform.compose(new Transform.Resize(size, size), normalize);
+    }
+
+    /** Mean and standard deviation of all pixels of all samples, in double precision. */
+    static double[] meanStd(Dataset data) {
+        int n = data.size();
+        int per = data.sampleShape().size();
+        float[] buf = new float[per];
+        double sum = 0;
+        double sumSq = 0;
+        for (int i = 0; i < n; i++) {
+            data.copySample(i, buf, 0);
+            for (float v : buf) {
+                sum += v;
+                sumSq += (double) v * v;
+            }
+        }
+        double count = (double) n * per;
+        double mean = sum / count;
+        double var = Math.max(sumSq / count - mean * mean, 0);
+        // a constant training set (only in tests) would divide by zero
+        return new double[] {mean, Math.max(Math.sqrt(var), 1e-6)};
+    }
+}

@@ -1,0 +1,166 @@
+package org.convnet4j.cli.zoo;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.cli.viz.Charts;
+import org.convnet4j.util.AtomicFiles;
+
+/**
+ * The results of a zoo benchmark as a markdown table, a JSON document and a bar chart of test accuracy next
+ * to the published Fashion-MNIST figures. Every file is written atomically.
+ */
+public final class ZooReport {
+    /** File names inside the output folder. */
+    public static final String MARKDOWN = "zoo-results.md";
+    public static final String JSON = "zoo-results.json";
+    public static final String CHART = "zoo-accuracy.png";
+
+    /**
+     * Test accuracies submitted to the benchmark table of the Fashion-MNIST README (zalandoresearch/fashion-mnist;
+     * Debian's dataset-fashion-mnist). Full-size models, trained on GPUs for many epochs; the ResNet18 entry used
+     * augmentation (flips, translation, rotation), AlexNet was trained with a triplet loss.
+     */
+    public static final Map<String, Double> PUBLISHED = Map.of(
+            "resnet18", 0.949, "googlenet", 0.937, "vgg16", 0.935, "alexnet", 0.899);
+
+    private final List<ZooBenchmark.Result> results;
+    private final ZooBenchmark.Training training;
+    private final Map<String, String> environment;
+
+    /** {@code environment}: machine notes (cores, load, JVM) shown with the table, in order. */
+    public ZooReport(List<ZooBenchmark.Result> results, ZooBenchmark.Training training, Map<String, String> environment) {
+        this.results = List.copyOf(results);
+        this.training = training;
+        this.environment = new LinkedHashMap<>(environment);
+    }
+
+    /** Writes the three files into {@code dir} (which must exist). */
+    public void write(Path dir) throws IOException {
+        AtomicFiles.writeString(dir.resolve(MARKDOWN), markdown());
+        AtomicFiles.writeString(dir.resolve(JSON), Json.toPretty(json()) + "\n");
+        chart(dir.resolve(CHART));
+    }
+
+    public String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Fashion-MNIST, %s lr %s with a cosine schedule to 0, batch %d, seed %d, "
+                        + "no augmentation.%n%n", training.optimizer().equals("sgd") ? "SGD (Nesterov momentum 0.9)"
+                        : "Adam", fmt(training.lr()), training.batchSize(), training.seed()));
+        sb.append("| model | input | width | params | MACs/image | epochs | train images | s/epoch | train images/s"
+                + " | test images | test accuracy | published |\n");
+        sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ZooBenchmark.Result r : results) {
+            Double published = PUBLISHED.get(r.model());
+            String notes = r.setup().notes();
+            sb.append(String.format(Locale.ROOT, "| %s%s | %dx%d | %s | %,d | %s | %d | %,d | %.1f | %.0f | %,d | %.4f | %s |%n",
+                    r.model(), notes.isEmpty() ? "" : " (" + notes + ")", r.setup().size(), r.setup().size(),
+                    fmt(r.setup().width()), r.params(), humanMacs(r.macs()), r.epochs(), r.trainImages(),
+                    r.secondsPerEpoch(), r.trainImagesPerSecond(), r.testImages(), r.testAccuracy(),
+                    published == null ? "-" : String.format(Locale.ROOT, "%.3f", published)));
+        }
+        if (!environment.isEmpty()) {
+            sb.append('\n');
+            environment.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    public JsonObject json() {
+        JsonObject o = new JsonObject();
+        o.addProperty("dataset", "fashion-mnist");
+        JsonObject t = new JsonObject();
+        t.addProperty("batch", training.batchSize());
+        t.addProperty("optimizer", training.optimizer());
+        t.addProperty("lr", training.lr());
+        t.addProperty("schedule", "cosine to 0 over all steps");
+        t.addProperty("seed", training.seed());
+        t.addProperty("augmentation", "none");
+        o.add("training", t);
+        JsonObject env = new JsonObject();
+        environment.forEach(env::addProperty);
+        o.add("environment", env);
+        JsonArray rows = new JsonArray();
+        for (ZooBenchmark.Result r : results) {
+            JsonObject row = new JsonObject();
+            row.addProperty("model", r.model());
+            row.addProperty("input", r.setup().size());
+            row.addProperty("width", r.setup().width());
+            row.addProperty("notes", r.setup().notes());
+            row.addProperty("params", r.params());
+            row.addProperty("macs", r.macs());
+            row.addProperty("epochs", r.epochs());
+            row.addProperty("train_images", r.trainImages());
+            row.addProperty("test_images", r.testImages());
+            row.addProperty("test_accuracy", r.testAccuracy());
+            row.addProperty("train_accuracy", r.trainAccuracy());
+            row.addProperty("seconds_per_epoch", r.secondsPerEpoch());
+            row.addProperty("train_images_per_second", r.trainImagesPerSecond());
+            if (!Double.isNaN(r.testSeconds())) {
+                row.addProperty("test_seconds", r.testSeconds());
+            }
+            Double published = PUBLISHED.get(r.model());
+            if (published != null) {
+                row.addProperty("published_accuracy", published);
+            }
+            row.add("epoch_seconds", array(r.epochSeconds()));
+            if (!r.epochTestAccuracy().isEmpty()) {
+                row.add("epoch_test_accuracy", array(r.epochTestAccuracy()));
+            }
+            rows.add(row);
+        }
+        o.add("results", rows);
+        return o;
+    }
+
+    void chart(Path png) throws IOException {
+        List<String> labels = new ArrayList<>();
+        double[] ours = new double[results.size()];
+        double[] published = new double[results.size()];
+        for (int i = 0; i < results.size(); i++) {
+            ZooBenchmark.Result r = results.get(i);
+            labels.add(String.format(Locale.ROOT, "%s %dpx w%s", r.model(), r.setup().size(), fmt(r.setup().width())));
+            ours[i] = r.testAccuracy();
+            published[i] = PUBLISHED.getOrDefault(r.model(), Double.NaN);
+        }
+        Map<String, double[]> series = new LinkedHashMap<>();
+        series.put("convnet4j (reduced width, few epochs, 2 CPU cores)", ours);
+        series.put("published (Fashion-MNIST README)", published);
+        double lowest = 1;
+        for (double v : ours) {
+            lowest = Math.min(lowest, v);
+        }
+        // start the axis below the lowest bar, so that differences of a few points stay visible
+        double yMin = Math.max(0, Math.floor((lowest - 0.05) * 10) / 10);
+        Charts.bars("Fashion-MNIST test accuracy", "test accuracy", labels, series, yMin, 1.0, png);
+    }
+
+    private static JsonArray array(List<Double> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
+    }
+
+    /** 0.25 → "0.25", 1.0 → "1". */
+    static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** 12_345_678 → "12.3 M". */
+    static String humanMacs(long macs) {
+        if (macs >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f G", macs / 1e9);
+        }
+        if (macs >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.1f M", macs / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.0f k", macs / 1e3);
+    }
+}

@@ -1,0 +1,107 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.convnet4j.checkpoint.Json;
+import org.convnet4j.cli.zoo.ZooReport;
+import org.convnet4j.data.FashionMnist;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** zoo-benchmark on a tiny run (real Fashion-MNIST pictures), and its refusals of bad options. */
+class ZooBenchmarkCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void tinyLeNetRunWritesConsistentTableJsonAndChart() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)),
+                "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+        Path out = dir.resolve("zoo");
+        CliRun run = CliRun.of("zoo-benchmark", "--models", "lenet5", "--limit", "512", "--test-limit", "500",
+                "--epochs", "2", "--lr", "0.003", "--test-every-epoch", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+
+        JsonObject doc = Json.parseObject(Files.readString(out.resolve(ZooReport.JSON)), "zoo-results.json");
+        JsonArray results = doc.getAsJsonArray("results");
+        assertEquals(1, results.size());
+        JsonObject r = results.get(0).getAsJsonObject();
+        assertEquals("lenet5", r.get("model").getAsString());
+        assertEquals(512, r.get("train_images").getAsInt());
+        assertEquals(500, r.get("test_images").getAsInt());
+        assertEquals(2, r.get("epochs").getAsInt());
+        // by hand: conv 6@5x5 (156) + conv 16@5x5x6 (2,416) + dense 400-120 (48,120), 120-84 (10,164), 84-10 (850)
+        assertEquals(61_706, r.get("params").getAsLong());
+        // by hand: 28*28*6*25 + 10*10*16*150 + 400*120 + 120*84 + 84*10 multiply-adds per picture
+        assertEquals(117_600 + 240_000 + 48_000 + 10_080 + 840, r.get("macs").getAsLong());
+        JsonArray curve = r.getAsJsonArray("epoch_test_accuracy");
+        assertEquals(2, curve.size());
+        double accuracy = r.get("test_accuracy").getAsDouble();
+        assertEquals(curve.get(1).getAsDouble(), accuracy);
+        // 500 test pictures: the accuracy is a whole number of them
+        assertEquals(Math.rint(accuracy * 500), accuracy * 500, 1e-9);
+        // chance is 0.1; two epochs of 512 pictures (16 steps) already get well above it
+        assertTrue(accuracy > 0.4, "test accuracy " + accuracy);
+        assertEquals(2, r.getAsJsonArray("epoch_seconds").size());
+        double seconds = r.get("seconds_per_epoch").getAsDouble();
+        assertEquals(512 / seconds, r.get("train_images_per_second").getAsDouble(), 1e-6 * 512 / seconds);
+        assertEquals("adam", doc.getAsJsonObject("training").get("optimizer").getAsString());
+
+        String md = Files.readString(out.resolve(ZooReport.MARKDOWN));
+        String row = String.format(Locale.ROOT, "| lenet5 | 28x28 | 1 | 61,706 | 417 k | 2 | 512 |");
+        assertTrue(md.contains(row), md);
+        assertTrue(md.contains(String.format(Locale.ROOT, "| 500 | %.4f | - |", accuracy)), md);
+        assertTrue(run.out().contains(row), "the table is printed too:\n" + run.out());
+
+        BufferedImage chart = ImageIO.read(out.resolve(ZooReport.CHART).toFile());
+        assertNotNull(chart, "a readable PNG");
+        assertEquals(900, chart.getWidth());
+        try (var files = Files.list(out)) {
+            assertEquals(3, files.count(), "only the three result files, no temporary leftovers");
+        }
+    }
+
+    @Test
+    void tooSmallInputFailsBeforeAnyTrainingWithTheSmallestSize() {
+        Path out = dir.resolve("never");
+        CliRun run = CliRun.of("zoo-benchmark", "--models", "lenet5,vgg16", "--input", "vgg16=16", "--out", out.toString());
+        assertEquals(ErrorReporter.BAD_INPUT, run.exitCode(), run.out());
+        assertTrue(run.err().contains("smallest input that works is 32x32"), run.err());
+        assertTrue(run.err().contains("--input vgg16="), run.err());
+        assertFalse(Files.exists(out), "nothing written for a refused run");
+    }
+
+    @Test
+    void badOptionsAreRefusedWithTheOptionNamed() {
+        assertRefused("--models: unknown model 'lenet6'", "--models", "lenet5,lenet6");
+        assertRefused("'alexnet' is not one of the models being run", "--models", "lenet5", "--width", "alexnet=0.5");
+        assertRefused("--width: width -1 must be a positive number", "--width", "-1");
+        assertRefused("--input: '28x32': give one size", "--input", "28x32");
+        assertRefused("--optimizer: 'rmsprop' is not adam or sgd", "--optimizer", "rmsprop");
+        assertRefused("--epochs: epochs must be at least 1, got 0", "--epochs", "0");
+        assertRefused("--limit: 'lenet5' is not one of the models being run", "--models", "alexnet", "--limit", "lenet5=5");
+    }
+
+    private void assertRefused(String message, String... args) {
+        String[] all = new String[args.length + 3];
+        all[0] = "zoo-benchmark";
+        System.arraycopy(args, 0, all, 1, args.length);
+        all[args.length + 1] = "--out";
+        all[args.length + 2] = dir.resolve("x").toString();
+        CliRun run = CliRun.of(all);
+        assertEquals(ErrorReporter.BAD_INPUT, run.exitCode(), run.out());
+        assertTrue(run.err().contains(message), "expected '" + message + "' in: " + run.err());
+        assertEquals(1, run.errLines(), run.err());
+    }
+}
