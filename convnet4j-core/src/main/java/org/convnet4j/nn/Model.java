@@ -80,6 +80,16 @@ public abstract class Model extends Layer {
         return this;
     }
 
+    /**
+     * The backward pass of training: accumulates every parameter's gradient like {@link #backwardAll}, but
+     * need not compute the gradient with respect to the model's inputs, which training never uses (models
+     * whose first layer is {@link InputGradientOptional} skip it). Parameter gradients are bit-identical to
+     * those of {@code backwardAll}.
+     */
+    public void backwardParameters(Tensor gradOutput) {
+        backwardAll(gradOutput);
+    }
+
     /** Total multiply-accumulates per sample. */
     public long totalMacs() {
         return macs(inputShapes());

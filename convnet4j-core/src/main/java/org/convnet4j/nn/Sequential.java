@@ -134,6 +134,19 @@ public final class Sequential extends Model {
         return one(g);
     }
 
+    @Override
+    public void backwardParameters(Tensor gradOutput) {
+        Tensor g = gradOutput;
+        for (int i = layers.size() - 1; i >= 1; i--) {
+            g = layers.get(i).backwardAll(g).get(0);
+        }
+        if (layers.get(0) instanceof InputGradientOptional first) {
+            first.backwardParametersOnly(g);
+        } else {
+            layers.get(0).backwardAll(g);
+        }
+    }
+
     /** Forward pass that keeps every layer's output (feature maps, feature extraction). */
     public List<Tensor> forwardKeepingActivations(Tensor x, boolean training) {
         List<Tensor> acts = new ArrayList<>();

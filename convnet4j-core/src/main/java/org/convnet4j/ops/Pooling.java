@@ -47,7 +47,20 @@ public final class Pooling {
 
     /** Pools every channel of x [N, C, H, W]; returns a new tensor [N, C, OH, OW]. */
     public static Tensor forward(Tensor x, PoolParams p) {
+        return forward(x, p, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, PoolParams)}; for max pooling, when {@code argMax} is not null (at least as
+     * long as the output), also records for every output the flat index into x of the element it took, which
+     * {@link #backwardMax} then scatters to without searching the windows again.
+     */
+    public static Tensor forward(Tensor x, PoolParams p, int[] argMax) {
         Shape ys = outputShape(x.shape(), p);
+        if (argMax != null && (p.type() != PoolType.MAX || argMax.length < ys.size())) {
+            throw new IllegalArgumentException(name(p) + ": arg-max buffer needs max pooling and " + ys.size()
+                    + " entries, got " + p.type() + " and " + argMax.length);
+        }
         Planes geo = new Planes(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), ys.dim(2), ys.dim(3));
         float[] xd = x.data();
         Tensor y = Tensor.zeros(ys);
@@ -56,7 +69,7 @@ public final class Pooling {
             int xBase = pl * geo.h * geo.w;
             int yBase = pl * geo.oh * geo.ow;
             if (p.type() == PoolType.MAX && isPlain2x2(p)) {
-                max2x2Plane(xd, xBase, geo, yd, yBase);
+                max2x2Plane(xd, xBase, geo, yd, yBase, argMax);
                 return;
             }
             for (int r = 0; r < geo.oh; r++) {
@@ -67,9 +80,15 @@ public final class Pooling {
                     int c0 = q * p.strideW() - p.padding().left();
                     int cs = Math.max(c0, 0);
                     int ce = Math.min(c0 + p.kw(), geo.w);
-                    yd[yBase + r * geo.ow + q] = p.type() == PoolType.MAX
-                            ? xd[argMax(xd, xBase, geo.w, rs, re, cs, ce)]
-                            : (float) window(xd, xBase, geo.w, rs, re, cs, ce, p);
+                    if (p.type() == PoolType.MAX) {
+                        int best = argMax(xd, xBase, geo.w, rs, re, cs, ce);
+                        yd[yBase + r * geo.ow + q] = xd[best];
+                        if (argMax != null) {
+                            argMax[yBase + r * geo.ow + q] = best;
+                        }
+                    } else {
+                        yd[yBase + r * geo.ow + q] = (float) window(xd, xBase, geo.w, rs, re, cs, ce, p);
+                    }
                 }
             }
         });
@@ -94,6 +113,29 @@ public final class Pooling {
         float[] dxd = dx.data();
         // Windows of one plane only touch that plane, so planes are independent tasks.
         forEachPlane(geo, pl -> backwardPlane(xd, yd, gd, dxd, pl, geo, p));
+        return dx;
+    }
+
+    /**
+     * Max-pooling backward from the arg-max indices recorded by {@link #forward(Tensor, PoolParams, int[])}:
+     * {@code dx[argMax[i]] += dy[i]}, outputs in the same order as {@link #backward}, hence the same bits.
+     */
+    public static Tensor backwardMax(int[] argMax, Tensor dy, Shape xShape) {
+        if (xShape.rank() != 4 || dy.rank() != 4 || dy.dim(0) != xShape.dim(0) || dy.dim(1) != xShape.dim(1)
+                || argMax.length < dy.size()) {
+            throw new IllegalArgumentException("maxpool2d backward: gradient " + dy.shape() + " does not fit input "
+                    + xShape + " and " + argMax.length + " recorded arg-max indices");
+        }
+        Planes geo = new Planes(xShape.dim(0) * xShape.dim(1), xShape.dim(2), xShape.dim(3), dy.dim(2), dy.dim(3));
+        float[] gd = dy.data();
+        Tensor dx = Tensor.zeros(xShape);
+        float[] dxd = dx.data();
+        int outPlane = geo.oh * geo.ow;
+        forEachPlane(geo, pl -> {
+            for (int i = pl * outPlane, end = i + outPlane; i < end; i++) {
+                dxd[argMax[i]] += gd[i];
+            }
+        });
         return dx;
     }
 
@@ -164,13 +206,17 @@ public final class Pooling {
         return p.kh() == 2 && p.kw() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padding().isZero();
     }
 
-    private static void max2x2Plane(float[] xd, int xBase, Planes geo, float[] yd, int yBase) {
+    private static void max2x2Plane(float[] xd, int xBase, Planes geo, float[] yd, int yBase, int[] argMax) {
         int w = geo.w;
         for (int r = 0; r < geo.oh; r++) {
             int row = xBase + 2 * r * w;
             int out = yBase + r * geo.ow;
             for (int q = 0; q < geo.ow; q++) {
-                yd[out + q] = xd[argMax2x2(xd, row + 2 * q, w)];
+                int best = argMax2x2(xd, row + 2 * q, w);
+                yd[out + q] = xd[best];
+                if (argMax != null) {
+                    argMax[out + q] = best;
+                }
             }
         }
     }
@@ -180,20 +226,19 @@ public final class Pooling {
      * order (strict '&gt;', so the first maximum wins and NaN handling is unchanged).
      */
     private static int argMax2x2(float[] xd, int k, int w) {
-        int best = k;
-        float bv = xd[k];
-        if (xd[k + 1] > bv) {
-            bv = xd[k + 1];
-            best = k + 1;
-        }
-        if (xd[k + w] > bv) {
-            bv = xd[k + w];
-            best = k + w;
-        }
-        if (xd[k + w + 1] > bv) {
-            best = k + w + 1;
-        }
-        return best;
+        // Selects written as conditional expressions on ints: random data makes each comparison a coin toss,
+        // which as a branch would be mispredicted half the time.
+        float a = xd[k];
+        float b = xd[k + 1];
+        float c = xd[k + w];
+        float d = xd[k + w + 1];
+        boolean bWins = b > a;
+        int best = bWins ? k + 1 : k;
+        float bv = bWins ? b : a;
+        boolean cWins = c > bv;
+        best = cWins ? k + w : best;
+        bv = cWins ? c : bv;
+        return d > bv ? k + w + 1 : best;
     }
 
     /** Plane count and sizes of one pooling call. */

@@ -121,7 +121,7 @@ public final class Trainer {
                 if (!loss.isFinite()) {
                     throw new TrainingDivergedException(ctx.epoch, batchNo, ctx.step, loss.value());
                 }
-                ctx.model().backwardAll(loss.gradient());
+                ctx.model().backwardParameters(loss.gradient());
                 cfg.clipping().apply(opt);
                 opt.step();
                 ctx.step++;

@@ -167,7 +167,7 @@ public final class Workloads {
         opt.zeroGrad();
         Tensor out = net.forward(x, true);
         Loss.LossValue value = loss.compute(out, labels);
-        net.backwardAll(value.gradient());
+        net.backwardParameters(value.gradient());
         opt.step();
     }
 

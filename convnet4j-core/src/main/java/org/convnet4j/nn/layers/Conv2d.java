@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.InputGradientOptional;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
@@ -25,7 +26,7 @@ import org.convnet4j.tensor.Tensor;
  * {@code new Conv2d(6, 5).padding(2).stride(1)}. The kernel starts glorot-uniform (Keras' default) with
  * {@code fanIn = C/groups*KH*KW}, {@code fanOut = F*KH*KW}; the bias starts at zero.
  */
-public final class Conv2d extends UnaryLayer {
+public final class Conv2d extends UnaryLayer implements InputGradientOptional {
     private final int filters;
     private final int kh;
     private final int kw;
@@ -210,6 +211,14 @@ public final class Conv2d extends UnaryLayer {
         }
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
         return Convolution.backwardInput(dy, kernel.value(), x.shape(), params);
+    }
+
+    @Override
+    public void backwardParametersOnly(Tensor dy) {
+        if (x == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
     }
 
     @Override

@@ -28,6 +28,7 @@ public abstract class Pool2d extends UnaryLayer {
     private PoolParams params;
     private Tensor x;
     private Tensor y;
+    private int[] argMax;
 
     protected Pool2d(int kh, int kw) {
         if (kh < 1 || kw < 1) {
@@ -101,7 +102,16 @@ public abstract class Pool2d extends UnaryLayer {
         }
         requireSample(input, built);
         x = input;
-        y = Pooling.forward(input, params);
+        if (params.type() == PoolType.MAX) {
+            // The arg-max of every window, kept for backward (reused while the batch shape repeats).
+            int outSize = Pooling.outputShape(input.shape(), params).size();
+            if (argMax == null || argMax.length != outSize) {
+                argMax = new int[outSize];
+            }
+            y = Pooling.forward(input, params, argMax);
+        } else {
+            y = Pooling.forward(input, params);
+        }
         return y;
     }
 
@@ -109,6 +119,13 @@ public abstract class Pool2d extends UnaryLayer {
     public Tensor backward(Tensor dy) {
         if (x == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        if (params.type() == PoolType.MAX) {
+            if (!dy.shape().equals(y.shape())) {
+                throw new IllegalArgumentException(describe() + ": gradient " + dy.shape()
+                        + " does not match the output " + y.shape() + " of the last forward pass");
+            }
+            return Pooling.backwardMax(argMax, dy, x.shape());
         }
         return Pooling.backward(x, y, dy, params);
     }

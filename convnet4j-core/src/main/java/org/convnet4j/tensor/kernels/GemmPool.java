@@ -1,27 +1,37 @@
 package org.convnet4j.tensor.kernels;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
  * The persistent worker threads that multi-threaded kernels share. Threads are daemons, created once (the
  * pool only grows if a kernel asks for more parallelism than it has) and live for the whole JVM, so a
- * kernel call costs a queue hand-off, never a thread start.
+ * kernel call costs a hand-off, never a thread start.
  *
- * <p>The calling thread always runs one share of the work itself. A call made from inside a worker (a
- * layer that parallelises over a batch and calls sgemm per item) runs single-threaded instead of queueing
- * behind itself, which could otherwise deadlock.
+ * <p><b>Hand-off.</b> A training step of a small network makes dozens of parallel calls of a few hundred
+ * microseconds each; with an executor queue, waking a parked worker (a futex call, and on a busy machine a
+ * trip through the OS scheduler) cost as much as the work. So each worker has its own job slot: the caller
+ * writes the job, and the worker, which spins for {@link #SPIN_NANOS} after each job before it parks, usually
+ * sees it without being woken. The caller likewise spins briefly for the workers to finish before parking.
+ * Spinning is bounded, so an idle pool costs nothing.
+ *
+ * <p>The calling thread always takes tasks itself. The pool serves one parallel call at a time: a call made
+ * while it is busy — from inside a worker or the caller's own task (a layer that parallelises over a batch
+ * and calls sgemm per item), or from another application thread — runs its tasks one after another on its
+ * own thread. Kernels never let results depend on the thread count, so this only
+ * changes the speed.
  */
 final class GemmPool {
     /** System property overriding the default thread count. */
     static final String THREADS_PROPERTY = "convnet4j.threads";
+    /** How long a worker (or a waiting caller) spins before it parks: long enough to bridge the gaps of a step. */
+    static final long SPIN_NANOS = Long.getLong("convnet4j.pool.spinMicros", 200) * 1000;
 
-    private static final ThreadPoolExecutor POOL = createPool(defaultThreads() - 1);
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
+    private static volatile Worker[] workers = start(new Worker[0], defaultThreads() - 1);
 
     private GemmPool() {
     }
@@ -44,22 +54,21 @@ final class GemmPool {
         }
     }
 
-    private static ThreadPoolExecutor createPool(int workers) {
-        int size = Math.max(1, workers);
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 0L, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), Worker::new);
-        pool.prestartAllCoreThreads();
-        return pool;
+    private static Worker[] start(Worker[] old, int count) {
+        if (count <= old.length) {
+            return old;
+        }
+        Worker[] grown = java.util.Arrays.copyOf(old, count);
+        for (int i = old.length; i < count; i++) {
+            grown[i] = new Worker(i + 1);
+            grown[i].start();
+        }
+        return grown;
     }
 
     /** Makes sure {@code threads} shares can run at once (the caller plus {@code threads - 1} workers). */
     static synchronized void ensureCapacity(int threads) {
-        int workers = threads - 1;
-        if (workers > POOL.getMaximumPoolSize()) {
-            POOL.setMaximumPoolSize(workers);
-            POOL.setCorePoolSize(workers);
-            POOL.prestartAllCoreThreads();
-        }
+        workers = start(workers, threads - 1);
     }
 
     /** True on a pool worker: nested parallel work must then run on the calling thread. */
@@ -71,86 +80,142 @@ final class GemmPool {
      * Runs {@code body.accept(t)} for every task {@code t = 0 .. tasks-1} on up to {@code threads} threads,
      * which take tasks from a shared counter (so a thread that is slowed down simply takes fewer), and returns
      * when all are done. Which thread runs which task varies; callers must make tasks independent of that.
+     *
+     * <p>The caller takes tasks too, and waits only for tasks a worker has actually taken: a worker that the
+     * OS has not scheduled yet (on a loaded machine that can take milliseconds) never holds the caller up, it
+     * finds no task left when it runs. The first failure is rethrown once no task is running any more.
      */
     static void forEach(int threads, int tasks, IntConsumer body) {
-        if (threads <= 1 || tasks <= 1 || inWorker()) {
+        Worker[] ws = workers;
+        int helpers = Math.min(Math.min(threads, tasks) - 1, ws.length);
+        if (helpers <= 0 || inWorker() || !BUSY.compareAndSet(false, true)) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        run(Math.min(threads, tasks), share -> {
-            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
-                body.accept(t);
+        try {
+            Job job = new Job(body, tasks, Thread.currentThread());
+            for (int i = 0; i < helpers; i++) {
+                ws[i].post(job);
             }
-        });
+            job.work();
+            // Wait even after a failure: workers write into the caller's arrays, so returning early would let
+            // them race with whatever the caller does next.
+            job.awaitWorkers();
+            Throwable failure = job.failure;
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failure instanceof Error err) {
+                throw err;
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
+            }
+        } finally {
+            BUSY.set(false);
+        }
     }
 
-    /**
-     * Runs {@code body.accept(i)} for {@code i = 0 .. shares-1}: share 0 on the calling thread, the others
-     * on workers, and returns when all are done. The first failure is rethrown after every share finished.
-     */
-    static void run(int shares, IntConsumer body) {
-        if (shares <= 1 || inWorker()) {
-            for (int i = 0; i < shares; i++) {
-                body.accept(i);
+    /** One parallel call: its tasks, the next task to take, how many workers are inside, the first failure. */
+    private static final class Job {
+        final IntConsumer body;
+        final int tasks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger active = new AtomicInteger();
+        final Thread caller;
+        volatile boolean callerParked;
+        volatile Throwable failure;
+
+        Job(IntConsumer body, int tasks, Thread caller) {
+            this.body = body;
+            this.tasks = tasks;
+            this.caller = caller;
+        }
+
+        /** Takes and runs tasks until none is left (or one failed). */
+        void work() {
+            try {
+                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                    body.accept(t);
+                }
+            } catch (Throwable e) {
+                if (failure == null) {
+                    failure = e;
+                }
+                next.set(tasks); // nobody starts another task
             }
-            return;
         }
-        Future<?>[] futures = new Future<?>[shares - 1];
-        for (int i = 1; i < shares; i++) {
-            int share = i;
-            futures[i - 1] = POOL.submit(() -> body.accept(share));
-        }
-        Throwable failure = null;
-        try {
-            body.accept(0);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        boolean interrupted = false;
-        for (Future<?> f : futures) {
-            // Wait for every share even after a failure or an interrupt: workers write into the caller's
-            // arrays, so returning early would let them race with whatever the caller does next.
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause();
-                    }
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
+
+        /** A worker's part: announced in {@code active} before it takes a task, so the caller waits for it. */
+        void help() {
+            active.incrementAndGet();
+            try {
+                work();
+            } finally {
+                if (active.decrementAndGet() == 0 && callerParked) {
+                    LockSupport.unpark(caller);
                 }
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure instanceof RuntimeException re) {
-            throw re;
-        }
-        if (failure instanceof Error err) {
-            throw err;
-        }
-        if (failure != null) {
-            throw new IllegalStateException(failure);
+
+        /** Called once the counter is exhausted: only workers that took a task are still inside. */
+        void awaitWorkers() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (active.get() > 0) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                // Announce the park before re-checking, so a worker leaving now sees the flag and unparks us.
+                callerParked = true;
+                if (active.get() > 0) {
+                    LockSupport.park(this);
+                }
+            }
         }
     }
 
     private static final class Worker extends Thread {
-        private static int counter;
+        /** The job to join; a late worker may find an old, finished one, whose counter then gives it nothing. */
+        private final AtomicReference<Job> slot = new AtomicReference<>();
+        private volatile boolean parked;
 
-        Worker(Runnable task) {
-            super(task, "convnet4j-kernels-" + nextId());
+        Worker(int id) {
+            super("convnet4j-kernels-" + id);
             setDaemon(true);
         }
 
-        private static synchronized int nextId() {
-            return ++counter;
+        void post(Job j) {
+            slot.set(j);
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                awaitJob().help();
+            }
+        }
+
+        private Job awaitJob() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            Job j;
+            while ((j = slot.getAndSet(null)) == null) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                if (slot.get() == null) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+            }
+            return j;
         }
     }
 }

@@ -46,6 +46,11 @@ final class VectorGemm {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
+    static {
+        // Before any micro-kernel runs: let only C2 compile them (see JitDirectives for the trap this avoids).
+        JitDirectives.install();
+    }
+
     private final int threads;
 
     VectorGemm(int threads) {

@@ -1,0 +1,60 @@
+package org.convnet4j.tensor.kernels;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+/**
+ * Keeps HotSpot's C1 compiler away from the GEMM micro-kernels, so that C2 compiles them.
+ *
+ * <p>Why: with tiered compilation, a method that becomes hot while C2's queue is long is first compiled by C1
+ * at tier 2. For the micro-kernels that is a trap: C1 does not intrinsify the Vector API (every vector is a
+ * boxed object, ~100x slower), the follow-up tier-3 compile fails ("out of virtual registers in linear scan"),
+ * and in the runs we watched the method then stayed at tier 2 for good — a whole benchmark at 1/20 of its
+ * speed, decided by a race with the JIT queue at start-up (on a busy machine, most runs). Excluding C1 for
+ * these methods sends them from the interpreter straight to C2, every time; {@code -XX:-TieredCompilation}
+ * has the same effect for the whole JVM.
+ *
+ * <p>The directive is added at run time through the JVM's diagnostic-command MBean (what {@code jcmd
+ * Compiler.directives_add} does). Where that is unavailable (another JVM, no {@code java.management}) nothing
+ * happens and the kernels merely run at the JIT's mercy, as before.
+ */
+final class JitDirectives {
+    private static final String DIRECTIVE = "[{ match: \"org/convnet4j/tensor/kernels/VectorGemm.microKernel*\","
+            + " c1: { Exclude: true } }]";
+    private static volatile boolean installed;
+
+    private JitDirectives() {
+    }
+
+    /** Installs the directive once per JVM; true if the JVM accepted it. Never throws. */
+    static synchronized boolean install() {
+        if (installed || Boolean.getBoolean("convnet4j.jit.noDirectives")) {
+            return installed;
+        }
+        Path file = null;
+        try {
+            file = Files.createTempFile("convnet4j-jit", ".json");
+            Files.writeString(file, DIRECTIVE, StandardCharsets.UTF_8);
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = new ObjectName("com.sun.management:type=DiagnosticCommand");
+            server.invoke(name, "compilerDirectivesAdd", new Object[] {new String[] {file.toString()}},
+                    new String[] {String[].class.getName()});
+            installed = true;
+        } catch (Exception | LinkageError e) {
+            // Not HotSpot, no management module, or not permitted: the kernels still work, only maybe slower.
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (Exception ignored) {
+                    // a leftover 100-byte temp file is harmless
+                }
+            }
+        }
+        return installed;
+    }
+}

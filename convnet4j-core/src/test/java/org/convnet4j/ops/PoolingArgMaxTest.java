@@ -1,0 +1,62 @@
+package org.convnet4j.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** The arg-max path of max pooling (recorded in forward, scattered in backward) against the searching path. */
+class PoolingArgMaxTest {
+
+    /** Random data with many ties (values from a small set), so the first-maximum rule is exercised. */
+    private static Tensor tiedRandom(Random r, int... dims) {
+        Tensor t = Tensor.zeros(dims);
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextInt(4) - 1.5f;
+        }
+        return t;
+    }
+
+    private static void sameAsSearchingPath(Tensor x, PoolParams p) {
+        Random r = new Random(7);
+        Tensor plain = Pooling.forward(x, p);
+        int[] argMax = new int[plain.size()];
+        Tensor recorded = Pooling.forward(x, p, argMax);
+        assertArrayEquals(plain.data(), recorded.data());
+        for (int i = 0; i < argMax.length; i++) {
+            assertEquals(plain.data()[i], x.data()[argMax[i]], "arg-max " + i + " points at the pooled value");
+        }
+        Tensor dy = Tensor.randn(r, 1f, plain.shape().dims());
+        Tensor expected = Pooling.backward(x, plain, dy, p);
+        Tensor actual = Pooling.backwardMax(argMax, dy, x.shape());
+        assertArrayEquals(expected.data(), actual.data(), "bit-identical to the searching backward");
+    }
+
+    @Test
+    void plain2x2WindowsLargeEnoughToRunInParallel() {
+        sameAsSearchingPath(tiedRandom(new Random(1), 8, 6, 28, 28), PoolParams.max(2, 2));
+    }
+
+    @Test
+    void overlappingPaddedWindowsAddTheirGradients() {
+        Tensor x = tiedRandom(new Random(2), 2, 3, 9, 11);
+        PoolParams p = new PoolParams(PoolType.MAX, 3, 3, 2, 2, Padding.of(1), 0, false);
+        sameAsSearchingPath(x, p);
+    }
+
+    @Test
+    void rejectsABufferThatIsTooShortOrNotMaxPooling() {
+        Tensor x = Tensor.zeros(1, 1, 4, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Pooling.forward(x, PoolParams.max(2, 2), new int[3]));
+        assertEquals(true, e.getMessage().contains("4 entries"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Pooling.forward(x, PoolParams.avg(2, 2), new int[4]));
+        assertThrows(IllegalArgumentException.class,
+                () -> Pooling.backwardMax(new int[4], Tensor.zeros(1, 2, 2, 2), Shape.of(1, 1, 4, 4)));
+    }
+}
