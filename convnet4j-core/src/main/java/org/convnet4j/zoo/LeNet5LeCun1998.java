@@ -23,7 +23,7 @@ import org.convnet4j.tensor.Shape;
  *   S2     2x2 sums x coefficient + bias, per map             6x14x14    6*2                 =     12
  *   C3     16 convolutions 5x5 over Table I's S2 maps         16x10x10   60 connections*25+16 =  1,516
  *   S4     like S2                                            16x5x5     16*2                =     32
- *   C5     120 convolutions 5x5 over all 16 maps              120x1x1    120*(400+1)         = 48,120
+ *   C5     120 convolutions 5x5 over all 16 maps              120        120*(400+1)         = 48,120
  *   F6     84 units, fully connected                          84         84*(120+1)          = 10,164
  *   output 10 Euclidean RBF units over F6 (fixed +-1 codes)   10         0 (840 fixed values)
  *                                                                                  total 60,000
@@ -45,6 +45,11 @@ import org.convnet4j.tensor.Shape;
  *       so they are logits for softmax cross-entropy, the paper's MAP criterion without its rubbish-class term.
  *       {@link Output#DENSE} puts a plain dense layer there instead (84*10+10 = 850 more parameters, 60,850),
  *       the usual modern replacement.</li>
+ *   <li>C5: the paper calls it a convolutional layer although its 5x5 kernels cover the whole 5x5 S4 map,
+ *       because a larger input would give it larger maps. For the paper's size it is built as the equivalent
+ *       fully connected layer over the flattened S4 maps (same 48,120 parameters, kernel [120, 16*5*5] in the
+ *       same order as a [120, 16, 5, 5] convolution kernel), which this engine computes far faster; for larger
+ *       inputs it stays a convolution, followed by the flattening.</li>
  *   <li>Initialisation: the paper draws weights uniformly in +-2.4/F (F the fan-in); here lecun_uniform,
  *       +-sqrt(3/F), which keeps the pre-activations near unit variance for any fan-in and suits Adam or SGD
  *       better than the paper's second-order (diagonal Levenberg-Marquardt) training, which this engine lacks.
@@ -87,9 +92,18 @@ public final class LeNet5LeCun1998 {
         m.add(squash("c3_act"));
         m.add(new TrainableSubsampling(2).named("s4"));
         m.add(squash("s4_act"));
-        m.add(new Conv2d(120, 5).init(init).named("c5"));
-        m.add(squash("c5_act"));
-        m.add(new Flatten().named("flatten"));
+        Shape s4 = m.outputShape();
+        if (s4.dim(1) == 5 && s4.dim(2) == 5) {
+            // a 5x5 convolution of a 5x5 map is a fully connected layer over its 400 values; computed as one,
+            // it is one GEMM per batch instead of a per-sample 1x1-output convolution (~100x faster here)
+            m.add(new Flatten().named("flatten"));
+            m.add(new Dense(120).init(init).named("c5"));
+            m.add(squash("c5_act"));
+        } else {
+            m.add(new Conv2d(120, 5).init(init).named("c5"));
+            m.add(squash("c5_act"));
+            m.add(new Flatten().named("flatten"));
+        }
         m.add(new Dense(84).init(init).named("f6"));
         m.add(squash("f6_act"));
         m.add(output == Output.RBF ? new RbfOutput(classes).named("output")
