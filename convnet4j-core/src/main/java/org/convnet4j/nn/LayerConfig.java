@@ -107,6 +107,22 @@ public final class LayerConfig {
         return out;
     }
 
+    /** A list of lists of whole numbers, e.g. a connection table; the inner lists may differ in length. */
+    public int[][] intLists(String key) {
+        Object v = require(key);
+        String what = "layer type " + type + ": config key '" + key + "'";
+        if (!(v instanceof List)) {
+            throw bad(key, v, "a list of lists of whole numbers");
+        }
+        List<?> outer = (List<?>) v;
+        int[][] out = new int[outer.size()][];
+        for (int i = 0; i < out.length; i++) {
+            List<Integer> row = intList(what + " entry " + i, outer.get(i));
+            out[i] = row.stream().mapToInt(Integer::intValue).toArray();
+        }
+        return out;
+    }
+
     public int[] ints(String key, int expected, int... fallback) {
         return has(key) ? ints(key, expected) : mark(key, fallback);
     }

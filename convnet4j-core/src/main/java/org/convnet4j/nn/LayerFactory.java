@@ -18,6 +18,7 @@ import org.convnet4j.nn.layers.AvgPool2d;
 import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Concat;
+import org.convnet4j.nn.layers.ConnectionTableConv2d;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.DecisionFusion;
@@ -30,10 +31,13 @@ import org.convnet4j.nn.layers.LRN;
 import org.convnet4j.nn.layers.LeakyReLU;
 import org.convnet4j.nn.layers.LpPool2d;
 import org.convnet4j.nn.layers.MaxPool2d;
+import org.convnet4j.nn.layers.RbfOutput;
 import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.ScaledTanh;
 import org.convnet4j.nn.layers.Sigmoid;
 import org.convnet4j.nn.layers.Softmax;
 import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.nn.layers.TrainableSubsampling;
 import org.convnet4j.nn.layers.WeightedSum;
 import org.convnet4j.nn.layers.ZeroPad2d;
 import org.convnet4j.ops.PadMode;
@@ -103,6 +107,16 @@ public final class LayerFactory {
         register("LeakyReLU", c -> new LeakyReLU(c.doubleValue("alpha", 0.01)));
         register("Sigmoid", c -> new Sigmoid());
         register("Tanh", c -> new Tanh());
+        register("ScaledTanh", c -> new ScaledTanh(c.doubleValue("amplitude", ScaledTanh.LECUN_AMPLITUDE),
+                c.doubleValue("slope", ScaledTanh.LECUN_SLOPE)));
+        register("TrainableSubsampling", c -> new TrainableSubsampling(c.intValue("pool_size", 2)));
+        register("ConnectionTableConv2d", c -> {
+            int[] k = c.ints("kernel_size", 2);
+            return new ConnectionTableConv2d(c.intLists("connections"), k[0], k[1])
+                    .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")));
+        });
+        register("RbfOutput", c -> new RbfOutput(c.intValue("units")).seed(c.longValue("seed", 1998))
+                .learnCentres(c.boolValue("learn_centres", false)));
         register("Softmax", c -> {
             int axis = c.intValue("axis", -1);
             if (axis != -1) {

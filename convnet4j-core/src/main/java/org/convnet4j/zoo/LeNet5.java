@@ -23,6 +23,10 @@ import org.convnet4j.tensor.Shape;
  *
  * The {@link Variant#MODERN} variant (the default) uses ReLU and max pooling, which trains much faster;
  * {@link Variant#CLASSIC} keeps the original sigmoid activations and average pooling.
+ *
+ * <p>Layout {@code lecun1998} is the paper's own network instead ({@link LeNet5LeCun1998}: trainable
+ * subsampling, the C3 connection table, scaled tanh, RBF output; 60,000 trainable parameters), and
+ * {@code lecun1998-dense} the same with a plain dense output layer.
  */
 public final class LeNet5 {
     /** Activation and pooling style. */
@@ -35,9 +39,14 @@ public final class LeNet5 {
         return build(Shape.of(1, 28, 28), 10, Variant.MODERN);
     }
 
-    /** Zoo entry: layout {@code modern} (default) or {@code classic}; 28x28x1 and 10 classes by default. */
+    /** Zoo entry: layout {@code modern} (default), {@code classic}, {@code lecun1998} or {@code lecun1998-dense}; 28x28x1 and 10 classes by default. */
     public static Sequential build(ZooOptions o) {
-        String layout = o.layoutOr("lenet5", "modern", "modern", "classic");
+        String layout = o.layoutOr("lenet5", "modern", "modern", "classic", LeNet5LeCun1998.LAYOUT,
+                LeNet5LeCun1998.LAYOUT_DENSE);
+        if (layout.startsWith(LeNet5LeCun1998.LAYOUT)) {
+            return LeNet5LeCun1998.build(o.inputOr(Shape.of(1, 28, 28)), o.classesOr(10),
+                    layout.equals(LeNet5LeCun1998.LAYOUT) ? LeNet5LeCun1998.Output.RBF : LeNet5LeCun1998.Output.DENSE);
+        }
         return build(o.inputOr(Shape.of(1, 28, 28)), o.classesOr(10),
                 layout.equals("classic") ? Variant.CLASSIC : Variant.MODERN);
     }

@@ -10,7 +10,7 @@ import org.convnet4j.tensor.Shape;
 /**
  * Architectures by the names the command line uses: {@code lenet5}, {@code alexnet}, {@code vgg16},
  * {@code vgg19}, {@code resnet18}, {@code resnet34}, {@code resnet50}, {@code googlenet}, {@code inception_v3}
- * (and {@code lenet5-classic}). Variants are options ({@link ZooOptions#layout()}, {@link ZooOptions#lrn()}).
+ * (and {@code lenet5-classic}, {@code lenet5-lecun1998}). Variants are options ({@link ZooOptions#layout()}, {@link ZooOptions#lrn()}).
  *
  * <p>An input too small for an architecture fails when the model is built, with the smallest square size
  * that works; it is found by building the architecture at width 1/1000 without its classifier (shape
@@ -30,6 +30,8 @@ public final class ModelZoo {
         Shape rgb224 = Shape.of(3, 224, 224);
         register("lenet5", Shape.of(1, 28, 28), o -> LeNet5.build(o));
         register("lenet5-classic", Shape.of(1, 28, 28), o -> LeNet5.build(o.toBuilder().layout("classic").build()));
+        register("lenet5-lecun1998", Shape.of(1, 28, 28),
+                o -> LeNet5.build(o.toBuilder().layout(LeNet5LeCun1998.LAYOUT).build()));
         register("alexnet", rgb224, AlexNet::build);
         register("vgg16", rgb224, Vgg::vgg16);
         register("vgg19", rgb224, Vgg::vgg19);

@@ -76,7 +76,11 @@ class ModelSpecTest {
                 new Conv2d(6, 1).dilation(2),
                 new Tanh(),
                 new org.convnet4j.nn.layers.ConvTranspose2d(6, 3).stride(2).padding(1).outputPadding(1, 1).groups(2),
-                new MaxPool2d(2),
+                // LeNet-5 (1998) pieces: a partial connection table (1x1 keeps 6x6), trainable 2x2 subsampling
+                new org.convnet4j.nn.layers.ConnectionTableConv2d(new int[][] {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5},
+                    {5, 0, 3}}, 1, 1).init(org.convnet4j.nn.init.Initializer.LECUN_UNIFORM),
+                new org.convnet4j.nn.layers.TrainableSubsampling(2),
+                new org.convnet4j.nn.layers.ScaledTanh(),
                 new org.convnet4j.nn.layers.PadNd(new int[] {0, 1, 1}, new int[] {0, 1, 1},
                         org.convnet4j.nn.layers.PadNd.Mode.REFLECT, 0),
                 new org.convnet4j.nn.layers.Clip(-0.9, 0.9),
@@ -91,6 +95,9 @@ class ModelSpecTest {
                 new Dense(8),
                 new BatchNorm1d(),
                 new Sigmoid(),
+                new org.convnet4j.nn.layers.RbfOutput(5).seed(7),
+                new org.convnet4j.nn.layers.RbfOutput(4).learnCentres(true),
+                new org.convnet4j.nn.layers.ScaledTanh(1.5, 0.1),
                 new Dense(3).init(org.convnet4j.nn.init.Initializer.HE_NORMAL),
                 new Softmax());
         m.setClassNames(List.of("cat", "dog", "bird"));
