@@ -25,9 +25,9 @@ import org.convnet4j.tensor.kernels.Kernels;
  * the reference's direct loops instead, one independent output plane / group / filter per task.
  *
  * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
- * (samples, row tiles, sample chunks) as threads and each tile's GEMM is small ({@link #TASK_MAX_MACS}), the
- * tasks run in parallel and each GEMM runs on its own thread; otherwise tasks run one after another and each
- * GEMM uses all threads. Tasks write disjoint
+ * (samples, row tiles, sample chunks) as threads, and either at least two per thread or each tile's GEMM is
+ * small ({@link #TASK_MAX_MACS}), the tasks run in parallel and each GEMM runs on its own thread; otherwise
+ * tasks run one after another and each GEMM uses all threads. Tasks write disjoint
  * outputs, and the SGEMM gives the same bits for any thread count, so results never depend on the thread
  * count. The weight gradient is a sum over the batch: the batch is cut into a fixed number of chunks that
  * depends only on the shapes ({@link #partials}), each chunk sums into its own partial buffer, and the
@@ -45,11 +45,13 @@ final class FastConvolution {
     static final int PARTIAL_BUDGET = 4 << 20;
 
     /**
-     * Tiles whose GEMM has at least this many multiply-adds run one after another with threaded GEMMs;
-     * smaller ones run as parallel tasks with single-threaded GEMMs. On the (busy) 2-vCPU development machine
-     * the W2 layer (8.3 M per tile) ran faster with threaded GEMMs in each A/B run (28-42 against 21-26
-     * GFLOPS), plausibly because two tasks' column and packing buffers do not fit the cache the two vCPUs
-     * share; LeNet's tiny GEMMs (0.1-0.3 M) would spend more on thread hand-offs than on arithmetic.
+     * With only a few tasks (fewer than two per thread), tiles whose GEMM has at least this many multiply-adds
+     * run one after another with threaded GEMMs, so that an odd task count does not leave a thread idle;
+     * smaller ones (LeNet's 0.1-0.3 M) run as parallel tasks, since they would spend more on thread hand-offs
+     * than on arithmetic. With two or more tasks per thread, tasks always run in parallel: on the quiet
+     * 2-vCPU machine the W2 layer (8.3 M per tile, 112 tiles) went from 63 to 124-130 GFLOPS forward that
+     * way, because im2col then runs on both threads and a tile's GEMM (n = 224, under five B panels) no
+     * longer has to be split in two (see docs/PERFORMANCE.md, "Engine overheads").
      */
     static final long TASK_MAX_MACS = 2L << 20;
 
@@ -367,9 +369,9 @@ final class FastConvolution {
         return !p.padding().isZero() && p.padMode() != PadMode.ZERO;
     }
 
-    /** One level of parallelism: tasks in parallel (single-threaded GEMMs) or GEMMs threaded; see above. */
+    /** One level of parallelism: tasks in parallel (single-threaded GEMMs) or GEMMs threaded; see TASK_MAX_MACS. */
     private static boolean taskParallel(Kernels k, int tasks, long tileMacs) {
-        return k.threads() > 1 && tasks >= k.threads() && tileMacs < TASK_MAX_MACS;
+        return k.threads() > 1 && tasks >= k.threads() && (tileMacs < TASK_MAX_MACS || tasks >= 2 * k.threads());
     }
 
     private static void run(Kernels k, boolean parallel, int tasks, IntConsumer body) {

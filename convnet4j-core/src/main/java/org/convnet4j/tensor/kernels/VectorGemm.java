@@ -43,6 +43,10 @@ final class VectorGemm {
     static final int NC = roundUp(Integer.getInteger("convnet4j.gemm.nc", 3072), NR);
     /** Below this many multiply-adds a second thread costs more (hand-off, extra packing) than it saves. */
     static final long PARALLEL_THRESHOLD = 96L * 96 * 96;
+    /** Most floats of packed op(A) the few-rows path keeps (4 MB): beyond that the general path is used. */
+    static final long FEW_ROWS_MAX_PACKED_A = 1L << 20;
+    /** {@code -Dconvnet4j.gemm.noFewRows=true} sends every shape down the general loop order (A/B runs). */
+    static final boolean FEW_ROWS = !Boolean.getBoolean("convnet4j.gemm.noFewRows");
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
@@ -52,8 +56,15 @@ final class VectorGemm {
     }
 
     private final int threads;
+    private final boolean fewRowsPath;
 
     VectorGemm(int threads) {
+        this(threads, FEW_ROWS);
+    }
+
+    /** With {@code fewRowsPath} false every shape takes the general loop order (for tests and A/B runs). */
+    VectorGemm(int threads, boolean fewRowsPath) {
+        this.fewRowsPath = fewRowsPath;
         if (threads < 1) {
             throw new IllegalArgumentException("VectorGemm: thread count must be positive, got " + threads);
         }
@@ -84,6 +95,10 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
         Workspace own = WORKSPACE.get();
+        if (fewRowsPath && isFewRows(m, k)) {
+            fewRows(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
+            return;
+        }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
@@ -120,6 +135,68 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * Few rows of C (at most one MC block) whose whole packed op(A) is small: the path for convolution tiles
+     * (filters x pixels) and for fully connected layers with a small batch.
+     */
+    static boolean isFewRows(int m, int k) {
+        return m <= MC && (long) roundUp(m, MR) * k <= FEW_ROWS_MAX_PACKED_A;
+    }
+
+    /**
+     * SGEMM for {@link #isFewRows few rows}: all of alpha * op(A) is packed once (by the caller, shared
+     * read-only), then tasks take ranges of NR-wide column panels; for each panel a task packs one KC slice
+     * of op(B) at a time into a private, cache-resident buffer and runs every MR-tall A panel over it.
+     *
+     * <p>Why: with the general loop order and few rows, every task (a row range of just one or two micro
+     * panels) streams the whole shared packed B block (3 MB at KC x NC) from L3 for each of its row panels,
+     * and each KC slice costs two pool hand-offs. Here each B value is read from memory once, reused by all
+     * m rows while it sits in L1/L2, and the call needs one hand-off. Each element of C still sees exactly
+     * the same operations in the same order (KC slices in order, the same merge), so results are
+     * bit-identical to the general path and across thread counts.
+     */
+    private static void fewRows(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
+        int mPad = roundUp(m, MR);
+        float[] packedA = own.packedA(mPad * k);
+        // Slice pc of the packed A starts at pc * mPad; inside it the MR-tall panels as packA lays them out.
+        for (int pc = 0; pc < k; pc += KC) {
+            packA(transA, alpha, a, aOff, lda, 0, m, pc, Math.min(KC, k - pc), packedA, pc * mPad);
+        }
+        int panels = ceilDiv(n, NR);
+        int tasks = parts == 1 ? 1 : Math.min(panels, parts * 3);
+        GemmPool.forEach(parts, tasks, task -> {
+            int q0 = (int) ((long) panels * task / tasks);
+            int q1 = (int) ((long) panels * (task + 1) / tasks);
+            Workspace ws = WORKSPACE.get();
+            float[] panel = ws.packedB(Math.min(KC, k) * NR);
+            float[] tile = ws.tile;
+            for (int q = q0; q < q1; q++) {
+                int col = q * NR;
+                int nr = Math.min(NR, n - col);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    boolean first = pc == 0;
+                    boolean overwrite = first && beta == 0f;
+                    float betaEff = first ? beta : 1f;
+                    packBPanel(transB, b, bOff, ldb, pc, kc, col, nr, panel, 0);
+                    for (int ir = 0; ir < m; ir += MR) {
+                        int mr = Math.min(MR, m - ir);
+                        int aIdx = pc * mPad + ir * kc;
+                        int cIdx = cOff + ir * ldc + col;
+                        if (mr == MR && nr == NR) {
+                            microKernel(kc, packedA, aIdx, panel, 0, c, cIdx, ldc, betaEff, overwrite);
+                        } else {
+                            microKernel(kc, packedA, aIdx, panel, 0, tile, 0, NR, 0f, true);
+                            mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /** C = beta * C, overwriting when beta is 0 (so NaN in C does not survive). */
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
         for (int i = 0; i < m; i++) {
@@ -141,7 +218,7 @@ final class VectorGemm {
         float[] tile = ws.tile;
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic);
-            packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA);
+            packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA, 0);
             for (int jr = q0 * NR; jr < q1 * NR; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
                 int bIdx = jr * kc;
@@ -181,13 +258,14 @@ final class VectorGemm {
 
     /**
      * Packs rows [ic, ic + mc) x k-range [pc, pc + kc) of alpha * op(A) into MR-tall panels: panel q holds,
-     * for each p, the MR values of column p (rows past the edge are zero).
+     * for each p, the MR values of column p (rows past the edge are zero); panel q starts at
+     * {@code dstOff + q * MR * kc}.
      */
     private static void packA(boolean transA, float alpha, float[] a, int aOff, int lda,
-                              int ic, int mc, int pc, int kc, float[] dst) {
+                              int ic, int mc, int pc, int kc, float[] dst, int dstOff) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int base = ir * kc;
+            int base = dstOff + ir * kc;
             if (transA) {
                 // Stored A is k x m: the MR values for one p are contiguous.
                 for (int p = 0; p < kc; p++) {

@@ -45,6 +45,8 @@ class SgemmTest {
         s.add(new int[] {13, 29, 2 * VectorGemm.KC + 7});
         s.add(new int[] {7, 9, 5000});
         s.add(new int[] {3, VectorGemm.NC + 5, 4});
+        // A convolution tile's shape (few filters, many pixels, several KC slices): the few-rows path.
+        s.add(new int[] {64, 5 * NR + 7, 2 * VectorGemm.KC + 64});
         return s;
     }
 
@@ -136,6 +138,42 @@ class SgemmTest {
                 three.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0.25f, c3, 0, n);
                 assertArrayEquals(c1, c2, "1 vs 2 threads, shape " + m + "x" + n + "x" + k + " trans " + t);
                 assertArrayEquals(c1, c3, "1 vs 3 threads, shape " + m + "x" + n + "x" + k + " trans " + t);
+            }
+        }
+    }
+
+    @Test
+    void fewRowsPathGivesTheGeneralPathsBitsExactly() {
+        VectorGemm general = new VectorGemm(1, false);
+        VectorGemm generalTwo = new VectorGemm(2, false);
+        VectorGemm fewRows = new VectorGemm(2, true);
+        VectorGemm fewRowsOne = new VectorGemm(1, true);
+        // Edges in every dimension, several KC slices, n across an NC block, m up to one MC block.
+        int[][] shapes = {{64, 5 * NR + 7, 2 * VectorGemm.KC + 64}, {MR - 1, NR + 1, VectorGemm.KC + 1},
+            {VectorGemm.MC, 3 * NR, 50}, {5, VectorGemm.NC + 5, 4}, {MR + 3, 2 * NR, 2 * VectorGemm.KC}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            assertTrue(VectorGemm.isFewRows(m, k), "shape meant for the few-rows path");
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                for (float beta : new float[] {0f, 0.25f}) {
+                    float[] a = randomArray(m * k);
+                    float[] b = randomArray(k * n);
+                    float[] c0 = randomArray(m * n);
+                    float[][] cs = {c0.clone(), c0.clone(), c0.clone(), c0.clone()};
+                    VectorGemm[] gemms = {general, generalTwo, fewRows, fewRowsOne};
+                    for (int i = 0; i < gemms.length; i++) {
+                        gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta,
+                                cs[i], 0, n);
+                    }
+                    String what = " shape " + m + "x" + n + "x" + k + " trans " + t + " beta " + beta;
+                    assertArrayEquals(cs[0], cs[1], "general, 1 vs 2 threads" + what);
+                    assertArrayEquals(cs[0], cs[2], "general vs few-rows (2 threads)" + what);
+                    assertArrayEquals(cs[0], cs[3], "general vs few-rows (1 thread)" + what);
+                }
             }
         }
     }
