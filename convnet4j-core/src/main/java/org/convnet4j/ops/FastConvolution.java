@@ -185,16 +185,9 @@ final class FastConvolution {
         boolean pointwise = isPointwise(d);
         float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = col;
-            int srcOff = 0;
-            int ld = t;
-            if (pointwise) {
-                src = xd;
-                srcOff = (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow();
-                ld = d.inPlane();
-            } else {
-                im2col(d, xd, b, g, r0, r1, col);
-            }
+            float[] src = patches(d, pointwise, xd, b, g, r0, r1, col);
+            int srcOff = pointwise ? (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow() : 0;
+            int ld = pointwise ? d.inPlane() : t;
             int cOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
             float beta = 0f;
             if (bias != null) {
@@ -207,6 +200,19 @@ final class FastConvolution {
             gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
                     beta, yd, cOff, ohw);
         }
+    }
+
+    /**
+     * The K x T patch matrix of output rows [r0, r1) of sample b, group g: for a pointwise convolution the
+     * input itself (no copy; rows of length inPlane), otherwise im2col into {@code col} (rows of length T).
+     */
+    private static float[] patches(ConvDims d, boolean pointwise, float[] xd, int b, int g, int r0, int r1,
+                                   float[] col) {
+        if (pointwise) {
+            return xd;
+        }
+        im2col(d, xd, b, g, r0, r1, col);
+        return col;
     }
 
     private static void backwardInputTile(Kernels k, boolean threadedGemm, ConvDims d, float[] dyd, float[] wd,
@@ -241,16 +247,9 @@ final class FastConvolution {
         boolean pointwise = isPointwise(d);
         float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = col;
-            int srcOff = 0;
-            int ld = t;
-            if (pointwise) {
-                src = xd;
-                srcOff = (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow();
-                ld = d.inPlane();
-            } else {
-                im2col(d, xd, b, g, r0, r1, col);
-            }
+            float[] src = patches(d, pointwise, xd, b, g, r0, r1, col);
+            int srcOff = pointwise ? (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow() : 0;
+            int ld = pointwise ? d.inPlane() : t;
             int dyOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
             gemm(k, threadedGemm, false, true, d.fg(), kk, t, dyd, dyOff, ohw, src, srcOff, ld,
                     first ? 0f : 1f, partial, partialOff + g * d.fg() * kk, kk);
