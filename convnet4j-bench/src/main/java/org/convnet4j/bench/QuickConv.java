@@ -97,7 +97,7 @@ public final class QuickConv {
     }
 
     /** Prints {@code work / seconds per call}: the median over repetitions, with the range. */
-    private static void report(String name, double workPerCall, String unit, Runnable call) {
+    static void report(String name, double workPerCall, String unit, Runnable call) {
         long start = System.nanoTime();
         int warmupCalls = 0;
         while (warmupCalls < 3 || System.nanoTime() - start < WARMUP_SECONDS * 1e9) {

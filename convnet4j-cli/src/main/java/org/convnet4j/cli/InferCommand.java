@@ -7,17 +7,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.io.Npy;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Runs a model on tensors from files and writes its outputs. */
 @Command(name = "infer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
@@ -57,7 +58,8 @@ final class InferCommand implements Callable<Integer> {
             xs.add(p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") ? Npy.read(p)
                     : OnnxReader.readTensor(p).toTensor());
         }
-        List<Tensor> ys = model instanceof Graph g ? g.forwardMulti(xs, false) : List.of(model.forward(xs, false));
+        List<Tensor> ys = GradMode.withoutGradients(() -> model instanceof Graph g ? g.forwardMulti(xs, false)
+                : List.of(model.forward(xs, false)));
         Files.createDirectories(outDir);
         for (int i = 0; i < ys.size(); i++) {
             Path out = outDir.resolve("output_" + i + "." + fmt);

@@ -1,26 +1,27 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
-import org.convnet4j.image.Images;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.image.Images;
 import org.convnet4j.io.weights.ModelLoader;
-import org.convnet4j.model.SavedModel;
-import org.convnet4j.nn.Graph;
-import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.Prediction;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.Graph;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.ConfusionMatrix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -121,7 +122,7 @@ final class PredictCommand implements Callable<Integer> {
         for (Tensor t : sample) {
             batch.add(t.reshape(t.shape().prepend(1)));
         }
-        float[] logits = g.forward(batch, false).data();
+        float[] logits = GradMode.withoutGradients(() -> g.forward(batch, false)).data();
         // fusion models end in logits (late fusion: log-probabilities): a softmax gives the probabilities
         List<String> names = g.classNames().size() == logits.length ? g.classNames()
                 : ConfusionMatrix.numberedClasses(logits.length);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         header = "Train zoo models on Fashion-MNIST at CPU-friendly sizes; table of accuracy, parameters, MACs, time.",
         description = {
-            "Trains each model from scratch (no augmentation; pixels standardised with the training set's mean and",
+            "Trains each model from scratch (augmentation only with --augment; pixels standardised with the training set's mean and",
             "deviation, resized when the model needs a larger input; Adam or SGD with a cosine schedule), tests it on",
             "the Fashion-MNIST test set and writes OUT/zoo-results.md, OUT/zoo-results.json and OUT/zoo-accuracy.png",
             "(test accuracy next to the figures published in the Fashion-MNIST README). The files are rewritten after",
@@ -91,6 +91,10 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--test-every-epoch", description = "Test after every epoch (accuracy-versus-epochs curve in the "
             + "JSON) instead of once at the end.")
     boolean testEveryEpoch;
+
+    @Option(names = "--augment", description = "Augment the training pictures: random crop after padding by 2 "
+            + "pixels, random left-right flip. Default: off.")
+    boolean augment;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output folder (created). Default: zoo-benchmark.")
     Path out = Path.of("zoo-benchmark");
@@ -168,7 +172,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         if (testLimit != null) {
             positive("--test-limit", testLimit);
         }
-        return new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch);
+        return new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch, augment);
     }
 
     private List<ModelSetup> setups() {

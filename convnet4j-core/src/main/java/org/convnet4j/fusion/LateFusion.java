@@ -7,6 +7,7 @@ import java.util.Map;
 import org.convnet4j.data.Batch;
 import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.layers.DecisionFusion;
@@ -157,7 +158,7 @@ public final class LateFusion {
         try (DataLoader.BatchIterator it = loader.iterator(0)) {
             while (it.hasNext()) {
                 Batch b = it.next();
-                Tensor logits = model.forward(b.inputs(), false);
+                Tensor logits = GradMode.withoutGradients(() -> model.forward(b.inputs(), false));
                 for (int r = 0; r < b.size(); r++) {
                     DecisionFusion.softmax(logits.data(), r * k, out[i++]);
                 }

@@ -40,6 +40,7 @@ public final class Graph extends Model {
     private final List<String> inputNames;
     private final List<String> outputNames;
     private Tensor[] activations;                   // of the last forward pass, by node index
+    private final int[] lastUse;                    // per node: index of the last node reading it (-1: an output)
 
     private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
         if (name != null) {
@@ -51,6 +52,15 @@ public final class Graph extends Model {
         }
         this.inputNames = List.copyOf(inputs);
         this.outputNames = List.copyOf(outputs);
+        this.lastUse = new int[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String src : nodes.get(i).inputs()) {
+                lastUse[index.get(src)] = i;
+            }
+        }
+        for (String o : outputs) {
+            lastUse[index.get(o)] = -1;
+        }
     }
 
     public static Builder builder() {
@@ -129,6 +139,7 @@ public final class Graph extends Model {
     public List<Tensor> forwardMulti(List<Tensor> inputs, boolean training) {
         requireInputs(inputs);
         Tensor[] acts = new Tensor[nodes.size()];
+        boolean tracking = GradMode.isEnabled();
         for (int i = 0; i < inputNames.size(); i++) {
             Node in = node(inputNames.get(i));
             Tensor x = inputs.get(i);
@@ -148,8 +159,17 @@ public final class Graph extends Model {
                 args.add(acts[index.get(src)]);
             }
             acts[i] = n.layer().forward(args, training);
+            if (!tracking) {
+                // Nothing will go backward: an activation can go as soon as its last reader has run.
+                for (String src : n.inputs()) {
+                    int j = index.get(src);
+                    if (lastUse[j] == i) {
+                        acts[j] = null;
+                    }
+                }
+            }
         }
-        this.activations = acts;
+        this.activations = tracking ? acts : null;
         List<Tensor> out = new ArrayList<>();
         for (String o : outputNames) {
             out.add(acts[index.get(o)]);
@@ -160,7 +180,8 @@ public final class Graph extends Model {
     /** The value a node had in the last forward pass (feature maps, bottleneck features). */
     public Tensor activation(String nodeName) {
         if (activations == null) {
-            throw new IllegalStateException("graph '" + name() + "': no forward pass has run yet");
+            throw new IllegalStateException("graph '" + name() + "': no forward pass has kept its activations yet "
+                    + "(predict() and other passes without gradients keep none)");
         }
         return activations[index.get(node(nodeName).name())];
     }

@@ -128,6 +128,18 @@ public abstract class Layer {
      * All parameters and buffers of this layer and its children, keyed by their full dotted names
      * ({@code block1_conv1.kernel}), in a stable order (children in model order, then own parameters).
      */
+    /**
+     * What backward needs from the last forward pass, or a clear error when no forward pass kept it (none ran
+     * yet, or it ran inside {@link GradMode#withoutGradients}).
+     */
+    protected final <T> T fromForward(T cached) {
+        if (cached == null) {
+            throw new IllegalStateException(describe() + ": backward needs a forward pass first (one that kept "
+                    + "gradients: not inside GradMode.withoutGradients, as predict() runs)");
+        }
+        return cached;
+    }
+
     public Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         collect("", out);

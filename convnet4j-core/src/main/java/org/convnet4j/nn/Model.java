@@ -26,9 +26,12 @@ public abstract class Model extends Layer {
     /** One row per layer for summaries: name, type, output shape, parameters, MACs. */
     public abstract List<SummaryRow> summaryRows();
 
-    /** Inference on a batch (dropout off, batch norm with running statistics). */
+    /**
+     * Inference on a batch (dropout off, batch norm with running statistics), keeping nothing for a backward
+     * pass ({@link GradMode#withoutGradients}): each activation is garbage as soon as it has been consumed.
+     */
     public Tensor predict(Tensor x) {
-        return forward(x, false);
+        return GradMode.withoutGradients(() -> forward(x, false));
     }
 
     /** Names of the classes the outputs stand for, if known (saved with the model). */

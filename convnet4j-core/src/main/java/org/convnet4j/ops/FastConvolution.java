@@ -43,6 +43,11 @@ final class FastConvolution {
     static final int MAX_PARTIALS = 8;
     /** Most floats all partial weight-gradient buffers of one call may take together (16 MB). */
     static final int PARTIAL_BUDGET = 4 << 20;
+    /**
+     * Fewest output pixels a tile's GEMM should have when the shapes allow it (four 48-wide column panels);
+     * see {@link Tiling}.
+     */
+    static final int MIN_COLS = Integer.getInteger("convnet4j.conv.minCols", 192);
 
     /**
      * With only a few tasks (fewer than two per thread), tiles whose GEMM has at least this many multiply-adds
@@ -79,11 +84,10 @@ final class FastConvolution {
         Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
         ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
         float[] xd = xs.data();
-        int rows = tileRows(d);
-        int tiles = ceilDiv(d.oh(), rows);
-        boolean parallel = taskParallel(k, d.n() * tiles, (long) d.f() * d.patch() * rows * d.ow());
-        run(k, parallel, d.n() * tiles, t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, bd, yd,
-                t / tiles, (t % tiles) * rows, rows));
+        Tiling tiling = Tiling.of(d);
+        boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
+        run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, bd, yd,
+                tiling.tile(t)));
         return y;
     }
 
@@ -105,12 +109,14 @@ final class FastConvolution {
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
         Tensor dx = Tensor.zeros(d.n(), d.c(), d.h(), d.w());
         float[] dxd = dx.data();
-        int rows = tileRows(d);
-        // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample.
-        boolean parallel = taskParallel(k, d.n(), (long) d.f() * d.patch() * rows * d.ow());
-        run(k, parallel, d.n(), b -> {
-            for (int r0 = 0; r0 < d.oh(); r0 += rows) {
-                backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, dxd, b, r0, rows);
+        Tiling tiling = Tiling.of(d);
+        // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample
+        // (or a whole group of samples): all of its row tiles in turn.
+        boolean parallel = taskParallel(k, tiling.sampleGroups(), tiling.macs(d));
+        run(k, parallel, tiling.sampleGroups(), group -> {
+            for (int rt = 0; rt < tiling.rowTiles(); rt++) {
+                backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, dxd,
+                        tiling.tile(group * tiling.rowTiles() + rt));
             }
         });
         return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode()) : dx;
@@ -143,18 +149,16 @@ final class FastConvolution {
         int size = d.f() * d.patch();
         int parts = partials(d);
         float[] partial = SCRATCH.get().partials(parts * size);
-        int rows = tileRows(d);
-        boolean parallel = taskParallel(k, parts, (long) d.f() * d.patch() * rows * d.ow());
+        Tiling tiling = Tiling.of(d);
+        boolean parallel = taskParallel(k, parts, tiling.macs(d));
         boolean threadedGemm = !parallel && k.threads() > 1;
         run(k, parallel, parts, part -> {
             int b0 = (int) ((long) d.n() * part / parts);
             int b1 = (int) ((long) d.n() * (part + 1) / parts);
             boolean first = true;
-            for (int b = b0; b < b1; b++) {
-                for (int r0 = 0; r0 < d.oh(); r0 += rows) {
-                    weightGradientTile(k, threadedGemm, d, xd, dyd, partial, part * size, b, r0, rows, first);
-                    first = false;
-                }
+            for (Tile tile : tiling.within(b0, b1)) {
+                weightGradientTile(k, threadedGemm, d, xd, dyd, partial, part * size, tile, first);
+                first = false;
             }
         });
         for (int i = 0; i < size; i++) {
@@ -177,81 +181,139 @@ final class FastConvolution {
     }
 
     private static void forwardTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                    float[] bias, float[] yd, int b, int r0, int rowsMax) {
-        int r1 = Math.min(d.oh(), r0 + rowsMax);
-        int t = (r1 - r0) * d.ow();
+                                    float[] bias, float[] yd, Tile tile) {
+        int t = tile.cols();
         int kk = d.patch();
-        int ohw = d.outPlane();
         boolean pointwise = isPointwise(d);
-        float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
+        boolean direct = tile.nb() == 1;
+        Scratch scratch = SCRATCH.get();
+        float[] col = pointwise && direct ? null : scratch.col(kk * t);
+        // One sample: the GEMM writes straight into y's rows; several: into a [fg x T] buffer, scattered after.
+        float[] out = direct ? yd : scratch.rows(d.fg() * t);
+        int ldc = direct ? d.outPlane() : t;
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = patches(d, pointwise, xd, b, g, r0, r1, col);
-            int srcOff = pointwise ? (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow() : 0;
-            int ld = pointwise ? d.inPlane() : t;
-            int cOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
+            float[] src = patches(d, pointwise, xd, tile, g, col);
+            int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
+            int ld = src == xd ? d.inPlane() : t;
+            int cOff = direct ? (tile.b0() * d.f() + g * d.fg()) * d.outPlane() + tile.r0() * d.ow() : 0;
             float beta = 0f;
             if (bias != null) {
                 for (int fo = 0; fo < d.fg(); fo++) {
-                    int row = cOff + fo * ohw;
-                    java.util.Arrays.fill(yd, row, row + t, bias[g * d.fg() + fo]);
+                    int row = cOff + fo * ldc;
+                    java.util.Arrays.fill(out, row, row + t, bias[g * d.fg() + fo]);
                 }
                 beta = 1f;
             }
             gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
-                    beta, yd, cOff, ohw);
+                    beta, out, cOff, ldc);
+            if (!direct) {
+                scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
+            }
         }
     }
 
     /**
-     * The K x T patch matrix of output rows [r0, r1) of sample b, group g: for a pointwise convolution the
-     * input itself (no copy; rows of length inPlane), otherwise im2col into {@code col} (rows of length T).
+     * The K x T patch matrix of a tile, group g. A one-sample pointwise tile is the input itself (no copy; rows
+     * of length inPlane), otherwise it is built in {@code col} (rows of length T): im2col, or for a pointwise
+     * convolution over several samples a copy of their input planes side by side.
      */
-    private static float[] patches(ConvDims d, boolean pointwise, float[] xd, int b, int g, int r0, int r1,
-                                   float[] col) {
-        if (pointwise) {
+    private static float[] patches(ConvDims d, boolean pointwise, float[] xd, Tile tile, int g, float[] col) {
+        if (pointwise && tile.nb() == 1) {
             return xd;
         }
-        im2col(d, xd, b, g, r0, r1, col);
+        int t = tile.cols();
+        for (int s = 0; s < tile.nb(); s++) {
+            int b = tile.b0() + s;
+            if (pointwise) {
+                for (int ci = 0; ci < d.cg(); ci++) {
+                    System.arraycopy(xd, (b * d.c() + g * d.cg() + ci) * d.inPlane(), col, ci * t + s * d.outPlane(),
+                            d.outPlane());
+                }
+            } else {
+                im2col(d, xd, b, g, tile.r0(), tile.r1(), col, s * d.outPlane(), t);
+            }
+        }
         return col;
     }
 
+    /**
+     * Copies the rows of a several-sample tile buffer [rowsPerSample... x T] back into NCHW planes: row r of
+     * the buffer, columns [s*plane, (s+1)*plane), is plane {@code first + r} of sample {@code b0 + s} in an
+     * array with {@code channels} planes per sample.
+     */
+    private static void scatterPlanes(float[] buf, int t, float[] dst, int channels, int first, int count, int plane,
+                                      Tile tile) {
+        for (int s = 0; s < tile.nb(); s++) {
+            for (int r = 0; r < count; r++) {
+                System.arraycopy(buf, r * t + s * plane, dst, ((tile.b0() + s) * channels + first + r) * plane, plane);
+            }
+        }
+    }
+
+    /** The inverse of {@link #scatterPlanes}: gathers planes of several samples side by side into {@code buf}. */
+    private static void gatherPlanes(float[] src, int channels, int first, int count, int plane, Tile tile,
+                                     float[] buf, int t) {
+        for (int s = 0; s < tile.nb(); s++) {
+            for (int r = 0; r < count; r++) {
+                System.arraycopy(src, ((tile.b0() + s) * channels + first + r) * plane, buf, r * t + s * plane, plane);
+            }
+        }
+    }
+
     private static void backwardInputTile(Kernels k, boolean threadedGemm, ConvDims d, float[] dyd, float[] wd,
-                                          float[] dxd, int b, int r0, int rowsMax) {
-        int r1 = Math.min(d.oh(), r0 + rowsMax);
-        int t = (r1 - r0) * d.ow();
+                                          float[] dxd, Tile tile) {
+        int t = tile.cols();
         int kk = d.patch();
         int ohw = d.outPlane();
         boolean pointwise = isPointwise(d);
-        float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
+        boolean direct = tile.nb() == 1;
+        Scratch scratch = SCRATCH.get();
+        float[] col = pointwise && direct ? null : scratch.col(kk * t);
+        float[] dyRows = direct ? dyd : scratch.rows(d.fg() * t);
+        int ldDy = direct ? ohw : t;
         for (int g = 0; g < d.groups(); g++) {
-            int dyOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
-            if (pointwise) {
-                int dxOff = (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow();
-                gemm(k, threadedGemm, true, false, d.cg(), t, d.fg(), wd, g * d.fg() * kk, kk, dyd, dyOff, ohw,
+            int dyOff = direct ? (tile.b0() * d.f() + g * d.fg()) * ohw + tile.r0() * d.ow() : 0;
+            if (!direct) {
+                gatherPlanes(dyd, d.f(), g * d.fg(), d.fg(), ohw, tile, dyRows, t);
+            }
+            if (pointwise && direct) {
+                int dxOff = (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow();
+                gemm(k, threadedGemm, true, false, d.cg(), t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff, ldDy,
                         0f, dxd, dxOff, d.inPlane());
             } else {
-                gemm(k, threadedGemm, true, false, kk, t, d.fg(), wd, g * d.fg() * kk, kk, dyd, dyOff, ohw,
+                gemm(k, threadedGemm, true, false, kk, t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff, ldDy,
                         0f, col, 0, t);
-                col2im(d, col, dxd, b, g, r0, r1);
+                if (pointwise) {
+                    scatterPlanes(col, t, dxd, d.c(), g * d.cg(), d.cg(), d.inPlane(), tile);
+                } else {
+                    for (int s = 0; s < tile.nb(); s++) {
+                        col2im(d, col, dxd, tile.b0() + s, g, tile.r0(), tile.r1(), s * ohw, t);
+                    }
+                }
             }
         }
     }
 
     private static void weightGradientTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] dyd,
-                                           float[] partial, int partialOff, int b, int r0, int rowsMax,
-                                           boolean first) {
-        int r1 = Math.min(d.oh(), r0 + rowsMax);
-        int t = (r1 - r0) * d.ow();
+                                           float[] partial, int partialOff, Tile tile, boolean first) {
+        int t = tile.cols();
         int kk = d.patch();
         int ohw = d.outPlane();
         boolean pointwise = isPointwise(d);
-        float[] col = pointwise ? null : SCRATCH.get().col(kk * t);
+        boolean direct = tile.nb() == 1;
+        Scratch scratch = SCRATCH.get();
+        float[] col = pointwise && direct ? null : scratch.col(kk * t);
+        float[] dyRows = direct ? dyd : scratch.rows(d.fg() * t);
+        int ldDy = direct ? ohw : t;
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = patches(d, pointwise, xd, b, g, r0, r1, col);
-            int srcOff = pointwise ? (b * d.c() + g * d.cg()) * d.inPlane() + r0 * d.ow() : 0;
-            int ld = pointwise ? d.inPlane() : t;
-            int dyOff = (b * d.f() + g * d.fg()) * ohw + r0 * d.ow();
-            gemm(k, threadedGemm, false, true, d.fg(), kk, t, dyd, dyOff, ohw, src, srcOff, ld,
+            float[] src = patches(d, pointwise, xd, tile, g, col);
+            int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
+            int ld = src == xd ? d.inPlane() : t;
+            int dyOff = direct ? (tile.b0() * d.f() + g * d.fg()) * ohw + tile.r0() * d.ow() : 0;
+            if (!direct) {
+                gatherPlanes(dyd, d.f(), g * d.fg(), d.fg(), ohw, tile, dyRows, t);
+            }
+            gemm(k, threadedGemm, false, true, d.fg(), kk, t, dyRows, dyOff, ldDy, src, srcOff, ld,
                     first ? 0f : 1f, partial, partialOff + g * d.fg() * kk, kk);
         }
     }
@@ -259,10 +321,10 @@ final class FastConvolution {
     /**
      * Fills {@code col} [K x T] for output rows [r0, r1) of sample b, group g: row (ci, i, j) holds, for each
      * output pixel of the tile, the input pixel that tap (i, j) of channel ci sees, or 0 in the zero padding.
+     * Row r starts at {@code col[start + r * ld]} (several samples' tiles sit side by side in one buffer).
      */
-    static void im2col(ConvDims d, float[] xd, int b, int g, int r0, int r1, float[] col) {
+    static void im2col(ConvDims d, float[] xd, int b, int g, int r0, int r1, float[] col, int start, int ld) {
         int ow = d.ow();
-        int t = (r1 - r0) * ow;
         int h = d.h();
         int w = d.w();
         int sw = d.sw();
@@ -274,7 +336,7 @@ final class FastConvolution {
                     int colOff = j * d.dw() - d.padLeft();
                     int qlo = firstInside(colOff, sw, ow);
                     int qhi = Math.max(qlo, endInside(colOff, sw, ow, w));
-                    int dst = row * t;
+                    int dst = start + row * ld;
                     for (int r = r0; r < r1; r++, dst += ow) {
                         int ih = r * d.sh() - d.padTop() + i * d.dh();
                         if (ih < 0 || ih >= h) {
@@ -300,9 +362,8 @@ final class FastConvolution {
     }
 
     /** The transpose of {@link #im2col}: adds each column entry to the input pixel it came from. */
-    static void col2im(ConvDims d, float[] col, float[] dxd, int b, int g, int r0, int r1) {
+    static void col2im(ConvDims d, float[] col, float[] dxd, int b, int g, int r0, int r1, int start, int ld) {
         int ow = d.ow();
-        int t = (r1 - r0) * ow;
         int h = d.h();
         int w = d.w();
         int sw = d.sw();
@@ -314,7 +375,7 @@ final class FastConvolution {
                     int colOff = j * d.dw() - d.padLeft();
                     int qlo = firstInside(colOff, sw, ow);
                     int qhi = Math.max(qlo, endInside(colOff, sw, ow, w));
-                    int src = row * t;
+                    int src = start + row * ld;
                     for (int r = r0; r < r1; r++, src += ow) {
                         int ih = r * d.sh() - d.padTop() + i * d.dh();
                         if (ih < 0 || ih >= h) {
@@ -350,6 +411,65 @@ final class FastConvolution {
     static int tileRows(ConvDims d) {
         long perRow = (long) d.patch() * d.ow();
         return (int) Math.max(1, Math.min(d.oh(), COL_BUDGET / perRow));
+    }
+
+    /** Output columns of one task: rows [r0, r1) of sample b0, or whole planes of samples [b0, b0 + nb). */
+    record Tile(int b0, int nb, int r0, int r1, int cols) {
+    }
+
+    /**
+     * How a call's output pixels are cut into tiles (the GEMMs' column count T). Rows of one sample, as many
+     * as {@link #tileRows} allows but at least {@link #MIN_COLS} columns when the plane has them; output planes
+     * smaller than that (ResNet's 14x14 and 7x7 stages, LeNet's 10x10) are joined across samples instead, so
+     * that a 7x7 layer runs GEMMs with T = 196 rather than 49 (a GEMM's column panels are 48 wide: T = 49 would
+     * waste almost half of the second one, and every B panel would be packed for very little work).
+     */
+    record Tiling(int n, int oh, int ow, int perTile, int rows, int rowTiles) {
+        static Tiling of(ConvDims d) {
+            int plane = d.outPlane();
+            if (plane < MIN_COLS && d.n() > 1) {
+                return new Tiling(d.n(), d.oh(), d.ow(), Math.min(d.n(), ceilDiv(MIN_COLS, plane)), d.oh(), 1);
+            }
+            int rows = Math.min(d.oh(), Math.max(tileRows(d), ceilDiv(MIN_COLS, d.ow())));
+            return new Tiling(d.n(), d.oh(), d.ow(), 1, rows, ceilDiv(d.oh(), rows));
+        }
+
+        int sampleGroups() {
+            return ceilDiv(n, perTile);
+        }
+
+        int tasks() {
+            return sampleGroups() * rowTiles;
+        }
+
+        /** Multiply-adds of a full tile's GEMM, for {@link #taskParallel}. */
+        long macs(ConvDims d) {
+            return (long) d.fg() * d.patch() * perTile * rows * ow;
+        }
+
+        /** Tile t: sample group t / rowTiles, row tile t % rowTiles. */
+        Tile tile(int t) {
+            return tile(t / rowTiles * perTile, t % rowTiles * rows);
+        }
+
+        private Tile tile(int b0, int r0) {
+            int nb = Math.min(perTile, n - b0);
+            int r1 = Math.min(oh, r0 + rows);
+            return new Tile(b0, nb, r0, r1, nb * (r1 - r0) * ow);
+        }
+
+        /** The tiles covering samples [b0, b1) in order (a weight-gradient batch chunk); groups stop at b1. */
+        java.util.List<Tile> within(int b0, int b1) {
+            java.util.List<Tile> out = new java.util.ArrayList<>();
+            for (int b = b0; b < b1; b += perTile) {
+                for (int r0 = 0; r0 < oh; r0 += rows) {
+                    Tile full = tile(b, r0);
+                    int nb = Math.min(full.nb(), b1 - b);
+                    out.add(new Tile(b, nb, full.r0(), full.r1(), nb * (full.r1() - full.r0()) * ow));
+                }
+            }
+            return out;
+        }
     }
 
     /** One input channel per group and several groups: a GEMM would have one row; direct loops do better. */
@@ -401,6 +521,14 @@ final class FastConvolution {
     private static final class Scratch {
         private float[] col = new float[0];
         private float[] partials = new float[0];
+        private float[] rows = new float[0];
+
+        float[] rows(int size) {
+            if (rows.length < size) {
+                rows = new float[size];
+            }
+            return rows;
+        }
 
         float[] col(int size) {
             if (col.length < size) {

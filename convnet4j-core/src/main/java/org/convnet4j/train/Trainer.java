@@ -11,6 +11,7 @@ import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.Batch;
 import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Tensor;
@@ -141,7 +142,7 @@ public final class Trainer {
         try (DataLoader.BatchIterator batches = loader.iterator(0)) {
             while (batches.hasNext()) {
                 Batch batch = batches.next();
-                Tensor out = model.forward(batch.inputs(), false);
+                Tensor out = GradMode.withoutGradients(() -> model.forward(batch.inputs(), false));
                 if (loss != null) {
                     metrics.addLoss(loss.compute(out, batch.labels()).value(), batch.size());
                 }

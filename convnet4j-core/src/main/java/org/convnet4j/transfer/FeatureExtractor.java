@@ -40,7 +40,7 @@ public final class FeatureExtractor {
         try (DataLoader.BatchIterator batches = loader.iterator(0)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                Tensor out = model.forward(b.x(), false);
+                Tensor out = model.predict(b.x());
                 System.arraycopy(out.data(), 0, values, at * dim, b.size() * dim);
                 System.arraycopy(b.labels(), 0, labels, at, b.size());
                 at += b.size();

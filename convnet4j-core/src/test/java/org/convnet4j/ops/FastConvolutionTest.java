@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * The GEMM path ({@link FastConvolution}) against its naive twin ({@link ConvolutionReference}) on awkward
  * shapes: every pad mode, stride, dilation, groups (incl. depthwise), non-square kernels, 1-pixel images,
  * batch 1, 1x1 convolutions with 1024 channels, images tall enough to be split into several row tiles, and
- * batches that split into uneven chunks for the weight gradient. Forward and both backward passes, with the
+ * batches that split into uneven chunks for the weight gradient, small planes whose samples share one GEMM.
+ * Forward and both backward passes, with the
  * vector kernels (1 and 2 threads) and the scalar kernels underneath.
  *
  * <p>Tolerance: both sides sum the same products in different orders. Each result is a sum of at most
@@ -56,6 +57,10 @@ class FastConvolutionTest {
         out.add(new Case(11, 6, 14, 14, 16, 5, 5, ConvParams.defaults()));      // LeNet conv2, uneven chunks
         out.add(new Case(2, 48, 41, 41, 8, 3, 3, same));                        // several row tiles
         out.add(new Case(1, 40, 30, 29, 3, 3, 3, ConvParams.of(2, 1).withDilation(1, 2))); // tiles + stride
+        // small planes joined across samples into one GEMM (groups of 4, 4, 3), also pointwise, grouped, strided
+        out.add(new Case(11, 4, 7, 7, 6, 3, 3, same));
+        out.add(new Case(7, 8, 6, 6, 12, 1, 1, ConvParams.defaults().withGroups(2)));
+        out.add(new Case(9, 16, 8, 8, 8, 1, 1, ConvParams.defaults().withStride(2, 2)));
         for (PadMode mode : PadMode.values()) {
             out.add(new Case(2, 3, 6, 7, 5, 3, 3, ConvParams.of(1, new Padding(2, 1, 0, 2)).withPadMode(mode)));
             out.add(new Case(2, 4, 5, 5, 4, 2, 3, ConvParams.of(2, new Padding(1, 0, 2, 1)).withPadMode(mode)

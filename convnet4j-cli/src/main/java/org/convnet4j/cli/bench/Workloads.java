@@ -181,7 +181,7 @@ public final class Workloads {
         Model net = ModelZoo.build(model, null, 1000);
         net.initialize(0);
         Tensor x = Tensor.randn(new Random(0), 1f, batch, 3, 224, 224);
-        Timing.Result r = modelTiming(7).measure(() -> net.forward(x, false));
+        Timing.Result r = modelTiming(7).measure(() -> net.predict(x));
         emit(name, batch, r, "images/s", heap, String.format(Locale.ROOT,
                 "%.1f ms/batch; inference mode, NCHW fp32, %s from ModelZoo", r.median() * 1e3, model));
     }

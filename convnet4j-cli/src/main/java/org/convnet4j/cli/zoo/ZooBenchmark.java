@@ -30,7 +30,8 @@ import org.convnet4j.zoo.ZooOptions;
  */
 public final class ZooBenchmark {
     /** How to train: shared by every model of one benchmark. */
-    public record Training(int epochs, int batchSize, String optimizer, double lr, long seed, boolean testEveryEpoch) {
+    public record Training(int epochs, int batchSize, String optimizer, double lr, long seed, boolean testEveryEpoch,
+                           boolean augment) {
         public Training {
             if (epochs < 1 || batchSize < 1 || !(lr > 0)) {
                 throw new IllegalArgumentException("zoo benchmark: epochs and batch size must be >= 1 and lr > 0, got "
@@ -42,7 +43,7 @@ public final class ZooBenchmark {
         }
 
         public Training withEpochs(int n) {
-            return new Training(n, batchSize, optimizer, lr, seed, testEveryEpoch);
+            return new Training(n, batchSize, optimizer, lr, seed, testEveryEpoch, augment);
         }
     }
 
@@ -68,7 +69,7 @@ public final class ZooBenchmark {
         model.initialize(t.seed());
 
         Transform prep = preprocessing(train, sample, setup.size());
-        Dataset trainIn = Datasets.transformed(train, prep);
+        Dataset trainIn = Datasets.transformed(train, t.augment() ? augmented(prep, setup.size()) : prep);
         Dataset testIn = Datasets.transformed(test, prep);
 
         int batchesPerEpoch = (train.size() + t.batchSize() - 1) / t.batchSize();
@@ -123,6 +124,20 @@ public final class ZooBenchmark {
             return normalize;
         }
         return Transform.compose(new Transform.Resize(size, size), normalize);
+    }
+
+    /**
+     * {@code --augment}: a random crop of the picture padded by 2 background (0) pixels on every side and a
+     * random left-right mirror, before the standardisation (the usual CIFAR/MNIST augmentation; the published
+     * ResNet18 figure used flips and shifts too). The test pictures go through {@code prep} alone.
+     */
+    static Transform augmented(Transform prep, int size) {
+        Transform.Compose steps = prep instanceof Transform.Compose c ? c : new Transform.Compose(java.util.List.of(prep));
+        java.util.List<Transform> all = new ArrayList<>(steps.steps());
+        int at = all.get(0) instanceof Transform.Resize ? 1 : 0;
+        all.add(at, new Transform.RandomCrop(size, size, 2));
+        all.add(at + 1, new Transform.RandomHorizontalFlip(0.5));
+        return new Transform.Compose(all);
     }
 
     /** Mean and standard deviation of all pixels of all samples, in double precision. */

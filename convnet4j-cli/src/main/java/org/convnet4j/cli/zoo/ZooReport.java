@@ -49,11 +49,15 @@ public final class ZooReport {
         chart(dir.resolve(CHART));
     }
 
+    private String augmentation() {
+        return training.augment() ? "augmentation: random crop (2-pixel padding) and left-right flip" : "no augmentation";
+    }
+
     public String markdown() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Fashion-MNIST, %s lr %s with a cosine schedule to 0, batch %d, seed %d, "
-                        + "no augmentation.%n%n", training.optimizer().equals("sgd") ? "SGD (Nesterov momentum 0.9)"
-                        : "Adam", fmt(training.lr()), training.batchSize(), training.seed()));
+                        + "%s.%n%n", training.optimizer().equals("sgd") ? "SGD (Nesterov momentum 0.9)"
+                        : "Adam", fmt(training.lr()), training.batchSize(), training.seed(), augmentation()));
         sb.append("| model | input | width | params | MACs/image | epochs | train images | s/epoch | train images/s"
                 + " | test images | test accuracy | published |\n");
         sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -82,7 +86,7 @@ public final class ZooReport {
         t.addProperty("lr", training.lr());
         t.addProperty("schedule", "cosine to 0 over all steps");
         t.addProperty("seed", training.seed());
-        t.addProperty("augmentation", "none");
+        t.addProperty("augmentation", augmentation());
         o.add("training", t);
         JsonObject env = new JsonObject();
         environment.forEach(env::addProperty);

@@ -3,6 +3,7 @@ package org.convnet4j.nn.layers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -54,8 +55,10 @@ public final class Arithmetic extends Layer {
     @Override
     public Tensor forward(List<Tensor> inputs, boolean training) {
         requireInputs(inputs);
-        a = inputs.get(0);
-        b = inputs.get(1);
+        Tensor a = inputs.get(0);
+        Tensor b = inputs.get(1);
+        this.a = GradMode.keep(a);
+        this.b = GradMode.keep(b);
         int[] out = Broadcasting.shape(a.shape().dims(), b.shape().dims());
         if (out == null) {
             throw new IllegalArgumentException(describe() + ": shapes " + a.shape() + " and " + b.shape()

@@ -2,6 +2,8 @@ package org.convnet4j.nn.layers;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
@@ -39,6 +41,8 @@ import org.convnet4j.tensor.kernels.Kernels;
  */
 public abstract class BatchNorm extends UnaryLayer {
     private static final Kernels K = KernelProvider.get();
+    /** Tensors at least this large are normalised plane by plane on the kernels' threads. */
+    private static final long PARALLEL_MIN_VALUES = 1 << 16;
     private double momentum = 0.1;
     private double eps = 1e-5;
     private Shape built;
@@ -171,14 +175,23 @@ public abstract class BatchNorm extends UnaryLayer {
                 invStd[ch] = (float) (1.0 / Math.sqrt(rv[ch] + eps));
             }
         }
-        xhat = Tensor.zeros(x.shape());
         Tensor y = Tensor.zeros(x.shape());
-        float[] h = xhat.data();
         float[] o = y.data();
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                int base = (i * c + ch) * s;
-                K.normalizeAffine(s, a, base, mean[ch], invStd[ch], g[ch], b[ch], h, base, o, base);
+        // Without gradients x-hat is not kept: the kernel writes it into the output, then the output over it.
+        xhat = GradMode.isEnabled() ? Tensor.zeros(x.shape()) : null;
+        float[] h = xhat == null ? o : xhat.data();
+        float[] mu = mean;
+        float[] is = invStd;
+        IntConsumer plane = t -> {
+            int ch = t % c;
+            int base = t * s;
+            K.normalizeAffine(s, a, base, mu[ch], is[ch], g[ch], b[ch], h, base, o, base);
+        };
+        if ((long) n * c * s >= PARALLEL_MIN_VALUES) {
+            K.parallelFor(n * c, plane);
+        } else {
+            for (int t = 0; t < n * c; t++) {
+                plane.accept(t);
             }
         }
         return y;

@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.InputGradientOptional;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.UnaryLayer;
@@ -200,7 +201,7 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional {
     public Tensor forward(Tensor input, boolean training) {
         requireBuilt();
         requireSample(input, built);
-        this.x = input;
+        this.x = GradMode.keep(input);
         return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params);
     }
 

@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
@@ -77,7 +78,7 @@ public final class Dense extends UnaryLayer {
     @Override
     public Tensor forward(Tensor input, boolean training) {
         requireSample(input, Shape.of(in));
-        this.x = input;
+        this.x = GradMode.keep(input);
         int n = input.dim(0);
         Tensor y = Tensor.zeros(n, units);
         // y[N, units] = x[N, in] * W[units, in]^T
@@ -98,7 +99,7 @@ public final class Dense extends UnaryLayer {
     public Tensor backward(Tensor dy) {
         int n = dy.dim(0);
         // dW[units, in] += dy[N, units]^T * x[N, in]
-        KernelProvider.get().sgemm(true, false, units, in, n, 1f, dy.data(), 0, units, x.data(), 0, in, 1f,
+        KernelProvider.get().sgemm(true, false, units, in, n, 1f, dy.data(), 0, units, fromForward(x).data(), 0, in, 1f,
                 kernel.grad().data(), 0, in);
         if (bias != null) {
             float[] db = bias.grad().data();

@@ -1,6 +1,7 @@
 package org.convnet4j.nn.layers;
 
 import java.util.Map;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -48,7 +49,7 @@ public final class LRN extends UnaryLayer {
 
     @Override
     public Tensor forward(Tensor input, boolean training) {
-        this.x = input;
+        this.x = GradMode.keep(input);
         int n = input.dim(0);
         int c = input.dim(1);
         int s = input.size() / (n * c);
@@ -85,6 +86,7 @@ public final class LRN extends UnaryLayer {
      */
     @Override
     public Tensor backward(Tensor dy) {
+        Tensor x = fromForward(this.x);
         int n = x.dim(0);
         int c = x.dim(1);
         int s = x.size() / (n * c);

@@ -1,5 +1,6 @@
 package org.convnet4j.nn.layers;
 
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -30,7 +31,7 @@ abstract class OutputDerivedActivation extends UnaryLayer {
         for (int i = 0; i < a.length; i++) {
             b[i] = apply(a[i]);
         }
-        this.y = out;
+        this.y = GradMode.keep(out);
         return out;
     }
 
@@ -38,7 +39,7 @@ abstract class OutputDerivedActivation extends UnaryLayer {
     public final Tensor backward(Tensor dy) {
         Tensor dx = Tensor.zeros(dy.shape());
         float[] g = dy.data();
-        float[] o = y.data();
+        float[] o = fromForward(y).data();
         float[] d = dx.data();
         for (int i = 0; i < g.length; i++) {
             d[i] = g[i] * derivativeFromOutput(o[i]);

@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PaddingSpec;
@@ -101,18 +102,20 @@ public abstract class Pool2d extends UnaryLayer {
             outputShapeOf(input.shape().dropFirst());
         }
         requireSample(input, built);
-        x = input;
+        Tensor out;
         if (params.type() == PoolType.MAX) {
             // The arg-max of every window, kept for backward (reused while the batch shape repeats).
             int outSize = Pooling.outputShape(input.shape(), params).size();
             if (argMax == null || argMax.length != outSize) {
                 argMax = new int[outSize];
             }
-            y = Pooling.forward(input, params, argMax);
+            out = Pooling.forward(input, params, argMax);
         } else {
-            y = Pooling.forward(input, params);
+            out = Pooling.forward(input, params);
         }
-        return y;
+        x = GradMode.keep(input);
+        y = GradMode.keep(out);
+        return out;
     }
 
     @Override

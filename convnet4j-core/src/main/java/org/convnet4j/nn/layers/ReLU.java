@@ -1,5 +1,6 @@
 package org.convnet4j.nn.layers;
 
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -23,7 +24,7 @@ public final class ReLU extends UnaryLayer {
     public Tensor forward(Tensor x, boolean training) {
         Tensor out = Tensor.zeros(x.shape());
         KERNELS.reluForward(x.size(), x.data(), 0, out.data(), 0);
-        this.y = out;
+        this.y = GradMode.keep(out);
         return out;
     }
 
@@ -31,7 +32,7 @@ public final class ReLU extends UnaryLayer {
     public Tensor backward(Tensor dy) {
         Tensor dx = Tensor.zeros(dy.shape());
         // The output is positive exactly where the input was, so it serves as the mask.
-        KERNELS.reluBackward(dy.size(), y.data(), 0, dy.data(), 0, dx.data(), 0);
+        KERNELS.reluBackward(dy.size(), fromForward(y).data(), 0, dy.data(), 0, dx.data(), 0);
         return dx;
     }
 }

@@ -1,0 +1,117 @@
+package org.convnet4j.bench;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.zoo.ModelZoo;
+
+/**
+ * Where a zoo model's inference time goes, layer kind by layer kind. Runs the model's forward pass the way
+ * {@link Sequential} and {@link Graph} do, but times every leaf layer, and sums the times by layer type and
+ * input/output shape (so ResNet-50's 16 bottlenecks collapse into a few rows). Prints the rows sorted by time
+ * with their share, MACs and GFLOPS, after a warm-up. A diagnosis tool for the engine, not a benchmark: the
+ * per-layer timer calls add a little overhead of their own.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp convnet4j-bench/target/benchmarks.jar \
+ *     org.convnet4j.bench.LayerProfile resnet50 8 [repetitions]</pre>
+ */
+public final class LayerProfile {
+    private final Map<String, double[]> rows = new LinkedHashMap<>(); // key -> {nanos, macs, calls}
+    private boolean recording;
+
+    private LayerProfile() {
+    }
+
+    public static void main(String[] args) {
+        String name = args.length > 0 ? args[0] : "resnet50";
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        Model model = ModelZoo.build(name, ModelZoo.defaultInput(name), 1000);
+        Shape in = model.inputShapes().get(0);
+        Tensor x = Tensor.randn(new Random(1), 1f, in.prepend(batch).dims());
+        LayerProfile p = new LayerProfile();
+        // as predict() runs: without gradient bookkeeping
+        for (int i = 0; i < 3; i++) {
+            GradMode.withoutGradients(() -> p.run(model, List.of(x)));
+        }
+        p.recording = true;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            GradMode.withoutGradients(() -> p.run(model, List.of(x)));
+        }
+        double total = (System.nanoTime() - t0) / 1e9 / reps;
+        p.print(name, batch, total, reps);
+    }
+
+    private Tensor run(Layer layer, List<Tensor> inputs) {
+        if (layer instanceof Sequential s) {
+            Tensor h = inputs.get(0);
+            for (Layer l : s.layers()) {
+                h = run(l, List.of(h));
+            }
+            return h;
+        }
+        if (layer instanceof Graph g) {
+            Map<String, Tensor> acts = new HashMap<>();
+            List<String> inNames = g.inputNames();
+            for (int i = 0; i < inNames.size(); i++) {
+                acts.put(inNames.get(i), inputs.get(i));
+            }
+            for (Graph.Node n : g.nodes()) {
+                if (n.isInput()) {
+                    continue;
+                }
+                List<Tensor> args = new ArrayList<>();
+                for (String src : n.inputs()) {
+                    args.add(acts.get(src));
+                }
+                acts.put(n.name(), run(n.layer(), args));
+            }
+            return acts.get(g.outputNames().get(0));
+        }
+        long t0 = System.nanoTime();
+        Tensor y = layer.forward(inputs, false);
+        long dt = System.nanoTime() - t0;
+        if (recording) {
+            List<Shape> shapes = new ArrayList<>();
+            for (Tensor t : inputs) {
+                shapes.add(t.shape().dropFirst());
+            }
+            Map<String, Object> cfg = layer.config();
+            String kernel = cfg.containsKey("kernel_size") ? " k" + cfg.get("kernel_size") + " s" + cfg.get("strides")
+                    : cfg.containsKey("pool_size") ? " " + cfg.get("pool_size") + " s" + cfg.get("strides") : "";
+            String key = layer.type() + kernel + " " + shapes.get(0) + " -> " + y.shape().dropFirst();
+            double[] r = rows.computeIfAbsent(key, k -> new double[3]);
+            r[0] += dt;
+            r[1] += layer.macs(shapes) * (double) inputs.get(0).shape().dim(0);
+            r[2] += 1;
+        }
+        return y;
+    }
+
+    private void print(String name, int batch, double total, int reps) {
+        double sum = rows.values().stream().mapToDouble(r -> r[0]).sum();
+        System.out.printf("# %s batch %d: %.1f ms per forward (%.2f img/s); leaf layers sum to %.1f ms%n",
+                name, batch, total * 1e3, batch / total, sum / 1e6 / reps);
+        System.out.printf("%8s %6s %6s %8s  %s%n", "ms", "share", "calls", "GFLOPS", "layer");
+        rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(40)
+                .forEach(e -> {
+                    double[] r = e.getValue();
+                    double ms = r[0] / 1e6 / reps;
+                    double gflops = r[1] > 0 ? 2 * r[1] / r[0] : 0;
+                    String key = e.getKey();
+                    System.out.printf("%8.2f %5.1f%% %6d %8.1f  %s%n", ms, 100 * r[0] / sum, (int) (r[2] / reps),
+                            gflops, key.length() > 150 ? key.substring(0, 150) : key);
+                });
+    }
+}
