@@ -13,6 +13,8 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.loss.SoftmaxCrossEntropy;
+import org.convnet4j.train.optim.Sgd;
 import org.convnet4j.zoo.ModelZoo;
 
 /**
@@ -36,10 +38,16 @@ public final class LayerProfile {
         String name = args.length > 0 ? args[0] : "resnet50";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        Model model = ModelZoo.build(name, ModelZoo.defaultInput(name), 1000);
+        boolean train = args.length > 3 && args[3].equals("train");
+        Model model = ModelZoo.build(name, ModelZoo.defaultInput(name), name.startsWith("lenet") ? 10 : 1000);
+        model.initialize(0);
         Shape in = model.inputShapes().get(0);
         Tensor x = Tensor.randn(new Random(1), 1f, in.prepend(batch).dims());
         LayerProfile p = new LayerProfile();
+        if (train) {
+            p.train((Sequential) model, x, reps);
+            return;
+        }
         // as predict() runs: without gradient bookkeeping
         for (int i = 0; i < 3; i++) {
             GradMode.withoutGradients(() -> p.run(model, List.of(x)));
@@ -51,6 +59,70 @@ public final class LayerProfile {
         }
         double total = (System.nanoTime() - t0) / 1e9 / reps;
         p.print(name, batch, total, reps);
+    }
+
+    /**
+     * Training steps of a flat {@link Sequential} (LeNet-5, VGG): forward in training mode, softmax
+     * cross-entropy, backward and an SGD update (momentum 0.9), each layer's forward and backward timed.
+     */
+    private void train(Sequential model, Tensor x, int reps) {
+        Sgd sgd = new Sgd(model, 0.01).momentum(0.9);
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        int[] labels = new int[x.dim(0)];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % model.outputShape().dim(0);
+        }
+        int steps = reps * 20;
+        for (int warm = 0; warm < 2; warm++) {
+            recording = warm == 1;
+            long t0 = System.nanoTime();
+            for (int step = 0; step < steps; step++) {
+                long s0 = System.nanoTime();
+                sgd.zeroGrad();
+                record("optimizer zeroGrad", System.nanoTime() - s0, 0);
+                Tensor h = x;
+                for (Layer l : model.layers()) {
+                    long f0 = System.nanoTime();
+                    Tensor y = l.forward(h, true);
+                    record(key(l, h, y) + " forward", System.nanoTime() - f0, l.macs(List.of(h.shape().dropFirst()))
+                            * (double) x.dim(0));
+                    h = y;
+                }
+                long l0 = System.nanoTime();
+                Tensor g = loss.compute(h, labels).gradient();
+                record("loss", System.nanoTime() - l0, 0);
+                List<Layer> layers = model.layers();
+                for (int i = layers.size() - 1; i >= 0; i--) {
+                    Layer l = layers.get(i);
+                    long b0 = System.nanoTime();
+                    g = l.backwardAll(g).get(0);
+                    record(l.type() + " " + l.name() + " backward", System.nanoTime() - b0, 2.0 * l.macs(
+                            List.of(i == 0 ? model.inputShapes().get(0) : model.outputShapeAt(i - 1))) * x.dim(0));
+                }
+                long u0 = System.nanoTime();
+                sgd.step();
+                record("optimizer step", System.nanoTime() - u0, 0);
+            }
+            if (recording) {
+                print(model.name() + " training step", x.dim(0), (System.nanoTime() - t0) / 1e9 / steps, steps);
+            }
+        }
+    }
+
+    private void record(String key, long nanos, double macs) {
+        if (recording) {
+            double[] r = rows.computeIfAbsent(key, k -> new double[3]);
+            r[0] += nanos;
+            r[1] += macs;
+            r[2] += 1;
+        }
+    }
+
+    private static String key(Layer layer, Tensor in, Tensor out) {
+        Map<String, Object> cfg = layer.config();
+        String kernel = cfg.containsKey("kernel_size") ? " k" + cfg.get("kernel_size") + " s" + cfg.get("strides")
+                : cfg.containsKey("pool_size") ? " " + cfg.get("pool_size") + " s" + cfg.get("strides") : "";
+        return layer.type() + kernel + " " + in.shape().dropFirst() + " -> " + out.shape().dropFirst();
     }
 
     private Tensor run(Layer layer, List<Tensor> inputs) {
@@ -87,10 +159,7 @@ public final class LayerProfile {
             for (Tensor t : inputs) {
                 shapes.add(t.shape().dropFirst());
             }
-            Map<String, Object> cfg = layer.config();
-            String kernel = cfg.containsKey("kernel_size") ? " k" + cfg.get("kernel_size") + " s" + cfg.get("strides")
-                    : cfg.containsKey("pool_size") ? " " + cfg.get("pool_size") + " s" + cfg.get("strides") : "";
-            String key = layer.type() + kernel + " " + shapes.get(0) + " -> " + y.shape().dropFirst();
+            String key = key(layer, inputs.get(0), y);
             double[] r = rows.computeIfAbsent(key, k -> new double[3]);
             r[0] += dt;
             r[1] += layer.macs(shapes) * (double) inputs.get(0).shape().dim(0);
@@ -101,7 +170,7 @@ public final class LayerProfile {
 
     private void print(String name, int batch, double total, int reps) {
         double sum = rows.values().stream().mapToDouble(r -> r[0]).sum();
-        System.out.printf("# %s batch %d: %.1f ms per forward (%.2f img/s); leaf layers sum to %.1f ms%n",
+        System.out.printf("# %s batch %d: %.2f ms per pass (%.2f img/s); timed parts sum to %.2f ms%n",
                 name, batch, total * 1e3, batch / total, sum / 1e6 / reps);
         System.out.printf("%8s %6s %6s %8s  %s%n", "ms", "share", "calls", "GFLOPS", "layer");
         rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(40)

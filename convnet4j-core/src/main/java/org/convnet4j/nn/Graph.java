@@ -41,6 +41,7 @@ public final class Graph extends Model {
     private final List<String> outputNames;
     private Tensor[] activations;                   // of the last forward pass, by node index
     private final int[] lastUse;                    // per node: index of the last node reading it (-1: an output)
+    private final int[] readers;                    // per node: how many node inputs name it
 
     private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
         if (name != null) {
@@ -53,9 +54,11 @@ public final class Graph extends Model {
         this.inputNames = List.copyOf(inputs);
         this.outputNames = List.copyOf(outputs);
         this.lastUse = new int[nodes.size()];
+        this.readers = new int[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             for (String src : nodes.get(i).inputs()) {
                 lastUse[index.get(src)] = i;
+                readers[index.get(src)]++;
             }
         }
         for (String o : outputs) {
@@ -140,6 +143,7 @@ public final class Graph extends Model {
         requireInputs(inputs);
         Tensor[] acts = new Tensor[nodes.size()];
         boolean tracking = GradMode.isEnabled();
+        boolean fuse = InferenceFusion.active(training);
         for (int i = 0; i < inputNames.size(); i++) {
             Node in = node(inputNames.get(i));
             Tensor x = inputs.get(i);
@@ -158,7 +162,14 @@ public final class Graph extends Model {
             for (String src : n.inputs()) {
                 args.add(acts[index.get(src)]);
             }
-            acts[i] = n.layer().forward(args, training);
+            int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chainAfter(i)) : 0;
+            if (absorbed > 0) {
+                // node i's layer also runs the next nodes of its chain, which nobody else reads
+                acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args.get(0), chainAfter(i),
+                        absorbed);
+            } else {
+                acts[i] = n.layer().forward(args, training);
+            }
             if (!tracking) {
                 // Nothing will go backward: an activation can go as soon as its last reader has run.
                 for (String src : n.inputs()) {
@@ -168,6 +179,7 @@ public final class Graph extends Model {
                     }
                 }
             }
+            i += absorbed;
         }
         this.activations = tracking ? acts : null;
         List<Tensor> out = new ArrayList<>();
@@ -175,6 +187,23 @@ public final class Graph extends Model {
             out.add(acts[index.get(o)]);
         }
         return out;
+    }
+
+    /**
+     * The layers of up to two nodes after node i that form a chain from it: each reads only the node before,
+     * which nobody else reads and which is not an output.
+     */
+    private List<Layer> chainAfter(int i) {
+        List<Layer> chain = new ArrayList<>(2);
+        for (int j = i; chain.size() < 2 && j + 1 < nodes.size(); j++) {
+            Node next = nodes.get(j + 1);
+            if (next.isInput() || readers[j] != 1 || lastUse[j] != j + 1 || next.inputs().size() != 1
+                    || !next.inputs().get(0).equals(nodes.get(j).name())) {
+                break;
+            }
+            chain.add(next.layer());
+        }
+        return chain;
     }
 
     /** The value a node had in the last forward pass (feature maps, bottleneck features). */

@@ -119,7 +119,18 @@ public final class Sequential extends Model {
             throw new IllegalArgumentException("model '" + name() + "' expects input [N, "
                     + inputShape.toString().substring(1) + ", got " + x.shape());
         }
-        for (Layer l : layers) {
+        boolean fuse = InferenceFusion.active(training);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (fuse && l instanceof InferenceFusion f) {
+                List<Layer> next = layers.subList(i + 1, Math.min(layers.size(), i + 3));
+                int absorbed = f.absorbable(next);
+                if (absorbed > 0) {
+                    x = f.forwardAbsorbing(x, next, absorbed);
+                    i += absorbed;
+                    continue;
+                }
+            }
             x = l.forward(List.of(x), training);
         }
         return x;

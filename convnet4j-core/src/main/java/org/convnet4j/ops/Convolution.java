@@ -56,9 +56,23 @@ public final class Convolution {
 
     /** y = conv(x, w) + bias. Returns a new tensor [N, F, OH, OW]. */
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        return forward(x, w, bias, p, null);
+    }
+
+    /**
+     * y = epilogue(conv(x, w) + bias): the per-channel batch norm / ReLU of an inference pass applied to each
+     * output tile right after it is computed (null: none). Bit-identical to applying them afterwards.
+     */
+    public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, ConvEpilogue epilogue) {
         Kernels k = KernelProvider.get();
-        return useReference(k) ? ConvolutionReference.forward(x, w, bias, p)
-                : FastConvolution.forward(x, w, bias, p, k);
+        if (useReference(k)) {
+            Tensor y = ConvolutionReference.forward(x, w, bias, p);
+            if (epilogue != null) {
+                epilogue.applyAll(k, y.data(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3));
+            }
+            return y;
+        }
+        return FastConvolution.forward(x, w, bias, p, k, epilogue);
     }
 
     /** dL/dx of shape {@code xShape}, given dL/dy. */

@@ -48,6 +48,8 @@ final class FastConvolution {
      * see {@link Tiling}.
      */
     static final int MIN_COLS = Integer.getInteger("convnet4j.conv.minCols", 192);
+    /** Fewest tiles a batch is cut into when samples are joined (see {@link Tiling}). */
+    static final int MIN_GROUPS = 4;
 
     /**
      * With only a few tasks (fewer than two per thread), tiles whose GEMM has at least this many multiply-adds
@@ -66,6 +68,10 @@ final class FastConvolution {
     }
 
     static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k) {
+        return forward(x, w, bias, p, k, null);
+    }
+
+    static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k, ConvEpilogue epilogue) {
         Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
         Convolution.requireBias("conv2d", bias, w);
         ConvDims d0 = ConvDims.of(x.shape(), w.shape(), ys, p);
@@ -77,8 +83,12 @@ final class FastConvolution {
             Tensor xp = ConvolutionReference.padded(x, p);
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
             float[] xd = xp.data();
-            k.parallelFor(d.n() * d.f(), t -> ConvolutionReference.forwardPlane(d, xd, wd, bd, yd, t / d.f(),
-                    t % d.f()));
+            k.parallelFor(d.n() * d.f(), t -> {
+                ConvolutionReference.forwardPlane(d, xd, wd, bd, yd, t / d.f(), t % d.f());
+                if (epilogue != null) {
+                    epilogue.apply(k, yd, t * d.outPlane(), d.outPlane(), t % d.f());
+                }
+            });
             return y;
         }
         Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
@@ -87,7 +97,7 @@ final class FastConvolution {
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, bd, yd,
-                tiling.tile(t)));
+                tiling.tile(t), epilogue));
         return y;
     }
 
@@ -181,7 +191,7 @@ final class FastConvolution {
     }
 
     private static void forwardTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                    float[] bias, float[] yd, Tile tile) {
+                                    float[] bias, float[] yd, Tile tile, ConvEpilogue epilogue) {
         int t = tile.cols();
         int kk = d.patch();
         boolean pointwise = isPointwise(d);
@@ -206,6 +216,11 @@ final class FastConvolution {
             }
             gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
                     beta, out, cOff, ldc);
+            if (epilogue != null) { // while the tile is still in cache
+                for (int fo = 0; fo < d.fg(); fo++) {
+                    epilogue.apply(k, out, cOff + fo * ldc, t, g * d.fg() + fo);
+                }
+            }
             if (!direct) {
                 scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
             }
@@ -427,8 +442,15 @@ final class FastConvolution {
     record Tiling(int n, int oh, int ow, int perTile, int rows, int rowTiles) {
         static Tiling of(ConvDims d) {
             int plane = d.outPlane();
-            if (plane < MIN_COLS && d.n() > 1) {
-                return new Tiling(d.n(), d.oh(), d.ow(), Math.min(d.n(), ceilDiv(MIN_COLS, plane)), d.oh(), 1);
+            long samplePatches = (long) d.patch() * plane;
+            if (d.n() > 1 && (plane < MIN_COLS || samplePatches * 2 <= COL_BUDGET)) {
+                // Whole planes of several samples: enough for MIN_COLS columns, and as many more as fit the
+                // column budget (fewer, larger GEMMs for small layers such as LeNet's), but never fewer than
+                // MIN_GROUPS tiles per call, so that both threads get work (a rule of the shapes only: the
+                // tiles also fix the weight gradient's summation order, which must not depend on threads).
+                int perTile = (int) Math.max(ceilDiv(MIN_COLS, plane), COL_BUDGET / samplePatches);
+                perTile = Math.max(1, Math.min(perTile, ceilDiv(d.n(), MIN_GROUPS)));
+                return new Tiling(d.n(), d.oh(), d.ow(), perTile, d.oh(), 1);
             }
             int rows = Math.min(d.oh(), Math.max(tileRows(d), ceilDiv(MIN_COLS, d.ow())));
             return new Tiling(d.n(), d.oh(), d.ow(), 1, rows, ceilDiv(d.oh(), rows));

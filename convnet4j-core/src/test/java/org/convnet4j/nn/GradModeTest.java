@@ -41,6 +41,26 @@ class GradModeTest {
     }
 
     @Test
+    void fusedInferenceGivesTheBitsOfLayerByLayerInference() {
+        // Conv -> BN -> ReLU chains in Graph blocks and Sequential stems (ResNet, Keras layout with conv
+        // biases), Conv -> ReLU in VGG and GoogLeNet; scalar kernels are covered by the epilogue's own calls.
+        for (String name : new String[] {"resnet18", "vgg16", "googlenet", "resnet50"}) {
+            ZooOptions.Builder o = ZooOptions.builder().input(Shape.of(3, 32, 32)).classes(5).width(0.125);
+            if (name.equals("resnet50")) {
+                o.layout("keras");
+            }
+            Model m = ModelZoo.build(name, o.build());
+            m.initialize(11);
+            Tensor x = Tensor.randn(new Random(6), 1f, 3, 3, 32, 32);
+            for (int i = 0; i < 2; i++) {
+                m.forward(x, true); // running statistics away from their initial 0/1
+            }
+            Tensor layerByLayer = m.forward(x, false);
+            assertArrayEquals(layerByLayer.data(), m.predict(x).data(), name);
+        }
+    }
+
+    @Test
     void backwardAfterAPassWithoutGradientsFailsClearlyAndOrdinaryPassesStillWork() {
         Model m = resnet();
         Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 32, 32);

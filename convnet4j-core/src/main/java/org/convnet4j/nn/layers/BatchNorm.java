@@ -7,6 +7,7 @@ import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
@@ -84,6 +85,33 @@ public abstract class BatchNorm extends UnaryLayer {
 
     public double eps() {
         return eps;
+    }
+
+    /** Channels normalised (the first dimension of the per-sample input); -1 before the layer is built. */
+    public int channels() {
+        return built == null ? -1 : built.dim(0);
+    }
+
+    /**
+     * This layer in inference mode (running statistics) as a convolution epilogue, optionally followed by ReLU:
+     * the same values and kernel calls as {@link #forward} with fixed statistics, so fusing changes no bit.
+     */
+    public ConvEpilogue inferenceEpilogue(boolean relu) {
+        if (built == null) {
+            throw new IllegalStateException(describe() + ": not built yet; add it to a model first");
+        }
+        return new ConvEpilogue(runningMean.value().data().clone(), runningInvStd(), gamma.value().data().clone(),
+                beta.value().data().clone(), relu);
+    }
+
+    /** 1 / sqrt(running variance + eps) per channel, as inference normalises with. */
+    private float[] runningInvStd() {
+        float[] rv = runningVar.value().data();
+        float[] out = new float[rv.length];
+        for (int ch = 0; ch < rv.length; ch++) {
+            out[ch] = (float) (1.0 / Math.sqrt(rv[ch] + eps));
+        }
+        return out;
     }
 
     public Parameter gamma() {
@@ -170,10 +198,8 @@ public abstract class BatchNorm extends UnaryLayer {
                 rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * (sq / (m - 1)));
             }
         } else {
-            for (int ch = 0; ch < c; ch++) {
-                mean[ch] = rm[ch];
-                invStd[ch] = (float) (1.0 / Math.sqrt(rv[ch] + eps));
-            }
+            System.arraycopy(rm, 0, mean, 0, c);
+            invStd = runningInvStd();
         }
         Tensor y = Tensor.zeros(x.shape());
         float[] o = y.data();

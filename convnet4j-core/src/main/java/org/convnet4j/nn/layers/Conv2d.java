@@ -3,10 +3,13 @@ package org.convnet4j.nn.layers;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.InputGradientOptional;
+import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.ops.ConvGeometry;
 import org.convnet4j.ops.ConvParams;
 import org.convnet4j.ops.Convolution;
@@ -27,7 +30,7 @@ import org.convnet4j.tensor.Tensor;
  * {@code new Conv2d(6, 5).padding(2).stride(1)}. The kernel starts glorot-uniform (Keras' default) with
  * {@code fanIn = C/groups*KH*KW}, {@code fanOut = F*KH*KW}; the bias starts at zero.
  */
-public final class Conv2d extends UnaryLayer implements InputGradientOptional {
+public final class Conv2d extends UnaryLayer implements InputGradientOptional, InferenceFusion {
     private final int filters;
     private final int kh;
     private final int kw;
@@ -203,6 +206,29 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional {
         requireSample(input, built);
         this.x = GradMode.keep(input);
         return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params);
+    }
+
+    /** A following 2-D batch norm over this layer's filters, then a ReLU; or a ReLU alone. */
+    @Override
+    public int absorbable(List<Layer> following) {
+        if (following.isEmpty()) {
+            return 0;
+        }
+        if (following.get(0) instanceof BatchNorm2d bn && bn.channels() == filters) {
+            return following.size() > 1 && following.get(1) instanceof ReLU ? 2 : 1;
+        }
+        return following.get(0) instanceof ReLU ? 1 : 0;
+    }
+
+    @Override
+    public Tensor forwardAbsorbing(Tensor input, List<Layer> following, int count) {
+        requireBuilt();
+        requireSample(input, built);
+        this.x = GradMode.keep(input);
+        ConvEpilogue epilogue = following.get(0) instanceof BatchNorm2d bn
+                ? bn.inferenceEpilogue(count > 1)
+                : ConvEpilogue.reluOnly();
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue);
     }
 
     @Override

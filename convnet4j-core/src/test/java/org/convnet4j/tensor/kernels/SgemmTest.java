@@ -45,6 +45,10 @@ class SgemmTest {
         s.add(new int[] {13, 29, 2 * VectorGemm.KC + 7});
         s.add(new int[] {7, 9, 5000});
         s.add(new int[] {3, VectorGemm.NC + 5, 4});
+        // A fully connected layer on 1-4 samples: the dot-product path when B is transposed.
+        s.add(new int[] {1, 4099, 4 * VL * 3 + 5});
+        s.add(new int[] {4, 130, 1000});
+        s.add(new int[] {2, 65, VL});
         // A convolution tile's shape (few filters, many pixels, several KC slices): the few-rows path.
         s.add(new int[] {64, 5 * NR + 7, 2 * VectorGemm.KC + 64});
         return s;
@@ -119,7 +123,7 @@ class SgemmTest {
         Kernels three = new VectorKernels(3);
         // Few rows (split by columns), many rows (split by rows), shapes with edges in every dimension.
         int[][] shapes = {{150, 301, 270}, {333, 61, 129}, {97, 97, 600}, {64, 2 * NR + 1, 100}, {20, 700, 200},
-            {MR + 1, 5 * NR + 3, 300}};
+            {MR + 1, 5 * NR + 3, 300}, {1, 300, 1000}, {4, 129, 77}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
                 boolean ta = (t & 1) != 0;
