@@ -65,11 +65,22 @@ public final class Pooling {
         float[] xd = x.data();
         Tensor y = Tensor.zeros(ys);
         float[] yd = y.data();
+        int[] colStart = new int[geo.ow]; // every output column's window columns, clipped to the image
+        int[] colEnd = new int[geo.ow];
+        for (int q = 0; q < geo.ow; q++) {
+            int c0 = q * p.strideW() - p.padding().left();
+            colStart[q] = Math.max(c0, 0);
+            colEnd[q] = Math.min(c0 + p.kw(), geo.w);
+        }
         forEachPlane(geo, pl -> {
             int xBase = pl * geo.h * geo.w;
             int yBase = pl * geo.oh * geo.ow;
             if (p.type() == PoolType.MAX && isPlain2x2(p)) {
                 max2x2Plane(xd, xBase, geo, yd, yBase, argMax);
+                return;
+            }
+            if (p.type() == PoolType.MAX && argMax == null) {
+                maxPlane(xd, xBase, geo, p, colStart, colEnd, yd, yBase);
                 return;
             }
             for (int r = 0; r < geo.oh; r++) {
@@ -196,6 +207,40 @@ public final class Pooling {
                         }
                         break;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Max pooling of one plane when no arg-max is wanted (inference): output row by output row, the window
+     * rows are swept in order and each output keeps its running maximum. Per output the comparisons are those
+     * of {@link #argMax} in the same order (start at the window's first element, take strictly greater), so
+     * the values are identical, NaN included; without the index bookkeeping and with the input read row by
+     * row it runs several times faster (GoogLeNet's 3x3 stride-1 pools were a fifth of its inference).
+     */
+    private static void maxPlane(float[] xd, int xBase, Planes geo, PoolParams p, int[] cs, int[] ce, float[] yd,
+                                 int yBase) {
+        int w = geo.w;
+        int ow = geo.ow;
+        for (int r = 0; r < geo.oh; r++) {
+            int r0 = r * p.strideH() - p.padding().top();
+            int rs = Math.max(r0, 0);
+            int re = Math.min(r0 + p.kh(), geo.h);
+            int out = yBase + r * ow;
+            int first = xBase + rs * w;
+            for (int q = 0; q < ow; q++) {
+                yd[out + q] = xd[first + cs[q]];
+            }
+            for (int i = rs; i < re; i++) {
+                int row = xBase + i * w;
+                for (int q = 0; q < ow; q++) {
+                    float m = yd[out + q];
+                    for (int j = row + cs[q], end = row + ce[q]; j < end; j++) {
+                        float v = xd[j];
+                        m = v > m ? v : m;
+                    }
+                    yd[out + q] = m;
                 }
             }
         }

@@ -50,6 +50,26 @@ class PoolingArgMaxTest {
     }
 
     @Test
+    void inferenceWindowSweepMatchesTheArgMaxPathOnOddWindowsAndNaN() {
+        // the value-only sweep (no arg-max: inference) against the recording path, with ties, stride 1 and
+        // 2, padding, non-square windows and NaNs at window starts and inside windows
+        Tensor x = tiedRandom(new Random(3), 2, 3, 10, 13);
+        x.data()[0] = Float.NaN;
+        x.data()[17] = Float.NaN;
+        x.data()[200] = Float.NaN;
+        PoolParams[] ps = {new PoolParams(PoolType.MAX, 3, 3, 1, 1, Padding.of(1), 0, false),
+            new PoolParams(PoolType.MAX, 2, 3, 1, 2, new Padding(0, 1, 1, 0), 0, false),
+            new PoolParams(PoolType.MAX, 3, 3, 2, 2, Padding.of(1), 0, false), PoolParams.max(3, 3)};
+        for (PoolParams p : ps) {
+            Tensor plain = Pooling.forward(x, p);
+            Tensor recorded = Pooling.forward(x, p, new int[plain.size()]);
+            assertArrayEquals(recorded.data(), plain.data(), p.toString());
+        }
+        sameAsSearchingPath(tiedRandom(new Random(4), 3, 4, 14, 14),
+                new PoolParams(PoolType.MAX, 3, 3, 1, 1, Padding.of(1), 0, false));
+    }
+
+    @Test
     void rejectsABufferThatIsTooShortOrNotMaxPooling() {
         Tensor x = Tensor.zeros(1, 1, 4, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

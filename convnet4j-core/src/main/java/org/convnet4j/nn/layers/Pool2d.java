@@ -103,7 +103,7 @@ public abstract class Pool2d extends UnaryLayer {
         }
         requireSample(input, built);
         Tensor out;
-        if (params.type() == PoolType.MAX) {
+        if (params.type() == PoolType.MAX && GradMode.isEnabled()) {
             // The arg-max of every window, kept for backward (reused while the batch shape repeats).
             int outSize = Pooling.outputShape(input.shape(), params).size();
             if (argMax == null || argMax.length != outSize) {
