@@ -45,7 +45,7 @@ public final class LayerProfile {
         Tensor x = Tensor.randn(new Random(1), 1f, in.prepend(batch).dims());
         LayerProfile p = new LayerProfile();
         if (train) {
-            p.train((Sequential) model, x, reps);
+            p.train(model, x, reps);
             return;
         }
         // as predict() runs: without gradient bookkeeping
@@ -62,17 +62,18 @@ public final class LayerProfile {
     }
 
     /**
-     * Training steps of a flat {@link Sequential} (LeNet-5, VGG): forward in training mode, softmax
-     * cross-entropy, backward and an SGD update (momentum 0.9), each layer's forward and backward timed.
+     * Training steps (forward in training mode, softmax cross-entropy, backward, SGD with momentum 0.9) with
+     * every leaf layer's forward and backward timed; Sequential and Graph containers are walked here the way
+     * they walk themselves (a graph's gradients summed where paths join).
      */
-    private void train(Sequential model, Tensor x, int reps) {
+    private void train(Model model, Tensor x, int reps) {
         Sgd sgd = new Sgd(model, 0.01).momentum(0.9);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
         int[] labels = new int[x.dim(0)];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i % model.outputShape().dim(0);
         }
-        int steps = reps * 20;
+        int steps = Math.max(1, reps);
         for (int warm = 0; warm < 2; warm++) {
             recording = warm == 1;
             long t0 = System.nanoTime();
@@ -80,25 +81,11 @@ public final class LayerProfile {
                 long s0 = System.nanoTime();
                 sgd.zeroGrad();
                 record("optimizer zeroGrad", System.nanoTime() - s0, 0);
-                Tensor h = x;
-                for (Layer l : model.layers()) {
-                    long f0 = System.nanoTime();
-                    Tensor y = l.forward(h, true);
-                    record(key(l, h, y) + " forward", System.nanoTime() - f0, l.macs(List.of(h.shape().dropFirst()))
-                            * (double) x.dim(0));
-                    h = y;
-                }
+                Tensor out = trainForward(model, List.of(x));
                 long l0 = System.nanoTime();
-                Tensor g = loss.compute(h, labels).gradient();
+                Tensor g = loss.compute(out, labels).gradient();
                 record("loss", System.nanoTime() - l0, 0);
-                List<Layer> layers = model.layers();
-                for (int i = layers.size() - 1; i >= 0; i--) {
-                    Layer l = layers.get(i);
-                    long b0 = System.nanoTime();
-                    g = l.backwardAll(g).get(0);
-                    record(l.type() + " " + l.name() + " backward", System.nanoTime() - b0, 2.0 * l.macs(
-                            List.of(i == 0 ? model.inputShapes().get(0) : model.outputShapeAt(i - 1))) * x.dim(0));
-                }
+                trainBackward(model, g);
                 long u0 = System.nanoTime();
                 sgd.step();
                 record("optimizer step", System.nanoTime() - u0, 0);
@@ -107,6 +94,91 @@ public final class LayerProfile {
                 print(model.name() + " training step", x.dim(0), (System.nanoTime() - t0) / 1e9 / steps, steps);
             }
         }
+    }
+
+    private final Map<Layer, String> keys = new HashMap<>();
+    private final Map<Layer, Double> leafMacs = new HashMap<>();
+
+    private Tensor trainForward(Layer layer, List<Tensor> inputs) {
+        if (layer instanceof Sequential s) {
+            Tensor h = inputs.get(0);
+            for (Layer l : s.layers()) {
+                h = trainForward(l, List.of(h));
+            }
+            return h;
+        }
+        if (layer instanceof Graph g) {
+            Map<String, Tensor> acts = new HashMap<>();
+            for (int i = 0; i < g.inputNames().size(); i++) {
+                acts.put(g.inputNames().get(i), inputs.get(i));
+            }
+            for (Graph.Node n : g.nodes()) {
+                if (!n.isInput()) {
+                    List<Tensor> args = new ArrayList<>();
+                    for (String src : n.inputs()) {
+                        args.add(acts.get(src));
+                    }
+                    acts.put(n.name(), trainForward(n.layer(), args));
+                }
+            }
+            return acts.get(g.outputNames().get(0));
+        }
+        long t0 = System.nanoTime();
+        Tensor y = layer.forward(inputs, true);
+        long dt = System.nanoTime() - t0;
+        List<Shape> shapes = new ArrayList<>();
+        for (Tensor t : inputs) {
+            shapes.add(t.shape().dropFirst());
+        }
+        String key = keys.computeIfAbsent(layer, l -> key(l, inputs.get(0), y));
+        double macs = layer.macs(shapes) * (double) inputs.get(0).dim(0);
+        leafMacs.put(layer, macs);
+        record(key + " forward", dt, macs);
+        return y;
+    }
+
+    /** Returns the gradients of the inputs. */
+    private List<Tensor> trainBackward(Layer layer, Tensor dy) {
+        if (layer instanceof Sequential s) {
+            Tensor g = dy;
+            for (int i = s.layers().size() - 1; i >= 0; i--) {
+                g = trainBackward(s.layers().get(i), g).get(0);
+            }
+            return List.of(g);
+        }
+        if (layer instanceof Graph gr) {
+            Map<String, Tensor> grads = new HashMap<>();
+            grads.put(gr.outputNames().get(0), dy);
+            List<Graph.Node> nodes = gr.nodes();
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                Graph.Node n = nodes.get(i);
+                Tensor g = grads.get(n.name());
+                if (n.isInput() || g == null) {
+                    continue;
+                }
+                List<Tensor> in = trainBackward(n.layer(), g);
+                for (int j = 0; j < n.inputs().size(); j++) {
+                    grads.merge(n.inputs().get(j), in.get(j), (a, b) -> {
+                        long t0 = System.nanoTime();
+                        Tensor sum = Tensor.zeros(a.shape().dims());
+                        for (int k = 0; k < sum.size(); k++) {
+                            sum.data()[k] = a.data()[k] + b.data()[k];
+                        }
+                        record("graph gradient join", System.nanoTime() - t0, 0);
+                        return sum;
+                    });
+                }
+            }
+            List<Tensor> out = new ArrayList<>();
+            for (String name : gr.inputNames()) {
+                out.add(grads.get(name));
+            }
+            return out;
+        }
+        long t0 = System.nanoTime();
+        List<Tensor> g = layer.backwardAll(dy);
+        record(keys.get(layer) + " backward", System.nanoTime() - t0, 2 * leafMacs.getOrDefault(layer, 0.0));
+        return g;
     }
 
     private void record(String key, long nanos, double macs) {

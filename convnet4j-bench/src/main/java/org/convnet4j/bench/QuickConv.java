@@ -3,6 +3,7 @@ package org.convnet4j.bench;
 import java.util.Arrays;
 import java.util.Random;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.ops.ConvParams;
 import org.convnet4j.ops.Convolution;
 import org.convnet4j.tensor.Tensor;
@@ -87,13 +88,13 @@ public final class QuickConv {
         for (int i = 0; i < batch; i++) {
             labels[i] = random.nextInt(10);
         }
-        report("W3_LeNet5_train_b64_convnet4j", batch, "images/s", () -> {
+        report("W3_LeNet5_train_b64_convnet4j", batch, "images/s", () -> StepBuffers.step(() -> {
             sgd.zeroGrad();
             Tensor out = model.forward(images, true);
             Loss.LossValue v = loss.compute(out, labels);
             model.backwardAll(v.gradient());
             sgd.step();
-        });
+        }));
     }
 
     /** Prints {@code work / seconds per call}: the median over repetitions, with the range. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * A directed acyclic graph of named nodes: inputs, and layers fed by earlier nodes. Residual blocks
@@ -42,6 +43,7 @@ public final class Graph extends Model {
     private Tensor[] activations;                   // of the last forward pass, by node index
     private final int[] lastUse;                    // per node: index of the last node reading it (-1: an output)
     private final int[] readers;                    // per node: how many node inputs name it
+    private final StepBuffers.Slots joins;          // per node: its summed gradient where paths join
 
     private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
         if (name != null) {
@@ -55,6 +57,7 @@ public final class Graph extends Model {
         this.outputNames = List.copyOf(outputs);
         this.lastUse = new int[nodes.size()];
         this.readers = new int[nodes.size()];
+        this.joins = new StepBuffers.Slots(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             for (String src : nodes.get(i).inputs()) {
                 lastUse[index.get(src)] = i;
@@ -258,15 +261,18 @@ public final class Graph extends Model {
         return out;
     }
 
-    private static void accumulate(Tensor[] grads, int i, Tensor g) {
+    /**
+     * Adds a gradient arriving at node i. Received tensors are never written to (layers may hand back their
+     * input gradient itself, as Add does for each of its inputs, or a view of it), so the first gradient is kept
+     * as it is and a second one makes a new tensor holding the sum: no copy per node, one new tensor per join.
+     */
+    private void accumulate(Tensor[] grads, int i, Tensor g) {
         if (grads[i] == null) {
-            grads[i] = g.copy(); // copy: layers may hand back views of their own buffers
+            grads[i] = g;
         } else {
-            float[] a = grads[i].data();
-            float[] b = g.data();
-            for (int k = 0; k < a.length; k++) {
-                a[k] += b[k];
-            }
+            Tensor sum = joins.overwritten(i, grads[i].shape());
+            KernelProvider.get().add(sum.size(), grads[i].data(), 0, g.data(), 0, sum.data(), 0);
+            grads[i] = sum;
         }
     }
 

@@ -64,6 +64,15 @@ public final class Convolution {
      * output tile right after it is computed (null: none). Bit-identical to applying them afterwards.
      */
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, ConvEpilogue epilogue) {
+        return forward(x, w, bias, p, epilogue, null);
+    }
+
+    /**
+     * As above; {@code into} (may be null), a tensor of zeros with the output's shape, may be filled and
+     * returned instead of a new tensor (buffers reused between training steps).
+     */
+    public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, ConvEpilogue epilogue,
+                                 Tensor into) {
         Kernels k = KernelProvider.get();
         if (useReference(k)) {
             Tensor y = ConvolutionReference.forward(x, w, bias, p);
@@ -72,14 +81,19 @@ public final class Convolution {
             }
             return y;
         }
-        return FastConvolution.forward(x, w, bias, p, k, epilogue);
+        return FastConvolution.forward(x, w, bias, p, k, epilogue, into);
     }
 
     /** dL/dx of shape {@code xShape}, given dL/dy. */
     public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p) {
+        return backwardInput(dy, w, xShape, p, null);
+    }
+
+    /** As above; {@code into} (may be null), zeros shaped like x, may be filled and returned. */
+    public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Tensor into) {
         Kernels k = KernelProvider.get();
         return useReference(k) ? ConvolutionReference.backwardInput(dy, w, xShape, p)
-                : FastConvolution.backwardInput(dy, w, xShape, p, k);
+                : FastConvolution.backwardInput(dy, w, xShape, p, k, into);
     }
 
     /**

@@ -39,8 +39,14 @@ import org.convnet4j.tensor.kernels.Kernels;
 final class FastConvolution {
     /** Floats in one column tile: 128 Ki floats = 512 KB, about half of a 1 MB L2. */
     static final int COL_BUDGET = Integer.getInteger("convnet4j.conv.colFloats", 128 * 1024);
-    /** Most partial weight-gradient buffers (batch chunks) one backward-weights call uses. */
-    static final int MAX_PARTIALS = 8;
+    /**
+     * Most partial weight-gradient buffers (batch chunks) one backward-weights call uses: two per thread of
+     * the usual 2-core machine. With 8, ResNet-50's 14x14 3x3 layer (2.4 MB per buffer) went through 7 buffers
+     * and their reduction and ran at 100 GFLOPS; with 4, 115 (2: 123, but 1x1 layers at 56x56 then had too
+     * few tasks for two threads and fell from 81 to 64). A constant, not the thread count: the chunks fix the
+     * summation order.
+     */
+    static final int MAX_PARTIALS = Integer.getInteger("convnet4j.conv.maxPartials", 4);
     /** Most floats all partial weight-gradient buffers of one call may take together (16 MB). */
     static final int PARTIAL_BUDGET = 4 << 20;
     /**
@@ -68,14 +74,15 @@ final class FastConvolution {
     }
 
     static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k) {
-        return forward(x, w, bias, p, k, null);
+        return forward(x, w, bias, p, k, null, null);
     }
 
-    static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k, ConvEpilogue epilogue) {
+    static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k, ConvEpilogue epilogue,
+                          Tensor into) {
         Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
         Convolution.requireBias("conv2d", bias, w);
         ConvDims d0 = ConvDims.of(x.shape(), w.shape(), ys, p);
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = zerosOrInto(ys, into);
         float[] bd = bias == null ? null : bias.data();
         float[] wd = w.data();
         float[] yd = y.data();
@@ -102,6 +109,10 @@ final class FastConvolution {
     }
 
     static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k) {
+        return backwardInput(dy, w, xShape, p, k, null);
+    }
+
+    static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k, Tensor into) {
         Shape ys = Convolution.checkGradient(dy, w.shape(), xShape, p);
         Padding pad = p.padding();
         ConvDims d0 = ConvDims.of(xShape, w.shape(), ys, p);
@@ -117,7 +128,7 @@ final class FastConvolution {
         }
         boolean materialise = materialisePadding(p);
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
-        Tensor dx = Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+        Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : zerosOrInto(xShape, into);
         float[] dxd = dx.data();
         Tiling tiling = Tiling.of(d);
         // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample
@@ -533,6 +544,18 @@ final class FastConvolution {
         } else {
             k.sgemmSingleThread(transA, transB, m, n, kk, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
+    }
+
+    /** {@code into} when given (it must be zeros of this shape), else a new tensor of zeros. */
+    private static Tensor zerosOrInto(Shape shape, Tensor into) {
+        if (into == null) {
+            return Tensor.zeros(shape);
+        }
+        if (!into.shape().equals(shape)) {
+            throw new IllegalArgumentException("conv2d: output buffer " + into.shape() + " does not have the shape "
+                    + shape);
+        }
+        return into;
     }
 
     private static int ceilDiv(int x, int y) {

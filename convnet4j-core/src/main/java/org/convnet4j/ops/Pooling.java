@@ -56,6 +56,11 @@ public final class Pooling {
      * {@link #backwardMax} then scatters to without searching the windows again.
      */
     public static Tensor forward(Tensor x, PoolParams p, int[] argMax) {
+        return forward(x, p, argMax, null);
+    }
+
+    /** As above; {@code into} (may be null), a tensor with the output's shape, is overwritten and returned. */
+    public static Tensor forward(Tensor x, PoolParams p, int[] argMax, Tensor into) {
         Shape ys = outputShape(x.shape(), p);
         if (argMax != null && (p.type() != PoolType.MAX || argMax.length < ys.size())) {
             throw new IllegalArgumentException(name(p) + ": arg-max buffer needs max pooling and " + ys.size()
@@ -63,7 +68,7 @@ public final class Pooling {
         }
         Planes geo = new Planes(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), ys.dim(2), ys.dim(3));
         float[] xd = x.data();
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = into == null ? Tensor.zeros(ys) : requireShape(into, ys, p);
         float[] yd = y.data();
         int[] colStart = new int[geo.ow]; // every output column's window columns, clipped to the image
         int[] colEnd = new int[geo.ow];
@@ -132,6 +137,11 @@ public final class Pooling {
      * {@code dx[argMax[i]] += dy[i]}, outputs in the same order as {@link #backward}, hence the same bits.
      */
     public static Tensor backwardMax(int[] argMax, Tensor dy, Shape xShape) {
+        return backwardMax(argMax, dy, xShape, null);
+    }
+
+    /** As above; {@code into} (may be null), zeros shaped like x, is filled and returned. */
+    public static Tensor backwardMax(int[] argMax, Tensor dy, Shape xShape, Tensor into) {
         if (xShape.rank() != 4 || dy.rank() != 4 || dy.dim(0) != xShape.dim(0) || dy.dim(1) != xShape.dim(1)
                 || argMax.length < dy.size()) {
             throw new IllegalArgumentException("maxpool2d backward: gradient " + dy.shape() + " does not fit input "
@@ -139,7 +149,7 @@ public final class Pooling {
         }
         Planes geo = new Planes(xShape.dim(0) * xShape.dim(1), xShape.dim(2), xShape.dim(3), dy.dim(2), dy.dim(3));
         float[] gd = dy.data();
-        Tensor dx = Tensor.zeros(xShape);
+        Tensor dx = into == null ? Tensor.zeros(xShape) : requireShape(into, xShape, PoolParams.max(1, 1));
         float[] dxd = dx.data();
         int outPlane = geo.oh * geo.ow;
         forEachPlane(geo, pl -> {
@@ -357,6 +367,13 @@ public final class Pooling {
             }
         }
         return best;
+    }
+
+    private static Tensor requireShape(Tensor into, Shape shape, PoolParams p) {
+        if (!into.shape().equals(shape)) {
+            throw new IllegalArgumentException(name(p) + ": buffer " + into.shape() + " does not have the shape " + shape);
+        }
+        return into;
     }
 
     private static String name(PoolParams p) {

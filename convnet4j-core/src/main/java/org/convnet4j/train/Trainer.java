@@ -14,6 +14,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.loss.Loss;
 import org.convnet4j.train.optim.Optimizer;
@@ -116,18 +117,26 @@ public final class Trainer {
                 Batch batch = batches.next();
                 batchNo++;
                 opt.setLearningRate(cfg.schedule().learningRate(ctx.epoch - 1, ctx.step));
-                opt.zeroGrad();
-                Tensor out = ctx.model().forward(batch.inputs(), true);
-                Loss.LossValue loss = cfg.loss().compute(out, batch.labels());
-                if (!loss.isFinite()) {
-                    throw new TrainingDivergedException(ctx.epoch, batchNo, ctx.step, loss.value());
-                }
-                ctx.model().backwardParameters(loss.gradient());
-                cfg.clipping().apply(opt);
-                opt.step();
+                Loss.LossValue[] result = new Loss.LossValue[1];
+                int no = batchNo;
+                // Layers reuse their activation and gradient buffers from the previous step (nothing here keeps
+                // a step's tensors beyond the step): see StepBuffers.
+                StepBuffers.step(() -> {
+                    opt.zeroGrad();
+                    Tensor out = ctx.model().forward(batch.inputs(), true);
+                    Loss.LossValue loss = cfg.loss().compute(out, batch.labels());
+                    if (!loss.isFinite()) {
+                        throw new TrainingDivergedException(ctx.epoch, no, ctx.step, loss.value());
+                    }
+                    ctx.model().backwardParameters(loss.gradient());
+                    cfg.clipping().apply(opt);
+                    opt.step();
+                    addClassification(metrics, out, batch.labels());
+                    result[0] = loss;
+                });
+                Loss.LossValue loss = result[0];
                 ctx.step++;
                 metrics.addLoss(loss.value(), batch.size());
-                addClassification(metrics, out, batch.labels());
                 int b = batchNo;
                 listeners.forEach(l -> l.onBatchEnd(ctx, ctx.epoch, b, ctx.batchesPerEpoch(), loss.value()));
             }

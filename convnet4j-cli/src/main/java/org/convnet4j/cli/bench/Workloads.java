@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.convnet4j.nn.Model;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.ops.ConvParams;
 import org.convnet4j.ops.Convolution;
 import org.convnet4j.tensor.Tensor;
@@ -164,11 +165,13 @@ public final class Workloads {
     }
 
     private static void trainingStep(Model net, Sgd opt, Loss loss, Tensor x, int[] labels) {
-        opt.zeroGrad();
-        Tensor out = net.forward(x, true);
-        Loss.LossValue value = loss.compute(out, labels);
-        net.backwardParameters(value.gradient());
-        opt.step();
+        StepBuffers.step(() -> {
+            opt.zeroGrad();
+            Tensor out = net.forward(x, true);
+            Loss.LossValue value = loss.compute(out, labels);
+            net.backwardParameters(value.gradient());
+            opt.step();
+        });
     }
 
     private void inference(String name, String model, int batch) {

@@ -3,6 +3,7 @@ package org.convnet4j.nn.layers;
 import java.util.ArrayList;
 import java.util.List;
 import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
@@ -10,6 +11,7 @@ import org.convnet4j.tensor.kernels.KernelProvider;
 /** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
 public final class Add extends Layer {
     private int arity;
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(1); // output
 
     @Override
     public int minInputs() {
@@ -36,8 +38,10 @@ public final class Add extends Layer {
     @Override
     public Tensor forward(List<Tensor> inputs, boolean training) {
         requireInputs(inputs);
-        Tensor out = inputs.get(0).copy();
+        Tensor first = inputs.get(0);
+        Tensor out = buffers.overwritten(0, first.shape());
         float[] o = out.data();
+        System.arraycopy(first.data(), 0, o, 0, o.length);
         for (int k = 1; k < inputs.size(); k++) {
             Tensor.requireSameShape(describe(), out, inputs.get(k));
             KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
@@ -50,7 +54,7 @@ public final class Add extends Layer {
     public List<Tensor> backwardAll(Tensor gradOutput) {
         List<Tensor> out = new ArrayList<>(arity);
         for (int k = 0; k < arity; k++) {
-            out.add(gradOutput); // the graph copies before accumulating, so sharing is safe
+            out.add(gradOutput); // the graph never writes into a gradient it receives, so sharing is safe
         }
         return out;
     }

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.ops.ConvEpilogue;
@@ -54,6 +55,7 @@ public abstract class BatchNorm extends UnaryLayer {
 
     // cache of the last forward pass
     private Tensor xhat;          // normalised input
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(3); // output, x-hat, input gradient
     private float[] invStd;       // 1/sqrt(var + eps) per channel, of whichever statistics were used
     private boolean usedBatchStats;
 
@@ -102,6 +104,21 @@ public abstract class BatchNorm extends UnaryLayer {
         }
         return new ConvEpilogue(runningMean.value().data().clone(), runningInvStd(), gamma.value().data().clone(),
                 beta.value().data().clone(), relu);
+    }
+
+    /**
+     * Runs {@code body} for every channel, on the kernels' threads when the tensor is large. Channels are
+     * independent (statistics, running averages, gradients and output planes per channel), so the split does
+     * not change any result.
+     */
+    private static void forEachChannel(int c, long valuesPerChannel, IntConsumer body) {
+        if (valuesPerChannel * c >= PARALLEL_MIN_VALUES) {
+            K.parallelFor(c, body);
+        } else {
+            for (int ch = 0; ch < c; ch++) {
+                body.accept(ch);
+            }
+        }
     }
 
     /** 1 / sqrt(running variance + eps) per channel, as inference normalises with. */
@@ -179,7 +196,7 @@ public abstract class BatchNorm extends UnaryLayer {
         float[] mean = new float[c];
         if (usedBatchStats) {
             int m = n * s;
-            for (int ch = 0; ch < c; ch++) {
+            forEachChannel(c, (long) n * s, ch -> {
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
                     sum += K.sumWide(s, a, (i * c + ch) * s);
@@ -196,15 +213,15 @@ public abstract class BatchNorm extends UnaryLayer {
                 invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
                 rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
                 rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * (sq / (m - 1)));
-            }
+            });
         } else {
             System.arraycopy(rm, 0, mean, 0, c);
             invStd = runningInvStd();
         }
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = buffers.overwritten(0, x.shape());
         float[] o = y.data();
         // Without gradients x-hat is not kept: the kernel writes it into the output, then the output over it.
-        xhat = GradMode.isEnabled() ? Tensor.zeros(x.shape()) : null;
+        xhat = GradMode.isEnabled() ? buffers.overwritten(1, x.shape()) : null;
         float[] h = xhat == null ? o : xhat.data();
         float[] mu = mean;
         float[] is = invStd;
@@ -242,9 +259,9 @@ public abstract class BatchNorm extends UnaryLayer {
         float[] g = gamma.value().data();
         float[] dgamma = gamma.grad().data();
         float[] dbeta = beta.grad().data();
-        Tensor dx = Tensor.zeros(dy.shape());
+        Tensor dx = buffers.overwritten(2, dy.shape());
         float[] d = dx.data();
-        for (int ch = 0; ch < c; ch++) {
+        forEachChannel(c, (long) n * s, ch -> {
             double sumDy = 0;
             double sumDyH = 0;
             for (int i = 0; i < n; i++) {
@@ -267,7 +284,7 @@ public abstract class BatchNorm extends UnaryLayer {
                     K.scale(s, scale, d, base);
                 }
             }
-        }
+        });
         return dx;
     }
 

@@ -7,6 +7,7 @@ import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.InputGradientOptional;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.ops.ConvEpilogue;
@@ -49,6 +50,7 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     private Parameter kernel;
     private Parameter bias;
     private Tensor x;             // cached input of the last forward pass
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
 
     /** {@code filters} filters of size {@code kernel x kernel}. */
     public Conv2d(int filters, int kernel) {
@@ -205,7 +207,8 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         requireBuilt();
         requireSample(input, built);
         this.x = GradMode.keep(input);
-        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params);
+        Tensor into = buffers.zeros(0, outputOf(built).prepend(input.dim(0)));
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, null, into);
     }
 
     /** A following 2-D batch norm over this layer's filters, then a ReLU; or a ReLU alone. */
@@ -237,7 +240,7 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
             throw new IllegalStateException(describe() + ": backward before forward");
         }
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
-        return Convolution.backwardInput(dy, kernel.value(), x.shape(), params);
+        return Convolution.backwardInput(dy, kernel.value(), x.shape(), params, buffers.zeros(1, x.shape()));
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.convnet4j.nn.layers;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PaddingSpec;
@@ -29,6 +30,7 @@ public abstract class Pool2d extends UnaryLayer {
     private PoolParams params;
     private Tensor x;
     private Tensor y;
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
     private int[] argMax;
 
     protected Pool2d(int kh, int kw) {
@@ -109,7 +111,8 @@ public abstract class Pool2d extends UnaryLayer {
             if (argMax == null || argMax.length != outSize) {
                 argMax = new int[outSize];
             }
-            out = Pooling.forward(input, params, argMax);
+            out = Pooling.forward(input, params, argMax,
+                    buffers.overwritten(0, Pooling.outputShape(input.shape(), params)));
         } else {
             out = Pooling.forward(input, params);
         }
@@ -128,7 +131,7 @@ public abstract class Pool2d extends UnaryLayer {
                 throw new IllegalArgumentException(describe() + ": gradient " + dy.shape()
                         + " does not match the output " + y.shape() + " of the last forward pass");
             }
-            return Pooling.backwardMax(argMax, dy, x.shape());
+            return Pooling.backwardMax(argMax, dy, x.shape(), buffers.zeros(1, x.shape()));
         }
         return Pooling.backward(x, y, dy, params);
     }

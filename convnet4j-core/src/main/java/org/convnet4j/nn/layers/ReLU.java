@@ -1,6 +1,7 @@
 package org.convnet4j.nn.layers;
 
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -14,6 +15,7 @@ import org.convnet4j.tensor.kernels.Kernels;
 public final class ReLU extends UnaryLayer {
     private static final Kernels KERNELS = KernelProvider.get();
     private Tensor y;
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
 
     @Override
     protected Shape outputShapeOf(Shape input) {
@@ -22,7 +24,7 @@ public final class ReLU extends UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = buffers.overwritten(0, x.shape());
         KERNELS.reluForward(x.size(), x.data(), 0, out.data(), 0);
         this.y = GradMode.keep(out);
         return out;
@@ -30,7 +32,7 @@ public final class ReLU extends UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy) {
-        Tensor dx = Tensor.zeros(dy.shape());
+        Tensor dx = buffers.overwritten(1, dy.shape());
         // The output is positive exactly where the input was, so it serves as the mask.
         KERNELS.reluBackward(dy.size(), fromForward(y).data(), 0, dy.data(), 0, dx.data(), 0);
         return dx;
