@@ -50,6 +50,9 @@ final class VectorGemm {
     static final boolean FEW_ROWS = !Boolean.getBoolean("convnet4j.gemm.noFewRows");
     /** Most rows of C that take the dot-product path ({@link #isDotShape}). */
     static final int DOT_MAX_ROWS = 4;
+    /** Most values of C, and fewest terms per value, for which a small C takes the dot-product path. */
+    static final int DOT_MAX_OUTPUTS = 256;
+    static final int DOT_MIN_DEPTH = 1024;
     /** Rows of B (columns of C) per task on the dot-product path. */
     private static final int DOT_TASK_ROWS = 64;
 
@@ -99,7 +102,7 @@ final class VectorGemm {
             return;
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
-        if (isDotShape(transB, m, k)) {
+        if (isDotShape(transB, m, n, k)) {
             dotRows(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts);
             return;
         }
@@ -149,8 +152,14 @@ final class VectorGemm {
      * four samples, {@code y = x W^T} with W [units x inputs]. Each C value is one dot product of two
      * contiguous rows; see {@link #dotRows}.
      */
-    static boolean isDotShape(boolean transB, int m, int k) {
-        return transB && m <= DOT_MAX_ROWS && k >= VL;
+    static boolean isDotShape(boolean transB, int m, int n, int k) {
+        if (!transB || k < VL) {
+            return false;
+        }
+        // A few rows; or a small C from long rows, as a small layer's weight gradient is (LeNet's first layer:
+        // 6 x 25 values, each a sum over 4,704 pixels): there the packed path runs MR x NR = 8 x 48 tiles
+        // for 6 x 25 useful values and re-packs a mostly empty B panel for every KC slice.
+        return m <= DOT_MAX_ROWS || (long) m * n <= DOT_MAX_OUTPUTS && k >= DOT_MIN_DEPTH;
     }
 
     /**
@@ -162,18 +171,29 @@ final class VectorGemm {
      */
     private static void dotRows(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                                 float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, int parts) {
-        float[] rows = new float[m * k]; // op(A) row by row, contiguous (at most DOT_MAX_ROWS x k)
-        for (int i = 0; i < m; i++) {
-            for (int p = 0; p < k; p++) {
-                rows[i * k + p] = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+        // op(A) row by row, contiguous: A itself unless transposed (then a copy; m is small)
+        float[] rows = a;
+        int rowsOff = aOff;
+        int rowStride = lda;
+        if (transA) {
+            rows = new float[m * k];
+            rowsOff = 0;
+            rowStride = k;
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    rows[i * k + p] = a[aOff + p * lda + i];
+                }
             }
         }
+        float[] ar = rows;
+        int ao = rowsOff;
+        int as = rowStride;
         int tasks = ceilDiv(n, DOT_TASK_ROWS);
         GemmPool.forEach(parts, tasks, task -> {
             int j1 = Math.min(n, (task + 1) * DOT_TASK_ROWS);
             for (int j = task * DOT_TASK_ROWS; j < j1; j++) {
                 for (int i = 0; i < m; i++) {
-                    float dot = dot(k, rows, i * k, b, bOff + j * ldb);
+                    float dot = dot(k, ar, ao + i * as, b, bOff + j * ldb);
                     int at = cOff + i * ldc + j;
                     c[at] = beta == 0f ? alpha * dot : beta * c[at] + alpha * dot;
                 }
@@ -316,10 +336,21 @@ final class VectorGemm {
      */
     private static void mergeTile(float[] tile, int mr, int nr, float[] c, int cIdx, int ldc,
                                   float beta, boolean overwrite) {
+        // Vectorised: with few rows (LeNet's 6 and 16 filters) every micro-tile is an edge tile, and a scalar
+        // merge cost about as much as the micro-kernel itself. Whole vectors where they fit, a scalar tail.
+        int full = nr - nr % VL;
         for (int r = 0; r < mr; r++) {
             int row = cIdx + r * ldc;
             int t = r * NR;
-            for (int j = 0; j < nr; j++) {
+            int j = 0;
+            for (; j < full; j += VL) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j);
+                if (!overwrite) {
+                    v = FloatVector.fromArray(S, c, row + j).mul(beta).add(v);
+                }
+                v.intoArray(c, row + j);
+            }
+            for (; j < nr; j++) {
                 c[row + j] = overwrite ? tile[t + j] : c[row + j] * beta + tile[t + j];
             }
         }

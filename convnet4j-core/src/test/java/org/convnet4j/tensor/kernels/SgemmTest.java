@@ -49,6 +49,7 @@ class SgemmTest {
         s.add(new int[] {1, 4099, 4 * VL * 3 + 5});
         s.add(new int[] {4, 130, 1000});
         s.add(new int[] {2, 65, VL});
+        s.add(new int[] {6, 25, 4704});  // a small layer's weight gradient: small C, long rows
         // A convolution tile's shape (few filters, many pixels, several KC slices): the few-rows path.
         s.add(new int[] {64, 5 * NR + 7, 2 * VectorGemm.KC + 64});
         return s;
@@ -123,7 +124,7 @@ class SgemmTest {
         Kernels three = new VectorKernels(3);
         // Few rows (split by columns), many rows (split by rows), shapes with edges in every dimension.
         int[][] shapes = {{150, 301, 270}, {333, 61, 129}, {97, 97, 600}, {64, 2 * NR + 1, 100}, {20, 700, 200},
-            {MR + 1, 5 * NR + 3, 300}, {1, 300, 1000}, {4, 129, 77}};
+            {MR + 1, 5 * NR + 3, 300}, {1, 300, 1000}, {4, 129, 77}, {6, 25, 3000}, {16, 16, 1025}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
                 boolean ta = (t & 1) != 0;
