@@ -4,6 +4,7 @@ import java.util.function.IntConsumer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
  * The fast path behind {@link Convolution}: every pass becomes matrix products on the kernels' SGEMM.
@@ -103,8 +104,10 @@ final class FastConvolution {
         float[] xd = xs.data();
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
-        run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, bd, yd,
-                tiling.tile(t), epilogue));
+        // Tiles in parallel run single-threaded GEMMs with the same weights: pack those once per call.
+        PreparedMatrix[] weights = parallel ? prepare(k, d, false, wd) : null;
+        run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights, bd,
+                yd, tiling.tile(t), epilogue));
         return y;
     }
 
@@ -134,9 +137,10 @@ final class FastConvolution {
         // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample
         // (or a whole group of samples): all of its row tiles in turn.
         boolean parallel = taskParallel(k, tiling.sampleGroups(), tiling.macs(d));
+        PreparedMatrix[] weightsT = parallel ? prepare(k, d, true, wd) : null; // W^T per group, packed once
         run(k, parallel, tiling.sampleGroups(), group -> {
             for (int rt = 0; rt < tiling.rowTiles(); rt++) {
-                backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, dxd,
+                backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, weightsT, dxd,
                         tiling.tile(group * tiling.rowTiles() + rt));
             }
         });
@@ -202,7 +206,8 @@ final class FastConvolution {
     }
 
     private static void forwardTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                    float[] bias, float[] yd, Tile tile, ConvEpilogue epilogue) {
+                                    PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
+                                    ConvEpilogue epilogue) {
         int t = tile.cols();
         int kk = d.patch();
         boolean pointwise = isPointwise(d);
@@ -225,8 +230,12 @@ final class FastConvolution {
                 }
                 beta = 1f;
             }
-            gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
-                    beta, out, cOff, ldc);
+            if (weights != null) {
+                k.sgemmPrepared(weights[g], false, t, src, srcOff, ld, beta, out, cOff, ldc);
+            } else {
+                gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
+                        beta, out, cOff, ldc);
+            }
             if (epilogue != null) { // while the tile is still in cache
                 for (int fo = 0; fo < d.fg(); fo++) {
                     epilogue.apply(k, out, cOff + fo * ldc, t, g * d.fg() + fo);
@@ -287,7 +296,7 @@ final class FastConvolution {
     }
 
     private static void backwardInputTile(Kernels k, boolean threadedGemm, ConvDims d, float[] dyd, float[] wd,
-                                          float[] dxd, Tile tile) {
+                                          PreparedMatrix[] weightsT, float[] dxd, Tile tile) {
         int t = tile.cols();
         int kk = d.patch();
         int ohw = d.outPlane();
@@ -304,11 +313,19 @@ final class FastConvolution {
             }
             if (pointwise && direct) {
                 int dxOff = (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow();
-                gemm(k, threadedGemm, true, false, d.cg(), t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff, ldDy,
-                        0f, dxd, dxOff, d.inPlane());
+                if (weightsT != null) {
+                    k.sgemmPrepared(weightsT[g], false, t, dyRows, dyOff, ldDy, 0f, dxd, dxOff, d.inPlane());
+                } else {
+                    gemm(k, threadedGemm, true, false, d.cg(), t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff,
+                            ldDy, 0f, dxd, dxOff, d.inPlane());
+                }
             } else {
-                gemm(k, threadedGemm, true, false, kk, t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff, ldDy,
-                        0f, col, 0, t);
+                if (weightsT != null) {
+                    k.sgemmPrepared(weightsT[g], false, t, dyRows, dyOff, ldDy, 0f, col, 0, t);
+                } else {
+                    gemm(k, threadedGemm, true, false, kk, t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff,
+                            ldDy, 0f, col, 0, t);
+                }
                 if (pointwise) {
                     scatterPlanes(col, t, dxd, d.c(), g * d.cg(), d.cg(), d.inPlane(), tile);
                 } else {
@@ -544,6 +561,21 @@ final class FastConvolution {
         } else {
             k.sgemmSingleThread(transA, transB, m, n, kk, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
+    }
+
+    /**
+     * Each group's weight matrix W [fg x K] (or its transpose, for backward data), prepared for the many tiles
+     * of one call. For a pointwise convolution K = C/groups, so W^T is the [C/groups x fg] matrix the data
+     * gradient needs either way.
+     */
+    private static PreparedMatrix[] prepare(Kernels k, ConvDims d, boolean transposed, float[] wd) {
+        int kk = d.patch();
+        PreparedMatrix[] out = new PreparedMatrix[d.groups()];
+        for (int g = 0; g < d.groups(); g++) {
+            out[g] = transposed ? k.prepareA(true, kk, d.fg(), 1f, wd, g * d.fg() * kk, kk)
+                    : k.prepareA(false, d.fg(), kk, 1f, wd, g * d.fg() * kk, kk);
+        }
+        return out;
     }
 
     /** {@code into} when given (it must be zeros of this shape), else a new tensor of zeros. */

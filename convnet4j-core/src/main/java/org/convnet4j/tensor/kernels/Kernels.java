@@ -139,6 +139,25 @@ public interface Kernels {
         sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
+    /**
+     * Prepares {@code alpha * op(A)} ({@code m x k}) for several {@link #sgemmPrepared} calls; the default
+     * keeps a reference, the vector kernels pack it. A must not change while the result is in use.
+     */
+    default PreparedMatrix prepareA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        Checks.gemm(transA, false, m, 1, k, a, aOff, lda, new float[k], 0, 1, new float[m], 0, 1); // A as in a product
+        return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, null);
+    }
+
+    /**
+     * {@link #sgemmSingleThread} with a prepared left operand: {@code C = prepared * op(B) + beta * C}, with
+     * exactly the bits of the unprepared call.
+     */
+    default void sgemmPrepared(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
+                               float[] c, int cOff, int ldc) {
+        sgemmSingleThread(a.transA(), transB, a.m(), n, a.k(), a.alpha(), a.a(), a.aOff(), a.lda(), b, bOff, ldb,
+                beta, c, cOff, ldc);
+    }
+
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
         return 1;

@@ -247,12 +247,49 @@ final class VectorGemm {
     private static void fewRows(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
+        float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
+        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, beta, c, cOff, ldc, parts);
+    }
+
+    /** All of alpha * op(A) in the few-rows layout: slice pc at pc * mPad, MR-tall panels inside as packA lays them. */
+    private static float[] packAllOfA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda,
+                                      float[] packedA) {
         int mPad = roundUp(m, MR);
-        float[] packedA = own.packedA(mPad * k);
-        // Slice pc of the packed A starts at pc * mPad; inside it the MR-tall panels as packA lays them out.
         for (int pc = 0; pc < k; pc += KC) {
             packA(transA, alpha, a, aOff, lda, 0, m, pc, Math.min(KC, k - pc), packedA, pc * mPad);
         }
+        return packedA;
+    }
+
+    /** A packed copy of alpha * op(A) for {@link #sgemmPrepared}, or null when the shape does not take the few-rows path. */
+    float[] packForFewRows(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        if (!fewRowsPath || !isFewRows(m, k) || m == 0 || k == 0) {
+            return null;
+        }
+        return packAllOfA(transA, m, k, alpha, a, aOff, lda, new float[roundUp(m, MR) * k]);
+    }
+
+    /**
+     * The single-threaded product with a prepared A: the few-rows path on the packed copy when this call would
+     * take it (same dispatch as {@link #sgemm}, so the same bits), else the ordinary call.
+     */
+    void sgemmPrepared(PreparedMatrix p, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
+                       float[] c, int cOff, int ldc) {
+        int m = p.m();
+        int k = p.k();
+        boolean plain = p.packed() == null || m == 0 || n == 0 || k == 0 || p.alpha() == 0f
+                || isDotShape(transB, m, n, k);
+        if (plain) {
+            sgemm(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), b, bOff, ldb, beta, c, cOff, ldc,
+                    1);
+            return;
+        }
+        fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, beta, c, cOff, ldc, 1);
+    }
+
+    private static void fewRowsPacked(boolean transB, int m, int n, int k, float[] packedA, float[] b, int bOff,
+                                      int ldb, float beta, float[] c, int cOff, int ldc, int parts) {
+        int mPad = roundUp(m, MR);
         int panels = ceilDiv(n, NR);
         int tasks = parts == 1 ? 1 : Math.min(panels, parts * 3);
         GemmPool.forEach(parts, tasks, task -> {

@@ -62,6 +62,20 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public PreparedMatrix prepareA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        Checks.gemm(transA, false, m, 1, k, a, aOff, lda, new float[k], 0, 1, new float[m], 0, 1); // A as in a product
+        return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, gemm.packForFewRows(transA, m, k, alpha, a,
+                aOff, lda));
+    }
+
+    @Override
+    public void sgemmPrepared(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
+                              float[] c, int cOff, int ldc) {
+        Checks.gemm(a.transA(), transB, a.m(), n, a.k(), a.a(), a.aOff(), a.lda(), b, bOff, ldb, c, cOff, ldc);
+        gemm.sgemmPrepared(a, transB, n, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    @Override
     public void parallelFor(int tasks, java.util.function.IntConsumer body) {
         GemmPool.forEach(gemm.threads(), tasks, body);
     }

@@ -148,6 +148,34 @@ class SgemmTest {
     }
 
     @Test
+    void preparedLeftOperandGivesTheBitsOfTheOrdinaryCall() {
+        // few-rows shapes (packed once), a dot-product shape and a shape too tall to pack (plain fallback)
+        int[][] shapes = {{64, 5 * NR + 7, 2 * VectorGemm.KC + 64}, {MR - 1, NR + 1, 33}, {6, 25, 4704},
+            {VectorGemm.MC + 5, 2 * NR, 40}};
+        for (Kernels k : new Kernels[] {new VectorKernels(2), scalar}) {
+            for (int[] s : shapes) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        int m = s[0];
+                        int n = s[1];
+                        int kk = s[2];
+                        float[] a = randomArray(m * kk + 3);
+                        float[] b = randomArray(kk * n);
+                        float[] c0 = randomArray(m * n);
+                        float[] expected = c0.clone();
+                        float[] actual = c0.clone();
+                        int lda = ta ? m : kk;
+                        k.sgemmSingleThread(ta, tb, m, n, kk, 0.5f, a, 3, lda, b, 0, tb ? kk : n, 0.25f, expected, 0, n);
+                        PreparedMatrix p = k.prepareA(ta, m, kk, 0.5f, a, 3, lda);
+                        k.sgemmPrepared(p, tb, n, b, 0, tb ? kk : n, 0.25f, actual, 0, n);
+                        assertArrayEquals(expected, actual, k.name() + " " + m + "x" + n + "x" + kk + " " + ta + tb);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void fewRowsPathGivesTheGeneralPathsBitsExactly() {
         VectorGemm general = new VectorGemm(1, false);
         VectorGemm generalTwo = new VectorGemm(2, false);
