@@ -50,12 +50,12 @@ public final class LayerProfile {
         }
         // as predict() runs: without gradient bookkeeping
         for (int i = 0; i < 3; i++) {
-            GradMode.withoutGradients(() -> p.run(model, List.of(x)));
+            GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
         }
         p.recording = true;
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) {
-            GradMode.withoutGradients(() -> p.run(model, List.of(x)));
+            GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
         }
         double total = (System.nanoTime() - t0) / 1e9 / reps;
         p.print(name, batch, total, reps);
@@ -81,7 +81,7 @@ public final class LayerProfile {
                 long s0 = System.nanoTime();
                 sgd.zeroGrad();
                 record("optimizer zeroGrad", System.nanoTime() - s0, 0);
-                Tensor out = trainForward(model, List.of(x));
+                Tensor out = run(model, List.of(x), true);
                 long l0 = System.nanoTime();
                 Tensor g = loss.compute(out, labels).gradient();
                 record("loss", System.nanoTime() - l0, 0);
@@ -98,44 +98,6 @@ public final class LayerProfile {
 
     private final Map<Layer, String> keys = new HashMap<>();
     private final Map<Layer, Double> leafMacs = new HashMap<>();
-
-    private Tensor trainForward(Layer layer, List<Tensor> inputs) {
-        if (layer instanceof Sequential s) {
-            Tensor h = inputs.get(0);
-            for (Layer l : s.layers()) {
-                h = trainForward(l, List.of(h));
-            }
-            return h;
-        }
-        if (layer instanceof Graph g) {
-            Map<String, Tensor> acts = new HashMap<>();
-            for (int i = 0; i < g.inputNames().size(); i++) {
-                acts.put(g.inputNames().get(i), inputs.get(i));
-            }
-            for (Graph.Node n : g.nodes()) {
-                if (!n.isInput()) {
-                    List<Tensor> args = new ArrayList<>();
-                    for (String src : n.inputs()) {
-                        args.add(acts.get(src));
-                    }
-                    acts.put(n.name(), trainForward(n.layer(), args));
-                }
-            }
-            return acts.get(g.outputNames().get(0));
-        }
-        long t0 = System.nanoTime();
-        Tensor y = layer.forward(inputs, true);
-        long dt = System.nanoTime() - t0;
-        List<Shape> shapes = new ArrayList<>();
-        for (Tensor t : inputs) {
-            shapes.add(t.shape().dropFirst());
-        }
-        String key = keys.computeIfAbsent(layer, l -> key(l, inputs.get(0), y));
-        double macs = layer.macs(shapes) * (double) inputs.get(0).dim(0);
-        leafMacs.put(layer, macs);
-        record(key + " forward", dt, macs);
-        return y;
-    }
 
     /** Returns the gradients of the inputs. */
     private List<Tensor> trainBackward(Layer layer, Tensor dy) {
@@ -197,46 +159,45 @@ public final class LayerProfile {
         return layer.type() + kernel + " " + in.shape().dropFirst() + " -> " + out.shape().dropFirst();
     }
 
-    private Tensor run(Layer layer, List<Tensor> inputs) {
+    /**
+     * The forward pass as Sequential and Graph run it, every leaf layer timed (rows named "... forward" in
+     * training mode, where backward rows follow).
+     */
+    private Tensor run(Layer layer, List<Tensor> inputs, boolean training) {
         if (layer instanceof Sequential s) {
             Tensor h = inputs.get(0);
             for (Layer l : s.layers()) {
-                h = run(l, List.of(h));
+                h = run(l, List.of(h), training);
             }
             return h;
         }
         if (layer instanceof Graph g) {
             Map<String, Tensor> acts = new HashMap<>();
-            List<String> inNames = g.inputNames();
-            for (int i = 0; i < inNames.size(); i++) {
-                acts.put(inNames.get(i), inputs.get(i));
+            for (int i = 0; i < g.inputNames().size(); i++) {
+                acts.put(g.inputNames().get(i), inputs.get(i));
             }
             for (Graph.Node n : g.nodes()) {
-                if (n.isInput()) {
-                    continue;
+                if (!n.isInput()) {
+                    List<Tensor> args = new ArrayList<>();
+                    for (String src : n.inputs()) {
+                        args.add(acts.get(src));
+                    }
+                    acts.put(n.name(), run(n.layer(), args, training));
                 }
-                List<Tensor> args = new ArrayList<>();
-                for (String src : n.inputs()) {
-                    args.add(acts.get(src));
-                }
-                acts.put(n.name(), run(n.layer(), args));
             }
             return acts.get(g.outputNames().get(0));
         }
         long t0 = System.nanoTime();
-        Tensor y = layer.forward(inputs, false);
+        Tensor y = layer.forward(inputs, training);
         long dt = System.nanoTime() - t0;
-        if (recording) {
-            List<Shape> shapes = new ArrayList<>();
-            for (Tensor t : inputs) {
-                shapes.add(t.shape().dropFirst());
-            }
-            String key = key(layer, inputs.get(0), y);
-            double[] r = rows.computeIfAbsent(key, k -> new double[3]);
-            r[0] += dt;
-            r[1] += layer.macs(shapes) * (double) inputs.get(0).shape().dim(0);
-            r[2] += 1;
+        List<Shape> shapes = new ArrayList<>();
+        for (Tensor t : inputs) {
+            shapes.add(t.shape().dropFirst());
         }
+        String key = keys.computeIfAbsent(layer, l -> key(l, inputs.get(0), y));
+        double macs = layer.macs(shapes) * (double) inputs.get(0).dim(0);
+        leafMacs.put(layer, macs);
+        record(training ? key + " forward" : key, dt, macs);
         return y;
     }
 

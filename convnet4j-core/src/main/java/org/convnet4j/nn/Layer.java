@@ -128,6 +128,18 @@ public abstract class Layer {
      * All parameters and buffers of this layer and its children, keyed by their full dotted names
      * ({@code block1_conv1.kernel}), in a stable order (children in model order, then own parameters).
      */
+    /** Whether the layer has fixed its input shape and made its parameters; settings are frozen from then on. */
+    protected boolean isBuilt() {
+        return false;
+    }
+
+    /** Fails naming the setting when the layer is already built (a setter called too late). */
+    protected final void requireUnbuilt(String setting) {
+        if (isBuilt()) {
+            throw new IllegalStateException(describe() + ": cannot change " + setting + " after the layer was built");
+        }
+    }
+
     /**
      * What backward needs from the last forward pass, or a clear error when no forward pass kept it (none ran
      * yet, or it ran inside {@link GradMode#withoutGradients}).

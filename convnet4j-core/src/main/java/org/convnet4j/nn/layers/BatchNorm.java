@@ -147,10 +147,9 @@ public abstract class BatchNorm extends UnaryLayer {
         return runningVar;
     }
 
-    private void requireUnbuilt(String setting) {
-        if (built != null) {
-            throw new IllegalStateException(describe() + ": cannot change " + setting + " after the layer was built");
-        }
+    @Override
+    protected boolean isBuilt() {
+        return built != null;
     }
 
     @Override

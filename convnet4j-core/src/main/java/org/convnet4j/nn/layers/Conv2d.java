@@ -286,11 +286,9 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         }
     }
 
-    private void requireUnbuilt(String setting) {
-        if (built != null) {
-            throw new IllegalStateException(describe() + ": cannot change " + setting
-                    + " after the layer was built (its kernel already exists)");
-        }
+    @Override
+    protected boolean isBuilt() {
+        return built != null;
     }
 
     private void positive(String what, int a, int b) {

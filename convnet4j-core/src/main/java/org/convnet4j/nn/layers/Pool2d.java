@@ -64,10 +64,9 @@ public abstract class Pool2d extends UnaryLayer {
         padding = spec;
     }
 
-    protected final void requireUnbuilt(String setting) {
-        if (built != null) {
-            throw new IllegalStateException(describe() + ": cannot change " + setting + " after the layer was built");
-        }
+    @Override
+    protected boolean isBuilt() {
+        return built != null;
     }
 
     public PoolParams poolParams() {

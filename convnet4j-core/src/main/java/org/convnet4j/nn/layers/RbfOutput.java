@@ -169,9 +169,8 @@ public final class RbfOutput extends UnaryLayer {
         return c;
     }
 
-    private void requireUnbuilt(String setting) {
-        if (in != -1) {
-            throw new IllegalStateException(describe() + ": cannot change " + setting + " after the layer was built");
-        }
+    @Override
+    protected boolean isBuilt() {
+        return in != -1;
     }
 }
