@@ -246,9 +246,20 @@ public final class Pooling {
                 int row = xBase + i * w;
                 for (int q = 0; q < ow; q++) {
                     float m = yd[out + q];
-                    for (int j = row + cs[q], end = row + ce[q]; j < end; j++) {
-                        float v = xd[j];
-                        m = v > m ? v : m;
+                    int j = row + cs[q];
+                    int end = row + ce[q];
+                    if (end - j == 3) { // the common 3-wide window, unrolled
+                        float v0 = xd[j];
+                        float v1 = xd[j + 1];
+                        float v2 = xd[j + 2];
+                        m = v0 > m ? v0 : m;
+                        m = v1 > m ? v1 : m;
+                        m = v2 > m ? v2 : m;
+                    } else {
+                        for (; j < end; j++) {
+                            float v = xd[j];
+                            m = v > m ? v : m;
+                        }
                     }
                     yd[out + q] = m;
                 }
