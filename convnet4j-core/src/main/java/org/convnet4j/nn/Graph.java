@@ -168,7 +168,7 @@ public final class Graph extends Model {
             int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chainAfter(i)) : 0;
             if (absorbed > 0) {
                 // node i's layer also runs the next nodes of its chain, which nobody else reads
-                acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args.get(0), chainAfter(i),
+                acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args, chainAfter(i),
                         absorbed);
             } else {
                 acts[i] = n.layer().forward(args, training);

@@ -126,7 +126,7 @@ public final class Sequential extends Model {
                 List<Layer> next = layers.subList(i + 1, Math.min(layers.size(), i + 3));
                 int absorbed = f.absorbable(next);
                 if (absorbed > 0) {
-                    x = f.forwardAbsorbing(x, next, absorbed);
+                    x = f.forwardAbsorbing(List.of(x), next, absorbed);
                     i += absorbed;
                     continue;
                 }

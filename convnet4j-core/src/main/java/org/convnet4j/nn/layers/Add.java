@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.tensor.Shape;
@@ -9,7 +10,7 @@ import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 
 /** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
-public final class Add extends Layer {
+public final class Add extends Layer implements InferenceFusion {
     private int arity;
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(1); // output
 
@@ -47,6 +48,20 @@ public final class Add extends Layer {
             KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
         }
         arity = inputs.size();
+        return out;
+    }
+
+    /** A ReLU right after the sum (a residual block's end). */
+    @Override
+    public int absorbable(List<Layer> following) {
+        return !following.isEmpty() && following.get(0) instanceof ReLU ? 1 : 0;
+    }
+
+    /** The sum, then ReLU in place on it: the kernels ReLU itself uses, so the same bits. */
+    @Override
+    public Tensor forwardAbsorbing(List<Tensor> inputs, List<Layer> following, int count) {
+        Tensor out = forward(inputs, false);
+        KernelProvider.get().reluForward(out.size(), out.data(), 0, out.data(), 0);
         return out;
     }
 

@@ -224,7 +224,9 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     }
 
     @Override
-    public Tensor forwardAbsorbing(Tensor input, List<Layer> following, int count) {
+    public Tensor forwardAbsorbing(List<Tensor> inputs, List<Layer> following, int count) {
+        requireInputs(inputs);
+        Tensor input = inputs.get(0);
         requireBuilt();
         requireSample(input, built);
         this.x = GradMode.keep(input);
