@@ -217,24 +217,18 @@ final class FastConvolution {
         // One sample: the GEMM writes straight into y's rows; several: into a [fg x T] buffer, scattered after.
         float[] out = direct ? yd : scratch.rows(d.fg() * t);
         int ldc = direct ? d.outPlane() : t;
+        // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
+        boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
         for (int g = 0; g < d.groups(); g++) {
             float[] src = patches(d, pointwise, xd, tile, g, col);
             int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
             int ld = src == xd ? d.inPlane() : t;
             int cOff = direct ? (tile.b0() * d.f() + g * d.fg()) * d.outPlane() + tile.r0() * d.ow() : 0;
-            float beta = 0f;
-            if (bias != null) {
-                for (int fo = 0; fo < d.fg(); fo++) {
-                    int row = cOff + fo * ldc;
-                    java.util.Arrays.fill(out, row, row + t, bias[g * d.fg() + fo]);
-                }
-                beta = 1f;
-            }
-            if (weights != null) {
-                k.sgemmPrepared(weights[g], false, t, src, srcOff, ld, beta, out, cOff, ldc);
+            if (transposed) {
+                transposedTile(k, threadedGemm, d, wd, bias, g, src, srcOff, ld, t, scratch.rows(t * d.fg()), out,
+                        cOff, ldc);
             } else {
-                gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
-                        beta, out, cOff, ldc);
+                tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
             }
             if (epilogue != null) { // while the tile is still in cache
                 for (int fo = 0; fo < d.fg(); fo++) {
@@ -243,6 +237,53 @@ final class FastConvolution {
             }
             if (!direct) {
                 scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
+            }
+        }
+    }
+
+    /** out[fg x T] (rows ldc apart) = bias + W_g · patches. */
+    private static void tileProduct(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, PreparedMatrix[] weights,
+                                    float[] bias, int g, float[] src, int srcOff, int ld, int t, float[] out,
+                                    int cOff, int ldc) {
+        int kk = d.patch();
+        float beta = 0f;
+        if (bias != null) {
+            for (int fo = 0; fo < d.fg(); fo++) {
+                int row = cOff + fo * ldc;
+                java.util.Arrays.fill(out, row, row + t, bias[g * d.fg() + fo]);
+            }
+            beta = 1f;
+        }
+        if (weights != null) {
+            k.sgemmPrepared(weights[g], false, t, src, srcOff, ld, beta, out, cOff, ldc);
+        } else {
+            gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
+                    beta, out, cOff, ldc);
+        }
+    }
+
+    /**
+     * As {@link #tileProduct}, computed as its transpose {@code C^T [T x fg] = patches^T · W_g^T} in {@code ct}
+     * and copied back (bias first, then the products, as there). Whether a shape is computed transposed depends
+     * only on the shapes, so results stay independent of the thread count.
+     */
+    private static void transposedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, float[] bias, int g,
+                                       float[] src, int srcOff, int ld, int t, float[] ct, float[] out, int cOff,
+                                       int ldc) {
+        int kk = d.patch();
+        int fg = d.fg();
+        float beta = 0f;
+        if (bias != null) {
+            for (int j = 0; j < t; j++) {
+                System.arraycopy(bias, g * fg, ct, j * fg, fg);
+            }
+            beta = 1f;
+        }
+        gemm(k, threadedGemm, true, true, t, fg, kk, src, srcOff, ld, wd, g * fg * kk, kk, beta, ct, 0, fg);
+        for (int fo = 0; fo < fg; fo++) {
+            int row = cOff + fo * ldc;
+            for (int j = 0; j < t; j++) {
+                out[row + j] = ct[j * fg + fo];
             }
         }
     }

@@ -61,6 +61,10 @@ class FastConvolutionTest {
         out.add(new Case(11, 4, 7, 7, 6, 3, 3, same));
         out.add(new Case(7, 8, 6, 6, 12, 1, 1, ConvParams.defaults().withGroups(2)));
         out.add(new Case(9, 16, 8, 8, 8, 1, 1, ConvParams.defaults().withStride(2, 2)));
+        // one narrow tile against many filters, computed transposed (batch 1, 7x7 and 5x5 maps)
+        out.add(new Case(1, 8, 7, 7, 96, 3, 3, same));
+        out.add(new Case(1, 32, 5, 5, 96, 1, 1, ConvParams.defaults()));
+        out.add(new Case(1, 12, 7, 7, 96, 3, 3, same.withGroups(2)));
         for (PadMode mode : PadMode.values()) {
             out.add(new Case(2, 3, 6, 7, 5, 3, 3, ConvParams.of(1, new Padding(2, 1, 0, 2)).withPadMode(mode)));
             out.add(new Case(2, 4, 5, 5, 4, 2, 3, ConvParams.of(2, new Padding(1, 0, 2, 1)).withPadMode(mode)

@@ -158,6 +158,15 @@ public interface Kernels {
                 beta, c, cOff, ldc);
     }
 
+    /**
+     * Whether an {@code m x n} product fills this implementation's register tiles clearly better computed as
+     * its transpose ({@code n x m}): a batch-1 convolution over a 7x7 map is a GEMM 49 columns wide, which a
+     * 48-column tile covers with two tiles, the second almost empty. The scalar kernels have no tiles: false.
+     */
+    default boolean fillsBetterTransposed(int m, int n) {
+        return false;
+    }
+
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
         return 1;

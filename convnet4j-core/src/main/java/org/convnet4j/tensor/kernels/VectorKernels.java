@@ -76,6 +76,18 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public boolean fillsBetterTransposed(int m, int n) {
+        double asIs = filled(m, VectorGemm.MR) * filled(n, VectorGemm.NR);
+        double transposed = filled(n, VectorGemm.MR) * filled(m, VectorGemm.NR);
+        return transposed > 1.2 * asIs;
+    }
+
+    /** The share of tiles of size {@code tile} that {@code x} rows or columns fill. */
+    private static double filled(int x, int tile) {
+        return x == 0 ? 1 : (double) x / (((x + tile - 1) / tile) * tile);
+    }
+
+    @Override
     public void parallelFor(int tasks, java.util.function.IntConsumer body) {
         GemmPool.forEach(gemm.threads(), tasks, body);
     }
