@@ -42,8 +42,8 @@ public final class Graph extends Model {
     private final List<String> outputNames;
     private Tensor[] activations;                   // of the last forward pass, by node index
     private final int[] lastUse;                    // per node: index of the last node reading it (-1: an output)
-    private final int[] readers;                    // per node: how many node inputs name it
     private final StepBuffers.Slots joins;          // per node: its summed gradient where paths join
+    private final List<List<Layer>> chains;          // per node: the chain after it that fusion may absorb
 
     private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
         if (name != null) {
@@ -56,7 +56,7 @@ public final class Graph extends Model {
         this.inputNames = List.copyOf(inputs);
         this.outputNames = List.copyOf(outputs);
         this.lastUse = new int[nodes.size()];
-        this.readers = new int[nodes.size()];
+        int[] readers = new int[nodes.size()]; // per node: how many node inputs name it
         this.joins = new StepBuffers.Slots(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             for (String src : nodes.get(i).inputs()) {
@@ -67,6 +67,11 @@ public final class Graph extends Model {
         for (String o : outputs) {
             lastUse[index.get(o)] = -1;
         }
+        List<List<Layer>> after = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            after.add(chainAfter(i, readers));
+        }
+        this.chains = List.copyOf(after);
     }
 
     public static Builder builder() {
@@ -165,11 +170,10 @@ public final class Graph extends Model {
             for (String src : n.inputs()) {
                 args.add(acts[index.get(src)]);
             }
-            int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chainAfter(i)) : 0;
+            int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chains.get(i)) : 0;
             if (absorbed > 0) {
                 // node i's layer also runs the next nodes of its chain, which nobody else reads
-                acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args, chainAfter(i),
-                        absorbed);
+                acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args, chains.get(i), absorbed);
             } else {
                 acts[i] = n.layer().forward(args, training);
             }
@@ -194,9 +198,9 @@ public final class Graph extends Model {
 
     /**
      * The layers of up to two nodes after node i that form a chain from it: each reads only the node before,
-     * which nobody else reads and which is not an output.
+     * which nobody else reads and which is not an output. Fixed by the graph's structure, so built once.
      */
-    private List<Layer> chainAfter(int i) {
+    private List<Layer> chainAfter(int i, int[] readers) {
         List<Layer> chain = new ArrayList<>(2);
         for (int j = i; chain.size() < 2 && j + 1 < nodes.size(); j++) {
             Node next = nodes.get(j + 1);

@@ -1,6 +1,7 @@
 package org.convnet4j.nn;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -19,7 +20,7 @@ import org.convnet4j.tensor.Tensor;
  */
 public final class StepBuffers {
     private static final ThreadLocal<long[]> CURRENT = ThreadLocal.withInitial(() -> new long[1]); // 0 = none
-    private static long counter;
+    private static final AtomicLong COUNTER = new AtomicLong();
 
     private StepBuffers() {
     }
@@ -28,9 +29,7 @@ public final class StepBuffers {
     public static void step(Runnable body) {
         long[] current = CURRENT.get();
         long before = current[0];
-        synchronized (StepBuffers.class) {
-            current[0] = ++counter;
-        }
+        current[0] = COUNTER.incrementAndGet();
         try {
             body.run();
         } finally {

@@ -78,9 +78,7 @@ public final class Arithmetic extends Layer {
 
     @Override
     public List<Tensor> backwardAll(Tensor gradOutput) {
-        if (a == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
+        fromForward(a);
         Tensor da = Tensor.zeros(a.shape());
         Tensor db = Tensor.zeros(b.shape());
         float[] g = gradOutput.data();

@@ -246,9 +246,7 @@ public abstract class BatchNorm extends UnaryLayer {
      */
     @Override
     public Tensor backward(Tensor dy) {
-        if (xhat == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
+        fromForward(xhat);
         int n = dy.dim(0);
         int c = built.dim(0);
         int s = built.size() / c;

@@ -238,18 +238,14 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
 
     @Override
     public Tensor backward(Tensor dy) {
-        if (x == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
+        fromForward(x);
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
         return Convolution.backwardInput(dy, kernel.value(), x.shape(), params, buffers.zeros(1, x.shape()));
     }
 
     @Override
     public void backwardParametersOnly(Tensor dy) {
-        if (x == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
+        fromForward(x);
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
     }
 

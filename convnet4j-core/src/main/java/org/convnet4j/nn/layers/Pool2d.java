@@ -122,9 +122,7 @@ public abstract class Pool2d extends UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy) {
-        if (x == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
+        fromForward(x);
         if (params.type() == PoolType.MAX) {
             if (!dy.shape().equals(y.shape())) {
                 throw new IllegalArgumentException(describe() + ": gradient " + dy.shape()

@@ -20,6 +20,14 @@ final class Checks {
         matrix("C", c, cOff, ldc, m, n, m != 0 && n != 0);
     }
 
+    /** The left operand alone, as {@link #gemm} checks it (for {@code Kernels.prepareA}). */
+    static void leftOperand(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+        if (m < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " k=" + k);
+        }
+        matrix("A", a, aOff, lda, transA ? k : m, transA ? m : k, k != 0 && m != 0);
+    }
+
     private static void matrix(String name, float[] x, int off, int ld, int rows, int cols, boolean used) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("sgemm: leading dimension of " + name + " is " + ld

@@ -144,7 +144,7 @@ public interface Kernels {
      * keeps a reference, the vector kernels pack it. A must not change while the result is in use.
      */
     default PreparedMatrix prepareA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
-        Checks.gemm(transA, false, m, 1, k, a, aOff, lda, new float[k], 0, 1, new float[m], 0, 1); // A as in a product
+        Checks.leftOperand(transA, m, k, a, aOff, lda);
         return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, null);
     }
 

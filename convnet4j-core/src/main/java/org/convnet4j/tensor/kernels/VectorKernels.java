@@ -63,7 +63,7 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public PreparedMatrix prepareA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
-        Checks.gemm(transA, false, m, 1, k, a, aOff, lda, new float[k], 0, 1, new float[m], 0, 1); // A as in a product
+        Checks.leftOperand(transA, m, k, a, aOff, lda);
         return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, gemm.packForFewRows(transA, m, k, alpha, a,
                 aOff, lda));
     }
@@ -114,17 +114,7 @@ public final class VectorKernels implements Kernels {
     public float dot(int n, float[] x, int xOff, float[] y, int yOff) {
         Checks.range("dot", "x", x, xOff, n);
         Checks.range("dot", "y", y, yOff, n);
-        int i = 0;
-        int bound = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        for (; i < bound; i += VL) {
-            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += x[xOff + i] * y[yOff + i];
-        }
-        return s;
+        return VectorGemm.dot(n, x, xOff, y, yOff);
     }
 
     @Override
