@@ -12,6 +12,8 @@ import org.convnet4j.io.keras.KerasApplications;
 import org.convnet4j.io.keras.KerasH5File;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.torch.PthFile;
+import org.convnet4j.io.torch.StateDict;
 import org.convnet4j.io.torch.TorchArchitectures;
 import org.convnet4j.io.torch.TorchWeights;
 import org.convnet4j.model.ImageClassifier;
@@ -31,7 +33,8 @@ import org.convnet4j.zoo.ModelZoo;
  *       ({@link KerasApplications}), Keras' preprocessing ("caffe", InceptionV3 "tf");</li>
  *   <li>other {@code .safetensors}: a torchvision state dict ({@link TorchWeights}), torchvision's
  *       preprocessing;</li>
- *   <li>{@code .pth}/{@code .pt}/{@code .bin}: refused, with how to convert them.</li>
+ *   <li>{@code .pth}/{@code .pt} (torch.save's zip or legacy format, any extension): a torchvision state dict read by
+ *       a restricted unpickler ({@link PthFile}), torchvision's preprocessing.</li>
  * </ul>
  * Imported models with 1000 outputs get the ImageNet class names. Our zoo models end in logits, as Keras'
  * would without their final softmax; {@link ImageClassifier} applies the softmax, so both print probabilities.
@@ -62,20 +65,21 @@ public final class ModelLoader {
             Model model = OnnxImporter.importModel(OnnxReader.readModel(file), file.toString());
             return imported(file, "onnx", null, model, null);
         }
-        TorchWeights.refusePickle(file);
-        if (name.endsWith(".c4j") || isConvnet4j(file)) {
+        boolean pickle = PthFile.isPickle(file);
+        if (!pickle && (name.endsWith(".c4j") || isConvnet4j(file))) {
             return ModelFiles.read(file);
         }
-        if (name.endsWith(".safetensors")) {
-            TorchArchitectures.Detected d = TorchArchitectures.detect(file, architecture, input);
+        if (pickle || name.endsWith(".safetensors")) {
+            StateDict sd = pickle ? PthFile.open(file) : StateDict.safetensors(file);
+            TorchArchitectures.Detected d = TorchArchitectures.detect(sd, architecture, input);
             Model model = ModelZoo.build(d.architecture(), d.options());
-            TorchWeights.load(file, model);
+            TorchWeights.load(sd, model);
             Shape in = model.inputShapes().get(0);
-            return imported(file, "torch_safetensors", d.architecture(), model,
+            return imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
                     ImageNet.Mode.TORCH.forSize(in.dim(1), in.dim(2)));
         }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
-                + " Keras .h5 and PyTorch .safetensors");
+                + " Keras .h5, PyTorch .pth/.pt and .safetensors");
     }
 
     /** The file as an image classifier (for {@code predict}). */
