@@ -68,6 +68,9 @@ public final class TorchWeights {
             String module = dot < 0 ? "" : key.substring(0, dot);
             String leaf = key.substring(dot + 1);
             WeightTarget t = targets.get(modules.getOrDefault(module, module));
+            if (t == null && (key.startsWith("aux1.") || key.startsWith("aux2.") || key.startsWith("AuxLogits."))) {
+                continue; // torchvision's GoogLeNet/Inception files keep their training-only auxiliary heads
+            }
             if (t == null) {
                 plan.unexpected(key);
                 continue;

@@ -2,6 +2,7 @@ package org.convnet4j.io.weights;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.convnet4j.checkpoint.Checkpoint;
@@ -11,6 +12,7 @@ import org.convnet4j.imagenet.ImageNet;
 import org.convnet4j.io.keras.KerasApplications;
 import org.convnet4j.io.keras.KerasH5File;
 import org.convnet4j.io.onnx.OnnxImporter;
+import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.torch.PthFile;
 import org.convnet4j.io.torch.StateDict;
@@ -28,7 +30,8 @@ import org.convnet4j.zoo.ModelZoo;
  * Any model file we can read, as a model with class names and preprocessing:
  * <ul>
  *   <li>{@code .c4j} (or a convnet4j safetensors checkpoint): {@link ModelFiles#read};</li>
- *   <li>{@code .onnx}: imported into a graph ({@link OnnxImporter}); no preprocessing is known;</li>
+ *   <li>{@code .onnx}: imported into a graph ({@link OnnxImporter}); preprocessing guessed by
+ *       {@link OnnxPreprocessing} (torchvision's for a PyTorch export of an RGB model, else pixels / 255);</li>
  *   <li>{@code .h5}/{@code .hdf5}: Keras weights of VGG16/19, ResNet50 or InceptionV3
  *       ({@link KerasApplications}), Keras' preprocessing ("caffe", InceptionV3 "tf");</li>
  *   <li>other {@code .safetensors}: a torchvision state dict ({@link TorchWeights}), torchvision's
@@ -62,8 +65,14 @@ public final class ModelLoader {
             }
         }
         if (name.endsWith(".onnx")) {
-            Model model = OnnxImporter.importModel(OnnxReader.readModel(file), file.toString());
-            return imported(file, "onnx", null, model, null);
+            OnnxModel.Model onnx = OnnxReader.readModel(file);
+            Model model = OnnxImporter.importModel(onnx, file.toString());
+            OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
+            SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
+            if (g != null) {
+                m.description().getAsJsonObject("imported_from").addProperty("preprocessing_chosen", g.reason());
+            }
+            return m;
         }
         boolean pickle = PthFile.isPickle(file);
         if (!pickle && (name.endsWith(".c4j") || isConvnet4j(file))) {
@@ -80,6 +89,95 @@ public final class ModelLoader {
         }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
                 + " Keras .h5, PyTorch .pth/.pt and .safetensors");
+    }
+
+    /**
+     * How {@link #load(String, Options)} reads a reference: {@code architecture} (zoo name) and {@code input}
+     * override what is guessed for weight files; {@code preprocessing} (a {@link PreprocessingSpec}) replaces the
+     * file's own; {@code progress} hears about downloads.
+     */
+    public record Options(String architecture, Shape input, String preprocessing, Downloads downloads,
+                          WeightsCatalogue catalogue, Downloads.Progress progress) {
+        /** Settings from the environment ({@link Downloads.Config#fromEnvironment()}), nothing overridden. */
+        public static Options defaults() throws IOException {
+            Downloads.Config c = Downloads.Config.fromEnvironment();
+            return new Options(null, null, null, new Downloads(c), WeightsCatalogue.builtIn()
+                    .withOverrides(c.catalogueOverride()), Downloads.Progress.NONE);
+        }
+
+        public Options withArchitecture(String arch, Shape in) {
+            return new Options(arch, in, preprocessing, downloads, catalogue, progress);
+        }
+
+        public Options withPreprocessing(String spec) {
+            return new Options(architecture, input, spec, downloads, catalogue, progress);
+        }
+
+        public Options withProgress(Downloads.Progress p) {
+            return new Options(architecture, input, preprocessing, downloads, catalogue, p);
+        }
+    }
+
+    /** A reference made local: the file, and the catalogue entry it came from (or null). */
+    public record Resolved(Path file, WeightsCatalogue.Entry entry) {
+    }
+
+    /**
+     * A model reference to a local file: a path; an {@code http(s)://} URL (downloaded into the cache; checked
+     * against the SHA-256 prefix in a torch.hub-style name, the catalogue's checksum for a catalogued file name, or
+     * Keras' MD5); or a catalogue name such as {@code resnet18:imagenet} (downloaded and verified). An existing file
+     * wins over a catalogue name of the same spelling.
+     */
+    public static Resolved resolve(String reference, Options o) throws IOException {
+        String ref = reference.trim();
+        String lower = ref.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            String name = Downloads.fileNameOf(ref);
+            WeightsCatalogue.Entry e = o.catalogue().byFile(name);
+            Checksum sum = e != null ? e.checksum() : Checksum.fromFileName(name);
+            if (sum == null && PublishedChecksums.KERAS_MD5.containsKey(name)) {
+                sum = new Checksum("MD5", PublishedChecksums.KERAS_MD5.get(name));
+            }
+            return new Resolved(o.downloads().fetch(ref, name, sum, o.progress()), e);
+        }
+        if (lower.contains("://")) {
+            throw new IllegalArgumentException(ref + ": only http:// and https:// URLs are fetched");
+        }
+        Path file = Path.of(ref);
+        if (!Files.exists(file) && WeightsCatalogue.looksLikeName(ref)) {
+            WeightsCatalogue.Entry e = o.catalogue().require(ref);
+            if (!e.loadable()) {
+                throw new IllegalArgumentException(e.name() + " (" + e.file() + ") cannot be loaded: " + e.note());
+            }
+            return new Resolved(o.downloads().fetch(e.url(), e.file(), e.checksum(), o.progress()), e);
+        }
+        return new Resolved(file, null);
+    }
+
+    /**
+     * Reads a model reference ({@link #resolve}): a catalogued file gets its entry's architecture and preprocessing,
+     * {@code o.preprocessing()} replaces whatever the file or entry says.
+     */
+    public static SavedModel load(String reference, Options o) throws IOException {
+        Resolved r = resolve(reference, o);
+        WeightsCatalogue.Entry e = r.entry();
+        String arch = o.architecture() != null ? o.architecture() : e != null ? e.architecture() : null;
+        SavedModel m = load(r.file(), arch, o.input());
+        String spec = o.preprocessing() != null ? o.preprocessing() : e != null ? e.preprocessing() : null;
+        if (spec != null && m.model().inputShapes().size() == 1) {
+            Preprocessing p = PreprocessingSpec.parse(spec, m.model().inputShapes().get(0));
+            JsonObject d = m.description().deepCopy();
+            d.add(Preprocessing.KEY, p.toJson());
+            if (d.has("imported_from")) {
+                d.getAsJsonObject("imported_from").addProperty("preprocessing_chosen", (o.preprocessing() != null
+                        ? "--preprocessing " : "catalogue entry " + e.name() + ": ") + spec);
+            }
+            m = new SavedModel(m.model(), p, d);
+        }
+        if (e != null && m.description().has("imported_from")) {
+            m.description().getAsJsonObject("imported_from").addProperty("catalogue", e.name());
+        }
+        return m;
     }
 
     /** The file as an image classifier (for {@code predict}). */
