@@ -136,7 +136,7 @@ final class Pickle {
                 case 'M' -> stack.add((long) (in.getShort() & 0xffff));
                 case 0x8a -> stack.add(longN(in.get() & 0xff)); // LONG1
                 case 0x8b -> stack.add(longN(length(in.getInt()))); // LONG4
-                case 'G' -> stack.add(in.order(ByteOrder.BIG_ENDIAN).getDouble(advance(8)));
+                case 'G' -> stack.add(Double.longBitsToDouble(Long.reverseBytes(in.getLong()))); // BINFLOAT, big-endian
                 case 'I' -> stack.add(textInt(line())); // INT (protocol 0), e.g. "I01\n" for True
                 case 'L' -> stack.add(new BigInteger(stripL(line()))); // LONG (protocol 0)
                 case 'X' -> stack.add(utf8(length(in.getInt())));
@@ -344,12 +344,6 @@ final class Pickle {
             throw bad("a length of " + n + " bytes runs past the end of the pickle");
         }
         return (int) n;
-    }
-
-    private int advance(int n) throws FileFormatException {
-        int p = in.position();
-        in.position(p + length(n));
-        return p;
     }
 
     private byte[] bytes(int n) throws FileFormatException {

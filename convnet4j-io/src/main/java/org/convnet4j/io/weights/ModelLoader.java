@@ -56,9 +56,16 @@ public final class ModelLoader {
      * guessed for weight-only files (ignored for .c4j files, which carry their architecture).
      */
     public static SavedModel load(Path file, String architecture, Shape input) throws IOException {
+        return load(file, architecture, input, false);
+    }
+
+    /** {@code verified}: the file was checked on download, a file with an official name is not hashed again. */
+    private static SavedModel load(Path file, String architecture, Shape input, boolean verified) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
+        if (!verified) {
             PublishedChecksums.verify(file);
+        }
+        if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
             try (KerasH5File h5 = KerasH5File.open(file)) {
                 KerasApplications.Imported imp = KerasApplications.load(h5, architecture, input);
                 return imported(file, "keras_h5", imp.architecture(), imp.model(), imp.preprocessing());
@@ -119,7 +126,7 @@ public final class ModelLoader {
     }
 
     /** A reference made local: the file, and the catalogue entry it came from (or null). */
-    public record Resolved(Path file, WeightsCatalogue.Entry entry) {
+    public record Resolved(Path file, WeightsCatalogue.Entry entry, boolean downloaded) {
     }
 
     /**
@@ -129,6 +136,11 @@ public final class ModelLoader {
      * wins over a catalogue name of the same spelling.
      */
     public static Resolved resolve(String reference, Options o) throws IOException {
+        return resolve(reference, o, false);
+    }
+
+    /** {@code forLoading}: refuse, before downloading, catalogued files the zoo cannot load. */
+    private static Resolved resolve(String reference, Options o, boolean forLoading) throws IOException {
         String ref = reference.trim();
         String lower = ref.toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
@@ -138,7 +150,7 @@ public final class ModelLoader {
             if (sum == null && PublishedChecksums.KERAS_MD5.containsKey(name)) {
                 sum = new Checksum("MD5", PublishedChecksums.KERAS_MD5.get(name));
             }
-            return new Resolved(o.downloads().fetch(ref, name, sum, o.progress()), e);
+            return new Resolved(o.downloads().fetch(ref, name, sum, o.progress()), e, sum != null);
         }
         if (lower.contains("://")) {
             throw new IllegalArgumentException(ref + ": only http:// and https:// URLs are fetched");
@@ -146,12 +158,12 @@ public final class ModelLoader {
         Path file = Path.of(ref);
         if (!Files.exists(file) && WeightsCatalogue.looksLikeName(ref)) {
             WeightsCatalogue.Entry e = o.catalogue().require(ref);
-            if (!e.loadable()) {
+            if (forLoading && !e.loadable()) {
                 throw new IllegalArgumentException(e.name() + " (" + e.file() + ") cannot be loaded: " + e.note());
             }
-            return new Resolved(o.downloads().fetch(e.url(), e.file(), e.checksum(), o.progress()), e);
+            return new Resolved(o.downloads().fetch(e.url(), e.file(), e.checksum(), o.progress()), e, true);
         }
-        return new Resolved(file, null);
+        return new Resolved(file, null, false);
     }
 
     /**
@@ -159,10 +171,10 @@ public final class ModelLoader {
      * {@code o.preprocessing()} replaces whatever the file or entry says.
      */
     public static SavedModel load(String reference, Options o) throws IOException {
-        Resolved r = resolve(reference, o);
+        Resolved r = resolve(reference, o, true);
         WeightsCatalogue.Entry e = r.entry();
         String arch = o.architecture() != null ? o.architecture() : e != null ? e.architecture() : null;
-        SavedModel m = load(r.file(), arch, o.input());
+        SavedModel m = load(r.file(), arch, o.input(), r.downloaded());
         String spec = o.preprocessing() != null ? o.preprocessing() : e != null ? e.preprocessing() : null;
         if (spec != null && m.model().inputShapes().size() == 1) {
             Preprocessing p = PreprocessingSpec.parse(spec, m.model().inputShapes().get(0));
