@@ -145,15 +145,21 @@ public final class PthFile implements StateDict {
         return out;
     }
 
+    /** Reads {@code count} elements from the storage into {@code out}, 1 MB at a time (no second full-size copy). */
     private void read(Storage s, long firstElement, int count, float[] out) throws IOException {
         int size = s.dtype().byteSize();
-        long bytes = (long) count * size;
-        ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int chunk = Math.max(1, (1 << 20) / size);
+        ByteBuffer buf = ByteBuffer.allocate(Math.min(count, chunk) * size).order(ByteOrder.LITTLE_ENDIAN);
         if (s.entry() != null) {
             try (ZipFile zip = new ZipFile(file.toFile()); InputStream in = zip.getInputStream(zip.getEntry(s.entry()))) {
                 in.skipNBytes(firstElement * size);
-                if (in.readNBytes(buf.array(), 0, (int) bytes) != bytes) {
-                    throw new FileFormatException(file + ": storage " + s.key() + " ends early");
+                for (int done = 0; done < count; done += chunk) {
+                    int n = Math.min(chunk, count - done);
+                    if (in.readNBytes(buf.array(), 0, n * size) != n * size) {
+                        throw new FileFormatException(file + ": storage " + s.key() + " ends early");
+                    }
+                    buf.position(0);
+                    s.dtype().decode(buf, out, done, n);
                 }
             } catch (FileFormatException e) {
                 throw e;
@@ -163,16 +169,20 @@ public final class PthFile implements StateDict {
         } else {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 long pos = s.fileOffset() + firstElement * size;
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf, pos + buf.position()) < 0) {
-                        throw new FileFormatException(file + ": storage " + s.key() + " ends early");
+                for (int done = 0; done < count; done += chunk) {
+                    int n = Math.min(chunk, count - done);
+                    buf.clear().limit(n * size);
+                    while (buf.hasRemaining()) {
+                        if (ch.read(buf, pos + buf.position()) < 0) {
+                            throw new FileFormatException(file + ": storage " + s.key() + " ends early");
+                        }
                     }
+                    pos += (long) n * size;
+                    buf.position(0);
+                    s.dtype().decode(buf, out, done, n);
                 }
-                buf.flip();
             }
         }
-        buf.position(0);
-        s.dtype().decode(buf, out, 0, count);
     }
 
     // ---- zip format ----
