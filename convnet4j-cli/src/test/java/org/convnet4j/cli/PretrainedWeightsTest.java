@@ -141,6 +141,18 @@ class PretrainedWeightsTest {
     }
 
     @Test
+    void theReadmeSnippetRuns() throws Exception {
+        // --- as in README.md ("Pretrained weights"), with resnet18:imagenet from this test's mirror ---
+        SavedModel resnet = ModelLoader.load("resnet18:imagenet", ModelLoader.Options.defaults()); // download once, verify
+        ImageClassifier imagenet = new ImageClassifier(resnet.model(), resnet.preprocessing());   // torchvision's prep
+        List<Prediction> top5 = imagenet.predict(picture, 5);
+        // ---
+        assertEquals(5, top5.size());
+        assertEquals(ImageNet.Mode.TORCH.forSize(224, 224), resnet.preprocessing());
+        assertEquals(1, requests.get());
+    }
+
+    @Test
     void aTamperedFileIsRefusedAndNeverCached() throws Exception {
         byte[] b = Files.readAllBytes(served.resolve(fileName));
         b[b.length / 2] ^= 0x10;
