@@ -133,6 +133,10 @@ class PretrainedWeightsTest {
         assertEquals(r.out(), again.out());
         assertEquals(1, requests.get());
 
+        CliRun summary = CliRun.of("summary", "--model", "resnet18:imagenet");
+        assertEquals(0, summary.exitCode(), summary.err());
+        assertTrue(summary.out().contains("layer4"), summary.out());
+
         CliRun list = CliRun.of("weights", "list");
         assertEquals(0, list.exitCode(), list.err());
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("resnet18:imagenet") && l.contains(fileName)

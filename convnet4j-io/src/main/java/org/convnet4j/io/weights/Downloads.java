@@ -192,9 +192,10 @@ public final class Downloads {
             if (status == 206 && have > 0 && c.getHeaderField("Content-Range") != null
                     && c.getHeaderField("Content-Range").startsWith("bytes " + have + "-")) {
                 append = true;
-            } else if (status == 416 && have > 0) {
+            } else if ((status == 416 || status == 206) && have > 0) {
                 Files.delete(part); // what we have is not a prefix the server knows: start again next attempt
-                throw new IOException(url + ": the server refused to resume (HTTP 416); starting again");
+                throw new IOException(url + ": the server did not resume at byte " + have + " (HTTP " + status
+                        + "); starting again");
             } else if (status != 200) {
                 throw new HttpStatusException(url + ": HTTP " + status + (c.getResponseMessage() == null ? ""
                         : " " + c.getResponseMessage()));

@@ -13,18 +13,17 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.convnet4j.checkpoint.FileFormatException;
 import org.convnet4j.checkpoint.SafeTensors;
+import org.convnet4j.io.keras.Fixtures;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,18 +45,7 @@ class PthFileTest {
 
     /** max |ours - torch| <= 1e-4 max |torch| on the fixture's input. */
     static void assertMatchesTorch(String name, Model model) throws IOException {
-        Map<String, Tensor> e = SafeTensors.read(fixture(name + ".expected.safetensors")).tensors();
-        Tensor y = model.predict(e.get("input"));
-        Tensor want = e.get("output");
-        assertArrayEquals(want.shape().dims(), y.shape().dims(), name + ": output shape");
-        double maxRef = 0;
-        double maxDiff = 0;
-        for (int i = 0; i < want.size(); i++) {
-            maxRef = Math.max(maxRef, Math.abs(want.data()[i]));
-            maxDiff = Math.max(maxDiff, Math.abs(want.data()[i] - y.data()[i]));
-        }
-        assertTrue(maxRef > 1e-3, name + ": reference output is degenerate");
-        assertTrue(maxDiff <= 1e-4 * maxRef, name + ": max |ours - torch| = " + maxDiff + ", max |torch| = " + maxRef);
+        Fixtures.assertMatches(name, SafeTensors.read(fixture(name + ".expected.safetensors")).tensors(), model);
     }
 
     @Test
