@@ -280,8 +280,9 @@ final class Pickle {
     }
 
     private static Object key(Object k) {
-        if (k instanceof String || k instanceof Long || k instanceof Tuple || k instanceof Boolean || k == NONE
-                || k instanceof BigInteger || k instanceof Double) {
+        // plain scalars only: a state dict's keys are strings, and a (deeply nested) tuple key would have to be
+        // hashed recursively
+        if (k instanceof String || k instanceof Long || k instanceof Boolean || k == NONE || k instanceof Double) {
             return k;
         }
         throw new IllegalArgumentException("a dict key of type " + describe(k));

@@ -8,7 +8,8 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.zoo.ZooOptions;
 
 /**
- * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50, VGG16/19,
+ * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50, VGG16/19 (with
+ * or without batch norm),
  * AlexNet and GoogLeNet (torchvision layout); classes from the classifier, width from the first conv, and VGG's
  * input size from classifier.0 (our VGG has no adaptive pool, so the input must give the 7x7 maps it expects).
  */

@@ -213,6 +213,19 @@ class PthFileTest {
     }
 
     @Test
+    void deeplyNestedValuesAreHarmless() throws IOException {
+        // 200,000 nested tuples used as a dict key: refused as a key, never hashed recursively
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(bytes(0x80, 2, '}', ')'));
+        for (int i = 0; i < 200_000; i++) {
+            b.write(0x85);
+        }
+        b.writeBytes(bytes('N', 's', '.'));
+        FileFormatException e = assertThrows(FileFormatException.class, () -> PthFile.open(asZip(b.toByteArray())));
+        assertTrue(e.getMessage().contains("dict key"), e.getMessage());
+    }
+
+    @Test
     void aWholePickledModelIsRefusedWithAdvice() throws IOException {
         // a list at the top level instead of a dict
         FileFormatException e = assertThrows(FileFormatException.class, () -> PthFile.open(asZip(bytes(0x80, 2, ']', '.'))));

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Downloads against a server on 127.0.0.1 started here: success with progress, a checksum mismatch (nothing cached),
  * a connection cut halfway and resumed with a Range request, 404, a server slower than the read timeout, offline
- * mode, a mirror, and two processes fetching the same file at once.
+ * mode, a mirror, a proxy from the JVM's settings, and two processes fetching the same file at once.
  */
 class DownloadsTest {
     @TempDir
@@ -199,6 +199,27 @@ class DownloadsTest {
         // once cached, offline mode is fine
         assertEquals(f, downloads(true, null).fetch("https://example.invalid/models/" + name, name, expected(),
                 Downloads.Progress.NONE));
+    }
+
+    @Test
+    void theJvmProxySettingsAreUsed() throws Exception {
+        // the server here plays the proxy: it receives the absolute URL of an unreachable host
+        List<String> seen = new CopyOnWriteArrayList<>();
+        server.createContext("/models/", ex -> {
+            seen.add(ex.getRequestURI().toString());
+            serve(ex, payload, 0);
+        });
+        System.setProperty("http.proxyHost", "127.0.0.1");
+        System.setProperty("http.proxyPort", String.valueOf(server.getAddress().getPort()));
+        try {
+            Path f = downloads(false, null).fetch("http://weights.invalid/models/" + name, name, expected(),
+                    Downloads.Progress.NONE);
+            assertArrayEquals(payload, Files.readAllBytes(f));
+            assertEquals(List.of("http://weights.invalid/models/" + name), seen);
+        } finally {
+            System.clearProperty("http.proxyHost");
+            System.clearProperty("http.proxyPort");
+        }
     }
 
     @Test
