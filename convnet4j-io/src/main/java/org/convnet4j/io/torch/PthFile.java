@@ -65,9 +65,15 @@ public final class PthFile implements StateDict {
         tensors.forEach((k, v) -> shapes.put(k, v.ref().size().clone()));
     }
 
+    private static byte[] head(Path file) throws IOException {
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return in.readNBytes(4);
+        }
+    }
+
     /** True if the file starts like a PyTorch pickle (a zip archive or a pickle's PROTO opcode). */
     public static boolean isPickle(Path file) throws IOException {
-        byte[] h = StateDict.head(file, 4);
+        byte[] h = head(file);
         boolean zip = h.length == 4 && h[0] == 'P' && h[1] == 'K' && h[2] == 3 && h[3] == 4;
         boolean pickle = h.length >= 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5;
         return zip || pickle;
@@ -75,7 +81,7 @@ public final class PthFile implements StateDict {
 
     /** Reads the file's structure (names, shapes, where the values are); values are read by {@link #values}. */
     public static PthFile open(Path file) throws IOException {
-        byte[] h = StateDict.head(file, 4);
+        byte[] h = head(file);
         if (h.length == 4 && h[0] == 'P' && h[1] == 'K') {
             return openZip(file);
         }

@@ -1,8 +1,6 @@
 package org.convnet4j.io.torch;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,12 +58,5 @@ public interface StateDict {
                 return tensors.get(name).data();
             }
         };
-    }
-
-    /** The first {@code n} bytes of a file (fewer if it is shorter). */
-    static byte[] head(Path file, int n) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return in.readNBytes(n);
-        }
     }
 }
