@@ -60,6 +60,9 @@ public final class Main implements Callable<Integer> {
         return ErrorReporter.BAD_INPUT;
     }
 
+    /** Held so the logger (and the level set on it) is not garbage-collected. */
+    private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
@@ -69,9 +72,22 @@ public final class Main implements Callable<Integer> {
         System.exit(code);
     }
 
+    /**
+     * The process-wide settings an application (not the library) chooses: one-line log records on stderr,
+     * Tribuo's per-tree INFO lines muted, and the JIT directive that keeps the GEMM micro-kernels away from C1.
+     */
+    static void configureProcess() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "convnet4j: %4$s: %5$s%6$s%n");
+        }
+        TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING);
+        org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
+    }
+
     /** Runs one command line in-process and returns its exit code (used by main and by tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("CONVNET4J_DEBUG"));
+        configureProcess();
         ErrorReporter reporter = new ErrorReporter(debug);
         CommandLine cl = new CommandLine(new Main())
                 .setOut(out)

@@ -184,6 +184,8 @@ public final class FashionMnist {
                 continue;
             }
             URI uri = base.resolve(n + ".gz");
+            System.getLogger("org.convnet4j.data").log(System.Logger.Level.INFO, "downloading {0} into {1}", uri,
+                    cacheDir);
             HttpRequest req = HttpRequest.newBuilder(uri).timeout(DOWNLOAD_TIMEOUT).GET().build();
             HttpResponse<InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = resp.body()) {

@@ -65,7 +65,7 @@ public final class ModelZoo {
         return DEFAULT_INPUTS.get(name);
     }
 
-    /** Builds {@code name} for the given input (null = default) and classes (<= 0 = 10 for LeNet, 1000 otherwise). */
+    /** Builds {@code name} for the given input (null = default) and classes (&lt;= 0 = 10 for LeNet, 1000 otherwise). */
     public static Model build(String name, Shape input, int classes) {
         return build(name, ZooOptions.builder().input(input).classes(Math.max(0, classes)).build());
     }
