@@ -89,54 +89,89 @@ public final class Images {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) {
-                throw new ImageFormatException(name + ": cannot open for reading");
-            }
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new ImageFormatException(name + ": not a supported image (" + SUPPORTED + ")");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                int w;
-                int h;
-                try {
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw new ImageFormatException(name + ": corrupt image header: " + describe(e), e);
-                }
-                if (w < 1 || h < 1) {
-                    throw new ImageFormatException(name + ": image header claims a size of " + w + "x" + h);
-                }
-                long pixels = (long) w * h;
-                if (pixels > maxPixels) {
-                    throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
-                            + " megapixels exceeds the limit of " + megapixels(maxPixels) + " megapixels"
-                            + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
-                            + " (set -D" + MAX_PIXELS_PROPERTY + ")");
-                }
-                BufferedImage image;
-                try {
-                    image = reader.read(0);
-                } catch (IOException | RuntimeException e) {
-                    if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
-                        // the JDK's JPEG reader says this for CMYK/YCCK files: valid, but not decodable here
-                        throw new ImageFormatException(name + ": unsupported kind of image (for JPEG: CMYK or YCCK "
-                                + "colour; convert it to RGB): " + describe(e), e);
-                    }
-                    // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
-                    throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
-                }
-                return toTensor(image);
-            } finally {
-                reader.dispose();
-            }
+            return decode(in, name, maxPixels);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
+    /**
+     * Reads an image held in memory (an upload, a database column) with the default pixel limit; {@code name}
+     * only labels error messages. Same rules as {@link #read(Path, long)}.
+     */
+    public static Tensor read(byte[] bytes, String name) throws ImageFormatException {
+        if (bytes.length == 0) {
+            throw new ImageFormatException(name + ": empty, not an image");
+        }
+        return read(new java.io.ByteArrayInputStream(bytes), name);
+    }
+
+    /**
+     * Reads an image from a stream (left open; read to the image's end) with the default pixel limit;
+     * {@code name} only labels error messages. Same rules as {@link #read(Path, long)}.
+     */
+    public static Tensor read(java.io.InputStream stream, String name) throws ImageFormatException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(stream)) {
+            return decode(in, name, maxPixels());
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
+    /** A decoded picture as [C, H, W] floats 0..255, with the channel rules of {@link #read(Path, long)}. */
+    public static Tensor fromImage(BufferedImage image) {
+        return toTensor(image);
+    }
+
+    /** The size check and decoding shared by every source: header first, pixels only within the limit. */
+    private static Tensor decode(ImageInputStream in, String name, long maxPixels) throws IOException {
+        if (in == null) {
+            throw new ImageFormatException(name + ": cannot open for reading");
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new ImageFormatException(name + ": not a supported image (" + SUPPORTED + ")");
+        }
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, true, true);
+            int w;
+            int h;
+            try {
+                w = reader.getWidth(0);
+                h = reader.getHeight(0);
+            } catch (IOException | RuntimeException e) {
+                throw new ImageFormatException(name + ": corrupt image header: " + describe(e), e);
+            }
+            if (w < 1 || h < 1) {
+                throw new ImageFormatException(name + ": image header claims a size of " + w + "x" + h);
+            }
+            long pixels = (long) w * h;
+            if (pixels > maxPixels) {
+                throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
+                        + " megapixels exceeds the limit of " + megapixels(maxPixels) + " megapixels"
+                        + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
+                        + " (set -D" + MAX_PIXELS_PROPERTY + ")");
+            }
+            BufferedImage image;
+            try {
+                image = reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
+                    // the JDK's JPEG reader says this for CMYK/YCCK files: valid, but not decodable here
+                    throw new ImageFormatException(name + ": unsupported kind of image (for JPEG: CMYK or YCCK "
+                            + "colour; convert it to RGB): " + describe(e), e);
+                }
+                // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
+                throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
+            }
+            return toTensor(image);
+        } finally {
+            reader.dispose();
         }
     }
 
