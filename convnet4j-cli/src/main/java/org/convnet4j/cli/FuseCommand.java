@@ -16,6 +16,7 @@ import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.EarlyFusion;
+import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionNets;
 import org.convnet4j.fusion.IntermediateFusion;
 import org.convnet4j.fusion.Join;
@@ -187,8 +188,7 @@ final class FuseCommand implements Callable<Integer> {
                             joinAtFor(e.getKey(), net), freezeBranches);
                 }
                 model = b.build();
-                model.initialize(seed);
-                reloadPretrained(model, all);
+                model.initialize(seed); // pretrained branches keep their loaded weights
                 train(model, split.train(), split.validation(), log);
             }
             case "late" -> {
@@ -231,10 +231,7 @@ final class FuseCommand implements Callable<Integer> {
         model.setClassNames(all.classNames());
         Metrics val = Trainer.evaluate(model, split.validation(), 256, new SoftmaxCrossEntropy());
         double seconds = (System.nanoTime() - start) / 1e9;
-        JsonObject fusion = new JsonObject();
-        fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
-        fusion.add("inputs", Json.toTree(in.sources()));
-        ModelFiles.save(model, out, null, wrap(FusionModels.KEY, fusion));
+        FusionClassifier.save(model, out, mode, in.sources());
         result.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         result.add("inputs", Json.toTree(in.sources()));
         result.addProperty("train_samples", split.train().size());
@@ -305,23 +302,6 @@ final class FuseCommand implements Callable<Integer> {
         TrainConfig cfg = TrainConfig.builder(new Adam(m, lr)).epochs(epochs).batchSize(batch).seed(seed).build();
         new Trainer(cfg).addListener(new LogListener(new PrintStream(new WriterOutputStream(log), true,
                 StandardCharsets.UTF_8))).fit(m, train, val);
-    }
-
-    /** Pretrained branch files lose their weights to initialize(seed): load them again. */
-    private void reloadPretrained(Graph model, MultiInputDataset all) throws java.io.IOException {
-        for (String name : all.inputNames()) {
-            String net = branchFor(name);
-            if (isFile(net)) {
-                Model pre = ModelFiles.load(Path.of(net));
-                Map<String, org.convnet4j.nn.Parameter> target = model.namedParameters();
-                pre.namedParameters().forEach((k, p) -> {
-                    org.convnet4j.nn.Parameter t = target.get(name + "_branch." + k);
-                    if (t != null) {
-                        t.load(p.value());
-                    }
-                });
-            }
-        }
     }
 
     private Model network(String net, Shape input, int classes, String inputName) {
@@ -409,11 +389,5 @@ final class FuseCommand implements Callable<Integer> {
             // reported below
         }
         throw new BadInputException("--resize: '" + s + "' is not HxW with positive sizes (e.g. 64x64)");
-    }
-
-    private static JsonObject wrap(String key, JsonObject value) {
-        JsonObject o = new JsonObject();
-        o.add(key, value);
-        return o;
     }
 }

@@ -75,6 +75,25 @@ public final class FusionClassifier {
         }
     }
 
+    /**
+     * Saves a trained fusion model with what {@link #prepare} needs later: the fusion {@code mode} and each
+     * input's source (NAME -> {@value #PIXELS}, {@value #SOBEL} or a folder), written atomically.
+     */
+    public static void save(Graph model, Path file, String mode, Map<String, String> sources) throws IOException {
+        if (!new HashSet<>(model.inputNames()).equals(sources.keySet())) {
+            throw new IllegalArgumentException("sources " + sources.keySet() + " must name the model's inputs "
+                    + model.inputNames());
+        }
+        JsonObject inputs = new JsonObject();
+        sources.forEach(inputs::addProperty);
+        JsonObject fusion = new JsonObject();
+        fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
+        fusion.add("inputs", inputs);
+        JsonObject extra = new JsonObject();
+        extra.add(KEY, fusion);
+        ModelFiles.save(model, file, null, extra);
+    }
+
     /** True for a graph with two or more inputs. */
     public static boolean isMultiInput(SavedModel saved) {
         return saved.model() instanceof Graph g && g.inputNames().size() >= 2;
