@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Json;
+import org.convnet4j.cli.fusion.BranchOptions;
 import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.Corruption;
@@ -157,10 +158,7 @@ final class FuseCommand implements Callable<Integer> {
         MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
-        FusionRun.Result r = FusionRun.train(all, settings, (input, shape, classes) -> {
-            String net = branchFor(input);
-            return new FusionRun.Branch(network(net, shape, classes, input), joinAtFor(input, net));
-        }, new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)));
+        FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)));
         r.memberAccuracy().forEach((name, acc) ->
                 log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
         if (r.memberWeights() != null) {
@@ -236,66 +234,6 @@ final class FuseCommand implements Callable<Integer> {
             }
         }
         throw new BadInputException("--corrupt: '" + s + "' is not noise:STD or zeros");
-    }
-
-    private Model network(String net, Shape input, int classes, String inputName) {
-        if (isFile(net)) {
-            try {
-                Model m = ModelFiles.load(Path.of(net));
-                if (!m.inputShapes().equals(List.of(input))) {
-                    throw new BadInputException("--branch " + net + " takes " + m.inputShapes() + " but input '"
-                            + inputName + "' is " + input);
-                }
-                return m;
-            } catch (java.io.IOException e) {
-                throw new BadInputException("--branch " + net + ": " + e.getMessage(), e);
-            }
-        }
-        if (net.equals(FusionNets.SMALL_CNN)) {
-            return FusionNets.smallCnn(input, classes);
-        }
-        if (!ModelZoo.contains(net)) {
-            throw new BadInputException("--branch: '" + net + "' is not " + FusionNets.SMALL_CNN + ", a zoo model "
-                    + ModelZoo.names() + " or a model file");
-        }
-        return ModelZoo.build(net, input, classes);
-    }
-
-    private static boolean isFile(String net) {
-        return net.endsWith(".c4j") || Files.isRegularFile(Path.of(net));
-    }
-
-    private String branchFor(String input) {
-        String v = perInput(branch, input, "--branch");
-        return v == null ? FusionNets.SMALL_CNN : v;
-    }
-
-    private String joinAtFor(String input, String net) {
-        String v = perInput(joinAt, input, "--join-at");
-        if (v == null && net.equals(FusionNets.SMALL_CNN)) {
-            return "pool2";
-        }
-        return v;
-    }
-
-    /** VALUE, or the value of NAME=VALUE pairs for {@code input}. */
-    private static String perInput(String spec, String input, String option) {
-        if (spec == null) {
-            return null;
-        }
-        if (!spec.contains("=")) {
-            return spec;
-        }
-        for (String part : spec.split(",")) {
-            int eq = part.indexOf('=');
-            if (eq > 0 && part.substring(0, eq).trim().equals(input)) {
-                return part.substring(eq + 1).trim();
-            }
-        }
-        if (input == null) {
-            throw new BadInputException(option + ": early fusion has one network; give a single value");
-        }
-        return null;
     }
 
     private PairedFolders.OnMissing parseOnMissing() {
