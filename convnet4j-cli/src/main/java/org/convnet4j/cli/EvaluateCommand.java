@@ -139,6 +139,9 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private Integer report(Model model, Dataset test, String dataLabel, PrintWriter out) throws Exception {
+        if (topK > test.numClasses()) {
+            throw new BadInputException("--top-k: " + topK + " is more than the " + test.numClasses() + " classes");
+        }
         metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
         if (plots != null) {
             Files.createDirectories(plots);

@@ -67,6 +67,8 @@ import picocli.CommandLine.Spec;
         })
 final class TrainCommand implements Callable<Integer> {
     static final String RUN_KEY = "cli_run";
+    /** Beyond this every update overflows float32 at once (weights are float); real runs use 1e-5 .. 10. */
+    static final double MAX_LEARNING_RATE = 1e6;
 
     @Spec
     CommandSpec spec;
@@ -230,7 +232,8 @@ final class TrainCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         if (val == null && Files.exists(last)) {
             // without validation the last epoch is the model to keep
-            Files.copy(last, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // through a temporary file: a full disk or a kill mid-copy must not cost the previous model
+            org.convnet4j.util.AtomicFiles.copy(last, out);
         }
         if (Files.exists(out)) {
             // for 'advise --base': how the kept model's penultimate features spread on its own training data
@@ -330,7 +333,9 @@ final class TrainCommand implements Callable<Integer> {
             valSplit = valSplit != null ? valSplit : r.get("val_split").getAsDouble();
             limit = limit != null ? limit : r.has("limit") ? r.get("limit").getAsInt() : null;
             patience = patience != null ? patience : r.has("patience") ? r.get("patience").getAsInt() : null;
-            out = out != null ? out : Path.of(r.get("out").getAsString());
+            // next to the checkpoint, not where the original run wrote: resuming a copy must not overwrite the original
+            out = out != null ? out : resume.toAbsolutePath().resolveSibling(
+                    Path.of(r.get("out").getAsString()).getFileName().toString());
         } catch (RuntimeException ex) {
             throw new BadInputException(resume + ": its saved run settings are incomplete (" + ex.getMessage() + ")", ex);
         }
@@ -364,8 +369,8 @@ final class TrainCommand implements Callable<Integer> {
         if (patience != null) {
             positive("--patience", patience);
         }
-        if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new BadInputException("--lr: must be a positive number, got " + lr);
+        if (!(lr > 0) || lr > MAX_LEARNING_RATE) {
+            throw new BadInputException("--lr: must be a number above 0 and at most " + MAX_LEARNING_RATE + ", got " + lr);
         }
         if (!(momentum >= 0 && momentum < 1)) {
             throw new BadInputException("--momentum: must be in [0, 1), got " + momentum);
