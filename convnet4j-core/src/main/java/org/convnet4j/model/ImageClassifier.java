@@ -76,7 +76,9 @@ public final class ImageClassifier {
 
     /** The k most likely classes of the picture in {@code file} (PNG, JPEG, BMP, GIF), best first. */
     public List<Prediction> predict(Path file, int k) throws IOException {
-        return predict(Images.read(file), k);
+        // a picture too big for memory is read subsampled, as long as it stays larger than what the model takes
+        int side = Math.max(preprocessing.resizeShorter(), Math.max(preprocessing.height(), preprocessing.width()));
+        return predict(Images.readAtLeast(file, side, side), k);
     }
 
     /** The k most likely classes of a picture [C, H, W] with values 0..255, best first. */
