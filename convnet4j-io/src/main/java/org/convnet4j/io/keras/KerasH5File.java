@@ -5,6 +5,7 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import io.jhdf.api.dataset.ContiguousDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Array;
@@ -104,8 +105,9 @@ public final class KerasH5File implements AutoCloseable {
      * data must be stored in full; compressed data cannot expand beyond deflate's ratio of about 1032:1. The
      * total, as float32, must fit {@link MemoryBudget}.
      */
-    private void requireStoredData() throws FileFormatException, MemoryBudget.TooLargeException {
+    private void requireStoredData() throws IOException {
         long total = 0;
+        long fileSize = Files.size(file);
         for (Layer layer : layers) {
             Group g = (Group) root.getChildren().get(layer.name());
             for (Weight w : layer.weights()) {
@@ -119,8 +121,16 @@ public final class KerasH5File implements AutoCloseable {
                             + Arrays.toString(d.getDimensions()));
                 }
                 long declared = MemoryBudget.bytesOf(d.getDataType().getSize(), elements);
-                long stored = d.getStorageInBytes();
-                boolean compressed = d.getFilters() != null && !d.getFilters().isEmpty();
+                long stored;
+                boolean compressed = false;
+                if (d instanceof ContiguousDataset cd) {
+                    // never-written contiguous data has no address; written data must lie inside the file
+                    long address = cd.getDataAddress();
+                    stored = address < 0 || address >= fileSize ? 0 : Math.min(declared, fileSize - address);
+                } else {
+                    stored = d.getStorageInBytes();
+                    compressed = d.getFilters() != null && !d.getFilters().isEmpty();
+                }
                 if (elements > 0 && (stored <= 0 || (!compressed && stored < declared)
                         || (compressed && declared / 1100 > stored))) {
                     throw new FileFormatException(file + ": weight '" + w.name() + "' of layer '" + layer.name()

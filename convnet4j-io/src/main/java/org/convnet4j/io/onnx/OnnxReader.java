@@ -94,6 +94,9 @@ public final class OnnxReader {
         if (e instanceof OnnxFormatException) {
             return (OnnxFormatException) e;
         }
+        if (e instanceof MemoryBudget.TooLargeException) {
+            return new OnnxFormatException(e.getMessage(), e); // a valid file, just too large: no "corrupted?"
+        }
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new OnnxFormatException(what + ": not a valid ONNX file (truncated or corrupted?): " + m, e);
     }
