@@ -67,8 +67,8 @@ import picocli.CommandLine.Spec;
         })
 final class TrainCommand implements Callable<Integer> {
     static final String RUN_KEY = "cli_run";
-    /** Beyond this every update overflows float32 at once (weights are float); real runs use 1e-5 .. 10. */
-    static final double MAX_LEARNING_RATE = 1e6;
+    /** Weights and updates are float32: a larger rate is infinity there (real runs use 1e-5 .. 10). */
+    static final double MAX_LEARNING_RATE = Float.MAX_VALUE;
 
     @Spec
     CommandSpec spec;

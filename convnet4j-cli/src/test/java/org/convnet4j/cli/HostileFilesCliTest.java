@@ -154,6 +154,8 @@ class HostileFilesCliTest {
         try (var files = Files.list(runA)) {
             assertEquals(List.of("m.c4j", "m.last.c4j"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
+        assertOneLine(CliRun.of("evaluate", "--model", outA.toString(), "--data", data.toString(), "--top-k", "1000000"),
+                2, "--top-k: 1000000 is more than the 2 classes");
         byte[] originalOut = Files.readAllBytes(outA);
         byte[] originalLast = Files.readAllBytes(runA.resolve("m.last.c4j"));
 
