@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.testsupport.TemporaryProperty;
 import org.convnet4j.util.MemoryBudget;
 import org.junit.jupiter.api.Test;
 
@@ -117,9 +118,8 @@ class UntrustedPicturesTest {
     @Test
     void theCapIsInBytesOfTheDecodedPictureAndSubsamplingFitsIt() throws IOException {
         byte[] png = encode(new BufferedImage(2000, 1000, BufferedImage.TYPE_BYTE_GRAY), "png");
-        String before = System.getProperty(MemoryBudget.PROPERTY);
-        try {
-            System.setProperty(MemoryBudget.PROPERTY, "10m"); // 2 megapixels x 20 bytes = 40 MB is refused
+        // 2 megapixels x 20 bytes = 40 MB is refused
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "10m")) {
             ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(png, "big.png"));
             assertTrue(e.getMessage().startsWith("big.png: a 2000x1000 picture needs 40 MB, above the limit of 10 MB"),
                     e.getMessage());
@@ -133,12 +133,6 @@ class UntrustedPicturesTest {
                 assertThrows(ImageFormatException.class, () -> Images.readAtLeast(f, 900, 1500));
             } finally {
                 java.nio.file.Files.delete(f);
-            }
-        } finally {
-            if (before == null) {
-                System.clearProperty(MemoryBudget.PROPERTY);
-            } else {
-                System.setProperty(MemoryBudget.PROPERTY, before);
             }
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import org.convnet4j.io.keras.KerasH5File;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.testsupport.TemporaryProperty;
 import org.convnet4j.util.MemoryBudget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,19 +45,11 @@ class DeclaredVersusStoredTest {
         try (RandomAccessFile big = new RandomAccessFile(dir.resolve("big.bin").toFile(), "rw")) {
             big.setLength(1L << 28); // sparse: 256 MiB that take no disk space
         }
-        String before = System.getProperty(MemoryBudget.PROPERTY);
-        try {
-            System.setProperty(MemoryBudget.PROPERTY, "1g");
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "1g")) {
             IOException e = assertThrows(IOException.class, () -> OnnxReader.readModel(model));
             // w0 and w1 (256 MiB as float + 256 MiB raw each) fit 1 GiB; the third view of the same file does not
             assertTrue(e.getMessage().startsWith(model + ": its tensors (tensor 'w2' and those before it) needs 1.6 GB,"
                     + " above the limit of 1.1 GB"), e.getMessage());
-        } finally {
-            if (before == null) {
-                System.clearProperty(MemoryBudget.PROPERTY);
-            } else {
-                System.setProperty(MemoryBudget.PROPERTY, before);
-            }
         }
     }
 

@@ -12,6 +12,7 @@ import org.convnet4j.io.keras.KerasH5File;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.model.ModelFiles;
+import org.convnet4j.testsupport.TemporaryProperty;
 import org.convnet4j.util.MemoryBudget;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,22 +33,17 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ReaderFuzzTest {
     private static Path dir;
-    private static String previousBudget;
+    private static TemporaryProperty budget;
 
     @BeforeAll
     static void setUp() throws IOException {
         dir = Files.createTempDirectory("c4j-fuzz");
-        previousBudget = System.getProperty(MemoryBudget.PROPERTY);
-        System.setProperty(MemoryBudget.PROPERTY, "64m");
+        budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "64m");
     }
 
     @AfterAll
     static void tearDown() throws IOException {
-        if (previousBudget == null) {
-            System.clearProperty(MemoryBudget.PROPERTY);
-        } else {
-            System.setProperty(MemoryBudget.PROPERTY, previousBudget);
-        }
+        budget.close();
         try (var s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 Files.deleteIfExists(p);
