@@ -120,6 +120,19 @@ class HostileFilesCliTest {
     }
 
     @Test
+    void picturesTooLargeForTheWorkAreRefusedBeforeIt() throws Exception {
+        Path png = dir.resolve("big.png");
+        Images.write(Tensor.zeros(3, 1000, 1000), png);
+        try (org.convnet4j.testsupport.TemporaryProperty budget = org.convnet4j.testsupport.TemporaryProperty.set(
+                org.convnet4j.util.MemoryBudget.PROPERTY, "30m")) {
+            // decoding needs 20 MB (fits); edge detection's working set, 4 float copies of 3 x 1 MP, does not
+            assertOneLine(CliRun.of("edges", png.toString(), "-o", dir.resolve("e.png").toString()), 2,
+                    "big.png: processing a 1000x1000 picture needs 48 MB, above the limit of 31 MB");
+        }
+        assertFalse(Files.exists(dir.resolve("e.png")));
+    }
+
+    @Test
     void optionRangesAreChecked() {
         assertOneLine(CliRun.of("train", "--lr", "1e300", "--out", dir.resolve("m.c4j").toString()), 2, "--lr");
         assertOneLine(CliRun.of("train", "--lr", "NaN", "--out", dir.resolve("m.c4j").toString()), 2, "--lr");
