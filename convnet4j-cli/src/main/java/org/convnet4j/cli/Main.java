@@ -3,6 +3,7 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import org.convnet4j.util.TerminalText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,7 +67,18 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = execute(args, out, err);
+        int code;
+        try {
+            code = execute(args, out, err);
+        } catch (Throwable t) {
+            // execute reports everything itself; this is the last line of defence (an error while reporting)
+            code = ErrorReporter.INTERNAL;
+            try {
+                err.println("convnet4j: " + ErrorReporter.oneLine(ErrorReporter.describe(t)));
+            } catch (Throwable ignored) {
+                // nothing left to print with
+            }
+        }
         out.flush();
         err.flush();
         System.exit(code);
@@ -84,17 +96,31 @@ public final class Main implements Callable<Integer> {
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
     }
 
-    /** Runs one command line in-process and returns its exit code (used by main and by tests). */
+    /**
+     * Runs one command line in-process and returns its exit code (used by main and by tests). Everything the
+     * command prints passes through {@link TerminalText#escaping}, so text from a file cannot drive the terminal.
+     * Errors (OutOfMemoryError, StackOverflowError included) become one line with what to do.
+     */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("CONVNET4J_DEBUG"));
+        PrintWriter safeOut = new PrintWriter(TerminalText.escaping(out), true);
+        PrintWriter safeErr = new PrintWriter(TerminalText.escaping(err), true);
         configureProcess();
         ErrorReporter reporter = new ErrorReporter(debug);
         CommandLine cl = new CommandLine(new Main())
-                .setOut(out)
-                .setErr(err)
+                .setOut(safeOut)
+                .setErr(safeErr)
                 .setParameterExceptionHandler(reporter)
                 .setExecutionExceptionHandler(reporter)
                 .setUsageHelpAutoWidth(true);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (VirtualMachineError | LinkageError | AssertionError e) {
+            // picocli passes Errors through its exception handler untouched; they are reported here
+            return reporter.handleError(e, args, safeErr);
+        } finally {
+            safeOut.flush();
+            safeErr.flush();
+        }
     }
 }

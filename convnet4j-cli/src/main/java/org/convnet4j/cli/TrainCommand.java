@@ -137,7 +137,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingSettings settings;
         try {
-            settings = options(saved == null ? TrainingSettings.builder() : saved.toBuilder()).build();
+            TrainingSettings.Builder base = saved == null ? TrainingSettings.builder() : saved.toBuilder();
+            if (saved != null) {
+                // next to the checkpoint, not where the original run wrote: resuming a copy must not overwrite
+                // the original run's files (an explicit --out still wins)
+                base.out(resume.toAbsolutePath().resolveSibling(saved.out().getFileName().toString()));
+            }
+            settings = options(base).build();
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         }

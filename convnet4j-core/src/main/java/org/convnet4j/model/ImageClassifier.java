@@ -145,7 +145,9 @@ public final class ImageClassifier {
 
     /** The classes of the picture in {@code file} (PNG, JPEG, BMP, GIF). */
     public Classifications classify(Path file) throws IOException {
-        return classify(Images.read(file));
+        // a picture too big for memory is read subsampled, as long as it stays larger than what the model takes
+        int side = Math.max(preprocessing.resizeShorter(), Math.max(preprocessing.height(), preprocessing.width()));
+        return classify(Images.readAtLeast(file, side, side));
     }
 
     /** The classes of an encoded picture held in memory (the bytes of a PNG, JPEG, BMP or GIF file). */

@@ -189,7 +189,8 @@ public final class TrainingRun {
         double seconds = (System.nanoTime() - start) / 1e9;
         if (split.validation() == null && Files.exists(last)) {
             // without validation the last epoch is the model to keep
-            org.convnet4j.util.AtomicFiles.write(out, o -> Files.copy(last, o));
+            // through a temporary file: a full disk or a kill mid-copy must not cost the previous model
+            org.convnet4j.util.AtomicFiles.copy(last, out);
         }
         if (Files.exists(out)) {
             // for 'advise --base': how the kept model's penultimate features spread on its own training data

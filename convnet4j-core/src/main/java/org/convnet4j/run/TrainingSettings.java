@@ -38,6 +38,9 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
     /**
      * @throws IllegalArgumentException naming the setting that is out of range
      */
+    /** Beyond this every update overflows float32 at once (weights are float); real runs use 1e-5 .. 10. */
+    public static final double MAX_LEARNING_RATE = 1e6;
+
     public TrainingSettings {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(data, "data");
@@ -59,8 +62,9 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
         if (patience != null) {
             positive("patience", patience);
         }
-        if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr: must be a positive number, got " + lr);
+        if (!(lr > 0) || lr > MAX_LEARNING_RATE) {
+            throw new IllegalArgumentException("lr: must be a number above 0 and at most " + MAX_LEARNING_RATE
+                    + ", got " + lr);
         }
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum: must be in [0, 1), got " + momentum);
