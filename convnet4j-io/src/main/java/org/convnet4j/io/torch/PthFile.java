@@ -17,6 +17,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.convnet4j.checkpoint.DType;
 import org.convnet4j.checkpoint.FileFormatException;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * A state dict saved by {@code torch.save}, read without Python and without running anything from the file
@@ -35,7 +36,8 @@ import org.convnet4j.checkpoint.FileFormatException;
  *
  * <p>Budgets: the pickle is at most {@value #MAX_PICKLE} bytes; every storage lies inside the file; every tensor
  * view lies inside its storage and has at most as many elements as the storage (no stride-0 expansion), so reading
- * a tensor allocates at most what the file holds. Sizes are checked before any allocation.
+ * a tensor allocates at most what the file holds; all tensors as float32 fit {@link MemoryBudget}. Sizes are
+ * checked before any allocation.
  */
 public final class PthFile implements StateDict {
     static final long MAX_PICKLE = 64L << 20;
@@ -243,7 +245,7 @@ public final class PthFile implements StateDict {
                 }
                 return storages.computeIfAbsent(key, k -> new Storage(k, dtype, numel, -1, data.getName()));
             });
-            return new PthFile(file, views(file, root));
+            return budgeted(file, views(file, root));
         } catch (FileFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -323,7 +325,7 @@ public final class PthFile implements StateDict {
                 storages.put(key, new Storage(key, dtype, numel, pos + 8, null));
                 pos += 8 + numel * dtype.byteSize();
             }
-            return new PthFile(file, legacyViews(file, root, storages));
+            return budgeted(file, legacyViews(file, root, storages));
         }
     }
 
@@ -354,6 +356,16 @@ public final class PthFile implements StateDict {
             out.put(e.getKey(), check(file, e.getKey(), new View(s, 0, e.getValue())));
         }
         return out;
+    }
+
+    /** All tensors as float32 within {@link MemoryBudget}, checked before any value is read. */
+    private static PthFile budgeted(Path file, Map<String, View> views) throws IOException {
+        long bytes = 0;
+        for (View v : views.values()) {
+            bytes = MemoryBudget.add(bytes, MemoryBudget.bytesOf(4, v.ref().numel()));
+        }
+        MemoryBudget.require(file + ": " + views.size() + " tensors", bytes);
+        return new PthFile(file, views);
     }
 
     /** The view must lie inside its storage and have no more elements than it: the allocation budget. */

@@ -33,6 +33,8 @@ public interface StateDict {
     /** A safetensors state dict; the tensors are read together on first use. */
     static StateDict safetensors(Path file) throws IOException {
         SafeTensors.Header header = SafeTensors.readHeader(file);
+        // declared shapes against the stored data and the memory budget before anything is built from them
+        SafeTensors.requireLoadable(file, header);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (SafeTensors.Entry e : header.entries().values()) {
             shapes.put(e.name(), e.shape());

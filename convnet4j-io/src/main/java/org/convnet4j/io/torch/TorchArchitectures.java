@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.convnet4j.checkpoint.FileFormatException;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
+import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 
 /**
@@ -56,7 +58,15 @@ public final class TorchArchitectures {
             }
             b.input(Shape.of(3, 32 * side, 32 * side));
         }
-        return new Detected(arch, b.build());
+        ZooOptions options = b.build();
+        requireModelFits(file, arch, options);
+        return new Detected(arch, options);
+    }
+
+    /** The first conv decides the width: a tiny file must not make us build a model of hundreds of gigabytes. */
+    private static void requireModelFits(String file, String arch, ZooOptions o) throws IOException {
+        MemoryBudget.require(file + ": a " + arch + " of width " + o.width() + " and " + o.classes()
+                + " classes (as its tensors declare)", ModelZoo.estimatedParameterBytes(arch, o));
     }
 
     private static String guess(String file, Map<String, long[]> e) throws FileFormatException {
