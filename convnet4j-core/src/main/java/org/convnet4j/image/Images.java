@@ -88,7 +88,35 @@ public final class Images {
         if (bytes == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        return decode(() -> ImageIO.createImageInputStream(file.toFile()), name, maxPixels);
+    }
+
+    /**
+     * Decodes an image file's bytes held in memory (a picture that arrives over the network or from a distributed
+     * file system), with the same checks and result as {@link #read(Path, long)}; {@code name} names it in messages.
+     */
+    public static Tensor read(byte[] content, String name, long maxPixels) throws ImageFormatException {
+        if (content.length == 0) {
+            throw new ImageFormatException(name + ": empty file, not an image");
+        }
+        return decode(() -> ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(content)), name, maxPixels);
+    }
+
+    private interface StreamOpener {
+        ImageInputStream open() throws IOException;
+    }
+
+    private static Tensor decode(StreamOpener opener, String name, long maxPixels) throws ImageFormatException {
+        try (ImageInputStream in = opener.open()) {
+            return decodeStream(in, name, maxPixels);
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
+    private static Tensor decodeStream(ImageInputStream in, String name, long maxPixels) throws IOException {
             if (in == null) {
                 throw new ImageFormatException(name + ": cannot open for reading");
             }
@@ -133,11 +161,6 @@ public final class Images {
             } finally {
                 reader.dispose();
             }
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
-        }
     }
 
     private static String megapixels(long pixels) {
