@@ -161,8 +161,14 @@ public final class SparkTrainer {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         String runId = java.util.UUID.randomUUID().toString();
         Broadcast<String> architecture = jsc.broadcast(Json.toCompact(Json.toTree(ModelSpec.toMap(model))));
+        // The samples go out once: parallelize() keeps the data inside its partition objects, which travel with every
+        // task, so the shards are materialised on the executors and the lineage cut (localCheckpoint); later steps
+        // ship only a partition number. The price: an executor lost during training loses its shard, and the run
+        // fails (resume from the last epoch's checkpoint).
         JavaRDD<Shard> shards = jsc.parallelize(Shard.cut(train, partitions), partitions)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        shards.rdd().localCheckpoint();
+        shards.count();
         DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(seed).build();
         int batches = loader.numBatches();
         String lossClass = lossClass(config.loss());
