@@ -97,17 +97,18 @@ class StandaloneClusterTest {
 
         // kill -9 the first executor that has started a task
         ProcessHandle victim = null;
-        long deadline = System.nanoTime() + 120_000_000_000L;
+        long deadline = System.nanoTime() + 300_000_000_000L; // generous: a loaded CI machine starts JVMs slowly
         while (victim == null && System.nanoTime() < deadline && driver.isAlive()) {
             victim = runningExecutor(workDirs).orElse(null);
             if (victim == null) {
                 Thread.sleep(200);
             }
         }
-        assertTrue(victim != null, "no executor started a task; driver log:\n" + log("driver"));
+        assertTrue(victim != null, "no executor started a task (driver " + (driver.isAlive() ? "running" : "exited "
+                + driver.exitValue()) + "); logs:\n" + logs(workDirs));
         victim.destroyForcibly();
 
-        assertTrue(driver.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "driver did not finish");
+        assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "driver did not finish");
         String driverLog = log("driver");
         assertEquals(0, driver.exitValue(), driverLog);
         assertTrue(driverLog.contains("Lost") || driverLog.contains("lost"),
@@ -115,7 +116,7 @@ class StandaloneClusterTest {
 
         Path localCsv = dir.resolve("local.csv");
         Process clean = start("clean", predict("local[2]", model, pictures, localCsv, List.of()), sparkHome);
-        assertTrue(clean.waitFor(180, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(clean.waitFor(300, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(0, clean.exitValue(), log("clean"));
 
         List<String> lines = Files.readAllLines(clusterCsv);
@@ -174,6 +175,28 @@ class StandaloneClusterTest {
         Process p = b.start();
         started.add(p);
         return p;
+    }
+
+    /** Everything the cluster wrote, for a failure message. */
+    private String logs(List<Path> workDirs) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (String name : List.of("master", "worker0", "worker1", "driver")) {
+            b.append("---- ").append(name).append('\n').append(tail(log(name)));
+        }
+        for (Path work : workDirs) {
+            if (Files.isDirectory(work)) {
+                try (Stream<Path> files = Files.walk(work)) {
+                    for (Path f : files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().startsWith("std")).toList()) {
+                        b.append("---- ").append(f).append('\n').append(tail(Files.readString(f)));
+                    }
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String tail(String s) {
+        return s.length() > 3000 ? s.substring(s.length() - 3000) : s;
     }
 
     private String log(String name) throws IOException {
