@@ -188,9 +188,16 @@ public final class SparkTrainer {
                                 Math.min(from + config.batchSize(), order.length));
                     }
                     double rate = config.schedule().learningRate(epoch - 1, step);
-                    Step s = new Step(runId, architecture, weights(model), trainable, buffers, batchIndices,
+                    // the weights travel once per executor per exchange (a broadcast), not once per task
+                    Broadcast<Map<String, float[]>> w = jsc.broadcast(weights(model));
+                    Step s = new Step(runId, architecture, w, trainable, buffers, batchIndices,
                             localSteps > 1 ? rate : 0, lossClass);
-                    Result r = shards.map(s::compute).treeReduce(Result::plus, 2);
+                    Result r;
+                    try {
+                        r = shards.map(s::compute).treeReduce(Result::plus, 2);
+                    } finally {
+                        w.destroy();
+                    }
                     bytesPerExchange = 4L * r.values.length; // float32 per value
                     if (!Double.isFinite(r.lossSum)) {
                         throw new TrainingDivergedException(epoch, b + 1, step, r.lossSum);
@@ -388,14 +395,14 @@ public final class SparkTrainer {
     }
 
     /** One exchange: the weights out, K batches of global indices, the computation on one shard. */
-    record Step(String runId, Broadcast<String> architecture, Map<String, float[]> weights, List<String> trainable,
+    record Step(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights, List<String> trainable,
                 List<String> buffers, int[][] batches, double localRate, String lossClass) implements Serializable {
 
         Result compute(Shard shard) {
             Loss loss = newLoss(lossClass);
             Model model = models(this);
             Map<String, Parameter> params = model.namedParameters();
-            weights.forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
+            weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
             double lossSum = 0;
             long samples = 0;
             long correct = 0;
