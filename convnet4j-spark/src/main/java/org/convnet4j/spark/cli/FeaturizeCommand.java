@@ -9,7 +9,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.convnet4j.spark.ConvNetFeaturizer;
-import org.convnet4j.spark.ModelBytes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,23 +46,15 @@ final class FeaturizeCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.extension(out);
         Io.checkOutputLocal(out, overwrite);
-        file = ModelBytes.read(model, new Configuration()); // checked before Spark starts
-        ConvNetFeaturizer f = new ConvNetFeaturizer(file);
-        if (cut != null) {
-            f.setCutLayer(cut);
-        }
-        f.featureSize(); // a cut layer that does not exist fails here, naming the layers there are
+        featurizer = Io.featurizer(model, cut);
     }
 
-    private ModelBytes file;
+    private ConvNetFeaturizer featurizer;
 
     @Override
     int run(SparkSession spark) throws Exception {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        ConvNetFeaturizer f = new ConvNetFeaturizer(file).setBatchSize(batch).setFailFast(failFast);
-        if (cut != null) {
-            f.setCutLayer(cut);
-        }
+        ConvNetFeaturizer f = featurizer.setBatchSize(batch).setFailFast(failFast);
         Dataset<Row> result = f.transform(Io.pictures(spark, images, partitions)).select("path", "features", "error");
         long[] counts = new long[2];
         if (Io.extension(out).equals("parquet")) {

@@ -108,6 +108,19 @@ final class Io {
         }
     }
 
+    /**
+     * The featurizer of the model file at {@code model} (read and checked before Spark starts); a cut layer that does
+     * not exist fails here, naming the layers there are.
+     */
+    static org.convnet4j.spark.ConvNetFeaturizer featurizer(String model, String cut) throws IOException {
+        var f = new org.convnet4j.spark.ConvNetFeaturizer(org.convnet4j.spark.ModelBytes.read(model, new Configuration()));
+        if (cut != null) {
+            f.setCutLayer(cut);
+        }
+        f.featureSize();
+        return f;
+    }
+
     static String csv(String s) {
         if (s == null) {
             return "";

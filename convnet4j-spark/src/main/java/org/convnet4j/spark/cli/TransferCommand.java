@@ -53,22 +53,13 @@ final class TransferCommand extends SparkMain.SparkCommand {
     @Override
     void check() throws IOException {
         Io.checkOutputLocal(out, overwrite);
-        file = org.convnet4j.spark.ModelBytes.read(base, new org.apache.hadoop.conf.Configuration());
-        ConvNetFeaturizer f = new ConvNetFeaturizer(file);
-        if (cut != null) {
-            f.setCutLayer(cut);
-        }
-        f.featureSize(); // a missing cut layer fails before Spark starts
+        features = Io.featurizer(base, cut).setFailFast(true);
     }
 
-    private org.convnet4j.spark.ModelBytes file;
+    private ConvNetFeaturizer features;
 
     @Override
     int run(SparkSession spark) throws Exception {
-        ConvNetFeaturizer features = new ConvNetFeaturizer(file).setFailFast(true);
-        if (cut != null) {
-            features.setCutLayer(cut);
-        }
         Dataset<Row> labelled = Io.pictures(spark, images, partitions)
                 .withColumn("label_name", functions.element_at(functions.split(functions.col("path"), "/"), -2));
         StringIndexer indexer = new StringIndexer().setInputCol("label_name").setOutputCol("label");
