@@ -46,6 +46,7 @@ final class FeaturizeCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.extension(out);
         Io.checkOutputLocal(out, overwrite);
+        Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
         featurizer = Io.featurizer(model, cut);
     }
 

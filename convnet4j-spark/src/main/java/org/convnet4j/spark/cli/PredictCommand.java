@@ -53,6 +53,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.extension(out);
         Io.checkOutputLocal(out, overwrite);
+        Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
         // a model file is read and checked before Spark starts; a saved pipeline is loaded by Spark
         Configuration conf = new Configuration();
         if (!HadoopFiles.exists(model + "/metadata", conf)) {

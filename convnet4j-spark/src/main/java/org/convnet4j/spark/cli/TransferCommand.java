@@ -53,6 +53,7 @@ final class TransferCommand extends SparkMain.SparkCommand {
     @Override
     void check() throws IOException {
         Io.checkOutputLocal(out, overwrite);
+        Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
         features = Io.featurizer(base, cut).setFailFast(true);
     }
 
