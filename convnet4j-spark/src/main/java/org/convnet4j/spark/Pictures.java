@@ -42,7 +42,8 @@ public enum Pictures {
         if (value == null) {
             throw new ImageFormatException(name + ": no picture (null)");
         }
-        return this == ENCODED ? Images.read((byte[]) value, name, maxPixels) : fromStruct((Row) value, name, maxPixels);
+        // encoded files: the library's decoder with its own pixel and memory budgets (Images.maxPixels())
+        return this == ENCODED ? Images.read((byte[]) value, name) : fromStruct((Row) value, name, maxPixels);
     }
 
     private static Tensor fromStruct(Row r, String name, long maxPixels) throws ImageFormatException {
