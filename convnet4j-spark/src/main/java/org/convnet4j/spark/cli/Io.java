@@ -1,0 +1,145 @@
+package org.convnet4j.spark.cli;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/** Pictures in and results out for the spark commands: any Hadoop path, outputs all-or-nothing. */
+final class Io {
+    static final String PICTURES = "*.{png,PNG,jpg,JPG,jpeg,JPEG,bmp,BMP,gif,GIF}";
+
+    private Io() {
+    }
+
+    static boolean isGlob(String path) {
+        return path.contains("*") || path.contains("?") || path.contains("[") || path.contains("{");
+    }
+
+    /** Fails in one line when the folder or pattern names nothing (checked on the driver, before any task). */
+    static void requirePictures(String images, Configuration conf) throws IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(images);
+        FileSystem fs = p.getFileSystem(conf);
+        FileStatus[] found = fs.globStatus(p);
+        if (found == null || found.length == 0) {
+            throw new IOException("--images " + images + ": " + (isGlob(images) ? "no file matches" : "no such file or directory"));
+        }
+    }
+
+    /**
+     * The pictures as rows (path, modificationTime, length, content), hash-partitioned by path and sorted within each
+     * partition, so that a rerun (or a retried task) forms exactly the same batches.
+     */
+    static Dataset<Row> pictures(SparkSession spark, String images, int partitions) throws IOException {
+        requirePictures(images, spark.sparkContext().hadoopConfiguration());
+        var reader = spark.read().format("binaryFile");
+        if (!isGlob(images)) {
+            reader = reader.option("recursiveFileLookup", "true").option("pathGlobFilter", PICTURES);
+        }
+        Dataset<Row> d = reader.load(images);
+        int n = partitions > 0 ? partitions : Math.max(2, spark.sparkContext().defaultParallelism() * 2);
+        return d.repartition(n, functions.col("path")).sortWithinPartitions("path");
+    }
+
+    /** Refuses an existing output unless {@code overwrite}; checked before Spark starts any work. */
+    static void checkOutput(String out, boolean overwrite, Configuration conf) throws IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out);
+        FileSystem fs = p.getFileSystem(conf);
+        if (fs.exists(p) && !overwrite) {
+            throw new IOException(out + ": already exists (add --overwrite to replace it)");
+        }
+        org.apache.hadoop.fs.Path parent = fs.makeQualified(p).getParent();
+        if (parent != null && !fs.exists(parent)) {
+            throw new IOException(out + ": the folder " + parent + " does not exist");
+        }
+    }
+
+    static void checkOutputLocal(String out, boolean overwrite) throws IOException {
+        checkOutput(out, overwrite, new Configuration());
+    }
+
+    /** A CSV written to a temporary sibling and moved into place, so a failed job leaves nothing. */
+    interface CsvBody {
+        void write(Writer w) throws IOException;
+    }
+
+    static void writeCsv(String out, CsvBody body, Configuration conf) throws IOException {
+        Path tmp = Files.createTempFile("convnet4j-spark-", ".csv");
+        try {
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                body.write(w);
+            }
+            org.convnet4j.spark.HadoopFiles.writeAtomically(out, Files.readAllBytes(tmp), conf);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Parquet via a hidden temporary directory renamed into place when the job has succeeded. */
+    static void writeParquet(Dataset<Row> d, String out, boolean overwrite, Configuration conf) throws IOException {
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out);
+        FileSystem fs = target.getFileSystem(conf);
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(fs.makeQualified(target).getParent(),
+                "." + target.getName() + ".tmp-" + System.nanoTime());
+        try {
+            d.write().parquet(tmp.toString());
+            if (fs.exists(target)) {
+                if (!overwrite) {
+                    throw new IOException(out + ": appeared while the job ran (add --overwrite to replace it)");
+                }
+                fs.delete(target, true);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException(out + ": cannot move the result into place");
+            }
+        } finally {
+            if (fs.exists(tmp)) {
+                fs.delete(tmp, true);
+            }
+        }
+    }
+
+    /**
+     * The featurizer of the model file at {@code model} (read and checked before Spark starts); a cut layer that does
+     * not exist fails here, naming the layers there are.
+     */
+    static org.convnet4j.spark.ConvNetFeaturizer featurizer(String model, String cut) throws IOException {
+        var f = new org.convnet4j.spark.ConvNetFeaturizer(org.convnet4j.spark.ModelBytes.read(model, new Configuration()));
+        if (cut != null) {
+            f.setCutLayer(cut);
+        }
+        f.featureSize();
+        return f;
+    }
+
+    static String csv(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    static String number(double v) {
+        return String.format(Locale.ROOT, "%.6f", v);
+    }
+
+    static String extension(String out) {
+        String lower = out.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".csv")) {
+            return "csv";
+        }
+        if (lower.endsWith(".parquet")) {
+            return "parquet";
+        }
+        throw new IllegalArgumentException("-o " + out + ": the name must end in .csv or .parquet");
+    }
+}

@@ -1,0 +1,104 @@
+package org.convnet4j.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.convnet4j.image.Images;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.zoo.LeNet5;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input fails before any Spark work, in one line, exit 2 (these cases never start Spark, so they are quick). */
+class SparkCliBadInputTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path pictures;
+
+    @BeforeAll
+    static void files() throws Exception {
+        Sequential m = LeNet5.build(Shape.of(1, 28, 28), 2, LeNet5.Variant.MODERN);
+        m.initialize(1);
+        m.setClassNames(List.of("a", "b"));
+        model = dir.resolve("m.c4j");
+        ModelFiles.save(m, model);
+        pictures = dir.resolve("pictures");
+        Files.createDirectories(pictures);
+        Images.write(Tensor.zeros(Shape.of(1, 28, 28)), pictures.resolve("x.png"));
+    }
+
+    private static String[] run(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = SparkMain.run(args);
+        } finally {
+            System.setErr(old);
+        }
+        return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    private static void assertOneLine(String[] r, String... needles) {
+        assertEquals("2", r[0], r[1]);
+        assertEquals(1, r[1].strip().lines().count(), r[1]);
+        for (String n : needles) {
+            assertTrue(r[1].contains(n), r[1]);
+        }
+        assertFalse(r[1].contains("Exception"), r[1]);
+    }
+
+    @Test
+    void unreadableModel() throws Exception {
+        Path broken = dir.resolve("broken.c4j");
+        Files.write(broken, new byte[] {1, 2, 3});
+        assertOneLine(run("predict", "--model", broken.toString(), "--images", pictures.toString(), "-o",
+                dir.resolve("a.csv").toString()), "broken.c4j");
+        assertFalse(Files.exists(dir.resolve("a.csv")));
+    }
+
+    @Test
+    void missingCutLayerNamesTheLayers() {
+        assertOneLine(run("featurize", "--model", model.toString(), "--cut", "conv9", "--images", pictures.toString(),
+                "-o", dir.resolve("f.parquet").toString()), "conv9", "pool2");
+    }
+
+    @Test
+    void unreachableMaster() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        assertOneLine(run("predict", "--master", "spark://127.0.0.1:" + port, "--model", model.toString(), "--images",
+                pictures.toString(), "-o", dir.resolve("b.csv").toString()), "cannot reach the Spark master");
+    }
+
+    @Test
+    void existingOutputIsRefusedWithoutOverwrite() throws Exception {
+        Path out = dir.resolve("exists.csv");
+        Files.writeString(out, "keep me");
+        assertOneLine(run("predict", "--model", model.toString(), "--images", pictures.toString(), "-o", out.toString()),
+                "already exists", "--overwrite");
+        assertEquals("keep me", Files.readString(out));
+    }
+
+    @Test
+    void picturesThatDoNotExist() {
+        assertOneLine(run("predict", "--model", model.toString(), "--images", dir.resolve("none/*.png").toString(), "-o",
+                dir.resolve("c.csv").toString()), "no file matches");
+    }
+}
