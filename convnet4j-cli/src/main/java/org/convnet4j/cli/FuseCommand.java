@@ -234,6 +234,10 @@ final class FuseCommand implements Callable<Integer> {
         JsonObject fusion = new JsonObject();
         fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         fusion.add("inputs", Json.toTree(in.sources()));
+        JsonObject folderPrep = FusionModels.folderPreprocessing(model, in.sources());
+        if (folderPrep.size() > 0) {
+            fusion.add("preprocessing", folderPrep);
+        }
         ModelFiles.save(model, out, null, wrap(FusionModels.KEY, fusion));
         result.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         result.add("inputs", Json.toTree(in.sources()));

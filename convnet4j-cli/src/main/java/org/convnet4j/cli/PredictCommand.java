@@ -114,7 +114,7 @@ final class PredictCommand implements Callable<Integer> {
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 pictures.put(e.getKey(), Images.read(e.getValue()));
             }
-            sample = FusionModels.prepare(g, FusionModels.savedSources(saved), pictures, modelFile.toString());
+            sample = FusionModels.prepare(g, saved, pictures, modelFile.toString());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
         }

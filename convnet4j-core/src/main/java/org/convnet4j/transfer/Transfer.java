@@ -47,7 +47,7 @@ public final class Transfer {
 
     private static TransferPlan predictAsIs(Sequential base) {
         base.setTrainable(false);
-        return new TransferPlan(TransferCase.PREDICT, base, weighted(base.layers()), List.of(), 0,
+        return new TransferPlan(TransferCase.PREDICT, base, weighted(base.layers()), List.of(), 0, 0,
                 List.of(frozenGroup(base.layers())), null, base.layers().size(),
                 List.of("the base's own classes: " + base.classNames()));
     }
@@ -60,7 +60,7 @@ public final class Transfer {
         notes.add(String.format(Locale.ROOT, "the shallow classifier learns from %d features per image",
                 features.outputShape().size()));
         return new TransferPlan(TransferCase.BOTTLENECK, features, weighted(features.layers()),
-                List.of("shallow classifier (not gradient descent)"), 0, List.of(frozenGroup(features.layers())), cut,
+                List.of("shallow classifier (not gradient descent)"), 0, 0, List.of(frozenGroup(features.layers())), cut,
                 features.layers().size(), notes);
     }
 
@@ -81,7 +81,7 @@ public final class Transfer {
             groups.add(frozenGroup(frozen));
         }
         groups.add(group("fine-tuned", trained));
-        return new TransferPlan(TransferCase.FINE_TUNE_LAST, model, names(frozen), names(trained), lr, groups, null,
+        return new TransferPlan(TransferCase.FINE_TUNE_LAST, model, names(frozen), names(trained), lr, o.headLr(), groups, null,
                 prefixLength(model), List.of(lrNote(o)));
     }
 
@@ -104,7 +104,7 @@ public final class Transfer {
                     o.discriminative()));
         }
         return new TransferPlan(TransferCase.FINE_TUNE_ALL, model, List.of(), names(weighted),
-                o.scratchLr() * o.fineTuneFactor(), groups, null, prefixLength(model), notes);
+                o.scratchLr() * o.fineTuneFactor(), o.headLr(), groups, null, prefixLength(model), notes);
     }
 
     private static TransferPlan fromScratch(Sequential base, TransferOptions o) {
@@ -112,7 +112,7 @@ public final class Transfer {
         model.setTrainable(true);
         model.initialize(o.seed());
         List<Layer> weighted = weightedLayers(model.layers());
-        return new TransferPlan(TransferCase.FROM_SCRATCH, model, List.of(), names(weighted), o.scratchLr(),
+        return new TransferPlan(TransferCase.FROM_SCRATCH, model, List.of(), names(weighted), o.scratchLr(), 0,
                 List.of(group("all", weighted)), null, prefixLength(model),
                 List.of(String.format(Locale.ROOT, "all weights re-initialised (seed %d); from-scratch learning rate",
                         o.seed())));
@@ -280,11 +280,11 @@ public final class Transfer {
         return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
-    private static ParamGroup frozenGroup(List<Layer> layers) {
+    static ParamGroup frozenGroup(List<Layer> layers) {
         return group("frozen", layers).frozen(true);
     }
 
-    private static ParamGroup group(String name, List<Layer> layers) {
+    static ParamGroup group(String name, List<Layer> layers) {
         Map<String, Parameter> params = new LinkedHashMap<>();
         for (Layer l : layers) {
             l.namedParameters().forEach((k, p) -> {

@@ -8,17 +8,24 @@ import java.util.List;
  * @param classNames     the target classes (their count sizes the new head); empty keeps the base's head (Case 0)
  * @param cut            Case 1: the layer whose output becomes the features; null = {@link Transfer#defaultCut}
  * @param fineTuneLast   Case 2: how many of the last layers with weights are trained (the new head counts as one)
- * @param scratchLr      the from-scratch learning rate; Case 4 uses it, Cases 2 and 3 use it times {@code fineTuneFactor}
+ * @param scratchLr      the from-scratch learning rate; Case 4 uses it, Cases 2 and 3 fine-tune at it times
+ *                       {@code fineTuneFactor}
+ * @param headLr         the rate at which {@link FineTuning}'s first phase trains the new head alone (Cases 2, 3)
  * @param fineTuneFactor learning-rate factor of fine-tuning (0.1: ten times below the from-scratch rate)
  * @param discriminative Case 3: each layer with weights gets this factor once more than the next one towards the
  *                       head (1 = the same rate everywhere; 0.5 halves the rate per layer going down)
  * @param seed           seed of new weights (new head, Case 4's re-initialisation)
  */
 public record TransferOptions(List<String> classNames, String cut, int fineTuneLast, double scratchLr,
-                              double fineTuneFactor, double discriminative, long seed) {
+                              double headLr, double fineTuneFactor, double discriminative, long seed) {
     public static final int DEFAULT_FINE_TUNE_LAST = 2;
     public static final double DEFAULT_SCRATCH_LR = 1e-3;
     public static final double DEFAULT_FINE_TUNE_FACTOR = 0.1;
+    /**
+     * The head phase trains one linear layer on frozen features: it takes a larger rate than a whole network
+     * from scratch, and with 10 pictures per class (two batches an epoch) 0.001 needs hundreds of epochs.
+     */
+    public static final double DEFAULT_HEAD_LR = 1e-2;
 
     public TransferOptions {
         classNames = List.copyOf(classNames);
@@ -27,6 +34,9 @@ public record TransferOptions(List<String> classNames, String cut, int fineTuneL
         }
         if (!(scratchLr > 0) || Double.isInfinite(scratchLr)) {
             throw new IllegalArgumentException("transfer: learning rate must be a positive number, got " + scratchLr);
+        }
+        if (!(headLr > 0) || Double.isInfinite(headLr)) {
+            throw new IllegalArgumentException("transfer: head learning rate must be a positive number, got " + headLr);
         }
         if (!(fineTuneFactor > 0 && fineTuneFactor <= 1)) {
             throw new IllegalArgumentException("transfer: fine-tune factor must be in (0, 1], got " + fineTuneFactor);
@@ -38,27 +48,39 @@ public record TransferOptions(List<String> classNames, String cut, int fineTuneL
 
     /** Defaults for the given target classes: cut at the default layer, last 2 layers, lr 1e-3, factor 0.1. */
     public static TransferOptions forClasses(List<String> classNames) {
-        return new TransferOptions(classNames, null, DEFAULT_FINE_TUNE_LAST, DEFAULT_SCRATCH_LR,
+        return new TransferOptions(classNames, null, DEFAULT_FINE_TUNE_LAST, DEFAULT_SCRATCH_LR, DEFAULT_HEAD_LR,
                 DEFAULT_FINE_TUNE_FACTOR, 1.0, 42);
     }
 
+    public TransferOptions withClasses(List<String> names) {
+        return new TransferOptions(names, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed);
+    }
+
     public TransferOptions withCut(String layer) {
-        return new TransferOptions(classNames, layer, fineTuneLast, scratchLr, fineTuneFactor, discriminative, seed);
+        return new TransferOptions(classNames, layer, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed);
     }
 
     public TransferOptions withFineTuneLast(int n) {
-        return new TransferOptions(classNames, cut, n, scratchLr, fineTuneFactor, discriminative, seed);
+        return new TransferOptions(classNames, cut, n, scratchLr, headLr, fineTuneFactor, discriminative, seed);
     }
 
     public TransferOptions withScratchLr(double lr) {
-        return new TransferOptions(classNames, cut, fineTuneLast, lr, fineTuneFactor, discriminative, seed);
+        return new TransferOptions(classNames, cut, fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed);
+    }
+
+    public TransferOptions withHeadLr(double lr) {
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, lr, fineTuneFactor, discriminative, seed);
+    }
+
+    public TransferOptions withFineTuneFactor(double f) {
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, f, discriminative, seed);
     }
 
     public TransferOptions withDiscriminative(double factor) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, fineTuneFactor, factor, seed);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, factor, seed);
     }
 
     public TransferOptions withSeed(long s) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, fineTuneFactor, discriminative, s);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, s);
     }
 }

@@ -114,6 +114,45 @@ public final class FusionModels {
         return t.dim(1) == h && t.dim(2) == w ? t : Images.resize(t, h, w);
     }
 
+    /**
+     * What is saved with a fusion model about its folder inputs: for each, the {@link Preprocessing} that makes
+     * a picture of it (0..255) into the input (channels, size, scaled to 0..1, as {@link PairedFolders} reads them
+     * for training), so that evaluate and predict prepare new pictures the same way.
+     */
+    public static JsonObject folderPreprocessing(org.convnet4j.nn.Model model, Map<String, String> sources) {
+        JsonObject out = new JsonObject();
+        if (model instanceof Graph g) {
+            for (int i = 0; i < g.inputNames().size(); i++) {
+                String name = g.inputNames().get(i);
+                String src = sources.getOrDefault(name, "").toLowerCase(Locale.ROOT);
+                Shape shape = g.inputShapes().get(i);
+                if (!src.equals(FusionInputs.PIXELS) && !src.equals(FusionInputs.SOBEL) && shape.rank() == 3
+                        && (shape.dim(0) == 1 || shape.dim(0) == 3)) {
+                    out.add(name, Preprocessing.forInput(shape).toJson());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** As {@link #prepare(Graph, Map, Map, String)}, with each folder input's preprocessing saved in the model. */
+    public static List<Tensor> prepare(Graph g, SavedModel saved, Map<String, Tensor> pictures, String file) {
+        List<Tensor> out = prepare(g, savedSources(saved), pictures, file);
+        JsonObject d = saved.description();
+        if (d == null || !d.has(KEY) || !d.getAsJsonObject(KEY).has("preprocessing")) {
+            return out; // saved before inputs were scaled: folder inputs stay 0..255, as they were trained
+        }
+        JsonObject preps = d.getAsJsonObject(KEY).getAsJsonObject("preprocessing");
+        for (int i = 0; i < g.inputNames().size(); i++) {
+            String name = g.inputNames().get(i);
+            if (preps.has(name)) {
+                Preprocessing p = Preprocessing.fromJson(preps.getAsJsonObject(name), file + " input '" + name + "'");
+                out.set(i, p.apply(pictures.get(name)));
+            }
+        }
+        return out;
+    }
+
     /** Parses repeated {@code NAME=IMAGE} options into name -> path. */
     public static Map<String, Path> parsePictures(List<String> specs) {
         Map<String, Path> out = new LinkedHashMap<>();
