@@ -70,17 +70,21 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--fine-tune-last", paramLabel = "N", description = "Case 2: unfreeze the last N layers with weights in phase 2. Default: ${DEFAULT-VALUE}.")
     int fineTuneLast = TransferOptions.DEFAULT_FINE_TUNE_LAST;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "The from-scratch rate (Adam): Case 4; cases 2 and 3 fine-tune at --lr x --fine-tune-factor. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", paramLabel = "LR", description = "Case 4: the from-scratch rate (Adam). Default: ${DEFAULT-VALUE}.")
     double lr = TransferOptions.DEFAULT_SCRATCH_LR;
 
     @Option(names = "--head-lr", paramLabel = "LR", description = "Phase 1 of cases 2 and 3: the rate of the new head alone. Default: ${DEFAULT-VALUE}.")
     double headLr = TransferOptions.DEFAULT_HEAD_LR;
 
-    @Option(names = "--fine-tune-factor", paramLabel = "F", description = "Phase 2 of cases 2 and 3 trains at --lr x F. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--fine-tune-factor", paramLabel = "F", description = "Phase 2 of cases 2 and 3 trains at --head-lr x F. Default: ${DEFAULT-VALUE}.")
     double fineTuneFactor = TransferOptions.DEFAULT_FINE_TUNE_FACTOR;
 
     @Option(names = "--discriminative", paramLabel = "F", description = "Case 3: multiply the rate by F per layer towards the input (1 = off). Default: 1.")
     double discriminative = 1;
+
+    @Option(names = "--keep-dense", description = "Cases 2 and 3: keep the base's pretrained dense layers and replace only the"
+            + " last; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
+    boolean keepDense;
 
     @Option(names = "--head-epochs", paramLabel = "N", description = "Phase 1: at most N epochs (0 skips it). Default: ${DEFAULT-VALUE}.")
     int headEpochs = FineTuneSettings.DEFAULT_MAX_HEAD_EPOCHS;
@@ -154,7 +158,7 @@ public final class TransferCommand implements Callable<Integer> {
         Dataset train = DataSpec.limited(loaded.train(), limit, seed);
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed);
         TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut,
-                fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed);
+                fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, !keepDense);
         TransferPlan plan = Transfer.plan(c, b.copy(), o);
         info.printf(Locale.ROOT, "%s from %s%s on %s: %d training pictures (%.0f per class), %d held out%n", c, base,
                 b.pretrained() ? "" : " (zoo architecture, random weights)", data, train.size(),

@@ -46,16 +46,16 @@ public final class TransferAdvisor {
     public static final int SIMILARITY_SAMPLES = 1000;
 
     /**
-     * The measured similarity: the feature shift with a 90% bootstrap interval (resampling the target pictures),
+     * The measured similarity: the shift with a 90% basic bootstrap interval (resampling the target pictures),
      * and the verdict: similar when the whole interval is at or below {@link #SIMILARITY_THRESHOLD}, dissimilar
      * when it is wholly above, uncertain when it straddles the threshold.
      */
-    public record Assessment(double shift, double low, double high, int samples, Similarity verdict) {
+    public record Assessment(String layer, double shift, double low, double high, int samples, Similarity verdict) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "feature shift %.3f (90%% interval %.3f..%.3f, %d pictures): %s"
-                    + " (similar <= %.2f)", shift, low, high, samples, verdict.name().toLowerCase(Locale.ROOT),
-                    SIMILARITY_THRESHOLD);
+            return String.format(Locale.ROOT, "%s shift %.3f (90%% interval %.3f..%.3f, %d pictures): %s"
+                    + " (similar <= %.2f)", layer.equals(FeatureStatistics.INPUT) ? "pixel" : "'" + layer + "' feature",
+                    shift, low, high, samples, verdict.name().toLowerCase(Locale.ROOT), SIMILARITY_THRESHOLD);
         }
     }
 
@@ -68,7 +68,7 @@ public final class TransferAdvisor {
     public static Assessment assess(Sequential base, FeatureStatistics source, Dataset target, long seed) {
         Dataset sample = target.size() > SIMILARITY_SAMPLES
                 ? Datasets.subset(Datasets.shuffle(target, seed), SIMILARITY_SAMPLES) : target;
-        Features f = FeatureExtractor.extract(Transfer.cutAt(base, source.layer()), sample, 256,
+        Features f = FeatureExtractor.extract(FeatureStatistics.network(base, source.layer()), sample, 256,
                 FeatureExtractor.Progress.NONE);
         double shift = source.shift(FeatureStatistics.of(source.layer(), f));
         int n = f.size();
@@ -94,11 +94,16 @@ public final class TransferAdvisor {
             shifts[b] = source.shift(new FeatureStatistics(source.layer(), n, sum, var));
         }
         java.util.Arrays.sort(shifts);
-        double low = shifts[(int) Math.floor(0.05 * (BOOTSTRAP - 1))];
-        double high = shifts[(int) Math.ceil(0.95 * (BOOTSTRAP - 1))];
+        // the basic ("reverse percentile") bootstrap interval: resamples of a small sample spread further from the
+        // source than the sample itself (repeated pictures inflate nothing but the noise), so the bootstrap
+        // distribution sits above the estimate; reflecting it about the estimate corrects for that
+        double q05 = shifts[(int) Math.floor(0.05 * (BOOTSTRAP - 1))];
+        double q95 = shifts[(int) Math.ceil(0.95 * (BOOTSTRAP - 1))];
+        double low = Math.max(0, 2 * shift - q95);
+        double high = Math.max(0, 2 * shift - q05);
         Similarity v = high <= SIMILARITY_THRESHOLD ? Similarity.SIMILAR
                 : low > SIMILARITY_THRESHOLD ? Similarity.DISSIMILAR : Similarity.UNCERTAIN;
-        return new Assessment(shift, low, high, n, v);
+        return new Assessment(source.layer(), shift, low, high, n, v);
     }
 
     /** The answer for a size and a measured similarity (uncertain: the table's row for the point estimate). */

@@ -66,7 +66,7 @@ public final class TransferExperiment {
         double baseAcc = pretrain(cfg, basePath, log);
         Sequential base = (Sequential) ModelFiles.load(basePath);
         FeatureStatistics stats = FeatureStatistics.fromJson(ModelFiles.read(basePath).description()
-                .getAsJsonObject(FeatureStatistics.KEY), basePath.toString());
+                .getAsJsonObject(FeatureStatistics.INPUT_KEY), basePath.toString());
         Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
         List<Row> rows = new ArrayList<>();
         List<Advice> advice = new ArrayList<>();
@@ -153,6 +153,7 @@ public final class TransferExperiment {
         FeatureStatistics stats = FeatureStatistics.compute(net, FeatureStatistics.penultimateLayer(net), train, 1000);
         JsonObject extra = new JsonObject();
         extra.add(FeatureStatistics.KEY, stats.toJson());
+        extra.add(FeatureStatistics.INPUT_KEY, FeatureStatistics.compute(net, FeatureStatistics.INPUT, train, 1000).toJson());
         extra.addProperty("pretrain_test_accuracy", acc);
         extra.addProperty("pretrain_per_class", cfg.pretrainPerClass());
         extra.addProperty("pretrain_epochs", cfg.pretrainEpochs());

@@ -90,7 +90,7 @@ class TransferTest {
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET));
         assertEquals(List.of("dense1", "predictions"), plan.trainedLayers());
         assertEquals(List.of("conv1", "bn1", "conv2"), plan.frozenLayers());
-        assertEquals(1e-4, plan.learningRate(), 1e-12);
+        assertEquals(1e-3, plan.learningRate(), 1e-12);
         Map<String, float[]> before = snapshot(plan.model());
         // AdamW with a large decay: a frozen parameter that were decayed would change at once
         AdamW opt = new AdamW(plan.groups(), plan.learningRate());
@@ -136,13 +136,14 @@ class TransferTest {
     }
 
     @Test
-    void case3TrainsEverythingWithDiscriminativeRates() {
+    void case3TrainsEverythingButBatchNormWithDiscriminativeRates() {
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_ALL, base(1),
                 TransferOptions.forClasses(TARGET).withDiscriminative(0.5));
-        assertTrue(plan.frozenLayers().isEmpty());
+        assertEquals(List.of("bn1"), plan.frozenLayers());
         assertEquals(5, plan.groups().size());
+        assertTrue(plan.groups().get(0).isFrozen());
         assertEquals(1.0, plan.groups().get(4).lrScale());
-        assertEquals(0.0625, plan.groups().get(0).lrScale(), 1e-12);
+        assertEquals(0.125, plan.groups().get(1).lrScale(), 1e-12);
         Map<String, float[]> before = snapshot(plan.model());
         Trainer.fit(plan.model(), data(24, 2), null, config(TransferTraining.adam(plan, plan.model()), 1));
         assertFalse(java.util.Arrays.equals(before.get("conv1.kernel"), snapshot(plan.model()).get("conv1.kernel")));
