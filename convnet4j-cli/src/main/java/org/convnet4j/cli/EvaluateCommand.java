@@ -11,7 +11,6 @@ import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.Datasets;
 import java.util.Map;
 import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;

@@ -307,6 +307,12 @@ public final class DataSpec {
 
     /** {@code --limit}: at most {@code n} samples per class, drawn in a seeded random order, kept in data order. */
     public static Dataset perClass(Dataset ds, int n, long seed) {
+        int[] keep = perClassIndices(ds, n, seed);
+        return keep.length == ds.size() ? ds : Datasets.view(ds, keep);
+    }
+
+    /** The indices {@link #perClass} keeps, ascending (for datasets with their own views, e.g. multi-input data). */
+    public static int[] perClassIndices(Dataset ds, int n, long seed) {
         if (n < 1) {
             throw new IllegalArgumentException("--limit must be at least 1 picture per class, got " + n);
         }
@@ -318,10 +324,7 @@ public final class DataSpec {
                 keep.add(i);
             }
         }
-        if (keep.size() == ds.size()) {
-            return ds;
-        }
-        return Datasets.view(ds, keep.stream().mapToInt(Integer::intValue).sorted().toArray());
+        return keep.stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** {@code perClass} when {@code limit} is given, else the data as it is. */
