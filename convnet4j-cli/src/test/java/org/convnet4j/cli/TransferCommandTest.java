@@ -67,12 +67,20 @@ class TransferCommandTest {
                 "--limit", "8", "--head-epochs", "3", "--epochs", "1", "--out", dir.resolve("c2.c4j").toString(),
                 "--no-progress");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("frozen : conv1, conv2, dense1"), r.out());
-        assertTrue(r.out().contains("trained: dense2, predictions"), r.out());
-        assertTrue(r.out().contains("fine-tuning rate 0.001 = 0.1 x the head's rate 0.01"), r.out());
-        assertTrue(r.out().contains("phase 1: new head only, base frozen; learning rate 0.01; at most 3 epochs"), r.out());
+        // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
+        assertTrue(r.out().contains("frozen : conv1\n"), r.out());
+        assertTrue(r.out().contains("trained: conv2, predictions"), r.out());
+        assertTrue(r.out().contains("fine-tuning rate 0.001 = 0.333 x the head's rate 0.003"), r.out());
+        assertTrue(r.out().contains("phase 1: new head only, base frozen; learning rate 0.003; at most 3 epochs"), r.out());
         assertTrue(r.out().contains("phase 2: last 2 layers with weights unfrozen; learning rate 0.001; at most 1 epochs"),
                 r.out());
+        // --keep-dense keeps the pretrained dense layers and replaces only the last
+        CliRun keep = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--keep-dense", "--data",
+                "fashion-mnist:0,2,4", "--limit", "8", "--head-epochs", "1", "--epochs", "1", "--out",
+                dir.resolve("c2k.c4j").toString(), "--no-progress");
+        assertEquals(0, keep.exitCode(), keep.err());
+        assertTrue(keep.out().contains("frozen : conv1, conv2, dense1") && keep.out().contains("trained: dense2, predictions"),
+                keep.out());
         assertTrue(r.out().contains("  epoch 1/3  train loss") && r.out().contains("  epoch 1/1  train loss"), r.out());
 
         // Case 4 too: history lines, --json history, --plots curves
@@ -115,7 +123,7 @@ class TransferCommandTest {
         CliRun many = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--fine-tune-last", "9",
                 "--data", "fashion-mnist:5-9", "--limit", "5", "--out", out);
         assertEquals(2, many.exitCode());
-        assertTrue(many.err().contains("only 5 layers with weights"), many.err());
+        assertTrue(many.err().contains("only 3 layers with weights: [conv1, conv2, predictions]"), many.err());
 
         Path junk = dir.resolve("junk.c4j");
         Files.writeString(junk, "not a model");

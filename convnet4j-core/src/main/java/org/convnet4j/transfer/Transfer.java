@@ -216,7 +216,7 @@ public final class Transfer {
 
     /**
      * The base up to {@link #defaultCut} (its feature part, flattened) followed by one new Dense layer for
-     * {@code classNames}, named {@code predictions}, initialised from {@code seed}: Keras' {@code include_top=False}
+     * {@code classNames}, named as the base's last Dense layer (else {@code predictions}), initialised from {@code seed}: Keras' {@code include_top=False}
      * plus a new classifier. The pretrained dense layers were trained to separate the base's own classes; a new
      * linear classifier on the features learns from few pictures what they would have to unlearn.
      */
@@ -227,8 +227,11 @@ public final class Transfer {
             s.named(model.name());
         }
         features.layers().forEach(s::add);
-        Dense fresh = (Dense) new Dense(classNames.size()).init(Initializer.GLOROT_UNIFORM)
-                .named(uniqueName(s, "predictions"));
+        String name = "predictions";
+        for (Layer l : model.layers()) {
+            name = l instanceof Dense ? l.name() : name;
+        }
+        Dense fresh = (Dense) new Dense(classNames.size()).init(Initializer.GLOROT_UNIFORM).named(uniqueName(s, name));
         s.add(fresh);
         Random r = new Random(seed);
         for (Parameter p : fresh.parameters()) {

@@ -31,7 +31,7 @@ class FineTuningTest {
         Dataset all = TransferTest.data(160, 2);
         Datasets.Split split = Datasets.split(all, 0.25, 7);
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base,
-                TransferOptions.forClasses(all.classNames()).withFineTuneLast(2));
+                TransferOptions.forClasses(all.classNames()).withFineTuneLast(2).withNewClassifier(false));
         Map<String, float[]> before = TransferTest.snapshot(plan.model());
         List<String> log = new ArrayList<>();
 
@@ -40,7 +40,7 @@ class FineTuningTest {
 
         assertEquals(2, r.phases().size());
         assertEquals(List.of("predictions"), r.phases().get(0).trainedLayers());
-        assertEquals(0.01, r.phases().get(0).learningRate(), 1e-12);
+        assertEquals(0.003, r.phases().get(0).learningRate(), 1e-12);
         assertEquals(List.of("dense1", "predictions"), r.phases().get(1).trainedLayers());
         assertEquals(QUICK.maxHeadEpochs(), r.phases().get(0).maxEpochs());
         assertEquals(1e-3, r.phases().get(1).learningRate(), 1e-12);
@@ -68,7 +68,7 @@ class FineTuningTest {
         Metrics m = Trainer.evaluate(plan.model(), split.validation(), 256, new SoftmaxCrossEntropy());
         assertEquals(best, m.loss(), 1e-5);
         assertEquals(m.loss(), r.validationLoss(), 1e-9);
-        assertTrue(log.stream().anyMatch(s -> s.startsWith("phase 1: new head only, base frozen; learning rate 0.01")),
+        assertTrue(log.stream().anyMatch(s -> s.startsWith("phase 1: new head only, base frozen; learning rate 0.003")),
                 log.toString());
         assertTrue(log.stream().anyMatch(s -> s.startsWith("phase 2: last 2 layers with weights unfrozen")), log.toString());
         assertTrue(log.stream().anyMatch(s -> s.startsWith("  epoch 1/30")), log.toString());
@@ -78,7 +78,7 @@ class FineTuningTest {
     @Test
     void caseFourHasOnePhaseAndCaseThreeUnfreezesEverything() {
         Dataset all = TransferTest.data(60, 3);
-        TransferOptions o = TransferOptions.forClasses(all.classNames());
+        TransferOptions o = TransferOptions.forClasses(all.classNames()).withNewClassifier(false);
         FineTuning.Result four = FineTuning.fit(Transfer.plan(TransferCase.FROM_SCRATCH, TransferTest.base(2), o), all,
                 QUICK, null);
         assertEquals(1, four.phases().size());
