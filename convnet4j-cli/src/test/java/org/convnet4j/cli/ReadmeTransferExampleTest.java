@@ -47,7 +47,7 @@ class ReadmeTransferExampleTest {
         Dataset train = DataSpec.perClass(data.train(), 20, 42);                   // --limit 20
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base, TransferOptions.forClasses(train.classNames()));
         FineTuning.Result r = FineTuning.fit(plan, train, FineTuneSettings.defaults(), printed::add); // both phases
-        double accuracy = Trainer.evaluate(r.model(), data.test(), 256).accuracy();
+        double accuracy = Trainer.evaluate(r.model(), DataSpec.perClass(data.test(), 200, 42), 256).accuracy();
         ModelFiles.save(r.model(), c2, prep);
         // ---
 
@@ -59,7 +59,7 @@ class ReadmeTransferExampleTest {
                 "Dataset train = DataSpec.perClass(data.train(), 100, 42);                  // --limit 100",
                 "TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base, TransferOptions.forClasses(train.classNames()));",
                 "FineTuning.Result r = FineTuning.fit(plan, train, FineTuneSettings.defaults(), System.out::println); // both phases",
-                "double accuracy = Trainer.evaluate(r.model(), data.test(), 256).accuracy();",
+                "double accuracy = Trainer.evaluate(r.model(), DataSpec.perClass(data.test(), 200, 42), 256).accuracy();",
                 "ModelFiles.save(r.model(), Path.of(\"c2.c4j\"), prep);")) {
             assertTrue(readme.contains(line), "README.md lacks the line: " + line);
         }
@@ -68,7 +68,7 @@ class ReadmeTransferExampleTest {
         assertEquals(List.of(1, 2), r.phases().stream().map(FineTuning.Phase::number).toList());
 
         CliRun cli = CliRun.of("transfer", "--base", dir.resolve("base.c4j").toString(), "--case", "2", "--data",
-                "fashion-mnist:5-9", "--limit", "20", "--test-limit", "1000", "--out", dir.resolve("cli.c4j").toString(),
+                "fashion-mnist:5-9", "--limit", "20", "--out", dir.resolve("cli.c4j").toString(),
                 "--json", "--no-progress");
         assertEquals(0, cli.exitCode(), cli.err());
         JsonObject o = Json.parseObject(cli.out().trim(), "stdout");

@@ -48,5 +48,14 @@ class TrainFeatureStatisticsTest {
         assertTrue(figures.get("feature_shift_low").getAsDouble() <= figures.get("feature_shift").getAsDouble()
                 && figures.get("feature_shift").getAsDouble() <= figures.get("feature_shift_high").getAsDouble(), advise.out());
         assertTrue(saved.description().has(FeatureStatistics.INPUT_KEY), "pixel statistics saved");
+
+        // --try measures instead of guessing; with no time budget it tries the cheapest case only
+        CliRun tried = CliRun.of("advise", "--base", model.toString(), "--data", "fashion-mnist:5-9", "--limit", "10",
+                "--try", "--budget", "0", "--json");
+        assertEquals(0, tried.exitCode(), tried.err());
+        JsonObject t = Json.parseObject(tried.out().strip(), "stdout").getAsJsonObject("try");
+        assertEquals("case 1", t.get("winner").getAsString(), tried.out());
+        assertTrue(t.has("case 1") && !t.has("case 2"), tried.out());
+        assertTrue(tried.err().contains("skipped case 2: the time budget of 0 s is spent"), tried.err());
     }
 }
