@@ -11,7 +11,7 @@ import org.convnet4j.cli.transfer.BaseModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.spec.DataSpec;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.FeatureStatistics;

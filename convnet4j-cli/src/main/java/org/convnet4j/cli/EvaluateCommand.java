@@ -56,7 +56,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path modelFile;
 
     @Option(names = "--data", paramLabel = "SPEC", defaultValue = DataSource.FASHION_MNIST,
-            description = org.convnet4j.data.spec.DataSpec.DATA_HELP + " Default: fashion-mnist (its test set; a folder:"
+            description = org.convnet4j.dataspec.DataSpec.DATA_HELP + " Default: fashion-mnist (its test set; a folder:"
                 + " all of it).")
     String data;
 
@@ -65,7 +65,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + "fashion-mnist-sobel). Default: the sources the model was trained on.")
     String inputs;
 
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.data.spec.DataSpec.LIMIT_HELP)
+    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
     Integer limit;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "k of the top-k accuracy. Default: ${DEFAULT-VALUE}.")
@@ -107,7 +107,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new BadInputException(modelFile + ": the model does not take pictures (input " + shapes + ")");
         }
         Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
-        test = org.convnet4j.data.spec.DataSpec.limited(test, limit, 42);
+        test = org.convnet4j.dataspec.DataSpec.limited(test, limit, 42);
         Model model = saved.model();
         requireSameClasses(model, test, data);
         return report(model, test, data, out);
@@ -191,7 +191,7 @@ final class EvaluateCommand implements Callable<Integer> {
             return;
         }
         // "T-shirt_top" (a folder name) is "T-shirt/top": matched ignoring case and punctuation, with a warning
-        org.convnet4j.data.spec.ClassNames.Match m = org.convnet4j.data.spec.ClassNames.match(test.classNames(), names);
+        org.convnet4j.dataspec.ClassNames.Match m = org.convnet4j.dataspec.ClassNames.match(test.classNames(), names);
         boolean sameOrder = m.complete();
         for (int i = 0; sameOrder && i < m.indexOf().length; i++) {
             sameOrder = m.indexOf()[i] == i;

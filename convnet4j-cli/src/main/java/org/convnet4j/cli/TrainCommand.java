@@ -58,7 +58,7 @@ final class TrainCommand implements Callable<Integer> {
             + "big ones are slow on this engine). Default: lenet5.")
     String model;
 
-    @Option(names = "--data", paramLabel = "SPEC", description = org.convnet4j.data.spec.DataSpec.DATA_HELP
+    @Option(names = "--data", paramLabel = "SPEC", description = org.convnet4j.dataspec.DataSpec.DATA_HELP
             + " Default: fashion-mnist (its training set; a folder: all of it).")
     String data;
 
@@ -89,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
             + "validation, 0 for none. Default: 0.1.")
     Double valSplit;
 
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.data.spec.DataSpec.LIMIT_HELP
+    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP
             + " Quick runs.")
     Integer limit;
 

@@ -17,7 +17,7 @@ import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.cli.transfer.ExtractionProgressBar;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.spec.DataSpec;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.transfer.FeatureCache;

@@ -124,7 +124,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         Dataset allTrain = FashionMnist.train();
         Dataset test = FashionMnist.test();
         if (testLimit != null) {
-            test = org.convnet4j.data.spec.DataSpec.perClass(test, testLimit, 42);
+            test = org.convnet4j.dataspec.DataSpec.perClass(test, testLimit, 42);
         }
         Map<String, String> env = new LinkedHashMap<>();
         // originalArgs() starts with the subcommand's own name
@@ -139,7 +139,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             int modelEpochs = epochCounts.get(s.model(), 1);
             Integer modelLimit = limits.get(s.model(), null);
             Dataset train = modelLimit == null ? allTrain
-                    : org.convnet4j.data.spec.DataSpec.perClass(allTrain, modelLimit, seed);
+                    : org.convnet4j.dataspec.DataSpec.perClass(allTrain, modelLimit, seed);
             stdout.printf(Locale.ROOT, "%s: %dx%d, width %s, %d training and %d test images, %d epoch(s)%n", s.model(),
                     s.size(), s.size(), s.width(), train.size(), test.size(), modelEpochs);
             stdout.flush();

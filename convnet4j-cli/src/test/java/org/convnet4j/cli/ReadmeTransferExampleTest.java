@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.spec.DataSpec;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.nn.Sequential;

@@ -34,7 +34,7 @@ class TrainFeatureStatisticsTest {
         assertEquals(300, stats.count());
         // the same statistics, computed again from the saved weights and the same 300 training pictures
         FeatureStatistics again = FeatureStatistics.compute((Sequential) saved.model(), "act4",
-                org.convnet4j.data.spec.DataSpec.perClass(FashionMnist.train(), 30, 42), 2000);
+                org.convnet4j.dataspec.DataSpec.perClass(FashionMnist.train(), 30, 42), 2000);
         // (the file keeps them as JSON floats: 7 significant digits)
         assertArrayEquals(again.mean(), stats.mean(), 1e-5);
         assertArrayEquals(again.variance(), stats.variance(), 1e-5);

@@ -112,7 +112,7 @@ public final class TrainingRun {
     /** The data the run will train and validate on. */
     public Split split() {
         // --limit: at most this many pictures per class, a seeded choice, as everywhere (DataSpec)
-        Dataset data = org.convnet4j.data.spec.DataSpec.limited(all, settings.limit(), settings.seed());
+        Dataset data = org.convnet4j.dataspec.DataSpec.limited(all, settings.limit(), settings.seed());
         if (settings.valSplit() > 0) {
             Datasets.Split s = Datasets.split(data, settings.valSplit(), settings.seed());
             return new Split(s.train(), s.validation());

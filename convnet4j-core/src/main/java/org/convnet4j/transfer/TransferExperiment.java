@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
-import org.convnet4j.data.spec.DataSpec;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.nn.Sequential;

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.spec.ClassNames;
+import org.convnet4j.dataspec.ClassNames;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;

@@ -11,7 +11,7 @@ import org.convnet4j.fusion.FashionMnistSobel;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.data.FashionMnist;
-import org.convnet4j.data.spec.DataSpec;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.fusion.PairedFolders;
 
 /**

@@ -3,7 +3,7 @@ package org.convnet4j.cli.train;
 import java.io.IOException;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.spec.DataSpec;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;
 
 /**

@@ -1,4 +1,4 @@
-package org.convnet4j.data.spec;
+package org.convnet4j.dataspec;
 
 import java.io.IOException;
 import java.nio.file.Files;

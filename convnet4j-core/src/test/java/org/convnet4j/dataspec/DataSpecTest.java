@@ -1,4 +1,4 @@
-package org.convnet4j.data.spec;
+package org.convnet4j.dataspec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
