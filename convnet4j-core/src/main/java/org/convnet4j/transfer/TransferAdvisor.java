@@ -163,7 +163,7 @@ public final class TransferAdvisor {
     /**
      * {@code advise --try}: every viable case (1 at the default cut, 1 at the early cut, 2, 3, 4) trained on the
      * trial part of {@code train} and measured on its validation part, cheapest first, until {@code budgetSeconds}
-     * are spent (a case that would start after the budget is skipped). The best measured is the recommendation.
+     * are spent (a case that would start after the budget is skipped; the first, Case 1, always runs). The best measured is the recommendation.
      */
     public static List<Trial> tryCases(Sequential base, Dataset train, TransferOptions o, FineTuneSettings s,
                                        FeatureCache cache, double budgetSeconds, java.util.function.Consumer<String> log)
@@ -172,7 +172,7 @@ public final class TransferAdvisor {
         long start = System.nanoTime();
         for (String label : List.of("1", "1-early", "2", "3", "4")) {
             double spent = (System.nanoTime() - start) / 1e9;
-            if (spent > budgetSeconds) {
+            if (spent > budgetSeconds && !out.isEmpty()) { // the cheapest case is always tried
                 if (log != null) {
                     log.accept(String.format(Locale.ROOT, "skipped case %s: the time budget of %.0f s is spent", label,
                             budgetSeconds));
