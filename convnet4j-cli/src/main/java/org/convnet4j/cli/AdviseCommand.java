@@ -8,12 +8,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.transfer.BaseModel;
-import org.convnet4j.cli.transfer.TargetData;
-import org.convnet4j.cli.transfer.TransferRun;
-import org.convnet4j.data.Datasets;
-import org.convnet4j.nn.Sequential;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.transfer.FeatureCache;
-import org.convnet4j.transfer.FeatureExtractor;
+import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.FeatureStatistics;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferAdvisor;
@@ -29,15 +29,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "advise", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         header = "Recommend a transfer-learning case (0-4) from the target data's size and similarity.",
         description = {"Recommend a transfer-learning case from the target data's size and its similarity to the",
-            "base model's training data, measured by a linear probe (logistic regression on the base's penultimate",
-            "features of a target sample vs. on its pixels) and, if the base file has them, the shift of the",
-            "penultimate feature statistics.", "",
+            "base model's training data: the shift of the base's feature statistics (saved in its file by 'train'",
+            "and 'experiment transfer') with a 90%% bootstrap interval; 'uncertain' when the interval straddles",
+            "the threshold. Bases without statistics: a linear probe (--probe-samples N). --try measures instead",
+            "of guessing: every viable case on a validation split, the best wins.", "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
-                + "; similar: probe on features at most " + LinearProbe.MARGIN + " below the probe on pixels (without a"
-                + " probe: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ").", ""},
+                + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
+            "--data takes " + DataSpec.DATA_HELP, ""},
         footer = {"", "Examples:",
             "  convnet4j advise --size small --similarity dissimilar",
-            "  convnet4j advise --base base.c4j --data opencv-digits --limit 10 --try"})
+            "  convnet4j advise --base base.c4j --data opencv-digits --limit 10 --try --budget 300"})
 public final class AdviseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -54,21 +55,22 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--similarity", paramLabel = "similar|dissimilar", description = "Give the similarity instead of measuring it.")
     String similarityText;
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N training images per class.")
+    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
     Integer limit;
 
-    @Option(names = "--resize", description = "Convert pictures to the base's input size and channels.")
+    @Option(names = "--resize", hidden = true, description = "Accepted for old scripts: pictures are converted anyway.")
     boolean resize;
 
     @Option(names = "--probe-samples", paramLabel = "N", description = "Target images for the linear probe (two"
-            + " thirds train it, one third tests it; 0 = no probe). Default: " + LinearProbe.DEFAULT_SAMPLES + ".")
-    int probeSamples = LinearProbe.DEFAULT_SAMPLES;
+            + " thirds train it, one third tests it; 0 = no probe). Default: 0 (the probe is reported only).")
+    int probeSamples;
 
-    @Option(names = "--try", description = "Run the two best candidates on a validation split and report the winner.")
+    @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) on a"
+            + " validation split of the training data, within --budget, and recommend the best measured.")
     boolean tryThem;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs for gradient cases when trying. Default: 3.")
-    int epochs = 3;
+    @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")
+    double budget = 600;
 
     @Option(names = "--json", description = "Print the recommendation as one JSON object.")
     boolean json;
@@ -81,7 +83,7 @@ public final class AdviseCommand implements Callable<Integer> {
                 : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
         TransferAdvisor.Recommendation r;
         BaseModel b = null;
-        TargetData target = null;
+        Dataset train = null;
         if (size != null && similarity != null && data == null) {
             r = TransferAdvisor.table(size, similarity);
         } else {
@@ -89,17 +91,25 @@ public final class AdviseCommand implements Callable<Integer> {
                 throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
             }
             b = BaseModel.load(base);
-            target = TargetData.load(data, b.preprocessing(), resize, limit, 42);
-            double perClass = target.imagesPerClass();
-            double shift = measureShift(b, target);
-            LinearProbe.Result probe = probeSamples == 0 ? null : LinearProbe.measure(b.model(),
-                    FeatureStatistics.penultimateLayer(b.model()), target.train(), probeSamples, 42);
-            if (Double.isNaN(shift) && probe == null) {
+            DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
+            PrintWriter info = json ? spec.commandLine().getErr() : out;
+            loaded.conversions().forEach(n -> info.println("converting: " + n));
+            train = DataSpec.limited(loaded.train(), limit, 42);
+            double perClass = train.size() / (double) train.numClasses();
+            FeatureStatistics stats = b.featureStatistics();
+            if (stats == null && probeSamples == 0 && similarity == null) {
                 throw new BadInputException("--base " + b.origin() + " has no feature statistics (saved by 'train' and"
-                        + " 'experiment transfer') and --probe-samples is 0: nothing measures the similarity;"
-                        + " give --similarity");
+                        + " 'experiment transfer'): nothing measures the similarity; give --similarity or"
+                        + " --probe-samples N");
             }
-            r = TransferAdvisor.measured(perClass, shift, probe);
+            if (stats != null) {
+                r = TransferAdvisor.measured(perClass, TransferAdvisor.assess(b.model(), stats, train, 42));
+            } else {
+                LinearProbe.Result probe = probeSamples == 0 ? null : LinearProbe.measure(b.model(),
+                        FeatureStatistics.penultimateLayer(b.model()), train, probeSamples, 42);
+                r = probe == null ? TransferAdvisor.table(TransferAdvisor.sizeOf(perClass), similarity)
+                        : TransferAdvisor.measured(perClass, Double.NaN, probe);
+            }
             if (size != null || similarity != null) {
                 r = TransferAdvisor.table(size != null ? size : r.size(), similarity != null ? similarity : r.similarity());
             }
@@ -120,30 +130,32 @@ public final class AdviseCommand implements Callable<Integer> {
             if (b == null) {
                 throw new BadInputException("--try needs --base and --data");
             }
-            TransferAdvisor.Recommendation second = TransferAdvisor.runnerUp(r);
-            Datasets.Split split = Datasets.split(target.train(), 0.25, 42);
-            TargetData trial = new TargetData(split.train(), split.validation(), target.spec());
-            double a1 = trial(b, r, trial);
-            double a2 = trial(b, second, trial);
+            PrintWriter info = json ? spec.commandLine().getErr() : out;
+            List<TransferAdvisor.Trial> trials = TransferAdvisor.tryCases(b.model(), train,
+                    TransferOptions.forClasses(train.classNames()), FineTuneSettings.defaults(),
+                    new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), budget, line -> {
+                        info.println(line);
+                        info.flush();
+                    });
+            Map<String, Double> acc = new LinkedHashMap<>();
             JsonObject t = new JsonObject();
-            t.addProperty("first", label(r));
-            t.addProperty("first_val_accuracy", a1);
-            t.addProperty("second", label(second));
-            t.addProperty("second_val_accuracy", a2);
-            t.addProperty("winner", a1 >= a2 ? label(r) : label(second));
+            for (TransferAdvisor.Trial tr : trials) {
+                acc.put(tr.label(), tr.validationAccuracy());
+                t.addProperty("case " + tr.label(), tr.validationAccuracy());
+            }
+            String best = TransferAdvisor.best(acc);
+            t.addProperty("winner", "case " + best);
             o.add("try", t);
+            o.addProperty("case", best.charAt(0) - '0');
+            o.addProperty("recommended", "case " + best);
         }
         if (json) {
             out.println(Json.toCompact(o));
         } else {
-            out.printf("Recommended: %s%s%n", r.transferCase(), cut == null ? "" : ", cut at " + cut);
+            out.printf("The table says: %s%s%n", r.transferCase(), cut == null ? "" : ", cut at " + cut);
             r.reasons().forEach(s -> out.println("  - " + s));
             if (o.has("try")) {
-                JsonObject t = o.getAsJsonObject("try");
-                out.printf(Locale.ROOT, "tried on a validation split: %s %.4f, %s %.4f -> %s wins%n",
-                        t.get("first").getAsString(), t.get("first_val_accuracy").getAsDouble(),
-                        t.get("second").getAsString(), t.get("second_val_accuracy").getAsDouble(),
-                        t.get("winner").getAsString());
+                out.println("Recommended (best measured on the validation split): " + o.get("recommended").getAsString());
             }
         }
         return 0;
@@ -156,31 +168,5 @@ public final class AdviseCommand implements Callable<Integer> {
             throw new BadInputException(option + " " + text + ": expected one of "
                     + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
         }
-    }
-
-    /** Shift of the base's penultimate feature statistics from its training data to the target's; NaN without them. */
-    static double measureShift(BaseModel b, TargetData target) {
-        FeatureStatistics source = b.featureStatistics();
-        if (source == null) {
-            return Double.NaN;
-        }
-        FeatureStatistics t = FeatureStatistics.compute(b.model(), source.layer(), target.train(), 1000);
-        return source.shift(t);
-    }
-
-    private static String label(TransferAdvisor.Recommendation r) {
-        return "case " + r.transferCase().number() + (r.transferCase() == TransferCase.BOTTLENECK
-                ? (r.earlyCut() ? " (early cut)" : " (default cut)") : "");
-    }
-
-    private double trial(BaseModel b, TransferAdvisor.Recommendation r, TargetData trial) throws java.io.IOException {
-        Sequential copy = b.copy();
-        TransferOptions o = TransferOptions.forClasses(trial.train().classNames());
-        if (r.transferCase() == TransferCase.BOTTLENECK) {
-            o = o.withCut(r.earlyCut() ? Transfer.earlyCut(copy) : Transfer.defaultCut(copy));
-        }
-        return TransferRun.run(copy, r.transferCase(), o, "logreg", trial, epochs, 32,
-                new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), List.of(),
-                FeatureExtractor.Progress.NONE).accuracy();
     }
 }

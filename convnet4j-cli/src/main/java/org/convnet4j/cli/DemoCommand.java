@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  convnet4j demo",
-            "  convnet4j demo --epochs 1 --limit 10000      (under a minute, about 75%%)",
+            "  convnet4j demo --epochs 1 --limit 1000       (under a minute, about 75%%)",
             "  convnet4j demo edges"
         })
 final class DemoCommand implements Callable<Integer> {

@@ -11,7 +11,6 @@ import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.Datasets;
 import java.util.Map;
 import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
@@ -58,8 +57,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
     String preprocessing;
 
-    @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = DataSource.FASHION_MNIST,
-            description = "fashion-mnist (its test set; default) or a folder with one sub-folder of pictures per class.")
+    @Option(names = "--data", paramLabel = "SPEC", defaultValue = DataSource.FASHION_MNIST,
+            description = org.convnet4j.dataspec.DataSpec.DATA_HELP + " Default: fashion-mnist (its test set; a folder:"
+                + " all of it).")
     String data;
 
     @Option(names = "--inputs", paramLabel = "NAME=SRC,...", description = "Multi-input (fusion) models: the "
@@ -67,7 +67,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + "fashion-mnist-sobel). Default: the sources the model was trained on.")
     String inputs;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N test pictures.")
+    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
     Integer limit;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "k of the top-k accuracy. Default: ${DEFAULT-VALUE}.")
@@ -108,10 +108,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (prep == null) {
             throw new BadInputException(modelFile + ": the model does not take pictures (input " + shapes + ")");
         }
-        Dataset test = DataSource.test(data, prep);
-        if (limit != null) {
-            test = Datasets.subset(test, limit);
-        }
+        Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
+        test = org.convnet4j.dataspec.DataSpec.limited(test, limit, 42);
         Model model = saved.model();
         requireSameClasses(model, test, data);
         return report(model, test, data, out);
@@ -191,9 +189,19 @@ final class EvaluateCommand implements Callable<Integer> {
                     + test.numClasses() + " " + test.classNames());
         }
         List<String> names = model.classNames();
-        if (!names.isEmpty() && !names.equals(test.classNames())) {
-            throw new BadInputException("the model's classes " + names + " are not " + data + "'s classes "
-                    + test.classNames());
+        if (names.isEmpty() || names.equals(test.classNames())) {
+            return;
         }
+        // "T-shirt_top" (a folder name) is "T-shirt/top": matched ignoring case and punctuation, with a warning
+        org.convnet4j.dataspec.ClassNames.Match m = org.convnet4j.dataspec.ClassNames.match(test.classNames(), names);
+        boolean sameOrder = m.complete();
+        for (int i = 0; sameOrder && i < m.indexOf().length; i++) {
+            sameOrder = m.indexOf()[i] == i;
+        }
+        if (!sameOrder) {
+            throw new BadInputException("the model's classes " + names + " are not " + data + "'s classes "
+                    + test.classNames() + (m.warning().isEmpty() ? " (not in the same order)" : " (" + m.warning() + ")"));
+        }
+        spec.commandLine().getErr().println("warning: " + m.warning());
     }
 }

@@ -112,7 +112,7 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.002", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N samples.")
+    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
     Integer limit;
 
     @Option(names = "--val-split", paramLabel = "F", defaultValue = "0.1", description = "Held-out fraction. Default: ${DEFAULT-VALUE}.")

@@ -58,8 +58,8 @@ final class TrainCommand implements Callable<Integer> {
             + "big ones are slow on this engine). Default: lenet5.")
     String model;
 
-    @Option(names = "--data", paramLabel = "fashion-mnist|DIR", description = "fashion-mnist (default) or a folder "
-            + "with one sub-folder of pictures per class (pictures are converted and resized to the model input).")
+    @Option(names = "--data", paramLabel = "SPEC", description = org.convnet4j.dataspec.DataSpec.DATA_HELP
+            + " Default: fashion-mnist (its training set; a folder: all of it).")
     String data;
 
     @Option(names = "--input", paramLabel = "CxHxW", description = "Model input, e.g. 1x32x32 or 3x28x28. Default: "
@@ -89,7 +89,8 @@ final class TrainCommand implements Callable<Integer> {
             + "validation, 0 for none. Default: 0.1.")
     Double valSplit;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N training pictures (quick runs).")
+    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP
+            + " Quick runs.")
     Integer limit;
 
     @Option(names = "--patience", paramLabel = "N", description = "Stop when the validation accuracy has not improved "
@@ -148,7 +149,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--" + e.getMessage(), e);
         }
         Preprocessing prep = Preprocessing.forInput(settings.inputShape());
-        Dataset pictures = DataSource.training(settings.data(), prep);
+        Dataset pictures = DataSource.training(settings.data(), prep,
+                n -> (json ? stderr : stdout).println("converting: " + n));
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = null;

@@ -28,17 +28,17 @@ import picocli.CommandLine.Option;
  */
 final class TrainDemo {
     static final int DEFAULT_EPOCHS = 3;
-    static final int DEFAULT_LIMIT = 60000;
+    static final int DEFAULT_LIMIT = 6000;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + DEFAULT_EPOCHS,
             description = "Training epochs. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT,
-            description = "Training pictures used (of 60000; 10%% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
+            description = "Training pictures per class (of 6000; 10%% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
     int limit;
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "Test pictures evaluated (of 10000). Default: all.")
+    @Option(names = "--test-limit", paramLabel = "N", description = "Test pictures per class evaluated (of 1000). Default: all.")
     Integer testLimit;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed. Default: ${DEFAULT-VALUE}.")
@@ -58,7 +58,7 @@ final class TrainDemo {
         Files.createDirectories(outDir);
         Path modelFile = outDir.resolve("lenet5.c4j");
         out.printf(Locale.ROOT, "LeNet-5 (ReLU, max pooling; 61,706 weights) learns Fashion-MNIST: %d epoch(s) on %d "
-                + "training pictures, Adam, batch 64.%n%n", epochs, limit);
+                + "training pictures, Adam, batch 64.%n%n", epochs, limit * 10);
 
         out.println("1. Training  (convnet4j train)");
         List<String> trainArgs = new ArrayList<>(List.of("--model", "lenet5", "--data", DataSource.FASHION_MNIST,

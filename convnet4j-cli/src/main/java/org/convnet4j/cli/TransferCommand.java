@@ -4,26 +4,32 @@ import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.convnet4j.checkpoint.Json;
+import org.convnet4j.cli.train.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.cli.transfer.ExtractionProgressBar;
-import org.convnet4j.cli.transfer.TargetData;
-import org.convnet4j.cli.transfer.TransferRun;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FeatureExtractor;
+import org.convnet4j.transfer.FineTuneSettings;
+import org.convnet4j.transfer.FineTuning;
 import org.convnet4j.transfer.ShallowClassifiers;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferCase;
 import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
+import org.convnet4j.transfer.TransferRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,10 +39,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "transfer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Transfer learning from a pretrained model (the lecture's cases 0-4).", "",
             "Case 0 predicts with the base as it is; 1 trains a shallow classifier on bottleneck features; 2 fine-tunes",
-            "the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.", ""},
+            "the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.",
+            "Cases 2 and 3 run in two phases: first the new head alone at --head-lr, base frozen, until the",
+            "validation loss stops improving; then the unfrozen layers at --lr x --fine-tune-factor, with early",
+            "stopping; the best weights are kept. The validation data is --val-split of the training data.", ""},
         footer = {"", "Examples:",
             "  convnet4j transfer --base base.c4j --case 1 --classifier rbf-svm --data fashion-mnist:5-9 --limit 100 --out c1.c4j",
-            "  convnet4j transfer --base base.c4j --case 2 --fine-tune-last 2 --data fashion-mnist:5-9 --epochs 5 --out c2.c4j",
+            "  convnet4j transfer --base base.c4j --case 2 --data fashion-mnist:5-9 --limit 100 --out c2.c4j --plots plots",
             "  convnet4j transfer --base base.c4j --case 1 --cut pool1 --data opencv-digits --limit 10 --out digits.c4j"})
 public final class TransferCommand implements Callable<Integer> {
     @Spec
@@ -48,7 +57,8 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--case", required = true, paramLabel = "0..4", description = "The transfer case.")
     int caseNumber;
 
-    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "fashion-mnist:5-9, fashion-mnist:0,2,4, opencv-digits[:CLASSES] or a folder of class folders.")
+    @Option(names = "--data", required = true, paramLabel = "SPEC", description = DataSpec.DATA_HELP
+            + " Fashion-MNIST: training set / test set; digits: 400 / 100 per class; a folder: 80%% / 20%% (seeded).")
     String data;
 
     @Option(names = "--classifier", paramLabel = "NAME", description = "Case 1: logreg (default), svm, rbf-svm, knn, forest.")
@@ -57,28 +67,47 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--cut", paramLabel = "LAYER", description = "Case 1: the layer whose output are the features. Default: the last layer before the dense head.")
     String cut;
 
-    @Option(names = "--fine-tune-last", paramLabel = "N", description = "Case 2: train the last N layers with weights. Default: 2.")
+    @Option(names = "--fine-tune-last", paramLabel = "N", description = "Case 2: unfreeze the last N layers with weights in phase 2. Default: ${DEFAULT-VALUE}.")
     int fineTuneLast = TransferOptions.DEFAULT_FINE_TUNE_LAST;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "The from-scratch learning rate (Adam). Cases 2 and 3 use a tenth of it. Default: 0.001.")
+    @Option(names = "--lr", paramLabel = "LR", description = "Case 4: the from-scratch rate (Adam). Default: ${DEFAULT-VALUE}.")
     double lr = TransferOptions.DEFAULT_SCRATCH_LR;
+
+    @Option(names = "--head-lr", paramLabel = "LR", description = "Phase 1 of cases 2 and 3: the rate of the new head alone. Default: ${DEFAULT-VALUE}.")
+    double headLr = TransferOptions.DEFAULT_HEAD_LR;
+
+    @Option(names = "--fine-tune-factor", paramLabel = "F", description = "Phase 2 of cases 2 and 3 trains at --head-lr x F. Default: ${DEFAULT-VALUE}.")
+    double fineTuneFactor = TransferOptions.DEFAULT_FINE_TUNE_FACTOR;
 
     @Option(names = "--discriminative", paramLabel = "F", description = "Case 3: multiply the rate by F per layer towards the input (1 = off). Default: 1.")
     double discriminative = 1;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs for cases 2-4. Default: 5.")
-    int epochs = 5;
+    @Option(names = "--keep-dense", description = "Cases 2 and 3: keep the base's pretrained dense layers and replace only the"
+            + " last; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
+    boolean keepDense;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: 32.")
-    int batch = 32;
+    @Option(names = "--head-epochs", paramLabel = "N", description = "Phase 1: at most N epochs (0 skips it). Default: ${DEFAULT-VALUE}.")
+    int headEpochs = FineTuneSettings.DEFAULT_MAX_HEAD_EPOCHS;
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N training images per class.")
+    @Option(names = "--epochs", paramLabel = "N", description = "Phase 2 and Case 4: at most N epochs. Default: ${DEFAULT-VALUE}.")
+    int epochs = FineTuneSettings.DEFAULT_MAX_TUNE_EPOCHS;
+
+    @Option(names = "--patience", paramLabel = "N", description = "Stop a phase after N epochs without a better validation loss. Default: ${DEFAULT-VALUE}.")
+    int patience = FineTuneSettings.DEFAULT_PATIENCE;
+
+    @Option(names = "--val-split", paramLabel = "F", description = "Share of the training data that decides stopping and the kept weights. Default: ${DEFAULT-VALUE}.")
+    double valSplit = FineTuneSettings.DEFAULT_VALIDATION_FRACTION;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: ${DEFAULT-VALUE}.")
+    int batch = FineTuneSettings.DEFAULT_BATCH_SIZE;
+
+    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
     Integer limit;
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "At most N held-out images per class. Default: 200.")
+    @Option(names = "--test-limit", paramLabel = "N", description = "At most N held-out pictures per class. Default: 200.")
     int testLimit = 200;
 
-    @Option(names = "--resize", description = "Convert pictures of another size or channel count to the base's input.")
+    @Option(names = "--resize", hidden = true, description = "Accepted for old scripts: pictures are converted to the base's input anyway.")
     boolean resize;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Feature cache folder. Default: ~/.cache/convnet4j/features.")
@@ -90,7 +119,10 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "Model file to write (CNN part + classifier for Case 1).")
     Path out;
 
-    @Option(names = "--json", description = "Print the final metrics as one JSON object.")
+    @Option(names = "--plots", paramLabel = "DIR", description = "Write the training curves of cases 2-4 (transfer-curves.png) there.")
+    Path plots;
+
+    @Option(names = "--json", description = "Print the final metrics and the per-epoch history as one JSON object.")
     boolean json;
 
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
@@ -110,16 +142,27 @@ public final class TransferCommand implements Callable<Integer> {
             throw new BadInputException("--classifier " + classifier + ": not known; known: "
                     + String.join(", ", ShallowClassifiers.algorithms()));
         }
+        if (testLimit < 1 || (limit != null && limit < 1)) {
+            throw new BadInputException("--limit and --test-limit must be at least 1 picture per class");
+        }
+        FineTuneSettings settings;
+        try {
+            settings = new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
         BaseModel b = BaseModel.load(base);
-        TargetData loaded = TargetData.load(data, b.preprocessing(), resize, limit, seed);
-        TargetData target = new TargetData(loaded.train(), TargetData.perClass(loaded.test(), testLimit, seed), data);
-        TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : target.train().classNames(), cut,
-                fineTuneLast, lr, TransferOptions.DEFAULT_FINE_TUNE_FACTOR, discriminative, seed);
-        TransferPlan plan = Transfer.plan(c, b.copy(), o);
         PrintWriter info = json ? stderr : stdout;
-        info.printf(Locale.ROOT, "%s from %s%s on %s: %d training images (%.0f per class), %d held out%n", c, base,
-                b.pretrained() ? "" : " (zoo architecture, random weights)", data, target.train().size(),
-                target.imagesPerClass(), target.test().size());
+        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed);
+        loaded.conversions().forEach(n -> info.println("converting: " + n));
+        Dataset train = DataSpec.limited(loaded.train(), limit, seed);
+        Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed);
+        TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut,
+                fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, !keepDense);
+        TransferPlan plan = Transfer.plan(c, b.copy(), o);
+        info.printf(Locale.ROOT, "%s from %s%s on %s: %d training pictures (%.0f per class), %d held out%n", c, base,
+                b.pretrained() ? "" : " (zoo architecture, random weights)", data, train.size(),
+                train.size() / (double) train.numClasses(), test.size());
         info.print(plan.summary());
         if (c == TransferCase.BOTTLENECK) {
             info.println("  classifier: " + classifier);
@@ -136,9 +179,13 @@ public final class TransferCommand implements Callable<Integer> {
                 : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix");
         FeatureCache featureCache = new FeatureCache(cache != null ? cache
                 : Path.of(System.getProperty("user.home"), ".cache", "convnet4j", "features"));
+        Consumer<String> log = line -> {
+            info.println(line);
+            info.flush();
+        };
         TransferRun.Outcome r;
         try {
-            r = TransferRun.run(plan, classifier, target, epochs, batch, featureCache, listeners, progress);
+            r = TransferRun.run(plan, train, test, classifier, settings, featureCache, log, listeners, progress);
         } finally {
             if (bar != null) {
                 bar.close();
@@ -154,26 +201,54 @@ public final class TransferCommand implements Callable<Integer> {
         }
         if (plan.trainsByGradient()) {
             result.addProperty("learning_rate", plan.learningRate());
-            result.addProperty("epochs", epochs);
-            result.addProperty("cached_prefix_layers", r.cachedLayers());
+            if (plan.headLearningRate() > 0) {
+                result.addProperty("head_learning_rate", plan.headLearningRate());
+            }
+            result.add("phases", Json.toTree(phases(r.phases())));
+            result.addProperty("validation_accuracy", r.validationAccuracy());
+            result.add("history", r.history().toJson());
         }
         result.add("frozen", Json.toTree(plan.frozenLayers()));
         result.add("trained", Json.toTree(plan.trainedLayers()));
-        result.addProperty("train_samples", target.train().size());
-        result.addProperty("test_samples", target.test().size());
+        result.addProperty("train_samples", train.size());
+        result.addProperty("test_samples", test.size());
         result.addProperty("test_accuracy", r.accuracy());
         result.addProperty("seconds", r.seconds());
         result.addProperty("out", out.toString());
+        if (plots != null && r.history().size() > 0) {
+            Files.createDirectories(plots);
+            Path png = plots.resolve("transfer-curves.png");
+            PlotListener.write(r.history(), png);
+            info.println("wrote " + png);
+        }
         JsonObject extra = new JsonObject();
-        extra.add("transfer", result.deepCopy());
+        JsonObject saved = result.deepCopy();
+        saved.remove("history");
+        extra.add("transfer", saved);
         ModelFiles.save(r.model(), out, b.preprocessing(), extra);
         if (json) {
             stdout.println(Json.toCompact(result));
         } else {
-            stdout.printf(Locale.ROOT, "held-out accuracy %.4f on %d images; %.1f s; wrote %s%n", r.accuracy(),
-                    target.test().size(), r.seconds(), out);
+            stdout.printf(Locale.ROOT, "held-out accuracy %.4f on %d pictures; %.1f s; wrote %s%n", r.accuracy(),
+                    test.size(), r.seconds(), out);
         }
         return 0;
     }
 
+    private static List<java.util.Map<String, Object>> phases(List<FineTuning.Phase> phases) {
+        List<java.util.Map<String, Object>> out = new ArrayList<>();
+        for (FineTuning.Phase p : phases) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("phase", p.number());
+            m.put("title", p.title());
+            m.put("trained", p.trainedLayers());
+            m.put("learning_rate", p.learningRate());
+            m.put("epochs", p.epochs());
+            m.put("best_epoch", p.bestEpoch());
+            m.put("val_loss", p.bestValidationLoss());
+            m.put("val_accuracy", p.validationAccuracy());
+            out.add(m);
+        }
+        return out;
+    }
 }

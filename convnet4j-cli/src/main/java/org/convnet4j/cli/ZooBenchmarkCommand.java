@@ -17,7 +17,6 @@ import org.convnet4j.cli.zoo.PerModel;
 import org.convnet4j.cli.zoo.ZooBenchmark;
 import org.convnet4j.cli.zoo.ZooReport;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.Datasets;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
@@ -58,11 +57,13 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             + "(vgg16=1) or both (3,vgg16=1). Default: 1.")
     String epochs = "1";
 
-    @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on the first N training images, for "
-            + "every model, per model or both (like --epochs). Default: all 60000.")
+    @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on at most N training pictures per class"
+            + " (a seeded choice, as --limit everywhere), for every model, per model or both (like --epochs)."
+            + " Default: all 6000 per class.")
     String limit;
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N test images. Default: all 10000.")
+    @Option(names = "--test-limit", paramLabel = "N", description = "Test on at most N test pictures per class. Default:"
+            + " all 1000 per class.")
     Integer testLimit;
 
     @Option(names = "--width", paramLabel = "W|M=W,...", description = "Width multiplier for every model (0.25), per "
@@ -123,7 +124,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         Dataset allTrain = FashionMnist.train();
         Dataset test = FashionMnist.test();
         if (testLimit != null) {
-            test = Datasets.subset(test, testLimit);
+            test = org.convnet4j.dataspec.DataSpec.perClass(test, testLimit, 42);
         }
         Map<String, String> env = new LinkedHashMap<>();
         // originalArgs() starts with the subcommand's own name
@@ -137,7 +138,8 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         for (ModelSetup s : setups) {
             int modelEpochs = epochCounts.get(s.model(), 1);
             Integer modelLimit = limits.get(s.model(), null);
-            Dataset train = modelLimit == null ? allTrain : Datasets.subset(allTrain, modelLimit);
+            Dataset train = modelLimit == null ? allTrain
+                    : org.convnet4j.dataspec.DataSpec.perClass(allTrain, modelLimit, seed);
             stdout.printf(Locale.ROOT, "%s: %dx%d, width %s, %d training and %d test images, %d epoch(s)%n", s.model(),
                     s.size(), s.size(), s.width(), train.size(), test.size(), modelEpochs);
             stdout.flush();

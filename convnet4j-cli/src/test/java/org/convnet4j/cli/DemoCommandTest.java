@@ -54,7 +54,7 @@ class DemoCommandTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of(org.convnet4j.data.FashionMnist.DEBIAN_DIR)),
                 "Fashion-MNIST not installed");
         Path out = dir.resolve("demo");
-        CliRun run = CliRun.of("demo", "--epochs", "1", "--limit", "500", "--test-limit", "300", "-o", out.toString(),
+        CliRun run = CliRun.of("demo", "--epochs", "1", "--limit", "50", "--test-limit", "30", "-o", out.toString(),
                 "--no-progress");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("1. Training") && run.out().contains("2. Testing")

@@ -18,7 +18,7 @@ class FuseCommandTest {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
         Path model = dir.resolve("late.c4j");
         CliRun run = CliRun.of("fuse", "--mode", "late", "--inputs", "pixels=fashion-mnist,edges=fashion-mnist:sobel",
-                "--combine", "stack", "--epochs", "1", "--limit", "500", "--out", model.toString(), "--json");
+                "--combine", "stack", "--epochs", "1", "--limit", "50", "--out", model.toString(), "--json");
         assertEquals(0, run.exitCode(), run.err());
         JsonObject o = JsonParser.parseString(run.out().trim()).getAsJsonObject();
         assertEquals("late", o.get("mode").getAsString());
@@ -28,10 +28,10 @@ class FuseCommandTest {
         assertTrue(Files.isRegularFile(model));
 
         CliRun clean = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel",
-                "--limit", "200", "--json");
+                "--limit", "20", "--json");
         assertEquals(0, clean.exitCode(), clean.err());
         CliRun broken = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel",
-                "--limit", "200", "--corrupt", "pixels=zeros", "--json");
+                "--limit", "20", "--corrupt", "pixels=zeros", "--json");
         assertEquals(0, broken.exitCode(), broken.err());
         JsonObject b = JsonParser.parseString(broken.out().trim()).getAsJsonObject();
         assertEquals("pixels missing (zeros)", b.get("corruption").getAsString());
@@ -47,7 +47,7 @@ class FuseCommandTest {
                 "--out", dir.resolve("m.c4j").toString());
         assertEquals(2, mixed.exitCode());
         assertTrue(mixed.err().contains("cannot be paired with folders"), mixed.err());
-        CliRun mode = CliRun.of("fuse", "--mode", "sideways", "--inputs", "fashion-mnist-sobel", "--limit", "100",
+        CliRun mode = CliRun.of("fuse", "--mode", "sideways", "--inputs", "fashion-mnist-sobel", "--limit", "10",
                 "--out", dir.resolve("m.c4j").toString());
         assertEquals(2, mode.exitCode());
         assertTrue(mode.err().contains("not early, intermediate or late"), mode.err());

@@ -32,7 +32,7 @@ class MultiInputCommandsTest {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
         model = dir.resolve("inter.c4j");
         CliRun run = CliRun.of("fuse", "--mode", "intermediate", "--inputs", "fashion-mnist-sobel", "--epochs", "1",
-                "--limit", "400", "--out", model.toString(), "--json");
+                "--limit", "40", "--out", model.toString(), "--json");
         assertEquals(0, run.exitCode(), run.err());
     }
 
@@ -44,15 +44,15 @@ class MultiInputCommandsTest {
     @Test
     void evaluateGivesWhatFuseEvaluateGives() {
         double fuse = accuracy(CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel",
-                "--limit", "150", "--json"));
+                "--limit", "15", "--json"));
         double given = accuracy(CliRun.of("evaluate", "--model", model.toString(), "--inputs",
-                "pixels=fashion-mnist,edges=fashion-mnist:sobel", "--limit", "150", "--json"));
+                "pixels=fashion-mnist,edges=fashion-mnist:sobel", "--limit", "15", "--json"));
         // without --inputs: the sources recorded in the model file by fuse
-        double recorded = accuracy(CliRun.of("evaluate", "--model", model.toString(), "--limit", "150", "--json"));
+        double recorded = accuracy(CliRun.of("evaluate", "--model", model.toString(), "--limit", "15", "--json"));
         assertEquals(fuse, given);
         assertEquals(fuse, recorded);
         assertTrue(fuse > 0.2, "accuracy " + fuse); // 10 classes: chance 0.1
-        CliRun text = CliRun.of("evaluate", "--model", model.toString(), "--limit", "20");
+        CliRun text = CliRun.of("evaluate", "--model", model.toString(), "--limit", "2");
         assertEquals(0, text.exitCode(), text.err());
         assertTrue(text.out().contains("accuracy"), text.out());
     }
@@ -106,7 +106,7 @@ class MultiInputCommandsTest {
         assertEquals(2, missing.exitCode());
         assertTrue(missing.err().contains("one picture per input"), missing.err());
         CliRun wrongNames = CliRun.of("evaluate", "--model", model.toString(), "--inputs",
-                "rgb=fashion-mnist,depth=fashion-mnist:sobel", "--limit", "5");
+                "rgb=fashion-mnist,depth=fashion-mnist:sobel", "--limit", "1");
         assertEquals(2, wrongNames.exitCode());
         assertTrue(wrongNames.err().contains("takes inputs"), wrongNames.err());
     }

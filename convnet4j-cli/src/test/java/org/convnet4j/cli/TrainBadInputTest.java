@@ -67,7 +67,7 @@ class TrainBadInputTest {
     void checkpointOfAnotherArchitecture() {
         needsFashionMnist();
         Path classic = dir.resolve("classic.c4j");
-        CliRun train = CliRun.of("train", "--model", "lenet5-classic", "--limit", "256", "--epochs", "1", "--out",
+        CliRun train = CliRun.of("train", "--model", "lenet5-classic", "--limit", "26", "--epochs", "1", "--out",
                 classic.toString(), "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         assertBadInput(CliRun.of("train", "--resume", classic.toString(), "--model", "lenet5", "--epochs", "2",
@@ -85,11 +85,14 @@ class TrainBadInputTest {
     void inputShapeTheModelDoesNotAccept() {
         needsFashionMnist();
         // LeNet-5 cannot shrink 8x8 through two convolutions and two poolings
-        assertBadInput(CliRun.of("train", "--input", "1x8x8", "--limit", "256", "--out", dir.resolve("a.c4j").toString()),
+        assertBadInput(CliRun.of("train", "--input", "1x8x8", "--limit", "26", "--out", dir.resolve("a.c4j").toString()),
                 "8");
-        // Fashion-MNIST pictures are 1x28x28; a 3x32x32 model does not take them
-        assertBadInput(CliRun.of("train", "--input", "3x32x32", "--limit", "256", "--out", dir.resolve("b.c4j").toString()),
-                "Fashion-MNIST pictures are [1, 28, 28]");
+        // Fashion-MNIST pictures are 1x28x28; a 3x32x32 model gets them converted, and is told so
+        CliRun colour = CliRun.of("train", "--input", "3x32x32", "--limit", "2", "--epochs", "1", "--val-split", "0",
+                "--no-progress", "--out", dir.resolve("b.c4j").toString());
+        assertEquals(0, colour.exitCode(), colour.err());
+        assertTrue(colour.out().contains("converting: fashion-mnist: pictures [1, 28, 28] converted to the model's input"
+                + " [3, 32, 32]"), colour.out());
         assertBadInput(CliRun.of("train", "--input", "28x28"), "CxHxW");
     }
 
@@ -118,7 +121,7 @@ class TrainBadInputTest {
     void divergingTrainingStopsWithAClearMessage() {
         needsFashionMnist();
         Path out = dir.resolve("nan.c4j");
-        CliRun run = CliRun.of("train", "--limit", "256", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e6",
+        CliRun run = CliRun.of("train", "--limit", "26", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e6",
                 "--out", out.toString(), "--no-progress");
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().contains("training diverged"), run.err());

@@ -35,13 +35,13 @@ class TrainCommandTest {
     @Test
     void trainEvaluatePredictRoundTripLearnsFashionMnist() throws Exception {
         Path model = dir.resolve("m.c4j");
-        CliRun train = CliRun.of("train", "--limit", "2000", "--epochs", "1", "--val-split", "0", "--out",
+        CliRun train = CliRun.of("train", "--limit", "200", "--epochs", "1", "--val-split", "0", "--out",
                 model.toString(), "--plots", dir.toString(), "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().contains("epoch 1/1  train loss"), train.out());
         assertTrue(Files.isRegularFile(dir.resolve("training-curves.png")));
 
-        CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--limit", "1000", "--json");
+        CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--limit", "100", "--json");
         assertEquals(0, eval.exitCode(), eval.err());
         JsonObject metrics = Json.parseObject(eval.out().strip(), "evaluate --json");
         assertEquals(1000, metrics.get("samples").getAsInt());
@@ -52,7 +52,7 @@ class TrainCommandTest {
         assertEquals(10, perClass.size());
         assertEquals("Ankle boot", perClass.get(9).getAsJsonObject().get("class").getAsString());
 
-        CliRun table = CliRun.of("evaluate", "--model", model.toString(), "--limit", "300", "--plots", dir.toString());
+        CliRun table = CliRun.of("evaluate", "--model", model.toString(), "--limit", "30", "--plots", dir.toString());
         assertEquals(0, table.exitCode(), table.err());
         assertTrue(table.out().contains("actual \\ predicted") && table.out().contains("precision"), table.out());
         assertTrue(Files.isRegularFile(dir.resolve("confusion-matrix.png")));
@@ -86,11 +86,11 @@ class TrainCommandTest {
     void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws Exception {
         Path whole = dir.resolve("whole.c4j");
         Path part = dir.resolve("part.c4j");
-        String[] common = {"--limit", "256", "--val-split", "0.25", "--no-progress", "--seed", "5"};
+        String[] common = {"--limit", "26", "--val-split", "0.25", "--no-progress", "--seed", "5"};
         CliRun wholeRun = run("train", common, "--epochs", "2", "--out", whole.toString(), "--json");
         JsonObject summary = Json.parseObject(wholeRun.out().strip(), "train --json");
         assertEquals(2, summary.getAsJsonArray("history").size());
-        assertEquals(64, summary.get("val_samples").getAsInt()); // 0.25 of 256
+        assertEquals(65, summary.get("val_samples").getAsInt()); // 0.25 of 26 per class x 10
         int best = summary.get("best_epoch").getAsInt();
         assertTrue(best == 1 || best == 2, wholeRun.out());
         assertEquals(0, run("train", common, "--epochs", "1", "--out", part.toString()).exitCode());
@@ -111,11 +111,11 @@ class TrainCommandTest {
 
     @Test
     void progressBarShowsEpochImagesPerSecondLossAndAccuracy() {
-        CliRun run = CliRun.of("train", "--limit", "256", "--epochs", "1", "--val-split", "0", "--out",
+        CliRun run = CliRun.of("train", "--limit", "26", "--epochs", "1", "--val-split", "0", "--out",
                 dir.resolve("p.c4j").toString());
         assertEquals(0, run.exitCode(), run.err());
         String last = lastBarLine(run.err());
-        assertTrue(last.contains("epoch 1/1") && last.contains("256/256") && last.contains("img/s")
+        assertTrue(last.contains("epoch 1/1") && last.contains("260/260") && last.contains("img/s")
                 && last.contains("loss ") && last.contains("acc "), run.err());
     }
 

@@ -24,7 +24,7 @@ class TrainFeatureStatisticsTest {
     void trainedModelCarriesItsFeatureStatisticsAndAdviseUsesThem(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
         Path model = dir.resolve("m.c4j");
-        CliRun train = CliRun.of("train", "--limit", "300", "--epochs", "1", "--val-split", "0", "--out",
+        CliRun train = CliRun.of("train", "--limit", "30", "--epochs", "1", "--val-split", "0", "--out",
                 model.toString(), "--no-progress", "--json");
         assertEquals(0, train.exitCode(), train.err());
         SavedModel saved = ModelFiles.read(model);
@@ -34,16 +34,28 @@ class TrainFeatureStatisticsTest {
         assertEquals(300, stats.count());
         // the same statistics, computed again from the saved weights and the same 300 training pictures
         FeatureStatistics again = FeatureStatistics.compute((Sequential) saved.model(), "act4",
-                Datasets.subset(FashionMnist.train(), 300), 2000);
+                org.convnet4j.dataspec.DataSpec.perClass(FashionMnist.train(), 30, 42), 2000);
         // (the file keeps them as JSON floats: 7 significant digits)
         assertArrayEquals(again.mean(), stats.mean(), 1e-5);
         assertArrayEquals(again.variance(), stats.variance(), 1e-5);
 
         CliRun advise = CliRun.of("advise", "--base", model.toString(), "--data", "fashion-mnist:5-9", "--limit", "20",
-                "--probe-samples", "60", "--json");
+                "--json");
         assertEquals(0, advise.exitCode(), advise.err());
         JsonObject figures = Json.parseObject(advise.out().strip(), "stdout").getAsJsonObject("figures");
         assertTrue(figures.get("feature_shift").getAsDouble() > 0, advise.out());
-        assertTrue(figures.has("probe_feature_accuracy"), advise.out());
+        // the pixel statistics saved next to them measure the similarity, with a bootstrap interval
+        assertTrue(figures.get("feature_shift_low").getAsDouble() <= figures.get("feature_shift").getAsDouble()
+                && figures.get("feature_shift").getAsDouble() <= figures.get("feature_shift_high").getAsDouble(), advise.out());
+        assertTrue(saved.description().has(FeatureStatistics.INPUT_KEY), "pixel statistics saved");
+
+        // --try measures instead of guessing; with no time budget it tries the cheapest case only
+        CliRun tried = CliRun.of("advise", "--base", model.toString(), "--data", "fashion-mnist:5-9", "--limit", "10",
+                "--try", "--budget", "0", "--json");
+        assertEquals(0, tried.exitCode(), tried.err());
+        JsonObject t = Json.parseObject(tried.out().strip(), "stdout").getAsJsonObject("try");
+        assertEquals("case 1", t.get("winner").getAsString(), tried.out());
+        assertTrue(t.has("case 1") && !t.has("case 2"), tried.out());
+        assertTrue(tried.err().contains("skipped case 2: the time budget of 0 s is spent"), tried.err());
     }
 }

@@ -62,13 +62,53 @@ class TransferCommandTest {
     }
 
     @Test
-    void case2SaysWhatItFreezesAndAtWhichRate() {
+    void case2SaysWhatItFreezesAndAtWhichRateInBothPhases() throws Exception {
         CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--data", "fashion-mnist:0,2,4",
-                "--limit", "8", "--epochs", "1", "--out", dir.resolve("c2.c4j").toString(), "--no-progress");
+                "--limit", "8", "--head-epochs", "3", "--epochs", "1", "--out", dir.resolve("c2.c4j").toString(),
+                "--no-progress");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("frozen : conv1, conv2, dense1"), r.out());
-        assertTrue(r.out().contains("trained: dense2, predictions"), r.out());
-        assertTrue(r.out().contains("learning rate 0.0001 = 0.1 x the from-scratch rate 0.001"), r.out());
+        // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
+        assertTrue(r.out().contains("frozen : conv1\n"), r.out());
+        assertTrue(r.out().contains("trained: conv2, predictions"), r.out());
+        assertTrue(r.out().contains("fine-tuning rate 0.001 = 0.333 x the head's rate 0.003"), r.out());
+        assertTrue(r.out().contains("phase 1: new head only, base frozen; learning rate 0.003; at most 3 epochs"), r.out());
+        assertTrue(r.out().contains("phase 2: last 2 layers with weights unfrozen; learning rate 0.001; at most 1 epochs"),
+                r.out());
+        // --keep-dense keeps the pretrained dense layers and replaces only the last
+        CliRun keep = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--keep-dense", "--data",
+                "fashion-mnist:0,2,4", "--limit", "8", "--head-epochs", "1", "--epochs", "1", "--out",
+                dir.resolve("c2k.c4j").toString(), "--no-progress");
+        assertEquals(0, keep.exitCode(), keep.err());
+        assertTrue(keep.out().contains("frozen : conv1, conv2, dense1") && keep.out().contains("trained: dense2, predictions"),
+                keep.out());
+        assertTrue(r.out().contains("  epoch 1/3  train loss") && r.out().contains("  epoch 1/1  train loss"), r.out());
+
+        // Case 4 too: history lines, --json history, --plots curves
+        Path plots = dir.resolve("plots4");
+        CliRun four = CliRun.of("transfer", "--base", base.toString(), "--case", "4", "--data", "fashion-mnist:0,2,4",
+                "--limit", "8", "--epochs", "2", "--out", dir.resolve("c4.c4j").toString(), "--no-progress", "--json",
+                "--plots", plots.toString());
+        assertEquals(0, four.exitCode(), four.err());
+        JsonObject o = Json.parseObject(four.out().trim(), "stdout");
+        assertEquals(o.getAsJsonArray("phases").get(0).getAsJsonObject().get("epochs").getAsInt(),
+                o.getAsJsonArray("history").size());
+        assertTrue(o.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"), o.toString());
+        assertTrue(Files.size(plots.resolve("transfer-curves.png")) > 0);
+        assertTrue(four.err().contains("  epoch 1/2  train loss"), four.err());
+    }
+
+    @Test
+    void case0MatchesClassNamesLenientlyAndSaysSo() throws Exception {
+        Sequential five = LeNet5.build(org.convnet4j.tensor.Shape.of(1, 28, 28), 5, LeNet5.Variant.MODERN);
+        five.initialize(4);
+        five.setClassNames(java.util.List.of("t-shirt_top", "TROUSER", "Pull over", "Dress", "Coat"));
+        Path file = dir.resolve("five.c4j");
+        ModelFiles.save(five, file);
+        CliRun r = CliRun.of("transfer", "--base", file.toString(), "--case", "0", "--data", "fashion-mnist:0-4",
+                "--test-limit", "20", "--out", dir.resolve("c0.c4j").toString(), "--no-progress");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("warning: class names matched ignoring case and punctuation: 'T-shirt/top' ="
+                + " 't-shirt_top', 'Trouser' = 'TROUSER', 'Pullover' = 'Pull over'"), r.out());
     }
 
     @Test
@@ -83,7 +123,7 @@ class TransferCommandTest {
         CliRun many = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--fine-tune-last", "9",
                 "--data", "fashion-mnist:5-9", "--limit", "5", "--out", out);
         assertEquals(2, many.exitCode());
-        assertTrue(many.err().contains("only 5 layers with weights"), many.err());
+        assertTrue(many.err().contains("only 3 layers with weights: [conv1, conv2, predictions]"), many.err());
 
         Path junk = dir.resolve("junk.c4j");
         Files.writeString(junk, "not a model");
@@ -97,17 +137,16 @@ class TransferCommandTest {
         image(folder.resolve("a/2.png"), 32, 32, 5);
         image(folder.resolve("b/1.png"), 32, 32, 7);
         image(folder.resolve("b/2.png"), 32, 32, 9);
-        CliRun size = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
-                "--out", out);
-        assertEquals(2, size.exitCode());
-        assertTrue(size.err().contains("32, 32]") && size.err().contains("--resize"), size.err());
+        // pictures of another size are converted to the base's input, and the conversion is printed
         CliRun resized = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
-                "--resize", "--out", out, "--no-progress", "--cache", dir.resolve("cache").toString());
+                "--out", out, "--no-progress", "--cache", dir.resolve("cache").toString());
         assertEquals(0, resized.exitCode(), resized.err());
+        assertTrue(resized.out().contains("converting: ") && resized.out().contains("[1, 32, 32]")
+                && resized.out().contains("[1, 28, 28]"), resized.out());
 
         Files.createDirectories(folder.resolve("c"));
         CliRun empty = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
-                "--resize", "--out", out);
+                "--out", out);
         assertEquals(2, empty.exitCode());
         assertTrue(empty.err().contains("class folder 'c' is empty"), empty.err());
 
@@ -126,8 +165,7 @@ class TransferCommandTest {
         assertTrue(o.get("reasons").toString().contains("initial layers"), r.out());
         CliRun large = CliRun.of("advise", "--size", "large", "--similarity", "similar");
         assertTrue(large.out().contains("Case 3"), large.out());
-        CliRun noStats = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "5",
-                "--probe-samples", "0");
+        CliRun noStats = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "5");
         assertEquals(2, noStats.exitCode());
         assertTrue(noStats.err().contains("no feature statistics"), noStats.err());
         // without saved statistics the linear probe alone measures the similarity

@@ -45,6 +45,7 @@ public final class FusionClassifier {
 
     private final Graph model;
     private final Map<String, String> sources;
+    private final Map<String, Preprocessing> folderPreprocessing;
     private final List<String> classNames;
 
     /**
@@ -57,6 +58,7 @@ public final class FusionClassifier {
         }
         this.model = (Graph) saved.model();
         this.sources = Collections.unmodifiableMap(savedSources(saved));
+        this.folderPreprocessing = savedPreprocessing(saved);
         int k = model.outputShape().size();
         if (!model.classNames().isEmpty() && model.classNames().size() != k) {
             throw new IllegalArgumentException("the model names " + model.classNames().size() + " classes but outputs "
@@ -89,9 +91,37 @@ public final class FusionClassifier {
         JsonObject fusion = new JsonObject();
         fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         fusion.add("inputs", inputs);
+        // folder inputs: how a picture becomes the input (channels, size, 0..1), as PairedFolders read them
+        JsonObject prep = new JsonObject();
+        for (int i = 0; i < model.inputNames().size(); i++) {
+            String name = model.inputNames().get(i);
+            String src = sources.get(name).toLowerCase(Locale.ROOT);
+            Shape shape = model.inputShapes().get(i);
+            if (!src.equals(PIXELS) && !src.equals(SOBEL) && shape.rank() == 3 && (shape.dim(0) == 1 || shape.dim(0) == 3)) {
+                prep.add(name, Preprocessing.forInput(shape).toJson());
+            }
+        }
+        if (prep.size() > 0) {
+            fusion.add("preprocessing", prep);
+        }
         JsonObject extra = new JsonObject();
         extra.add(KEY, fusion);
         ModelFiles.save(model, file, null, extra);
+    }
+
+    /**
+     * Each folder input's saved {@link Preprocessing}; empty for models saved before folder inputs were scaled
+     * (their folder inputs stay 0..255, as they were trained).
+     */
+    private static Map<String, Preprocessing> savedPreprocessing(SavedModel saved) {
+        Map<String, Preprocessing> out = new java.util.LinkedHashMap<>();
+        JsonObject d = saved.description();
+        if (d != null && d.has(KEY) && d.get(KEY).isJsonObject() && d.getAsJsonObject(KEY).has("preprocessing")) {
+            for (Map.Entry<String, JsonElement> e : d.getAsJsonObject(KEY).getAsJsonObject("preprocessing").entrySet()) {
+                out.put(e.getKey(), Preprocessing.fromJson(e.getValue().getAsJsonObject(), "input '" + e.getKey() + "'"));
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /** True for a graph with two or more inputs. */
@@ -131,8 +161,8 @@ public final class FusionClassifier {
     /**
      * One sample per model input, in the model's input order, from pictures (values 0..255) named by input:
      * prepared as the input's recorded source was ({@value #PIXELS}: grey, resized, scaled to 0..1;
-     * {@value #SOBEL}: the Sobel magnitude and direction of that; a folder: the input's channel count and size,
-     * values 0..255, as {@link PairedFolders} reads them).
+     * {@value #SOBEL}: the Sobel magnitude and direction of that; a folder: its saved {@link Preprocessing}, the
+     * input's channel count and size scaled to 0..1, as {@link PairedFolders} reads them).
      */
     public List<Tensor> prepare(Map<String, Tensor> pictures) {
         if (!new HashSet<>(model.inputNames()).equals(pictures.keySet())) {
@@ -144,7 +174,8 @@ public final class FusionClassifier {
         for (int i = 0; i < shapes.size(); i++) {
             String name = model.inputNames().get(i);
             String source = sources.getOrDefault(name, "").toLowerCase(Locale.ROOT);
-            out.add(prepareOne(name, source, pictures.get(name), shapes.get(i)));
+            Preprocessing p = folderPreprocessing.get(name);
+            out.add(p != null ? p.apply(pictures.get(name)) : prepareOne(name, source, pictures.get(name), shapes.get(i)));
         }
         return out;
     }

@@ -25,6 +25,9 @@ import org.convnet4j.tensor.Tensor;
  * first picture), unless {@code resize} is given.
  */
 public final class PairedFolders {
+    /** Pictures are read as 0..255 and scaled by this, as {@code Preprocessing.UNIT_SCALE}. */
+    public static final float UNIT_SCALE = 1f / 255f;
+
     /** What to do with a sample that is missing in some modality. */
     public enum OnMissing { SKIP, FAIL }
 
@@ -49,9 +52,10 @@ public final class PairedFolders {
         String first = null;
         for (Map.Entry<String, Path> e : roots.entrySet()) {
             ImageFolderDataset.Builder b = ImageFolderDataset.builder(e.getValue()).channels(channelsOf(e.getValue()));
-            if (resize != null) {
-                b.transform(new Transform.Resize(resize[0], resize[1]));
-            }
+            // pixels 0..255 become 0..1 like every other input (Fashion-MNIST, train's folders): raw values made
+            // the losses 20-150 and training unstable
+            Transform scale = new Transform.Scale(UNIT_SCALE);
+            b.transform(resize == null ? scale : new Transform.Resize(resize[0], resize[1]).andThen(scale));
             ImageFolderDataset d = b.build();
             if (first != null && !d.classNames().equals(sets.get(first).classNames())) {
                 TreeSet<String> onlyHere = new TreeSet<>(d.classNames());

@@ -38,6 +38,8 @@ public final class SavedFeatureStatistics {
         FeatureStatistics stats = FeatureStatistics.compute(chain, layer, train, samples);
         JsonObject d = c.description().deepCopy();
         d.add(FeatureStatistics.KEY, stats.toJson());
+        // pixel statistics too: the advisor's similarity measure (see TransferAdvisor)
+        d.add(FeatureStatistics.INPUT_KEY, FeatureStatistics.compute(chain, FeatureStatistics.INPUT, train, samples).toJson());
         Checkpoint.save(file, new Checkpoint(c.parameters(), c.optimizerState(), d));
         return stats;
     }

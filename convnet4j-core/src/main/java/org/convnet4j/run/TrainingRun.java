@@ -111,7 +111,8 @@ public final class TrainingRun {
 
     /** The data the run will train and validate on. */
     public Split split() {
-        Dataset data = settings.limit() != null ? Datasets.subset(all, settings.limit()) : all;
+        // --limit: at most this many pictures per class, a seeded choice, as everywhere (DataSpec)
+        Dataset data = org.convnet4j.dataspec.DataSpec.limited(all, settings.limit(), settings.seed());
         if (settings.valSplit() > 0) {
             Datasets.Split s = Datasets.split(data, settings.valSplit(), settings.seed());
             return new Split(s.train(), s.validation());

@@ -25,7 +25,7 @@ import org.convnet4j.zoo.ModelZoo;
  * @param momentum  SGD momentum in [0, 1)
  * @param seed      seed of the weights, the validation split and the data order
  * @param valSplit  fraction of the training pictures held out for validation, in [0, 1)
- * @param limit     use only the first this many training pictures, or null for all
+ * @param limit     use at most this many training pictures per class (a seeded choice), or null for all
  * @param patience  early stopping after this many epochs without a better validation accuracy, or null
  * @param out       the model file kept (best epoch, or last without validation); {@link #lastFile()} beside it
  */

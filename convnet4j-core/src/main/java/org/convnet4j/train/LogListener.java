@@ -47,7 +47,8 @@ public final class LogListener implements TrainingListener {
         }
     }
 
-    static String format(int epoch, int epochs, Map<String, Double> r) {
+    /** The line printed for one epoch record. */
+    public static String format(int epoch, int epochs, Map<String, Double> r) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f", epoch,
                 epochs, get(r, History.TRAIN_LOSS), get(r, History.TRAIN_ACCURACY)));
         if (r.containsKey(History.VAL_LOSS)) {

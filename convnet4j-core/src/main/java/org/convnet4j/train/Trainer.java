@@ -71,6 +71,7 @@ public final class Trainer {
 
     private History run(Model model, Dataset train, Dataset val, TrainConfig cfg, History history, long step) {
         requireOptimizerOwns(model, cfg.optimizer());
+        requireOutputsMatchClasses(model, train, cfg.loss());
         DataLoader loader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).seed(cfg.seed()).build();
         TrainingContext ctx = new TrainingContext(model, cfg, history, loader.numBatches());
         ctx.step = step;
@@ -182,6 +183,25 @@ public final class Trainer {
         List<String> names = data.classNames();
         return names == null || names.size() != data.numClasses()
                 ? ConfusionMatrix.numberedClasses(data.numClasses()) : names;
+    }
+
+    /**
+     * A classifier whose outputs are not the data's classes trains to nonsense and reports NaN accuracy; refuse it
+     * before the first step, naming both counts.
+     */
+    private static void requireOutputsMatchClasses(Model model, Dataset train, Loss loss) {
+        if (!(loss instanceof org.convnet4j.train.loss.SoftmaxCrossEntropy) || model.outputShape().rank() != 1) {
+            return;
+        }
+        int outputs = model.outputShape().dim(0);
+        if (outputs != train.numClasses()) {
+            throw new IllegalArgumentException("Trainer: the model has " + outputs + " outputs but the training data has "
+                    + train.numClasses() + " classes " + train.classNames() + "; give the model one output per class");
+        }
+        if (!model.classNames().isEmpty() && model.classNames().size() != outputs) {
+            throw new IllegalArgumentException("Trainer: the model has " + outputs + " outputs but "
+                    + model.classNames().size() + " class names " + model.classNames());
+        }
     }
 
     /** An optimiser built for another model would train nothing, silently; refuse it instead. */

@@ -21,6 +21,10 @@ import org.convnet4j.nn.layers.Dense;
  */
 public record FeatureStatistics(String layer, long count, double[] mean, double[] variance) {
     public static final String KEY = "feature_stats";
+    /** Key of the pixel statistics (the model's input) in a model file's description. */
+    public static final String INPUT_KEY = "input_stats";
+    /** The "layer" of pixel statistics: the model's input as it is fed (preprocessed), flattened. */
+    public static final String INPUT = "input";
 
     public FeatureStatistics {
         if (mean.length != variance.length || mean.length == 0) {
@@ -44,8 +48,16 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
     public static FeatureStatistics compute(Sequential model, String layer, Dataset data, int limit) {
         Dataset d = limit > 0 && limit < data.size() ? org.convnet4j.data.Datasets.subset(
                 org.convnet4j.data.Datasets.shuffle(data, 7), limit) : data;
-        Features f = FeatureExtractor.extract(Transfer.cutAt(model, layer), d, 256, FeatureExtractor.Progress.NONE);
+        Features f = FeatureExtractor.extract(network(model, layer), d, 256, FeatureExtractor.Progress.NONE);
         return of(layer, f);
+    }
+
+    /** The network whose output the statistics describe: the model cut at {@code layer}, or {@link #INPUT}'s identity. */
+    public static Sequential network(Sequential model, String layer) {
+        if (INPUT.equals(layer) && model.indexOf(INPUT) < 0) {
+            return new Sequential(model.inputShapes().get(0), new org.convnet4j.nn.layers.Flatten().named("input_flat"));
+        }
+        return Transfer.cutAt(model, layer);
     }
 
     /** Per-feature mean and (population) variance of feature rows. */
@@ -68,7 +80,12 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
         return new FeatureStatistics(layer, f.size(), mean, var);
     }
 
-    /** How far {@code target}'s features lie from these (the source's), as described in the class comment. */
+    /**
+     * How far {@code target}'s features lie from these (the source's), as described in the class comment. The
+     * squared mean difference of a sample of n pictures overstates the true one by the sampling variance of the
+     * means, var_t / n + var_s / n_s; that much is subtracted (the sum stays at least 0), so that a small sample
+     * of the same data does not look further away than a large one.
+     */
     public double shift(FeatureStatistics target) {
         if (target.mean.length != mean.length) {
             throw new IllegalArgumentException("feature statistics: " + mean.length + " source features against "
@@ -79,10 +96,10 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
         for (int j = 0; j < mean.length; j++) {
             double dm = target.mean[j] - mean[j];
             double ds = Math.sqrt(target.variance[j]) - Math.sqrt(variance[j]);
-            num += dm * dm + ds * ds;
+            num += dm * dm - target.variance[j] / Math.max(1, target.count) - variance[j] / Math.max(1, count) + ds * ds;
             den += variance[j];
         }
-        return Math.sqrt(num / Math.max(den, 1e-12));
+        return Math.sqrt(Math.max(0, num) / Math.max(den, 1e-12));
     }
 
     public JsonObject toJson() {

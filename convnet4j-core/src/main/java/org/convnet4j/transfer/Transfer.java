@@ -10,6 +10,7 @@ import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.nn.layers.BatchNorm;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
@@ -47,7 +48,7 @@ public final class Transfer {
 
     private static TransferPlan predictAsIs(Sequential base) {
         base.setTrainable(false);
-        return new TransferPlan(TransferCase.PREDICT, base, weighted(base.layers()), List.of(), 0,
+        return new TransferPlan(TransferCase.PREDICT, base, weighted(base.layers()), List.of(), 0, 0,
                 List.of(frozenGroup(base.layers())), null, base.layers().size(),
                 List.of("the base's own classes: " + base.classNames()));
     }
@@ -60,12 +61,12 @@ public final class Transfer {
         notes.add(String.format(Locale.ROOT, "the shallow classifier learns from %d features per image",
                 features.outputShape().size()));
         return new TransferPlan(TransferCase.BOTTLENECK, features, weighted(features.layers()),
-                List.of("shallow classifier (not gradient descent)"), 0, List.of(frozenGroup(features.layers())), cut,
+                List.of("shallow classifier (not gradient descent)"), 0, 0, List.of(frozenGroup(features.layers())), cut,
                 features.layers().size(), notes);
     }
 
     private static TransferPlan fineTuneLast(Sequential base, TransferOptions o) {
-        Sequential model = withNewHead(base, requireClasses(o), o.seed());
+        Sequential model = newHead(base, o);
         List<Layer> weighted = weightedLayers(model.layers());
         if (o.fineTuneLast() > weighted.size()) {
             throw new IllegalArgumentException("transfer: cannot fine-tune the last " + o.fineTuneLast()
@@ -75,21 +76,31 @@ public final class Transfer {
         List<Layer> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - o.fineTuneLast()));
         model.setTrainable(true);
         frozen.forEach(l -> l.setTrainable(false));
-        double lr = o.scratchLr() * o.fineTuneFactor();
+        double lr = o.headLr() * o.fineTuneFactor();
         List<ParamGroup> groups = new ArrayList<>();
         if (!frozen.isEmpty()) {
             groups.add(frozenGroup(frozen));
         }
         groups.add(group("fine-tuned", trained));
-        return new TransferPlan(TransferCase.FINE_TUNE_LAST, model, names(frozen), names(trained), lr, groups, null,
+        return new TransferPlan(TransferCase.FINE_TUNE_LAST, model, names(frozen), names(trained), lr, o.headLr(), groups, null,
                 prefixLength(model), List.of(lrNote(o)));
     }
 
     private static TransferPlan fineTuneAll(Sequential base, TransferOptions o) {
-        Sequential model = withNewHead(base, requireClasses(o), o.seed());
+        Sequential model = newHead(base, o);
         model.setTrainable(true);
-        List<Layer> weighted = weightedLayers(model.layers());
+        List<Layer> weighted = new ArrayList<>();
+        List<Layer> frozen = new ArrayList<>();
+        // batch norm stays frozen, in inference mode with its running statistics (Keras' fine-tuning advice):
+        // re-estimating the statistics on a few target batches would shift every layer after it
+        for (Layer l : weightedLayers(model.layers())) {
+            (l instanceof BatchNorm ? frozen : weighted).add(l);
+        }
+        frozen.forEach(l -> l.setTrainable(false));
         List<ParamGroup> groups = new ArrayList<>();
+        if (!frozen.isEmpty()) {
+            groups.add(frozenGroup(frozen));
+        }
         List<String> notes = new ArrayList<>();
         notes.add(lrNote(o));
         if (o.discriminative() == 1) {
@@ -103,8 +114,11 @@ public final class Transfer {
             notes.add(String.format(Locale.ROOT, "discriminative rates: x%.3g per layer towards the input",
                     o.discriminative()));
         }
-        return new TransferPlan(TransferCase.FINE_TUNE_ALL, model, List.of(), names(weighted),
-                o.scratchLr() * o.fineTuneFactor(), groups, null, prefixLength(model), notes);
+        if (!frozen.isEmpty()) {
+            notes.add("batch norm stays frozen (running statistics): " + String.join(", ", names(frozen)));
+        }
+        return new TransferPlan(TransferCase.FINE_TUNE_ALL, model, names(frozen), names(weighted),
+                o.headLr() * o.fineTuneFactor(), o.headLr(), groups, null, prefixLength(model), notes);
     }
 
     private static TransferPlan fromScratch(Sequential base, TransferOptions o) {
@@ -112,7 +126,7 @@ public final class Transfer {
         model.setTrainable(true);
         model.reinitialize(o.seed()); // from scratch: the loaded weights too
         List<Layer> weighted = weightedLayers(model.layers());
-        return new TransferPlan(TransferCase.FROM_SCRATCH, model, List.of(), names(weighted), o.scratchLr(),
+        return new TransferPlan(TransferCase.FROM_SCRATCH, model, List.of(), names(weighted), o.scratchLr(), 0,
                 List.of(group("all", weighted)), null, prefixLength(model),
                 List.of(String.format(Locale.ROOT, "all weights re-initialised (seed %d); from-scratch learning rate",
                         o.seed())));
@@ -194,6 +208,39 @@ public final class Transfer {
         return s;
     }
 
+    /** Cases 2 and 3: a new classifier on the features, or only a new last layer ({@link TransferOptions#newClassifier}). */
+    private static Sequential newHead(Sequential base, TransferOptions o) {
+        return o.newClassifier() ? withNewClassifier(base, requireClasses(o), o.seed())
+                : withNewHead(base, requireClasses(o), o.seed());
+    }
+
+    /**
+     * The base up to {@link #defaultCut} (its feature part, flattened) followed by one new Dense layer for
+     * {@code classNames}, named as the base's last Dense layer (else {@code predictions}), initialised from {@code seed}: Keras' {@code include_top=False}
+     * plus a new classifier. The pretrained dense layers were trained to separate the base's own classes; a new
+     * linear classifier on the features learns from few pictures what they would have to unlearn.
+     */
+    public static Sequential withNewClassifier(Sequential model, List<String> classNames, long seed) {
+        Sequential features = cutAt(model, defaultCut(model));
+        Sequential s = new Sequential(model.inputShapes().get(0));
+        if (model.name() != null) {
+            s.named(model.name());
+        }
+        features.layers().forEach(s::add);
+        String name = "predictions";
+        for (Layer l : model.layers()) {
+            name = l instanceof Dense ? l.name() : name;
+        }
+        Dense fresh = (Dense) new Dense(classNames.size()).init(Initializer.GLOROT_UNIFORM).named(uniqueName(s, name));
+        s.add(fresh);
+        Random r = new Random(seed);
+        for (Parameter p : fresh.parameters()) {
+            p.initialize(r);
+        }
+        s.setClassNames(classNames);
+        return s;
+    }
+
     /**
      * The model with its last Dense layer (the classifier head) replaced by a new one for {@code classNames},
      * initialised from {@code seed}; layers after it (a Softmax) are kept, as are the layer names.
@@ -271,8 +318,8 @@ public final class Transfer {
     }
 
     private static String lrNote(TransferOptions o) {
-        return "learning rate " + number(o.scratchLr() * o.fineTuneFactor()) + " = " + number(o.fineTuneFactor())
-                + " x the from-scratch rate " + number(o.scratchLr());
+        return "fine-tuning rate " + number(o.headLr() * o.fineTuneFactor()) + " = " + number(o.fineTuneFactor())
+                + " x the head's rate " + number(o.headLr());
     }
 
     /** 3 significant digits without exponent or trailing zeros: 0.0001, 0.1, 0.001. */
@@ -280,11 +327,11 @@ public final class Transfer {
         return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
-    private static ParamGroup frozenGroup(List<Layer> layers) {
+    static ParamGroup frozenGroup(List<Layer> layers) {
         return group("frozen", layers).frozen(true);
     }
 
-    private static ParamGroup group(String name, List<Layer> layers) {
+    static ParamGroup group(String name, List<Layer> layers) {
         Map<String, Parameter> params = new LinkedHashMap<>();
         for (Layer l : layers) {
             l.namedParameters().forEach((k, p) -> {

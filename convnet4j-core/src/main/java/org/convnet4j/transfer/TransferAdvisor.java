@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.nn.Sequential;
 
 /**
  * The lecture's table for choosing a transfer case (after cs231n), from two facts about the target data:
@@ -35,7 +38,161 @@ public final class TransferAdvisor {
 
     public enum Size { SMALL, MEDIUM, LARGE }
 
-    public enum Similarity { SIMILAR, DISSIMILAR }
+    public enum Similarity { SIMILAR, DISSIMILAR, UNCERTAIN }
+
+    /** Bootstrap resamples of the target features behind the similarity interval. */
+    public static final int BOOTSTRAP = 200;
+    /** At most this many target pictures are run through the base to measure the similarity. */
+    public static final int SIMILARITY_SAMPLES = 1000;
+
+    /**
+     * The measured similarity: the shift with a 90% basic bootstrap interval (resampling the target pictures),
+     * and the verdict: similar when the whole interval is at or below {@link #SIMILARITY_THRESHOLD}, dissimilar
+     * when it is wholly above, uncertain when it straddles the threshold.
+     */
+    public record Assessment(String layer, double shift, double low, double high, int samples, Similarity verdict) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s shift %.3f (90%% interval %.3f..%.3f, %d pictures): %s"
+                    + " (similar <= %.2f)", layer.equals(FeatureStatistics.INPUT) ? "pixel" : "'" + layer + "' feature",
+                    shift, low, high, samples, verdict.name().toLowerCase(Locale.ROOT), SIMILARITY_THRESHOLD);
+        }
+    }
+
+    /**
+     * Measures how far {@code target}'s features at the layer of {@code source} (the base's saved statistics) lie
+     * from the base's own training data, with a bootstrap interval. Each bootstrap resample draws the target
+     * pictures with replacement, so the interval shows how much the figure depends on which pictures were given:
+     * a verdict that would flip with another sample of the same data comes out as uncertain.
+     */
+    public static Assessment assess(Sequential base, FeatureStatistics source, Dataset target, long seed) {
+        Dataset sample = target.size() > SIMILARITY_SAMPLES
+                ? Datasets.subset(Datasets.shuffle(target, seed), SIMILARITY_SAMPLES) : target;
+        Features f = FeatureExtractor.extract(FeatureStatistics.network(base, source.layer()), sample, 256,
+                FeatureExtractor.Progress.NONE);
+        double shift = source.shift(FeatureStatistics.of(source.layer(), f));
+        int n = f.size();
+        int dim = f.values().length / n;
+        double[] shifts = new double[BOOTSTRAP];
+        java.util.Random r = new java.util.Random(seed);
+        for (int b = 0; b < BOOTSTRAP; b++) {
+            double[] sum = new double[dim];
+            double[] sq = new double[dim];
+            for (int i = 0; i < n; i++) {
+                int k = r.nextInt(n);
+                for (int j = 0; j < dim; j++) {
+                    double v = f.values()[k * dim + j];
+                    sum[j] += v;
+                    sq[j] += v * v;
+                }
+            }
+            double[] var = new double[dim];
+            for (int j = 0; j < dim; j++) {
+                sum[j] /= n;
+                var[j] = Math.max(0, sq[j] / n - sum[j] * sum[j]);
+            }
+            shifts[b] = source.shift(new FeatureStatistics(source.layer(), n, sum, var));
+        }
+        java.util.Arrays.sort(shifts);
+        // the basic ("reverse percentile") bootstrap interval: resamples of a small sample spread further from the
+        // source than the sample itself (repeated pictures inflate nothing but the noise), so the bootstrap
+        // distribution sits above the estimate; reflecting it about the estimate corrects for that
+        double q05 = shifts[(int) Math.floor(0.05 * (BOOTSTRAP - 1))];
+        double q95 = shifts[(int) Math.ceil(0.95 * (BOOTSTRAP - 1))];
+        double low = Math.max(0, 2 * shift - q95);
+        double high = Math.max(0, 2 * shift - q05);
+        Similarity v = high <= SIMILARITY_THRESHOLD ? Similarity.SIMILAR
+                : low > SIMILARITY_THRESHOLD ? Similarity.DISSIMILAR : Similarity.UNCERTAIN;
+        return new Assessment(source.layer(), shift, low, high, n, v);
+    }
+
+    /** The answer for a size and a measured similarity (uncertain: the table's row for the point estimate). */
+    public static Recommendation measured(double imagesPerClass, Assessment a) {
+        Size size = sizeOf(imagesPerClass);
+        List<String> reasons = new ArrayList<>();
+        reasons.add(String.format(Locale.ROOT, "%.0f images per class: %s (small < %d, large > %d)", imagesPerClass,
+                size.name().toLowerCase(Locale.ROOT), SMALL_BELOW, LARGE_ABOVE));
+        reasons.add(a.toString());
+        Map<String, Double> figures = new LinkedHashMap<>();
+        figures.put("images_per_class", imagesPerClass);
+        figures.put("feature_shift", a.shift());
+        figures.put("feature_shift_low", a.low());
+        figures.put("feature_shift_high", a.high());
+        Similarity sim = a.verdict();
+        if (sim == Similarity.UNCERTAIN) {
+            reasons.add("the interval straddles the threshold: the table's row for the point estimate is used;"
+                    + " --try measures the cases instead of guessing");
+        }
+        Recommendation r = recommend(size, sim == Similarity.UNCERTAIN ? similarityOf(a.shift()) : sim, reasons,
+                figures);
+        return new Recommendation(r.transferCase(), r.earlyCut(), size, sim, r.reasons(), r.figures());
+    }
+
+    /** The case label with the best validation accuracy (ties: the earlier, cheaper case). */
+    public static String best(Map<String, Double> trial) {
+        String best = null;
+        for (Map.Entry<String, Double> e : trial.entrySet()) {
+            if (best == null || e.getValue() > trial.get(best)) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Validation accuracy of one case, trained on the trial part of {@code train} and measured on its validation
+     * part: the same seeded split {@link FineTuning} uses, so gradient cases can be compared with Case 1 fairly.
+     */
+    public static double validationAccuracy(Sequential base, TransferCase c, TransferOptions o, Dataset train,
+                                            FineTuneSettings s, FeatureCache cache) throws java.io.IOException {
+        Datasets.Split split = Datasets.split(train, s.validationFraction(), s.seed());
+        Sequential copy = Transfer.copyOf(base);
+        TransferPlan plan = Transfer.plan(c, copy, o);
+        if (plan.trainsByGradient()) {
+            return FineTuning.fit(plan, split.train(), split.validation(), s, null, List.of(),
+                    FeatureExtractor.Progress.NONE).validationAccuracy();
+        }
+        return TransferRun.run(plan, split.train(), split.validation(), "logreg", s, cache, null, List.of(),
+                FeatureExtractor.Progress.NONE).accuracy();
+    }
+
+    /** One case tried by {@link #tryCases}: its label, validation accuracy and seconds. */
+    public record Trial(String label, double validationAccuracy, double seconds) {
+    }
+
+    /**
+     * {@code advise --try}: every viable case (1 at the default cut, 1 at the early cut, 2, 3, 4) trained on the
+     * trial part of {@code train} and measured on its validation part, cheapest first, until {@code budgetSeconds}
+     * are spent (a case that would start after the budget is skipped; the first, Case 1, always runs). The best measured is the recommendation.
+     */
+    public static List<Trial> tryCases(Sequential base, Dataset train, TransferOptions o, FineTuneSettings s,
+                                       FeatureCache cache, double budgetSeconds, java.util.function.Consumer<String> log)
+            throws java.io.IOException {
+        List<Trial> out = new ArrayList<>();
+        long start = System.nanoTime();
+        for (String label : List.of("1", "1-early", "2", "3", "4")) {
+            double spent = (System.nanoTime() - start) / 1e9;
+            if (spent > budgetSeconds && !out.isEmpty()) { // the cheapest case is always tried
+                if (log != null) {
+                    log.accept(String.format(Locale.ROOT, "skipped case %s: the time budget of %.0f s is spent", label,
+                            budgetSeconds));
+                }
+                continue;
+            }
+            TransferCase c = TransferCase.of(label.charAt(0) - '0');
+            TransferOptions lo = o.withCut(label.equals("1-early") ? Transfer.earlyCut(base)
+                    : label.equals("1") ? Transfer.defaultCut(base) : null);
+            long t = System.nanoTime();
+            double acc = validationAccuracy(base, c, lo, train, s, cache);
+            Trial trial = new Trial(label, acc, (System.nanoTime() - t) / 1e9);
+            out.add(trial);
+            if (log != null) {
+                log.accept(String.format(Locale.ROOT, "tried case %-8s validation accuracy %.4f  %.1f s", label, acc,
+                        trial.seconds()));
+            }
+        }
+        return out;
+    }
 
     /** A recommended case, with the early cut if the lecture's small + dissimilar rule applies. */
     public record Recommendation(TransferCase transferCase, boolean earlyCut, Size size, Similarity similarity,

@@ -15,7 +15,8 @@ import org.convnet4j.train.optim.ParamGroup;
 /**
  * What one transfer case does to a base model: the prepared model (head replaced, layers frozen with
  * {@link Layer#setTrainable}, so the freeze state is saved with it), the names of the frozen and trained layers,
- * the learning rate and the optimiser parameter groups. The trainer runs it like any other model; freezing is
+ * the learning rate and the optimiser parameter groups. {@code headLearningRate} is the normal rate at which
+ * {@link FineTuning}'s first phase trains the new head alone (Cases 2 and 3; 0 for the other cases). The trainer runs it like any other model; freezing is
  * expressed twice on purpose, once on the layers (saved, and frozen batch norm switches to running statistics)
  * and once as a frozen {@link ParamGroup} (the optimiser skips it: no step, no weight decay, no momentum).
  *
@@ -23,8 +24,8 @@ import org.convnet4j.train.optim.ParamGroup;
  * without weights): their output can be computed once and cached ({@link TransferTraining}).
  */
 public record TransferPlan(TransferCase transferCase, Sequential model, List<String> frozenLayers,
-                           List<String> trainedLayers, double learningRate, List<ParamGroup> groups, String cut,
-                           int frozenPrefix, List<String> notes) {
+                           List<String> trainedLayers, double learningRate, double headLearningRate,
+                           List<ParamGroup> groups, String cut, int frozenPrefix, List<String> notes) {
 
     public TransferPlan {
         frozenLayers = List.copyOf(frozenLayers);
@@ -70,6 +71,11 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
         b.append("  frozen : ").append(frozenLayers.isEmpty() ? "nothing" : String.join(", ", frozenLayers)).append('\n');
         b.append("  trained: ").append(trainedLayers.isEmpty() ? "nothing" : String.join(", ", trainedLayers)).append('\n');
         if (trainsByGradient()) {
+            if (headLearningRate > 0) {
+                b.append("  phase 1: the new head alone at learning rate ").append(Transfer.number(headLearningRate))
+                        .append(", base frozen, until the validation loss stops improving\n");
+                b.append("  phase 2: the trained layers above");
+            }
             b.append("  learning rate ").append(Transfer.number(learningRate));
             for (ParamGroup g : groups) {
                 if (!g.isFrozen() && g.lrScale() != 1) {

@@ -87,10 +87,10 @@ class TransferTest {
 
     @Test
     void case2FreezesEverythingButTheLastTwoWeightedLayersEvenWithWeightDecay() {
-        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET));
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET).withNewClassifier(false));
         assertEquals(List.of("dense1", "predictions"), plan.trainedLayers());
         assertEquals(List.of("conv1", "bn1", "conv2"), plan.frozenLayers());
-        assertEquals(1e-4, plan.learningRate(), 1e-12);
+        assertEquals(1e-3, plan.learningRate(), 1e-12);
         Map<String, float[]> before = snapshot(plan.model());
         // AdamW with a large decay: a frozen parameter that were decayed would change at once
         AdamW opt = new AdamW(plan.groups(), plan.learningRate());
@@ -110,18 +110,18 @@ class TransferTest {
     @Test
     void case2WithOneLayerTrainsOnlyTheHeadAndRefusesMoreLayersThanExist() {
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1),
-                TransferOptions.forClasses(TARGET).withFineTuneLast(1));
+                TransferOptions.forClasses(TARGET).withNewClassifier(false).withFineTuneLast(1));
         assertEquals(List.of("predictions"), plan.trainedLayers());
         assertEquals(8 * 3 + 3, plan.model().trainableParameterCount());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Transfer.plan(
-                TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET).withFineTuneLast(6)));
+                TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET).withNewClassifier(false).withFineTuneLast(6)));
         assertTrue(e.getMessage().contains("only 5 layers with weights"), e.getMessage());
         assertTrue(e.getMessage().contains("conv1, bn1, conv2, dense1, predictions"), e.getMessage());
     }
 
     @Test
     void frozenBatchNormKeepsItsRunningStatisticsAndTheFreezeIsSavedWithTheModel(@TempDir Path dir) throws Exception {
-        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET));
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), TransferOptions.forClasses(TARGET).withNewClassifier(false));
         float[] runningMean = plan.model().namedParameters().get("bn1.running_mean").value().data().clone();
         Trainer.fit(plan.model(), data(24, 2), null, config(new AdamW(plan.groups(), 1e-2), 1));
         assertArrayEquals(runningMean, plan.model().namedParameters().get("bn1.running_mean").value().data());
@@ -136,13 +136,14 @@ class TransferTest {
     }
 
     @Test
-    void case3TrainsEverythingWithDiscriminativeRates() {
+    void case3TrainsEverythingButBatchNormWithDiscriminativeRates() {
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_ALL, base(1),
-                TransferOptions.forClasses(TARGET).withDiscriminative(0.5));
-        assertTrue(plan.frozenLayers().isEmpty());
+                TransferOptions.forClasses(TARGET).withNewClassifier(false).withDiscriminative(0.5));
+        assertEquals(List.of("bn1"), plan.frozenLayers());
         assertEquals(5, plan.groups().size());
+        assertTrue(plan.groups().get(0).isFrozen());
         assertEquals(1.0, plan.groups().get(4).lrScale());
-        assertEquals(0.0625, plan.groups().get(0).lrScale(), 1e-12);
+        assertEquals(0.125, plan.groups().get(1).lrScale(), 1e-12);
         Map<String, float[]> before = snapshot(plan.model());
         Trainer.fit(plan.model(), data(24, 2), null, config(TransferTraining.adam(plan, plan.model()), 1));
         assertFalse(java.util.Arrays.equals(before.get("conv1.kernel"), snapshot(plan.model()).get("conv1.kernel")));
@@ -155,9 +156,24 @@ class TransferTest {
         TransferPlan scratch = Transfer.plan(TransferCase.FROM_SCRATCH, base(1), TransferOptions.forClasses(TARGET).withSeed(9));
         assertFalse(java.util.Arrays.equals(conv, scratch.model().namedParameters().get("conv1.kernel").value().data()));
         assertEquals(1e-3, scratch.learningRate(), 1e-12);
-        TransferPlan tune = Transfer.plan(TransferCase.FINE_TUNE_ALL, base(1), TransferOptions.forClasses(TARGET));
+        TransferPlan tune = Transfer.plan(TransferCase.FINE_TUNE_ALL, base(1), TransferOptions.forClasses(TARGET).withNewClassifier(false));
         assertArrayEquals(conv, tune.model().namedParameters().get("conv1.kernel").value().data());
         assertEquals(Shape.of(3), tune.model().outputShape());
+    }
+
+    @Test
+    void byDefaultCasesTwoAndThreePutOneNewClassifierOnTheFeatures() {
+        Sequential base = base(1);
+        float[] conv2 = base.namedParameters().get("conv2.kernel").value().data().clone();
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base, TransferOptions.forClasses(TARGET));
+        assertEquals(List.of("conv1", "bn1", "act1", "pool1", "conv2", "act2", "flatten", "predictions"),
+                plan.model().layers().stream().map(org.convnet4j.nn.Layer::name).toList());
+        assertEquals(Shape.of(3), plan.model().outputShape());
+        assertEquals(List.of("conv2", "predictions"), plan.trainedLayers());
+        assertEquals(List.of("conv1", "bn1"), plan.frozenLayers());
+        assertArrayEquals(conv2, plan.model().namedParameters().get("conv2.kernel").value().data());
+        assertEquals(0.003, plan.headLearningRate(), 1e-12);
+        assertEquals(0.001, plan.learningRate(), 1e-12);
     }
 
     @Test
@@ -170,7 +186,7 @@ class TransferTest {
 
     @Test
     void prefixCachingGivesTheSameWeightsAsTrainingTheWholeModel() {
-        TransferOptions o = TransferOptions.forClasses(TARGET);
+        TransferOptions o = TransferOptions.forClasses(TARGET).withNewClassifier(false);
         TransferPlan cached = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), o);
         TransferPlan plain = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), o);
         TrainConfig cfg = config(new AdamW(plain.groups(), 1e-3), 2);

@@ -10,6 +10,8 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.fusion.FashionMnistSobel;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.MultiInputDataset;
+import org.convnet4j.data.FashionMnist;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.fusion.PairedFolders;
 
 /**
@@ -66,13 +68,15 @@ public final class FusionInputs {
 
     /**
      * Loads the inputs: Fashion-MNIST's training (or, {@code test}, test) set for the built-in sources, the paired
-     * folders otherwise. {@code limit} (or null) keeps the first samples. Missing pairs are reported on {@code log}.
+     * folders otherwise. {@code limit} (or null) keeps at most that many samples per class, as {@code --limit} does
+     * everywhere ({@link DataSpec#perClass}). Missing pairs are reported on {@code log}.
      */
     public MultiInputDataset load(boolean test, Integer limit, int[] resize, PairedFolders.OnMissing onMissing,
                                   PrintWriter log) throws IOException {
         long builtIns = sources.values().stream().filter(this::builtIn).count();
         if (builtIns == sources.size()) {
-            MultiInputDataset fm = FashionMnistSobel.load(test, limit == null ? Integer.MAX_VALUE : limit);
+            Dataset pictures = test ? FashionMnist.test() : FashionMnist.train();
+            MultiInputDataset fm = FashionMnistSobel.of(DataSpec.limited(pictures, limit, 42), Integer.MAX_VALUE);
             Map<String, Dataset> m = new LinkedHashMap<>();
             sources.forEach((name, src) -> m.put(name, fm.input(src.equalsIgnoreCase(SOBEL)
                     ? FashionMnistSobel.EDGES : FashionMnistSobel.PIXELS)));
@@ -90,6 +94,6 @@ public final class FusionInputs {
             log.printf(Locale.ROOT, "skipped %d sample(s) not present in every input, e.g. %s%n", r.missing().size(),
                     r.missing().subList(0, Math.min(3, r.missing().size())));
         }
-        return limit == null ? r.dataset() : r.dataset().limit(limit);
+        return limit == null ? r.dataset() : r.dataset().view(DataSpec.perClassIndices(r.dataset(), limit, 42));
     }
 }

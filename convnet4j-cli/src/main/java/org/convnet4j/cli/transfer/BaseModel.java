@@ -59,11 +59,15 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
         return Transfer.copyOf(model);
     }
 
-    /** The feature statistics saved with the base when it was trained, or null. */
+    /**
+     * The statistics saved with the base when it was trained, or null: its pixel statistics when it has them (what
+     * the advisor measures the similarity with), else its penultimate feature statistics.
+     */
     public FeatureStatistics featureStatistics() {
-        if (description == null || !description.has(FeatureStatistics.KEY)) {
+        if (description == null) {
             return null;
         }
-        return FeatureStatistics.fromJson(description.getAsJsonObject(FeatureStatistics.KEY), origin);
+        String key = description.has(FeatureStatistics.INPUT_KEY) ? FeatureStatistics.INPUT_KEY : FeatureStatistics.KEY;
+        return description.has(key) ? FeatureStatistics.fromJson(description.getAsJsonObject(key), origin) : null;
     }
 }

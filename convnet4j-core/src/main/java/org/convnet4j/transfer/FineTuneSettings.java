@@ -1,0 +1,64 @@
+package org.convnet4j.transfer;
+
+/**
+ * How the gradient cases (2, 3, 4) are trained: epoch bounds, early-stopping patience, the validation split that
+ * decides when to stop and which weights to keep, batch size and seed. The learning rates live in
+ * {@link TransferOptions} (the normal rate trains the new head and Case 4, the small rate fine-tunes).
+ *
+ * @param maxHeadEpochs      phase 1 (new head only, base frozen, normal rate): at most this many epochs
+ * @param maxTuneEpochs      phase 2 (layers unfrozen, small rate) and Case 4: at most this many epochs
+ * @param patience           stop a phase when the validation loss has not improved for this many epochs
+ * @param validationFraction share of the training data held out to decide stopping and the kept weights
+ * @param batchSize          mini-batch size
+ * @param seed               seed of the validation split and of the data order
+ */
+public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
+                               int batchSize, long seed) {
+    /*
+     * Defaults measured (docs/TRANSFER.md, "Choosing the defaults"): the head phase trains one linear layer on
+     * cached features, so many cheap epochs are affordable (with 10 pictures per class an epoch is 2-3 steps);
+     * fine-tuning at 1e-4 was still improving after 30 epochs, so it gets 60; patience 10 rides out the noise of
+     * a small validation split (10-20 pictures at 10 per class), patience 4 stopped heads at chance.
+     */
+    public static final int DEFAULT_MAX_HEAD_EPOCHS = 200;
+    public static final int DEFAULT_MAX_TUNE_EPOCHS = 60;
+    public static final int DEFAULT_PATIENCE = 10;
+    public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
+    public static final int DEFAULT_BATCH_SIZE = 32;
+
+    public FineTuneSettings {
+        if (maxHeadEpochs < 0 || maxTuneEpochs < 1 || patience < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("fine-tuning: head epochs must be >= 0, tune epochs, patience and batch"
+                    + " size >= 1; got " + maxHeadEpochs + ", " + maxTuneEpochs + ", " + patience + ", " + batchSize);
+        }
+        if (!(validationFraction > 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("fine-tuning: the validation fraction must be in (0, 1), got "
+                    + validationFraction);
+        }
+    }
+
+    public static FineTuneSettings defaults() {
+        return new FineTuneSettings(DEFAULT_MAX_HEAD_EPOCHS, DEFAULT_MAX_TUNE_EPOCHS, DEFAULT_PATIENCE,
+                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42);
+    }
+
+    public FineTuneSettings withMaxHeadEpochs(int n) {
+        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed);
+    }
+
+    public FineTuneSettings withMaxTuneEpochs(int n) {
+        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed);
+    }
+
+    public FineTuneSettings withPatience(int n) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed);
+    }
+
+    public FineTuneSettings withBatchSize(int n) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed);
+    }
+
+    public FineTuneSettings withSeed(long s) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s);
+    }
+}

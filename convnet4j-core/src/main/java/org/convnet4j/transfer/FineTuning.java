@@ -1,0 +1,229 @@
+package org.convnet4j.transfer;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.EarlyStopping;
+import org.convnet4j.train.History;
+import org.convnet4j.train.LogListener;
+import org.convnet4j.train.Metrics;
+import org.convnet4j.train.TrainConfig;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingContext;
+import org.convnet4j.train.TrainingListener;
+import org.convnet4j.train.loss.SoftmaxCrossEntropy;
+import org.convnet4j.train.optim.ParamGroup;
+import org.convnet4j.train.optim.Sgd;
+
+/**
+ * Trains a gradient plan (Cases 2, 3, 4) the way practitioners fine-tune (Keras' "Transfer learning &amp;
+ * fine-tuning" guide, fast.ai's {@code fine_tune}, cs231n's notes):
+ * <ol>
+ *   <li><b>Head phase</b> (Cases 2 and 3): everything but the new head is frozen and the head is trained at the
+ *       normal rate ({@link TransferOptions#scratchLr}) until the validation loss stops improving (at most
+ *       {@link FineTuneSettings#maxHeadEpochs}). A freshly initialised head trained at the small fine-tuning rate
+ *       learns almost nothing in a few epochs, and its large early gradients would wreck the pretrained layers
+ *       if they were unfrozen with it; so the head learns first, alone.</li>
+ *   <li><b>Fine-tuning phase</b>: the plan's own freeze state (Case 2: the last N layers with weights; Case 3:
+ *       all) at the plan's small rate, again with early stopping on the validation loss.</li>
+ * </ol>
+ * Each phase keeps its best epoch's weights; if fine-tuning never beats the head phase on the validation loss,
+ * the head phase's weights are kept. Case 4 has one phase at the from-scratch rate. Frozen layers (batch norm
+ * included) run in inference mode, so frozen batch norm keeps its running statistics; frozen leading layers are
+ * computed once per phase ({@link TransferTraining}'s prefix cache).
+ *
+ * <p>The validation data is a seeded split of the training data ({@link FineTuneSettings#validationFraction}).
+ * The returned history has every epoch of both phases, numbered on, with a {@value #PHASE} column (1 or 2).
+ */
+public final class FineTuning {
+    /** History column: 1 = head phase, 2 = fine-tuning phase (Case 4's single phase counts as 2). */
+    public static final String PHASE = "phase";
+
+    /** One phase as run: what was trained at which rate, epochs run and the best epoch's validation figures. */
+    public record Phase(int number, String title, List<String> trainedLayers, double learningRate, int maxEpochs,
+                        int epochs, int bestEpoch, double bestValidationLoss, double validationAccuracy) {
+        public Phase {
+            trainedLayers = List.copyOf(trainedLayers);
+        }
+    }
+
+    /**
+     * The trained model (the plan's model, best weights in place), the history of every epoch, the phases, the
+     * kept model's validation accuracy and loss, and the validation set itself (for comparing cases fairly).
+     */
+    public record Result(Sequential model, History history, List<Phase> phases, double validationAccuracy,
+                         double validationLoss, Dataset validation, double seconds) {
+        public Result {
+            phases = List.copyOf(phases);
+        }
+    }
+
+    private FineTuning() {
+    }
+
+    /** As {@link #fit(TransferPlan, Dataset, Dataset, FineTuneSettings, Consumer, List, FeatureExtractor.Progress)} with a seeded validation split of {@code train}. */
+    public static Result fit(TransferPlan plan, Dataset train, FineTuneSettings settings, Consumer<String> log) {
+        Datasets.Split split = Datasets.split(train, settings.validationFraction(), settings.seed());
+        return fit(plan, split.train(), split.validation(), settings, log, List.of(), FeatureExtractor.Progress.NONE);
+    }
+
+    /**
+     * Trains {@code plan}'s model on {@code train}, stopping and choosing weights on {@code validation}.
+     * {@code log} receives the phase descriptions and one line per epoch (null: silent); {@code listeners} see
+     * every epoch of every phase (a progress bar, say).
+     */
+    public static Result fit(TransferPlan plan, Dataset train, Dataset validation, FineTuneSettings settings,
+                             Consumer<String> log, List<TrainingListener> listeners, FeatureExtractor.Progress progress) {
+        if (!plan.trainsByGradient()) {
+            throw new IllegalArgumentException("FineTuning: " + plan.transferCase() + " is not trained by gradient descent");
+        }
+        requireClassCount(plan.model(), train);
+        Consumer<String> out = log == null ? s -> { } : log;
+        long start = System.nanoTime();
+        Sequential model = plan.model();
+        History history = new History();
+        List<Phase> phases = new ArrayList<>();
+        Phase head = null;
+        Map<String, Tensor> headWeights = null;
+        if (plan.headLearningRate() > 0 && settings.maxHeadEpochs() > 0) {
+            FreezeState planState = FreezeState.of(model);
+            TransferPlan headPlan = headOnly(plan);
+            head = phase(1, "new head only, base frozen", headPlan, settings.maxHeadEpochs(), train, validation,
+                    settings, out, listeners, progress, history);
+            phases.add(head);
+            planState.restore();
+            headWeights = snapshot(model);
+        }
+        TransferPlan tunePlan = new TransferPlan(plan.transferCase(), model, plan.frozenLayers(), plan.trainedLayers(),
+                plan.learningRate(), 0, plan.groups(), plan.cut(), Transfer.prefixLength(model), plan.notes());
+        String title = plan.transferCase() == TransferCase.FROM_SCRATCH ? "all layers from scratch"
+                : plan.frozenLayers().isEmpty() ? "all layers unfrozen" : "last " + plan.trainedLayers().size()
+                + " layers with weights unfrozen";
+        Phase tune = phase(2, title, tunePlan, settings.maxTuneEpochs(), train, validation, settings, out, listeners,
+                progress, history);
+        phases.add(tune);
+        if (head != null && !(tune.bestValidationLoss() < head.bestValidationLoss())) {
+            loadInto(model, headWeights);
+            out.accept(String.format(Locale.ROOT, "fine-tuning did not beat the head phase on validation loss"
+                    + " (%.4f vs %.4f): keeping the head phase's weights", tune.bestValidationLoss(),
+                    head.bestValidationLoss()));
+        }
+        Metrics kept = Trainer.evaluate(model, validation, 256, new SoftmaxCrossEntropy());
+        out.accept(String.format(Locale.ROOT, "kept model: validation accuracy %.4f, loss %.4f (%d pictures)",
+                kept.accuracy(), kept.loss(), validation.size()));
+        return new Result(model, history, phases, kept.accuracy(), kept.loss(), validation,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /** A model whose outputs are not the data's classes would train to nonsense (or NaN accuracy): refuse it. */
+    public static void requireClassCount(Sequential model, Dataset data) {
+        int outputs = model.outputShape().size();
+        if (outputs != data.numClasses()) {
+            throw new IllegalArgumentException("the model has " + outputs + " outputs but the data has "
+                    + data.numClasses() + " classes " + data.classNames()
+                    + "; plan the transfer with the data's class names (TransferOptions.forClasses)");
+        }
+    }
+
+    private static Phase phase(int number, String title, TransferPlan plan, int maxEpochs, Dataset train, Dataset val,
+                               FineTuneSettings s, Consumer<String> out, List<TrainingListener> listeners,
+                               FeatureExtractor.Progress progress, History all) {
+        out.accept(String.format(Locale.ROOT, "phase %d: %s; learning rate %s; at most %d epochs, stop after %d"
+                        + " without a better validation loss", number, title, Transfer.number(plan.learningRate()),
+                maxEpochs, s.patience()));
+        out.accept("  trained: " + String.join(", ", plan.trainedLayers()));
+        out.accept("  frozen : " + (plan.frozenLayers().isEmpty() ? "nothing" : String.join(", ", plan.frozenLayers())));
+        EarlyStopping stop = new EarlyStopping("val_loss", s.patience(), true);
+        int offset = all.size();
+        List<TrainingListener> ls = new ArrayList<>(listeners);
+        ls.add(stop);
+        ls.add(new TrainingListener() {
+            @Override
+            public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+                Map<String, Double> r = new LinkedHashMap<>(record);
+                r.put(History.EPOCH, (double) (offset + epoch));
+                r.put(PHASE, (double) number);
+                all.add(r);
+                out.accept("  " + LogListener.format(epoch, maxEpochs, record));
+            }
+
+            @Override
+            public void onTrainEnd(TrainingContext ctx) {
+                if (ctx.stopRequested()) {
+                    out.accept("  " + ctx.stopReason());
+                }
+            }
+        });
+        TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), plan.learningRate())).epochs(maxEpochs)
+                .batchSize(s.batchSize()).seed(s.seed() + number).build();
+        TransferTraining.Result r = TransferTraining.fit(plan, train, val, cfg, true, ls, progress);
+        History h = r.history();
+        double[] valAcc = h.series(History.VAL_ACCURACY);
+        int best = Math.max(1, stop.bestEpoch());
+        out.accept(String.format(Locale.ROOT, "  phase %d kept epoch %d of %d: validation loss %.4f, accuracy %.4f%s",
+                number, best, h.size(), stop.best(), valAcc[best - 1],
+                r.cachedLayers() > 0 ? " (" + r.cachedLayers() + " frozen leading layers computed once)" : ""));
+        return new Phase(number, title, plan.trainedLayers(), plan.learningRate(), maxEpochs, h.size(), best,
+                stop.best(), valAcc[best - 1]);
+    }
+
+    /** The plan reduced to its new head (the last layer with weights) at the normal rate; the rest frozen. */
+    static TransferPlan headOnly(TransferPlan plan) {
+        Sequential model = plan.model();
+        List<Layer> weighted = Transfer.weightedLayers(model.layers());
+        Layer head = weighted.get(weighted.size() - 1);
+        List<Layer> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - 1));
+        frozen.forEach(l -> l.setTrainable(false));
+        head.setTrainable(true);
+        double rate = plan.headLearningRate();
+        List<ParamGroup> groups = new ArrayList<>();
+        if (!frozen.isEmpty()) {
+            groups.add(Transfer.group("frozen", frozen).frozen(true));
+        }
+        groups.add(Transfer.group("head", List.of(head)));
+        return new TransferPlan(plan.transferCase(), model, Transfer.names(frozen), List.of(head.name()), rate, 0, groups,
+                null, Transfer.prefixLength(model), List.of());
+    }
+
+    private static Map<String, Tensor> snapshot(Sequential model) {
+        Map<String, Tensor> copy = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, p) -> copy.put(k, p.value().copy()));
+        return copy;
+    }
+
+    private static void loadInto(Sequential model, Map<String, Tensor> weights) {
+        model.namedParameters().forEach((k, p) -> p.load(weights.get(k)));
+    }
+
+    /** Every layer's trainable flag and every parameter's frozen flag, to put back after the head phase. */
+    private record FreezeState(List<Map.Entry<Layer, Boolean>> layers, Map<Parameter, Boolean> parameters) {
+        static FreezeState of(Sequential model) {
+            List<Map.Entry<Layer, Boolean>> layers = new ArrayList<>();
+            Map<Parameter, Boolean> params = new IdentityHashMap<>();
+            collect(model, layers, params);
+            return new FreezeState(layers, params);
+        }
+
+        private static void collect(Layer l, List<Map.Entry<Layer, Boolean>> layers, Map<Parameter, Boolean> params) {
+            layers.add(Map.entry(l, l.isTrainable()));
+            l.parameters().forEach(p -> params.put(p, p.isFrozen()));
+            l.children().forEach(c -> collect(c, layers, params));
+        }
+
+        void restore() {
+            // setTrainable recurses into children and parameters: parents first (pre-order), then each parameter
+            layers.forEach(e -> e.getKey().setTrainable(e.getValue()));
+            parameters.forEach(Parameter::setFrozen);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.convnet4j.transfer;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.ClassNames;
+import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.ConfusionMatrix;
+import org.convnet4j.train.History;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingListener;
+
+/**
+ * One transfer case carried out on target data and evaluated on held-out data: Case 0 predicts, Case 1 fits
+ * the shallow classifier on bottleneck features, Cases 2-4 train with {@link FineTuning}. Shared by the
+ * {@code transfer} command, the advisor's trials and the experiment.
+ */
+public final class TransferRun {
+    /**
+     * What a run gives: the model to save, its held-out accuracy, seconds, the plan, the history (empty for Cases
+     * 0 and 1), the phases of gradient training, and the validation accuracy of the kept model (NaN for 0 and 1).
+     */
+    public record Outcome(Sequential model, double accuracy, double seconds, TransferPlan plan, History history,
+                          List<FineTuning.Phase> phases, double validationAccuracy) {
+        public Outcome {
+            phases = List.copyOf(phases);
+        }
+    }
+
+    private TransferRun() {
+    }
+
+    /**
+     * Runs {@code plan} on {@code train} and measures accuracy on {@code test}. {@code classifier}: Case 1's
+     * algorithm; {@code cache} may be null; {@code log} (may be null) gets the phases and epoch lines.
+     */
+    public static Outcome run(TransferPlan plan, Dataset train, Dataset test, String classifier,
+                              FineTuneSettings settings, FeatureCache cache, Consumer<String> log,
+                              List<TrainingListener> listeners, FeatureExtractor.Progress progress) throws IOException {
+        long start = System.nanoTime();
+        Sequential model;
+        History history = new History();
+        List<FineTuning.Phase> phases = List.of();
+        double val = Double.NaN;
+        switch (plan.transferCase()) {
+            case PREDICT -> model = plan.model();
+            case BOTTLENECK -> model = Bottleneck.fit(plan, train, classifier, 1, cache, 256, progress);
+            default -> {
+                org.convnet4j.data.Datasets.Split split = org.convnet4j.data.Datasets.split(train,
+                        settings.validationFraction(), settings.seed());
+                FineTuning.Result r = FineTuning.fit(plan, split.train(), split.validation(), settings, log, listeners,
+                        progress);
+                model = r.model();
+                history = r.history();
+                phases = r.phases();
+                val = r.validationAccuracy();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double acc = plan.transferCase() == TransferCase.PREDICT ? accuracyByName(model, test, log)
+                : Trainer.evaluate(model, test, 256).accuracy();
+        return new Outcome(model, acc, seconds, plan, history, phases, val);
+    }
+
+    /**
+     * Case 0: the base answers with its own classes, so an answer is right when the predicted class is the true
+     * one by name, matched leniently ({@link ClassNames}; what matched only leniently or not at all goes to
+     * {@code log}). 0 when the base knows none of the target's classes.
+     */
+    public static double accuracyByName(Sequential model, Dataset test, Consumer<String> log) {
+        List<String> own = model.classNames().isEmpty() ? ConfusionMatrix.numberedClasses(model.outputShape().dim(0))
+                : model.classNames();
+        ClassNames.Match m = ClassNames.match(test.classNames(), own);
+        if (!m.warning().isEmpty() && log != null) {
+            log.accept("warning: " + m.warning());
+        }
+        int right = 0;
+        int n = test.size();
+        int size = test.sampleShape().size();
+        for (int start = 0; start < n; start += 256) {
+            int b = Math.min(256, n - start);
+            Tensor x = Tensor.zeros(test.sampleShape().prepend(b));
+            for (int i = 0; i < b; i++) {
+                test.copySample(start + i, x.data(), i * size);
+            }
+            Tensor out = GradMode.withoutGradients(() -> model.forward(x, false));
+            int k = out.dim(1);
+            for (int i = 0; i < b; i++) {
+                int best = 0;
+                for (int j = 1; j < k; j++) {
+                    best = out.data()[i * k + j] > out.data()[i * k + best] ? j : best;
+                }
+                if (m.indexOf()[test.label(start + i)] == best) {
+                    right++;
+                }
+            }
+        }
+        return right / (double) n;
+    }
+}
