@@ -55,7 +55,22 @@ public final class LayerFactory {
 
     static {
         register("Dense", c -> new Dense(c.intValue("units"), c.boolValue("use_bias", true))
-                .init(Initializer.byId(c.string("kernel_init", "glorot_uniform"))));
+                .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")))
+                .overLastAxis(c.boolValue("over_last_axis", false)));
+        register("Elementwise", c -> new org.convnet4j.nn.layers.Elementwise(
+                org.convnet4j.nn.layers.Elementwise.Fn.parse(c.string("fn", "identity")), c.doubleValue("alpha", 1),
+                c.doubleValue("beta", 0)));
+        register("Transpose", c -> new org.convnet4j.nn.layers.Transpose(c.intArray("perm")));
+        register("Slice", c -> new org.convnet4j.nn.layers.Slice(c.intArray("starts"), c.intArray("ends"),
+                c.intArray("steps")));
+        register("Take", c -> new org.convnet4j.nn.layers.Take(c.intValue("axis"), c.intArray("indices"),
+                c.boolValue("drop_axis", false)));
+        register("Reduce", c -> new org.convnet4j.nn.layers.Reduce(
+                org.convnet4j.nn.layers.Reduce.Op.parse(c.string("op", "mean")), c.intArray("axes"),
+                c.boolValue("keep_dims", true)));
+        register("LayerNorm", c -> new org.convnet4j.nn.layers.LayerNorm(c.intValue("axes", 1),
+                c.doubleValue("eps", 1e-5)));
+        register("MatMul", c -> new org.convnet4j.nn.layers.MatMul());
         register("Conv2d", c -> {
             int[] k = c.ints("kernel_size", 2);
             int[] s = c.ints("strides", 2, 1, 1);

@@ -25,6 +25,13 @@ import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.Elementwise;
+import org.convnet4j.nn.layers.LayerNorm;
+import org.convnet4j.nn.layers.MatMul;
+import org.convnet4j.nn.layers.Reduce;
+import org.convnet4j.nn.layers.Slice;
+import org.convnet4j.nn.layers.Take;
+import org.convnet4j.nn.layers.Transpose;
 import org.convnet4j.nn.layers.Flatten;
 import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.nn.layers.GlobalMaxPool2d;
@@ -53,7 +60,146 @@ import org.convnet4j.tensor.Tensor;
  * ({@code conv1.kernel}). A layer without an ONNX counterpart fails naming the layer.
  */
 public final class OnnxExporter {
-    public static final int OPSET = 13;
+    public static final int OPSET = 17;
+
+    /** How a layer type becomes ONNX nodes: the one place a layer is added to the exporter. */
+    @FunctionalInterface
+    interface LayerExport {
+        void emit(OnnxExporter e, Layer layer, String name, List<String> in, String out);
+    }
+
+    private static final Map<Class<? extends Layer>, LayerExport> EXPORTS = new LinkedHashMap<>();
+
+    static <L extends Layer> void register(Class<L> type, LayerExport export) {
+        EXPORTS.put(type, export);
+    }
+
+    static {
+        register(Elementwise.class, (e, l, name, in, out) -> e.elementwise((Elementwise) l, name, in.get(0), out));
+        register(Transpose.class, (e, l, name, in, out) -> {
+            int[] p = ((Transpose) l).perm();
+            long[] perm = new long[p.length + 1];
+            for (int i = 0; i < p.length; i++) {
+                perm[i + 1] = p[i] + 1;
+            }
+            e.node("Transpose", name, in, out, ints("perm", perm));
+        });
+        register(Slice.class, (e, l, name, in, out) -> {
+            Map<String, Object> c = l.config();
+            long[] st = longs(c.get("starts"));
+            long[] en = longs(c.get("ends"));
+            long[] sp = longs(c.get("steps"));
+            long[] axes = new long[st.length];
+            for (int i = 0; i < st.length; i++) {
+                axes[i] = i + 1;
+                if (sp[i] < 0 && en[i] == -1) {
+                    en[i] = Long.MIN_VALUE; // before the first value (ONNX would read -1 as the last)
+                }
+            }
+            e.node("Slice", name, List.of(in.get(0), e.longsInit(name + ".starts", st), e.longsInit(name + ".ends", en),
+                    e.longsInit(name + ".axes", axes), e.longsInit(name + ".steps", sp)), out);
+        });
+        register(Take.class, (e, l, name, in, out) -> {
+            Map<String, Object> c = l.config();
+            long[] idx = longs(c.get("indices"));
+            String k = e.unique(name + ".indices");
+            boolean drop = (Boolean) c.get("drop_axis");
+            e.inits.add(drop ? new TensorData(k, OnnxModel.INT64, new long[0], new float[] {idx[0]}, idx)
+                    : TensorData.ofLongs(k, idx, idx.length));
+            e.node("Gather", name, List.of(in.get(0), k), out,
+                    intAttr("axis", ((Number) c.get("axis")).longValue() + 1));
+        });
+        register(Reduce.class, (e, l, name, in, out) -> {
+            Reduce r = (Reduce) l;
+            int[] a = r.axes();
+            long[] axes = new long[a.length];
+            for (int i = 0; i < a.length; i++) {
+                axes[i] = a[i] + 1;
+            }
+            String op = switch (r.op()) {
+                case MEAN -> "ReduceMean";
+                case SUM -> "ReduceSum";
+                case MAX -> "ReduceMax";
+                case MIN -> "ReduceMin";
+                case L1 -> "ReduceL1";
+                case L2 -> "ReduceL2";
+                case SUM_SQUARE -> "ReduceSumSquare";
+                case LOG_SUM_EXP -> "ReduceLogSumExp";
+            };
+            Attribute keep = intAttr("keepdims", r.keepDims() ? 1 : 0);
+            if (r.op() == Reduce.Op.SUM) { // axes became an input of ReduceSum at opset 13
+                e.node(op, name, List.of(in.get(0), e.longsInit(name + ".axes", axes)), out, keep);
+            } else {
+                e.node(op, name, in, out, ints("axes", axes), keep);
+            }
+        });
+        register(LayerNorm.class, (e, l, name, in, out) -> {
+            LayerNorm n = (LayerNorm) l;
+            e.node("LayerNormalization", name, List.of(in.get(0), e.init(name + ".gamma", n.gamma().value()),
+                    e.init(name + ".beta", n.beta().value())), out, intAttr("axis", -n.normalizedAxes()),
+                    floatAttr("epsilon", (float) n.eps()));
+        });
+        register(MatMul.class, (e, l, name, in, out) -> e.node("MatMul", name, in, out));
+    }
+
+    private static long[] longs(Object list) {
+        return ((List<?>) list).stream().mapToLong(v -> ((Number) v).longValue()).toArray();
+    }
+
+    private String longsInit(String name, long[] v) {
+        String k = unique(name);
+        inits.add(TensorData.ofLongs(k, v, v.length));
+        return k;
+    }
+
+    private void elementwise(Elementwise l, String name, String x, String out) {
+        String op = switch (l.fn()) {
+            case EXP -> "Exp";
+            case LOG -> "Log";
+            case SQRT -> "Sqrt";
+            case ABS -> "Abs";
+            case NEG -> "Neg";
+            case RECIPROCAL -> "Reciprocal";
+            case FLOOR -> "Floor";
+            case CEIL -> "Ceil";
+            case ERF -> "Erf";
+            case HARD_SWISH -> "HardSwish";
+            case MISH -> "Mish";
+            case SOFTPLUS -> "Softplus";
+            case SIN -> "Sin";
+            case COS -> "Cos";
+            case SIGN -> "Sign";
+            case IDENTITY -> "Identity";
+            default -> null;
+        };
+        if (op != null) {
+            node(op, name, List.of(x), out);
+            return;
+        }
+        float a = (float) l.alpha();
+        float b = (float) l.beta();
+        switch (l.fn()) {
+            case HARD_SIGMOID -> node("HardSigmoid", name, List.of(x), out, floatAttr("alpha", a), floatAttr("beta", b));
+            case ELU -> node("Elu", name, List.of(x), out, floatAttr("alpha", a));
+            case CELU -> node("Celu", name, List.of(x), out, floatAttr("alpha", a));
+            case SELU -> node("Selu", name, List.of(x), out, floatAttr("alpha", a), floatAttr("gamma", b));
+            case POW -> node("Pow", name, List.of(x, init(name + ".exponent", Tensor.wrap(new float[] {a}, 1), true)), out);
+            case GELU -> {
+                // opset 17 has no Gelu: x * 0.5 * (1 + erf(x / sqrt 2)), as torch exports it
+                String d = unique(name + "_div");
+                node("Div", name + "_div", List.of(x, init(name + ".sqrt2", Tensor.wrap(new float[] {(float) Math.sqrt(2)}, 1),
+                        true)), d);
+                String er = unique(name + "_erf");
+                node("Erf", name + "_erf", List.of(d), er);
+                String p1 = unique(name + "_add");
+                node("Add", name + "_add", List.of(er, init(name + ".one", Tensor.wrap(new float[] {1f}, 1), true)), p1);
+                String m = unique(name + "_mul");
+                node("Mul", name + "_mul", List.of(x, p1), m);
+                node("Mul", name, List.of(m, init(name + ".half", Tensor.wrap(new float[] {0.5f}, 1), true)), out);
+            }
+            default -> throw unsupported(l, "no ONNX opset " + OPSET + " operator for " + l.fn().id());
+        }
+    }
 
     private final List<Node> nodes = new ArrayList<>();
     private final List<TensorData> inits = new ArrayList<>();
@@ -131,6 +277,11 @@ public final class OnnxExporter {
             return outs.get(0);
         }
         String out = unique(name);
+        LayerExport registered = EXPORTS.get(l.getClass());
+        if (registered != null) {
+            registered.emit(this, l, name, in, out);
+            return out;
+        }
         if (l instanceof Conv2d c) {
             ConvParams p = c.convParams();
             if (p.padMode() != PadMode.ZERO) {
@@ -176,6 +327,15 @@ public final class OnnxExporter {
             String pooled = unique(name + "_pool");
             node(l instanceof GlobalAvgPool2d ? "GlobalAveragePool" : "GlobalMaxPool", name + "_pool", in, pooled);
             node("Flatten", name, List.of(pooled), out, intAttr("axis", 1));
+        } else if (l instanceof Dense d && d.isOverLastAxis()) {
+            String w = init(name + ".kernel_t", OnnxImporter.transpose(d.kernel().value()));
+            if (d.bias() == null) {
+                node("MatMul", name, List.of(in.get(0), w), out);
+            } else {
+                String mm = unique(name + "_matmul");
+                node("MatMul", name + "_matmul", List.of(in.get(0), w), mm);
+                node("Add", name, List.of(mm, init(name + ".bias", d.bias().value())), out);
+            }
         } else if (l instanceof Dense d) {
             List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", d.kernel().value())));
             if (d.bias() != null) {

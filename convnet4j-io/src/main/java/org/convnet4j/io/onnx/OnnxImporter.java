@@ -29,6 +29,13 @@ import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.Elementwise;
+import org.convnet4j.nn.layers.LayerNorm;
+import org.convnet4j.nn.layers.MatMul;
+import org.convnet4j.nn.layers.Reduce;
+import org.convnet4j.nn.layers.Slice;
+import org.convnet4j.nn.layers.Take;
+import org.convnet4j.nn.layers.Transpose;
 import org.convnet4j.nn.layers.Flatten;
 import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.nn.layers.GlobalMaxPool2d;
@@ -56,43 +63,125 @@ import org.convnet4j.tensor.Tensor;
  * cannot be mapped is collected and reported at once by {@link UnsupportedOnnxException}.
  */
 public final class OnnxImporter {
-    public static final int MIN_OPSET = 7;
-    public static final int MAX_OPSET = 17;
+    public static final int MIN_OPSET = 1;
+    public static final int MAX_OPSET = 21;
+    /** The batch size that Shape yields for an input whose batch axis is symbolic (a value no real shape has). */
+    static final long SYMBOLIC_BATCH = 999_983;
+
+    /** How one ONNX operator becomes layers: the one place an operator is added to the importer. */
+    @FunctionalInterface
+    interface OpImport {
+        void convert(OnnxImporter importer, Node node);
+    }
+
+    private record OpDef(String summary, OpImport importer) {
+    }
+
+    private static final Map<String, OpDef> OPS = new TreeMap<>();
+
+    private static void op(String type, String summary, OpImport importer) {
+        OPS.put(type, new OpDef(summary, importer));
+    }
+
+    private static void unaryOp(String type, Elementwise.Fn fn) {
+        op(type, "element-wise", (im, n) -> im.unary(n, new Elementwise(fn)));
+    }
+
+    static {
+        op("Constant", "tensor, float(s), int(s) values", (im, n) -> im.consts.put(n.outputs().get(0), im.constantValue(n)));
+        op("Identity", "", (im, n) -> im.alias(n, n.inputs().get(0)));
+        op("Conv", "1-D and 2-D; pads, strides, dilations, group, auto_pad; kernel_shape checked against W", OnnxImporter::conv);
+        op("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad",
+                OnnxImporter::convTranspose);
+        op("MaxPool", "1-D and 2-D; pads, strides, auto_pad, ceil_mode; no dilations, no Indices output", OnnxImporter::pool);
+        op("AveragePool", "1-D and 2-D; pads, strides, auto_pad, ceil_mode, count_include_pad", OnnxImporter::pool);
+        op("LpPool", "2-D; p, pads, strides, auto_pad", OnnxImporter::pool);
+        op("GlobalAveragePool", "2-D", OnnxImporter::globalPool);
+        op("GlobalMaxPool", "2-D", OnnxImporter::globalPool);
+        op("BatchNormalization", "inference form (running statistics as buffers); legacy spatial/is_test/"
+                + "consumed_inputs", OnnxImporter::batchNorm);
+        op("LayerNormalization", "over the last axes; scale and B constant", OnnxImporter::layerNorm);
+        op("Relu", "", (im, n) -> im.unary(n, new ReLU()));
+        op("Sigmoid", "", (im, n) -> im.unary(n, new Sigmoid()));
+        op("Tanh", "", (im, n) -> im.unary(n, new Tanh()));
+        op("LeakyRelu", "", (im, n) -> im.unary(n, new LeakyReLU(floatAttr(n, "alpha", 0.01f))));
+        unaryOp("Exp", Elementwise.Fn.EXP);
+        unaryOp("Log", Elementwise.Fn.LOG);
+        unaryOp("Sqrt", Elementwise.Fn.SQRT);
+        unaryOp("Abs", Elementwise.Fn.ABS);
+        unaryOp("Neg", Elementwise.Fn.NEG);
+        unaryOp("Reciprocal", Elementwise.Fn.RECIPROCAL);
+        unaryOp("Floor", Elementwise.Fn.FLOOR);
+        unaryOp("Ceil", Elementwise.Fn.CEIL);
+        unaryOp("Erf", Elementwise.Fn.ERF);
+        unaryOp("HardSwish", Elementwise.Fn.HARD_SWISH);
+        unaryOp("Mish", Elementwise.Fn.MISH);
+        unaryOp("Softplus", Elementwise.Fn.SOFTPLUS);
+        unaryOp("Sin", Elementwise.Fn.SIN);
+        unaryOp("Cos", Elementwise.Fn.COS);
+        unaryOp("Sign", Elementwise.Fn.SIGN);
+        op("Gelu", "approximate none or tanh", (im, n) -> im.unary(n, new Elementwise(
+                stringAttr(n, "approximate", "none").equals("tanh") ? Elementwise.Fn.GELU_TANH : Elementwise.Fn.GELU)));
+        op("HardSigmoid", "alpha, beta", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.HARD_SIGMOID,
+                floatAttr(n, "alpha", 0.2f), floatAttr(n, "beta", 0.5f))));
+        op("Elu", "alpha", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.ELU, floatAttr(n, "alpha", 1f), 0)));
+        op("Celu", "alpha", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.CELU, floatAttr(n, "alpha", 1f), 0)));
+        op("Selu", "alpha, gamma", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.SELU,
+                floatAttr(n, "alpha", 1.67326319217681884765625f), floatAttr(n, "gamma", 1.05070102214813232421875f))));
+        op("Pow", "constant scalar exponent", OnnxImporter::pow);
+        op("Softmax", "any axis but the batch axis", OnnxImporter::softmax);
+        op("LogSoftmax", "any axis but the batch axis", OnnxImporter::softmax);
+        op("Gemm", "A computed, B and C constant; transB, alpha, beta", OnnxImporter::gemm);
+        op("MatMul", "computed times a constant matrix (any leading axes), or two computed tensors of equal rank",
+                OnnxImporter::matmul);
+        op("Add", "broadcasting; with a constant or two computed tensors of equal rank; legacy broadcast/axis",
+                (im, n) -> im.arithmetic(n, ArithmeticOp.ADD));
+        op("Sub", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.SUB));
+        op("Mul", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.MUL));
+        op("Div", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.DIV));
+        op("Sum", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Mean", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Concat", "channel axis (1); any axis when constant", OnnxImporter::concat);
+        op("Flatten", "axis 1", OnnxImporter::flatten);
+        op("Reshape", "constant (or folded) shape keeping the batch axis", OnnxImporter::reshape);
+        op("Squeeze", "axes other than the batch axis (attribute or input)", OnnxImporter::squeezeOp);
+        op("Unsqueeze", "axes other than the batch axis (attribute or input)", OnnxImporter::squeezeOp);
+        op("Transpose", "perm keeping the batch axis first", OnnxImporter::transposeOp);
+        op("Slice", "constant starts/ends/axes/steps (attributes or inputs), not along the batch axis",
+                OnnxImporter::sliceOp);
+        op("Split", "constant split (attribute, input or num_outputs), not along the batch axis", OnnxImporter::split);
+        op("Gather", "constant indices along a non-batch axis", OnnxImporter::gather);
+        op("Shape", "folded from the shapes known at import (start, end)", OnnxImporter::shapeOp);
+        op("Size", "folded from the shapes known at import", OnnxImporter::shapeOp);
+        for (String r : new String[] {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
+            "ReduceSumSquare", "ReduceLogSumExp"}) {
+            op(r, "non-batch axes (attribute or input), keepdims", OnnxImporter::reduce);
+        }
+        op("Dropout", "no mask output; legacy is_test", OnnxImporter::dropout);
+        op("LRN", "odd size", (im, n) -> {
+            int size = im.int32(n, "size", intAttr(n, "size", -1));
+            if (size < 1 || size % 2 == 0) {
+                throw im.unsupported(im.where(n) + ": size " + size + " (only odd sizes centre the window)");
+            }
+            im.unary(n, new LRN(size, floatAttr(n, "alpha", 1e-4f), floatAttr(n, "beta", 0.75f), floatAttr(n, "bias", 1f)));
+        });
+        op("Pad", "constant, reflect, edge; constant pads (attribute or input, legacy paddings), none on the batch axis",
+                OnnxImporter::pad);
+        op("Clip", "constant bounds", OnnxImporter::clip);
+        for (String f : new String[] {"Cast", "Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
+            "Min", "Max", "Not", "And", "Or"}) {
+            op(f, "constant inputs only (folded at import)", (im, n) -> {
+                throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");
+            });
+        }
+    }
 
     /** Operators this importer maps, with a one-line summary for the supported-op table. */
     public static final Map<String, String> SUPPORTED = supported();
 
     private static Map<String, String> supported() {
         Map<String, String> m = new TreeMap<>();
-        m.put("Conv", "2-D; pads, strides, dilations, group, auto_pad");
-        m.put("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad");
-        m.put("MaxPool", "2-D; pads, strides, auto_pad, ceil_mode; no dilations, no Indices output");
-        m.put("AveragePool", "2-D; pads, strides, auto_pad, ceil_mode, count_include_pad");
-        m.put("LpPool", "2-D; p, pads, strides, auto_pad");
-        m.put("GlobalAveragePool", "2-D");
-        m.put("GlobalMaxPool", "2-D");
-        m.put("BatchNormalization", "inference form (running statistics as buffers)");
-        m.put("Relu", "");
-        m.put("LeakyRelu", "");
-        m.put("Sigmoid", "");
-        m.put("Tanh", "");
-        m.put("Softmax", "any axis but the batch axis");
-        m.put("LogSoftmax", "any axis but the batch axis");
-        m.put("Gemm", "A computed, B and C constant; transB, alpha, beta");
-        m.put("MatMul", "[N, K] times a constant [K, M]");
-        m.put("Add", "broadcasting; with a constant or two computed tensors of equal rank");
-        m.put("Sub", "as Add");
-        m.put("Mul", "as Add");
-        m.put("Div", "as Add");
-        m.put("Concat", "channel axis (1)");
-        m.put("Flatten", "axis 1");
-        m.put("Reshape", "constant shape keeping the batch axis");
-        m.put("Dropout", "no mask output");
-        m.put("LRN", "odd size");
-        m.put("Pad", "constant, reflect, edge; constant pads, none on the batch axis");
-        m.put("Clip", "constant bounds");
-        m.put("Constant", "tensor, float(s), int(s) values");
-        m.put("Identity", "");
+        OPS.forEach((k, v) -> m.put(k, v.summary()));
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -104,6 +193,8 @@ public final class OnnxImporter {
     private final Set<String> taken = new HashSet<>();
     private final Graph.Builder builder;
     private long nominalBatch = -1;
+    private int folded;
+    private int dead;
 
     private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs) {
         this.model = model;
@@ -185,13 +276,18 @@ public final class OnnxImporter {
                 sample[i] = (int) d;
             }
             if (nominalBatch == -1) {
-                nominalBatch = in.dims()[0];
+                nominalBatch = in.dims()[0] > 0 ? in.dims()[0] : SYMBOLIC_BATCH;
             }
             String node = uniqueName(in.name());
             builder.input(node, Shape.of(sample));
             nodeOf.put(in.name(), node);
         }
+        Set<String> live = liveValues();
         for (Node n : model.graph().nodes()) {
+            if (n.outputs().stream().noneMatch(live::contains)) {
+                dead++; // dead-node removal: nothing that leads to an output is lost
+                continue;
+            }
             try {
                 convert(n);
             } catch (UnsupportedOnnxException e) {
@@ -215,75 +311,209 @@ public final class OnnxImporter {
         if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) {
             throw unsupported(where(n) + ": the node has no output");
         }
-        switch (n.opType()) {
-            case "Constant" -> {
-                consts.put(n.outputs().get(0), constantValue(n));
-                return;
-            }
-            case "Identity" -> {
-                alias(n, n.inputs().get(0));
-                return;
-            }
-            default -> {
-            }
+        checkIntAttributes(n);
+        if (fold(n)) {
+            return;
         }
-        onlyFirstOutputUsed(n);
-        switch (n.opType()) {
-            case "Conv" -> conv(n);
-            case "ConvTranspose" -> convTranspose(n);
-            case "MaxPool", "AveragePool", "LpPool" -> pool(n);
-            case "GlobalAveragePool", "GlobalMaxPool" -> {
-                Shape s = requireImage(n);
-                String g = add(n, n.opType().equals("GlobalMaxPool") ? new GlobalMaxPool2d() : new GlobalAvgPool2d(),
-                        "_pool", input(n, 0));
-                addNamed(n, n.outputs().get(0), new Reshape(Shape.of(s.dim(0), 1, 1)), g);
+        if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")) {
+            onlyFirstOutputUsed(n);
+        }
+        OpDef def = OPS.get(n.opType());
+        if (def == null) {
+            throw unsupported(where(n) + ": operator " + n.opType() + " is not supported");
+        }
+        def.importer().convert(this, n);
+    }
+
+    /**
+     * ONNX integer attributes are 64-bit; our shapes, pads and strides are ints. Every value must fit, so a pad of
+     * 2^33 + 2 fails here instead of becoming 2. Slice's starts/ends (INT64_MAX means "to the end") are clamped
+     * by the operator itself and Constant values are kept as longs.
+     */
+    private void checkIntAttributes(Node n) {
+        if (n.opType().equals("Constant")) {
+            return;
+        }
+        for (Attribute a : n.attributes().values()) {
+            if (n.opType().equals("Slice") && (a.name().equals("starts") || a.name().equals("ends"))) {
+                continue;
             }
-            case "BatchNormalization" -> batchNorm(n);
-            case "Relu" -> unary(n, new ReLU());
-            case "Sigmoid" -> unary(n, new Sigmoid());
-            case "Tanh" -> unary(n, new Tanh());
-            case "LeakyRelu" -> unary(n, new LeakyReLU(floatAttr(n, "alpha", 0.01f)));
-            case "Softmax", "LogSoftmax" -> softmax(n);
-            case "Gemm" -> gemm(n);
-            case "MatMul" -> matmul(n);
-            case "Add" -> arithmetic(n, ArithmeticOp.ADD);
-            case "Sub" -> arithmetic(n, ArithmeticOp.SUB);
-            case "Mul" -> arithmetic(n, ArithmeticOp.MUL);
-            case "Div" -> arithmetic(n, ArithmeticOp.DIV);
-            case "Concat" -> concat(n);
-            case "Flatten" -> flatten(n);
-            case "Reshape" -> reshape(n);
-            case "Dropout" -> dropout(n);
-            case "LRN" -> {
-                int size = (int) intAttr(n, "size", -1);
-                if (size < 1 || size % 2 == 0) {
-                    throw unsupported(where(n) + ": size " + size + " (only odd sizes centre the window)");
-                }
-                unary(n, new LRN(size, floatAttr(n, "alpha", 1e-4f), floatAttr(n, "beta", 0.75f),
-                        floatAttr(n, "bias", 1f)));
+            if (a.type() == Attribute.INT) {
+                int32(n, "attribute " + a.name() + " value", a.i());
+            } else if (a.type() == Attribute.INTS && a.ints() != null) {
+                int32s(n, "attribute " + a.name() + " value", a.ints());
             }
-            case "Pad" -> pad(n);
-            case "Clip" -> clip(n);
-            default -> throw unsupported(where(n) + ": operator " + n.opType() + " is not supported");
         }
     }
 
+    /** Evaluates a node with only constant inputs at import (constant folding); true if it was folded. */
+    private boolean fold(Node n) {
+        if (n.opType().equals("Constant")) {
+            return false;
+        }
+        List<TensorData> in = new ArrayList<>();
+        for (String v : n.inputs()) {
+            if (v.isEmpty()) {
+                in.add(null);
+                continue;
+            }
+            TensorData t = consts.get(v);
+            if (t == null) {
+                return false;
+            }
+            in.add(t);
+        }
+        if (in.isEmpty() || n.outputs().size() != 1 && !n.opType().equals("Dropout")) {
+            return false;
+        }
+        TensorData t = OnnxFolding.fold(n, in, opset);
+        if (t == null) {
+            return false;
+        }
+        consts.put(n.outputs().get(0), t);
+        folded++;
+        return true;
+    }
+
+    private void globalPool(Node n) {
+        Shape s = requireImage(n);
+        String g = add(n, n.opType().equals("GlobalMaxPool") ? new GlobalMaxPool2d() : new GlobalAvgPool2d(),
+                "_pool", input(n, 0));
+        addNamed(n, n.outputs().get(0), new Reshape(Shape.of(s.dim(0), 1, 1)), g);
+    }
+
+    /** Values that some graph output depends on (everything else is dead and skipped). */
+    private Set<String> liveValues() {
+        Set<String> live = new HashSet<>();
+        for (ValueInfo out : model.graph().outputs()) {
+            live.add(out.name());
+        }
+        List<Node> nodes = model.graph().nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (n.outputs().stream().anyMatch(live::contains)) {
+                live.addAll(n.inputs());
+            }
+        }
+        return live;
+    }
+
+    /** Operator statistics of the last import, for messages: folded constant nodes and dead nodes skipped. */
+    int foldedCount() {
+        return folded;
+    }
+
+    int deadCount() {
+        return dead;
+    }
+
+    /** A 64-bit attribute value that must fit an int; fails naming it instead of truncating. */
+    private int int32(Node n, String what, long v) {
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw unsupported(where(n) + ": " + what + " " + v + " does not fit 32 bits");
+        }
+        return (int) v;
+    }
+
+    private int[] int32s(Node n, String what, long[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = int32(n, what, v[i]);
+        }
+        return out;
+    }
+
+    /** The per-sample axis of ONNX axis {@code axis} of a rank-{@code rank} tensor; the batch axis is refused. */
+    private int sampleAxis(Node n, long axis, int rank) {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw unsupported(where(n) + ": axis " + axis + " outside rank " + rank);
+        }
+        if (a == 0) {
+            throw unsupported(where(n) + ": works along axis 0, the batch axis");
+        }
+        return (int) a - 1;
+    }
+
+    /** 1-D Conv/pooling as the 2-D operator on [C, 1, L]: a reshape in, the 2-D node, a reshape out. */
+    private boolean oneD(Node n, int weightSlot) {
+        Shape in = shapeOf(input(n, 0));
+        if (in.rank() != 2) {
+            return false;
+        }
+        Map<String, Attribute> attrs = new LinkedHashMap<>();
+        for (Attribute a : n.attributes().values()) {
+            long[] v = a.ints();
+            if (a.type() == Attribute.INTS && v != null) {
+                long[] w;
+                if (a.name().equals("pads")) {
+                    if (v.length != 2) {
+                        throw unsupported(where(n) + ": pads must have 2 entries for a 1-D operator");
+                    }
+                    w = new long[] {0, v[0], 0, v[1]};
+                } else {
+                    if (v.length != 1) {
+                        throw unsupported(where(n) + ": " + a.name() + " must have 1 entry for a 1-D operator");
+                    }
+                    w = new long[] {a.name().equals("output_padding") ? 0 : 1, v[0]};
+                }
+                attrs.put(a.name(), new Attribute(a.name(), Attribute.INTS, 0, 0, null, null, null, w, null));
+            } else {
+                attrs.put(a.name(), a);
+            }
+        }
+        List<String> inputs = new ArrayList<>(n.inputs());
+        if (weightSlot >= 0) {
+            TensorData w = constInput(n, weightSlot, "weights W");
+            if (w.dims().length != 3) {
+                throw unsupported(where(n) + ": 1-D weights must have 3 axes, got " + Arrays.toString(w.dims()));
+            }
+            String name = n.inputs().get(weightSlot) + "_2d";
+            consts.put(name, new TensorData(name, w.dataType(), new long[] {w.dims()[0], w.dims()[1], 1, w.dims()[2]},
+                    w.floats(), w.longs()));
+            inputs.set(weightSlot, name);
+        }
+        String up = add(n, new Reshape(Shape.of(in.dim(0), 1, in.dim(1))), "_2d", input(n, 0));
+        String tmp = n.outputs().get(0) + "_2d";
+        nodeOf.put(tmp + "_in", up);
+        inputs.set(0, tmp + "_in");
+        Node two = new Node(n.name().isEmpty() ? "" : n.name() + "_2d", n.opType(), n.domain(), inputs, List.of(tmp),
+                attrs);
+        OPS.get(n.opType()).importer().convert(this, two);
+        Shape out = shapeOf(nodeOf.get(tmp));
+        addNamed(n, n.outputs().get(0), new Reshape(Shape.of(out.dim(0), out.dim(2))), nodeOf.get(tmp));
+        return true;
+    }
+
     private void conv(Node n) {
+        if (oneD(n, 1)) {
+            return;
+        }
         Shape in = requireImage(n);
         TensorData w = constInput(n, 1, "weights W");
         if (w.dims().length != 4) {
-            throw unsupported(where(n) + ": only 2-D convolutions (4-D weights), got W " + Arrays.toString(w.dims()));
+            throw unsupported(where(n) + ": only 1-D and 2-D convolutions (3-D or 4-D weights), got W "
+                    + Arrays.toString(w.dims()));
         }
-        int m = (int) w.dims()[0];
-        int kh = (int) w.dims()[2];
-        int kw = (int) w.dims()[3];
-        int group = (int) intAttr(n, "group", 1);
+        int m = int32(n, "W dimension", w.dims()[0]);
+        int kh = int32(n, "W dimension", w.dims()[2]);
+        int kw = int32(n, "W dimension", w.dims()[3]);
+        long[] ks = intsAttr(n, "kernel_shape", null);
+        if (ks != null && (ks.length != 2 || ks[0] != kh || ks[1] != kw)) {
+            throw unsupported(where(n) + ": kernel_shape " + Arrays.toString(ks) + " does not match the weights W "
+                    + Arrays.toString(w.dims()));
+        }
+        int group = int32(n, "group", intAttr(n, "group", 1));
+        if (group < 1 || in.dim(0) != (long) w.dims()[1] * group) {
+            throw unsupported(where(n) + ": input of " + in.dim(0) + " channels does not fit W "
+                    + Arrays.toString(w.dims()) + " with group " + group);
+        }
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
         long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
         Padding pad = padding(n, in, kh, kw, strides, dil);
         TensorData b = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "bias B") : null;
-        Conv2d conv = new Conv2d(m, kh, kw).stride((int) strides[0], (int) strides[1])
-                .dilation((int) dil[0], (int) dil[1]).padding(PaddingSpec.explicit(pad)).groups(group)
+        Conv2d conv = new Conv2d(m, kh, kw).stride(int32(n, "stride", strides[0]), int32(n, "stride", strides[1]))
+                .dilation(int32(n, "dilation", dil[0]), int32(n, "dilation", dil[1])).padding(PaddingSpec.explicit(pad)).groups(group)
                 .useBias(b != null);
         addNamed(n, n.outputs().get(0), conv, input(n, 0));
         conv.kernel().load(w.toTensor());
@@ -374,7 +604,8 @@ public final class OnnxImporter {
                 if (p.length != 4) {
                     throw unsupported(where(n) + ": pads must have 4 entries, got " + Arrays.toString(p));
                 }
-                return new Padding((int) p[0], (int) p[2], (int) p[1], (int) p[3]);
+                return new Padding(int32(n, "pad", p[0]), int32(n, "pad", p[2]), int32(n, "pad", p[1]),
+                        int32(n, "pad", p[3]));
             }
             case "VALID" -> {
                 return Padding.valid();
@@ -397,6 +628,9 @@ public final class OnnxImporter {
     }
 
     private void pool(Node n) {
+        if (oneD(n, -1)) {
+            return;
+        }
         Shape in = requireImage(n);
         long[] k = intsAttr(n, "kernel_shape", null);
         if (k == null || k.length != 2) {
@@ -410,8 +644,8 @@ public final class OnnxImporter {
             throw unsupported(where(n) + ": storage_order 1");
         }
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
-        int kh = (int) k[0];
-        int kw = (int) k[1];
+        int kh = int32(n, "kernel_shape", k[0]);
+        int kw = int32(n, "kernel_shape", k[1]);
         Padding pad = padding(n, in, kh, kw, strides, dil);
         boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
         if (intAttr(n, "ceil_mode", 0) != 0) {
@@ -425,8 +659,8 @@ public final class OnnxImporter {
             pad = new Padding(pad.top(), pad.bottom() + extraH, pad.left(), pad.right() + extraW);
         }
         PaddingSpec spec = PaddingSpec.explicit(pad);
-        int sh = (int) strides[0];
-        int sw = (int) strides[1];
+        int sh = int32(n, "stride", strides[0]);
+        int sw = int32(n, "stride", strides[1]);
         Layer layer = switch (n.opType()) {
             case "MaxPool" -> new MaxPool2d(kh, kw).stride(sh, sw).padding(spec);
             case "AveragePool" -> new AvgPool2d(kh, kw).stride(sh, sw).padding(spec).countIncludePad(includePad);
@@ -443,6 +677,9 @@ public final class OnnxImporter {
     }
 
     private void batchNorm(Node n) {
+        if (intAttr(n, "spatial", 1) == 0) {
+            throw unsupported(where(n) + ": spatial 0 (statistics per position, opset < 9)");
+        }
         if (intAttr(n, "training_mode", 0) != 0) {
             throw unsupported(where(n) + ": training_mode 1 (only the inference form is imported)");
         }
@@ -508,14 +745,22 @@ public final class OnnxImporter {
 
     private void matmul(Node n) {
         Shape in = shapeOf(input(n, 0));
-        if (in.rank() != 1) {
-            throw unsupported(where(n) + ": only [N, K] times a constant [K, M], got per-sample A " + in);
+        if (!consts.containsKey(n.inputs().get(1))) {
+            Shape sb = shapeOf(input(n, 1));
+            if (sb.rank() != in.rank()) {
+                throw unsupported(where(n) + ": computed operands of different ranks " + in + " and " + sb);
+            }
+            addNamed(n, n.outputs().get(0), new MatMul(), input(n, 0), input(n, 1));
+            return;
         }
         TensorData b = constInput(n, 1, "B");
         if (b.dims().length != 2) {
-            throw unsupported(where(n) + ": B must be a 2-D constant, got " + Arrays.toString(b.dims()));
+            throw unsupported(where(n) + ": a constant B must be 2-D, got " + Arrays.toString(b.dims()));
         }
-        dense(n, transpose(b.toTensor()), null);
+        Tensor kernel = transpose(b.toTensor());
+        Dense d = new Dense(kernel.dim(0), false).overLastAxis(in.rank() > 1);
+        addNamed(n, n.outputs().get(0), d, input(n, 0));
+        d.kernel().load(kernel);
     }
 
     private void dense(Node n, Tensor kernel, Tensor bias) {
@@ -533,7 +778,8 @@ public final class OnnxImporter {
         boolean ca = consts.containsKey(a);
         boolean cb = consts.containsKey(b);
         if (ca && cb) {
-            throw unsupported(where(n) + ": both operands are constants (constant folding is not implemented)");
+            // only legacy broadcast/axis forms get here (folding handles the rest)
+            throw unsupported(where(n) + ": both operands are constants with a legacy axis attribute");
         }
         if (!ca && !cb) {
             Shape sa = shapeOf(input(n, 0));
@@ -548,6 +794,18 @@ public final class OnnxImporter {
         Shape s = shapeOf(input(n, runtime));
         TensorData c = consts.get(ca ? a : b);
         int rank = s.rank() + 1;
+        if (opset < 7 && intAttr(n, "broadcast", 0) != 0 && n.attributes().containsKey("axis") && cb) {
+            // legacy broadcast: B's axes start at 'axis' of A, trailing axes of A are broadcast
+            int axis = (int) intAttr(n, "axis", 0);
+            axis = axis < 0 ? axis + rank : axis;
+            long[] d = new long[rank - axis];
+            Arrays.fill(d, 1);
+            if (c.dims().length > d.length) {
+                throw unsupported(where(n) + ": B " + Arrays.toString(c.dims()) + " does not fit at axis " + axis);
+            }
+            System.arraycopy(c.dims(), 0, d, 0, c.dims().length);
+            c = new TensorData(c.name(), c.dataType(), d, c.floats(), c.longs());
+        }
         if (c.dims().length > rank) {
             throw unsupported(where(n) + ": constant " + Arrays.toString(c.dims()) + " has more axes than the input");
         }
@@ -594,11 +852,19 @@ public final class OnnxImporter {
 
     private void reshape(Node n) {
         Shape in = shapeOf(input(n, 0));
-        TensorData t = constInput(n, 1, "shape");
-        if (!t.isInteger()) {
-            throw unsupported(where(n) + ": shape must be an integer tensor");
+        long[] target;
+        if (opset < 5) {
+            target = intsAttr(n, "shape", null);
+            if (target == null) {
+                throw unsupported(where(n) + ": no shape attribute");
+            }
+        } else {
+            TensorData t = constInput(n, 1, "shape");
+            if (!t.isInteger()) {
+                throw unsupported(where(n) + ": shape must be an integer tensor");
+            }
+            target = t.longs();
         }
-        long[] target = t.longs();
         boolean allowZero = intAttr(n, "allowzero", 0) != 0;
         if (target.length < 1) {
             throw unsupported(where(n) + ": target shape " + Arrays.toString(target) + " has no batch axis");
@@ -660,12 +926,29 @@ public final class OnnxImporter {
         long[] pads;
         float value;
         if (opset < 11) {
-            pads = intsAttr(n, "pads", null);
+            pads = intsAttr(n, opset < 2 ? "paddings" : "pads", null);
             value = floatAttr(n, "value", 0f);
         } else {
             pads = constInput(n, 1, "pads").longs();
             value = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "constant_value").floats()[0]
                     : 0f;
+            if (n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()) {
+                // opset 18: pads for the listed axes only
+                long[] axes = constInput(n, 3, "axes").longs();
+                if (pads.length != 2 * axes.length) {
+                    throw unsupported(where(n) + ": " + pads.length + " pads for " + axes.length + " axes");
+                }
+                long[] full = new long[2 * rank];
+                for (int i = 0; i < axes.length; i++) {
+                    int ax = (int) (axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    if (ax < 0 || ax >= rank) {
+                        throw unsupported(where(n) + ": axis " + axes[i] + " outside rank " + rank);
+                    }
+                    full[ax] = pads[i];
+                    full[rank + ax] = pads[axes.length + i];
+                }
+                pads = full;
+            }
         }
         if (pads == null || pads.length != 2 * rank) {
             throw unsupported(where(n) + ": pads must have " + 2 * rank + " entries");
@@ -732,6 +1015,283 @@ public final class OnnxImporter {
         throw unsupported(where(n) + ": Constant without a tensor, float(s) or int(s) value");
     }
 
+    private void layerNorm(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        int first = sampleAxis(n, intAttr(n, "axis", -1), rank);
+        LayerNorm ln = new LayerNorm(in.rank() - first, floatAttr(n, "epsilon", 1e-5f));
+        addNamed(n, n.outputs().get(0), ln, input(n, 0));
+        Shape norm = ln.gamma().shape();
+        ln.gamma().load(constInput(n, 1, "scale").toTensor().reshape(norm));
+        if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+            ln.beta().load(constInput(n, 2, "B").toTensor().reshape(norm));
+        }
+    }
+
+    private void pow(Node n) {
+        TensorData e = constInput(n, 1, "exponent Y");
+        if (e.elementCount() != 1) {
+            throw unsupported(where(n) + ": only a scalar constant exponent, got " + Arrays.toString(e.dims()));
+        }
+        unary(n, new Elementwise(Elementwise.Fn.POW, e.floats()[0], 0));
+    }
+
+    private void variadic(Node n) {
+        String acc = input(n, 0);
+        int count = n.inputs().size();
+        for (int i = 1; i < count; i++) {
+            boolean last = i == count - 1 && n.opType().equals("Sum");
+            Layer l = new Arithmetic(ArithmeticOp.ADD);
+            if (last) {
+                addNamed(n, n.outputs().get(0), l, acc, input(n, i));
+                return;
+            }
+            acc = add2(n, l, "_sum" + i, acc, input(n, i));
+        }
+        if (n.opType().equals("Mean")) {
+            unaryFrom(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(acc).rank())),
+                    1f / count), false), acc);
+        } else {
+            nodeOf.put(n.outputs().get(0), acc);
+        }
+    }
+
+    private static int[] oneShape(int rank) {
+        int[] d = new int[rank];
+        Arrays.fill(d, 1);
+        return d;
+    }
+
+    private void squeezeOp(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] axes = opset >= 13 ? (n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()
+                ? constInput(n, 1, "axes").longs() : null) : intsAttr(n, "axes", null);
+        long[] full = new long[in.rank() + 1];
+        full[0] = 1;
+        for (int i = 0; i < in.rank(); i++) {
+            full[i + 1] = in.dim(i);
+        }
+        OnnxFolding.Arr a = new OnnxFolding.Arr(OnnxModel.FLOAT, full, new double[0]);
+        boolean squeeze = n.opType().equals("Squeeze");
+        if (axes == null && !squeeze) {
+            throw unsupported(where(n) + ": no axes");
+        }
+        long[] out;
+        if (squeeze) {
+            if (axes == null) {
+                List<Long> keep = new ArrayList<>(List.of(1L));
+                for (int i = 0; i < in.rank(); i++) {
+                    if (in.dim(i) != 1) {
+                        keep.add((long) in.dim(i));
+                    }
+                }
+                out = keep.stream().mapToLong(Long::longValue).toArray();
+            } else {
+                for (long ax : axes) {
+                    sampleAxis(n, ax, full.length);
+                }
+                out = OnnxFolding.squeeze(a, axes).dims();
+            }
+        } else {
+            int r = full.length + axes.length;
+            for (long ax : axes) {
+                sampleAxis(n, ax, r);
+            }
+            out = OnnxFolding.unsqueeze(a, axes).dims();
+        }
+        unary(n, new Reshape(Shape.of(int32s(n, "dimension", Arrays.copyOfRange(out, 1, out.length)))));
+    }
+
+    private void transposeOp(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] perm = intsAttr(n, "perm", null);
+        int rank = in.rank() + 1;
+        if (perm == null) {
+            throw unsupported(where(n) + ": no perm (reversing all axes moves the batch axis)");
+        }
+        if (perm.length != rank || perm[0] != 0) {
+            throw unsupported(where(n) + ": perm " + Arrays.toString(perm) + " moves the batch axis 0");
+        }
+        int[] p = new int[rank - 1];
+        for (int i = 1; i < rank; i++) {
+            p[i - 1] = (int) perm[i] - 1;
+        }
+        unary(n, new Transpose(p));
+    }
+
+    private long[] optLongs(Node n, int slot, String role) {
+        return n.inputs().size() > slot && !n.inputs().get(slot).isEmpty() ? constInput(n, slot, role).longs() : null;
+    }
+
+    private void sliceOp(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        List<long[]> args = new ArrayList<>();
+        if (opset >= 10) {
+            args.add(constInput(n, 1, "starts").longs());
+            args.add(constInput(n, 2, "ends").longs());
+            args.add(optLongs(n, 3, "axes"));
+            args.add(optLongs(n, 4, "steps"));
+        }
+        long[][] s = OnnxFolding.sliceArgs(n, args, opset);
+        if (s[0] == null || s[1] == null || s[0].length != s[1].length) {
+            throw unsupported(where(n) + ": starts and ends must be given with equal lengths");
+        }
+        long[] dims = fullDims(in);
+        long[][] b = OnnxFolding.sliceBounds(dims, s[0], s[1], s[2], s[3]);
+        if (b[0][0] != 0 || b[0][2] != 1 || b[0][1] != dims[0]) {
+            throw unsupported(where(n) + ": slices along axis 0, the batch axis");
+        }
+        slice(n, n.outputs().get(0), in, b);
+    }
+
+    /** [batch, sample...] with the nominal batch size (SYMBOLIC_BATCH when the batch axis is symbolic). */
+    private long[] fullDims(Shape in) {
+        long[] d = new long[in.rank() + 1];
+        d[0] = nominalBatch > 0 ? nominalBatch : SYMBOLIC_BATCH;
+        for (int i = 0; i < in.rank(); i++) {
+            d[i + 1] = in.dim(i);
+        }
+        return d;
+    }
+
+    private void slice(Node n, String value, Shape in, long[][] bounds) {
+        int r = in.rank();
+        int[] st = new int[r];
+        int[] en = new int[r];
+        int[] sp = new int[r];
+        for (int i = 0; i < r; i++) {
+            long[] b = bounds[i + 1];
+            if (OnnxFolding.sliceCount(b) == 0) {
+                throw unsupported(where(n) + ": empty slice along axis " + (i + 1));
+            }
+            st[i] = (int) b[0];
+            en[i] = (int) b[1];
+            sp[i] = int32(n, "step", b[2]);
+        }
+        addNamed(n, value, new Slice(st, en, sp), input(n, 0));
+    }
+
+    private void split(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        int ax = sampleAxis(n, intAttr(n, "axis", 0), rank);
+        int outs = n.outputs().size();
+        long[] sizes = opset >= 13 ? optLongs(n, 1, "split") : intsAttr(n, "split", null);
+        int dim = in.dim(ax);
+        if (sizes == null) {
+            long parts = opset >= 18 && n.attributes().containsKey("num_outputs") ? intAttr(n, "num_outputs", outs) : outs;
+            long each = (dim + parts - 1) / parts;
+            sizes = new long[outs];
+            long left = dim;
+            for (int i = 0; i < outs; i++) {
+                sizes[i] = Math.min(each, left);
+                left -= sizes[i];
+            }
+        }
+        if (sizes.length != outs) {
+            throw unsupported(where(n) + ": " + sizes.length + " split sizes for " + outs + " outputs");
+        }
+        long start = 0;
+        long[] dims = fullDims(in);
+        for (int i = 0; i < outs; i++) {
+            long[][] b = OnnxFolding.sliceBounds(dims, new long[] {start}, new long[] {start + sizes[i]},
+                    new long[] {ax + 1}, null);
+            start += sizes[i];
+            if (!n.outputs().get(i).isEmpty()) {
+                slice(n, n.outputs().get(i), in, b);
+            }
+        }
+        if (start != dim) {
+            throw unsupported(where(n) + ": split sizes " + Arrays.toString(sizes) + " do not add up to " + dim);
+        }
+    }
+
+    private void gather(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int ax = sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1);
+        TensorData idx = constInput(n, 1, "indices");
+        int len = in.dim(ax);
+        int[] ids = new int[idx.floats().length];
+        for (int i = 0; i < ids.length; i++) {
+            long v = idx.isInteger() ? idx.longs()[i] : (long) idx.floats()[i];
+            v = v < 0 ? v + len : v;
+            if (v < 0 || v >= len) {
+                throw unsupported(where(n) + ": index " + v + " outside axis of size " + len);
+            }
+            ids[i] = (int) v;
+        }
+        if (idx.dims().length == 0) {
+            unary(n, new Take(ax, ids, true));
+        } else if (idx.dims().length == 1) {
+            unary(n, new Take(ax, ids, false));
+        } else {
+            String t = add(n, new Take(ax, ids, false), "_take", input(n, 0));
+            int[] d = new int[in.rank() - 1 + idx.dims().length];
+            int k = 0;
+            for (int i = 0; i < ax; i++) {
+                d[k++] = in.dim(i);
+            }
+            for (long v : idx.dims()) {
+                d[k++] = (int) v;
+            }
+            for (int i = ax + 1; i < in.rank(); i++) {
+                d[k++] = in.dim(i);
+            }
+            unaryFrom(n, new Reshape(Shape.of(d)), t);
+        }
+    }
+
+    private void shapeOp(Node n) {
+        long[] d = fullDims(shapeOf(input(n, 0)));
+        TensorData fake = new TensorData("", OnnxModel.FLOAT, d, new float[0], null);
+        if (n.opType().equals("Size")) {
+            long c = 1;
+            for (long v : d) {
+                c *= v;
+            }
+            consts.put(n.outputs().get(0), TensorData.ofLongs(n.outputs().get(0), new long[] {c}));
+            if (nominalBatch == SYMBOLIC_BATCH) {
+                throw unsupported(where(n) + ": Size of a tensor with a symbolic batch axis");
+            }
+            return;
+        }
+        consts.put(n.outputs().get(0), OnnxFolding.shape(n, fake));
+    }
+
+    private void reduce(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        long[] axes;
+        boolean axesInput = opset >= 18 || opset >= 13 && n.opType().equals("ReduceSum");
+        axes = axesInput ? optLongs(n, 1, "axes") : intsAttr(n, "axes", null);
+        if (axes == null || axes.length == 0) {
+            if (intAttr(n, "noop_with_empty_axes", 0) != 0) {
+                alias(n, n.inputs().get(0));
+                return;
+            }
+            throw unsupported(where(n) + ": reduces every axis, the batch axis 0 too");
+        }
+        int[] a = new int[axes.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = sampleAxis(n, axes[i], rank);
+        }
+        Reduce.Op op = switch (n.opType()) {
+            case "ReduceMean" -> Reduce.Op.MEAN;
+            case "ReduceSum" -> Reduce.Op.SUM;
+            case "ReduceMax" -> Reduce.Op.MAX;
+            case "ReduceMin" -> Reduce.Op.MIN;
+            case "ReduceL1" -> Reduce.Op.L1;
+            case "ReduceL2" -> Reduce.Op.L2;
+            case "ReduceSumSquare" -> Reduce.Op.SUM_SQUARE;
+            default -> Reduce.Op.LOG_SUM_EXP;
+        };
+        boolean keep = intAttr(n, "keepdims", 1) != 0;
+        if (!keep && a.length == in.rank()) {
+            throw unsupported(where(n) + ": reduces every per-sample axis without keepdims (output [N])");
+        }
+        unary(n, new Reduce(op, a, keep));
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
 
     private void unary(Node n, Layer layer) {
@@ -752,6 +1312,16 @@ public final class OnnxImporter {
         String node = uniqueName(base);
         builder.add(node, layer, from);
         nodeOf.put(value, node);
+    }
+
+    private void unaryFrom(Node n, Layer layer, String from) {
+        addNamed(n, n.outputs().get(0), layer, from);
+    }
+
+    private String add2(Node n, Layer layer, String suffix, String a, String b) {
+        String node = uniqueName((n.name().isEmpty() ? n.outputs().get(0) : n.name()) + suffix);
+        builder.add(node, layer, a, b);
+        return node;
     }
 
     /** An auxiliary node (e.g. the pooling before a reshape); returns its name. */
