@@ -72,15 +72,16 @@ public final class Dense extends UnaryLayer {
     @Override
     protected Shape outputShapeOf(Shape input) {
         if (lastAxis) {
-            int features = input.dim(input.rank() - 1);
-            Shape flat = outputShapeOf(Shape.of(features));
-            return input.withDim(input.rank() - 1, flat.dim(0));
+            return input.withDim(input.rank() - 1, build(input.dim(input.rank() - 1)).dim(0));
         }
         if (input.rank() != 1) {
             throw new IllegalArgumentException(describe() + ": expects a flat input [features], got " + input
                     + " (add a Flatten or global pooling layer first)");
         }
-        int features = input.dim(0);
+        return build(input.dim(0));
+    }
+
+    private Shape build(int features) {
         if (in == -1) {
             in = features;
             kernel = Parameter.learnable("kernel", Shape.of(units, in), kernelInit, in, units);

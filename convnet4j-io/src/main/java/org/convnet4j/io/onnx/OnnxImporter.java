@@ -168,7 +168,15 @@ public final class OnnxImporter {
         op("Pad", "constant, reflect, edge; constant pads (attribute or input, legacy paddings), none on the batch axis",
                 OnnxImporter::pad);
         op("Clip", "constant bounds", OnnxImporter::clip);
-        for (String f : new String[] {"Cast", "Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
+        op("Cast", "to float or double of a computed tensor (identity); any type when constant", (im, n) -> {
+            long to = intAttr(n, "to", OnnxModel.FLOAT);
+            if (to != OnnxModel.FLOAT && to != OnnxModel.DOUBLE) {
+                throw im.unsupported(im.where(n) + ": cast of a computed tensor to " + OnnxModel.typeName((int) to)
+                        + " (the engine computes in float32)");
+            }
+            im.alias(n, n.inputs().get(0));
+        });
+        for (String f : new String[] {"Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
             "Min", "Max", "Not", "And", "Or"}) {
             op(f, "constant inputs only (folded at import)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");
