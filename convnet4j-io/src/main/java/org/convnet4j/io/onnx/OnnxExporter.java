@@ -140,6 +140,30 @@ public final class OnnxExporter {
                     floatAttr("epsilon", (float) n.eps()));
         });
         register(MatMul.class, (e, l, name, in, out) -> e.node("MatMul", name, in, out));
+        register(Conv2d.class, OnnxExporter::exportConv2d);
+        register(ConvTranspose2d.class, OnnxExporter::exportConvTranspose2d);
+        register(Pool2d.class, OnnxExporter::exportPool2d);
+        register(GlobalAvgPool2d.class, OnnxExporter::exportGlobalPool);
+        register(GlobalMaxPool2d.class, OnnxExporter::exportGlobalPool);
+        register(Dense.class, OnnxExporter::exportDense);
+        register(Flatten.class, OnnxExporter::exportFlatten);
+        register(ReLU.class, OnnxExporter::exportReLU);
+        register(Sigmoid.class, OnnxExporter::exportSigmoid);
+        register(Tanh.class, OnnxExporter::exportTanh);
+        register(LeakyReLU.class, OnnxExporter::exportLeakyReLU);
+        register(Softmax.class, OnnxExporter::exportSoftmax);
+        register(AxisSoftmax.class, OnnxExporter::exportAxisSoftmax);
+        register(Dropout.class, OnnxExporter::exportDropout);
+        register(BatchNorm.class, OnnxExporter::exportBatchNorm);
+        register(LRN.class, OnnxExporter::exportLRN);
+        register(ZeroPad2d.class, OnnxExporter::exportZeroPad2d);
+        register(PadNd.class, OnnxExporter::exportPadNd);
+        register(Clip.class, OnnxExporter::exportClip);
+        register(Reshape.class, OnnxExporter::exportReshape);
+        register(Add.class, OnnxExporter::exportAdd);
+        register(Concat.class, OnnxExporter::exportConcat);
+        register(Arithmetic.class, OnnxExporter::exportArithmetic);
+        register(ConstantArithmetic.class, OnnxExporter::exportConstantArithmetic);
     }
 
     private static long[] longs(Object list) {
@@ -277,57 +301,84 @@ public final class OnnxExporter {
             return outs.get(0);
         }
         String out = unique(name);
-        LayerExport registered = EXPORTS.get(l.getClass());
-        if (registered != null) {
-            registered.emit(this, l, name, in, out);
-            return out;
+        LayerExport registered = exportOf(l.getClass());
+        if (registered == null) {
+            throw unsupported(l, "no ONNX mapping for layer type " + l.type());
         }
-        if (l instanceof Conv2d c) {
-            ConvParams p = c.convParams();
-            if (p.padMode() != PadMode.ZERO) {
-                throw unsupported(l, "pad mode " + p.padMode() + " (ONNX Conv pads with zeros)");
+        registered.emit(this, l, name, in, out);
+        return out;
+    }
+
+    /** The export of a layer class, or of its nearest registered superclass (BatchNorm2d uses BatchNorm's). */
+    private static LayerExport exportOf(Class<?> c) {
+        for (Class<?> k = c; k != null && Layer.class.isAssignableFrom(k); k = k.getSuperclass()) {
+            LayerExport e = EXPORTS.get(k);
+            if (e != null) {
+                return e;
             }
-            Shape w = c.kernel().shape();
-            List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", c.kernel().value())));
-            if (c.bias() != null) {
-                args.add(init(name + ".bias", c.bias().value()));
-            }
-            node("Conv", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
-                    ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
-                    pads(p.padding()), intAttr("group", p.groups()));
-        } else if (l instanceof ConvTranspose2d t) {
-            ConvParams p = t.convParams();
-            Shape w = t.kernel().shape();
-            List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", t.kernel().value())));
-            if (t.bias() != null) {
-                args.add(init(name + ".bias", t.bias().value()));
-            }
-            int[] op = t.outputPadding();
-            node("ConvTranspose", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
-                    ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
-                    pads(p.padding()), ints("output_padding", op[0], op[1]), intAttr("group", p.groups()));
-        } else if (l instanceof Pool2d pool) {
-            PoolParams p = pool.poolParams();
-            List<Attribute> attrs = new ArrayList<>(List.of(ints("kernel_shape", p.kh(), p.kw()),
-                    ints("strides", p.strideH(), p.strideW()), pads(p.padding())));
-            String op;
-            if (l instanceof MaxPool2d) {
-                op = "MaxPool";
-            } else if (l instanceof AvgPool2d) {
-                op = "AveragePool";
-                attrs.add(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0));
-            } else if (l instanceof LpPool2d lp && lp.p() == Math.rint(lp.p())) {
-                op = "LpPool";
-                attrs.add(intAttr("p", (long) lp.p()));
-            } else {
-                throw unsupported(l, "Lp pooling with a fractional p (ONNX LpPool takes an integer p)");
-            }
-            node(op, name, in, out, attrs.toArray(new Attribute[0]));
-        } else if (l instanceof GlobalAvgPool2d || l instanceof GlobalMaxPool2d) {
-            String pooled = unique(name + "_pool");
-            node(l instanceof GlobalAvgPool2d ? "GlobalAveragePool" : "GlobalMaxPool", name + "_pool", in, pooled);
-            node("Flatten", name, List.of(pooled), out, intAttr("axis", 1));
-        } else if (l instanceof Dense d && d.isOverLastAxis()) {
+        }
+        return null;
+    }
+
+    private void exportConv2d(Layer l, String name, List<String> in, String out) {
+        Conv2d c = (Conv2d) l;
+        ConvParams p = c.convParams();
+        if (p.padMode() != PadMode.ZERO) {
+            throw unsupported(l, "pad mode " + p.padMode() + " (ONNX Conv pads with zeros)");
+        }
+        Shape w = c.kernel().shape();
+        List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", c.kernel().value())));
+        if (c.bias() != null) {
+            args.add(init(name + ".bias", c.bias().value()));
+        }
+        node("Conv", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
+                ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
+                pads(p.padding()), intAttr("group", p.groups()));
+    }
+
+    private void exportConvTranspose2d(Layer l, String name, List<String> in, String out) {
+        ConvTranspose2d t = (ConvTranspose2d) l;
+        ConvParams p = t.convParams();
+        Shape w = t.kernel().shape();
+        List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", t.kernel().value())));
+        if (t.bias() != null) {
+            args.add(init(name + ".bias", t.bias().value()));
+        }
+        int[] op = t.outputPadding();
+        node("ConvTranspose", name, args, out, ints("kernel_shape", w.dim(2), w.dim(3)),
+                ints("strides", p.strideH(), p.strideW()), ints("dilations", p.dilationH(), p.dilationW()),
+                pads(p.padding()), ints("output_padding", op[0], op[1]), intAttr("group", p.groups()));
+    }
+
+    private void exportPool2d(Layer l, String name, List<String> in, String out) {
+        Pool2d pool = (Pool2d) l;
+        PoolParams p = pool.poolParams();
+        List<Attribute> attrs = new ArrayList<>(List.of(ints("kernel_shape", p.kh(), p.kw()),
+                ints("strides", p.strideH(), p.strideW()), pads(p.padding())));
+        String op;
+        if (l instanceof MaxPool2d) {
+            op = "MaxPool";
+        } else if (l instanceof AvgPool2d) {
+            op = "AveragePool";
+            attrs.add(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0));
+        } else if (l instanceof LpPool2d lp && lp.p() == Math.rint(lp.p())) {
+            op = "LpPool";
+            attrs.add(intAttr("p", (long) lp.p()));
+        } else {
+            throw unsupported(l, "Lp pooling with a fractional p (ONNX LpPool takes an integer p)");
+        }
+        node(op, name, in, out, attrs.toArray(new Attribute[0]));
+    }
+
+    private void exportGlobalPool(Layer l, String name, List<String> in, String out) {
+        String pooled = unique(name + "_pool");
+        node(l instanceof GlobalAvgPool2d ? "GlobalAveragePool" : "GlobalMaxPool", name + "_pool", in, pooled);
+        node("Flatten", name, List.of(pooled), out, intAttr("axis", 1));
+    }
+
+    private void exportDense(Layer l, String name, List<String> in, String out) {
+        Dense d = (Dense) l;
+        if (d.isOverLastAxis()) {
             String w = init(name + ".kernel_t", OnnxImporter.transpose(d.kernel().value()));
             if (d.bias() == null) {
                 node("MatMul", name, List.of(in.get(0), w), out);
@@ -336,91 +387,135 @@ public final class OnnxExporter {
                 node("MatMul", name + "_matmul", List.of(in.get(0), w), mm);
                 node("Add", name, List.of(mm, init(name + ".bias", d.bias().value())), out);
             }
-        } else if (l instanceof Dense d) {
-            List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", d.kernel().value())));
-            if (d.bias() != null) {
-                args.add(init(name + ".bias", d.bias().value()));
-            }
-            node("Gemm", name, args, out, intAttr("transB", 1));
-        } else if (l instanceof Flatten) {
-            node("Flatten", name, in, out, intAttr("axis", 1));
-        } else if (l instanceof ReLU) {
-            node("Relu", name, in, out);
-        } else if (l instanceof Sigmoid) {
-            node("Sigmoid", name, in, out);
-        } else if (l instanceof Tanh) {
-            node("Tanh", name, in, out);
-        } else if (l instanceof LeakyReLU lr) {
-            node("LeakyRelu", name, in, out, floatAttr("alpha", lr.alpha()));
-        } else if (l instanceof Softmax) {
-            node("Softmax", name, in, out, intAttr("axis", -1));
-        } else if (l instanceof AxisSoftmax s) {
-            Map<String, Object> cfg = s.config();
-            int axis = ((Number) cfg.get("axis")).intValue();
-            int end = ((Number) cfg.get("end_axis")).intValue();
-            if (end != axis + 1) {
-                throw unsupported(l, "softmax over several axes (opset 13 Softmax takes one axis)");
-            }
-            node(s.isLog() ? "LogSoftmax" : "Softmax", name, in, out, intAttr("axis", axis + 1));
-        } else if (l instanceof Dropout d) {
-            node("Dropout", name, List.of(in.get(0), init(name + ".ratio", Tensor.wrap(new float[] {(float) d.rate()}, 1),
-                    true)), out);
-        } else if (l instanceof BatchNorm bn) {
-            node("BatchNormalization", name, List.of(in.get(0), init(name + ".gamma", bn.gamma().value()),
-                    init(name + ".beta", bn.beta().value()), init(name + ".running_mean", bn.runningMean().value()),
-                    init(name + ".running_var", bn.runningVar().value())), out,
-                    floatAttr("epsilon", (float) bn.eps()), floatAttr("momentum", (float) (1 - bn.momentum())));
-        } else if (l instanceof LRN) {
-            Map<String, Object> c = l.config();
-            node("LRN", name, in, out, intAttr("size", ((Number) c.get("size")).longValue()),
-                    floatAttr("alpha", ((Number) c.get("alpha")).floatValue()),
-                    floatAttr("beta", ((Number) c.get("beta")).floatValue()),
-                    floatAttr("bias", ((Number) c.get("k")).floatValue()));
-        } else if (l instanceof ZeroPad2d z) {
-            Padding p = z.padding();
-            padNode(name, in.get(0), out, new long[] {0, 0, p.top(), p.left(), 0, 0, p.bottom(), p.right()}, "constant", 0f);
-        } else if (l instanceof PadNd p) {
-            Map<String, Object> c = p.config();
-            List<?> before = (List<?>) c.get("before");
-            List<?> after = (List<?>) c.get("after");
-            int r = before.size() + 1;
-            long[] pads = new long[2 * r];
-            for (int i = 1; i < r; i++) {
-                pads[i] = ((Number) before.get(i - 1)).longValue();
-                pads[r + i] = ((Number) after.get(i - 1)).longValue();
-            }
-            padNode(name, in.get(0), out, pads, (String) c.get("mode"), ((Number) c.get("value")).floatValue());
-        } else if (l instanceof Clip c) {
-            node("Clip", name, List.of(in.get(0), init(name + ".min", Tensor.wrap(new float[] {c.min()}, 1), true),
-                    init(name + ".max", Tensor.wrap(new float[] {c.max()}, 1), true)), out);
-        } else if (l instanceof Reshape r) {
-            long[] shape = new long[r.target().rank() + 1];
-            shape[0] = -1;
-            for (int i = 0; i < r.target().rank(); i++) {
-                shape[i + 1] = r.target().dim(i);
-            }
-            String s = unique(name + ".shape");
-            inits.add(TensorData.ofLongs(s, shape, shape.length));
-            node("Reshape", name, List.of(in.get(0), s), out);
-        } else if (l instanceof Add) {
-            String acc = in.get(0);
-            for (int i = 1; i < in.size(); i++) {
-                String o = i == in.size() - 1 ? out : unique(name + "_sum" + i);
-                node("Add", name + (i == in.size() - 1 ? "" : "_sum" + i), List.of(acc, in.get(i)), o);
-                acc = o;
-            }
-        } else if (l instanceof Concat) {
-            node("Concat", name, in, out, intAttr("axis", 1));
-        } else if (l instanceof Arithmetic a) {
-            node(opName(a.op().id()), name, in, out);
-        } else if (l instanceof ConstantArithmetic c) {
-            String k = init(name + ".constant", c.constant().reshape(c.constant().shape().prepend(1)));
-            node(opName(c.op().id()), name, c.constantFirst() ? List.of(k, in.get(0)) : List.of(in.get(0), k), out);
-        } else {
-            throw unsupported(l, "no ONNX mapping for layer type " + l.type());
+            return;
         }
-        return out;
+        List<String> args = new ArrayList<>(List.of(in.get(0), init(name + ".kernel", d.kernel().value())));
+        if (d.bias() != null) {
+            args.add(init(name + ".bias", d.bias().value()));
+        }
+        node("Gemm", name, args, out, intAttr("transB", 1));
     }
+
+    private void exportFlatten(Layer l, String name, List<String> in, String out) {
+        node("Flatten", name, in, out, intAttr("axis", 1));
+    }
+
+    private void exportReLU(Layer l, String name, List<String> in, String out) {
+        node("Relu", name, in, out);
+    }
+
+    private void exportSigmoid(Layer l, String name, List<String> in, String out) {
+        node("Sigmoid", name, in, out);
+    }
+
+    private void exportTanh(Layer l, String name, List<String> in, String out) {
+        node("Tanh", name, in, out);
+    }
+
+    private void exportLeakyReLU(Layer l, String name, List<String> in, String out) {
+        LeakyReLU lr = (LeakyReLU) l;
+        node("LeakyRelu", name, in, out, floatAttr("alpha", lr.alpha()));
+    }
+
+    private void exportSoftmax(Layer l, String name, List<String> in, String out) {
+        node("Softmax", name, in, out, intAttr("axis", -1));
+    }
+
+    private void exportAxisSoftmax(Layer l, String name, List<String> in, String out) {
+        AxisSoftmax s = (AxisSoftmax) l;
+        Map<String, Object> cfg = s.config();
+        int axis = ((Number) cfg.get("axis")).intValue();
+        int end = ((Number) cfg.get("end_axis")).intValue();
+        if (end != axis + 1) {
+            throw unsupported(l, "softmax over several axes (opset 13 Softmax takes one axis)");
+        }
+        node(s.isLog() ? "LogSoftmax" : "Softmax", name, in, out, intAttr("axis", axis + 1));
+    }
+
+    private void exportDropout(Layer l, String name, List<String> in, String out) {
+        Dropout d = (Dropout) l;
+        node("Dropout", name, List.of(in.get(0), init(name + ".ratio", Tensor.wrap(new float[] {(float) d.rate()}, 1),
+                true)), out);
+    }
+
+    private void exportBatchNorm(Layer l, String name, List<String> in, String out) {
+        BatchNorm bn = (BatchNorm) l;
+        node("BatchNormalization", name, List.of(in.get(0), init(name + ".gamma", bn.gamma().value()),
+                init(name + ".beta", bn.beta().value()), init(name + ".running_mean", bn.runningMean().value()),
+                init(name + ".running_var", bn.runningVar().value())), out,
+                floatAttr("epsilon", (float) bn.eps()), floatAttr("momentum", (float) (1 - bn.momentum())));
+    }
+
+    private void exportLRN(Layer l, String name, List<String> in, String out) {
+        Map<String, Object> c = l.config();
+        node("LRN", name, in, out, intAttr("size", ((Number) c.get("size")).longValue()),
+                floatAttr("alpha", ((Number) c.get("alpha")).floatValue()),
+                floatAttr("beta", ((Number) c.get("beta")).floatValue()),
+                floatAttr("bias", ((Number) c.get("k")).floatValue()));
+    }
+
+    private void exportZeroPad2d(Layer l, String name, List<String> in, String out) {
+        ZeroPad2d z = (ZeroPad2d) l;
+        Padding p = z.padding();
+        padNode(name, in.get(0), out, new long[] {0, 0, p.top(), p.left(), 0, 0, p.bottom(), p.right()}, "constant", 0f);
+    }
+
+    private void exportPadNd(Layer l, String name, List<String> in, String out) {
+        PadNd p = (PadNd) l;
+        Map<String, Object> c = p.config();
+        List<?> before = (List<?>) c.get("before");
+        List<?> after = (List<?>) c.get("after");
+        int r = before.size() + 1;
+        long[] pads = new long[2 * r];
+        for (int i = 1; i < r; i++) {
+            pads[i] = ((Number) before.get(i - 1)).longValue();
+            pads[r + i] = ((Number) after.get(i - 1)).longValue();
+        }
+        padNode(name, in.get(0), out, pads, (String) c.get("mode"), ((Number) c.get("value")).floatValue());
+    }
+
+    private void exportClip(Layer l, String name, List<String> in, String out) {
+        Clip c = (Clip) l;
+        node("Clip", name, List.of(in.get(0), init(name + ".min", Tensor.wrap(new float[] {c.min()}, 1), true),
+                init(name + ".max", Tensor.wrap(new float[] {c.max()}, 1), true)), out);
+    }
+
+    private void exportReshape(Layer l, String name, List<String> in, String out) {
+        Reshape r = (Reshape) l;
+        long[] shape = new long[r.target().rank() + 1];
+        shape[0] = -1;
+        for (int i = 0; i < r.target().rank(); i++) {
+            shape[i + 1] = r.target().dim(i);
+        }
+        String s = unique(name + ".shape");
+        inits.add(TensorData.ofLongs(s, shape, shape.length));
+        node("Reshape", name, List.of(in.get(0), s), out);
+    }
+
+    private void exportAdd(Layer l, String name, List<String> in, String out) {
+        String acc = in.get(0);
+        for (int i = 1; i < in.size(); i++) {
+            String o = i == in.size() - 1 ? out : unique(name + "_sum" + i);
+            node("Add", name + (i == in.size() - 1 ? "" : "_sum" + i), List.of(acc, in.get(i)), o);
+            acc = o;
+        }
+    }
+
+    private void exportConcat(Layer l, String name, List<String> in, String out) {
+        node("Concat", name, in, out, intAttr("axis", 1));
+    }
+
+    private void exportArithmetic(Layer l, String name, List<String> in, String out) {
+        Arithmetic a = (Arithmetic) l;
+        node(opName(a.op().id()), name, in, out);
+    }
+
+    private void exportConstantArithmetic(Layer l, String name, List<String> in, String out) {
+        ConstantArithmetic c = (ConstantArithmetic) l;
+        String k = init(name + ".constant", c.constant().reshape(c.constant().shape().prepend(1)));
+        node(opName(c.op().id()), name, c.constantFirst() ? List.of(k, in.get(0)) : List.of(in.get(0), k), out);
+    }
+
 
     private void padNode(String name, String in, String out, long[] pads, String mode, float value) {
         String p = unique(name + ".pads");
