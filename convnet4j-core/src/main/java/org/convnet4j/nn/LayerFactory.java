@@ -71,6 +71,11 @@ public final class LayerFactory {
         register("LayerNorm", c -> new org.convnet4j.nn.layers.LayerNorm(c.intValue("axes", 1),
                 c.doubleValue("eps", 1e-5)));
         register("MatMul", c -> new org.convnet4j.nn.layers.MatMul());
+        register("PRelu", c -> new org.convnet4j.nn.layers.PRelu(Shape.of(c.intArray("slope_shape"))));
+        register("ArgMax", c -> new org.convnet4j.nn.layers.ArgMax(c.intValue("axis"), c.boolValue("keep_dims", true),
+                c.boolValue("select_last", false)));
+        register("AxisResize", c -> new org.convnet4j.nn.layers.AxisResize(c.intValue("axis"), c.intArray("lo"),
+                c.intArray("hi"), c.floatArray("weights")));
         register("Conv2d", c -> {
             int[] k = c.ints("kernel_size", 2);
             int[] s = c.ints("strides", 2, 1, 1);
@@ -166,10 +171,11 @@ public final class LayerFactory {
         register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));
         register("Concat", c -> {
             int axis = c.intValue("axis", 1);
-            if (axis != 1) {
-                throw new IllegalArgumentException("layer type Concat: only axis 1 (channels) is supported, got " + axis);
+            if (axis < 1) {
+                throw new IllegalArgumentException("layer type Concat: axis must be >= 1 (0 is the batch axis), got "
+                        + axis);
             }
-            return new Concat();
+            return new Concat(axis - 1);
         });
     }
 

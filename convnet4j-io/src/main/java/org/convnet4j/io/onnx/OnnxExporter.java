@@ -24,7 +24,10 @@ import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.ArgMax;
+import org.convnet4j.nn.layers.AxisResize;
 import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.PRelu;
 import org.convnet4j.nn.layers.Elementwise;
 import org.convnet4j.nn.layers.LayerNorm;
 import org.convnet4j.nn.layers.MatMul;
@@ -140,6 +143,21 @@ public final class OnnxExporter {
                     floatAttr("epsilon", (float) n.eps()));
         });
         register(MatMul.class, (e, l, name, in, out) -> e.node("MatMul", name, in, out));
+        register(PRelu.class, (e, l, name, in, out) -> {
+            Tensor slope = ((PRelu) l).slope().value();
+            e.node("PRelu", name, List.of(in.get(0), e.init(name + ".slope", slope.reshape(slope.shape().prepend(1)))),
+                    out);
+        });
+        register(ArgMax.class, (e, l, name, in, out) -> {
+            Map<String, Object> c = l.config();
+            e.node("ArgMax", name + "_index", in, e.unique(name + "_index"),
+                    intAttr("axis", ((Number) c.get("axis")).longValue() + 1),
+                    intAttr("keepdims", (Boolean) c.get("keep_dims") ? 1 : 0),
+                    intAttr("select_last_index", (Boolean) c.get("select_last") ? 1 : 0));
+            // ONNX ArgMax yields int64; our layer yields the index as a float
+            e.node("Cast", name, List.of(e.lastOutput()), out, intAttr("to", OnnxModel.FLOAT));
+        });
+        register(AxisResize.class, (e, l, name, in, out) -> e.axisResize((AxisResize) l, name, in.get(0), out));
         register(Conv2d.class, OnnxExporter::exportConv2d);
         register(ConvTranspose2d.class, OnnxExporter::exportConvTranspose2d);
         register(Pool2d.class, OnnxExporter::exportPool2d);
@@ -164,6 +182,46 @@ public final class OnnxExporter {
         register(Concat.class, OnnxExporter::exportConcat);
         register(Arithmetic.class, OnnxExporter::exportArithmetic);
         register(ConstantArithmetic.class, OnnxExporter::exportConstantArithmetic);
+    }
+
+    private String lastOutput() {
+        return nodes.get(nodes.size() - 1).outputs().get(0);
+    }
+
+    /** A resize along one axis as a product with its interpolation matrix, the axis moved last and back. */
+    private void axisResize(AxisResize r, String name, String x, String out) {
+        Shape in = currentShape;
+        int axis = r.axis();
+        int len = in.dim(axis);
+        float[][] m = r.matrix(len);
+        int size = m.length;
+        Tensor mt = Tensor.zeros(len, size);
+        for (int o = 0; o < size; o++) {
+            for (int i = 0; i < len; i++) {
+                mt.data()[i * size + o] = m[o][i];
+            }
+        }
+        int rank = in.rank() + 1;
+        long[] perm = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            perm[i] = i;
+        }
+        perm[axis + 1] = rank - 1;
+        perm[rank - 1] = axis + 1;
+        boolean last = axis + 1 == rank - 1;
+        String src = x;
+        if (!last) {
+            src = unique(name + "_to_last");
+            node("Transpose", name + "_to_last", List.of(x), src, ints("perm", perm));
+        }
+        String w = init(name + ".interpolation", mt);
+        if (last) {
+            node("MatMul", name, List.of(src, w), out);
+        } else {
+            String mm = unique(name + "_matmul");
+            node("MatMul", name + "_matmul", List.of(src, w), mm);
+            node("Transpose", name, List.of(mm), out, ints("perm", perm));
+        }
     }
 
     private static long[] longs(Object list) {
@@ -226,6 +284,8 @@ public final class OnnxExporter {
     }
 
     private final List<Node> nodes = new ArrayList<>();
+    /** The per-sample shape of the first input of the layer being emitted (for exports that depend on it). */
+    private Shape currentShape;
     private final List<TensorData> inits = new ArrayList<>();
     private final Map<String, Integer> used = new LinkedHashMap<>();
 
@@ -271,8 +331,11 @@ public final class OnnxExporter {
     private List<String> emitModel(Model model, String prefix, List<String> inputs) {
         if (model instanceof Sequential s) {
             String x = inputs.get(0);
+            Shape shape = s.inputShapes().get(0);
             for (Layer l : s.layers()) {
+                currentShape = shape;
                 x = emitLayer(l, prefix, List.of(x));
+                shape = l.outputShape(shape);
             }
             return List.of(x);
         }
@@ -286,6 +349,7 @@ public final class OnnxExporter {
                     continue;
                 }
                 List<String> from = n.inputs().stream().map(value::get).toList();
+                currentShape = g.node(n.inputs().get(0)).shape();
                 value.put(n.name(), emitLayer(n.layer(), prefix, from));
             }
             return g.outputNames().stream().map(value::get).toList();
@@ -502,7 +566,7 @@ public final class OnnxExporter {
     }
 
     private void exportConcat(Layer l, String name, List<String> in, String out) {
-        node("Concat", name, in, out, intAttr("axis", 1));
+        node("Concat", name, in, out, intAttr("axis", ((Concat) l).axis() + 1));
     }
 
     private void exportArithmetic(Layer l, String name, List<String> in, String out) {

@@ -28,7 +28,10 @@ import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.ArgMax;
+import org.convnet4j.nn.layers.AxisResize;
 import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.PRelu;
 import org.convnet4j.nn.layers.Elementwise;
 import org.convnet4j.nn.layers.LayerNorm;
 import org.convnet4j.nn.layers.MatMul;
@@ -141,6 +144,24 @@ public final class OnnxImporter {
         op("Div", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.DIV));
         op("Sum", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
         op("Mean", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Max", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Min", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("PRelu", "constant slope broadcast over the sample (learnable)", OnnxImporter::prelu);
+        op("ArgMax", "non-batch axis, keepdims, select_last_index; indices as floats", (im, n) -> {
+            Shape in = im.shapeOf(im.input(n, 0));
+            im.unary(n, new ArgMax(im.sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1), intAttr(n, "keepdims", 1) != 0,
+                    intAttr(n, "select_last_index", 0) != 0));
+        });
+        op("Tile", "constant repeats, 1 along the batch axis", OnnxImporter::tile);
+        op("Expand", "constant shape, the batch axis unchanged", OnnxImporter::expand);
+        op("DepthToSpace", "DCR and CRD", OnnxImporter::depthToSpace);
+        op("SpaceToDepth", "", OnnxImporter::depthToSpace);
+        op("Resize", "nearest (all nearest modes) and linear; every coordinate transformation but tf_crop_and_resize;"
+                + " scales or sizes, axes; not along the batch axis", OnnxImporter::resize);
+        op("Upsample", "nearest and linear, scales attribute (opset 7-8) or input (9)", OnnxImporter::resize);
+        op("InstanceNormalization", "scale and B constant (not learned)", OnnxImporter::groupNorm);
+        op("GroupNormalization", "scale and bias constant (not learned); per-group (opset 18) or per-channel (21)",
+                OnnxImporter::groupNorm);
         op("Concat", "channel axis (1); any axis when constant", OnnxImporter::concat);
         op("Flatten", "axis 1", OnnxImporter::flatten);
         op("Reshape", "constant (or folded) shape keeping the batch axis", OnnxImporter::reshape);
@@ -177,7 +198,7 @@ public final class OnnxImporter {
             im.alias(n, n.inputs().get(0));
         });
         for (String f : new String[] {"Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
-            "Min", "Max", "Not", "And", "Or"}) {
+            "Not", "And", "Or"}) {
             op(f, "constant inputs only (folded at import)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");
             });
@@ -735,6 +756,19 @@ public final class OnnxImporter {
         int units = kernel.dim(0);
         scale(kernel, alpha);
         Tensor bias = null;
+        if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() && !consts.containsKey(n.inputs().get(2))) {
+            // computed C: the product as a dense layer, then + beta * C
+            Dense d = new Dense(units, false);
+            String prod = add(n, d, "_gemm", input(n, 0));
+            d.kernel().load(kernel);
+            String c = input(n, 2);
+            if (beta != 1f) {
+                c = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(c).rank())),
+                        beta), false), "_beta", c);
+            }
+            addNamed(n, n.outputs().get(0), new Arithmetic(ArithmeticOp.ADD), prod, c);
+            return;
+        }
         if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
             TensorData c = constInput(n, 2, "C");
             long count = c.elementCount();
@@ -835,12 +869,11 @@ public final class OnnxImporter {
             from.add(input(n, i));
         }
         int rank = shapeOf(from.get(0)).rank() + 1;
-        long axis = intAttr(n, "axis", 1);
-        long a = axis < 0 ? axis + rank : axis;
-        if (a != 1) {
-            throw unsupported(where(n) + ": axis " + axis + " of rank " + rank + " (only the channel axis 1)");
+        long axis = intAttr(n, "axis", opset < 4 ? 1 : Long.MIN_VALUE);
+        if (axis == Long.MIN_VALUE) {
+            throw unsupported(where(n) + ": no axis attribute");
         }
-        addNamed(n, n.outputs().get(0), new Concat(), from.toArray(new String[0]));
+        addNamed(n, n.outputs().get(0), new Concat(sampleAxis(n, axis, rank)), from.toArray(new String[0]));
     }
 
     private void flatten(Node n) {
@@ -1047,9 +1080,21 @@ public final class OnnxImporter {
     private void variadic(Node n) {
         String acc = input(n, 0);
         int count = n.inputs().size();
+        if (count == 1) {
+            alias(n, n.inputs().get(0));
+            return;
+        }
+        ArithmeticOp op = switch (n.opType()) {
+            case "Max" -> ArithmeticOp.MAX;
+            case "Min" -> ArithmeticOp.MIN;
+            default -> ArithmeticOp.ADD;
+        };
         for (int i = 1; i < count; i++) {
-            boolean last = i == count - 1 && n.opType().equals("Sum");
-            Layer l = new Arithmetic(ArithmeticOp.ADD);
+            boolean last = i == count - 1 && !n.opType().equals("Mean");
+            if (consts.containsKey(n.inputs().get(i))) {
+                throw unsupported(where(n) + ": a constant operand among computed ones");
+            }
+            Layer l = new Arithmetic(op);
             if (last) {
                 addNamed(n, n.outputs().get(0), l, acc, input(n, i));
                 return;
@@ -1062,6 +1107,259 @@ public final class OnnxImporter {
         } else {
             nodeOf.put(n.outputs().get(0), acc);
         }
+    }
+
+    private void prelu(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        TensorData slope = constInput(n, 1, "slope");
+        int rank = in.rank() + 1;
+        long[] d = slope.dims();
+        if (d.length > rank) {
+            throw unsupported(where(n) + ": slope " + Arrays.toString(d) + " has more axes than the input");
+        }
+        int[] full = oneShape(rank);
+        if (opset < 7 && d.length == 1 && rank > 1 && d[0] == in.dim(0) && d[0] > 1) {
+            full[1] = in.dim(0); // before opset 7 a vector slope is per channel (axis 1), not aligned at the end
+        } else {
+            for (int i = 0; i < d.length; i++) {
+                full[rank - d.length + i] = int32(n, "slope dimension", d[i]);
+            }
+        }
+        if (full[0] != 1) {
+            throw unsupported(where(n) + ": slope varies along the batch axis");
+        }
+        PRelu p = new PRelu(Shape.of(Arrays.copyOfRange(full, 1, rank)));
+        addNamed(n, n.outputs().get(0), p, input(n, 0));
+        p.slope().load(Tensor.wrap(slope.floats().clone(), p.slope().shape()));
+    }
+
+    private static int[] range(int count, int repeats) {
+        int[] out = new int[count * repeats];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = i % count;
+        }
+        return out;
+    }
+
+    /** A chain of single-axis layers from the node's input; the last one is named after the node. */
+    private void chain(Node n, List<Layer> layers) {
+        if (layers.isEmpty()) {
+            alias(n, n.inputs().get(0));
+            return;
+        }
+        String from = input(n, 0);
+        for (int i = 0; i < layers.size() - 1; i++) {
+            from = add(n, layers.get(i), "_" + i, from);
+        }
+        unaryFrom(n, layers.get(layers.size() - 1), from);
+    }
+
+    private void tile(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] reps = constInput(n, 1, "repeats").longs();
+        if (reps.length != in.rank() + 1 || reps[0] != 1) {
+            throw unsupported(where(n) + ": repeats " + Arrays.toString(reps) + " (one per axis, 1 along the batch axis)");
+        }
+        List<Layer> layers = new ArrayList<>();
+        long total = in.size();
+        for (int i = 1; i < reps.length; i++) {
+            total *= reps[i];
+            if (reps[i] < 1 || total > OnnxReader.MAX_ELEMENTS) {
+                throw unsupported(where(n) + ": repeats " + Arrays.toString(reps) + " for " + in);
+            }
+            if (reps[i] > 1) {
+                layers.add(new Take(i - 1, range(in.dim(i - 1), (int) reps[i]), false));
+            }
+        }
+        chain(n, layers);
+    }
+
+    private void expand(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] shape = constInput(n, 1, "shape").longs();
+        long[] out = OnnxFolding.broadcast(fullDims(in), shape);
+        if (out.length != in.rank() + 1) {
+            throw unsupported(where(n) + ": shape " + Arrays.toString(shape) + " adds axes before the batch axis");
+        }
+        if (out[0] != fullDims(in)[0]) {
+            throw unsupported(where(n) + ": expands the batch axis");
+        }
+        List<Layer> layers = new ArrayList<>();
+        long total = 1;
+        for (int i = 1; i < out.length; i++) {
+            total *= out[i];
+            if (total > OnnxReader.MAX_ELEMENTS) {
+                throw unsupported(where(n) + ": shape " + Arrays.toString(shape) + " is too large");
+            }
+            if (out[i] != in.dim(i - 1)) {
+                layers.add(new Take(i - 1, new int[(int) out[i]], false));
+            }
+        }
+        chain(n, layers);
+    }
+
+    private void depthToSpace(Node n) {
+        Shape in = requireImage(n);
+        int bs = int32(n, "blocksize", intAttr(n, "blocksize", 0));
+        int c = in.dim(0);
+        int h = in.dim(1);
+        int w = in.dim(2);
+        List<Layer> layers = new ArrayList<>();
+        if (n.opType().equals("DepthToSpace")) {
+            if (bs < 1 || c % (bs * bs) != 0) {
+                throw unsupported(where(n) + ": blocksize " + bs + " for " + c + " channels");
+            }
+            int cc = c / (bs * bs);
+            boolean crd = stringAttr(n, "mode", "DCR").equals("CRD");
+            layers.add(new Reshape(crd ? Shape.of(cc, bs, bs, h, w) : Shape.of(bs, bs, cc, h, w)));
+            layers.add(crd ? new Transpose(0, 3, 1, 4, 2) : new Transpose(2, 3, 0, 4, 1));
+            layers.add(new Reshape(Shape.of(cc, h * bs, w * bs)));
+        } else {
+            if (bs < 1 || h % bs != 0 || w % bs != 0) {
+                throw unsupported(where(n) + ": blocksize " + bs + " for " + in);
+            }
+            layers.add(new Reshape(Shape.of(c, h / bs, bs, w / bs, bs)));
+            layers.add(new Transpose(2, 4, 0, 1, 3));
+            layers.add(new Reshape(Shape.of(c * bs * bs, h / bs, w / bs)));
+        }
+        chain(n, layers);
+    }
+
+    private void resize(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        long[] dims = fullDims(in);
+        String mode = stringAttr(n, "mode", "nearest");
+        boolean upsample = n.opType().equals("Upsample");
+        String coord = upsample || opset < 11 ? "asymmetric"
+                : stringAttr(n, "coordinate_transformation_mode", "half_pixel");
+        String nearest = upsample || opset < 11 ? "floor" : stringAttr(n, "nearest_mode", "round_prefer_floor");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
+            throw unsupported(where(n) + ": mode " + mode + " (nearest and linear only)");
+        }
+        if (coord.equals("tf_crop_and_resize")) {
+            throw unsupported(where(n) + ": coordinate_transformation_mode tf_crop_and_resize");
+        }
+        if (intAttr(n, "antialias", 0) != 0) {
+            throw unsupported(where(n) + ": antialias");
+        }
+        if (!stringAttr(n, "keep_aspect_ratio_policy", "stretch").equals("stretch")) {
+            throw unsupported(where(n) + ": keep_aspect_ratio_policy " + stringAttr(n, "keep_aspect_ratio_policy", ""));
+        }
+        float[] scales = null;
+        long[] sizes = null;
+        if (upsample && opset < 9) {
+            scales = floatsAttr(n, "scales");
+        } else if (upsample || opset == 10) {
+            scales = constInput(n, 1, "scales").floats();
+        } else {
+            if (n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()) {
+                sizes = constInput(n, 3, "sizes").longs();
+            }
+            if (sizes == null && n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+                scales = constInput(n, 2, "scales").floats();
+            }
+        }
+        long[] axes = intsAttr(n, "axes", null);
+        int count = axes == null ? rank : axes.length;
+        if ((scales == null || scales.length != count) && (sizes == null || sizes.length != count)) {
+            throw unsupported(where(n) + ": need " + count + " scales or sizes");
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
+            long inLen = dims[ax];
+            double scale = scales != null ? scales[k] : (double) sizes[k] / inLen;
+            long outLen = sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            if (ax == 0) {
+                if (outLen != inLen) {
+                    throw unsupported(where(n) + ": resizes the batch axis");
+                }
+                continue;
+            }
+            if (outLen < 1 || outLen > OnnxReader.MAX_ELEMENTS) {
+                throw unsupported(where(n) + ": output length " + outLen + " along axis " + ax);
+            }
+            if (outLen == inLen && scale == 1) {
+                continue;
+            }
+            int len = (int) outLen;
+            int[] lo = new int[len];
+            int[] hi = new int[len];
+            float[] w = new float[len];
+            for (int o = 0; o < len; o++) {
+                double x = switch (coord) {
+                    case "half_pixel" -> (o + 0.5) / scale - 0.5;
+                    case "pytorch_half_pixel" -> len > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                    // the reference measures the resized length as in * scale, not rounded
+                    case "align_corners" -> len == 1 ? 0 : o * (double) (inLen - 1) / (inLen * scale - 1);
+                    case "asymmetric" -> o / scale;
+                    case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
+                    case "half_pixel_symmetric" -> {
+                        double adj = len / (scale * inLen);
+                        double centre = inLen / 2.0;
+                        double off = centre * (1 - adj);
+                        yield off + (o + 0.5) / scale - 0.5;
+                    }
+                    default -> throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
+                };
+                if (mode.equals("nearest")) {
+                    double f = Math.floor(x);
+                    long i = switch (nearest) {
+                        case "floor" -> (long) f;
+                        case "ceil" -> (long) Math.ceil(x);
+                        case "round_prefer_ceil" -> x - f == 0.5 ? (long) f + 1 : Math.round(x);
+                        default -> x - f == 0.5 ? (long) f : Math.round(x);
+                    };
+                    lo[o] = (int) Math.max(0, Math.min(inLen - 1, i));
+                    hi[o] = lo[o];
+                } else {
+                    double c = Math.max(0, Math.min(inLen - 1, x));
+                    lo[o] = (int) Math.floor(c);
+                    hi[o] = (int) Math.min(inLen - 1, lo[o] + 1);
+                    w[o] = (float) (c - lo[o]);
+                }
+            }
+            layers.add(new AxisResize(ax - 1, lo, hi, w));
+        }
+        chain(n, layers);
+    }
+
+    private void groupNorm(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        if (in.rank() < 2) {
+            throw unsupported(where(n) + ": needs [N, C, ...], got per-sample " + in);
+        }
+        int c = in.dim(0);
+        boolean instance = n.opType().equals("InstanceNormalization");
+        int groups = instance ? c : int32(n, "num_groups", intAttr(n, "num_groups", 0));
+        if (groups < 1 || c % groups != 0) {
+            throw unsupported(where(n) + ": " + groups + " groups for " + c + " channels");
+        }
+        float[] scale = constInput(n, 1, "scale").floats();
+        float[] bias = constInput(n, 2, "bias").floats();
+        boolean perGroup = !instance && opset < 21 && scale.length == groups && groups != c;
+        int[] chan = oneShape(in.rank());
+        chan[0] = c;
+        Tensor sc = Tensor.zeros(Shape.of(chan));
+        Tensor bi = Tensor.zeros(Shape.of(chan));
+        for (int i = 0; i < c; i++) {
+            int from = perGroup ? i / (c / groups) : i;
+            if (from >= scale.length || from >= bias.length) {
+                throw unsupported(where(n) + ": scale/bias of " + scale.length + "/" + bias.length + " values for " + c
+                        + " channels");
+            }
+            sc.data()[i] = scale[from];
+            bi.data()[i] = bias[from];
+        }
+        // normalise each group (or channel) by a LayerNorm whose own affine stays the identity
+        LayerNorm norm = new LayerNorm(1, floatAttr(n, "epsilon", 1e-5f));
+        norm.setTrainable(false);
+        String g = add(n, new Reshape(Shape.of(groups, in.size() / groups)), "_groups", input(n, 0));
+        String normed = add(n, norm, "_norm", g);
+        String back = add(n, new Reshape(in), "_back", normed);
+        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false), "_scale", back);
+        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, false), scaled);
     }
 
     private static int[] oneShape(int rank) {
@@ -1435,6 +1733,11 @@ public final class OnnxImporter {
     private static long[] intsAttr(Node n, String name, long[] fallback) {
         Attribute a = n.attributes().get(name);
         return a == null ? fallback : a.ints();
+    }
+
+    private static float[] floatsAttr(Node n, String name) {
+        Attribute a = n.attributes().get(name);
+        return a == null ? null : a.floats();
     }
 
     private static String stringAttr(Node n, String name, String fallback) {

@@ -75,6 +75,14 @@ final class OnnxNodeTests {
 
     /** Imports and runs the case; throws (assertion or import error) if it does not reproduce the outputs. */
     static void run(Path dir) throws IOException {
+        try {
+            runCase(dir);
+        } catch (AssertionError e) {
+            throw new AssertionError(dir.getFileName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void runCase(Path dir) throws IOException {
         OnnxModel.Model m = OnnxReader.readModel(dir.resolve("model.onnx"));
         List<String> inputs = OnnxImporter.runtimeInputs(m);
         Path data = dir.resolve("test_data_set_0");
