@@ -120,4 +120,33 @@ class TensorGraphLayersTest {
         assertEquals(Shape.of(4, 6, 3), d.outputShape(Shape.of(4, 6, 5)));
         checkAndRebuild(d, randn(4, 2, 4, 6, 5));
     }
+
+    @Test
+    void preluArgMaxResizeAndConcatAlongAnAxis() {
+        PRelu p = new PRelu(Shape.of(2, 1));
+        p.outputShape(Shape.of(2, 3));
+        p.slope().load(Tensor.of(new float[] {0.1f, -0.5f}, 2, 1));
+        assertArrayEquals(new float[] {-0.1f, 2, 3, 0.5f, 5, 3},
+                p.forward(Tensor.of(new float[] {-1, 2, 3, -1, 5, 3}, 1, 2, 3), false).data(), 1e-6f);
+        checkAndRebuild(p, randn(5, 2, 2, 3));
+
+        ArgMax am = new ArgMax(1, false, false);
+        assertArrayEquals(new float[] {2, 0}, am.forward(Tensor.of(new float[] {1, 2, 7, 9, 3, 9}, 1, 2, 3), false).data());
+        assertArrayEquals(new float[] {2, 2}, new ArgMax(1, true, true)
+                .forward(Tensor.of(new float[] {1, 2, 7, 9, 3, 9}, 1, 2, 3), false).data());
+
+        // linear 2 -> 4 along the last axis (align-corners taps): 0, 1/3, 2/3, 1 of the way
+        AxisResize r = new AxisResize(1, new int[] {0, 0, 0, 1}, new int[] {1, 1, 1, 1},
+                new float[] {0f, 1f / 3, 2f / 3, 0f});
+        assertArrayEquals(new float[] {0, 1, 2, 3}, r.forward(Tensor.of(new float[] {0, 3}, 1, 1, 2), false).data(), 1e-6f);
+        checkAndRebuild(r, randn(6, 2, 3, 2));
+
+        Concat c = new Concat(1);
+        assertEquals(Shape.of(2, 5), c.outputShape(List.of(Shape.of(2, 2), Shape.of(2, 3))));
+        assertArrayEquals(new float[] {1, 2, 5, 6, 7, 3, 4, 8, 9, 10}, c.forward(List.of(
+                Tensor.of(new float[] {1, 2, 3, 4}, 1, 2, 2), Tensor.of(new float[] {5, 6, 7, 8, 9, 10}, 1, 2, 3)), false)
+                .data());
+        GradientCheck.Result g = GradientCheck.check(c, List.of(randn(7, 2, 2, 2), randn(8, 2, 2, 3)), true, 30, 3);
+        assertTrue(g.passed(), g.toString());
+    }
 }
