@@ -63,6 +63,9 @@ class OnnxPytorchSuitesTest {
                 }
             }
         }
+        long skipped = tests.stream().filter(t -> t.getDisplayName().contains("(excluded: ")).count();
+        System.out.println("ONNX pytorch-converted + pytorch-operator: " + tests.size() + " cases, "
+                + (tests.size() - skipped) + " reproduced, " + skipped + " excluded");
         return tests;
     }
 }
