@@ -6,6 +6,7 @@ import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * One element-wise function {@code y = f(x)} with its derivative: the unary ONNX operators (Exp, Sqrt, Erf,
@@ -18,7 +19,7 @@ public final class Elementwise extends UnaryLayer {
     /** The functions; {@code f} and {@code df} (dy/dx at x, with y = f(x) given) in double. */
     public enum Fn {
         EXP, LOG, SQRT, ABS, NEG, RECIPROCAL, FLOOR, CEIL, ERF, GELU, GELU_TANH, HARD_SIGMOID, HARD_SWISH, MISH,
-        SOFTPLUS, ELU, SELU, CELU, POW, SIN, COS, SIGN, IDENTITY;
+        SOFTPLUS, ELU, SELU, CELU, POW, SIN, COS, SIGN, IDENTITY, SILU;
 
         double f(double x, double a, double b) {
             return switch (this) {
@@ -45,6 +46,7 @@ public final class Elementwise extends UnaryLayer {
                 case COS -> Math.cos(x);
                 case SIGN -> Math.signum(x);
                 case IDENTITY -> x;
+                case SILU -> x * sigmoid(x);
             };
         }
 
@@ -78,6 +80,10 @@ public final class Elementwise extends UnaryLayer {
                 case SIN -> Math.cos(x);
                 case COS -> -Math.sin(x);
                 case IDENTITY -> 1;
+                case SILU -> {
+                    double sg = sigmoid(x);
+                    yield sg + x * sg * (1 - sg);
+                }
             };
         }
 
@@ -159,15 +165,36 @@ public final class Elementwise extends UnaryLayer {
         return input;
     }
 
+    /** Values per parallel task: large activations use the kernels' threads, small ones stay on this thread. */
+    private static final int CHUNK = 1 << 15;
+
     @Override
     public Tensor forward(Tensor input, boolean training) {
         Tensor out = Tensor.zeros(input.shape());
         float[] xd = input.data();
         float[] yd = out.data();
+        int tasks = (xd.length + CHUNK - 1) / CHUNK;
+        if (tasks > 1) {
+            KernelProvider.get().parallelFor(tasks, t -> apply(xd, yd, t * CHUNK, Math.min(xd.length, (t + 1) * CHUNK)));
+        } else {
+            apply(xd, yd, 0, xd.length);
+        }
+        x = GradMode.keep(input);
+        y = GradMode.keep(out);
+        return out;
+    }
+
+    private void apply(float[] xd, float[] yd, int from, int to) {
         switch (fn) {
             // the hot ones (MobileNetV3, EfficientNet) without the double round trip
+            case SILU -> {
+                for (int i = from; i < to; i++) {
+                    float v = xd[i];
+                    yd[i] = (float) (v / (1.0 + Math.exp(-v)));
+                }
+            }
             case HARD_SWISH -> {
-                for (int i = 0; i < xd.length; i++) {
+                for (int i = from; i < to; i++) {
                     float v = xd[i];
                     yd[i] = v * Math.max(0f, Math.min(1f, v / 6f + 0.5f));
                 }
@@ -175,19 +202,16 @@ public final class Elementwise extends UnaryLayer {
             case HARD_SIGMOID -> {
                 float a = (float) alpha;
                 float b = (float) beta;
-                for (int i = 0; i < xd.length; i++) {
+                for (int i = from; i < to; i++) {
                     yd[i] = Math.max(0f, Math.min(1f, a * xd[i] + b));
                 }
             }
             default -> {
-                for (int i = 0; i < xd.length; i++) {
+                for (int i = from; i < to; i++) {
                     yd[i] = (float) fn.f(xd[i], alpha, beta);
                 }
             }
         }
-        x = GradMode.keep(input);
-        y = GradMode.keep(out);
-        return out;
     }
 
     @Override

@@ -279,6 +279,11 @@ public final class OnnxExporter {
                 node("Mul", name + "_mul", List.of(x, p1), m);
                 node("Mul", name, List.of(m, init(name + ".half", Tensor.wrap(new float[] {0.5f}, 1), true)), out);
             }
+            case SILU -> {
+                String sg = unique(name + "_sigmoid");
+                node("Sigmoid", name + "_sigmoid", List.of(x), sg);
+                node("Mul", name, List.of(x, sg), out);
+            }
             default -> throw unsupported(l, "no ONNX opset " + OPSET + " operator for " + l.fn().id());
         }
     }

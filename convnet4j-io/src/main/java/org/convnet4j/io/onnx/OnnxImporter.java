@@ -312,10 +312,18 @@ public final class OnnxImporter {
             nodeOf.put(in.name(), node);
         }
         Set<String> live = liveValues();
+        Map<Node, Node> silu = siluPairs();
         for (Node n : model.graph().nodes()) {
             if (n.outputs().stream().noneMatch(live::contains)) {
                 dead++; // dead-node removal: nothing that leads to an output is lost
                 continue;
+            }
+            if (silu.containsKey(n)) {
+                if (silu.get(n) != null) { // the Mul of x * sigmoid(x): one SiLU layer from x
+                    Node sig = silu.get(n);
+                    addNamed(n, n.outputs().get(0), new Elementwise(Elementwise.Fn.SILU), input(sig, 0));
+                }
+                continue; // the Sigmoid itself is folded into the SiLU
             }
             try {
                 convert(n);
@@ -409,6 +417,40 @@ public final class OnnxImporter {
         String g = add(n, n.opType().equals("GlobalMaxPool") ? new GlobalMaxPool2d() : new GlobalAvgPool2d(),
                 "_pool", input(n, 0));
         addNamed(n, n.outputs().get(0), new Reshape(Shape.of(s.dim(0), 1, 1)), g);
+    }
+
+    /**
+     * x * sigmoid(x) (SiLU/swish, EfficientNet's and RegNet's activation, exported as Sigmoid + Mul) becomes one
+     * layer: one pass over the activations instead of two and no intermediate tensor. Maps each such Mul to its
+     * Sigmoid, and the Sigmoid to null (skipped); only when the sigmoid feeds nothing else.
+     */
+    private Map<Node, Node> siluPairs() {
+        Map<String, Node> producer = new HashMap<>();
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : model.graph().nodes()) {
+            n.outputs().forEach(o -> producer.put(o, n));
+            n.inputs().forEach(i -> uses.merge(i, 1, Integer::sum));
+        }
+        for (ValueInfo out : model.graph().outputs()) {
+            uses.merge(out.name(), 1, Integer::sum);
+        }
+        Map<Node, Node> pairs = new java.util.IdentityHashMap<>();
+        for (Node n : model.graph().nodes()) {
+            if (!n.opType().equals("Mul") || n.inputs().size() != 2) {
+                continue;
+            }
+            for (int k = 0; k < 2; k++) {
+                Node sig = producer.get(n.inputs().get(k));
+                String x = n.inputs().get(1 - k);
+                if (sig != null && sig.opType().equals("Sigmoid") && sig.inputs().get(0).equals(x)
+                        && uses.getOrDefault(n.inputs().get(k), 0) == 1 && !consts.containsKey(x)) {
+                    pairs.put(n, sig);
+                    pairs.put(sig, null);
+                    break;
+                }
+            }
+        }
+        return pairs;
     }
 
     /** Values that some graph output depends on (everything else is dead and skipped). */

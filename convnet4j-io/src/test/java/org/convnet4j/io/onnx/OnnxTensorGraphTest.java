@@ -37,6 +37,9 @@ class OnnxTensorGraphTest {
         // every graph node is a layer that computes: no Shape/Gather/Concat of shapes survives
         long ops = m.graph().nodes().stream().filter(n -> !n.opType().equals("Constant")).count();
         assertTrue(g.nodes().size() < ops, g.nodes().size() + " nodes for " + ops + " ONNX nodes");
+        // Sigmoid + Mul of the same x became one SiLU layer
+        assertTrue(g.nodes().stream().anyMatch(n -> n.layer() instanceof org.convnet4j.nn.layers.Elementwise e
+                && e.fn() == org.convnet4j.nn.layers.Elementwise.Fn.SILU), "x * sigmoid(x) fused into SiLU");
     }
 
     @Test
