@@ -71,6 +71,8 @@ public final class LayerFactory {
         register("LayerNorm", c -> new org.convnet4j.nn.layers.LayerNorm(c.intValue("axes", 1),
                 c.doubleValue("eps", 1e-5)));
         register("MatMul", c -> new org.convnet4j.nn.layers.MatMul());
+        register("DilatedMaxPool2d", c -> new org.convnet4j.nn.layers.DilatedMaxPool2d(c.intArray("kernel"),
+                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"), c.boolValue("ceil_mode", false)));
         register("PRelu", c -> new org.convnet4j.nn.layers.PRelu(Shape.of(c.intArray("slope_shape"))));
         register("ArgMax", c -> new org.convnet4j.nn.layers.ArgMax(c.intValue("axis"), c.boolValue("keep_dims", true),
                 c.boolValue("select_last", false)));

@@ -62,7 +62,9 @@ class ModelSpecTest {
                 .add("ws", new WeightedSum(), "d1", "d2")
                 .add("late", new DecisionFusion(DecisionFusion.Mode.WEIGHTED), "d1", "d2")
                 // the tensor-graph layers of ONNX import (issue 16)
-                .add("mm", new org.convnet4j.nn.layers.MatMul(), "x", "x")
+                .add("dmp", new org.convnet4j.nn.layers.DilatedMaxPool2d(new int[] {2, 2}, new int[] {1, 1},
+                        new int[] {2, 2}, new int[] {1, 1, 1, 1}, false), "x")
+                .add("mm", new org.convnet4j.nn.layers.MatMul(), "dmp", "x")
                 .add("tr", new org.convnet4j.nn.layers.Transpose(1, 2, 0), "mm")
                 .add("ln", new org.convnet4j.nn.layers.LayerNorm(1, 1e-5), "tr")
                 .add("lin", new Dense(4).overLastAxis(true), "ln")

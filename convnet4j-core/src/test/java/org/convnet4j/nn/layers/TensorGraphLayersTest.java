@@ -149,4 +149,22 @@ class TensorGraphLayersTest {
         GradientCheck.Result g = GradientCheck.check(c, List.of(randn(7, 2, 2, 2), randn(8, 2, 2, 3)), true, 30, 3);
         assertTrue(g.passed(), g.toString());
     }
+
+    @Test
+    void dilatedMaxPoolByHandAndGradient() {
+        // 1 x 4 x 4, kernel 2 x 2 with dilation 2: the taps of output (0, 0) are (0,0), (0,2), (2,0), (2,2)
+        float[] v = new float[16];
+        for (int i = 0; i < 16; i++) {
+            v[i] = (i * 7) % 16;
+        }
+        DilatedMaxPool2d p = new DilatedMaxPool2d(new int[] {2, 2}, new int[] {1, 1}, new int[] {2, 2},
+                new int[] {0, 0, 0, 0}, false);
+        Tensor y = p.forward(Tensor.of(v, 1, 1, 4, 4), false);
+        assertEquals(Shape.of(1, 1, 2, 2), y.shape());
+        assertEquals(Math.max(Math.max(v[0], v[2]), Math.max(v[8], v[10])), y.data()[0]);
+        assertEquals(Math.max(Math.max(v[5], v[7]), Math.max(v[13], v[15])), y.data()[3]);
+        DilatedMaxPool2d q = new DilatedMaxPool2d(new int[] {3, 2}, new int[] {2, 1}, new int[] {2, 3},
+                new int[] {1, 2, 1, 0}, true);
+        checkAndRebuild(q, randn(11, 2, 3, 7, 6));
+    }
 }

@@ -26,6 +26,7 @@ import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.AxisResize;
+import org.convnet4j.nn.layers.DilatedMaxPool2d;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.PRelu;
 import org.convnet4j.nn.layers.Elementwise;
@@ -143,6 +144,16 @@ public final class OnnxExporter {
                     floatAttr("epsilon", (float) n.eps()));
         });
         register(MatMul.class, (e, l, name, in, out) -> e.node("MatMul", name, in, out));
+        register(DilatedMaxPool2d.class, (e, l, name, in, out) -> {
+            DilatedMaxPool2d p = (DilatedMaxPool2d) l;
+            int[] k = p.kernel();
+            int[] st = p.strides();
+            int[] d = p.dilations();
+            int[] pd = p.pads();
+            e.node("MaxPool", name, in, out, ints("kernel_shape", k[0], k[1]), ints("strides", st[0], st[1]),
+                    ints("dilations", d[0], d[1]), ints("pads", pd[0], pd[1], pd[2], pd[3]),
+                    intAttr("ceil_mode", p.ceilMode() ? 1 : 0));
+        });
         register(PRelu.class, (e, l, name, in, out) -> {
             Tensor slope = ((PRelu) l).slope().value();
             e.node("PRelu", name, List.of(in.get(0), e.init(name + ".slope", slope.reshape(slope.shape().prepend(1)))),

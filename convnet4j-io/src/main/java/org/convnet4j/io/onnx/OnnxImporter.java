@@ -30,6 +30,7 @@ import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.AxisResize;
+import org.convnet4j.nn.layers.DilatedMaxPool2d;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.PRelu;
 import org.convnet4j.nn.layers.Elementwise;
@@ -96,7 +97,7 @@ public final class OnnxImporter {
         op("Conv", "1-D and 2-D; pads, strides, dilations, group, auto_pad; kernel_shape checked against W", OnnxImporter::conv);
         op("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad",
                 OnnxImporter::convTranspose);
-        op("MaxPool", "1-D and 2-D; pads, strides, auto_pad, ceil_mode; no dilations, no Indices output", OnnxImporter::pool);
+        op("MaxPool", "1-D and 2-D; pads, strides, dilations, auto_pad, ceil_mode; no Indices output", OnnxImporter::pool);
         op("AveragePool", "1-D and 2-D; pads, strides, auto_pad, ceil_mode, count_include_pad", OnnxImporter::pool);
         op("LpPool", "2-D; p, pads, strides, auto_pad", OnnxImporter::pool);
         op("GlobalAveragePool", "2-D", OnnxImporter::globalPool);
@@ -708,8 +709,12 @@ public final class OnnxImporter {
             throw unsupported(where(n) + ": only 2-D pooling (kernel_shape of 2 entries)");
         }
         long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
-        if (dil.length != 2 || dil[0] != 1 || dil[1] != 1) {
-            throw unsupported(where(n) + ": dilated pooling " + Arrays.toString(dil));
+        if (dil.length != 2) {
+            throw unsupported(where(n) + ": dilations must have 2 entries for a 2-D operator");
+        }
+        if (dil[0] != 1 || dil[1] != 1) {
+            dilatedMaxPool(n, in, k, dil);
+            return;
         }
         if (intAttr(n, "storage_order", 0) != 0) {
             throw unsupported(where(n) + ": storage_order 1");
@@ -738,6 +743,29 @@ public final class OnnxImporter {
             default -> new LpPool2d(intAttr(n, "p", 2), kh, kw).stride(sh, sw).padding(spec);
         };
         addNamed(n, n.outputs().get(0), layer, input(n, 0));
+    }
+
+    private void dilatedMaxPool(Node n, Shape in, long[] k, long[] dil) {
+        if (!n.opType().equals("MaxPool")) {
+            throw unsupported(where(n) + ": dilated " + n.opType() + " " + Arrays.toString(dil) + " (MaxPool only)");
+        }
+        long[] strides = intsAttr(n, "strides", new long[] {1, 1});
+        int[] kk = int32s(n, "kernel_shape", k);
+        int[] dd = int32s(n, "dilations", dil);
+        int[] ss = int32s(n, "strides", strides);
+        String auto = stringAttr(n, "auto_pad", "NOTSET");
+        int[] pads;
+        if (auto.equals("NOTSET")) {
+            pads = int32s(n, "pads", intsAttr(n, "pads", new long[] {0, 0, 0, 0})); // ONNX: top, left, bottom, right
+        } else if (auto.equals("VALID")) {
+            pads = new int[4];
+        } else {
+            int[] th = same(in.dim(1), kk[0], ss[0], dd[0]);
+            int[] tw = same(in.dim(2), kk[1], ss[1], dd[1]);
+            boolean upper = auto.equals("SAME_UPPER");
+            pads = upper ? new int[] {th[0], tw[0], th[1], tw[1]} : new int[] {th[1], tw[1], th[0], tw[0]};
+        }
+        unary(n, new DilatedMaxPool2d(kk, ss, dd, pads, intAttr(n, "ceil_mode", 0) != 0));
     }
 
     private static int ceilExtra(int padded, int k, int s) {
