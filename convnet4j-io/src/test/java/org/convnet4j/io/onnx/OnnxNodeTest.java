@@ -1,7 +1,6 @@
 package org.convnet4j.io.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,23 +28,7 @@ class OnnxNodeTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Path dir : cases) {
             String name = dir.getFileName().toString();
-            String reason = excluded.get(name);
-            if (reason == null) {
-                tests.add(DynamicTest.dynamicTest(name, () -> OnnxNodeTests.run(dir)));
-            } else {
-                tests.add(DynamicTest.dynamicTest(name + " (excluded: " + reason + ")", () -> {
-                    boolean passed;
-                    try {
-                        OnnxNodeTests.run(dir);
-                        passed = true;
-                    } catch (AssertionError | Exception e) {
-                        passed = false;
-                    }
-                    if (passed) {
-                        fail(name + " passes now: remove it from onnx-node-exclusions.tsv");
-                    }
-                }));
-            }
+            tests.add(OnnxNodeTests.caseTest(name, dir, excluded.get(name), "onnx-node-exclusions.tsv"));
         }
         long skipped = cases.stream().filter(c -> excluded.containsKey(c.getFileName().toString())).count();
         System.out.println("ONNX node tests: " + cases.size() + " cases of supported operators, "

@@ -1,17 +1,12 @@
 package org.convnet4j.io.onnx;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
@@ -28,38 +23,13 @@ class OnnxPytorchSuitesTest {
     @TestFactory
     List<DynamicTest> pytorchSuites() throws IOException {
         Assumptions.assumeTrue(Files.isDirectory(DATA.resolve("pytorch-converted")), "libonnx-testdata is not installed");
-        Map<String, String> excluded = new TreeMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                getClass().getResourceAsStream("/onnx-pytorch-exclusions.tsv"), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (!line.isBlank() && !line.startsWith("#")) {
-                    String[] p = line.split("\t", 2);
-                    excluded.put(p[0].trim(), p.length > 1 ? p[1].trim() : "");
-                }
-            }
-        }
+        Map<String, String> excluded = OnnxNodeTests.exclusions("/onnx-pytorch-exclusions.tsv");
         List<DynamicTest> tests = new ArrayList<>();
         for (String suite : List.of("pytorch-converted", "pytorch-operator")) {
             try (Stream<Path> dirs = Files.list(DATA.resolve(suite))) {
                 for (Path dir : dirs.sorted().toList()) {
                     String name = suite + "/" + dir.getFileName();
-                    String reason = excluded.get(name);
-                    if (reason == null) {
-                        tests.add(DynamicTest.dynamicTest(name, () -> OnnxNodeTests.run(dir)));
-                    } else {
-                        tests.add(DynamicTest.dynamicTest(name + " (excluded: " + reason + ")", () -> {
-                            boolean passed;
-                            try {
-                                OnnxNodeTests.run(dir);
-                                passed = true;
-                            } catch (AssertionError | Exception e) {
-                                passed = false;
-                            }
-                            if (passed) {
-                                fail(name + " passes now: remove it from onnx-pytorch-exclusions.tsv");
-                            }
-                        }));
-                    }
+                    tests.add(OnnxNodeTests.caseTest(name, dir, excluded.get(name), "onnx-pytorch-exclusions.tsv"));
                 }
             }
         }
