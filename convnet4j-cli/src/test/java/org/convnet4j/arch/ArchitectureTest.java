@@ -34,11 +34,10 @@ class ArchitectureTest {
 
     @BeforeAll
     static void load() {
-        // core's test jar (shared test support such as NoSkipInCi) is on this module's test class path: its
-        // classes are tests too, but DO_NOT_INCLUDE_TESTS only recognises test-classes folders
+        // core's test-jar (shared test support) is on this module's test class path: its classes are tests too
+        ImportOption noTestJars = location -> !location.contains("-tests.jar");
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(location -> !location.contains("-tests.jar"))
-                .importPackages("org.convnet4j");
+                .withImportOption(noTestJars).importPackages("org.convnet4j");
     }
 
     @Test
