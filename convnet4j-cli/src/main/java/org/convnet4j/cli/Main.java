@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             KernelsCommand.class,
             ExportCommand.class, InspectCommand.class, InferCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
             ZooBenchmarkCommand.class,
             CommandLine.HelpCommand.class
         },

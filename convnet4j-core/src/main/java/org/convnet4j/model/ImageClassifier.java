@@ -100,16 +100,29 @@ public final class ImageClassifier {
         int classes = classNames.size();
         List<List<Prediction>> result = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            double[] p = probabilities(out.data(), i * classes, classes);
-            List<Prediction> ranked = new ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                ranked.add(new Prediction(c, classNames.get(c), p[c]));
-            }
-            ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed()
-                    .thenComparingInt(Prediction::label));
-            result.add(List.copyOf(ranked.subList(0, Math.min(k, classes))));
+            result.add(rank(out.data(), i * classes, k));
         }
         return result;
+    }
+
+    /**
+     * The k most likely classes of one sample from the model's raw outputs ({@code outputs[offset ..]}, one value
+     * per class), best first: what {@link #predictAll} does after the forward pass. Callers that batch the model
+     * themselves (the HTTP server) use it so that their probabilities are exactly those of {@code predict}.
+     */
+    public List<Prediction> rank(float[] outputs, int offset, int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("ImageClassifier.rank: k must be >= 1, got " + k);
+        }
+        int classes = classNames.size();
+        double[] p = probabilities(outputs, offset, classes);
+        List<Prediction> ranked = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            ranked.add(new Prediction(c, classNames.get(c), p[c]));
+        }
+        ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed()
+                .thenComparingInt(Prediction::label));
+        return List.copyOf(ranked.subList(0, Math.min(k, classes)));
     }
 
     private double[] probabilities(float[] o, int off, int k) {
