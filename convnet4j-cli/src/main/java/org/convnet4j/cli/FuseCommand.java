@@ -37,6 +37,7 @@ import org.convnet4j.train.optim.Adam;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -136,11 +137,16 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the final metrics as one JSON object.")
     boolean json;
 
+    @Mixin
+    DashboardOptions dashboard;
+    private DashboardOptions.Session ui;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        try {
+        try (DashboardOptions.Session session = dashboard.open(stdout)) {
+            ui = session;
             return evaluate != null ? runEvaluate(stdout, stderr) : runTraining(stdout, stderr);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
@@ -304,7 +310,7 @@ final class FuseCommand implements Callable<Integer> {
     private void train(Model m, org.convnet4j.data.Dataset train, org.convnet4j.data.Dataset val, PrintWriter log) {
         TrainConfig cfg = TrainConfig.builder(new Adam(m, lr)).epochs(epochs).batchSize(batch).seed(seed).build();
         new Trainer(cfg).addListener(new LogListener(new PrintStream(new WriterOutputStream(log), true,
-                StandardCharsets.UTF_8))).fit(m, train, val);
+                StandardCharsets.UTF_8))).addListener(ui.run("fuse-" + mode, val)).fit(m, train, val);
     }
 
     /** Pretrained branch files lose their weights to initialize(seed): load them again. */

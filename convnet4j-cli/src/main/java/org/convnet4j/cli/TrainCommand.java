@@ -40,6 +40,7 @@ import org.convnet4j.train.optim.Sgd;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -131,6 +132,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
 
+    @Mixin
+    DashboardOptions dashboard;
+
     /** What the run ended with, for the demo. */
     Result result;
 
@@ -208,6 +212,8 @@ final class TrainCommand implements Callable<Integer> {
             Files.createDirectories(plots);
             trainer.addListener(new PlotListener(plots.resolve("training-curves.png")));
         }
+        DashboardOptions.Session ui = dashboard.open(stdout);
+        trainer.addListener(ui.run(model, val));
         if (!json) {
             stdout.printf(Locale.ROOT, "%s %s: %d training, %s validation pictures of %s, %d classes; %s lr %s, batch %d,"
                             + " seed %d%s%n", resumed != null ? "Resuming" : "Training", model, train.size(),
@@ -226,6 +232,7 @@ final class TrainCommand implements Callable<Integer> {
             if (progress != null) {
                 progress.close();
             }
+            ui.close();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (val == null && Files.exists(last)) {

@@ -26,6 +26,7 @@ import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -96,6 +97,9 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
     boolean noProgress;
 
+    @Mixin
+    DashboardOptions dashboard;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -136,10 +140,13 @@ public final class TransferCommand implements Callable<Integer> {
                 : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix");
         FeatureCache featureCache = new FeatureCache(cache != null ? cache
                 : Path.of(System.getProperty("user.home"), ".cache", "convnet4j", "features"));
+        DashboardOptions.Session ui = dashboard.open(stdout);
+        listeners.add(ui.run("transfer-case" + c.number(), target.test()));
         TransferRun.Outcome r;
         try {
             r = TransferRun.run(plan, classifier, target, epochs, batch, featureCache, listeners, progress);
         } finally {
+            ui.close();
             if (bar != null) {
                 bar.close();
             }
