@@ -197,6 +197,8 @@ function confusionTable(c) {
   return wrap;
 }
 
+let detailsKey = '';
+
 function render() {
   renderTable();
   draw('step-loss', 'loss (batch)', 'step', stepSeries('loss'));
@@ -205,7 +207,12 @@ function render() {
   draw('step-speed', 'images/s', 'step', stepSeries('images_per_second'));
   draw('epoch-loss', 'loss', 'epoch', epochSeries('loss'));
   draw('epoch-accuracy', 'accuracy', 'epoch', epochSeries('accuracy'));
-  renderDetails();
+  // pictures and tables are rebuilt only when a shown run has new events, so that they do not flicker
+  const key = shownRuns().map(([id, r]) => id + ':' + r.events.length).join('|');
+  if (key !== detailsKey) {
+    detailsKey = key;
+    renderDetails();
+  }
 }
 
 poll();
