@@ -5,7 +5,8 @@
 # then a soak: valid and broken requests mixed for SOAK seconds, which must give no 5xx, with the server's heap
 # after a full GC compared before and after. Everything talks to 127.0.0.1 only and stops by itself.
 #
-# Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min)
+# Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
+#        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -13,12 +14,14 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DURATION=20
 SOAK=300
 MODELS="lenet5 resnet18"
+ONLY=all
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --soak) SOAK="$2"; shift 2 ;;
     --models) MODELS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --only) ONLY="$2"; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +46,7 @@ out() { echo "$*" | tee -a "$REPORT"; }
 PORT=18181
 start_server() { # MODEL MAX_BATCH
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
-    --queue 256 >"$WORK/server.log" 2>&1 &
+    --queue 256 --timeout-ms 120000 >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 120); do
     curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1 && return 0
@@ -76,29 +79,32 @@ out ""
 tool models "$WORK"
 for m in $MODELS; do
   tool bodies "$WORK/$m.c4j" "$WORK/$m"
+  [ "$ONLY" = soak ] && continue
   out "## $m"
   out ""
   b1=$(tool baseline "$WORK/$m.c4j" 1 "$DURATION"); b8=$(tool baseline "$WORK/$m.c4j" 8 "$DURATION")
   out "In-process predict, one thread: batch 1 **$b1** images/s, batch 8 **$b8** images/s."
   out ""
-  out "| batching | concurrency | requests/s | p50 ms | p99 ms | mean batch | non-200 |"
-  out "|---|---|---|---|---|---|---|"
+  out "| batching | concurrency | requests/s | p50 ms | p99 ms | mean batch | non-200 | no answer within the run |"
+  out "|---|---|---|---|---|---|---|---|"
   for mb in 1 8; do
     start_server "$m" "$mb"
     wrk -t1 -c1 -d5s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" valid >/dev/null # warm-up
     for c in 1 8 32; do
       threads=$(( c < 2 ? 1 : 2 ))
       t0=$(batch_totals "$m")
-      wrk -t$threads -c$c -d${DURATION}s --timeout 30s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+      wrk -t$threads -c$c -d${DURATION}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
         -- "$m" "$WORK/$m" valid >"$WORK/wrk.txt"
       bad=$(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt")
-      out "| $([ "$mb" = 1 ] && echo off || echo "max 8, 2 ms") | $c | $(field rps "$WORK/wrk.txt") | $(field p50_ms "$WORK/wrk.txt") | $(field p99_ms "$WORK/wrk.txt") | $(mean_batch "$t0" "$(batch_totals "$m")") | $bad |"
+      late=$(awk '/Socket errors/ { for (i = 1; i <= NF; i++) if ($i == "timeout") print $(i+1) }' "$WORK/wrk.txt")
+      out "| $([ "$mb" = 1 ] && echo off || echo "max 8, 2 ms") | $c | $(field rps "$WORK/wrk.txt") | $(field p50_ms "$WORK/wrk.txt") | $(field p99_ms "$WORK/wrk.txt") | $(mean_batch "$t0" "$(batch_totals "$m")") | $bad | ${late:-0} |"
     done
     stop_server
   done
   out ""
 done
 
+if [ "$SOAK" = 0 ]; then echo "Report: $REPORT"; exit 0; fi
 m=$(echo "$MODELS" | awk '{ print $1 }')
 out "## Soak: $m, ${SOAK} s, concurrency 16, 70% valid and 30% broken requests, batching max 8"
 out ""

@@ -151,6 +151,18 @@ public final class InferenceProtocol {
         return n;
     }
 
+    /** A request for samples [N, ...input] (clients, tests and the load test build their bodies with it). */
+    public static JsonObject request(Tensor input, String id) {
+        JsonObject r = new JsonObject();
+        if (id != null) {
+            r.addProperty("id", id);
+        }
+        JsonArray inputs = new JsonArray();
+        inputs.add(tensor(INPUT_NAME, input));
+        r.add("inputs", inputs);
+        return r;
+    }
+
     public static JsonObject response(String modelName, String id, Tensor output) {
         JsonObject r = new JsonObject();
         r.addProperty("model_name", modelName);
@@ -158,23 +170,28 @@ public final class InferenceProtocol {
         if (id != null) {
             r.addProperty("id", id);
         }
+        JsonArray outs = new JsonArray();
+        outs.add(tensor(OUTPUT_NAME, output));
+        r.add("outputs", outs);
+        return r;
+    }
+
+    /** One tensor in the protocol's form: name, FP32, shape, the data flat in row-major order. */
+    private static JsonObject tensor(String name, Tensor x) {
         JsonObject t = new JsonObject();
-        t.addProperty("name", OUTPUT_NAME);
+        t.addProperty("name", name);
         t.addProperty("datatype", FP32);
         JsonArray shape = new JsonArray();
-        for (int d : output.shape().dims()) {
+        for (int d : x.shape().dims()) {
             shape.add(d);
         }
         t.add("shape", shape);
-        JsonArray data = new JsonArray(output.size());
-        for (float v : output.data()) {
+        JsonArray data = new JsonArray(x.size());
+        for (float v : x.data()) {
             data.add(v);
         }
         t.add("data", data);
-        JsonArray outs = new JsonArray();
-        outs.add(t);
-        r.add("outputs", outs);
-        return r;
+        return t;
     }
 
     static ApiException bad(String message) {

@@ -65,25 +65,7 @@ class ModelServerTest {
     }
 
     static String inferBody(Tensor x) {
-        JsonObject t = new JsonObject();
-        t.addProperty("name", "input");
-        t.addProperty("datatype", "FP32");
-        JsonArray shape = new JsonArray();
-        for (int d : x.shape().dims()) {
-            shape.add(d);
-        }
-        t.add("shape", shape);
-        JsonArray data = new JsonArray();
-        for (float v : x.data()) {
-            data.add(v);
-        }
-        t.add("data", data);
-        JsonArray inputs = new JsonArray();
-        inputs.add(t);
-        JsonObject o = new JsonObject();
-        o.addProperty("id", "req-1");
-        o.add("inputs", inputs);
-        return o.toString();
+        return InferenceProtocol.request(x, "req-1").toString();
     }
 
     private static void assertOutputsMatch(Tensor expected, JsonObject response) {
