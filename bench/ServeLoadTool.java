@@ -5,8 +5,6 @@
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
 // weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
 // server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends.
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -15,6 +13,7 @@ import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
+import org.convnet4j.serve.InferenceProtocol;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.zoo.ModelZoo;
@@ -71,23 +70,6 @@ public class ServeLoadTool {
     }
 
     static String request(Tensor x) {
-        JsonObject t = new JsonObject();
-        t.addProperty("name", "input");
-        t.addProperty("datatype", "FP32");
-        JsonArray shape = new JsonArray();
-        for (int d : x.shape().dims()) {
-            shape.add(d);
-        }
-        t.add("shape", shape);
-        JsonArray data = new JsonArray();
-        for (float v : x.data()) {
-            data.add(v);
-        }
-        t.add("data", data);
-        JsonArray inputs = new JsonArray();
-        inputs.add(t);
-        JsonObject o = new JsonObject();
-        o.add("inputs", inputs);
-        return o.toString();
+        return InferenceProtocol.request(x, null).toString();
     }
 }

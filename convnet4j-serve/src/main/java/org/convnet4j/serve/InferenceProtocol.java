@@ -1,12 +1,14 @@
 package org.convnet4j.serve;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.Reader;
+import java.util.ArrayList;
+import java.util.List;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -20,8 +22,6 @@ public final class InferenceProtocol {
     public static final String INPUT_NAME = "input";
     public static final String OUTPUT_NAME = "output";
     private static final String FP32 = "FP32";
-    /** Gson's JsonParser reads leniently; requests are parsed as strict JSON instead. */
-    private static final Gson STRICT = new GsonBuilder().setStrictness(Strictness.STRICT).create();
 
     private InferenceProtocol() {
     }
@@ -59,96 +59,182 @@ public final class InferenceProtocol {
 
     /**
      * Parses and checks an inference request against the model's per-sample input shape; anything wrong is an
-     * {@link ApiException} 400 that says what was expected.
+     * {@link ApiException} 400 that says what was expected. The body is read as a stream (strict JSON, Gson's
+     * nesting limit), numbers straight into floats, and at most {@code maxSamples} samples' worth of them: a
+     * request never costs more memory than that, whatever its size on the wire.
      */
-    public static Request parseRequest(String body, Shape sample, int maxSamples) {
-        JsonObject o;
+    public static Request parseRequest(Reader body, Shape sample, int maxSamples) {
         try {
-            JsonElement e = STRICT.fromJson(body, JsonElement.class);
-            if (!e.isJsonObject()) {
+            JsonReader r = new JsonReader(body);
+            r.setStrictness(Strictness.STRICT);
+            if (r.peek() != JsonToken.BEGIN_OBJECT) {
                 throw bad("the body must be a JSON object with \"inputs\"");
             }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
+            r.beginObject();
+            String id = null;
+            Request input = null;
+            boolean sawInputs = false;
+            while (r.hasNext()) {
+                String field = r.nextName();
+                if (field.equals("id") && (r.peek() == JsonToken.STRING || r.peek() == JsonToken.NUMBER)) {
+                    id = r.nextString();
+                } else if (field.equals("inputs")) {
+                    if (r.peek() != JsonToken.BEGIN_ARRAY) {
+                        throw bad("\"inputs\" must be an array of tensors");
+                    }
+                    sawInputs = true;
+                    r.beginArray();
+                    while (r.hasNext()) {
+                        if (input != null) {
+                            throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got more");
+                        }
+                        input = readTensor(r, sample, maxSamples);
+                    }
+                    r.endArray();
+                } else {
+                    r.skipValue(); // outputs, parameters: nothing to choose for one-output models
+                }
+            }
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw bad("the body has more after its JSON object");
+            }
+            if (!sawInputs) {
+                throw bad("\"inputs\" must be an array of tensors");
+            }
+            if (input == null) {
+                throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got 0");
+            }
+            return new Request(input.input(), id);
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw bad("the body is not valid JSON: " + rootMessage(e));
         }
-        String id = o.has("id") && o.get("id").isJsonPrimitive() ? o.get("id").getAsString() : null;
-        if (!o.has("inputs") || !o.get("inputs").isJsonArray()) {
-            throw bad("\"inputs\" must be an array of tensors");
+    }
+
+    /** Reads one tensor object (fields in any order), then checks name, datatype, shape and element count. */
+    private static Request readTensor(JsonReader r, Shape sample, int maxSamples) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_OBJECT) {
+            throw bad("an input tensor must be an object with name, shape, datatype and data");
         }
-        JsonArray inputs = o.getAsJsonArray("inputs");
-        if (inputs.size() != 1 || !inputs.get(0).isJsonObject()) {
-            throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got " + inputs.size());
+        r.beginObject();
+        String name = null;
+        String datatype = null;
+        List<Double> shape = null;
+        Floats data = null;
+        long cap = (long) maxSamples * sample.size();
+        while (r.hasNext()) {
+            switch (r.nextName()) {
+                case "name" -> name = r.peek() == JsonToken.STRING ? r.nextString() : skipNull(r);
+                case "datatype" -> datatype = r.peek() == JsonToken.STRING ? r.nextString() : skipNull(r);
+                case "shape" -> {
+                    if (r.peek() != JsonToken.BEGIN_ARRAY) {
+                        throw bad("\"shape\" must be an array of dimensions");
+                    }
+                    shape = new ArrayList<>();
+                    r.beginArray();
+                    while (r.hasNext()) {
+                        if (r.peek() != JsonToken.NUMBER || shape.size() > 16) {
+                            throw bad("\"shape\" must be an array of whole numbers");
+                        }
+                        shape.add(r.nextDouble());
+                    }
+                    r.endArray();
+                }
+                case "data" -> data = readData(r, sample.rank() + 1, cap);
+                default -> r.skipValue();
+            }
         }
-        JsonObject t = inputs.get(0).getAsJsonObject();
-        if (t.has("name") && !t.get("name").isJsonNull() && !INPUT_NAME.equals(t.get("name").getAsString())) {
-            throw bad("unknown input \"" + t.get("name").getAsString() + "\"; the model's input is \"" + INPUT_NAME + "\"");
+        r.endObject();
+        if (name != null && !INPUT_NAME.equals(name)) {
+            throw bad("unknown input \"" + name + "\"; the model's input is \"" + INPUT_NAME + "\"");
         }
-        String datatype = t.has("datatype") && t.get("datatype").isJsonPrimitive() ? t.get("datatype").getAsString() : null;
         if (!FP32.equals(datatype)) {
             throw bad("datatype must be FP32, got " + (datatype == null ? "none" : datatype));
         }
-        if (!t.has("shape") || !t.get("shape").isJsonArray()) {
+        if (shape == null) {
             throw bad("\"shape\" must be an array of dimensions");
         }
-        JsonArray shapeJson = t.getAsJsonArray("shape");
+        String shown = shape.stream().map(d -> d == Math.rint(d) ? Long.toString(d.longValue()) : d.toString())
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
         int[] expected = sample.dims();
-        if (shapeJson.size() != expected.length + 1) {
-            throw bad("shape " + shapeJson + " does not match the model's input [N, " + join(expected) + "]");
+        if (shape.size() != expected.length + 1) {
+            throw bad("shape " + shown + " does not match the model's input [N, " + join(expected) + "]");
         }
-        int[] dims = new int[shapeJson.size()];
+        int[] dims = new int[shape.size()];
         for (int i = 0; i < dims.length; i++) {
-            JsonElement d = shapeJson.get(i);
-            if (!d.isJsonPrimitive() || !d.getAsJsonPrimitive().isNumber()) {
-                throw bad("shape " + shapeJson + ": dimensions must be whole numbers");
-            }
-            double v = d.getAsDouble();
+            double v = shape.get(i);
             if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
-                throw bad("shape " + shapeJson + ": dimensions must be positive whole numbers");
+                throw bad("shape " + shown + ": dimensions must be positive whole numbers");
             }
             dims[i] = (int) v;
             if (i > 0 && dims[i] != expected[i - 1]) {
-                throw bad("shape " + shapeJson + " does not match the model's input [N, " + join(expected) + "]");
+                throw bad("shape " + shown + " does not match the model's input [N, " + join(expected) + "]");
             }
         }
         if (dims[0] > maxSamples) {
-            throw bad("shape " + shapeJson + ": at most " + maxSamples + " samples per request");
+            throw bad("shape " + shown + ": at most " + maxSamples + " samples per request");
         }
         long size = (long) dims[0] * sample.size();
-        if (!t.has("data") || !t.get("data").isJsonArray()) {
+        if (data == null) {
             throw bad("\"data\" must be an array of numbers");
         }
-        float[] data = new float[(int) size];
-        int n = flatten(t.getAsJsonArray("data"), data, 0, size, dims.length);
-        if (n != size) {
-            throw bad("\"data\" has " + n + " numbers, shape " + shapeJson + " needs " + size);
+        if (data.size != size) {
+            throw bad("\"data\" has " + data.size + " numbers, shape " + shown + " needs " + size);
         }
-        return new Request(Tensor.wrap(data, dims), id);
+        return new Request(Tensor.wrap(data.trimmed(), dims), null);
     }
 
-    /** Copies numbers (arrays nested at most as deep as the shape) into {@code out}; returns the count, which may exceed {@code max}. */
-    private static int flatten(JsonArray a, float[] out, int at, long max, int depthLeft) {
-        int n = at;
-        for (JsonElement e : a) {
-            if (e.isJsonArray()) {
-                if (depthLeft <= 1) {
+    private static String skipNull(JsonReader r) throws IOException {
+        r.skipValue();
+        return null;
+    }
+
+    /** A growing float array that refuses to grow past its cap. */
+    private static final class Floats {
+        float[] values = new float[1024];
+        int size;
+
+        float[] trimmed() {
+            return size == values.length ? values : java.util.Arrays.copyOf(values, size);
+        }
+    }
+
+    /** Numbers in arrays nested at most {@code maxDepth} deep, in order, at most {@code cap} of them. */
+    private static Floats readData(JsonReader r, int maxDepth, long cap) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_ARRAY) {
+            throw bad("\"data\" must be an array of numbers");
+        }
+        Floats out = new Floats();
+        r.beginArray();
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = r.peek();
+            if (t == JsonToken.BEGIN_ARRAY) {
+                if (depth >= maxDepth) {
                     throw bad("\"data\" is nested more deeply than the shape has dimensions");
                 }
-                n = flatten(e.getAsJsonArray(), out, n, max, depthLeft - 1);
-            } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-                if (n < max) {
-                    float v = e.getAsFloat();
-                    if (!Float.isFinite(v)) {
-                        throw bad("\"data\" holds " + e + ", which is not a finite FP32 number");
-                    }
-                    out[n] = v;
+                r.beginArray();
+                depth++;
+            } else if (t == JsonToken.END_ARRAY) {
+                r.endArray();
+                depth--;
+            } else if (t == JsonToken.NUMBER) {
+                float v = (float) r.nextDouble();
+                if (!Float.isFinite(v)) {
+                    throw bad("\"data\" holds a number outside the FP32 range");
                 }
-                n++;
+                if (out.size >= cap) {
+                    throw bad("\"data\" has more numbers than " + cap + " (the most samples per request)");
+                }
+                if (out.size == out.values.length) {
+                    out.values = java.util.Arrays.copyOf(out.values, (int) Math.min(cap, 2L * out.values.length));
+                }
+                out.values[out.size++] = v;
             } else {
-                throw bad("\"data\" holds " + e + ", not a number");
+                throw bad("\"data\" holds " + t.name().toLowerCase(java.util.Locale.ROOT) + ", not a number");
             }
         }
-        return n;
+        return out;
     }
 
     /** A request for samples [N, ...input] (clients, tests and the load test build their bodies with it). */
@@ -206,12 +292,14 @@ public final class InferenceProtocol {
         return b.toString();
     }
 
+    /** The innermost message on one line, without Gson's advice to parse leniently. */
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        m = m.lines().findFirst().orElse("").replaceFirst("Use JsonReader\\.setStrictness\\(.*?\\) to accept ", "");
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 }

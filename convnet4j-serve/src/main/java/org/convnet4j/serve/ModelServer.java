@@ -5,8 +5,11 @@ import com.google.gson.JsonObject;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,7 +253,7 @@ public final class ModelServer implements AutoCloseable {
     private void infer(Context ctx) throws Exception {
         Served m = model(ctx);
         long t0 = System.nanoTime();
-        String text = new String(body(ctx), StandardCharsets.UTF_8);
+        Reader text = new InputStreamReader(new ByteArrayInputStream(body(ctx)), StandardCharsets.UTF_8);
         InferenceProtocol.Request req = InferenceProtocol.parseRequest(text, m.input, options.maxSamplesPerRequest);
         Tensor out = await(m, m.batcher.submit(req.input()), t0);
         Http.json(ctx, 200, InferenceProtocol.response(m.name, req.id(), out));

@@ -197,6 +197,13 @@ class ModelServerTest {
         assertError(post(server, "/v2/models/lenet/infer", inferBody(Tensor.zeros(1, 1, 28, 28))
                 .replace("[1,1,28,28]", "[2,1,28,28]").getBytes()), 400, "\"data\" has 784 numbers");
         assertError(post(server, "/v2/models/lenet/infer", new byte[2 << 20]), 413, "limit");
+        assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": []} []".getBytes()), 400, "not valid JSON");
+        assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": []}".getBytes()), 400, "got 0");
+        assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": [{\"datatype\": \"FP32\", \"shape\": [1,1,28,28], \"data\": [[[[[[1]]]]]]}]}"
+                .getBytes()), 400, "nested more deeply");
+        // more numbers than 64 samples could hold are refused while reading, before the shape is even known
+        assertError(post(server, "/v2/models/lenet/infer", ("{\"inputs\": [{\"data\": [" + "0,".repeat(64 * 784)
+                + "0]}]}").getBytes()), 400, "more numbers than 50176");
         assertError(post(server, "/predictions/lenet", "not a picture".getBytes()), 400, "picture");
         assertError(post(server, "/predictions/lenet", new byte[0]), 400, "empty");
         assertError(post(server, "/predictions/lenet", png(testPicture(400, 300))), 400, "exceeds the limit");
