@@ -64,6 +64,10 @@ final class ServeCommand implements Callable<Integer> {
             + "Default: ${DEFAULT-VALUE} (16 MiB).")
     long maxBody;
 
+    @Option(names = "--max-pixels", paramLabel = "PIXELS", defaultValue = "16000000", description = "Largest picture "
+            + "accepted, checked from its header before decoding. Default: ${DEFAULT-VALUE}.")
+    long maxPixels;
+
     @Option(names = "--timeout-ms", paramLabel = "MILLIS", defaultValue = "30000", description = "Per request, queue "
             + "included. Default: ${DEFAULT-VALUE}.")
     long timeoutMillis;
@@ -71,8 +75,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || timeoutMillis < 1 || port < 0 || port > 65535) {
-            throw new BadInputException("--max-batch, --queue, --max-body and --timeout-ms must be positive, "
+        if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || port < 0
+                || port > 65535) {
+            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels and --timeout-ms must be positive, "
                     + "--max-wait-us at least 0 and --port 0..65535");
         }
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
@@ -95,6 +100,7 @@ final class ServeCommand implements Callable<Integer> {
         o.queueCapacity = queue;
         o.maxBodyBytes = maxBody;
         o.timeoutMillis = timeoutMillis;
+        o.maxPixels = maxPixels;
         ModelServer server = ModelServer.start(loaded, o);
         // SIGTERM and Ctrl-C run shutdown hooks: the server drains before the JVM exits
         Thread hook = new Thread(server::close, "convnet4j-serve-shutdown");

@@ -170,7 +170,8 @@ public final class Batcher implements AutoCloseable {
                 off += k;
                 j.result.complete(Tensor.wrap(d, outSample.prepend(k)));
             }
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (Throwable e) {
+            // whatever one batch throws is its requests' answer (500); the worker lives on for the next batch
             for (Job j : live) {
                 j.result.completeExceptionally(e);
             }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +64,11 @@ public final class ModelServer implements AutoCloseable {
         /** Requests waiting per model before 429. */
         public int queueCapacity = 64;
         public long maxBodyBytes = 16L << 20;
-        public long maxPixels = Images.maxPixels();
+        /**
+         * Pictures larger than this are refused from their header. Lower than the command-line tools' limit: a
+         * few hundred kilobytes of PNG can claim 100 megapixels, and a server decodes for many clients at once.
+         */
+        public long maxPixels = Math.min(Images.maxPixels(), 16_000_000L);
         /** From arrival to answer, including the wait in the queue. */
         public long timeoutMillis = 30_000;
         /** Samples in one v2 request. */
@@ -84,6 +89,8 @@ public final class ModelServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Path tmpDir;
     private final PictureDecoder pictures;
+    /** Pictures decoded and prepared at once: bounds their memory (a 16-megapixel RGB picture is ~200 MB). */
+    private final Semaphore decoding = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
     private final WebAssets assets = new WebAssets(ASSETS);
     private final Javalin app;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -278,8 +285,13 @@ public final class ModelServer implements AutoCloseable {
 
     /** The picture in the body as the model sees it: decoded with the pixel cap, then the model's preprocessing. */
     private Tensor prepared(Context ctx, Served m) throws IOException {
-        Tensor picture = pictures.decode(body(ctx));
-        return m.classifier.preprocessing().apply(picture);
+        byte[] bytes = body(ctx);
+        decoding.acquireUninterruptibly();
+        try {
+            return m.classifier.preprocessing().apply(pictures.decode(bytes));
+        } finally {
+            decoding.release();
+        }
     }
 
     private static int topK(Context ctx, Served m) {
