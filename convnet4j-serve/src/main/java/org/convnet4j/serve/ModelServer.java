@@ -11,8 +11,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +85,6 @@ public final class ModelServer implements AutoCloseable {
     private final Map<String, Served> models = new LinkedHashMap<>();
     private final ServeMetrics metrics = new ServeMetrics();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final Path tmpDir;
     private final PictureDecoder pictures;
     /** Pictures decoded and prepared at once: bounds their memory (a 16-megapixel RGB picture is ~200 MB). */
     private final Semaphore decoding = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -97,7 +94,7 @@ public final class ModelServer implements AutoCloseable {
     private volatile boolean draining;
     private int port;
 
-    private ModelServer(Map<String, SavedModel> saved, Options options) throws IOException {
+    private ModelServer(Map<String, SavedModel> saved, Options options) {
         this.options = options;
         if (saved.isEmpty()) {
             throw new IllegalArgumentException("ModelServer: no models to serve");
@@ -119,8 +116,7 @@ public final class ModelServer implements AutoCloseable {
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
-        this.tmpDir = Files.createTempDirectory("convnet4j-serve-");
-        this.pictures = new PictureDecoder(tmpDir, options.maxPixels);
+        this.pictures = new PictureDecoder(options.maxPixels);
         this.app = Http.create(this::routes);
     }
 
@@ -277,7 +273,7 @@ public final class ModelServer implements AutoCloseable {
         Tensor x = prepared(ctx, m);
         Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1))), t0);
         JsonObject o = new JsonObject();
-        for (Prediction p : m.classifier.rank(out.data(), 0, k)) {
+        for (Prediction p : m.classifier.classificationsOf(out.data(), 0).topK(k)) {
             o.addProperty(p.className(), p.probability());
         }
         Http.json(ctx, 200, o);
@@ -390,16 +386,6 @@ public final class ModelServer implements AutoCloseable {
     private void closeModels() {
         for (Served m : models.values()) {
             m.batcher.close(options.drainMillis);
-        }
-        if (tmpDir != null) {
-            try (var files = Files.list(tmpDir)) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(tmpDir);
-            } catch (IOException ignored) {
-                // a temporary directory left behind is harmless
-            }
         }
     }
 

@@ -19,13 +19,15 @@ async function poll() {
       if (!runs.has(r.id)) {
         runs.set(r.id, {events: [], next: 0, shown: true, finished: false, colour: COLOURS[runs.size % COLOURS.length]});
       }
+      runs.get(r.id).live = r.live;
     }
     for (const [id, run] of runs) {
-      if (!run.shown || (run.finished && run.next > 0)) continue;
+      // a live run may train again after an end (fuse trains each member of a late fusion in turn)
+      if (!run.shown || (run.finished && !run.live && run.next > 0)) continue;
       const page = await (await fetch('/api/runs/' + encodeURIComponent(id) + '/events?from=' + run.next)).json();
       run.events.push(...page.events);
       run.next = page.next;
-      run.finished = run.events.some(e => e.type === 'end');
+      run.finished = run.events.length > 0 && run.events[run.events.length - 1].type === 'end';
     }
     render();
   } catch (e) {
