@@ -14,8 +14,9 @@ import org.convnet4j.tensor.Tensor;
  * Dynamic batching for one model: requests are queued (bounded: a full queue refuses at once, so a slow model
  * sheds load instead of piling up memory) and a single worker thread, the only one that ever touches the model,
  * runs them. The worker takes the oldest request, then waits at most {@code maxWait} for more until the batch
- * holds {@code maxBatch} samples, and answers every request from the one forward pass. Layers keep per-call
- * state, so owning the model in one thread is what makes one shared model safe under any number of clients.
+ * holds {@code maxBatch} samples, and answers every request from the one forward pass. One thread per model also
+ * bounds the work in flight: however many clients there are, one forward pass at a time holds activations, and
+ * the model is shared without copies (inference is thread-safe anyway; training the model while serving is not).
  */
 public final class Batcher implements AutoCloseable {
     /** Samples [n, ...input] of one request and where its outputs [n, ...output] go. */
