@@ -17,7 +17,6 @@ import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
@@ -53,8 +52,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file: .c4j (train, transfer, import), ONNX .onnx, Keras .h5 or torchvision .safetensors.")
-    Path modelFile;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "A model file (.c4j, ONNX .onnx, Keras .h5, PyTorch .pth/.pt/.safetensors), an http(s) URL of one, or a catalogued name such as resnet50:imagenet (downloaded once into the cache; convnet4j weights list).")
+    String modelFile;
+
+    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
+    String preprocessing;
 
     @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = DataSource.FASHION_MNIST,
             description = "fashion-mnist (its test set; default) or a folder with one sub-folder of pictures per class.")
@@ -89,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
             throw new BadInputException("--top-k, --batch and --limit must be at least 1");
         }
-        SavedModel saved = ModelLoader.load(modelFile); // .c4j, ONNX, Keras .h5, torchvision .safetensors
+        SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         Graph fusion = FusionModels.multiInput(saved);
         if (fusion != null) {
             return evaluateMultiInput(saved, fusion, out);

@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
@@ -16,20 +15,24 @@ import picocli.CommandLine.Spec;
 
 /** Another framework's weights to a convnet4j model file. */
 @Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Convert another framework's model (ONNX, Keras .h5, PyTorch .safetensors) into a convnet4j model file.",
+        header = "Convert another framework's model (ONNX, Keras .h5, PyTorch .pth/.safetensors, a catalogued name) into a convnet4j model file.",
         description = {
             "ONNX files carry their graph and are imported op by op (convnet4j inspect FILE lists what is"
                 + " unsupported). For weight files the architecture is guessed from the layer names (block5_conv3 -> vgg16, mixed10 -> inception_v3, ...),"
                 + " the classes and channel width from the weight shapes; a file without classifier gives a model"
                 + " without classifier. The model file keeps the preprocessing the weights expect (Keras: caffe or"
                 + " tf mode; torchvision: resize 256, crop 224, mean/std) and the ImageNet class names for 1000"
-                + " classes. PyTorch pickles (.pth, .pt) are refused: convert them to safetensors (see docs/WEIGHTS.md).",
+                + " classes. PyTorch .pth/.pt files are read by a restricted unpickler that runs nothing from the file. ONNX files do"
+                + " not say how pictures were prepared: PyTorch exports of RGB models get torchvision's preprocessing,"
+                + " others pixels / 255 (a note says which); --preprocessing sets it.",
             ""
         },
         footer = {
             "",
             "Examples:",
-            "  convnet4j import resnet.onnx -o resnet.c4j",
+            "  convnet4j import resnet50:imagenet -o resnet50.c4j",
+            "  convnet4j import resnet18-f37072fd.pth -o resnet18.c4j",
+            "  convnet4j import resnet.onnx --preprocessing torchvision -o resnet.c4j",
             "  convnet4j import vgg16_weights_tf_dim_ordering_tf_kernels.h5 -o vgg16.c4j",
             "  convnet4j import resnet18.safetensors --model resnet18 -o resnet18.c4j",
             "  convnet4j predict --model vgg16.c4j cat.jpg"
@@ -38,8 +41,8 @@ final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Model or weights: .onnx, .h5 (Keras), .safetensors (PyTorch state dict) or .c4j.")
-    Path file;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model or weights: .onnx, .h5 (Keras), .pth/.pt/.safetensors (PyTorch state dict) or .c4j; an http(s) URL of one; or a catalogued name such as resnet50:imagenet (convnet4j weights list).")
+    String file;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL_FILE", description = "The model file to write (.c4j).")
     Path output;
@@ -52,6 +55,9 @@ final class ImportCommand implements Callable<Integer> {
             description = "Input height and width (default: the architecture's, or what VGG's fc1 implies).")
     Integer size;
 
+    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
+    String preprocessing;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -59,7 +65,7 @@ final class ImportCommand implements Callable<Integer> {
             throw new BadInputException("--size: must be at least 1, got " + size);
         }
         Shape input = size == null ? null : Shape.of(3, size, size);
-        SavedModel m = ModelLoader.load(file, architecture, input);
+        SavedModel m = ModelArgument.load(file, architecture, input, preprocessing, spec.commandLine().getErr());
         JsonObject extra = new JsonObject();
         if (m.description().has("imported_from")) {
             extra.add("imported_from", m.description().get("imported_from"));

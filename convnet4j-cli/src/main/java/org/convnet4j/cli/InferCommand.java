@@ -10,7 +10,6 @@ import org.convnet4j.io.Npy;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
@@ -30,8 +29,8 @@ final class InferCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model (.onnx or .c4j).")
-    Path modelFile;
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model (.onnx, .c4j, weights, an http(s) URL or a catalogued name such as resnet18:imagenet).")
+    String modelFile;
 
     @Option(names = "--input", required = true, paramLabel = "TENSOR", description = "Input tensor (.pb or .npy).")
     List<Path> inputs;
@@ -48,7 +47,7 @@ final class InferCommand implements Callable<Integer> {
         if (!fmt.equals("pb") && !fmt.equals("npy")) {
             throw new BadInputException("--format must be pb or npy, got '" + format + "'");
         }
-        Model model = ModelLoader.load(modelFile).model();
+        Model model = ModelArgument.load(modelFile, null, null, null, spec.commandLine().getErr()).model();
         if (inputs.size() != model.inputShapes().size()) {
             throw new BadInputException(modelFile + " takes " + model.inputShapes().size() + " input(s), got "
                     + inputs.size());

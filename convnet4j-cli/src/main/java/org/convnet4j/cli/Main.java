@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             DemoCommand.class,
             TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-            ImportCommand.class,
+            ImportCommand.class, WeightsCommand.class,
             FuseCommand.class, FuseDemoCommand.class,
             TransferCommand.class, AdviseCommand.class, ExperimentCommand.class,
             ConvolveCommand.class,

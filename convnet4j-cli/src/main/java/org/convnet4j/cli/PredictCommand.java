@@ -14,7 +14,6 @@ import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.Prediction;
@@ -38,7 +37,9 @@ import picocli.CommandLine.Spec;
         footer = {
             "",
             "Examples:",
+            "  convnet4j predict --model resnet50:imagenet cat.jpg",
             "  convnet4j predict --model lenet5.c4j shoe.png shirt.png",
+            "  convnet4j predict --model resnet18.onnx --preprocessing torchvision cat.jpg",
             "  convnet4j predict --model lenet5.c4j --top-k 1 --json pictures/*.png",
             "  convnet4j predict --model fused.c4j --input pixels=shoe.png --input edges=shoe.png"
         })
@@ -46,8 +47,11 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL_FILE", description = "A model file written by train or import, or Keras .h5 / PyTorch .safetensors weights.")
-    Path modelFile;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "A model file (.c4j, ONNX .onnx, Keras .h5, PyTorch .pth/.pt/.safetensors), an http(s) URL of one, or a catalogued name such as resnet50:imagenet (downloaded once into the cache; convnet4j weights list).")
+    String modelFile;
+
+    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
+    String preprocessing;
 
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3", description = "Classes to show per picture. Default: ${DEFAULT-VALUE}.")
     int topK;
@@ -69,7 +73,7 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
-        SavedModel saved = ModelLoader.load(modelFile);
+        SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
             return predictMultiInput(saved, out);
         }

@@ -1,12 +1,10 @@
 package org.convnet4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.serve.ModelServer;
 import picocli.CommandLine.Command;
@@ -38,7 +36,8 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "NAME=FILE", description = "A model to serve under "
-            + "NAME: a model file written by train or import, Keras .h5, torchvision .safetensors or ONNX. Repeat for more.")
+            + "NAME: what predict's --model takes (a model file written by train or import, Keras .h5, torchvision "
+            + ".safetensors or .pth, ONNX, an http(s) URL or a catalogue name such as resnet18:imagenet). Repeat for more.")
     List<String> models;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on. "
@@ -90,7 +89,8 @@ final class ServeCommand implements Callable<Integer> {
             if (loaded.containsKey(name)) {
                 throw new BadInputException("--model " + m + ": the name " + name + " is given twice");
             }
-            loaded.put(name, ModelLoader.load(Path.of(m.substring(eq + 1))));
+            // the same references as predict's --model: a file, an http(s) URL or a catalogue name
+            loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, null, spec.commandLine().getErr()));
         }
         ModelServer.Options o = new ModelServer.Options();
         o.host = host;

@@ -6,6 +6,7 @@ import com.google.gson.reflect.TypeToken;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.convnet4j.io.weights.WeightsCatalogue;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
@@ -34,7 +35,7 @@ public final class SummaryCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "NAME|FILE.c4j",
             description = "a zoo name (lenet5, alexnet, vgg16, vgg19, resnet18, resnet34, resnet50, googlenet, "
-                    + "inception_v3) or a saved model file")
+                    + "inception_v3), a model or weights file, an http(s) URL or a catalogued name (resnet50:imagenet)")
     private String model;
 
     @Option(names = "--input", paramLabel = "CxHxW", description = "per-sample input shape (zoo models)")
@@ -85,8 +86,12 @@ public final class SummaryCommand implements Callable<Integer> {
     }
 
     private Model load() throws Exception {
-        if (model.endsWith(".c4j") || Files.isRegularFile(Path.of(model))) {
+        if (model.endsWith(".c4j")) {
             return fromFile(Path.of(model));
+        }
+        if (Files.isRegularFile(Path.of(model)) || model.contains("://") || WeightsCatalogue.looksLikeName(model)) {
+            // other frameworks' files, URLs and catalogued weights (resnet50:imagenet)
+            return ModelArgument.load(model, null, null, null, spec.commandLine().getErr()).model();
         }
         try {
             ZooOptions o = ZooOptions.builder().input(input == null ? null : parseShape(input)).classes(classes)

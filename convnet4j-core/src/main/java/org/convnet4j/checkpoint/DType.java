@@ -38,7 +38,7 @@ public enum DType {
      * Converts {@code count} elements from {@code src} (little-endian, positioned at the first element)
      * into {@code dst} starting at {@code dstOffset}.
      */
-    void decode(ByteBuffer src, float[] dst, int dstOffset, int count) {
+    public void decode(ByteBuffer src, float[] dst, int dstOffset, int count) {
         switch (this) {
             case F32 -> src.asFloatBuffer().get(dst, dstOffset, count);
             case F64 -> {

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.io.weights.WeightsCatalogue;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
@@ -14,17 +15,19 @@ import org.convnet4j.transfer.Transfer;
 import org.convnet4j.zoo.ModelZoo;
 
 /**
- * {@code --base}: a model file ({@code .c4j}, ONNX, Keras .h5, torchvision .safetensors; graphs become a chain
+ * {@code --base}: a model file ({@code .c4j}, ONNX, Keras .h5, PyTorch .pth/.safetensors, an http(s) URL or a
+ * catalogued name such as {@code vgg16:imagenet}; graphs become a chain
  * of layers and blocks, see {@link GraphChain}), or a zoo name (random weights: only Case 4 makes sense with it). */
 public record BaseModel(Sequential model, String origin, boolean pretrained, JsonObject description,
                         Preprocessing savedPreprocessing) {
 
     public static BaseModel load(String spec) {
         Path file = Path.of(spec);
-        if (Files.exists(file)) {
+        if (Files.exists(file) || spec.contains("://") || WeightsCatalogue.looksLikeName(spec)) {
             SavedModel saved;
             try {
-                saved = ModelLoader.load(file); // .c4j, ONNX, Keras .h5, torchvision .safetensors
+                // .c4j, ONNX, Keras .h5, PyTorch .pth/.safetensors, a URL or a catalogued name (resnet50:imagenet)
+                saved = ModelLoader.load(spec, ModelLoader.Options.defaults().withProgress(new org.convnet4j.cli.ModelArgument.DownloadBar(System.err)));
             } catch (Exception e) {
                 throw new IllegalArgumentException("--base " + spec + ": cannot read the base model: " + e.getMessage(), e);
             }

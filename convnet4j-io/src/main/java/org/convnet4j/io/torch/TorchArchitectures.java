@@ -4,14 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.convnet4j.checkpoint.FileFormatException;
-import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 
 /**
- * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50, VGG16/19,
+ * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50, VGG16/19 (with
+ * or without batch norm),
  * AlexNet and GoogLeNet (torchvision layout); classes from the classifier, width from the first conv, and VGG's
  * input size from classifier.0 (our VGG has no adaptive pool, so the input must give the 7x7 maps it expects).
  */
@@ -24,10 +24,13 @@ public final class TorchArchitectures {
     }
 
     public static Detected detect(Path file, String architecture, Shape input) throws IOException {
-        SafeTensors.Header header = SafeTensors.readHeader(file);
-        // declared shapes against the stored data before anything is built from them
-        SafeTensors.requireLoadable(file, header);
-        Map<String, SafeTensors.Entry> e = header.entries();
+        return detect(StateDict.open(file), architecture, input);
+    }
+
+    /** The architecture of a state dict from its names and shapes ({@code architecture} given: only the options). */
+    public static Detected detect(StateDict sd, String architecture, Shape input) throws IOException {
+        Map<String, long[]> e = sd.shapes();
+        String file = sd.source();
         String arch = architecture != null ? architecture : guess(file, e);
         ZooOptions.Builder b = ZooOptions.builder().input(input);
         String first = arch.startsWith("resnet") ? "conv1.weight" : arch.equals("googlenet") ? "conv1.conv.weight"
@@ -38,6 +41,9 @@ public final class TorchArchitectures {
         b.includeTop(hasTop);
         if (hasTop) {
             b.classes(dim(file, e, top, 0));
+        }
+        if (arch.startsWith("vgg") && e.containsKey("features.1.running_mean")) {
+            b.batchNorm(true); // torchvision's vgg16_bn / vgg19_bn
         }
         if (arch.equals("googlenet")) {
             b.layout("torchvision");
@@ -58,12 +64,12 @@ public final class TorchArchitectures {
     }
 
     /** The first conv decides the width: a tiny file must not make us build a model of hundreds of gigabytes. */
-    private static void requireModelFits(Path file, String arch, ZooOptions o) throws IOException {
+    private static void requireModelFits(String file, String arch, ZooOptions o) throws IOException {
         MemoryBudget.require(file + ": a " + arch + " of width " + o.width() + " and " + o.classes()
                 + " classes (as its tensors declare)", ModelZoo.estimatedParameterBytes(arch, o));
     }
 
-    private static String guess(Path file, Map<String, SafeTensors.Entry> e) throws FileFormatException {
+    private static String guess(String file, Map<String, long[]> e) throws FileFormatException {
         if (e.containsKey("layer4.0.conv1.weight")) {
             boolean bottleneck = e.containsKey("layer1.0.conv3.weight");
             if (e.containsKey("layer3.6.conv1.weight") || e.containsKey("layer2.4.conv1.weight")) {
@@ -76,6 +82,14 @@ public final class TorchArchitectures {
         }
         if (e.containsKey("inception5b.branch1.conv.weight")) {
             return "googlenet";
+        }
+        if (e.containsKey("features.1.running_mean")) { // VGG with batch norm: conv, bn, relu per layer
+            if (e.containsKey("features.49.weight")) {
+                return "vgg19";
+            }
+            if (e.containsKey("features.40.weight")) {
+                return "vgg16";
+            }
         }
         if (e.containsKey("features.0.weight") && e.containsKey("features.10.weight")) {
             if (e.containsKey("features.34.weight")) {
@@ -90,11 +104,11 @@ public final class TorchArchitectures {
                 + " torchvision's ResNet, VGG, AlexNet and GoogLeNet names); give it with --model");
     }
 
-    private static int dim(Path file, Map<String, SafeTensors.Entry> e, String name, int i) throws FileFormatException {
-        SafeTensors.Entry x = e.get(name);
-        if (x == null || x.shape().length <= i || x.shape()[i] < 1 || x.shape()[i] > 1_000_000) {
+    private static int dim(String file, Map<String, long[]> e, String name, int i) throws FileFormatException {
+        long[] x = e.get(name);
+        if (x == null || x.length <= i || x[i] < 1 || x[i] > 1_000_000) {
             throw new FileFormatException(file + ": tensor '" + name + "' is missing or has an unexpected shape");
         }
-        return (int) x.shape()[i];
+        return (int) x[i];
     }
 }

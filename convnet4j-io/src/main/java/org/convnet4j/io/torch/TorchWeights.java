@@ -1,8 +1,6 @@
 package org.convnet4j.io.torch;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,11 +8,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.convnet4j.checkpoint.FileFormatException;
-import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.io.weights.ImportReport;
 import org.convnet4j.io.weights.WeightLoadPlan;
 import org.convnet4j.io.weights.WeightTarget;
@@ -22,11 +17,10 @@ import org.convnet4j.io.weights.WeightTargets;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.tensor.Tensor;
 
 /**
- * PyTorch state dicts saved as safetensors ({@code safetensors.torch.save_file(model.state_dict(), "w.safetensors")})
- * loaded into models named like torchvision's (our ResNets, GoogLeNet and AlexNet are).
+ * PyTorch state dicts (safetensors, or torch.save's {@code .pth}/{@code .pt} read by {@link PthFile}) loaded into
+ * models named like torchvision's (our ResNets, GoogLeNet and AlexNet are).
  *
  * <p>Names: a state-dict entry {@code module.path.leaf} goes to our layer {@code module.path}; for a conv or
  * linear layer {@code weight} is our {@code kernel}, for batch norm {@code weight}/{@code bias} are
@@ -38,36 +32,30 @@ import org.convnet4j.tensor.Tensor;
  * the model does not have are matched by topology instead: the file's {@code features} modules in index order
  * with our conv/batch-norm layers in order, its {@code classifier} modules with our dense layers.
  *
- * <p>PyTorch pickles ({@code .pth}, {@code .pt}, {@code .bin}, {@code .ckpt}) are refused: unpickling runs
- * code chosen by whoever wrote the file. {@link #refusePickle} explains how to convert one.
+ * <p>Pickles are read by a restricted unpickler that never runs code from the file ({@link Pickle}).
  */
 public final class TorchWeights {
-    private static final String CONVERT = "convert it once with PyTorch:\n"
-            + "    import torch; from safetensors.torch import save_file\n"
-            + "    sd = torch.load(\"FILE.pth\", map_location=\"cpu\", weights_only=True)\n"
-            + "    save_file({k: v.contiguous() for k, v in sd.items()}, \"FILE.safetensors\")\n"
-            + "(or: python3 tools/pth_to_safetensors.py FILE.pth)";
-
     private TorchWeights() {
     }
 
-    /** Loads a safetensors state dict into {@code model}; every problem is reported in one exception. */
+    /** Loads a state dict file (safetensors or .pth/.pt) into {@code model}; every problem is reported in one exception. */
     public static ImportReport load(Path file, Model model) throws IOException {
-        refusePickle(file);
-        SafeTensors.Header header = SafeTensors.readHeader(file);
+        return load(StateDict.open(file), model);
+    }
+
+    /** Loads {@code sd} into {@code model}: names and shapes are all checked before any value is read. */
+    public static ImportReport load(StateDict sd, Model model) throws IOException {
         Map<String, int[]> shapes = new LinkedHashMap<>();
-        for (SafeTensors.Entry e : header.entries().values()) {
-            long[] s = e.shape();
+        for (Map.Entry<String, long[]> e : sd.shapes().entrySet()) {
+            long[] s = e.getValue();
             int[] d = new int[s.length];
             for (int i = 0; i < s.length; i++) {
                 d[i] = (int) Math.min(s[i], Integer.MAX_VALUE);
             }
-            shapes.put(e.name(), d);
+            shapes.put(e.getKey(), d);
         }
-        // the values are read after every name and shape has been checked against the model
-        LazyContents values = new LazyContents(file);
         String modelName = model.name() == null ? "model" : "'" + model.name() + "'";
-        WeightLoadPlan plan = new WeightLoadPlan(file.toString(), modelName);
+        WeightLoadPlan plan = new WeightLoadPlan(sd.source(), modelName);
         Map<String, WeightTarget> targets = WeightTargets.byName(model);
         Map<String, String> modules = moduleMap(shapes.keySet(), targets);
         Set<String> used = new HashSet<>();
@@ -80,6 +68,9 @@ public final class TorchWeights {
             String module = dot < 0 ? "" : key.substring(0, dot);
             String leaf = key.substring(dot + 1);
             WeightTarget t = targets.get(modules.getOrDefault(module, module));
+            if (t == null && (key.startsWith("aux1.") || key.startsWith("aux2.") || key.startsWith("AuxLogits."))) {
+                continue; // torchvision's GoogLeNet/Inception files keep their training-only auxiliary heads
+            }
             if (t == null) {
                 plan.unexpected(key);
                 continue;
@@ -92,7 +83,7 @@ public final class TorchWeights {
             }
             used.add(t.name() + "." + local);
             int[] s = e.getValue();
-            plan.assign(t.name() + "." + local, p, key, s, shape(s), () -> values.get(key), v -> v);
+            plan.assign(t.name() + "." + local, p, key, s, shape(s), () -> sd.values(key), v -> v);
         }
         for (WeightTarget t : targets.values()) {
             for (Parameter p : t.layer().parameters()) {
@@ -102,56 +93,6 @@ public final class TorchWeights {
             }
         }
         return plan.execute();
-    }
-
-    /**
-     * Fails with a conversion recipe if {@code file} is a PyTorch pickle (zip or legacy format) or has a pickle's
-     * file extension.
-     */
-    public static void refusePickle(Path file) throws IOException {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        byte[] head = new byte[4];
-        int n;
-        try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, 4);
-        }
-        boolean zip = n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
-        boolean pickle = n >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5;
-        boolean extension = name.endsWith(".pth") || name.endsWith(".pt") || name.endsWith(".bin")
-                || name.endsWith(".ckpt") || name.endsWith(".pkl");
-        if (zip || pickle || (extension && !looksLikeSafetensors(head, n))) {
-            throw new FileFormatException(file + " is a PyTorch pickle, which convnet4j does not open: unpickling runs"
-                    + " whatever code the file's author put in it. Save the weights as safetensors instead; "
-                    + CONVERT.replace("FILE", stem(file)));
-        }
-    }
-
-    /** The file's tensors, read once on first use. */
-    private static final class LazyContents {
-        private final Path file;
-        private Map<String, Tensor> tensors;
-
-        LazyContents(Path file) {
-            this.file = file;
-        }
-
-        float[] get(String key) throws IOException {
-            if (tensors == null) {
-                tensors = SafeTensors.read(file).tensors();
-            }
-            return tensors.get(key).data();
-        }
-    }
-
-    private static boolean looksLikeSafetensors(byte[] head, int n) {
-        // the first 8 bytes are a little-endian header length; a real one is far below 2^32
-        return n == 4 && (head[3] & 0xff) == 0 && !(head[0] == 'P' && head[1] == 'K');
-    }
-
-    private static String stem(Path file) {
-        String n = file.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 ? n.substring(0, dot) : n;
     }
 
     private static String localName(WeightTarget t, String leaf) {

@@ -2,6 +2,7 @@ package org.convnet4j.io.weights;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.convnet4j.checkpoint.Checkpoint;
@@ -11,7 +12,10 @@ import org.convnet4j.imagenet.ImageNet;
 import org.convnet4j.io.keras.KerasApplications;
 import org.convnet4j.io.keras.KerasH5File;
 import org.convnet4j.io.onnx.OnnxImporter;
+import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.torch.PthFile;
+import org.convnet4j.io.torch.StateDict;
 import org.convnet4j.io.torch.TorchArchitectures;
 import org.convnet4j.io.torch.TorchWeights;
 import org.convnet4j.model.ImageClassifier;
@@ -26,12 +30,14 @@ import org.convnet4j.zoo.ModelZoo;
  * Any model file we can read, as a model with class names and preprocessing:
  * <ul>
  *   <li>{@code .c4j} (or a convnet4j safetensors checkpoint): {@link ModelFiles#read};</li>
- *   <li>{@code .onnx}: imported into a graph ({@link OnnxImporter}); no preprocessing is known;</li>
+ *   <li>{@code .onnx}: imported into a graph ({@link OnnxImporter}); preprocessing guessed by
+ *       {@link OnnxPreprocessing} (torchvision's for a PyTorch export of an RGB model, else pixels / 255);</li>
  *   <li>{@code .h5}/{@code .hdf5}: Keras weights of VGG16/19, ResNet50 or InceptionV3
  *       ({@link KerasApplications}), Keras' preprocessing ("caffe", InceptionV3 "tf");</li>
  *   <li>other {@code .safetensors}: a torchvision state dict ({@link TorchWeights}), torchvision's
  *       preprocessing;</li>
- *   <li>{@code .pth}/{@code .pt}/{@code .bin}: refused, with how to convert them.</li>
+ *   <li>{@code .pth}/{@code .pt} (torch.save's zip or legacy format, any extension): a torchvision state dict read by
+ *       a restricted unpickler ({@link PthFile}), torchvision's preprocessing.</li>
  * </ul>
  * Imported models with 1000 outputs get the ImageNet class names. Our zoo models end in logits, as Keras'
  * would without their final softmax; {@link ImageClassifier} applies the softmax, so both print probabilities.
@@ -50,32 +56,140 @@ public final class ModelLoader {
      * guessed for weight-only files (ignored for .c4j files, which carry their architecture).
      */
     public static SavedModel load(Path file, String architecture, Shape input) throws IOException {
+        return load(file, architecture, input, false);
+    }
+
+    /** {@code verified}: the file was checked on download, a file with an official name is not hashed again. */
+    private static SavedModel load(Path file, String architecture, Shape input, boolean verified) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
+        if (!verified) {
             PublishedChecksums.verify(file);
+        }
+        if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
             try (KerasH5File h5 = KerasH5File.open(file)) {
                 KerasApplications.Imported imp = KerasApplications.load(h5, architecture, input);
                 return imported(file, "keras_h5", imp.architecture(), imp.model(), imp.preprocessing());
             }
         }
         if (name.endsWith(".onnx")) {
-            Model model = OnnxImporter.importModel(OnnxReader.readModel(file), file.toString());
-            return imported(file, "onnx", null, model, null);
+            OnnxModel.Model onnx = OnnxReader.readModel(file);
+            Model model = OnnxImporter.importModel(onnx, file.toString());
+            OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
+            SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
+            if (g != null) {
+                m.description().getAsJsonObject("imported_from").addProperty("preprocessing_chosen", g.reason());
+            }
+            return m;
         }
-        TorchWeights.refusePickle(file);
-        if (name.endsWith(".c4j") || isConvnet4j(file)) {
+        boolean pickle = PthFile.isPickle(file);
+        if (!pickle && (name.endsWith(".c4j") || isConvnet4j(file))) {
             return ModelFiles.read(file);
         }
-        if (name.endsWith(".safetensors")) {
-            TorchArchitectures.Detected d = TorchArchitectures.detect(file, architecture, input);
+        if (pickle || name.endsWith(".safetensors")) {
+            StateDict sd = pickle ? PthFile.open(file) : StateDict.safetensors(file);
+            TorchArchitectures.Detected d = TorchArchitectures.detect(sd, architecture, input);
             Model model = ModelZoo.build(d.architecture(), d.options());
-            TorchWeights.load(file, model);
+            TorchWeights.load(sd, model);
             Shape in = model.inputShapes().get(0);
-            return imported(file, "torch_safetensors", d.architecture(), model,
+            return imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
                     ImageNet.Mode.TORCH.forSize(in.dim(1), in.dim(2)));
         }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
-                + " Keras .h5 and PyTorch .safetensors");
+                + " Keras .h5, PyTorch .pth/.pt and .safetensors");
+    }
+
+    /**
+     * How {@link #load(String, Options)} reads a reference: {@code architecture} (zoo name) and {@code input}
+     * override what is guessed for weight files; {@code preprocessing} (a {@link PreprocessingSpec}) replaces the
+     * file's own; {@code progress} hears about downloads.
+     */
+    public record Options(String architecture, Shape input, String preprocessing, Downloads downloads,
+                          WeightsCatalogue catalogue, Downloads.Progress progress) {
+        /** Settings from the environment ({@link Downloads.Config#fromEnvironment()}), nothing overridden. */
+        public static Options defaults() throws IOException {
+            Downloads.Config c = Downloads.Config.fromEnvironment();
+            return new Options(null, null, null, new Downloads(c), WeightsCatalogue.builtIn()
+                    .withOverrides(c.catalogueOverride()), Downloads.Progress.NONE);
+        }
+
+        public Options withArchitecture(String arch, Shape in) {
+            return new Options(arch, in, preprocessing, downloads, catalogue, progress);
+        }
+
+        public Options withPreprocessing(String spec) {
+            return new Options(architecture, input, spec, downloads, catalogue, progress);
+        }
+
+        public Options withProgress(Downloads.Progress p) {
+            return new Options(architecture, input, preprocessing, downloads, catalogue, p);
+        }
+    }
+
+    /** A reference made local: the file, and the catalogue entry it came from (or null). */
+    public record Resolved(Path file, WeightsCatalogue.Entry entry, boolean downloaded) {
+    }
+
+    /**
+     * A model reference to a local file: a path; an {@code http(s)://} URL (downloaded into the cache; checked
+     * against the SHA-256 prefix in a torch.hub-style name, the catalogue's checksum for a catalogued file name, or
+     * Keras' MD5); or a catalogue name such as {@code resnet18:imagenet} (downloaded and verified). An existing file
+     * wins over a catalogue name of the same spelling.
+     */
+    public static Resolved resolve(String reference, Options o) throws IOException {
+        return resolve(reference, o, false);
+    }
+
+    /** {@code forLoading}: refuse, before downloading, catalogued files the zoo cannot load. */
+    private static Resolved resolve(String reference, Options o, boolean forLoading) throws IOException {
+        String ref = reference.trim();
+        String lower = ref.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            String name = Downloads.fileNameOf(ref);
+            WeightsCatalogue.Entry e = o.catalogue().byFile(name);
+            Checksum sum = e != null ? e.checksum() : Checksum.fromFileName(name);
+            if (sum == null && PublishedChecksums.KERAS_MD5.containsKey(name)) {
+                sum = new Checksum("MD5", PublishedChecksums.KERAS_MD5.get(name));
+            }
+            return new Resolved(o.downloads().fetch(ref, name, sum, o.progress()), e, sum != null);
+        }
+        if (lower.contains("://")) {
+            throw new IllegalArgumentException(ref + ": only http:// and https:// URLs are fetched");
+        }
+        Path file = Path.of(ref);
+        if (!Files.exists(file) && WeightsCatalogue.looksLikeName(ref)) {
+            WeightsCatalogue.Entry e = o.catalogue().require(ref);
+            if (forLoading && !e.loadable()) {
+                throw new IllegalArgumentException(e.name() + " (" + e.file() + ") cannot be loaded: " + e.note());
+            }
+            return new Resolved(o.downloads().fetch(e.url(), e.file(), e.checksum(), o.progress()), e, true);
+        }
+        return new Resolved(file, null, false);
+    }
+
+    /**
+     * Reads a model reference ({@link #resolve}): a catalogued file gets its entry's architecture and preprocessing,
+     * {@code o.preprocessing()} replaces whatever the file or entry says.
+     */
+    public static SavedModel load(String reference, Options o) throws IOException {
+        Resolved r = resolve(reference, o, true);
+        WeightsCatalogue.Entry e = r.entry();
+        String arch = o.architecture() != null ? o.architecture() : e != null ? e.architecture() : null;
+        SavedModel m = load(r.file(), arch, o.input(), r.downloaded());
+        String spec = o.preprocessing() != null ? o.preprocessing() : e != null ? e.preprocessing() : null;
+        if (spec != null && m.model().inputShapes().size() == 1) {
+            Preprocessing p = PreprocessingSpec.parse(spec, m.model().inputShapes().get(0));
+            JsonObject d = m.description().deepCopy();
+            d.add(Preprocessing.KEY, p.toJson());
+            if (d.has("imported_from")) {
+                d.getAsJsonObject("imported_from").addProperty("preprocessing_chosen", (o.preprocessing() != null
+                        ? "--preprocessing " : "catalogue entry " + e.name() + ": ") + spec);
+            }
+            m = new SavedModel(m.model(), p, d);
+        }
+        if (e != null && m.description().has("imported_from")) {
+            m.description().getAsJsonObject("imported_from").addProperty("catalogue", e.name());
+        }
+        return m;
     }
 
     /** The file as an image classifier (for {@code predict}). */

@@ -76,6 +76,17 @@ class ReaderFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
+    void pytorchPth(byte[] data) throws Exception {
+        // the restricted unpickler and both torch.save formats (issue 13), every tensor read
+        fuzz(data, "f.pth", f -> {
+            org.convnet4j.io.torch.PthFile sd = org.convnet4j.io.torch.PthFile.open(f);
+            for (String k : sd.shapes().keySet()) {
+                sd.values(k);
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "30s")
     void checkpoint(byte[] data) throws Exception {
         fuzz(data, "f.c4j", f -> ModelFiles.read(f));
     }

@@ -34,7 +34,11 @@ public final class Fixtures {
 
     /** Runs {@code model} on the fixture's input and compares with PyTorch's output. */
     public static void assertMatches(String name, Model model) throws IOException {
-        Map<String, Tensor> e = expected(name);
+        assertMatches(name, expected(name), model);
+    }
+
+    /** Runs {@code model} on {@code e}'s "input" and compares with its "output" (PyTorch's). */
+    public static void assertMatches(String name, Map<String, Tensor> e, Model model) {
         Tensor y = model.predict(e.get("input"));
         Tensor want = e.get("output");
         assertArrayEquals(want.shape().dims(), y.shape().dims(), name + ": output shape");

@@ -1,0 +1,78 @@
+package org.convnet4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.temporal.ChronoUnit;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import com.google.gson.JsonObject;
+import org.convnet4j.io.weights.Downloads;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.tensor.Shape;
+
+/**
+ * A {@code --model}/{@code --base} argument: a file, an http(s) URL or a catalogue name ({@code resnet18:imagenet}),
+ * read by {@link ModelLoader#load(String, ModelLoader.Options)} with a download progress bar on stderr, and a note on
+ * stderr saying which preprocessing was chosen when the file did not say (ONNX) or an option replaced it.
+ */
+public final class ModelArgument {
+    private ModelArgument() {
+    }
+
+    static SavedModel load(String reference, String architecture, Shape input, String preprocessing, PrintWriter err)
+            throws IOException {
+        try (DownloadBar bar = new DownloadBar(System.err)) {
+            ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
+                    .withPreprocessing(preprocessing).withProgress(bar);
+            SavedModel m = ModelLoader.load(reference, o);
+            JsonObject from = m.description().has("imported_from") ? m.description().getAsJsonObject("imported_from")
+                    : null;
+            if (from != null && from.has("preprocessing_chosen") && !from.has("catalogue")) {
+                err.println("note: " + reference + ": preprocessing " + from.get("preprocessing_chosen").getAsString());
+                err.flush();
+            }
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+    }
+
+    /** Size, speed and ETA of a download on stderr. */
+    public static final class DownloadBar implements Downloads.Progress, AutoCloseable {
+        private final PrintStream out;
+        private ProgressBar bar;
+
+        public DownloadBar(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void update(String file, long done, long total) {
+            if (bar == null) {
+                bar = new ProgressBarBuilder().setTaskName(file).setInitialMax(Math.max(total, -1))
+                        .setUnit(total >= 0 && total < 10 << 20 ? " KB" : " MB", total >= 0 && total < 10 << 20 ? 1 << 10 : 1 << 20)
+                        .showSpeed().setSpeedUnit(ChronoUnit.SECONDS)
+                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                        .setConsumer(new ConsoleProgressBarConsumer(out, 100)).build();
+            }
+            bar.stepTo(done);
+        }
+
+        @Override
+        public void finished(String file) {
+            close();
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package org.convnet4j.io.weights;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An expected digest of a file: {@code algorithm} is "SHA-256" or "MD5", {@code hex} the whole digest or (SHA-256
+ * only) its first digits, as torch.hub names files ({@code resnet18-f37072fd.pth}: the SHA-256 starts with
+ * f37072fd). A prefix of 8 digits catches damaged and truncated downloads, not a determined forger; the catalogue's
+ * entries are the published values, and a mirror cannot change them.
+ */
+public record Checksum(String algorithm, String hex) {
+    private static final Pattern TORCH_HUB = Pattern.compile("-([0-9a-f]{8,64})\\.[A-Za-z0-9]+$");
+
+    /** torch.hub's convention: the hex digits after the last '-' of the name are the start of its SHA-256. */
+    public static Checksum fromFileName(String name) {
+        Matcher m = TORCH_HUB.matcher(name);
+        return m.find() ? new Checksum("SHA-256", m.group(1)) : null;
+    }
+
+    /** The file's digest in hex. */
+    public static String digest(Path file, String algorithm) throws IOException {
+        MessageDigest d;
+        try {
+            d = MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks " + algorithm, e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+                d.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /** True if {@code actualHex} (a whole digest) matches this expectation. */
+    public boolean matches(String actualHex) {
+        return actualHex.startsWith(hex);
+    }
+
+    @Override
+    public String toString() {
+        return algorithm + (hex.length() < 32 && algorithm.equals("SHA-256") ? " starting " : " ") + hex;
+    }
+}

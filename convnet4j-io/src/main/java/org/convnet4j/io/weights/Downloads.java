@@ -1,0 +1,357 @@
+package org.convnet4j.io.weights;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * Weight files fetched over HTTP(S) into a cache, the way torch.hub and Keras do it, with what air-gapped and
+ * shared machines need:
+ * <ul>
+ *   <li>the cache is {@code CONVNET4J_CACHE} (default {@code ~/.cache/convnet4j}), files under {@code weights/};
+ *       a cached file is used without a network access;</li>
+ *   <li>a download goes to {@code NAME.part}, resumes with an HTTP Range request after an interruption (in the
+ *       same call, up to {@link Config#attempts} times, and in a later run), and enters the cache by an atomic
+ *       rename only after its checksum matched: a failed or tampered download leaves nothing in the cache;</li>
+ *   <li>two processes fetching the same file take turns on {@code NAME.lock} (an OS file lock; threads of one
+ *       process on an in-process lock), the second finds the file cached;</li>
+ *   <li>{@code CONVNET4J_OFFLINE=1} fails naming the file and URL instead of connecting;
+ *       {@code CONVNET4J_WEIGHTS_MIRROR=URL/} fetches the same file name from a mirror (the official checksums still
+ *       apply);</li>
+ *   <li>proxies: the JVM's ({@code -Dhttps.proxyHost=...}, {@code -Djava.net.useSystemProxies=true}), else the
+ *       {@code https_proxy}/{@code http_proxy} variables ({@code no_proxy} honoured, loopback always direct);</li>
+ *   <li>connect and read timeouts; an HTTP error is reported with its status and URL.</li>
+ * </ul>
+ * Every setting also has a system property ({@code convnet4j.cache}, {@code convnet4j.offline},
+ * {@code convnet4j.weights.mirror}, {@code convnet4j.weights.catalogue}), which wins over the variable.
+ */
+public final class Downloads {
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
+    private static final Map<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+
+    /** Settings; {@link #fromEnvironment()} reads them from properties and variables. */
+    public record Config(Path cache, boolean offline, String mirror, Path catalogueOverride, Duration connectTimeout,
+                         Duration readTimeout, int attempts) {
+        public Config {
+            if (mirror != null && !mirror.isBlank() && !mirror.endsWith("/")) {
+                mirror = mirror + "/";
+            }
+            if (mirror != null && mirror.isBlank()) {
+                mirror = null;
+            }
+        }
+
+        /** The directory weight files are cached in. */
+        public Path weightsDir() {
+            return cache.resolve("weights");
+        }
+
+        public Config withTimeouts(Duration connect, Duration read) {
+            return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts);
+        }
+
+        /** Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts). */
+        public static Config fromEnvironment() {
+            String cache = setting("convnet4j.cache", "CONVNET4J_CACHE");
+            Path dir = cache != null ? Path.of(cache)
+                    : Path.of(System.getProperty("user.home"), ".cache", "convnet4j");
+            String offline = setting("convnet4j.offline", "CONVNET4J_OFFLINE");
+            String catalogue = setting("convnet4j.weights.catalogue", "CONVNET4J_WEIGHTS_CATALOGUE");
+            return new Config(dir, offline != null && !offline.isBlank() && !offline.equals("0")
+                    && !offline.equalsIgnoreCase("false"), setting("convnet4j.weights.mirror", "CONVNET4J_WEIGHTS_MIRROR"),
+                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), Duration.ofSeconds(30),
+                    Duration.ofSeconds(60), 3);
+        }
+
+        private static String setting(String property, String variable) {
+            String p = System.getProperty(property);
+            return p != null ? p : System.getenv(variable);
+        }
+    }
+
+    /** Download progress, for a progress bar: called with bytes so far and the total (-1 if unknown). */
+    public interface Progress {
+        void update(String file, long done, long total);
+
+        /** The download ended (successfully or not). */
+        default void finished(String file) {
+        }
+
+        Progress NONE = (f, d, t) -> { };
+    }
+
+    private final Config config;
+
+    public Downloads(Config config) {
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Where {@code fileName} is cached (whether or not it is there). */
+    public Path cached(String fileName) {
+        return config.weightsDir().resolve(requireSafeName(fileName));
+    }
+
+    /**
+     * The cached copy of {@code fileName}, downloaded from {@code url} (or the mirror) if it is not cached yet;
+     * {@code expected} (may be null: nothing to verify) is checked before the file enters the cache.
+     */
+    public Path fetch(String url, String fileName, Checksum expected, Progress progress) throws IOException {
+        Path target = cached(fileName);
+        if (Files.isRegularFile(target)) {
+            return target;
+        }
+        String from = config.mirror() != null ? config.mirror() + fileName : url;
+        if (config.offline()) {
+            throw new IOException(fileName + " is not in the cache (" + config.weightsDir() + ") and CONVNET4J_OFFLINE"
+                    + " is set, so it is not downloaded from " + from + "; copy the file into that directory, or unset"
+                    + " CONVNET4J_OFFLINE");
+        }
+        Files.createDirectories(config.weightsDir());
+        Path lockFile = config.weightsDir().resolve(fileName + ".lock");
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
+        local.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            if (Files.isRegularFile(target)) {
+                return target; // another process or thread finished it while we waited
+            }
+            Path part = config.weightsDir().resolve(fileName + ".part");
+            download(from, part, fileName, progress);
+            if (expected != null) {
+                String actual = Checksum.digest(part, expected.algorithm());
+                if (!expected.matches(actual)) {
+                    Files.deleteIfExists(part);
+                    throw new IOException(fileName + " from " + from + " has " + expected.algorithm() + " " + actual
+                            + ", expected " + expected + ": the download is damaged or not the published file; it was"
+                            + " deleted, nothing was cached");
+                }
+            }
+            try {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return target;
+        } finally {
+            local.unlock();
+        }
+    }
+
+    /** Downloads into {@code part}, resuming what is there; retries interrupted transfers. */
+    private void download(String url, Path part, String fileName, Progress progress) throws IOException {
+        IOException last = null;
+        try {
+            for (int attempt = 0; attempt < Math.max(1, config.attempts()); attempt++) {
+                try {
+                    transfer(url, part, fileName, progress);
+                    return;
+                } catch (HttpStatusException e) {
+                    throw e; // 404 and friends do not get better by retrying
+                } catch (IOException e) {
+                    last = e;
+                }
+            }
+        } finally {
+            progress.finished(fileName);
+        }
+        throw last;
+    }
+
+    private void transfer(String url, Path part, String fileName, Progress progress) throws IOException {
+        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        HttpURLConnection c = open(url, have);
+        try {
+            int status = c.getResponseCode();
+            boolean append = false;
+            if (status == 206 && have > 0 && c.getHeaderField("Content-Range") != null
+                    && c.getHeaderField("Content-Range").startsWith("bytes " + have + "-")) {
+                append = true;
+            } else if ((status == 416 || status == 206) && have > 0) {
+                Files.delete(part); // what we have is not a prefix the server knows: start again next attempt
+                throw new IOException(url + ": the server did not resume at byte " + have + " (HTTP " + status
+                        + "); starting again");
+            } else if (status != 200) {
+                throw new HttpStatusException(url + ": HTTP " + status + (c.getResponseMessage() == null ? ""
+                        : " " + c.getResponseMessage()));
+            }
+            long length = c.getContentLengthLong();
+            long done = append ? have : 0;
+            long total = length < 0 ? -1 : done + length;
+            progress.update(fileName, done, total);
+            try (InputStream in = c.getInputStream();
+                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    out.write(buf, 0, n);
+                    done += n;
+                    progress.update(fileName, done, total);
+                }
+            } catch (SocketTimeoutException e) {
+                throw new IOException(url + ": no data for " + seconds(config.readTimeout()) + " (read timeout)"
+                        + " after " + done + " bytes", e);
+            }
+            if (total >= 0 && done != total) {
+                throw new IOException(url + ": the connection closed after " + done + " of " + total + " bytes");
+            }
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    /** Opens a GET (with a Range from {@code from} if positive), following up to 5 redirects, also http to https. */
+    private HttpURLConnection open(String url, long from) throws IOException {
+        String current = url;
+        for (int hop = 0; hop < 6; hop++) {
+            URL u;
+            try {
+                u = new URI(current).toURL();
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw new IOException("'" + current + "' is not a valid URL", e);
+            }
+            if (!u.getProtocol().equals("http") && !u.getProtocol().equals("https")) {
+                throw new IOException(current + ": only http and https URLs are fetched");
+            }
+            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxyFor(u));
+            c.setInstanceFollowRedirects(false);
+            c.setConnectTimeout((int) config.connectTimeout().toMillis());
+            c.setReadTimeout((int) config.readTimeout().toMillis());
+            c.setRequestProperty("User-Agent", "convnet4j");
+            if (from > 0) {
+                c.setRequestProperty("Range", "bytes=" + from + "-");
+            }
+            int status;
+            try {
+                status = c.getResponseCode();
+            } catch (SocketTimeoutException e) {
+                throw new IOException(current + ": no answer within the timeout (connect " + seconds(config.connectTimeout())
+                        + ", read " + seconds(config.readTimeout()) + ")", e);
+            } catch (IOException e) {
+                throw new IOException(current + ": " + e.getMessage(), e);
+            }
+            if (status >= 300 && status < 400 && c.getHeaderField("Location") != null) {
+                try {
+                    current = u.toURI().resolve(c.getHeaderField("Location")).toString();
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    throw new IOException(current + ": redirect to an invalid URL '" + c.getHeaderField("Location")
+                            + "'", e);
+                }
+                c.disconnect();
+                continue;
+            }
+            return c;
+        }
+        throw new IOException(url + ": more than 5 redirects");
+    }
+
+    /** The JVM's proxy if one is configured for the URL, else https_proxy / http_proxy, loopback always direct. */
+    static Proxy proxyFor(URL u) throws IOException {
+        String host = u.getHost();
+        if (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1")) {
+            return Proxy.NO_PROXY;
+        }
+        try {
+            ProxySelector sel = ProxySelector.getDefault();
+            if (sel != null) {
+                List<Proxy> ps = sel.select(u.toURI());
+                if (!ps.isEmpty() && ps.get(0).type() != Proxy.Type.DIRECT) {
+                    return ps.get(0);
+                }
+            }
+        } catch (URISyntaxException e) {
+            throw new IOException(u + " is not a valid URL", e);
+        }
+        String var = u.getProtocol().equals("https") ? env("https_proxy") : env("http_proxy");
+        if (var == null || var.isBlank() || noProxy(host)) {
+            return Proxy.NO_PROXY;
+        }
+        try {
+            URI p = new URI(var.contains("://") ? var : "http://" + var);
+            return new Proxy(Proxy.Type.HTTP, new InetSocketAddress(p.getHost(), p.getPort() < 0 ? 80 : p.getPort()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new IOException("the proxy variable '" + var + "' is not host:port or a URL", e);
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.3g s", d.toMillis() / 1000.0);
+    }
+
+    private static boolean noProxy(String host) {
+        String list = env("no_proxy");
+        if (list == null) {
+            return false;
+        }
+        for (String s : list.split(",")) {
+            String d = s.trim().toLowerCase(Locale.ROOT);
+            if (d.equals("*") || (!d.isEmpty() && (host.equalsIgnoreCase(d) || host.toLowerCase(Locale.ROOT)
+                    .endsWith(d.startsWith(".") ? d : "." + d)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String env(String lower) {
+        String v = System.getenv(lower);
+        return v != null ? v : System.getenv(lower.toUpperCase(Locale.ROOT));
+    }
+
+    /** The file name of a URL's path (its last segment), refused unless it is a plain name. */
+    public static String fileNameOf(String url) throws IOException {
+        String path;
+        try {
+            path = new URI(url).getPath();
+        } catch (URISyntaxException e) {
+            throw new IOException("'" + url + "' is not a valid URL", e);
+        }
+        String name = path == null ? "" : path.substring(path.lastIndexOf('/') + 1);
+        if (!SAFE_NAME.matcher(name).matches()) {
+            throw new IOException(url + ": the URL does not end in a plain file name (letters, digits, '.', '_', '-'),"
+                    + " which the cache needs");
+        }
+        return name;
+    }
+
+    private static String requireSafeName(String name) {
+        if (!SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException("'" + name + "' is not a plain file name");
+        }
+        return name;
+    }
+
+    /** An HTTP status that is an answer, not a transient failure. */
+    static final class HttpStatusException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HttpStatusException(String message) {
+            super(message);
+        }
+    }
+}

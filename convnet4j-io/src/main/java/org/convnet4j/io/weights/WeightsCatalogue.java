@@ -1,0 +1,225 @@
+package org.convnet4j.io.weights;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.convnet4j.checkpoint.FileFormatException;
+import org.convnet4j.checkpoint.Json;
+
+/**
+ * Published ImageNet weights by name: {@code resnet18:imagenet} is torchvision's {@code resnet18-f37072fd.pth},
+ * {@code vgg16:keras} Keras' {@code vgg16_weights_tf_dim_ordering_tf_kernels.h5}, and so on (the resource
+ * {@code catalogue.json} beside this class; {@code convnet4j weights list} prints it). Each entry has the official
+ * URL, the checksum (the SHA-256 prefix in a torchvision file name, the MD5 Keras publishes), the parameter count,
+ * the preprocessing and the class names the weights were trained with.
+ *
+ * <p>{@link #withOverrides} adds or replaces entries from a JSON file of the same form (property
+ * {@code convnet4j.weights.catalogue} or variable {@code CONVNET4J_WEIGHTS_CATALOGUE}): for in-house weights, and for
+ * tests, which serve files they made themselves and so cannot match the official checksums.
+ */
+public final class WeightsCatalogue {
+    /** A reference that names a catalogue entry: {@code architecture:variant}. */
+    static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*:[a-z0-9][a-z0-9_.-]*");
+    private static final Pattern FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
+    private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
+
+    /**
+     * One file: {@code sha256} is a whole digest or (torchvision) a prefix of at least 8 hex digits; {@code md5}
+     * a whole digest (Keras); {@code loadable} false for files catalogued for download that the zoo cannot load.
+     */
+    public record Entry(String name, List<String> aliases, String architecture, String source, String file, String url,
+                        String sha256, String md5, long parameters, String preprocessing, String classes,
+                        boolean batchNorm, boolean includeTop, boolean loadable, String note) {
+        /** The checksum to verify before the file enters the cache. */
+        public Checksum checksum() {
+            return md5 != null ? new Checksum("MD5", md5) : new Checksum("SHA-256", sha256);
+        }
+    }
+
+    private final Map<String, Entry> byName;
+
+    private WeightsCatalogue(Map<String, Entry> byName) {
+        this.byName = byName;
+    }
+
+    /** The built-in catalogue. */
+    public static WeightsCatalogue builtIn() {
+        try (InputStream in = WeightsCatalogue.class.getResourceAsStream("catalogue.json")) {
+            if (in == null) {
+                throw new IllegalStateException("resource catalogue.json is missing from the convnet4j-io jar");
+            }
+            return new WeightsCatalogue(parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "catalogue.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This catalogue with the entries of {@code file} added (same names replace built-in ones). */
+    public WeightsCatalogue withOverrides(Path file) throws IOException {
+        if (file == null) {
+            return this;
+        }
+        Map<String, Entry> m = new LinkedHashMap<>(byName);
+        Map<String, Entry> extra = parse(Files.readString(file), file.toString());
+        for (Entry e : extra.values()) {
+            m.values().removeIf(old -> old.name().equals(e.name()) || e.aliases().contains(old.name()));
+        }
+        m.putAll(extra);
+        return new WeightsCatalogue(m);
+    }
+
+    /** True if {@code reference} has the form of a catalogue name ({@code resnet18:imagenet}). */
+    public static boolean looksLikeName(String reference) {
+        return NAME.matcher(reference.toLowerCase(Locale.ROOT)).matches();
+    }
+
+    /** The entry called {@code name} (or having it as an alias), or null. */
+    public Entry find(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        Entry e = byName.get(n);
+        if (e != null) {
+            return e;
+        }
+        for (Entry x : byName.values()) {
+            if (x.aliases().contains(n)) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    /** The entry for {@code name}; fails listing the known names. */
+    public Entry require(String name) {
+        Entry e = find(name);
+        if (e == null) {
+            throw new IllegalArgumentException("'" + name + "' is neither a file nor a catalogued weight file; known: "
+                    + String.join(", ", byName.keySet()) + " (convnet4j weights list)");
+        }
+        return e;
+    }
+
+    /** The entry whose official file name is {@code file}, or null. */
+    public Entry byFile(String file) {
+        for (Entry e : byName.values()) {
+            if (e.file().equals(file)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    public List<Entry> entries() {
+        return List.copyOf(byName.values());
+    }
+
+    private static Map<String, Entry> parse(String text, String what) throws FileFormatException {
+        JsonObject root;
+        try {
+            root = Json.parseObject(text, what);
+        } catch (RuntimeException e) {
+            throw new FileFormatException(what + ": not a weights catalogue (" + e.getMessage() + ")", e);
+        }
+        if (!root.has("entries") || !root.get("entries").isJsonArray()) {
+            throw new FileFormatException(what + ": a weights catalogue needs an \"entries\" array");
+        }
+        Map<String, Entry> out = new LinkedHashMap<>();
+        for (JsonElement el : root.getAsJsonArray("entries")) {
+            try {
+                Entry e = entry(el.getAsJsonObject());
+                out.put(e.name(), e);
+            } catch (RuntimeException e) {
+                throw new FileFormatException(what + ": entry " + el + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static Entry entry(JsonObject o) {
+        String name = str(o, "name", null).toLowerCase(Locale.ROOT);
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("name '" + name + "' is not of the form architecture:variant");
+        }
+        List<String> aliases = new ArrayList<>();
+        if (o.has("aliases")) {
+            for (JsonElement a : o.getAsJsonArray("aliases")) {
+                aliases.add(a.getAsString().toLowerCase(Locale.ROOT));
+            }
+        }
+        String file = str(o, "file", null);
+        if (!FILE.matcher(file).matches() || file.contains("..")) {
+            throw new IllegalArgumentException("file '" + file + "' must be a plain file name");
+        }
+        String url = str(o, "url", null);
+        if (!url.startsWith("https://") && !url.startsWith("http://")) {
+            throw new IllegalArgumentException("url '" + url + "' is not http(s)");
+        }
+        String sha = str(o, "sha256", str(o, "sha256_prefix", null));
+        String md5 = str(o, "md5", null);
+        if (sha == null && md5 == null) {
+            sha = Checksum.fromFileName(file) == null ? null : Checksum.fromFileName(file).hex();
+        }
+        if ((sha == null) == (md5 == null)) {
+            throw new IllegalArgumentException("give exactly one of sha256 (or sha256_prefix, at least 8 hex digits) and"
+                    + " md5");
+        }
+        if (sha != null && (sha.length() < 8 || sha.length() > 64 || !HEX.matcher(sha).matches())) {
+            throw new IllegalArgumentException("sha256 '" + sha + "' is not 8 to 64 lower-case hex digits");
+        }
+        if (md5 != null && (md5.length() != 32 || !HEX.matcher(md5).matches())) {
+            throw new IllegalArgumentException("md5 '" + md5 + "' is not 32 lower-case hex digits");
+        }
+        String arch = str(o, "architecture", null);
+        return new Entry(name, List.copyOf(aliases), arch, str(o, "source", "custom"), file, url, sha, md5,
+                o.has("parameters") ? o.get("parameters").getAsLong() : 0, str(o, "preprocessing", "torchvision"),
+                str(o, "classes", "imagenet"), bool(o, "batch_norm", false), bool(o, "include_top", true),
+                bool(o, "loadable", true), str(o, "note", null));
+    }
+
+    private static String str(JsonObject o, String key, String fallback) {
+        if (!o.has(key) || o.get(key).isJsonNull()) {
+            if (fallback == null && (key.equals("name") || key.equals("file") || key.equals("url")
+                    || key.equals("architecture"))) {
+                throw new IllegalArgumentException("\"" + key + "\" is missing");
+            }
+            return fallback;
+        }
+        return o.get(key).getAsString();
+    }
+
+    private static boolean bool(JsonObject o, String key, boolean fallback) {
+        return o.has(key) ? o.get(key).getAsBoolean() : fallback;
+    }
+
+    /** The catalogue as JSON (for {@code weights list --json}). */
+    public JsonArray toJson() {
+        JsonArray a = new JsonArray();
+        for (Entry e : byName.values()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", e.name());
+            o.add("aliases", Json.toTree(e.aliases()));
+            o.addProperty("architecture", e.architecture());
+            o.addProperty("source", e.source());
+            o.addProperty("file", e.file());
+            o.addProperty("url", e.url());
+            o.addProperty(e.md5() != null ? "md5" : "sha256", e.md5() != null ? e.md5() : e.sha256());
+            o.addProperty("parameters", e.parameters());
+            o.addProperty("preprocessing", e.preprocessing());
+            o.addProperty("classes", e.classes());
+            o.addProperty("loadable", e.loadable());
+            a.add(o);
+        }
+        return a;
+    }
+}

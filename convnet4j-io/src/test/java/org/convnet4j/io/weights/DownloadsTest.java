@@ -1,0 +1,252 @@
+package org.convnet4j.io.weights;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Downloads against a server on 127.0.0.1 started here: success with progress, a checksum mismatch (nothing cached),
+ * a connection cut halfway and resumed with a Range request, 404, a server slower than the read timeout, offline
+ * mode, a mirror, a proxy from the JVM's settings, and two processes fetching the same file at once.
+ */
+class DownloadsTest {
+    @TempDir
+    Path dir;
+
+    private HttpServer server;
+    private String base;
+    private byte[] payload;
+    private String name;
+    private final List<String> ranges = new CopyOnWriteArrayList<>();
+    private final AtomicInteger fullGets = new AtomicInteger();
+    private final AtomicInteger cuts = new AtomicInteger();
+
+    static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        payload = new byte[300_000];
+        new Random(7).nextBytes(payload);
+        name = "tiny-" + sha256(payload).substring(0, 8) + ".pth";
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        server.createContext("/ok/", ex -> serve(ex, payload, 0));
+        server.createContext("/slowbody/", ex -> serve(ex, payload, 40)); // 40 ms per 16 KB: about 0.8 s in all
+        server.createContext("/tampered/", ex -> {
+            byte[] bad = payload.clone();
+            bad[1000] ^= 1;
+            serve(ex, bad, 0);
+        });
+        server.createContext("/cut/", ex -> {
+            String range = ex.getRequestHeaders().getFirst("Range");
+            if (range == null && cuts.getAndIncrement() == 0) {
+                // promise the whole file, send half, drop the connection
+                ex.sendResponseHeaders(200, payload.length);
+                OutputStream o = ex.getResponseBody();
+                o.write(payload, 0, payload.length / 2);
+                o.flush();
+                ex.getHttpContext().getServer(); // keep the exchange open: closing the socket cuts the transfer
+                ex.close();
+                return;
+            }
+            serve(ex, payload, 0);
+        });
+        server.createContext("/missing/", ex -> {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        server.createContext("/slow/", ex -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            serve(ex, payload, 0);
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    /** Serves {@code body} with Range support, pausing {@code pauseMs} after every 16 KB. */
+    private void serve(HttpExchange ex, byte[] body, int pauseMs) throws IOException {
+        String range = ex.getRequestHeaders().getFirst("Range");
+        int from = 0;
+        if (range != null) {
+            ranges.add(range);
+            from = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
+            ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+            ex.sendResponseHeaders(206, body.length - from);
+        } else {
+            fullGets.incrementAndGet();
+            ex.sendResponseHeaders(200, body.length);
+        }
+        try (OutputStream o = ex.getResponseBody()) {
+            for (int i = from; i < body.length; i += 16384) {
+                o.write(body, i, Math.min(16384, body.length - i));
+                if (pauseMs > 0) {
+                    o.flush();
+                    Thread.sleep(pauseMs);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Downloads downloads(boolean offline, String mirror) {
+        return new Downloads(new Downloads.Config(dir.resolve("cache"), offline, mirror, null, Duration.ofSeconds(5),
+                Duration.ofMillis(700), 3));
+    }
+
+    private Checksum expected() {
+        return Checksum.fromFileName(name);
+    }
+
+    @Test
+    void downloadsVerifiesAndCachesWithProgress() throws Exception {
+        List<long[]> seen = new ArrayList<>();
+        Downloads d = downloads(false, null);
+        Path f = d.fetch(base + "/ok/" + name, name, expected(), (file, done, total) -> seen.add(new long[] {done, total}));
+        assertEquals(dir.resolve("cache/weights/" + name), f);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        assertEquals(payload.length, seen.get(seen.size() - 1)[0]);
+        assertEquals(payload.length, seen.get(seen.size() - 1)[1]);
+        // cached: no second request
+        d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
+        assertEquals(1, fullGets.get());
+        assertFalse(Files.exists(dir.resolve("cache/weights/" + name + ".part")));
+    }
+
+    @Test
+    void aChecksumMismatchLeavesNothingInTheCache() {
+        IOException e = assertThrows(IOException.class,
+                () -> downloads(false, null).fetch(base + "/tampered/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains("expected SHA-256 starting " + name.substring(5, 13)), e.getMessage());
+        assertTrue(e.getMessage().contains(base + "/tampered/" + name), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("cache/weights/" + name)));
+        assertFalse(Files.exists(dir.resolve("cache/weights/" + name + ".part")));
+    }
+
+    @Test
+    void aConnectionCutHalfwayIsResumedWithARangeRequest() throws Exception {
+        Path f = downloads(false, null).fetch(base + "/cut/" + name, name, expected(), Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        assertEquals(1, ranges.size(), "one resumed request: " + ranges);
+        int from = Integer.parseInt(ranges.get(0).replaceAll("\\D", ""));
+        assertTrue(from > 0 && from <= payload.length / 2, "resumed from byte " + from);
+    }
+
+    @Test
+    void httpErrorsNameTheStatusAndUrl() {
+        IOException e = assertThrows(IOException.class,
+                () -> downloads(false, null).fetch(base + "/missing/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains("HTTP 404") && e.getMessage().contains(base + "/missing/" + name),
+                e.getMessage());
+    }
+
+    @Test
+    void aServerSlowerThanTheTimeoutFailsWithTheUrl() {
+        Downloads d = new Downloads(downloads(false, null).config().withTimeouts(Duration.ofSeconds(2),
+                Duration.ofMillis(300)));
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class,
+                () -> d.fetch(base + "/slow/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains(base + "/slow/" + name) && e.getMessage().contains("timeout"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3 * 3), "gave up within the attempts' timeouts");
+        assertFalse(Files.exists(dir.resolve("cache/weights/" + name)));
+    }
+
+    @Test
+    void offlineModeNamesTheFileAndUrlAndMirrorsServeTheSameName() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> downloads(true, null)
+                .fetch("https://example.invalid/models/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains(name) && e.getMessage().contains("https://example.invalid/models/" + name)
+                && e.getMessage().contains("CONVNET4J_OFFLINE"), e.getMessage());
+        // the official URL is unreachable; the mirror has the same file name
+        Path f = downloads(false, base + "/ok").fetch("https://example.invalid/models/" + name, name, expected(),
+                Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        // once cached, offline mode is fine
+        assertEquals(f, downloads(true, null).fetch("https://example.invalid/models/" + name, name, expected(),
+                Downloads.Progress.NONE));
+    }
+
+    @Test
+    void theJvmProxySettingsAreUsed() throws Exception {
+        // the server here plays the proxy: it receives the absolute URL of an unreachable host
+        List<String> seen = new CopyOnWriteArrayList<>();
+        server.createContext("/models/", ex -> {
+            seen.add(ex.getRequestURI().toString());
+            serve(ex, payload, 0);
+        });
+        System.setProperty("http.proxyHost", "127.0.0.1");
+        System.setProperty("http.proxyPort", String.valueOf(server.getAddress().getPort()));
+        try {
+            Path f = downloads(false, null).fetch("http://weights.invalid/models/" + name, name, expected(),
+                    Downloads.Progress.NONE);
+            assertArrayEquals(payload, Files.readAllBytes(f));
+            assertEquals(List.of("http://weights.invalid/models/" + name), seen);
+        } finally {
+            System.clearProperty("http.proxyHost");
+            System.clearProperty("http.proxyPort");
+        }
+    }
+
+    @Test
+    void twoProcessesFetchingTheSameFileDownloadItOnce() throws Exception {
+        // another JVM (FetchMain) and this one race for the same file from a slow server
+        Path cache = dir.resolve("cache");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), FetchMain.class.getName(), cache.toString(),
+                base + "/slowbody/" + name, name);
+        pb.redirectErrorStream(true);
+        Process child = pb.start();
+        Path mine = downloads(false, null).fetch(base + "/slowbody/" + name, name, expected(), Downloads.Progress.NONE);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the other process finished");
+        String out = new String(child.getInputStream().readAllBytes());
+        assertEquals(0, child.exitValue(), out);
+        assertEquals(mine.toString(), out.trim());
+        assertArrayEquals(payload, Files.readAllBytes(mine));
+        assertEquals(1, fullGets.get(), "the file was downloaded once, the second process waited for it");
+        assertTrue(ranges.isEmpty());
+    }
+
+    /** The second process of {@link #twoProcessesFetchingTheSameFileDownloadItOnce}. */
+    public static final class FetchMain {
+        public static void main(String[] args) throws IOException {
+            Downloads d = new Downloads(new Downloads.Config(Path.of(args[0]), false, null, null, Duration.ofSeconds(5),
+                    Duration.ofSeconds(5), 1));
+            System.out.println(d.fetch(args[1], args[2], Checksum.fromFileName(args[2]), Downloads.Progress.NONE));
+        }
+    }
+}

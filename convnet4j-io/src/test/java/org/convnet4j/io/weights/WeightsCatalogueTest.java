@@ -1,0 +1,136 @@
+package org.convnet4j.io.weights;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.convnet4j.checkpoint.FileFormatException;
+import org.convnet4j.imagenet.ImageNet;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.zoo.ModelZoo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built-in catalogue is consistent, overrides work, references resolve, preprocessing specs parse. */
+class WeightsCatalogueTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyEntryIsConsistent() {
+        WeightsCatalogue c = WeightsCatalogue.builtIn();
+        Set<String> names = new HashSet<>();
+        for (WeightsCatalogue.Entry e : c.entries()) {
+            assertTrue(names.add(e.name()), "duplicate " + e.name());
+            for (String a : e.aliases()) {
+                assertTrue(names.add(a), "alias " + a + " of " + e.name() + " is taken");
+            }
+            assertTrue(e.url().endsWith("/" + e.file()), e.name());
+            assertTrue(ModelZoo.contains(e.architecture()), e.name() + ": " + e.architecture());
+            if (e.source().equals("torchvision")) {
+                // torch.hub's convention: the name carries the SHA-256 prefix, and it is what we check
+                assertEquals(Checksum.fromFileName(e.file()), e.checksum(), e.name());
+            } else {
+                assertEquals("MD5", e.checksum().algorithm(), e.name());
+            }
+            Shape in = ModelZoo.defaultInput(e.architecture());
+            Preprocessing p = PreprocessingSpec.parse(e.preprocessing(), in);
+            assertEquals(in, p.outputShape(), e.name());
+            assertTrue(e.parameters() > 1_000_000, e.name());
+        }
+        assertEquals("resnet18-f37072fd.pth", c.find("resnet18:imagenet").file());
+        assertEquals("resnet50-0676ba61.pth", c.find("resnet50:torchvision").file());
+        assertEquals("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", c.find("VGG16:keras-notop").file());
+        assertEquals("6d6bbae143d832006294945121d1f1fc", c.find("vgg16:keras-notop").md5());
+        assertTrue(c.find("vgg19_bn:imagenet").batchNorm());
+        assertNull(c.find("resnet101:imagenet"));
+        // the Keras MD5s PublishedChecksums applies to local files come from the catalogue
+        assertEquals(8, PublishedChecksums.KERAS_MD5.size());
+    }
+
+    @Test
+    void anOverrideFileReplacesAndAddsEntriesAndBadOnesAreNamed() throws IOException {
+        Path f = dir.resolve("mine.json");
+        Files.writeString(f, """
+                {"entries": [
+                  {"name": "resnet18:imagenet", "architecture": "resnet18", "file": "r18-0123abcd.pth",
+                   "url": "http://127.0.0.1:1/r18-0123abcd.pth"},
+                  {"name": "resnet34:inhouse", "architecture": "resnet34", "file": "r34.pth",
+                   "url": "https://models.example/r34.pth", "sha256": "%s", "preprocessing": "keras-tf"}]}
+                """.formatted("ab".repeat(32)));
+        WeightsCatalogue c = WeightsCatalogue.builtIn().withOverrides(f);
+        assertEquals("r18-0123abcd.pth", c.find("resnet18:imagenet").file());
+        assertEquals(new Checksum("SHA-256", "0123abcd"), c.find("resnet18:imagenet").checksum());
+        assertNotNull(c.find("resnet34:inhouse"));
+        assertNotNull(c.find("vgg16:keras"));
+        Files.writeString(f, "{\"entries\": [{\"name\": \"x:y\", \"architecture\": \"resnet18\", \"file\": \"../evil\","
+                + " \"url\": \"https://a/b\", \"sha256\": \"0123abcd\"}]}");
+        FileFormatException e = assertThrows(FileFormatException.class, () -> WeightsCatalogue.builtIn().withOverrides(f));
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("plain file name"), e.getMessage());
+        Files.writeString(f, "{\"entries\": [{\"name\": \"x:y\", \"architecture\": \"resnet18\", \"file\": \"w.pth\","
+                + " \"url\": \"https://a/w.pth\"}]}");
+        e = assertThrows(FileFormatException.class, () -> WeightsCatalogue.builtIn().withOverrides(f));
+        assertTrue(e.getMessage().contains("sha256"), e.getMessage());
+    }
+
+    private ModelLoader.Options offline() {
+        Downloads d = new Downloads(new Downloads.Config(dir.resolve("cache"), true, null, null, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 1));
+        return new ModelLoader.Options(null, null, null, d, WeightsCatalogue.builtIn(), Downloads.Progress.NONE);
+    }
+
+    @Test
+    void referencesResolveToFilesUrlsOrCatalogueEntries() throws IOException {
+        ModelLoader.Options o = offline();
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.resolve("resnet101:imagenet", o));
+        assertTrue(unknown.getMessage().contains("resnet18:imagenet"), unknown.getMessage());
+        // catalogued for download only: fetching is fine (here: offline), loading is refused before any download
+        assertThrows(IOException.class, () -> ModelLoader.resolve("inception_v3:torchvision", o));
+        IllegalArgumentException notLoadable = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.load("inception_v3:torchvision", o));
+        assertTrue(notLoadable.getMessage().contains("Keras' layer names"), notLoadable.getMessage());
+        IOException off = assertThrows(IOException.class, () -> ModelLoader.resolve("resnet50:imagenet", o));
+        assertTrue(off.getMessage().contains("resnet50-0676ba61.pth")
+                && off.getMessage().contains("https://download.pytorch.org/models/resnet50-0676ba61.pth"), off.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ModelLoader.resolve("ftp://host/w.pth", o));
+        IOException badName = assertThrows(IOException.class, () -> ModelLoader.resolve("http://127.0.0.1:1/a/", o));
+        assertTrue(badName.getMessage().contains("plain file name"), badName.getMessage());
+        // an existing file wins over a catalogue name spelled the same way
+        Path local = dir.resolve("resnet18:imagenet");
+        Files.writeString(local, "x");
+        assertEquals(local, ModelLoader.resolve(local.toString(), o).file());
+    }
+
+    @Test
+    void preprocessingSpecsParseAndFailClearly() {
+        Shape in = Shape.of(3, 224, 224);
+        assertEquals(ImageNet.Mode.TORCH.forSize(224), PreprocessingSpec.parse("torchvision", in));
+        assertEquals(ImageNet.Mode.CAFFE.forSize(224), PreprocessingSpec.parse("keras-caffe", in));
+        assertEquals(ImageNet.Mode.TF.forSize(224), PreprocessingSpec.parse("Keras-TF", in));
+        Preprocessing custom = PreprocessingSpec.parse("mean=0.485,0.456,0.406,std=0.229,0.224,0.225,resize=256,crop=224",
+                in);
+        assertEquals(ImageNet.Mode.TORCH.forSize(224), custom);
+        assertEquals("torchvision", PreprocessingSpec.describe(custom, in));
+        Preprocessing v2 = PreprocessingSpec.parse("mean=0.5,0.5,0.5,std=0.5,0.5,0.5,resize=232", in);
+        assertEquals(232, v2.resizeShorter());
+        assertEquals(1f, PreprocessingSpec.parse("none", in).scale());
+        assertEquals(Preprocessing.forInput(Shape.of(1, 28, 28)), PreprocessingSpec.parse("unit", Shape.of(1, 28, 28)));
+        for (String bad : new String[] {"imagenet", "mean=0.5,std=0.5", "mean=1,2,3,std=1,2,x", "mean=1,2,3,std=1,1,1,crop=224",
+            "mean=1,2,3,std=1,1,1,resize=100", "shade=1"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreprocessingSpec.parse(bad, in),
+                    bad);
+            assertTrue(e.getMessage().length() > 10, bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> PreprocessingSpec.parse("torchvision", Shape.of(1, 28, 28)));
+    }
+}
