@@ -99,6 +99,10 @@ final class FastConvolution {
             });
             return y;
         }
+        if (DirectConvolution.applies(d0, p)) {
+            DirectConvolution.forward(k, d0, x.data(), wd, bd, yd, epilogue);
+            return y;
+        }
         Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
         ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
         float[] xd = xs.data();
@@ -129,6 +133,11 @@ final class FastConvolution {
                     t / d.groups(), t % d.groups()));
             return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode());
         }
+        if (DirectConvolution.appliesBackward(d0, p)) {
+            Tensor dx = zerosOrInto(xShape, into);
+            DirectConvolution.backwardInput(k, d0, dyd, wd, dx.data());
+            return dx;
+        }
         boolean materialise = materialisePadding(p);
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
         Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : zerosOrInto(xShape, into);
@@ -158,6 +167,8 @@ final class FastConvolution {
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
             float[] xd = xp.data();
             k.parallelFor(d.f(), fo -> ConvolutionReference.backwardWeightsFilter(d, xd, dyd, dwd, fo));
+        } else if (DirectConvolution.applies(d0, p)) {
+            DirectConvolution.weightGradient(k, d0, x.data(), dyd, dwd);
         } else {
             Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
             ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
