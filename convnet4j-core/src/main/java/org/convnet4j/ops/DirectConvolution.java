@@ -6,13 +6,14 @@ import org.convnet4j.tensor.kernels.Kernels;
  * Direct convolution for small layers (LeNet-5's: 6 and 16 filters over 25 and 150 taps), where the GEMM path
  * spends more on im2col, packing and mostly-empty edge tiles than on arithmetic.
  *
- * <p>A chunk of samples is copied into a zero-padded buffer laid out {@code [channel][sample][padded plane]}, rows
- * end to end, {@code wp = ow + kw - 1} floats apart. Output pixel (r, q) of sample s then sits at position
- * {@code p = s * plane + r * wp + q} of a flat run, and tap (ci, i, j) reads the input at {@code p} plus one constant
- * offset; a whole run of pixels is a row of {@link Kernels#shiftedProducts} (no im2col, no packing), and the weight
+ * <p>A chunk of nb samples is copied into a zero-padded buffer laid out {@code [channel][padded row][sample][wp]}
+ * ({@code wp = ow + kw - 1}): the same row of all samples side by side, rows end to end. Output pixel (r, q) of sample
+ * s then sits at position {@code p = (r * nb + s) * wp + q} of a flat run, and tap (ci, i, j) reads the input at
+ * {@code p} plus one constant offset {@code (ci * hp + i) * nb * wp + j}; a whole run of pixels is a row of {@link Kernels#shiftedProducts} (no im2col, no packing), and the weight
  * gradient a table of {@link Kernels#shiftedDots}. Positions whose column q lies in the padding (q >= ow) are computed
- * and dropped (forward) or meet a zero gradient (weights); the run stops at the chunk's last real pixel, so no read
- * leaves the buffer. Backward data is the same forward pass over the gradient, padded by {@code k - 1 - pad}, with
+ * and dropped (forward) or meet a zero gradient (weights): (kw - 1) / wp of the work, where samples one after the
+ * other would also waste the kh - 1 padding rows of every sample. The run stops at the chunk's last output pixel, so
+ * no read leaves the buffer. Backward data is the same forward pass over the gradient, padded by {@code k - 1 - pad}, with
  * the filters flipped and input/output channels swapped.
  *
  * <p>Used for groups = 1, stride 1, dilation 1, zero padding, at most {@link #MAX_TAPS} taps and {@link #MAX_OUT}
@@ -57,9 +58,14 @@ final class DirectConvolution {
             return cin * kh * kw;
         }
 
-        /** Flat positions from the chunk's first pixel to its last real one, inclusive. */
+        /** Flat positions from the chunk's first output pixel to its last one, inclusive. */
         int len(int nb) {
-            return (nb - 1) * plane() + (oh - 1) * wp() + ow;
+            return (oh - 1) * nb * wp() + (nb - 1) * wp() + ow;
+        }
+
+        /** Where padded row r, column q of chunk sample s sits in one channel's run. */
+        int at(int nb, int s, int r, int q) {
+            return (r * nb + s) * wp() + q;
         }
 
         /** Samples per chunk: as many as fit {@link #CHUNK_FLOATS}, but at least four chunks per call. */
@@ -79,7 +85,7 @@ final class DirectConvolution {
             for (int ci = 0; ci < cin; ci++) {
                 for (int i = 0; i < kh; i++) {
                     for (int j = 0; j < kw; j++) {
-                        off[t++] = ci * nb * plane() + i * wp() + j;
+                        off[t++] = ci * nb * plane() + i * nb * wp() + j;
                     }
                 }
             }
@@ -154,10 +160,9 @@ final class DirectConvolution {
                 for (int co = 0; co < g.cout(); co++) {
                     float b = bias == null ? 0f : bias[co];
                     int dstPlane = ((b0 + s) * g.cout() + co) * outPlane;
-                    int from = co * len + s * g.plane();
                     for (int r = 0; r < g.oh(); r++) {
                         int o = dstPlane + r * g.ow();
-                        int y = from + r * g.wp();
+                        int y = co * len + g.at(cnt, s, r, 0);
                         if (bias == null) {
                             System.arraycopy(yp, y, dst, o, g.ow());
                         } else {
@@ -217,7 +222,7 @@ final class DirectConvolution {
         }
     }
 
-    /** xp[ci][s][hp x wp] = src[b0 + s][ci] placed at (padTop, padLeft), zeros around. */
+    /** xp[ci][row][s][wp] = src[b0 + s][ci] placed at (padTop, padLeft), zeros around. */
     private static void pad(Geometry g, float[] src, int channels, int b0, int cnt, float[] xp) {
         int plane = g.plane();
         int chan = cnt * plane;
@@ -226,15 +231,15 @@ final class DirectConvolution {
         for (int ci = 0; ci < channels; ci++) {
             for (int s = 0; s < cnt; s++) {
                 int from = ((b0 + s) * channels + ci) * inPlane;
-                int to = ci * chan + s * plane + g.padTop() * g.wp() + g.padLeft();
                 for (int r = 0; r < g.h(); r++) {
-                    System.arraycopy(src, from + r * g.w(), xp, to + r * g.wp(), g.w());
+                    System.arraycopy(src, from + r * g.w(), xp, ci * chan + g.at(cnt, s, g.padTop() + r, g.padLeft()),
+                            g.w());
                 }
             }
         }
     }
 
-    /** dyp[co][s][plane] = dy[b0 + s][co] at the output positions (r * wp + q), zeros in between. */
+    /** dyp[co][row][s][wp] = dy[b0 + s][co] at the output positions, zeros in between. */
     private static void spread(Geometry g, float[] dyd, int b0, int cnt, float[] dyp) {
         int plane = g.plane();
         int chan = cnt * plane;
@@ -243,9 +248,8 @@ final class DirectConvolution {
         for (int co = 0; co < g.cout(); co++) {
             for (int s = 0; s < cnt; s++) {
                 int from = ((b0 + s) * g.cout() + co) * outPlane;
-                int to = co * chan + s * plane;
                 for (int r = 0; r < g.oh(); r++) {
-                    System.arraycopy(dyd, from + r * g.ow(), dyp, to + r * g.wp(), g.ow());
+                    System.arraycopy(dyd, from + r * g.ow(), dyp, co * chan + g.at(cnt, s, r, 0), g.ow());
                 }
             }
         }
