@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The price is a few output columns computed and thrown away (the padding columns between rows).
  *
  * <p>Register tiles, as in the GEMM micro-kernel but with the B panel replaced by shifted loads of the input:
- * products 4 filters x 3 vectors (12 accumulators, 3 loads and 4 broadcasts per 12 fused multiply-adds); dots 2
+ * products 4 filters x 3 vectors (12 accumulators, 3 loads and 4 broadcasts per 12 fused multiply-adds; a 2-filter
+ * and a 1-filter variant for the remainder); dots 2
  * filters x 5 taps (10 accumulators, 7 loads per 10). Each kernel is one self-contained method, like
  * {@code VectorGemm}'s micro-kernels, so that HotSpot inlines every vector call.
  *
@@ -40,6 +41,16 @@ final class VectorDirectConv {
             for (int r = 0; r < 4; r++) {
                 productsTail(taps, w, wOff + (fo + r) * taps, offsets, x, xOff, p, len, out, outOff + (fo + r) * ldo);
             }
+        }
+        if (fo + 2 <= f) { // LeNet's 6 filters, 6 input channels of its conv2 backward: 4 + 2
+            int p = 0;
+            for (; p + 3 * VL <= len; p += 3 * VL) {
+                products2x3(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p, ldo);
+            }
+            for (int r = 0; r < 2; r++) {
+                productsTail(taps, w, wOff + (fo + r) * taps, offsets, x, xOff, p, len, out, outOff + (fo + r) * ldo);
+            }
+            fo += 2;
         }
         for (; fo < f; fo++) {
             int p = 0;
@@ -123,6 +134,38 @@ final class VectorDirectConv {
         a30.intoArray(out, o3);
         a31.intoArray(out, o3 + VL);
         a32.intoArray(out, o3 + 2 * VL);
+    }
+
+    private static void products2x3(int taps, float[] w, int w0, int[] offsets, float[] x, int xOff, float[] out,
+                                    int o0, int ldo) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        int w1 = w0 + taps;
+        for (int t = 0; t < taps; t++) {
+            int xi = xOff + offsets[t];
+            FloatVector x0 = FloatVector.fromArray(S, x, xi);
+            FloatVector x1 = FloatVector.fromArray(S, x, xi + VL);
+            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * VL);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + t]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, w[w1 + t]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+        }
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + VL);
+        a02.intoArray(out, o0 + 2 * VL);
+        int o1 = o0 + ldo;
+        a10.intoArray(out, o1);
+        a11.intoArray(out, o1 + VL);
+        a12.intoArray(out, o1 + 2 * VL);
     }
 
     private static void products1x3(int taps, float[] w, int w0, int[] offsets, float[] x, int xOff, float[] out,
