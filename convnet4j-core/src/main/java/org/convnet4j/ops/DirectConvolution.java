@@ -35,8 +35,6 @@ final class DirectConvolution {
     /** {@code -Dconvnet4j.conv.direct=false} sends every layer through the GEMM path (for A/B measurements). */
     static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.direct"));
 
-    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
-
     private DirectConvolution() {
     }
 
@@ -149,10 +147,10 @@ final class DirectConvolution {
         k.parallelFor(chunks, c -> {
             int b0 = c * nb;
             int cnt = Math.min(nb, g.n() - b0);
-            Buffers buf = BUFFERS.get();
+            FastConvolution.Scratch buf = FastConvolution.scratch();
             int len = g.len(cnt);
-            float[] xp = buf.input(g.cin() * cnt * g.plane());
-            float[] yp = buf.output(g.cout() * len);
+            float[] xp = buf.col(g.cin() * cnt * g.plane());
+            float[] yp = buf.rows(g.cout() * len);
             pad(g, src, g.cin(), b0, cnt, xp);
             k.shiftedProducts(g.cout(), g.taps(), wk, 0, g.offsets(cnt), xp, 0, len, yp, 0, len);
             int outPlane = g.oh() * g.ow();
@@ -192,14 +190,14 @@ final class DirectConvolution {
         k.parallelFor(parts, part -> {
             int b0 = (int) ((long) d.n() * part / parts);
             int b1 = (int) ((long) d.n() * (part + 1) / parts);
-            Buffers buf = BUFFERS.get();
-            float[] sums = buf.sums(size);
+            FastConvolution.Scratch buf = FastConvolution.scratch();
+            float[] sums = buf.partials(size);
             for (int b = b0; b < b1; b += nb) {
                 int cnt = Math.min(nb, b1 - b);
                 int len = g.len(cnt);
                 int chan = cnt * g.plane();
-                float[] xp = buf.input(g.cin() * chan);
-                float[] dyp = buf.output(g.cout() * chan);
+                float[] xp = buf.col(g.cin() * chan);
+                float[] dyp = buf.rows(g.cout() * chan);
                 pad(g, xd, g.cin(), b, cnt, xp);
                 spread(g, dyd, b, cnt, dyp);
                 k.shiftedDots(g.cout(), g.taps(), dyp, 0, chan, g.offsets(cnt), xp, 0, len, sums, 0);
@@ -252,34 +250,6 @@ final class DirectConvolution {
                     System.arraycopy(dyd, from + r * g.ow(), dyp, co * chan + g.at(cnt, s, r, 0), g.ow());
                 }
             }
-        }
-    }
-
-    /** Per-thread buffers, grown to the largest need and then reused. */
-    private static final class Buffers {
-        private float[] input = new float[0];
-        private float[] output = new float[0];
-        private float[] sums = new float[0];
-
-        float[] input(int size) {
-            if (input.length < size) {
-                input = new float[size];
-            }
-            return input;
-        }
-
-        float[] output(int size) {
-            if (output.length < size) {
-                output = new float[size];
-            }
-            return output;
-        }
-
-        float[] sums(int size) {
-            if (sums.length < size) {
-                sums = new float[size];
-            }
-            return sums;
         }
     }
 }

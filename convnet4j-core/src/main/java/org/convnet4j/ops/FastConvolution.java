@@ -646,8 +646,13 @@ final class FastConvolution {
         return (x + y - 1) / y;
     }
 
+    /** This thread's scratch buffers (also used by {@link DirectConvolution}). */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
     /** Per-thread buffers, grown to the largest need and then reused. */
-    private static final class Scratch {
+    static final class Scratch {
         private float[] col = new float[0];
         private float[] partials = new float[0];
         private float[] rows = new float[0];
