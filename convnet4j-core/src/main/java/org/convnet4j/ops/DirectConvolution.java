@@ -185,7 +185,8 @@ final class DirectConvolution {
         Geometry g = forwardGeometry(d);
         int size = g.cout() * g.taps();
         int parts = FastConvolution.partials(d);
-        int nb = g.chunk();
+        // Longer runs than forward: every run ends in one lane reduction per (filter, tap), 2,400 for conv2.
+        int nb = Math.max(1, 4 * CHUNK_FLOATS / ((g.cin() + g.cout()) * g.plane()));
         float[] partial = new float[parts * size];
         k.parallelFor(parts, part -> {
             int b0 = (int) ((long) d.n() * part / parts);
