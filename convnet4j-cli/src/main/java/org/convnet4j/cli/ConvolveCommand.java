@@ -82,7 +82,7 @@ final class ConvolveCommand implements Callable<Integer> {
         }
         OutputFile out = OutputFile.of(output);
         Tensor k = KernelArgument.resolve(kernel);
-        Tensor in = InputImage.read(image, grey);
+        Tensor in = InputImage.read(image, grey, 4);
         Tensor result;
         try {
             result = ImageFilters.convolve2d(in, k, padding, padMode, stride);

@@ -69,7 +69,7 @@ final class EdgesCommand implements Callable<Integer> {
         OutputFile dirOut = direction == null ? null : OutputFile.of(direction);
         OutputFile gxOut = gx == null ? null : OutputFile.of(gx);
         OutputFile gyOut = gy == null ? null : OutputFile.of(gy);
-        Tensor in = InputImage.read(image, false);
+        Tensor in = InputImage.read(image, false, 4);
         SobelEdges e = compute(image, in, padding, padMode);
         write(magOut, e.magnitude(), DisplayMaps.scaledToMax(e.magnitude()));
         if (dirOut != null) {

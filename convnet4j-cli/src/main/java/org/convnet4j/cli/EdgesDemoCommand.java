@@ -56,7 +56,7 @@ final class EdgesDemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path photo = image != null ? image : sample();
         // Inputs and the output directory are checked before anything is printed or written.
-        Tensor rgb = InputImage.read(photo, false);
+        Tensor rgb = InputImage.read(photo, false, 4);
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new BadInputException(outDir + ": exists and is not a directory");
         }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import org.convnet4j.util.MemoryBudget;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -45,6 +46,11 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
         int code;
+        Throwable vmError = vmErrorIn(ex);
+        if (vmError != null) {
+            // out of memory or stack in a worker thread arrives wrapped
+            return handleError(vmError, new String[] {name.replaceFirst("^convnet4j ?", "")}, err);
+        }
         if (isBadInput(ex)) {
             err.println(name + ": " + oneLine(describe(ex)));
             code = BAD_INPUT;
@@ -58,6 +64,31 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
         }
         err.flush();
         return code;
+    }
+
+    private static Throwable vmErrorIn(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError || t instanceof StackOverflowError) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * An Error picocli let through (it only hands Exceptions to {@link #handleExecutionException}): out of memory
+     * and stack overflow get one line saying what to do; others are internal errors. A deep recursion or a large
+     * allocation that failed has already unwound, so printing is safe again.
+     */
+    int handleError(Throwable e, String[] args, PrintWriter err) {
+        String name = "convnet4j" + (args.length > 0 && !args[0].isEmpty() && !args[0].startsWith("-") ? " " + args[0] : "");
+        err.println(name + ": " + oneLine(describe(e)) + (debug || e instanceof VirtualMachineError ? ""
+                : " (rerun with --debug for details)"));
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return e instanceof OutOfMemoryError || e instanceof StackOverflowError ? BAD_INPUT : INTERNAL;
     }
 
     /**
@@ -85,7 +116,13 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
             return fse.getFile() + ": " + what;
         }
         if (ex instanceof OutOfMemoryError) {
-            return "out of memory (give Java more with CONVNET4J_JAVA_OPTS=-Xmx8g)";
+            return "out of memory (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB heap): the input or the"
+                    + " model is too large for it; give Java more with CONVNET4J_JAVA_OPTS=-Xmx8g (inputs are refused"
+                    + " earlier above -D" + MemoryBudget.PROPERTY + ", by default half the heap)";
+        }
+        if (ex instanceof StackOverflowError) {
+            return "stack overflow: a structure in the input nests too deeply (a corrupt or hostile file?); if the file"
+                    + " is genuine, give Java a larger stack with CONVNET4J_JAVA_OPTS=-Xss64m";
         }
         String msg = ex.getMessage();
         return msg == null || msg.isBlank() ? ex.getClass().getSimpleName() : msg;

@@ -139,6 +139,12 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private Integer report(Model model, Dataset test, String dataLabel, PrintWriter out) throws Exception {
+        if (topK > test.numClasses()) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--top-k")) {
+                throw new BadInputException("--top-k: " + topK + " is more than the " + test.numClasses() + " classes");
+            }
+            topK = test.numClasses(); // the default 5 on a 2-class problem
+        }
         metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
         if (plots != null) {
             Files.createDirectories(plots);

@@ -6,20 +6,20 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Json;
+import org.convnet4j.cli.fusion.BranchOptions;
 import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.Corruption;
-import org.convnet4j.fusion.EarlyFusion;
+import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionNets;
-import org.convnet4j.fusion.IntermediateFusion;
+import org.convnet4j.run.FusionRun;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.fusion.Join;
-import org.convnet4j.fusion.LateFusion;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.model.ModelFiles;
@@ -27,13 +27,10 @@ import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.layers.DecisionFusion;
-import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.Metrics;
-import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
-import org.convnet4j.train.optim.Adam;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -152,103 +149,42 @@ final class FuseCommand implements Callable<Integer> {
             throw new BadInputException("fuse: training needs --mode early|intermediate|late and --out FILE "
                     + "(or --evaluate FILE)");
         }
-        if (epochs < 1 || batch < 1 || !(valSplit > 0 && valSplit < 1)) {
-            throw new BadInputException("--epochs and --batch must be at least 1, --val-split between 0 and 1");
-        }
         if (out.toAbsolutePath().getParent() != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
             throw new BadInputException("--out " + out + ": the directory does not exist");
         }
-        if (!List.of("early", "intermediate", "late").contains(mode.toLowerCase(Locale.ROOT))) {
-            throw new BadInputException("--mode: '" + mode + "' is not early, intermediate or late");
-        }
-        Join.parse(join);
-        DecisionFusion.Mode.parse(combine);
+        FusionRun.Settings settings = new FusionRun.Settings(mode, Join.parse(join), freezeBranches,
+                DecisionFusion.Mode.parse(combine), fitSplit, epochs, batch, lr, valSplit, seed);
         FusionInputs in = FusionInputs.parse(inputs);
         MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
-        MultiInputDataset.Split split = all.split(valSplit, seed);
         PrintWriter log = json ? stderr : stdout;
-        log.printf(Locale.ROOT, "%s fusion of %s: %d training, %d validation samples, %d classes%n", mode,
-                all.shapesByName(), split.train().size(), split.validation().size(), all.numClasses());
-        long start = System.nanoTime();
-        JsonObject result = new JsonObject();
-        Graph model;
-        switch (mode.toLowerCase(Locale.ROOT)) {
-            case "early" -> {
-                String net = branchFor(null);
-                model = EarlyFusion.build(all.shapesByName(), s -> network(net, s, all.numClasses(), null));
-                model.initialize(seed);
-                train(model, split.train(), split.validation(), log);
-            }
-            case "intermediate" -> {
-                IntermediateFusion.Builder b = IntermediateFusion.builder(all.numClasses()).join(Join.parse(join));
-                for (Map.Entry<String, Shape> e : all.shapesByName().entrySet()) {
-                    String net = branchFor(e.getKey());
-                    b.branch(e.getKey(), network(net, e.getValue(), all.numClasses(), e.getKey()),
-                            joinAtFor(e.getKey(), net), freezeBranches);
-                }
-                model = b.build();
-                model.initialize(seed);
-                reloadPretrained(model, all);
-                train(model, split.train(), split.validation(), log);
-            }
-            case "late" -> {
-                DecisionFusion.Mode how = DecisionFusion.Mode.parse(combine);
-                boolean fits = how == DecisionFusion.Mode.WEIGHTED || how == DecisionFusion.Mode.STACK;
-                MultiInputDataset memberData = split.train();
-                MultiInputDataset fitData = null;
-                if (fits) {
-                    MultiInputDataset.Split s2 = split.train().split(fitSplit, seed + 1);
-                    memberData = s2.train();
-                    fitData = s2.validation();
-                }
-                Map<String, Model> members = new LinkedHashMap<>();
-                JsonObject memberAcc = new JsonObject();
-                for (Map.Entry<String, Shape> e : all.shapesByName().entrySet()) {
-                    String name = e.getKey();
-                    Model m = network(branchFor(name), e.getValue(), all.numClasses(), name);
-                    m.setClassNames(all.classNames());
-                    log.printf(Locale.ROOT, "member '%s':%n", name);
-                    if (!isFile(branchFor(name))) {
-                        m.initialize(seed);
-                        train(m, memberData.input(name), split.validation().input(name), log);
-                    }
-                    double acc = Trainer.evaluate(m, split.validation().input(name), 256).accuracy();
-                    memberAcc.addProperty(name, acc);
-                    log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc);
-                    members.put(name, m);
-                }
-                model = fits ? LateFusion.fit(members, fitData, how) : LateFusion.build(members, how);
-                DecisionFusion comb = (DecisionFusion) model.node("fusion").layer();
-                if (comb.weights() != null) {
-                    log.println("fitted member weights " + java.util.Arrays.toString(comb.weights()) + " for "
-                            + members.keySet());
-                }
-                result.add("member_val_accuracy", memberAcc);
-                result.addProperty("combine", how.id());
-            }
-            default -> throw new BadInputException("--mode: '" + mode + "' is not early, intermediate or late");
+        log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
+        FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)));
+        r.memberAccuracy().forEach((name, acc) ->
+                log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
+        if (r.memberWeights() != null) {
+            log.println("fitted member weights " + java.util.Arrays.toString(r.memberWeights()) + " for "
+                    + r.memberAccuracy().keySet());
         }
-        model.setClassNames(all.classNames());
-        Metrics val = Trainer.evaluate(model, split.validation(), 256, new SoftmaxCrossEntropy());
-        double seconds = (System.nanoTime() - start) / 1e9;
-        JsonObject fusion = new JsonObject();
-        fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
-        fusion.add("inputs", Json.toTree(in.sources()));
-        ModelFiles.save(model, out, null, wrap(FusionModels.KEY, fusion));
-        result.addProperty("mode", mode.toLowerCase(Locale.ROOT));
+        FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
+        JsonObject result = new JsonObject();
+        if (!r.memberAccuracy().isEmpty()) {
+            result.add("member_val_accuracy", Json.toTree(r.memberAccuracy()));
+            result.addProperty("combine", settings.combine().id());
+        }
+        result.addProperty("mode", settings.mode());
         result.add("inputs", Json.toTree(in.sources()));
-        result.addProperty("train_samples", split.train().size());
-        result.addProperty("val_samples", split.validation().size());
+        result.addProperty("train_samples", r.trainSamples());
+        result.addProperty("val_samples", r.validationSamples());
         result.addProperty("epochs", epochs);
-        result.addProperty("val_accuracy", val.accuracy());
-        result.addProperty("val_loss", val.loss());
-        result.addProperty("seconds", seconds);
+        result.addProperty("val_accuracy", r.validation().accuracy());
+        result.addProperty("val_loss", r.validation().loss());
+        result.addProperty("seconds", r.seconds());
         result.addProperty("out", out.toString());
         if (json) {
             stdout.println(Json.toCompact(result));
         } else {
             stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n",
-                    val.accuracy(), val.loss(), split.validation().size(), out, seconds);
+                    r.validation().accuracy(), r.validation().loss(), r.validationSamples(), out, r.seconds());
         }
         return 0;
     }
@@ -300,90 +236,6 @@ final class FuseCommand implements Callable<Integer> {
         throw new BadInputException("--corrupt: '" + s + "' is not noise:STD or zeros");
     }
 
-    /** Trains from the current weights (callers initialise; pretrained branches keep theirs). */
-    private void train(Model m, org.convnet4j.data.Dataset train, org.convnet4j.data.Dataset val, PrintWriter log) {
-        TrainConfig cfg = TrainConfig.builder(new Adam(m, lr)).epochs(epochs).batchSize(batch).seed(seed).build();
-        new Trainer(cfg).addListener(new LogListener(new PrintStream(new WriterOutputStream(log), true,
-                StandardCharsets.UTF_8))).fit(m, train, val);
-    }
-
-    /** Pretrained branch files lose their weights to initialize(seed): load them again. */
-    private void reloadPretrained(Graph model, MultiInputDataset all) throws java.io.IOException {
-        for (String name : all.inputNames()) {
-            String net = branchFor(name);
-            if (isFile(net)) {
-                Model pre = ModelFiles.load(Path.of(net));
-                Map<String, org.convnet4j.nn.Parameter> target = model.namedParameters();
-                pre.namedParameters().forEach((k, p) -> {
-                    org.convnet4j.nn.Parameter t = target.get(name + "_branch." + k);
-                    if (t != null) {
-                        t.load(p.value());
-                    }
-                });
-            }
-        }
-    }
-
-    private Model network(String net, Shape input, int classes, String inputName) {
-        if (isFile(net)) {
-            try {
-                Model m = ModelFiles.load(Path.of(net));
-                if (!m.inputShapes().equals(List.of(input))) {
-                    throw new BadInputException("--branch " + net + " takes " + m.inputShapes() + " but input '"
-                            + inputName + "' is " + input);
-                }
-                return m;
-            } catch (java.io.IOException e) {
-                throw new BadInputException("--branch " + net + ": " + e.getMessage(), e);
-            }
-        }
-        if (net.equals(FusionNets.SMALL_CNN)) {
-            return FusionNets.smallCnn(input, classes);
-        }
-        if (!ModelZoo.contains(net)) {
-            throw new BadInputException("--branch: '" + net + "' is not " + FusionNets.SMALL_CNN + ", a zoo model "
-                    + ModelZoo.names() + " or a model file");
-        }
-        return ModelZoo.build(net, input, classes);
-    }
-
-    private static boolean isFile(String net) {
-        return net.endsWith(".c4j") || Files.isRegularFile(Path.of(net));
-    }
-
-    private String branchFor(String input) {
-        String v = perInput(branch, input, "--branch");
-        return v == null ? FusionNets.SMALL_CNN : v;
-    }
-
-    private String joinAtFor(String input, String net) {
-        String v = perInput(joinAt, input, "--join-at");
-        if (v == null && net.equals(FusionNets.SMALL_CNN)) {
-            return "pool2";
-        }
-        return v;
-    }
-
-    /** VALUE, or the value of NAME=VALUE pairs for {@code input}. */
-    private static String perInput(String spec, String input, String option) {
-        if (spec == null) {
-            return null;
-        }
-        if (!spec.contains("=")) {
-            return spec;
-        }
-        for (String part : spec.split(",")) {
-            int eq = part.indexOf('=');
-            if (eq > 0 && part.substring(0, eq).trim().equals(input)) {
-                return part.substring(eq + 1).trim();
-            }
-        }
-        if (input == null) {
-            throw new BadInputException(option + ": early fusion has one network; give a single value");
-        }
-        return null;
-    }
-
     private PairedFolders.OnMissing parseOnMissing() {
         return switch (onMissing.toLowerCase(Locale.ROOT)) {
             case "skip" -> PairedFolders.OnMissing.SKIP;
@@ -396,24 +248,14 @@ final class FuseCommand implements Callable<Integer> {
         if (s == null) {
             return null;
         }
-        String[] p = s.toLowerCase(Locale.ROOT).split("x");
         try {
-            if (p.length == 2) {
-                int h = Integer.parseInt(p[0].trim());
-                int w = Integer.parseInt(p[1].trim());
-                if (h >= 1 && w >= 1 && (long) h * w <= 16_777_216L) {
-                    return new int[] {h, w};
-                }
+            Shape size = Shape.parse(s);
+            if (size.rank() == 2 && size.dim(0) >= 1 && size.dim(1) >= 1 && size.size() <= 16_777_216) {
+                return new int[] {size.dim(0), size.dim(1)};
             }
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) {
             // reported below
         }
         throw new BadInputException("--resize: '" + s + "' is not HxW with positive sizes (e.g. 64x64)");
-    }
-
-    private static JsonObject wrap(String key, JsonObject value) {
-        JsonObject o = new JsonObject();
-        o.add(key, value);
-        return o;
     }
 }

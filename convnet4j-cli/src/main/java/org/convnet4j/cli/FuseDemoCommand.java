@@ -1,5 +1,6 @@
 package org.convnet4j.cli;
 
+import org.convnet4j.tensor.RowOps;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -186,7 +187,7 @@ final class FuseDemoCommand implements Callable<Integer> {
         int correct = 0;
         for (int i = 0; i < labels.length; i++) {
             d.combine(new double[][] {pp[i], pe[i]}, out);
-            if (argmax(out) == labels[i]) {
+            if (RowOps.argmax(out) == labels[i]) {
                 correct++;
             }
         }
@@ -196,22 +197,13 @@ final class FuseDemoCommand implements Callable<Integer> {
     private static double accuracy(double[][] p, int[] labels) {
         int correct = 0;
         for (int i = 0; i < labels.length; i++) {
-            if (argmax(p[i]) == labels[i]) {
+            if (RowOps.argmax(p[i]) == labels[i]) {
                 correct++;
             }
         }
         return (double) correct / labels.length;
     }
 
-    private static int argmax(double[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     private static int[] labels(Dataset d) {
         int[] y = new int[d.size()];

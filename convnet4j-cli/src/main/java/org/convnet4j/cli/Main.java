@@ -3,6 +3,7 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import org.convnet4j.util.TerminalText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,25 +61,66 @@ public final class Main implements Callable<Integer> {
         return ErrorReporter.BAD_INPUT;
     }
 
+    /** Held so the logger (and the level set on it) is not garbage-collected. */
+    private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = execute(args, out, err);
+        int code;
+        try {
+            code = execute(args, out, err);
+        } catch (Throwable t) {
+            // execute reports everything itself; this is the last line of defence (an error while reporting)
+            code = ErrorReporter.INTERNAL;
+            try {
+                err.println("convnet4j: " + ErrorReporter.oneLine(ErrorReporter.describe(t)));
+            } catch (Throwable ignored) {
+                // nothing left to print with
+            }
+        }
         out.flush();
         err.flush();
         System.exit(code);
     }
 
-    /** Runs one command line in-process and returns its exit code (used by main and by tests). */
+    /**
+     * The process-wide settings an application (not the library) chooses: one-line log records on stderr,
+     * Tribuo's per-tree INFO lines muted, and the JIT directive that keeps the GEMM micro-kernels away from C1.
+     */
+    static void configureProcess() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "convnet4j: %4$s: %5$s%6$s%n");
+        }
+        TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING);
+        org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
+    }
+
+    /**
+     * Runs one command line in-process and returns its exit code (used by main and by tests). Everything the
+     * command prints passes through {@link TerminalText#escaping}, so text from a file cannot drive the terminal.
+     * Errors (OutOfMemoryError, StackOverflowError included) become one line with what to do.
+     */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("CONVNET4J_DEBUG"));
+        PrintWriter safeOut = new PrintWriter(TerminalText.escaping(out), true);
+        PrintWriter safeErr = new PrintWriter(TerminalText.escaping(err), true);
+        configureProcess();
         ErrorReporter reporter = new ErrorReporter(debug);
         CommandLine cl = new CommandLine(new Main())
-                .setOut(out)
-                .setErr(err)
+                .setOut(safeOut)
+                .setErr(safeErr)
                 .setParameterExceptionHandler(reporter)
                 .setExecutionExceptionHandler(reporter)
                 .setUsageHelpAutoWidth(true);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (VirtualMachineError | LinkageError | AssertionError e) {
+            // picocli passes Errors through its exception handler untouched; they are reported here
+            return reporter.handleError(e, args, safeErr);
+        } finally {
+            safeOut.flush();
+            safeErr.flush();
+        }
     }
 }

@@ -88,7 +88,7 @@ final class PoolCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         OutputFile out = OutputFile.of(output);
-        Tensor in = InputImage.read(image, grey);
+        Tensor in = InputImage.read(image, grey, 3);
         Tensor pooled;
         try {
             pooled = Pooling.forward(in.reshape(in.shape().prepend(1)), params);

@@ -3,7 +3,6 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,15 +12,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.convnet4j.checkpoint.Json;
 import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.Prediction;
 import org.convnet4j.model.SavedModel;
-import org.convnet4j.nn.GradMode;
-import org.convnet4j.nn.Graph;
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.train.ConfusionMatrix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,9 +70,8 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
         SavedModel saved = ModelLoader.load(modelFile);
-        Graph fusion = FusionModels.multiInput(saved);
-        if (fusion != null || !namedInputs.isEmpty()) {
-            return predictMultiInput(saved, fusion, out);
+        if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
+            return predictMultiInput(saved, out);
         }
         if (images.isEmpty()) {
             throw new BadInputException("predict: give at least one IMAGE");
@@ -83,7 +80,12 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException(modelFile + ": the model does not take pictures (input "
                     + saved.model().inputShapes() + ")");
         }
-        ImageClassifier classifier = new ImageClassifier(saved.model(), saved.preprocessing());
+        ImageClassifier classifier;
+        try {
+            classifier = new ImageClassifier(saved.model(), saved.preprocessing());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(modelFile + ": " + e.getMessage(), e);
+        }
         // every picture is read before any answer, so a bad file fails the command without partial output
         List<Tensor> pictures = new ArrayList<>();
         for (Path p : images) {
@@ -91,59 +93,38 @@ final class PredictCommand implements Callable<Integer> {
         }
         List<List<Prediction>> all = new ArrayList<>();
         for (Tensor t : pictures) {
-            all.add(classifier.predict(t, topK)); // one at a time: pictures may be large before resizing
+            all.add(classifier.classify(t).topK(topK)); // one at a time: pictures may be large before resizing
         }
         print(out, images.stream().map(Path::toString).toList(), all);
         return 0;
     }
 
     /** One sample: a picture per input, prepared as the input was for training. */
-    private Integer predictMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
-        if (g == null) {
+    private Integer predictMultiInput(SavedModel saved, PrintWriter out) throws Exception {
+        if (!FusionClassifier.isMultiInput(saved)) {
             throw new BadInputException("--input: " + modelFile + " has a single input; give the pictures as IMAGE");
         }
+        FusionClassifier fused = new FusionClassifier(saved);
         if (!images.isEmpty()) {
-            throw new BadInputException(modelFile + " takes inputs " + g.inputNames()
+            throw new BadInputException(modelFile + " takes inputs " + fused.inputNames()
                     + ": give one --input NAME=IMAGE per input instead of plain IMAGE arguments");
         }
-        List<Tensor> sample;
         Map<String, Path> files;
+        Classifications c;
         try {
             files = FusionModels.parsePictures(namedInputs);
             Map<String, Tensor> pictures = new LinkedHashMap<>();
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 pictures.put(e.getKey(), Images.read(e.getValue()));
             }
-            sample = FusionModels.prepare(g, FusionModels.savedSources(saved), pictures, modelFile.toString());
+            c = fused.classify(pictures);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
+            throw new BadInputException(e.getMessage().startsWith("--") ? e.getMessage()
+                    : modelFile + ": " + e.getMessage(), e);
         }
-        List<Tensor> batch = new ArrayList<>();
-        for (Tensor t : sample) {
-            batch.add(t.reshape(t.shape().prepend(1)));
-        }
-        float[] logits = GradMode.withoutGradients(() -> g.forward(batch, false)).data();
-        // fusion models end in logits (late fusion: log-probabilities): a softmax gives the probabilities
-        List<String> names = g.classNames().size() == logits.length ? g.classNames()
-                : ConfusionMatrix.numberedClasses(logits.length);
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[logits.length];
-        for (int c = 0; c < p.length; c++) {
-            p[c] = Math.exp(logits[c] - max);
-            sum += p[c];
-        }
-        List<Prediction> ranked = new ArrayList<>();
-        for (int c = 0; c < p.length; c++) {
-            ranked.add(new Prediction(c, names.get(c), p[c] / sum));
-        }
-        ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed().thenComparingInt(Prediction::label));
         String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(","));
-        print(out, List.of(label), List.of(ranked.subList(0, Math.min(topK, ranked.size()))));
+        print(out, List.of(label), List.of(c.topK(topK)));
         return 0;
     }
 

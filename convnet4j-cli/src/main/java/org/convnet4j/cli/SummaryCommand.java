@@ -123,21 +123,10 @@ public final class SummaryCommand implements Callable<Integer> {
 
     /** "3x224x224" (or "3,224,224") to a shape. */
     static Shape parseShape(String text) {
-        String[] parts = text.trim().split("[x,X]");
-        if (parts.length != 3) {
-            throw new IllegalArgumentException("--input '" + text + "': expected CxHxW, e.g. 3x224x224");
+        try {
+            return Shape.parsePicture(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--input " + e.getMessage(), e);
         }
-        int[] d = new int[3];
-        for (int i = 0; i < 3; i++) {
-            try {
-                d[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--input '" + text + "': '" + parts[i] + "' is not a whole number");
-            }
-            if (d[i] < 1) {
-                throw new IllegalArgumentException("--input '" + text + "': sizes must be >= 1");
-            }
-        }
-        return Shape.of(d[0], d[1], d[2]);
     }
 }

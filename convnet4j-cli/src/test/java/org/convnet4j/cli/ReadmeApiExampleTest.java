@@ -61,7 +61,7 @@ class ReadmeApiExampleTest {
             org.convnet4j.train.TrainConfig config = org.convnet4j.train.TrainConfig.builder(
                     new org.convnet4j.train.optim.Adam(model, 1e-3)).epochs(1).batchSize(64).seed(42).build();
             org.convnet4j.train.History history = new org.convnet4j.train.Trainer(config)
-                    .addListener(new org.convnet4j.train.LogListener()).fit(model, train, test);
+                    .addListener(new org.convnet4j.train.LogListener(System.out)).fit(model, train, test);
 
             org.convnet4j.train.Metrics metrics = org.convnet4j.train.Trainer.evaluate(model, test, 256);
             System.out.println(metrics);

@@ -21,24 +21,29 @@ import org.convnet4j.tensor.Tensor;
  *
  * <p>In the file, parameters keep their names, optimiser tensors get the prefix {@value #OPTIMIZER_PREFIX},
  * and {@code __metadata__} holds {@code format = convnet4j}, {@code format_version}, {@code convnet4j} (the
- * description as compact JSON) and {@code sha256}, the hex SHA-256 of the whole data buffer, checked on load
- * so that a corrupted file is refused instead of producing a silently wrong model.
+ * description as compact JSON), {@code sha256}, the hex SHA-256 of the whole data buffer, and (format 2)
+ * {@code description_sha256}, the hex SHA-256 of the description's UTF-8 bytes. Both are checked on load so
+ * that a corrupted file is refused instead of producing a silently wrong model: one changed byte in the
+ * preprocessing scale or a layer type is as harmful as one in a weight.
  */
 public final class Checkpoint {
     public static final String FORMAT = "convnet4j";
-    public static final int FORMAT_VERSION = 1;
+    /** 2 adds {@value #KEY_DESCRIPTION_SHA256}; version 1 files still load, with a {@link #notes() note}. */
+    public static final int FORMAT_VERSION = 2;
     public static final String OPTIMIZER_PREFIX = "optimizer/";
 
     static final String KEY_FORMAT = "format";
     static final String KEY_VERSION = "format_version";
     static final String KEY_DESCRIPTION = "convnet4j";
     static final String KEY_SHA256 = "sha256";
+    static final String KEY_DESCRIPTION_SHA256 = "description_sha256";
 
     private final Map<String, Tensor> parameters;
     private final Map<String, Tensor> optimizerState;
     private final JsonObject description;
     private final int formatVersion;
     private final String origin;
+    private final List<String> notes = new ArrayList<>();
 
     /**
      * A checkpoint to save. Maps are copied (not the tensors) and kept in their iteration order, which is
@@ -98,8 +103,10 @@ public final class Checkpoint {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(KEY_FORMAT, FORMAT);
         metadata.put(KEY_VERSION, Integer.toString(FORMAT_VERSION));
-        metadata.put(KEY_DESCRIPTION, Json.toCompact(checkpoint.description));
+        String description = Json.toCompact(checkpoint.description);
+        metadata.put(KEY_DESCRIPTION, description);
         metadata.put(KEY_SHA256, SafeTensors.dataSha256(tensors));
+        metadata.put(KEY_DESCRIPTION_SHA256, descriptionSha256(description));
         SafeTensors.write(file, tensors, metadata, wrap);
     }
 
@@ -130,8 +137,27 @@ public final class Checkpoint {
                 parameters.put(e.getKey(), e.getValue());
             }
         }
-        return new Checkpoint(parameters, optimizer, description(file, contents.metadata()), version,
+        Checkpoint c = new Checkpoint(parameters, optimizer, description(file, contents.metadata()), version,
                 file.toString());
+        if (version < 2) {
+            c.notes.add(file + " was written by an older convnet4j (format " + version + "): its description"
+                    + " (architecture, preprocessing, class names) has no checksum; saving it again adds one");
+            System.getLogger(Checkpoint.class.getName()).log(System.Logger.Level.WARNING, c.notes.get(0));
+        }
+        return c;
+    }
+
+    /**
+     * Remarks about the loaded file that are not errors (an older format without the description checksum);
+     * empty for a checkpoint built in memory.
+     */
+    public List<String> notes() {
+        return Collections.unmodifiableList(notes);
+    }
+
+    static String descriptionSha256(String description) {
+        MessageDigest d = SafeTensors.sha256();
+        return SafeTensors.hex(d.digest(description.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** The description alone, from the header (no tensor data is read); checks format and version. */
@@ -169,6 +195,17 @@ public final class Checkpoint {
         String text = metadata.get(KEY_DESCRIPTION);
         if (text == null) {
             throw new FileFormatException(file + " has no '" + KEY_DESCRIPTION + "' entry in its metadata");
+        }
+        String expected = metadata.get(KEY_DESCRIPTION_SHA256);
+        if (expected == null && !"1".equals(String.valueOf(metadata.get(KEY_VERSION)).trim())) {
+            throw new FileFormatException(file + " has no '" + KEY_DESCRIPTION_SHA256 + "' entry in its metadata");
+        }
+        if (expected != null) {
+            String actual = descriptionSha256(text);
+            if (!actual.equalsIgnoreCase(expected)) {
+                throw new FileFormatException(file + " is corrupted: the description's checksum does not match (recorded "
+                        + expected + ", description has " + actual + ")");
+            }
         }
         try {
             return Json.parseObject(text, file + ": metadata '" + KEY_DESCRIPTION + "'");

@@ -45,10 +45,43 @@ public final class Json {
     }
 
     /**
+     * Deepest nesting of arrays and objects accepted from a file. Real descriptions nest a few levels per
+     * sub-model (tens in all); everything that walks a description (Gson's trees, model specs) recurses, so a
+     * file nesting 10,000 deep would otherwise end in a StackOverflowError.
+     */
+    public static final int MAX_DEPTH = 256;
+
+    /** Refuses {@code text} if its arrays and objects nest deeper than {@code max}; a linear scan, no recursion. */
+    public static void requireDepthAtMost(String text, int max, String what) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > max) {
+                    throw new IllegalArgumentException(what + " nests arrays and objects more than " + max
+                            + " deep (a corrupt or hostile file)");
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
+            }
+        }
+    }
+
+    /**
      * Parses text that must be a JSON object; {@code what} names the source in the error message,
      * e.g. "model.c4j: metadata 'convnet4j'".
      */
     public static JsonObject parseObject(String text, String what) {
+        requireDepthAtMost(text, MAX_DEPTH, what);
         JsonElement e;
         try {
             e = JsonParser.parseString(text);

@@ -33,6 +33,7 @@ import java.util.function.UnaryOperator;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Reads and writes the safetensors format, so that convnet4j files open in other frameworks and theirs
@@ -128,18 +129,7 @@ public final class SafeTensors {
     static Contents read(Path file, MessageDigest digest) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header header = readHeader(file, ch);
-            for (Entry e : header.entries().values()) {
-                if (e.elementCount() > Integer.MAX_VALUE - 8) {
-                    throw new FileFormatException(file + ": tensor '" + e.name() + "' has " + e.elementCount()
-                            + " elements, more than a convnet4j tensor can hold (2^31)");
-                }
-                for (long d : e.shape) {
-                    if (d == 0) {
-                        throw new FileFormatException(file + ": tensor '" + e.name() + "' has shape "
-                                + Arrays.toString(e.shape) + " with no elements; convnet4j tensors cannot be empty");
-                    }
-                }
-            }
+            requireLoadable(file, header);
             List<Entry> byOffset = new ArrayList<>(header.entries().values());
             byOffset.sort(Comparator.comparingLong(Entry::begin));
             Map<String, Tensor> loaded = new LinkedHashMap<>();
@@ -169,6 +159,30 @@ public final class SafeTensors {
             }
             return new Contents(Collections.unmodifiableMap(inHeaderOrder), header.metadata());
         }
+    }
+
+    /**
+     * Checks, from the header alone, that every tensor can be read into memory: no empty or over-long tensor,
+     * and all of them together (as float32) within {@link MemoryBudget}. Their data spans were already checked
+     * against the file by {@link #readHeader}, so a file that passes holds the data it declares: callers that
+     * build something from declared shapes (an architecture guessed from a state dict) call this first.
+     */
+    public static void requireLoadable(Path file, Header header) throws IOException {
+        long floatBytes = 0;
+        for (Entry e : header.entries().values()) {
+            if (e.elementCount() > Integer.MAX_VALUE - 8) {
+                throw new FileFormatException(file + ": tensor '" + e.name() + "' has " + e.elementCount()
+                        + " elements, more than a convnet4j tensor can hold (2^31)");
+            }
+            for (long d : e.shape) {
+                if (d == 0) {
+                    throw new FileFormatException(file + ": tensor '" + e.name() + "' has shape "
+                            + Arrays.toString(e.shape) + " with no elements; convnet4j tensors cannot be empty");
+                }
+            }
+            floatBytes = MemoryBudget.add(floatBytes, MemoryBudget.bytesOf(4, e.elementCount()));
+        }
+        MemoryBudget.require(file + ": " + header.entries().size() + " tensors", floatBytes);
     }
 
     private static Shape toShape(Entry e) {

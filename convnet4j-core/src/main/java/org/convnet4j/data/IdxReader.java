@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST: bytes 00 00, an element type, a dimension count,
@@ -53,6 +54,15 @@ public final class IdxReader {
      * @throws DatasetFormatException naming the file and the problem for anything that is not a complete, valid IDX file
      */
     public static IdxData read(Path file, String what) throws IOException {
+        return read(file, what, 0);
+    }
+
+    /**
+     * As {@link #read(Path, String)}, refusing a rank other than {@code expectedRank} (0: any) from the header, and
+     * and a size beyond {@link MemoryBudget}, from the header, before the content is inflated: a 1.5 MB gzip
+     * bomb declaring 1.6 GB is refused in milliseconds unless the heap is large enough to hold it.
+     */
+    public static IdxData read(Path file, String what, int expectedRank) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new DatasetFormatException(file + ": " + (Files.exists(file) ? "not a regular file" : "file not found"));
         }
@@ -91,10 +101,16 @@ public final class IdxReader {
                             + (i + 1 < rank ? "x..." : "") + " elements, more than " + MAX_ELEMENTS + " (corrupt header?)");
                 }
             }
+            if (expectedRank > 0 && rank != expectedRank) {
+                throw new DatasetFormatException(file + ": expected " + what + " with " + expectedRank + " dimension"
+                        + (expectedRank == 1 ? "" : "s") + ", the header declares " + rank + " " + Arrays.toString(dims));
+            }
             long headerSize = 4L + 4L * rank;
             if (!gzip && fileSize - headerSize != total) {
                 throw sizeMismatch(file, what, total, fileSize - headerSize);
             }
+            // the reading buffer doubles as it grows, so up to twice the content is held at once
+            MemoryBudget.require(file + ": " + what + " " + dimsText(dims, rank), MemoryBudget.bytesOf(2, total));
             byte[] data = readContent(file, in, (int) total, what);
             return new IdxData(dims, data);
         } catch (EOFException e) {

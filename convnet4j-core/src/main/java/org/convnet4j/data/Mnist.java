@@ -18,12 +18,12 @@ public final class Mnist {
         if (classNames.isEmpty() || classNames.size() > 256) {
             throw new IllegalArgumentException("Mnist.load: need 1 to 256 class names, got " + classNames.size());
         }
-        IdxReader.IdxData images = IdxReader.read(imagesFile, "image data");
+        IdxReader.IdxData images = IdxReader.read(imagesFile, "image data", 3);
         if (images.rank() != 3) {
             throw new DatasetFormatException(imagesFile + ": expected images with 3 dimensions (count x height x width), found "
                     + images.rank() + " " + java.util.Arrays.toString(images.dims()));
         }
-        IdxReader.IdxData labels = IdxReader.read(labelsFile, "label data");
+        IdxReader.IdxData labels = IdxReader.read(labelsFile, "label data", 1);
         if (labels.rank() != 1) {
             throw new DatasetFormatException(labelsFile + ": expected labels with 1 dimension (count), found "
                     + labels.rank() + " " + java.util.Arrays.toString(labels.dims()));

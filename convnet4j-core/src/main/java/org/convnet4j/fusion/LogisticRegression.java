@@ -1,5 +1,7 @@
 package org.convnet4j.fusion;
 
+import org.convnet4j.tensor.RowOps;
+
 /**
  * Multinomial logistic regression (softmax regression) with L2 penalty, fitted by full-batch gradient descent
  * with backtracking line search: the meta-classifier of stacking. Small and hand-written on purpose: its inputs
@@ -92,7 +94,7 @@ public final class LogisticRegression {
             }
             z[c] = s;
         }
-        softmaxInPlace(z);
+        RowOps.softmaxInPlace(z);
         return z;
     }
 
@@ -115,7 +117,7 @@ public final class LogisticRegression {
                 }
                 z[c] = s;
             }
-            softmaxInPlace(z);
+            RowOps.softmaxInPlace(z);
             loss -= Math.log(Math.max(z[y[i]], 1e-300));
             for (int c = 0; c < k; c++) {
                 double g = (z[c] - (c == y[i] ? 1 : 0)) / n;
@@ -133,20 +135,5 @@ public final class LogisticRegression {
             }
         }
         return loss;
-    }
-
-    private static void softmaxInPlace(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (int c = 0; c < z.length; c++) {
-            z[c] = Math.exp(z[c] - max);
-            sum += z[c];
-        }
-        for (int c = 0; c < z.length; c++) {
-            z[c] /= sum;
-        }
     }
 }

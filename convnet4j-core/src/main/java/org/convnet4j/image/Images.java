@@ -2,6 +2,7 @@ package org.convnet4j.image;
 
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.MemoryBudget;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -9,16 +10,21 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -69,9 +75,30 @@ public final class Images {
     /**
      * Reads an image as [C, H, W] floats 0..255. Grey images (also grey+alpha, 16-bit grey, and palette images
      * whose palette is all grey) give C = 1, everything else C = 3 in RGB order; alpha is dropped.
-     * The size is taken from the header and checked against {@code maxPixels} before any pixel is decoded.
+     * The size is taken from the header and checked against {@code maxPixels} and {@link MemoryBudget} (in bytes
+     * of what decoding holds: the decoded picture and the float tensor) before any pixel is decoded. A JPEG's
+     * EXIF orientation is applied (a phone photo taken upright comes out upright). CMYK/YCCK JPEGs are refused
+     * (the JDK's decoder gets their colours wrong), and so are pictures whose data ends early or is damaged: the
+     * decoders only warn about those and would otherwise fill the rest with grey.
      */
     public static Tensor read(Path file, long maxPixels) throws ImageFormatException {
+        return read(file, maxPixels, 0, 0);
+    }
+
+    /**
+     * As {@link #read(Path)}, but when the full picture would not fit {@link MemoryBudget}, decodes only every n-th
+     * pixel in each direction, with the smallest n that fits and keeps at least {@code minHeight} x
+     * {@code minWidth}: a model that takes 224x224 does not need a 100-megapixel camera picture in memory. A
+     * picture that fits is decoded in full, so results do not change with the budget.
+     */
+    public static Tensor readAtLeast(Path file, int minHeight, int minWidth) throws ImageFormatException {
+        if (minHeight < 1 || minWidth < 1) {
+            throw new IllegalArgumentException("Images.readAtLeast: sizes must be >= 1, got " + minHeight + "x" + minWidth);
+        }
+        return read(file, maxPixels(), minHeight, minWidth);
+    }
+
+    private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
         String name = file.toString();
         if (!Files.exists(file)) {
             throw new ImageFormatException(name + ": file not found");
@@ -79,16 +106,66 @@ public final class Images {
         if (!Files.isRegularFile(file)) {
             throw new ImageFormatException(name + ": not a regular file");
         }
-        long bytes;
+        byte[] bytes;
         try {
-            bytes = Files.size(file);
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new ImageFormatException(name + ": " + MemoryBudget.human(size) + " is too large for a picture file");
+            }
+            MemoryBudget.require(name, size);
+            bytes = Files.readAllBytes(file);
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (MemoryBudget.TooLargeException e) {
+            throw new ImageFormatException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + e.getMessage(), e);
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
-        if (bytes == 0) {
+        return decode(bytes, name, maxPixels, minHeight, minWidth);
+    }
+
+    /** Decodes a picture held in memory (an upload, a resource); {@code name} is used in messages. */
+    public static Tensor read(byte[] bytes, String name) throws ImageFormatException {
+        return decode(bytes, name, maxPixels(), 0, 0);
+    }
+
+    /**
+     * Decodes a picture from a stream (read to its end, not closed), refusing more than
+     * {@link MemoryBudget#limitBytes()} bytes; {@code name} is used in messages.
+     */
+    public static Tensor read(InputStream in, String name) throws ImageFormatException {
+        long limit = Math.min(MemoryBudget.limitBytes(), Integer.MAX_VALUE - 8);
+        byte[] bytes;
+        try {
+            bytes = in.readNBytes((int) limit + 1);
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+        if (bytes.length > limit) {
+            throw new ImageFormatException(name + ": more than " + MemoryBudget.human(limit) + ", too large for a picture");
+        }
+        return decode(bytes, name, maxPixels(), 0, 0);
+    }
+
+    /** A picture already decoded by the caller, as [C, H, W] 0..255 by the same rules as {@link #read(Path)}. */
+    public static Tensor fromImage(BufferedImage image) {
+        if (image == null) {
+            throw new IllegalArgumentException("Images.fromImage: image is null");
+        }
+        return toTensor(image);
+    }
+
+    private static Tensor decode(byte[] bytes, String name, long maxPixels, int minHeight, int minWidth)
+            throws ImageFormatException {
+        if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        JpegHeader jpeg = JpegHeader.parse(bytes);
+        if (jpeg != null && jpeg.components() == 4) {
+            throw new ImageFormatException(name + ": CMYK or YCCK JPEG, which is not supported (the colours would come"
+                    + " out wrong); convert it to RGB, e.g. 'convert " + name + " -colorspace sRGB out.jpg'");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             if (in == null) {
                 throw new ImageFormatException(name + ": cannot open for reading");
             }
@@ -99,6 +176,8 @@ public final class Images {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 int w;
                 int h;
                 try {
@@ -117,19 +196,42 @@ public final class Images {
                             + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
                             + " (set -D" + MAX_PIXELS_PROPERTY + ")");
                 }
+                // full resolution when it fits; otherwise, if the caller needs less, the smallest subsampling that fits
+                int step = 1;
+                int maxStep = minHeight > 0 && minWidth > 0 ? Math.max(1, Math.min(h / minHeight, w / minWidth)) : 1;
+                while (step < maxStep && MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step,
+                        (w + step - 1) / step) > MemoryBudget.limitBytes()) {
+                    step++;
+                }
+                long decoded = MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step, (w + step - 1) / step);
+                try {
+                    MemoryBudget.require(name + ": a " + w + "x" + h + " picture" + (step > 1 ? " read at 1/" + step : ""),
+                            decoded);
+                } catch (MemoryBudget.TooLargeException e) {
+                    throw new ImageFormatException(e.getMessage(), e);
+                }
                 BufferedImage image;
                 try {
-                    image = reader.read(0);
+                    ImageReadParam param = reader.getDefaultReadParam();
+                    if (step > 1) {
+                        param.setSourceSubsampling(step, step, 0, 0);
+                    }
+                    image = reader.read(0, param);
                 } catch (IOException | RuntimeException e) {
                     if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
-                        // the JDK's JPEG reader says this for CMYK/YCCK files: valid, but not decodable here
+                        // the JDK's JPEG reader says this for some CMYK/YCCK files
                         throw new ImageFormatException(name + ": unsupported kind of image (for JPEG: CMYK or YCCK "
                                 + "colour; convert it to RGB): " + describe(e), e);
                     }
                     // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
                     throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
                 }
-                return toTensor(image);
+                if (!warnings.isEmpty()) {
+                    // "Premature end of JPEG file", "Corrupt JPEG data": the missing part would be grey
+                    throw new ImageFormatException(name + ": truncated or damaged image data (" + warnings.get(0) + ")");
+                }
+                Tensor t = toTensor(image);
+                return jpeg == null ? t : Orientation.apply(t, jpeg.orientation());
             } finally {
                 reader.dispose();
             }
@@ -139,6 +241,12 @@ public final class Images {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
     }
+
+    /**
+     * What decoding holds per pixel at its peak: the decoded picture (4 bytes for packed RGB), the ARGB copy
+     * toTensor takes (4) and the float tensor (3 x 4).
+     */
+    static final int BYTES_PER_DECODED_PIXEL = 20;
 
     private static String megapixels(long pixels) {
         double mp = pixels / 1e6;

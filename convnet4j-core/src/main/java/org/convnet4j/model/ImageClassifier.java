@@ -1,9 +1,10 @@
 package org.convnet4j.model;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.convnet4j.image.Images;
 import org.convnet4j.nn.Model;
@@ -15,20 +16,34 @@ import org.convnet4j.train.ConfusionMatrix;
 
 /**
  * A trained model applied to pictures: each picture goes through the model's {@link Preprocessing}, the
- * outputs become probabilities (softmax of the logits, unless the model ends in a Softmax layer) and the k
- * most likely classes are returned with their names.
+ * outputs become probabilities (softmax of the logits, unless the model ends in a Softmax layer) and come back
+ * ranked as {@link Classifications} ({@code best()}, {@code topK(k)}).
  *
  * <pre>
  *   ImageClassifier classifier = ImageClassifier.load(Path.of("model.c4j"));
- *   List&lt;Prediction&gt; top3 = classifier.predict(Path.of("shoe.png"), 3);
+ *   Prediction best = classifier.classify(Path.of("shoe.png")).best();
+ *   List&lt;Prediction&gt; top3 = classifier.classify(uploadedBytes).topK(3);
  * </pre>
+ *
+ * <p>Pictures come from a file ({@link Path}), memory ({@code byte[]}), a stream or a decoded
+ * {@link BufferedImage}, or as a [C, H, W] tensor with values 0..255. Other inputs and other answers: build a
+ * {@link Predictor} with your own {@link Translator} ({@link #predictor(Translator)}), reusing
+ * {@link #prepare} and {@link #classificationsOf}.
+ *
+ * <p><b>Threads</b>: an ImageClassifier is immutable and may be shared by any number of threads (see
+ * {@link Predictor}); the model must not be trained while it is in use.
  */
 public final class ImageClassifier {
     private final Model model;
     private final Preprocessing preprocessing;
     private final List<String> classNames;
     private final boolean outputsAreProbabilities;
+    private final Predictor<Tensor, Classifications> pictures;
 
+    /**
+     * @throws IllegalArgumentException when the model does not take one picture as the preprocessing prepares
+     *         it, does not output one score per class, or names a different number of classes than it outputs
+     */
     public ImageClassifier(Model model, Preprocessing preprocessing) {
         if (model.inputShapes().size() != 1) {
             throw new IllegalArgumentException("ImageClassifier: the model must have one input, it has "
@@ -44,12 +59,27 @@ public final class ImageClassifier {
             throw new IllegalArgumentException("ImageClassifier: the model must output one score per class (at least 2),"
                     + " it outputs " + out);
         }
+        int k = out.dim(0);
+        if (!model.classNames().isEmpty() && model.classNames().size() != k) {
+            // a file with 10 names for a 1000-way head would label every answer wrongly: refuse it up front
+            throw new IllegalArgumentException("ImageClassifier: the model names " + model.classNames().size()
+                    + " classes but outputs " + k + " scores");
+        }
         this.model = model;
         this.preprocessing = preprocessing;
-        int k = out.dim(0);
-        this.classNames = model.classNames().size() == k ? model.classNames() : ConfusionMatrix.numberedClasses(k);
-        this.outputsAreProbabilities = model instanceof Sequential && !((Sequential) model).layers().isEmpty()
-                && ((Sequential) model).layers().get(((Sequential) model).layers().size() - 1) instanceof Softmax;
+        this.classNames = model.classNames().isEmpty() ? ConfusionMatrix.numberedClasses(k) : model.classNames();
+        this.outputsAreProbabilities = endsInSoftmax(model);
+        this.pictures = new Predictor<>(model, new Translator<>() {
+            @Override
+            public Tensor processInput(Tensor picture) {
+                return prepare(picture);
+            }
+
+            @Override
+            public Classifications processOutput(Tensor picture, float[] scores, int offset) {
+                return classificationsOf(scores, offset);
+            }
+        });
     }
 
     /** Reads a model file ({@link ModelFiles#read}); it must say how to prepare pictures. */
@@ -60,6 +90,13 @@ public final class ImageClassifier {
                     + saved.model().inputShapes() + ")");
         }
         return new ImageClassifier(saved.model(), saved.preprocessing());
+    }
+
+    private static boolean endsInSoftmax(Model model) {
+        if (!(model instanceof Sequential s) || s.layers().isEmpty()) {
+            return false;
+        }
+        return s.layers().get(s.layers().size() - 1) instanceof Softmax;
     }
 
     public Model model() {
@@ -74,14 +111,109 @@ public final class ImageClassifier {
         return classNames;
     }
 
-    /** The k most likely classes of the picture in {@code file} (PNG, JPEG, BMP, GIF), best first. */
+    // ---- the building blocks of a Translator -------------------------------------------------------------
+
+    /** A picture [C, H, W] 0..255 prepared as in training: the model's per-sample input. */
+    public Tensor prepare(Tensor picture) {
+        return preprocessing.apply(picture);
+    }
+
+    /** The ranked classes from one sample's output scores at {@code offset} (probabilities or logits). */
+    public Classifications classificationsOf(float[] scores, int offset) {
+        int k = classNames.size();
+        if (!outputsAreProbabilities) {
+            return Classifications.fromLogits(scores, offset, classNames);
+        }
+        double[] p = new double[k];
+        for (int c = 0; c < k; c++) {
+            p[c] = scores[offset + c];
+        }
+        return new Classifications(p, classNames);
+    }
+
+    /** A predictor over this classifier's model with custom pre- and post-processing. */
+    public <I, O> Predictor<I, O> predictor(Translator<I, O> translator) {
+        return new Predictor<>(model, translator);
+    }
+
+    // ---- classifying ------------------------------------------------------------------------------------
+
+    /** The classes of a picture [C, H, W] with values 0..255. */
+    public Classifications classify(Tensor picture) {
+        return classifyAll(List.of(picture)).get(0);
+    }
+
+    /** The classes of the picture in {@code file} (PNG, JPEG, BMP, GIF). */
+    public Classifications classify(Path file) throws IOException {
+        // a picture too big for memory is read subsampled, as long as it stays larger than what the model takes
+        int side = Math.max(preprocessing.resizeShorter(), Math.max(preprocessing.height(), preprocessing.width()));
+        return classify(Images.readAtLeast(file, side, side));
+    }
+
+    /** The classes of an encoded picture held in memory (the bytes of a PNG, JPEG, BMP or GIF file). */
+    public Classifications classify(byte[] encoded) throws IOException {
+        return classify(Images.read(encoded, "picture"));
+    }
+
+    /** The classes of an encoded picture read from {@code stream} (left open). */
+    public Classifications classify(InputStream stream) throws IOException {
+        return classify(Images.read(stream, "picture"));
+    }
+
+    /** The classes of a decoded picture. */
+    public Classifications classify(BufferedImage image) {
+        return classify(Images.fromImage(image));
+    }
+
+    /** The classes of each picture, in order, from one batched forward pass. */
+    public List<Classifications> classifyAll(List<Tensor> pictures) {
+        try {
+            return this.pictures.predictAll(pictures);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: tensors need no reading", e);
+        }
+    }
+
+    /**
+     * The classes of many pictures [N, C, H, W] that are already prepared (as {@link #prepare} does), in
+     * batches of {@code batchSize}: what batch prediction over a data set needs. Row {@code i} of the result is
+     * sample {@code i}.
+     */
+    public List<Classifications> classifyPrepared(Tensor prepared, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("classifyPrepared: batch size must be >= 1, got " + batchSize);
+        }
+        Shape sample = prepared.shape().dropFirst();
+        if (!sample.equals(preprocessing.outputShape())) {
+            throw new IllegalArgumentException("classifyPrepared: samples are " + sample + " but the model takes "
+                    + preprocessing.outputShape());
+        }
+        int n = prepared.dim(0);
+        int size = sample.size();
+        List<Classifications> out = new ArrayList<>(n);
+        for (int start = 0; start < n; start += batchSize) {
+            int b = Math.min(batchSize, n - start);
+            float[] chunk = new float[b * size];
+            System.arraycopy(prepared.data(), start * size, chunk, 0, chunk.length);
+            float[] scores = model.predict(Tensor.wrap(chunk, sample.prepend(b))).data();
+            int k = classNames.size();
+            for (int i = 0; i < b; i++) {
+                out.add(classificationsOf(scores, i * k));
+            }
+        }
+        return out;
+    }
+
+    // ---- the earlier list-returning forms ---------------------------------------------------------------
+
+    /** The k most likely classes of the picture in {@code file}, best first. */
     public List<Prediction> predict(Path file, int k) throws IOException {
-        return predict(Images.read(file), k);
+        return classify(file).topK(k);
     }
 
     /** The k most likely classes of a picture [C, H, W] with values 0..255, best first. */
     public List<Prediction> predict(Tensor picture, int k) {
-        return predictAll(List.of(picture), k).get(0);
+        return classify(picture).topK(k);
     }
 
     /** Top-k for each picture, computed as one batch. */
@@ -89,49 +221,10 @@ public final class ImageClassifier {
         if (k < 1) {
             throw new IllegalArgumentException("ImageClassifier.predict: k must be >= 1, got " + k);
         }
-        Shape in = preprocessing.outputShape();
-        int n = pictures.size();
-        Tensor batch = Tensor.zeros(in.prepend(n));
-        for (int i = 0; i < n; i++) {
-            Tensor x = preprocessing.apply(pictures.get(i));
-            System.arraycopy(x.data(), 0, batch.data(), i * in.size(), in.size());
-        }
-        Tensor out = model.predict(batch);
-        int classes = classNames.size();
         List<List<Prediction>> result = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            double[] p = probabilities(out.data(), i * classes, classes);
-            List<Prediction> ranked = new ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                ranked.add(new Prediction(c, classNames.get(c), p[c]));
-            }
-            ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed()
-                    .thenComparingInt(Prediction::label));
-            result.add(List.copyOf(ranked.subList(0, Math.min(k, classes))));
+        for (Classifications c : classifyAll(pictures)) {
+            result.add(c.topK(k));
         }
         return result;
-    }
-
-    private double[] probabilities(float[] o, int off, int k) {
-        double[] p = new double[k];
-        if (outputsAreProbabilities) {
-            for (int c = 0; c < k; c++) {
-                p[c] = o[off + c];
-            }
-            return p;
-        }
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < k; c++) {
-            max = Math.max(max, o[off + c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < k; c++) {
-            p[c] = Math.exp(o[off + c] - max); // shifted by the maximum so that exp cannot overflow
-            sum += p[c];
-        }
-        for (int c = 0; c < k; c++) {
-            p[c] /= sum;
-        }
-        return p;
     }
 }

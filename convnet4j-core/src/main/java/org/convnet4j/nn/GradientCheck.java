@@ -13,7 +13,7 @@ import org.convnet4j.tensor.Tensor;
  * so dL/dy = r and every output element contributes. The engine computes in float32, so the difference
  * quotient carries rounding noise of about {@code ulp(y) * sqrt(size(y)) / eps}; with the default
  * {@code eps = 1e-2} on inputs of order 1 that is around 1e-4, while the truncation error of the central
- * difference is O(eps^2 f''') — hence the tolerance |analytic - numeric| <= atol + rtol * max(|a|, |n|)
+ * difference is O(eps^2 f''') — hence the tolerance |analytic - numeric| &lt;= atol + rtol * max(|a|, |n|)
  * with defaults {@code atol = 2e-3}, {@code rtol = 2e-2}. Inputs must keep away from kinks (ReLU at 0,
  * ties in max pooling) by more than {@code eps}, or the difference straddles the kink.
  */

@@ -145,7 +145,6 @@ public final class LayerFactory {
         register("Arithmetic", c -> new Arithmetic(ArithmeticOp.parse(c.string("op", "add"))));
         register("ConstantArithmetic", c -> new ConstantArithmetic(ArithmeticOp.parse(c.string("op", "add")),
                 Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false)));
-        register(org.convnet4j.transfer.ShallowClassifierLayer.TYPE, org.convnet4j.transfer.ShallowClassifierLayer::fromConfig);
         register("Add", c -> new Add());
         register("WeightedSum", c -> new WeightedSum());
         register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));
@@ -156,6 +155,11 @@ public final class LayerFactory {
             }
             return new Concat();
         });
+        // Layers defined outside nn (transfer's ShallowClassifier) arrive as services, so that nn depends on no
+        // package above it (ArchitectureTest: no package cycles).
+        for (LayerProvider provider : java.util.ServiceLoader.load(LayerProvider.class, LayerFactory.class.getClassLoader())) {
+            BUILDERS.putAll(provider.layers());
+        }
     }
 
     private LayerFactory() {

@@ -74,11 +74,26 @@ public abstract class Model extends Layer {
     }
 
     /**
-     * Re-initialises every parameter and buffer from {@code seed}. Each parameter draws from its own
-     * source seeded by the model seed and its full name, so values do not depend on the order in which
-     * layers were built: same seed, same model.
+     * Initialises every parameter and buffer that holds no loaded weights ({@link Parameter#isLoaded}) from
+     * {@code seed}. Each parameter draws from its own source seeded by the model seed and its full name, so
+     * values do not depend on the order in which layers were built: same seed, same model.
      */
     public Model initialize(long seed) {
+        // Loaded weights are never overwritten: initialising a model that holds a pretrained branch or a restored
+        // checkpoint draws only the parameters that nothing has loaded yet (a new head, a fresh branch).
+        namedParameters().forEach((fullName, p) -> {
+            if (!p.isLoaded()) {
+                p.initialize(new java.util.Random(seed * 1_000_003L + fullName.hashCode()));
+            }
+        });
+        return this;
+    }
+
+    /**
+     * Draws every parameter afresh, loaded ones included (training from scratch on a known architecture);
+     * the same values {@link #initialize} gives a model that loaded nothing.
+     */
+    public Model reinitialize(long seed) {
         namedParameters().forEach((fullName, p) -> p.initialize(new java.util.Random(seed * 1_000_003L + fullName.hashCode())));
         return this;
     }

@@ -25,6 +25,7 @@ public final class Parameter {
     private final int fanIn;
     private final int fanOut;
     private boolean frozen;
+    private boolean loaded;
 
     private Parameter(String name, Kind kind, Tensor value, Initializer init, int fanIn, int fanOut) {
         this.name = name;
@@ -54,9 +55,26 @@ public final class Parameter {
                 System.arraycopy(start.data(), 0, t.data(), 0, t.size()), 0, 0);
     }
 
-    /** Re-fills the value with the parameter's initializer (buffers go back to their initial value). */
+    /**
+     * Re-fills the value with the parameter's initializer (buffers go back to their initial value); the
+     * parameter no longer counts as loaded.
+     */
     public void initialize(Random random) {
         initializer.fill(value, Math.max(1, fanIn), Math.max(1, fanOut), random);
+        loaded = false;
+    }
+
+    /**
+     * True once the value came from somewhere (a model file, other frameworks' weights, a checkpoint) rather
+     * than from the initializer: {@link Model#initialize} leaves such parameters alone.
+     */
+    public boolean isLoaded() {
+        return loaded;
+    }
+
+    /** Records that the value was written from loaded weights by code that fills {@link #value()} in place. */
+    public void markLoaded() {
+        loaded = true;
     }
 
     public Initializer initializer() {
@@ -107,6 +125,7 @@ public final class Parameter {
     public void load(Tensor source) {
         Tensor.requireSameShape("load parameter '" + name + "'", value, source);
         System.arraycopy(source.data(), 0, value.data(), 0, value.size());
+        loaded = true;
     }
 
     @Override

@@ -130,6 +130,23 @@ public final class Shape {
         return b.toString();
     }
 
+    /**
+     * Parses a picture shape {@code CxHxW} such as {@code 3x224x224}: three positive whole numbers. The one
+     * parser behind every {@code --input} option.
+     */
+    public static Shape parsePicture(String text) {
+        Shape s = parse(text);
+        if (s.rank() != 3) {
+            throw new IllegalArgumentException("'" + text + "' is not CxHxW, e.g. 1x28x28");
+        }
+        for (int i = 0; i < 3; i++) {
+            if (s.dim(i) < 1) {
+                throw new IllegalArgumentException("'" + text + "' is not CxHxW with positive whole numbers, e.g. 1x28x28");
+            }
+        }
+        return s;
+    }
+
     /** Parses {@code 3x224x224} (also with ',' or '*' between numbers). */
     public static Shape parse(String text) {
         String[] parts = text.trim().split("[x,*X]");

@@ -202,13 +202,7 @@ public final class Tensor {
 
     /** Index of the largest element in the flat data. */
     public int argmax() {
-        int best = 0;
-        for (int i = 1; i < data.length; i++) {
-            if (data[i] > data[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return RowOps.argmax(data, 0, data.length);
     }
 
     /** Largest absolute element-wise difference to another tensor of the same shape. */

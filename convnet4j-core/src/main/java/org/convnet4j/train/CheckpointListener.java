@@ -80,10 +80,16 @@ public final class CheckpointListener implements TrainingListener {
     }
 
     private static void save(Path file, Checkpoint checkpoint) {
+        // never replace a good file with a diverged one, whatever listener order or trainer called us
+        String broken = TrainingCheckpoints.firstNonFinite(checkpoint.parameters());
+        if (broken != null) {
+            throw new IllegalStateException("CheckpointListener: refusing to save " + file + ": its weights are not finite ("
+                    + broken + "); the previous file is unchanged");
+        }
         try {
             Checkpoint.save(file, checkpoint);
         } catch (IOException e) {
-            throw new UncheckedIOException("CheckpointListener: could not save " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("could not save checkpoint " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,33 +1,49 @@
 package org.convnet4j.train;
 
 import java.io.PrintStream;
+import java.lang.System.Logger.Level;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * One line per epoch: epoch, train loss and accuracy, validation loss and accuracy, learning rate, images per
- * second and time. A stop requested by another listener is printed with its reason.
+ * second and time. A stop requested by another listener is reported with its reason.
+ *
+ * <p>{@link #LogListener()} logs each line at INFO through {@link System.Logger} (logger
+ * {@code org.convnet4j.train}), so an application decides where it goes; {@link #LogListener(PrintStream)}
+ * writes to a stream the caller owns (the command line's standard output).
  */
 public final class LogListener implements TrainingListener {
+    private static final System.Logger LOG = System.getLogger("org.convnet4j.train");
     private final PrintStream out;
 
+    /** Epoch lines go to the {@code org.convnet4j.train} logger at INFO. */
     public LogListener() {
-        this(System.out);
+        this.out = null;
     }
 
+    /** Epoch lines are printed to {@code out}. */
     public LogListener(PrintStream out) {
-        this.out = out;
+        this.out = java.util.Objects.requireNonNull(out, "out");
     }
 
     @Override
     public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> r) {
-        out.println(format(epoch, ctx.config().epochs(), r));
+        emit(format(epoch, ctx.config().epochs(), r));
     }
 
     @Override
     public void onTrainEnd(TrainingContext ctx) {
         if (ctx.stopRequested()) {
-            out.println("stopped: " + ctx.stopReason());
+            emit("stopped: " + ctx.stopReason());
+        }
+    }
+
+    private void emit(String line) {
+        if (out != null) {
+            out.println(line);
+        } else {
+            LOG.log(Level.INFO, line);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.tensor.RowOps;
 import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.Locale;
@@ -32,13 +33,7 @@ public final class Metrics {
         float[] o = outputs.data();
         for (int i = 0; i < labels.length; i++) {
             int row = i * k;
-            int best = 0;
-            for (int j = 1; j < k; j++) {
-                if (o[row + j] > o[row + best]) {
-                    best = j;
-                }
-            }
-            confusion.add(labels[i], best);
+            confusion.add(labels[i], RowOps.argmax(o, row, k));
             float truth = o[row + labels[i]];
             int above = 0;
             for (int j = 0; j < k; j++) {

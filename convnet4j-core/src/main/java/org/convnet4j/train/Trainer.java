@@ -84,6 +84,11 @@ public final class Trainer {
             long start = System.nanoTime();
             Metrics trainMetrics = trainEpoch(ctx, loader, train);
             double seconds = (System.nanoTime() - start) / 1e9;
+            // the loss of the last batch was finite, but its update may still have overflowed the weights
+            String broken = TrainingCheckpoints.firstNonFinite(model.stateDict());
+            if (broken != null) {
+                throw new TrainingDivergedException(epoch, ctx.step, broken);
+            }
             Map<String, Double> record = new LinkedHashMap<>();
             record.put(History.EPOCH, (double) epoch);
             record.put(History.TRAIN_LOSS, trainMetrics.loss());

@@ -100,6 +100,28 @@ public final class TrainingCheckpoints {
         model.namedParameters().forEach((k, p) -> p.load(checkpoint.parameters().get(k)));
     }
 
+    /**
+     * The first tensor of {@code tensors} holding a NaN or an infinity, as "name (N of M values not finite)";
+     * null when every value is finite. A checkpoint is only "good" when this is null: a loss can stay finite
+     * for a step after the weights have overflowed, so checking the loss alone is not enough.
+     */
+    public static String firstNonFinite(Map<String, Tensor> tensors) {
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            float[] d = e.getValue().data();
+            int bad = 0;
+            int n = e.getValue().size();
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(d[i])) {
+                    bad++;
+                }
+            }
+            if (bad > 0) {
+                return e.getKey() + " (" + bad + " of " + n + " values not finite)";
+            }
+        }
+        return null;
+    }
+
     /** A copy of every parameter and buffer value, for restoring later (early stopping). */
     static Map<String, Tensor> snapshot(Model model) {
         Map<String, Tensor> copy = new LinkedHashMap<>();

@@ -26,6 +26,15 @@ public final class TrainingDivergedException extends RuntimeException {
         this.loss = validationLoss;
     }
 
+    /** After epoch {@code epoch} a parameter or buffer holds NaN or infinity (described by {@code what}). */
+    public TrainingDivergedException(int epoch, long step, String what) {
+        super("training diverged: after epoch " + epoch + " (optimiser step " + step + ") the weights are not finite: "
+                + what + "; try a lower learning rate or gradient clipping. Checkpoints saved so far are unchanged");
+        this.epoch = epoch;
+        this.batch = 0;
+        this.loss = Double.NaN;
+    }
+
     /** 1-based epoch. */
     public int epoch() {
         return epoch;

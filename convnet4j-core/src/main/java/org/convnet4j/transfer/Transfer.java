@@ -110,7 +110,7 @@ public final class Transfer {
     private static TransferPlan fromScratch(Sequential base, TransferOptions o) {
         Sequential model = withNewHead(base, requireClasses(o), o.seed());
         model.setTrainable(true);
-        model.initialize(o.seed());
+        model.reinitialize(o.seed()); // from scratch: the loaded weights too
         List<Layer> weighted = weightedLayers(model.layers());
         return new TransferPlan(TransferCase.FROM_SCRATCH, model, List.of(), names(weighted), o.scratchLr(),
                 List.of(group("all", weighted)), null, prefixLength(model),

@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * <pre>
  *   size \ similarity   similar                       dissimilar
- *   small  (< 100/class)  Case 1 (bottleneck + shallow)  Case 1 cut at an early layer (initial layers only)
+ *   small  (&lt; 100/class)  Case 1 (bottleneck + shallow)  Case 1 cut at an early layer (initial layers only)
  *   medium               Case 2 (fine-tune last layers)  Case 3 (not in the lecture's table: see below)
  *   large  (> 1000/class) Case 3 (fine-tune everything)   Case 3 (initialise from pretrained, tune the whole model)
  * </pre>

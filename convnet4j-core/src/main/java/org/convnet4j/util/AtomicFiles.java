@@ -1,23 +1,45 @@
 package org.convnet4j.util;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Writes files so that a reader never sees a half-written one: the content goes to a temporary file in the
- * same directory, is forced to disk, and is then renamed over the target in one atomic step. If anything
- * fails (a full disk, an exception in the writer), the temporary file is deleted and an existing target
- * is left exactly as it was.
+ * The one way convnet4j writes a file, so that a reader never sees a half-written one and a failure never
+ * costs the previous version: the content goes to a temporary file in the same directory
+ * ({@code .NAME.pPID-RANDOM.tmp}), is forced to disk, renamed over the target in one atomic step, and the
+ * directory is forced too (otherwise a power cut can undo the rename). If anything fails (a full disk, an I/O
+ * error, an exception in the writer), the temporary file is deleted and an existing target is left exactly as
+ * it was.
+ *
+ * <p>A process killed with {@code kill -9} cannot delete its temporary file. The temporary name carries the
+ * writer's process id, so the next write to the same target removes the ones whose process has gone
+ * ({@link #cleanStaleTemporaries}); a live writer's file is never touched.
  */
 public final class AtomicFiles {
+    /** Temporary files of the older naming ({@code .NAME.DIGITS.tmp}) are removed once they are this old. */
+    static final Duration LEGACY_STALE_AFTER = Duration.ofHours(1);
+
     private AtomicFiles() {
     }
 
@@ -33,7 +55,16 @@ public final class AtomicFiles {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NoSuchFileException(target.toString(), null, "output directory " + dir + " does not exist");
         }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        if (Files.isDirectory(abs)) {
+            throw new FileSystemException(target.toString(), null, "is a directory, not a file");
+        }
+        cleanStaleTemporaries(abs);
+        Path tmp;
+        try {
+            tmp = Files.createFile(dir.resolve(temporaryName(abs.getFileName().toString())));
+        } catch (IOException e) {
+            throw failure(target, "could not create a temporary file in " + dir, e);
+        }
         boolean done = false;
         try {
             keepUsualPermissions(tmp, abs);
@@ -42,18 +73,122 @@ public final class AtomicFiles {
                 writer.write(out);
                 out.flush();
                 ch.force(true); // the rename must not reach the disk before the content does
+            } catch (IOException e) {
+                throw failure(target, "could not write", e);
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw failure(target, "could not rename the finished temporary file onto it", e);
             }
             done = true;
+            forceDirectory(dir);
         } finally {
             if (!done) {
-                Files.deleteIfExists(tmp);
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the next write to this target removes it (cleanStaleTemporaries)
+                }
             }
         }
+    }
+
+    /** Copies {@code source} onto {@code target} through {@link #write}: an existing target survives any failure. */
+    public static void copy(Path source, Path target) throws IOException {
+        try (InputStream in = Files.newInputStream(source)) {
+            write(target, in::transferTo);
+        } catch (NoSuchFileException e) {
+            if (source.toString().equals(e.getFile())) {
+                throw new NoSuchFileException(source.toString(), null, "cannot copy to " + target + ": no such file");
+            }
+            throw e;
+        }
+    }
+
+    public static void writeString(Path target, String text) throws IOException {
+        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Deletes temporary files of earlier writes to {@code target} that were interrupted (process killed): those
+     * whose process id no longer runs, and old-style ones older than {@link #LEGACY_STALE_AFTER}. Returns how
+     * many were removed. Never throws: cleaning up is a courtesy, not part of the write.
+     */
+    public static int cleanStaleTemporaries(Path target) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || abs.getFileName() == null) {
+            return 0;
+        }
+        String prefix = "." + abs.getFileName() + ".";
+        Pattern ours = Pattern.compile("p(\\d+)-\\d+\\.tmp");
+        Pattern legacy = Pattern.compile("\\d+\\.tmp");
+        int removed = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(".tmp");
+        })) {
+            for (Path p : entries) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                Matcher m = ours.matcher(rest);
+                boolean stale;
+                if (m.matches()) {
+                    long pid;
+                    try {
+                        pid = Long.parseLong(m.group(1));
+                    } catch (NumberFormatException e) {
+                        continue;
+                    }
+                    stale = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+                } else if (legacy.matcher(rest).matches()) {
+                    FileTime t = Files.getLastModifiedTime(p);
+                    stale = t.toInstant().isBefore(Instant.now().minus(LEGACY_STALE_AFTER));
+                } else {
+                    continue;
+                }
+                if (stale && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.deleteIfExists(p);
+                        removed++;
+                    } catch (IOException ignored) {
+                        // read-only directory or a race with another cleaner: leave it
+                    }
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            return removed;
+        }
+        return removed;
+    }
+
+    static String temporaryName(String targetName) {
+        return "." + targetName + ".p" + ProcessHandle.current().pid() + "-"
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + ".tmp";
+    }
+
+    /** Makes the rename durable: on Linux a directory can be opened for reading and forced. */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Windows and some file systems cannot open a directory; the rename itself has happened
+        }
+    }
+
+    /** An IOException that names the target and the cause (a JDK FileSystemException often carries only a path). */
+    private static IOException failure(Path target, String what, IOException cause) {
+        String reason = cause instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        if (cause instanceof FileSystemException fse && fse.getReason() == null && fse.getFile() != null
+                && reason.equals(fse.getFile())) {
+            reason = cause.getClass().getSimpleName();
+        }
+        IOException e = new IOException(target + ": " + what + " (" + reason + "); any earlier " + target.getFileName()
+                + " is unchanged", cause);
+        return e;
     }
 
     /**
@@ -62,16 +197,12 @@ public final class AtomicFiles {
      */
     private static void keepUsualPermissions(Path tmp, Path target) throws IOException {
         try {
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.exists(target)
+            Set<PosixFilePermission> perms = Files.exists(target)
                     ? Files.getPosixFilePermissions(target)
-                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+                    : PosixFilePermissions.fromString("rw-r--r--");
             Files.setPosixFilePermissions(tmp, perms);
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system (Windows): its defaults are fine
         }
-    }
-
-    public static void writeString(Path target, String text) throws IOException {
-        write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

@@ -59,13 +59,40 @@ public final class ModelZoo {
         return BUILDERS.containsKey(name);
     }
 
+    /**
+     * Parameter counts at width 1 with 1000 classes (the papers' and torchvision's numbers); a width multiplier w
+     * scales the convolutions by about w², the classifier grows with the classes and, for VGG and AlexNet
+     * (whose first dense layer takes the flattened maps), with the input area.
+     */
+    private static final Map<String, Long> BASE_PARAMETERS = Map.of("alexnet", 61_100_840L, "vgg16", 138_357_544L,
+            "vgg19", 143_667_240L, "resnet18", 11_689_512L, "resnet34", 21_797_672L, "resnet50", 25_557_032L,
+            "googlenet", 6_624_904L, "inception_v3", 23_834_568L);
+
+    /**
+     * An upper-end estimate of the float32 parameter bytes of {@code name} built with {@code options}, computed
+     * without building anything; -1 if it overflows. Importers call {@link org.convnet4j.util.MemoryBudget#require}
+     * with it before building a model whose size a file decides (a first conv declaring 6,400 filters).
+     */
+    public static long estimatedParameterBytes(String name, ZooOptions options) {
+        double base = BASE_PARAMETERS.getOrDefault(name, 150_000_000L);
+        double w = Math.max(1.0, options.width());
+        double area = 1.0;
+        Shape in = options.input();
+        if (in != null && (name.startsWith("vgg") || name.equals("alexnet"))) {
+            area = Math.max(1.0, (double) in.dim(1) * in.dim(2) / (224.0 * 224.0));
+        }
+        double classes = Math.max(0, options.classes()) * 4096.0 * w;
+        double estimate = (base * w * w * area + classes) * 4;
+        return estimate >= Long.MAX_VALUE / 2.0 ? -1 : (long) estimate;
+    }
+
     /** The default per-sample input of the default layout (the paper's size). */
     public static Shape defaultInput(String name) {
         require(name);
         return DEFAULT_INPUTS.get(name);
     }
 
-    /** Builds {@code name} for the given input (null = default) and classes (<= 0 = 10 for LeNet, 1000 otherwise). */
+    /** Builds {@code name} for the given input (null = default) and classes (&lt;= 0 = 10 for LeNet, 1000 otherwise). */
     public static Model build(String name, Shape input, int classes) {
         return build(name, ZooOptions.builder().input(input).classes(Math.max(0, classes)).build());
     }

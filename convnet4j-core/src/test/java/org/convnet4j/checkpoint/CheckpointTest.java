@@ -91,7 +91,7 @@ class CheckpointTest {
         SafeTensors.Header h = SafeTensors.readHeader(p);
         assertTrue(h.entries().containsKey("optimizer/conv1.kernel.m"));
         assertEquals("convnet4j", h.metadata().get("format"));
-        assertEquals("1", h.metadata().get("format_version"));
+        assertEquals("2", h.metadata().get("format_version"));
         assertEquals(SafeTensors.dataSha256(SafeTensors.read(p).tensors()), h.metadata().get("sha256"));
     }
 
@@ -112,6 +112,46 @@ class CheckpointTest {
         }
     }
 
+    @Test
+    void checksumCoversTheDescriptionAndOldFilesLoadWithANote() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(8));
+        Map<String, String> meta = new LinkedHashMap<>(SafeTensors.readHeader(p).metadata());
+        Map<String, Tensor> tensors = SafeTensors.read(p).tensors();
+        // one changed character of the description (a preprocessing scale, MaxPool -> AvgPool) is refused
+        String description = meta.get("convnet4j");
+        Map<String, String> tampered = new LinkedHashMap<>(meta);
+        tampered.put("convnet4j", description.replaceFirst("\\d", "9").equals(description)
+                ? description.replace("{", "{\"x\":1,") : description.replaceFirst("\\d", "9"));
+        Path bad = dir.resolve("bad.c4j");
+        SafeTensors.write(bad, tensors, tampered);
+        FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(bad));
+        assertTrue(e.getMessage().startsWith(bad + " is corrupted: the description's checksum does not match"), e.getMessage());
+        assertThrows(FileFormatException.class, () -> Checkpoint.readDescription(bad));
+        // format 2 without the entry is refused; format 1 (written before it existed) loads with a note
+        Map<String, String> missing = new LinkedHashMap<>(meta);
+        missing.remove("description_sha256");
+        Path noSum = dir.resolve("nosum.c4j");
+        SafeTensors.write(noSum, tensors, missing);
+        assertThrows(FileFormatException.class, () -> Checkpoint.load(noSum));
+        missing.put("format_version", "1");
+        Path old = dir.resolve("old.c4j");
+        SafeTensors.write(old, tensors, missing);
+        Checkpoint c = Checkpoint.load(old);
+        assertEquals(1, c.formatVersion());
+        assertEquals(1, c.notes().size());
+        assertTrue(c.notes().get(0).contains("has no checksum"), c.notes().get(0));
+        assertTrue(Checkpoint.load(p).notes().isEmpty());
+    }
+
+    @Test
+    void deeplyNestedDescriptionsAreRefusedWithoutRecursion() {
+        String deep = "{\"a\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parseObject(deep, "f.c4j"));
+        assertEquals("f.c4j nests arrays and objects more than 256 deep (a corrupt or hostile file)", e.getMessage());
+        assertEquals(1, Json.parseObject("{\"s\":\"[[[[\\\"\"}", "x").size()); // brackets inside strings do not count
+    }
+
     private Path withMetadata(Map<String, String> metadata) throws IOException {
         Map<String, Tensor> t = Map.of("w", Tensor.of(new float[] {1f, 2f}, 2));
         Path p = dir.resolve("other.safetensors");
@@ -123,12 +163,12 @@ class CheckpointTest {
     void refusesNewerFormatVersion() throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "convnet4j");
-        m.put("format_version", "2");
+        m.put("format_version", "3");
         m.put("convnet4j", "{}");
         m.put("sha256", "00");
         Path p = withMetadata(m);
         FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(p));
-        assertEquals(p + " was written by a newer convnet4j (format 2); this one reads 1", e.getMessage());
+        assertEquals(p + " was written by a newer convnet4j (format 3); this one reads 2", e.getMessage());
         assertThrows(FileFormatException.class, () -> Checkpoint.readDescription(p));
     }
 
@@ -194,7 +234,7 @@ class CheckpointTest {
         for (long limit : new long[] {0, 5, 200, earlier.length - 1}) {
             IOException e = assertThrows(IOException.class,
                     () -> Checkpoint.save(p, sample(11), out -> new SafeTensorsTest.FullDisk(out, limit)));
-            assertEquals("No space left on device", e.getMessage());
+            assertEquals(p + ": could not write (No space left on device); any earlier model.c4j is unchanged", e.getMessage());
             assertArrayEquals(earlier, Files.readAllBytes(p), "after a failure at byte " + limit);
             assertEquals(List.of("model.c4j"), SafeTensorsTest.listing(dir));
         }

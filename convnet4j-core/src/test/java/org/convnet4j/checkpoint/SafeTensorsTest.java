@@ -383,7 +383,7 @@ class SafeTensorsTest {
         Map<String, Tensor> after = Map.of("w", Tensor.randn(new Random(6), 1f, 100_000));
         IOException e = assertThrows(IOException.class,
                 () -> SafeTensors.write(p, after, Map.of("v", "2"), out -> new FullDisk(out, 100_000)));
-        assertEquals("No space left on device", e.getMessage());
+        assertEquals(p + ": could not write (No space left on device); any earlier model.safetensors is unchanged", e.getMessage());
 
         assertArrayEquals(earlier, Files.readAllBytes(p));
         assertEquals(List.of("model.safetensors"), listing(dir));

@@ -15,6 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+
 class IdxReaderTest {
     @TempDir
     Path dir;
@@ -81,7 +84,14 @@ class IdxReaderTest {
         assertEquals(big + ": expected 2000000000 bytes of image data, found 10", error(big, "image data"));
         // the same inside gzip: memory grows only with data that actually arrives, so this fails without a 2 GB array
         Path bigGz = write(dir.resolve("big.gz"), gzip(idx(8, new int[] {40000, 50000}, new byte[10])));
-        assertEquals(bigGz + ": expected 2000000000 bytes of image data, found 10", error(bigGz, "image data"));
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "100g")) {
+            assertEquals(bigGz + ": expected 2000000000 bytes of image data, found 10", error(bigGz, "image data"));
+            // a gzip bomb: refused from its header, before anything is inflated, when the budget is smaller
+            budget.change("1g");
+            String bomb = assertThrows(MemoryBudget.TooLargeException.class, () -> IdxReader.read(bigGz, "image data"))
+                    .getMessage();
+            assertTrue(bomb.startsWith(bigGz + ": image data 40000x50000 needs 4.0 GB, above the limit of 1.1 GB"), bomb);
+        }
     }
 
     @Test

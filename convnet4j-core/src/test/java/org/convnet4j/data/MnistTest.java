@@ -66,10 +66,10 @@ class MnistTest {
         Path flat = write(dir.resolve("flat"), idx(8, new int[] {4, 4}, new byte[16]));
         Path labels = write(dir.resolve("lab"), idx(8, new int[] {4}, new byte[4]));
         String m = assertThrows(DatasetFormatException.class, () -> Mnist.load(flat, labels, THREE)).getMessage();
-        assertTrue(m.startsWith(flat + ": expected images with 3 dimensions"), m);
+        assertTrue(m.startsWith(flat + ": expected image data with 3 dimensions"), m);
         Path images = write(dir.resolve("img"), idx(8, new int[] {4, 2, 2}, new byte[16]));
         Path labels2d = write(dir.resolve("lab2"), idx(8, new int[] {4, 1}, new byte[4]));
         m = assertThrows(DatasetFormatException.class, () -> Mnist.load(images, labels2d, THREE)).getMessage();
-        assertTrue(m.startsWith(labels2d + ": expected labels with 1 dimension"), m);
+        assertTrue(m.startsWith(labels2d + ": expected label data with 1 dimension"), m);
     }
 }

@@ -45,16 +45,15 @@ final class TribuoClassifier implements ShallowClassifier {
     private static final int MAGIC = 0x43344A54; // "C4JT"
     private static final int VERSION = 1;
     /** Forest size and depth: Tribuo's CART re-sorts every feature at every node, so both cost time linearly. */
-    /** Held so the logger (and its level) is not garbage-collected. */
-    private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
     static final int TREES = 20;
     static final int MAX_TREE_DEPTH = 12;
 
     static {
-        // liblinear and libsvm print their progress to stdout, which would mix with the command line's output
+        // liblinear and libsvm print their progress to stdout, and a library never writes to stdout. Tribuo's own
+        // INFO lines ("Building model 3" per tree) go to java.util.logging: the application decides (the CLI mutes
+        // them).
         de.bwaldvogel.liblinear.Linear.disableDebugOutput();
         libsvm.svm.svm_set_print_string_function(s -> { });
-        TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING); // "Building model 3" per tree otherwise
     }
 
     private final String algorithm;

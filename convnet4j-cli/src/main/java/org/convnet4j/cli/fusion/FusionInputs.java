@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.fusion.FashionMnistSobel;
+import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
 
@@ -18,8 +19,8 @@ import org.convnet4j.fusion.PairedFolders;
  * {@code pixels=fashion-mnist,edges=fashion-mnist:sobel}.
  */
 public final class FusionInputs {
-    public static final String PIXELS = "fashion-mnist";
-    public static final String SOBEL = "fashion-mnist:sobel";
+    public static final String PIXELS = FusionClassifier.PIXELS;
+    public static final String SOBEL = FusionClassifier.SOBEL;
     public static final String SHORTHAND = "fashion-mnist-sobel";
 
     private final Map<String, String> sources;

@@ -1,5 +1,6 @@
 package org.convnet4j.nn.layers;
 
+import org.convnet4j.tensor.RowOps;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -255,29 +256,12 @@ public final class DecisionFusion extends Layer {
     }
 
     static int argmax(double[] v) {
-        int best = 0;
-        for (int c = 1; c < v.length; c++) {
-            if (v[c] > v[best]) {
-                best = c;
-            }
-        }
-        return best;
+        return RowOps.argmax(v);
     }
 
     /** Softmax of logits[off .. off+K) into out, in double. */
     public static void softmax(float[] logits, int off, double[] out) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < out.length; c++) {
-            max = Math.max(max, logits[off + c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < out.length; c++) {
-            out[c] = Math.exp(logits[off + c] - max);
-            sum += out[c];
-        }
-        for (int c = 0; c < out.length; c++) {
-            out[c] /= sum;
-        }
+        RowOps.softmax(logits, off, out.length, out);
     }
 
     private static void logNormalised(double[] v) {

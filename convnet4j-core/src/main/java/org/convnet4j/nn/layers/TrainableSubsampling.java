@@ -14,7 +14,7 @@ import org.convnet4j.tensor.Tensor;
  * coefficient and adds a trainable bias, both shared by all units of one feature map:
  *
  * <pre>
- *   y[n, c, i, j] = weight[c] * sum_{u, v < k} x[n, c, k i + u, k j + v] + bias[c]
+ *   y[n, c, i, j] = weight[c] * sum_{u, v &lt; k} x[n, c, k i + u, k j + v] + bias[c]
  * </pre>
  *
  * [C, H, W] to [C, floor(H/k), floor(W/k)] with 2C parameters ({@code weight} and {@code bias}, both [C]);

@@ -21,8 +21,16 @@ import javax.management.ObjectName;
  * <p>The directive is added at run time through the JVM's diagnostic-command MBean (what {@code jcmd
  * Compiler.directives_add} does). Where that is unavailable (another JVM, no {@code java.management}) nothing
  * happens and the kernels merely run at the JIT's mercy, as before.
+ *
+ * <p>Changing the compiler directives of the host JVM is a global side effect, so a library must not do it
+ * behind an application's back: it happens only when the application asks, with the system property
+ * {@value #PROPERTY}{@code =true} or by calling {@link KernelProvider#installJitDirectives()} (the command line
+ * does; so do the tests and benchmarks).
  */
 final class JitDirectives {
+    /** System property that installs the directive when the vector kernels load. */
+    static final String PROPERTY = "convnet4j.jit.directives";
+
     private static final String DIRECTIVE = "[{ match: \"org/convnet4j/tensor/kernels/VectorGemm.microKernel*\","
             + " c1: { Exclude: true } }]";
     private static volatile boolean installed;

@@ -7,13 +7,28 @@ package org.convnet4j.tensor.kernels;
  * (the JVM was started with {@code --add-modules jdk.incubator.vector}) and passes a tiny self-test against
  * {@link ScalarKernels}; otherwise {@link ScalarKernels}. The system property {@value #PROPERTY} =
  * {@code scalar|vector} forces a choice ({@code vector} fails loudly if the Vector API cannot be used).
- * Nothing is logged; {@link Kernels#name()} tells which one was chosen.
+ * {@link Kernels#name()} tells which one was chosen. Falling back to the scalar kernels without being asked
+ * logs one WARNING (logger {@code org.convnet4j.kernels}) naming the missing JVM option, because the scalar
+ * kernels are several times slower.
  */
 public final class KernelProvider {
     /** System property that forces an implementation: {@code scalar} or {@code vector}. */
     public static final String PROPERTY = "convnet4j.kernels";
+    private static final System.Logger LOG = System.getLogger("org.convnet4j.kernels");
 
     private KernelProvider() {
+    }
+
+    /**
+     * Asks HotSpot to compile the GEMM micro-kernels with C2 only (see the package's JitDirectives for why).
+     * This changes the compiler directives of the whole JVM, so it is opt-in: applications that want the
+     * steadiest kernel speed call it once at start-up (the command line does), or set the system property
+     * {@code convnet4j.jit.directives=true}.
+     *
+     * @return true if the JVM accepted the directive
+     */
+    public static boolean installJitDirectives() {
+        return JitDirectives.install();
     }
 
     /** The implementation chosen at start-up (the same instance on every call). */
@@ -42,7 +57,14 @@ public final class KernelProvider {
             }
             case "":
                 Kernels vector = tryVector();
-                return vector != null ? vector : new ScalarKernels();
+                if (vector != null) {
+                    return vector;
+                }
+                LOG.log(System.Logger.Level.WARNING, ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                        ? "the Vector API is not available, using the scalar kernels (several times slower);"
+                                + " start the JVM with --add-modules jdk.incubator.vector"
+                        : "the Vector API failed its self-test here, using the scalar kernels (several times slower)");
+                return new ScalarKernels();
             default:
                 throw new IllegalArgumentException("system property " + PROPERTY + " must be 'scalar' or 'vector',"
                         + " got '" + requested + "'");

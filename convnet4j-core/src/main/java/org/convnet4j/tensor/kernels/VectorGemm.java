@@ -60,7 +60,10 @@ final class VectorGemm {
 
     static {
         // Before any micro-kernel runs: let only C2 compile them (see JitDirectives for the trap this avoids).
-        JitDirectives.install();
+        // Opt-in, because it changes the host JVM's compiler directives: the CLI, tests and benchmarks ask for it.
+        if (Boolean.getBoolean(JitDirectives.PROPERTY)) {
+            JitDirectives.install();
+        }
     }
 
     private final int threads;

@@ -90,8 +90,9 @@ public abstract class AbstractOptimizer implements Optimizer {
 
     @Override
     public void setLearningRate(double value) {
-        if (!(value >= 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(name() + ": learning rate must be >= 0, got " + value);
+        if (!(value >= 0) || value > Float.MAX_VALUE) {
+            // the update is computed in float: a rate beyond float's range is infinity there
+            throw new IllegalArgumentException(name() + ": learning rate must be in [0, " + Float.MAX_VALUE + "], got " + value);
         }
         this.lr = value;
     }

@@ -104,6 +104,9 @@ public final class KerasApplications {
                     + arch + "'");
         }
         ZooOptions options = options(file, arch, input);
+        // the weight shapes decide width and classes: budget the model before building and initialising it
+        org.convnet4j.util.MemoryBudget.require(file.file() + ": a " + arch + " of width " + options.width() + " and "
+                + options.classes() + " classes (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options));
         Model model = ModelZoo.build(arch, options);
         Set<String> names = layerNames(file);
         if (arch.equals("resnet50") && KerasNames.isKeras1ResNet(names)) {

@@ -5,6 +5,7 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import io.jhdf.api.dataset.ContiguousDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Array;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.convnet4j.checkpoint.FileFormatException;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * A Keras weight file in HDF5 ({@code model.save_weights("w.h5")}, or the weights part of a whole-model
@@ -71,7 +73,7 @@ public final class KerasH5File implements AutoCloseable {
     private final String kerasVersion;
     private final String backend;
 
-    private KerasH5File(Path file, HdfFile hdf) throws FileFormatException {
+    private KerasH5File(Path file, HdfFile hdf) throws IOException {
         this.file = file;
         this.hdf = hdf;
         Node weights = hdf.getChildren().get("model_weights");
@@ -94,6 +96,51 @@ public final class KerasH5File implements AutoCloseable {
             list.add(new Layer(name, ws));
         }
         this.layers = Collections.unmodifiableList(list);
+        requireStoredData();
+    }
+
+    /**
+     * Compares what the datasets declare with what the file stores, before anything is built from the shapes: a
+     * 46 KB file can declare gigabytes of never-written datasets (HDF5 then reads its fill value). Uncompressed
+     * data must be stored in full; compressed data cannot expand beyond deflate's ratio of about 1032:1. The
+     * total, as float32, must fit {@link MemoryBudget}.
+     */
+    private void requireStoredData() throws IOException {
+        long total = 0;
+        long fileSize = Files.size(file);
+        for (Layer layer : layers) {
+            Group g = (Group) root.getChildren().get(layer.name());
+            for (Weight w : layer.weights()) {
+                Dataset d = dataset(g, layer.name(), w.name());
+                long elements = 1;
+                for (int dim : d.getDimensions()) {
+                    elements = dim < 0 ? -1 : MemoryBudget.bytesOf(1, elements, dim);
+                }
+                if (elements < 0) {
+                    throw new FileFormatException(file + ": weight '" + w.name() + "' has an invalid shape "
+                            + Arrays.toString(d.getDimensions()));
+                }
+                long declared = MemoryBudget.bytesOf(d.getDataType().getSize(), elements);
+                long stored;
+                boolean compressed = false;
+                if (d instanceof ContiguousDataset cd) {
+                    // never-written contiguous data has no address; written data must lie inside the file
+                    long address = cd.getDataAddress();
+                    stored = address < 0 || address >= fileSize ? 0 : Math.min(declared, fileSize - address);
+                } else {
+                    stored = d.getStorageInBytes();
+                    compressed = d.getFilters() != null && !d.getFilters().isEmpty();
+                }
+                if (elements > 0 && (stored <= 0 || (!compressed && stored < declared)
+                        || (compressed && declared / 1100 > stored))) {
+                    throw new FileFormatException(file + ": weight '" + w.name() + "' of layer '" + layer.name()
+                            + "' declares shape " + Arrays.toString(d.getDimensions()) + " (" + MemoryBudget.human(declared)
+                            + ") but the file stores " + (stored <= 0 ? "no data for it" : MemoryBudget.human(stored)));
+                }
+                total = MemoryBudget.add(total, MemoryBudget.bytesOf(4, elements));
+            }
+        }
+        MemoryBudget.require(file + ": its weights", total);
     }
 
     /** Opens and indexes {@code file}; fails with a message naming the file if it is no Keras weight file. */
@@ -103,7 +150,7 @@ public final class KerasH5File implements AutoCloseable {
         try {
             hdf = new HdfFile(file);
             return new KerasH5File(file, hdf);
-        } catch (FileFormatException e) {
+        } catch (IOException e) {
             closeQuietly(hdf);
             throw e;
         } catch (RuntimeException | StackOverflowError e) {

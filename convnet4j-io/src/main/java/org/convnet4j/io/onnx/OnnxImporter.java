@@ -837,7 +837,9 @@ public final class OnnxImporter {
     }
 
     private String where(Node n) {
-        return n.opType() + " node '" + (n.name().isEmpty() ? n.outputs().get(0) : n.name()) + "'";
+        // a nameless node without outputs is named by its type alone (found by ReaderFuzzTest)
+        String name = !n.name().isEmpty() ? n.name() : n.outputs().isEmpty() ? "" : n.outputs().get(0);
+        return n.opType() + " node '" + name + "'";
     }
 
     private UnsupportedOnnxException unsupported(String problem) {

@@ -3,13 +3,15 @@ package org.convnet4j.io.onnx;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.SeekableByteChannel;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,6 +22,7 @@ import org.convnet4j.io.onnx.OnnxModel.Graph;
 import org.convnet4j.io.onnx.OnnxModel.Model;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Reads ONNX files (ModelProto) and single TensorProto files straight from the protobuf wire format, with
@@ -37,6 +40,8 @@ public final class OnnxReader {
 
     private final String what;
     private final Path baseDir;
+    /** Float32 bytes of the tensors read so far plus the external bytes they came from, for {@link MemoryBudget}. */
+    private long declaredBytes;
 
     private OnnxReader(String what, Path baseDir) {
         this.what = what;
@@ -88,6 +93,9 @@ public final class OnnxReader {
     private OnnxFormatException wrap(Exception e) {
         if (e instanceof OnnxFormatException) {
             return (OnnxFormatException) e;
+        }
+        if (e instanceof MemoryBudget.TooLargeException) {
+            return new OnnxFormatException(e.getMessage(), e); // a valid file, just too large: no "corrupted?"
         }
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new OnnxFormatException(what + ": not a valid ONNX file (truncated or corrupted?): " + m, e);
@@ -335,6 +343,9 @@ public final class OnnxReader {
         if (size == 0) {
             throw bad(where + ": data type " + OnnxModel.typeName(dataType) + " is not supported");
         }
+        // what all tensors of the file ask for together (30 initializers can each stay under the per-tensor cap)
+        declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (external ? size : 0), n));
+        MemoryBudget.require(what + ": its tensors (" + where + " and those before it)", declaredBytes);
         if (external) {
             raw = readExternal(where, ext, (long) n * size);
         }
@@ -411,22 +422,51 @@ public final class OnnxReader {
         if (!file.startsWith(baseDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw bad(where + ": external data file '" + location + "' is not a regular file in " + baseDir);
         }
+        if (!file.toRealPath().startsWith(baseDir.toRealPath())) {
+            throw bad(where + ": external data file '" + location + "' resolves outside " + baseDir);
+        }
         long offset = parseLong(where, ext, "offset", 0);
         long length = parseLong(where, ext, "length", expected);
-        long fileSize = Files.size(file);
         if (length != expected) {
             throw bad(where + ": external data length " + length + " does not match dims x element size " + expected);
         }
-        if (offset > fileSize || length > fileSize - offset) {
-            throw bad(where + ": external data [" + offset + ", " + offset + "+" + length + ") lies outside '"
-                    + location + "' (" + fileSize + " bytes)");
-        }
-        byte[] out = new byte[(int) length];
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            raf.seek(offset);
-            raf.readFully(out);
+        byte[] out;
+        // NOFOLLOW_LINKS: a symbolic link swapped in after the checks above is refused by open(2) itself
+        try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            // a hard link is indistinguishable from the file itself except by its count: one outside the model's
+            // directory would let a model read any file the user can (its bytes then leak through predictions)
+            Object links = linkCount(file);
+            if (links instanceof Integer count && count > 1) {
+                throw bad(where + ": external data file '" + location + "' has " + count + " hard links; only a file"
+                        + " with a single link is read (copy it instead of linking it)");
+            }
+            long fileSize = ch.size();
+            if (offset > fileSize || length > fileSize - offset) {
+                throw bad(where + ": external data [" + offset + ", " + offset + "+" + length + ") lies outside '"
+                        + location + "' (" + fileSize + " bytes)");
+            }
+            out = new byte[(int) length];
+            ch.position(offset);
+            ByteBuffer buf = ByteBuffer.wrap(out);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf) < 0) {
+                    throw bad(where + ": external data file '" + location + "' ended early");
+                }
+            }
+        } catch (java.nio.file.FileSystemException e) {
+            throw bad(where + ": external data file '" + location + "' cannot be opened ("
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()) + ")");
         }
         return out;
+    }
+
+    /** The number of hard links (unix:nlink), or null where the file system does not say. */
+    private static Object linkCount(Path file) {
+        try {
+            return Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return null;
+        }
     }
 
     private long parseLong(String where, Map<String, String> ext, String key, long fallback) throws OnnxFormatException {

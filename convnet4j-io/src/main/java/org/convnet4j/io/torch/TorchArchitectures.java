@@ -6,6 +6,8 @@ import java.util.Map;
 import org.convnet4j.checkpoint.FileFormatException;
 import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
+import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 
 /**
@@ -22,7 +24,10 @@ public final class TorchArchitectures {
     }
 
     public static Detected detect(Path file, String architecture, Shape input) throws IOException {
-        Map<String, SafeTensors.Entry> e = SafeTensors.readHeader(file).entries();
+        SafeTensors.Header header = SafeTensors.readHeader(file);
+        // declared shapes against the stored data before anything is built from them
+        SafeTensors.requireLoadable(file, header);
+        Map<String, SafeTensors.Entry> e = header.entries();
         String arch = architecture != null ? architecture : guess(file, e);
         ZooOptions.Builder b = ZooOptions.builder().input(input);
         String first = arch.startsWith("resnet") ? "conv1.weight" : arch.equals("googlenet") ? "conv1.conv.weight"
@@ -47,7 +52,15 @@ public final class TorchArchitectures {
             }
             b.input(Shape.of(3, 32 * side, 32 * side));
         }
-        return new Detected(arch, b.build());
+        ZooOptions options = b.build();
+        requireModelFits(file, arch, options);
+        return new Detected(arch, options);
+    }
+
+    /** The first conv decides the width: a tiny file must not make us build a model of hundreds of gigabytes. */
+    private static void requireModelFits(Path file, String arch, ZooOptions o) throws IOException {
+        MemoryBudget.require(file + ": a " + arch + " of width " + o.width() + " and " + o.classes()
+                + " classes (as its tensors declare)", ModelZoo.estimatedParameterBytes(arch, o));
     }
 
     private static String guess(Path file, Map<String, SafeTensors.Entry> e) throws FileFormatException {

@@ -120,6 +120,7 @@ public final class WeightLoadPlan {
                 System.arraycopy(v, 0, value.data(), 0, v.length);
                 tensors++;
             }
+            s.target().markLoaded();
             values += value.size();
         }
         return new ImportReport(tensors, values, notes);

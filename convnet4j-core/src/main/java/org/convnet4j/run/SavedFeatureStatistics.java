@@ -1,4 +1,4 @@
-package org.convnet4j.cli.train;
+package org.convnet4j.run;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;

@@ -1,0 +1,133 @@
+package org.convnet4j.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The architecture docs/ARCHITECTURE.md draws, checked on the compiled classes of every module: no cycles
+ * between packages, the module arrows exactly as the document lists them, the Vector API only in
+ * {@code tensor.kernels}, and library modules that never print to the console.
+ */
+class ArchitectureTest {
+    private static final Path DOC = Path.of("..", "docs", "ARCHITECTURE.md");
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void load() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("org.convnet4j");
+    }
+
+    @Test
+    void noCyclesBetweenPackages() {
+        // top-level packages (nn with nn.layers and nn.init, train with its optimisers and losses) are the units
+        slices().matching("org.convnet4j.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void moduleArrowsAreThoseOfTheArchitectureDocument() throws IOException {
+        Map<String, Set<String>> documented = documentedArrows();
+        assertEquals(Set.of("convnet4j-core", "convnet4j-io", "convnet4j-ml", "convnet4j-cli", "convnet4j-bench"),
+                documented.keySet(), "docs/ARCHITECTURE.md lists the arrows of every module");
+        Map<String, Set<String>> actual = new TreeMap<>();
+        for (JavaClass c : classes) {
+            String from = module(c);
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                JavaClass target = d.getTargetClass().getBaseComponentType();
+                if (!target.getPackageName().startsWith("org.convnet4j")) {
+                    continue;
+                }
+                String to = module(target);
+                if (!to.equals(from)) {
+                    actual.computeIfAbsent(from, k -> new TreeSet<>()).add(to);
+                }
+            }
+        }
+        actual.forEach((from, targets) -> assertTrue(documented.get(from).containsAll(targets),
+                from + " depends on " + targets + " but docs/ARCHITECTURE.md allows only " + documented.get(from)));
+    }
+
+    @Test
+    void onlyTheKernelsTouchTheVectorApi() {
+        noClasses().that().resideOutsideOfPackage("org.convnet4j.tensor.kernels")
+                .should().dependOnClassesThat().resideInAPackage("jdk.incubator.vector..")
+                .check(classes);
+    }
+
+    @Test
+    void librariesNeverPrintToTheConsole() {
+        noClasses().that().resideInAnyPackage(libraryPackages())
+                .should().accessField(System.class, "out")
+                .orShould().accessField(System.class, "err")
+                .because("a library logs through System.Logger; the application owns stdout and stderr")
+                .check(classes);
+    }
+
+    @Test
+    void nnDependsOnNoPackageAboveIt() {
+        noClasses().that().resideInAPackage("org.convnet4j.nn..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.convnet4j.transfer..", "org.convnet4j.fusion..",
+                        "org.convnet4j.model..", "org.convnet4j.train..", "org.convnet4j.run..", "org.convnet4j.zoo..")
+                .check(classes);
+    }
+
+    private static String[] libraryPackages() {
+        return new String[] {"org.convnet4j.tensor..", "org.convnet4j.ops..", "org.convnet4j.vision..",
+            "org.convnet4j.image..", "org.convnet4j.nn..", "org.convnet4j.train..", "org.convnet4j.data..",
+            "org.convnet4j.checkpoint..", "org.convnet4j.model..", "org.convnet4j.zoo..", "org.convnet4j.transfer..",
+            "org.convnet4j.fusion..", "org.convnet4j.util..", "org.convnet4j.run..", "org.convnet4j.io..",
+            "org.convnet4j.imagenet..", "org.convnet4j.ml.."};
+    }
+
+    /** The module a class was compiled in, from where its class file lives (…/convnet4j-core/target/classes). */
+    private static String module(JavaClass c) {
+        String location = c.getSource().map(s -> s.getUri().toString()).orElse("");
+        Matcher m = Pattern.compile("(convnet4j-[a-z]+)/target/").matcher(location);
+        if (m.find()) {
+            return m.group(1);
+        }
+        m = Pattern.compile("(convnet4j-[a-z]+)-[0-9][^/]*\\.jar").matcher(location);
+        assertTrue(m.find(), "cannot tell the module of " + c.getName() + " from " + location);
+        return m.group(1);
+    }
+
+    /** The lines "convnet4j-x -> convnet4j-y, convnet4j-z" (or "-> nothing") of the document's arrows block. */
+    private static Map<String, Set<String>> documentedArrows() throws IOException {
+        String doc = Files.readString(DOC);
+        Map<String, Set<String>> out = new TreeMap<>();
+        Matcher m = Pattern.compile("(?m)^(convnet4j-[a-z]+)\\s+->\\s+(.*)$").matcher(doc);
+        while (m.find()) {
+            Set<String> targets = new TreeSet<>();
+            for (String t : m.group(2).split(",")) {
+                String name = t.trim();
+                if (!name.isEmpty() && !name.equals("nothing")) {
+                    assertTrue(name.startsWith("convnet4j-"), "arrow target '" + name + "' in docs/ARCHITECTURE.md");
+                    targets.add(name);
+                }
+            }
+            assertFalse(out.containsKey(m.group(1)), m.group(1) + " listed twice in docs/ARCHITECTURE.md");
+            out.put(m.group(1), targets);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,183 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.convnet4j.image.Images;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.nn.Model;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.zoo.ModelZoo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cases of issue 15 through the command line: each gives one line on stderr and exit 2 within seconds, with
+ * bounded memory, and text from a file never reaches the terminal raw.
+ */
+class HostileFilesCliTest {
+    @TempDir
+    Path dir;
+
+    private static void assertOneLine(CliRun run, int code, String... fragments) {
+        assertEquals(code, run.exitCode(), run.err());
+        assertEquals(1, run.errLines(), "one line: " + run.err());
+        for (String f : fragments) {
+            assertTrue(run.err().contains(f), "'" + f + "' in: " + run.err());
+        }
+    }
+
+    /** A safetensors file with the given header JSON and data bytes. */
+    private Path safetensors(String name, String header, byte[] data) throws Exception {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(data);
+        return Files.write(dir.resolve(name), b.array());
+    }
+
+    @Test
+    void tinySafetensorsDeclaringHugeModelsAreRefusedAtOnce() throws Exception {
+        // the issue's 173-byte file: conv1.weight [6400, 0, 7, 7] without data
+        Path empty = safetensors("empty.safetensors", "{\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[6400,0,7,7],"
+                + "\"data_offsets\":[0,0]},\"layer4.0.conv1.weight\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}",
+                new byte[0]);
+        long t0 = System.nanoTime();
+        assertOneLine(CliRun.of("inspect", empty.toString()), 2, "conv1.weight", "no elements");
+        // 25 KB of real data whose first conv declares 6,400 filters: a ResNet of width 100 (hundreds of GB)
+        Path wide = safetensors("wide.safetensors", "{\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[6400,1,1,1],"
+                + "\"data_offsets\":[0,25600]},\"layer4.0.conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1],"
+                + "\"data_offsets\":[25600,25604]}}", new byte[25604]);
+        assertOneLine(CliRun.of("inspect", wide.toString()), 2, "resnet18 of width 100.0", "above the limit");
+        assertTrue(System.nanoTime() - t0 < 10e9, "seconds, not minutes");
+    }
+
+    @Test
+    void descriptionsNested10000DeepAreOneLineInEveryCommand() throws Exception {
+        Model m = ModelZoo.build("lenet5", null, 10);
+        Path good = dir.resolve("good.c4j");
+        ModelFiles.save(m, good);
+        // the same tensors with a description that nests 10,000 arrays deep (checksums made to match)
+        org.convnet4j.checkpoint.SafeTensors.Contents c = org.convnet4j.checkpoint.SafeTensors.read(good);
+        String deep = "{\"architecture\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+        java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(c.metadata());
+        meta.put("convnet4j", deep);
+        meta.put("description_sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(deep.getBytes(StandardCharsets.UTF_8))));
+        Path bad = dir.resolve("deep.c4j");
+        org.convnet4j.checkpoint.SafeTensors.write(bad, c.tensors(), meta);
+        Path png = dir.resolve("x.png");
+        Images.write(Tensor.zeros(1, 28, 28), png);
+        List<CliRun> runs = new ArrayList<>();
+        runs.add(CliRun.of("inspect", bad.toString()));
+        runs.add(CliRun.of("predict", "--model", bad.toString(), png.toString()));
+        runs.add(CliRun.of("evaluate", "--model", bad.toString(), "--data", dir.toString()));
+        runs.add(CliRun.of("export", bad.toString(), "-o", dir.resolve("x.onnx").toString()));
+        for (CliRun r : runs) {
+            assertOneLine(r, 2, "nests arrays and objects more than 256 deep");
+        }
+        assertFalse(Files.exists(dir.resolve("x.onnx")));
+    }
+
+    @Test
+    void classNamesFromAFileCannotDriveTheTerminal() throws Exception {
+        Model m = ModelZoo.build("lenet5", null, 2);
+        m.setClassNames(List.of("cat\u001b]0;pwned\u0007", "dog\u009b2J"));
+        Path model = dir.resolve("evil.c4j");
+        ModelFiles.save(m, model);
+        Path png = dir.resolve("x.png");
+        Images.write(Tensor.zeros(1, 28, 28), png);
+        CliRun run = CliRun.of("predict", "--model", model.toString(), png.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("cat\\x1b]0;pwned\\x07") || run.out().contains("dog\\x9b2J"), run.out());
+        for (char c : (run.out() + run.err()).toCharArray()) {
+            assertFalse(c == 0x1b || c == 0x07 || c == 0x9b, "raw control character in: " + run.out());
+        }
+    }
+
+    @Test
+    void outOfMemoryAndStackOverflowAreOneLineWithWhatToDo() {
+        for (Error e : new Error[] {new OutOfMemoryError("Java heap space"), new StackOverflowError()}) {
+            StringWriter w = new StringWriter();
+            int code = new ErrorReporter(false).handleError(e, new String[] {"inspect", "x"}, new PrintWriter(w, true));
+            assertEquals(2, code);
+            assertEquals(1, w.toString().lines().count(), w.toString());
+            assertTrue(w.toString().startsWith("convnet4j inspect: "), w.toString());
+            assertTrue(w.toString().contains(e instanceof OutOfMemoryError ? "-Xmx" : "-Xss"), w.toString());
+        }
+    }
+
+    @Test
+    void picturesTooLargeForTheWorkAreRefusedBeforeIt() throws Exception {
+        Path png = dir.resolve("big.png");
+        Images.write(Tensor.zeros(3, 1000, 1000), png);
+        try (org.convnet4j.testsupport.TemporaryProperty budget = org.convnet4j.testsupport.TemporaryProperty.set(
+                org.convnet4j.util.MemoryBudget.PROPERTY, "30m")) {
+            // decoding needs 20 MB (fits); edge detection's working set, 4 float copies of 3 x 1 MP, does not
+            assertOneLine(CliRun.of("edges", png.toString(), "-o", dir.resolve("e.png").toString()), 2,
+                    "big.png: processing a 1000x1000 picture needs 48 MB, above the limit of 31 MB");
+        }
+        assertFalse(Files.exists(dir.resolve("e.png")));
+    }
+
+    @Test
+    void optionRangesAreChecked() {
+        assertOneLine(CliRun.of("train", "--lr", "1e300", "--out", dir.resolve("m.c4j").toString()), 2, "--lr");
+        assertOneLine(CliRun.of("train", "--lr", "NaN", "--out", dir.resolve("m.c4j").toString()), 2, "--lr");
+        assertFalse(Files.exists(dir.resolve("m.c4j")));
+    }
+
+    /** Two classes of four 28x28 grey pictures: a training run of a second. */
+    private Path tinyFolder() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        for (String cls : List.of("dark", "light")) {
+            Path d = Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < 4; i++) {
+                Images.write(Tensor.zeros(1, 28, 28).fill(cls.equals("dark") ? 10 + i : 240 - i), d.resolve(i + ".png"));
+            }
+        }
+        return data;
+    }
+
+    @Test
+    void resumingACopiedCheckpointWritesNextToItAndNeverOverTheOriginal() throws Exception {
+        Path data = tinyFolder();
+        Path runA = Files.createDirectories(dir.resolve("a"));
+        Path outA = runA.resolve("m.c4j");
+        CliRun first = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--val-split", "0", "--batch", "4",
+                "--no-progress", "--out", outA.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        // without validation the last epoch is copied to --out (atomically; feature statistics are added after)
+        var lastWeights = org.convnet4j.checkpoint.Checkpoint.load(runA.resolve("m.last.c4j")).parameters();
+        var outWeights = org.convnet4j.checkpoint.Checkpoint.load(outA).parameters();
+        assertEquals(lastWeights.keySet(), outWeights.keySet());
+        lastWeights.forEach((k, v) -> assertEquals(0f, v.maxAbsDiff(outWeights.get(k)), k));
+        try (var files = Files.list(runA)) {
+            assertEquals(List.of("m.c4j", "m.last.c4j"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertOneLine(CliRun.of("evaluate", "--model", outA.toString(), "--data", data.toString(), "--top-k", "1000000"),
+                2, "--top-k: 1000000 is more than the 2 classes");
+        byte[] originalOut = Files.readAllBytes(outA);
+        byte[] originalLast = Files.readAllBytes(runA.resolve("m.last.c4j"));
+
+        Path runB = Files.createDirectories(dir.resolve("b"));
+        Path copy = Files.copy(runA.resolve("m.last.c4j"), runB.resolve("m.last.c4j"));
+        CliRun resumed = CliRun.of("train", "--resume", copy.toString(), "--epochs", "2", "--no-progress");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(Files.exists(runB.resolve("m.c4j")));
+        assertArrayEquals(originalOut, Files.readAllBytes(outA), "the original run's model is untouched");
+        assertArrayEquals(originalLast, Files.readAllBytes(runA.resolve("m.last.c4j")));
+    }
+}

@@ -1,0 +1,173 @@
+package org.convnet4j.run;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.fusion.EarlyFusion;
+import org.convnet4j.fusion.IntermediateFusion;
+import org.convnet4j.fusion.Join;
+import org.convnet4j.fusion.LateFusion;
+import org.convnet4j.fusion.MultiInputDataset;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.layers.DecisionFusion;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.Metrics;
+import org.convnet4j.train.TrainConfig;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingListener;
+import org.convnet4j.train.loss.SoftmaxCrossEntropy;
+import org.convnet4j.train.optim.Adam;
+
+/**
+ * The fusion training protocol of {@code convnet4j fuse}, as a library call. The data are split (seeded) into
+ * training and validation parts; then
+ * <ul>
+ *   <li>{@code early}: the inputs are stacked as channels and one network learns from them;</li>
+ *   <li>{@code intermediate}: one branch per input, cut after its {@code joinAt} layer, joined, trained end to end
+ *       (pretrained branches keep their loaded weights; {@code freezeBranches} keeps them fixed);</li>
+ *   <li>{@code late}: one member per input trained on its own (a pretrained member is used as loaded), then their
+ *       probabilities combined; {@code weighted} and {@code stack} fit the combiner on a fitting split of the
+ *       training part, never on the validation part.</li>
+ * </ul>
+ * Save the result with {@link org.convnet4j.fusion.FusionClassifier#save}.
+ */
+public final class FusionRun {
+    private FusionRun() {
+    }
+
+    /** One branch (or member, or the early network): its model and the layer it is cut after (null: whole). */
+    public record Branch(Model model, String joinAt) {
+        public Branch {
+            Objects.requireNonNull(model, "model");
+        }
+
+        /** True when every parameter holds loaded weights (a pretrained model read from a file). */
+        public boolean pretrained() {
+            List<Parameter> ps = model.parameters();
+            return !ps.isEmpty() && ps.stream().allMatch(Parameter::isLoaded);
+        }
+    }
+
+    /** Makes the network of one input ({@code input} is null for early fusion's single network). */
+    @FunctionalInterface
+    public interface Branches {
+        Branch branch(String input, Shape shape, int classes);
+    }
+
+    /**
+     * The settings of a fusion run.
+     *
+     * @param mode     early, intermediate or late
+     * @param join     intermediate: how branch features are joined
+     * @param freezeBranches intermediate: keep the branches' weights fixed
+     * @param combine  late: how member probabilities are combined
+     * @param fitSplit late weighted/stack: fraction of the training part kept for fitting the combiner
+     */
+    public record Settings(String mode, Join join, boolean freezeBranches, DecisionFusion.Mode combine,
+                           double fitSplit, int epochs, int batch, double lr, double valSplit, long seed) {
+        public Settings {
+            mode = mode.toLowerCase(Locale.ROOT);
+            if (!List.of("early", "intermediate", "late").contains(mode)) {
+                throw new IllegalArgumentException("mode: '" + mode + "' is not early, intermediate or late");
+            }
+            if (epochs < 1 || batch < 1 || !(valSplit > 0 && valSplit < 1)) {
+                throw new IllegalArgumentException("epochs and batch must be at least 1, val-split between 0 and 1");
+            }
+            if (!(fitSplit > 0 && fitSplit < 1)) {
+                throw new IllegalArgumentException("fit-split must be between 0 and 1, got " + fitSplit);
+            }
+            if (!(lr > 0) || Double.isInfinite(lr)) {
+                throw new IllegalArgumentException("lr: must be a positive number, got " + lr);
+            }
+        }
+
+        /** The command line's defaults: concat join, mean combination, 3 epochs of 64, Adam 0.002, 10% validation. */
+        public static Settings of(String mode) {
+            return new Settings(mode, Join.CONCAT, false, DecisionFusion.Mode.MEAN, 0.15, 3, 64, 0.002, 0.1, 42);
+        }
+    }
+
+    /**
+     * What a fusion run produced.
+     *
+     * @param memberAccuracy late fusion: each member's validation accuracy on its own (empty otherwise)
+     * @param memberWeights  late weighted fusion: the fitted member weights (null otherwise)
+     */
+    public record Result(Graph model, Metrics validation, Map<String, Double> memberAccuracy, float[] memberWeights,
+                         int trainSamples, int validationSamples, double seconds) {
+    }
+
+    /** Trains a fusion model on {@code data}; listeners see every training (members one after another). */
+    public static Result train(MultiInputDataset data, Settings s, Branches branches, TrainingListener... listeners) {
+        MultiInputDataset.Split split = data.split(s.valSplit(), s.seed());
+        long start = System.nanoTime();
+        int classes = data.numClasses();
+        Graph model;
+        Map<String, Double> memberAccuracy = new LinkedHashMap<>();
+        switch (s.mode()) {
+            case "early" -> {
+                model = EarlyFusion.build(data.shapesByName(), shape -> branches.branch(null, shape, classes).model());
+                model.initialize(s.seed());
+                fit(model, split.train(), split.validation(), s, listeners);
+            }
+            case "intermediate" -> {
+                IntermediateFusion.Builder b = IntermediateFusion.builder(classes).join(s.join());
+                for (Map.Entry<String, Shape> e : data.shapesByName().entrySet()) {
+                    Branch br = branches.branch(e.getKey(), e.getValue(), classes);
+                    b.branch(e.getKey(), br.model(), br.joinAt(), s.freezeBranches());
+                }
+                model = b.build();
+                model.initialize(s.seed()); // pretrained branches keep their loaded weights
+                fit(model, split.train(), split.validation(), s, listeners);
+            }
+            default -> {
+                boolean fits = s.combine() == DecisionFusion.Mode.WEIGHTED || s.combine() == DecisionFusion.Mode.STACK;
+                MultiInputDataset memberData = split.train();
+                MultiInputDataset fitData = null;
+                if (fits) {
+                    MultiInputDataset.Split s2 = split.train().split(s.fitSplit(), s.seed() + 1);
+                    memberData = s2.train();
+                    fitData = s2.validation();
+                }
+                Map<String, Model> members = new LinkedHashMap<>();
+                for (Map.Entry<String, Shape> e : data.shapesByName().entrySet()) {
+                    String name = e.getKey();
+                    Branch br = branches.branch(name, e.getValue(), classes);
+                    Model m = br.model();
+                    m.setClassNames(data.classNames());
+                    if (!br.pretrained()) {
+                        m.initialize(s.seed());
+                        fit(m, memberData.input(name), split.validation().input(name), s, listeners);
+                    }
+                    memberAccuracy.put(name, Trainer.evaluate(m, split.validation().input(name), 256).accuracy());
+                    members.put(name, m);
+                }
+                model = fits ? LateFusion.fit(members, fitData, s.combine()) : LateFusion.build(members, s.combine());
+            }
+        }
+        model.setClassNames(data.classNames());
+        Metrics val = Trainer.evaluate(model, split.validation(), 256, new SoftmaxCrossEntropy());
+        float[] weights = null;
+        if (s.mode().equals("late")) {
+            weights = ((DecisionFusion) model.node("fusion").layer()).weights();
+        }
+        return new Result(model, val, memberAccuracy, weights, split.train().size(), split.validation().size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Trains from the current weights with Adam (callers initialise; pretrained branches keep theirs). */
+    private static void fit(Model m, Dataset train, Dataset val, Settings s, TrainingListener[] listeners) {
+        TrainConfig cfg = TrainConfig.builder(new Adam(m, s.lr())).epochs(s.epochs()).batchSize(s.batch())
+                .seed(s.seed()).build();
+        Trainer t = new Trainer(cfg);
+        for (TrainingListener l : listeners) {
+            t.addListener(l);
+        }
+        t.fit(m, train, val);
+    }
+}

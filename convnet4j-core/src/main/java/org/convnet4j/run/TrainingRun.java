@@ -1,0 +1,202 @@
+package org.convnet4j.run;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.nn.Model;
+import org.convnet4j.train.CheckpointListener;
+import org.convnet4j.train.EarlyStopping;
+import org.convnet4j.train.History;
+import org.convnet4j.train.Monitor;
+import org.convnet4j.train.TrainConfig;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingCheckpoints;
+import org.convnet4j.train.TrainingListener;
+import org.convnet4j.train.optim.Adam;
+import org.convnet4j.train.optim.Optimizer;
+import org.convnet4j.train.optim.Sgd;
+import org.convnet4j.zoo.ModelZoo;
+
+/**
+ * The training run protocol of {@code convnet4j train}, as a library call: a zoo architecture trained on a
+ * data set with a seeded validation split, the best epoch kept in {@code out} (the last one without
+ * validation), every epoch's state in {@code out}'s {@code .last} file, optional early stopping, a run that
+ * resumes exactly from either file, and the kept model's penultimate feature statistics written into it (for
+ * {@code advise --base}).
+ *
+ * <pre>
+ *   TrainingSettings s = TrainingSettings.builder().model("lenet5").epochs(5).out(Path.of("m.c4j")).build();
+ *   TrainingRun.Result r = new TrainingRun(s, FashionMnist.train()).addListener(new LogListener()).run();
+ *   // later, or after a crash: continue to 8 epochs with the settings saved in the file
+ *   TrainingRun.Result more = TrainingRun.resume(s.lastFile(), FashionMnist.train(), b -&gt; b.epochs(8)).run();
+ * </pre>
+ *
+ * A resumed run gives the same weights as an uninterrupted one (same split, data order, optimiser state).
+ */
+public final class TrainingRun {
+    private final TrainingSettings settings;
+    private final Dataset all;
+    private final Checkpoint resumed;
+    private final Path resumedFrom;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    /**
+     * A new run on {@code pictures} (all of them; the run takes the validation split and the limit itself),
+     * prepared for the settings' input shape.
+     */
+    public TrainingRun(TrainingSettings settings, Dataset pictures) {
+        this(settings, pictures, null, null);
+    }
+
+    private TrainingRun(TrainingSettings settings, Dataset pictures, Checkpoint resumed, Path resumedFrom) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.all = Objects.requireNonNull(pictures, "pictures");
+        this.resumed = resumed;
+        this.resumedFrom = resumedFrom;
+    }
+
+    /** Changes to saved settings when resuming (for instance more epochs). */
+    @FunctionalInterface
+    public interface Overrides {
+        TrainingSettings.Builder apply(TrainingSettings.Builder saved);
+    }
+
+    /**
+     * Continues the run saved in {@code checkpoint} (its {@code out} or {@code .last} file) with the settings
+     * saved there, changed by {@code overrides}.
+     *
+     * @throws IllegalArgumentException when the file holds no run state or was not written by a TrainingRun
+     */
+    public static TrainingRun resume(Path checkpoint, Dataset pictures, Overrides overrides) throws IOException {
+        Checkpoint c = Checkpoint.load(checkpoint);
+        TrainingCheckpoints.read(c); // fails early, naming what is missing, if the file holds no run state
+        TrainingSettings saved = TrainingSettings.savedIn(c).orElseThrow(() -> new IllegalArgumentException(
+                checkpoint + " was not written by a training run; start a new run with the settings instead"));
+        return new TrainingRun(overrides.apply(saved.toBuilder()).build(), pictures, c, checkpoint);
+    }
+
+    /** Continues the run saved in {@code checkpoint} with explicit settings (for files without saved ones). */
+    public static TrainingRun resume(Checkpoint checkpoint, Path origin, TrainingSettings settings, Dataset pictures) {
+        TrainingCheckpoints.read(checkpoint);
+        return new TrainingRun(settings, pictures, checkpoint, origin);
+    }
+
+    /** Listeners for progress and logging; the run adds its own checkpoint and early-stopping listeners. */
+    public TrainingRun addListener(TrainingListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    /** The epochs the resumed checkpoint had completed, or 0 for a new run. */
+    public int resumedEpochs() {
+        return resumed == null ? 0 : TrainingCheckpoints.read(resumed).epochsCompleted();
+    }
+
+    /** Training and validation data after the limit and the seeded split. */
+    public record Split(Dataset train, Dataset validation) {
+    }
+
+    /** The data the run will train and validate on. */
+    public Split split() {
+        Dataset data = settings.limit() != null ? Datasets.subset(all, settings.limit()) : all;
+        if (settings.valSplit() > 0) {
+            Datasets.Split s = Datasets.split(data, settings.valSplit(), settings.seed());
+            return new Split(s.train(), s.validation());
+        }
+        return new Split(data, null);
+    }
+
+    /**
+     * What a run ended with.
+     *
+     * @param bestEpoch the epoch kept in {@code out} (1-based; the last one without validation)
+     */
+    public record Result(Model model, Preprocessing preprocessing, History history, Path out, Path last,
+                         int bestEpoch, Dataset train, Dataset validation, double seconds) {
+        /** The best validation accuracy, or NaN without validation or epochs. */
+        public double bestValidationAccuracy() {
+            if (validation == null || history.size() == 0) {
+                return Double.NaN;
+            }
+            Double v = history.epochs().get(bestEpoch - 1).get(History.VAL_ACCURACY);
+            return v == null ? Double.NaN : v;
+        }
+    }
+
+    /**
+     * Trains (or continues) the run and writes its files.
+     *
+     * @throws org.convnet4j.train.TrainingDivergedException when the loss stops being finite (the last good
+     *         epoch is in {@link TrainingSettings#lastFile()}, if any finished)
+     */
+    public Result run() throws IOException {
+        Path out = settings.out();
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("out " + out + ": directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(out)) {
+            throw new IllegalArgumentException("out " + out + ": is a directory; give a file name such as "
+                    + out.resolve("model.c4j"));
+        }
+        Preprocessing prep = Preprocessing.forInput(settings.inputShape());
+        Split split = split();
+        Model net = ModelZoo.build(settings.model(), settings.inputShape(), all.numClasses());
+        net.setClassNames(all.classNames());
+        net.initialize(settings.seed());
+        if (resumed != null) {
+            ModelFiles.requireSameArchitecture(resumed, net, String.valueOf(resumedFrom));
+        }
+        Optimizer opt = settings.optimizer().equals("sgd")
+                ? new Sgd(net, settings.lr()).momentum(settings.momentum()) : new Adam(net, settings.lr());
+        TrainConfig config = TrainConfig.builder(opt).epochs(settings.epochs()).batchSize(settings.batch())
+                .seed(settings.seed()).build();
+
+        Path last = settings.lastFile();
+        JsonObject saved = settings.toJson();
+        CheckpointListener checkpoints = new CheckpointListener()
+                .describedBy(m -> {
+                    JsonObject d = ModelFiles.describe(m, prep);
+                    d.add(TrainingSettings.KEY, saved);
+                    return d;
+                })
+                .saveLast(last);
+        if (split.validation() != null) {
+            checkpoints.saveBest(out, Monitor.of(History.VAL_ACCURACY));
+        }
+        Trainer trainer = new Trainer(config);
+        listeners.forEach(trainer::addListener);
+        if (settings.patience() != null) {
+            trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, settings.patience(), false));
+        }
+        trainer.addListener(checkpoints);
+        long start = System.nanoTime();
+        History history = resumed != null ? trainer.resume(resumed, net, split.train(), split.validation())
+                : trainer.fit(net, split.train(), split.validation());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (split.validation() == null && Files.exists(last)) {
+            // without validation the last epoch is the model to keep
+            // through a temporary file: a full disk or a kill mid-copy must not cost the previous model
+            org.convnet4j.util.AtomicFiles.copy(last, out);
+        }
+        if (Files.exists(out)) {
+            // for 'advise --base': how the kept model's penultimate features spread on its own training data
+            SavedFeatureStatistics.addTo(out, split.train(), SavedFeatureStatistics.SAMPLES);
+        }
+        int bestEpoch = split.validation() == null ? history.size() : checkpoints.bestEpoch();
+        return new Result(net, prep, history, out, last, bestEpoch, split.train(), split.validation(), seconds);
+    }
+}

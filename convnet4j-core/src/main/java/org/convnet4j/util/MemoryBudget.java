@@ -1,0 +1,116 @@
+package org.convnet4j.util;
+
+import java.io.IOException;
+
+/**
+ * How much memory one untrusted input may ask for. Every reader computes what a file asks for (a model's
+ * parameters from declared shapes, external data, decoded picture bytes, dataset bytes) with overflow-safe
+ * arithmetic and calls {@link #require} before allocating, so a 200-byte file that declares a 3 GB tensor is
+ * refused in milliseconds with a message, instead of dying of OutOfMemoryError after half a minute.
+ *
+ * <p>The limit is half the JVM's maximum heap (the other half is for the work done with the data: activations,
+ * gradients, copies), overridable with the system property {@value #PROPERTY} in bytes, with an optional
+ * k/m/g suffix (e.g. {@code -Dconvnet4j.maxInputBytes=6g}); raising {@code -Xmx} raises the default too.
+ */
+public final class MemoryBudget {
+    public static final String PROPERTY = "convnet4j.maxInputBytes";
+
+    private MemoryBudget() {
+    }
+
+    /** The current limit in bytes (read on every call, so tests and the CLI can change the property). */
+    public static long limitBytes() {
+        String text = System.getProperty(PROPERTY);
+        if (text != null && !text.isBlank()) {
+            return parseBytes(text.trim());
+        }
+        long max = Runtime.getRuntime().maxMemory();
+        return max == Long.MAX_VALUE ? Long.MAX_VALUE : max / 2;
+    }
+
+    /**
+     * Throws {@link TooLargeException} when {@code bytes} is above the limit; {@code what} names the file and the
+     * thing ("model.c4j: tensor conv1.weight [6400, 3, 7, 7]").
+     */
+    public static void require(String what, long bytes) throws TooLargeException {
+        long limit = limitBytes();
+        if (bytes < 0 || bytes > limit) {
+            throw new TooLargeException(what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
+                    + ", above the limit of " + human(limit) + " for one input; if the file is genuine, give Java more"
+                    + " memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise the limit with -D" + PROPERTY + "=BYTES");
+        }
+    }
+
+    /** The product of {@code dims} times {@code bytesPerElement}; -1 (never a valid size) on overflow or a negative dim. */
+    public static long bytesOf(long bytesPerElement, long... dims) {
+        long n = bytesPerElement;
+        for (long d : dims) {
+            if (d < 0) {
+                return -1;
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                return -1;
+            }
+        }
+        return n;
+    }
+
+    /** {@code a + b}, saturating at -1 (never valid) on overflow or when either is already -1. */
+    public static long add(long a, long b) {
+        if (a < 0 || b < 0) {
+            return -1;
+        }
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
+    static long parseBytes(String text) {
+        String t = text.toLowerCase(java.util.Locale.ROOT);
+        long mult = 1;
+        char last = t.charAt(t.length() - 1);
+        if (last == 'k' || last == 'm' || last == 'g' || last == 't') {
+            mult = last == 'k' ? 1L << 10 : last == 'm' ? 1L << 20 : last == 'g' ? 1L << 30 : 1L << 40;
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long v = Long.parseLong(t.trim());
+            if (v <= 0) {
+                throw new NumberFormatException();
+            }
+            return Math.multiplyExact(v, mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + text + " is not a positive size in bytes"
+                    + " (e.g. 2000000000 or 2g)");
+        }
+    }
+
+    /** 3.1 GB, 256 MB, 12 KB, 100 bytes. */
+    public static String human(long bytes) {
+        if (bytes == Long.MAX_VALUE) {
+            return "unlimited";
+        }
+        if (bytes < 1000) {
+            return bytes + " bytes";
+        }
+        String[] units = {"KB", "MB", "GB", "TB", "PB", "EB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    }
+
+    /** An input asks for more memory than {@link MemoryBudget} allows: a bad (or too big) file, exit 2 in the CLI. */
+    public static final class TooLargeException extends IOException {
+        public TooLargeException(String message) {
+            super(message);
+        }
+    }
+}

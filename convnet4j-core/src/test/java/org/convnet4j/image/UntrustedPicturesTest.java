@@ -1,0 +1,150 @@
+package org.convnet4j.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pictures from outside: cut short, CMYK, rotated by EXIF, too large for memory, and the in-memory entry points
+ * (byte[], InputStream, BufferedImage) that a classifier API builds on.
+ */
+class UntrustedPicturesTest {
+    /** 32 wide, 16 high: left half white, right half black (flat areas survive JPEG well). */
+    private static BufferedImage halves() {
+        BufferedImage img = new BufferedImage(32, 16, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.setRGB(x, y, 0xffffff);
+            }
+        }
+        return img;
+    }
+
+    private static byte[] encode(BufferedImage img, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, format, out));
+        return out.toByteArray();
+    }
+
+    /** The JPEG with an APP1 EXIF segment (big-endian TIFF, IFD0 with one entry: orientation) after SOI. */
+    private static byte[] withOrientation(byte[] jpeg, int orientation) {
+        byte[] tiff = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0,
+            0, 0, 0, 0, 0, 0};
+        int len = 2 + 6 + tiff.length;
+        byte[] app1 = new byte[2 + len];
+        app1[0] = (byte) 0xff;
+        app1[1] = (byte) 0xe1;
+        app1[2] = (byte) (len >> 8);
+        app1[3] = (byte) len;
+        System.arraycopy(new byte[] {'E', 'x', 'i', 'f', 0, 0}, 0, app1, 4, 6);
+        System.arraycopy(tiff, 0, app1, 10, tiff.length);
+        byte[] out = new byte[jpeg.length + app1.length];
+        System.arraycopy(jpeg, 0, out, 0, 2);
+        System.arraycopy(app1, 0, out, 2, app1.length);
+        System.arraycopy(jpeg, 2, out, 2 + app1.length, jpeg.length - 2);
+        return out;
+    }
+
+    private static double mean(Tensor t, int y0, int y1, int x0, int x1) {
+        double s = 0;
+        for (int y = y0; y < y1; y++) {
+            for (int x = x0; x < x1; x++) {
+                s += t.get(0, y, x);
+            }
+        }
+        return s / ((y1 - y0) * (x1 - x0));
+    }
+
+    @Test
+    void exifOrientationIsHonoured() throws IOException {
+        byte[] jpeg = encode(halves(), "jpeg");
+        Tensor plain = Images.read(jpeg, "plain.jpg");
+        assertEquals(Arrays.asList(3, 16, 32), Arrays.stream(plain.shape().dims()).boxed().toList());
+        // 6: the camera was turned 90° clockwise; shown upright the left (white) half is on top
+        Tensor turned = Images.read(withOrientation(jpeg, 6), "turned.jpg");
+        assertEquals(Arrays.asList(3, 32, 16), Arrays.stream(turned.shape().dims()).boxed().toList());
+        assertTrue(mean(turned, 0, 14, 0, 16) > 240 && mean(turned, 18, 32, 0, 16) < 15);
+        // 8: anticlockwise, white at the bottom; 3: upside down, white on the right
+        Tensor back = Images.read(withOrientation(jpeg, 8), "back.jpg");
+        assertTrue(mean(back, 18, 32, 0, 16) > 240 && mean(back, 0, 14, 0, 16) < 15);
+        Tensor flipped = Images.read(withOrientation(jpeg, 3), "flipped.jpg");
+        assertTrue(mean(flipped, 0, 16, 18, 32) > 240 && mean(flipped, 0, 16, 0, 14) < 15);
+    }
+
+    @Test
+    void truncatedPicturesAreRefusedNotFilledWithGrey() throws IOException {
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < 64 * 64; i++) {
+            img.setRGB(i % 64, i / 64, i * 2654435761L > 0 ? (int) (i * 2654435761L) : i * 7919);
+        }
+        for (String format : new String[] {"jpeg", "png"}) {
+            byte[] whole = encode(img, format);
+            byte[] half = Arrays.copyOf(whole, whole.length / 2);
+            ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(half, "half." + format));
+            assertTrue(e.getMessage().startsWith("half." + format + ": "), e.getMessage());
+        }
+    }
+
+    @Test
+    void cmykJpegsAreRefusedByName() throws IOException {
+        byte[] jpeg = encode(halves(), "jpeg");
+        // the frame header (SOF0) of a 3-component file, rewritten to declare 4 components as CMYK/YCCK files do
+        int sof = -1;
+        for (int i = 2; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) {
+                sof = i;
+                break;
+            }
+        }
+        assertTrue(sof > 0);
+        assertEquals(3, jpeg[sof + 9]);
+        jpeg[sof + 9] = 4;
+        byte[] cmyk = jpeg;
+        ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(cmyk, "print.jpg"));
+        assertTrue(e.getMessage().startsWith("print.jpg: CMYK or YCCK JPEG, which is not supported"), e.getMessage());
+    }
+
+    @Test
+    void theCapIsInBytesOfTheDecodedPictureAndSubsamplingFitsIt() throws IOException {
+        byte[] png = encode(new BufferedImage(2000, 1000, BufferedImage.TYPE_BYTE_GRAY), "png");
+        // 2 megapixels x 20 bytes = 40 MB is refused
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "10m")) {
+            ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(png, "big.png"));
+            assertTrue(e.getMessage().startsWith("big.png: a 2000x1000 picture needs 40 MB, above the limit of 10 MB"),
+                    e.getMessage());
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("big", ".png");
+            try {
+                java.nio.file.Files.write(f, png);
+                Tensor small = Images.readAtLeast(f, 100, 100); // every 2nd pixel: 1000x500, 10 MB
+                assertEquals(500, small.dim(1));
+                assertEquals(1000, small.dim(2));
+                // a model that needs nearly all of it: no subsampling keeps 900x1500, so it is refused
+                assertThrows(ImageFormatException.class, () -> Images.readAtLeast(f, 900, 1500));
+            } finally {
+                java.nio.file.Files.delete(f);
+            }
+        }
+    }
+
+    @Test
+    void streamsAndDecodedImagesGiveTheSameTensorAsFiles() throws IOException {
+        BufferedImage img = halves();
+        byte[] png = encode(img, "png");
+        Tensor a = Images.read(png, "a.png");
+        Tensor b = Images.read(new ByteArrayInputStream(png), "a.png");
+        Tensor c = Images.fromImage(img);
+        assertEquals(0f, a.maxAbsDiff(b));
+        assertEquals(0f, a.maxAbsDiff(c));
+    }
+}

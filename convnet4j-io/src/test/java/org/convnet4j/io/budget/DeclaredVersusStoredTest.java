@@ -1,0 +1,69 @@
+package org.convnet4j.io.budget;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convnet4j.io.keras.KerasH5File;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files of a few KB that declare gigabytes (tools/fixtures/hostile_fixtures.py writes them): refused from what
+ * they declare, compared with what they store and with {@link MemoryBudget}, before anything is allocated or
+ * built. Also external data reached through a hard link.
+ */
+class DeclaredVersusStoredTest {
+    @TempDir
+    Path dir;
+
+    private static Path fixture(String name) throws Exception {
+        return Path.of(DeclaredVersusStoredTest.class.getResource("/fixtures/hostile/" + name).toURI());
+    }
+
+    @Test
+    void kerasDatasetsDeclaredButNeverWrittenAreRefusedAtOpen() throws Exception {
+        Path h5 = fixture("keras_declared_not_written.h5");
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> KerasH5File.open(h5));
+        assertTrue(e.getMessage().startsWith(h5 + ": weight 'block1_conv1/kernel:0' of layer 'block1_conv1' declares"
+                + " shape [3, 3, 3, 1280] (138 KB) but the file stores no data for it"), e.getMessage());
+        assertThrows(IOException.class, () -> ModelLoader.load(h5)); // the model is never built
+        assertTrue(System.nanoTime() - t0 < 5e9);
+    }
+
+    @Test
+    void externalDataIsBudgetedInTotalNotOnlyPerTensor() throws Exception {
+        Path model = Files.copy(fixture("onnx_shared_external.onnx"), dir.resolve("m.onnx"));
+        try (RandomAccessFile big = new RandomAccessFile(dir.resolve("big.bin").toFile(), "rw")) {
+            big.setLength(1L << 28); // sparse: 256 MiB that take no disk space
+        }
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "1g")) {
+            IOException e = assertThrows(IOException.class, () -> OnnxReader.readModel(model));
+            // w0 and w1 (256 MiB as float + 256 MiB raw each) fit 1 GiB; the third view of the same file does not
+            assertTrue(e.getMessage().startsWith(model + ": its tensors (tensor 'w2' and those before it) needs 1.6 GB,"
+                    + " above the limit of 1.1 GB"), e.getMessage());
+        }
+    }
+
+    @Test
+    void externalDataThroughAHardLinkIsRefused() throws Exception {
+        Path modelDir = Files.createDirectories(dir.resolve("model"));
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "x".repeat(1 << 10));
+        Path model = Files.copy(fixture("onnx_shared_external.onnx"), modelDir.resolve("m.onnx"));
+        try {
+            Files.createLink(modelDir.resolve("big.bin"), secret);
+        } catch (UnsupportedOperationException | IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("hard links not supported here: " + e);
+        }
+        IOException e = assertThrows(IOException.class, () -> OnnxReader.readModel(model));
+        assertTrue(e.getMessage().contains("has 2 hard links"), e.getMessage());
+    }
+}

@@ -1,0 +1,115 @@
+package org.convnet4j.io.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convnet4j.checkpoint.SafeTensors;
+import org.convnet4j.data.IdxReader;
+import org.convnet4j.image.Images;
+import org.convnet4j.io.keras.KerasH5File;
+import org.convnet4j.io.onnx.OnnxImporter;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Coverage-guided fuzz targets for every reader of untrusted files: safetensors and .c4j checkpoints (with their
+ * JSON description and the model built from it), IDX (raw and gzip), pictures, Keras .h5 and ONNX (read and
+ * imported). A reader may refuse an input only with an IOException or an IllegalArgumentException (the CLI's
+ * exit 2); anything else (another RuntimeException, OutOfMemoryError, StackOverflowError, a hang past the
+ * timeout) is a finding.
+ *
+ * <p>In a normal build Jazzer runs in regression mode: every input of the committed corpus
+ * ({@code src/test/resources/org/convnet4j/io/fuzz/ReaderFuzzTestInputs/METHOD/}, seeds plus the issue-15
+ * cases) once, in a few seconds. {@code JAZZER_FUZZ=1} turns one target at a time into a real fuzzing run
+ * (docs/FUZZING.md has the commands and the last report). The memory budget is lowered to 64 MB here, so an
+ * input that makes a reader allocate beyond what it declared shows up as an out-of-memory finding, not as a
+ * slow test.
+ */
+class ReaderFuzzTest {
+    private static Path dir;
+    private static TemporaryProperty budget;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        dir = Files.createTempDirectory("c4j-fuzz");
+        budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "64m");
+    }
+
+    @AfterAll
+    static void tearDown() throws IOException {
+        budget.close();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    @FunctionalInterface
+    private interface Reader {
+        void read(Path file) throws Exception;
+    }
+
+    /** Runs {@code reader} on the bytes as a file named {@code name}; the expected refusals are fine. */
+    private static void fuzz(byte[] data, String name, Reader reader) throws Exception {
+        Path f = dir.resolve(name);
+        Files.write(f, data);
+        try {
+            reader.read(f);
+        } catch (IOException | UncheckedIOException | IllegalArgumentException expected) {
+            // refused with a message: exit 2 in the CLI
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void safetensors(byte[] data) throws Exception {
+        fuzz(data, "f.safetensors", f -> {
+            SafeTensors.read(f);
+        });
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void checkpoint(byte[] data) throws Exception {
+        fuzz(data, "f.c4j", f -> ModelFiles.read(f));
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void idx(byte[] data) throws Exception {
+        fuzz(data, "f.idx", f -> IdxReader.read(f, "data"));
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void picture(byte[] data) throws Exception {
+        try {
+            Images.read(data, "f.img");
+        } catch (IOException expected) {
+            // refused with a message
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void kerasH5(byte[] data) throws Exception {
+        fuzz(data, "f.h5", f -> {
+            try (KerasH5File h5 = KerasH5File.open(f)) {
+                for (KerasH5File.Layer l : h5.weightedLayers()) {
+                    for (KerasH5File.Weight w : l.weights()) {
+                        h5.read(l, w);
+                    }
+                }
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void onnx(byte[] data) throws Exception {
+        fuzz(data, "f.onnx", f -> OnnxImporter.importModel(OnnxReader.readModel(f), f.toString()));
+    }
+
+}
