@@ -195,7 +195,7 @@ public interface Kernels {
     /**
      * Shifted dot products, the weight gradient of {@link #shiftedProducts}: for {@code fo < f} and {@code t < taps},
      * <pre>
-     *   out[outOff + fo * taps + t] = sum over p < len of  dy[dyOff + fo * ldd + p] * x[xOff + offsets[t] + p]
+     *   out[outOff + fo * taps + t] = sum over p &lt; len of  dy[dyOff + fo * ldd + p] * x[xOff + offsets[t] + p]
      * </pre>
      * in an order of the implementation's choosing (the vector kernels keep one partial sum per lane), but the same
      * order on every call with the same arguments: the result does not depend on threads or timing.
