@@ -118,7 +118,7 @@ class TrainBadInputTest {
     void divergingTrainingStopsWithAClearMessage() {
         needsFashionMnist();
         Path out = dir.resolve("nan.c4j");
-        CliRun run = CliRun.of("train", "--limit", "256", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e30",
+        CliRun run = CliRun.of("train", "--limit", "256", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e6",
                 "--out", out.toString(), "--no-progress");
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().contains("training diverged"), run.err());
