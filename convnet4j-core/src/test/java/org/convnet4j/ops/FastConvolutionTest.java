@@ -1,6 +1,8 @@
 package org.convnet4j.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,14 @@ class FastConvolutionTest {
         out.add(new Case(2, 3, 12, 12, 4, 3, 3, ConvParams.of(1, 2).withDilation(2)));
         out.add(new Case(1, 1, 28, 28, 6, 5, 5, ConvParams.of(1, 2)));          // LeNet conv1
         out.add(new Case(11, 6, 14, 14, 16, 5, 5, ConvParams.defaults()));      // LeNet conv2, uneven chunks
+        // direct path (DirectConvolution): filter counts that leave remainders of its 4-filter and 2-filter tiles,
+        // runs that end in a partial vector, asymmetric padding, padding as wide as the kernel (backward data then
+        // takes the GEMM path), 33 filters (GEMM path), a 1-pixel-wide map
+        out.add(new Case(5, 3, 9, 23, 7, 3, 5, ConvParams.of(1, new Padding(2, 0, 1, 3))));
+        out.add(new Case(3, 2, 5, 5, 3, 2, 2, ConvParams.of(1, 2)));
+        out.add(new Case(2, 2, 6, 11, 33, 3, 3, same));
+        out.add(new Case(9, 5, 13, 1, 5, 3, 1, ConvParams.of(1, new Padding(1, 0, 1, 0))));
+        out.add(new Case(1, 16, 10, 10, 6, 5, 5, ConvParams.of(1, 4)));         // LeNet conv2's backward shape
         out.add(new Case(2, 48, 41, 41, 8, 3, 3, same));                        // several row tiles
         out.add(new Case(1, 40, 30, 29, 3, 3, 3, ConvParams.of(2, 1).withDilation(1, 2))); // tiles + stride
         // small planes joined across samples into one GEMM (groups of 4, 4, 3), also pointwise, grouped, strided
@@ -103,6 +113,33 @@ class FastConvolutionTest {
         for (Case cs : cases()) {
             check(cs, new ScalarKernels(), 2);
         }
+    }
+
+    /** The small layers the direct path takes, through the GEMM path as well (its naive-twin role is kept). */
+    @Test
+    void gemmPathStillMatchesReferenceWithoutTheDirectPath() {
+        DirectConvolution.enabled = false;
+        try {
+            for (Case cs : cases()) {
+                check(cs, new VectorKernels(2), 3);
+            }
+        } finally {
+            DirectConvolution.enabled = true;
+        }
+    }
+
+    @Test
+    void directPathIsTakenForLeNetLayers() {
+        ConvDims conv1 = ConvDims.of(org.convnet4j.tensor.Shape.of(64, 1, 28, 28), org.convnet4j.tensor.Shape.of(6, 1,
+                5, 5), org.convnet4j.tensor.Shape.of(64, 6, 28, 28), ConvParams.of(1, 2));
+        ConvDims conv2 = ConvDims.of(org.convnet4j.tensor.Shape.of(64, 6, 14, 14), org.convnet4j.tensor.Shape.of(16, 6,
+                5, 5), org.convnet4j.tensor.Shape.of(64, 16, 10, 10), ConvParams.defaults());
+        assertTrue(DirectConvolution.applies(conv1, ConvParams.of(1, 2)));
+        assertTrue(DirectConvolution.applies(conv2, ConvParams.defaults()));
+        assertTrue(DirectConvolution.appliesBackward(conv2, ConvParams.defaults()));
+        ConvDims resnet = ConvDims.of(org.convnet4j.tensor.Shape.of(8, 64, 56, 56), org.convnet4j.tensor.Shape.of(64,
+                64, 3, 3), org.convnet4j.tensor.Shape.of(8, 64, 56, 56), ConvParams.of(1, 1));
+        assertFalse(DirectConvolution.applies(resnet, ConvParams.of(1, 1)));
     }
 
     @Test

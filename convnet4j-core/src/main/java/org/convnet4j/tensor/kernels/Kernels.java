@@ -167,6 +167,54 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * Shifted products, the core of a direct convolution over a zero-padded input whose rows are laid end to end
+     * (see {@code FastConvolution}'s direct path): for {@code fo < f} and {@code p < len},
+     * <pre>
+     *   out[outOff + fo * ldo + p] = sum over t = 0, 1, ..., taps - 1 of  w[wOff + fo * taps + t] * x[xOff + offsets[t] + p]
+     * </pre>
+     * summed in exactly that order of t, each step a fused multiply-add ({@link Math#fma}) starting from 0. Every
+     * implementation therefore gives the same bits, whatever its vector width. {@code x} must hold every element
+     * read ({@code xOff + offsets[t] + p} for all t and p).
+     */
+    default void shiftedProducts(int f, int taps, float[] w, int wOff, int[] offsets, float[] x, int xOff, int len,
+                                 float[] out, int outOff, int ldo) {
+        for (int fo = 0; fo < f; fo++) {
+            int wRow = wOff + fo * taps;
+            int oRow = outOff + fo * ldo;
+            for (int p = 0; p < len; p++) {
+                float acc = 0f;
+                for (int t = 0; t < taps; t++) {
+                    acc = Math.fma(w[wRow + t], x[xOff + offsets[t] + p], acc);
+                }
+                out[oRow + p] = acc;
+            }
+        }
+    }
+
+    /**
+     * Shifted dot products, the weight gradient of {@link #shiftedProducts}: for {@code fo < f} and {@code t < taps},
+     * <pre>
+     *   out[outOff + fo * taps + t] = sum over p &lt; len of  dy[dyOff + fo * ldd + p] * x[xOff + offsets[t] + p]
+     * </pre>
+     * in an order of the implementation's choosing (the vector kernels keep one partial sum per lane), but the same
+     * order on every call with the same arguments: the result does not depend on threads or timing.
+     */
+    default void shiftedDots(int f, int taps, float[] dy, int dyOff, int ldd, int[] offsets, float[] x, int xOff,
+                             int len, float[] out, int outOff) {
+        for (int fo = 0; fo < f; fo++) {
+            for (int t = 0; t < taps; t++) {
+                float acc = 0f;
+                int xs = xOff + offsets[t];
+                int ds = dyOff + fo * ldd;
+                for (int p = 0; p < len; p++) {
+                    acc = Math.fma(dy[ds + p], x[xs + p], acc);
+                }
+                out[outOff + fo * taps + t] = acc;
+            }
+        }
+    }
+
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
         return 1;

@@ -93,6 +93,26 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void shiftedProducts(int f, int taps, float[] w, int wOff, int[] offsets, float[] x, int xOff, int len,
+                                float[] out, int outOff, int ldo) {
+        Checks.range("shiftedProducts", "w", w, wOff, f * taps);
+        if (f > 0 && len > 0) {
+            Checks.range("shiftedProducts", "out", out, outOff, (f - 1) * ldo + len);
+        }
+        VectorDirectConv.shiftedProducts(f, taps, w, wOff, offsets, x, xOff, len, out, outOff, ldo);
+    }
+
+    @Override
+    public void shiftedDots(int f, int taps, float[] dy, int dyOff, int ldd, int[] offsets, float[] x, int xOff,
+                            int len, float[] out, int outOff) {
+        Checks.range("shiftedDots", "out", out, outOff, f * taps);
+        if (f > 0 && len > 0) {
+            Checks.range("shiftedDots", "dy", dy, dyOff, (f - 1) * ldd + len);
+        }
+        VectorDirectConv.shiftedDots(f, taps, dy, dyOff, ldd, offsets, x, xOff, len, out, outOff);
+    }
+
+    @Override
     public void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
         Checks.range("axpy", "x", x, xOff, n);
         Checks.range("axpy", "y", y, yOff, n);

@@ -1,0 +1,94 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct-convolution primitives {@link Kernels#shiftedProducts} and {@link Kernels#shiftedDots} of
+ * {@link VectorKernels} (register tiles of 4 filters x 3 vectors and 2 filters x 5 taps) against their scalar twins
+ * (the interface defaults, used by {@link ScalarKernels}), for filter and tap counts that leave every kind of
+ * remainder, runs shorter than a vector, and non-zero offsets. Products: the same fma chain per element, so bit for
+ * bit; dots: lane-wise partial sums, so within {@code (len + 2) * 2^-24 * sum|terms|} of a double-precision oracle.
+ */
+class ShiftedKernelsTest {
+    private static final int VL = VectorKernels.vectorLength();
+    private static final double U = Math.ulp(1.0f) / 2;
+
+    private final Kernels scalar = new ScalarKernels();
+    private final Kernels vector = new VectorKernels(1);
+    private final Random random = new Random(17);
+
+    @Test
+    void productsEqualTheScalarTwinBitForBit() {
+        for (int f : new int[] {1, 3, 4, 6, 9}) {
+            for (int taps : new int[] {1, 7, 25}) {
+                for (int len : new int[] {1, VL - 1, 3 * VL, 3 * VL + 1, 7 * VL + 5}) {
+                    int[] offsets = offsets(taps);
+                    float[] x = array(len + 200 + 5);
+                    float[] w = array(f * taps + 2);
+                    int ldo = len + 3;
+                    float[] expected = array(f * ldo + 4);
+                    float[] actual = expected.clone();
+                    scalar.shiftedProducts(f, taps, w, 2, offsets, x, 5, len, expected, 4, ldo);
+                    vector.shiftedProducts(f, taps, w, 2, offsets, x, 5, len, actual, 4, ldo);
+                    assertArrayEquals(expected, actual, "f=" + f + " taps=" + taps + " len=" + len);
+                }
+            }
+        }
+    }
+
+    @Test
+    void dotsStayWithinTheBoundOfTheExactValue() {
+        for (int f : new int[] {1, 2, 3, 6}) {
+            for (int taps : new int[] {1, 5, 7, 25}) {
+                for (int len : new int[] {1, VL - 1, VL, 5 * VL + 3, 700}) {
+                    int[] offsets = offsets(taps);
+                    float[] x = array(len + 200 + 5);
+                    int ldd = len + 1;
+                    float[] dy = array(f * ldd + 3);
+                    float[] s = new float[f * taps + 1];
+                    float[] v = new float[f * taps + 1];
+                    scalar.shiftedDots(f, taps, dy, 3, ldd, offsets, x, 5, len, s, 1);
+                    vector.shiftedDots(f, taps, dy, 3, ldd, offsets, x, 5, len, v, 1);
+                    for (int fo = 0; fo < f; fo++) {
+                        for (int t = 0; t < taps; t++) {
+                            double exact = 0;
+                            double abs = 0;
+                            for (int p = 0; p < len; p++) {
+                                double term = (double) dy[3 + fo * ldd + p] * x[5 + offsets[t] + p];
+                                exact += term;
+                                abs += Math.abs(term);
+                            }
+                            double bound = (len + 2) * U * abs + Float.MIN_NORMAL;
+                            int i = 1 + fo * taps + t;
+                            String where = "f=" + f + " taps=" + taps + " len=" + len + " at " + fo + "," + t;
+                            if (!(Math.abs(s[i] - exact) <= bound) || !(Math.abs(v[i] - exact) <= bound)) {
+                                throw new AssertionError(where + ": exact " + exact + ", scalar " + s[i] + ", vector "
+                                        + v[i] + ", bound " + bound);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Shifts in [0, 200), neither sorted nor distinct, like taps of several channels. */
+    private int[] offsets(int taps) {
+        int[] off = new int[taps];
+        for (int t = 0; t < taps; t++) {
+            off[t] = random.nextInt(200);
+        }
+        return off;
+    }
+
+    private float[] array(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        return a;
+    }
+}
