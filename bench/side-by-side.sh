@@ -2,7 +2,8 @@
 # Runs convnet4j's standard workloads and the PyTorch reference (shared/bench/run_reference.sh) in one session and
 # prints, per workload, ours / reference. Both raw outputs and the table go to bench/results/<date>.txt.
 #
-# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [w1 w2 ... w6]   (default: all; 10-20 minutes)
+# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [w1 w2 ... w7]   (default: all; 10-20 minutes)
+#   w7 (MobileNetV2, EfficientNet-B0 from ONNX) has its PyTorch side in this repository: bench/w7_onnx_models.py
 #   --reference DIR  the reference scripts (default: shared/bench beside the repository, or beside its parent)
 #   --jfr            record a JFR profile of our run into bench/results/<date>.jfr (about 1-2% overhead)
 #   --rss            afterwards, run W6 once more on each side under /usr/bin/time for the peak resident size
@@ -21,11 +22,11 @@ while [ $# -gt 0 ]; do
     --jfr) JFR=1; shift ;;
     --rss) RSS=1; shift ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    w[1-6]|W[1-6]) WORKLOADS+=("$(echo "$1" | tr 'W' 'w')"); shift ;;
+    w[1-7]|W[1-7]) WORKLOADS+=("$(echo "$1" | tr 'W' 'w')"); shift ;;
     *) echo "side-by-side.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
-[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(w1 w2 w3 w4 w5 w6)
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(w1 w2 w3 w4 w5 w6 w7)
 
 if [ -z "$REF" ]; then
   for candidate in "$(dirname "$REPO")/shared/bench" "$(dirname "$(dirname "$REPO")")/shared/bench"; do
@@ -56,9 +57,19 @@ RESULT="$OUT_DIR/$STAMP.txt"
 TMP="$(mktemp "$OUT_DIR/.$STAMP.XXXXXX")"
 trap 'rm -f "$TMP" "$TMP".*' EXIT
 
+# the shared reference knows w1-w6; w7's PyTorch side (and its ONNX files) comes from this repository
+REF_WORKLOADS=()
+for w in "${WORKLOADS[@]}"; do
+  if [ "$w" != w7 ]; then REF_WORKLOADS+=("$w"); fi
+done
+ONNX_DIR="$REPO/bench/results/onnx"
+if [[ " ${WORKLOADS[*]} " == *" w7 "* ]]; then
+  echo "exporting the W7 models and timing PyTorch: bench/w7_onnx_models.py ..." >&2
+  /usr/bin/python3 "$REPO/bench/w7_onnx_models.py" "$ONNX_DIR" > "$TMP.w7ref"
+fi
 ONLY="W0"
 for w in "${WORKLOADS[@]}"; do ONLY="$ONLY,$(echo "$w" | tr 'w' 'W')"; done
-JAVA_OPTS="${CONVNET4J_JAVA_OPTS:-}"
+JAVA_OPTS="${CONVNET4J_JAVA_OPTS:-} -Dconvnet4j.bench.onnx=$ONNX_DIR"
 if [ "$JFR" = 1 ]; then
   JAVA_OPTS="$JAVA_OPTS -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP.jfr,settings=profile"
 fi
@@ -71,10 +82,16 @@ fi
 } > "$TMP"
 echo "running convnet4j bench --only $ONLY ..." >&2
 CONVNET4J_JAVA_OPTS="$JAVA_OPTS" "$REPO/convnet4j" bench --only "$ONLY" | tee "$TMP.ours" >&2
-echo "running the reference: bash $REF/run_reference.sh ${WORKLOADS[*]} ..." >&2
-bash "$REF/run_reference.sh" "${WORKLOADS[@]}" | tee "$TMP.ref" >&2
+echo "running the reference: bash $REF/run_reference.sh ${REF_WORKLOADS[*]} ..." >&2
+: > "$TMP.ref"
+if [ ${#REF_WORKLOADS[@]} -gt 0 ]; then
+  bash "$REF/run_reference.sh" "${REF_WORKLOADS[@]}" | tee "$TMP.ref" >&2
+fi
+if [ -f "$TMP.w7ref" ]; then
+  tee -a "$TMP.ref" < "$TMP.w7ref" >&2
+fi
 {
-  echo "# reference: bash $REF/run_reference.sh ${WORKLOADS[*]}"
+  echo "# reference: bash $REF/run_reference.sh ${REF_WORKLOADS[*]}; w7: bench/w7_onnx_models.py"
   echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "## ours"; cat "$TMP.ours"
   echo "## reference"; cat "$TMP.ref"

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /** A convnet4j model to ONNX. */
 @Command(name = "export", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Write a convnet4j model as ONNX (opset 13).",
+        header = "Write a convnet4j model as ONNX (opset 17).",
         description = {"Reads MODEL (.c4j) and writes it as an ONNX file with a symbolic batch axis.", ""},
         footer = {"", "Example:", "  convnet4j export model.c4j -o model.onnx"})
 final class ExportCommand implements Callable<Integer> {

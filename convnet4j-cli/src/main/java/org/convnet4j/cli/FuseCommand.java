@@ -34,6 +34,7 @@ import org.convnet4j.train.loss.SoftmaxCrossEntropy;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -133,11 +134,16 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the final metrics as one JSON object.")
     boolean json;
 
+    @Mixin
+    DashboardOptions dashboard;
+    private DashboardOptions.Session ui;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        try {
+        try (DashboardOptions.Session session = dashboard.open(stdout)) {
+            ui = session;
             return evaluate != null ? runEvaluate(stdout, stderr) : runTraining(stdout, stderr);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
@@ -158,7 +164,8 @@ final class FuseCommand implements Callable<Integer> {
         MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
-        FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)));
+        FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)),
+                ui.run("fuse-" + settings.mode(), null)); // several fits (late fusion: one per member) in one run log
         r.memberAccuracy().forEach((name, acc) ->
                 log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
         if (r.memberWeights() != null) {

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             KernelsCommand.class,
             ExportCommand.class, InspectCommand.class, InferCommand.class,
             BenchCommand.class,
+            ServeCommand.class, UiCommand.class,
             ZooBenchmarkCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -23,6 +23,7 @@ import org.convnet4j.train.TrainingCheckpoints;
 import org.convnet4j.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -114,6 +115,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
 
+    @Mixin
+    DashboardOptions dashboard;
+
     /** What the run ended with, for the demo. */
     TrainingRun.Result result;
 
@@ -168,6 +172,8 @@ final class TrainCommand implements Callable<Integer> {
             run.addListener(new PlotListener(plots.resolve("training-curves.png")));
         }
         TrainingRun.Split split = run.split();
+        DashboardOptions.Session ui = dashboard.open(stdout);
+        run.addListener(ui.run(settings.model(), split.validation()));
         if (!json) {
             stdout.printf(Locale.ROOT, "%s %s: %d training, %s validation pictures of %s, %d classes; %s lr %s, batch %d,"
                             + " seed %d%s%n", resumed != null ? "Resuming" : "Training", settings.model(),
@@ -187,6 +193,7 @@ final class TrainCommand implements Callable<Integer> {
             if (progress != null) {
                 progress.close();
             }
+            ui.close();
         }
         TrainReport.print(stdout, settings, result, json, plots);
         return 0;

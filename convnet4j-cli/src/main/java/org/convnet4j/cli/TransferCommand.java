@@ -32,6 +32,7 @@ import org.convnet4j.transfer.TransferPlan;
 import org.convnet4j.transfer.TransferRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -128,6 +129,9 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
     boolean noProgress;
 
+    @Mixin
+    DashboardOptions dashboard;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -183,10 +187,13 @@ public final class TransferCommand implements Callable<Integer> {
             info.println(line);
             info.flush();
         };
+        DashboardOptions.Session ui = dashboard.open(stdout);
+        listeners.add(ui.run("transfer-case" + c.number(), test));
         TransferRun.Outcome r;
         try {
             r = TransferRun.run(plan, train, test, classifier, settings, featureCache, log, listeners, progress);
         } finally {
+            ui.close();
             if (bar != null) {
                 bar.close();
             }

@@ -21,6 +21,7 @@ import org.convnet4j.data.FashionMnist;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -100,6 +101,9 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output folder (created). Default: zoo-benchmark.")
     Path out = Path.of("zoo-benchmark");
 
+    @Mixin
+    DashboardOptions dashboard;
+
     private PerModel<Integer> epochCounts;
     private PerModel<Integer> limits;
 
@@ -135,6 +139,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         env.put("load average at start", load());
 
         List<ZooBenchmark.Result> results = new ArrayList<>();
+        DashboardOptions.Session ui = dashboard.open(stdout);
         for (ModelSetup s : setups) {
             int modelEpochs = epochCounts.get(s.model(), 1);
             Integer modelLimit = limits.get(s.model(), null);
@@ -146,13 +151,14 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             ZooBenchmark.Result r = ZooBenchmark.run(s, train, test, training.withEpochs(modelEpochs), line -> {
                 stdout.println(line);
                 stdout.flush();
-            });
+            }, testIn -> ui.run("zoo-" + s.model(), testIn));
             results.add(r);
             stdout.printf(Locale.ROOT, "  %s: test accuracy %.4f, %.1f s per epoch%n", s.model(), r.testAccuracy(),
                     r.secondsPerEpoch());
             env.put("load average at end", load());
             new ZooReport(results, training, env).write(out);
         }
+        ui.close();
         stdout.println();
         stdout.print(new ZooReport(results, training, env).markdown());
         stdout.printf("wrote %s, %s, %s%n", out.resolve(ZooReport.MARKDOWN), out.resolve(ZooReport.JSON),

@@ -129,6 +129,11 @@ public final class Images {
         return decode(bytes, name, maxPixels(), 0, 0);
     }
 
+    /** As {@link #read(byte[], String)} with a pixel limit of the caller's (a server's, lower than the tools'). */
+    public static Tensor read(byte[] bytes, String name, long maxPixels) throws ImageFormatException {
+        return decode(bytes, name, maxPixels, 0, 0);
+    }
+
     /**
      * Decodes a picture from a stream (read to its end, not closed), refusing more than
      * {@link MemoryBudget#limitBytes()} bytes; {@code name} is used in messages.

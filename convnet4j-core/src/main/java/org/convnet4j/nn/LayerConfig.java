@@ -107,6 +107,19 @@ public final class LayerConfig {
         return out;
     }
 
+    /** A list of numbers of any length (interpolation weights). */
+    public float[] floatArray(String key) {
+        Object v = require(key);
+        if (!(v instanceof List<?> l) || l.stream().anyMatch(e -> !(e instanceof Number))) {
+            throw bad(key, v, "a list of numbers");
+        }
+        float[] out = new float[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) l.get(i)).floatValue();
+        }
+        return out;
+    }
+
     /** A list of lists of whole numbers, e.g. a connection table; the inner lists may differ in length. */
     public int[][] intLists(String key) {
         Object v = require(key);

@@ -55,7 +55,29 @@ public final class LayerFactory {
 
     static {
         register("Dense", c -> new Dense(c.intValue("units"), c.boolValue("use_bias", true))
-                .init(Initializer.byId(c.string("kernel_init", "glorot_uniform"))));
+                .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")))
+                .overLastAxis(c.boolValue("over_last_axis", false)));
+        register("Elementwise", c -> new org.convnet4j.nn.layers.Elementwise(
+                org.convnet4j.nn.layers.Elementwise.Fn.parse(c.string("fn", "identity")), c.doubleValue("alpha", 1),
+                c.doubleValue("beta", 0)));
+        register("Transpose", c -> new org.convnet4j.nn.layers.Transpose(c.intArray("perm")));
+        register("Slice", c -> new org.convnet4j.nn.layers.Slice(c.intArray("starts"), c.intArray("ends"),
+                c.intArray("steps")));
+        register("Take", c -> new org.convnet4j.nn.layers.Take(c.intValue("axis"), c.intArray("indices"),
+                c.boolValue("drop_axis", false)));
+        register("Reduce", c -> new org.convnet4j.nn.layers.Reduce(
+                org.convnet4j.nn.layers.Reduce.Op.parse(c.string("op", "mean")), c.intArray("axes"),
+                c.boolValue("keep_dims", true)));
+        register("LayerNorm", c -> new org.convnet4j.nn.layers.LayerNorm(c.intValue("axes", 1),
+                c.doubleValue("eps", 1e-5)));
+        register("MatMul", c -> new org.convnet4j.nn.layers.MatMul());
+        register("DilatedMaxPool2d", c -> new org.convnet4j.nn.layers.DilatedMaxPool2d(c.intArray("kernel"),
+                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"), c.boolValue("ceil_mode", false)));
+        register("PRelu", c -> new org.convnet4j.nn.layers.PRelu(Shape.of(c.intArray("slope_shape"))));
+        register("ArgMax", c -> new org.convnet4j.nn.layers.ArgMax(c.intValue("axis"), c.boolValue("keep_dims", true),
+                c.boolValue("select_last", false)));
+        register("AxisResize", c -> new org.convnet4j.nn.layers.AxisResize(c.intValue("axis"), c.intArray("lo"),
+                c.intArray("hi"), c.floatArray("weights")));
         register("Conv2d", c -> {
             int[] k = c.ints("kernel_size", 2);
             int[] s = c.ints("strides", 2, 1, 1);
@@ -150,10 +172,11 @@ public final class LayerFactory {
         register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));
         register("Concat", c -> {
             int axis = c.intValue("axis", 1);
-            if (axis != 1) {
-                throw new IllegalArgumentException("layer type Concat: only axis 1 (channels) is supported, got " + axis);
+            if (axis < 1) {
+                throw new IllegalArgumentException("layer type Concat: axis must be >= 1 (0 is the batch axis), got "
+                        + axis);
             }
-            return new Concat();
+            return new Concat(axis - 1);
         });
         // Layers defined outside nn (transfer's ShallowClassifier) arrive as services, so that nn depends on no
         // package above it (ArchitectureTest: no package cycles).

@@ -38,8 +38,8 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
     /**
      * @throws IllegalArgumentException naming the setting that is out of range
      */
-    /** Beyond this every update overflows float32 at once (weights are float); real runs use 1e-5 .. 10. */
-    public static final double MAX_LEARNING_RATE = 1e6;
+    /** Weights and updates are float32: a larger rate is infinity there (real runs use 1e-5 .. 10). */
+    public static final double MAX_LEARNING_RATE = Float.MAX_VALUE;
 
     public TrainingSettings {
         Objects.requireNonNull(model, "model");

@@ -61,7 +61,25 @@ class ModelSpecTest {
                 .add("d2", new Dense(4), "flat")
                 .add("ws", new WeightedSum(), "d1", "d2")
                 .add("late", new DecisionFusion(DecisionFusion.Mode.WEIGHTED), "d1", "d2")
-                .add("cat", new Concat(), "gap", "flat", "seq", "ws", "late")
+                // the tensor-graph layers of ONNX import (issue 16)
+                .add("dmp", new org.convnet4j.nn.layers.DilatedMaxPool2d(new int[] {2, 2}, new int[] {1, 1},
+                        new int[] {2, 2}, new int[] {1, 1, 1, 1}, false), "x")
+                .add("mm", new org.convnet4j.nn.layers.MatMul(), "dmp", "x")
+                .add("tr", new org.convnet4j.nn.layers.Transpose(1, 2, 0), "mm")
+                .add("ln", new org.convnet4j.nn.layers.LayerNorm(1, 1e-5), "tr")
+                .add("lin", new Dense(4).overLastAxis(true), "ln")
+                .add("gelu", new org.convnet4j.nn.layers.Elementwise(org.convnet4j.nn.layers.Elementwise.Fn.GELU), "lin")
+                .add("prelu", new org.convnet4j.nn.layers.PRelu(Shape.of(1, 1, 4)), "gelu")
+                .add("sl", new org.convnet4j.nn.layers.Slice(new int[] {0, 1, 0}, new int[] {3, 3, 4},
+                        new int[] {1, 1, 2}), "prelu")
+                .add("cat2", new Concat(1), "sl", "sl")
+                .add("rs", new org.convnet4j.nn.layers.AxisResize(2, new int[] {0, 0, 1}, new int[] {1, 1, 1},
+                        new float[] {0f, 0.5f, 0f}), "cat2")
+                .add("red", new org.convnet4j.nn.layers.Reduce(org.convnet4j.nn.layers.Reduce.Op.MEAN,
+                        new int[] {0, 1}, false), "rs")
+                .add("tk", new org.convnet4j.nn.layers.Take(0, new int[] {1, 0, 1}, false), "red")
+                .add("am", new org.convnet4j.nn.layers.ArgMax(0, true, false), "red")
+                .add("cat", new Concat(), "gap", "flat", "seq", "ws", "late", "tk", "am")
                 .build();
         Sequential m = new Sequential(Shape.of(3, 12, 12),
                 new ZeroPad2d(1, 1, 1, 1),
@@ -88,9 +106,9 @@ class ModelSpecTest {
                         Tensor.full(Shape.of(6, 1, 1), 0.5f), false),
                 new AvgPool2d(3).stride(1),
                 head,
-                new org.convnet4j.nn.layers.Reshape(Shape.of(1, 73)), // 6 + 54 + 5 + 4 + 4 from the head
+                new org.convnet4j.nn.layers.Reshape(Shape.of(1, 77)), // 6 + 54 + 5 + 4 + 4 + 3 + 1 from the head
                 new org.convnet4j.nn.layers.AxisSoftmax(1, -1, true),
-                new org.convnet4j.nn.layers.Reshape(Shape.of(73)),
+                new org.convnet4j.nn.layers.Reshape(Shape.of(77)),
                 new Dropout(0.25).seed(99),
                 new Dense(8),
                 new BatchNorm1d(),

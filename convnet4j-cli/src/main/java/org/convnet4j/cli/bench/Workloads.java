@@ -33,7 +33,7 @@ import org.convnet4j.zoo.ModelZoo;
  */
 public final class Workloads {
     /** The workload groups in run order. */
-    public static final List<String> ALL = List.of("W0", "W1", "W2", "W3", "W4", "W5", "W6");
+    public static final List<String> ALL = List.of("W0", "W1", "W2", "W3", "W4", "W5", "W6", "W7");
 
     private final boolean quick;
     private final Consumer<BenchResult> sink;
@@ -60,6 +60,10 @@ public final class Workloads {
                 inference("W5_GOOGLENET_INFER_convnet4j_b1", "googlenet", 1);
             }
             case "W6" -> resnetTraining();
+            case "W7" -> {
+                onnxInference("W7_MOBILENETV2_INFER_convnet4j_b1", "mobilenet_v2");
+                onnxInference("W7_EFFICIENTNETB0_INFER_convnet4j_b1", "efficientnet_b0");
+            }
             default -> throw new IllegalArgumentException("bench: unknown workload '" + group + "'; known: "
                     + String.join(", ", ALL));
         }
@@ -187,6 +191,34 @@ public final class Workloads {
         Timing.Result r = modelTiming(7).measure(() -> net.predict(x));
         emit(name, batch, r, "images/s", heap, String.format(Locale.ROOT,
                 "%.1f ms/batch; inference mode, NCHW fp32, %s from ModelZoo", r.median() * 1e3, model));
+    }
+
+    /**
+     * Inference of a torchvision model exported to ONNX by bench/w7_onnx_models.py (the directory is
+     * -Dconvnet4j.bench.onnx, default bench/results/onnx): MobileNetV2's depthwise blocks, EfficientNet-B0's
+     * SiLU and squeeze-and-excitation, imported as they come from PyTorch.
+     */
+    private void onnxInference(String name, String model) {
+        java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("convnet4j.bench.onnx", "bench/results/onnx"),
+                model + ".onnx");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            sink.accept(BenchResult.notAvailable(name, "images/s", file + " is missing: run bench/w7_onnx_models.py"));
+            return;
+        }
+        System.gc();
+        HeapHighWater heap = new HeapHighWater();
+        Model net;
+        try {
+            net = org.convnet4j.io.onnx.OnnxImporter.importModel(org.convnet4j.io.onnx.OnnxReader.readModel(file),
+                    file.toString());
+        } catch (java.io.IOException e) {
+            sink.accept(BenchResult.notAvailable(name, "images/s", file + ": " + e.getMessage()));
+            return;
+        }
+        Tensor x = Tensor.randn(new Random(0), 1f, 1, 3, 224, 224);
+        Timing.Result r = modelTiming(7).measure(() -> net.predict(x));
+        emit(name, 1, r, "images/s", heap, String.format(Locale.ROOT,
+                "%.1f ms/batch; inference mode, NCHW fp32, %s imported from ONNX", r.median() * 1e3, model));
     }
 
     private void resnetTraining() {

@@ -62,6 +62,13 @@ public final class ZooBenchmark {
      * samples; they are resized to the model's input. {@code progress} receives one line per epoch.
      */
     public static Result run(ModelSetup setup, Dataset train, Dataset test, Training t, Consumer<String> progress) {
+        return run(setup, train, test, t, progress, testIn -> new TrainingListener() {
+        });
+    }
+
+    /** As above, with one more listener made from the prepared test set (the training dashboard). */
+    public static Result run(ModelSetup setup, Dataset train, Dataset test, Training t, Consumer<String> progress,
+                             java.util.function.Function<Dataset, TrainingListener> extra) {
         Shape sample = train.sampleShape();
         ZooOptions options = setup.options(sample.dim(0), train.numClasses());
         Model model = ModelZoo.build(setup.model(), options);
@@ -89,6 +96,7 @@ public final class ZooBenchmark {
                         record.get(History.SECONDS), record.get(History.IMAGES_PER_SECOND)));
             }
         });
+        trainer.addListener(extra.apply(testIn));
         History history = trainer.fit(model, trainIn, t.testEveryEpoch() ? testIn : null);
 
         List<Double> epochSeconds = new ArrayList<>();

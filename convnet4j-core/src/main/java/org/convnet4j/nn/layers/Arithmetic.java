@@ -19,6 +19,8 @@ public final class Arithmetic extends Layer {
     private Tensor b;
     private int[] aMap;
     private int[] bMap;
+    private int repeat;
+    private boolean gateIsA;
 
     public Arithmetic(ArithmeticOp op) {
         if (op == null) {
@@ -64,12 +66,33 @@ public final class Arithmetic extends Layer {
             throw new IllegalArgumentException(describe() + ": shapes " + a.shape() + " and " + b.shape()
                     + " do not broadcast");
         }
-        aMap = Broadcasting.indexMap(a.shape().dims(), out);
-        bMap = Broadcasting.indexMap(b.shape().dims(), out);
         Tensor y = Tensor.zeros(Shape.of(out));
         float[] yd = y.data();
         float[] ad = a.data();
         float[] bd = b.data();
+        // fast paths: equal shapes (SiLU's x * sigmoid(x)) and a gate that repeats over trailing axes
+        // (squeeze-and-excitation's [N, C, H, W] * [N, C, 1, 1]): no index maps
+        int bRepeat = Broadcasting.trailingRepeat(b.shape().dims(), out);
+        int aRepeat = Broadcasting.trailingRepeat(a.shape().dims(), out);
+        if (op == ArithmeticOp.MUL && (aRepeat == 1 && bRepeat >= 1 || bRepeat == 1 && aRepeat >= 1)) {
+            gateIsA = aRepeat != 1;
+            float[] full = gateIsA ? bd : ad;
+            float[] gate = gateIsA ? ad : bd;
+            int repeat = gateIsA ? aRepeat : bRepeat;
+            for (int i = 0, k = 0; i < gate.length; i++) {
+                float g = gate[i];
+                for (int j = 0; j < repeat; j++, k++) {
+                    yd[k] = full[k] * g;
+                }
+            }
+            aMap = null;
+            bMap = null;
+            this.repeat = repeat;
+            return y;
+        }
+        this.repeat = 0;
+        aMap = Broadcasting.indexMap(a.shape().dims(), out);
+        bMap = Broadcasting.indexMap(b.shape().dims(), out);
         for (int k = 0; k < yd.length; k++) {
             yd[k] = op.apply(ad[aMap[k]], bd[bMap[k]]);
         }
@@ -84,6 +107,25 @@ public final class Arithmetic extends Layer {
         float[] g = gradOutput.data();
         float[] ad = a.data();
         float[] bd = b.data();
+        if (repeat > 0) {
+            float[] dFull = gateIsA ? db.data() : da.data();
+            float[] dGate = gateIsA ? da.data() : db.data();
+            float[] full = gateIsA ? bd : ad;
+            float[] gates = gateIsA ? ad : bd;
+            for (int i = 0, k = 0; i < gates.length; i++) {
+                float gate = gates[i];
+                double acc = 0;
+                for (int j = 0; j < repeat; j++, k++) {
+                    dFull[k] = g[k] * gate;
+                    acc += g[k] * full[k];
+                }
+                dGate[i] = (float) acc;
+            }
+            List<Tensor> out = new ArrayList<>(2);
+            out.add(da);
+            out.add(db);
+            return out;
+        }
         for (int k = 0; k < g.length; k++) {
             float x = ad[aMap[k]];
             float z = bd[bMap[k]];

@@ -2,9 +2,9 @@ package org.convnet4j.nn.layers;
 
 import java.util.Locale;
 
-/** The element-wise binary operations of {@link Arithmetic} and {@link ConstantArithmetic}. */
+/** The element-wise binary operations of {@link Arithmetic} and {@link ConstantArithmetic} (max/min: ONNX Max, Min). */
 public enum ArithmeticOp {
-    ADD, SUB, MUL, DIV;
+    ADD, SUB, MUL, DIV, MAX, MIN;
 
     float apply(float a, float b) {
         switch (this) {
@@ -14,6 +14,10 @@ public enum ArithmeticOp {
                 return a - b;
             case MUL:
                 return a * b;
+            case MAX:
+                return Math.max(a, b);
+            case MIN:
+                return Math.min(a, b);
             default:
                 return a / b;
         }
@@ -27,6 +31,10 @@ public enum ArithmeticOp {
                 return 1f;
             case MUL:
                 return b;
+            case MAX:
+                return a >= b ? 1f : 0f; // ties go to the first operand, as in PyTorch
+            case MIN:
+                return a <= b ? 1f : 0f;
             default:
                 return 1f / b;
         }
@@ -41,6 +49,10 @@ public enum ArithmeticOp {
                 return -1f;
             case MUL:
                 return a;
+            case MAX:
+                return a >= b ? 0f : 1f;
+            case MIN:
+                return a <= b ? 0f : 1f;
             default:
                 return -a / (b * b);
         }
@@ -56,6 +68,6 @@ public enum ArithmeticOp {
                 return op;
             }
         }
-        throw new IllegalArgumentException("arithmetic op '" + text + "': expected add, sub, mul or div");
+        throw new IllegalArgumentException("arithmetic op '" + text + "': expected add, sub, mul, div, max or min");
     }
 }

@@ -7,7 +7,7 @@ import org.convnet4j.tensor.Tensor;
 
 /**
  * Softmax (or log-softmax) over the per-sample axes {@code [axis, endAxis)} taken together: one axis
- * (ONNX opset 13 Softmax/LogSoftmax, {@code endAxis = axis + 1}) or every axis from {@code axis} on (opsets
+ * (ONNX opset 13+ Softmax/LogSoftmax, {@code endAxis = axis + 1}) or every axis from {@code axis} on (opsets
  * before 13, which flatten the input to 2-D at {@code axis}). Axes count per sample (0 is the first axis
  * after the batch). Computed with the maximum subtracted, so large inputs do not overflow.
  */

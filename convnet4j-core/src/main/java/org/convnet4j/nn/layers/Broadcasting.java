@@ -68,6 +68,27 @@ final class Broadcasting {
         return map;
     }
 
+    /**
+     * If operand {@code s} equals {@code out} on its leading axes and is 1 on all trailing ones, the number of
+     * output values each operand value covers (1 when the shapes are equal); else 0.
+     */
+    static int trailingRepeat(int[] s, int[] out) {
+        int k = s.length;
+        while (k > 0 && s[k - 1] == 1) {
+            k--;
+        }
+        int repeat = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (i < k && s[i] != out[i]) {
+                return 0;
+            }
+            if (i >= k) {
+                repeat *= out[i];
+            }
+        }
+        return repeat;
+    }
+
     static String text(int[] s) {
         return Arrays.toString(s);
     }

@@ -22,6 +22,7 @@ public final class Dense extends UnaryLayer {
     private int in = -1;
     private Parameter kernel;
     private Parameter bias;
+    private boolean lastAxis;
     private Tensor x; // cached input
 
     public Dense(int units) {
@@ -42,6 +43,20 @@ public final class Dense extends UnaryLayer {
         return this;
     }
 
+    /**
+     * Applies the layer to the last axis of inputs of any rank, every other axis acting as more rows (ONNX
+     * MatMul of a [N, H, W, C] tensor by a constant [C, M], as ConvNeXt's channels-last MLP does).
+     */
+    public Dense overLastAxis(boolean value) {
+        requireUnbuilt("over_last_axis");
+        this.lastAxis = value;
+        return this;
+    }
+
+    public boolean isOverLastAxis() {
+        return lastAxis;
+    }
+
     public int units() {
         return units;
     }
@@ -56,11 +71,17 @@ public final class Dense extends UnaryLayer {
 
     @Override
     protected Shape outputShapeOf(Shape input) {
+        if (lastAxis) {
+            return input.withDim(input.rank() - 1, build(input.dim(input.rank() - 1)).dim(0));
+        }
         if (input.rank() != 1) {
             throw new IllegalArgumentException(describe() + ": expects a flat input [features], got " + input
                     + " (add a Flatten or global pooling layer first)");
         }
-        int features = input.dim(0);
+        return build(input.dim(0));
+    }
+
+    private Shape build(int features) {
         if (in == -1) {
             in = features;
             kernel = Parameter.learnable("kernel", Shape.of(units, in), kernelInit, in, units);
@@ -77,7 +98,15 @@ public final class Dense extends UnaryLayer {
 
     @Override
     public Tensor forward(Tensor input, boolean training) {
+        if (lastAxis) {
+            Shape out = outputShapeOf(input.shape().dropFirst()).prepend(input.dim(0));
+            return forwardRows(input.reshape(input.size() / in, in)).reshape(out);
+        }
         requireSample(input, Shape.of(in));
+        return forwardRows(input);
+    }
+
+    private Tensor forwardRows(Tensor input) {
         this.x = GradMode.keep(input);
         int n = input.dim(0);
         Tensor y = Tensor.zeros(n, units);
@@ -97,6 +126,17 @@ public final class Dense extends UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy) {
+        if (lastAxis) {
+            fromForward(x);
+            int lead = dy.size() / units;
+            int[] d = dy.shape().dims().clone();
+            d[d.length - 1] = in;
+            return backwardRows(dy.reshape(lead, units)).reshape(d);
+        }
+        return backwardRows(dy);
+    }
+
+    private Tensor backwardRows(Tensor dy) {
         int n = dy.dim(0);
         // dW[units, in] += dy[N, units]^T * x[N, in]
         KernelProvider.get().sgemm(true, false, units, in, n, 1f, dy.data(), 0, units, fromForward(x).data(), 0, in, 1f,
@@ -132,6 +172,9 @@ public final class Dense extends UnaryLayer {
         c.put("units", units);
         c.put("use_bias", useBias);
         c.put("kernel_init", kernelInit.id());
+        if (lastAxis) {
+            c.put("over_last_axis", true);
+        }
         return c;
     }
 }

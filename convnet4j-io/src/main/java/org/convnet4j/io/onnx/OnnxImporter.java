@@ -28,7 +28,18 @@ import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.ArgMax;
+import org.convnet4j.nn.layers.AxisResize;
+import org.convnet4j.nn.layers.DilatedMaxPool2d;
 import org.convnet4j.nn.layers.Dropout;
+import org.convnet4j.nn.layers.PRelu;
+import org.convnet4j.nn.layers.Elementwise;
+import org.convnet4j.nn.layers.LayerNorm;
+import org.convnet4j.nn.layers.MatMul;
+import org.convnet4j.nn.layers.Reduce;
+import org.convnet4j.nn.layers.Slice;
+import org.convnet4j.nn.layers.Take;
+import org.convnet4j.nn.layers.Transpose;
 import org.convnet4j.nn.layers.Flatten;
 import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.nn.layers.GlobalMaxPool2d;
@@ -56,43 +67,151 @@ import org.convnet4j.tensor.Tensor;
  * cannot be mapped is collected and reported at once by {@link UnsupportedOnnxException}.
  */
 public final class OnnxImporter {
-    public static final int MIN_OPSET = 7;
-    public static final int MAX_OPSET = 17;
+    public static final int MIN_OPSET = 1;
+    public static final int MAX_OPSET = 21;
+    /** The batch size that Shape yields for an input whose batch axis is symbolic (a value no real shape has). */
+    static final long SYMBOLIC_BATCH = 999_983;
+
+    /** How one ONNX operator becomes layers: the one place an operator is added to the importer. */
+    @FunctionalInterface
+    interface OpImport {
+        void convert(OnnxImporter importer, Node node);
+    }
+
+    private record OpDef(String summary, OpImport importer) {
+    }
+
+    private static final Map<String, OpDef> OPS = new TreeMap<>();
+
+    private static void op(String type, String summary, OpImport importer) {
+        OPS.put(type, new OpDef(summary, importer));
+    }
+
+    private static void unaryOp(String type, Elementwise.Fn fn) {
+        op(type, "element-wise", (im, n) -> im.unary(n, new Elementwise(fn)));
+    }
+
+    static {
+        op("Constant", "tensor, float(s), int(s) values", (im, n) -> im.consts.put(n.outputs().get(0), im.constantValue(n)));
+        op("Identity", "", (im, n) -> im.alias(n, n.inputs().get(0)));
+        op("Conv", "1-D and 2-D; pads, strides, dilations, group, auto_pad; kernel_shape checked against W", OnnxImporter::conv);
+        op("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad",
+                OnnxImporter::convTranspose);
+        op("MaxPool", "1-D and 2-D; pads, strides, dilations, auto_pad, ceil_mode; no Indices output", OnnxImporter::pool);
+        op("AveragePool", "1-D and 2-D; pads, strides, auto_pad, ceil_mode, count_include_pad", OnnxImporter::pool);
+        op("LpPool", "2-D; p, pads, strides, auto_pad", OnnxImporter::pool);
+        op("GlobalAveragePool", "2-D", OnnxImporter::globalPool);
+        op("GlobalMaxPool", "2-D", OnnxImporter::globalPool);
+        op("BatchNormalization", "inference form (running statistics as buffers); legacy spatial/is_test/"
+                + "consumed_inputs", OnnxImporter::batchNorm);
+        op("LayerNormalization", "over the last axes; scale and B constant", OnnxImporter::layerNorm);
+        op("Relu", "", (im, n) -> im.unary(n, new ReLU()));
+        op("Sigmoid", "", (im, n) -> im.unary(n, new Sigmoid()));
+        op("Tanh", "", (im, n) -> im.unary(n, new Tanh()));
+        op("LeakyRelu", "", (im, n) -> im.unary(n, new LeakyReLU(floatAttr(n, "alpha", 0.01f))));
+        unaryOp("Exp", Elementwise.Fn.EXP);
+        unaryOp("Log", Elementwise.Fn.LOG);
+        unaryOp("Sqrt", Elementwise.Fn.SQRT);
+        unaryOp("Abs", Elementwise.Fn.ABS);
+        unaryOp("Neg", Elementwise.Fn.NEG);
+        unaryOp("Reciprocal", Elementwise.Fn.RECIPROCAL);
+        unaryOp("Floor", Elementwise.Fn.FLOOR);
+        unaryOp("Ceil", Elementwise.Fn.CEIL);
+        unaryOp("Erf", Elementwise.Fn.ERF);
+        unaryOp("HardSwish", Elementwise.Fn.HARD_SWISH);
+        unaryOp("Mish", Elementwise.Fn.MISH);
+        unaryOp("Softplus", Elementwise.Fn.SOFTPLUS);
+        unaryOp("Sin", Elementwise.Fn.SIN);
+        unaryOp("Cos", Elementwise.Fn.COS);
+        unaryOp("Sign", Elementwise.Fn.SIGN);
+        op("Gelu", "approximate none or tanh", (im, n) -> im.unary(n, new Elementwise(
+                stringAttr(n, "approximate", "none").equals("tanh") ? Elementwise.Fn.GELU_TANH : Elementwise.Fn.GELU)));
+        op("HardSigmoid", "alpha, beta", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.HARD_SIGMOID,
+                floatAttr(n, "alpha", 0.2f), floatAttr(n, "beta", 0.5f))));
+        op("Elu", "alpha", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.ELU, floatAttr(n, "alpha", 1f), 0)));
+        op("Celu", "alpha", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.CELU, floatAttr(n, "alpha", 1f), 0)));
+        op("Selu", "alpha, gamma", (im, n) -> im.unary(n, new Elementwise(Elementwise.Fn.SELU,
+                floatAttr(n, "alpha", 1.67326319217681884765625f), floatAttr(n, "gamma", 1.05070102214813232421875f))));
+        op("Pow", "constant scalar exponent", OnnxImporter::pow);
+        op("Softmax", "any axis but the batch axis", OnnxImporter::softmax);
+        op("LogSoftmax", "any axis but the batch axis", OnnxImporter::softmax);
+        op("Gemm", "A computed, B and C constant; transB, alpha, beta", OnnxImporter::gemm);
+        op("MatMul", "computed times a constant matrix (any leading axes), or two computed tensors of equal rank",
+                OnnxImporter::matmul);
+        op("Add", "broadcasting; with a constant or two computed tensors of equal rank; legacy broadcast/axis",
+                (im, n) -> im.arithmetic(n, ArithmeticOp.ADD));
+        op("Sub", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.SUB));
+        op("Mul", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.MUL));
+        op("Div", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.DIV));
+        op("Sum", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Mean", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Max", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("Min", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
+        op("PRelu", "constant slope broadcast over the sample (learnable)", OnnxImporter::prelu);
+        op("ArgMax", "non-batch axis, keepdims, select_last_index; indices as floats", (im, n) -> {
+            Shape in = im.shapeOf(im.input(n, 0));
+            im.unary(n, new ArgMax(im.sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1), intAttr(n, "keepdims", 1) != 0,
+                    intAttr(n, "select_last_index", 0) != 0));
+        });
+        op("Tile", "constant repeats, 1 along the batch axis", OnnxImporter::tile);
+        op("Expand", "constant shape, the batch axis unchanged", OnnxImporter::expand);
+        op("DepthToSpace", "DCR and CRD", OnnxImporter::depthToSpace);
+        op("SpaceToDepth", "", OnnxImporter::depthToSpace);
+        op("Resize", "nearest (all nearest modes) and linear; every coordinate transformation but tf_crop_and_resize;"
+                + " scales or sizes, axes; not along the batch axis", OnnxImporter::resize);
+        op("Upsample", "nearest and linear, scales attribute (opset 7-8) or input (9)", OnnxImporter::resize);
+        op("InstanceNormalization", "scale and B constant (not learned)", OnnxImporter::groupNorm);
+        op("GroupNormalization", "scale and bias constant (not learned); per-group (opset 18) or per-channel (21)",
+                OnnxImporter::groupNorm);
+        op("Concat", "channel axis (1); any axis when constant", OnnxImporter::concat);
+        op("Flatten", "axis 1", OnnxImporter::flatten);
+        op("Reshape", "constant (or folded) shape keeping the batch axis", OnnxImporter::reshape);
+        op("Squeeze", "axes other than the batch axis (attribute or input)", OnnxImporter::squeezeOp);
+        op("Unsqueeze", "axes other than the batch axis (attribute or input)", OnnxImporter::squeezeOp);
+        op("Transpose", "perm keeping the batch axis first", OnnxImporter::transposeOp);
+        op("Slice", "constant starts/ends/axes/steps (attributes or inputs), not along the batch axis",
+                OnnxImporter::sliceOp);
+        op("Split", "constant split (attribute, input or num_outputs), not along the batch axis", OnnxImporter::split);
+        op("Gather", "constant indices along a non-batch axis", OnnxImporter::gather);
+        op("Shape", "folded from the shapes known at import (start, end)", OnnxImporter::shapeOp);
+        op("Size", "folded from the shapes known at import", OnnxImporter::shapeOp);
+        for (String r : new String[] {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
+            "ReduceSumSquare", "ReduceLogSumExp"}) {
+            op(r, "non-batch axes (attribute or input), keepdims", OnnxImporter::reduce);
+        }
+        op("Dropout", "no mask output; legacy is_test", OnnxImporter::dropout);
+        op("LRN", "odd size", (im, n) -> {
+            int size = im.int32(n, "size", intAttr(n, "size", -1));
+            if (size < 1 || size % 2 == 0) {
+                throw im.unsupported(im.where(n) + ": size " + size + " (only odd sizes centre the window)");
+            }
+            im.unary(n, new LRN(size, floatAttr(n, "alpha", 1e-4f), floatAttr(n, "beta", 0.75f), floatAttr(n, "bias", 1f)));
+        });
+        op("Pad", "constant, reflect, edge; constant pads (attribute or input, legacy paddings), none on the batch axis",
+                OnnxImporter::pad);
+        op("Clip", "constant bounds", OnnxImporter::clip);
+        op("Cast", "to float or double of a computed tensor (identity); any type when constant", (im, n) -> {
+            long to = intAttr(n, "to", OnnxModel.FLOAT);
+            if (to != OnnxModel.FLOAT && to != OnnxModel.DOUBLE) {
+                throw im.unsupported(im.where(n) + ": cast of a computed tensor to " + OnnxModel.typeName((int) to)
+                        + " (the engine computes in float32)");
+            }
+            im.alias(n, n.inputs().get(0));
+        });
+        for (String f : new String[] {"Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
+            "Not", "And", "Or"}) {
+            op(f, "constant inputs only (folded at import)", (im, n) -> {
+                throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");
+            });
+        }
+    }
 
     /** Operators this importer maps, with a one-line summary for the supported-op table. */
     public static final Map<String, String> SUPPORTED = supported();
 
     private static Map<String, String> supported() {
         Map<String, String> m = new TreeMap<>();
-        m.put("Conv", "2-D; pads, strides, dilations, group, auto_pad");
-        m.put("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad");
-        m.put("MaxPool", "2-D; pads, strides, auto_pad, ceil_mode; no dilations, no Indices output");
-        m.put("AveragePool", "2-D; pads, strides, auto_pad, ceil_mode, count_include_pad");
-        m.put("LpPool", "2-D; p, pads, strides, auto_pad");
-        m.put("GlobalAveragePool", "2-D");
-        m.put("GlobalMaxPool", "2-D");
-        m.put("BatchNormalization", "inference form (running statistics as buffers)");
-        m.put("Relu", "");
-        m.put("LeakyRelu", "");
-        m.put("Sigmoid", "");
-        m.put("Tanh", "");
-        m.put("Softmax", "any axis but the batch axis");
-        m.put("LogSoftmax", "any axis but the batch axis");
-        m.put("Gemm", "A computed, B and C constant; transB, alpha, beta");
-        m.put("MatMul", "[N, K] times a constant [K, M]");
-        m.put("Add", "broadcasting; with a constant or two computed tensors of equal rank");
-        m.put("Sub", "as Add");
-        m.put("Mul", "as Add");
-        m.put("Div", "as Add");
-        m.put("Concat", "channel axis (1)");
-        m.put("Flatten", "axis 1");
-        m.put("Reshape", "constant shape keeping the batch axis");
-        m.put("Dropout", "no mask output");
-        m.put("LRN", "odd size");
-        m.put("Pad", "constant, reflect, edge; constant pads, none on the batch axis");
-        m.put("Clip", "constant bounds");
-        m.put("Constant", "tensor, float(s), int(s) values");
-        m.put("Identity", "");
+        OPS.forEach((k, v) -> m.put(k, v.summary()));
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -104,6 +223,8 @@ public final class OnnxImporter {
     private final Set<String> taken = new HashSet<>();
     private final Graph.Builder builder;
     private long nominalBatch = -1;
+    private int folded;
+    private int dead;
 
     private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs) {
         this.model = model;
@@ -185,13 +306,26 @@ public final class OnnxImporter {
                 sample[i] = (int) d;
             }
             if (nominalBatch == -1) {
-                nominalBatch = in.dims()[0];
+                nominalBatch = in.dims()[0] > 0 ? in.dims()[0] : SYMBOLIC_BATCH;
             }
             String node = uniqueName(in.name());
             builder.input(node, Shape.of(sample));
             nodeOf.put(in.name(), node);
         }
+        Set<String> live = liveValues();
+        Map<Node, Node> silu = siluPairs();
         for (Node n : model.graph().nodes()) {
+            if (n.outputs().stream().noneMatch(live::contains)) {
+                dead++; // dead-node removal: nothing that leads to an output is lost
+                continue;
+            }
+            if (silu.containsKey(n)) {
+                if (silu.get(n) != null) { // the Mul of x * sigmoid(x): one SiLU layer from x
+                    Node sig = silu.get(n);
+                    addNamed(n, n.outputs().get(0), new Elementwise(Elementwise.Fn.SILU), input(sig, 0));
+                }
+                continue; // the Sigmoid itself is folded into the SiLU
+            }
             try {
                 convert(n);
             } catch (UnsupportedOnnxException e) {
@@ -215,75 +349,243 @@ public final class OnnxImporter {
         if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) {
             throw unsupported(where(n) + ": the node has no output");
         }
-        switch (n.opType()) {
-            case "Constant" -> {
-                consts.put(n.outputs().get(0), constantValue(n));
-                return;
-            }
-            case "Identity" -> {
-                alias(n, n.inputs().get(0));
-                return;
-            }
-            default -> {
-            }
+        checkIntAttributes(n);
+        if (fold(n)) {
+            return;
         }
-        onlyFirstOutputUsed(n);
-        switch (n.opType()) {
-            case "Conv" -> conv(n);
-            case "ConvTranspose" -> convTranspose(n);
-            case "MaxPool", "AveragePool", "LpPool" -> pool(n);
-            case "GlobalAveragePool", "GlobalMaxPool" -> {
-                Shape s = requireImage(n);
-                String g = add(n, n.opType().equals("GlobalMaxPool") ? new GlobalMaxPool2d() : new GlobalAvgPool2d(),
-                        "_pool", input(n, 0));
-                addNamed(n, n.outputs().get(0), new Reshape(Shape.of(s.dim(0), 1, 1)), g);
+        if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")) {
+            onlyFirstOutputUsed(n);
+        }
+        OpDef def = OPS.get(n.opType());
+        if (def == null) {
+            throw unsupported(where(n) + ": operator " + n.opType() + " is not supported");
+        }
+        def.importer().convert(this, n);
+    }
+
+    /**
+     * ONNX integer attributes are 64-bit; our shapes, pads and strides are ints. Every value must fit, so a pad of
+     * 2^33 + 2 fails here instead of becoming 2. Slice's starts/ends (INT64_MAX means "to the end") are clamped
+     * by the operator itself and Constant values are kept as longs.
+     */
+    private void checkIntAttributes(Node n) {
+        if (n.opType().equals("Constant")) {
+            return;
+        }
+        for (Attribute a : n.attributes().values()) {
+            if (n.opType().equals("Slice") && (a.name().equals("starts") || a.name().equals("ends"))) {
+                continue;
             }
-            case "BatchNormalization" -> batchNorm(n);
-            case "Relu" -> unary(n, new ReLU());
-            case "Sigmoid" -> unary(n, new Sigmoid());
-            case "Tanh" -> unary(n, new Tanh());
-            case "LeakyRelu" -> unary(n, new LeakyReLU(floatAttr(n, "alpha", 0.01f)));
-            case "Softmax", "LogSoftmax" -> softmax(n);
-            case "Gemm" -> gemm(n);
-            case "MatMul" -> matmul(n);
-            case "Add" -> arithmetic(n, ArithmeticOp.ADD);
-            case "Sub" -> arithmetic(n, ArithmeticOp.SUB);
-            case "Mul" -> arithmetic(n, ArithmeticOp.MUL);
-            case "Div" -> arithmetic(n, ArithmeticOp.DIV);
-            case "Concat" -> concat(n);
-            case "Flatten" -> flatten(n);
-            case "Reshape" -> reshape(n);
-            case "Dropout" -> dropout(n);
-            case "LRN" -> {
-                int size = (int) intAttr(n, "size", -1);
-                if (size < 1 || size % 2 == 0) {
-                    throw unsupported(where(n) + ": size " + size + " (only odd sizes centre the window)");
-                }
-                unary(n, new LRN(size, floatAttr(n, "alpha", 1e-4f), floatAttr(n, "beta", 0.75f),
-                        floatAttr(n, "bias", 1f)));
+            if (a.type() == Attribute.INT) {
+                int32(n, "attribute " + a.name() + " value", a.i());
+            } else if (a.type() == Attribute.INTS && a.ints() != null) {
+                int32s(n, "attribute " + a.name() + " value", a.ints());
             }
-            case "Pad" -> pad(n);
-            case "Clip" -> clip(n);
-            default -> throw unsupported(where(n) + ": operator " + n.opType() + " is not supported");
         }
     }
 
+    /** Evaluates a node with only constant inputs at import (constant folding); true if it was folded. */
+    private boolean fold(Node n) {
+        if (n.opType().equals("Constant")) {
+            return false;
+        }
+        List<TensorData> in = new ArrayList<>();
+        for (String v : n.inputs()) {
+            if (v.isEmpty()) {
+                in.add(null);
+                continue;
+            }
+            TensorData t = consts.get(v);
+            if (t == null) {
+                return false;
+            }
+            in.add(t);
+        }
+        if (in.isEmpty() || n.outputs().size() != 1 && !n.opType().equals("Dropout")) {
+            return false;
+        }
+        TensorData t = OnnxFolding.fold(n, in, opset);
+        if (t == null) {
+            return false;
+        }
+        consts.put(n.outputs().get(0), t);
+        folded++;
+        return true;
+    }
+
+    private void globalPool(Node n) {
+        Shape s = requireImage(n);
+        String g = add(n, n.opType().equals("GlobalMaxPool") ? new GlobalMaxPool2d() : new GlobalAvgPool2d(),
+                "_pool", input(n, 0));
+        addNamed(n, n.outputs().get(0), new Reshape(Shape.of(s.dim(0), 1, 1)), g);
+    }
+
+    /**
+     * x * sigmoid(x) (SiLU/swish, EfficientNet's and RegNet's activation, exported as Sigmoid + Mul) becomes one
+     * layer: one pass over the activations instead of two and no intermediate tensor. Maps each such Mul to its
+     * Sigmoid, and the Sigmoid to null (skipped); only when the sigmoid feeds nothing else.
+     */
+    private Map<Node, Node> siluPairs() {
+        Map<String, Node> producer = new HashMap<>();
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : model.graph().nodes()) {
+            n.outputs().forEach(o -> producer.put(o, n));
+            n.inputs().forEach(i -> uses.merge(i, 1, Integer::sum));
+        }
+        for (ValueInfo out : model.graph().outputs()) {
+            uses.merge(out.name(), 1, Integer::sum);
+        }
+        Map<Node, Node> pairs = new java.util.IdentityHashMap<>();
+        for (Node n : model.graph().nodes()) {
+            if (!n.opType().equals("Mul") || n.inputs().size() != 2) {
+                continue;
+            }
+            for (int k = 0; k < 2; k++) {
+                Node sig = producer.get(n.inputs().get(k));
+                String x = n.inputs().get(1 - k);
+                if (sig != null && sig.opType().equals("Sigmoid") && sig.inputs().get(0).equals(x)
+                        && uses.getOrDefault(n.inputs().get(k), 0) == 1 && !consts.containsKey(x)) {
+                    pairs.put(n, sig);
+                    pairs.put(sig, null);
+                    break;
+                }
+            }
+        }
+        return pairs;
+    }
+
+    /** Values that some graph output depends on (everything else is dead and skipped). */
+    private Set<String> liveValues() {
+        Set<String> live = new HashSet<>();
+        for (ValueInfo out : model.graph().outputs()) {
+            live.add(out.name());
+        }
+        List<Node> nodes = model.graph().nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (n.outputs().stream().anyMatch(live::contains)) {
+                live.addAll(n.inputs());
+            }
+        }
+        return live;
+    }
+
+    /** Operator statistics of the last import, for messages: folded constant nodes and dead nodes skipped. */
+    int foldedCount() {
+        return folded;
+    }
+
+    int deadCount() {
+        return dead;
+    }
+
+    /** A 64-bit attribute value that must fit an int; fails naming it instead of truncating. */
+    private int int32(Node n, String what, long v) {
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw unsupported(where(n) + ": " + what + " " + v + " does not fit 32 bits");
+        }
+        return (int) v;
+    }
+
+    private int[] int32s(Node n, String what, long[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = int32(n, what, v[i]);
+        }
+        return out;
+    }
+
+    /** The per-sample axis of ONNX axis {@code axis} of a rank-{@code rank} tensor; the batch axis is refused. */
+    private int sampleAxis(Node n, long axis, int rank) {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw unsupported(where(n) + ": axis " + axis + " outside rank " + rank);
+        }
+        if (a == 0) {
+            throw unsupported(where(n) + ": works along axis 0, the batch axis");
+        }
+        return (int) a - 1;
+    }
+
+    /** 1-D Conv/pooling as the 2-D operator on [C, 1, L]: a reshape in, the 2-D node, a reshape out. */
+    private boolean oneD(Node n, int weightSlot) {
+        Shape in = shapeOf(input(n, 0));
+        if (in.rank() != 2) {
+            return false;
+        }
+        Map<String, Attribute> attrs = new LinkedHashMap<>();
+        for (Attribute a : n.attributes().values()) {
+            long[] v = a.ints();
+            if (a.type() == Attribute.INTS && v != null) {
+                long[] w;
+                if (a.name().equals("pads")) {
+                    if (v.length != 2) {
+                        throw unsupported(where(n) + ": pads must have 2 entries for a 1-D operator");
+                    }
+                    w = new long[] {0, v[0], 0, v[1]};
+                } else {
+                    if (v.length != 1) {
+                        throw unsupported(where(n) + ": " + a.name() + " must have 1 entry for a 1-D operator");
+                    }
+                    w = new long[] {a.name().equals("output_padding") ? 0 : 1, v[0]};
+                }
+                attrs.put(a.name(), new Attribute(a.name(), Attribute.INTS, 0, 0, null, null, null, w, null));
+            } else {
+                attrs.put(a.name(), a);
+            }
+        }
+        List<String> inputs = new ArrayList<>(n.inputs());
+        if (weightSlot >= 0) {
+            TensorData w = constInput(n, weightSlot, "weights W");
+            if (w.dims().length != 3) {
+                throw unsupported(where(n) + ": 1-D weights must have 3 axes, got " + Arrays.toString(w.dims()));
+            }
+            String name = n.inputs().get(weightSlot) + "_2d";
+            consts.put(name, new TensorData(name, w.dataType(), new long[] {w.dims()[0], w.dims()[1], 1, w.dims()[2]},
+                    w.floats(), w.longs()));
+            inputs.set(weightSlot, name);
+        }
+        String up = add(n, new Reshape(Shape.of(in.dim(0), 1, in.dim(1))), "_2d", input(n, 0));
+        String tmp = n.outputs().get(0) + "_2d";
+        nodeOf.put(tmp + "_in", up);
+        inputs.set(0, tmp + "_in");
+        Node two = new Node(n.name().isEmpty() ? "" : n.name() + "_2d", n.opType(), n.domain(), inputs, List.of(tmp),
+                attrs);
+        OPS.get(n.opType()).importer().convert(this, two);
+        Shape out = shapeOf(nodeOf.get(tmp));
+        addNamed(n, n.outputs().get(0), new Reshape(Shape.of(out.dim(0), out.dim(2))), nodeOf.get(tmp));
+        return true;
+    }
+
     private void conv(Node n) {
+        if (oneD(n, 1)) {
+            return;
+        }
         Shape in = requireImage(n);
         TensorData w = constInput(n, 1, "weights W");
         if (w.dims().length != 4) {
-            throw unsupported(where(n) + ": only 2-D convolutions (4-D weights), got W " + Arrays.toString(w.dims()));
+            throw unsupported(where(n) + ": only 1-D and 2-D convolutions (3-D or 4-D weights), got W "
+                    + Arrays.toString(w.dims()));
         }
-        int m = (int) w.dims()[0];
-        int kh = (int) w.dims()[2];
-        int kw = (int) w.dims()[3];
-        int group = (int) intAttr(n, "group", 1);
+        int m = int32(n, "W dimension", w.dims()[0]);
+        int kh = int32(n, "W dimension", w.dims()[2]);
+        int kw = int32(n, "W dimension", w.dims()[3]);
+        long[] ks = intsAttr(n, "kernel_shape", null);
+        if (ks != null && (ks.length != 2 || ks[0] != kh || ks[1] != kw)) {
+            throw unsupported(where(n) + ": kernel_shape " + Arrays.toString(ks) + " does not match the weights W "
+                    + Arrays.toString(w.dims()));
+        }
+        int group = int32(n, "group", intAttr(n, "group", 1));
+        if (group < 1 || in.dim(0) != (long) w.dims()[1] * group) {
+            throw unsupported(where(n) + ": input of " + in.dim(0) + " channels does not fit W "
+                    + Arrays.toString(w.dims()) + " with group " + group);
+        }
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
         long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
         Padding pad = padding(n, in, kh, kw, strides, dil);
         TensorData b = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "bias B") : null;
-        Conv2d conv = new Conv2d(m, kh, kw).stride((int) strides[0], (int) strides[1])
-                .dilation((int) dil[0], (int) dil[1]).padding(PaddingSpec.explicit(pad)).groups(group)
+        Conv2d conv = new Conv2d(m, kh, kw).stride(int32(n, "stride", strides[0]), int32(n, "stride", strides[1]))
+                .dilation(int32(n, "dilation", dil[0]), int32(n, "dilation", dil[1])).padding(PaddingSpec.explicit(pad)).groups(group)
                 .useBias(b != null);
         addNamed(n, n.outputs().get(0), conv, input(n, 0));
         conv.kernel().load(w.toTensor());
@@ -374,7 +676,8 @@ public final class OnnxImporter {
                 if (p.length != 4) {
                     throw unsupported(where(n) + ": pads must have 4 entries, got " + Arrays.toString(p));
                 }
-                return new Padding((int) p[0], (int) p[2], (int) p[1], (int) p[3]);
+                return new Padding(int32(n, "pad", p[0]), int32(n, "pad", p[2]), int32(n, "pad", p[1]),
+                        int32(n, "pad", p[3]));
             }
             case "VALID" -> {
                 return Padding.valid();
@@ -397,21 +700,28 @@ public final class OnnxImporter {
     }
 
     private void pool(Node n) {
+        if (oneD(n, -1)) {
+            return;
+        }
         Shape in = requireImage(n);
         long[] k = intsAttr(n, "kernel_shape", null);
         if (k == null || k.length != 2) {
             throw unsupported(where(n) + ": only 2-D pooling (kernel_shape of 2 entries)");
         }
         long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
-        if (dil.length != 2 || dil[0] != 1 || dil[1] != 1) {
-            throw unsupported(where(n) + ": dilated pooling " + Arrays.toString(dil));
+        if (dil.length != 2) {
+            throw unsupported(where(n) + ": dilations must have 2 entries for a 2-D operator");
+        }
+        if (dil[0] != 1 || dil[1] != 1) {
+            dilatedMaxPool(n, in, k, dil);
+            return;
         }
         if (intAttr(n, "storage_order", 0) != 0) {
             throw unsupported(where(n) + ": storage_order 1");
         }
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
-        int kh = (int) k[0];
-        int kw = (int) k[1];
+        int kh = int32(n, "kernel_shape", k[0]);
+        int kw = int32(n, "kernel_shape", k[1]);
         Padding pad = padding(n, in, kh, kw, strides, dil);
         boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
         if (intAttr(n, "ceil_mode", 0) != 0) {
@@ -425,14 +735,37 @@ public final class OnnxImporter {
             pad = new Padding(pad.top(), pad.bottom() + extraH, pad.left(), pad.right() + extraW);
         }
         PaddingSpec spec = PaddingSpec.explicit(pad);
-        int sh = (int) strides[0];
-        int sw = (int) strides[1];
+        int sh = int32(n, "stride", strides[0]);
+        int sw = int32(n, "stride", strides[1]);
         Layer layer = switch (n.opType()) {
             case "MaxPool" -> new MaxPool2d(kh, kw).stride(sh, sw).padding(spec);
             case "AveragePool" -> new AvgPool2d(kh, kw).stride(sh, sw).padding(spec).countIncludePad(includePad);
             default -> new LpPool2d(intAttr(n, "p", 2), kh, kw).stride(sh, sw).padding(spec);
         };
         addNamed(n, n.outputs().get(0), layer, input(n, 0));
+    }
+
+    private void dilatedMaxPool(Node n, Shape in, long[] k, long[] dil) {
+        if (!n.opType().equals("MaxPool")) {
+            throw unsupported(where(n) + ": dilated " + n.opType() + " " + Arrays.toString(dil) + " (MaxPool only)");
+        }
+        long[] strides = intsAttr(n, "strides", new long[] {1, 1});
+        int[] kk = int32s(n, "kernel_shape", k);
+        int[] dd = int32s(n, "dilations", dil);
+        int[] ss = int32s(n, "strides", strides);
+        String auto = stringAttr(n, "auto_pad", "NOTSET");
+        int[] pads;
+        if (auto.equals("NOTSET")) {
+            pads = int32s(n, "pads", intsAttr(n, "pads", new long[] {0, 0, 0, 0})); // ONNX: top, left, bottom, right
+        } else if (auto.equals("VALID")) {
+            pads = new int[4];
+        } else {
+            int[] th = same(in.dim(1), kk[0], ss[0], dd[0]);
+            int[] tw = same(in.dim(2), kk[1], ss[1], dd[1]);
+            boolean upper = auto.equals("SAME_UPPER");
+            pads = upper ? new int[] {th[0], tw[0], th[1], tw[1]} : new int[] {th[1], tw[1], th[0], tw[0]};
+        }
+        unary(n, new DilatedMaxPool2d(kk, ss, dd, pads, intAttr(n, "ceil_mode", 0) != 0));
     }
 
     private static int ceilExtra(int padded, int k, int s) {
@@ -443,6 +776,9 @@ public final class OnnxImporter {
     }
 
     private void batchNorm(Node n) {
+        if (intAttr(n, "spatial", 1) == 0) {
+            throw unsupported(where(n) + ": spatial 0 (statistics per position, opset < 9)");
+        }
         if (intAttr(n, "training_mode", 0) != 0) {
             throw unsupported(where(n) + ": training_mode 1 (only the inference form is imported)");
         }
@@ -490,6 +826,19 @@ public final class OnnxImporter {
         int units = kernel.dim(0);
         scale(kernel, alpha);
         Tensor bias = null;
+        if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() && !consts.containsKey(n.inputs().get(2))) {
+            // computed C: the product as a dense layer, then + beta * C
+            Dense d = new Dense(units, false);
+            String prod = add(n, d, "_gemm", input(n, 0));
+            d.kernel().load(kernel);
+            String c = input(n, 2);
+            if (beta != 1f) {
+                c = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(c).rank())),
+                        beta), false), "_beta", c);
+            }
+            addNamed(n, n.outputs().get(0), new Arithmetic(ArithmeticOp.ADD), prod, c);
+            return;
+        }
         if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
             TensorData c = constInput(n, 2, "C");
             long count = c.elementCount();
@@ -508,14 +857,22 @@ public final class OnnxImporter {
 
     private void matmul(Node n) {
         Shape in = shapeOf(input(n, 0));
-        if (in.rank() != 1) {
-            throw unsupported(where(n) + ": only [N, K] times a constant [K, M], got per-sample A " + in);
+        if (!consts.containsKey(n.inputs().get(1))) {
+            Shape sb = shapeOf(input(n, 1));
+            if (sb.rank() != in.rank()) {
+                throw unsupported(where(n) + ": computed operands of different ranks " + in + " and " + sb);
+            }
+            addNamed(n, n.outputs().get(0), new MatMul(), input(n, 0), input(n, 1));
+            return;
         }
         TensorData b = constInput(n, 1, "B");
         if (b.dims().length != 2) {
-            throw unsupported(where(n) + ": B must be a 2-D constant, got " + Arrays.toString(b.dims()));
+            throw unsupported(where(n) + ": a constant B must be 2-D, got " + Arrays.toString(b.dims()));
         }
-        dense(n, transpose(b.toTensor()), null);
+        Tensor kernel = transpose(b.toTensor());
+        Dense d = new Dense(kernel.dim(0), false).overLastAxis(in.rank() > 1);
+        addNamed(n, n.outputs().get(0), d, input(n, 0));
+        d.kernel().load(kernel);
     }
 
     private void dense(Node n, Tensor kernel, Tensor bias) {
@@ -533,7 +890,8 @@ public final class OnnxImporter {
         boolean ca = consts.containsKey(a);
         boolean cb = consts.containsKey(b);
         if (ca && cb) {
-            throw unsupported(where(n) + ": both operands are constants (constant folding is not implemented)");
+            // only legacy broadcast/axis forms get here (folding handles the rest)
+            throw unsupported(where(n) + ": both operands are constants with a legacy axis attribute");
         }
         if (!ca && !cb) {
             Shape sa = shapeOf(input(n, 0));
@@ -548,6 +906,18 @@ public final class OnnxImporter {
         Shape s = shapeOf(input(n, runtime));
         TensorData c = consts.get(ca ? a : b);
         int rank = s.rank() + 1;
+        if (opset < 7 && intAttr(n, "broadcast", 0) != 0 && n.attributes().containsKey("axis") && cb) {
+            // legacy broadcast: B's axes start at 'axis' of A, trailing axes of A are broadcast
+            int axis = (int) intAttr(n, "axis", 0);
+            axis = axis < 0 ? axis + rank : axis;
+            long[] d = new long[rank - axis];
+            Arrays.fill(d, 1);
+            if (c.dims().length > d.length) {
+                throw unsupported(where(n) + ": B " + Arrays.toString(c.dims()) + " does not fit at axis " + axis);
+            }
+            System.arraycopy(c.dims(), 0, d, 0, c.dims().length);
+            c = new TensorData(c.name(), c.dataType(), d, c.floats(), c.longs());
+        }
         if (c.dims().length > rank) {
             throw unsupported(where(n) + ": constant " + Arrays.toString(c.dims()) + " has more axes than the input");
         }
@@ -569,12 +939,11 @@ public final class OnnxImporter {
             from.add(input(n, i));
         }
         int rank = shapeOf(from.get(0)).rank() + 1;
-        long axis = intAttr(n, "axis", 1);
-        long a = axis < 0 ? axis + rank : axis;
-        if (a != 1) {
-            throw unsupported(where(n) + ": axis " + axis + " of rank " + rank + " (only the channel axis 1)");
+        long axis = intAttr(n, "axis", opset < 4 ? 1 : Long.MIN_VALUE);
+        if (axis == Long.MIN_VALUE) {
+            throw unsupported(where(n) + ": no axis attribute");
         }
-        addNamed(n, n.outputs().get(0), new Concat(), from.toArray(new String[0]));
+        addNamed(n, n.outputs().get(0), new Concat(sampleAxis(n, axis, rank)), from.toArray(new String[0]));
     }
 
     private void flatten(Node n) {
@@ -594,11 +963,19 @@ public final class OnnxImporter {
 
     private void reshape(Node n) {
         Shape in = shapeOf(input(n, 0));
-        TensorData t = constInput(n, 1, "shape");
-        if (!t.isInteger()) {
-            throw unsupported(where(n) + ": shape must be an integer tensor");
+        long[] target;
+        if (opset < 5) {
+            target = intsAttr(n, "shape", null);
+            if (target == null) {
+                throw unsupported(where(n) + ": no shape attribute");
+            }
+        } else {
+            TensorData t = constInput(n, 1, "shape");
+            if (!t.isInteger()) {
+                throw unsupported(where(n) + ": shape must be an integer tensor");
+            }
+            target = t.longs();
         }
-        long[] target = t.longs();
         boolean allowZero = intAttr(n, "allowzero", 0) != 0;
         if (target.length < 1) {
             throw unsupported(where(n) + ": target shape " + Arrays.toString(target) + " has no batch axis");
@@ -660,12 +1037,29 @@ public final class OnnxImporter {
         long[] pads;
         float value;
         if (opset < 11) {
-            pads = intsAttr(n, "pads", null);
+            pads = intsAttr(n, opset < 2 ? "paddings" : "pads", null);
             value = floatAttr(n, "value", 0f);
         } else {
             pads = constInput(n, 1, "pads").longs();
             value = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "constant_value").floats()[0]
                     : 0f;
+            if (n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()) {
+                // opset 18: pads for the listed axes only
+                long[] axes = constInput(n, 3, "axes").longs();
+                if (pads.length != 2 * axes.length) {
+                    throw unsupported(where(n) + ": " + pads.length + " pads for " + axes.length + " axes");
+                }
+                long[] full = new long[2 * rank];
+                for (int i = 0; i < axes.length; i++) {
+                    int ax = (int) (axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    if (ax < 0 || ax >= rank) {
+                        throw unsupported(where(n) + ": axis " + axes[i] + " outside rank " + rank);
+                    }
+                    full[ax] = pads[i];
+                    full[rank + ax] = pads[axes.length + i];
+                }
+                pads = full;
+            }
         }
         if (pads == null || pads.length != 2 * rank) {
             throw unsupported(where(n) + ": pads must have " + 2 * rank + " entries");
@@ -732,6 +1126,548 @@ public final class OnnxImporter {
         throw unsupported(where(n) + ": Constant without a tensor, float(s) or int(s) value");
     }
 
+    private void layerNorm(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        int first = sampleAxis(n, intAttr(n, "axis", -1), rank);
+        LayerNorm ln = new LayerNorm(in.rank() - first, floatAttr(n, "epsilon", 1e-5f));
+        addNamed(n, n.outputs().get(0), ln, input(n, 0));
+        Shape norm = ln.gamma().shape();
+        ln.gamma().load(constInput(n, 1, "scale").toTensor().reshape(norm));
+        if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+            ln.beta().load(constInput(n, 2, "B").toTensor().reshape(norm));
+        }
+    }
+
+    private void pow(Node n) {
+        TensorData e = constInput(n, 1, "exponent Y");
+        if (e.elementCount() != 1) {
+            throw unsupported(where(n) + ": only a scalar constant exponent, got " + Arrays.toString(e.dims()));
+        }
+        unary(n, new Elementwise(Elementwise.Fn.POW, e.floats()[0], 0));
+    }
+
+    private void variadic(Node n) {
+        String acc = input(n, 0);
+        int count = n.inputs().size();
+        if (count == 1) {
+            alias(n, n.inputs().get(0));
+            return;
+        }
+        ArithmeticOp op = switch (n.opType()) {
+            case "Max" -> ArithmeticOp.MAX;
+            case "Min" -> ArithmeticOp.MIN;
+            default -> ArithmeticOp.ADD;
+        };
+        for (int i = 1; i < count; i++) {
+            boolean last = i == count - 1 && !n.opType().equals("Mean");
+            if (consts.containsKey(n.inputs().get(i))) {
+                throw unsupported(where(n) + ": a constant operand among computed ones");
+            }
+            Layer l = new Arithmetic(op);
+            if (last) {
+                addNamed(n, n.outputs().get(0), l, acc, input(n, i));
+                return;
+            }
+            acc = add2(n, l, "_sum" + i, acc, input(n, i));
+        }
+        if (n.opType().equals("Mean")) {
+            unaryFrom(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(acc).rank())),
+                    1f / count), false), acc);
+        } else {
+            nodeOf.put(n.outputs().get(0), acc);
+        }
+    }
+
+    private void prelu(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        TensorData slope = constInput(n, 1, "slope");
+        int rank = in.rank() + 1;
+        long[] d = slope.dims();
+        if (d.length > rank) {
+            throw unsupported(where(n) + ": slope " + Arrays.toString(d) + " has more axes than the input");
+        }
+        int[] full = oneShape(rank);
+        if (opset < 7 && d.length == 1 && rank > 1 && d[0] == in.dim(0) && d[0] > 1) {
+            full[1] = in.dim(0); // before opset 7 a vector slope is per channel (axis 1), not aligned at the end
+        } else {
+            for (int i = 0; i < d.length; i++) {
+                full[rank - d.length + i] = int32(n, "slope dimension", d[i]);
+            }
+        }
+        if (full[0] != 1) {
+            throw unsupported(where(n) + ": slope varies along the batch axis");
+        }
+        PRelu p = new PRelu(Shape.of(Arrays.copyOfRange(full, 1, rank)));
+        addNamed(n, n.outputs().get(0), p, input(n, 0));
+        p.slope().load(Tensor.wrap(slope.floats().clone(), p.slope().shape()));
+    }
+
+    private static int[] range(int count, int repeats) {
+        int[] out = new int[count * repeats];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = i % count;
+        }
+        return out;
+    }
+
+    /** A chain of single-axis layers from the node's input; the last one is named after the node. */
+    private void chain(Node n, List<Layer> layers) {
+        if (layers.isEmpty()) {
+            alias(n, n.inputs().get(0));
+            return;
+        }
+        String from = input(n, 0);
+        for (int i = 0; i < layers.size() - 1; i++) {
+            from = add(n, layers.get(i), "_" + i, from);
+        }
+        unaryFrom(n, layers.get(layers.size() - 1), from);
+    }
+
+    private void tile(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] reps = constInput(n, 1, "repeats").longs();
+        if (reps.length != in.rank() + 1 || reps[0] != 1) {
+            throw unsupported(where(n) + ": repeats " + Arrays.toString(reps) + " (one per axis, 1 along the batch axis)");
+        }
+        List<Layer> layers = new ArrayList<>();
+        long total = in.size();
+        for (int i = 1; i < reps.length; i++) {
+            total *= reps[i];
+            if (reps[i] < 1 || total > OnnxReader.MAX_ELEMENTS) {
+                throw unsupported(where(n) + ": repeats " + Arrays.toString(reps) + " for " + in);
+            }
+            if (reps[i] > 1) {
+                layers.add(new Take(i - 1, range(in.dim(i - 1), (int) reps[i]), false));
+            }
+        }
+        chain(n, layers);
+    }
+
+    private void expand(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] shape = constInput(n, 1, "shape").longs();
+        long[] out = OnnxFolding.broadcast(fullDims(in), shape);
+        if (out.length != in.rank() + 1) {
+            throw unsupported(where(n) + ": shape " + Arrays.toString(shape) + " adds axes before the batch axis");
+        }
+        if (out[0] != fullDims(in)[0]) {
+            throw unsupported(where(n) + ": expands the batch axis");
+        }
+        List<Layer> layers = new ArrayList<>();
+        long total = 1;
+        for (int i = 1; i < out.length; i++) {
+            total *= out[i];
+            if (total > OnnxReader.MAX_ELEMENTS) {
+                throw unsupported(where(n) + ": shape " + Arrays.toString(shape) + " is too large");
+            }
+            if (out[i] != in.dim(i - 1)) {
+                layers.add(new Take(i - 1, new int[(int) out[i]], false));
+            }
+        }
+        chain(n, layers);
+    }
+
+    private void depthToSpace(Node n) {
+        Shape in = requireImage(n);
+        int bs = int32(n, "blocksize", intAttr(n, "blocksize", 0));
+        int c = in.dim(0);
+        int h = in.dim(1);
+        int w = in.dim(2);
+        List<Layer> layers = new ArrayList<>();
+        if (n.opType().equals("DepthToSpace")) {
+            if (bs < 1 || c % (bs * bs) != 0) {
+                throw unsupported(where(n) + ": blocksize " + bs + " for " + c + " channels");
+            }
+            int cc = c / (bs * bs);
+            boolean crd = stringAttr(n, "mode", "DCR").equals("CRD");
+            layers.add(new Reshape(crd ? Shape.of(cc, bs, bs, h, w) : Shape.of(bs, bs, cc, h, w)));
+            layers.add(crd ? new Transpose(0, 3, 1, 4, 2) : new Transpose(2, 3, 0, 4, 1));
+            layers.add(new Reshape(Shape.of(cc, h * bs, w * bs)));
+        } else {
+            if (bs < 1 || h % bs != 0 || w % bs != 0) {
+                throw unsupported(where(n) + ": blocksize " + bs + " for " + in);
+            }
+            layers.add(new Reshape(Shape.of(c, h / bs, bs, w / bs, bs)));
+            layers.add(new Transpose(2, 4, 0, 1, 3));
+            layers.add(new Reshape(Shape.of(c * bs * bs, h / bs, w / bs)));
+        }
+        chain(n, layers);
+    }
+
+    private void resize(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        long[] dims = fullDims(in);
+        String mode = stringAttr(n, "mode", "nearest");
+        boolean upsample = n.opType().equals("Upsample");
+        String coord = upsample || opset < 11 ? "asymmetric"
+                : stringAttr(n, "coordinate_transformation_mode", "half_pixel");
+        String nearest = upsample || opset < 11 ? "floor" : stringAttr(n, "nearest_mode", "round_prefer_floor");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
+            throw unsupported(where(n) + ": mode " + mode + " (nearest and linear only)");
+        }
+        if (coord.equals("tf_crop_and_resize")) {
+            throw unsupported(where(n) + ": coordinate_transformation_mode tf_crop_and_resize");
+        }
+        if (intAttr(n, "antialias", 0) != 0) {
+            throw unsupported(where(n) + ": antialias");
+        }
+        if (!stringAttr(n, "keep_aspect_ratio_policy", "stretch").equals("stretch")) {
+            throw unsupported(where(n) + ": keep_aspect_ratio_policy " + stringAttr(n, "keep_aspect_ratio_policy", ""));
+        }
+        float[] scales = null;
+        long[] sizes = null;
+        if (upsample && opset < 9) {
+            scales = floatsAttr(n, "scales");
+        } else if (upsample || opset == 10) {
+            scales = constInput(n, 1, "scales").floats();
+        } else {
+            if (n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()) {
+                sizes = constInput(n, 3, "sizes").longs();
+            }
+            if (sizes == null && n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+                scales = constInput(n, 2, "scales").floats();
+            }
+        }
+        long[] axes = intsAttr(n, "axes", null);
+        int count = axes == null ? rank : axes.length;
+        if ((scales == null || scales.length != count) && (sizes == null || sizes.length != count)) {
+            throw unsupported(where(n) + ": need " + count + " scales or sizes");
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
+            long inLen = dims[ax];
+            double scale = scales != null ? scales[k] : (double) sizes[k] / inLen;
+            long outLen = sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            if (ax == 0) {
+                if (outLen != inLen) {
+                    throw unsupported(where(n) + ": resizes the batch axis");
+                }
+                continue;
+            }
+            if (outLen < 1 || outLen > OnnxReader.MAX_ELEMENTS) {
+                throw unsupported(where(n) + ": output length " + outLen + " along axis " + ax);
+            }
+            if (outLen == inLen && scale == 1) {
+                continue;
+            }
+            int len = (int) outLen;
+            int[] lo = new int[len];
+            int[] hi = new int[len];
+            float[] w = new float[len];
+            for (int o = 0; o < len; o++) {
+                double x = switch (coord) {
+                    case "half_pixel" -> (o + 0.5) / scale - 0.5;
+                    case "pytorch_half_pixel" -> len > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                    // the reference measures the resized length as in * scale, not rounded
+                    case "align_corners" -> len == 1 ? 0 : o * (double) (inLen - 1) / (inLen * scale - 1);
+                    case "asymmetric" -> o / scale;
+                    case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
+                    case "half_pixel_symmetric" -> {
+                        double adj = len / (scale * inLen);
+                        double centre = inLen / 2.0;
+                        double off = centre * (1 - adj);
+                        yield off + (o + 0.5) / scale - 0.5;
+                    }
+                    default -> throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
+                };
+                if (mode.equals("nearest")) {
+                    double f = Math.floor(x);
+                    long i = switch (nearest) {
+                        case "floor" -> (long) f;
+                        case "ceil" -> (long) Math.ceil(x);
+                        case "round_prefer_ceil" -> x - f == 0.5 ? (long) f + 1 : Math.round(x);
+                        default -> x - f == 0.5 ? (long) f : Math.round(x);
+                    };
+                    lo[o] = (int) Math.max(0, Math.min(inLen - 1, i));
+                    hi[o] = lo[o];
+                } else {
+                    double c = Math.max(0, Math.min(inLen - 1, x));
+                    lo[o] = (int) Math.floor(c);
+                    hi[o] = (int) Math.min(inLen - 1, lo[o] + 1);
+                    w[o] = (float) (c - lo[o]);
+                }
+            }
+            layers.add(new AxisResize(ax - 1, lo, hi, w));
+        }
+        chain(n, layers);
+    }
+
+    private void groupNorm(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        if (in.rank() < 2) {
+            throw unsupported(where(n) + ": needs [N, C, ...], got per-sample " + in);
+        }
+        int c = in.dim(0);
+        boolean instance = n.opType().equals("InstanceNormalization");
+        int groups = instance ? c : int32(n, "num_groups", intAttr(n, "num_groups", 0));
+        if (groups < 1 || c % groups != 0) {
+            throw unsupported(where(n) + ": " + groups + " groups for " + c + " channels");
+        }
+        float[] scale = constInput(n, 1, "scale").floats();
+        float[] bias = constInput(n, 2, "bias").floats();
+        boolean perGroup = !instance && opset < 21 && scale.length == groups && groups != c;
+        int[] chan = oneShape(in.rank());
+        chan[0] = c;
+        Tensor sc = Tensor.zeros(Shape.of(chan));
+        Tensor bi = Tensor.zeros(Shape.of(chan));
+        for (int i = 0; i < c; i++) {
+            int from = perGroup ? i / (c / groups) : i;
+            if (from >= scale.length || from >= bias.length) {
+                throw unsupported(where(n) + ": scale/bias of " + scale.length + "/" + bias.length + " values for " + c
+                        + " channels");
+            }
+            sc.data()[i] = scale[from];
+            bi.data()[i] = bias[from];
+        }
+        // normalise each group (or channel) by a LayerNorm whose own affine stays the identity
+        LayerNorm norm = new LayerNorm(1, floatAttr(n, "epsilon", 1e-5f));
+        norm.setTrainable(false);
+        String g = add(n, new Reshape(Shape.of(groups, in.size() / groups)), "_groups", input(n, 0));
+        String normed = add(n, norm, "_norm", g);
+        String back = add(n, new Reshape(in), "_back", normed);
+        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false), "_scale", back);
+        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, false), scaled);
+    }
+
+    private static int[] oneShape(int rank) {
+        int[] d = new int[rank];
+        Arrays.fill(d, 1);
+        return d;
+    }
+
+    private void squeezeOp(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] axes = opset >= 13 ? (n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()
+                ? constInput(n, 1, "axes").longs() : null) : intsAttr(n, "axes", null);
+        long[] full = new long[in.rank() + 1];
+        full[0] = 1;
+        for (int i = 0; i < in.rank(); i++) {
+            full[i + 1] = in.dim(i);
+        }
+        OnnxFolding.Arr a = new OnnxFolding.Arr(OnnxModel.FLOAT, full, new double[0]);
+        boolean squeeze = n.opType().equals("Squeeze");
+        if (axes == null && !squeeze) {
+            throw unsupported(where(n) + ": no axes");
+        }
+        long[] out;
+        if (squeeze) {
+            if (axes == null) {
+                List<Long> keep = new ArrayList<>(List.of(1L));
+                for (int i = 0; i < in.rank(); i++) {
+                    if (in.dim(i) != 1) {
+                        keep.add((long) in.dim(i));
+                    }
+                }
+                out = keep.stream().mapToLong(Long::longValue).toArray();
+            } else {
+                for (long ax : axes) {
+                    sampleAxis(n, ax, full.length);
+                }
+                out = OnnxFolding.squeeze(a, axes).dims();
+            }
+        } else {
+            int r = full.length + axes.length;
+            for (long ax : axes) {
+                sampleAxis(n, ax, r);
+            }
+            out = OnnxFolding.unsqueeze(a, axes).dims();
+        }
+        unary(n, new Reshape(Shape.of(int32s(n, "dimension", Arrays.copyOfRange(out, 1, out.length)))));
+    }
+
+    private void transposeOp(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        long[] perm = intsAttr(n, "perm", null);
+        int rank = in.rank() + 1;
+        if (perm == null) {
+            throw unsupported(where(n) + ": no perm (reversing all axes moves the batch axis)");
+        }
+        if (perm.length != rank || perm[0] != 0) {
+            throw unsupported(where(n) + ": perm " + Arrays.toString(perm) + " moves the batch axis 0");
+        }
+        int[] p = new int[rank - 1];
+        for (int i = 1; i < rank; i++) {
+            p[i - 1] = (int) perm[i] - 1;
+        }
+        unary(n, new Transpose(p));
+    }
+
+    private long[] optLongs(Node n, int slot, String role) {
+        return n.inputs().size() > slot && !n.inputs().get(slot).isEmpty() ? constInput(n, slot, role).longs() : null;
+    }
+
+    private void sliceOp(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        List<long[]> args = new ArrayList<>();
+        if (opset >= 10) {
+            args.add(constInput(n, 1, "starts").longs());
+            args.add(constInput(n, 2, "ends").longs());
+            args.add(optLongs(n, 3, "axes"));
+            args.add(optLongs(n, 4, "steps"));
+        }
+        long[][] s = OnnxFolding.sliceArgs(n, args, opset);
+        if (s[0] == null || s[1] == null || s[0].length != s[1].length) {
+            throw unsupported(where(n) + ": starts and ends must be given with equal lengths");
+        }
+        long[] dims = fullDims(in);
+        long[][] b = OnnxFolding.sliceBounds(dims, s[0], s[1], s[2], s[3]);
+        if (b[0][0] != 0 || b[0][2] != 1 || b[0][1] != dims[0]) {
+            throw unsupported(where(n) + ": slices along axis 0, the batch axis");
+        }
+        slice(n, n.outputs().get(0), in, b);
+    }
+
+    /** [batch, sample...] with the nominal batch size (SYMBOLIC_BATCH when the batch axis is symbolic). */
+    private long[] fullDims(Shape in) {
+        long[] d = new long[in.rank() + 1];
+        d[0] = nominalBatch > 0 ? nominalBatch : SYMBOLIC_BATCH;
+        for (int i = 0; i < in.rank(); i++) {
+            d[i + 1] = in.dim(i);
+        }
+        return d;
+    }
+
+    private void slice(Node n, String value, Shape in, long[][] bounds) {
+        int r = in.rank();
+        int[] st = new int[r];
+        int[] en = new int[r];
+        int[] sp = new int[r];
+        for (int i = 0; i < r; i++) {
+            long[] b = bounds[i + 1];
+            if (OnnxFolding.sliceCount(b) == 0) {
+                throw unsupported(where(n) + ": empty slice along axis " + (i + 1));
+            }
+            st[i] = (int) b[0];
+            en[i] = (int) b[1];
+            sp[i] = int32(n, "step", b[2]);
+        }
+        addNamed(n, value, new Slice(st, en, sp), input(n, 0));
+    }
+
+    private void split(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        int ax = sampleAxis(n, intAttr(n, "axis", 0), rank);
+        int outs = n.outputs().size();
+        long[] sizes = opset >= 13 ? optLongs(n, 1, "split") : intsAttr(n, "split", null);
+        int dim = in.dim(ax);
+        if (sizes == null) {
+            long parts = opset >= 18 && n.attributes().containsKey("num_outputs") ? intAttr(n, "num_outputs", outs) : outs;
+            long each = (dim + parts - 1) / parts;
+            sizes = new long[outs];
+            long left = dim;
+            for (int i = 0; i < outs; i++) {
+                sizes[i] = Math.min(each, left);
+                left -= sizes[i];
+            }
+        }
+        if (sizes.length != outs) {
+            throw unsupported(where(n) + ": " + sizes.length + " split sizes for " + outs + " outputs");
+        }
+        long start = 0;
+        long[] dims = fullDims(in);
+        for (int i = 0; i < outs; i++) {
+            long[][] b = OnnxFolding.sliceBounds(dims, new long[] {start}, new long[] {start + sizes[i]},
+                    new long[] {ax + 1}, null);
+            start += sizes[i];
+            if (!n.outputs().get(i).isEmpty()) {
+                slice(n, n.outputs().get(i), in, b);
+            }
+        }
+        if (start != dim) {
+            throw unsupported(where(n) + ": split sizes " + Arrays.toString(sizes) + " do not add up to " + dim);
+        }
+    }
+
+    private void gather(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int ax = sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1);
+        TensorData idx = constInput(n, 1, "indices");
+        int len = in.dim(ax);
+        int[] ids = new int[idx.floats().length];
+        for (int i = 0; i < ids.length; i++) {
+            long v = idx.isInteger() ? idx.longs()[i] : (long) idx.floats()[i];
+            v = v < 0 ? v + len : v;
+            if (v < 0 || v >= len) {
+                throw unsupported(where(n) + ": index " + v + " outside axis of size " + len);
+            }
+            ids[i] = (int) v;
+        }
+        if (idx.dims().length == 0) {
+            unary(n, new Take(ax, ids, true));
+        } else if (idx.dims().length == 1) {
+            unary(n, new Take(ax, ids, false));
+        } else {
+            String t = add(n, new Take(ax, ids, false), "_take", input(n, 0));
+            int[] d = new int[in.rank() - 1 + idx.dims().length];
+            int k = 0;
+            for (int i = 0; i < ax; i++) {
+                d[k++] = in.dim(i);
+            }
+            for (long v : idx.dims()) {
+                d[k++] = (int) v;
+            }
+            for (int i = ax + 1; i < in.rank(); i++) {
+                d[k++] = in.dim(i);
+            }
+            unaryFrom(n, new Reshape(Shape.of(d)), t);
+        }
+    }
+
+    private void shapeOp(Node n) {
+        long[] d = fullDims(shapeOf(input(n, 0)));
+        TensorData fake = new TensorData("", OnnxModel.FLOAT, d, new float[0], null);
+        if (n.opType().equals("Size")) {
+            long c = 1;
+            for (long v : d) {
+                c *= v;
+            }
+            consts.put(n.outputs().get(0), TensorData.ofLongs(n.outputs().get(0), new long[] {c}));
+            if (nominalBatch == SYMBOLIC_BATCH) {
+                throw unsupported(where(n) + ": Size of a tensor with a symbolic batch axis");
+            }
+            return;
+        }
+        consts.put(n.outputs().get(0), OnnxFolding.shape(n, fake));
+    }
+
+    private void reduce(Node n) {
+        Shape in = shapeOf(input(n, 0));
+        int rank = in.rank() + 1;
+        long[] axes;
+        boolean axesInput = opset >= 18 || opset >= 13 && n.opType().equals("ReduceSum");
+        axes = axesInput ? optLongs(n, 1, "axes") : intsAttr(n, "axes", null);
+        if (axes == null || axes.length == 0) {
+            if (intAttr(n, "noop_with_empty_axes", 0) != 0) {
+                alias(n, n.inputs().get(0));
+                return;
+            }
+            throw unsupported(where(n) + ": reduces every axis, the batch axis 0 too");
+        }
+        int[] a = new int[axes.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = sampleAxis(n, axes[i], rank);
+        }
+        Reduce.Op op = switch (n.opType()) {
+            case "ReduceMean" -> Reduce.Op.MEAN;
+            case "ReduceSum" -> Reduce.Op.SUM;
+            case "ReduceMax" -> Reduce.Op.MAX;
+            case "ReduceMin" -> Reduce.Op.MIN;
+            case "ReduceL1" -> Reduce.Op.L1;
+            case "ReduceL2" -> Reduce.Op.L2;
+            case "ReduceSumSquare" -> Reduce.Op.SUM_SQUARE;
+            default -> Reduce.Op.LOG_SUM_EXP;
+        };
+        boolean keep = intAttr(n, "keepdims", 1) != 0;
+        if (!keep && a.length == in.rank()) {
+            throw unsupported(where(n) + ": reduces every per-sample axis without keepdims (output [N])");
+        }
+        unary(n, new Reduce(op, a, keep));
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
 
     private void unary(Node n, Layer layer) {
@@ -752,6 +1688,16 @@ public final class OnnxImporter {
         String node = uniqueName(base);
         builder.add(node, layer, from);
         nodeOf.put(value, node);
+    }
+
+    private void unaryFrom(Node n, Layer layer, String from) {
+        addNamed(n, n.outputs().get(0), layer, from);
+    }
+
+    private String add2(Node n, Layer layer, String suffix, String a, String b) {
+        String node = uniqueName((n.name().isEmpty() ? n.outputs().get(0) : n.name()) + suffix);
+        builder.add(node, layer, a, b);
+        return node;
     }
 
     /** An auxiliary node (e.g. the pooling before a reshape); returns its name. */
@@ -859,6 +1805,11 @@ public final class OnnxImporter {
     private static long[] intsAttr(Node n, String name, long[] fallback) {
         Attribute a = n.attributes().get(name);
         return a == null ? fallback : a.ints();
+    }
+
+    private static float[] floatsAttr(Node n, String name) {
+        Attribute a = n.attributes().get(name);
+        return a == null ? null : a.floats();
     }
 
     private static String stringAttr(Node n, String name, String fallback) {

@@ -111,18 +111,18 @@ class OnnxRoundTripTest {
     void unsupportedOperatorsAreListedTogether() throws Exception {
         Model m = OnnxExporter.toOnnx(smallNet());
         List<OnnxModel.Node> nodes = new java.util.ArrayList<>(m.graph().nodes());
-        nodes.add(new OnnxModel.Node("up", "DepthToSpace", "", List.of("x"), List.of("y"), Map.of()));
+        nodes.add(new OnnxModel.Node("up", "Einsum", "", List.of("x"), List.of("y"), Map.of()));
         nodes.add(new OnnxModel.Node("nms", "NonMaxSuppression", "", List.of("x"), List.of("z"), Map.of()));
         OnnxModel.Graph g = new OnnxModel.Graph("g", nodes, m.graph().initializers(), m.graph().inputs(),
                 m.graph().outputs(), List.of());
         Model bad = new Model(8, Map.of("", 13L), "t", "", g);
         UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
                 () -> OnnxImporter.importModel(bad, "bad.onnx"));
-        assertTrue(e.getMessage().contains("DepthToSpace (opset 13)"), e.getMessage());
+        assertTrue(e.getMessage().contains("Einsum (opset 13)"), e.getMessage());
         assertTrue(e.getMessage().contains("NonMaxSuppression (opset 13)"), e.getMessage());
         assertTrue(e.getMessage().startsWith("bad.onnx"), e.getMessage());
-        Model old = new Model(8, Map.of("", 5L), "t", "", m.graph());
-        assertTrue(OnnxImporter.check(old).get(0).contains("opset 5"));
+        Model future = new Model(8, Map.of("", 22L), "t", "", m.graph());
+        assertTrue(OnnxImporter.check(future).get(0).contains("opset 22"));
     }
 
     @Test
@@ -130,7 +130,7 @@ class OnnxRoundTripTest {
         Path f = dir.resolve("net.onnx");
         OnnxExporter.export(smallNet(), f);
         Model m = OnnxReader.readModel(f);
-        assertEquals(13, m.defaultOpset());
+        assertEquals(OnnxExporter.OPSET, m.defaultOpset());
         byte[] all = Files.readAllBytes(f);
         Path cut = dir.resolve("cut.onnx");
         Files.write(cut, Arrays.copyOf(all, all.length / 2));

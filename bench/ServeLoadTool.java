@@ -1,0 +1,75 @@
+// Helper of bench/serve-load.sh, run as a single source file against the convnet4j jar:
+//   java --add-modules jdk.incubator.vector -cp convnet4j.jar bench/ServeLoadTool.java models DIR
+//   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
+//   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
+// "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
+// weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
+// server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends.
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Random;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Model;
+import org.convnet4j.serve.InferenceProtocol;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.zoo.ModelZoo;
+
+public class ServeLoadTool {
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "models" -> {
+                Path dir = Path.of(args[1]);
+                Files.createDirectories(dir);
+                save("lenet5", Shape.of(1, 28, 28), 10, dir.resolve("lenet5.c4j"));
+                save("resnet18", Shape.of(3, 224, 224), 1000, dir.resolve("resnet18.c4j"));
+            }
+            case "baseline" -> baseline(Path.of(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
+            case "bodies" -> bodies(Path.of(args[1]), Path.of(args[2]));
+            default -> throw new IllegalArgumentException("models | baseline | bodies");
+        }
+    }
+
+    static void save(String name, Shape input, int classes, Path file) throws Exception {
+        Model m = ModelZoo.build(name, input, classes);
+        m.initialize(42);
+        ModelFiles.save(m, file, Preprocessing.forInput(input));
+    }
+
+    static void baseline(Path file, int batch, double seconds) throws Exception {
+        SavedModel saved = ModelFiles.read(file);
+        Shape in = saved.model().inputShapes().get(0);
+        Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
+        long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
+        while (System.nanoTime() < warmEnd) {
+            saved.model().predict(x);
+        }
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        long images = 0;
+        while (System.nanoTime() < end) {
+            saved.model().predict(x);
+            images += batch;
+        }
+        System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
+    }
+
+    static void bodies(Path file, Path dir) throws Exception {
+        SavedModel saved = ModelFiles.read(file);
+        Shape in = saved.model().inputShapes().get(0);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("valid.json"), request(Tensor.uniform(new Random(2), 0, 1, in.prepend(1).dims())));
+        Shape wrong = in.withDim(1, in.dim(1) + 1);
+        Files.writeString(dir.resolve("wrong-shape.json"), request(Tensor.zeros(wrong.prepend(1))));
+        Files.writeString(dir.resolve("bad.json"), "{\"inputs\": [ {\"name\": \"input\", \"shape\": [1,");
+        Files.writeString(dir.resolve("int8.json"), request(Tensor.zeros(in.prepend(1))).replace("FP32", "INT8"));
+        Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H'});
+    }
+
+    static String request(Tensor x) {
+        return InferenceProtocol.request(x, null).toString();
+    }
+}

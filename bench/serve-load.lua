@@ -1,0 +1,61 @@
+-- wrk script of bench/serve-load.sh. Arguments after "--": MODEL BODY_DIR MIX
+--   MIX "valid": every request is a valid v2 inference of MODEL;
+--   MIX "soak":  70% valid inference, and 30% spread over a wrong shape, broken JSON, INT8 data, an unknown model,
+--                a broken picture and a metrics scrape, so that error paths run under load too.
+-- Every thread counts status codes; done() prints their sum ("status 200: N" lines) for the script to check.
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function init(args)
+  counts = {}
+  local model, dir, mix = args[1], args[2], args[3]
+  local json = {["Content-Type"] = "application/json"}
+  local infer = "/v2/models/" .. model .. "/infer"
+  valid = wrk.format("POST", infer, json, read(dir .. "/valid.json"))
+  broken = {
+    wrk.format("POST", infer, json, read(dir .. "/wrong-shape.json")),
+    wrk.format("POST", infer, json, read(dir .. "/bad.json")),
+    wrk.format("POST", infer, json, read(dir .. "/int8.json")),
+    wrk.format("POST", "/v2/models/no-such-model/infer", json, read(dir .. "/valid.json")),
+    wrk.format("POST", "/predictions/" .. model, nil, read(dir .. "/broken.png")),
+    wrk.format("GET", "/metrics"),
+  }
+  soak = (mix == "soak")
+  n = 0
+end
+
+function request()
+  n = n + 1
+  if soak and n % 10 >= 7 then
+    return broken[(n % #broken) + 1]
+  end
+  return valid
+end
+
+function response(status, headers, body)
+  counts[status] = (counts[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("counts")) do
+      total[k] = (total[k] or 0) + v
+    end
+  end
+  for k, v in pairs(total) do
+    io.write(string.format("status %d: %d\n", k, v))
+  end
+  io.write(string.format("p50_ms %.2f\np99_ms %.2f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("rps %.2f\n", summary.requests / (summary.duration / 1e6)))
+end

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Load test of 'convnet4j serve' on 127.0.0.1 with wrk (Debian package wrk): throughput and p50/p99 latency of
+# Open Inference Protocol v2 inference for LeNet-5 and ResNet-18 at concurrency 1, 8 and 32, with dynamic batching
+# (--max-batch 8) and without (--max-batch 1); in-process predict at batch 1 and 8 on one thread for comparison;
+# then a soak: valid and broken requests mixed for SOAK seconds, which must give no 5xx, with the server's heap
+# after a full GC compared before and after. Everything talks to 127.0.0.1 only and stops by itself.
+#
+# Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
+#        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
+# Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+DURATION=20
+SOAK=300
+MODELS="lenet5 resnet18"
+ONLY=all
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --soak) SOAK="$2"; shift 2 ;;
+    --models) MODELS="$2"; shift 2 ;;
+    --only) ONLY="$2"; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "serve-load.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
+command -v jcmd >/dev/null || { echo "serve-load.sh: needs jcmd (a JDK)" >&2; exit 2; }
+
+"$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
+JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
+JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g)
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+mkdir -p "$REPO/bench/results"
+REPORT="$REPO/bench/results/serve-$(date -u +%Y%m%d-%H%M).md"
+tool() { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" "$@" 2>/dev/null; }
+out() { echo "$*" | tee -a "$REPORT"; }
+
+PORT=18181
+start_server() { # MODEL MAX_BATCH
+  "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
+    --queue 256 --timeout-ms 120000 >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+stop_server() {
+  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
+}
+batch_totals() { # "samples batches" so far, from the server's own histogram
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '
+    index($0, "convnet4j_batch_size_sum{model=\"" m "\"}") == 1 { s = $2 }
+    index($0, "convnet4j_batch_size_count{model=\"" m "\"}") == 1 { c = $2 }
+    END { print s + 0, c + 0 }'
+}
+mean_batch() { # BEFORE AFTER (two batch_totals outputs): samples per forward pass in between
+  echo "$1 $2" | awk '{ if ($4 > $2) printf "%.2f", ($3 - $1) / ($4 - $2); else print "-" }'
+}
+heap_after_gc() { # MiB used after a full GC
+  jcmd "$SERVER_PID" GC.run >/dev/null
+  jcmd "$SERVER_PID" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); printf "%.1f", v / 1024; exit } }'
+}
+field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+out "# convnet4j serve load test, $(date -u '+%Y-%m-%d %H:%M UTC')"
+out ""
+out "Machine: $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg); duration ${DURATION} s per cell; wrk -t2."
+out ""
+tool models "$WORK"
+for m in $MODELS; do
+  tool bodies "$WORK/$m.c4j" "$WORK/$m"
+  [ "$ONLY" = soak ] && continue
+  out "## $m"
+  out ""
+  b1=$(tool baseline "$WORK/$m.c4j" 1 "$DURATION"); b8=$(tool baseline "$WORK/$m.c4j" 8 "$DURATION")
+  out "In-process predict, one thread: batch 1 **$b1** images/s, batch 8 **$b8** images/s."
+  out ""
+  out "| batching | concurrency | requests/s | p50 ms | p99 ms | mean batch | non-200 | no answer within the run |"
+  out "|---|---|---|---|---|---|---|---|"
+  for mb in 1 8; do
+    start_server "$m" "$mb"
+    wrk -t1 -c1 -d5s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" valid >/dev/null # warm-up
+    for c in 1 8 32; do
+      threads=$(( c < 2 ? 1 : 2 ))
+      t0=$(batch_totals "$m")
+      wrk -t$threads -c$c -d${DURATION}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+        -- "$m" "$WORK/$m" valid >"$WORK/wrk.txt"
+      bad=$(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt")
+      late=$(awk '/Socket errors/ { for (i = 1; i <= NF; i++) if ($i == "timeout") print $(i+1) }' "$WORK/wrk.txt")
+      out "| $([ "$mb" = 1 ] && echo off || echo "max 8, 2 ms") | $c | $(field rps "$WORK/wrk.txt") | $(field p50_ms "$WORK/wrk.txt") | $(field p99_ms "$WORK/wrk.txt") | $(mean_batch "$t0" "$(batch_totals "$m")") | $bad | ${late:-0} |"
+    done
+    stop_server
+  done
+  out ""
+done
+
+if [ "$SOAK" = 0 ]; then echo "Report: $REPORT"; exit 0; fi
+m=$(echo "$MODELS" | awk '{ print $1 }')
+out "## Soak: $m, ${SOAK} s, concurrency 16, 70% valid and 30% broken requests, batching max 8"
+out ""
+start_server "$m" 8
+wrk -t2 -c16 -d10s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" soak >/dev/null # warm-up
+before=$(heap_after_gc)
+wrk -t2 -c16 -d${SOAK}s --timeout 30s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" soak >"$WORK/soak.txt"
+after=$(heap_after_gc)
+stop_server
+five=$(awk '/^status 5/ { n += $3 } END { print n + 0 }' "$WORK/soak.txt")
+out "Status codes: $(awk '/^status / { printf "%s %s ", $2, $3 }' "$WORK/soak.txt"); requests/s $(field rps "$WORK/soak.txt"), p50 $(field p50_ms "$WORK/soak.txt") ms, p99 $(field p99_ms "$WORK/soak.txt") ms."
+out ""
+out "5xx answers: **$five**. Heap used after a full GC: $before MiB before the soak, $after MiB after."
+out ""
+out "Report: $REPORT"
+[ "$five" = 0 ] || { echo "serve-load.sh: the soak got $five 5xx answers" >&2; exit 1; }

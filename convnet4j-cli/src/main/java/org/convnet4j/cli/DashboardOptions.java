@@ -1,0 +1,91 @@
+package org.convnet4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.serve.DashboardListener;
+import org.convnet4j.serve.DashboardServer;
+import org.convnet4j.serve.RunLog;
+import org.convnet4j.train.TrainingListener;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --ui [PORT]} and {@code --logdir DIR} for the commands that train (a picocli mixin): a live dashboard
+ * on 127.0.0.1 while the command runs, and run logs that {@code convnet4j ui} shows later.
+ */
+final class DashboardOptions {
+    static final int DEFAULT_PORT = 6006;
+
+    @Option(names = "--ui", arity = "0..1", fallbackValue = "" + DEFAULT_PORT, paramLabel = "PORT",
+            description = "Serve a live training dashboard on http://127.0.0.1:PORT/ (default " + DEFAULT_PORT
+                    + ") while training runs: loss, accuracy, learning rate, images/s, ETA, first-layer kernels, "
+                    + "feature maps, the confusion matrix at the end.")
+    Integer uiPort;
+
+    @Option(names = "--logdir", paramLabel = "DIR", description = "Also write the run's events to DIR/RUN/events.jsonl; "
+            + "'convnet4j ui --logdir DIR' shows the runs there side by side.")
+    Path logdir;
+
+    /** The dashboard of one command: nothing when neither option was given. */
+    Session open(PrintWriter out) throws IOException {
+        if (uiPort != null && (uiPort < 0 || uiPort > 65535)) {
+            throw new BadInputException("--ui: port " + uiPort + " is not 0..65535");
+        }
+        DashboardServer server = uiPort == null ? null : DashboardServer.start("127.0.0.1", uiPort, null);
+        if (server != null) {
+            out.println("Dashboard: " + server.url() + "/ (while this command runs"
+                    + (logdir != null ? "; afterwards: convnet4j ui --logdir " + logdir : "") + ")");
+            out.flush();
+        }
+        return new Session(server, uiPort != null || logdir != null ? logdir : null, uiPort != null || logdir != null);
+    }
+
+    static final class Session implements AutoCloseable {
+        private final DashboardServer server;
+        private final Path logdir;
+        private final boolean enabled;
+        private final List<RunLog> logs = new ArrayList<>();
+
+        private Session(DashboardServer server, Path logdir, boolean enabled) {
+            this.server = server;
+            this.logdir = logdir;
+            this.enabled = enabled;
+        }
+
+        /**
+         * The listener of one training run named {@code name}; {@code validation} (may be null) gives the sample
+         * whose feature maps are drawn and the confusion matrix at the end.
+         */
+        TrainingListener run(String name, Dataset validation) {
+            if (!enabled) {
+                return new TrainingListener() {
+                };
+            }
+            RunLog log;
+            try {
+                log = RunLog.create(logdir, name);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("--logdir " + logdir + ": " + e.getMessage(), e);
+            }
+            logs.add(log);
+            if (server != null) {
+                server.addRun(log);
+            }
+            boolean pictures = validation != null && validation.size() > 0 && validation.inputShapes().size() == 1;
+            return new DashboardListener(log, validation, pictures ? validation.sample(0) : null);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (server != null) {
+                server.close();
+            }
+            for (RunLog l : logs) {
+                l.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.convnet4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.convnet4j.serve.DashboardServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The training dashboard over the runs of a log directory, until Ctrl-C. */
+@Command(name = "ui", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Show the training runs logged with --logdir side by side in the browser.",
+        description = {
+            "Runs written by 'train --logdir DIR' (and transfer, fuse, zoo-benchmark) appear as they are written, so "
+                + "runs still in progress in other processes update too. Ctrl-C stops.",
+            ""
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  convnet4j train --model lenet5 --epochs 5 --logdir runs --out a.c4j",
+            "  convnet4j train --model lenet5 --epochs 5 --optimizer sgd --logdir runs --out b.c4j",
+            "  convnet4j ui --logdir runs"
+        })
+final class UiCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--logdir", required = true, paramLabel = "DIR", description = "The directory given to --logdir.")
+    Path logdir;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + DashboardOptions.DEFAULT_PORT,
+            description = "Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(logdir)) {
+            throw new BadInputException("--logdir " + logdir + ": no such directory");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        DashboardServer server = DashboardServer.start(host, port, logdir);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "convnet4j-ui-shutdown"));
+        out.println("Dashboard of " + logdir + ": " + server.url() + "/ ; Ctrl-C stops");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,170 @@
+package org.convnet4j.nn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.convnet4j.nn.GradientCheck;
+import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.LayerFactory;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layers of the ONNX tensor graph (issue 16): values by hand or from a closed form, finite-difference
+ * gradients, and a rebuild from the saved config (the layer registry) that computes the same.
+ */
+class TensorGraphLayersTest {
+
+    private static Tensor randn(long seed, int... dims) {
+        return Tensor.randn(new Random(seed), 1f, dims);
+    }
+
+    /** Gradient check plus: LayerFactory rebuilds the layer from type + config and it computes the same. */
+    private static void checkAndRebuild(Layer l, Tensor x) {
+        l.outputShape(x.shape().dropFirst());
+        LayerGradientTest.check(l, x, true);
+        Layer copy = LayerFactory.create(l.type(), l.config());
+        copy.outputShape(x.shape().dropFirst());
+        for (int i = 0; i < l.parameters().size(); i++) {
+            copy.parameters().get(i).load(l.parameters().get(i).value());
+        }
+        assertArrayEquals(l.forward(x, false).data(), copy.forward(x, false).data(), 0f, l.describe());
+    }
+
+    @Test
+    void elementwiseValuesAndGradients() {
+        assertEquals(0.8427007929497149, Elementwise.erf(1), 1e-15);
+        assertEquals(-0.9953222650189527, Elementwise.erf(-2), 1e-15);
+        assertEquals(0.9999779095030014, Elementwise.erf(3), 1e-15);
+        assertEquals(0.9999999845827421, Elementwise.erf(4), 1e-15);
+        Tensor hs = new Elementwise(Elementwise.Fn.HARD_SWISH).forward(Tensor.of(new float[] {-4, -1, 0, 2, 5}, 1, 5), false);
+        assertArrayEquals(new float[] {0, -1f / 3, 0, 2 * 5f / 6, 5}, hs.data(), 1e-6f);
+        for (Elementwise.Fn fn : Elementwise.Fn.values()) {
+            Tensor x = randn(fn.ordinal(), 2, 3, 4);
+            boolean positive = fn == Elementwise.Fn.LOG || fn == Elementwise.Fn.SQRT || fn == Elementwise.Fn.POW
+                    || fn == Elementwise.Fn.RECIPROCAL;
+            for (int i = 0; i < x.size(); i++) {
+                float v = x.data()[i];
+                // away from the kinks (0, +-3, the floor steps) where a finite difference straddles two pieces
+                v = Math.abs(v) < 0.1f ? v + 0.3f : v;
+                if (Math.abs(Math.abs(v) - 3) < 0.1f || Math.abs(v - Math.rint(v)) < 0.05f) {
+                    v += 0.2f;
+                }
+                x.data()[i] = positive ? 0.5f + Math.abs(v) : v;
+            }
+            Elementwise l = fn == Elementwise.Fn.POW ? new Elementwise(fn, 2.5, 0) : new Elementwise(fn);
+            checkAndRebuild(l, x);
+        }
+    }
+
+    @Test
+    void rearrangementsByHandAndGradients() {
+        Tensor x = Tensor.of(new float[] {0, 1, 2, 3, 4, 5}, 1, 2, 3);
+        assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, new Transpose(1, 0).forward(x, false).data());
+        assertArrayEquals(new float[] {2, 0, 5, 3},
+                new Slice(new int[] {0, 2}, new int[] {2, -1}, new int[] {1, -2}).forward(x, false).data());
+        assertArrayEquals(new float[] {2, 2, 5, 5}, new Take(1, new int[] {2, 2}, false).forward(x, false).data());
+        assertEquals(Shape.of(3), new Take(0, new int[] {1}, true).outputShape(Shape.of(2, 3)));
+        checkAndRebuild(new Transpose(2, 0, 1), randn(1, 2, 3, 4, 5));
+        checkAndRebuild(new Slice(new int[] {1, 0, 4}, new int[] {3, 4, -1}, new int[] {1, 2, -2}), randn(2, 2, 3, 4, 5));
+        checkAndRebuild(new Take(1, new int[] {3, 0, 3}, false), randn(3, 2, 3, 4));
+    }
+
+    @Test
+    void reductionsByHandAndGradients() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
+        assertArrayEquals(new float[] {2, 5}, new Reduce(Reduce.Op.MEAN, new int[] {1}, false).forward(x, false).data());
+        assertArrayEquals(new float[] {4, 5, 6}, new Reduce(Reduce.Op.MAX, new int[] {0}, true).forward(x, false).data());
+        assertEquals(Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)),
+                new Reduce(Reduce.Op.LOG_SUM_EXP, new int[] {1}, false).forward(x, false).data()[0], 1e-6);
+        for (Reduce.Op op : Reduce.Op.values()) {
+            checkAndRebuild(new Reduce(op, new int[] {1, 2}, op.ordinal() % 2 == 0), randn(op.ordinal() + 10, 2, 3, 4, 2));
+        }
+    }
+
+    @Test
+    void layerNormMatchesTheFormulaAndGradients() {
+        LayerNorm ln = new LayerNorm(1, 1e-5);
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 10, 20, 30, 40}, 2, 4);
+        ln.outputShape(Shape.of(4));
+        float[] y = ln.forward(x, false).data();
+        double sd = Math.sqrt(1.25 + 1e-5);
+        assertEquals(-1.5 / sd, y[0], 1e-5);
+        assertEquals(1.5 / Math.sqrt(125 + 1e-5) * 10, y[7], 1e-5);
+        LayerNorm two = new LayerNorm(2, 1e-3);
+        two.outputShape(Shape.of(3, 4, 5));
+        two.gamma().load(randn(7, 4, 5));
+        two.beta().load(randn(8, 4, 5));
+        checkAndRebuild(two, randn(9, 2, 3, 4, 5));
+    }
+
+    @Test
+    void matMulAndDenseOverTheLastAxis() {
+        MatMul mm = new MatMul();
+        Tensor a = randn(1, 2, 3, 4, 5);
+        Tensor b = randn(2, 2, 3, 5, 2);
+        assertEquals(Shape.of(3, 4, 2), mm.outputShape(List.of(Shape.of(3, 4, 5), Shape.of(3, 5, 2))));
+        Tensor y = mm.forward(List.of(a, b), false);
+        double want = 0;
+        for (int k = 0; k < 5; k++) {
+            want += a.get(1, 2, 3, k) * b.get(1, 2, k, 1);
+        }
+        assertEquals(want, y.get(1, 2, 3, 1), 1e-5);
+        GradientCheck.Result r = GradientCheck.check(mm, List.of(a, b), true, 30, 3);
+        assertTrue(r.passed(), r.toString());
+        Dense d = new Dense(3, true).overLastAxis(true);
+        assertEquals(Shape.of(4, 6, 3), d.outputShape(Shape.of(4, 6, 5)));
+        checkAndRebuild(d, randn(4, 2, 4, 6, 5));
+    }
+
+    @Test
+    void preluArgMaxResizeAndConcatAlongAnAxis() {
+        PRelu p = new PRelu(Shape.of(2, 1));
+        p.outputShape(Shape.of(2, 3));
+        p.slope().load(Tensor.of(new float[] {0.1f, -0.5f}, 2, 1));
+        assertArrayEquals(new float[] {-0.1f, 2, 3, 0.5f, 5, 3},
+                p.forward(Tensor.of(new float[] {-1, 2, 3, -1, 5, 3}, 1, 2, 3), false).data(), 1e-6f);
+        checkAndRebuild(p, randn(5, 2, 2, 3));
+
+        ArgMax am = new ArgMax(1, false, false);
+        assertArrayEquals(new float[] {2, 0}, am.forward(Tensor.of(new float[] {1, 2, 7, 9, 3, 9}, 1, 2, 3), false).data());
+        assertArrayEquals(new float[] {2, 2}, new ArgMax(1, true, true)
+                .forward(Tensor.of(new float[] {1, 2, 7, 9, 3, 9}, 1, 2, 3), false).data());
+
+        // linear 2 -> 4 along the last axis (align-corners taps): 0, 1/3, 2/3, 1 of the way
+        AxisResize r = new AxisResize(1, new int[] {0, 0, 0, 1}, new int[] {1, 1, 1, 1},
+                new float[] {0f, 1f / 3, 2f / 3, 0f});
+        assertArrayEquals(new float[] {0, 1, 2, 3}, r.forward(Tensor.of(new float[] {0, 3}, 1, 1, 2), false).data(), 1e-6f);
+        checkAndRebuild(r, randn(6, 2, 3, 2));
+
+        Concat c = new Concat(1);
+        assertEquals(Shape.of(2, 5), c.outputShape(List.of(Shape.of(2, 2), Shape.of(2, 3))));
+        assertArrayEquals(new float[] {1, 2, 5, 6, 7, 3, 4, 8, 9, 10}, c.forward(List.of(
+                Tensor.of(new float[] {1, 2, 3, 4}, 1, 2, 2), Tensor.of(new float[] {5, 6, 7, 8, 9, 10}, 1, 2, 3)), false)
+                .data());
+        GradientCheck.Result g = GradientCheck.check(c, List.of(randn(7, 2, 2, 2), randn(8, 2, 2, 3)), true, 30, 3);
+        assertTrue(g.passed(), g.toString());
+    }
+
+    @Test
+    void dilatedMaxPoolByHandAndGradient() {
+        // 1 x 4 x 4, kernel 2 x 2 with dilation 2: the taps of output (0, 0) are (0,0), (0,2), (2,0), (2,2)
+        float[] v = new float[16];
+        for (int i = 0; i < 16; i++) {
+            v[i] = (i * 7) % 16;
+        }
+        DilatedMaxPool2d p = new DilatedMaxPool2d(new int[] {2, 2}, new int[] {1, 1}, new int[] {2, 2},
+                new int[] {0, 0, 0, 0}, false);
+        Tensor y = p.forward(Tensor.of(v, 1, 1, 4, 4), false);
+        assertEquals(Shape.of(1, 1, 2, 2), y.shape());
+        assertEquals(Math.max(Math.max(v[0], v[2]), Math.max(v[8], v[10])), y.data()[0]);
+        assertEquals(Math.max(Math.max(v[5], v[7]), Math.max(v[13], v[15])), y.data()[3]);
+        DilatedMaxPool2d q = new DilatedMaxPool2d(new int[] {3, 2}, new int[] {2, 1}, new int[] {2, 3},
+                new int[] {1, 2, 1, 0}, true);
+        checkAndRebuild(q, randn(11, 2, 3, 7, 6));
+    }
+}

@@ -1,0 +1,628 @@
+package org.convnet4j.io.onnx;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.io.onnx.OnnxModel.Node;
+
+/**
+ * Import-time constant folding: evaluates a node whose inputs are all constants (initializers, Constant
+ * outputs, shapes known at import) on {@link TensorData}, keeping integer tensors exact as longs. This is what
+ * makes the shape subgraphs of exports (Shape, Gather, Unsqueeze, Concat, Reshape) disappear. Values are held
+ * as doubles while computing; integer and boolean results are stored as longs again.
+ */
+final class OnnxFolding {
+    /** Constant tensors larger than this are not folded (they would cost memory for little gain). */
+    static final long MAX_FOLD_ELEMENTS = 1 << 24;
+
+    private OnnxFolding() {
+    }
+
+    /** An N-d array of doubles with the ONNX element type it stands for. */
+    record Arr(int type, long[] dims, double[] v) {
+        int rank() {
+            return dims.length;
+        }
+
+        long size() {
+            return v.length;
+        }
+
+        boolean integer() {
+            return type != OnnxModel.FLOAT && type != OnnxModel.DOUBLE && type != 10 && type != 16;
+        }
+
+        static Arr of(TensorData t) {
+            double[] v = new double[t.floats().length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = t.isInteger() ? t.longs()[i] : t.floats()[i];
+            }
+            return new Arr(t.dataType(), t.dims().clone(), v);
+        }
+
+        TensorData data(String name) {
+            float[] f = new float[v.length];
+            long[] l = integer() ? new long[v.length] : null;
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+                if (l != null) {
+                    l[i] = (long) v[i];
+                }
+            }
+            return new TensorData(name, type, dims.clone(), f, l);
+        }
+    }
+
+    /** The folded value of {@code n}'s first output, or null if this op is not folded. */
+    static TensorData fold(Node n, List<TensorData> in, long opset) {
+        List<Arr> a = new ArrayList<>();
+        for (TensorData t : in) {
+            a.add(t == null ? null : Arr.of(t));
+        }
+        Arr r = eval(n, a, opset);
+        if (r == null) {
+            return null;
+        }
+        if (r.size() > MAX_FOLD_ELEMENTS) {
+            throw new IllegalArgumentException("folding " + n.opType() + " would make a constant of " + r.size()
+                    + " values");
+        }
+        return r.data(n.outputs().get(0));
+    }
+
+    private static Arr eval(Node n, List<Arr> a, long opset) {
+        Arr x = a.isEmpty() ? null : a.get(0);
+        return switch (n.opType()) {
+            case "Identity" -> x;
+            case "Shape" -> {
+                long start = ints(n, "start", 0);
+                long end = ints(n, "end", x.rank());
+                int s = (int) clampAxis(start, x.rank());
+                int e = (int) clampAxis(end, x.rank());
+                long[] d = Arrays.copyOfRange(x.dims(), s, Math.max(s, e));
+                yield longs(d, d.length);
+            }
+            case "Size" -> new Arr(OnnxModel.INT64, new long[0], new double[] {x.size()});
+            case "Cast" -> cast(x, (int) ints(n, "to", OnnxModel.FLOAT));
+            case "Neg", "Abs", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round" ->
+                    unary(n.opType(), x);
+            case "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                 "And", "Or", "Mod" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
+            case "Max", "Min", "Sum", "Mean" -> {
+                Arr acc = a.get(0);
+                for (int i = 1; i < a.size(); i++) {
+                    acc = binary(n.opType().equals("Max") ? "Max" : n.opType().equals("Min") ? "Min" : "Add", acc,
+                            a.get(i));
+                }
+                if (n.opType().equals("Mean")) {
+                    acc = binary("Div", acc, new Arr(acc.type(), new long[0], new double[] {a.size()}));
+                }
+                yield acc;
+            }
+            case "Where" -> where(a.get(0), a.get(1), a.get(2));
+            case "Unsqueeze" -> {
+                long[] axes = opset >= 13 ? longsOf(a, 1) : intsArr(n, "axes");
+                yield axes == null ? null : unsqueeze(x, axes);
+            }
+            case "Squeeze" -> {
+                long[] axes = opset >= 13 ? longsOf(a, 1) : intsArr(n, "axes");
+                yield squeeze(x, axes);
+            }
+            case "Reshape" -> {
+                long[] shape = opset >= 5 ? longsOf(a, 1) : intsArr(n, "shape");
+                yield shape == null ? null : new Arr(x.type(), reshape(x.dims(), shape, ints(n, "allowzero", 0) != 0),
+                        x.v());
+            }
+            case "Flatten" -> {
+                long axis = clampAxis(ints(n, "axis", 1), x.rank());
+                long lead = 1;
+                for (int i = 0; i < axis; i++) {
+                    lead *= x.dims()[i];
+                }
+                yield new Arr(x.type(), new long[] {lead, lead == 0 ? 0 : x.size() / lead}, x.v());
+            }
+            case "Concat" -> concat(a, ints(n, "axis", 1));
+            case "Gather" -> gather(x, a.get(1), ints(n, "axis", 0));
+            case "Slice" -> slice(n, a, opset);
+            case "Transpose" -> transpose(x, intsArr(n, "perm"));
+            case "Range" -> range(a.get(0), a.get(1), a.get(2));
+            case "ConstantOfShape" -> {
+                long[] d = longsOf(a, 0);
+                Attribute v = n.attributes().get("value");
+                Arr fill = v == null || v.t() == null ? new Arr(OnnxModel.FLOAT, new long[0], new double[] {0})
+                        : Arr.of(v.t());
+                double[] vals = new double[(int) checkedCount(d)];
+                Arrays.fill(vals, fill.v()[0]);
+                yield new Arr(fill.type(), d, vals);
+            }
+            case "Expand" -> {
+                long[] shape = longsOf(a, 1);
+                Arr ones = new Arr(x.type(), shape, new double[(int) checkedCount(shape)]);
+                yield binary("Add", x, ones);
+            }
+            default -> null;
+        };
+    }
+
+    /** Opset < 7 Add/Mul/... with broadcast=1 align the second operand at {@code axis}: the importer does that. */
+    private static boolean legacyOk(Node n) {
+        return !n.attributes().containsKey("broadcast") || !n.attributes().containsKey("axis");
+    }
+
+    private static long checkedCount(long[] d) {
+        long c = 1;
+        for (long v : d) {
+            if (v < 0) {
+                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(d));
+            }
+            c *= v;
+            if (c > MAX_FOLD_ELEMENTS) {
+                throw new IllegalArgumentException("a constant of shape " + Arrays.toString(d) + " is too large to fold");
+            }
+        }
+        return c;
+    }
+
+    static Arr longs(long[] values, long... dims) {
+        double[] v = new double[values.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i];
+        }
+        return new Arr(OnnxModel.INT64, dims, v);
+    }
+
+    private static long[] longsOf(List<Arr> a, int i) {
+        if (i >= a.size() || a.get(i) == null) {
+            return null;
+        }
+        double[] v = a.get(i).v();
+        long[] out = new long[v.length];
+        for (int k = 0; k < v.length; k++) {
+            out[k] = (long) v[k];
+        }
+        return out;
+    }
+
+    private static long ints(Node n, String name, long fallback) {
+        Attribute a = n.attributes().get(name);
+        return a == null ? fallback : a.i();
+    }
+
+    private static long[] intsArr(Node n, String name) {
+        Attribute a = n.attributes().get(name);
+        return a == null ? null : a.ints();
+    }
+
+    static long clampAxis(long axis, int rank) {
+        long v = axis < 0 ? axis + rank : axis;
+        return Math.max(0, Math.min(rank, v));
+    }
+
+    private static long axis(long axis, int rank) {
+        long v = axis < 0 ? axis + rank : axis;
+        if (v < 0 || v >= rank) {
+            throw new IllegalArgumentException("axis " + axis + " outside rank " + rank);
+        }
+        return v;
+    }
+
+    private static Arr cast(Arr x, int to) {
+        Arr r = new Arr(to, x.dims(), x.v().clone());
+        if (r.integer()) {
+            for (int i = 0; i < r.v().length; i++) {
+                double v = r.v()[i];
+                r.v()[i] = to == OnnxModel.BOOL ? (v != 0 ? 1 : 0) : (double) (long) v;
+            }
+        }
+        return r;
+    }
+
+    private static Arr unary(String op, Arr x) {
+        double[] o = new double[x.v().length];
+        for (int i = 0; i < o.length; i++) {
+            double v = x.v()[i];
+            o[i] = switch (op) {
+                case "Neg" -> -v;
+                case "Abs" -> Math.abs(v);
+                case "Sqrt" -> Math.sqrt(v);
+                case "Exp" -> Math.exp(v);
+                case "Log" -> Math.log(v);
+                case "Floor" -> Math.floor(v);
+                case "Ceil" -> Math.ceil(v);
+                case "Reciprocal" -> 1 / v;
+                case "Not" -> v == 0 ? 1 : 0;
+                case "Relu" -> Math.max(0, v);
+                case "Sign" -> Math.signum(v);
+                default -> Math.rint(v);
+            };
+        }
+        return new Arr(x.type(), x.dims(), o);
+    }
+
+    /** NumPy broadcasting of ranks aligned at the end. */
+    static long[] broadcast(long[] a, long[] b) {
+        int r = Math.max(a.length, b.length);
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            long da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
+            long db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " do not broadcast");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** For each element of the broadcast shape {@code out}, the flat index into an operand of dims {@code s}. */
+    private static int[] readMap(long[] s, long[] out) {
+        int r = out.length;
+        long[] st = new long[r];
+        long acc = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            int j = i - (r - s.length);
+            long d = j >= 0 ? s[j] : 1;
+            st[i] = d == 1 ? 0 : acc;
+            acc *= d;
+        }
+        int total = (int) checkedCount(out);
+        int[] map = new int[total];
+        int[] idx = new int[r];
+        for (int k = 0; k < total; k++) {
+            long src = 0;
+            for (int i = 0; i < r; i++) {
+                src += idx[i] * st[i];
+            }
+            map[k] = (int) src;
+            for (int i = r - 1; i >= 0; i--) {
+                if (++idx[i] < out[i]) {
+                    break;
+                }
+                idx[i] = 0;
+            }
+        }
+        return map;
+    }
+
+    private static Arr binary(String op, Arr a, Arr b) {
+        long[] out = broadcast(a.dims(), b.dims());
+        int[] ma = readMap(a.dims(), out);
+        int[] mb = readMap(b.dims(), out);
+        boolean integer = a.integer() && b.integer();
+        boolean logical = switch (op) {
+            case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or" -> true;
+            default -> false;
+        };
+        double[] o = new double[ma.length];
+        for (int k = 0; k < o.length; k++) {
+            double x = a.v()[ma[k]];
+            double y = b.v()[mb[k]];
+            o[k] = switch (op) {
+                case "Add" -> x + y;
+                case "Sub" -> x - y;
+                case "Mul" -> x * y;
+                case "Div" -> integer ? (double) ((long) x / (long) y) : x / y;
+                case "Mod" -> integer ? Math.floorMod((long) x, (long) y) : x % y;
+                case "Pow" -> Math.pow(x, y);
+                case "Max" -> Math.max(x, y);
+                case "Min" -> Math.min(x, y);
+                case "Equal" -> x == y ? 1 : 0;
+                case "Less" -> x < y ? 1 : 0;
+                case "Greater" -> x > y ? 1 : 0;
+                case "LessOrEqual" -> x <= y ? 1 : 0;
+                case "GreaterOrEqual" -> x >= y ? 1 : 0;
+                case "And" -> x != 0 && y != 0 ? 1 : 0;
+                default -> x != 0 || y != 0 ? 1 : 0;
+            };
+        }
+        return new Arr(logical ? OnnxModel.BOOL : a.type(), out, o);
+    }
+
+    private static Arr where(Arr c, Arr x, Arr y) {
+        long[] out = broadcast(broadcast(c.dims(), x.dims()), y.dims());
+        int[] mc = readMap(c.dims(), out);
+        int[] mx = readMap(x.dims(), out);
+        int[] my = readMap(y.dims(), out);
+        double[] o = new double[mc.length];
+        for (int k = 0; k < o.length; k++) {
+            o[k] = c.v()[mc[k]] != 0 ? x.v()[mx[k]] : y.v()[my[k]];
+        }
+        return new Arr(x.type(), out, o);
+    }
+
+    static Arr unsqueeze(Arr x, long[] axes) {
+        int r = x.rank() + axes.length;
+        boolean[] ins = new boolean[r];
+        for (long ax : axes) {
+            ins[(int) axis(ax, r)] = true;
+        }
+        long[] d = new long[r];
+        for (int i = 0, j = 0; i < r; i++) {
+            d[i] = ins[i] ? 1 : x.dims()[j++];
+        }
+        return new Arr(x.type(), d, x.v());
+    }
+
+    static Arr squeeze(Arr x, long[] axes) {
+        List<Long> d = new ArrayList<>();
+        boolean[] drop = new boolean[x.rank()];
+        if (axes == null) {
+            for (int i = 0; i < x.rank(); i++) {
+                drop[i] = x.dims()[i] == 1;
+            }
+        } else {
+            for (long ax : axes) {
+                drop[(int) axis(ax, x.rank())] = true;
+            }
+        }
+        for (int i = 0; i < x.rank(); i++) {
+            if (!drop[i]) {
+                d.add(x.dims()[i]);
+            }
+        }
+        return new Arr(x.type(), d.stream().mapToLong(Long::longValue).toArray(), x.v());
+    }
+
+    /** ONNX Reshape's target resolution: 0 copies (unless allowzero), one -1 is inferred. */
+    static long[] reshape(long[] in, long[] shape, boolean allowZero) {
+        long total = 1;
+        for (long d : in) {
+            total *= d;
+        }
+        long[] out = shape.clone();
+        int unknown = -1;
+        long known = 1;
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == 0 && !allowZero) {
+                if (i >= in.length) {
+                    throw new IllegalArgumentException("0 at axis " + i + " of " + Arrays.toString(shape)
+                            + " copies an axis the input lacks");
+                }
+                out[i] = in[i];
+            }
+            if (out[i] == -1) {
+                if (unknown >= 0) {
+                    throw new IllegalArgumentException("more than one -1 in " + Arrays.toString(shape));
+                }
+                unknown = i;
+            } else if (out[i] < 0) {
+                throw new IllegalArgumentException("dimension " + out[i] + " in " + Arrays.toString(shape));
+            } else {
+                known *= out[i];
+            }
+        }
+        if (unknown >= 0) {
+            if (known == 0 || total % known != 0) {
+                throw new IllegalArgumentException("cannot infer -1 in " + Arrays.toString(shape) + " for "
+                        + Arrays.toString(in));
+            }
+            out[unknown] = total / known;
+        } else if (known != total) {
+            throw new IllegalArgumentException("cannot reshape " + Arrays.toString(in) + " to " + Arrays.toString(shape));
+        }
+        return out;
+    }
+
+    private static Arr concat(List<Arr> a, long axisAttr) {
+        Arr first = a.get(0);
+        int r = first.rank();
+        int ax = (int) axis(axisAttr, r);
+        long[] d = first.dims().clone();
+        d[ax] = 0;
+        for (Arr t : a) {
+            d[ax] += t.dims()[ax];
+        }
+        long outer = 1;
+        for (int i = 0; i < ax; i++) {
+            outer *= d[i];
+        }
+        double[] o = new double[(int) checkedCount(d)];
+        int pos = 0;
+        for (long b = 0; b < outer; b++) {
+            for (Arr t : a) {
+                int chunk = (int) (t.size() / Math.max(outer, 1));
+                System.arraycopy(t.v(), (int) (b * chunk), o, pos, chunk);
+                pos += chunk;
+            }
+        }
+        int type = first.type();
+        return new Arr(type, d, o);
+    }
+
+    private static Arr gather(Arr x, Arr idx, long axisAttr) {
+        int ax = (int) axis(axisAttr, x.rank());
+        long[] d = new long[x.rank() - 1 + idx.rank()];
+        int k = 0;
+        for (int i = 0; i < ax; i++) {
+            d[k++] = x.dims()[i];
+        }
+        for (long v : idx.dims()) {
+            d[k++] = v;
+        }
+        for (int i = ax + 1; i < x.rank(); i++) {
+            d[k++] = x.dims()[i];
+        }
+        long outer = 1;
+        for (int i = 0; i < ax; i++) {
+            outer *= x.dims()[i];
+        }
+        long inner = 1;
+        for (int i = ax + 1; i < x.rank(); i++) {
+            inner *= x.dims()[i];
+        }
+        long len = x.dims()[ax];
+        double[] o = new double[(int) checkedCount(d)];
+        int pos = 0;
+        for (long b = 0; b < outer; b++) {
+            for (double iv : idx.v()) {
+                long i = (long) iv;
+                if (i < 0) {
+                    i += len;
+                }
+                if (i < 0 || i >= len) {
+                    throw new IllegalArgumentException("Gather index " + (long) iv + " outside axis of size " + len);
+                }
+                System.arraycopy(x.v(), (int) ((b * len + i) * inner), o, pos, (int) inner);
+                pos += inner;
+            }
+        }
+        return new Arr(x.type(), d, o);
+    }
+
+    /** Resolved (start, end, step) triples per axis; used by folding and by the Slice importer. */
+    static long[][] sliceBounds(long[] dims, long[] starts, long[] ends, long[] axes, long[] steps) {
+        int r = dims.length;
+        long[][] out = new long[r][];
+        for (int i = 0; i < r; i++) {
+            out[i] = new long[] {0, dims[i], 1};
+        }
+        for (int k = 0; k < starts.length; k++) {
+            int ax = (int) axis(axes == null ? k : axes[k], r);
+            long dim = dims[ax];
+            long step = steps == null ? 1 : steps[k];
+            if (step == 0) {
+                throw new IllegalArgumentException("Slice step 0");
+            }
+            long s = starts[k];
+            long e = ends[k];
+            if (s < 0) {
+                s += dim;
+            }
+            if (e < 0) {
+                e += dim;
+            }
+            if (step > 0) {
+                s = Math.max(0, Math.min(dim, s));
+                e = Math.max(0, Math.min(dim, e));
+            } else {
+                s = Math.max(-1, Math.min(dim - 1, s));
+                e = Math.max(-1, Math.min(dim - 1, e));
+            }
+            out[ax] = new long[] {s, e, step};
+        }
+        return out;
+    }
+
+    static long sliceCount(long[] b) {
+        return b[2] > 0 ? Math.max(0, (b[1] - b[0] + b[2] - 1) / b[2]) : Math.max(0, (b[0] - b[1] - b[2] - 1) / -b[2]);
+    }
+
+    /** starts, ends, axes, steps of a Slice node: attributes before opset 10, inputs from 10. */
+    static long[][] sliceArgs(Node n, List<long[]> inputs, long opset) {
+        if (opset < 10) {
+            return new long[][] {intsArr(n, "starts"), intsArr(n, "ends"), intsArr(n, "axes"), null};
+        }
+        return new long[][] {inputs.get(0), inputs.get(1), inputs.size() > 2 ? inputs.get(2) : null,
+            inputs.size() > 3 ? inputs.get(3) : null};
+    }
+
+    private static Arr slice(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        List<long[]> args = new ArrayList<>();
+        for (int i = 1; i < a.size(); i++) {
+            args.add(longsOf(a, i));
+        }
+        long[][] s = sliceArgs(n, args, opset);
+        long[][] b = sliceBounds(x.dims(), s[0], s[1], s[2], s[3]);
+        long[] d = new long[x.rank()];
+        long[][] per = new long[x.rank()][];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = sliceCount(b[i]);
+            per[i] = new long[(int) d[i]];
+            for (int k = 0; k < d[i]; k++) {
+                per[i][k] = b[i][0] + k * b[i][2];
+            }
+        }
+        return pick(x, d, per);
+    }
+
+    private static Arr pick(Arr x, long[] d, long[][] per) {
+        int r = x.rank();
+        long[] st = new long[r];
+        long acc = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            st[i] = acc;
+            acc *= x.dims()[i];
+        }
+        double[] o = new double[(int) checkedCount(d)];
+        int[] idx = new int[r];
+        for (int k = 0; k < o.length; k++) {
+            long src = 0;
+            for (int i = 0; i < r; i++) {
+                src += per[i][idx[i]] * st[i];
+            }
+            o[k] = x.v()[(int) src];
+            for (int i = r - 1; i >= 0; i--) {
+                if (++idx[i] < d[i]) {
+                    break;
+                }
+                idx[i] = 0;
+            }
+        }
+        return new Arr(x.type(), d, o);
+    }
+
+    private static Arr transpose(Arr x, long[] perm) {
+        int r = x.rank();
+        long[] p = perm;
+        if (p == null) {
+            p = new long[r];
+            for (int i = 0; i < r; i++) {
+                p[i] = r - 1 - i;
+            }
+        }
+        long[] st = new long[r];
+        long acc = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            st[i] = acc;
+            acc *= x.dims()[i];
+        }
+        long[] d = new long[r];
+        for (int i = 0; i < r; i++) {
+            d[i] = x.dims()[(int) p[i]];
+        }
+        double[] o = new double[x.v().length];
+        int[] idx = new int[r];
+        for (int k = 0; k < o.length; k++) {
+            long src = 0;
+            for (int i = 0; i < r; i++) {
+                src += idx[i] * st[(int) p[i]];
+            }
+            o[k] = x.v()[(int) src];
+            for (int i = r - 1; i >= 0; i--) {
+                if (++idx[i] < d[i]) {
+                    break;
+                }
+                idx[i] = 0;
+            }
+        }
+        return new Arr(x.type(), d, o);
+    }
+
+    private static Arr range(Arr start, Arr limit, Arr delta) {
+        double s = start.v()[0];
+        double l = limit.v()[0];
+        double d = delta.v()[0];
+        if (d == 0) {
+            throw new IllegalArgumentException("Range delta 0");
+        }
+        long count = Math.max(0, (long) Math.ceil((l - s) / d));
+        checkedCount(new long[] {count});
+        double[] o = new double[(int) count];
+        for (int i = 0; i < count; i++) {
+            o[i] = s + i * d;
+        }
+        return new Arr(start.type(), new long[] {count}, o);
+    }
+
+    /** Shape's value (with start and end) for a tensor of dims {@code t.dims()}. */
+    static TensorData shape(Node n, TensorData t) {
+        int r = t.dims().length;
+        int s = (int) clampAxis(ints(n, "start", 0), r);
+        int e = (int) clampAxis(ints(n, "end", r), r);
+        long[] d = Arrays.copyOfRange(t.dims(), s, Math.max(s, e));
+        return TensorData.ofLongs(n.outputs().get(0), d, d.length);
+    }
+}

@@ -1,0 +1,90 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.nn.Graph;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PyTorch exports (tools/fixtures/torchvision_onnx.py ... tinymix, symbolic batch axis) of the blocks that need
+ * the tensor graph: hard-swish and squeeze-excitation, chunk + channel shuffle (a Shape/Gather/Concat subgraph
+ * that folding removes), channels-last LayerNorm + GELU MLP, mean over H and W. Each must match torch within
+ * 1e-4 relative, fine-tune and export.
+ */
+class OnnxTensorGraphTest {
+    private static final Path DIR = Path.of("src/test/resources/fixtures/tensor_graph");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tinymix_op11", "tinymix_op17"})
+    void matchesTorchTrainsAndExports(String name) throws Exception {
+        String result = TorchvisionModels.check(DIR.resolve(name), 3);
+        assertTrue(result.contains("export ok"), result);
+    }
+
+    @Test
+    void shapeSubgraphsAreFoldedAway() throws Exception {
+        OnnxModel.Model m = OnnxReader.readModel(DIR.resolve("tinymix_op17/model.onnx"));
+        Graph g = OnnxImporter.importModel(m, "tinymix");
+        long shapeNodes = m.graph().nodes().stream().filter(n -> n.opType().equals("Shape")).count();
+        assertTrue(shapeNodes > 0, "the fixture has a shape subgraph");
+        // every graph node is a layer that computes: no Shape/Gather/Concat of shapes survives
+        long ops = m.graph().nodes().stream().filter(n -> !n.opType().equals("Constant")).count();
+        assertTrue(g.nodes().size() < ops, g.nodes().size() + " nodes for " + ops + " ONNX nodes");
+        // Sigmoid + Mul of the same x became one SiLU layer
+        assertTrue(g.nodes().stream().anyMatch(n -> n.layer() instanceof org.convnet4j.nn.layers.Elementwise e
+                && e.fn() == org.convnet4j.nn.layers.Elementwise.Fn.SILU), "x * sigmoid(x) fused into SiLU");
+    }
+
+    @Test
+    void attributesBeyond32BitsAreRefusedNotTruncated() throws Exception {
+        OnnxModel.Model m = OnnxReader.readModel(DIR.resolve("tinymix_op17/model.onnx"));
+        List<OnnxModel.Node> nodes = new java.util.ArrayList<>();
+        boolean changed = false;
+        for (OnnxModel.Node n : m.graph().nodes()) {
+            if (!changed && n.opType().equals("Conv")) {
+                Map<String, Attribute> a = new java.util.LinkedHashMap<>(n.attributes());
+                a.put("pads", new Attribute("pads", Attribute.INTS, 0, 0, null, null, null,
+                        new long[] {8589934594L, 1, 1, 1}, null));
+                n = new OnnxModel.Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), a);
+                changed = true;
+            }
+            nodes.add(n);
+        }
+        OnnxModel.Graph g = new OnnxModel.Graph("g", nodes, m.graph().initializers(), m.graph().inputs(),
+                m.graph().outputs(), List.of());
+        OnnxModel.Model bad = new OnnxModel.Model(m.irVersion(), m.opsets(), "t", "", g);
+        UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
+                () -> OnnxImporter.importModel(bad, "big.onnx"));
+        assertTrue(e.getMessage().contains("8589934594"), e.getMessage());
+    }
+
+    @Test
+    void kernelShapeMustMatchTheWeights() throws Exception {
+        OnnxModel.Model m = OnnxReader.readModel(DIR.resolve("tinymix_op11/model.onnx"));
+        List<OnnxModel.Node> nodes = new java.util.ArrayList<>();
+        boolean changed = false;
+        for (OnnxModel.Node n : m.graph().nodes()) {
+            if (!changed && n.opType().equals("Conv")) {
+                Map<String, Attribute> a = new java.util.LinkedHashMap<>(n.attributes());
+                a.put("kernel_shape", new Attribute("kernel_shape", Attribute.INTS, 0, 0, null, null, null,
+                        new long[] {5, 5}, null));
+                n = new OnnxModel.Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), a);
+                changed = true;
+            }
+            nodes.add(n);
+        }
+        OnnxModel.Graph g = new OnnxModel.Graph("g", nodes, m.graph().initializers(), m.graph().inputs(),
+                m.graph().outputs(), List.of());
+        UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
+                () -> OnnxImporter.importModel(new OnnxModel.Model(m.irVersion(), m.opsets(), "t", "", g), "k.onnx"));
+        assertTrue(e.getMessage().contains("kernel_shape [5, 5] does not match"), e.getMessage());
+
+    }
+}

@@ -1,0 +1,396 @@
+package org.convnet4j.serve;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.convnet4j.image.Images;
+import org.convnet4j.model.ImageClassifier;
+import org.convnet4j.model.Prediction;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Serves models over HTTP on an embedded Jetty (through Javalin):
+ * <ul>
+ *   <li>KServe's Open Inference Protocol v2: {@code GET /v2/health/live}, {@code /v2/health/ready},
+ *       {@code /v2/models/{name}} (metadata), {@code /v2/models/{name}/ready}, {@code POST /v2/models/{name}/infer};</li>
+ *   <li>TorchServe's picture endpoint: {@code POST /predictions/{name}[?topk=K]} with a picture's bytes, answered
+ *       with {@code {"class": probability, ...}} for the K (default 5) most likely classes;</li>
+ *   <li>{@code GET /metrics} (Prometheus text), and the pages: {@code /} lists the models, {@code /models/{name}}
+ *       tries one on a picture.</li>
+ * </ul>
+ * Each model has one {@link Batcher} (dynamic batching, bounded queue, the only thread that runs the model).
+ * Refusals are JSON {@code {"error": "..."}}: 400 bad input, 404 unknown model or path, 413 body too large,
+ * 429 queue full, 503 shutting down, 504 not answered within the timeout.
+ *
+ * <pre>
+ *   try (ModelServer server = ModelServer.start(Map.of("lenet", ModelFiles.read(file)), new ModelServer.Options())) {
+ *       System.out.println(server.url());
+ *       server.awaitShutdown();
+ *   }
+ * </pre>
+ */
+public final class ModelServer implements AutoCloseable {
+
+    /** Limits and batching; the defaults suit a small machine. */
+    public static final class Options {
+        public String host = "127.0.0.1";
+        /** 0: any free port. */
+        public int port = 8080;
+        /** Most samples in one forward pass; 1 turns dynamic batching off. */
+        public int maxBatch = 8;
+        /** How long the worker waits for more requests to fill a batch. */
+        public long maxWaitMicros = 2_000;
+        /** Requests waiting per model before 429. */
+        public int queueCapacity = 64;
+        public long maxBodyBytes = 16L << 20;
+        /**
+         * Pictures larger than this are refused from their header. Lower than the command-line tools' limit: a
+         * few hundred kilobytes of PNG can claim 100 megapixels, and a server decodes for many clients at once.
+         */
+        public long maxPixels = Math.min(Images.maxPixels(), 16_000_000L);
+        /** From arrival to answer, including the wait in the queue. */
+        public long timeoutMillis = 30_000;
+        /** Samples in one v2 request. */
+        public int maxSamplesPerRequest = 64;
+        /** How long shutdown waits for requests in flight. */
+        public long drainMillis = 30_000;
+    }
+
+    private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
+                          Shape output) {
+    }
+
+    private static final String[] ASSETS = {"index.html", "model.html", "common.css"};
+
+    private final Options options;
+    private final Map<String, Served> models = new LinkedHashMap<>();
+    private final ServeMetrics metrics = new ServeMetrics();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final PictureDecoder pictures;
+    /** Pictures decoded and prepared at once: bounds their memory (a 16-megapixel RGB picture is ~200 MB). */
+    private final Semaphore decoding = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    private final WebAssets assets = new WebAssets(ASSETS);
+    private final Javalin app;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile boolean draining;
+    private int port;
+
+    private ModelServer(Map<String, SavedModel> saved, Options options) {
+        this.options = options;
+        if (saved.isEmpty()) {
+            throw new IllegalArgumentException("ModelServer: no models to serve");
+        }
+        for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
+            String name = e.getKey();
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                throw new IllegalArgumentException("model name '" + name + "': use letters, digits, '.', '_' or '-'"
+                        + " (at most 64), starting with a letter or digit");
+            }
+            SavedModel m = e.getValue();
+            if (m.model().inputShapes().size() != 1) {
+                throw new IllegalArgumentException("model " + name + ": only one-input models can be served, it has "
+                        + m.model().inputShapes().size() + " inputs");
+            }
+            ImageClassifier classifier = pictureClassifier(m);
+            Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
+                    metrics);
+            models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
+            metrics.queueDepth(name, 0);
+        }
+        this.pictures = new PictureDecoder(options.maxPixels);
+        this.app = Http.create(this::routes);
+    }
+
+    /** A classifier for pictures when the model says how to prepare them and outputs class scores, else null. */
+    private static ImageClassifier pictureClassifier(SavedModel m) {
+        if (m.preprocessing() == null) {
+            return null;
+        }
+        try {
+            return new ImageClassifier(m.model(), m.preprocessing());
+        } catch (IllegalArgumentException e) {
+            return null; // served over v2 only
+        }
+    }
+
+    /** Starts serving; the port is bound when this returns. */
+    public static ModelServer start(Map<String, SavedModel> models, Options options) throws IOException {
+        ModelServer s = new ModelServer(models, options);
+        try {
+            s.app.start(options.host, options.port);
+            s.port = s.app.port();
+        } catch (RuntimeException e) {
+            s.closeModels();
+            throw new IOException("cannot listen on " + options.host + ":" + options.port + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+        return s;
+    }
+
+    /** The port bound at start (the chosen one when {@link Options#port} was 0). */
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        String h = options.host.contains(":") ? "[" + options.host + "]" : options.host;
+        return "http://" + ("0.0.0.0".equals(options.host) ? "127.0.0.1" : h) + ":" + port();
+    }
+
+    public ServeMetrics metrics() {
+        return metrics;
+    }
+
+    private void routes(JavalinConfig config) {
+        config.http.maxRequestSize = options.maxBodyBytes;
+        config.routes.get("/v2/health/live", ctx -> handle("/v2/health/live", ctx, c -> ok(c, "live", true)));
+        config.routes.get("/v2/health/ready", ctx -> handle("/v2/health/ready", ctx, c -> {
+            if (draining) {
+                throw new ApiException(503, "shutting down");
+            }
+            ok(c, "ready", true);
+        }));
+        config.routes.get("/v2", ctx -> handle("/v2", ctx, this::serverMetadata));
+        config.routes.get("/v2/models/{name}", ctx -> handle("/v2/models/{name}", ctx, c -> {
+            Served m = model(c);
+            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
+        }));
+        config.routes.get("/v2/models/{name}/ready", ctx -> handle("/v2/models/{name}/ready", ctx, c -> {
+            model(c);
+            ok(c, "ready", !draining);
+        }));
+        config.routes.post("/v2/models/{name}/infer", ctx -> handle("/v2/models/{name}/infer", ctx, this::infer));
+        config.routes.post("/predictions/{name}", ctx -> handle("/predictions/{name}", ctx, this::predictPicture));
+        config.routes.get("/metrics", ctx -> handle("/metrics", ctx, c ->
+                c.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render())));
+        config.routes.get("/api/models", ctx -> handle("/api/models", ctx, this::listModels));
+        config.routes.post("/api/models/{name}/input", ctx -> handle("/api/models/{name}/input", ctx, this::modelInput));
+        config.routes.get("/", ctx -> handle("/", ctx, c -> assets.serve(c, "index.html")));
+        config.routes.get("/models/{name}", ctx -> handle("/models/{name}", ctx, c -> {
+            model(c);
+            assets.serve(c, "model.html");
+        }));
+        config.routes.get("/static/{file}", ctx -> handle("/static/{file}", ctx, c -> assets.serve(c, c.pathParam("file"))));
+    }
+
+    private interface Endpoint {
+        void handle(Context ctx) throws Exception;
+    }
+
+    /** Every request goes through here: shutdown refusal, JSON errors, the request counters and latency. */
+    private void handle(String endpoint, Context ctx, Endpoint body) {
+        long t0 = System.nanoTime();
+        inFlight.incrementAndGet();
+        try {
+            if (draining && !endpoint.startsWith("/v2/health") && !endpoint.equals("/metrics")) {
+                throw new ApiException(503, "the server is shutting down");
+            }
+            body.handle(ctx);
+        } catch (ApiException e) {
+            Http.error(ctx, e.status(), e.getMessage());
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            Http.error(ctx, 500, "internal error: " + e);
+        } finally {
+            metrics.request(endpoint, ctx.status().getCode(), (System.nanoTime() - t0) / 1e9);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static void ok(Context ctx, String key, boolean value) {
+        JsonObject o = new JsonObject();
+        o.addProperty(key, value);
+        Http.json(ctx, value ? 200 : 503, o);
+    }
+
+    private void serverMetadata(Context ctx) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", "convnet4j");
+        o.addProperty("version", String.valueOf(ModelServer.class.getPackage().getImplementationVersion()));
+        o.add("extensions", new JsonArray());
+        Http.json(ctx, 200, o);
+    }
+
+    private Served model(Context ctx) {
+        String name = ctx.pathParam("name");
+        Served m = models.get(name);
+        if (m == null) {
+            throw new ApiException(404, "unknown model '" + name + "'; served: " + String.join(", ", models.keySet()));
+        }
+        return m;
+    }
+
+    /** The body, refused with 413 past the limit whether or not the client declared its length. */
+    private byte[] body(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > options.maxBodyBytes) {
+            throw new ApiException(413, "the body has " + declared + " bytes; the limit is " + options.maxBodyBytes);
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes + 1));
+            if (b.length > options.maxBodyBytes) {
+                throw new ApiException(413, "the body is larger than the limit of " + options.maxBodyBytes + " bytes");
+            }
+            return b;
+        }
+    }
+
+    private void infer(Context ctx) throws Exception {
+        Served m = model(ctx);
+        long t0 = System.nanoTime();
+        Reader text = new InputStreamReader(new ByteArrayInputStream(body(ctx)), StandardCharsets.UTF_8);
+        InferenceProtocol.Request req = InferenceProtocol.parseRequest(text, m.input, options.maxSamplesPerRequest);
+        Tensor out = await(m, m.batcher.submit(req.input()), t0);
+        Http.json(ctx, 200, InferenceProtocol.response(m.name, req.id(), out));
+    }
+
+    private void predictPicture(Context ctx) throws Exception {
+        Served m = model(ctx);
+        long t0 = System.nanoTime();
+        if (m.classifier == null) {
+            throw new ApiException(400, "model " + m.name + " does not take pictures (its file has no preprocessing"
+                    + " or it does not output class scores); use /v2/models/" + m.name + "/infer");
+        }
+        int k = topK(ctx, m);
+        Tensor x = prepared(ctx, m);
+        Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1))), t0);
+        JsonObject o = new JsonObject();
+        for (Prediction p : m.classifier.classificationsOf(out.data(), 0).topK(k)) {
+            o.addProperty(p.className(), p.probability());
+        }
+        Http.json(ctx, 200, o);
+    }
+
+    /** The picture in the body as the model sees it: decoded with the pixel cap, then the model's preprocessing. */
+    private Tensor prepared(Context ctx, Served m) throws IOException {
+        byte[] bytes = body(ctx);
+        decoding.acquireUninterruptibly();
+        try {
+            return m.classifier.preprocessing().apply(pictures.decode(bytes));
+        } finally {
+            decoding.release();
+        }
+    }
+
+    private static int topK(Context ctx, Served m) {
+        String q = ctx.queryParam("topk");
+        if (q == null) {
+            return Math.min(5, m.classifier.classNames().size());
+        }
+        try {
+            int k = Integer.parseInt(q.trim());
+            if (k >= 1) {
+                return Math.min(k, m.classifier.classNames().size());
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw new ApiException(400, "topk must be a whole number >= 1, got '" + q + "'");
+    }
+
+    /** Waits for the batcher's answer within the request's time budget (counted from arrival). */
+    private Tensor await(Served m, CompletableFuture<Tensor> f, long t0) throws Exception {
+        long left = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis) - (System.nanoTime() - t0);
+        try {
+            return f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(false); // the worker skips it if it has not started
+            throw new ApiException(504, "model " + m.name + " did not answer within " + options.timeoutMillis + " ms");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiException a) {
+                throw a;
+            }
+            if (e.getCause() instanceof IllegalArgumentException a) {
+                throw new ApiException(400, a.getMessage());
+            }
+            throw e.getCause() instanceof Exception c ? c : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private void listModels(Context ctx) {
+        JsonArray a = new JsonArray();
+        for (Served m : models.values()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", m.name);
+            o.addProperty("input", m.input.toString());
+            o.addProperty("output", m.output.toString());
+            o.addProperty("pictures", m.classifier != null);
+            if (m.classifier != null) {
+                o.addProperty("classes", m.classifier.classNames().size());
+                o.add("preprocessing", m.classifier.preprocessing().toJson());
+            }
+            a.add(o);
+        }
+        Http.json(ctx, 200, a);
+    }
+
+    private void modelInput(Context ctx) throws IOException {
+        Served m = model(ctx);
+        if (m.classifier == null) {
+            throw new ApiException(400, "model " + m.name + " does not take pictures");
+        }
+        ctx.contentType("image/png").result(MapImages.picture(prepared(ctx, m)));
+    }
+
+    /** Blocks until {@link #close} has finished (from another thread or the shutdown hook). */
+    public void awaitShutdown() throws InterruptedException {
+        try {
+            stopped.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Graceful stop: new requests are refused with 503 (readiness turns 503 at once), requests in flight and
+     * queued finish (up to {@link Options#drainMillis}), then the workers and the listener stop.
+     */
+    @Override
+    public synchronized void close() {
+        if (stopped.isDone()) {
+            return;
+        }
+        draining = true;
+        long deadline = System.currentTimeMillis() + options.drainMillis;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        closeModels();
+        app.stop();
+        stopped.complete(null);
+    }
+
+    private void closeModels() {
+        for (Served m : models.values()) {
+            m.batcher.close(options.drainMillis);
+        }
+    }
+
+    /** The names being served, in order. */
+    public List<String> modelNames() {
+        return List.copyOf(models.keySet());
+    }
+}

@@ -1,0 +1,127 @@
+package org.convnet4j.serve;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * The server's counters in Prometheus' text exposition format (version 0.0.4): requests by endpoint and status,
+ * request latency per endpoint, batch sizes and forward-pass time per model, queue depth per model. Endpoints
+ * are route templates ({@code /v2/models/{name}/infer}), never raw paths, so that the number of series stays
+ * bounded whatever clients send.
+ */
+public final class ServeMetrics {
+    static final double[] LATENCY_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
+
+    /** A cumulative histogram with fixed upper bounds; lock-free so that recording never blocks a request. */
+    static final class Histogram {
+        final double[] bounds;
+        final AtomicLongArray counts; // counts[i]: observations <= bounds[i] and > bounds[i-1]; last: above all
+        final DoubleAdder sum = new DoubleAdder();
+
+        Histogram(double[] bounds) {
+            this.bounds = bounds;
+            this.counts = new AtomicLongArray(bounds.length + 1);
+        }
+
+        void observe(double v) {
+            int i = 0;
+            while (i < bounds.length && v > bounds[i]) {
+                i++;
+            }
+            counts.incrementAndGet(i);
+            sum.add(v);
+        }
+    }
+
+    private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();  // key: endpoint \0 status
+    private final Map<String, Histogram> latency = new ConcurrentHashMap<>();     // key: endpoint
+    private final Map<String, Histogram> batchSizes = new ConcurrentHashMap<>();  // key: model
+    private final Map<String, Histogram> forwardSeconds = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> queueDepth = new ConcurrentHashMap<>();
+
+    public void request(String endpoint, int status, double seconds) {
+        requests.computeIfAbsent(endpoint + '\0' + status, k -> new AtomicLong()).incrementAndGet();
+        latency.computeIfAbsent(endpoint, k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
+    }
+
+    public void batch(String model, int size, double seconds) {
+        batchSizes.computeIfAbsent(model, k -> new Histogram(BATCH_BUCKETS)).observe(size);
+        forwardSeconds.computeIfAbsent(model, k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
+    }
+
+    public void queueDepth(String model, int depth) {
+        queueDepth.computeIfAbsent(model, k -> new AtomicLong()).set(depth);
+    }
+
+    /** Requests counted so far for an endpoint and status (tests, load reports). */
+    public long requests(String endpoint, int status) {
+        AtomicLong n = requests.get(endpoint + '\0' + status);
+        return n == null ? 0 : n.get();
+    }
+
+    /** The whole exposition, series sorted so that successive scrapes line up. */
+    public String render() {
+        StringBuilder b = new StringBuilder();
+        b.append("# HELP convnet4j_http_requests_total HTTP requests by endpoint and status code.\n");
+        b.append("# TYPE convnet4j_http_requests_total counter\n");
+        for (Map.Entry<String, AtomicLong> e : new TreeMap<>(requests).entrySet()) {
+            String[] k = e.getKey().split("\0", 2);
+            b.append("convnet4j_http_requests_total{endpoint=\"").append(escape(k[0])).append("\",status=\"")
+                    .append(k[1]).append("\"} ").append(e.getValue().get()).append('\n');
+        }
+        b.append("# HELP convnet4j_http_errors_total HTTP requests answered with status 400 or above.\n");
+        b.append("# TYPE convnet4j_http_errors_total counter\n");
+        for (Map.Entry<String, AtomicLong> e : new TreeMap<>(requests).entrySet()) {
+            String[] k = e.getKey().split("\0", 2);
+            if (Integer.parseInt(k[1]) >= 400) {
+                b.append("convnet4j_http_errors_total{endpoint=\"").append(escape(k[0])).append("\",status=\"")
+                        .append(k[1]).append("\"} ").append(e.getValue().get()).append('\n');
+            }
+        }
+        histograms(b, "convnet4j_http_request_duration_seconds", "Time from request to response.", "endpoint", latency);
+        histograms(b, "convnet4j_batch_size", "Samples per forward pass (dynamic batching).", "model", batchSizes);
+        histograms(b, "convnet4j_forward_duration_seconds", "Time of one batched forward pass.", "model",
+                forwardSeconds);
+        b.append("# HELP convnet4j_queue_depth Requests waiting for the model's worker.\n");
+        b.append("# TYPE convnet4j_queue_depth gauge\n");
+        for (Map.Entry<String, AtomicLong> e : new TreeMap<>(queueDepth).entrySet()) {
+            b.append("convnet4j_queue_depth{model=\"").append(escape(e.getKey())).append("\"} ")
+                    .append(e.getValue().get()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static void histograms(StringBuilder b, String name, String help, String label, Map<String, Histogram> all) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" histogram\n");
+        for (Map.Entry<String, Histogram> e : new TreeMap<>(all).entrySet()) {
+            Histogram h = e.getValue();
+            String l = label + "=\"" + escape(e.getKey()) + "\"";
+            long cumulative = 0;
+            for (int i = 0; i <= h.bounds.length; i++) {
+                cumulative += h.counts.get(i);
+                String le = i < h.bounds.length ? number(h.bounds[i]) : "+Inf";
+                b.append(name).append("_bucket{").append(l).append(",le=\"").append(le).append("\"} ")
+                        .append(cumulative).append('\n');
+            }
+            // _count is the +Inf bucket, so a scrape taken mid-update is still self-consistent
+            b.append(name).append("_sum{").append(l).append("} ").append(number(h.sum.sum())).append('\n');
+            b.append(name).append("_count{").append(l).append("} ").append(cumulative).append('\n');
+        }
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
+    }
+
+    /** Label values escape backslash, quote and newline, as the format requires. */
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

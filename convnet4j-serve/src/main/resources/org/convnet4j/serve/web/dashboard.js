@@ -1,0 +1,220 @@
+// The dashboard polls /api/runs and each shown run's new events once a second, keeps every event in memory and
+// redraws: uPlot charts per step and per epoch (one line per run, runs side by side as in TensorBoard), a table
+// with each run's latest state, and per run the first layer's kernels, a sample's feature maps and the
+// confusion matrix once the run has ended.
+'use strict';
+
+const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+const runs = new Map(); // id -> {events, next, shown, finished, colour}
+const charts = new Map(); // element id -> {plot, key}
+
+function colourOf(id) {
+  return runs.get(id).colour;
+}
+
+async function poll() {
+  try {
+    const list = await (await fetch('/api/runs')).json();
+    for (const r of list) {
+      if (!runs.has(r.id)) {
+        runs.set(r.id, {events: [], next: 0, shown: true, finished: false, colour: COLOURS[runs.size % COLOURS.length]});
+      }
+      runs.get(r.id).live = r.live;
+    }
+    for (const [id, run] of runs) {
+      // a live run may train again after an end (fuse trains each member of a late fusion in turn)
+      if (!run.shown || (run.finished && !run.live && run.next > 0)) continue;
+      const page = await (await fetch('/api/runs/' + encodeURIComponent(id) + '/events?from=' + run.next)).json();
+      run.events.push(...page.events);
+      run.next = page.next;
+      run.finished = run.events.length > 0 && run.events[run.events.length - 1].type === 'end';
+    }
+    render();
+  } catch (e) {
+    document.title = 'convnet4j dashboard (server not answering)';
+  }
+  setTimeout(poll, 1000);
+}
+
+function shownRuns() {
+  return [...runs.entries()].filter(([, r]) => r.shown);
+}
+
+/** One line per run of field f of the step events, over the global step. */
+function stepSeries(f) {
+  return shownRuns().map(([id, r]) => {
+    const pts = r.events.filter(e => e.type === 'step' && e[f] !== undefined && e[f] >= 0);
+    return {id, xs: pts.map(e => e.step), ys: pts.map(e => e[f]), dash: null};
+  });
+}
+
+/** Two lines per run (train solid, validation dashed) of an epoch record's metric. */
+function epochSeries(metric) {
+  const out = [];
+  for (const [id, r] of shownRuns()) {
+    const pts = r.events.filter(e => e.type === 'epoch');
+    for (const [prefix, dash] of [['train_', null], ['val_', [6, 4]]]) {
+      const withValue = pts.filter(e => e.record[prefix + metric] !== undefined && e.record[prefix + metric] >= 0);
+      if (withValue.length) {
+        out.push({id, label: id + ' ' + prefix.slice(0, -1), xs: withValue.map(e => e.epoch),
+          ys: withValue.map(e => e.record[prefix + metric]), dash});
+      }
+    }
+  }
+  return out;
+}
+
+function draw(elementId, title, xLabel, series) {
+  const el = document.getElementById(elementId);
+  const tables = series.filter(s => s.xs.length).map(s => [Float64Array.from(s.xs), Float64Array.from(s.ys)]);
+  const drawn = series.filter(s => s.xs.length);
+  el.dataset.points = String(drawn.reduce((n, s) => n + s.xs.length, 0));
+  el.dataset.lastX = drawn.length ? String(Math.max(...drawn.map(s => s.xs[s.xs.length - 1]))) : '';
+  if (!drawn.length) return;
+  const data = tables.length === 1 ? [tables[0][0], tables[0][1]] : uPlot.join(tables);
+  const key = drawn.map(s => s.label || s.id).join('|');
+  const existing = charts.get(elementId);
+  if (existing && existing.key === key) {
+    existing.plot.setData(data);
+    return;
+  }
+  if (existing) existing.plot.destroy();
+  const opts = {
+    title, width: 430, height: 240,
+    scales: {x: {time: false}},
+    // three significant digits: learning rates like 0.0015 would otherwise print as 0.002
+    axes: [{label: xLabel}, {size: 60, values: (u, vals) => vals.map(v => v == null ? '' : +v.toPrecision(3))}],
+    series: [{label: xLabel}].concat(drawn.map(s => ({
+      label: s.label || s.id, stroke: colourOf(s.id), width: 1.5, dash: s.dash || undefined, spanGaps: true,
+      points: {show: s.xs.length < 40}}))),
+  };
+  charts.set(elementId, {plot: new uPlot(opts, data, el), key});
+}
+
+function fmtSeconds(s) {
+  if (s === undefined) return '';
+  s = Math.round(s);
+  return s >= 3600 ? Math.floor(s / 3600) + 'h' + String(Math.floor(s % 3600 / 60)).padStart(2, '0')
+    : Math.floor(s / 60) + 'm' + String(s % 60).padStart(2, '0') + 's';
+}
+
+function renderTable() {
+  const body = document.querySelector('#runs tbody');
+  body.innerHTML = '';
+  for (const [id, r] of runs) {
+    const start = r.events.find(e => e.type === 'start') || {};
+    const steps = r.events.filter(e => e.type === 'step');
+    const last = steps[steps.length - 1] || {};
+    const tr = document.createElement('tr');
+    tr.className = 'run';
+    tr.dataset.run = id;
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = r.shown;
+    box.addEventListener('change', () => { r.shown = box.checked; render(); });
+    const cells = [box, id, (last.epoch || '') + (start.epochs ? ' / ' + start.epochs : ''), last.step ?? '',
+      last.running_loss !== undefined ? last.running_loss.toFixed(4) : '',
+      last.running_accuracy !== undefined ? last.running_accuracy.toFixed(4) : '',
+      last.images_per_second !== undefined ? Math.round(last.images_per_second) : '',
+      r.finished ? '' : fmtSeconds(last.eta_seconds), r.finished ? 'finished' : 'running'];
+    cells.forEach((c, i) => {
+      const td = document.createElement('td');
+      if (c instanceof Node) { td.appendChild(c); } else { td.textContent = c; }
+      if (i === 1) td.style.color = r.colour;
+      tr.appendChild(td);
+    });
+    body.appendChild(tr);
+  }
+}
+
+function renderDetails() {
+  const box = document.getElementById('details');
+  box.innerHTML = '';
+  for (const [id, r] of shownRuns()) {
+    const epochs = r.events.filter(e => e.type === 'epoch');
+    const last = epochs[epochs.length - 1];
+    const end = r.events.find(e => e.type === 'end');
+    if (!last && !end) continue;
+    const section = document.createElement('div');
+    section.className = 'run-details';
+    const h = document.createElement('h2');
+    h.textContent = id + (last ? ' after epoch ' + last.epoch : '');
+    h.style.color = r.colour;
+    section.appendChild(h);
+    const add = (title, src, cls) => {
+      if (!src) return;
+      const p = document.createElement('div');
+      p.className = 'panel maps';
+      p.innerHTML = '<div class="muted"></div>';
+      p.firstChild.textContent = title;
+      const img = document.createElement('img');
+      img.src = src;
+      img.className = cls;
+      // small maps are scaled up with crisp pixels (CSS image-rendering), large ones fit the panel
+      img.onload = () => { img.style.width = Math.min(420, img.naturalWidth * (img.naturalWidth < 100 ? 8 : 3)) + 'px'; };
+      p.appendChild(img);
+      section.appendChild(p);
+    };
+    if (last) {
+      add('first layer kernels ' + (last.kernels_shape || ''), last.kernels, 'kernels');
+      add('sample', last.sample, 'sample');
+      add('its feature maps after the first convolution ' + (last.maps_shape || ''), last.maps, 'feature-maps');
+    }
+    if (end && end.confusion) {
+      section.appendChild(confusionTable(end.confusion));
+    }
+    box.appendChild(section);
+  }
+}
+
+function confusionTable(c) {
+  const wrap = document.createElement('div');
+  wrap.className = 'panel';
+  const title = document.createElement('div');
+  title.className = 'muted';
+  title.textContent = 'confusion matrix (validation; rows: true class, columns: predicted), accuracy '
+    + c.accuracy.toFixed(4);
+  const t = document.createElement('table');
+  t.className = 'cm confusion';
+  const head = document.createElement('tr');
+  head.appendChild(document.createElement('th'));
+  c.classes.forEach((n, i) => { const th = document.createElement('th'); th.textContent = i; th.title = n; head.appendChild(th); });
+  t.appendChild(head);
+  const max = Math.max(1, ...c.matrix.flat());
+  c.matrix.forEach((row, a) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.textContent = a + ' ' + c.classes[a];
+    tr.appendChild(th);
+    row.forEach((v, p) => {
+      const td = document.createElement('td');
+      td.textContent = v;
+      const shade = Math.round(255 - 160 * v / max);
+      td.style.background = a === p ? `rgb(${shade},255,${shade})` : `rgb(255,${shade},${shade})`;
+      tr.appendChild(td);
+    });
+    t.appendChild(tr);
+  });
+  wrap.append(title, t);
+  return wrap;
+}
+
+let detailsKey = '';
+
+function render() {
+  renderTable();
+  draw('step-loss', 'loss (batch)', 'step', stepSeries('loss'));
+  draw('step-accuracy', 'accuracy (epoch so far)', 'step', stepSeries('running_accuracy'));
+  draw('step-lr', 'learning rate', 'step', stepSeries('lr'));
+  draw('step-speed', 'images/s', 'step', stepSeries('images_per_second'));
+  draw('epoch-loss', 'loss', 'epoch', epochSeries('loss'));
+  draw('epoch-accuracy', 'accuracy', 'epoch', epochSeries('accuracy'));
+  // pictures and tables are rebuilt only when a shown run has new events, so that they do not flicker
+  const key = shownRuns().map(([id, r]) => id + ':' + r.events.length).join('|');
+  if (key !== detailsKey) {
+    detailsKey = key;
+    renderDetails();
+  }
+}
+
+poll();

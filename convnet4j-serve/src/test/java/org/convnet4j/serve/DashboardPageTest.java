@@ -1,0 +1,118 @@
+package org.convnet4j.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.convnet4j.data.ArrayDataset;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.TrainConfig;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingContext;
+import org.convnet4j.train.TrainingListener;
+import org.convnet4j.train.optim.Adam;
+import org.convnet4j.zoo.LeNet5;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** The training dashboard in a real headless Chromium while a short run trains, then as a past run. */
+class DashboardPageTest {
+
+    private static ArrayDataset randomData(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n * 784];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = r.nextInt(10);
+            for (int j = 0; j < 784; j++) {
+                // class-dependent brightness so that the run actually learns something
+                x[i * 784 + j] = (float) (0.1 * y[i] * (j % 28 < 14 ? 1 : 0) + 0.2 * r.nextFloat());
+            }
+        }
+        return ArrayDataset.ofFloats(x, Shape.of(1, 28, 28), y, TestModels.CLASSES);
+    }
+
+    private static int points(WebDriver d, String chart) {
+        String p = d.findElement(By.id(chart)).getAttribute("data-points");
+        return p == null || p.isEmpty() ? 0 : Integer.parseInt(p);
+    }
+
+    @Test
+    void curvesUpdateWhileARunTrainsAndTheRunStaysReadable(@TempDir Path logdir) throws Exception {
+        ArrayDataset train = randomData(128, 1);
+        ArrayDataset val = randomData(40, 2);
+        Sequential model = LeNet5.build();
+        model.initialize(3);
+        RunLog log = RunLog.create(logdir, "lenet5");
+        DashboardListener listener = new DashboardListener(log, val, val.sample(0));
+        TrainConfig config = TrainConfig.builder(new Adam(model, 0.003)).epochs(3).batchSize(32).seed(4).build();
+        Trainer trainer = new Trainer(config).addListener(listener).addListener(new TrainingListener() {
+            @Override
+            public void onBatchEnd(TrainingContext ctx, int epoch, int batch, int batches, double loss) {
+                try {
+                    Thread.sleep(150); // a slow run, so that the page sees it in progress
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        WebDriver browser = null;
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            browser = Browser.start();
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+            browser.get(server.url() + "/");
+            CompletableFuture<Void> training = CompletableFuture.runAsync(() -> trainer.fit(model, train, val));
+
+            wait.until(d -> points(d, "step-loss") > 0);
+            int early = points(browser, "step-loss");
+            assertFalse(training.isDone() && early == log.since(0).stream().filter(e -> "step".equals(
+                    e.get("type").getAsString())).count(), "the page saw the run before it ended");
+            wait.until(d -> points(d, "step-loss") > early);
+            training.get();
+            wait.until(d -> !d.findElements(By.cssSelector("table.confusion")).isEmpty());
+            long steps = log.since(0).stream().filter(e -> "step".equals(e.get("type").getAsString())).count();
+            wait.until(d -> points(d, "step-loss") == steps);
+            assertEquals(3 * 2, points(browser, "epoch-loss"), "train and validation loss for 3 epochs");
+            assertEquals(3 * 2, points(browser, "epoch-accuracy"));
+            assertTrue(points(browser, "step-lr") > 0 && points(browser, "step-speed") > 0);
+            assertEquals("finished", browser.findElement(By.cssSelector("tr.run td:last-child")).getText());
+            assertFalse(browser.findElements(By.cssSelector("img.kernels")).isEmpty());
+            assertFalse(browser.findElements(By.cssSelector("img.feature-maps")).isEmpty());
+            // the confusion matrix counts every validation sample once
+            Number total = (Number) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll("
+                    + "'table.confusion td')].reduce((n, td) => n + Number(td.textContent), 0)");
+            assertEquals(val.size(), total.intValue());
+            log.close();
+        } finally {
+            if (browser != null) {
+                browser.quit();
+            }
+        }
+        // the same run from its log directory, as 'convnet4j ui --logdir' shows it
+        List<Path> runs;
+        try (var s = Files.list(logdir)) {
+            runs = s.toList();
+        }
+        assertEquals(1, runs.size());
+        try (DashboardServer past = DashboardServer.start("127.0.0.1", 0, logdir)) {
+            String listing = ModelServerTestHttp.get(past.url() + "/api/runs");
+            assertTrue(listing.contains("\"finished\":true") && listing.contains(runs.get(0).getFileName().toString()),
+                    listing);
+            String events = ModelServerTestHttp.get(past.url() + "/api/runs/" + runs.get(0).getFileName() + "/events?from=0");
+            assertEquals(log.size(), com.google.gson.JsonParser.parseString(events).getAsJsonObject()
+                    .getAsJsonArray("events").size());
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package org.convnet4j.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.imageio.ImageIO;
+import org.convnet4j.model.ImageClassifier;
+import org.convnet4j.model.Prediction;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server as a client sees it, on 127.0.0.1 and an ephemeral port. */
+class ModelServerTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static SavedModel saved;
+    private static ModelServer server;
+
+    @BeforeAll
+    static void start() throws IOException {
+        saved = TestModels.lenet(7);
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.maxBatch = 16;
+        o.maxWaitMicros = 20_000;
+        o.maxBodyBytes = 1 << 20;
+        o.maxPixels = 100_000;
+        server = ModelServer.start(Map.of("lenet", saved), o);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static HttpResponse<String> get(ModelServer s, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(ModelServer s, String path, byte[] body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String inferBody(Tensor x) {
+        return InferenceProtocol.request(x, "req-1").toString();
+    }
+
+    private static void assertOutputsMatch(Tensor expected, JsonObject response) {
+        JsonObject out = response.getAsJsonArray("outputs").get(0).getAsJsonObject();
+        assertEquals("FP32", out.get("datatype").getAsString());
+        assertEquals("[" + expected.dim(0) + "," + expected.dim(1) + "]", out.get("shape").toString());
+        JsonArray data = out.getAsJsonArray("data");
+        assertEquals(expected.size(), data.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.data()[i], data.get(i).getAsFloat(), 1e-4f * (1 + Math.abs(expected.data()[i])),
+                    "output " + i);
+        }
+    }
+
+    @Test
+    void healthAndMetadata() throws Exception {
+        assertEquals(200, get(server, "/v2/health/live").statusCode());
+        assertEquals(200, get(server, "/v2/health/ready").statusCode());
+        HttpResponse<String> meta = get(server, "/v2/models/lenet");
+        assertEquals(200, meta.statusCode());
+        JsonObject m = JsonParser.parseString(meta.body()).getAsJsonObject();
+        assertEquals("lenet", m.get("name").getAsString());
+        assertEquals("[-1,1,28,28]", m.getAsJsonArray("inputs").get(0).getAsJsonObject().get("shape").toString());
+        assertEquals("[-1,10]", m.getAsJsonArray("outputs").get(0).getAsJsonObject().get("shape").toString());
+        assertEquals("FP32", m.getAsJsonArray("inputs").get(0).getAsJsonObject().get("datatype").getAsString());
+    }
+
+    @Test
+    void inferAnswersWhatTheModelComputes() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(1), 3);
+        HttpResponse<String> r = post(server, "/v2/models/lenet/infer", inferBody(x).getBytes());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+        assertEquals("lenet", o.get("model_name").getAsString());
+        assertEquals("req-1", o.get("id").getAsString());
+        assertOutputsMatch(saved.model().predict(x), o);
+    }
+
+    @Test
+    void concurrentRequestsAreBatchedAndEachGetsItsOwnAnswer() throws Exception {
+        int clients = 32;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Tensor> inputs = new ArrayList<>();
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            Random r = new Random(2);
+            for (int i = 0; i < clients * 3; i++) {
+                Tensor x = TestModels.randomInput(r, 1 + (i % 2));
+                inputs.add(x);
+                String body = inferBody(x);
+                answers.add(pool.submit(() -> post(server, "/v2/models/lenet/infer", body.getBytes())));
+            }
+            for (int i = 0; i < inputs.size(); i++) {
+                HttpResponse<String> a = answers.get(i).get();
+                assertEquals(200, a.statusCode(), a.body());
+                assertOutputsMatch(saved.model().predict(inputs.get(i)), JsonParser.parseString(a.body()).getAsJsonObject());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String metrics = get(server, "/metrics").body();
+        double samples = metricValue(metrics, "convnet4j_batch_size_sum{model=\"lenet\"}");
+        double batches = metricValue(metrics, "convnet4j_batch_size_count{model=\"lenet\"}");
+        assertTrue(samples > batches, "some forward passes served several requests: " + samples + " samples in "
+                + batches + " batches");
+        assertTrue(metrics.contains("convnet4j_http_requests_total{endpoint=\"/v2/models/{name}/infer\",status=\"200\"}"));
+        assertTrue(metrics.contains("convnet4j_http_request_duration_seconds_bucket{endpoint=\"/v2/models/{name}/infer\",le=\"+Inf\"}"));
+        assertTrue(metrics.contains("convnet4j_queue_depth{model=\"lenet\"}"));
+    }
+
+    static double metricValue(String exposition, String series) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1));
+            }
+        }
+        throw new AssertionError("no series " + series + " in\n" + exposition);
+    }
+
+    static byte[] png(BufferedImage img) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", b);
+        return b.toByteArray();
+    }
+
+    static BufferedImage testPicture(int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, ((x * 7) & 0xff) << 16 | ((y * 5) & 0xff) << 8 | ((x + y) & 0xff));
+            }
+        }
+        return img;
+    }
+
+    @Test
+    void picturesGetThePredictTopK(@TempDir Path dir) throws Exception {
+        byte[] bytes = png(testPicture(40, 30));
+        Path file = dir.resolve("p.png");
+        Files.write(file, bytes);
+        List<Prediction> expected = new ImageClassifier(saved.model(), saved.preprocessing()).predict(file, 5);
+        HttpResponse<String> r = post(server, "/predictions/lenet", bytes);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+        assertEquals(5, o.size());
+        int i = 0;
+        for (String cls : o.keySet()) {
+            assertEquals(expected.get(i).className(), cls);
+            assertEquals(expected.get(i).probability(), o.get(cls).getAsDouble(), 1e-6);
+            i++;
+        }
+        assertEquals(2, JsonParser.parseString(post(server, "/predictions/lenet?topk=2", bytes).body())
+                .getAsJsonObject().size());
+        HttpResponse<String> input = post(server, "/api/models/lenet/input", bytes);
+        assertEquals(200, input.statusCode());
+        assertTrue(input.body().startsWith("\u0089PNG") || input.body().contains("PNG"));
+    }
+
+    @Test
+    void badRequestsAreRefusedWithJsonErrors() throws Exception {
+        assertError(get(server, "/v2/models/nope"), 404, "unknown model 'nope'");
+        assertError(post(server, "/v2/models/nope/infer", "{}".getBytes()), 404, "unknown model");
+        assertError(get(server, "/no/such/path"), 404, "no such endpoint");
+        assertError(post(server, "/v2/models/lenet/infer", "{not json".getBytes()), 400, "not valid JSON");
+        assertError(post(server, "/v2/models/lenet/infer", inferBody(Tensor.zeros(1, 1, 32, 32)).getBytes()), 400,
+                "does not match the model's input [N, 1, 28, 28]");
+        assertError(post(server, "/v2/models/lenet/infer", inferBody(Tensor.zeros(1, 1, 28, 28)).replace("FP32", "INT8")
+                .getBytes()), 400, "datatype must be FP32");
+        assertError(post(server, "/v2/models/lenet/infer", inferBody(Tensor.zeros(1, 1, 28, 28))
+                .replace("[1,1,28,28]", "[2,1,28,28]").getBytes()), 400, "\"data\" has 784 numbers");
+        assertError(post(server, "/v2/models/lenet/infer", new byte[2 << 20]), 413, "limit");
+        assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": []} []".getBytes()), 400, "not valid JSON");
+        assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": []}".getBytes()), 400, "got 0");
+        assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": [{\"datatype\": \"FP32\", \"shape\": [1,1,28,28], \"data\": [[[[[[1]]]]]]}]}"
+                .getBytes()), 400, "nested more deeply");
+        // more numbers than 64 samples could hold are refused while reading, before the shape is even known
+        assertError(post(server, "/v2/models/lenet/infer", ("{\"inputs\": [{\"data\": [" + "0,".repeat(64 * 784)
+                + "0]}]}").getBytes()), 400, "more numbers than 50176");
+        assertError(post(server, "/predictions/lenet", "not a picture".getBytes()), 400, "picture");
+        assertError(post(server, "/predictions/lenet", new byte[0]), 400, "empty");
+        assertError(post(server, "/predictions/lenet", png(testPicture(400, 300))), 400, "exceeds the limit");
+        assertError(post(server, "/predictions/lenet?topk=x", png(testPicture(8, 8))), 400, "topk");
+        byte[] truncated = png(testPicture(40, 30));
+        assertError(post(server, "/predictions/lenet", java.util.Arrays.copyOf(truncated, truncated.length / 2)), 400,
+                "picture");
+        String metrics = get(server, "/metrics").body();
+        assertTrue(metrics.contains("convnet4j_http_errors_total{endpoint=\"/v2/models/{name}/infer\",status=\"400\"}"));
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String fragment) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), r.headers().toString());
+        String error = JsonParser.parseString(r.body()).getAsJsonObject().get("error").getAsString();
+        assertTrue(error.contains(fragment), error);
+    }
+
+    @Test
+    void aFullQueueAnswers429AndASlowAnswer504() throws Exception {
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.maxBatch = 1;
+        o.queueCapacity = 1;
+        o.timeoutMillis = 2_000;
+        try (ModelServer small = ModelServer.start(Map.of("lenet", saved), o)) {
+            String body = inferBody(TestModels.randomInput(new Random(3), 64));
+            ExecutorService pool = Executors.newFixedThreadPool(24);
+            try {
+                List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+                for (int i = 0; i < 48; i++) {
+                    answers.add(pool.submit(() -> post(small, "/v2/models/lenet/infer", body.getBytes())));
+                }
+                int ok = 0;
+                int full = 0;
+                for (Future<HttpResponse<String>> a : answers) {
+                    int s = a.get().statusCode();
+                    assertTrue(s == 200 || s == 429 || s == 504, "status " + s + ": " + a.get().body());
+                    ok += s == 200 ? 1 : 0;
+                    full += s == 429 ? 1 : 0;
+                }
+                assertTrue(ok > 0 && full > 0, ok + " answered, " + full + " refused with 429");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        o.timeoutMillis = 0;
+        o.queueCapacity = 8;
+        try (ModelServer hasty = ModelServer.start(Map.of("lenet", saved), o)) {
+            assertError(post(hasty, "/v2/models/lenet/infer", inferBody(TestModels.randomInput(new Random(4), 64))
+                    .getBytes()), 504, "did not answer within 0 ms");
+        }
+    }
+
+    @Test
+    void shutdownFinishesRequestsInFlightAndRefusesNewOnes() throws Exception {
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.maxBatch = 4;
+        ModelServer s = ModelServer.start(Map.of("lenet", saved), o);
+        String body = inferBody(TestModels.randomInput(new Random(5), 64));
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            answers.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(s.url() + "/v2/models/lenet/infer"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        // wait until the first forward passes have happened, so that requests are in flight when we stop
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (s.metrics().requests("/v2/models/{name}/infer", 200) == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        s.close();
+        int ok = 0;
+        for (var a : answers) {
+            try {
+                HttpResponse<String> r = a.get();
+                assertTrue(r.statusCode() == 200 || r.statusCode() == 503, r.statusCode() + ": " + r.body());
+                ok += r.statusCode() == 200 ? 1 : 0;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a request that had not connected before the listener closed: refused, not half-answered
+                assertTrue(e.getCause() instanceof IOException, e.toString());
+            }
+        }
+        assertTrue(ok >= 1, "requests in flight were answered");
+        try {
+            HttpResponse<String> after = get(s, "/v2/health/live");
+            throw new AssertionError("still answering after close: " + after.statusCode());
+        } catch (IOException expected) {
+            // connection refused
+        }
+    }
+}
