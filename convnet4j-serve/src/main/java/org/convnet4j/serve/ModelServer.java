@@ -308,9 +308,16 @@ public final class ModelServer implements AutoCloseable {
 
     /** Waits for the batcher's answer within the request's time budget (counted from arrival). */
     private Tensor await(Served m, CompletableFuture<Tensor> f, long t0) throws Exception {
-        long left = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis) - (System.nanoTime() - t0);
+        long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
+        long left = budget - (System.nanoTime() - t0);
         try {
-            return f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            Tensor answer = f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (System.nanoTime() - t0 > budget) {
+                // the budget runs from arrival to answer: an answer that came too late is refused like a missing one
+                // (otherwise whether a late request gets 200 or 504 would depend on when this thread woke up)
+                throw new TimeoutException();
+            }
+            return answer;
         } catch (TimeoutException e) {
             f.cancel(false); // the worker skips it if it has not started
             throw new ApiException(504, "model " + m.name + " did not answer within " + options.timeoutMillis + " ms");
