@@ -166,7 +166,8 @@ public final class LayerFactory {
                 PadNd.parseMode(c.string("mode", "constant")), c.doubleValue("value", 0)));
         register("Arithmetic", c -> new Arithmetic(ArithmeticOp.parse(c.string("op", "add"))));
         register("ConstantArithmetic", c -> new ConstantArithmetic(ArithmeticOp.parse(c.string("op", "add")),
-                Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false)));
+                Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false),
+                c.boolValue("learnable", false)));
         register("Add", c -> new Add());
         register("WeightedSum", c -> new WeightedSum());
         register("DecisionFusion", c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));

@@ -11,25 +11,43 @@ import org.convnet4j.tensor.Tensor;
 /**
  * {@code x op c} (or {@code c op x}) with a stored constant {@code c} broadcast NumPy-style: ONNX's
  * Add/Sub/Mul/Div with an initializer, such as input normalisation ({@code (x - mean) / std}). The
- * constant is a per-sample tensor of the input's rank (dimensions equal or 1), kept as a buffer named
- * {@code constant}: saved with the model, not learned.
+ * constant is a per-sample tensor of the input's rank (dimensions equal or 1), named {@code constant}. It is
+ * either learnable (a model parameter, such as ConvNeXt's layer scale or the bias of a linear layer that
+ * PyTorch exports as MatMul + Add: fine-tuning updates it, as PyTorch does) or a buffer (a fixed value, such as
+ * input normalisation or epsilon: saved with the model, never learned).
  */
 public final class ConstantArithmetic extends UnaryLayer {
     private final ArithmeticOp op;
     private final boolean constantFirst;
     private final Parameter constant;
+    private final boolean learnable;
     private Tensor x;
     private int[] xMap;
     private int[] cMap;
 
-    /** {@code x op value} ({@code constantFirst} false) or {@code value op x} (true). */
+    /** {@code x op value} ({@code constantFirst} false) or {@code value op x} (true), with a fixed value (buffer). */
     public ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst) {
+        this(op, value, constantFirst, false);
+    }
+
+    /**
+     * {@code x op value} ({@code constantFirst} false) or {@code value op x} (true); {@code learnable} makes the
+     * value a parameter that gets gradients (initialised to {@code value}), otherwise it is a buffer.
+     */
+    public ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst, boolean learnable) {
         if (op == null || value == null) {
             throw new IllegalArgumentException("ConstantArithmetic: op and value must not be null");
         }
         this.op = op;
         this.constantFirst = constantFirst;
-        this.constant = Parameter.buffer("constant", value);
+        this.learnable = learnable;
+        if (learnable) {
+            Tensor start = value.copy();
+            this.constant = Parameter.learnable("constant", value.shape(), (t, in, out, r) ->
+                    System.arraycopy(start.data(), 0, t.data(), 0, t.size()), 1, 1);
+        } else {
+            this.constant = Parameter.buffer("constant", value);
+        }
     }
 
     public ArithmeticOp op() {
@@ -42,6 +60,11 @@ public final class ConstantArithmetic extends UnaryLayer {
 
     public Tensor constant() {
         return constant.value();
+    }
+
+    /** True if the constant is a learnable parameter, false if it is a fixed buffer. */
+    public boolean learnable() {
+        return learnable;
     }
 
     @Override
@@ -81,10 +104,14 @@ public final class ConstantArithmetic extends UnaryLayer {
         float[] xd = x.data();
         float[] cd = constant.value().data();
         float[] d = dx.data();
+        float[] dc = learnable ? constant.grad().data() : null;
         for (int k = 0; k < g.length; k++) {
             float v = xd[xMap[k]];
             float c = cd[cMap[k]];
             d[xMap[k]] += g[k] * (constantFirst ? op.dB(c, v) : op.dA(v, c));
+            if (dc != null) {
+                dc[cMap[k]] += g[k] * (constantFirst ? op.dA(c, v) : op.dB(v, c));
+            }
         }
         return dx;
     }
@@ -104,6 +131,9 @@ public final class ConstantArithmetic extends UnaryLayer {
         }
         c.put("shape", shape);
         c.put("constant_first", constantFirst);
+        if (learnable) {
+            c.put("learnable", true);
+        }
         return c;
     }
 }

@@ -76,6 +76,49 @@ class ImportSupportLayersTest {
     }
 
     @Test
+    void learnableConstantGetsGradientsAndTrains() {
+        // the constant of an imported initializer (a layer scale, a MatMul + Add bias) is a parameter: its
+        // gradient is checked by finite differences for every op and operand order
+        for (ArithmeticOp op : ArithmeticOp.values()) {
+            for (boolean first : new boolean[] {false, true}) {
+                Tensor c = Tensor.of(new float[] {1.5f, -2f, 2.5f}, 3, 1);
+                ConstantArithmetic l = new ConstantArithmetic(op, c, first, true);
+                assertTrue(l.learnable());
+                assertEquals(1, l.parameters().stream().filter(p -> p.isLearnable()).count(), op + ": one learnable parameter");
+                Tensor in = randn(4, 2, 3, 4);
+                for (int i = 0; i < in.size(); i++) {
+                    in.data()[i] = 1.5f + Math.abs(in.data()[i]); // away from 0 (DIV) and from the constants (MAX/MIN)
+                    if (Math.abs(in.data()[i] - 2.5f) < 0.05f) {
+                        in.data()[i] += 0.1f;
+                    }
+                }
+                l.outputShape(List.of(in.shape().dropFirst()));
+                GradientCheck.Result r = GradientCheck.check(l, List.of(in), true, 11, 5);
+                assertTrue(r.passed(), op + " first=" + first + ": " + r);
+                assertEquals(11 + 3, r.checked(), "11 input positions and the 3 constants compared: " + r);
+            }
+        }
+        // by hand: y = x * c summed, dL/dc = sum over the broadcast axes of x
+        ConstantArithmetic mul = new ConstantArithmetic(ArithmeticOp.MUL, Tensor.of(new float[] {2, 3}, 2, 1), false, true);
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
+        mul.forward(x, true);
+        mul.zeroGrad();
+        mul.backward(Tensor.full(Shape.of(1, 2, 3), 1f));
+        assertArrayEquals(new float[] {6, 15}, mul.parameters().get(0).grad().data());
+        // a fixed constant has no gradient and stays a buffer
+        assertTrue(!new ConstantArithmetic(ArithmeticOp.MUL, Tensor.of(new float[] {2}, 1), false)
+                .parameters().get(0).isLearnable());
+        // the spec keeps the flag
+        Graph g = Graph.builder("g").input("x", Shape.of(2, 3))
+                .add("scale", new ConstantArithmetic(ArithmeticOp.MUL, randn(3, 2, 1), false, true), "x")
+                .add("shift", new ConstantArithmetic(ArithmeticOp.ADD, randn(4, 2, 1), false, false), "scale").build();
+        Model back = ModelSpec.fromMap(ModelSpec.toMap(g));
+        assertTrue(((ConstantArithmetic) ((Graph) back).node("scale").layer()).learnable());
+        assertTrue(!((ConstantArithmetic) ((Graph) back).node("shift").layer()).learnable());
+        assertEquals(g.learnableParameters().keySet(), back.learnableParameters().keySet());
+    }
+
+    @Test
     void clipByHandAndGradient() {
         Clip c = new Clip(-1, 2);
         assertArrayEquals(new float[] {-1, 0.5f, 2}, c.forward(Tensor.of(new float[] {-3, 0.5f, 7}, 1, 3), false).data());

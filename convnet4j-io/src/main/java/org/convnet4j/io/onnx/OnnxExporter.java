@@ -592,7 +592,15 @@ public final class OnnxExporter {
 
     private void exportConstantArithmetic(Layer l, String name, List<String> in, String out) {
         ConstantArithmetic c = (ConstantArithmetic) l;
-        String k = init(name + ".constant", c.constant().reshape(c.constant().shape().prepend(1)));
+        Tensor value = c.constant().reshape(c.constant().shape().prepend(1));
+        String k;
+        if (c.learnable()) {
+            k = init(name + ".constant", value); // an initializer: imported again as a learnable parameter
+        } else {
+            k = unique(name + ".constant"); // a Constant node: imported again as a fixed value
+            node("Constant", name + "_constant", List.of(), k, new Attribute("value", Attribute.TENSOR, 0, 0, null,
+                    TensorData.of(k, value), null, null, null));
+        }
         node(opName(c.op().id()), name, c.constantFirst() ? List.of(k, in.get(0)) : List.of(in.get(0), k), out);
     }
 

@@ -104,7 +104,7 @@ public final class OnnxImporter {
         op("GlobalMaxPool", "2-D", OnnxImporter::globalPool);
         op("BatchNormalization", "inference form (running statistics as buffers); legacy spatial/is_test/"
                 + "consumed_inputs", OnnxImporter::batchNorm);
-        op("LayerNormalization", "over the last axes; scale and B constant", OnnxImporter::layerNorm);
+        op("LayerNormalization", "over the last axes; scale and B constant (learned)", OnnxImporter::layerNorm);
         op("Relu", "", (im, n) -> im.unary(n, new ReLU()));
         op("Sigmoid", "", (im, n) -> im.unary(n, new Sigmoid()));
         op("Tanh", "", (im, n) -> im.unary(n, new Tanh()));
@@ -138,7 +138,8 @@ public final class OnnxImporter {
         op("Gemm", "A computed, B and C constant; transB, alpha, beta", OnnxImporter::gemm);
         op("MatMul", "computed times a constant matrix (any leading axes), or two computed tensors of equal rank",
                 OnnxImporter::matmul);
-        op("Add", "broadcasting; with a constant or two computed tensors of equal rank; legacy broadcast/axis",
+        op("Add", "broadcasting; with a constant (an initializer is learned, a Constant is fixed) or two computed"
+                + " tensors of equal rank; legacy broadcast/axis",
                 (im, n) -> im.arithmetic(n, ArithmeticOp.ADD));
         op("Sub", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.SUB));
         op("Mul", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.MUL));
@@ -160,8 +161,9 @@ public final class OnnxImporter {
         op("Resize", "nearest (all nearest modes) and linear; every coordinate transformation but tf_crop_and_resize;"
                 + " scales or sizes, axes; not along the batch axis", OnnxImporter::resize);
         op("Upsample", "nearest and linear, scales attribute (opset 7-8) or input (9)", OnnxImporter::resize);
-        op("InstanceNormalization", "scale and B constant (not learned)", OnnxImporter::groupNorm);
-        op("GroupNormalization", "scale and bias constant (not learned); per-group (opset 18) or per-channel (21)",
+        op("InstanceNormalization", "scale and B constant (learned when initializers)", OnnxImporter::groupNorm);
+        op("GroupNormalization", "scale and bias constant (learned per channel when initializers); per-group"
+                + " (opset 18) or per-channel (21)",
                 OnnxImporter::groupNorm);
         op("Concat", "channel axis (1); any axis when constant", OnnxImporter::concat);
         op("Flatten", "axis 1", OnnxImporter::flatten);
@@ -219,6 +221,8 @@ public final class OnnxImporter {
     private final String what;
     private final long opset;
     private final Map<String, TensorData> consts = new HashMap<>();
+    // values that are a model parameter: initializers, and what Identity/Unsqueeze/Reshape/... make of one alone
+    private final Set<String> parameterValues = new HashSet<>();
     private final Map<String, String> nodeOf = new HashMap<>(); // ONNX value name -> our graph node name
     private final Set<String> taken = new HashSet<>();
     private final Graph.Builder builder;
@@ -234,8 +238,10 @@ public final class OnnxImporter {
         this.builder = Graph.builder(name);
         for (TensorData t : model.graph().initializers()) {
             consts.put(t.name(), t);
+            parameterValues.add(t.name());
         }
         consts.putAll(boundInputs);
+        parameterValues.removeAll(boundInputs.keySet());
     }
 
     /** Imports the model; {@code what} names it in messages (e.g. the file). */
@@ -409,6 +415,7 @@ public final class OnnxImporter {
             return false;
         }
         consts.put(n.outputs().get(0), t);
+        traceParameter(n);
         folded++;
         return true;
     }
@@ -930,7 +937,29 @@ public final class OnnxImporter {
             throw unsupported(where(n) + ": constant " + Arrays.toString(c.dims()) + " varies along the batch axis");
         }
         Tensor value = Tensor.wrap(c.floats().clone(), Shape.of(Arrays.copyOfRange(full, 1, rank)));
-        addNamed(n, n.outputs().get(0), new ConstantArithmetic(op, value, ca), input(n, runtime));
+        // a graph initializer is a model parameter (PyTorch exports its parameters so, e.g. a layer scale or the
+        // bias of a Linear exported as MatMul + Add): it is fine-tuned; Constant nodes and folded values are fixed
+        addNamed(n, n.outputs().get(0), new ConstantArithmetic(op, value, ca, isParameter(ca ? a : b)),
+                input(n, runtime));
+    }
+
+    /**
+     * True if the value is a model parameter: a graph initializer, or one re-shaped at import (PyTorch exports
+     * GroupNorm's weight through Unsqueeze, and equal initializers once, behind Identity nodes); not a Constant,
+     * a bound input or a value computed from several constants.
+     */
+    private boolean isParameter(String value) {
+        return parameterValues.contains(value);
+    }
+
+    private static final Set<String> RESHAPING = Set.of("Identity", "Unsqueeze", "Squeeze", "Reshape", "Flatten",
+            "Transpose");
+
+    /** After {@code n} was folded or aliased: its output is still a parameter if it only re-shapes one. */
+    private void traceParameter(Node n) {
+        if (RESHAPING.contains(n.opType()) && !n.inputs().isEmpty() && parameterValues.contains(n.inputs().get(0))) {
+            parameterValues.add(n.outputs().get(0));
+        }
     }
 
     private void concat(Node n) {
@@ -1428,8 +1457,10 @@ public final class OnnxImporter {
         String g = add(n, new Reshape(Shape.of(groups, in.size() / groups)), "_groups", input(n, 0));
         String normed = add(n, norm, "_norm", g);
         String back = add(n, new Reshape(in), "_back", normed);
-        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false), "_scale", back);
-        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, false), scaled);
+        // the affine is learned (per channel) when scale and bias are initializers, as PyTorch's weight and bias
+        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false, isParameter(n.inputs().get(1))),
+                "_scale", back);
+        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, false, isParameter(n.inputs().get(2))), scaled);
     }
 
     private static int[] oneShape(int rank) {
@@ -1677,6 +1708,7 @@ public final class OnnxImporter {
     private void alias(Node n, String source) {
         if (consts.containsKey(source)) {
             consts.put(n.outputs().get(0), consts.get(source));
+            traceParameter(n);
         } else {
             nodeOf.put(n.outputs().get(0), input(n, 0));
         }

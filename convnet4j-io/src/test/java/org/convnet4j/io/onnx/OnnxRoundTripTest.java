@@ -95,6 +95,25 @@ class OnnxRoundTripTest {
     }
 
     @Test
+    void learnableConstantsStayLearnableAndFixedOnesFixed() throws Exception {
+        // exported as an initializer (a parameter) or as a Constant node (a fixed value), imported back the same
+        Graph g = Graph.builder("affine").input("x", Shape.of(2, 3, 3))
+                .add("scale", new ConstantArithmetic(ArithmeticOp.MUL, Tensor.of(new float[] {0.5f, 2f}, 2, 1, 1),
+                        false, true), "x")
+                .add("norm", new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {0.1f, 0.2f}, 2, 1, 1),
+                        false, false), "scale")
+                .build();
+        Graph back = reimport(g);
+        List<ConstantArithmetic> layers = back.nodes().stream().map(n -> n.layer())
+                .filter(l -> l instanceof ConstantArithmetic).map(l -> (ConstantArithmetic) l).toList();
+        assertEquals(2, layers.size());
+        assertEquals(List.of(true, false), layers.stream().map(ConstantArithmetic::learnable).toList());
+        assertEquals(2, back.trainableParameterCount());
+        Tensor x = Tensor.randn(new Random(5), 1f, 2, 2, 3, 3);
+        assertEquals(0f, g.predict(x).maxAbsDiff(back.predict(x)));
+    }
+
+    @Test
     void importedModelTrainsAndSavesLikeAnyOther() throws Exception {
         Graph back = reimport(smallNet());
         Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 9, 9);
