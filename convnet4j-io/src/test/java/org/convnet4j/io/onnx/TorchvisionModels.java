@@ -68,6 +68,8 @@ final class TorchvisionModels {
      * the gradient's norm must equal torch's, and so must the loss after the last step.
      */
     static String fineTune(Graph g, Tensor x, Path trajectoryFile) throws IOException {
+        assertTrue(Files.isRegularFile(trajectoryFile), trajectoryFile + " is missing: torch's fine-tuning reference,"
+                + " written by tools/fixtures/torchvision_onnx.py (regenerate the case)");
         Map<String, String> t = new HashMap<>();
         for (String line : Files.readAllLines(trajectoryFile)) {
             int sp = line.indexOf(' ');
@@ -91,6 +93,7 @@ final class TorchvisionModels {
         double worstLoss = 0;
         double worstNorm = 0;
         StringBuilder ours = new StringBuilder();
+        StringBuilder normDiffs = new StringBuilder();
         for (int step = 0; step <= steps; step++) {
             g.zeroGrad();
             Tensor logits = g.forward(List.of(x), false);
@@ -116,9 +119,10 @@ final class TorchvisionModels {
             double norm = Math.sqrt(sq);
             double normErr = Math.abs(norm - torchNorm[step]) / torchNorm[step];
             worstNorm = Math.max(worstNorm, normErr);
+            normDiffs.append(step == 0 ? "" : " ").append(String.format("%.1e", normErr));
             assertTrue(normErr <= NORM_RTOL, trajectoryFile + ": gradient norm at step " + step + " " + norm
                     + ", torch " + torchNorm[step]);
-            float coef = (float) Math.min(1.0, maxNorm / (norm + 1e-6)); // torch's clip_grad_norm_
+            float coef = (float) Math.min(1.0, maxNorm / (norm + 1e-6)); // as clip_grad_norm_ (the generator sums in double too)
             for (org.convnet4j.nn.Parameter p : trained) {
                 float[] v = p.value().data();
                 float[] d = p.grad().data();
@@ -127,7 +131,7 @@ final class TorchvisionModels {
                 }
             }
         }
-        return String.format(", loss %s (torch %.4f -> %.4f), worst loss diff %.1e, grad norm rel diff %.1e",
-                ours, torchLoss[0], torchLoss[steps], worstLoss, worstNorm);
+        return String.format(", loss %s (torch %.4f -> %.4f), worst loss diff %.1e, grad norm rel diff per step %s",
+                ours, torchLoss[0], torchLoss[steps], worstLoss, normDiffs);
     }
 }
