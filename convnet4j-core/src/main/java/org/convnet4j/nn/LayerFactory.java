@@ -73,11 +73,16 @@ public final class LayerFactory {
         register("MatMul", c -> new org.convnet4j.nn.layers.MatMul());
         register("DilatedMaxPool2d", c -> new org.convnet4j.nn.layers.DilatedMaxPool2d(c.intArray("kernel"),
                 c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"), c.boolValue("ceil_mode", false)));
+        register("DilatedAvgPool2d", c -> new org.convnet4j.nn.layers.DilatedAvgPool2d(c.intArray("kernel"),
+                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"), c.boolValue("ceil_mode", false),
+                c.boolValue("count_include_pad", false)));
         register("PRelu", c -> new org.convnet4j.nn.layers.PRelu(Shape.of(c.intArray("slope_shape"))));
         register("ArgMax", c -> new org.convnet4j.nn.layers.ArgMax(c.intValue("axis"), c.boolValue("keep_dims", true),
                 c.boolValue("select_last", false)));
         register("AxisResize", c -> new org.convnet4j.nn.layers.AxisResize(c.intValue("axis"), c.intArray("lo"),
                 c.intArray("hi"), c.floatArray("weights")));
+        register("AxisTaps", c -> new org.convnet4j.nn.layers.AxisTaps(c.intValue("axis"), c.intValue("taps"),
+                c.intArray("index"), c.floatArray("weights")));
         register("Conv2d", c -> {
             int[] k = c.ints("kernel_size", 2);
             int[] s = c.ints("strides", 2, 1, 1);

@@ -167,4 +167,40 @@ class TensorGraphLayersTest {
                 new int[] {1, 2, 1, 0}, true);
         checkAndRebuild(q, randn(11, 2, 3, 7, 6));
     }
+
+    @Test
+    void dilatedAvgPoolByHandAndGradient() {
+        // the ONNX operator documentation's example: 1..16 in 4 x 4, kernel 2, dilation 2 -> 6, 7, 10, 11
+        float[] v = new float[16];
+        for (int i = 0; i < 16; i++) {
+            v[i] = i + 1;
+        }
+        DilatedAvgPool2d p = new DilatedAvgPool2d(new int[] {2, 2}, new int[] {1, 1}, new int[] {2, 2},
+                new int[] {0, 0, 0, 0}, true, false);
+        assertArrayEquals(new float[] {6, 7, 10, 11}, p.forward(Tensor.of(v, 1, 1, 4, 4), false).data(), 1e-6f);
+        // one pad on top: output (0, 0) has taps rows -1, 1 and columns 0, 2; two inside the image
+        DilatedAvgPool2d q = new DilatedAvgPool2d(new int[] {2, 2}, new int[] {1, 1}, new int[] {2, 2},
+                new int[] {1, 0, 0, 0}, false, false);
+        assertEquals((v[4] + v[6]) / 2, q.forward(Tensor.of(v, 1, 1, 4, 4), false).data()[0], 1e-6f);
+        DilatedAvgPool2d qi = new DilatedAvgPool2d(new int[] {2, 2}, new int[] {1, 1}, new int[] {2, 2},
+                new int[] {1, 0, 0, 0}, false, true);
+        assertEquals((v[4] + v[6]) / 4, qi.forward(Tensor.of(v, 1, 1, 4, 4), false).data()[0], 1e-6f);
+        for (boolean include : new boolean[] {false, true}) {
+            checkAndRebuild(new DilatedAvgPool2d(new int[] {3, 2}, new int[] {2, 1}, new int[] {2, 3},
+                    new int[] {1, 2, 1, 0}, true, include), randn(12, 2, 3, 7, 6));
+        }
+    }
+
+    @Test
+    void axisTapsByHandAndGradient() {
+        // two outputs from 3 inputs, 3 taps each: 0.5 x0 + 0.25 x1 + 0.25 x2 and -0.1 x0 + 1.1 x2 + 0 x2
+        AxisTaps t = new AxisTaps(1, 3, new int[] {0, 1, 2, 0, 2, 2}, new float[] {0.5f, 0.25f, 0.25f, -0.1f, 1.1f, 0f});
+        assertArrayEquals(new float[] {2.25f, 4.3f}, t.forward(Tensor.of(new float[] {1, 3, 4}, 1, 1, 3), false).data(),
+                1e-6f);
+        assertEquals(Shape.of(2, 2), t.outputShape(List.of(Shape.of(2, 3))));
+        checkAndRebuild(t, randn(13, 2, 3, 3));
+        AxisTaps rows = new AxisTaps(0, 4, new int[] {0, 0, 1, 2, 0, 1, 2, 2}, new float[] {-0.1f, 0.6f, 0.6f, -0.1f,
+            0.2f, 0.3f, 0.3f, 0.2f});
+        checkAndRebuild(rows, randn(14, 2, 3, 4));
+    }
 }

@@ -26,6 +26,8 @@ import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.AxisResize;
+import org.convnet4j.nn.layers.AxisTaps;
+import org.convnet4j.nn.layers.DilatedAvgPool2d;
 import org.convnet4j.nn.layers.DilatedMaxPool2d;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.PRelu;
@@ -154,6 +156,8 @@ public final class OnnxExporter {
                     ints("dilations", d[0], d[1]), ints("pads", pd[0], pd[1], pd[2], pd[3]),
                     intAttr("ceil_mode", p.ceilMode() ? 1 : 0));
         });
+        register(DilatedAvgPool2d.class, (e, l, name, in, out) -> e.dilatedAvgPool((DilatedAvgPool2d) l, name,
+                in.get(0), out));
         register(PRelu.class, (e, l, name, in, out) -> {
             Tensor slope = ((PRelu) l).slope().value();
             e.node("PRelu", name, List.of(in.get(0), e.init(name + ".slope", slope.reshape(slope.shape().prepend(1)))),
@@ -168,7 +172,10 @@ public final class OnnxExporter {
             // ONNX ArgMax yields int64; our layer yields the index as a float
             e.node("Cast", name, List.of(e.lastOutput()), out, intAttr("to", OnnxModel.FLOAT));
         });
-        register(AxisResize.class, (e, l, name, in, out) -> e.axisResize((AxisResize) l, name, in.get(0), out));
+        register(AxisResize.class, (e, l, name, in, out) -> e.axisResize(((AxisResize) l).axis(),
+                ((AxisResize) l).matrix(e.currentShape.dim(((AxisResize) l).axis())), name, in.get(0), out));
+        register(AxisTaps.class, (e, l, name, in, out) -> e.axisResize(((AxisTaps) l).axis(),
+                ((AxisTaps) l).matrix(e.currentShape.dim(((AxisTaps) l).axis())), name, in.get(0), out));
         register(Conv2d.class, OnnxExporter::exportConv2d);
         register(ConvTranspose2d.class, OnnxExporter::exportConvTranspose2d);
         register(Pool2d.class, OnnxExporter::exportPool2d);
@@ -200,11 +207,9 @@ public final class OnnxExporter {
     }
 
     /** A resize along one axis as a product with its interpolation matrix, the axis moved last and back. */
-    private void axisResize(AxisResize r, String name, String x, String out) {
+    private void axisResize(int axis, float[][] m, String name, String x, String out) {
         Shape in = currentShape;
-        int axis = r.axis();
         int len = in.dim(axis);
-        float[][] m = r.matrix(len);
         int size = m.length;
         Tensor mt = Tensor.zeros(len, size);
         for (int o = 0; o < size; o++) {
@@ -597,13 +602,49 @@ public final class OnnxExporter {
         if (c.learnable()) {
             k = init(name + ".constant", value); // an initializer: imported again as a learnable parameter
         } else {
-            k = unique(name + ".constant"); // a Constant node: imported again as a fixed value
-            node("Constant", name + "_constant", List.of(), k, new Attribute("value", Attribute.TENSOR, 0, 0, null,
-                    TensorData.of(k, value), null, null, null));
+            k = constant(name + ".constant", value); // a Constant node: imported again as a fixed value
         }
         node(opName(c.op().id()), name, c.constantFirst() ? List.of(k, in.get(0)) : List.of(in.get(0), k), out);
     }
 
+
+    /** A Constant node holding {@code value}; returns its output name. */
+    private String constant(String base, Tensor value) {
+        String k = unique(base);
+        node("Constant", k + "_node", List.of(), k, new Attribute("value", Attribute.TENSOR, 0, 0, null,
+                TensorData.of(k, value), null, null, null));
+        return k;
+    }
+
+    /**
+     * Dilated average pooling at opset 17 (AveragePool has dilations from opset 19 only): a depthwise dilated Conv
+     * with all-ones kernels (the window sums; extra bottom/right zero padding gives the ceil mode's last window)
+     * times the fixed reciprocal divisor of every output position. Both are Constant nodes.
+     */
+    private void dilatedAvgPool(DilatedAvgPool2d p, String name, String x, String out) {
+        Shape in = currentShape;
+        int c = in.dim(0);
+        int h = in.dim(1);
+        int w = in.dim(2);
+        int[] k = p.kernel();
+        int[] st = p.strides();
+        int[] d = p.dilations();
+        int[] pd = p.pads();
+        Shape o = p.outputShape(in);
+        int[] extra = new int[2];
+        int[] len = {h, w};
+        for (int a = 0; a < 2; a++) {
+            int span = (k[a] - 1) * d[a] + 1;
+            extra[a] = Math.max(0, (o.dim(a + 1) - 1) * st[a] + span - (len[a] + pd[a] + pd[a + 2]));
+        }
+        String ones = constant(name + ".ones", Tensor.full(Shape.of(c, 1, k[0], k[1]), 1f));
+        String sum = unique(name + "_sum");
+        node("Conv", name + "_sum", List.of(x, ones), sum, ints("kernel_shape", k[0], k[1]), ints("strides", st[0], st[1]),
+                ints("dilations", d[0], d[1]), ints("pads", pd[0], pd[1], pd[2] + extra[0], pd[3] + extra[1]),
+                intAttr("group", c));
+        String inv = constant(name + ".divisor", Tensor.wrap(p.reciprocalCounts(h, w), Shape.of(1, 1, o.dim(1), o.dim(2))));
+        node("Mul", name, List.of(sum, inv), out);
+    }
 
     private void padNode(String name, String in, String out, long[] pads, String mode, float value) {
         String p = unique(name + ".pads");

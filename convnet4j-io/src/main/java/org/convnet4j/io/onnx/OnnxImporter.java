@@ -30,6 +30,8 @@ import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.AxisResize;
+import org.convnet4j.nn.layers.AxisTaps;
+import org.convnet4j.nn.layers.DilatedAvgPool2d;
 import org.convnet4j.nn.layers.DilatedMaxPool2d;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.PRelu;
@@ -98,7 +100,7 @@ public final class OnnxImporter {
         op("ConvTranspose", "2-D; pads, strides, dilations, group, output_padding, output_shape, auto_pad",
                 OnnxImporter::convTranspose);
         op("MaxPool", "1-D and 2-D; pads, strides, dilations, auto_pad, ceil_mode; no Indices output", OnnxImporter::pool);
-        op("AveragePool", "1-D and 2-D; pads, strides, auto_pad, ceil_mode, count_include_pad", OnnxImporter::pool);
+        op("AveragePool", "1-D and 2-D; pads, strides, dilations (2-D), auto_pad, ceil_mode, count_include_pad", OnnxImporter::pool);
         op("LpPool", "2-D; p, pads, strides, auto_pad", OnnxImporter::pool);
         op("GlobalAveragePool", "2-D", OnnxImporter::globalPool);
         op("GlobalMaxPool", "2-D", OnnxImporter::globalPool);
@@ -158,7 +160,8 @@ public final class OnnxImporter {
         op("Expand", "constant shape, the batch axis unchanged", OnnxImporter::expand);
         op("DepthToSpace", "DCR and CRD", OnnxImporter::depthToSpace);
         op("SpaceToDepth", "", OnnxImporter::depthToSpace);
-        op("Resize", "nearest (all nearest modes) and linear; every coordinate transformation but tf_crop_and_resize;"
+        op("Resize", "nearest (all nearest modes), linear and cubic (cubic_coeff_a, exclude_outside); every"
+                + " coordinate transformation but tf_crop_and_resize;"
                 + " scales or sizes, axes; not along the batch axis", OnnxImporter::resize);
         op("Upsample", "nearest and linear, scales attribute (opset 7-8) or input (9)", OnnxImporter::resize);
         op("InstanceNormalization", "scale and B constant (learned when initializers)", OnnxImporter::groupNorm);
@@ -753,8 +756,9 @@ public final class OnnxImporter {
     }
 
     private void dilatedMaxPool(Node n, Shape in, long[] k, long[] dil) {
-        if (!n.opType().equals("MaxPool")) {
-            throw unsupported(where(n) + ": dilated " + n.opType() + " " + Arrays.toString(dil) + " (MaxPool only)");
+        if (!n.opType().equals("MaxPool") && !n.opType().equals("AveragePool")) {
+            throw unsupported(where(n) + ": dilated " + n.opType() + " " + Arrays.toString(dil)
+                    + " (MaxPool and AveragePool only)");
         }
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
         int[] kk = int32s(n, "kernel_shape", k);
@@ -772,7 +776,9 @@ public final class OnnxImporter {
             boolean upper = auto.equals("SAME_UPPER");
             pads = upper ? new int[] {th[0], tw[0], th[1], tw[1]} : new int[] {th[1], tw[1], th[0], tw[0]};
         }
-        unary(n, new DilatedMaxPool2d(kk, ss, dd, pads, intAttr(n, "ceil_mode", 0) != 0));
+        boolean ceilMode = intAttr(n, "ceil_mode", 0) != 0;
+        unary(n, n.opType().equals("MaxPool") ? new DilatedMaxPool2d(kk, ss, dd, pads, ceilMode)
+                : new DilatedAvgPool2d(kk, ss, dd, pads, ceilMode, intAttr(n, "count_include_pad", 0) != 0));
     }
 
     private static int ceilExtra(int padded, int k, int s) {
@@ -892,6 +898,9 @@ public final class OnnxImporter {
     }
 
     private void arithmetic(Node n, ArithmeticOp op) {
+        if (n.inputs().size() != 2 || n.inputs().get(0).isEmpty() || n.inputs().get(1).isEmpty()) {
+            throw unsupported(where(n) + ": needs two inputs, got " + n.inputs());
+        }
         String a = n.inputs().get(0);
         String b = n.inputs().get(1);
         boolean ca = consts.containsKey(a);
@@ -1333,9 +1342,12 @@ public final class OnnxImporter {
         String coord = upsample || opset < 11 ? "asymmetric"
                 : stringAttr(n, "coordinate_transformation_mode", "half_pixel");
         String nearest = upsample || opset < 11 ? "floor" : stringAttr(n, "nearest_mode", "round_prefer_floor");
-        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
-            throw unsupported(where(n) + ": mode " + mode + " (nearest and linear only)");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear") && !mode.equals("cubic")) {
+            throw unsupported(where(n) + ": mode " + mode + " (nearest, linear and cubic only)");
         }
+        boolean cubic = mode.equals("cubic");
+        double cubicA = floatAttr(n, "cubic_coeff_a", -0.75f);
+        boolean excludeOutside = intAttr(n, "exclude_outside", 0) != 0;
         if (coord.equals("tf_crop_and_resize")) {
             throw unsupported(where(n) + ": coordinate_transformation_mode tf_crop_and_resize");
         }
@@ -1386,6 +1398,8 @@ public final class OnnxImporter {
             int[] lo = new int[len];
             int[] hi = new int[len];
             float[] w = new float[len];
+            int[] tapIndex = new int[cubic ? 4 * len : 0];
+            float[] tapWeight = new float[cubic ? 4 * len : 0];
             for (int o = 0; o < len; o++) {
                 double x = switch (coord) {
                     case "half_pixel" -> (o + 0.5) / scale - 0.5;
@@ -1402,7 +1416,9 @@ public final class OnnxImporter {
                     }
                     default -> throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
                 };
-                if (mode.equals("nearest")) {
+                if (cubic) {
+                    cubicTaps(x, inLen, cubicA, excludeOutside, o, tapIndex, tapWeight);
+                } else if (mode.equals("nearest")) {
                     double f = Math.floor(x);
                     long i = switch (nearest) {
                         case "floor" -> (long) f;
@@ -1419,9 +1435,41 @@ public final class OnnxImporter {
                     w[o] = (float) (c - lo[o]);
                 }
             }
-            layers.add(new AxisResize(ax - 1, lo, hi, w));
+            layers.add(cubic ? new AxisTaps(ax - 1, 4, tapIndex, tapWeight) : new AxisResize(ax - 1, lo, hi, w));
         }
         chain(n, layers);
+    }
+
+    /**
+     * Keys' cubic convolution at source coordinate {@code x} (ONNX Resize, mode cubic): the four positions
+     * floor(x) - 1 .. floor(x) + 2 clamped to the axis (the reference pads by repeating the edge) with the
+     * coefficients of parameter {@code a}; {@code excludeOutside} gives the positions outside the axis weight 0
+     * and renormalises the others to sum 1.
+     */
+    private static void cubicTaps(double x, long inLen, double a, boolean excludeOutside, int o, int[] index,
+                                  float[] weight) {
+        double f = Math.floor(x);
+        double r = x - f;
+        double s = 1 - r;
+        double[] c = {
+            ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+            ((a + 2) * r - (a + 3)) * r * r + 1,
+            ((a + 2) * s - (a + 3)) * s * s + 1,
+            ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a,
+        };
+        double sum = 0;
+        for (int k = 0; k < 4; k++) {
+            long p = (long) f - 1 + k;
+            if (excludeOutside && (p < 0 || p >= inLen)) {
+                c[k] = 0;
+            }
+            sum += c[k];
+        }
+        for (int k = 0; k < 4; k++) {
+            long p = (long) f - 1 + k;
+            index[4 * o + k] = (int) Math.max(0, Math.min(inLen - 1, p));
+            weight[4 * o + k] = (float) (excludeOutside ? c[k] / sum : c[k]);
+        }
     }
 
     private void groupNorm(Node n) {

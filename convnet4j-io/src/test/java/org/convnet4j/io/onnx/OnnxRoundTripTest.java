@@ -114,6 +114,23 @@ class OnnxRoundTripTest {
     }
 
     @Test
+    void dilatedAveragePoolAndCubicResizeExportAndImportBack() throws Exception {
+        // opset 17 has no dilated AveragePool: a dilated depthwise Conv of ones times the divisors
+        for (boolean include : new boolean[] {false, true}) {
+            Graph g = Graph.builder("pools").input("x", Shape.of(3, 9, 8))
+                    .add("avg", new org.convnet4j.nn.layers.DilatedAvgPool2d(new int[] {3, 2}, new int[] {2, 1},
+                            new int[] {2, 3}, new int[] {1, 2, 1, 0}, true, include), "x")
+                    .add("cubic", new org.convnet4j.nn.layers.AxisTaps(2, 4, new int[] {0, 0, 1, 2, 0, 1, 2, 3,
+                        3, 4, 5, 6}, new float[] {-0.1f, 0.6f, 0.6f, -0.1f, 0.2f, 0.3f, 0.3f, 0.2f, 0f, 0f, 1f, 0f}),
+                            "avg")
+                    .build();
+            Graph back = reimport(g);
+            Tensor x = Tensor.randn(new Random(6), 1f, 2, 3, 9, 8);
+            assertTrue(g.predict(x).maxAbsDiff(back.predict(x)) < 1e-5f, "include_pad " + include);
+        }
+    }
+
+    @Test
     void importedModelTrainsAndSavesLikeAnyOther() throws Exception {
         Graph back = reimport(smallNet());
         Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 9, 9);
