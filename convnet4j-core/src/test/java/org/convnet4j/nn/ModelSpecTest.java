@@ -64,7 +64,13 @@ class ModelSpecTest {
                 // the tensor-graph layers of ONNX import (issue 16)
                 .add("dmp", new org.convnet4j.nn.layers.DilatedMaxPool2d(new int[] {2, 2}, new int[] {1, 1},
                         new int[] {2, 2}, new int[] {1, 1, 1, 1}, false), "x")
-                .add("mm", new org.convnet4j.nn.layers.MatMul(), "dmp", "x")
+                .add("dap", new org.convnet4j.nn.layers.DilatedAvgPool2d(new int[] {2, 2}, new int[] {1, 1},
+                        new int[] {2, 2}, new int[] {1, 1, 1, 1}, true, true), "x")
+                .add("taps", new org.convnet4j.nn.layers.AxisTaps(2, 2, new int[] {0, 1, 0, 2, 1, 2},
+                        new float[] {0.25f, 0.75f, -0.5f, 1.5f, 1f, 0f}), "dap")
+                .add("pools", new org.convnet4j.nn.layers.Arithmetic(org.convnet4j.nn.layers.ArithmeticOp.ADD), "dmp",
+                        "taps")
+                .add("mm", new org.convnet4j.nn.layers.MatMul(), "pools", "x")
                 .add("tr", new org.convnet4j.nn.layers.Transpose(1, 2, 0), "mm")
                 .add("ln", new org.convnet4j.nn.layers.LayerNorm(1, 1e-5), "tr")
                 .add("lin", new Dense(4).overLastAxis(true), "ln")
