@@ -2,9 +2,13 @@
 //   java --add-modules jdk.incubator.vector -cp convnet4j.jar bench/ServeLoadTool.java models DIR
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
+//   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
 // weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
-// server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends.
+// server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends (JSON, and the binary tensor extension's
+// JSON header + raw little-endian FP32 with the header's length in NAME.bin.len), for 1 and 8 samples.
+// "baseline-loop" keeps one warm in-process model so that serve-load.sh --only ratio can alternate in-process
+// and served rounds in one session.
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -29,7 +33,8 @@ public class ServeLoadTool {
             }
             case "baseline" -> baseline(Path.of(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
             case "bodies" -> bodies(Path.of(args[1]), Path.of(args[2]));
-            default -> throw new IllegalArgumentException("models | baseline | bodies");
+            case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]));
+            default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop");
         }
     }
 
@@ -57,6 +62,27 @@ public class ServeLoadTool {
         System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
     }
 
+    /** One warm model; each stdin line "SECONDS" runs predict that long and prints images/s. */
+    static void baselineLoop(Path file, int batch) throws Exception {
+        SavedModel saved = ModelFiles.read(file);
+        Shape in = saved.model().inputShapes().get(0);
+        Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
+        java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        String line;
+        while ((line = commands.readLine()) != null) {
+            double seconds = Double.parseDouble(line.trim());
+            long t0 = System.nanoTime();
+            long end = t0 + (long) (seconds * 1e9);
+            long images = 0;
+            while (System.nanoTime() < end) {
+                saved.model().predict(x);
+                images += batch;
+            }
+            System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
+            System.out.flush();
+        }
+    }
+
     static void bodies(Path file, Path dir) throws Exception {
         SavedModel saved = ModelFiles.read(file);
         Shape in = saved.model().inputShapes().get(0);
@@ -66,6 +92,20 @@ public class ServeLoadTool {
         Files.writeString(dir.resolve("wrong-shape.json"), request(Tensor.zeros(wrong.prepend(1))));
         Files.writeString(dir.resolve("bad.json"), "{\"inputs\": [ {\"name\": \"input\", \"shape\": [1,");
         Files.writeString(dir.resolve("int8.json"), request(Tensor.zeros(in.prepend(1))).replace("FP32", "INT8"));
+        for (int n : new int[] {1, 8}) {
+            Tensor x = Tensor.uniform(new Random(3), 0, 1, in.prepend(n).dims());
+            Files.writeString(dir.resolve("valid" + n + ".json"), request(x));
+            String header = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":"
+                    + java.util.Arrays.toString(x.shape().dims()).replace(" ", "")
+                    + ",\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
+                    + "\"parameters\":{\"binary_data_output\":true}}";
+            byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(h.length + 4 * x.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.put(h);
+            b.asFloatBuffer().put(x.data());
+            Files.write(dir.resolve("valid" + n + ".bin"), b.array());
+            Files.writeString(dir.resolve("valid" + n + ".bin.len"), Integer.toString(h.length));
+        }
         Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H'});
     }
 

@@ -7,6 +7,11 @@
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
+#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT ..."]
+#        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM)
+#        then S s served (server started with --max-batch BATCH, wrk at CONC connections, SAMPLES per request,
+#        FORMAT json or bin = binary tensor extension), alternating so both see the same machine; prints each
+#        round's ratio and the median.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -15,13 +20,17 @@ DURATION=20
 SOAK=300
 MODELS="lenet5 resnet18"
 ONLY=all
+ROUNDS=3
+CELLS="resnet18:1:1:2:json resnet18:1:1:2:bin resnet18:8:1:16:json resnet18:8:1:16:bin lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --soak) SOAK="$2"; shift 2 ;;
     --models) MODELS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --cells) CELLS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,8 +42,10 @@ JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
 JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g)
 WORK="$(mktemp -d)"
 SERVER_PID=""
+BASE_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$BASE_PID" ]; then kill "$BASE_PID" 2>/dev/null || true; wait "$BASE_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -77,6 +88,45 @@ out ""
 out "Machine: $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg); duration ${DURATION} s per cell; wrk -t2."
 out ""
 tool models "$WORK"
+
+if [ "$ONLY" = ratio ]; then
+  out "Served vs in-process, side by side: per cell $ROUNDS rounds of ${DURATION} s in-process predict (one warm JVM,"
+  out "one thread calling predict, as the server's worker does) then ${DURATION} s served (wrk on the same machine)."
+  out "Served images/s = requests/s x samples per request; ratio = served / in-process of the same round."
+  out ""
+  out "| model | batch | samples/request | concurrency | format | in-process img/s per round | served img/s per round | ratio per round | median ratio | mean batch | non-200 |"
+  out "|---|---|---|---|---|---|---|---|---|---|---|"
+  made=""
+  for cell in $CELLS; do
+    IFS=: read -r m batch samples conc format <<<"$cell"
+    case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
+    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$batch" 2>/dev/null; }
+    echo "$(( DURATION < 10 ? DURATION : 10 ))" >&"${BASE[1]}"; read -r _ <&"${BASE[0]}"   # warm-up
+    start_server "$m" "$batch"
+    threads=$(( conc < 2 ? 1 : 2 ))
+    wrk -t$threads -c$conc -d5s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" "$format$samples" >/dev/null # warm-up
+    ins=""; srv=""; ratios=""; bad=0
+    t0=$(batch_totals "$m")
+    for _ in $(seq 1 "$ROUNDS"); do
+      echo "$DURATION" >&"${BASE[1]}"; read -r a <&"${BASE[0]}"
+      wrk -t$threads -c$conc -d${DURATION}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+        -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
+      b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
+      bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))
+      ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
+    done
+    mb=$(mean_batch "$t0" "$(batch_totals "$m")")
+    stop_server
+    eval "exec ${BASE[1]}>&-"; wait "$BASE_PID" 2>/dev/null || true; BASE_PID=""
+    median=$(echo $ratios | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    out "| $m | $batch | $samples | $conc | $format |$(echo $ins | sed 's/ / \/ /g; s/^/ /') |$(echo $srv | sed 's/ / \/ /g; s/^/ /') |$(echo $ratios | sed 's/ / \/ /g; s/^/ /') | **$median** | $mb | $bad |"
+  done
+  out ""
+  out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Report: $REPORT"
+  exit 0
+fi
+
 for m in $MODELS; do
   tool bodies "$WORK/$m.c4j" "$WORK/$m"
   [ "$ONLY" = soak ] && continue

@@ -105,6 +105,42 @@ class ModelServerTest {
     }
 
     @Test
+    void binaryTensorDataExtension() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(3), 2);
+        String header = "{\"id\":\"b\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[2,1,28,28],"
+                + "\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
+                + "\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(h.length + 4 * x.size())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        body.put(h);
+        body.asFloatBuffer().put(x.data());
+        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/v2/models/lenet/infer"))
+                .header("Inference-Header-Content-Length", Integer.toString(h.length))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), new String(r.body()));
+        int jsonLength = Integer.parseInt(r.headers().firstValue("inference-header-content-length").orElseThrow());
+        JsonObject o = JsonParser.parseString(new String(r.body(), 0, jsonLength, java.nio.charset.StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertEquals("b", o.get("id").getAsString());
+        JsonObject out = o.getAsJsonArray("outputs").get(0).getAsJsonObject();
+        assertEquals("[2,10]", out.get("shape").toString());
+        assertEquals(80, out.getAsJsonObject("parameters").get("binary_data_size").getAsInt());
+        assertEquals(jsonLength + 80, r.body().length);
+        float[] got = new float[20];
+        java.nio.ByteBuffer.wrap(r.body(), jsonLength, 80).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+        // the same numbers the model computes, bit for bit (no text in between)
+        org.junit.jupiter.api.Assertions.assertArrayEquals(saved.model().predict(x).data(), got);
+
+        HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/v2/models/lenet/infer"))
+                .header("Inference-Header-Content-Length", "x12")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(bad, 400, "Inference-Header-Content-Length must be a whole number");
+        assertTrue(get(server, "/v2").body().contains("binary_tensor_data"));
+    }
+
+    @Test
     void concurrentRequestsAreBatchedAndEachGetsItsOwnAnswer() throws Exception {
         int clients = 32;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
