@@ -3,6 +3,8 @@
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
 //   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each)
+//   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
+//            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
 // weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
 // server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends (JSON, and the binary tensor extension's
@@ -34,6 +36,7 @@ public class ServeLoadTool {
             case "baseline" -> baseline(Path.of(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
             case "bodies" -> bodies(Path.of(args[1]), Path.of(args[2]));
             case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "parse" -> parse(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]));
             default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop");
         }
     }
@@ -80,6 +83,54 @@ public class ServeLoadTool {
             }
             System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
             System.out.flush();
+        }
+    }
+
+    static void parse(Path file, Path dir, double seconds) throws Exception {
+        Shape in = ModelFiles.read(file).model().inputShapes().get(0);
+        byte[] json = Files.readAllBytes(dir.resolve("valid1.json"));
+        byte[] bin = Files.readAllBytes(dir.resolve("valid1.bin"));
+        int binLength = Integer.parseInt(Files.readString(dir.resolve("valid1.bin.len")).trim());
+        java.util.function.IntSupplier ours = () -> InferenceProtocol.parseRequest(json, -1, in, 64).input().size();
+        java.util.function.IntSupplier binary = () -> InferenceProtocol.parseRequest(bin, binLength, in, 64).input().size();
+        java.util.function.IntSupplier gson = () -> {
+            try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.InputStreamReader(
+                    new java.io.ByteArrayInputStream(json), java.nio.charset.StandardCharsets.UTF_8))) {
+                int n = 0;
+                while (true) {
+                    switch (r.peek()) {
+                        case BEGIN_OBJECT -> r.beginObject();
+                        case END_OBJECT -> r.endObject();
+                        case BEGIN_ARRAY -> r.beginArray();
+                        case END_ARRAY -> r.endArray();
+                        case NAME -> r.nextName();
+                        case STRING -> r.nextString();
+                        case NUMBER -> n += (float) r.nextDouble() > 2 ? 1 : 0;
+                        case END_DOCUMENT -> {
+                            return n;
+                        }
+                        default -> r.skipValue();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        System.out.printf(Locale.ROOT, "body %d bytes JSON, %d binary%n", json.length, bin.length);
+        for (int pass = 0; pass < 2; pass++) { // the first pass warms up
+            for (String name : new String[] {"gson-stream", "jsonbytes", "binary"}) {
+                java.util.function.IntSupplier f = name.equals("gson-stream") ? gson : name.equals("jsonbytes") ? ours : binary;
+                long t0 = System.nanoTime();
+                long end = t0 + (long) (seconds * 1e9);
+                long n = 0;
+                while (System.nanoTime() < end) {
+                    f.getAsInt();
+                    n++;
+                }
+                if (pass == 1) {
+                    System.out.printf(Locale.ROOT, "%s %.3f ms per body%n", name, (System.nanoTime() - t0) / 1e6 / n);
+                }
+            }
         }
     }
 

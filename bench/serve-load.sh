@@ -7,11 +7,11 @@
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
-#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT ..."]
+#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S] ..."]
 #        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM)
 #        then S s served (server started with --max-batch BATCH, wrk at CONC connections, SAMPLES per request,
-#        FORMAT json or bin = binary tensor extension), alternating so both see the same machine; prints each
-#        round's ratio and the median.
+#        FORMAT json or bin = binary tensor extension; an optional 6th field overrides S for that cell),
+#        alternating so both see the same machine; prints each round's ratio and the median.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ SOAK=300
 MODELS="lenet5 resnet18"
 ONLY=all
 ROUNDS=3
-CELLS="resnet18:1:1:2:json resnet18:1:1:2:bin resnet18:8:1:16:json resnet18:8:1:16:bin lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin"
+CELLS="resnet18:1:1:2:json resnet18:1:1:2:bin resnet18:8:1:16:json:30 resnet18:8:1:16:bin:30 lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -90,15 +90,17 @@ out ""
 tool models "$WORK"
 
 if [ "$ONLY" = ratio ]; then
-  out "Served vs in-process, side by side: per cell $ROUNDS rounds of ${DURATION} s in-process predict (one warm JVM,"
-  out "one thread calling predict, as the server's worker does) then ${DURATION} s served (wrk on the same machine)."
+  out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM,"
+  out "one thread calling predict, as the server's worker does) then S s served (wrk on the same machine);"
+  out "S = ${DURATION} s unless the cell says otherwise. Cells: $CELLS."
   out "Served images/s = requests/s x samples per request; ratio = served / in-process of the same round."
   out ""
   out "| model | batch | samples/request | concurrency | format | in-process img/s per round | served img/s per round | ratio per round | median ratio | mean batch | non-200 |"
   out "|---|---|---|---|---|---|---|---|---|---|---|"
   made=""
   for cell in $CELLS; do
-    IFS=: read -r m batch samples conc format <<<"$cell"
+    IFS=: read -r m batch samples conc format secs <<<"$cell"
+    secs=${secs:-$DURATION}
     case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
     coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$batch" 2>/dev/null; }
     echo "$(( DURATION < 10 ? DURATION : 10 ))" >&"${BASE[1]}"; read -r _ <&"${BASE[0]}"   # warm-up
@@ -108,8 +110,8 @@ if [ "$ONLY" = ratio ]; then
     ins=""; srv=""; ratios=""; bad=0
     t0=$(batch_totals "$m")
     for _ in $(seq 1 "$ROUNDS"); do
-      echo "$DURATION" >&"${BASE[1]}"; read -r a <&"${BASE[0]}"
-      wrk -t$threads -c$conc -d${DURATION}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+      echo "$secs" >&"${BASE[1]}"; read -r a <&"${BASE[0]}"
+      wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
         -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
       b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
       bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))

@@ -113,7 +113,7 @@ public final class ModelServer implements AutoCloseable {
             metrics.queueDepth(name, 0);
         }
         this.pictures = new PictureDecoder(options.maxPixels);
-        this.app = Http.create(this::routes);
+        this.app = Http.create(this::routes, (status, seconds) -> metrics.request(ServeMetrics.UNMATCHED, status, seconds));
     }
 
     /** A classifier for pictures when the model says how to prepare them and outputs class scores, else null. */

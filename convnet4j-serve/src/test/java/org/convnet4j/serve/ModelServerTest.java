@@ -181,6 +181,10 @@ class ModelServerTest {
         throw new AssertionError("no series " + series + " in\n" + exposition);
     }
 
+    static double metricOrZero(String exposition, String series) {
+        return exposition.contains("\n" + series + " ") ? metricValue(exposition, series) : 0;
+    }
+
     static byte[] png(BufferedImage img) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         ImageIO.write(img, "png", b);
@@ -249,6 +253,32 @@ class ModelServerTest {
                 "picture");
         String metrics = get(server, "/metrics").body();
         assertTrue(metrics.contains("convnet4j_http_errors_total{endpoint=\"/v2/models/{name}/infer\",status=\"400\"}"));
+    }
+
+    @Test
+    void unmatchedPathsAreCountedUnderOneLabel() throws Exception {
+        int before = (int) metricOrZero(get(server, "/metrics").body(),
+                "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"404\"}");
+        for (int i = 0; i < 25; i++) {
+            assertError(get(server, "/scan/" + i + "/x" + i), 404, "no such endpoint");
+        }
+        assertError(post(server, "/v2/models/lenet/nonsense", "{}".getBytes()), 404, "no such endpoint");
+        // the count is recorded when Javalin finishes the request, which may be just after the client has its answer
+        String metrics = "";
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            metrics = get(server, "/metrics").body();
+            if (metricValue(metrics, "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"404\"}") >= before + 26) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(metricValue(metrics, "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"404\"}") >= before + 26,
+                metrics);
+        assertTrue(metricValue(metrics, "convnet4j_http_request_duration_seconds_count{endpoint=\"unmatched\"}") >= before + 26);
+        assertTrue(metrics.contains("convnet4j_http_errors_total{endpoint=\"unmatched\",status=\"404\"}"));
+        // no raw path became a label
+        assertTrue(!metrics.contains("/scan/") && !metrics.contains("nonsense"), metrics);
     }
 
     private static void assertError(HttpResponse<String> r, int status, String fragment) {
