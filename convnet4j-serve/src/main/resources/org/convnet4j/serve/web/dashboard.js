@@ -158,7 +158,8 @@ function renderDetails() {
     if (last) {
       add('first layer kernels ' + (last.kernels_shape || ''), last.kernels, 'kernels');
       add('sample', last.sample, 'sample');
-      add('its feature maps after the first convolution ' + (last.maps_shape || ''), last.maps, 'feature-maps');
+      add('its feature maps at ' + (last.maps_layer ? 'layer ' + last.maps_layer : 'the first convolution') + ' '
+        + (last.maps_shape || ''), last.maps, 'feature-maps');
     }
     if (end && end.confusion) {
       section.appendChild(confusionTable(end.confusion));
