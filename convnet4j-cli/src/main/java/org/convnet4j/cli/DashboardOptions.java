@@ -89,6 +89,13 @@ final class DashboardOptions {
             return new DashboardListener(log, validation, pictures ? validation.sample(0) : null, mapsLayer);
         }
 
+        /** Shows a confusion matrix computed after training in {@code listener}'s run (one from {@link #run}). */
+        void confusion(TrainingListener listener, org.convnet4j.train.ConfusionMatrix cm, int samples) {
+            if (listener instanceof DashboardListener d) {
+                d.confusion(cm, samples);
+            }
+        }
+
         @Override
         public void close() throws IOException {
             if (server != null) {

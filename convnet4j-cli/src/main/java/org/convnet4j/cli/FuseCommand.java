@@ -131,6 +131,10 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--corrupt", paramLabel = "NAME=noise:STD|zeros", description = "With --evaluate: corrupt one input.")
     String corrupt;
 
+    @Option(names = "--plots", paramLabel = "DIR", description = "Write the validation confusion matrix heat map to "
+            + "DIR/confusion-matrix.png (training) or of the test data (--evaluate).")
+    Path plots;
+
     @Option(names = "--json", description = "Print the final metrics as one JSON object.")
     boolean json;
 
@@ -164,8 +168,12 @@ final class FuseCommand implements Callable<Integer> {
         MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
+        // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
+        org.convnet4j.train.TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
         FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)),
-                ui.run("fuse-" + settings.mode(), null)); // several fits (late fusion: one per member) in one run log
+                dashboardRun);
+        org.convnet4j.train.ConfusionMatrix cm = r.validation().confusion();
+        ui.confusion(dashboardRun, cm, r.validationSamples());
         r.memberAccuracy().forEach((name, acc) ->
                 log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
         if (r.memberWeights() != null) {
@@ -173,6 +181,11 @@ final class FuseCommand implements Callable<Integer> {
                     + r.memberAccuracy().keySet());
         }
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
+        if (plots != null) {
+            Files.createDirectories(plots);
+            org.convnet4j.cli.viz.Charts.confusionMatrix(EvaluateCommand.counts(cm), cm.classNames(),
+                    plots.resolve("confusion-matrix.png"));
+        }
         JsonObject result = new JsonObject();
         if (!r.memberAccuracy().isEmpty()) {
             result.add("member_val_accuracy", Json.toTree(r.memberAccuracy()));
@@ -187,11 +200,19 @@ final class FuseCommand implements Callable<Integer> {
         result.addProperty("val_loss", r.validation().loss());
         result.addProperty("seconds", r.seconds());
         result.addProperty("out", out.toString());
+        result.add("val_confusion", cm.toJson());
+        if (plots != null) {
+            result.addProperty("confusion_png", plots.resolve("confusion-matrix.png").toString());
+        }
         if (json) {
             stdout.println(Json.toCompact(result));
         } else {
-            stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n",
+            stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n%n",
                     r.validation().accuracy(), r.validation().loss(), r.validationSamples(), out, r.seconds());
+            stdout.print(cm);
+            if (plots != null) {
+                stdout.println("wrote " + plots.resolve("confusion-matrix.png"));
+            }
         }
         return 0;
     }
@@ -215,6 +236,11 @@ final class FuseCommand implements Callable<Integer> {
             corruptionLabel = corrupt.substring(0, eq) + " " + c.label();
         }
         Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
+        if (plots != null) {
+            Files.createDirectories(plots);
+            org.convnet4j.cli.viz.Charts.confusionMatrix(EvaluateCommand.counts(m.confusion()), m.confusion().classNames(),
+                    plots.resolve("confusion-matrix.png"));
+        }
         if (json) {
             JsonObject o = m.toJson();
             o.addProperty("model", evaluate.toString());

@@ -169,25 +169,39 @@ public final class DashboardListener implements TrainingListener {
             Dataset shown = validation.size() > CONFUSION_SAMPLES ? Datasets.subset(validation, CONFUSION_SAMPLES)
                     : validation;
             Metrics m = Trainer.evaluate(ctx.model(), shown, 256);
-            ConfusionMatrix cm = m.confusion();
-            JsonArray classes = new JsonArray();
-            cm.classNames().forEach(classes::add);
-            JsonArray rows = new JsonArray();
-            for (int a = 0; a < cm.numClasses(); a++) {
-                JsonArray row = new JsonArray();
-                for (int p = 0; p < cm.numClasses(); p++) {
-                    row.add(cm.count(a, p));
-                }
-                rows.add(row);
-            }
-            JsonObject c = new JsonObject();
-            c.add("classes", classes);
-            c.add("matrix", rows);
-            c.addProperty("accuracy", cm.accuracy());
-            c.addProperty("samples", shown.size());
+            JsonObject c = confusionJson(m.confusion(), shown.size());
             e.add("confusion", c);
         }
         log.append(e);
+    }
+
+    /**
+     * Adds a {@code confusion} event: a confusion matrix computed outside the trainer (a fusion model combined
+     * from members trained one after another, say); the page shows the run's latest one.
+     */
+    public void confusion(ConfusionMatrix cm, int samples) {
+        JsonObject e = event("confusion");
+        e.add("confusion", confusionJson(cm, samples));
+        log.append(e);
+    }
+
+    private static JsonObject confusionJson(ConfusionMatrix cm, int samples) {
+        JsonArray classes = new JsonArray();
+        cm.classNames().forEach(classes::add);
+        JsonArray rows = new JsonArray();
+        for (int a = 0; a < cm.numClasses(); a++) {
+            JsonArray row = new JsonArray();
+            for (int p = 0; p < cm.numClasses(); p++) {
+                row.add(cm.count(a, p));
+            }
+            rows.add(row);
+        }
+        JsonObject c = new JsonObject();
+        c.add("classes", classes);
+        c.add("matrix", rows);
+        c.addProperty("accuracy", cm.accuracy());
+        c.addProperty("samples", samples);
+        return c;
     }
 
     private JsonObject event(String type) {

@@ -93,7 +93,10 @@ class DashboardGraphMapsTest {
         ArrayDataset val = data(20, 2);
         RunLog log = RunLog.create(null, "tiny-res");
         TrainConfig config = TrainConfig.builder(new Adam(model, 0.003)).epochs(2).batchSize(16).seed(4).build();
-        new Trainer(config).addListener(new DashboardListener(log, val, val.sample(0), "sum")).fit(model, train, val);
+        // no validation set for the listener: no confusion matrix at the end; one added afterwards is shown instead
+        DashboardListener listener = new DashboardListener(log, null, val.sample(0), "sum");
+        new Trainer(config).addListener(listener).fit(model, train, val);
+        listener.confusion(Trainer.evaluate(model, val, 8).confusion(), val.size());
         WebDriver browser = null;
         try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
             server.addRun(log);
@@ -104,6 +107,10 @@ class DashboardGraphMapsTest {
             String title = browser.findElement(By.cssSelector("img.feature-maps")).findElement(By.xpath(".."))
                     .getText();
             assertTrue(title.contains("layer sum [4, 1, 28, 28]"), title);
+            wait.until(d -> !d.findElements(By.cssSelector("table.confusion")).isEmpty());
+            Number total = (Number) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return [...document"
+                    + ".querySelectorAll('table.confusion td')].reduce((n, td) => n + Number(td.textContent), 0)");
+            assertEquals(val.size(), total.intValue(), "every validation sample once");
             // the picture decodes: four 28x28 maps side by side are wider than one
             wait.until(d -> ((Number) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
                     "const i = document.querySelector('img.feature-maps'); return i.complete ? i.naturalWidth : 0"))
