@@ -21,7 +21,7 @@ SOAK=300
 MODELS="lenet5 resnet18"
 ONLY=all
 ROUNDS=3
-CELLS="resnet18:1:1:2:json resnet18:1:1:2:bin resnet18:8:1:16:json:30 resnet18:8:1:16:bin:30 lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin"
+CELLS="lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin resnet18:1:1:2:json:20 resnet18:1:1:2:bin:20 resnet18:8:1:16:json:60 resnet18:8:1:16:bin:60"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -101,12 +101,15 @@ if [ "$ONLY" = ratio ]; then
   for cell in $CELLS; do
     IFS=: read -r m batch samples conc format secs <<<"$cell"
     secs=${secs:-$DURATION}
+    [ -n "$BASE_PID" ] && { kill "$BASE_PID" 2>/dev/null || true; }
     case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
     coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$batch" 2>/dev/null; }
-    echo "$(( DURATION < 10 ? DURATION : 10 ))" >&"${BASE[1]}"; read -r _ <&"${BASE[0]}"   # warm-up
+    # warm-up: one whole round of each side, discarded (the Vector API kernels are very slow until C2 has
+    # compiled them, which takes minutes of wall time on a loaded machine)
+    echo "$secs" >&"${BASE[1]}"; read -r _ <&"${BASE[0]}"
     start_server "$m" "$batch"
     threads=$(( conc < 2 ? 1 : 2 ))
-    wrk -t$threads -c$conc -d5s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" "$format$samples" >/dev/null # warm-up
+    wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" "$format$samples" >/dev/null
     ins=""; srv=""; ratios=""; bad=0
     t0=$(batch_totals "$m")
     for _ in $(seq 1 "$ROUNDS"); do
