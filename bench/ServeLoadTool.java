@@ -51,18 +51,20 @@ public class ServeLoadTool {
         SavedModel saved = ModelFiles.read(file);
         Shape in = saved.model().inputShapes().get(0);
         Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
-        long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
-        while (System.nanoTime() < warmEnd) {
-            saved.model().predict(x);
-        }
+        imagesPerSecond(saved.model(), x, Math.min(10, seconds / 2)); // warm-up
+        System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, seconds));
+    }
+
+    /** Predicts on x for the given time; images per second. */
+    static double imagesPerSecond(Model model, Tensor x, double seconds) {
         long t0 = System.nanoTime();
         long end = t0 + (long) (seconds * 1e9);
         long images = 0;
         while (System.nanoTime() < end) {
-            saved.model().predict(x);
-            images += batch;
+            model.predict(x);
+            images += x.dim(0);
         }
-        System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
+        return images / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** One warm model; each stdin line "SECONDS" runs predict that long and prints images/s. */
@@ -73,15 +75,7 @@ public class ServeLoadTool {
         java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         String line;
         while ((line = commands.readLine()) != null) {
-            double seconds = Double.parseDouble(line.trim());
-            long t0 = System.nanoTime();
-            long end = t0 + (long) (seconds * 1e9);
-            long images = 0;
-            while (System.nanoTime() < end) {
-                saved.model().predict(x);
-                images += batch;
-            }
-            System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
+            System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, Double.parseDouble(line.trim())));
             System.out.flush();
         }
     }

@@ -21,7 +21,7 @@ SOAK=300
 MODELS="lenet5 resnet18"
 ONLY=all
 ROUNDS=3
-CELLS="lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin resnet18:1:1:2:json:20 resnet18:1:1:2:bin:20 resnet18:8:1:16:json:60 resnet18:8:1:16:bin:60"
+CELLS="lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin resnet18:1:1:2:json:20 resnet18:1:1:2:bin:20 resnet18:8:1:16:json:40 resnet18:8:1:16:bin:40"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -82,6 +82,10 @@ heap_after_gc() { # MiB used after a full GC
   jcmd "$SERVER_PID" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); printf "%.1f", v / 1024; exit } }'
 }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # user + system CPU of a process, in clock ticks
+java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, else its java child
+  if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = java ]; then echo "$1"; else pgrep -P "$1" java | head -1; fi
+}
 
 out "# convnet4j serve load test, $(date -u '+%Y-%m-%d %H:%M UTC')"
 out ""
@@ -95,8 +99,12 @@ if [ "$ONLY" = ratio ]; then
   out "S = ${DURATION} s unless the cell says otherwise. Cells: $CELLS."
   out "Served images/s = requests/s x samples per request; ratio = served / in-process of the same round."
   out ""
-  out "| model | batch | samples/request | concurrency | format | in-process img/s per round | served img/s per round | ratio per round | median ratio | mean batch | non-200 |"
-  out "|---|---|---|---|---|---|---|---|---|---|---|"
+  out "Per CPU-second: served images per CPU-second of the server process (wrk, the client, not counted) divided by"
+  out "in-process images per CPU-second of its JVM, in the same round: what the server costs per image, whatever"
+  out "share of the machine each side got."
+  out ""
+  out "| model | batch | samples/request | concurrency | format | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | mean batch | non-200 |"
+  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   made=""
   for cell in $CELLS; do
     IFS=: read -r m batch samples conc format secs <<<"$cell"
@@ -110,21 +118,30 @@ if [ "$ONLY" = ratio ]; then
     start_server "$m" "$batch"
     threads=$(( conc < 2 ? 1 : 2 ))
     wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" "$format$samples" >/dev/null
-    ins=""; srv=""; ratios=""; bad=0
+    ins=""; srv=""; ratios=""; cpuratios=""; bad=0
     t0=$(batch_totals "$m")
+    jvm=$(java_pid "$BASE_PID")
     for _ in $(seq 1 "$ROUNDS"); do
+      c0=$(cpu_ticks "$jvm")
       echo "$secs" >&"${BASE[1]}"; read -r a <&"${BASE[0]}"
+      c1=$(cpu_ticks "$jvm"); s0=$(cpu_ticks "$SERVER_PID")
       wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
         -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
+      s1=$(cpu_ticks "$SERVER_PID")
       b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
       bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))
       ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
+      # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the
+      # machine each side got (on a loaded machine the side with more runnable threads gets a larger share)
+      cpuratios="$cpuratios $(awk -v a="$a" -v b="$b" -v ca="$((c1 - c0))" -v cs="$((s1 - s0))" -v t="$secs" \
+        'BEGIN { if (ca > 0 && cs > 0) printf "%.2f", (b * t / cs) / (a * t / ca); else print "-" }')"
     done
     mb=$(mean_batch "$t0" "$(batch_totals "$m")")
     stop_server
     eval "exec ${BASE[1]}>&-"; wait "$BASE_PID" 2>/dev/null || true; BASE_PID=""
-    median=$(echo $ratios | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-    out "| $m | $batch | $samples | $conc | $format |$(echo $ins | sed 's/ / \/ /g; s/^/ /') |$(echo $srv | sed 's/ / \/ /g; s/^/ /') |$(echo $ratios | sed 's/ / \/ /g; s/^/ /') | **$median** | $mb | $bad |"
+    med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
+    out "| $m | $batch | $samples | $conc | $format |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)** |$(slashes $cpuratios) | **$(med $cpuratios)** | $mb | $bad |"
   done
   out ""
   out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
