@@ -39,7 +39,7 @@ command -v jcmd >/dev/null || { echo "serve-load.sh: needs jcmd (a JDK)" >&2; ex
 
 "$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
 JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
-JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g)
+JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads)
 WORK="$(mktemp -d)"
 SERVER_PID=""
 BASE_PID=""
@@ -82,7 +82,15 @@ heap_after_gc() { # MiB used after a full GC
   jcmd "$SERVER_PID" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); printf "%.1f", v / 1024; exit } }'
 }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # user + system CPU of a process, in clock ticks
+# User + system CPU of a JVM in clock ticks, without its JIT compiler threads (compiling is start-up cost, and on a
+# loaded machine it goes on for minutes); the JVMs run with a fixed set of compiler threads so none exits.
+cpu_ticks() {
+  local all jit
+  all=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
+  jit=$(cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ i = index($0, ") "); if (substr($0, 1, i) !~ /Compiler/) next
+    split(substr($0, i + 2), f, " "); t += f[12] + f[13] } END { print t + 0 }')
+  echo $(( all - jit ))
+}
 java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, else its java child
   if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = java ]; then echo "$1"; else pgrep -P "$1" java | head -1; fi
 }
