@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.fusion.BranchOptions;
 import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;

@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.BaseModel;

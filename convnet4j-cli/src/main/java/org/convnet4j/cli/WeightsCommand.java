@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;

@@ -9,7 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.zoo.ModelZoo;

@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.TaskCompletionListener;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.ModelFiles;

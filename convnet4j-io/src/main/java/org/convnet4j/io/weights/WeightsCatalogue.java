@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.convnet4j.checkpoint.FileFormatException;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 
 /**
  * Published ImageNet weights by name: {@code resnet18:imagenet} is torchvision's {@code resnet18-f37072fd.pth},
