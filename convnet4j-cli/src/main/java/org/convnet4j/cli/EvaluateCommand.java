@@ -152,7 +152,7 @@ final class EvaluateCommand implements Callable<Integer> {
             Charts.confusionMatrix(counts(cm), cm.classNames(), plots.resolve("confusion-matrix.png"));
         }
         if (json) {
-            JsonObject o = metrics.toJson();
+            JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
             o.addProperty("model", modelFile.toString());
             o.addProperty("data", dataLabel);
             o.addProperty("top_k", topK);

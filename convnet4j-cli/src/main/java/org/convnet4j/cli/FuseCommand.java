@@ -216,7 +216,7 @@ final class FuseCommand implements Callable<Integer> {
         }
         Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
         if (json) {
-            JsonObject o = m.toJson();
+            JsonObject o = Json.parseObject(m.toJson(), "metrics");
             o.addProperty("model", evaluate.toString());
             o.addProperty("samples", data.size());
             o.addProperty("corruption", corruptionLabel);

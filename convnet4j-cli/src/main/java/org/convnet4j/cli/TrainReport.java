@@ -41,7 +41,7 @@ final class TrainReport {
         o.addProperty("out", r.out().toString());
         o.addProperty("last", r.last().toString());
         o.addProperty("seconds", r.seconds());
-        o.add("history", r.history().toJson());
+        o.add("history", Json.parseArray(r.history().toJson(), "history"));
         return o;
     }
 }

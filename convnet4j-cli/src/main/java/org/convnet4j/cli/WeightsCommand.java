@@ -60,7 +60,7 @@ final class WeightsCommand implements Callable<Integer> {
             ModelLoader.Options o = ModelLoader.Options.defaults();
             Downloads d = o.downloads();
             if (json) {
-                JsonArray a = o.catalogue().toJson();
+                JsonArray a = Json.parseArray(o.catalogue().toJson(), "catalogue");
                 for (int i = 0; i < a.size(); i++) {
                     JsonObject e = a.get(i).getAsJsonObject();
                     Path f = d.cached(e.get("file").getAsString());
