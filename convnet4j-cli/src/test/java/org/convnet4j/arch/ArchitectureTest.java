@@ -114,7 +114,7 @@ class ArchitectureTest {
      * "Exported and internal"). Everything else under org.convnet4j is exported.
      */
     static final String[] INTERNAL_PACKAGES = {"org.convnet4j.internal..", "org.convnet4j.tensor.kernels.internal..",
-        "org.convnet4j.cli..", "org.convnet4j.bench.."};
+        "org.convnet4j.cli..", "org.convnet4j.bench..", "org.convnet4j.spark.cli.."};
 
     @Test
     void exportedSignaturesNeverMentionGson() {
