@@ -70,6 +70,12 @@ final class FastConvolution {
     static final long TASK_MAX_MACS = 2L << 20;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Weights packed once per call when tiles run in turn with threaded GEMMs (as they always were for tiles in
+     * parallel); {@code -Dconvnet4j.conv.preparedInTurn=false} packs them per tile again (same bits; A/B runs:
+     * {@code org.convnet4j.bench.PackingAB} flips this field).
+     */
+    static volatile boolean preparedInTurn = !"false".equals(System.getProperty("convnet4j.conv.preparedInTurn"));
 
     private FastConvolution() {
     }
@@ -110,7 +116,8 @@ final class FastConvolution {
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
-        PreparedMatrix[] weights = tiling.tasks() > 1 ? prepare(k, d, false, wd) : null;
+        PreparedMatrix[] weights = tiling.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd)
+                : null;
         run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights, bd,
                 yd, tiling.tile(t), epilogue));
         return y;
@@ -148,7 +155,8 @@ final class FastConvolution {
         // (or a whole group of samples): all of its row tiles in turn.
         boolean parallel = taskParallel(k, tiling.sampleGroups(), tiling.macs(d));
         // W^T per group, packed once per call
-        PreparedMatrix[] weightsT = tiling.sampleGroups() * tiling.rowTiles() > 1 ? prepare(k, d, true, wd) : null;
+        PreparedMatrix[] weightsT = tiling.sampleGroups() * tiling.rowTiles() > 1 && (parallel || preparedInTurn)
+                ? prepare(k, d, true, wd) : null;
         run(k, parallel, tiling.sampleGroups(), group -> {
             for (int rt = 0; rt < tiling.rowTiles(); rt++) {
                 backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, weightsT, dxd,
