@@ -82,6 +82,14 @@ public final class StepBuffers {
         return p != null && GradMode.isEnabled() ? p : null;
     }
 
+    /**
+     * Drops the current thread's gradient pool: its arrays become garbage (the next planned step starts an empty
+     * one). For a thread that has finished training and lives on.
+     */
+    public static void releasePool() {
+        POOL.remove();
+    }
+
     /** The pool on this thread (tests): arrays, arrays not given back in the last step, floats, largest array. */
     static long[] poolState() {
         return POOL.get().state();
