@@ -159,6 +159,16 @@ public interface Kernels {
     }
 
     /**
+     * {@link #sgemm} with a prepared left operand, on the kernels' threads: {@code C = prepared * op(B) + beta * C},
+     * with exactly the bits of the unprepared call (which is also what the default runs).
+     */
+    default void sgemmPreparedThreaded(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb,
+                                       float beta, float[] c, int cOff, int ldc) {
+        sgemm(a.transA(), transB, a.m(), n, a.k(), a.alpha(), a.a(), a.aOff(), a.lda(), b, bOff, ldb, beta, c, cOff,
+                ldc);
+    }
+
+    /**
      * Whether an {@code m x n} product fills this implementation's register tiles clearly better computed as
      * its transpose ({@code n x m}): a batch-1 convolution over a 7x7 map is a GEMM 49 columns wide, which a
      * 48-column tile covers with two tiles, the second almost empty. The scalar kernels have no tiles: false.

@@ -81,6 +81,13 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void sgemmPreparedThreaded(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb,
+                                      float beta, float[] c, int cOff, int ldc) {
+        Checks.gemm(a.transA(), transB, a.m(), n, a.k(), a.a(), a.aOff(), a.lda(), b, bOff, ldb, c, cOff, ldc);
+        gemm.sgemmPrepared(a, transB, n, b, bOff, ldb, beta, c, cOff, ldc, gemm.threads());
+    }
+
+    @Override
     public boolean fillsBetterTransposed(int m, int n) {
         double asIs = filled(m, VectorGemm.MR) * filled(n, VectorGemm.NR);
         double transposed = filled(n, VectorGemm.MR) * filled(m, VectorGemm.NR);
