@@ -66,7 +66,7 @@ class SparkTrainerTest {
         return TrainConfig.builder(opt).epochs(epochs).batchSize(64).seed(5).build();
     }
 
-    static void assertSameWeights(Sequential a, Sequential b, double tolerance) {
+    static void assertSameWeights(org.convnet4j.nn.Model a, org.convnet4j.nn.Model b, double tolerance) {
         Map<String, Tensor> wa = a.stateDict();
         Map<String, Tensor> wb = b.stateDict();
         assertEquals(wa.keySet(), wb.keySet());
