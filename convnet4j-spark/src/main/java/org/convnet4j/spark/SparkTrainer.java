@@ -77,7 +77,19 @@ public final class SparkTrainer implements TrainingEngine {
     private Preprocessing preprocessing;
     private Consumer<String> log = s -> { };
     private long bytesPerExchange;
+    private Exchange exchange = Exchange.TREE;
     private Run run; // between start() and finish()
+
+    /** How the partitions' gradients (or weights) are summed each step. */
+    public enum Exchange {
+        /** {@code treeReduce} towards the driver (default). */
+        TREE,
+        /**
+         * Ring all-reduce over TCP among the tasks of a barrier stage ({@link RingAllReduce}); the first task brings
+         * the sum to the driver. Needs a task slot per partition at once.
+         */
+        RING
+    }
 
     /** An engine for a {@link Trainer} or {@code TrainingRun} (which bring the configuration). */
     public SparkTrainer(SparkSession spark) {
@@ -106,6 +118,12 @@ public final class SparkTrainer implements TrainingEngine {
             throw new IllegalArgumentException("SparkTrainer: local steps must be >= 1, got " + k);
         }
         this.localSteps = k;
+        return this;
+    }
+
+    /** {@link Exchange#TREE} (default) or {@link Exchange#RING}. */
+    public SparkTrainer exchange(Exchange e) {
+        this.exchange = java.util.Objects.requireNonNull(e, "exchange");
         return this;
     }
 
@@ -189,7 +207,8 @@ public final class SparkTrainer implements TrainingEngine {
     /** What a run keeps between start() and finish(). */
     private record Run(TrainConfig config, String runId, Broadcast<String> architecture, List<String> trainable,
                        List<String> buffers, String lossClass, ExecutorPictures train, Dataset validation,
-                       ExecutorPictures val, List<String> classNames) {
+                       ExecutorPictures val, List<String> classNames, RingAllReduce.Coordinator ring,
+                       int values, long[] exchanges) {
     }
 
     @Override
@@ -206,8 +225,25 @@ public final class SparkTrainer implements TrainingEngine {
         Broadcast<String> architecture = jsc.broadcast(Json.toCompact(Json.toTree(ModelSpec.toMap(model))));
         ExecutorPictures t = ExecutorPictures.of(jsc, train, partitions);
         ExecutorPictures v = validation == null ? null : ExecutorPictures.of(jsc, validation, partitions);
+        RingAllReduce.Coordinator ring = null;
+        if (exchange == Exchange.RING) {
+            try {
+                ring = new RingAllReduce.Coordinator(spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("ring all-reduce: cannot open the coordinator on the driver: "
+                        + e.getMessage(), e);
+            }
+        }
+        int values = 0;
+        Map<String, Parameter> params = model.namedParameters();
+        for (String name : trainable) {
+            values += params.get(name).value().size();
+        }
+        for (String name : buffers) {
+            values += params.get(name).value().size();
+        }
         run = new Run(cfg, java.util.UUID.randomUUID().toString(), architecture, trainable, buffers, lossClass, t,
-                validation, v, names(train));
+                validation, v, names(train), ring, values, new long[1]);
     }
 
     @Override
@@ -220,6 +256,13 @@ public final class SparkTrainer implements TrainingEngine {
                 r.val().release();
             }
             r.architecture().destroy();
+            if (r.ring() != null) {
+                try {
+                    r.ring().close();
+                } catch (IOException e) {
+                    // closing a listening socket: nothing left to do
+                }
+            }
             IDLE.remove(r.runId()); // the driver's own pool, in local mode; executors drop theirs with the JVM
         }
     }
@@ -241,7 +284,8 @@ public final class SparkTrainer implements TrainingEngine {
                     localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
             Result res;
             try {
-                res = r.train().shards().map(s::compute).treeReduce(Result::plus, 2);
+                res = r.ring() == null ? r.train().shards().map(s::compute).treeReduce(Result::plus, 2)
+                        : ringExchange(r, s);
             } finally {
                 w.destroy();
             }
@@ -274,6 +318,63 @@ public final class SparkTrainer implements TrainingEngine {
             return r.val().shards().map(e::compute).treeReduce(SparkTrainer::sum, 2);
         } finally {
             w.destroy();
+        }
+    }
+
+    /** One step in a barrier stage: every task computes, the tasks all-reduce, the first one returns the sum. */
+    private static Result ringExchange(Run r, Step s) {
+        int parties = r.train().shards().getNumPartitions();
+        RingAllReduce.Meeting meeting = r.ring().meeting(r.runId() + "-" + (r.exchanges()[0]++) + "/" + parties,
+                parties);
+        int total = r.values();
+        scala.reflect.ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
+        List<Result> parts = new org.apache.spark.api.java.JavaRDD<>(r.train().shards().rdd().barrier()
+                .mapPartitions(new RingTask(s, meeting, total), false, tag), tag).collect();
+        float[] sum = parts.get(0).values();
+        double weight = 0;
+        double loss = 0;
+        long samples = 0;
+        Metrics metrics = null;
+        for (Result p : parts) {
+            weight += p.weight();
+            loss += p.lossSum();
+            samples += p.samples();
+            if (p.metrics() != null) {
+                if (metrics == null) {
+                    metrics = p.metrics();
+                } else {
+                    metrics.addAll(p.metrics());
+                }
+            }
+        }
+        return new Result(sum, weight, loss, samples, metrics);
+    }
+
+    /** The task of a ring step (a Scala function: barrier stages have no Java API). */
+    private static final class RingTask
+            extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Result>>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Step step;
+        private final RingAllReduce.Meeting meeting;
+        private final int total;
+
+        RingTask(Step step, RingAllReduce.Meeting meeting, int total) {
+            this.step = step;
+            this.meeting = meeting;
+            this.total = total;
+        }
+
+        @Override
+        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Shard> it) {
+            Result local = step.compute(it.next());
+            float[] v = local.values().length == total ? local.values() : new float[total];
+            TaskContext tc = TaskContext.get();
+            RingAllReduce.allReduce(v, tc.partitionId(), tc.stageAttemptNumber(), meeting,
+                    org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host());
+            Result out = new Result(tc.partitionId() == 0 ? v : new float[0], local.weight(), local.lossSum(),
+                    local.samples(), local.metrics());
+            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
         }
     }
 

@@ -88,6 +88,11 @@ final class TrainCommand extends SparkMain.SparkCommand {
     @Option(names = "--local-steps", defaultValue = "1", description = "1: synchronous; K: average weights every K steps")
     int localSteps;
 
+    @Option(names = "--exchange", defaultValue = "tree", paramLabel = "tree|ring", description = "how the gradients are"
+            + " summed: treeReduce to the driver (default) or a ring all-reduce among the tasks (barrier mode: needs a"
+            + " task slot per partition)")
+    String exchange;
+
     @Option(names = "--checkpoint-dir", paramLabel = "URI", description = "also write last.c4j and epoch-NNN.c4j there"
             + " after every epoch (any Hadoop path)")
     String checkpointDir;
@@ -111,6 +116,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
 
     private TrainingSettings settings;
     private Checkpoint resumed;
+    private PictureFolder folder;
 
     @Override
     void check() throws IOException {
@@ -140,6 +146,14 @@ final class TrainCommand extends SparkMain.SparkCommand {
         if (resumed == null && Files.exists(settings.out()) && !overwrite) {
             throw new IOException(settings.out() + ": already exists (add --overwrite to replace it)");
         }
+        if (!exchange.equals("tree") && !exchange.equals("ring")) {
+            throw new IllegalArgumentException("--exchange " + exchange + ": tree or ring");
+        }
+        if (!builtIn(settings.data())) {
+            // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once
+            folder = PictureFolder.list(settings.data(), Preprocessing.forInput(settings.inputShape()),
+                    new org.apache.hadoop.conf.Configuration());
+        }
     }
 
     @Override
@@ -147,14 +161,14 @@ final class TrainCommand extends SparkMain.SparkCommand {
         Preprocessing prep = Preprocessing.forInput(settings.inputShape());
         boolean builtIn = builtIn(settings.data());
         DataSpec.Loaded loaded = builtIn ? DataSpec.of(settings.data()).trainAndTest(prep, settings.seed()) : null;
-        Dataset pictures = builtIn ? loaded.train()
-                : PictureFolder.list(settings.data(), prep, spark.sparkContext().hadoopConfiguration());
+        Dataset pictures = builtIn ? loaded.train() : folder;
         if (loaded != null && !json) {
             loaded.conversions().forEach(n -> System.out.println("converting: " + n));
         }
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, Path.of(resume), settings, pictures)
                 : new TrainingRun(settings, pictures);
-        SparkTrainer engine = new SparkTrainer(spark).localSteps(localSteps).preprocessing(prep);
+        SparkTrainer engine = new SparkTrainer(spark).localSteps(localSteps).preprocessing(prep)
+                .exchange(exchange.equals("ring") ? SparkTrainer.Exchange.RING : SparkTrainer.Exchange.TREE);
         if (partitions > 0) {
             engine.partitions(partitions);
         }
@@ -174,7 +188,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
             System.out.printf(Locale.ROOT, "%s %s on Spark (%s, %d partitions, %s): %d training, %s validation pictures"
                             + " of %s, %d classes; %s lr %s, batch %d, seed %d%n",
                     resumed != null ? "Resuming" : "Training", settings.model(), spark.sparkContext().master(), parts,
-                    localSteps == 1 ? "synchronous" : "averaging every " + localSteps + " steps",
+                    (localSteps == 1 ? "synchronous" : "averaging every " + localSteps + " steps") + ", " + exchange,
                     split.train().size(), split.validation() == null ? "no" : Integer.toString(split.validation().size()),
                     prep.outputShape(), pictures.numClasses(), settings.optimizer(), settings.lr(), settings.batch(),
                     settings.seed());
@@ -197,6 +211,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
             o.addProperty("master", spark.sparkContext().master());
             o.addProperty("partitions", parts);
             o.addProperty("local_steps", localSteps);
+            o.addProperty("exchange", exchange);
             o.addProperty("train_samples", r.train().size());
             o.addProperty("val_samples", r.validation() == null ? 0 : r.validation().size());
             o.addProperty("epochs", r.history().size());
