@@ -20,7 +20,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.TaskCompletionListener;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
@@ -448,12 +448,13 @@ public final class SparkTrainer implements TrainingEngine {
         @Override
         public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
             Model model = ctx.model();
-            JsonObject d = ModelFiles.describe(model, preprocessing != null ? preprocessing : defaultPreprocessing(model));
+            JsonObject d = Json.parseObject(ModelFiles.describe(model,
+                    preprocessing != null ? preprocessing : defaultPreprocessing(model)), "description");
             JsonObject spark = new JsonObject();
             spark.addProperty("local_steps", localSteps);
             spark.addProperty("partitions", partitions);
             d.add("spark", spark);
-            Checkpoint c = TrainingCheckpoints.capture(ctx, d);
+            Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
             try {
                 java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
                 try {

@@ -70,7 +70,8 @@ class ReadmeSparkExampleTest {
         Path trained = tmp.resolve("lenet5-spark.c4j");
         assertTrue(Files.exists(trained) && Files.exists(tmp.resolve("lenet5-spark.last.c4j")), "best and last files");
         assertEquals(List.of("horizontal", "vertical"),
-                Checkpoint.load(trained).description().get("class_names").getAsJsonArray().asList().stream()
+                com.google.gson.JsonParser.parseString(Checkpoint.load(trained).description()).getAsJsonObject()
+                        .get("class_names").getAsJsonArray().asList().stream()
                         .map(e -> e.getAsString()).toList());
     }
 

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;
@@ -225,7 +225,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
             o.addProperty("out", r.out().toString());
             o.addProperty("last", r.last().toString());
             o.addProperty("seconds", r.seconds());
-            o.add("history", r.history().toJson());
+            o.add("history", Json.parseArray(r.history().toJson(), "history"));
             System.out.println(Json.toPretty(o));
         } else {
             if (r.validation() != null && r.history().size() > 0) {
