@@ -85,7 +85,7 @@ public final class SparkTrainer implements TrainingEngine {
         /** {@code treeReduce} towards the driver (default). */
         TREE,
         /**
-         * Ring all-reduce over TCP among the tasks of a barrier stage ({@link RingAllReduce}); the first task brings
+         * Ring all-reduce over TCP among the tasks of a barrier stage ({@code RingAllReduce}); the first task brings
          * the sum to the driver. Needs a task slot per partition at once.
          */
         RING
