@@ -12,7 +12,8 @@ import org.convnet4j.tensor.Tensor;
  * {@link ConfusionMatrix}. The predicted class is the arg-max of a sample's outputs (first one on ties);
  * a sample counts as top-k correct when fewer than k classes score strictly higher than its true class.
  */
-public final class Metrics {
+public final class Metrics implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final ConfusionMatrix confusion;
     private final long[] rankCounts; // rankCounts[r] = samples whose true class had r classes scoring above it
     private double lossSum;
@@ -51,6 +52,20 @@ public final class Metrics {
     public void addLoss(double meanLoss, int samples) {
         lossSum += meanLoss * samples;
         lossCount += samples;
+    }
+
+    /**
+     * Adds the results of another part of the same data (same classes): metrics computed in parts, e.g. on
+     * several machines, sum to those of the whole.
+     */
+    public void addAll(Metrics other) {
+        confusion.addAll(other.confusion);
+        for (int r = 0; r < rankCounts.length; r++) {
+            rankCounts[r] += other.rankCounts[r];
+        }
+        lossSum += other.lossSum;
+        lossCount += other.lossCount;
+        count += other.count;
     }
 
     /** Samples added through {@link #add}. */
