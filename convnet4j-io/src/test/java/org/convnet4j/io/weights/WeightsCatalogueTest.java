@@ -53,6 +53,12 @@ class WeightsCatalogueTest {
         assertEquals("6d6bbae143d832006294945121d1f1fc", c.find("vgg16:keras-notop").md5());
         assertTrue(c.find("vgg19_bn:imagenet").batchNorm());
         assertNull(c.find("resnet101:imagenet"));
+        assertEquals("inception_v3_google-0cc3c7bd.pth", c.find("inception_v3:imagenet").file());
+        assertEquals(c.find("inception_v3:imagenet"), c.find("inception_v3:torchvision"));
+        assertEquals("inception_v3_weights_tf_dim_ordering_tf_kernels.h5", c.find("inception_v3:keras").file());
+        for (WeightsCatalogue.Entry e : c.entries()) {
+            assertTrue(e.loadable(), e.name() + " is catalogued but the zoo cannot load it");
+        }
         // the Keras MD5s PublishedChecksums applies to local files come from the catalogue
         assertEquals(8, PublishedChecksums.KERAS_MD5.size());
     }
@@ -72,6 +78,17 @@ class WeightsCatalogueTest {
         assertEquals(new Checksum("SHA-256", "0123abcd"), c.find("resnet18:imagenet").checksum());
         assertNotNull(c.find("resnet34:inhouse"));
         assertNotNull(c.find("vgg16:keras"));
+        // an entry catalogued for download only: fetching is allowed, loading is refused before any download
+        Path g = dir.resolve("download-only.json");
+        Files.writeString(g, "{\"entries\": [{\"name\": \"resnet18:odd\", \"architecture\": \"resnet18\","
+                + " \"file\": \"odd-0123abcd.pth\", \"url\": \"https://a/odd-0123abcd.pth\", \"loadable\": false,"
+                + " \"note\": \"an odd layout\"}]}");
+        ModelLoader.Options o = new ModelLoader.Options(null, null, null, offline().downloads(),
+                WeightsCatalogue.builtIn().withOverrides(g), Downloads.Progress.NONE);
+        assertThrows(IOException.class, () -> ModelLoader.resolve("resnet18:odd", o));
+        IllegalArgumentException notLoadable = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.load("resnet18:odd", o));
+        assertTrue(notLoadable.getMessage().contains("an odd layout"), notLoadable.getMessage());
         Files.writeString(f, "{\"entries\": [{\"name\": \"x:y\", \"architecture\": \"resnet18\", \"file\": \"../evil\","
                 + " \"url\": \"https://a/b\", \"sha256\": \"0123abcd\"}]}");
         FileFormatException e = assertThrows(FileFormatException.class, () -> WeightsCatalogue.builtIn().withOverrides(f));
@@ -94,11 +111,11 @@ class WeightsCatalogueTest {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> ModelLoader.resolve("resnet101:imagenet", o));
         assertTrue(unknown.getMessage().contains("resnet18:imagenet"), unknown.getMessage());
-        // catalogued for download only: fetching is fine (here: offline), loading is refused before any download
-        assertThrows(IOException.class, () -> ModelLoader.resolve("inception_v3:torchvision", o));
-        IllegalArgumentException notLoadable = assertThrows(IllegalArgumentException.class,
-                () -> ModelLoader.load("inception_v3:torchvision", o));
-        assertTrue(notLoadable.getMessage().contains("Keras' layer names"), notLoadable.getMessage());
+        // inception_v3:imagenet is torchvision's file (loadable: the zoo has its layout), Keras' is inception_v3:keras
+        IOException tv = assertThrows(IOException.class, () -> ModelLoader.load("inception_v3:imagenet", o));
+        assertTrue(tv.getMessage().contains("inception_v3_google-0cc3c7bd.pth"), tv.getMessage());
+        IOException keras = assertThrows(IOException.class, () -> ModelLoader.load("inception_v3:keras", o));
+        assertTrue(keras.getMessage().contains("inception_v3_weights_tf_dim_ordering_tf_kernels.h5"), keras.getMessage());
         IOException off = assertThrows(IOException.class, () -> ModelLoader.resolve("resnet50:imagenet", o));
         assertTrue(off.getMessage().contains("resnet50-0676ba61.pth")
                 && off.getMessage().contains("https://download.pytorch.org/models/resnet50-0676ba61.pth"), off.getMessage());
