@@ -141,7 +141,13 @@ class PretrainedWeightsTest {
         assertEquals(0, list.exitCode(), list.err());
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("resnet18:imagenet") && l.contains(fileName)
                 && l.contains("MB")), list.out());
-        assertTrue(list.out().contains("resnet50:imagenet"), list.out());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("resnet50:imagenet") && l.contains("~97.8 MiB")),
+                list.out()); // the published approximate size
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("inception_v3:imagenet")
+                && l.contains("inception_v3_google-0cc3c7bd.pth") && l.contains("~103.9 MiB")), list.out());
+        CliRun json = CliRun.of("weights", "list", "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        assertTrue(json.out().contains("\"size_mib\": 527.796") && json.out().contains("\"size_source\""), json.out());
     }
 
     @Test

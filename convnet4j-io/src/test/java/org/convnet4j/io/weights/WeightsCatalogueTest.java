@@ -46,7 +46,18 @@ class WeightsCatalogueTest {
             Preprocessing p = PreprocessingSpec.parse(e.preprocessing(), in);
             assertEquals(in, p.outputShape(), e.name());
             assertTrue(e.parameters() > 1_000_000, e.name());
+            // a published approximate size, with its source; the files hold the float32 values (and, for batch norm,
+            // running statistics), so the size is close to parameters x 4 bytes
+            assertTrue(e.sizeMib() > 0 && e.sizeSource() != null && !e.sizeSource().isBlank(), e.name() + ": size");
+            // googlenet-1378be20.pth also holds aux1/aux2 (6,379,984 values, torchvision's googlenet(aux_logits=True)
+            // minus its published 6,624,904), which torchvision's count leaves out; Inception v3's count includes its
+            // AuxLogits
+            long inFile = e.parameters() + (e.file().startsWith("googlenet-") ? 6_379_984L : 0L);
+            double expectedMib = inFile * 4.0 / (1 << 20);
+            assertTrue(Math.abs(e.sizeMib() - expectedMib) < 0.03 * expectedMib,
+                    e.name() + ": " + e.sizeMib() + " MiB for " + e.parameters() + " parameters");
         }
+        assertEquals(44.661, c.find("resnet18:imagenet").sizeMib(), 1e-9);
         assertEquals("resnet18-f37072fd.pth", c.find("resnet18:imagenet").file());
         assertEquals("resnet50-0676ba61.pth", c.find("resnet50:torchvision").file());
         assertEquals("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", c.find("VGG16:keras-notop").file());
