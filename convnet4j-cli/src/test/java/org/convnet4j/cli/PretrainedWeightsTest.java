@@ -151,6 +151,32 @@ class PretrainedWeightsTest {
     }
 
     @Test
+    void aMissingPictureOrDataFolderFailsInOneLineBeforeAnyDownload() throws Exception {
+        Path missing = dir.resolve("no-such-cat.jpg");
+        CliRun predict = CliRun.of("predict", "--model", "resnet18:imagenet", picture.toString(), missing.toString());
+        assertEquals(2, predict.exitCode(), predict.err());
+        assertEquals(1, predict.errLines(), predict.err());
+        assertTrue(predict.err().contains(missing.toString()) && predict.err().contains("no such picture"), predict.err());
+        CliRun folderAsPicture = CliRun.of("predict", "--model", "resnet18:imagenet", dir.toString());
+        assertEquals(2, folderAsPicture.exitCode(), folderAsPicture.err());
+        assertTrue(folderAsPicture.err().contains("is a directory"), folderAsPicture.err());
+
+        Path noData = dir.resolve("no-such-folder");
+        for (String[] args : List.of(
+                new String[] {"evaluate", "--model", "resnet18:imagenet", "--data", noData.toString()},
+                new String[] {"transfer", "--base", "resnet18:imagenet", "--case", "2", "--data", noData.toString(),
+                    "-o", dir.resolve("t.c4j").toString()},
+                new String[] {"advise", "--base", "resnet18:imagenet", "--data", noData.toString()})) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exitCode(), args[0] + ": " + r.err());
+            assertEquals(1, r.errLines(), args[0] + ": " + r.err());
+            assertTrue(r.err().contains(noData.toString()) && r.err().contains("no such directory"), r.err());
+        }
+        assertEquals(0, requests.get(), "nothing was downloaded");
+        assertFalse(Files.exists(dir.resolve("cache/weights/" + fileName)));
+    }
+
+    @Test
     void theReadmeSnippetRuns() throws Exception {
         // --- as in README.md ("Pretrained weights"), with resnet18:imagenet from this test's mirror ---
         SavedModel resnet = ModelLoader.load("resnet18:imagenet", ModelLoader.Options.defaults()); // download once, verify

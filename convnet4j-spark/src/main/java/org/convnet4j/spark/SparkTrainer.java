@@ -296,7 +296,8 @@ public final class SparkTrainer {
     }
 
     private void writeCheckpoint(Model model, History history, long step, long seed, int epoch) {
-        JsonObject d = ModelFiles.describe(model, preprocessing != null ? preprocessing : defaultPreprocessing(model));
+        JsonObject d = ModelFiles.describe(model, preprocessing != null ? preprocessing
+                : ModelFiles.defaultPreprocessing(model));
         JsonObject t = new JsonObject();
         t.addProperty("epoch", history.size());
         t.addProperty("step", step);
@@ -328,11 +329,6 @@ public final class SparkTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Preprocessing defaultPreprocessing(Model model) {
-        Shape in = model.inputShapes().get(0);
-        return in.rank() == 3 && (in.dim(0) == 1 || in.dim(0) == 3) ? Preprocessing.forInput(in) : null;
     }
 
     /** Losses are not serialisable; they travel as the class name and are made again (they hold no state). */
