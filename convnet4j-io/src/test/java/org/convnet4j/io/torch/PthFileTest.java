@@ -98,6 +98,12 @@ class PthFileTest {
         }
         // running mean/var are buffers in torch (not counted by its parameters()), parameters here as in Keras
         assertEquals(fileParameters, m.model().parameterCount() + countBuffers(m.model()));
+        // imported once, kept as a .c4j: the same model and preprocessing come back (import -o, then predict)
+        Path c4j = dir.resolve("inception_v3.c4j");
+        org.convnet4j.model.ModelFiles.save(m.model(), c4j, m.preprocessing());
+        SavedModel back = ModelLoader.load(c4j);
+        assertMatchesTorch("inception_v3", back.model());
+        assertEquals(m.preprocessing(), back.preprocessing());
     }
 
     private static long countBuffers(Model model) {
