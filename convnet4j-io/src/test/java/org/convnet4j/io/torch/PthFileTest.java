@@ -52,7 +52,7 @@ class PthFileTest {
     void resnet18InBothFormatsMatchesTorch() throws IOException {
         for (String f : new String[] {"resnet18_zip.pth", "resnet18_legacy.pth"}) {
             SavedModel m = ModelLoader.load(fixture(f), null, Shape.of(3, 32, 32));
-            assertEquals("resnet18", m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
+            assertEquals("resnet18", org.convnet4j.internal.json.Json.parseObject(m.description(), "description").getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
             assertMatchesTorch("resnet18", m.model());
         }
     }
@@ -75,8 +75,8 @@ class PthFileTest {
     void torchvisionInceptionV3LoadsByItsNamesAndMatchesTorch() throws IOException {
         // torchvision's own Inception3 class at 1/16 width, with its AuxLogits head and transform_input=True
         SavedModel m = ModelLoader.load(fixture("inception_v3_zip.pth"), null, Shape.of(3, 83, 83));
-        assertEquals("inception_v3", m.description().getAsJsonObject("imported_from").get("zoo_architecture")
-                .getAsString());
+        assertEquals("inception_v3", org.convnet4j.internal.json.Json.parseObject(m.description(), "description")
+                .getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
         assertEquals("inception_v3_torchvision", m.model().name());
         assertMatchesTorch("inception_v3", m.model());
         // transform_input=True: what torchvision computes from ImageNet-normalised pictures is (x/255 - 0.5) / 0.5
