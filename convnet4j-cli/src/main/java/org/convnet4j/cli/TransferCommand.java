@@ -155,6 +155,7 @@ public final class TransferCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
+        DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
         BaseModel b = BaseModel.load(base);
         PrintWriter info = json ? stderr : stdout;
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed);

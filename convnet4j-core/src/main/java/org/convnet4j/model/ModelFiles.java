@@ -246,8 +246,12 @@ public final class ModelFiles {
         return names;
     }
 
-    /** Pixels scaled to 0..1 for a single [C, H, W] input of 1 or 3 channels; null for other models. */
-    static Preprocessing defaultPreprocessing(Model model) {
+    /**
+     * How pictures reach a model whose file does not say: pixels scaled to 0..1 at its input size, for a single
+     * [C, H, W] input of 1 or 3 channels (what {@code train} saves); null for models that do not take pictures. The one
+     * such decision: saved models, zoo models and the commands all use it.
+     */
+    public static Preprocessing defaultPreprocessing(Model model) {
         if (model.inputShapes().size() != 1) {
             return null;
         }

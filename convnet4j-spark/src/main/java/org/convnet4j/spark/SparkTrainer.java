@@ -449,7 +449,7 @@ public final class SparkTrainer implements TrainingEngine {
         public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
             Model model = ctx.model();
             JsonObject d = Json.parseObject(ModelFiles.describe(model,
-                    preprocessing != null ? preprocessing : defaultPreprocessing(model)), "description");
+                    preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model)), "description");
             JsonObject spark = new JsonObject();
             spark.addProperty("local_steps", localSteps);
             spark.addProperty("partitions", partitions);
@@ -472,11 +472,6 @@ public final class SparkTrainer implements TrainingEngine {
                 throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
             }
         }
-    }
-
-    private static Preprocessing defaultPreprocessing(Model model) {
-        Shape in = model.inputShapes().get(0);
-        return in.rank() == 3 && (in.dim(0) == 1 || in.dim(0) == 3) ? Preprocessing.forInput(in) : null;
     }
 
     /** Losses are not serialisable; they travel as the class name and are made again (they hold no state). */

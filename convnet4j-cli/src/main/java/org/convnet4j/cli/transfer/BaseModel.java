@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;
+import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
@@ -47,13 +48,17 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
     }
 
     /**
-     * How pictures are prepared for the base: as saved with it (an imported ImageNet model's normalisation), else
-     * scaled to 0..1 at its input size. Transferred models keep the base's input, so they keep this too.
+     * How pictures are prepared for the base: as saved with it or chosen by the loader (an imported ImageNet model's
+     * normalisation), else (a zoo name, no file) {@link ModelFiles#defaultPreprocessing}, as for any model whose file
+     * says nothing. Transferred models keep the base's input, so they keep this too.
      */
     public Preprocessing preprocessing() {
-        Preprocessing p = savedPreprocessing;
-        return p != null && p.outputShape().equals(model.inputShapes().get(0)) ? p
-                : Preprocessing.forInput(model.inputShapes().get(0));
+        Preprocessing p = savedPreprocessing != null ? savedPreprocessing : ModelFiles.defaultPreprocessing(model);
+        if (p == null || !p.outputShape().equals(model.inputShapes().get(0))) {
+            throw new IllegalArgumentException("--base " + origin + ": the model does not take pictures of its input "
+                    + model.inputShapes() + (p == null ? "" : " (its preprocessing gives " + p.outputShape() + ")"));
+        }
+        return p;
     }
 
     /** A fresh copy: every plan takes the layers of the model it is given. */

@@ -92,8 +92,14 @@ public final class ModelLoader {
             Model model = ModelZoo.build(d.architecture(), d.options());
             TorchWeights.load(sd, model);
             Shape in = model.inputShapes().get(0);
-            return imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
-                    ImageNet.Mode.TORCH.forSize(in.dim(1), in.dim(2)));
+            SavedModel m = imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
+                    torchvisionPreprocessing(d.architecture(), in));
+            if (transformsInput(d.architecture())) {
+                m = withImportNote(m, "preprocessing_chosen", "torchvision's pretrained " + d.architecture()
+                        + " is built with transform_input=True: its ImageNet-normalised input becomes"
+                        + " (x/255 - 0.5) / 0.5, applied here directly");
+            }
+            return m;
         }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
                 + " Keras .h5, PyTorch .pth/.pt and .safetensors");
@@ -191,6 +197,29 @@ public final class ModelLoader {
             m = withImportNote(m, "catalogue", e.name());
         }
         return m;
+    }
+
+    /**
+     * torchvision builds its pretrained GoogLeNet and Inception v3 with {@code transform_input=True}: the model takes
+     * ImageNet-normalised pictures and turns each channel back into {@code (x/255 - 0.5) / 0.5} before its first
+     * conv. Our zoo models have no such step, so their weights get that normalisation as preprocessing.
+     */
+    static boolean transformsInput(String architecture) {
+        return "googlenet".equals(architecture) || "inception_v3".equals(architecture);
+    }
+
+    /**
+     * torchvision's preprocessing for a state dict of {@code architecture}: ImageNet mean/std, shorter side to
+     * 256/224 of the input, centre crop; {@code (x/255 - 0.5) / 0.5} instead of mean/std for GoogLeNet and Inception
+     * v3 ({@link #transformsInput}).
+     */
+    public static Preprocessing torchvisionPreprocessing(String architecture, Shape input) {
+        Preprocessing p = ImageNet.Mode.TORCH.forSize(input.dim(1), input.dim(2));
+        if (!transformsInput(architecture)) {
+            return p;
+        }
+        float[] half = {0.5f, 0.5f, 0.5f};
+        return new Preprocessing(3, input.dim(1), input.dim(2), 1f / 255f, half, half, false, p.resizeShorter());
     }
 
     /** {@code m} with {@code key: value} added to its description's "imported_from" (unchanged without one). */
