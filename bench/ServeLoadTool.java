@@ -2,9 +2,15 @@
 //   java --add-modules jdk.incubator.vector -cp convnet4j.jar bench/ServeLoadTool.java models DIR
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
+//   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each)
+//   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
+//            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
 // weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
-// server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends.
+// server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends (JSON, and the binary tensor extension's
+// JSON header + raw little-endian FP32 with the header's length in NAME.bin.len), for 1 and 8 samples.
+// "baseline-loop" keeps one warm in-process model so that serve-load.sh --only ratio can alternate in-process
+// and served rounds in one session.
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -29,7 +35,9 @@ public class ServeLoadTool {
             }
             case "baseline" -> baseline(Path.of(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
             case "bodies" -> bodies(Path.of(args[1]), Path.of(args[2]));
-            default -> throw new IllegalArgumentException("models | baseline | bodies");
+            case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "parse" -> parse(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]));
+            default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop");
         }
     }
 
@@ -43,18 +51,81 @@ public class ServeLoadTool {
         SavedModel saved = ModelFiles.read(file);
         Shape in = saved.model().inputShapes().get(0);
         Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
-        long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
-        while (System.nanoTime() < warmEnd) {
-            saved.model().predict(x);
-        }
+        imagesPerSecond(saved.model(), x, Math.min(10, seconds / 2)); // warm-up
+        System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, seconds));
+    }
+
+    /** Predicts on x for the given time; images per second. */
+    static double imagesPerSecond(Model model, Tensor x, double seconds) {
         long t0 = System.nanoTime();
         long end = t0 + (long) (seconds * 1e9);
         long images = 0;
         while (System.nanoTime() < end) {
-            saved.model().predict(x);
-            images += batch;
+            model.predict(x);
+            images += x.dim(0);
         }
-        System.out.printf(Locale.ROOT, "%.1f%n", images / ((System.nanoTime() - t0) / 1e9));
+        return images / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** One warm model; each stdin line "SECONDS" runs predict that long and prints images/s. */
+    static void baselineLoop(Path file, int batch) throws Exception {
+        SavedModel saved = ModelFiles.read(file);
+        Shape in = saved.model().inputShapes().get(0);
+        Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
+        java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        String line;
+        while ((line = commands.readLine()) != null) {
+            System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, Double.parseDouble(line.trim())));
+            System.out.flush();
+        }
+    }
+
+    static void parse(Path file, Path dir, double seconds) throws Exception {
+        Shape in = ModelFiles.read(file).model().inputShapes().get(0);
+        byte[] json = Files.readAllBytes(dir.resolve("valid1.json"));
+        byte[] bin = Files.readAllBytes(dir.resolve("valid1.bin"));
+        int binLength = Integer.parseInt(Files.readString(dir.resolve("valid1.bin.len")).trim());
+        java.util.function.IntSupplier ours = () -> InferenceProtocol.parseRequest(json, -1, in, 64).input().size();
+        java.util.function.IntSupplier binary = () -> InferenceProtocol.parseRequest(bin, binLength, in, 64).input().size();
+        java.util.function.IntSupplier gson = () -> {
+            try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.InputStreamReader(
+                    new java.io.ByteArrayInputStream(json), java.nio.charset.StandardCharsets.UTF_8))) {
+                int n = 0;
+                while (true) {
+                    switch (r.peek()) {
+                        case BEGIN_OBJECT -> r.beginObject();
+                        case END_OBJECT -> r.endObject();
+                        case BEGIN_ARRAY -> r.beginArray();
+                        case END_ARRAY -> r.endArray();
+                        case NAME -> r.nextName();
+                        case STRING -> r.nextString();
+                        case NUMBER -> n += (float) r.nextDouble() > 2 ? 1 : 0;
+                        case END_DOCUMENT -> {
+                            return n;
+                        }
+                        default -> r.skipValue();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        System.out.printf(Locale.ROOT, "body %d bytes JSON, %d binary%n", json.length, bin.length);
+        for (int pass = 0; pass < 2; pass++) { // the first pass warms up
+            for (String name : new String[] {"gson-stream", "jsonbytes", "binary"}) {
+                java.util.function.IntSupplier f = name.equals("gson-stream") ? gson : name.equals("jsonbytes") ? ours : binary;
+                long t0 = System.nanoTime();
+                long end = t0 + (long) (seconds * 1e9);
+                long n = 0;
+                while (System.nanoTime() < end) {
+                    f.getAsInt();
+                    n++;
+                }
+                if (pass == 1) {
+                    System.out.printf(Locale.ROOT, "%s %.3f ms per body%n", name, (System.nanoTime() - t0) / 1e6 / n);
+                }
+            }
+        }
     }
 
     static void bodies(Path file, Path dir) throws Exception {
@@ -66,6 +137,20 @@ public class ServeLoadTool {
         Files.writeString(dir.resolve("wrong-shape.json"), request(Tensor.zeros(wrong.prepend(1))));
         Files.writeString(dir.resolve("bad.json"), "{\"inputs\": [ {\"name\": \"input\", \"shape\": [1,");
         Files.writeString(dir.resolve("int8.json"), request(Tensor.zeros(in.prepend(1))).replace("FP32", "INT8"));
+        for (int n : new int[] {1, 8}) {
+            Tensor x = Tensor.uniform(new Random(3), 0, 1, in.prepend(n).dims());
+            Files.writeString(dir.resolve("valid" + n + ".json"), request(x));
+            String header = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":"
+                    + java.util.Arrays.toString(x.shape().dims()).replace(" ", "")
+                    + ",\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
+                    + "\"parameters\":{\"binary_data_output\":true}}";
+            byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(h.length + 4 * x.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.put(h);
+            b.asFloatBuffer().put(x.data());
+            Files.write(dir.resolve("valid" + n + ".bin"), b.array());
+            Files.writeString(dir.resolve("valid" + n + ".bin.len"), Integer.toString(h.length));
+        }
         Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H'});
     }
 

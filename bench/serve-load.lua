@@ -1,5 +1,8 @@
 -- wrk script of bench/serve-load.sh. Arguments after "--": MODEL BODY_DIR MIX
 --   MIX "valid": every request is a valid v2 inference of MODEL;
+--   MIX "json1", "json8": valid v2 inference of 1 or 8 samples in JSON;
+--   MIX "bin1", "bin8":   the same through the binary tensor data extension (JSON header + raw FP32, answered
+--                         in binary too);
 --   MIX "soak":  70% valid inference, and 30% spread over a wrong shape, broken JSON, INT8 data, an unknown model,
 --                a broken picture and a metrics scrape, so that error paths run under load too.
 -- Every thread counts status codes; done() prints their sum ("status 200: N" lines) for the script to check.
@@ -31,6 +34,14 @@ function init(args)
     wrk.format("GET", "/metrics"),
   }
   soak = (mix == "soak")
+  local kind, samples = string.match(mix, "^(%a+)(%d)$")
+  if kind == "json" then
+    valid = wrk.format("POST", infer, json, read(dir .. "/valid" .. samples .. ".json"))
+  elseif kind == "bin" then
+    local headers = {["Content-Type"] = "application/octet-stream",
+                     ["Inference-Header-Content-Length"] = read(dir .. "/valid" .. samples .. ".bin.len")}
+    valid = wrk.format("POST", infer, headers, read(dir .. "/valid" .. samples .. ".bin"))
+  end
   n = 0
 end
 

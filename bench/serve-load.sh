@@ -7,6 +7,11 @@
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
+#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S] ..."]
+#        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM)
+#        then S s served (server started with --max-batch BATCH, wrk at CONC connections, SAMPLES per request,
+#        FORMAT json or bin = binary tensor extension; an optional 6th field overrides S for that cell),
+#        alternating so both see the same machine; prints each round's ratio and the median.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -15,13 +20,17 @@ DURATION=20
 SOAK=300
 MODELS="lenet5 resnet18"
 ONLY=all
+ROUNDS=3
+CELLS="lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin resnet18:1:1:2:json:20 resnet18:1:1:2:bin:20 resnet18:8:1:16:json:40 resnet18:8:1:16:bin:40"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --soak) SOAK="$2"; shift 2 ;;
     --models) MODELS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --cells) CELLS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,11 +39,13 @@ command -v jcmd >/dev/null || { echo "serve-load.sh: needs jcmd (a JDK)" >&2; ex
 
 "$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
 JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
-JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g)
+JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads)
 WORK="$(mktemp -d)"
 SERVER_PID=""
+BASE_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$BASE_PID" ]; then kill "$BASE_PID" 2>/dev/null || true; wait "$BASE_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -71,12 +82,81 @@ heap_after_gc() { # MiB used after a full GC
   jcmd "$SERVER_PID" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); printf "%.1f", v / 1024; exit } }'
 }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+# User + system CPU of a JVM in clock ticks, without its JIT compiler threads (compiling is start-up cost, and on a
+# loaded machine it goes on for minutes); the JVMs run with a fixed set of compiler threads so none exits.
+cpu_ticks() {
+  local all jit
+  all=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
+  jit=$(cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ i = index($0, ") "); if (substr($0, 1, i) !~ /Compiler/) next
+    split(substr($0, i + 2), f, " "); t += f[12] + f[13] } END { print t + 0 }')
+  echo $(( all - jit ))
+}
+java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, else its java child
+  if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = java ]; then echo "$1"; else pgrep -P "$1" java | head -1; fi
+}
 
 out "# convnet4j serve load test, $(date -u '+%Y-%m-%d %H:%M UTC')"
 out ""
 out "Machine: $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg); duration ${DURATION} s per cell; wrk -t2."
 out ""
 tool models "$WORK"
+
+if [ "$ONLY" = ratio ]; then
+  out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM,"
+  out "one thread calling predict, as the server's worker does) then S s served (wrk on the same machine);"
+  out "S = ${DURATION} s unless the cell says otherwise. Cells: $CELLS."
+  out "Served images/s = requests/s x samples per request; ratio = served / in-process of the same round."
+  out ""
+  out "Per CPU-second: served images per CPU-second of the server process (wrk, the client, not counted) divided by"
+  out "in-process images per CPU-second of its JVM, in the same round: what the server costs per image, whatever"
+  out "share of the machine each side got."
+  out ""
+  out "| model | batch | samples/request | concurrency | format | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | mean batch | non-200 |"
+  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  made=""
+  for cell in $CELLS; do
+    IFS=: read -r m batch samples conc format secs <<<"$cell"
+    secs=${secs:-$DURATION}
+    [ -n "$BASE_PID" ] && { kill "$BASE_PID" 2>/dev/null || true; }
+    case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
+    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$batch" 2>/dev/null; }
+    # warm-up: one whole round of each side, discarded (the Vector API kernels are very slow until C2 has
+    # compiled them, which takes minutes of wall time on a loaded machine)
+    echo "$secs" >&"${BASE[1]}"; read -r _ <&"${BASE[0]}"
+    start_server "$m" "$batch"
+    threads=$(( conc < 2 ? 1 : 2 ))
+    wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" "$format$samples" >/dev/null
+    ins=""; srv=""; ratios=""; cpuratios=""; bad=0
+    t0=$(batch_totals "$m")
+    jvm=$(java_pid "$BASE_PID")
+    for _ in $(seq 1 "$ROUNDS"); do
+      c0=$(cpu_ticks "$jvm")
+      echo "$secs" >&"${BASE[1]}"; read -r a <&"${BASE[0]}"
+      c1=$(cpu_ticks "$jvm"); s0=$(cpu_ticks "$SERVER_PID")
+      wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+        -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
+      s1=$(cpu_ticks "$SERVER_PID")
+      b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
+      bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))
+      ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
+      # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the
+      # machine each side got (on a loaded machine the side with more runnable threads gets a larger share)
+      cpuratios="$cpuratios $(awk -v a="$a" -v b="$b" -v ca="$((c1 - c0))" -v cs="$((s1 - s0))" -v t="$secs" \
+        'BEGIN { if (ca > 0 && cs > 0) printf "%.2f", (b * t / cs) / (a * t / ca); else print "-" }')"
+    done
+    mb=$(mean_batch "$t0" "$(batch_totals "$m")")
+    stop_server
+    eval "exec ${BASE[1]}>&-"; wait "$BASE_PID" 2>/dev/null || true; BASE_PID=""
+    med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
+    out "| $m | $batch | $samples | $conc | $format |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)** |$(slashes $cpuratios) | **$(med $cpuratios)** | $mb | $bad |"
+  done
+  out ""
+  out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Report: $REPORT"
+  exit 0
+fi
+
 for m in $MODELS; do
   tool bodies "$WORK/$m.c4j" "$WORK/$m"
   [ "$ONLY" = soak ] && continue

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.transfer.BaseModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -90,6 +90,7 @@ public final class AdviseCommand implements Callable<Integer> {
             if (base == null || data == null) {
                 throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
             }
+            DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
             b = BaseModel.load(base);
             DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
             PrintWriter info = json ? spec.commandLine().getErr() : out;

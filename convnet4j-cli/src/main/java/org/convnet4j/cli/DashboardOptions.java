@@ -25,6 +25,11 @@ final class DashboardOptions {
                     + "feature maps, the confusion matrix at the end.")
     Integer uiPort;
 
+    @Option(names = "--ui-maps", paramLabel = "LAYER", description = "The layer (a sequential model's layer or a "
+            + "graph's node, as 'summary' names them) whose feature maps the dashboard draws each epoch; default: the "
+            + "first convolution.")
+    String mapsLayer;
+
     @Option(names = "--logdir", paramLabel = "DIR", description = "Also write the run's events to DIR/RUN/events.jsonl; "
             + "'convnet4j ui --logdir DIR' shows the runs there side by side.")
     Path logdir;
@@ -40,19 +45,25 @@ final class DashboardOptions {
                     + (logdir != null ? "; afterwards: convnet4j ui --logdir " + logdir : "") + ")");
             out.flush();
         }
-        return new Session(server, uiPort != null || logdir != null ? logdir : null, uiPort != null || logdir != null);
+        if (mapsLayer != null && uiPort == null && logdir == null) {
+            throw new BadInputException("--ui-maps needs --ui or --logdir");
+        }
+        return new Session(server, uiPort != null || logdir != null ? logdir : null, uiPort != null || logdir != null,
+                mapsLayer);
     }
 
     static final class Session implements AutoCloseable {
         private final DashboardServer server;
         private final Path logdir;
         private final boolean enabled;
+        private final String mapsLayer;
         private final List<RunLog> logs = new ArrayList<>();
 
-        private Session(DashboardServer server, Path logdir, boolean enabled) {
+        private Session(DashboardServer server, Path logdir, boolean enabled, String mapsLayer) {
             this.server = server;
             this.logdir = logdir;
             this.enabled = enabled;
+            this.mapsLayer = mapsLayer;
         }
 
         /**
@@ -75,7 +86,14 @@ final class DashboardOptions {
                 server.addRun(log);
             }
             boolean pictures = validation != null && validation.size() > 0 && validation.inputShapes().size() == 1;
-            return new DashboardListener(log, validation, pictures ? validation.sample(0) : null);
+            return new DashboardListener(log, validation, pictures ? validation.sample(0) : null, mapsLayer);
+        }
+
+        /** Shows a confusion matrix computed after training in {@code listener}'s run (one from {@link #run}). */
+        void confusion(TrainingListener listener, org.convnet4j.train.ConfusionMatrix cm, int samples) {
+            if (listener instanceof DashboardListener d) {
+                d.confusion(cm, samples);
+            }
         }
 
         @Override

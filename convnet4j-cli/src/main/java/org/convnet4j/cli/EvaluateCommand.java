@@ -7,13 +7,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.DataSpec;
 import java.util.Map;
-import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.nn.Graph;
@@ -91,6 +92,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
             throw new BadInputException("--top-k, --batch and --limit must be at least 1");
         }
+        if (inputs == null) {
+            DataSpec.of(data).requireAvailable(); // a mistyped folder fails here, before any download or model load
+        }
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         Graph fusion = FusionModels.multiInput(saved);
         if (fusion != null) {
@@ -99,17 +103,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (inputs != null) {
             throw new BadInputException("--inputs: " + modelFile + " has a single input; use --data");
         }
-        Preprocessing prep = saved.preprocessing();
-        List<org.convnet4j.tensor.Shape> shapes = saved.model().inputShapes();
-        if (prep == null && shapes.size() == 1 && shapes.get(0).rank() == 3
-                && (shapes.get(0).dim(0) == 1 || shapes.get(0).dim(0) == 3)) {
-            prep = Preprocessing.forInput(shapes.get(0)); // ONNX files say nothing: pictures scaled to 0..1
-        }
-        if (prep == null) {
-            throw new BadInputException(modelFile + ": the model does not take pictures (input " + shapes + ")");
-        }
+        Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelFile);
         Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
-        test = org.convnet4j.dataspec.DataSpec.limited(test, limit, 42);
+        test = DataSpec.limited(test, limit, 42);
         Model model = saved.model();
         requireSameClasses(model, test, data);
         return report(model, test, data, out);
@@ -129,7 +125,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         MultiInputDataset test;
         try {
-            test = FusionModels.testData(g, modelFile.toString(), FusionInputs.parse(spec), limit, null,
+            test = FusionModels.testData(g, modelFile.toString(), FusionSources.parse(spec), limit, null,
                     PairedFolders.OnMissing.FAIL, spec.equals(inputs) ? out : new PrintWriter(java.io.Writer.nullWriter()));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
@@ -152,7 +148,7 @@ final class EvaluateCommand implements Callable<Integer> {
             Charts.confusionMatrix(counts(cm), cm.classNames(), plots.resolve("confusion-matrix.png"));
         }
         if (json) {
-            JsonObject o = metrics.toJson();
+            JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
             o.addProperty("model", modelFile.toString());
             o.addProperty("data", dataLabel);
             o.addProperty("top_k", topK);

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.fusion.BranchOptions;
-import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionNets;
@@ -131,6 +131,10 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--corrupt", paramLabel = "NAME=noise:STD|zeros", description = "With --evaluate: corrupt one input.")
     String corrupt;
 
+    @Option(names = "--plots", paramLabel = "DIR", description = "Write the validation confusion matrix heat map to "
+            + "DIR/confusion-matrix.png (training) or of the test data (--evaluate).")
+    Path plots;
+
     @Option(names = "--json", description = "Print the final metrics as one JSON object.")
     boolean json;
 
@@ -160,12 +164,16 @@ final class FuseCommand implements Callable<Integer> {
         }
         FusionRun.Settings settings = new FusionRun.Settings(mode, Join.parse(join), freezeBranches,
                 DecisionFusion.Mode.parse(combine), fitSplit, epochs, batch, lr, valSplit, seed);
-        FusionInputs in = FusionInputs.parse(inputs);
-        MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
+        FusionSources in = FusionSources.parse(inputs);
+        MultiInputDataset all = in.load(FusionSources.Part.TRAIN, limit, parseSize(resize), parseOnMissing(), stderr::println);
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
+        // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
+        org.convnet4j.train.TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
         FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)),
-                ui.run("fuse-" + settings.mode(), null)); // several fits (late fusion: one per member) in one run log
+                dashboardRun);
+        org.convnet4j.train.ConfusionMatrix cm = r.validation().confusion();
+        ui.confusion(dashboardRun, cm, r.validationSamples());
         r.memberAccuracy().forEach((name, acc) ->
                 log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
         if (r.memberWeights() != null) {
@@ -173,6 +181,11 @@ final class FuseCommand implements Callable<Integer> {
                     + r.memberAccuracy().keySet());
         }
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
+        if (plots != null) {
+            Files.createDirectories(plots);
+            org.convnet4j.cli.viz.Charts.confusionMatrix(EvaluateCommand.counts(cm), cm.classNames(),
+                    plots.resolve("confusion-matrix.png"));
+        }
         JsonObject result = new JsonObject();
         if (!r.memberAccuracy().isEmpty()) {
             result.add("member_val_accuracy", Json.toTree(r.memberAccuracy()));
@@ -187,11 +200,19 @@ final class FuseCommand implements Callable<Integer> {
         result.addProperty("val_loss", r.validation().loss());
         result.addProperty("seconds", r.seconds());
         result.addProperty("out", out.toString());
+        result.add("val_confusion", Json.parseObject(cm.toJson(), "confusion matrix"));
+        if (plots != null) {
+            result.addProperty("confusion_png", plots.resolve("confusion-matrix.png").toString());
+        }
         if (json) {
             stdout.println(Json.toCompact(result));
         } else {
-            stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n",
+            stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n%n",
                     r.validation().accuracy(), r.validation().loss(), r.validationSamples(), out, r.seconds());
+            stdout.print(cm);
+            if (plots != null) {
+                stdout.println("wrote " + plots.resolve("confusion-matrix.png"));
+            }
         }
         return 0;
     }
@@ -202,7 +223,7 @@ final class FuseCommand implements Callable<Integer> {
         if (g == null) {
             throw new BadInputException(evaluate + ": not a multi-input model (use 'convnet4j evaluate' for it)");
         }
-        MultiInputDataset data = FusionModels.testData(g, evaluate.toString(), FusionInputs.parse(inputs), limit,
+        MultiInputDataset data = FusionModels.testData(g, evaluate.toString(), FusionSources.parse(inputs), limit,
                 parseSize(resize), parseOnMissing(), stderr);
         String corruptionLabel = "none";
         if (corrupt != null) {
@@ -215,8 +236,13 @@ final class FuseCommand implements Callable<Integer> {
             corruptionLabel = corrupt.substring(0, eq) + " " + c.label();
         }
         Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
+        if (plots != null) {
+            Files.createDirectories(plots);
+            org.convnet4j.cli.viz.Charts.confusionMatrix(EvaluateCommand.counts(m.confusion()), m.confusion().classNames(),
+                    plots.resolve("confusion-matrix.png"));
+        }
         if (json) {
-            JsonObject o = m.toJson();
+            JsonObject o = Json.parseObject(m.toJson(), "metrics");
             o.addProperty("model", evaluate.toString());
             o.addProperty("samples", data.size());
             o.addProperty("corruption", corruptionLabel);

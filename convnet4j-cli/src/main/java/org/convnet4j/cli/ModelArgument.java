@@ -3,14 +3,20 @@ package org.convnet4j.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import com.google.gson.JsonObject;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
 
@@ -29,8 +35,8 @@ public final class ModelArgument {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
                     .withPreprocessing(preprocessing).withProgress(bar);
             SavedModel m = ModelLoader.load(reference, o);
-            JsonObject from = m.description().has("imported_from") ? m.description().getAsJsonObject("imported_from")
-                    : null;
+            JsonObject d = Json.parseObject(m.description(), reference + ": description");
+            JsonObject from = d.has("imported_from") ? d.getAsJsonObject("imported_from") : null;
             if (from != null && from.has("preprocessing_chosen") && !from.has("catalogue")) {
                 err.println("note: " + reference + ": preprocessing " + from.get("preprocessing_chosen").getAsString());
                 err.flush();
@@ -38,6 +44,40 @@ public final class ModelArgument {
             return m;
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * How pictures become {@code saved}'s input, for every command that feeds it pictures: what the file says, or what
+     * the loader chose when it did not (ONNX: {@link org.convnet4j.io.weights.OnnxPreprocessing}; convnet4j files
+     * without it: {@link org.convnet4j.model.ModelFiles#defaultPreprocessing}), or {@code --preprocessing}. No
+     * command has a fallback of its own; a model that does not take pictures is a bad input.
+     */
+    static Preprocessing picturePreprocessing(SavedModel saved, Object reference) {
+        if (saved.preprocessing() == null) {
+            throw new BadInputException(reference + ": the model does not take pictures (input "
+                    + saved.model().inputShapes() + ")");
+        }
+        return saved.preprocessing();
+    }
+
+    /**
+     * Every picture given ({@code IMAGE} arguments, the files of {@code NAME=IMAGE} options) exists and is a file;
+     * checked before the model is downloaded or read, so a mistyped name costs one line, not a download.
+     */
+    static void requirePictures(List<Path> images, List<String> named) {
+        List<Path> all = new ArrayList<>(images);
+        for (String n : named) {
+            int eq = n.indexOf('=');
+            if (eq > 0) {
+                all.add(Path.of(n.substring(eq + 1)));
+            }
+        }
+        for (Path p : all) {
+            if (!Files.isRegularFile(p)) {
+                throw new BadInputException(p + ": " + (Files.isDirectory(p) ? "is a directory, not a"
+                        + " picture" : "no such picture file"));
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;
@@ -73,6 +73,7 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
+        ModelArgument.requirePictures(images, namedInputs); // before any download or model load
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
             return predictMultiInput(saved, out);
@@ -80,13 +81,9 @@ final class PredictCommand implements Callable<Integer> {
         if (images.isEmpty()) {
             throw new BadInputException("predict: give at least one IMAGE");
         }
-        if (saved.preprocessing() == null) {
-            throw new BadInputException(modelFile + ": the model does not take pictures (input "
-                    + saved.model().inputShapes() + ")");
-        }
         ImageClassifier classifier;
         try {
-            classifier = new ImageClassifier(saved.model(), saved.preprocessing());
+            classifier = new ImageClassifier(saved.model(), ModelArgument.picturePreprocessing(saved, modelFile));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(modelFile + ": " + e.getMessage(), e);
         }

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;
@@ -46,7 +46,8 @@ final class WeightsCommand implements Callable<Integer> {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-            description = "The catalogue: name, file, parameters, preprocessing, and whether the file is cached.")
+            description = "The catalogue: name, file, parameters, approximate file size, preprocessing, and whether the"
+                + " file is cached.")
     static final class ListCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -60,7 +61,7 @@ final class WeightsCommand implements Callable<Integer> {
             ModelLoader.Options o = ModelLoader.Options.defaults();
             Downloads d = o.downloads();
             if (json) {
-                JsonArray a = o.catalogue().toJson();
+                JsonArray a = Json.parseArray(o.catalogue().toJson(), "catalogue");
                 for (int i = 0; i < a.size(); i++) {
                     JsonObject e = a.get(i).getAsJsonObject();
                     Path f = d.cached(e.get("file").getAsString());
@@ -75,25 +76,28 @@ final class WeightsCommand implements Callable<Integer> {
             out.println("cache: " + d.config().weightsDir() + (d.config().offline() ? " (offline)" : "")
                     + (d.config().mirror() != null ? ", mirror " + d.config().mirror() : ""));
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"NAME", "FILE", "PARAMS", "PREPROCESSING", "CACHED"});
+            rows.add(new String[] {"NAME", "FILE", "PARAMS", "SIZE", "PREPROCESSING", "CACHED"});
             for (WeightsCatalogue.Entry e : o.catalogue().entries()) {
                 Path f = d.cached(e.file());
                 String cached = Files.isRegularFile(f) ? String.format(Locale.ROOT, "%.1f MB", Files.size(f) / 1e6)
                         : e.loadable() ? "-" : "- (not loadable)";
                 rows.add(new String[] {e.name() + (e.aliases().isEmpty() ? "" : " (" + String.join(", ", e.aliases()) + ")"),
                     e.file(), e.parameters() > 0 ? String.format(Locale.ROOT, "%.1fM", e.parameters() / 1e6) : "?",
+                    e.sizeMib() > 0 ? String.format(Locale.ROOT, "~%.1f MiB", e.sizeMib()) : "?",
                     e.preprocessing().length() > 20 ? "custom" : e.preprocessing(), cached});
             }
-            int[] w = new int[5];
+            int[] w = new int[6];
             for (String[] r : rows) {
                 for (int i = 0; i < w.length; i++) {
                     w[i] = Math.max(w[i], r[i].length());
                 }
             }
             for (String[] r : rows) {
-                out.printf(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %" + w[2] + "s  %-" + w[3] + "s  %s%n",
-                        (Object[]) r);
+                out.printf(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s  %-" + w[4]
+                        + "s  %s%n", (Object[]) r);
             }
+            out.println("SIZE: the published approximate size (torchvision's model metadata, Keras' downloads); the"
+                    + " checksum, not the size, decides; see --json for each size's source");
             return 0;
         }
     }

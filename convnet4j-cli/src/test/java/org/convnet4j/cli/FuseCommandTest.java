@@ -14,11 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FuseCommandTest {
     @Test
-    void lateStackingTrainsSavesAndEvaluatesWithCorruption(@TempDir Path dir) {
+    void lateStackingTrainsSavesAndEvaluatesWithCorruption(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
         Path model = dir.resolve("late.c4j");
         CliRun run = CliRun.of("fuse", "--mode", "late", "--inputs", "pixels=fashion-mnist,edges=fashion-mnist:sobel",
-                "--combine", "stack", "--epochs", "1", "--limit", "50", "--out", model.toString(), "--json");
+                "--combine", "stack", "--epochs", "1", "--limit", "50", "--out", model.toString(), "--json",
+                "--plots", dir.resolve("plots").toString(), "--logdir", dir.resolve("runs").toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonObject o = JsonParser.parseString(run.out().trim()).getAsJsonObject();
         assertEquals("late", o.get("mode").getAsString());
@@ -26,6 +27,30 @@ class FuseCommandTest {
         assertTrue(o.get("val_accuracy").getAsDouble() > 0.3, run.out());
         assertTrue(o.getAsJsonObject("member_val_accuracy").has("edges"));
         assertTrue(Files.isRegularFile(model));
+        // the fused model's validation confusion matrix: every validation sample once, its diagonal the accuracy
+        com.google.gson.JsonArray matrix = o.getAsJsonObject("val_confusion").getAsJsonArray("matrix");
+        long total = 0;
+        long right = 0;
+        for (int a = 0; a < matrix.size(); a++) {
+            for (int p = 0; p < matrix.size(); p++) {
+                long c = matrix.get(a).getAsJsonArray().get(p).getAsLong();
+                total += c;
+                right += a == p ? c : 0;
+            }
+        }
+        assertEquals(50, total);
+        assertEquals(o.get("val_accuracy").getAsDouble(), right / 50.0, 1e-9);
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("plots/confusion-matrix.png").toFile());
+        assertTrue(png != null && png.getWidth() > 100, "a confusion-matrix picture");
+        // and on the dashboard's run log, after the members' trainings
+        java.util.List<String> events;
+        try (var runs = Files.list(dir.resolve("runs"))) {
+            events = Files.readAllLines(runs.findFirst().orElseThrow().resolve("events.jsonl"));
+        }
+        JsonObject last = JsonParser.parseString(events.get(events.size() - 1)).getAsJsonObject();
+        assertEquals("confusion", last.get("type").getAsString());
+        assertEquals(50, last.getAsJsonObject("confusion").get("samples").getAsInt());
+        assertEquals(matrix, last.getAsJsonObject("confusion").getAsJsonArray("matrix"));
 
         CliRun clean = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel",
                 "--limit", "20", "--json");

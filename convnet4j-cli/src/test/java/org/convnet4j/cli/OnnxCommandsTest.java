@@ -59,6 +59,34 @@ class OnnxCommandsTest {
         assertTrue(want.maxAbsDiff(a) < 1e-5 && want.maxAbsDiff(b) < 1e-5);
     }
 
+    /**
+     * predict and evaluate take their preprocessing from one decision (the loader's: the file's, the ONNX guess, or
+     * the default for convnet4j files): a raw ONNX picture model gets the same preprocessing in both, a model that
+     * takes no pictures is refused by both with the same line, as a .c4j and as .onnx.
+     */
+    @Test
+    void predictAndEvaluateShareOnePicturePreprocessingDecision(@TempDir Path dir) throws Exception {
+        Sequential vectors = new Sequential(Shape.of(6), new Dense(4), new ReLU(), new Dense(3));
+        vectors.initialize(5);
+        Path c4j = dir.resolve("vectors.c4j");
+        ModelFiles.save(vectors, c4j);
+        Path onnx = dir.resolve("vectors.onnx");
+        assertEquals(0, CliRun.of("export", c4j.toString(), "-o", onnx.toString()).exitCode());
+        Tensor p = Tensor.zeros(1, 8, 8);
+        Path png = dir.resolve("p.png");
+        org.convnet4j.image.Images.write(p, png);
+        for (Path model : new Path[] {c4j, onnx}) {
+            CliRun predict = CliRun.of("predict", "--model", model.toString(), png.toString());
+            CliRun evaluate = CliRun.of("evaluate", "--model", model.toString(), "--data", dir.toString());
+            for (CliRun r : new CliRun[] {predict, evaluate}) {
+                assertEquals(2, r.exitCode(), r.err());
+                assertTrue(r.err().lines().anyMatch(l -> l.contains(model.toString())
+                        && l.contains("does not take pictures")), r.err());
+                assertEquals(1, r.err().lines().filter(l -> !l.startsWith("note:")).count(), r.err());
+            }
+        }
+    }
+
     @Test
     void brokenFilesExitTwoWithOneLine(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.onnx");

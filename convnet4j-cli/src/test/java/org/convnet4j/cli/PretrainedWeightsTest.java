@@ -15,7 +15,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.image.Images;
 import org.convnet4j.imagenet.ImageNet;
 import org.convnet4j.io.weights.ModelLoader;
@@ -141,7 +141,39 @@ class PretrainedWeightsTest {
         assertEquals(0, list.exitCode(), list.err());
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("resnet18:imagenet") && l.contains(fileName)
                 && l.contains("MB")), list.out());
-        assertTrue(list.out().contains("resnet50:imagenet"), list.out());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("resnet50:imagenet") && l.contains("~97.8 MiB")),
+                list.out()); // the published approximate size
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("inception_v3:imagenet")
+                && l.contains("inception_v3_google-0cc3c7bd.pth") && l.contains("~103.9 MiB")), list.out());
+        CliRun json = CliRun.of("weights", "list", "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        assertTrue(json.out().contains("\"size_mib\": 527.796") && json.out().contains("\"size_source\""), json.out());
+    }
+
+    @Test
+    void aMissingPictureOrDataFolderFailsInOneLineBeforeAnyDownload() throws Exception {
+        Path missing = dir.resolve("no-such-cat.jpg");
+        CliRun predict = CliRun.of("predict", "--model", "resnet18:imagenet", picture.toString(), missing.toString());
+        assertEquals(2, predict.exitCode(), predict.err());
+        assertEquals(1, predict.errLines(), predict.err());
+        assertTrue(predict.err().contains(missing.toString()) && predict.err().contains("no such picture"), predict.err());
+        CliRun folderAsPicture = CliRun.of("predict", "--model", "resnet18:imagenet", dir.toString());
+        assertEquals(2, folderAsPicture.exitCode(), folderAsPicture.err());
+        assertTrue(folderAsPicture.err().contains("is a directory"), folderAsPicture.err());
+
+        Path noData = dir.resolve("no-such-folder");
+        for (String[] args : List.of(
+                new String[] {"evaluate", "--model", "resnet18:imagenet", "--data", noData.toString()},
+                new String[] {"transfer", "--base", "resnet18:imagenet", "--case", "2", "--data", noData.toString(),
+                    "-o", dir.resolve("t.c4j").toString()},
+                new String[] {"advise", "--base", "resnet18:imagenet", "--data", noData.toString()})) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exitCode(), args[0] + ": " + r.err());
+            assertEquals(1, r.errLines(), args[0] + ": " + r.err());
+            assertTrue(r.err().contains(noData.toString()) && r.err().contains("no such directory"), r.err());
+        }
+        assertEquals(0, requests.get(), "nothing was downloaded");
+        assertFalse(Files.exists(dir.resolve("cache/weights/" + fileName)));
     }
 
     @Test

@@ -86,8 +86,20 @@ class ServeCommandTest {
             }
         }
         Path logdir = dir.resolve("runs");
+        CliRun wrong = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split",
+                "0.25", "--no-progress", "--ui-maps", "conv9", "--logdir", dir.resolve("runs0").toString(), "--out",
+                dir.resolve("m0.c4j").toString());
+        assertEquals(2, wrong.exitCode(), wrong.err());
+        assertTrue(wrong.err().contains("feature maps of layer 'conv9'") && wrong.err().contains("conv1, act1, pool1"),
+                wrong.err());
+        assertEquals(1, wrong.err().strip().lines().count(), wrong.err());
+        try (Stream<Path> s = Files.list(dir.resolve("runs0"))) {
+            assertEquals(0, s.count(), "a refused run leaves no run directory");
+        }
+        assertTrue(!Files.exists(dir.resolve("m0.c4j")));
         CliRun r = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0.25",
-                "--no-progress", "--ui", "0", "--logdir", logdir.toString(), "--out", dir.resolve("m.c4j").toString());
+                "--no-progress", "--ui", "0", "--logdir", logdir.toString(), "--out", dir.resolve("m.c4j").toString(),
+                "--ui-maps", "pool2");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("Dashboard: http://127.0.0.1:"), r.out());
         List<Path> runs;
@@ -98,6 +110,8 @@ class ServeCommandTest {
         List<String> events = Files.readAllLines(runs.get(0).resolve("events.jsonl"));
         assertTrue(events.get(0).contains("\"type\":\"start\""), events.get(0));
         assertTrue(events.stream().anyMatch(e -> e.contains("\"type\":\"epoch\"") && e.contains("\"kernels\"")));
+        assertTrue(events.stream().anyMatch(e -> e.contains("\"type\":\"epoch\"") && e.contains("\"maps_layer\":\"pool2\"")
+                && e.contains("\"maps_shape\":\"[16, 1, 5, 5]\"")), String.join("\n", events));
         assertTrue(events.get(events.size() - 1).contains("\"confusion\""), events.get(events.size() - 1));
     }
 }

@@ -83,6 +83,31 @@ public final class Datasets {
         return new TransformedView(ds, transform, out);
     }
 
+    /**
+     * Where a view's samples come from: the dataset below every {@link #view} (also {@link #subset},
+     * {@link #split}, {@link #shuffle}) and, for each sample, its index there. Any other dataset is its own source.
+     * Lets an engine that moves data elsewhere ship the base's recipe (e.g. file names) instead of the samples.
+     */
+    public record Source(Dataset base, int[] indices) {
+    }
+
+    /** The source of {@code ds}: views of views flattened to one index list into the first non-view dataset. */
+    public static Source source(Dataset ds) {
+        if (!(ds instanceof IndexedView v)) {
+            int[] all = new int[ds.size()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            return new Source(ds, all);
+        }
+        Source below = source(v.base);
+        int[] idx = new int[v.indices.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = below.indices()[v.indices[i]];
+        }
+        return new Source(below.base(), idx);
+    }
+
     /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
     public static int[] permutation(int n, Random random) {
         int[] p = new int[n];

@@ -79,6 +79,31 @@ public final class DataSpec {
     }
 
     /**
+     * Fails now, without reading any picture, if the spec cannot work: a class list a built-in set does not have, or
+     * a folder that does not exist. Commands call it before they download or load a model, so that a mistyped
+     * folder costs one line, not a download. (Fashion-MNIST itself may still be fetched when loading.)
+     */
+    public DataSpec requireAvailable() {
+        if (isBuiltIn(FASHION_MNIST)) {
+            classes(FASHION_MNIST, 10);
+        } else if (isBuiltIn(OPENCV_DIGITS)) {
+            classes(OPENCV_DIGITS, 10);
+        } else {
+            requireFolder();
+        }
+        return this;
+    }
+
+    private Path requireFolder() {
+        Path dir = Path.of(spec);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--data " + spec + ": " + (Files.exists(dir) ? "not a directory"
+                    : "no such directory") + " (give " + DATA_HELP + ")");
+        }
+        return dir;
+    }
+
+    /**
      * Training and test parts prepared for {@code prep}. Fashion-MNIST: its training and test sets; digits: the
      * seeded 400/100 split per class; a folder: a seeded 80/20 split ({@code seed}).
      */
@@ -202,11 +227,7 @@ public final class DataSpec {
     }
 
     private Dataset folder(Preprocessing prep, List<String> notes) throws IOException {
-        Path dir = Path.of(spec);
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--data " + spec + ": " + (Files.exists(dir) ? "not a directory"
-                    : "no such directory") + " (give " + DATA_HELP + ")");
-        }
+        Path dir = requireFolder();
         try (var subs = Files.list(dir)) {
             for (Path sub : subs.filter(Files::isDirectory).sorted().toList()) {
                 try (var files = Files.list(sub)) {

@@ -42,6 +42,7 @@ public final class Graph extends Model {
     private final List<String> outputNames;
     private Tensor[] activations;                   // of the last forward pass, by node index
     private final int[] lastUse;                    // per node: index of the last node reading it (-1: an output)
+    private final int[] readers;                    // per node: how many node inputs name it
     private final StepBuffers.Slots joins;          // per node: its summed gradient where paths join
     private final List<List<Layer>> chains;          // per node: the chain after it that fusion may absorb
 
@@ -56,7 +57,7 @@ public final class Graph extends Model {
         this.inputNames = List.copyOf(inputs);
         this.outputNames = List.copyOf(outputs);
         this.lastUse = new int[nodes.size()];
-        int[] readers = new int[nodes.size()]; // per node: how many node inputs name it
+        this.readers = new int[nodes.size()];
         this.joins = new StepBuffers.Slots(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             for (String src : nodes.get(i).inputs()) {
@@ -152,6 +153,7 @@ public final class Graph extends Model {
         Tensor[] acts = new Tensor[nodes.size()];
         boolean tracking = GradMode.isEnabled();
         boolean fuse = InferenceFusion.active(training);
+        boolean plan = StepBuffers.plan() != null;
         for (int i = 0; i < inputNames.size(); i++) {
             Node in = node(inputNames.get(i));
             Tensor x = inputs.get(i);
@@ -171,9 +173,12 @@ public final class Graph extends Model {
                 args.add(acts[index.get(src)]);
             }
             int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chains.get(i)) : 0;
+            int target = plan && n.layer() instanceof InPlace ip ? overwritable(i, ip) : -1;
             if (absorbed > 0) {
                 // node i's layer also runs the next nodes of its chain, which nobody else reads
                 acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args, chains.get(i), absorbed);
+            } else if (target >= 0) {
+                acts[i] = ((InPlace) n.layer()).forwardInPlace(args, target, training);
             } else {
                 acts[i] = n.layer().forward(args, training);
             }
@@ -194,6 +199,23 @@ public final class Graph extends Model {
             out.add(acts[index.get(o)]);
         }
         return out;
+    }
+
+    /**
+     * Under the memory plan: the input of node i its layer may write over — one read by node i alone (not an
+     * output, not a graph input) whose producer's backward does not read it; -1 when there is none.
+     */
+    private int overwritable(int i, InPlace layer) {
+        List<String> in = nodes.get(i).inputs();
+        for (int k = 0; k < in.size(); k++) {
+            int j = index.get(in.get(k));
+            Node src = nodes.get(j);
+            if (!src.isInput() && readers[j] == 1 && lastUse[j] == i && layer.canOverwriteInput(k, in.size())
+                    && !src.layer().backwardReadsOutput()) {
+                return k;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -241,20 +263,49 @@ public final class Graph extends Model {
             throw new IllegalStateException("graph '" + name() + "': backward before forward");
         }
         Tensor[] grads = new Tensor[nodes.size()];
+        GradientPool pool = StepBuffers.plan();
+        // The caller's gradients: never written over, never given back (the memory plan works on our own only).
+        List<float[]> fromCaller = new ArrayList<>();
+        for (Tensor g : outputGrads) {
+            if (g != null) {
+                fromCaller.add(g.data());
+            }
+        }
         for (int i = 0; i < outputNames.size(); i++) {
             Tensor g = outputGrads.get(i);
             if (g != null) {
-                accumulate(grads, index.get(outputNames.get(i)), g);
+                accumulate(grads, index.get(outputNames.get(i)), g, pool, fromCaller);
             }
         }
+        List<float[]> released = new ArrayList<>(4);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
             if (n.isInput() || grads[i] == null) {
                 continue; // a node that does not reach the loss has no gradient to pass on
             }
-            List<Tensor> inGrads = n.layer().backwardAll(grads[i]);
+            Tensor gi = grads[i];
+            grads[i] = null;
+            boolean own = pool != null && mayWrite(gi.data(), grads, pool, fromCaller);
+            List<Tensor> inGrads = own && n.layer() instanceof InPlace ip ? ip.backwardInPlace(gi)
+                    : n.layer().backwardAll(gi);
+            released.clear();
+            if (pool != null) {
+                released.add(gi.data());
+            }
             for (int j = 0; j < n.inputs().size(); j++) {
-                accumulate(grads, index.get(n.inputs().get(j)), inGrads.get(j));
+                // neither operand may take the sum while a later input of this node still needs its array
+                List<float[]> later = new ArrayList<>(inGrads.size() - j);
+                later.add(gi.data());
+                for (int k = j + 1; k < inGrads.size(); k++) {
+                    later.add(inGrads.get(k).data());
+                }
+                accumulate(grads, index.get(n.inputs().get(j)), inGrads.get(j), pool, fromCaller, released, later);
+            }
+            // Memory plan: what nothing holds any more goes back (layers keep no gradient after their backward).
+            for (float[] a : released) {
+                if (mayWrite(a, grads, pool, fromCaller)) {
+                    pool.giveBack(a);
+                }
             }
         }
         List<Tensor> out = new ArrayList<>();
@@ -270,14 +321,61 @@ public final class Graph extends Model {
      * input gradient itself, as Add does for each of its inputs, or a view of it), so the first gradient is kept
      * as it is and a second one makes a new tensor holding the sum: no copy per node, one new tensor per join.
      */
-    private void accumulate(Tensor[] grads, int i, Tensor g) {
+    private void accumulate(Tensor[] grads, int i, Tensor g, GradientPool pool, List<float[]> fromCaller) {
+        accumulate(grads, i, g, pool, fromCaller, new ArrayList<>(), fromCaller);
+    }
+
+    /**
+     * As above; under the memory plan the sum goes over the earlier gradient (or else the arriving one) when this
+     * graph holds it alone — the same additions in the same order, {@code grads[i] + g} — and both operands are
+     * noted in {@code released} for the caller to give back once nothing holds them.
+     */
+    private void accumulate(Tensor[] grads, int i, Tensor g, GradientPool pool, List<float[]> fromCaller,
+                            List<float[]> released, List<float[]> stillNeeded) {
         if (grads[i] == null) {
             grads[i] = g;
-        } else {
-            Tensor sum = joins.overwritten(i, grads[i].shape());
-            KernelProvider.get().add(sum.size(), grads[i].data(), 0, g.data(), 0, sum.data(), 0);
-            grads[i] = sum;
+            return;
         }
+        Tensor sum;
+        if (pool == null) {
+            sum = joins.overwritten(i, grads[i].shape());
+        } else {
+            Tensor e = grads[i];
+            float[] earlier = e.data();
+            grads[i] = null; // while deciding: does anything else hold the earlier gradient?
+            boolean earlierFree = earlier != g.data() && mayWrite(earlier, grads, pool, fromCaller)
+                    && !stillNeeded.contains(earlier);
+            grads[i] = e;
+            if (earlierFree) {
+                sum = e;
+            } else if (!stillNeeded.contains(g.data()) && mayWrite(g.data(), grads, pool, fromCaller)) {
+                sum = g;
+            } else {
+                sum = pool.overwritten(g.shape());
+            }
+            released.add(earlier);
+            released.add(g.data());
+        }
+        KernelProvider.get().add(sum.size(), grads[i].data(), 0, g.data(), 0, sum.data(), 0);
+        grads[i] = sum;
+    }
+
+    /** Whether the pool handed out {@code a} in this step and neither the caller nor a pending node holds it. */
+    private static boolean mayWrite(float[] a, Tensor[] grads, GradientPool pool, List<float[]> fromCaller) {
+        if (!pool.holds(a)) {
+            return false;
+        }
+        for (float[] c : fromCaller) {
+            if (c == a) {
+                return false;
+            }
+        }
+        for (Tensor t : grads) {
+            if (t != null && t.data() == a) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -72,6 +72,17 @@ public abstract class Layer {
     /** Gradients with respect to each input of the last forward pass; accumulates parameter gradients. */
     public abstract List<Tensor> backwardAll(Tensor gradOutput);
 
+    /**
+     * Whether this layer's backward pass reads the tensor its forward pass returned. True unless a layer says
+     * otherwise (convolution, batch norm and Add keep only their input or nothing): under the memory plan of
+     * {@link StepBuffers#step}, the output of a layer answering false may be overwritten by the layer reading it.
+     * A layer answering false must return from forward a tensor nobody else reads: its own, or an input it was
+     * allowed to overwrite ({@link InPlace}), never a view of an input it was not.
+     */
+    public boolean backwardReadsOutput() {
+        return true;
+    }
+
     /** Parameters and buffers owned directly by this layer (not by its children). */
     public List<Parameter> parameters() {
         return List.of();

@@ -120,8 +120,15 @@ public final class Sequential extends Model {
                     + inputShape.toString().substring(1) + ", got " + x.shape());
         }
         boolean fuse = InferenceFusion.active(training);
+        boolean plan = StepBuffers.plan() != null;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
+            // memory plan: the previous layer's output has no other reader here, and its backward does not need it
+            if (plan && i > 0 && l instanceof InPlace ip && ip.canOverwriteInput(0, 1)
+                    && !layers.get(i - 1).backwardReadsOutput()) {
+                x = ip.forwardInPlace(List.of(x), 0, training);
+                continue;
+            }
             if (fuse && l instanceof InferenceFusion f) {
                 List<Layer> next = layers.subList(i + 1, Math.min(layers.size(), i + 3));
                 int absorbed = f.absorbable(next);
@@ -138,24 +145,43 @@ public final class Sequential extends Model {
 
     @Override
     public List<Tensor> backwardAll(Tensor gradOutput) {
+        GradientPool pool = StepBuffers.plan();
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backwardAll(g).get(0);
+            g = backwardOf(layers.get(i), g, gradOutput, pool);
         }
         return one(g);
     }
 
     @Override
     public void backwardParameters(Tensor gradOutput) {
+        GradientPool pool = StepBuffers.plan();
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 1; i--) {
-            g = layers.get(i).backwardAll(g).get(0);
+            g = backwardOf(layers.get(i), g, gradOutput, pool);
         }
         if (layers.get(0) instanceof InputGradientOptional first) {
             first.backwardParametersOnly(g);
         } else {
             layers.get(0).backwardAll(g);
         }
+        if (pool != null && g.data() != gradOutput.data()) {
+            pool.giveBack(g.data()); // ignored unless the pool handed it out in this step
+        }
+    }
+
+    /**
+     * One layer's backward. Under the memory plan a gradient this model received from one of its own layers
+     * (never the caller's) is held by nothing else: the layer may write over it, and it goes back to the pool
+     * once the layer has made its own input gradient.
+     */
+    private static Tensor backwardOf(Layer l, Tensor g, Tensor fromCaller, GradientPool pool) {
+        boolean own = pool != null && g.data() != fromCaller.data() && pool.holds(g.data());
+        Tensor in = own && l instanceof InPlace ip ? ip.backwardInPlace(g).get(0) : l.backwardAll(g).get(0);
+        if (own && in.data() != g.data()) {
+            pool.giveBack(g.data());
+        }
+        return in;
     }
 
     /** Forward pass that keeps every layer's output (feature maps, feature extraction). */

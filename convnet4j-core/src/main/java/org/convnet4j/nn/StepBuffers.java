@@ -17,24 +17,82 @@ import org.convnet4j.tensor.Tensor;
  * {@link org.convnet4j.train.Trainer} and the benchmarks. Everywhere else (and when a layer is called twice in one
  * step, as a shared layer would be) the slots hand out new tensors, so a value returned by a forward pass is never
  * overwritten behind its holder's back.
+ *
+ * <p><b>The memory plan</b> (on by default; {@code -Dconvnet4j.memory.plan=false} or {@link #step(boolean, Runnable)}
+ * turns it off). Inside a step with the plan on, two more things happen, neither of which changes a bit of any
+ * result (StepBuffersTest trains with the plan on and off and compares the weights):
+ * <ul>
+ *   <li>input gradients come from one per-thread {@link GradientPool} instead of one buffer per layer, and
+ *       {@link Sequential} and {@link Graph} give each back as soon as nothing reads it;</li>
+ *   <li>{@link InPlace} layers (batch norm, ReLU, Add) write over their input in the forward pass when the model
+ *       sees that nothing else reads it and its producer's backward does not need it
+ *       ({@link Layer#backwardReadsOutput()}), and over their output gradient in the backward pass when the
+ *       model holds that gradient alone. A conv + batch norm + ReLU unit then keeps two activation-sized tensors
+ *       for its backward (x-hat over the convolution's output, ReLU's output over batch norm's) instead of four,
+ *       and no gradient of its own.</li>
+ * </ul>
+ * Because of the second point, inside a planned step a tensor returned by one layer's forward pass may be
+ * overwritten by the next layer's (a graph's {@link Graph#activation} then shows the later value); outside
+ * {@link #step} nothing changes.
  */
 public final class StepBuffers {
     private static final ThreadLocal<long[]> CURRENT = ThreadLocal.withInitial(() -> new long[1]); // 0 = none
+    private static final ThreadLocal<GradientPool[]> PLAN = ThreadLocal.withInitial(() -> new GradientPool[1]);
+    private static final ThreadLocal<GradientPool> POOL = ThreadLocal.withInitial(GradientPool::new);
     private static final AtomicLong COUNTER = new AtomicLong();
+    private static final boolean PLAN_DEFAULT =
+            Boolean.parseBoolean(System.getProperty("convnet4j.memory.plan", "true"));
 
     private StepBuffers() {
     }
 
-    /** Runs one training step in which layers may reuse the buffers of their previous step. */
+    /**
+     * Runs one training step in which layers may reuse the buffers of their previous step, with the memory plan
+     * on unless {@code -Dconvnet4j.memory.plan=false}.
+     */
     public static void step(Runnable body) {
+        step(PLAN_DEFAULT, body);
+    }
+
+    /** Runs one training step reusing buffers, with the memory plan on or off (the same bits either way). */
+    public static void step(boolean memoryPlan, Runnable body) {
         long[] current = CURRENT.get();
+        GradientPool[] plan = PLAN.get();
         long before = current[0];
+        GradientPool planBefore = plan[0];
         current[0] = COUNTER.incrementAndGet();
+        if (memoryPlan && planBefore == null) {
+            GradientPool pool = POOL.get();
+            pool.beginStep();
+            plan[0] = pool;
+        } else if (!memoryPlan) {
+            plan[0] = null;
+        }
         try {
             body.run();
         } finally {
             current[0] = before;
+            plan[0] = planBefore;
         }
+    }
+
+    /** The gradient pool when the current thread is inside a step with the memory plan on (and tracks gradients). */
+    static GradientPool plan() {
+        GradientPool p = PLAN.get()[0];
+        return p != null && GradMode.isEnabled() ? p : null;
+    }
+
+    /**
+     * Drops the current thread's gradient pool: its arrays become garbage (the next planned step starts an empty
+     * one). For a thread that has finished training and lives on.
+     */
+    public static void releasePool() {
+        POOL.remove();
+    }
+
+    /** The pool on this thread (tests): arrays, arrays not given back in the last step, floats, largest array. */
+    static long[] poolState() {
+        return POOL.get().state();
     }
 
     /** A layer's reusable tensors, by slot number (output, input gradient, ...). */
@@ -55,6 +113,29 @@ public final class StepBuffers {
             }
             Arrays.fill(t.data(), 0f);
             return t;
+        }
+
+        /**
+         * An input gradient of zeros: from the step's gradient pool when the memory plan is on, else as
+         * {@link #zeros}.
+         */
+        public Tensor gradientZeros(int slot, Shape shape) {
+            GradientPool pool = plan();
+            if (pool == null) {
+                return zeros(slot, shape);
+            }
+            Tensor t = pool.overwritten(shape);
+            Arrays.fill(t.data(), 0f);
+            return t;
+        }
+
+        /**
+         * An input gradient whose every element the caller will write: from the step's gradient pool when the
+         * memory plan is on, else as {@link #overwritten}.
+         */
+        public Tensor gradientOverwritten(int slot, Shape shape) {
+            GradientPool pool = plan();
+            return pool == null ? overwritten(slot, shape) : pool.overwritten(shape);
         }
 
         /**

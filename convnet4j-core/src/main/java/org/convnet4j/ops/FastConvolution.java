@@ -70,6 +70,12 @@ final class FastConvolution {
     static final long TASK_MAX_MACS = 2L << 20;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Weights packed once per call when tiles run in turn with threaded GEMMs (as they always were for tiles in
+     * parallel); {@code -Dconvnet4j.conv.preparedInTurn=false} packs them per tile again (same bits; A/B runs:
+     * {@code org.convnet4j.bench.PackingAB} flips this field).
+     */
+    static volatile boolean preparedInTurn = !"false".equals(System.getProperty("convnet4j.conv.preparedInTurn"));
 
     private FastConvolution() {
     }
@@ -108,8 +114,10 @@ final class FastConvolution {
         float[] xd = xs.data();
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
-        // Tiles in parallel run single-threaded GEMMs with the same weights: pack those once per call.
-        PreparedMatrix[] weights = parallel ? prepare(k, d, false, wd) : null;
+        // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
+        // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
+        PreparedMatrix[] weights = tiling.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd)
+                : null;
         run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights, bd,
                 yd, tiling.tile(t), epilogue));
         return y;
@@ -146,7 +154,9 @@ final class FastConvolution {
         // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample
         // (or a whole group of samples): all of its row tiles in turn.
         boolean parallel = taskParallel(k, tiling.sampleGroups(), tiling.macs(d));
-        PreparedMatrix[] weightsT = parallel ? prepare(k, d, true, wd) : null; // W^T per group, packed once
+        // W^T per group, packed once per call
+        PreparedMatrix[] weightsT = tiling.sampleGroups() * tiling.rowTiles() > 1 && (parallel || preparedInTurn)
+                ? prepare(k, d, true, wd) : null;
         run(k, parallel, tiling.sampleGroups(), group -> {
             for (int rt = 0; rt < tiling.rowTiles(); rt++) {
                 backwardInputTile(k, !parallel && k.threads() > 1, d, dyd, wd, weightsT, dxd,
@@ -281,7 +291,7 @@ final class FastConvolution {
             beta = 1f;
         }
         if (weights != null) {
-            k.sgemmPrepared(weights[g], false, t, src, srcOff, ld, beta, out, cOff, ldc);
+            preparedGemm(k, threadedGemm, weights[g], t, src, srcOff, ld, beta, out, cOff, ldc);
         } else {
             gemm(k, threadedGemm, false, false, d.fg(), t, kk, wd, g * d.fg() * kk, kk, src, srcOff, ld,
                     beta, out, cOff, ldc);
@@ -381,14 +391,14 @@ final class FastConvolution {
             if (pointwise && direct) {
                 int dxOff = (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow();
                 if (weightsT != null) {
-                    k.sgemmPrepared(weightsT[g], false, t, dyRows, dyOff, ldDy, 0f, dxd, dxOff, d.inPlane());
+                    preparedGemm(k, threadedGemm, weightsT[g], t, dyRows, dyOff, ldDy, 0f, dxd, dxOff, d.inPlane());
                 } else {
                     gemm(k, threadedGemm, true, false, d.cg(), t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff,
                             ldDy, 0f, dxd, dxOff, d.inPlane());
                 }
             } else {
                 if (weightsT != null) {
-                    k.sgemmPrepared(weightsT[g], false, t, dyRows, dyOff, ldDy, 0f, col, 0, t);
+                    preparedGemm(k, threadedGemm, weightsT[g], t, dyRows, dyOff, ldDy, 0f, col, 0, t);
                 } else {
                     gemm(k, threadedGemm, true, false, kk, t, d.fg(), wd, g * d.fg() * kk, kk, dyRows, dyOff,
                             ldDy, 0f, col, 0, t);
@@ -627,6 +637,16 @@ final class FastConvolution {
             k.sgemm(transA, transB, m, n, kk, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             k.sgemmSingleThread(transA, transB, m, n, kk, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** A product with a prepared left operand, threaded or on the caller alone: the bits of {@link #gemm}'s call. */
+    private static void preparedGemm(Kernels k, boolean threaded, PreparedMatrix a, int n, float[] b, int bOff,
+                                     int ldb, float beta, float[] c, int cOff, int ldc) {
+        if (threaded) {
+            k.sgemmPreparedThreaded(a, false, n, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            k.sgemmPrepared(a, false, n, b, bOff, ldb, beta, c, cOff, ldc);
         }
     }
 

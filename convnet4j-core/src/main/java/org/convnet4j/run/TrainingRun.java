@@ -1,5 +1,6 @@
 package org.convnet4j.run;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.convnet4j.train.Monitor;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingCheckpoints;
+import org.convnet4j.train.TrainingEngine;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.train.optim.Adam;
 import org.convnet4j.train.optim.Optimizer;
@@ -48,6 +50,7 @@ public final class TrainingRun {
     private final Checkpoint resumed;
     private final Path resumedFrom;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private TrainingEngine engine;
 
     /**
      * A new run on {@code pictures} (all of them; the run takes the validation split and the limit itself),
@@ -93,6 +96,15 @@ public final class TrainingRun {
     /** Listeners for progress and logging; the run adds its own checkpoint and early-stopping listeners. */
     public TrainingRun addListener(TrainingListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * Computes the steps with {@code engine} (for instance {@code convnet4j-spark}'s {@code SparkTrainer}) instead
+     * of in process; split, best/last files, early stopping and resuming stay this run's. Null: in process.
+     */
+    public TrainingRun engine(TrainingEngine engine) {
+        this.engine = engine;
         return this;
     }
 
@@ -170,15 +182,15 @@ public final class TrainingRun {
         JsonObject saved = settings.toJson();
         CheckpointListener checkpoints = new CheckpointListener()
                 .describedBy(m -> {
-                    JsonObject d = ModelFiles.describe(m, prep);
+                    JsonObject d = Json.parseObject(ModelFiles.describe(m, prep), "description");
                     d.add(TrainingSettings.KEY, saved);
-                    return d;
+                    return Json.toCompact(d);
                 })
                 .saveLast(last);
         if (split.validation() != null) {
             checkpoints.saveBest(out, Monitor.of(History.VAL_ACCURACY));
         }
-        Trainer trainer = new Trainer(config);
+        Trainer trainer = new Trainer(config).engine(engine);
         listeners.forEach(trainer::addListener);
         if (settings.patience() != null) {
             trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, settings.patience(), false));

@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
@@ -10,7 +11,8 @@ import java.util.List;
  * from them. A class that is never predicted has precision 0, one that never occurs has recall 0, and F1 is
  * 0 when precision and recall are both 0 (scikit-learn's {@code zero_division=0}).
  */
-public final class ConfusionMatrix {
+public final class ConfusionMatrix implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final List<String> classNames;
     private final long[][] counts;
 
@@ -45,6 +47,19 @@ public final class ConfusionMatrix {
                     + (counts.length - 1));
         }
         counts[actual][predicted]++;
+    }
+
+    /** Adds another matrix's counts (same classes): results computed in parts, e.g. on several machines. */
+    public void addAll(ConfusionMatrix other) {
+        if (!other.classNames.equals(classNames)) {
+            throw new IllegalArgumentException("ConfusionMatrix.addAll: classes " + other.classNames + " are not "
+                    + classNames);
+        }
+        for (int a = 0; a < counts.length; a++) {
+            for (int p = 0; p < counts.length; p++) {
+                counts[a][p] += other.counts[a][p];
+            }
+        }
     }
 
     /** Samples of class {@code actual} predicted as {@code predicted}. */
@@ -132,8 +147,15 @@ public final class ConfusionMatrix {
         return s / counts.length;
     }
 
-    /** Counts by actual class (rows) and predicted class (columns), then the per-class scores. */
-    public JsonObject toJson() {
+    /**
+     * Counts by actual class (rows) and predicted class (columns), then the per-class scores, as compact JSON
+     * text (an object).
+     */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    JsonObject tree() {
         JsonObject o = new JsonObject();
         JsonArray names = new JsonArray();
         classNames.forEach(names::add);

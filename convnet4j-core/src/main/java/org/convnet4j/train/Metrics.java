@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.RowOps;
 import com.google.gson.JsonObject;
 import java.util.List;
@@ -11,7 +12,8 @@ import org.convnet4j.tensor.Tensor;
  * {@link ConfusionMatrix}. The predicted class is the arg-max of a sample's outputs (first one on ties);
  * a sample counts as top-k correct when fewer than k classes score strictly higher than its true class.
  */
-public final class Metrics {
+public final class Metrics implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final ConfusionMatrix confusion;
     private final long[] rankCounts; // rankCounts[r] = samples whose true class had r classes scoring above it
     private double lossSum;
@@ -52,6 +54,20 @@ public final class Metrics {
         lossCount += samples;
     }
 
+    /**
+     * Adds the results of another part of the same data (same classes): metrics computed in parts, e.g. on
+     * several machines, sum to those of the whole.
+     */
+    public void addAll(Metrics other) {
+        confusion.addAll(other.confusion);
+        for (int r = 0; r < rankCounts.length; r++) {
+            rankCounts[r] += other.rankCounts[r];
+        }
+        lossSum += other.lossSum;
+        lossCount += other.lossCount;
+        count += other.count;
+    }
+
     /** Samples added through {@link #add}. */
     public long count() {
         return count;
@@ -85,7 +101,12 @@ public final class Metrics {
         return confusion;
     }
 
-    public JsonObject toJson() {
+    /** Samples, loss, accuracy, top-5 accuracy and the confusion matrix as compact JSON text (an object). */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    JsonObject tree() {
         JsonObject o = new JsonObject();
         o.addProperty("samples", count);
         if (lossCount > 0) {
@@ -95,7 +116,7 @@ public final class Metrics {
         if (rankCounts.length > 5) {
             o.addProperty("top5_accuracy", topKAccuracy(5));
         }
-        o.add("confusion", confusion.toJson());
+        o.add("confusion", confusion.tree());
         return o;
     }
 

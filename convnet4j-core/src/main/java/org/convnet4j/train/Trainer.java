@@ -31,9 +31,19 @@ import org.convnet4j.train.optim.Optimizer;
 public final class Trainer {
     private final TrainConfig config;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private TrainingEngine engine;
 
     public Trainer(TrainConfig config) {
         this.config = config;
+    }
+
+    /**
+     * Computes the steps (and the validation) with {@code engine} instead of in this process; the protocol — data
+     * order, history, listeners, resuming — stays the trainer's. Null: in process (the default).
+     */
+    public Trainer engine(TrainingEngine engine) {
+        this.engine = engine;
+        return this;
     }
 
     public Trainer addListener(TrainingListener listener) {
@@ -76,6 +86,21 @@ public final class Trainer {
         TrainingContext ctx = new TrainingContext(model, cfg, history, loader.numBatches());
         ctx.step = step;
         ctx.epoch = history.size();
+        if (engine == null) {
+            return epochs(ctx, loader, train, val);
+        }
+        engine.start(model, cfg, train, val);
+        try {
+            return epochs(ctx, loader, train, val);
+        } finally {
+            engine.finish();
+        }
+    }
+
+    private History epochs(TrainingContext ctx, DataLoader loader, Dataset train, Dataset val) {
+        Model model = ctx.model();
+        TrainConfig cfg = ctx.config();
+        History history = ctx.history();
         listeners.forEach(l -> l.onTrainStart(ctx));
         for (int epoch = history.size() + 1; epoch <= cfg.epochs() && !ctx.stopRequested(); epoch++) {
             ctx.epoch = epoch;
@@ -83,7 +108,7 @@ public final class Trainer {
             listeners.forEach(l -> l.onEpochStart(ctx, e));
             double lr = cfg.schedule().learningRate(epoch - 1, ctx.step);
             long start = System.nanoTime();
-            Metrics trainMetrics = trainEpoch(ctx, loader, train);
+            Metrics trainMetrics = engine == null ? trainEpoch(ctx, loader, train) : engineEpoch(ctx, loader, train);
             double seconds = (System.nanoTime() - start) / 1e9;
             // the loss of the last batch was finite, but its update may still have overflowed the weights
             String broken = TrainingCheckpoints.firstNonFinite(model.stateDict());
@@ -95,7 +120,8 @@ public final class Trainer {
             record.put(History.TRAIN_LOSS, trainMetrics.loss());
             record.put(History.TRAIN_ACCURACY, trainMetrics.accuracy());
             if (val != null) {
-                Metrics v = evaluate(model, val, cfg.evalBatchSize(), cfg.loss());
+                Metrics v = engine == null ? evaluate(model, val, cfg.evalBatchSize(), cfg.loss())
+                        : engine.evaluate(model, val, cfg.evalBatchSize(), cfg.loss());
                 if (!Double.isFinite(v.loss())) {
                     throw new TrainingDivergedException(epoch, ctx.step, v.loss());
                 }
@@ -146,6 +172,25 @@ public final class Trainer {
                 int b = batchNo;
                 listeners.forEach(l -> l.onBatchEnd(ctx, ctx.epoch, b, ctx.batchesPerEpoch(), loss.value()));
             }
+        }
+        return metrics;
+    }
+
+    /** The engine's epoch: the same batches as {@link #trainEpoch} (the loader's order, consecutive slices). */
+    private Metrics engineEpoch(TrainingContext ctx, DataLoader loader, Dataset train) {
+        int[] order = loader.order(ctx.epoch - 1);
+        int size = loader.batchSize();
+        int[][] batches = new int[loader.numBatches()][];
+        for (int b = 0; b < batches.length; b++) {
+            batches[b] = java.util.Arrays.copyOfRange(order, b * size, Math.min((b + 1) * size, order.length));
+        }
+        Metrics metrics = new Metrics(classNames(train));
+        ctx.running = metrics;
+        TrainingEngine.Epoch epoch = new TrainingEngine.Epoch(ctx, batches, metrics, listeners);
+        engine.trainEpoch(epoch);
+        if (epoch.batchesDone() != batches.length) {
+            throw new IllegalStateException("TrainingEngine " + engine.getClass().getSimpleName() + ": reported "
+                    + epoch.batchesDone() + " of " + batches.length + " batches of epoch " + ctx.epoch + " done");
         }
         return metrics;
     }

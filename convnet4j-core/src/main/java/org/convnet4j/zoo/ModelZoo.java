@@ -39,7 +39,8 @@ public final class ModelZoo {
         register("resnet34", rgb224, ResNet::resnet34);
         register("resnet50", rgb224, ResNet::resnet50);
         register("googlenet", rgb224, GoogLeNet::build);
-        register("inception_v3", Shape.of(3, 299, 299), InceptionV3::build);
+        register("inception_v3", Shape.of(3, 299, 299), o -> o.layoutOr("inception_v3", "keras", "keras", "torchvision")
+                .equals("torchvision") ? InceptionV3Torchvision.build(o) : InceptionV3.build(o));
     }
 
     private ModelZoo() {

@@ -20,7 +20,8 @@ import org.convnet4j.tensor.Shape;
  *       for GoogLeNet as in torchvision; ResNet and Inception v3 have none).</li>
  *   <li>{@code batchNorm}: VGG with batch norm after every conv (torchvision's vgg16_bn).</li>
  *   <li>{@code layout}: a named variant of the architecture, null = default ({@code alexnet}: torchvision|paper,
- *       {@code googlenet}: paper|torchvision, {@code resnet*}: torchvision|keras, {@code lenet5}: modern|classic|lecun1998|lecun1998-dense).</li>
+ *       {@code googlenet}: paper|torchvision, {@code resnet*}: torchvision|keras,
+ *       {@code inception_v3}: keras|torchvision, {@code lenet5}: modern|classic|lecun1998|lecun1998-dense).</li>
  *   <li>{@code lrn}: AlexNet's local response normalisation after the first two conv blocks.</li>
  * </ul>
  */

@@ -1,6 +1,7 @@
 package org.convnet4j.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSummary;
@@ -83,6 +84,11 @@ class ZooCountsTest {
     void inceptionV3() {
         Model m = ModelZoo.build("inception_v3", ZooOptions.defaults());
         assertEquals(23_834_568L, m.parameterCount());    // torchvision inception_v3(aux_logits=False)
+        Model tv = ModelZoo.build("inception_v3", ZooOptions.builder().layout("torchvision").build());
+        assertEquals(23_834_568L, tv.parameterCount()); // torchvision inception_v3(aux_logits=False), torchvision's names
+        assertEquals(m.totalMacs(), tv.totalMacs());       // the same convolutions; only names and avg pools differ
+        assertTrue(tv.namedParameters().containsKey("Mixed_7c.branch3x3dbl_3b.conv.kernel"), "torchvision's names");
+        assertTrue(tv.namedParameters().containsKey("Mixed_5b.branch_pool.bn.running_var"), "torchvision's names");
         assertEquals(34_432L, buffers(m));
         long gammas = buffers(m) / 2;                      // one gamma per running mean
         assertEquals(23_851_784L, m.parameterCount() + buffers(m) - gammas); // Keras (scale=False)

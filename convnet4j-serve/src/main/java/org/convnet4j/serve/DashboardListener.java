@@ -7,6 +7,7 @@ import java.util.Map;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
@@ -22,7 +23,8 @@ import org.convnet4j.train.TrainingListener;
  * Feeds a {@link RunLog} from a training run, for the dashboard: a {@code start} event, {@code step} events
  * (loss, running accuracy, learning rate, images/s, ETA; at most about four a second so that long runs stay
  * small), an {@code epoch} event with the epoch's record, the first layer's kernels and a sample's feature maps
- * as pictures, and an {@code end} event with the validation confusion matrix.
+ * as pictures, and an {@code end} event with the validation confusion matrix. Feature maps are those of the first
+ * convolution, or of a chosen layer (a {@link Sequential}'s layer or a {@link Graph}'s node, by name).
  */
 public final class DashboardListener implements TrainingListener {
     private static final long STEP_EVERY_NANOS = 250_000_000L;
@@ -33,6 +35,7 @@ public final class DashboardListener implements TrainingListener {
     private final RunLog log;
     private final Dataset validation;
     private final Tensor sample;
+    private final String mapsLayer;
     private long runStart;
     private long epochStart;
     private long lastStepEvent;
@@ -44,9 +47,19 @@ public final class DashboardListener implements TrainingListener {
      * @param sample a model input [C, H, W] whose feature maps are drawn each epoch (may be null)
      */
     public DashboardListener(RunLog log, Dataset validation, Tensor sample) {
+        this(log, validation, sample, null);
+    }
+
+    /**
+     * @param mapsLayer the layer (sequential models) or node (graphs) whose output [C, H, W] is drawn as feature
+     *     maps; null for the first convolution. The run stops at its start with an {@link IllegalArgumentException}
+     *     naming the candidates when the model has no such layer.
+     */
+    public DashboardListener(RunLog log, Dataset validation, Tensor sample, String mapsLayer) {
         this.log = log;
         this.validation = validation;
         this.sample = sample;
+        this.mapsLayer = mapsLayer;
     }
 
     public RunLog log() {
@@ -55,6 +68,20 @@ public final class DashboardListener implements TrainingListener {
 
     @Override
     public void onTrainStart(TrainingContext ctx) {
+        if (mapsLayer != null) {
+            List<String> candidates = mapLayers(ctx.model());
+            if (!candidates.contains(mapsLayer)) {
+                try {
+                    log.discardIfEmpty(); // a refused run leaves no empty run directory behind
+                } catch (java.io.IOException ignored) {
+                    // the refusal below is what matters
+                }
+                throw new IllegalArgumentException("feature maps of layer '" + mapsLayer + "': the model has no layer"
+                        + " of that name with [C, H, W] output; it has " + (candidates.isEmpty() ? "none"
+                        : String.join(", ", candidates.size() > 40 ? candidates.subList(0, 40) : candidates)
+                        + (candidates.size() > 40 ? ", ..." : "")));
+            }
+        }
         runStart = System.nanoTime();
         firstEpoch = ctx.epoch() + 1;
         JsonObject e = event("start");
@@ -116,8 +143,10 @@ public final class DashboardListener implements TrainingListener {
             }
             // transfer learning may train a head on cached features: then the sample is not the model's input
             boolean fits = sample != null && model.inputShapes().equals(List.of(sample.shape()));
-            Tensor maps = fits ? firstConvMaps(model, sample) : null;
+            String at = fits ? (mapsLayer != null ? mapsLayer : firstConvolution(model)) : null;
+            Tensor maps = at != null ? featureMaps(model, sample, at) : null;
             if (maps != null) {
+                e.addProperty("maps_layer", at);
                 e.addProperty("sample", MapImages.dataUrl(MapImages.picture(sample)));
                 e.addProperty("maps", MapImages.dataUrl(MapImages.tiles(maps, MAX_TILES, 8)));
                 e.addProperty("maps_shape", maps.shape().toString());
@@ -140,25 +169,39 @@ public final class DashboardListener implements TrainingListener {
             Dataset shown = validation.size() > CONFUSION_SAMPLES ? Datasets.subset(validation, CONFUSION_SAMPLES)
                     : validation;
             Metrics m = Trainer.evaluate(ctx.model(), shown, 256);
-            ConfusionMatrix cm = m.confusion();
-            JsonArray classes = new JsonArray();
-            cm.classNames().forEach(classes::add);
-            JsonArray rows = new JsonArray();
-            for (int a = 0; a < cm.numClasses(); a++) {
-                JsonArray row = new JsonArray();
-                for (int p = 0; p < cm.numClasses(); p++) {
-                    row.add(cm.count(a, p));
-                }
-                rows.add(row);
-            }
-            JsonObject c = new JsonObject();
-            c.add("classes", classes);
-            c.add("matrix", rows);
-            c.addProperty("accuracy", cm.accuracy());
-            c.addProperty("samples", shown.size());
+            JsonObject c = confusionJson(m.confusion(), shown.size());
             e.add("confusion", c);
         }
         log.append(e);
+    }
+
+    /**
+     * Adds a {@code confusion} event: a confusion matrix computed outside the trainer (a fusion model combined
+     * from members trained one after another, say); the page shows the run's latest one.
+     */
+    public void confusion(ConfusionMatrix cm, int samples) {
+        JsonObject e = event("confusion");
+        e.add("confusion", confusionJson(cm, samples));
+        log.append(e);
+    }
+
+    private static JsonObject confusionJson(ConfusionMatrix cm, int samples) {
+        JsonArray classes = new JsonArray();
+        cm.classNames().forEach(classes::add);
+        JsonArray rows = new JsonArray();
+        for (int a = 0; a < cm.numClasses(); a++) {
+            JsonArray row = new JsonArray();
+            for (int p = 0; p < cm.numClasses(); p++) {
+                row.add(cm.count(a, p));
+            }
+            rows.add(row);
+        }
+        JsonObject c = new JsonObject();
+        c.add("classes", classes);
+        c.add("matrix", rows);
+        c.addProperty("accuracy", cm.accuracy());
+        c.addProperty("samples", samples);
+        return c;
     }
 
     private JsonObject event(String type) {
@@ -182,21 +225,73 @@ public final class DashboardListener implements TrainingListener {
         return null;
     }
 
-    /** A sequential model's first convolution applied to the sample (with the layers before it), else null. */
-    static Tensor firstConvMaps(Model model, Tensor sample) {
-        if (!(model instanceof Sequential seq)) {
-            return null;
-        }
-        List<Layer> layers = seq.layers();
-        return GradMode.withoutGradients(() -> {
-            Tensor x = sample.reshape(sample.shape().prepend(1));
-            for (Layer l : layers) {
-                x = l.forward(x, false);
-                if (l instanceof Conv2d) {
-                    return x.reshape(x.dim(1), 1, x.dim(2), x.dim(3)); // each map a one-channel tile
+    /** The layers (sequential) or nodes (graph) whose per-sample output is [C, H, W], in order. */
+    public static List<String> mapLayers(Model model) {
+        List<String> names = new java.util.ArrayList<>();
+        if (model instanceof Sequential seq) {
+            for (int i = 0; i < seq.layers().size(); i++) {
+                if (seq.outputShapeAt(i).rank() == 3) {
+                    names.add(seq.layers().get(i).name());
                 }
             }
+        } else if (model instanceof Graph g) {
+            for (Graph.Node n : g.nodes()) {
+                if (!n.isInput() && n.shape().rank() == 3) {
+                    names.add(n.name());
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The first convolution's layer (sequential) or node (graph) name, or null. */
+    static String firstConvolution(Model model) {
+        if (model instanceof Sequential seq) {
+            for (Layer l : seq.layers()) {
+                if (l instanceof Conv2d) {
+                    return l.name();
+                }
+            }
+        } else if (model instanceof Graph g) {
+            for (Graph.Node n : g.nodes()) {
+                if (!n.isInput() && n.layer() instanceof Conv2d) {
+                    return n.name();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The sample's feature maps at a layer (sequential) or node (graph), each map a one-channel tile
+     * [C, 1, H, W], in inference mode (batch norm with its running statistics, no dropout); null when that
+     * output is not [C, H, W].
+     */
+    static Tensor featureMaps(Model model, Tensor sample, String layer) {
+        Tensor x = sample.reshape(sample.shape().prepend(1));
+        Tensor a = null;
+        if (model instanceof Sequential seq) {
+            a = GradMode.withoutGradients(() -> {
+                Tensor y = x;
+                for (Layer l : seq.layers()) {
+                    y = l.forward(y, false);
+                    if (l.name().equals(layer)) {
+                        return y;
+                    }
+                }
+                return null;
+            });
+        } else if (model instanceof Graph g && g.inputNames().size() == 1) {
+            // a pass that keeps every node's value (the graph frees them in passes without gradients)
+            if (!GradMode.isEnabled()) {
+                return null;
+            }
+            g.forward(List.of(x), false);
+            a = g.activation(layer);
+        }
+        if (a == null || a.rank() != 4) {
             return null;
-        });
+        }
+        return a.reshape(a.dim(1), 1, a.dim(2), a.dim(3));
     }
 }

@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The training dashboard: a page ({@code /}) that polls the runs' events and draws them, for runs in progress
- * in this process ({@link #addRun}) and for the runs under a log directory (read again at each request, so runs
- * written by other processes appear as they go). Past and live runs are shown side by side.
+ * in this process ({@link #addRun}) and for the runs under a log directory (each poll reads only the bytes
+ * appended to their event files since the last one, so runs written by other processes appear as they go
+ * without re-reading whole files). Past and live runs are shown side by side.
  *
  * <ul>
  *   <li>{@code GET /api/runs}: {@code [{"id", "events", "live", "finished"}]};</li>
@@ -27,7 +28,7 @@ public final class DashboardServer implements AutoCloseable {
     private static final String[] ASSETS = {"dashboard.html", "dashboard.js", "common.css", "uPlot.iife.min.js",
         "uPlot.min.css", "uPlot.LICENSE"};
 
-    private final Path logdir;
+    private final LoggedRuns logged;
     private final Map<String, RunLog> live = new ConcurrentHashMap<>();
     private final WebAssets assets = new WebAssets(ASSETS);
     private final Javalin app;
@@ -36,8 +37,8 @@ public final class DashboardServer implements AutoCloseable {
 
     private DashboardServer(String host, Path logdir) {
         this.host = host;
-        this.logdir = logdir;
-        this.app = Http.create(this::routes);
+        this.logged = logdir == null ? null : new LoggedRuns(logdir);
+        this.app = Http.create(this::routes, null);
     }
 
     /** Serves on {@code host:port} (port 0: any free one); {@code logdir} may be null (live runs only). */
@@ -90,54 +91,41 @@ public final class DashboardServer implements AutoCloseable {
         }
     }
 
-    /** All runs by id: the log directory's, then this process's live ones (which win: they are newer). */
-    private Map<String, RunLog> runs() throws IOException {
-        Map<String, RunLog> all = new TreeMap<>();
-        if (logdir != null) {
-            try (var dirs = Files.list(logdir)) {
-                for (Path d : (Iterable<Path>) dirs::iterator) {
-                    if (Files.isRegularFile(d.resolve(RunLog.EVENTS))) {
-                        all.put(d.getFileName().toString(), null); // read lazily: listing must stay cheap
-                    }
-                }
-            }
-        }
-        all.putAll(live);
-        return all;
-    }
-
-    private RunLog run(String id) throws IOException {
+    /** A run's events from index {@code from} on: a live run's, else a logged one's; 404 for neither. */
+    private List<JsonObject> events(String id, int from) throws IOException {
         RunLog r = live.get(id);
         if (r != null) {
-            return r;
+            return r.since(from);
         }
-        if (logdir != null && id.matches("[A-Za-z0-9._-]+") && !id.startsWith(".")) {
-            Path dir = logdir.resolve(id);
-            if (Files.isRegularFile(dir.resolve(RunLog.EVENTS))) {
-                return RunLog.read(dir);
-            }
+        List<JsonObject> all = logged == null ? null : logged.events(id);
+        if (all == null) {
+            throw new ApiException(404, "unknown run '" + id + "'");
         }
-        throw new ApiException(404, "unknown run '" + id + "'");
+        return all.subList(Math.min(Math.max(0, from), all.size()), all.size());
     }
 
     private void listRuns(Context ctx) throws IOException {
+        Map<String, List<JsonObject>> all = logged == null ? new TreeMap<>() : new TreeMap<>(logged.all());
+        for (RunLog r : live.values()) {
+            all.put(r.id(), r.since(Math.max(0, r.size() - 1))); // live runs win: they are newer; the last event is enough
+        }
         JsonArray a = new JsonArray();
-        for (Map.Entry<String, RunLog> e : runs().entrySet()) {
-            RunLog r = e.getValue() != null ? e.getValue() : RunLog.read(logdir.resolve(e.getKey()));
-            List<JsonObject> events = r.since(0);
+        for (Map.Entry<String, List<JsonObject>> e : all.entrySet()) {
+            RunLog r = live.get(e.getKey());
+            List<JsonObject> events = e.getValue();
             JsonObject o = new JsonObject();
             o.addProperty("id", e.getKey());
-            o.addProperty("events", events.size());
-            o.addProperty("live", live.containsKey(e.getKey()));
+            o.addProperty("events", r != null ? r.size() : events.size());
+            o.addProperty("live", r != null);
             o.addProperty("finished", !events.isEmpty()
-                    && "end".equals(events.get(events.size() - 1).get("type").getAsString()));
+                    && events.get(events.size() - 1).get("type") instanceof com.google.gson.JsonPrimitive t
+                    && "end".equals(t.getAsString()));
             a.add(o);
         }
         Http.json(ctx, 200, a);
     }
 
     private void events(Context ctx) throws IOException {
-        RunLog r = run(ctx.pathParam("id"));
         int from = 0;
         String q = ctx.queryParam("from");
         if (q != null) {
@@ -147,7 +135,7 @@ public final class DashboardServer implements AutoCloseable {
                 throw new ApiException(400, "from must be a whole number, got '" + q + "'");
             }
         }
-        List<JsonObject> events = r.since(from);
+        List<JsonObject> events = events(ctx.pathParam("id"), from);
         JsonArray a = new JsonArray();
         events.forEach(a::add);
         JsonObject o = new JsonObject();

@@ -22,20 +22,36 @@ final class Http {
         json(ctx, status, o);
     }
 
+    /** Told of each request that matched no route: its status and its time in seconds. */
+    interface Unmatched {
+        void request(int status, double seconds);
+    }
+
+    private static final String UNMATCHED = "convnet4j.unmatched";
+
     /**
      * A Javalin app with no banner, no request logging and JSON bodies for unknown routes; {@code routes}
-     * adds the endpoints.
+     * adds the endpoints; {@code unmatched} (may be null) hears of every request that matched no route.
      */
-    static Javalin create(Consumer<JavalinConfig> routes) {
+    static Javalin create(Consumer<JavalinConfig> routes, Unmatched unmatched) {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.routes.error(404, ctx -> {
                 // our own 404s (unknown model) are JSON already; Javalin's "not found" text is replaced
                 String type = ctx.res().getContentType();
                 if (type == null || !type.startsWith("application/json")) {
+                    ctx.attribute(UNMATCHED, Boolean.TRUE);
                     error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
                 }
             });
+            if (unmatched != null) {
+                // Javalin times every request for its logger; only the unmatched ones are ours to count here
+                config.requestLogger.http((ctx, millis) -> {
+                    if (Boolean.TRUE.equals(ctx.attribute(UNMATCHED))) {
+                        unmatched.request(ctx.status().getCode(), millis / 1000.0);
+                    }
+                });
+            }
             routes.accept(config);
         });
     }

@@ -2,11 +2,6 @@ package org.convnet4j.serve;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import java.io.IOException;
-import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
 import org.convnet4j.tensor.Shape;
@@ -26,7 +21,7 @@ public final class InferenceProtocol {
     private InferenceProtocol() {
     }
 
-    public static JsonObject metadata(String name, Shape input, Shape output) {
+    static JsonObject metadata(String name, Shape input, Shape output) {
         JsonObject m = new JsonObject();
         m.addProperty("name", name);
         JsonArray versions = new JsonArray();
@@ -53,98 +48,216 @@ public final class InferenceProtocol {
         return a;
     }
 
-    /** A parsed request: the samples [n, ...input] and the request id to echo (or null). */
-    public record Request(Tensor input, String id) {
+    /**
+     * A parsed request: the samples [n, ...input], the request id to echo (or null), and whether the client asked
+     * for the output in binary (the binary tensor data extension: {@code "binary_data_output": true} in the
+     * request's parameters, or {@code "binary_data": true} in the output's).
+     */
+    public record Request(Tensor input, String id, boolean binaryOutput) {
     }
+
+    /** The header that says how many bytes of a body are JSON (binary tensor data extension). */
+    public static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
     /**
      * Parses and checks an inference request against the model's per-sample input shape; anything wrong is an
-     * {@link ApiException} 400 that says what was expected. The body is read as a stream (strict JSON, Gson's
-     * nesting limit), numbers straight into floats, and at most {@code maxSamples} samples' worth of them: a
-     * request never costs more memory than that, whatever its size on the wire.
+     * {@link ApiException} 400 that says what was expected. {@code jsonLength} is the value of the
+     * {@value #HEADER_LENGTH} header (the binary tensor data extension: the JSON header, then each tensor's raw
+     * little-endian bytes in order, sized by its {@code parameters.binary_data_size}), or -1 when the whole body is
+     * JSON. The JSON is read strictly, numbers straight from the bytes into floats, and at most {@code maxSamples}
+     * samples' worth of them: a request never costs more memory than that, whatever its size on the wire.
      */
-    public static Request parseRequest(Reader body, Shape sample, int maxSamples) {
-        try {
-            JsonReader r = new JsonReader(body);
-            r.setStrictness(Strictness.STRICT);
-            if (r.peek() != JsonToken.BEGIN_OBJECT) {
-                throw bad("the body must be a JSON object with \"inputs\"");
-            }
-            r.beginObject();
-            String id = null;
-            Request input = null;
-            boolean sawInputs = false;
-            while (r.hasNext()) {
-                String field = r.nextName();
-                if (field.equals("id") && (r.peek() == JsonToken.STRING || r.peek() == JsonToken.NUMBER)) {
-                    id = r.nextString();
+    public static Request parseRequest(byte[] body, int jsonLength, Shape sample, int maxSamples) {
+        if (jsonLength > body.length || jsonLength < -1) {
+            throw bad(HEADER_LENGTH + " is " + jsonLength + " but the body has " + body.length + " bytes");
+        }
+        JsonBytes r = new JsonBytes(body, jsonLength < 0 ? body.length : jsonLength);
+        if (r.peek() != '{') {
+            throw bad("the body must be a JSON object with \"inputs\"");
+        }
+        r.expect('{');
+        String id = null;
+        Tensor input = null;
+        long binarySize = -1;
+        boolean sawInputs = false;
+        boolean binaryOutput = false;
+        if (!r.consume('}')) {
+            do {
+                String field = r.string();
+                r.expect(':');
+                if (field.equals("id") && (r.peek() == '"' || r.atNumber())) {
+                    if (r.peek() == '"') {
+                        id = r.string();
+                    } else {
+                        int from = r.position();
+                        r.number();
+                        id = new String(body, from, r.position() - from, java.nio.charset.StandardCharsets.US_ASCII)
+                                .strip();
+                    }
                 } else if (field.equals("inputs")) {
-                    if (r.peek() != JsonToken.BEGIN_ARRAY) {
+                    if (r.peek() != '[') {
                         throw bad("\"inputs\" must be an array of tensors");
                     }
                     sawInputs = true;
-                    r.beginArray();
-                    while (r.hasNext()) {
-                        if (input != null) {
-                            throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got more");
-                        }
-                        input = readTensor(r, sample, maxSamples);
+                    r.expect('[');
+                    if (!r.consume(']')) {
+                        do {
+                            TensorRead t = readTensor(r, sample, maxSamples);
+                            if (input != null) {
+                                throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got more");
+                            }
+                            input = t.values;
+                            binarySize = t.binarySize;
+                        } while (r.more(']'));
                     }
-                    r.endArray();
+                } else if (field.equals("parameters")) {
+                    binaryOutput |= flag(r, "binary_data_output");
+                } else if (field.equals("outputs")) {
+                    binaryOutput |= readOutputs(r);
                 } else {
-                    r.skipValue(); // outputs, parameters: nothing to choose for one-output models
+                    r.skipValue(1);
+                }
+            } while (r.more('}'));
+        }
+        r.expectEnd();
+        if (!sawInputs) {
+            throw bad("\"inputs\" must be an array of tensors");
+        }
+        if (input == null && binarySize < 0) {
+            throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got 0");
+        }
+        int binaryBytes = jsonLength < 0 ? 0 : body.length - jsonLength;
+        if (binarySize >= 0) {
+            if (jsonLength < 0) {
+                throw bad("the input has binary_data_size but the request has no " + HEADER_LENGTH + " header");
+            }
+            if (binaryBytes != binarySize) {
+                throw bad("the input's binary_data_size is " + binarySize + " but " + binaryBytes
+                        + " bytes follow the JSON header");
+            }
+            float[] v = new float[(int) (binarySize / 4)];
+            java.nio.ByteBuffer.wrap(body, jsonLength, binaryBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer().get(v);
+            for (float f : v) {
+                if (!Float.isFinite(f)) {
+                    throw bad("the input's binary data holds a NaN or infinity");
                 }
             }
-            r.endObject();
-            if (r.peek() != JsonToken.END_DOCUMENT) {
-                throw bad("the body has more after its JSON object");
-            }
-            if (!sawInputs) {
-                throw bad("\"inputs\" must be an array of tensors");
-            }
-            if (input == null) {
-                throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got 0");
-            }
-            return new Request(input.input(), id);
-        } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw bad("the body is not valid JSON: " + rootMessage(e));
+            input = Tensor.wrap(v, input.shape().dims());
+        } else if (binaryBytes > 0) {
+            throw bad(binaryBytes + " bytes follow the JSON header but no tensor has binary_data_size");
         }
+        return new Request(input, id, binaryOutput);
+    }
+
+    /** What one input tensor object held: the values (zeros when they come as binary data) and their byte count. */
+    private record TensorRead(Tensor values, long binarySize) {
+    }
+
+    /** {@code {"NAME": true, ...}}: whether the flag is there and true (other parameters are ignored). */
+    private static boolean flag(JsonBytes r, String name) {
+        if (r.peek() != '{') {
+            throw bad("\"parameters\" must be an object");
+        }
+        r.expect('{');
+        boolean on = false;
+        if (r.consume('}')) {
+            return false;
+        }
+        do {
+            String key = r.string();
+            r.expect(':');
+            if (key.equals(name)) {
+                if (r.peek() != 't' && r.peek() != 'f') {
+                    throw bad("\"" + name + "\" must be true or false");
+                }
+                on = r.bool();
+            } else {
+                r.skipValue(2);
+            }
+        } while (r.more('}'));
+        return on;
+    }
+
+    /** The requested outputs: each must be ours; true if one asks for binary data. */
+    private static boolean readOutputs(JsonBytes r) {
+        if (r.peek() != '[') {
+            throw bad("\"outputs\" must be an array of {\"name\": ...} objects");
+        }
+        r.expect('[');
+        boolean binary = false;
+        if (r.consume(']')) {
+            return false;
+        }
+        do {
+            if (r.peek() != '{') {
+                throw bad("\"outputs\" must be an array of {\"name\": ...} objects");
+            }
+            r.expect('{');
+            if (!r.consume('}')) {
+                do {
+                    String key = r.string();
+                    r.expect(':');
+                    if (key.equals("name")) {
+                        String n = r.peek() == '"' ? r.string() : null;
+                        if (!OUTPUT_NAME.equals(n)) {
+                            throw bad("unknown output " + (n == null ? "name" : "\"" + n + "\"")
+                                    + "; the model's output is \"" + OUTPUT_NAME + "\"");
+                        }
+                    } else if (key.equals("parameters")) {
+                        binary |= flag(r, "binary_data");
+                    } else {
+                        r.skipValue(3);
+                    }
+                } while (r.more('}'));
+            }
+        } while (r.more(']'));
+        return binary;
     }
 
     /** Reads one tensor object (fields in any order), then checks name, datatype, shape and element count. */
-    private static Request readTensor(JsonReader r, Shape sample, int maxSamples) throws IOException {
-        if (r.peek() != JsonToken.BEGIN_OBJECT) {
+    private static TensorRead readTensor(JsonBytes r, Shape sample, int maxSamples) {
+        if (r.peek() == ']' || r.peek() == -1) {
+            throw r.syntax("expected a value");
+        }
+        if (r.peek() != '{') {
             throw bad("an input tensor must be an object with name, shape, datatype and data");
         }
-        r.beginObject();
+        r.expect('{');
         String name = null;
         String datatype = null;
         List<Double> shape = null;
         Floats data = null;
+        long binarySize = -1;
         long cap = (long) maxSamples * sample.size();
-        while (r.hasNext()) {
-            switch (r.nextName()) {
-                case "name" -> name = r.peek() == JsonToken.STRING ? r.nextString() : skipNull(r);
-                case "datatype" -> datatype = r.peek() == JsonToken.STRING ? r.nextString() : skipNull(r);
-                case "shape" -> {
-                    if (r.peek() != JsonToken.BEGIN_ARRAY) {
-                        throw bad("\"shape\" must be an array of dimensions");
-                    }
-                    shape = new ArrayList<>();
-                    r.beginArray();
-                    while (r.hasNext()) {
-                        if (r.peek() != JsonToken.NUMBER || shape.size() > 16) {
-                            throw bad("\"shape\" must be an array of whole numbers");
+        if (!r.consume('}')) {
+            do {
+                String key = r.string();
+                r.expect(':');
+                switch (key) {
+                    case "name" -> name = r.peek() == '"' ? r.string() : skipNull(r);
+                    case "datatype" -> datatype = r.peek() == '"' ? r.string() : skipNull(r);
+                    case "shape" -> {
+                        if (r.peek() != '[') {
+                            throw bad("\"shape\" must be an array of dimensions");
                         }
-                        shape.add(r.nextDouble());
+                        r.expect('[');
+                        shape = new ArrayList<>();
+                        if (!r.consume(']')) {
+                            do {
+                                if (!r.atNumber() || shape.size() > 16) {
+                                    throw bad("\"shape\" must be an array of whole numbers");
+                                }
+                                shape.add(r.number());
+                            } while (r.more(']'));
+                        }
                     }
-                    r.endArray();
+                    case "data" -> data = readData(r, sample.rank() + 1, cap);
+                    case "parameters" -> binarySize = binaryDataSize(r);
+                    default -> r.skipValue(3);
                 }
-                case "data" -> data = readData(r, sample.rank() + 1, cap);
-                default -> r.skipValue();
-            }
+            } while (r.more('}'));
         }
-        r.endObject();
         if (name != null && !INPUT_NAME.equals(name)) {
             throw bad("unknown input \"" + name + "\"; the model's input is \"" + INPUT_NAME + "\"");
         }
@@ -175,17 +288,53 @@ public final class InferenceProtocol {
             throw bad("shape " + shown + ": at most " + maxSamples + " samples per request");
         }
         long size = (long) dims[0] * sample.size();
+        if (binarySize >= 0) {
+            if (data != null) {
+                throw bad("the input has both \"data\" and binary_data_size");
+            }
+            if (binarySize != 4 * size) {
+                throw bad("binary_data_size is " + binarySize + " bytes, shape " + shown + " in FP32 needs "
+                        + 4 * size);
+            }
+            return new TensorRead(Tensor.zeros(dims), binarySize);
+        }
         if (data == null) {
             throw bad("\"data\" must be an array of numbers");
         }
         if (data.size != size) {
             throw bad("\"data\" has " + data.size + " numbers, shape " + shown + " needs " + size);
         }
-        return new Request(Tensor.wrap(data.trimmed(), dims), null);
+        return new TensorRead(Tensor.wrap(data.trimmed(), dims), -1);
     }
 
-    private static String skipNull(JsonReader r) throws IOException {
-        r.skipValue();
+    /** A tensor's {@code "parameters"}: its binary_data_size, or -1 without one. */
+    private static long binaryDataSize(JsonBytes r) {
+        if (r.peek() != '{') {
+            throw bad("\"parameters\" must be an object");
+        }
+        r.expect('{');
+        long size = -1;
+        if (r.consume('}')) {
+            return -1;
+        }
+        do {
+            String key = r.string();
+            r.expect(':');
+            if (key.equals("binary_data_size")) {
+                double v = r.atNumber() ? r.number() : -1;
+                if (v != Math.rint(v) || v < 0 || v > Integer.MAX_VALUE - 8) {
+                    throw bad("binary_data_size must be a whole number of bytes");
+                }
+                size = (long) v;
+            } else {
+                r.skipValue(4);
+            }
+        } while (r.more('}'));
+        return size;
+    }
+
+    private static String skipNull(JsonBytes r) {
+        r.skipValue(3);
         return null;
     }
 
@@ -200,45 +349,71 @@ public final class InferenceProtocol {
     }
 
     /** Numbers in arrays nested at most {@code maxDepth} deep, in order, at most {@code cap} of them. */
-    private static Floats readData(JsonReader r, int maxDepth, long cap) throws IOException {
-        if (r.peek() != JsonToken.BEGIN_ARRAY) {
+    private static Floats readData(JsonBytes r, int maxDepth, long cap) {
+        if (r.peek() != '[') {
             throw bad("\"data\" must be an array of numbers");
         }
         Floats out = new Floats();
-        r.beginArray();
+        r.expect('[');
         int depth = 1;
-        while (depth > 0) {
-            JsonToken t = r.peek();
-            if (t == JsonToken.BEGIN_ARRAY) {
-                if (depth >= maxDepth) {
-                    throw bad("\"data\" is nested more deeply than the shape has dimensions");
-                }
-                r.beginArray();
-                depth++;
-            } else if (t == JsonToken.END_ARRAY) {
-                r.endArray();
+        boolean opened = true; // right after '[': a ']' may close the array at once
+        while (true) {
+            boolean closed = opened && r.consume(']');
+            if (closed) {
                 depth--;
-            } else if (t == JsonToken.NUMBER) {
-                float v = (float) r.nextDouble();
-                if (!Float.isFinite(v)) {
-                    throw bad("\"data\" holds a number outside the FP32 range");
-                }
-                if (out.size >= cap) {
-                    throw bad("\"data\" has more numbers than " + cap + " (the most samples per request)");
-                }
-                if (out.size == out.values.length) {
-                    out.values = java.util.Arrays.copyOf(out.values, (int) Math.min(cap, 2L * out.values.length));
-                }
-                out.values[out.size++] = v;
             } else {
-                throw bad("\"data\" holds " + t.name().toLowerCase(java.util.Locale.ROOT) + ", not a number");
+                int c = r.peek();
+                if (c == '[') {
+                    if (depth >= maxDepth) {
+                        throw bad("\"data\" is nested more deeply than the shape has dimensions");
+                    }
+                    r.expect('[');
+                    depth++;
+                    opened = true;
+                    continue;
+                }
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    float v = (float) r.number();
+                    if (!Float.isFinite(v)) {
+                        throw bad("\"data\" holds a number outside the FP32 range");
+                    }
+                    if (out.size >= cap) {
+                        throw bad("\"data\" has more numbers than " + cap + " (the most samples per request)");
+                    }
+                    if (out.size == out.values.length) {
+                        out.values = java.util.Arrays.copyOf(out.values, (int) Math.min(cap, 2L * out.values.length));
+                    }
+                    out.values[out.size++] = v;
+                } else if (c == '"' || c == '{' || c == 't' || c == 'f' || c == 'n') {
+                    String kind = c == '"' ? "string" : c == '{' ? "object" : c == 'n' ? "null" : "boolean";
+                    throw bad("\"data\" holds " + kind + ", not a number");
+                } else {
+                    throw r.syntax("expected a number or '['");
+                }
+            }
+            // after a value or a closed array: ',' and the next value, or ']'s closing arrays
+            opened = false;
+            while (depth > 0 && !r.consume(',')) {
+                if (!r.consume(']')) {
+                    throw r.syntax("expected ',' or ']'");
+                }
+                depth--;
+            }
+            if (depth == 0) {
+                return out;
             }
         }
-        return out;
     }
 
-    /** A request for samples [N, ...input] (clients, tests and the load test build their bodies with it). */
-    public static JsonObject request(Tensor input, String id) {
+    /**
+     * A request for samples [N, ...input] as JSON text (clients, tests and the load test build their bodies with
+     * it); {@code id} may be null.
+     */
+    public static String request(Tensor input, String id) {
+        return requestTree(input, id).toString();
+    }
+
+    static JsonObject requestTree(Tensor input, String id) {
         JsonObject r = new JsonObject();
         if (id != null) {
             r.addProperty("id", id);
@@ -249,17 +424,78 @@ public final class InferenceProtocol {
         return r;
     }
 
-    public static JsonObject response(String modelName, String id, Tensor output) {
-        JsonObject r = new JsonObject();
-        r.addProperty("model_name", modelName);
-        r.addProperty("model_version", "1");
-        if (id != null) {
-            r.addProperty("id", id);
+    /** A response as sent: its bytes and, for a binary one, how many of them are the JSON header (else -1). */
+    public record Encoded(byte[] body, int jsonLength) {
+    }
+
+    /**
+     * The response's bytes, written directly (no JSON tree): in JSON, or with {@code binary} the JSON header
+     * ({@code "parameters": {"binary_data_size": N}} instead of {@code "data"}) followed by the raw little-endian
+     * FP32 values, as the binary tensor data extension has it.
+     */
+    public static Encoded encodeResponse(String modelName, String id, Tensor output, boolean binary) {
+        byte[] header = responseHeader(modelName, id, output, binary);
+        if (!binary) {
+            return new Encoded(header, -1);
         }
-        JsonArray outs = new JsonArray();
-        outs.add(tensor(OUTPUT_NAME, output));
-        r.add("outputs", outs);
-        return r;
+        byte[] all = java.util.Arrays.copyOf(header, header.length + 4 * output.size());
+        java.nio.ByteBuffer.wrap(all, header.length, 4 * output.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer().put(output.data(), 0, output.size());
+        return new Encoded(all, header.length);
+    }
+
+    private static byte[] responseHeader(String modelName, String id, Tensor output, boolean binary) {
+        StringBuilder b = new StringBuilder(64 + (binary ? 0 : 12 * output.size()));
+        b.append("{\"model_name\":");
+        quote(b, modelName);
+        b.append(",\"model_version\":\"1\"");
+        if (id != null) {
+            b.append(",\"id\":");
+            quote(b, id);
+        }
+        b.append(",\"outputs\":[{\"name\":\"").append(OUTPUT_NAME).append("\",\"datatype\":\"").append(FP32)
+                .append("\",\"shape\":[");
+        int[] dims = output.shape().dims();
+        for (int i = 0; i < dims.length; i++) {
+            b.append(i > 0 ? "," : "").append(dims[i]);
+        }
+        b.append(']');
+        if (binary) {
+            b.append(",\"parameters\":{\"binary_data_size\":").append(4L * output.size()).append('}');
+        } else {
+            b.append(",\"data\":[");
+            float[] d = output.data();
+            for (int i = 0; i < output.size(); i++) {
+                if (i > 0) {
+                    b.append(',');
+                }
+                float v = d[i];
+                if (Float.isFinite(v)) {
+                    b.append(v);
+                } else {
+                    b.append(v > 0 ? "\"inf\"" : v < 0 ? "\"-inf\"" : "\"nan\"");
+                }
+            }
+            b.append(']');
+        }
+        b.append("}]}");
+        return b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A JSON string literal (quotes, backslashes and control characters escaped). */
+    private static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        b.append('"');
     }
 
     /** One tensor in the protocol's form: name, FP32, shape, the data flat in row-major order. */
@@ -290,16 +526,5 @@ public final class InferenceProtocol {
             b.append(i > 0 ? ", " : "").append(dims[i]);
         }
         return b.toString();
-    }
-
-    /** The innermost message on one line, without Gson's advice to parse leniently. */
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        m = m.lines().findFirst().orElse("").replaceFirst("Use JsonReader\\.setStrictness\\(.*?\\) to accept ", "");
-        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 }

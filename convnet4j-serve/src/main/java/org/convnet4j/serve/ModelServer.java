@@ -5,12 +5,8 @@ import com.google.gson.JsonObject;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +113,7 @@ public final class ModelServer implements AutoCloseable {
             metrics.queueDepth(name, 0);
         }
         this.pictures = new PictureDecoder(options.maxPixels);
-        this.app = Http.create(this::routes);
+        this.app = Http.create(this::routes, (status, seconds) -> metrics.request(ServeMetrics.UNMATCHED, status, seconds));
     }
 
     /** A classifier for pictures when the model says how to prepare them and outputs class scores, else null. */
@@ -225,7 +221,9 @@ public final class ModelServer implements AutoCloseable {
         JsonObject o = new JsonObject();
         o.addProperty("name", "convnet4j");
         o.addProperty("version", String.valueOf(ModelServer.class.getPackage().getImplementationVersion()));
-        o.add("extensions", new JsonArray());
+        JsonArray extensions = new JsonArray();
+        extensions.add("binary_tensor_data");
+        o.add("extensions", extensions);
         Http.json(ctx, 200, o);
     }
 
@@ -245,6 +243,14 @@ public final class ModelServer implements AutoCloseable {
             throw new ApiException(413, "the body has " + declared + " bytes; the limit is " + options.maxBodyBytes);
         }
         try (InputStream in = ctx.req().getInputStream()) {
+            if (declared >= 0) {
+                // the declared length: one array of the right size, no growing and copying
+                byte[] b = in.readNBytes((int) declared);
+                if (b.length < declared) {
+                    throw new ApiException(400, "the body ended after " + b.length + " of its " + declared + " bytes");
+                }
+                return b;
+            }
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes + 1));
             if (b.length > options.maxBodyBytes) {
                 throw new ApiException(413, "the body is larger than the limit of " + options.maxBodyBytes + " bytes");
@@ -256,10 +262,31 @@ public final class ModelServer implements AutoCloseable {
     private void infer(Context ctx) throws Exception {
         Served m = model(ctx);
         long t0 = System.nanoTime();
-        Reader text = new InputStreamReader(new ByteArrayInputStream(body(ctx)), StandardCharsets.UTF_8);
-        InferenceProtocol.Request req = InferenceProtocol.parseRequest(text, m.input, options.maxSamplesPerRequest);
+        String declared = ctx.header(InferenceProtocol.HEADER_LENGTH);
+        int jsonLength = -1;
+        if (declared != null) {
+            try {
+                jsonLength = Integer.parseInt(declared.trim());
+            } catch (NumberFormatException e) {
+                jsonLength = -2;
+            }
+            if (jsonLength < 0) {
+                throw new ApiException(400, InferenceProtocol.HEADER_LENGTH + " must be a whole number of bytes, got '"
+                        + declared + "'");
+            }
+        }
+        InferenceProtocol.Request req = InferenceProtocol.parseRequest(body(ctx), jsonLength, m.input,
+                options.maxSamplesPerRequest);
         Tensor out = await(m, m.batcher.submit(req.input()), t0);
-        Http.json(ctx, 200, InferenceProtocol.response(m.name, req.id(), out));
+        InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out, req.binaryOutput());
+        ctx.status(200);
+        if (answer.jsonLength() >= 0) {
+            ctx.header(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
+            ctx.contentType("application/octet-stream");
+        } else {
+            ctx.contentType("application/json");
+        }
+        ctx.result(answer.body());
     }
 
     private void predictPicture(Context ctx) throws Exception {
@@ -342,7 +369,8 @@ public final class ModelServer implements AutoCloseable {
             o.addProperty("pictures", m.classifier != null);
             if (m.classifier != null) {
                 o.addProperty("classes", m.classifier.classNames().size());
-                o.add("preprocessing", m.classifier.preprocessing().toJson());
+                o.add("preprocessing", org.convnet4j.internal.json.Json.parseObject(
+                        m.classifier.preprocessing().toJson(), "preprocessing"));
             }
             a.add(o);
         }

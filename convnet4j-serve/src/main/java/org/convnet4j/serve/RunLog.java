@@ -27,10 +27,12 @@ public final class RunLog implements AutoCloseable {
     private final String id;
     private final List<JsonObject> events = new ArrayList<>();
     private final BufferedWriter writer;
+    private final Path dir;
 
-    private RunLog(String id, BufferedWriter writer) {
+    private RunLog(String id, BufferedWriter writer, Path dir) {
         this.id = id;
         this.writer = writer;
+        this.dir = dir;
     }
 
     /**
@@ -40,7 +42,7 @@ public final class RunLog implements AutoCloseable {
     public static RunLog create(Path logdir, String name) throws IOException {
         String base = name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + LocalDateTime.now().format(STAMP);
         if (logdir == null) {
-            return new RunLog(base, null);
+            return new RunLog(base, null, null);
         }
         Files.createDirectories(logdir);
         String id = base;
@@ -49,12 +51,12 @@ public final class RunLog implements AutoCloseable {
         }
         Path dir = Files.createDirectory(logdir.resolve(id));
         return new RunLog(id, Files.newBufferedWriter(dir.resolve(EVENTS), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), dir);
     }
 
     /** A finished (or still running) run read back from its directory; unreadable lines end the list. */
     public static RunLog read(Path runDir) throws IOException {
-        RunLog log = new RunLog(runDir.getFileName().toString(), null);
+        RunLog log = new RunLog(runDir.getFileName().toString(), null, null);
         for (String line : Files.readAllLines(runDir.resolve(EVENTS), StandardCharsets.UTF_8)) {
             try {
                 log.events.add(JsonParser.parseString(line).getAsJsonObject());
@@ -69,7 +71,7 @@ public final class RunLog implements AutoCloseable {
         return id;
     }
 
-    public synchronized void append(JsonObject event) {
+    synchronized void append(JsonObject event) {
         events.add(event);
         if (writer != null) {
             try {
@@ -82,13 +84,33 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
+    /** Events from index {@code from} on, each as one line of JSON text (as the log file holds them). */
+    public synchronized List<String> eventsSince(int from) {
+        return since(from).stream().map(JsonObject::toString).toList();
+    }
+
     /** Events from index {@code from} on. */
-    public synchronized List<JsonObject> since(int from) {
+    synchronized List<JsonObject> since(int from) {
         return new ArrayList<>(events.subList(Math.min(Math.max(0, from), events.size()), events.size()));
     }
 
     public synchronized int size() {
         return events.size();
+    }
+
+    /**
+     * For a run refused before its first event: closes the log and removes its (empty) directory, so that a
+     * log directory holds no empty runs. Does nothing once an event was written.
+     */
+    public synchronized void discardIfEmpty() throws IOException {
+        if (!events.isEmpty()) {
+            return;
+        }
+        close();
+        if (dir != null) {
+            Files.deleteIfExists(dir.resolve(EVENTS));
+            Files.deleteIfExists(dir);
+        }
     }
 
     @Override

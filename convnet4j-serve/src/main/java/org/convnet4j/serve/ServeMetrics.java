@@ -11,10 +11,13 @@ import java.util.concurrent.atomic.DoubleAdder;
 /**
  * The server's counters in Prometheus' text exposition format (version 0.0.4): requests by endpoint and status,
  * request latency per endpoint, batch sizes and forward-pass time per model, queue depth per model. Endpoints
- * are route templates ({@code /v2/models/{name}/infer}), never raw paths, so that the number of series stays
- * bounded whatever clients send.
+ * are route templates ({@code /v2/models/{name}/infer}), never raw paths, and requests to paths no route matches
+ * are all counted under {@value #UNMATCHED}, so that the number of series stays bounded whatever clients send.
  */
 public final class ServeMetrics {
+    /** The endpoint label of every request whose path matched no route. */
+    public static final String UNMATCHED = "unmatched";
+
     static final double[] LATENCY_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
 

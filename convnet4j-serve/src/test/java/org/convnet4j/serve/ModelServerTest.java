@@ -105,6 +105,42 @@ class ModelServerTest {
     }
 
     @Test
+    void binaryTensorDataExtension() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(3), 2);
+        String header = "{\"id\":\"b\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[2,1,28,28],"
+                + "\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
+                + "\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(h.length + 4 * x.size())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        body.put(h);
+        body.asFloatBuffer().put(x.data());
+        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/v2/models/lenet/infer"))
+                .header("Inference-Header-Content-Length", Integer.toString(h.length))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), new String(r.body()));
+        int jsonLength = Integer.parseInt(r.headers().firstValue("inference-header-content-length").orElseThrow());
+        JsonObject o = JsonParser.parseString(new String(r.body(), 0, jsonLength, java.nio.charset.StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertEquals("b", o.get("id").getAsString());
+        JsonObject out = o.getAsJsonArray("outputs").get(0).getAsJsonObject();
+        assertEquals("[2,10]", out.get("shape").toString());
+        assertEquals(80, out.getAsJsonObject("parameters").get("binary_data_size").getAsInt());
+        assertEquals(jsonLength + 80, r.body().length);
+        float[] got = new float[20];
+        java.nio.ByteBuffer.wrap(r.body(), jsonLength, 80).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+        // the same numbers the model computes, bit for bit (no text in between)
+        org.junit.jupiter.api.Assertions.assertArrayEquals(saved.model().predict(x).data(), got);
+
+        HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/v2/models/lenet/infer"))
+                .header("Inference-Header-Content-Length", "x12")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(bad, 400, "Inference-Header-Content-Length must be a whole number");
+        assertTrue(get(server, "/v2").body().contains("binary_tensor_data"));
+    }
+
+    @Test
     void concurrentRequestsAreBatchedAndEachGetsItsOwnAnswer() throws Exception {
         int clients = 32;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -143,6 +179,10 @@ class ModelServerTest {
             }
         }
         throw new AssertionError("no series " + series + " in\n" + exposition);
+    }
+
+    static double metricOrZero(String exposition, String series) {
+        return exposition.contains("\n" + series + " ") ? metricValue(exposition, series) : 0;
     }
 
     static byte[] png(BufferedImage img) throws IOException {
@@ -215,6 +255,32 @@ class ModelServerTest {
         assertTrue(metrics.contains("convnet4j_http_errors_total{endpoint=\"/v2/models/{name}/infer\",status=\"400\"}"));
     }
 
+    @Test
+    void unmatchedPathsAreCountedUnderOneLabel() throws Exception {
+        int before = (int) metricOrZero(get(server, "/metrics").body(),
+                "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"404\"}");
+        for (int i = 0; i < 25; i++) {
+            assertError(get(server, "/scan/" + i + "/x" + i), 404, "no such endpoint");
+        }
+        assertError(post(server, "/v2/models/lenet/nonsense", "{}".getBytes()), 404, "no such endpoint");
+        // the count is recorded when Javalin finishes the request, which may be just after the client has its answer
+        String metrics = "";
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            metrics = get(server, "/metrics").body();
+            if (metricValue(metrics, "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"404\"}") >= before + 26) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(metricValue(metrics, "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"404\"}") >= before + 26,
+                metrics);
+        assertTrue(metricValue(metrics, "convnet4j_http_request_duration_seconds_count{endpoint=\"unmatched\"}") >= before + 26);
+        assertTrue(metrics.contains("convnet4j_http_errors_total{endpoint=\"unmatched\",status=\"404\"}"));
+        // no raw path became a label
+        assertTrue(!metrics.contains("/scan/") && !metrics.contains("nonsense"), metrics);
+    }
+
     private static void assertError(HttpResponse<String> r, int status, String fragment) {
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), r.headers().toString());
@@ -228,7 +294,7 @@ class ModelServerTest {
         o.port = 0;
         o.maxBatch = 1;
         o.queueCapacity = 1;
-        o.timeoutMillis = 2_000;
+        o.timeoutMillis = 30_000; // long enough that an accepted request answers 200 on a loaded CI machine; 504 is checked below
         try (ModelServer small = ModelServer.start(Map.of("lenet", saved), o)) {
             String body = inferBody(TestModels.randomInput(new Random(3), 64));
             ExecutorService pool = Executors.newFixedThreadPool(24);

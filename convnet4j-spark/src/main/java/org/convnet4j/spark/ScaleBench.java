@@ -40,7 +40,8 @@ public final class ScaleBench {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "predict" -> predict(args[1], args[2], args[3]);
-            case "train" -> train(args[1], Integer.parseInt(args[2]));
+            case "train" -> train(args[1], Integer.parseInt(args[2]), args.length > 3
+                    ? SparkTrainer.Exchange.valueOf(args[3].toUpperCase(Locale.ROOT)) : SparkTrainer.Exchange.TREE);
             case "bytes" -> bytes();
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -86,7 +87,7 @@ public final class ScaleBench {
                 peakHeapMb());
     }
 
-    private static void train(String master, int steps) throws Exception {
+    private static void train(String master, int steps, SparkTrainer.Exchange exchange) throws Exception {
         var data = Datasets.subset(FashionMnist.train(), steps * 64);
         Model m = ModelZoo.build("lenet5", Shape.of(1, 28, 28), 10);
         m.initialize(1);
@@ -100,14 +101,14 @@ public final class ScaleBench {
             SparkSession spark = SparkSession.builder().master(master).appName("scale-bench")
                     .config("spark.ui.enabled", "false").getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
-            SparkTrainer trainer = new SparkTrainer(spark, cfg);
+            SparkTrainer trainer = new SparkTrainer(spark, cfg).partitions(2).exchange(exchange);
             var h = trainer.fit(m, data, null);
             seconds = h.last().get("seconds");
             System.out.printf(Locale.ROOT, "bytes per partition per step (gradients up): %d%n", trainer.bytesPerExchange());
             spark.stop();
         }
-        System.out.printf(Locale.ROOT, "train %s: LeNet-5, global batch 64, epoch 2 (after warm-up): %.1f ms per step,"
-                + " total %.1f s, peak heap %d MB%n", master, seconds * 1000 / steps, (System.nanoTime() - t) / 1e9,
+        System.out.printf(Locale.ROOT, "train %s (%s): LeNet-5, global batch 64, epoch 2 (after warm-up): %.1f ms per"
+                + " step, total %.1f s, peak heap %d MB%n", master, exchange, seconds * 1000 / steps, (System.nanoTime() - t) / 1e9,
                 peakHeapMb());
     }
 

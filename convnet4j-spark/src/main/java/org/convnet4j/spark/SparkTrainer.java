@@ -15,55 +15,60 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.TaskCompletionListener;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
-import org.convnet4j.data.DataLoader;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
+import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.nn.Parameter;
-import org.convnet4j.nn.StepBuffers;
+import org.convnet4j.spark.ExecutorPictures.Shard;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
 import org.convnet4j.train.Metrics;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingCheckpoints;
-import org.convnet4j.train.TrainingDivergedException;
+import org.convnet4j.train.TrainingContext;
+import org.convnet4j.train.TrainingEngine;
+import org.convnet4j.train.TrainingListener;
 import org.convnet4j.train.loss.Loss;
 import org.convnet4j.train.optim.Optimizer;
 
 /**
- * Synchronous data-parallel training on Spark: the single-machine training step with a different gradient sum.
+ * Synchronous data-parallel training on Spark: the single-machine training step with a different gradient sum, as a
+ * {@link TrainingEngine} — {@link Trainer} (and {@code run.TrainingRun} above it: split, best/last files, early
+ * stopping, resuming) keep the protocol, this engine computes each epoch's steps and the validation on the cluster.
  *
- * <p>The training samples are cut into contiguous shards, one per partition, cached on the executors. Each step
- * draws the global batch exactly as {@link Trainer} does ({@link DataLoader#order}: a permutation from seed + epoch,
- * consecutive slices of {@code batchSize}); every partition computes the loss gradient on the samples of that batch
- * it holds, weighted by its share ({@code n_local / n_global}), and the gradients are summed with
- * {@code treeReduce}. The driver then runs the same {@link Optimizer} step as a single machine, so the weights after
- * N steps equal the in-process ones up to float rounding of the summation order. Batch-norm running statistics are
- * averaged over the partitions (weighted by their sample counts), like PyTorch DDP without SyncBatchNorm; the batch
- * statistics themselves are per partition.
+ * <p>The training (and validation) pictures are cut into contiguous shards, one per partition, decoded and cached on
+ * the executors ({@link ExecutorPictures}: the driver ships file names, or the values of in-memory data, and an
+ * executor that dies has its shards rebuilt elsewhere from that lineage). Each step draws the global batch exactly as
+ * {@link Trainer} does (a permutation from seed + epoch, consecutive slices of {@code batchSize}); every partition
+ * computes the loss gradient on the samples of that batch it holds, weighted by its share
+ * ({@code n_local / n_global}), and the gradients are summed with {@code treeReduce}. The driver then runs the same
+ * {@link Optimizer} step as a single machine, so the weights after N steps equal the in-process ones up to float
+ * rounding of the summation order. Batch-norm running statistics are averaged over the partitions (weighted by their
+ * sample counts), like PyTorch DDP without SyncBatchNorm; the batch statistics themselves are per partition.
  *
  * <p>With {@link #localSteps(int)} K &gt; 1 (the communication-saving mode, "local SGD" / DL4J's parameter averaging)
  * each partition takes K plain SGD steps on its own share of K consecutive global batches, at the schedule's learning
  * rate, and the driver averages the resulting weights: one exchange per K batches instead of one per batch; the
  * configured optimiser's own state (momentum, Adam moments) is not used in this mode.
  *
- * <p>After each epoch a complete model file with the training state is written to {@code checkpointDir} (any Hadoop
- * file system URI): {@code last.c4j} and {@code epoch-NNN.c4j}; {@link #resume} continues from one of them (also
- * {@code train --resume} can, the layout is the one of {@code TrainingCheckpoints}).
+ * <p>{@link #fit}/{@link #resume} run a {@link Trainer} with this engine; after each epoch a complete model file with
+ * the training state is written to {@code checkpointDir} (any Hadoop file system URI): {@code last.c4j} and
+ * {@code epoch-NNN.c4j}; {@link #resume} continues from one of them (also {@code train --resume} can: the layout is
+ * the one of {@code TrainingCheckpoints}).
  */
-public final class SparkTrainer {
+public final class SparkTrainer implements TrainingEngine {
     private final SparkSession spark;
     private final TrainConfig config;
     private int partitions;
@@ -72,7 +77,26 @@ public final class SparkTrainer {
     private Preprocessing preprocessing;
     private Consumer<String> log = s -> { };
     private long bytesPerExchange;
+    private Exchange exchange = Exchange.TREE;
+    private Run run; // between start() and finish()
 
+    /** How the partitions' gradients (or weights) are summed each step. */
+    public enum Exchange {
+        /** {@code treeReduce} towards the driver (default). */
+        TREE,
+        /**
+         * Ring all-reduce over TCP among the tasks of a barrier stage ({@code RingAllReduce}); the first task brings
+         * the sum to the driver. Needs a task slot per partition at once.
+         */
+        RING
+    }
+
+    /** An engine for a {@link Trainer} or {@code TrainingRun} (which bring the configuration). */
+    public SparkTrainer(SparkSession spark) {
+        this(spark, null);
+    }
+
+    /** A trainer of its own: {@link #fit} and {@link #resume} with this configuration. */
     public SparkTrainer(SparkSession spark, TrainConfig config) {
         this.spark = spark;
         this.config = config;
@@ -97,7 +121,13 @@ public final class SparkTrainer {
         return this;
     }
 
-    /** Writes {@code last.c4j} and {@code epoch-NNN.c4j} there after every epoch (null: no checkpoints). */
+    /** {@link Exchange#TREE} (default) or {@link Exchange#RING}. */
+    public SparkTrainer exchange(Exchange e) {
+        this.exchange = java.util.Objects.requireNonNull(e, "exchange");
+        return this;
+    }
+
+    /** {@link #fit}/{@link #resume} write {@code last.c4j} and {@code epoch-NNN.c4j} there after every epoch. */
     public SparkTrainer checkpointDir(String uri) {
         this.checkpointDir = uri;
         return this;
@@ -109,7 +139,7 @@ public final class SparkTrainer {
         return this;
     }
 
-    /** One line per epoch (and other progress) goes here. */
+    /** {@link #fit}/{@link #resume}: one line per epoch goes here. */
     public SparkTrainer log(Consumer<String> sink) {
         this.log = sink;
         return this;
@@ -121,7 +151,7 @@ public final class SparkTrainer {
     }
 
     public History fit(Model model, Dataset train, Dataset val) {
-        return run(model, train, val, new History(), 0, config.seed());
+        return trainer().fit(model, train, val);
     }
 
     /** Continues from a checkpoint this trainer (or {@code train}) wrote, at any Hadoop URI. */
@@ -136,116 +166,233 @@ public final class SparkTrainer {
             Files.deleteIfExists(tmp);
         }
         ModelFiles.requireSameArchitecture(checkpoint, model, checkpointUri);
-        TrainingCheckpoints.State state = TrainingCheckpoints.read(checkpoint);
-        if (state.batchSize() != 0 && state.batchSize() != config.batchSize()) {
-            throw new IllegalArgumentException(checkpointUri + " was trained with batch size " + state.batchSize()
-                    + ", this run has " + config.batchSize() + "; the same batch size is needed to continue the same run");
-        }
-        TrainingCheckpoints.loadParameters(checkpoint, model);
-        config.optimizer().loadState(checkpoint.optimizerState());
-        return run(model, train, val, state.history(), state.step(), state.seed());
+        return trainer().resume(checkpoint, model, train, val);
     }
 
-    // ---- the run ----------------------------------------------------------------------------------
+    /**
+     * The listener that writes {@code last.c4j} and {@code epoch-NNN.c4j} to {@link #checkpointDir} after every
+     * epoch, for a {@link Trainer} or {@code TrainingRun} that uses this engine ({@link #fit} adds it itself).
+     */
+    public TrainingListener checkpointListener() {
+        if (checkpointDir == null) {
+            throw new IllegalStateException("SparkTrainer: no checkpointDir set");
+        }
+        return new HadoopCheckpoints();
+    }
 
-    private History run(Model model, Dataset train, Dataset val, History history, long step, long seed) {
-        Optimizer opt = config.optimizer();
-        List<String> trainable = new ArrayList<>(opt.trainableParameters().keySet());
-        Map<String, Parameter> params = model.namedParameters();
+    private Trainer trainer() {
+        if (config == null) {
+            throw new IllegalStateException("SparkTrainer: fit and resume need a TrainConfig (new SparkTrainer(spark,"
+                    + " config)); as an engine, give it to a Trainer or TrainingRun");
+        }
+        Trainer t = new Trainer(config).engine(this);
+        t.addListener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> r) {
+                Double val = r.get(History.VAL_ACCURACY);
+                log.accept(String.format(Locale.ROOT, "epoch %d/%d: loss %.4f, accuracy %.4f%s, %.1f s", epoch,
+                        ctx.config().epochs(), r.get(History.TRAIN_LOSS), r.get(History.TRAIN_ACCURACY),
+                        val == null ? "" : String.format(Locale.ROOT, ", val accuracy %.4f", val),
+                        r.get(History.SECONDS)));
+            }
+        });
+        if (checkpointDir != null) {
+            t.addListener(new HadoopCheckpoints());
+        }
+        return t;
+    }
+
+    // ---- the engine -------------------------------------------------------------------------------
+
+    /** What a run keeps between start() and finish(). */
+    private record Run(TrainConfig config, String runId, Broadcast<String> architecture, List<String> trainable,
+                       List<String> buffers, String lossClass, ExecutorPictures train, Dataset validation,
+                       ExecutorPictures val, List<String> classNames, RingAllReduce.Coordinator ring,
+                       int values, long[] exchanges) {
+    }
+
+    @Override
+    public void start(Model model, TrainConfig cfg, Dataset train, Dataset validation) {
+        List<String> trainable = new ArrayList<>(cfg.optimizer().trainableParameters().keySet());
         List<String> buffers = new ArrayList<>();
-        params.forEach((k, p) -> {
+        model.namedParameters().forEach((k, p) -> {
             if (!p.isLearnable()) {
                 buffers.add(k);
             }
         });
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        String runId = java.util.UUID.randomUUID().toString();
+        String lossClass = lossClass(cfg.loss());
         Broadcast<String> architecture = jsc.broadcast(Json.toCompact(Json.toTree(ModelSpec.toMap(model))));
-        // The samples go out once: parallelize() keeps the data inside its partition objects, which travel with every
-        // task, so the shards are materialised on the executors and the lineage cut (localCheckpoint); later steps
-        // ship only a partition number. The price: an executor lost during training loses its shard, and the run
-        // fails (resume from the last epoch's checkpoint).
-        JavaRDD<Shard> shards = jsc.parallelize(Shard.cut(train, partitions), partitions)
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        shards.rdd().localCheckpoint();
-        shards.count();
-        DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(seed).build();
-        int batches = loader.numBatches();
-        String lossClass = lossClass(config.loss());
-        try {
-            for (int epoch = history.size() + 1; epoch <= config.epochs(); epoch++) {
-                long start = System.nanoTime();
-                int[] order = loader.order(epoch - 1);
-                double lr = config.schedule().learningRate(epoch - 1, step);
-                Metrics metrics = new Metrics(names(train));
-                long correct = 0; // the partitions return counts, not outputs, so accuracy is counted here
-                for (int b = 0; b < batches; b += localSteps) {
-                    int k = Math.min(localSteps, batches - b);
-                    int[][] batchIndices = new int[k][];
-                    for (int j = 0; j < k; j++) {
-                        int from = (b + j) * config.batchSize();
-                        batchIndices[j] = java.util.Arrays.copyOfRange(order, from,
-                                Math.min(from + config.batchSize(), order.length));
-                    }
-                    double rate = config.schedule().learningRate(epoch - 1, step);
-                    // the weights travel once per executor per exchange (a broadcast), not once per task
-                    Broadcast<Map<String, float[]>> w = jsc.broadcast(weights(model));
-                    Step s = new Step(runId, architecture, w, trainable, buffers, batchIndices,
-                            localSteps > 1 ? rate : 0, lossClass);
-                    Result r;
-                    try {
-                        r = shards.map(s::compute).treeReduce(Result::plus, 2);
-                    } finally {
-                        w.destroy();
-                    }
-                    bytesPerExchange = 4L * r.values.length; // float32 per value
-                    if (!Double.isFinite(r.lossSum)) {
-                        throw new TrainingDivergedException(epoch, b + 1, step, r.lossSum);
-                    }
-                    if (localSteps == 1) {
-                        applyGradients(model, opt, trainable, buffers, r, rate);
-                    } else {
-                        applyAverage(params, trainable, buffers, r);
-                        // keep the optimiser's step count in line with batches seen (schedules, checkpoints)
-                    }
-                    step += k;
-                    metrics.addLoss(r.lossSum / r.samples, (int) r.samples);
-                    correct += r.correct;
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                double accuracy = (double) correct / train.size();
-                Map<String, Double> record = new LinkedHashMap<>();
-                record.put(History.EPOCH, (double) epoch);
-                record.put(History.TRAIN_LOSS, metrics.loss());
-                record.put(History.TRAIN_ACCURACY, accuracy);
-                if (val != null) {
-                    Metrics v = Trainer.evaluate(model, val, config.evalBatchSize(), config.loss());
-                    record.put(History.VAL_LOSS, v.loss());
-                    record.put(History.VAL_ACCURACY, v.accuracy());
-                }
-                record.put(History.LR, lr);
-                record.put(History.SECONDS, seconds);
-                record.put(History.IMAGES_PER_SECOND, train.size() / Math.max(seconds, 1e-9));
-                history.add(record);
-                log.accept(String.format(Locale.ROOT, "epoch %d/%d: loss %.4f, accuracy %.4f%s, %.1f s", epoch,
-                        config.epochs(), metrics.loss(), accuracy,
-                        val == null ? "" : String.format(Locale.ROOT, ", val accuracy %.4f", record.get(History.VAL_ACCURACY)),
-                        seconds));
-                if (checkpointDir != null) {
-                    writeCheckpoint(model, history, step, seed, epoch);
+        ExecutorPictures t = ExecutorPictures.of(jsc, train, partitions);
+        ExecutorPictures v = validation == null ? null : ExecutorPictures.of(jsc, validation, partitions);
+        RingAllReduce.Coordinator ring = null;
+        if (exchange == Exchange.RING) {
+            try {
+                ring = new RingAllReduce.Coordinator(spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("ring all-reduce: cannot open the coordinator on the driver: "
+                        + e.getMessage(), e);
+            }
+        }
+        int values = 0;
+        Map<String, Parameter> params = model.namedParameters();
+        for (String name : trainable) {
+            values += params.get(name).value().size();
+        }
+        for (String name : buffers) {
+            values += params.get(name).value().size();
+        }
+        run = new Run(cfg, java.util.UUID.randomUUID().toString(), architecture, trainable, buffers, lossClass, t,
+                validation, v, names(train), ring, values, new long[1]);
+    }
+
+    @Override
+    public void finish() {
+        Run r = run;
+        run = null;
+        if (r != null) {
+            r.train().release();
+            if (r.val() != null) {
+                r.val().release();
+            }
+            r.architecture().destroy();
+            if (r.ring() != null) {
+                try {
+                    r.ring().close();
+                } catch (IOException e) {
+                    // closing a listening socket: nothing left to do
                 }
             }
-        } finally {
-            shards.unpersist(false);
-            architecture.destroy();
+            IDLE.remove(r.runId()); // the driver's own pool, in local mode; executors drop theirs with the JVM
         }
-        return history;
+    }
+
+    @Override
+    public void trainEpoch(TrainingEngine.Epoch epoch) {
+        Run r = requireRun();
+        TrainConfig cfg = r.config();
+        Model model = epoch.model();
+        int[][] all = epoch.batches();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        for (int b = 0; b < all.length; b += localSteps) {
+            int k = Math.min(localSteps, all.length - b);
+            int[][] batchIndices = java.util.Arrays.copyOfRange(all, b, b + k);
+            double rate = epoch.learningRate();
+            // the weights travel once per executor per exchange (a broadcast), not once per task
+            Broadcast<Map<String, float[]>> w = jsc.broadcast(weights(model));
+            Step s = new Step(r.runId(), r.architecture(), w, r.trainable(), r.buffers(), batchIndices,
+                    localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
+            Result res;
+            try {
+                res = r.ring() == null ? r.train().shards().map(s::compute).treeReduce(Result::plus, 2)
+                        : ringExchange(r, s);
+            } finally {
+                w.destroy();
+            }
+            bytesPerExchange = 4L * res.values.length; // float32 per value
+            if (res.samples > 0 && Double.isFinite(res.lossSum)) {
+                if (localSteps == 1) {
+                    applyGradients(model, cfg, r.trainable(), r.buffers(), res, rate);
+                } else {
+                    applyAverage(model.namedParameters(), r.trainable(), r.buffers(), res);
+                }
+            }
+            if (res.metrics != null) {
+                epoch.metrics().addAll(res.metrics);
+            }
+            epoch.batchesDone(k, res.samples == 0 ? 0 : res.lossSum / res.samples, (int) res.samples);
+        }
+    }
+
+    @Override
+    public Metrics evaluate(Model model, Dataset data, int batchSize, Loss loss) {
+        Run r = run;
+        if (r == null || r.val() == null || data != r.validation()) {
+            return Trainer.evaluate(model, data, batchSize, loss); // not data this run shipped: in process
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<Map<String, float[]>> w = jsc.broadcast(weights(model));
+        try {
+            Evaluation e = new Evaluation(r.runId(), r.architecture(), w, batchSize,
+                    loss == null ? null : lossClass(loss), names(data));
+            return r.val().shards().map(e::compute).treeReduce(SparkTrainer::sum, 2);
+        } finally {
+            w.destroy();
+        }
+    }
+
+    /** One step in a barrier stage: every task computes, the tasks all-reduce, the first one returns the sum. */
+    private static Result ringExchange(Run r, Step s) {
+        int parties = r.train().shards().getNumPartitions();
+        RingAllReduce.Meeting meeting = r.ring().meeting(r.runId() + "-" + (r.exchanges()[0]++) + "/" + parties,
+                parties);
+        int total = r.values();
+        scala.reflect.ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
+        List<Result> parts = new org.apache.spark.api.java.JavaRDD<>(r.train().shards().rdd().barrier()
+                .mapPartitions(new RingTask(s, meeting, total), false, tag), tag).collect();
+        float[] sum = parts.get(0).values();
+        double weight = 0;
+        double loss = 0;
+        long samples = 0;
+        Metrics metrics = null;
+        for (Result p : parts) {
+            weight += p.weight();
+            loss += p.lossSum();
+            samples += p.samples();
+            if (p.metrics() != null) {
+                if (metrics == null) {
+                    metrics = p.metrics();
+                } else {
+                    metrics.addAll(p.metrics());
+                }
+            }
+        }
+        return new Result(sum, weight, loss, samples, metrics);
+    }
+
+    /** The task of a ring step (a Scala function: barrier stages have no Java API). */
+    private static final class RingTask
+            extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Result>>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Step step;
+        private final RingAllReduce.Meeting meeting;
+        private final int total;
+
+        RingTask(Step step, RingAllReduce.Meeting meeting, int total) {
+            this.step = step;
+            this.meeting = meeting;
+            this.total = total;
+        }
+
+        @Override
+        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Shard> it) {
+            Result local = step.compute(it.next());
+            float[] v = local.values().length == total ? local.values() : new float[total];
+            TaskContext tc = TaskContext.get();
+            RingAllReduce.allReduce(v, tc.partitionId(), tc.stageAttemptNumber(), meeting,
+                    org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host());
+            Result out = new Result(tc.partitionId() == 0 ? v : new float[0], local.weight(), local.lossSum(),
+                    local.samples(), local.metrics());
+            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
+        }
+    }
+
+    private Run requireRun() {
+        if (run == null) {
+            throw new IllegalStateException("SparkTrainer: trainEpoch before start (use it through a Trainer)");
+        }
+        return run;
+    }
+
+    private static Metrics sum(Metrics a, Metrics b) {
+        a.addAll(b);
+        return a;
     }
 
     private static List<String> names(Dataset d) {
         List<String> n = d.classNames();
-        return n != null && n.size() == d.numClasses() ? n
-                : org.convnet4j.train.ConfusionMatrix.numberedClasses(d.numClasses());
+        return n != null && n.size() == d.numClasses() ? List.copyOf(n) : ConfusionMatrix.numberedClasses(d.numClasses());
     }
 
     private static Map<String, float[]> weights(Model model) {
@@ -254,8 +401,9 @@ public final class SparkTrainer {
         return w;
     }
 
-    private void applyGradients(Model model, Optimizer opt, List<String> trainable, List<String> buffers, Result r,
-                                double rate) {
+    private static void applyGradients(Model model, TrainConfig cfg, List<String> trainable, List<String> buffers,
+                                       Result r, double rate) {
+        Optimizer opt = cfg.optimizer();
         Map<String, Parameter> params = model.namedParameters();
         opt.zeroGrad();
         int at = 0;
@@ -267,7 +415,7 @@ public final class SparkTrainer {
             at += g.length;
         }
         copyBuffers(params, buffers, r, at);
-        config.clipping().apply(opt);
+        cfg.clipping().apply(opt);
         opt.setLearningRate(rate);
         opt.step();
     }
@@ -295,44 +443,35 @@ public final class SparkTrainer {
         }
     }
 
-    private void writeCheckpoint(Model model, History history, long step, long seed, int epoch) {
-        JsonObject d = ModelFiles.describe(model, preprocessing != null ? preprocessing : defaultPreprocessing(model));
-        JsonObject t = new JsonObject();
-        t.addProperty("epoch", history.size());
-        t.addProperty("step", step);
-        t.addProperty("seed", seed);
-        t.addProperty("rng_state", "data order from seed + epoch");
-        t.add("optimizer", Json.toTree(config.optimizer().config()));
-        JsonObject metrics = new JsonObject();
-        metrics.add("history", history.toJson());
-        t.add("metrics", metrics);
-        JsonObject run = new JsonObject();
-        run.addProperty("epochs", config.epochs());
-        run.addProperty("batch_size", config.batchSize());
-        run.addProperty("local_steps", localSteps);
-        run.addProperty("partitions", partitions);
-        t.add("run", run);
-        d.add(TrainingCheckpoints.KEY, t);
-        try {
-            java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
+    /** After every epoch: the run's state as a complete model file, to {@code checkpointDir} on any file system. */
+    private final class HadoopCheckpoints implements TrainingListener {
+        @Override
+        public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+            Model model = ctx.model();
+            JsonObject d = Json.parseObject(ModelFiles.describe(model,
+                    preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model)), "description");
+            JsonObject spark = new JsonObject();
+            spark.addProperty("local_steps", localSteps);
+            spark.addProperty("partitions", partitions);
+            d.add("spark", spark);
+            Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
             try {
-                Checkpoint.save(tmp, new Checkpoint(model.stateDict(), config.optimizer().state(), d));
-                byte[] bytes = Files.readAllBytes(tmp);
-                var conf = spark.sparkContext().hadoopConfiguration();
-                HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,
-                        String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString(), bytes, conf);
-                HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(), bytes, conf);
-            } finally {
-                Files.deleteIfExists(tmp);
+                java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
+                try {
+                    Checkpoint.save(tmp, c);
+                    byte[] bytes = Files.readAllBytes(tmp);
+                    var conf = SparkTrainer.this.spark.sparkContext().hadoopConfiguration();
+                    HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,
+                            String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString(), bytes, conf);
+                    HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(),
+                            bytes, conf);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Preprocessing defaultPreprocessing(Model model) {
-        Shape in = model.inputShapes().get(0);
-        return in.rank() == 3 && (in.dim(0) == 1 || in.dim(0) == 3) ? Preprocessing.forInput(in) : null;
     }
 
     /** Losses are not serialisable; they travel as the class name and are made again (they hold no state). */
@@ -352,33 +491,8 @@ public final class SparkTrainer {
 
     // ---- what travels -----------------------------------------------------------------------------
 
-    /** A contiguous run of training samples [start, start + count), materialised once and cached by Spark. */
-    record Shard(int start, int count, int[] dims, float[] x, int[] labels) implements Serializable {
-        Shape sampleShape() {
-            return Shape.of(dims);
-        }
-
-        static List<Shard> cut(Dataset data, int parts) {
-            int n = data.size();
-            int per = data.sampleShape().size();
-            List<Shard> out = new ArrayList<>();
-            for (int p = 0; p < parts; p++) {
-                int from = (int) ((long) n * p / parts);
-                int to = (int) ((long) n * (p + 1) / parts);
-                float[] x = new float[Math.multiplyExact(to - from, per)];
-                int[] y = new int[to - from];
-                for (int i = from; i < to; i++) {
-                    data.copySample(i, x, (i - from) * per);
-                    y[i - from] = data.label(i);
-                }
-                out.add(new Shard(from, to - from, data.sampleShape().dims(), x, y));
-            }
-            return out;
-        }
-    }
-
     /** Sum over partitions: values (gradients or weights, times the partition's weight), loss, counts. */
-    record Result(float[] values, double weight, double lossSum, long samples, long correct) implements Serializable {
+    record Result(float[] values, double weight, double lossSum, long samples, Metrics metrics) implements Serializable {
         Result plus(Result o) {
             if (o.samples == 0 && o.weight == 0) {
                 return this;
@@ -390,22 +504,56 @@ public final class SparkTrainer {
             for (int i = 0; i < v.length; i++) {
                 v[i] += o.values[i];
             }
-            return new Result(v, weight + o.weight, lossSum + o.lossSum, samples + o.samples, correct + o.correct);
+            Metrics m = metrics;
+            if (m == null) {
+                m = o.metrics;
+            } else if (o.metrics != null) {
+                m.addAll(o.metrics);
+            }
+            return new Result(v, weight + o.weight, lossSum + o.lossSum, samples + o.samples, m);
+        }
+    }
+
+    /** Validation on one cached shard: the model with the broadcast weights, without gradients, in batches. */
+    record Evaluation(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights,
+                      int batchSize, String lossClass, List<String> classNames) implements Serializable {
+        Metrics compute(Shard shard) {
+            Loss loss = lossClass == null ? null : newLoss(lossClass);
+            Model model = models(runId, architecture);
+            Map<String, Parameter> params = model.namedParameters();
+            weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
+            Metrics m = new Metrics(classNames);
+            int per = shard.sampleShape().size();
+            for (int from = 0; from < shard.count(); from += batchSize) {
+                int n = Math.min(batchSize, shard.count() - from);
+                Tensor x = Tensor.zeros(shard.sampleShape().prepend(n));
+                System.arraycopy(shard.x(), from * per, x.data(), 0, n * per);
+                int[] y = java.util.Arrays.copyOfRange(shard.labels(), from, from + n);
+                Tensor out = GradMode.withoutGradients(() -> model.forward(x, false));
+                if (loss != null) {
+                    m.addLoss(loss.compute(out, y).value(), n);
+                }
+                if (out.rank() == 2 && out.dim(1) == classNames.size()) {
+                    m.add(out, y);
+                }
+            }
+            return m;
         }
     }
 
     /** One exchange: the weights out, K batches of global indices, the computation on one shard. */
     record Step(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights, List<String> trainable,
-                List<String> buffers, int[][] batches, double localRate, String lossClass) implements Serializable {
+                List<String> buffers, int[][] batches, double localRate, String lossClass, List<String> classNames)
+            implements Serializable {
 
         Result compute(Shard shard) {
             Loss loss = newLoss(lossClass);
-            Model model = models(this);
+            Model model = models(runId, architecture);
+            Metrics metrics = new Metrics(classNames);
             Map<String, Parameter> params = model.namedParameters();
             weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
             double lossSum = 0;
             long samples = 0;
-            long correct = 0;
             double[] gradSum = localRate == 0 ? new double[size(params, trainable)] : null;
             for (int[] batch : batches) {
                 int[] mine = java.util.Arrays.stream(batch)
@@ -422,7 +570,6 @@ public final class SparkTrainer {
                     y[j] = shard.labels()[local];
                 }
                 double[] stepLoss = new double[1];
-                long[] stepCorrect = new long[1];
                 double share = (double) mine.length / batch.length;
                 Runnable stepBody = () -> {
                     params.values().forEach(Parameter::zeroGrad);
@@ -430,7 +577,9 @@ public final class SparkTrainer {
                     Loss.LossValue l = loss.compute(out, y);
                     model.backwardParameters(l.gradient());
                     stepLoss[0] = l.value();
-                    stepCorrect[0] = correct(out, y);
+                    if (out.rank() == 2 && out.dim(1) == classNames.size()) {
+                        metrics.add(out, y);
+                    }
                     if (gradSum != null) {
                         int at = 0;
                         for (String name : trainable) {
@@ -454,10 +603,9 @@ public final class SparkTrainer {
                 stepBody.run();
                 lossSum += stepLoss[0] * mine.length;
                 samples += mine.length;
-                correct += stepCorrect[0];
             }
             if (samples == 0) {
-                return new Result(new float[0], 0, 0, 0, 0);
+                return new Result(new float[0], 0, 0, 0, null);
             }
             // synchronous: the share-weighted gradients sum to the global batch's gradient (weight 1 per batch);
             // averaging: weights times this partition's sample count, divided by the total on the driver
@@ -486,7 +634,7 @@ public final class SparkTrainer {
                 }
                 at += b.length;
             }
-            return new Result(v, bufferWeight, lossSum, samples, correct);
+            return new Result(v, bufferWeight, lossSum, samples, metrics);
         }
 
         private static int totalSamples(int[][] batches) {
@@ -504,36 +652,18 @@ public final class SparkTrainer {
             }
             return n;
         }
-
-        private static long correct(Tensor out, int[] y) {
-            if (out.rank() != 2) {
-                return 0;
-            }
-            int k = out.dim(1);
-            long c = 0;
-            for (int i = 0; i < y.length; i++) {
-                int best = 0;
-                for (int j = 1; j < k; j++) {
-                    if (out.data()[i * k + j] > out.data()[i * k + best]) {
-                        best = j;
-                    }
-                }
-                c += best == y[i] ? 1 : 0;
-            }
-            return c;
-        }
     }
 
     private static final Map<String, ConcurrentLinkedQueue<Model>> IDLE = new ConcurrentHashMap<>();
 
     /** A model instance of the run for this task: built once per task slot per executor, reused across steps. */
-    private static Model models(Step s) {
+    private static Model models(String runId, Broadcast<String> architecture) {
         EngineThreads.configure();
-        ConcurrentLinkedQueue<Model> idle = IDLE.computeIfAbsent(s.runId(), k -> new ConcurrentLinkedQueue<>());
+        ConcurrentLinkedQueue<Model> idle = IDLE.computeIfAbsent(runId, k -> new ConcurrentLinkedQueue<>());
         Model m = idle.poll();
         if (m == null) {
             @SuppressWarnings("unchecked")
-            Map<String, Object> spec = new Gson().fromJson(s.architecture().value(), Map.class);
+            Map<String, Object> spec = new Gson().fromJson(architecture.value(), Map.class);
             m = ModelSpec.fromMap(spec);
         }
         Model borrowed = m;

@@ -66,7 +66,7 @@ class SparkTrainerTest {
         return TrainConfig.builder(opt).epochs(epochs).batchSize(64).seed(5).build();
     }
 
-    static void assertSameWeights(Sequential a, Sequential b, double tolerance) {
+    static void assertSameWeights(org.convnet4j.nn.Model a, org.convnet4j.nn.Model b, double tolerance) {
         Map<String, Tensor> wa = a.stateDict();
         Map<String, Tensor> wb = b.stateDict();
         assertEquals(wa.keySet(), wb.keySet());
@@ -118,5 +118,28 @@ class SparkTrainerTest {
         double first = h.epochs().get(0).get(History.TRAIN_LOSS);
         double last = h.last().get(History.TRAIN_LOSS);
         assertTrue(last < first * 0.8, "loss " + first + " -> " + last);
+    }
+
+    /**
+     * Ring all-reduce in barrier mode against treeReduce, 2 tasks: each value is a + b either way, so the weights are
+     * the same bit for bit; and no thread of the exchange (nor Spark's barrier timer) may keep a JVM alive.
+     */
+    @Test
+    void ringAllReduceGivesTheTreeReduceWeightsBitForBit() {
+        Sequential tree = lenet();
+        new SparkTrainer(spark, config(new Sgd(tree, 0.05).momentum(0.9), 2)).partitions(2).fit(tree, data, null);
+        Sequential ring = lenet();
+        SparkTrainer r = new SparkTrainer(spark, config(new Sgd(ring, 0.05).momentum(0.9), 2)).partitions(2)
+                .exchange(SparkTrainer.Exchange.RING);
+        History h = r.fit(ring, data, null);
+        assertEquals(2, h.size());
+        for (String k : tree.stateDict().keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(tree.stateDict().get(k).data(),
+                    ring.stateDict().get(k).data(), k);
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            boolean ours = t.getName().startsWith("convnet4j ring") || t.getName().startsWith("Barrier task timer");
+            assertTrue(!ours || t.isDaemon() || !t.isAlive(), "non-daemon thread left: " + t.getName());
+        }
     }
 }

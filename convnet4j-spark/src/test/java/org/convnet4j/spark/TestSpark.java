@@ -21,7 +21,7 @@ final class TestSpark {
     }
 
     static synchronized SparkSession session() {
-        if (session == null) {
+        if (session == null || session.sparkContext().isStopped()) { // a CLI test's command stops the session
             session = SparkSession.builder().master("local[2]").appName("convnet4j-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "2")
@@ -29,7 +29,8 @@ final class TestSpark {
                     .config("spark.driver.bindAddress", "127.0.0.1")
                     .getOrCreate();
             session.sparkContext().setLogLevel("ERROR");
-            Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
+            SparkSession started = session;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::stop));
         }
         return session;
     }

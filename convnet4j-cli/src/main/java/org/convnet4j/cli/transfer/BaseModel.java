@@ -3,8 +3,10 @@ package org.convnet4j.cli.transfer;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;
+import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
@@ -33,7 +35,8 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
             }
             // imported ONNX models are graphs: split into a chain of layers and blocks, every case works on it
             Sequential chain = GraphChain.asSequential(saved.model(), "--base " + spec);
-            return new BaseModel(chain, spec, true, saved.description(), saved.preprocessing());
+            return new BaseModel(chain, spec, true, Json.parseObject(saved.description(), spec + ": description"),
+                    saved.preprocessing());
         }
         if (ModelZoo.contains(spec)) {
             Model m = ModelZoo.build(spec, null, 0);
@@ -45,13 +48,17 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
     }
 
     /**
-     * How pictures are prepared for the base: as saved with it (an imported ImageNet model's normalisation), else
-     * scaled to 0..1 at its input size. Transferred models keep the base's input, so they keep this too.
+     * How pictures are prepared for the base: as saved with it or chosen by the loader (an imported ImageNet model's
+     * normalisation), else (a zoo name, no file) {@link ModelFiles#defaultPreprocessing}, as for any model whose file
+     * says nothing. Transferred models keep the base's input, so they keep this too.
      */
     public Preprocessing preprocessing() {
-        Preprocessing p = savedPreprocessing;
-        return p != null && p.outputShape().equals(model.inputShapes().get(0)) ? p
-                : Preprocessing.forInput(model.inputShapes().get(0));
+        Preprocessing p = savedPreprocessing != null ? savedPreprocessing : ModelFiles.defaultPreprocessing(model);
+        if (p == null || !p.outputShape().equals(model.inputShapes().get(0))) {
+            throw new IllegalArgumentException("--base " + origin + ": the model does not take pictures of its input "
+                    + model.inputShapes() + (p == null ? "" : " (its preprocessing gives " + p.outputShape() + ")"));
+        }
+        return p;
     }
 
     /** A fresh copy: every plan takes the layers of the model it is given. */
@@ -68,6 +75,6 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
             return null;
         }
         String key = description.has(FeatureStatistics.INPUT_KEY) ? FeatureStatistics.INPUT_KEY : FeatureStatistics.KEY;
-        return description.has(key) ? FeatureStatistics.fromJson(description.getAsJsonObject(key), origin) : null;
+        return description.has(key) ? FeatureStatistics.fromJson(Json.toCompact(description.get(key)), origin) : null;
     }
 }

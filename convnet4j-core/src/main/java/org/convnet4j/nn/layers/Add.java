@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.convnet4j.nn.InPlace;
 import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.StepBuffers;
@@ -10,7 +11,7 @@ import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 
 /** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
-public final class Add extends Layer implements InferenceFusion {
+public final class Add extends Layer implements InferenceFusion, InPlace {
     private int arity;
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(1); // output
 
@@ -49,6 +50,44 @@ public final class Add extends Layer implements InferenceFusion {
         }
         arity = inputs.size();
         return out;
+    }
+
+    /** Backward passes the gradient on and reads nothing of the forward pass. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
+
+    /** Any input of two (a + b and b + a are the same floats); only the first of three or more (the order counts). */
+    @Override
+    public boolean canOverwriteInput(int k, int arity) {
+        return k == 0 || arity == 2;
+    }
+
+    /** The sum written over input {@code target}: the same additions in the same order as {@link #forward}. */
+    @Override
+    public Tensor forwardInPlace(List<Tensor> inputs, int target, boolean training) {
+        requireInputs(inputs);
+        Tensor out = inputs.get(target);
+        for (Tensor t : inputs) {
+            Tensor.requireSameShape(describe(), out, t);
+        }
+        float[] o = out.data();
+        if (target == 0) {
+            for (int k = 1; k < inputs.size(); k++) {
+                KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
+            }
+        } else {
+            // two inputs, the sum over the second: in0 + in1 as forward computes it (addition commutes exactly)
+            KernelProvider.get().add(o.length, inputs.get(0).data(), 0, o, 0, o, 0);
+        }
+        arity = inputs.size();
+        return out;
+    }
+
+    @Override
+    public List<Tensor> backwardInPlace(Tensor gradOutput) {
+        return backwardAll(gradOutput);
     }
 
     /** A ReLU right after the sum (a residual block's end). */

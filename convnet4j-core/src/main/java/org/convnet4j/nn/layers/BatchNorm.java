@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InPlace;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
@@ -41,7 +42,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * and {@link Kernels#sumSquaredDeviations} (float blocks added in double), the normalisation with
  * {@link Kernels#normalizeAffine} and the backward pass with {@link Kernels#batchNormBackward}.
  */
-public abstract class BatchNorm extends UnaryLayer {
+public abstract class BatchNorm extends UnaryLayer implements InPlace {
     private static final Kernels K = KernelProvider.get();
     /** Tensors at least this large are normalised plane by plane on the kernels' threads. */
     private static final long PARALLEL_MIN_VALUES = 1 << 16;
@@ -174,6 +175,33 @@ public abstract class BatchNorm extends UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        return forward(x, training, false);
+    }
+
+    /**
+     * The training forward pass with x-hat written over the input (the memory plan: batch norm's backward needs
+     * x-hat, not x; every statistic is taken before the first value is overwritten, plane by plane the kernel reads
+     * each value before writing it). The output is the layer's own tensor, as in {@link #forward}.
+     */
+    @Override
+    public Tensor forwardInPlace(List<Tensor> inputs, int target, boolean training) {
+        requireInputs(inputs);
+        return forward(inputs.get(0), training, GradMode.isEnabled());
+    }
+
+    /** The backward pass with the input gradient written over the output gradient (per channel, after its sums). */
+    @Override
+    public List<Tensor> backwardInPlace(Tensor gradOutput) {
+        return one(backwardInto(gradOutput, gradOutput));
+    }
+
+    /** Backward reads x-hat and the statistics, not the output: a following ReLU may work over it. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
+
+    private Tensor forward(Tensor x, boolean training, boolean xhatOverInput) {
         if (built == null) {
             throw new IllegalStateException(describe() + ": not built yet; add it to a model first");
         }
@@ -220,7 +248,7 @@ public abstract class BatchNorm extends UnaryLayer {
         Tensor y = buffers.overwritten(0, x.shape());
         float[] o = y.data();
         // Without gradients x-hat is not kept: the kernel writes it into the output, then the output over it.
-        xhat = GradMode.isEnabled() ? buffers.overwritten(1, x.shape()) : null;
+        xhat = xhatOverInput ? x : GradMode.isEnabled() ? buffers.overwritten(1, x.shape()) : null;
         float[] h = xhat == null ? o : xhat.data();
         float[] mu = mean;
         float[] is = invStd;
@@ -247,6 +275,11 @@ public abstract class BatchNorm extends UnaryLayer {
     @Override
     public Tensor backward(Tensor dy) {
         fromForward(xhat);
+        return backwardInto(dy, buffers.gradientOverwritten(2, dy.shape()));
+    }
+
+    private Tensor backwardInto(Tensor dy, Tensor dx) {
+        fromForward(xhat);
         int n = dy.dim(0);
         int c = built.dim(0);
         int s = built.size() / c;
@@ -256,7 +289,6 @@ public abstract class BatchNorm extends UnaryLayer {
         float[] g = gamma.value().data();
         float[] dgamma = gamma.grad().data();
         float[] dbeta = beta.grad().data();
-        Tensor dx = buffers.overwritten(2, dy.shape());
         float[] d = dx.data();
         forEachChannel(c, (long) n * s, ch -> {
             double sumDy = 0;

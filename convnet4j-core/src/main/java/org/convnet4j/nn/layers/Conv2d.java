@@ -240,7 +240,14 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     public Tensor backward(Tensor dy) {
         fromForward(x);
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
-        return Convolution.backwardInput(dy, kernel.value(), x.shape(), params, buffers.zeros(1, x.shape()));
+        return Convolution.backwardInput(dy, kernel.value(), x.shape(), params,
+                buffers.gradientZeros(1, x.shape()));
+    }
+
+    /** Backward reads the input and the weights, never the output: a following batch norm may normalise over it. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
     }
 
     @Override

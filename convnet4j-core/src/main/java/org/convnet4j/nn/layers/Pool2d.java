@@ -128,7 +128,7 @@ public abstract class Pool2d extends UnaryLayer {
                 throw new IllegalArgumentException(describe() + ": gradient " + dy.shape()
                         + " does not match the output " + y.shape() + " of the last forward pass");
             }
-            return Pooling.backwardMax(argMax, dy, x.shape(), buffers.zeros(1, x.shape()));
+            return Pooling.backwardMax(argMax, dy, x.shape(), buffers.gradientZeros(1, x.shape()));
         }
         return Pooling.backward(x, y, dy, params);
     }

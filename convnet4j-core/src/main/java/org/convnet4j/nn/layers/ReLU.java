@@ -1,6 +1,8 @@
 package org.convnet4j.nn.layers;
 
+import java.util.List;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InPlace;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
@@ -12,7 +14,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * max(0, x). The derivative at exactly 0 is taken as 0, as PyTorch does. Runs on the provider's vectorised
  * {@link Kernels#reluForward}, whose contract is {@code x > 0 ? x : 0}: a NaN input gives 0 (PyTorch keeps NaN).
  */
-public final class ReLU extends UnaryLayer {
+public final class ReLU extends UnaryLayer implements InPlace {
     private static final Kernels KERNELS = KernelProvider.get();
     private Tensor y;
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
@@ -32,9 +34,27 @@ public final class ReLU extends UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy) {
-        Tensor dx = buffers.overwritten(1, dy.shape());
+        return backwardInto(dy, buffers.gradientOverwritten(1, dy.shape()));
+    }
+
+    private Tensor backwardInto(Tensor dy, Tensor dx) {
         // The output is positive exactly where the input was, so it serves as the mask.
         KERNELS.reluBackward(dy.size(), fromForward(y).data(), 0, dy.data(), 0, dx.data(), 0);
         return dx;
+    }
+
+    /** max(0, x) written over x; the output kept for backward is then that tensor. */
+    @Override
+    public Tensor forwardInPlace(List<Tensor> inputs, int target, boolean training) {
+        requireInputs(inputs);
+        Tensor x = inputs.get(0);
+        KERNELS.reluForward(x.size(), x.data(), 0, x.data(), 0);
+        this.y = GradMode.keep(x);
+        return x;
+    }
+
+    @Override
+    public List<Tensor> backwardInPlace(Tensor gradOutput) {
+        return one(backwardInto(gradOutput, gradOutput));
     }
 }

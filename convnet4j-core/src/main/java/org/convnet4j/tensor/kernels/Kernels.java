@@ -5,9 +5,9 @@ package org.convnet4j.tensor.kernels;
  * raw float arrays with explicit offsets, so callers can address a slice of a tensor's backing array
  * without copying.
  *
- * <p>Two implementations exist: {@link ScalarKernels}, plain loops that are obviously correct (the oracle
- * in tests and the fallback when the Vector API is unavailable), and {@link VectorKernels}, which uses
- * {@code jdk.incubator.vector}. {@link KernelProvider#get()} picks one once per JVM. The two agree up to
+ * <p>Two implementations exist: the scalar kernels ({@link KernelProvider#scalar()}), plain loops that are
+ * obviously correct (the oracle in tests and the fallback when the Vector API is unavailable), and the vector
+ * kernels ({@link KernelProvider#vector(int)}), which use {@code jdk.incubator.vector}. {@link KernelProvider#get()} picks one once per JVM. The two agree up to
  * float rounding: sums may be accumulated in a different order, never to a different precision.
  *
  * <p>Implementations are thread-safe: several threads may call any method concurrently on disjoint outputs.
@@ -159,6 +159,16 @@ public interface Kernels {
     }
 
     /**
+     * {@link #sgemm} with a prepared left operand, on the kernels' threads: {@code C = prepared * op(B) + beta * C},
+     * with exactly the bits of the unprepared call (which is also what the default runs).
+     */
+    default void sgemmPreparedThreaded(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb,
+                                       float beta, float[] c, int cOff, int ldc) {
+        sgemm(a.transA(), transB, a.m(), n, a.k(), a.alpha(), a.a(), a.aOff(), a.lda(), b, bOff, ldb, beta, c, cOff,
+                ldc);
+    }
+
+    /**
      * Whether an {@code m x n} product fills this implementation's register tiles clearly better computed as
      * its transpose ({@code n x m}): a batch-1 convolution over a 7x7 map is a GEMM 49 columns wide, which a
      * 48-column tile covers with two tiles, the second almost empty. The scalar kernels have no tiles: false.
@@ -217,6 +227,11 @@ public interface Kernels {
 
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
+        return 1;
+    }
+
+    /** Floats per vector register these kernels compute with (16 with AVX-512, 8 with AVX2; 1 for scalar code). */
+    default int floatsPerVector() {
         return 1;
     }
 

@@ -114,6 +114,17 @@ final class VectorGemm {
             fewRows(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
             return;
         }
+        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
+    }
+
+    /**
+     * The general loop order. With {@code prepackedA} (all of alpha * op(A) in {@link #packAllOfA}'s layout) no
+     * task packs A: a row block's panels are read where the whole packing put them, the same values packA would
+     * have written (blocks start at multiples of MR), so the same bits.
+     */
+    private void general(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb,
+                         float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
@@ -143,8 +154,8 @@ final class VectorGemm {
                     int i1 = splitRows ? Math.min(m, (int) ((long) rowUnits * (task + 1) / tasks) * MR) : m;
                     int q0 = splitRows ? 0 : (int) ((long) panels * task / tasks);
                     int q1 = splitRows ? panels : (int) ((long) panels * (task + 1) / tasks);
-                    macroKernel(transA, alpha, a, aOff, lda, i0, i1, pcF, kc, packedB, jcF, nc, q0, q1,
-                            c, cOff, ldc, betaEff, overwrite, WORKSPACE.get());
+                    macroKernel(transA, alpha, a, aOff, lda, prepackedA, roundUp(m, MR), i0, i1, pcF, kc, packedB,
+                            jcF, nc, q0, q1, c, cOff, ldc, betaEff, overwrite, WORKSPACE.get());
                 });
             }
         }
@@ -264,9 +275,15 @@ final class VectorGemm {
         return packedA;
     }
 
-    /** A packed copy of alpha * op(A) for {@link #sgemmPrepared}, or null when the shape does not take the few-rows path. */
+    /** Most floats of a prepared (packed) A (32 MB): a larger one is kept unpacked and packed per call. */
+    static final long PREPARED_MAX_PACKED_A = 1L << 23;
+
+    /**
+     * A packed copy of alpha * op(A) for {@link #sgemmPrepared} (the few-rows layout, which the general loop
+     * order reads as well), or null when it would be empty or larger than {@link #PREPARED_MAX_PACKED_A}.
+     */
     float[] packForFewRows(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
-        if (!fewRowsPath || !isFewRows(m, k) || m == 0 || k == 0) {
+        if (m == 0 || k == 0 || (long) roundUp(m, MR) * k > PREPARED_MAX_PACKED_A) {
             return null;
         }
         return packAllOfA(transA, m, k, alpha, a, aOff, lda, new float[roundUp(m, MR) * k]);
@@ -278,16 +295,32 @@ final class VectorGemm {
      */
     void sgemmPrepared(PreparedMatrix p, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
                        float[] c, int cOff, int ldc) {
+        sgemmPrepared(p, transB, n, b, bOff, ldb, beta, c, cOff, ldc, 1);
+    }
+
+    /**
+     * The product with a prepared A on at most {@code maxThreads} threads: the dispatch of {@link #sgemm} (same
+     * paths, same bits), with the packing of A already done — once per convolution call instead of once per tile
+     * and task.
+     */
+    void sgemmPrepared(PreparedMatrix p, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
+                       float[] c, int cOff, int ldc, int maxThreads) {
         int m = p.m();
         int k = p.k();
         boolean plain = p.packed() == null || m == 0 || n == 0 || k == 0 || p.alpha() == 0f
                 || isDotShape(transB, m, n, k);
         if (plain) {
             sgemm(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), b, bOff, ldb, beta, c, cOff, ldc,
-                    1);
+                    maxThreads);
             return;
         }
-        fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, beta, c, cOff, ldc, 1);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        if (fewRowsPath && isFewRows(m, k)) {
+            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, beta, c, cOff, ldc, parts);
+            return;
+        }
+        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, ldb, beta, c,
+                cOff, ldc, parts, WORKSPACE.get());
     }
 
     private static void fewRowsPacked(boolean transB, int m, int n, int k, float[] packedA, float[] b, int bOff,
@@ -340,20 +373,26 @@ final class VectorGemm {
      * Updates rows [i0, i1) x B panels [q0, q1) of the current column block of C with one KC slice: packs
      * the rows of alpha * op(A) MC at a time, then runs the micro-kernel over every tile.
      */
-    private static void macroKernel(boolean transA, float alpha, float[] a, int aOff, int lda, int i0, int i1,
-                                    int pc, int kc, float[] packedB, int jc, int nc, int q0, int q1,
-                                    float[] c, int cOff, int ldc, float betaEff, boolean overwrite, Workspace ws) {
-        float[] packedA = ws.packedA(kc * roundUp(Math.min(MC, i1 - i0), MR));
+    private static void macroKernel(boolean transA, float alpha, float[] a, int aOff, int lda, float[] prepackedA,
+                                    int mPad, int i0, int i1, int pc, int kc, float[] packedB, int jc, int nc,
+                                    int q0, int q1, float[] c, int cOff, int ldc, float betaEff, boolean overwrite,
+                                    Workspace ws) {
+        float[] packedA = prepackedA != null ? prepackedA : ws.packedA(kc * roundUp(Math.min(MC, i1 - i0), MR));
         float[] tile = ws.tile;
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic);
-            packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA, 0);
+            int aBase = 0;
+            if (prepackedA == null) {
+                packA(transA, alpha, a, aOff, lda, ic, mc, pc, kc, packedA, 0);
+            } else {
+                aBase = pc * mPad + ic * kc; // slice pc, rows from ic: panels of MR rows, kc deep, in a row
+            }
             for (int jr = q0 * NR; jr < q1 * NR; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
                 int bIdx = jr * kc;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int mr = Math.min(MR, mc - ir);
-                    int aIdx = ir * kc;
+                    int aIdx = aBase + ir * kc;
                     int cIdx = cOff + (ic + ir) * ldc + jc + jr;
                     if (mr == MR && nr == NR) {
                         microKernel(kc, packedA, aIdx, packedB, bIdx, c, cIdx, ldc, betaEff, overwrite);

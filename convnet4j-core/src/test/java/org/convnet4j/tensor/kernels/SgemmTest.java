@@ -149,10 +149,12 @@ class SgemmTest {
 
     @Test
     void preparedLeftOperandGivesTheBitsOfTheOrdinaryCall() {
-        // few-rows shapes (packed once), a dot-product shape and a shape too tall to pack (plain fallback)
+        // few-rows shapes, a dot-product shape, and shapes too tall for the few-rows path (the general loop order
+        // reading the prepacked A: row blocks of MC, task splits, several KC slices, an NC block edge)
         int[][] shapes = {{64, 5 * NR + 7, 2 * VectorGemm.KC + 64}, {MR - 1, NR + 1, 33}, {6, 25, 4704},
-            {VectorGemm.MC + 5, 2 * NR, 40}};
-        for (Kernels k : new Kernels[] {new VectorKernels(2), scalar}) {
+            {VectorGemm.MC + 5, 2 * NR, 40}, {2 * VectorGemm.MC + 9, NR + 3, VectorGemm.KC + 17},
+            {VectorGemm.MC + MR, VectorGemm.NC + 5, 7}};
+        for (Kernels k : new Kernels[] {new VectorKernels(2), new VectorKernels(3), new VectorKernels(1), scalar}) {
             for (int[] s : shapes) {
                 for (boolean ta : new boolean[] {false, true}) {
                     for (boolean tb : new boolean[] {false, true}) {
@@ -169,6 +171,14 @@ class SgemmTest {
                         PreparedMatrix p = k.prepareA(ta, m, kk, 0.5f, a, 3, lda);
                         k.sgemmPrepared(p, tb, n, b, 0, tb ? kk : n, 0.25f, actual, 0, n);
                         assertArrayEquals(expected, actual, k.name() + " " + m + "x" + n + "x" + kk + " " + ta + tb);
+                        // threaded: the bits of the threaded unprepared call (which are those of one thread)
+                        float[] threaded = c0.clone();
+                        float[] threadedExpected = c0.clone();
+                        k.sgemm(ta, tb, m, n, kk, 0.5f, a, 3, lda, b, 0, tb ? kk : n, 0.25f, threadedExpected, 0, n);
+                        k.sgemmPreparedThreaded(p, tb, n, b, 0, tb ? kk : n, 0.25f, threaded, 0, n);
+                        assertArrayEquals(threadedExpected, threaded, "threaded " + k.name() + " " + m + "x" + n
+                                + "x" + kk + " " + ta + tb);
+                        assertArrayEquals(expected, threaded, "threaded vs one thread " + k.name());
                     }
                 }
             }

@@ -12,7 +12,7 @@ import org.convnet4j.zoo.ZooOptions;
 /**
  * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50, VGG16/19 (with
  * or without batch norm),
- * AlexNet and GoogLeNet (torchvision layout); classes from the classifier, width from the first conv, and VGG's
+ * AlexNet, GoogLeNet and Inception v3 (torchvision layout); classes from the classifier, width from the first conv, and VGG's
  * input size from classifier.0 (our VGG has no adaptive pool, so the input must give the 7x7 maps it expects).
  */
 public final class TorchArchitectures {
@@ -33,10 +33,12 @@ public final class TorchArchitectures {
         String file = sd.source();
         String arch = architecture != null ? architecture : guess(file, e);
         ZooOptions.Builder b = ZooOptions.builder().input(input);
+        boolean inception = arch.equals("inception_v3");
         String first = arch.startsWith("resnet") ? "conv1.weight" : arch.equals("googlenet") ? "conv1.conv.weight"
-                : "features.0.weight";
-        b.width(dim(file, e, first, 0) / 64.0);
-        String top = arch.startsWith("resnet") || arch.equals("googlenet") ? "fc.weight" : "classifier.6.weight";
+                : inception ? "Conv2d_1a_3x3.conv.weight" : "features.0.weight";
+        b.width(dim(file, e, first, 0) / (inception ? 32.0 : 64.0));
+        String top = arch.startsWith("resnet") || arch.equals("googlenet") || inception ? "fc.weight"
+                : "classifier.6.weight";
         boolean hasTop = e.containsKey(top);
         b.includeTop(hasTop);
         if (hasTop) {
@@ -45,7 +47,7 @@ public final class TorchArchitectures {
         if (arch.startsWith("vgg") && e.containsKey("features.1.running_mean")) {
             b.batchNorm(true); // torchvision's vgg16_bn / vgg19_bn
         }
-        if (arch.equals("googlenet")) {
+        if (arch.equals("googlenet") || inception) {
             b.layout("torchvision");
         }
         if (arch.startsWith("vgg") && hasTop && input == null) {
@@ -83,6 +85,9 @@ public final class TorchArchitectures {
         if (e.containsKey("inception5b.branch1.conv.weight")) {
             return "googlenet";
         }
+        if (e.containsKey("Mixed_7c.branch_pool.conv.weight")) {
+            return "inception_v3";
+        }
         if (e.containsKey("features.1.running_mean")) { // VGG with batch norm: conv, bn, relu per layer
             if (e.containsKey("features.49.weight")) {
                 return "vgg19";
@@ -101,7 +106,7 @@ public final class TorchArchitectures {
             return "alexnet";
         }
         throw new FileFormatException(file + ": cannot tell the architecture from its tensor names (looked for"
-                + " torchvision's ResNet, VGG, AlexNet and GoogLeNet names); give it with --model");
+                + " torchvision's ResNet, VGG, AlexNet, GoogLeNet and Inception v3 names); give it with --model");
     }
 
     private static int dim(String file, Map<String, long[]> e, String name, int i) throws FileFormatException {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.checkpoint.FileFormatException;
 import org.convnet4j.checkpoint.SafeTensors;
@@ -77,7 +78,7 @@ public final class ModelLoader {
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
             if (g != null) {
-                m.description().getAsJsonObject("imported_from").addProperty("preprocessing_chosen", g.reason());
+                m = withImportNote(m, "preprocessing_chosen", g.reason());
             }
             return m;
         }
@@ -91,8 +92,14 @@ public final class ModelLoader {
             Model model = ModelZoo.build(d.architecture(), d.options());
             TorchWeights.load(sd, model);
             Shape in = model.inputShapes().get(0);
-            return imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
-                    ImageNet.Mode.TORCH.forSize(in.dim(1), in.dim(2)));
+            SavedModel m = imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
+                    torchvisionPreprocessing(d.architecture(), in));
+            if (transformsInput(d.architecture())) {
+                m = withImportNote(m, "preprocessing_chosen", "torchvision's pretrained " + d.architecture()
+                        + " is built with transform_input=True: its ImageNet-normalised input becomes"
+                        + " (x/255 - 0.5) / 0.5, applied here directly");
+            }
+            return m;
         }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
                 + " Keras .h5, PyTorch .pth/.pt and .safetensors");
@@ -178,18 +185,51 @@ public final class ModelLoader {
         String spec = o.preprocessing() != null ? o.preprocessing() : e != null ? e.preprocessing() : null;
         if (spec != null && m.model().inputShapes().size() == 1) {
             Preprocessing p = PreprocessingSpec.parse(spec, m.model().inputShapes().get(0));
-            JsonObject d = m.description().deepCopy();
-            d.add(Preprocessing.KEY, p.toJson());
+            JsonObject d = Json.parseObject(m.description(), "description");
+            d.add(Preprocessing.KEY, Json.parseObject(p.toJson(), "preprocessing"));
             if (d.has("imported_from")) {
                 d.getAsJsonObject("imported_from").addProperty("preprocessing_chosen", (o.preprocessing() != null
                         ? "--preprocessing " : "catalogue entry " + e.name() + ": ") + spec);
             }
-            m = new SavedModel(m.model(), p, d);
+            m = new SavedModel(m.model(), p, Json.toCompact(d));
         }
-        if (e != null && m.description().has("imported_from")) {
-            m.description().getAsJsonObject("imported_from").addProperty("catalogue", e.name());
+        if (e != null) {
+            m = withImportNote(m, "catalogue", e.name());
         }
         return m;
+    }
+
+    /**
+     * torchvision builds its pretrained GoogLeNet and Inception v3 with {@code transform_input=True}: the model takes
+     * ImageNet-normalised pictures and turns each channel back into {@code (x/255 - 0.5) / 0.5} before its first
+     * conv. Our zoo models have no such step, so their weights get that normalisation as preprocessing.
+     */
+    static boolean transformsInput(String architecture) {
+        return "googlenet".equals(architecture) || "inception_v3".equals(architecture);
+    }
+
+    /**
+     * torchvision's preprocessing for a state dict of {@code architecture}: ImageNet mean/std, shorter side to
+     * 256/224 of the input, centre crop; {@code (x/255 - 0.5) / 0.5} instead of mean/std for GoogLeNet and Inception
+     * v3 ({@link #transformsInput}).
+     */
+    public static Preprocessing torchvisionPreprocessing(String architecture, Shape input) {
+        Preprocessing p = ImageNet.Mode.TORCH.forSize(input.dim(1), input.dim(2));
+        if (!transformsInput(architecture)) {
+            return p;
+        }
+        float[] half = {0.5f, 0.5f, 0.5f};
+        return new Preprocessing(3, input.dim(1), input.dim(2), 1f / 255f, half, half, false, p.resizeShorter());
+    }
+
+    /** {@code m} with {@code key: value} added to its description's "imported_from" (unchanged without one). */
+    private static SavedModel withImportNote(SavedModel m, String key, String value) {
+        JsonObject d = Json.parseObject(m.description(), "description");
+        if (!d.has("imported_from") || !d.get("imported_from").isJsonObject()) {
+            return m;
+        }
+        d.getAsJsonObject("imported_from").addProperty(key, value);
+        return new SavedModel(m.model(), m.preprocessing(), Json.toCompact(d));
     }
 
     /** The file as an image classifier (for {@code predict}). */
@@ -214,7 +254,7 @@ public final class ModelLoader {
         if (model.outputShape().rank() == 1 && model.outputShape().dim(0) == ImageNet.CLASSES) {
             model.setClassNames(ImageNet.classNames());
         }
-        JsonObject d = ModelFiles.describe(model, p);
+        JsonObject d = Json.parseObject(ModelFiles.describe(model, p), "description");
         JsonObject from = new JsonObject();
         from.addProperty("file", file.getFileName().toString());
         from.addProperty("format", format);
@@ -222,6 +262,6 @@ public final class ModelLoader {
             from.addProperty("zoo_architecture", architecture);
         }
         d.add("imported_from", from);
-        return new SavedModel(model, p, d);
+        return new SavedModel(model, p, Json.toCompact(d));
     }
 }

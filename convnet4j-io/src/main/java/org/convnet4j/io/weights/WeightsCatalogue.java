@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.convnet4j.checkpoint.FileFormatException;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 
 /**
  * Published ImageNet weights by name: {@code resnet18:imagenet} is torchvision's {@code resnet18-f37072fd.pth},
@@ -37,11 +37,14 @@ public final class WeightsCatalogue {
 
     /**
      * One file: {@code sha256} is a whole digest or (torchvision) a prefix of at least 8 hex digits; {@code md5}
-     * a whole digest (Keras); {@code loadable} false for files catalogued for download that the zoo cannot load.
+     * a whole digest (Keras); {@code loadable} false for files catalogued for download that the zoo cannot load;
+     * {@code sizeMib} the file's approximate size in MiB as published ({@code sizeSource} says where; 0 = unknown).
+     * Sizes are for people (what a download will cost); the checksum, not the size, decides whether a file is right.
      */
     public record Entry(String name, List<String> aliases, String architecture, String source, String file, String url,
                         String sha256, String md5, long parameters, String preprocessing, String classes,
-                        boolean batchNorm, boolean includeTop, boolean loadable, String note) {
+                        boolean batchNorm, boolean includeTop, boolean loadable, String note, double sizeMib,
+                        String sizeSource) {
         /** The checksum to verify before the file enters the cache. */
         public Checksum checksum() {
             return md5 != null ? new Checksum("MD5", md5) : new Checksum("SHA-256", sha256);
@@ -184,7 +187,18 @@ public final class WeightsCatalogue {
         return new Entry(name, List.copyOf(aliases), arch, str(o, "source", "custom"), file, url, sha, md5,
                 o.has("parameters") ? o.get("parameters").getAsLong() : 0, str(o, "preprocessing", "torchvision"),
                 str(o, "classes", "imagenet"), bool(o, "batch_norm", false), bool(o, "include_top", true),
-                bool(o, "loadable", true), str(o, "note", null));
+                bool(o, "loadable", true), str(o, "note", null), sizeMib(o), str(o, "size_source", null));
+    }
+
+    private static double sizeMib(JsonObject o) {
+        if (!o.has("size_mib")) {
+            return 0;
+        }
+        double v = o.get("size_mib").getAsDouble();
+        if (!(v > 0) || v > 1e7) {
+            throw new IllegalArgumentException("size_mib " + v + " is not a positive size in MiB");
+        }
+        return v;
     }
 
     private static String str(JsonObject o, String key, String fallback) {
@@ -202,8 +216,8 @@ public final class WeightsCatalogue {
         return o.has(key) ? o.get(key).getAsBoolean() : fallback;
     }
 
-    /** The catalogue as JSON (for {@code weights list --json}). */
-    public JsonArray toJson() {
+    /** The catalogue as compact JSON text, an array of entries (for {@code weights list --json}). */
+    public String toJson() {
         JsonArray a = new JsonArray();
         for (Entry e : byName.values()) {
             JsonObject o = new JsonObject();
@@ -215,11 +229,15 @@ public final class WeightsCatalogue {
             o.addProperty("url", e.url());
             o.addProperty(e.md5() != null ? "md5" : "sha256", e.md5() != null ? e.md5() : e.sha256());
             o.addProperty("parameters", e.parameters());
+            if (e.sizeMib() > 0) {
+                o.addProperty("size_mib", e.sizeMib());
+                o.addProperty("size_source", e.sizeSource());
+            }
             o.addProperty("preprocessing", e.preprocessing());
             o.addProperty("classes", e.classes());
             o.addProperty("loadable", e.loadable());
             a.add(o);
         }
-        return a;
+        return Json.toCompact(a);
     }
 }

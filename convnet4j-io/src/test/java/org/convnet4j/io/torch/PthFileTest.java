@@ -52,7 +52,7 @@ class PthFileTest {
     void resnet18InBothFormatsMatchesTorch() throws IOException {
         for (String f : new String[] {"resnet18_zip.pth", "resnet18_legacy.pth"}) {
             SavedModel m = ModelLoader.load(fixture(f), null, Shape.of(3, 32, 32));
-            assertEquals("resnet18", m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
+            assertEquals("resnet18", org.convnet4j.internal.json.Json.parseObject(m.description(), "description").getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
             assertMatchesTorch("resnet18", m.model());
         }
     }
@@ -69,6 +69,51 @@ class PthFileTest {
     void googlenetSavedAsParametersMatchesTorch() throws IOException {
         SavedModel m = ModelLoader.load(fixture("googlenet_zip.pth"), null, Shape.of(3, 64, 64));
         assertMatchesTorch("googlenet", m.model());
+    }
+
+    @Test
+    void torchvisionInceptionV3LoadsByItsNamesAndMatchesTorch() throws IOException {
+        // torchvision's own Inception3 class at 1/16 width, with its AuxLogits head and transform_input=True
+        SavedModel m = ModelLoader.load(fixture("inception_v3_zip.pth"), null, Shape.of(3, 83, 83));
+        assertEquals("inception_v3", org.convnet4j.internal.json.Json.parseObject(m.description(), "description")
+                .getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
+        assertEquals("inception_v3_torchvision", m.model().name());
+        assertMatchesTorch("inception_v3", m.model());
+        // transform_input=True: what torchvision computes from ImageNet-normalised pictures is (x/255 - 0.5) / 0.5
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, m.preprocessing().mean());
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, m.preprocessing().std());
+        assertEquals(1f / 255f, m.preprocessing().scale());
+        assertEquals(Math.round(83 * 256 / 224.0), m.preprocessing().resizeShorter());
+        // without the auxiliary head the weights are all used, and nothing of ours is left unset
+        PthFile sd = PthFile.open(fixture("inception_v3_zip.pth"));
+        long fileParameters = 0;
+        for (var e : sd.shapes().entrySet()) {
+            if (!e.getKey().startsWith("AuxLogits.") && !e.getKey().endsWith("num_batches_tracked")) {
+                long n = 1;
+                for (long d : e.getValue()) {
+                    n *= d;
+                }
+                fileParameters += n;
+            }
+        }
+        // running mean/var are buffers in torch (not counted by its parameters()), parameters here as in Keras
+        assertEquals(fileParameters, m.model().parameterCount() + countBuffers(m.model()));
+        // imported once, kept as a .c4j: the same model and preprocessing come back (import -o, then predict)
+        Path c4j = dir.resolve("inception_v3.c4j");
+        org.convnet4j.model.ModelFiles.save(m.model(), c4j, m.preprocessing());
+        SavedModel back = ModelLoader.load(c4j);
+        assertMatchesTorch("inception_v3", back.model());
+        assertEquals(m.preprocessing(), back.preprocessing());
+    }
+
+    private static long countBuffers(Model model) {
+        long n = 0;
+        for (org.convnet4j.nn.Parameter p : model.namedParameters().values()) {
+            if (!p.isLearnable()) {
+                n += p.shape().size();
+            }
+        }
+        return n;
     }
 
     @Test

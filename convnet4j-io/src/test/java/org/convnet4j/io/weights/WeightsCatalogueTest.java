@@ -46,13 +46,30 @@ class WeightsCatalogueTest {
             Preprocessing p = PreprocessingSpec.parse(e.preprocessing(), in);
             assertEquals(in, p.outputShape(), e.name());
             assertTrue(e.parameters() > 1_000_000, e.name());
+            // a published approximate size, with its source; the files hold the float32 values (and, for batch norm,
+            // running statistics), so the size is close to parameters x 4 bytes
+            assertTrue(e.sizeMib() > 0 && e.sizeSource() != null && !e.sizeSource().isBlank(), e.name() + ": size");
+            // googlenet-1378be20.pth also holds aux1/aux2 (6,379,984 values, torchvision's googlenet(aux_logits=True)
+            // minus its published 6,624,904), which torchvision's count leaves out; Inception v3's count includes its
+            // AuxLogits
+            long inFile = e.parameters() + (e.file().startsWith("googlenet-") ? 6_379_984L : 0L);
+            double expectedMib = inFile * 4.0 / (1 << 20);
+            assertTrue(Math.abs(e.sizeMib() - expectedMib) < 0.03 * expectedMib,
+                    e.name() + ": " + e.sizeMib() + " MiB for " + e.parameters() + " parameters");
         }
+        assertEquals(44.661, c.find("resnet18:imagenet").sizeMib(), 1e-9);
         assertEquals("resnet18-f37072fd.pth", c.find("resnet18:imagenet").file());
         assertEquals("resnet50-0676ba61.pth", c.find("resnet50:torchvision").file());
         assertEquals("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", c.find("VGG16:keras-notop").file());
         assertEquals("6d6bbae143d832006294945121d1f1fc", c.find("vgg16:keras-notop").md5());
         assertTrue(c.find("vgg19_bn:imagenet").batchNorm());
         assertNull(c.find("resnet101:imagenet"));
+        assertEquals("inception_v3_google-0cc3c7bd.pth", c.find("inception_v3:imagenet").file());
+        assertEquals(c.find("inception_v3:imagenet"), c.find("inception_v3:torchvision"));
+        assertEquals("inception_v3_weights_tf_dim_ordering_tf_kernels.h5", c.find("inception_v3:keras").file());
+        for (WeightsCatalogue.Entry e : c.entries()) {
+            assertTrue(e.loadable(), e.name() + " is catalogued but the zoo cannot load it");
+        }
         // the Keras MD5s PublishedChecksums applies to local files come from the catalogue
         assertEquals(8, PublishedChecksums.KERAS_MD5.size());
     }
@@ -72,6 +89,17 @@ class WeightsCatalogueTest {
         assertEquals(new Checksum("SHA-256", "0123abcd"), c.find("resnet18:imagenet").checksum());
         assertNotNull(c.find("resnet34:inhouse"));
         assertNotNull(c.find("vgg16:keras"));
+        // an entry catalogued for download only: fetching is allowed, loading is refused before any download
+        Path g = dir.resolve("download-only.json");
+        Files.writeString(g, "{\"entries\": [{\"name\": \"resnet18:odd\", \"architecture\": \"resnet18\","
+                + " \"file\": \"odd-0123abcd.pth\", \"url\": \"https://a/odd-0123abcd.pth\", \"loadable\": false,"
+                + " \"note\": \"an odd layout\"}]}");
+        ModelLoader.Options o = new ModelLoader.Options(null, null, null, offline().downloads(),
+                WeightsCatalogue.builtIn().withOverrides(g), Downloads.Progress.NONE);
+        assertThrows(IOException.class, () -> ModelLoader.resolve("resnet18:odd", o));
+        IllegalArgumentException notLoadable = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.load("resnet18:odd", o));
+        assertTrue(notLoadable.getMessage().contains("an odd layout"), notLoadable.getMessage());
         Files.writeString(f, "{\"entries\": [{\"name\": \"x:y\", \"architecture\": \"resnet18\", \"file\": \"../evil\","
                 + " \"url\": \"https://a/b\", \"sha256\": \"0123abcd\"}]}");
         FileFormatException e = assertThrows(FileFormatException.class, () -> WeightsCatalogue.builtIn().withOverrides(f));
@@ -94,11 +122,11 @@ class WeightsCatalogueTest {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> ModelLoader.resolve("resnet101:imagenet", o));
         assertTrue(unknown.getMessage().contains("resnet18:imagenet"), unknown.getMessage());
-        // catalogued for download only: fetching is fine (here: offline), loading is refused before any download
-        assertThrows(IOException.class, () -> ModelLoader.resolve("inception_v3:torchvision", o));
-        IllegalArgumentException notLoadable = assertThrows(IllegalArgumentException.class,
-                () -> ModelLoader.load("inception_v3:torchvision", o));
-        assertTrue(notLoadable.getMessage().contains("Keras' layer names"), notLoadable.getMessage());
+        // inception_v3:imagenet is torchvision's file (loadable: the zoo has its layout), Keras' is inception_v3:keras
+        IOException tv = assertThrows(IOException.class, () -> ModelLoader.load("inception_v3:imagenet", o));
+        assertTrue(tv.getMessage().contains("inception_v3_google-0cc3c7bd.pth"), tv.getMessage());
+        IOException keras = assertThrows(IOException.class, () -> ModelLoader.load("inception_v3:keras", o));
+        assertTrue(keras.getMessage().contains("inception_v3_weights_tf_dim_ordering_tf_kernels.h5"), keras.getMessage());
         IOException off = assertThrows(IOException.class, () -> ModelLoader.resolve("resnet50:imagenet", o));
         assertTrue(off.getMessage().contains("resnet50-0676ba61.pth")
                 && off.getMessage().contains("https://download.pytorch.org/models/resnet50-0676ba61.pth"), off.getMessage());

@@ -134,7 +134,10 @@ function renderDetails() {
     const epochs = r.events.filter(e => e.type === 'epoch');
     const last = epochs[epochs.length - 1];
     const end = r.events.find(e => e.type === 'end');
-    if (!last && !end) continue;
+    // the latest confusion matrix: an end event's, or one added after the run (a fusion of separately trained members)
+    const withConfusion = r.events.filter(e => e.confusion);
+    const confusion = withConfusion.length ? withConfusion[withConfusion.length - 1].confusion : null;
+    if (!last && !end && !confusion) continue;
     const section = document.createElement('div');
     section.className = 'run-details';
     const h = document.createElement('h2');
@@ -158,10 +161,11 @@ function renderDetails() {
     if (last) {
       add('first layer kernels ' + (last.kernels_shape || ''), last.kernels, 'kernels');
       add('sample', last.sample, 'sample');
-      add('its feature maps after the first convolution ' + (last.maps_shape || ''), last.maps, 'feature-maps');
+      add('its feature maps at ' + (last.maps_layer ? 'layer ' + last.maps_layer : 'the first convolution') + ' '
+        + (last.maps_shape || ''), last.maps, 'feature-maps');
     }
-    if (end && end.confusion) {
-      section.appendChild(confusionTable(end.confusion));
+    if (confusion) {
+      section.appendChild(confusionTable(confusion));
     }
     box.appendChild(section);
   }

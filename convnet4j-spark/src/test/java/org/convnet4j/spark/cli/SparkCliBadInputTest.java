@@ -101,4 +101,13 @@ class SparkCliBadInputTest {
         assertOneLine(run("predict", "--model", model.toString(), "--images", dir.resolve("none/*.png").toString(), "-o",
                 dir.resolve("c.csv").toString()), "no file matches");
     }
+
+    @Test
+    void trainRefusesAMissingFolderAndBadSettingsBeforeSparkStarts() {
+        assertOneLine(run("train", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("t.c4j").toString()),
+                "nowhere", "no such directory");
+        assertOneLine(run("train", "--lr", "-1", "--out", dir.resolve("t.c4j").toString()), "lr");
+        assertOneLine(run("train", "--data", dir.toString(), "--out", dir.resolve("t.c4j").toString()),
+                "class folder");
+    }
 }

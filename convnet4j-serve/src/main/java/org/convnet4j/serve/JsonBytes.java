@@ -1,0 +1,308 @@
+package org.convnet4j.serve;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A strict JSON reader working straight on the request's bytes (RFC 8259: no comments, no single quotes, no
+ * trailing commas, no leading zeros, no NaN): the inference body's thousands of numbers go into floats without a
+ * token object, a {@code String} or a {@code char} decoding step per number, which is where a general JSON
+ * library spends its time on a 1.5 MB ResNet request. Numbers with at most 15 significant digits and a decimal
+ * exponent within ±22 (every float printed by Java's or NumPy's shortest float formatting) are converted exactly
+ * as {@link Double#parseDouble} would (both operands are exact doubles, so one correctly rounded multiplication
+ * or division gives the correctly rounded result); longer ones go through {@link Double#parseDouble}. Any syntax
+ * error is an {@link ApiException} 400 "the body is not valid JSON: ... at byte N".
+ */
+final class JsonBytes {
+    /** Gson's default nesting limit: deeper documents are refused instead of recursing without bound. */
+    static final int MAX_DEPTH = 255;
+    private static final double[] POW10 = new double[23];
+
+    static {
+        double p = 1;
+        for (int i = 0; i < POW10.length; i++) {
+            POW10[i] = p;
+            p *= 10;
+        }
+    }
+
+    private final byte[] b;
+    private final int end;
+    private int pos;
+
+    /** Reads {@code bytes[0, length)}. */
+    JsonBytes(byte[] bytes, int length) {
+        this.b = bytes;
+        this.end = length;
+    }
+
+    int position() {
+        return pos;
+    }
+
+    /** The next byte that is not whitespace (not consumed), or -1 at the end. */
+    int peek() {
+        while (pos < end) {
+            byte c = b[pos];
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                pos++;
+            } else {
+                return c & 0xff;
+            }
+        }
+        return -1;
+    }
+
+    /** Consumes {@code c} if it comes next (after whitespace). */
+    boolean consume(char c) {
+        if (peek() == c) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    void expect(char c) {
+        if (!consume(c)) {
+            throw syntax("expected '" + c + "'");
+        }
+    }
+
+    /** At the end of an object's member or an array's element: true if another one follows. */
+    boolean more(char close) {
+        if (consume(',')) {
+            return true;
+        }
+        if (consume(close)) {
+            return false;
+        }
+        throw syntax("expected ',' or '" + close + "'");
+    }
+
+    /** Only whitespace may follow the document. */
+    void expectEnd() {
+        if (peek() != -1) {
+            throw syntax("the body has more after its JSON object");
+        }
+    }
+
+    /** A string (the opening quote next), escapes resolved; bytes are UTF-8 (invalid sequences become U+FFFD). */
+    String string() {
+        if (peek() != '"') {
+            throw syntax("expected a string");
+        }
+        int start = ++pos;
+        boolean escapes = false;
+        while (true) {
+            if (pos >= end) {
+                throw syntax("unterminated string");
+            }
+            int c = b[pos] & 0xff;
+            if (c == '"') {
+                break;
+            }
+            if (c < 0x20) {
+                throw syntax("control character in a string");
+            }
+            if (c == '\\') {
+                escapes = true;
+                pos++;
+                if (pos >= end) {
+                    throw syntax("unterminated string");
+                }
+                int e = b[pos];
+                if (e == 'u') {
+                    for (int i = 1; i <= 4; i++) {
+                        if (pos + i >= end || Character.digit(b[pos + i], 16) < 0) {
+                            throw syntax("bad \\u escape");
+                        }
+                    }
+                    pos += 4;
+                } else if ("\"\\/bfnrt".indexOf(e) < 0) {
+                    throw syntax("bad escape \\" + (char) e);
+                }
+            }
+            pos++;
+        }
+        int stop = pos++;
+        String raw = new String(b, start, stop - start, StandardCharsets.UTF_8);
+        return escapes ? unescape(raw) : raw;
+    }
+
+    private static String unescape(String s) {
+        StringBuilder o = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\') {
+                o.append(c);
+                continue;
+            }
+            char e = s.charAt(++i);
+            switch (e) {
+                case 'b' -> o.append('\b');
+                case 'f' -> o.append('\f');
+                case 'n' -> o.append('\n');
+                case 'r' -> o.append('\r');
+                case 't' -> o.append('\t');
+                case 'u' -> {
+                    o.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                default -> o.append(e); // " \ /
+            }
+        }
+        return o.toString();
+    }
+
+    /** True when a number starts next. */
+    boolean atNumber() {
+        int c = peek();
+        return c == '-' || (c >= '0' && c <= '9');
+    }
+
+    /** A number, strictly by the JSON grammar, as the double {@link Double#parseDouble} gives for its text. */
+    double number() {
+        if (!atNumber()) {
+            throw syntax("expected a number");
+        }
+        int start = pos;
+        boolean negative = b[pos] == '-';
+        if (negative) {
+            pos++;
+        }
+        long mantissa = 0;
+        int significant = 0;
+        int exponent = 0;
+        if (pos < end && b[pos] == '0') {
+            pos++;
+        } else if (pos < end && b[pos] >= '1' && b[pos] <= '9') {
+            while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+                if (significant < 18) {
+                    mantissa = mantissa * 10 + (b[pos] - '0');
+                    significant++;
+                } else {
+                    significant++;
+                    exponent++;
+                }
+                pos++;
+            }
+        } else {
+            throw syntax("bad number");
+        }
+        if (pos < end && b[pos] == '.') {
+            pos++;
+            if (pos >= end || b[pos] < '0' || b[pos] > '9') {
+                throw syntax("bad number: digits must follow '.'");
+            }
+            while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+                int d = b[pos] - '0';
+                if (mantissa == 0 && d == 0) {
+                    exponent--; // leading zeros of the fraction are not significant
+                } else if (significant < 18) {
+                    mantissa = mantissa * 10 + d;
+                    significant++;
+                    exponent--;
+                } else {
+                    significant++;
+                }
+                pos++;
+            }
+        }
+        if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+            pos++;
+            boolean expNegative = false;
+            if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
+                expNegative = b[pos] == '-';
+                pos++;
+            }
+            if (pos >= end || b[pos] < '0' || b[pos] > '9') {
+                throw syntax("bad number: digits must follow the exponent mark");
+            }
+            int e = 0;
+            while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+                e = Math.min(e * 10 + (b[pos] - '0'), 100_000);
+                pos++;
+            }
+            exponent += expNegative ? -e : e;
+        }
+        if (mantissa == 0) {
+            return negative ? -0.0 : 0.0;
+        }
+        if (significant <= 15 && exponent >= -22 && exponent <= 22) {
+            double m = negative ? -mantissa : mantissa;
+            return exponent >= 0 ? m * POW10[exponent] : m / POW10[-exponent];
+        }
+        return Double.parseDouble(new String(b, start, pos - start, StandardCharsets.ISO_8859_1));
+    }
+
+    /** Skips one value of any kind, checking its syntax. */
+    void skipValue(int depth) {
+        if (depth > MAX_DEPTH) {
+            throw syntax("nesting deeper than " + MAX_DEPTH);
+        }
+        int c = peek();
+        switch (c) {
+            case '{' -> {
+                pos++;
+                if (consume('}')) {
+                    return;
+                }
+                do {
+                    string();
+                    expect(':');
+                    skipValue(depth + 1);
+                } while (more('}'));
+            }
+            case '[' -> {
+                pos++;
+                if (consume(']')) {
+                    return;
+                }
+                do {
+                    skipValue(depth + 1);
+                } while (more(']'));
+            }
+            case '"' -> string();
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> number();
+        }
+    }
+
+    /** Consumes {@code null} if it comes next. */
+    boolean consumeNull() {
+        if (peek() == 'n') {
+            literal("null");
+            return true;
+        }
+        return false;
+    }
+
+    /** A boolean value. */
+    boolean bool() {
+        int c = peek();
+        if (c == 't') {
+            literal("true");
+            return true;
+        }
+        if (c == 'f') {
+            literal("false");
+            return false;
+        }
+        throw syntax("expected true or false");
+    }
+
+    private void literal(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (pos + i >= end || b[pos + i] != word.charAt(i)) {
+                throw syntax("unexpected character");
+            }
+        }
+        pos += word.length();
+    }
+
+    ApiException syntax(String what) {
+        String at = pos >= end ? "at the end (byte " + end + ")" : "at byte " + pos;
+        return new ApiException(400, "the body is not valid JSON: " + what + " " + at);
+    }
+}

@@ -1,0 +1,110 @@
+package org.convnet4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's Spark Java example ("compiled and run by ReadmeSparkExampleTest"), taken from README.md as it is,
+ * compiled with javac against the library and Spark and run on the tests' local[2] session. Only the places change:
+ * {@code hdfs:///x} becomes a temporary directory's {@code x}, where the test put a labelled picture folder, a model
+ * file and some photos.
+ */
+class ReadmeSparkExampleTest {
+    private static final Path README = Path.of("..", "README.md");
+    private static final Pattern BLOCK = Pattern.compile(
+            "<!-- compiled and run by ReadmeSparkExampleTest -->\\s*```java\\n(.*?)```", Pattern.DOTALL);
+
+    @Test
+    void readmeSparkExampleCompilesAndRuns(@TempDir Path tmp) throws Exception {
+        TestSpark.session(); // the example's getOrCreate() finds it
+        Matcher m = BLOCK.matcher(Files.readString(README));
+        assertTrue(m.find(), "README.md has no block marked 'compiled and run by ReadmeSparkExampleTest'");
+        String code = m.group(1);
+        assertTrue(code.contains("\"hdfs:///"), "the example is expected to read from hdfs:/// paths");
+
+        TestSpark.stripeFolder(tmp.resolve("labelled"), 30, 4);
+        TestSpark.stripeFolder(tmp.resolve("photos-src"), 3, 5);
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        try (var s = Files.walk(tmp.resolve("photos-src"))) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, photos.resolve(f.getFileName()));
+            }
+        }
+        Files.createDirectories(tmp.resolve("models"));
+        Files.move(TestSpark.lenetFile(tmp, List.of("horizontal", "vertical")), tmp.resolve("models/lenet5.c4j"));
+
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        Path file = src.resolve("ReadmeSpark.java");
+        Files.writeString(file, wrap(code.replace("\"hdfs:///", "DIR + \"/").replace("Path.of(\"", "Path.of(DIR, \"")));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+        int rc = javac.run(null, null, errors, "-classpath", classPath(), "-d", classes.toString(), "-proc:none",
+                file.toString());
+        assertEquals(0, rc, "the README's Spark example does not compile:\n" + errors.toString(StandardCharsets.UTF_8));
+
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            Class<?> example = loader.loadClass("ReadmeSpark");
+            example.getField("DIR").set(null, tmp.toString());
+            example.getMethod("run").invoke(null);
+        }
+        assertTrue(Files.isDirectory(tmp.resolve("models/case1-pipeline/stages")), "the fitted pipeline was saved");
+        Path trained = tmp.resolve("lenet5-spark.c4j");
+        assertTrue(Files.exists(trained) && Files.exists(tmp.resolve("lenet5-spark.last.c4j")), "best and last files");
+        assertEquals(List.of("horizontal", "vertical"),
+                com.google.gson.JsonParser.parseString(Checkpoint.load(trained).description()).getAsJsonObject()
+                        .get("class_names").getAsJsonArray().asList().stream()
+                        .map(e -> e.getAsString()).toList());
+    }
+
+    /** Imports stay on top, the statements become the body of run(). */
+    private static String wrap(String code) {
+        StringBuilder imports = new StringBuilder();
+        StringBuilder body = new StringBuilder();
+        for (String line : code.split("\n")) {
+            (line.startsWith("import ") ? imports : body).append(line).append('\n');
+        }
+        return imports + "\npublic class ReadmeSpark {\n    public static String DIR;\n\n"
+                + "    public static void run() throws Exception {\n" + body + "\n    }\n}\n";
+    }
+
+    /** The test class path; under surefire's manifest-only jar, the entries its manifest lists. */
+    private static String classPath() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            out.add(e);
+            if (e.endsWith(".jar") && e.contains("surefire")) {
+                try (JarFile jar = new JarFile(e)) {
+                    String cp = jar.getManifest() == null ? null
+                            : jar.getManifest().getMainAttributes().getValue("Class-Path");
+                    if (cp != null) {
+                        for (String u : cp.trim().split("\\s+")) {
+                            out.add(Path.of(java.net.URI.create(u)).toString());
+                        }
+                    }
+                } catch (IllegalArgumentException ignored) {
+                    // a relative Class-Path entry: javac resolves those itself
+                }
+            }
+        }
+        return String.join(File.pathSeparator, out);
+    }
+}

@@ -1,0 +1,99 @@
+package org.convnet4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.ImageFolderDataset;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.run.TrainingRun;
+import org.convnet4j.run.TrainingSettings;
+import org.convnet4j.spark.ExecutorPictures.Shard;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.History;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The library's training run with Spark as its engine, on a picture folder the executors decode themselves. */
+class SparkTrainingRunTest {
+    static SparkSession spark;
+    static Path folder;
+    static final Preprocessing PREP = Preprocessing.forInput(Shape.of(1, 28, 28));
+
+    @BeforeAll
+    static void setUp(@TempDir Path dir) throws Exception {
+        spark = TestSpark.session();
+        folder = TestSpark.stripeFolder(dir.resolve("stripes"), 45, 17);
+    }
+
+    /** What the executors decode and cache is what ImageFolderDataset gives on one machine, sample for sample. */
+    @Test
+    void executorsDecodeThePicturesTheDriverOnlyListed() throws Exception {
+        PictureFolder listed = PictureFolder.list(folder.toString(), PREP, spark.sparkContext().hadoopConfiguration());
+        ImageFolderDataset local = ImageFolderDataset.builder(folder).channels(1).transform(PREP.transform()).build();
+        assertEquals(local.size(), listed.size());
+        assertEquals(local.classNames(), listed.classNames());
+        ExecutorPictures shipped = ExecutorPictures.of(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                org.convnet4j.data.Datasets.split(listed, 0.25, 3).train(), 4);
+        Dataset expected = org.convnet4j.data.Datasets.split(local, 0.25, 3).train();
+        try {
+            List<Shard> shards = shipped.shards().collect();
+            assertEquals(4, shards.size());
+            int per = PREP.outputShape().size();
+            int seen = 0;
+            for (Shard s : shards) {
+                assertEquals(seen, s.start(), "shards are contiguous, in sample order");
+                for (int i = 0; i < s.count(); i++) {
+                    float[] want = expected.sample(s.start() + i).data();
+                    assertArrayEquals(want, java.util.Arrays.copyOfRange(s.x(), i * per, (i + 1) * per));
+                    assertEquals(expected.label(s.start() + i), s.labels()[i]);
+                }
+                seen += s.count();
+            }
+            assertEquals(expected.size(), seen);
+        } finally {
+            shipped.release();
+        }
+    }
+
+    /**
+     * TrainingRun with the Spark engine: same --limit per class, split, data order and steps as in process, so the
+     * same weights (within float rounding of the gradient sum), the same history and the same best epoch in --out.
+     */
+    @Test
+    void sparkEngineRunsTheSameTrainingRunAsInProcess(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("local"));
+        Files.createDirectories(dir.resolve("spark"));
+        TrainingSettings.Builder b = TrainingSettings.builder().model("lenet5-classic").data(folder.toString())
+                .epochs(3).batch(16).optimizer("sgd").lr(0.5).momentum(0.5).seed(9).valSplit(0.25).limit(40);
+        ImageFolderDataset local = ImageFolderDataset.builder(folder).channels(1).transform(PREP.transform()).build();
+        TrainingRun.Result a = new TrainingRun(b.out(dir.resolve("local/m.c4j")).build(), local).run();
+        PictureFolder listed = PictureFolder.list(folder.toString(), PREP, spark.sparkContext().hadoopConfiguration());
+        TrainingRun.Result s = new TrainingRun(b.out(dir.resolve("spark/m.c4j")).build(), listed)
+                .engine(new SparkTrainer(spark).partitions(3)).run();
+
+        assertEquals(60, a.train().size(), "40 per class, a quarter held out");
+        assertEquals(a.train().size(), s.train().size());
+        assertEquals(a.history().size(), s.history().size());
+        for (int e = 0; e < a.history().size(); e++) {
+            var x = a.history().epochs().get(e);
+            var y = s.history().epochs().get(e);
+            assertEquals(x.get(History.TRAIN_LOSS), y.get(History.TRAIN_LOSS), 1e-5, "train loss, epoch " + (e + 1));
+            assertEquals(x.get(History.TRAIN_ACCURACY), y.get(History.TRAIN_ACCURACY), 1e-9);
+            assertEquals(x.get(History.VAL_LOSS), y.get(History.VAL_LOSS), 1e-5, "validation on the executors");
+            assertEquals(x.get(History.VAL_ACCURACY), y.get(History.VAL_ACCURACY), 1e-9);
+        }
+        assertEquals(a.bestEpoch(), s.bestEpoch());
+        SparkTrainerTest.assertSameWeights(a.model(), s.model(), 1e-5);
+        assertTrue(Files.exists(s.out()) && Files.exists(s.last()), "best and last files written");
+        assertTrue(s.history().last().get(History.TRAIN_LOSS) < s.history().epochs().get(0).get(History.TRAIN_LOSS),
+                "it learns");
+    }
+}

@@ -1,0 +1,73 @@
+package org.convnet4j.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.convnet4j.image.Images;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code spark train} end to end on local[2]: data spec, --limit per class, split, --json, files, --resume. */
+class SparkTrainCommandTest {
+    @TempDir
+    Path dir;
+
+    private static String[] run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = SparkMain.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
+            err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void trainsAFolderWithTheTrainCommandsProtocolAndResumes() throws Exception {
+        Path data = dir.resolve("pictures");
+        Random r = new Random(2);
+        for (int c = 0; c < 3; c++) {
+            Files.createDirectories(data.resolve("class" + c));
+            for (int i = 0; i < 12 + 4 * c; i++) { // 12, 16, 20 pictures: --limit 10 takes 10 of each
+                float[] p = new float[3 * 20 * 24];
+                for (int j = 0; j < p.length; j++) {
+                    p[j] = Math.min(255, c * 80 + r.nextInt(60));
+                }
+                Images.write(Tensor.wrap(p, 3, 20, 24), data.resolve("class" + c).resolve("p" + i + ".png"));
+            }
+        }
+        Path out = dir.resolve("m.c4j");
+        String[] a = run("train", "--master", "local[2]", "--data", data.toString(), "--limit", "10", "--epochs", "2",
+                "--batch", "8", "--val-split", "0.2", "--partitions", "2", "--json", "--no-progress",
+                "--out", out.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        JsonObject j = JsonParser.parseString(a[1].substring(a[1].indexOf('{'))).getAsJsonObject();
+        assertEquals(24, j.get("train_samples").getAsInt(), "10 per class, 20% held out");
+        assertEquals(6, j.get("val_samples").getAsInt());
+        assertEquals(2, j.get("epochs").getAsInt());
+        assertEquals(2, j.get("partitions").getAsInt());
+        assertTrue(Files.exists(out) && Files.exists(dir.resolve("m.last.c4j")), "best and last files");
+
+        String[] b = run("train", "--master", "local[2]", "--resume", dir.resolve("m.last.c4j").toString(),
+                "--epochs", "3", "--no-progress");
+        assertEquals("0", b[0], b[1] + b[2]);
+        assertTrue(b[1].contains("Resuming lenet5") && b[1].contains("epoch 3/3") && !b[1].contains("epoch 2/3"), b[1]);
+    }
+}
