@@ -1,5 +1,6 @@
 package org.convnet4j.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,6 +136,64 @@ class UntrustedPicturesTest {
                 java.nio.file.Files.delete(f);
             }
         }
+    }
+
+    /** 1200 x 1000 RGB noise: a PNG that does not compress (its file is about 3.6 MB). */
+    private static java.nio.file.Path noisePng(java.nio.file.Path dir, String name) throws IOException {
+        BufferedImage img = new BufferedImage(1200, 1000, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(4);
+        for (int y = 0; y < 1000; y++) {
+            for (int x = 0; x < 1200; x++) {
+                img.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        java.nio.file.Path f = dir.resolve(name);
+        java.nio.file.Files.write(f, encode(img, "png"));
+        return f;
+    }
+
+    /**
+     * A file larger than the whole budget is never held in memory: it is streamed and decoded subsampled, and
+     * what comes out is exactly every n-th pixel of the full picture. Over the pixel limit, a caller that needs
+     * less gets a subsampled picture within the limit (up to 16 times the limit in the file).
+     */
+    @Test
+    void picturesOverTheBudgetOrPixelLimitAreStreamedSubsampled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path f = noisePng(dir, "noise.png");
+        assertTrue(java.nio.file.Files.size(f) > 3_300_000L, "the file is larger than the budget below");
+        Tensor full = Images.read(f);
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "3m")) {
+            assertThrows(ImageFormatException.class, () -> Images.read(f));
+            // 20 bytes x 1200 x 1000 / n^2 <= 3 MiB: n = 3, 400 x 334
+            Tensor small = Images.readAtLeast(f, 100, 100);
+            assertArrayEquals(new int[] {3, 334, 400}, small.shape().dims());
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < 334; y++) {
+                    for (int x = 0; x < 400; x++) {
+                        assertEquals(full.get(c, 3 * y, 3 * x), small.get(c, y, x), "pixel " + c + "," + y + "," + x);
+                    }
+                }
+            }
+            // a folder of such pictures for a model that takes 32 x 32
+            java.nio.file.Path data = dir.resolve("data");
+            for (String cls : new String[] {"a", "b"}) {
+                java.nio.file.Files.createDirectories(data.resolve(cls));
+                java.nio.file.Files.copy(f, data.resolve(cls).resolve("1.png"));
+            }
+            org.convnet4j.data.Transform resize = (t, r) -> Images.resize(t, 32, 32);
+            org.convnet4j.data.ImageFolderDataset ds = org.convnet4j.data.ImageFolderDataset.builder(data)
+                    .transform(resize).decodeAtLeast(32, 32).build();
+            assertEquals(2, ds.size());
+            assertThrows(IOException.class, () -> org.convnet4j.data.ImageFolderDataset.builder(data)
+                    .transform(resize).build(), "without decodeAtLeast the full picture does not fit");
+        }
+        // the pixel limit applies to the decoded picture: 300,000 pixels is every 2nd pixel
+        ImageFormatException refused = assertThrows(ImageFormatException.class, () -> Images.read(f, 300_000));
+        assertTrue(refused.getMessage().contains("exceeds the limit"), refused.getMessage());
+        assertArrayEquals(new int[] {3, 500, 600}, Images.readAtLeast(f, 300_000, 100, 100).shape().dims());
+        // 1.2 megapixels is more than 16 times a limit of 50,000: refused rather than decoded for a long time
+        assertThrows(ImageFormatException.class, () -> Images.readAtLeast(f, 50_000, 10, 10));
     }
 
     @Test
