@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * folders inside a class folder are not descended into.
  */
 public final class ImageFolderDataset implements Dataset {
-    public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+    public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp");
 
     /** A file left out, and why. */
     public record Skipped(Path file, String reason) {

@@ -38,7 +38,7 @@ public final class Images {
     /** System property that overrides {@link #DEFAULT_MAX_PIXELS}. */
     public static final String MAX_PIXELS_PROPERTY = "convnet4j.maxPixels";
 
-    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF";
+    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF, WebP";
 
     static {
         // ImageIO would otherwise spool streams through temporary files in java.io.tmpdir; our images fit in memory.
@@ -77,9 +77,10 @@ public final class Images {
      * whose palette is all grey) give C = 1, everything else C = 3 in RGB order; alpha is dropped.
      * The size is taken from the header and checked against {@code maxPixels} and {@link MemoryBudget} (in bytes
      * of what decoding holds: the decoded picture and the float tensor) before any pixel is decoded. A JPEG's
-     * EXIF orientation is applied (a phone photo taken upright comes out upright). CMYK/YCCK JPEGs are refused
-     * (the JDK's decoder gets their colours wrong), and so are pictures whose data ends early or is damaged: the
-     * decoders only warn about those and would otherwise fill the rest with grey.
+     * EXIF orientation is applied (a phone photo taken upright comes out upright). CMYK/YCCK JPEGs are converted
+     * to RGB (TwelveMonkeys' JPEG reader, with the file's ICC profile or a default CMYK one; the JDK's decoder would
+     * get their colours wrong). Pictures whose data ends early or is damaged are refused: the decoders only warn
+     * about those and would otherwise fill the rest with grey. WebP is read too.
      */
     public static Tensor read(Path file, long maxPixels) throws ImageFormatException {
         return read(file, maxPixels, 0, 0);
@@ -194,11 +195,9 @@ public final class Images {
     /** Decodes from {@code in}; {@code head} holds the first bytes of the same data (all of it, or HEADER_BYTES). */
     private static Tensor decode(ImageInputStream in, byte[] head, String name, long maxPixels, int minHeight,
                                  int minWidth) throws ImageFormatException {
+        // CMYK and YCCK JPEGs are converted to RGB by TwelveMonkeys' JPEG reader (ahead of the JDK's, which gets
+        // their colours wrong): with the file's ICC profile, else a default CMYK profile
         JpegHeader jpeg = JpegHeader.parse(head);
-        if (jpeg != null && jpeg.components() == 4) {
-            throw new ImageFormatException(name + ": CMYK or YCCK JPEG, which is not supported (the colours would come"
-                    + " out wrong); convert it to RGB, e.g. 'convert " + name + " -colorspace sRGB out.jpg'");
-        }
         try {
             if (in == null) {
                 throw new ImageFormatException(name + ": cannot open for reading");
@@ -211,7 +210,12 @@ public final class Images {
             try {
                 reader.setInput(in, true, true);
                 List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    // TwelveMonkeys notes a CMYK file without an ICC profile (converted with a default one): not damage
+                    if (!String.valueOf(warning).contains("ICC color profile")) {
+                        warnings.add(warning);
+                    }
+                });
                 int w;
                 int h;
                 try {
@@ -259,9 +263,8 @@ public final class Images {
                     image = reader.read(0, param);
                 } catch (IOException | RuntimeException e) {
                     if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
-                        // the JDK's JPEG reader says this for some CMYK/YCCK files
-                        throw new ImageFormatException(name + ": unsupported kind of image (for JPEG: CMYK or YCCK "
-                                + "colour; convert it to RGB): " + describe(e), e);
+                        throw new ImageFormatException(name + ": unsupported kind of image (convert it to RGB): "
+                                + describe(e), e);
                     }
                     // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
                     throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);

@@ -97,23 +97,32 @@ class UntrustedPicturesTest {
         }
     }
 
+    /**
+     * A CMYK JPEG (tools/fixtures/cmyk_jpeg.py: stripes of pure cyan, magenta and yellow ink, Adobe-inverted as
+     * Photoshop and Pillow write them) reads as those colours in RGB; the JDK's own decoder gave them wrong.
+     */
     @Test
-    void cmykJpegsAreRefusedByName() throws IOException {
-        byte[] jpeg = encode(halves(), "jpeg");
-        // the frame header (SOF0) of a 3-component file, rewritten to declare 4 components as CMYK/YCCK files do
-        int sof = -1;
-        for (int i = 2; i + 1 < jpeg.length; i++) {
-            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) {
-                sof = i;
-                break;
-            }
+    void cmykJpegsReadInTheirColours() throws IOException {
+        byte[] jpeg;
+        try (var in = UntrustedPicturesTest.class.getResourceAsStream("cmyk.jpg")) {
+            jpeg = in.readAllBytes();
         }
-        assertTrue(sof > 0);
-        assertEquals(3, jpeg[sof + 9]);
-        jpeg[sof + 9] = 4;
-        byte[] cmyk = jpeg;
-        ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(cmyk, "print.jpg"));
-        assertTrue(e.getMessage().startsWith("print.jpg: CMYK or YCCK JPEG, which is not supported"), e.getMessage());
+        Tensor t = Images.read(jpeg, "print.jpg");
+        assertArrayEquals(new int[] {3, 16, 48}, t.shape().dims());
+        float[][] rgb = new float[3][];
+        for (int stripe = 0; stripe < 3; stripe++) {
+            int x = 16 * stripe + 8;
+            rgb[stripe] = new float[] {t.get(0, 8, x), t.get(1, 8, x), t.get(2, 8, x)};
+        }
+        String seen = java.util.Arrays.deepToString(rgb);
+        // cyan: little red, green and blue; magenta: red and blue, little green; yellow: red and green, little blue
+        assertTrue(rgb[0][0] < 80 && rgb[0][1] > 120 && rgb[0][2] > 180, "cyan stripe " + seen);
+        assertTrue(rgb[1][0] > 180 && rgb[1][1] < 80 && rgb[1][2] > 80, "magenta stripe " + seen);
+        assertTrue(rgb[2][0] > 200 && rgb[2][1] > 200 && rgb[2][2] < 80, "yellow stripe " + seen);
+        // a damaged CMYK file is still refused in one line naming it
+        byte[] cut = java.util.Arrays.copyOf(jpeg, jpeg.length / 2);
+        ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(cut, "print.jpg"));
+        assertTrue(e.getMessage().startsWith("print.jpg: "), e.getMessage());
     }
 
     @Test
