@@ -91,6 +91,48 @@ class HostileFilesCliTest {
         assertFalse(Files.exists(dir.resolve("x.onnx")));
     }
 
+    /**
+     * Read-path messages name the file and the problem: a .c4j whose description (checksums made to match) asks
+     * for impossible shapes or sizes fails in one line that starts with the file, in inspect and predict.
+     */
+    @Test
+    void badDescriptionsAreOneLineNamingTheFile() throws Exception {
+        Model m = ModelZoo.build("lenet5", null, 10);
+        Path good = dir.resolve("good.c4j");
+        ModelFiles.save(m, good);
+        org.convnet4j.checkpoint.SafeTensors.Contents c = org.convnet4j.checkpoint.SafeTensors.read(good);
+        String description = c.metadata().get("convnet4j");
+        Path png = dir.resolve("x.png");
+        Images.write(Tensor.zeros(1, 28, 28), png);
+        java.util.Map<String, String[]> mutations = new java.util.LinkedHashMap<>();
+        mutations.put("zero-input", new String[] {"\"input_shape\":[1,28,28]", "\"input_shape\":[0,28,28]", "input_shape"});
+        mutations.put("zero-units", new String[] {"\"units\":84", "\"units\":0", "dense2"});
+        mutations.put("negative-filters", new String[] {"\"filters\":16", "\"filters\":-16", "conv2"});
+        mutations.put("zero-kernel", new String[] {"\"kernel_size\":[5,5],\"strides\":[1,1],\"padding\":\"valid\"",
+                "\"kernel_size\":[0,5],\"strides\":[1,1],\"padding\":\"valid\"", "conv2"});
+        mutations.put("zero-pool", new String[] {"\"pool_size\":[2,2],\"strides\":[2,2],\"padding\":\"valid\"}},{\"type\":\"Conv2d\"",
+                "\"pool_size\":[0,2],\"strides\":[2,2],\"padding\":\"valid\"}},{\"type\":\"Conv2d\"", "pool1"});
+        mutations.put("huge-units", new String[] {"\"units\":120", "\"units\":2000000000", "dense1"});
+        mutations.put("unknown-layer", new String[] {"\"type\":\"ReLU\",\"name\":\"act3\"",
+                "\"type\":\"Relu9\",\"name\":\"act3\"", "Relu9"});
+        for (java.util.Map.Entry<String, String[]> e : mutations.entrySet()) {
+            String[] r = e.getValue();
+            assertTrue(description.contains(r[0]), e.getKey() + ": " + r[0]);
+            String changed = e.getKey().equals("zero-input") ? description.replace(r[0], r[1])
+                    : description.replaceFirst(java.util.regex.Pattern.quote(r[0]), java.util.regex.Matcher.quoteReplacement(r[1]));
+            java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(c.metadata());
+            meta.put("convnet4j", changed);
+            meta.put("description_sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(changed.getBytes(StandardCharsets.UTF_8))));
+            Path bad = dir.resolve(e.getKey() + ".c4j");
+            org.convnet4j.checkpoint.SafeTensors.write(bad, c.tensors(), meta);
+            for (CliRun run : List.of(CliRun.of("inspect", bad.toString()),
+                    CliRun.of("predict", "--model", bad.toString(), png.toString()))) {
+                assertOneLine(run, 2, bad.toString(), r[2]);
+            }
+        }
+    }
+
     @Test
     void classNamesFromAFileCannotDriveTheTerminal() throws Exception {
         Model m = ModelZoo.build("lenet5", null, 2);
