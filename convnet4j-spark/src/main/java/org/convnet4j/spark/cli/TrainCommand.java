@@ -87,6 +87,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
 
     @Override
     void check() throws IOException {
+        Io.checkPartitions(partitions);
         if (Files.exists(out) && !overwrite) {
             throw new IOException(out + ": already exists (add --overwrite to replace it)");
         }
