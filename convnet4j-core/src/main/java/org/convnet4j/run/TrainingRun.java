@@ -1,8 +1,8 @@
 package org.convnet4j.run;
 
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.util.MemoryBudget;
-
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -186,9 +186,9 @@ public final class TrainingRun {
         JsonObject saved = settings.toJson();
         CheckpointListener checkpoints = new CheckpointListener()
                 .describedBy(m -> {
-                    JsonObject d = ModelFiles.describe(m, prep);
+                    JsonObject d = Json.parseObject(ModelFiles.describe(m, prep), "description");
                     d.add(TrainingSettings.KEY, saved);
-                    return d;
+                    return Json.toCompact(d);
                 })
                 .saveLast(last);
         if (split.validation() != null) {

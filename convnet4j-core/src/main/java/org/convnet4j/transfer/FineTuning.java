@@ -166,7 +166,8 @@ public final class FineTuning {
         });
         TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), plan.learningRate())).epochs(maxEpochs)
                 .batchSize(s.batchSize()).seed(s.seed() + number).build();
-        TransferTraining.Result r = TransferTraining.fit(plan, train, val, cfg, true, ls, progress);
+        TransferTraining.Result r = TransferTraining.fit(plan, train, val,
+                TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls).withProgress(progress));
         History h = r.history();
         double[] valAcc = h.series(History.VAL_ACCURACY);
         int best = Math.max(1, stop.bestEpoch());
