@@ -141,6 +141,10 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             topK = test.numClasses(); // the default 5 on a 2-class problem
         }
+        // what a forward pass over one batch keeps (no larger than the data), before any is allocated
+        int effective = Math.max(1, Math.min(batch, test.size()));
+        org.convnet4j.util.MemoryBudget.requireSetting("--batch " + batch, "a forward pass of " + effective
+                + " pictures", org.convnet4j.nn.ModelSummary.of(model).inferenceMemoryBytes(effective));
         metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
         if (plots != null) {
             Files.createDirectories(plots);

@@ -1,5 +1,7 @@
 package org.convnet4j.cli;
 
+import org.convnet4j.util.MemoryBudget;
+
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +93,21 @@ final class ServeCommand implements Callable<Integer> {
             }
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name
             loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, null, spec.commandLine().getErr()));
+        }
+        // per model, before the server allocates anything: a forward pass of --max-batch samples, and the queue
+        // (its slots, and at least one sample held by each waiting request): a lower bound
+        long need = 0;
+        for (SavedModel m : loaded.values()) {
+            org.convnet4j.nn.ModelSummary summary = org.convnet4j.nn.ModelSummary.of(m.model());
+            long queued = MemoryBudget.bytesOf(MemoryBudget.add(8, MemoryBudget.bytesOf(4, summary.inputValuesPerSample())),
+                    queue);
+            need = MemoryBudget.add(need, MemoryBudget.add(summary.inferenceMemoryBytes(maxBatch), queued));
+        }
+        try {
+            MemoryBudget.requireSetting("--max-batch " + maxBatch + ", --queue " + queue, "serving "
+                    + String.join(", ", loaded.keySet()), need);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
         }
         ModelServer.Options o = new ModelServer.Options();
         o.host = host;

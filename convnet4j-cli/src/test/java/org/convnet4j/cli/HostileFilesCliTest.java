@@ -91,6 +91,48 @@ class HostileFilesCliTest {
         assertFalse(Files.exists(dir.resolve("x.onnx")));
     }
 
+    /**
+     * Read-path messages name the file and the problem: a .c4j whose description (checksums made to match) asks
+     * for impossible shapes or sizes fails in one line that starts with the file, in inspect and predict.
+     */
+    @Test
+    void badDescriptionsAreOneLineNamingTheFile() throws Exception {
+        Model m = ModelZoo.build("lenet5", null, 10);
+        Path good = dir.resolve("good.c4j");
+        ModelFiles.save(m, good);
+        org.convnet4j.checkpoint.SafeTensors.Contents c = org.convnet4j.checkpoint.SafeTensors.read(good);
+        String description = c.metadata().get("convnet4j");
+        Path png = dir.resolve("x.png");
+        Images.write(Tensor.zeros(1, 28, 28), png);
+        java.util.Map<String, String[]> mutations = new java.util.LinkedHashMap<>();
+        mutations.put("zero-input", new String[] {"\"input_shape\":[1,28,28]", "\"input_shape\":[0,28,28]", "input_shape"});
+        mutations.put("zero-units", new String[] {"\"units\":84", "\"units\":0", "dense2"});
+        mutations.put("negative-filters", new String[] {"\"filters\":16", "\"filters\":-16", "conv2"});
+        mutations.put("zero-kernel", new String[] {"\"kernel_size\":[5,5],\"strides\":[1,1],\"padding\":\"valid\"",
+                "\"kernel_size\":[0,5],\"strides\":[1,1],\"padding\":\"valid\"", "conv2"});
+        mutations.put("zero-pool", new String[] {"\"pool_size\":[2,2],\"strides\":[2,2],\"padding\":\"valid\"}},{\"type\":\"Conv2d\"",
+                "\"pool_size\":[0,2],\"strides\":[2,2],\"padding\":\"valid\"}},{\"type\":\"Conv2d\"", "pool1"});
+        mutations.put("huge-units", new String[] {"\"units\":120", "\"units\":2000000000", "dense1"});
+        mutations.put("unknown-layer", new String[] {"\"type\":\"ReLU\",\"name\":\"act3\"",
+                "\"type\":\"Relu9\",\"name\":\"act3\"", "Relu9"});
+        for (java.util.Map.Entry<String, String[]> e : mutations.entrySet()) {
+            String[] r = e.getValue();
+            assertTrue(description.contains(r[0]), e.getKey() + ": " + r[0]);
+            String changed = e.getKey().equals("zero-input") ? description.replace(r[0], r[1])
+                    : description.replaceFirst(java.util.regex.Pattern.quote(r[0]), java.util.regex.Matcher.quoteReplacement(r[1]));
+            java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(c.metadata());
+            meta.put("convnet4j", changed);
+            meta.put("description_sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(changed.getBytes(StandardCharsets.UTF_8))));
+            Path bad = dir.resolve(e.getKey() + ".c4j");
+            org.convnet4j.checkpoint.SafeTensors.write(bad, c.tensors(), meta);
+            for (CliRun run : List.of(CliRun.of("inspect", bad.toString()),
+                    CliRun.of("predict", "--model", bad.toString(), png.toString()))) {
+                assertOneLine(run, 2, bad.toString(), r[2]);
+            }
+        }
+    }
+
     @Test
     void classNamesFromAFileCannotDriveTheTerminal() throws Exception {
         Model m = ModelZoo.build("lenet5", null, 2);
@@ -137,6 +179,60 @@ class HostileFilesCliTest {
         assertOneLine(CliRun.of("train", "--lr", "1e300", "--out", dir.resolve("m.c4j").toString()), 2, "--lr");
         assertOneLine(CliRun.of("train", "--lr", "NaN", "--out", dir.resolve("m.c4j").toString()), 2, "--lr");
         assertFalse(Files.exists(dir.resolve("m.c4j")));
+    }
+
+    /**
+     * Sizes from options (issue 15, item 1: "option ranges validated ... sizes"): a batch, an input shape, a serving
+     * batch and queue are compared with the memory budget before anything of that size is allocated, in one line
+     * with exit 2; just below the limit the same commands run (the control).
+     */
+    @Test
+    void sizesFromOptionsAreBudgetedBeforeAnythingIsAllocated() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("many"));
+        for (String cls : List.of("dark", "light")) {
+            Path d = Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < 16; i++) {
+                Images.write(Tensor.zeros(1, 28, 28).fill(cls.equals("dark") ? 10 + i : 240 - i), d.resolve(i + ".png"));
+            }
+        }
+        Path out = dir.resolve("m.c4j");
+        org.convnet4j.nn.ModelSummary lenet = org.convnet4j.nn.ModelSummary.of(ModelZoo.build("lenet5", null, 2));
+        long budget = (lenet.trainingMemoryBytes(4, 2) + lenet.trainingMemoryBytes(32, 2)) / 2;
+        try (org.convnet4j.testsupport.TemporaryProperty p = org.convnet4j.testsupport.TemporaryProperty.set(
+                org.convnet4j.util.MemoryBudget.PROPERTY, Long.toString(budget))) {
+            assertOneLine(CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--val-split", "0", "--batch",
+                    "32", "--no-progress", "--out", out.toString()), 2, "--batch 32: training lenet5", "in batches of 32",
+                    "needs at least", "above the limit");
+            assertFalse(Files.exists(out));
+            CliRun control = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--val-split", "0", "--batch",
+                    "4", "--no-progress", "--out", out.toString());
+            assertEquals(0, control.exitCode(), control.err());
+            // one picture of the input shape is over the budget: refused before any picture is converted to it
+            assertOneLine(CliRun.of("train", "--data", data.toString(), "--input", "3x3000x3000", "--no-progress",
+                    "--out", dir.resolve("n.c4j").toString()), 2, "--input [3, 3000, 3000]: one picture", "above the limit");
+        }
+        try (org.convnet4j.testsupport.TemporaryProperty p = org.convnet4j.testsupport.TemporaryProperty.set(
+                org.convnet4j.util.MemoryBudget.PROPERTY, "64m")) {
+            // a picture that fits (9 MB), but the dense layer it makes LeNet build (about 1 GB) does not
+            assertOneLine(CliRun.of("train", "--data", data.toString(), "--input", "1x1500x1500", "--limit", "1",
+                    "--val-split", "0", "--no-progress", "--out", dir.resolve("n.c4j").toString()), 2,
+                    "--input [1, 1500, 1500]: ", "'dense1'", "parameter 'kernel' [120, 2226064] needs 1.1 GB",
+                    "above the limit");
+            assertFalse(Files.exists(dir.resolve("n.c4j")));
+        }
+        long evalBudget = (lenet.inferenceMemoryBytes(4) + lenet.inferenceMemoryBytes(32)) / 2;
+        try (org.convnet4j.testsupport.TemporaryProperty p = org.convnet4j.testsupport.TemporaryProperty.set(
+                org.convnet4j.util.MemoryBudget.PROPERTY, Long.toString(evalBudget))) {
+            assertOneLine(CliRun.of("evaluate", "--model", out.toString(), "--data", data.toString(), "--batch", "256"),
+                    2, "--batch 256: a forward pass of 32 pictures needs at least");
+            CliRun control = CliRun.of("evaluate", "--model", out.toString(), "--data", data.toString(), "--batch", "4");
+            assertEquals(0, control.exitCode(), control.err());
+        }
+        // the serving queue and batch, before a port is bound (default budget)
+        assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--queue", "2000000000"), 2,
+                "--max-batch 8, --queue 2000000000: serving m needs at least");
+        assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--max-batch", "2000000000"), 2,
+                "--max-batch 2000000000, --queue 64: serving m needs at least");
     }
 
     /** Two classes of four 28x28 grey pictures: a training run of a second. */

@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * folders inside a class folder are not descended into.
  */
 public final class ImageFolderDataset implements Dataset {
-    public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+    public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp");
 
     /** A file left out, and why. */
     public record Skipped(Path file, String reason) {
@@ -57,6 +57,8 @@ public final class ImageFolderDataset implements Dataset {
     private final Transform transform;
     private final int channels;
     private final long maxPixels;
+    private final int minHeight;
+    private final int minWidth;
     private final Shape sampleShape;
 
     private ImageFolderDataset(Builder b, List<String> classNames, List<Path> files, int[] labels,
@@ -69,6 +71,8 @@ public final class ImageFolderDataset implements Dataset {
         this.transform = b.transform;
         this.channels = b.channels;
         this.maxPixels = b.maxPixels;
+        this.minHeight = b.minHeight;
+        this.minWidth = b.minWidth;
         this.sampleShape = sampleShape;
     }
 
@@ -83,6 +87,8 @@ public final class ImageFolderDataset implements Dataset {
         private int channels = 3;
         private OnBadFile onBadFile = OnBadFile.FAIL;
         private long maxPixels = Images.maxPixels();
+        private int minHeight;
+        private int minWidth;
 
         private Builder(Path root) {
             this.root = root;
@@ -106,6 +112,21 @@ public final class ImageFolderDataset implements Dataset {
         /** Default FAIL. */
         public Builder onBadFile(OnBadFile mode) {
             this.onBadFile = mode;
+            return this;
+        }
+
+        /**
+         * The transform resizes every picture to at least {@code height} x {@code width}, so a picture too large for
+         * the memory budget or the pixel limit may be decoded subsampled, never below that size
+         * ({@link Images#readAtLeast}); pictures that fit are decoded in full as without this setting.
+         */
+        public Builder decodeAtLeast(int height, int width) {
+            if (height < 1 || width < 1) {
+                throw new IllegalArgumentException("ImageFolderDataset: decodeAtLeast sizes must be >= 1, got "
+                        + height + "x" + width);
+            }
+            this.minHeight = height;
+            this.minWidth = width;
             return this;
         }
 
@@ -157,7 +178,7 @@ public final class ImageFolderDataset implements Dataset {
             for (Path f : imageFiles(dir, rootReal, skipped)) {
                 Tensor t;
                 try {
-                    t = load(f, b.maxPixels, b.channels, b.transform, null);
+                    t = load(f, b.maxPixels, b.minHeight, b.minWidth, b.channels, b.transform, null);
                 } catch (ImageFormatException e) {
                     if (b.onBadFile == OnBadFile.FAIL) {
                         throw e;
@@ -243,9 +264,9 @@ public final class ImageFolderDataset implements Dataset {
         return message != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 
-    private static Tensor load(Path f, long maxPixels, int channels, Transform transform, Random random)
-            throws ImageFormatException {
-        Tensor img = Images.read(f, maxPixels);
+    private static Tensor load(Path f, long maxPixels, int minHeight, int minWidth, int channels, Transform transform,
+                               Random random) throws ImageFormatException {
+        Tensor img = minHeight > 0 ? Images.readAtLeast(f, maxPixels, minHeight, minWidth) : Images.read(f, maxPixels);
         if (img.dim(0) != channels) {
             img = channels == 1 ? Images.toGrey(img) : Images.toRgb(img);
         }
@@ -285,7 +306,7 @@ public final class ImageFolderDataset implements Dataset {
         Path f = files.get(index);
         Tensor t;
         try {
-            t = load(f, maxPixels, channels, transform, random);
+            t = load(f, maxPixels, minHeight, minWidth, channels, transform, random);
         } catch (ImageFormatException e) {
             // It decoded when the dataset was built, so the file changed since.
             throw new UncheckedIOException(e);

@@ -238,14 +238,16 @@ public final class DataSpec {
                 }
             }
         }
+        // the transform resizes to the model's input: a picture too big for memory may be decoded subsampled
+        int side = Math.max(prep.resizeShorter(), Math.max(prep.height(), prep.width()));
         ImageFolderDataset ds = ImageFolderDataset.builder(dir).channels(prep.channels()).transform(prep.transform())
-                .build();
+                .decodeAtLeast(side, side).build();
         if (ds.numClasses() < 2) {
             throw new IllegalArgumentException("--data " + spec + ": found " + ds.numClasses() + " class folder(s) "
                     + ds.classNames() + "; a classifier needs at least 2 (one sub-folder of pictures per class)");
         }
         if (ds.size() > 0) {
-            Shape first = Images.read(ds.file(0)).shape();
+            Shape first = Images.readAtLeast(ds.file(0), side, side).shape();
             if (!first.equals(prep.outputShape())) {
                 notes.add(spec + ": pictures like " + ds.file(0).getFileName() + " " + first
                         + " (channels, height, width) converted to the model's input " + prep.outputShape());

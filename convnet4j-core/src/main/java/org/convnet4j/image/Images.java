@@ -38,7 +38,7 @@ public final class Images {
     /** System property that overrides {@link #DEFAULT_MAX_PIXELS}. */
     public static final String MAX_PIXELS_PROPERTY = "convnet4j.maxPixels";
 
-    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF";
+    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF, WebP";
 
     static {
         // ImageIO would otherwise spool streams through temporary files in java.io.tmpdir; our images fit in memory.
@@ -77,25 +77,37 @@ public final class Images {
      * whose palette is all grey) give C = 1, everything else C = 3 in RGB order; alpha is dropped.
      * The size is taken from the header and checked against {@code maxPixels} and {@link MemoryBudget} (in bytes
      * of what decoding holds: the decoded picture and the float tensor) before any pixel is decoded. A JPEG's
-     * EXIF orientation is applied (a phone photo taken upright comes out upright). CMYK/YCCK JPEGs are refused
-     * (the JDK's decoder gets their colours wrong), and so are pictures whose data ends early or is damaged: the
-     * decoders only warn about those and would otherwise fill the rest with grey.
+     * EXIF orientation is applied (a phone photo taken upright comes out upright). CMYK/YCCK JPEGs are converted
+     * to RGB (TwelveMonkeys' JPEG reader, with the file's ICC profile or a default CMYK one; the JDK's decoder would
+     * get their colours wrong). Pictures whose data ends early or is damaged are refused: the decoders only warn
+     * about those and would otherwise fill the rest with grey. WebP is read too.
      */
     public static Tensor read(Path file, long maxPixels) throws ImageFormatException {
         return read(file, maxPixels, 0, 0);
     }
 
     /**
-     * As {@link #read(Path)}, but when the full picture would not fit {@link MemoryBudget}, decodes only every n-th
-     * pixel in each direction, with the smallest n that fits and keeps at least {@code minHeight} x
-     * {@code minWidth}: a model that takes 224x224 does not need a 100-megapixel camera picture in memory. A
-     * picture that fits is decoded in full, so results do not change with the budget.
+     * As {@link #read(Path)}, but when the full picture would not fit {@link MemoryBudget} or the pixel limit,
+     * decodes only every n-th pixel in each direction (ImageIO source subsampling: the decoder streams through the
+     * file and keeps only those rows and columns), with the smallest n that fits and keeps at least
+     * {@code minHeight} x {@code minWidth}: a model that takes 224x224 does not need a 100-megapixel camera picture
+     * in memory. The pixel limit then applies to the decoded picture, for files of up to 16 times the limit
+     * (beyond, decoding would take too long). A picture that fits is decoded in full, so results do not change
+     * with the budget.
      */
     public static Tensor readAtLeast(Path file, int minHeight, int minWidth) throws ImageFormatException {
         if (minHeight < 1 || minWidth < 1) {
             throw new IllegalArgumentException("Images.readAtLeast: sizes must be >= 1, got " + minHeight + "x" + minWidth);
         }
-        return read(file, maxPixels(), minHeight, minWidth);
+        return readAtLeast(file, maxPixels(), minHeight, minWidth);
+    }
+
+    /** As {@link #readAtLeast(Path, int, int)} with the caller's pixel limit (on the decoded picture). */
+    public static Tensor readAtLeast(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
+        if (minHeight < 1 || minWidth < 1) {
+            throw new IllegalArgumentException("Images.readAtLeast: sizes must be >= 1, got " + minHeight + "x" + minWidth);
+        }
+        return read(file, maxPixels, minHeight, minWidth);
     }
 
     private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
@@ -106,23 +118,29 @@ public final class Images {
         if (!Files.isRegularFile(file)) {
             throw new ImageFormatException(name + ": not a regular file");
         }
-        byte[] bytes;
-        try {
-            long size = Files.size(file);
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new ImageFormatException(name + ": " + MemoryBudget.human(size) + " is too large for a picture file");
-            }
-            MemoryBudget.require(name, size);
-            bytes = Files.readAllBytes(file);
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (MemoryBudget.TooLargeException e) {
-            throw new ImageFormatException(e.getMessage(), e);
+        // Streamed: the decoder reads the file as it goes (never the whole file in memory), and with source
+        // subsampling keeps only the rows and columns it needs. Only the first HEADER_BYTES are read ahead, for
+        // the JPEG segment headers (colour components, EXIF orientation) that come before the picture data.
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(HEADER_BYTES);
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
-        return decode(bytes, name, maxPixels, minHeight, minWidth);
+        if (head.length == 0) {
+            throw new ImageFormatException(name + ": empty file, not an image");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            return decode(in, head, name, maxPixels, minHeight, minWidth);
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
     }
+
+    /** Bytes read ahead of a streamed picture for its JPEG segment headers (EXIF is at most 64 KB per segment). */
+    static final int HEADER_BYTES = 1 << 20;
 
     /** Decodes a picture held in memory (an upload, a resource); {@code name} is used in messages. */
     public static Tensor read(byte[] bytes, String name) throws ImageFormatException {
@@ -165,12 +183,22 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
-        JpegHeader jpeg = JpegHeader.parse(bytes);
-        if (jpeg != null && jpeg.components() == 4) {
-            throw new ImageFormatException(name + ": CMYK or YCCK JPEG, which is not supported (the colours would come"
-                    + " out wrong); convert it to RGB, e.g. 'convert " + name + " -colorspace sRGB out.jpg'");
-        }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            return decode(in, bytes, name, maxPixels, minHeight, minWidth);
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
+    /** Decodes from {@code in}; {@code head} holds the first bytes of the same data (all of it, or HEADER_BYTES). */
+    private static Tensor decode(ImageInputStream in, byte[] head, String name, long maxPixels, int minHeight,
+                                 int minWidth) throws ImageFormatException {
+        // CMYK and YCCK JPEGs are converted to RGB by TwelveMonkeys' JPEG reader (ahead of the JDK's, which gets
+        // their colours wrong): with the file's ICC profile, else a default CMYK profile
+        JpegHeader jpeg = JpegHeader.parse(head);
+        try {
             if (in == null) {
                 throw new ImageFormatException(name + ": cannot open for reading");
             }
@@ -182,7 +210,12 @@ public final class Images {
             try {
                 reader.setInput(in, true, true);
                 List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    // TwelveMonkeys notes a CMYK file without an ICC profile (converted with a default one): not damage
+                    if (!String.valueOf(warning).contains("ICC color profile")) {
+                        warnings.add(warning);
+                    }
+                });
                 int w;
                 int h;
                 try {
@@ -195,18 +228,24 @@ public final class Images {
                     throw new ImageFormatException(name + ": image header claims a size of " + w + "x" + h);
                 }
                 long pixels = (long) w * h;
-                if (pixels > maxPixels) {
+                boolean subsampling = minHeight > 0 && minWidth > 0;
+                int maxStep = subsampling ? Math.max(1, Math.min(h / minHeight, w / minWidth)) : 1;
+                // the smallest step whose decoded picture fits both the pixel cap and the memory budget; a caller
+                // that needs less than the full picture gets it subsampled instead of refused (the cap is on what
+                // is decoded), up to SUBSAMPLED_SOURCE_FACTOR times the cap in the file (decoding time)
+                int step = 1;
+                while (step < maxStep && ((long) ((h + step - 1) / step) * ((w + step - 1) / step) > maxPixels
+                        || MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step, (w + step - 1) / step)
+                        > MemoryBudget.limitBytes())) {
+                    step++;
+                }
+                long decodedPixels = (long) ((h + step - 1) / step) * ((w + step - 1) / step);
+                boolean capOnDecoded = step > 1 && pixels / SUBSAMPLED_SOURCE_FACTOR <= maxPixels;
+                if (capOnDecoded ? decodedPixels > maxPixels : pixels > maxPixels) {
                     throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
                             + " megapixels exceeds the limit of " + megapixels(maxPixels) + " megapixels"
                             + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
                             + " (set -D" + MAX_PIXELS_PROPERTY + ")");
-                }
-                // full resolution when it fits; otherwise, if the caller needs less, the smallest subsampling that fits
-                int step = 1;
-                int maxStep = minHeight > 0 && minWidth > 0 ? Math.max(1, Math.min(h / minHeight, w / minWidth)) : 1;
-                while (step < maxStep && MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step,
-                        (w + step - 1) / step) > MemoryBudget.limitBytes()) {
-                    step++;
                 }
                 long decoded = MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step, (w + step - 1) / step);
                 try {
@@ -224,9 +263,8 @@ public final class Images {
                     image = reader.read(0, param);
                 } catch (IOException | RuntimeException e) {
                     if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
-                        // the JDK's JPEG reader says this for some CMYK/YCCK files
-                        throw new ImageFormatException(name + ": unsupported kind of image (for JPEG: CMYK or YCCK "
-                                + "colour; convert it to RGB): " + describe(e), e);
+                        throw new ImageFormatException(name + ": unsupported kind of image (convert it to RGB): "
+                                + describe(e), e);
                     }
                     // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
                     throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
@@ -252,6 +290,12 @@ public final class Images {
      * toTensor takes (4) and the float tensor (3 x 4).
      */
     static final int BYTES_PER_DECODED_PIXEL = 20;
+
+    /**
+     * How many times the pixel cap a picture may have in its file when it is read subsampled to fit the cap
+     * ({@link #readAtLeast}): memory is bounded by what is decoded, time by what the decoder still has to read.
+     */
+    static final long SUBSAMPLED_SOURCE_FACTOR = 16;
 
     private static String megapixels(long pixels) {
         double mp = pixels / 1e6;

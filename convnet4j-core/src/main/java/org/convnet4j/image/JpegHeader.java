@@ -1,9 +1,8 @@
 package org.convnet4j.image;
 
 /**
- * The two facts of a JPEG's marker segments that the JDK's decoder ignores: the number of colour components in
- * the frame header (4 means CMYK or YCCK, which it decodes with wrong colours) and the EXIF orientation (how the
- * camera was held). Reads only segment headers, bounds-checked, and gives up quietly on anything unexpected: the
+ * Two facts of a JPEG's marker segments: the number of colour components in the frame header (4 means CMYK or
+ * YCCK) and the EXIF orientation (how the camera was held), which no decoder applies. Reads only segment headers, bounds-checked, and gives up quietly on anything unexpected: the
  * decoder then reports the damage.
  */
 record JpegHeader(int components, int orientation) {

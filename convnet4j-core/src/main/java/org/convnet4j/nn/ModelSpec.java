@@ -167,8 +167,13 @@ public final class ModelSpec {
         if (type.equals("Sequential") || type.equals("Graph")) {
             layer = buildModel(e, freezes);
         } else {
-            layer = LayerFactory.create(type, e.containsKey("config") ? map(e.get("config"), type + " config") : Map.of());
-            layer.named(string(e, "name", "layer entry of type " + type));
+            String name = string(e, "name", "layer entry of type " + type);
+            try {
+                layer = LayerFactory.create(type, e.containsKey("config") ? map(e.get("config"), type + " config") : Map.of());
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("layer '" + name + "': " + ex.getMessage(), ex);
+            }
+            layer.named(name);
         }
         Object trainable = e.get("trainable");
         if (trainable != null && !Boolean.TRUE.equals(trainable)) {
@@ -195,7 +200,11 @@ public final class ModelSpec {
         for (int i = 0; i < d.length; i++) {
             d[i] = l.get(i);
         }
-        return Shape.of(d);
+        try {
+            return Shape.of(d);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
     }
 
     private static Object require(Map<String, Object> m, String key, String where) {

@@ -1,5 +1,7 @@
 package org.convnet4j.nn;
 
+import org.convnet4j.util.MemoryBudget;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -117,14 +119,16 @@ public final class ModelSummary {
         long weights = FLOAT_BYTES * (totalParams + bufferValues);
         long grads = FLOAT_BYTES * trainableParams();
         long optimizer = FLOAT_BYTES * trainableParams() * optimizerSlots;
-        long acts = activationBytes * batch * 2;
-        long input = FLOAT_BYTES * inputValuesPerSample() * batch;
-        return weights + grads + optimizer + acts + input;
+        long acts = MemoryBudget.bytesOf(activationBytes, batch, 2);
+        long input = MemoryBudget.bytesOf(FLOAT_BYTES, inputValuesPerSample(), batch);
+        // -1 when a product overflows (MemoryBudget refuses it)
+        return MemoryBudget.add(MemoryBudget.add(weights + grads + optimizer, acts), input);
     }
 
     /** Inference memory for a batch: weights, buffers, and (as an upper bound) every activation kept. */
     public long inferenceMemoryBytes(int batch) {
-        return FLOAT_BYTES * (totalParams + bufferValues) + (activationBytes + FLOAT_BYTES * inputValuesPerSample()) * batch;
+        return MemoryBudget.add(FLOAT_BYTES * (totalParams + bufferValues), MemoryBudget.bytesOf(
+                activationBytes + FLOAT_BYTES * inputValuesPerSample(), batch));
     }
 
     // ---- traversal -------------------------------------------------------------------------------

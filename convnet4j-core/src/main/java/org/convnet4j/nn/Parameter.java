@@ -43,6 +43,16 @@ public final class Parameter {
      * a model seed takes effect.
      */
     public static Parameter learnable(String name, Shape shape, Initializer init, int fanIn, int fanOut) {
+        // a layer sized by an input shape (a dense layer after flattening a huge picture) must not die of
+        // OutOfMemoryError while it is built (its value alone above the budget cannot be used for anything)
+        long bytes = org.convnet4j.util.MemoryBudget.bytesOf(4, shape.size());
+        if (bytes > org.convnet4j.util.MemoryBudget.limitBytes()) {
+            throw new IllegalArgumentException("parameter '" + name + "' " + shape + " needs "
+                    + org.convnet4j.util.MemoryBudget.human(bytes) + ", above the"
+                    + " limit of " + org.convnet4j.util.MemoryBudget.human(org.convnet4j.util.MemoryBudget.limitBytes())
+                    + " (a smaller input shape, more Java memory, or -D" + org.convnet4j.util.MemoryBudget.PROPERTY
+                    + "=BYTES)");
+        }
         Parameter p = new Parameter(name, Kind.LEARNABLE, Tensor.zeros(shape), init, fanIn, fanOut);
         p.initialize(new Random(name.hashCode()));
         return p;

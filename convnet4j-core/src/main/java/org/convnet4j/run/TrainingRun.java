@@ -1,6 +1,8 @@
 package org.convnet4j.run;
 
 import org.convnet4j.internal.json.Json;
+import org.convnet4j.nn.ModelSummary;
+import org.convnet4j.util.MemoryBudget;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -167,8 +169,21 @@ public final class TrainingRun {
         }
         Preprocessing prep = Preprocessing.forInput(settings.inputShape());
         Split split = split();
-        Model net = ModelZoo.build(settings.model(), settings.inputShape(), all.numClasses());
+        Model net;
+        try {
+            net = ModelZoo.build(settings.model(), settings.inputShape(), all.numClasses());
+        } catch (IllegalArgumentException e) {
+            // e.g. a dense layer sized by a huge input over the memory budget: say which setting made it
+            throw new IllegalArgumentException((settings.input() != null ? "input " + settings.inputShape()
+                    : "model " + settings.model()) + ": " + e.getMessage(), e);
+        }
         net.setClassNames(all.classNames());
+        // the batch the options ask for (no larger than the training set), on this model: weights, gradients,
+        // optimiser state, activations and their gradients (ModelSummary's lower bound), before any is allocated
+        int batch = Math.max(1, Math.min(settings.batch(), split.train().size()));
+        MemoryBudget.requireSetting("batch " + settings.batch(), "training " + settings.model() + " on "
+                + settings.inputShape() + " in batches of " + batch,
+                ModelSummary.of(net).trainingMemoryBytes(batch, settings.optimizer().equals("sgd") ? (settings.momentum() > 0 ? 1 : 0) : 2));
         net.initialize(settings.seed());
         if (resumed != null) {
             ModelFiles.requireSameArchitecture(resumed, net, String.valueOf(resumedFrom));

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.zoo.ModelZoo;
 
 /**
@@ -76,6 +77,11 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
         if (patience != null && valSplit == 0) {
             throw new IllegalArgumentException("patience needs validation data (val-split above 0)");
         }
+        // before any picture is converted to this size (the batch is checked in TrainingRun, on the model built
+        // for it and the number of pictures there are)
+        Shape in = input != null ? input : ModelZoo.defaultInput(model);
+        MemoryBudget.requireSetting(input != null ? "input " + in : "model " + model, "one picture of " + in,
+                MemoryBudget.bytesOf(4, java.util.Arrays.stream(in.dims()).asLongStream().toArray()));
     }
 
     private static void positive(String what, int v) {

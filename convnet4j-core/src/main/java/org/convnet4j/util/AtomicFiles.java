@@ -52,6 +52,9 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new FileSystemException(target.toString(), null, dir + " is a file, not a directory");
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NoSuchFileException(target.toString(), null, "output directory " + dir + " does not exist");
         }
@@ -123,7 +126,7 @@ public final class AtomicFiles {
         if (dir == null || abs.getFileName() == null) {
             return 0;
         }
-        String prefix = "." + abs.getFileName() + ".";
+        String prefix = "." + stem(abs.getFileName().toString()) + ".";
         Pattern ours = Pattern.compile("p(\\d+)-\\d+\\.tmp");
         Pattern legacy = Pattern.compile("\\d+\\.tmp");
         int removed = 0;
@@ -165,8 +168,41 @@ public final class AtomicFiles {
     }
 
     static String temporaryName(String targetName) {
-        return "." + targetName + ".p" + ProcessHandle.current().pid() + "-"
+        return "." + stem(targetName) + ".p" + ProcessHandle.current().pid() + "-"
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + ".tmp";
+    }
+
+    /** Longest stem in UTF-8 bytes: with ".", ".p" + a 20-digit pid, "-" + 19 digits and ".tmp", 237 <= NAME_MAX (255). */
+    static final int MAX_STEM_BYTES = 190;
+
+    /**
+     * The target's name as it appears in its temporary files: the name itself, or for a name too long to carry
+     * the temporary suffix within the file system's 255-byte limit, its first bytes (whole characters) and
+     * {@code ~} and 8 hex digits of its SHA-256, so that different long names still get different temporaries.
+     */
+    static String stem(String targetName) {
+        byte[] utf8 = targetName.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_STEM_BYTES) {
+            return targetName;
+        }
+        StringBuilder b = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < targetName.length(); ) {
+            int cp = targetName.codePointAt(i);
+            int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + n > MAX_STEM_BYTES - 9) {
+                break;
+            }
+            b.appendCodePoint(cp);
+            bytes += n;
+            i += Character.charCount(cp);
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(utf8);
+            return b + "~" + java.util.HexFormat.of().formatHex(digest, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 
     /** Makes the rename durable: on Linux a directory can be opened for reading and forced. */

@@ -41,6 +41,21 @@ public final class MemoryBudget {
         }
     }
 
+    /**
+     * Like {@link #require}, for a size chosen in settings or on the command line (a batch, an input shape, a
+     * queue): throws IllegalArgumentException (a bad option, exit 2 in the CLI) starting with {@code setting}, e.g.
+     * {@code "batch 1000000: a training step of lenet5 needs at least 9.1 GB, above the limit ..."}.
+     */
+    public static void requireSetting(String setting, String what, long bytes) {
+        long limit = limitBytes();
+        if (bytes < 0 || bytes > limit) {
+            throw new IllegalArgumentException(setting + ": " + what + " needs at least "
+                    + (bytes < 0 ? "more than 8 EB" : human(bytes)) + ", above the limit of " + human(limit)
+                    + " (half the Java heap unless -D" + PROPERTY + " says otherwise); use a smaller value, or give"
+                    + " Java more memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise -D" + PROPERTY + "=BYTES");
+        }
+    }
+
     /** The product of {@code dims} times {@code bytesPerElement}; -1 (never a valid size) on overflow or a negative dim. */
     public static long bytesOf(long bytesPerElement, long... dims) {
         long n = bytesPerElement;

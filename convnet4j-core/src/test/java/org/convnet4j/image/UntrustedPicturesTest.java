@@ -1,5 +1,6 @@
 package org.convnet4j.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,23 +97,32 @@ class UntrustedPicturesTest {
         }
     }
 
+    /**
+     * A CMYK JPEG (tools/fixtures/cmyk_jpeg.py: stripes of pure cyan, magenta and yellow ink, Adobe-inverted as
+     * Photoshop and Pillow write them) reads as those colours in RGB; the JDK's own decoder gave them wrong.
+     */
     @Test
-    void cmykJpegsAreRefusedByName() throws IOException {
-        byte[] jpeg = encode(halves(), "jpeg");
-        // the frame header (SOF0) of a 3-component file, rewritten to declare 4 components as CMYK/YCCK files do
-        int sof = -1;
-        for (int i = 2; i + 1 < jpeg.length; i++) {
-            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) {
-                sof = i;
-                break;
-            }
+    void cmykJpegsReadInTheirColours() throws IOException {
+        byte[] jpeg;
+        try (var in = UntrustedPicturesTest.class.getResourceAsStream("cmyk.jpg")) {
+            jpeg = in.readAllBytes();
         }
-        assertTrue(sof > 0);
-        assertEquals(3, jpeg[sof + 9]);
-        jpeg[sof + 9] = 4;
-        byte[] cmyk = jpeg;
-        ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(cmyk, "print.jpg"));
-        assertTrue(e.getMessage().startsWith("print.jpg: CMYK or YCCK JPEG, which is not supported"), e.getMessage());
+        Tensor t = Images.read(jpeg, "print.jpg");
+        assertArrayEquals(new int[] {3, 16, 48}, t.shape().dims());
+        float[][] rgb = new float[3][];
+        for (int stripe = 0; stripe < 3; stripe++) {
+            int x = 16 * stripe + 8;
+            rgb[stripe] = new float[] {t.get(0, 8, x), t.get(1, 8, x), t.get(2, 8, x)};
+        }
+        String seen = java.util.Arrays.deepToString(rgb);
+        // cyan: little red, green and blue; magenta: red and blue, little green; yellow: red and green, little blue
+        assertTrue(rgb[0][0] < 80 && rgb[0][1] > 120 && rgb[0][2] > 180, "cyan stripe " + seen);
+        assertTrue(rgb[1][0] > 180 && rgb[1][1] < 80 && rgb[1][2] > 80, "magenta stripe " + seen);
+        assertTrue(rgb[2][0] > 200 && rgb[2][1] > 200 && rgb[2][2] < 80, "yellow stripe " + seen);
+        // a damaged CMYK file is still refused in one line naming it
+        byte[] cut = java.util.Arrays.copyOf(jpeg, jpeg.length / 2);
+        ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(cut, "print.jpg"));
+        assertTrue(e.getMessage().startsWith("print.jpg: "), e.getMessage());
     }
 
     @Test
@@ -135,6 +145,64 @@ class UntrustedPicturesTest {
                 java.nio.file.Files.delete(f);
             }
         }
+    }
+
+    /** 1200 x 1000 RGB noise: a PNG that does not compress (its file is about 3.6 MB). */
+    private static java.nio.file.Path noisePng(java.nio.file.Path dir, String name) throws IOException {
+        BufferedImage img = new BufferedImage(1200, 1000, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(4);
+        for (int y = 0; y < 1000; y++) {
+            for (int x = 0; x < 1200; x++) {
+                img.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        java.nio.file.Path f = dir.resolve(name);
+        java.nio.file.Files.write(f, encode(img, "png"));
+        return f;
+    }
+
+    /**
+     * A file larger than the whole budget is never held in memory: it is streamed and decoded subsampled, and
+     * what comes out is exactly every n-th pixel of the full picture. Over the pixel limit, a caller that needs
+     * less gets a subsampled picture within the limit (up to 16 times the limit in the file).
+     */
+    @Test
+    void picturesOverTheBudgetOrPixelLimitAreStreamedSubsampled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path f = noisePng(dir, "noise.png");
+        assertTrue(java.nio.file.Files.size(f) > 3_300_000L, "the file is larger than the budget below");
+        Tensor full = Images.read(f);
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "3m")) {
+            assertThrows(ImageFormatException.class, () -> Images.read(f));
+            // 20 bytes x 1200 x 1000 / n^2 <= 3 MiB: n = 3, 400 x 334
+            Tensor small = Images.readAtLeast(f, 100, 100);
+            assertArrayEquals(new int[] {3, 334, 400}, small.shape().dims());
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < 334; y++) {
+                    for (int x = 0; x < 400; x++) {
+                        assertEquals(full.get(c, 3 * y, 3 * x), small.get(c, y, x), "pixel " + c + "," + y + "," + x);
+                    }
+                }
+            }
+            // a folder of such pictures for a model that takes 32 x 32
+            java.nio.file.Path data = dir.resolve("data");
+            for (String cls : new String[] {"a", "b"}) {
+                java.nio.file.Files.createDirectories(data.resolve(cls));
+                java.nio.file.Files.copy(f, data.resolve(cls).resolve("1.png"));
+            }
+            org.convnet4j.data.Transform resize = (t, r) -> Images.resize(t, 32, 32);
+            org.convnet4j.data.ImageFolderDataset ds = org.convnet4j.data.ImageFolderDataset.builder(data)
+                    .transform(resize).decodeAtLeast(32, 32).build();
+            assertEquals(2, ds.size());
+            assertThrows(IOException.class, () -> org.convnet4j.data.ImageFolderDataset.builder(data)
+                    .transform(resize).build(), "without decodeAtLeast the full picture does not fit");
+        }
+        // the pixel limit applies to the decoded picture: 300,000 pixels is every 2nd pixel
+        ImageFormatException refused = assertThrows(ImageFormatException.class, () -> Images.read(f, 300_000));
+        assertTrue(refused.getMessage().contains("exceeds the limit"), refused.getMessage());
+        assertArrayEquals(new int[] {3, 500, 600}, Images.readAtLeast(f, 300_000, 100, 100).shape().dims());
+        // 1.2 megapixels is more than 16 times a limit of 50,000: refused rather than decoded for a long time
+        assertThrows(ImageFormatException.class, () -> Images.readAtLeast(f, 50_000, 10, 10));
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -57,21 +56,55 @@ class AtomicFilesTest {
         assertEquals("epoch 3", Files.readString(target));
     }
 
+    /**
+     * Failures that hold as root too (CI runs as root, where a read-only directory does not stop writes): an
+     * output path whose parent is a file, and a target name over the file system's 255-byte limit, whose rename
+     * fails after the content was written. Either way the message names the target and the cause, the earlier
+     * files are unchanged and no temporary is left. (A full file-size limit: FileSizeLimitTest.)
+     */
     @Test
-    void readOnlyDirectoryFailsWithTheReasonAndKeepsTheFile() throws IOException {
-        Path target = dir.resolve("out.png");
-        AtomicFiles.writeString(target, "old");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
-        try {
-            if (Files.isWritable(dir)) {
-                return; // running as root: permissions do not bind, the EIO/ENOSPC cases above still ran
-            }
-            IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(target, "new"));
-            assertTrue(e.getMessage().startsWith(target + ": could not create a temporary file in " + dir), e.getMessage());
-        } finally {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    void aParentThatIsAFileOrANameTooLongFailWithTheReasonAndKeepEverything() throws IOException {
+        Path notADir = Files.writeString(dir.resolve("notes.txt"), "keep me");
+        Path under = notADir.resolve("out.png");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(under, "new"));
+        assertTrue(e.getMessage().contains(under.toString()) && e.getMessage().contains(notADir + " is a file, not a directory"),
+                e.getMessage());
+        assertEquals("keep me", Files.readString(notADir));
+
+        Path tooLong = dir.resolve("m".repeat(252) + ".c4j"); // 256 bytes: one more than NAME_MAX
+        e = assertThrows(IOException.class, () -> AtomicFiles.writeString(tooLong, "new"));
+        assertTrue(e.getMessage().startsWith(tooLong + ": could not rename the finished temporary file onto it ("),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("File name too long"), e.getMessage());
+        assertEquals(List.of("notes.txt"), listing());
+    }
+
+    /**
+     * A target name that is valid but long (up to 255 bytes, also in multi-byte characters) still gets a
+     * temporary file whose name fits: its stem is shortened and made unique with a hash, and stale temporaries
+     * of such a target are still found and removed.
+     */
+    @Test
+    void longTargetNamesGetTemporaryNamesWithinTheLimit() throws IOException {
+        for (String name : List.of("a".repeat(251) + ".c4j", "\u00fc".repeat(125) + ".c4j", "b".repeat(190))) {
+            assertTrue(name.getBytes(StandardCharsets.UTF_8).length <= 255);
+            String tmp = AtomicFiles.temporaryName(name);
+            assertTrue(tmp.getBytes(StandardCharsets.UTF_8).length <= 255, tmp.length() + " bytes: " + tmp);
+            Path target = dir.resolve(name);
+            AtomicFiles.writeString(target, "one");
+            AtomicFiles.writeString(target, "two");
+            assertEquals("two", Files.readString(target));
+            long deadPid = ProcessHandle.current().pid() + 4_000_000L;
+            Path stale = Files.writeString(dir.resolve("." + AtomicFiles.stem(name) + ".p" + deadPid + "-7.tmp"), "half");
+            AtomicFiles.writeString(target, "three");
+            assertTrue(Files.notExists(stale), "a killed writer's temporary of a long name is cleaned");
+            assertEquals(List.of(name), listing());
+            Files.delete(target);
         }
-        assertEquals("old", Files.readString(target));
+        // two long names that share their first 181 bytes still get different stems
+        String a = "x".repeat(200) + "-a.c4j";
+        String b = "x".repeat(200) + "-b.c4j";
+        assertTrue(!AtomicFiles.stem(a).equals(AtomicFiles.stem(b)));
     }
 
     @Test

@@ -50,6 +50,22 @@ final class Io {
         return d.repartition(n, functions.col("path")).sortWithinPartitions("path");
     }
 
+    /** Driver-side bookkeeping per partition (task, partition and shuffle metadata): a rough lower bound. */
+    static final long BYTES_PER_PARTITION = 4096;
+
+    /**
+     * {@code --partitions}: 0 (the default: from the task slots) or a positive count whose driver bookkeeping fits
+     * the memory budget; checked before Spark starts.
+     */
+    static void checkPartitions(int partitions) {
+        if (partitions < 0) {
+            throw new IllegalArgumentException("--partitions: must be 0 (automatic) or more, got " + partitions);
+        }
+        org.convnet4j.util.MemoryBudget.requireSetting("--partitions " + partitions, partitions
+                + " partitions (at least " + BYTES_PER_PARTITION + " bytes of driver bookkeeping each)",
+                org.convnet4j.util.MemoryBudget.bytesOf(BYTES_PER_PARTITION, partitions));
+    }
+
     /** Refuses an existing output unless {@code overwrite}; checked before Spark starts any work. */
     static void checkOutput(String out, boolean overwrite, Configuration conf) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out);

@@ -51,6 +51,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
 
     @Override
     void check() throws IOException {
+        Io.checkPartitions(partitions);
         Io.extension(out);
         Io.checkOutputLocal(out, overwrite);
         Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());

@@ -120,6 +120,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
 
     @Override
     void check() throws IOException {
+        Io.checkPartitions(partitions);
         TrainingSettings saved = null;
         if (resume != null) {
             resumed = readCheckpoint(resume);

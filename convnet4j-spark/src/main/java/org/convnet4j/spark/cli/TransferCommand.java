@@ -52,6 +52,7 @@ final class TransferCommand extends SparkMain.SparkCommand {
 
     @Override
     void check() throws IOException {
+        Io.checkPartitions(partitions);
         Io.checkOutputLocal(out, overwrite);
         Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
         features = Io.featurizer(base, cut).setFailFast(true);

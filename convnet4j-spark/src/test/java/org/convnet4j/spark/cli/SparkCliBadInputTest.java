@@ -72,6 +72,15 @@ class SparkCliBadInputTest {
     }
 
     @Test
+    void partitionsOutsideTheBudgetAreRefusedBeforeSparkStarts() {
+        assertOneLine(run("predict", "--model", model.toString(), "--images", pictures.toString(), "--partitions",
+                "2000000000", "-o", dir.resolve("p.csv").toString()), "--partitions 2000000000: ", "above the limit");
+        assertOneLine(run("featurize", "--model", model.toString(), "--images", pictures.toString(), "--partitions",
+                "-3", "-o", dir.resolve("p.parquet").toString()), "--partitions: must be 0");
+        assertFalse(Files.exists(dir.resolve("p.csv")));
+    }
+
+    @Test
     void missingCutLayerNamesTheLayers() {
         assertOneLine(run("featurize", "--model", model.toString(), "--cut", "conv9", "--images", pictures.toString(),
                 "-o", dir.resolve("f.parquet").toString()), "conv9", "pool2");
