@@ -125,6 +125,10 @@ public final class TransferExperiment {
                     b.append(p.number() == 1 ? "head " : plan.headLearningRate() > 0 ? ", tune " : "")
                             .append(p.epochs()).append(" ep @").append(Transfer.number(p.learningRate()));
                 }
+                if (!r.refit().isEmpty()) {
+                    b.append("; refit ").append(r.refit().stream().map(p -> String.valueOf(p.epochs()))
+                            .collect(java.util.stream.Collectors.joining("+"))).append(" ep");
+                }
                 yield b.append(')').toString();
             }
         };
