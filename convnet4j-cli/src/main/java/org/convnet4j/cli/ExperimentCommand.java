@@ -91,12 +91,14 @@ public final class ExperimentCommand implements Callable<Integer> {
                         out.flush();
                     });
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"target", "per class", "case", "test accuracy", "validation accuracy", "seconds"});
+            rows.add(new String[] {"target", "per class", "case", "test accuracy", "held-out accuracy (5-fold, answers)",
+                "seconds"});
             DefaultCategoryDataset chart = new DefaultCategoryDataset();
             for (org.convnet4j.transfer.TransferExperiment.Row r : report.rows()) {
                 rows.add(new String[] {r.target(), Integer.toString(r.perClass()), r.description(),
                     String.format(Locale.ROOT, "%.3f", r.accuracy()),
-                    Double.isNaN(r.validationAccuracy()) ? "" : String.format(Locale.ROOT, "%.3f", r.validationAccuracy()),
+                    Double.isNaN(r.heldOutAccuracy()) ? "" : String.format(Locale.ROOT, "%.3f (%d)", r.heldOutAccuracy(),
+                            r.heldOutAnswers()),
                     String.format(Locale.ROOT, "%.1f", r.seconds())});
                 chart.addValue(r.accuracy(), "case " + r.caseLabel(), (r.target().startsWith("similar") ? "similar "
                         : "dissimilar ") + r.perClass() + "/class");

@@ -43,9 +43,13 @@ public final class TransferExperiment {
         }
     }
 
-    /** One measured case in one setting. */
+    /**
+     * One measured case in one setting: its test accuracy, and the cross-validated held-out accuracy on the
+     * training pictures that {@code advise --try} goes by ({@link TransferAdvisor#heldOutAccuracy}; NaN and 0
+     * answers for Case 0).
+     */
     public record Row(String target, int perClass, String caseLabel, String description, double accuracy,
-                      double validationAccuracy, double seconds, int epochs) {
+                      double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs) {
     }
 
     /** The advisor's verdict for one setting: the table's answer, the measured similarity, --try's choice. */
@@ -78,6 +82,14 @@ public final class TransferExperiment {
                 TransferAdvisor.Assessment similarity = TransferAdvisor.assess(Transfer.copyOf(base), stats, train, 42);
                 TransferAdvisor.Recommendation rec = TransferAdvisor.measured(n, similarity);
                 Map<String, Double> trial = new LinkedHashMap<>();
+                Map<String, TransferAdvisor.HeldOut> heldOut = new LinkedHashMap<>();
+                List<String> tried = cfg.cases().stream().filter(TransferAdvisor.TRIED::contains).toList();
+                for (TransferAdvisor.Trial tr : TransferAdvisor.tryCases(base, train,
+                        cfg.options().withClasses(train.classNames()), cfg.fineTune(), cache, Double.POSITIVE_INFINITY,
+                        tried, line -> log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %s", t.getKey(), n, line)))) {
+                    trial.put(tr.label(), tr.accuracy());
+                    heldOut.put(tr.label(), tr.heldOut());
+                }
                 for (String label : cfg.cases()) {
                     TransferCase c = TransferCase.of(label.charAt(0) - '0');
                     Sequential copy = Transfer.copyOf(base);
@@ -86,18 +98,14 @@ public final class TransferExperiment {
                     TransferPlan plan = Transfer.plan(c, copy, o);
                     TransferRun.Outcome r = TransferRun.run(plan, train, test, "logreg", cfg.fineTune(), cache, null,
                             List.of(), FeatureExtractor.Progress.NONE);
-                    double val = r.validationAccuracy();
-                    if (c == TransferCase.BOTTLENECK) {
-                        val = TransferAdvisor.validationAccuracy(base, c, o, train, cfg.fineTune(), cache);
-                    }
-                    if (c != TransferCase.PREDICT) {
-                        trial.put(label, val);
-                    }
+                    TransferAdvisor.HeldOut h = heldOut.get(label);
+                    double val = h == null ? Double.NaN : h.accuracy();
                     int epochs = r.history().size();
                     String desc = describe(label, plan, r);
-                    Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, r.seconds(), epochs);
+                    Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.answers(),
+                            r.seconds(), epochs);
                     rows.add(row);
-                    log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  val %.3f  %6.1f s",
+                    log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));
                 }
                 String best = TransferAdvisor.best(trial);
