@@ -30,17 +30,35 @@ public final class TransferExperiment {
     /** The case labels run per setting, in order. */
     public static final List<String> CASES = List.of("0", "1", "1-early", "2", "3", "4");
 
-    /** Settings; {@code cases} may be a subset of {@link #CASES}. */
+    /** Case 1's shallow classifiers compared side by side (convnet4j-ml's names). */
+    public static final List<String> CLASSIFIERS = List.of("logreg", "svm", "rbf-svm", "knn", "forest");
+
+    /**
+     * Settings; {@code cases} may be a subset of {@link #CASES}. {@code classifiers} (may be empty) are compared
+     * as Case 1 at the default cut on each target with {@code classifiersAt} training pictures per class.
+     */
     public record Config(List<Integer> sizes, int pretrainPerClass, int pretrainEpochs, int testPerClass,
                          Map<String, String> targets, List<String> cases, FineTuneSettings fineTune,
-                         TransferOptions options) {
+                         TransferOptions options, List<String> classifiers, int classifiersAt) {
+        public Config {
+            classifiers = List.copyOf(classifiers);
+            if (!classifiers.isEmpty() && classifiersAt < 1) {
+                throw new IllegalArgumentException("experiment: the classifier comparison needs at least 1 picture"
+                        + " per class, got " + classifiersAt);
+            }
+        }
+
         public static Config defaults() {
             Map<String, String> t = new LinkedHashMap<>();
             t.put("similar: Fashion-MNIST 5-9", "fashion-mnist:5-9");
             t.put("dissimilar: digits 0-9", "opencv-digits");
             return new Config(List.of(10, 100, 400), 1000, 4, 100, t, CASES, FineTuneSettings.defaults(),
-                    TransferOptions.forClasses(List.of()));
+                    TransferOptions.forClasses(List.of()), CLASSIFIERS, 100);
         }
+    }
+
+    /** Case 1 with one shallow classifier on one target. */
+    public record ClassifierRow(String target, int perClass, String classifier, double accuracy, double seconds) {
     }
 
     /**
@@ -57,7 +75,8 @@ public final class TransferExperiment {
                          Map<String, Double> trialAccuracies) {
     }
 
-    public record Report(List<Row> rows, List<Advice> advice, double baseAccuracy, double seconds) {
+    public record Report(List<Row> rows, List<Advice> advice, List<ClassifierRow> classifiers, double baseAccuracy,
+                         double seconds) {
     }
 
     private TransferExperiment() {
@@ -114,7 +133,25 @@ public final class TransferExperiment {
                         t.getKey(), n, similarity, label(rec), best));
             }
         }
-        return new Report(rows, advice, baseAcc, (System.nanoTime() - t0) / 1e9);
+        List<ClassifierRow> classifiers = new ArrayList<>();
+        for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
+            if (cfg.classifiers().isEmpty()) {
+                break;
+            }
+            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, 42);
+            Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), 7);
+            Dataset train = DataSpec.perClass(full.train(), cfg.classifiersAt(), 42);
+            for (String name : cfg.classifiers()) {
+                TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, Transfer.copyOf(base),
+                        cfg.options().withClasses(train.classNames()).withCut(null));
+                TransferRun.Outcome r = TransferRun.run(plan, train, test, name, cfg.fineTune(), cache, null, List.of(),
+                        FeatureExtractor.Progress.NONE);
+                classifiers.add(new ClassifierRow(t.getKey(), cfg.classifiersAt(), name, r.accuracy(), r.seconds()));
+                log.accept(String.format(Locale.ROOT, "%-28s %4d/class  case 1 (cut %s) with %-8s test %.3f  %6.1f s",
+                        t.getKey(), cfg.classifiersAt(), plan.cut(), name, r.accuracy(), r.seconds()));
+            }
+        }
+        return new Report(rows, advice, classifiers, baseAcc, (System.nanoTime() - t0) / 1e9);
     }
 
     /** "case 2" or "case 1 (early cut)". */
