@@ -170,7 +170,8 @@ public final class TransferCommand implements Callable<Integer> {
         TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut,
                 fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, !keepDense);
         TransferPlan plan = Transfer.plan(c, b.copy(), o);
-        info.printf(Locale.ROOT, "%s from %s%s on %s: %d training pictures (%.0f per class), %d held out%n", c, base,
+        // the plan's summary starts with the case's name; this line says on what it runs (the case is not repeated)
+        info.printf(Locale.ROOT, "base %s%s, data %s: %d training pictures (%.0f per class), %d held out%n", base,
                 b.pretrained() ? "" : " (zoo architecture, random weights)", data, train.size(),
                 train.size() / (double) train.numClasses(), test.size());
         info.print(plan.summary());

@@ -70,6 +70,9 @@ class TransferCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
+        // the case is named once (the plan's summary), not again in the line that says what it runs on
+        assertEquals(1, r.out().split("Case 2 \\(fine-tune the last layers\\)", -1).length - 1, r.out());
+        assertTrue(r.out().contains("  phase 2: the trained layers above at learning rate 0.001\n"), r.out());
         assertTrue(r.out().contains("trained: conv2, predictions"), r.out());
         assertTrue(r.out().contains("fine-tuning rate 0.001 = 0.333 x the head's rate 0.003"), r.out());
         assertTrue(r.out().contains("phase 1: new head only, base frozen; learning rate 0.003; at most 3 epochs"), r.out());

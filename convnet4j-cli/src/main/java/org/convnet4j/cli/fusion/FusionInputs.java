@@ -10,13 +10,15 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.fusion.FashionMnistSobel;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.MultiInputDataset;
-import org.convnet4j.data.FashionMnist;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.fusion.PairedFolders;
 
 /**
  * What {@code --inputs} names: {@code NAME=SOURCE,...} where SOURCE is a folder (one sub-folder per class; the
- * folders are paired by file name), {@value #PIXELS} (Fashion-MNIST pictures) or {@value #SOBEL} (their Sobel
+ * folders are paired by file name), a built-in data spec ({@code fashion-mnist[:CLASSES]},
+ * {@code opencv-digits[:CLASSES]}: the grey pictures) or such a spec followed by {@code :sobel} (their Sobel
  * magnitude and direction, 2 channels); or the shorthand {@value #SHORTHAND} for
  * {@code pixels=fashion-mnist,edges=fashion-mnist:sobel}.
  */
@@ -62,12 +64,11 @@ public final class FusionInputs {
     }
 
     private boolean builtIn(String source) {
-        String s = source.toLowerCase(Locale.ROOT);
-        return s.equals(PIXELS) || s.equals(SOBEL);
+        return FusionClassifier.isBuiltIn(source);
     }
 
     /**
-     * Loads the inputs: Fashion-MNIST's training (or, {@code test}, test) set for the built-in sources, the paired
+     * Loads the inputs: the built-in data's training (or, {@code test}, test) part for the built-in sources, the paired
      * folders otherwise. {@code limit} (or null) keeps at most that many samples per class, as {@code --limit} does
      * everywhere ({@link DataSpec#perClass}). Missing pairs are reported on {@code log}.
      */
@@ -75,17 +76,26 @@ public final class FusionInputs {
                                   PrintWriter log) throws IOException {
         long builtIns = sources.values().stream().filter(this::builtIn).count();
         if (builtIns == sources.size()) {
-            Dataset pictures = test ? FashionMnist.test() : FashionMnist.train();
+            java.util.Set<String> specs = new java.util.LinkedHashSet<>();
+            sources.values().forEach(src -> specs.add(FusionClassifier.dataOf(src).toLowerCase(Locale.ROOT)));
+            if (specs.size() > 1) {
+                throw new IllegalArgumentException("--inputs: the built-in sources must show the same pictures, got "
+                        + String.join(" and ", specs) + " (e.g. pixels=fashion-mnist:5-9,edges=fashion-mnist:5-9:sobel)");
+            }
+            DataSpec.Loaded loaded = DataSpec.of(specs.iterator().next())
+                    .trainAndTest(Preprocessing.forInput(Shape.of(1, 28, 28)), 42);
+            Dataset pictures = test ? loaded.test() : loaded.train();
             MultiInputDataset fm = FashionMnistSobel.of(DataSpec.limited(pictures, limit, 42), Integer.MAX_VALUE);
             Map<String, Dataset> m = new LinkedHashMap<>();
-            sources.forEach((name, src) -> m.put(name, fm.input(src.equalsIgnoreCase(SOBEL)
+            sources.forEach((name, src) -> m.put(name, fm.input(FusionClassifier.isSobel(src)
                     ? FashionMnistSobel.EDGES : FashionMnistSobel.PIXELS)));
             MultiInputDataset d = MultiInputDataset.of(m);
             return resize == null ? d : d.resized(resize[0], resize[1]);
         }
         if (builtIns > 0) {
-            throw new IllegalArgumentException("--inputs: the built-in sources (" + PIXELS + ", " + SOBEL
-                    + ") cannot be paired with folders; give only folders or only built-in sources");
+            throw new IllegalArgumentException("--inputs: the built-in sources (" + PIXELS + "[:CLASSES], " + SOBEL
+                    + ", opencv-digits[:CLASSES][:sobel]) cannot be paired with folders; give only folders or only"
+                    + " built-in sources");
         }
         Map<String, Path> roots = new LinkedHashMap<>();
         sources.forEach((name, src) -> roots.put(name, Path.of(src)));
