@@ -75,23 +75,12 @@ public final class TransferAdvisor {
         int dim = f.values().length / n;
         double[] shifts = new double[BOOTSTRAP];
         java.util.Random r = new java.util.Random(seed);
+        int[] rows = new int[n];
         for (int b = 0; b < BOOTSTRAP; b++) {
-            double[] sum = new double[dim];
-            double[] sq = new double[dim];
             for (int i = 0; i < n; i++) {
-                int k = r.nextInt(n);
-                for (int j = 0; j < dim; j++) {
-                    double v = f.values()[k * dim + j];
-                    sum[j] += v;
-                    sq[j] += v * v;
-                }
+                rows[i] = r.nextInt(n);
             }
-            double[] var = new double[dim];
-            for (int j = 0; j < dim; j++) {
-                sum[j] /= n;
-                var[j] = Math.max(0, sq[j] / n - sum[j] * sum[j]);
-            }
-            shifts[b] = source.shift(new FeatureStatistics(source.layer(), n, sum, var));
+            shifts[b] = source.shift(FeatureStatistics.ofRows(source.layer(), f.values(), dim, rows));
         }
         java.util.Arrays.sort(shifts);
         // the basic ("reverse percentile") bootstrap interval: resamples of a small sample spread further from the

@@ -138,4 +138,18 @@ class TransferAdvisorTest {
         assertEquals(0.0, TransferAdvisor.heldOutAccuracy(base, TransferCase.PREDICT, TransferOptions.forClasses(List.of()),
                 d, s, null).accuracy());
     }
+
+    @Test
+    void statisticsOfChosenRowsAreThoseOfTheRowsWrittenOut() {
+        float[] v = {1, 10, 2, 20, 4, 40}; // three rows of two features
+        FeatureStatistics picked = FeatureStatistics.ofRows("f", v, 2, new int[] {0, 2, 2});
+        FeatureStatistics written = FeatureStatistics.of("f", new Features(new float[] {1, 10, 4, 40, 4, 40}, 2,
+                new int[3], List.of("a")));
+        assertEquals(3, picked.count());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(written.mean(), picked.mean(), 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(written.variance(), picked.variance(), 0);
+        // by hand: feature 0 of rows 1, 4, 4: mean 3, variance (4 + 1 + 1) / 3 = 2
+        assertEquals(3.0, picked.mean()[0], 1e-12);
+        assertEquals(2.0, picked.variance()[0], 1e-12);
+    }
 }
