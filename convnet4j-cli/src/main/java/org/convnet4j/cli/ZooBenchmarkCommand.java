@@ -27,12 +27,13 @@ import picocli.CommandLine.Spec;
 /** {@code convnet4j zoo-benchmark}: trains zoo models on Fashion-MNIST and tabulates accuracy, size and speed. */
 @Command(name = "zoo-benchmark", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         sortOptions = false,
-        header = "Train zoo models on Fashion-MNIST at CPU-friendly sizes; table of accuracy, parameters, MACs, time.",
+        header = "Train zoo models on Fashion-MNIST (or any --data) at CPU-friendly sizes; table of accuracy, parameters, MACs, time.",
         description = {
             "Trains each model from scratch (augmentation only with --augment; pixels standardised with the training set's mean and",
             "deviation, resized when the model needs a larger input; Adam or SGD with a cosine schedule), tests it on",
-            "the Fashion-MNIST test set and writes OUT/zoo-results.md, OUT/zoo-results.json and OUT/zoo-accuracy.png",
-            "(test accuracy next to the figures published in the Fashion-MNIST README). The files are rewritten after",
+            "the test part of --data (Fashion-MNIST's test set by default) and writes OUT/zoo-results.md,",
+            "OUT/zoo-results.json and OUT/zoo-accuracy.png (on the whole Fashion-MNIST, test accuracy next to the figures",
+            "published in its README). The files are rewritten after",
             "every model, so an interrupted run keeps what it finished.",
             "",
             "Default sizes: lenet5 28x28 width 1; resnet* 28x28 width 0.25 with the CIFAR stem; vgg* 32x32 width 0.25",
@@ -69,11 +70,11 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on at most N training pictures per class"
             + " (a seeded choice, as --limit everywhere), for every model, per model or both (like --epochs)."
-            + " Default: all 6000 per class.")
+            + " Default: all (Fashion-MNIST: 6000 per class).")
     String limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on at most N test pictures per class. Default:"
-            + " all 1000 per class.")
+            + " all (Fashion-MNIST: 1000 per class).")
     Integer testLimit;
 
     @Option(names = "--width", paramLabel = "W|M=W,...", description = "Width multiplier for every model (0.25), per "
