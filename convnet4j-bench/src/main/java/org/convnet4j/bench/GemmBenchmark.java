@@ -2,9 +2,8 @@ package org.convnet4j.bench;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
-import org.convnet4j.tensor.kernels.ScalarKernels;
-import org.convnet4j.tensor.kernels.VectorKernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -46,9 +45,9 @@ public class GemmBenchmark {
     @Setup
     public void setUp() {
         kernels = switch (impl) {
-            case "vector" -> new VectorKernels();
-            case "vector1" -> new VectorKernels(1);
-            case "scalar" -> new ScalarKernels();
+            case "vector" -> KernelProvider.vector();
+            case "vector1" -> KernelProvider.vector(1);
+            case "scalar" -> KernelProvider.scalar();
             default -> throw new IllegalArgumentException("GemmBenchmark: unknown impl '" + impl
                     + "', expected vector, vector1 or scalar");
         };

@@ -7,7 +7,7 @@ import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.ops.ConvParams;
 import org.convnet4j.ops.Convolution;
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.tensor.kernels.FmaPeakProbe;
+import org.convnet4j.tensor.kernels.internal.FmaPeakProbe;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.train.loss.Loss;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;

@@ -2,12 +2,13 @@ package org.convnet4j.bench;
 
 import java.util.Arrays;
 import java.util.Random;
-import org.convnet4j.tensor.kernels.FmaPeakProbe;
-import org.convnet4j.tensor.kernels.VectorKernels;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.internal.FmaPeakProbe;
 
 /**
  * A quick SGEMM throughput check, without JMH: for n = 512, 1024, 2048 (or the sizes given as arguments)
- * it multiplies two random n x n matrices with {@link VectorKernels} on one thread and on all threads and
+ * it multiplies two random n x n matrices with the Vector API kernels ({@link KernelProvider#vector(int)}) on one thread and on all threads and
  * prints GFLOPS (2 n^3 flops per call), the median of several timed repetitions after a warm-up. It first
  * prints the FMA peak the cores deliver right now ({@link FmaPeakProbe}): on shared machines that moves a
  * lot, and GEMM / peak is the figure to compare.
@@ -28,9 +29,10 @@ public final class QuickGemm {
     public static void main(String[] args) {
         int[] sizes = args.length == 0 ? new int[] {512, 1024, 2048}
                 : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-        int allThreads = new VectorKernels().threads();
+        Kernels all = KernelProvider.vector();
+        int allThreads = all.threads();
         int[] threadCounts = allThreads == 1 ? new int[] {1} : new int[] {1, allThreads};
-        System.out.printf("# VectorKernels, vector length %d floats, %s %s%n", VectorKernels.vectorLength(),
+        System.out.printf("# VectorKernels, vector length %d floats, %s %s%n", all.floatsPerVector(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
         for (int threads : threadCounts) {
             System.out.printf("W0_FMA_peak_convnet4j_t%d\t%.2f\tregister-only FMA chains now, %d threads%n",
@@ -44,7 +46,7 @@ public final class QuickGemm {
     }
 
     private static void run(int n, int threads) {
-        VectorKernels kernels = new VectorKernels(threads);
+        Kernels kernels = KernelProvider.vector(threads);
         Random random = new Random(42);
         float[] a = randomMatrix(random, n);
         float[] b = randomMatrix(random, n);

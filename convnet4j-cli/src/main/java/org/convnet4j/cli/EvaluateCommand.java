@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
 import java.util.Map;
-import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.nn.Graph;
@@ -129,7 +129,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         MultiInputDataset test;
         try {
-            test = FusionModels.testData(g, modelFile.toString(), FusionInputs.parse(spec), limit, null,
+            test = FusionModels.testData(g, modelFile.toString(), FusionSources.parse(spec), limit, null,
                     PairedFolders.OnMissing.FAIL, spec.equals(inputs) ? out : new PrintWriter(java.io.Writer.nullWriter()));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
@@ -152,7 +152,7 @@ final class EvaluateCommand implements Callable<Integer> {
             Charts.confusionMatrix(counts(cm), cm.classNames(), plots.resolve("confusion-matrix.png"));
         }
         if (json) {
-            JsonObject o = metrics.toJson();
+            JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
             o.addProperty("model", modelFile.toString());
             o.addProperty("data", dataLabel);
             o.addProperty("top_k", topK);

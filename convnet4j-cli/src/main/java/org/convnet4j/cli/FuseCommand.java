@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.fusion.BranchOptions;
-import org.convnet4j.cli.fusion.FusionInputs;
 import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionNets;
@@ -161,8 +161,8 @@ final class FuseCommand implements Callable<Integer> {
         }
         FusionRun.Settings settings = new FusionRun.Settings(mode, Join.parse(join), freezeBranches,
                 DecisionFusion.Mode.parse(combine), fitSplit, epochs, batch, lr, valSplit, seed);
-        FusionInputs in = FusionInputs.parse(inputs);
-        MultiInputDataset all = in.load(false, limit, parseSize(resize), parseOnMissing(), stderr);
+        FusionSources in = FusionSources.parse(inputs);
+        MultiInputDataset all = in.load(FusionSources.Part.TRAIN, limit, parseSize(resize), parseOnMissing(), stderr::println);
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)),
@@ -203,7 +203,7 @@ final class FuseCommand implements Callable<Integer> {
         if (g == null) {
             throw new BadInputException(evaluate + ": not a multi-input model (use 'convnet4j evaluate' for it)");
         }
-        MultiInputDataset data = FusionModels.testData(g, evaluate.toString(), FusionInputs.parse(inputs), limit,
+        MultiInputDataset data = FusionModels.testData(g, evaluate.toString(), FusionSources.parse(inputs), limit,
                 parseSize(resize), parseOnMissing(), stderr);
         String corruptionLabel = "none";
         if (corrupt != null) {
@@ -217,7 +217,7 @@ final class FuseCommand implements Callable<Integer> {
         }
         Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
         if (json) {
-            JsonObject o = m.toJson();
+            JsonObject o = Json.parseObject(m.toJson(), "metrics");
             o.addProperty("model", evaluate.toString());
             o.addProperty("samples", data.size());
             o.addProperty("corruption", corruptionLabel);

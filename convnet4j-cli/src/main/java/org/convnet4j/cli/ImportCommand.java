@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
@@ -66,15 +67,16 @@ final class ImportCommand implements Callable<Integer> {
         }
         Shape input = size == null ? null : Shape.of(3, size, size);
         SavedModel m = ModelArgument.load(file, architecture, input, preprocessing, spec.commandLine().getErr());
-        JsonObject extra = new JsonObject();
-        if (m.description().has("imported_from")) {
-            extra.add("imported_from", m.description().get("imported_from"));
+        JsonObject d = Json.parseObject(m.description(), file + ": description");
+        java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        if (d.has("imported_from")) {
+            extra.put("imported_from", new org.convnet4j.model.RawJson(Json.toCompact(d.get("imported_from"))));
         }
         ModelFiles.save(m.model(), output, m.preprocessing(), extra);
         out.printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,
-                m.description().has("imported_from")
-                        && m.description().getAsJsonObject("imported_from").has("zoo_architecture")
-                        ? m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString()
+                d.has("imported_from")
+                        && d.getAsJsonObject("imported_from").has("zoo_architecture")
+                        ? d.getAsJsonObject("imported_from").get("zoo_architecture").getAsString()
                         : m.model().name(),
                 m.model().inputShapes().get(0), m.model().parameterCount(),
                 m.model().classNames().isEmpty() ? "" : ", " + m.model().classNames().size() + " classes");

@@ -9,6 +9,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import com.google.gson.JsonObject;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
@@ -29,8 +30,8 @@ public final class ModelArgument {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
                     .withPreprocessing(preprocessing).withProgress(bar);
             SavedModel m = ModelLoader.load(reference, o);
-            JsonObject from = m.description().has("imported_from") ? m.description().getAsJsonObject("imported_from")
-                    : null;
+            JsonObject d = Json.parseObject(m.description(), reference + ": description");
+            JsonObject from = d.has("imported_from") ? d.getAsJsonObject("imported_from") : null;
             if (from != null && from.has("preprocessing_chosen") && !from.has("catalogue")) {
                 err.println("note: " + reference + ": preprocessing " + from.get("preprocessing_chosen").getAsString());
                 err.flush();

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;

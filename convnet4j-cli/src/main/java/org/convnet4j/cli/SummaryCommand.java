@@ -6,6 +6,7 @@ import com.google.gson.reflect.TypeToken;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.WeightsCatalogue;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -109,7 +110,7 @@ public final class SummaryCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), file + ": no such file");
         }
         Checkpoint c = Checkpoint.load(file);
-        JsonObject d = c.description();
+        JsonObject d = Json.parseObject(c.description(), file + ": description");
         JsonElement arch = d.get("architecture");
         if (arch == null || !arch.isJsonObject()) {
             throw new ParameterException(spec.commandLine(), file + ": the description has no 'architecture' to "

@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 
@@ -41,7 +41,7 @@ final class TrainReport {
         o.addProperty("out", r.out().toString());
         o.addProperty("last", r.last().toString());
         o.addProperty("seconds", r.seconds());
-        o.add("history", r.history().toJson());
+        o.add("history", Json.parseArray(r.history().toJson(), "history"));
         return o;
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.BaseModel;
@@ -224,7 +224,7 @@ public final class TransferCommand implements Callable<Integer> {
                 result.add("refit_phases", Json.toTree(phases(r.refit())));
             }
             result.addProperty("validation_accuracy", r.validationAccuracy());
-            result.add("history", r.history().toJson());
+            result.add("history", Json.parseArray(r.history().toJson(), "history"));
         }
         result.add("frozen", Json.toTree(plan.frozenLayers()));
         result.add("trained", Json.toTree(plan.trainedLayers()));
@@ -239,10 +239,10 @@ public final class TransferCommand implements Callable<Integer> {
             PlotListener.write(r.history(), png);
             info.println("wrote " + png);
         }
-        JsonObject extra = new JsonObject();
         JsonObject saved = result.deepCopy();
         saved.remove("history");
-        extra.add("transfer", saved);
+        java.util.Map<String, Object> extra = java.util.Map.of("transfer",
+                new org.convnet4j.model.RawJson(Json.toCompact(saved)));
         ModelFiles.save(r.model(), out, b.preprocessing(), extra);
         if (json) {
             stdout.println(Json.toCompact(result));

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;
@@ -60,7 +60,7 @@ final class WeightsCommand implements Callable<Integer> {
             ModelLoader.Options o = ModelLoader.Options.defaults();
             Downloads d = o.downloads();
             if (json) {
-                JsonArray a = o.catalogue().toJson();
+                JsonArray a = Json.parseArray(o.catalogue().toJson(), "catalogue");
                 for (int i = 0; i < a.size(); i++) {
                     JsonObject e = a.get(i).getAsJsonObject();
                     Path f = d.cached(e.get("file").getAsString());

@@ -1,19 +1,32 @@
 package org.convnet4j.arch;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -74,7 +87,7 @@ class ArchitectureTest {
 
     @Test
     void onlyTheKernelsTouchTheVectorApi() {
-        noClasses().that().resideOutsideOfPackage("org.convnet4j.tensor.kernels")
+        noClasses().that().resideOutsideOfPackage("org.convnet4j.tensor.kernels..")
                 .should().dependOnClassesThat().resideInAPackage("jdk.incubator.vector..")
                 .check(classes);
     }
@@ -94,6 +107,78 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("org.convnet4j.transfer..", "org.convnet4j.fusion..",
                         "org.convnet4j.model..", "org.convnet4j.train..", "org.convnet4j.run..", "org.convnet4j.zoo..")
                 .check(classes);
+    }
+
+    /**
+     * Packages that are not part of the public API: free to change in any release (docs/ARCHITECTURE.md,
+     * "Exported and internal"). Everything else under org.convnet4j is exported.
+     */
+    static final String[] INTERNAL_PACKAGES = {"org.convnet4j.internal..", "org.convnet4j.tensor.kernels.internal..",
+        "org.convnet4j.cli..", "org.convnet4j.bench..", "org.convnet4j.spark.cli.."};
+
+    @Test
+    void exportedSignaturesNeverMentionGson() {
+        classes().that().resideOutsideOfPackages(INTERNAL_PACKAGES).and(visibleOutside())
+                .should(new ArchCondition<JavaClass>("expose no com.google.gson type in a public or protected signature") {
+                    @Override
+                    public void check(JavaClass c, ConditionEvents events) {
+                        for (JavaMember m : c.getMembers()) {
+                            if (!m.getModifiers().contains(JavaModifier.PUBLIC)
+                                    && !m.getModifiers().contains(JavaModifier.PROTECTED)) {
+                                continue;
+                            }
+                            List<JavaType> types = new ArrayList<>();
+                            if (m instanceof JavaField f) {
+                                types.add(f.getType());
+                            } else if (m instanceof JavaCodeUnit u) {
+                                types.add(u.getReturnType());
+                                types.addAll(u.getParameterTypes());
+                            }
+                            for (JavaType t : types) {
+                                for (JavaClass raw : t.getAllInvolvedRawTypes()) {
+                                    if (raw.getPackageName().startsWith("com.google.gson")) {
+                                        events.add(SimpleConditionEvent.violated(m, m.getFullName() + " mentions "
+                                                + raw.getName() + " (give or take JSON text; Gson stays in"
+                                                + " org.convnet4j.internal.json)"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                })
+                .allowEmptyShould(false)
+                .check(classes);
+    }
+
+    @Test
+    void internalPackagesAreTheOnesTheArchitectureDocumentNames() throws IOException {
+        String doc = Files.readString(DOC);
+        for (String p : INTERNAL_PACKAGES) {
+            String name = p.substring("org.convnet4j.".length(), p.length() - 2);
+            assertTrue(doc.contains("`" + name + "`"), "docs/ARCHITECTURE.md names the internal package " + name);
+        }
+        for (JavaClass c : classes) {
+            String pkg = c.getPackageName();
+            if (pkg.contains(".internal") && !pkg.startsWith("org.convnet4j.internal")
+                    && !pkg.startsWith("org.convnet4j.tensor.kernels.internal")) {
+                fail(c.getName() + " lives in an internal package the list above does not hold");
+            }
+        }
+    }
+
+    /** A public class whose enclosing classes are public too: code outside its package can name it. */
+    private static DescribedPredicate<JavaClass> visibleOutside() {
+        return new DescribedPredicate<>("visible outside their package") {
+            @Override
+            public boolean test(JavaClass c) {
+                for (JavaClass k = c; k != null; k = k.getEnclosingClass().orElse(null)) {
+                    if (!k.getModifiers().contains(JavaModifier.PUBLIC)) {
+                        return false;
+                    }
+                }
+                return !c.isAnonymousClass() && !c.isLocalClass();
+            }
+        };
     }
 
     private static String[] libraryPackages() {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.io.onnx.OnnxExporter;
 import org.convnet4j.io.weights.ModelLoader;

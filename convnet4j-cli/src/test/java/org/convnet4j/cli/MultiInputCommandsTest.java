@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.fusion.FashionMnistSobel;
 import org.convnet4j.fusion.MultiInputDataset;

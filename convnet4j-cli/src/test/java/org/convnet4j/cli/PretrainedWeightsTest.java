@@ -15,7 +15,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.image.Images;
 import org.convnet4j.imagenet.ImageNet;
 import org.convnet4j.io.weights.ModelLoader;

@@ -9,7 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.zoo.ModelZoo;
@@ -69,7 +69,7 @@ class SummaryCommandTest {
         JsonObject d = new JsonObject();
         d.add("architecture", Json.toTree(ModelSpec.toMap(m)));
         Path file = dir.resolve("lenet.c4j");
-        Checkpoint.save(file, new Checkpoint(m.stateDict(), Map.of(), d));
+        Checkpoint.save(file, new Checkpoint(m.stateDict(), Map.of(), Json.toCompact(d)));
         Run r = run("--model", file.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(61_706L, Json.parseObject(r.out(), "summary").get("total_params").getAsLong());

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.Datasets;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.model.ModelFiles;
@@ -28,8 +28,8 @@ class TrainFeatureStatisticsTest {
                 model.toString(), "--no-progress", "--json");
         assertEquals(0, train.exitCode(), train.err());
         SavedModel saved = ModelFiles.read(model);
-        FeatureStatistics stats = FeatureStatistics.fromJson(saved.description().getAsJsonObject(FeatureStatistics.KEY),
-                "m.c4j");
+        FeatureStatistics stats = FeatureStatistics.savedIn(saved.description(), FeatureStatistics.KEY, "m.c4j")
+                .orElseThrow();
         assertEquals("act4", stats.layer());
         assertEquals(300, stats.count());
         // the same statistics, computed again from the saved weights and the same 300 training pictures
@@ -47,7 +47,8 @@ class TrainFeatureStatisticsTest {
         // the pixel statistics saved next to them measure the similarity, with a bootstrap interval
         assertTrue(figures.get("feature_shift_low").getAsDouble() <= figures.get("feature_shift").getAsDouble()
                 && figures.get("feature_shift").getAsDouble() <= figures.get("feature_shift_high").getAsDouble(), advise.out());
-        assertTrue(saved.description().has(FeatureStatistics.INPUT_KEY), "pixel statistics saved");
+        assertTrue(FeatureStatistics.savedIn(saved.description(), FeatureStatistics.INPUT_KEY, "m.c4j").isPresent(),
+                "pixel statistics saved");
 
         // --try measures instead of guessing; with no time budget it tries the cheapest case only
         CliRun tried = CliRun.of("advise", "--base", model.toString(), "--data", "fashion-mnist:5-9", "--limit", "10",

@@ -9,7 +9,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.zoo.LeNet5;

@@ -1,6 +1,5 @@
 package org.convnet4j.checkpoint;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -40,20 +40,23 @@ public final class Checkpoint {
 
     private final Map<String, Tensor> parameters;
     private final Map<String, Tensor> optimizerState;
-    private final JsonObject description;
+    private final String description;
     private final int formatVersion;
     private final String origin;
     private final List<String> notes = new ArrayList<>();
 
     /**
      * A checkpoint to save. Maps are copied (not the tensors) and kept in their iteration order, which is
-     * the order in the file. Optimiser state names are given without the prefix.
+     * the order in the file. Optimiser state names are given without the prefix. {@code descriptionJson} is the
+     * description as JSON text (an object; null for none) and is stored in compact form.
      */
-    public Checkpoint(Map<String, Tensor> parameters, Map<String, Tensor> optimizerState, JsonObject description) {
-        this(parameters, optimizerState, description, FORMAT_VERSION, "checkpoint");
+    public Checkpoint(Map<String, Tensor> parameters, Map<String, Tensor> optimizerState, String descriptionJson) {
+        this(parameters, optimizerState, descriptionJson == null ? "{}"
+                : Json.toCompact(Json.parseObject(descriptionJson, "Checkpoint: description")), FORMAT_VERSION,
+                "checkpoint");
     }
 
-    private Checkpoint(Map<String, Tensor> parameters, Map<String, Tensor> optimizerState, JsonObject description,
+    private Checkpoint(Map<String, Tensor> parameters, Map<String, Tensor> optimizerState, String description,
                        int formatVersion, String origin) {
         for (String name : parameters.keySet()) {
             if (name.startsWith(OPTIMIZER_PREFIX)) {
@@ -63,7 +66,7 @@ public final class Checkpoint {
         }
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerState));
-        this.description = description == null ? new JsonObject() : description;
+        this.description = description;
         this.formatVersion = formatVersion;
         this.origin = origin;
     }
@@ -78,8 +81,8 @@ public final class Checkpoint {
         return optimizerState;
     }
 
-    /** The model description; mutable, as Gson trees are. */
-    public JsonObject description() {
+    /** The model description as compact JSON text (an object). */
+    public String description() {
         return description;
     }
 
@@ -103,7 +106,7 @@ public final class Checkpoint {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(KEY_FORMAT, FORMAT);
         metadata.put(KEY_VERSION, Integer.toString(FORMAT_VERSION));
-        String description = Json.toCompact(checkpoint.description);
+        String description = checkpoint.description;
         metadata.put(KEY_DESCRIPTION, description);
         metadata.put(KEY_SHA256, SafeTensors.dataSha256(tensors));
         metadata.put(KEY_DESCRIPTION_SHA256, descriptionSha256(description));
@@ -161,7 +164,7 @@ public final class Checkpoint {
     }
 
     /** The description alone, from the header (no tensor data is read); checks format and version. */
-    public static JsonObject readDescription(Path file) throws IOException {
+    public static String readDescription(Path file) throws IOException {
         Map<String, String> metadata = SafeTensors.readHeader(file).metadata();
         checkFormat(file, metadata);
         return description(file, metadata);
@@ -191,7 +194,7 @@ public final class Checkpoint {
         return version;
     }
 
-    private static JsonObject description(Path file, Map<String, String> metadata) throws FileFormatException {
+    private static String description(Path file, Map<String, String> metadata) throws FileFormatException {
         String text = metadata.get(KEY_DESCRIPTION);
         if (text == null) {
             throw new FileFormatException(file + " has no '" + KEY_DESCRIPTION + "' entry in its metadata");
@@ -208,7 +211,8 @@ public final class Checkpoint {
             }
         }
         try {
-            return Json.parseObject(text, file + ": metadata '" + KEY_DESCRIPTION + "'");
+            Json.parseObject(text, file + ": metadata '" + KEY_DESCRIPTION + "'");
+            return text;
         } catch (IllegalArgumentException e) {
             throw new FileFormatException(e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.Shape;
 
 /**
@@ -15,38 +16,52 @@ import org.convnet4j.tensor.Shape;
  *  "training": {"epoch": 3, "step": 1200, "seed": 42, "rng_state": "...", "optimizer": {...}, "metrics": {...}}}
  * </pre>
  * The architecture, preprocessing, optimizer configuration and metrics history are JSON objects owned by the
- * code that writes them; {@code training} is absent for a model saved for inference only.
+ * code that writes them, given and returned here as JSON text; {@code training} is absent for a model saved
+ * for inference only.
  */
-public record ModelDescription(JsonObject architecture, List<String> classNames, Shape inputShape,
-                               JsonObject preprocessing, TrainingState training) {
+public record ModelDescription(String architectureJson, List<String> classNames, Shape inputShape,
+                               String preprocessingJson, TrainingState training) {
 
     /** Where training stands, enough to resume it exactly. */
-    public record TrainingState(int epoch, long step, long seed, String rngState, JsonObject optimizer,
-                                JsonObject metrics) {
-        JsonObject toJson() {
+    public record TrainingState(int epoch, long step, long seed, String rngState, String optimizerJson,
+                                String metricsJson) {
+        public TrainingState {
+            optimizerJson = Json.toCompact(Json.parseObject(optimizerJson, "TrainingState: optimizer"));
+            metricsJson = Json.toCompact(Json.parseObject(metricsJson, "TrainingState: metrics"));
+        }
+
+        JsonObject tree() {
             JsonObject o = new JsonObject();
             o.addProperty("epoch", epoch);
             o.addProperty("step", step);
             o.addProperty("seed", seed);
             o.addProperty("rng_state", rngState);
-            o.add("optimizer", optimizer.deepCopy());
-            o.add("metrics", metrics.deepCopy());
+            o.add("optimizer", Json.parseObject(optimizerJson, "optimizer"));
+            o.add("metrics", Json.parseObject(metricsJson, "metrics"));
             return o;
         }
 
         static TrainingState fromJson(JsonObject o, String what) {
             return new TrainingState((int) number(o, "epoch", what), number(o, "step", what), number(o, "seed", what),
-                    string(o, "rng_state", what), object(o, "optimizer", what), object(o, "metrics", what));
+                    string(o, "rng_state", what), Json.toCompact(object(o, "optimizer", what)),
+                    Json.toCompact(object(o, "metrics", what)));
         }
     }
 
     public ModelDescription {
         classNames = List.copyOf(classNames);
+        architectureJson = Json.toCompact(Json.parseObject(architectureJson, "ModelDescription: architecture"));
+        preprocessingJson = Json.toCompact(Json.parseObject(preprocessingJson, "ModelDescription: preprocessing"));
     }
 
-    public JsonObject toJson() {
+    /** The description as compact JSON text, the layout shown above. */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    private JsonObject tree() {
         JsonObject o = new JsonObject();
-        o.add("architecture", architecture.deepCopy());
+        o.add("architecture", Json.parseObject(architectureJson, "architecture"));
         JsonArray classes = new JsonArray();
         classNames.forEach(classes::add);
         o.add("class_names", classes);
@@ -55,15 +70,19 @@ public record ModelDescription(JsonObject architecture, List<String> classNames,
             shape.add(d);
         }
         o.add("input_shape", shape);
-        o.add("preprocessing", preprocessing.deepCopy());
+        o.add("preprocessing", Json.parseObject(preprocessingJson, "preprocessing"));
         if (training != null) {
-            o.add("training", training.toJson());
+            o.add("training", training.tree());
         }
         return o;
     }
 
-    /** Reads the typed form; {@code what} names the source (e.g. the file) in error messages. */
-    public static ModelDescription fromJson(JsonObject o, String what) {
+    /**
+     * Reads the typed form from JSON text (a checkpoint's {@code description()}); {@code what} names the source
+     * (e.g. the file) in error messages.
+     */
+    public static ModelDescription fromJson(String json, String what) {
+        JsonObject o = Json.parseObject(json, what);
         JsonArray classes = array(o, "class_names", what);
         List<String> names = new ArrayList<>();
         for (JsonElement e : classes) {
@@ -89,8 +108,8 @@ public record ModelDescription(JsonObject architecture, List<String> classNames,
         }
         TrainingState training = o.has("training")
                 ? TrainingState.fromJson(object(o, "training", what), what + ": training") : null;
-        return new ModelDescription(object(o, "architecture", what), names, shape,
-                object(o, "preprocessing", what), training);
+        return new ModelDescription(Json.toCompact(object(o, "architecture", what)), names, shape,
+                Json.toCompact(object(o, "preprocessing", what)), training);
     }
 
     private static JsonElement required(JsonObject o, String key, String what) {

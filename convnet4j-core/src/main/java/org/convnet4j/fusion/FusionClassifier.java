@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.convnet4j.model.RawJson;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.Classifications;
@@ -122,15 +124,13 @@ public final class FusionClassifier {
             String src = sources.get(name).toLowerCase(Locale.ROOT);
             Shape shape = model.inputShapes().get(i);
             if (!isBuiltIn(src) && shape.rank() == 3 && (shape.dim(0) == 1 || shape.dim(0) == 3)) {
-                prep.add(name, Preprocessing.forInput(shape).toJson());
+                prep.add(name, Json.parseObject(Preprocessing.forInput(shape).toJson(), "preprocessing"));
             }
         }
         if (prep.size() > 0) {
             fusion.add("preprocessing", prep);
         }
-        JsonObject extra = new JsonObject();
-        extra.add(KEY, fusion);
-        ModelFiles.save(model, file, null, extra);
+        ModelFiles.save(model, file, null, Map.of(KEY, new RawJson(Json.toCompact(fusion))));
     }
 
     /**
@@ -139,10 +139,10 @@ public final class FusionClassifier {
      */
     private static Map<String, Preprocessing> savedPreprocessing(SavedModel saved) {
         Map<String, Preprocessing> out = new java.util.LinkedHashMap<>();
-        JsonObject d = saved.description();
+        JsonObject d = saved.description() == null ? null : Json.parseObject(saved.description(), "description");
         if (d != null && d.has(KEY) && d.get(KEY).isJsonObject() && d.getAsJsonObject(KEY).has("preprocessing")) {
             for (Map.Entry<String, JsonElement> e : d.getAsJsonObject(KEY).getAsJsonObject("preprocessing").entrySet()) {
-                out.put(e.getKey(), Preprocessing.fromJson(e.getValue().getAsJsonObject(), "input '" + e.getKey() + "'"));
+                out.put(e.getKey(), Preprocessing.fromJson(Json.toCompact(e.getValue()), "input '" + e.getKey() + "'"));
             }
         }
         return Collections.unmodifiableMap(out);
@@ -156,7 +156,7 @@ public final class FusionClassifier {
     /** The input sources recorded when the model was trained (NAME -> SOURCE), or an empty map. */
     public static Map<String, String> savedSources(SavedModel saved) {
         Map<String, String> out = new LinkedHashMap<>();
-        JsonObject d = saved.description();
+        JsonObject d = saved.description() == null ? null : Json.parseObject(saved.description(), "description");
         if (d != null && d.has(KEY) && d.get(KEY).isJsonObject() && d.getAsJsonObject(KEY).has("inputs")) {
             for (Map.Entry<String, JsonElement> e : d.getAsJsonObject(KEY).getAsJsonObject("inputs").entrySet()) {
                 out.put(e.getKey(), e.getValue().getAsString());

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.tensor.Shape;
@@ -39,8 +39,15 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** The description saved with {@code model}: architecture, class names, input shape, preprocessing. */
-    public static JsonObject describe(Model model, Preprocessing preprocessing) {
+    /**
+     * The description saved with {@code model}: architecture, class names, input shape, preprocessing; as compact
+     * JSON text (what {@code CheckpointListener.describedBy} and {@code new Checkpoint(...)} take).
+     */
+    public static String describe(Model model, Preprocessing preprocessing) {
+        return Json.toCompact(describeTree(model, preprocessing));
+    }
+
+    private static JsonObject describeTree(Model model, Preprocessing preprocessing) {
         JsonObject d = new JsonObject();
         d.add(ARCHITECTURE, architecture(model));
         d.add(CLASS_NAMES, Json.toTree(model.classNames()));
@@ -48,7 +55,7 @@ public final class ModelFiles {
             d.add(INPUT_SHAPE, Json.toTree(model.inputShapes().get(0).dims()));
         }
         if (preprocessing != null) {
-            d.add(Preprocessing.KEY, preprocessing.toJson());
+            d.add(Preprocessing.KEY, preprocessing.tree());
         }
         return d;
     }
@@ -64,25 +71,29 @@ public final class ModelFiles {
 
     /**
      * Saves atomically. {@code extra} (may be null) adds entries to the description, e.g. test metrics; it may not
-     * replace the ones this class writes.
+     * replace the ones this class writes. Values are written as JSON the usual way: strings, numbers, booleans,
+     * lists and maps of them, records; a {@link RawJson} value is inserted as the JSON it holds.
      */
-    public static void save(Model model, Path file, Preprocessing preprocessing, JsonObject extra) throws IOException {
+    public static void save(Model model, Path file, Preprocessing preprocessing, Map<String, ?> extra)
+            throws IOException {
         if (preprocessing != null && model.inputShapes().size() == 1
                 && !preprocessing.outputShape().equals(model.inputShapes().get(0))) {
             throw new IllegalArgumentException("ModelFiles.save: preprocessing gives " + preprocessing.outputShape()
                     + " but the model takes " + model.inputShapes().get(0));
         }
-        JsonObject d = describe(model, preprocessing);
+        JsonObject d = describeTree(model, preprocessing);
         if (extra != null) {
-            for (Map.Entry<String, JsonElement> e : extra.entrySet()) {
+            for (Map.Entry<String, ?> e : extra.entrySet()) {
                 if (RESERVED.contains(e.getKey())) {
                     throw new IllegalArgumentException("ModelFiles.save: extra entry '" + e.getKey()
                             + "' would replace what the model file itself stores");
                 }
-                d.add(e.getKey(), e.getValue().deepCopy());
+                d.add(e.getKey(), e.getValue() instanceof RawJson raw
+                        ? Json.parse(raw.json(), "ModelFiles.save: extra entry '" + e.getKey() + "'")
+                        : Json.toTree(e.getValue()));
             }
         }
-        Checkpoint.save(file, new Checkpoint(model.stateDict(), Map.of(), d));
+        Checkpoint.save(file, new Checkpoint(model.stateDict(), Map.of(), Json.toCompact(d)));
     }
 
     /** The model in {@code file}, rebuilt and loaded; see {@link #read} for the checks. */
@@ -101,7 +112,7 @@ public final class ModelFiles {
 
     /** As {@link #read}, for a checkpoint already loaded; {@code origin} names it in messages. */
     public static SavedModel fromCheckpoint(Checkpoint checkpoint, String origin) {
-        JsonObject d = checkpoint.description();
+        JsonObject d = Json.parseObject(checkpoint.description(), origin + ": description");
         JsonElement arch = d.get(ARCHITECTURE);
         if (arch == null || !arch.isJsonObject()) {
             throw new IllegalArgumentException(origin + " holds weights but no architecture, so it cannot be loaded as a"
@@ -121,13 +132,13 @@ public final class ModelFiles {
             model.setClassNames(names);
         }
         Preprocessing p = d.has(Preprocessing.KEY) && d.get(Preprocessing.KEY).isJsonObject()
-                ? Preprocessing.fromJson(d.getAsJsonObject(Preprocessing.KEY), origin)
+                ? Preprocessing.fromTree(d.getAsJsonObject(Preprocessing.KEY), origin)
                 : defaultPreprocessing(model);
         if (p != null && model.inputShapes().size() == 1 && !p.outputShape().equals(model.inputShapes().get(0))) {
             throw new IllegalArgumentException(origin + ": its preprocessing gives " + p.outputShape()
                     + " but its model takes " + model.inputShapes().get(0));
         }
-        return new SavedModel(model, p, d);
+        return new SavedModel(model, p, checkpoint.description());
     }
 
     /**
@@ -137,7 +148,7 @@ public final class ModelFiles {
      * without an architecture pass (only their weights can be checked).
      */
     public static void requireSameArchitecture(Checkpoint checkpoint, Model model, String origin) {
-        JsonElement saved = checkpoint.description().get(ARCHITECTURE);
+        JsonElement saved = Json.parseObject(checkpoint.description(), origin + ": description").get(ARCHITECTURE);
         if (saved == null || !saved.isJsonObject()) {
             return;
         }

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.Transform;
 import org.convnet4j.image.Images;
 import org.convnet4j.tensor.Shape;
@@ -116,7 +117,12 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
         return transform().apply(picture, null);
     }
 
-    public JsonObject toJson() {
+    /** This preprocessing as compact JSON text, the form saved in model files ({@link #fromJson} reads it). */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    JsonObject tree() {
         JsonObject o = new JsonObject();
         o.addProperty("channels", channels);
         o.addProperty("height", height);
@@ -136,7 +142,11 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
     }
 
     /** Reads {@link #toJson}'s form; {@code what} names the source (the file) in error messages. */
-    public static Preprocessing fromJson(JsonObject o, String what) {
+    public static Preprocessing fromJson(String json, String what) {
+        return fromTree(Json.parseObject(json, what + ": preprocessing"), what);
+    }
+
+    static Preprocessing fromTree(JsonObject o, String what) {
         try {
             return new Preprocessing(o.get("channels").getAsInt(), o.get("height").getAsInt(), o.get("width").getAsInt(),
                     o.has("scale") ? o.get("scale").getAsFloat() : UNIT_SCALE,

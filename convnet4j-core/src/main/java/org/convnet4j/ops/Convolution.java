@@ -4,7 +4,6 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
-import org.convnet4j.tensor.kernels.ScalarKernels;
 
 /**
  * 2-D convolution as CNNs use it: cross-correlation (the kernel is not flipped), with stride, dilation,
@@ -112,7 +111,7 @@ public final class Convolution {
 
     /** The scalar kernels mean "no Vector API": run the plain loops, which beat a scalar SGEMM path. */
     private static boolean useReference(Kernels k) {
-        return k instanceof ScalarKernels;
+        return KernelProvider.isScalar(k);
     }
 
     /** Validates dy against the output shape of x and w; returns that shape. */

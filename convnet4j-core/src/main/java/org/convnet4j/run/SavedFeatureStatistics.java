@@ -1,5 +1,6 @@
 package org.convnet4j.run;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,11 +37,12 @@ public final class SavedFeatureStatistics {
             return null; // e.g. a fully convolutional model: no penultimate features to describe
         }
         FeatureStatistics stats = FeatureStatistics.compute(chain, layer, train, samples);
-        JsonObject d = c.description().deepCopy();
-        d.add(FeatureStatistics.KEY, stats.toJson());
+        JsonObject d = Json.parseObject(c.description(), file + ": description");
+        d.add(FeatureStatistics.KEY, Json.parseObject(stats.toJson(), "feature statistics"));
         // pixel statistics too: the advisor's similarity measure (see TransferAdvisor)
-        d.add(FeatureStatistics.INPUT_KEY, FeatureStatistics.compute(chain, FeatureStatistics.INPUT, train, samples).toJson());
-        Checkpoint.save(file, new Checkpoint(c.parameters(), c.optimizerState(), d));
+        d.add(FeatureStatistics.INPUT_KEY, Json.parseObject(
+                FeatureStatistics.compute(chain, FeatureStatistics.INPUT, train, samples).toJson(), "feature statistics"));
+        Checkpoint.save(file, new Checkpoint(c.parameters(), c.optimizerState(), Json.toCompact(d)));
         return stats;
     }
 }

@@ -1,5 +1,6 @@
 package org.convnet4j.run;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -170,9 +171,9 @@ public final class TrainingRun {
         JsonObject saved = settings.toJson();
         CheckpointListener checkpoints = new CheckpointListener()
                 .describedBy(m -> {
-                    JsonObject d = ModelFiles.describe(m, prep);
+                    JsonObject d = Json.parseObject(ModelFiles.describe(m, prep), "description");
                     d.add(TrainingSettings.KEY, saved);
-                    return d;
+                    return Json.toCompact(d);
                 })
                 .saveLast(last);
         if (split.validation() != null) {

@@ -1,5 +1,6 @@
 package org.convnet4j.run;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
@@ -131,7 +132,7 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
      * @throws IllegalArgumentException when the saved settings are incomplete or out of range
      */
     public static Optional<TrainingSettings> savedIn(Checkpoint checkpoint) {
-        JsonElement e = checkpoint.description().get(KEY);
+        JsonElement e = Json.parseObject(checkpoint.description(), "checkpoint description").get(KEY);
         if (e == null || !e.isJsonObject()) {
             return Optional.empty();
         }

@@ -1,6 +1,5 @@
 package org.convnet4j.train;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -19,7 +18,7 @@ public final class CheckpointListener implements TrainingListener {
     private Path lastFile;
     private Path bestFile;
     private Monitor monitor;
-    private Function<Model, JsonObject> describer = m -> new JsonObject();
+    private Function<Model, String> describer = m -> "{}";
     private double best = Double.NaN;
     private int bestEpoch;
 
@@ -40,8 +39,11 @@ public final class CheckpointListener implements TrainingListener {
         return saveBest(file, Monitor.of(metric));
     }
 
-    /** The description each checkpoint starts from (architecture, preprocessing); training state is added. */
-    public CheckpointListener describedBy(Function<Model, JsonObject> describer) {
+    /**
+     * The description each checkpoint starts from (architecture, preprocessing), as JSON text of an object, e.g.
+     * {@code m -> ModelFiles.describe(m, preprocessing)}; training state is added.
+     */
+    public CheckpointListener describedBy(Function<Model, String> describer) {
         this.describer = describer;
         return this;
     }

@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
@@ -132,8 +133,15 @@ public final class ConfusionMatrix {
         return s / counts.length;
     }
 
-    /** Counts by actual class (rows) and predicted class (columns), then the per-class scores. */
-    public JsonObject toJson() {
+    /**
+     * Counts by actual class (rows) and predicted class (columns), then the per-class scores, as compact JSON
+     * text (an object).
+     */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    JsonObject tree() {
         JsonObject o = new JsonObject();
         JsonArray names = new JsonArray();
         classNames.forEach(names::add);

@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -64,7 +65,12 @@ public final class History {
         return s;
     }
 
-    public JsonArray toJson() {
+    /** The epochs as compact JSON text, an array of objects ({@link #fromJson} reads it). */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    JsonArray tree() {
         JsonArray a = new JsonArray();
         for (Map<String, Double> r : epochs) {
             JsonObject o = new JsonObject();
@@ -79,7 +85,12 @@ public final class History {
         return a;
     }
 
-    public static History fromJson(JsonArray array) {
+    /** Reads {@link #toJson}'s form. */
+    public static History fromJson(String json) {
+        return fromTree(Json.parseArray(json, "History.fromJson"));
+    }
+
+    static History fromTree(JsonArray array) {
         History h = new History();
         for (JsonElement e : array) {
             if (!e.isJsonObject()) {

@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.RowOps;
 import com.google.gson.JsonObject;
 import java.util.List;
@@ -85,7 +86,12 @@ public final class Metrics {
         return confusion;
     }
 
-    public JsonObject toJson() {
+    /** Samples, loss, accuracy, top-5 accuracy and the confusion matrix as compact JSON text (an object). */
+    public String toJson() {
+        return Json.toCompact(tree());
+    }
+
+    JsonObject tree() {
         JsonObject o = new JsonObject();
         o.addProperty("samples", count);
         if (lossCount > 0) {
@@ -95,7 +101,7 @@ public final class Metrics {
         if (rankCounts.length > 5) {
             o.addProperty("top5_accuracy", topKAccuracy(5));
         }
-        o.add("confusion", confusion.toJson());
+        o.add("confusion", confusion.tree());
         return o;
     }
 

@@ -6,7 +6,7 @@ import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -24,9 +24,12 @@ public final class TrainingCheckpoints {
     private TrainingCheckpoints() {
     }
 
-    /** A checkpoint of the model and optimiser now; {@code base} (may be null) adds architecture etc. */
-    public static Checkpoint capture(TrainingContext ctx, JsonObject base) {
-        JsonObject description = base == null ? new JsonObject() : base.deepCopy();
+    /**
+     * A checkpoint of the model and optimiser now; {@code base} (JSON text of an object, may be null) adds
+     * architecture etc.
+     */
+    public static Checkpoint capture(TrainingContext ctx, String base) {
+        JsonObject description = base == null ? new JsonObject() : Json.parseObject(base, "checkpoint description");
         Model model = ctx.model();
         if (!description.has("class_names")) {
             description.add("class_names", Json.toTree(model.classNames()));
@@ -35,7 +38,7 @@ public final class TrainingCheckpoints {
             description.add("input_shape", Json.toTree(model.inputShapes().get(0).dims()));
         }
         description.add(KEY, state(ctx));
-        return new Checkpoint(model.stateDict(), ctx.config().optimizer().state(), description);
+        return new Checkpoint(model.stateDict(), ctx.config().optimizer().state(), Json.toCompact(description));
     }
 
     /**
@@ -53,7 +56,7 @@ public final class TrainingCheckpoints {
         t.addProperty("rng_state", RNG_STATE);
         t.add("optimizer", Json.toTree(c.optimizer().config()));
         JsonObject metrics = new JsonObject();
-        metrics.add("history", ctx.history().toJson());
+        metrics.add("history", ctx.history().tree());
         t.add("metrics", metrics);
         JsonObject run = new JsonObject();
         run.addProperty("epochs", c.epochs());
@@ -70,7 +73,7 @@ public final class TrainingCheckpoints {
     }
 
     public static State read(Checkpoint checkpoint) {
-        JsonElement e = checkpoint.description().get(KEY);
+        JsonElement e = Json.parseObject(checkpoint.description(), "checkpoint description").get(KEY);
         if (e == null || !e.isJsonObject()) {
             throw new IllegalArgumentException("checkpoint has no '" + KEY + "' state (it was not saved during training,"
                     + " so it can be loaded for inference or fine-tuning but not resumed)");
@@ -79,7 +82,7 @@ public final class TrainingCheckpoints {
         try {
             JsonObject run = t.has("run") ? t.getAsJsonObject("run") : new JsonObject();
             JsonObject metrics = t.has("metrics") ? t.getAsJsonObject("metrics") : new JsonObject();
-            History history = metrics.has("history") ? History.fromJson(metrics.getAsJsonArray("history")) : new History();
+            History history = metrics.has("history") ? History.fromTree(metrics.getAsJsonArray("history")) : new History();
             int epoch = t.get("epoch").getAsInt();
             if (history.size() != epoch) {
                 throw new IllegalArgumentException("history has " + history.size() + " epochs, 'epoch' says " + epoch);

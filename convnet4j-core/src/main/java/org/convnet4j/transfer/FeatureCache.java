@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.nn.ModelSpec;

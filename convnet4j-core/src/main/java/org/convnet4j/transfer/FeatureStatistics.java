@@ -1,5 +1,6 @@
 package org.convnet4j.transfer;
 
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -113,22 +114,37 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
         return Math.sqrt(Math.max(0, num) / Math.max(den, 1e-12));
     }
 
-    public JsonObject toJson() {
+    /** Layer, count, mean and variance as compact JSON text (an object; {@link #fromJson} reads it). */
+    public String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("layer", layer);
         o.addProperty("count", count);
         o.add("mean", array(mean));
         o.add("var", array(variance));
-        return o;
+        return Json.toCompact(o);
     }
 
-    public static FeatureStatistics fromJson(JsonObject o, String what) {
+    /** Reads {@link #toJson}'s form; {@code what} names the source in error messages. */
+    public static FeatureStatistics fromJson(String json, String what) {
+        JsonObject o = Json.parseObject(json, what + ": feature statistics");
         try {
             return new FeatureStatistics(o.get("layer").getAsString(), o.get("count").getAsLong(),
                     doubles(o.get("mean")), doubles(o.get("var")));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(what + ": feature statistics are malformed (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * The statistics saved under {@code key} ({@link #KEY} or {@link #INPUT_KEY}) in a model file's description
+     * (JSON text, e.g. {@code SavedModel.description()}); empty when the file has none.
+     */
+    public static java.util.Optional<FeatureStatistics> savedIn(String descriptionJson, String key, String what) {
+        JsonObject d = Json.parseObject(descriptionJson, what + ": description");
+        if (!d.has(key) || !d.get(key).isJsonObject()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(fromJson(Json.toCompact(d.get(key)), what));
     }
 
     private static JsonArray array(double[] v) {

@@ -175,7 +175,8 @@ public final class FineTuning {
             });
             TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), phasePlan.learningRate())).epochs(e[1])
                     .batchSize(s.batchSize()).seed(s.seed() + number).build();
-            TransferTraining.fit(phasePlan, all, null, cfg, true, ls, progress);
+            TransferTraining.fit(phasePlan, all, null,
+                    TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls).withProgress(progress));
             planState.restore();
             done.add(new Phase(number, "refit: " + p.title(), phasePlan.trainedLayers(), phasePlan.learningRate(), e[1],
                     e[1], e[1], Double.NaN, Double.NaN));
@@ -273,7 +274,8 @@ public final class FineTuning {
         });
         TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), plan.learningRate())).epochs(maxEpochs)
                 .batchSize(s.batchSize()).seed(s.seed() + number).build();
-        TransferTraining.Result r = TransferTraining.fit(plan, train, val, cfg, true, ls, progress);
+        TransferTraining.Result r = TransferTraining.fit(plan, train, val,
+                TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls).withProgress(progress));
         History h = r.history();
         double[] valAcc = h.series(History.VAL_ACCURACY);
         int best = Math.max(1, stop.bestEpoch());

@@ -1,5 +1,7 @@
 package org.convnet4j.transfer;
 
+import org.convnet4j.model.RawJson;
+import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -88,8 +90,9 @@ public final class TransferExperiment {
         Path basePath = dir.resolve("base-fashion-0-4.c4j");
         double baseAcc = pretrain(cfg, basePath, log);
         Sequential base = (Sequential) ModelFiles.load(basePath);
-        FeatureStatistics stats = FeatureStatistics.fromJson(ModelFiles.read(basePath).description()
-                .getAsJsonObject(FeatureStatistics.INPUT_KEY), basePath.toString());
+        FeatureStatistics stats = FeatureStatistics.savedIn(ModelFiles.read(basePath).description(),
+                FeatureStatistics.INPUT_KEY, basePath.toString()).orElseThrow(() -> new IllegalArgumentException(
+                basePath + " holds no pixel statistics"));
         Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
         List<Row> rows = new ArrayList<>();
         List<Advice> advice = new ArrayList<>();
@@ -182,7 +185,7 @@ public final class TransferExperiment {
     /** LeNet-5 on Fashion-MNIST 0-4 with its penultimate feature statistics; reused when the file exists. */
     private static double pretrain(Config cfg, Path basePath, Consumer<String> log) throws IOException {
         if (java.nio.file.Files.exists(basePath)) {
-            JsonObject d = ModelFiles.read(basePath).description();
+            JsonObject d = Json.parseObject(ModelFiles.read(basePath).description(), basePath.toString());
             if (d.has("pretrain_per_class") && d.get("pretrain_per_class").getAsInt() == cfg.pretrainPerClass()
                     && d.get("pretrain_epochs").getAsInt() == cfg.pretrainEpochs()) {
                 log.accept("reusing the base " + basePath);
@@ -200,12 +203,13 @@ public final class TransferExperiment {
                 .batchSize(32).seed(42).build());
         double acc = Trainer.evaluate(net, DataSpec.perClass(src.test(), 200, 7), 256).accuracy();
         FeatureStatistics stats = FeatureStatistics.compute(net, FeatureStatistics.penultimateLayer(net), train, 1000);
-        JsonObject extra = new JsonObject();
-        extra.add(FeatureStatistics.KEY, stats.toJson());
-        extra.add(FeatureStatistics.INPUT_KEY, FeatureStatistics.compute(net, FeatureStatistics.INPUT, train, 1000).toJson());
-        extra.addProperty("pretrain_test_accuracy", acc);
-        extra.addProperty("pretrain_per_class", cfg.pretrainPerClass());
-        extra.addProperty("pretrain_epochs", cfg.pretrainEpochs());
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        extra.put(FeatureStatistics.KEY, new RawJson(stats.toJson()));
+        extra.put(FeatureStatistics.INPUT_KEY,
+                new RawJson(FeatureStatistics.compute(net, FeatureStatistics.INPUT, train, 1000).toJson()));
+        extra.put("pretrain_test_accuracy", acc);
+        extra.put("pretrain_per_class", cfg.pretrainPerClass());
+        extra.put("pretrain_epochs", cfg.pretrainEpochs());
         ModelFiles.save(net, basePath, prep, extra);
         log.accept(String.format(Locale.ROOT, "pretrained LeNet-5 on Fashion-MNIST 0-4 (%d pictures, %d epochs): test"
                         + " accuracy %.3f, %.0f s; saved %s with feature statistics of '%s'", train.size(),

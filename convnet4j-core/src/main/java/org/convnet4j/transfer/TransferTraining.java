@@ -31,6 +31,40 @@ public final class TransferTraining {
     public record Result(History history, int cachedLayers) {
     }
 
+    /**
+     * How {@link #fit(TransferPlan, Dataset, Dataset, Settings)} trains: {@code config} supplies epochs, batch size,
+     * seed and loss (its optimiser is replaced by {@link #adam} over the plan's groups); {@code cachePrefix}
+     * computes the frozen prefix once (exact; leave it off for datasets that augment); listeners and the
+     * progress of the prefix pass. Build with {@link #of(TrainConfig)} and the {@code with...} methods.
+     */
+    public record Settings(TrainConfig config, boolean cachePrefix, List<TrainingListener> listeners,
+                           FeatureExtractor.Progress progress) {
+        public Settings {
+            if (config == null) {
+                throw new IllegalArgumentException("TransferTraining.Settings: config is required");
+            }
+            listeners = List.copyOf(listeners == null ? List.of() : listeners);
+            progress = progress == null ? FeatureExtractor.Progress.NONE : progress;
+        }
+
+        /** {@code config}, no prefix cache, no listeners, no progress. */
+        public static Settings of(TrainConfig config) {
+            return new Settings(config, false, List.of(), FeatureExtractor.Progress.NONE);
+        }
+
+        public Settings withPrefixCache(boolean on) {
+            return new Settings(config, on, listeners, progress);
+        }
+
+        public Settings withListeners(List<TrainingListener> ls) {
+            return new Settings(config, cachePrefix, ls, progress);
+        }
+
+        public Settings withProgress(FeatureExtractor.Progress p) {
+            return new Settings(config, cachePrefix, listeners, p);
+        }
+    }
+
     private TransferTraining() {
     }
 
@@ -41,11 +75,22 @@ public final class TransferTraining {
     }
 
     /**
-     * Trains the plan's model. {@code config} supplies epochs, batch size, seed and loss; its optimiser is
-     * replaced by {@link #adam} over the plan's groups.
+     * Trains the plan's model.
+     *
+     * @deprecated positional flags; use {@link #fit(TransferPlan, Dataset, Dataset, Settings)}
      */
+    @Deprecated
     public static Result fit(TransferPlan plan, Dataset train, Dataset val, TrainConfig config, boolean cachePrefix,
                              List<TrainingListener> listeners, FeatureExtractor.Progress progress) {
+        return fit(plan, train, val, new Settings(config, cachePrefix, listeners, progress));
+    }
+
+    /** Trains the plan's model as {@code settings} say ({@code val} may be null). */
+    public static Result fit(TransferPlan plan, Dataset train, Dataset val, Settings settings) {
+        TrainConfig config = settings.config();
+        boolean cachePrefix = settings.cachePrefix();
+        List<TrainingListener> listeners = settings.listeners();
+        FeatureExtractor.Progress progress = settings.progress();
         if (!plan.trainsByGradient()) {
             throw new IllegalArgumentException("TransferTraining: " + plan.transferCase()
                     + " is not trained by gradient descent");

@@ -1,5 +1,6 @@
 package org.convnet4j.model;
 
+import org.convnet4j.internal.json.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,9 +35,8 @@ class ModelFilesTest {
         Model lenet = ModelZoo.build("lenet5", null, 10).initialize(7);
         lenet.setClassNames(FashionMnist.CLASS_NAMES);
         Path file = dir.resolve("lenet.c4j");
-        JsonObject extra = new JsonObject();
-        extra.addProperty("note", "test accuracy 0.9");
-        ModelFiles.save(lenet, file, Preprocessing.forInput(Shape.of(1, 28, 28)), extra);
+        ModelFiles.save(lenet, file, Preprocessing.forInput(Shape.of(1, 28, 28)),
+                Map.of("note", "test accuracy 0.9", "raw", new RawJson("{\"k\": [1, 2]}")));
 
         SavedModel saved = ModelFiles.read(file);
         Tensor x = Tensor.randn(new Random(3), 1, 4, 1, 28, 28);
@@ -44,7 +44,9 @@ class ModelFilesTest {
         assertEquals(0f, lenet.predict(x).maxAbsDiff(saved.model().predict(x)));
         assertEquals(FashionMnist.CLASS_NAMES, saved.model().classNames());
         assertEquals(Preprocessing.forInput(Shape.of(1, 28, 28)), saved.preprocessing());
-        assertEquals("test accuracy 0.9", saved.description().get("note").getAsString());
+        JsonObject described = Json.parseObject(saved.description(), "description");
+        assertEquals("test accuracy 0.9", described.get("note").getAsString());
+        assertEquals(2, described.getAsJsonObject("raw").getAsJsonArray("k").get(1).getAsInt());
         // a freshly initialised twin differs, so the equality above is the weights' doing
         Model other = ModelZoo.build("lenet5", null, 10).initialize(8);
         assertTrue(lenet.predict(x).maxAbsDiff(other.predict(x)) > 0);
@@ -68,7 +70,7 @@ class ModelFilesTest {
     @Test
     void weightsThatDoNotFitTheArchitectureAreRefused() throws Exception {
         Model lenet = ModelZoo.build("lenet5", null, 10);
-        JsonObject d = ModelFiles.describe(lenet, null);
+        String d = ModelFiles.describe(lenet, null);
         Map<String, Tensor> weights = new java.util.LinkedHashMap<>(lenet.stateDict());
         weights.put("predictions.kernel", Tensor.zeros(3, 84)); // a 3-class head under a 10-class architecture
         Path file = dir.resolve("bad.c4j");
@@ -81,7 +83,7 @@ class ModelFilesTest {
     void weightsWithoutArchitectureSaySo() throws Exception {
         Model lenet = ModelZoo.build("lenet5", null, 10);
         Path file = dir.resolve("weights.c4j");
-        Checkpoint.save(file, new Checkpoint(lenet.stateDict(), Map.of(), new JsonObject()));
+        Checkpoint.save(file, new Checkpoint(lenet.stateDict(), Map.of(), "{}"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(file));
         assertTrue(e.getMessage().contains("no architecture"), e.getMessage());
     }

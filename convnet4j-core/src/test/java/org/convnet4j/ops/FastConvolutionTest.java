@@ -8,9 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
-import org.convnet4j.tensor.kernels.ScalarKernels;
-import org.convnet4j.tensor.kernels.VectorKernels;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,14 +103,14 @@ class FastConvolutionTest {
     @Test
     void matchesReferenceWithVectorKernels() {
         for (Case cs : cases()) {
-            check(cs, new VectorKernels(2), 1);
+            check(cs, KernelProvider.vector(2), 1);
         }
     }
 
     @Test
     void matchesReferenceWithScalarKernels() {
         for (Case cs : cases()) {
-            check(cs, new ScalarKernels(), 2);
+            check(cs, KernelProvider.scalar(), 2);
         }
     }
 
@@ -121,7 +120,7 @@ class FastConvolutionTest {
         DirectConvolution.enabled = false;
         try {
             for (Case cs : cases()) {
-                check(cs, new VectorKernels(2), 3);
+                check(cs, KernelProvider.vector(2), 3);
             }
         } finally {
             DirectConvolution.enabled = true;
@@ -144,9 +143,9 @@ class FastConvolutionTest {
 
     @Test
     void resultsAreBitIdenticalForAnyThreadCount() {
-        Kernels one = new VectorKernels(1);
-        Kernels two = new VectorKernels(2);
-        Kernels three = new VectorKernels(3);
+        Kernels one = KernelProvider.vector(1);
+        Kernels two = KernelProvider.vector(2);
+        Kernels three = KernelProvider.vector(3);
         List<Case> all = cases();
         all.add(new Case(4, 64, 20, 20, 32, 3, 3, ConvParams.of(1, 1))); // big enough to thread every level
         all.add(new Case(1, 64, 40, 40, 32, 3, 3, ConvParams.of(1, 1))); // batch 1: threaded GEMMs instead

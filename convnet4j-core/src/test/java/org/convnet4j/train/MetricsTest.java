@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.google.gson.JsonObject;
@@ -46,7 +47,7 @@ class MetricsTest {
 
         String table = m.toString();
         assertTrue(table.contains("cat") && table.contains("bird") && table.contains("accuracy 0.6000 (3 of 5)"), table);
-        JsonObject json = m.toJson();
+        JsonObject json = Json.parseObject(m.toJson(), "metrics");
         assertEquals(0.6, json.get("accuracy").getAsDouble(), 1e-12);
         assertEquals(1, json.getAsJsonObject("confusion").getAsJsonArray("matrix").get(2).getAsJsonArray().get(1)
                 .getAsInt());

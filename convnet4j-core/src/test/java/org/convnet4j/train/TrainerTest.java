@@ -1,5 +1,6 @@
 package org.convnet4j.train;
 
+import org.convnet4j.internal.json.Json;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.ByteArrayOutputStream;
@@ -143,7 +144,7 @@ class TrainerTest {
                     JsonObject d = new JsonObject();
                     d.add("architecture", new JsonObject());
                     d.add("preprocessing", new JsonObject());
-                    return d;
+                    return Json.toCompact(d);
                 });
         new Trainer(TrainConfig.builder(new Sgd(model, 0.1).momentum(0.9)).epochs(3).batchSize(30).build())
                 .addListener(recorder).addListener(ckpt).fit(model, data, null);

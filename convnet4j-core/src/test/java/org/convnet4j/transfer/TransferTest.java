@@ -190,10 +190,9 @@ class TransferTest {
         TransferPlan cached = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), o);
         TransferPlan plain = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), o);
         TrainConfig cfg = config(new AdamW(plain.groups(), 1e-3), 2);
-        TransferTraining.Result a = TransferTraining.fit(cached, data(24, 2), data(9, 5), cfg, true, List.of(),
-                FeatureExtractor.Progress.NONE);
-        TransferTraining.Result b = TransferTraining.fit(plain, data(24, 2), data(9, 5), cfg, false, List.of(),
-                FeatureExtractor.Progress.NONE);
+        TransferTraining.Result a = TransferTraining.fit(cached, data(24, 2), data(9, 5),
+                TransferTraining.Settings.of(cfg).withPrefixCache(true));
+        TransferTraining.Result b = TransferTraining.fit(plain, data(24, 2), data(9, 5), TransferTraining.Settings.of(cfg));
         assertEquals(7, a.cachedLayers()); // conv1 .. flatten are fixed
         assertEquals(0, b.cachedLayers());
         Map<String, float[]> sa = snapshot(cached.model());

@@ -8,7 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeSet;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;

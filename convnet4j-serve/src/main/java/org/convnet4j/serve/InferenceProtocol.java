@@ -26,7 +26,7 @@ public final class InferenceProtocol {
     private InferenceProtocol() {
     }
 
-    public static JsonObject metadata(String name, Shape input, Shape output) {
+    static JsonObject metadata(String name, Shape input, Shape output) {
         JsonObject m = new JsonObject();
         m.addProperty("name", name);
         JsonArray versions = new JsonArray();
@@ -237,8 +237,15 @@ public final class InferenceProtocol {
         return out;
     }
 
-    /** A request for samples [N, ...input] (clients, tests and the load test build their bodies with it). */
-    public static JsonObject request(Tensor input, String id) {
+    /**
+     * A request for samples [N, ...input] as JSON text (clients, tests and the load test build their bodies with
+     * it); {@code id} may be null.
+     */
+    public static String request(Tensor input, String id) {
+        return requestTree(input, id).toString();
+    }
+
+    static JsonObject requestTree(Tensor input, String id) {
         JsonObject r = new JsonObject();
         if (id != null) {
             r.addProperty("id", id);
@@ -249,7 +256,7 @@ public final class InferenceProtocol {
         return r;
     }
 
-    public static JsonObject response(String modelName, String id, Tensor output) {
+    static JsonObject response(String modelName, String id, Tensor output) {
         JsonObject r = new JsonObject();
         r.addProperty("model_name", modelName);
         r.addProperty("model_version", "1");

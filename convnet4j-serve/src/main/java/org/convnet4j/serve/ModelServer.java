@@ -342,7 +342,8 @@ public final class ModelServer implements AutoCloseable {
             o.addProperty("pictures", m.classifier != null);
             if (m.classifier != null) {
                 o.addProperty("classes", m.classifier.classNames().size());
-                o.add("preprocessing", m.classifier.preprocessing().toJson());
+                o.add("preprocessing", org.convnet4j.internal.json.Json.parseObject(
+                        m.classifier.preprocessing().toJson(), "preprocessing"));
             }
             a.add(o);
         }

@@ -69,7 +69,7 @@ public final class RunLog implements AutoCloseable {
         return id;
     }
 
-    public synchronized void append(JsonObject event) {
+    synchronized void append(JsonObject event) {
         events.add(event);
         if (writer != null) {
             try {
@@ -82,8 +82,13 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
+    /** Events from index {@code from} on, each as one line of JSON text (as the log file holds them). */
+    public synchronized List<String> eventsSince(int from) {
+        return since(from).stream().map(JsonObject::toString).toList();
+    }
+
     /** Events from index {@code from} on. */
-    public synchronized List<JsonObject> since(int from) {
+    synchronized List<JsonObject> since(int from) {
         return new ArrayList<>(events.subList(Math.min(Math.max(0, from), events.size()), events.size()));
     }
 

@@ -1,6 +1,5 @@
 package org.convnet4j.serve;
 
-import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.Random;
 import org.convnet4j.model.Preprocessing;
@@ -22,7 +21,7 @@ final class TestModels {
         Sequential m = LeNet5.build();
         m.initialize(seed);
         m.setClassNames(CLASSES);
-        return new SavedModel(m, Preprocessing.forInput(Shape.of(1, 28, 28)), new JsonObject());
+        return new SavedModel(m, Preprocessing.forInput(Shape.of(1, 28, 28)), "{}");
     }
 
     static Tensor randomInput(Random r, int n) {

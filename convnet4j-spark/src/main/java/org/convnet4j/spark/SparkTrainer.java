@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.TaskCompletionListener;
 import org.convnet4j.checkpoint.Checkpoint;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.ModelFiles;
@@ -296,7 +296,8 @@ public final class SparkTrainer {
     }
 
     private void writeCheckpoint(Model model, History history, long step, long seed, int epoch) {
-        JsonObject d = ModelFiles.describe(model, preprocessing != null ? preprocessing : defaultPreprocessing(model));
+        JsonObject d = Json.parseObject(
+                ModelFiles.describe(model, preprocessing != null ? preprocessing : defaultPreprocessing(model)), "description");
         JsonObject t = new JsonObject();
         t.addProperty("epoch", history.size());
         t.addProperty("step", step);
@@ -304,7 +305,7 @@ public final class SparkTrainer {
         t.addProperty("rng_state", "data order from seed + epoch");
         t.add("optimizer", Json.toTree(config.optimizer().config()));
         JsonObject metrics = new JsonObject();
-        metrics.add("history", history.toJson());
+        metrics.add("history", Json.parseArray(history.toJson(), "history"));
         t.add("metrics", metrics);
         JsonObject run = new JsonObject();
         run.addProperty("epochs", config.epochs());
@@ -316,7 +317,7 @@ public final class SparkTrainer {
         try {
             java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
             try {
-                Checkpoint.save(tmp, new Checkpoint(model.stateDict(), config.optimizer().state(), d));
+                Checkpoint.save(tmp, new Checkpoint(model.stateDict(), config.optimizer().state(), Json.toCompact(d)));
                 byte[] bytes = Files.readAllBytes(tmp);
                 var conf = spark.sparkContext().hadoopConfiguration();
                 HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,

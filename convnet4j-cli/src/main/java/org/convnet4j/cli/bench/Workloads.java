@@ -10,10 +10,9 @@ import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.ops.ConvParams;
 import org.convnet4j.ops.Convolution;
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.tensor.kernels.FmaPeakProbe;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
-import org.convnet4j.tensor.kernels.VectorKernels;
+import org.convnet4j.tensor.kernels.internal.FmaPeakProbe;
 import org.convnet4j.train.loss.Loss;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
 import org.convnet4j.train.optim.Sgd;
@@ -72,12 +71,12 @@ public final class Workloads {
     /** A one-line description of the engine, appended to every result's notes. */
     public String environment() {
         return String.format(Locale.ROOT, "kernels=%s threads=%d vector=%d floats; %s %s", kernels.name(),
-                threads(), kernels instanceof VectorKernels ? VectorKernels.vectorLength() : 1,
+                threads(), kernels.floatsPerVector(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
     }
 
     private int threads() {
-        return kernels instanceof VectorKernels v ? v.threads() : 1;
+        return kernels.threads();
     }
 
     private Timing microTiming() {

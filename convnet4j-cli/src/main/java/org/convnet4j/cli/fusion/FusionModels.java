@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
@@ -39,13 +40,13 @@ public final class FusionModels {
      * The test data of {@code inputs} for {@code g}: its names must be the model's input names; the data come in
      * the model's input order. Fashion-MNIST sources use the test set.
      */
-    public static MultiInputDataset testData(Graph g, String file, FusionInputs inputs, Integer limit, int[] resize,
+    public static MultiInputDataset testData(Graph g, String file, FusionSources inputs, Integer limit, int[] resize,
                                              PairedFolders.OnMissing onMissing, PrintWriter log) throws IOException {
         if (!new HashSet<>(g.inputNames()).equals(inputs.sources().keySet())) {
             throw new IllegalArgumentException(file + " takes inputs " + g.inputNames() + " but --inputs gives "
                     + inputs.sources().keySet());
         }
-        return inputs.load(true, limit, resize, onMissing, log).orderedFor(g.inputNames());
+        return inputs.load(FusionSources.Part.TEST, limit, resize, onMissing, log::println).orderedFor(g.inputNames());
     }
 
     /** Parses repeated {@code NAME=IMAGE} options into name -> path. */

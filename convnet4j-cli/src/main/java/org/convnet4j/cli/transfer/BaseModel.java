@@ -3,6 +3,7 @@ package org.convnet4j.cli.transfer;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;
 import org.convnet4j.model.Preprocessing;
@@ -33,7 +34,8 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
             }
             // imported ONNX models are graphs: split into a chain of layers and blocks, every case works on it
             Sequential chain = GraphChain.asSequential(saved.model(), "--base " + spec);
-            return new BaseModel(chain, spec, true, saved.description(), saved.preprocessing());
+            return new BaseModel(chain, spec, true, Json.parseObject(saved.description(), spec + ": description"),
+                    saved.preprocessing());
         }
         if (ModelZoo.contains(spec)) {
             Model m = ModelZoo.build(spec, null, 0);
@@ -68,6 +70,6 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
             return null;
         }
         String key = description.has(FeatureStatistics.INPUT_KEY) ? FeatureStatistics.INPUT_KEY : FeatureStatistics.KEY;
-        return description.has(key) ? FeatureStatistics.fromJson(description.getAsJsonObject(key), origin) : null;
+        return description.has(key) ? FeatureStatistics.fromJson(Json.toCompact(description.get(key)), origin) : null;
     }
 }

@@ -3,9 +3,9 @@ package org.convnet4j.tensor.kernels;
 /**
  * Chooses the {@link Kernels} implementation once per JVM, the single place where that choice is made.
  *
- * <p>By default {@link VectorKernels} is used when the {@code jdk.incubator.vector} module is present
- * (the JVM was started with {@code --add-modules jdk.incubator.vector}) and passes a tiny self-test against
- * {@link ScalarKernels}; otherwise {@link ScalarKernels}. The system property {@value #PROPERTY} =
+ * <p>By default the vector kernels ({@link #vector(int)}) are used when the {@code jdk.incubator.vector} module
+ * is present (the JVM was started with {@code --add-modules jdk.incubator.vector}) and pass a tiny self-test
+ * against the scalar kernels; otherwise the scalar kernels ({@link #scalar()}). The system property {@value #PROPERTY} =
  * {@code scalar|vector} forces a choice ({@code vector} fails loudly if the Vector API cannot be used).
  * {@link Kernels#name()} tells which one was chosen. Falling back to the scalar kernels without being asked
  * logs one WARNING (logger {@code org.convnet4j.kernels}) naming the missing JVM option, because the scalar
@@ -29,6 +29,43 @@ public final class KernelProvider {
      */
     public static boolean installJitDirectives() {
         return JitDirectives.install();
+    }
+
+    /**
+     * New Vector API kernels using at most {@code threads} threads (the caller included), whatever was chosen
+     * at start-up: for benchmarks and tests that compare implementations or thread counts.
+     *
+     * @throws IllegalStateException when the JVM was started without {@code --add-modules jdk.incubator.vector}
+     */
+    public static Kernels vector(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("KernelProvider.vector: threads must be at least 1, got " + threads);
+        }
+        requireVectorModule();
+        return new VectorKernels(threads);
+    }
+
+    /** As {@link #vector(int)} with the default thread count (processors, or the {@code convnet4j.threads} property). */
+    public static Kernels vector() {
+        requireVectorModule();
+        return new VectorKernels();
+    }
+
+    /** New plain-Java kernels: the naive oracle every fast path is tested against, single-threaded. */
+    public static Kernels scalar() {
+        return new ScalarKernels();
+    }
+
+    /** True for the plain-Java kernels ({@link #scalar()}, or the fallback chosen without the Vector API). */
+    public static boolean isScalar(Kernels kernels) {
+        return kernels instanceof ScalarKernels;
+    }
+
+    private static void requireVectorModule() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException("the Vector API is not available; start the JVM with"
+                    + " --add-modules jdk.incubator.vector");
+        }
     }
 
     /** The implementation chosen at start-up (the same instance on every call). */

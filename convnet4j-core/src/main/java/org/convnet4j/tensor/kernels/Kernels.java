@@ -5,9 +5,9 @@ package org.convnet4j.tensor.kernels;
  * raw float arrays with explicit offsets, so callers can address a slice of a tensor's backing array
  * without copying.
  *
- * <p>Two implementations exist: {@link ScalarKernels}, plain loops that are obviously correct (the oracle
- * in tests and the fallback when the Vector API is unavailable), and {@link VectorKernels}, which uses
- * {@code jdk.incubator.vector}. {@link KernelProvider#get()} picks one once per JVM. The two agree up to
+ * <p>Two implementations exist: the scalar kernels ({@link KernelProvider#scalar()}), plain loops that are
+ * obviously correct (the oracle in tests and the fallback when the Vector API is unavailable), and the vector
+ * kernels ({@link KernelProvider#vector(int)}), which use {@code jdk.incubator.vector}. {@link KernelProvider#get()} picks one once per JVM. The two agree up to
  * float rounding: sums may be accumulated in a different order, never to a different precision.
  *
  * <p>Implementations are thread-safe: several threads may call any method concurrently on disjoint outputs.
@@ -217,6 +217,11 @@ public interface Kernels {
 
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
+        return 1;
+    }
+
+    /** Floats per vector register these kernels compute with (16 with AVX-512, 8 with AVX2; 1 for scalar code). */
+    default int floatsPerVector() {
         return 1;
     }
 

@@ -5,7 +5,7 @@ package org.convnet4j.tensor.kernels;
  * the run-time fallback when the Vector API is missing. Clarity beats speed here, but loops still run in a
  * cache-friendly order so the fallback stays usable.
  */
-public final class ScalarKernels implements Kernels {
+final class ScalarKernels implements Kernels {
 
     @Override
     public String name() {

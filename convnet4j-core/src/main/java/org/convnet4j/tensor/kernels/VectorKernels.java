@@ -13,19 +13,19 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>This is the only place (with {@link VectorGemm}) that touches Vector API classes; loading this class
  * fails with a {@link LinkageError} when the module is missing, which {@link KernelProvider} catches.
  */
-public final class VectorKernels implements Kernels {
+final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
 
     private final VectorGemm gemm;
 
     /** Uses {@code Runtime.availableProcessors()} threads for SGEMM, or the {@code convnet4j.threads} property. */
-    public VectorKernels() {
+    VectorKernels() {
         this(GemmPool.defaultThreads());
     }
 
     /** Uses at most {@code threads} threads (the caller included) for SGEMM. */
-    public VectorKernels(int threads) {
+    VectorKernels(int threads) {
         this.gemm = new VectorGemm(threads);
     }
 
@@ -41,7 +41,12 @@ public final class VectorKernels implements Kernels {
     }
 
     /** Floats per vector register on this machine (16 with AVX-512, 8 with AVX2). */
-    public static int vectorLength() {
+    static int vectorLength() {
+        return VL;
+    }
+
+    @Override
+    public int floatsPerVector() {
         return VL;
     }
 

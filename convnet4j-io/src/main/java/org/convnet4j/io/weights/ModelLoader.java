@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.checkpoint.FileFormatException;
 import org.convnet4j.checkpoint.SafeTensors;
@@ -77,7 +78,7 @@ public final class ModelLoader {
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
             if (g != null) {
-                m.description().getAsJsonObject("imported_from").addProperty("preprocessing_chosen", g.reason());
+                m = withImportNote(m, "preprocessing_chosen", g.reason());
             }
             return m;
         }
@@ -178,18 +179,28 @@ public final class ModelLoader {
         String spec = o.preprocessing() != null ? o.preprocessing() : e != null ? e.preprocessing() : null;
         if (spec != null && m.model().inputShapes().size() == 1) {
             Preprocessing p = PreprocessingSpec.parse(spec, m.model().inputShapes().get(0));
-            JsonObject d = m.description().deepCopy();
-            d.add(Preprocessing.KEY, p.toJson());
+            JsonObject d = Json.parseObject(m.description(), "description");
+            d.add(Preprocessing.KEY, Json.parseObject(p.toJson(), "preprocessing"));
             if (d.has("imported_from")) {
                 d.getAsJsonObject("imported_from").addProperty("preprocessing_chosen", (o.preprocessing() != null
                         ? "--preprocessing " : "catalogue entry " + e.name() + ": ") + spec);
             }
-            m = new SavedModel(m.model(), p, d);
+            m = new SavedModel(m.model(), p, Json.toCompact(d));
         }
-        if (e != null && m.description().has("imported_from")) {
-            m.description().getAsJsonObject("imported_from").addProperty("catalogue", e.name());
+        if (e != null) {
+            m = withImportNote(m, "catalogue", e.name());
         }
         return m;
+    }
+
+    /** {@code m} with {@code key: value} added to its description's "imported_from" (unchanged without one). */
+    private static SavedModel withImportNote(SavedModel m, String key, String value) {
+        JsonObject d = Json.parseObject(m.description(), "description");
+        if (!d.has("imported_from") || !d.get("imported_from").isJsonObject()) {
+            return m;
+        }
+        d.getAsJsonObject("imported_from").addProperty(key, value);
+        return new SavedModel(m.model(), m.preprocessing(), Json.toCompact(d));
     }
 
     /** The file as an image classifier (for {@code predict}). */
@@ -214,7 +225,7 @@ public final class ModelLoader {
         if (model.outputShape().rank() == 1 && model.outputShape().dim(0) == ImageNet.CLASSES) {
             model.setClassNames(ImageNet.classNames());
         }
-        JsonObject d = ModelFiles.describe(model, p);
+        JsonObject d = Json.parseObject(ModelFiles.describe(model, p), "description");
         JsonObject from = new JsonObject();
         from.addProperty("file", file.getFileName().toString());
         from.addProperty("format", format);
@@ -222,6 +233,6 @@ public final class ModelLoader {
             from.addProperty("zoo_architecture", architecture);
         }
         d.add("imported_from", from);
-        return new SavedModel(model, p, d);
+        return new SavedModel(model, p, Json.toCompact(d));
     }
 }

@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.convnet4j.checkpoint.FileFormatException;
-import org.convnet4j.checkpoint.Json;
+import org.convnet4j.internal.json.Json;
 
 /**
  * Published ImageNet weights by name: {@code resnet18:imagenet} is torchvision's {@code resnet18-f37072fd.pth},
@@ -202,8 +202,8 @@ public final class WeightsCatalogue {
         return o.has(key) ? o.get(key).getAsBoolean() : fallback;
     }
 
-    /** The catalogue as JSON (for {@code weights list --json}). */
-    public JsonArray toJson() {
+    /** The catalogue as compact JSON text, an array of entries (for {@code weights list --json}). */
+    public String toJson() {
         JsonArray a = new JsonArray();
         for (Entry e : byName.values()) {
             JsonObject o = new JsonObject();
@@ -220,6 +220,6 @@ public final class WeightsCatalogue {
             o.addProperty("loadable", e.loadable());
             a.add(o);
         }
-        return a;
+        return Json.toCompact(a);
     }
 }

@@ -52,7 +52,7 @@ class PthFileTest {
     void resnet18InBothFormatsMatchesTorch() throws IOException {
         for (String f : new String[] {"resnet18_zip.pth", "resnet18_legacy.pth"}) {
             SavedModel m = ModelLoader.load(fixture(f), null, Shape.of(3, 32, 32));
-            assertEquals("resnet18", m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
+            assertEquals("resnet18", org.convnet4j.internal.json.Json.parseObject(m.description(), "description").getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
             assertMatchesTorch("resnet18", m.model());
         }
     }

@@ -124,8 +124,10 @@ class DownloadsTest {
     }
 
     private Downloads downloads(boolean offline, String mirror) {
+        // a generous read timeout: on a loaded 2-core CI machine a 0.7 s timeout fired between two 16 KB writes of
+        // a healthy server and the retry counted as a second download; the slow-server test sets its own timeouts
         return new Downloads(new Downloads.Config(dir.resolve("cache"), offline, mirror, null, Duration.ofSeconds(5),
-                Duration.ofMillis(700), 3));
+                Duration.ofSeconds(15), 3));
     }
 
     private Checksum expected() {

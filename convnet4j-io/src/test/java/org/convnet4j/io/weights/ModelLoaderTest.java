@@ -23,7 +23,7 @@ class ModelLoaderTest {
         // Keras VGG expects caffe-mode pictures: BGR, mean subtracted, no scaling
         assertTrue(imported.preprocessing().bgr());
         assertEquals(1f, imported.preprocessing().scale());
-        assertEquals("keras_h5", imported.description().getAsJsonObject("imported_from").get("format").getAsString());
+        assertEquals("keras_h5", org.convnet4j.internal.json.Json.parseObject(imported.description(), "description").getAsJsonObject("imported_from").get("format").getAsString());
         Path c4j = dir.resolve("vgg16.c4j");
         ModelFiles.save(imported.model(), c4j, imported.preprocessing());
         SavedModel again = ModelLoader.load(c4j);
@@ -37,7 +37,7 @@ class ModelLoaderTest {
     void torchStateDictGetsTorchvisionPreprocessing() throws IOException {
         SavedModel m = ModelLoader.load(Fixtures.path("torch_resnet18.safetensors"), null,
                 org.convnet4j.tensor.Shape.of(3, 32, 32));
-        assertEquals("resnet18", m.description().getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
+        assertEquals("resnet18", org.convnet4j.internal.json.Json.parseObject(m.description(), "description").getAsJsonObject("imported_from").get("zoo_architecture").getAsString());
         Preprocessing p = m.preprocessing();
         assertEquals(37, p.resizeShorter()); // 32 * 256 / 224, as 256 is to 224
         Fixtures.assertMatches("torch_resnet18", m.model());

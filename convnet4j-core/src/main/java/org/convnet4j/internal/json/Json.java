@@ -1,4 +1,4 @@
-package org.convnet4j.checkpoint;
+package org.convnet4j.internal.json;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -14,6 +14,8 @@ import com.google.gson.JsonParser;
  * {@code Infinity}, {@code -Infinity} (which Python's json module also reads); parsed back, they become
  * primitives whose {@code getAsDouble()} gives the value again, though such a primitive does not
  * {@code equals} the original number.
+ *
+ * <p>Internal: Gson types stay inside convnet4j; public methods take and return JSON text.
  */
 public final class Json {
     private static final Gson COMPACT = new GsonBuilder()
@@ -74,6 +76,25 @@ public final class Json {
                 depth--;
             }
         }
+    }
+
+    /** Parses any JSON value; {@code what} names the source in the error message. */
+    public static JsonElement parse(String text, String what) {
+        requireDepthAtMost(text, MAX_DEPTH, what);
+        try {
+            return JsonParser.parseString(text);
+        } catch (JsonParseException ex) {
+            throw new IllegalArgumentException(what + " is not valid JSON: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Parses text that must be a JSON array; {@code what} names the source in the error message. */
+    public static com.google.gson.JsonArray parseArray(String text, String what) {
+        JsonElement e = parse(text, what);
+        if (!e.isJsonArray()) {
+            throw new IllegalArgumentException(what + " is not a JSON array");
+        }
+        return e.getAsJsonArray();
     }
 
     /**

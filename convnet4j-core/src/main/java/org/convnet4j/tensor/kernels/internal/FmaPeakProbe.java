@@ -1,4 +1,4 @@
-package org.convnet4j.tensor.kernels;
+package org.convnet4j.tensor.kernels.internal;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Measures the machine's fp32 FMA throughput as the Vector API sees it: independent FMA chains on
  * registers, no memory traffic. Benchmarks print it next to SGEMM so GEMM figures can be read as a
- * fraction of what the (often shared, noisy) cores deliver at that moment. A diagnostic, not a kernel.
+ * fraction of what the (often shared, noisy) cores deliver at that moment. A diagnostic, not a kernel;
+ * internal (benchmarks use it), may change in any release.
  */
 public final class FmaPeakProbe {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

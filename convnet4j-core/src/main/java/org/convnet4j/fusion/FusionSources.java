@@ -1,43 +1,54 @@
-package org.convnet4j.cli.fusion;
+package org.convnet4j.fusion;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.fusion.FashionMnistSobel;
-import org.convnet4j.fusion.FusionClassifier;
-import org.convnet4j.fusion.MultiInputDataset;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.dataspec.DataSpec;
-import org.convnet4j.fusion.PairedFolders;
 
 /**
- * What {@code --inputs} names: {@code NAME=SOURCE,...} where SOURCE is a folder (one sub-folder per class; the
- * folders are paired by file name), a built-in data spec ({@code fashion-mnist[:CLASSES]},
+ * Where each input of a fusion model comes from: {@code NAME=SOURCE,...} where SOURCE is a folder (one sub-folder
+ * per class; the folders are paired by file name), a built-in data spec ({@code fashion-mnist[:CLASSES]},
  * {@code opencv-digits[:CLASSES]}: the grey pictures) or such a spec followed by {@code :sobel} (their Sobel
  * magnitude and direction, 2 channels); or the shorthand {@value #SHORTHAND} for
- * {@code pixels=fashion-mnist,edges=fashion-mnist:sobel}.
+ * {@code pixels=fashion-mnist,edges=fashion-mnist:sobel}. {@link #load} turns them into a
+ * {@link MultiInputDataset}, as the {@code fuse} command and {@link FusionClassifier#savedSources} name them.
  */
-public final class FusionInputs {
+public final class FusionSources {
     public static final String PIXELS = FusionClassifier.PIXELS;
     public static final String SOBEL = FusionClassifier.SOBEL;
     public static final String SHORTHAND = "fashion-mnist-sobel";
 
+    /** Which part of the built-in data {@link #load} reads (folders have no parts: they are read whole). */
+    public enum Part { TRAIN, TEST }
+
     private final Map<String, String> sources;
 
-    private FusionInputs(Map<String, String> sources) {
-        this.sources = sources;
+    private FusionSources(Map<String, String> sources) {
+        this.sources = Collections.unmodifiableMap(sources);
     }
 
+    /** NAME -> SOURCE, in the order given. */
     public Map<String, String> sources() {
         return sources;
     }
 
-    public static FusionInputs parse(String spec) {
+    /** From NAME -> SOURCE (at least two inputs). */
+    public static FusionSources of(Map<String, String> sources) {
+        if (sources.size() < 2) {
+            throw new IllegalArgumentException("--inputs: fusion needs at least two inputs, got " + sources.keySet());
+        }
+        return new FusionSources(new LinkedHashMap<>(sources));
+    }
+
+    /** Parses {@code NAME=SOURCE,NAME=SOURCE} or {@value #SHORTHAND}; messages name the {@code --inputs} option. */
+    public static FusionSources parse(String spec) {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("--inputs: give NAME=SOURCE,NAME=SOURCE (or " + SHORTHAND + ")");
         }
@@ -45,7 +56,7 @@ public final class FusionInputs {
         if (spec.trim().equalsIgnoreCase(SHORTHAND)) {
             m.put(FashionMnistSobel.PIXELS, PIXELS);
             m.put(FashionMnistSobel.EDGES, SOBEL);
-            return new FusionInputs(m);
+            return new FusionSources(m);
         }
         for (String part : spec.split(",")) {
             int eq = part.indexOf('=');
@@ -57,24 +68,22 @@ public final class FusionInputs {
                 throw new IllegalArgumentException("--inputs: input '" + name + "' is given twice");
             }
         }
-        if (m.size() < 2) {
-            throw new IllegalArgumentException("--inputs: fusion needs at least two inputs, got " + m.keySet());
-        }
-        return new FusionInputs(m);
+        return of(m);
     }
 
-    private boolean builtIn(String source) {
+    private static boolean builtIn(String source) {
         return FusionClassifier.isBuiltIn(source);
     }
 
     /**
-     * Loads the inputs: the built-in data's training (or, {@code test}, test) part for the built-in sources, the paired
-     * folders otherwise. {@code limit} (or null) keeps at most that many samples per class, as {@code --limit} does
-     * everywhere ({@link DataSpec#perClass}). Missing pairs are reported on {@code log}.
+     * Loads the inputs: the built-in data's training or test part ({@code part}) for the built-in sources, the
+     * paired folders otherwise. {@code limit} (or null) keeps at most that many samples per class
+     * ({@link DataSpec#perClass}); {@code resize} (or null) is {height, width}. Samples missing from some folder
+     * are handled as {@code onMissing} says and, when skipped, described in one line to {@code notes}.
      */
-    public MultiInputDataset load(boolean test, Integer limit, int[] resize, PairedFolders.OnMissing onMissing,
-                                  PrintWriter log) throws IOException {
-        long builtIns = sources.values().stream().filter(this::builtIn).count();
+    public MultiInputDataset load(Part part, Integer limit, int[] resize, PairedFolders.OnMissing onMissing,
+                                  Consumer<String> notes) throws IOException {
+        long builtIns = sources.values().stream().filter(FusionSources::builtIn).count();
         if (builtIns == sources.size()) {
             java.util.Set<String> specs = new java.util.LinkedHashSet<>();
             sources.values().forEach(src -> specs.add(FusionClassifier.dataOf(src).toLowerCase(Locale.ROOT)));
@@ -84,7 +93,7 @@ public final class FusionInputs {
             }
             DataSpec.Loaded loaded = DataSpec.of(specs.iterator().next())
                     .trainAndTest(Preprocessing.forInput(Shape.of(1, 28, 28)), 42);
-            Dataset pictures = test ? loaded.test() : loaded.train();
+            Dataset pictures = part == Part.TEST ? loaded.test() : loaded.train();
             MultiInputDataset fm = FashionMnistSobel.of(DataSpec.limited(pictures, limit, 42), Integer.MAX_VALUE);
             Map<String, Dataset> m = new LinkedHashMap<>();
             sources.forEach((name, src) -> m.put(name, fm.input(FusionClassifier.isSobel(src)
@@ -101,8 +110,8 @@ public final class FusionInputs {
         sources.forEach((name, src) -> roots.put(name, Path.of(src)));
         PairedFolders.Result r = PairedFolders.load(roots, resize, onMissing);
         if (!r.missing().isEmpty()) {
-            log.printf(Locale.ROOT, "skipped %d sample(s) not present in every input, e.g. %s%n", r.missing().size(),
-                    r.missing().subList(0, Math.min(3, r.missing().size())));
+            notes.accept(String.format(Locale.ROOT, "skipped %d sample(s) not present in every input, e.g. %s",
+                    r.missing().size(), r.missing().subList(0, Math.min(3, r.missing().size()))));
         }
         return limit == null ? r.dataset() : r.dataset().view(DataSpec.perClassIndices(r.dataset(), limit, 42));
     }
