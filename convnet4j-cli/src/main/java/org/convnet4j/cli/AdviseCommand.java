@@ -65,8 +65,9 @@ public final class AdviseCommand implements Callable<Integer> {
             + " thirds train it, one third tests it; 0 = no probe). Default: 0 (the probe is reported only).")
     int probeSamples;
 
-    @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) on a"
-            + " validation split of the training data, within --budget, and recommend the best measured.")
+    @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) and"
+            + " measure each by stratified 5-fold cross-validation on the training data (folds until at least 500"
+            + " held-out answers, or all 5), within --budget; recommend the best measured.")
     boolean tryThem;
 
     @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")
@@ -141,8 +142,9 @@ public final class AdviseCommand implements Callable<Integer> {
             Map<String, Double> acc = new LinkedHashMap<>();
             JsonObject t = new JsonObject();
             for (TransferAdvisor.Trial tr : trials) {
-                acc.put(tr.label(), tr.validationAccuracy());
-                t.addProperty("case " + tr.label(), tr.validationAccuracy());
+                acc.put(tr.label(), tr.accuracy());
+                t.addProperty("case " + tr.label(), tr.accuracy());
+                t.addProperty("case " + tr.label() + " answers", tr.heldOut().answers());
             }
             String best = TransferAdvisor.best(acc);
             t.addProperty("winner", "case " + best);
@@ -156,7 +158,7 @@ public final class AdviseCommand implements Callable<Integer> {
             out.printf("The table says: %s%s%n", r.transferCase(), cut == null ? "" : ", cut at " + cut);
             r.reasons().forEach(s -> out.println("  - " + s));
             if (o.has("try")) {
-                out.println("Recommended (best measured on the validation split): " + o.get("recommended").getAsString());
+                out.println("Recommended (best held-out accuracy, stratified " + TransferAdvisor.FOLDS + "-fold): " + o.get("recommended").getAsString());
             }
         }
         return 0;

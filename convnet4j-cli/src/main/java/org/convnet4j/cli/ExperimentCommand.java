@@ -67,6 +67,14 @@ public final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--test-per-class", paramLabel = "N", description = "Held-out pictures per class. Default: 100.")
         int testPerClass = 100;
 
+        @Option(names = "--classifiers", split = ",", paramLabel = "NAME,..", description = "Case 1's classifiers compared"
+                + " side by side on each target (none: skip). Default: logreg,svm,rbf-svm,knn,forest.")
+        List<String> classifiers = org.convnet4j.transfer.TransferExperiment.CLASSIFIERS;
+
+        @Option(names = "--classifiers-at", paramLabel = "N", description = "Training pictures per class of the classifier"
+                + " comparison. Default: ${DEFAULT-VALUE}.")
+        int classifiersAt = 100;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -74,6 +82,16 @@ public final class ExperimentCommand implements Callable<Integer> {
                 if (!org.convnet4j.transfer.TransferExperiment.CASES.contains(c)) {
                     throw new BadInputException("--cases " + c + ": expected some of " + org.convnet4j.transfer.TransferExperiment.CASES);
                 }
+            }
+            List<String> shallow = classifiers.equals(List.of("none")) ? List.of() : classifiers;
+            for (String c : shallow) {
+                if (!org.convnet4j.transfer.ShallowClassifiers.algorithms().contains(c)) {
+                    throw new BadInputException("--classifiers " + c + ": not known; known: "
+                            + String.join(", ", org.convnet4j.transfer.ShallowClassifiers.algorithms()) + " (or none)");
+                }
+            }
+            if (classifiersAt < 1) {
+                throw new BadInputException("--classifiers-at must be at least 1 picture per class");
             }
             Files.createDirectories(outDir);
             org.convnet4j.transfer.TransferExperiment.Config d = org.convnet4j.transfer.TransferExperiment.Config.defaults();
@@ -84,19 +102,21 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, d.fineTune(), d.options());
+                    testPerClass, t, cases, d.fineTune(), d.options(), shallow, classifiersAt);
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
                         out.println(line);
                         out.flush();
                     });
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"target", "per class", "case", "test accuracy", "validation accuracy", "seconds"});
+            rows.add(new String[] {"target", "per class", "case", "test accuracy", "held-out accuracy (5-fold, answers)",
+                "seconds"});
             DefaultCategoryDataset chart = new DefaultCategoryDataset();
             for (org.convnet4j.transfer.TransferExperiment.Row r : report.rows()) {
                 rows.add(new String[] {r.target(), Integer.toString(r.perClass()), r.description(),
                     String.format(Locale.ROOT, "%.3f", r.accuracy()),
-                    Double.isNaN(r.validationAccuracy()) ? "" : String.format(Locale.ROOT, "%.3f", r.validationAccuracy()),
+                    Double.isNaN(r.heldOutAccuracy()) ? "" : String.format(Locale.ROOT, "%.3f (%d)", r.heldOutAccuracy(),
+                            r.heldOutAnswers()),
                     String.format(Locale.ROOT, "%.1f", r.seconds())});
                 chart.addValue(r.accuracy(), "case " + r.caseLabel(), (r.target().startsWith("similar") ? "similar "
                         : "dissimilar ") + r.perClass() + "/class");
@@ -120,10 +140,35 @@ public final class ExperimentCommand implements Callable<Integer> {
                         + (a.table().earlyCut() ? " early cut" : ""), "case " + a.tried(),
                     String.format(Locale.ROOT, "%.3f", picked), String.format(Locale.ROOT, "%.3f", best)});
             }
+            List<String[]> cls = new ArrayList<>();
+            List<String> names = new ArrayList<>(cfg.targets().keySet());
+            List<String> head = new ArrayList<>(List.of("classifier"));
+            names.forEach(n -> {
+                head.add(n + ", " + classifiersAt + "/class");
+                head.add("seconds");
+            });
+            cls.add(head.toArray(String[]::new));
+            for (String c : shallow) {
+                List<String> row = new ArrayList<>(List.of(c));
+                for (String n : names) {
+                    report.classifiers().stream().filter(r -> r.target().equals(n) && r.classifier().equals(c))
+                            .findFirst().ifPresentOrElse(r -> {
+                                row.add(String.format(Locale.ROOT, "%.3f", r.accuracy()));
+                                row.add(String.format(Locale.ROOT, "%.1f", r.seconds()));
+                            }, () -> {
+                                row.add("");
+                                row.add("");
+                            });
+                }
+                cls.add(row.toArray(String[]::new));
+            }
             StringBuilder md = new StringBuilder();
             md.append(String.format(Locale.ROOT, "Base: LeNet-5 on Fashion-MNIST 0-4, %d per class, %d epochs: test"
                     + " accuracy %.3f.%n%n", pretrainPerClass, pretrainEpochs, report.baseAccuracy()));
             md.append(table(rows)).append('\n').append(table(adv));
+            if (!shallow.isEmpty()) {
+                md.append("\nCase 1's classifiers side by side (default cut):\n\n").append(table(cls));
+            }
             md.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", report.seconds()));
             AtomicFiles.writeString(outDir.resolve("results.md"), md.toString());
             StringBuilder csv = new StringBuilder();

@@ -68,8 +68,9 @@ final class FuseCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...", description = "The inputs: NAME=DIR "
-            + "(folders paired by class and file name), NAME=fashion-mnist, NAME=fashion-mnist:sobel, or the shorthand "
-            + "fashion-mnist-sobel (pixels + edges).")
+            + "(folders paired by class and file name), NAME=fashion-mnist[:CLASSES] or NAME=opencv-digits[:CLASSES] "
+            + "(the pictures), the same followed by :sobel (their Sobel edges, e.g. fashion-mnist:5-9:sobel), or the "
+            + "shorthand fashion-mnist-sobel (pixels + edges).")
     String inputs;
 
     @Option(names = "--branch", paramLabel = "MODEL|NAME=MODEL,...", description = "Network per input (intermediate, "

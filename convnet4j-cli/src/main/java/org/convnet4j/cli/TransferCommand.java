@@ -43,7 +43,9 @@ import picocli.CommandLine.Spec;
             "the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.",
             "Cases 2 and 3 run in two phases: first the new head alone at --head-lr, base frozen, until the",
             "validation loss stops improving; then the unfrozen layers at --lr x --fine-tune-factor, with early",
-            "stopping; the best weights are kept. The validation data is --val-split of the training data.", ""},
+            "stopping; the best weights are kept. The validation data is --val-split of the training data; it only",
+            "chooses the epochs: then the model is trained again from the start on all the training data for those",
+            "epochs (--no-refit keeps the early-stopped weights instead).", ""},
         footer = {"", "Examples:",
             "  convnet4j transfer --base base.c4j --case 1 --classifier rbf-svm --data fashion-mnist:5-9 --limit 100 --out c1.c4j",
             "  convnet4j transfer --base base.c4j --case 2 --data fashion-mnist:5-9 --limit 100 --out c2.c4j --plots plots",
@@ -99,6 +101,10 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--val-split", paramLabel = "F", description = "Share of the training data that decides stopping and the kept weights. Default: ${DEFAULT-VALUE}.")
     double valSplit = FineTuneSettings.DEFAULT_VALIDATION_FRACTION;
 
+    @Option(names = "--no-refit", description = "Cases 2-4: keep the early-stopped weights instead of training again on all the"
+            + " training data (validation pictures included) for the epochs the validation split chose.")
+    boolean noRefit;
+
     @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: ${DEFAULT-VALUE}.")
     int batch = FineTuneSettings.DEFAULT_BATCH_SIZE;
 
@@ -151,7 +157,7 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FineTuneSettings settings;
         try {
-            settings = new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed);
+            settings = new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
@@ -165,7 +171,8 @@ public final class TransferCommand implements Callable<Integer> {
         TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut,
                 fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, !keepDense);
         TransferPlan plan = Transfer.plan(c, b.copy(), o);
-        info.printf(Locale.ROOT, "%s from %s%s on %s: %d training pictures (%.0f per class), %d held out%n", c, base,
+        // the plan's summary starts with the case's name; this line says on what it runs (the case is not repeated)
+        info.printf(Locale.ROOT, "base %s%s, data %s: %d training pictures (%.0f per class), %d held out%n", base,
                 b.pretrained() ? "" : " (zoo architecture, random weights)", data, train.size(),
                 train.size() / (double) train.numClasses(), test.size());
         info.print(plan.summary());
@@ -213,6 +220,10 @@ public final class TransferCommand implements Callable<Integer> {
                 result.addProperty("head_learning_rate", plan.headLearningRate());
             }
             result.add("phases", Json.toTree(phases(r.phases())));
+            result.addProperty("refit", !r.refit().isEmpty());
+            if (!r.refit().isEmpty()) {
+                result.add("refit_phases", Json.toTree(phases(r.refit())));
+            }
             result.addProperty("validation_accuracy", r.validationAccuracy());
             result.add("history", Json.parseArray(r.history().toJson(), "history"));
         }
@@ -252,9 +263,11 @@ public final class TransferCommand implements Callable<Integer> {
             m.put("trained", p.trainedLayers());
             m.put("learning_rate", p.learningRate());
             m.put("epochs", p.epochs());
-            m.put("best_epoch", p.bestEpoch());
-            m.put("val_loss", p.bestValidationLoss());
-            m.put("val_accuracy", p.validationAccuracy());
+            if (!Double.isNaN(p.bestValidationLoss())) { // a refit phase has no validation data
+                m.put("best_epoch", p.bestEpoch());
+                m.put("val_loss", p.bestValidationLoss());
+                m.put("val_accuracy", p.validationAccuracy());
+            }
             out.add(m);
         }
         return out;

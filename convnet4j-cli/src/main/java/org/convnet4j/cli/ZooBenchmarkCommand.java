@@ -17,7 +17,6 @@ import org.convnet4j.cli.zoo.PerModel;
 import org.convnet4j.cli.zoo.ZooBenchmark;
 import org.convnet4j.cli.zoo.ZooReport;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.FashionMnist;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,12 +27,13 @@ import picocli.CommandLine.Spec;
 /** {@code convnet4j zoo-benchmark}: trains zoo models on Fashion-MNIST and tabulates accuracy, size and speed. */
 @Command(name = "zoo-benchmark", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         sortOptions = false,
-        header = "Train zoo models on Fashion-MNIST at CPU-friendly sizes; table of accuracy, parameters, MACs, time.",
+        header = "Train zoo models on Fashion-MNIST (or any --data) at CPU-friendly sizes; table of accuracy, parameters, MACs, time.",
         description = {
             "Trains each model from scratch (augmentation only with --augment; pixels standardised with the training set's mean and",
             "deviation, resized when the model needs a larger input; Adam or SGD with a cosine schedule), tests it on",
-            "the Fashion-MNIST test set and writes OUT/zoo-results.md, OUT/zoo-results.json and OUT/zoo-accuracy.png",
-            "(test accuracy next to the figures published in the Fashion-MNIST README). The files are rewritten after",
+            "the test part of --data (Fashion-MNIST's test set by default) and writes OUT/zoo-results.md,",
+            "OUT/zoo-results.json and OUT/zoo-accuracy.png (on the whole Fashion-MNIST, test accuracy next to the figures",
+            "published in its README). The files are rewritten after",
             "every model, so an interrupted run keeps what it finished.",
             "",
             "Default sizes: lenet5 28x28 width 1; resnet* 28x28 width 0.25 with the CIFAR stem; vgg* 32x32 width 0.25",
@@ -58,13 +58,23 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             + "(vgg16=1) or both (3,vgg16=1). Default: 1.")
     String epochs = "1";
 
+    @Option(names = "--data", paramLabel = "SPEC", description = org.convnet4j.dataspec.DataSpec.DATA_HELP
+            + " Fashion-MNIST: training set / test set; digits: 400 / 100 per class; a folder: 80%% / 20%% (seeded)."
+            + " Default: ${DEFAULT-VALUE}.")
+    String data = "fashion-mnist";
+
+    @Option(names = "--picture", paramLabel = "CxHxW", description = "What the pictures are converted to before each"
+            + " model's own resize (1 = grey, 3 = colour). Default: ${DEFAULT-VALUE}, the built-in data's own form;"
+            + " e.g. 3x64x64 keeps a colour folder's colours.")
+    String picture = "1x28x28";
+
     @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on at most N training pictures per class"
             + " (a seeded choice, as --limit everywhere), for every model, per model or both (like --epochs)."
-            + " Default: all 6000 per class.")
+            + " Default: all (Fashion-MNIST: 6000 per class).")
     String limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on at most N test pictures per class. Default:"
-            + " all 1000 per class.")
+            + " all (Fashion-MNIST: 1000 per class).")
     Integer testLimit;
 
     @Option(names = "--width", paramLabel = "W|M=W,...", description = "Width multiplier for every model (0.25), per "
@@ -123,16 +133,30 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
                 throw new BadInputException(e.getMessage() + " (set it with --input " + s.model() + "=SIZE)", e);
             }
         }
+        // the data is read (and any problem with it reported) before anything is written
+        org.convnet4j.tensor.Shape pictureShape;
+        try {
+            pictureShape = org.convnet4j.tensor.Shape.parsePicture(picture);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--picture: " + e.getMessage());
+        }
+        if (pictureShape.dim(0) != 1 && pictureShape.dim(0) != 3) {
+            throw new BadInputException("--picture: pictures have 1 (grey) or 3 (RGB) channels, not " + pictureShape.dim(0));
+        }
+        org.convnet4j.dataspec.DataSpec.Loaded loaded = org.convnet4j.dataspec.DataSpec.of(data)
+                .trainAndTest(org.convnet4j.model.Preprocessing.forInput(pictureShape), seed);
+        loaded.conversions().forEach(n -> stdout.println("converting: " + n));
         Files.createDirectories(out);
 
-        Dataset allTrain = FashionMnist.train();
-        Dataset test = FashionMnist.test();
+        Dataset allTrain = loaded.train();
+        Dataset test = loaded.test();
         if (testLimit != null) {
             test = org.convnet4j.dataspec.DataSpec.perClass(test, testLimit, 42);
         }
         Map<String, String> env = new LinkedHashMap<>();
         // originalArgs() starts with the subcommand's own name
         env.put("command", "convnet4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        env.put("data", data + " (" + allTrain.numClasses() + " classes)");
         env.put("processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
@@ -156,11 +180,11 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "  %s: test accuracy %.4f, %.1f s per epoch%n", s.model(), r.testAccuracy(),
                     r.secondsPerEpoch());
             env.put("load average at end", load());
-            new ZooReport(results, training, env).write(out);
+            new ZooReport(data, results, training, env).write(out);
         }
         ui.close();
         stdout.println();
-        stdout.print(new ZooReport(results, training, env).markdown());
+        stdout.print(new ZooReport(data, results, training, env).markdown());
         stdout.printf("wrote %s, %s, %s%n", out.resolve(ZooReport.MARKDOWN), out.resolve(ZooReport.JSON),
                 out.resolve(ZooReport.CHART));
         stdout.flush();

@@ -64,6 +64,27 @@ class FuseCommandTest {
     }
 
     @Test
+    void builtInInputsTakeClassListsLikeEveryDataOption(@TempDir Path dir) {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        Path model = dir.resolve("early.c4j");
+        CliRun run = CliRun.of("fuse", "--mode", "early", "--inputs",
+                "pixels=fashion-mnist:5-9,edges=fashion-mnist:5-9:sobel", "--epochs", "1", "--limit", "10", "--out",
+                model.toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonObject o = JsonParser.parseString(run.out().trim()).getAsJsonObject();
+        // 10 per class of 5 classes; the seeded validation split holds out some of those 50
+        assertTrue(o.get("train_samples").getAsInt() + o.get("val_samples").getAsInt() == 50, run.out());
+        CliRun evaluated = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs",
+                "pixels=fashion-mnist:5-9,edges=fashion-mnist:5-9:sobel", "--limit", "4", "--json");
+        assertEquals(0, evaluated.exitCode(), evaluated.err());
+        assertEquals(20, JsonParser.parseString(evaluated.out().trim()).getAsJsonObject().get("samples").getAsInt());
+        CliRun different = CliRun.of("fuse", "--mode", "early", "--inputs",
+                "pixels=fashion-mnist:5-9,edges=fashion-mnist:0-4:sobel", "--out", dir.resolve("m.c4j").toString());
+        assertEquals(2, different.exitCode(), different.err());
+        assertTrue(different.err().contains("the built-in sources must show the same pictures"), different.err());
+    }
+
+    @Test
     void badOptionsAreOneLineErrors(@TempDir Path dir) {
         CliRun one = CliRun.of("fuse", "--mode", "early", "--inputs", "rgb=" + dir, "--out", dir.resolve("m.c4j").toString());
         assertEquals(2, one.exitCode());

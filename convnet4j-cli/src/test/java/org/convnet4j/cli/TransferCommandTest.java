@@ -1,6 +1,7 @@
 package org.convnet4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -69,6 +70,9 @@ class TransferCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
+        // the case is named once (the plan's summary), not again in the line that says what it runs on
+        assertEquals(1, r.out().split("Case 2 \\(fine-tune the last layers\\)", -1).length - 1, r.out());
+        assertTrue(r.out().contains("  phase 2: the trained layers above at learning rate 0.001\n"), r.out());
         assertTrue(r.out().contains("trained: conv2, predictions"), r.out());
         assertTrue(r.out().contains("fine-tuning rate 0.001 = 0.333 x the head's rate 0.003"), r.out());
         assertTrue(r.out().contains("phase 1: new head only, base frozen; learning rate 0.003; at most 3 epochs"), r.out());
@@ -77,8 +81,12 @@ class TransferCommandTest {
         // --keep-dense keeps the pretrained dense layers and replaces only the last
         CliRun keep = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--keep-dense", "--data",
                 "fashion-mnist:0,2,4", "--limit", "8", "--head-epochs", "1", "--epochs", "1", "--out",
-                dir.resolve("c2k.c4j").toString(), "--no-progress");
+                dir.resolve("c2k.c4j").toString(), "--no-progress", "--no-refit");
         assertEquals(0, keep.exitCode(), keep.err());
+        // by default the epochs chosen on the validation split are trained again on all 24 pictures; not with --no-refit
+        assertTrue(r.out().contains("refit: from the starting weights again on all 24 training pictures (validation"
+                + " included): phase 1 for "), r.out());
+        assertFalse(keep.out().contains("refit"), keep.out());
         assertTrue(keep.out().contains("frozen : conv1, conv2, dense1") && keep.out().contains("trained: dense2, predictions"),
                 keep.out());
         assertTrue(r.out().contains("  epoch 1/3  train loss") && r.out().contains("  epoch 1/1  train loss"), r.out());
@@ -90,8 +98,11 @@ class TransferCommandTest {
                 "--plots", plots.toString());
         assertEquals(0, four.exitCode(), four.err());
         JsonObject o = Json.parseObject(four.out().trim(), "stdout");
-        assertEquals(o.getAsJsonArray("phases").get(0).getAsJsonObject().get("epochs").getAsInt(),
-                o.getAsJsonArray("history").size());
+        JsonObject chosen = o.getAsJsonArray("phases").get(0).getAsJsonObject();
+        assertTrue(o.get("refit").getAsBoolean(), o.toString());
+        JsonObject refit = o.getAsJsonArray("refit_phases").get(0).getAsJsonObject();
+        assertEquals(chosen.get("best_epoch").getAsInt(), refit.get("epochs").getAsInt(), o.toString());
+        assertEquals(chosen.get("epochs").getAsInt() + refit.get("epochs").getAsInt(), o.getAsJsonArray("history").size());
         assertTrue(o.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"), o.toString());
         assertTrue(Files.size(plots.resolve("transfer-curves.png")) > 0);
         assertTrue(four.err().contains("  epoch 1/2  train loss"), four.err());

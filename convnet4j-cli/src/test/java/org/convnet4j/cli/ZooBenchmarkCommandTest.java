@@ -83,6 +83,57 @@ class ZooBenchmarkCommandTest {
     }
 
     @Test
+    void anyDataSpecWorksAndOnlyFashionMnistShowsThePublishedFigures() throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of(org.convnet4j.dataspec.DataSpec.DIGITS_PNG)),
+                "OpenCV's digits not installed (apt-get install opencv-doc)");
+        Path out = dir.resolve("digits");
+        CliRun run = CliRun.of("zoo-benchmark", "--models", "lenet5", "--data", "opencv-digits:0-2", "--limit", "10",
+                "--test-limit", "10", "--epochs", "1", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonObject doc = Json.parseObject(Files.readString(out.resolve(ZooReport.JSON)), "zoo-results.json");
+        assertEquals("opencv-digits:0-2", doc.get("dataset").getAsString());
+        JsonObject r = doc.getAsJsonArray("results").get(0).getAsJsonObject();
+        assertEquals(30, r.get("train_images").getAsInt()); // 10 per class, 3 classes
+        assertEquals(30, r.get("test_images").getAsInt());
+        assertFalse(r.has("published_accuracy"), r.toString());
+        String md = Files.readString(out.resolve(ZooReport.MARKDOWN));
+        assertTrue(md.startsWith("opencv-digits:0-2, Adam"), md);
+        assertTrue(run.out().contains("converting: "), "the 20x20 digits become 28x28: " + run.out());
+
+        // a folder of colour pictures of another size, kept in colour with --picture
+        Path folder = dir.resolve("pics");
+        for (int c = 0; c < 2; c++) {
+            for (int i = 0; i < 10; i++) {
+                BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 30; y++) {
+                    for (int x = 0; x < 40; x++) {
+                        img.setRGB(x, y, c == 0 ? (x * 6 + i) << 16 : (y * 8 + i) << 8);
+                    }
+                }
+                Path f = folder.resolve("class" + c).resolve(i + ".png");
+                Files.createDirectories(f.getParent());
+                ImageIO.write(img, "png", f.toFile());
+            }
+        }
+        Path colour = dir.resolve("colour");
+        CliRun col = CliRun.of("zoo-benchmark", "--models", "lenet5", "--data", folder.toString(), "--picture", "3x28x28",
+                "--epochs", "1", "--out", colour.toString());
+        assertEquals(0, col.exitCode(), col.err());
+        JsonObject c = Json.parseObject(Files.readString(colour.resolve(ZooReport.JSON)), "zoo-results.json")
+                .getAsJsonArray("results").get(0).getAsJsonObject();
+        assertEquals(16, c.get("train_images").getAsInt()); // 80% of 20
+        assertEquals(4, c.get("test_images").getAsInt());
+        // LeNet-5 on 3 channels and 2 classes: the first conv has 6*3*25+6 weights, the last layer 84*2+2
+        assertEquals(61_706 - 156 + 456 - 850 + 170, c.get("params").getAsLong());
+
+        assertRefused("--picture: pictures have 1 (grey) or 3 (RGB) channels, not 2", "--picture", "2x28x28");
+        CliRun missing = CliRun.of("zoo-benchmark", "--data", dir.resolve("nothing").toString(), "--out",
+                dir.resolve("y").toString());
+        assertEquals(ErrorReporter.BAD_INPUT, missing.exitCode(), missing.err());
+        assertFalse(Files.exists(dir.resolve("y")), "nothing written for data that cannot be read");
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheOptionNamed() {
         assertRefused("--models: unknown model 'lenet6'", "--models", "lenet5,lenet6");
         assertRefused("'alexnet' is not one of the models being run", "--models", "lenet5", "--width", "alexnet=0.5");

@@ -79,6 +79,30 @@ public final class FusionClassifier {
         }
     }
 
+    /** The suffix that makes a built-in source its pictures' Sobel edges ({@value #SOBEL}). */
+    public static final String SOBEL_SUFFIX = ":sobel";
+
+    /**
+     * A built-in source: {@code fashion-mnist[:CLASSES]} or {@code opencv-digits[:CLASSES]} (the grey pictures), or
+     * either followed by {@value #SOBEL_SUFFIX} (their Sobel magnitude and direction); anything else is a folder.
+     */
+    public static boolean isBuiltIn(String source) {
+        String data = dataOf(source).toLowerCase(Locale.ROOT);
+        boolean named = data.equals("fashion-mnist") || data.startsWith("fashion-mnist:")
+                || data.equals("opencv-digits") || data.startsWith("opencv-digits:");
+        return named && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(source));
+    }
+
+    /** True for a source ending in {@value #SOBEL_SUFFIX}. */
+    public static boolean isSobel(String source) {
+        return source.toLowerCase(Locale.ROOT).endsWith(SOBEL_SUFFIX);
+    }
+
+    /** The data spec of a built-in source: without {@value #SOBEL_SUFFIX}. */
+    public static String dataOf(String source) {
+        return isSobel(source) ? source.substring(0, source.length() - SOBEL_SUFFIX.length()) : source;
+    }
+
     /**
      * Saves a trained fusion model with what {@link #prepare} needs later: the fusion {@code mode} and each
      * input's source (NAME -> {@value #PIXELS}, {@value #SOBEL} or a folder), written atomically.
@@ -99,7 +123,7 @@ public final class FusionClassifier {
             String name = model.inputNames().get(i);
             String src = sources.get(name).toLowerCase(Locale.ROOT);
             Shape shape = model.inputShapes().get(i);
-            if (!src.equals(PIXELS) && !src.equals(SOBEL) && shape.rank() == 3 && (shape.dim(0) == 1 || shape.dim(0) == 3)) {
+            if (!isBuiltIn(src) && shape.rank() == 3 && (shape.dim(0) == 1 || shape.dim(0) == 3)) {
                 prep.add(name, Json.parseObject(Preprocessing.forInput(shape).toJson(), "preprocessing"));
             }
         }
@@ -186,7 +210,7 @@ public final class FusionClassifier {
         }
         int h = shape.dim(1);
         int w = shape.dim(2);
-        if (source.equals(SOBEL)) {
+        if (isBuiltIn(source) && isSobel(source)) {
             if (shape.dim(0) != 2) {
                 throw new IllegalArgumentException("input '" + name + "' (Sobel edges) takes " + shape
                         + ", expected 2 channels");

@@ -8,13 +8,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.FashionMnist;
 import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.tensor.Shape;
 
 /**
  * Where each input of a fusion model comes from: {@code NAME=SOURCE,...} where SOURCE is a folder (one sub-folder
- * per class; the folders are paired by file name), {@value #PIXELS} (Fashion-MNIST pictures) or {@value #SOBEL}
- * (their Sobel magnitude and direction, 2 channels); or the shorthand {@value #SHORTHAND} for
+ * per class; the folders are paired by file name), a built-in data spec ({@code fashion-mnist[:CLASSES]},
+ * {@code opencv-digits[:CLASSES]}: the grey pictures) or such a spec followed by {@code :sobel} (their Sobel
+ * magnitude and direction, 2 channels); or the shorthand {@value #SHORTHAND} for
  * {@code pixels=fashion-mnist,edges=fashion-mnist:sobel}. {@link #load} turns them into a
  * {@link MultiInputDataset}, as the {@code fuse} command and {@link FusionClassifier#savedSources} name them.
  */
@@ -70,13 +72,12 @@ public final class FusionSources {
     }
 
     private static boolean builtIn(String source) {
-        String s = source.toLowerCase(Locale.ROOT);
-        return s.equals(PIXELS) || s.equals(SOBEL);
+        return FusionClassifier.isBuiltIn(source);
     }
 
     /**
-     * Loads the inputs: Fashion-MNIST's training or test set ({@code part}) for the built-in sources, the paired
-     * folders otherwise. {@code limit} (or null) keeps at most that many samples per class
+     * Loads the inputs: the built-in data's training or test part ({@code part}) for the built-in sources, the
+     * paired folders otherwise. {@code limit} (or null) keeps at most that many samples per class
      * ({@link DataSpec#perClass}); {@code resize} (or null) is {height, width}. Samples missing from some folder
      * are handled as {@code onMissing} says and, when skipped, described in one line to {@code notes}.
      */
@@ -84,17 +85,26 @@ public final class FusionSources {
                                   Consumer<String> notes) throws IOException {
         long builtIns = sources.values().stream().filter(FusionSources::builtIn).count();
         if (builtIns == sources.size()) {
-            Dataset pictures = part == Part.TEST ? FashionMnist.test() : FashionMnist.train();
+            java.util.Set<String> specs = new java.util.LinkedHashSet<>();
+            sources.values().forEach(src -> specs.add(FusionClassifier.dataOf(src).toLowerCase(Locale.ROOT)));
+            if (specs.size() > 1) {
+                throw new IllegalArgumentException("--inputs: the built-in sources must show the same pictures, got "
+                        + String.join(" and ", specs) + " (e.g. pixels=fashion-mnist:5-9,edges=fashion-mnist:5-9:sobel)");
+            }
+            DataSpec.Loaded loaded = DataSpec.of(specs.iterator().next())
+                    .trainAndTest(Preprocessing.forInput(Shape.of(1, 28, 28)), 42);
+            Dataset pictures = part == Part.TEST ? loaded.test() : loaded.train();
             MultiInputDataset fm = FashionMnistSobel.of(DataSpec.limited(pictures, limit, 42), Integer.MAX_VALUE);
             Map<String, Dataset> m = new LinkedHashMap<>();
-            sources.forEach((name, src) -> m.put(name, fm.input(src.equalsIgnoreCase(SOBEL)
+            sources.forEach((name, src) -> m.put(name, fm.input(FusionClassifier.isSobel(src)
                     ? FashionMnistSobel.EDGES : FashionMnistSobel.PIXELS)));
             MultiInputDataset d = MultiInputDataset.of(m);
             return resize == null ? d : d.resized(resize[0], resize[1]);
         }
         if (builtIns > 0) {
-            throw new IllegalArgumentException("--inputs: the built-in sources (" + PIXELS + ", " + SOBEL
-                    + ") cannot be paired with folders; give only folders or only built-in sources");
+            throw new IllegalArgumentException("--inputs: the built-in sources (" + PIXELS + "[:CLASSES], " + SOBEL
+                    + ", opencv-digits[:CLASSES][:sobel]) cannot be paired with folders; give only folders or only"
+                    + " built-in sources");
         }
         Map<String, Path> roots = new LinkedHashMap<>();
         sources.forEach((name, src) -> roots.put(name, Path.of(src)));

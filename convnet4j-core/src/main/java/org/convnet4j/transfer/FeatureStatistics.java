@@ -63,22 +63,33 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
 
     /** Per-feature mean and (population) variance of feature rows. */
     public static FeatureStatistics of(String layer, Features f) {
-        int dim = f.dim();
+        int[] all = new int[f.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return ofRows(layer, f.values(), f.dim(), all);
+    }
+
+    /**
+     * Per-feature mean and (population) variance of the given rows of a row-major {@code values} matrix with
+     * {@code dim} columns; a row may be given more than once (a bootstrap resample).
+     */
+    public static FeatureStatistics ofRows(String layer, float[] values, int dim, int[] rows) {
         double[] mean = new double[dim];
         double[] m2 = new double[dim];
-        for (int i = 0; i < f.size(); i++) {
+        for (int i : rows) {
             for (int j = 0; j < dim; j++) {
-                double v = f.values()[i * dim + j];
+                double v = values[i * dim + j];
                 mean[j] += v;
                 m2[j] += v * v;
             }
         }
         double[] var = new double[dim];
         for (int j = 0; j < dim; j++) {
-            mean[j] /= f.size();
-            var[j] = Math.max(0, m2[j] / f.size() - mean[j] * mean[j]);
+            mean[j] /= rows.length;
+            var[j] = Math.max(0, m2[j] / rows.length - mean[j] * mean[j]);
         }
-        return new FeatureStatistics(layer, f.size(), mean, var);
+        return new FeatureStatistics(layer, rows.length, mean, var);
     }
 
     /**

@@ -11,20 +11,25 @@ package org.convnet4j.transfer;
  * @param validationFraction share of the training data held out to decide stopping and the kept weights
  * @param batchSize          mini-batch size
  * @param seed               seed of the validation split and of the data order
+ * @param refit              after the epoch counts are chosen on the validation split, train again from the start
+ *                           on all the training data (validation pictures included) for those epoch counts
  */
 public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
-                               int batchSize, long seed) {
+                               int batchSize, long seed, boolean refit) {
     /*
      * Defaults measured (docs/TRANSFER.md, "Choosing the defaults"): the head phase trains one linear layer on
      * cached features, so many cheap epochs are affordable (with 10 pictures per class an epoch is 2-3 steps);
      * fine-tuning at 1e-4 was still improving after 30 epochs, so it gets 60; patience 10 rides out the noise of
-     * a small validation split (10-20 pictures at 10 per class), patience 4 stopped heads at chance.
+     * a small validation split (10-20 pictures at 10 per class), patience 4 stopped heads at chance. Refitting on
+     * all the data after early stopping gives back the 20% held out for validation, which matters most when the
+     * data is small (docs/TRANSFER.md, "Refit on all the data").
      */
     public static final int DEFAULT_MAX_HEAD_EPOCHS = 200;
     public static final int DEFAULT_MAX_TUNE_EPOCHS = 60;
     public static final int DEFAULT_PATIENCE = 10;
     public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
     public static final int DEFAULT_BATCH_SIZE = 32;
+    public static final boolean DEFAULT_REFIT = true;
 
     public FineTuneSettings {
         if (maxHeadEpochs < 0 || maxTuneEpochs < 1 || patience < 1 || batchSize < 1) {
@@ -37,28 +42,39 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
         }
     }
 
+    /** The settings with the default refit ({@value #DEFAULT_REFIT}). */
+    public FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
+                            int batchSize, long seed) {
+        this(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, DEFAULT_REFIT);
+    }
+
     public static FineTuneSettings defaults() {
         return new FineTuneSettings(DEFAULT_MAX_HEAD_EPOCHS, DEFAULT_MAX_TUNE_EPOCHS, DEFAULT_PATIENCE,
-                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42);
+                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT);
     }
 
     public FineTuneSettings withMaxHeadEpochs(int n) {
-        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed);
+        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit);
     }
 
     public FineTuneSettings withMaxTuneEpochs(int n) {
-        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed);
+        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit);
     }
 
     public FineTuneSettings withPatience(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit);
     }
 
     public FineTuneSettings withBatchSize(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit);
     }
 
     public FineTuneSettings withSeed(long s) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit);
+    }
+
+    /** With or without the refit on all the training data (without: the early-stopped weights are kept). */
+    public FineTuneSettings withRefit(boolean r) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r);
     }
 }

@@ -43,11 +43,17 @@ import org.convnet4j.train.optim.Sgd;
  * computed once per phase ({@link TransferTraining}'s prefix cache).
  *
  * <p>The validation data is a seeded split of the training data ({@link FineTuneSettings#validationFraction}).
- * The returned history has every epoch of both phases, numbered on, with a {@value #PHASE} column (1 or 2).
+ * With {@link FineTuneSettings#refit} (the default), the split only chooses the epoch counts: the model is then
+ * put back to its starting weights and trained again on all the training data, validation pictures included, for
+ * the kept epochs of each kept phase (no early stopping, nothing held out), as Keras' and scikit-learn's users do
+ * after a validation run. The returned history has every epoch of both phases, numbered on, with a {@value #PHASE}
+ * column (1 or 2), and the refit's epochs after them with {@value #REFIT} = 1 (no validation figures).
  */
 public final class FineTuning {
     /** History column: 1 = head phase, 2 = fine-tuning phase (Case 4's single phase counts as 2). */
     public static final String PHASE = "phase";
+    /** History column: 1 on the epochs of the refit on all the training data. */
+    public static final String REFIT = "refit";
 
     /** One phase as run: what was trained at which rate, epochs run and the best epoch's validation figures. */
     public record Phase(int number, String title, List<String> trainedLayers, double learningRate, int maxEpochs,
@@ -59,26 +65,128 @@ public final class FineTuning {
 
     /**
      * The trained model (the plan's model, best weights in place), the history of every epoch, the phases, the
-     * kept model's validation accuracy and loss, and the validation set itself (for comparing cases fairly).
+     * kept model's validation accuracy and loss, the validation set itself (for comparing cases fairly), and the
+     * phases of the refit on all the training data (empty without refit). After a refit the model holds the refit
+     * weights, and the validation figures are those of the early-stopped model that chose the epoch counts (the
+     * refit model has seen the validation pictures).
      */
     public record Result(Sequential model, History history, List<Phase> phases, double validationAccuracy,
-                         double validationLoss, Dataset validation, double seconds) {
+                         double validationLoss, Dataset validation, double seconds, List<Phase> refit) {
         public Result {
             phases = List.copyOf(phases);
+            refit = List.copyOf(refit);
+        }
+
+        /** True when the model was trained again on all the training data. */
+        public boolean refitted() {
+            return !refit.isEmpty();
         }
     }
 
     private FineTuning() {
     }
 
-    /** As {@link #fit(TransferPlan, Dataset, Dataset, FineTuneSettings, Consumer, List, FeatureExtractor.Progress)} with a seeded validation split of {@code train}. */
+    /** As {@link #fit(TransferPlan, Dataset, FineTuneSettings, Consumer, List, FeatureExtractor.Progress)} without listeners. */
     public static Result fit(TransferPlan plan, Dataset train, FineTuneSettings settings, Consumer<String> log) {
-        Datasets.Split split = Datasets.split(train, settings.validationFraction(), settings.seed());
-        return fit(plan, split.train(), split.validation(), settings, log, List.of(), FeatureExtractor.Progress.NONE);
+        return fit(plan, train, settings, log, List.of(), FeatureExtractor.Progress.NONE);
     }
 
     /**
-     * Trains {@code plan}'s model on {@code train}, stopping and choosing weights on {@code validation}.
+     * Fine-tunes on a seeded validation split of {@code train} (see
+     * {@link #fit(TransferPlan, Dataset, Dataset, FineTuneSettings, Consumer, List, FeatureExtractor.Progress)}),
+     * then, with {@link FineTuneSettings#refit}, trains again from the plan's starting weights on all of
+     * {@code train} for the epoch counts the split chose.
+     */
+    public static Result fit(TransferPlan plan, Dataset train, FineTuneSettings settings, Consumer<String> log,
+                             List<TrainingListener> listeners, FeatureExtractor.Progress progress) {
+        if (!plan.trainsByGradient()) {
+            throw new IllegalArgumentException("FineTuning: " + plan.transferCase() + " is not trained by gradient descent");
+        }
+        requireClassCount(plan.model(), train);
+        long start = System.nanoTime();
+        Map<String, Tensor> initial = snapshot(plan.model());
+        Datasets.Split split = Datasets.split(train, settings.validationFraction(), settings.seed());
+        Result chosen = fit(plan, split.train(), split.validation(), settings, log, listeners, progress);
+        if (!settings.refit()) {
+            return chosen;
+        }
+        loadInto(plan.model(), initial);
+        List<Phase> refit = refit(plan, train, settings, log == null ? s -> { } : log, listeners, progress,
+                chosen.phases(), chosen.history());
+        return new Result(plan.model(), chosen.history(), chosen.phases(), chosen.validationAccuracy(),
+                chosen.validationLoss(), chosen.validation(), (System.nanoTime() - start) / 1e9, refit);
+    }
+
+    /**
+     * The epoch counts to train again on all the data: the kept epoch of each phase whose weights were kept
+     * (phase 2 is dropped when it did not beat phase 1 on validation loss), in phase order.
+     */
+    static List<int[]> refitEpochs(List<Phase> phases) {
+        Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
+        Phase tune = phases.stream().filter(p -> p.number() == 2).findFirst().orElseThrow();
+        List<int[]> out = new ArrayList<>();
+        if (head != null) {
+            out.add(new int[] {1, head.bestEpoch()});
+            if (tune.bestValidationLoss() < head.bestValidationLoss()) {
+                out.add(new int[] {2, tune.bestEpoch()});
+            }
+        } else {
+            out.add(new int[] {2, tune.bestEpoch()});
+        }
+        return out;
+    }
+
+    private static List<Phase> refit(TransferPlan plan, Dataset all, FineTuneSettings s, Consumer<String> out,
+                                     List<TrainingListener> listeners, FeatureExtractor.Progress progress,
+                                     List<Phase> chosen, History history) {
+        List<int[]> epochs = refitEpochs(chosen);
+        StringBuilder what = new StringBuilder();
+        for (int[] e : epochs) {
+            what.append(what.length() == 0 ? "" : ", ").append("phase ").append(e[0]).append(" for ").append(e[1])
+                    .append(e[1] == 1 ? " epoch" : " epochs");
+        }
+        out.accept(String.format(Locale.ROOT, "refit: from the starting weights again on all %d training pictures"
+                + " (validation included): %s", all.size(), what));
+        List<Phase> done = new ArrayList<>();
+        Sequential model = plan.model();
+        for (int[] e : epochs) {
+            Phase p = chosen.stream().filter(q -> q.number() == e[0]).findFirst().orElseThrow();
+            TransferPlan phasePlan;
+            FreezeState planState = FreezeState.of(model);
+            if (e[0] == 1) {
+                phasePlan = headOnly(plan);
+            } else {
+                phasePlan = new TransferPlan(plan.transferCase(), model, plan.frozenLayers(), plan.trainedLayers(),
+                        plan.learningRate(), 0, plan.groups(), plan.cut(), Transfer.prefixLength(model), plan.notes());
+            }
+            int offset = history.size();
+            int number = e[0];
+            List<TrainingListener> ls = new ArrayList<>(listeners);
+            ls.add(new TrainingListener() {
+                @Override
+                public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+                    Map<String, Double> r = new LinkedHashMap<>(record);
+                    r.put(History.EPOCH, (double) (offset + epoch));
+                    r.put(PHASE, (double) number);
+                    r.put(REFIT, 1.0);
+                    history.add(r);
+                    out.accept("  refit " + LogListener.format(epoch, e[1], record));
+                }
+            });
+            TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), phasePlan.learningRate())).epochs(e[1])
+                    .batchSize(s.batchSize()).seed(s.seed() + number).build();
+            TransferTraining.fit(phasePlan, all, null,
+                    TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls).withProgress(progress));
+            planState.restore();
+            done.add(new Phase(number, "refit: " + p.title(), phasePlan.trainedLayers(), phasePlan.learningRate(), e[1],
+                    e[1], e[1], Double.NaN, Double.NaN));
+        }
+        return done;
+    }
+
+    /**
+     * Trains {@code plan}'s model on {@code train}, stopping and choosing weights on {@code validation} (no refit:
+     * the early-stopped weights are kept).
      * {@code log} receives the phase descriptions and one line per epoch (null: silent); {@code listeners} see
      * every epoch of every phase (a progress bar, say).
      */
@@ -122,7 +230,7 @@ public final class FineTuning {
         out.accept(String.format(Locale.ROOT, "kept model: validation accuracy %.4f, loss %.4f (%d pictures)",
                 kept.accuracy(), kept.loss(), validation.size()));
         return new Result(model, history, phases, kept.accuracy(), kept.loss(), validation,
-                (System.nanoTime() - start) / 1e9);
+                (System.nanoTime() - start) / 1e9, List.of());
     }
 
     /** A model whose outputs are not the data's classes would train to nonsense (or NaN accuracy): refuse it. */

@@ -75,23 +75,12 @@ public final class TransferAdvisor {
         int dim = f.values().length / n;
         double[] shifts = new double[BOOTSTRAP];
         java.util.Random r = new java.util.Random(seed);
+        int[] rows = new int[n];
         for (int b = 0; b < BOOTSTRAP; b++) {
-            double[] sum = new double[dim];
-            double[] sq = new double[dim];
             for (int i = 0; i < n; i++) {
-                int k = r.nextInt(n);
-                for (int j = 0; j < dim; j++) {
-                    double v = f.values()[k * dim + j];
-                    sum[j] += v;
-                    sq[j] += v * v;
-                }
+                rows[i] = r.nextInt(n);
             }
-            double[] var = new double[dim];
-            for (int j = 0; j < dim; j++) {
-                sum[j] /= n;
-                var[j] = Math.max(0, sq[j] / n - sum[j] * sum[j]);
-            }
-            shifts[b] = source.shift(new FeatureStatistics(source.layer(), n, sum, var));
+            shifts[b] = source.shift(FeatureStatistics.ofRows(source.layer(), f.values(), dim, rows));
         }
         java.util.Arrays.sort(shifts);
         // the basic ("reverse percentile") bootstrap interval: resamples of a small sample spread further from the
@@ -139,38 +128,124 @@ public final class TransferAdvisor {
         return best;
     }
 
+    /** Folds of {@link #heldOutAccuracy}. */
+    public static final int FOLDS = 5;
+    /** {@link #heldOutAccuracy} runs folds until it has this many held-out answers (or all {@link #FOLDS}). */
+    public static final int MIN_ANSWERS = 500;
+
+    /** A case measured on held-out pictures: accuracy over {@code answers} predictions from {@code folds} folds. */
+    public record HeldOut(double accuracy, int answers, int folds) {
+    }
+
     /**
-     * Validation accuracy of one case, trained on the trial part of {@code train} and measured on its validation
-     * part: the same seeded split {@link FineTuning} uses, so gradient cases can be compared with Case 1 fairly.
+     * How well one case does on pictures it was not trained on, measured by stratified {@value #FOLDS}-fold
+     * cross-validation: each fold holds out a fifth of every class, the case is carried out on the rest exactly
+     * as {@link TransferRun#run} does (for the gradient cases: early stopping on a split of that rest, then the
+     * refit), and predicts the held-out fifth. Folds run until at least {@value #MIN_ANSWERS} pictures have been
+     * predicted, or all of them when the data is smaller: one small validation split (10 pictures at 10 per class
+     * and 5 classes) cannot tell cases apart a few points apart, a few hundred answers can.
      */
-    public static double validationAccuracy(Sequential base, TransferCase c, TransferOptions o, Dataset train,
-                                            FineTuneSettings s, FeatureCache cache) throws java.io.IOException {
-        Datasets.Split split = Datasets.split(train, s.validationFraction(), s.seed());
-        Sequential copy = Transfer.copyOf(base);
-        TransferPlan plan = Transfer.plan(c, copy, o);
-        if (plan.trainsByGradient()) {
-            return FineTuning.fit(plan, split.train(), split.validation(), s, null, List.of(),
-                    FeatureExtractor.Progress.NONE).validationAccuracy();
-        }
-        return TransferRun.run(plan, split.train(), split.validation(), "logreg", s, cache, null, List.of(),
-                FeatureExtractor.Progress.NONE).accuracy();
+    public static HeldOut heldOutAccuracy(Sequential base, TransferCase c, TransferOptions o, Dataset data,
+                                          FineTuneSettings s, FeatureCache cache) throws java.io.IOException {
+        return heldOutAccuracy(base, c, o, data, s, cache, "logreg");
     }
 
-    /** One case tried by {@link #tryCases}: its label, validation accuracy and seconds. */
-    public record Trial(String label, double validationAccuracy, double seconds) {
+    /** As {@link #heldOutAccuracy(Sequential, TransferCase, TransferOptions, Dataset, FineTuneSettings, FeatureCache)} with Case 1's classifier named. */
+    public static HeldOut heldOutAccuracy(Sequential base, TransferCase c, TransferOptions o, Dataset data,
+                                          FineTuneSettings s, FeatureCache cache, String classifier)
+            throws java.io.IOException {
+        int[] fold = stratifiedFolds(data, FOLDS, s.seed());
+        int run = foldsToRun(data.size(), FOLDS, MIN_ANSWERS);
+        long right = 0;
+        int answers = 0;
+        for (int f = 0; f < run; f++) {
+            int[][] parts = foldParts(fold, f);
+            Dataset train = Datasets.view(data, parts[0]);
+            Dataset held = Datasets.view(data, parts[1]);
+            TransferPlan plan = Transfer.plan(c, Transfer.copyOf(base), o);
+            double acc = TransferRun.run(plan, train, held, classifier, s, cache, null, List.of(),
+                    FeatureExtractor.Progress.NONE).accuracy();
+            right += Math.round(acc * held.size());
+            answers += held.size();
+        }
+        return new HeldOut(right / (double) answers, answers, run);
     }
 
     /**
-     * {@code advise --try}: every viable case (1 at the default cut, 1 at the early cut, 2, 3, 4) trained on the
-     * trial part of {@code train} and measured on its validation part, cheapest first, until {@code budgetSeconds}
-     * are spent (a case that would start after the budget is skipped; the first, Case 1, always runs). The best measured is the recommendation.
+     * The fold (0..k-1) of every sample: within each class, a seeded random order dealt out round-robin, so every
+     * fold holds the same share of each class (within one picture).
+     */
+    public static int[] stratifiedFolds(Dataset data, int k, long seed) {
+        int n = data.size();
+        if (n < 2 * k) {
+            throw new IllegalArgumentException("advisor: " + n + " pictures are too few for " + k
+                    + "-fold cross-validation (at least " + 2 * k + ")");
+        }
+        int[] order = Datasets.permutation(n, new java.util.Random(seed));
+        int[] dealt = new int[data.numClasses()];
+        int[] fold = new int[n];
+        for (int i : order) {
+            fold[i] = dealt[data.label(i)]++ % k;
+        }
+        return fold;
+    }
+
+    /** Folds needed for {@code minAnswers} held-out pictures out of {@code n} (each fold holds out n/k), at most k. */
+    public static int foldsToRun(int n, int k, int minAnswers) {
+        int perFold = Math.max(1, n / k);
+        return Math.max(1, Math.min(k, (minAnswers + perFold - 1) / perFold));
+    }
+
+    private static int[][] foldParts(int[] fold, int f) {
+        int held = 0;
+        for (int v : fold) {
+            held += v == f ? 1 : 0;
+        }
+        int[] train = new int[fold.length - held];
+        int[] test = new int[held];
+        int a = 0;
+        int b = 0;
+        for (int i = 0; i < fold.length; i++) {
+            if (fold[i] == f) {
+                test[b++] = i;
+            } else {
+                train[a++] = i;
+            }
+        }
+        return new int[][] {train, test};
+    }
+
+    /** One case tried by {@link #tryCases}: its label, cross-validated held-out accuracy and seconds. */
+    public record Trial(String label, HeldOut heldOut, double seconds) {
+        public double accuracy() {
+            return heldOut.accuracy();
+        }
+    }
+
+    /** The case labels {@link #tryCases} runs, cheapest first. */
+    public static final List<String> TRIED = List.of("1", "1-early", "2", "3", "4");
+
+    /**
+     * {@code advise --try}: every viable case (1 at the default cut, 1 at the early cut, 2, 3, 4) measured by
+     * {@link #heldOutAccuracy}, cheapest first, until {@code budgetSeconds} are spent (a case that would start
+     * after the budget is skipped; the first, Case 1, always runs). The best measured is the recommendation.
      */
     public static List<Trial> tryCases(Sequential base, Dataset train, TransferOptions o, FineTuneSettings s,
                                        FeatureCache cache, double budgetSeconds, java.util.function.Consumer<String> log)
             throws java.io.IOException {
+        return tryCases(base, train, o, s, cache, budgetSeconds, TRIED, log);
+    }
+
+    /** As {@link #tryCases(Sequential, Dataset, TransferOptions, FineTuneSettings, FeatureCache, double, java.util.function.Consumer)} for some of {@link #TRIED}. */
+    public static List<Trial> tryCases(Sequential base, Dataset train, TransferOptions o, FineTuneSettings s,
+                                       FeatureCache cache, double budgetSeconds, List<String> labels,
+                                       java.util.function.Consumer<String> log) throws java.io.IOException {
         List<Trial> out = new ArrayList<>();
         long start = System.nanoTime();
-        for (String label : List.of("1", "1-early", "2", "3", "4")) {
+        for (String label : labels) {
+            if (!TRIED.contains(label)) {
+                throw new IllegalArgumentException("advisor: cannot try case '" + label + "'; cases: " + TRIED);
+            }
             double spent = (System.nanoTime() - start) / 1e9;
             if (spent > budgetSeconds && !out.isEmpty()) { // the cheapest case is always tried
                 if (log != null) {
@@ -183,12 +258,12 @@ public final class TransferAdvisor {
             TransferOptions lo = o.withCut(label.equals("1-early") ? Transfer.earlyCut(base)
                     : label.equals("1") ? Transfer.defaultCut(base) : null);
             long t = System.nanoTime();
-            double acc = validationAccuracy(base, c, lo, train, s, cache);
-            Trial trial = new Trial(label, acc, (System.nanoTime() - t) / 1e9);
+            HeldOut h = heldOutAccuracy(base, c, lo, train, s, cache);
+            Trial trial = new Trial(label, h, (System.nanoTime() - t) / 1e9);
             out.add(trial);
             if (log != null) {
-                log.accept(String.format(Locale.ROOT, "tried case %-8s validation accuracy %.4f  %.1f s", label, acc,
-                        trial.seconds()));
+                log.accept(String.format(Locale.ROOT, "tried case %-8s held-out accuracy %.4f (%d answers, %d of %d"
+                        + " folds)  %.1f s", label, h.accuracy(), h.answers(), h.folds(), FOLDS, trial.seconds()));
             }
         }
         return out;

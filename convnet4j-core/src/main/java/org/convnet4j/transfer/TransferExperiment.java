@@ -32,22 +32,44 @@ public final class TransferExperiment {
     /** The case labels run per setting, in order. */
     public static final List<String> CASES = List.of("0", "1", "1-early", "2", "3", "4");
 
-    /** Settings; {@code cases} may be a subset of {@link #CASES}. */
+    /** Case 1's shallow classifiers compared side by side (convnet4j-ml's names). */
+    public static final List<String> CLASSIFIERS = List.of("logreg", "svm", "rbf-svm", "knn", "forest");
+
+    /**
+     * Settings; {@code cases} may be a subset of {@link #CASES}. {@code classifiers} (may be empty) are compared
+     * as Case 1 at the default cut on each target with {@code classifiersAt} training pictures per class.
+     */
     public record Config(List<Integer> sizes, int pretrainPerClass, int pretrainEpochs, int testPerClass,
                          Map<String, String> targets, List<String> cases, FineTuneSettings fineTune,
-                         TransferOptions options) {
+                         TransferOptions options, List<String> classifiers, int classifiersAt) {
+        public Config {
+            classifiers = List.copyOf(classifiers);
+            if (!classifiers.isEmpty() && classifiersAt < 1) {
+                throw new IllegalArgumentException("experiment: the classifier comparison needs at least 1 picture"
+                        + " per class, got " + classifiersAt);
+            }
+        }
+
         public static Config defaults() {
             Map<String, String> t = new LinkedHashMap<>();
             t.put("similar: Fashion-MNIST 5-9", "fashion-mnist:5-9");
             t.put("dissimilar: digits 0-9", "opencv-digits");
             return new Config(List.of(10, 100, 400), 1000, 4, 100, t, CASES, FineTuneSettings.defaults(),
-                    TransferOptions.forClasses(List.of()));
+                    TransferOptions.forClasses(List.of()), CLASSIFIERS, 100);
         }
     }
 
-    /** One measured case in one setting. */
+    /** Case 1 with one shallow classifier on one target. */
+    public record ClassifierRow(String target, int perClass, String classifier, double accuracy, double seconds) {
+    }
+
+    /**
+     * One measured case in one setting: its test accuracy, and the cross-validated held-out accuracy on the
+     * training pictures that {@code advise --try} goes by ({@link TransferAdvisor#heldOutAccuracy}; NaN and 0
+     * answers for Case 0).
+     */
     public record Row(String target, int perClass, String caseLabel, String description, double accuracy,
-                      double validationAccuracy, double seconds, int epochs) {
+                      double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs) {
     }
 
     /** The advisor's verdict for one setting: the table's answer, the measured similarity, --try's choice. */
@@ -55,7 +77,8 @@ public final class TransferExperiment {
                          Map<String, Double> trialAccuracies) {
     }
 
-    public record Report(List<Row> rows, List<Advice> advice, double baseAccuracy, double seconds) {
+    public record Report(List<Row> rows, List<Advice> advice, List<ClassifierRow> classifiers, double baseAccuracy,
+                         double seconds) {
     }
 
     private TransferExperiment() {
@@ -81,6 +104,14 @@ public final class TransferExperiment {
                 TransferAdvisor.Assessment similarity = TransferAdvisor.assess(Transfer.copyOf(base), stats, train, 42);
                 TransferAdvisor.Recommendation rec = TransferAdvisor.measured(n, similarity);
                 Map<String, Double> trial = new LinkedHashMap<>();
+                Map<String, TransferAdvisor.HeldOut> heldOut = new LinkedHashMap<>();
+                List<String> tried = cfg.cases().stream().filter(TransferAdvisor.TRIED::contains).toList();
+                for (TransferAdvisor.Trial tr : TransferAdvisor.tryCases(base, train,
+                        cfg.options().withClasses(train.classNames()), cfg.fineTune(), cache, Double.POSITIVE_INFINITY,
+                        tried, line -> log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %s", t.getKey(), n, line)))) {
+                    trial.put(tr.label(), tr.accuracy());
+                    heldOut.put(tr.label(), tr.heldOut());
+                }
                 for (String label : cfg.cases()) {
                     TransferCase c = TransferCase.of(label.charAt(0) - '0');
                     Sequential copy = Transfer.copyOf(base);
@@ -89,18 +120,14 @@ public final class TransferExperiment {
                     TransferPlan plan = Transfer.plan(c, copy, o);
                     TransferRun.Outcome r = TransferRun.run(plan, train, test, "logreg", cfg.fineTune(), cache, null,
                             List.of(), FeatureExtractor.Progress.NONE);
-                    double val = r.validationAccuracy();
-                    if (c == TransferCase.BOTTLENECK) {
-                        val = TransferAdvisor.validationAccuracy(base, c, o, train, cfg.fineTune(), cache);
-                    }
-                    if (c != TransferCase.PREDICT) {
-                        trial.put(label, val);
-                    }
+                    TransferAdvisor.HeldOut h = heldOut.get(label);
+                    double val = h == null ? Double.NaN : h.accuracy();
                     int epochs = r.history().size();
                     String desc = describe(label, plan, r);
-                    Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, r.seconds(), epochs);
+                    Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.answers(),
+                            r.seconds(), epochs);
                     rows.add(row);
-                    log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  val %.3f  %6.1f s",
+                    log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));
                 }
                 String best = TransferAdvisor.best(trial);
@@ -109,7 +136,25 @@ public final class TransferExperiment {
                         t.getKey(), n, similarity, label(rec), best));
             }
         }
-        return new Report(rows, advice, baseAcc, (System.nanoTime() - t0) / 1e9);
+        List<ClassifierRow> classifiers = new ArrayList<>();
+        for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
+            if (cfg.classifiers().isEmpty()) {
+                break;
+            }
+            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, 42);
+            Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), 7);
+            Dataset train = DataSpec.perClass(full.train(), cfg.classifiersAt(), 42);
+            for (String name : cfg.classifiers()) {
+                TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, Transfer.copyOf(base),
+                        cfg.options().withClasses(train.classNames()).withCut(null));
+                TransferRun.Outcome r = TransferRun.run(plan, train, test, name, cfg.fineTune(), cache, null, List.of(),
+                        FeatureExtractor.Progress.NONE);
+                classifiers.add(new ClassifierRow(t.getKey(), cfg.classifiersAt(), name, r.accuracy(), r.seconds()));
+                log.accept(String.format(Locale.ROOT, "%-28s %4d/class  case 1 (cut %s) with %-8s test %.3f  %6.1f s",
+                        t.getKey(), cfg.classifiersAt(), plan.cut(), name, r.accuracy(), r.seconds()));
+            }
+        }
+        return new Report(rows, advice, classifiers, baseAcc, (System.nanoTime() - t0) / 1e9);
     }
 
     /** "case 2" or "case 1 (early cut)". */
@@ -127,6 +172,10 @@ public final class TransferExperiment {
                 for (FineTuning.Phase p : r.phases()) {
                     b.append(p.number() == 1 ? "head " : plan.headLearningRate() > 0 ? ", tune " : "")
                             .append(p.epochs()).append(" ep @").append(Transfer.number(p.learningRate()));
+                }
+                if (!r.refit().isEmpty()) {
+                    b.append("; refit ").append(r.refit().stream().map(p -> String.valueOf(p.epochs()))
+                            .collect(java.util.stream.Collectors.joining("+"))).append(" ep");
                 }
                 yield b.append(')').toString();
             }

@@ -74,9 +74,11 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
             if (headLearningRate > 0) {
                 b.append("  phase 1: the new head alone at learning rate ").append(Transfer.number(headLearningRate))
                         .append(", base frozen, until the validation loss stops improving\n");
-                b.append("  phase 2: the trained layers above");
+                b.append("  phase 2: the trained layers above at learning rate ");
+            } else {
+                b.append("  learning rate ");
             }
-            b.append("  learning rate ").append(Transfer.number(learningRate));
+            b.append(Transfer.number(learningRate));
             for (ParamGroup g : groups) {
                 if (!g.isFrozen() && g.lrScale() != 1) {
                     b.append("; ").append(g.name()).append(" x").append(Transfer.number(g.lrScale()));

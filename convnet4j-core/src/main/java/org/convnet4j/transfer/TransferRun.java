@@ -21,12 +21,14 @@ import org.convnet4j.train.TrainingListener;
 public final class TransferRun {
     /**
      * What a run gives: the model to save, its held-out accuracy, seconds, the plan, the history (empty for Cases
-     * 0 and 1), the phases of gradient training, and the validation accuracy of the kept model (NaN for 0 and 1).
+     * 0 and 1), the phases of gradient training, the validation accuracy of the early-stopped model that chose
+     * the epochs (NaN for 0 and 1), and the phases of the refit on all the training data (empty without refit).
      */
     public record Outcome(Sequential model, double accuracy, double seconds, TransferPlan plan, History history,
-                          List<FineTuning.Phase> phases, double validationAccuracy) {
+                          List<FineTuning.Phase> phases, double validationAccuracy, List<FineTuning.Phase> refit) {
         public Outcome {
             phases = List.copyOf(phases);
+            refit = List.copyOf(refit);
         }
     }
 
@@ -44,25 +46,24 @@ public final class TransferRun {
         Sequential model;
         History history = new History();
         List<FineTuning.Phase> phases = List.of();
+        List<FineTuning.Phase> refit = List.of();
         double val = Double.NaN;
         switch (plan.transferCase()) {
             case PREDICT -> model = plan.model();
             case BOTTLENECK -> model = Bottleneck.fit(plan, train, classifier, 1, cache, 256, progress);
             default -> {
-                org.convnet4j.data.Datasets.Split split = org.convnet4j.data.Datasets.split(train,
-                        settings.validationFraction(), settings.seed());
-                FineTuning.Result r = FineTuning.fit(plan, split.train(), split.validation(), settings, log, listeners,
-                        progress);
+                FineTuning.Result r = FineTuning.fit(plan, train, settings, log, listeners, progress);
                 model = r.model();
                 history = r.history();
                 phases = r.phases();
+                refit = r.refit();
                 val = r.validationAccuracy();
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double acc = plan.transferCase() == TransferCase.PREDICT ? accuracyByName(model, test, log)
                 : Trainer.evaluate(model, test, 256).accuracy();
-        return new Outcome(model, acc, seconds, plan, history, phases, val);
+        return new Outcome(model, acc, seconds, plan, history, phases, val, refit);
     }
 
     /**

@@ -18,6 +18,8 @@ import org.convnet4j.train.History;
 import org.convnet4j.train.Metrics;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingContext;
+import org.convnet4j.train.TrainingListener;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
 import org.convnet4j.train.optim.Adam;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,85 @@ class FineTuningTest {
         assertTrue(log.stream().anyMatch(s -> s.startsWith("phase 2: last 2 layers with weights unfrozen")), log.toString());
         assertTrue(log.stream().anyMatch(s -> s.startsWith("  epoch 1/30")), log.toString());
         assertTrue(r.validationAccuracy() > 0.6, "3 classes, chance 0.33: " + r.validationAccuracy());
+    }
+
+    @Test
+    void refitTrainsAgainFromTheStartOnAllTheDataForTheChosenEpochs() {
+        Dataset all = TransferTest.data(160, 5);
+        TransferOptions o = TransferOptions.forClasses(all.classNames()).withFineTuneLast(2).withNewClassifier(false);
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, TransferTest.base(1), o);
+        Map<String, float[]> before = TransferTest.snapshot(plan.model());
+        List<Integer> batchesPerTraining = new ArrayList<>();
+        TrainingListener counter = new TrainingListener() {
+            @Override
+            public void onTrainStart(TrainingContext ctx) {
+                batchesPerTraining.add(ctx.batchesPerEpoch());
+            }
+        };
+        List<String> log = new ArrayList<>();
+        FineTuneSettings s = new FineTuneSettings(30, 6, 3, 0.25, 8, 7); // refit is the default
+
+        FineTuning.Result r = FineTuning.fit(plan, all, s, log::add, List.of(counter), FeatureExtractor.Progress.NONE);
+
+        assertTrue(s.refit() && r.refitted());
+        // the refit runs the kept epoch of each kept phase, in order
+        List<int[]> expected = FineTuning.refitEpochs(r.phases());
+        assertEquals(expected.size(), r.refit().size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i)[0], r.refit().get(i).number());
+            assertEquals(expected.get(i)[1], r.refit().get(i).epochs());
+            int number = expected.get(i)[0];
+            assertEquals(r.phases().stream().filter(p -> p.number() == number).findFirst().orElseThrow()
+                    .bestEpoch(), r.refit().get(i).epochs());
+        }
+        // the selection trained on 120 pictures (15 batches of 8), the refit on all 160 (20 batches): the
+        // validation pictures are used
+        assertEquals(r.phases().size() + r.refit().size(), batchesPerTraining.size(), batchesPerTraining.toString());
+        for (int i = 0; i < batchesPerTraining.size(); i++) {
+            assertEquals(i < r.phases().size() ? 15 : 20, batchesPerTraining.get(i), batchesPerTraining.toString());
+        }
+        assertEquals(40, r.validation().size());
+        // history: the refit's epochs come last, marked, without validation figures
+        History h = r.history();
+        int chosen = r.phases().stream().mapToInt(FineTuning.Phase::epochs).sum();
+        int refitted = r.refit().stream().mapToInt(FineTuning.Phase::epochs).sum();
+        assertEquals(chosen + refitted, h.size());
+        double[] refitColumn = h.series(FineTuning.REFIT);
+        double[] val = h.series(History.VAL_LOSS);
+        for (int i = 0; i < h.size(); i++) {
+            assertEquals(i >= chosen, refitColumn[i] == 1.0, "epoch " + (i + 1));
+            assertEquals(i >= chosen, Double.isNaN(val[i]), "epoch " + (i + 1));
+        }
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("refit: from the starting weights again on all 160")),
+                log.toString());
+        // frozen layers untouched by the refit as well, and the plan's freeze state is back
+        Map<String, float[]> after = TransferTest.snapshot(plan.model());
+        for (String k : List.of("conv1.kernel", "bn1.running_mean", "bn1.running_var", "conv2.kernel")) {
+            assertArrayEquals(before.get(k), after.get(k), k);
+        }
+        assertTrue(plan.model().layers().get(plan.model().indexOf("dense1")).isTrainable());
+
+        // without refit the early-stopped weights are kept: a different model from the same start
+        TransferPlan same = Transfer.plan(TransferCase.FINE_TUNE_LAST, TransferTest.base(1), o);
+        FineTuning.Result kept = FineTuning.fit(same, all, s.withRefit(false), null);
+        assertFalse(kept.refitted());
+        assertEquals(r.validationAccuracy(), kept.validationAccuracy(), 1e-12, "same selection run");
+        assertFalse(Arrays.equals(TransferTest.snapshot(same.model()).get("predictions.kernel"),
+                after.get("predictions.kernel")));
+    }
+
+    @Test
+    void refitEpochsFollowTheKeptPhases() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("p"), 0.003, 200, 25, 15, 0.40, 0.8);
+        FineTuning.Phase better = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 18, 8, 0.35, 0.85);
+        FineTuning.Phase worse = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.41, 0.8);
+        assertEquals(List.of("1x15", "2x8"), describe(FineTuning.refitEpochs(List.of(head, better))));
+        assertEquals(List.of("1x15"), describe(FineTuning.refitEpochs(List.of(head, worse))));
+        assertEquals(List.of("2x8"), describe(FineTuning.refitEpochs(List.of(better)))); // Case 4: one phase
+    }
+
+    private static List<String> describe(List<int[]> epochs) {
+        return epochs.stream().map(e -> e[0] + "x" + e[1]).toList();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.data.Dataset;
@@ -78,5 +79,77 @@ class TransferAdvisorTest {
         assertEquals("3", TransferAdvisor.best(m));
         m.put("3", 0.9);
         assertEquals("1", TransferAdvisor.best(m));
+    }
+
+    @Test
+    void foldsAreStratifiedSeededAndCoverEveryPictureOnce() {
+        Dataset d = TransferTest.data(47, 3); // classes 0,1,2 dealt in turn: 16, 16, 15 pictures
+        int[] fold = TransferAdvisor.stratifiedFolds(d, 5, 11);
+        assertEquals(47, fold.length);
+        int[][] count = new int[5][3];
+        for (int i = 0; i < fold.length; i++) {
+            assertTrue(fold[i] >= 0 && fold[i] < 5);
+            count[fold[i]][d.label(i)]++;
+        }
+        for (int c = 0; c < 3; c++) {
+            int min = Integer.MAX_VALUE;
+            int max = 0;
+            for (int f = 0; f < 5; f++) {
+                min = Math.min(min, count[f][c]);
+                max = Math.max(max, count[f][c]);
+            }
+            assertTrue(max - min <= 1, "class " + c + ": " + java.util.Arrays.deepToString(count));
+        }
+        assertTrue(java.util.Arrays.equals(fold, TransferAdvisor.stratifiedFolds(d, 5, 11)));
+        assertTrue(!java.util.Arrays.equals(fold, TransferAdvisor.stratifiedFolds(d, 5, 12)));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TransferAdvisor.stratifiedFolds(TransferTest.data(9, 3), 5, 1));
+    }
+
+    @Test
+    void foldsRunUntilFiveHundredAnswersOrAllFive() {
+        assertEquals(5, TransferAdvisor.foldsToRun(50, 5, 500));   // 10/class, 5 classes: every picture answers once
+        assertEquals(5, TransferAdvisor.foldsToRun(500, 5, 500));
+        assertEquals(3, TransferAdvisor.foldsToRun(1000, 5, 500)); // 200 a fold: 600 answers
+        assertEquals(2, TransferAdvisor.foldsToRun(2000, 5, 500)); // 400 a fold: 800
+        assertEquals(1, TransferAdvisor.foldsToRun(4000, 5, 500)); // 800 a fold
+    }
+
+    @Test
+    void heldOutAccuracyPredictsEveryPictureOnceFromFoldsItWasNotTrainedOn() throws java.io.IOException {
+        TransferTest.registerTestClassifier();
+        Dataset d = TransferTest.data(60, 8);
+        Sequential base = TransferTest.base(2);
+        TransferOptions o = TransferOptions.forClasses(d.classNames());
+        FineTuneSettings s = new FineTuneSettings(20, 4, 3, 0.25, 16, 7);
+        TransferAdvisor.HeldOut one = TransferAdvisor.heldOutAccuracy(base, TransferCase.BOTTLENECK, o, d, s, null,
+                "centroid");
+        assertEquals(60, one.answers());
+        assertEquals(5, one.folds());
+        assertTrue(one.accuracy() > 0.8, "3 well-separated classes, chance 0.33: " + one.accuracy());
+        assertEquals(Math.round(one.accuracy() * 60), one.accuracy() * 60, 1e-9, "a whole number of right answers");
+        // the base itself is not trained by the folds (each fold works on a copy)
+        Map<String, float[]> before = TransferTest.snapshot(base);
+        TransferAdvisor.HeldOut two = TransferAdvisor.heldOutAccuracy(base, TransferCase.FINE_TUNE_LAST, o, d, s, null);
+        assertEquals(60, two.answers());
+        Map<String, float[]> after = TransferTest.snapshot(base);
+        before.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, after.get(k)), k));
+        // a case that learns nothing scores what its folds score: Case 0 knows none of these class names
+        assertEquals(0.0, TransferAdvisor.heldOutAccuracy(base, TransferCase.PREDICT, TransferOptions.forClasses(List.of()),
+                d, s, null).accuracy());
+    }
+
+    @Test
+    void statisticsOfChosenRowsAreThoseOfTheRowsWrittenOut() {
+        float[] v = {1, 10, 2, 20, 4, 40}; // three rows of two features
+        FeatureStatistics picked = FeatureStatistics.ofRows("f", v, 2, new int[] {0, 2, 2});
+        FeatureStatistics written = FeatureStatistics.of("f", new Features(new float[] {1, 10, 4, 40, 4, 40}, 2,
+                new int[3], List.of("a")));
+        assertEquals(3, picked.count());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(written.mean(), picked.mean(), 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(written.variance(), picked.variance(), 0);
+        // by hand: feature 0 of rows 1, 4, 4: mean 3, variance (4 + 1 + 1) / 3 = 2
+        assertEquals(3.0, picked.mean()[0], 1e-12);
+        assertEquals(2.0, picked.variance()[0], 1e-12);
     }
 }

@@ -31,12 +31,25 @@ public final class ZooReport {
     public static final Map<String, Double> PUBLISHED = Map.of(
             "resnet18", 0.949, "googlenet", 0.937, "vgg16", 0.935, "alexnet", 0.899);
 
+    private final String dataSpec;
+    private final Map<String, Double> published;
     private final List<ZooBenchmark.Result> results;
     private final ZooBenchmark.Training training;
     private final Map<String, String> environment;
 
-    /** {@code environment}: machine notes (cores, load, JVM) shown with the table, in order. */
+    /** On Fashion-MNIST; {@code environment}: machine notes (cores, load, JVM) shown with the table, in order. */
     public ZooReport(List<ZooBenchmark.Result> results, ZooBenchmark.Training training, Map<String, String> environment) {
+        this("fashion-mnist", results, training, environment);
+    }
+
+    /**
+     * On the data of {@code dataSpec} (a {@code --data} spec); the published figures are shown only for the whole of
+     * Fashion-MNIST, the data they were measured on.
+     */
+    public ZooReport(String dataSpec, List<ZooBenchmark.Result> results, ZooBenchmark.Training training,
+                     Map<String, String> environment) {
+        this.dataSpec = dataSpec;
+        this.published = dataSpec.equalsIgnoreCase("fashion-mnist") ? PUBLISHED : Map.of();
         this.results = List.copyOf(results);
         this.training = training;
         this.environment = new LinkedHashMap<>(environment);
@@ -55,14 +68,14 @@ public final class ZooReport {
 
     public String markdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Fashion-MNIST, %s lr %s with a cosine schedule to 0, batch %d, seed %d, "
-                        + "%s.%n%n", training.optimizer().equals("sgd") ? "SGD (Nesterov momentum 0.9)"
+        sb.append(String.format(Locale.ROOT, "%s, %s lr %s with a cosine schedule to 0, batch %d, seed %d, "
+                        + "%s.%n%n", title(), training.optimizer().equals("sgd") ? "SGD (Nesterov momentum 0.9)"
                         : "Adam", fmt(training.lr()), training.batchSize(), training.seed(), augmentation()));
         sb.append("| model | input | width | params | MACs/image | epochs | train images | s/epoch | train images/s"
                 + " | test images | test accuracy | published |\n");
         sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ZooBenchmark.Result r : results) {
-            Double published = PUBLISHED.get(r.model());
+            Double published = this.published.get(r.model());
             String notes = r.setup().notes();
             sb.append(String.format(Locale.ROOT, "| %s%s | %dx%d | %s | %,d | %s | %d | %,d | %.1f | %.0f | %,d | %.4f | %s |%n",
                     r.model(), notes.isEmpty() ? "" : " (" + notes + ")", r.setup().size(), r.setup().size(),
@@ -79,7 +92,7 @@ public final class ZooReport {
 
     public JsonObject json() {
         JsonObject o = new JsonObject();
-        o.addProperty("dataset", "fashion-mnist");
+        o.addProperty("dataset", dataSpec);
         JsonObject t = new JsonObject();
         t.addProperty("batch", training.batchSize());
         t.addProperty("optimizer", training.optimizer());
@@ -110,7 +123,7 @@ public final class ZooReport {
             if (!Double.isNaN(r.testSeconds())) {
                 row.addProperty("test_seconds", r.testSeconds());
             }
-            Double published = PUBLISHED.get(r.model());
+            Double published = this.published.get(r.model());
             if (published != null) {
                 row.addProperty("published_accuracy", published);
             }
@@ -132,18 +145,24 @@ public final class ZooReport {
             ZooBenchmark.Result r = results.get(i);
             labels.add(String.format(Locale.ROOT, "%s %dpx w%s", r.model(), r.setup().size(), fmt(r.setup().width())));
             ours[i] = r.testAccuracy();
-            published[i] = PUBLISHED.getOrDefault(r.model(), Double.NaN);
+            published[i] = this.published.getOrDefault(r.model(), Double.NaN);
         }
         Map<String, double[]> series = new LinkedHashMap<>();
         series.put("convnet4j (reduced width, few epochs, 2 CPU cores)", ours);
-        series.put("published (Fashion-MNIST README)", published);
+        if (!this.published.isEmpty()) {
+            series.put("published (Fashion-MNIST README)", published);
+        }
         double lowest = 1;
         for (double v : ours) {
             lowest = Math.min(lowest, v);
         }
         // start the axis below the lowest bar, so that differences of a few points stay visible
         double yMin = Math.max(0, Math.floor((lowest - 0.05) * 10) / 10);
-        Charts.bars("Fashion-MNIST test accuracy", "test accuracy", labels, series, yMin, 1.0, png);
+        Charts.bars(title() + " test accuracy", "test accuracy", labels, series, yMin, 1.0, png);
+    }
+
+    private String title() {
+        return dataSpec.equalsIgnoreCase("fashion-mnist") ? "Fashion-MNIST" : dataSpec;
     }
 
     private static JsonArray array(List<Double> values) {

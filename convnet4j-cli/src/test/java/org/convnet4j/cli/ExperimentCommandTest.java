@@ -1,0 +1,40 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convnet4j.data.FashionMnist;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code experiment transfer} on a tiny setting: the case rows, --try's choice by held-out answers, the classifiers. */
+class ExperimentCommandTest {
+    @Test
+    void aTinyExperimentWritesItsTablesWithTheClassifierComparison(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        CliRun r = CliRun.of("experiment", "transfer", "--out-dir", dir.toString(), "--sizes", "6",
+                "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "4", "--cases", "0,1",
+                "--targets", "similar", "--classifiers", "logreg,knn", "--classifiers-at", "6");
+        assertEquals(0, r.exitCode(), r.err());
+        String md = Files.readString(dir.resolve("results.md"));
+        // 6 per class x 5 classes: every one of the 30 pictures is predicted once by the 5 folds
+        assertTrue(md.matches("(?s).*\\| similar: Fashion-MNIST 5-9 \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|"
+                + " [01]\\.\\d{3} \\(30\\) \\|.*"), md);
+        assertTrue(md.contains("| similar: Fashion-MNIST 5-9 | 6 | 0 (predict as is) | 0.000 |  |"), md);
+        assertTrue(md.contains("Case 1's classifiers side by side (default cut):"), md);
+        assertTrue(md.matches("(?s).*\\| logreg \\| [01]\\.\\d{3} \\| .*"), md);
+        assertTrue(md.matches("(?s).*\\| knn \\| [01]\\.\\d{3} \\| .*"), md);
+        assertFalse(md.contains("| svm |"), md);
+        assertTrue(Files.size(dir.resolve("transfer-accuracy.png")) > 0);
+
+        CliRun bad = CliRun.of("experiment", "transfer", "--out-dir", dir.resolve("x").toString(), "--classifiers",
+                "bogus");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("--classifiers bogus: not known"), bad.err());
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written on bad input");
+    }
+}
