@@ -859,6 +859,10 @@ class DoublePrecisionGradientTest {
         c.add(explicit("DilatedMaxPool2d", () -> new DilatedMaxPool2d(new int[] {2, 2}, new int[] {1, 2},
                         new int[] {2, 2}, new int[] {1, 0, 0, 1}, false),
                 new int[][] {{1, 2, 5, 6}}, (xs, ps) -> windowMax(xs[0], 2, 5, 6, 2, 2, 1, 2, 2, 2, 1, 0, 4, 3)));
+        c.add(affine("DilatedAvgPool2d, padding not counted", () -> new DilatedAvgPool2d(new int[] {2, 2},
+                new int[] {1, 2}, new int[] {2, 2}, new int[] {1, 0, 0, 1}, false, false), new int[] {1, 2, 5, 6}));
+        c.add(affine("DilatedAvgPool2d ceil, padding counted", () -> new DilatedAvgPool2d(new int[] {2, 3},
+                new int[] {2, 2}, new int[] {2, 1}, new int[] {1, 1, 1, 1}, true, true), new int[] {2, 1, 5, 6}));
         c.add(explicit("GlobalMaxPool2d", GlobalMaxPool2d::new, new int[][] {{2, 3, 3, 4}},
                 (xs, ps) -> windowMax(xs[0], 6, 3, 4, 3, 4, 1, 1, 1, 1, 0, 0, 1, 1)));
         c.add(affine("AvgPool2d 2", () -> new AvgPool2d(2), new int[] {2, 2, 4, 4}));
@@ -1056,6 +1060,11 @@ class DoublePrecisionGradientTest {
         c.add(affine("PadNd edge", () -> new PadNd(new int[] {1, 1, 0}, new int[] {0, 2, 3}, PadNd.Mode.EDGE, 0), d3));
         c.add(affine("AxisResize linear", () -> new AxisResize(2, new int[] {0, 0, 1, 1, 2, 2}, new int[] {0, 1, 1, 2, 2, 3},
                 new float[] {0f, 0.75f, 0.25f, 0.75f, 0.25f, 0.75f}), d3));
+        // cubic resampling (4 taps per output, positions clamped at the edge as the importer makes them)
+        c.add(affine("AxisTaps cubic, 4 -> 3 along W", () -> new AxisTaps(2, 4,
+                new int[] {0, 0, 1, 2, 0, 1, 2, 3, 1, 2, 3, 3},
+                new float[] {-0.0703f, 0.8672f, 0.2266f, -0.0234f, -0.0938f, 0.5938f, 0.5938f, -0.0938f,
+                        -0.0234f, 0.2266f, 0.8672f, -0.0703f}), d3));
         c.add(affine("AxisResize nearest", () -> new AxisResize(1, new int[] {0, 0, 1, 2, 2}, new int[] {0, 0, 1, 2, 2},
                 new float[5]), d3));
         c.add(affine("Reduce mean over H and W", () -> new Reduce(Reduce.Op.MEAN, new int[] {1, 2}, true), d3));
