@@ -8,23 +8,20 @@ import java.util.List;
  * An in-memory dataset whose samples lie back to back in one array: either unsigned bytes with a scale
  * (MNIST keeps 60000 x 784 bytes = 47 MB instead of 188 MB of floats; converted per sample) or floats.
  */
-public final class ArrayDataset implements Dataset {
+public final class ArrayDataset extends LabelledDataset {
     private final byte[] bytes;
     private final float[] floats;
     private final float scale;
     private final Shape sampleShape;
     private final int sampleSize;
-    private final int[] labels;
-    private final List<String> classNames;
 
     private ArrayDataset(byte[] bytes, float[] floats, float scale, Shape sampleShape, int[] labels, List<String> classNames) {
+        super(classNames, labels);
         this.bytes = bytes;
         this.floats = floats;
         this.scale = scale;
         this.sampleShape = sampleShape;
         this.sampleSize = sampleShape.size();
-        this.labels = labels;
-        this.classNames = List.copyOf(classNames);
         long stored = bytes != null ? bytes.length : floats.length;
         if (stored != (long) sampleSize * labels.length) {
             throw new IllegalArgumentException("ArrayDataset: " + stored + " values do not make " + labels.length
@@ -55,23 +52,8 @@ public final class ArrayDataset implements Dataset {
     }
 
     @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
     public Shape sampleShape() {
         return sampleShape;
-    }
-
-    @Override
-    public int numClasses() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override
@@ -85,11 +67,5 @@ public final class ArrayDataset implements Dataset {
         } else {
             System.arraycopy(floats, base, dest, destOff, sampleSize);
         }
-    }
-
-    @Override
-    public int label(int index) {
-        checkIndex("ArrayDataset.label", index);
-        return labels[index];
     }
 }

@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * root; links pointing outside are ignored and listed in {@link #skipped()} even in FAIL mode. Links to
  * folders inside a class folder are not descended into.
  */
-public final class ImageFolderDataset implements Dataset {
+public final class ImageFolderDataset extends LabelledDataset {
     public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp");
 
     /** A file left out, and why. */
@@ -50,9 +50,7 @@ public final class ImageFolderDataset implements Dataset {
     }
 
     private final Path root;
-    private final List<String> classNames;
     private final List<Path> files;
-    private final int[] labels;
     private final List<Skipped> skipped;
     private final Transform transform;
     private final int channels;
@@ -63,10 +61,9 @@ public final class ImageFolderDataset implements Dataset {
 
     private ImageFolderDataset(Builder b, List<String> classNames, List<Path> files, int[] labels,
                                List<Skipped> skipped, Shape sampleShape) {
+        super(classNames, labels);
         this.root = b.root;
-        this.classNames = List.copyOf(classNames);
         this.files = List.copyOf(files);
-        this.labels = labels;
         this.skipped = List.copyOf(skipped);
         this.transform = b.transform;
         this.channels = b.channels;
@@ -276,23 +273,8 @@ public final class ImageFolderDataset implements Dataset {
     // ---- Dataset --------------------------------------------------------------------------------
 
     @Override
-    public int size() {
-        return files.size();
-    }
-
-    @Override
     public Shape sampleShape() {
         return sampleShape;
-    }
-
-    @Override
-    public int numClasses() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override
@@ -316,12 +298,6 @@ public final class ImageFolderDataset implements Dataset {
                     + sampleShape + " (a random transform must always give the same shape)");
         }
         System.arraycopy(t.data(), 0, dest, destOff, t.size());
-    }
-
-    @Override
-    public int label(int index) {
-        checkIndex("ImageFolderDataset.label", index);
-        return labels[index];
     }
 
     /** The image file of sample {@code index}. */

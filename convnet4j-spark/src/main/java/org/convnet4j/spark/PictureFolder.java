@@ -12,7 +12,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.convnet4j.data.Dataset;
+import org.convnet4j.data.LabelledDataset;
 import org.convnet4j.data.ImageFolderDataset;
 import org.convnet4j.image.ImageFormatException;
 import org.convnet4j.image.Images;
@@ -29,20 +29,17 @@ import org.convnet4j.tensor.Tensor;
  * found recursively by extension and sorted by path; hidden entries are ignored. Every picture is converted with the
  * {@link Preprocessing} (channels, size, scale), so all samples have its output shape.
  */
-public final class PictureFolder implements Dataset {
+public final class PictureFolder extends LabelledDataset {
     private final String root;
-    private final List<String> classNames;
     private final String[] files;
-    private final int[] labels;
     private final Preprocessing preprocessing;
     private final SerializableHadoopConf conf;
 
     private PictureFolder(String root, List<String> classNames, String[] files, int[] labels, Preprocessing p,
                           Configuration conf) {
+        super(classNames, labels);
         this.root = root;
-        this.classNames = List.copyOf(classNames);
         this.files = files;
-        this.labels = labels;
         this.preprocessing = p;
         this.conf = new SerializableHadoopConf(conf);
     }
@@ -151,23 +148,8 @@ public final class PictureFolder implements Dataset {
     }
 
     @Override
-    public int size() {
-        return files.length;
-    }
-
-    @Override
     public Shape sampleShape() {
         return preprocessing.outputShape();
-    }
-
-    @Override
-    public int numClasses() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override
@@ -175,11 +157,5 @@ public final class PictureFolder implements Dataset {
         checkIndex("PictureFolder.copySample", index);
         float[] x = decode(files[index], preprocessing, conf.get());
         System.arraycopy(x, 0, dest, destOff, x.length);
-    }
-
-    @Override
-    public int label(int index) {
-        checkIndex("PictureFolder.label", index);
-        return labels[index];
     }
 }
