@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +20,6 @@ import org.convnet4j.nn.Graph;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
-import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.Metrics;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
@@ -147,9 +145,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 + " pictures", org.convnet4j.nn.ModelSummary.of(model).inferenceMemoryBytes(effective));
         metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
         if (plots != null) {
-            Files.createDirectories(plots);
-            ConfusionMatrix cm = metrics.confusion();
-            Charts.confusionMatrix(counts(cm), cm.classNames(), plots.resolve("confusion-matrix.png"));
+            Charts.confusionMatrix(metrics.confusion(), plots);
         }
         if (json) {
             JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
@@ -168,17 +164,6 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static long[][] counts(ConfusionMatrix cm) {
-        int k = cm.numClasses();
-        long[][] c = new long[k][k];
-        for (int i = 0; i < k; i++) {
-            for (int j = 0; j < k; j++) {
-                c[i][j] = cm.count(i, j);
-            }
-        }
-        return c;
     }
 
     /** The model's outputs must be the data's classes, in the same order. */

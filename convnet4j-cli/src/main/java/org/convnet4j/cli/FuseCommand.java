@@ -182,11 +182,7 @@ final class FuseCommand implements Callable<Integer> {
                     + r.memberAccuracy().keySet());
         }
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
-        if (plots != null) {
-            Files.createDirectories(plots);
-            org.convnet4j.cli.viz.Charts.confusionMatrix(EvaluateCommand.counts(cm), cm.classNames(),
-                    plots.resolve("confusion-matrix.png"));
-        }
+        Path png = plots == null ? null : org.convnet4j.cli.viz.Charts.confusionMatrix(cm, plots);
         JsonObject result = new JsonObject();
         if (!r.memberAccuracy().isEmpty()) {
             result.add("member_val_accuracy", Json.toTree(r.memberAccuracy()));
@@ -202,8 +198,8 @@ final class FuseCommand implements Callable<Integer> {
         result.addProperty("seconds", r.seconds());
         result.addProperty("out", out.toString());
         result.add("val_confusion", Json.parseObject(cm.toJson(), "confusion matrix"));
-        if (plots != null) {
-            result.addProperty("confusion_png", plots.resolve("confusion-matrix.png").toString());
+        if (png != null) {
+            result.addProperty("confusion_png", png.toString());
         }
         if (json) {
             stdout.println(Json.toCompact(result));
@@ -211,8 +207,8 @@ final class FuseCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n%n",
                     r.validation().accuracy(), r.validation().loss(), r.validationSamples(), out, r.seconds());
             stdout.print(cm);
-            if (plots != null) {
-                stdout.println("wrote " + plots.resolve("confusion-matrix.png"));
+            if (png != null) {
+                stdout.println("wrote " + png);
             }
         }
         return 0;
@@ -238,9 +234,7 @@ final class FuseCommand implements Callable<Integer> {
         }
         Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
         if (plots != null) {
-            Files.createDirectories(plots);
-            org.convnet4j.cli.viz.Charts.confusionMatrix(EvaluateCommand.counts(m.confusion()), m.confusion().classNames(),
-                    plots.resolve("confusion-matrix.png"));
+            org.convnet4j.cli.viz.Charts.confusionMatrix(m.confusion(), plots);
         }
         if (json) {
             JsonObject o = Json.parseObject(m.toJson(), "metrics");

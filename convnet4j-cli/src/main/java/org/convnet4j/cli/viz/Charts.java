@@ -81,6 +81,21 @@ public final class Charts {
         return chart;
     }
 
+    /** The heat map of {@code cm} as {@code dir/confusion-matrix.png} (the directory made if needed); returns the file. */
+    public static Path confusionMatrix(org.convnet4j.train.ConfusionMatrix cm, Path dir) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        int k = cm.numClasses();
+        long[][] counts = new long[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                counts[i][j] = cm.count(i, j);
+            }
+        }
+        Path png = dir.resolve("confusion-matrix.png");
+        confusionMatrix(counts, cm.classNames(), png);
+        return png;
+    }
+
     /**
      * A confusion matrix as a heat map: rows are true classes (top to bottom), columns predicted classes,
      * colour is the fraction of the row (so classes of different sizes compare).
