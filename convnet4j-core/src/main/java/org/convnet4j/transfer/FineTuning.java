@@ -162,17 +162,7 @@ public final class FineTuning {
             int offset = history.size();
             int number = e[0];
             List<TrainingListener> ls = new ArrayList<>(listeners);
-            ls.add(new TrainingListener() {
-                @Override
-                public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
-                    Map<String, Double> r = new LinkedHashMap<>(record);
-                    r.put(History.EPOCH, (double) (offset + epoch));
-                    r.put(PHASE, (double) number);
-                    r.put(REFIT, 1.0);
-                    history.add(r);
-                    out.accept("  refit " + LogListener.format(epoch, e[1], record));
-                }
-            });
+            ls.add(new PhaseRecorder(history, offset, number, true, e[1], out));
             TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), phasePlan.learningRate())).epochs(e[1])
                     .batchSize(s.batchSize()).seed(s.seed() + number).build();
             TransferTraining.fit(phasePlan, all, null,
@@ -255,23 +245,7 @@ public final class FineTuning {
         int offset = all.size();
         List<TrainingListener> ls = new ArrayList<>(listeners);
         ls.add(stop);
-        ls.add(new TrainingListener() {
-            @Override
-            public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
-                Map<String, Double> r = new LinkedHashMap<>(record);
-                r.put(History.EPOCH, (double) (offset + epoch));
-                r.put(PHASE, (double) number);
-                all.add(r);
-                out.accept("  " + LogListener.format(epoch, maxEpochs, record));
-            }
-
-            @Override
-            public void onTrainEnd(TrainingContext ctx) {
-                if (ctx.stopRequested()) {
-                    out.accept("  " + ctx.stopReason());
-                }
-            }
-        });
+        ls.add(new PhaseRecorder(all, offset, number, false, maxEpochs, out));
         TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), plan.learningRate())).epochs(maxEpochs)
                 .batchSize(s.batchSize()).seed(s.seed() + number).build();
         TransferTraining.Result r = TransferTraining.fit(plan, train, val,
@@ -284,6 +258,44 @@ public final class FineTuning {
                 r.cachedLayers() > 0 ? " (" + r.cachedLayers() + " frozen leading layers computed once)" : ""));
         return new Phase(number, title, plan.trainedLayers(), plan.learningRate(), maxEpochs, h.size(), best,
                 stop.best(), valAcc[best - 1]);
+    }
+
+    /** Adds each epoch of a phase (or of its refit) to the run's history, numbered after the earlier phases, and prints it. */
+    private static final class PhaseRecorder implements TrainingListener {
+        private final History into;
+        private final int offset;
+        private final int phase;
+        private final boolean refit;
+        private final int epochs;
+        private final Consumer<String> out;
+
+        PhaseRecorder(History into, int offset, int phase, boolean refit, int epochs, Consumer<String> out) {
+            this.into = into;
+            this.offset = offset;
+            this.phase = phase;
+            this.refit = refit;
+            this.epochs = epochs;
+            this.out = out;
+        }
+
+        @Override
+        public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+            Map<String, Double> r = new LinkedHashMap<>(record);
+            r.put(History.EPOCH, (double) (offset + epoch));
+            r.put(PHASE, (double) phase);
+            if (refit) {
+                r.put(REFIT, 1.0);
+            }
+            into.add(r);
+            out.accept((refit ? "  refit " : "  ") + LogListener.format(epoch, epochs, record));
+        }
+
+        @Override
+        public void onTrainEnd(TrainingContext ctx) {
+            if (ctx.stopRequested()) {
+                out.accept("  " + ctx.stopReason());
+            }
+        }
     }
 
     /** The plan reduced to its new head (the last layer with weights) at the normal rate; the rest frozen. */
