@@ -21,9 +21,10 @@ class ExperimentCommandTest {
                 "--targets", "similar", "--classifiers", "logreg,knn", "--classifiers-at", "6");
         assertEquals(0, r.exitCode(), r.err());
         String md = Files.readString(dir.resolve("results.md"));
-        // 6 per class x 5 classes: every one of the 30 pictures is predicted once by the 5 folds
+        // 6 per class x 5 classes: every one of the 30 pictures is predicted once by the 5 folds, in each of 4 rounds
         assertTrue(md.matches("(?s).*\\| similar: Fashion-MNIST 5-9 \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|"
-                + " [01]\\.\\d{3} \\(30\\) \\|.*"), md);
+                + " [01]\\.\\d{3} \\(120\\) \\| \\d+\\.\\d \\| \\d+\\.\\d \\|.*"), md);
+        assertTrue(md.contains("| case 1 was the only case tried |"), md);
         assertTrue(md.contains("| similar: Fashion-MNIST 5-9 | 6 | 0 (predict as is) | 0.000 |  |"), md);
         assertTrue(md.contains("Case 1's classifiers side by side (default cut):"), md);
         assertTrue(md.matches("(?s).*\\| logreg \\| [01]\\.\\d{3} \\| .*"), md);

@@ -101,9 +101,13 @@ public final class TransferExperiment {
         }
     }
 
-    /** The advisor's verdict for one setting: the table's answer, the measured similarity, --try's choice. */
+    /**
+     * The advisor's verdict for one setting: the table's answer (with the measured similarity), what --try
+     * recommends ({@code tried}, from {@code choice}; null when no case was tried) and each tried case's held-out
+     * accuracy.
+     */
     public record Advice(String target, int perClass, TransferAdvisor.Recommendation table, String tried,
-                         Map<String, Double> trialAccuracies) {
+                         Map<String, Double> trialAccuracies, TransferAdvisor.Choice choice) {
     }
 
     /**
@@ -150,13 +154,15 @@ public final class TransferExperiment {
         public List<String[]> adviceTable() {
             List<String[]> out = new ArrayList<>();
             out.add(new String[] {"target", "per class", "similarity (bootstrap)", "table says", "--try picks",
-                "its test accuracy", "best test accuracy"});
+                "its test accuracy", "best test accuracy", "--try's verdict"});
             for (Advice a : advice) {
                 out.add(new String[] {a.target(), Integer.toString(a.perClass()), a.table().reasons().get(1),
                     "case " + a.table().transferCase().number() + (a.table().earlyCut() ? " early cut" : ""),
-                    "case " + a.tried(),
-                    String.format(Locale.ROOT, "%.3f", accuracy(a.target(), a.perClass(), a.tried())),
-                    String.format(Locale.ROOT, "%.3f", bestAccuracy(a.target(), a.perClass()))});
+                    a.tried() == null ? "" : "case " + a.tried(),
+                    a.tried() == null ? "" : String.format(Locale.ROOT, "%.3f", accuracy(a.target(), a.perClass(),
+                            a.tried())),
+                    String.format(Locale.ROOT, "%.3f", bestAccuracy(a.target(), a.perClass())),
+                    a.choice() == null ? "" : a.choice().reason()});
             }
             return out;
         }
@@ -263,12 +269,14 @@ public final class TransferExperiment {
                 TransferAdvisor.Recommendation rec = TransferAdvisor.measured(n, similarity);
                 Map<String, Double> trial = new LinkedHashMap<>();
                 Map<String, TransferAdvisor.Trial> heldOut = new LinkedHashMap<>();
+                List<TransferAdvisor.Trial> trials = new ArrayList<>();
                 List<String> tried = cfg.cases().stream().filter(TransferAdvisor.TRIED::contains).toList();
                 for (TransferAdvisor.Trial tr : TransferAdvisor.tryCases(base, train,
                         cfg.seededOptions().withClasses(train.classNames()), cfg.seededFineTune(), cache, Double.POSITIVE_INFINITY,
                         tried, line -> log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %s", t.getKey(), n, line)))) {
                     trial.put(tr.label(), tr.accuracy());
                     heldOut.put(tr.label(), tr);
+                    trials.add(tr);
                 }
                 for (String label : cfg.cases()) {
                     TransferCase c = TransferCase.of(label.charAt(0) - '0');
@@ -289,10 +297,12 @@ public final class TransferExperiment {
                     log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));
                 }
-                String best = TransferAdvisor.best(trial);
-                advice.add(new Advice(t.getKey(), n, rec, best, trial));
-                log.accept(String.format(Locale.ROOT, "%-28s %4d/class  advisor: %s; %s; tried: case %s",
-                        t.getKey(), n, similarity, label(rec), best));
+                TransferAdvisor.Choice choice = trials.isEmpty() ? null
+                        : TransferAdvisor.choose(trials, TransferAdvisor.labelOf(rec));
+                advice.add(new Advice(t.getKey(), n, rec, choice == null ? null : choice.label(), trial, choice));
+                log.accept(String.format(Locale.ROOT, "%-28s %4d/class  advisor: %s; %s; tried: %s",
+                        t.getKey(), n, similarity, label(rec), choice == null ? "nothing" : "case " + choice.label()
+                                + " (" + choice.reason() + ")"));
             }
         }
         List<ClassifierRow> classifiers = new ArrayList<>();

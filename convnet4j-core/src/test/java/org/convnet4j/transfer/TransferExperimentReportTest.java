@@ -22,7 +22,8 @@ class TransferExperimentReportTest {
         TransferAdvisor.Assessment a = new TransferAdvisor.Assessment(FeatureStatistics.INPUT, 0.9, 0.8, 0.99, 50,
                 TransferAdvisor.Similarity.SIMILAR);
         List<TransferExperiment.Advice> advice = List.of(new TransferExperiment.Advice(T, 10,
-                TransferAdvisor.measured(10, a), "1", Map.of("1", 0.88, "4", 0.84)));
+                TransferAdvisor.measured(10, a), "1", Map.of("1", 0.88, "4", 0.84),
+                new TransferAdvisor.Choice("1", "1", false, List.of("1"), "case 1 has the best held-out accuracy")));
         List<TransferExperiment.ClassifierRow> cls = List.of(
                 new TransferExperiment.ClassifierRow(T, 100, "logreg", 0.93, 1.25));
         return new TransferExperiment.Report(rows, advice, cls, 0.884, 1946, cfg);
@@ -38,7 +39,7 @@ class TransferExperimentReportTest {
         assertTrue(md.contains("| " + T + " | 10 | 0 (predict as is) | 0.000 |  | 0.0 |  |\n"), md);
         assertTrue(md.contains("| " + T + " | 10 | 1 (cut flatten) | 0.858 | 0.880 (50) | 0.5 | 3.3 |\n"), md);
         // --try picked case 1 (0.858); the best test accuracy of the setting is case 4's
-        assertTrue(md.contains("| case 1 | case 1 | 0.858 | 0.898 |\n"), md);
+        assertTrue(md.contains("| case 1 | case 1 | 0.858 | 0.898 | case 1 has the best held-out accuracy |\n"), md);
         assertTrue(md.contains("| logreg | 0.930 | 1.3 |  |  |\n"), md);
         assertTrue(md.endsWith("Total time 1946 s.\n"), md);
         assertTrue(report(7).markdown().startsWith("Base: LeNet-5 on Fashion-MNIST 0-4, 1000 per class, 4 epochs:"
