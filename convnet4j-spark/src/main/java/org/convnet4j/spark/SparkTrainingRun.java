@@ -50,6 +50,7 @@ public final class SparkTrainingRun {
     private int localSteps = 1;
     private SparkTrainer.Exchange exchange = SparkTrainer.Exchange.TREE;
     private String checkpointDir;
+    private boolean failFast;
     private PictureFolder folder;
 
     /** A run with these settings (data, model, epochs, out, ...). */
@@ -122,6 +123,16 @@ public final class SparkTrainingRun {
         return this;
     }
 
+    /**
+     * False (the default): before training, the executors decode every picture of a folder once and the ones that
+     * cannot be decoded are left out (counted in {@link Result#skipped()}), as {@code ImageFolderDataset} does on one
+     * machine; true: no such pass, and the first undecodable picture fails the run.
+     */
+    public SparkTrainingRun failFast(boolean on) {
+        this.failFast = on;
+        return this;
+    }
+
     /** Listeners for progress and logging (the driver calls them). */
     public SparkTrainingRun addListener(TrainingListener l) {
         listeners.add(Objects.requireNonNull(l, "listener"));
@@ -159,10 +170,22 @@ public final class SparkTrainingRun {
      * null) and where it ran.
      */
     public record Result(TrainingSettings settings, TrainingRun.Result run, Double testAccuracy, String master,
-                         int partitions, int localSteps, SparkTrainer.Exchange exchange) {
+                         int partitions, int localSteps, SparkTrainer.Exchange exchange,
+                         List<PictureFolder.Skipped> skipped) {
+        /** How many skipped pictures the summary and the JSON name (all are counted). */
+        public static final int NAMED = 5;
+
+        private List<String> firstSkipped() {
+            return skipped.stream().limit(NAMED).map(PictureFolder.Skipped::toString).toList();
+        }
+
         /** The closing lines of {@code spark train}: best validation accuracy, test accuracy, files written. */
         public String summary() {
             StringBuilder s = new StringBuilder();
+            if (!skipped.isEmpty()) {
+                s.append(String.format(Locale.ROOT, "skipped %d picture(s) that cannot be decoded: %s%s%n",
+                        skipped.size(), String.join("; ", firstSkipped()), skipped.size() > NAMED ? "; ..." : ""));
+            }
             if (run.validation() != null && run.history().size() > 0) {
                 s.append(String.format(Locale.ROOT, "best validation accuracy %.4f at epoch %d%n",
                         run.bestValidationAccuracy(), run.bestEpoch()));
@@ -184,6 +207,10 @@ public final class SparkTrainingRun {
             o.addProperty("exchange", exchange.name().toLowerCase(Locale.ROOT));
             o.addProperty("train_samples", run.train().size());
             o.addProperty("val_samples", run.validation() == null ? 0 : run.validation().size());
+            o.addProperty("skipped", skipped.size());
+            com.google.gson.JsonArray first = new com.google.gson.JsonArray();
+            firstSkipped().forEach(first::add);
+            o.add("skipped_first", first);
             o.addProperty("epochs", run.history().size());
             o.addProperty("best_epoch", run.bestEpoch());
             if (!Double.isNaN(run.bestValidationAccuracy())) {
@@ -213,7 +240,15 @@ public final class SparkTrainingRun {
         if (!builtIn && folder == null) {
             listData(spark.sparkContext().hadoopConfiguration());
         }
+        int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+        List<PictureFolder.Skipped> skipped = List.of();
         Dataset pictures = builtIn ? loaded.train() : folder;
+        if (!builtIn && !failFast) {
+            PictureFolder.Checked checked = folder.decodable(
+                    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), parts);
+            pictures = checked.folder();
+            skipped = checked.skipped();
+        }
         if (loaded != null) {
             loaded.conversions().forEach(n -> messages.accept("converting: " + n));
         }
@@ -229,7 +264,6 @@ public final class SparkTrainingRun {
         }
         listeners.forEach(run::addListener);
         TrainingRun.Split split = run.split();
-        int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         String exchangeName = exchange.name().toLowerCase(Locale.ROOT);
         messages.accept(String.format(Locale.ROOT, "%s %s on Spark (%s, %d partitions, %s): %d training, %s validation"
                         + " pictures of %s, %d classes; %s lr %s, batch %d, seed %d",
@@ -243,6 +277,6 @@ public final class SparkTrainingRun {
         if (loaded != null && loaded.test() != loaded.train()) {
             test = Trainer.evaluate(r.model(), loaded.test(), 256).accuracy();
         }
-        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange);
+        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange, skipped);
     }
 }

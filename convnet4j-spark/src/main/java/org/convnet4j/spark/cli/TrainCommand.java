@@ -96,6 +96,10 @@ final class TrainCommand extends SparkMain.SparkCommand {
     @Option(names = "--overwrite", description = "replace an existing --out")
     boolean overwrite;
 
+    @Option(names = "--fail-fast", description = "fail on the first picture that cannot be decoded (default: leave it"
+            + " out and count it in the summary)")
+    boolean failFast;
+
     @Option(names = "--json", description = "print the result as one JSON object instead of the epoch lines")
     boolean json;
 
@@ -140,7 +144,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
         }
         prepared = new SparkTrainingRun(settings).partitions(partitions).localSteps(localSteps)
                 .exchange(exchange.equals("ring") ? SparkTrainer.Exchange.RING : SparkTrainer.Exchange.TREE)
-                .checkpointDir(checkpointDir);
+                .checkpointDir(checkpointDir).failFast(failFast);
         if (resumed != null) {
             prepared.resume(resumed);
         }
