@@ -153,6 +153,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         if (testLimit != null) {
             test = org.convnet4j.dataspec.DataSpec.perClass(test, testLimit, 42);
         }
+        ZooBenchmark.requireBatchFits(setups, allTrain, training);
         Map<String, String> env = new LinkedHashMap<>();
         // originalArgs() starts with the subcommand's own name
         env.put("command", "convnet4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
