@@ -68,7 +68,7 @@ import org.convnet4j.train.optim.Optimizer;
  * {@code epoch-NNN.c4j}; {@link #resume} continues from one of them (also {@code train --resume} can: the layout is
  * the one of {@code TrainingCheckpoints}).
  */
-public final class SparkTrainer implements TrainingEngine {
+public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.SavedFeatureStatistics.Computer {
     private final SparkSession spark;
     private final TrainConfig config;
     private int partitions;
@@ -148,6 +148,16 @@ public final class SparkTrainer implements TrainingEngine {
     /** Bytes each partition sends to the driver per exchange (gradients or weights), measured in the last run. */
     public long bytesPerExchange() {
         return bytesPerExchange;
+    }
+
+    /**
+     * The saved model's feature statistics, computed on the executors ({@link SparkFeatureStatistics} over this
+     * trainer's partitions): a {@code TrainingRun} with this engine calls it instead of reading the pictures itself.
+     */
+    @Override
+    public List<org.convnet4j.transfer.FeatureStatistics> compute(java.nio.file.Path file,
+            org.convnet4j.nn.Sequential chain, List<String> layers, Dataset train, int samples) throws IOException {
+        return new SparkFeatureStatistics(spark, partitions).compute(file, chain, layers, train, samples);
     }
 
     public History fit(Model model, Dataset train, Dataset val) {
