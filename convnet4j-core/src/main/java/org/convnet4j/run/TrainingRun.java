@@ -233,7 +233,7 @@ public final class TrainingRun {
         Trainer trainer = new Trainer(config).engine(engine);
         listeners.forEach(trainer::addListener);
         if (settings.patience() != null) {
-            trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, settings.patience(), false));
+            trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, settings.patience(), EarlyStopping.AtEnd.KEEP_LAST));
         }
         trainer.addListener(checkpoints);
         long start = System.nanoTime();
