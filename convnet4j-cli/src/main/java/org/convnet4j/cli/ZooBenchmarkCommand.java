@@ -130,15 +130,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             }
         }
         // the data is read (and any problem with it reported) before anything is written
-        Shape pictureShape;
-        try {
-            pictureShape = Shape.parsePicture(picture);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--picture: " + e.getMessage());
-        }
-        if (pictureShape.dim(0) != 1 && pictureShape.dim(0) != 3) {
-            throw new BadInputException("--picture: pictures have 1 (grey) or 3 (RGB) channels, not " + pictureShape.dim(0));
-        }
+        Shape pictureShape = option("--picture", () -> Shape.parseGreyOrRgbPicture(picture));
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape), seed);
         loaded.conversions().forEach(n -> stdout.println("converting: " + n));
         Files.createDirectories(out);

@@ -170,7 +170,11 @@ public final class FusionRun {
                 IntermediateFusion.Builder b = IntermediateFusion.builder(classes).join(s.join());
                 for (Map.Entry<String, Shape> e : data.shapesByName().entrySet()) {
                     Branch br = branches.branch(e.getKey(), e.getValue(), classes);
-                    b.branch(e.getKey(), br.model(), br.joinAt(), s.freezeBranches());
+                    if (s.freezeBranches()) {
+                        b.frozenBranch(e.getKey(), br.model(), br.joinAt());
+                    } else {
+                        b.branch(e.getKey(), br.model(), br.joinAt());
+                    }
                 }
                 model = b.build();
                 model.initialize(s.seed()); // pretrained branches keep their loaded weights
