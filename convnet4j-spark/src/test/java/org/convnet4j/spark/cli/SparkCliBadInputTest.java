@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Sequential;
@@ -112,6 +114,35 @@ class SparkCliBadInputTest {
                 "-o", dir.resolve("b.parquet").toString()), "--batch: must be at least 1, got 0");
         assertFalse(Files.exists(dir.resolve("b.csv")));
         assertFalse(Files.exists(dir.resolve("b.parquet")));
+    }
+
+    /**
+     * A note from the library (an older .c4j format) reaches the terminal as one line, "convnet4j spark: WARNING:
+     * ...", naming the file by its own name; checked in a child JVM, where the logging set-up is SparkMain's alone.
+     */
+    @Test
+    void libraryNotesAreOneLine() throws Exception {
+        Map<String, String> meta = new java.util.LinkedHashMap<>(SafeTensors.readHeader(model).metadata());
+        meta.remove("description_sha256");
+        meta.put("format_version", "1");
+        Path old = dir.resolve("old.c4j");
+        SafeTensors.write(old, SafeTensors.read(model).tensors(), meta);
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), SparkMain.class.getName(),
+                "featurize", "--model", old.toString(), "--cut", "conv9", "--images", pictures.toString(), "-o",
+                dir.resolve("n.parquet").toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+        List<String> notes = lines.stream().filter(l -> l.contains("format 1")).toList();
+        assertFalse(notes.isEmpty(), err);
+        for (String n : notes) {
+            assertTrue(n.startsWith("convnet4j spark: WARNING: ") && n.contains("/old.c4j was written by an older"), err);
+        }
+        // the other lines: notes too (the scalar-kernels warning, no --add-modules here), and the one-line error
+        assertEquals(1, lines.stream().filter(l -> !l.startsWith("convnet4j spark: WARNING: ")).count(), err);
+        assertTrue(lines.get(lines.size() - 1).contains("conv9"), err);
     }
 
     @Test
