@@ -106,7 +106,8 @@ public final class OnnxImporter {
         op("GlobalMaxPool", "2-D", OnnxImporter::globalPool);
         op("BatchNormalization", "inference form (running statistics as buffers); legacy spatial/is_test/"
                 + "consumed_inputs", OnnxImporter::batchNorm);
-        op("LayerNormalization", "over the last axes; scale and B constant (learned)", OnnxImporter::layerNorm);
+        op("LayerNormalization", "over the last axes; scale and B constant (learned); Mean and InvStdDev outputs",
+                OnnxImporter::layerNorm);
         op("Relu", "", (im, n) -> im.unary(n, new ReLU()));
         op("Sigmoid", "", (im, n) -> im.unary(n, new Sigmoid()));
         op("Tanh", "", (im, n) -> im.unary(n, new Tanh()));
@@ -362,7 +363,8 @@ public final class OnnxImporter {
         if (fold(n)) {
             return;
         }
-        if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")) {
+        if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")
+                && !n.opType().equals("LayerNormalization")) {
             onlyFirstOutputUsed(n);
         }
         OpDef def = OPS.get(n.opType());
@@ -1175,6 +1177,38 @@ public final class OnnxImporter {
         if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
             ln.beta().load(constInput(n, 2, "B").toTensor().reshape(norm));
         }
+        // the optional Mean and InvStdDev outputs (the normalised axes kept as 1), when something reads them:
+        // mean = ReduceMean(x), InvStdDev = (ReduceMean((x - mean)^2) + epsilon)^-1/2, computed beside the LayerNorm
+        String mean = n.outputs().size() > 1 && used(n.outputs().get(1)) ? n.outputs().get(1) : null;
+        String inv = n.outputs().size() > 2 && used(n.outputs().get(2)) ? n.outputs().get(2) : null;
+        if (mean == null && inv == null) {
+            return;
+        }
+        int[] axes = new int[in.rank() - first];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = first + i;
+        }
+        String m = add(n, new Reduce(Reduce.Op.MEAN, axes, true), "_mean", input(n, 0));
+        if (mean != null) {
+            nodeOf.put(mean, m);
+        }
+        if (inv != null) {
+            String d = add2(n, new Arithmetic(ArithmeticOp.SUB), "_centred", input(n, 0), m);
+            String sq = add2(n, new Arithmetic(ArithmeticOp.MUL), "_squared", d, d);
+            String var = add(n, new Reduce(Reduce.Op.MEAN, axes, true), "_variance", sq);
+            String eps = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.full(Shape.of(oneShape(in.rank())),
+                    floatAttr(n, "epsilon", 1e-5f)), false), "_epsilon", var);
+            addNamed(n, inv, new Elementwise(Elementwise.Fn.POW, -0.5f, 0), eps);
+        }
+    }
+
+    /** Whether a node or a graph output reads ONNX value {@code v}. */
+    private boolean used(String v) {
+        if (v.isEmpty()) {
+            return false;
+        }
+        return model.graph().nodes().stream().anyMatch(o -> o.inputs().contains(v))
+                || model.graph().outputs().stream().anyMatch(o -> o.name().equals(v));
     }
 
     private void pow(Node n) {
