@@ -1877,20 +1877,31 @@ public final class OnnxImporter {
         return t;
     }
 
+    /** The optional outputs that inference exports leave unread, named as in the operator documentation. */
+    private static final Map<String, String[]> SECONDARY_OUTPUTS = Map.of(
+            "MaxPool", new String[] {"Y", "Indices (flat positions: an integer tensor, read only by MaxUnpool)"},
+            "Dropout", new String[] {"output", "mask (a training-time boolean tensor)"},
+            "BatchNormalization", new String[] {"Y", "running_mean", "running_var", "saved_mean", "saved_var"});
+
     private void onlyFirstOutputUsed(Node n) {
         for (int i = 1; i < n.outputs().size(); i++) {
             String o = n.outputs().get(i);
             if (o.isEmpty()) {
                 continue;
             }
+            String[] roles = SECONDARY_OUTPUTS.get(n.opType());
+            String what = "output " + i + " ('" + o + "'"
+                    + (roles != null && i < roles.length ? ", " + roles[i] : "") + ")";
+            String why = n.opType().equals("BatchNormalization") ? "; only the inference form is imported"
+                    : "; only the first output is supported";
             for (Node other : model.graph().nodes()) {
                 if (other.inputs().contains(o)) {
-                    throw unsupported(where(n) + ": output " + i + " ('" + o + "') is used");
+                    throw unsupported(where(n) + ": " + what + " is used" + why);
                 }
             }
             for (ValueInfo out : model.graph().outputs()) {
                 if (out.name().equals(o)) {
-                    throw unsupported(where(n) + ": output " + i + " ('" + o + "') is a graph output");
+                    throw unsupported(where(n) + ": " + what + " is a graph output" + why);
                 }
             }
         }

@@ -83,6 +83,24 @@ class OnnxTensorGraphTest {
                 .getMessage().contains("no input 'image'"));
     }
 
+    /**
+     * Optional outputs that CNN inference exports leave unread are refused, when read, with a line naming the
+     * output's role (libonnx-testdata's MaxPool-with-Indices, Dropout-with-mask and training-mode BatchNorm cases).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"test_maxpool_with_argmax_2d_precomputed_pads:Indices (flat positions",
+        "test_dropout_default_mask:mask (a training-time boolean tensor)) is a graph output",
+        "test_batchnorm_example_training_mode:running_mean) is a graph output; only the inference form"})
+    void secondaryOutputsAreRefusedByRole(String spec) throws Exception {
+        String[] p = spec.split(":", 2);
+        Path model = OnnxNodeTests.ROOT.resolve(p[0]).resolve("model.onnx");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(model),
+                "libonnx-testdata is not installed");
+        UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
+                () -> OnnxImporter.importModel(OnnxReader.readModel(model), p[0]));
+        assertTrue(e.getMessage().contains(p[1]), e.getMessage());
+    }
+
     @Test
     void attributesBeyond32BitsAreRefusedNotTruncated() throws Exception {
         OnnxModel.Model m = OnnxReader.readModel(DIR.resolve("tinymix_op17/model.onnx"));
