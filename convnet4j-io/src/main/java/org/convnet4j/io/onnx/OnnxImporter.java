@@ -54,6 +54,7 @@ import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.layers.Reshape;
 import org.convnet4j.nn.layers.Sigmoid;
 import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.ops.ConvGeometry;
 import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Shape;
@@ -233,6 +234,7 @@ public final class OnnxImporter {
     private long nominalBatch = -1;
     private int folded;
     private int dead;
+    private final Set<Node> absorbed = new HashSet<>();
 
     private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs) {
         this.model = model;
@@ -328,6 +330,9 @@ public final class OnnxImporter {
             if (n.outputs().stream().noneMatch(live::contains)) {
                 dead++; // dead-node removal: nothing that leads to an output is lost
                 continue;
+            }
+            if (absorbed.contains(n)) {
+                continue; // already imported with the node before it (a dilated average pool's divisor Mul)
             }
             if (silu.containsKey(n)) {
                 if (silu.get(n) != null) { // the Mul of x * sigmoid(x): one SiLU layer from x
@@ -595,6 +600,9 @@ public final class OnnxImporter {
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
         long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
         Padding pad = padding(n, in, kh, kw, strides, dil);
+        if (dilatedAveragePool(n, in, w, group, strides, dil, pad)) {
+            return;
+        }
         TensorData b = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "bias B") : null;
         Conv2d conv = new Conv2d(m, kh, kw).stride(int32(n, "stride", strides[0]), int32(n, "stride", strides[1]))
                 .dilation(int32(n, "dilation", dil[0]), int32(n, "dilation", dil[1])).padding(PaddingSpec.explicit(pad)).groups(group)
@@ -604,6 +612,83 @@ public final class OnnxImporter {
         if (b != null) {
             conv.bias().load(b.toTensor().reshape(m));
         }
+    }
+
+    /**
+     * The exporter's form of a dilated AveragePool at opset 17 (OnnxExporter.dilatedAvgPool): a depthwise Conv whose
+     * kernel is a Constant of ones, without bias, read only by a Mul with a Constant divisor per output position.
+     * When the divisors are exactly those of a DilatedAvgPool2d with the Conv's window (count_include_pad either
+     * way; with ceil_mode the extra end padding of the last window), the pair comes back as that pool — fixed, as
+     * it was — rather than as a learnable Conv and a constant Mul.
+     */
+    private boolean dilatedAveragePool(Node n, Shape in, TensorData w, int group, long[] strides, long[] dil,
+                                       Padding pad) {
+        String wName = n.inputs().get(1);
+        if (isParameter(wName) || group != in.dim(0) || w.dims()[1] != 1 || n.inputs().size() > 2
+                && !n.inputs().get(2).isEmpty() || strides.length != 2 || dil.length != 2) {
+            return false;
+        }
+        for (float v : w.floats()) {
+            if (v != 1f) {
+                return false;
+            }
+        }
+        String out = n.outputs().get(0);
+        List<Node> readers = model.graph().nodes().stream().filter(o -> o.inputs().contains(out)).toList();
+        if (readers.size() != 1 || !readers.get(0).opType().equals("Mul")
+                || model.graph().outputs().stream().anyMatch(o -> o.name().equals(out))) {
+            return false;
+        }
+        Node mul = readers.get(0);
+        String divName = mul.inputs().get(0).equals(out) ? mul.inputs().get(1) : mul.inputs().get(0);
+        TensorData div = consts.get(divName);
+        if (div == null) { // the exporter writes the divisor's Constant node after the Conv
+            div = model.graph().nodes().stream().filter(o -> o.opType().equals("Constant")
+                    && o.outputs().equals(List.of(divName)) && o.attributes().containsKey("value"))
+                    .map(o -> o.attributes().get("value").t()).filter(t -> t != null).findFirst().orElse(null);
+        }
+        if (div == null || isParameter(divName) || mul.inputs().get(0).equals(mul.inputs().get(1))) {
+            return false;
+        }
+        int[] k = {(int) w.dims()[2], (int) w.dims()[3]};
+        int[] st = {(int) strides[0], (int) strides[1]};
+        int[] dd = {(int) dil[0], (int) dil[1]};
+        int[] conv = {pad.top(), pad.left(), pad.bottom(), pad.right()};
+        Shape convOut;
+        try {
+            convOut = Shape.of(in.dim(0),
+                    ConvGeometry.outputSize("Conv", in.dim(1), k[0], st[0], dd[0], conv[0], conv[2]),
+                    ConvGeometry.outputSize("Conv", in.dim(2), k[1], st[1], dd[1], conv[1], conv[3]));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (div.elementCount() != (long) convOut.dim(1) * convOut.dim(2)) {
+            return false;
+        }
+        float[] want = div.floats();
+        for (boolean ceil : new boolean[] {false, true}) {
+            for (int pb = ceil ? 0 : conv[2]; pb <= conv[2]; pb++) {
+                for (int pr = ceil ? 0 : conv[3]; pr <= conv[3]; pr++) {
+                    for (boolean include : new boolean[] {false, true}) {
+                        DilatedAvgPool2d p;
+                        try {
+                            p = new DilatedAvgPool2d(k, st, dd, new int[] {conv[0], conv[1], pb, pr}, ceil, include);
+                            if (!p.outputShape(in).equals(convOut)) {
+                                continue;
+                            }
+                        } catch (IllegalArgumentException e) {
+                            continue;
+                        }
+                        if (Arrays.equals(p.reciprocalCounts(in.dim(1), in.dim(2)), want)) {
+                            addNamed(mul, mul.outputs().get(0), p, input(n, 0));
+                            absorbed.add(mul);
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private void convTranspose(Node n) {
