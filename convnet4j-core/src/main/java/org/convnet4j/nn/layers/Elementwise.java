@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
@@ -14,7 +15,7 @@ import org.convnet4j.tensor.kernels.KernelProvider;
  * new function is one enum constant. Two optional constants ({@code alpha}, {@code beta}) carry a function's
  * parameters (Elu's alpha, HardSigmoid's slope and offset, Pow's exponent).
  */
-public final class Elementwise extends UnaryLayer {
+public final class Elementwise extends UnaryLayer implements FusableActivation {
 
     /** The functions; {@code f} and {@code df} (dy/dx at x, with y = f(x) given) in double. */
     public enum Fn {
@@ -189,6 +190,12 @@ public final class Elementwise extends UnaryLayer {
         x = GradMode.keep(input);
         y = GradMode.keep(out);
         return out;
+    }
+
+    /** The function {@link #forward} computes, in place on a run of values. */
+    @Override
+    public ConvEpilogue.Activation epilogueActivation() {
+        return (k, y, off, len) -> apply(y, y, off, off + len);
     }
 
     private void apply(float[] xd, float[] yd, int from, int to) {
