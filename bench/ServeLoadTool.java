@@ -27,6 +27,10 @@ import org.convnet4j.zoo.ModelZoo;
 
 public class ServeLoadTool {
     public static void main(String[] args) throws Exception {
+        // as the command line (and so the server) does: without it, whether C2 or C1 compiles the GEMM
+        // micro-kernels is a race with the JIT queue, and C1's code runs them ~20x slower for good (JitDirectives);
+        // that race is what left the in-process side of the ResNet-18 batch-1 cell at 0.5 images/s on 2026-12-03
+        org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
         switch (args[0]) {
             case "models" -> {
                 Path dir = Path.of(args[1]);
