@@ -186,7 +186,7 @@ class ArchitectureTest {
             "org.convnet4j.image..", "org.convnet4j.nn..", "org.convnet4j.train..", "org.convnet4j.data..",
             "org.convnet4j.checkpoint..", "org.convnet4j.model..", "org.convnet4j.zoo..", "org.convnet4j.transfer..",
             "org.convnet4j.fusion..", "org.convnet4j.util..", "org.convnet4j.run..", "org.convnet4j.io..",
-            "org.convnet4j.imagenet..", "org.convnet4j.ml..", "org.convnet4j.charts.."};
+            "org.convnet4j.imagenet..", "org.convnet4j.ml..", "org.convnet4j.benchmark..", "org.convnet4j.charts.."};
     }
 
     /** The module a class was compiled in, from where its class file lives (…/convnet4j-core/target/classes). */

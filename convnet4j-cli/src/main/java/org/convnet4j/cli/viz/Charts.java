@@ -117,6 +117,11 @@ public final class Charts {
         save(chart, 900, 800, png);
     }
 
+    /** Draws a zoo benchmark's accuracy chart ({@link org.convnet4j.run.ZooReport#chart()}) into {@code png}. */
+    public static void bars(org.convnet4j.run.ZooReport.Chart c, Path png) throws IOException {
+        bars(c.title(), c.valueAxis(), c.labels(), c.series(), c.yMin(), c.yMax(), png);
+    }
+
     /**
      * A grouped bar chart: one group per category, one bar per series (a NaN value leaves its bar out), with
      * the value printed above each bar and the y axis from {@code yMin} to {@code yMax}.

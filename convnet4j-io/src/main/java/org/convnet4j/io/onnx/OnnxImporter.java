@@ -157,7 +157,7 @@ public final class OnnxImporter {
                     intAttr(n, "select_last_index", 0) != 0));
         });
         op("Tile", "constant repeats, 1 along the batch axis", OnnxImporter::tile);
-        op("Expand", "constant shape, the batch axis unchanged", OnnxImporter::expand);
+        op("Expand", "a computed tensor to a constant shape of the same rank, the batch axis unchanged", OnnxImporter::expand);
         op("DepthToSpace", "DCR and CRD", OnnxImporter::depthToSpace);
         op("SpaceToDepth", "", OnnxImporter::depthToSpace);
         op("Resize", "nearest (all nearest modes), linear and cubic (cubic_coeff_a, exclude_outside); every"
@@ -203,7 +203,7 @@ public final class OnnxImporter {
             }
             im.alias(n, n.inputs().get(0));
         });
-        for (String f : new String[] {"Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
+        for (String f : new String[] {"Range", "ConstantOfShape", "Where", "Equal", "Less", "Greater",
             "Not", "And", "Or"}) {
             op(f, "constant inputs only (folded at import)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");

@@ -80,6 +80,40 @@ class SparkCliBadInputTest {
         assertFalse(Files.exists(dir.resolve("p.csv")));
     }
 
+    /**
+     * --batch of predict and featurize: a forward pass of that many pictures is budgeted before Spark starts; with a
+     * limit between the passes of 4 and 32 pictures, 32 is refused (one line naming the option) and 4 is accepted.
+     */
+    @Test
+    void batchOutsideTheBudgetIsRefusedBeforeSparkStarts() throws Exception {
+        org.convnet4j.nn.ModelSummary s = org.convnet4j.nn.ModelSummary.of(ModelFiles.read(model).model());
+        long at4 = s.inferenceMemoryBytes(4);
+        long at32 = s.inferenceMemoryBytes(32);
+        String property = org.convnet4j.util.MemoryBudget.PROPERTY;
+        String old = System.getProperty(property);
+        System.setProperty(property, Long.toString((at4 + at32) / 2));
+        try {
+            assertOneLine(run("predict", "--model", model.toString(), "--images", pictures.toString(), "--batch", "32",
+                    "-o", dir.resolve("b.csv").toString()), "--batch 32: a forward pass of 32 pictures through ",
+                    "m.c4j needs at least", "above the limit");
+            assertOneLine(run("featurize", "--model", model.toString(), "--images", pictures.toString(), "--batch",
+                    "32", "-o", dir.resolve("b.parquet").toString()), "--batch 32: a forward pass of 32 pictures",
+                    "above the limit");
+            Io.checkBatch(4, org.convnet4j.spark.ModelBytes.read(model.toString(),
+                    new org.apache.hadoop.conf.Configuration()));
+        } finally {
+            if (old == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, old);
+            }
+        }
+        assertOneLine(run("featurize", "--model", model.toString(), "--images", pictures.toString(), "--batch", "0",
+                "-o", dir.resolve("b.parquet").toString()), "--batch: must be at least 1, got 0");
+        assertFalse(Files.exists(dir.resolve("b.csv")));
+        assertFalse(Files.exists(dir.resolve("b.parquet")));
+    }
+
     @Test
     void missingCutLayerNamesTheLayers() {
         assertOneLine(run("featurize", "--model", model.toString(), "--cut", "conv9", "--images", pictures.toString(),

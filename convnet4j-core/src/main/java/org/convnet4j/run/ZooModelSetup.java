@@ -1,4 +1,4 @@
-package org.convnet4j.cli.zoo;
+package org.convnet4j.run;
 
 import java.util.Locale;
 import org.convnet4j.zoo.ZooOptions;
@@ -8,8 +8,8 @@ import org.convnet4j.zoo.ZooOptions;
  * per-architecture switches that make small inputs and short CPU runs work (CIFAR-style stem for ResNets, batch
  * norm for VGG, torchvision's batch-normalised GoogLeNet).
  */
-public record ModelSetup(String model, int size, double width) {
-    public ModelSetup {
+public record ZooModelSetup(String model, int size, double width) {
+    public ZooModelSetup {
         if (size < 1 || !(width > 0) || Double.isInfinite(width)) {
             throw new IllegalArgumentException("model '" + model + "': input size must be >= 1 and width > 0, got "
                     + size + ", " + width);
@@ -21,24 +21,24 @@ public record ModelSetup(String model, int size, double width) {
      * takes it; VGG needs 32 for its five 2x2 pools, AlexNet's stride-4 11x11 stem and three 3/2 pools need 63,
      * so 64) and a width that keeps a training epoch to minutes on two cores.
      */
-    public static ModelSetup defaults(String model) {
+    public static ZooModelSetup defaults(String model) {
         String m = model.toLowerCase(Locale.ROOT);
         if (m.startsWith("lenet")) {
-            return new ModelSetup(m, 28, 1.0);
+            return new ZooModelSetup(m, 28, 1.0);
         }
         if (m.equals("alexnet")) {
-            return new ModelSetup(m, 64, 0.25);
+            return new ZooModelSetup(m, 64, 0.25);
         }
         if (m.startsWith("vgg")) {
-            return new ModelSetup(m, 32, 0.25);
+            return new ZooModelSetup(m, 32, 0.25);
         }
         if (m.equals("googlenet")) {
-            return new ModelSetup(m, 32, 0.25);
+            return new ZooModelSetup(m, 32, 0.25);
         }
         if (m.equals("inception_v3")) {
-            return new ModelSetup(m, 75, 0.25);
+            return new ZooModelSetup(m, 75, 0.25);
         }
-        return new ModelSetup(m, 28, 0.25);
+        return new ZooModelSetup(m, 28, 0.25);
     }
 
     /** Zoo options for {@code channels}-channel inputs and {@code classes} classes. */

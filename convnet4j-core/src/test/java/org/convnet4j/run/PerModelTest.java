@@ -1,4 +1,4 @@
-package org.convnet4j.cli.zoo;
+package org.convnet4j.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.convnet4j.cli.bench;
+package org.convnet4j.benchmark;
 
 import java.util.Arrays;
 
@@ -12,19 +12,23 @@ public record Timing(int warmupCalls, double warmupSeconds, double minRepetition
 
     /** Seconds per call of every timed repetition, sorted ascending. */
     public record Result(double[] secondsPerCall, int callsPerRepetition) {
+        /** The median seconds per call. */
         public double median() {
             return secondsPerCall[secondsPerCall.length / 2];
         }
 
+        /** The fastest repetition's seconds per call. */
         public double fastest() {
             return secondsPerCall[0];
         }
 
+        /** The slowest repetition's seconds per call. */
         public double slowest() {
             return secondsPerCall[secondsPerCall.length - 1];
         }
     }
 
+    /** Warms up, sizes and times the repetitions of {@code call}. */
     public Result measure(Runnable call) {
         long start = System.nanoTime();
         int warm = 0;

@@ -1,4 +1,4 @@
-package org.convnet4j.cli.zoo;
+package org.convnet4j.run;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -10,18 +10,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.convnet4j.internal.json.Json;
-import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.util.AtomicFiles;
 
 /**
- * The results of a zoo benchmark as a markdown table, a JSON document and a bar chart of test accuracy next
- * to the published Fashion-MNIST figures. Every file is written atomically.
+ * The results of a zoo benchmark ({@link ZooBenchmark}) as a markdown table ({@link #markdown()}), a JSON document
+ * ({@link #toJson()}) and the data of a bar chart of test accuracy next to the published Fashion-MNIST figures
+ * ({@link #chart()}; drawing it is the application's: the CLI uses JFreeChart). {@link #write} writes the table and
+ * the JSON atomically.
  */
 public final class ZooReport {
-    /** File names inside the output folder. */
+    /** File name of the markdown table inside the output folder. */
     public static final String MARKDOWN = "zoo-results.md";
+    /** File name of the JSON document inside the output folder. */
     public static final String JSON = "zoo-results.json";
+    /** File name under which {@code convnet4j zoo-benchmark} draws {@link #chart()} in the output folder. */
     public static final String CHART = "zoo-accuracy.png";
+
+    /**
+     * The bar chart of test accuracy: one bar per model and series ("convnet4j ..." and, on the whole of
+     * Fashion-MNIST, "published ..."; NaN where a model has no published figure), the value axis from
+     * {@code yMin} to {@code yMax}.
+     */
+    public record Chart(String title, String valueAxis, List<String> labels, Map<String, double[]> series,
+                        double yMin, double yMax) {
+    }
 
     /**
      * Test accuracies submitted to the benchmark table of the Fashion-MNIST README (zalandoresearch/fashion-mnist;
@@ -55,17 +67,17 @@ public final class ZooReport {
         this.environment = new LinkedHashMap<>(environment);
     }
 
-    /** Writes the three files into {@code dir} (which must exist). */
+    /** Writes {@link #MARKDOWN} and {@link #JSON} into {@code dir} (which must exist), each atomically. */
     public void write(Path dir) throws IOException {
         AtomicFiles.writeString(dir.resolve(MARKDOWN), markdown());
-        AtomicFiles.writeString(dir.resolve(JSON), Json.toPretty(json()) + "\n");
-        chart(dir.resolve(CHART));
+        AtomicFiles.writeString(dir.resolve(JSON), toJson() + "\n");
     }
 
     private String augmentation() {
         return training.augment() ? "augmentation: random crop (2-pixel padding) and left-right flip" : "no augmentation";
     }
 
+    /** The settings line, the table (one row per model) and the environment notes, as markdown. */
     public String markdown() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%s, %s lr %s with a cosine schedule to 0, batch %d, seed %d, "
@@ -90,7 +102,12 @@ public final class ZooReport {
         return sb.toString();
     }
 
-    public JsonObject json() {
+    /** The report as a pretty-printed JSON document: dataset, training settings, environment, one row per model. */
+    public String toJson() {
+        return Json.toPretty(json());
+    }
+
+    private JsonObject json() {
         JsonObject o = new JsonObject();
         o.addProperty("dataset", dataSpec);
         JsonObject t = new JsonObject();
@@ -137,7 +154,8 @@ public final class ZooReport {
         return o;
     }
 
-    void chart(Path png) throws IOException {
+    /** The accuracy bar chart's data. */
+    public Chart chart() {
         List<String> labels = new ArrayList<>();
         double[] ours = new double[results.size()];
         double[] published = new double[results.size()];
@@ -158,7 +176,7 @@ public final class ZooReport {
         }
         // start the axis below the lowest bar, so that differences of a few points stay visible
         double yMin = Math.max(0, Math.floor((lowest - 0.05) * 10) / 10);
-        Charts.bars(title() + " test accuracy", "test accuracy", labels, series, yMin, 1.0, png);
+        return new Chart(title() + " test accuracy", "test accuracy", labels, series, yMin, 1.0);
     }
 
     private String title() {

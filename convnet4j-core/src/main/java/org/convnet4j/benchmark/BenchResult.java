@@ -1,4 +1,4 @@
-package org.convnet4j.cli.bench;
+package org.convnet4j.benchmark;
 
 import java.util.Locale;
 
@@ -9,10 +9,12 @@ import java.util.Locale;
  */
 public record BenchResult(String workload, double value, String unit, String notes, double peakHeapMb) {
 
+    /** A workload that could not run; {@code why} goes into the notes. */
     public static BenchResult notAvailable(String workload, String unit, String why) {
         return new BenchResult(workload, Double.NaN, unit, "not available: " + why, Double.NaN);
     }
 
+    /** False for a workload that did not run (its value is NaN). */
     public boolean available() {
         return !Double.isNaN(value);
     }
@@ -24,10 +26,19 @@ public record BenchResult(String workload, double value, String unit, String not
         return workload + "\t" + v + "\t" + unit + " " + notes + heap;
     }
 
-    /** One JSON object; NaN becomes null. */
-    public String json() {
+    /** One JSON object on one line; NaN becomes null. */
+    public String toJson() {
         return String.format(Locale.ROOT, "{\"workload\": %s, \"value\": %s, \"unit\": %s, \"peak_heap_mb\": %s, \"notes\": %s}",
                 quote(workload), number(value), quote(unit), number(peakHeapMb), quote(notes));
+    }
+
+    /** A JSON array of results, one object per line, as {@code convnet4j bench --json} prints it. */
+    public static String toJsonArray(java.util.List<BenchResult> results) {
+        StringBuilder b = new StringBuilder("[\n");
+        for (int i = 0; i < results.size(); i++) {
+            b.append("  ").append(results.get(i).toJson()).append(i + 1 < results.size() ? "," : "").append('\n');
+        }
+        return b.append("]\n").toString();
     }
 
     private static String number(double x) {

@@ -1,4 +1,4 @@
-package org.convnet4j.cli.bench;
+package org.convnet4j.benchmark;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;

@@ -1,4 +1,4 @@
-package org.convnet4j.cli.zoo;
+package org.convnet4j.run;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -70,5 +70,65 @@ public final class PerModel<T> {
     /** Models named with MODEL=VALUE (to check them against the models being run). */
     public java.util.Set<String> namedModels() {
         return byModel.keySet();
+    }
+
+    /**
+     * Fails when a MODEL=VALUE names a model that is not in {@code models}, with the message
+     * "'M' is not one of the models being run (M1, M2)".
+     */
+    public void requireNamedAmong(java.util.Collection<String> models) {
+        for (String named : namedModels()) {
+            if (!models.contains(named)) {
+                throw new IllegalArgumentException("'" + named + "' is not one of the models being run ("
+                        + String.join(", ", models) + ")");
+            }
+        }
+    }
+
+    /** A parser of whole numbers of at least 1; {@code what} names the quantity in its messages. */
+    public static Function<String, Integer> count(String what) {
+        return s -> {
+            int n;
+            try {
+                n = Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + s + "' is not a whole number");
+            }
+            if (n < 1) {
+                throw new IllegalArgumentException(what + " must be at least 1, got " + n);
+            }
+            return n;
+        };
+    }
+
+    /** Parses a width multiplier: a positive, finite number. */
+    public static double width(String s) {
+        double w;
+        try {
+            w = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a number");
+        }
+        if (!(w > 0) || Double.isInfinite(w)) {
+            throw new IllegalArgumentException("width " + s + " must be a positive number");
+        }
+        return w;
+    }
+
+    /** Parses a square input size, "32" or "32x32" (the zoo benchmark builds square inputs). */
+    public static int squareSize(String s) {
+        String[] parts = s.toLowerCase(Locale.ROOT).split("x");
+        try {
+            int h = Integer.parseInt(parts[0].trim());
+            if (parts.length > 2 || parts.length == 2 && Integer.parseInt(parts[1].trim()) != h) {
+                throw new IllegalArgumentException("'" + s + "': give one size (32) or a square one (32x32)");
+            }
+            if (h < 1) {
+                throw new IllegalArgumentException("size " + s + " must be at least 1");
+            }
+            return h;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a size such as 32 or 32x32");
+        }
     }
 }

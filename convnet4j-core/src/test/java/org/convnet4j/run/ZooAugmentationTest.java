@@ -1,4 +1,4 @@
-package org.convnet4j.cli.zoo;
+package org.convnet4j.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +10,7 @@ import org.convnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** zoo-benchmark --augment: random crop and flip before the standardisation, nothing random at test time. */
-class AugmentationTest {
+class ZooAugmentationTest {
 
     @Test
     void augmentationAddsRandomCropAndFlipBeforeTheStandardisation() {

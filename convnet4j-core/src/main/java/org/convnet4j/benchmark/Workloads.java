@@ -1,4 +1,4 @@
-package org.convnet4j.cli.bench;
+package org.convnet4j.benchmark;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,13 +34,74 @@ public final class Workloads {
     /** The workload groups in run order. */
     public static final List<String> ALL = List.of("W0", "W1", "W2", "W3", "W4", "W5", "W6", "W7");
 
+    /** Reads a model file (W7's ONNX files: core cannot read ONNX, so the caller supplies convnet4j-io's importer). */
+    @FunctionalInterface
+    public interface ModelReader {
+        /** The model stored in {@code file}; an IOException (or IllegalArgumentException) for a file it cannot read. */
+        Model read(java.nio.file.Path file) throws java.io.IOException;
+    }
+
+    /**
+     * How the workloads run.
+     *
+     * @param quick   a smoke test (minimal warm-up and repetitions, W1/W2 scaled down), not a measurement
+     * @param onnxDir W7's ONNX files (from bench/w7_onnx_models.py)
+     * @param onnx    reads them; null: W7 is reported not available
+     */
+    public record Settings(boolean quick, java.nio.file.Path onnxDir, ModelReader onnx) {
+        /** Full measurement, ONNX files in {@code -Dconvnet4j.bench.onnx} (default bench/results/onnx), no reader. */
+        public static Settings measurement() {
+            return new Settings(false, java.nio.file.Path.of(System.getProperty("convnet4j.bench.onnx",
+                    "bench/results/onnx")), null);
+        }
+
+        /** The same in quick (smoke-test) mode. */
+        public Settings quickly() {
+            return new Settings(true, onnxDir, onnx);
+        }
+
+        /** The same with W7's model reader. */
+        public Settings withOnnxReader(ModelReader reader) {
+            return new Settings(quick, onnxDir, reader);
+        }
+    }
+
     private final boolean quick;
+    private final Settings settings;
     private final Consumer<BenchResult> sink;
     private final Kernels kernels = KernelProvider.get();
 
-    public Workloads(boolean quick, Consumer<BenchResult> sink) {
-        this.quick = quick;
-        this.sink = sink;
+    /** Workloads that hand every result to {@code sink} as soon as it is measured. */
+    public Workloads(Settings settings, Consumer<BenchResult> sink) {
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
+        this.quick = settings.quick();
+        this.sink = java.util.Objects.requireNonNull(sink, "sink");
+    }
+
+    /**
+     * The groups to run for a selection such as {@code [w1, W3]} (case-insensitive), in the standard order
+     * whatever order was given; null or empty selects all. An unknown name is an IllegalArgumentException
+     * "unknown workload 'W9'; known: W0, ...".
+     */
+    public static java.util.Set<String> select(List<String> wanted) {
+        if (wanted == null || wanted.isEmpty()) {
+            return new java.util.LinkedHashSet<>(ALL);
+        }
+        java.util.Set<String> chosen = new java.util.HashSet<>();
+        for (String s : wanted) {
+            String g = s.trim().toUpperCase(Locale.ROOT);
+            if (!ALL.contains(g)) {
+                throw new IllegalArgumentException("unknown workload '" + s + "'; known: " + String.join(", ", ALL));
+            }
+            chosen.add(g);
+        }
+        java.util.Set<String> ordered = new java.util.LinkedHashSet<>();
+        for (String g : ALL) {
+            if (chosen.contains(g)) {
+                ordered.add(g);
+            }
+        }
+        return ordered;
     }
 
     /** Runs one group ({@code W0} = the FMA peak probe, {@code W1} .. {@code W6}). */
@@ -194,12 +255,15 @@ public final class Workloads {
 
     /**
      * Inference of a torchvision model exported to ONNX by bench/w7_onnx_models.py (the directory is
-     * -Dconvnet4j.bench.onnx, default bench/results/onnx): MobileNetV2's depthwise blocks, EfficientNet-B0's
+     * {@link Settings#onnxDir}, read by {@link Settings#onnx}): MobileNetV2's depthwise blocks, EfficientNet-B0's
      * SiLU and squeeze-and-excitation, imported as they come from PyTorch.
      */
     private void onnxInference(String name, String model) {
-        java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("convnet4j.bench.onnx", "bench/results/onnx"),
-                model + ".onnx");
+        java.nio.file.Path file = settings.onnxDir().resolve(model + ".onnx");
+        if (settings.onnx() == null) {
+            sink.accept(BenchResult.notAvailable(name, "images/s", "no ONNX reader given (Workloads.Settings.withOnnxReader)"));
+            return;
+        }
         if (!java.nio.file.Files.isRegularFile(file)) {
             sink.accept(BenchResult.notAvailable(name, "images/s", file + " is missing: run bench/w7_onnx_models.py"));
             return;
@@ -208,9 +272,8 @@ public final class Workloads {
         HeapHighWater heap = new HeapHighWater();
         Model net;
         try {
-            net = org.convnet4j.io.onnx.OnnxImporter.importModel(org.convnet4j.io.onnx.OnnxReader.readModel(file),
-                    file.toString());
-        } catch (java.io.IOException e) {
+            net = settings.onnx().read(file);
+        } catch (java.io.IOException | IllegalArgumentException e) {
             sink.accept(BenchResult.notAvailable(name, "images/s", file + ": " + e.getMessage()));
             return;
         }
