@@ -51,6 +51,7 @@ public final class SparkTrainingRun {
     private SparkTrainer.Exchange exchange = SparkTrainer.Exchange.TREE;
     private String checkpointDir;
     private boolean failFast;
+    private Path plots;
     private PictureFolder folder;
 
     /** A run with these settings (data, model, epochs, out, ...). */
@@ -133,6 +134,15 @@ public final class SparkTrainingRun {
         return this;
     }
 
+    /**
+     * Draws the training curves to {@code dir/training-curves.png} after every epoch, as {@code train --plots} does
+     * ({@link org.convnet4j.charts.PlotListener}); the folder is made if needed. Null: none.
+     */
+    public SparkTrainingRun plots(Path dir) {
+        this.plots = dir;
+        return this;
+    }
+
     /** Listeners for progress and logging (the driver calls them). */
     public SparkTrainingRun addListener(TrainingListener l) {
         listeners.add(Objects.requireNonNull(l, "listener"));
@@ -171,7 +181,7 @@ public final class SparkTrainingRun {
      */
     public record Result(TrainingSettings settings, TrainingRun.Result run, Double testAccuracy, String master,
                          int partitions, int localSteps, SparkTrainer.Exchange exchange,
-                         List<PictureFolder.Skipped> skipped) {
+                         List<PictureFolder.Skipped> skipped, Path curves) {
         /** How many skipped pictures the summary and the JSON name (all are counted). */
         public static final int NAMED = 5;
 
@@ -190,9 +200,10 @@ public final class SparkTrainingRun {
                 s.append(String.format(Locale.ROOT, "best validation accuracy %.4f at epoch %d%n",
                         run.bestValidationAccuracy(), run.bestEpoch()));
             }
-            s.append(String.format(Locale.ROOT, "%swrote %s (%s), %s (last epoch, for --resume); %.1f s",
+            s.append(String.format(Locale.ROOT, "%swrote %s (%s), %s (last epoch, for --resume)%s; %.1f s",
                     testAccuracy == null ? "" : String.format(Locale.ROOT, "test accuracy %.4f; ", testAccuracy),
-                    run.out(), run.validation() == null ? "last epoch" : "best epoch", run.last(), run.seconds()));
+                    run.out(), run.validation() == null ? "last epoch" : "best epoch", run.last(),
+                    curves == null ? "" : ", " + curves, run.seconds()));
             return s.toString();
         }
 
@@ -221,6 +232,9 @@ public final class SparkTrainingRun {
             }
             o.addProperty("out", run.out().toString());
             o.addProperty("last", run.last().toString());
+            if (curves != null) {
+                o.addProperty("plots", curves.toString());
+            }
             o.addProperty("seconds", run.seconds());
             o.add("history", Json.parseArray(run.history().toJson(), "history"));
             return Json.toPretty(o);
@@ -263,6 +277,12 @@ public final class SparkTrainingRun {
             run.addListener(engine.checkpointDir(checkpointDir).checkpointListener());
         }
         listeners.forEach(run::addListener);
+        Path curves = null;
+        if (plots != null) {
+            Files.createDirectories(plots);
+            curves = plots.resolve("training-curves.png");
+            run.addListener(new org.convnet4j.charts.PlotListener(curves));
+        }
         TrainingRun.Split split = run.split();
         String exchangeName = exchange.name().toLowerCase(Locale.ROOT);
         messages.accept(String.format(Locale.ROOT, "%s %s on Spark (%s, %d partitions, %s): %d training, %s validation"
@@ -277,6 +297,6 @@ public final class SparkTrainingRun {
         if (loaded != null && loaded.test() != loaded.train()) {
             test = Trainer.evaluate(r.model(), loaded.test(), 256).accuracy();
         }
-        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange, skipped);
+        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange, skipped, curves);
     }
 }

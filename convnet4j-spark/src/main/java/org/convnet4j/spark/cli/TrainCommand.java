@@ -96,6 +96,10 @@ final class TrainCommand extends SparkMain.SparkCommand {
     @Option(names = "--overwrite", description = "replace an existing --out")
     boolean overwrite;
 
+    @Option(names = "--plots", paramLabel = "DIR", description = "write the training curves to"
+            + " DIR/training-curves.png (redrawn after every epoch, as train --plots)")
+    Path plots;
+
     @Option(names = "--fail-fast", description = "fail on the first picture that cannot be decoded (default: leave it"
             + " out and count it in the summary)")
     boolean failFast;
@@ -144,7 +148,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
         }
         prepared = new SparkTrainingRun(settings).partitions(partitions).localSteps(localSteps)
                 .exchange(exchange.equals("ring") ? SparkTrainer.Exchange.RING : SparkTrainer.Exchange.TREE)
-                .checkpointDir(checkpointDir).failFast(failFast);
+                .checkpointDir(checkpointDir).failFast(failFast).plots(plots);
         if (resumed != null) {
             prepared.resume(resumed);
         }

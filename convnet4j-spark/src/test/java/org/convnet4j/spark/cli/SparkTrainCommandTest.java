@@ -57,7 +57,7 @@ class SparkTrainCommandTest {
         Path out = dir.resolve("m.c4j");
         String[] a = run("train", "--master", "local[2]", "--data", data.toString(), "--limit", "10", "--epochs", "2",
                 "--batch", "8", "--val-split", "0.2", "--partitions", "2", "--json", "--no-progress",
-                "--out", out.toString());
+                "--plots", dir.resolve("plots").toString(), "--out", out.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         JsonObject j = JsonParser.parseString(a[1].substring(a[1].indexOf('{'))).getAsJsonObject();
         assertEquals(24, j.get("train_samples").getAsInt(), "10 per class, 20% held out");
@@ -67,6 +67,9 @@ class SparkTrainCommandTest {
         assertEquals(1, j.get("skipped").getAsInt(), "the broken picture is left out and counted");
         assertTrue(j.getAsJsonArray("skipped_first").get(0).getAsString().contains("broken.png"), a[1]);
         assertTrue(Files.exists(out) && Files.exists(dir.resolve("m.last.c4j")), "best and last files");
+        java.awt.image.BufferedImage curves = javax.imageio.ImageIO.read(dir.resolve("plots/training-curves.png").toFile());
+        assertEquals(1400, curves.getWidth(), "the curves as train --plots draws them: loss and accuracy side by side");
+        assertEquals(dir.resolve("plots/training-curves.png").toString(), j.get("plots").getAsString());
 
         String[] b = run("train", "--master", "local[2]", "--resume", dir.resolve("m.last.c4j").toString(),
                 "--epochs", "3", "--no-progress");
