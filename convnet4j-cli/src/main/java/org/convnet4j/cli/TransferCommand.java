@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.convnet4j.cli.train.PlotListener;
+import org.convnet4j.charts.TrainingCurves;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.cli.transfer.ExtractionProgressBar;
@@ -201,7 +201,7 @@ public final class TransferCommand implements Callable<Integer> {
         if (plots != null && r.history().size() > 0) {
             Files.createDirectories(plots);
             Path png = plots.resolve("transfer-curves.png");
-            PlotListener.write(r.history(), png);
+            TrainingCurves.write(r.history(), png);
             info.println("wrote " + png);
         }
         ModelFiles.save(r.model(), out, b.preprocessing(), Map.of("transfer", new RawJson(report.modelDescriptionJson())));
