@@ -119,28 +119,28 @@ public final class Images {
             throw new ImageFormatException(name + ": not a regular file");
         }
         // Streamed: the decoder reads the file as it goes (never the whole file in memory), and with source
-        // subsampling keeps only the rows and columns it needs. Only the first HEADER_BYTES are read ahead, for
-        // the JPEG segment headers (colour components, EXIF orientation) that come before the picture data.
-        byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(HEADER_BYTES);
+        // subsampling keeps only the rows and columns it needs. A JPEG's segment headers (colour components, EXIF
+        // orientation) are read first in a pass that skips every segment body but EXIF's (at most 64 KB), however
+        // far into the file the picture data starts.
+        JpegHeader jpeg;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 8192)) {
+            if (Files.size(file) == 0) {
+                throw new ImageFormatException(name + ": empty file, not an image");
+            }
+            jpeg = JpegHeader.read(in);
+        } catch (ImageFormatException e) {
+            throw e;
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
-        if (head.length == 0) {
-            throw new ImageFormatException(name + ": empty file, not an image");
-        }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            return decode(in, head, name, maxPixels, minHeight, minWidth);
+            return decode(in, jpeg, name, maxPixels, minHeight, minWidth);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
     }
-
-    /** Bytes read ahead of a streamed picture for its JPEG segment headers (EXIF is at most 64 KB per segment). */
-    static final int HEADER_BYTES = 1 << 20;
 
     /** Decodes a picture held in memory (an upload, a resource); {@code name} is used in messages. */
     public static Tensor read(byte[] bytes, String name) throws ImageFormatException {
@@ -184,7 +184,7 @@ public final class Images {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            return decode(in, bytes, name, maxPixels, minHeight, minWidth);
+            return decode(in, JpegHeader.parse(bytes), name, maxPixels, minHeight, minWidth);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -192,12 +192,11 @@ public final class Images {
         }
     }
 
-    /** Decodes from {@code in}; {@code head} holds the first bytes of the same data (all of it, or HEADER_BYTES). */
-    private static Tensor decode(ImageInputStream in, byte[] head, String name, long maxPixels, int minHeight,
+    /** Decodes from {@code in}; {@code jpeg}: the same data's JPEG segment headers, null if it is not a JPEG. */
+    private static Tensor decode(ImageInputStream in, JpegHeader jpeg, String name, long maxPixels, int minHeight,
                                  int minWidth) throws ImageFormatException {
         // CMYK and YCCK JPEGs are converted to RGB by TwelveMonkeys' JPEG reader (ahead of the JDK's, which gets
         // their colours wrong): with the file's ICC profile, else a default CMYK profile
-        JpegHeader jpeg = JpegHeader.parse(head);
         try {
             if (in == null) {
                 throw new ImageFormatException(name + ": cannot open for reading");
