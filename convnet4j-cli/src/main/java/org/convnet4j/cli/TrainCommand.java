@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
-import org.convnet4j.cli.train.PlotListener;
+import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.Preprocessing;

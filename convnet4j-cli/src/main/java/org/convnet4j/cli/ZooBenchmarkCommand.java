@@ -136,6 +136,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         Files.createDirectories(out);
 
         Dataset test = testLimit == null ? loaded.test() : DataSpec.perClass(loaded.test(), testLimit, 42);
+        ZooBenchmark.requireBatchFits(plan.setups(), loaded.train(), plan.training());
         // originalArgs() starts with the subcommand's own name
         Map<String, String> env = ZooBenchmark.environment("convnet4j " + String.join(" ",
                 spec.commandLine().getParseResult().originalArgs()), data, loaded.train().numClasses());

@@ -247,7 +247,9 @@ public final class TrainingRun {
         }
         if (Files.exists(out)) {
             // for 'advise --base': how the kept model's penultimate features spread on its own training data
-            SavedFeatureStatistics.addTo(out, split.train(), SavedFeatureStatistics.SAMPLES);
+            // (where the engine can compute them, e.g. on a cluster's executors, it does)
+            SavedFeatureStatistics.addTo(out, split.train(), SavedFeatureStatistics.SAMPLES,
+                    engine instanceof SavedFeatureStatistics.Computer c ? c : SavedFeatureStatistics.IN_PROCESS);
         }
         int bestEpoch = split.validation() == null ? history.size() : checkpoints.bestEpoch();
         return new Result(net, prep, history, out, last, bestEpoch, split.train(), split.validation(), seconds);

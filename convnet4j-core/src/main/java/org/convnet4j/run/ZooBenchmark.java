@@ -184,6 +184,21 @@ public final class ZooBenchmark {
     }
 
     /**
+     * Refuses {@code --batch} when a training step of any of the models (as {@link #run} builds it for {@code train})
+     * is over the memory budget, before the first model trains (the trainer checks each model again as it starts).
+     */
+    public static void requireBatchFits(List<ZooModelSetup> setups, Dataset train, Training t) {
+        int batch = Math.max(1, Math.min(t.batchSize(), train.size()));
+        for (ZooModelSetup setup : setups) {
+            org.convnet4j.nn.ModelSummary summary = org.convnet4j.nn.ModelSummary.of(
+                    ModelZoo.build(setup.model(), setup.options(train.sampleShape().dim(0), train.numClasses())));
+            // Adam keeps two values per trainable value, SGD with (Nesterov) momentum one
+            summary.requireTrainingBatch("--batch " + t.batchSize(), setup.model(), batch,
+                    summary.trainableParams() * (t.optimizer().equals("sgd") ? 1 : 2));
+        }
+    }
+
+    /**
      * Builds, trains and tests one model. {@code train} and {@code test} are [1, 28, 28] (or any [C, H, W])
      * samples; they are resized to the model's input. {@code progress} receives one line per epoch.
      */

@@ -1,5 +1,6 @@
 package org.convnet4j.io.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -127,7 +128,57 @@ class OnnxRoundTripTest {
             Graph back = reimport(g);
             Tensor x = Tensor.randn(new Random(6), 1f, 2, 3, 9, 8);
             assertTrue(g.predict(x).maxAbsDiff(back.predict(x)) < 1e-5f, "include_pad " + include);
+            // the Conv of ones and the divisor Mul come back as the same fixed pool, not as a learnable Conv
+            // (the cubic resize comes back as a MatMul with its interpolation matrix: a Dense, learnable)
+            Graph twice = reimport(back);
+            for (Graph r : List.of(back, twice)) {
+                assertTrue(r.nodes().stream().noneMatch(n -> n.layer() instanceof Conv2d), "include_pad " + include);
+                List<org.convnet4j.nn.layers.DilatedAvgPool2d> pools = r.nodes().stream().map(n -> n.layer())
+                        .filter(l -> l instanceof org.convnet4j.nn.layers.DilatedAvgPool2d)
+                        .map(l -> (org.convnet4j.nn.layers.DilatedAvgPool2d) l).toList();
+                assertEquals(1, pools.size(), "include_pad " + include);
+                org.convnet4j.nn.layers.DilatedAvgPool2d p = pools.get(0);
+                assertEquals(include, p.countIncludePad());
+                assertArrayEquals(new int[] {3, 2, 2, 1, 2, 3}, new int[] {p.kernel()[0], p.kernel()[1],
+                    p.strides()[0], p.strides()[1], p.dilations()[0], p.dilations()[1]});
+                // ceil mode may come back as the equivalent extra end padding (without count_include_pad the
+                // two are the same function); the divisors must be the same
+                assertArrayEquals(g.nodes().stream().map(n -> n.layer())
+                        .filter(l -> l instanceof org.convnet4j.nn.layers.DilatedAvgPool2d)
+                        .map(l -> ((org.convnet4j.nn.layers.DilatedAvgPool2d) l).reciprocalCounts(9, 8)).findFirst()
+                        .orElseThrow(), p.reciprocalCounts(9, 8));
+                assertTrue(g.predict(x).maxAbsDiff(r.predict(x)) < 1e-5f, "include_pad " + include);
+            }
         }
+    }
+
+    @Test
+    void aConvOfOnesThatIsNoAveragePoolStaysAConv() throws Exception {
+        // same export, divisor changed in one position: no pool matches, so the Conv and Mul are kept as such
+        Graph g = Graph.builder("pool").input("x", Shape.of(2, 6, 6))
+                .add("avg", new org.convnet4j.nn.layers.DilatedAvgPool2d(new int[] {2, 2}, new int[] {1, 1},
+                        new int[] {2, 2}, new int[] {1, 1, 1, 1}, false, false), "x")
+                .build();
+        Model m = OnnxExporter.toOnnx(g);
+        List<OnnxModel.Node> nodes = new java.util.ArrayList<>();
+        for (OnnxModel.Node n : m.graph().nodes()) {
+            if (n.opType().equals("Constant") && n.outputs().get(0).contains("divisor")) {
+                OnnxModel.Attribute a = n.attributes().get("value");
+                float[] v = a.t().floats().clone();
+                v[0] *= 2;
+                TensorData t = TensorData.of(a.t().name(), Tensor.wrap(v, Shape.of(java.util.Arrays.stream(a.t().dims())
+                        .mapToInt(d -> (int) d).toArray())));
+                n = new OnnxModel.Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), Map.of("value",
+                        new OnnxModel.Attribute("value", OnnxModel.Attribute.TENSOR, 0, 0, null, t, null, null, null)));
+            }
+            nodes.add(n);
+        }
+        Model changed = new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                new OnnxModel.Graph(m.graph().name(), nodes, m.graph().initializers(), m.graph().inputs(),
+                        m.graph().outputs(), m.graph().valueInfo()));
+        Graph back = OnnxImporter.importModel(changed, "changed");
+        assertTrue(back.nodes().stream().noneMatch(n -> n.layer() instanceof org.convnet4j.nn.layers.DilatedAvgPool2d));
+        assertTrue(back.nodes().stream().anyMatch(n -> n.layer() instanceof org.convnet4j.nn.layers.Conv2d));
     }
 
     @Test
