@@ -30,6 +30,15 @@ class ExperimentCommandTest {
         assertTrue(md.matches("(?s).*\\| knn \\| [01]\\.\\d{3} \\| .*"), md);
         assertFalse(md.contains("| svm |"), md);
         assertTrue(Files.size(dir.resolve("transfer-accuracy.png")) > 0);
+        assertTrue(Files.readString(dir.resolve("results.csv")).contains("5-fold right answers per fold"));
+
+        // another seed pretrains another base (its file records the seed) and says so in results.md
+        Path other = dir.resolve("seed-7");
+        CliRun seeded = CliRun.of("experiment", "transfer", "--out-dir", other.toString(), "--sizes", "6",
+                "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "4", "--cases", "0",
+                "--targets", "similar", "--classifiers", "none", "--seed", "7");
+        assertEquals(0, seeded.exitCode(), seeded.err());
+        assertTrue(Files.readString(other.resolve("results.md")).contains(" Seed 7.\n"));
 
         CliRun bad = CliRun.of("experiment", "transfer", "--out-dir", dir.resolve("x").toString(), "--classifiers",
                 "bogus");

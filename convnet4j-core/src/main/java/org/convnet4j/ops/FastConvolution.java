@@ -22,8 +22,9 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * padding is materialised first with {@link Pad} and the convolution then runs unpadded. A 1x1, stride-1,
  * unpadded convolution needs no im2col at all: the input plane already is the column matrix.
  *
- * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row; they run
- * the reference's direct loops instead, one independent output plane / group / filter per task.
+ * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row: forward runs
+ * {@link DepthwiseConvolution}'s vectorised direct convolution, the backward passes the reference's direct loops,
+ * one independent output plane / group / filter per task.
  *
  * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
  * (samples, row tiles, sample chunks) as threads, and either at least two per thread or each tile's GEMM is
@@ -93,6 +94,12 @@ final class FastConvolution {
         float[] bd = bias == null ? null : bias.data();
         float[] wd = w.data();
         float[] yd = y.data();
+        if (DepthwiseConvolution.applies(d0)) {
+            Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
+            ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+            DepthwiseConvolution.forward(k, d, xs.data(), wd, bd, yd, epilogue);
+            return y;
+        }
         if (isDepthwise(d0)) {
             Tensor xp = ConvolutionReference.padded(x, p);
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));

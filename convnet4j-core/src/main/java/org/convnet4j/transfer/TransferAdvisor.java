@@ -133,8 +133,15 @@ public final class TransferAdvisor {
     /** {@link #heldOutAccuracy} runs folds until it has this many held-out answers (or all {@link #FOLDS}). */
     public static final int MIN_ANSWERS = 500;
 
-    /** A case measured on held-out pictures: accuracy over {@code answers} predictions from {@code folds} folds. */
-    public record HeldOut(double accuracy, int answers, int folds) {
+    /**
+     * A case measured on held-out pictures: accuracy over {@code answers} predictions from {@code folds} folds;
+     * {@code rightPerFold} the right answers in each fold run (folds of the same seed hold the same pictures for
+     * every case, so two cases can be compared fold by fold).
+     */
+    public record HeldOut(double accuracy, int answers, int folds, List<Integer> rightPerFold) {
+        public HeldOut {
+            rightPerFold = List.copyOf(rightPerFold);
+        }
     }
 
     /**
@@ -158,6 +165,7 @@ public final class TransferAdvisor {
         int run = foldsToRun(data.size(), FOLDS, MIN_ANSWERS);
         long right = 0;
         int answers = 0;
+        List<Integer> perFold = new ArrayList<>();
         for (int f = 0; f < run; f++) {
             int[][] parts = foldParts(fold, f);
             Dataset train = Datasets.view(data, parts[0]);
@@ -165,10 +173,12 @@ public final class TransferAdvisor {
             TransferPlan plan = Transfer.plan(c, Transfer.copyOf(base), o);
             double acc = TransferRun.run(plan, train, held, classifier, s, cache, null, List.of(),
                     FeatureExtractor.Progress.NONE).accuracy();
-            right += Math.round(acc * held.size());
+            int r = (int) Math.round(acc * held.size());
+            perFold.add(r);
+            right += r;
             answers += held.size();
         }
-        return new HeldOut(right / (double) answers, answers, run);
+        return new HeldOut(right / (double) answers, answers, run, perFold);
     }
 
     /**

@@ -58,6 +58,31 @@ public interface Kernels {
     void reluForward(int n, float[] x, int xOff, float[] out, int outOff);
 
     /**
+     * SiLU (swish) forward: {@code out[i] = x[i] / (1 + e^-x[i])}, with the kernels' own single-precision
+     * exponential (see {@code Activations}): a few units in the last place from the exact value, and the same bits
+     * in every implementation. {@code out} may be {@code x}.
+     */
+    default void silu(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("silu", "x", x, xOff, n);
+        Checks.range("silu", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Activations.silu(x[xOff + i]);
+        }
+    }
+
+    /**
+     * Logistic sigmoid forward: {@code out[i] = 1 / (1 + e^-x[i])}, with the exponential of {@link #silu}; the same
+     * bits in every implementation. {@code out} may be {@code x}.
+     */
+    default void sigmoid(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("sigmoid", "x", x, xOff, n);
+        Checks.range("sigmoid", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Activations.sigmoid(x[xOff + i]);
+        }
+    }
+
+    /**
      * ReLU backward: {@code gradIn[i] = x[i] > 0 ? gradOut[i] : 0}, where {@code x} is the forward input.
      * {@code gradIn} may be {@code gradOut}.
      */

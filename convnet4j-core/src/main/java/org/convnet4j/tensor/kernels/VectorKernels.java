@@ -194,6 +194,56 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void silu(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("silu", "x", x, xOff, n);
+        Checks.range("silu", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.div(exp(v.neg()).add(1f)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Activations.silu(x[xOff + i]);
+        }
+    }
+
+    @Override
+    public void sigmoid(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("sigmoid", "x", x, xOff, n);
+        Checks.range("sigmoid", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            one.div(exp(v.neg()).add(1f)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Activations.sigmoid(x[xOff + i]);
+        }
+    }
+
+    /** {@link Activations#exp} lane by lane: the same operations in the same order, hence the same bits. */
+    private static FloatVector exp(FloatVector t) {
+        t = t.max(Activations.LO).min(Activations.HI);
+        FloatVector z = t.fma(Activations.LOG2E, Activations.ROUND);
+        FloatVector n = z.sub(Activations.ROUND);
+        FloatVector scale = z.reinterpretAsInts().sub(Activations.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        FloatVector r = n.fma(FloatVector.broadcast(S, -Activations.LN2_HI), t);
+        r = n.fma(FloatVector.broadcast(S, -Activations.LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, Activations.P5).fma(r, FloatVector.broadcast(S, Activations.P4));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P3));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P2));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P1));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P0));
+        p = p.fma(r.mul(r), r);
+        p = p.add(1f);
+        return p.mul(scale);
+    }
+
+    @Override
     public void reluForward(int n, float[] x, int xOff, float[] out, int outOff) {
         Checks.range("reluForward", "x", x, xOff, n);
         Checks.range("reluForward", "out", out, outOff, n);

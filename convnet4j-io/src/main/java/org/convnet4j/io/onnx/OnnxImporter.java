@@ -398,6 +398,29 @@ public final class OnnxImporter {
                 int32s(n, "attribute " + a.name() + " value", a.ints());
             }
         }
+        // the geometry attributes every convolution and pooling operator shares, by the ranges onnx.proto gives them
+        atLeast(n, "group", 1);
+        atLeast(n, "kernel_shape", 1);
+        atLeast(n, "strides", 1);
+        atLeast(n, "dilations", 1);
+        atLeast(n, "pads", 0);
+    }
+
+    private void atLeast(Node n, String name, long min) {
+        Attribute a = n.attributes().get(name);
+        if (a == null) {
+            return;
+        }
+        long[] values = a.type() == Attribute.INTS ? a.ints() : a.type() == Attribute.INT ? new long[] {a.i()} : null;
+        if (values == null) {
+            return; // a wrong type is refused where the operator reads it
+        }
+        for (long v : values) {
+            if (v < min) {
+                throw unsupported(where(n) + ": attribute '" + name + "' " + (a.type() == Attribute.INTS
+                        ? Arrays.toString(values) : Long.toString(v)) + ": every value must be >= " + min);
+            }
+        }
     }
 
     /** Evaluates a node with only constant inputs at import (constant folding); true if it was folded. */
@@ -2020,28 +2043,48 @@ public final class OnnxImporter {
     }
 
     private static long intAttr(Node n, String name, long fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.INT);
         return a == null ? fallback : a.i();
     }
 
     private static float floatAttr(Node n, String name, float fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.FLOAT);
         return a == null ? fallback : a.f();
     }
 
     private static long[] intsAttr(Node n, String name, long[] fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.INTS);
         return a == null ? fallback : a.ints();
     }
 
     private static float[] floatsAttr(Node n, String name) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.FLOATS);
         return a == null ? null : a.floats();
     }
 
     private static String stringAttr(Node n, String name, String fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.STRING);
         return a == null ? fallback : a.string();
+    }
+
+    private static final String[] ATTRIBUTE_TYPES = {"UNDEFINED", "FLOAT", "INT", "STRING", "TENSOR", "GRAPH", "FLOATS",
+        "INTS", "STRINGS", "TENSORS", "GRAPHS", "SPARSE_TENSOR", "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
+
+    /**
+     * The attribute, or null if absent; one of another type (a group given as FLOAT, kernel_shape as INT) is refused
+     * instead of read as 0 or []. UNDEFINED (0) is let through: very old exporters leave the type out.
+     */
+    private static Attribute typed(Node n, String name, int type) {
+        Attribute a = n.attributes().get(name);
+        if (a != null && a.type() != 0 && a.type() != type) {
+            throw new IllegalArgumentException("attribute '" + name + "' is " + attributeType(a.type()) + ", expected "
+                    + attributeType(type));
+        }
+        return a;
+    }
+
+    private static String attributeType(int type) {
+        return type >= 0 && type < ATTRIBUTE_TYPES.length ? ATTRIBUTE_TYPES[type] : "type " + type;
     }
 
     static Tensor transpose(Tensor m) {

@@ -231,7 +231,7 @@ class OnnxRoundTripTest {
     void importedModelTrainsAndSavesLikeAnyOther() throws Exception {
         Graph back = reimport(smallNet());
         Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 9, 9);
-        GradientCheck.Result r = GradientCheck.check(back, List.of(x), false, 10, 4, 1e-2, 5e-3, 5e-2);
+        GradientCheck.Result r = GradientCheck.check(back, List.of(x), GradientCheck.Options.inference(10, 4).withTolerances(1e-2, 5e-3, 5e-2));
         assertTrue(r.passed(), r.toString());
         // the architecture rebuilds from its spec and takes the same weights
         org.convnet4j.nn.Model rebuilt = ModelSpec.fromMap(ModelSpec.toMap(back));
