@@ -191,7 +191,8 @@ class OnnxRoundTripTest {
                 }
             }
         }
-        GradientCheck.Result r = GradientCheck.check(g, List.of(x), false, 10, 4, 1e-2, 5e-3, 5e-2);
+        GradientCheck.Result r = GradientCheck.check(g, List.of(x),
+                GradientCheck.Options.inference(10, 4).withTolerances(1e-2, 5e-3, 5e-2));
         assertTrue(r.passed(), r.toString());
         Graph back = reimport(g);
         assertEquals(4, back.trainableParameterCount(), "after export and import");
