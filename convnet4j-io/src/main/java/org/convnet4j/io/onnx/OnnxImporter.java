@@ -1282,8 +1282,12 @@ public final class OnnxImporter {
         addNamed(n, n.outputs().get(0), ln, input(n, 0));
         Shape norm = ln.gamma().shape();
         ln.gamma().load(constInput(n, 1, "scale").toTensor().reshape(norm));
-        if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+        boolean hasB = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty();
+        if (hasB) {
             ln.beta().load(constInput(n, 2, "B").toTensor().reshape(norm));
+        }
+        if (!isParameter(n.inputs().get(1)) && (!hasB || !isParameter(n.inputs().get(2)))) {
+            ln.setTrainable(false); // scale and B from Constant nodes (or folded): fixed, as everywhere else
         }
         // the optional Mean and InvStdDev outputs (the normalised axes kept as 1), when something reads them:
         // mean = ReduceMean(x), InvStdDev = (ReduceMean((x - mean)^2) + epsilon)^-1/2, computed beside the LayerNorm
@@ -1646,6 +1650,19 @@ public final class OnnxImporter {
         norm.setTrainable(false);
         String g = add(n, new Reshape(Shape.of(groups, in.size() / groups)), "_groups", input(n, 0));
         String normed = add(n, norm, "_norm", g);
+        if (perGroup) {
+            // opset 18-20: one scale and bias per group, applied (and learned) per group on the grouped view, as
+            // the file defines them - not copied to the channels, which would learn them per channel
+            String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.wrap(scale.clone(),
+                    Shape.of(groups, 1)), false, isParameter(n.inputs().get(1))), "_scale", normed);
+            if (bias.length != groups) {
+                throw unsupported(where(n) + ": bias of " + bias.length + " values for " + groups + " groups");
+            }
+            String biased = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.wrap(bias.clone(),
+                    Shape.of(groups, 1)), false, isParameter(n.inputs().get(2))), "_bias", scaled);
+            unaryFrom(n, new Reshape(in), biased);
+            return;
+        }
         String back = add(n, new Reshape(in), "_back", normed);
         // the affine is learned (per channel) when scale and bias are initializers, as PyTorch's weight and bias
         String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false, isParameter(n.inputs().get(1))),

@@ -152,6 +152,53 @@ class OnnxRoundTripTest {
         }
     }
 
+    /**
+     * GroupNormalization at opsets 18-20 has one scale and bias per group: imported, they are learned per group (2
+     * groups: 4 values, not 8 per channel), the output follows the operator's definition (computed here in double)
+     * and the gradient checks; exported and imported again, still 4 learned values and the same outputs.
+     */
+    @Test
+    void groupNormalizationOpset18LearnsOneScalePerGroup() throws Exception {
+        float[] scale = {1.5f, -0.5f};
+        float[] bias = {0.25f, -1f};
+        OnnxModel.Node gn = new OnnxModel.Node("gn", "GroupNormalization", "", List.of("x", "scale", "bias"),
+                List.of("y"), Map.of("num_groups", new OnnxModel.Attribute("num_groups", OnnxModel.Attribute.INT, 0, 2,
+                        null, null, null, null, null), "epsilon", new OnnxModel.Attribute("epsilon",
+                        OnnxModel.Attribute.FLOAT, 1e-3f, 0, null, null, null, null, null)));
+        OnnxModel.Graph graph = new OnnxModel.Graph("gn18", List.of(gn), List.of(
+                TensorData.of("scale", Tensor.wrap(scale, Shape.of(2))), TensorData.of("bias", Tensor.wrap(bias,
+                        Shape.of(2)))), List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new long[] {-1, 4, 3, 3},
+                        true)), List.of(new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new long[] {-1, 4, 3, 3}, true)),
+                List.of());
+        Graph g = OnnxImporter.importModel(new Model(8, Map.of("", 18L), "t", "", graph), "gn18");
+        assertEquals(4, g.trainableParameterCount(), "scale and bias per group");
+        Tensor x = Tensor.randn(new Random(8), 1f, 2, 4, 3, 3);
+        Tensor y = g.predict(x);
+        for (int n = 0; n < 2; n++) {
+            for (int grp = 0; grp < 2; grp++) {
+                int from = (n * 4 + grp * 2) * 9; // 2 channels of 3 x 3 per group
+                double mean = 0;
+                double sq = 0;
+                for (int i = 0; i < 18; i++) {
+                    mean += x.data()[from + i] / 18.0;
+                }
+                for (int i = 0; i < 18; i++) {
+                    sq += Math.pow(x.data()[from + i] - mean, 2) / 18.0;
+                }
+                for (int i = 0; i < 18; i++) {
+                    double want = (x.data()[from + i] - mean) / Math.sqrt(sq + 1e-3) * scale[grp] + bias[grp];
+                    assertEquals(want, y.data()[from + i], 1e-5, "sample " + n + " group " + grp + " value " + i);
+                }
+            }
+        }
+        GradientCheck.Result r = GradientCheck.check(g, List.of(x),
+                GradientCheck.Options.inference(10, 4).withTolerances(1e-2, 5e-3, 5e-2));
+        assertTrue(r.passed(), r.toString());
+        Graph back = reimport(g);
+        assertEquals(4, back.trainableParameterCount(), "after export and import");
+        assertTrue(y.maxAbsDiff(back.predict(x)) < 1e-6f);
+    }
+
     @Test
     void aConvOfOnesThatIsNoAveragePoolStaysAConv() throws Exception {
         // same export, divisor changed in one position: no pool matches, so the Conv and Mul are kept as such
