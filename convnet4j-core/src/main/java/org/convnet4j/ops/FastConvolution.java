@@ -84,6 +84,13 @@ final class FastConvolution {
      */
     static volatile boolean preparedInTurn = !"false".equals(System.getProperty("convnet4j.conv.preparedInTurn"));
 
+    /**
+     * Packed weights of an ungrouped convolution go into the calling thread's reusable buffer
+     * ({@link Kernels#prepareATransient}) instead of a new array per call; {@code -Dconvnet4j.conv.transientWeights=false}
+     * allocates them again (same bits; for A/B runs).
+     */
+    static volatile boolean transientWeights = !"false".equals(System.getProperty("convnet4j.conv.transientWeights"));
+
     private FastConvolution() {
     }
 
@@ -679,6 +686,11 @@ final class FastConvolution {
     private static PreparedMatrix[] prepare(Kernels k, ConvDims d, boolean transposed, float[] wd) {
         int kk = d.patch();
         PreparedMatrix[] out = new PreparedMatrix[d.groups()];
+        if (d.groups() == 1 && transientWeights) { // one matrix, dead when this call returns: this thread's buffer
+            out[0] = transposed ? k.prepareATransient(true, kk, d.fg(), 1f, wd, 0, kk)
+                    : k.prepareATransient(false, d.fg(), kk, 1f, wd, 0, kk);
+            return out;
+        }
         for (int g = 0; g < d.groups(); g++) {
             out[g] = transposed ? k.prepareA(true, kk, d.fg(), 1f, wd, g * d.fg() * kk, kk)
                     : k.prepareA(false, d.fg(), kk, 1f, wd, g * d.fg() * kk, kk);
