@@ -17,7 +17,8 @@ import org.convnet4j.zoo.ModelZoo;
  * boolean fields as they are (the defaults), B with each of them flipped (set by reflection). Blocks of calls
  * alternate between A and B (which goes first alternates too), so both are compiled and both meet the same machine
  * load; prints each round, the medians of images/s and the median of the paired ratios A/B (> 1: the defaults are
- * faster). The model is a zoo name or a saved {@code .c4j} file (an ONNX import: {@code convnet4j import net.onnx
+ * faster), and the same for the process's CPU time per image (B/A > 1: the defaults use less; steadier than
+ * wall-clock time on a shared machine, but it counts the pool's spinning too). The model is a zoo name or a saved {@code .c4j} file (an ONNX import: {@code convnet4j import net.onnx
  * -o net.c4j}); the switches are {@code Class.field} names, e.g. {@code org.convnet4j.ops.DepthwiseConvolution.enabled}.
  *
  * <pre>java --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -cp convnet4j-bench/target/benchmarks.jar \
@@ -64,33 +65,47 @@ public final class FlagAB {
         double[] a = new double[rounds];
         double[] b = new double[rounds];
         double[] ratio = new double[rounds];
+        double[] cpuA = new double[rounds];
+        double[] cpuB = new double[rounds];
+        double[] cpuRatio = new double[rounds];
         System.out.printf(Locale.ROOT, "# %s batch %d; B flips %s; load %s%n", name, batch,
                 String.join(" ", Arrays.asList(args).subList(4, args.length)), load());
         for (int r = 0; r < rounds; r++) {
             for (int m = 0; m < 2; m++) {
                 boolean flipped = (r + m) % 2 == 1;
                 set(fields, defaults, flipped);
+                long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 for (int s = 0; s < calls; s++) {
                     net.predict(x);
                 }
                 double ips = (double) batch * calls / ((System.nanoTime() - t0) / 1e9);
                 (flipped ? b : a)[r] = ips;
+                (flipped ? cpuB : cpuA)[r] = (cpuNanos() - c0) / 1e6 / (batch * calls);
             }
             ratio[r] = a[r] / b[r];
-            System.out.printf(Locale.ROOT, "round %2d  A %7.2f img/s  B %7.2f img/s  A/B %.3f%n", r, a[r], b[r],
-                    ratio[r]);
+            cpuRatio[r] = cpuB[r] / cpuA[r];
+            System.out.printf(Locale.ROOT, "round %2d  A %7.2f img/s  B %7.2f img/s  A/B %.3f   CPU ms/img A %7.2f"
+                    + "  B %7.2f  B/A %.3f%n", r, a[r], b[r], ratio[r], cpuA[r], cpuB[r], cpuRatio[r]);
         }
         set(fields, defaults, false);
         System.out.printf(Locale.ROOT, "median    A %7.2f img/s  B %7.2f img/s  paired A/B %.3f (rounds %.2f..%.2f);"
                 + " load %s%n", median(a), median(b), median(ratio), Arrays.stream(ratio).min().orElse(0),
                 Arrays.stream(ratio).max().orElse(0), load());
+        System.out.printf(Locale.ROOT, "median    CPU ms/img A %7.2f  B %7.2f  paired B/A %.3f (rounds %.2f..%.2f)"
+                + " (process CPU time, pool spinning included)%n", median(cpuA), median(cpuB), median(cpuRatio),
+                Arrays.stream(cpuRatio).min().orElse(0), Arrays.stream(cpuRatio).max().orElse(0));
     }
 
     private static void set(List<Field> fields, List<Boolean> defaults, boolean flipped) throws IllegalAccessException {
         for (int i = 0; i < fields.size(); i++) {
             fields.get(i).setBoolean(null, defaults.get(i) ^ flipped);
         }
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String load() {

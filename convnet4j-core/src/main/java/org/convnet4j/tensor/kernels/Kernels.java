@@ -174,6 +174,17 @@ public interface Kernels {
     }
 
     /**
+     * {@link #prepareA}, but the packed copy may live in a buffer of the calling thread that this thread's next
+     * {@code prepareATransient} call reuses (the vector kernels keep one, grown to the largest need): for a caller
+     * that is done with the result before it prepares again on this thread, such as one convolution call, which so
+     * no longer allocates its packed weights (up to 9 MB for ResNet-50) on every call. Same bits as
+     * {@link #prepareA}; the default is {@link #prepareA}.
+     */
+    default PreparedMatrix prepareATransient(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        return prepareA(transA, m, k, alpha, a, aOff, lda);
+    }
+
+    /**
      * {@link #sgemmSingleThread} with a prepared left operand: {@code C = prepared * op(B) + beta * C}, with
      * exactly the bits of the unprepared call.
      */

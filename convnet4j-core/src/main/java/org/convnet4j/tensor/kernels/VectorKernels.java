@@ -74,6 +74,13 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public PreparedMatrix prepareATransient(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        Checks.leftOperand(transA, m, k, a, aOff, lda);
+        return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, gemm.packForFewRows(transA, m, k, alpha, a,
+                aOff, lda, true));
+    }
+
+    @Override
     public void sgemmPrepared(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
                               float[] c, int cOff, int ldc) {
         Checks.gemm(a.transA(), transB, a.m(), n, a.k(), a.a(), a.aOff(), a.lda(), b, bOff, ldb, c, cOff, ldc);
