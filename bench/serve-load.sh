@@ -176,7 +176,7 @@ if [ "$ONLY" = ratio ]; then
     eval "exec ${BASE[1]}>&-"; wait "$BASE_PID" 2>/dev/null || true; BASE_PID=""
     med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
-    flag=$(awk -v r="$(med $ratios)" 'BEGIN { if (r > 1.3) print " (suspect: served faster than in-process, the sides were not equally warm)" }')
+    flag=$(awk -v r="$(med $ratios)" 'BEGIN { if (r > 1.3) print " (suspect: served faster than in-process; on a loaded machine the server, with more threads, gets a larger share of the cores: read the per-CPU-second ratio)" }')
     out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** | $mb | $bad |"
   done
   out ""

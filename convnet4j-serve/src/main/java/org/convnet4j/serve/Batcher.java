@@ -6,23 +6,17 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
 /**
  * Dynamic batching for one model: requests are queued (bounded: a full queue refuses at once, so a slow model
- * sheds load instead of piling up memory) and run in batches, one forward pass at a time. A batch starts with the
- * oldest request, then waits at most {@code maxWait} for more until it holds {@code maxBatch} samples, and every
- * request is answered from the one forward pass. One forward pass at a time also bounds the work in flight:
- * however many clients there are, one batch holds activations, and the model is shared without copies
- * (inference is thread-safe anyway; training the model while serving is not).
- *
- * <p>Who runs a batch: when the model is idle and nothing is queued, the submitting thread forms and runs the
- * batch itself (others arriving meanwhile join it while it waits, or queue); otherwise the request is queued and
- * the worker thread runs it. Handing every request to the worker and its answer back cost two thread wake-ups
- * per request, which for a small model (LeNet-5: ~0.07 ms a forward pass) was as much as the forward pass.
+ * sheds load instead of piling up memory) and a single worker thread, the only one that ever touches the model,
+ * runs them. The worker takes the oldest request, then waits at most {@code maxWait} for more until the batch
+ * holds {@code maxBatch} samples, and answers every request from the one forward pass. One thread per model also
+ * bounds the work in flight: however many clients there are, one forward pass at a time holds activations, and
+ * the model is shared without copies (inference is thread-safe anyway; training the model while serving is not).
  */
 public final class Batcher implements AutoCloseable {
     /** Samples [n, ...input] of one request and where its outputs [n, ...output] go. */
@@ -37,8 +31,6 @@ public final class Batcher implements AutoCloseable {
     private final BlockingQueue<Job> queue;
     private final ServeMetrics metrics;
     private final Thread worker;
-    /** Held while a batch is formed and run: one forward pass at a time, by the worker or a submitting thread. */
-    private final ReentrantLock running = new ReentrantLock();
     private volatile boolean accepting = true;
 
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
@@ -67,16 +59,6 @@ public final class Batcher implements AutoCloseable {
             throw new ApiException(503, "model " + name + " is shutting down");
         }
         Job job = new Job(input, new CompletableFuture<>());
-        if (queue.isEmpty() && running.tryLock()) {
-            // idle: this thread runs the batch (requests queued while it waits for more join it); the ones queued
-            // while it computes are the worker's
-            try {
-                runFrom(job);
-            } finally {
-                running.unlock();
-            }
-            return job.result;
-        }
         if (!queue.offer(job)) {
             throw new ApiException(429, "model " + name + ": the request queue is full (" + queue.size()
                     + " waiting); try again later");
@@ -90,73 +72,62 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void run() {
-        while (accepting || !queue.isEmpty()) {
-            Job first;
-            try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (first == null) {
-                continue;
-            }
-            running.lock(); // a submitting thread may be running a batch
-            try {
-                runFrom(first);
-            } finally {
-                running.unlock();
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                break;
-            }
-        }
-        // only an interrupted worker leaves requests behind: fail them rather than let clients hang
-        Job left;
-        while ((left = queue.poll()) != null) {
-            left.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
-        }
-    }
-
-    /**
-     * Runs a batch starting with {@code first}, filled from the queue for at most {@code maxWait}; a queued
-     * request too large to join (a request is never split) starts the next batch, run at once. Holds
-     * {@link #running}.
-     */
-    private void runFrom(Job first) {
         List<Job> batch = new ArrayList<>();
-        Job next = first;
-        while (next != null) {
+        Job carry = null; // a request too large to join the previous batch starts the next one
+        while (accepting || carry != null || !queue.isEmpty()) {
+            Job first = carry;
+            carry = null;
+            if (first == null) {
+                try {
+                    first = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (first == null) {
+                    continue;
+                }
+            }
             batch.clear();
-            batch.add(next);
-            int samples = next.input.dim(0);
-            next = null;
+            batch.add(first);
+            int samples = first.input.dim(0);
             long deadline = System.nanoTime() + maxWaitNanos;
             while (samples < maxBatch) {
-                Job more = queue.poll();
-                if (more == null) {
+                Job next = queue.poll();
+                if (next == null) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         break;
                     }
                     try {
-                        more = queue.poll(left, TimeUnit.NANOSECONDS);
+                        next = queue.poll(left, TimeUnit.NANOSECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         break;
                     }
-                    if (more == null) {
+                    if (next == null) {
                         break;
                     }
                 }
-                if (samples + more.input.dim(0) > maxBatch) {
-                    next = more; // never split a request: it starts the next forward pass
+                if (samples + next.input.dim(0) > maxBatch) {
+                    carry = next; // never split a request: it waits for the next forward pass
                     break;
                 }
-                batch.add(more);
-                samples += more.input.dim(0);
+                batch.add(next);
+                samples += next.input.dim(0);
             }
             metrics.queueDepth(name, queue.size());
             runBatch(batch);
+            if (Thread.currentThread().isInterrupted()) {
+                break;
+            }
+        }
+        // only an interrupted worker leaves requests behind: fail them rather than let clients hang
+        if (carry != null) {
+            carry.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
+        }
+        Job left;
+        while ((left = queue.poll()) != null) {
+            left.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
         }
     }
 

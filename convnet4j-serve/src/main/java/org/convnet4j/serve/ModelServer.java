@@ -112,6 +112,7 @@ public final class ModelServer implements AutoCloseable {
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
+        metrics.inFlight(inFlight::get);
         this.pictures = new PictureDecoder(options.maxPixels);
         this.app = Http.create(this::routes, (status, seconds) -> metrics.request(ServeMetrics.UNMATCHED, status, seconds),
                 new InferHandler());
