@@ -6,12 +6,12 @@ A rule picks a case from the cross-validation alone; its regret is the best test
 
 Rules:
   cv1        best mean of the first fold seed (what --try did: one 5-fold run), ties to the cheaper case
-  cvR        best mean over all R fold seeds (repeated cross-validation)
+  cvR        best mean over all R fold seeds (repeated cross-validation): what --try does now
   table      the lecture's table alone (small + similar: case 1; small + dissimilar: case 1 early cut)
   paired-kX  repeated CV; the cases whose paired per-fold difference to the best is within X corrected standard
              errors (Nadeau-Bengio: var * (1/J + 1/(k-1)) for J paired folds of k-fold CV) cannot be told from it:
              if the table's case is among them it is chosen, otherwise the best
-usage: analyse.py study.csv [more.csv ...]
+usage: analyse.py [--markdown] study.csv [more.csv ...]   (--markdown: also the rows of docs/TRANSFER.md's table)
 """
 import csv, math, sys
 from collections import defaultdict
@@ -64,6 +64,11 @@ def main(paths):
                     close.append(c)
             t = picks["table"]
             picks[f"paired-k{k}"] = t if t in close else top
+        if MARKDOWN:
+            def cell(r):
+                return f"case {picks[r]} ({best_test - cases[picks[r]]['test']:+.3f})"
+            print(f"| {key[0]}, {key[2]} | " + " / ".join(f"{cases[c]['test']:.3f}" for c in ORDER)
+                  + " | " + " | ".join(cell(r) for r in ["cv1", "cvR", "table", "paired-k1"]) + " |")
         line = " ".join(f"{c}:{cases[c]['test']:.3f}/{mean(c, range(reps)):.3f}" for c in ORDER)
         print(f"{key[0]:18s} {key[1]:4d}/class seed {key[2]:3d} (test/cv{reps}) {line}")
         print("    picks: " + ", ".join(f"{r} {picks[r]} ({best_test - cases[picks[r]]['test']:+.3f})" for r in rules))
@@ -77,5 +82,7 @@ def main(paths):
                   f"within 2 points {sum(1 for x in g if x <= 0.02 + 1e-9)}/{len(g)}")
 
 
+MARKDOWN = "--markdown" in sys.argv
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main([a for a in sys.argv[1:] if a != "--markdown"])

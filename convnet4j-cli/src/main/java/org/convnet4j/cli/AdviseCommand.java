@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
             "base model's training data: the shift of the base's feature statistics (saved in its file by 'train'",
             "and 'experiment transfer') with a 90%% bootstrap interval; 'uncertain' when the interval straddles",
             "the threshold. Bases without statistics: a linear probe (--probe-samples N). --try measures instead",
-            "of guessing: every viable case by cross-validation; the best wins unless the table's case cannot be told from it.", "",
+            "of guessing: every viable case by cross-validation, the best measured wins.", "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
                 + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
             "--data takes " + DataSpec.DATA_HELP, ""},
@@ -66,7 +66,7 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) and"
             + " measure each by stratified 5-fold cross-validation on the training data (folds until at least 500"
             + " held-out answers, or all 5, repeated with new fold seeds up to 4 rounds for small data), within --budget;"
-            + " recommend the best measured, or the table's case when the measurement cannot tell it from the best.")
+            + " recommend the best measured; 'uncertain' names the cases it cannot tell apart from the best.")
     boolean tryThem;
 
     @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")

@@ -151,14 +151,15 @@ public final class TransferAdvisor {
     }
 
     /**
-     * {@code --try}'s decision. The best measured case is found first (ties: the earlier, cheaper case). Every
-     * other case is compared with it fold by fold (the same folds, so the differences are paired): the mean
-     * difference of held-out accuracy against its standard error, corrected for the overlap of the training parts
-     * of cross-validation (Nadeau and Bengio's factor 1/J + 1/(k-1) on the variance, J fold runs of k-fold
-     * cross-validation). A case within {@link #INDISTINGUISHABLE_SE} corrected standard errors of the best cannot
-     * be told apart from it: the verdict is uncertain, and when the table's case ({@code tableLabel}) is among
-     * them it is recommended (the measurement does not contradict the table), otherwise the best measured. With
-     * a single fold run there is no spread to measure; only exact ties are indistinguishable.
+     * {@code --try}'s decision: the case with the best held-out accuracy over all rounds of the cross-validation
+     * (ties: the earlier, cheaper case). Every other case is also compared with it fold by fold (the same folds,
+     * so the differences are paired): the mean difference against its standard error, corrected for the overlap of
+     * the training parts of cross-validation (Nadeau and Bengio's factor 1/J + 1/(k-1) on the variance, J fold runs
+     * of k-fold cross-validation). Cases within {@link #INDISTINGUISHABLE_SE} corrected standard error of the best
+     * cannot be told apart from it: the verdict is then uncertain and says whether the table's case
+     * ({@code tableLabel}) is among them. It does not override the best measured: following the table among
+     * indistinguishable cases was measured and lost on the dissimilar target (docs/TRANSFER.md, "Which estimator").
+     * With a single fold run there is no spread to measure; only exact ties are indistinguishable.
      */
     public static Choice choose(List<Trial> trials, String tableLabel) {
         if (trials.isEmpty()) {
@@ -177,22 +178,18 @@ public final class TransferAdvisor {
             }
         }
         boolean uncertain = close.size() > 1;
-        String label = uncertain && close.contains(tableLabel) ? tableLabel : best.label();
+        String label = best.label();
         String reason;
         if (trials.size() == 1) {
             reason = "case " + best.label() + " was the only case tried";
         } else if (!uncertain) {
             reason = String.format(Locale.ROOT, "case %s has the best held-out accuracy (%.3f), clearly ahead of the"
                     + " others", best.label(), best.accuracy());
-        } else if (label.equals(tableLabel) && !label.equals(best.label())) {
-            reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart (within %.0f corrected"
-                    + " standard error of the best, case %s at %.3f); the table's case %s is among them",
-                    String.join(", ", close), INDISTINGUISHABLE_SE, best.label(), best.accuracy(), tableLabel);
         } else {
             reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart (within %.0f corrected"
-                    + " standard error of the best); the best measured, case %s at %.3f%s", String.join(", ", close),
-                    INDISTINGUISHABLE_SE, best.label(), best.accuracy(), close.contains(tableLabel) ? " (the table's)"
-                            : "; the table's case " + tableLabel + " is not among them");
+                    + " standard error of the best); the best measured is recommended, case %s at %.3f; the table's"
+                    + " case %s is %s", String.join(", ", close), INDISTINGUISHABLE_SE, best.label(), best.accuracy(),
+                    tableLabel, close.contains(tableLabel) ? "among them" : "not among them");
         }
         return new Choice(label, best.label(), uncertain, close, reason);
     }
