@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Model;
@@ -26,6 +27,8 @@ import org.convnet4j.zoo.ModelZoo;
  *
  * <pre>java --add-modules jdk.incubator.vector -cp convnet4j-bench/target/benchmarks.jar \
  *     org.convnet4j.bench.LayerProfile resnet50 8 [repetitions]</pre>
+ * A saved model file ({@code .c4j}, e.g. one written by {@code convnet4j import net.onnx -o net.c4j}) may stand
+ * in for the zoo name.
  */
 public final class LayerProfile {
     private final Map<String, double[]> rows = new LinkedHashMap<>(); // key -> {nanos, macs, calls}
@@ -39,8 +42,17 @@ public final class LayerProfile {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         boolean train = args.length > 3 && args[3].equals("train");
-        Model model = ModelZoo.build(name, ModelZoo.defaultInput(name), name.startsWith("lenet") ? 10 : 1000);
-        model.initialize(0);
+        Model model;
+        if (name.endsWith(".c4j")) { // a saved model, e.g. an ONNX import: convnet4j import net.onnx -o net.c4j
+            try {
+                model = ModelFiles.load(java.nio.file.Path.of(name));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else {
+            model = ModelZoo.build(name, ModelZoo.defaultInput(name), name.startsWith("lenet") ? 10 : 1000);
+            model.initialize(0);
+        }
         Shape in = model.inputShapes().get(0);
         Tensor x = Tensor.randn(new Random(1), 1f, in.prepend(batch).dims());
         LayerProfile p = new LayerProfile();

@@ -4,15 +4,43 @@ import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * Per-output-channel work done on a convolution's output while it is still in cache: batch normalisation with
- * fixed (running) statistics, then optionally ReLU — what an inference pass of conv → batch norm → ReLU does in
- * three sweeps over memory. It calls the very kernels {@code BatchNorm} and {@code ReLU} use, in the same order,
- * so the fused result has the unfused result's bits. {@code mean == null}: no batch norm.
+ * fixed (running) statistics, then optionally an element-wise activation (ReLU; in imported nets also SiLU, ReLU6
+ * as a clip, ...) — what an inference pass of conv → batch norm → activation does in three sweeps over memory. It
+ * calls the very kernels {@code BatchNorm} and the activation layer use, in the same order, so the fused result
+ * has the unfused result's bits. {@code mean == null}: no batch norm; {@code activation == null}: none.
  */
-public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] beta, boolean relu) {
+public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] beta, Activation activation) {
+
+    /**
+     * An element-wise function applied in place to a run of one channel's values; an activation layer hands out
+     * the one its own forward pass computes, so fusing changes no bit.
+     */
+    @FunctionalInterface
+    public interface Activation {
+        void apply(Kernels k, float[] y, int off, int len);
+    }
+
+    /** ReLU by {@link Kernels#reluForward} (what the ReLU layer runs). */
+    public static final Activation RELU = (k, y, off, len) -> k.reluForward(len, y, off, y, off);
+
+    /** Batch norm, then ReLU when {@code relu}. */
+    public ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] beta, boolean relu) {
+        this(mean, invStd, gamma, beta, relu ? RELU : null);
+    }
 
     /** Only ReLU. */
     public static ConvEpilogue reluOnly() {
-        return new ConvEpilogue(null, null, null, null, true);
+        return activationOnly(RELU);
+    }
+
+    /** Only the given activation. */
+    public static ConvEpilogue activationOnly(Activation activation) {
+        return new ConvEpilogue(null, null, null, null, activation);
+    }
+
+    /** Whether the activation is ReLU. */
+    public boolean relu() {
+        return activation == RELU;
     }
 
     /** Applies the epilogue to {@code len} values of output channel {@code channel} starting at {@code off}. */
@@ -21,8 +49,8 @@ public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] 
             k.normalizeAffine(len, y, off, mean[channel], invStd[channel], gamma[channel], beta[channel], y, off,
                     y, off);
         }
-        if (relu) {
-            k.reluForward(len, y, off, y, off);
+        if (activation != null) {
+            activation.apply(k, y, off, len);
         }
     }
 

@@ -22,8 +22,9 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * padding is materialised first with {@link Pad} and the convolution then runs unpadded. A 1x1, stride-1,
  * unpadded convolution needs no im2col at all: the input plane already is the column matrix.
  *
- * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row; they run
- * the reference's direct loops instead, one independent output plane / group / filter per task.
+ * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row: forward runs
+ * {@link DepthwiseConvolution}'s vectorised direct convolution, the backward passes the reference's direct loops,
+ * one independent output plane / group / filter per task.
  *
  * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
  * (samples, row tiles, sample chunks) as threads, and either at least two per thread or each tile's GEMM is
@@ -69,6 +70,12 @@ final class FastConvolution {
      */
     static final long TASK_MAX_MACS = 2L << 20;
 
+    /**
+     * Outputs of a tile from which its epilogue runs on the kernels' threads when the tile's GEMM did (tiles in turn):
+     * on the caller alone, a batch-1 layer's SiLU over a 96 x 73 x 112 tile left the second core idle.
+     */
+    static final long EPILOGUE_PARALLEL = 16 * 1024;
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /**
      * Weights packed once per call when tiles run in turn with threaded GEMMs (as they always were for tiles in
@@ -76,6 +83,13 @@ final class FastConvolution {
      * {@code org.convnet4j.bench.PackingAB} flips this field).
      */
     static volatile boolean preparedInTurn = !"false".equals(System.getProperty("convnet4j.conv.preparedInTurn"));
+
+    /**
+     * Packed weights of an ungrouped convolution go into the calling thread's reusable buffer
+     * ({@link Kernels#prepareATransient}) instead of a new array per call; {@code -Dconvnet4j.conv.transientWeights=false}
+     * allocates them again (same bits; for A/B runs).
+     */
+    static volatile boolean transientWeights = !"false".equals(System.getProperty("convnet4j.conv.transientWeights"));
 
     private FastConvolution() {
     }
@@ -93,6 +107,12 @@ final class FastConvolution {
         float[] bd = bias == null ? null : bias.data();
         float[] wd = w.data();
         float[] yd = y.data();
+        if (DepthwiseConvolution.applies(d0)) {
+            Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
+            ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+            DepthwiseConvolution.forward(k, d, xs.data(), wd, bd, yd, epilogue);
+            return y;
+        }
         if (isDepthwise(d0)) {
             Tensor xp = ConvolutionReference.padded(x, p);
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
@@ -267,8 +287,16 @@ final class FastConvolution {
                 tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
             }
             if (epilogue != null) { // while the tile is still in cache
-                for (int fo = 0; fo < d.fg(); fo++) {
-                    epilogue.apply(k, out, cOff + fo * ldc, t, g * d.fg() + fo);
+                int fg = d.fg();
+                int g0 = g * fg;
+                int c0 = cOff;
+                if (threadedGemm && (long) fg * t >= EPILOGUE_PARALLEL) {
+                    // the tile's GEMM ran on every thread: so does its epilogue (channels are independent)
+                    k.parallelFor(fg, fo -> epilogue.apply(k, out, c0 + fo * ldc, t, g0 + fo));
+                } else {
+                    for (int fo = 0; fo < fg; fo++) {
+                        epilogue.apply(k, out, c0 + fo * ldc, t, g0 + fo);
+                    }
                 }
             }
             if (!direct) {
@@ -658,6 +686,11 @@ final class FastConvolution {
     private static PreparedMatrix[] prepare(Kernels k, ConvDims d, boolean transposed, float[] wd) {
         int kk = d.patch();
         PreparedMatrix[] out = new PreparedMatrix[d.groups()];
+        if (d.groups() == 1 && transientWeights) { // one matrix, dead when this call returns: this thread's buffer
+            out[0] = transposed ? k.prepareATransient(true, kk, d.fg(), 1f, wd, 0, kk)
+                    : k.prepareATransient(false, d.fg(), kk, 1f, wd, 0, kk);
+            return out;
+        }
         for (int g = 0; g < d.groups(); g++) {
             out[g] = transposed ? k.prepareA(true, kk, d.fg(), 1f, wd, g * d.fg() * kk, kk)
                     : k.prepareA(false, d.fg(), kk, 1f, wd, g * d.fg() * kk, kk);

@@ -92,7 +92,12 @@ public final class Trainer {
         ctx.step = step;
         ctx.epoch = history.size();
         if (engine == null) {
-            return epochs(ctx, loader, train, val);
+            try {
+                return epochs(ctx, loader, train, val);
+            } finally {
+                // the steps' gradient pool (up to several activation-sized arrays) is not needed once training ends
+                StepBuffers.releasePool();
+            }
         }
         engine.start(model, cfg, train, val);
         try {

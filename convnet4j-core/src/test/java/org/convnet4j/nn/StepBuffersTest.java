@@ -145,6 +145,33 @@ class StepBuffersTest {
     }
 
     @Test
+    void theTrainerReleasesTheGradientPoolWhenTrainingEnds() {
+        Sequential model = new Sequential(Shape.of(2, 6, 6), new Conv2d(4, 3), new BatchNorm2d(), new ReLU(),
+                new Flatten(), new Dense(4));
+        model.initialize(2);
+        Random r = new Random(4);
+        int n = 40;
+        float[] x = new float[n * 72];
+        int[] labels = new int[n];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 4;
+        }
+        org.convnet4j.data.Dataset data = org.convnet4j.data.ArrayDataset.ofFloats(x, Shape.of(2, 6, 6), labels,
+                List.of("a", "b", "c", "d"));
+        StepBuffers.releasePool();
+        // a planned step on this thread fills the pool ...
+        train(model, Mode.PLAN, 1, Shape.of(2, 6, 6));
+        assertTrue(StepBuffers.poolState()[0] > 0, "the planned step took gradients from the pool");
+        // ... and a whole training run leaves it empty
+        new org.convnet4j.train.Trainer(org.convnet4j.train.TrainConfig.builder(new Sgd(model, 0.01)).epochs(1)
+                .batchSize(8).seed(1).build()).fit(model, data, null);
+        assertEquals(0, StepBuffers.poolState()[0], "arrays left in the pool after Trainer.fit");
+    }
+
+    @Test
     void theMemoryPlanKeepsFewGradientsAndWritesBatchNormAndReLUOverTheirInputs() {
         Model m = zoo("resnet50");
         StepBuffers.releasePool(); // what earlier tests on this thread left in it is not this model's

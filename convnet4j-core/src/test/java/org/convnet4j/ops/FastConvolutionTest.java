@@ -173,7 +173,7 @@ class FastConvolutionTest {
     }
 
     /** Runs all three passes both ways; {@code seedSalt} varies the data between the two kernel tests. */
-    private static void check(Case cs, Kernels k, int seedSalt) {
+    static void check(Case cs, Kernels k, int seedSalt) {
         Random random = new Random(cs.hashCode() * 31L + seedSalt);
         ConvParams p = cs.p();
         int cg = cs.c() / p.groups();

@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import java.util.Map;
 import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -9,7 +10,7 @@ import org.convnet4j.tensor.Tensor;
  * {@code min(max(x, lo), hi)} element-wise (ReLU6 is Clip(0, 6)). The gradient passes where
  * {@code lo <= x <= hi} and is zero where the value was clipped.
  */
-public final class Clip extends UnaryLayer {
+public final class Clip extends UnaryLayer implements FusableActivation {
     private final float lo;
     private final float hi;
     private Tensor x;
@@ -41,10 +42,20 @@ public final class Clip extends UnaryLayer {
         Tensor y = Tensor.zeros(input.shape());
         float[] xd = input.data();
         float[] yd = y.data();
-        for (int i = 0; i < xd.length; i++) {
-            yd[i] = Math.min(Math.max(xd[i], lo), hi);
-        }
+        clip(xd, 0, yd, 0, xd.length);
         return y;
+    }
+
+    private void clip(float[] xd, int xOff, float[] yd, int yOff, int len) {
+        for (int i = 0; i < len; i++) {
+            yd[yOff + i] = Math.min(Math.max(xd[xOff + i], lo), hi);
+        }
+    }
+
+    /** The clip {@link #forward} runs, in place. */
+    @Override
+    public ConvEpilogue.Activation epilogueActivation() {
+        return (k, y, off, len) -> clip(y, off, y, off, len);
     }
 
     @Override

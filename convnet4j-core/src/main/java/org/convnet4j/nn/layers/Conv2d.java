@@ -211,16 +211,32 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, null, into);
     }
 
-    /** A following 2-D batch norm over this layer's filters, then a ReLU; or a ReLU alone. */
+    /**
+     * Switch for A/B runs: {@code false} fuses only ReLU after a convolution (as before SiLU and clips were fused);
+     * {@code -Dconvnet4j.conv.fuseActivations=false}.
+     */
+    static volatile boolean fuseActivations = !"false".equals(System.getProperty("convnet4j.conv.fuseActivations"));
+
+    /**
+     * A following 2-D batch norm over this layer's filters, then an element-wise activation (ReLU, SiLU, a clip such
+     * as ReLU6, ...); or the activation alone.
+     */
     @Override
     public int absorbable(List<Layer> following) {
         if (following.isEmpty()) {
             return 0;
         }
         if (following.get(0) instanceof BatchNorm2d bn && bn.channels() == filters) {
-            return following.size() > 1 && following.get(1) instanceof ReLU ? 2 : 1;
+            return following.size() > 1 && activation(following.get(1)) != null ? 2 : 1;
         }
-        return following.get(0) instanceof ReLU ? 1 : 0;
+        return activation(following.get(0)) != null ? 1 : 0;
+    }
+
+    private static ConvEpilogue.Activation activation(Layer layer) {
+        if (layer instanceof ReLU relu) {
+            return relu.epilogueActivation();
+        }
+        return fuseActivations && layer instanceof FusableActivation a ? a.epilogueActivation() : null;
     }
 
     @Override
@@ -230,9 +246,14 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         requireBuilt();
         requireSample(input, built);
         this.x = GradMode.keep(input);
-        ConvEpilogue epilogue = following.get(0) instanceof BatchNorm2d bn
-                ? bn.inferenceEpilogue(count > 1)
-                : ConvEpilogue.reluOnly();
+        ConvEpilogue epilogue;
+        if (following.get(0) instanceof BatchNorm2d bn) {
+            ConvEpilogue norm = bn.inferenceEpilogue(false);
+            epilogue = count > 1 ? new ConvEpilogue(norm.mean(), norm.invStd(), norm.gamma(), norm.beta(),
+                    activation(following.get(1))) : norm;
+        } else {
+            epilogue = ConvEpilogue.activationOnly(activation(following.get(0)));
+        }
         return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue);
     }
 

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
@@ -14,7 +15,7 @@ import org.convnet4j.tensor.kernels.KernelProvider;
  * new function is one enum constant. Two optional constants ({@code alpha}, {@code beta}) carry a function's
  * parameters (Elu's alpha, HardSigmoid's slope and offset, Pow's exponent).
  */
-public final class Elementwise extends UnaryLayer {
+public final class Elementwise extends UnaryLayer implements FusableActivation {
 
     /** The functions; {@code f} and {@code df} (dy/dx at x, with y = f(x) given) in double. */
     public enum Fn {
@@ -165,6 +166,13 @@ public final class Elementwise extends UnaryLayer {
         return input;
     }
 
+    /**
+     * SiLU in double with {@code Math.exp}, rounded once (the exact path), instead of the kernels' vectorised
+     * single-precision {@code Kernels.silu} (a few units in the last place away, 5-10x faster):
+     * {@code -Dconvnet4j.silu.exact=true}, for accuracy checks and A/B runs.
+     */
+    static volatile boolean exactSilu = Boolean.getBoolean("convnet4j.silu.exact");
+
     /** Values per parallel task: large activations use the kernels' threads, small ones stay on this thread. */
     private static final int CHUNK = 1 << 15;
 
@@ -184,13 +192,23 @@ public final class Elementwise extends UnaryLayer {
         return out;
     }
 
+    /** The function {@link #forward} computes, in place on a run of values. */
+    @Override
+    public ConvEpilogue.Activation epilogueActivation() {
+        return (k, y, off, len) -> apply(y, y, off, off + len);
+    }
+
     private void apply(float[] xd, float[] yd, int from, int to) {
         switch (fn) {
             // the hot ones (MobileNetV3, EfficientNet) without the double round trip
             case SILU -> {
-                for (int i = from; i < to; i++) {
-                    float v = xd[i];
-                    yd[i] = (float) (v / (1.0 + Math.exp(-v)));
+                if (exactSilu) {
+                    for (int i = from; i < to; i++) {
+                        float v = xd[i];
+                        yd[i] = (float) (v / (1.0 + Math.exp(-v)));
+                    }
+                } else {
+                    KernelProvider.get().silu(to - from, xd, from, yd, from);
                 }
             }
             case HARD_SWISH -> {

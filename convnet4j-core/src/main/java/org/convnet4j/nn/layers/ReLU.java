@@ -5,6 +5,7 @@ import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.InPlace;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
@@ -14,7 +15,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * max(0, x). The derivative at exactly 0 is taken as 0, as PyTorch does. Runs on the provider's vectorised
  * {@link Kernels#reluForward}, whose contract is {@code x > 0 ? x : 0}: a NaN input gives 0 (PyTorch keeps NaN).
  */
-public final class ReLU extends UnaryLayer implements InPlace {
+public final class ReLU extends UnaryLayer implements InPlace, FusableActivation {
     private static final Kernels KERNELS = KernelProvider.get();
     private Tensor y;
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
@@ -41,6 +42,12 @@ public final class ReLU extends UnaryLayer implements InPlace {
         // The output is positive exactly where the input was, so it serves as the mask.
         KERNELS.reluBackward(dy.size(), fromForward(y).data(), 0, dy.data(), 0, dx.data(), 0);
         return dx;
+    }
+
+    /** {@link Kernels#reluForward}, which {@link #forward} runs. */
+    @Override
+    public ConvEpilogue.Activation epilogueActivation() {
+        return ConvEpilogue.RELU;
     }
 
     /** max(0, x) written over x; the output kept for backward is then that tensor. */

@@ -58,6 +58,31 @@ public interface Kernels {
     void reluForward(int n, float[] x, int xOff, float[] out, int outOff);
 
     /**
+     * SiLU (swish) forward: {@code out[i] = x[i] / (1 + e^-x[i])}, with the kernels' own single-precision
+     * exponential (see {@code Activations}): a few units in the last place from the exact value, and the same bits
+     * in every implementation. {@code out} may be {@code x}.
+     */
+    default void silu(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("silu", "x", x, xOff, n);
+        Checks.range("silu", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Activations.silu(x[xOff + i]);
+        }
+    }
+
+    /**
+     * Logistic sigmoid forward: {@code out[i] = 1 / (1 + e^-x[i])}, with the exponential of {@link #silu}; the same
+     * bits in every implementation. {@code out} may be {@code x}.
+     */
+    default void sigmoid(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("sigmoid", "x", x, xOff, n);
+        Checks.range("sigmoid", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Activations.sigmoid(x[xOff + i]);
+        }
+    }
+
+    /**
      * ReLU backward: {@code gradIn[i] = x[i] > 0 ? gradOut[i] : 0}, where {@code x} is the forward input.
      * {@code gradIn} may be {@code gradOut}.
      */
@@ -146,6 +171,17 @@ public interface Kernels {
     default PreparedMatrix prepareA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
         Checks.leftOperand(transA, m, k, a, aOff, lda);
         return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, null);
+    }
+
+    /**
+     * {@link #prepareA}, but the packed copy may live in a buffer of the calling thread that this thread's next
+     * {@code prepareATransient} call reuses (the vector kernels keep one, grown to the largest need): for a caller
+     * that is done with the result before it prepares again on this thread, such as one convolution call, which so
+     * no longer allocates its packed weights (up to 9 MB for ResNet-50) on every call. Same bits as
+     * {@link #prepareA}; the default is {@link #prepareA}.
+     */
+    default PreparedMatrix prepareATransient(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        return prepareA(transA, m, k, alpha, a, aOff, lda);
     }
 
     /**

@@ -283,11 +283,34 @@ final class VectorGemm {
      * order reads as well), or null when it would be empty or larger than {@link #PREPARED_MAX_PACKED_A}.
      */
     float[] packForFewRows(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        return packForFewRows(transA, m, k, alpha, a, aOff, lda, false);
+    }
+
+    /**
+     * As above; with {@code reuse} the copy goes into this thread's reusable buffer (packA writes every float of
+     * the packed layout, padding rows included, so what an earlier use left there never shows).
+     */
+    float[] packForFewRows(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda,
+                           boolean reuse) {
         if (m == 0 || k == 0 || (long) roundUp(m, MR) * k > PREPARED_MAX_PACKED_A) {
             return null;
         }
-        return packAllOfA(transA, m, k, alpha, a, aOff, lda, new float[roundUp(m, MR) * k]);
+        int size = roundUp(m, MR) * k;
+        float[] dst;
+        if (reuse) {
+            float[][] holder = TRANSIENT_PACKED.get();
+            if (holder[0].length < size) {
+                holder[0] = new float[size];
+            }
+            dst = holder[0];
+        } else {
+            dst = new float[size];
+        }
+        return packAllOfA(transA, m, k, alpha, a, aOff, lda, dst);
     }
+
+    /** Per thread: the buffer of {@link Kernels#prepareATransient}'s packed copies. */
+    private static final ThreadLocal<float[][]> TRANSIENT_PACKED = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
      * The single-threaded product with a prepared A: the few-rows path on the packed copy when this call would

@@ -74,6 +74,13 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public PreparedMatrix prepareATransient(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
+        Checks.leftOperand(transA, m, k, a, aOff, lda);
+        return new PreparedMatrix(transA, m, k, alpha, a, aOff, lda, gemm.packForFewRows(transA, m, k, alpha, a,
+                aOff, lda, true));
+    }
+
+    @Override
     public void sgemmPrepared(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int ldb, float beta,
                               float[] c, int cOff, int ldc) {
         Checks.gemm(a.transA(), transB, a.m(), n, a.k(), a.a(), a.aOff(), a.lda(), b, bOff, ldb, c, cOff, ldc);
@@ -191,6 +198,56 @@ final class VectorKernels implements Kernels {
             s += x[xOff + i];
         }
         return s;
+    }
+
+    @Override
+    public void silu(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("silu", "x", x, xOff, n);
+        Checks.range("silu", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.div(exp(v.neg()).add(1f)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Activations.silu(x[xOff + i]);
+        }
+    }
+
+    @Override
+    public void sigmoid(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("sigmoid", "x", x, xOff, n);
+        Checks.range("sigmoid", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            one.div(exp(v.neg()).add(1f)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Activations.sigmoid(x[xOff + i]);
+        }
+    }
+
+    /** {@link Activations#exp} lane by lane: the same operations in the same order, hence the same bits. */
+    private static FloatVector exp(FloatVector t) {
+        t = t.max(Activations.LO).min(Activations.HI);
+        FloatVector z = t.fma(Activations.LOG2E, Activations.ROUND);
+        FloatVector n = z.sub(Activations.ROUND);
+        FloatVector scale = z.reinterpretAsInts().sub(Activations.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        FloatVector r = n.fma(FloatVector.broadcast(S, -Activations.LN2_HI), t);
+        r = n.fma(FloatVector.broadcast(S, -Activations.LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, Activations.P5).fma(r, FloatVector.broadcast(S, Activations.P4));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P3));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P2));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P1));
+        p = p.fma(r, FloatVector.broadcast(S, Activations.P0));
+        p = p.fma(r.mul(r), r);
+        p = p.add(1f);
+        return p.mul(scale);
     }
 
     @Override

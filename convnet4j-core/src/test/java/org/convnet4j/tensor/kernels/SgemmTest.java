@@ -155,6 +155,10 @@ class SgemmTest {
             {VectorGemm.MC + 5, 2 * NR, 40}, {2 * VectorGemm.MC + 9, NR + 3, VectorGemm.KC + 17},
             {VectorGemm.MC + MR, VectorGemm.NC + 5, 7}};
         for (Kernels k : new Kernels[] {new VectorKernels(2), new VectorKernels(3), new VectorKernels(1), scalar}) {
+            // this thread's transient buffer full of NaN: nothing of an earlier use may show in a later product
+            float[] nan = new float[2 * VectorGemm.MC * 300];
+            java.util.Arrays.fill(nan, Float.NaN);
+            k.prepareATransient(false, 2 * VectorGemm.MC, 300, 1f, nan, 0, 300);
             for (int[] s : shapes) {
                 for (boolean ta : new boolean[] {false, true}) {
                     for (boolean tb : new boolean[] {false, true}) {
@@ -171,6 +175,11 @@ class SgemmTest {
                         PreparedMatrix p = k.prepareA(ta, m, kk, 0.5f, a, 3, lda);
                         k.sgemmPrepared(p, tb, n, b, 0, tb ? kk : n, 0.25f, actual, 0, n);
                         assertArrayEquals(expected, actual, k.name() + " " + m + "x" + n + "x" + kk + " " + ta + tb);
+                        // the same through this thread's reused buffer (larger and NaN-filled from earlier uses)
+                        float[] reused = c0.clone();
+                        k.sgemmPrepared(k.prepareATransient(ta, m, kk, 0.5f, a, 3, lda), tb, n, b, 0, tb ? kk : n,
+                                0.25f, reused, 0, n);
+                        assertArrayEquals(expected, reused, "transient " + k.name() + " " + m + "x" + n + "x" + kk);
                         // threaded: the bits of the threaded unprepared call (which are those of one thread)
                         float[] threaded = c0.clone();
                         float[] threadedExpected = c0.clone();

@@ -1,0 +1,156 @@
+package org.convnet4j.ops;
+
+import org.convnet4j.tensor.kernels.Kernels;
+
+/**
+ * Forward pass of depthwise convolutions (one input channel per group: MobileNet's and EfficientNet's 3x3 and 5x5
+ * layers, stride 1 or 2) as vectorised direct convolution, one task per sample and group.
+ *
+ * <p>A task copies its input plane into a per-thread buffer, zero-padded and split into its {@code sh x sw}
+ * polyphase components: padded pixel (row, col) goes to component {@code (row % sh, col % sw)} at
+ * {@code (row / sh, col / sw)}, each component a {@code hq x wq} plane with its rows laid end to end. Output pixel
+ * (r, q) then reads tap (i, j) at component {@code (i dh % sh, j dw % sw)}, position
+ * {@code (r + i dh / sh) * wq + q + j dw / sw}: flat position {@code p = r * wq + q} plus one constant offset per
+ * tap, for any stride and dilation. A whole plane is thus one run of {@link Kernels#shiftedProducts} (the same
+ * vector loads and fused multiply-adds as the small-layer direct path, every filter of the group at once), of
+ * which the positions with {@code q >= ow} (a few columns per row) are computed and dropped. The run is rounded up
+ * to whole vectors over a zero tail, so no scalar remainder runs. The bias is added while copying the rows out,
+ * and the epilogue (batch norm, activation) runs on the plane while it is in cache.
+ *
+ * <p>Bits: every output is the fused multiply-add chain of its taps in tap order from 0, then plus the bias, the
+ * same in the vector kernels and their scalar twin ({@code Kernels.shiftedProducts}' contract) and independent of
+ * the thread count (a task computes whole planes). The reference ({@link ConvolutionReference}) starts from the
+ * bias and rounds each product: the two agree up to rounding. Backward passes keep the reference's loops.
+ */
+final class DepthwiseConvolution {
+    /** {@code -Dconvnet4j.conv.depthwiseDirect=false} restores the reference loops (for A/B measurements). */
+    static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.depthwiseDirect"));
+
+    private DepthwiseConvolution() {
+    }
+
+    /** Sizes of one call's polyphase buffer (from {@link ConvDims}, whose padding is zero padding). */
+    record Geometry(ConvDims d, int hq, int wq, int len, int run, int offsetSpan) {
+        static Geometry of(ConvDims d, int floatsPerVector) {
+            int hp = (d.oh() - 1) * d.sh() + (d.kh() - 1) * d.dh() + 1;
+            int wp = (d.ow() - 1) * d.sw() + (d.kw() - 1) * d.dw() + 1;
+            int hq = ceilDiv(hp, d.sh());
+            int wq = ceilDiv(wp, d.sw());
+            int len = (d.oh() - 1) * wq + d.ow();
+            int run = ceilDiv(len, floatsPerVector) * floatsPerVector;
+            return new Geometry(d, hq, wq, len, run, d.sh() * d.sw() * hq * wq);
+        }
+
+        int[] offsets() {
+            int[] off = new int[d.kh() * d.kw()];
+            int component = hq * wq;
+            for (int i = 0; i < d.kh(); i++) {
+                for (int j = 0; j < d.kw(); j++) {
+                    int ri = i * d.dh();
+                    int cj = j * d.dw();
+                    off[i * d.kw() + j] = ((ri % d.sh()) * d.sw() + cj % d.sw()) * component + (ri / d.sh()) * wq
+                            + cj / d.sw();
+                }
+            }
+            return off;
+        }
+
+        /** Floats of the input buffer: every component, plus the zero tail the rounded-up run may read. */
+        int bufferFloats() {
+            return offsetSpan + (run - len);
+        }
+    }
+
+    static boolean applies(ConvDims d) {
+        return enabled && FastConvolution.isDepthwise(d);
+    }
+
+    /**
+     * y = epilogue(conv(x, w) + bias) for a depthwise convolution; {@code d} describes x as given (zero padding
+     * {@code d.padTop()/padLeft()} still to apply; other pad modes were materialised by the caller).
+     */
+    static void forward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd, ConvEpilogue epilogue) {
+        Geometry geo = Geometry.of(d, k.floatsPerVector());
+        int[] offsets = geo.offsets();
+        k.parallelFor(d.n() * d.groups(), t -> plane(k, geo, offsets, xd, wd, bd, yd, t / d.groups(),
+                t % d.groups(), epilogue));
+    }
+
+    private static void plane(Kernels k, Geometry geo, int[] offsets, float[] xd, float[] wd, float[] bd, float[] yd,
+                              int b, int g, ConvEpilogue epilogue) {
+        ConvDims d = geo.d();
+        FastConvolution.Scratch scratch = FastConvolution.scratch();
+        float[] buf = scratch.col(geo.bufferFloats());
+        float[] out = scratch.rows(d.fg() * geo.run());
+        fill(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+        int taps = d.kh() * d.kw();
+        k.shiftedProducts(d.fg(), taps, wd, g * d.fg() * taps, offsets, buf, 0, geo.run(), out, 0, geo.run());
+        int ow = d.ow();
+        for (int fl = 0; fl < d.fg(); fl++) {
+            int fo = g * d.fg() + fl;
+            int yBase = (b * d.f() + fo) * d.outPlane();
+            int src = fl * geo.run();
+            if (bd == null) {
+                for (int r = 0; r < d.oh(); r++) {
+                    System.arraycopy(out, src + r * geo.wq(), yd, yBase + r * ow, ow);
+                }
+            } else {
+                float bias = bd[fo];
+                for (int r = 0; r < d.oh(); r++) {
+                    int s = src + r * geo.wq();
+                    int y = yBase + r * ow;
+                    for (int q = 0; q < ow; q++) {
+                        yd[y + q] = out[s + q] + bias;
+                    }
+                }
+            }
+            if (epilogue != null) {
+                epilogue.apply(k, yd, yBase, d.outPlane(), fo);
+            }
+        }
+    }
+
+    /**
+     * Writes every float of the buffer: the zero-padded input plane at {@code xBase}, split into polyphase
+     * components, then the zero tail.
+     */
+    static void fill(Geometry geo, float[] xd, int xBase, float[] buf) {
+        ConvDims d = geo.d();
+        int sh = d.sh();
+        int sw = d.sw();
+        int hq = geo.hq();
+        int wq = geo.wq();
+        int component = hq * wq;
+        for (int ph = 0; ph < sh; ph++) {
+            for (int pw = 0; pw < sw; pw++) {
+                int base = (ph * sw + pw) * component;
+                // padded column pw + sw * c reads input column pw + sw * c - padLeft: the first c inside and the end
+                int c0 = Math.min(wq, Math.max(0, ceilDiv(d.padLeft() - pw, sw)));
+                int c1 = Math.max(c0, Math.min(wq, ceilDiv(d.w() + d.padLeft() - pw, sw)));
+                for (int rq = 0; rq < hq; rq++) {
+                    int row = base + rq * wq;
+                    int ih = ph + sh * rq - d.padTop();
+                    if (ih < 0 || ih >= d.h()) {
+                        java.util.Arrays.fill(buf, row, row + wq, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(buf, row, row + c0, 0f);
+                    int src = xBase + ih * d.w() + pw - d.padLeft();
+                    if (sw == 1) {
+                        System.arraycopy(xd, src + c0, buf, row + c0, c1 - c0);
+                    } else {
+                        for (int c = c0; c < c1; c++) {
+                            buf[row + c] = xd[src + sw * c];
+                        }
+                    }
+                    java.util.Arrays.fill(buf, row + c1, row + wq, 0f);
+                }
+            }
+        }
+        java.util.Arrays.fill(buf, geo.offsetSpan(), geo.bufferFloats(), 0f);
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return Math.floorDiv(x + y - 1, y);
+    }
+}

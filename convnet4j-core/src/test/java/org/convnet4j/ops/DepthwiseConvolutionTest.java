@@ -1,0 +1,150 @@
+package org.convnet4j.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The depthwise direct path ({@link DepthwiseConvolution}): on MobileNet/EfficientNet shapes (3x3 and 5x5, stride 1
+ * and 2, planes from 1x1 to wider than three vectors) and awkward ones (dilation, asymmetric and one-sided padding,
+ * stride 3, a channel multiplier, non-zero pad modes), its output must equal, bit for bit, a naive loop that performs
+ * its contract (per output, the fused multiply-add chain of the taps in tap order from 0, plus the bias) — with the
+ * vector kernels on 1, 2 and 3 threads and with the scalar kernels; and stay within the float summation bound of
+ * {@link ConvolutionReference} (FastConvolutionTest's check, which runs the same cases through every pass).
+ */
+class DepthwiseConvolutionTest {
+
+    static List<FastConvolutionTest.Case> cases() {
+        List<FastConvolutionTest.Case> out = new ArrayList<>();
+        for (int k : new int[] {3, 5}) {
+            for (int s : new int[] {1, 2}) {
+                for (int hw : new int[] {1, 2, 7, 14, 17, 56}) {
+                    out.add(new FastConvolutionTest.Case(1, 8, hw, hw, 8, k, k,
+                            ConvParams.of(1, k / 2).withStride(s, s).withGroups(8)));
+                }
+            }
+        }
+        out.add(new FastConvolutionTest.Case(3, 5, 12, 9, 5, 3, 3, ConvParams.of(1, 2).withDilation(2).withGroups(5)));
+        out.add(new FastConvolutionTest.Case(2, 4, 11, 13, 4, 3, 5,
+                ConvParams.of(1, new Padding(0, 2, 1, 0)).withStride(2, 1).withGroups(4)));
+        out.add(new FastConvolutionTest.Case(2, 3, 10, 10, 3, 3, 3, ConvParams.defaults().withStride(3, 2)
+                .withGroups(3)));
+        out.add(new FastConvolutionTest.Case(2, 4, 9, 9, 12, 3, 3, ConvParams.of(1, 1).withGroups(4))); // x3 filters
+        out.add(new FastConvolutionTest.Case(1, 6, 8, 8, 30, 5, 5, ConvParams.of(1, 2).withStride(2, 2).withGroups(6)));
+        for (PadMode mode : PadMode.values()) {
+            out.add(new FastConvolutionTest.Case(2, 3, 6, 7, 3, 3, 3, ConvParams.of(1, new Padding(2, 1, 0, 2))
+                    .withPadMode(mode).withStride(2, 2).withGroups(3)));
+        }
+        return out;
+    }
+
+    @Test
+    void equalsItsContractBitForBitOnEveryKernelAndThreadCount() {
+        for (FastConvolutionTest.Case cs : cases()) {
+            Random random = new Random(cs.hashCode());
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), 1, cs.kh(), cs.kw());
+            Tensor bias = Tensor.randn(random, 1f, cs.f());
+            Tensor expected = contract(x, w, bias, cs.p());
+            for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.vector(3),
+                KernelProvider.scalar()}) {
+                assertArrayEquals(expected.data(), FastConvolution.forward(x, w, bias, cs.p(), k).data(),
+                        cs + " on " + k.name() + "/" + k.threads());
+                assertArrayEquals(contract(x, w, null, cs.p()).data(),
+                        FastConvolution.forward(x, w, null, cs.p(), k).data(), cs + " without bias");
+            }
+        }
+    }
+
+    @Test
+    void matchesTheReferenceInEveryPass() {
+        DepthwiseConvolution.enabled = true;
+        for (FastConvolutionTest.Case cs : cases()) {
+            FastConvolutionTest.check(cs, KernelProvider.vector(2), 5);
+        }
+    }
+
+    @Test
+    void epilogueOnThePlaneEqualsApplyingItAfterwards() {
+        Kernels k = KernelProvider.vector(2);
+        Random random = new Random(4);
+        int c = 16;
+        ConvParams p = ConvParams.of(1, 2).withStride(2, 2).withGroups(c);
+        Tensor x = Tensor.randn(random, 1f, 2, c, 15, 15);
+        Tensor w = Tensor.randn(random, 1f, c, 1, 5, 5);
+        Tensor bias = Tensor.randn(random, 1f, c);
+        float[] mean = Tensor.randn(random, 1f, c).data();
+        float[] invStd = Tensor.randn(random, 1f, c).data();
+        float[] gamma = Tensor.randn(random, 1f, c).data();
+        float[] beta = Tensor.randn(random, 1f, c).data();
+        ConvEpilogue epilogue = new ConvEpilogue(mean, invStd, gamma, beta, true);
+        Tensor fused = FastConvolution.forward(x, w, bias, p, k, epilogue, null);
+        Tensor after = FastConvolution.forward(x, w, bias, p, k);
+        epilogue.applyAll(k, after.data(), 2, c, after.dim(2) * after.dim(3));
+        assertArrayEquals(after.data(), fused.data());
+    }
+
+    @Test
+    void takenForDepthwiseLayersOnly() {
+        ConvParams p = ConvParams.of(1, 2).withGroups(672);
+        ConvDims efficientNet = ConvDims.of(Shape.of(1, 672, 14, 14), Shape.of(672, 1, 5, 5),
+                Shape.of(1, 672, 14, 14), p);
+        assertTrue(DepthwiseConvolution.applies(efficientNet));
+        ConvDims grouped = ConvDims.of(Shape.of(1, 8, 14, 14), Shape.of(8, 2, 3, 3), Shape.of(1, 8, 14, 14),
+                ConvParams.of(1, 1).withGroups(4));
+        assertFalse(DepthwiseConvolution.applies(grouped));
+        // the buffer of a stride-2 5x5 layer: 4 components of ceil(hp/2) x ceil(wp/2), run rounded up to vectors
+        DepthwiseConvolution.Geometry g = DepthwiseConvolution.Geometry.of(ConvDims.of(Shape.of(1, 4, 14, 14),
+                Shape.of(4, 1, 5, 5), Shape.of(1, 4, 7, 7), ConvParams.of(1, 2).withStride(2, 2).withGroups(4)), 16);
+        assertEquals(9, g.hq()); // padded rows read: 6 * 2 + 4 + 1 = 17
+        assertEquals(9, g.wq());
+        assertEquals(6 * 9 + 7, g.len());
+        assertEquals(64, g.run());
+        assertEquals(4 * 81 + 3, g.bufferFloats());
+    }
+
+    /** Naive loops of the path's contract over an explicitly padded input: fma chain in tap order, then + bias. */
+    private static Tensor contract(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
+        Tensor xp = p.padding().isZero() ? x : Pad.pad(x, p.padding(), p.padMode());
+        int n = x.dim(0);
+        int c = x.dim(1);
+        int f = w.dim(0);
+        int hp = xp.dim(2);
+        int wp = xp.dim(3);
+        int kh = w.dim(2);
+        int kw = w.dim(3);
+        Tensor y = Tensor.zeros(ys);
+        for (int b = 0; b < n; b++) {
+            for (int fo = 0; fo < f; fo++) {
+                int ci = fo / (f / c);
+                for (int r = 0; r < ys.dim(2); r++) {
+                    for (int q = 0; q < ys.dim(3); q++) {
+                        float acc = 0f;
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int ih = r * p.strideH() + i * p.dilationH();
+                                int iw = q * p.strideW() + j * p.dilationW();
+                                acc = Math.fma(w.data()[(fo * kh + i) * kw + j],
+                                        xp.data()[((b * c + ci) * hp + ih) * wp + iw], acc);
+                            }
+                        }
+                        y.data()[((b * f + fo) * ys.dim(2) + r) * ys.dim(3) + q] = bias == null ? acc
+                                : acc + bias.data()[fo];
+                    }
+                }
+            }
+        }
+        return y;
+    }
+}

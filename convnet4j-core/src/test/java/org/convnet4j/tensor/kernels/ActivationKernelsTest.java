@@ -1,0 +1,115 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Kernels#silu} and {@link Kernels#sigmoid}: the vector kernels give the scalar twin's bits (same operations
+ * per lane) at every length and offset, special values included; and both are within a few units in the last place
+ * of the exact value ({@code Math.exp} in double, rounded once) over the float range.
+ */
+class ActivationKernelsTest {
+    private static final int VL = VectorKernels.vectorLength();
+
+    private final Kernels scalar = new ScalarKernels();
+    private final Kernels vector = new VectorKernels();
+
+    @Test
+    void vectorGivesTheScalarTwinsBits() {
+        Random random = new Random(3);
+        for (int n : new int[] {0, 1, VL - 1, VL, VL + 1, 3 * VL + 5, 1000, 4099}) {
+            for (int off : new int[] {0, 3}) {
+                float[] x = new float[n + off];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) ((random.nextDouble() * 2 - 1) * Math.pow(10, random.nextInt(5) - 2));
+                }
+                float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 87f, -87f,
+                    88f, -88f, 89f, -89f, 100f, -100f, Float.MIN_VALUE, -Float.MAX_VALUE, Float.MAX_VALUE, 1e-30f};
+                for (int i = 0; i < Math.min(n, special.length); i++) {
+                    x[off + (i * 7) % n] = special[i];
+                }
+                for (String fn : new String[] {"silu", "sigmoid"}) {
+                    float[] ys = new float[n + 1];
+                    float[] yv = new float[n + 1];
+                    apply(scalar, fn, n, x, off, ys, 1);
+                    apply(vector, fn, n, x, off, yv, 1);
+                    for (int i = 0; i <= n; i++) {
+                        assertEquals(Float.floatToRawIntBits(ys[i]), Float.floatToRawIntBits(yv[i]),
+                                fn + " n=" + n + " i=" + i + " x=" + (i > 0 ? x[off + i - 1] : 0));
+                    }
+                }
+                // in place
+                float[] inPlace = x.clone();
+                float[] out = new float[n + off];
+                vector.silu(n, x, off, out, off);
+                vector.silu(n, inPlace, off, inPlace, off);
+                for (int i = off; i < n + off; i++) {
+                    assertEquals(Float.floatToRawIntBits(out[i]), Float.floatToRawIntBits(inPlace[i]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void withinThreeUlpOfTheExactValue() {
+        Random random = new Random(5);
+        int n = 1 << 20;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            double scale = switch (i % 5) {
+                case 0 -> 87;
+                case 1 -> 10;
+                case 2 -> 1;
+                case 3 -> 1e-3;
+                default -> 1e-20;
+            };
+            x[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
+        }
+        float[] silu = new float[n];
+        float[] sigmoid = new float[n];
+        vector.silu(n, x, 0, silu, 0);
+        vector.sigmoid(n, x, 0, sigmoid, 0);
+        double worstSilu = 0;
+        double worstSigmoid = 0;
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            double e = v / (1 + Math.exp(-v));
+            double s = 1 / (1 + Math.exp(-v));
+            worstSilu = Math.max(worstSilu, Math.abs(silu[i] - e) / Math.ulp((float) e));
+            worstSigmoid = Math.max(worstSigmoid, Math.abs(sigmoid[i] - s) / Math.ulp((float) s));
+        }
+        assertTrue(worstSilu <= 3, "silu: worst " + worstSilu + " ulp");
+        assertTrue(worstSigmoid <= 3, "sigmoid: worst " + worstSigmoid + " ulp");
+        // the ends: saturation, and the clamp below -88 (tiny, negative, finite)
+        assertEquals(100f, vector(x(100f)), 0f);
+        assertEquals(0f, vector(x(-100f)), 1e-35f);
+        assertTrue(vector(x(-100f)) <= 0f);
+        assertEquals(Float.POSITIVE_INFINITY, vector(x(Float.POSITIVE_INFINITY)));
+        assertTrue(Float.isNaN(vector(x(Float.NaN))));
+        assertEquals(0f, vector(x(0f)));
+    }
+
+    private float vector(float[] x) {
+        float[] y = new float[x.length];
+        vector.silu(x.length, x, 0, y, 0);
+        return y[x.length - 1];
+    }
+
+    /** A full vector of v, so the vector body (not the tail) computes the last element. */
+    private static float[] x(float v) {
+        float[] x = new float[VL];
+        java.util.Arrays.fill(x, v);
+        return x;
+    }
+
+    private static void apply(Kernels k, String fn, int n, float[] x, int xOff, float[] y, int yOff) {
+        if (fn.equals("silu")) {
+            k.silu(n, x, xOff, y, yOff);
+        } else {
+            k.sigmoid(n, x, xOff, y, yOff);
+        }
+    }
+}
