@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
  * <p>In a normal build Jazzer runs in regression mode: every input of the committed corpus
  * ({@code src/test/resources/org/convnet4j/io/fuzz/ReaderFuzzTestInputs/METHOD/}, seeds plus the issue-15
  * cases) once, in a few seconds. {@code JAZZER_FUZZ=1} turns one target at a time into a real fuzzing run
- * (docs/FUZZING.md has the commands and the last report). The memory budget is lowered to 64 MB here, so an
+ * (docs/ROBUSTNESS.md, "Fuzzing", has the commands and the last report). The memory budget is lowered to 64 MB here, so an
  * input that makes a reader allocate beyond what it declared shows up as an out-of-memory finding, not as a
  * slow test.
  */
