@@ -2,7 +2,8 @@
 //   java --add-modules jdk.incubator.vector -cp convnet4j.jar bench/ServeLoadTool.java models DIR
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
-//   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each)
+//   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each;
+//            "warm WINDOW MAX" lines: windows of WINDOW s until the speed is stable or MAX s, prints the windows)
 //   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
 //            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
@@ -26,6 +27,10 @@ import org.convnet4j.zoo.ModelZoo;
 
 public class ServeLoadTool {
     public static void main(String[] args) throws Exception {
+        // as the command line (and so the server) does: without it, whether C2 or C1 compiles the GEMM
+        // micro-kernels is a race with the JIT queue, and C1's code runs them ~20x slower for good (JitDirectives);
+        // that race is what left the in-process side of the ResNet-18 batch-1 cell at 0.5 images/s on 2026-12-03
+        org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
         switch (args[0]) {
             case "models" -> {
                 Path dir = Path.of(args[1]);
@@ -75,8 +80,65 @@ public class ServeLoadTool {
         java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         String line;
         while ((line = commands.readLine()) != null) {
-            System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, Double.parseDouble(line.trim())));
+            String[] w = line.trim().split("\\s+");
+            if (w[0].equals("warm")) {
+                // "warm WINDOW MAX": windows of WINDOW s until the rate is stable (see Warm), at most MAX s
+                Warm warm = new Warm(Double.parseDouble(w[2]));
+                double seconds = Double.parseDouble(w[1]);
+                while (!warm.done()) {
+                    long t0 = System.nanoTime();
+                    warm.add(imagesPerSecond(saved.model(), x, seconds), (System.nanoTime() - t0) / 1e9);
+                }
+                System.out.println(warm);
+            } else {
+                System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, Double.parseDouble(w[0])));
+            }
             System.out.flush();
+        }
+    }
+
+    /**
+     * Warm-up until the speed is stable: the last three windows within 10% of their median and none faster
+     * than the median by more than that (a JVM still compiling speeds up from window to window), or at most
+     * MAX seconds. The shell script applies the same rule to the server's windows (wrk runs).
+     */
+    static final class Warm {
+        final double max;
+        final java.util.List<Double> rates = new java.util.ArrayList<>();
+        double elapsed;
+
+        Warm(double max) {
+            this.max = max;
+        }
+
+        void add(double rate, double seconds) {
+            rates.add(rate);
+            elapsed += seconds;
+        }
+
+        boolean stable() {
+            int n = rates.size();
+            if (n < 3) {
+                return false;
+            }
+            double[] last = {rates.get(n - 3), rates.get(n - 2), rates.get(n - 1)};
+            double[] sorted = last.clone();
+            java.util.Arrays.sort(sorted);
+            double median = sorted[1];
+            return median > 0 && sorted[0] >= 0.9 * median && sorted[2] <= 1.1 * median;
+        }
+
+        boolean done() {
+            return stable() || elapsed >= max;
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder(stable() ? "stable" : "unstable");
+            for (double r : rates) {
+                b.append(String.format(Locale.ROOT, " %.1f", r));
+            }
+            return b.toString();
         }
     }
 

@@ -7,11 +7,14 @@
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
-#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S] ..."]
-#        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM)
-#        then S s served (server started with --max-batch BATCH, wrk at CONC connections, SAMPLES per request,
-#        FORMAT json or bin = binary tensor extension; an optional 6th field overrides S for that cell),
-#        alternating so both see the same machine; prints each round's ratio and the median.
+#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--warm-window W] [--warm-max M]
+#                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..."]
+#        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM
+#        calling predict on INBATCH samples, default BATCH) then S s served (server started with --max-batch BATCH,
+#        wrk at CONC connections, SAMPLES per request, FORMAT json or bin = binary tensor extension; S may be
+#        empty to keep --duration), alternating so both see the same machine; prints each round's ratio and the
+#        median. Both sides first warm up the same way: W-s windows (default 5) until the last three rates are
+#        within 10% of their median, at most M s (default 240); the windows go into the report.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -21,6 +24,8 @@ SOAK=300
 MODELS="lenet5 resnet18"
 ONLY=all
 ROUNDS=3
+WARM_WINDOW=5
+WARM_MAX=240
 CELLS="lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin resnet18:1:1:2:json:20 resnet18:1:1:2:bin:20 resnet18:8:1:16:json:40 resnet18:8:1:16:bin:40"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,7 +35,9 @@ while [ $# -gt 0 ]; do
     --only) ONLY="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --cells) CELLS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --warm-window) WARM_WINDOW="$2"; shift 2 ;;
+    --warm-max) WARM_MAX="$2"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -91,6 +98,21 @@ cpu_ticks() {
     split(substr($0, i + 2), f, " "); t += f[12] + f[13] } END { print t + 0 }')
   echo $(( all - jit ))
 }
+# The server's warm-up: wrk windows of WARM_WINDOW s until the last three rates (images/s) are within 10% of
+# their median, at most WARM_MAX s; prints "stable|unstable RATE RATE ..." like ServeLoadTool's "warm".
+warm_server() { # THREADS CONNECTIONS MODEL MIX SAMPLES
+  local rates="" start=$SECONDS verdict
+  while :; do
+    wrk -t"$1" -c"$2" -d${WARM_WINDOW}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+      -- "$3" "$WORK/$3" "$4" >"$WORK/warm.txt"
+    rates="$rates $(awk -v s="$5" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/warm.txt")"
+    verdict=$(echo $rates | awk '{ n = NF; if (n < 3) { print "unstable"; exit }
+      x = $(n - 2); y = $(n - 1); z = $n
+      lo = x < y ? x : y; lo = lo < z ? lo : z; hi = x > y ? x : y; hi = hi > z ? hi : z; mid = x + y + z - lo - hi
+      print (mid > 0 && lo >= 0.9 * mid && hi <= 1.1 * mid) ? "stable" : "unstable" }')
+    if [ "$verdict" = stable ] || [ $(( SECONDS - start )) -ge "$WARM_MAX" ]; then echo "$verdict$rates"; return; fi
+  done
+}
 java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, else its java child
   if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = java ]; then echo "$1"; else pgrep -P "$1" java | head -1; fi
 }
@@ -111,21 +133,26 @@ if [ "$ONLY" = ratio ]; then
   out "in-process images per CPU-second of its JVM, in the same round: what the server costs per image, whatever"
   out "share of the machine each side got."
   out ""
-  out "| model | batch | samples/request | concurrency | format | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | mean batch | non-200 |"
-  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | mean batch | non-200 |"
+  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   made=""
+  warmups=""
   for cell in $CELLS; do
-    IFS=: read -r m batch samples conc format secs <<<"$cell"
+    IFS=: read -r m batch samples conc format secs inbatch <<<"$cell"
     secs=${secs:-$DURATION}
+    inbatch=${inbatch:-$batch}
     [ -n "$BASE_PID" ] && { kill "$BASE_PID" 2>/dev/null || true; }
     case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
-    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$batch" 2>/dev/null; }
-    # warm-up: one whole round of each side, discarded (the Vector API kernels are very slow until C2 has
-    # compiled them, which takes minutes of wall time on a loaded machine)
-    echo "$secs" >&"${BASE[1]}"; read -r _ <&"${BASE[0]}"
+    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$inbatch" 2>/dev/null; }
+    # warm-up, the same rule on both sides: windows of WARM_WINDOW s until the last three rates are within 10%
+    # of their median (a JVM still compiling its Vector API kernels speeds up from window to window; on a loaded
+    # machine that takes minutes), at most WARM_MAX s; the windows' rates go into the report
+    echo "warm $WARM_WINDOW $WARM_MAX" >&"${BASE[1]}"; read -r warm_in <&"${BASE[0]}"
     start_server "$m" "$batch"
     threads=$(( conc < 2 ? 1 : 2 ))
-    wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" "$format$samples" >/dev/null
+    warm_out=$(warm_server "$threads" "$conc" "$m" "$format$samples" "$samples")
+    warmups="$warmups
+| $m | $batch | $samples | $conc | $format | $inbatch | $warm_in | $warm_out |"
     ins=""; srv=""; ratios=""; cpuratios=""; bad=0
     t0=$(batch_totals "$m")
     jvm=$(java_pid "$BASE_PID")
@@ -149,8 +176,15 @@ if [ "$ONLY" = ratio ]; then
     eval "exec ${BASE[1]}>&-"; wait "$BASE_PID" 2>/dev/null || true; BASE_PID=""
     med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
-    out "| $m | $batch | $samples | $conc | $format |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)** |$(slashes $cpuratios) | **$(med $cpuratios)** | $mb | $bad |"
+    flag=$(awk -v r="$(med $ratios)" 'BEGIN { if (r > 1.3) print " (suspect: served faster than in-process; on a loaded machine the server, with more threads, gets a larger share of the cores: read the per-CPU-second ratio)" }')
+    out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** | $mb | $bad |"
   done
+  out ""
+  out "Warm-up windows (images/s per ${WARM_WINDOW}-s window, until the last three are within 10% of their median,"
+  out "at most ${WARM_MAX} s; discarded):"
+  out ""
+  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process windows | served windows |"
+  out "|---|---|---|---|---|---|---|---|$warmups"
   out ""
   out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Report: $REPORT"

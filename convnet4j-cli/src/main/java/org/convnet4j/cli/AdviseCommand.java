@@ -8,8 +8,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.transfer.BaseModel;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.transfer.FeatureCache;
@@ -32,7 +30,7 @@ import picocli.CommandLine.Spec;
             "base model's training data: the shift of the base's feature statistics (saved in its file by 'train'",
             "and 'experiment transfer') with a 90%% bootstrap interval; 'uncertain' when the interval straddles",
             "the threshold. Bases without statistics: a linear probe (--probe-samples N). --try measures instead",
-            "of guessing: every viable case on a validation split, the best wins.", "",
+            "of guessing: every viable case by cross-validation; the best wins unless the table's case cannot be told from it.", "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
                 + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
             "--data takes " + DataSpec.DATA_HELP, ""},
@@ -67,7 +65,8 @@ public final class AdviseCommand implements Callable<Integer> {
 
     @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) and"
             + " measure each by stratified 5-fold cross-validation on the training data (folds until at least 500"
-            + " held-out answers, or all 5), within --budget; recommend the best measured.")
+            + " held-out answers, or all 5, repeated with new fold seeds up to 4 rounds for small data), within --budget;"
+            + " recommend the best measured, or the table's case when the measurement cannot tell it from the best.")
     boolean tryThem;
 
     @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")
@@ -139,18 +138,19 @@ public final class AdviseCommand implements Callable<Integer> {
                         info.println(line);
                         info.flush();
                     });
-            Map<String, Double> acc = new LinkedHashMap<>();
             JsonObject t = new JsonObject();
             for (TransferAdvisor.Trial tr : trials) {
-                acc.put(tr.label(), tr.accuracy());
                 t.addProperty("case " + tr.label(), tr.accuracy());
                 t.addProperty("case " + tr.label() + " answers", tr.heldOut().answers());
             }
-            String best = TransferAdvisor.best(acc);
-            t.addProperty("winner", "case " + best);
+            TransferAdvisor.Choice choice = TransferAdvisor.choose(trials, TransferAdvisor.labelOf(r));
+            t.addProperty("winner", "case " + choice.label());
+            t.addProperty("best_measured", "case " + choice.best());
+            t.addProperty("uncertain", choice.uncertain());
+            t.addProperty("reason", choice.reason());
             o.add("try", t);
-            o.addProperty("case", best.charAt(0) - '0');
-            o.addProperty("recommended", "case " + best);
+            o.addProperty("case", choice.label().charAt(0) - '0');
+            o.addProperty("recommended", "case " + choice.label());
         }
         if (json) {
             out.println(Json.toCompact(o));
@@ -158,7 +158,8 @@ public final class AdviseCommand implements Callable<Integer> {
             out.printf("The table says: %s%s%n", r.transferCase(), cut == null ? "" : ", cut at " + cut);
             r.reasons().forEach(s -> out.println("  - " + s));
             if (o.has("try")) {
-                out.println("Recommended (best held-out accuracy, stratified " + TransferAdvisor.FOLDS + "-fold): " + o.get("recommended").getAsString());
+                out.println("Recommended (stratified " + TransferAdvisor.FOLDS + "-fold cross-validation): "
+                        + o.get("recommended").getAsString() + "; " + o.getAsJsonObject("try").get("reason").getAsString());
             }
         }
         return 0;

@@ -2,13 +2,13 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.convnet4j.cli.bench.BenchResult;
-import org.convnet4j.cli.bench.Workloads;
+import org.convnet4j.benchmark.BenchResult;
+import org.convnet4j.benchmark.Workloads;
+import org.convnet4j.io.onnx.OnnxImporter;
+import org.convnet4j.io.onnx.OnnxReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,10 +45,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Set<String> groups = selectedGroups();
+        Set<String> groups;
+        try {
+            groups = Workloads.select(only);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("bench: " + e.getMessage().replaceFirst("'; known", "' in --only; known"), e);
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<BenchResult> results = new ArrayList<>();
-        Workloads workloads = new Workloads(quick, r -> {
+        Workloads.Settings settings = Workloads.Settings.measurement()
+                .withOnnxReader(file -> OnnxImporter.importModel(OnnxReader.readModel(file), file.toString()));
+        Workloads workloads = new Workloads(quick ? settings.quickly() : settings, r -> {
             results.add(r);
             if (!json) {
                 out.println(r.tabLine());
@@ -63,36 +70,9 @@ public final class BenchCommand implements Callable<Integer> {
             workloads.run(g);
         }
         if (json) {
-            out.println("[");
-            for (int i = 0; i < results.size(); i++) {
-                out.println("  " + results.get(i).json() + (i + 1 < results.size() ? "," : ""));
-            }
-            out.println("]");
+            out.print(BenchResult.toJsonArray(results));
         }
         out.flush();
         return 0;
-    }
-
-    private Set<String> selectedGroups() {
-        if (only == null || only.isEmpty()) {
-            return new LinkedHashSet<>(Workloads.ALL);
-        }
-        Set<String> wanted = new LinkedHashSet<>();
-        for (String s : only) {
-            String g = s.trim().toUpperCase(Locale.ROOT);
-            if (!Workloads.ALL.contains(g)) {
-                throw new BadInputException("bench: unknown workload '" + s + "' in --only; known: "
-                        + String.join(", ", Workloads.ALL));
-            }
-            wanted.add(g);
-        }
-        // run in the standard order whatever order was given
-        Set<String> ordered = new LinkedHashSet<>();
-        for (String g : Workloads.ALL) {
-            if (wanted.contains(g)) {
-                ordered.add(g);
-            }
-        }
-        return ordered;
     }
 }

@@ -125,7 +125,25 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
                     + " is genuine, give Java a larger stack with CONVNET4J_JAVA_OPTS=-Xss64m";
         }
         String msg = ex.getMessage();
-        return msg == null || msg.isBlank() ? ex.getClass().getSimpleName() : msg;
+        if (msg == null || msg.isBlank()) {
+            return ex.getClass().getSimpleName();
+        }
+        return asOption(ex, msg);
+    }
+
+    /**
+     * A library setting over the memory budget ("batch 64: a training step ... needs at least ...", thrown from
+     * the trainer that fuse, transfer and zoo-benchmark run) is reported by the option that set it: "--batch 64: ...".
+     * Every library setting so checked has the command-line option of the same name.
+     */
+    private static String asOption(Throwable ex, String msg) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MemoryBudget.SettingTooLargeException s && msg.equals(s.getMessage())
+                    && !s.setting().startsWith("-")) {
+                return "--" + msg;
+            }
+        }
+        return msg;
     }
 
     static String oneLine(String s) {

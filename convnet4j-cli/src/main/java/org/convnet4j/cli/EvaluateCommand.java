@@ -12,7 +12,7 @@ import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import java.util.Map;
-import org.convnet4j.cli.fusion.FusionModels;
+import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
@@ -94,9 +94,8 @@ final class EvaluateCommand implements Callable<Integer> {
             DataSpec.of(data).requireAvailable(); // a mistyped folder fails here, before any download or model load
         }
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
-        Graph fusion = FusionModels.multiInput(saved);
-        if (fusion != null) {
-            return evaluateMultiInput(saved, fusion, out);
+        if (FusionClassifier.isMultiInput(saved)) {
+            return evaluateMultiInput(saved, (Graph) saved.model(), out);
         }
         if (inputs != null) {
             throw new BadInputException("--inputs: " + modelFile + " has a single input; use --data");
@@ -113,7 +112,7 @@ final class EvaluateCommand implements Callable<Integer> {
     private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
         String spec = inputs;
         if (spec == null) {
-            Map<String, String> sources = FusionModels.savedSources(saved);
+            Map<String, String> sources = FusionClassifier.savedSources(saved);
             if (sources.isEmpty()) {
                 throw new BadInputException(modelFile + " takes inputs " + g.inputNames()
                         + "; give --inputs NAME=DIR,... (one folder of class folders per input)");
@@ -123,10 +122,11 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         MultiInputDataset test;
         try {
-            test = FusionModels.testData(g, modelFile.toString(), FusionSources.parse(spec), limit, null,
-                    PairedFolders.OnMissing.FAIL, spec.equals(inputs) ? out : new PrintWriter(java.io.Writer.nullWriter()));
+            PrintWriter notes = spec.equals(inputs) ? out : new PrintWriter(java.io.Writer.nullWriter());
+            test = FusionSources.parse(spec).loadFor(g, modelFile.toString(), limit, null, PairedFolders.OnMissing.FAIL,
+                    notes::println);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
+            throw new BadInputException("--inputs: " + e.getMessage(), e);
         }
         requireSameClasses(g, test, spec);
         return report(g, test, spec, out);

@@ -5,10 +5,8 @@ import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
@@ -75,6 +73,11 @@ public final class ExperimentCommand implements Callable<Integer> {
                 + " comparison. Default: ${DEFAULT-VALUE}.")
         int classifiersAt = 100;
 
+        @Option(names = "--seed", paramLabel = "S", description = "Seed of every random choice but the held-out test"
+                + " pictures (the base's weights and pictures, the training pictures, splits, folds, new weights)."
+                + " Default: ${DEFAULT-VALUE}.")
+        long seed = org.convnet4j.transfer.TransferExperiment.Config.DEFAULT_SEED;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -102,80 +105,17 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, d.fineTune(), d.options(), shallow, classifiersAt);
+                    testPerClass, t, cases, d.fineTune(), d.options(), shallow, classifiersAt, seed);
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
                         out.println(line);
                         out.flush();
                     });
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"target", "per class", "case", "test accuracy", "held-out accuracy (5-fold, answers)",
-                "seconds"});
+            String md = report.markdown();
+            AtomicFiles.writeString(outDir.resolve("results.md"), md);
+            AtomicFiles.writeString(outDir.resolve("results.csv"), report.csv());
             DefaultCategoryDataset chart = new DefaultCategoryDataset();
-            for (org.convnet4j.transfer.TransferExperiment.Row r : report.rows()) {
-                rows.add(new String[] {r.target(), Integer.toString(r.perClass()), r.description(),
-                    String.format(Locale.ROOT, "%.3f", r.accuracy()),
-                    Double.isNaN(r.heldOutAccuracy()) ? "" : String.format(Locale.ROOT, "%.3f (%d)", r.heldOutAccuracy(),
-                            r.heldOutAnswers()),
-                    String.format(Locale.ROOT, "%.1f", r.seconds())});
-                chart.addValue(r.accuracy(), "case " + r.caseLabel(), (r.target().startsWith("similar") ? "similar "
-                        : "dissimilar ") + r.perClass() + "/class");
-            }
-            List<String[]> adv = new ArrayList<>();
-            adv.add(new String[] {"target", "per class", "similarity (bootstrap)", "table says", "--try picks",
-                "its test accuracy", "best test accuracy"});
-            for (org.convnet4j.transfer.TransferExperiment.Advice a : report.advice()) {
-                double picked = Double.NaN;
-                double best = Double.NaN;
-                for (org.convnet4j.transfer.TransferExperiment.Row r : report.rows()) {
-                    if (r.target().equals(a.target()) && r.perClass() == a.perClass()) {
-                        if (r.caseLabel().equals(a.tried())) {
-                            picked = r.accuracy();
-                        }
-                        best = Double.isNaN(best) ? r.accuracy() : Math.max(best, r.accuracy());
-                    }
-                }
-                adv.add(new String[] {a.target(), Integer.toString(a.perClass()),
-                    a.table().reasons().get(1), "case " + a.table().transferCase().number()
-                        + (a.table().earlyCut() ? " early cut" : ""), "case " + a.tried(),
-                    String.format(Locale.ROOT, "%.3f", picked), String.format(Locale.ROOT, "%.3f", best)});
-            }
-            List<String[]> cls = new ArrayList<>();
-            List<String> names = new ArrayList<>(cfg.targets().keySet());
-            List<String> head = new ArrayList<>(List.of("classifier"));
-            names.forEach(n -> {
-                head.add(n + ", " + classifiersAt + "/class");
-                head.add("seconds");
-            });
-            cls.add(head.toArray(String[]::new));
-            for (String c : shallow) {
-                List<String> row = new ArrayList<>(List.of(c));
-                for (String n : names) {
-                    report.classifiers().stream().filter(r -> r.target().equals(n) && r.classifier().equals(c))
-                            .findFirst().ifPresentOrElse(r -> {
-                                row.add(String.format(Locale.ROOT, "%.3f", r.accuracy()));
-                                row.add(String.format(Locale.ROOT, "%.1f", r.seconds()));
-                            }, () -> {
-                                row.add("");
-                                row.add("");
-                            });
-                }
-                cls.add(row.toArray(String[]::new));
-            }
-            StringBuilder md = new StringBuilder();
-            md.append(String.format(Locale.ROOT, "Base: LeNet-5 on Fashion-MNIST 0-4, %d per class, %d epochs: test"
-                    + " accuracy %.3f.%n%n", pretrainPerClass, pretrainEpochs, report.baseAccuracy()));
-            md.append(table(rows)).append('\n').append(table(adv));
-            if (!shallow.isEmpty()) {
-                md.append("\nCase 1's classifiers side by side (default cut):\n\n").append(table(cls));
-            }
-            md.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", report.seconds()));
-            AtomicFiles.writeString(outDir.resolve("results.md"), md.toString());
-            StringBuilder csv = new StringBuilder();
-            for (String[] r : rows) {
-                csv.append(String.join(",", List.of(r).stream().map(s -> "\"" + s + "\"").toList())).append('\n');
-            }
-            AtomicFiles.writeString(outDir.resolve("results.csv"), csv.toString());
+            report.chartValues().forEach(v -> chart.addValue(v.value(), v.series(), v.category()));
             writeChart(chart, outDir.resolve("transfer-accuracy.png"));
             out.println();
             out.print(md);
@@ -183,21 +123,15 @@ public final class ExperimentCommand implements Callable<Integer> {
             return 0;
         }
 
-        private static String table(List<String[]> rows) {
-            StringBuilder b = new StringBuilder();
-            for (int i = 0; i < rows.size(); i++) {
-                b.append("| ").append(String.join(" | ", rows.get(i))).append(" |\n");
-                if (i == 0) {
-                    b.append("|").append("---|".repeat(rows.get(0).length)).append('\n');
-                }
-            }
-            return b.toString();
-        }
-
         private static void writeChart(DefaultCategoryDataset data, Path png) throws java.io.IOException {
             JFreeChart chart = ChartFactory.createBarChart("Transfer learning: held-out accuracy by case",
                     "target and training images per class", "accuracy", data, PlotOrientation.VERTICAL, true, false, false);
             chart.setBackgroundPaint(Color.WHITE);
+            // six categories share 1100 pixels: "dissimilar 100/class" did not fit one line and was cut to
+            // "dissimil..."; two lines and the whole category width fit every label
+            org.jfree.chart.axis.CategoryAxis axis = chart.getCategoryPlot().getDomainAxis();
+            axis.setMaximumCategoryLabelLines(2);
+            axis.setMaximumCategoryLabelWidthRatio(1.0f);
             BufferedImage img = chart.createBufferedImage(1100, 500);
             AtomicFiles.write(png, o -> ImageIO.write(img, "png", o));
         }

@@ -1,37 +1,32 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.convnet4j.internal.json.Json;
-import org.convnet4j.cli.fusion.BranchOptions;
-import org.convnet4j.cli.fusion.FusionModels;
-import org.convnet4j.fusion.FusionSources;
+import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.FusionClassifier;
-import org.convnet4j.fusion.FusionNets;
-import org.convnet4j.run.FusionRun;
-import org.convnet4j.tensor.Shape;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.Join;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Graph;
-import org.convnet4j.nn.Model;
 import org.convnet4j.nn.layers.DecisionFusion;
+import org.convnet4j.run.FusionBranches;
+import org.convnet4j.run.FusionRun;
+import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.Metrics;
 import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingListener;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
-import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -165,44 +160,28 @@ final class FuseCommand implements Callable<Integer> {
         }
         FusionRun.Settings settings = new FusionRun.Settings(mode, Join.parse(join), freezeBranches,
                 DecisionFusion.Mode.parse(combine), fitSplit, epochs, batch, lr, valSplit, seed);
-        FusionSources in = FusionSources.parse(inputs);
-        MultiInputDataset all = in.load(FusionSources.Part.TRAIN, limit, parseSize(resize), parseOnMissing(), stderr::println);
+        FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
+        int[] size = option("--resize", () -> FusionSources.parseResize(resize));
+        PairedFolders.OnMissing missing = option("--on-missing", () -> PairedFolders.OnMissing.parse(onMissing));
+        MultiInputDataset all = option("--inputs", () -> in.load(FusionSources.Part.TRAIN, limit, size, missing,
+                stderr::println));
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
-        org.convnet4j.train.TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
-        FusionRun.Result r = FusionRun.train(all, settings, new BranchOptions(branch, joinAt), new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)),
-                dashboardRun);
-        org.convnet4j.train.ConfusionMatrix cm = r.validation().confusion();
+        TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
+        FusionRun.Result r = FusionRun.train(all, settings, new FusionBranches(branch, joinAt),
+                new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)), dashboardRun);
+        ConfusionMatrix cm = r.validation().confusion();
         ui.confusion(dashboardRun, cm, r.validationSamples());
         r.memberAccuracy().forEach((name, acc) ->
                 log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
         if (r.memberWeights() != null) {
-            log.println("fitted member weights " + java.util.Arrays.toString(r.memberWeights()) + " for "
-                    + r.memberAccuracy().keySet());
+            log.println("fitted member weights " + Arrays.toString(r.memberWeights()) + " for " + r.memberAccuracy().keySet());
         }
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
-        Path png = plots == null ? null : org.convnet4j.cli.viz.Charts.confusionMatrix(cm, plots);
-        JsonObject result = new JsonObject();
-        if (!r.memberAccuracy().isEmpty()) {
-            result.add("member_val_accuracy", Json.toTree(r.memberAccuracy()));
-            result.addProperty("combine", settings.combine().id());
-        }
-        result.addProperty("mode", settings.mode());
-        result.add("inputs", Json.toTree(in.sources()));
-        result.addProperty("train_samples", r.trainSamples());
-        result.addProperty("val_samples", r.validationSamples());
-        result.addProperty("epochs", epochs);
-        result.addProperty("val_accuracy", r.validation().accuracy());
-        result.addProperty("val_loss", r.validation().loss());
-        result.addProperty("seconds", r.seconds());
-        result.addProperty("out", out.toString());
-        result.add("val_confusion", Json.parseObject(cm.toJson(), "confusion matrix"));
-        if (png != null) {
-            result.addProperty("confusion_png", png.toString());
-        }
+        Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
         if (json) {
-            stdout.println(Json.toCompact(result));
+            stdout.println(new FusionRun.Report(settings, in.sources(), r, out, png).toJson());
         } else {
             stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n%n",
                     r.validation().accuracy(), r.validation().loss(), r.validationSamples(), out, r.seconds());
@@ -216,32 +195,27 @@ final class FuseCommand implements Callable<Integer> {
 
     private Integer runEvaluate(PrintWriter stdout, PrintWriter stderr) throws Exception {
         SavedModel saved = ModelFiles.read(evaluate);
-        Graph g = FusionModels.multiInput(saved);
-        if (g == null) {
+        if (!FusionClassifier.isMultiInput(saved)) {
             throw new BadInputException(evaluate + ": not a multi-input model (use 'convnet4j evaluate' for it)");
         }
-        MultiInputDataset data = FusionModels.testData(g, evaluate.toString(), FusionSources.parse(inputs), limit,
-                parseSize(resize), parseOnMissing(), stderr);
+        Graph g = (Graph) saved.model();
+        FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
+        int[] size = option("--resize", () -> FusionSources.parseResize(resize));
+        PairedFolders.OnMissing missing = option("--on-missing", () -> PairedFolders.OnMissing.parse(onMissing));
+        MultiInputDataset data = option("--inputs", () -> in.loadFor(g, evaluate.toString(), limit, size, missing,
+                stderr::println));
         String corruptionLabel = "none";
         if (corrupt != null) {
-            int eq = corrupt.indexOf('=');
-            if (eq <= 0) {
-                throw new BadInputException("--corrupt: give NAME=noise:STD or NAME=zeros, got '" + corrupt + "'");
-            }
-            Corruption c = parseCorruption(corrupt.substring(eq + 1));
-            data = data.corrupted(corrupt.substring(0, eq), c);
-            corruptionLabel = corrupt.substring(0, eq) + " " + c.label();
+            Corruption.Named c = option("--corrupt", () -> Corruption.parseNamed(corrupt));
+            data = data.corrupted(c.input(), c.corruption());
+            corruptionLabel = c.label();
         }
         Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
         if (plots != null) {
-            org.convnet4j.cli.viz.Charts.confusionMatrix(m.confusion(), plots);
+            Charts.confusionMatrix(m.confusion(), plots);
         }
         if (json) {
-            JsonObject o = Json.parseObject(m.toJson(), "metrics");
-            o.addProperty("model", evaluate.toString());
-            o.addProperty("samples", data.size());
-            o.addProperty("corruption", corruptionLabel);
-            stdout.println(Json.toCompact(o));
+            stdout.println(new FusionRun.Evaluation(evaluate.toString(), data.size(), corruptionLabel, m).toJson());
         } else {
             stdout.printf(Locale.ROOT, "%s on %d samples (corruption: %s): accuracy %.4f, loss %.4f%n%n", evaluate,
                     data.size(), corruptionLabel, m.accuracy(), m.loss());
@@ -250,40 +224,17 @@ final class FuseCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Corruption parseCorruption(String s) {
-        if (s.equalsIgnoreCase("zeros")) {
-            return Corruption.zeros();
-        }
-        if (s.toLowerCase(Locale.ROOT).startsWith("noise:")) {
-            try {
-                return Corruption.gaussianNoise(Double.parseDouble(s.substring(6)), 7);
-            } catch (NumberFormatException e) {
-                throw new BadInputException("--corrupt: '" + s + "': the noise level must be a number");
-            }
-        }
-        throw new BadInputException("--corrupt: '" + s + "' is not noise:STD or zeros");
+    /** A step whose IllegalArgumentException names what {@code option} gave; the message gets the option's name. */
+    @FunctionalInterface
+    interface Step<T> {
+        T run() throws java.io.IOException;
     }
 
-    private PairedFolders.OnMissing parseOnMissing() {
-        return switch (onMissing.toLowerCase(Locale.ROOT)) {
-            case "skip" -> PairedFolders.OnMissing.SKIP;
-            case "fail" -> PairedFolders.OnMissing.FAIL;
-            default -> throw new BadInputException("--on-missing: '" + onMissing + "' is not skip or fail");
-        };
-    }
-
-    static int[] parseSize(String s) {
-        if (s == null) {
-            return null;
-        }
+    static <T> T option(String option, Step<T> step) throws java.io.IOException {
         try {
-            Shape size = Shape.parse(s);
-            if (size.rank() == 2 && size.dim(0) >= 1 && size.dim(1) >= 1 && size.size() <= 16_777_216) {
-                return new int[] {size.dim(0), size.dim(1)};
-            }
+            return step.run();
         } catch (IllegalArgumentException e) {
-            // reported below
+            throw new BadInputException(option + ": " + e.getMessage(), e);
         }
-        throw new BadInputException("--resize: '" + s + "' is not HxW with positive sizes (e.g. 64x64)");
     }
 }

@@ -17,6 +17,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.EarlyFusion;
 import org.convnet4j.fusion.FashionMnistSobel;
+import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.FusionNets;
 import org.convnet4j.fusion.IntermediateFusion;
 import org.convnet4j.fusion.Join;
@@ -83,8 +84,8 @@ final class FuseDemoCommand implements Callable<Integer> {
         }
         Files.createDirectories(outDir);
         long t0 = System.nanoTime();
-        MultiInputDataset all = FashionMnistSobel.load(false, trainN);
-        MultiInputDataset test = FashionMnistSobel.load(true, testN);
+        MultiInputDataset all = FashionMnistSobel.load(FusionSources.Part.TRAIN, trainN);
+        MultiInputDataset test = FashionMnistSobel.load(FusionSources.Part.TEST, testN);
         MultiInputDataset.Split split = all.split(0.1, seed);
         MultiInputDataset train = split.train();
         MultiInputDataset val = split.validation();

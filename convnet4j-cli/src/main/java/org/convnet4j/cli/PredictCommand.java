@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.convnet4j.internal.json.Json;
-import org.convnet4j.cli.fusion.FusionModels;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.Classifications;
@@ -113,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
         Map<String, Path> files;
         Classifications c;
         try {
-            files = FusionModels.parsePictures(namedInputs);
+            files = parsePictures(namedInputs);
             Map<String, Tensor> pictures = new LinkedHashMap<>();
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 pictures.put(e.getKey(), Images.read(e.getValue()));
@@ -158,5 +157,20 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** Parses repeated {@code NAME=IMAGE} options into name -> path. */
+    private static Map<String, Path> parsePictures(List<String> specs) {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String s : specs) {
+            int eq = s.indexOf('=');
+            if (eq <= 0 || eq == s.length() - 1) {
+                throw new IllegalArgumentException("--input: '" + s + "' is not NAME=IMAGE (e.g. pixels=shoe.png)");
+            }
+            if (out.put(s.substring(0, eq).trim(), Path.of(s.substring(eq + 1).trim())) != null) {
+                throw new IllegalArgumentException("--input: input '" + s.substring(0, eq).trim() + "' is given twice");
+            }
+        }
+        return out;
     }
 }

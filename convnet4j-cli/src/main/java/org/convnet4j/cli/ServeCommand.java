@@ -105,7 +105,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         try {
             MemoryBudget.requireSetting("--max-batch " + maxBatch + ", --queue " + queue, "serving "
-                    + String.join(", ", loaded.keySet()), need);
+                    + String.join(", ", loaded.keySet()) + " (per model: its weights, a forward pass of " + maxBatch
+                    + " samples and " + queue + " queued requests of one sample each; a lower bound, larger"
+                    + " requests and pictures being decoded need more)", need);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
         }

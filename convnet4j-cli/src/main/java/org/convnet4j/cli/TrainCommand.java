@@ -1,6 +1,5 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +10,7 @@ import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
-import org.convnet4j.cli.train.PlotListener;
+import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.Preprocessing;
@@ -125,30 +124,22 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        TrainingSettings saved = null;
-        Checkpoint resumed = null;
-        if (resume != null) {
-            resumed = Checkpoint.load(resume);
-            try {
-                TrainingCheckpoints.read(resumed);
-                saved = TrainingSettings.savedIn(resumed).orElse(null);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--resume " + resume + ": " + e.getMessage(), e);
-            }
-            if (saved == null && (model == null || data == null)) {
-                throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and --data must"
-                        + " be given to resume it");
-            }
-        }
+        Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
         TrainingSettings settings;
         try {
-            TrainingSettings.Builder base = saved == null ? TrainingSettings.builder() : saved.toBuilder();
-            if (saved != null) {
-                // next to the checkpoint, not where the original run wrote: resuming a copy must not overwrite
-                // the original run's files (an explicit --out still wins)
-                base.out(resume.toAbsolutePath().resolveSibling(saved.out().getFileName().toString()));
+            TrainingSettings.Builder base = TrainingSettings.builder();
+            if (resumed != null) {
+                try {
+                    base = TrainingSettings.resuming(resumed, resume).orElse(null);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException("--resume " + resume + ": " + e.getMessage(), e);
+                }
+                if (base == null && (model == null || data == null)) {
+                    throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and --data"
+                            + " must be given to resume it");
+                }
             }
-            settings = options(base).build();
+            settings = options(base == null ? TrainingSettings.builder() : base).build();
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         }
@@ -236,15 +227,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** "1x28x28" → [1, 28, 28]: a picture shape with 1 (grey) or 3 (RGB) channels. */
     static Shape parseInput(String text) {
-        Shape s;
         try {
-            s = Shape.parsePicture(text);
+            return Shape.parseGreyOrRgbPicture(text);
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--input: " + e.getMessage());
         }
-        if (s.dim(0) != 1 && s.dim(0) != 3) {
-            throw new BadInputException("--input: pictures have 1 (grey) or 3 (RGB) channels, not " + s.dim(0));
-        }
-        return s;
     }
 }

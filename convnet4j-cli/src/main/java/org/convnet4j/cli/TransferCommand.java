@@ -1,6 +1,5 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -8,27 +7,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.convnet4j.internal.json.Json;
-import org.convnet4j.cli.train.PlotListener;
+import org.convnet4j.charts.TrainingCurves;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.cli.transfer.ExtractionProgressBar;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.RawJson;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FeatureExtractor;
 import org.convnet4j.transfer.FineTuneSettings;
-import org.convnet4j.transfer.FineTuning;
 import org.convnet4j.transfer.ShallowClassifiers;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferCase;
 import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
+import org.convnet4j.transfer.TransferReport;
 import org.convnet4j.transfer.TransferRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -171,14 +170,7 @@ public final class TransferCommand implements Callable<Integer> {
         TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut,
                 fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, !keepDense);
         TransferPlan plan = Transfer.plan(c, b.copy(), o);
-        // the plan's summary starts with the case's name; this line says on what it runs (the case is not repeated)
-        info.printf(Locale.ROOT, "base %s%s, data %s: %d training pictures (%.0f per class), %d held out%n", base,
-                b.pretrained() ? "" : " (zoo architecture, random weights)", data, train.size(),
-                train.size() / (double) train.numClasses(), test.size());
-        info.print(plan.summary());
-        if (c == TransferCase.BOTTLENECK) {
-            info.println("  classifier: " + classifier);
-        }
+        info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier));
         info.flush();
         PrintStream err = new PrintStream(new WriterOutputStream(stderr), true, StandardCharsets.UTF_8);
         List<TrainingListener> listeners = new ArrayList<>();
@@ -189,8 +181,7 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FeatureExtractor.Progress progress = noProgress ? FeatureExtractor.Progress.NONE
                 : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix");
-        FeatureCache featureCache = new FeatureCache(cache != null ? cache
-                : Path.of(System.getProperty("user.home"), ".cache", "convnet4j", "features"));
+        FeatureCache featureCache = new FeatureCache(cache != null ? cache : FeatureCache.defaultFolder());
         Consumer<String> log = line -> {
             info.println(line);
             info.flush();
@@ -206,70 +197,15 @@ public final class TransferCommand implements Callable<Integer> {
                 bar.close();
             }
         }
-        JsonObject result = new JsonObject();
-        result.addProperty("case", c.number());
-        result.addProperty("base", base);
-        result.addProperty("data", data);
-        if (c == TransferCase.BOTTLENECK) {
-            result.addProperty("classifier", classifier);
-            result.addProperty("cut", plan.cut());
-        }
-        if (plan.trainsByGradient()) {
-            result.addProperty("learning_rate", plan.learningRate());
-            if (plan.headLearningRate() > 0) {
-                result.addProperty("head_learning_rate", plan.headLearningRate());
-            }
-            result.add("phases", Json.toTree(phases(r.phases())));
-            result.addProperty("refit", !r.refit().isEmpty());
-            if (!r.refit().isEmpty()) {
-                result.add("refit_phases", Json.toTree(phases(r.refit())));
-            }
-            result.addProperty("validation_accuracy", r.validationAccuracy());
-            result.add("history", Json.parseArray(r.history().toJson(), "history"));
-        }
-        result.add("frozen", Json.toTree(plan.frozenLayers()));
-        result.add("trained", Json.toTree(plan.trainedLayers()));
-        result.addProperty("train_samples", train.size());
-        result.addProperty("test_samples", test.size());
-        result.addProperty("test_accuracy", r.accuracy());
-        result.addProperty("seconds", r.seconds());
-        result.addProperty("out", out.toString());
+        TransferReport report = new TransferReport(r, base, data, classifier, train.size(), test.size(), out.toString());
         if (plots != null && r.history().size() > 0) {
             Files.createDirectories(plots);
             Path png = plots.resolve("transfer-curves.png");
-            PlotListener.write(r.history(), png);
+            TrainingCurves.write(r.history(), png);
             info.println("wrote " + png);
         }
-        JsonObject saved = result.deepCopy();
-        saved.remove("history");
-        java.util.Map<String, Object> extra = java.util.Map.of("transfer",
-                new org.convnet4j.model.RawJson(Json.toCompact(saved)));
-        ModelFiles.save(r.model(), out, b.preprocessing(), extra);
-        if (json) {
-            stdout.println(Json.toCompact(result));
-        } else {
-            stdout.printf(Locale.ROOT, "held-out accuracy %.4f on %d pictures; %.1f s; wrote %s%n", r.accuracy(),
-                    test.size(), r.seconds(), out);
-        }
+        ModelFiles.save(r.model(), out, b.preprocessing(), Map.of("transfer", new RawJson(report.modelDescriptionJson())));
+        stdout.println(json ? report.toJson() : report.summaryLine());
         return 0;
-    }
-
-    private static List<java.util.Map<String, Object>> phases(List<FineTuning.Phase> phases) {
-        List<java.util.Map<String, Object>> out = new ArrayList<>();
-        for (FineTuning.Phase p : phases) {
-            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("phase", p.number());
-            m.put("title", p.title());
-            m.put("trained", p.trainedLayers());
-            m.put("learning_rate", p.learningRate());
-            m.put("epochs", p.epochs());
-            if (!Double.isNaN(p.bestValidationLoss())) { // a refit phase has no validation data
-                m.put("best_epoch", p.bestEpoch());
-                m.put("val_loss", p.bestValidationLoss());
-                m.put("val_accuracy", p.validationAccuracy());
-            }
-            out.add(m);
-        }
-        return out;
     }
 }

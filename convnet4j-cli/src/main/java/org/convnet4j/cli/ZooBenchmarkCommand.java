@@ -1,22 +1,22 @@
 package org.convnet4j.cli;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import org.convnet4j.cli.zoo.ModelSetup;
-import org.convnet4j.cli.zoo.PerModel;
-import org.convnet4j.cli.zoo.ZooBenchmark;
-import org.convnet4j.cli.zoo.ZooReport;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.run.PerModel;
+import org.convnet4j.run.ZooBenchmark;
+import org.convnet4j.run.ZooModelSetup;
+import org.convnet4j.run.ZooReport;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
             "  convnet4j zoo-benchmark --models resnet18 --width 0.125,resnet18=0.5 --test-every-epoch --epochs 5",
             "  convnet4j zoo-benchmark --models vgg16,alexnet --input vgg16=32,alexnet=64"})
 public final class ZooBenchmarkCommand implements Callable<Integer> {
-    static final String DEFAULT_MODELS = "lenet5,alexnet,vgg16,resnet18,googlenet";
+    static final String DEFAULT_MODELS = ZooBenchmark.DEFAULT_MODELS;
 
     @Spec
     CommandSpec spec;
@@ -58,7 +58,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             + "(vgg16=1) or both (3,vgg16=1). Default: 1.")
     String epochs = "1";
 
-    @Option(names = "--data", paramLabel = "SPEC", description = org.convnet4j.dataspec.DataSpec.DATA_HELP
+    @Option(names = "--data", paramLabel = "SPEC", description = DataSpec.DATA_HELP
             + " Fashion-MNIST: training set / test set; digits: 400 / 100 per class; a folder: 80%% / 20%% (seeded)."
             + " Default: ${DEFAULT-VALUE}.")
     String data = "fashion-mnist";
@@ -114,19 +114,15 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
     @Mixin
     DashboardOptions dashboard;
 
-    private PerModel<Integer> epochCounts;
-    private PerModel<Integer> limits;
-
     @Override
     public Integer call() throws IOException {
         java.io.PrintWriter stdout = spec.commandLine().getOut();
-        ZooBenchmark.Training training = training();
-        List<ModelSetup> setups = setups();
+        ZooBenchmark.Plan plan = plan();
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new BadInputException("--out " + out + ": exists and is not a directory");
         }
         // a too-small input fails now, in milliseconds, rather than after the models before it have trained
-        for (ModelSetup s : setups) {
+        for (ZooModelSetup s : plan.setups()) {
             try {
                 ModelZoo.build(s.model(), s.options(1, 10));
             } catch (IllegalArgumentException e) {
@@ -134,166 +130,75 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             }
         }
         // the data is read (and any problem with it reported) before anything is written
-        org.convnet4j.tensor.Shape pictureShape;
-        try {
-            pictureShape = org.convnet4j.tensor.Shape.parsePicture(picture);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--picture: " + e.getMessage());
-        }
-        if (pictureShape.dim(0) != 1 && pictureShape.dim(0) != 3) {
-            throw new BadInputException("--picture: pictures have 1 (grey) or 3 (RGB) channels, not " + pictureShape.dim(0));
-        }
-        org.convnet4j.dataspec.DataSpec.Loaded loaded = org.convnet4j.dataspec.DataSpec.of(data)
-                .trainAndTest(org.convnet4j.model.Preprocessing.forInput(pictureShape), seed);
+        Shape pictureShape = option("--picture", () -> Shape.parseGreyOrRgbPicture(picture));
+        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape), seed);
         loaded.conversions().forEach(n -> stdout.println("converting: " + n));
         Files.createDirectories(out);
 
-        Dataset allTrain = loaded.train();
-        Dataset test = loaded.test();
-        if (testLimit != null) {
-            test = org.convnet4j.dataspec.DataSpec.perClass(test, testLimit, 42);
-        }
-        Map<String, String> env = new LinkedHashMap<>();
+        Dataset test = testLimit == null ? loaded.test() : DataSpec.perClass(loaded.test(), testLimit, 42);
+        ZooBenchmark.requireBatchFits(plan.setups(), loaded.train(), plan.training());
         // originalArgs() starts with the subcommand's own name
-        env.put("command", "convnet4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        env.put("data", data + " (" + allTrain.numClasses() + " classes)");
-        env.put("processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        env.put("load average at start", load());
-
-        List<ZooBenchmark.Result> results = new ArrayList<>();
-        DashboardOptions.Session ui = dashboard.open(stdout);
-        for (ModelSetup s : setups) {
-            int modelEpochs = epochCounts.get(s.model(), 1);
-            Integer modelLimit = limits.get(s.model(), null);
-            Dataset train = modelLimit == null ? allTrain
-                    : org.convnet4j.dataspec.DataSpec.perClass(allTrain, modelLimit, seed);
-            stdout.printf(Locale.ROOT, "%s: %dx%d, width %s, %d training and %d test images, %d epoch(s)%n", s.model(),
-                    s.size(), s.size(), s.width(), train.size(), test.size(), modelEpochs);
-            stdout.flush();
-            ZooBenchmark.Result r = ZooBenchmark.run(s, train, test, training.withEpochs(modelEpochs), line -> {
+        Map<String, String> env = ZooBenchmark.environment("convnet4j " + String.join(" ",
+                spec.commandLine().getParseResult().originalArgs()), data, loaded.train().numClasses());
+        List<ZooBenchmark.Result> results;
+        try (DashboardOptions.Session ui = dashboard.open(stdout)) {
+            results = ZooBenchmark.run(plan, loaded.train(), test, line -> {
                 stdout.println(line);
                 stdout.flush();
-            }, testIn -> ui.run("zoo-" + s.model(), testIn));
-            results.add(r);
-            stdout.printf(Locale.ROOT, "  %s: test accuracy %.4f, %.1f s per epoch%n", s.model(), r.testAccuracy(),
-                    r.secondsPerEpoch());
-            env.put("load average at end", load());
-            new ZooReport(data, results, training, env).write(out);
+            }, (model, testIn) -> ui.run("zoo-" + model, testIn), (latest, all) -> {
+                env.put("load average at end", ZooBenchmark.loadAverage());
+                ZooReport report = new ZooReport(data, all, plan.training(), env);
+                report.write(out);
+                Charts.bars(report.chart(), out.resolve(ZooReport.CHART));
+            });
         }
-        ui.close();
         stdout.println();
-        stdout.print(new ZooReport(data, results, training, env).markdown());
+        stdout.print(new ZooReport(data, results, plan.training(), env).markdown());
         stdout.printf("wrote %s, %s, %s%n", out.resolve(ZooReport.MARKDOWN), out.resolve(ZooReport.JSON),
                 out.resolve(ZooReport.CHART));
         stdout.flush();
         return 0;
     }
 
-    private ZooBenchmark.Training training() {
-        String opt = optimizer.trim().toLowerCase(Locale.ROOT);
-        if (!opt.equals("adam") && !opt.equals("sgd")) {
-            throw new BadInputException("--optimizer: '" + optimizer + "' is not adam or sgd");
-        }
-        double rate = lr != null ? lr : opt.equals("sgd") ? 0.05 : 0.001;
-        if (!(rate > 0) || Double.isInfinite(rate)) {
-            throw new BadInputException("--lr: must be a positive number, got " + rate);
-        }
-        positive("--batch", batch);
-        if (testLimit != null) {
-            positive("--test-limit", testLimit);
-        }
-        return new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch, augment);
-    }
-
-    private List<ModelSetup> setups() {
-        Set<String> names = new LinkedHashSet<>();
-        for (String raw : models.split(",")) {
-            String m = raw.trim().toLowerCase(Locale.ROOT);
-            if (m.isEmpty()) {
-                continue;
-            }
-            if (!ModelZoo.contains(m)) {
-                throw new BadInputException("--models: unknown model '" + raw.trim() + "'; known: "
-                        + String.join(", ", ModelZoo.names()));
-            }
-            names.add(m);
-        }
-        if (names.isEmpty()) {
-            throw new BadInputException("--models: no model given");
-        }
-        PerModel<Double> widths;
-        PerModel<Integer> sizes;
+    private ZooBenchmark.Plan plan() {
         try {
-            widths = width == null ? PerModel.none() : PerModel.parse("--width", width, ZooBenchmarkCommand::parseWidth);
-            sizes = input == null ? PerModel.none() : PerModel.parse("--input", input, ZooBenchmarkCommand::parseSize);
-            epochCounts = PerModel.parse("--epochs", epochs, v -> parseCount("epochs", v));
-            limits = limit == null ? PerModel.none() : PerModel.parse("--limit", limit, v -> parseCount("limit", v));
+            String opt = option("--optimizer", () -> ZooBenchmark.Training.optimizerName(optimizer));
+            double rate = lr != null ? lr : ZooBenchmark.Training.defaultLr(opt);
+            if (!(rate > 0) || Double.isInfinite(rate)) {
+                throw new BadInputException("--lr: must be a positive number, got " + rate);
+            }
+            positive("--batch", batch);
+            if (testLimit != null) {
+                positive("--test-limit", testLimit);
+            }
+            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch, augment);
+            List<String> names = option("--models", () -> ZooBenchmark.models(models));
+            PerModel<Double> widths = perModel("--width", width, PerModel::width, names);
+            PerModel<Integer> sizes = perModel("--input", input, PerModel::squareSize, names);
+            PerModel<Integer> epochCounts = perModel("--epochs", epochs, PerModel.count("epochs"), names);
+            PerModel<Integer> limits = perModel("--limit", limit, PerModel.count("limit"), names);
+            return new ZooBenchmark.Plan(ZooBenchmark.setups(names, widths, sizes), training, epochCounts, limits);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
         }
-        checkNamed("--width", widths, names);
-        checkNamed("--input", sizes, names);
-        checkNamed("--epochs", epochCounts, names);
-        checkNamed("--limit", limits, names);
-        List<ModelSetup> setups = new ArrayList<>();
-        for (String m : names) {
-            ModelSetup d = ModelSetup.defaults(m);
-            setups.add(new ModelSetup(m, sizes.get(m, d.size()), widths.get(m, d.width())));
-        }
-        return setups;
     }
 
-    private static void checkNamed(String option, PerModel<?> values, Set<String> models) {
-        for (String named : values.namedModels()) {
-            if (!models.contains(named)) {
-                throw new BadInputException(option + ": '" + named + "' is not one of the models being run ("
-                        + String.join(", ", models) + ")");
-            }
-        }
+    /** Parses one per-model option (null: none given) and checks that the models it names are being run. */
+    private static <T> PerModel<T> perModel(String option, String text, Function<String, T> parser, List<String> models) {
+        PerModel<T> values = text == null ? PerModel.none() : PerModel.parse(option, text, parser);
+        option(option, () -> {
+            values.requireNamedAmong(models);
+            return null;
+        });
+        return values;
     }
 
-    static int parseCount(String what, String s) {
-        int n;
+    /** Runs {@code step}, prefixing the message of a refusal with the option's name. */
+    private static <T> T option(String option, Supplier<T> step) {
         try {
-            n = Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "' is not a whole number");
-        }
-        if (n < 1) {
-            throw new IllegalArgumentException(what + " must be at least 1, got " + n);
-        }
-        return n;
-    }
-
-    static double parseWidth(String s) {
-        double w;
-        try {
-            w = Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "' is not a number");
-        }
-        if (!(w > 0) || Double.isInfinite(w)) {
-            throw new IllegalArgumentException("width " + s + " must be a positive number");
-        }
-        return w;
-    }
-
-    /** "32" or "32x32" (square only: the zoo builds square inputs here). */
-    static int parseSize(String s) {
-        String[] parts = s.toLowerCase(Locale.ROOT).split("x");
-        try {
-            int h = Integer.parseInt(parts[0].trim());
-            if (parts.length > 2 || parts.length == 2 && Integer.parseInt(parts[1].trim()) != h) {
-                throw new IllegalArgumentException("'" + s + "': give one size (32) or a square one (32x32)");
-            }
-            if (h < 1) {
-                throw new IllegalArgumentException("size " + s + " must be at least 1");
-            }
-            return h;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "' is not a size such as 32 or 32x32");
+            return step.get();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(option + ": " + e.getMessage(), e);
         }
     }
 
@@ -301,10 +206,5 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         if (v < 1) {
             throw new BadInputException(option + ": must be at least 1, got " + v);
         }
-    }
-
-    private static String load() {
-        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        return l < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f (1-minute)", l);
     }
 }

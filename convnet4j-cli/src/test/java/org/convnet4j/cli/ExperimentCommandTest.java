@@ -21,15 +21,25 @@ class ExperimentCommandTest {
                 "--targets", "similar", "--classifiers", "logreg,knn", "--classifiers-at", "6");
         assertEquals(0, r.exitCode(), r.err());
         String md = Files.readString(dir.resolve("results.md"));
-        // 6 per class x 5 classes: every one of the 30 pictures is predicted once by the 5 folds
+        // 6 per class x 5 classes: every one of the 30 pictures is predicted once by the 5 folds, in each of 4 rounds
         assertTrue(md.matches("(?s).*\\| similar: Fashion-MNIST 5-9 \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|"
-                + " [01]\\.\\d{3} \\(30\\) \\|.*"), md);
+                + " [01]\\.\\d{3} \\(120\\) \\| \\d+\\.\\d \\| \\d+\\.\\d \\|.*"), md);
+        assertTrue(md.contains("| case 1 was the only case tried |"), md);
         assertTrue(md.contains("| similar: Fashion-MNIST 5-9 | 6 | 0 (predict as is) | 0.000 |  |"), md);
         assertTrue(md.contains("Case 1's classifiers side by side (default cut):"), md);
         assertTrue(md.matches("(?s).*\\| logreg \\| [01]\\.\\d{3} \\| .*"), md);
         assertTrue(md.matches("(?s).*\\| knn \\| [01]\\.\\d{3} \\| .*"), md);
         assertFalse(md.contains("| svm |"), md);
         assertTrue(Files.size(dir.resolve("transfer-accuracy.png")) > 0);
+        assertTrue(Files.readString(dir.resolve("results.csv")).contains("5-fold right answers per fold"));
+
+        // another seed pretrains another base (its file records the seed) and says so in results.md
+        Path other = dir.resolve("seed-7");
+        CliRun seeded = CliRun.of("experiment", "transfer", "--out-dir", other.toString(), "--sizes", "6",
+                "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "4", "--cases", "0",
+                "--targets", "similar", "--classifiers", "none", "--seed", "7");
+        assertEquals(0, seeded.exitCode(), seeded.err());
+        assertTrue(Files.readString(other.resolve("results.md")).contains(" Seed 7.\n"));
 
         CliRun bad = CliRun.of("experiment", "transfer", "--out-dir", dir.resolve("x").toString(), "--classifiers",
                 "bogus");

@@ -230,9 +230,97 @@ class HostileFilesCliTest {
         }
         // the serving queue and batch, before a port is bound (default budget)
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--queue", "2000000000"), 2,
-                "--max-batch 8, --queue 2000000000: serving m needs at least");
+                "--max-batch 8, --queue 2000000000: serving m (per model: its weights, a forward pass of 8 samples and"
+                + " 2000000000 queued requests of one sample each; a lower bound", "needs at least");
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--max-batch", "2000000000"), 2,
-                "--max-batch 2000000000, --queue 64: serving m needs at least");
+                "--max-batch 2000000000, --queue 64: serving m (", "needs at least");
+    }
+
+    /** Two classes of {@code n} 28x28 grey pictures each, in {@code dir/name}. */
+    private Path folder(String name, int n) throws Exception {
+        Path data = Files.createDirectories(dir.resolve(name));
+        for (String cls : List.of("dark", "light")) {
+            Path d = Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < n; i++) {
+                Images.write(Tensor.zeros(1, 28, 28).fill(cls.equals("dark") ? 10 + i : 240 - i), d.resolve(i + ".png"));
+            }
+        }
+        return data;
+    }
+
+    /**
+     * A training step with Adam of {@code model} in batches of 4 fits under the limit, one in batches of 16 does not
+     * (every run below trains on more than 16 pictures, so --batch 32 means batches of at least 16).
+     */
+    private static String budgetBetween4And16(Model model) {
+        org.convnet4j.nn.ModelSummary s = org.convnet4j.nn.ModelSummary.of(model);
+        long adam = 4L * 2 * s.trainableParams();
+        long at4 = s.trainingMemoryBytes(4, 0) + adam;
+        long at16 = s.trainingMemoryBytes(16, 0) + adam;
+        assertTrue(at16 > at4);
+        return Long.toString((at4 + at16) / 2);
+    }
+
+    /**
+     * --batch of fuse, transfer and zoo-benchmark: the trainer they run budgets a training step before the first
+     * batch (zoo-benchmark every model before the first trains); one line naming the option, exit 2, nothing written;
+     * just below the limit the same command runs.
+     */
+    @Test
+    void batchesOfFuseTransferAndZooBenchmarkAreBudgeted() throws Exception {
+        Path a = folder("a", 12);
+        Path b = folder("b", 12);
+        String inputs = "a=" + a + ",b=" + b;
+        Path fused = dir.resolve("fused.c4j");
+        CliRun first = CliRun.of("fuse", "--mode", "early", "--inputs", inputs, "--epochs", "1", "--batch", "4",
+                "--out", fused.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        String fuseBudget = budgetBetween4And16(ModelFiles.read(fused).model());
+        Path refused = dir.resolve("refused.c4j");
+        try (var p = org.convnet4j.testsupport.TemporaryProperty.set(org.convnet4j.util.MemoryBudget.PROPERTY, fuseBudget)) {
+            assertOneLine(CliRun.of("fuse", "--mode", "early", "--inputs", inputs, "--epochs", "1", "--batch", "32",
+                    "--out", refused.toString()), 2, "convnet4j fuse: --batch 32: a training step of a model (",
+                    "parameters) in batches of 2", "needs at least", "above the limit");
+            assertFalse(Files.exists(refused));
+            CliRun control = CliRun.of("fuse", "--mode", "early", "--inputs", inputs, "--epochs", "1", "--batch", "4",
+                    "--out", fused.toString());
+            assertEquals(0, control.exitCode(), control.err());
+        }
+
+        Path data = folder("t", 24);
+        Path transferred = dir.resolve("t.c4j");
+        String[] transfer = {"transfer", "--base", "lenet5", "--case", "4", "--data", data.toString(), "--epochs", "1",
+            "--no-progress", "--out"};
+        CliRun t0 = CliRun.of(concat(transfer, transferred.toString(), "--batch", "4"));
+        assertEquals(0, t0.exitCode(), t0.err());
+        String transferBudget = budgetBetween4And16(ModelFiles.read(transferred).model());
+        try (var p = org.convnet4j.testsupport.TemporaryProperty.set(org.convnet4j.util.MemoryBudget.PROPERTY,
+                transferBudget)) {
+            assertOneLine(CliRun.of(concat(transfer, refused.toString(), "--batch", "32")), 2,
+                    "convnet4j transfer: --batch 32: a training step of", "needs at least", "above the limit");
+            assertFalse(Files.exists(refused));
+            CliRun control = CliRun.of(concat(transfer, transferred.toString(), "--batch", "4"));
+            assertEquals(0, control.exitCode(), control.err());
+        }
+
+        Path zoo = dir.resolve("zoo");
+        String[] bench = {"zoo-benchmark", "--models", "lenet5", "--data", data.toString(), "--epochs", "1", "--out",
+            zoo.toString(), "--batch"};
+        try (var p = org.convnet4j.testsupport.TemporaryProperty.set(org.convnet4j.util.MemoryBudget.PROPERTY,
+                budgetBetween4And16(ModelZoo.build("lenet5", null, 2)))) {
+            assertOneLine(CliRun.of(concat(bench, "32")), 2, "--batch 32: a training step of lenet5 (",
+                    "in batches of 3", "above the limit");
+            assertFalse(Files.exists(zoo.resolve("zoo-results.json")));
+            CliRun control = CliRun.of(concat(bench, "4"));
+            assertEquals(0, control.exitCode(), control.err());
+            assertTrue(Files.exists(zoo.resolve("zoo-results.json")));
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     /** Two classes of four 28x28 grey pictures: a training run of a second. */

@@ -76,7 +76,7 @@ class MultiInputCommandsTest {
 
         // the same sample through the Java API, prepared by the data set code
         Graph g = (Graph) ModelFiles.read(model).model();
-        MultiInputDataset one = FashionMnistSobel.load(true, 1).orderedFor(g.inputNames());
+        MultiInputDataset one = FashionMnistSobel.load(org.convnet4j.fusion.FusionSources.Part.TEST, 1).orderedFor(g.inputNames());
         List<Tensor> x = one.samples(0).stream().map(t -> t.reshape(t.shape().prepend(1))).toList();
         float[] out = g.forward(x, false).data();
         int best = 0;

@@ -57,7 +57,7 @@ class ReadmeJavaExamplesTest {
         for (Map.Entry<String, String> b : blocks.entrySet()) {
             String code = b.getValue()
                     .replace("FashionMnist.train()", "org.convnet4j.data.Datasets.subset(FashionMnist.train(), 1200)")
-                    .replace("FashionMnistSobel.load(false, 3000)", "FashionMnistSobel.load(false, 600)");
+                    .replace("FashionMnistSobel.load(FusionSources.Part.TRAIN, 3000)", "FashionMnistSobel.load(FusionSources.Part.TRAIN, 600)");
             Path f = src.resolve(className(b.getKey()) + ".java");
             Files.writeString(f, wrap(className(b.getKey()), code));
             files.add(f.toString());

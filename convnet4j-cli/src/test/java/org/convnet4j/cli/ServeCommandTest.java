@@ -42,36 +42,74 @@ class ServeCommandTest {
         assertTrue(noDir.err().contains("no such directory"), noDir.err());
     }
 
+    /**
+     * SIGTERM with requests in flight: a batch of 4 is waiting (up to 5 s) for more samples when the signal comes;
+     * readiness turns 503, a new request is refused, the 4 are answered with 200, and the process exits 143.
+     */
     @Test
-    void sigtermStopsTheServerCleanly(@TempDir Path dir) throws Exception {
+    void sigtermFinishesRequestsInFlightAndRefusesNewOnes(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("lenet.c4j");
         ModelFiles.save(LeNet5.build().initialize(1), model, Preprocessing.forInput(Shape.of(1, 28, 28)));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model", "m=" + model,
-                "--port", "0").redirectErrorStream(true).start();
+                "--port", "0", "--max-batch", "64", "--max-wait-us", "5000000").redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line;
-            Matcher url = null;
+            String url = null;
             while ((line = out.readLine()) != null) {
                 Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
                 if (m.find()) {
-                    url = m;
+                    url = m.group(1);
                     break;
                 }
             }
             assertTrue(url != null, "the server printed its address");
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(url.group(1) + "/v2/health/ready"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, ready.statusCode());
+            assertEquals(200, get(http, url + "/v2/health/ready").statusCode());
+            String body = org.convnet4j.serve.InferenceProtocol.request(Tensor.zeros(1, 1, 28, 28), null).toString();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> inFlight = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                inFlight.add(http.sendAsync(HttpRequest.newBuilder(URI.create(url + "/v2/models/m/infer"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            // the four wait in one batch for more samples (the scrape is the fifth request in flight)
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!get(http, url + "/metrics").body().contains("convnet4j_http_requests_in_flight 5\n")) {
+                assertTrue(System.currentTimeMillis() < deadline, "the 4 requests did not reach the model");
+                Thread.sleep(20);
+            }
             p.destroy(); // SIGTERM: the shutdown hook drains and stops the server
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "stopped after SIGTERM");
+            int ready = 200;
+            while (ready == 200 && System.currentTimeMillis() < deadline) {
+                try {
+                    ready = get(http, url + "/v2/health/ready").statusCode();
+                } catch (java.io.IOException closed) {
+                    ready = -1;
+                }
+            }
+            assertTrue(ready == 503 || ready == -1, "readiness after SIGTERM: " + ready);
+            try {
+                HttpResponse<String> late = http.send(HttpRequest.newBuilder(URI.create(url + "/v2/models/m/infer"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, late.statusCode(), late.body());
+            } catch (java.io.IOException refused) {
+                // the listener had already closed: refused as well
+            }
+            for (var answer : inFlight) {
+                HttpResponse<String> r = answer.get(60, TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode(), r.body());
+            }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stopped after SIGTERM");
             assertEquals(143, p.exitValue(), "128 + SIGTERM, after the shutdown hooks ran");
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.convnet4j.internal.json.Json;
-import org.convnet4j.cli.zoo.ZooReport;
+import org.convnet4j.run.ZooReport;
 import org.convnet4j.data.FashionMnist;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -38,6 +38,41 @@ public interface Corruption {
         };
     }
 
+    /** A corruption of the input named {@code input}; {@link #label()} reads "INPUT LABEL". */
+    record Named(String input, Corruption corruption) {
+        /** "INPUT noise 0.5", "INPUT missing (zeros)". */
+        public String label() {
+            return input + " " + corruption.label();
+        }
+    }
+
+    /**
+     * Parses {@code noise:STD} (Gaussian noise, seed 7) or {@code zeros}; anything else is an
+     * IllegalArgumentException.
+     */
+    static Corruption parse(String s) {
+        if (s.equalsIgnoreCase("zeros")) {
+            return zeros();
+        }
+        if (s.toLowerCase(java.util.Locale.ROOT).startsWith("noise:")) {
+            try {
+                return gaussianNoise(Double.parseDouble(s.substring(6)), 7);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + s + "': the noise level must be a number");
+            }
+        }
+        throw new IllegalArgumentException("'" + s + "' is not noise:STD or zeros");
+    }
+
+    /** Parses {@code NAME=noise:STD} or {@code NAME=zeros}. */
+    static Named parseNamed(String s) {
+        int eq = s.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("give NAME=noise:STD or NAME=zeros, got '" + s + "'");
+        }
+        return new Named(s.substring(0, eq), parse(s.substring(eq + 1)));
+    }
+
     /** The input is missing: all zeros. */
     static Corruption zeros() {
         return new Corruption() {

@@ -65,10 +65,29 @@ public final class EarlyFusion {
         return Shape.of(channels, first.dim(1), first.dim(2));
     }
 
+    /** What {@link #commonSize} does when the inputs' heights and widths differ. */
+    public enum SizeMismatch {
+        /** Resample every input (bilinearly) to the largest height and width. */
+        RESAMPLE,
+        /** Refuse, naming the sizes. */
+        FAIL
+    }
+
+    /**
+     * The data set with every input at one height and width: unchanged if they already agree; otherwise as
+     * {@code onMismatch} says.
+     */
+    public static MultiInputDataset commonSize(MultiInputDataset data, SizeMismatch onMismatch) {
+        return commonSize(data, onMismatch == SizeMismatch.RESAMPLE);
+    }
+
     /**
      * The data set with every input at one height and width: unchanged if they already agree; otherwise resampled
      * to the largest height and width if {@code resample}, else an error naming the sizes.
+     *
+     * @deprecated the boolean does not say what it means at the call site; use {@link #commonSize(MultiInputDataset, SizeMismatch)}
      */
+    @Deprecated
     public static MultiInputDataset commonSize(MultiInputDataset data, boolean resample) {
         Map<String, Shape> shapes = data.shapesByName();
         try {

@@ -26,10 +26,20 @@ public final class FashionMnistSobel {
     private FashionMnistSobel() {
     }
 
-    /** The first {@code limit} training (or test) images of Fashion-MNIST as pixels + edges. */
-    public static MultiInputDataset load(boolean test, int limit) throws IOException {
-        ArrayDataset base = test ? FashionMnist.test() : FashionMnist.train();
+    /** The first {@code limit} images of Fashion-MNIST's training or test set ({@code part}) as pixels + edges. */
+    public static MultiInputDataset load(FusionSources.Part part, int limit) throws IOException {
+        ArrayDataset base = part == FusionSources.Part.TEST ? FashionMnist.test() : FashionMnist.train();
         return of(base, limit);
+    }
+
+    /**
+     * The first {@code limit} training (or test) images of Fashion-MNIST as pixels + edges.
+     *
+     * @deprecated the boolean does not say what it means at the call site; use {@link #load(FusionSources.Part, int)}
+     */
+    @Deprecated
+    public static MultiInputDataset load(boolean test, int limit) throws IOException {
+        return load(test ? FusionSources.Part.TEST : FusionSources.Part.TRAIN, limit);
     }
 
     /** Pixels + Sobel edges of the first {@code limit} samples of any single-channel image data set. */

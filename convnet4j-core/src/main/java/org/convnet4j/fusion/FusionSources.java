@@ -42,15 +42,18 @@ public final class FusionSources {
     /** From NAME -> SOURCE (at least two inputs). */
     public static FusionSources of(Map<String, String> sources) {
         if (sources.size() < 2) {
-            throw new IllegalArgumentException("--inputs: fusion needs at least two inputs, got " + sources.keySet());
+            throw new IllegalArgumentException("fusion needs at least two inputs, got " + sources.keySet());
         }
         return new FusionSources(new LinkedHashMap<>(sources));
     }
 
-    /** Parses {@code NAME=SOURCE,NAME=SOURCE} or {@value #SHORTHAND}; messages name the {@code --inputs} option. */
+    /**
+     * Parses {@code NAME=SOURCE,NAME=SOURCE} or {@value #SHORTHAND}. Problems are IllegalArgumentExceptions whose
+     * messages name the offending part (an application may prefix its option name).
+     */
     public static FusionSources parse(String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("--inputs: give NAME=SOURCE,NAME=SOURCE (or " + SHORTHAND + ")");
+            throw new IllegalArgumentException("give NAME=SOURCE,NAME=SOURCE (or " + SHORTHAND + ")");
         }
         Map<String, String> m = new LinkedHashMap<>();
         if (spec.trim().equalsIgnoreCase(SHORTHAND)) {
@@ -61,14 +64,47 @@ public final class FusionSources {
         for (String part : spec.split(",")) {
             int eq = part.indexOf('=');
             if (eq <= 0 || eq == part.length() - 1) {
-                throw new IllegalArgumentException("--inputs: '" + part + "' is not NAME=SOURCE (e.g. rgb=data/rgb)");
+                throw new IllegalArgumentException("'" + part + "' is not NAME=SOURCE (e.g. rgb=data/rgb)");
             }
             String name = part.substring(0, eq).trim();
             if (m.put(name, part.substring(eq + 1).trim()) != null) {
-                throw new IllegalArgumentException("--inputs: input '" + name + "' is given twice");
+                throw new IllegalArgumentException("input '" + name + "' is given twice");
             }
         }
         return of(m);
+    }
+
+    /**
+     * Parses a resize target "HxW" (both at least 1, at most 16,777,216 pixels) into {height, width}; null gives
+     * null (no resize).
+     */
+    public static int[] parseResize(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            Shape size = Shape.parse(s);
+            if (size.rank() == 2 && size.dim(0) >= 1 && size.dim(1) >= 1 && size.size() <= 16_777_216) {
+                return new int[] {size.dim(0), size.dim(1)};
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("'" + s + "' is not HxW with positive sizes (e.g. 64x64)");
+    }
+
+    /**
+     * The test part of these sources for a saved multi-input model {@code g} (named {@code file} in messages):
+     * the source names must be the model's input names; the data come in the model's input order. Arguments as
+     * {@link #load}.
+     */
+    public MultiInputDataset loadFor(org.convnet4j.nn.Graph g, String file, Integer limit, int[] resize,
+                                     PairedFolders.OnMissing onMissing, Consumer<String> notes) throws IOException {
+        if (!new java.util.HashSet<>(g.inputNames()).equals(sources.keySet())) {
+            throw new IllegalArgumentException(file + " takes inputs " + g.inputNames() + " but the sources give "
+                    + sources.keySet());
+        }
+        return load(Part.TEST, limit, resize, onMissing, notes).orderedFor(g.inputNames());
     }
 
     private static boolean builtIn(String source) {
@@ -88,7 +124,7 @@ public final class FusionSources {
             java.util.Set<String> specs = new java.util.LinkedHashSet<>();
             sources.values().forEach(src -> specs.add(FusionClassifier.dataOf(src).toLowerCase(Locale.ROOT)));
             if (specs.size() > 1) {
-                throw new IllegalArgumentException("--inputs: the built-in sources must show the same pictures, got "
+                throw new IllegalArgumentException("the built-in sources must show the same pictures, got "
                         + String.join(" and ", specs) + " (e.g. pixels=fashion-mnist:5-9,edges=fashion-mnist:5-9:sobel)");
             }
             DataSpec.Loaded loaded = DataSpec.of(specs.iterator().next())
@@ -102,7 +138,7 @@ public final class FusionSources {
             return resize == null ? d : d.resized(resize[0], resize[1]);
         }
         if (builtIns > 0) {
-            throw new IllegalArgumentException("--inputs: the built-in sources (" + PIXELS + "[:CLASSES], " + SOBEL
+            throw new IllegalArgumentException("the built-in sources (" + PIXELS + "[:CLASSES], " + SOBEL
                     + ", opencv-digits[:CLASSES][:sobel]) cannot be paired with folders; give only folders or only"
                     + " built-in sources");
         }

@@ -57,7 +57,18 @@ public final class IntermediateFusion {
             return branch(input, model, cutAt, false);
         }
 
-        /** As above; {@code frozen} keeps the branch's (pretrained) weights fixed. */
+        /** As {@link #branch(String, Model, String)}, keeping the branch's (pretrained) weights fixed. */
+        public Builder frozenBranch(String input, Model model, String cutAt) {
+            return branch(input, model, cutAt, true);
+        }
+
+        /**
+         * As above; {@code frozen} keeps the branch's (pretrained) weights fixed.
+         *
+         * @deprecated the boolean does not say what it means at the call site; use {@link #branch(String, Model, String)}
+         *     or {@link #frozenBranch}
+         */
+        @Deprecated
         public Builder branch(String input, Model model, String cutAt, boolean frozen) {
             for (Branch b : branches) {
                 if (b.input().equals(input)) {

@@ -29,7 +29,21 @@ public final class PairedFolders {
     public static final float UNIT_SCALE = 1f / 255f;
 
     /** What to do with a sample that is missing in some modality. */
-    public enum OnMissing { SKIP, FAIL }
+    public enum OnMissing {
+        /** Leave the sample out (and report it). */
+        SKIP,
+        /** Refuse the data. */
+        FAIL;
+
+        /** "skip" or "fail" (any case); anything else is an IllegalArgumentException. */
+        public static OnMissing parse(String s) {
+            return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "skip" -> SKIP;
+                case "fail" -> FAIL;
+                default -> throw new IllegalArgumentException("'" + s + "' is not skip or fail");
+            };
+        }
+    }
 
     /** The paired data set and the samples left out. */
     public record Result(MultiInputDataset dataset, List<String> missing) {

@@ -119,28 +119,28 @@ public final class Images {
             throw new ImageFormatException(name + ": not a regular file");
         }
         // Streamed: the decoder reads the file as it goes (never the whole file in memory), and with source
-        // subsampling keeps only the rows and columns it needs. Only the first HEADER_BYTES are read ahead, for
-        // the JPEG segment headers (colour components, EXIF orientation) that come before the picture data.
-        byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(HEADER_BYTES);
+        // subsampling keeps only the rows and columns it needs. A JPEG's segment headers (colour components, EXIF
+        // orientation) are read first in a pass that skips every segment body but EXIF's (at most 64 KB), however
+        // far into the file the picture data starts.
+        JpegHeader jpeg;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 8192)) {
+            if (Files.size(file) == 0) {
+                throw new ImageFormatException(name + ": empty file, not an image");
+            }
+            jpeg = JpegHeader.read(in);
+        } catch (ImageFormatException e) {
+            throw e;
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
-        if (head.length == 0) {
-            throw new ImageFormatException(name + ": empty file, not an image");
-        }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            return decode(in, head, name, maxPixels, minHeight, minWidth);
+            return decode(in, jpeg, name, maxPixels, minHeight, minWidth);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
     }
-
-    /** Bytes read ahead of a streamed picture for its JPEG segment headers (EXIF is at most 64 KB per segment). */
-    static final int HEADER_BYTES = 1 << 20;
 
     /** Decodes a picture held in memory (an upload, a resource); {@code name} is used in messages. */
     public static Tensor read(byte[] bytes, String name) throws ImageFormatException {
@@ -184,7 +184,7 @@ public final class Images {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            return decode(in, bytes, name, maxPixels, minHeight, minWidth);
+            return decode(in, JpegHeader.parse(bytes), name, maxPixels, minHeight, minWidth);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -192,12 +192,11 @@ public final class Images {
         }
     }
 
-    /** Decodes from {@code in}; {@code head} holds the first bytes of the same data (all of it, or HEADER_BYTES). */
-    private static Tensor decode(ImageInputStream in, byte[] head, String name, long maxPixels, int minHeight,
+    /** Decodes from {@code in}; {@code jpeg}: the same data's JPEG segment headers, null if it is not a JPEG. */
+    private static Tensor decode(ImageInputStream in, JpegHeader jpeg, String name, long maxPixels, int minHeight,
                                  int minWidth) throws ImageFormatException {
         // CMYK and YCCK JPEGs are converted to RGB by TwelveMonkeys' JPEG reader (ahead of the JDK's, which gets
         // their colours wrong): with the file's ICC profile, else a default CMYK profile
-        JpegHeader jpeg = JpegHeader.parse(head);
         try {
             if (in == null) {
                 throw new ImageFormatException(name + ": cannot open for reading");
@@ -575,6 +574,137 @@ public final class Images {
             i0[o] = lo;
             i1[o] = Math.min(lo + 1, in - 1);
             frac[o] = (float) (s - lo);
+        }
+    }
+
+    /**
+     * Antialiased bilinear resize of [C, H, W] to [C, h, w], the resampling of PIL's {@code Image.resize(size,
+     * BILINEAR)} that torchvision's {@code Resize} applies to PIL pictures: a triangle filter whose support widens
+     * by the scale factor when shrinking (every source pixel under an output pixel contributes), applied along the
+     * rows first, then along the columns. Enlarging, it equals {@link #resize} up to rounding.
+     *
+     * <p>Pictures whose values are all whole numbers 0..255 (8-bit pictures as {@link #read} gives them) go
+     * through PIL's 8-bit arithmetic: weights in fixed point with 22 fractional bits, each pass rounded and clipped
+     * to 0..255, so the result equals PIL's bytes. Other values are resampled in double precision as PIL does for
+     * its 32-bit float pictures (no rounding, no clipping).
+     */
+    public static Tensor resizeAntialiased(Tensor chw, int h, int w) {
+        chw.requireRank("Images.resizeAntialiased", 3);
+        if (h < 1 || w < 1) {
+            throw new IllegalArgumentException("Images.resizeAntialiased: target size " + h + "x" + w
+                    + " must be at least 1x1");
+        }
+        int c = chw.dim(0);
+        int inH = chw.dim(1);
+        int inW = chw.dim(2);
+        if (inH == h && inW == w) {
+            return chw.copy();
+        }
+        boolean bytes = isBytes(chw.data());
+        Taps horizontal = inW == w ? null : new Taps(inW, w);
+        Taps vertical = inH == h ? null : new Taps(inH, h);
+        // Rows the vertical pass reads (PIL resamples only those horizontally).
+        int firstRow = vertical == null ? 0 : vertical.start[0];
+        int lastRow = vertical == null ? inH : vertical.start[h - 1] + vertical.count[h - 1];
+        float[] src = chw.data();
+        float[] dst = new float[c * h * w];
+        float[] temp = horizontal == null ? null : new float[(lastRow - firstRow) * w];
+        for (int ch = 0; ch < c; ch++) {
+            float[] plane = src;
+            int base = ch * inH * inW;
+            int rowOffset = 0;
+            int planeW = inW;
+            if (horizontal != null) {
+                for (int y = firstRow; y < lastRow; y++) {
+                    horizontal.apply(src, base + y * inW, 1, temp, (y - firstRow) * w, 1, bytes);
+                }
+                plane = temp;
+                base = 0;
+                rowOffset = firstRow;
+                planeW = w;
+            }
+            if (vertical != null) {
+                for (int x = 0; x < w; x++) {
+                    vertical.apply(plane, base - rowOffset * planeW + x, planeW, dst, ch * h * w + x, w, bytes);
+                }
+            } else {
+                System.arraycopy(plane, base, dst, ch * h * w, h * w);
+            }
+        }
+        return Tensor.wrap(dst, c, h, w);
+    }
+
+    private static boolean isBytes(float[] v) {
+        for (float f : v) {
+            if (!(f >= 0f && f <= 255f) || f != Math.rint(f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** PIL's resampling coefficients for one axis (its precompute_coeffs with the bilinear filter, support 1). */
+    private static final class Taps {
+        private static final int PRECISION_BITS = 32 - 8 - 2;
+        final int[] start;
+        final int[] count;
+        final double[][] weights;
+        final int[][] fixed;
+
+        Taps(int in, int out) {
+            double scale = (double) in / out;
+            double filterScale = Math.max(scale, 1.0);
+            double support = filterScale; // the bilinear filter's support (1) times the scale
+            start = new int[out];
+            count = new int[out];
+            weights = new double[out][];
+            fixed = new int[out][];
+            for (int o = 0; o < out; o++) {
+                double center = (o + 0.5) * scale;
+                int min = Math.max(0, (int) (center - support + 0.5));
+                int max = Math.min(in, (int) (center + support + 0.5)) - min;
+                double[] k = new double[Math.max(max, 0)];
+                double sum = 0;
+                for (int i = 0; i < k.length; i++) {
+                    double t = Math.abs((i + min - center + 0.5) / filterScale);
+                    k[i] = t < 1.0 ? 1.0 - t : 0.0;
+                    sum += k[i];
+                }
+                int[] q = new int[k.length];
+                for (int i = 0; i < k.length; i++) {
+                    if (sum != 0.0) {
+                        k[i] /= sum;
+                    }
+                    q[i] = (int) (0.5 + k[i] * (1 << PRECISION_BITS));
+                }
+                start[o] = min;
+                count[o] = k.length;
+                weights[o] = k;
+                fixed[o] = q;
+            }
+        }
+
+        /** One line: src[from + i * srcStep] resampled into dst[to + o * dstStep]. */
+        void apply(float[] src, int from, int srcStep, float[] dst, int to, int dstStep, boolean bytes) {
+            for (int o = 0; o < start.length; o++) {
+                int s = from + start[o] * srcStep;
+                if (bytes) {
+                    int[] k = fixed[o];
+                    int acc = 1 << (PRECISION_BITS - 1);
+                    for (int i = 0; i < k.length; i++) {
+                        acc += (int) src[s + i * srcStep] * k[i];
+                    }
+                    dst[to + o * dstStep] = acc <= 0 ? 0f : acc >= (255 << PRECISION_BITS) + (1 << PRECISION_BITS)
+                            ? 255f : (float) (acc >> PRECISION_BITS);
+                } else {
+                    double[] k = weights[o];
+                    double acc = 0;
+                    for (int i = 0; i < k.length; i++) {
+                        acc += src[s + i * srcStep] * k[i];
+                    }
+                    dst[to + o * dstStep] = (float) acc;
+                }
+            }
         }
     }
 

@@ -23,15 +23,60 @@ import org.convnet4j.tensor.Tensor;
  * <p>Two options serve pretrained ImageNet models: {@code bgr} reverses the channel order after scaling (Keras'
  * "caffe" mode models were trained on BGR pictures; {@code mean} is then in BGR order), and {@code resizeShorter}
  * &gt; 0 resizes keeping the aspect ratio so that the shorter side is that long, then takes the central
- * {@code height} x {@code width} window (torchvision's Resize(256) + CenterCrop(224)).
+ * {@code height} x {@code width} window (torchvision's Resize(256) + CenterCrop(224), whose offset rounds half to
+ * even as torchvision's {@code center_crop} does).
+ *
+ * <p>{@code resampling} says how pictures are resized: {@link Resampling#BILINEAR} samples the two nearest pixels
+ * per axis ({@link Images#resize}; what stretching to the input always did), {@link Resampling#ANTIALIASED} is PIL's
+ * bilinear filter, which averages every source pixel under an output pixel when shrinking
+ * ({@link Images#resizeAntialiased}; what torchvision's {@code Resize} does to PIL pictures). The constructors
+ * without it choose ANTIALIASED with {@code resizeShorter} (torchvision's steps) and BILINEAR otherwise; so does a
+ * saved preprocessing without {@code "resample"}.
  */
 public record Preprocessing(int channels, int height, int width, float scale, float[] mean, float[] std,
-                            boolean bgr, int resizeShorter) {
+                            boolean bgr, int resizeShorter, Resampling resampling) {
     public static final String KEY = "preprocessing";
     /** Pixel values 0..255 to 0..1. */
     public static final float UNIT_SCALE = 1f / 255f;
 
+    /** How pictures are resized to the model input. */
+    public enum Resampling {
+        /** Bilinear from the two nearest source pixels per axis, no antialiasing ({@link Images#resize}). */
+        BILINEAR("bilinear"),
+        /** PIL's antialiased bilinear filter, as torchvision's Resize on PIL pictures ({@link Images#resizeAntialiased}). */
+        ANTIALIASED("antialiased");
+
+        private final String key;
+
+        Resampling(String key) {
+            this.key = key;
+        }
+
+        /** The name in saved descriptions ("bilinear", "antialiased"). */
+        public String key() {
+            return key;
+        }
+
+        /** Reads {@link #key}; throws IllegalArgumentException naming the accepted values. */
+        public static Resampling parse(String s) {
+            for (Resampling r : values()) {
+                if (r.key.equals(s)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("resample must be bilinear or antialiased, not '" + s + "'");
+        }
+
+        /** Tensor [C, H, W] resized to h x w this way. */
+        public Tensor resize(Tensor chw, int h, int w) {
+            return this == ANTIALIASED ? Images.resizeAntialiased(chw, h, w) : Images.resize(chw, h, w);
+        }
+    }
+
     public Preprocessing {
+        if (resampling == null) {
+            throw new IllegalArgumentException("Preprocessing: resampling must be given (bilinear or antialiased)");
+        }
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("Preprocessing: pictures become 1 (grey) or 3 (RGB) channels, not "
                     + channels);
@@ -58,6 +103,22 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
         }
     }
 
+    /** With the resampling its resize implies: ANTIALIASED with {@code resizeShorter} (torchvision's), else BILINEAR. */
+    public Preprocessing(int channels, int height, int width, float scale, float[] mean, float[] std,
+                         boolean bgr, int resizeShorter) {
+        this(channels, height, width, scale, mean, std, bgr, resizeShorter, defaultResampling(resizeShorter));
+    }
+
+    /** ANTIALIASED for torchvision's shorter-side resize ({@code resizeShorter > 0}), BILINEAR for a stretch. */
+    public static Resampling defaultResampling(int resizeShorter) {
+        return resizeShorter > 0 ? Resampling.ANTIALIASED : Resampling.BILINEAR;
+    }
+
+    /** This preprocessing resizing pictures the given way instead. */
+    public Preprocessing withResampling(Resampling r) {
+        return new Preprocessing(channels, height, width, scale, mean, std, bgr, resizeShorter, r);
+    }
+
     /** Stretch to height x width, RGB order. */
     public Preprocessing(int channels, int height, int width, float scale, float[] mean, float[] std) {
         this(channels, height, width, scale, mean, std, false, 0);
@@ -80,8 +141,8 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
     public Transform transform() {
         Transform channelStep = channels == 1 ? new Transform.ToGrey() : new Transform.ToRgb();
         Transform resize = resizeShorter > 0
-                ? ((Transform) (chw, r) -> shorterSide(chw, resizeShorter)).andThen(new Transform.CenterCrop(height, width))
-                : new Transform.Resize(height, width);
+                ? (chw, r) -> centreCrop(shorterSide(chw, resizeShorter, resampling), height, width)
+                : (chw, r) -> resampling.resize(chw, height, width);
         Transform t = channelStep.andThen(resize).andThen(new Transform.Scale(scale));
         if (bgr) {
             t = t.andThen((chw, r) -> reverseChannels(chw));
@@ -89,13 +150,36 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
         return mean.length > 0 ? t.andThen(new Transform.Normalize(mean, std)) : t;
     }
 
-    private static Tensor shorterSide(Tensor chw, int side) {
+    private static Tensor shorterSide(Tensor chw, int side, Resampling resampling) {
         int h = chw.dim(1);
         int w = chw.dim(2);
         // torchvision truncates the longer side: int(side * long / short)
         int nh = h <= w ? side : (int) ((long) side * h / w);
         int nw = h <= w ? (int) ((long) side * w / h) : side;
-        return Images.resize(chw, nh, nw);
+        return resampling.resize(chw, nh, nw);
+    }
+
+    /**
+     * torchvision's center_crop: the offset is round((size - crop) / 2) with Python's round half to even (a
+     * 189-pixel side cropped to 110 starts at 40, not 39).
+     */
+    private static Tensor centreCrop(Tensor chw, int h, int w) {
+        if (chw.dim(1) < h || chw.dim(2) < w) {
+            return new Transform.CenterCrop(h, w).apply(chw, null); // its message names the sizes
+        }
+        int top = (int) Math.rint((chw.dim(1) - h) / 2.0);
+        int left = (int) Math.rint((chw.dim(2) - w) / 2.0);
+        int c = chw.dim(0);
+        int inH = chw.dim(1);
+        int inW = chw.dim(2);
+        float[] s = chw.data();
+        float[] d = new float[c * h * w];
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(s, (ch * inH + top + y) * inW + left, d, (ch * h + y) * w, w);
+            }
+        }
+        return Tensor.wrap(d, c, h, w);
     }
 
     private static Tensor reverseChannels(Tensor chw) {
@@ -138,6 +222,9 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
         if (resizeShorter > 0) {
             o.addProperty("resize_shorter", resizeShorter);
         }
+        if (resampling != defaultResampling(resizeShorter)) {
+            o.addProperty("resample", resampling.key());
+        }
         return o;
     }
 
@@ -152,7 +239,9 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
                     o.has("scale") ? o.get("scale").getAsFloat() : UNIT_SCALE,
                     o.has("mean") ? floats(o.get("mean")) : null, o.has("std") ? floats(o.get("std")) : null,
                     o.has("channel_order") && channelOrderIsBgr(o.get("channel_order").getAsString()),
-                    o.has("resize_shorter") ? o.get("resize_shorter").getAsInt() : 0);
+                    o.has("resize_shorter") ? o.get("resize_shorter").getAsInt() : 0,
+                    o.has("resample") ? Resampling.parse(o.get("resample").getAsString())
+                            : defaultResampling(o.has("resize_shorter") ? o.get("resize_shorter").getAsInt() : 0));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(what + ": preprocessing " + o + " is incomplete or malformed ("
                     + e.getMessage() + ")", e);

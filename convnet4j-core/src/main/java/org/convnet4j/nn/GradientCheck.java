@@ -18,12 +18,57 @@ import org.convnet4j.tensor.Tensor;
  * ties in max pooling) by more than {@code eps}, or the difference straddles the kink.
  */
 public final class GradientCheck {
-    /** The default settings described above. */
+    /** The default finite-difference step described above. */
     public static final double EPS = 1e-2;
+    /** The default absolute tolerance. */
     public static final double ATOL = 2e-3;
+    /** The default relative tolerance. */
     public static final double RTOL = 2e-2;
 
     private GradientCheck() {
+    }
+
+    /** Whether the layer runs as in training (batch statistics, dropout masks) or as in inference. */
+    public enum Mode {
+        /** {@code forward(inputs, true)}. */
+        TRAINING,
+        /** {@code forward(inputs, false)}. */
+        INFERENCE
+    }
+
+    /**
+     * What a check does: the mode the layer runs in, how many positions per tensor it compares (chosen with
+     * {@code seed}), the finite-difference step and the tolerances.
+     */
+    public record Options(Mode mode, int maxPerTensor, long seed, double eps, double atol, double rtol) {
+        public Options {
+            java.util.Objects.requireNonNull(mode, "mode");
+            if (maxPerTensor < 1 || !(eps > 0) || !(atol >= 0) || !(rtol >= 0)) {
+                throw new IllegalArgumentException("GradientCheck: maxPerTensor >= 1, eps > 0, atol and rtol >= 0;"
+                        + " got " + maxPerTensor + ", " + eps + ", " + atol + ", " + rtol);
+            }
+        }
+
+        /** In training mode, with the default step and tolerances. */
+        public static Options training(int maxPerTensor, long seed) {
+            return new Options(Mode.TRAINING, maxPerTensor, seed, EPS, ATOL, RTOL);
+        }
+
+        /** In inference mode, with the default step and tolerances. */
+        public static Options inference(int maxPerTensor, long seed) {
+            return new Options(Mode.INFERENCE, maxPerTensor, seed, EPS, ATOL, RTOL);
+        }
+
+        /** The same with another step and tolerances. */
+        public Options withTolerances(double eps, double atol, double rtol) {
+            return new Options(mode, maxPerTensor, seed, eps, atol, rtol);
+        }
+    }
+
+    /** Checks {@code layer} on {@code inputs} as {@code options} say. */
+    public static Result check(Layer layer, List<Tensor> inputs, Options options) {
+        return check(layer, inputs, options.mode() == Mode.TRAINING, options.maxPerTensor(), options.seed(),
+                options.eps(), options.atol(), options.rtol());
     }
 
     /** One compared value. */
@@ -47,11 +92,23 @@ public final class GradientCheck {
         }
     }
 
-    /** Checks with the default eps and tolerances, up to {@code maxPerTensor} positions per tensor. */
+    /**
+     * Checks with the default eps and tolerances, up to {@code maxPerTensor} positions per tensor.
+     *
+     * @deprecated the boolean does not say what it means at the call site; use {@link #check(Layer, List, Options)}
+     *     with {@link Options#training} or {@link Options#inference}
+     */
+    @Deprecated
     public static Result check(Layer layer, List<Tensor> inputs, boolean training, int maxPerTensor, long seed) {
         return check(layer, inputs, training, maxPerTensor, seed, EPS, ATOL, RTOL);
     }
 
+    /**
+     * Checks with the given step and tolerances.
+     *
+     * @deprecated use {@link #check(Layer, List, Options)} with {@link Options#withTolerances}
+     */
+    @Deprecated
     public static Result check(Layer layer, List<Tensor> inputs, boolean training, int maxPerTensor, long seed,
                                double eps, double atol, double rtol) {
         Random random = new Random(seed);

@@ -125,6 +125,19 @@ public final class ModelSummary {
         return MemoryBudget.add(MemoryBudget.add(weights + grads + optimizer, acts), input);
     }
 
+    /**
+     * Refuses a training step in batches of {@code batch} whose {@link #trainingMemoryBytes} plus
+     * {@code optimizerStateValues} float32 values of optimiser state is over the {@link MemoryBudget}: a
+     * {@link MemoryBudget.SettingTooLargeException} whose message starts with {@code setting} ("batch 64") and says
+     * what was estimated, e.g. "batch 64: a training step of lenet5 (61,706 parameters) in batches of 64 needs at
+     * least ...".
+     */
+    public void requireTrainingBatch(String setting, String model, int batch, long optimizerStateValues) {
+        MemoryBudget.requireSetting(setting, String.format(java.util.Locale.ROOT,
+                "a training step of %s (%,d parameters) in batches of %d", model, totalParams, batch),
+                MemoryBudget.add(trainingMemoryBytes(batch, 0), MemoryBudget.bytesOf(FLOAT_BYTES, optimizerStateValues)));
+    }
+
     /** Inference memory for a batch: weights, buffers, and (as an upper bound) every activation kept. */
     public long inferenceMemoryBytes(int batch) {
         return MemoryBudget.add(FLOAT_BYTES * (totalParams + bufferValues), MemoryBudget.bytesOf(

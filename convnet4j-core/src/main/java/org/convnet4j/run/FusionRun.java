@@ -11,6 +11,7 @@ import org.convnet4j.fusion.IntermediateFusion;
 import org.convnet4j.fusion.Join;
 import org.convnet4j.fusion.LateFusion;
 import org.convnet4j.fusion.MultiInputDataset;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
@@ -102,6 +103,56 @@ public final class FusionRun {
                          int trainSamples, int validationSamples, double seconds) {
     }
 
+    /**
+     * A finished training as {@code convnet4j fuse --json} prints it.
+     *
+     * @param sources      NAME -> SOURCE of the inputs
+     * @param out          where the model was saved
+     * @param confusionPng the validation confusion matrix's picture, or null
+     */
+    public record Report(Settings settings, Map<String, String> sources, Result result, java.nio.file.Path out,
+                         java.nio.file.Path confusionPng) {
+        /** One compact JSON object: member accuracies (late), mode, inputs, sizes, validation metrics, files. */
+        public String toJson() {
+            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+            if (!result.memberAccuracy().isEmpty()) {
+                o.add("member_val_accuracy", Json.toTree(result.memberAccuracy()));
+                o.addProperty("combine", settings.combine().id());
+            }
+            o.addProperty("mode", settings.mode());
+            o.add("inputs", Json.toTree(sources));
+            o.addProperty("train_samples", result.trainSamples());
+            o.addProperty("val_samples", result.validationSamples());
+            o.addProperty("epochs", settings.epochs());
+            o.addProperty("val_accuracy", result.validation().accuracy());
+            o.addProperty("val_loss", result.validation().loss());
+            o.addProperty("seconds", result.seconds());
+            o.addProperty("out", out.toString());
+            o.add("val_confusion", Json.parseObject(result.validation().confusion().toJson(), "confusion matrix"));
+            if (confusionPng != null) {
+                o.addProperty("confusion_png", confusionPng.toString());
+            }
+            return Json.toCompact(o);
+        }
+    }
+
+    /**
+     * A saved fusion model measured on test data, as {@code convnet4j fuse --evaluate --json} prints it.
+     *
+     * @param model      the model's name (its file)
+     * @param corruption what was done to an input ("none", or {@link org.convnet4j.fusion.Corruption.Named#label})
+     */
+    public record Evaluation(String model, int samples, String corruption, Metrics metrics) {
+        /** The metrics' JSON object with model, samples and corruption added, compact. */
+        public String toJson() {
+            com.google.gson.JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
+            o.addProperty("model", model);
+            o.addProperty("samples", samples);
+            o.addProperty("corruption", corruption);
+            return Json.toCompact(o);
+        }
+    }
+
     /** Trains a fusion model on {@code data}; listeners see every training (members one after another). */
     public static Result train(MultiInputDataset data, Settings s, Branches branches, TrainingListener... listeners) {
         MultiInputDataset.Split split = data.split(s.valSplit(), s.seed());
@@ -119,7 +170,11 @@ public final class FusionRun {
                 IntermediateFusion.Builder b = IntermediateFusion.builder(classes).join(s.join());
                 for (Map.Entry<String, Shape> e : data.shapesByName().entrySet()) {
                     Branch br = branches.branch(e.getKey(), e.getValue(), classes);
-                    b.branch(e.getKey(), br.model(), br.joinAt(), s.freezeBranches());
+                    if (s.freezeBranches()) {
+                        b.frozenBranch(e.getKey(), br.model(), br.joinAt());
+                    } else {
+                        b.branch(e.getKey(), br.model(), br.joinAt());
+                    }
                 }
                 model = b.build();
                 model.initialize(s.seed()); // pretrained branches keep their loaded weights

@@ -4,6 +4,7 @@ import org.convnet4j.internal.json.Json;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.ModelFiles;
@@ -24,8 +25,33 @@ public final class SavedFeatureStatistics {
     private SavedFeatureStatistics() {
     }
 
+    /**
+     * How the statistics of a saved model are computed: {@link #IN_PROCESS} by default; a distributed engine (such as
+     * convnet4j-spark's {@code SparkTrainer}, which implements this) computes them where the pictures are.
+     */
+    @FunctionalInterface
+    public interface Computer {
+        /**
+         * The statistics of each of {@code layers} (a layer of {@code chain}, or {@link FeatureStatistics#INPUT})
+         * over the samples {@link FeatureStatistics#sample}{@code (train, samples)} chooses; {@code chain} is the
+         * model saved in {@code file} as a chain of layers. Must give {@link FeatureStatistics#compute}'s values
+         * within float rounding.
+         */
+        List<FeatureStatistics> compute(Path file, Sequential chain, List<String> layers, Dataset train, int samples)
+                throws IOException;
+    }
+
+    /** {@link FeatureStatistics#compute} in this process, one layer after the other. */
+    public static final Computer IN_PROCESS = (file, chain, layers, train, samples) ->
+            layers.stream().map(l -> FeatureStatistics.compute(chain, l, train, samples)).toList();
+
     /** The statistics written into {@code file}, or null if the model has no Dense head to take them before. */
     public static FeatureStatistics addTo(Path file, Dataset train, int samples) throws IOException {
+        return addTo(file, train, samples, IN_PROCESS);
+    }
+
+    /** {@link #addTo(Path, Dataset, int)} with the statistics computed by {@code computer}. */
+    public static FeatureStatistics addTo(Path file, Dataset train, int samples, Computer computer) throws IOException {
         Checkpoint c = Checkpoint.load(file);
         Model model = ModelFiles.fromCheckpoint(c, file.toString()).model();
         Sequential chain;
@@ -36,12 +62,13 @@ public final class SavedFeatureStatistics {
         } catch (IllegalArgumentException e) {
             return null; // e.g. a fully convolutional model: no penultimate features to describe
         }
-        FeatureStatistics stats = FeatureStatistics.compute(chain, layer, train, samples);
+        // pixel statistics too: the advisor's similarity measure (see TransferAdvisor)
+        List<FeatureStatistics> both = computer.compute(file, chain, List.of(layer, FeatureStatistics.INPUT), train,
+                samples);
+        FeatureStatistics stats = both.get(0);
         JsonObject d = Json.parseObject(c.description(), file + ": description");
         d.add(FeatureStatistics.KEY, Json.parseObject(stats.toJson(), "feature statistics"));
-        // pixel statistics too: the advisor's similarity measure (see TransferAdvisor)
-        d.add(FeatureStatistics.INPUT_KEY, Json.parseObject(
-                FeatureStatistics.compute(chain, FeatureStatistics.INPUT, train, samples).toJson(), "feature statistics"));
+        d.add(FeatureStatistics.INPUT_KEY, Json.parseObject(both.get(1).toJson(), "feature statistics"));
         Checkpoint.save(file, new Checkpoint(c.parameters(), c.optimizerState(), Json.toCompact(d)));
         return stats;
     }

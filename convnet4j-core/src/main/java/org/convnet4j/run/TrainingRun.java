@@ -139,6 +139,31 @@ public final class TrainingRun {
      *
      * @param bestEpoch the epoch kept in {@code out} (1-based; the last one without validation)
      */
+    /** A finished run with its settings, as {@code convnet4j train --json} prints it. */
+    public record Report(TrainingSettings settings, Result result) {
+        /**
+         * A pretty-printed JSON object: model, data, sample counts, epochs, best epoch (and its validation
+         * accuracy), the two checkpoint files, seconds and the history.
+         */
+        public String toJson() {
+            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+            o.addProperty("model", settings.model());
+            o.addProperty("data", settings.data());
+            o.addProperty("train_samples", result.train().size());
+            o.addProperty("val_samples", result.validation() == null ? 0 : result.validation().size());
+            o.addProperty("epochs", result.history().size());
+            o.addProperty("best_epoch", result.bestEpoch());
+            if (!Double.isNaN(result.bestValidationAccuracy())) {
+                o.addProperty("best_val_accuracy", result.bestValidationAccuracy());
+            }
+            o.addProperty("out", result.out().toString());
+            o.addProperty("last", result.last().toString());
+            o.addProperty("seconds", result.seconds());
+            o.add("history", org.convnet4j.internal.json.Json.parseArray(result.history().toJson(), "history"));
+            return org.convnet4j.internal.json.Json.toPretty(o);
+        }
+    }
+
     public record Result(Model model, Preprocessing preprocessing, History history, Path out, Path last,
                          int bestEpoch, Dataset train, Dataset validation, double seconds) {
         /** The best validation accuracy, or NaN without validation or epochs. */
@@ -208,7 +233,7 @@ public final class TrainingRun {
         Trainer trainer = new Trainer(config).engine(engine);
         listeners.forEach(trainer::addListener);
         if (settings.patience() != null) {
-            trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, settings.patience(), false));
+            trainer.addListener(new EarlyStopping(History.VAL_ACCURACY, settings.patience(), EarlyStopping.AtEnd.KEEP_LAST));
         }
         trainer.addListener(checkpoints);
         long start = System.nanoTime();
@@ -222,7 +247,9 @@ public final class TrainingRun {
         }
         if (Files.exists(out)) {
             // for 'advise --base': how the kept model's penultimate features spread on its own training data
-            SavedFeatureStatistics.addTo(out, split.train(), SavedFeatureStatistics.SAMPLES);
+            // (where the engine can compute them, e.g. on a cluster's executors, it does)
+            SavedFeatureStatistics.addTo(out, split.train(), SavedFeatureStatistics.SAMPLES,
+                    engine instanceof SavedFeatureStatistics.Computer c ? c : SavedFeatureStatistics.IN_PROCESS);
         }
         int bestEpoch = split.validation() == null ? history.size() : checkpoints.bestEpoch();
         return new Result(net, prep, history, out, last, bestEpoch, split.train(), split.validation(), seconds);

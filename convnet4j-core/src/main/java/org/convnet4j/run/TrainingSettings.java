@@ -138,6 +138,24 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
      * @throws IllegalArgumentException when the saved settings are incomplete or out of range
      */
     public static Optional<TrainingSettings> savedIn(Checkpoint checkpoint) {
+        return savedSettings(checkpoint);
+    }
+
+    /**
+     * The settings to resume {@code checkpoint}, read from {@code file}: its training state is checked, then the
+     * saved run's settings are returned with the output moved next to {@code file} (resuming a copy must not
+     * overwrite the original run's files; set another {@code out} to override), ready for more changes; empty
+     * when the checkpoint was not written by a TrainingRun.
+     *
+     * @throws IllegalArgumentException when the checkpoint's training state or saved settings are broken
+     */
+    public static Optional<Builder> resuming(Checkpoint checkpoint, Path file) {
+        org.convnet4j.train.TrainingCheckpoints.read(checkpoint);
+        return savedSettings(checkpoint).map(s -> s.toBuilder()
+                .out(file.toAbsolutePath().resolveSibling(s.out().getFileName().toString())));
+    }
+
+    private static Optional<TrainingSettings> savedSettings(Checkpoint checkpoint) {
         JsonElement e = Json.parseObject(checkpoint.description(), "checkpoint description").get(KEY);
         if (e == null || !e.isJsonObject()) {
             return Optional.empty();

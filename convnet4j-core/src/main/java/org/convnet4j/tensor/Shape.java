@@ -147,6 +147,18 @@ public final class Shape {
         return s;
     }
 
+    /**
+     * {@link #parsePicture} for pictures as the image files give them: 1 (grey) or 3 (RGB) channels; another
+     * channel count is an IllegalArgumentException "pictures have 1 (grey) or 3 (RGB) channels, not C".
+     */
+    public static Shape parseGreyOrRgbPicture(String text) {
+        Shape s = parsePicture(text);
+        if (s.dim(0) != 1 && s.dim(0) != 3) {
+            throw new IllegalArgumentException("pictures have 1 (grey) or 3 (RGB) channels, not " + s.dim(0));
+        }
+        return s;
+    }
+
     /** Parses {@code 3x224x224} (also with ',' or '*' between numbers). */
     public static Shape parse(String text) {
         String[] parts = text.trim().split("[x,*X]");

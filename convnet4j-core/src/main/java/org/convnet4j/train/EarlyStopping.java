@@ -21,6 +21,30 @@ public final class EarlyStopping implements TrainingListener {
     private Map<String, Tensor> bestParameters;
     private int stoppedAt;
 
+    /** Which weights the model keeps when training stops. */
+    public enum AtEnd {
+        /** The last epoch's. */
+        KEEP_LAST,
+        /** The best epoch's (copied when it was reached). */
+        RESTORE_BEST
+    }
+
+    /** Stops after {@code patience} epochs without improvement of {@code monitor}; {@code atEnd}: which weights stay. */
+    public EarlyStopping(Monitor monitor, int patience, AtEnd atEnd) {
+        this(monitor, patience, atEnd == AtEnd.RESTORE_BEST);
+    }
+
+    /** Monitor {@code val_loss} or {@code val_accuracy} (direction from the name); {@code atEnd}: which weights stay. */
+    public EarlyStopping(String metric, int patience, AtEnd atEnd) {
+        this(Monitor.of(metric), patience, atEnd);
+    }
+
+    /**
+     * Stops after {@code patience} epochs without improvement; {@code restoreBest} restores the best epoch's weights.
+     *
+     * @deprecated the boolean does not say what it means at the call site; use {@link #EarlyStopping(Monitor, int, AtEnd)}
+     */
+    @Deprecated
     public EarlyStopping(Monitor monitor, int patience, boolean restoreBest) {
         if (patience < 1) {
             throw new IllegalArgumentException("EarlyStopping: patience must be >= 1, got " + patience);
@@ -30,7 +54,12 @@ public final class EarlyStopping implements TrainingListener {
         this.restoreBest = restoreBest;
     }
 
-    /** Monitor {@code val_loss} or {@code val_accuracy} (direction from the name). */
+    /**
+     * Monitor {@code val_loss} or {@code val_accuracy} (direction from the name).
+     *
+     * @deprecated the boolean does not say what it means at the call site; use {@link #EarlyStopping(String, int, AtEnd)}
+     */
+    @Deprecated
     public EarlyStopping(String metric, int patience, boolean restoreBest) {
         this(Monitor.of(metric), patience, restoreBest);
     }

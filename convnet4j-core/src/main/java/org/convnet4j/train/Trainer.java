@@ -13,10 +13,12 @@ import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Model;
+import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.loss.Loss;
+import org.convnet4j.train.optim.AbstractOptimizer;
 import org.convnet4j.train.optim.Optimizer;
 
 /**
@@ -82,6 +84,9 @@ public final class Trainer {
     private History run(Model model, Dataset train, Dataset val, TrainConfig cfg, History history, long step) {
         requireOptimizerOwns(model, cfg.optimizer());
         requireOutputsMatchClasses(model, train, cfg.loss());
+        if (engine == null) {
+            requireBatchFits(model, train, cfg);
+        }
         DataLoader loader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).seed(cfg.seed()).build();
         TrainingContext ctx = new TrainingContext(model, cfg, history, loader.numBatches());
         ctx.step = step;
@@ -100,6 +105,18 @@ public final class Trainer {
         } finally {
             engine.finish();
         }
+    }
+
+    /**
+     * A training step in batches of min(batch size, training samples) within the memory budget, before the first
+     * batch is allocated: weights, gradients, the optimiser's state, and every activation and its gradient
+     * ({@link ModelSummary#trainingMemoryBytes}, a lower bound). Otherwise a {@link org.convnet4j.util.MemoryBudget.SettingTooLargeException}
+     * starting "batch N:". In process only: an engine (Spark) splits each batch over its workers.
+     */
+    private static void requireBatchFits(Model model, Dataset train, TrainConfig cfg) {
+        int batch = Math.max(1, Math.min(cfg.batchSize(), train.size()));
+        long state = cfg.optimizer() instanceof AbstractOptimizer a ? a.stateValues() : 0;
+        ModelSummary.of(model).requireTrainingBatch("batch " + cfg.batchSize(), "a model", batch, state);
     }
 
     private History epochs(TrainingContext ctx, DataLoader loader, Dataset train, Dataset val) {

@@ -37,6 +37,11 @@ public final class FeatureCache {
         return dir;
     }
 
+    /** Where {@code convnet4j transfer} keeps features unless told otherwise: ~/.cache/convnet4j/features. */
+    public static Path defaultFolder() {
+        return Path.of(System.getProperty("user.home"), ".cache", "convnet4j", "features");
+    }
+
     /** The cached features of {@code network} on {@code data}, extracting and saving them on a miss. */
     public Features features(Sequential network, Dataset data, int batchSize, FeatureExtractor.Progress progress)
             throws IOException {

@@ -47,10 +47,18 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
 
     /** Statistics of {@code layer}'s output over (at most {@code limit} samples of) {@code data}. */
     public static FeatureStatistics compute(Sequential model, String layer, Dataset data, int limit) {
-        Dataset d = limit > 0 && limit < data.size() ? org.convnet4j.data.Datasets.subset(
-                org.convnet4j.data.Datasets.shuffle(data, 7), limit) : data;
+        Dataset d = sample(data, limit);
         Features f = FeatureExtractor.extract(network(model, layer), d, 256, FeatureExtractor.Progress.NONE);
         return of(layer, f);
+    }
+
+    /**
+     * The samples {@link #compute} describes: all of {@code data}, or (when {@code limit} is positive and smaller) a
+     * seeded choice of {@code limit} of them, as a view (nothing is read).
+     */
+    public static Dataset sample(Dataset data, int limit) {
+        return limit > 0 && limit < data.size() ? org.convnet4j.data.Datasets.subset(
+                org.convnet4j.data.Datasets.shuffle(data, 7), limit) : data;
     }
 
     /** The network whose output the statistics describe: the model cut at {@code layer}, or {@link #INPUT}'s identity. */

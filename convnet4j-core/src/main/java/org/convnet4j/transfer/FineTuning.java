@@ -241,7 +241,7 @@ public final class FineTuning {
                 maxEpochs, s.patience()));
         out.accept("  trained: " + String.join(", ", plan.trainedLayers()));
         out.accept("  frozen : " + (plan.frozenLayers().isEmpty() ? "nothing" : String.join(", ", plan.frozenLayers())));
-        EarlyStopping stop = new EarlyStopping("val_loss", s.patience(), true);
+        EarlyStopping stop = new EarlyStopping("val_loss", s.patience(), EarlyStopping.AtEnd.RESTORE_BEST);
         int offset = all.size();
         List<TrainingListener> ls = new ArrayList<>(listeners);
         ls.add(stop);

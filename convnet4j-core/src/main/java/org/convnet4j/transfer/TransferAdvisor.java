@@ -128,13 +128,121 @@ public final class TransferAdvisor {
         return best;
     }
 
+    /**
+     * How many corrected standard errors of the paired fold-by-fold difference a case may trail the best measured
+     * one and still count as indistinguishable from it (docs/TRANSFER.md, "Which estimator").
+     */
+    public static final double INDISTINGUISHABLE_SE = 1.0;
+
+    /**
+     * What {@code --try} recommends: {@code label}; {@code best} the case with the best held-out accuracy;
+     * {@code indistinguishable} the cases (the best included) that the measurement cannot tell from the best;
+     * {@code uncertain} when there are several; {@code reason} in words.
+     */
+    public record Choice(String label, String best, boolean uncertain, List<String> indistinguishable, String reason) {
+        public Choice {
+            indistinguishable = List.copyOf(indistinguishable);
+        }
+    }
+
+    /** The case label of a table answer: "1", "1-early", "2", "3". */
+    public static String labelOf(Recommendation r) {
+        return r.transferCase().number() + (r.earlyCut() ? "-early" : "");
+    }
+
+    /**
+     * {@code --try}'s decision. The best measured case is found first (ties: the earlier, cheaper case). Every
+     * other case is compared with it fold by fold (the same folds, so the differences are paired): the mean
+     * difference of held-out accuracy against its standard error, corrected for the overlap of the training parts
+     * of cross-validation (Nadeau and Bengio's factor 1/J + 1/(k-1) on the variance, J fold runs of k-fold
+     * cross-validation). A case within {@link #INDISTINGUISHABLE_SE} corrected standard errors of the best cannot
+     * be told apart from it: the verdict is uncertain, and when the table's case ({@code tableLabel}) is among
+     * them it is recommended (the measurement does not contradict the table), otherwise the best measured. With
+     * a single fold run there is no spread to measure; only exact ties are indistinguishable.
+     */
+    public static Choice choose(List<Trial> trials, String tableLabel) {
+        if (trials.isEmpty()) {
+            throw new IllegalArgumentException("advisor: no case was tried");
+        }
+        Trial best = trials.get(0);
+        for (Trial t : trials) {
+            if (t.accuracy() > best.accuracy()) {
+                best = t;
+            }
+        }
+        List<String> close = new ArrayList<>();
+        for (Trial t : trials) {
+            if (t == best || pairedGap(best.heldOut(), t.heldOut()) <= 0) {
+                close.add(t.label());
+            }
+        }
+        boolean uncertain = close.size() > 1;
+        String label = uncertain && close.contains(tableLabel) ? tableLabel : best.label();
+        String reason;
+        if (trials.size() == 1) {
+            reason = "case " + best.label() + " was the only case tried";
+        } else if (!uncertain) {
+            reason = String.format(Locale.ROOT, "case %s has the best held-out accuracy (%.3f), clearly ahead of the"
+                    + " others", best.label(), best.accuracy());
+        } else if (label.equals(tableLabel) && !label.equals(best.label())) {
+            reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart (within %.0f corrected"
+                    + " standard error of the best, case %s at %.3f); the table's case %s is among them",
+                    String.join(", ", close), INDISTINGUISHABLE_SE, best.label(), best.accuracy(), tableLabel);
+        } else {
+            reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart (within %.0f corrected"
+                    + " standard error of the best); the best measured, case %s at %.3f%s", String.join(", ", close),
+                    INDISTINGUISHABLE_SE, best.label(), best.accuracy(), close.contains(tableLabel) ? " (the table's)"
+                            : "; the table's case " + tableLabel + " is not among them");
+        }
+        return new Choice(label, best.label(), uncertain, close, reason);
+    }
+
+    /**
+     * How far {@code other} trails {@code best} beyond {@link #INDISTINGUISHABLE_SE} corrected standard errors
+     * (positive: clearly behind), from their fold-by-fold held-out accuracies.
+     */
+    static double pairedGap(HeldOut best, HeldOut other) {
+        int j = Math.min(best.rightPerFold().size(), other.rightPerFold().size());
+        double[] d = new double[j];
+        double mean = 0;
+        for (int i = 0; i < j; i++) {
+            d[i] = (best.rightPerFold().get(i) - other.rightPerFold().get(i)) / (double) best.answersPerFold().get(i);
+            mean += d[i] / j;
+        }
+        if (j < 2) {
+            return mean;
+        }
+        double var = 0;
+        for (double x : d) {
+            var += (x - mean) * (x - mean) / (j - 1);
+        }
+        double se = Math.sqrt(var * (1.0 / j + 1.0 / (FOLDS - 1)));
+        return mean - INDISTINGUISHABLE_SE * se;
+    }
+
     /** Folds of {@link #heldOutAccuracy}. */
     public static final int FOLDS = 5;
     /** {@link #heldOutAccuracy} runs folds until it has this many held-out answers (or all {@link #FOLDS}). */
     public static final int MIN_ANSWERS = 500;
+    /**
+     * When one round of all {@link #FOLDS} folds gives fewer than {@link #MIN_ANSWERS} answers (small data), the
+     * cross-validation is repeated with new fold seeds, up to this many rounds in all.
+     */
+    public static final int MAX_ROUNDS = 4;
+    /** Round r of the repeated cross-validation uses the settings' seed + r x this. */
+    public static final long ROUND_SEED_STEP = 1000;
 
-    /** A case measured on held-out pictures: accuracy over {@code answers} predictions from {@code folds} folds. */
-    public record HeldOut(double accuracy, int answers, int folds) {
+    /**
+     * A case measured on held-out pictures: accuracy over {@code answers} predictions from {@code folds} fold runs
+     * in {@code rounds} rounds of cross-validation; {@code rightPerFold} and {@code answersPerFold} fold by fold
+     * (the folds of a seed hold the same pictures for every case, so two cases can be compared fold by fold).
+     */
+    public record HeldOut(double accuracy, int answers, int folds, int rounds, List<Integer> rightPerFold,
+                          List<Integer> answersPerFold) {
+        public HeldOut {
+            rightPerFold = List.copyOf(rightPerFold);
+            answersPerFold = List.copyOf(answersPerFold);
+        }
     }
 
     /**
@@ -143,7 +251,10 @@ public final class TransferAdvisor {
      * as {@link TransferRun#run} does (for the gradient cases: early stopping on a split of that rest, then the
      * refit), and predicts the held-out fifth. Folds run until at least {@value #MIN_ANSWERS} pictures have been
      * predicted, or all of them when the data is smaller: one small validation split (10 pictures at 10 per class
-     * and 5 classes) cannot tell cases apart a few points apart, a few hundred answers can.
+     * and 5 classes) cannot tell cases apart a few points apart, a few hundred answers can. When all the folds give
+     * fewer than {@value #MIN_ANSWERS} answers, the whole cross-validation is repeated with other fold seeds
+     * (seed + {@value #ROUND_SEED_STEP} r, which also seeds that round's training), at most {@value #MAX_ROUNDS}
+     * rounds: 50 pictures give 200 answers, each picture predicted by four differently trained models.
      */
     public static HeldOut heldOutAccuracy(Sequential base, TransferCase c, TransferOptions o, Dataset data,
                                           FineTuneSettings s, FeatureCache cache) throws java.io.IOException {
@@ -154,21 +265,31 @@ public final class TransferAdvisor {
     public static HeldOut heldOutAccuracy(Sequential base, TransferCase c, TransferOptions o, Dataset data,
                                           FineTuneSettings s, FeatureCache cache, String classifier)
             throws java.io.IOException {
-        int[] fold = stratifiedFolds(data, FOLDS, s.seed());
         int run = foldsToRun(data.size(), FOLDS, MIN_ANSWERS);
         long right = 0;
         int answers = 0;
-        for (int f = 0; f < run; f++) {
-            int[][] parts = foldParts(fold, f);
-            Dataset train = Datasets.view(data, parts[0]);
-            Dataset held = Datasets.view(data, parts[1]);
-            TransferPlan plan = Transfer.plan(c, Transfer.copyOf(base), o);
-            double acc = TransferRun.run(plan, train, held, classifier, s, cache, null, List.of(),
-                    FeatureExtractor.Progress.NONE).accuracy();
-            right += Math.round(acc * held.size());
-            answers += held.size();
+        List<Integer> perFold = new ArrayList<>();
+        List<Integer> heldPerFold = new ArrayList<>();
+        int rounds = 0;
+        while (rounds == 0 || (run == FOLDS && answers < MIN_ANSWERS && rounds < MAX_ROUNDS)) {
+            FineTuneSettings rs = s.withSeed(s.seed() + ROUND_SEED_STEP * rounds);
+            int[] fold = stratifiedFolds(data, FOLDS, rs.seed());
+            for (int f = 0; f < run; f++) {
+                int[][] parts = foldParts(fold, f);
+                Dataset train = Datasets.view(data, parts[0]);
+                Dataset held = Datasets.view(data, parts[1]);
+                TransferPlan plan = Transfer.plan(c, Transfer.copyOf(base), o);
+                double acc = TransferRun.run(plan, train, held, classifier, rs, cache, null, List.of(),
+                        FeatureExtractor.Progress.NONE).accuracy();
+                int r = (int) Math.round(acc * held.size());
+                perFold.add(r);
+                heldPerFold.add(held.size());
+                right += r;
+                answers += held.size();
+            }
+            rounds++;
         }
-        return new HeldOut(right / (double) answers, answers, run);
+        return new HeldOut(right / (double) answers, answers, perFold.size(), rounds, perFold, heldPerFold);
     }
 
     /**
@@ -262,8 +383,9 @@ public final class TransferAdvisor {
             Trial trial = new Trial(label, h, (System.nanoTime() - t) / 1e9);
             out.add(trial);
             if (log != null) {
-                log.accept(String.format(Locale.ROOT, "tried case %-8s held-out accuracy %.4f (%d answers, %d of %d"
-                        + " folds)  %.1f s", label, h.accuracy(), h.answers(), h.folds(), FOLDS, trial.seconds()));
+                log.accept(String.format(Locale.ROOT, "tried case %-8s held-out accuracy %.4f (%d answers, %s)  %.1f s",
+                        label, h.accuracy(), h.answers(), h.rounds() > 1 ? h.rounds() + " rounds of " + FOLDS + " folds"
+                                : h.folds() + " of " + FOLDS + " folds", trial.seconds()));
             }
         }
         return out;

@@ -29,6 +29,9 @@ import org.convnet4j.zoo.LeNet5;
  * the advisor's verdict for each setting. The {@code experiment transfer} command prints and charts the rows.
  */
 public final class TransferExperiment {
+    /** Seed of the held-out test pictures: the same in every run, whatever {@link Config#seed}. */
+    static final long TEST_SEED = 7;
+
     /** The case labels run per setting, in order. */
     public static final List<String> CASES = List.of("0", "1", "1-early", "2", "3", "4");
 
@@ -38,10 +41,17 @@ public final class TransferExperiment {
     /**
      * Settings; {@code cases} may be a subset of {@link #CASES}. {@code classifiers} (may be empty) are compared
      * as Case 1 at the default cut on each target with {@code classifiersAt} training pictures per class.
+     * {@code seed} decides every random choice but the held-out test pictures (the same in every run, so runs
+     * compare): the base's initial weights, its pretraining pictures and their order, the target's training
+     * pictures, the validation splits and folds, the new layers' weights. It replaces the seeds of
+     * {@code fineTune} and {@code options}.
      */
     public record Config(List<Integer> sizes, int pretrainPerClass, int pretrainEpochs, int testPerClass,
                          Map<String, String> targets, List<String> cases, FineTuneSettings fineTune,
-                         TransferOptions options, List<String> classifiers, int classifiersAt) {
+                         TransferOptions options, List<String> classifiers, int classifiersAt, long seed) {
+        /** The published experiment's seed. */
+        public static final long DEFAULT_SEED = 42;
+
         public Config {
             classifiers = List.copyOf(classifiers);
             if (!classifiers.isEmpty() && classifiersAt < 1) {
@@ -55,7 +65,21 @@ public final class TransferExperiment {
             t.put("similar: Fashion-MNIST 5-9", "fashion-mnist:5-9");
             t.put("dissimilar: digits 0-9", "opencv-digits");
             return new Config(List.of(10, 100, 400), 1000, 4, 100, t, CASES, FineTuneSettings.defaults(),
-                    TransferOptions.forClasses(List.of()), CLASSIFIERS, 100);
+                    TransferOptions.forClasses(List.of()), CLASSIFIERS, 100, DEFAULT_SEED);
+        }
+
+        /** The same settings with another {@link #seed}. */
+        public Config withSeed(long s) {
+            return new Config(sizes, pretrainPerClass, pretrainEpochs, testPerClass, targets, cases, fineTune, options,
+                    classifiers, classifiersAt, s);
+        }
+
+        FineTuneSettings seededFineTune() {
+            return fineTune.withSeed(seed);
+        }
+
+        TransferOptions seededOptions() {
+            return options.withSeed(seed);
         }
     }
 
@@ -66,19 +90,157 @@ public final class TransferExperiment {
     /**
      * One measured case in one setting: its test accuracy, and the cross-validated held-out accuracy on the
      * training pictures that {@code advise --try} goes by ({@link TransferAdvisor#heldOutAccuracy}; NaN and 0
-     * answers for Case 0).
+     * answers for Case 0); {@code seconds} carries the case out once, {@code heldOutSeconds} is the
+     * cross-validation's time (0 for Case 0), {@code heldOutRightPerFold} its right answers fold by fold.
      */
     public record Row(String target, int perClass, String caseLabel, String description, double accuracy,
-                      double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs) {
+                      double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
+                      List<Integer> heldOutRightPerFold) {
+        public Row {
+            heldOutRightPerFold = List.copyOf(heldOutRightPerFold);
+        }
     }
 
-    /** The advisor's verdict for one setting: the table's answer, the measured similarity, --try's choice. */
+    /**
+     * The advisor's verdict for one setting: the table's answer (with the measured similarity), what --try
+     * recommends ({@code tried}, from {@code choice}; null when no case was tried) and each tried case's held-out
+     * accuracy.
+     */
     public record Advice(String target, int perClass, TransferAdvisor.Recommendation table, String tried,
-                         Map<String, Double> trialAccuracies) {
+                         Map<String, Double> trialAccuracies, TransferAdvisor.Choice choice) {
     }
 
+    /**
+     * What {@link #run} measured, and its tables: {@link #markdown()} (results.md), {@link #csv()} (results.csv),
+     * {@link #chartValues()} (the bars of the accuracy chart).
+     */
     public record Report(List<Row> rows, List<Advice> advice, List<ClassifierRow> classifiers, double baseAccuracy,
-                         double seconds) {
+                         double seconds, Config config) {
+        public Report {
+            rows = List.copyOf(rows);
+            advice = List.copyOf(advice);
+            classifiers = List.copyOf(classifiers);
+        }
+
+        /** The cases' table: one row per target, size and case, header first. */
+        public List<String[]> caseTable() {
+            List<String[]> out = new ArrayList<>();
+            out.add(new String[] {"target", "per class", "case", "test accuracy", "held-out accuracy (5-fold, answers)",
+                "seconds", "5-fold seconds"});
+            for (Row r : rows) {
+                out.add(new String[] {r.target(), Integer.toString(r.perClass()), r.description(),
+                    String.format(Locale.ROOT, "%.3f", r.accuracy()),
+                    Double.isNaN(r.heldOutAccuracy()) ? "" : String.format(Locale.ROOT, "%.3f (%d)", r.heldOutAccuracy(),
+                            r.heldOutAnswers()),
+                    String.format(Locale.ROOT, "%.1f", r.seconds()),
+                    Double.isNaN(r.heldOutAccuracy()) ? "" : String.format(Locale.ROOT, "%.1f", r.heldOutSeconds())});
+            }
+            return out;
+        }
+
+        /** The test accuracy of {@code label} in one setting (NaN if it did not run). */
+        public double accuracy(String target, int perClass, String label) {
+            return rows.stream().filter(r -> r.target().equals(target) && r.perClass() == perClass
+                    && r.caseLabel().equals(label)).mapToDouble(Row::accuracy).findFirst().orElse(Double.NaN);
+        }
+
+        /** The best test accuracy of any case in one setting. */
+        public double bestAccuracy(String target, int perClass) {
+            return rows.stream().filter(r -> r.target().equals(target) && r.perClass() == perClass)
+                    .mapToDouble(Row::accuracy).max().orElse(Double.NaN);
+        }
+
+        /** The advisor's table: similarity, the lecture table's case, --try's pick and how it scored. */
+        public List<String[]> adviceTable() {
+            List<String[]> out = new ArrayList<>();
+            out.add(new String[] {"target", "per class", "similarity (bootstrap)", "table says", "--try picks",
+                "its test accuracy", "best test accuracy", "--try's verdict"});
+            for (Advice a : advice) {
+                out.add(new String[] {a.target(), Integer.toString(a.perClass()), a.table().reasons().get(1),
+                    "case " + a.table().transferCase().number() + (a.table().earlyCut() ? " early cut" : ""),
+                    a.tried() == null ? "" : "case " + a.tried(),
+                    a.tried() == null ? "" : String.format(Locale.ROOT, "%.3f", accuracy(a.target(), a.perClass(),
+                            a.tried())),
+                    String.format(Locale.ROOT, "%.3f", bestAccuracy(a.target(), a.perClass())),
+                    a.choice() == null ? "" : a.choice().reason()});
+            }
+            return out;
+        }
+
+        /** Case 1's classifiers side by side: one row per classifier, accuracy and seconds per target. */
+        public List<String[]> classifierTable() {
+            List<String[]> out = new ArrayList<>();
+            List<String> head = new ArrayList<>(List.of("classifier"));
+            config.targets().keySet().forEach(n -> {
+                head.add(n + ", " + config.classifiersAt() + "/class");
+                head.add("seconds");
+            });
+            out.add(head.toArray(String[]::new));
+            for (String c : config.classifiers()) {
+                List<String> row = new ArrayList<>(List.of(c));
+                for (String n : config.targets().keySet()) {
+                    classifiers.stream().filter(r -> r.target().equals(n) && r.classifier().equals(c)).findFirst()
+                            .ifPresentOrElse(r -> {
+                                row.add(String.format(Locale.ROOT, "%.3f", r.accuracy()));
+                                row.add(String.format(Locale.ROOT, "%.1f", r.seconds()));
+                            }, () -> {
+                                row.add("");
+                                row.add("");
+                            });
+                }
+                out.add(row.toArray(String[]::new));
+            }
+            return out;
+        }
+
+        /** results.md: the base, the cases' table, the advisor's table, the classifiers, the total time. */
+        public String markdown() {
+            StringBuilder md = new StringBuilder();
+            md.append(String.format(Locale.ROOT, "Base: LeNet-5 on Fashion-MNIST 0-4, %d per class, %d epochs: test"
+                    + " accuracy %.3f.%s%n%n", config.pretrainPerClass(), config.pretrainEpochs(), baseAccuracy,
+                    config.seed() == Config.DEFAULT_SEED ? "" : " Seed " + config.seed() + "."));
+            md.append(markdownTable(caseTable())).append('\n').append(markdownTable(adviceTable()));
+            if (!config.classifiers().isEmpty()) {
+                md.append("\nCase 1's classifiers side by side (default cut):\n\n").append(markdownTable(classifierTable()));
+            }
+            md.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", seconds));
+            return md.toString();
+        }
+
+        /** results.csv: the cases' table, every cell quoted, plus the cross-validation's right answers per fold. */
+        public String csv() {
+            StringBuilder csv = new StringBuilder();
+            List<String[]> table = caseTable();
+            for (int i = 0; i < table.size(); i++) {
+                List<String> cells = new ArrayList<>(List.of(table.get(i)));
+                cells.add(i == 0 ? "5-fold right answers per fold" : rows.get(i - 1).heldOutRightPerFold().stream()
+                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(" ")));
+                csv.append(String.join(",", cells.stream().map(c -> "\"" + c + "\"").toList())).append('\n');
+            }
+            return csv.toString();
+        }
+
+        /** The chart's bars: series "case LABEL", category "similar 10/class", value the test accuracy. */
+        public List<ChartValue> chartValues() {
+            return rows.stream().map(r -> new ChartValue("case " + r.caseLabel(),
+                    (r.target().startsWith("similar") ? "similar " : "dissimilar ") + r.perClass() + "/class",
+                    r.accuracy())).toList();
+        }
+
+        private static String markdownTable(List<String[]> rows) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < rows.size(); i++) {
+                b.append("| ").append(String.join(" | ", rows.get(i))).append(" |\n");
+                if (i == 0) {
+                    b.append("|").append("---|".repeat(rows.get(0).length)).append('\n');
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    /** One bar of the accuracy chart. */
+    public record ChartValue(String series, String category, double value) {
     }
 
     private TransferExperiment() {
@@ -97,43 +259,50 @@ public final class TransferExperiment {
         List<Row> rows = new ArrayList<>();
         List<Advice> advice = new ArrayList<>();
         for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
-            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, 42);
-            Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), 7);
+            // the split into training and test parts and the test pictures do not move with the seed
+            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
+            Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), TEST_SEED);
             for (int n : cfg.sizes()) {
-                Dataset train = DataSpec.perClass(full.train(), n, 42);
-                TransferAdvisor.Assessment similarity = TransferAdvisor.assess(Transfer.copyOf(base), stats, train, 42);
+                Dataset train = DataSpec.perClass(full.train(), n, cfg.seed());
+                TransferAdvisor.Assessment similarity = TransferAdvisor.assess(Transfer.copyOf(base), stats, train,
+                        cfg.seed());
                 TransferAdvisor.Recommendation rec = TransferAdvisor.measured(n, similarity);
                 Map<String, Double> trial = new LinkedHashMap<>();
-                Map<String, TransferAdvisor.HeldOut> heldOut = new LinkedHashMap<>();
+                Map<String, TransferAdvisor.Trial> heldOut = new LinkedHashMap<>();
+                List<TransferAdvisor.Trial> trials = new ArrayList<>();
                 List<String> tried = cfg.cases().stream().filter(TransferAdvisor.TRIED::contains).toList();
                 for (TransferAdvisor.Trial tr : TransferAdvisor.tryCases(base, train,
-                        cfg.options().withClasses(train.classNames()), cfg.fineTune(), cache, Double.POSITIVE_INFINITY,
+                        cfg.seededOptions().withClasses(train.classNames()), cfg.seededFineTune(), cache, Double.POSITIVE_INFINITY,
                         tried, line -> log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %s", t.getKey(), n, line)))) {
                     trial.put(tr.label(), tr.accuracy());
-                    heldOut.put(tr.label(), tr.heldOut());
+                    heldOut.put(tr.label(), tr);
+                    trials.add(tr);
                 }
                 for (String label : cfg.cases()) {
                     TransferCase c = TransferCase.of(label.charAt(0) - '0');
                     Sequential copy = Transfer.copyOf(base);
-                    TransferOptions o = cfg.options().withClasses(c == TransferCase.PREDICT ? List.of()
+                    TransferOptions o = cfg.seededOptions().withClasses(c == TransferCase.PREDICT ? List.of()
                             : train.classNames()).withCut(label.equals("1-early") ? Transfer.earlyCut(copy) : null);
                     TransferPlan plan = Transfer.plan(c, copy, o);
-                    TransferRun.Outcome r = TransferRun.run(plan, train, test, "logreg", cfg.fineTune(), cache, null,
+                    TransferRun.Outcome r = TransferRun.run(plan, train, test, "logreg", cfg.seededFineTune(), cache, null,
                             List.of(), FeatureExtractor.Progress.NONE);
-                    TransferAdvisor.HeldOut h = heldOut.get(label);
+                    TransferAdvisor.Trial h = heldOut.get(label);
                     double val = h == null ? Double.NaN : h.accuracy();
                     int epochs = r.history().size();
                     String desc = describe(label, plan, r);
-                    Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.answers(),
-                            r.seconds(), epochs);
+                    Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.heldOut().answers(),
+                            r.seconds(), epochs, h == null ? 0 : h.seconds(),
+                            h == null ? List.of() : h.heldOut().rightPerFold());
                     rows.add(row);
                     log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));
                 }
-                String best = TransferAdvisor.best(trial);
-                advice.add(new Advice(t.getKey(), n, rec, best, trial));
-                log.accept(String.format(Locale.ROOT, "%-28s %4d/class  advisor: %s; %s; tried: case %s",
-                        t.getKey(), n, similarity, label(rec), best));
+                TransferAdvisor.Choice choice = trials.isEmpty() ? null
+                        : TransferAdvisor.choose(trials, TransferAdvisor.labelOf(rec));
+                advice.add(new Advice(t.getKey(), n, rec, choice == null ? null : choice.label(), trial, choice));
+                log.accept(String.format(Locale.ROOT, "%-28s %4d/class  advisor: %s; %s; tried: %s",
+                        t.getKey(), n, similarity, label(rec), choice == null ? "nothing" : "case " + choice.label()
+                                + " (" + choice.reason() + ")"));
             }
         }
         List<ClassifierRow> classifiers = new ArrayList<>();
@@ -141,20 +310,20 @@ public final class TransferExperiment {
             if (cfg.classifiers().isEmpty()) {
                 break;
             }
-            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, 42);
-            Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), 7);
-            Dataset train = DataSpec.perClass(full.train(), cfg.classifiersAt(), 42);
+            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
+            Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), TEST_SEED);
+            Dataset train = DataSpec.perClass(full.train(), cfg.classifiersAt(), cfg.seed());
             for (String name : cfg.classifiers()) {
                 TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, Transfer.copyOf(base),
-                        cfg.options().withClasses(train.classNames()).withCut(null));
-                TransferRun.Outcome r = TransferRun.run(plan, train, test, name, cfg.fineTune(), cache, null, List.of(),
+                        cfg.seededOptions().withClasses(train.classNames()).withCut(null));
+                TransferRun.Outcome r = TransferRun.run(plan, train, test, name, cfg.seededFineTune(), cache, null, List.of(),
                         FeatureExtractor.Progress.NONE);
                 classifiers.add(new ClassifierRow(t.getKey(), cfg.classifiersAt(), name, r.accuracy(), r.seconds()));
                 log.accept(String.format(Locale.ROOT, "%-28s %4d/class  case 1 (cut %s) with %-8s test %.3f  %6.1f s",
                         t.getKey(), cfg.classifiersAt(), plan.cut(), name, r.accuracy(), r.seconds()));
             }
         }
-        return new Report(rows, advice, classifiers, baseAcc, (System.nanoTime() - t0) / 1e9);
+        return new Report(rows, advice, classifiers, baseAcc, (System.nanoTime() - t0) / 1e9, cfg);
     }
 
     /** "case 2" or "case 1 (early cut)". */
@@ -187,21 +356,22 @@ public final class TransferExperiment {
         if (java.nio.file.Files.exists(basePath)) {
             JsonObject d = Json.parseObject(ModelFiles.read(basePath).description(), basePath.toString());
             if (d.has("pretrain_per_class") && d.get("pretrain_per_class").getAsInt() == cfg.pretrainPerClass()
-                    && d.get("pretrain_epochs").getAsInt() == cfg.pretrainEpochs()) {
+                    && d.get("pretrain_epochs").getAsInt() == cfg.pretrainEpochs()
+                    && (d.has("pretrain_seed") ? d.get("pretrain_seed").getAsLong() : Config.DEFAULT_SEED) == cfg.seed()) {
                 log.accept("reusing the base " + basePath);
                 return d.get("pretrain_test_accuracy").getAsDouble();
             }
         }
         Sequential net = LeNet5.build(Shape.of(1, 28, 28), 5, LeNet5.Variant.MODERN);
-        net.initialize(42);
+        net.initialize(cfg.seed());
         Preprocessing prep = Preprocessing.forInput(net.inputShapes().get(0));
-        DataSpec.Loaded src = DataSpec.of("fashion-mnist:0-4").trainAndTest(prep, 42);
-        Dataset train = DataSpec.perClass(src.train(), cfg.pretrainPerClass(), 42);
+        DataSpec.Loaded src = DataSpec.of("fashion-mnist:0-4").trainAndTest(prep, Config.DEFAULT_SEED);
+        Dataset train = DataSpec.perClass(src.train(), cfg.pretrainPerClass(), cfg.seed());
         net.setClassNames(train.classNames());
         long start = System.nanoTime();
         Trainer.fit(net, train, null, TrainConfig.builder(new Adam(net, 1e-3)).epochs(cfg.pretrainEpochs())
-                .batchSize(32).seed(42).build());
-        double acc = Trainer.evaluate(net, DataSpec.perClass(src.test(), 200, 7), 256).accuracy();
+                .batchSize(32).seed(cfg.seed()).build());
+        double acc = Trainer.evaluate(net, DataSpec.perClass(src.test(), 200, TEST_SEED), 256).accuracy();
         FeatureStatistics stats = FeatureStatistics.compute(net, FeatureStatistics.penultimateLayer(net), train, 1000);
         Map<String, Object> extra = new java.util.LinkedHashMap<>();
         extra.put(FeatureStatistics.KEY, new RawJson(stats.toJson()));
@@ -210,6 +380,7 @@ public final class TransferExperiment {
         extra.put("pretrain_test_accuracy", acc);
         extra.put("pretrain_per_class", cfg.pretrainPerClass());
         extra.put("pretrain_epochs", cfg.pretrainEpochs());
+        extra.put("pretrain_seed", cfg.seed());
         ModelFiles.save(net, basePath, prep, extra);
         log.accept(String.format(Locale.ROOT, "pretrained LeNet-5 on Fashion-MNIST 0-4 (%d pictures, %d epochs): test"
                         + " accuracy %.3f, %.0f s; saved %s with feature statistics of '%s'", train.size(),

@@ -43,13 +43,14 @@ public final class MemoryBudget {
 
     /**
      * Like {@link #require}, for a size chosen in settings or on the command line (a batch, an input shape, a
-     * queue): throws IllegalArgumentException (a bad option, exit 2 in the CLI) starting with {@code setting}, e.g.
+     * queue): throws {@link SettingTooLargeException} (an IllegalArgumentException: a bad option, exit 2 in the CLI)
+     * starting with {@code setting}, e.g.
      * {@code "batch 1000000: a training step of lenet5 needs at least 9.1 GB, above the limit ..."}.
      */
     public static void requireSetting(String setting, String what, long bytes) {
         long limit = limitBytes();
         if (bytes < 0 || bytes > limit) {
-            throw new IllegalArgumentException(setting + ": " + what + " needs at least "
+            throw new SettingTooLargeException(setting, setting + ": " + what + " needs at least "
                     + (bytes < 0 ? "more than 8 EB" : human(bytes)) + ", above the limit of " + human(limit)
                     + " (half the Java heap unless -D" + PROPERTY + " says otherwise); use a smaller value, or give"
                     + " Java more memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise -D" + PROPERTY + "=BYTES");
@@ -120,6 +121,24 @@ public final class MemoryBudget {
             u++;
         }
         return String.format(java.util.Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    }
+
+    /**
+     * A setting (a batch, a queue, an input shape) asks for more memory than {@link MemoryBudget} allows; the message
+     * starts with {@link #setting()} as the library names it ("batch 64"), which a command line may map to its option.
+     */
+    public static final class SettingTooLargeException extends IllegalArgumentException {
+        private final String setting;
+
+        public SettingTooLargeException(String setting, String message) {
+            super(message);
+            this.setting = setting;
+        }
+
+        /** The setting and its value as the message starts, e.g. "batch 64" or "--queue 100". */
+        public String setting() {
+            return setting;
+        }
     }
 
     /** An input asks for more memory than {@link MemoryBudget} allows: a bad (or too big) file, exit 2 in the CLI. */

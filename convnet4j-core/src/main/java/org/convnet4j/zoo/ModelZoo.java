@@ -8,8 +8,10 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 
 /**
- * Architectures by the names the command line uses: {@code lenet5}, {@code alexnet}, {@code vgg16},
- * {@code vgg19}, {@code resnet18}, {@code resnet34}, {@code resnet50}, {@code googlenet}, {@code inception_v3}
+ * Architectures by the names the command line uses: {@code lenet5}, {@code alexnet}, {@code vgg11},
+ * {@code vgg13}, {@code vgg16}, {@code vgg19}, {@code resnet18}, {@code resnet34}, {@code resnet50},
+ * {@code resnet101}, {@code resnet152}, {@code resnext50_32x4d}, {@code resnext101_32x8d}, {@code resnext101_64x4d},
+ * {@code wide_resnet50_2}, {@code wide_resnet101_2}, {@code googlenet}, {@code inception_v3}
  * (and {@code lenet5-classic}, {@code lenet5-lecun1998}). Variants are options ({@link ZooOptions#layout()}, {@link ZooOptions#lrn()}).
  *
  * <p>An input too small for an architecture fails when the model is built, with the smallest square size
@@ -33,11 +35,20 @@ public final class ModelZoo {
         register("lenet5-lecun1998", Shape.of(1, 28, 28),
                 o -> LeNet5.build(o.toBuilder().layout(LeNet5LeCun1998.LAYOUT).build()));
         register("alexnet", rgb224, AlexNet::build);
+        register("vgg11", rgb224, Vgg::vgg11);
+        register("vgg13", rgb224, Vgg::vgg13);
         register("vgg16", rgb224, Vgg::vgg16);
         register("vgg19", rgb224, Vgg::vgg19);
         register("resnet18", rgb224, ResNet::resnet18);
         register("resnet34", rgb224, ResNet::resnet34);
         register("resnet50", rgb224, ResNet::resnet50);
+        register("resnet101", rgb224, ResNet::resnet101);
+        register("resnet152", rgb224, ResNet::resnet152);
+        register("resnext50_32x4d", rgb224, ResNet::resnext50_32x4d);
+        register("resnext101_32x8d", rgb224, ResNet::resnext101_32x8d);
+        register("resnext101_64x4d", rgb224, ResNet::resnext101_64x4d);
+        register("wide_resnet50_2", rgb224, ResNet::wide_resnet50_2);
+        register("wide_resnet101_2", rgb224, ResNet::wide_resnet101_2);
         register("googlenet", rgb224, GoogLeNet::build);
         register("inception_v3", Shape.of(3, 299, 299), o -> o.layoutOr("inception_v3", "keras", "keras", "torchvision")
                 .equals("torchvision") ? InceptionV3Torchvision.build(o) : InceptionV3.build(o));
@@ -65,9 +76,14 @@ public final class ModelZoo {
      * scales the convolutions by about w², the classifier grows with the classes and, for VGG and AlexNet
      * (whose first dense layer takes the flattened maps), with the input area.
      */
-    private static final Map<String, Long> BASE_PARAMETERS = Map.of("alexnet", 61_100_840L, "vgg16", 138_357_544L,
-            "vgg19", 143_667_240L, "resnet18", 11_689_512L, "resnet34", 21_797_672L, "resnet50", 25_557_032L,
-            "googlenet", 6_624_904L, "inception_v3", 23_834_568L);
+    private static final Map<String, Long> BASE_PARAMETERS = Map.ofEntries(Map.entry("alexnet", 61_100_840L),
+            Map.entry("vgg11", 132_863_336L), Map.entry("vgg13", 133_047_848L), Map.entry("vgg16", 138_357_544L),
+            Map.entry("vgg19", 143_667_240L), Map.entry("resnet18", 11_689_512L), Map.entry("resnet34", 21_797_672L),
+            Map.entry("resnet50", 25_557_032L), Map.entry("resnet101", 44_549_160L), Map.entry("resnet152", 60_192_808L),
+            Map.entry("resnext50_32x4d", 25_028_904L), Map.entry("resnext101_32x8d", 88_791_336L),
+            Map.entry("resnext101_64x4d", 83_455_272L), Map.entry("wide_resnet50_2", 68_883_240L),
+            Map.entry("wide_resnet101_2", 126_886_696L), Map.entry("googlenet", 6_624_904L),
+            Map.entry("inception_v3", 23_834_568L));
 
     /**
      * An upper-end estimate of the float32 parameter bytes of {@code name} built with {@code options}, computed

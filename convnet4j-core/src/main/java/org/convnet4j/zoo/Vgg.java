@@ -12,16 +12,19 @@ import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.tensor.Shape;
 
 /**
- * VGG (Simonyan and Zisserman 2014), configurations D (VGG16) and E (VGG19) of the paper's Table 1:
+ * VGG (Simonyan and Zisserman 2014), configurations A (VGG11), B (VGG13), D (VGG16) and E (VGG19) of the
+ * paper's Table 1:
  *
  * <pre>
- *   block  D (16)          E (19)          output at 224
- *   1      conv3-64  x2    conv3-64  x2    64x112x112 after maxpool
- *   2      conv3-128 x2    conv3-128 x2    128x56x56
- *   3      conv3-256 x3    conv3-256 x4    256x28x28
- *   4      conv3-512 x3    conv3-512 x4    512x14x14
- *   5      conv3-512 x3    conv3-512 x4    512x7x7
- *   FC-4096, FC-4096, FC-1000               138,357,544 / 143,667,240 parameters
+ *   block  A (11)        B (13)        D (16)          E (19)          output at 224
+ *   1      conv3-64      conv3-64  x2  conv3-64  x2    conv3-64  x2    64x112x112 after maxpool
+ *   2      conv3-128     conv3-128 x2  conv3-128 x2    conv3-128 x2    128x56x56
+ *   3      conv3-256 x2  conv3-256 x2  conv3-256 x3    conv3-256 x4    256x28x28
+ *   4      conv3-512 x2  conv3-512 x2  conv3-512 x3    conv3-512 x4    512x14x14
+ *   5      conv3-512 x2  conv3-512 x2  conv3-512 x3    conv3-512 x4    512x7x7
+ *   FC-4096, FC-4096, FC-1000
+ *   parameters  132,863,336   133,047,848   138,357,544     143,667,240
+ *   with BN     132,868,840   133,053,736   138,365,992     143,678,248
  * </pre>
  *
  * Layer names are Keras' ({@code block1_conv1 ... block5_pool, flatten, fc1, fc2, predictions}), the names of
@@ -31,10 +34,20 @@ import org.convnet4j.tensor.Shape;
  * With batch norm (torchvision's vgg16_bn) each conv keeps its bias and is followed by {@code blockB_bnI}.
  */
 public final class Vgg {
+    static final int[][] VGG11 = {{64}, {128}, {256, 256}, {512, 512}, {512, 512}};
+    static final int[][] VGG13 = {{64, 64}, {128, 128}, {256, 256}, {512, 512}, {512, 512}};
     static final int[][] VGG16 = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
     static final int[][] VGG19 = {{64, 64}, {128, 128}, {256, 256, 256, 256}, {512, 512, 512, 512}, {512, 512, 512, 512}};
 
     private Vgg() {
+    }
+
+    public static Sequential vgg11(ZooOptions o) {
+        return build("vgg11", VGG11, o);
+    }
+
+    public static Sequential vgg13(ZooOptions o) {
+        return build("vgg13", VGG13, o);
     }
 
     public static Sequential vgg16(ZooOptions o) {

@@ -79,9 +79,9 @@ class FusionBadInputTest {
     @Test
     void earlyFusionNeedsOneSizeOrResampling() {
         MultiInputDataset d = MultiInputDataset.of(two(data(3, Shape.of(3, 8, 8), AB, 0), data(3, Shape.of(1, 4, 4), AB, 0)));
-        assertMessage(assertThrows(IllegalArgumentException.class, () -> EarlyFusion.commonSize(d, false)),
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> EarlyFusion.commonSize(d, EarlyFusion.SizeMismatch.FAIL)),
                 "'depth' is 4x4", "'rgb' is 8x8", "--resize");
-        MultiInputDataset r = EarlyFusion.commonSize(d, true);
+        MultiInputDataset r = EarlyFusion.commonSize(d, EarlyFusion.SizeMismatch.RESAMPLE);
         assertEquals(List.of(Shape.of(3, 8, 8), Shape.of(1, 8, 8)), r.inputShapes());
         assertEquals(Shape.of(4, 8, 8), EarlyFusion.stackedShape(r.shapesByName()));
     }

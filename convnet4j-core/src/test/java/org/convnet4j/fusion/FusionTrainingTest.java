@@ -36,8 +36,8 @@ class FusionTrainingTest {
     static void load() throws IOException {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)),
                 "Fashion-MNIST not installed at " + FashionMnist.DEBIAN_DIR);
-        train = FashionMnistSobel.load(false, 800);
-        test = FashionMnistSobel.load(true, 200);
+        train = FashionMnistSobel.load(FusionSources.Part.TRAIN, 800);
+        test = FashionMnistSobel.load(FusionSources.Part.TEST, 200);
     }
 
     private static double fitAndTest(Model model, MultiInputDataset data) {
@@ -77,7 +77,7 @@ class FusionTrainingTest {
         float[] frozenBefore = pre.namedParameters().get("conv1.kernel").value().data().clone();
         float[] trainedBefore = fresh.namedParameters().get("conv1.kernel").value().data().clone();
         Graph g = IntermediateFusion.builder(10)
-                .branch("pixels", pre, "pool2", true)
+                .frozenBranch("pixels", pre, "pool2")
                 .branch("edges", fresh, "pool2")
                 .join(Join.WEIGHTED).build();
         fitAndTest(g, train.limit(100));

@@ -9,12 +9,15 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.testsupport.TemporaryProperty;
 import org.convnet4j.util.MemoryBudget;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pictures from outside: cut short, CMYK, rotated by EXIF, too large for memory, and the in-memory entry points
@@ -83,6 +86,42 @@ class UntrustedPicturesTest {
         assertTrue(mean(flipped, 0, 16, 18, 32) > 240 && mean(flipped, 0, 16, 0, 14) < 15);
     }
 
+    /** {@code count} APP2 segments of {@code body} bytes each (ICC-profile-like padding) inserted after SOI. */
+    private static byte[] withSegmentsFirst(byte[] jpeg, int count, int body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        for (int i = 0; i < count; i++) {
+            out.write(0xff);
+            out.write(0xe2);
+            out.write((body + 2) >> 8);
+            out.write(body + 2);
+            out.write(new byte[body], 0, body);
+        }
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
+    }
+
+    /**
+     * EXIF orientation is honoured however far into a file its segment lies (the headers are walked segment by
+     * segment, skipping bodies, not read ahead by a fixed amount): here behind 1.5 MB of other segments. The walk
+     * gives up after JpegHeader.MAX_SEGMENTS segments: then the picture is read as stored (what this shows).
+     */
+    @Test
+    void exifOrientationBeyondTheFirstMegabyteIsHonoured(@TempDir Path dir) throws IOException {
+        byte[] turned = withOrientation(encode(halves(), "jpeg"), 6);
+        Path far = dir.resolve("far.jpg");
+        Files.write(far, withSegmentsFirst(turned, 24, 65_533));
+        assertTrue(Files.size(far) > 1_500_000);
+        Tensor t = Images.read(far);
+        assertEquals(Arrays.asList(3, 32, 16), Arrays.stream(t.shape().dims()).boxed().toList());
+        assertTrue(mean(t, 0, 14, 0, 16) > 240 && mean(t, 18, 32, 0, 16) < 15);
+        // beyond the segment limit the orientation is not looked for: stored as is, 16 rows of 32
+        Path many = dir.resolve("many.jpg");
+        Files.write(many, withSegmentsFirst(turned, JpegHeader.MAX_SEGMENTS, 0));
+        Tensor stored = Images.read(many);
+        assertEquals(Arrays.asList(3, 16, 32), Arrays.stream(stored.shape().dims()).boxed().toList());
+    }
+
     @Test
     void truncatedPicturesAreRefusedNotFilledWithGrey() throws IOException {
         BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
@@ -123,6 +162,34 @@ class UntrustedPicturesTest {
         byte[] cut = java.util.Arrays.copyOf(jpeg, jpeg.length / 2);
         ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(cut, "print.jpg"));
         assertTrue(e.getMessage().startsWith("print.jpg: "), e.getMessage());
+    }
+
+    /**
+     * A YCCK JPEG (tools/fixtures/ycck_jpeg.c, written by Debian's libjpeg-turbo: the same ink stripes as cmyk.jpg,
+     * compressed as YCCK with Adobe transform 2; Pillow, through libjpeg, reads it back as the same inks) reads as the
+     * same colours as the CMYK one: the YCC-to-CMY step is undone before the CMYK conversion.
+     */
+    @Test
+    void ycckJpegsReadInTheSameColoursAsCmyk() throws IOException {
+        Tensor ycck;
+        Tensor cmyk;
+        try (var a = UntrustedPicturesTest.class.getResourceAsStream("ycck.jpg");
+             var b = UntrustedPicturesTest.class.getResourceAsStream("cmyk.jpg")) {
+            ycck = Images.read(a.readAllBytes(), "ycck.jpg");
+            cmyk = Images.read(b.readAllBytes(), "cmyk.jpg");
+        }
+        assertArrayEquals(new int[] {3, 16, 48}, ycck.shape().dims());
+        for (int stripe = 0; stripe < 3; stripe++) {
+            int x = 16 * stripe + 8;
+            for (int c = 0; c < 3; c++) {
+                // two lossy encodings of the same inks: within a few levels of each other
+                assertEquals(cmyk.get(c, 8, x), ycck.get(c, 8, x), 6f, "stripe " + stripe + " channel " + c);
+            }
+        }
+        // and the colours themselves (a reader that skipped the YCC step would give other hues)
+        assertTrue(ycck.get(0, 8, 8) < 80 && ycck.get(2, 8, 8) > 180, "cyan");
+        assertTrue(ycck.get(1, 8, 24) < 80 && ycck.get(0, 8, 24) > 180, "magenta");
+        assertTrue(ycck.get(2, 8, 40) < 80 && ycck.get(1, 8, 40) > 200, "yellow");
     }
 
     @Test

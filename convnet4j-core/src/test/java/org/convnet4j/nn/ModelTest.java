@@ -50,7 +50,7 @@ class ModelTest {
     void denseGradientsMatchFiniteDifferences() {
         Sequential m = new Sequential(Shape.of(2, 2, 2), new Flatten(), new Dense(5), new Dense(3));
         Tensor x = Tensor.randn(new Random(1), 1f, 4, 2, 2, 2);
-        GradientCheck.Result r = GradientCheck.check(m, List.of(x), true, 60, 3);
+        GradientCheck.Result r = GradientCheck.check(m, List.of(x), GradientCheck.Options.training(60, 3));
         assertTrue(r.passed(), r.toString());
         assertEquals(32 + 40 + 5 + 15 + 3, r.checked());
     }
@@ -67,7 +67,7 @@ class ModelTest {
                 .build();
         assertEquals(Shape.of(12), g.outputShape());
         Tensor x = Tensor.randn(new Random(2), 1f, 3, 6);
-        GradientCheck.Result r = GradientCheck.check(g, List.of(x), true, 50, 4);
+        GradientCheck.Result r = GradientCheck.check(g, List.of(x), GradientCheck.Options.training(50, 4));
         assertTrue(r.passed(), r.toString());
         assertEquals(List.of("fc1.kernel", "fc1.bias", "fc2.kernel", "fc2.bias"), List.copyOf(g.namedParameters().keySet()));
     }
@@ -99,7 +99,7 @@ class ModelTest {
                 return dx;
             }
         };
-        GradientCheck.Result r = GradientCheck.check(wrong, List.of(Tensor.randn(new Random(1), 1f, 2, 5)), true, 10, 1);
+        GradientCheck.Result r = GradientCheck.check(wrong, List.of(Tensor.randn(new Random(1), 1f, 2, 5)), GradientCheck.Options.training(10, 1));
         assertFalse(r.passed());
     }
 

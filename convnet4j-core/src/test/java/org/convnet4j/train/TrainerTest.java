@@ -97,7 +97,7 @@ class TrainerTest {
         Dataset data = blobs(90, 1);
         // A learning rate of 0: validation loss never moves, so it stops after epoch 1 + patience
         Sequential frozenLr = mlp(3);
-        EarlyStopping stop = new EarlyStopping(History.VAL_LOSS, 2, false);
+        EarlyStopping stop = new EarlyStopping(History.VAL_LOSS, 2, EarlyStopping.AtEnd.KEEP_LAST);
         History h = new Trainer(TrainConfig.builder(new Sgd(frozenLr, 0.0)).epochs(10).batchSize(30).build())
                 .addListener(stop).fit(frozenLr, data, data);
         assertEquals(3, h.size());
@@ -114,7 +114,7 @@ class TrainerTest {
                 afterEpoch.add(TrainingCheckpoints.snapshot(ctx.model()));
             }
         };
-        EarlyStopping restore = new EarlyStopping(new Monitor(History.TRAIN_LOSS, true, 0), 2, true);
+        EarlyStopping restore = new EarlyStopping(new Monitor(History.TRAIN_LOSS, true, 0), 2, EarlyStopping.AtEnd.RESTORE_BEST);
         History h2 = new Trainer(TrainConfig.builder(new Sgd(model, 0.1)).epochs(10).batchSize(30).build())
                 .addListener(recorder).addListener(restore).fit(model, data, null);
         assertEquals(3, h2.size());

@@ -1,6 +1,7 @@
 package org.convnet4j.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -69,6 +70,58 @@ class TransferAdvisorTest {
         assertTrue(r.reasons().stream().anyMatch(s -> s.contains("--try")), r.reasons().toString());
     }
 
+    private static TransferAdvisor.Trial trial(String label, int... right) {
+        List<Integer> r = java.util.Arrays.stream(right).boxed().toList();
+        List<Integer> n = java.util.Collections.nCopies(right.length, 10);
+        return new TransferAdvisor.Trial(label, new TransferAdvisor.HeldOut(r.stream().mapToInt(Integer::intValue).sum()
+                / (10.0 * right.length), 10 * right.length, right.length, 1, r, n), 1);
+    }
+
+    @Test
+    void aClearlyBetterCaseIsChosenOverTheTablesCase() {
+        // case 4 is ahead in every fold by 2-3 of 10: far more than the corrected standard error
+        TransferAdvisor.Choice c = TransferAdvisor.choose(List.of(trial("1", 7, 7, 6, 7, 7, 6, 7, 7),
+                trial("4", 9, 10, 9, 9, 10, 9, 9, 10)), "1");
+        assertEquals("4", c.label());
+        assertEquals("4", c.best());
+        assertFalse(c.uncertain());
+        assertEquals(List.of("4"), c.indistinguishable());
+    }
+
+    @Test
+    void whenTheMeasurementCannotTellTheCasesApartTheTablesCaseIsChosen() {
+        // case 2 is 0.5 of a picture ahead on average, with differences of -2..+3: within one corrected error
+        TransferAdvisor.Choice c = TransferAdvisor.choose(List.of(trial("1", 9, 8, 10, 7, 9, 8, 9, 9),
+                trial("1-early", 5, 5, 5, 5, 5, 5, 5, 5), trial("2", 10, 7, 9, 10, 8, 9, 10, 10)), "1");
+        assertEquals("1", c.label());
+        assertEquals("2", c.best());
+        assertTrue(c.uncertain());
+        assertEquals(List.of("1", "2"), c.indistinguishable());
+        assertTrue(c.reason().startsWith("uncertain: cases 1, 2 cannot be told apart"), c.reason());
+        // the table's case clearly behind: the best measured stays
+        TransferAdvisor.Choice d = TransferAdvisor.choose(List.of(trial("1", 9, 8, 10, 7, 9, 8, 9, 9),
+                trial("1-early", 5, 5, 5, 5, 5, 5, 5, 5), trial("2", 10, 7, 9, 10, 8, 9, 10, 10)), "1-early");
+        assertEquals("2", d.label());
+        assertTrue(d.reason().endsWith("the table's case 1-early is not among them"), d.reason());
+    }
+
+    @Test
+    void oneFoldRunHasNoSpreadSoOnlyTiesAreIndistinguishable() {
+        assertEquals("2", TransferAdvisor.choose(List.of(trial("1", 8), trial("2", 9)), "1").label());
+        TransferAdvisor.Choice tie = TransferAdvisor.choose(List.of(trial("1", 9), trial("2", 9)), "2");
+        assertEquals("2", tie.label());
+        assertEquals("1", tie.best());
+        assertTrue(tie.uncertain());
+    }
+
+    @Test
+    void theTablesAnswerHasACaseLabel() {
+        assertEquals("1-early", TransferAdvisor.labelOf(TransferAdvisor.table(TransferAdvisor.Size.SMALL,
+                TransferAdvisor.Similarity.DISSIMILAR)));
+        assertEquals("2", TransferAdvisor.labelOf(TransferAdvisor.table(TransferAdvisor.Size.MEDIUM,
+                TransferAdvisor.Similarity.SIMILAR)));
+    }
+
     @Test
     void theBestMeasuredCaseWinsAndTiesGoToTheCheaper() {
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
@@ -124,14 +177,19 @@ class TransferAdvisorTest {
         FineTuneSettings s = new FineTuneSettings(20, 4, 3, 0.25, 16, 7);
         TransferAdvisor.HeldOut one = TransferAdvisor.heldOutAccuracy(base, TransferCase.BOTTLENECK, o, d, s, null,
                 "centroid");
-        assertEquals(60, one.answers());
-        assertEquals(5, one.folds());
+        // 60 pictures are fewer than 500 answers: 4 rounds of 5 folds, each round predicting every picture once
+        assertEquals(240, one.answers());
+        assertEquals(20, one.folds());
+        assertEquals(4, one.rounds());
+        for (int r = 0; r < 4; r++) {
+            assertEquals(60, one.answersPerFold().subList(5 * r, 5 * r + 5).stream().mapToInt(Integer::intValue).sum());
+        }
         assertTrue(one.accuracy() > 0.8, "3 well-separated classes, chance 0.33: " + one.accuracy());
-        assertEquals(Math.round(one.accuracy() * 60), one.accuracy() * 60, 1e-9, "a whole number of right answers");
+        assertEquals(Math.round(one.accuracy() * 240), one.accuracy() * 240, 1e-9, "a whole number of right answers");
         // the base itself is not trained by the folds (each fold works on a copy)
         Map<String, float[]> before = TransferTest.snapshot(base);
         TransferAdvisor.HeldOut two = TransferAdvisor.heldOutAccuracy(base, TransferCase.FINE_TUNE_LAST, o, d, s, null);
-        assertEquals(60, two.answers());
+        assertEquals(240, two.answers());
         Map<String, float[]> after = TransferTest.snapshot(base);
         before.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, after.get(k)), k));
         // a case that learns nothing scores what its folds score: Case 0 knows none of these class names

@@ -63,6 +63,50 @@ class ZooCountsTest {
         assertEquals(4_089_184_256L, r50.totalMacs());      // torchvision "4.09 GFLOPS"
     }
 
+    /**
+     * torchvision's resnet.py and vgg.py families, each against its weights' metadata (torchvision 0.14's num_params;
+     * _ops, torchvision's GFLOPS at 224, to its three decimals). Built one at a time (wide_resnet101_2 is 0.5 GB);
+     * VGG without its classifier (123,642,856 values filled at random for nothing), which is added by hand.
+     */
+    @Test
+    void torchvisionResNetAndVggFamiliesCountAsTorchvision() {
+        Object[][] published = {
+            {"resnet101", 44_549_160L, 7.801}, {"resnet152", 60_192_808L, 11.514},
+            {"resnext50_32x4d", 25_028_904L, 4.23}, {"resnext101_32x8d", 88_791_336L, 16.414},
+            {"resnext101_64x4d", 83_455_272L, 15.46}, {"wide_resnet50_2", 68_883_240L, 11.398},
+            {"wide_resnet101_2", 126_886_696L, 22.753}};
+        for (Object[] p : published) {
+            String name = (String) p[0];
+            Model m = ModelZoo.build(name, ZooOptions.defaults());
+            assertEquals((long) p[1], m.parameterCount(), name);
+            assertEquals((double) p[2], m.totalMacs() / 1e9, 0.0005 + 1e-9, name + " GMACs");
+        }
+        // classifier: 25,088 x 4,096 + 4,096 x 4,096 + 4,096 x 1,000 weights (= MACs) and 9,192 biases
+        long classifierMacs = 25_088L * 4_096 + 4_096L * 4_096 + 4_096L * 1_000;
+        long classifier = classifierMacs + 4_096 + 4_096 + 1_000;
+        Object[][] vggs = {{"vgg11", false, 132_863_336L, 7.609}, {"vgg11", true, 132_868_840L, 7.609},
+            {"vgg13", false, 133_047_848L, 11.308}, {"vgg13", true, 133_053_736L, 11.308}};
+        for (Object[] v : vggs) {
+            Model m = ModelZoo.build((String) v[0], ZooOptions.builder().batchNorm((boolean) v[1]).includeTop(false)
+                    .build());
+            String name = v[0] + ((boolean) v[1] ? "_bn" : "");
+            assertEquals((long) v[2], m.parameterCount() + classifier, name);
+            if (!(boolean) v[1]) {
+                assertEquals((double) v[3], (m.totalMacs() + classifierMacs) / 1e9, 0.0005 + 1e-9, name + " GMACs");
+            }
+        }
+    }
+
+    @Test
+    void resnetVariantsAtReducedWidthKeepWholeGroups() {
+        // 32 groups at width 1/16: 2 groups; layer1's bottleneck 128 -> 8 channels
+        Model r = ModelZoo.build("resnext50_32x4d", ZooOptions.builder().width(1.0 / 16).input(3, 32, 32).build());
+        assertTrue(r.parameterCount() > 0);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ModelZoo.build("resnext50_32x4d", ZooOptions.builder().width(0.3).build()));
+        assertTrue(e.getMessage().contains("groups"), e.getMessage());
+    }
+
     @Test
     void resnet50KerasLayoutCountsLikeKeras() {
         Model k = ModelZoo.build("resnet50", ZooOptions.builder().layout("keras").build());

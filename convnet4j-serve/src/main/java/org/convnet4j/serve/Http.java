@@ -17,9 +17,14 @@ final class Http {
     }
 
     static void error(Context ctx, int status, String message) {
+        json(ctx, status, errorBody(message));
+    }
+
+    /** {@code {"error": message}}. */
+    static JsonObject errorBody(String message) {
         JsonObject o = new JsonObject();
         o.addProperty("error", message);
-        json(ctx, status, o);
+        return o;
     }
 
     /** Told of each request that matched no route: its status and its time in seconds. */
@@ -34,8 +39,20 @@ final class Http {
      * adds the endpoints; {@code unmatched} (may be null) hears of every request that matched no route.
      */
     static Javalin create(Consumer<JavalinConfig> routes, Unmatched unmatched) {
+        return create(routes, unmatched, null);
+    }
+
+    /**
+     * As above, with {@code first} (may be null), a Jetty handler that sees every request before Javalin's
+     * servlet and answers the ones it takes (returning true); the others go on to Javalin.
+     */
+    static Javalin create(Consumer<JavalinConfig> routes, Unmatched unmatched, org.eclipse.jetty.server.Handler first) {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
+            if (first != null) {
+                // Javalin appends its servlet context to a Handler.Sequence it finds on the server
+                config.jetty.modifyServer(server -> server.setHandler(new org.eclipse.jetty.server.Handler.Sequence(first)));
+            }
             config.routes.error(404, ctx -> {
                 // our own 404s (unknown model) are JSON already; Javalin's "not found" text is replaced
                 String type = ctx.res().getContentType();

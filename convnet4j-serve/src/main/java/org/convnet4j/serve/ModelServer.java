@@ -112,8 +112,10 @@ public final class ModelServer implements AutoCloseable {
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
+        metrics.inFlight(inFlight::get);
         this.pictures = new PictureDecoder(options.maxPixels);
-        this.app = Http.create(this::routes, (status, seconds) -> metrics.request(ServeMetrics.UNMATCHED, status, seconds));
+        this.app = Http.create(this::routes, (status, seconds) -> metrics.request(ServeMetrics.UNMATCHED, status, seconds),
+                new InferHandler());
     }
 
     /** A classifier for pictures when the model says how to prepare them and outputs class scores, else null. */
@@ -174,7 +176,7 @@ public final class ModelServer implements AutoCloseable {
             model(c);
             ok(c, "ready", !draining);
         }));
-        config.routes.post("/v2/models/{name}/infer", ctx -> handle("/v2/models/{name}/infer", ctx, this::infer));
+        config.routes.post(INFER, ctx -> handle(INFER, ctx, this::infer));
         config.routes.post("/predictions/{name}", ctx -> handle("/predictions/{name}", ctx, this::predictPicture));
         config.routes.get("/metrics", ctx -> handle("/metrics", ctx, c ->
                 c.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render())));
@@ -238,11 +240,14 @@ public final class ModelServer implements AutoCloseable {
 
     /** The body, refused with 413 past the limit whether or not the client declared its length. */
     private byte[] body(Context ctx) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
+        return body(ctx.req().getContentLengthLong(), ctx.req().getInputStream());
+    }
+
+    private byte[] body(long declared, InputStream stream) throws IOException {
         if (declared > options.maxBodyBytes) {
             throw new ApiException(413, "the body has " + declared + " bytes; the limit is " + options.maxBodyBytes);
         }
-        try (InputStream in = ctx.req().getInputStream()) {
+        try (InputStream in = stream) {
             if (declared >= 0) {
                 // the declared length: one array of the right size, no growing and copying
                 byte[] b = in.readNBytes((int) declared);
@@ -261,8 +266,24 @@ public final class ModelServer implements AutoCloseable {
 
     private void infer(Context ctx) throws Exception {
         Served m = model(ctx);
-        long t0 = System.nanoTime();
-        String declared = ctx.header(InferenceProtocol.HEADER_LENGTH);
+        InferenceProtocol.Encoded answer = infer(m, ctx.header(InferenceProtocol.HEADER_LENGTH),
+                ctx.req().getContentLengthLong(), ctx.req().getInputStream(), System.nanoTime());
+        ctx.status(200);
+        if (answer.jsonLength() >= 0) {
+            ctx.header(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
+            ctx.contentType("application/octet-stream");
+        } else {
+            ctx.contentType("application/json");
+        }
+        ctx.result(answer.body());
+    }
+
+    /**
+     * One v2 inference, whichever HTTP layer carried it: the body (its declared length, -1 if none), the
+     * binary extension's header value (may be null), the answer encoded as the client asked.
+     */
+    private InferenceProtocol.Encoded infer(Served m, String declared, long contentLength, InputStream in, long t0)
+            throws Exception {
         int jsonLength = -1;
         if (declared != null) {
             try {
@@ -275,18 +296,79 @@ public final class ModelServer implements AutoCloseable {
                         + declared + "'");
             }
         }
-        InferenceProtocol.Request req = InferenceProtocol.parseRequest(body(ctx), jsonLength, m.input,
+        InferenceProtocol.Request req = InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input,
                 options.maxSamplesPerRequest);
         Tensor out = await(m, m.batcher.submit(req.input()), t0);
-        InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out, req.binaryOutput());
-        ctx.status(200);
-        if (answer.jsonLength() >= 0) {
-            ctx.header(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
-            ctx.contentType("application/octet-stream");
-        } else {
-            ctx.contentType("application/json");
+        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.binaryOutput());
+    }
+
+    private static final String INFER = "/v2/models/{name}/infer";
+    private static final String MODELS_PREFIX = "/v2/models/";
+    private static final String INFER_SUFFIX = "/infer";
+
+    /**
+     * v2 inference of a served model straight on Jetty's core API, before Javalin's servlet: for a small model
+     * the servlet and routing layers cost as much CPU per request as the forward pass (measured with JFR, see
+     * docs/SERVING.md). The same {@link #infer} does the work; refusals, metrics and shutdown are as in
+     * {@link #handle}. Anything else (other paths, unknown or percent-encoded model names) goes on to Javalin,
+     * whose route for the same path answers those.
+     */
+    private final class InferHandler extends org.eclipse.jetty.server.Handler.Abstract {
+        @Override
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                              org.eclipse.jetty.util.Callback callback) {
+            if (!"POST".equals(request.getMethod())) {
+                return false;
+            }
+            String path = request.getHttpURI().getPath();
+            if (path == null || !path.startsWith(MODELS_PREFIX) || !path.endsWith(INFER_SUFFIX)
+                    || path.length() <= MODELS_PREFIX.length() + INFER_SUFFIX.length()) {
+                return false;
+            }
+            Served m = models.get(path.substring(MODELS_PREFIX.length(), path.length() - INFER_SUFFIX.length()));
+            if (m == null) {
+                return false;
+            }
+            long t0 = System.nanoTime();
+            inFlight.incrementAndGet();
+            int status = 500;
+            try {
+                byte[] body;
+                String type = "application/json";
+                try {
+                    if (draining) {
+                        throw new ApiException(503, "the server is shutting down");
+                    }
+                    InferenceProtocol.Encoded answer = infer(m,
+                            request.getHeaders().get(InferenceProtocol.HEADER_LENGTH), request.getLength(),
+                            org.eclipse.jetty.io.Content.Source.asInputStream(request), t0);
+                    if (answer.jsonLength() >= 0) {
+                        response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
+                        type = "application/octet-stream";
+                    }
+                    body = answer.body();
+                    status = 200;
+                } catch (ApiException e) {
+                    status = e.status();
+                    body = utf8(Http.errorBody(e.getMessage()).toString());
+                } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                    status = 500;
+                    body = utf8(Http.errorBody("internal error: " + e).toString());
+                }
+                response.setStatus(status);
+                response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, type);
+                response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, body.length);
+                response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+            } finally {
+                metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
+                inFlight.decrementAndGet();
+            }
+            return true;
         }
-        ctx.result(answer.body());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private void predictPicture(Context ctx) throws Exception {

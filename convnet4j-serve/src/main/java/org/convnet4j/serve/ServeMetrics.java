@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * The server's counters in Prometheus' text exposition format (version 0.0.4): requests by endpoint and status,
- * request latency per endpoint, batch sizes and forward-pass time per model, queue depth per model. Endpoints
+ * request latency per endpoint, batch sizes and forward-pass time per model, queue depth per model, requests in
+ * flight. Endpoints
  * are route templates ({@code /v2/models/{name}/infer}), never raw paths, and requests to paths no route matches
  * are all counted under {@value #UNMATCHED}, so that the number of series stays bounded whatever clients send.
  */
@@ -47,6 +48,12 @@ public final class ServeMetrics {
     private final Map<String, Histogram> batchSizes = new ConcurrentHashMap<>();  // key: model
     private final Map<String, Histogram> forwardSeconds = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> queueDepth = new ConcurrentHashMap<>();
+    private volatile java.util.function.IntSupplier inFlight;
+
+    /** Where the gauge of requests being handled (the scrape itself included) is read; null: no such gauge. */
+    public void inFlight(java.util.function.IntSupplier requests) {
+        this.inFlight = requests;
+    }
 
     public void request(String endpoint, int status, double seconds) {
         requests.computeIfAbsent(endpoint + '\0' + status, k -> new AtomicLong()).incrementAndGet();
@@ -91,11 +98,17 @@ public final class ServeMetrics {
         histograms(b, "convnet4j_batch_size", "Samples per forward pass (dynamic batching).", "model", batchSizes);
         histograms(b, "convnet4j_forward_duration_seconds", "Time of one batched forward pass.", "model",
                 forwardSeconds);
-        b.append("# HELP convnet4j_queue_depth Requests waiting for the model's worker.\n");
+        b.append("# HELP convnet4j_queue_depth Requests queued for a forward pass of the model.\n");
         b.append("# TYPE convnet4j_queue_depth gauge\n");
         for (Map.Entry<String, AtomicLong> e : new TreeMap<>(queueDepth).entrySet()) {
             b.append("convnet4j_queue_depth{model=\"").append(escape(e.getKey())).append("\"} ")
                     .append(e.getValue().get()).append('\n');
+        }
+        java.util.function.IntSupplier f = inFlight;
+        if (f != null) {
+            b.append("# HELP convnet4j_http_requests_in_flight Requests being handled, this scrape included.\n");
+            b.append("# TYPE convnet4j_http_requests_in_flight gauge\n");
+            b.append("convnet4j_http_requests_in_flight ").append(f.getAsInt()).append('\n');
         }
         return b.toString();
     }

@@ -104,6 +104,30 @@ class ModelServerTest {
         assertOutputsMatch(saved.model().predict(x), o);
     }
 
+    /**
+     * v2 inference of a served model is answered by a Jetty handler before Javalin; other spellings of the same
+     * path (a trailing slash, a percent-encoded name) reach Javalin's route. Both must give the same answers.
+     */
+    @Test
+    void jettyFastPathAndJavalinRouteAnswerAlike() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(5), 2);
+        byte[] good = inferBody(x).getBytes();
+        byte[] wrongShape = inferBody(Tensor.zeros(1, 1, 32, 32)).getBytes();
+        for (String other : new String[] {"/v2/models/lenet/infer/", "/v2/models/len%65t/infer"}) {
+            HttpResponse<String> fast = post(server, "/v2/models/lenet/infer", good);
+            HttpResponse<String> routed = post(server, other, good);
+            assertEquals(200, fast.statusCode(), fast.body());
+            assertEquals(200, routed.statusCode(), other + ": " + routed.body());
+            assertEquals(fast.body(), routed.body(), other);
+            assertEquals(fast.headers().firstValue("content-type"), routed.headers().firstValue("content-type"), other);
+            HttpResponse<String> fastBad = post(server, "/v2/models/lenet/infer", wrongShape);
+            HttpResponse<String> routedBad = post(server, other, wrongShape);
+            assertEquals(400, fastBad.statusCode());
+            assertEquals(fastBad.statusCode(), routedBad.statusCode(), other);
+            assertEquals(fastBad.body(), routedBad.body(), other);
+        }
+    }
+
     @Test
     void binaryTensorDataExtension() throws Exception {
         Tensor x = TestModels.randomInput(new Random(3), 2);

@@ -136,13 +136,14 @@ public final class ExecutorPictures {
 
     /** {@link Preprocessing}'s parts (the record itself is not serialisable). */
     record Prep(int channels, int height, int width, float scale, float[] mean, float[] std, boolean bgr,
-                int resizeShorter) implements Serializable {
+                int resizeShorter, Preprocessing.Resampling resampling) implements Serializable {
         static Prep of(Preprocessing p) {
-            return new Prep(p.channels(), p.height(), p.width(), p.scale(), p.mean(), p.std(), p.bgr(), p.resizeShorter());
+            return new Prep(p.channels(), p.height(), p.width(), p.scale(), p.mean(), p.std(), p.bgr(), p.resizeShorter(),
+                    p.resampling());
         }
 
         Preprocessing toPreprocessing() {
-            return new Preprocessing(channels, height, width, scale, mean, std, bgr, resizeShorter);
+            return new Preprocessing(channels, height, width, scale, mean, std, bgr, resizeShorter, resampling);
         }
     }
 

@@ -57,7 +57,14 @@ public final class ModelBytes implements Serializable {
     public SavedModel parse() throws IOException {
         // The checkpoint reader works on files (it verifies a checksum over a mapped file); a private temporary copy
         // is cheap next to building the network.
-        Path tmp = Files.createTempFile("convnet4j-model-", ".c4j");
+        // The copy keeps the origin's file name, so that a note the reader logs about it (an older format) names a
+        // file the user knows.
+        String base = origin.substring(origin.lastIndexOf('/') + 1);
+        if (!base.matches("[A-Za-z0-9._-]{1,100}") || base.startsWith(".")) {
+            base = "model.c4j";
+        }
+        Path dir = Files.createTempDirectory("convnet4j-model-");
+        Path tmp = dir.resolve(base);
         try {
             Files.write(tmp, bytes);
             try {
@@ -68,6 +75,7 @@ public final class ModelBytes implements Serializable {
             }
         } finally {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(dir);
         }
     }
 }

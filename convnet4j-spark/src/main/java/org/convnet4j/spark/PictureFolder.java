@@ -91,6 +91,72 @@ public final class PictureFolder extends LabelledDataset {
                 labels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf);
     }
 
+    /** A picture left out of training, and why (one line). */
+    public record Skipped(String file, String reason) implements java.io.Serializable {
+        @Override
+        public String toString() {
+            return file + ": " + reason;
+        }
+    }
+
+    /** The pictures that decode (a folder without the others) and the ones left out, in path order. */
+    public record Checked(PictureFolder folder, List<Skipped> skipped) {
+    }
+
+    /**
+     * Decodes every picture once on the executors ({@code partitions} tasks; nothing is kept) and returns this folder
+     * without the pictures that cannot be decoded, with the reasons. A file that cannot be read (an I/O error) is not
+     * skipped: it fails the task, which Spark retries. A class left with no picture fails in one line.
+     */
+    public Checked decodable(org.apache.spark.api.java.JavaSparkContext jsc, int partitions) {
+        ExecutorPictures.Prep prep = ExecutorPictures.Prep.of(preprocessing);
+        SerializableHadoopConf c = conf;
+        int parts = Math.max(1, Math.min(partitions, files.length));
+        List<Skipped> bad = new ArrayList<>(jsc.parallelize(java.util.Arrays.asList(files), parts)
+                .mapPartitions(it -> {
+                    Preprocessing q = prep.toPreprocessing();
+                    Configuration hc = c.get();
+                    List<Skipped> out = new ArrayList<>();
+                    while (it.hasNext()) {
+                        String f = it.next();
+                        try {
+                            decode(f, q, hc);
+                        } catch (UncheckedIOException e) {
+                            throw e;
+                        } catch (RuntimeException e) {
+                            String m = String.valueOf(e.getMessage());
+                            out.add(new Skipped(f, m.startsWith(f + ": ") ? m.substring(f.length() + 2) : m));
+                        }
+                    }
+                    return out.iterator();
+                }).collect());
+        if (bad.isEmpty()) {
+            return new Checked(this, List.of());
+        }
+        bad.sort(java.util.Comparator.comparing(Skipped::file));
+        java.util.Set<String> out = new java.util.HashSet<>();
+        bad.forEach(b -> out.add(b.file()));
+        List<String> keep = new ArrayList<>();
+        List<Integer> keptLabels = new ArrayList<>();
+        int[] perClass = new int[classNames.size()];
+        for (int i = 0; i < files.length; i++) {
+            if (!out.contains(files[i])) {
+                keep.add(files[i]);
+                keptLabels.add(labels[i]);
+                perClass[labels[i]]++;
+            }
+        }
+        for (int k = 0; k < perClass.length; k++) {
+            if (perClass[k] == 0) {
+                throw new IllegalArgumentException(root + ": class folder '" + classNames.get(k) + "' has no picture"
+                        + " that can be decoded (" + bad.size() + " skipped, first: " + bad.get(0) + ")");
+            }
+        }
+        PictureFolder kept = new PictureFolder(root, classNames, keep.toArray(new String[0]),
+                keptLabels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf.get());
+        return new Checked(kept, List.copyOf(bad));
+    }
+
     private static boolean hidden(Path p) {
         return p.getName().startsWith(".") || p.getName().startsWith("_");
     }

@@ -47,10 +47,10 @@ final class RingAllReduce {
      * Sums {@code values} of all {@code meeting.parties()} tasks in place (every task ends with the sum).
      * {@code attempt} keeps the ranks of a retried stage apart from the failed one's.
      */
-    static void allReduce(float[] values, int rank, int attempt, Meeting meeting, String myHost) {
+    static long allReduce(float[] values, int rank, int attempt, Meeting meeting, String myHost) {
         int p = meeting.parties();
         if (p == 1) {
-            return;
+            return 0;
         }
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress(myHost, 0));
@@ -63,7 +63,7 @@ final class RingAllReduce {
                 right.setSoTimeout(TIMEOUT_MS);
                 try (Socket left = server.accept()) {
                     left.setSoTimeout(TIMEOUT_MS);
-                    ring(values, rank, p, Channels.newChannel(left.getInputStream()),
+                    return ring(values, rank, p, Channels.newChannel(left.getInputStream()),
                             Channels.newChannel(right.getOutputStream()));
                 }
             }
@@ -72,8 +72,11 @@ final class RingAllReduce {
         }
     }
 
-    /** Reduce-scatter, then all-gather; sends run on a second thread so that both directions flow at once. */
-    private static void ring(float[] v, int rank, int p, ReadableByteChannel in, WritableByteChannel out)
+    /**
+     * Reduce-scatter, then all-gather; sends run on a second thread so that both directions flow at once. Returns the
+     * payload bytes sent to the right neighbour: 2(P-1) chunks, about 2(P-1)/P of the vector.
+     */
+    private static long ring(float[] v, int rank, int p, ReadableByteChannel in, WritableByteChannel out)
             throws IOException {
         int n = v.length;
         int[] start = new int[p + 1];
@@ -85,6 +88,7 @@ final class RingAllReduce {
             t.setDaemon(true);
             return t;
         });
+        long sent = 0;
         try {
             ByteBuffer rx = ByteBuffer.allocate(4 * (start[1] - start[0] + n / p + 1)).order(ByteOrder.LITTLE_ENDIAN);
             for (int s = 0; s < p - 1; s++) { // reduce-scatter: afterwards chunk (rank + 1) % p is complete here
@@ -96,6 +100,7 @@ final class RingAllReduce {
                     v[i] += rx.getFloat();
                 }
                 join(f);
+                sent += 4L * (start[send + 1] - start[send]);
             }
             for (int s = 0; s < p - 1; s++) { // all-gather: the complete chunks go round
                 int send = Math.floorMod(rank + 1 - s, p);
@@ -106,10 +111,12 @@ final class RingAllReduce {
                     v[i] = rx.getFloat();
                 }
                 join(f);
+                sent += 4L * (start[send + 1] - start[send]);
             }
         } finally {
             sender.shutdownNow();
         }
+        return sent;
     }
 
     private static Void write(WritableByteChannel out, float[] v, int from, int to) throws IOException {

@@ -68,7 +68,7 @@ import org.convnet4j.train.optim.Optimizer;
  * {@code epoch-NNN.c4j}; {@link #resume} continues from one of them (also {@code train --resume} can: the layout is
  * the one of {@code TrainingCheckpoints}).
  */
-public final class SparkTrainer implements TrainingEngine {
+public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.SavedFeatureStatistics.Computer {
     private final SparkSession spark;
     private final TrainConfig config;
     private int partitions;
@@ -145,9 +145,23 @@ public final class SparkTrainer implements TrainingEngine {
         return this;
     }
 
-    /** Bytes each partition sends to the driver per exchange (gradients or weights), measured in the last run. */
+    /**
+     * Bytes per exchange, measured in the last run: with {@link Exchange#TREE}, what each partition sends towards the
+     * driver (gradients or weights); with {@link Exchange#RING}, what the busiest ring link carries (a task to its
+     * right neighbour: 2(P-1) chunks, about 2(P-1)/P of the vector).
+     */
     public long bytesPerExchange() {
         return bytesPerExchange;
+    }
+
+    /**
+     * The saved model's feature statistics, computed on the executors ({@link SparkFeatureStatistics} over this
+     * trainer's partitions): a {@code TrainingRun} with this engine calls it instead of reading the pictures itself.
+     */
+    @Override
+    public List<org.convnet4j.transfer.FeatureStatistics> compute(java.nio.file.Path file,
+            org.convnet4j.nn.Sequential chain, List<String> layers, Dataset train, int samples) throws IOException {
+        return new SparkFeatureStatistics(spark, partitions).compute(file, chain, layers, train, samples);
     }
 
     public History fit(Model model, Dataset train, Dataset val) {
@@ -289,7 +303,8 @@ public final class SparkTrainer implements TrainingEngine {
             } finally {
                 w.destroy();
             }
-            bytesPerExchange = 4L * res.values.length; // float32 per value
+            // tree: float32 per value from each partition towards the driver; ring: the busiest link's payload
+            bytesPerExchange = r.ring() == null ? 4L * res.values.length : res.linkBytes();
             if (res.samples > 0 && Double.isFinite(res.lossSum)) {
                 if (localSteps == 1) {
                     applyGradients(model, cfg, r.trainable(), r.buffers(), res, rate);
@@ -334,8 +349,10 @@ public final class SparkTrainer implements TrainingEngine {
         double weight = 0;
         double loss = 0;
         long samples = 0;
+        long link = 0;
         Metrics metrics = null;
         for (Result p : parts) {
+            link = Math.max(link, p.linkBytes());
             weight += p.weight();
             loss += p.lossSum();
             samples += p.samples();
@@ -347,7 +364,7 @@ public final class SparkTrainer implements TrainingEngine {
                 }
             }
         }
-        return new Result(sum, weight, loss, samples, metrics);
+        return new Result(sum, weight, loss, samples, metrics, link);
     }
 
     /** The task of a ring step (a Scala function: barrier stages have no Java API). */
@@ -370,10 +387,10 @@ public final class SparkTrainer implements TrainingEngine {
             Result local = step.compute(it.next());
             float[] v = local.values().length == total ? local.values() : new float[total];
             TaskContext tc = TaskContext.get();
-            RingAllReduce.allReduce(v, tc.partitionId(), tc.stageAttemptNumber(), meeting,
+            long sent = RingAllReduce.allReduce(v, tc.partitionId(), tc.stageAttemptNumber(), meeting,
                     org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host());
             Result out = new Result(tc.partitionId() == 0 ? v : new float[0], local.weight(), local.lossSum(),
-                    local.samples(), local.metrics());
+                    local.samples(), local.metrics(), sent);
             return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
         }
     }
@@ -492,7 +509,12 @@ public final class SparkTrainer implements TrainingEngine {
     // ---- what travels -----------------------------------------------------------------------------
 
     /** Sum over partitions: values (gradients or weights, times the partition's weight), loss, counts. */
-    record Result(float[] values, double weight, double lossSum, long samples, Metrics metrics) implements Serializable {
+    record Result(float[] values, double weight, double lossSum, long samples, Metrics metrics, long linkBytes)
+            implements Serializable {
+        Result(float[] values, double weight, double lossSum, long samples, Metrics metrics) {
+            this(values, weight, lossSum, samples, metrics, 0);
+        }
+
         Result plus(Result o) {
             if (o.samples == 0 && o.weight == 0) {
                 return this;

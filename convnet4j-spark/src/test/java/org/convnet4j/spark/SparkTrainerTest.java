@@ -133,6 +133,12 @@ class SparkTrainerTest {
                 .exchange(SparkTrainer.Exchange.RING);
         History h = r.fit(ring, data, null);
         assertEquals(2, h.size());
+        int values = 0;
+        for (var p : ring.namedParameters().values()) {
+            values += p.value().size();
+        }
+        // per-link ring traffic: with 2 tasks each link carries 2(P-1)/P = all of the vector
+        assertEquals(4L * values, r.bytesPerExchange());
         for (String k : tree.stateDict().keySet()) {
             org.junit.jupiter.api.Assertions.assertArrayEquals(tree.stateDict().get(k).data(),
                     ring.stateDict().get(k).data(), k);

@@ -96,4 +96,39 @@ class SparkTrainingRunTest {
         assertTrue(s.history().last().get(History.TRAIN_LOSS) < s.history().epochs().get(0).get(History.TRAIN_LOSS),
                 "it learns");
     }
+
+    /**
+     * A picture that cannot be decoded is left out of a Spark training run (counted and named in the summary), as
+     * ImageFolderDataset with OnBadFile.SKIP leaves it out on one machine; with failFast the run fails naming it.
+     */
+    @Test
+    void undecodablePicturesAreSkippedAndCountedUnlessFailFast(@TempDir Path dir) throws Exception {
+        Path broken = TestSpark.stripeFolder(dir.resolve("broken"), 10, 5);
+        Files.write(broken.resolve("horizontal/garbage.png"), "not a picture".getBytes());
+        byte[] png = Files.readAllBytes(broken.resolve("vertical/vertical-0.png"));
+        Files.write(broken.resolve("vertical/truncated.png"), java.util.Arrays.copyOf(png, 40));
+        ImageFolderDataset local = ImageFolderDataset.builder(broken).channels(1).transform(PREP.transform())
+                .onBadFile(org.convnet4j.data.OnBadFile.SKIP).build();
+        assertEquals(2, local.skipped().size(), "the reference leaves both out");
+        Files.createDirectories(dir.resolve("out"));
+        TrainingSettings.Builder b = TrainingSettings.builder().model("lenet5-classic").data(broken.toString())
+                .epochs(1).batch(8).seed(3).valSplit(0.2).out(dir.resolve("out/m.c4j"));
+
+        SparkTrainingRun.Result r = new SparkTrainingRun(b.build()).partitions(2).run(spark, m -> { });
+        assertEquals(2, r.skipped().size());
+        assertEquals(List.of("garbage.png", "truncated.png"), r.skipped().stream()
+                .map(k -> new org.apache.hadoop.fs.Path(k.file()).getName()).toList());
+        assertEquals(local.size(), r.run().train().size() + r.run().validation().size(), "the others all train");
+        assertTrue(r.summary().startsWith("skipped 2 picture(s) that cannot be decoded: "), r.summary());
+        assertTrue(r.summary().contains("garbage.png: ") && r.summary().contains("truncated.png: "), r.summary());
+        var json = com.google.gson.JsonParser.parseString(r.toJson()).getAsJsonObject();
+        assertEquals(2, json.get("skipped").getAsInt());
+        assertEquals(2, json.getAsJsonArray("skipped_first").size());
+
+        SparkTrainingRun strict = new SparkTrainingRun(b.out(dir.resolve("out/strict.c4j")).build()).partitions(2)
+                .failFast(true);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> strict.run(spark, m -> { }));
+        String all = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : e.getCause().getMessage());
+        assertTrue(all.contains("garbage.png") || all.contains("truncated.png"), all);
+    }
 }

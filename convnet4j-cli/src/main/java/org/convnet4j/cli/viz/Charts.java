@@ -1,6 +1,5 @@
 package org.convnet4j.cli.viz;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.image.BufferedImage;
@@ -8,8 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
-import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.charts.TrainingCurves;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -18,67 +16,25 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.LookupPaintScale;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.DefaultXYZDataset;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 
 /** PNG charts drawn with JFreeChart: training curves and confusion matrices. Written atomically. */
 public final class Charts {
     private Charts() {
     }
 
-    /**
-     * A line chart with one line per series; x runs 1..n (epochs).
-     *
-     * @param series name → values (NaN values are skipped)
-     */
+    /** A line chart with one line per series; x runs 1..n (epochs): {@link TrainingCurves#lines}. */
     public static void lines(String title, String xLabel, String yLabel, Map<String, double[]> series, Path png)
             throws IOException {
-        JFreeChart chart = lineChart(title, xLabel, yLabel, series);
-        save(chart, 800, 500, png);
+        TrainingCurves.lines(title, xLabel, yLabel, series, png);
     }
 
-    /** Training curves: loss on the left chart, accuracy on the right, side by side in one PNG. */
+    /** Training curves, loss and accuracy side by side: {@link TrainingCurves#write(Map, Map, Path)}. */
     public static void trainingCurves(Map<String, double[]> losses, Map<String, double[]> accuracies, Path png)
             throws IOException {
-        JFreeChart left = lineChart("Loss", "epoch", "loss", losses);
-        JFreeChart right = lineChart("Accuracy", "epoch", "accuracy", accuracies);
-        BufferedImage img = new BufferedImage(1400, 500, BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = img.createGraphics();
-        left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 700, 500));
-        right.draw(g, new java.awt.geom.Rectangle2D.Double(700, 0, 700, 500));
-        g.dispose();
-        writePng(img, png);
-    }
-
-    private static JFreeChart lineChart(String title, String x, String y, Map<String, double[]> series) {
-        XYSeriesCollection data = new XYSeriesCollection();
-        for (Map.Entry<String, double[]> e : series.entrySet()) {
-            XYSeries s = new XYSeries(e.getKey());
-            double[] v = e.getValue();
-            for (int i = 0; i < v.length; i++) {
-                if (!Double.isNaN(v[i])) {
-                    s.add(i + 1, v[i]);
-                }
-            }
-            data.addSeries(s);
-        }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, data, PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < series.size(); i++) {
-            r.setSeriesStroke(i, new BasicStroke(2f));
-        }
-        plot.setRenderer(r);
-        ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
-        return chart;
+        TrainingCurves.write(losses, accuracies, png);
     }
 
     /** The heat map of {@code cm} as {@code dir/confusion-matrix.png} (the directory made if needed); returns the file. */
@@ -161,6 +117,11 @@ public final class Charts {
         save(chart, 900, 800, png);
     }
 
+    /** Draws a zoo benchmark's accuracy chart ({@link org.convnet4j.run.ZooReport#chart()}) into {@code png}. */
+    public static void bars(org.convnet4j.run.ZooReport.Chart c, Path png) throws IOException {
+        bars(c.title(), c.valueAxis(), c.labels(), c.series(), c.yMin(), c.yMax(), png);
+    }
+
     /**
      * A grouped bar chart: one group per category, one bar per series (a NaN value leaves its bar out), with
      * the value printed above each bar and the y axis from {@code yMin} to {@code yMax}.
@@ -204,10 +165,6 @@ public final class Charts {
     }
 
     static void writePng(BufferedImage img, Path png) throws IOException {
-        AtomicFiles.write(png, out -> {
-            if (!ImageIO.write(img, "png", out)) {
-                throw new IOException(png + ": no PNG writer available");
-            }
-        });
+        TrainingCurves.writePng(img, png);
     }
 }

@@ -68,6 +68,27 @@ public abstract class AbstractOptimizer implements Optimizer {
         }
     }
 
+    /**
+     * float32 values of state this optimiser will keep once every parameter it updates has been updated (its slots
+     * for the unfrozen parameters of unfrozen groups): what a memory budget adds to weights and gradients.
+     */
+    public final long stateValues() {
+        long n = 0;
+        for (ParamGroup g : groups) {
+            if (g.isFrozen()) {
+                continue;
+            }
+            for (Parameter p : g.parameters().values()) {
+                if (!p.isFrozen()) {
+                    for (Shape s : slotShapes(p.shape()).values()) {
+                        n += s.size();
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
     /** The slot tensor of a parameter, or null if it has not been created (parameter never updated). */
     protected final Tensor slot(String param, String slot) {
         Map<String, Tensor> m = slots.get(param);

@@ -50,7 +50,7 @@ class ImportSupportLayersTest {
                 }
             }
             l.outputShape(List.of(Shape.of(3, 2, 4), Shape.of(3, 1, 4)));
-            GradientCheck.Result r = GradientCheck.check(l, List.of(randn(1, 2, 3, 2, 4), b), true, 30, 3);
+            GradientCheck.Result r = GradientCheck.check(l, List.of(randn(1, 2, 3, 2, 4), b), GradientCheck.Options.training(30, 3));
             assertTrue(r.passed(), op + ": " + r);
         }
     }
@@ -93,7 +93,7 @@ class ImportSupportLayersTest {
                     }
                 }
                 l.outputShape(List.of(in.shape().dropFirst()));
-                GradientCheck.Result r = GradientCheck.check(l, List.of(in), true, 11, 5);
+                GradientCheck.Result r = GradientCheck.check(l, List.of(in), GradientCheck.Options.training(11, 5));
                 assertTrue(r.passed(), op + " first=" + first + ": " + r);
                 assertEquals(11 + 3, r.checked(), "11 input positions and the 3 constants compared: " + r);
             }

@@ -53,7 +53,7 @@ class LayerGradientTest {
     /** Builds a single layer for the per-sample shape of {@code x} and checks it. */
     static void check(Layer layer, Tensor x, boolean training) {
         layer.outputShape(List.of(x.shape().dropFirst()));
-        GradientCheck.Result r = GradientCheck.check(layer, List.of(x), training, POSITIONS, 11);
+        GradientCheck.Result r = GradientCheck.check(layer, List.of(x), (training ? GradientCheck.Options.training(POSITIONS, 11) : GradientCheck.Options.inference(POSITIONS, 11)));
         assertTrue(r.passed(), layer + ": " + r);
         assertTrue(r.checked() > 0);
     }
@@ -209,8 +209,8 @@ class LayerGradientTest {
         // its channel, and bn1 scales the move by 1/std, so with eps 1e-2 a few of relu1's inputs cross 0 and
         // the central difference straddles the kink (seen: 3.85 analytic vs 4.52 numeric; with tanh in place
         // of relu1, or with eps 1e-3, the same weights agree). The rounding noise grows to ~1e-3, within atol.
-        GradientCheck.Result r = GradientCheck.check(block, List.of(randn(25, 3, 3, 4, 4)), true, 30, 5,
-                1e-3, GradientCheck.ATOL, GradientCheck.RTOL);
+        GradientCheck.Result r = GradientCheck.check(block, List.of(randn(25, 3, 3, 4, 4)),
+                GradientCheck.Options.training(30, 5).withTolerances(1e-3, GradientCheck.ATOL, GradientCheck.RTOL));
         assertTrue(r.passed(), r.toString());
     }
 
@@ -228,7 +228,7 @@ class LayerGradientTest {
                 .add("cat", new Concat(), "b1", "b2", "b3", "b4")
                 .build();
         assertEquals(Shape.of(9, 5, 5), inc.outputShape());
-        GradientCheck.Result r = GradientCheck.check(inc, List.of(noTies(26, 2, 4, 5, 5)), true, 30, 6);
+        GradientCheck.Result r = GradientCheck.check(inc, List.of(noTies(26, 2, 4, 5, 5)), GradientCheck.Options.training(30, 6));
         assertTrue(r.passed(), r.toString());
     }
 
@@ -236,7 +236,7 @@ class LayerGradientTest {
     void smallConvNetInSequential() {
         Sequential net = new Sequential(Shape.of(1, 6, 6),
                 new Conv2d(2, 3).padding(1), new Tanh(), new AvgPool2d(2), new Flatten(), new Dense(3), new Softmax());
-        GradientCheck.Result r = GradientCheck.check(net, List.of(randn(27, 2, 1, 6, 6)), true, 30, 7);
+        GradientCheck.Result r = GradientCheck.check(net, List.of(randn(27, 2, 1, 6, 6)), GradientCheck.Options.training(30, 7));
         assertTrue(r.passed(), r.toString());
     }
 }

@@ -259,7 +259,7 @@ class LeNet1998LayersTest {
         LayerGradientTest.check(new RbfOutput(4), x, true);
         RbfOutput learn = new RbfOutput(4).learnCentres(true);
         learn.outputShape(Shape.of(6));
-        GradientCheck.Result r = GradientCheck.check(learn, List.of(x), true, 40, 3);
+        GradientCheck.Result r = GradientCheck.check(learn, List.of(x), GradientCheck.Options.training(40, 3));
         assertTrue(r.passed(), r.toString());
         assertTrue(r.checked() == 18 + 24, "inputs and centres are both checked: " + r);
     }

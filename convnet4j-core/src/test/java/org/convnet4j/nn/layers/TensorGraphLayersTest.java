@@ -114,7 +114,7 @@ class TensorGraphLayersTest {
             want += a.get(1, 2, 3, k) * b.get(1, 2, k, 1);
         }
         assertEquals(want, y.get(1, 2, 3, 1), 1e-5);
-        GradientCheck.Result r = GradientCheck.check(mm, List.of(a, b), true, 30, 3);
+        GradientCheck.Result r = GradientCheck.check(mm, List.of(a, b), GradientCheck.Options.training(30, 3));
         assertTrue(r.passed(), r.toString());
         Dense d = new Dense(3, true).overLastAxis(true);
         assertEquals(Shape.of(4, 6, 3), d.outputShape(Shape.of(4, 6, 5)));
@@ -146,7 +146,7 @@ class TensorGraphLayersTest {
         assertArrayEquals(new float[] {1, 2, 5, 6, 7, 3, 4, 8, 9, 10}, c.forward(List.of(
                 Tensor.of(new float[] {1, 2, 3, 4}, 1, 2, 2), Tensor.of(new float[] {5, 6, 7, 8, 9, 10}, 1, 2, 3)), false)
                 .data());
-        GradientCheck.Result g = GradientCheck.check(c, List.of(randn(7, 2, 2, 2), randn(8, 2, 2, 3)), true, 30, 3);
+        GradientCheck.Result g = GradientCheck.check(c, List.of(randn(7, 2, 2, 2), randn(8, 2, 2, 3)), GradientCheck.Options.training(30, 3));
         assertTrue(g.passed(), g.toString());
     }
 

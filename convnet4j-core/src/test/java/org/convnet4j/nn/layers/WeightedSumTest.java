@@ -48,7 +48,7 @@ class WeightedSumTest {
         ws.weights().value().data()[2] = 1.3f;
         List<Tensor> in = List.of(Tensor.randn(r, 1f, 2, 2, 3, 3), Tensor.randn(r, 1f, 2, 2, 3, 3),
                 Tensor.randn(r, 1f, 2, 2, 3, 3));
-        GradientCheck.Result res = GradientCheck.check(ws, in, true, 40, 11);
+        GradientCheck.Result res = GradientCheck.check(ws, in, GradientCheck.Options.training(40, 11));
         assertTrue(res.passed(), res.toString());
         assertTrue(res.checked() >= 3 * 36 + 3);
     }

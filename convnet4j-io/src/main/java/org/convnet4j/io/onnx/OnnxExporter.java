@@ -141,9 +141,13 @@ public final class OnnxExporter {
         });
         register(LayerNorm.class, (e, l, name, in, out) -> {
             LayerNorm n = (LayerNorm) l;
-            e.node("LayerNormalization", name, List.of(in.get(0), e.init(name + ".gamma", n.gamma().value()),
-                    e.init(name + ".beta", n.beta().value())), out, intAttr("axis", -n.normalizedAxes()),
-                    floatAttr("epsilon", (float) n.eps()));
+            // a fixed identity affine (the normalisation inside an imported Group/InstanceNormalization) is written
+            // as Constant nodes, so importing the file again keeps it fixed; otherwise initializers (learned)
+            boolean fixed = !n.isTrainable() && allEqual(n.gamma().value(), 1f) && allEqual(n.beta().value(), 0f);
+            String gamma = fixed ? e.constant(name + ".gamma", n.gamma().value()) : e.init(name + ".gamma", n.gamma().value());
+            String beta = fixed ? e.constant(name + ".beta", n.beta().value()) : e.init(name + ".beta", n.beta().value());
+            e.node("LayerNormalization", name, List.of(in.get(0), gamma, beta), out,
+                    intAttr("axis", -n.normalizedAxes()), floatAttr("epsilon", (float) n.eps()));
         });
         register(MatMul.class, (e, l, name, in, out) -> e.node("MatMul", name, in, out));
         register(DilatedMaxPool2d.class, (e, l, name, in, out) -> {
@@ -607,6 +611,15 @@ public final class OnnxExporter {
         node(opName(c.op().id()), name, c.constantFirst() ? List.of(k, in.get(0)) : List.of(in.get(0), k), out);
     }
 
+
+    private static boolean allEqual(Tensor t, float v) {
+        for (float x : t.data()) {
+            if (x != v) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** A Constant node holding {@code value}; returns its output name. */
     private String constant(String base, Tensor value) {

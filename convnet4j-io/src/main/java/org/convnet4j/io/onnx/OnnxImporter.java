@@ -54,6 +54,7 @@ import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.layers.Reshape;
 import org.convnet4j.nn.layers.Sigmoid;
 import org.convnet4j.nn.layers.Tanh;
+import org.convnet4j.ops.ConvGeometry;
 import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Shape;
@@ -106,7 +107,8 @@ public final class OnnxImporter {
         op("GlobalMaxPool", "2-D", OnnxImporter::globalPool);
         op("BatchNormalization", "inference form (running statistics as buffers); legacy spatial/is_test/"
                 + "consumed_inputs", OnnxImporter::batchNorm);
-        op("LayerNormalization", "over the last axes; scale and B constant (learned)", OnnxImporter::layerNorm);
+        op("LayerNormalization", "over the last axes; scale and B constant (learned); Mean and InvStdDev outputs",
+                OnnxImporter::layerNorm);
         op("Relu", "", (im, n) -> im.unary(n, new ReLU()));
         op("Sigmoid", "", (im, n) -> im.unary(n, new Sigmoid()));
         op("Tanh", "", (im, n) -> im.unary(n, new Tanh()));
@@ -157,7 +159,7 @@ public final class OnnxImporter {
                     intAttr(n, "select_last_index", 0) != 0));
         });
         op("Tile", "constant repeats, 1 along the batch axis", OnnxImporter::tile);
-        op("Expand", "constant shape, the batch axis unchanged", OnnxImporter::expand);
+        op("Expand", "a computed tensor to a constant shape of the same rank, the batch axis unchanged", OnnxImporter::expand);
         op("DepthToSpace", "DCR and CRD", OnnxImporter::depthToSpace);
         op("SpaceToDepth", "", OnnxImporter::depthToSpace);
         op("Resize", "nearest (all nearest modes), linear and cubic (cubic_coeff_a, exclude_outside); every"
@@ -203,7 +205,7 @@ public final class OnnxImporter {
             }
             im.alias(n, n.inputs().get(0));
         });
-        for (String f : new String[] {"Range", "ConstantOfShape", "Expand", "Where", "Equal", "Less", "Greater",
+        for (String f : new String[] {"Range", "ConstantOfShape", "Where", "Equal", "Less", "Greater",
             "Not", "And", "Or"}) {
             op(f, "constant inputs only (folded at import)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");
@@ -232,6 +234,7 @@ public final class OnnxImporter {
     private long nominalBatch = -1;
     private int folded;
     private int dead;
+    private final Set<Node> absorbed = new HashSet<>();
 
     private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs) {
         this.model = model;
@@ -310,7 +313,7 @@ public final class OnnxImporter {
                 long d = in.dims()[i + 1];
                 if (d < 1 || d > Integer.MAX_VALUE) {
                     throw unsupported("input '" + in.name() + "' has no fixed size along axis " + (i + 1) + " "
-                            + Arrays.toString(in.dims()));
+                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape)");
                 }
                 sample[i] = (int) d;
             }
@@ -327,6 +330,9 @@ public final class OnnxImporter {
             if (n.outputs().stream().noneMatch(live::contains)) {
                 dead++; // dead-node removal: nothing that leads to an output is lost
                 continue;
+            }
+            if (absorbed.contains(n)) {
+                continue; // already imported with the node before it (a dilated average pool's divisor Mul)
             }
             if (silu.containsKey(n)) {
                 if (silu.get(n) != null) { // the Mul of x * sigmoid(x): one SiLU layer from x
@@ -362,7 +368,8 @@ public final class OnnxImporter {
         if (fold(n)) {
             return;
         }
-        if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")) {
+        if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")
+                && !n.opType().equals("LayerNormalization")) {
             onlyFirstOutputUsed(n);
         }
         OpDef def = OPS.get(n.opType());
@@ -389,6 +396,29 @@ public final class OnnxImporter {
                 int32(n, "attribute " + a.name() + " value", a.i());
             } else if (a.type() == Attribute.INTS && a.ints() != null) {
                 int32s(n, "attribute " + a.name() + " value", a.ints());
+            }
+        }
+        // the geometry attributes every convolution and pooling operator shares, by the ranges onnx.proto gives them
+        atLeast(n, "group", 1);
+        atLeast(n, "kernel_shape", 1);
+        atLeast(n, "strides", 1);
+        atLeast(n, "dilations", 1);
+        atLeast(n, "pads", 0);
+    }
+
+    private void atLeast(Node n, String name, long min) {
+        Attribute a = n.attributes().get(name);
+        if (a == null) {
+            return;
+        }
+        long[] values = a.type() == Attribute.INTS ? a.ints() : a.type() == Attribute.INT ? new long[] {a.i()} : null;
+        if (values == null) {
+            return; // a wrong type is refused where the operator reads it
+        }
+        for (long v : values) {
+            if (v < min) {
+                throw unsupported(where(n) + ": attribute '" + name + "' " + (a.type() == Attribute.INTS
+                        ? Arrays.toString(values) : Long.toString(v)) + ": every value must be >= " + min);
             }
         }
     }
@@ -593,6 +623,9 @@ public final class OnnxImporter {
         long[] strides = intsAttr(n, "strides", new long[] {1, 1});
         long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
         Padding pad = padding(n, in, kh, kw, strides, dil);
+        if (dilatedAveragePool(n, in, w, group, strides, dil, pad)) {
+            return;
+        }
         TensorData b = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "bias B") : null;
         Conv2d conv = new Conv2d(m, kh, kw).stride(int32(n, "stride", strides[0]), int32(n, "stride", strides[1]))
                 .dilation(int32(n, "dilation", dil[0]), int32(n, "dilation", dil[1])).padding(PaddingSpec.explicit(pad)).groups(group)
@@ -602,6 +635,83 @@ public final class OnnxImporter {
         if (b != null) {
             conv.bias().load(b.toTensor().reshape(m));
         }
+    }
+
+    /**
+     * The exporter's form of a dilated AveragePool at opset 17 (OnnxExporter.dilatedAvgPool): a depthwise Conv whose
+     * kernel is a Constant of ones, without bias, read only by a Mul with a Constant divisor per output position.
+     * When the divisors are exactly those of a DilatedAvgPool2d with the Conv's window (count_include_pad either
+     * way; with ceil_mode the extra end padding of the last window), the pair comes back as that pool — fixed, as
+     * it was — rather than as a learnable Conv and a constant Mul.
+     */
+    private boolean dilatedAveragePool(Node n, Shape in, TensorData w, int group, long[] strides, long[] dil,
+                                       Padding pad) {
+        String wName = n.inputs().get(1);
+        if (isParameter(wName) || group != in.dim(0) || w.dims()[1] != 1 || n.inputs().size() > 2
+                && !n.inputs().get(2).isEmpty() || strides.length != 2 || dil.length != 2) {
+            return false;
+        }
+        for (float v : w.floats()) {
+            if (v != 1f) {
+                return false;
+            }
+        }
+        String out = n.outputs().get(0);
+        List<Node> readers = model.graph().nodes().stream().filter(o -> o.inputs().contains(out)).toList();
+        if (readers.size() != 1 || !readers.get(0).opType().equals("Mul")
+                || model.graph().outputs().stream().anyMatch(o -> o.name().equals(out))) {
+            return false;
+        }
+        Node mul = readers.get(0);
+        String divName = mul.inputs().get(0).equals(out) ? mul.inputs().get(1) : mul.inputs().get(0);
+        TensorData div = consts.get(divName);
+        if (div == null) { // the exporter writes the divisor's Constant node after the Conv
+            div = model.graph().nodes().stream().filter(o -> o.opType().equals("Constant")
+                    && o.outputs().equals(List.of(divName)) && o.attributes().containsKey("value"))
+                    .map(o -> o.attributes().get("value").t()).filter(t -> t != null).findFirst().orElse(null);
+        }
+        if (div == null || isParameter(divName) || mul.inputs().get(0).equals(mul.inputs().get(1))) {
+            return false;
+        }
+        int[] k = {(int) w.dims()[2], (int) w.dims()[3]};
+        int[] st = {(int) strides[0], (int) strides[1]};
+        int[] dd = {(int) dil[0], (int) dil[1]};
+        int[] conv = {pad.top(), pad.left(), pad.bottom(), pad.right()};
+        Shape convOut;
+        try {
+            convOut = Shape.of(in.dim(0),
+                    ConvGeometry.outputSize("Conv", in.dim(1), k[0], st[0], dd[0], conv[0], conv[2]),
+                    ConvGeometry.outputSize("Conv", in.dim(2), k[1], st[1], dd[1], conv[1], conv[3]));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (div.elementCount() != (long) convOut.dim(1) * convOut.dim(2)) {
+            return false;
+        }
+        float[] want = div.floats();
+        for (boolean ceil : new boolean[] {false, true}) {
+            for (int pb = ceil ? 0 : conv[2]; pb <= conv[2]; pb++) {
+                for (int pr = ceil ? 0 : conv[3]; pr <= conv[3]; pr++) {
+                    for (boolean include : new boolean[] {false, true}) {
+                        DilatedAvgPool2d p;
+                        try {
+                            p = new DilatedAvgPool2d(k, st, dd, new int[] {conv[0], conv[1], pb, pr}, ceil, include);
+                            if (!p.outputShape(in).equals(convOut)) {
+                                continue;
+                            }
+                        } catch (IllegalArgumentException e) {
+                            continue;
+                        }
+                        if (Arrays.equals(p.reciprocalCounts(in.dim(1), in.dim(2)), want)) {
+                            addNamed(mul, mul.outputs().get(0), p, input(n, 0));
+                            absorbed.add(mul);
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private void convTranspose(Node n) {
@@ -1172,9 +1282,45 @@ public final class OnnxImporter {
         addNamed(n, n.outputs().get(0), ln, input(n, 0));
         Shape norm = ln.gamma().shape();
         ln.gamma().load(constInput(n, 1, "scale").toTensor().reshape(norm));
-        if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+        boolean hasB = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty();
+        if (hasB) {
             ln.beta().load(constInput(n, 2, "B").toTensor().reshape(norm));
         }
+        if (!isParameter(n.inputs().get(1)) && (!hasB || !isParameter(n.inputs().get(2)))) {
+            ln.setTrainable(false); // scale and B from Constant nodes (or folded): fixed, as everywhere else
+        }
+        // the optional Mean and InvStdDev outputs (the normalised axes kept as 1), when something reads them:
+        // mean = ReduceMean(x), InvStdDev = (ReduceMean((x - mean)^2) + epsilon)^-1/2, computed beside the LayerNorm
+        String mean = n.outputs().size() > 1 && used(n.outputs().get(1)) ? n.outputs().get(1) : null;
+        String inv = n.outputs().size() > 2 && used(n.outputs().get(2)) ? n.outputs().get(2) : null;
+        if (mean == null && inv == null) {
+            return;
+        }
+        int[] axes = new int[in.rank() - first];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = first + i;
+        }
+        String m = add(n, new Reduce(Reduce.Op.MEAN, axes, true), "_mean", input(n, 0));
+        if (mean != null) {
+            nodeOf.put(mean, m);
+        }
+        if (inv != null) {
+            String d = add2(n, new Arithmetic(ArithmeticOp.SUB), "_centred", input(n, 0), m);
+            String sq = add2(n, new Arithmetic(ArithmeticOp.MUL), "_squared", d, d);
+            String var = add(n, new Reduce(Reduce.Op.MEAN, axes, true), "_variance", sq);
+            String eps = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.full(Shape.of(oneShape(in.rank())),
+                    floatAttr(n, "epsilon", 1e-5f)), false), "_epsilon", var);
+            addNamed(n, inv, new Elementwise(Elementwise.Fn.POW, -0.5f, 0), eps);
+        }
+    }
+
+    /** Whether a node or a graph output reads ONNX value {@code v}. */
+    private boolean used(String v) {
+        if (v.isEmpty()) {
+            return false;
+        }
+        return model.graph().nodes().stream().anyMatch(o -> o.inputs().contains(v))
+                || model.graph().outputs().stream().anyMatch(o -> o.name().equals(v));
     }
 
     private void pow(Node n) {
@@ -1504,6 +1650,19 @@ public final class OnnxImporter {
         norm.setTrainable(false);
         String g = add(n, new Reshape(Shape.of(groups, in.size() / groups)), "_groups", input(n, 0));
         String normed = add(n, norm, "_norm", g);
+        if (perGroup) {
+            // opset 18-20: one scale and bias per group, applied (and learned) per group on the grouped view, as
+            // the file defines them - not copied to the channels, which would learn them per channel
+            String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.wrap(scale.clone(),
+                    Shape.of(groups, 1)), false, isParameter(n.inputs().get(1))), "_scale", normed);
+            if (bias.length != groups) {
+                throw unsupported(where(n) + ": bias of " + bias.length + " values for " + groups + " groups");
+            }
+            String biased = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.wrap(bias.clone(),
+                    Shape.of(groups, 1)), false, isParameter(n.inputs().get(2))), "_bias", scaled);
+            unaryFrom(n, new Reshape(in), biased);
+            return;
+        }
         String back = add(n, new Reshape(in), "_back", normed);
         // the affine is learned (per channel) when scale and bias are initializers, as PyTorch's weight and bias
         String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false, isParameter(n.inputs().get(1))),
@@ -1843,20 +2002,31 @@ public final class OnnxImporter {
         return t;
     }
 
+    /** The optional outputs that inference exports leave unread, named as in the operator documentation. */
+    private static final Map<String, String[]> SECONDARY_OUTPUTS = Map.of(
+            "MaxPool", new String[] {"Y", "Indices (flat positions: an integer tensor, read only by MaxUnpool)"},
+            "Dropout", new String[] {"output", "mask (a training-time boolean tensor)"},
+            "BatchNormalization", new String[] {"Y", "running_mean", "running_var", "saved_mean", "saved_var"});
+
     private void onlyFirstOutputUsed(Node n) {
         for (int i = 1; i < n.outputs().size(); i++) {
             String o = n.outputs().get(i);
             if (o.isEmpty()) {
                 continue;
             }
+            String[] roles = SECONDARY_OUTPUTS.get(n.opType());
+            String what = "output " + i + " ('" + o + "'"
+                    + (roles != null && i < roles.length ? ", " + roles[i] : "") + ")";
+            String why = n.opType().equals("BatchNormalization") ? "; only the inference form is imported"
+                    : "; only the first output is supported";
             for (Node other : model.graph().nodes()) {
                 if (other.inputs().contains(o)) {
-                    throw unsupported(where(n) + ": output " + i + " ('" + o + "') is used");
+                    throw unsupported(where(n) + ": " + what + " is used" + why);
                 }
             }
             for (ValueInfo out : model.graph().outputs()) {
                 if (out.name().equals(o)) {
-                    throw unsupported(where(n) + ": output " + i + " ('" + o + "') is a graph output");
+                    throw unsupported(where(n) + ": " + what + " is a graph output" + why);
                 }
             }
         }
@@ -1873,28 +2043,48 @@ public final class OnnxImporter {
     }
 
     private static long intAttr(Node n, String name, long fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.INT);
         return a == null ? fallback : a.i();
     }
 
     private static float floatAttr(Node n, String name, float fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.FLOAT);
         return a == null ? fallback : a.f();
     }
 
     private static long[] intsAttr(Node n, String name, long[] fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.INTS);
         return a == null ? fallback : a.ints();
     }
 
     private static float[] floatsAttr(Node n, String name) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.FLOATS);
         return a == null ? null : a.floats();
     }
 
     private static String stringAttr(Node n, String name, String fallback) {
-        Attribute a = n.attributes().get(name);
+        Attribute a = typed(n, name, Attribute.STRING);
         return a == null ? fallback : a.string();
+    }
+
+    private static final String[] ATTRIBUTE_TYPES = {"UNDEFINED", "FLOAT", "INT", "STRING", "TENSOR", "GRAPH", "FLOATS",
+        "INTS", "STRINGS", "TENSORS", "GRAPHS", "SPARSE_TENSOR", "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
+
+    /**
+     * The attribute, or null if absent; one of another type (a group given as FLOAT, kernel_shape as INT) is refused
+     * instead of read as 0 or []. UNDEFINED (0) is let through: very old exporters leave the type out.
+     */
+    private static Attribute typed(Node n, String name, int type) {
+        Attribute a = n.attributes().get(name);
+        if (a != null && a.type() != 0 && a.type() != type) {
+            throw new IllegalArgumentException("attribute '" + name + "' is " + attributeType(a.type()) + ", expected "
+                    + attributeType(type));
+        }
+        return a;
+    }
+
+    private static String attributeType(int type) {
+        return type >= 0 && type < ATTRIBUTE_TYPES.length ? ATTRIBUTE_TYPES[type] : "type " + type;
     }
 
     static Tensor transpose(Tensor m) {

@@ -22,6 +22,47 @@ public final class OnnxModel {
             }
             return v == null ? 1 : v;
         }
+
+        /**
+         * This model with the per-sample shape of graph input {@code input} fixed to {@code sample} (axes 1 on;
+         * axis 0, the batch axis, stays as the file has it). For exports whose height and width (or other
+         * non-batch axes) are symbolic: the engine's layers have fixed per-sample shapes, and with the sizes fixed
+         * the shape arithmetic such exports compute from {@code Shape} of a runtime tensor ({@code x.size()} in
+         * PyTorch) folds at import. A fixed axis of the file must keep its size.
+         *
+         * @throws IllegalArgumentException naming the input and axis when the input does not exist, the rank
+         *     differs or a fixed size would change
+         */
+        public Model withSampleShape(String input, int... sample) {
+            List<ValueInfo> inputs = new java.util.ArrayList<>(graph.inputs());
+            for (int k = 0; k < inputs.size(); k++) {
+                ValueInfo in = inputs.get(k);
+                if (!in.name().equals(input)) {
+                    continue;
+                }
+                if (!in.hasShape() || in.dims().length != sample.length + 1) {
+                    throw new IllegalArgumentException("input '" + input + "' has shape "
+                            + (in.hasShape() ? java.util.Arrays.toString(in.dims()) : "(none)") + ", not a batch axis"
+                            + " and " + sample.length + " more");
+                }
+                long[] dims = in.dims().clone();
+                for (int i = 0; i < sample.length; i++) {
+                    if (sample[i] < 1) {
+                        throw new IllegalArgumentException("input '" + input + "': size " + sample[i] + " for axis "
+                                + (i + 1));
+                    }
+                    if (dims[i + 1] > 0 && dims[i + 1] != sample[i]) {
+                        throw new IllegalArgumentException("input '" + input + "' has a fixed size " + dims[i + 1]
+                                + " along axis " + (i + 1) + ", not " + sample[i]);
+                    }
+                    dims[i + 1] = sample[i];
+                }
+                inputs.set(k, new ValueInfo(in.name(), in.elemType(), dims, true));
+                return new Model(irVersion, opsets, producerName, producerVersion, new Graph(graph.name(),
+                        graph.nodes(), graph.initializers(), List.copyOf(inputs), graph.outputs(), graph.valueInfo()));
+            }
+            throw new IllegalArgumentException("the model has no input '" + input + "'");
+        }
     }
 
     public record Graph(String name, List<Node> nodes, List<TensorData> initializers, List<ValueInfo> inputs,

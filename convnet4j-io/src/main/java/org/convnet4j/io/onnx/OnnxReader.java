@@ -42,6 +42,11 @@ public final class OnnxReader {
     private final Path baseDir;
     /** Float32 bytes of the tensors read so far plus the external bytes they came from, for {@link MemoryBudget}. */
     private long declaredBytes;
+    /**
+     * What the tensor being read is, for messages: "initializer" in a graph, "Conv node 'c1' attribute 'value'"
+     * inside a node's attribute, "tensor" in a TensorProto file.
+     */
+    private String tensorRole = "tensor";
 
     private OnnxReader(String what, Path baseDir) {
         this.what = what;
@@ -154,7 +159,11 @@ public final class OnnxReader {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1 -> nodes.add(nested(in, tag, this::parseNode));
                 case 2 -> name = string(in, tag);
-                case 5 -> inits.add(nested(in, tag, this::tensor));
+                case 5 -> {
+                    tensorRole = "initializer";
+                    inits.add(nested(in, tag, this::tensor));
+                    tensorRole = "tensor";
+                }
                 case 11 -> inputs.add(nested(in, tag, this::parseValueInfo));
                 case 12 -> outputs.add(nested(in, tag, this::parseValueInfo));
                 case 13 -> info.add(nested(in, tag, this::parseValueInfo));
@@ -180,7 +189,14 @@ public final class OnnxReader {
                 case 4 -> op = string(in, tag);
                 case 7 -> domain = string(in, tag);
                 case 5 -> {
+                    String node = op + " node '" + (name.isEmpty() && !outputs.isEmpty() ? outputs.get(0) : name) + "'";
+                    tensorRole = node + " attribute";
                     Attribute a = nested(in, tag, this::parseAttribute);
+                    tensorRole = "tensor";
+                    if (a.type() < 0 || a.type() > MAX_ATTRIBUTE_TYPE) {
+                        throw bad(node + ": attribute '" + a.name() + "' has type " + a.type() + ", which is not an"
+                                + " ONNX attribute type (AttributeProto.type is 1 to " + MAX_ATTRIBUTE_TYPE + ")");
+                    }
                     attrs.put(a.name(), a);
                 }
                 default -> in.skipField(tag);
@@ -188,6 +204,9 @@ public final class OnnxReader {
         }
         return new Node(name, op, domain, inputs, outputs, attrs);
     }
+
+    /** AttributeProto.AttributeType: FLOAT = 1 ... TYPE_PROTOS = 14 (0 is UNDEFINED, tolerated in old files). */
+    private static final int MAX_ATTRIBUTE_TYPE = 14;
 
     private Attribute parseAttribute(CodedInputStream in) throws IOException {
         String name = "";
@@ -212,7 +231,12 @@ public final class OnnxReader {
                     expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
                     s = in.readByteArray();
                 }
-                case 5 -> t = nested(in, tag, this::tensor);
+                case 5 -> {
+                    String role = tensorRole;
+                    tensorRole = role + " '" + name + "'";
+                    t = nested(in, tag, this::tensor);
+                    tensorRole = role;
+                }
                 case 7 -> readFloats(in, tag, floats);
                 case 8 -> readVarints(in, tag, ints);
                 case 9 -> {
@@ -322,12 +346,14 @@ public final class OnnxReader {
                 default -> in.skipField(tag);
             }
         }
-        String where = "tensor '" + name + "'";
+        // an initializer by its name; a tensor inside an attribute by the node and attribute (its own name is often empty)
+        String where = tensorRole.equals("initializer") || tensorRole.equals("tensor") ? tensorRole + " '" + name + "'"
+                : tensorRole + (name.isEmpty() ? "" : " (tensor '" + name + "')");
         long[] d = dims.toArray();
         long count = 1;
         for (long x : d) {
             if (x < 0) {
-                throw bad(where + ": negative dimension in " + Arrays.toString(d));
+                throw bad(where + ": dims " + Arrays.toString(d) + " has a negative dimension");
             }
             try {
                 count = Math.multiplyExact(count, x);
@@ -341,7 +367,8 @@ public final class OnnxReader {
         int n = (int) count;
         int size = OnnxModel.elementSize(dataType);
         if (size == 0) {
-            throw bad(where + ": data type " + OnnxModel.typeName(dataType) + " is not supported");
+            throw bad(where + ": data_type " + OnnxModel.typeName(dataType) + " is not supported (FLOAT, DOUBLE, INT64,"
+                    + " INT32, INT8, UINT8 and BOOL are)");
         }
         // what all tensors of the file ask for together (30 initializers can each stay under the per-tensor cap)
         declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (external ? size : 0), n));
@@ -353,8 +380,8 @@ public final class OnnxReader {
         long[] longs = dataType == OnnxModel.FLOAT || dataType == OnnxModel.DOUBLE ? null : new long[n];
         if (raw != null) {
             if (raw.length != (long) n * size) {
-                throw bad(where + ": raw data has " + raw.length + " bytes, dims " + Arrays.toString(d) + " x "
-                        + size + " bytes need " + (long) n * size);
+                throw bad(where + ": raw_data has " + raw.length + " bytes, but dims " + Arrays.toString(d) + " x "
+                        + size + " bytes (" + OnnxModel.typeName(dataType) + ") need " + (long) n * size);
             }
             ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
             for (int k = 0; k < n; k++) {
@@ -371,7 +398,14 @@ public final class OnnxReader {
             int have = dataType == OnnxModel.FLOAT ? floatData.size
                     : dataType == OnnxModel.DOUBLE ? doubles.size() : intData.size;
             if (have != n) {
-                throw bad(where + ": holds " + have + " values, dims " + Arrays.toString(d) + " need " + n);
+                String field = switch (dataType) {
+                    case OnnxModel.FLOAT -> "float_data";
+                    case OnnxModel.DOUBLE -> "double_data";
+                    case OnnxModel.INT64 -> "int64_data";
+                    default -> "int32_data";
+                };
+                throw bad(where + ": " + field + " holds " + have + " values (and there is no raw_data), but dims "
+                        + Arrays.toString(d) + " need " + n);
             }
             for (int k = 0; k < n; k++) {
                 switch (dataType) {
@@ -395,20 +429,20 @@ public final class OnnxReader {
     /** External data: a regular file inside the model's directory, offset and length within it. */
     private byte[] readExternal(String where, Map<String, String> ext, long expected) throws IOException {
         if (baseDir == null) {
-            throw bad(where + ": refers to external data, which cannot be read for an in-memory model");
+            throw bad(where + ": has external_data, which cannot be read for an in-memory model");
         }
         String location = ext.get("location");
         if (location == null || location.isEmpty()) {
-            throw bad(where + ": external data without a location");
+            throw bad(where + ": external_data has no 'location'");
         }
         Path rel = Path.of(location);
         if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\") || location.contains(":")) {
-            throw bad(where + ": external data location '" + location + "' is absolute; only files inside "
+            throw bad(where + ": external_data location '" + location + "' is absolute; only files inside "
                     + baseDir + " are read");
         }
         for (Path part : rel) {
             if (part.toString().equals("..")) {
-                throw bad(where + ": external data location '" + location + "' leaves the model's directory");
+                throw bad(where + ": external_data location '" + location + "' leaves the model's directory");
             }
         }
         Path file = baseDir.resolve(rel).normalize();
@@ -416,19 +450,19 @@ public final class OnnxReader {
         for (Path part : rel) {
             cursor = cursor.resolve(part);
             if (Files.isSymbolicLink(cursor)) {
-                throw bad(where + ": external data location '" + location + "' goes through a symbolic link");
+                throw bad(where + ": external_data location '" + location + "' goes through a symbolic link");
             }
         }
         if (!file.startsWith(baseDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw bad(where + ": external data file '" + location + "' is not a regular file in " + baseDir);
+            throw bad(where + ": external_data location '" + location + "' is not a regular file in " + baseDir);
         }
         if (!file.toRealPath().startsWith(baseDir.toRealPath())) {
-            throw bad(where + ": external data file '" + location + "' resolves outside " + baseDir);
+            throw bad(where + ": external_data location '" + location + "' resolves outside " + baseDir);
         }
         long offset = parseLong(where, ext, "offset", 0);
         long length = parseLong(where, ext, "length", expected);
         if (length != expected) {
-            throw bad(where + ": external data length " + length + " does not match dims x element size " + expected);
+            throw bad(where + ": external_data length " + length + " does not match dims x element size " + expected);
         }
         byte[] out;
         // NOFOLLOW_LINKS: a symbolic link swapped in after the checks above is refused by open(2) itself
@@ -437,12 +471,12 @@ public final class OnnxReader {
             // directory would let a model read any file the user can (its bytes then leak through predictions)
             Object links = linkCount(file);
             if (links instanceof Integer count && count > 1) {
-                throw bad(where + ": external data file '" + location + "' has " + count + " hard links; only a file"
+                throw bad(where + ": external_data location '" + location + "' has " + count + " hard links; only a file"
                         + " with a single link is read (copy it instead of linking it)");
             }
             long fileSize = ch.size();
             if (offset > fileSize || length > fileSize - offset) {
-                throw bad(where + ": external data [" + offset + ", " + offset + "+" + length + ") lies outside '"
+                throw bad(where + ": external_data offset " + offset + " + length " + length + " lies outside '"
                         + location + "' (" + fileSize + " bytes)");
             }
             out = new byte[(int) length];
@@ -450,11 +484,11 @@ public final class OnnxReader {
             ByteBuffer buf = ByteBuffer.wrap(out);
             while (buf.hasRemaining()) {
                 if (ch.read(buf) < 0) {
-                    throw bad(where + ": external data file '" + location + "' ended early");
+                    throw bad(where + ": external_data location '" + location + "' ended early");
                 }
             }
         } catch (java.nio.file.FileSystemException e) {
-            throw bad(where + ": external data file '" + location + "' cannot be opened ("
+            throw bad(where + ": external_data location '" + location + "' cannot be opened ("
                     + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()) + ")");
         }
         return out;
@@ -481,7 +515,7 @@ public final class OnnxReader {
             }
             return x;
         } catch (NumberFormatException e) {
-            throw bad(where + ": external data " + key + " '" + v + "' is not a whole number >= 0");
+            throw bad(where + ": external_data " + key + " '" + v + "' is not a whole number >= 0");
         }
     }
 

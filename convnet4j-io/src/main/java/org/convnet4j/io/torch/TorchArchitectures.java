@@ -10,8 +10,9 @@ import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 
 /**
- * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50, VGG16/19 (with
- * or without batch norm),
+ * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50/101/152,
+ * ResNeXt-50 32x4d, ResNeXt-101 32x8d and 64x4d, Wide ResNet-50-2 and -101-2 (depth from the last block of layer2 and
+ * layer3, the variant from layer1.0's bottleneck width and groups), VGG11/13/16/19 (with or without batch norm),
  * AlexNet, GoogLeNet and Inception v3 (torchvision layout); classes from the classifier, width from the first conv, and VGG's
  * input size from classifier.0 (our VGG has no adaptive pool, so the input must give the 7x7 maps it expects).
  */
@@ -34,10 +35,11 @@ public final class TorchArchitectures {
         String arch = architecture != null ? architecture : guess(file, e);
         ZooOptions.Builder b = ZooOptions.builder().input(input);
         boolean inception = arch.equals("inception_v3");
-        String first = arch.startsWith("resnet") ? "conv1.weight" : arch.equals("googlenet") ? "conv1.conv.weight"
+        boolean resnet = isResNet(arch);
+        String first = resnet ? "conv1.weight" : arch.equals("googlenet") ? "conv1.conv.weight"
                 : inception ? "Conv2d_1a_3x3.conv.weight" : "features.0.weight";
         b.width(dim(file, e, first, 0) / (inception ? 32.0 : 64.0));
-        String top = arch.startsWith("resnet") || arch.equals("googlenet") || inception ? "fc.weight"
+        String top = resnet || arch.equals("googlenet") || inception ? "fc.weight"
                 : "classifier.6.weight";
         boolean hasTop = e.containsKey(top);
         b.includeTop(hasTop);
@@ -71,16 +73,21 @@ public final class TorchArchitectures {
                 + " classes (as its tensors declare)", ModelZoo.estimatedParameterBytes(arch, o));
     }
 
+    /** The zoo's ResNet family (torchvision's resnet.py): ResNet, ResNeXt, Wide ResNet. */
+    static boolean isResNet(String arch) {
+        return arch.startsWith("resnet") || arch.startsWith("resnext") || arch.startsWith("wide_resnet");
+    }
+
     private static String guess(String file, Map<String, long[]> e) throws FileFormatException {
         if (e.containsKey("layer4.0.conv1.weight")) {
-            boolean bottleneck = e.containsKey("layer1.0.conv3.weight");
-            if (e.containsKey("layer3.6.conv1.weight") || e.containsKey("layer2.4.conv1.weight")) {
-                throw new FileFormatException(file + " holds a ResNet deeper than 50 layers, which the zoo lacks");
+            if (!e.containsKey("layer1.0.conv3.weight")) {
+                if (e.containsKey("layer3.6.conv1.weight") || e.containsKey("layer2.4.conv1.weight")) {
+                    throw new FileFormatException(file + " holds a ResNet of basic blocks deeper than 34 layers,"
+                            + " which torchvision does not publish");
+                }
+                return e.containsKey("layer3.5.conv1.weight") ? "resnet34" : "resnet18";
             }
-            if (bottleneck) {
-                return "resnet50";
-            }
-            return e.containsKey("layer3.5.conv1.weight") ? "resnet34" : "resnet18";
+            return bottleneckResNet(file, e);
         }
         if (e.containsKey("inception5b.branch1.conv.weight")) {
             return "googlenet";
@@ -88,25 +95,59 @@ public final class TorchArchitectures {
         if (e.containsKey("Mixed_7c.branch_pool.conv.weight")) {
             return "inception_v3";
         }
-        if (e.containsKey("features.1.running_mean")) { // VGG with batch norm: conv, bn, relu per layer
-            if (e.containsKey("features.49.weight")) {
-                return "vgg19";
-            }
-            if (e.containsKey("features.40.weight")) {
-                return "vgg16";
+        if (e.containsKey("features.1.running_mean")) { // VGG with batch norm: conv, bn, relu per conv, then pools
+            // the last conv sits at features.49 (E), 40 (D), 31 (B), 25 (A); checked deepest first, since a
+            // shallower configuration's index may be a batch norm (which also has a weight) of a deeper one
+            for (String[] vgg : new String[][] {{"49", "vgg19"}, {"40", "vgg16"}, {"31", "vgg13"}, {"25", "vgg11"}}) {
+                if (e.containsKey("features." + vgg[0] + ".weight")) {
+                    return vgg[1];
+                }
             }
         }
-        if (e.containsKey("features.0.weight") && e.containsKey("features.10.weight")) {
-            if (e.containsKey("features.34.weight")) {
-                return "vgg19";
+        if (e.containsKey("features.0.weight")) {
+            // last conv at features.34 (E), 28 (D), 22 (B), 18 (A; its features.10 is a pool); AlexNet's at 10
+            for (String[] vgg : new String[][] {{"34", "vgg19"}, {"28", "vgg16"}, {"22", "vgg13"}, {"18", "vgg11"}}) {
+                if (e.containsKey("features." + vgg[0] + ".weight")) {
+                    return vgg[1];
+                }
             }
-            if (e.containsKey("features.28.weight")) {
-                return "vgg16";
+            if (e.containsKey("features.10.weight")) {
+                return "alexnet";
             }
-            return "alexnet";
         }
         throw new FileFormatException(file + ": cannot tell the architecture from its tensor names (looked for"
-                + " torchvision's ResNet, VGG, AlexNet, GoogLeNet and Inception v3 names); give it with --model");
+                + " torchvision's ResNet, ResNeXt, Wide ResNet, VGG, AlexNet, GoogLeNet and Inception v3 names); give it with --model");
+    }
+
+    /** ResNet-50/101/152 and their ResNeXt and wide variants, from depth and layer1.0's bottleneck. */
+    private static String bottleneckResNet(String file, Map<String, long[]> e) throws FileFormatException {
+        int depth = e.containsKey("layer2.7.conv1.weight") ? 152 : e.containsKey("layer3.22.conv1.weight") ? 101 : 50;
+        boolean known = depth == 152 ? !e.containsKey("layer2.8.conv1.weight") && e.containsKey("layer3.35.conv1.weight")
+                && !e.containsKey("layer3.36.conv1.weight")
+                : depth == 101 ? !e.containsKey("layer3.23.conv1.weight") && !e.containsKey("layer2.4.conv1.weight")
+                : !e.containsKey("layer3.6.conv1.weight") && !e.containsKey("layer2.4.conv1.weight");
+        int stem = dim(file, e, "conv1.weight", 0);
+        int width = dim(file, e, "layer1.0.conv2.weight", 0);
+        int groups = width / dim(file, e, "layer1.0.conv2.weight", 1);
+        int planes = dim(file, e, "layer1.0.conv3.weight", 0) / 4;
+        double fullGroups = groups * 64.0 / stem;
+        String name = null;
+        if (known && width == planes && groups == 1) {
+            name = "resnet" + depth;
+        } else if (known && width == 2 * planes && groups == 1 && depth != 152) {
+            name = "wide_resnet" + depth + "_2";
+        } else if (known && width == 2 * planes && groups > 1 && depth == 50 && Math.round(fullGroups) == 32) {
+            name = "resnext50_32x4d";
+        } else if (known && width == 4 * planes && groups > 1 && depth == 101) {
+            long g = Math.round(fullGroups);
+            name = g == 32 ? "resnext101_32x8d" : g == 64 ? "resnext101_64x4d" : null;
+        }
+        if (name == null) {
+            throw new FileFormatException(file + " holds a bottleneck ResNet torchvision does not publish (depth " + depth
+                    + ", layer1 bottleneck " + width + " channels in " + groups + " groups for " + planes
+                    + " planes); give the architecture with --model");
+        }
+        return name;
     }
 
     private static int dim(String file, Map<String, long[]> e, String name, int i) throws FileFormatException {

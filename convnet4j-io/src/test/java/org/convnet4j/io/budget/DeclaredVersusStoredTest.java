@@ -48,7 +48,7 @@ class DeclaredVersusStoredTest {
         try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "1g")) {
             IOException e = assertThrows(IOException.class, () -> OnnxReader.readModel(model));
             // w0 and w1 (256 MiB as float + 256 MiB raw each) fit 1 GiB; the third view of the same file does not
-            assertTrue(e.getMessage().startsWith(model + ": its tensors (tensor 'w2' and those before it) needs 1.6 GB,"
+            assertTrue(e.getMessage().startsWith(model + ": its tensors (initializer 'w2' and those before it) needs 1.6 GB,"
                     + " above the limit of 1.1 GB"), e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package org.convnet4j.io.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -127,14 +128,111 @@ class OnnxRoundTripTest {
             Graph back = reimport(g);
             Tensor x = Tensor.randn(new Random(6), 1f, 2, 3, 9, 8);
             assertTrue(g.predict(x).maxAbsDiff(back.predict(x)) < 1e-5f, "include_pad " + include);
+            // the Conv of ones and the divisor Mul come back as the same fixed pool, not as a learnable Conv
+            // (the cubic resize comes back as a MatMul with its interpolation matrix: a Dense, learnable)
+            Graph twice = reimport(back);
+            for (Graph r : List.of(back, twice)) {
+                assertTrue(r.nodes().stream().noneMatch(n -> n.layer() instanceof Conv2d), "include_pad " + include);
+                List<org.convnet4j.nn.layers.DilatedAvgPool2d> pools = r.nodes().stream().map(n -> n.layer())
+                        .filter(l -> l instanceof org.convnet4j.nn.layers.DilatedAvgPool2d)
+                        .map(l -> (org.convnet4j.nn.layers.DilatedAvgPool2d) l).toList();
+                assertEquals(1, pools.size(), "include_pad " + include);
+                org.convnet4j.nn.layers.DilatedAvgPool2d p = pools.get(0);
+                assertEquals(include, p.countIncludePad());
+                assertArrayEquals(new int[] {3, 2, 2, 1, 2, 3}, new int[] {p.kernel()[0], p.kernel()[1],
+                    p.strides()[0], p.strides()[1], p.dilations()[0], p.dilations()[1]});
+                // ceil mode may come back as the equivalent extra end padding (without count_include_pad the
+                // two are the same function); the divisors must be the same
+                assertArrayEquals(g.nodes().stream().map(n -> n.layer())
+                        .filter(l -> l instanceof org.convnet4j.nn.layers.DilatedAvgPool2d)
+                        .map(l -> ((org.convnet4j.nn.layers.DilatedAvgPool2d) l).reciprocalCounts(9, 8)).findFirst()
+                        .orElseThrow(), p.reciprocalCounts(9, 8));
+                assertTrue(g.predict(x).maxAbsDiff(r.predict(x)) < 1e-5f, "include_pad " + include);
+            }
         }
+    }
+
+    /**
+     * GroupNormalization at opsets 18-20 has one scale and bias per group: imported, they are learned per group (2
+     * groups: 4 values, not 8 per channel), the output follows the operator's definition (computed here in double)
+     * and the gradient checks; exported and imported again, still 4 learned values and the same outputs.
+     */
+    @Test
+    void groupNormalizationOpset18LearnsOneScalePerGroup() throws Exception {
+        float[] scale = {1.5f, -0.5f};
+        float[] bias = {0.25f, -1f};
+        OnnxModel.Node gn = new OnnxModel.Node("gn", "GroupNormalization", "", List.of("x", "scale", "bias"),
+                List.of("y"), Map.of("num_groups", new OnnxModel.Attribute("num_groups", OnnxModel.Attribute.INT, 0, 2,
+                        null, null, null, null, null), "epsilon", new OnnxModel.Attribute("epsilon",
+                        OnnxModel.Attribute.FLOAT, 1e-3f, 0, null, null, null, null, null)));
+        OnnxModel.Graph graph = new OnnxModel.Graph("gn18", List.of(gn), List.of(
+                TensorData.of("scale", Tensor.wrap(scale, Shape.of(2))), TensorData.of("bias", Tensor.wrap(bias,
+                        Shape.of(2)))), List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new long[] {-1, 4, 3, 3},
+                        true)), List.of(new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new long[] {-1, 4, 3, 3}, true)),
+                List.of());
+        Graph g = OnnxImporter.importModel(new Model(8, Map.of("", 18L), "t", "", graph), "gn18");
+        assertEquals(4, g.trainableParameterCount(), "scale and bias per group");
+        Tensor x = Tensor.randn(new Random(8), 1f, 2, 4, 3, 3);
+        Tensor y = g.predict(x);
+        for (int n = 0; n < 2; n++) {
+            for (int grp = 0; grp < 2; grp++) {
+                int from = (n * 4 + grp * 2) * 9; // 2 channels of 3 x 3 per group
+                double mean = 0;
+                double sq = 0;
+                for (int i = 0; i < 18; i++) {
+                    mean += x.data()[from + i] / 18.0;
+                }
+                for (int i = 0; i < 18; i++) {
+                    sq += Math.pow(x.data()[from + i] - mean, 2) / 18.0;
+                }
+                for (int i = 0; i < 18; i++) {
+                    double want = (x.data()[from + i] - mean) / Math.sqrt(sq + 1e-3) * scale[grp] + bias[grp];
+                    assertEquals(want, y.data()[from + i], 1e-5, "sample " + n + " group " + grp + " value " + i);
+                }
+            }
+        }
+        GradientCheck.Result r = GradientCheck.check(g, List.of(x),
+                GradientCheck.Options.inference(10, 4).withTolerances(1e-2, 5e-3, 5e-2));
+        assertTrue(r.passed(), r.toString());
+        Graph back = reimport(g);
+        assertEquals(4, back.trainableParameterCount(), "after export and import");
+        assertTrue(y.maxAbsDiff(back.predict(x)) < 1e-6f);
+    }
+
+    @Test
+    void aConvOfOnesThatIsNoAveragePoolStaysAConv() throws Exception {
+        // same export, divisor changed in one position: no pool matches, so the Conv and Mul are kept as such
+        Graph g = Graph.builder("pool").input("x", Shape.of(2, 6, 6))
+                .add("avg", new org.convnet4j.nn.layers.DilatedAvgPool2d(new int[] {2, 2}, new int[] {1, 1},
+                        new int[] {2, 2}, new int[] {1, 1, 1, 1}, false, false), "x")
+                .build();
+        Model m = OnnxExporter.toOnnx(g);
+        List<OnnxModel.Node> nodes = new java.util.ArrayList<>();
+        for (OnnxModel.Node n : m.graph().nodes()) {
+            if (n.opType().equals("Constant") && n.outputs().get(0).contains("divisor")) {
+                OnnxModel.Attribute a = n.attributes().get("value");
+                float[] v = a.t().floats().clone();
+                v[0] *= 2;
+                TensorData t = TensorData.of(a.t().name(), Tensor.wrap(v, Shape.of(java.util.Arrays.stream(a.t().dims())
+                        .mapToInt(d -> (int) d).toArray())));
+                n = new OnnxModel.Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), Map.of("value",
+                        new OnnxModel.Attribute("value", OnnxModel.Attribute.TENSOR, 0, 0, null, t, null, null, null)));
+            }
+            nodes.add(n);
+        }
+        Model changed = new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                new OnnxModel.Graph(m.graph().name(), nodes, m.graph().initializers(), m.graph().inputs(),
+                        m.graph().outputs(), m.graph().valueInfo()));
+        Graph back = OnnxImporter.importModel(changed, "changed");
+        assertTrue(back.nodes().stream().noneMatch(n -> n.layer() instanceof org.convnet4j.nn.layers.DilatedAvgPool2d));
+        assertTrue(back.nodes().stream().anyMatch(n -> n.layer() instanceof org.convnet4j.nn.layers.Conv2d));
     }
 
     @Test
     void importedModelTrainsAndSavesLikeAnyOther() throws Exception {
         Graph back = reimport(smallNet());
         Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 9, 9);
-        GradientCheck.Result r = GradientCheck.check(back, List.of(x), false, 10, 4, 1e-2, 5e-3, 5e-2);
+        GradientCheck.Result r = GradientCheck.check(back, List.of(x), GradientCheck.Options.inference(10, 4).withTolerances(1e-2, 5e-3, 5e-2));
         assertTrue(r.passed(), r.toString());
         // the architecture rebuilds from its spec and takes the same weights
         org.convnet4j.nn.Model rebuilt = ModelSpec.fromMap(ModelSpec.toMap(back));

@@ -49,6 +49,7 @@ final class FeaturizeCommand extends SparkMain.SparkCommand {
         Io.checkOutputLocal(out, overwrite);
         Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
         featurizer = Io.featurizer(model, cut);
+        Io.checkBatch(batch, featurizer.modelBytes());
     }
 
     private ConvNetFeaturizer featurizer;

@@ -61,9 +61,24 @@ final class Io {
         if (partitions < 0) {
             throw new IllegalArgumentException("--partitions: must be 0 (automatic) or more, got " + partitions);
         }
-        org.convnet4j.util.MemoryBudget.requireSetting("--partitions " + partitions, partitions
-                + " partitions (at least " + BYTES_PER_PARTITION + " bytes of driver bookkeeping each)",
+        org.convnet4j.util.MemoryBudget.requireSetting("--partitions " + partitions, "the driver's bookkeeping of "
+                + partitions + " partitions (" + BYTES_PER_PARTITION + " bytes each, a lower bound of Spark's per-task"
+                + " records; the executors' memory is not estimated)",
                 org.convnet4j.util.MemoryBudget.bytesOf(BYTES_PER_PARTITION, partitions));
+    }
+
+    /**
+     * {@code --batch}: at least 1, and a forward pass of that many pictures through {@code model} (weights, buffers,
+     * every activation: {@code ModelSummary.inferenceMemoryBytes}) within the memory budget of this JVM, checked on
+     * the driver before Spark starts; each executor runs such passes (with its own heap, which Spark configures).
+     */
+    static void checkBatch(int batch, org.convnet4j.spark.ModelBytes model) throws IOException {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch: must be at least 1, got " + batch);
+        }
+        org.convnet4j.util.MemoryBudget.requireSetting("--batch " + batch, "a forward pass of " + batch
+                + " pictures through " + model.origin(), org.convnet4j.nn.ModelSummary.of(model.parse().model())
+                .inferenceMemoryBytes(batch));
     }
 
     /** Refuses an existing output unless {@code overwrite}; checked before Spark starts any work. */

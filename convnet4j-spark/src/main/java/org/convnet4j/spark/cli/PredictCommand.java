@@ -59,6 +59,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
         Configuration conf = new Configuration();
         if (!HadoopFiles.exists(model + "/metadata", conf)) {
             file = ModelBytes.read(model, conf);
+            Io.checkBatch(batch, file);
         }
     }
 
@@ -115,6 +116,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
             PipelineModel p = PipelineModel.load(model);
             for (Transformer t : p.stages()) {
                 if (t instanceof org.convnet4j.spark.ConvNetFeaturizer f) {
+                    Io.checkBatch(batch, f.modelBytes()); // a saved pipeline: once loaded, before any work
                     f.setBatchSize(batch).setFailFast(failFast);
                 }
             }

@@ -55,6 +55,11 @@ public final class SparkMain implements Runnable {
         if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "org/convnet4j/spark/cli/log4j2-cli.properties");
         }
+        // the library's notes (System.Logger, backed by java.util.logging) as one line each, like the other CLI's,
+        // instead of JUL's two-line "date class method / LEVEL: message"; read when the first record is printed
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "convnet4j spark: %4$s: %5$s%6$s%n");
+        }
         boolean debug = java.util.Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("CONVNET4J_DEBUG"));
         CommandLine cmd = new CommandLine(new SparkMain());
         cmd.setParameterExceptionHandler((ex, a) -> {

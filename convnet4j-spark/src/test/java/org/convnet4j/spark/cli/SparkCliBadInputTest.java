@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.convnet4j.checkpoint.SafeTensors;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Sequential;
@@ -78,6 +80,69 @@ class SparkCliBadInputTest {
         assertOneLine(run("featurize", "--model", model.toString(), "--images", pictures.toString(), "--partitions",
                 "-3", "-o", dir.resolve("p.parquet").toString()), "--partitions: must be 0");
         assertFalse(Files.exists(dir.resolve("p.csv")));
+    }
+
+    /**
+     * --batch of predict and featurize: a forward pass of that many pictures is budgeted before Spark starts; with a
+     * limit between the passes of 4 and 32 pictures, 32 is refused (one line naming the option) and 4 is accepted.
+     */
+    @Test
+    void batchOutsideTheBudgetIsRefusedBeforeSparkStarts() throws Exception {
+        org.convnet4j.nn.ModelSummary s = org.convnet4j.nn.ModelSummary.of(ModelFiles.read(model).model());
+        long at4 = s.inferenceMemoryBytes(4);
+        long at32 = s.inferenceMemoryBytes(32);
+        String property = org.convnet4j.util.MemoryBudget.PROPERTY;
+        String old = System.getProperty(property);
+        System.setProperty(property, Long.toString((at4 + at32) / 2));
+        try {
+            assertOneLine(run("predict", "--model", model.toString(), "--images", pictures.toString(), "--batch", "32",
+                    "-o", dir.resolve("b.csv").toString()), "--batch 32: a forward pass of 32 pictures through ",
+                    "m.c4j needs at least", "above the limit");
+            assertOneLine(run("featurize", "--model", model.toString(), "--images", pictures.toString(), "--batch",
+                    "32", "-o", dir.resolve("b.parquet").toString()), "--batch 32: a forward pass of 32 pictures",
+                    "above the limit");
+            Io.checkBatch(4, org.convnet4j.spark.ModelBytes.read(model.toString(),
+                    new org.apache.hadoop.conf.Configuration()));
+        } finally {
+            if (old == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, old);
+            }
+        }
+        assertOneLine(run("featurize", "--model", model.toString(), "--images", pictures.toString(), "--batch", "0",
+                "-o", dir.resolve("b.parquet").toString()), "--batch: must be at least 1, got 0");
+        assertFalse(Files.exists(dir.resolve("b.csv")));
+        assertFalse(Files.exists(dir.resolve("b.parquet")));
+    }
+
+    /**
+     * A note from the library (an older .c4j format) reaches the terminal as one line, "convnet4j spark: WARNING:
+     * ...", naming the file by its own name; checked in a child JVM, where the logging set-up is SparkMain's alone.
+     */
+    @Test
+    void libraryNotesAreOneLine() throws Exception {
+        Map<String, String> meta = new java.util.LinkedHashMap<>(SafeTensors.readHeader(model).metadata());
+        meta.remove("description_sha256");
+        meta.put("format_version", "1");
+        Path old = dir.resolve("old.c4j");
+        SafeTensors.write(old, SafeTensors.read(model).tensors(), meta);
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), SparkMain.class.getName(),
+                "featurize", "--model", old.toString(), "--cut", "conv9", "--images", pictures.toString(), "-o",
+                dir.resolve("n.parquet").toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+        List<String> notes = lines.stream().filter(l -> l.contains("format 1")).toList();
+        assertFalse(notes.isEmpty(), err);
+        for (String n : notes) {
+            assertTrue(n.startsWith("convnet4j spark: WARNING: ") && n.contains("/old.c4j was written by an older"), err);
+        }
+        // the other lines: notes too (the scalar-kernels warning, no --add-modules here), and the one-line error
+        assertEquals(1, lines.stream().filter(l -> !l.startsWith("convnet4j spark: WARNING: ")).count(), err);
+        assertTrue(lines.get(lines.size() - 1).contains("conv9"), err);
     }
 
     @Test

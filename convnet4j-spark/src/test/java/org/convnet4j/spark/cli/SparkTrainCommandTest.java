@@ -53,21 +53,28 @@ class SparkTrainCommandTest {
                 Images.write(Tensor.wrap(p, 3, 20, 24), data.resolve("class" + c).resolve("p" + i + ".png"));
             }
         }
+        Files.write(data.resolve("class1").resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Path out = dir.resolve("m.c4j");
         String[] a = run("train", "--master", "local[2]", "--data", data.toString(), "--limit", "10", "--epochs", "2",
                 "--batch", "8", "--val-split", "0.2", "--partitions", "2", "--json", "--no-progress",
-                "--out", out.toString());
+                "--plots", dir.resolve("plots").toString(), "--out", out.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         JsonObject j = JsonParser.parseString(a[1].substring(a[1].indexOf('{'))).getAsJsonObject();
         assertEquals(24, j.get("train_samples").getAsInt(), "10 per class, 20% held out");
         assertEquals(6, j.get("val_samples").getAsInt());
         assertEquals(2, j.get("epochs").getAsInt());
         assertEquals(2, j.get("partitions").getAsInt());
+        assertEquals(1, j.get("skipped").getAsInt(), "the broken picture is left out and counted");
+        assertTrue(j.getAsJsonArray("skipped_first").get(0).getAsString().contains("broken.png"), a[1]);
         assertTrue(Files.exists(out) && Files.exists(dir.resolve("m.last.c4j")), "best and last files");
+        java.awt.image.BufferedImage curves = javax.imageio.ImageIO.read(dir.resolve("plots/training-curves.png").toFile());
+        assertEquals(1400, curves.getWidth(), "the curves as train --plots draws them: loss and accuracy side by side");
+        assertEquals(dir.resolve("plots/training-curves.png").toString(), j.get("plots").getAsString());
 
         String[] b = run("train", "--master", "local[2]", "--resume", dir.resolve("m.last.c4j").toString(),
                 "--epochs", "3", "--no-progress");
         assertEquals("0", b[0], b[1] + b[2]);
         assertTrue(b[1].contains("Resuming lenet5") && b[1].contains("epoch 3/3") && !b[1].contains("epoch 2/3"), b[1]);
+        assertTrue(b[1].contains("skipped 1 picture(s) that cannot be decoded: ") && b[1].contains("broken.png"), b[1]);
     }
 }

@@ -1,0 +1,115 @@
+package org.convnet4j.transfer;
+
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.convnet4j.internal.json.Json;
+
+/**
+ * What one transfer run did, as {@code convnet4j transfer} reports it: the JSON object of {@code --json} (case,
+ * base, data, rates, both phases and the refit, the per-epoch history, frozen and trained layers, sizes, test
+ * accuracy, seconds, the output file), the same object without the history as stored in the saved model's
+ * description, and the one-line summary. The command only prints these.
+ *
+ * @param outcome      the run ({@link TransferRun#run})
+ * @param base         how the base was named (file or zoo name)
+ * @param data         the data spec
+ * @param classifier   Case 1's shallow classifier (ignored for the other cases)
+ * @param trainSamples training pictures
+ * @param testSamples  held-out pictures
+ * @param out          the model file written
+ */
+public record TransferReport(TransferRun.Outcome outcome, String base, String data, String classifier,
+                             int trainSamples, int testSamples, String out) {
+    /**
+     * What a run is about to do, before it starts: "base B, data D: N training pictures (K per class), M held out"
+     * (the base marked when it is a zoo architecture with random weights), then the plan's summary, which starts
+     * with the case's name, and Case 1's classifier.
+     */
+    public static String header(TransferPlan plan, String base, boolean pretrained, String data,
+                                org.convnet4j.data.Dataset train, org.convnet4j.data.Dataset test, String classifier) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "base %s%s, data %s: %d training pictures (%.0f per class), %d held out%n", base,
+                pretrained ? "" : " (zoo architecture, random weights)", data, train.size(),
+                train.size() / (double) train.numClasses(), test.size()));
+        b.append(plan.summary());
+        if (plan.transferCase() == TransferCase.BOTTLENECK) {
+            b.append("  classifier: ").append(classifier).append(System.lineSeparator());
+        }
+        return b.toString();
+    }
+
+    /** The {@code --json} object: everything, the per-epoch history included. */
+    public String toJson() {
+        return Json.toCompact(tree(true));
+    }
+
+    /** The object saved in the model file under "transfer": as {@link #toJson()} without the history. */
+    public String modelDescriptionJson() {
+        return Json.toCompact(tree(false));
+    }
+
+    /** "held-out accuracy 0.9320 on 500 pictures; 1.5 s; wrote c2.c4j". */
+    public String summaryLine() {
+        return String.format(Locale.ROOT, "held-out accuracy %.4f on %d pictures; %.1f s; wrote %s",
+                outcome.accuracy(), testSamples, outcome.seconds(), out);
+    }
+
+    private JsonObject tree(boolean history) {
+        TransferPlan plan = outcome.plan();
+        TransferCase c = plan.transferCase();
+        JsonObject result = new JsonObject();
+        result.addProperty("case", c.number());
+        result.addProperty("base", base);
+        result.addProperty("data", data);
+        if (c == TransferCase.BOTTLENECK) {
+            result.addProperty("classifier", classifier);
+            result.addProperty("cut", plan.cut());
+        }
+        if (plan.trainsByGradient()) {
+            result.addProperty("learning_rate", plan.learningRate());
+            if (plan.headLearningRate() > 0) {
+                result.addProperty("head_learning_rate", plan.headLearningRate());
+            }
+            result.add("phases", Json.toTree(phases(outcome.phases())));
+            result.addProperty("refit", !outcome.refit().isEmpty());
+            if (!outcome.refit().isEmpty()) {
+                result.add("refit_phases", Json.toTree(phases(outcome.refit())));
+            }
+            result.addProperty("validation_accuracy", outcome.validationAccuracy());
+            if (history) {
+                result.add("history", Json.parseArray(outcome.history().toJson(), "history"));
+            }
+        }
+        result.add("frozen", Json.toTree(plan.frozenLayers()));
+        result.add("trained", Json.toTree(plan.trainedLayers()));
+        result.addProperty("train_samples", trainSamples);
+        result.addProperty("test_samples", testSamples);
+        result.addProperty("test_accuracy", outcome.accuracy());
+        result.addProperty("seconds", outcome.seconds());
+        result.addProperty("out", out);
+        return result;
+    }
+
+    private static List<Map<String, Object>> phases(List<FineTuning.Phase> phases) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (FineTuning.Phase p : phases) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("phase", p.number());
+            m.put("title", p.title());
+            m.put("trained", p.trainedLayers());
+            m.put("learning_rate", p.learningRate());
+            m.put("epochs", p.epochs());
+            if (!Double.isNaN(p.bestValidationLoss())) { // a refit phase has no validation data
+                m.put("best_epoch", p.bestEpoch());
+                m.put("val_loss", p.bestValidationLoss());
+                m.put("val_accuracy", p.validationAccuracy());
+            }
+            out.add(m);
+        }
+        return out;
+    }
+}

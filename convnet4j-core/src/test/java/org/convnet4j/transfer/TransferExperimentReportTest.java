@@ -1,0 +1,74 @@
+package org.convnet4j.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The experiment's tables are built by the library's report, not by the command that prints them. */
+class TransferExperimentReportTest {
+    private static final String T = "similar: Fashion-MNIST 5-9";
+
+    private static TransferExperiment.Report report(long seed) {
+        TransferExperiment.Config cfg = TransferExperiment.Config.defaults().withSeed(seed);
+        List<TransferExperiment.Row> rows = List.of(
+                new TransferExperiment.Row(T, 10, "0", "0 (predict as is)", 0, Double.NaN, 0, 0.01, 0, 0, List.of()),
+                new TransferExperiment.Row(T, 10, "1", "1 (cut flatten)", 0.858, 0.88, 50, 0.5, 0, 3.25,
+                        List.of(9, 9, 8, 9, 9)),
+                new TransferExperiment.Row(T, 10, "4", "4 (31 ep @0.001)", 0.898, 0.84, 50, 1.2, 31, 12.0,
+                        List.of(8, 9, 8, 9, 8)));
+        TransferAdvisor.Assessment a = new TransferAdvisor.Assessment(FeatureStatistics.INPUT, 0.9, 0.8, 0.99, 50,
+                TransferAdvisor.Similarity.SIMILAR);
+        List<TransferExperiment.Advice> advice = List.of(new TransferExperiment.Advice(T, 10,
+                TransferAdvisor.measured(10, a), "1", Map.of("1", 0.88, "4", 0.84),
+                new TransferAdvisor.Choice("1", "1", false, List.of("1"), "case 1 has the best held-out accuracy")));
+        List<TransferExperiment.ClassifierRow> cls = List.of(
+                new TransferExperiment.ClassifierRow(T, 100, "logreg", 0.93, 1.25));
+        return new TransferExperiment.Report(rows, advice, cls, 0.884, 1946, cfg);
+    }
+
+    @Test
+    void markdownHoldsTheCasesWithTheirCrossValidationTimeAndTheAdvisorsPickAgainstTheBest() {
+        String md = report(42).markdown();
+        assertTrue(md.startsWith("Base: LeNet-5 on Fashion-MNIST 0-4, 1000 per class, 4 epochs: test accuracy 0.884.\n"),
+                md);
+        assertTrue(md.contains("| target | per class | case | test accuracy | held-out accuracy (5-fold, answers)"
+                + " | seconds | 5-fold seconds |\n|---|---|---|---|---|---|---|\n"), md);
+        assertTrue(md.contains("| " + T + " | 10 | 0 (predict as is) | 0.000 |  | 0.0 |  |\n"), md);
+        assertTrue(md.contains("| " + T + " | 10 | 1 (cut flatten) | 0.858 | 0.880 (50) | 0.5 | 3.3 |\n"), md);
+        // --try picked case 1 (0.858); the best test accuracy of the setting is case 4's
+        assertTrue(md.contains("| case 1 | case 1 | 0.858 | 0.898 | case 1 has the best held-out accuracy |\n"), md);
+        assertTrue(md.contains("| logreg | 0.930 | 1.3 |  |  |\n"), md);
+        assertTrue(md.endsWith("Total time 1946 s.\n"), md);
+        assertTrue(report(7).markdown().startsWith("Base: LeNet-5 on Fashion-MNIST 0-4, 1000 per class, 4 epochs:"
+                + " test accuracy 0.884. Seed 7.\n"));
+    }
+
+    @Test
+    void csvQuotesEveryCellAndAddsTheRightAnswersPerFold() {
+        String[] lines = report(42).csv().split("\n");
+        assertEquals(4, lines.length);
+        assertTrue(lines[0].endsWith("\"5-fold seconds\",\"5-fold right answers per fold\""), lines[0]);
+        assertEquals("\"" + T + "\",\"10\",\"1 (cut flatten)\",\"0.858\",\"0.880 (50)\",\"0.5\",\"3.3\",\"9 9 8 9 9\"",
+                lines[2]);
+        assertTrue(lines[1].endsWith(",\"0.0\",\"\",\"\""), lines[1]);
+    }
+
+    @Test
+    void chartValuesAreOneBarPerCaseInItsSetting() {
+        List<TransferExperiment.ChartValue> v = report(42).chartValues();
+        assertEquals(3, v.size());
+        assertEquals(new TransferExperiment.ChartValue("case 4", "similar 10/class", 0.898), v.get(2));
+    }
+
+    @Test
+    void theSeedReplacesTheSeedsOfTheFineTuningAndTheOptions() {
+        TransferExperiment.Config c = TransferExperiment.Config.defaults().withSeed(2027);
+        assertEquals(2027, c.seededFineTune().seed());
+        assertEquals(2027, c.seededOptions().seed());
+        assertEquals(42, TransferExperiment.Config.defaults().seed());
+        assertEquals(42, TransferExperiment.Config.defaults().seededFineTune().seed());
+    }
+}

@@ -1,0 +1,302 @@
+package org.convnet4j.spark;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.internal.json.Json;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.run.TrainingRun;
+import org.convnet4j.run.TrainingSettings;
+import org.convnet4j.train.Trainer;
+import org.convnet4j.train.TrainingCheckpoints;
+import org.convnet4j.train.TrainingListener;
+
+/**
+ * The run of {@code convnet4j spark train} as a library call: the {@code train} command's protocol
+ * ({@link TrainingRun}: data spec, {@code --limit} per class, seeded validation split, best/last files, early stopping,
+ * exact resume) with its steps computed on Spark ({@link SparkTrainer} as the run's engine), the test accuracy of a
+ * built-in data set, and the run's summary as text and JSON.
+ *
+ * <p>Built-in data ({@code fashion-mnist[:CLASSES]}, {@code opencv-digits[:CLASSES]}) is loaded on the driver and
+ * shipped as values; anything else is a picture folder on any Hadoop path, which the driver only lists
+ * ({@link PictureFolder}) and the executors decode.
+ *
+ * <pre>
+ *   TrainingSettings s = TrainingSettings.builder().data("hdfs:///pictures").epochs(5).out(Path.of("m.c4j")).build();
+ *   SparkTrainingRun run = new SparkTrainingRun(s).partitions(8).exchange(SparkTrainer.Exchange.RING);
+ *   run.listData(new Configuration());                 // optional: a missing folder fails before Spark starts
+ *   SparkTrainingRun.Result r = run.run(spark, System.out::println);
+ *   System.out.println(r.summary());                   // or r.toJson()
+ * </pre>
+ */
+public final class SparkTrainingRun {
+    private final TrainingSettings settings;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private Checkpoint resumed;
+    private String resumedFrom;
+    private int partitions;
+    private int localSteps = 1;
+    private SparkTrainer.Exchange exchange = SparkTrainer.Exchange.TREE;
+    private String checkpointDir;
+    private boolean failFast;
+    private Path plots;
+    private PictureFolder folder;
+
+    /** A run with these settings (data, model, epochs, out, ...). */
+    public SparkTrainingRun(TrainingSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** A checkpoint to resume and where it came from, with the run settings saved in it (if any). */
+    public record Resumable(Checkpoint checkpoint, String origin, Optional<TrainingSettings> savedSettings) {
+        /**
+         * The run state in {@code c}.
+         *
+         * @throws IllegalArgumentException when the file holds no run state
+         */
+        public static Resumable of(Checkpoint c, String origin) {
+            TrainingCheckpoints.read(c);
+            return new Resumable(c, origin, TrainingSettings.savedIn(c));
+        }
+    }
+
+    /** A checkpoint from a local file or any Hadoop path. */
+    public static Checkpoint readCheckpoint(String uri, Configuration conf) throws IOException {
+        if (Files.isRegularFile(Path.of(uri))) {
+            return Checkpoint.load(Path.of(uri));
+        }
+        byte[] bytes = HadoopFiles.readAll(uri, conf);
+        Path tmp = Files.createTempFile("convnet4j-resume-", ".c4j");
+        try {
+            Files.write(tmp, bytes);
+            return Checkpoint.load(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Continues the run saved in {@code r} (with this run's settings). */
+    public SparkTrainingRun resume(Resumable r) {
+        this.resumed = r.checkpoint();
+        this.resumedFrom = r.origin();
+        return this;
+    }
+
+    /** Data shards; 0 (the default): Spark's default parallelism (the task slots). */
+    public SparkTrainingRun partitions(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("partitions: must be 0 (automatic) or more, got " + n);
+        }
+        this.partitions = n;
+        return this;
+    }
+
+    /** 1 (the default): synchronous steps; K: weights averaged every K local steps. */
+    public SparkTrainingRun localSteps(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("local steps: must be 1 or more, got " + k);
+        }
+        this.localSteps = k;
+        return this;
+    }
+
+    /** How the gradients are summed (default {@link SparkTrainer.Exchange#TREE}). */
+    public SparkTrainingRun exchange(SparkTrainer.Exchange e) {
+        this.exchange = Objects.requireNonNull(e, "exchange");
+        return this;
+    }
+
+    /** Also writes {@code last.c4j} and {@code epoch-NNN.c4j} to this Hadoop directory after every epoch. */
+    public SparkTrainingRun checkpointDir(String uri) {
+        this.checkpointDir = uri;
+        return this;
+    }
+
+    /**
+     * False (the default): before training, the executors decode every picture of a folder once and the ones that
+     * cannot be decoded are left out (counted in {@link Result#skipped()}), as {@code ImageFolderDataset} does on one
+     * machine; true: no such pass, and the first undecodable picture fails the run.
+     */
+    public SparkTrainingRun failFast(boolean on) {
+        this.failFast = on;
+        return this;
+    }
+
+    /**
+     * Draws the training curves to {@code dir/training-curves.png} after every epoch, as {@code train --plots} does
+     * ({@link org.convnet4j.charts.PlotListener}); the folder is made if needed. Null: none.
+     */
+    public SparkTrainingRun plots(Path dir) {
+        this.plots = dir;
+        return this;
+    }
+
+    /** Listeners for progress and logging (the driver calls them). */
+    public SparkTrainingRun addListener(TrainingListener l) {
+        listeners.add(Objects.requireNonNull(l, "listener"));
+        return this;
+    }
+
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    /** True for the data sets the driver loads itself (Fashion-MNIST, OpenCV digits); false for a picture folder. */
+    public static boolean builtIn(String spec) {
+        String lower = spec.toLowerCase(Locale.ROOT);
+        for (String name : new String[] {DataSpec.FASHION_MNIST, DataSpec.OPENCV_DIGITS}) {
+            if ((lower.equals(name) || lower.startsWith(name + ":")) && !Files.isDirectory(Path.of(spec))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Lists a picture folder now (not decoded), so that a missing folder or an empty class fails before Spark starts;
+     * nothing for built-in data. {@link #run} lists it itself otherwise.
+     */
+    public SparkTrainingRun listData(Configuration conf) throws IOException {
+        if (!builtIn(settings.data())) {
+            folder = PictureFolder.list(settings.data(), Preprocessing.forInput(settings.inputShape()), conf);
+        }
+        return this;
+    }
+
+    /**
+     * What a run ended with: the library run's result, the test accuracy (built-in data with a test set, else
+     * null) and where it ran.
+     */
+    public record Result(TrainingSettings settings, TrainingRun.Result run, Double testAccuracy, String master,
+                         int partitions, int localSteps, SparkTrainer.Exchange exchange,
+                         List<PictureFolder.Skipped> skipped, Path curves) {
+        /** How many skipped pictures the summary and the JSON name (all are counted). */
+        public static final int NAMED = 5;
+
+        private List<String> firstSkipped() {
+            return skipped.stream().limit(NAMED).map(PictureFolder.Skipped::toString).toList();
+        }
+
+        /** The closing lines of {@code spark train}: best validation accuracy, test accuracy, files written. */
+        public String summary() {
+            StringBuilder s = new StringBuilder();
+            if (!skipped.isEmpty()) {
+                s.append(String.format(Locale.ROOT, "skipped %d picture(s) that cannot be decoded: %s%s%n",
+                        skipped.size(), String.join("; ", firstSkipped()), skipped.size() > NAMED ? "; ..." : ""));
+            }
+            if (run.validation() != null && run.history().size() > 0) {
+                s.append(String.format(Locale.ROOT, "best validation accuracy %.4f at epoch %d%n",
+                        run.bestValidationAccuracy(), run.bestEpoch()));
+            }
+            s.append(String.format(Locale.ROOT, "%swrote %s (%s), %s (last epoch, for --resume)%s; %.1f s",
+                    testAccuracy == null ? "" : String.format(Locale.ROOT, "test accuracy %.4f; ", testAccuracy),
+                    run.out(), run.validation() == null ? "last epoch" : "best epoch", run.last(),
+                    curves == null ? "" : ", " + curves, run.seconds()));
+            return s.toString();
+        }
+
+        /** The result as one pretty-printed JSON object (settings, sizes, best epoch, accuracies, files, history). */
+        public String toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("model", settings.model());
+            o.addProperty("data", settings.data());
+            o.addProperty("master", master);
+            o.addProperty("partitions", partitions);
+            o.addProperty("local_steps", localSteps);
+            o.addProperty("exchange", exchange.name().toLowerCase(Locale.ROOT));
+            o.addProperty("train_samples", run.train().size());
+            o.addProperty("val_samples", run.validation() == null ? 0 : run.validation().size());
+            o.addProperty("skipped", skipped.size());
+            com.google.gson.JsonArray first = new com.google.gson.JsonArray();
+            firstSkipped().forEach(first::add);
+            o.add("skipped_first", first);
+            o.addProperty("epochs", run.history().size());
+            o.addProperty("best_epoch", run.bestEpoch());
+            if (!Double.isNaN(run.bestValidationAccuracy())) {
+                o.addProperty("best_val_accuracy", run.bestValidationAccuracy());
+            }
+            if (testAccuracy != null) {
+                o.addProperty("test_accuracy", testAccuracy);
+            }
+            o.addProperty("out", run.out().toString());
+            o.addProperty("last", run.last().toString());
+            if (curves != null) {
+                o.addProperty("plots", curves.toString());
+            }
+            o.addProperty("seconds", run.seconds());
+            o.add("history", Json.parseArray(run.history().toJson(), "history"));
+            return Json.toPretty(o);
+        }
+    }
+
+    /**
+     * Trains (or resumes) on {@code spark}. {@code messages} gets the data conversions ("converting: ...") and the
+     * heading line before the first epoch (pass {@code m -> { }} for none).
+     *
+     * @throws org.convnet4j.train.TrainingDivergedException when the loss stops being finite
+     */
+    public Result run(SparkSession spark, Consumer<String> messages) throws IOException {
+        Preprocessing prep = Preprocessing.forInput(settings.inputShape());
+        boolean builtIn = builtIn(settings.data());
+        DataSpec.Loaded loaded = builtIn ? DataSpec.of(settings.data()).trainAndTest(prep, settings.seed()) : null;
+        if (!builtIn && folder == null) {
+            listData(spark.sparkContext().hadoopConfiguration());
+        }
+        int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+        List<PictureFolder.Skipped> skipped = List.of();
+        Dataset pictures = builtIn ? loaded.train() : folder;
+        if (!builtIn && !failFast) {
+            PictureFolder.Checked checked = folder.decodable(
+                    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), parts);
+            pictures = checked.folder();
+            skipped = checked.skipped();
+        }
+        if (loaded != null) {
+            loaded.conversions().forEach(n -> messages.accept("converting: " + n));
+        }
+        TrainingRun run = resumed != null ? TrainingRun.resume(resumed, Path.of(resumedFrom), settings, pictures)
+                : new TrainingRun(settings, pictures);
+        SparkTrainer engine = new SparkTrainer(spark).localSteps(localSteps).preprocessing(prep).exchange(exchange);
+        if (partitions > 0) {
+            engine.partitions(partitions);
+        }
+        run.engine(engine);
+        if (checkpointDir != null) {
+            run.addListener(engine.checkpointDir(checkpointDir).checkpointListener());
+        }
+        listeners.forEach(run::addListener);
+        Path curves = null;
+        if (plots != null) {
+            Files.createDirectories(plots);
+            curves = plots.resolve("training-curves.png");
+            run.addListener(new org.convnet4j.charts.PlotListener(curves));
+        }
+        TrainingRun.Split split = run.split();
+        String exchangeName = exchange.name().toLowerCase(Locale.ROOT);
+        messages.accept(String.format(Locale.ROOT, "%s %s on Spark (%s, %d partitions, %s): %d training, %s validation"
+                        + " pictures of %s, %d classes; %s lr %s, batch %d, seed %d",
+                resumed != null ? "Resuming" : "Training", settings.model(), spark.sparkContext().master(), parts,
+                (localSteps == 1 ? "synchronous" : "averaging every " + localSteps + " steps") + ", " + exchangeName,
+                split.train().size(), split.validation() == null ? "no" : Integer.toString(split.validation().size()),
+                prep.outputShape(), pictures.numClasses(), settings.optimizer(), settings.lr(), settings.batch(),
+                settings.seed()));
+        TrainingRun.Result r = run.run();
+        Double test = null;
+        if (loaded != null && loaded.test() != loaded.train()) {
+            test = Trainer.evaluate(r.model(), loaded.test(), 256).accuracy();
+        }
+        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange, skipped, curves);
+    }
+}
