@@ -133,8 +133,8 @@ if [ "$ONLY" = ratio ]; then
   out "in-process images per CPU-second of its JVM, in the same round: what the server costs per image, whatever"
   out "share of the machine each side got."
   out ""
-  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | mean batch | non-200 |"
-  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | served p50 ms (median of rounds) | served p99 ms | mean batch | non-200 |"
+  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   made=""
   warmups=""
   for cell in $CELLS; do
@@ -153,7 +153,7 @@ if [ "$ONLY" = ratio ]; then
     warm_out=$(warm_server "$threads" "$conc" "$m" "$format$samples" "$samples")
     warmups="$warmups
 | $m | $batch | $samples | $conc | $format | $inbatch | $warm_in | $warm_out |"
-    ins=""; srv=""; ratios=""; cpuratios=""; bad=0
+    ins=""; srv=""; ratios=""; cpuratios=""; bad=0; p50s=""; p99s=""
     t0=$(batch_totals "$m")
     jvm=$(java_pid "$BASE_PID")
     for _ in $(seq 1 "$ROUNDS"); do
@@ -165,6 +165,7 @@ if [ "$ONLY" = ratio ]; then
       s1=$(cpu_ticks "$SERVER_PID")
       b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
       bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))
+      p50s="$p50s $(field p50_ms "$WORK/wrk.txt")"; p99s="$p99s $(field p99_ms "$WORK/wrk.txt")"
       ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
       # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the
       # machine each side got (on a loaded machine the side with more runnable threads gets a larger share)
@@ -177,7 +178,7 @@ if [ "$ONLY" = ratio ]; then
     med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
     flag=$(awk -v r="$(med $ratios)" 'BEGIN { if (r > 1.3) print " (suspect: served faster than in-process; on a loaded machine the server, with more threads, gets a larger share of the cores: read the per-CPU-second ratio)" }')
-    out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** | $mb | $bad |"
+    out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** | $(med $p50s) | $(med $p99s) | $mb | $bad |"
   done
   out ""
   out "Warm-up windows (images/s per ${WARM_WINDOW}-s window, until the last three are within 10% of their median,"

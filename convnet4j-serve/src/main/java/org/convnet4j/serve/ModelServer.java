@@ -326,7 +326,9 @@ public final class ModelServer implements AutoCloseable {
                 return false;
             }
             Served m = models.get(path.substring(MODELS_PREFIX.length(), path.length() - INFER_SUFFIX.length()));
-            if (m == null) {
+            if (m == null || request.getLength() > options.maxBodyBytes) {
+                // a declared body over the limit too: answering 413 here without reading it let the connection
+                // close under a client still sending (it saw no answer); Javalin's servlet layer handles that case
                 return false;
             }
             long t0 = System.nanoTime();
