@@ -139,6 +139,19 @@ public final class StepBuffers {
         }
 
         /**
+         * Gives back a tensor from {@link #gradientZeros} or {@link #gradientOverwritten} that the layer did not
+         * return (an operator handed back a tensor of its own instead): under the memory plan the pool would
+         * otherwise count it as held for the rest of the step and take a new array for every later gradient of
+         * its size. Nothing may read {@code unused} afterwards. Without the plan it stays the slot's buffer.
+         */
+        public void gradientUnused(Tensor unused) {
+            GradientPool pool = plan();
+            if (pool != null) {
+                pool.giveBack(unused.data());
+            }
+        }
+
+        /**
          * A tensor whose every element the caller will write (its contents are undefined): the slot's tensor of
          * the previous step, inside {@link #step}; else new.
          */

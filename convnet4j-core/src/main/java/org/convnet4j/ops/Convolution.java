@@ -88,10 +88,10 @@ public final class Convolution {
         return backwardInput(dy, w, xShape, p, null);
     }
 
-    /** As above; {@code into} (may be null), zeros shaped like x, may be filled and returned. */
+    /** As above; {@code into} (may be null), zeros shaped like x, is filled and returned. */
     public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Tensor into) {
         Kernels k = KernelProvider.get();
-        return useReference(k) ? ConvolutionReference.backwardInput(dy, w, xShape, p)
+        return useReference(k) ? ConvolutionReference.backwardInput(dy, w, xShape, p, into)
                 : FastConvolution.backwardInput(dy, w, xShape, p, k, into);
     }
 

@@ -38,11 +38,23 @@ public final class ConvolutionReference {
 
     /** dL/dx of shape {@code xShape}, given dL/dy. */
     public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p) {
+        return backwardInput(dy, w, xShape, p, null);
+    }
+
+    /**
+     * As above; {@code into} (may be null), zeros shaped like x, is filled and returned: a caller that took it
+     * from a pool (the memory plan's gradients) gets it back as the result, as from the fast path.
+     */
+    public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Tensor into) {
         Shape ys = Convolution.checkGradient(dy, w.shape(), xShape, p);
+        if (into != null && !into.shape().equals(xShape)) {
+            throw new IllegalArgumentException("conv2d: output buffer " + into.shape() + " does not have the shape "
+                    + xShape);
+        }
         Padding pad = p.padding();
         ConvDims d = ConvDims.of(xShape, w.shape(), ys, p)
                 .onPadded(pad.paddedHeight(xShape.dim(2)), pad.paddedWidth(xShape.dim(3)));
-        Tensor dxp = Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+        Tensor dxp = pad.isZero() && into != null ? into : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
         for (int b = 0; b < d.n(); b++) {
             for (int g = 0; g < d.groups(); g++) {
                 backwardInputGroup(d, dy.data(), w.data(), dxp.data(), b, g);
@@ -51,7 +63,7 @@ public final class ConvolutionReference {
         if (pad.isZero()) {
             return dxp;
         }
-        return Pad.padBackward(dxp, xShape, pad, p.padMode());
+        return Pad.padBackward(dxp, xShape, pad, p.padMode(), into);
     }
 
     /**

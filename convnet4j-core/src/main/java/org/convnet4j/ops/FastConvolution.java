@@ -155,11 +155,11 @@ final class FastConvolution {
         float[] dyd = dy.data();
         if (isDepthwise(d0)) {
             ConvDims d = d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w()));
-            Tensor dxp = Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+            Tensor dxp = pad.isZero() ? zerosOrInto(xShape, into) : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
             float[] dxd = dxp.data();
             k.parallelFor(d.n() * d.groups(), t -> ConvolutionReference.backwardInputGroup(d, dyd, wd, dxd,
                     t / d.groups(), t % d.groups()));
-            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode());
+            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode(), into);
         }
         if (DirectConvolution.appliesBackward(d0, p)) {
             Tensor dx = zerosOrInto(xShape, into);
@@ -183,7 +183,7 @@ final class FastConvolution {
                         tiling.tile(group * tiling.rowTiles() + rt));
             }
         });
-        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode()) : dx;
+        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), into) : dx;
     }
 
     static void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor dbias, ConvParams p, Kernels k) {

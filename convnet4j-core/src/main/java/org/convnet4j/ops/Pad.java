@@ -54,6 +54,14 @@ public final class Pad {
      * gradient; replicated/reflected cells add theirs to the source pixel they were copied from.
      */
     public static Tensor padBackward(Tensor dPadded, Shape xShape, Padding p, PadMode mode) {
+        return padBackward(dPadded, xShape, p, mode, null);
+    }
+
+    /**
+     * As above; {@code into} (may be null), zeros of shape {@code xShape}, is filled and returned (the same
+     * additions in the same order as into a new tensor, so the same bits).
+     */
+    public static Tensor padBackward(Tensor dPadded, Shape xShape, Padding p, PadMode mode, Tensor into) {
         requireSpatial("padBackward", xShape);
         int h = xShape.dim(-2);
         int w = xShape.dim(-1);
@@ -66,7 +74,11 @@ public final class Pad {
             throw new IllegalArgumentException("padBackward: gradient of shape " + dPadded.shape()
                     + " does not match input " + xShape + " padded by " + p + " (expected " + expected + ")");
         }
-        Tensor dx = Tensor.zeros(xShape);
+        if (into != null && !into.shape().equals(xShape)) {
+            throw new IllegalArgumentException("padBackward: output buffer " + into.shape() + " does not have the"
+                    + " shape " + xShape);
+        }
+        Tensor dx = into == null ? Tensor.zeros(xShape) : into;
         float[] src = dPadded.data();
         float[] dst = dx.data();
         int planes = xShape.size() / (h * w);

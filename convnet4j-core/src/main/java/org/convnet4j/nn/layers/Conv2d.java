@@ -261,8 +261,12 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     public Tensor backward(Tensor dy) {
         fromForward(x);
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
-        return Convolution.backwardInput(dy, kernel.value(), x.shape(), params,
-                buffers.gradientZeros(1, x.shape()));
+        Tensor into = buffers.gradientZeros(1, x.shape());
+        Tensor dx = Convolution.backwardInput(dy, kernel.value(), x.shape(), params, into);
+        if (dx.data() != into.data()) {
+            buffers.gradientUnused(into); // else a pooled gradient stays taken for the rest of the step
+        }
+        return dx;
     }
 
     /** Backward reads the input and the weights, never the output: a following batch norm may normalise over it. */
