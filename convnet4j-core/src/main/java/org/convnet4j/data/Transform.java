@@ -204,7 +204,11 @@ public interface Transform {
         }
     }
 
-    private static Tensor crop(Tensor chw, int y0, int x0, int h, int w) {
+    /**
+     * The {@code h} x {@code w} window of a [C, H, W] picture whose top-left corner is row {@code y0}, column
+     * {@code x0} (the window must lie inside the picture), as a new tensor.
+     */
+    static Tensor crop(Tensor chw, int y0, int x0, int h, int w) {
         int c = chw.dim(0);
         int inH = chw.dim(1);
         int inW = chw.dim(2);

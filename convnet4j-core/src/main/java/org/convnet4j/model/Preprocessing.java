@@ -169,17 +169,7 @@ public record Preprocessing(int channels, int height, int width, float scale, fl
         }
         int top = (int) Math.rint((chw.dim(1) - h) / 2.0);
         int left = (int) Math.rint((chw.dim(2) - w) / 2.0);
-        int c = chw.dim(0);
-        int inH = chw.dim(1);
-        int inW = chw.dim(2);
-        float[] s = chw.data();
-        float[] d = new float[c * h * w];
-        for (int ch = 0; ch < c; ch++) {
-            for (int y = 0; y < h; y++) {
-                System.arraycopy(s, (ch * inH + top + y) * inW + left, d, (ch * h + y) * w, w);
-            }
-        }
-        return Tensor.wrap(d, c, h, w);
+        return Transform.crop(chw, top, left, h, w);
     }
 
     private static Tensor reverseChannels(Tensor chw) {
