@@ -45,13 +45,78 @@ final class OnnxFolding {
             float[] f = new float[v.length];
             long[] l = integer() ? new long[v.length] : null;
             for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
                 if (l != null) {
-                    l[i] = (long) v[i];
+                    l[i] = wrap(type, (long) v[i]);
+                    f[i] = l[i];
+                } else {
+                    f[i] = (float) v[i];
                 }
             }
             return new TensorData(name, type, dims.clone(), f, l);
         }
+    }
+
+    /** Operators {@link #evaluate} computes on typed run-time values (the cases of {@code eval}). */
+    static final java.util.Set<String> EVALUATED = java.util.Set.of("Identity", "Shape", "Size", "Cast", "Neg", "Abs",
+            "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin", "Cos", "Add", "Sub",
+            "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Mod", "Max",
+            "Min", "Sum", "Mean", "Where", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Concat", "Gather", "Slice",
+            "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask");
+
+    /** The op type of the importer's own node for Dropout's mask output in inference (all true, the input's shape). */
+    static final String DROPOUT_MASK = "Dropout.mask";
+
+    /** Integers beyond this magnitude are not exact as doubles: run-time evaluation refuses them. */
+    static final double EXACT_LIMIT = 9007199254740992d; // 2^53
+
+    /**
+     * Run-time evaluation of one node on typed values (the typed path of {@link OnnxProgram}): as {@link #fold},
+     * but a result the evaluator cannot give, or an integer beyond 2^53 (not exact as a double), is an error.
+     */
+    static TensorData evaluate(Node n, List<TensorData> in, long opset) {
+        List<Arr> a = new ArrayList<>();
+        for (TensorData t : in) {
+            if (t != null && t.isInteger()) {
+                for (long v : t.longs()) {
+                    if (Math.abs((double) v) > EXACT_LIMIT) {
+                        throw new IllegalArgumentException(n.opType() + ": integer " + v + " of '" + t.name()
+                                + "' is beyond 2^53, where values are not exact");
+                    }
+                }
+            }
+            a.add(t == null ? null : Arr.of(t));
+        }
+        Arr r = eval(n, a, opset);
+        if (r == null) {
+            throw new IllegalArgumentException(n.opType() + ": cannot be evaluated with these inputs and attributes");
+        }
+        if (r.size() > MAX_FOLD_ELEMENTS) {
+            throw new IllegalArgumentException(n.opType() + " would make " + r.size() + " values (at most "
+                    + MAX_FOLD_ELEMENTS + " on the typed path)");
+        }
+        if (r.integer()) {
+            for (double v : r.v()) {
+                if (Math.abs(v) > EXACT_LIMIT || Double.isNaN(v)) {
+                    throw new IllegalArgumentException(n.opType() + ": integer result " + v
+                            + " is beyond 2^53, where values are not exact");
+                }
+            }
+        }
+        return r.data(n.outputs().get(0));
+    }
+
+    /** An integer result in its type's range, as the type's two's-complement arithmetic wraps it. */
+    static long wrap(int type, long v) {
+        return switch (type) {
+            case OnnxModel.UINT8 -> v & 0xFF;
+            case OnnxModel.INT8 -> (byte) v;
+            case 4 -> v & 0xFFFF; // UINT16
+            case 5 -> (short) v; // INT16
+            case OnnxModel.INT32 -> (int) v;
+            case 12 -> v & 0xFFFFFFFFL; // UINT32
+            case OnnxModel.BOOL -> v != 0 ? 1 : 0;
+            default -> v;
+        };
     }
 
     /** The folded value of {@code n}'s first output, or null if this op is not folded. */
@@ -85,7 +150,13 @@ final class OnnxFolding {
             }
             case "Size" -> new Arr(OnnxModel.INT64, new long[0], new double[] {x.size()});
             case "Cast" -> cast(x, (int) ints(n, "to", OnnxModel.FLOAT));
-            case "Neg", "Abs", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round" ->
+            case DROPOUT_MASK -> {
+                double[] ones = new double[x.v().length];
+                Arrays.fill(ones, 1);
+                yield new Arr(OnnxModel.BOOL, x.dims(), ones);
+            }
+            case "Neg", "Abs", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin",
+                 "Cos" ->
                     unary(n.opType(), x);
             case "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
                  "And", "Or", "Mod" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
@@ -234,6 +305,8 @@ final class OnnxFolding {
                 case "Not" -> v == 0 ? 1 : 0;
                 case "Relu" -> Math.max(0, v);
                 case "Sign" -> Math.signum(v);
+                case "Sin" -> Math.sin(v);
+                case "Cos" -> Math.cos(v);
                 default -> Math.rint(v);
             };
         }
@@ -303,8 +376,8 @@ final class OnnxFolding {
                 case "Add" -> x + y;
                 case "Sub" -> x - y;
                 case "Mul" -> x * y;
-                case "Div" -> integer ? (double) ((long) x / (long) y) : x / y;
-                case "Mod" -> integer ? Math.floorMod((long) x, (long) y) : x % y;
+                case "Div" -> integer ? (double) ((long) x / nonZero((long) y)) : x / y;
+                case "Mod" -> integer ? Math.floorMod((long) x, nonZero((long) y)) : x % y;
                 case "Pow" -> Math.pow(x, y);
                 case "Max" -> Math.max(x, y);
                 case "Min" -> Math.min(x, y);
@@ -318,6 +391,13 @@ final class OnnxFolding {
             };
         }
         return new Arr(logical ? OnnxModel.BOOL : a.type(), out, o);
+    }
+
+    private static long nonZero(long divisor) {
+        if (divisor == 0) {
+            throw new IllegalArgumentException("integer division by zero");
+        }
+        return divisor;
     }
 
     private static Arr where(Arr c, Arr x, Arr y) {
