@@ -242,7 +242,23 @@ final class FastConvolution {
                 first = false;
             }
         });
-        for (int i = 0; i < size; i++) {
+        if (k.threads() > 1 && size >= REDUCE_PARALLEL) {
+            // disjoint element ranges, each element summed in chunk order as below: the same bits on any thread count
+            int blocks = ceilDiv(size, REDUCE_BLOCK);
+            k.parallelFor(blocks, blk -> addPartials(partial, parts, size, dwd, blk * REDUCE_BLOCK,
+                    Math.min(size, (blk + 1) * REDUCE_BLOCK)));
+        } else {
+            addPartials(partial, parts, size, dwd, 0, size);
+        }
+    }
+
+    /** Weight gradients from this many elements add their partials on all threads (ResNet-50: 4 K to 2.4 M). */
+    static final int REDUCE_PARALLEL = 64 * 1024;
+    private static final int REDUCE_BLOCK = 16 * 1024;
+
+    /** dw[i] += the partials' sum for i in [from, to), chunks in order, in double. */
+    private static void addPartials(float[] partial, int parts, int size, float[] dwd, int from, int to) {
+        for (int i = from; i < to; i++) {
             double s = 0;
             for (int part = 0; part < parts; part++) {
                 s += partial[part * size + i];
