@@ -109,11 +109,19 @@ class FuseDemoCommandTest {
     }
 
     @Test
+    void negativeNoiseIsBadInput() {
+        CliRun run = CliRun.of("fuse-demo", "--noise", "-1", "-o", dir.resolve("x").toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--noise: must be a finite number of at least 0, got -1.0"), run.err());
+        assertFalse(Files.exists(dir.resolve("x")));
+    }
+
+    @Test
     void tooFewPicturesIsBadInput() {
         CliRun run = CliRun.of("fuse-demo", "--train", "50", "-o", dir.resolve("x").toString());
         assertEquals(2, run.exitCode(), run.err());
         assertEquals(1, run.errLines(), run.err());
-        assertTrue(run.err().contains("--train must be at least 100"), run.err());
+        assertTrue(run.err().contains("--train: must be at least 100, got 50"), run.err());
         assertFalse(Files.exists(dir.resolve("x")));
     }
 }
