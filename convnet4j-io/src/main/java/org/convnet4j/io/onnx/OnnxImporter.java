@@ -350,7 +350,7 @@ public final class OnnxImporter {
                 long d = in.dims()[i + 1];
                 if (d < 1 || d > Integer.MAX_VALUE) {
                     throw unsupported("input '" + in.name() + "' has no fixed size along axis " + (i + 1) + " "
-                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape)");
+                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape, or import --input-shape CxHxW)");
                 }
                 sample[i] = (int) d;
             }
