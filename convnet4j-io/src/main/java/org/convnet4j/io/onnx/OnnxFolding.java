@@ -58,7 +58,8 @@ final class OnnxFolding {
 
     /** Operators {@link #evaluate} computes on typed run-time values (the cases of {@code eval}). */
     static final java.util.Set<String> EVALUATED = java.util.Set.of("Identity", "Shape", "Size", "Cast", "Neg", "Abs",
-            "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin", "Cos", "Add", "Sub",
+            "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin", "Cos", "Tanh", "Sigmoid",
+            "Add", "Sub",
             "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Mod", "Max",
             "Min", "Sum", "Mean", "Where", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Concat", "Gather", "Slice",
             "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask");
@@ -156,7 +157,7 @@ final class OnnxFolding {
                 yield new Arr(OnnxModel.BOOL, x.dims(), ones);
             }
             case "Neg", "Abs", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin",
-                 "Cos" ->
+                 "Cos", "Tanh", "Sigmoid" ->
                     unary(n.opType(), x);
             case "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
                  "And", "Or", "Mod" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
@@ -307,6 +308,8 @@ final class OnnxFolding {
                 case "Sign" -> Math.signum(v);
                 case "Sin" -> Math.sin(v);
                 case "Cos" -> Math.cos(v);
+                case "Tanh" -> Math.tanh(v);
+                case "Sigmoid" -> 1 / (1 + Math.exp(-v));
                 default -> Math.rint(v);
             };
         }

@@ -379,8 +379,10 @@ public final class OnnxImporter {
                 continue; // the Sigmoid itself is folded into the SiLU
             }
             try {
-                if (!program || !typedStep(n)) {
+                if (!program) {
                     convert(n);
+                } else if (!typedStep(n)) {
+                    convertOrEvaluate(n);
                 }
             } catch (UnsupportedOnnxException e) {
                 throw e;
@@ -508,6 +510,34 @@ public final class OnnxImporter {
             typedGraphInputs.add(v);
         }
     }
+
+    /**
+     * importProgram: a node the float graph refuses (it works across the batch axis, or on a tensor without one) is
+     * evaluated on the typed path instead when the evaluator has it — after the float graph, for inference.
+     */
+    private void convertOrEvaluate(Node n) {
+        try {
+            convert(n);
+        } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
+            if (!OnnxFolding.EVALUATED.contains(n.opType()) || n.outputs().size() != 1) {
+                throw e;
+            }
+            for (String v : n.inputs()) {
+                if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
+                    continue;
+                }
+                if (!nodeOf.containsKey(v)) {
+                    throw e;
+                }
+                graphReads.add(v);
+            }
+            typedNodes.add(n);
+            runtimeTyped.add(n.outputs().get(0));
+            evaluatedInstead++;
+        }
+    }
+
+    private int evaluatedInstead;
 
     private boolean isRead(String value) {
         return model.graph().nodes().stream().anyMatch(o -> o.inputs().contains(value))
