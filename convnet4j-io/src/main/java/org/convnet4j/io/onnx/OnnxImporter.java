@@ -180,13 +180,15 @@ public final class OnnxImporter {
                 OnnxImporter::sliceOp);
         op("Split", "constant split (attribute, input or num_outputs), not along the batch axis", OnnxImporter::split);
         op("Gather", "constant indices along a non-batch axis", OnnxImporter::gather);
-        op("Shape", "folded from the shapes known at import (start, end)", OnnxImporter::shapeOp);
-        op("Size", "folded from the shapes known at import", OnnxImporter::shapeOp);
+        op("Shape", "folded from the shapes known at import (start, end); importProgram: also computed from each run's"
+                + " tensor", OnnxImporter::shapeOp);
+        op("Size", "folded from the shapes known at import; importProgram: also computed from each run's tensor",
+                OnnxImporter::shapeOp);
         for (String r : new String[] {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
             "ReduceSumSquare", "ReduceLogSumExp"}) {
             op(r, "non-batch axes (attribute or input), keepdims", OnnxImporter::reduce);
         }
-        op("Dropout", "no mask output; legacy is_test", OnnxImporter::dropout);
+        op("Dropout", "legacy is_test; the mask output with importProgram (inference: all true)", OnnxImporter::dropout);
         op("LRN", "odd size", (im, n) -> {
             int size = im.int32(n, "size", intAttr(n, "size", -1));
             if (size < 1 || size % 2 == 0) {
@@ -197,7 +199,8 @@ public final class OnnxImporter {
         op("Pad", "constant, reflect, edge; constant pads (attribute or input, legacy paddings), none on the batch axis",
                 OnnxImporter::pad);
         op("Clip", "constant bounds", OnnxImporter::clip);
-        op("Cast", "to float or double of a computed tensor (identity); any type when constant", (im, n) -> {
+        op("Cast", "to float or double of a computed tensor (identity); any type when constant; importProgram: to"
+                + " integer and boolean types", (im, n) -> {
             long to = intAttr(n, "to", OnnxModel.FLOAT);
             if (to != OnnxModel.FLOAT && to != OnnxModel.DOUBLE) {
                 throw im.unsupported(im.where(n) + ": cast of a computed tensor to " + OnnxModel.typeName((int) to)
