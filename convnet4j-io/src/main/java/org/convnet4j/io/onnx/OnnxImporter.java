@@ -522,7 +522,8 @@ public final class OnnxImporter {
         try {
             convert(n);
         } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
-            if (!OnnxFolding.EVALUATED.contains(n.opType()) || n.outputs().size() != 1) {
+            if (!OnnxFolding.EVALUATED.contains(n.opType())
+                    || n.outputs().size() != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
                 throw e;
             }
             for (String v : n.inputs()) {
@@ -535,7 +536,7 @@ public final class OnnxImporter {
                 graphReads.add(v);
             }
             typedNodes.add(n);
-            runtimeTyped.add(n.outputs().get(0));
+            n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
             evaluatedInstead++;
         }
     }
@@ -557,18 +558,18 @@ public final class OnnxImporter {
         List<Node> kept = new ArrayList<>();
         for (int i = typedNodes.size() - 1; i >= 0; i--) {
             Node t = typedNodes.get(i);
-            if (need.contains(t.outputs().get(0))) {
+            if (t.outputs().stream().anyMatch(need::contains)) {
                 kept.add(0, t);
                 need.addAll(t.inputs());
             }
         }
-        Set<String> available = new HashSet<>(runtimeTyped);
-        kept.forEach(t -> available.add(t.outputs().get(0)));
+        Set<String> typedOutputs = new HashSet<>();
+        kept.forEach(t -> typedOutputs.addAll(t.outputs()));
         Map<String, List<String>> graphValues = new LinkedHashMap<>(); // our node -> the ONNX values it gives
         List<String> rawInputs = runtimeInputs(model);
         for (ValueInfo out : model.graph().outputs()) {
             String v = out.name();
-            if (kept.stream().anyMatch(t -> t.outputs().get(0).equals(v)) || rawInputs.contains(v) && !consts.containsKey(v)) {
+            if (typedOutputs.contains(v) || rawInputs.contains(v) && !consts.containsKey(v)) {
                 continue;
             }
             if (nodeOf.containsKey(v)) {
