@@ -180,13 +180,15 @@ public final class OnnxImporter {
                 OnnxImporter::sliceOp);
         op("Split", "constant split (attribute, input or num_outputs), not along the batch axis", OnnxImporter::split);
         op("Gather", "constant indices along a non-batch axis", OnnxImporter::gather);
-        op("Shape", "folded from the shapes known at import (start, end)", OnnxImporter::shapeOp);
-        op("Size", "folded from the shapes known at import", OnnxImporter::shapeOp);
+        op("Shape", "folded from the shapes known at import (start, end); importProgram: also computed from each run's"
+                + " tensor", OnnxImporter::shapeOp);
+        op("Size", "folded from the shapes known at import; importProgram: also computed from each run's tensor",
+                OnnxImporter::shapeOp);
         for (String r : new String[] {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
             "ReduceSumSquare", "ReduceLogSumExp"}) {
             op(r, "non-batch axes (attribute or input), keepdims", OnnxImporter::reduce);
         }
-        op("Dropout", "no mask output; legacy is_test", OnnxImporter::dropout);
+        op("Dropout", "legacy is_test; the mask output with importProgram (inference: all true)", OnnxImporter::dropout);
         op("LRN", "odd size", (im, n) -> {
             int size = im.int32(n, "size", intAttr(n, "size", -1));
             if (size < 1 || size % 2 == 0) {
@@ -197,7 +199,8 @@ public final class OnnxImporter {
         op("Pad", "constant, reflect, edge; constant pads (attribute or input, legacy paddings), none on the batch axis",
                 OnnxImporter::pad);
         op("Clip", "constant bounds", OnnxImporter::clip);
-        op("Cast", "to float or double of a computed tensor (identity); any type when constant", (im, n) -> {
+        op("Cast", "to float or double of a computed tensor (identity); any type when constant; importProgram: to"
+                + " integer and boolean types", (im, n) -> {
             long to = intAttr(n, "to", OnnxModel.FLOAT);
             if (to != OnnxModel.FLOAT && to != OnnxModel.DOUBLE) {
                 throw im.unsupported(im.where(n) + ": cast of a computed tensor to " + OnnxModel.typeName((int) to)
@@ -350,7 +353,7 @@ public final class OnnxImporter {
                 long d = in.dims()[i + 1];
                 if (d < 1 || d > Integer.MAX_VALUE) {
                     throw unsupported("input '" + in.name() + "' has no fixed size along axis " + (i + 1) + " "
-                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape)");
+                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape, or import --input-shape CxHxW)");
                 }
                 sample[i] = (int) d;
             }
@@ -379,8 +382,10 @@ public final class OnnxImporter {
                 continue; // the Sigmoid itself is folded into the SiLU
             }
             try {
-                if (!program || !typedStep(n)) {
+                if (!program) {
                     convert(n);
+                } else if (!typedStep(n)) {
+                    convertOrEvaluate(n);
                 }
             } catch (UnsupportedOnnxException e) {
                 throw e;
@@ -509,6 +514,35 @@ public final class OnnxImporter {
         }
     }
 
+    /**
+     * importProgram: a node the float graph refuses (it works across the batch axis, or on a tensor without one) is
+     * evaluated on the typed path instead when the evaluator has it — after the float graph, for inference.
+     */
+    private void convertOrEvaluate(Node n) {
+        try {
+            convert(n);
+        } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
+            if (!OnnxFolding.EVALUATED.contains(n.opType())
+                    || n.outputs().size() != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+                throw e;
+            }
+            for (String v : n.inputs()) {
+                if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
+                    continue;
+                }
+                if (!nodeOf.containsKey(v)) {
+                    throw e;
+                }
+                graphReads.add(v);
+            }
+            typedNodes.add(n);
+            n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
+            evaluatedInstead++;
+        }
+    }
+
+    private int evaluatedInstead;
+
     private boolean isRead(String value) {
         return model.graph().nodes().stream().anyMatch(o -> o.inputs().contains(value))
                 || model.graph().outputs().stream().anyMatch(o -> o.name().equals(value));
@@ -524,18 +558,18 @@ public final class OnnxImporter {
         List<Node> kept = new ArrayList<>();
         for (int i = typedNodes.size() - 1; i >= 0; i--) {
             Node t = typedNodes.get(i);
-            if (need.contains(t.outputs().get(0))) {
+            if (t.outputs().stream().anyMatch(need::contains)) {
                 kept.add(0, t);
                 need.addAll(t.inputs());
             }
         }
-        Set<String> available = new HashSet<>(runtimeTyped);
-        kept.forEach(t -> available.add(t.outputs().get(0)));
+        Set<String> typedOutputs = new HashSet<>();
+        kept.forEach(t -> typedOutputs.addAll(t.outputs()));
         Map<String, List<String>> graphValues = new LinkedHashMap<>(); // our node -> the ONNX values it gives
         List<String> rawInputs = runtimeInputs(model);
         for (ValueInfo out : model.graph().outputs()) {
             String v = out.name();
-            if (kept.stream().anyMatch(t -> t.outputs().get(0).equals(v)) || rawInputs.contains(v) && !consts.containsKey(v)) {
+            if (typedOutputs.contains(v) || rawInputs.contains(v) && !consts.containsKey(v)) {
                 continue;
             }
             if (nodeOf.containsKey(v)) {

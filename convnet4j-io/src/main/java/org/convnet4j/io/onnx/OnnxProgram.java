@@ -116,7 +116,12 @@ public final class OnnxProgram {
                 in.add(v.isEmpty() ? null : env.containsKey(v) ? env.get(v) : constants.get(v));
             }
             try {
-                env.put(n.outputs().get(0), OnnxFolding.evaluate(n, in, opset));
+                List<TensorData> results = OnnxFolding.evaluate(n, in, opset);
+                for (int k = 0; k < results.size() && k < n.outputs().size(); k++) {
+                    if (!n.outputs().get(k).isEmpty()) {
+                        env.put(n.outputs().get(k), results.get(k));
+                    }
+                }
             } catch (IllegalArgumentException | IndexOutOfBoundsException | NullPointerException e) {
                 throw new IllegalArgumentException(what + ": " + n.opType() + " node '" + (n.name().isEmpty()
                         ? n.outputs().get(0) : n.name()) + "': " + e.getMessage(), e);
