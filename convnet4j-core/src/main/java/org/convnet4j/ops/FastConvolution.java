@@ -22,9 +22,9 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * padding is materialised first with {@link Pad} and the convolution then runs unpadded. A 1x1, stride-1,
  * unpadded convolution needs no im2col at all: the input plane already is the column matrix.
  *
- * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row: forward runs
- * {@link DepthwiseConvolution}'s vectorised direct convolution, the backward passes the reference's direct loops,
- * one independent output plane / group / filter per task.
+ * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row: all three passes
+ * run {@link DepthwiseConvolution}'s vectorised direct convolutions (the reference's direct loops when it is
+ * switched off), one sample and group per task.
  *
  * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
  * (samples, row tiles, sample chunks) as threads, and either at least two per thread or each tile's GEMM is
@@ -156,6 +156,13 @@ final class FastConvolution {
         ConvDims d0 = ConvDims.of(xShape, w.shape(), ys, p);
         float[] wd = w.data();
         float[] dyd = dy.data();
+        if (DepthwiseConvolution.applies(d0)) {
+            boolean materialise = materialisePadding(p);
+            ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
+            Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
+            DepthwiseConvolution.backwardInput(k, d, dyd, wd, dx.data()); // writes every element
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+        }
         if (isDepthwise(d0)) {
             ConvDims d = d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w()));
             Tensor dxp = pad.isZero() ? zerosInto(xShape, into) : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
@@ -197,7 +204,11 @@ final class FastConvolution {
         ConvDims d0 = ConvDims.of(x.shape(), dw.shape(), ys, p);
         float[] dyd = dy.data();
         float[] dwd = dw.data();
-        if (isDepthwise(d0)) {
+        if (DepthwiseConvolution.applies(d0)) {
+            Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
+            ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+            DepthwiseConvolution.weightGradient(k, d, xs.data(), dyd, dwd);
+        } else if (isDepthwise(d0)) {
             Tensor xp = ConvolutionReference.padded(x, p);
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
             float[] xd = xp.data();
