@@ -40,11 +40,11 @@ import picocli.CommandLine.Spec;
         description = {"Transfer learning from a pretrained model (the lecture's cases 0-4).", "",
             "Case 0 predicts with the base as it is; 1 trains a shallow classifier on bottleneck features; 2 fine-tunes",
             "the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.",
-            "Cases 2 and 3 run in two phases: first the new head alone at --head-lr, base frozen, until the",
-            "validation loss stops improving; then the unfrozen layers at --lr x --fine-tune-factor, with early",
-            "stopping; the best weights are kept. The validation data is --val-split of the training data; it only",
-            "chooses the epochs: then the model is trained again from the start on all the training data for those",
-            "epochs (--no-refit keeps the early-stopped weights instead).", ""},
+            "Cases 2 and 3 run in two phases: first the new head alone on the frozen features, as Case 1's logistic",
+            "regression fitted to convergence (--head-fit); then the unfrozen layers at --head-lr x --fine-tune-factor",
+            "with early stopping, kept only when they beat the head on validation loss and accuracy. The validation",
+            "data is --val-split of the training data; it only chooses the epochs: then the model is trained again",
+            "from the start on all the training data for those epochs (--no-refit keeps the early-stopped weights).", ""},
         footer = {"", "Examples:",
             "  convnet4j transfer --base base.c4j --case 1 --classifier rbf-svm --data fashion-mnist:5-9 --limit 100 --out c1.c4j",
             "  convnet4j transfer --base base.c4j --case 2 --data fashion-mnist:5-9 --limit 100 --out c2.c4j --plots plots",
@@ -88,7 +88,11 @@ public final class TransferCommand implements Callable<Integer> {
             + " last; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
     boolean keepDense;
 
-    @Option(names = "--head-epochs", paramLabel = "N", description = "Phase 1: at most N epochs (0 skips it). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--head-fit", paramLabel = "HOW", description = "Phase 1: logreg (Case 1's logistic regression, C = 1, to"
+            + " convergence; default) or gradient (Adam at --head-lr, at most --head-epochs).")
+    String headFit = FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
+
+    @Option(names = "--head-epochs", paramLabel = "N", description = "Phase 1 with --head-fit gradient: at most N epochs (0 skips it). Default: ${DEFAULT-VALUE}.")
     int headEpochs = FineTuneSettings.DEFAULT_MAX_HEAD_EPOCHS;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Phase 2 and Case 4: at most N epochs. Default: ${DEFAULT-VALUE}.")
@@ -156,7 +160,8 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FineTuneSettings settings;
         try {
-            settings = new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit);
+            settings = new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit,
+                    FineTuneSettings.HeadFit.of(headFit));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
