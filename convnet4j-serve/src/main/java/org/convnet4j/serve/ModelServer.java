@@ -67,6 +67,13 @@ public final class ModelServer implements AutoCloseable {
         public long timeoutMillis = 30_000;
         /** Samples in one v2 request. */
         public int maxSamplesPerRequest = 64;
+        /**
+         * A model whose forward pass takes less than this (measured while serving) runs on the request's own
+         * thread when it is idle and that request is the only one in the server, saving two thread hand-offs per
+         * request (see {@link Batcher#callerRuns}); with other requests on their way, batching goes on as before.
+         * 0: never.
+         */
+        public long callerRunsMicros = 1_000;
         /** How long shutdown waits for requests in flight. */
         public long drainMillis = 30_000;
     }
@@ -108,7 +115,7 @@ public final class ModelServer implements AutoCloseable {
             }
             ImageClassifier classifier = pictureClassifier(m);
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
-                    metrics);
+                    metrics).callerRuns(options.callerRunsMicros);
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
@@ -285,7 +292,7 @@ public final class ModelServer implements AutoCloseable {
     private InferenceProtocol.Encoded infer(Served m, String declared, long contentLength, InputStream in, long t0)
             throws Exception {
         InferenceProtocol.Request req = inferRequest(m, declared, contentLength, in);
-        Tensor out = await(m, m.batcher.submit(req.input()), t0);
+        Tensor out = await(m, m.batcher.submit(req.input(), alone()), t0);
         return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.binaryOutput());
     }
 
@@ -346,7 +353,7 @@ public final class ModelServer implements AutoCloseable {
                 }
                 req = inferRequest(m, request.getHeaders().get(InferenceProtocol.HEADER_LENGTH), request.getLength(),
                         org.eclipse.jetty.io.Content.Source.asInputStream(request));
-                f = m.batcher.submit(req.input());
+                f = m.batcher.submit(req.input(), alone());
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
                 return true;
@@ -414,7 +421,7 @@ public final class ModelServer implements AutoCloseable {
         }
         int k = topK(ctx, m);
         Tensor x = prepared(ctx, m);
-        Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1))), t0);
+        Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1)), alone()), t0);
         JsonObject o = new JsonObject();
         for (Prediction p : m.classifier.classificationsOf(out.data(), 0).topK(k)) {
             o.addProperty(p.className(), p.probability());
@@ -447,6 +454,14 @@ public final class ModelServer implements AutoCloseable {
             // answered below
         }
         throw new ApiException(400, "topk must be a whole number >= 1, got '" + q + "'");
+    }
+
+    /**
+     * This request is the only one being handled: a small idle model may run it on this thread. With others on
+     * their way (read, parsed or answered by other threads) it goes to the batcher, so that batches can form.
+     */
+    private boolean alone() {
+        return inFlight.get() <= 1;
     }
 
     /** Waits for the batcher's answer within the request's time budget (counted from arrival). */
