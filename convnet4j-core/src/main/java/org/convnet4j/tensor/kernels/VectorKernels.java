@@ -286,6 +286,41 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void clip(int n, float[] x, int xOff, float lo, float hi, float[] out, int outOff) {
+        Checks.range("clip", "x", x, xOff, n);
+        Checks.range("clip", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.max(lo).min(hi).intoArray(out, outOff + i); // Math.max / Math.min lane by lane (NaN stays NaN)
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.min(Math.max(x[xOff + i], lo), hi);
+        }
+    }
+
+    @Override
+    public void clipBackward(int n, float[] x, int xOff, float lo, float hi, float[] gradOut, int gOff,
+                             float[] gradIn, int giOff) {
+        Checks.range("clipBackward", "x", x, xOff, n);
+        Checks.range("clipBackward", "gradOut", gradOut, gOff, n);
+        Checks.range("clipBackward", "gradIn", gradIn, giOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector zero = FloatVector.zero(S);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            VectorMask<Float> inside = v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi));
+            zero.blend(FloatVector.fromArray(S, gradOut, gOff + i), inside).intoArray(gradIn, giOff + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            gradIn[giOff + i] = v >= lo && v <= hi ? gradOut[gOff + i] : 0f;
+        }
+    }
+
     // The wide reductions: blocks of WIDE_BLOCK (a multiple of every vector length) summed lane-wise in float,
     // block sums added in double. Only the last block can have a scalar tail.
 
