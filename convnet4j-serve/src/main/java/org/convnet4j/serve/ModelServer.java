@@ -338,13 +338,17 @@ public final class ModelServer implements AutoCloseable {
                 return false;
             }
             Served m = models.get(path.substring(MODELS_PREFIX.length(), path.length() - INFER_SUFFIX.length()));
-            if (m == null || request.getLength() > options.maxBodyBytes) {
-                // a declared body over the limit too: answering 413 here without reading it let the connection
-                // close under a client still sending (it saw no answer); Javalin's servlet layer handles that case
+            if (m == null) {
                 return false;
             }
             long t0 = System.nanoTime();
             inFlight.incrementAndGet();
+            if (request.getLength() > options.maxBodyBytes) {
+                // answered at once, without reading the body (then read and dropped: see send)
+                refuse(response, callback, new ApiException(413, "the body has " + request.getLength()
+                        + " bytes; the limit is " + options.maxBodyBytes), t0);
+                return true;
+            }
             InferenceProtocol.Request req;
             CompletableFuture<Tensor> f;
             try {
@@ -400,10 +404,45 @@ public final class ModelServer implements AutoCloseable {
                 response.setStatus(status);
                 response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, type);
                 response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, body.length);
+                if (status == 413) {
+                    // The body is over the limit and not read (a declared length) or read only up to the limit
+                    // (chunked). Closing the connection with the rest unread would reset it under a client that
+                    // is still sending, and such a client (java.net.http, curl) then reports a broken pipe, not
+                    // the answer. So: answer, then read and drop what the client still sends (never kept; at most
+                    // DRAIN_BYTES, then the connection closes), then close.
+                    response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
+                    org.eclipse.jetty.server.Request request = response.getRequest();
+                    response.write(true, java.nio.ByteBuffer.wrap(body), org.eclipse.jetty.util.Callback.from(
+                            () -> drain(request, callback, DRAIN_BYTES), callback::failed));
+                    return;
+                }
                 response.write(true, java.nio.ByteBuffer.wrap(body), callback);
             } finally {
                 metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
                 inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    /** How much of a refused body is read and dropped after the 413 before the connection is closed anyway. */
+    private static final long DRAIN_BYTES = 256L << 20;
+
+    /** Reads and drops the rest of a request's body (at most {@code left} bytes), then completes the exchange. */
+    private static void drain(org.eclipse.jetty.server.Request request, org.eclipse.jetty.util.Callback callback,
+                              long left) {
+        while (true) {
+            org.eclipse.jetty.io.Content.Chunk c = request.read();
+            if (c == null) {
+                long rest = left;
+                request.demand(() -> drain(request, callback, rest));
+                return;
+            }
+            left -= c.remaining();
+            boolean last = c.isLast() || org.eclipse.jetty.io.Content.Chunk.isFailure(c);
+            c.release();
+            if (last || left < 0) {
+                callback.succeeded();
+                return;
             }
         }
     }
