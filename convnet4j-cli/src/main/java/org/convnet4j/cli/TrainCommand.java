@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.data.OnBadFile;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.PlotListener;
@@ -114,6 +115,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
 
+    @Option(names = "--fail-fast", description = "Stop at the first picture of a --data folder that cannot be decoded"
+            + " (default: leave it out, counted and named in the summary).")
+    boolean failFast;
+
     @Mixin
     DashboardOptions dashboard;
 
@@ -145,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Preprocessing prep = Preprocessing.forInput(settings.inputShape());
         Dataset pictures = DataSource.training(settings.data(), prep,
-                n -> (json ? stderr : stdout).println("converting: " + n));
+                n -> (json ? stderr : stdout).println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = null;
