@@ -1,32 +1,23 @@
 package org.convnet4j.cli;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionSources;
-import org.convnet4j.fusion.Join;
 import org.convnet4j.fusion.MultiInputDataset;
 import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Graph;
-import org.convnet4j.nn.layers.DecisionFusion;
-import org.convnet4j.run.FusionBranches;
 import org.convnet4j.run.FusionRun;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.LogListener;
-import org.convnet4j.train.Metrics;
-import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingListener;
-import org.convnet4j.train.loss.SoftmaxCrossEntropy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -59,38 +50,14 @@ final class FuseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--mode", paramLabel = "early|intermediate|late", description = "Fusion mode (training).")
-    String mode;
-
     @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...", description = "The inputs: NAME=DIR "
             + "(folders paired by class and file name), NAME=fashion-mnist[:CLASSES] or NAME=opencv-digits[:CLASSES] "
             + "(the pictures), the same followed by :sobel (their Sobel edges, e.g. fashion-mnist:5-9:sobel), or the "
             + "shorthand fashion-mnist-sobel (pixels + edges).")
     String inputs;
 
-    @Option(names = "--branch", paramLabel = "MODEL|NAME=MODEL,...", description = "Network per input (intermediate, "
-            + "late) or for the stacked input (early): small-cnn (default), a zoo name (lenet5), or a model file "
-            + "(pretrained; intermediate and late). NAME=MODEL pairs give one per input.")
-    String branch;
-
-    @Option(names = "--join-at", paramLabel = "LAYER|NAME=LAYER,...", description = "Intermediate: the layer each "
-            + "branch is cut after. Default: pool2 for small-cnn, the whole model otherwise.")
-    String joinAt;
-
-    @Option(names = "--join", paramLabel = "concat|sum|weighted", defaultValue = "concat",
-            description = "Intermediate: how branch features are joined. Default: ${DEFAULT-VALUE}.")
-    String join;
-
-    @Option(names = "--freeze-branches", description = "Intermediate: keep the branches' (pretrained) weights fixed.")
-    boolean freezeBranches;
-
-    @Option(names = "--combine", paramLabel = "mean|weighted|max|product|vote|stack", defaultValue = "mean",
-            description = "Late: how member probabilities are combined. Default: ${DEFAULT-VALUE}.")
-    String combine;
-
-    @Option(names = "--fit-split", paramLabel = "F", defaultValue = "0.15", description = "Late weighted/stack: "
-            + "fraction of the training part kept from the members to fit the combiner. Default: ${DEFAULT-VALUE}.")
-    double fitSplit;
+    @Mixin
+    FusionOptions training;
 
     @Option(names = "--resize", paramLabel = "HxW", description = "Resample every input to HxW (needed by early fusion "
             + "of inputs of different sizes).")
@@ -100,23 +67,8 @@ final class FuseCommand implements Callable<Integer> {
             + "sample missing in some input is skipped (and reported) or fatal. Default: ${DEFAULT-VALUE}.")
     String onMissing;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
-    int epochs;
-
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
-    int batch;
-
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.002", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
-    double lr;
-
     @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
     Integer limit;
-
-    @Option(names = "--val-split", paramLabel = "F", defaultValue = "0.1", description = "Held-out fraction. Default: ${DEFAULT-VALUE}.")
-    double valSplit;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Model file to write (training).")
     Path out;
@@ -151,40 +103,31 @@ final class FuseCommand implements Callable<Integer> {
     }
 
     private Integer runTraining(PrintWriter stdout, PrintWriter stderr) throws Exception {
-        if (mode == null || out == null) {
+        if (training.mode == null || out == null) {
             throw new BadInputException("fuse: training needs --mode early|intermediate|late and --out FILE "
                     + "(or --evaluate FILE)");
         }
         if (out.toAbsolutePath().getParent() != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
             throw new BadInputException("--out " + out + ": the directory does not exist");
         }
-        FusionRun.Settings settings = new FusionRun.Settings(mode, Join.parse(join), freezeBranches,
-                DecisionFusion.Mode.parse(combine), fitSplit, epochs, batch, lr, valSplit, seed);
+        FusionRun.Settings settings = training.settings();
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
-        int[] size = option("--resize", () -> FusionSources.parseResize(resize));
-        PairedFolders.OnMissing missing = option("--on-missing", () -> PairedFolders.OnMissing.parse(onMissing));
-        MultiInputDataset all = option("--inputs", () -> in.load(FusionSources.Part.TRAIN, limit, size, missing,
+        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit, size, missing,
                 stderr::println));
         PrintWriter log = json ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
         TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
-        FusionRun.Result r = FusionRun.train(all, settings, new FusionBranches(branch, joinAt),
-                new LogListener(new PrintStream(new WriterOutputStream(log), true, StandardCharsets.UTF_8)), dashboardRun);
+        FusionRun.Result r = FusionRun.train(all, settings, training.branches(),
+                new LogListener(WriterOutputStream.printStream(log)), dashboardRun);
         ConfusionMatrix cm = r.validation().confusion();
         ui.confusion(dashboardRun, cm, r.validationSamples());
-        r.memberAccuracy().forEach((name, acc) ->
-                log.printf(Locale.ROOT, "member '%s' alone: validation accuracy %.4f%n", name, acc));
-        if (r.memberWeights() != null) {
-            log.println("fitted member weights " + Arrays.toString(r.memberWeights()) + " for " + r.memberAccuracy().keySet());
-        }
+        r.memberLines().forEach(log::println);
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
         Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
-        if (json) {
-            stdout.println(new FusionRun.Report(settings, in.sources(), r, out, png).toJson());
-        } else {
-            stdout.printf(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s%n%n",
-                    r.validation().accuracy(), r.validation().loss(), r.validationSamples(), out, r.seconds());
+        FusionRun.Report report = new FusionRun.Report(settings, in.sources(), r, out, png);
+        stdout.println(json ? report.toJson() : report.summary() + "\n");
+        if (!json) {
             stdout.print(cm);
             if (png != null) {
                 stdout.println("wrote " + png);
@@ -200,28 +143,30 @@ final class FuseCommand implements Callable<Integer> {
         }
         Graph g = (Graph) saved.model();
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
-        int[] size = option("--resize", () -> FusionSources.parseResize(resize));
-        PairedFolders.OnMissing missing = option("--on-missing", () -> PairedFolders.OnMissing.parse(onMissing));
-        MultiInputDataset data = option("--inputs", () -> in.loadFor(g, evaluate.toString(), limit, size, missing,
+        MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit, size, missing,
                 stderr::println));
-        String corruptionLabel = "none";
-        if (corrupt != null) {
-            Corruption.Named c = option("--corrupt", () -> Corruption.parseNamed(corrupt));
-            data = data.corrupted(c.input(), c.corruption());
-            corruptionLabel = c.label();
-        }
-        Metrics m = Trainer.evaluate(g, data, 256, new SoftmaxCrossEntropy());
+        Corruption.Named c = corrupt == null ? null : option("--corrupt", () -> Corruption.parseNamed(corrupt));
+        FusionRun.Evaluation e = FusionRun.evaluate(g, evaluate.toString(), data, c);
         if (plots != null) {
-            Charts.confusionMatrix(m.confusion(), plots);
+            Charts.confusionMatrix(e.metrics().confusion(), plots);
         }
-        if (json) {
-            stdout.println(new FusionRun.Evaluation(evaluate.toString(), data.size(), corruptionLabel, m).toJson());
-        } else {
-            stdout.printf(Locale.ROOT, "%s on %d samples (corruption: %s): accuracy %.4f, loss %.4f%n%n", evaluate,
-                    data.size(), corruptionLabel, m.accuracy(), m.loss());
-            stdout.print(m.confusion());
+        stdout.println(json ? e.toJson() : e.summary() + "\n");
+        if (!json) {
+            stdout.print(e.metrics().confusion());
         }
         return 0;
+    }
+
+    /** The --inputs data, read with the --resize and --on-missing options; their errors name the option. */
+    private MultiInputDataset load(FusionSources in, Loader loader) throws java.io.IOException {
+        int[] size = option("--resize", () -> FusionSources.parseResize(resize));
+        PairedFolders.OnMissing missing = option("--on-missing", () -> PairedFolders.OnMissing.parse(onMissing));
+        return option("--inputs", () -> loader.load(size, missing));
+    }
+
+    @FunctionalInterface
+    interface Loader {
+        MultiInputDataset load(int[] size, PairedFolders.OnMissing missing) throws java.io.IOException;
     }
 
     /** A step whose IllegalArgumentException names what {@code option} gave; the message gets the option's name. */

@@ -1,15 +1,11 @@
 package org.convnet4j.cli;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.OnBadFile;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
@@ -17,9 +13,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
-import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
-import org.convnet4j.train.TrainingCheckpoints;
 import org.convnet4j.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,52 +48,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "Architecture: lenet5 (ReLU, max pooling), "
-            + "lenet5-classic (sigmoid, average pooling) or another zoo name ('convnet4j summary' shows them; the "
-            + "big ones are slow on this engine). Default: lenet5.")
-    String model;
-
-    @Option(names = "--data", paramLabel = "SPEC", description = org.convnet4j.dataspec.DataSpec.DATA_HELP
-            + " Default: fashion-mnist (its training set; a folder: all of it).")
-    String data;
-
-    @Option(names = "--input", paramLabel = "CxHxW", description = "Model input, e.g. 1x32x32 or 3x28x28. Default: "
-            + "the architecture's (1x28x28 for LeNet-5).")
-    String input;
-
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs in total (a resumed run continues up to N). Default: 10.")
-    Integer epochs;
-
-    @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: 64.")
-    Integer batch;
-
-    @Option(names = "--optimizer", paramLabel = "sgd|adam", description = "Default: adam.")
-    String optimizer;
-
-    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate. Default: 0.001 for adam, 0.1 for sgd.")
-    Double lr;
-
-    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum. Default: 0.")
-    Double momentum;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Seed of the weights, the validation split and the "
-            + "data order. Default: 42.")
-    Long seed;
-
-    @Option(names = "--val-split", paramLabel = "F", description = "Fraction of the training pictures held out for "
-            + "validation, 0 for none. Default: 0.1.")
-    Double valSplit;
-
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP
-            + " Quick runs.")
-    Integer limit;
-
-    @Option(names = "--patience", paramLabel = "N", description = "Stop when the validation accuracy has not improved "
-            + "for N epochs (early stopping). Default: off.")
-    Integer patience;
-
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Model file to write. Default: model.c4j.")
-    Path out;
+    @Mixin
+    TrainingOptions options;
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "Continue the run saved in this file "
             + "(--out or its .last file); options not given are taken from the file.")
@@ -132,57 +82,35 @@ final class TrainCommand implements Callable<Integer> {
         Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
         TrainingSettings settings;
         try {
-            TrainingSettings.Builder base = TrainingSettings.builder();
-            if (resumed != null) {
-                try {
-                    base = TrainingSettings.resuming(resumed, resume).orElse(null);
-                } catch (IllegalArgumentException e) {
-                    throw new BadInputException("--resume " + resume + ": " + e.getMessage(), e);
-                }
-                if (base == null && (model == null || data == null)) {
-                    throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and --data"
-                            + " must be given to resume it");
-                }
-            }
-            settings = options(base == null ? TrainingSettings.builder() : base).build();
+            settings = options.over(resumed == null ? TrainingSettings.builder() : resumedSettings(resumed)).build();
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         }
-        Preprocessing prep = Preprocessing.forInput(settings.inputShape());
-        Dataset pictures = DataSource.training(settings.data(), prep,
+        Dataset pictures = DataSource.training(settings.data(), Preprocessing.forInput(settings.inputShape()),
                 n -> (json ? stderr : stdout).println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
-        ProgressBarListener progress = null;
-        if (!noProgress) {
-            progress = new ProgressBarListener(new PrintStream(new WriterOutputStream(stderr), true,
-                    StandardCharsets.UTF_8), System.console() != null);
+        ProgressBarListener progress = noProgress ? null
+                : new ProgressBarListener(WriterOutputStream.printStream(stderr), System.console() != null);
+        if (progress != null) {
             run.addListener(progress);
         }
         if (!json) {
-            run.addListener(new LogListener(new PrintStream(new WriterOutputStream(stdout), true,
-                    StandardCharsets.UTF_8)));
+            run.addListener(new LogListener(WriterOutputStream.printStream(stdout)));
         }
         if (plots != null) {
             Files.createDirectories(plots);
             run.addListener(new PlotListener(plots.resolve("training-curves.png")));
         }
-        TrainingRun.Split split = run.split();
         DashboardOptions.Session ui = dashboard.open(stdout);
-        run.addListener(ui.run(settings.model(), split.validation()));
+        run.addListener(ui.run(settings.model(), run.split().validation()));
         if (!json) {
-            stdout.printf(Locale.ROOT, "%s %s: %d training, %s validation pictures of %s, %d classes; %s lr %s, batch %d,"
-                            + " seed %d%s%n", resumed != null ? "Resuming" : "Training", settings.model(),
-                    split.train().size(), split.validation() == null ? "no" : Integer.toString(split.validation().size()),
-                    prep.outputShape(), pictures.numClasses(), settings.optimizer(), settings.lr(), settings.batch(),
-                    settings.seed(), resumed != null ? " (from " + resume + ", epoch " + run.resumedEpochs() + ")" : "");
+            stdout.println(run.describe());
         }
-        Path last = settings.lastFile();
         try {
             result = run.run();
         } catch (TrainingDivergedException e) {
-            throw new BadInputException(e.getMessage() + (Files.exists(last) ? "; the last good checkpoint is " + last
-                    : "; no epoch finished, so no checkpoint was written"));
+            throw new BadInputException(run.divergenceMessage(e));
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         } finally {
@@ -195,47 +123,18 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The options given on the command line over {@code base} (the saved run's settings, or the defaults). */
-    private TrainingSettings.Builder options(TrainingSettings.Builder b) {
-        if (input != null) {
-            b.input(parseInput(input));
-        }
-        setIf(optimizer, b::optimizer); // without --lr: the optimiser's default rate (a resumed run: the saved one)
-        setIf(model, b::model);
-        setIf(data, b::data);
-        setIf(epochs, b::epochs);
-        setIf(batch, b::batch);
-        setIf(lr, b::lr);
-        setIf(momentum, b::momentum);
-        setIf(seed, b::seed);
-        setIf(valSplit, b::valSplit);
-        setIf(out, b::out);
-        if (limit != null) {
-            b.limit(limit);
-        }
-        if (patience != null) {
-            b.patience(patience);
-        }
-        return b;
-    }
-
-    private static <T> void setIf(T value, java.util.function.Consumer<T> setter) {
-        if (value != null) {
-            setter.accept(value);
-        }
-    }
-
-    /** model.c4j → model.last.c4j. */
-    static Path lastFile(Path out) {
-        return TrainingSettings.lastFile(out);
-    }
-
-    /** "1x28x28" → [1, 28, 28]: a picture shape with 1 (grey) or 3 (RGB) channels. */
-    static Shape parseInput(String text) {
+    /** The settings saved in the checkpoint given to --resume (model and data must be given when it has none). */
+    private TrainingSettings.Builder resumedSettings(Checkpoint resumed) {
         try {
-            return Shape.parseGreyOrRgbPicture(text);
+            return TrainingSettings.resuming(resumed, resume).orElseGet(() -> {
+                if (options.model == null || options.data == null) {
+                    throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and"
+                            + " --data must be given to resume it");
+                }
+                return TrainingSettings.builder();
+            });
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("--input: " + e.getMessage());
+            throw new BadInputException("--resume " + resume + ": " + e.getMessage(), e);
         }
     }
 }

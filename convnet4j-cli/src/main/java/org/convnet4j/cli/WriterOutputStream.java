@@ -18,6 +18,11 @@ final class WriterOutputStream extends OutputStream {
         this.writer = writer;
     }
 
+    /** A UTF-8 PrintStream onto {@code writer}, flushed at every line. */
+    static java.io.PrintStream printStream(PrintWriter writer) {
+        return new java.io.PrintStream(new WriterOutputStream(writer), true, StandardCharsets.UTF_8);
+    }
+
     @Override
     public synchronized void write(int b) {
         pending.write(b);

@@ -169,9 +169,17 @@ class ArchitectureTest {
     /**
      * Lines a source file of convnet4j-cli may have: the command line only parses options and prints, so a
      * command that grows past this is doing library work (move it to a library object; docs/ARCHITECTURE.md).
-     * Lowered as the commands were thinned (issue 14: the largest was 310 lines, now 242); lower it again, never raise it.
+     * Lowered as the commands were thinned (issue 14: the largest was 310 lines, then 242, now under 200); lower it
+     * again, never raise it.
      */
-    static final int CLI_FILE_LINE_BUDGET = 250;
+    static final int CLI_FILE_LINE_BUDGET = 200;
+
+    /**
+     * Files still allowed above the budget, each with its own ceiling (its size when the budget was lowered to
+     * 200). The transfer-learning commands are being moved into the library under their own issue (issue 12, which
+     * keeps transfer and the other commands consistent); remove an entry once its file is under the budget.
+     */
+    static final Map<String, Integer> CLI_FILES_STILL_OVER_BUDGET = Map.of(); // TransferCommand: 211 -> under 200
 
     @Test
     void cliSourceFilesStayWithinTheirLineBudget() throws IOException {
@@ -185,7 +193,8 @@ class ArchitectureTest {
                 try (var l = Files.lines(f)) {
                     lines = l.count();
                 }
-                if (lines > CLI_FILE_LINE_BUDGET) {
+                String name = sources.relativize(f).toString().replace('\\', '/');
+                if (lines > CLI_FILES_STILL_OVER_BUDGET.getOrDefault(name, CLI_FILE_LINE_BUDGET)) {
                     over.add(sources.relativize(f) + " (" + lines + " lines)");
                 }
             }

@@ -64,6 +64,38 @@ class FuseCommandTest {
     }
 
     @Test
+    void textOutputOfLateWeightedTrainingAndOfEvaluation(@TempDir Path dir) {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        Path model = dir.resolve("late.c4j");
+        CliRun run = CliRun.of("fuse", "--mode", "late", "--inputs", "fashion-mnist-sobel", "--combine", "weighted",
+                "--epochs", "1", "--limit", "10", "--out", model.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        java.util.List<String> lines = run.out().lines().toList();
+        assertEquals("late fusion of {pixels=[1, 28, 28], edges=[2, 28, 28]}: 10 classes", lines.get(0));
+        String[] members = lines.stream().filter(l -> l.startsWith("member ")).toArray(String[]::new);
+        assertEquals(2, members.length, run.out());
+        assertTrue(members[0].matches("member 'pixels' alone: validation accuracy [01]\\.[0-9]{4}"), members[0]);
+        assertTrue(members[1].matches("member 'edges' alone: validation accuracy [01]\\.[0-9]{4}"), members[1]);
+        java.util.regex.Matcher w = java.util.regex.Pattern.compile(
+                "fitted member weights \\[([0-9.E-]+), ([0-9.E-]+)\\] for \\[pixels, edges\\]").matcher(
+                lines.stream().filter(l -> l.startsWith("fitted")).findFirst().orElse(""));
+        assertTrue(w.matches(), run.out());
+        assertEquals(1.0, Double.parseDouble(w.group(1)) + Double.parseDouble(w.group(2)), 1e-5);
+        String summary = lines.stream().filter(l -> l.startsWith("validation accuracy")).findFirst().orElse("");
+        assertTrue(summary.matches("validation accuracy [01]\\.[0-9]{4} \\(loss [0-9.]+\\) on 10 samples; wrote "
+                + java.util.regex.Pattern.quote(model.toString()) + "; [0-9.]+ s"), run.out());
+        assertTrue(Files.isRegularFile(model));
+
+        CliRun eval = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs", "fashion-mnist-sobel", "--limit",
+                "3", "--corrupt", "edges=noise:0.5");
+        assertEquals(0, eval.exitCode(), eval.err());
+        String first = eval.out().lines().findFirst().orElse("");
+        assertTrue(first.matches(java.util.regex.Pattern.quote(model.toString()) + " on 30 samples \\(corruption: "
+                + "edges noise 0\\.5\\): accuracy [01]\\.[0-9]{4}, loss [0-9.]+"), eval.out());
+        assertEquals("", eval.out().lines().skip(1).findFirst().orElse(null), eval.out());
+    }
+
+    @Test
     void builtInInputsTakeClassListsLikeEveryDataOption(@TempDir Path dir) {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
         Path model = dir.resolve("early.c4j");

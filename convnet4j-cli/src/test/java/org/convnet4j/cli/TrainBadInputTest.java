@@ -40,6 +40,26 @@ class TrainBadInputTest {
     }
 
     @Test
+    void divergedRunSaysNoCheckpointWasWritten() throws Exception {
+        Path data = dir.resolve("pictures");
+        for (String cls : new String[] {"a", "b"}) {
+            Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < 8; i++) {
+                Tensor t = Tensor.zeros(1, 28, 28);
+                java.util.Arrays.fill(t.data(), cls.equals("a") ? 10 + i : 200 - i);
+                Images.write(t, data.resolve(cls).resolve(i + ".png"));
+            }
+        }
+        Path out = dir.resolve("m.c4j");
+        // a learning rate near float32's largest number breaks the weights in the first steps
+        assertBadInput(CliRun.of("train", "--data", data.toString(), "--optimizer", "sgd", "--lr", "3e38", "--batch",
+                "4", "--val-split", "0", "--epochs", "1", "--out", out.toString(), "--no-progress"),
+                "training diverged", "no epoch finished, so no checkpoint was written");
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(dir.resolve("m.last.c4j")));
+    }
+
+    @Test
     void corruptedModelFile() throws Exception {
         Path model = dir.resolve("m.c4j");
         ModelFiles.save(ModelZoo.build("lenet5", null, 10), model);

@@ -15,6 +15,7 @@ import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.ModelFiles;
+import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,12 +96,12 @@ class TrainCommandTest {
         assertTrue(best == 1 || best == 2, wholeRun.out());
         assertEquals(0, run("train", common, "--epochs", "1", "--out", part.toString()).exitCode());
         // only --resume and --epochs: the rest comes from the checkpoint
-        CliRun resumed = CliRun.of("train", "--resume", TrainCommand.lastFile(part).toString(), "--epochs", "2",
+        CliRun resumed = CliRun.of("train", "--resume", TrainingSettings.lastFile(part).toString(), "--epochs", "2",
                 "--no-progress");
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertTrue(resumed.out().contains("Resuming") && resumed.out().contains("epoch 2/2"), resumed.out());
-        Map<String, Tensor> a = Checkpoint.load(TrainCommand.lastFile(whole)).parameters();
-        Map<String, Tensor> b = Checkpoint.load(TrainCommand.lastFile(part)).parameters();
+        Map<String, Tensor> a = Checkpoint.load(TrainingSettings.lastFile(whole)).parameters();
+        Map<String, Tensor> b = Checkpoint.load(TrainingSettings.lastFile(part)).parameters();
         assertEquals(a.keySet(), b.keySet());
         for (String k : a.keySet()) {
             assertEquals(0f, a.get(k).maxAbsDiff(b.get(k)), k);
@@ -138,7 +139,8 @@ class TrainCommandTest {
         CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "3", "--batch", "8", "--val-split", "0",
                 "--out", model.toString(), "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
-        assertTrue(train.out().contains("48 training"), train.out());
+        assertTrue(train.out().contains("Training lenet5: 48 training, no validation pictures of [1, 28, 28], 2 classes;"
+                + " adam lr 0.001, batch 8, seed 42\n"), train.out());
         CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         assertEquals(0, eval.exitCode(), eval.err());
         assertEquals(48, Json.parseObject(eval.out().strip(), "eval").get("samples").getAsInt());

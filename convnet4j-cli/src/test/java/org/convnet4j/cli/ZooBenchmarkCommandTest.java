@@ -142,6 +142,9 @@ class ZooBenchmarkCommandTest {
         assertRefused("--optimizer: 'rmsprop' is not adam or sgd", "--optimizer", "rmsprop");
         assertRefused("--epochs: epochs must be at least 1, got 0", "--epochs", "0");
         assertRefused("--limit: 'lenet5' is not one of the models being run", "--models", "alexnet", "--limit", "lenet5=5");
+        assertRefused("(set it with --input alexnet=SIZE)", "--models", "lenet5,alexnet", "--input", "alexnet=32");
+        assertRefused("--test-limit: must be at least 1, got 0", "--test-limit", "0");
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written for refused options");
     }
 
     private void assertRefused(String message, String... args) {

@@ -101,6 +101,20 @@ public final class FusionRun {
      */
     public record Result(Graph model, Metrics validation, Map<String, Double> memberAccuracy, float[] memberWeights,
                          int trainSamples, int validationSamples, double seconds) {
+        /**
+         * Late fusion: one line per member ("member 'edges' alone: validation accuracy 0.7120") and, when fitted,
+         * one with the member weights; empty for the other modes.
+         */
+        public List<String> memberLines() {
+            List<String> lines = new java.util.ArrayList<>();
+            memberAccuracy.forEach((name, acc) -> lines.add(String.format(Locale.ROOT,
+                    "member '%s' alone: validation accuracy %.4f", name, acc)));
+            if (memberWeights != null) {
+                lines.add("fitted member weights " + java.util.Arrays.toString(memberWeights) + " for "
+                        + memberAccuracy.keySet());
+            }
+            return lines;
+        }
     }
 
     /**
@@ -112,6 +126,13 @@ public final class FusionRun {
      */
     public record Report(Settings settings, Map<String, String> sources, Result result, java.nio.file.Path out,
                          java.nio.file.Path confusionPng) {
+        /** "validation accuracy A (loss L) on N samples; wrote OUT; S s". */
+        public String summary() {
+            return String.format(Locale.ROOT, "validation accuracy %.4f (loss %.4f) on %d samples; wrote %s; %.1f s",
+                    result.validation().accuracy(), result.validation().loss(), result.validationSamples(), out,
+                    result.seconds());
+        }
+
         /** One compact JSON object: member accuracies (late), mode, inputs, sizes, validation metrics, files. */
         public String toJson() {
             com.google.gson.JsonObject o = new com.google.gson.JsonObject();
@@ -143,6 +164,12 @@ public final class FusionRun {
      * @param corruption what was done to an input ("none", or {@link org.convnet4j.fusion.Corruption.Named#label})
      */
     public record Evaluation(String model, int samples, String corruption, Metrics metrics) {
+        /** "MODEL on N samples (corruption: C): accuracy A, loss L". */
+        public String summary() {
+            return String.format(Locale.ROOT, "%s on %d samples (corruption: %s): accuracy %.4f, loss %.4f", model,
+                    samples, corruption, metrics.accuracy(), metrics.loss());
+        }
+
         /** The metrics' JSON object with model, samples and corruption added, compact. */
         public String toJson() {
             com.google.gson.JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
@@ -151,6 +178,18 @@ public final class FusionRun {
             o.addProperty("corruption", corruption);
             return Json.toCompact(o);
         }
+    }
+
+    /**
+     * Measures a saved multi-input model {@code g} (named {@code name}) on {@code data} (in its input order, see
+     * {@link org.convnet4j.fusion.FusionSources#loadFor}), with one input damaged as {@code corruption} says, or
+     * clean when it is null: accuracy, cross-entropy loss and confusion matrix.
+     */
+    public static Evaluation evaluate(Graph g, String name, MultiInputDataset data,
+                                      org.convnet4j.fusion.Corruption.Named corruption) {
+        MultiInputDataset d = corruption == null ? data : data.corrupted(corruption.input(), corruption.corruption());
+        Metrics m = Trainer.evaluate(g, d, 256, new SoftmaxCrossEntropy());
+        return new Evaluation(name, d.size(), corruption == null ? "none" : corruption.label(), m);
     }
 
     /** Trains a fusion model on {@code data}; listeners see every training (members one after another). */

@@ -119,6 +119,30 @@ public final class TrainingRun {
         return resumed == null ? 0 : TrainingCheckpoints.read(resumed).epochsCompleted();
     }
 
+    /**
+     * One line saying what the run is about to do: "Training lenet5: 54000 training, 6000 validation pictures of
+     * [1, 28, 28], 10 classes; adam lr 0.001, batch 64, seed 42" (a resumed run: "Resuming ..." and where from).
+     */
+    public String describe() {
+        Split split = split();
+        return String.format(java.util.Locale.ROOT, "%s %s: %d training, %s validation pictures of %s, %d classes;"
+                        + " %s lr %s, batch %d, seed %d%s", resumed != null ? "Resuming" : "Training", settings.model(),
+                split.train().size(), split.validation() == null ? "no" : Integer.toString(split.validation().size()),
+                Preprocessing.forInput(settings.inputShape()).outputShape(), all.numClasses(), settings.optimizer(),
+                settings.lr(), settings.batch(), settings.seed(),
+                resumed != null ? " (from " + resumedFrom + ", epoch " + resumedEpochs() + ")" : "");
+    }
+
+    /**
+     * The message for a run that stopped with {@code e}: its cause and which checkpoint is left (the last good
+     * epoch's {@link TrainingSettings#lastFile()}, or none when no epoch finished).
+     */
+    public String divergenceMessage(org.convnet4j.train.TrainingDivergedException e) {
+        Path last = settings.lastFile();
+        return e.getMessage() + (Files.exists(last) ? "; the last good checkpoint is " + last
+                : "; no epoch finished, so no checkpoint was written");
+    }
+
     /** Training and validation data after the limit and the seeded split. */
     public record Split(Dataset train, Dataset validation) {
     }

@@ -44,6 +44,23 @@ public final class ZooBenchmark {
             java.util.Objects.requireNonNull(epochs, "epochs");
             java.util.Objects.requireNonNull(limits, "limits");
         }
+
+        /**
+         * Builds every model once (batch 1, 10 classes), so that an input too small for an architecture fails in
+         * milliseconds rather than after the models before it have trained.
+         *
+         * @param hint what to add to the message for a model that cannot be built (given the model's name)
+         * @throws IllegalArgumentException the architecture's refusal followed by " (HINT)"
+         */
+        public void requireBuildable(java.util.function.UnaryOperator<String> hint) {
+            for (ZooModelSetup s : setups) {
+                try {
+                    ModelZoo.build(s.model(), s.options(1, 10));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(e.getMessage() + " (" + hint.apply(s.model()) + ")", e);
+                }
+            }
+        }
     }
 
     /** Receives each model's finished result with all results so far (to rewrite a report after every model). */

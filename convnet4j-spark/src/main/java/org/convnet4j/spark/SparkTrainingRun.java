@@ -81,7 +81,7 @@ public final class SparkTrainingRun {
         Path tmp = Files.createTempFile("convnet4j-resume-", ".c4j");
         try {
             Files.write(tmp, bytes);
-            return Checkpoint.load(tmp);
+            return Checkpoint.load(tmp, uri);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -224,7 +224,7 @@ final class VectorKernels implements Kernels {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (; i < bound; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            one.div(exp(v.neg()).add(1f)).intoArray(out, outOff + i);
+            one.div(exp(v.neg()).add(1f)).blend(0f, v.lt(-Activations.HI)).intoArray(out, outOff + i);
         }
         for (; i < n; i++) {
             out[outOff + i] = Activations.sigmoid(x[xOff + i]);

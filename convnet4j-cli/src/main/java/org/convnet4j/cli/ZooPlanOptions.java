@@ -1,0 +1,93 @@
+package org.convnet4j.cli;
+
+import java.util.List;
+import java.util.function.Function;
+import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.run.PerModel;
+import org.convnet4j.run.ZooBenchmark;
+import picocli.CommandLine.Option;
+
+/** The {@code zoo-benchmark} options that become its {@link ZooBenchmark.Plan}: models, sizes, epochs, training. */
+final class ZooPlanOptions {
+    static final String DEFAULT_MODELS = ZooBenchmark.DEFAULT_MODELS;
+
+    @Option(names = "--models", paramLabel = "M1,M2,...", description = "Zoo models to train. Default: " + DEFAULT_MODELS + ".")
+    String models = DEFAULT_MODELS;
+
+    @Option(names = "--epochs", paramLabel = "N|M=N,...", description = "Epochs for every model, per model "
+            + "(vgg16=1) or both (3,vgg16=1). Default: 1.")
+    String epochs = "1";
+
+    @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on at most N training pictures per class"
+            + " (a seeded choice, as --limit everywhere), for every model, per model or both (like --epochs)."
+            + " Default: all (Fashion-MNIST: 6000 per class).")
+    String limit;
+
+    @Option(names = "--width", paramLabel = "W|M=W,...", description = "Width multiplier for every model (0.25), per "
+            + "model (resnet18=0.5) or both (0.25,lenet5=1). Default: per model, see above.")
+    String width;
+
+    @Option(names = "--input", paramLabel = "S|M=S,...", description = "Square input size (32 or 32x32) for every "
+            + "model, per model (alexnet=64) or both. Fashion-MNIST's 28x28 pictures are resized to it. Default: per "
+            + "model, see above.")
+    String input;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: 64.")
+    int batch = 64;
+
+    @Option(names = "--optimizer", paramLabel = "adam|sgd", description = "adam, or sgd with Nesterov momentum 0.9. "
+            + "Default: adam.")
+    String optimizer = "adam";
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (cosine schedule to 0). Default: 0.001 "
+            + "for adam, 0.05 for sgd.")
+    Double lr;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the weights and the data order. Default: 42.")
+    long seed = 42;
+
+    @Option(names = "--test-every-epoch", description = "Test after every epoch (accuracy-versus-epochs curve in the "
+            + "JSON) instead of once at the end.")
+    boolean testEveryEpoch;
+
+    @Option(names = "--augment", description = "Augment the training pictures: random crop after padding by 2 "
+            + "pixels, random left-right flip. Default: off.")
+    boolean augment;
+
+    /** The plan these options give; a refusal names the option. */
+    ZooBenchmark.Plan plan() {
+        try {
+            String opt = ZooBenchmarkCommand.option("--optimizer", () -> ZooBenchmark.Training.optimizerName(optimizer));
+            double rate = lr != null ? lr : ZooBenchmark.Training.defaultLr(opt);
+            if (!(rate > 0) || Double.isInfinite(rate)) {
+                throw new BadInputException("--lr: must be a positive number, got " + rate);
+            }
+            positive("--batch", batch);
+            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch, augment);
+            List<String> names = ZooBenchmarkCommand.option("--models", () -> ZooBenchmark.models(models));
+            PerModel<Double> widths = perModel("--width", width, PerModel::width, names);
+            PerModel<Integer> sizes = perModel("--input", input, PerModel::squareSize, names);
+            PerModel<Integer> epochCounts = perModel("--epochs", epochs, PerModel.count("epochs"), names);
+            PerModel<Integer> limits = perModel("--limit", limit, PerModel.count("limit"), names);
+            return new ZooBenchmark.Plan(ZooBenchmark.setups(names, widths, sizes), training, epochCounts, limits);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+    }
+
+    /** Parses one per-model option (null: none given) and checks that the models it names are being run. */
+    private static <T> PerModel<T> perModel(String option, String text, Function<String, T> parser, List<String> models) {
+        PerModel<T> values = text == null ? PerModel.none() : PerModel.parse(option, text, parser);
+        ZooBenchmarkCommand.option(option, () -> {
+            values.requireNamedAmong(models);
+            return null;
+        });
+        return values;
+    }
+
+    static void positive(String option, int v) {
+        if (v < 1) {
+            throw new BadInputException(option + ": must be at least 1, got " + v);
+        }
+    }
+}
