@@ -68,6 +68,15 @@ final class DepthwiseConvolution {
     }
 
     /**
+     * Switch for A/B runs of the backward passes alone ({@code FlagAB}): false runs the reference's loops for them.
+     */
+    static volatile boolean backwardEnabled = true;
+
+    static boolean appliesBackward(ConvDims d) {
+        return backwardEnabled && applies(d);
+    }
+
+    /**
      * y = epilogue(conv(x, w) + bias) for a depthwise convolution; {@code d} describes x as given (zero padding
      * {@code d.padTop()/padLeft()} still to apply; other pad modes were materialised by the caller).
      */

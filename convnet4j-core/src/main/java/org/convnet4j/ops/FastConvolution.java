@@ -156,7 +156,7 @@ final class FastConvolution {
         ConvDims d0 = ConvDims.of(xShape, w.shape(), ys, p);
         float[] wd = w.data();
         float[] dyd = dy.data();
-        if (DepthwiseConvolution.applies(d0)) {
+        if (DepthwiseConvolution.appliesBackward(d0)) {
             boolean materialise = materialisePadding(p);
             ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
@@ -204,7 +204,7 @@ final class FastConvolution {
         ConvDims d0 = ConvDims.of(x.shape(), dw.shape(), ys, p);
         float[] dyd = dy.data();
         float[] dwd = dw.data();
-        if (DepthwiseConvolution.applies(d0)) {
+        if (DepthwiseConvolution.appliesBackward(d0)) {
             Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
             ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
             DepthwiseConvolution.weightGradient(k, d, xs.data(), dyd, dwd);

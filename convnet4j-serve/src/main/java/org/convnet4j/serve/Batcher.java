@@ -18,6 +18,8 @@ import org.convnet4j.tensor.Tensor;
  * holds {@code maxBatch} samples, and answers every request from the one forward pass. One thread per model also
  * bounds the work in flight: however many clients there are, one forward pass at a time holds activations, and
  * the model is shared without copies (inference is thread-safe anyway; training the model while serving is not).
+ * A small model may instead run on the request's own thread when it is idle ({@link #callerRuns}), still one
+ * forward pass at a time.
  */
 public final class Batcher implements AutoCloseable {
     /** Samples [n, ...input] of one request and where its outputs [n, ...output] go. */
@@ -46,6 +48,11 @@ public final class Batcher implements AutoCloseable {
     /** Samples of the batch being gathered while the worker waits for more; 0 when it is not waiting for more. */
     private int gathering;
     private volatile int depth;
+    /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
+    private boolean callerRunning;
+    private volatile long callerRunsMaxNanos;
+    /** Forward-pass time per sample, smoothed; the model's speed as {@link #callerRuns} judges it. */
+    private volatile double nanosPerSample = Double.POSITIVE_INFINITY;
 
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
         if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1) {
@@ -66,31 +73,76 @@ public final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Lets a request's own thread run the model when the model is idle (no forward pass running, nothing
+     * queued) and its forward pass takes less than {@code maxMicros} (as measured on the requests so far): for a
+     * small model, handing the request to the worker and the answer back costs two thread wake-ups, about as
+     * much as the forward pass itself. Still one forward pass at a time: requests arriving meanwhile queue up
+     * and the worker batches them once the caller is done. A large model never qualifies, so request threads
+     * never hold its (per-thread) kernel workspaces. 0 (the default) turns it off.
+     */
+    public Batcher callerRuns(long maxMicros) {
+        this.callerRunsMaxNanos = Math.max(0, maxMicros) * 1000L;
+        return this;
+    }
+
+    /**
      * Queues samples [n, ...input] (n >= 1); the future completes with the outputs [n, ...output], or
-     * exceptionally. Throws {@link ApiException} 429 when the queue is full and 503 once closing.
+     * exceptionally (it may be complete on return: see {@link #callerRuns}). Throws {@link ApiException} 429 when
+     * the queue is full and 503 once closing.
      */
     public CompletableFuture<Tensor> submit(Tensor input) {
+        return submit(input, true);
+    }
+
+    /**
+     * As {@link #submit(Tensor)}; {@code callerMayRun} false keeps the request off the calling thread (a server
+     * passes false when other requests are on their way: running each alone as it comes would stop batches from
+     * forming).
+     */
+    public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun) {
         Job job = new Job(input, new CompletableFuture<>());
         int n = input.dim(0);
         int size;
+        boolean inline = false;
         lock.lock();
         try {
             if (!accepting) {
                 throw new ApiException(503, "model " + name + " is shutting down");
             }
-            if (queue.size() >= capacity) {
+            if (callerMayRun && waitingForFirst && queue.isEmpty() && !callerRunning && n <= maxBatch
+                    && nanosPerSample * n < callerRunsMaxNanos) {
+                callerRunning = true;
+                inline = true;
+            } else if (queue.size() >= capacity) {
                 throw new ApiException(429, "model " + name + ": the request queue is full (" + queue.size()
                         + " waiting); try again later");
-            }
-            queue.addLast(job);
-            queuedSamples += n;
-            if (waitingForFirst || (gathering > 0 && gathering + queuedSamples >= maxBatch)) {
-                work.signal();
+            } else {
+                queue.addLast(job);
+                queuedSamples += n;
+                if ((waitingForFirst && !callerRunning) || (gathering > 0 && gathering + queuedSamples >= maxBatch)) {
+                    work.signal();
+                }
             }
             size = queue.size();
             depth = size;
         } finally {
             lock.unlock();
+        }
+        if (inline) {
+            try {
+                runBatch(List.of(job));
+            } finally {
+                lock.lock();
+                try {
+                    callerRunning = false;
+                    if (!queue.isEmpty()) {
+                        work.signal(); // what arrived meanwhile: the worker (waiting for a first request) takes it
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return job.result;
         }
         metrics.queueDepth(name, size);
         return job.result;
@@ -121,7 +173,7 @@ public final class Batcher implements AutoCloseable {
                 if (first == null) {
                     waitingForFirst = true;
                     try {
-                        while (queue.isEmpty() && accepting) {
+                        while ((queue.isEmpty() || callerRunning) && (accepting || callerRunning)) {
                             work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
                         }
                     } catch (InterruptedException e) {
@@ -217,7 +269,11 @@ public final class Batcher implements AutoCloseable {
             }
             long t0 = System.nanoTime();
             Tensor y = model.predict(x);
-            metrics.batch(name, n, (System.nanoTime() - t0) / 1e9);
+            long nanos = System.nanoTime() - t0;
+            metrics.batch(name, n, nanos / 1e9);
+            double per = (double) nanos / n;
+            double before = nanosPerSample;
+            nanosPerSample = Double.isInfinite(before) ? per : 0.8 * before + 0.2 * per; // a racy update is harmless
             int outPer = y.size() / n;
             Shape outSample = y.shape().dropFirst();
             int off = 0;

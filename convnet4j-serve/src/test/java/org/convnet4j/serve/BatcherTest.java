@@ -64,4 +64,22 @@ class BatcherTest {
             assertTrue(metrics.render().contains("convnet4j_batch_size_count{model=\"m\"} 3"), metrics.render());
         }
     }
+
+    @Test
+    void anIdleSmallModelRunsOnTheCallersThreadAndAnswersAlike() throws Exception {
+        ServeMetrics metrics = new ServeMetrics();
+        try (Batcher b = new Batcher("m", model, 8, 2_000, 16, metrics).callerRuns(10_000_000)) {
+            Random r = new Random(3);
+            Tensor x0 = TestModels.randomInput(r, 1);
+            // the model's speed is unknown until the worker has run it once
+            assertArrayEquals(model.predict(x0).data(), b.submit(x0).get(15, TimeUnit.SECONDS).data(), 1e-5f);
+            for (int i = 0; i < 5; i++) {
+                Tensor x = TestModels.randomInput(r, 1 + i % 2);
+                Thread.sleep(20); // the worker is idle again
+                CompletableFuture<Tensor> f = b.submit(x);
+                assertTrue(f.isDone(), "an idle small model answers on the calling thread, before submit returns");
+                assertArrayEquals(model.predict(x).data(), f.get().data(), 1e-5f);
+            }
+        }
+    }
 }

@@ -1,11 +1,8 @@
 package org.convnet4j.spark;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,14 +38,18 @@ import org.convnet4j.train.optim.Optimizer;
  * {@link TrainingEngine} — {@link Trainer} (and {@code run.TrainingRun} above it: split, best/last files, early
  * stopping, resuming) keep the protocol, this engine computes each epoch's steps and the validation on the cluster.
  *
- * <p>The training (and validation) pictures are cut into contiguous shards, one per partition, decoded and cached on
- * the executors ({@link ExecutorPictures}: the driver ships file names, or the values of in-memory data, and an
- * executor that dies has its shards rebuilt elsewhere from that lineage). Each step draws the global batch exactly as
+ * <p>The training (and validation) pictures are cut into shards, one per partition, decoded and cached on the
+ * executors ({@link ExecutorPictures}: the driver ships file names, or the values of in-memory data, and an executor
+ * that dies has its shards rebuilt elsewhere from that lineage; a folder that {@link PictureFolder#decodable} checked
+ * gives shards cut from the pictures its check pass decoded). Each step draws the global batch exactly as
  * {@link Trainer} does (a permutation from seed + epoch, consecutive slices of {@code batchSize}); every partition
  * computes the loss gradient on the samples of that batch it holds, weighted by its share
- * ({@code n_local / n_global}), and the gradients are summed with {@code treeReduce}. The driver then runs the same
- * {@link Optimizer} step as a single machine, so the weights after N steps equal the in-process ones up to float
- * rounding of the summation order. Batch-norm running statistics are averaged over the partitions (weighted by their
+ * ({@code n_local / n_global}), and the gradients are summed. With {@link Exchange#TREE} ({@link TreeSteps}) they are
+ * summed by {@code treeReduce} on the driver, which runs the same {@link Optimizer} step as a single machine; with
+ * {@link Exchange#RING} ({@link RingSteps}) a ring all-reduce sums them among the tasks, and every task applies that
+ * step to its own replica of the model and optimiser, so the weights stay on the executors and reach the driver once
+ * per epoch. Either way the weights after N steps equal the in-process ones up to float rounding of the summation
+ * order. Batch-norm running statistics are averaged over the partitions (weighted by their
  * sample counts), like PyTorch DDP without SyncBatchNorm; the batch statistics themselves are per partition.
  *
  * <p>With {@link #localSteps(int)} K &gt; 1 (the communication-saving mode, "local SGD" / DL4J's parameter averaging)
@@ -134,7 +135,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         return this;
     }
 
-    /** {@link #fit}/{@link #resume}: one line per epoch goes here. */
+    /** {@link #fit}/{@link #resume}: one line per epoch goes here; in ring mode also a line when replicas are rebuilt. */
     public SparkTrainer log(Consumer<String> sink) {
         this.log = sink;
         return this;
@@ -200,7 +201,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         if (checkpointDir == null) {
             throw new IllegalStateException("SparkTrainer: no checkpointDir set");
         }
-        return new HadoopCheckpoints();
+        return new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions);
     }
 
     private Trainer trainer() {
@@ -220,7 +221,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             }
         });
         if (checkpointDir != null) {
-            t.addListener(new HadoopCheckpoints());
+            t.addListener(new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions));
         }
         return t;
     }
@@ -305,25 +306,11 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
                 res = r.ring().step(s, rate, b + k >= all.length, model, cfg.optimizer());
                 bytesPerExchange = res.linkBytes(); // the busiest ring link's payload
             } else {
-                // the weights travel once per executor per exchange (a broadcast), not once per task
-                Map<String, float[]> weights = weights(model);
-                Broadcast<Map<String, float[]>> w = jsc.broadcast(weights);
-                broadcastBytes += 4L * count(weights);
-                Step s = new Step(r.runId(), r.architecture(), w, r.trainable(), r.buffers(), batchIndices,
+                Step s = new Step(r.runId(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
                         localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
-                try {
-                    res = r.train().shards().map(s::compute).treeReduce(Result::plus, 2);
-                } finally {
-                    w.destroy();
-                }
+                res = TreeSteps.step(jsc, r.train().shards(), s, rate, model, cfg);
+                broadcastBytes += 4L * TreeSteps.values(model);
                 bytesPerExchange = 4L * res.values().length; // float32 per value from each partition to the driver
-                if (res.samples() > 0 && Double.isFinite(res.lossSum())) {
-                    if (localSteps == 1) {
-                        applyGradients(model, cfg, r.trainable(), r.buffers(), res, rate);
-                    } else {
-                        applyAverage(model.namedParameters(), r.trainable(), r.buffers(), res);
-                    }
-                }
             }
             if (res.metrics() != null) {
                 epoch.metrics().addAll(res.metrics());
@@ -339,9 +326,8 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             return Trainer.evaluate(model, data, batchSize, loss); // not data this run shipped: in process
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Map<String, float[]> weights = weights(model);
-        Broadcast<Map<String, float[]>> w = jsc.broadcast(weights);
-        broadcastBytes += 4L * count(weights);
+        Broadcast<Map<String, float[]>> w = jsc.broadcast(TreeSteps.weights(model));
+        broadcastBytes += 4L * TreeSteps.values(model);
         try {
             Evaluation e = new Evaluation(r.runId(), r.architecture(), w, batchSize,
                     loss == null ? null : StepWork.lossClass(loss), names(data));
@@ -366,92 +352,5 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
     private static List<String> names(Dataset d) {
         List<String> n = d.classNames();
         return n != null && n.size() == d.numClasses() ? List.copyOf(n) : ConfusionMatrix.numberedClasses(d.numClasses());
-    }
-
-    private static long count(Map<String, float[]> weights) {
-        long n = 0;
-        for (float[] w : weights.values()) {
-            n += w.length;
-        }
-        return n;
-    }
-
-    private static Map<String, float[]> weights(Model model) {
-        Map<String, float[]> w = new LinkedHashMap<>();
-        model.stateDict().forEach((k, t) -> w.put(k, t.data().clone()));
-        return w;
-    }
-
-    private static void applyGradients(Model model, TrainConfig cfg, List<String> trainable, List<String> buffers,
-                                       Result r, double rate) {
-        Optimizer opt = cfg.optimizer();
-        Map<String, Parameter> params = model.namedParameters();
-        opt.zeroGrad();
-        int at = 0;
-        for (String name : trainable) {
-            Parameter p = params.get(name);
-            float[] g = p.grad().data();
-            System.arraycopy(r.values(), at, g, 0, g.length);
-            // (float[] on the wire: half the bytes of doubles; the sums of a few partitions lose nothing that matters)
-            at += g.length;
-        }
-        copyBuffers(params, buffers, r, at);
-        cfg.clipping().apply(opt);
-        opt.setLearningRate(rate);
-        opt.step();
-    }
-
-    private static void applyAverage(Map<String, Parameter> params, List<String> trainable, List<String> buffers,
-                                     Result r) {
-        int at = 0;
-        for (String name : trainable) {
-            float[] w = params.get(name).value().data();
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (r.values()[at + i] / r.weight());
-            }
-            at += w.length;
-        }
-        copyBuffers(params, buffers, r, at);
-    }
-
-    private static void copyBuffers(Map<String, Parameter> params, List<String> buffers, Result r, int at) {
-        for (String name : buffers) {
-            float[] v = params.get(name).value().data();
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (r.values()[at + i] / r.weight());
-            }
-            at += v.length;
-        }
-    }
-
-    /** After every epoch: the run's state as a complete model file, to {@code checkpointDir} on any file system. */
-    private final class HadoopCheckpoints implements TrainingListener {
-        @Override
-        public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
-            Model model = ctx.model();
-            JsonObject d = Json.parseObject(ModelFiles.describe(model,
-                    preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model)), "description");
-            JsonObject spark = new JsonObject();
-            spark.addProperty("local_steps", localSteps);
-            spark.addProperty("partitions", partitions);
-            d.add("spark", spark);
-            Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
-            try {
-                java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
-                try {
-                    Checkpoint.save(tmp, c);
-                    byte[] bytes = Files.readAllBytes(tmp);
-                    var conf = SparkTrainer.this.spark.sparkContext().hadoopConfiguration();
-                    HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,
-                            String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString(), bytes, conf);
-                    HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(),
-                            bytes, conf);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
-            }
-        }
     }
 }

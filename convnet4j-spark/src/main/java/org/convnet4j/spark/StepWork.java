@@ -69,7 +69,9 @@ final class StepWork {
             for (int from = 0; from < shard.count(); from += batchSize) {
                 int n = Math.min(batchSize, shard.count() - from);
                 Tensor x = Tensor.zeros(shard.sampleShape().prepend(n));
-                System.arraycopy(shard.x(), from * per, x.data(), 0, n * per);
+                for (int j = 0; j < n; j++) {
+                    shard.copy(from + j, x.data(), j * per);
+                }
                 int[] y = java.util.Arrays.copyOfRange(shard.labels(), from, from + n);
                 Tensor out = GradMode.withoutGradients(() -> model.forward(x, false));
                 if (loss != null) {
@@ -88,6 +90,11 @@ final class StepWork {
                 List<String> buffers, int[][] batches, double localRate, String lossClass, List<String> classNames)
             implements Serializable {
 
+        /** This step with the weights of the driver's model (tree exchange). */
+        Step withWeights(Broadcast<Map<String, float[]>> w) {
+            return new Step(runId, architecture, w, trainable, buffers, batches, localRate, lossClass, classNames);
+        }
+
         /** On a pooled model of the run with the broadcast weights. */
         Result compute(Shard shard) {
             Model model = models(runId, architecture);
@@ -105,8 +112,7 @@ final class StepWork {
             long samples = 0;
             double[] gradSum = localRate == 0 ? new double[size(params, trainable)] : null;
             for (int[] batch : batches) {
-                int[] mine = java.util.Arrays.stream(batch)
-                        .filter(i -> i >= shard.start() && i < shard.start() + shard.count()).toArray();
+                int[] mine = java.util.Arrays.stream(batch).map(shard::position).filter(j -> j >= 0).toArray();
                 if (mine.length == 0) {
                     continue;
                 }
@@ -114,9 +120,8 @@ final class StepWork {
                 Tensor x = Tensor.zeros(shard.sampleShape().prepend(mine.length));
                 int[] y = new int[mine.length];
                 for (int j = 0; j < mine.length; j++) {
-                    int local = mine[j] - shard.start();
-                    System.arraycopy(shard.x(), local * per, x.data(), j * per, per);
-                    y[j] = shard.labels()[local];
+                    shard.copy(mine[j], x.data(), j * per);
+                    y[j] = shard.labels()[mine[j]];
                 }
                 double[] stepLoss = new double[1];
                 double share = (double) mine.length / batch.length;

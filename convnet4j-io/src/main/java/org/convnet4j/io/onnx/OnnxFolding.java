@@ -64,7 +64,7 @@ final class OnnxFolding {
             "Min", "Sum", "Mean", "Where", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Concat", "Gather", "Slice",
             "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask", "ReduceMean", "ReduceSum",
             "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "Softmax",
-            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization");
+            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu");
 
     /** Of {@link #EVALUATED}, the operators with several outputs. */
     static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization");
@@ -361,6 +361,74 @@ final class OnnxFolding {
         return new Arr(OnnxModel.INT64, d.stream().mapToLong(Long::longValue).toArray(), idx);
     }
 
+    /** NumPy matmul: 1-D operands promoted and the added axis removed again, leading axes broadcast. */
+    private static Arr matmul(Arr a, Arr b) {
+        boolean aVec = a.rank() == 1;
+        boolean bVec = b.rank() == 1;
+        long[] ad = aVec ? new long[] {1, a.dims()[0]} : a.dims();
+        long[] bd = bVec ? new long[] {b.dims()[0], 1} : b.dims();
+        long n = ad[ad.length - 2];
+        long k = ad[ad.length - 1];
+        long m = bd[bd.length - 1];
+        if (bd[bd.length - 2] != k) {
+            throw new IllegalArgumentException("MatMul of " + Arrays.toString(a.dims()) + " and " + Arrays.toString(b.dims()));
+        }
+        long[] batch = broadcast(Arrays.copyOf(ad, ad.length - 2), Arrays.copyOf(bd, bd.length - 2));
+        long[] aBatch = Arrays.copyOf(ad, ad.length - 2);
+        long[] bBatch = Arrays.copyOf(bd, bd.length - 2);
+        int[] ma = readMap(aBatch, batch);
+        int[] mb = readMap(bBatch, batch);
+        double[] o = new double[(int) checkedCount(batch) * (int) (n * m)];
+        for (int t = 0; t < ma.length; t++) {
+            int ao = (int) (ma[t] * n * k);
+            int bo = (int) (mb[t] * k * m);
+            int oo = (int) (t * n * m);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < m; j++) {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += a.v()[ao + (int) (i * k) + p] * b.v()[bo + (int) (p * m) + j];
+                    }
+                    o[oo + (int) (i * m) + j] = sum;
+                }
+            }
+        }
+        List<Long> d = new ArrayList<>();
+        for (long v : batch) {
+            d.add(v);
+        }
+        if (!aVec) {
+            d.add(n);
+        }
+        if (!bVec) {
+            d.add(m);
+        }
+        return new Arr(a.type(), d.stream().mapToLong(Long::longValue).toArray(), o);
+    }
+
+    /** alpha * A' B' + beta * C, A' and B' transposed as transA/transB say. */
+    private static Arr gemm(Node n, List<Arr> a) {
+        Arr x = ints(n, "transA", 0) != 0 ? transpose(a.get(0), null) : a.get(0);
+        Arr y = ints(n, "transB", 0) != 0 ? transpose(a.get(1), null) : a.get(1);
+        Arr p = matmul(x, y);
+        double alpha = floatAttr(n, "alpha", 1f);
+        double beta = floatAttr(n, "beta", 1f);
+        double[] o = p.v().clone();
+        for (int i = 0; i < o.length; i++) {
+            o[i] *= alpha;
+        }
+        Arr prod = new Arr(p.type(), p.dims(), o);
+        if (a.size() < 3 || a.get(2) == null) {
+            return prod;
+        }
+        Arr c = a.get(2);
+        double[] cv = c.v().clone();
+        for (int i = 0; i < cv.length; i++) {
+            cv[i] *= beta;
+        }
+        return binary("Add", prod, new Arr(c.type(), c.dims(), cv));
+    }
+
     private static Arr tile(Arr x, long[] repeats) {
         int r = x.rank();
         if (repeats == null || repeats.length != r) {
@@ -476,6 +544,9 @@ final class OnnxFolding {
             case "Softmax", "LogSoftmax" -> softmax(n, x, opset);
             case "ArgMax", "ArgMin" -> argExtreme(n, x);
             case "Tile" -> tile(x, longsOf(a, 1));
+            case "PRelu" -> binary("PRelu", x, a.get(1));
+            case "MatMul" -> matmul(x, a.get(1));
+            case "Gemm" -> gemm(n, a);
             case "ConstantOfShape" -> {
                 long[] d = longsOf(a, 0);
                 Attribute v = n.attributes().get("value");
@@ -659,6 +730,7 @@ final class OnnxFolding {
                 case "Div" -> integer ? (double) ((long) x / nonZero((long) y)) : x / y;
                 case "Mod" -> integer ? Math.floorMod((long) x, nonZero((long) y)) : x % y;
                 case "Pow" -> Math.pow(x, y);
+                case "PRelu" -> x < 0 ? x * y : x;
                 case "Max" -> Math.max(x, y);
                 case "Min" -> Math.min(x, y);
                 case "Equal" -> x == y ? 1 : 0;

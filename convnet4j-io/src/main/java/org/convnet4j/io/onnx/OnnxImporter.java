@@ -242,7 +242,6 @@ public final class OnnxImporter {
     // the typed run-time path (importProgram only): integer/boolean and batchless values, evaluated exactly
     private final boolean program;
     private final Set<String> runtimeTyped = new HashSet<>(); // ONNX values computed on the typed path at run time
-    private final Set<String> typedGraphInputs = new HashSet<>(); // typed graph inputs a float layer reads
     private final List<Node> typedNodes = new ArrayList<>(); // evaluated after the float graph, in this order
     private final Set<String> graphReads = new java.util.LinkedHashSet<>(); // float values the typed nodes read
 
@@ -353,7 +352,8 @@ public final class OnnxImporter {
                 long d = in.dims()[i + 1];
                 if (d < 1 || d > Integer.MAX_VALUE) {
                     throw unsupported("input '" + in.name() + "' has no fixed size along axis " + (i + 1) + " "
-                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape, or import --input-shape CxHxW)");
+                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape, or"
+                            + " import --input-shape CxHxW)");
                 }
                 sample[i] = (int) d;
             }
@@ -510,7 +510,6 @@ public final class OnnxImporter {
             String node = uniqueName(v);
             builder.input(node, Shape.of(sample));
             nodeOf.put(v, node);
-            typedGraphInputs.add(v);
         }
     }
 
@@ -537,11 +536,8 @@ public final class OnnxImporter {
             }
             typedNodes.add(n);
             n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
-            evaluatedInstead++;
         }
     }
-
-    private int evaluatedInstead;
 
     private boolean isRead(String value) {
         return model.graph().nodes().stream().anyMatch(o -> o.inputs().contains(value))

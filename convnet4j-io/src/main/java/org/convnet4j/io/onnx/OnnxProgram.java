@@ -1,7 +1,6 @@
 package org.convnet4j.io.onnx;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,9 +168,5 @@ public final class OnnxProgram {
     public String toString() {
         return "OnnxProgram[" + what + ": inputs " + inputs + ", outputs " + outputNames() + ", typed nodes "
                 + typedNodes.size() + (graph == null ? ", no float graph" : "") + "]";
-    }
-
-    static String dims(TensorData t) {
-        return Arrays.toString(t.dims());
     }
 }
