@@ -41,7 +41,7 @@ public final class W6Memory {
         double[] seconds = new double[steps];
         for (int s = 0; s < steps; s++) {
             long t0 = System.nanoTime();
-            StepBuffers.step(plan, () -> {
+            StepBuffers.step(plan ? StepBuffers.MemoryPlan.ON : StepBuffers.MemoryPlan.OFF, () -> {
                 opt.zeroGrad();
                 Tensor out = net.forward(x, true);
                 net.backwardParameters(loss.compute(out, labels).gradient());

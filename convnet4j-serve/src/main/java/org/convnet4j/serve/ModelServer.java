@@ -299,7 +299,7 @@ public final class ModelServer implements AutoCloseable {
         InferenceProtocol.Request req = InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input,
                 options.maxSamplesPerRequest);
         Tensor out = await(m, m.batcher.submit(req.input()), t0);
-        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.binaryOutput());
+        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
     }
 
     private static final String INFER = "/v2/models/{name}/infer";
