@@ -2,14 +2,8 @@ package org.convnet4j.bench;
 
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
-import java.util.Random;
-import org.convnet4j.nn.Model;
+import org.convnet4j.benchmark.Workloads;
 import org.convnet4j.nn.StepBuffers;
-import org.convnet4j.tensor.Tensor;
-import org.convnet4j.train.loss.Loss;
-import org.convnet4j.train.loss.SoftmaxCrossEntropy;
-import org.convnet4j.train.optim.Sgd;
-import org.convnet4j.zoo.ModelZoo;
 
 /**
  * The W6 step (ResNet-50, batch 8, 224x224, SGD momentum 0.9, {@code StepBuffers.step}, forward, loss,
@@ -27,26 +21,13 @@ public final class W6Memory {
     public static void main(String[] args) {
         boolean plan = args.length == 0 || args[0].equals("on");
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 6;
-        int batch = 8;
-        Model net = ModelZoo.build("resnet50", null, 1000);
-        net.initialize(0);
-        Sgd opt = new Sgd(net, 0.01).momentum(0.9);
-        Loss loss = new SoftmaxCrossEntropy();
-        Random random = new Random(0);
-        Tensor x = Tensor.randn(random, 1f, batch, 3, 224, 224);
-        int[] labels = new int[batch];
-        for (int j = 0; j < batch; j++) {
-            labels[j] = random.nextInt(1000);
-        }
+        Workloads.ResNet50Training w6 = new Workloads.ResNet50Training(); // the W6 setup of convnet4j bench
+        int batch = Workloads.ResNet50Training.BATCH;
+        StepBuffers.MemoryPlan memoryPlan = plan ? StepBuffers.MemoryPlan.ON : StepBuffers.MemoryPlan.OFF;
         double[] seconds = new double[steps];
         for (int s = 0; s < steps; s++) {
             long t0 = System.nanoTime();
-            StepBuffers.step(plan, () -> {
-                opt.zeroGrad();
-                Tensor out = net.forward(x, true);
-                net.backwardParameters(loss.compute(out, labels).gradient());
-                opt.step();
-            });
+            w6.step(memoryPlan);
             seconds[s] = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "step %d  %.2f s%n", s, seconds[s]);
         }
@@ -58,8 +39,8 @@ public final class W6Memory {
         System.out.printf(Locale.ROOT, "plan %s: live heap after full GC %.0f MB; median step %.2f s (%.2f img/s)"
                 + " over steps 2..%d%n", plan ? "on" : "off", used / 1048576.0, median, batch / median, steps);
         // keep everything reachable until the measurement is taken
-        if (net.parameterCount() < 0 || opt.hashCode() == labels.length || loss.hashCode() == 0) {
-            System.out.println(x.size());
+        if (w6.model().parameterCount() < 0) {
+            System.out.println(w6);
         }
     }
 }

@@ -52,7 +52,8 @@ final class FusionOptions {
 
     /** The settings these options give (the library checks their ranges). */
     FusionRun.Settings settings() {
-        return new FusionRun.Settings(mode, Join.parse(join), freezeBranches, DecisionFusion.Mode.parse(combine),
+        return new FusionRun.Settings(mode, Join.parse(join), freezeBranches ? FusionRun.BranchWeights.FROZEN
+                : FusionRun.BranchWeights.TRAINED, DecisionFusion.Mode.parse(combine),
                 fitSplit, epochs, batch, lr, valSplit, seed);
     }
 

@@ -229,13 +229,15 @@ public final class Workloads {
     }
 
     private static void trainingStep(Model net, Sgd opt, Loss loss, Tensor x, int[] labels) {
-        StepBuffers.step(() -> {
-            opt.zeroGrad();
-            Tensor out = net.forward(x, true);
-            Loss.LossValue value = loss.compute(out, labels);
-            net.backwardParameters(value.gradient());
-            opt.step();
-        });
+        StepBuffers.step(() -> stepBody(net, opt, loss, x, labels));
+    }
+
+    private static void stepBody(Model net, Sgd opt, Loss loss, Tensor x, int[] labels) {
+        opt.zeroGrad();
+        Tensor out = net.forward(x, true);
+        Loss.LossValue value = loss.compute(out, labels);
+        net.backwardParameters(value.gradient());
+        opt.step();
     }
 
     private void inference(String name, String model, int batch) {
@@ -289,23 +291,53 @@ public final class Workloads {
             sink.accept(BenchResult.notAvailable(name, "images/s", "the model zoo has no 'resnet50' yet"));
             return;
         }
-        int batch = 8;
         System.gc();
         HeapHighWater heap = new HeapHighWater();
-        Model net = ModelZoo.build("resnet50", null, 1000);
-        net.initialize(0);
-        Sgd opt = new Sgd(net, 0.01).momentum(0.9);
-        Loss loss = new SoftmaxCrossEntropy();
-        Random random = new Random(0);
-        Tensor x = Tensor.randn(random, 1f, batch, 3, 224, 224);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            labels[i] = random.nextInt(1000);
-        }
+        ResNet50Training w6 = new ResNet50Training();
+        int batch = ResNet50Training.BATCH;
         Timing timing = quick ? new Timing(1, 0, 0, 1) : new Timing(2, 0, 1.0, 5);
-        Timing.Result r = timing.measure(() -> trainingStep(net, opt, loss, x, labels));
+        Timing.Result r = timing.measure(w6::step);
         emit(name, batch, r, "images/s", heap, String.format(Locale.ROOT,
                 "%.0f ms/step; fwd+bwd+SGD mom 0.9, CE, training mode (BN batch statistics)", r.median() * 1e3));
+    }
+
+    /**
+     * The W6 training step, set up once: ResNet-50 (seed 0), a random batch of 8 pictures 3x224x224 with random
+     * labels (seed 0), SGD lr 0.01 momentum 0.9, cross-entropy; each step is forward, loss, backward and update
+     * inside {@link StepBuffers#step}. {@code bench/W6Memory} measures its memory with the plan on and off.
+     */
+    public static final class ResNet50Training {
+        public static final int BATCH = 8;
+        private final Model net = ModelZoo.build("resnet50", null, 1000);
+        private final Sgd opt;
+        private final Loss loss = new SoftmaxCrossEntropy();
+        private final Tensor x;
+        private final int[] labels = new int[BATCH];
+
+        public ResNet50Training() {
+            net.initialize(0);
+            opt = new Sgd(net, 0.01).momentum(0.9);
+            Random random = new Random(0);
+            x = Tensor.randn(random, 1f, BATCH, 3, 224, 224);
+            for (int i = 0; i < BATCH; i++) {
+                labels[i] = random.nextInt(1000);
+            }
+        }
+
+        /** One step with the memory plan as {@code -Dconvnet4j.memory.plan} says (on by default). */
+        public void step() {
+            trainingStep(net, opt, loss, x, labels);
+        }
+
+        /** One step with the memory plan on or off. */
+        public void step(StepBuffers.MemoryPlan plan) {
+            StepBuffers.step(plan, () -> stepBody(net, opt, loss, x, labels));
+        }
+
+        /** The model (for its parameter count, and to keep it reachable while memory is measured). */
+        public Model model() {
+            return net;
+        }
     }
 
     /** Converts seconds per call into a rate (work / seconds) and reports median and range. */

@@ -54,7 +54,7 @@ public final class LayerFactory {
     private static final Map<String, Function<LayerConfig, Layer>> BUILDERS = new TreeMap<>();
 
     static {
-        register("Dense", c -> new Dense(c.intValue("units"), c.boolValue("use_bias", true))
+        register("Dense", c -> (c.boolValue("use_bias", true) ? new Dense(c.intValue("units")) : Dense.withoutBias(c.intValue("units")))
                 .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")))
                 .overLastAxis(c.boolValue("over_last_axis", false)));
         register("Elementwise", c -> new org.convnet4j.nn.layers.Elementwise(

@@ -51,11 +51,29 @@ public final class StepBuffers {
      * on unless {@code -Dconvnet4j.memory.plan=false}.
      */
     public static void step(Runnable body) {
-        step(PLAN_DEFAULT, body);
+        step(PLAN_DEFAULT ? MemoryPlan.ON : MemoryPlan.OFF, body);
+    }
+
+    /** Whether a step also shares input gradients by liveness and lets layers write over their inputs. */
+    public enum MemoryPlan {
+        /** Buffer reuse and the memory plan (the default). */
+        ON,
+        /** Buffer reuse only. */
+        OFF
+    }
+
+    /**
+     * @deprecated {@code step(true, ...)} does not say what {@code true} is: use
+     *             {@link #step(MemoryPlan, Runnable)}
+     */
+    @Deprecated
+    public static void step(boolean memoryPlan, Runnable body) {
+        step(memoryPlan ? MemoryPlan.ON : MemoryPlan.OFF, body);
     }
 
     /** Runs one training step reusing buffers, with the memory plan on or off (the same bits either way). */
-    public static void step(boolean memoryPlan, Runnable body) {
+    public static void step(MemoryPlan memoryPlanChoice, Runnable body) {
+        boolean memoryPlan = memoryPlanChoice == MemoryPlan.ON;
         long[] current = CURRENT.get();
         GradientPool[] plan = PLAN.get();
         long before = current[0];

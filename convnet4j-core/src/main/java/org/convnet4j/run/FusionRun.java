@@ -30,7 +30,7 @@ import org.convnet4j.train.optim.Adam;
  * <ul>
  *   <li>{@code early}: the inputs are stacked as channels and one network learns from them;</li>
  *   <li>{@code intermediate}: one branch per input, cut after its {@code joinAt} layer, joined, trained end to end
- *       (pretrained branches keep their loaded weights; {@code freezeBranches} keeps them fixed);</li>
+ *       (pretrained branches keep their loaded weights; {@link BranchWeights#FROZEN} keeps them fixed);</li>
  *   <li>{@code late}: one member per input trained on its own (a pretrained member is used as loaded), then their
  *       probabilities combined; {@code weighted} and {@code stack} fit the combiner on a fitting split of the
  *       training part, never on the validation part.</li>
@@ -54,6 +54,14 @@ public final class FusionRun {
         }
     }
 
+    /** Intermediate fusion: whether the branches learn with the rest of the network. */
+    public enum BranchWeights {
+        /** Trained end to end with the join, shared layers and head (pretrained ones start from their weights). */
+        TRAINED,
+        /** Kept fixed (typically pretrained branches); only what follows the join learns. */
+        FROZEN
+    }
+
     /** Makes the network of one input ({@code input} is null for early fusion's single network). */
     @FunctionalInterface
     public interface Branches {
@@ -65,13 +73,31 @@ public final class FusionRun {
      *
      * @param mode     early, intermediate or late
      * @param join     intermediate: how branch features are joined
-     * @param freezeBranches intermediate: keep the branches' weights fixed
+     * @param branches intermediate: whether the branches' weights are trained with the rest or kept fixed
      * @param combine  late: how member probabilities are combined
      * @param fitSplit late weighted/stack: fraction of the training part kept for fitting the combiner
      */
-    public record Settings(String mode, Join join, boolean freezeBranches, DecisionFusion.Mode combine,
+    public record Settings(String mode, Join join, BranchWeights branches, DecisionFusion.Mode combine,
                            double fitSplit, int epochs, int batch, double lr, double valSplit, long seed) {
+        /**
+         * @deprecated {@code freezeBranches} as a positional boolean is unclear at the call site: use the
+         *             constructor with {@link BranchWeights}
+         */
+        @Deprecated
+        public Settings(String mode, Join join, boolean freezeBranches, DecisionFusion.Mode combine, double fitSplit,
+                        int epochs, int batch, double lr, double valSplit, long seed) {
+            this(mode, join, freezeBranches ? BranchWeights.FROZEN : BranchWeights.TRAINED, combine, fitSplit, epochs,
+                    batch, lr, valSplit, seed);
+        }
+
+        /** @deprecated use {@link #branches()} */
+        @Deprecated
+        public boolean freezeBranches() {
+            return branches == BranchWeights.FROZEN;
+        }
+
         public Settings {
+            java.util.Objects.requireNonNull(branches, "branches");
             mode = mode.toLowerCase(Locale.ROOT);
             if (!List.of("early", "intermediate", "late").contains(mode)) {
                 throw new IllegalArgumentException("mode: '" + mode + "' is not early, intermediate or late");
@@ -89,7 +115,7 @@ public final class FusionRun {
 
         /** The command line's defaults: concat join, mean combination, 3 epochs of 64, Adam 0.002, 10% validation. */
         public static Settings of(String mode) {
-            return new Settings(mode, Join.CONCAT, false, DecisionFusion.Mode.MEAN, 0.15, 3, 64, 0.002, 0.1, 42);
+            return new Settings(mode, Join.CONCAT, BranchWeights.TRAINED, DecisionFusion.Mode.MEAN, 0.15, 3, 64, 0.002, 0.1, 42);
         }
     }
 
@@ -209,7 +235,7 @@ public final class FusionRun {
                 IntermediateFusion.Builder b = IntermediateFusion.builder(classes).join(s.join());
                 for (Map.Entry<String, Shape> e : data.shapesByName().entrySet()) {
                     Branch br = branches.branch(e.getKey(), e.getValue(), classes);
-                    if (s.freezeBranches()) {
+                    if (s.branches() == BranchWeights.FROZEN) {
                         b.frozenBranch(e.getKey(), br.model(), br.joinAt());
                     } else {
                         b.branch(e.getKey(), br.model(), br.joinAt());

@@ -36,23 +36,46 @@ public final class Normalization {
     private Normalization() {
     }
 
-    /** Per-plane min-max to 0..255 (new tensor). */
-    public static Tensor minMax(Tensor t) {
-        return minMax(t, true);
+    /** Over what a min-max stretch finds its minimum and maximum. */
+    public enum Range {
+        /** Each plane (channel of each picture) on its own: every plane spans 0..255. */
+        PER_CHANNEL,
+        /** The whole tensor at once: planes keep their brightness relative to each other. */
+        WHOLE_TENSOR
     }
 
-    public static Tensor minMax(Tensor t, boolean perChannel) {
+    /** Per-plane min-max to 0..255 (new tensor). */
+    public static Tensor minMax(Tensor t) {
+        return minMax(t, Range.PER_CHANNEL);
+    }
+
+    /** Min-max to 0..255 over each plane or the whole tensor (new tensor). */
+    public static Tensor minMax(Tensor t, Range range) {
         Tensor out = t.copy();
-        stretch(out.data(), planeSize(t, perChannel));
+        stretch(out.data(), planeSize(t, range == Range.PER_CHANNEL));
         return out;
+    }
+
+    /** @deprecated the boolean does not say what it chooses: use {@link #minMax(Tensor, Range)} */
+    @Deprecated
+    public static Tensor minMax(Tensor t, boolean perChannel) {
+        return minMax(t, perChannel ? Range.PER_CHANNEL : Range.WHOLE_TENSOR);
     }
 
     /** Absolute values, then per-plane min-max to 0..255 (new tensor): strong edges of either sign are bright. */
     public static Tensor absMinMax(Tensor t) {
-        return absMinMax(t, true);
+        return absMinMax(t, Range.PER_CHANNEL);
     }
 
+    /** @deprecated the boolean does not say what it chooses: use {@link #absMinMax(Tensor, Range)} */
+    @Deprecated
     public static Tensor absMinMax(Tensor t, boolean perChannel) {
+        return absMinMax(t, perChannel ? Range.PER_CHANNEL : Range.WHOLE_TENSOR);
+    }
+
+    /** Absolute values, then min-max to 0..255 over each plane or the whole tensor (new tensor). */
+    public static Tensor absMinMax(Tensor t, Range range) {
+        boolean perChannel = range == Range.PER_CHANNEL;
         Tensor out = t.copy();
         float[] d = out.data();
         for (int i = 0; i < d.length; i++) {

@@ -122,7 +122,7 @@ class ModelFilesTest {
     @Test
     void classifierRanksClassesBySoftmaxOfTheLogits() {
         // input 1x1x2, logits = W x with hand-set weights, so the probabilities can be computed by hand
-        Sequential net = new Sequential(Shape.of(1, 1, 2), new Flatten().named("flat"), new Dense(3, false).named("out"));
+        Sequential net = new Sequential(Shape.of(1, 1, 2), new Flatten().named("flat"), Dense.withoutBias(3).named("out"));
         float[] w = net.namedParameters().get("out.kernel").value().data(); // [3 units, 2 inputs]
         assertEquals(6, w.length);
         System.arraycopy(new float[] {1, 0, 0, 2, -1, 0}, 0, w, 0, 6);

@@ -56,7 +56,7 @@ class ModelSpecTest {
                 .add("gap", new GlobalAvgPool2d(), "x")
                 .add("mul", new org.convnet4j.nn.layers.Arithmetic(org.convnet4j.nn.layers.ArithmeticOp.MUL), "x", "x")
                 .add("flat", new Flatten(), "mul")
-                .add("seq", new Sequential("seq", Shape.of(6, 3, 3), new GlobalMaxPool2d(), new Dense(5, false)), "x")
+                .add("seq", new Sequential("seq", Shape.of(6, 3, 3), new GlobalMaxPool2d(), Dense.withoutBias(5)), "x")
                 .add("d1", new Dense(4), "gap")
                 .add("d2", new Dense(4), "flat")
                 .add("ws", new WeightedSum(), "d1", "d2")

@@ -65,8 +65,8 @@ class StepBuffersTest {
             };
             switch (mode) {
                 case FRESH -> step.run();
-                case REUSE -> StepBuffers.step(false, step);
-                case PLAN -> StepBuffers.step(true, step);
+                case REUSE -> StepBuffers.step(StepBuffers.MemoryPlan.OFF, step);
+                case PLAN -> StepBuffers.step(StepBuffers.MemoryPlan.ON, step);
             }
             losses.add(value);
         }
@@ -190,7 +190,7 @@ class StepBuffersTest {
         Sequential s = (Sequential) m;
         Tensor x = Tensor.randn(new Random(2), 1f, 2, 3, 32, 32);
         Tensor[] outs = new Tensor[3];
-        StepBuffers.step(true, () -> {
+        StepBuffers.step(StepBuffers.MemoryPlan.ON, () -> {
             outs[0] = s.layers().get(0).forward(x, true);
             outs[1] = ((InPlace) s.layers().get(1)).forwardInPlace(List.of(outs[0]), 0, true);
             outs[2] = ((InPlace) s.layers().get(2)).forwardInPlace(List.of(outs[1]), 0, true);

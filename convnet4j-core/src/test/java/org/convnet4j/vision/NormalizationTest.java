@@ -36,7 +36,7 @@ class NormalizationTest {
     void perChannelByDefaultOrWholeTensor() {
         Tensor t = Tensor.of(new float[] {0, 10, 0, 100}, 2, 1, 2); // two channels, 1x2 each
         assertArrayEquals(new float[] {0, 255, 0, 255}, Normalization.minMax(t).data());
-        assertArrayEquals(new float[] {0, 25.5f, 0, 255}, Normalization.minMax(t, false).data());
+        assertArrayEquals(new float[] {0, 25.5f, 0, 255}, Normalization.minMax(t, Normalization.Range.WHOLE_TENSOR).data());
         assertArrayEquals(new float[] {0, 255, 0, 255}, Normalization.apply(t, Normalization.Mode.MINMAX).data());
         assertArrayEquals(t.data(), Normalization.apply(t, Normalization.Mode.NONE).data());
         assertEquals(Normalization.Mode.ABS, Normalization.Mode.parse("abs"));

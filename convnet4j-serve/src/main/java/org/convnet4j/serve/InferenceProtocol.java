@@ -54,6 +54,11 @@ public final class InferenceProtocol {
      * request's parameters, or {@code "binary_data": true} in the output's).
      */
     public record Request(Tensor input, String id, boolean binaryOutput) {
+        /** How the response is to be written: {@link OutputFormat#BINARY} when the request asked for binary data. */
+        public OutputFormat outputFormat() {
+            return binaryOutput ? OutputFormat.BINARY : OutputFormat.JSON;
+        }
+
     }
 
     /** The header that says how many bytes of a body are JSON (binary tensor data extension). */
@@ -424,6 +429,23 @@ public final class InferenceProtocol {
         return r;
     }
 
+    /** How a response carries its output tensor. */
+    public enum OutputFormat {
+        /** The values as a JSON array ({@code "data"}). */
+        JSON,
+        /** The binary tensor data extension: a JSON header, then the raw little-endian FP32 values. */
+        BINARY
+    }
+
+    /**
+     * @deprecated {@code encodeResponse(..., true)} does not say what {@code true} is: use
+     *             {@link #encodeResponse(String, String, Tensor, OutputFormat)}
+     */
+    @Deprecated
+    public static Encoded encodeResponse(String modelName, String id, Tensor output, boolean binary) {
+        return encodeResponse(modelName, id, output, binary ? OutputFormat.BINARY : OutputFormat.JSON);
+    }
+
     /** A response as sent: its bytes and, for a binary one, how many of them are the JSON header (else -1). */
     public record Encoded(byte[] body, int jsonLength) {
     }
@@ -433,7 +455,8 @@ public final class InferenceProtocol {
      * ({@code "parameters": {"binary_data_size": N}} instead of {@code "data"}) followed by the raw little-endian
      * FP32 values, as the binary tensor data extension has it.
      */
-    public static Encoded encodeResponse(String modelName, String id, Tensor output, boolean binary) {
+    public static Encoded encodeResponse(String modelName, String id, Tensor output, OutputFormat format) {
+        boolean binary = format == OutputFormat.BINARY;
         byte[] header = responseHeader(modelName, id, output, binary);
         if (!binary) {
             return new Encoded(header, -1);

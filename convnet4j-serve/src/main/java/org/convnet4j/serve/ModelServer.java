@@ -293,7 +293,7 @@ public final class ModelServer implements AutoCloseable {
             throws Exception {
         InferenceProtocol.Request req = inferRequest(m, declared, contentLength, in);
         Tensor out = await(m, m.batcher.submit(req.input(), alone()), t0);
-        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.binaryOutput());
+        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
     }
 
     /** A v2 request read and checked against the model: the body, and the binary extension's header (may be null). */
@@ -377,7 +377,7 @@ public final class ModelServer implements AutoCloseable {
                 }
                 try {
                     InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
-                            req.binaryOutput());
+                            req.outputFormat());
                     String type = "application/json";
                     if (answer.jsonLength() >= 0) {
                         response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));

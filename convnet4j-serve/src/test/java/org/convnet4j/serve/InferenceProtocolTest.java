@@ -151,7 +151,7 @@ class InferenceProtocolTest {
                 .binaryOutput());
 
         Tensor out = Tensor.wrap(new float[] {0.25f, -1e-7f, 3}, 1, 3);
-        InferenceProtocol.Encoded bin = InferenceProtocol.encodeResponse("m", "q\n", out, true);
+        InferenceProtocol.Encoded bin = InferenceProtocol.encodeResponse("m", "q\n", out, InferenceProtocol.OutputFormat.BINARY);
         JsonObject head = JsonParser.parseString(new String(bin.body(), 0, bin.jsonLength(), StandardCharsets.UTF_8))
                 .getAsJsonObject();
         assertEquals("q\n", head.get("id").getAsString());
@@ -161,7 +161,7 @@ class InferenceProtocolTest {
         float[] back = new float[3];
         ByteBuffer.wrap(bin.body(), bin.jsonLength(), 12).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(back);
         assertArrayEquals(out.data(), back);
-        InferenceProtocol.Encoded text = InferenceProtocol.encodeResponse("m", null, out, false);
+        InferenceProtocol.Encoded text = InferenceProtocol.encodeResponse("m", null, out, InferenceProtocol.OutputFormat.JSON);
         assertEquals(-1, text.jsonLength());
         JsonObject t = JsonParser.parseString(new String(text.body(), StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals("[0.25,-1.0E-7,3.0]", t.getAsJsonArray("outputs").get(0).getAsJsonObject().get("data").toString());

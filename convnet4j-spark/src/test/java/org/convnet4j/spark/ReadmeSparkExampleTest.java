@@ -3,21 +3,15 @@ package org.convnet4j.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.testsupport.JavaSnippets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,12 +48,9 @@ class ReadmeSparkExampleTest {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Path classes = Files.createDirectories(tmp.resolve("classes"));
         Path file = src.resolve("ReadmeSpark.java");
-        Files.writeString(file, wrap(code.replace("\"hdfs:///", "DIR + \"/").replace("Path.of(\"", "Path.of(DIR, \"")));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
-        int rc = javac.run(null, null, errors, "-classpath", classPath(), "-d", classes.toString(), "-proc:none",
-                file.toString());
-        assertEquals(0, rc, "the README's Spark example does not compile:\n" + errors.toString(StandardCharsets.UTF_8));
+        Files.writeString(file, JavaSnippets.wrap("ReadmeSpark", code.replace("\"hdfs:///", "DIR + \"/")
+                .replace("Path.of(\"", "Path.of(DIR, \""), "String"));
+        assertEquals("", JavaSnippets.compile(classes, List.of(file)), "the README's Spark example does not compile");
 
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> example = loader.loadClass("ReadmeSpark");
@@ -73,38 +64,5 @@ class ReadmeSparkExampleTest {
                 com.google.gson.JsonParser.parseString(Checkpoint.load(trained).description()).getAsJsonObject()
                         .get("class_names").getAsJsonArray().asList().stream()
                         .map(e -> e.getAsString()).toList());
-    }
-
-    /** Imports stay on top, the statements become the body of run(). */
-    private static String wrap(String code) {
-        StringBuilder imports = new StringBuilder();
-        StringBuilder body = new StringBuilder();
-        for (String line : code.split("\n")) {
-            (line.startsWith("import ") ? imports : body).append(line).append('\n');
-        }
-        return imports + "\npublic class ReadmeSpark {\n    public static String DIR;\n\n"
-                + "    public static void run() throws Exception {\n" + body + "\n    }\n}\n";
-    }
-
-    /** The test class path; under surefire's manifest-only jar, the entries its manifest lists. */
-    private static String classPath() throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            out.add(e);
-            if (e.endsWith(".jar") && e.contains("surefire")) {
-                try (JarFile jar = new JarFile(e)) {
-                    String cp = jar.getManifest() == null ? null
-                            : jar.getManifest().getMainAttributes().getValue("Class-Path");
-                    if (cp != null) {
-                        for (String u : cp.trim().split("\\s+")) {
-                            out.add(Path.of(java.net.URI.create(u)).toString());
-                        }
-                    }
-                } catch (IllegalArgumentException ignored) {
-                    // a relative Class-Path entry: javac resolves those itself
-                }
-            }
-        }
-        return String.join(File.pathSeparator, out);
     }
 }

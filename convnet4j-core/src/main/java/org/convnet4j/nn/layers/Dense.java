@@ -29,6 +29,16 @@ public final class Dense extends UnaryLayer {
         this(units, true);
     }
 
+    /** A dense layer with a kernel only ({@code y = W x}), as in front of a batch norm or in imported graphs. */
+    public static Dense withoutBias(int units) {
+        return new Dense(units, false);
+    }
+
+    /**
+     * @deprecated {@code new Dense(units, false)} does not say what {@code false} is: use {@link #withoutBias(int)}
+     *             or {@link #Dense(int)}
+     */
+    @Deprecated
     public Dense(int units, boolean useBias) {
         if (units < 1) {
             throw new IllegalArgumentException("Dense: units must be >= 1, got " + units);

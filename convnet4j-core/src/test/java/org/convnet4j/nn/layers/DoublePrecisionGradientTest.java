@@ -838,7 +838,7 @@ class DoublePrecisionGradientTest {
                         return y;
                     }));
         }
-        c.add(explicit("Dense without bias", () -> new Dense(3, false), new int[][] {{2, 4}}, (xs, ps) -> {
+        c.add(explicit("Dense without bias", () -> Dense.withoutBias(3), new int[][] {{2, 4}}, (xs, ps) -> {
             double[] y = new double[6];
             for (int b = 0; b < 2; b++) {
                 for (int u = 0; u < 3; u++) {

@@ -116,7 +116,7 @@ class TensorGraphLayersTest {
         assertEquals(want, y.get(1, 2, 3, 1), 1e-5);
         GradientCheck.Result r = GradientCheck.check(mm, List.of(a, b), GradientCheck.Options.training(30, 3));
         assertTrue(r.passed(), r.toString());
-        Dense d = new Dense(3, true).overLastAxis(true);
+        Dense d = new Dense(3).overLastAxis(true);
         assertEquals(Shape.of(4, 6, 3), d.outputShape(Shape.of(4, 6, 5)));
         checkAndRebuild(d, randn(4, 2, 4, 6, 5));
     }

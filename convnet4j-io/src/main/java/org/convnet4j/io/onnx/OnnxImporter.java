@@ -1198,7 +1198,7 @@ public final class OnnxImporter {
         Tensor bias = null;
         if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() && !consts.containsKey(n.inputs().get(2))) {
             // computed C: the product as a dense layer, then + beta * C
-            Dense d = new Dense(units, false);
+            Dense d = Dense.withoutBias(units);
             String prod = add(n, d, "_gemm", input(n, 0));
             d.kernel().load(kernel);
             String c = input(n, 2);
