@@ -391,6 +391,10 @@ public final class OnnxImporter {
                 throw e;
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw unsupported(where(n) + ": " + e.getMessage());
+            } catch (IndexOutOfBoundsException e) {
+                // fewer inputs, outputs or values than the operator reads (structure-aware fuzzing, issue 15:
+                // a Concat without inputs, an Add given one, a folded Concat longer than its declared result)
+                throw unsupported(where(n) + ": its inputs or values do not fit the operator (" + e.getMessage() + ")");
             }
         }
         if (program) {
