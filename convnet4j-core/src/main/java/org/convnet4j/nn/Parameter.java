@@ -53,6 +53,9 @@ public final class Parameter {
                     + " (a smaller input shape, more Java memory, or -D" + org.convnet4j.util.MemoryBudget.PROPERTY
                     + "=BYTES)");
         }
+        // and all parameters of the model being built together (value and gradient), when a build is counted
+        org.convnet4j.util.MemoryBudget.chargeParameter("parameter '" + name + "' " + shape + " (value and gradient)",
+                org.convnet4j.util.MemoryBudget.bytesOf(8, shape.size()));
         Parameter p = new Parameter(name, Kind.LEARNABLE, Tensor.zeros(shape), init, fanIn, fanOut);
         p.initialize(new Random(name.hashCode()));
         return p;
@@ -60,6 +63,9 @@ public final class Parameter {
 
     /** A buffer with the given initial value; {@link #initialize} resets it to that value. */
     public static Parameter buffer(String name, Tensor initial) {
+        // the initial value exists already; its copy and the value count towards the model being built
+        org.convnet4j.util.MemoryBudget.chargeParameter("buffer '" + name + "' " + initial.shape()
+                + " (value and initial copy)", org.convnet4j.util.MemoryBudget.bytesOf(8, initial.size()));
         Tensor start = initial.copy();
         return new Parameter(name, Kind.BUFFER, initial, (t, in, out, r) ->
                 System.arraycopy(start.data(), 0, t.data(), 0, t.size()), 0, 0);

@@ -57,6 +57,67 @@ public final class MemoryBudget {
         }
     }
 
+    private static final ThreadLocal<long[]> BUILD_TOTAL = new ThreadLocal<>();
+
+    /**
+     * Starts a running total of the parameters of one model being built on this thread (an importer opens it around
+     * building a model from a file): from then until {@link ModelBuild#close}, every parameter created is added by
+     * {@link #chargeParameter} and refused once all of them together are above the limit, before its memory is
+     * allocated. Without it only each parameter alone is checked, and many parameters that each fit could together
+     * exhaust the heap (issue 15: a GroupNormalization over a 2^20-wide declared input). A build started inside another
+     * one joins it.
+     */
+    public static ModelBuild startModelBuild() {
+        if (BUILD_TOTAL.get() != null) {
+            return new ModelBuild(false);
+        }
+        BUILD_TOTAL.set(new long[1]);
+        return new ModelBuild(true);
+    }
+
+    /**
+     * Adds {@code bytes} (what creating parameter {@code what} allocates: value, and gradient if learned) to the running
+     * total of the model being built, if one was started; throws IllegalArgumentException (a bad input, exit 2 in the
+     * CLI) and adds nothing when the total would be above the limit.
+     */
+    public static void chargeParameter(String what, long bytes) {
+        long[] total = BUILD_TOTAL.get();
+        if (total == null) {
+            return;
+        }
+        long limit = limitBytes();
+        long sum = add(total[0], bytes);
+        if (sum < 0 || sum > limit) {
+            throw new IllegalArgumentException(what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
+                    + "; with the model's parameters before it (" + human(total[0]) + ") that is above"
+                    + " the limit of " + human(limit) + " for one model (a smaller input shape, more Java memory, or -D"
+                    + PROPERTY + "=BYTES)");
+        }
+        total[0] = sum;
+    }
+
+    /** The running total of {@link #startModelBuild}; closing the outermost one ends it. */
+    public static final class ModelBuild implements AutoCloseable {
+        private final boolean outermost;
+
+        private ModelBuild(boolean outermost) {
+            this.outermost = outermost;
+        }
+
+        /** Bytes charged so far to the model being built on this thread (0 when none is). */
+        public static long chargedBytes() {
+            long[] total = BUILD_TOTAL.get();
+            return total == null ? 0 : total[0];
+        }
+
+        @Override
+        public void close() {
+            if (outermost) {
+                BUILD_TOTAL.remove();
+            }
+        }
+    }
+
     /** The product of {@code dims} times {@code bytesPerElement}; -1 (never a valid size) on overflow or a negative dim. */
     public static long bytesOf(long bytesPerElement, long... dims) {
         long n = bytesPerElement;
