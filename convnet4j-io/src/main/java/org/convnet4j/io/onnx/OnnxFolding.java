@@ -548,7 +548,7 @@ final class OnnxFolding {
             case "MatMul" -> matmul(x, a.get(1));
             case "Gemm" -> gemm(n, a);
             case "ConstantOfShape" -> {
-                long[] d = longsOf(a, 0);
+                long[] d = requiredLongs(n, a, 0, "shape");
                 Attribute v = n.attributes().get("value");
                 Arr fill = v == null || v.t() == null ? new Arr(OnnxModel.FLOAT, new long[0], new double[] {0})
                         : Arr.of(v.t());
@@ -557,7 +557,7 @@ final class OnnxFolding {
                 yield new Arr(fill.type(), d, vals);
             }
             case "Expand" -> {
-                long[] shape = longsOf(a, 1);
+                long[] shape = requiredLongs(n, a, 1, "shape");
                 Arr ones = new Arr(x.type(), shape, new double[(int) checkedCount(shape)]);
                 yield binary("Add", x, ones);
             }
@@ -590,6 +590,18 @@ final class OnnxFolding {
             v[i] = values[i];
         }
         return new Arr(OnnxModel.INT64, dims, v);
+    }
+
+    /**
+     * As {@link #longsOf} for an input the operator cannot do without: a missing one is refused by name (an
+     * Expand left with one input by structure-aware fuzzing, issue 15, reached {@link #checkedCount} with null).
+     */
+    private static long[] requiredLongs(Node n, List<Arr> a, int i, String role) {
+        long[] v = longsOf(a, i);
+        if (v == null) {
+            throw new IllegalArgumentException(n.opType() + " needs its " + role + " (input " + i + "), which is missing");
+        }
+        return v;
     }
 
     private static long[] longsOf(List<Arr> a, int i) {

@@ -59,6 +59,7 @@ import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Turns an ONNX model (opsets {@value #MIN_OPSET} to {@value #MAX_OPSET}) into a {@link Graph} of our layers,
@@ -331,6 +332,14 @@ public final class OnnxImporter {
     // ---- the graph ------------------------------------------------------------------------------
 
     private Graph build() {
+        // all parameters of the model together within the memory budget, checked before each is allocated (issue
+        // 15: a GroupNormalization's LayerNorm over a 2^20-wide declared input, each parameter alone within it)
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild()) {
+            return buildNodes();
+        }
+    }
+
+    private Graph buildNodes() {
         for (ValueInfo in : model.graph().inputs()) {
             if (consts.containsKey(in.name())) {
                 continue; // IR < 4 lists initializers among the inputs too
@@ -1439,12 +1448,12 @@ public final class OnnxImporter {
             pads = intsAttr(n, opset < 2 ? "paddings" : "pads", null);
             value = floatAttr(n, "value", 0f);
         } else {
-            pads = constInput(n, 1, "pads").longs();
+            pads = constLongs(n, 1, "pads");
             value = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constInput(n, 2, "constant_value").floats()[0]
                     : 0f;
             if (n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()) {
                 // opset 18: pads for the listed axes only
-                long[] axes = constInput(n, 3, "axes").longs();
+                long[] axes = constLongs(n, 3, "axes");
                 if (pads.length != 2 * axes.length) {
                     throw unsupported(where(n) + ": " + pads.length + " pads for " + axes.length + " axes");
                 }
@@ -1661,7 +1670,7 @@ public final class OnnxImporter {
 
     private void tile(Node n) {
         Shape in = shapeOf(input(n, 0));
-        long[] reps = constInput(n, 1, "repeats").longs();
+        long[] reps = constLongs(n, 1, "repeats");
         if (reps.length != in.rank() + 1 || reps[0] != 1) {
             throw unsupported(where(n) + ": repeats " + Arrays.toString(reps) + " (one per axis, 1 along the batch axis)");
         }
@@ -1681,7 +1690,7 @@ public final class OnnxImporter {
 
     private void expand(Node n) {
         Shape in = shapeOf(input(n, 0));
-        long[] shape = constInput(n, 1, "shape").longs();
+        long[] shape = constLongs(n, 1, "shape");
         long[] out = OnnxFolding.broadcast(fullDims(in), shape);
         if (out.length != in.rank() + 1) {
             throw unsupported(where(n) + ": shape " + Arrays.toString(shape) + " adds axes before the batch axis");
@@ -1762,7 +1771,7 @@ public final class OnnxImporter {
             scales = constInput(n, 1, "scales").floats();
         } else {
             if (n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()) {
-                sizes = constInput(n, 3, "sizes").longs();
+                sizes = constLongs(n, 3, "sizes");
             }
             if (sizes == null && n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
                 scales = constInput(n, 2, "scales").floats();
@@ -1930,7 +1939,7 @@ public final class OnnxImporter {
     private void squeezeOp(Node n) {
         Shape in = shapeOf(input(n, 0));
         long[] axes = opset >= 13 ? (n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()
-                ? constInput(n, 1, "axes").longs() : null) : intsAttr(n, "axes", null);
+                ? constLongs(n, 1, "axes") : null) : intsAttr(n, "axes", null);
         long[] full = new long[in.rank() + 1];
         full[0] = 1;
         for (int i = 0; i < in.rank(); i++) {
@@ -1985,15 +1994,15 @@ public final class OnnxImporter {
     }
 
     private long[] optLongs(Node n, int slot, String role) {
-        return n.inputs().size() > slot && !n.inputs().get(slot).isEmpty() ? constInput(n, slot, role).longs() : null;
+        return n.inputs().size() > slot && !n.inputs().get(slot).isEmpty() ? constLongs(n, slot, role) : null;
     }
 
     private void sliceOp(Node n) {
         Shape in = shapeOf(input(n, 0));
         List<long[]> args = new ArrayList<>();
         if (opset >= 10) {
-            args.add(constInput(n, 1, "starts").longs());
-            args.add(constInput(n, 2, "ends").longs());
+            args.add(constLongs(n, 1, "starts"));
+            args.add(constLongs(n, 2, "ends"));
             args.add(optLongs(n, 3, "axes"));
             args.add(optLongs(n, 4, "steps"));
         }
@@ -2251,6 +2260,20 @@ public final class OnnxImporter {
                     + " (initializer or Constant), not computed");
         }
         return t;
+    }
+
+    /**
+     * The integer values of a constant input (shapes, axes, pads, repeats); a floating-point constant there is
+     * refused by name instead of being read as missing values (structure-aware fuzzing, issue 15: a Tile whose
+     * repeats were rewired to a Gemm's float weight).
+     */
+    private long[] constLongs(Node n, int i, String role) {
+        TensorData t = constInput(n, i, role);
+        if (!t.isInteger()) {
+            throw unsupported(where(n) + ": " + role + " ('" + n.inputs().get(i) + "') must be an integer tensor,"
+                    + " not ONNX data type " + t.dataType());
+        }
+        return t.longs();
     }
 
     /** The optional outputs that inference exports leave unread, named as in the operator documentation. */

@@ -1,0 +1,63 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Inputs of the structure-aware ONNX fuzz run (docs/ROBUSTNESS.md, "Fuzzing through the command line") that failed
+ * until issue 15 was fixed, from the fuzz corpus (ReaderFuzzTest runs them too): each is now refused with one line
+ * naming the file, the node and the problem (exit 2 in the CLI), instead of a NullPointerException or an
+ * OutOfMemoryError. The budget is set to what {@code -Xmx1g} gives by default (half the heap), as in the fuzz run.
+ */
+class OnnxFuzzFindingsTest {
+    private static final String DIR = "/org/convnet4j/io/fuzz/ReaderFuzzTestInputs/onnx/";
+
+    /** File, then fragments of the expected message. */
+    private static final String[][] CASES = {
+        // a Tile whose repeats were rewired to a Gemm's float weight (was: NullPointerException in OnnxImporter.tile)
+        {"structured_s21-0324", "Tile node '/head/Gemm'", "repeats ('head.weight') must be an integer tensor"},
+        // an Expand left without its shape input (was: NullPointerException in OnnxFolding.checkedCount)
+        {"structured_s21-0538", "Expand node '/Unsqueeze_7'", "shape (input 1), which is missing"},
+        // a graph-input dimension of 2^20 or more sizes the LayerNorm of a GroupNormalization: each parameter alone
+        // passed the per-parameter check, together they exhausted the heap (was: OutOfMemoryError)
+        {"structured_s21-0082", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+        {"structured_s21-0123", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+        {"structured_s21-0203", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+        {"structured_s21-0339", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+        {"structured_s21-0420", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+        {"structured_s21-0478", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+        {"structured_s21-0593", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
+    };
+
+    @TestFactory
+    Stream<DynamicTest> eachFindingIsOneLineNamingFileNodeAndProblem() {
+        return Stream.of(CASES).map(c -> DynamicTest.dynamicTest(c[0], () -> {
+            URL url = OnnxFuzzFindingsTest.class.getResource(DIR + c[0]);
+            assertNotNull(url, DIR + c[0]);
+            Path file = Path.of(url.toURI());
+            try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "512m")) {
+                // as the fuzz target does (the corpus files have no .onnx suffix for ModelLoader to go by)
+                OnnxImporter.importModel(OnnxReader.readModel(file), file.toString());
+                fail(c[0] + ": loaded without complaint");
+            } catch (IOException | IllegalArgumentException e) {
+                String m = e.getMessage();
+                assertFalse(m.contains("\n") || m.contains("\r"), c[0] + ": one line: " + m);
+                assertTrue(m.startsWith(file.toString()), c[0] + ": names the file first: " + m);
+                for (int i = 1; i < c.length; i++) {
+                    assertTrue(m.contains(c[i]), c[0] + ": '" + c[i] + "' in: " + m);
+                }
+            }
+        }));
+    }
+}
