@@ -2,8 +2,8 @@
 # Load test of 'convnet4j serve' on 127.0.0.1 with wrk (Debian package wrk): throughput and p50/p99 latency of
 # Open Inference Protocol v2 inference for LeNet-5 and ResNet-18 at concurrency 1, 8 and 32, with dynamic batching
 # (--max-batch 8) and without (--max-batch 1); in-process predict at batch 1 and 8 on one thread for comparison;
-# then a soak: valid and broken requests mixed for SOAK seconds, which must give no 5xx, with the server's heap
-# after a full GC compared before and after. Everything talks to 127.0.0.1 only and stops by itself.
+# then a soak: valid and broken requests mixed for SOAK seconds, which must give no 5xx, with the server's old
+# generation after a full GC (jstat -gcold) compared before and after. Everything talks to 127.0.0.1 only and stops by itself.
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v wrk >/dev/null || { echo "serve-load.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
-command -v jcmd >/dev/null || { echo "serve-load.sh: needs jcmd (a JDK)" >&2; exit 2; }
+command -v jcmd >/dev/null && command -v jstat >/dev/null || { echo "serve-load.sh: needs jcmd and jstat (a JDK)" >&2; exit 2; }
 
 "$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
 JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
@@ -84,9 +84,9 @@ batch_totals() { # "samples batches" so far, from the server's own histogram
 mean_batch() { # BEFORE AFTER (two batch_totals outputs): samples per forward pass in between
   echo "$1 $2" | awk '{ if ($4 > $2) printf "%.2f", ($3 - $1) / ($4 - $2); else print "-" }'
 }
-heap_after_gc() { # MiB used after a full GC
+heap_after_gc() { # MiB of the old generation used after a full GC (all that survived: a leak grows it), from jstat
   jcmd "$SERVER_PID" GC.run >/dev/null
-  jcmd "$SERVER_PID" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); printf "%.1f", v / 1024; exit } }'
+  jstat -gcold "$SERVER_PID" | awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "OU") c = i } NR == 2 { printf "%.1f", $c / 1024 }'
 }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 # User + system CPU of a JVM in clock ticks, without its JIT compiler threads (compiling is start-up cost, and on a
@@ -226,13 +226,14 @@ out ""
 start_server "$m" 8
 wrk -t2 -c16 -d10s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" soak >/dev/null # warm-up
 before=$(heap_after_gc)
+( sleep $(( SOAK / 2 )); heap_after_gc >"$WORK/mid" ) &   # halfway: a leak grows steadily, a cache levels off
 wrk -t2 -c16 -d${SOAK}s --timeout 30s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" soak >"$WORK/soak.txt"
 after=$(heap_after_gc)
 stop_server
 five=$(awk '/^status 5/ { n += $3 } END { print n + 0 }' "$WORK/soak.txt")
 out "Status codes: $(awk '/^status / { printf "%s %s ", $2, $3 }' "$WORK/soak.txt"); requests/s $(field rps "$WORK/soak.txt"), p50 $(field p50_ms "$WORK/soak.txt") ms, p99 $(field p99_ms "$WORK/soak.txt") ms."
 out ""
-out "5xx answers: **$five**. Heap used after a full GC: $before MiB before the soak, $after MiB after."
+out "5xx answers: **$five**. Old generation used after a full GC (jstat -gcold OU): $before MiB before the soak, $(cat "$WORK/mid") MiB halfway, $after MiB after."
 out ""
 out "Report: $REPORT"
 [ "$five" = 0 ] || { echo "serve-load.sh: the soak got $five 5xx answers" >&2; exit 1; }

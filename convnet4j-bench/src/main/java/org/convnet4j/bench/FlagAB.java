@@ -8,6 +8,9 @@ import java.util.Locale;
 import java.util.Random;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Model;
+import org.convnet4j.nn.StepBuffers;
+import org.convnet4j.train.loss.SoftmaxCrossEntropy;
+import org.convnet4j.train.optim.Sgd;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.zoo.ModelZoo;
@@ -23,7 +26,8 @@ import org.convnet4j.zoo.ModelZoo;
  *
  * <pre>java --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -cp convnet4j-bench/target/benchmarks.jar \
  *     org.convnet4j.bench.FlagAB efficientnet_b0.c4j 1 15 5 org.convnet4j.ops.DepthwiseConvolution.enabled</pre>
- * Arguments: {@code MODEL BATCH ROUNDS CALLS_PER_BLOCK FIELD...}.
+ * Arguments: {@code MODEL BATCH ROUNDS CALLS_PER_BLOCK FIELD...}; {@code BATCH} written {@code train8} times W6's
+ * training step at batch 8 instead ({@code StepBuffers.step}, forward, cross-entropy, backward, SGD momentum 0.9).
  */
 public final class FlagAB {
     private FlagAB() {
@@ -36,7 +40,9 @@ public final class FlagAB {
         }
         KernelProvider.installJitDirectives();
         String name = args[0];
-        int batch = Integer.parseInt(args[1]);
+        // "train8": W6's training step at batch 8 (StepBuffers.step, SGD momentum 0.9, cross-entropy) instead of predict
+        boolean train = args[1].startsWith("train");
+        int batch = Integer.parseInt(train ? args[1].substring(5) : args[1]);
         int rounds = Integer.parseInt(args[2]);
         int calls = Integer.parseInt(args[3]);
         List<Field> fields = new ArrayList<>();
@@ -55,11 +61,29 @@ public final class FlagAB {
             net = ModelZoo.build(name, null, 1000);
             net.initialize(0);
         }
-        Tensor x = Tensor.randn(new Random(0), 1f, net.inputShapes().get(0).prepend(batch).dims());
+        Random random = new Random(0);
+        Tensor x = Tensor.randn(random, 1f, net.inputShapes().get(0).prepend(batch).dims());
+        Runnable call;
+        if (train) {
+            Sgd opt = new Sgd(net, 0.01).momentum(0.9);
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+            int[] labels = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                labels[i] = random.nextInt(net.outputShape().dim(0));
+            }
+            call = () -> StepBuffers.step(() -> {
+                opt.zeroGrad();
+                Tensor out = net.forward(x, true);
+                net.backwardParameters(loss.compute(out, labels).gradient());
+                opt.step();
+            });
+        } else {
+            call = () -> net.predict(x);
+        }
         for (int warm = 0; warm < 4; warm++) { // both variants compiled
             set(fields, defaults, warm % 2 == 1);
             for (int s = 0; s < 3; s++) {
-                net.predict(x);
+                call.run();
             }
         }
         double[] a = new double[rounds];
@@ -77,7 +101,7 @@ public final class FlagAB {
                 long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 for (int s = 0; s < calls; s++) {
-                    net.predict(x);
+                    call.run();
                 }
                 double ips = (double) batch * calls / ((System.nanoTime() - t0) / 1e9);
                 (flipped ? b : a)[r] = ips;

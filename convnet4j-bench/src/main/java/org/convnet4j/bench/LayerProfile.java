@@ -12,6 +12,8 @@ import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.layers.Conv2d;
+import org.convnet4j.ops.Convolution;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
@@ -42,6 +44,7 @@ public final class LayerProfile {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         boolean train = args.length > 3 && args[3].equals("train");
+        org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
         Model model;
         if (name.endsWith(".c4j")) { // a saved model, e.g. an ONNX import: convnet4j import net.onnx -o net.c4j
             try {
@@ -110,6 +113,7 @@ public final class LayerProfile {
 
     private final Map<Layer, String> keys = new HashMap<>();
     private final Map<Layer, Double> leafMacs = new HashMap<>();
+    private final Map<Conv2d, Tensor> convInputs = new HashMap<>();
 
     /** Returns the gradients of the inputs. */
     private List<Tensor> trainBackward(Layer layer, Tensor dy) {
@@ -148,6 +152,20 @@ public final class LayerProfile {
                 out.add(grads.get(name));
             }
             return out;
+        }
+        if (layer instanceof Conv2d conv && convInputs.containsKey(conv)) {
+            // the two halves of Conv2d.backward, timed apart (same calls, fresh input-gradient tensor)
+            Tensor x = convInputs.get(conv);
+            double macs = leafMacs.getOrDefault(layer, 0.0);
+            long t0 = System.nanoTime();
+            Convolution.backwardWeights(x, dy, conv.kernel().grad(), conv.bias() == null ? null : conv.bias().grad(),
+                    conv.convParams());
+            long t1 = System.nanoTime();
+            record(keys.get(layer) + " backward weights", t1 - t0, macs);
+            Tensor dx = Convolution.backwardInput(dy, conv.kernel().value(), x.shape(), conv.convParams(),
+                    Tensor.zeros(x.shape().dims()));
+            record(keys.get(layer) + " backward data", System.nanoTime() - t1, macs);
+            return List.of(dx);
         }
         long t0 = System.nanoTime();
         List<Tensor> g = layer.backwardAll(dy);
@@ -199,6 +217,9 @@ public final class LayerProfile {
             }
             return acts.get(g.outputNames().get(0));
         }
+        if (training && layer instanceof Conv2d conv) {
+            convInputs.put(conv, inputs.get(0));
+        }
         long t0 = System.nanoTime();
         Tensor y = layer.forward(inputs, training);
         long dt = System.nanoTime() - t0;
@@ -217,6 +238,17 @@ public final class LayerProfile {
         double sum = rows.values().stream().mapToDouble(r -> r[0]).sum();
         System.out.printf("# %s batch %d: %.2f ms per pass (%.2f img/s); timed parts sum to %.2f ms%n",
                 name, batch, total * 1e3, batch / total, sum / 1e6 / reps);
+        Map<String, double[]> phases = new java.util.TreeMap<>(); // by layer type and phase: {nanos, macs}
+        rows.forEach((key, r) -> {
+            String type = key.substring(0, key.indexOf(' ') < 0 ? key.length() : key.indexOf(' '));
+            String phase = key.endsWith("backward weights") ? "backward weights" : key.endsWith("backward data")
+                    ? "backward data" : key.endsWith("backward") ? "backward" : key.endsWith("forward") ? "forward" : "";
+            double[] sums = phases.computeIfAbsent(type + " " + phase, k -> new double[2]);
+            sums[0] += r[0];
+            sums[1] += r[1];
+        });
+        phases.forEach((k, r) -> System.out.printf("%8.2f %5.1f%% %8.1f  [%s]%n", r[0] / 1e6 / reps, 100 * r[0] / sum,
+                r[1] > 0 ? 2 * r[1] / r[0] : 0, k));
         System.out.printf("%8s %6s %6s %8s  %s%n", "ms", "share", "calls", "GFLOPS", "layer");
         rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(40)
                 .forEach(e -> {

@@ -1,22 +1,17 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.transfer.AdviceReport;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FineTuneSettings;
-import org.convnet4j.transfer.FeatureStatistics;
-import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferAdvisor;
-import org.convnet4j.transfer.LinearProbe;
-import org.convnet4j.transfer.TransferCase;
 import org.convnet4j.transfer.TransferOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,14 +73,15 @@ public final class AdviseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter info = json ? spec.commandLine().getErr() : out;
         TransferAdvisor.Size size = sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
         TransferAdvisor.Similarity similarity = similarityText == null ? null
                 : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
-        TransferAdvisor.Recommendation r;
+        AdviceReport report;
         BaseModel b = null;
         Dataset train = null;
         if (size != null && similarity != null && data == null) {
-            r = TransferAdvisor.table(size, similarity);
+            report = AdviceReport.of(TransferAdvisor.table(size, similarity), null);
         } else {
             if (base == null || data == null) {
                 throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
@@ -93,74 +89,32 @@ public final class AdviseCommand implements Callable<Integer> {
             DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
             b = BaseModel.load(base);
             DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
-            PrintWriter info = json ? spec.commandLine().getErr() : out;
             loaded.conversions().forEach(n -> info.println("converting: " + n));
             train = DataSpec.limited(loaded.train(), limit, 42);
-            double perClass = train.size() / (double) train.numClasses();
-            FeatureStatistics stats = b.featureStatistics();
-            if (stats == null && probeSamples == 0 && similarity == null) {
+            if (b.featureStatistics() == null && probeSamples == 0 && similarity == null) {
                 throw new BadInputException("--base " + b.origin() + " has no feature statistics (saved by 'train' and"
                         + " 'experiment transfer'): nothing measures the similarity; give --similarity or"
                         + " --probe-samples N");
             }
-            if (stats != null) {
-                r = TransferAdvisor.measured(perClass, TransferAdvisor.assess(b.model(), stats, train, 42));
-            } else {
-                LinearProbe.Result probe = probeSamples == 0 ? null : LinearProbe.measure(b.model(),
-                        FeatureStatistics.penultimateLayer(b.model()), train, probeSamples, 42);
-                r = probe == null ? TransferAdvisor.table(TransferAdvisor.sizeOf(perClass), similarity)
-                        : TransferAdvisor.measured(perClass, Double.NaN, probe);
-            }
-            if (size != null || similarity != null) {
-                r = TransferAdvisor.table(size != null ? size : r.size(), similarity != null ? similarity : r.similarity());
-            }
+            report = AdviceReport.of(AdviceReport.recommend(b.model(), b.featureStatistics(), train, probeSamples, size,
+                    similarity, 42), b.model());
         }
-        String cut = r.transferCase() != TransferCase.BOTTLENECK ? null
-                : b == null ? (r.earlyCut() ? "<early layer>" : "<last layer before the dense head>")
-                : r.earlyCut() ? Transfer.earlyCut(b.model()) : Transfer.defaultCut(b.model());
-        JsonObject o = new JsonObject();
-        o.addProperty("case", r.transferCase().number());
-        if (cut != null) {
-            o.addProperty("cut", cut);
-        }
-        o.addProperty("size", r.size().name().toLowerCase(Locale.ROOT));
-        o.addProperty("similarity", r.similarity().name().toLowerCase(Locale.ROOT));
-        o.add("reasons", Json.toTree(r.reasons()));
-        o.add("figures", Json.toTree(r.figures()));
         if (tryThem) {
             if (b == null) {
                 throw new BadInputException("--try needs --base and --data");
             }
-            PrintWriter info = json ? spec.commandLine().getErr() : out;
             List<TransferAdvisor.Trial> trials = TransferAdvisor.tryCases(b.model(), train,
                     TransferOptions.forClasses(train.classNames()), FineTuneSettings.defaults(),
                     new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), budget, line -> {
                         info.println(line);
                         info.flush();
                     });
-            JsonObject t = new JsonObject();
-            for (TransferAdvisor.Trial tr : trials) {
-                t.addProperty("case " + tr.label(), tr.accuracy());
-                t.addProperty("case " + tr.label() + " answers", tr.heldOut().answers());
-            }
-            TransferAdvisor.Choice choice = TransferAdvisor.choose(trials, TransferAdvisor.labelOf(r));
-            t.addProperty("winner", "case " + choice.label());
-            t.addProperty("best_measured", "case " + choice.best());
-            t.addProperty("uncertain", choice.uncertain());
-            t.addProperty("reason", choice.reason());
-            o.add("try", t);
-            o.addProperty("case", choice.label().charAt(0) - '0');
-            o.addProperty("recommended", "case " + choice.label());
+            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()));
         }
         if (json) {
-            out.println(Json.toCompact(o));
+            out.println(report.toJson());
         } else {
-            out.printf("The table says: %s%s%n", r.transferCase(), cut == null ? "" : ", cut at " + cut);
-            r.reasons().forEach(s -> out.println("  - " + s));
-            if (o.has("try")) {
-                out.println("Recommended (stratified " + TransferAdvisor.FOLDS + "-fold cross-validation): "
-                        + o.get("recommended").getAsString() + "; " + o.getAsJsonObject("try").get("reason").getAsString());
-            }
+            report.lines().forEach(out::println);
         }
         return 0;
     }

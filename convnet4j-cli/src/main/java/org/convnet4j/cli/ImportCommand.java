@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
             "  convnet4j import resnet50:imagenet -o resnet50.c4j",
             "  convnet4j import resnet18-f37072fd.pth -o resnet18.c4j",
             "  convnet4j import resnet.onnx --preprocessing torchvision -o resnet.c4j",
+            "  convnet4j import dynamic_hw.onnx --input-shape 3x224x224 -o model.c4j",
             "  convnet4j import vgg16_weights_tf_dim_ordering_tf_kernels.h5 -o vgg16.c4j",
             "  convnet4j import resnet18.safetensors --model resnet18 -o resnet18.c4j",
             "  convnet4j predict --model vgg16.c4j cat.jpg"
@@ -56,6 +57,12 @@ final class ImportCommand implements Callable<Integer> {
             description = "Input height and width (default: the architecture's, or what VGG's fc1 implies).")
     Integer size;
 
+    @Option(names = "--input-shape", paramLabel = "CxHxW",
+            description = "ONNX: the per-sample shape of the model's input, for exports whose height and width (or"
+                    + " other axes but the batch axis) are symbolic, e.g. 3x224x224; a fixed axis must keep its size."
+                    + " Weight files: the input shape, as --size.")
+    String inputShape;
+
     @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
     String preprocessing;
 
@@ -65,7 +72,17 @@ final class ImportCommand implements Callable<Integer> {
         if (size != null && size < 1) {
             throw new BadInputException("--size: must be at least 1, got " + size);
         }
+        if (size != null && inputShape != null) {
+            throw new BadInputException("--size and --input-shape: give one of them");
+        }
         Shape input = size == null ? null : Shape.of(3, size, size);
+        if (inputShape != null) {
+            try {
+                input = Shape.parsePicture(inputShape);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--input-shape: " + e.getMessage(), e);
+            }
+        }
         SavedModel m = ModelArgument.load(file, architecture, input, preprocessing, spec.commandLine().getErr());
         JsonObject d = Json.parseObject(m.description(), file + ": description");
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();

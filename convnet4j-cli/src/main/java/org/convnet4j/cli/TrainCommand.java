@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.data.OnBadFile;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
@@ -64,6 +65,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
 
+    @Option(names = "--fail-fast", description = "Stop at the first picture of a --data folder that cannot be decoded"
+            + " (default: leave it out, counted and named in the summary).")
+    boolean failFast;
+
     @Mixin
     DashboardOptions dashboard;
 
@@ -82,7 +87,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--" + e.getMessage(), e);
         }
         Dataset pictures = DataSource.training(settings.data(), Preprocessing.forInput(settings.inputShape()),
-                n -> (json ? stderr : stdout).println("converting: " + n));
+                n -> (json ? stderr : stdout).println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = noProgress ? null

@@ -16,6 +16,9 @@ final class TrainReport {
             stdout.println(new TrainingRun.Report(s, r).toJson());
             return;
         }
+        if (!r.skipped().isEmpty()) {
+            stdout.println(r.skippedLine());
+        }
         if (r.history().size() > 0 && r.validation() != null) {
             stdout.printf(Locale.ROOT, "best validation accuracy %.4f at epoch %d%n", r.bestValidationAccuracy(),
                     r.bestEpoch());

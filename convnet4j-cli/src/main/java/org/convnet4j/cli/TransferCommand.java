@@ -25,7 +25,6 @@ import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.ShallowClassifiers;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferCase;
-import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
 import org.convnet4j.transfer.TransferReport;
 import org.convnet4j.transfer.TransferRun;
@@ -40,11 +39,11 @@ import picocli.CommandLine.Spec;
         description = {"Transfer learning from a pretrained model (the lecture's cases 0-4).", "",
             "Case 0 predicts with the base as it is; 1 trains a shallow classifier on bottleneck features; 2 fine-tunes",
             "the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.",
-            "Cases 2 and 3 run in two phases: first the new head alone at --head-lr, base frozen, until the",
-            "validation loss stops improving; then the unfrozen layers at --lr x --fine-tune-factor, with early",
-            "stopping; the best weights are kept. The validation data is --val-split of the training data; it only",
-            "chooses the epochs: then the model is trained again from the start on all the training data for those",
-            "epochs (--no-refit keeps the early-stopped weights instead).", ""},
+            "Cases 2 and 3 run in two phases: first the new head alone on the frozen features, as Case 1's logistic",
+            "regression fitted to convergence (--head-fit); then the unfrozen layers at --head-lr x --fine-tune-factor",
+            "with early stopping, kept only when they beat the head on validation loss and accuracy. The validation",
+            "data is --val-split of the training data; it only chooses the epochs: then the model is trained again",
+            "from the start on all the training data for those epochs (--no-refit keeps the early-stopped weights).", ""},
         footer = {"", "Examples:",
             "  convnet4j transfer --base base.c4j --case 1 --classifier rbf-svm --data fashion-mnist:5-9 --limit 100 --out c1.c4j",
             "  convnet4j transfer --base base.c4j --case 2 --data fashion-mnist:5-9 --limit 100 --out c2.c4j --plots plots",
@@ -69,43 +68,8 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--cut", paramLabel = "LAYER", description = "Case 1: the layer whose output are the features. Default: the last layer before the dense head.")
     String cut;
 
-    @Option(names = "--fine-tune-last", paramLabel = "N", description = "Case 2: unfreeze the last N layers with weights in phase 2. Default: ${DEFAULT-VALUE}.")
-    int fineTuneLast = TransferOptions.DEFAULT_FINE_TUNE_LAST;
-
-    @Option(names = "--lr", paramLabel = "LR", description = "Case 4: the from-scratch rate (Adam). Default: ${DEFAULT-VALUE}.")
-    double lr = TransferOptions.DEFAULT_SCRATCH_LR;
-
-    @Option(names = "--head-lr", paramLabel = "LR", description = "Phase 1 of cases 2 and 3: the rate of the new head alone. Default: ${DEFAULT-VALUE}.")
-    double headLr = TransferOptions.DEFAULT_HEAD_LR;
-
-    @Option(names = "--fine-tune-factor", paramLabel = "F", description = "Phase 2 of cases 2 and 3 trains at --head-lr x F. Default: ${DEFAULT-VALUE}.")
-    double fineTuneFactor = TransferOptions.DEFAULT_FINE_TUNE_FACTOR;
-
-    @Option(names = "--discriminative", paramLabel = "F", description = "Case 3: multiply the rate by F per layer towards the input (1 = off). Default: 1.")
-    double discriminative = 1;
-
-    @Option(names = "--keep-dense", description = "Cases 2 and 3: keep the base's pretrained dense layers and replace only the"
-            + " last; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
-    boolean keepDense;
-
-    @Option(names = "--head-epochs", paramLabel = "N", description = "Phase 1: at most N epochs (0 skips it). Default: ${DEFAULT-VALUE}.")
-    int headEpochs = FineTuneSettings.DEFAULT_MAX_HEAD_EPOCHS;
-
-    @Option(names = "--epochs", paramLabel = "N", description = "Phase 2 and Case 4: at most N epochs. Default: ${DEFAULT-VALUE}.")
-    int epochs = FineTuneSettings.DEFAULT_MAX_TUNE_EPOCHS;
-
-    @Option(names = "--patience", paramLabel = "N", description = "Stop a phase after N epochs without a better validation loss. Default: ${DEFAULT-VALUE}.")
-    int patience = FineTuneSettings.DEFAULT_PATIENCE;
-
-    @Option(names = "--val-split", paramLabel = "F", description = "Share of the training data that decides stopping and the kept weights. Default: ${DEFAULT-VALUE}.")
-    double valSplit = FineTuneSettings.DEFAULT_VALIDATION_FRACTION;
-
-    @Option(names = "--no-refit", description = "Cases 2-4: keep the early-stopped weights instead of training again on all the"
-            + " training data (validation pictures included) for the epochs the validation split chose.")
-    boolean noRefit;
-
-    @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: ${DEFAULT-VALUE}.")
-    int batch = FineTuneSettings.DEFAULT_BATCH_SIZE;
+    @Mixin
+    FineTuneOptions tuning;
 
     @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
     Integer limit;
@@ -154,12 +118,7 @@ public final class TransferCommand implements Callable<Integer> {
         if (testLimit < 1 || (limit != null && limit < 1)) {
             throw new BadInputException("--limit and --test-limit must be at least 1 picture per class");
         }
-        FineTuneSettings settings;
-        try {
-            settings = new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage());
-        }
+        FineTuneSettings settings = tuning.settings(seed);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
         BaseModel b = BaseModel.load(base);
         PrintWriter info = json ? stderr : stdout;
@@ -167,9 +126,8 @@ public final class TransferCommand implements Callable<Integer> {
         loaded.conversions().forEach(n -> info.println("converting: " + n));
         Dataset train = DataSpec.limited(loaded.train(), limit, seed);
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed);
-        TransferOptions o = new TransferOptions(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut,
-                fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, !keepDense);
-        TransferPlan plan = Transfer.plan(c, b.copy(), o);
+        TransferPlan plan = Transfer.plan(c, b.copy(),
+                tuning.options(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut, seed));
         info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier));
         info.flush();
         PrintStream err = new PrintStream(new WriterOutputStream(stderr), true, StandardCharsets.UTF_8);

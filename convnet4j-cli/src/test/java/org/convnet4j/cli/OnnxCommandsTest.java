@@ -101,4 +101,48 @@ class OnnxCommandsTest {
         CliRun r2 = CliRun.of("infer", "--model", bad.toString(), "--input", npy.toString(), "-o", dir.toString());
         assertEquals(2, r2.exitCode());
     }
+
+    /**
+     * An export with symbolic height and width (dynamic_axes) is refused naming the axis and the option; with
+     * --input-shape it imports at that size and predicts as the original; a shape that changes a fixed axis or is not
+     * CxHxW is one line, exit 2, and no model file.
+     */
+    @Test
+    void importFixesSymbolicHeightAndWidthWithInputShape(@TempDir Path dir) throws Exception {
+        Sequential net = new Sequential(Shape.of(1, 8, 8), new Conv2d(3, 3).padding(1), new ReLU(),
+                new org.convnet4j.nn.layers.GlobalAvgPool2d(), new Flatten(), new Dense(4));
+        net.initialize(7);
+        org.convnet4j.io.onnx.OnnxModel.Model m = org.convnet4j.io.onnx.OnnxExporter.toOnnx(net);
+        org.convnet4j.io.onnx.OnnxModel.Graph g = m.graph();
+        java.util.List<org.convnet4j.io.onnx.OnnxModel.ValueInfo> inputs = new java.util.ArrayList<>(g.inputs());
+        org.convnet4j.io.onnx.OnnxModel.ValueInfo in = inputs.get(0);
+        inputs.set(0, new org.convnet4j.io.onnx.OnnxModel.ValueInfo(in.name(), in.elemType(), new long[] {-1, 1, -1, -1},
+                true));
+        Path onnx = dir.resolve("dynamic_hw.onnx");
+        OnnxWriter.writeModel(onnx, new org.convnet4j.io.onnx.OnnxModel.Model(m.irVersion(), m.opsets(),
+                m.producerName(), m.producerVersion(), new org.convnet4j.io.onnx.OnnxModel.Graph(g.name(), g.nodes(),
+                g.initializers(), inputs, g.outputs(), g.valueInfo())));
+        Path c4j = dir.resolve("fixed.c4j");
+
+        CliRun refused = CliRun.of("import", onnx.toString(), "-o", c4j.toString());
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("no fixed size along axis 2") && refused.err().contains("--input-shape"),
+                refused.err());
+        assertTrue(!Files.exists(c4j));
+
+        CliRun ok = CliRun.of("import", onnx.toString(), "--input-shape", "1x8x8", "-o", c4j.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.out().contains("input [1, 8, 8]"), ok.out());
+        org.convnet4j.nn.Model back = ModelFiles.read(c4j).model();
+        Tensor x = Tensor.randn(new Random(8), 1f, 3, 1, 8, 8);
+        assertTrue(net.predict(x).maxAbsDiff(back.predict(x)) < 1e-5);
+
+        for (String[] bad : new String[][] {{"3x8x8", "fixed size 1 along axis 1"}, {"8x8", "--input-shape"}}) {
+            Path none = dir.resolve("none.c4j");
+            CliRun r = CliRun.of("import", onnx.toString(), "--input-shape", bad[0], "-o", none.toString());
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.err().contains(bad[1]) && r.err().strip().lines().count() == 1, r.err());
+            assertTrue(!Files.exists(none));
+        }
+    }
 }

@@ -154,6 +154,48 @@ class TrainCommandTest {
         assertArrayEquals(new int[] {1, 28, 28}, ModelFiles.load(model).inputShapes().get(0).dims());
     }
 
+    /**
+     * A folder with a file that is not a picture and a truncated PNG: train leaves both out (counted and named in the
+     * summary and in --json) and trains on the rest, as spark train does; --fail-fast stops at the first with one
+     * line naming it (exit 2) and writes no model.
+     */
+    @Test
+    void undecodablePicturesAreSkippedAndNamedUnlessFailFast() throws Exception {
+        Path data = dir.resolve("broken");
+        for (String cls : new String[] {"bright", "dark"}) {
+            Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < 6; i++) {
+                Tensor t = Tensor.zeros(1, 28, 28);
+                java.util.Arrays.fill(t.data(), cls.equals("bright") ? 200 + i : 20 + i);
+                Images.write(t, data.resolve(cls).resolve(i + ".png"));
+            }
+        }
+        Files.writeString(data.resolve("bright/garbage.png"), "not a picture");
+        byte[] png = Files.readAllBytes(data.resolve("dark/0.png"));
+        Files.write(data.resolve("dark/truncated.png"), java.util.Arrays.copyOf(png, 40));
+        Path model = dir.resolve("skipping.c4j");
+        CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0",
+                "--out", model.toString(), "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("12 training"), train.out());
+        assertTrue(train.out().contains("skipped 2 picture(s) that cannot be decoded: ")
+                && train.out().contains("garbage.png: ") && train.out().contains("truncated.png: "), train.out());
+        CliRun json = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0",
+                "--out", dir.resolve("skipping-json.c4j").toString(), "--no-progress", "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        var o = Json.parseObject(json.out().strip(), "train --json");
+        assertEquals(2, o.get("skipped").getAsInt());
+        assertEquals(2, o.getAsJsonArray("skipped_first").size());
+        assertTrue(o.getAsJsonArray("skipped_first").get(0).getAsString().contains("garbage.png"), o.toString());
+        Path strict = dir.resolve("strict.c4j");
+        CliRun failFast = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split",
+                "0", "--out", strict.toString(), "--no-progress", "--fail-fast");
+        assertEquals(2, failFast.exitCode(), failFast.out() + failFast.err());
+        assertEquals(1, failFast.errLines(), failFast.err());
+        assertTrue(failFast.err().contains("garbage.png"), failFast.err());
+        assertTrue(!Files.exists(strict), "no model written");
+    }
+
     private static CliRun run(String cmd, String[] common, String... more) {
         String[] args = new String[1 + common.length + more.length];
         args[0] = cmd;

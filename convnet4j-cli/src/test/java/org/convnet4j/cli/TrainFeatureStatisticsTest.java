@@ -54,8 +54,13 @@ class TrainFeatureStatisticsTest {
         CliRun tried = CliRun.of("advise", "--base", model.toString(), "--data", "fashion-mnist:5-9", "--limit", "10",
                 "--try", "--budget", "0", "--json");
         assertEquals(0, tried.exitCode(), tried.err());
-        JsonObject t = Json.parseObject(tried.out().strip(), "stdout").getAsJsonObject("try");
+        JsonObject whole = Json.parseObject(tried.out().strip(), "stdout");
+        JsonObject t = whole.getAsJsonObject("try");
         assertEquals("case 1", t.get("winner").getAsString(), tried.out());
+        // the recommendation's case and cut are the winner's (Case 1 at the default cut), whatever the table said
+        assertEquals(1, whole.get("case").getAsInt(), tried.out());
+        assertEquals("flatten", whole.get("cut").getAsString(), tried.out());
+        assertTrue(whole.getAsJsonObject("table").has("case"), tried.out());
         assertTrue(t.has("case 1") && !t.has("case 2"), tried.out());
         // measured by 5-fold cross-validation, 4 rounds for so few pictures: each of the 50 pictures (10 per class)
         // predicted once a round, held out

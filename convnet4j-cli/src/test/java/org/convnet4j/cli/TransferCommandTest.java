@@ -65,8 +65,8 @@ class TransferCommandTest {
     @Test
     void case2SaysWhatItFreezesAndAtWhichRateInBothPhases() throws Exception {
         CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--data", "fashion-mnist:0,2,4",
-                "--limit", "8", "--head-epochs", "3", "--epochs", "1", "--out", dir.resolve("c2.c4j").toString(),
-                "--no-progress");
+                "--limit", "8", "--head-fit", "gradient", "--head-epochs", "3", "--epochs", "1", "--out",
+                dir.resolve("c2.c4j").toString(), "--no-progress");
         assertEquals(0, r.exitCode(), r.err());
         // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
@@ -83,6 +83,12 @@ class TransferCommandTest {
                 "fashion-mnist:0,2,4", "--limit", "8", "--head-epochs", "1", "--epochs", "1", "--out",
                 dir.resolve("c2k.c4j").toString(), "--no-progress", "--no-refit");
         assertEquals(0, keep.exitCode(), keep.err());
+        // the default head: Case 1's logistic regression on the frozen features, refitted on all the pictures
+        assertTrue(keep.out().contains("phase 1: new head only, base frozen: logistic regression (C = 1"), keep.out());
+        CliRun bad = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--head-fit", "sgd", "--data",
+                "fashion-mnist:0,2,4", "--out", dir.resolve("bad.c4j").toString());
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("head fit 'sgd' is not known; known: logreg, gradient"), bad.err());
         // by default the epochs chosen on the validation split are trained again on all 24 pictures; not with --no-refit
         assertTrue(r.out().contains("refit: from the starting weights again on all 24 training pictures (validation"
                 + " included): phase 1 for "), r.out());

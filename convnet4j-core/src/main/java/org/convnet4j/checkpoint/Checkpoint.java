@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.Shape;
@@ -117,6 +119,15 @@ public final class Checkpoint {
 
     /** Loads and verifies format, version and checksum. */
     public static Checkpoint load(Path file) throws IOException {
+        return load(file, file.toString());
+    }
+
+    /**
+     * As {@link #load(Path)}, for a file that is a copy of something else (a model fetched from a Hadoop path into a
+     * temporary file): {@code origin} names it in the {@link #notes() notes}, and a note is logged once per origin
+     * and content in a process however often the same file is loaded (Spark's driver parses a model several times).
+     */
+    public static Checkpoint load(Path file, String origin) throws IOException {
         // The header first: a newer or foreign file should be named as such, not reported as corrupted.
         Map<String, String> headerMetadata = SafeTensors.readHeader(file).metadata();
         int version = checkFormat(file, headerMetadata);
@@ -141,13 +152,25 @@ public final class Checkpoint {
             }
         }
         Checkpoint c = new Checkpoint(parameters, optimizer, description(file, contents.metadata()), version,
-                file.toString());
+                origin);
         if (version < 2) {
-            c.notes.add(file + " was written by an older convnet4j (format " + version + "): its description"
+            c.notes.add(origin + " was written by an older convnet4j (format " + version + "): its description"
                     + " (architecture, preprocessing, class names) has no checksum; saving it again adds one");
-            System.getLogger(Checkpoint.class.getName()).log(System.Logger.Level.WARNING, c.notes.get(0));
+            logOnce(origin + "\n" + actualSha, c.notes.get(0));
         }
         return c;
+    }
+
+    /** Keys of the notes logged so far in this process (origin and data checksum); bounded. */
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
+    private static void logOnce(String key, String note) {
+        if (LOGGED.size() >= 4096) {
+            LOGGED.clear(); // a process reading thousands of old files: notes may repeat, memory stays bounded
+        }
+        if (LOGGED.add(key)) {
+            System.getLogger(Checkpoint.class.getName()).log(System.Logger.Level.WARNING, note);
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
 import org.convnet4j.data.FashionMnist;
 import org.convnet4j.data.ImageFolderDataset;
+import org.convnet4j.data.OnBadFile;
 import org.convnet4j.data.Transform;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.Preprocessing;
@@ -58,12 +59,31 @@ public final class DataSpec {
         public double imagesPerClass() {
             return train.size() / (double) train.numClasses();
         }
+
+        /** The folder's pictures left out (cannot be decoded, or links out of the folder), "file: reason" each. */
+        public List<String> skipped() {
+            return skippedPictures(train);
+        }
+    }
+
+    /**
+     * The pictures of the folder behind {@code data} (a folder dataset, or a split, limit or other view of one) that
+     * were left out when it was listed (cannot be decoded with {@link OnBadFile#SKIP}, or links pointing out of the
+     * folder), as "file: reason" in path order; empty for other data.
+     */
+    public static List<String> skippedPictures(Dataset data) {
+        if (data != null && Datasets.source(data).base() instanceof ImageFolderDataset folder) {
+            return folder.skipped().stream().map(ImageFolderDataset.Skipped::toString).toList();
+        }
+        return List.of();
     }
 
     private final String spec;
+    private final OnBadFile onBadFile;
 
-    private DataSpec(String spec) {
+    private DataSpec(String spec, OnBadFile onBadFile) {
         this.spec = spec;
+        this.onBadFile = onBadFile;
     }
 
     /** Parses a spec; errors (unknown class lists, missing folders) surface when loading. */
@@ -71,7 +91,15 @@ public final class DataSpec {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("--data: empty; give " + DATA_HELP);
         }
-        return new DataSpec(spec.trim());
+        return new DataSpec(spec.trim(), OnBadFile.FAIL);
+    }
+
+    /**
+     * What a folder's picture that cannot be decoded does: {@link OnBadFile#FAIL} (the default) fails the loading
+     * naming it; {@link OnBadFile#SKIP} leaves it out, and {@link Loaded#skipped()} lists it.
+     */
+    public DataSpec onBadFile(OnBadFile mode) {
+        return new DataSpec(spec, java.util.Objects.requireNonNull(mode, "onBadFile"));
     }
 
     public String spec() {
@@ -241,7 +269,7 @@ public final class DataSpec {
         // the transform resizes to the model's input: a picture too big for memory may be decoded subsampled
         int side = Math.max(prep.resizeShorter(), Math.max(prep.height(), prep.width()));
         ImageFolderDataset ds = ImageFolderDataset.builder(dir).channels(prep.channels()).transform(prep.transform())
-                .decodeAtLeast(side, side).build();
+                .decodeAtLeast(side, side).onBadFile(onBadFile).build();
         if (ds.numClasses() < 2) {
             throw new IllegalArgumentException("--data " + spec + ": found " + ds.numClasses() + " class folder(s) "
                     + ds.classNames() + "; a classifier needs at least 2 (one sub-folder of pictures per class)");

@@ -107,7 +107,15 @@ public final class ModelFiles {
      * refused with a message saying so.
      */
     public static SavedModel read(Path file) throws IOException {
-        return fromCheckpoint(Checkpoint.load(file), file.toString());
+        return read(file, file.toString());
+    }
+
+    /**
+     * As {@link #read(Path)} for a copy of a model kept elsewhere: {@code origin} (a URI, say) names it in messages
+     * and notes, which are logged once per origin and content (see {@link Checkpoint#load(Path, String)}).
+     */
+    public static SavedModel read(Path file, String origin) throws IOException {
+        return fromCheckpoint(Checkpoint.load(file, origin), origin);
     }
 
     /** As {@link #read}, for a checkpoint already loaded; {@code origin} names it in messages. */

@@ -67,8 +67,8 @@ public final class Convolution {
     }
 
     /**
-     * As above; {@code into} (may be null), a tensor of zeros with the output's shape, may be filled and
-     * returned instead of a new tensor (buffers reused between training steps).
+     * As above; {@code into} (may be null), a tensor with the output's shape and any contents, may be overwritten
+     * and returned instead of a new tensor (buffers reused between training steps).
      */
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, ConvEpilogue epilogue,
                                  Tensor into) {
@@ -88,7 +88,10 @@ public final class Convolution {
         return backwardInput(dy, w, xShape, p, null);
     }
 
-    /** As above; {@code into} (may be null), zeros shaped like x, is filled and returned. */
+    /**
+     * As above; {@code into} (may be null), shaped like x with any contents, is overwritten and returned (the
+     * paths that add into it clear it first).
+     */
     public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Tensor into) {
         Kernels k = KernelProvider.get();
         return useReference(k) ? ConvolutionReference.backwardInput(dy, w, xShape, p, into)

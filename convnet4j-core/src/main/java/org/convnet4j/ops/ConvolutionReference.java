@@ -42,14 +42,18 @@ public final class ConvolutionReference {
     }
 
     /**
-     * As above; {@code into} (may be null), zeros shaped like x, is filled and returned: a caller that took it
-     * from a pool (the memory plan's gradients) gets it back as the result, as from the fast path.
+     * As above; {@code into} (may be null), shaped like x with any contents, is cleared, filled and returned: a
+     * caller that took it from a pool (the memory plan's gradients) gets it back as the result, as from the fast
+     * path.
      */
     public static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Tensor into) {
         Shape ys = Convolution.checkGradient(dy, w.shape(), xShape, p);
         if (into != null && !into.shape().equals(xShape)) {
             throw new IllegalArgumentException("conv2d: output buffer " + into.shape() + " does not have the shape "
                     + xShape);
+        }
+        if (into != null) {
+            java.util.Arrays.fill(into.data(), 0f); // the loops below (or padBackward) add into it
         }
         Padding pad = p.padding();
         ConvDims d = ConvDims.of(xShape, w.shape(), ys, p)

@@ -20,7 +20,9 @@ import org.convnet4j.tensor.kernels.Kernels;
  * <p>Bits: every output is the fused multiply-add chain of its taps in tap order from 0, then plus the bias, the
  * same in the vector kernels and their scalar twin ({@code Kernels.shiftedProducts}' contract) and independent of
  * the thread count (a task computes whole planes). The reference ({@link ConvolutionReference}) starts from the
- * bias and rounds each product: the two agree up to rounding. Backward passes keep the reference's loops.
+ * bias and rounds each product: the two agree up to rounding. The backward passes ({@link #backwardInput},
+ * {@link #weightGradient}) run on the same buffers and kernels; the reference's loops stay their twin
+ * ({@code -Dconvnet4j.conv.depthwiseDirect=false}).
  */
 final class DepthwiseConvolution {
     /** {@code -Dconvnet4j.conv.depthwiseDirect=false} restores the reference loops (for A/B measurements). */
@@ -63,6 +65,15 @@ final class DepthwiseConvolution {
 
     static boolean applies(ConvDims d) {
         return enabled && FastConvolution.isDepthwise(d);
+    }
+
+    /**
+     * Switch for A/B runs of the backward passes alone ({@code FlagAB}): false runs the reference's loops for them.
+     */
+    static volatile boolean backwardEnabled = true;
+
+    static boolean appliesBackward(ConvDims d) {
+        return backwardEnabled && applies(d);
     }
 
     /**
@@ -148,6 +159,126 @@ final class DepthwiseConvolution {
             }
         }
         java.util.Arrays.fill(buf, geo.offsetSpan(), geo.bufferFloats(), 0f);
+    }
+
+    /**
+     * dx for a depthwise convolution, the adjoint of {@link #forward} done as a direct convolution too: the forward
+     * pass reads buffer slot {@code p + offsets[t]} for output position p, so the gradient of slot s is
+     * {@code sum over (fo, t) of w[fo][t] * dy_fo[s - offsets[t]]}, with dy laid out as the forward's output run
+     * (rows {@code wq} apart, zeros in the dropped columns) behind a zero margin of the largest offset: one run of
+     * {@link Kernels#shiftedProducts} per plane over the negated offsets (the group's filters as further taps). Each
+     * input pixel has exactly one slot, so dx is written, not added to: pixels no window reads get 0.
+     * Bits: each element is the fused multiply-add chain over (filter, tap) in order from 0, on any thread count.
+     * {@code d} describes zero padding (other pad modes are materialised by the caller).
+     */
+    static void backwardInput(Kernels k, ConvDims d, float[] dyd, float[] wd, float[] dxd) {
+        Geometry geo = Geometry.of(d, k.floatsPerVector());
+        int[] off = geo.offsets();
+        int taps = off.length;
+        int margin = java.util.Arrays.stream(off).max().orElse(0);
+        int slots = ceilDiv(geo.offsetSpan(), k.floatsPerVector()) * k.floatsPerVector();
+        int plane = margin + slots; // one filter's spread gradient, margin first
+        int fg = d.fg();
+        int[] adjoint = new int[fg * taps];
+        for (int fl = 0; fl < fg; fl++) {
+            for (int t = 0; t < taps; t++) {
+                adjoint[fl * taps + t] = fl * plane + margin - off[t];
+            }
+        }
+        k.parallelFor(d.n() * d.groups(), task -> {
+            int b = task / d.groups();
+            int g = task % d.groups();
+            FastConvolution.Scratch scratch = FastConvolution.scratch();
+            float[] spread = scratch.col(fg * plane);
+            float[] slotGrad = scratch.rows(slots);
+            for (int fl = 0; fl < fg; fl++) {
+                spreadRows(geo, dyd, (b * d.f() + g * fg + fl) * d.outPlane(), spread, fl * plane + margin,
+                        plane - margin);
+                java.util.Arrays.fill(spread, fl * plane, fl * plane + margin, 0f);
+            }
+            k.shiftedProducts(1, fg * taps, wd, g * fg * taps, adjoint, spread, 0, slots, slotGrad, 0, slots);
+            unfill(geo, slotGrad, dxd, (b * d.c() + g) * d.inPlane());
+        });
+    }
+
+    /**
+     * Adds dW for a depthwise convolution: per sample and group, the input plane in {@link #fill}'s layout and dy in
+     * the forward run's layout (zeros in the dropped columns and the tail), then {@link Kernels#shiftedDots}
+     * ({@code dw[fo][t] = sum over p of dy_fo[p] * buf[p + offsets[t]]}) into a per-sample partial; the samples are
+     * then added in batch order in double. So the bits do not depend on the thread count. (As in the direct path, an
+     * infinite input pixel meets a dropped column's zero: NaN where the reference gives an infinity.)
+     */
+    static void weightGradient(Kernels k, ConvDims d, float[] xd, float[] dyd, float[] dwd) {
+        Geometry geo = Geometry.of(d, k.floatsPerVector());
+        int[] off = geo.offsets();
+        int taps = off.length;
+        int fg = d.fg();
+        int perSample = d.f() * taps;
+        float[] partial = FastConvolution.scratch().partials(d.n() * perSample);
+        k.parallelFor(d.n() * d.groups(), task -> {
+            int b = task / d.groups();
+            int g = task % d.groups();
+            FastConvolution.Scratch scratch = FastConvolution.scratch();
+            float[] buf = scratch.col(geo.bufferFloats());
+            float[] dyq = scratch.rows(fg * geo.run());
+            fill(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+            for (int fl = 0; fl < fg; fl++) {
+                spreadRows(geo, dyd, (b * d.f() + g * fg + fl) * d.outPlane(), dyq, fl * geo.run(), geo.run());
+            }
+            k.shiftedDots(fg, taps, dyq, 0, geo.run(), off, buf, 0, geo.run(), partial, b * perSample + g * fg * taps);
+        });
+        int n = d.n();
+        k.parallelFor(d.f(), fo -> {
+            for (int i = fo * taps; i < (fo + 1) * taps; i++) {
+                double s = 0;
+                for (int b = 0; b < n; b++) {
+                    s += partial[b * perSample + i];
+                }
+                dwd[i] += (float) s;
+            }
+        });
+    }
+
+    /** dy's plane at {@code src} in the forward run's layout at {@code dst}: rows wq apart, zeros to {@code size}. */
+    private static void spreadRows(Geometry geo, float[] dyd, int src, float[] dst, int dstOff, int size) {
+        ConvDims d = geo.d();
+        int ow = d.ow();
+        int wq = geo.wq();
+        for (int r = 0; r < d.oh(); r++) {
+            int row = dstOff + r * wq;
+            System.arraycopy(dyd, src + r * ow, dst, row, ow);
+            int end = Math.min(row + wq, dstOff + size);
+            java.util.Arrays.fill(dst, row + ow, Math.max(row + ow, end), 0f);
+        }
+        int used = (d.oh() - 1) * wq + ow;
+        if (used < size) {
+            java.util.Arrays.fill(dst, dstOff + used, dstOff + size, 0f);
+        }
+    }
+
+    /** The adjoint of {@link #fill}: each input pixel of the plane at {@code xBase} from its slot (0 if it has none). */
+    private static void unfill(Geometry geo, float[] buf, float[] dxd, int xBase) {
+        ConvDims d = geo.d();
+        int sh = d.sh();
+        int sw = d.sw();
+        int hq = geo.hq();
+        int wq = geo.wq();
+        int component = hq * wq;
+        for (int ih = 0; ih < d.h(); ih++) {
+            int prow = ih + d.padTop();
+            int rq = prow / sh;
+            int dst = xBase + ih * d.w();
+            if (rq >= hq) {
+                java.util.Arrays.fill(dxd, dst, dst + d.w(), 0f);
+                continue;
+            }
+            int rowBase = (prow % sh) * sw * component + rq * wq;
+            for (int iw = 0; iw < d.w(); iw++) {
+                int pcol = iw + d.padLeft();
+                int c = pcol / sw;
+                dxd[dst + iw] = c < wq ? buf[rowBase + (pcol % sw) * component + c] : 0f;
+            }
+        }
     }
 
     private static int ceilDiv(int x, int y) {

@@ -22,9 +22,9 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * padding is materialised first with {@link Pad} and the convolution then runs unpadded. A 1x1, stride-1,
  * unpadded convolution needs no im2col at all: the input plane already is the column matrix.
  *
- * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row: forward runs
- * {@link DepthwiseConvolution}'s vectorised direct convolution, the backward passes the reference's direct loops,
- * one independent output plane / group / filter per task.
+ * <p>Depthwise-like convolutions (one input channel per group) would be GEMMs with a single row: all three passes
+ * run {@link DepthwiseConvolution}'s vectorised direct convolutions (the reference's direct loops when it is
+ * switched off), one sample and group per task.
  *
  * <p><b>Threads.</b> One level of parallelism per call: when there are at least as many independent tasks
  * (samples, row tiles, sample chunks) as threads, and either at least two per thread or each tile's GEMM is
@@ -103,7 +103,7 @@ final class FastConvolution {
         Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
         Convolution.requireBias("conv2d", bias, w);
         ConvDims d0 = ConvDims.of(x.shape(), w.shape(), ys, p);
-        Tensor y = zerosOrInto(ys, into);
+        Tensor y = anyInto(ys, into); // every path below writes every output (the reference loops zero it first)
         float[] bd = bias == null ? null : bias.data();
         float[] wd = w.data();
         float[] yd = y.data();
@@ -117,6 +117,9 @@ final class FastConvolution {
             Tensor xp = ConvolutionReference.padded(x, p);
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
             float[] xd = xp.data();
+            if (into != null) {
+                java.util.Arrays.fill(yd, 0f); // the reference loops add into the output
+            }
             k.parallelFor(d.n() * d.f(), t -> {
                 ConvolutionReference.forwardPlane(d, xd, wd, bd, yd, t / d.f(), t % d.f());
                 if (epilogue != null) {
@@ -153,22 +156,31 @@ final class FastConvolution {
         ConvDims d0 = ConvDims.of(xShape, w.shape(), ys, p);
         float[] wd = w.data();
         float[] dyd = dy.data();
+        if (DepthwiseConvolution.appliesBackward(d0)) {
+            boolean materialise = materialisePadding(p);
+            ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
+            Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
+            DepthwiseConvolution.backwardInput(k, d, dyd, wd, dx.data()); // writes every element
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+        }
         if (isDepthwise(d0)) {
             ConvDims d = d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w()));
-            Tensor dxp = pad.isZero() ? zerosOrInto(xShape, into) : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+            Tensor dxp = pad.isZero() ? zerosInto(xShape, into) : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
             float[] dxd = dxp.data();
             k.parallelFor(d.n() * d.groups(), t -> ConvolutionReference.backwardInputGroup(d, dyd, wd, dxd,
                     t / d.groups(), t % d.groups()));
-            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode(), into);
+            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode(), zerosInto(xShape, into));
         }
         if (DirectConvolution.appliesBackward(d0, p)) {
-            Tensor dx = zerosOrInto(xShape, into);
+            Tensor dx = anyInto(xShape, into); // the direct planes write every element
             DirectConvolution.backwardInput(k, d0, dyd, wd, dx.data());
             return dx;
         }
         boolean materialise = materialisePadding(p);
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
-        Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : zerosOrInto(xShape, into);
+        // col2im adds into dx; a pointwise convolution's GEMMs (beta 0) or plane copies write every element
+        Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w())
+                : isPointwise(d) ? anyInto(xShape, into) : zerosInto(xShape, into);
         float[] dxd = dx.data();
         Tiling tiling = Tiling.of(d);
         // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample
@@ -183,7 +195,7 @@ final class FastConvolution {
                         tiling.tile(group * tiling.rowTiles() + rt));
             }
         });
-        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), into) : dx;
+        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
     }
 
     static void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor dbias, ConvParams p, Kernels k) {
@@ -192,7 +204,11 @@ final class FastConvolution {
         ConvDims d0 = ConvDims.of(x.shape(), dw.shape(), ys, p);
         float[] dyd = dy.data();
         float[] dwd = dw.data();
-        if (isDepthwise(d0)) {
+        if (DepthwiseConvolution.appliesBackward(d0)) {
+            Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
+            ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+            DepthwiseConvolution.weightGradient(k, d, xs.data(), dyd, dwd);
+        } else if (isDepthwise(d0)) {
             Tensor xp = ConvolutionReference.padded(x, p);
             ConvDims d = d0.onPadded(xp.dim(2), xp.dim(3));
             float[] xd = xp.data();
@@ -242,7 +258,26 @@ final class FastConvolution {
                 first = false;
             }
         });
-        for (int i = 0; i < size; i++) {
+        if (parallelReduce && k.threads() > 1 && size >= REDUCE_PARALLEL) {
+            // disjoint element ranges, each element summed in chunk order as below: the same bits on any thread count
+            int blocks = ceilDiv(size, REDUCE_BLOCK);
+            k.parallelFor(blocks, blk -> addPartials(partial, parts, size, dwd, blk * REDUCE_BLOCK,
+                    Math.min(size, (blk + 1) * REDUCE_BLOCK)));
+        } else {
+            addPartials(partial, parts, size, dwd, 0, size);
+        }
+    }
+
+    /** Switch for A/B runs ({@code FlagAB}): false adds the partials on the calling thread alone (same bits). */
+    static volatile boolean parallelReduce = true;
+
+    /** Weight gradients from this many elements add their partials on all threads (ResNet-50: 4 K to 2.4 M). */
+    static final int REDUCE_PARALLEL = 64 * 1024;
+    private static final int REDUCE_BLOCK = 16 * 1024;
+
+    /** dw[i] += the partials' sum for i in [from, to), chunks in order, in double. */
+    private static void addPartials(float[] partial, int parts, int size, float[] dwd, int from, int to) {
+        for (int i = from; i < to; i++) {
             double s = 0;
             for (int part = 0; part < parts; part++) {
                 s += partial[part * size + i];
@@ -698,8 +733,11 @@ final class FastConvolution {
         return out;
     }
 
-    /** {@code into} when given (it must be zeros of this shape), else a new tensor of zeros. */
-    private static Tensor zerosOrInto(Shape shape, Tensor into) {
+    /**
+     * {@code into} as it is (any contents: the caller writes every element) when given, else a new tensor. Saves
+     * the zero fill of an activation- or gradient-sized buffer per call (training reuses its buffers).
+     */
+    private static Tensor anyInto(Shape shape, Tensor into) {
         if (into == null) {
             return Tensor.zeros(shape);
         }
@@ -708,6 +746,15 @@ final class FastConvolution {
                     + shape);
         }
         return into;
+    }
+
+    /** {@code into} filled with zeros when given (the caller adds into it), else a new tensor of zeros. */
+    private static Tensor zerosInto(Shape shape, Tensor into) {
+        Tensor t = anyInto(shape, into);
+        if (t == into) {
+            java.util.Arrays.fill(t.data(), 0f);
+        }
+        return t;
     }
 
     private static int ceilDiv(int x, int y) {

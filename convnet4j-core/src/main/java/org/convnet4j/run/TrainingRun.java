@@ -183,6 +183,11 @@ public final class TrainingRun {
             o.addProperty("out", result.out().toString());
             o.addProperty("last", result.last().toString());
             o.addProperty("seconds", result.seconds());
+            List<String> skipped = result.skipped();
+            o.addProperty("skipped", skipped.size());
+            com.google.gson.JsonArray first = new com.google.gson.JsonArray();
+            skipped.stream().limit(Result.NAMED).forEach(first::add);
+            o.add("skipped_first", first);
             o.add("history", org.convnet4j.internal.json.Json.parseArray(result.history().toJson(), "history"));
             return org.convnet4j.internal.json.Json.toPretty(o);
         }
@@ -190,6 +195,27 @@ public final class TrainingRun {
 
     public record Result(Model model, Preprocessing preprocessing, History history, Path out, Path last,
                          int bestEpoch, Dataset train, Dataset validation, double seconds) {
+        /** How many skipped pictures a summary names (all are counted). */
+        public static final int NAMED = 5;
+
+        /**
+         * The pictures of the data's folder left out of the run, "file: reason" each in path order (a folder loaded
+         * with {@code OnBadFile.SKIP}, e.g. {@code DataSpec.onBadFile}); empty for other data.
+         */
+        public List<String> skipped() {
+            return org.convnet4j.dataspec.DataSpec.skippedPictures(train);
+        }
+
+        /** One line naming the skipped pictures (the first {@value #NAMED}) and their count, or "" if none. */
+        public String skippedLine() {
+            List<String> s = skipped();
+            if (s.isEmpty()) {
+                return "";
+            }
+            return String.format(java.util.Locale.ROOT, "skipped %d picture(s) that cannot be decoded: %s%s", s.size(),
+                    String.join("; ", s.subList(0, Math.min(NAMED, s.size()))), s.size() > NAMED ? "; ..." : "");
+        }
+
         /** The best validation accuracy, or NaN without validation or epochs. */
         public double bestValidationAccuracy() {
             if (validation == null || history.size() == 0) {

@@ -20,6 +20,7 @@ public final class EarlyStopping implements TrainingListener {
     private int waited;
     private Map<String, Tensor> bestParameters;
     private int stoppedAt;
+    private int startFromEpoch = 1;
 
     /** Which weights the model keeps when training stops. */
     public enum AtEnd {
@@ -64,6 +65,19 @@ public final class EarlyStopping implements TrainingListener {
         this(Monitor.of(metric), patience, restoreBest);
     }
 
+    /**
+     * Epochs before {@code epoch} (1-based) are not monitored: they can be neither the best nor count towards the
+     * patience, as Keras' {@code EarlyStopping(start_from_epoch=...)}. A network trained from random weights can
+     * have its lowest validation loss in its first epoch, while it still predicts almost uniformly.
+     */
+    public EarlyStopping startFromEpoch(int epoch) {
+        if (epoch < 1) {
+            throw new IllegalArgumentException("EarlyStopping: start epoch must be >= 1, got " + epoch);
+        }
+        this.startFromEpoch = epoch;
+        return this;
+    }
+
     @Override
     public void onTrainStart(TrainingContext ctx) {
         best = Double.NaN;
@@ -87,6 +101,9 @@ public final class EarlyStopping implements TrainingListener {
     }
 
     private void observe(Map<String, Double> record, TrainingContext snapshotFrom, TrainingContext ctx) {
+        if (record.get(History.EPOCH).intValue() < startFromEpoch) {
+            return;
+        }
         double value = monitor.valueIn(record);
         if (monitor.improves(value, best)) {
             best = value;

@@ -13,9 +13,39 @@ package org.convnet4j.transfer;
  * @param seed               seed of the validation split and of the data order
  * @param refit              after the epoch counts are chosen on the validation split, train again from the start
  *                           on all the training data (validation pictures included) for those epoch counts
+ * @param headFit            how phase 1 trains the new head on the frozen features: {@link HeadFit#LOGISTIC_REGRESSION}
+ *                           (the default: Case 1's model, fitted to convergence) or {@link HeadFit#GRADIENT} (Adam at
+ *                           the head rate with early stopping, at most {@code maxHeadEpochs})
  */
 public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
-                               int batchSize, long seed, boolean refit) {
+                               int batchSize, long seed, boolean refit, HeadFit headFit) {
+    /** How the head phase (phase 1 of Cases 2 and 3) trains the new head on the frozen features. */
+    public enum HeadFit {
+        /**
+         * L2-regularised logistic regression (C = 1, standardised features) solved to convergence on the frozen
+         * features ({@link SoftmaxRegression}): Case 1's default classifier as a Dense layer, so fine-tuning starts
+         * where Case 1 ends; no rate, no epochs, no validation split involved.
+         */
+        LOGISTIC_REGRESSION,
+        /** Adam at the head rate with early stopping on the validation loss (the earlier default). */
+        GRADIENT;
+
+        /** The option's name: {@code logreg} or {@code gradient}. */
+        public String optionName() {
+            return this == LOGISTIC_REGRESSION ? "logreg" : "gradient";
+        }
+
+        /** {@code logreg} or {@code gradient}; anything else is refused naming both. */
+        public static HeadFit of(String name) {
+            for (HeadFit h : values()) {
+                if (h.optionName().equals(name)) {
+                    return h;
+                }
+            }
+            throw new IllegalArgumentException("head fit '" + name + "' is not known; known: logreg, gradient");
+        }
+    }
+
     /*
      * Defaults measured (docs/TRANSFER.md, "Choosing the defaults"): the head phase trains one linear layer on
      * cached features, so many cheap epochs are affordable (with 10 pictures per class an epoch is 2-3 steps);
@@ -30,11 +60,15 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
     public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final boolean DEFAULT_REFIT = true;
+    public static final HeadFit DEFAULT_HEAD_FIT = HeadFit.LOGISTIC_REGRESSION;
 
     public FineTuneSettings {
         if (maxHeadEpochs < 0 || maxTuneEpochs < 1 || patience < 1 || batchSize < 1) {
             throw new IllegalArgumentException("fine-tuning: head epochs must be >= 0, tune epochs, patience and batch"
                     + " size >= 1; got " + maxHeadEpochs + ", " + maxTuneEpochs + ", " + patience + ", " + batchSize);
+        }
+        if (headFit == null) {
+            throw new IllegalArgumentException("fine-tuning: the head fit must be given");
         }
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("fine-tuning: the validation fraction must be in (0, 1), got "
@@ -42,7 +76,13 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
         }
     }
 
-    /** The settings with the default refit ({@value #DEFAULT_REFIT}). */
+    /** The settings with the default head fit ({@link #DEFAULT_HEAD_FIT}). */
+    public FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
+                            int batchSize, long seed, boolean refit) {
+        this(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, DEFAULT_HEAD_FIT);
+    }
+
+    /** The settings with the default refit ({@value #DEFAULT_REFIT}) and head fit. */
     public FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
                             int batchSize, long seed) {
         this(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, DEFAULT_REFIT);
@@ -50,31 +90,36 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
 
     public static FineTuneSettings defaults() {
         return new FineTuneSettings(DEFAULT_MAX_HEAD_EPOCHS, DEFAULT_MAX_TUNE_EPOCHS, DEFAULT_PATIENCE,
-                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT);
+                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT, DEFAULT_HEAD_FIT);
     }
 
     public FineTuneSettings withMaxHeadEpochs(int n) {
-        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit);
+        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit);
     }
 
     public FineTuneSettings withMaxTuneEpochs(int n) {
-        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit);
+        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit, headFit);
     }
 
     public FineTuneSettings withPatience(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit, headFit);
     }
 
     public FineTuneSettings withBatchSize(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit, headFit);
     }
 
     public FineTuneSettings withSeed(long s) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit, headFit);
     }
 
     /** With or without the refit on all the training data (without: the early-stopped weights are kept). */
     public FineTuneSettings withRefit(boolean r) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r, headFit);
+    }
+
+    /** With the given way of training the new head in phase 1. */
+    public FineTuneSettings withHeadFit(HeadFit h) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, h);
     }
 }

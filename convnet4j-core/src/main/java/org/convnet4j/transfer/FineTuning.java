@@ -12,6 +12,7 @@ import org.convnet4j.data.Datasets;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.EarlyStopping;
 import org.convnet4j.train.History;
@@ -54,12 +55,20 @@ public final class FineTuning {
     public static final String PHASE = "phase";
     /** History column: 1 on the epochs of the refit on all the training data. */
     public static final String REFIT = "refit";
+    /** The logistic-regression head's inverse regularisation, Case 1's {@code logreg} C. */
+    static final double HEAD_C = 1.0;
+    static final int HEAD_MAX_ITERATIONS = 1000;
 
     /** One phase as run: what was trained at which rate, epochs run and the best epoch's validation figures. */
     public record Phase(int number, String title, List<String> trainedLayers, double learningRate, int maxEpochs,
                         int epochs, int bestEpoch, double bestValidationLoss, double validationAccuracy) {
         public Phase {
             trainedLayers = List.copyOf(trainedLayers);
+        }
+
+        /** True for a head phase fitted as a logistic regression (no rate, no epochs: {@link SoftmaxRegression}). */
+        public boolean convex() {
+            return number == 1 && learningRate == 0 && maxEpochs == 0;
         }
     }
 
@@ -110,16 +119,39 @@ public final class FineTuning {
         if (!settings.refit()) {
             return chosen;
         }
+        Consumer<String> out = log == null ? s -> { } : log;
+        Map<String, Tensor> validated = snapshot(plan.model());
+        Metrics before = Trainer.evaluate(plan.model(), train, 256, new SoftmaxCrossEntropy());
         loadInto(plan.model(), initial);
-        List<Phase> refit = refit(plan, train, settings, log == null ? s -> { } : log, listeners, progress,
-                chosen.phases(), chosen.history());
+        List<Phase> refit = refit(plan, train, settings, out, listeners, progress, chosen.phases(), chosen.history());
+        Metrics after = Trainer.evaluate(plan.model(), train, 256, new SoftmaxCrossEntropy());
+        if (!(after.loss() <= before.loss())) {
+            // the refit must fit the training pictures at least as well as the model it replaces, which saw only
+            // part of them: a refit that diverged or collapsed (another data order, one more batch) is discarded
+            loadInto(plan.model(), validated);
+            out.accept(String.format(Locale.ROOT, "refit discarded: its loss on all %d training pictures is %.4f"
+                    + " (accuracy %.4f), the validated model's %.4f (accuracy %.4f); keeping the validated model",
+                    train.size(), after.loss(), after.accuracy(), before.loss(), before.accuracy()));
+            refit = List.of();
+        }
         return new Result(plan.model(), chosen.history(), chosen.phases(), chosen.validationAccuracy(),
                 chosen.validationLoss(), chosen.validation(), (System.nanoTime() - start) / 1e9, refit);
     }
 
     /**
+     * Whether the fine-tuning phase is kept over the head phase it started from: only when validation says it is
+     * better, a lower validation loss <em>and</em> no lower validation accuracy. Fine-tuning must never end below
+     * its own starting point (Case 1's model, with the default head fit) when the validation pictures say so; a
+     * lower loss alone can come from sharper probabilities on the pictures already right.
+     */
+    public static boolean keepsTuning(Phase head, Phase tune) {
+        return tune.bestValidationLoss() < head.bestValidationLoss()
+                && tune.validationAccuracy() >= head.validationAccuracy();
+    }
+
+    /**
      * The epoch counts to train again on all the data: the kept epoch of each phase whose weights were kept
-     * (phase 2 is dropped when it did not beat phase 1 on validation loss), in phase order.
+     * (phase 2 is dropped when {@link #keepsTuning} says no), in phase order.
      */
     static List<int[]> refitEpochs(List<Phase> phases) {
         Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
@@ -127,7 +159,7 @@ public final class FineTuning {
         List<int[]> out = new ArrayList<>();
         if (head != null) {
             out.add(new int[] {1, head.bestEpoch()});
-            if (tune.bestValidationLoss() < head.bestValidationLoss()) {
+            if (keepsTuning(head, tune)) {
                 out.add(new int[] {2, tune.bestEpoch()});
             }
         } else {
@@ -142,8 +174,9 @@ public final class FineTuning {
         List<int[]> epochs = refitEpochs(chosen);
         StringBuilder what = new StringBuilder();
         for (int[] e : epochs) {
-            what.append(what.length() == 0 ? "" : ", ").append("phase ").append(e[0]).append(" for ").append(e[1])
-                    .append(e[1] == 1 ? " epoch" : " epochs");
+            boolean cx = e[0] == 1 && chosen.stream().anyMatch(q -> q.number() == 1 && q.convex());
+            what.append(what.length() == 0 ? "" : ", ").append("phase ").append(e[0]).append(cx ? " (logistic regression)"
+                    : " for " + e[1] + (e[1] == 1 ? " epoch" : " epochs"));
         }
         out.accept(String.format(Locale.ROOT, "refit: from the starting weights again on all %d training pictures"
                 + " (validation included): %s", all.size(), what));
@@ -153,6 +186,14 @@ public final class FineTuning {
             Phase p = chosen.stream().filter(q -> q.number() == e[0]).findFirst().orElseThrow();
             TransferPlan phasePlan;
             FreezeState planState = FreezeState.of(model);
+            if (e[0] == 1 && p.convex()) {
+                phasePlan = headOnly(plan);
+                Phase again = convexPhase(phasePlan, all, null, out, progress, history, true);
+                planState.restore();
+                done.add(new Phase(1, "refit: " + p.title(), phasePlan.trainedLayers(), 0, 0, again.epochs(),
+                        again.bestEpoch(), Double.NaN, Double.NaN));
+                continue;
+            }
             if (e[0] == 1) {
                 phasePlan = headOnly(plan);
             } else {
@@ -193,10 +234,12 @@ public final class FineTuning {
         List<Phase> phases = new ArrayList<>();
         Phase head = null;
         Map<String, Tensor> headWeights = null;
-        if (plan.headLearningRate() > 0 && settings.maxHeadEpochs() > 0) {
+        boolean convex = convexHead(plan, settings);
+        if (plan.headLearningRate() > 0 && (convex || settings.maxHeadEpochs() > 0)) {
             FreezeState planState = FreezeState.of(model);
             TransferPlan headPlan = headOnly(plan);
-            head = phase(1, "new head only, base frozen", headPlan, settings.maxHeadEpochs(), train, validation,
+            head = convex ? convexPhase(headPlan, train, validation, out, progress, history, false)
+                    : phase(1, "new head only, base frozen", headPlan, settings.maxHeadEpochs(), train, validation,
                     settings, out, listeners, progress, history);
             phases.add(head);
             planState.restore();
@@ -210,11 +253,11 @@ public final class FineTuning {
         Phase tune = phase(2, title, tunePlan, settings.maxTuneEpochs(), train, validation, settings, out, listeners,
                 progress, history);
         phases.add(tune);
-        if (head != null && !(tune.bestValidationLoss() < head.bestValidationLoss())) {
+        if (head != null && !keepsTuning(head, tune)) {
             loadInto(model, headWeights);
-            out.accept(String.format(Locale.ROOT, "fine-tuning did not beat the head phase on validation loss"
-                    + " (%.4f vs %.4f): keeping the head phase's weights", tune.bestValidationLoss(),
-                    head.bestValidationLoss()));
+            out.accept(String.format(Locale.ROOT, "fine-tuning did not beat the head phase on validation (loss %.4f vs"
+                    + " %.4f, accuracy %.4f vs %.4f): keeping the head phase's weights", tune.bestValidationLoss(),
+                    head.bestValidationLoss(), tune.validationAccuracy(), head.validationAccuracy()));
         }
         Metrics kept = Trainer.evaluate(model, validation, 256, new SoftmaxCrossEntropy());
         out.accept(String.format(Locale.ROOT, "kept model: validation accuracy %.4f, loss %.4f (%d pictures)",
@@ -242,6 +285,11 @@ public final class FineTuning {
         out.accept("  trained: " + String.join(", ", plan.trainedLayers()));
         out.accept("  frozen : " + (plan.frozenLayers().isEmpty() ? "nothing" : String.join(", ", plan.frozenLayers())));
         EarlyStopping stop = new EarlyStopping("val_loss", s.patience(), EarlyStopping.AtEnd.RESTORE_BEST);
+        if (plan.transferCase() == TransferCase.FROM_SCRATCH) {
+            // random weights: the first epochs' validation loss can be lowest while the network is still near chance
+            // (seed 3, 10 per class: epoch 1 kept at 0.1 validation accuracy, 0.318 on the test set)
+            stop.startFromEpoch(Math.min(maxEpochs, s.patience()));
+        }
         int offset = all.size();
         List<TrainingListener> ls = new ArrayList<>(listeners);
         ls.add(stop);
@@ -258,6 +306,71 @@ public final class FineTuning {
                 r.cachedLayers() > 0 ? " (" + r.cachedLayers() + " frozen leading layers computed once)" : ""));
         return new Phase(number, title, plan.trainedLayers(), plan.learningRate(), maxEpochs, h.size(), best,
                 stop.best(), valAcc[best - 1]);
+    }
+
+    /** Whether phase 1 is the logistic regression: asked for, and the head is a Dense layer with nothing trainable after it. */
+    static boolean convexHead(TransferPlan plan, FineTuneSettings settings) {
+        if (settings.headFit() != FineTuneSettings.HeadFit.LOGISTIC_REGRESSION) {
+            return false;
+        }
+        List<Layer> layers = plan.model().layers();
+        List<Layer> weighted = Transfer.weightedLayers(layers);
+        return !weighted.isEmpty() && weighted.get(weighted.size() - 1) instanceof Dense d && d.bias() != null
+                && !d.isOverLastAxis() && layers.indexOf(d) > 0;
+    }
+
+    /**
+     * Phase 1 as a convex fit: the frozen network's outputs before the head (computed once, in inference mode) and
+     * an L2-regularised logistic regression ({@link SoftmaxRegression}, C = 1, to convergence) written into the
+     * Dense head. One history row (train and, given validation, validation figures) stands for the phase.
+     */
+    private static Phase convexPhase(TransferPlan headPlan, Dataset train, Dataset val, Consumer<String> out,
+                                     FeatureExtractor.Progress progress, History all, boolean refit) {
+        Sequential model = headPlan.model();
+        List<Layer> layers = model.layers();
+        List<Layer> weighted = Transfer.weightedLayers(layers);
+        Dense head = (Dense) weighted.get(weighted.size() - 1);
+        int at = layers.indexOf(head);
+        Sequential below = new Sequential(model.inputShapes().get(0));
+        for (int i = 0; i < at; i++) {
+            below.add(layers.get(i));
+        }
+        String title = "new head only, base frozen: logistic regression (C = " + Transfer.number(HEAD_C)
+                + ", standardised features, L-BFGS to convergence), as Case 1";
+        if (!refit) {
+            out.accept("phase 1: " + title);
+            out.accept("  trained: " + String.join(", ", headPlan.trainedLayers()));
+            out.accept("  frozen : " + String.join(", ", headPlan.frozenLayers()));
+        }
+        long t = System.nanoTime();
+        Features f = FeatureExtractor.extract(below, train, 256, progress);
+        SoftmaxRegression.Fit fit = SoftmaxRegression.fit(f.values(), f.dim(), f.labels(), train.numClasses(), HEAD_C,
+                HEAD_MAX_ITERATIONS);
+        head.kernel().load(Tensor.of(fit.kernel(), head.kernel().value().shape().dims()));
+        head.bias().load(Tensor.of(fit.bias(), head.bias().value().shape().dims()));
+        Metrics tr = Trainer.evaluate(model, train, 256, new SoftmaxCrossEntropy());
+        Metrics va = val == null ? null : Trainer.evaluate(model, val, 256, new SoftmaxCrossEntropy());
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put(History.EPOCH, (double) (all.size() + 1));
+        row.put(History.TRAIN_LOSS, tr.loss());
+        row.put(History.TRAIN_ACCURACY, tr.accuracy());
+        if (va != null) {
+            row.put(History.VAL_LOSS, va.loss());
+            row.put(History.VAL_ACCURACY, va.accuracy());
+        }
+        row.put(History.SECONDS, (System.nanoTime() - t) / 1e9);
+        row.put(PHASE, 1.0);
+        if (refit) {
+            row.put(REFIT, 1.0);
+        }
+        all.add(row);
+        out.accept(String.format(Locale.ROOT, "  %sphase 1 %s after %d L-BFGS iterations on %d pictures x %d features:"
+                        + " train loss %.4f, accuracy %.4f%s", refit ? "refit " : "", fit.converged() ? "converged"
+                        : "stopped unconverged", fit.iterations(), f.size(), f.dim(), tr.loss(), tr.accuracy(),
+                va == null ? "" : String.format(Locale.ROOT, "; validation loss %.4f, accuracy %.4f", va.loss(),
+                        va.accuracy())));
+        return new Phase(1, title, headPlan.trainedLayers(), 0, 0, 1, 1,
+                va == null ? Double.NaN : va.loss(), va == null ? Double.NaN : va.accuracy());
     }
 
     /** Adds each epoch of a phase (or of its refit) to the run's history, numbered after the earlier phases, and prints it. */

@@ -339,11 +339,16 @@ public final class TransferExperiment {
             default -> {
                 StringBuilder b = new StringBuilder(label).append(" (");
                 for (FineTuning.Phase p : r.phases()) {
+                    if (p.convex()) {
+                        b.append("head logreg");
+                        continue;
+                    }
                     b.append(p.number() == 1 ? "head " : plan.headLearningRate() > 0 ? ", tune " : "")
                             .append(p.epochs()).append(" ep @").append(Transfer.number(p.learningRate()));
                 }
                 if (!r.refit().isEmpty()) {
-                    b.append("; refit ").append(r.refit().stream().map(p -> String.valueOf(p.epochs()))
+                    b.append("; refit ").append(r.refit().stream().map(p -> p.number() == 1 && p.learningRate() == 0
+                                    ? "logreg" : String.valueOf(p.epochs()))
                             .collect(java.util.stream.Collectors.joining("+"))).append(" ep");
                 }
                 yield b.append(')').toString();

@@ -99,6 +99,32 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Puts a file that was written elsewhere in {@code target}'s directory (a resumable download's {@code .part})
+     * in place the way {@link #write} does: its content forced to disk, renamed over the target in one step, the
+     * directory forced. On failure the finished file stays where it was and the target is unchanged.
+     */
+    public static void commit(Path finished, Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        if (!abs.getParent().equals(finished.toAbsolutePath().getParent())) {
+            throw new IllegalArgumentException(finished + " is not in " + abs.getParent() + ": a rename across"
+                    + " directories may not be atomic");
+        }
+        try (FileChannel ch = FileChannel.open(finished, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw failure(target, "could not force " + finished.getFileName() + " to disk", e);
+        }
+        try {
+            Files.move(finished, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(finished, abs, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw failure(target, "could not rename " + finished.getFileName() + " onto it", e);
+        }
+        forceDirectory(abs.getParent());
+    }
+
     /** Copies {@code source} onto {@code target} through {@link #write}: an existing target survives any failure. */
     public static void copy(Path source, Path target) throws IOException {
         try (InputStream in = Files.newInputStream(source)) {

@@ -11,7 +11,9 @@ import org.convnet4j.tensor.Shape;
  * Architectures by the names the command line uses: {@code lenet5}, {@code alexnet}, {@code vgg11},
  * {@code vgg13}, {@code vgg16}, {@code vgg19}, {@code resnet18}, {@code resnet34}, {@code resnet50},
  * {@code resnet101}, {@code resnet152}, {@code resnext50_32x4d}, {@code resnext101_32x8d}, {@code resnext101_64x4d},
- * {@code wide_resnet50_2}, {@code wide_resnet101_2}, {@code googlenet}, {@code inception_v3}
+ * {@code wide_resnet50_2}, {@code wide_resnet101_2}, {@code googlenet}, {@code inception_v3}, {@code squeezenet1_0},
+ * {@code squeezenet1_1}, {@code mobilenet_v2}, {@code densenet121}, {@code densenet161}, {@code densenet169},
+ * {@code densenet201}
  * (and {@code lenet5-classic}, {@code lenet5-lecun1998}). Variants are options ({@link ZooOptions#layout()}, {@link ZooOptions#lrn()}).
  *
  * <p>An input too small for an architecture fails when the model is built, with the smallest square size
@@ -50,6 +52,13 @@ public final class ModelZoo {
         register("wide_resnet50_2", rgb224, ResNet::wide_resnet50_2);
         register("wide_resnet101_2", rgb224, ResNet::wide_resnet101_2);
         register("googlenet", rgb224, GoogLeNet::build);
+        register("squeezenet1_0", rgb224, SqueezeNet::squeezenet1_0);
+        register("squeezenet1_1", rgb224, SqueezeNet::squeezenet1_1);
+        register("mobilenet_v2", rgb224, MobileNetV2::build);
+        register("densenet121", rgb224, DenseNet::densenet121);
+        register("densenet161", rgb224, DenseNet::densenet161);
+        register("densenet169", rgb224, DenseNet::densenet169);
+        register("densenet201", rgb224, DenseNet::densenet201);
         register("inception_v3", Shape.of(3, 299, 299), o -> o.layoutOr("inception_v3", "keras", "keras", "torchvision")
                 .equals("torchvision") ? InceptionV3Torchvision.build(o) : InceptionV3.build(o));
     }
@@ -83,7 +92,10 @@ public final class ModelZoo {
             Map.entry("resnext50_32x4d", 25_028_904L), Map.entry("resnext101_32x8d", 88_791_336L),
             Map.entry("resnext101_64x4d", 83_455_272L), Map.entry("wide_resnet50_2", 68_883_240L),
             Map.entry("wide_resnet101_2", 126_886_696L), Map.entry("googlenet", 6_624_904L),
-            Map.entry("inception_v3", 23_834_568L));
+            Map.entry("inception_v3", 23_834_568L), Map.entry("squeezenet1_0", 1_248_424L),
+            Map.entry("squeezenet1_1", 1_235_496L), Map.entry("mobilenet_v2", 3_504_872L),
+            Map.entry("densenet121", 7_978_856L), Map.entry("densenet161", 28_681_000L),
+            Map.entry("densenet169", 14_149_480L), Map.entry("densenet201", 20_013_928L));
 
     /**
      * An upper-end estimate of the float32 parameter bytes of {@code name} built with {@code options}, computed

@@ -154,6 +154,71 @@ class CheckpointTest {
         assertTrue(Checkpoint.load(p).notes().isEmpty());
     }
 
+    /**
+     * The format-1 note is in every loaded checkpoint's notes() but logged once per file (origin and content) per
+     * process: Spark's driver parses one model several times, from temporary copies named after their origin.
+     */
+    @Test
+    void olderFormatNoteIsLoggedOncePerFileAndProcess() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(11));
+        Map<String, String> meta = new LinkedHashMap<>(SafeTensors.readHeader(p).metadata());
+        meta.remove("description_sha256");
+        meta.put("format_version", "1");
+        Map<String, Tensor> tensors = SafeTensors.read(p).tensors();
+        Path old = dir.resolve("old.c4j");
+        SafeTensors.write(old, tensors, meta);
+        Path copy1 = dir.resolve("copy1.c4j");
+        Path copy2 = dir.resolve("copy2.c4j");
+        Files.copy(old, copy1);
+        Files.copy(old, copy2);
+        String origin = "hdfs://namenode" + old;
+
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Checkpoint.class.getName());
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            for (int i = 0; i < 3; i++) {
+                Checkpoint c = Checkpoint.load(old);
+                assertEquals(List.of(old + " was written by an older convnet4j (format 1): its description (architecture,"
+                        + " preprocessing, class names) has no checksum; saving it again adds one"), c.notes());
+            }
+            assertEquals(1, logged.size(), logged.toString());
+            assertTrue(logged.get(0).startsWith(old + " was written by an older convnet4j (format 1)"), logged.get(0));
+            // two temporary copies of one remote file: named after the origin, noted once
+            for (Path copy : List.of(copy1, copy2, copy1)) {
+                Checkpoint c = Checkpoint.load(copy, origin);
+                assertTrue(c.notes().get(0).startsWith(origin + " was written by an older"), c.notes().get(0));
+            }
+            assertEquals(2, logged.size(), logged.toString());
+            assertTrue(logged.get(1).startsWith(origin + " was written by an older"), logged.get(1));
+            // the same name with other content is another file
+            Map<String, Tensor> other = new LinkedHashMap<>(tensors);
+            other.put("extra", Tensor.of(new float[] {3f}, 1));
+            Map<String, String> otherMeta = new LinkedHashMap<>(meta);
+            otherMeta.put("sha256", SafeTensors.dataSha256(other));
+            SafeTensors.write(copy2, other, otherMeta);
+            Checkpoint.load(copy2, origin);
+            assertEquals(3, logged.size(), logged.toString());
+        } finally {
+            jul.removeHandler(h);
+        }
+    }
+
     @Test
     void deeplyNestedDescriptionsAreRefusedWithoutRecursion() {
         String deep = "{\"a\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";

@@ -66,6 +66,79 @@ class DepthwiseConvolutionTest {
         }
     }
 
+    /**
+     * Backward passes: the input gradient equals its contract bit for bit (per padded input pixel, the fused
+     * multiply-add chain over filter and tap in order from 0, a tap whose window misses the pixel contributing
+     * {@code fma(w, 0, acc)}; then the padding's adjoint) on every kernel and thread count; the weight gradient is
+     * the same bits on 1, 2 and 3 threads (its lane order is the vector kernel's own, so not the scalar twin's).
+     */
+    @Test
+    void backwardPassesEqualTheirContractAndDoNotDependOnThreads() {
+        for (FastConvolutionTest.Case cs : cases()) {
+            Random random = new Random(cs.hashCode() + 7);
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), 1, cs.kh(), cs.kw());
+            Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(x.shape(), w.shape(), cs.p()).dims());
+            Tensor expected = inputGradientContract(dy, w, x.shape(), cs.p());
+            Tensor dw1 = null;
+            for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.vector(3),
+                KernelProvider.scalar()}) {
+                String what = cs + " on " + k.name() + "/" + k.threads();
+                assertArrayEquals(expected.data(), FastConvolution.backwardInput(dy, w, x.shape(), cs.p(), k).data(),
+                        what);
+                Tensor dw = Tensor.zeros(w.shape().dims());
+                FastConvolution.backwardWeights(x, dy, dw, null, cs.p(), k);
+                if (dw1 == null) {
+                    dw1 = dw;
+                } else if (!KernelProvider.isScalar(k)) {
+                    assertArrayEquals(dw1.data(), dw.data(), what + " weight gradient");
+                }
+            }
+        }
+    }
+
+    /** The input gradient's contract, naive loops over the padded input, then {@link Pad#padBackward}. */
+    private static Tensor inputGradientContract(Tensor dy, Tensor w, Shape xShape, ConvParams p) {
+        Padding pad = p.padding();
+        int n = xShape.dim(0);
+        int c = xShape.dim(1);
+        int hp = pad.paddedHeight(xShape.dim(2));
+        int wp = pad.paddedWidth(xShape.dim(3));
+        int f = w.dim(0);
+        int fg = f / c;
+        int kh = w.dim(2);
+        int kw = w.dim(3);
+        int oh = dy.dim(2);
+        int ow = dy.dim(3);
+        Tensor dxp = Tensor.zeros(n, c, hp, wp);
+        for (int b = 0; b < n; b++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int ph = 0; ph < hp; ph++) {
+                    for (int pw = 0; pw < wp; pw++) {
+                        float acc = 0f;
+                        for (int fl = 0; fl < fg; fl++) {
+                            int fo = ci * fg + fl;
+                            for (int i = 0; i < kh; i++) {
+                                for (int j = 0; j < kw; j++) {
+                                    int rs = ph - i * p.dilationH();
+                                    int qs = pw - j * p.dilationW();
+                                    float g = 0f;
+                                    if (rs >= 0 && qs >= 0 && rs % p.strideH() == 0 && qs % p.strideW() == 0
+                                            && rs / p.strideH() < oh && qs / p.strideW() < ow) {
+                                        g = dy.data()[((b * f + fo) * oh + rs / p.strideH()) * ow + qs / p.strideW()];
+                                    }
+                                    acc = Math.fma(w.data()[(fo * kh + i) * kw + j], g, acc);
+                                }
+                            }
+                        }
+                        dxp.data()[((b * c + ci) * hp + ph) * wp + pw] = acc;
+                    }
+                }
+            }
+        }
+        return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode());
+    }
+
     @Test
     void matchesTheReferenceInEveryPass() {
         DepthwiseConvolution.enabled = true;

@@ -149,6 +149,9 @@ class FastConvolutionTest {
         List<Case> all = cases();
         all.add(new Case(4, 64, 20, 20, 32, 3, 3, ConvParams.of(1, 1))); // big enough to thread every level
         all.add(new Case(1, 64, 40, 40, 32, 3, 3, ConvParams.of(1, 1))); // batch 1: threaded GEMMs instead
+        // a weight gradient of 64 x 1152 elements: its partials are added on all threads (REDUCE_PARALLEL)
+        all.add(new Case(3, 128, 6, 6, 64, 3, 3, ConvParams.of(1, 1)));
+        assertTrue(64 * 128 * 9 >= FastConvolution.REDUCE_PARALLEL);
         for (Case cs : all) {
             Random random = new Random(cs.hashCode());
             Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());

@@ -122,6 +122,19 @@ class TrainerTest {
         Tensor best = afterEpoch.get(0).get("dense.kernel");
         assertEquals(0f, best.maxAbsDiff(model.stateDict().get("dense.kernel")));
         assertTrue(afterEpoch.get(2).get("dense.kernel").maxAbsDiff(best) > 0);
+
+        // start_from_epoch: the same "higher loss is better" watch ignores epochs 1-3, so epoch 4 is the best and
+        // the patience counts from there
+        Sequential later = mlp(4);
+        afterEpoch.clear();
+        EarlyStopping warm = new EarlyStopping(new Monitor(History.TRAIN_LOSS, true, 0), 2, EarlyStopping.AtEnd.RESTORE_BEST)
+                .startFromEpoch(4);
+        History h3 = new Trainer(TrainConfig.builder(new Sgd(later, 0.1)).epochs(10).batchSize(30).build())
+                .addListener(recorder).addListener(warm).fit(later, data, null);
+        assertEquals(6, h3.size());
+        assertEquals(4, warm.bestEpoch());
+        assertEquals(6, warm.stoppedAt());
+        assertEquals(0f, afterEpoch.get(3).get("dense.kernel").maxAbsDiff(later.stateDict().get("dense.kernel")));
     }
 
     @Test

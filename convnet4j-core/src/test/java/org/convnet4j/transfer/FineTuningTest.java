@@ -26,9 +26,11 @@ import org.junit.jupiter.api.Test;
 
 class FineTuningTest {
     private static final FineTuneSettings QUICK = new FineTuneSettings(30, 6, 3, 0.25, 16, 7);
+    /** Phase 1 by gradient descent (the head fit before the logistic regression became the default). */
+    private static final FineTuneSettings QUICK_GRADIENT = QUICK.withHeadFit(FineTuneSettings.HeadFit.GRADIENT);
 
     @Test
-    void caseTwoTrainsTheHeadAloneFirstThenTheLastLayersAndKeepsTheBestWeights() {
+    void caseTwoTrainsTheHeadAloneFirstThenTheLastLayersAndKeepsTheBestWeightsGradientHead() {
         Sequential base = TransferTest.base(1);
         Dataset all = TransferTest.data(160, 2);
         Datasets.Split split = Datasets.split(all, 0.25, 7);
@@ -37,11 +39,12 @@ class FineTuningTest {
         Map<String, float[]> before = TransferTest.snapshot(plan.model());
         List<String> log = new ArrayList<>();
 
-        FineTuning.Result r = FineTuning.fit(plan, split.train(), split.validation(), QUICK, log::add, List.of(),
-                FeatureExtractor.Progress.NONE);
+        FineTuning.Result r = FineTuning.fit(plan, split.train(), split.validation(), QUICK_GRADIENT, log::add,
+                List.of(), FeatureExtractor.Progress.NONE);
 
         assertEquals(2, r.phases().size());
         assertEquals(List.of("predictions"), r.phases().get(0).trainedLayers());
+        assertFalse(r.phases().get(0).convex());
         assertEquals(0.003, r.phases().get(0).learningRate(), 1e-12);
         assertEquals(List.of("dense1", "predictions"), r.phases().get(1).trainedLayers());
         assertEquals(QUICK.maxHeadEpochs(), r.phases().get(0).maxEpochs());
@@ -65,8 +68,9 @@ class FineTuningTest {
             assertEquals(i + 1, epoch[i]);
             assertEquals(i < r.phases().get(0).epochs() ? 1 : 2, phase[i]);
         }
-        // the kept weights are the best validation loss of either phase
-        double best = Math.min(r.phases().get(0).bestValidationLoss(), r.phases().get(1).bestValidationLoss());
+        // the kept weights: fine-tuning's best epoch only when it beats the head phase on validation loss and accuracy
+        double best = FineTuning.keepsTuning(r.phases().get(0), r.phases().get(1))
+                ? r.phases().get(1).bestValidationLoss() : r.phases().get(0).bestValidationLoss();
         Metrics m = Trainer.evaluate(plan.model(), split.validation(), 256, new SoftmaxCrossEntropy());
         assertEquals(best, m.loss(), 1e-5);
         assertEquals(m.loss(), r.validationLoss(), 1e-9);
@@ -91,7 +95,8 @@ class FineTuningTest {
             }
         };
         List<String> log = new ArrayList<>();
-        FineTuneSettings s = new FineTuneSettings(30, 6, 3, 0.25, 8, 7); // refit is the default
+        FineTuneSettings s = new FineTuneSettings(30, 6, 3, 0.25, 8, 7) // refit is the default
+                .withHeadFit(FineTuneSettings.HeadFit.GRADIENT); // every phase counted by the trainer's listener
 
         FineTuning.Result r = FineTuning.fit(plan, all, s, log::add, List.of(counter), FeatureExtractor.Progress.NONE);
 
@@ -147,8 +152,13 @@ class FineTuningTest {
         FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("p"), 0.003, 200, 25, 15, 0.40, 0.8);
         FineTuning.Phase better = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 18, 8, 0.35, 0.85);
         FineTuning.Phase worse = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.41, 0.8);
+        // a lower validation loss with fewer right answers is not better than the starting point
+        FineTuning.Phase sharper = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 5, 0.30, 0.75);
         assertEquals(List.of("1x15", "2x8"), describe(FineTuning.refitEpochs(List.of(head, better))));
         assertEquals(List.of("1x15"), describe(FineTuning.refitEpochs(List.of(head, worse))));
+        assertEquals(List.of("1x15"), describe(FineTuning.refitEpochs(List.of(head, sharper))));
+        assertFalse(FineTuning.keepsTuning(head, sharper));
+        assertTrue(FineTuning.keepsTuning(head, better));
         assertEquals(List.of("2x8"), describe(FineTuning.refitEpochs(List.of(better)))); // Case 4: one phase
     }
 
@@ -169,6 +179,47 @@ class FineTuningTest {
         // batch norm stays frozen in Case 3 too: running statistics, no update
         assertEquals(List.of("conv1", "conv2", "dense1", "predictions"), three.phases().get(1).trainedLayers());
         assertEquals(List.of("predictions"), three.phases().get(0).trainedLayers());
+    }
+
+    @Test
+    void theDefaultHeadPhaseIsCaseOnesLogisticRegressionFittedToConvergence() {
+        Dataset all = TransferTest.data(160, 6);
+        Datasets.Split split = Datasets.split(all, 0.25, 7);
+        TransferOptions o = TransferOptions.forClasses(all.classNames());
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, TransferTest.base(1), o);
+        List<String> log = new ArrayList<>();
+        FineTuning.Result r = FineTuning.fit(plan, split.train(), split.validation(), QUICK.withMaxTuneEpochs(1),
+                log::add, List.of(), FeatureExtractor.Progress.NONE);
+        FineTuning.Phase head = r.phases().get(0);
+        assertTrue(head.convex(), head.toString());
+        assertEquals(List.of("predictions"), head.trainedLayers());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("phase 1: new head only, base frozen: logistic regression")),
+                log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.contains("phase 1 converged after")), log.toString());
+
+        // phase 1's head is the logistic regression on the frozen features, as a Dense layer: refit the same plan
+        // without fine-tuning epochs beating it and compare with SoftmaxRegression on the extracted features
+        TransferPlan same = Transfer.plan(TransferCase.FINE_TUNE_LAST, TransferTest.base(1), o);
+        Sequential m = same.model();
+        Sequential below = new Sequential(m.inputShapes().get(0));
+        for (int i = 0; i < m.indexOf("predictions"); i++) {
+            below.add(m.layers().get(i));
+        }
+        Features f = FeatureExtractor.extract(below, split.train(), 64, FeatureExtractor.Progress.NONE);
+        SoftmaxRegression.Fit expected = SoftmaxRegression.fit(f.values(), f.dim(), f.labels(), all.numClasses(),
+                FineTuning.HEAD_C, FineTuning.HEAD_MAX_ITERATIONS);
+        History h = r.history();
+        assertEquals(1.0, h.series(FineTuning.PHASE)[0]);
+        // the history row of phase 1 holds the head's validation figures, which decide whether phase 2 is kept
+        assertEquals(head.bestValidationLoss(), h.series(History.VAL_LOSS)[0], 1e-12);
+        // the same plan with the regression written into its head has exactly phase 1's validation figures
+        var dense = (org.convnet4j.nn.layers.Dense) m.layers().get(m.indexOf("predictions"));
+        dense.kernel().load(org.convnet4j.tensor.Tensor.of(expected.kernel(), dense.kernel().value().shape().dims()));
+        dense.bias().load(org.convnet4j.tensor.Tensor.of(expected.bias(), dense.bias().value().shape().dims()));
+        Metrics v = Trainer.evaluate(m, split.validation(), 256, new SoftmaxCrossEntropy());
+        assertEquals(v.loss(), head.bestValidationLoss(), 1e-6);
+        assertEquals(v.accuracy(), head.validationAccuracy(), 1e-12);
+        assertTrue(r.validationAccuracy() > 0.6, "3 classes, chance 0.33: " + r.validationAccuracy());
     }
 
     @Test

@@ -27,6 +27,25 @@ class AtomicFilesTest {
         }
     }
 
+    /** A download's finished .part put in place: replaced in one step, never from another directory. */
+    @Test
+    void commitRenamesAFinishedSiblingOverTheTarget() throws IOException {
+        Path target = dir.resolve("w.safetensors");
+        Files.writeString(target, "old");
+        Path part = Files.writeString(dir.resolve("w.safetensors.part"), "new");
+        AtomicFiles.commit(part, target);
+        assertEquals("new", Files.readString(target));
+        assertEquals(List.of("w.safetensors"), listing());
+
+        Path elsewhere = Files.writeString(Files.createDirectories(dir.resolve("sub")).resolve("x.part"), "other");
+        assertThrows(IllegalArgumentException.class, () -> AtomicFiles.commit(elsewhere, target));
+        Path missing = dir.resolve("gone.part");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.commit(missing, target));
+        assertTrue(e.getMessage().startsWith(target + ": could not force gone.part to disk ("), e.getMessage());
+        assertEquals("new", Files.readString(target));
+        assertEquals("other", Files.readString(elsewhere));
+    }
+
     @Test
     void injectedWriteErrorsLeaveThePreviousFileAndNoTemporary() throws IOException {
         Path target = dir.resolve("model.c4j");

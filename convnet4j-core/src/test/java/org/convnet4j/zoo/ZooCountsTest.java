@@ -97,6 +97,26 @@ class ZooCountsTest {
         }
     }
 
+    /**
+     * MobileNetV2, SqueezeNet 1.0/1.1 and DenseNet-121/161/169/201 against torchvision 0.14's num_params and
+     * conv+linear MACs at 224x224 (tools/fixtures/torchvision_zoo2_fixture.py --counts; torchvision's published _ops,
+     * 0.301, 0.819, 0.349, 2.834, 7.728, 3.36 and 4.291 GMACs, are these rounded).
+     */
+    @Test
+    void mobileNetSqueezeNetAndDenseNetsCountAsTorchvision() {
+        Object[][] published = {
+            {"mobilenet_v2", 3_504_872L, 300_774_272L}, {"squeezenet1_0", 1_248_424L, 818_924_576L},
+            {"squeezenet1_1", 1_235_496L, 349_151_936L}, {"densenet121", 7_978_856L, 2_834_161_664L},
+            {"densenet161", 28_681_000L, 7_727_907_072L}, {"densenet169", 14_149_480L, 3_359_843_328L},
+            {"densenet201", 20_013_928L, 4_291_365_888L}};
+        for (Object[] p : published) {
+            String name = (String) p[0];
+            Model m = ModelZoo.build(name, ZooOptions.defaults());
+            assertEquals((long) p[1], m.parameterCount(), name);
+            assertEquals((long) p[2], m.totalMacs(), name + " MACs");
+        }
+    }
+
     @Test
     void resnetVariantsAtReducedWidthKeepWholeGroups() {
         // 32 groups at width 1/16: 2 groups; layer1's bottleneck 128 -> 8 channels

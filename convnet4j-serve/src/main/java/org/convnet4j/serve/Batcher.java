@@ -1,11 +1,12 @@
 package org.convnet4j.serve;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -17,6 +18,8 @@ import org.convnet4j.tensor.Tensor;
  * holds {@code maxBatch} samples, and answers every request from the one forward pass. One thread per model also
  * bounds the work in flight: however many clients there are, one forward pass at a time holds activations, and
  * the model is shared without copies (inference is thread-safe anyway; training the model while serving is not).
+ * A small model may instead run on the request's own thread when it is idle ({@link #callerRuns}), still one
+ * forward pass at a time.
  */
 public final class Batcher implements AutoCloseable {
     /** Samples [n, ...input] of one request and where its outputs [n, ...output] go. */
@@ -28,10 +31,28 @@ public final class Batcher implements AutoCloseable {
     private final Shape sampleShape;
     private final int maxBatch;
     private final long maxWaitNanos;
-    private final BlockingQueue<Job> queue;
+    private final int capacity;
     private final ServeMetrics metrics;
     private final Thread worker;
     private volatile boolean accepting = true;
+
+    // The queue and what the worker is waiting for, guarded by lock. The worker is woken only when it has
+    // something to do: when it waits for a batch's first request, by any request; while it gathers a batch, only
+    // once the queued samples fill it (or overfill it), else its deadline ends the wait. Waking it for every
+    // arrival cost a futex call and a context switch per request (bench/serve-cpu.sh, perf stat; docs/SERVING.md).
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Job> queue;
+    private int queuedSamples;
+    private boolean waitingForFirst;
+    /** Samples of the batch being gathered while the worker waits for more; 0 when it is not waiting for more. */
+    private int gathering;
+    private volatile int depth;
+    /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
+    private boolean callerRunning;
+    private volatile long callerRunsMaxNanos;
+    /** Forward-pass time per sample, smoothed; the model's speed as {@link #callerRuns} judges it. */
+    private volatile double nanosPerSample = Double.POSITIVE_INFINITY;
 
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
         if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1) {
@@ -43,7 +64,8 @@ public final class Batcher implements AutoCloseable {
         this.sampleShape = model.inputShapes().get(0);
         this.maxBatch = maxBatch;
         this.maxWaitNanos = maxWaitMicros * 1000L;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.capacity = queueCapacity;
+        this.queue = new ArrayDeque<>(Math.min(queueCapacity, 1024));
         this.metrics = metrics;
         this.worker = new Thread(this::run, "convnet4j-batcher-" + name);
         this.worker.setDaemon(true);
@@ -51,83 +73,170 @@ public final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Lets a request's own thread run the model when the model is idle (no forward pass running, nothing
+     * queued) and its forward pass takes less than {@code maxMicros} (as measured on the requests so far): for a
+     * small model, handing the request to the worker and the answer back costs two thread wake-ups, about as
+     * much as the forward pass itself. Still one forward pass at a time: requests arriving meanwhile queue up
+     * and the worker batches them once the caller is done. A large model never qualifies, so request threads
+     * never hold its (per-thread) kernel workspaces. 0 (the default) turns it off.
+     */
+    public Batcher callerRuns(long maxMicros) {
+        this.callerRunsMaxNanos = Math.max(0, maxMicros) * 1000L;
+        return this;
+    }
+
+    /**
      * Queues samples [n, ...input] (n >= 1); the future completes with the outputs [n, ...output], or
-     * exceptionally. Throws {@link ApiException} 429 when the queue is full and 503 once closing.
+     * exceptionally (it may be complete on return: see {@link #callerRuns}). Throws {@link ApiException} 429 when
+     * the queue is full and 503 once closing.
      */
     public CompletableFuture<Tensor> submit(Tensor input) {
-        if (!accepting) {
-            throw new ApiException(503, "model " + name + " is shutting down");
-        }
+        return submit(input, true);
+    }
+
+    /**
+     * As {@link #submit(Tensor)}; {@code callerMayRun} false keeps the request off the calling thread (a server
+     * passes false when other requests are on their way: running each alone as it comes would stop batches from
+     * forming).
+     */
+    public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun) {
         Job job = new Job(input, new CompletableFuture<>());
-        if (!queue.offer(job)) {
-            throw new ApiException(429, "model " + name + ": the request queue is full (" + queue.size()
-                    + " waiting); try again later");
+        int n = input.dim(0);
+        int size;
+        boolean inline = false;
+        lock.lock();
+        try {
+            if (!accepting) {
+                throw new ApiException(503, "model " + name + " is shutting down");
+            }
+            if (callerMayRun && waitingForFirst && queue.isEmpty() && !callerRunning && n <= maxBatch
+                    && nanosPerSample * n < callerRunsMaxNanos) {
+                callerRunning = true;
+                inline = true;
+            } else if (queue.size() >= capacity) {
+                throw new ApiException(429, "model " + name + ": the request queue is full (" + queue.size()
+                        + " waiting); try again later");
+            } else {
+                queue.addLast(job);
+                queuedSamples += n;
+                if ((waitingForFirst && !callerRunning) || (gathering > 0 && gathering + queuedSamples >= maxBatch)) {
+                    work.signal();
+                }
+            }
+            size = queue.size();
+            depth = size;
+        } finally {
+            lock.unlock();
         }
-        metrics.queueDepth(name, queue.size());
+        if (inline) {
+            try {
+                runBatch(List.of(job));
+            } finally {
+                lock.lock();
+                try {
+                    callerRunning = false;
+                    if (!queue.isEmpty()) {
+                        work.signal(); // what arrived meanwhile: the worker (waiting for a first request) takes it
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return job.result;
+        }
+        metrics.queueDepth(name, size);
         return job.result;
     }
 
     public int queueDepth() {
-        return queue.size();
+        return depth;
+    }
+
+    private Job poll() {
+        Job j = queue.pollFirst();
+        if (j != null) {
+            queuedSamples -= j.input.dim(0);
+        }
+        return j;
     }
 
     private void run() {
         List<Job> batch = new ArrayList<>();
         Job carry = null; // a request too large to join the previous batch starts the next one
-        while (accepting || carry != null || !queue.isEmpty()) {
-            Job first = carry;
-            carry = null;
-            if (first == null) {
-                try {
-                    first = queue.poll(100, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    break;
-                }
-                if (first == null) {
-                    continue;
-                }
-            }
+        boolean interrupted = false;
+        while (!interrupted) {
             batch.clear();
-            batch.add(first);
-            int samples = first.input.dim(0);
-            long deadline = System.nanoTime() + maxWaitNanos;
-            while (samples < maxBatch) {
-                Job next = queue.poll();
-                if (next == null) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
+            lock.lock();
+            try {
+                Job first = carry;
+                carry = null;
+                if (first == null) {
+                    waitingForFirst = true;
                     try {
-                        next = queue.poll(left, TimeUnit.NANOSECONDS);
+                        while ((queue.isEmpty() || callerRunning) && (accepting || callerRunning)) {
+                            work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        }
                     } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
+                        interrupted = true;
+                    } finally {
+                        waitingForFirst = false;
                     }
-                    if (next == null) {
-                        break;
+                    first = interrupted ? null : poll();
+                    if (first == null) {
+                        break; // interrupted, or closed with nothing left
                     }
                 }
-                if (samples + next.input.dim(0) > maxBatch) {
-                    carry = next; // never split a request: it waits for the next forward pass
-                    break;
+                batch.add(first);
+                int samples = first.input.dim(0);
+                long deadline = System.nanoTime() + maxWaitNanos;
+                gather:
+                while (samples < maxBatch) {
+                    Job next;
+                    while ((next = queue.peekFirst()) != null) {
+                        if (samples + next.input.dim(0) > maxBatch) {
+                            carry = poll(); // never split a request: it waits for the next forward pass
+                            break gather;
+                        }
+                        batch.add(poll());
+                        samples += next.input.dim(0);
+                        if (samples >= maxBatch) {
+                            break gather;
+                        }
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !accepting) {
+                        break;
+                    }
+                    gathering = samples;
+                    try {
+                        work.awaitNanos(left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        break;
+                    } finally {
+                        gathering = 0;
+                    }
                 }
-                batch.add(next);
-                samples += next.input.dim(0);
+                depth = queue.size();
+            } finally {
+                lock.unlock();
             }
-            metrics.queueDepth(name, queue.size());
+            metrics.queueDepth(name, depth);
             runBatch(batch);
-            if (Thread.currentThread().isInterrupted()) {
-                break;
-            }
         }
         // only an interrupted worker leaves requests behind: fail them rather than let clients hang
-        if (carry != null) {
-            carry.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
-        }
-        Job left;
-        while ((left = queue.poll()) != null) {
-            left.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
+        lock.lock();
+        try {
+            if (carry != null) {
+                carry.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
+            }
+            Job left;
+            while ((left = poll()) != null) {
+                left.result.completeExceptionally(new ApiException(503, "model " + name + " is shutting down"));
+            }
+            depth = 0;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -160,7 +269,11 @@ public final class Batcher implements AutoCloseable {
             }
             long t0 = System.nanoTime();
             Tensor y = model.predict(x);
-            metrics.batch(name, n, (System.nanoTime() - t0) / 1e9);
+            long nanos = System.nanoTime() - t0;
+            metrics.batch(name, n, nanos / 1e9);
+            double per = (double) nanos / n;
+            double before = nanosPerSample;
+            nanosPerSample = Double.isInfinite(before) ? per : 0.8 * before + 0.2 * per; // a racy update is harmless
             int outPer = y.size() / n;
             Shape outSample = y.shape().dropFirst();
             int off = 0;
@@ -186,7 +299,13 @@ public final class Batcher implements AutoCloseable {
     }
 
     public void close(long millis) {
-        accepting = false;
+        lock.lock();
+        try {
+            accepting = false;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
         try {
             worker.join(millis);
         } catch (InterruptedException e) {

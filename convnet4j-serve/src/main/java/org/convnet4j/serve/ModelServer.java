@@ -67,6 +67,13 @@ public final class ModelServer implements AutoCloseable {
         public long timeoutMillis = 30_000;
         /** Samples in one v2 request. */
         public int maxSamplesPerRequest = 64;
+        /**
+         * A model whose forward pass takes less than this (measured while serving) runs on the request's own
+         * thread when it is idle and that request is the only one in the server, saving two thread hand-offs per
+         * request (see {@link Batcher#callerRuns}); with other requests on their way, batching goes on as before.
+         * 0: never.
+         */
+        public long callerRunsMicros = 1_000;
         /** How long shutdown waits for requests in flight. */
         public long drainMillis = 30_000;
     }
@@ -108,7 +115,7 @@ public final class ModelServer implements AutoCloseable {
             }
             ImageClassifier classifier = pictureClassifier(m);
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
-                    metrics);
+                    metrics).callerRuns(options.callerRunsMicros);
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
@@ -284,6 +291,14 @@ public final class ModelServer implements AutoCloseable {
      */
     private InferenceProtocol.Encoded infer(Served m, String declared, long contentLength, InputStream in, long t0)
             throws Exception {
+        InferenceProtocol.Request req = inferRequest(m, declared, contentLength, in);
+        Tensor out = await(m, m.batcher.submit(req.input(), alone()), t0);
+        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
+    }
+
+    /** A v2 request read and checked against the model: the body, and the binary extension's header (may be null). */
+    private InferenceProtocol.Request inferRequest(Served m, String declared, long contentLength, InputStream in)
+            throws IOException {
         int jsonLength = -1;
         if (declared != null) {
             try {
@@ -296,10 +311,7 @@ public final class ModelServer implements AutoCloseable {
                         + declared + "'");
             }
         }
-        InferenceProtocol.Request req = InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input,
-                options.maxSamplesPerRequest);
-        Tensor out = await(m, m.batcher.submit(req.input()), t0);
-        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
+        return InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input, options.maxSamplesPerRequest);
     }
 
     private static final String INFER = "/v2/models/{name}/infer";
@@ -326,46 +338,112 @@ public final class ModelServer implements AutoCloseable {
                 return false;
             }
             Served m = models.get(path.substring(MODELS_PREFIX.length(), path.length() - INFER_SUFFIX.length()));
-            if (m == null || request.getLength() > options.maxBodyBytes) {
-                // a declared body over the limit too: answering 413 here without reading it let the connection
-                // close under a client still sending (it saw no answer); Javalin's servlet layer handles that case
+            if (m == null) {
                 return false;
             }
             long t0 = System.nanoTime();
             inFlight.incrementAndGet();
-            int status = 500;
+            if (request.getLength() > options.maxBodyBytes) {
+                // answered at once, without reading the body (then read and dropped: see send)
+                refuse(response, callback, new ApiException(413, "the body has " + request.getLength()
+                        + " bytes; the limit is " + options.maxBodyBytes), t0);
+                return true;
+            }
+            InferenceProtocol.Request req;
+            CompletableFuture<Tensor> f;
             try {
-                byte[] body;
-                String type = "application/json";
+                if (draining) {
+                    throw new ApiException(503, "the server is shutting down");
+                }
+                req = inferRequest(m, request.getHeaders().get(InferenceProtocol.HEADER_LENGTH), request.getLength(),
+                        org.eclipse.jetty.io.Content.Source.asInputStream(request));
+                f = m.batcher.submit(req.input(), alone());
+            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                refuse(response, callback, e, t0);
+                return true;
+            }
+            // The answer is written by whichever thread completes the future (the model's worker, or the timer
+            // at the time budget): the request's thread returns now instead of sleeping until the worker wakes it.
+            // For a small model that wake-up and the thread's own scheduling cost about as much CPU as the forward
+            // pass (perf stat per request, docs/SERVING.md); the worker's extra work is a small write per answer.
+            long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
+            f.orTimeout(Math.max(0, budget - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS).whenComplete((out, err) -> {
+                if (err == null && System.nanoTime() - t0 > budget) {
+                    err = new TimeoutException(); // came too late: refused like a missing answer (see await)
+                }
+                if (err != null) {
+                    refuse(response, callback, refusal(m, err), t0);
+                    return;
+                }
                 try {
-                    if (draining) {
-                        throw new ApiException(503, "the server is shutting down");
-                    }
-                    InferenceProtocol.Encoded answer = infer(m,
-                            request.getHeaders().get(InferenceProtocol.HEADER_LENGTH), request.getLength(),
-                            org.eclipse.jetty.io.Content.Source.asInputStream(request), t0);
+                    InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
+                            req.outputFormat());
+                    String type = "application/json";
                     if (answer.jsonLength() >= 0) {
                         response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
                         type = "application/octet-stream";
                     }
-                    body = answer.body();
-                    status = 200;
-                } catch (ApiException e) {
-                    status = e.status();
-                    body = utf8(Http.errorBody(e.getMessage()).toString());
+                    send(response, callback, 200, type, answer.body(), t0);
                 } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-                    status = 500;
-                    body = utf8(Http.errorBody("internal error: " + e).toString());
+                    refuse(response, callback, e, t0);
                 }
+            });
+            return true;
+        }
+
+        private void refuse(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
+                            Throwable e, long t0) {
+            int status = e instanceof ApiException a ? a.status() : 500;
+            String message = e instanceof ApiException ? e.getMessage() : "internal error: " + e;
+            send(response, callback, status, "application/json", utf8(Http.errorBody(message).toString()), t0);
+        }
+
+        private void send(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
+                          int status, String type, byte[] body, long t0) {
+            try {
                 response.setStatus(status);
                 response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, type);
                 response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, body.length);
+                if (status == 413) {
+                    // The body is over the limit and not read (a declared length) or read only up to the limit
+                    // (chunked). Closing the connection with the rest unread would reset it under a client that
+                    // is still sending, and such a client (java.net.http, curl) then reports a broken pipe, not
+                    // the answer. So: answer, then read and drop what the client still sends (never kept; at most
+                    // DRAIN_BYTES, then the connection closes), then close.
+                    response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
+                    org.eclipse.jetty.server.Request request = response.getRequest();
+                    response.write(true, java.nio.ByteBuffer.wrap(body), org.eclipse.jetty.util.Callback.from(
+                            () -> drain(request, callback, DRAIN_BYTES), callback::failed));
+                    return;
+                }
                 response.write(true, java.nio.ByteBuffer.wrap(body), callback);
             } finally {
                 metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
                 inFlight.decrementAndGet();
             }
-            return true;
+        }
+    }
+
+    /** How much of a refused body is read and dropped after the 413 before the connection is closed anyway. */
+    private static final long DRAIN_BYTES = 256L << 20;
+
+    /** Reads and drops the rest of a request's body (at most {@code left} bytes), then completes the exchange. */
+    private static void drain(org.eclipse.jetty.server.Request request, org.eclipse.jetty.util.Callback callback,
+                              long left) {
+        while (true) {
+            org.eclipse.jetty.io.Content.Chunk c = request.read();
+            if (c == null) {
+                long rest = left;
+                request.demand(() -> drain(request, callback, rest));
+                return;
+            }
+            left -= c.remaining();
+            boolean last = c.isLast() || org.eclipse.jetty.io.Content.Chunk.isFailure(c);
+            c.release();
+            if (last || left < 0) {
+                callback.succeeded();
+                return;
+            }
         }
     }
 
@@ -382,7 +460,7 @@ public final class ModelServer implements AutoCloseable {
         }
         int k = topK(ctx, m);
         Tensor x = prepared(ctx, m);
-        Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1))), t0);
+        Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1)), alone()), t0);
         JsonObject o = new JsonObject();
         for (Prediction p : m.classifier.classificationsOf(out.data(), 0).topK(k)) {
             o.addProperty(p.className(), p.probability());
@@ -417,6 +495,14 @@ public final class ModelServer implements AutoCloseable {
         throw new ApiException(400, "topk must be a whole number >= 1, got '" + q + "'");
     }
 
+    /**
+     * This request is the only one being handled: a small idle model may run it on this thread. With others on
+     * their way (read, parsed or answered by other threads) it goes to the batcher, so that batches can form.
+     */
+    private boolean alone() {
+        return inFlight.get() <= 1;
+    }
+
     /** Waits for the batcher's answer within the request's time budget (counted from arrival). */
     private Tensor await(Served m, CompletableFuture<Tensor> f, long t0) throws Exception {
         long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
@@ -431,16 +517,27 @@ public final class ModelServer implements AutoCloseable {
             return answer;
         } catch (TimeoutException e) {
             f.cancel(false); // the worker skips it if it has not started
-            throw new ApiException(504, "model " + m.name + " did not answer within " + options.timeoutMillis + " ms");
+            throw refusal(m, e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ApiException a) {
-                throw a;
-            }
-            if (e.getCause() instanceof IllegalArgumentException a) {
-                throw new ApiException(400, a.getMessage());
-            }
-            throw e.getCause() instanceof Exception c ? c : new IllegalStateException(e.getCause());
+            throw refusal(m, e.getCause());
         }
+    }
+
+    /** What a request is answered when its future failed with {@code cause}: 504, the worker's refusal, 400 or 500. */
+    private Exception refusal(Served m, Throwable cause) {
+        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof TimeoutException) {
+            return new ApiException(504, "model " + m.name + " did not answer within " + options.timeoutMillis + " ms");
+        }
+        if (cause instanceof ApiException a) {
+            return a;
+        }
+        if (cause instanceof IllegalArgumentException a) {
+            return new ApiException(400, a.getMessage());
+        }
+        return cause instanceof Exception c ? c : new IllegalStateException(cause);
     }
 
     private void listModels(Context ctx) {

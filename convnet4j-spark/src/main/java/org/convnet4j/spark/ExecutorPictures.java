@@ -26,10 +26,10 @@ import org.convnet4j.tensor.Shape;
  */
 public final class ExecutorPictures {
     private final JavaRDD<Shard> shards;
-    private final List<Broadcast<Recipe>> recipes;
+    private final List<? extends Broadcast<?>> recipes;
     private final int size;
 
-    private ExecutorPictures(JavaRDD<Shard> shards, List<Broadcast<Recipe>> recipes, int size) {
+    private ExecutorPictures(JavaRDD<Shard> shards, List<? extends Broadcast<?>> recipes, int size) {
         this.shards = shards;
         this.recipes = recipes;
         this.size = size;
@@ -38,6 +38,9 @@ public final class ExecutorPictures {
     /** Ships {@code data} in {@code partitions} shards and caches them on the executors (lazily, at first use). */
     public static ExecutorPictures of(JavaSparkContext jsc, Dataset data, int partitions) {
         Datasets.Source source = Datasets.source(data);
+        if (source.base() instanceof PictureFolder folder && folder.decodedCache() != null) {
+            return fromCheckPass(jsc, data, source, folder.decodedCache());
+        }
         int n = data.size();
         int parts = Math.max(1, Math.min(partitions, n));
         List<Broadcast<Recipe>> recipes = new ArrayList<>();
@@ -56,6 +59,40 @@ public final class ExecutorPictures {
                 .map(p -> r.get(p).value().decode())
                 .persist(StorageLevel.MEMORY_AND_DISK());
         return new ExecutorPictures(shards, recipes, n);
+    }
+
+    /**
+     * Shards of a view of a folder that {@link PictureFolder#decodable} checked: shard p holds the view's samples whose
+     * pictures the check pass cached in its partition p, and shares that cache's values (narrow dependency, nothing
+     * decoded again or copied; a lost partition is decoded again from its files).
+     */
+    private static ExecutorPictures fromCheckPass(JavaSparkContext jsc, Dataset data, Datasets.Source source,
+                                                  PictureFolder.DecodedCache cache) {
+        int parts = cache.rdd().getNumPartitions();
+        List<List<int[]>> members = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            members.add(new ArrayList<>());
+        }
+        for (int i = 0; i < data.size(); i++) {
+            int b = source.indices()[i];
+            members.get(cache.partition()[b]).add(new int[] {i, cache.row()[b], data.label(i)});
+        }
+        List<Layout> layouts = new ArrayList<>();
+        for (List<int[]> m : members) {
+            layouts.add(new Layout(m.stream().mapToInt(v -> v[0]).toArray(), m.stream().mapToInt(v -> v[1]).toArray(),
+                    m.stream().mapToInt(v -> v[2]).toArray()));
+        }
+        Broadcast<List<Layout>> l = jsc.broadcast(List.copyOf(layouts));
+        int[] dims = data.sampleShape().dims();
+        JavaRDD<Shard> shards = cache.rdd().mapPartitionsWithIndex((p, it) -> {
+            Layout mine = l.value().get(p);
+            return List.of(new Shard(mine.indices(), mine.rows(), dims, it.next().x(), mine.labels())).iterator();
+        }, true);
+        return new ExecutorPictures(shards, List.of(l), data.size());
+    }
+
+    /** Which samples of a view a shard cut from the check pass's cache holds, and where. */
+    private record Layout(int[] indices, int[] rows, int[] labels) implements Serializable {
     }
 
     /** The cached shards, one per partition, in sample order. */
@@ -130,7 +167,7 @@ public final class ExecutorPictures {
             } else {
                 x = floats;
             }
-            return new Shard(from, labels.length, dims, x, labels);
+            return Shard.contiguous(from, labels.length, dims, x, labels);
         }
     }
 
@@ -147,10 +184,39 @@ public final class ExecutorPictures {
         }
     }
 
-    /** A contiguous run of samples [start, start + count) of the dataset, decoded. */
-    public record Shard(int start, int count, int[] dims, float[] x, int[] labels) implements Serializable {
+    /**
+     * One partition's samples of the dataset, decoded: {@code indices} (ascending) are their sample indices, sample j
+     * is row {@code rows[j]} of {@code x} (a contiguous shard has rows 0..n-1; a shard cut from the check pass's cached
+     * pictures shares that cache's array) with label {@code labels[j]}.
+     */
+    public record Shard(int[] indices, int[] rows, int[] dims, float[] x, int[] labels) implements Serializable {
+        static Shard contiguous(int start, int count, int[] dims, float[] x, int[] labels) {
+            int[] idx = new int[count];
+            int[] rows = new int[count];
+            for (int j = 0; j < count; j++) {
+                idx[j] = start + j;
+                rows[j] = j;
+            }
+            return new Shard(idx, rows, dims, x, labels);
+        }
+
         Shape sampleShape() {
             return Shape.of(dims);
+        }
+
+        public int count() {
+            return indices.length;
+        }
+
+        /** Where sample {@code index} of the dataset is in this shard, or a negative number if it is not here. */
+        int position(int index) {
+            return java.util.Arrays.binarySearch(indices, index);
+        }
+
+        /** Copies the values of the shard's sample {@code j} to {@code dest} at {@code offset}. */
+        void copy(int j, float[] dest, int offset) {
+            int per = sampleShape().size();
+            System.arraycopy(x, rows[j] * per, dest, offset, per);
         }
     }
 }

@@ -57,18 +57,14 @@ public final class ModelBytes implements Serializable {
     public SavedModel parse() throws IOException {
         // The checkpoint reader works on files (it verifies a checksum over a mapped file); a private temporary copy
         // is cheap next to building the network.
-        // The copy keeps the origin's file name, so that a note the reader logs about it (an older format) names a
-        // file the user knows.
-        String base = origin.substring(origin.lastIndexOf('/') + 1);
-        if (!base.matches("[A-Za-z0-9._-]{1,100}") || base.startsWith(".")) {
-            base = "model.c4j";
-        }
+        // The reader is told the origin: its messages and notes name the user's file, and a note (an older format)
+        // is logged once per process, not once per parse (the driver parses a model several times).
         Path dir = Files.createTempDirectory("convnet4j-model-");
-        Path tmp = dir.resolve(base);
+        Path tmp = dir.resolve("model.c4j");
         try {
             Files.write(tmp, bytes);
             try {
-                return ModelFiles.read(tmp);
+                return ModelFiles.read(tmp, origin);
             } catch (IOException | RuntimeException e) {
                 String m = String.valueOf(e.getMessage()).replace(tmp.toString(), origin);
                 throw new IOException(m.startsWith(origin) ? m : origin + ": " + m, e);

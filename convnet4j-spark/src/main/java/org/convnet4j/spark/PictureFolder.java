@@ -34,6 +34,9 @@ public final class PictureFolder extends LabelledDataset {
     private final String[] files;
     private final Preprocessing preprocessing;
     private final SerializableHadoopConf conf;
+    private transient DecodedCache decoded; // driver side, on a folder made by decodable()
+    /** Pictures decoded in this JVM so far (for the test that each is decoded once). */
+    static final java.util.concurrent.atomic.AtomicLong DECODES = new java.util.concurrent.atomic.AtomicLong();
 
     private PictureFolder(String root, List<String> classNames, String[] files, int[] labels, Preprocessing p,
                           Configuration conf) {
@@ -104,57 +107,117 @@ public final class PictureFolder extends LabelledDataset {
     }
 
     /**
-     * Decodes every picture once on the executors ({@code partitions} tasks; nothing is kept) and returns this folder
-     * without the pictures that cannot be decoded, with the reasons. A file that cannot be read (an I/O error) is not
-     * skipped: it fails the task, which Spark retries. A class left with no picture fails in one line.
+     * Decodes every picture once on the executors ({@code partitions} tasks) and returns this folder without the
+     * pictures that cannot be decoded, with the reasons. The decoded pictures stay cached on the executors
+     * ({@code MEMORY_AND_DISK}, one partition per contiguous range of files), and {@link ExecutorPictures} cuts the
+     * training and validation shards of the returned folder (and of its splits and views) from that cache instead of
+     * decoding again; {@link #releaseDecoded()} drops it. A file that cannot be read (an I/O error) is not skipped: it
+     * fails the task, which Spark retries. A class left with no picture fails in one line.
      */
     public Checked decodable(org.apache.spark.api.java.JavaSparkContext jsc, int partitions) {
         ExecutorPictures.Prep prep = ExecutorPictures.Prep.of(preprocessing);
         SerializableHadoopConf c = conf;
         int parts = Math.max(1, Math.min(partitions, files.length));
-        List<Skipped> bad = new ArrayList<>(jsc.parallelize(java.util.Arrays.asList(files), parts)
+        List<IndexedFile> all = new ArrayList<>();
+        for (int i = 0; i < files.length; i++) {
+            all.add(new IndexedFile(i, files[i]));
+        }
+        int per = preprocessing.outputShape().size();
+        org.apache.spark.api.java.JavaRDD<Decoded> decoded = jsc.parallelize(all, parts)
                 .mapPartitions(it -> {
                     Preprocessing q = prep.toPreprocessing();
                     Configuration hc = c.get();
-                    List<Skipped> out = new ArrayList<>();
+                    List<Integer> good = new ArrayList<>();
+                    List<float[]> values = new ArrayList<>();
+                    List<Skipped> bad = new ArrayList<>();
                     while (it.hasNext()) {
-                        String f = it.next();
+                        IndexedFile f = it.next();
                         try {
-                            decode(f, q, hc);
+                            values.add(decode(f.file(), q, hc));
+                            good.add(f.index());
                         } catch (UncheckedIOException e) {
                             throw e;
                         } catch (RuntimeException e) {
                             String m = String.valueOf(e.getMessage());
-                            out.add(new Skipped(f, m.startsWith(f + ": ") ? m.substring(f.length() + 2) : m));
+                            bad.add(new Skipped(f.file(), m.startsWith(f.file() + ": ")
+                                    ? m.substring(f.file().length() + 2) : m));
                         }
                     }
-                    return out.iterator();
-                }).collect());
-        if (bad.isEmpty()) {
-            return new Checked(this, List.of());
+                    float[] x = new float[Math.multiplyExact(values.size(), per)];
+                    for (int j = 0; j < values.size(); j++) {
+                        System.arraycopy(values.get(j), 0, x, j * per, per);
+                    }
+                    int[] idx = good.stream().mapToInt(Integer::intValue).toArray();
+                    return List.of(new Decoded(idx, x, bad)).iterator();
+                })
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        List<Summary> summaries = decoded.map(d -> new Summary(d.files(), d.bad())).collect();
+        List<Skipped> bad = new ArrayList<>();
+        int[] partitionOf = new int[files.length];
+        int[] rowOf = new int[files.length];
+        java.util.Arrays.fill(partitionOf, -1);
+        for (int p = 0; p < summaries.size(); p++) {
+            bad.addAll(summaries.get(p).bad());
+            int[] good = summaries.get(p).files();
+            for (int r = 0; r < good.length; r++) {
+                partitionOf[good[r]] = p;
+                rowOf[good[r]] = r;
+            }
         }
         bad.sort(java.util.Comparator.comparing(Skipped::file));
-        java.util.Set<String> out = new java.util.HashSet<>();
-        bad.forEach(b -> out.add(b.file()));
         List<String> keep = new ArrayList<>();
         List<Integer> keptLabels = new ArrayList<>();
+        List<Integer> keptPartition = new ArrayList<>();
+        List<Integer> keptRow = new ArrayList<>();
         int[] perClass = new int[classNames.size()];
         for (int i = 0; i < files.length; i++) {
-            if (!out.contains(files[i])) {
+            if (partitionOf[i] >= 0) {
                 keep.add(files[i]);
                 keptLabels.add(labels[i]);
+                keptPartition.add(partitionOf[i]);
+                keptRow.add(rowOf[i]);
                 perClass[labels[i]]++;
             }
         }
         for (int k = 0; k < perClass.length; k++) {
             if (perClass[k] == 0) {
+                decoded.unpersist(false);
                 throw new IllegalArgumentException(root + ": class folder '" + classNames.get(k) + "' has no picture"
                         + " that can be decoded (" + bad.size() + " skipped, first: " + bad.get(0) + ")");
             }
         }
         PictureFolder kept = new PictureFolder(root, classNames, keep.toArray(new String[0]),
                 keptLabels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf.get());
+        kept.decoded = new DecodedCache(decoded, keptPartition.stream().mapToInt(Integer::intValue).toArray(),
+                keptRow.stream().mapToInt(Integer::intValue).toArray());
         return new Checked(kept, List.copyOf(bad));
+    }
+
+    /** Drops the pictures {@link #decodable} left cached on the executors (nothing if there are none). */
+    public void releaseDecoded() {
+        if (decoded != null) {
+            decoded.rdd().unpersist(false);
+            decoded = null;
+        }
+    }
+
+    /** The check pass's cache (driver side), or null: where each sample of this folder is in it. */
+    DecodedCache decodedCache() {
+        return decoded;
+    }
+
+    /** The cached pictures of {@link #decodable}, and per sample of the checked folder its partition and row. */
+    record DecodedCache(org.apache.spark.api.java.JavaRDD<Decoded> rdd, int[] partition, int[] row) {
+    }
+
+    /** One partition of the check pass: the folder indices of the pictures that decoded, their values, the others. */
+    record Decoded(int[] files, float[] x, List<Skipped> bad) implements java.io.Serializable {
+    }
+
+    private record Summary(int[] files, List<Skipped> bad) implements java.io.Serializable {
+    }
+
+    private record IndexedFile(int index, String file) implements java.io.Serializable {
     }
 
     private static boolean hidden(Path p) {
@@ -196,6 +259,7 @@ public final class PictureFolder extends LabelledDataset {
 
     /** Reads and converts one picture: [C, H, W] of the preprocessing's output shape; one-line errors. */
     static float[] decode(String file, Preprocessing p, Configuration conf) {
+        DECODES.incrementAndGet();
         byte[] bytes;
         try {
             Path path = new Path(file);

@@ -48,27 +48,100 @@ final class RingAllReduce {
      * {@code attempt} keeps the ranks of a retried stage apart from the failed one's.
      */
     static long allReduce(float[] values, int rank, int attempt, Meeting meeting, String myHost) {
+        try (Ring ring = join(meeting, rank, attempt, myHost, true)) {
+            return ring.allReduce(values);
+        }
+    }
+
+    /**
+     * Joins the ring of one exchange: meets the other tasks at the coordinator, telling it whether this task is
+     * {@code ready} (its replica holds the state of this exchange), and connects to the neighbours when every task
+     * is. {@link Ring#allReady()} says whether they all were; if not, nobody connects and the exchange is called off.
+     */
+    static Ring join(Meeting meeting, int rank, int attempt, String myHost, boolean ready) {
         int p = meeting.parties();
         if (p == 1) {
-            return 0;
+            return new Ring(ready, rank, 1, null, null);
         }
-        try (ServerSocket server = new ServerSocket()) {
+        ServerSocket server = null;
+        Socket right = null;
+        try {
+            server = new ServerSocket();
             server.bind(new InetSocketAddress(myHost, 0));
             server.setSoTimeout(TIMEOUT_MS);
-            InetSocketAddress[] all = rendezvous(meeting, meeting.key() + "#" + attempt, rank,
-                    new InetSocketAddress(myHost, server.getLocalPort()));
-            try (Socket right = new Socket()) {
-                right.connect(all[(rank + 1) % p], TIMEOUT_MS);
-                right.setTcpNoDelay(true);
-                right.setSoTimeout(TIMEOUT_MS);
-                try (Socket left = server.accept()) {
-                    left.setSoTimeout(TIMEOUT_MS);
-                    return ring(values, rank, p, Channels.newChannel(left.getInputStream()),
-                            Channels.newChannel(right.getOutputStream()));
-                }
+            Rendezvous all = rendezvous(meeting, meeting.key() + "#" + attempt, rank,
+                    new InetSocketAddress(myHost, server.getLocalPort()), ready);
+            if (!all.allReady()) {
+                server.close();
+                return new Ring(false, rank, p, null, null);
             }
+            right = new Socket();
+            right.connect(all.addresses()[(rank + 1) % p], TIMEOUT_MS);
+            right.setTcpNoDelay(true);
+            right.setSoTimeout(TIMEOUT_MS);
+            Socket left = server.accept();
+            left.setSoTimeout(TIMEOUT_MS);
+            server.close();
+            return new Ring(true, rank, p, left, right);
         } catch (IOException e) {
+            closeQuietly(server);
+            closeQuietly(right);
             throw new UncheckedIOException("ring all-reduce, task " + rank + " of " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // already failing
+            }
+        }
+    }
+
+    /** One task's place in the ring of one exchange: the connections to its neighbours. */
+    static final class Ring implements Closeable {
+        private final boolean allReady;
+        private final int rank;
+        private final int parties;
+        private final Socket left;
+        private final Socket right;
+
+        private Ring(boolean allReady, int rank, int parties, Socket left, Socket right) {
+            this.allReady = allReady;
+            this.rank = rank;
+            this.parties = parties;
+            this.left = left;
+            this.right = right;
+        }
+
+        /** Whether every task of the exchange was ready; if not, {@link #allReduce} must not be called. */
+        boolean allReady() {
+            return allReady;
+        }
+
+        /** Sums {@code values} over the tasks in place; returns the payload bytes sent to the right neighbour. */
+        long allReduce(float[] values) {
+            if (!allReady) {
+                throw new IllegalStateException("ring all-reduce: not every task was ready");
+            }
+            if (parties == 1) {
+                return 0;
+            }
+            try {
+                return ring(values, rank, parties, Channels.newChannel(left.getInputStream()),
+                        Channels.newChannel(right.getOutputStream()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("ring all-reduce, task " + rank + " of " + parties + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(left);
+            closeQuietly(right);
         }
     }
 
@@ -149,7 +222,10 @@ final class RingAllReduce {
         }
     }
 
-    private static InetSocketAddress[] rendezvous(Meeting m, String key, int rank, InetSocketAddress me)
+    private record Rendezvous(boolean allReady, InetSocketAddress[] addresses) {
+    }
+
+    private static Rendezvous rendezvous(Meeting m, String key, int rank, InetSocketAddress me, boolean ready)
             throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(m.host(), m.port()), TIMEOUT_MS);
@@ -159,13 +235,15 @@ final class RingAllReduce {
             out.writeInt(rank);
             out.writeUTF(me.getHostString());
             out.writeInt(me.getPort());
+            out.writeBoolean(ready);
             out.flush();
             DataInputStream in = new DataInputStream(s.getInputStream());
+            boolean allReady = in.readBoolean();
             InetSocketAddress[] all = new InetSocketAddress[m.parties()];
             for (int i = 0; i < all.length; i++) {
                 all[i] = new InetSocketAddress(in.readUTF(), in.readInt());
             }
-            return all;
+            return new Rendezvous(allReady, all);
         }
     }
 
@@ -178,7 +256,7 @@ final class RingAllReduce {
         private final Thread thread;
         private final Map<String, Party> waiting = new HashMap<>();
 
-        private record Party(Socket[] sockets, String[] hosts, int[] ports) {
+        private record Party(Socket[] sockets, String[] hosts, int[] ports, boolean[] ready) {
         }
 
         Coordinator(String host) throws IOException {
@@ -203,20 +281,28 @@ final class RingAllReduce {
                     int rank = in.readInt();
                     String host = in.readUTF();
                     int port = in.readInt();
+                    boolean ready = in.readBoolean();
                     int parties = Integer.parseInt(key.substring(key.indexOf('/') + 1, key.indexOf('#')));
                     Party party = waiting.computeIfAbsent(key,
-                            k -> new Party(new Socket[parties], new String[parties], new int[parties]));
+                            k -> new Party(new Socket[parties], new String[parties], new int[parties],
+                                    new boolean[parties]));
                     if (party.sockets[rank] != null) {
                         party.sockets[rank].close();
                     }
                     party.sockets[rank] = s;
                     party.hosts[rank] = host;
                     party.ports[rank] = port;
+                    party.ready[rank] = ready;
                     if (java.util.Arrays.stream(party.sockets).allMatch(x -> x != null)) {
                         waiting.remove(key);
+                        boolean allReady = true;
+                        for (boolean r : party.ready) {
+                            allReady &= r;
+                        }
                         for (Socket t : party.sockets) {
                             try (t) {
                                 DataOutputStream out = new DataOutputStream(t.getOutputStream());
+                                out.writeBoolean(allReady);
                                 for (int i = 0; i < parties; i++) {
                                     out.writeUTF(party.hosts[i]);
                                     out.writeInt(party.ports[i]);

@@ -102,9 +102,17 @@ public final class ScaleBench {
                     .config("spark.ui.enabled", "false").getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             SparkTrainer trainer = new SparkTrainer(spark, cfg).partitions(2).exchange(exchange);
-            var h = trainer.fit(m, data, null);
-            seconds = h.last().get("seconds");
-            System.out.printf(Locale.ROOT, "bytes per partition per step (gradients up): %d%n", trainer.bytesPerExchange());
+            long up;
+            try (DriverTraffic traffic = new DriverTraffic(spark.sparkContext())) {
+                var h = trainer.fit(m, data, null);
+                seconds = h.last().get("seconds");
+                up = traffic.resultBytes();
+            }
+            System.out.printf(Locale.ROOT, "bytes per exchange (tree: per partition to the driver; ring: busiest link):"
+                    + " %d%n", trainer.bytesPerExchange());
+            System.out.printf(Locale.ROOT, "driver traffic over %d steps: task results up %d bytes (%.0f per step,"
+                    + " Spark's resultSize), broadcasts made %d bytes (%.0f per step)%n", 2 * steps, up,
+                    up / (2.0 * steps), trainer.broadcastBytes(), trainer.broadcastBytes() / (2.0 * steps));
             spark.stop();
         }
         System.out.printf(Locale.ROOT, "train %s (%s): LeNet-5, global batch 64, epoch 2 (after warm-up): %.1f ms per"

@@ -111,7 +111,11 @@ public final class SparkFeatureStatistics implements SavedFeatureStatistics.Comp
                     int[] dims = new int[s.dims().length + 1];
                     dims[0] = n;
                     System.arraycopy(s.dims(), 0, dims, 1, s.dims().length);
-                    Tensor x = Tensor.wrap(Arrays.copyOfRange(s.x(), from * per, (from + n) * per), dims);
+                    float[] values = new float[n * per];
+                    for (int j = 0; j < n; j++) {
+                        s.copy(from + j, values, j * per);
+                    }
+                    Tensor x = Tensor.wrap(values, dims);
                     float[] y = net.predict(x).data();
                     for (int i = 0; i < n; i++) {
                         for (int j = 0; j < dim; j++) {

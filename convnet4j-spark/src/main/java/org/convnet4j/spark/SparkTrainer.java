@@ -1,36 +1,26 @@
 package org.convnet4j.spark;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.TaskCompletionListener;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
-import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.nn.Parameter;
-import org.convnet4j.spark.ExecutorPictures.Shard;
-import org.convnet4j.tensor.Shape;
-import org.convnet4j.tensor.Tensor;
+import org.convnet4j.spark.StepWork.Evaluation;
+import org.convnet4j.spark.StepWork.Result;
+import org.convnet4j.spark.StepWork.Step;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
 import org.convnet4j.train.Metrics;
@@ -48,14 +38,18 @@ import org.convnet4j.train.optim.Optimizer;
  * {@link TrainingEngine} — {@link Trainer} (and {@code run.TrainingRun} above it: split, best/last files, early
  * stopping, resuming) keep the protocol, this engine computes each epoch's steps and the validation on the cluster.
  *
- * <p>The training (and validation) pictures are cut into contiguous shards, one per partition, decoded and cached on
- * the executors ({@link ExecutorPictures}: the driver ships file names, or the values of in-memory data, and an
- * executor that dies has its shards rebuilt elsewhere from that lineage). Each step draws the global batch exactly as
+ * <p>The training (and validation) pictures are cut into shards, one per partition, decoded and cached on the
+ * executors ({@link ExecutorPictures}: the driver ships file names, or the values of in-memory data, and an executor
+ * that dies has its shards rebuilt elsewhere from that lineage; a folder that {@link PictureFolder#decodable} checked
+ * gives shards cut from the pictures its check pass decoded). Each step draws the global batch exactly as
  * {@link Trainer} does (a permutation from seed + epoch, consecutive slices of {@code batchSize}); every partition
  * computes the loss gradient on the samples of that batch it holds, weighted by its share
- * ({@code n_local / n_global}), and the gradients are summed with {@code treeReduce}. The driver then runs the same
- * {@link Optimizer} step as a single machine, so the weights after N steps equal the in-process ones up to float
- * rounding of the summation order. Batch-norm running statistics are averaged over the partitions (weighted by their
+ * ({@code n_local / n_global}), and the gradients are summed. With {@link Exchange#TREE} ({@link TreeSteps}) they are
+ * summed by {@code treeReduce} on the driver, which runs the same {@link Optimizer} step as a single machine; with
+ * {@link Exchange#RING} ({@link RingSteps}) a ring all-reduce sums them among the tasks, and every task applies that
+ * step to its own replica of the model and optimiser, so the weights stay on the executors and reach the driver once
+ * per epoch. Either way the weights after N steps equal the in-process ones up to float rounding of the summation
+ * order. Batch-norm running statistics are averaged over the partitions (weighted by their
  * sample counts), like PyTorch DDP without SyncBatchNorm; the batch statistics themselves are per partition.
  *
  * <p>With {@link #localSteps(int)} K &gt; 1 (the communication-saving mode, "local SGD" / DL4J's parameter averaging)
@@ -77,6 +71,8 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
     private Preprocessing preprocessing;
     private Consumer<String> log = s -> { };
     private long bytesPerExchange;
+    private long broadcastBytes;
+    private int ringRebuilds;
     private Exchange exchange = Exchange.TREE;
     private Run run; // between start() and finish()
 
@@ -139,7 +135,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         return this;
     }
 
-    /** {@link #fit}/{@link #resume}: one line per epoch goes here. */
+    /** {@link #fit}/{@link #resume}: one line per epoch goes here; in ring mode also a line when replicas are rebuilt. */
     public SparkTrainer log(Consumer<String> sink) {
         this.log = sink;
         return this;
@@ -152,6 +148,20 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
      */
     public long bytesPerExchange() {
         return bytesPerExchange;
+    }
+
+    /**
+     * Payload of the broadcasts the driver made in the last run (4 bytes per value): the weights of every exchange and
+     * validation with {@link Exchange#TREE}; with {@link Exchange#RING} the replicas' start state, made at the start
+     * and after each epoch (an executor reads it only to build a replica), and the validation weights.
+     */
+    long broadcastBytes() {
+        return broadcastBytes;
+    }
+
+    /** {@link Exchange#RING}: how often the last run rebuilt the replicas from the last epoch's state. */
+    int ringRebuilds() {
+        return ringRebuilds;
     }
 
     /**
@@ -191,7 +201,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         if (checkpointDir == null) {
             throw new IllegalStateException("SparkTrainer: no checkpointDir set");
         }
-        return new HadoopCheckpoints();
+        return new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions);
     }
 
     private Trainer trainer() {
@@ -211,7 +221,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             }
         });
         if (checkpointDir != null) {
-            t.addListener(new HadoopCheckpoints());
+            t.addListener(new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions));
         }
         return t;
     }
@@ -221,8 +231,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
     /** What a run keeps between start() and finish(). */
     private record Run(TrainConfig config, String runId, Broadcast<String> architecture, List<String> trainable,
                        List<String> buffers, String lossClass, ExecutorPictures train, Dataset validation,
-                       ExecutorPictures val, List<String> classNames, RingAllReduce.Coordinator ring,
-                       int values, long[] exchanges) {
+                       ExecutorPictures val, List<String> classNames, RingSteps ring) {
     }
 
     @Override
@@ -235,29 +244,28 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             }
         });
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        String lossClass = lossClass(cfg.loss());
+        String lossClass = StepWork.lossClass(cfg.loss());
         Broadcast<String> architecture = jsc.broadcast(Json.toCompact(Json.toTree(ModelSpec.toMap(model))));
         ExecutorPictures t = ExecutorPictures.of(jsc, train, partitions);
         ExecutorPictures v = validation == null ? null : ExecutorPictures.of(jsc, validation, partitions);
-        RingAllReduce.Coordinator ring = null;
+        RingSteps ring = null;
+        String runId = java.util.UUID.randomUUID().toString();
         if (exchange == Exchange.RING) {
-            try {
-                ring = new RingAllReduce.Coordinator(spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1"));
-            } catch (IOException e) {
-                throw new UncheckedIOException("ring all-reduce: cannot open the coordinator on the driver: "
-                        + e.getMessage(), e);
+            int values = 0;
+            Map<String, Parameter> params = model.namedParameters();
+            for (String name : trainable) {
+                values += params.get(name).value().size();
             }
+            for (String name : buffers) {
+                values += params.get(name).value().size();
+            }
+            ring = new RingSteps(jsc, spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1"), runId,
+                    architecture, Replicas.OptimizerRecipe.of(cfg.optimizer(), model, cfg.clipping()), t.shards(),
+                    values, log);
         }
-        int values = 0;
-        Map<String, Parameter> params = model.namedParameters();
-        for (String name : trainable) {
-            values += params.get(name).value().size();
-        }
-        for (String name : buffers) {
-            values += params.get(name).value().size();
-        }
-        run = new Run(cfg, java.util.UUID.randomUUID().toString(), architecture, trainable, buffers, lossClass, t,
-                validation, v, names(train), ring, values, new long[1]);
+        broadcastBytes = 0;
+        ringRebuilds = 0;
+        run = new Run(cfg, runId, architecture, trainable, buffers, lossClass, t, validation, v, names(train), ring);
     }
 
     @Override
@@ -271,13 +279,11 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             }
             r.architecture().destroy();
             if (r.ring() != null) {
-                try {
-                    r.ring().close();
-                } catch (IOException e) {
-                    // closing a listening socket: nothing left to do
-                }
+                broadcastBytes += r.ring().broadcastBytes();
+                ringRebuilds = r.ring().rebuilds();
+                r.ring().close();
             }
-            IDLE.remove(r.runId()); // the driver's own pool, in local mode; executors drop theirs with the JVM
+            StepWork.drop(r.runId()); // the driver's own pool, in local mode; executors drop theirs with the JVM
         }
     }
 
@@ -292,30 +298,24 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             int k = Math.min(localSteps, all.length - b);
             int[][] batchIndices = java.util.Arrays.copyOfRange(all, b, b + k);
             double rate = epoch.learningRate();
-            // the weights travel once per executor per exchange (a broadcast), not once per task
-            Broadcast<Map<String, float[]>> w = jsc.broadcast(weights(model));
-            Step s = new Step(r.runId(), r.architecture(), w, r.trainable(), r.buffers(), batchIndices,
-                    localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
             Result res;
-            try {
-                res = r.ring() == null ? r.train().shards().map(s::compute).treeReduce(Result::plus, 2)
-                        : ringExchange(r, s);
-            } finally {
-                w.destroy();
+            if (r.ring() != null) {
+                // the replicas on the executors step; the driver's model gets their state at the end of the epoch
+                Step s = new Step(r.runId(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
+                        localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
+                res = r.ring().step(s, rate, b + k >= all.length, model, cfg.optimizer());
+                bytesPerExchange = res.linkBytes(); // the busiest ring link's payload
+            } else {
+                Step s = new Step(r.runId(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
+                        localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
+                res = TreeSteps.step(jsc, r.train().shards(), s, rate, model, cfg);
+                broadcastBytes += 4L * TreeSteps.values(model);
+                bytesPerExchange = 4L * res.values().length; // float32 per value from each partition to the driver
             }
-            // tree: float32 per value from each partition towards the driver; ring: the busiest link's payload
-            bytesPerExchange = r.ring() == null ? 4L * res.values.length : res.linkBytes();
-            if (res.samples > 0 && Double.isFinite(res.lossSum)) {
-                if (localSteps == 1) {
-                    applyGradients(model, cfg, r.trainable(), r.buffers(), res, rate);
-                } else {
-                    applyAverage(model.namedParameters(), r.trainable(), r.buffers(), res);
-                }
+            if (res.metrics() != null) {
+                epoch.metrics().addAll(res.metrics());
             }
-            if (res.metrics != null) {
-                epoch.metrics().addAll(res.metrics);
-            }
-            epoch.batchesDone(k, res.samples == 0 ? 0 : res.lossSum / res.samples, (int) res.samples);
+            epoch.batchesDone(k, res.samples() == 0 ? 0 : res.lossSum() / res.samples(), (int) res.samples());
         }
     }
 
@@ -326,72 +326,14 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             return Trainer.evaluate(model, data, batchSize, loss); // not data this run shipped: in process
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<Map<String, float[]>> w = jsc.broadcast(weights(model));
+        Broadcast<Map<String, float[]>> w = jsc.broadcast(TreeSteps.weights(model));
+        broadcastBytes += 4L * TreeSteps.values(model);
         try {
             Evaluation e = new Evaluation(r.runId(), r.architecture(), w, batchSize,
-                    loss == null ? null : lossClass(loss), names(data));
+                    loss == null ? null : StepWork.lossClass(loss), names(data));
             return r.val().shards().map(e::compute).treeReduce(SparkTrainer::sum, 2);
         } finally {
             w.destroy();
-        }
-    }
-
-    /** One step in a barrier stage: every task computes, the tasks all-reduce, the first one returns the sum. */
-    private static Result ringExchange(Run r, Step s) {
-        int parties = r.train().shards().getNumPartitions();
-        RingAllReduce.Meeting meeting = r.ring().meeting(r.runId() + "-" + (r.exchanges()[0]++) + "/" + parties,
-                parties);
-        int total = r.values();
-        scala.reflect.ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
-        List<Result> parts = new org.apache.spark.api.java.JavaRDD<>(r.train().shards().rdd().barrier()
-                .mapPartitions(new RingTask(s, meeting, total), false, tag), tag).collect();
-        float[] sum = parts.get(0).values();
-        double weight = 0;
-        double loss = 0;
-        long samples = 0;
-        long link = 0;
-        Metrics metrics = null;
-        for (Result p : parts) {
-            link = Math.max(link, p.linkBytes());
-            weight += p.weight();
-            loss += p.lossSum();
-            samples += p.samples();
-            if (p.metrics() != null) {
-                if (metrics == null) {
-                    metrics = p.metrics();
-                } else {
-                    metrics.addAll(p.metrics());
-                }
-            }
-        }
-        return new Result(sum, weight, loss, samples, metrics, link);
-    }
-
-    /** The task of a ring step (a Scala function: barrier stages have no Java API). */
-    private static final class RingTask
-            extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Result>>
-            implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private final Step step;
-        private final RingAllReduce.Meeting meeting;
-        private final int total;
-
-        RingTask(Step step, RingAllReduce.Meeting meeting, int total) {
-            this.step = step;
-            this.meeting = meeting;
-            this.total = total;
-        }
-
-        @Override
-        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Shard> it) {
-            Result local = step.compute(it.next());
-            float[] v = local.values().length == total ? local.values() : new float[total];
-            TaskContext tc = TaskContext.get();
-            long sent = RingAllReduce.allReduce(v, tc.partitionId(), tc.stageAttemptNumber(), meeting,
-                    org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host());
-            Result out = new Result(tc.partitionId() == 0 ? v : new float[0], local.weight(), local.lossSum(),
-                    local.samples(), local.metrics(), sent);
-            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
         }
     }
 
@@ -410,289 +352,5 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
     private static List<String> names(Dataset d) {
         List<String> n = d.classNames();
         return n != null && n.size() == d.numClasses() ? List.copyOf(n) : ConfusionMatrix.numberedClasses(d.numClasses());
-    }
-
-    private static Map<String, float[]> weights(Model model) {
-        Map<String, float[]> w = new LinkedHashMap<>();
-        model.stateDict().forEach((k, t) -> w.put(k, t.data().clone()));
-        return w;
-    }
-
-    private static void applyGradients(Model model, TrainConfig cfg, List<String> trainable, List<String> buffers,
-                                       Result r, double rate) {
-        Optimizer opt = cfg.optimizer();
-        Map<String, Parameter> params = model.namedParameters();
-        opt.zeroGrad();
-        int at = 0;
-        for (String name : trainable) {
-            Parameter p = params.get(name);
-            float[] g = p.grad().data();
-            System.arraycopy(r.values, at, g, 0, g.length);
-            // (float[] on the wire: half the bytes of doubles; the sums of a few partitions lose nothing that matters)
-            at += g.length;
-        }
-        copyBuffers(params, buffers, r, at);
-        cfg.clipping().apply(opt);
-        opt.setLearningRate(rate);
-        opt.step();
-    }
-
-    private static void applyAverage(Map<String, Parameter> params, List<String> trainable, List<String> buffers,
-                                     Result r) {
-        int at = 0;
-        for (String name : trainable) {
-            float[] w = params.get(name).value().data();
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (r.values[at + i] / r.weight);
-            }
-            at += w.length;
-        }
-        copyBuffers(params, buffers, r, at);
-    }
-
-    private static void copyBuffers(Map<String, Parameter> params, List<String> buffers, Result r, int at) {
-        for (String name : buffers) {
-            float[] v = params.get(name).value().data();
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (r.values[at + i] / r.weight);
-            }
-            at += v.length;
-        }
-    }
-
-    /** After every epoch: the run's state as a complete model file, to {@code checkpointDir} on any file system. */
-    private final class HadoopCheckpoints implements TrainingListener {
-        @Override
-        public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
-            Model model = ctx.model();
-            JsonObject d = Json.parseObject(ModelFiles.describe(model,
-                    preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model)), "description");
-            JsonObject spark = new JsonObject();
-            spark.addProperty("local_steps", localSteps);
-            spark.addProperty("partitions", partitions);
-            d.add("spark", spark);
-            Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
-            try {
-                java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
-                try {
-                    Checkpoint.save(tmp, c);
-                    byte[] bytes = Files.readAllBytes(tmp);
-                    var conf = SparkTrainer.this.spark.sparkContext().hadoopConfiguration();
-                    HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,
-                            String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString(), bytes, conf);
-                    HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(),
-                            bytes, conf);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /** Losses are not serialisable; they travel as the class name and are made again (they hold no state). */
-    private static String lossClass(Loss loss) {
-        newLoss(loss.getClass().getName());
-        return loss.getClass().getName();
-    }
-
-    static Loss newLoss(String className) {
-        try {
-            return (Loss) Class.forName(className).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("SparkTrainer: the loss " + className
-                    + " needs a public constructor without arguments to be made on the executors", e);
-        }
-    }
-
-    // ---- what travels -----------------------------------------------------------------------------
-
-    /** Sum over partitions: values (gradients or weights, times the partition's weight), loss, counts. */
-    record Result(float[] values, double weight, double lossSum, long samples, Metrics metrics, long linkBytes)
-            implements Serializable {
-        Result(float[] values, double weight, double lossSum, long samples, Metrics metrics) {
-            this(values, weight, lossSum, samples, metrics, 0);
-        }
-
-        Result plus(Result o) {
-            if (o.samples == 0 && o.weight == 0) {
-                return this;
-            }
-            if (samples == 0 && weight == 0) {
-                return o;
-            }
-            float[] v = values.clone();
-            for (int i = 0; i < v.length; i++) {
-                v[i] += o.values[i];
-            }
-            Metrics m = metrics;
-            if (m == null) {
-                m = o.metrics;
-            } else if (o.metrics != null) {
-                m.addAll(o.metrics);
-            }
-            return new Result(v, weight + o.weight, lossSum + o.lossSum, samples + o.samples, m);
-        }
-    }
-
-    /** Validation on one cached shard: the model with the broadcast weights, without gradients, in batches. */
-    record Evaluation(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights,
-                      int batchSize, String lossClass, List<String> classNames) implements Serializable {
-        Metrics compute(Shard shard) {
-            Loss loss = lossClass == null ? null : newLoss(lossClass);
-            Model model = models(runId, architecture);
-            Map<String, Parameter> params = model.namedParameters();
-            weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
-            Metrics m = new Metrics(classNames);
-            int per = shard.sampleShape().size();
-            for (int from = 0; from < shard.count(); from += batchSize) {
-                int n = Math.min(batchSize, shard.count() - from);
-                Tensor x = Tensor.zeros(shard.sampleShape().prepend(n));
-                System.arraycopy(shard.x(), from * per, x.data(), 0, n * per);
-                int[] y = java.util.Arrays.copyOfRange(shard.labels(), from, from + n);
-                Tensor out = GradMode.withoutGradients(() -> model.forward(x, false));
-                if (loss != null) {
-                    m.addLoss(loss.compute(out, y).value(), n);
-                }
-                if (out.rank() == 2 && out.dim(1) == classNames.size()) {
-                    m.add(out, y);
-                }
-            }
-            return m;
-        }
-    }
-
-    /** One exchange: the weights out, K batches of global indices, the computation on one shard. */
-    record Step(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights, List<String> trainable,
-                List<String> buffers, int[][] batches, double localRate, String lossClass, List<String> classNames)
-            implements Serializable {
-
-        Result compute(Shard shard) {
-            Loss loss = newLoss(lossClass);
-            Model model = models(runId, architecture);
-            Metrics metrics = new Metrics(classNames);
-            Map<String, Parameter> params = model.namedParameters();
-            weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
-            double lossSum = 0;
-            long samples = 0;
-            double[] gradSum = localRate == 0 ? new double[size(params, trainable)] : null;
-            for (int[] batch : batches) {
-                int[] mine = java.util.Arrays.stream(batch)
-                        .filter(i -> i >= shard.start() && i < shard.start() + shard.count()).toArray();
-                if (mine.length == 0) {
-                    continue;
-                }
-                int per = shard.sampleShape().size();
-                Tensor x = Tensor.zeros(shard.sampleShape().prepend(mine.length));
-                int[] y = new int[mine.length];
-                for (int j = 0; j < mine.length; j++) {
-                    int local = mine[j] - shard.start();
-                    System.arraycopy(shard.x(), local * per, x.data(), j * per, per);
-                    y[j] = shard.labels()[local];
-                }
-                double[] stepLoss = new double[1];
-                double share = (double) mine.length / batch.length;
-                Runnable stepBody = () -> {
-                    params.values().forEach(Parameter::zeroGrad);
-                    Tensor out = model.forward(x, true);
-                    Loss.LossValue l = loss.compute(out, y);
-                    model.backwardParameters(l.gradient());
-                    stepLoss[0] = l.value();
-                    if (out.rank() == 2 && out.dim(1) == classNames.size()) {
-                        metrics.add(out, y);
-                    }
-                    if (gradSum != null) {
-                        int at = 0;
-                        for (String name : trainable) {
-                            float[] g = params.get(name).grad().data();
-                            for (int i = 0; i < g.length; i++) {
-                                gradSum[at + i] += share * g[i];
-                            }
-                            at += g.length;
-                        }
-                    } else {
-                        for (String name : trainable) {
-                            Parameter p = params.get(name);
-                            float[] w = p.value().data();
-                            float[] g = p.grad().data();
-                            for (int i = 0; i < w.length; i++) {
-                                w[i] -= (float) (localRate * g[i]);
-                            }
-                        }
-                    }
-                };
-                stepBody.run();
-                lossSum += stepLoss[0] * mine.length;
-                samples += mine.length;
-            }
-            if (samples == 0) {
-                return new Result(new float[0], 0, 0, 0, null);
-            }
-            // synchronous: the share-weighted gradients sum to the global batch's gradient (weight 1 per batch);
-            // averaging: weights times this partition's sample count, divided by the total on the driver
-            int total = size(params, trainable) + size(params, buffers);
-            float[] v = new float[total];
-            int at = 0;
-            if (gradSum != null) {
-                for (int i = 0; i < gradSum.length; i++) {
-                    v[i] = (float) gradSum[i];
-                }
-                at = gradSum.length;
-            } else {
-                for (String name : trainable) {
-                    float[] w = params.get(name).value().data();
-                    for (int i = 0; i < w.length; i++) {
-                        v[at + i] = w[i] * samples;
-                    }
-                    at += w.length;
-                }
-            }
-            double bufferWeight = gradSum != null ? (double) samples / totalSamples(batches) : samples;
-            for (String name : buffers) {
-                float[] b = params.get(name).value().data();
-                for (int i = 0; i < b.length; i++) {
-                    v[at + i] = (float) (bufferWeight * b[i]);
-                }
-                at += b.length;
-            }
-            return new Result(v, bufferWeight, lossSum, samples, metrics);
-        }
-
-        private static int totalSamples(int[][] batches) {
-            int n = 0;
-            for (int[] b : batches) {
-                n += b.length;
-            }
-            return n;
-        }
-
-        private static int size(Map<String, Parameter> params, List<String> names) {
-            int n = 0;
-            for (String name : names) {
-                n += params.get(name).value().size();
-            }
-            return n;
-        }
-    }
-
-    private static final Map<String, ConcurrentLinkedQueue<Model>> IDLE = new ConcurrentHashMap<>();
-
-    /** A model instance of the run for this task: built once per task slot per executor, reused across steps. */
-    private static Model models(String runId, Broadcast<String> architecture) {
-        EngineThreads.configure();
-        ConcurrentLinkedQueue<Model> idle = IDLE.computeIfAbsent(runId, k -> new ConcurrentLinkedQueue<>());
-        Model m = idle.poll();
-        if (m == null) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> spec = new Gson().fromJson(architecture.value(), Map.class);
-            m = ModelSpec.fromMap(spec);
-        }
-        Model borrowed = m;
-        TaskContext t = TaskContext.get();
-        if (t != null) {
-            t.addTaskCompletionListener((TaskCompletionListener) ctx -> idle.offer(borrowed));
-        }
-        return m;
     }
 }

@@ -81,7 +81,7 @@ public final class SparkTrainingRun {
         Path tmp = Files.createTempFile("convnet4j-resume-", ".c4j");
         try {
             Files.write(tmp, bytes);
-            return Checkpoint.load(tmp);
+            return Checkpoint.load(tmp, uri);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -125,9 +125,10 @@ public final class SparkTrainingRun {
     }
 
     /**
-     * False (the default): before training, the executors decode every picture of a folder once and the ones that
-     * cannot be decoded are left out (counted in {@link Result#skipped()}), as {@code ImageFolderDataset} does on one
-     * machine; true: no such pass, and the first undecodable picture fails the run.
+     * Before training, the executors decode every picture of a folder once (and keep them: the training shards are cut
+     * from that pass). False (the default): the ones that cannot be decoded are left out (counted in
+     * {@link Result#skipped()}), as {@code ImageFolderDataset} with {@code OnBadFile.SKIP} does on one machine; true:
+     * the run fails before training, naming the first of them.
      */
     public SparkTrainingRun failFast(boolean on) {
         this.failFast = on;
@@ -257,9 +258,15 @@ public final class SparkTrainingRun {
         int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         List<PictureFolder.Skipped> skipped = List.of();
         Dataset pictures = builtIn ? loaded.train() : folder;
-        if (!builtIn && !failFast) {
+        if (!builtIn) {
             PictureFolder.Checked checked = folder.decodable(
                     org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), parts);
+            if (failFast && !checked.skipped().isEmpty()) {
+                // on the driver, in one line: a failed task would log Spark's ERROR lines and stack trace
+                checked.folder().releaseDecoded();
+                throw new IllegalArgumentException(checked.skipped().get(0) + (checked.skipped().size() == 1 ? ""
+                        : " (and " + (checked.skipped().size() - 1) + " more picture(s) that cannot be decoded)"));
+            }
             pictures = checked.folder();
             skipped = checked.skipped();
         }
@@ -268,7 +275,8 @@ public final class SparkTrainingRun {
         }
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, Path.of(resumedFrom), settings, pictures)
                 : new TrainingRun(settings, pictures);
-        SparkTrainer engine = new SparkTrainer(spark).localSteps(localSteps).preprocessing(prep).exchange(exchange);
+        SparkTrainer engine = new SparkTrainer(spark).localSteps(localSteps).preprocessing(prep).exchange(exchange)
+                .log(messages);
         if (partitions > 0) {
             engine.partitions(partitions);
         }
@@ -292,7 +300,14 @@ public final class SparkTrainingRun {
                 split.train().size(), split.validation() == null ? "no" : Integer.toString(split.validation().size()),
                 prep.outputShape(), pictures.numClasses(), settings.optimizer(), settings.lr(), settings.batch(),
                 settings.seed()));
-        TrainingRun.Result r = run.run();
+        TrainingRun.Result r;
+        try {
+            r = run.run();
+        } finally {
+            if (pictures instanceof PictureFolder checkedFolder) {
+                checkedFolder.releaseDecoded(); // the check pass's decoded pictures, which the shards were cut from
+            }
+        }
         Double test = null;
         if (loaded != null && loaded.test() != loaded.train()) {
             test = Trainer.evaluate(r.model(), loaded.test(), 256).accuracy();

@@ -121,6 +121,104 @@ class SparkTrainerTest {
     }
 
     /**
+     * Ring mode steps on the executors (each replica keeps the optimiser state and applies the same step): after 8
+     * steps the weights and the optimiser's step count equal the in-process Trainer's on the same global batch, with
+     * SGD + momentum and with Adam, and the driver's optimiser holds the replicas' state (a checkpoint resumes).
+     */
+    @Test
+    void ringExchangeStepsOnTheExecutorsAndGivesTheInProcessWeights() {
+        for (boolean adam : new boolean[] {false, true}) {
+            Sequential local = lenet();
+            Optimizer o1 = adam ? new Adam(local, 1e-3) : new Sgd(local, 0.05).momentum(0.9);
+            History h1 = Trainer.fit(local, data, null, config(o1, 2));
+            Sequential ring = lenet();
+            Optimizer o2 = adam ? new Adam(ring, 1e-3) : new Sgd(ring, 0.05).momentum(0.9);
+            History h2 = new SparkTrainer(spark, config(o2, 2)).partitions(2).exchange(SparkTrainer.Exchange.RING)
+                    .fit(ring, data, null);
+            assertSameWeights(local, ring, 1e-5);
+            assertEquals(o1.stepCount(), o2.stepCount());
+            assertEquals(o1.state().keySet(), o2.state().keySet());
+            for (String k : o1.state().keySet()) {
+                float[] a = o1.state().get(k).data();
+                float[] b = o2.state().get(k).data();
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(a[i], b[i], 1e-5, k);
+                }
+            }
+            assertEquals(h1.last().get(History.TRAIN_LOSS), h2.last().get(History.TRAIN_LOSS), 1e-5);
+        }
+    }
+
+    /**
+     * A lost replica (here: every replica of the JVM dropped after step 6, as when executors die) is noticed at the
+     * next rendezvous; the replicas are rebuilt from the state of the last epoch end and steps 5-6 replayed, and the
+     * run ends with the weights of an undisturbed one, bit for bit.
+     */
+    @Test
+    void ringReplicasLostMidEpochAreRebuiltFromTheLastEpochEnd() {
+        Sequential clean = lenet();
+        new SparkTrainer(spark, config(new Sgd(clean, 0.05).momentum(0.9), 2)).partitions(2)
+                .exchange(SparkTrainer.Exchange.RING).fit(clean, data, null);
+        Sequential hit = lenet();
+        Optimizer o = new Sgd(hit, 0.05).momentum(0.9);
+        List<String> logged = new java.util.ArrayList<>();
+        SparkTrainer t = new SparkTrainer(spark, config(o, 2)).partitions(2).exchange(SparkTrainer.Exchange.RING)
+                .log(logged::add);
+        Trainer trainer = new Trainer(config(o, 2)).engine(t);
+        trainer.addListener(new org.convnet4j.train.TrainingListener() {
+            @Override
+            public void onBatchEnd(org.convnet4j.train.TrainingContext ctx, int epoch, int batch, int batches,
+                                   double loss) {
+                if (epoch == 2 && batch == 2) {
+                    Replicas.dropAll();
+                }
+            }
+        });
+        trainer.fit(hit, data, null);
+        assertEquals(1, t.ringRebuilds(), String.join("\n", logged));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("rebuilding the replicas from exchange 4 and replaying 2")),
+                String.join("\n", logged));
+        for (String k : clean.stateDict().keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(clean.stateDict().get(k).data(),
+                    hit.stateDict().get(k).data(), k);
+        }
+    }
+
+    /**
+     * What the driver receives per step (Spark's own result-size metric) and broadcasts: with treeReduce every
+     * partition's gradients come up and the weights go out each step; in ring mode the tasks send loss and counts,
+     * and the state comes up once per epoch.
+     */
+    @Test
+    void ringExchangeKeepsTheModelOffTheDriver() {
+        long[] up = new long[2];
+        long[] down = new long[2];
+        int values = 0;
+        for (int mode = 0; mode < 2; mode++) {
+            Sequential m = lenet();
+            values = 0;
+            for (var p : m.namedParameters().values()) {
+                values += p.value().size();
+            }
+            SparkTrainer t = new SparkTrainer(spark, config(new Sgd(m, 0.05).momentum(0.9), 2)).partitions(2)
+                    .exchange(mode == 0 ? SparkTrainer.Exchange.TREE : SparkTrainer.Exchange.RING);
+            try (DriverTraffic traffic = new DriverTraffic(spark.sparkContext())) {
+                t.fit(m, data, null);
+                up[mode] = traffic.resultBytes();
+            }
+            down[mode] = t.broadcastBytes();
+        }
+        int steps = 8;
+        // tree: 2 partitions x the vector up, the weights down, every step
+        assertTrue(up[0] >= 2L * 4 * values * steps, "tree up " + up[0]);
+        assertEquals(4L * values * steps, down[0]);
+        // ring: the model and its momentum come up once per epoch (2 epochs), plus a few hundred bytes per task
+        assertTrue(up[1] >= 2L * 2 * 4 * values && up[1] < 2L * 2 * 4 * values + 2 * steps * 4096, "ring up " + up[1]);
+        // the start state and one per epoch end (weights, then weights + momentum): made, read only to build replicas
+        assertEquals(4L * (values + 2) + 2 * 4L * (2 * values + 2), down[1]);
+    }
+
+    /**
      * Ring all-reduce in barrier mode against treeReduce, 2 tasks: each value is a + b either way, so the weights are
      * the same bit for bit; and no thread of the exchange (nor Spark's barrier timer) may keep a JVM alive.
      */

@@ -49,11 +49,14 @@ class SparkTrainingRunTest {
             int per = PREP.outputShape().size();
             int seen = 0;
             for (Shard s : shards) {
-                assertEquals(seen, s.start(), "shards are contiguous, in sample order");
+                assertEquals(seen, s.indices()[0], "shards are contiguous, in sample order");
                 for (int i = 0; i < s.count(); i++) {
-                    float[] want = expected.sample(s.start() + i).data();
-                    assertArrayEquals(want, java.util.Arrays.copyOfRange(s.x(), i * per, (i + 1) * per));
-                    assertEquals(expected.label(s.start() + i), s.labels()[i]);
+                    assertEquals(seen + i, s.indices()[i]);
+                    float[] want = expected.sample(seen + i).data();
+                    float[] got = new float[per];
+                    s.copy(i, got, 0);
+                    assertArrayEquals(want, got);
+                    assertEquals(expected.label(seen + i), s.labels()[i]);
                 }
                 seen += s.count();
             }
@@ -95,11 +98,27 @@ class SparkTrainingRunTest {
         assertTrue(Files.exists(s.out()) && Files.exists(s.last()), "best and last files written");
         assertTrue(s.history().last().get(History.TRAIN_LOSS) < s.history().epochs().get(0).get(History.TRAIN_LOSS),
                 "it learns");
+
+        // the same run on the folder after the check pass: the shards are cut from its cached pictures (partitions of
+        // files, not of the sample order), and the result is the same
+        Files.createDirectories(dir.resolve("checked"));
+        PictureFolder checked = listed.decodable(JavaSparkContext.fromSparkContext(spark.sparkContext()), 3).folder();
+        try {
+            TrainingRun.Result c = new TrainingRun(b.out(dir.resolve("checked/m.c4j")).build(), checked)
+                    .engine(new SparkTrainer(spark).partitions(3)).run();
+            assertEquals(a.history().last().get(History.VAL_ACCURACY), c.history().last().get(History.VAL_ACCURACY),
+                    1e-9);
+            assertEquals(a.bestEpoch(), c.bestEpoch());
+            SparkTrainerTest.assertSameWeights(a.model(), c.model(), 1e-5);
+        } finally {
+            checked.releaseDecoded();
+        }
     }
 
     /**
      * A picture that cannot be decoded is left out of a Spark training run (counted and named in the summary), as
      * ImageFolderDataset with OnBadFile.SKIP leaves it out on one machine; with failFast the run fails naming it.
+     * Each picture is decoded once.
      */
     @Test
     void undecodablePicturesAreSkippedAndCountedUnlessFailFast(@TempDir Path dir) throws Exception {
@@ -114,7 +133,15 @@ class SparkTrainingRunTest {
         TrainingSettings.Builder b = TrainingSettings.builder().model("lenet5-classic").data(broken.toString())
                 .epochs(1).batch(8).seed(3).valSplit(0.2).out(dir.resolve("out/m.c4j"));
 
+        long files;
+        try (var w = Files.walk(broken)) {
+            files = w.filter(Files::isRegularFile).count();
+        }
+        long before = PictureFolder.DECODES.get();
         SparkTrainingRun.Result r = new SparkTrainingRun(b.build()).partitions(2).run(spark, m -> { });
+        // local mode: the executors are this JVM. The check pass decodes every file once, and the training and
+        // validation shards (and the feature statistics' sample) are cut from its cache: nothing is decoded twice
+        assertEquals(files, PictureFolder.DECODES.get() - before, "pictures decoded");
         assertEquals(2, r.skipped().size());
         assertEquals(List.of("garbage.png", "truncated.png"), r.skipped().stream()
                 .map(k -> new org.apache.hadoop.fs.Path(k.file()).getName()).toList());
@@ -127,8 +154,11 @@ class SparkTrainingRunTest {
 
         SparkTrainingRun strict = new SparkTrainingRun(b.out(dir.resolve("out/strict.c4j")).build()).partitions(2)
                 .failFast(true);
-        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> strict.run(spark, m -> { }));
-        String all = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : e.getCause().getMessage());
-        assertTrue(all.contains("garbage.png") || all.contains("truncated.png"), all);
+        // one line from the driver after the check pass, not a failed Spark task (no ERROR stack trace in the log)
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> strict.run(spark, m -> { }));
+        assertTrue(e.getMessage().contains("garbage.png: ") && e.getMessage().endsWith("(and 1 more picture(s) that"
+                + " cannot be decoded)"), e.getMessage());
+        assertTrue(!Files.exists(dir.resolve("out/strict.c4j")), "no model written");
     }
 }

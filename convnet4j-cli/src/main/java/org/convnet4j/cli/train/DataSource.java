@@ -3,6 +3,7 @@ package org.convnet4j.cli.train;
 import java.io.IOException;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
+import org.convnet4j.data.OnBadFile;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;
 
@@ -24,7 +25,13 @@ public final class DataSource {
 
     /** As {@link #training(String, Preprocessing)}; {@code notes} hears what was converted. */
     public static Dataset training(String data, Preprocessing p, Consumer<String> notes) throws IOException {
-        DataSpec.Loaded l = DataSpec.of(data).training(p, 42);
+        return training(data, p, notes, OnBadFile.FAIL);
+    }
+
+    /** As {@link #training(String, Preprocessing, Consumer)}; a folder's undecodable pictures fail or are skipped. */
+    public static Dataset training(String data, Preprocessing p, Consumer<String> notes, OnBadFile onBadFile)
+            throws IOException {
+        DataSpec.Loaded l = DataSpec.of(data).onBadFile(onBadFile).training(p, 42);
         l.conversions().forEach(notes);
         return l.train();
     }

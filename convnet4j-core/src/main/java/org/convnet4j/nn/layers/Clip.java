@@ -1,10 +1,14 @@
 package org.convnet4j.nn.layers;
 
 import java.util.Map;
+import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * {@code min(max(x, lo), hi)} element-wise (ReLU6 is Clip(0, 6)). The gradient passes where
@@ -14,6 +18,7 @@ public final class Clip extends UnaryLayer implements FusableActivation {
     private final float lo;
     private final float hi;
     private Tensor x;
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
 
     public Clip(double lo, double hi) {
         if (Double.isNaN(lo) || Double.isNaN(hi) || lo > hi) {
@@ -36,41 +41,64 @@ public final class Clip extends UnaryLayer implements FusableActivation {
         return input;
     }
 
+    /**
+     * Switch for A/B runs ({@code FlagAB}): false runs the old path (new tensors, scalar loops on the calling thread;
+     * the same bits).
+     */
+    static volatile boolean fast = true;
+
+    /** Values per parallel task: large activations use the kernels' threads, small ones stay on this thread. */
+    private static final int CHUNK = 1 << 15;
+
     @Override
     public Tensor forward(Tensor input, boolean training) {
-        x = input;
-        Tensor y = Tensor.zeros(input.shape());
+        x = GradMode.keep(input);
+        Tensor y = buffers.overwritten(0, input.shape());
         float[] xd = input.data();
         float[] yd = y.data();
-        clip(xd, 0, yd, 0, xd.length);
+        Kernels k = KernelProvider.get();
+        if (!fast) { // the old path, for A/B runs: a new tensor, scalar loop on this thread
+            Tensor fresh = Tensor.zeros(input.shape());
+            KernelProvider.scalar().clip(xd.length, xd, 0, lo, hi, fresh.data(), 0);
+            return fresh;
+        }
+        inChunks(k, xd.length, (from, to) -> k.clip(to - from, xd, from, lo, hi, yd, from));
         return y;
     }
 
-    private void clip(float[] xd, int xOff, float[] yd, int yOff, int len) {
-        for (int i = 0; i < len; i++) {
-            yd[yOff + i] = Math.min(Math.max(xd[xOff + i], lo), hi);
-        }
-    }
-
-    /** The clip {@link #forward} runs, in place. */
+    /** The clip {@link #forward} runs ({@link Kernels#clip}), in place. */
     @Override
     public ConvEpilogue.Activation epilogueActivation() {
-        return (k, y, off, len) -> clip(y, off, y, off, len);
+        return (k, y, off, len) -> k.clip(len, y, off, lo, hi, y, off);
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        if (x == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
-        Tensor dx = Tensor.zeros(x.shape());
-        float[] xd = x.data();
+        Tensor in = fromForward(x);
+        Tensor dx = fast ? buffers.gradientOverwritten(1, in.shape()) : Tensor.zeros(in.shape());
+        float[] xd = in.data();
         float[] g = dy.data();
         float[] d = dx.data();
-        for (int i = 0; i < xd.length; i++) {
-            d[i] = xd[i] >= lo && xd[i] <= hi ? g[i] : 0f;
+        Kernels k = KernelProvider.get();
+        if (!fast) {
+            KernelProvider.scalar().clipBackward(xd.length, xd, 0, lo, hi, g, 0, d, 0);
+            return dx;
         }
+        inChunks(k, xd.length, (from, to) -> k.clipBackward(to - from, xd, from, lo, hi, g, from, d, from));
         return dx;
+    }
+
+    private interface Run {
+        void range(int from, int to);
+    }
+
+    private static void inChunks(Kernels k, int n, Run run) {
+        int tasks = (n + CHUNK - 1) / CHUNK;
+        if (tasks > 1) {
+            k.parallelFor(tasks, t -> run.range(t * CHUNK, Math.min(n, (t + 1) * CHUNK)));
+        } else {
+            run.range(0, n);
+        }
     }
 
     @Override

@@ -207,9 +207,17 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         requireBuilt();
         requireSample(input, built);
         this.x = GradMode.keep(input);
-        Tensor into = buffers.zeros(0, outputOf(built).prepend(input.dim(0)));
+        Shape ys = outputOf(built).prepend(input.dim(0));
+        // the convolution writes every output: last step's buffer needs no clearing
+        Tensor into = skipClearing ? buffers.overwritten(0, ys) : buffers.zeros(0, ys);
         return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, null, into);
     }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} clears the reused output and input-gradient buffers before
+     * the convolution, as before the operators cleared only where they add (same bits).
+     */
+    static volatile boolean skipClearing = true;
 
     /**
      * Switch for A/B runs: {@code false} fuses only ReLU after a convolution (as before SiLU and clips were fused);
@@ -261,7 +269,8 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     public Tensor backward(Tensor dy) {
         fromForward(x);
         Convolution.backwardWeights(x, dy, kernel.grad(), bias == null ? null : bias.grad(), params);
-        Tensor into = buffers.gradientZeros(1, x.shape());
+        // the operator clears it only where it adds into it (not for a 1x1 stride-1 convolution)
+        Tensor into = skipClearing ? buffers.gradientOverwritten(1, x.shape()) : buffers.gradientZeros(1, x.shape());
         Tensor dx = Convolution.backwardInput(dy, kernel.value(), x.shape(), params, into);
         if (dx.data() != into.data()) {
             buffers.gradientUnused(into); // else a pooled gradient stays taken for the rest of the step

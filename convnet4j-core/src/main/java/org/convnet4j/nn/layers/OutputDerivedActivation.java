@@ -4,6 +4,7 @@ import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * An element-wise activation whose derivative is a function of its own output (sigmoid: y(1-y),
@@ -14,6 +15,16 @@ abstract class OutputDerivedActivation extends UnaryLayer {
 
     /** y = f(x) for one element. */
     protected abstract float apply(float x);
+
+    /** Values per parallel task: large activations use the kernels' threads, small ones stay on this thread. */
+    private static final int CHUNK = 1 << 15;
+
+    /** b[i] = f(a[i]) for i in [from, to): element by element unless a subclass has a vectorised kernel. */
+    protected void applyRun(float[] a, float[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            b[i] = apply(a[i]);
+        }
+    }
 
     /** dy/dx expressed through y. */
     protected abstract float derivativeFromOutput(float y);
@@ -28,8 +39,11 @@ abstract class OutputDerivedActivation extends UnaryLayer {
         Tensor out = Tensor.zeros(x.shape());
         float[] a = x.data();
         float[] b = out.data();
-        for (int i = 0; i < a.length; i++) {
-            b[i] = apply(a[i]);
+        int tasks = (a.length + CHUNK - 1) / CHUNK;
+        if (tasks > 1) {
+            KernelProvider.get().parallelFor(tasks, t -> applyRun(a, b, t * CHUNK, Math.min(a.length, (t + 1) * CHUNK)));
+        } else {
+            applyRun(a, b, 0, a.length);
         }
         this.y = GradMode.keep(out);
         return out;

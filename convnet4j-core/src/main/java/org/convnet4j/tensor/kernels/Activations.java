@@ -58,6 +58,8 @@ final class Activations {
 
     /** The logistic sigmoid: {@code 1 / (1 + e^-x)}. */
     static float sigmoid(float x) {
-        return 1f / (1f + exp(-x));
+        // below -88 the clamped exp would give 1 / (1 + e^88) = 6e-39 for every x; the true value is smaller (0
+        // in float from -104 on): 0, so a saturated gate is exactly closed, as the double path gives
+        return x < -HI ? 0f : 1f / (1f + exp(-x));
     }
 }

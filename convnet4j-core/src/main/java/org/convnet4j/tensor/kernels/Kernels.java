@@ -89,6 +89,33 @@ public interface Kernels {
     void reluBackward(int n, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff);
 
     /**
+     * Clip forward (ReLU6 is clip(0, 6)): {@code out[i] = Math.min(Math.max(x[i], lo), hi)} (NaN stays NaN). The
+     * default is the scalar twin; every implementation gives its bits. {@code out} may be {@code x}.
+     */
+    default void clip(int n, float[] x, int xOff, float lo, float hi, float[] out, int outOff) {
+        Checks.range("clip", "x", x, xOff, n);
+        Checks.range("clip", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Math.min(Math.max(x[xOff + i], lo), hi);
+        }
+    }
+
+    /**
+     * Clip backward: {@code gradIn[i] = lo <= x[i] && x[i] <= hi ? gradOut[i] : 0}, where {@code x} is the forward
+     * input (a NaN input passes no gradient). The default is the scalar twin. {@code gradIn} may be {@code gradOut}.
+     */
+    default void clipBackward(int n, float[] x, int xOff, float lo, float hi, float[] gradOut, int gOff,
+                              float[] gradIn, int giOff) {
+        Checks.range("clipBackward", "x", x, xOff, n);
+        Checks.range("clipBackward", "gradOut", gradOut, gOff, n);
+        Checks.range("clipBackward", "gradIn", gradIn, giOff, n);
+        for (int i = 0; i < n; i++) {
+            float v = x[xOff + i];
+            gradIn[giOff + i] = v >= lo && v <= hi ? gradOut[gOff + i] : 0f;
+        }
+    }
+
+    /**
      * Block length of the wide reductions ({@link #sumWide}, {@link #dotWide}, {@link #sumSquaredDeviations}):
      * each block of at most this many elements is summed in float (in any order), and the block sums are added
      * in double. The error is therefore at most about {@code (WIDE_BLOCK + 2) * 2^-24 * sum|terms|} however long

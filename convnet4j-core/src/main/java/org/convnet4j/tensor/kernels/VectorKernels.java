@@ -224,7 +224,7 @@ final class VectorKernels implements Kernels {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (; i < bound; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            one.div(exp(v.neg()).add(1f)).intoArray(out, outOff + i);
+            one.div(exp(v.neg()).add(1f)).blend(0f, v.lt(-Activations.HI)).intoArray(out, outOff + i);
         }
         for (; i < n; i++) {
             out[outOff + i] = Activations.sigmoid(x[xOff + i]);
@@ -283,6 +283,41 @@ final class VectorKernels implements Kernels {
         }
         for (; i < n; i++) {
             gradIn[giOff + i] = x[xOff + i] > 0f ? gradOut[gOff + i] : 0f;
+        }
+    }
+
+    @Override
+    public void clip(int n, float[] x, int xOff, float lo, float hi, float[] out, int outOff) {
+        Checks.range("clip", "x", x, xOff, n);
+        Checks.range("clip", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.max(lo).min(hi).intoArray(out, outOff + i); // Math.max / Math.min lane by lane (NaN stays NaN)
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.min(Math.max(x[xOff + i], lo), hi);
+        }
+    }
+
+    @Override
+    public void clipBackward(int n, float[] x, int xOff, float lo, float hi, float[] gradOut, int gOff,
+                             float[] gradIn, int giOff) {
+        Checks.range("clipBackward", "x", x, xOff, n);
+        Checks.range("clipBackward", "gradOut", gradOut, gOff, n);
+        Checks.range("clipBackward", "gradIn", gradIn, giOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector zero = FloatVector.zero(S);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            VectorMask<Float> inside = v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi));
+            zero.blend(FloatVector.fromArray(S, gradOut, gOff + i), inside).intoArray(gradIn, giOff + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            gradIn[giOff + i] = v >= lo && v <= hi ? gradOut[gOff + i] : 0f;
         }
     }
 

@@ -90,6 +90,15 @@ class ActivationKernelsTest {
         assertEquals(Float.POSITIVE_INFINITY, vector(x(Float.POSITIVE_INFINITY)));
         assertTrue(Float.isNaN(vector(x(Float.NaN))));
         assertEquals(0f, vector(x(0f)));
+        // sigmoid below the clamp: exactly 0 (the double path's float), not 1 / (1 + e^88)
+        for (float v : new float[] {-88.5f, -100f, -200f, -Float.MAX_VALUE, Float.NEGATIVE_INFINITY}) {
+            float[] y = new float[VL];
+            vector.sigmoid(VL, x(v), 0, y, 0);
+            assertEquals(0f, y[VL - 1], "sigmoid(" + v + ")");
+        }
+        float[] y = new float[VL];
+        vector.sigmoid(VL, x(-88f), 0, y, 0);
+        assertTrue(y[VL - 1] > 0f && y[VL - 1] < 1e-37f, "sigmoid(-88) " + y[VL - 1]);
     }
 
     private float vector(float[] x) {

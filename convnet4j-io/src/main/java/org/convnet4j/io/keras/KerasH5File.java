@@ -6,11 +6,14 @@ import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import io.jhdf.api.dataset.ContiguousDataset;
+import io.jhdf.exceptions.HdfInvalidPathException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Array;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -148,16 +151,34 @@ public final class KerasH5File implements AutoCloseable {
         checkSignature(file);
         HdfFile hdf = null;
         try {
-            hdf = new HdfFile(file);
+            hdf = openHdf(file);
             return new KerasH5File(file, hdf);
         } catch (IOException e) {
             closeQuietly(hdf);
             throw e;
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (RuntimeException | StackOverflowError | InternalError e) {
             // the HDF5 parser signals broken structures with assorted runtime exceptions
             closeQuietly(hdf);
             throw new FileFormatException(file + ": not a readable HDF5 weight file (" + describe(e) + ")", e);
         }
+    }
+
+    /**
+     * Opens the file for jHDF as a read-only memory map. jHDF reading from a file channel allocates a heap buffer
+     * of whatever length a structure declares before reading it (an object header claiming 1 GB in a 107 KB file
+     * costs 1 GB and a second of zeroing, then reads the few bytes that exist); over a buffer, a structure that
+     * reaches past the end of the file is refused at once (the buffer's limit), without allocating. Files of 2 GB
+     * or more cannot be one buffer and are read through the channel as before.
+     */
+    private static HdfFile openHdf(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < Integer.MAX_VALUE) {
+                // the mapping stays valid after the channel is closed
+                return HdfFile.fromByteBuffer(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            }
+        }
+        return new HdfFile(file);
     }
 
     private static void checkSignature(Path file) throws IOException {
@@ -259,7 +280,8 @@ public final class KerasH5File implements AutoCloseable {
             return out;
         } catch (FileFormatException e) {
             throw e;
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (RuntimeException | StackOverflowError | InternalError e) {
+            // InternalError: the mapped file was truncated by someone else while we read it
             throw new FileFormatException(what + " cannot be read (" + describe(e) + ")", e);
         }
     }
@@ -268,8 +290,11 @@ public final class KerasH5File implements AutoCloseable {
         Node n;
         try {
             n = layerGroup.getByPath(weightName);
-        } catch (RuntimeException e) {
+        } catch (HdfInvalidPathException e) {
             n = null;
+        } catch (RuntimeException | StackOverflowError | InternalError e) {
+            throw new FileFormatException(file + ": layer '" + layer + "' lists weight '" + weightName
+                    + "' but the HDF5 structure leading to it is broken (" + describe(e) + ")", e);
         }
         if (!(n instanceof Dataset)) {
             throw new FileFormatException(file + ": layer '" + layer + "' lists weight '" + weightName
@@ -319,7 +344,22 @@ public final class KerasH5File implements AutoCloseable {
         return null;
     }
 
+    /** The outermost message and, when deeper, the root cause (jHDF wraps the useful detail). */
     private static String describe(Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 16 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        String text = message(e);
+        if (root != e) {
+            String why = root instanceof IllegalArgumentException && String.valueOf(root.getMessage()).startsWith("newLimit")
+                    ? "it reaches past the end of the file" : message(root);
+            text += ": " + why;
+        }
+        return text;
+    }
+
+    private static String message(Throwable e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }

@@ -45,13 +45,419 @@ final class OnnxFolding {
             float[] f = new float[v.length];
             long[] l = integer() ? new long[v.length] : null;
             for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
                 if (l != null) {
-                    l[i] = (long) v[i];
+                    l[i] = wrap(type, (long) v[i]);
+                    f[i] = l[i];
+                } else {
+                    f[i] = (float) v[i];
                 }
             }
             return new TensorData(name, type, dims.clone(), f, l);
         }
+    }
+
+    /** Operators {@link #evaluate} computes on typed run-time values (the cases of {@code eval}). */
+    static final java.util.Set<String> EVALUATED = java.util.Set.of("Identity", "Shape", "Size", "Cast", "Neg", "Abs",
+            "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin", "Cos", "Tanh", "Sigmoid",
+            "Add", "Sub",
+            "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Mod", "Max",
+            "Min", "Sum", "Mean", "Where", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Concat", "Gather", "Slice",
+            "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask", "ReduceMean", "ReduceSum",
+            "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "Softmax",
+            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu");
+
+    /** Of {@link #EVALUATED}, the operators with several outputs. */
+    static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization");
+
+    /** The op type of the importer's own node for Dropout's mask output in inference (all true, the input's shape). */
+    static final String DROPOUT_MASK = "Dropout.mask";
+
+    /** Integers beyond this magnitude are not exact as doubles: run-time evaluation refuses them. */
+    static final double EXACT_LIMIT = 9007199254740992d; // 2^53
+
+    /**
+     * Run-time evaluation of one node on typed values (the typed path of {@link OnnxProgram}): as {@link #fold},
+     * but a result the evaluator cannot give, or an integer beyond 2^53 (not exact as a double), is an error.
+     */
+    static List<TensorData> evaluate(Node n, List<TensorData> in, long opset) {
+        List<Arr> a = new ArrayList<>();
+        for (TensorData t : in) {
+            if (t != null && t.isInteger()) {
+                for (long v : t.longs()) {
+                    if (Math.abs((double) v) > EXACT_LIMIT) {
+                        throw new IllegalArgumentException(n.opType() + ": integer " + v + " of '" + t.name()
+                                + "' is beyond 2^53, where values are not exact");
+                    }
+                }
+            }
+            a.add(t == null ? null : Arr.of(t));
+        }
+        List<Arr> results = MULTI_OUTPUT.contains(n.opType()) ? evalMulti(n, a, opset) : java.util.Collections
+                .singletonList(eval(n, a, opset));
+        List<TensorData> out = new ArrayList<>();
+        for (int k = 0; k < results.size(); k++) {
+            Arr r = results.get(k);
+            if (r == null) {
+                throw new IllegalArgumentException(n.opType() + ": cannot be evaluated with these inputs and attributes");
+            }
+            if (r.size() > MAX_FOLD_ELEMENTS) {
+                throw new IllegalArgumentException(n.opType() + " would make " + r.size() + " values (at most "
+                        + MAX_FOLD_ELEMENTS + " on the typed path)");
+            }
+            if (r.integer()) {
+                for (double v : r.v()) {
+                    if (Math.abs(v) > EXACT_LIMIT || Double.isNaN(v)) {
+                        throw new IllegalArgumentException(n.opType() + ": integer result " + v
+                                + " is beyond 2^53, where values are not exact");
+                    }
+                }
+            }
+            out.add(r.data(k < n.outputs().size() ? n.outputs().get(k) : ""));
+        }
+        return out;
+    }
+
+    /** Split and LayerNormalization: every output (Split's parts; Y, Mean, InvStdDev). */
+    private static List<Arr> evalMulti(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        if (n.opType().equals("Split")) {
+            int ax = (int) axis(ints(n, "axis", 0), x.rank());
+            long len = x.dims()[ax];
+            int parts = n.outputs().size();
+            long[] split = opset >= 13 ? longsOf(a, 1) : intsArr(n, "split");
+            if (split == null) {
+                long num = n.attributes().containsKey("num_outputs") ? ints(n, "num_outputs", parts) : parts;
+                long each = (len + num - 1) / num;
+                split = new long[(int) num];
+                for (int i = 0; i < num; i++) {
+                    split[i] = Math.max(0, Math.min(each, len - i * each));
+                }
+            }
+            List<Arr> out = new ArrayList<>();
+            long start = 0;
+            for (long size : split) {
+                long[][] per = new long[x.rank()][];
+                long[] d = x.dims().clone();
+                d[ax] = size;
+                for (int i = 0; i < d.length; i++) {
+                    per[i] = new long[(int) d[i]];
+                    for (int k = 0; k < d[i]; k++) {
+                        per[i][k] = i == ax ? start + k : k;
+                    }
+                }
+                out.add(pick(x, d, per));
+                start += size;
+            }
+            return out;
+        }
+        // LayerNormalization: over the axes from `axis` on, scale and optional bias broadcast over them
+        int ax = (int) axis(ints(n, "axis", -1), x.rank());
+        double eps = floatAttr(n, "epsilon", 1e-5f);
+        long outer = 1;
+        for (int i = 0; i < ax; i++) {
+            outer *= x.dims()[i];
+        }
+        int inner = (int) (x.size() / Math.max(outer, 1));
+        long[] innerDims = Arrays.copyOfRange(x.dims(), ax, x.rank());
+        Arr scale = a.get(1);
+        Arr bias = a.size() > 2 ? a.get(2) : null;
+        int[] ms = readMap(scale.dims(), innerDims);
+        int[] mb = bias == null ? null : readMap(bias.dims(), innerDims);
+        double[] y = new double[x.v().length];
+        long[] statDims = x.dims().clone();
+        for (int i = ax; i < statDims.length; i++) {
+            statDims[i] = 1;
+        }
+        double[] mean = new double[(int) outer];
+        double[] inv = new double[(int) outer];
+        for (int r = 0; r < outer; r++) {
+            double sum = 0;
+            for (int k = 0; k < inner; k++) {
+                sum += x.v()[r * inner + k];
+            }
+            double mu = sum / inner;
+            double sq = 0;
+            for (int k = 0; k < inner; k++) {
+                double dv = x.v()[r * inner + k] - mu;
+                sq += dv * dv;
+            }
+            double is = 1 / Math.sqrt(sq / inner + eps);
+            mean[r] = mu;
+            inv[r] = is;
+            for (int k = 0; k < inner; k++) {
+                y[r * inner + k] = (x.v()[r * inner + k] - mu) * is * scale.v()[ms[k]] + (bias == null ? 0 : bias.v()[mb[k]]);
+            }
+        }
+        return List.of(new Arr(x.type(), x.dims(), y), new Arr(OnnxModel.FLOAT, statDims, mean),
+                new Arr(OnnxModel.FLOAT, statDims, inv));
+    }
+
+    private static float floatAttr(Node n, String name, float fallback) {
+        Attribute a = n.attributes().get(name);
+        return a == null ? fallback : a.f();
+    }
+
+    private static Arr reduce(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        String op = n.opType();
+        boolean axesInput = opset >= 18 || opset >= 13 && op.equals("ReduceSum");
+        long[] axes = axesInput ? longsOf(a, 1) : intsArr(n, "axes");
+        boolean keep = ints(n, "keepdims", 1) != 0;
+        boolean[] red = new boolean[x.rank()];
+        if (axes == null || axes.length == 0) {
+            if (ints(n, "noop_with_empty_axes", 0) != 0) {
+                return x;
+            }
+            Arrays.fill(red, true);
+        } else {
+            for (long ax : axes) {
+                red[(int) axis(ax, x.rank())] = true;
+            }
+        }
+        long[] keptDims = x.dims().clone();
+        List<Long> outDims = new ArrayList<>();
+        for (int i = 0; i < red.length; i++) {
+            if (red[i]) {
+                keptDims[i] = 1;
+            }
+            if (!red[i] || keep) {
+                outDims.add(keptDims[i]);
+            }
+        }
+        int outSize = (int) checkedCount(keptDims);
+        int[] map = outIndex(x.dims(), red);
+        double[] acc = new double[outSize];
+        double[] max = new double[outSize];
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        if (op.equals("ReduceMin")) {
+            Arrays.fill(acc, Double.POSITIVE_INFINITY);
+        } else if (op.equals("ReduceMax")) {
+            Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+        }
+        for (int k = 0; k < x.v().length; k++) {
+            max[map[k]] = Math.max(max[map[k]], x.v()[k]);
+        }
+        for (int k = 0; k < x.v().length; k++) {
+            double v = x.v()[k];
+            int o = map[k];
+            acc[o] = switch (op) {
+                case "ReduceMax" -> Math.max(acc[o], v);
+                case "ReduceMin" -> Math.min(acc[o], v);
+                case "ReduceL1" -> acc[o] + Math.abs(v);
+                case "ReduceL2", "ReduceSumSquare" -> acc[o] + v * v;
+                case "ReduceLogSumExp" -> acc[o] + Math.exp(v - max[o]);
+                default -> acc[o] + v;
+            };
+        }
+        long count = x.size() / Math.max(outSize, 1);
+        for (int o = 0; o < outSize; o++) {
+            acc[o] = switch (op) {
+                case "ReduceMean" -> acc[o] / count;
+                case "ReduceL2" -> Math.sqrt(acc[o]);
+                case "ReduceLogSumExp" -> Math.log(acc[o]) + max[o];
+                default -> acc[o];
+            };
+        }
+        return new Arr(x.type(), outDims.stream().mapToLong(Long::longValue).toArray(), acc);
+    }
+
+    /** For each element of an array of dims {@code d}, the flat index of its cell once the {@code red} axes are 1. */
+    private static int[] outIndex(long[] d, boolean[] red) {
+        int r = d.length;
+        long[] st = new long[r];
+        long acc = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            st[i] = red[i] ? 0 : acc;
+            acc *= red[i] ? 1 : d[i];
+        }
+        int total = (int) checkedCount(d);
+        int[] map = new int[total];
+        int[] idx = new int[r];
+        for (int k = 0; k < total; k++) {
+            long o = 0;
+            for (int i = 0; i < r; i++) {
+                o += idx[i] * st[i];
+            }
+            map[k] = (int) o;
+            for (int i = r - 1; i >= 0; i--) {
+                if (++idx[i] < d[i]) {
+                    break;
+                }
+                idx[i] = 0;
+            }
+        }
+        return map;
+    }
+
+    /** Softmax / LogSoftmax: along one axis (opset 13+, default -1), or over the axes from `axis` on (earlier, default 1). */
+    private static Arr softmax(Node n, Arr x, long opset) {
+        boolean[] red = new boolean[x.rank()];
+        if (opset >= 13) {
+            red[(int) axis(ints(n, "axis", -1), x.rank())] = true;
+        } else {
+            for (int i = (int) axis(ints(n, "axis", 1), x.rank()); i < red.length; i++) {
+                red[i] = true;
+            }
+        }
+        int[] map = outIndex(x.dims(), red);
+        int cells = 0;
+        for (int m : map) {
+            cells = Math.max(cells, m + 1);
+        }
+        double[] max = new double[cells];
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        double[] sum = new double[cells];
+        for (int k = 0; k < map.length; k++) {
+            max[map[k]] = Math.max(max[map[k]], x.v()[k]);
+        }
+        for (int k = 0; k < map.length; k++) {
+            sum[map[k]] += Math.exp(x.v()[k] - max[map[k]]);
+        }
+        double[] o = new double[map.length];
+        boolean log = n.opType().equals("LogSoftmax");
+        for (int k = 0; k < map.length; k++) {
+            double z = x.v()[k] - max[map[k]];
+            o[k] = log ? z - Math.log(sum[map[k]]) : Math.exp(z) / sum[map[k]];
+        }
+        return new Arr(x.type(), x.dims(), o);
+    }
+
+    private static Arr argExtreme(Node n, Arr x) {
+        int ax = (int) axis(ints(n, "axis", 0), x.rank());
+        boolean keep = ints(n, "keepdims", 1) != 0;
+        boolean last = ints(n, "select_last_index", 0) != 0;
+        boolean max = n.opType().equals("ArgMax");
+        boolean[] red = new boolean[x.rank()];
+        red[ax] = true;
+        int[] map = outIndex(x.dims(), red);
+        long inner = 1;
+        for (int i = ax + 1; i < x.rank(); i++) {
+            inner *= x.dims()[i];
+        }
+        long len = x.dims()[ax];
+        int cells = (int) (x.size() / Math.max(len, 1));
+        double[] best = new double[cells];
+        double[] idx = new double[cells];
+        boolean[] seen = new boolean[cells];
+        for (int k = 0; k < map.length; k++) {
+            int o = map[k];
+            double v = x.v()[k];
+            long pos = (k / inner) % len;
+            boolean better = !seen[o] || (max ? v > best[o] : v < best[o]) || last && v == best[o];
+            if (better) {
+                best[o] = v;
+                idx[o] = pos;
+                seen[o] = true;
+            }
+        }
+        List<Long> d = new ArrayList<>();
+        for (int i = 0; i < x.rank(); i++) {
+            if (i != ax) {
+                d.add(x.dims()[i]);
+            } else if (keep) {
+                d.add(1L);
+            }
+        }
+        return new Arr(OnnxModel.INT64, d.stream().mapToLong(Long::longValue).toArray(), idx);
+    }
+
+    /** NumPy matmul: 1-D operands promoted and the added axis removed again, leading axes broadcast. */
+    private static Arr matmul(Arr a, Arr b) {
+        boolean aVec = a.rank() == 1;
+        boolean bVec = b.rank() == 1;
+        long[] ad = aVec ? new long[] {1, a.dims()[0]} : a.dims();
+        long[] bd = bVec ? new long[] {b.dims()[0], 1} : b.dims();
+        long n = ad[ad.length - 2];
+        long k = ad[ad.length - 1];
+        long m = bd[bd.length - 1];
+        if (bd[bd.length - 2] != k) {
+            throw new IllegalArgumentException("MatMul of " + Arrays.toString(a.dims()) + " and " + Arrays.toString(b.dims()));
+        }
+        long[] batch = broadcast(Arrays.copyOf(ad, ad.length - 2), Arrays.copyOf(bd, bd.length - 2));
+        long[] aBatch = Arrays.copyOf(ad, ad.length - 2);
+        long[] bBatch = Arrays.copyOf(bd, bd.length - 2);
+        int[] ma = readMap(aBatch, batch);
+        int[] mb = readMap(bBatch, batch);
+        double[] o = new double[(int) checkedCount(batch) * (int) (n * m)];
+        for (int t = 0; t < ma.length; t++) {
+            int ao = (int) (ma[t] * n * k);
+            int bo = (int) (mb[t] * k * m);
+            int oo = (int) (t * n * m);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < m; j++) {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += a.v()[ao + (int) (i * k) + p] * b.v()[bo + (int) (p * m) + j];
+                    }
+                    o[oo + (int) (i * m) + j] = sum;
+                }
+            }
+        }
+        List<Long> d = new ArrayList<>();
+        for (long v : batch) {
+            d.add(v);
+        }
+        if (!aVec) {
+            d.add(n);
+        }
+        if (!bVec) {
+            d.add(m);
+        }
+        return new Arr(a.type(), d.stream().mapToLong(Long::longValue).toArray(), o);
+    }
+
+    /** alpha * A' B' + beta * C, A' and B' transposed as transA/transB say. */
+    private static Arr gemm(Node n, List<Arr> a) {
+        Arr x = ints(n, "transA", 0) != 0 ? transpose(a.get(0), null) : a.get(0);
+        Arr y = ints(n, "transB", 0) != 0 ? transpose(a.get(1), null) : a.get(1);
+        Arr p = matmul(x, y);
+        double alpha = floatAttr(n, "alpha", 1f);
+        double beta = floatAttr(n, "beta", 1f);
+        double[] o = p.v().clone();
+        for (int i = 0; i < o.length; i++) {
+            o[i] *= alpha;
+        }
+        Arr prod = new Arr(p.type(), p.dims(), o);
+        if (a.size() < 3 || a.get(2) == null) {
+            return prod;
+        }
+        Arr c = a.get(2);
+        double[] cv = c.v().clone();
+        for (int i = 0; i < cv.length; i++) {
+            cv[i] *= beta;
+        }
+        return binary("Add", prod, new Arr(c.type(), c.dims(), cv));
+    }
+
+    private static Arr tile(Arr x, long[] repeats) {
+        int r = x.rank();
+        if (repeats == null || repeats.length != r) {
+            throw new IllegalArgumentException("Tile needs one repeat per axis");
+        }
+        long[] d = new long[r];
+        long[][] per = new long[r][];
+        for (int i = 0; i < r; i++) {
+            d[i] = x.dims()[i] * repeats[i];
+            per[i] = new long[(int) d[i]];
+            for (int k = 0; k < d[i]; k++) {
+                per[i][k] = k % x.dims()[i];
+            }
+        }
+        return pick(x, d, per);
+    }
+
+    /** An integer result in its type's range, as the type's two's-complement arithmetic wraps it. */
+    static long wrap(int type, long v) {
+        return switch (type) {
+            case OnnxModel.UINT8 -> v & 0xFF;
+            case OnnxModel.INT8 -> (byte) v;
+            case 4 -> v & 0xFFFF; // UINT16
+            case 5 -> (short) v; // INT16
+            case OnnxModel.INT32 -> (int) v;
+            case 12 -> v & 0xFFFFFFFFL; // UINT32
+            case OnnxModel.BOOL -> v != 0 ? 1 : 0;
+            default -> v;
+        };
     }
 
     /** The folded value of {@code n}'s first output, or null if this op is not folded. */
@@ -85,7 +491,13 @@ final class OnnxFolding {
             }
             case "Size" -> new Arr(OnnxModel.INT64, new long[0], new double[] {x.size()});
             case "Cast" -> cast(x, (int) ints(n, "to", OnnxModel.FLOAT));
-            case "Neg", "Abs", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round" ->
+            case DROPOUT_MASK -> {
+                double[] ones = new double[x.v().length];
+                Arrays.fill(ones, 1);
+                yield new Arr(OnnxModel.BOOL, x.dims(), ones);
+            }
+            case "Neg", "Abs", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Reciprocal", "Not", "Relu", "Sign", "Round", "Sin",
+                 "Cos", "Tanh", "Sigmoid" ->
                     unary(n.opType(), x);
             case "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
                  "And", "Or", "Mod" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
@@ -127,6 +539,14 @@ final class OnnxFolding {
             case "Slice" -> slice(n, a, opset);
             case "Transpose" -> transpose(x, intsArr(n, "perm"));
             case "Range" -> range(a.get(0), a.get(1), a.get(2));
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+                 "ReduceLogSumExp" -> reduce(n, a, opset);
+            case "Softmax", "LogSoftmax" -> softmax(n, x, opset);
+            case "ArgMax", "ArgMin" -> argExtreme(n, x);
+            case "Tile" -> tile(x, longsOf(a, 1));
+            case "PRelu" -> binary("PRelu", x, a.get(1));
+            case "MatMul" -> matmul(x, a.get(1));
+            case "Gemm" -> gemm(n, a);
             case "ConstantOfShape" -> {
                 long[] d = longsOf(a, 0);
                 Attribute v = n.attributes().get("value");
@@ -234,6 +654,10 @@ final class OnnxFolding {
                 case "Not" -> v == 0 ? 1 : 0;
                 case "Relu" -> Math.max(0, v);
                 case "Sign" -> Math.signum(v);
+                case "Sin" -> Math.sin(v);
+                case "Cos" -> Math.cos(v);
+                case "Tanh" -> Math.tanh(v);
+                case "Sigmoid" -> 1 / (1 + Math.exp(-v));
                 default -> Math.rint(v);
             };
         }
@@ -303,9 +727,10 @@ final class OnnxFolding {
                 case "Add" -> x + y;
                 case "Sub" -> x - y;
                 case "Mul" -> x * y;
-                case "Div" -> integer ? (double) ((long) x / (long) y) : x / y;
-                case "Mod" -> integer ? Math.floorMod((long) x, (long) y) : x % y;
+                case "Div" -> integer ? (double) ((long) x / nonZero((long) y)) : x / y;
+                case "Mod" -> integer ? Math.floorMod((long) x, nonZero((long) y)) : x % y;
                 case "Pow" -> Math.pow(x, y);
+                case "PRelu" -> x < 0 ? x * y : x;
                 case "Max" -> Math.max(x, y);
                 case "Min" -> Math.min(x, y);
                 case "Equal" -> x == y ? 1 : 0;
@@ -318,6 +743,13 @@ final class OnnxFolding {
             };
         }
         return new Arr(logical ? OnnxModel.BOOL : a.type(), out, o);
+    }
+
+    private static long nonZero(long divisor) {
+        if (divisor == 0) {
+            throw new IllegalArgumentException("integer division by zero");
+        }
+        return divisor;
     }
 
     private static Arr where(Arr c, Arr x, Arr y) {

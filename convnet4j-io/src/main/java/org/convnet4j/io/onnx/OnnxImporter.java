@@ -180,13 +180,15 @@ public final class OnnxImporter {
                 OnnxImporter::sliceOp);
         op("Split", "constant split (attribute, input or num_outputs), not along the batch axis", OnnxImporter::split);
         op("Gather", "constant indices along a non-batch axis", OnnxImporter::gather);
-        op("Shape", "folded from the shapes known at import (start, end)", OnnxImporter::shapeOp);
-        op("Size", "folded from the shapes known at import", OnnxImporter::shapeOp);
+        op("Shape", "folded from the shapes known at import (start, end); importProgram: also computed from each run's"
+                + " tensor", OnnxImporter::shapeOp);
+        op("Size", "folded from the shapes known at import; importProgram: also computed from each run's tensor",
+                OnnxImporter::shapeOp);
         for (String r : new String[] {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
             "ReduceSumSquare", "ReduceLogSumExp"}) {
             op(r, "non-batch axes (attribute or input), keepdims", OnnxImporter::reduce);
         }
-        op("Dropout", "no mask output; legacy is_test", OnnxImporter::dropout);
+        op("Dropout", "legacy is_test; the mask output with importProgram (inference: all true)", OnnxImporter::dropout);
         op("LRN", "odd size", (im, n) -> {
             int size = im.int32(n, "size", intAttr(n, "size", -1));
             if (size < 1 || size % 2 == 0) {
@@ -197,7 +199,8 @@ public final class OnnxImporter {
         op("Pad", "constant, reflect, edge; constant pads (attribute or input, legacy paddings), none on the batch axis",
                 OnnxImporter::pad);
         op("Clip", "constant bounds", OnnxImporter::clip);
-        op("Cast", "to float or double of a computed tensor (identity); any type when constant", (im, n) -> {
+        op("Cast", "to float or double of a computed tensor (identity); any type when constant; importProgram: to"
+                + " integer and boolean types", (im, n) -> {
             long to = intAttr(n, "to", OnnxModel.FLOAT);
             if (to != OnnxModel.FLOAT && to != OnnxModel.DOUBLE) {
                 throw im.unsupported(im.where(n) + ": cast of a computed tensor to " + OnnxModel.typeName((int) to)
@@ -207,8 +210,9 @@ public final class OnnxImporter {
         });
         for (String f : new String[] {"Range", "ConstantOfShape", "Where", "Equal", "Less", "Greater",
             "Not", "And", "Or"}) {
-            op(f, "constant inputs only (folded at import)", (im, n) -> {
-                throw im.unsupported(im.where(n) + ": only constant inputs are supported (folded at import)");
+            op(f, "folded at import; computed inputs on the typed path (importProgram)", (im, n) -> {
+                throw im.unsupported(im.where(n) + ": only constant inputs are supported in a float graph (folded at"
+                        + " import); OnnxImporter.importProgram computes it at run time");
             });
         }
     }
@@ -235,8 +239,18 @@ public final class OnnxImporter {
     private int folded;
     private int dead;
     private final Set<Node> absorbed = new HashSet<>();
+    // the typed run-time path (importProgram only): integer/boolean and batchless values, evaluated exactly
+    private final boolean program;
+    private final Set<String> runtimeTyped = new HashSet<>(); // ONNX values computed on the typed path at run time
+    private final List<Node> typedNodes = new ArrayList<>(); // evaluated after the float graph, in this order
+    private final Set<String> graphReads = new java.util.LinkedHashSet<>(); // float values the typed nodes read
 
     private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs) {
+        this(model, what, boundInputs, false);
+    }
+
+    private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs, boolean program) {
+        this.program = program;
         this.model = model;
         this.what = what;
         this.opset = model.defaultOpset();
@@ -274,6 +288,26 @@ public final class OnnxImporter {
         return new OnnxImporter(model, what, boundInputs).build();
     }
 
+    /**
+     * Imports the model as an {@link OnnxProgram}: the float graph of {@link #importModel} plus a typed path for
+     * what a {@link Graph} cannot hold — integer and boolean tensors, tensors without a batch axis (scalars,
+     * shapes), comparisons, {@code Shape}/{@code Size} computed from the tensors of each run, Dropout's mask.
+     * Typed values are evaluated exactly (integers up to 2^53) after the float graph; they may not feed a float
+     * layer again, except integer graph inputs, which the float layers read as float32 (exact up to 2^24).
+     */
+    public static OnnxProgram importProgram(Model model, String what) {
+        return importProgram(model, what, Map.of());
+    }
+
+    /** As {@link #importProgram(Model, String)}, with some graph inputs bound to fixed values (constants). */
+    public static OnnxProgram importProgram(Model model, String what, Map<String, TensorData> boundInputs) {
+        List<String> problems = check(model);
+        if (!problems.isEmpty()) {
+            throw new UnsupportedOnnxException(what, problems);
+        }
+        return new OnnxImporter(model, what, boundInputs, true).buildProgram();
+    }
+
     /** Operators and opsets this importer cannot map (empty if every node's type is supported). */
     public static List<String> check(Model model) {
         List<String> problems = new ArrayList<>();
@@ -301,6 +335,11 @@ public final class OnnxImporter {
             if (consts.containsKey(in.name())) {
                 continue; // IR < 4 lists initializers among the inputs too
             }
+            boolean floating = in.elemType() == OnnxModel.FLOAT || in.elemType() == OnnxModel.DOUBLE;
+            if (program && (!floating || !in.hasShape() || in.dims().length < 1)) {
+                runtimeTyped.add(in.name()); // typed path: integer/boolean, or no batch axis
+                continue;
+            }
             if (!in.hasShape() || in.dims().length < 1) {
                 throw unsupported("input '" + in.name() + "' has no shape with a batch axis");
             }
@@ -313,7 +352,8 @@ public final class OnnxImporter {
                 long d = in.dims()[i + 1];
                 if (d < 1 || d > Integer.MAX_VALUE) {
                     throw unsupported("input '" + in.name() + "' has no fixed size along axis " + (i + 1) + " "
-                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape)");
+                            + Arrays.toString(in.dims()) + " (fix the sizes with OnnxModel.Model.withSampleShape, or"
+                            + " import --input-shape CxHxW)");
                 }
                 sample[i] = (int) d;
             }
@@ -342,12 +382,19 @@ public final class OnnxImporter {
                 continue; // the Sigmoid itself is folded into the SiLU
             }
             try {
-                convert(n);
+                if (!program) {
+                    convert(n);
+                } else if (!typedStep(n)) {
+                    convertOrEvaluate(n);
+                }
             } catch (UnsupportedOnnxException e) {
                 throw e;
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw unsupported(where(n) + ": " + e.getMessage());
             }
+        }
+        if (program) {
+            return null; // buildProgram() chooses the float graph's outputs
         }
         for (ValueInfo out : model.graph().outputs()) {
             String node = nodeOf.get(out.name());
@@ -358,6 +405,206 @@ public final class OnnxImporter {
             builder.output(node);
         }
         return builder.build();
+    }
+
+    /** Operators whose result is integer or boolean whatever their inputs (the typed path computes them). */
+    private static final Set<String> TYPED_RESULT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+            "Not", "And", "Or", "Range", "ConstantOfShape", "Where");
+
+    /**
+     * The typed path (importProgram): takes node n when it reads a typed run-time value or gives one (comparisons,
+     * Shape/Size of a computed tensor, Cast to an integer type, Dropout's mask); true if n needs nothing else. A
+     * float operator that reads a typed graph input reads it as a float graph input instead.
+     */
+    private boolean typedStep(Node n) {
+        boolean constant = !n.inputs().isEmpty() && n.inputs().stream().allMatch(v -> v.isEmpty() || consts.containsKey(v));
+        if (constant && n.inputs().stream().noneMatch(runtimeTyped::contains)) {
+            if (n.inputs().stream().anyMatch(shapeDerived::contains) && OnnxFolding.EVALUATED.contains(n.opType())) {
+                // folded for the float layers, and computed again at run time from the actual shapes
+                convert(n);
+                if (consts.containsKey(n.outputs().get(0))) {
+                    shapeDerived.add(n.outputs().get(0));
+                    typedNodes.add(n);
+                }
+                return true;
+            }
+            return false;
+        }
+        boolean readsTyped = n.inputs().stream().anyMatch(runtimeTyped::contains);
+        boolean castToInteger = n.opType().equals("Cast")
+                && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.FLOAT && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.DOUBLE;
+        boolean shape = n.opType().equals("Shape") || n.opType().equals("Size");
+        if (readsTyped || TYPED_RESULT.contains(n.opType()) || castToInteger || shape) {
+            if (!OnnxFolding.EVALUATED.contains(n.opType())) {
+                typedGraphInputs(n);
+                return false;
+            }
+            if (n.outputs().size() != 1) {
+                throw unsupported(where(n) + ": " + n.outputs().size() + " outputs on the typed path");
+            }
+            for (String v : n.inputs()) {
+                if (!v.isEmpty() && !runtimeTyped.contains(v) && !consts.containsKey(v)) {
+                    input(n, n.inputs().indexOf(v)); // defined before?
+                    graphReads.add(v);
+                }
+            }
+            typedNodes.add(n);
+            if (shape && !readsTyped && !(n.opType().equals("Size") && nominalBatch == SYMBOLIC_BATCH)) {
+                // folded too, from the shapes known at import, for the float layers that take it as a constant;
+                // computed again at run time (from the actual batch size) where a graph output needs it
+                shapeOp(n);
+                shapeDerived.add(n.outputs().get(0));
+                return true;
+            }
+            runtimeTyped.add(n.outputs().get(0));
+            return true;
+        }
+        if (n.opType().equals("Dropout") && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()
+                && isRead(n.outputs().get(1))) {
+            if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
+                TensorData training = consts.get(n.inputs().get(2));
+                if (training == null || training.floats()[0] != 0) {
+                    throw unsupported(where(n) + ": training_mode must be a constant false for the mask (inference)");
+                }
+            }
+            String x = n.inputs().get(0);
+            input(n, 0);
+            graphReads.add(x);
+            Node out = new Node(n.name(), n.opType(), n.domain(), n.inputs(), List.of(n.outputs().get(0)), n.attributes());
+            convert(out);
+            typedNodes.add(new Node(n.name() + "_mask", OnnxFolding.DROPOUT_MASK, "", List.of(x),
+                    List.of(n.outputs().get(1)), Map.of()));
+            runtimeTyped.add(n.outputs().get(1));
+            return true;
+        }
+        return false;
+    }
+
+    /** Typed graph inputs of float operator n become float graph inputs; typed values computed at run time cannot. */
+    private void typedGraphInputs(Node n) {
+        for (String v : n.inputs()) {
+            if (v.isEmpty() || !runtimeTyped.contains(v) || nodeOf.containsKey(v)) {
+                continue;
+            }
+            ValueInfo in = model.graph().inputs().stream().filter(i -> i.name().equals(v)).findFirst().orElse(null);
+            if (in == null) {
+                throw unsupported(where(n) + ": input '" + v + "' is an integer/boolean or batchless value computed at"
+                        + " run time; float layers read such values only straight from a graph input");
+            }
+            if (!in.hasShape() || in.dims().length < 1 || in.elemType() == OnnxModel.BOOL) {
+                throw unsupported(where(n) + ": graph input '" + v + "' (" + OnnxModel.typeName(in.elemType())
+                        + (in.hasShape() ? " " + Arrays.toString(in.dims()) : "") + ") has no batch axis or is boolean;"
+                        + " the float layers need numbers with a batch axis");
+            }
+            int[] sample = new int[in.dims().length - 1];
+            for (int i = 0; i < sample.length; i++) {
+                long d = in.dims()[i + 1];
+                if (d < 1 || d > Integer.MAX_VALUE) {
+                    throw unsupported("input '" + v + "' has no fixed size along axis " + (i + 1));
+                }
+                sample[i] = (int) d;
+            }
+            if (nominalBatch == -1) {
+                nominalBatch = in.dims()[0] > 0 ? in.dims()[0] : SYMBOLIC_BATCH;
+            }
+            String node = uniqueName(v);
+            builder.input(node, Shape.of(sample));
+            nodeOf.put(v, node);
+        }
+    }
+
+    /**
+     * importProgram: a node the float graph refuses (it works across the batch axis, or on a tensor without one) is
+     * evaluated on the typed path instead when the evaluator has it — after the float graph, for inference.
+     */
+    private void convertOrEvaluate(Node n) {
+        try {
+            convert(n);
+        } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
+            if (!OnnxFolding.EVALUATED.contains(n.opType())
+                    || n.outputs().size() != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+                throw e;
+            }
+            for (String v : n.inputs()) {
+                if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
+                    continue;
+                }
+                if (!nodeOf.containsKey(v)) {
+                    throw e;
+                }
+                graphReads.add(v);
+            }
+            typedNodes.add(n);
+            n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
+        }
+    }
+
+    private boolean isRead(String value) {
+        return model.graph().nodes().stream().anyMatch(o -> o.inputs().contains(value))
+                || model.graph().outputs().stream().anyMatch(o -> o.name().equals(value));
+    }
+
+    private final Set<String> shapeDerived = new HashSet<>();
+
+    private OnnxProgram buildProgram() {
+        build();
+        // only the typed nodes that some output needs (a shape folded for a Reshape is not computed again)
+        Set<String> need = new HashSet<>();
+        model.graph().outputs().forEach(o -> need.add(o.name()));
+        List<Node> kept = new ArrayList<>();
+        for (int i = typedNodes.size() - 1; i >= 0; i--) {
+            Node t = typedNodes.get(i);
+            if (t.outputs().stream().anyMatch(need::contains)) {
+                kept.add(0, t);
+                need.addAll(t.inputs());
+            }
+        }
+        Set<String> typedOutputs = new HashSet<>();
+        kept.forEach(t -> typedOutputs.addAll(t.outputs()));
+        Map<String, List<String>> graphValues = new LinkedHashMap<>(); // our node -> the ONNX values it gives
+        List<String> rawInputs = runtimeInputs(model);
+        for (ValueInfo out : model.graph().outputs()) {
+            String v = out.name();
+            if (typedOutputs.contains(v) || rawInputs.contains(v) && !consts.containsKey(v)) {
+                continue;
+            }
+            if (nodeOf.containsKey(v)) {
+                graphValues.computeIfAbsent(nodeOf.get(v), k -> new ArrayList<>()).add(v);
+            } else if (!consts.containsKey(v)) {
+                throw unsupported("output '" + v + "' is not produced by any node");
+            }
+        }
+        for (Node t : kept) {
+            for (String v : t.inputs()) {
+                if (graphReads.contains(v) && !rawInputs.contains(v) && need.contains(v)) {
+                    graphValues.computeIfAbsent(nodeOf.get(v), k -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        Graph graph = null;
+        List<String> graphInputValues = new ArrayList<>();
+        if (!graphValues.isEmpty()) {
+            graphValues.keySet().forEach(builder::output);
+            graph = builder.build();
+            Map<String, String> valueOfInput = new HashMap<>();
+            for (String raw : rawInputs) {
+                if (nodeOf.containsKey(raw)) {
+                    valueOfInput.put(nodeOf.get(raw), raw);
+                }
+            }
+            for (String gi : graph.inputNames()) {
+                graphInputValues.add(valueOfInput.get(gi));
+            }
+        }
+        Map<String, TensorData> constants = new HashMap<>();
+        for (Node t : kept) {
+            t.inputs().stream().filter(consts::containsKey).forEach(v -> constants.put(v, consts.get(v)));
+        }
+        model.graph().outputs().stream().filter(o -> consts.containsKey(o.name())).forEach(o -> constants.put(o.name(),
+                consts.get(o.name())));
+        return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
+                .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
+                model.graph().outputs(), opset);
     }
 
     private void convert(Node n) {

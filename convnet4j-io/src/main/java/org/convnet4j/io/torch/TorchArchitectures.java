@@ -13,7 +13,9 @@ import org.convnet4j.zoo.ZooOptions;
  * Which zoo architecture a torchvision state dict holds, from its names and shapes: ResNet-18/34/50/101/152,
  * ResNeXt-50 32x4d, ResNeXt-101 32x8d and 64x4d, Wide ResNet-50-2 and -101-2 (depth from the last block of layer2 and
  * layer3, the variant from layer1.0's bottleneck width and groups), VGG11/13/16/19 (with or without batch norm),
- * AlexNet, GoogLeNet and Inception v3 (torchvision layout); classes from the classifier, width from the first conv, and VGG's
+ * AlexNet, GoogLeNet and Inception v3 (torchvision layout), MobileNetV2, SqueezeNet 1.0 and 1.1, DenseNet-121/161/169/201
+ * (from the layers per dense block; the published files' older {@code norm.1} spelling is renamed, {@link TorchNames});
+ * classes from the classifier, width from the first conv, and VGG's
  * input size from classifier.0 (our VGG has no adaptive pool, so the input must give the 7x7 maps it expects).
  */
 public final class TorchArchitectures {
@@ -30,16 +32,16 @@ public final class TorchArchitectures {
 
     /** The architecture of a state dict from its names and shapes ({@code architecture} given: only the options). */
     public static Detected detect(StateDict sd, String architecture, Shape input) throws IOException {
+        sd = TorchNames.current(sd);
         Map<String, long[]> e = sd.shapes();
         String file = sd.source();
         String arch = architecture != null ? architecture : guess(file, e);
         ZooOptions.Builder b = ZooOptions.builder().input(input);
         boolean inception = arch.equals("inception_v3");
-        boolean resnet = isResNet(arch);
-        String first = resnet ? "conv1.weight" : arch.equals("googlenet") ? "conv1.conv.weight"
-                : inception ? "Conv2d_1a_3x3.conv.weight" : "features.0.weight";
-        b.width(dim(file, e, first, 0) / (inception ? 32.0 : 64.0));
-        String top = resnet || arch.equals("googlenet") || inception ? "fc.weight"
+        b.width(width(file, e, arch));
+        String top = isResNet(arch) || arch.equals("googlenet") || inception ? "fc.weight"
+                : arch.startsWith("densenet") ? "classifier.weight"
+                : arch.startsWith("squeezenet") || arch.equals("mobilenet_v2") ? "classifier.1.weight"
                 : "classifier.6.weight";
         boolean hasTop = e.containsKey(top);
         b.includeTop(hasTop);
@@ -54,7 +56,7 @@ public final class TorchArchitectures {
         }
         if (arch.startsWith("vgg") && hasTop && input == null) {
             int cols = dim(file, e, "classifier.0.weight", 1);
-            int last = ZooOptions.builder().width(dim(file, e, first, 0) / 64.0).build().ch(512);
+            int last = ZooOptions.builder().width(dim(file, e, "features.0.weight", 0) / 64.0).build().ch(512);
             int side = (int) Math.round(Math.sqrt(cols / (double) last));
             if (side * side * last != cols) {
                 throw new FileFormatException(file + ": classifier.0 takes " + cols + " inputs, no square of " + last
@@ -66,6 +68,25 @@ public final class TorchArchitectures {
         requireModelFits(file, arch, options);
         return new Detected(arch, options);
     }
+
+    /** The width multiplier: the first conv's filters against the architecture's (DenseNet: the growth rate). */
+    private static double width(String file, Map<String, long[]> e, String arch) throws FileFormatException {
+        if (isResNet(arch)) {
+            return dim(file, e, "conv1.weight", 0) / 64.0;
+        }
+        return switch (arch) {
+            case "googlenet" -> dim(file, e, "conv1.conv.weight", 0) / 64.0;
+            case "inception_v3" -> dim(file, e, "Conv2d_1a_3x3.conv.weight", 0) / 32.0;
+            case "mobilenet_v2" -> dim(file, e, "features.0.0.weight", 0) / 32.0;
+            case "squeezenet1_0" -> dim(file, e, "features.0.weight", 0) / 96.0;
+            case "squeezenet1_1" -> dim(file, e, "features.0.weight", 0) / 64.0;
+            case "densenet161" -> dim(file, e, DENSE_GROWTH, 0) / 48.0;
+            default -> arch.startsWith("densenet") ? dim(file, e, DENSE_GROWTH, 0) / 32.0
+                    : dim(file, e, "features.0.weight", 0) / 64.0;
+        };
+    }
+
+    private static final String DENSE_GROWTH = "features.denseblock1.denselayer1.conv2.weight";
 
     /** The first conv decides the width: a tiny file must not make us build a model of hundreds of gigabytes. */
     private static void requireModelFits(String file, String arch, ZooOptions o) throws IOException {
@@ -95,6 +116,15 @@ public final class TorchArchitectures {
         if (e.containsKey("Mixed_7c.branch_pool.conv.weight")) {
             return "inception_v3";
         }
+        if (e.containsKey("features.1.conv.0.0.weight") && e.containsKey("features.18.0.weight")) {
+            return "mobilenet_v2";
+        }
+        if (e.containsKey("features.3.squeeze.weight")) { // v1.0's stem is a 7x7 conv, v1.1's a 3x3
+            return dim(file, e, "features.0.weight", 2) == 7 ? "squeezenet1_0" : "squeezenet1_1";
+        }
+        if (e.containsKey(DENSE_GROWTH)) {
+            return denseNet(file, e);
+        }
         if (e.containsKey("features.1.running_mean")) { // VGG with batch norm: conv, bn, relu per conv, then pools
             // the last conv sits at features.49 (E), 40 (D), 31 (B), 25 (A); checked deepest first, since a
             // shallower configuration's index may be a batch norm (which also has a weight) of a deeper one
@@ -116,7 +146,31 @@ public final class TorchArchitectures {
             }
         }
         throw new FileFormatException(file + ": cannot tell the architecture from its tensor names (looked for"
-                + " torchvision's ResNet, ResNeXt, Wide ResNet, VGG, AlexNet, GoogLeNet and Inception v3 names); give it with --model");
+                + " torchvision's ResNet, ResNeXt, Wide ResNet, VGG, AlexNet, GoogLeNet, Inception v3, MobileNetV2,"
+                + " SqueezeNet and DenseNet names); give it with --model");
+    }
+
+    /** DenseNet-121/161/169/201 from the layers of dense blocks 3 and 4 (Table 1 of the paper). */
+    private static String denseNet(String file, Map<String, long[]> e) throws FileFormatException {
+        int[] layers = new int[5];
+        for (int block = 1; block <= 4; block++) {
+            while (e.containsKey("features.denseblock" + block + ".denselayer" + (layers[block] + 1) + ".conv1.weight")) {
+                layers[block]++;
+            }
+        }
+        String blocks = layers[1] + "," + layers[2] + "," + layers[3] + "," + layers[4];
+        String name = switch (blocks) {
+            case "6,12,24,16" -> "densenet121";
+            case "6,12,36,24" -> "densenet161";
+            case "6,12,32,32" -> "densenet169";
+            case "6,12,48,32" -> "densenet201";
+            default -> null;
+        };
+        if (name == null) {
+            throw new FileFormatException(file + " holds a DenseNet torchvision does not publish (dense blocks of "
+                    + blocks + " layers); give the architecture with --model");
+        }
+        return name;
     }
 
     /** ResNet-50/101/152 and their ResNeXt and wide variants, from depth and layer1.0's bottleneck. */

@@ -45,6 +45,8 @@ public final class TorchWeights {
 
     /** Loads {@code sd} into {@code model}: names and shapes are all checked before any value is read. */
     public static ImportReport load(StateDict sd, Model model) throws IOException {
+        StateDict renamed = TorchNames.current(sd);
+        sd = renamed;
         Map<String, int[]> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : sd.shapes().entrySet()) {
             long[] s = e.getValue();
@@ -83,7 +85,7 @@ public final class TorchWeights {
             }
             used.add(t.name() + "." + local);
             int[] s = e.getValue();
-            plan.assign(t.name() + "." + local, p, key, s, shape(s), () -> sd.values(key), v -> v);
+            plan.assign(t.name() + "." + local, p, key, s, shape(s), () -> renamed.values(key), v -> v);
         }
         for (WeightTarget t : targets.values()) {
             for (Parameter p : t.layer().parameters()) {

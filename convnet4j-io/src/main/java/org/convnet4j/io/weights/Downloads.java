@@ -13,10 +13,8 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import org.convnet4j.util.AtomicFiles;
 
 /**
  * Weight files fetched over HTTP(S) into a cache, the way torch.hub and Keras do it, with what air-gapped and
@@ -152,11 +151,7 @@ public final class Downloads {
                             + " deleted, nothing was cached");
                 }
             }
-            try {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.commit(part, target); // forced, renamed, directory forced: a power cut leaves no torn file
             return target;
         } finally {
             local.unlock();

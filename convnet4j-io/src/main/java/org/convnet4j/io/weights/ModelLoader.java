@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.checkpoint.Checkpoint;
@@ -54,7 +55,9 @@ public final class ModelLoader {
 
     /**
      * Reads {@code file}; {@code architecture} (a zoo name) and {@code input} ([C, H, W]) override what is
-     * guessed for weight-only files (ignored for .c4j files, which carry their architecture).
+     * guessed for weight-only files (ignored for .c4j files, which carry their architecture). For an ONNX file
+     * {@code input} fixes the per-sample shape of its one input ({@link OnnxModel.Model#withSampleShape}: symbolic
+     * axes take the given sizes, fixed ones must equal them).
      */
     public static SavedModel load(Path file, String architecture, Shape input) throws IOException {
         return load(file, architecture, input, false);
@@ -74,6 +77,15 @@ public final class ModelLoader {
         }
         if (name.endsWith(".onnx")) {
             OnnxModel.Model onnx = OnnxReader.readModel(file);
+            if (input != null) {
+                // symbolic height/width (or other non-batch axes): fixed for the import (withSampleShape)
+                List<String> runtime = OnnxImporter.runtimeInputs(onnx);
+                if (runtime.size() != 1) {
+                    throw new IllegalArgumentException(file + ": an input shape applies to a model with one input, this"
+                            + " one has " + runtime);
+                }
+                onnx = onnx.withSampleShape(runtime.get(0), input.dims());
+            }
             Model model = OnnxImporter.importModel(onnx, file.toString());
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());

@@ -1,10 +1,12 @@
 package org.convnet4j.io.budget;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.convnet4j.io.keras.KerasH5File;
@@ -37,6 +39,62 @@ class DeclaredVersusStoredTest {
                 + " shape [3, 3, 3, 1280] (138 KB) but the file stores no data for it"), e.getMessage());
         assertThrows(IOException.class, () -> ModelLoader.load(h5)); // the model is never built
         assertTrue(System.nanoTime() - t0 < 5e9);
+    }
+
+    /**
+     * A mutation of vgg16_notop.h5 found by the fuzzer (three bytes changed; one makes an object header declare 1 GB in a
+     * 107 KB file). jHDF over a file channel allocated a heap buffer of the declared size before reading the few
+     * bytes there (1 GB and 11 s under load, then the file even read). Over the memory map it is refused at once.
+     * Measured as bytes allocated by this thread, not wall time.
+     */
+    @Test
+    void kerasObjectHeaderReachingPastTheFileIsRefusedWithoutAllocatingIt() throws Exception {
+        Path corpus = Path.of(DeclaredVersusStoredTest.class.getResource(
+                "/org/convnet4j/io/fuzz/ReaderFuzzTestInputs/kerasH5/vgg16_notop").toURI());
+        Path good = Files.copy(corpus, dir.resolve("vgg16_notop.h5"));
+        Path bad = Files.copy(corpus.resolveSibling("slow-unit-124fce5baa260fde31411595d87fe7c132044715"),
+                dir.resolve("mutated.h5"));
+        assertEquals(3, mismatches(Files.readAllBytes(good), Files.readAllBytes(bad)));
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        IOException e = assertThrows(IOException.class, () -> {
+            try (KerasH5File h5 = KerasH5File.open(bad)) {
+                for (KerasH5File.Layer l : h5.weightedLayers()) {
+                    for (KerasH5File.Weight w : l.weights()) {
+                        h5.read(l, w);
+                    }
+                }
+            }
+        });
+        long refused = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().startsWith(bad + ": layer 'block2_conv1' lists weight 'block2_conv1/kernel:0' but the"
+                + " HDF5 structure leading to it is broken ("), e.getMessage());
+        assertTrue(e.getMessage().endsWith("it reaches past the end of the file)"), e.getMessage());
+        assertTrue(refused < (64L << 20), "allocated " + refused + " bytes to refuse a 107 KB file");
+
+        // control: the file it came from (VGG16's notop layout at width 16: 26 tensors, 14,550 values) reads in
+        // full, allocating little beyond its values
+        before = threads.getCurrentThreadAllocatedBytes();
+        long values = 0;
+        try (KerasH5File h5 = KerasH5File.open(good)) {
+            for (KerasH5File.Layer l : h5.weightedLayers()) {
+                for (KerasH5File.Weight w : l.weights()) {
+                    values += h5.read(l, w).length;
+                }
+            }
+        }
+        long read = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(values > 0);
+        assertTrue(read < 4 * values + (64L << 20), "allocated " + read + " bytes to read " + values + " values");
+    }
+
+    private static int mismatches(byte[] a, byte[] b) {
+        assertEquals(a.length, b.length);
+        int n = 0;
+        for (int i = 0; i < a.length; i++) {
+            n += a[i] == b[i] ? 0 : 1;
+        }
+        return n;
     }
 
     @Test

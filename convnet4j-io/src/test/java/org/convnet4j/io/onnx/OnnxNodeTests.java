@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.convnet4j.nn.Graph;
-import org.convnet4j.tensor.Tensor;
 
 /**
  * Runs one ONNX backend node test case (model.onnx and test_data_set_0/input_N.pb, output_N.pb) through
@@ -125,30 +123,44 @@ final class OnnxNodeTests {
         Path data = dir.resolve("test_data_set_0");
         Map<String, TensorData> bound = new LinkedHashMap<>();
         java.util.Set<String> constantSlots = constantSlots(m);
-        List<Tensor> feed = new ArrayList<>();
+        List<TensorData> feed = new ArrayList<>();
         long batch = -1;
+        boolean typedFirst = false;
         for (int i = 0; i < inputs.size(); i++) {
             TensorData t = OnnxReader.readTensor(data.resolve("input_" + i + ".pb"));
             long lead = t.dims().length == 0 ? -2 : t.dims()[0];
             if (i == 0) {
                 batch = lead;
+                // a case whose first input is integer or boolean computes on such data: its inputs are all data
+                typedFirst = t.isInteger();
             }
-            boolean constant = i > 0 && (lead != batch || t.isInteger() || constantSlots.contains(inputs.get(i)));
+            // beside float data, an integer input is an operand the float layers take as a constant (indices,
+            // shapes, repeats), as is an input without the batch axis of the first (a weight fed as an input)
+            boolean constant = i > 0 && (lead != batch && !typedFirst || t.isInteger() && !typedFirst
+                    || constantSlots.contains(inputs.get(i)));
             if (constant) {
                 bound.put(inputs.get(i), t);
             } else {
-                feed.add(t.toTensor());
+                feed.add(t);
             }
         }
-        Graph g = OnnxImporter.importWithConstants(m, dir.getFileName().toString(), bound);
-        List<Tensor> got = g.forwardMulti(feed, false);
+        OnnxProgram p = OnnxImporter.importProgram(m, dir.getFileName().toString(), bound);
+        List<TensorData> got = p.run(feed);
         assertEquals(m.graph().outputs().size(), got.size(), "number of outputs");
         for (int i = 0; i < got.size(); i++) {
             TensorData want = OnnxReader.readTensor(data.resolve("output_" + i + ".pb"));
-            int[] wantDims = Arrays.stream(want.dims()).mapToInt(d -> (int) d).toArray();
-            assertArrayEquals(wantDims, got.get(i).shape().dims(), "output " + i + " shape");
-            float[] a = got.get(i).data();
+            TensorData g = got.get(i);
+            assertArrayEquals(want.dims(), g.dims(), "output " + i + " shape");
+            if (want.isInteger()) {
+                // integer and boolean outputs: the same type and exactly the same values
+                assertEquals(OnnxModel.typeName(want.dataType()), OnnxModel.typeName(g.dataType()), "output " + i
+                        + " element type");
+                assertArrayEquals(want.longs(), g.longs(), "output " + i + " values");
+                continue;
+            }
+            float[] a = g.floats();
             float[] e = want.floats();
+            assertEquals(e.length, a.length, "output " + i + " element count");
             for (int k = 0; k < e.length; k++) {
                 // equal infinities and NaN where NaN is expected match (log(0), 0/0 of the operator tests)
                 boolean same = a[k] == e[k] || Float.isNaN(a[k]) && Float.isNaN(e[k]);

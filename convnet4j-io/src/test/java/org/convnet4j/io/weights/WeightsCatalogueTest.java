@@ -70,7 +70,11 @@ class WeightsCatalogueTest {
         assertEquals(c.find("wide_resnet50_2:imagenet"), c.find("wide_resnet50_2:imagenet-v1"));
         assertTrue(c.find("vgg11_bn:imagenet").batchNorm() && !c.find("vgg13:imagenet").batchNorm());
         assertTrue(c.find("resnext101_64x4d:imagenet").preprocessing().contains("resize=232"));
-        assertNull(c.find("mobilenet_v2:imagenet"));
+        assertEquals("mobilenet_v2-b0353104.pth", c.find("mobilenet_v2:imagenet").file());
+        assertTrue(c.find("mobilenet_v2:imagenet-v2").preprocessing().contains("resize=232"));
+        assertEquals("squeezenet1_1-b8a52dc0.pth", c.find("squeezenet1_1:torchvision").file());
+        assertEquals("densenet121-a639ec97.pth", c.find("densenet121:imagenet").file());
+        assertNull(c.find("efficientnet_b0:imagenet"));
         assertEquals("inception_v3_google-0cc3c7bd.pth", c.find("inception_v3:imagenet").file());
         assertEquals(c.find("inception_v3:imagenet"), c.find("inception_v3:torchvision"));
         assertEquals("inception_v3_weights_tf_dim_ordering_tf_kernels.h5", c.find("inception_v3:keras").file());
@@ -127,7 +131,7 @@ class WeightsCatalogueTest {
     void referencesResolveToFilesUrlsOrCatalogueEntries() throws IOException {
         ModelLoader.Options o = offline();
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> ModelLoader.resolve("mobilenet_v2:imagenet", o));
+                () -> ModelLoader.resolve("efficientnet_b0:imagenet", o));
         assertTrue(unknown.getMessage().contains("resnet18:imagenet"), unknown.getMessage());
         // inception_v3:imagenet is torchvision's file (loadable: the zoo has its layout), Keras' is inception_v3:keras
         IOException tv = assertThrows(IOException.class, () -> ModelLoader.load("inception_v3:imagenet", o));

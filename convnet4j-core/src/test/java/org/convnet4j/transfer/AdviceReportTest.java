@@ -1,0 +1,69 @@
+package org.convnet4j.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.List;
+import org.convnet4j.nn.Sequential;
+import org.junit.jupiter.api.Test;
+
+/** advise's answer as a library value: the recommendation that counts is --try's choice, with that case's own cut. */
+class AdviceReportTest {
+    private static final TransferAdvisor.Recommendation SMALL_DISSIMILAR = TransferAdvisor.table(
+            TransferAdvisor.Size.SMALL, TransferAdvisor.Similarity.DISSIMILAR);
+
+    private static TransferAdvisor.Choice chose(String label) {
+        return new TransferAdvisor.Choice(label, label, false, List.of(label), "case " + label + " measured best");
+    }
+
+    private static JsonObject json(AdviceReport r) {
+        return JsonParser.parseString(r.toJson()).getAsJsonObject();
+    }
+
+    @Test
+    void theJsonCarriesTheCutOfTheChosenCaseNotTheTables() {
+        Sequential base = TransferTest.base(1);
+        AdviceReport table = AdviceReport.of(SMALL_DISSIMILAR, base);
+        // the table alone: Case 1 at the early cut
+        JsonObject t = json(table);
+        assertEquals(1, t.get("case").getAsInt());
+        assertEquals(Transfer.earlyCut(base), t.get("cut").getAsString());
+        assertEquals("pool1", t.get("cut").getAsString());
+        assertFalse(t.has("try"));
+
+        // --try picks Case 1 at the default cut: the cut is the default one, the table's stays under "table"
+        JsonObject one = json(table.withTrials(List.of(), chose("1")));
+        assertEquals(1, one.get("case").getAsInt());
+        assertEquals(Transfer.defaultCut(base), one.get("cut").getAsString());
+        assertEquals("pool1", one.getAsJsonObject("table").get("cut").getAsString());
+        assertEquals("case 1", one.get("recommended").getAsString());
+
+        // --try picks Case 2: no cut at all (Case 2 has none), the table's answer kept apart
+        AdviceReport two = table.withTrials(List.of(), chose("2"));
+        JsonObject j = json(two);
+        assertEquals(2, j.get("case").getAsInt());
+        assertFalse(j.has("cut"), j.toString());
+        assertEquals(1, j.getAsJsonObject("table").get("case").getAsInt());
+        assertEquals("case 2", j.getAsJsonObject("try").get("winner").getAsString());
+        assertTrue(two.lines().get(0).startsWith("The table says: Case 1"), two.lines().toString());
+        assertTrue(two.lines().get(two.lines().size() - 1).startsWith("Recommended (stratified 5-fold cross-validation):"
+                + " case 2; "), two.lines().toString());
+
+        // and the early cut chosen from a table that said Case 3: the early cut is named
+        AdviceReport early = AdviceReport.of(TransferAdvisor.table(TransferAdvisor.Size.LARGE,
+                TransferAdvisor.Similarity.SIMILAR), base).withTrials(List.of(), chose("1-early"));
+        assertEquals("pool1", json(early).get("cut").getAsString());
+        assertFalse(json(early).getAsJsonObject("table").has("cut"));
+        assertTrue(early.lines().get(early.lines().size() - 1).contains("case 1-early, cut at pool1"));
+    }
+
+    @Test
+    void withoutABaseTheCutsAreNamedInWords() {
+        AdviceReport r = AdviceReport.of(SMALL_DISSIMILAR, null);
+        assertEquals("<early layer>", json(r).get("cut").getAsString());
+        assertEquals("<last layer before the dense head>", r.withTrials(List.of(), chose("1")).recommendedCut());
+    }
+}

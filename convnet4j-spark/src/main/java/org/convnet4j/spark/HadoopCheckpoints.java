@@ -1,0 +1,66 @@
+package org.convnet4j.spark;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.internal.json.Json;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.nn.Model;
+import org.convnet4j.train.TrainingCheckpoints;
+import org.convnet4j.train.TrainingContext;
+import org.convnet4j.train.TrainingListener;
+
+/**
+ * {@link SparkTrainer}'s checkpoints: after every epoch the run's state as a complete model file ({@code last.c4j} and
+ * {@code epoch-NNN.c4j}) in a directory on any Hadoop file system, in the layout of {@code TrainingCheckpoints}.
+ */
+final class HadoopCheckpoints implements TrainingListener {
+    private final SparkSession spark;
+    private final String checkpointDir;
+    private final Preprocessing preprocessing;
+    private final int localSteps;
+    private final int partitions;
+
+    HadoopCheckpoints(SparkSession spark, String checkpointDir, Preprocessing preprocessing, int localSteps,
+                      int partitions) {
+        this.spark = spark;
+        this.checkpointDir = checkpointDir;
+        this.preprocessing = preprocessing;
+        this.localSteps = localSteps;
+        this.partitions = partitions;
+    }
+
+    @Override
+    public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+        Model model = ctx.model();
+        JsonObject d = Json.parseObject(ModelFiles.describe(model,
+                preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model)), "description");
+        JsonObject s = new JsonObject();
+        s.addProperty("local_steps", localSteps);
+        s.addProperty("partitions", partitions);
+        d.add("spark", s);
+        Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
+        try {
+            java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
+            try {
+                Checkpoint.save(tmp, c);
+                byte[] bytes = Files.readAllBytes(tmp);
+                var conf = spark.sparkContext().hadoopConfiguration();
+                HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,
+                        String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString(), bytes, conf);
+                HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(),
+                        bytes, conf);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
+        }
+    }
+}

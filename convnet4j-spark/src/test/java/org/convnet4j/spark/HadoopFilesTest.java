@@ -1,0 +1,86 @@
+package org.convnet4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writes through Hadoop paths (Spark checkpoints in --checkpoint-dir, saved stages, CSV outputs) replace the target
+ * in one step, never delete it first, and clean up after killed writers.
+ */
+class HadoopFilesTest {
+    @TempDir
+    Path dir;
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void localWritesAreAtomicAndLeaveNoStaleChecksumOrTemporaries() throws Exception {
+        Configuration conf = new Configuration();
+        Path target = dir.resolve("last.c4j");
+        // a file as Hadoop's local file system writes it: with a checksum file next to it
+        FileSystem fs = FileSystem.getLocal(conf);
+        try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(target.toUri()), true)) {
+            out.write("old".getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(Files.exists(dir.resolve(".last.c4j.crc")));
+        // a temporary of a killed writer (a pid that does not run) and one of a live one (ours, another name)
+        Path dead = Files.writeString(dir.resolve(".last.c4j.p2147483646-1.tmp"), "half");
+        Path live = Files.writeString(dir.resolve(".other.c4j.p" + ProcessHandle.current().pid() + "-1.tmp"), "busy");
+
+        HadoopFiles.writeAtomically(target.toString(), "new".getBytes(StandardCharsets.UTF_8), conf);
+        assertEquals("new", Files.readString(target));
+        assertFalse(Files.exists(dead));
+        assertTrue(Files.exists(live));
+        assertEquals(List.of(".other.c4j.p" + ProcessHandle.current().pid() + "-1.tmp", "last.c4j"), names(dir));
+        // read back through Hadoop (which would check a stale .crc against the new bytes and fail)
+        assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), HadoopFiles.readAll(target.toString(), conf));
+        assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), HadoopFiles.readAll("file://" + target, conf));
+
+        // a write that cannot happen (the parent is a file) leaves the old content
+        Path blocker = Files.writeString(dir.resolve("blocker"), "x");
+        assertThrows(IOException.class, () -> HadoopFiles.writeAtomically(blocker.resolve("m.c4j").toString(),
+                new byte[] {1}, conf));
+        // a missing directory is created, as Hadoop's create did
+        HadoopFiles.writeAtomically(dir.resolve("sub/ckpt/best.c4j").toString(), new byte[] {7}, conf);
+        assertArrayEquals(new byte[] {7}, Files.readAllBytes(dir.resolve("sub/ckpt/best.c4j")));
+    }
+
+    /** The path taken on HDFS and other shared file systems, run here on the local one. */
+    @Test
+    void sharedFileSystemWritesRenameOverTheTargetAndRemoveOldTemporaries() throws Exception {
+        Configuration conf = new Configuration();
+        Path target = dir.resolve("best.c4j");
+        Files.writeString(target, "old");
+        Path old = Files.writeString(dir.resolve(".best.c4j.tmp-1-1"), "killed two hours ago");
+        Files.setLastModifiedTime(old, FileTime.from(Instant.now().minusSeconds(7200)));
+        Path recent = Files.writeString(dir.resolve(".best.c4j.tmp-2-2"), "another writer, now");
+
+        HadoopFiles.writeAtomically("file://" + target, "new".getBytes(StandardCharsets.UTF_8), conf, true);
+        assertEquals("new", Files.readString(target));
+        assertFalse(Files.exists(old));
+        assertTrue(Files.exists(recent));
+        assertEquals(List.of(".best.c4j.tmp-2-2", "best.c4j"), names(dir).stream().filter(n -> !n.endsWith(".crc"))
+                .toList());
+    }
+}
