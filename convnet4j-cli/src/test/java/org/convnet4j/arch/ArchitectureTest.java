@@ -174,13 +174,6 @@ class ArchitectureTest {
      */
     static final int CLI_FILE_LINE_BUDGET = 200;
 
-    /**
-     * Files still allowed above the budget, each with its own ceiling (its size when the budget was lowered to
-     * 200). The transfer-learning commands are being moved into the library under their own issue (issue 12, which
-     * keeps transfer and the other commands consistent); remove an entry once its file is under the budget.
-     */
-    static final Map<String, Integer> CLI_FILES_STILL_OVER_BUDGET = Map.of(); // TransferCommand: 211 -> under 200
-
     @Test
     void cliSourceFilesStayWithinTheirLineBudget() throws IOException {
         Path sources = Path.of("src", "main", "java");
@@ -193,8 +186,7 @@ class ArchitectureTest {
                 try (var l = Files.lines(f)) {
                     lines = l.count();
                 }
-                String name = sources.relativize(f).toString().replace('\\', '/');
-                if (lines > CLI_FILES_STILL_OVER_BUDGET.getOrDefault(name, CLI_FILE_LINE_BUDGET)) {
+                if (lines > CLI_FILE_LINE_BUDGET) {
                     over.add(sources.relativize(f) + " (" + lines + " lines)");
                 }
             }

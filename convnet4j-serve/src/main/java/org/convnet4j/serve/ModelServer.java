@@ -356,7 +356,13 @@ public final class ModelServer implements AutoCloseable {
                     throw new ApiException(503, "the server is shutting down");
                 }
                 req = inferRequest(m, request.getHeaders().get(InferenceProtocol.HEADER_LENGTH), request.getLength(),
-                        org.eclipse.jetty.io.Content.Source.asInputStream(request));
+                        new java.io.FilterInputStream(org.eclipse.jetty.io.Content.Source.asInputStream(request)) {
+                            @Override
+                            public void close() {
+                                // left open: closing it early fails the request's content, and a body refused
+                                // with 413 must still be drained (see send)
+                            }
+                        });
                 f = m.batcher.submit(req.input(), alone());
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);

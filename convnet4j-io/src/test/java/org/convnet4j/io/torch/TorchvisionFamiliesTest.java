@@ -68,22 +68,7 @@ class TorchvisionFamiliesTest {
             }
             shapes.put(n, l);
         }
-        return new StateDict() {
-            @Override
-            public String source() {
-                return "shapes of " + m.name();
-            }
-
-            @Override
-            public Map<String, long[]> shapes() {
-                return shapes;
-            }
-
-            @Override
-            public float[] values(String name) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        return new ShapesOnly("shapes of " + m.name(), shapes);
     }
 
     @Test
@@ -103,22 +88,7 @@ class TorchvisionFamiliesTest {
         Model odd = ModelZoo.build("resnext50_32x4d", ZooOptions.builder().width(1.0 / 16).input(3, 32, 32).build());
         Map<String, long[]> s = new LinkedHashMap<>(shapesOf(odd).shapes());
         s.put("layer3.22.conv1.weight", new long[] {1, 1, 1, 1}); // now "101 deep" with ResNeXt-50's width ratio
-        StateDict sd = new StateDict() {
-            @Override
-            public String source() {
-                return "odd.pth";
-            }
-
-            @Override
-            public Map<String, long[]> shapes() {
-                return s;
-            }
-
-            @Override
-            public float[] values(String name) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        StateDict sd = new ShapesOnly("odd.pth", s);
         FileFormatException e = assertThrows(FileFormatException.class, () -> TorchArchitectures.detect(sd, null, null));
         assertTrue(e.getMessage().startsWith("odd.pth") && e.getMessage().contains("does not publish"), e.getMessage());
     }
@@ -148,22 +118,7 @@ class TorchvisionFamiliesTest {
                 }
                 s.put("classifier.0.weight", new long[] {16, 16 * 4});
                 s.put("classifier.6.weight", new long[] {10, 16});
-                StateDict sd = new StateDict() {
-                    @Override
-                    public String source() {
-                        return name;
-                    }
-
-                    @Override
-                    public Map<String, long[]> shapes() {
-                        return s;
-                    }
-
-                    @Override
-                    public float[] values(String x) {
-                        throw new UnsupportedOperationException();
-                    }
-                };
+                StateDict sd = new ShapesOnly(name, s);
                 assertEquals(name, TorchArchitectures.detect(sd, null, null).architecture(), name + " bn=" + bn);
             }
         }
