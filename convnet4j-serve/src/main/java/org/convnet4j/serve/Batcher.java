@@ -148,6 +148,16 @@ public final class Batcher implements AutoCloseable {
         return job.result;
     }
 
+    /** True while the worker waits for a first request and nothing is queued or running on a caller (for tests). */
+    boolean idle() {
+        lock.lock();
+        try {
+            return waitingForFirst && queue.isEmpty() && !callerRunning;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public int queueDepth() {
         return depth;
     }

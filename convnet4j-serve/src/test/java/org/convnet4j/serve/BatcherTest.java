@@ -75,11 +75,19 @@ class BatcherTest {
             assertArrayEquals(model.predict(x0).data(), b.submit(x0).get(15, TimeUnit.SECONDS).data(), 1e-5f);
             for (int i = 0; i < 5; i++) {
                 Tensor x = TestModels.randomInput(r, 1 + i % 2);
-                Thread.sleep(20); // the worker is idle again
+                awaitIdle(b); // a fixed sleep is not enough on a loaded machine: the worker may not have run yet
                 CompletableFuture<Tensor> f = b.submit(x);
                 assertTrue(f.isDone(), "an idle small model answers on the calling thread, before submit returns");
                 assertArrayEquals(model.predict(x).data(), f.get().data(), 1e-5f);
             }
+        }
+    }
+
+    private static void awaitIdle(Batcher b) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!b.idle()) {
+            assertTrue(System.nanoTime() < deadline, "the batcher's worker did not become idle within 15 s");
+            Thread.sleep(1);
         }
     }
 }
