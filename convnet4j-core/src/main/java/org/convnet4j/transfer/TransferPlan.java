@@ -64,16 +64,26 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
         return out;
     }
 
-    /** A few lines for the console: what is frozen, what is trained, at which rate. */
+    /** A few lines for the console: what is frozen, what is trained, at which rate (the default head fit). */
     public String summary() {
+        return summary(FineTuneSettings.defaults().headFit());
+    }
+
+    /**
+     * A few lines for the console: what is frozen, what is trained, at which rate; phase 1 as {@code headFit} does
+     * it (a logistic regression has no rate and no epochs).
+     */
+    public String summary(FineTuneSettings.HeadFit headFit) {
         StringBuilder b = new StringBuilder();
         b.append(transferCase).append('\n');
         b.append("  frozen : ").append(frozenLayers.isEmpty() ? "nothing" : String.join(", ", frozenLayers)).append('\n');
         b.append("  trained: ").append(trainedLayers.isEmpty() ? "nothing" : String.join(", ", trainedLayers)).append('\n');
         if (trainsByGradient()) {
             if (headLearningRate > 0) {
-                b.append("  phase 1: the new head alone at learning rate ").append(Transfer.number(headLearningRate))
-                        .append(", base frozen, until the validation loss stops improving\n");
+                b.append(headFit == FineTuneSettings.HeadFit.LOGISTIC_REGRESSION
+                        ? "  phase 1: the new head alone, base frozen: logistic regression fitted to convergence, as Case 1\n"
+                        : "  phase 1: the new head alone at learning rate " + Transfer.number(headLearningRate)
+                                + ", base frozen, until the validation loss stops improving\n");
                 b.append("  phase 2: the trained layers above at learning rate ");
             } else {
                 b.append("  learning rate ");
