@@ -168,6 +168,16 @@ class TrainCommandTest {
         CliRun predict = CliRun.of("predict", "--model", model.toString(), "-k", "2", png.toString());
         assertEquals(0, predict.exitCode(), predict.err());
         assertTrue(predict.out().contains("bright") && predict.out().contains("dark"), predict.out());
+        // a folder (the --data folder itself): every picture in it, sorted by path, one answer each
+        CliRun folder = CliRun.of("predict", "--model", model.toString(), "-k", "1", data.toString());
+        assertEquals(0, folder.exitCode(), folder.err());
+        assertEquals(48, folder.out().split("\\.png:\n", -1).length - 1, folder.out());
+        assertTrue(folder.out().indexOf("bright" + java.io.File.separator + "0.png:") < folder.out()
+                .indexOf("dark" + java.io.File.separator + "0.png:"), folder.out());
+        Files.createDirectories(dir.resolve("empty"));
+        CliRun empty = CliRun.of("predict", "--model", model.toString(), dir.resolve("empty").toString());
+        assertEquals(2, empty.exitCode());
+        assertTrue(empty.err().contains("a folder without pictures"), empty.err());
         assertArrayEquals(new int[] {1, 28, 28}, ModelFiles.load(model).inputShapes().get(0).dims());
     }
 
