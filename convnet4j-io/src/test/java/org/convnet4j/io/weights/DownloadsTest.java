@@ -240,6 +240,38 @@ class DownloadsTest {
         }
     }
 
+    /** {@code http_proxy} (and {@code no_proxy}) from the environment, in a child JVM that has them set. */
+    @Test
+    void theProxyVariablesAreUsed() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        server.createContext("/models/", ex -> {
+            seen.add(ex.getRequestURI().toString());
+            serve(ex, payload, 0);
+        });
+        String url = "http://weights.invalid/models/" + name;
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), FetchMain.class.getName(), dir.resolve("env").toString(),
+                url, name);
+        pb.environment().keySet().removeIf(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
+        pb.environment().put("http_proxy", "http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        pb.environment().put("no_proxy", "example.invalid,.other.invalid");
+        pb.redirectErrorStream(true);
+        Process child = pb.start();
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child finished");
+        String out = new String(child.getInputStream().readAllBytes());
+        assertEquals(0, child.exitValue(), out);
+        assertEquals(List.of(url), seen); // the proxy received the absolute URL
+        assertArrayEquals(payload, Files.readAllBytes(Path.of(out.trim())));
+        // a host in no_proxy goes direct (and is refused by the proxy-less resolver: the proxy sees nothing)
+        pb.command().set(pb.command().size() - 2, "http://weights.other.invalid/models/" + name);
+        pb.command().set(pb.command().size() - 3, dir.resolve("env2").toString());
+        Process direct = pb.start();
+        assertTrue(direct.waitFor(60, TimeUnit.SECONDS), "the child finished");
+        String err = new String(direct.getInputStream().readAllBytes());
+        assertEquals(1, seen.size(), err);
+        assertTrue(direct.exitValue() != 0 && err.contains("weights.other.invalid"), err);
+    }
+
     @Test
     void twoProcessesFetchingTheSameFileDownloadItOnce() throws Exception {
         // another JVM (FetchMain) and this one race for the same file from a slow server
