@@ -1302,7 +1302,7 @@ public final class OnnxImporter {
                 throw unsupported(where(n) + ": B " + Arrays.toString(c.dims()) + " does not fit at axis " + axis);
             }
             System.arraycopy(c.dims(), 0, d, 0, c.dims().length);
-            c = new TensorData(c.name(), c.dataType(), d, c.floats(), c.longs());
+            c = new TensorData(c.name(), c.dataType(), d, c.floats(), c.longs(), c.doubles());
         }
         if (c.dims().length > rank) {
             throw unsupported(where(n) + ": constant " + Arrays.toString(c.dims()) + " has more axes than the input");
@@ -1515,7 +1515,7 @@ public final class OnnxImporter {
         Map<String, Attribute> a = n.attributes();
         if (a.containsKey("value") && a.get("value").t() != null) {
             TensorData t = a.get("value").t();
-            return new TensorData(out, t.dataType(), t.dims(), t.floats(), t.longs());
+            return new TensorData(out, t.dataType(), t.dims(), t.floats(), t.longs(), t.doubles());
         }
         if (a.containsKey("value_float")) {
             return new TensorData(out, OnnxModel.FLOAT, new long[0], new float[] {a.get("value_float").f()}, null);

@@ -86,7 +86,8 @@ public final class OnnxProgram {
                 throw new IllegalArgumentException(what + ": input '" + inputs.get(i) + "' is declared "
                         + OnnxModel.typeName(d.elemType()) + ", given " + OnnxModel.typeName(v.dataType()));
             }
-            env.put(inputs.get(i), new TensorData(inputs.get(i), v.dataType(), v.dims(), v.floats(), v.longs()));
+            env.put(inputs.get(i), new TensorData(inputs.get(i), v.dataType(), v.dims(), v.floats(), v.longs(),
+                    v.doubles()));
         }
         if (graph != null) {
             List<Tensor> feed = new ArrayList<>();
@@ -138,15 +139,21 @@ public final class OnnxProgram {
     }
 
     private static int family(int type) {
-        return type == OnnxModel.FLOAT || type == OnnxModel.DOUBLE || type == 10 || type == 16 ? 0
-                : type == OnnxModel.BOOL ? 2 : 1;
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : 1;
     }
 
     /** A float result of the float layers given the output's declared integer or boolean type. */
     private TensorData declaredType(TensorData t, ValueInfo o) {
         int type = o.elemType();
-        if (t.isInteger() || type == 0 || family(type) == 0) {
+        if (t.isInteger() || type == 0 || type == t.dataType()) {
             return t;
+        }
+        if (family(type) == 0) { // a float32 result of the float layers, given the declared floating type
+            double[] v = new double[t.floats().length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = t.floats()[i];
+            }
+            return new OnnxFolding.Arr(type, t.dims().clone(), v).data(t.name());
         }
         long[] l = new long[t.floats().length];
         for (int i = 0; i < l.length; i++) {

@@ -164,4 +164,36 @@ class OnnxProgramTest {
         assertArrayEquals(new long[] {3, 2}, out.dims());
         assertArrayEquals(new float[] {1, 0, 0, 5, 3, 6}, out.floats());
     }
+
+    /**
+     * DOUBLE values stay exact on the typed path (0.1 + 0.2 is 0.30000000000000004, which float32 cannot hold), a
+     * FLOAT16 value is rounded once to FLOAT16 (2049 to 2048, ties to even), and a UINT64 above 2^53 is refused.
+     */
+    @Test
+    void doubleExactHalfRoundedUint64Checked() {
+        OnnxModel.Model m = model(List.of(node("Add", List.of("x", "c"), "y"), node("Cast", List.of("y"), "h",
+                        new Attribute("to", Attribute.INT, 0, OnnxModel.FLOAT16, null, null, null, null, null)),
+                        node("Max", List.of("u", "u"), "v")),
+                List.of(TensorData.ofDoubles("c", new double[] {0.2, 2048.5}, 2)),
+                List.of(new ValueInfo("x", OnnxModel.DOUBLE, new long[0], false),
+                        new ValueInfo("u", OnnxModel.UINT64, new long[] {1}, true)),
+                List.of(new ValueInfo("y", OnnxModel.DOUBLE, new long[] {2}, true),
+                        new ValueInfo("h", OnnxModel.FLOAT16, new long[] {2}, true),
+                        new ValueInfo("v", OnnxModel.UINT64, new long[] {1}, true)));
+        OnnxProgram p = OnnxImporter.importProgram(m, "types");
+        TensorData x = TensorData.ofDoubles("x", new double[] {0.1}, 1);
+        List<TensorData> out = p.run(List.of(x, new TensorData("u", OnnxModel.UINT64, new long[] {1},
+                new float[] {7}, new long[] {7})));
+        assertEquals(OnnxModel.DOUBLE, out.get(0).dataType());
+        assertEquals(0.1 + 0.2, out.get(0).value(0));
+        assertEquals(2048.6, out.get(0).value(1));
+        assertEquals(OnnxModel.FLOAT16, out.get(1).dataType());
+        assertEquals((float) HalfFloats.roundToHalf(0.1 + 0.2), out.get(1).floats()[0]);
+        assertEquals(2048f, out.get(1).floats()[1]); // 2048.6 -> 2048 (FLOAT16 spacing is 2 there)
+        assertArrayEquals(new long[] {7}, out.get(2).longs());
+        long big = -1L; // 2^64 - 1 as UINT64
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.run(List.of(x,
+                new TensorData("u", OnnxModel.UINT64, new long[] {1}, new float[] {0x1p64f}, new long[] {big}))));
+        assertTrue(e.getMessage().contains("18446744073709551615"), e.getMessage());
+    }
 }

@@ -159,6 +159,22 @@ class DownloadsTest {
         assertFalse(Files.exists(dir.resolve("cache/weights/" + name + ".part")));
     }
 
+    /** Keras published two files named resnet50_weights_tf_dim_ordering_tf_kernels.h5: either MD5 is accepted. */
+    @Test
+    void aFileMatchingAnotherPublishedMd5OfItsNameIsAcceptedAndOthersAreNot() throws Exception {
+        String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(payload));
+        String keras = "resnet50_weights_tf_dim_ordering_tf_kernels.h5";
+        Checksum either = new Checksum("MD5", "0".repeat(32), List.of(md5));
+        Path f = downloads(false, null).fetch(base + "/ok/" + keras, keras, either, Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        Checksum neither = new Checksum("MD5", "0".repeat(32), List.of("1".repeat(32)));
+        IOException e = assertThrows(IOException.class, () -> downloads(false, null)
+                .fetch(base + "/ok/x.h5", "x.h5", neither, Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains("expected MD5 " + "0".repeat(32) + " (or " + "1".repeat(32) + ")"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("cache/weights/x.h5")));
+    }
+
     @Test
     void aConnectionCutHalfwayIsResumedWithARangeRequest() throws Exception {
         Path f = downloads(false, null).fetch(base + "/cut/" + name, name, expected(), Downloads.Progress.NONE);
