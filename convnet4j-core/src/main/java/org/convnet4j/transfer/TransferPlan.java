@@ -99,7 +99,14 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
                     model.parameterCount()));
         }
         if (cut != null) {
-            b.append("  features: output of '").append(cut).append("' ").append(model.outputShape()).append('\n');
+            // what the cut added after the layer: a global average pool (the default cut's maps) or a Flatten
+            List<org.convnet4j.nn.Layer> ls = model.layers();
+            org.convnet4j.nn.Layer last = ls.isEmpty() ? null : ls.get(ls.size() - 1);
+            String added = last == null || last.name().equals(cut) ? "" : last.type();
+            b.append("  features: output of '").append(cut).append("'")
+                    .append(added.equals("GlobalAvgPool2d") ? " averaged over positions "
+                            : added.equals("Flatten") ? " flattened " : " ")
+                    .append(model.outputShape()).append('\n');
         }
         for (String n : notes) {
             b.append("  ").append(n).append('\n');

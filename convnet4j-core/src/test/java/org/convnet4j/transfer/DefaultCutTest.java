@@ -68,6 +68,11 @@ class DefaultCutTest {
         assertEquals("features", one.cut());
         assertEquals(Shape.of(512), one.model().outputShape());
         assertTrue(one.notes().get(0).contains("512 features"), one.notes().toString());
+        assertTrue(one.summary().contains("features: output of 'features' averaged over positions [512]"),
+                one.summary());
+        TransferPlan lenet = Transfer.plan(TransferCase.BOTTLENECK, zoo("lenet5", ZooOptions.builder()),
+                TransferOptions.forClasses(TARGET));
+        assertTrue(lenet.summary().contains("features: output of 'flatten' [400]"), lenet.summary());
         // Cases 2 and 3 put their new classifier on the same pooled vector
         TransferPlan two = Transfer.plan(TransferCase.FINE_TUNE_LAST, zoo("squeezenet1_0", ZooOptions.builder()),
                 TransferOptions.forClasses(TARGET).withFineTuneLast(1));
