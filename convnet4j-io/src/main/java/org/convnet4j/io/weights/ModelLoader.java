@@ -26,6 +26,7 @@ import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.zoo.ModelZoo;
 
 /**
@@ -101,7 +102,12 @@ public final class ModelLoader {
         if (pickle || name.endsWith(".safetensors")) {
             StateDict sd = pickle ? PthFile.open(file) : StateDict.safetensors(file);
             TorchArchitectures.Detected d = TorchArchitectures.detect(sd, architecture, input);
-            Model model = ModelZoo.build(d.architecture(), d.options());
+            Model model;
+            // all its parameters (value and gradient) within the memory budget, refused naming the file before the
+            // one that crosses it is allocated (the estimate in detect() is an early, rougher check)
+            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString())) {
+                model = ModelZoo.build(d.architecture(), d.options());
+            }
             TorchWeights.load(sd, model);
             Shape in = model.inputShapes().get(0);
             SavedModel m = imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
