@@ -558,6 +558,7 @@ final class OnnxFolding {
             case "PRelu" -> binary("PRelu", x, a.get(1));
             case "MatMul" -> matmul(x, a.get(1));
             case "Gemm" -> gemm(n, a);
+            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" -> OnnxWindows.eval(n, a);
             case "ConstantOfShape" -> {
                 long[] d = requiredLongs(n, a, 0, "shape");
                 Attribute v = n.attributes().get("value");

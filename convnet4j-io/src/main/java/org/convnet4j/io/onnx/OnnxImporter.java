@@ -567,8 +567,10 @@ public final class OnnxImporter {
         try {
             convert(n);
         } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
-            if (!OnnxFolding.EVALUATED.contains(n.opType())
-                    || n.outputs().size() != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+            // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
+            boolean evaluated = OnnxFolding.EVALUATED.contains(n.opType()) || OnnxWindows.OPS.contains(n.opType());
+            long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
+            if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
                 throw e;
             }
             for (String v : n.inputs()) {
