@@ -1311,7 +1311,7 @@ public final class OnnxImporter {
             throw unsupported(where(n) + ": a constant B must be 2-D, got " + Arrays.toString(b.dims()));
         }
         Tensor kernel = transpose(b.toTensor());
-        Dense d = new Dense(kernel.dim(0), false).overLastAxis(in.rank() > 1);
+        Dense d = Dense.withoutBias(kernel.dim(0)).over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
     }
