@@ -119,6 +119,11 @@ public final class ModelLoader {
             }
             return m;
         }
+        if (name.endsWith(".pth") || name.endsWith(".pt")) {
+            // named as a PyTorch file, but neither torch.save format: say so rather than "unknown type"
+            throw new FileFormatException(file + ": not a PyTorch file: neither a zip archive (torch.save since torch"
+                    + " 1.6) nor a pickle (older torch.save); damaged, or not what its name says");
+        }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
                 + " Keras .h5, PyTorch .pth/.pt and .safetensors");
     }
