@@ -136,9 +136,11 @@ public final class SparkMain implements Runnable {
                 if (jar != null && !conf.containsKey("spark.jars")) {
                     b.config("spark.jars", jar);
                 }
-                String opts = EXECUTOR_JVM_OPTIONS;
-                b.config("spark.executor.extraJavaOptions",
-                        conf.getOrDefault("spark.executor.extraJavaOptions", "") + " " + opts);
+                // added to the executors' options of --conf, or else of spark-submit (its --conf arrive as system
+                // properties, which a new SparkConf reads), not instead of them
+                String key = "spark.executor.extraJavaOptions";
+                String given = conf.containsKey(key) ? conf.get(key) : new org.apache.spark.SparkConf().get(key, "");
+                b.config(key, (given + " " + EXECUTOR_JVM_OPTIONS).trim());
             }
             conf.forEach((k, v) -> {
                 if (!k.equals("spark.executor.extraJavaOptions")) {
@@ -177,7 +179,10 @@ public final class SparkMain implements Runnable {
         }
     }
 
-    /** Base of the commands: a session that is always stopped. */
+    /**
+     * Base of the commands: the session the command made is always stopped; a session the caller already had (an
+     * application that calls {@link SparkMain#run} with its own) is used and left running.
+     */
     abstract static class SparkCommand implements Callable<Integer> {
         @CommandLine.Mixin
         SparkOptions spark = new SparkOptions();
@@ -185,11 +190,14 @@ public final class SparkMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             check();
+            boolean callers = SparkSession.getDefaultSession().isDefined();
             SparkSession session = spark.session("convnet4j " + getClass().getSimpleName());
             try {
                 return run(session);
             } finally {
-                session.stop();
+                if (!callers) {
+                    session.stop();
+                }
             }
         }
 
