@@ -104,8 +104,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
         test = DataSpec.limited(test, limit, 42);
         Model model = saved.model();
-        requireSameClasses(model, test, data);
-        return report(model, test, data, out);
+        return report(model, requireSameClasses(model, test, data), data, out);
     }
 
     /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */
@@ -128,8 +127,7 @@ final class EvaluateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--inputs: " + e.getMessage(), e);
         }
-        requireSameClasses(g, test, spec);
-        return report(g, test, spec, out);
+        return report(g, requireSameClasses(g, test, spec), spec, out);
     }
 
     private Integer report(Model model, Dataset test, String dataLabel, PrintWriter out) throws Exception {
@@ -166,27 +164,25 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The model's outputs must be the data's classes, in the same order. */
-    private void requireSameClasses(Model model, Dataset test, String data) {
+    /** The model's outputs must be the data's classes: matched by name, leniently, in any order (relabelled). */
+    private Dataset requireSameClasses(Model model, Dataset test, String data) {
         int outputs = model.outputShape().dim(-1);
         if (outputs != test.numClasses()) {
             throw new BadInputException("the model has " + outputs + " classes but " + data + " has "
                     + test.numClasses() + " " + test.classNames());
         }
-        List<String> names = model.classNames();
-        if (names.isEmpty() || names.equals(test.classNames())) {
-            return;
+        if (model.classNames().isEmpty()) {
+            return test;
         }
-        // "T-shirt_top" (a folder name) is "T-shirt/top": matched ignoring case and punctuation, with a warning
-        org.convnet4j.dataspec.ClassNames.Match m = org.convnet4j.dataspec.ClassNames.match(test.classNames(), names);
-        boolean sameOrder = m.complete();
-        for (int i = 0; sameOrder && i < m.indexOf().length; i++) {
-            sameOrder = m.indexOf()[i] == i;
+        try {
+            org.convnet4j.dataspec.ClassNames.Relabelled r = org.convnet4j.dataspec.ClassNames.inOrderOf(test,
+                    model.classNames());
+            if (!r.warning().isEmpty()) {
+                spec.commandLine().getErr().println("warning: " + r.warning());
+            }
+            return r.data();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(data + ": " + e.getMessage(), e);
         }
-        if (!sameOrder) {
-            throw new BadInputException("the model's classes " + names + " are not " + data + "'s classes "
-                    + test.classNames() + (m.warning().isEmpty() ? " (not in the same order)" : " (" + m.warning() + ")"));
-        }
-        spec.commandLine().getErr().println("warning: " + m.warning());
     }
 }

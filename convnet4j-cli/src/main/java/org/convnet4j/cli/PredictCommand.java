@@ -63,7 +63,8 @@ final class PredictCommand implements Callable<Integer> {
             + "fashion-mnist:sobel input takes the picture and computes its edges).")
     List<String> namedInputs = new ArrayList<>();
 
-    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Pictures (PNG, JPEG, BMP, GIF).")
+    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR", description = "Pictures (PNG, JPEG, BMP, GIF, WebP), or"
+            + " folders: every picture in them and their sub-folders (a --data folder), sorted by path.")
     List<Path> images = new ArrayList<>();
 
     @Override
@@ -72,6 +73,7 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
+        images = ModelArgument.expandFolders(images);
         ModelArgument.requirePictures(images, namedInputs); // before any download or model load
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {

@@ -118,7 +118,7 @@ public final class SummaryCommand implements Callable<Integer> {
         }
         Map<String, Object> map = new com.google.gson.Gson().fromJson(arch, new TypeToken<Map<String, Object>>() {
         }.getType());
-        Model m = ModelSpec.fromMap(map);
+        Model m = ModelSpec.fromMap(map, file.toString()); // within the memory budget, naming the file
         for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
             if (c.parameters().containsKey(e.getKey())) {
                 e.getValue().load(c.parameters().get(e.getKey()));

@@ -128,7 +128,8 @@ public final class TransferCommand implements Callable<Integer> {
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed);
         TransferPlan plan = Transfer.plan(c, b.copy(),
                 tuning.options(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut, seed));
-        info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier));
+        info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier,
+                settings.headFit()));
         info.flush();
         PrintStream err = new PrintStream(new WriterOutputStream(stderr), true, StandardCharsets.UTF_8);
         List<TrainingListener> listeners = new ArrayList<>();

@@ -63,7 +63,9 @@ final class ZooPlanOptions {
                 throw new BadInputException("--lr: must be a positive number, got " + rate);
             }
             positive("--batch", batch);
-            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed, testEveryEpoch, augment);
+            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed,
+                    testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
+                    augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
             List<String> names = ZooBenchmarkCommand.option("--models", () -> ZooBenchmark.models(models));
             PerModel<Double> widths = perModel("--width", width, PerModel::width, names);
             PerModel<Integer> sizes = perModel("--input", input, PerModel::squareSize, names);

@@ -144,6 +144,23 @@ class TrainCommandTest {
         CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         assertEquals(0, eval.exitCode(), eval.err());
         assertEquals(48, Json.parseObject(eval.out().strip(), "eval").get("samples").getAsInt());
+        // the same pictures in folders named otherwise: [DARK, bright] sorts the other way round from the model's
+        // [bright, dark]; matched by name, leniently, relabelled to the model's order, with a warning
+        Path renamed = dir.resolve("renamed");
+        for (String[] r : new String[][] {{"bright", "bright"}, {"dark", "DARK"}}) {
+            Files.createDirectories(renamed.resolve(r[1]));
+            try (var files = Files.list(data.resolve(r[0]))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, renamed.resolve(r[1]).resolve(f.getFileName()));
+                }
+            }
+        }
+        CliRun again = CliRun.of("evaluate", "--model", model.toString(), "--data", renamed.toString(), "--json");
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals(Json.parseObject(eval.out().strip(), "eval").get("accuracy").getAsDouble(),
+                Json.parseObject(again.out().strip(), "eval").get("accuracy").getAsDouble());
+        assertTrue(again.err().contains("warning: class names matched ignoring case and punctuation: 'DARK' = 'dark';"
+                + " the data's classes in the model's order [bright, dark]"), again.err());
         Tensor bright = Tensor.zeros(3, 40, 40);
         java.util.Arrays.fill(bright.data(), 230f);
         Path png = dir.resolve("new.png");
@@ -151,6 +168,16 @@ class TrainCommandTest {
         CliRun predict = CliRun.of("predict", "--model", model.toString(), "-k", "2", png.toString());
         assertEquals(0, predict.exitCode(), predict.err());
         assertTrue(predict.out().contains("bright") && predict.out().contains("dark"), predict.out());
+        // a folder (the --data folder itself): every picture in it, sorted by path, one answer each
+        CliRun folder = CliRun.of("predict", "--model", model.toString(), "-k", "1", data.toString());
+        assertEquals(0, folder.exitCode(), folder.err());
+        assertEquals(48, folder.out().split("\\.png:\n", -1).length - 1, folder.out());
+        assertTrue(folder.out().indexOf("bright" + java.io.File.separator + "0.png:") < folder.out()
+                .indexOf("dark" + java.io.File.separator + "0.png:"), folder.out());
+        Files.createDirectories(dir.resolve("empty"));
+        CliRun empty = CliRun.of("predict", "--model", model.toString(), dir.resolve("empty").toString());
+        assertEquals(2, empty.exitCode());
+        assertTrue(empty.err().contains("a folder without pictures"), empty.err());
         assertArrayEquals(new int[] {1, 28, 28}, ModelFiles.load(model).inputShapes().get(0).dims());
     }
 

@@ -72,6 +72,7 @@ class TransferCommandTest {
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
         // the case is named once (the plan's summary), not again in the line that says what it runs on
         assertEquals(1, r.out().split("Case 2 \\(fine-tune the last layers\\)", -1).length - 1, r.out());
+        assertTrue(r.out().contains("  phase 1: the new head alone at learning rate 0.003, base frozen,"), r.out());
         assertTrue(r.out().contains("  phase 2: the trained layers above at learning rate 0.001\n"), r.out());
         assertTrue(r.out().contains("trained: conv2, predictions"), r.out());
         assertTrue(r.out().contains("fine-tuning rate 0.001 = 0.333 x the head's rate 0.003"), r.out());
@@ -85,6 +86,9 @@ class TransferCommandTest {
         assertEquals(0, keep.exitCode(), keep.err());
         // the default head: Case 1's logistic regression on the frozen features, refitted on all the pictures
         assertTrue(keep.out().contains("phase 1: new head only, base frozen: logistic regression (C = 1"), keep.out());
+        // and the plan printed before it says so (no head rate, no epochs)
+        assertTrue(keep.out().contains("  phase 1: the new head alone, base frozen: logistic regression fitted to"
+                + " convergence, as Case 1\n"), keep.out());
         CliRun bad = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--head-fit", "sgd", "--data",
                 "fashion-mnist:0,2,4", "--out", dir.resolve("bad.c4j").toString());
         assertEquals(2, bad.exitCode(), bad.err());

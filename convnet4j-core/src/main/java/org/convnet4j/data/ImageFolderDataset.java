@@ -223,6 +223,14 @@ public final class ImageFolderDataset extends LabelledDataset {
         }
     }
 
+    /**
+     * The pictures in {@code dir} and its sub-folders (by extension, {@link #EXTENSIONS}), sorted by path: what
+     * {@code predict DIR} classifies. Symbolic links leading outside {@code dir} are left out, as for a dataset.
+     */
+    public static List<Path> pictureFiles(Path dir) throws IOException {
+        return imageFiles(dir, dir.toRealPath(), new ArrayList<>());
+    }
+
     private static List<Path> imageFiles(Path classDir, Path rootReal, List<Skipped> skipped) throws IOException {
         List<Path> out = new ArrayList<>();
         // Files.walk does not follow links, not even a linked start folder; a class folder link was already

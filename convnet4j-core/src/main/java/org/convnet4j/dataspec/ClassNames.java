@@ -4,6 +4,9 @@ import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.tensor.Shape;
 
 /**
  * Matching class names leniently: "T-shirt_top", "t-shirt/top" and "T-shirt top" are the same class. Case,
@@ -62,5 +65,95 @@ public final class ClassNames {
                     .append(" among ").append(available);
         }
         return new Match(idx, unmatched, warning.toString());
+    }
+
+    /** {@code data} with its labels in another class order, and the warning of the name match (empty if exact). */
+    public record Relabelled(Dataset data, String warning) {
+    }
+
+    /**
+     * {@code data} seen with the labels of {@code classes} (a model's class names): every class of the data matched
+     * to one of {@code classes} by name, leniently, whatever the order ("T-shirt_top" in a folder of pictures sorted
+     * by name is a Fashion-MNIST model's class 0 "T-shirt/top"). The samples are not copied.
+     *
+     * @throws IllegalArgumentException when the counts differ or a class has no match (or two share one), naming
+     *                                  what did not match
+     */
+    public static Relabelled inOrderOf(Dataset data, List<String> classes) {
+        if (data.numClasses() != classes.size()) {
+            throw new IllegalArgumentException("the model has " + classes.size() + " classes " + classes
+                    + " but the data has " + data.numClasses() + " " + data.classNames());
+        }
+        Match m = match(data.classNames(), classes);
+        boolean[] taken = new boolean[classes.size()];
+        boolean identity = true;
+        for (int i = 0; i < m.indexOf().length; i++) {
+            int j = m.indexOf()[i];
+            if (j >= 0 && taken[j]) {
+                throw new IllegalArgumentException("the data's classes " + data.classNames() + " match the model's "
+                        + classes + " ambiguously: two of them are '" + classes.get(j) + "'");
+            }
+            if (j >= 0) {
+                taken[j] = true;
+            }
+            identity &= j == i;
+        }
+        if (!m.complete()) {
+            throw new IllegalArgumentException("the model's classes " + classes + " are not the data's classes "
+                    + data.classNames() + " (" + m.warning() + ")");
+        }
+        if (identity) {
+            return new Relabelled(data, m.warning());
+        }
+        int[] to = m.indexOf().clone();
+        List<String> names = List.copyOf(classes);
+        Dataset view = new Dataset() {
+            @Override
+            public int size() {
+                return data.size();
+            }
+
+            @Override
+            public Shape sampleShape() {
+                return data.sampleShape();
+            }
+
+            @Override
+            public int numClasses() {
+                return names.size();
+            }
+
+            @Override
+            public List<String> classNames() {
+                return names;
+            }
+
+            @Override
+            public void copySample(int index, float[] dest, int destOff) {
+                data.copySample(index, dest, destOff);
+            }
+
+            @Override
+            public void copySample(int index, float[] dest, int destOff, Random random) {
+                data.copySample(index, dest, destOff, random);
+            }
+
+            @Override
+            public List<Shape> inputShapes() {
+                return data.inputShapes();
+            }
+
+            @Override
+            public void copyInput(int input, int index, float[] dest, int destOff, Random random) {
+                data.copyInput(input, index, dest, destOff, random);
+            }
+
+            @Override
+            public int label(int index) {
+                return to[data.label(index)];
+            }
+        };
+        String order = "the data's classes in the model's order " + names;
+        return new Relabelled(view, m.warning().isEmpty() ? order : m.warning() + "; " + order);
     }
 }

@@ -130,7 +130,9 @@ public final class ModelFiles {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> spec = new Gson().fromJson(arch, Map.class);
-            model = ModelSpec.fromMap(spec);
+            model = ModelSpec.fromMap(spec, origin);
+        } catch (org.convnet4j.util.MemoryBudget.ModelTooLargeException e) {
+            throw e; // names the file already: "m.c4j: parameter 'kernel' [...] needs ... for one model"
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(origin + ": the architecture cannot be rebuilt: " + e.getMessage(), e);
         }

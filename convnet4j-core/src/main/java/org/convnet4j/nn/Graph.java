@@ -466,6 +466,8 @@ public final class Graph extends Model {
             Shape out;
             try {
                 out = layer.outputShape(inShapes);
+            } catch (org.convnet4j.util.MemoryBudget.ModelTooLargeException e) {
+                throw e.in("graph node '" + nodeName + "'"); // too large, not inputs that do not fit
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("graph node '" + nodeName + "' (" + layer.type() + ") does not fit its inputs "
                         + List.of(from) + " with shapes " + inShapes + ": " + e.getMessage(), e);

@@ -56,7 +56,7 @@ public final class LayerFactory {
     static {
         register("Dense", c -> (c.boolValue("use_bias", true) ? new Dense(c.intValue("units")) : Dense.withoutBias(c.intValue("units")))
                 .init(Initializer.byId(c.string("kernel_init", "glorot_uniform")))
-                .overLastAxis(c.boolValue("over_last_axis", false)));
+                .over(c.boolValue("over_last_axis", false) ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE));
         register("Elementwise", c -> new org.convnet4j.nn.layers.Elementwise(
                 org.convnet4j.nn.layers.Elementwise.Fn.parse(c.string("fn", "identity")), c.doubleValue("alpha", 1),
                 c.doubleValue("beta", 0)));

@@ -35,6 +35,24 @@ public final class ModelSpec {
         return m;
     }
 
+    /**
+     * As {@link #fromMap(Map)} for a structure read from {@code source} (a file): all parameters together are kept
+     * within the memory budget ({@link org.convnet4j.util.MemoryBudget#startModelBuild(String)}), so a description that
+     * declares many layers, each within the per-parameter limit, is refused with a
+     * {@link org.convnet4j.util.MemoryBudget.ModelTooLargeException} naming {@code source} before the one that crosses
+     * the limit is allocated.
+     */
+    public static Model fromMap(Map<String, Object> spec, String source) {
+        try (org.convnet4j.util.MemoryBudget.ModelBuild counted =
+                org.convnet4j.util.MemoryBudget.startModelBuild(source)) {
+            try {
+                return fromMap(spec);
+            } catch (RuntimeException e) {
+                throw counted.refusalOr(e); // the refusal itself, not "cannot add Dense ...: " around it
+            }
+        }
+    }
+
     /** Rebuilds a model (fresh, initialised parameters) from {@link #toMap}'s structure, e.g. parsed from JSON. */
     public static Model fromMap(Map<String, Object> spec) {
         if (spec.containsKey("spec_version")) {

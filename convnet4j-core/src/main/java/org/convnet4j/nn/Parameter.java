@@ -45,14 +45,8 @@ public final class Parameter {
     public static Parameter learnable(String name, Shape shape, Initializer init, int fanIn, int fanOut) {
         // a layer sized by an input shape (a dense layer after flattening a huge picture) must not die of
         // OutOfMemoryError while it is built (its value alone above the budget cannot be used for anything)
-        long bytes = org.convnet4j.util.MemoryBudget.bytesOf(4, shape.size());
-        if (bytes > org.convnet4j.util.MemoryBudget.limitBytes()) {
-            throw new IllegalArgumentException("parameter '" + name + "' " + shape + " needs "
-                    + org.convnet4j.util.MemoryBudget.human(bytes) + ", above the"
-                    + " limit of " + org.convnet4j.util.MemoryBudget.human(org.convnet4j.util.MemoryBudget.limitBytes())
-                    + " (a smaller input shape, more Java memory, or -D" + org.convnet4j.util.MemoryBudget.PROPERTY
-                    + "=BYTES)");
-        }
+        org.convnet4j.util.MemoryBudget.requireParameter("parameter '" + name + "' " + shape,
+                org.convnet4j.util.MemoryBudget.bytesOf(4, shape.size()));
         // and all parameters of the model being built together (value and gradient), when a build is counted
         org.convnet4j.util.MemoryBudget.chargeParameter("parameter '" + name + "' " + shape + " (value and gradient)",
                 org.convnet4j.util.MemoryBudget.bytesOf(8, shape.size()));

@@ -46,6 +46,8 @@ public final class Sequential extends Model {
         Shape out;
         try {
             out = layer.outputShape(List.of(in));
+        } catch (org.convnet4j.util.MemoryBudget.ModelTooLargeException e) {
+            throw e.in("layer '" + layer.name() + "'"); // too large, not a shape that does not fit
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot add " + layer.describe() + " after "
                     + (layers.isEmpty() ? "the input" : layers.get(layers.size() - 1).describe())

@@ -74,7 +74,7 @@ public final class Convolution {
                                  Tensor into) {
         Kernels k = KernelProvider.get();
         if (useReference(k)) {
-            Tensor y = ConvolutionReference.forward(x, w, bias, p);
+            Tensor y = ConvolutionReference.forward(x, w, bias, p, into);
             if (epilogue != null) {
                 epilogue.applyAll(k, y.data(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3));
             }

@@ -22,11 +22,26 @@ public final class ConvolutionReference {
 
     /** y = conv(x, w) + bias. Returns a new tensor [N, F, OH, OW]. */
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        return forward(x, w, bias, p, null);
+    }
+
+    /**
+     * As above; {@code into} (may be null), shaped like y with any contents, is cleared, filled and returned
+     * instead of a new tensor (a training step's reused output buffer), as on the fast path.
+     */
+    public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor into) {
         Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
         Convolution.requireBias("conv2d", bias, w);
+        if (into != null && !into.shape().equals(ys)) {
+            throw new IllegalArgumentException("conv2d: output buffer " + into.shape() + " does not have the shape "
+                    + ys);
+        }
         Tensor xp = padded(x, p);
         ConvDims d = ConvDims.of(x.shape(), w.shape(), ys, p).onPadded(xp.dim(2), xp.dim(3));
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = into == null ? Tensor.zeros(ys) : into;
+        if (into != null) {
+            java.util.Arrays.fill(y.data(), 0f); // the loops below add into it
+        }
         float[] bd = bias == null ? null : bias.data();
         for (int b = 0; b < d.n(); b++) {
             for (int fo = 0; fo < d.f(); fo++) {

@@ -1,5 +1,6 @@
 package org.convnet4j.ops;
 
+import java.util.function.IntConsumer;
 import org.convnet4j.tensor.kernels.Kernels;
 
 /**
@@ -182,13 +183,27 @@ final class DirectConvolution {
      * sub-chunks in order into its own partial buffer, the partials are added in chunk order in double.
      */
     static void weightGradient(Kernels k, ConvDims d, float[] xd, float[] dyd, float[] dwd) {
+        weightGradient(k, d, xd, dyd, dwd, 0, null);
+    }
+
+    /**
+     * As above, and {@code extra.accept(i)} for {@code i < extraTasks} (the bias gradient's filters) in the same
+     * parallel call, after the chunks: one hand-off to the kernels' threads per layer's backward instead of two.
+     * The extra tasks must be independent of the chunks; bits do not change (each task writes what it wrote alone).
+     */
+    static void weightGradient(Kernels k, ConvDims d, float[] xd, float[] dyd, float[] dwd, int extraTasks,
+                               IntConsumer extra) {
         Geometry g = forwardGeometry(d);
         int size = g.cout() * g.taps();
         int parts = FastConvolution.partials(d);
         // Longer runs than forward: every run ends in one lane reduction per (filter, tap), 2,400 for conv2.
         int nb = Math.max(1, 4 * CHUNK_FLOATS / ((g.cin() + g.cout()) * g.plane()));
-        float[] partial = new float[parts * size];
-        k.parallelFor(parts, part -> {
+        float[] partial = FastConvolution.scratch().reduction(parts * size); // the tasks use the other buffers
+        k.parallelFor(parts + extraTasks, part -> {
+            if (part >= parts) {
+                extra.accept(part - parts);
+                return;
+            }
             int b0 = (int) ((long) d.n() * part / parts);
             int b1 = (int) ((long) d.n() * (part + 1) / parts);
             FastConvolution.Scratch buf = FastConvolution.scratch();

@@ -214,7 +214,11 @@ final class FastConvolution {
             float[] xd = xp.data();
             k.parallelFor(d.f(), fo -> ConvolutionReference.backwardWeightsFilter(d, xd, dyd, dwd, fo));
         } else if (DirectConvolution.applies(d0, p)) {
-            DirectConvolution.weightGradient(k, d0, x.data(), dyd, dwd);
+            // the bias gradient's filters join the weight gradient's parallel call (one hand-off, not two)
+            float[] db = dbias == null ? null : dbias.data();
+            DirectConvolution.weightGradient(k, d0, x.data(), dyd, dwd, db == null ? 0 : d0.f(),
+                    fo -> biasGradient(k, d0, dyd, db, fo));
+            return;
         } else {
             Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
             ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
@@ -771,6 +775,15 @@ final class FastConvolution {
         private float[] col = new float[0];
         private float[] partials = new float[0];
         private float[] rows = new float[0];
+        private float[] reduction = new float[0];
+
+        /** The direct weight gradient's chunk partials (the chunks' tasks use col, rows and partials). */
+        float[] reduction(int size) {
+            if (reduction.length < size) {
+                reduction = new float[size];
+            }
+            return reduction;
+        }
 
         float[] rows(int size) {
             if (rows.length < size) {

@@ -68,10 +68,49 @@ public final class ZooBenchmark {
     public interface ResultSink {
         void accept(Result latest, List<Result> all) throws java.io.IOException;
     }
+    /** When the test set is measured. */
+    public enum Testing {
+        /** After the last epoch only (the default). */
+        AT_END,
+        /** After every epoch too ({@link Result#epochTestAccuracy()}). */
+        EVERY_EPOCH
+    }
+
+    /** What is done to training pictures before the standardisation. */
+    public enum Augmentation {
+        /** Nothing (the default). */
+        NONE,
+        /** A random crop of the picture padded by 2 background pixels on every side and a random left-right mirror. */
+        CROP_AND_MIRROR
+    }
+
     /** How to train: shared by every model of one benchmark. */
-    public record Training(int epochs, int batchSize, String optimizer, double lr, long seed, boolean testEveryEpoch,
-                           boolean augment) {
+    public record Training(int epochs, int batchSize, String optimizer, double lr, long seed, Testing testing,
+                           Augmentation augmentation) {
+        /**
+         * @deprecated {@code testEveryEpoch} and {@code augment} as positional booleans are unclear at the call site:
+         *             use the constructor with {@link Testing} and {@link Augmentation}
+         */
+        @Deprecated
+        public Training(int epochs, int batchSize, String optimizer, double lr, long seed, boolean testEveryEpoch,
+                        boolean augment) {
+            this(epochs, batchSize, optimizer, lr, seed, testEveryEpoch ? Testing.EVERY_EPOCH : Testing.AT_END,
+                    augment ? Augmentation.CROP_AND_MIRROR : Augmentation.NONE);
+        }
+
+        /** True when the test set is measured after every epoch ({@link Testing#EVERY_EPOCH}). */
+        public boolean testEveryEpoch() {
+            return testing == Testing.EVERY_EPOCH;
+        }
+
+        /** True when training pictures are augmented ({@link Augmentation#CROP_AND_MIRROR}). */
+        public boolean augment() {
+            return augmentation == Augmentation.CROP_AND_MIRROR;
+        }
+
         public Training {
+            java.util.Objects.requireNonNull(testing, "testing");
+            java.util.Objects.requireNonNull(augmentation, "augmentation");
             if (epochs < 1 || batchSize < 1 || !(lr > 0)) {
                 throw new IllegalArgumentException("zoo benchmark: epochs and batch size must be >= 1 and lr > 0, got "
                         + epochs + ", " + batchSize + ", " + lr);
@@ -100,7 +139,7 @@ public final class ZooBenchmark {
 
         /** The same settings for {@code n} epochs. */
         public Training withEpochs(int n) {
-            return new Training(n, batchSize, optimizer, lr, seed, testEveryEpoch, augment);
+            return new Training(n, batchSize, optimizer, lr, seed, testing, augmentation);
         }
     }
 

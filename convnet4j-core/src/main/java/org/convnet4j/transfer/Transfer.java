@@ -14,6 +14,7 @@ import org.convnet4j.nn.layers.BatchNorm;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
+import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.layers.Sigmoid;
 import org.convnet4j.nn.layers.Softmax;
@@ -145,11 +146,17 @@ public final class Transfer {
 
     /**
      * The default Case 1 cut: the last layer before the dense head (the trailing run of Dense layers and their
-     * activations and dropouts), e.g. LeNet-5's {@code flatten}. A model that is all dense is cut before its last
-     * layer.
+     * activations and dropouts), e.g. LeNet-5's {@code flatten} or ResNet's {@code avgpool}. A model without a
+     * dense head is cut at its last layer if that gives features (a model without classifier, such as Keras'
+     * {@code include_top=False} files: maps, or a global pool), else before its last layer (SqueezeNet's
+     * {@code features}, whose classifier is a convolution). A model that is all dense is cut before its last layer.
+     * {@link #cutAt} pools this cut's maps globally when it is spatial.
      */
     public static String defaultCut(Sequential model) {
         List<Layer> layers = model.layers();
+        if (!layers.isEmpty() && !isHeadLayer(layers.get(layers.size() - 1)) && providesFeatures(model)) {
+            return layers.get(layers.size() - 1).name();
+        }
         int i = layers.size() - 1;
         int firstDense = -1;
         while (i >= 0 && isHeadLayer(layers.get(i))) {
@@ -184,14 +191,19 @@ public final class Transfer {
         return layers.get(0).name();
     }
 
-    /** Layers up to and including {@code layerName}, plus a Flatten if the output is not flat yet. */
+    /**
+     * Layers up to and including {@code layerName}, then, if its output is not flat yet: at the
+     * {@linkplain #defaultCut default cut} a global average pool (one value per channel, what torchvision's
+     * feature extractors and Keras' {@code pooling="avg"} give: SqueezeNet's 512 features, not its 13x13x512 maps),
+     * at any other layer a Flatten (every value of the maps).
+     */
     public static Sequential cutAt(Sequential model, String layerName) {
         int idx = model.indexOf(layerName);
         if (idx < 0) {
             throw new IllegalArgumentException("transfer: the base has no layer '" + layerName + "'; layers: "
                     + String.join(", ", names(model.layers())));
         }
-        if (idx == model.layers().size() - 1) {
+        if (idx == model.layers().size() - 1 && !providesFeatures(model)) {
             throw new IllegalArgumentException("transfer: cutting at the output layer '" + layerName
                     + "' keeps the whole network; choose an earlier layer: " + String.join(", ", names(model.layers())));
         }
@@ -202,10 +214,32 @@ public final class Transfer {
         for (int i = 0; i <= idx; i++) {
             s.add(model.layers().get(i));
         }
-        if (s.outputShape().rank() != 1) {
+        if (s.outputShape().rank() == 3 && layerName.equals(defaultCutOrNull(model))) {
+            s.add(new GlobalAvgPool2d().named(uniqueName(s, "bottleneck_pool")));
+        } else if (s.outputShape().rank() != 1) {
             s.add(new Flatten().named(uniqueName(s, "bottleneck_flatten")));
         }
         return s;
+    }
+
+    private static String defaultCutOrNull(Sequential model) {
+        try {
+            return defaultCut(model);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the model's own output is features rather than class scores: maps ([C, H, W]), or a vector straight
+     * from a global pooling layer (a model without classifier, e.g. built with {@code includeTop=false}).
+     */
+    private static boolean providesFeatures(Sequential model) {
+        List<Layer> layers = model.layers();
+        if (layers.isEmpty()) {
+            return false;
+        }
+        return model.outputShape().rank() == 3 || layers.get(layers.size() - 1).type().startsWith("Global");
     }
 
     /** Cases 2 and 3: a new classifier on the features, or only a new last layer ({@link TransferOptions#newClassifier}). */

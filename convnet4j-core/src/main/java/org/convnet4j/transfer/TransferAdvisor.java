@@ -151,14 +151,21 @@ public final class TransferAdvisor {
     }
 
     /**
-     * {@code --try}'s decision: the case with the best held-out accuracy over all rounds of the cross-validation
-     * (ties: the earlier, cheaper case). Every other case is also compared with it fold by fold (the same folds,
-     * so the differences are paired): the mean difference against its standard error, corrected for the overlap of
-     * the training parts of cross-validation (Nadeau and Bengio's factor 1/J + 1/(k-1) on the variance, J fold runs
-     * of k-fold cross-validation). Cases within {@link #INDISTINGUISHABLE_SE} corrected standard error of the best
-     * cannot be told apart from it: the verdict is then uncertain and says whether the table's case
-     * ({@code tableLabel}) is among them. It does not override the best measured: following the table among
-     * indistinguishable cases was measured and lost on the dissimilar target (docs/TRANSFER.md, "Which estimator").
+     * {@code --try}'s decision. The best measured case is the one with the best held-out accuracy over all rounds of
+     * the cross-validation (ties: the earlier, cheaper case). Every other case is compared with it fold by fold (the
+     * same folds, so the differences are paired): the mean difference against its standard error, corrected for the
+     * overlap of the training parts of cross-validation (Nadeau and Bengio's factor 1/J + 1/(k-1) on the variance, J
+     * fold runs of k-fold cross-validation). Cases within {@link #INDISTINGUISHABLE_SE} corrected standard error of
+     * the best cannot be told apart from it: the verdict is then uncertain and says whether the table's case
+     * ({@code tableLabel}) is among them.
+     * <p>
+     * The tie-break for an uncertain verdict ({@link #FINE_TUNING_FIRST}): when Case 2 or Case 3 is among the cases
+     * that cannot be told apart, Case 1 (either cut) is set aside and the best measured of the remaining
+     * indistinguishable cases (2, 3, 4) is recommended. Cases 2 and 3 start from Case 1's fitted head and keep their
+     * tuning only when validation says it is better, so they are Case 1 or better by construction; when the folds
+     * cannot separate them, the noise of the folds should not decide for Case 1. Measured before it was adopted
+     * (docs/TRANSFER.md, "Tie-break for uncertain verdicts"). Following the table among indistinguishable cases was
+     * measured too, and lost on the dissimilar target ("Which estimator").
      * With a single fold run there is no spread to measure; only exact ties are indistinguishable.
      */
     public static Choice choose(List<Trial> trials, String tableLabel) {
@@ -178,7 +185,16 @@ public final class TransferAdvisor {
             }
         }
         boolean uncertain = close.size() > 1;
-        String label = best.label();
+        Trial pick = best;
+        if (uncertain && (close.contains("2") || close.contains("3")) && !FINE_TUNING_FIRST.contains(best.label())) {
+            pick = null;
+            for (Trial t : trials) {
+                if (close.contains(t.label()) && FINE_TUNING_FIRST.contains(t.label())
+                        && (pick == null || t.accuracy() > pick.accuracy())) {
+                    pick = t;
+                }
+            }
+        }
         String reason;
         if (trials.size() == 1) {
             reason = "case " + best.label() + " was the only case tried";
@@ -186,13 +202,24 @@ public final class TransferAdvisor {
             reason = String.format(Locale.ROOT, "case %s has the best held-out accuracy (%.3f), clearly ahead of the"
                     + " others", best.label(), best.accuracy());
         } else {
+            String why = pick == best
+                    ? String.format(Locale.ROOT, "the best measured is recommended, case %s at %.3f", best.label(),
+                            best.accuracy())
+                    : String.format(Locale.ROOT, "case %s at %.3f is recommended over the best measured, case %s at"
+                            + " %.3f: fine-tuning starts from Case 1's head and keeps its tuning only when validation"
+                            + " says it is better", pick.label(), pick.accuracy(), best.label(), best.accuracy());
             reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart (within %.0f corrected"
-                    + " standard error of the best); the best measured is recommended, case %s at %.3f; the table's"
-                    + " case %s is %s", String.join(", ", close), INDISTINGUISHABLE_SE, best.label(), best.accuracy(),
-                    tableLabel, close.contains(tableLabel) ? "among them" : "not among them");
+                    + " standard error of the best); %s; the table's case %s is %s", String.join(", ", close),
+                    INDISTINGUISHABLE_SE, why, tableLabel, close.contains(tableLabel) ? "among them" : "not among them");
         }
-        return new Choice(label, best.label(), uncertain, close, reason);
+        return new Choice(pick.label(), best.label(), uncertain, close, reason);
     }
+
+    /**
+     * The cases {@link #choose} prefers over Case 1 (either cut) when the verdict is uncertain and Case 2 or 3 is
+     * among the indistinguishable cases.
+     */
+    public static final List<String> FINE_TUNING_FIRST = List.of("2", "3", "4");
 
     /**
      * How far {@code other} trails {@code best} beyond {@link #INDISTINGUISHABLE_SE} corrected standard errors

@@ -336,24 +336,35 @@ public final class TransferExperiment {
             case "0" -> "0 (predict as is)";
             case "1" -> "1 (cut " + plan.cut() + ")";
             case "1-early" -> "1 (early cut " + plan.cut() + ")";
-            default -> {
-                StringBuilder b = new StringBuilder(label).append(" (");
-                for (FineTuning.Phase p : r.phases()) {
-                    if (p.convex()) {
-                        b.append("head logreg");
-                        continue;
-                    }
-                    b.append(p.number() == 1 ? "head " : plan.headLearningRate() > 0 ? ", tune " : "")
-                            .append(p.epochs()).append(" ep @").append(Transfer.number(p.learningRate()));
-                }
-                if (!r.refit().isEmpty()) {
-                    b.append("; refit ").append(r.refit().stream().map(p -> p.number() == 1 && p.learningRate() == 0
-                                    ? "logreg" : String.valueOf(p.epochs()))
-                            .collect(java.util.stream.Collectors.joining("+"))).append(" ep");
-                }
-                yield b.append(')').toString();
-            }
+            default -> fineTuneLabel(label, r.phases(), r.refit(), plan.headLearningRate() > 0);
         };
+    }
+
+    /**
+     * The case column of a gradient case: its phases ("head logreg" for the logistic-regression head, "N ep @RATE"
+     * otherwise), "not kept" on a tuning phase that validation dropped ({@link FineTuning#keepsTuning}), and the
+     * refit's phases ("logreg", "N ep") joined by " + ".
+     */
+    static String fineTuneLabel(String label, List<FineTuning.Phase> phases, List<FineTuning.Phase> refit,
+                                boolean twoPhases) {
+        StringBuilder b = new StringBuilder(label).append(" (");
+        FineTuning.Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
+        for (FineTuning.Phase p : phases) {
+            if (p.convex()) {
+                b.append("head logreg");
+                continue;
+            }
+            b.append(p.number() == 1 ? "head " : twoPhases ? ", tune " : "")
+                    .append(p.epochs()).append(" ep @").append(Transfer.number(p.learningRate()));
+            if (p.number() == 2 && head != null && !FineTuning.keepsTuning(head, p)) {
+                b.append(" not kept");
+            }
+        }
+        if (!refit.isEmpty()) {
+            b.append("; refit ").append(refit.stream().map(p -> p.number() == 1 && p.learningRate() == 0
+                    ? "logreg" : p.epochs() + " ep").collect(java.util.stream.Collectors.joining(" + ")));
+        }
+        return b.append(')').toString();
     }
 
     /** LeNet-5 on Fashion-MNIST 0-4 with its penultimate feature statistics; reused when the file exists. */

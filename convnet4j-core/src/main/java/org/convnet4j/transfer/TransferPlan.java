@@ -64,16 +64,26 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
         return out;
     }
 
-    /** A few lines for the console: what is frozen, what is trained, at which rate. */
+    /** A few lines for the console: what is frozen, what is trained, at which rate (the default head fit). */
     public String summary() {
+        return summary(FineTuneSettings.defaults().headFit());
+    }
+
+    /**
+     * A few lines for the console: what is frozen, what is trained, at which rate; phase 1 as {@code headFit} does
+     * it (a logistic regression has no rate and no epochs).
+     */
+    public String summary(FineTuneSettings.HeadFit headFit) {
         StringBuilder b = new StringBuilder();
         b.append(transferCase).append('\n');
         b.append("  frozen : ").append(frozenLayers.isEmpty() ? "nothing" : String.join(", ", frozenLayers)).append('\n');
         b.append("  trained: ").append(trainedLayers.isEmpty() ? "nothing" : String.join(", ", trainedLayers)).append('\n');
         if (trainsByGradient()) {
             if (headLearningRate > 0) {
-                b.append("  phase 1: the new head alone at learning rate ").append(Transfer.number(headLearningRate))
-                        .append(", base frozen, until the validation loss stops improving\n");
+                b.append(headFit == FineTuneSettings.HeadFit.LOGISTIC_REGRESSION
+                        ? "  phase 1: the new head alone, base frozen: logistic regression fitted to convergence, as Case 1\n"
+                        : "  phase 1: the new head alone at learning rate " + Transfer.number(headLearningRate)
+                                + ", base frozen, until the validation loss stops improving\n");
                 b.append("  phase 2: the trained layers above at learning rate ");
             } else {
                 b.append("  learning rate ");
@@ -89,7 +99,14 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
                     model.parameterCount()));
         }
         if (cut != null) {
-            b.append("  features: output of '").append(cut).append("' ").append(model.outputShape()).append('\n');
+            // what the cut added after the layer: a global average pool (the default cut's maps) or a Flatten
+            List<org.convnet4j.nn.Layer> ls = model.layers();
+            org.convnet4j.nn.Layer last = ls.isEmpty() ? null : ls.get(ls.size() - 1);
+            String added = last == null || last.name().equals(cut) ? "" : last.type();
+            b.append("  features: output of '").append(cut).append("'")
+                    .append(added.equals("GlobalAvgPool2d") ? " averaged over positions "
+                            : added.equals("Flatten") ? " flattened " : " ")
+                    .append(model.outputShape()).append('\n');
         }
         for (String n : notes) {
             b.append("  ").append(n).append('\n');

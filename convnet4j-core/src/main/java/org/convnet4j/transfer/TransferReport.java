@@ -31,11 +31,18 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
      */
     public static String header(TransferPlan plan, String base, boolean pretrained, String data,
                                 org.convnet4j.data.Dataset train, org.convnet4j.data.Dataset test, String classifier) {
+        return header(plan, base, pretrained, data, train, test, classifier, FineTuneSettings.defaults().headFit());
+    }
+
+    /** As {@link #header(TransferPlan, String, boolean, String, org.convnet4j.data.Dataset, org.convnet4j.data.Dataset, String)}, with phase 1 described as {@code headFit} does it. */
+    public static String header(TransferPlan plan, String base, boolean pretrained, String data,
+                                org.convnet4j.data.Dataset train, org.convnet4j.data.Dataset test, String classifier,
+                                FineTuneSettings.HeadFit headFit) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                 "base %s%s, data %s: %d training pictures (%.0f per class), %d held out%n", base,
                 pretrained ? "" : " (zoo architecture, random weights)", data, train.size(),
                 train.size() / (double) train.numClasses(), test.size()));
-        b.append(plan.summary());
+        b.append(plan.summary(headFit));
         if (plan.transferCase() == TransferCase.BOTTLENECK) {
             b.append("  classifier: ").append(classifier).append(System.lineSeparator());
         }

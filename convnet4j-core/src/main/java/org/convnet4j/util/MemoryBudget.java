@@ -57,7 +57,18 @@ public final class MemoryBudget {
         }
     }
 
-    private static final ThreadLocal<long[]> BUILD_TOTAL = new ThreadLocal<>();
+    /** The running total of the model being built on this thread: bytes charged, and what it is built from. */
+    private static final class BuildState {
+        long bytes;
+        final String source;
+        ModelTooLargeException refusal;
+
+        BuildState(String source) {
+            this.source = source;
+        }
+    }
+
+    private static final ThreadLocal<BuildState> BUILD_TOTAL = new ThreadLocal<>();
 
     /**
      * Starts a running total of the parameters of one model being built on this thread (an importer opens it around
@@ -65,56 +76,151 @@ public final class MemoryBudget {
      * {@link #chargeParameter} and refused once all of them together are above the limit, before its memory is
      * allocated. Without it only each parameter alone is checked, and many parameters that each fit could together
      * exhaust the heap (issue 15: a GroupNormalization over a 2^20-wide declared input). A build started inside another
-     * one joins it.
+     * one joins it. The refusal's message does not name the file: the caller adds it (see
+     * {@link #startModelBuild(String)}).
      */
     public static ModelBuild startModelBuild() {
-        if (BUILD_TOTAL.get() != null) {
-            return new ModelBuild(false);
+        return startModelBuild(null);
+    }
+
+    /**
+     * As {@link #startModelBuild()}, for a model built from {@code source} (a file name, "zoo model 'vgg16'"): a
+     * refusal's message starts with {@code source + ": "}. A build started inside another one joins it and keeps the
+     * outer one's source (the file a zoo model is built for, not the zoo name).
+     */
+    public static ModelBuild startModelBuild(String source) {
+        BuildState outer = BUILD_TOTAL.get();
+        if (outer != null) {
+            return new ModelBuild(outer, false);
         }
-        BUILD_TOTAL.set(new long[1]);
-        return new ModelBuild(true);
+        BUILD_TOTAL.set(new BuildState(source));
+        return new ModelBuild(null, true);
+    }
+
+    /**
+     * A running total of its own, for a model built while another one is being counted that does not add to it: a
+     * trial build that is thrown away (the zoo's search for the smallest input that works), or a rebuild that
+     * replaces the model already counted. Closing it restores the outer total unchanged.
+     */
+    public static ModelBuild startSeparateModelBuild(String source) {
+        BuildState outer = BUILD_TOTAL.get();
+        BUILD_TOTAL.set(new BuildState(source != null ? source : outer != null ? outer.source : null));
+        return new ModelBuild(outer, true);
+    }
+
+    /**
+     * Throws {@link ModelTooLargeException} when one parameter {@code what} alone needs more than the limit
+     * ({@code bytes} of values); its message starts with the source of the model being built, if one is counted.
+     */
+    public static void requireParameter(String what, long bytes) {
+        long limit = limitBytes();
+        if (bytes < 0 || bytes > limit) {
+            BuildState total = BUILD_TOTAL.get();
+            ModelTooLargeException e = new ModelTooLargeException(total == null ? null : total.source,
+                    what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
+                    + ", above the limit of " + human(limit) + " (a smaller input shape, more Java memory, or -D"
+                    + PROPERTY + "=BYTES)");
+            if (total != null) {
+                total.refusal = e;
+            }
+            throw e;
+        }
     }
 
     /**
      * Adds {@code bytes} (what creating parameter {@code what} allocates: value, and gradient if learned) to the running
-     * total of the model being built, if one was started; throws IllegalArgumentException (a bad input, exit 2 in the
-     * CLI) and adds nothing when the total would be above the limit.
+     * total of the model being built, if one was started; throws {@link ModelTooLargeException} (an
+     * IllegalArgumentException: a bad input, exit 2 in the CLI) and adds nothing when the total would be above the
+     * limit.
      */
     public static void chargeParameter(String what, long bytes) {
-        long[] total = BUILD_TOTAL.get();
+        BuildState total = BUILD_TOTAL.get();
         if (total == null) {
             return;
         }
         long limit = limitBytes();
-        long sum = add(total[0], bytes);
+        long sum = add(total.bytes, bytes);
         if (sum < 0 || sum > limit) {
-            throw new IllegalArgumentException(what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
-                    + "; with the model's parameters before it (" + human(total[0]) + ") that is above"
-                    + " the limit of " + human(limit) + " for one model (a smaller input shape, more Java memory, or -D"
-                    + PROPERTY + "=BYTES)");
+            total.refusal = new ModelTooLargeException(total.source, what
+                    + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes)) + "; with the model's parameters before"
+                    + " it (" + human(total.bytes) + ") that is above the limit of " + human(limit) + " for one model (a"
+                    + " smaller input shape, more Java memory, or -D" + PROPERTY + "=BYTES)");
+            throw total.refusal;
         }
-        total[0] = sum;
+        total.bytes = sum;
     }
 
     /** The running total of {@link #startModelBuild}; closing the outermost one ends it. */
     public static final class ModelBuild implements AutoCloseable {
-        private final boolean outermost;
+        private final BuildState restore;
+        private final boolean owner;
 
-        private ModelBuild(boolean outermost) {
-            this.outermost = outermost;
+        private ModelBuild(BuildState restore, boolean owner) {
+            this.restore = restore;
+            this.owner = owner;
         }
 
         /** Bytes charged so far to the model being built on this thread (0 when none is). */
         public static long chargedBytes() {
-            long[] total = BUILD_TOTAL.get();
-            return total == null ? 0 : total[0];
+            BuildState total = BUILD_TOTAL.get();
+            return total == null ? 0 : total.bytes;
+        }
+
+        /**
+         * The refusal ({@link ModelTooLargeException}) thrown inside the build on this thread, if any, else {@code e}:
+         * the layers that wrap a build failure in their own message ("cannot add Dense ...: ...") would otherwise bury
+         * the one line that says what was too large, and where the source's name comes first.
+         */
+        public RuntimeException refusalOr(RuntimeException e) {
+            BuildState total = BUILD_TOTAL.get();
+            return total != null && total.refusal != null ? total.refusal : e;
         }
 
         @Override
         public void close() {
-            if (outermost) {
-                BUILD_TOTAL.remove();
+            if (!owner) {
+                return;
             }
+            if (restore == null) {
+                BUILD_TOTAL.remove();
+            } else {
+                BUILD_TOTAL.set(restore);
+            }
+        }
+    }
+
+    /**
+     * The parameters of a model being built ({@link #startModelBuild}) together ask for more memory than the
+     * limit allows: a bad (or too big) input, exit 2 in the CLI. Not an input that is too small for an architecture,
+     * which is why it has a type of its own.
+     */
+    public static final class ModelTooLargeException extends IllegalArgumentException {
+        private final String source;
+        private final String detail;
+
+        public ModelTooLargeException(String message) {
+            this(null, message);
+        }
+
+        /** {@code source} (a file, a model; may be null) first, then {@code detail}. */
+        public ModelTooLargeException(String source, String detail) {
+            super(source == null ? detail : source + ": " + detail);
+            this.source = source;
+            this.detail = detail;
+        }
+
+        /**
+         * The same refusal with the layer it happened in named ({@code "layer 'dense1'"}), after the source; it becomes
+         * the build's refusal ({@link ModelBuild#refusalOr}). Models call it as the refusal passes a layer they add,
+         * so nested layers read outer to inner.
+         */
+        public ModelTooLargeException in(String where) {
+            ModelTooLargeException e = new ModelTooLargeException(source, where + ": " + detail);
+            BuildState total = BUILD_TOTAL.get();
+            if (total != null) {
+                total.refusal = e;
+            }
+            return e;
         }
     }
 

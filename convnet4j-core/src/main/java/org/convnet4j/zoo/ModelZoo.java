@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Architectures by the names the command line uses: {@code lenet5}, {@code alexnet}, {@code vgg11},
@@ -104,14 +105,22 @@ public final class ModelZoo {
      */
     public static long estimatedParameterBytes(String name, ZooOptions options) {
         double base = BASE_PARAMETERS.getOrDefault(name, 150_000_000L);
-        double w = Math.max(1.0, options.width());
+        double w = options.width();
+        // convolution and hidden dense weights scale by w², biases, batch norms and the first conv (3 input channels)
+        // by w: above width 1 w² bounds them all, below it w does (issue 15: w = 1/32 was counted as 1, and a
+        // 1/32-width VGG13 .pth was refused at -Xmx512m as needing 532 MB)
+        double scale = w >= 1 ? w * w : w;
         double area = 1.0;
         Shape in = options.input();
         if (in != null && (name.startsWith("vgg") || name.equals("alexnet"))) {
             area = Math.max(1.0, (double) in.dim(1) * in.dim(2) / (224.0 * 224.0));
         }
-        double classes = Math.max(0, options.classes()) * 4096.0 * w;
-        double estimate = (base * w * w * area + classes) * 4;
+        // the classifier takes at most 4096·w features (VGG, AlexNet), but some heads do not narrow with the width
+        // (MobileNetV2's 1280-wide last conv): below width 1 it counts as 4096
+        // (classes 0 means the architecture's default, 1000 for all that have an estimate)
+        double classes = (options.classes() <= 0 ? 1000 : options.classes()) * 4096.0 * Math.max(w, 1.0);
+        // + 10% for the buffers (batch norms' running statistics) and channel counts rounded up
+        double estimate = (base * scale * area * 1.1 + classes) * 4;
         return estimate >= Long.MAX_VALUE / 2.0 ? -1 : (long) estimate;
     }
 
@@ -137,8 +146,16 @@ public final class ModelZoo {
     public static Model build(String name, ZooOptions options) {
         require(name);
         Function<ZooOptions, Model> builder = BUILDERS.get(name);
-        try {
-            return builder.apply(options);
+        // all parameters together within the memory budget, each refused before it is allocated (a reader building a
+        // zoo model for a file opens the total first, so the refusal names the file instead of the model)
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild("model '" + name + "'")) {
+            try {
+                return builder.apply(options);
+            } catch (RuntimeException e) {
+                throw counted.refusalOr(e); // the refusal itself, not a layer's message around it
+            }
+        } catch (MemoryBudget.ModelTooLargeException e) {
+            throw e; // too large, not too small: no search for the smallest input
         } catch (IllegalArgumentException e) {
             Shape in = options.input();
             if (in == null) {
@@ -160,7 +177,8 @@ public final class ModelZoo {
     static int smallestSize(Function<ZooOptions, Model> builder, ZooOptions options) {
         ZooOptions.Builder probe = options.toBuilder().width(1e-3).includeTop(false).pooling(ZooOptions.Pool.NONE);
         for (int s = 1; s <= LARGEST_SEARCHED; s++) {
-            try {
+            // trial builds are thrown away: they do not add to the total of the model being built
+            try (MemoryBudget.ModelBuild trial = MemoryBudget.startSeparateModelBuild(null)) {
                 builder.apply(probe.input(options.input().dim(0), s, s).build());
                 return s;
             } catch (IllegalArgumentException e) {

@@ -73,7 +73,7 @@ class ModelSpecTest {
                 .add("mm", new org.convnet4j.nn.layers.MatMul(), "pools", "x")
                 .add("tr", new org.convnet4j.nn.layers.Transpose(1, 2, 0), "mm")
                 .add("ln", new org.convnet4j.nn.layers.LayerNorm(1, 1e-5), "tr")
-                .add("lin", new Dense(4).overLastAxis(true), "ln")
+                .add("lin", new Dense(4).over(Dense.Over.LAST_AXIS), "ln")
                 .add("gelu", new org.convnet4j.nn.layers.Elementwise(org.convnet4j.nn.layers.Elementwise.Fn.GELU), "lin")
                 .add("prelu", new org.convnet4j.nn.layers.PRelu(Shape.of(1, 1, 4)), "gelu")
                 .add("sl", new org.convnet4j.nn.layers.Slice(new int[] {0, 1, 0}, new int[] {3, 3, 4},

@@ -54,6 +54,12 @@ class ConvolutionBackwardIntoTest {
                 Tensor yInto = garbage(ys);
                 Tensor got = Convolution.forward(x, w, b, p, null, yInto);
                 assertArrayEquals(y.data(), got.data(), what + " forward, bias " + (b != null));
+                assertSame(yInto, got, what + " forward");
+                // the scalar kernels' path (the reference loops) uses the given buffer too
+                Tensor ref = ConvolutionReference.forward(x, w, b, p);
+                Tensor refInto = garbage(ys);
+                assertSame(refInto, ConvolutionReference.forward(x, w, b, p, refInto), what + " reference forward");
+                assertArrayEquals(ref.data(), refInto.data(), what + " reference forward, bias " + (b != null));
             }
         }
     }

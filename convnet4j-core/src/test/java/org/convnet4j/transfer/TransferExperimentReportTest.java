@@ -47,6 +47,26 @@ class TransferExperimentReportTest {
     }
 
     @Test
+    void theCaseColumnSaysWhenTuningWasNotKeptAndNamesTheRefitsPhases() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("fc"), 0, 0, 0, 0, 0.50, 0.80);
+        FineTuning.Phase better = new FineTuning.Phase(2, "tune", List.of("c5", "fc"), 0.001, 40, 28, 18, 0.40, 0.85);
+        FineTuning.Phase worse = new FineTuning.Phase(2, "tune", List.of("c5", "fc"), 0.001, 40, 13, 3, 0.45, 0.78);
+        FineTuning.Phase refitHead = new FineTuning.Phase(1, "refit: head", List.of("fc"), 0, 0, 0, 0, Double.NaN,
+                Double.NaN);
+        FineTuning.Phase refitTune = new FineTuning.Phase(2, "refit: tune", List.of("c5", "fc"), 0.001, 18, 18, 18,
+                Double.NaN, Double.NaN);
+        assertEquals("2 (head logreg, tune 28 ep @0.001; refit logreg + 18 ep)", TransferExperiment.fineTuneLabel("2",
+                List.of(head, better), List.of(refitHead, refitTune), true));
+        // validation dropped the tuning (higher accuracy loss): the refit is the logistic regression alone
+        assertEquals("3 (head logreg, tune 13 ep @0.001 not kept; refit logreg)", TransferExperiment.fineTuneLabel("3",
+                List.of(head, worse), List.of(refitHead), true));
+        FineTuning.Phase scratch = new FineTuning.Phase(2, "all", List.of("c1", "fc"), 0.001, 60, 31, 21, 0.3, 0.9);
+        assertEquals("4 (31 ep @0.001; refit 21 ep)", TransferExperiment.fineTuneLabel("4", List.of(scratch),
+                List.of(new FineTuning.Phase(2, "refit: all", List.of("c1", "fc"), 0.001, 21, 21, 21, Double.NaN,
+                        Double.NaN)), false));
+    }
+
+    @Test
     void csvQuotesEveryCellAndAddsTheRightAnswersPerFold() {
         String[] lines = report(42).csv().split("\n");
         assertEquals(4, lines.length);

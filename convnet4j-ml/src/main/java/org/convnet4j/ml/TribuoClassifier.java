@@ -52,8 +52,24 @@ final class TribuoClassifier implements ShallowClassifier {
         // liblinear and libsvm print their progress to stdout, and a library never writes to stdout. Tribuo's own
         // INFO lines ("Building model 3" per tree) go to java.util.logging: the application decides (the CLI mutes
         // them).
-        de.bwaldvogel.liblinear.Linear.disableDebugOutput();
-        libsvm.svm.svm_set_print_string_function(s -> { });
+        // Both are reached by reflection: their jars carry no module name (not even Automatic-Module-Name), so
+        // module-info.java could only require them by names derived from jar file names.
+        try {
+            ClassLoader loader = TribuoClassifier.class.getClassLoader();
+            Class.forName("de.bwaldvogel.liblinear.Linear", true, loader).getMethod("disableDebugOutput").invoke(null);
+            Class<?> print = Class.forName("libsvm.svm_print_interface", true, loader);
+            Object silent = java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {print},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        case "toString" -> "silent libsvm output";
+                        default -> null; // print_string(String): dropped
+                    });
+            Class.forName("libsvm.svm", true, loader).getMethod("svm_set_print_string_function", print)
+                    .invoke(null, silent);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot silence liblinear/libsvm output: " + e, e);
+        }
     }
 
     private final String algorithm;

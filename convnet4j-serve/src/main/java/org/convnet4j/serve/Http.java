@@ -44,14 +44,16 @@ final class Http {
 
     /**
      * As above, with {@code first} (may be null), a Jetty handler that sees every request before Javalin's
-     * servlet and answers the ones it takes (returning true); the others go on to Javalin.
+     * servlet, on the selector thread that read it, and answers the ones it takes (returning true) without ever
+     * blocking; the others go on to Javalin on a pool thread (see {@link SelectorHandoffs}).
      */
     static Javalin create(Consumer<JavalinConfig> routes, Unmatched unmatched, org.eclipse.jetty.server.Handler first) {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             if (first != null) {
-                // Javalin appends its servlet context to a Handler.Sequence it finds on the server
-                config.jetty.modifyServer(server -> server.setHandler(new org.eclipse.jetty.server.Handler.Sequence(first)));
+                // Javalin appends its servlet context to the Handler.Sequence it finds inside the server's wrapper
+                config.jetty.modifyServer(server -> server.setHandler(
+                        new SelectorHandoffs(first, new org.eclipse.jetty.server.Handler.Sequence())));
             }
             config.routes.error(404, ctx -> {
                 // our own 404s (unknown model) are JSON already; Javalin's "not found" text is replaced

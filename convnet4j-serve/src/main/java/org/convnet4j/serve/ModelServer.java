@@ -299,19 +299,26 @@ public final class ModelServer implements AutoCloseable {
     /** A v2 request read and checked against the model: the body, and the binary extension's header (may be null). */
     private InferenceProtocol.Request inferRequest(Served m, String declared, long contentLength, InputStream in)
             throws IOException {
-        int jsonLength = -1;
-        if (declared != null) {
-            try {
-                jsonLength = Integer.parseInt(declared.trim());
-            } catch (NumberFormatException e) {
-                jsonLength = -2;
-            }
-            if (jsonLength < 0) {
-                throw new ApiException(400, InferenceProtocol.HEADER_LENGTH + " must be a whole number of bytes, got '"
-                        + declared + "'");
-            }
-        }
+        int jsonLength = jsonLength(declared);
         return InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input, options.maxSamplesPerRequest);
+    }
+
+    /** The binary extension's header value as a length; -1 when absent (the body is all JSON). */
+    private static int jsonLength(String declared) {
+        if (declared == null) {
+            return -1;
+        }
+        int jsonLength;
+        try {
+            jsonLength = Integer.parseInt(declared.trim());
+        } catch (NumberFormatException e) {
+            jsonLength = -2;
+        }
+        if (jsonLength < 0) {
+            throw new ApiException(400, InferenceProtocol.HEADER_LENGTH + " must be a whole number of bytes, got '"
+                    + declared + "'");
+        }
+        return jsonLength;
     }
 
     private static final String INFER = "/v2/models/{name}/infer";
@@ -343,30 +350,60 @@ public final class ModelServer implements AutoCloseable {
             }
             long t0 = System.nanoTime();
             inFlight.incrementAndGet();
-            if (request.getLength() > options.maxBodyBytes) {
+            long declared = request.getLength();
+            if (declared > options.maxBodyBytes) {
                 // answered at once, without reading the body (then read and dropped: see send)
-                refuse(response, callback, new ApiException(413, "the body has " + request.getLength()
+                refuse(response, callback, new ApiException(413, "the body has " + declared
                         + " bytes; the limit is " + options.maxBodyBytes), t0);
                 return true;
             }
-            InferenceProtocol.Request req;
-            CompletableFuture<Tensor> f;
+            String header = request.getHeaders().get(InferenceProtocol.HEADER_LENGTH);
             try {
                 if (draining) {
                     throw new ApiException(503, "the server is shutting down");
                 }
-                req = inferRequest(m, request.getHeaders().get(InferenceProtocol.HEADER_LENGTH), request.getLength(),
-                        new java.io.FilterInputStream(org.eclipse.jetty.io.Content.Source.asInputStream(request)) {
-                            @Override
-                            public void close() {
-                                // left open: closing it early fails the request's content, and a body refused
-                                // with 413 must still be drained (see send)
-                            }
-                        });
-                f = m.batcher.submit(req.input(), alone());
+                int jsonLength = jsonLength(header);
+                if (declared >= 0 && declared <= INLINE_BODY_BYTES) {
+                    // This runs on the selector thread (SelectorHandoffs): the body is taken as it arrives, never
+                    // waited for, and the request goes on from whichever callback brings its last bytes.
+                    new BodyReader(request, (int) declared, body -> infer(m, jsonLength, body, response, callback, t0),
+                            e -> refuse(response, callback, e, t0)).run();
+                    return true;
+                }
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
                 return true;
+            }
+            // A large or chunked body: read (blocking) on a pool thread, as Jetty would have run the whole request.
+            request.getComponents().getThreadPool().execute(() -> {
+                try {
+                    byte[] body = body(declared, new java.io.FilterInputStream(
+                            org.eclipse.jetty.io.Content.Source.asInputStream(request)) {
+                        @Override
+                        public void close() {
+                            // left open: closing it early fails the request's content, and a body refused with
+                            // 413 must still be drained (see send)
+                        }
+                    });
+                    infer(m, jsonLength(header), body, response, callback, t0);
+                } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                    refuse(response, callback, e, t0);
+                }
+            });
+            return true;
+        }
+
+        /** The rest of a v2 request once its body is read: parsed, handed to the model, answered when done. */
+        private void infer(Served m, int jsonLength, byte[] body, org.eclipse.jetty.server.Response response,
+                           org.eclipse.jetty.util.Callback callback, long t0) {
+            InferenceProtocol.Request req;
+            CompletableFuture<Tensor> f;
+            try {
+                req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest);
+                f = m.batcher.submit(req.input(), alone() && onlyConnection(response.getRequest()));
+            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                refuse(response, callback, e, t0);
+                return;
             }
             // The answer is written by whichever thread completes the future (the model's worker, or the timer
             // at the time budget): the request's thread returns now instead of sleeping until the worker wakes it.
@@ -394,7 +431,6 @@ public final class ModelServer implements AutoCloseable {
                     refuse(response, callback, e, t0);
                 }
             });
-            return true;
         }
 
         private void refuse(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
@@ -427,6 +463,70 @@ public final class ModelServer implements AutoCloseable {
                 metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
                 inFlight.decrementAndGet();
             }
+        }
+    }
+
+    /**
+     * Bodies up to this size with a declared length are read on the selector thread as their bytes arrive and the
+     * request goes on there (LeNet-5's binary request is 3 KiB); larger ones, whose parsing would hold up the
+     * selector, and chunked ones are read on a pool thread.
+     */
+    private static final int INLINE_BODY_BYTES = 64 << 10;
+
+    /**
+     * Reads a body of a declared length into one array without ever waiting: what has arrived is taken, and when
+     * nothing more has, Jetty calls this again (on its selector thread: non-blocking) when more comes.
+     */
+    private static final class BodyReader implements Runnable, org.eclipse.jetty.util.thread.Invocable {
+        private final org.eclipse.jetty.server.Request request;
+        private final byte[] body;
+        private final java.util.function.Consumer<byte[]> done;
+        private final java.util.function.Consumer<Exception> failed;
+        private int filled;
+
+        BodyReader(org.eclipse.jetty.server.Request request, int length, java.util.function.Consumer<byte[]> done,
+                   java.util.function.Consumer<Exception> failed) {
+            this.request = request;
+            this.body = new byte[length];
+            this.done = done;
+            this.failed = failed;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                org.eclipse.jetty.io.Content.Chunk c = request.read();
+                if (c == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (org.eclipse.jetty.io.Content.Chunk.isFailure(c)) {
+                    Throwable t = c.getFailure();
+                    failed.accept(new ApiException(400, "the body could not be read after " + filled + " of its "
+                            + body.length + " bytes: " + t));
+                    return;
+                }
+                java.nio.ByteBuffer b = c.getByteBuffer();
+                int n = Math.min(b.remaining(), body.length - filled);
+                b.get(body, filled, n);
+                filled += n;
+                boolean last = c.isLast();
+                c.release();
+                if (last) {
+                    if (filled < body.length) {
+                        failed.accept(new ApiException(400, "the body ended after " + filled + " of its " + body.length
+                                + " bytes"));
+                    } else {
+                        done.accept(body);
+                    }
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
         }
     }
 
@@ -507,6 +607,17 @@ public final class ModelServer implements AutoCloseable {
      */
     private boolean alone() {
         return inFlight.get() <= 1;
+    }
+
+    /**
+     * No other client connection is open. On the fast path the selector thread reads requests one at a time, so
+     * while it handles this one, requests of other connections may already wait unread in their sockets, where
+     * {@link #alone} does not see them: running this one on the selector thread would hold them up and keep
+     * batches from forming.
+     */
+    private static boolean onlyConnection(org.eclipse.jetty.server.Request request) {
+        return request.getConnectionMetaData().getConnector() instanceof org.eclipse.jetty.server.AbstractConnector c
+                && c.getConnectedEndPoints().size() <= 1;
     }
 
     /** Waits for the batcher's answer within the request's time budget (counted from arrival). */

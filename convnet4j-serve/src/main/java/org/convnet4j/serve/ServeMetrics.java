@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.DoubleAdder;
  * flight. Endpoints
  * are route templates ({@code /v2/models/{name}/infer}), never raw paths, and requests to paths no route matches
  * are all counted under {@value #UNMATCHED}, so that the number of series stays bounded whatever clients send.
+ * Each scrape also reports the JVM's heap pools as they were after their last collection
+ * ({@code convnet4j_jvm_memory_after_gc_bytes}, from {@link java.lang.management.MemoryPoolMXBean#getCollectionUsage}):
+ * the old generation's value is what survived (a leak makes it grow from collection to collection; a cache levels
+ * off).
  */
 public final class ServeMetrics {
     /** The endpoint label of every request whose path matched no route. */
@@ -104,6 +108,7 @@ public final class ServeMetrics {
             b.append("convnet4j_queue_depth{model=\"").append(escape(e.getKey())).append("\"} ")
                     .append(e.getValue().get()).append('\n');
         }
+        heapAfterGc(b);
         java.util.function.IntSupplier f = inFlight;
         if (f != null) {
             b.append("# HELP convnet4j_http_requests_in_flight Requests being handled, this scrape included.\n");
@@ -111,6 +116,34 @@ public final class ServeMetrics {
             b.append("convnet4j_http_requests_in_flight ").append(f.getAsInt()).append('\n');
         }
         return b.toString();
+    }
+
+    /** The metric family of {@link #heapAfterGc}. */
+    public static final String HEAP_AFTER_GC = "convnet4j_jvm_memory_after_gc_bytes";
+
+    /**
+     * Each heap pool that records its use after a collection (G1: eden, survivor and old generation; the old one
+     * is {@code pool="G1 Old Gen"}, updated by mixed and full collections), with {@code old="true"} on the pools
+     * that hold long-lived objects, so that a query need not know the collector's pool names.
+     */
+    private static void heapAfterGc(StringBuilder b) {
+        b.append("# HELP ").append(HEAP_AFTER_GC).append(" Bytes of a heap pool in use after its most recent"
+                + " collection (0 before the first); old=\"true\": the old generation, what survived.\n");
+        b.append("# TYPE ").append(HEAP_AFTER_GC).append(" gauge\n");
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            java.lang.management.MemoryUsage used = pool.getCollectionUsage(); // null: not recorded for this pool
+            if (pool.getType() != java.lang.management.MemoryType.HEAP || used == null) {
+                continue;
+            }
+            b.append(HEAP_AFTER_GC).append("{pool=\"").append(escape(pool.getName())).append("\",old=\"")
+                    .append(isOld(pool.getName())).append("\"} ").append(used.getUsed()).append('\n');
+        }
+    }
+
+    /** Whether a heap pool is an old generation, by the names HotSpot's collectors give them. */
+    static boolean isOld(String pool) {
+        String p = pool.toLowerCase(Locale.ROOT);
+        return p.contains("old") || p.contains("tenured");
     }
 
     private static void histograms(StringBuilder b, String name, String help, String label, Map<String, Histogram> all) {

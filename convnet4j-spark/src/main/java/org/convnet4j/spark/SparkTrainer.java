@@ -85,7 +85,21 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
          * Ring all-reduce over TCP among the tasks of a barrier stage ({@code RingAllReduce}); the first task brings
          * the sum to the driver. Needs a task slot per partition at once.
          */
-        RING
+        RING;
+
+        /**
+         * The exchange named {@code name}: {@code tree} or {@code ring} (any case).
+         *
+         * @throws IllegalArgumentException for any other name
+         */
+        public static Exchange parse(String name) {
+            for (Exchange e : values()) {
+                if (e.name().equalsIgnoreCase(name)) {
+                    return e;
+                }
+            }
+            throw new IllegalArgumentException("--exchange " + name + ": tree or ring");
+        }
     }
 
     /** An engine for a {@link Trainer} or {@code TrainingRun} (which bring the configuration). */

@@ -53,6 +53,7 @@ public final class SparkTrainingRun {
     private boolean failFast;
     private Path plots;
     private PictureFolder folder;
+    private TrainingRun started;
 
     /** A run with these settings (data, model, epochs, out, ...). */
     public SparkTrainingRun(TrainingSettings settings) {
@@ -70,6 +71,28 @@ public final class SparkTrainingRun {
             TrainingCheckpoints.read(c);
             return new Resumable(c, origin, TrainingSettings.savedIn(c));
         }
+
+        /**
+         * The run state in the checkpoint at {@code uri} (a local file or any Hadoop path).
+         *
+         * @throws IllegalArgumentException naming {@code uri} when the file holds no run state
+         */
+        public static Resumable read(String uri, Configuration conf) throws IOException {
+            Checkpoint c = readCheckpoint(uri, conf);
+            try {
+                return of(c, uri);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(uri + ": " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * The settings to continue from: the saved run's (its {@code out} included), or the defaults when the file
+         * holds none (then the caller must at least set the model and the data).
+         */
+        public TrainingSettings.Builder settings() {
+            return savedSettings.map(TrainingSettings::toBuilder).orElseGet(TrainingSettings::builder);
+        }
     }
 
     /** A checkpoint from a local file or any Hadoop path. */
@@ -85,6 +108,25 @@ public final class SparkTrainingRun {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Refuses to start a new run over an existing model file: throws when this run does not resume and its
+     * {@code out} exists (call it before Spark starts; skip it to replace the file).
+     */
+    public SparkTrainingRun requireNewOutput() throws IOException {
+        if (resumed == null && Files.exists(settings.out())) {
+            throw new IOException(settings.out() + ": already exists (add --overwrite to replace it)");
+        }
+        return this;
+    }
+
+    /**
+     * The message for a run that stopped with {@code e}: its cause and which checkpoint is left, as
+     * {@link TrainingRun#divergenceMessage} says it.
+     */
+    public String divergenceMessage(org.convnet4j.train.TrainingDivergedException e) {
+        return started == null ? e.getMessage() : started.divergenceMessage(e);
     }
 
     /** Continues the run saved in {@code r} (with this run's settings). */
@@ -275,6 +317,7 @@ public final class SparkTrainingRun {
         }
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, Path.of(resumedFrom), settings, pictures)
                 : new TrainingRun(settings, pictures);
+        started = run;
         SparkTrainer engine = new SparkTrainer(spark).localSteps(localSteps).preprocessing(prep).exchange(exchange)
                 .log(messages);
         if (partitions > 0) {

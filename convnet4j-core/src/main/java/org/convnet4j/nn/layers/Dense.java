@@ -53,14 +53,30 @@ public final class Dense extends UnaryLayer {
         return this;
     }
 
-    /**
-     * Applies the layer to the last axis of inputs of any rank, every other axis acting as more rows (ONNX
-     * MatMul of a [N, H, W, C] tensor by a constant [C, M], as ConvNeXt's channels-last MLP does).
-     */
-    public Dense overLastAxis(boolean value) {
+    /** What a dense layer multiplies by its kernel. */
+    public enum Over {
+        /** The whole sample, flattened into one vector (the default). */
+        WHOLE_SAMPLE,
+        /**
+         * The last axis of inputs of any rank, every other axis acting as more rows (ONNX MatMul of a [N, H, W, C]
+         * tensor by a constant [C, M], as ConvNeXt's channels-last MLP does).
+         */
+        LAST_AXIS
+    }
+
+    /** Sets what the layer multiplies (before it is built); {@link Over#WHOLE_SAMPLE} by default. */
+    public Dense over(Over over) {
         requireUnbuilt("over_last_axis");
-        this.lastAxis = value;
+        this.lastAxis = java.util.Objects.requireNonNull(over, "over") == Over.LAST_AXIS;
         return this;
+    }
+
+    /**
+     * @deprecated {@code overLastAxis(true)} does not say what the alternative is: use {@link #over(Over)}
+     */
+    @Deprecated
+    public Dense overLastAxis(boolean value) {
+        return over(value ? Over.LAST_AXIS : Over.WHOLE_SAMPLE);
     }
 
     public boolean isOverLastAxis() {

@@ -31,6 +31,11 @@ final class GemmPool {
     static final long SPIN_NANOS = Long.getLong("convnet4j.pool.spinMicros", 200) * 1000;
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
+    /**
+     * Parallel calls that handed tasks to workers since start (written only while holding {@link #BUSY}, read
+     * racily: a diagnostic for benchmarks, {@link KernelProvider#handOffs()}).
+     */
+    private static long handOffs;
     private static volatile Worker[] workers = start(new Worker[0], defaultThreads() - 1);
 
     private GemmPool() {
@@ -71,6 +76,11 @@ final class GemmPool {
         workers = start(workers, threads - 1);
     }
 
+    /** Parallel calls that woke or fed a worker since the JVM started (see {@link KernelProvider#handOffs()}). */
+    static long handOffs() {
+        return handOffs;
+    }
+
     /** True on a pool worker: nested parallel work must then run on the calling thread. */
     static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;
@@ -95,6 +105,7 @@ final class GemmPool {
             return;
         }
         try {
+            handOffs++; // only the BUSY holder writes it
             Job job = new Job(body, tasks, Thread.currentThread());
             for (int i = 0; i < helpers; i++) {
                 ws[i].post(job);

@@ -56,6 +56,15 @@ public final class KernelProvider {
         return new ScalarKernels();
     }
 
+    /**
+     * How many parallel calls of the vector kernels (threaded SGEMM slices, {@link Kernels#parallelFor}) have handed
+     * tasks to the shared worker threads since the JVM started: a diagnostic for benchmarks that count thread
+     * hand-offs per training step or per image (a call that runs on the caller alone is not counted).
+     */
+    public static long handOffs() {
+        return GemmPool.handOffs();
+    }
+
     /** True for the plain-Java kernels ({@link #scalar()}, or the fallback chosen without the Vector API). */
     public static boolean isScalar(Kernels kernels) {
         return kernels instanceof ScalarKernels;

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Packing does all the awkward work once: transposes (all four combinations look the same afterwards),
  * alpha, and zero padding at the edges, so the micro-kernel only ever sees full, contiguous panels. Edge
- * tiles of C are computed into a scratch tile and merged with plain scalar code.
+ * tiles of C are computed into a scratch tile (only the vectors a narrow edge panel covers: {@link #narrowEdges})
+ * and merged with the micro-kernel's own store arithmetic.
  *
  * <p><b>Threads and reproducibility.</b> For each KC slice, the threads first pack B panels together, then
  * take tasks (row ranges of C, or column ranges when C has few rows) from a shared counter. Work is split by
@@ -373,7 +374,7 @@ final class VectorGemm {
                         if (mr == MR && nr == NR) {
                             microKernel(kc, packedA, aIdx, panel, 0, c, cIdx, ldc, betaEff, overwrite);
                         } else {
-                            microKernel(kc, packedA, aIdx, panel, 0, tile, 0, NR, 0f, true);
+                            edgeKernel(kc, packedA, aIdx, panel, 0, tile, nr);
                             mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                         }
                     }
@@ -420,7 +421,7 @@ final class VectorGemm {
                     if (mr == MR && nr == NR) {
                         microKernel(kc, packedA, aIdx, packedB, bIdx, c, cIdx, ldc, betaEff, overwrite);
                     } else {
-                        microKernel(kc, packedA, aIdx, packedB, bIdx, tile, 0, NR, 0f, true);
+                        edgeKernel(kc, packedA, aIdx, packedB, bIdx, tile, nr);
                         mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                     }
                 }
@@ -554,6 +555,126 @@ final class VectorGemm {
             }
             return packedB;
         }
+    }
+
+    /**
+     * Narrow edge panels ({@code -Dconvnet4j.gemm.narrowEdges=false}: the full kernel, as before; a field so that A/B
+     * runs can flip it). A column panel of C narrower than NR (ResNet's 14x14 planes as convolution tiles: T = 196 =
+     * 4 x 48 + 4; 7x7 planes joined in pairs: 98 = 2 x 48 + 2; a 1x1 layer's weight gradient with 64 input
+     * channels: 48 + 16) is computed with as many vectors as it needs (one or two) instead of three, so the
+     * edge costs 1/3 or 2/3 of a full tile's FMAs instead of all of them. Each lane runs the same FMA chain as in
+     * the full kernel, and the tile goes through the same merge: the same bits.
+     */
+    static volatile boolean narrowEdges = !"false".equals(System.getProperty("convnet4j.gemm.narrowEdges"));
+
+    /**
+     * An edge tile (fewer than MR rows or NR columns) into {@code tile} (row stride NR, overwritten): only the
+     * first {@code nr} columns are meaningful, and only the vectors covering them are computed (8-row kernels).
+     */
+    private static void edgeKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile, int nr) {
+        if (MR == 8 && nr <= 2 * VL && narrowEdges) {
+            if (nr <= VL) {
+                microKernel8x1(kc, pa, aIdx, pb, bIdx, tile);
+            } else {
+                microKernel8x2(kc, pa, aIdx, pb, bIdx, tile);
+            }
+        } else {
+            microKernel(kc, pa, aIdx, pb, bIdx, tile, 0, NR, 0f, true);
+        }
+    }
+
+    /**
+     * The first vector of {@link #microKernel8x3}'s tile (lanes computed exactly as there: from zero, one FMA
+     * per k step in k order), stored into {@code tile} with row stride NR. Self-contained, as the full kernel.
+     */
+    static void microKernel8x1(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            c0 = FloatVector.broadcast(S, pa[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[ai + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, pa[ai + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, pa[ai + 7]).fma(b0, c7);
+            ai += 8;
+            bi += NR;
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
+        c6.intoArray(tile, 6 * NR);
+        c7.intoArray(tile, 7 * NR);
+    }
+
+    /** The first two vectors of {@link #microKernel8x3}'s tile; see {@link #microKernel8x1}. */
+    static void microKernel8x2(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, pa[ai + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, pa[ai + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+            ai += 8;
+            bi += NR;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + VL);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + VL);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + VL);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + VL);
     }
 
     /** Runs the micro-kernel of this machine's shape; MR is a constant, so the JIT keeps only one branch. */

@@ -820,7 +820,7 @@ class DoublePrecisionGradientTest {
         }
         for (boolean lastAxis : new boolean[] {false, true}) {
             int[] dims = lastAxis ? new int[] {2, 3, 5} : new int[] {3, 5};
-            c.add(explicit("Dense" + (lastAxis ? " over the last axis" : ""), () -> new Dense(4).overLastAxis(lastAxis),
+            c.add(explicit("Dense" + (lastAxis ? " over the last axis" : ""), () -> new Dense(4).over(lastAxis ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE),
                     new int[][] {dims}, (xs, ps) -> {
                         double[] kernel = ps.get("kernel");
                         double[] bias = ps.get("bias");

@@ -116,8 +116,15 @@ class TensorGraphLayersTest {
         assertEquals(want, y.get(1, 2, 3, 1), 1e-5);
         GradientCheck.Result r = GradientCheck.check(mm, List.of(a, b), GradientCheck.Options.training(30, 3));
         assertTrue(r.passed(), r.toString());
-        Dense d = new Dense(3).overLastAxis(true);
+        Dense d = new Dense(3).over(Dense.Over.LAST_AXIS);
         assertEquals(Shape.of(4, 6, 3), d.outputShape(Shape.of(4, 6, 5)));
+        @SuppressWarnings("deprecation") // the old boolean form delegates to over(...)
+        Dense old = new Dense(3).overLastAxis(true);
+        @SuppressWarnings("deprecation")
+        Dense whole = new Dense(3).overLastAxis(false);
+        assertTrue(d.isOverLastAxis() && old.isOverLastAxis() && !whole.isOverLastAxis()
+                && !new Dense(3).isOverLastAxis() && !new Dense(3).over(Dense.Over.WHOLE_SAMPLE).isOverLastAxis());
+        assertEquals(d.outputShape(Shape.of(4, 6, 5)), old.outputShape(Shape.of(4, 6, 5)));
         checkAndRebuild(d, randn(4, 2, 4, 6, 5));
     }
 

@@ -11,6 +11,22 @@ import org.junit.jupiter.api.Test;
 /** The start-up choice of implementation; the test JVM runs with --add-modules jdk.incubator.vector. */
 class KernelProviderTest {
 
+    /** The hand-off counter counts parallel calls that fed a worker, and only those. */
+    @Test
+    void handOffsCountParallelCallsThatUseAWorker() {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        long h0 = KernelProvider.handOffs();
+        KernelProvider.vector(2).parallelFor(4, t -> ran.incrementAndGet());
+        long h1 = KernelProvider.handOffs();
+        KernelProvider.vector(1).parallelFor(4, t -> ran.incrementAndGet()); // on the caller alone
+        KernelProvider.vector(2).parallelFor(1, t -> ran.incrementAndGet()); // one task: on the caller
+        KernelProvider.scalar().parallelFor(4, t -> ran.incrementAndGet());
+        long h2 = KernelProvider.handOffs();
+        assertEquals(13, ran.get());
+        assertEquals(1, h1 - h0);
+        assertEquals(0, h2 - h1);
+    }
+
     @Test
     void choosesVectorKernelsWhenTheModuleIsPresentAndOnlyOnce() {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),

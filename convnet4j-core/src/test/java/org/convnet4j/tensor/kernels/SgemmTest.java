@@ -230,6 +230,53 @@ class SgemmTest {
         }
     }
 
+    /**
+     * Edge panels narrower than NR run one- or two-vector kernels (8-row machines): the same bits as the full kernel
+     * computing the whole padded panel, on the general and the few-rows paths, prepared or not, 1 or 2 threads, for
+     * edges of every width class (1, VL, VL + 1, 2 VL, 2 VL + 1 and NR - 1 columns) and row edges.
+     */
+    @Test
+    void narrowEdgePanelsGiveTheFullKernelsBits() {
+        VectorGemm[] gemms = {new VectorGemm(1, false), new VectorGemm(2, false), new VectorGemm(1, true),
+            new VectorGemm(2, true)};
+        int[] edges = {1, VL - 1, VL, VL + 1, 2 * VL, 2 * VL + 1, NR - 1};
+        int[] ms = {MR, 2 * MR + 3, VectorGemm.MC + 5};
+        boolean saved = VectorGemm.narrowEdges;
+        try {
+            for (int e = 0; e < edges.length; e++) {
+                int m = ms[e % ms.length];
+                int n = (e % 3) * NR + edges[e];
+                int k = e % 2 == 0 ? 37 : VectorGemm.KC + 19;
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    float beta = t % 2 == 0 ? 0f : 0.5f;
+                    float[] a = randomArray(m * k);
+                    float[] b = randomArray(k * n);
+                    float[] c0 = randomArray(m * n);
+                    String what = " shape " + m + "x" + n + "x" + k + " trans " + t;
+                    VectorGemm.narrowEdges = false;
+                    float[] full = c0.clone();
+                    gemms[0].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, full, 0, n);
+                    VectorGemm.narrowEdges = true;
+                    for (int i = 0; i < gemms.length; i++) {
+                        float[] c = c0.clone();
+                        gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+                        assertArrayEquals(full, c, "narrow edges, gemm " + i + what);
+                        float[] packed = gemms[i].packForFewRows(ta, m, k, 0.75f, a, 0, ta ? m : k);
+                        float[] cp = c0.clone();
+                        gemms[i].sgemmPrepared(new PreparedMatrix(ta, m, k, 0.75f, a, 0, ta ? m : k, packed), tb, n,
+                                b, 0, tb ? k : n, beta, cp, 0, n, 2);
+                        assertArrayEquals(full, cp, "narrow edges, prepared, gemm " + i + what);
+                    }
+                    check(m, n, k, ta, tb, 0.75f, beta, 0, 0);
+                }
+            }
+        } finally {
+            VectorGemm.narrowEdges = saved;
+        }
+    }
+
     @Test
     void concurrentCallersGetCorrectResults() throws Exception {
         int m = 120;

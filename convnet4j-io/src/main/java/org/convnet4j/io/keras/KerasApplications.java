@@ -14,6 +14,7 @@ import org.convnet4j.io.weights.ModelSpecs;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 
@@ -105,12 +106,20 @@ public final class KerasApplications {
         }
         ZooOptions options = options(file, arch, input);
         // the weight shapes decide width and classes: budget the model before building and initialising it
-        org.convnet4j.util.MemoryBudget.require(file.file() + ": a " + arch + " of width " + options.width() + " and "
+        MemoryBudget.require(file.file() + ": a " + arch + " of width " + options.width() + " and "
                 + options.classes() + " classes (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options));
-        Model model = ModelZoo.build(arch, options);
+        Model model;
         Set<String> names = layerNames(file);
+        // and all its parameters (value and gradient) counted as they are built, refused naming the file before the
+        // one that crosses the budget is allocated
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.file().toString())) {
+            model = ModelZoo.build(arch, options);
+        }
         if (arch.equals("resnet50") && KerasNames.isKeras1ResNet(names)) {
-            model = ModelSpecs.withBatchNormEps(model, 1e-3);
+            // the rebuild replaces the model counted above (same parameters): a total of its own
+            try (MemoryBudget.ModelBuild rebuild = MemoryBudget.startSeparateModelBuild(file.file().toString())) {
+                model = ModelSpecs.withBatchNormEps(model, 1e-3);
+            }
         }
         UnaryOperator<String> map = KerasNames.forArchitecture(arch, names);
         ImportReport report = KerasWeights.load(file, model, KerasWeights.Options.byName(map));

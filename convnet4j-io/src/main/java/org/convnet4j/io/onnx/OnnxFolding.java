@@ -30,29 +30,38 @@ final class OnnxFolding {
         }
 
         boolean integer() {
-            return type != OnnxModel.FLOAT && type != OnnxModel.DOUBLE && type != 10 && type != 16;
+            return !OnnxModel.isFloating(type);
         }
 
         static Arr of(TensorData t) {
             double[] v = new double[t.floats().length];
             for (int i = 0; i < v.length; i++) {
-                v[i] = t.isInteger() ? t.longs()[i] : t.floats()[i];
+                v[i] = t.value(i);
             }
             return new Arr(t.dataType(), t.dims().clone(), v);
         }
 
+        /**
+         * As a tensor of its type: integers wrapped to the type, FLOAT16/BFLOAT16/FLOAT values rounded to the
+         * type, DOUBLE values kept exactly.
+         */
         TensorData data(String name) {
             float[] f = new float[v.length];
             long[] l = integer() ? new long[v.length] : null;
+            double[] exact = type == OnnxModel.DOUBLE ? v.clone() : null;
             for (int i = 0; i < v.length; i++) {
                 if (l != null) {
                     l[i] = wrap(type, (long) v[i]);
                     f[i] = l[i];
                 } else {
-                    f[i] = (float) v[i];
+                    f[i] = (float) switch (type) {
+                        case OnnxModel.FLOAT16 -> HalfFloats.roundToHalf(v[i]);
+                        case OnnxModel.BFLOAT16 -> HalfFloats.roundToBfloat16(v[i]);
+                        default -> v[i];
+                    };
                 }
             }
-            return new TensorData(name, type, dims.clone(), f, l);
+            return new TensorData(name, type, dims.clone(), f, l, exact);
         }
     }
 
@@ -83,10 +92,12 @@ final class OnnxFolding {
         List<Arr> a = new ArrayList<>();
         for (TensorData t : in) {
             if (t != null && t.isInteger()) {
-                for (long v : t.longs()) {
-                    if (Math.abs((double) v) > EXACT_LIMIT) {
-                        throw new IllegalArgumentException(n.opType() + ": integer " + v + " of '" + t.name()
-                                + "' is beyond 2^53, where values are not exact");
+                for (int k = 0; k < t.longs().length; k++) {
+                    double v = t.value(k);
+                    if (Math.abs(v) > EXACT_LIMIT) {
+                        throw new IllegalArgumentException(n.opType() + ": integer " + (t.dataType() == OnnxModel.UINT64
+                                ? Long.toUnsignedString(t.longs()[k]) : String.valueOf(t.longs()[k])) + " of '"
+                                + t.name() + "' is beyond 2^53, where values are not exact");
                     }
                 }
             }
@@ -451,10 +462,10 @@ final class OnnxFolding {
         return switch (type) {
             case OnnxModel.UINT8 -> v & 0xFF;
             case OnnxModel.INT8 -> (byte) v;
-            case 4 -> v & 0xFFFF; // UINT16
-            case 5 -> (short) v; // INT16
+            case OnnxModel.UINT16 -> v & 0xFFFF;
+            case OnnxModel.INT16 -> (short) v;
             case OnnxModel.INT32 -> (int) v;
-            case 12 -> v & 0xFFFFFFFFL; // UINT32
+            case OnnxModel.UINT32 -> v & 0xFFFFFFFFL;
             case OnnxModel.BOOL -> v != 0 ? 1 : 0;
             default -> v;
         };
@@ -547,6 +558,7 @@ final class OnnxFolding {
             case "PRelu" -> binary("PRelu", x, a.get(1));
             case "MatMul" -> matmul(x, a.get(1));
             case "Gemm" -> gemm(n, a);
+            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" -> OnnxWindows.eval(n, a);
             case "ConstantOfShape" -> {
                 long[] d = requiredLongs(n, a, 0, "shape");
                 Attribute v = n.attributes().get("value");

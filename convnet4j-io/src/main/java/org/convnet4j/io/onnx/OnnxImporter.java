@@ -245,6 +245,10 @@ public final class OnnxImporter {
     private final Set<String> runtimeTyped = new HashSet<>(); // ONNX values computed on the typed path at run time
     private final List<Node> typedNodes = new ArrayList<>(); // evaluated after the float graph, in this order
     private final Set<String> graphReads = new java.util.LinkedHashSet<>(); // float values the typed nodes read
+    // importProgram: float nodes that read a typed value computed at run time, and everything after them that reads
+    // their results, are imported again at run time with those values known (OnnxProgram's second stage)
+    private final List<Node> deferredNodes = new ArrayList<>();
+    private final Set<String> deferredValues = new HashSet<>();
 
     private OnnxImporter(Model model, String what, Map<String, TensorData> boundInputs) {
         this(model, what, boundInputs, false);
@@ -393,6 +397,8 @@ public final class OnnxImporter {
             try {
                 if (!program) {
                     convert(n);
+                } else if (n.inputs().stream().anyMatch(deferredValues::contains)) {
+                    defer(n);
                 } else if (!typedStep(n)) {
                     convertOrEvaluate(n);
                 }
@@ -449,7 +455,10 @@ public final class OnnxImporter {
         boolean shape = n.opType().equals("Shape") || n.opType().equals("Size");
         if (readsTyped || TYPED_RESULT.contains(n.opType()) || castToInteger || shape) {
             if (!OnnxFolding.EVALUATED.contains(n.opType())) {
-                typedGraphInputs(n);
+                if (!typedGraphInputs(n)) {
+                    defer(n); // a typed value computed at run time feeds a float layer: second stage
+                    return true;
+                }
                 return false;
             }
             if (n.outputs().size() != 1) {
@@ -493,37 +502,61 @@ public final class OnnxImporter {
         return false;
     }
 
-    /** Typed graph inputs of float operator n become float graph inputs; typed values computed at run time cannot. */
-    private void typedGraphInputs(Node n) {
-        for (String v : n.inputs()) {
+    /**
+     * Typed graph inputs of float operator n become float graph inputs (data it computes on: a max pool of UINT8
+     * pixels); false, with nothing changed, when n reads a typed value computed at run time, a boolean or batchless
+     * graph input, or a typed graph input where it takes a constant (sizes, shapes, weights): then n waits for the
+     * values (the second stage of {@link OnnxProgram}).
+     */
+    private boolean typedGraphInputs(Node n) {
+        List<ValueInfo> become = new ArrayList<>();
+        for (int slot = 0; slot < n.inputs().size(); slot++) {
+            String v = n.inputs().get(slot);
             if (v.isEmpty() || !runtimeTyped.contains(v) || nodeOf.containsKey(v)) {
                 continue;
             }
             ValueInfo in = model.graph().inputs().stream().filter(i -> i.name().equals(v)).findFirst().orElse(null);
-            if (in == null) {
-                throw unsupported(where(n) + ": input '" + v + "' is an integer/boolean or batchless value computed at"
-                        + " run time; float layers read such values only straight from a graph input");
+            if (in == null || !in.hasShape() || in.dims().length < 1 || in.elemType() == OnnxModel.BOOL
+                    || takesConstant(n.opType(), slot)) {
+                return false;
             }
-            if (!in.hasShape() || in.dims().length < 1 || in.elemType() == OnnxModel.BOOL) {
-                throw unsupported(where(n) + ": graph input '" + v + "' (" + OnnxModel.typeName(in.elemType())
-                        + (in.hasShape() ? " " + Arrays.toString(in.dims()) : "") + ") has no batch axis or is boolean;"
-                        + " the float layers need numbers with a batch axis");
+            for (int i = 1; i < in.dims().length; i++) {
+                if (in.dims()[i] < 1 || in.dims()[i] > Integer.MAX_VALUE) {
+                    return false;
+                }
             }
+            become.add(in);
+        }
+        for (ValueInfo in : become) {
             int[] sample = new int[in.dims().length - 1];
             for (int i = 0; i < sample.length; i++) {
-                long d = in.dims()[i + 1];
-                if (d < 1 || d > Integer.MAX_VALUE) {
-                    throw unsupported("input '" + v + "' has no fixed size along axis " + (i + 1));
-                }
-                sample[i] = (int) d;
+                sample[i] = (int) in.dims()[i + 1];
             }
             if (nominalBatch == -1) {
                 nominalBatch = in.dims()[0] > 0 ? in.dims()[0] : SYMBOLIC_BATCH;
             }
-            String node = uniqueName(v);
-            builder.input(node, Shape.of(sample));
-            nodeOf.put(v, node);
+            if (!nodeOf.containsKey(in.name())) {
+                String node = uniqueName(in.name());
+                builder.input(node, Shape.of(sample));
+                nodeOf.put(in.name(), node);
+            }
         }
+        return true;
+    }
+
+    /** Operators whose operands after the first may be computed tensors; other operators take constants there. */
+    private static final Set<String> COMPUTED_OPERANDS = Set.of("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum",
+            "Mean", "Concat", "MatMul", "Where", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And",
+            "Or", "Mod", "PRelu");
+
+    /** Whether operator {@code op} takes a constant at input {@code slot} (a shape, sizes, weights, bounds). */
+    static boolean takesConstant(String op, int slot) {
+        return slot >= 1 && !COMPUTED_OPERANDS.contains(op);
+    }
+
+    private void defer(Node n) {
+        deferredNodes.add(n);
+        n.outputs().stream().filter(o -> !o.isEmpty()).forEach(deferredValues::add);
     }
 
     /**
@@ -534,8 +567,10 @@ public final class OnnxImporter {
         try {
             convert(n);
         } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
-            if (!OnnxFolding.EVALUATED.contains(n.opType())
-                    || n.outputs().size() != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+            // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
+            boolean evaluated = OnnxFolding.EVALUATED.contains(n.opType()) || OnnxWindows.OPS.contains(n.opType());
+            long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
+            if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
                 throw e;
             }
             for (String v : n.inputs()) {
@@ -564,6 +599,12 @@ public final class OnnxImporter {
         // only the typed nodes that some output needs (a shape folded for a Reshape is not computed again)
         Set<String> need = new HashSet<>();
         model.graph().outputs().forEach(o -> need.add(o.name()));
+        // what the second stage reads from the first: float graph values, typed values, constants
+        Set<String> stage2Reads = new java.util.LinkedHashSet<>();
+        for (Node d : deferredNodes) {
+            d.inputs().stream().filter(v -> !v.isEmpty() && !deferredValues.contains(v)).forEach(stage2Reads::add);
+        }
+        need.addAll(stage2Reads);
         List<Node> kept = new ArrayList<>();
         for (int i = typedNodes.size() - 1; i >= 0; i--) {
             Node t = typedNodes.get(i);
@@ -578,7 +619,8 @@ public final class OnnxImporter {
         List<String> rawInputs = runtimeInputs(model);
         for (ValueInfo out : model.graph().outputs()) {
             String v = out.name();
-            if (typedOutputs.contains(v) || rawInputs.contains(v) && !consts.containsKey(v)) {
+            if (typedOutputs.contains(v) || rawInputs.contains(v) && !consts.containsKey(v)
+                    || deferredValues.contains(v)) {
                 continue;
             }
             if (nodeOf.containsKey(v)) {
@@ -591,6 +633,15 @@ public final class OnnxImporter {
             for (String v : t.inputs()) {
                 if (graphReads.contains(v) && !rawInputs.contains(v) && need.contains(v)) {
                     graphValues.computeIfAbsent(nodeOf.get(v), k -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        for (String v : stage2Reads) {
+            if (nodeOf.containsKey(v) && !runtimeTyped.contains(v) && !rawInputs.contains(v) && !consts.containsKey(v)
+                    && !typedOutputs.contains(v)) {
+                List<String> given = graphValues.computeIfAbsent(nodeOf.get(v), k -> new ArrayList<>());
+                if (!given.contains(v)) {
+                    given.add(v);
                 }
             }
         }
@@ -615,9 +666,16 @@ public final class OnnxImporter {
         }
         model.graph().outputs().stream().filter(o -> consts.containsKey(o.name())).forEach(o -> constants.put(o.name(),
                 consts.get(o.name())));
+        OnnxProgram.Deferred deferred = null;
+        if (!deferredNodes.isEmpty()) {
+            Map<String, TensorData> stage2Consts = new LinkedHashMap<>();
+            stage2Reads.stream().filter(consts::containsKey).forEach(v -> stage2Consts.put(v, consts.get(v)));
+            deferred = new OnnxProgram.Deferred(model, List.copyOf(deferredNodes), List.copyOf(stage2Reads), stage2Consts,
+                    model.graph().outputs().stream().filter(o -> deferredValues.contains(o.name())).toList());
+        }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset);
+                model.graph().outputs(), opset, deferred);
     }
 
     private void convert(Node n) {
@@ -1253,7 +1311,7 @@ public final class OnnxImporter {
             throw unsupported(where(n) + ": a constant B must be 2-D, got " + Arrays.toString(b.dims()));
         }
         Tensor kernel = transpose(b.toTensor());
-        Dense d = new Dense(kernel.dim(0), false).overLastAxis(in.rank() > 1);
+        Dense d = Dense.withoutBias(kernel.dim(0)).over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
     }
@@ -1302,7 +1360,7 @@ public final class OnnxImporter {
                 throw unsupported(where(n) + ": B " + Arrays.toString(c.dims()) + " does not fit at axis " + axis);
             }
             System.arraycopy(c.dims(), 0, d, 0, c.dims().length);
-            c = new TensorData(c.name(), c.dataType(), d, c.floats(), c.longs());
+            c = new TensorData(c.name(), c.dataType(), d, c.floats(), c.longs(), c.doubles());
         }
         if (c.dims().length > rank) {
             throw unsupported(where(n) + ": constant " + Arrays.toString(c.dims()) + " has more axes than the input");
@@ -1515,7 +1573,7 @@ public final class OnnxImporter {
         Map<String, Attribute> a = n.attributes();
         if (a.containsKey("value") && a.get("value").t() != null) {
             TensorData t = a.get("value").t();
-            return new TensorData(out, t.dataType(), t.dims(), t.floats(), t.longs());
+            return new TensorData(out, t.dataType(), t.dims(), t.floats(), t.longs(), t.doubles());
         }
         if (a.containsKey("value_float")) {
             return new TensorData(out, OnnxModel.FLOAT, new long[0], new float[] {a.get("value_float").f()}, null);

@@ -98,10 +98,21 @@ public final class OnnxModel {
     public static final int FLOAT = 1;
     public static final int UINT8 = 2;
     public static final int INT8 = 3;
+    public static final int UINT16 = 4;
+    public static final int INT16 = 5;
     public static final int INT32 = 6;
     public static final int INT64 = 7;
     public static final int BOOL = 9;
+    public static final int FLOAT16 = 10;
     public static final int DOUBLE = 11;
+    public static final int UINT32 = 12;
+    public static final int UINT64 = 13;
+    public static final int BFLOAT16 = 16;
+
+    /** FLOAT, DOUBLE, FLOAT16, BFLOAT16: the floating-point types (the others read are integer or BOOL). */
+    public static boolean isFloating(int dataType) {
+        return dataType == FLOAT || dataType == DOUBLE || dataType == FLOAT16 || dataType == BFLOAT16;
+    }
 
     /** Bytes per element of a readable data type, 0 for any other type. */
     public static int elementSize(int dataType) {
@@ -110,10 +121,17 @@ public final class OnnxModel {
             case INT8:
             case BOOL:
                 return 1;
+            case UINT16:
+            case INT16:
+            case FLOAT16:
+            case BFLOAT16:
+                return 2;
             case FLOAT:
             case INT32:
+            case UINT32:
                 return 4;
             case INT64:
+            case UINT64:
             case DOUBLE:
                 return 8;
             default:

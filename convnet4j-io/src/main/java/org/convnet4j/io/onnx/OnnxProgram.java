@@ -30,10 +30,26 @@ public final class OnnxProgram {
     private final Map<String, TensorData> constants;
     private final List<ValueInfo> outputs;
     private final long opset;
+    private final Deferred deferred;
+    /** Second stages imported for the run-time values they were given, most recent last (at most STAGES). */
+    private final Map<String, OnnxProgram> stages = new java.util.LinkedHashMap<>(8, 0.75f, true);
+    private static final int STAGES = 8;
+
+    /**
+     * The second stage: float nodes that read typed values computed at run time (a computed shape into a Reshape
+     * before a convolution, run-time sizes of a Resize, a Cast to float of a comparison feeding a pool) and the nodes
+     * after them that read their results. At run time they are imported as a program of their own, with the typed
+     * values bound as constants (integer, boolean and batchless values, and any value in an operand an operator takes
+     * as a constant) and the float values fed as inputs; one import per distinct set of bound values and fed shapes
+     * (the last eight are kept).
+     */
+    record Deferred(OnnxModel.Model model, List<Node> nodes, List<String> reads, Map<String, TensorData> constants,
+                    List<ValueInfo> outputs) {
+    }
 
     OnnxProgram(String what, Graph graph, List<String> graphInputValues, List<List<String>> graphOutputValues,
                 List<String> inputs, List<ValueInfo> declaredInputs, List<Node> typedNodes,
-                Map<String, TensorData> constants, List<ValueInfo> outputs, long opset) {
+                Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Deferred deferred) {
         this.what = what;
         this.graph = graph;
         this.graphInputValues = List.copyOf(graphInputValues);
@@ -44,6 +60,7 @@ public final class OnnxProgram {
         this.constants = Map.copyOf(constants);
         this.outputs = List.copyOf(outputs);
         this.opset = opset;
+        this.deferred = deferred;
     }
 
     /** The float part (null when every output is computed on the typed path). */
@@ -86,7 +103,8 @@ public final class OnnxProgram {
                 throw new IllegalArgumentException(what + ": input '" + inputs.get(i) + "' is declared "
                         + OnnxModel.typeName(d.elemType()) + ", given " + OnnxModel.typeName(v.dataType()));
             }
-            env.put(inputs.get(i), new TensorData(inputs.get(i), v.dataType(), v.dims(), v.floats(), v.longs()));
+            env.put(inputs.get(i), new TensorData(inputs.get(i), v.dataType(), v.dims(), v.floats(), v.longs(),
+                    v.doubles()));
         }
         if (graph != null) {
             List<Tensor> feed = new ArrayList<>();
@@ -126,6 +144,9 @@ public final class OnnxProgram {
                         ? n.outputs().get(0) : n.name()) + "': " + e.getMessage(), e);
             }
         }
+        if (deferred != null) {
+            runSecondStage(env);
+        }
         List<TensorData> out = new ArrayList<>();
         for (ValueInfo o : outputs) {
             TensorData t = env.containsKey(o.name()) ? env.get(o.name()) : constants.get(o.name());
@@ -137,16 +158,96 @@ public final class OnnxProgram {
         return out;
     }
 
+    /** Imports (or reuses) the second stage for the typed values of this run and puts its outputs in {@code env}. */
+    private void runSecondStage(Map<String, TensorData> env) {
+        Map<String, TensorData> bind = new java.util.LinkedHashMap<>(deferred.constants());
+        List<ValueInfo> declaredIn = new ArrayList<>();
+        List<TensorData> feed = new ArrayList<>();
+        StringBuilder key = new StringBuilder();
+        for (String v : deferred.reads()) {
+            if (deferred.constants().containsKey(v)) {
+                declaredIn.add(new ValueInfo(v, deferred.constants().get(v).dataType(), deferred.constants().get(v).dims(),
+                        true));
+                continue;
+            }
+            TensorData t = env.get(v);
+            if (t == null) {
+                throw new IllegalStateException(what + ": value '" + v + "' of the second stage was not computed");
+            }
+            boolean constant = !OnnxModel.isFloating(t.dataType()) || t.dims().length == 0 || readAsConstant(v);
+            if (constant) {
+                bind.put(v, t);
+                declaredIn.add(new ValueInfo(v, t.dataType(), t.dims(), true));
+                key.append(v).append(':').append(t.dataType()).append(java.util.Arrays.toString(t.dims()));
+                for (int i = 0; i < t.floats().length; i++) {
+                    key.append(i == 0 ? '=' : ',').append(t.value(i));
+                }
+            } else {
+                // the batch size too: sizes and shapes bound beside it may name it (a Resize's [N, C, H, W])
+                key.append(v).append(java.util.Arrays.toString(t.dims()));
+                declaredIn.add(new ValueInfo(v, t.dataType(), t.dims().clone(), true));
+                feed.add(t);
+            }
+            key.append(';');
+        }
+        OnnxProgram stage;
+        synchronized (stages) {
+            stage = stages.get(key.toString());
+        }
+        if (stage == null) {
+            OnnxModel.Model m = deferred.model();
+            OnnxModel.Model sub = new OnnxModel.Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                    new OnnxModel.Graph(m.graph().name(), deferred.nodes(), List.of(), declaredIn, deferred.outputs(),
+                            List.of()));
+            stage = OnnxImporter.importProgram(sub, what + " (second stage, run-time values)", bind);
+            synchronized (stages) {
+                stages.put(key.toString(), stage);
+                if (stages.size() > STAGES) {
+                    stages.remove(stages.keySet().iterator().next());
+                }
+            }
+        }
+        List<TensorData> got = stage.run(feed);
+        for (int i = 0; i < got.size(); i++) {
+            env.put(deferred.outputs().get(i).name(), got.get(i));
+        }
+    }
+
+    /** Whether some second-stage node reads {@code v} where its operator takes a constant. */
+    private boolean readAsConstant(String v) {
+        for (Node n : deferred.nodes()) {
+            for (int slot = 0; slot < n.inputs().size(); slot++) {
+                if (n.inputs().get(slot).equals(v) && OnnxImporter.takesConstant(n.opType(), slot)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** How many second stages are kept (imported for distinct run-time values); for tests. */
+    int secondStages() {
+        synchronized (stages) {
+            return stages.size();
+        }
+    }
+
     private static int family(int type) {
-        return type == OnnxModel.FLOAT || type == OnnxModel.DOUBLE || type == 10 || type == 16 ? 0
-                : type == OnnxModel.BOOL ? 2 : 1;
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : 1;
     }
 
     /** A float result of the float layers given the output's declared integer or boolean type. */
     private TensorData declaredType(TensorData t, ValueInfo o) {
         int type = o.elemType();
-        if (t.isInteger() || type == 0 || family(type) == 0) {
+        if (t.isInteger() || type == 0 || type == t.dataType()) {
             return t;
+        }
+        if (family(type) == 0) { // a float32 result of the float layers, given the declared floating type
+            double[] v = new double[t.floats().length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = t.floats()[i];
+            }
+            return new OnnxFolding.Arr(type, t.dims().clone(), v).data(t.name());
         }
         long[] l = new long[t.floats().length];
         for (int i = 0; i < l.length; i++) {
@@ -167,6 +268,7 @@ public final class OnnxProgram {
     @Override
     public String toString() {
         return "OnnxProgram[" + what + ": inputs " + inputs + ", outputs " + outputNames() + ", typed nodes "
-                + typedNodes.size() + (graph == null ? ", no float graph" : "") + "]";
+                + typedNodes.size() + (graph == null ? ", no float graph" : "") + (deferred == null ? ""
+                : ", second stage of " + deferred.nodes().size() + " nodes") + "]";
     }
 }

@@ -312,6 +312,7 @@ public final class OnnxReader {
         String name = "";
         FloatList floatData = new FloatList();
         LongList intData = new LongList(); // int32_data and int64_data (never both for one type)
+        LongList uint64Data = new LongList(); // uint64_data (UINT32, UINT64)
         List<Double> doubles = new ArrayList<>();
         byte[] raw = null;
         boolean external = false;
@@ -322,6 +323,7 @@ public final class OnnxReader {
                 case 2 -> dataType = (int) varint(in, tag);
                 case 4 -> readFloats(in, tag, floatData);
                 case 5, 7 -> readVarints(in, tag, intData);
+                case 11 -> readVarints(in, tag, uint64Data);
                 case 8 -> name = string(in, tag);
                 case 9 -> {
                     expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
@@ -367,17 +369,20 @@ public final class OnnxReader {
         int n = (int) count;
         int size = OnnxModel.elementSize(dataType);
         if (size == 0) {
-            throw bad(where + ": data_type " + OnnxModel.typeName(dataType) + " is not supported (FLOAT, DOUBLE, INT64,"
-                    + " INT32, INT8, UINT8 and BOOL are)");
+            throw bad(where + ": data_type " + OnnxModel.typeName(dataType) + " is not supported (FLOAT, DOUBLE, FLOAT16,"
+                    + " BFLOAT16, INT8/16/32/64, UINT8/16/32/64 and BOOL are)");
         }
         // what all tensors of the file ask for together (30 initializers can each stay under the per-tensor cap)
-        declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (external ? size : 0), n));
+        declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (dataType == OnnxModel.DOUBLE ? 8 : 0)
+                + (external ? size : 0), n));
         MemoryBudget.require(what + ": its tensors (" + where + " and those before it)", declaredBytes);
         if (external) {
             raw = readExternal(where, ext, (long) n * size);
         }
         float[] f = new float[n];
-        long[] longs = dataType == OnnxModel.FLOAT || dataType == OnnxModel.DOUBLE ? null : new long[n];
+        boolean floating = OnnxModel.isFloating(dataType);
+        long[] longs = floating ? null : new long[n];
+        double[] exact = dataType == OnnxModel.DOUBLE ? new double[n] : null;
         if (raw != null) {
             if (raw.length != (long) n * size) {
                 throw bad(where + ": raw_data has " + raw.length + " bytes, but dims " + Arrays.toString(d) + " x "
@@ -387,21 +392,28 @@ public final class OnnxReader {
             for (int k = 0; k < n; k++) {
                 switch (dataType) {
                     case OnnxModel.FLOAT -> f[k] = b.getFloat();
-                    case OnnxModel.DOUBLE -> f[k] = (float) b.getDouble();
-                    case OnnxModel.INT64 -> longs[k] = b.getLong();
+                    case OnnxModel.DOUBLE -> exact[k] = b.getDouble();
+                    case OnnxModel.FLOAT16 -> f[k] = HalfFloats.halfToFloat(b.getShort() & 0xFFFF);
+                    case OnnxModel.BFLOAT16 -> f[k] = HalfFloats.bfloat16ToFloat(b.getShort() & 0xFFFF);
+                    case OnnxModel.INT64, OnnxModel.UINT64 -> longs[k] = b.getLong();
                     case OnnxModel.INT32 -> longs[k] = b.getInt();
+                    case OnnxModel.UINT32 -> longs[k] = b.getInt() & 0xFFFFFFFFL;
+                    case OnnxModel.INT16 -> longs[k] = b.getShort();
+                    case OnnxModel.UINT16 -> longs[k] = b.getShort() & 0xFFFF;
                     case OnnxModel.INT8 -> longs[k] = b.get();
                     default -> longs[k] = b.get() & 0xFF; // UINT8, BOOL
                 }
             }
         } else {
+            boolean wide = dataType == OnnxModel.UINT32 || dataType == OnnxModel.UINT64;
             int have = dataType == OnnxModel.FLOAT ? floatData.size
-                    : dataType == OnnxModel.DOUBLE ? doubles.size() : intData.size;
+                    : dataType == OnnxModel.DOUBLE ? doubles.size() : wide ? uint64Data.size : intData.size;
             if (have != n) {
                 String field = switch (dataType) {
                     case OnnxModel.FLOAT -> "float_data";
                     case OnnxModel.DOUBLE -> "double_data";
                     case OnnxModel.INT64 -> "int64_data";
+                    case OnnxModel.UINT32, OnnxModel.UINT64 -> "uint64_data";
                     default -> "int32_data";
                 };
                 throw bad(where + ": " + field + " holds " + have + " values (and there is no raw_data), but dims "
@@ -410,20 +422,32 @@ public final class OnnxReader {
             for (int k = 0; k < n; k++) {
                 switch (dataType) {
                     case OnnxModel.FLOAT -> f[k] = floatData.values[k];
-                    case OnnxModel.DOUBLE -> f[k] = doubles.get(k).floatValue();
+                    case OnnxModel.DOUBLE -> exact[k] = doubles.get(k);
+                    case OnnxModel.FLOAT16 -> f[k] = HalfFloats.halfToFloat((int) intData.values[k] & 0xFFFF);
+                    case OnnxModel.BFLOAT16 -> f[k] = HalfFloats.bfloat16ToFloat((int) intData.values[k] & 0xFFFF);
                     case OnnxModel.INT32 -> longs[k] = (int) intData.values[k];
+                    case OnnxModel.INT16 -> longs[k] = (short) intData.values[k];
+                    case OnnxModel.UINT16 -> longs[k] = intData.values[k] & 0xFFFF;
                     case OnnxModel.INT8 -> longs[k] = (byte) intData.values[k];
                     case OnnxModel.UINT8, OnnxModel.BOOL -> longs[k] = intData.values[k] & 0xFF;
+                    case OnnxModel.UINT32 -> longs[k] = uint64Data.values[k] & 0xFFFFFFFFL;
+                    case OnnxModel.UINT64 -> longs[k] = uint64Data.values[k];
                     default -> longs[k] = intData.values[k];
                 }
             }
         }
-        if (longs != null) {
+        if (exact != null) {
             for (int k = 0; k < n; k++) {
-                f[k] = longs[k];
+                f[k] = (float) exact[k];
             }
         }
-        return new TensorData(name, dataType, d, f, longs);
+        TensorData t = new TensorData(name, dataType, d, f, longs, exact);
+        if (longs != null) {
+            for (int k = 0; k < n; k++) {
+                f[k] = (float) t.value(k);
+            }
+        }
+        return t;
     }
 
     /** External data: a regular file inside the model's directory, offset and length within it. */

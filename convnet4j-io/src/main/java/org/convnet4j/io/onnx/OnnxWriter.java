@@ -147,9 +147,12 @@ public final class OnnxWriter {
             for (int k = 0; k < t.floats().length; k++) {
                 switch (t.dataType()) {
                     case OnnxModel.FLOAT -> b.putFloat(t.floats()[k]);
-                    case OnnxModel.DOUBLE -> b.putDouble(t.floats()[k]);
-                    case OnnxModel.INT64 -> b.putLong(t.longs()[k]);
-                    case OnnxModel.INT32 -> b.putInt((int) t.longs()[k]);
+                    case OnnxModel.DOUBLE -> b.putDouble(t.value(k));
+                    case OnnxModel.FLOAT16 -> b.putShort((short) HalfFloats.halfBits(t.floats()[k]));
+                    case OnnxModel.BFLOAT16 -> b.putShort((short) HalfFloats.bfloat16Bits(t.floats()[k]));
+                    case OnnxModel.INT64, OnnxModel.UINT64 -> b.putLong(t.longs()[k]);
+                    case OnnxModel.INT32, OnnxModel.UINT32 -> b.putInt((int) t.longs()[k]);
+                    case OnnxModel.INT16, OnnxModel.UINT16 -> b.putShort((short) t.longs()[k]);
                     case OnnxModel.UINT8, OnnxModel.INT8, OnnxModel.BOOL -> b.put((byte) t.longs()[k]);
                     default -> throw new IllegalArgumentException("ONNX writer: tensor '" + t.name() + "' has type "
                             + OnnxModel.typeName(t.dataType()));

@@ -6,9 +6,25 @@ import org.convnet4j.tensor.Tensor;
 
 /**
  * A decoded TensorProto: name, ONNX data type, dims and values. Every numeric type is held as floats
- * (what the engine computes with); integer types also keep exact longs (shapes, axes, pads).
+ * (what the engine computes with); integer types also keep exact longs (shapes, axes, pads; a UINT64 above
+ * 2^63 - 1 as the long of the same bits), DOUBLE tensors exact doubles ({@code doubles}, null for other types).
+ * FLOAT16 and BFLOAT16 values are exact as floats.
  */
-public record TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs) {
+public record TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
+
+    /** A tensor without exact doubles (every type but DOUBLE). */
+    public TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs) {
+        this(name, dataType, dims, floats, longs, null);
+    }
+
+    /** Element {@code i} exactly as a double where the type allows (integers up to 2^53, UINT64 unsigned). */
+    public double value(int i) {
+        if (longs != null) {
+            long v = longs[i];
+            return dataType == OnnxModel.UINT64 && v < 0 ? (double) (v >>> 1) * 2 + (v & 1) : v;
+        }
+        return doubles != null ? doubles[i] : floats[i];
+    }
 
     public long elementCount() {
         long n = 1;
@@ -36,6 +52,15 @@ public record TensorData(String name, int dataType, long[] dims, float[] floats,
 
     public boolean isInteger() {
         return longs != null;
+    }
+
+    /** A DOUBLE tensor holding {@code values} exactly (and as floats for the float layers). */
+    public static TensorData ofDoubles(String name, double[] values, long... dims) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return new TensorData(name, OnnxModel.DOUBLE, dims, f, null, values.clone());
     }
 
     /** A float tensor with the given values. */

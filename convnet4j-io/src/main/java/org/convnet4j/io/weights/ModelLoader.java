@@ -26,6 +26,7 @@ import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.zoo.ModelZoo;
 
 /**
@@ -101,7 +102,12 @@ public final class ModelLoader {
         if (pickle || name.endsWith(".safetensors")) {
             StateDict sd = pickle ? PthFile.open(file) : StateDict.safetensors(file);
             TorchArchitectures.Detected d = TorchArchitectures.detect(sd, architecture, input);
-            Model model = ModelZoo.build(d.architecture(), d.options());
+            Model model;
+            // all its parameters (value and gradient) within the memory budget, refused naming the file before the
+            // one that crosses it is allocated (the estimate in detect() is an early, rougher check)
+            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString())) {
+                model = ModelZoo.build(d.architecture(), d.options());
+            }
             TorchWeights.load(sd, model);
             Shape in = model.inputShapes().get(0);
             SavedModel m = imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
@@ -112,6 +118,11 @@ public final class ModelLoader {
                         + " (x/255 - 0.5) / 0.5, applied here directly");
             }
             return m;
+        }
+        if (name.endsWith(".pth") || name.endsWith(".pt")) {
+            // named as a PyTorch file, but neither torch.save format: say so rather than "unknown type"
+            throw new FileFormatException(file + ": not a PyTorch file: neither a zip archive (torch.save since torch"
+                    + " 1.6) nor a pickle (older torch.save); damaged, or not what its name says");
         }
         throw new FileFormatException(file + ": unknown model file type; convnet4j reads .c4j, ONNX .onnx,"
                 + " Keras .h5, PyTorch .pth/.pt and .safetensors");

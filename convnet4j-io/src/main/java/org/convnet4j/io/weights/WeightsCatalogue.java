@@ -40,14 +40,20 @@ public final class WeightsCatalogue {
      * a whole digest (Keras); {@code loadable} false for files catalogued for download that the zoo cannot load;
      * {@code sizeMib} the file's approximate size in MiB as published ({@code sizeSource} says where; 0 = unknown).
      * Sizes are for people (what a download will cost); the checksum, not the size, decides whether a file is right.
+     * {@code md5Also}: other MD5 sums published for a file of the same name (Keras' ResNet-50 files had two
+     * releases under one name); a file matching any of them is accepted.
      */
     public record Entry(String name, List<String> aliases, String architecture, String source, String file, String url,
                         String sha256, String md5, long parameters, String preprocessing, String classes,
                         boolean batchNorm, boolean includeTop, boolean loadable, String note, double sizeMib,
-                        String sizeSource) {
+                        String sizeSource, List<String> md5Also) {
+        public Entry {
+            md5Also = md5Also == null ? List.of() : List.copyOf(md5Also);
+        }
+
         /** The checksum to verify before the file enters the cache. */
         public Checksum checksum() {
-            return md5 != null ? new Checksum("MD5", md5) : new Checksum("SHA-256", sha256);
+            return md5 != null ? new Checksum("MD5", md5, md5Also) : new Checksum("SHA-256", sha256);
         }
     }
 
@@ -183,11 +189,21 @@ public final class WeightsCatalogue {
         if (md5 != null && (md5.length() != 32 || !HEX.matcher(md5).matches())) {
             throw new IllegalArgumentException("md5 '" + md5 + "' is not 32 lower-case hex digits");
         }
+        List<String> md5Also = new ArrayList<>();
+        if (o.has("md5_also")) {
+            for (JsonElement a : o.getAsJsonArray("md5_also")) {
+                String h = a.getAsString();
+                if (md5 == null || h.length() != 32 || !HEX.matcher(h).matches()) {
+                    throw new IllegalArgumentException("md5_also '" + h + "' needs md5 and 32 lower-case hex digits");
+                }
+                md5Also.add(h);
+            }
+        }
         String arch = str(o, "architecture", null);
         return new Entry(name, List.copyOf(aliases), arch, str(o, "source", "custom"), file, url, sha, md5,
                 o.has("parameters") ? o.get("parameters").getAsLong() : 0, str(o, "preprocessing", "torchvision"),
                 str(o, "classes", "imagenet"), bool(o, "batch_norm", false), bool(o, "include_top", true),
-                bool(o, "loadable", true), str(o, "note", null), sizeMib(o), str(o, "size_source", null));
+                bool(o, "loadable", true), str(o, "note", null), sizeMib(o), str(o, "size_source", null), md5Also);
     }
 
     private static double sizeMib(JsonObject o) {
@@ -228,6 +244,9 @@ public final class WeightsCatalogue {
             o.addProperty("file", e.file());
             o.addProperty("url", e.url());
             o.addProperty(e.md5() != null ? "md5" : "sha256", e.md5() != null ? e.md5() : e.sha256());
+            if (!e.md5Also().isEmpty()) {
+                o.add("md5_also", Json.toTree(e.md5Also()));
+            }
             o.addProperty("parameters", e.parameters());
             if (e.sizeMib() > 0) {
                 o.addProperty("size_mib", e.sizeMib());

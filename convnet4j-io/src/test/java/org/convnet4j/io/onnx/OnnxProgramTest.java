@@ -126,20 +126,23 @@ class OnnxProgramTest {
     }
 
     /**
-     * A typed value computed at run time may not feed a float layer again (the float graph runs first); the float
-     * path (importModel) still refuses integer inputs as before.
+     * A typed value computed at run time feeds a float layer again in a second stage (Elu of a comparison cast to
+     * float: 1 where x < 0.5, else 0); the float path (importModel) refuses it, and integer inputs, as before.
      */
     @Test
-    void typedValuesDoNotFeedFloatLayers() {
-        OnnxModel.Model m = model(List.of(node("Less", List.of("x", "x"), "c"),
+    void typedValuesFeedFloatLayersInASecondStage() {
+        OnnxModel.Model m = model(List.of(node("Less", List.of("x", "half"), "c"),
                 node("Cast", List.of("c"), "cf", new Attribute("to", Attribute.INT, 0, OnnxModel.FLOAT, null, null, null,
-                        null, null)), node("Elu", List.of("cf"), "y")), List.of(),
+                        null, null)), node("Elu", List.of("cf"), "y")), List.of(floats("half", new float[] {0.5f})),
                 List.of(new ValueInfo("x", OnnxModel.FLOAT, new long[] {1, 4}, true)),
                 List.of(new ValueInfo("y", OnnxModel.FLOAT, new long[] {1, 4}, true)));
+        OnnxProgram p = OnnxImporter.importProgram(m, "mixed");
+        assertTrue(p.toString().contains("second stage of 1 nodes"), p.toString());
+        TensorData y = p.run(List.of(floats("x", new float[] {0.2f, 0.7f, -3f, 0.5f}, 1, 4))).get(0);
+        assertArrayEquals(new float[] {1, 0, 1, 0}, y.floats());
         UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
-                () -> OnnxImporter.importProgram(m, "mixed"));
-        assertTrue(e.getMessage().contains("Elu node 'y'") && e.getMessage().contains("computed at run time"),
-                e.getMessage());
+                () -> OnnxImporter.importModel(m, "mixed"));
+        assertTrue(e.getMessage().contains("Less"), e.getMessage());
         OnnxModel.Model ints = model(List.of(node("Relu", List.of("a"), "r")), List.of(),
                 List.of(new ValueInfo("a", OnnxModel.INT32, new long[] {1, 2}, true)),
                 List.of(new ValueInfo("r", OnnxModel.INT32, new long[] {1, 2}, true)));
@@ -163,5 +166,37 @@ class OnnxProgramTest {
         TensorData out = p.run(List.of(floats("x", new float[] {1, -2, 3, -4, 5, 6}, 2, 3))).get(0);
         assertArrayEquals(new long[] {3, 2}, out.dims());
         assertArrayEquals(new float[] {1, 0, 0, 5, 3, 6}, out.floats());
+    }
+
+    /**
+     * DOUBLE values stay exact on the typed path (0.1 + 0.2 is 0.30000000000000004, which float32 cannot hold), a
+     * FLOAT16 value is rounded once to FLOAT16 (2049 to 2048, ties to even), and a UINT64 above 2^53 is refused.
+     */
+    @Test
+    void doubleExactHalfRoundedUint64Checked() {
+        OnnxModel.Model m = model(List.of(node("Add", List.of("x", "c"), "y"), node("Cast", List.of("y"), "h",
+                        new Attribute("to", Attribute.INT, 0, OnnxModel.FLOAT16, null, null, null, null, null)),
+                        node("Max", List.of("u", "u"), "v")),
+                List.of(TensorData.ofDoubles("c", new double[] {0.2, 2048.5}, 2)),
+                List.of(new ValueInfo("x", OnnxModel.DOUBLE, new long[0], false),
+                        new ValueInfo("u", OnnxModel.UINT64, new long[] {1}, true)),
+                List.of(new ValueInfo("y", OnnxModel.DOUBLE, new long[] {2}, true),
+                        new ValueInfo("h", OnnxModel.FLOAT16, new long[] {2}, true),
+                        new ValueInfo("v", OnnxModel.UINT64, new long[] {1}, true)));
+        OnnxProgram p = OnnxImporter.importProgram(m, "types");
+        TensorData x = TensorData.ofDoubles("x", new double[] {0.1}, 1);
+        List<TensorData> out = p.run(List.of(x, new TensorData("u", OnnxModel.UINT64, new long[] {1},
+                new float[] {7}, new long[] {7})));
+        assertEquals(OnnxModel.DOUBLE, out.get(0).dataType());
+        assertEquals(0.1 + 0.2, out.get(0).value(0));
+        assertEquals(2048.6, out.get(0).value(1));
+        assertEquals(OnnxModel.FLOAT16, out.get(1).dataType());
+        assertEquals((float) HalfFloats.roundToHalf(0.1 + 0.2), out.get(1).floats()[0]);
+        assertEquals(2048f, out.get(1).floats()[1]); // 2048.6 -> 2048 (FLOAT16 spacing is 2 there)
+        assertArrayEquals(new long[] {7}, out.get(2).longs());
+        long big = -1L; // 2^64 - 1 as UINT64
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.run(List.of(x,
+                new TensorData("u", OnnxModel.UINT64, new long[] {1}, new float[] {0x1p64f}, new long[] {big}))));
+        assertTrue(e.getMessage().contains("18446744073709551615"), e.getMessage());
     }
 }

@@ -159,6 +159,22 @@ class DownloadsTest {
         assertFalse(Files.exists(dir.resolve("cache/weights/" + name + ".part")));
     }
 
+    /** Keras published two files named resnet50_weights_tf_dim_ordering_tf_kernels.h5: either MD5 is accepted. */
+    @Test
+    void aFileMatchingAnotherPublishedMd5OfItsNameIsAcceptedAndOthersAreNot() throws Exception {
+        String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(payload));
+        String keras = "resnet50_weights_tf_dim_ordering_tf_kernels.h5";
+        Checksum either = new Checksum("MD5", "0".repeat(32), List.of(md5));
+        Path f = downloads(false, null).fetch(base + "/ok/" + keras, keras, either, Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        Checksum neither = new Checksum("MD5", "0".repeat(32), List.of("1".repeat(32)));
+        IOException e = assertThrows(IOException.class, () -> downloads(false, null)
+                .fetch(base + "/ok/x.h5", "x.h5", neither, Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains("expected MD5 " + "0".repeat(32) + " (or " + "1".repeat(32) + ")"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("cache/weights/x.h5")));
+    }
+
     @Test
     void aConnectionCutHalfwayIsResumedWithARangeRequest() throws Exception {
         Path f = downloads(false, null).fetch(base + "/cut/" + name, name, expected(), Downloads.Progress.NONE);
@@ -222,6 +238,38 @@ class DownloadsTest {
             System.clearProperty("http.proxyHost");
             System.clearProperty("http.proxyPort");
         }
+    }
+
+    /** {@code http_proxy} (and {@code no_proxy}) from the environment, in a child JVM that has them set. */
+    @Test
+    void theProxyVariablesAreUsed() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        server.createContext("/models/", ex -> {
+            seen.add(ex.getRequestURI().toString());
+            serve(ex, payload, 0);
+        });
+        String url = "http://weights.invalid/models/" + name;
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), FetchMain.class.getName(), dir.resolve("env").toString(),
+                url, name);
+        pb.environment().keySet().removeIf(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
+        pb.environment().put("http_proxy", "http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        pb.environment().put("no_proxy", "example.invalid,.other.invalid");
+        pb.redirectErrorStream(true);
+        Process child = pb.start();
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child finished");
+        String out = new String(child.getInputStream().readAllBytes());
+        assertEquals(0, child.exitValue(), out);
+        assertEquals(List.of(url), seen); // the proxy received the absolute URL
+        assertArrayEquals(payload, Files.readAllBytes(Path.of(out.trim())));
+        // a host in no_proxy goes direct (and is refused by the proxy-less resolver: the proxy sees nothing)
+        pb.command().set(pb.command().size() - 2, "http://weights.other.invalid/models/" + name);
+        pb.command().set(pb.command().size() - 3, dir.resolve("env2").toString());
+        Process direct = pb.start();
+        assertTrue(direct.waitFor(60, TimeUnit.SECONDS), "the child finished");
+        String err = new String(direct.getInputStream().readAllBytes());
+        assertEquals(1, seen.size(), err);
+        assertTrue(direct.exitValue() != 0 && err.contains("weights.other.invalid"), err);
     }
 
     @Test

@@ -57,4 +57,21 @@ class ModelLoaderTest {
         java.nio.file.Files.writeString(abc, "abc");
         assertEquals("900150983cd24fb0d6963f7d28e17f72", PublishedChecksums.md5(abc));
     }
+
+    @Test
+    void aPthFileInNeitherTorchFormatIsNamedAsSuch() throws IOException {
+        Path junk = dir.resolve("blob-87744265.pth");
+        byte[] b = new byte[4096];
+        new java.util.Random(3).nextBytes(b);
+        b[0] = 0x13; // neither 'P' (zip) nor 0x80 (pickle protocol)
+        java.nio.file.Files.write(junk, b);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.convnet4j.checkpoint.FileFormatException.class,
+                () -> ModelLoader.load(junk));
+        assertTrue(e.getMessage().startsWith(junk + ": not a PyTorch file: neither a zip archive"), e.getMessage());
+        Path other = dir.resolve("blob.weights");
+        java.nio.file.Files.write(other, b);
+        var u = org.junit.jupiter.api.Assertions.assertThrows(org.convnet4j.checkpoint.FileFormatException.class,
+                () -> ModelLoader.load(other));
+        assertTrue(u.getMessage().contains("unknown model file type"), u.getMessage());
+    }
 }

@@ -1,6 +1,7 @@
 package org.convnet4j.io.weights;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -83,6 +84,12 @@ class WeightsCatalogueTest {
         }
         // the Keras MD5s PublishedChecksums applies to local files come from the catalogue
         assertEquals(8, PublishedChecksums.KERAS_MD5.size());
+        // keras-applications' resnet50.py (fchollet/deep-learning-models v0.2) published other files of the same names
+        Checksum r50 = c.find("resnet50:keras").checksum();
+        assertTrue(r50.matches("2cb95161c43110f7111970584f804107") && r50.matches("a7b3fe01876f51b976af0dea6bc144eb"));
+        assertFalse(r50.matches("a268eb855778b3df3c7506639542a6af")); // the old notop file's
+        assertTrue(c.find("resnet50:keras-notop").checksum().matches("a268eb855778b3df3c7506639542a6af"));
+        assertTrue(c.toJson().contains("\"md5_also\":[\"a7b3fe01876f51b976af0dea6bc144eb\"]"), c.toJson());
     }
 
     @Test

@@ -3,15 +3,11 @@ package org.convnet4j.spark.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
+import org.convnet4j.spark.SparkSessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,20 +24,6 @@ import picocli.CommandLine.Option;
 public final class SparkMain implements Runnable {
     static final int BAD_INPUT = 2;
     static final int INTERNAL = 1;
-    /**
-     * What executors need: the Vector API module for our kernels, a deeper stack for big networks, and the
-     * --add-opens Spark passes to its own JVMs on Java 17.
-     */
-    static final String EXECUTOR_JVM_OPTIONS = "--add-modules jdk.incubator.vector -Xss4m -XX:+IgnoreUnrecognizedVMOptions"
-            + " --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED"
-            + " --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED"
-            + " --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED"
-            + " --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED"
-            + " --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED"
-            + " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED"
-            + " --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED"
-            + " -Djdk.reflect.useDirectMethodHandle=false";
-
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
@@ -72,7 +54,7 @@ public final class SparkMain implements Runnable {
         cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter err = c.getErr();
             String name = c.getCommandSpec().qualifiedName();
-            Throwable root = userCause(ex);
+            Throwable root = SparkSessions.userCause(ex);
             boolean bad = root instanceof IllegalArgumentException || root instanceof IOException
                     || root instanceof UncheckedIOException;
             err.println(name + ": " + (bad ? "" : "internal error: ") + oneLine(bad ? root.getMessage() : root.toString())
@@ -84,25 +66,6 @@ public final class SparkMain implements Runnable {
             return bad ? BAD_INPUT : INTERNAL;
         });
         return cmd.execute(args);
-    }
-
-    /** A failed Spark job wraps the task's exception in layers; the user wants the innermost message of ours. */
-    static Throwable userCause(Throwable ex) {
-        Throwable t = ex;
-        while ((t instanceof SparkException || t instanceof UncheckedIOException && t.getCause() != null
-                || t.getClass().getName().startsWith("org.apache.spark")) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof SparkException && t.getMessage() != null) {
-            // task failures arrive as text ("Job aborted ... java.lang.IllegalArgumentException: x.png: ...")
-            String m = t.getMessage();
-            int at = m.indexOf("IllegalArgumentException: ");
-            if (at >= 0) {
-                String rest = m.substring(at + "IllegalArgumentException: ".length());
-                return new IllegalArgumentException(rest.lines().findFirst().orElse(rest));
-            }
-        }
-        return t;
     }
 
     static String oneLine(String s) {
@@ -121,68 +84,13 @@ public final class SparkMain implements Runnable {
         @Option(names = "--debug", description = "stack traces on errors")
         boolean debug;
 
-        /**
-         * The session: for a standalone master, the master is checked first (Spark itself would retry for a minute
-         * before giving up); for a cluster, this jar is shipped to the executors unless spark.jars says otherwise.
-         */
+        /** The session ({@link SparkSessions#start}: master checked, this jar shipped to a cluster's executors). */
         SparkSession session(String appName) {
-            if (master.startsWith("spark://")) {
-                requireReachable(master);
-            }
-            SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
-                    .config("spark.ui.showConsoleProgress", "false");
-            if (!master.startsWith("local")) {
-                String jar = ownJar();
-                if (jar != null && !conf.containsKey("spark.jars")) {
-                    b.config("spark.jars", jar);
-                }
-                // added to the executors' options of --conf, or else of spark-submit (its --conf arrive as system
-                // properties, which a new SparkConf reads), not instead of them
-                String key = "spark.executor.extraJavaOptions";
-                String given = conf.containsKey(key) ? conf.get(key) : new org.apache.spark.SparkConf().get(key, "");
-                b.config(key, (given + " " + EXECUTOR_JVM_OPTIONS).trim());
-            }
-            conf.forEach((k, v) -> {
-                if (!k.equals("spark.executor.extraJavaOptions")) {
-                    b.config(k, v);
-                }
-            });
-            return b.getOrCreate();
-        }
-
-        private static String ownJar() {
-            try {
-                Path p = Path.of(SparkMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                return p.toString().endsWith(".jar") ? p.toString() : null;
-            } catch (Exception e) {
-                return null;
-            }
-        }
-
-        static void requireReachable(String master) {
-            for (String hostPort : master.substring("spark://".length()).split(",")) {
-                URI u = URI.create("spark://" + hostPort);
-                if (u.getHost() == null || u.getPort() < 0) {
-                    throw new IllegalArgumentException("--master " + master + ": expected spark://HOST:PORT");
-                }
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 5000);
-                    return;
-                } catch (IOException e) {
-                    if (!master.contains(",")) {
-                        throw new IllegalArgumentException("--master " + master + ": cannot reach the Spark master ("
-                                + e.getMessage() + ")");
-                    }
-                }
-            }
-            throw new IllegalArgumentException("--master " + master + ": cannot reach any of the Spark masters");
+            return SparkSessions.start(appName, master, conf);
         }
     }
 
-    /**
-     * Base of the commands: the session the command made is always stopped; a session the caller already had (an
-     * application that calls {@link SparkMain#run} with its own) is used and left running.
-     */
+    /** Base of the commands: the session is stopped at the end, unless the caller of {@link #run} already had it. */
     abstract static class SparkCommand implements Callable<Integer> {
         @CommandLine.Mixin
         SparkOptions spark = new SparkOptions();

@@ -1,10 +1,9 @@
 package org.convnet4j.spark.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.apache.spark.sql.SparkSession;
-import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
@@ -110,47 +109,36 @@ final class TrainCommand extends SparkMain.SparkCommand {
     @Option(names = "--no-progress", description = "no progress line on stderr")
     boolean noProgress;
 
-    private TrainingSettings settings;
-    private SparkTrainingRun.Resumable resumed;
     private SparkTrainingRun prepared;
 
     @Override
     void check() throws IOException {
         Io.checkPartitions(partitions);
-        TrainingSettings saved = null;
+        SparkTrainingRun.Resumable resumed = null;
         if (resume != null) {
-            Checkpoint c = SparkTrainingRun.readCheckpoint(resume, new org.apache.hadoop.conf.Configuration());
             try {
-                resumed = SparkTrainingRun.Resumable.of(c, resume);
+                resumed = SparkTrainingRun.Resumable.read(resume, new org.apache.hadoop.conf.Configuration());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--resume " + resume + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("--resume " + e.getMessage(), e);
             }
-            saved = resumed.savedSettings().orElse(null);
-            if (saved == null && (modelName == null || data == null)) {
+            if (resumed.savedSettings().isEmpty() && (modelName == null || data == null)) {
                 throw new IllegalArgumentException(resume + " holds no run settings, so --model and --data must be"
                         + " given to resume it");
             }
         }
-        TrainingSettings.Builder b = saved == null ? TrainingSettings.builder() : saved.toBuilder();
-        if (saved != null && out == null) {
-            b.out(saved.out());
-        }
+        TrainingSettings settings;
         try {
-            settings = options(b).build();
+            settings = options(resumed == null ? TrainingSettings.builder() : resumed.settings()).build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--" + e.getMessage(), e);
         }
-        if (resumed == null && Files.exists(settings.out()) && !overwrite) {
-            throw new IOException(settings.out() + ": already exists (add --overwrite to replace it)");
-        }
-        if (!exchange.equals("tree") && !exchange.equals("ring")) {
-            throw new IllegalArgumentException("--exchange " + exchange + ": tree or ring");
-        }
         prepared = new SparkTrainingRun(settings).partitions(partitions).localSteps(localSteps)
-                .exchange(exchange.equals("ring") ? SparkTrainer.Exchange.RING : SparkTrainer.Exchange.TREE)
-                .checkpointDir(checkpointDir).failFast(failFast).plots(plots);
+                .exchange(SparkTrainer.Exchange.parse(exchange)).checkpointDir(checkpointDir).failFast(failFast)
+                .plots(plots);
         if (resumed != null) {
             prepared.resume(resumed);
+        } else if (!overwrite) {
+            prepared.requireNewOutput();
         }
         // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once
         prepared.listData(new org.apache.hadoop.conf.Configuration());
@@ -168,53 +156,35 @@ final class TrainCommand extends SparkMain.SparkCommand {
         try {
             r = prepared.run(spark, json ? m -> { } : System.out::println);
         } catch (TrainingDivergedException e) {
-            throw new IllegalArgumentException(e.getMessage() + (Files.exists(settings.lastFile())
-                    ? "; the last good checkpoint is " + settings.lastFile() : "; no epoch finished"), e);
+            throw new IllegalArgumentException(prepared.divergenceMessage(e), e);
         }
         System.out.println(json ? r.toJson() : r.summary());
         return 0;
     }
 
+    /** The options given on the command line over {@code b} (the resumed run's settings, or the defaults). */
     private TrainingSettings.Builder options(TrainingSettings.Builder b) {
         if (input != null) {
             b.input(Shape.parsePicture(input));
         }
-        if (optimizer != null) {
-            b.optimizer(optimizer);
-        }
-        if (modelName != null) {
-            b.model(modelName);
-        }
-        if (data != null) {
-            b.data(data);
-        }
-        if (epochs != null) {
-            b.epochs(epochs);
-        }
-        if (batch != null) {
-            b.batch(batch);
-        }
-        if (lr != null) {
-            b.lr(lr);
-        }
-        if (momentum != null) {
-            b.momentum(momentum);
-        }
-        if (seed != null) {
-            b.seed(seed);
-        }
-        if (valSplit != null) {
-            b.valSplit(valSplit);
-        }
-        if (out != null) {
-            b.out(out);
-        }
-        if (limit != null) {
-            b.limit(limit);
-        }
-        if (patience != null) {
-            b.patience(patience);
-        }
+        setIf(optimizer, b::optimizer); // without --lr: the optimiser's default rate (a resumed run: the saved one)
+        setIf(modelName, b::model);
+        setIf(data, b::data);
+        setIf(epochs, b::epochs);
+        setIf(batch, b::batch);
+        setIf(lr, b::lr);
+        setIf(momentum, b::momentum);
+        setIf(seed, b::seed);
+        setIf(valSplit, b::valSplit);
+        setIf(out, b::out);
+        setIf(limit, b::limit);
+        setIf(patience, b::patience);
         return b;
+    }
+
+    private static <T> void setIf(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 }

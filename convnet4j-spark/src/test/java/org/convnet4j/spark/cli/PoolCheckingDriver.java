@@ -41,7 +41,7 @@ public final class PoolCheckingDriver {
         }
         // what the command adds for a cluster (it cannot, once the session exists)
         SparkSession spark = b.master(master)
-                .config("spark.executor.extraJavaOptions", executorOptions + " " + SparkMain.EXECUTOR_JVM_OPTIONS)
+                .config("spark.executor.extraJavaOptions", executorOptions + " " + org.convnet4j.spark.SparkSessions.EXECUTOR_JVM_OPTIONS)
                 .getOrCreate();
         int code = SparkMain.run(args);
         if (code == 0) {

@@ -1,0 +1,89 @@
+package org.convnet4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Map;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.nn.Model;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+import org.convnet4j.zoo.ModelZoo;
+import org.convnet4j.zoo.ZooOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The running per-model parameter budget (issue 15) in the readers of core: a {@code .c4j} whose architecture declares
+ * layers that each pass the per-parameter check but together do not fit, and a zoo model built with options that do
+ * not fit. Refused with one line naming the file (the model), before the parameter that crosses the budget is
+ * allocated; within a larger budget the same file gets as far as its (missing) weights.
+ */
+class ModelFileBudgetTest {
+    @TempDir
+    Path dir;
+
+    /** Three dense layers of 2000 x 2000 (16 MB of values each, 32 MB with gradients) and no weights stored. */
+    private Path craftedModelFile() throws Exception {
+        Model small = new Sequential(Shape.of(20), new Dense(20).named("a"), new Dense(20).named("b"),
+                new Dense(20).named("c"));
+        String description = ModelFiles.describe(small, null).replace("\"units\":20", "\"units\":2000")
+                .replace("[20]", "[2000]");
+        assertEquals(3, description.split("\"units\":2000", -1).length - 1, description);
+        Path file = dir.resolve("dense.c4j");
+        Checkpoint.save(file, new Checkpoint(Map.of(), Map.of(), description));
+        return file;
+    }
+
+    @Test
+    void aModelFileWhoseLayersTogetherExceedTheBudgetIsRefusedNamingTheFile() throws Exception {
+        Path file = craftedModelFile();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "40m")) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            IllegalArgumentException e = assertThrows(MemoryBudget.ModelTooLargeException.class,
+                    () -> ModelFiles.read(file));
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            String m = e.getMessage();
+            assertFalse(m.contains("\n"), m);
+            assertTrue(m.startsWith(file + ": layer 'b': parameter 'kernel' [2000, 2000] (value and gradient) needs"
+                    + " 32 MB; with the model's parameters before it (32 MB) that is above the limit of 42 MB for one model"), m);
+            // the first layer (32 MB with its gradient) was built, the second never allocated
+            assertTrue(allocated < (48L << 20), "allocated " + allocated);
+        }
+        // within a budget it fits: built, then refused for what the file lacks (its weights)
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "200m")) {
+            Exception e = assertThrows(Exception.class, () -> ModelFiles.read(file));
+            assertFalse(e instanceof MemoryBudget.ModelTooLargeException, e.getMessage());
+            assertTrue(e.getMessage().contains("a.kernel"), e.getMessage());
+        }
+        assertEquals(0, MemoryBudget.ModelBuild.chargedBytes(), "the total ends with the read");
+    }
+
+    @Test
+    void aZooModelWhoseParametersTogetherExceedTheBudgetIsRefusedNamingTheModel() {
+        // VGG11 at width 1/4: 9.1 M parameters (73 MB with gradients), the largest fc1 [1024, 6272] 26 MB alone
+        ZooOptions quarter = ZooOptions.builder().width(0.25).build();
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "50m")) {
+            IllegalArgumentException e = assertThrows(MemoryBudget.ModelTooLargeException.class,
+                    () -> ModelZoo.build("vgg11", quarter));
+            assertTrue(e.getMessage().startsWith("model 'vgg11': layer 'fc1': parameter 'kernel' [1024, 6272]"
+                    + " (value and gradient) needs 51 MB; with the model's parameters before it (4.6 MB)"), e.getMessage());
+            assertTrue(e.getMessage().contains("above the limit of 52 MB for one model"), e.getMessage());
+            // the size search for an input too small is not run for a model too large
+            assertFalse(e.getMessage().contains("too small"), e.getMessage());
+        }
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "100m")) {
+            // by hand: convs 3-16-32-64-64-128-128-128-128 (3x3, biases) 577,120; fc 6272x1024, 1024x1024, 1024x1000
+            // with biases 8,498,152
+            assertEquals(577_120L + 8_498_152L, ModelZoo.build("vgg11", quarter).parameterCount());
+        }
+    }
+}

@@ -1,0 +1,385 @@
+package org.convnet4j.io.onnx;
+
+import java.util.Arrays;
+import java.util.List;
+import org.convnet4j.io.onnx.OnnxFolding.Arr;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.io.onnx.OnnxModel.Node;
+
+/**
+ * Window operators over any number of spatial axes for the typed path (inference, in double precision): Conv,
+ * ConvTranspose, MaxPool, AveragePool and inference BatchNormalization on [N, C, D1, ..., Dk]. The float layers
+ * handle 1-D and 2-D images (and train); these run what they refuse — 3-D volumes, pads wider than half the window —
+ * when {@link OnnxImporter#importProgram} sends such a node to the typed path.
+ */
+final class OnnxWindows {
+    /** Operators evaluated here; the importer uses them only for nodes the float layers refuse. */
+    static final java.util.Set<String> OPS = java.util.Set.of("Conv", "ConvTranspose", "MaxPool", "AveragePool",
+            "BatchNormalization");
+
+    private OnnxWindows() {
+    }
+
+    static Arr eval(Node n, List<Arr> a) {
+        return switch (n.opType()) {
+            case "Conv" -> conv(n, a);
+            case "ConvTranspose" -> convTranspose(n, a);
+            case "MaxPool", "AveragePool" -> pool(n, a.get(0));
+            case "BatchNormalization" -> batchNorm(n, a);
+            default -> null;
+        };
+    }
+
+    private static long[] ints(Node n, String name, int k, long fill) {
+        Attribute at = n.attributes().get(name);
+        if (at == null || at.ints() == null || at.ints().length == 0) {
+            long[] v = new long[k];
+            Arrays.fill(v, fill);
+            return v;
+        }
+        return at.ints().clone();
+    }
+
+    private static long intAttr(Node n, String name, long fallback) {
+        Attribute at = n.attributes().get(name);
+        return at == null ? fallback : at.i();
+    }
+
+    private static String autoPad(Node n) {
+        Attribute at = n.attributes().get("auto_pad");
+        return at == null || at.s() == null ? "NOTSET" : new String(at.s(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Begin and end pads per axis ([2k]: begins then ends) after auto_pad, for output sizes ceil(in / stride). */
+    private static long[] pads(Node n, long[] in, long[] k, long[] s, long[] d) {
+        int r = in.length;
+        String auto = autoPad(n);
+        long[] p = new long[2 * r];
+        if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+            for (int i = 0; i < r; i++) {
+                long out = (in[i] + s[i] - 1) / s[i];
+                long total = Math.max(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in[i]);
+                long small = total / 2;
+                p[i] = auto.equals("SAME_UPPER") ? small : total - small;
+                p[i + r] = total - p[i];
+            }
+        } else if (!auto.equals("VALID")) {
+            long[] given = ints(n, "pads", 2 * r, 0);
+            if (given.length != 2 * r) {
+                throw new IllegalArgumentException(n.opType() + ": pads " + Arrays.toString(given) + " for " + r
+                        + " spatial axes");
+            }
+            p = given;
+        }
+        return p;
+    }
+
+    private static long count(long[] d) {
+        long c = 1;
+        for (long v : d) {
+            c *= v;
+        }
+        return c;
+    }
+
+    /** Advances a multi-index over dims {@code d}; false after the last. */
+    private static boolean next(long[] idx, long[] d) {
+        for (int i = idx.length - 1; i >= 0; i--) {
+            if (++idx[i] < d[i]) {
+                return true;
+            }
+            idx[i] = 0;
+        }
+        return false;
+    }
+
+    private static long[] spatial(Arr x) {
+        if (x.rank() < 3) {
+            throw new IllegalArgumentException("input of rank " + x.rank() + " has no spatial axes [N, C, D1, ...]");
+        }
+        return Arrays.copyOfRange(x.dims(), 2, x.rank());
+    }
+
+    private static void checkCells(long[] dims) {
+        if (count(dims) > OnnxFolding.MAX_FOLD_ELEMENTS) {
+            throw new IllegalArgumentException("a result of shape " + Arrays.toString(dims) + " is too large for the"
+                    + " typed path");
+        }
+    }
+
+    private static Arr conv(Node n, List<Arr> a) {
+        Arr x = a.get(0);
+        Arr w = a.get(1);
+        Arr b = a.size() > 2 ? a.get(2) : null;
+        long[] in = spatial(x);
+        int r = in.length;
+        long[] k = Arrays.copyOfRange(w.dims(), 2, w.rank());
+        if (k.length != r) {
+            throw new IllegalArgumentException("Conv weights " + Arrays.toString(w.dims()) + " for input "
+                    + Arrays.toString(x.dims()));
+        }
+        long[] s = ints(n, "strides", r, 1);
+        long[] d = ints(n, "dilations", r, 1);
+        long[] p = pads(n, in, k, s, d);
+        long group = intAttr(n, "group", 1);
+        long nb = x.dims()[0];
+        long c = x.dims()[1];
+        long m = w.dims()[0];
+        long cg = w.dims()[1];
+        if (cg * group != c || m % group != 0) {
+            throw new IllegalArgumentException("Conv weights " + Arrays.toString(w.dims()) + " with group " + group
+                    + " for " + c + " input channels");
+        }
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            out[i] = (in[i] + p[i] + p[i + r] - ((k[i] - 1) * d[i] + 1)) / s[i] + 1;
+            if (out[i] < 1) {
+                throw new IllegalArgumentException("Conv output size " + out[i] + " along spatial axis " + i);
+            }
+        }
+        long[] dims = new long[r + 2];
+        dims[0] = nb;
+        dims[1] = m;
+        System.arraycopy(out, 0, dims, 2, r);
+        checkCells(dims);
+        long inCells = count(in);
+        long kCells = count(k);
+        long outCells = count(out);
+        double[] y = new double[(int) count(dims)];
+        long mg = m / group;
+        long[] oi = new long[r];
+        long[] ki = new long[r];
+        for (long bn = 0; bn < nb; bn++) {
+            for (long f = 0; f < m; f++) {
+                long g = f / mg;
+                double bias = b == null ? 0 : b.v()[(int) f];
+                Arrays.fill(oi, 0);
+                long o = 0;
+                do {
+                    double sum = bias;
+                    for (long ch = 0; ch < cg; ch++) {
+                        long xBase = (bn * c + g * cg + ch) * inCells;
+                        long wBase = (f * cg + ch) * kCells;
+                        Arrays.fill(ki, 0);
+                        long kk = 0;
+                        do {
+                            long pos = 0;
+                            boolean inside = true;
+                            for (int i = 0; i < r && inside; i++) {
+                                long q = oi[i] * s[i] + ki[i] * d[i] - p[i];
+                                inside = q >= 0 && q < in[i];
+                                pos = pos * in[i] + q;
+                            }
+                            if (inside) {
+                                sum += x.v()[(int) (xBase + pos)] * w.v()[(int) (wBase + kk)];
+                            }
+                            kk++;
+                        } while (next(ki, k));
+                    }
+                    y[(int) ((bn * m + f) * outCells + o)] = sum;
+                    o++;
+                } while (next(oi, out));
+            }
+        }
+        return new Arr(x.type(), dims, y);
+    }
+
+    private static Arr convTranspose(Node n, List<Arr> a) {
+        Arr x = a.get(0);
+        Arr w = a.get(1);
+        Arr b = a.size() > 2 ? a.get(2) : null;
+        long[] in = spatial(x);
+        int r = in.length;
+        long[] k = Arrays.copyOfRange(w.dims(), 2, w.rank());
+        if (k.length != r) {
+            throw new IllegalArgumentException("ConvTranspose weights " + Arrays.toString(w.dims()) + " for input "
+                    + Arrays.toString(x.dims()));
+        }
+        long[] s = ints(n, "strides", r, 1);
+        long[] d = ints(n, "dilations", r, 1);
+        long[] op = ints(n, "output_padding", r, 0);
+        long group = intAttr(n, "group", 1);
+        long nb = x.dims()[0];
+        long c = x.dims()[1];
+        long mg = w.dims()[1];
+        long m = mg * group;
+        if (w.dims()[0] != c || c % group != 0) {
+            throw new IllegalArgumentException("ConvTranspose weights " + Arrays.toString(w.dims()) + " with group "
+                    + group + " for " + c + " input channels");
+        }
+        long[] p = new long[2 * r];
+        long[] out = new long[r];
+        Attribute shape = n.attributes().get("output_shape");
+        String auto = autoPad(n);
+        for (int i = 0; i < r; i++) {
+            long full = s[i] * (in[i] - 1) + op[i] + (k[i] - 1) * d[i] + 1;
+            if (shape != null && shape.ints() != null && shape.ints().length > 0) {
+                long[] os = shape.ints();
+                out[i] = os[os.length - r + i];
+                long total = full - out[i];
+                boolean upper = !auto.equals("SAME_LOWER");
+                p[i] = upper ? total / 2 : total - total / 2;
+                p[i + r] = total - p[i];
+            } else if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+                out[i] = in[i] * s[i];
+                long total = full - out[i];
+                p[i] = auto.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                p[i + r] = total - p[i];
+            } else {
+                long[] given = auto.equals("VALID") ? new long[2 * r] : ints(n, "pads", 2 * r, 0);
+                p[i] = given[i];
+                p[i + r] = given[i + r];
+                out[i] = full - p[i] - p[i + r];
+            }
+            if (out[i] < 1) {
+                throw new IllegalArgumentException("ConvTranspose output size " + out[i] + " along spatial axis " + i);
+            }
+        }
+        long[] dims = new long[r + 2];
+        dims[0] = nb;
+        dims[1] = m;
+        System.arraycopy(out, 0, dims, 2, r);
+        checkCells(dims);
+        long inCells = count(in);
+        long kCells = count(k);
+        long outCells = count(out);
+        double[] y = new double[(int) count(dims)];
+        long cg = c / group;
+        long[] ii = new long[r];
+        long[] ki = new long[r];
+        for (long bn = 0; bn < nb; bn++) {
+            for (long ch = 0; ch < c; ch++) {
+                long g = ch / cg;
+                Arrays.fill(ii, 0);
+                long pi = 0;
+                do {
+                    double xv = x.v()[(int) ((bn * c + ch) * inCells + pi)];
+                    for (long f = 0; f < mg; f++) {
+                        long of = g * mg + f;
+                        long wBase = (ch * mg + f) * kCells;
+                        Arrays.fill(ki, 0);
+                        long kk = 0;
+                        do {
+                            long pos = 0;
+                            boolean inside = true;
+                            for (int i = 0; i < r && inside; i++) {
+                                long q = ii[i] * s[i] + ki[i] * d[i] - p[i];
+                                inside = q >= 0 && q < out[i];
+                                pos = pos * out[i] + q;
+                            }
+                            if (inside) {
+                                y[(int) ((bn * m + of) * outCells + pos)] += xv * w.v()[(int) (wBase + kk)];
+                            }
+                            kk++;
+                        } while (next(ki, k));
+                    }
+                    pi++;
+                } while (next(ii, in));
+            }
+        }
+        if (b != null) {
+            for (long bn = 0; bn < nb; bn++) {
+                for (long f = 0; f < m; f++) {
+                    for (long o = 0; o < outCells; o++) {
+                        y[(int) ((bn * m + f) * outCells + o)] += b.v()[(int) f];
+                    }
+                }
+            }
+        }
+        return new Arr(x.type(), dims, y);
+    }
+
+    private static Arr pool(Node n, Arr x) {
+        long[] in = spatial(x);
+        int r = in.length;
+        long[] k = ints(n, "kernel_shape", 0, 0);
+        if (k.length != r) {
+            throw new IllegalArgumentException(n.opType() + ": kernel_shape " + Arrays.toString(k) + " for " + r
+                    + " spatial axes");
+        }
+        long[] s = ints(n, "strides", r, 1);
+        long[] d = ints(n, "dilations", r, 1);
+        long[] p = pads(n, in, k, s, d);
+        boolean ceil = intAttr(n, "ceil_mode", 0) != 0;
+        boolean max = n.opType().equals("MaxPool");
+        boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
+        if (max && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
+            throw new IllegalArgumentException("MaxPool's Indices output is not computed");
+        }
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            long span = (k[i] - 1) * d[i] + 1;
+            long total = in[i] + p[i] + p[i + r] - span;
+            out[i] = (ceil ? Math.floorDiv(total + s[i] - 1, s[i]) : Math.floorDiv(total, s[i])) + 1;
+            if (ceil && (out[i] - 1) * s[i] >= in[i] + p[i]) {
+                out[i]--; // the last window must start inside the input or its leading padding
+            }
+            if (out[i] < 1) {
+                throw new IllegalArgumentException(n.opType() + " output size " + out[i] + " along spatial axis " + i);
+            }
+        }
+        long nc = x.dims()[0] * x.dims()[1];
+        long[] dims = new long[r + 2];
+        dims[0] = x.dims()[0];
+        dims[1] = x.dims()[1];
+        System.arraycopy(out, 0, dims, 2, r);
+        checkCells(dims);
+        long inCells = count(in);
+        long outCells = count(out);
+        double[] y = new double[(int) count(dims)];
+        long[] oi = new long[r];
+        long[] ki = new long[r];
+        for (long plane = 0; plane < nc; plane++) {
+            Arrays.fill(oi, 0);
+            long o = 0;
+            do {
+                double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                long cells = 0;
+                long padded = 0;
+                Arrays.fill(ki, 0);
+                do {
+                    long pos = 0;
+                    boolean inside = true;
+                    boolean inPadded = true;
+                    for (int i = 0; i < r; i++) {
+                        long q = oi[i] * s[i] + ki[i] * d[i] - p[i];
+                        inside &= q >= 0 && q < in[i];
+                        inPadded &= q >= -p[i] && q < in[i] + p[i + r];
+                        pos = pos * in[i] + q;
+                    }
+                    if (inPadded) {
+                        padded++;
+                    }
+                    if (inside) {
+                        double v = x.v()[(int) (plane * inCells + pos)];
+                        acc = max ? Math.max(acc, v) : acc + v;
+                        cells++;
+                    }
+                } while (next(ki, k));
+                y[(int) (plane * outCells + o)] = max ? acc : acc / (includePad ? padded : cells);
+                o++;
+            } while (next(oi, out));
+        }
+        return new Arr(x.type(), dims, y);
+    }
+
+    /** Inference form: (x - mean) / sqrt(var + epsilon) * scale + B per channel (axis 1). */
+    private static Arr batchNorm(Node n, List<Arr> a) {
+        Arr x = a.get(0);
+        if (n.outputs().size() > 1 && n.outputs().stream().skip(1).anyMatch(o -> !o.isEmpty())
+                || intAttr(n, "training_mode", 0) != 0) {
+            throw new IllegalArgumentException("BatchNormalization: only the inference form is computed");
+        }
+        Attribute eps = n.attributes().get("epsilon");
+        double e = eps == null ? 1e-5 : eps.f();
+        long c = x.dims()[1];
+        long inner = x.size() / (x.dims()[0] * c);
+        double[] y = new double[x.v().length];
+        for (int i = 0; i < y.length; i++) {
+            int ch = (int) ((i / inner) % c);
+            double inv = 1 / Math.sqrt(a.get(4).v()[ch] + e);
+            y[i] = (x.v()[i] - a.get(3).v()[ch]) * inv * a.get(1).v()[ch] + a.get(2).v()[ch];
+        }
+        return new Arr(x.type(), x.dims(), y);
+    }
+}

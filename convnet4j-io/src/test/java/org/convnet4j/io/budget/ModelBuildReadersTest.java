@@ -1,0 +1,61 @@
+package org.convnet4j.io.budget;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.testsupport.TemporaryProperty;
+import org.convnet4j.util.MemoryBudget;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The running per-model parameter budget (issue 15) in the weight-file importers: Keras .h5, PyTorch .pth and
+ * safetensors (tools/fixtures/hostile_fixtures.py writes the files: only the tensors the architecture detection reads).
+ * Under a budget the estimate from the declared shapes passes but the model's parameters with their gradients do not,
+ * the build is refused with one line naming the file, before the parameter that crosses the budget is allocated;
+ * within a larger budget the same file is built and then refused for the weights it lacks.
+ */
+class ModelBuildReadersTest {
+    /** File, budget that refuses, budget that builds, estimate (MB, as the pre-build check computes it). */
+    private static final Object[][] CASES = {
+        // Keras' ResNet50 without top: estimate 129 MB, 23.6 M parameters = 189 MB with gradients
+        {"keras_resnet50_stem.h5", "150m", "400m"},
+        // ResNet-18 without fc: estimate 68 MB, 11.2 M parameters = 89 MB with gradients
+        {"torch_resnet18_stem.pth", "80m", "200m"},
+        {"torch_resnet18_stem.safetensors", "80m", "200m"},
+    };
+
+    @TestFactory
+    Stream<DynamicTest> parametersTogetherAboveTheBudgetAreRefusedNamingTheFile() {
+        return Stream.of(CASES).map(c -> DynamicTest.dynamicTest((String) c[0], () -> {
+            Path file = Path.of(ModelBuildReadersTest.class.getResource("/fixtures/hostile/" + c[0]).toURI());
+            var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long limit;
+            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, (String) c[1])) {
+                limit = MemoryBudget.limitBytes();
+                long before = threads.getCurrentThreadAllocatedBytes();
+                Exception e = assertThrows(MemoryBudget.ModelTooLargeException.class, () -> ModelLoader.load(file));
+                long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                String m = e.getMessage();
+                assertFalse(m.contains("\n"), m);
+                assertTrue(m.startsWith(file + ": ") && m.contains(": parameter '"), m);
+                assertTrue(m.contains("(value and gradient) needs ") && m.contains("above the limit of "
+                        + MemoryBudget.human(limit) + " for one model"), m);
+                // what was built before the refusal, and little else
+                assertTrue(allocated < limit + (32L << 20), "allocated " + allocated + " for a limit of " + limit);
+            }
+            assertEquals(0, MemoryBudget.ModelBuild.chargedBytes(), "the total ends with the load");
+            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, (String) c[2])) {
+                Exception e = assertThrows(Exception.class, () -> ModelLoader.load(file));
+                assertFalse(e instanceof MemoryBudget.ModelTooLargeException, e.getMessage());
+                assertFalse(e.getMessage().contains("above the limit"), e.getMessage());
+            }
+        }));
+    }
+}

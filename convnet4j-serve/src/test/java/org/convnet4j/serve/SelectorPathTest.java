@@ -1,0 +1,158 @@
+package org.convnet4j.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The v2 fast path runs on Jetty's selector thread (SelectorHandoffs), on raw sockets so that when each byte
+ * arrives is known: a body that comes in pieces with pauses is read as it arrives (not waited for) and answered
+ * like the same request sent whole; a connection stopping halfway through a body it declared holds up nobody;
+ * and while Javalin's route is blocked reading a picture that is slow to come, v2 requests on other connections
+ * are still answered (no blocking handler runs on the selector thread, of which there is one).
+ */
+class SelectorPathTest {
+    private static SavedModel saved;
+    private static ModelServer server;
+
+    @BeforeAll
+    static void start() throws IOException {
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.timeoutMillis = 20_000;
+        saved = TestModels.lenet(3);
+        server = ModelServer.start(Map.of("lenet", saved), o);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static byte[] head(String path, String type, int length) {
+        return ("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: " + type + "\r\nContent-Length: " + length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] inferBody(long seed) {
+        Tensor x = TestModels.randomInput(new Random(seed), 1);
+        return ModelServerTest.inferBody(x).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aBodyArrivingInPiecesIsAnsweredLikeTheWholeOne() throws Exception {
+        byte[] body = inferBody(1);
+        String whole = ModelServerTest.post(server, "/v2/models/lenet/infer", body).body();
+        assertTrue(whole.contains("\"outputs\""), whole);
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            for (int round = 0; round < 2; round++) { // twice on one connection: keep-alive after a piecewise body
+                out.write(head("/v2/models/lenet/infer", "application/json", body.length));
+                out.flush();
+                Thread.sleep(100);
+                int third = body.length / 3;
+                out.write(body, 0, third);
+                out.flush();
+                Thread.sleep(100);
+                out.write(body, third, third);
+                out.flush();
+                Thread.sleep(100);
+                out.write(body, 2 * third, body.length - 2 * third);
+                out.flush();
+                String answer = readResponse(s.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                assertEquals(whole, answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            }
+        }
+    }
+
+    @Test
+    void aStalledBodyHoldsUpNobodyAndAnEarlyEndIsA400() throws Exception {
+        byte[] body = inferBody(2);
+        try (Socket stalled = new Socket("127.0.0.1", server.port())) {
+            stalled.setSoTimeout(20_000);
+            OutputStream out = stalled.getOutputStream();
+            out.write(head("/v2/models/lenet/infer", "application/json", body.length));
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            Thread.sleep(100);
+            for (int i = 0; i < 5; i++) { // meanwhile other clients are answered
+                assertEquals(200, ModelServerTest.post(server, "/v2/models/lenet/infer", inferBody(10 + i)).statusCode());
+            }
+            stalled.shutdownOutput(); // the body ends short of its declared length
+            String answer = readResponse(stalled.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.contains("\"error\""), answer);
+        }
+        assertEquals(200, ModelServerTest.post(server, "/v2/models/lenet/infer", body).statusCode());
+    }
+
+    @Test
+    void aSlowPictureOnJavalinsRouteDoesNotStopTheFastPath() throws Exception {
+        byte[] png = ModelServerTest.png(ModelServerTest.testPicture(40, 30));
+        try (Socket slow = new Socket("127.0.0.1", server.port())) {
+            slow.setSoTimeout(20_000);
+            OutputStream out = slow.getOutputStream();
+            out.write(head("/predictions/lenet", "image/png", png.length));
+            out.write(png, 0, png.length / 2);
+            out.flush();
+            Thread.sleep(200); // Javalin's route is now blocked in a read of the rest
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                assertEquals(200, ModelServerTest.post(server, "/v2/models/lenet/infer", inferBody(20 + i)).statusCode());
+            }
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "v2 requests waited for the picture");
+            out.write(png, png.length / 2, png.length - png.length / 2);
+            out.flush();
+            String answer = readResponse(slow.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            String json = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+            assertEquals(5, com.google.gson.JsonParser.parseString(json).getAsJsonObject().size(), json);
+        }
+    }
+
+    /** The status line, headers and body of one response with a Content-Length. */
+    static String readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int headerEnd = -1;
+        long length = -1;
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("the connection closed after " + b.size() + " bytes: " + b);
+            }
+            b.write(c);
+            if (headerEnd < 0 && b.size() >= 4) {
+                String text = b.toString(StandardCharsets.ISO_8859_1);
+                if (text.endsWith("\r\n\r\n")) {
+                    headerEnd = b.size();
+                    for (String line : text.split("\r\n")) {
+                        if (line.toLowerCase().startsWith("content-length:")) {
+                            length = Long.parseLong(line.substring(15).trim());
+                        }
+                    }
+                    if (length < 0) {
+                        throw new IOException("no Content-Length: " + text);
+                    }
+                }
+            }
+            if (headerEnd >= 0 && b.size() - headerEnd >= length) {
+                return b.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+}

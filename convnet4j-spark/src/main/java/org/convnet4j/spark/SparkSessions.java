@@ -1,0 +1,136 @@
+package org.convnet4j.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.spark.SparkException;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Sessions set up for convnet4j and the failures of its jobs, as the {@code convnet4j spark} commands use them:
+ *
+ * <pre>
+ *   SparkSession spark = SparkSessions.start("my job", "spark://10.0.0.5:7077", Map.of());
+ *   try { ... } catch (Exception e) { Throwable ours = SparkSessions.userCause(e); ... } finally { spark.stop(); }
+ * </pre>
+ */
+public final class SparkSessions {
+    /**
+     * What executors need: the Vector API module for the kernels, a deeper stack for big networks, and the
+     * {@code --add-opens} Spark passes to its own JVMs on Java 17.
+     */
+    public static final String EXECUTOR_JVM_OPTIONS = "--add-modules jdk.incubator.vector -Xss4m"
+            + " -XX:+IgnoreUnrecognizedVMOptions"
+            + " --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED"
+            + " --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED"
+            + " --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED"
+            + " --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED"
+            + " --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED"
+            + " --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED"
+            + " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED"
+            + " --add-opens=java.base/sun.security.action=ALL-UNNAMED"
+            + " --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false";
+
+    private static final String EXECUTOR_OPTIONS_KEY = "spark.executor.extraJavaOptions";
+
+    private SparkSessions() {
+    }
+
+    /**
+     * A session on {@code master} with the settings {@code conf}. A standalone master ({@code spark://}) is checked
+     * first ({@link #requireReachable}: Spark itself would retry for a minute before giving up). Off {@code local},
+     * the jar this class was loaded from is shipped to the executors (unless {@code conf} sets {@code spark.jars})
+     * and {@link #EXECUTOR_JVM_OPTIONS} are appended to {@code conf}'s {@code spark.executor.extraJavaOptions} (or, when
+     * {@code conf} has none, to the one spark-submit set).
+     * Spark's console progress bar is off.
+     *
+     * @throws IllegalArgumentException when a standalone master cannot be reached
+     */
+    public static SparkSession start(String appName, String master, Map<String, String> conf) {
+        Objects.requireNonNull(master, "master");
+        if (master.startsWith("spark://")) {
+            requireReachable(master);
+        }
+        SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
+                .config("spark.ui.showConsoleProgress", "false");
+        if (!master.startsWith("local")) {
+            String jar = ownJar();
+            if (jar != null && !conf.containsKey("spark.jars")) {
+                b.config("spark.jars", jar);
+            }
+            // appended to the options of conf, or else of spark-submit (its --conf arrive as system properties,
+            // which a new SparkConf reads), not put instead of them
+            String given = conf.containsKey(EXECUTOR_OPTIONS_KEY) ? conf.get(EXECUTOR_OPTIONS_KEY)
+                    : new org.apache.spark.SparkConf().get(EXECUTOR_OPTIONS_KEY, "");
+            b.config(EXECUTOR_OPTIONS_KEY, (given + " " + EXECUTOR_JVM_OPTIONS).trim());
+        }
+        conf.forEach((k, v) -> {
+            if (!k.equals(EXECUTOR_OPTIONS_KEY)) {
+                b.config(k, v);
+            }
+        });
+        return b.getOrCreate();
+    }
+
+    private static String ownJar() {
+        try {
+            Path p = Path.of(SparkSessions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return p.toString().endsWith(".jar") ? p.toString() : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
+     * Fails in one line unless a master of {@code spark://HOST:PORT[,HOST:PORT...]} accepts a connection within
+     * 5 s (with several masters, one is enough).
+     *
+     * @throws IllegalArgumentException naming the master and why
+     */
+    public static void requireReachable(String master) {
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            URI u = URI.create("spark://" + hostPort);
+            if (u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("--master " + master + ": expected spark://HOST:PORT");
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 5000);
+                return;
+            } catch (IOException e) {
+                if (!master.contains(",")) {
+                    throw new IllegalArgumentException("--master " + master + ": cannot reach the Spark master ("
+                            + e.getMessage() + ")");
+                }
+            }
+        }
+        throw new IllegalArgumentException("--master " + master + ": cannot reach any of the Spark masters");
+    }
+
+    /**
+     * The exception a user wants to see from a failed job: Spark wraps a task's exception in layers (and sometimes
+     * only as text, "Job aborted ... java.lang.IllegalArgumentException: x.png: ..."), this returns the innermost
+     * one of ours (an {@code IllegalArgumentException} rebuilt from that text when only the text is left).
+     */
+    public static Throwable userCause(Throwable ex) {
+        Throwable t = ex;
+        while ((t instanceof SparkException || t instanceof UncheckedIOException && t.getCause() != null
+                || t.getClass().getName().startsWith("org.apache.spark")) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof SparkException && t.getMessage() != null) {
+            String m = t.getMessage();
+            String marker = "IllegalArgumentException: ";
+            int at = m.indexOf(marker);
+            if (at >= 0) {
+                String rest = m.substring(at + marker.length());
+                return new IllegalArgumentException(rest.lines().findFirst().orElse(rest));
+            }
+        }
+        return t;
+    }
+}
