@@ -157,9 +157,13 @@ class PretrainedWeightsTest {
         assertEquals(2, predict.exitCode(), predict.err());
         assertEquals(1, predict.errLines(), predict.err());
         assertTrue(predict.err().contains(missing.toString()) && predict.err().contains("no such picture"), predict.err());
-        CliRun folderAsPicture = CliRun.of("predict", "--model", "resnet18:imagenet", dir.toString());
-        assertEquals(2, folderAsPicture.exitCode(), folderAsPicture.err());
-        assertTrue(folderAsPicture.err().contains("is a directory"), folderAsPicture.err());
+        // A folder is classified picture by picture (issue 12); one without pictures is refused before any download.
+        Path emptyFolder = Files.createDirectories(dir.resolve("no-pictures"));
+        CliRun folderWithoutPictures = CliRun.of("predict", "--model", "resnet18:imagenet", emptyFolder.toString());
+        assertEquals(2, folderWithoutPictures.exitCode(), folderWithoutPictures.err());
+        assertEquals(1, folderWithoutPictures.errLines(), folderWithoutPictures.err());
+        assertTrue(folderWithoutPictures.err().contains(emptyFolder.toString())
+                && folderWithoutPictures.err().contains("a folder without pictures"), folderWithoutPictures.err());
 
         Path noData = dir.resolve("no-such-folder");
         for (String[] args : List.of(
