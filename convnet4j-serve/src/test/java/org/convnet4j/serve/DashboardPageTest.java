@@ -87,7 +87,10 @@ class DashboardPageTest {
             assertEquals(3 * 2, points(browser, "epoch-loss"), "train and validation loss for 3 epochs");
             assertEquals(3 * 2, points(browser, "epoch-accuracy"));
             assertTrue(points(browser, "step-lr") > 0 && points(browser, "step-speed") > 0);
-            assertEquals("finished", browser.findElement(By.cssSelector("tr.run td:last-child")).getText());
+            // The runs table is redrawn as the log is polled, so an element found once can go stale before it is
+            // read: read the cell's text in the page itself until it says the run finished (or the wait fails).
+            wait.until(d -> "finished".equals(((JavascriptExecutor) d).executeScript(
+                    "const td = document.querySelector('tr.run td:last-child'); return td ? td.textContent.trim() : null")));
             assertFalse(browser.findElements(By.cssSelector("img.kernels")).isEmpty());
             assertFalse(browser.findElements(By.cssSelector("img.feature-maps")).isEmpty());
             // the confusion matrix counts every validation sample once
