@@ -42,7 +42,9 @@ public final class ImageClassifier {
 
     /**
      * @throws IllegalArgumentException when the model does not take one picture as the preprocessing prepares
-     *         it, does not output one score per class, or names a different number of classes than it outputs
+     *         it, does not output one score per class, or names a different number of classes than it outputs; or
+     *         when one forward pass (weights and every activation, {@code ModelSummary.inferenceMemoryBytes(1)}) is
+     *         above the {@link org.convnet4j.util.MemoryBudget}
      */
     public ImageClassifier(Model model, Preprocessing preprocessing) {
         if (model.inputShapes().size() != 1) {
@@ -64,6 +66,17 @@ public final class ImageClassifier {
             // a file with 10 names for a 1000-way head would label every answer wrongly: refuse it up front
             throw new IllegalArgumentException("ImageClassifier: the model names " + model.classNames().size()
                     + " classes but outputs " + k + " scores");
+        }
+        // a model whose declared input makes one forward pass larger than the memory budget (issue 15, fuzzing: an
+        // ONNX input of 16 x 2^20 pixels) is refused here, not by OutOfMemoryError in the first classification
+        long onePass = org.convnet4j.nn.ModelSummary.of(model).inferenceMemoryBytes(1);
+        long limit = org.convnet4j.util.MemoryBudget.limitBytes();
+        if (onePass < 0 || onePass > limit) {
+            throw new IllegalArgumentException("ImageClassifier: a forward pass of one picture " + in + " needs up to "
+                    + (onePass < 0 ? "more than 8 EB" : org.convnet4j.util.MemoryBudget.human(onePass))
+                    + " (weights and every activation), above the limit of "
+                    + org.convnet4j.util.MemoryBudget.human(limit) + "; give Java more memory"
+                    + " (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise -D" + org.convnet4j.util.MemoryBudget.PROPERTY + "=BYTES");
         }
         this.model = model;
         this.preprocessing = preprocessing;

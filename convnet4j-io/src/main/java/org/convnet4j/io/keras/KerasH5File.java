@@ -168,7 +168,8 @@ public final class KerasH5File implements AutoCloseable {
      * of whatever length a structure declares before reading it (an object header claiming 1 GB in a 107 KB file
      * costs 1 GB and a second of zeroing, then reads the few bytes that exist); over a buffer, a structure that
      * reaches past the end of the file is refused at once (the buffer's limit), without allocating. Files of 2 GB
-     * or more cannot be one buffer and are read through the channel as before.
+     * or more cannot be one buffer: they are read through jHDF's channel storage with every read checked first
+     * ({@link BoundedHdfStorage}: inside the file and within {@link MemoryBudget}).
      */
     private static HdfFile openHdf(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -178,7 +179,7 @@ public final class KerasH5File implements AutoCloseable {
                 return HdfFile.fromByteBuffer(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
             }
         }
-        return new HdfFile(file);
+        return BoundedHdfStorage.open(file);
     }
 
     private static void checkSignature(Path file) throws IOException {
@@ -353,7 +354,9 @@ public final class KerasH5File implements AutoCloseable {
         String text = message(e);
         if (root != e) {
             String why = root instanceof IllegalArgumentException && String.valueOf(root.getMessage()).startsWith("newLimit")
-                    ? "it reaches past the end of the file" : message(root);
+                    || root instanceof BoundedHdfStorage.ReachesPastEnd ? "it reaches past the end of the file"
+                    : root instanceof org.convnet4j.util.MemoryBudget.TooLargeException ? root.getMessage()
+                    : message(root);
             text += ": " + why;
         }
         return text;

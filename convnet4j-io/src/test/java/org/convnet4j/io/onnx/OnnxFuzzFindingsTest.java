@@ -40,6 +40,40 @@ class OnnxFuzzFindingsTest {
         {"structured_s21-0593", "InstanceNormalization node", "parameter 'gamma'", "for one model"},
     };
 
+    /**
+     * The 2026-12-03 rerun (docs/ROBUSTNESS.md): a graph-input dimension set to 2^20 imports (its parameters are small),
+     * but one forward pass of a 16 x 2^20 picture exhausted a 1 GB heap in {@code predict}. The classifier now refuses
+     * a model whose one-picture pass (weights and every activation) is above the budget, before any picture is read;
+     * the unmutated model still makes one.
+     */
+    @TestFactory
+    Stream<DynamicTest> aModelWhoseOneForwardPassIsAboveTheBudgetIsRefusedBeforeRunning() {
+        return Stream.of("structured_s22-0045", "structured_s22-0136").map(name -> DynamicTest.dynamicTest(name, () -> {
+            Path file = Path.of(OnnxFuzzFindingsTest.class.getResource(DIR + name).toURI());
+            Path onnx = java.nio.file.Files.copy(file, dir.resolve(name + ".onnx"));
+            try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "512m")) {
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> org.convnet4j.io.weights.ModelLoader.classifier(onnx));
+                String m = e.getMessage();
+                assertFalse(m.contains("\n"), m);
+                assertTrue(m.contains("a forward pass of one picture [") && m.contains("1048576")
+                        && m.contains("above the limit of 537 MB"), m);
+            }
+        }));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theUnmutatedModelStillMakesAClassifier() throws Exception {
+        Path seed = Path.of(OnnxFuzzFindingsTest.class.getResource("/fixtures/tensor_graph/tinymix_op17/model.onnx")
+                .toURI());
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "512m")) {
+            assertNotNull(org.convnet4j.io.weights.ModelLoader.classifier(seed));
+        }
+    }
+
+    @org.junit.jupiter.api.io.TempDir
+    Path dir;
+
     @TestFactory
     Stream<DynamicTest> eachFindingIsOneLineNamingFileNodeAndProblem() {
         return Stream.of(CASES).map(c -> DynamicTest.dynamicTest(c[0], () -> {
