@@ -13,7 +13,6 @@ module org.convnet4j.serve {
     requires org.eclipse.jetty.http;
     requires org.eclipse.jetty.io;
     requires org.eclipse.jetty.util;
-    requires java.management; // ServeMetrics: heap and GC gauges
 
     exports org.convnet4j.serve;
 }
