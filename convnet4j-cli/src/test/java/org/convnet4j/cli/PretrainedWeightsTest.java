@@ -157,9 +157,12 @@ class PretrainedWeightsTest {
         assertEquals(2, predict.exitCode(), predict.err());
         assertEquals(1, predict.errLines(), predict.err());
         assertTrue(predict.err().contains(missing.toString()) && predict.err().contains("no such picture"), predict.err());
-        CliRun folderAsPicture = CliRun.of("predict", "--model", "resnet18:imagenet", dir.toString());
+        // a folder stands for the pictures in it; one without any is refused before the download
+        Path empty = Files.createDirectories(dir.resolve("no-pictures-here"));
+        CliRun folderAsPicture = CliRun.of("predict", "--model", "resnet18:imagenet", empty.toString());
         assertEquals(2, folderAsPicture.exitCode(), folderAsPicture.err());
-        assertTrue(folderAsPicture.err().contains("is a directory"), folderAsPicture.err());
+        assertEquals(1, folderAsPicture.errLines(), folderAsPicture.err());
+        assertTrue(folderAsPicture.err().contains("a folder without pictures"), folderAsPicture.err());
 
         Path noData = dir.resolve("no-such-folder");
         for (String[] args : List.of(
