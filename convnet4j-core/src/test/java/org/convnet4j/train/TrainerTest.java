@@ -279,4 +279,24 @@ class TrainerTest {
                 () -> new Trainer(TrainConfig.builder(new Sgd(model, 0.1)).build()).resume(plain, model, blobs(10, 1), null));
         assertTrue(e2.getMessage().contains("training"), e2.getMessage());
     }
+
+    @Test
+    void refusesAModelWhoseOutputsAreNotTheDatasClassesBeforeTheFirstStep() {
+        // issue 12: a model with more outputs than the data has classes used to train and print "acc NaN"
+        Sequential five = new Sequential(Shape.of(1, 4, 4), new Flatten(), new Dense(12), new ReLU(), new Dense(5));
+        five.initialize(1);
+        Map<String, Tensor> before = new java.util.HashMap<>();
+        five.stateDict().forEach((k, v) -> before.put(k, v.copy()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.fit(five, blobs(12, 1), null, TrainConfig.builder(new Sgd(five, 0.1)).build()));
+        assertTrue(e.getMessage().contains("the model has 5 outputs but the training data has 3 classes [a, b, c]"),
+                e.getMessage());
+        five.stateDict().forEach((k, v) -> assertArrayEquals(before.get(k).data(), v.data(), k + " changed"));
+        // the right number of outputs, but class names of another count
+        Sequential named = mlp(1);
+        named.setClassNames(List.of("a", "b", "c", "d", "e"));
+        IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.fit(named, blobs(12, 1), null, TrainConfig.builder(new Sgd(named, 0.1)).build()));
+        assertTrue(n.getMessage().contains("the model has 3 outputs but 5 class names"), n.getMessage());
+    }
 }
