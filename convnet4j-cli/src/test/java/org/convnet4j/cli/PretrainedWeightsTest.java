@@ -150,6 +150,40 @@ class PretrainedWeightsTest {
         assertTrue(json.out().contains("\"size_mib\": 527.796") && json.out().contains("\"size_source\""), json.out());
     }
 
+    /** {@code NAME:imagenet} wherever a model file is accepted: import, evaluate, transfer --base (from the cache). */
+    @Test
+    void theCataloguedNameWorksInImportEvaluateAndTransfer() throws Exception {
+        Path data = dir.resolve("data");
+        for (int c = 0; c < 10; c++) { // the fixture's 10 classes are called 0..9
+            Files.createDirectories(data.resolve(String.valueOf(c)));
+            Files.copy(picture, data.resolve(c + "/p.png"));
+        }
+        Path c4j = dir.resolve("r18.c4j");
+        CliRun imp = CliRun.of("import", "resnet18:imagenet", "-o", c4j.toString());
+        assertEquals(0, imp.exitCode(), imp.err());
+        assertEquals(1, requests.get());
+        assertEquals(ImageNet.Mode.TORCH.forSize(224, 224), ModelLoader.load(c4j).preprocessing());
+
+        System.setProperty("convnet4j.offline", "1"); // from here on the cached file only
+        CliRun eval = CliRun.of("evaluate", "--model", "resnet18:imagenet", "--data", data.toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(eval.out().contains("accuracy"), eval.out());
+        Path two = dir.resolve("two");
+        for (String c : List.of("a", "b")) {
+            for (int i = 0; i < 3; i++) {
+                Files.createDirectories(two.resolve(c));
+                Files.copy(picture, two.resolve(c + "/" + i + ".png"));
+            }
+        }
+        Path out = dir.resolve("t1.c4j");
+        CliRun transfer = CliRun.of("transfer", "--base", "resnet18:imagenet", "--case", "1", "--data", two.toString(),
+                "-o", out.toString());
+        assertEquals(0, transfer.exitCode(), transfer.err());
+        assertTrue(transfer.out().contains("features: output of 'avgpool' [32]"), transfer.out()); // 1/16 width
+        assertTrue(Files.isRegularFile(out));
+        assertEquals(1, requests.get());
+    }
+
     @Test
     void aMissingPictureOrDataFolderFailsInOneLineBeforeAnyDownload() throws Exception {
         Path missing = dir.resolve("no-such-cat.jpg");
