@@ -3,7 +3,8 @@
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
 //   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each;
-//            "warm WINDOW MAX" lines: windows of WINDOW s until the speed is stable or MAX s, prints the windows)
+//            "warm WINDOW MAX [MIN]" lines: windows of at least WINDOW s until the speed is stable, with at least
+//            MIN images (default 50) in each of the last three windows, or MAX s; prints the windows)
 //   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
 //            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
@@ -82,12 +83,15 @@ public class ServeLoadTool {
         while ((line = commands.readLine()) != null) {
             String[] w = line.trim().split("\\s+");
             if (w[0].equals("warm")) {
-                // "warm WINDOW MAX": windows of WINDOW s until the rate is stable (see Warm), at most MAX s
-                Warm warm = new Warm(Double.parseDouble(w[2]));
-                double seconds = Double.parseDouble(w[1]);
+                // "warm WINDOW MAX [MIN]": windows until the rate is stable (see Warm), at most MAX s
+                Warm warm = new Warm(Double.parseDouble(w[2]), w.length > 3 ? Integer.parseInt(w[3]) : 50);
+                double window = Double.parseDouble(w[1]);
                 while (!warm.done()) {
+                    double seconds = warm.nextWindow(window);
                     long t0 = System.nanoTime();
-                    warm.add(imagesPerSecond(saved.model(), x, seconds), (System.nanoTime() - t0) / 1e9);
+                    double rate = imagesPerSecond(saved.model(), x, seconds);
+                    double took = (System.nanoTime() - t0) / 1e9;
+                    warm.add(rate, took, rate * took);
                 }
                 System.out.println(warm);
             } else {
@@ -99,27 +103,48 @@ public class ServeLoadTool {
 
     /**
      * Warm-up until the speed is stable: the last three windows within 10% of their median and none faster
-     * than the median by more than that (a JVM still compiling speeds up from window to window), or at most
-     * MAX seconds. The shell script applies the same rule to the server's windows (wrk runs).
+     * than the median by more than that (a JVM still compiling speeds up from window to window), each of them
+     * having counted at least MIN images, or at most MAX seconds. A window that counted fewer images than MIN is
+     * followed by one long enough for 1.5 MIN at its rate: on a loaded machine a slow model (ResNet-18 at 0.2
+     * images/s) does one image in a 5-s window, and three such windows, agreeing by chance, were called stable.
+     * The shell script applies the same rule to the server's windows (wrk runs).
      */
     static final class Warm {
         final double max;
+        final int minImages;
         final java.util.List<Double> rates = new java.util.ArrayList<>();
+        final java.util.List<Double> images = new java.util.ArrayList<>();
         double elapsed;
 
-        Warm(double max) {
+        Warm(double max, int minImages) {
             this.max = max;
+            this.minImages = minImages;
         }
 
-        void add(double rate, double seconds) {
+        void add(double rate, double seconds, double counted) {
             rates.add(rate);
+            images.add(counted);
             elapsed += seconds;
+        }
+
+        /** The next window's length: {@code window}, or long enough for 1.5 MIN images at the last rate. */
+        double nextWindow(double window) {
+            double s = window;
+            if (!rates.isEmpty() && images.get(images.size() - 1) < minImages && rates.get(rates.size() - 1) > 0) {
+                s = Math.max(window, 1.5 * minImages / rates.get(rates.size() - 1));
+            }
+            return Math.max(1, Math.min(s, max - elapsed));
         }
 
         boolean stable() {
             int n = rates.size();
             if (n < 3) {
                 return false;
+            }
+            for (int i = n - 3; i < n; i++) {
+                if (images.get(i) < minImages) {
+                    return false;
+                }
             }
             double[] last = {rates.get(n - 3), rates.get(n - 2), rates.get(n - 1)};
             double[] sorted = last.clone();
@@ -135,8 +160,8 @@ public class ServeLoadTool {
         @Override
         public String toString() {
             StringBuilder b = new StringBuilder(stable() ? "stable" : "unstable");
-            for (double r : rates) {
-                b.append(String.format(Locale.ROOT, " %.1f", r));
+            for (int i = 0; i < rates.size(); i++) {
+                b.append(String.format(Locale.ROOT, " %.1f[%d]", rates.get(i), (long) (double) images.get(i)));
             }
             return b.toString();
         }

@@ -7,14 +7,17 @@
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
-#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--warm-window W] [--warm-max M]
+#        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--warm-window W] [--warm-max M] [--warm-min N]
 #                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..."]
 #        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM
 #        calling predict on INBATCH samples, default BATCH) then S s served (server started with --max-batch BATCH,
 #        wrk at CONC connections, SAMPLES per request, FORMAT json or bin = binary tensor extension; S may be
 #        empty to keep --duration), alternating so both see the same machine; prints each round's ratio and the
-#        median. Both sides first warm up the same way: W-s windows (default 5) until the last three rates are
-#        within 10% of their median, at most M s (default 240); the windows go into the report.
+#        median. Both sides first warm up the same way: windows of at least W s (default 5) until the last three
+#        rates are within 10% of their median and each of those windows counted at least N images (default 50), at
+#        most M s (default 240); a window that counted fewer than N images is followed by one long enough for 1.5 N
+#        at its rate (a slow model on a loaded machine: five seconds of ResNet-18 at 0.2 images/s is one image,
+#        and three such windows said "stable" on one image each). The windows go into the report as RATE[IMAGES].
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -26,6 +29,7 @@ ONLY=all
 ROUNDS=3
 WARM_WINDOW=5
 WARM_MAX=240
+WARM_MIN=50
 CELLS="lenet5:1:1:2:json lenet5:1:1:2:bin lenet5:8:8:2:json lenet5:8:8:2:bin resnet18:1:1:2:json:20 resnet18:1:1:2:bin:20 resnet18:8:1:16:json:40 resnet18:8:1:16:bin:40"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
     --cells) CELLS="$2"; shift 2 ;;
     --warm-window) WARM_WINDOW="$2"; shift 2 ;;
     --warm-max) WARM_MAX="$2"; shift 2 ;;
+    --warm-min) WARM_MIN="$2"; shift 2 ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -98,19 +103,30 @@ cpu_ticks() {
     split(substr($0, i + 2), f, " "); t += f[12] + f[13] } END { print t + 0 }')
   echo $(( all - jit ))
 }
-# The server's warm-up: wrk windows of WARM_WINDOW s until the last three rates (images/s) are within 10% of
-# their median, at most WARM_MAX s; prints "stable|unstable RATE RATE ..." like ServeLoadTool's "warm".
+# The server's warm-up, the rule of ServeLoadTool's Warm: wrk windows of at least WARM_WINDOW s until the last three
+# rates (images/s) are within 10% of their median and each counted at least WARM_MIN images, at most WARM_MAX s; a
+# window with fewer images is followed by one long enough for 1.5 x WARM_MIN at its rate; prints
+# "stable|unstable RATE[IMAGES] ..." like ServeLoadTool's "warm".
 warm_server() { # THREADS CONNECTIONS MODEL MIX SAMPLES
-  local rates="" start=$SECONDS verdict
+  local rates="" counts="" windows="" start=$SECONDS verdict win=$WARM_WINDOW rate
   while :; do
-    wrk -t"$1" -c"$2" -d${WARM_WINDOW}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+    wrk -t"$1" -c"$2" -d${win}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
       -- "$3" "$WORK/$3" "$4" >"$WORK/warm.txt"
-    rates="$rates $(awk -v s="$5" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/warm.txt")"
-    verdict=$(echo $rates | awk '{ n = NF; if (n < 3) { print "unstable"; exit }
-      x = $(n - 2); y = $(n - 1); z = $n
+    rate=$(awk -v s="$5" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/warm.txt")
+    rate=${rate:-0}
+    rates="$rates $rate"
+    counts="$counts $(awk -v r="$rate" -v w="$win" 'BEGIN { printf "%d", r * w }')"
+    windows="$windows $rate[$(echo $counts | awk '{ print $NF }')]"
+    verdict=$(awk -v rates="$rates" -v counts="$counts" -v min="$WARM_MIN" 'BEGIN {
+      n = split(rates, r, " "); split(counts, c, " ")
+      if (n < 3) { print "unstable"; exit }
+      x = r[n - 2]; y = r[n - 1]; z = r[n]
       lo = x < y ? x : y; lo = lo < z ? lo : z; hi = x > y ? x : y; hi = hi > z ? hi : z; mid = x + y + z - lo - hi
-      print (mid > 0 && lo >= 0.9 * mid && hi <= 1.1 * mid) ? "stable" : "unstable" }')
-    if [ "$verdict" = stable ] || [ $(( SECONDS - start )) -ge "$WARM_MAX" ]; then echo "$verdict$rates"; return; fi
+      enough = c[n - 2] >= min && c[n - 1] >= min && c[n] >= min
+      print (enough && mid > 0 && lo >= 0.9 * mid && hi <= 1.1 * mid) ? "stable" : "unstable" }')
+    if [ "$verdict" = stable ] || [ $(( SECONDS - start )) -ge "$WARM_MAX" ]; then echo "$verdict$windows"; return; fi
+    win=$(awk -v r="$rate" -v w="$WARM_WINDOW" -v m="$WARM_MIN" -v left=$(( WARM_MAX - (SECONDS - start) )) 'BEGIN {
+      s = (r > 0 && r * w < m) ? 1.5 * m / r : w; if (s > left) s = left; if (s < 1) s = 1; printf "%d", s + 0.999 }')
   done
 }
 java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, else its java child
@@ -147,7 +163,7 @@ if [ "$ONLY" = ratio ]; then
     # warm-up, the same rule on both sides: windows of WARM_WINDOW s until the last three rates are within 10%
     # of their median (a JVM still compiling its Vector API kernels speeds up from window to window; on a loaded
     # machine that takes minutes), at most WARM_MAX s; the windows' rates go into the report
-    echo "warm $WARM_WINDOW $WARM_MAX" >&"${BASE[1]}"; read -r warm_in <&"${BASE[0]}"
+    echo "warm $WARM_WINDOW $WARM_MAX $WARM_MIN" >&"${BASE[1]}"; read -r warm_in <&"${BASE[0]}"
     start_server "$m" "$batch"
     threads=$(( conc < 2 ? 1 : 2 ))
     warm_out=$(warm_server "$threads" "$conc" "$m" "$format$samples" "$samples")
@@ -181,8 +197,9 @@ if [ "$ONLY" = ratio ]; then
     out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** | $(med $p50s) | $(med $p99s) | $mb | $bad |"
   done
   out ""
-  out "Warm-up windows (images/s per ${WARM_WINDOW}-s window, until the last three are within 10% of their median,"
-  out "at most ${WARM_MAX} s; discarded):"
+  out "Warm-up windows (images/s per window of at least ${WARM_WINDOW} s, with the images it counted in brackets, until"
+  out "the last three are within 10% of their median and each counted at least ${WARM_MIN} images, at most ${WARM_MAX} s;"
+  out "discarded):"
   out ""
   out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process windows | served windows |"
   out "|---|---|---|---|---|---|---|---|$warmups"

@@ -7,6 +7,7 @@ module org.convnet4j.serve {
     requires transitive org.convnet4j.core;
     requires org.convnet4j.io;
     requires com.google.gson;
+    requires java.management; // /metrics: the heap pools after GC (ServeMetrics)
     requires io.javalin;
     requires org.eclipse.jetty.server;
     requires org.eclipse.jetty.http;

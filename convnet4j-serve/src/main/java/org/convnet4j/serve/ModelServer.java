@@ -211,12 +211,43 @@ public final class ModelServer implements AutoCloseable {
             }
             body.handle(ctx);
         } catch (ApiException e) {
-            Http.error(ctx, e.status(), e.getMessage());
+            if (e.status() == 413) {
+                refuseAndDrain(ctx, e.getMessage());
+            } else {
+                Http.error(ctx, e.status(), e.getMessage());
+            }
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             Http.error(ctx, 500, "internal error: " + e);
         } finally {
             metrics.request(endpoint, ctx.status().getCode(), (System.nanoTime() - t0) / 1e9);
             inFlight.decrementAndGet();
+        }
+    }
+
+    /**
+     * A body over the limit on Javalin's routes (the picture endpoint), as on the v2 fast path: the 413 is sent at
+     * once, then what the client still sends is read and dropped (at most {@link #DRAIN_BYTES}, never kept), then
+     * the connection closes. Closing with the body unread would reset the connection under a client that is still
+     * sending, which then reports a broken pipe instead of the answer.
+     */
+    private static void refuseAndDrain(Context ctx, String message) {
+        byte[] body = utf8(Http.errorBody(message).toString());
+        jakarta.servlet.http.HttpServletResponse res = ctx.res();
+        try {
+            res.setStatus(413);
+            res.setContentType("application/json");
+            res.setHeader("Connection", "close");
+            res.setContentLength(body.length);
+            res.getOutputStream().write(body);
+            res.flushBuffer();
+            InputStream in = ctx.req().getInputStream();
+            byte[] dropped = new byte[64 << 10];
+            long left = DRAIN_BYTES;
+            for (int n; left > 0 && (n = in.read(dropped)) >= 0; ) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away or the body broke off: the 413 is sent or cannot be, nothing more to do
         }
     }
 

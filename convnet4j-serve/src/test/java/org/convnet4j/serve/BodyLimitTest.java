@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Bodies over the limit, on a raw socket so that what the server has read is known: the 413 comes before the
  * client has sent limit + 1 bytes when the length is declared, and as soon as the limit is crossed when the body is
- * chunked; the client may go on sending (it is read and dropped) and still gets the answer.
+ * chunked; the client may go on sending (it is read and dropped) and still gets the answer. The same on the v2
+ * fast path and on Javalin's routes (the picture endpoint).
  */
 class BodyLimitTest {
     private static final int LIMIT = 1 << 20;
@@ -42,11 +43,26 @@ class BodyLimitTest {
 
     @Test
     void aDeclaredLengthOverTheLimitIsAnsweredBeforeTheBodyIsSent() throws Exception {
+        declaredLengthOverTheLimit("/v2/models/lenet/infer", "application/json");
+    }
+
+    @Test
+    void aPictureOverTheLimitIsAnsweredBeforeItIsSentAndThenDrained() throws Exception {
+        // the picture endpoint is one of Javalin's routes (not the v2 fast path): the same 413, then the same drain
+        declaredLengthOverTheLimit("/predictions/lenet", "image/png");
+    }
+
+    @Test
+    void aChunkedPictureIsRefusedOnceItCrossesTheLimit() throws Exception {
+        chunkedOverTheLimit("/predictions/lenet");
+    }
+
+    private static void declaredLengthOverTheLimit(String path, String type) throws Exception {
         long declared = 8L * LIMIT;
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v2/models/lenet/infer HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: " + type + "\r\n"
                     + "Content-Length: " + declared + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(new byte[1000]);
             out.flush();
@@ -67,10 +83,14 @@ class BodyLimitTest {
 
     @Test
     void aChunkedBodyIsRefusedOnceItCrossesTheLimit() throws Exception {
+        chunkedOverTheLimit("/v2/models/lenet/infer");
+    }
+
+    private static void chunkedOverTheLimit(String path) throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v2/models/lenet/infer HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] piece = new byte[64 << 10];
             byte[] head = (Integer.toHexString(piece.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -102,10 +122,12 @@ class BodyLimitTest {
         // under it now and then ("header parser received no bytes")
         HttpClient http = HttpClient.newHttpClient();
         byte[] body = new byte[2 * LIMIT];
-        for (int i = 0; i < 10; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v2/models/lenet/infer"))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(413, r.statusCode(), r.body());
+        for (String path : new String[] {"/v2/models/lenet/infer", "/predictions/lenet"}) {
+            for (int i = 0; i < 10; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + path))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(413, r.statusCode(), path + ": " + r.body());
+            }
         }
     }
 

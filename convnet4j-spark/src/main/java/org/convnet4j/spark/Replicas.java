@@ -57,8 +57,9 @@ final class Replicas {
     }
 
     /** A replica of the run for this task (built on first use in this JVM), given back when the task ends. */
-    static Replica borrow(String runId, Broadcast<String> architecture, OptimizerRecipe recipe) {
-        ConcurrentLinkedQueue<Replica> idle = IDLE.computeIfAbsent(runId, k -> new ConcurrentLinkedQueue<>());
+    static Replica borrow(RunPools.Key run, Broadcast<String> architecture, OptimizerRecipe recipe) {
+        run.noteHolder();
+        ConcurrentLinkedQueue<Replica> idle = IDLE.computeIfAbsent(run.runId(), k -> new ConcurrentLinkedQueue<>());
         Replica r = idle.poll();
         if (r == null) {
             Model m = StepWork.buildModel(architecture);
@@ -72,9 +73,20 @@ final class Replicas {
         return r;
     }
 
-    /** Drops this JVM's replicas of a run (the driver's own, in local mode; executors drop theirs with the JVM). */
+    /** Drops this JVM's replicas of a run ({@link RunPools#release} calls it on every executor that holds some). */
     static void drop(String runId) {
         IDLE.remove(runId);
+    }
+
+    /** Replicas of the run pooled in this JVM. */
+    static int pooled(String runId) {
+        ConcurrentLinkedQueue<Replica> q = IDLE.get(runId);
+        return q == null ? 0 : q.size();
+    }
+
+    /** Replicas of any run pooled in this JVM. */
+    static int pooled() {
+        return IDLE.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();
     }
 
     /** Drops every replica of this JVM, as if its executor had died (tests). */

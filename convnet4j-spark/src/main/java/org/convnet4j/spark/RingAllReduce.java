@@ -35,6 +35,13 @@ import java.util.concurrent.Future;
  */
 final class RingAllReduce {
     private static final int TIMEOUT_MS = 600_000;
+    /**
+     * Waits (for the other tasks at the coordinator, for the left neighbour to connect) are cut into slices of this
+     * length, and between slices a task Spark has killed gives up: when a party of the exchange dies, Spark aborts the
+     * barrier stage and kills the other tasks, but a thread blocked on a socket does not see that, and would keep its
+     * task slot (which the next barrier stage needs) until the timeout.
+     */
+    private static final int POLL_MS = 500;
 
     private RingAllReduce() {
     }
@@ -79,7 +86,7 @@ final class RingAllReduce {
             right.connect(all.addresses()[(rank + 1) % p], TIMEOUT_MS);
             right.setTcpNoDelay(true);
             right.setSoTimeout(TIMEOUT_MS);
-            Socket left = server.accept();
+            Socket left = accept(server);
             left.setSoTimeout(TIMEOUT_MS);
             server.close();
             return new Ring(true, rank, p, left, right);
@@ -87,6 +94,30 @@ final class RingAllReduce {
             closeQuietly(server);
             closeQuietly(right);
             throw new UncheckedIOException("ring all-reduce, task " + rank + " of " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code server.accept()}, giving up when the task is killed or after the timeout. */
+    private static Socket accept(ServerSocket server) throws IOException {
+        server.setSoTimeout(POLL_MS);
+        long deadline = System.nanoTime() + TIMEOUT_MS * 1_000_000L;
+        while (true) {
+            try {
+                return server.accept();
+            } catch (java.net.SocketTimeoutException e) {
+                giveUpIfKilledOr(deadline);
+            }
+        }
+    }
+
+    /** Throws when this task has been killed by Spark, or the deadline has passed. */
+    private static void giveUpIfKilledOr(long deadline) throws IOException {
+        org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+        if (tc != null && tc.isInterrupted()) {
+            throw new IOException("the task was killed (" + tc.getKillReason().getOrElse(() -> "") + ")");
+        }
+        if (System.nanoTime() > deadline) {
+            throw new java.net.SocketTimeoutException("no answer within " + TIMEOUT_MS / 1000 + " s");
         }
     }
 
@@ -237,8 +268,24 @@ final class RingAllReduce {
             out.writeInt(me.getPort());
             out.writeBoolean(ready);
             out.flush();
+            // the answer comes when every task has come: wait for its first byte in slices (a killed task gives up)
+            s.setSoTimeout(POLL_MS);
+            long deadline = System.nanoTime() + TIMEOUT_MS * 1_000_000L;
+            int first;
+            while (true) {
+                try {
+                    first = s.getInputStream().read();
+                    break;
+                } catch (java.net.SocketTimeoutException e) {
+                    giveUpIfKilledOr(deadline);
+                }
+            }
+            if (first < 0) {
+                throw new IOException("the coordinator closed the connection");
+            }
+            s.setSoTimeout(TIMEOUT_MS);
             DataInputStream in = new DataInputStream(s.getInputStream());
-            boolean allReady = in.readBoolean();
+            boolean allReady = first != 0;
             InetSocketAddress[] all = new InetSocketAddress[m.parties()];
             for (int i = 0; i < all.length; i++) {
                 all[i] = new InetSocketAddress(in.readUTF(), in.readInt());

@@ -39,6 +39,8 @@ import org.convnet4j.train.optim.Optimizer;
  */
 final class RingSteps implements Closeable {
     private static final int MAX_REBUILDS = 5;
+    /** How long a failed exchange waits for Spark to report a lost executor before it counts as an error. */
+    private static final long LOSS_NOTICE_MS = 20_000;
 
     private final JavaSparkContext jsc;
     private final RingAllReduce.Coordinator coordinator;
@@ -56,6 +58,13 @@ final class RingSteps implements Closeable {
     private long meetings;
     private long broadcastBytes;
     private int rebuilds;
+    private final java.util.concurrent.atomic.AtomicLong executorsLost = new java.util.concurrent.atomic.AtomicLong();
+    private final org.apache.spark.scheduler.SparkListener lossListener = new org.apache.spark.scheduler.SparkListener() {
+        @Override
+        public void onExecutorRemoved(org.apache.spark.scheduler.SparkListenerExecutorRemoved removed) {
+            executorsLost.incrementAndGet();
+        }
+    };
 
     /** An exchange already applied since the base: what a rebuild replays. */
     private record Done(Step step, double rate) {
@@ -76,6 +85,7 @@ final class RingSteps implements Closeable {
             throw new UncheckedIOException("ring all-reduce: cannot open the coordinator on the driver: "
                     + e.getMessage(), e);
         }
+        jsc.sc().addSparkListener(lossListener);
     }
 
     /**
@@ -155,8 +165,21 @@ final class RingSteps implements Closeable {
         Exchange x = new Exchange(step, runId, architecture, recipe, meeting, values, generation, seq, base,
                 baseSeq, rate, fetch);
         scala.reflect.ClassTag<Outcome> tag = scala.reflect.ClassTag$.MODULE$.apply(Outcome.class);
-        List<Outcome> parts = new JavaRDD<>(shards.rdd().barrier().mapPartitions(new RingTask(x), false, tag), tag)
-                .collect();
+        long lostBefore = executorsLost.get();
+        List<Outcome> parts;
+        try {
+            parts = new JavaRDD<>(shards.rdd().barrier().mapPartitions(new RingTask(x), false, tag), tag).collect();
+        } catch (Exception e) {
+            // Spark does not retry a failed barrier result stage: the job fails. If an executor was lost meanwhile
+            // (killed in the middle of the exchange), the exchange is run again as a new job after a rebuild of the
+            // replicas (a survivor's replica may be half-way through the step); any other failure is an error
+            if (!(e instanceof org.apache.spark.SparkException) || !executorLostSince(lostBefore)) {
+                throw e;
+            }
+            log.accept("ring all-reduce: exchange " + seq + " failed, an executor was lost ("
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+            return Outcome.STALE;
+        }
         double weight = 0;
         double loss = 0;
         long samples = 0;
@@ -186,8 +209,23 @@ final class RingSteps implements Closeable {
         return new Outcome(new Result(new float[0], weight, loss, samples, metrics, link), false, state);
     }
 
+    /** Whether Spark reported a lost executor since the count was {@code before} (the report may come late). */
+    private boolean executorLostSince(long before) {
+        long deadline = System.nanoTime() + LOSS_NOTICE_MS * 1_000_000;
+        while (executorsLost.get() == before && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return executorsLost.get() != before;
+    }
+
     @Override
     public void close() {
+        jsc.sc().removeSparkListener(lossListener);
         if (base != null) {
             base.destroy();
             base = null;
@@ -197,7 +235,7 @@ final class RingSteps implements Closeable {
         } catch (IOException e) {
             // closing a listening socket: nothing left to do
         }
-        Replicas.drop(runId);
+        // the replicas themselves: RunPools.release, with the run's other pools
     }
 
     /** What one task returns: its loss, counts and metrics; stale if some replica was not current. */
@@ -265,7 +303,7 @@ final class RingSteps implements Closeable {
         public scala.collection.Iterator<Outcome> apply(scala.collection.Iterator<Shard> it) {
             Shard shard = it.next();
             TaskContext tc = TaskContext.get();
-            Replica rep = Replicas.borrow(x.runId(), x.architecture(), x.recipe());
+            Replica rep = Replicas.borrow(x.step().run(), x.architecture(), x.recipe());
             boolean ready = rep.holds(x.generation(), x.seq());
             if (!ready && x.seq() == x.baseSeq()) {
                 x.base().value().loadInto(rep.model, rep.optimizer);

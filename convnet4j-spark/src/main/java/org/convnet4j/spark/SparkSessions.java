@@ -45,7 +45,8 @@ public final class SparkSessions {
      * A session on {@code master} with the settings {@code conf}. A standalone master ({@code spark://}) is checked
      * first ({@link #requireReachable}: Spark itself would retry for a minute before giving up). Off {@code local},
      * the jar this class was loaded from is shipped to the executors (unless {@code conf} sets {@code spark.jars})
-     * and {@link #EXECUTOR_JVM_OPTIONS} are appended to {@code conf}'s {@code spark.executor.extraJavaOptions}.
+     * and {@link #EXECUTOR_JVM_OPTIONS} are appended to {@code conf}'s {@code spark.executor.extraJavaOptions} (or, when
+     * {@code conf} has none, to the one spark-submit set).
      * Spark's console progress bar is off.
      *
      * @throws IllegalArgumentException when a standalone master cannot be reached
@@ -62,7 +63,11 @@ public final class SparkSessions {
             if (jar != null && !conf.containsKey("spark.jars")) {
                 b.config("spark.jars", jar);
             }
-            b.config(EXECUTOR_OPTIONS_KEY, conf.getOrDefault(EXECUTOR_OPTIONS_KEY, "") + " " + EXECUTOR_JVM_OPTIONS);
+            // appended to the options of conf, or else of spark-submit (its --conf arrive as system properties,
+            // which a new SparkConf reads), not put instead of them
+            String given = conf.containsKey(EXECUTOR_OPTIONS_KEY) ? conf.get(EXECUTOR_OPTIONS_KEY)
+                    : new org.apache.spark.SparkConf().get(EXECUTOR_OPTIONS_KEY, "");
+            b.config(EXECUTOR_OPTIONS_KEY, (given + " " + EXECUTOR_JVM_OPTIONS).trim());
         }
         conf.forEach((k, v) -> {
             if (!k.equals(EXECUTOR_OPTIONS_KEY)) {

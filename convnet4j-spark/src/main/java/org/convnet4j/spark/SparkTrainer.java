@@ -73,6 +73,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
     private long bytesPerExchange;
     private long broadcastBytes;
     private int ringRebuilds;
+    private RunPools.Released released;
     private Exchange exchange = Exchange.TREE;
     private Run run; // between start() and finish()
 
@@ -173,6 +174,11 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         return broadcastBytes;
     }
 
+    /** What the end of the last run released: the model copies pooled in executor JVMs (and the driver's). */
+    RunPools.Released released() {
+        return released;
+    }
+
     /** {@link Exchange#RING}: how often the last run rebuilt the replicas from the last epoch's state. */
     int ringRebuilds() {
         return ringRebuilds;
@@ -243,7 +249,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
     // ---- the engine -------------------------------------------------------------------------------
 
     /** What a run keeps between start() and finish(). */
-    private record Run(TrainConfig config, String runId, Broadcast<String> architecture, List<String> trainable,
+    private record Run(TrainConfig config, RunPools.Key pools, Broadcast<String> architecture, List<String> trainable,
                        List<String> buffers, String lossClass, ExecutorPictures train, Dataset validation,
                        ExecutorPictures val, List<String> classNames, RingSteps ring) {
     }
@@ -279,7 +285,8 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         }
         broadcastBytes = 0;
         ringRebuilds = 0;
-        run = new Run(cfg, runId, architecture, trainable, buffers, lossClass, t, validation, v, names(train), ring);
+        run = new Run(cfg, RunPools.register(spark.sparkContext(), runId), architecture, trainable, buffers, lossClass,
+                t, validation, v, names(train), ring);
     }
 
     @Override
@@ -297,7 +304,24 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
                 ringRebuilds = r.ring().rebuilds();
                 r.ring().close();
             }
-            StepWork.drop(r.runId()); // the driver's own pool, in local mode; executors drop theirs with the JVM
+            // the model copies the run left in executor JVMs (StepWork's pool, ring replicas): one small job
+            if (spark.sparkContext().isStopped()) {
+                released = new RunPools.Released(RunPools.dropHere(r.pools().runId()), 0, List.of());
+            } else {
+                try {
+                    released = RunPools.release(spark.sparkContext(), r.pools());
+                } catch (RuntimeException e) { // e.g. the run failed because the cluster did: keep the run's own error
+                    released = new RunPools.Released(RunPools.dropHere(r.pools().runId()), 0, List.of("all: " + e));
+                }
+            }
+            if (released.executors() > 0) {
+                log.accept("released the run's " + released.models() + " model copies on " + released.executors()
+                        + " executors");
+            }
+            if (!released.missed().isEmpty()) {
+                log.accept("could not reach executors " + released.missed() + " to release the run's model copies"
+                        + " (they stay until the executor ends)");
+            }
         }
     }
 
@@ -315,12 +339,12 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             Result res;
             if (r.ring() != null) {
                 // the replicas on the executors step; the driver's model gets their state at the end of the epoch
-                Step s = new Step(r.runId(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
+                Step s = new Step(r.pools(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
                         localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
                 res = r.ring().step(s, rate, b + k >= all.length, model, cfg.optimizer());
                 bytesPerExchange = res.linkBytes(); // the busiest ring link's payload
             } else {
-                Step s = new Step(r.runId(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
+                Step s = new Step(r.pools(), r.architecture(), null, r.trainable(), r.buffers(), batchIndices,
                         localSteps > 1 ? rate : 0, r.lossClass(), r.classNames());
                 res = TreeSteps.step(jsc, r.train().shards(), s, rate, model, cfg);
                 broadcastBytes += 4L * TreeSteps.values(model);
@@ -343,7 +367,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
         Broadcast<Map<String, float[]>> w = jsc.broadcast(TreeSteps.weights(model));
         broadcastBytes += 4L * TreeSteps.values(model);
         try {
-            Evaluation e = new Evaluation(r.runId(), r.architecture(), w, batchSize,
+            Evaluation e = new Evaluation(r.pools(), r.architecture(), w, batchSize,
                     loss == null ? null : StepWork.lossClass(loss), names(data));
             return r.val().shards().map(e::compute).treeReduce(SparkTrainer::sum, 2);
         } finally {

@@ -57,11 +57,11 @@ final class StepWork {
     }
 
     /** Validation on one cached shard: the model with the broadcast weights, without gradients, in batches. */
-    record Evaluation(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights,
+    record Evaluation(RunPools.Key run, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights,
                       int batchSize, String lossClass, List<String> classNames) implements Serializable {
         Metrics compute(Shard shard) {
             Loss loss = lossClass == null ? null : newLoss(lossClass);
-            Model model = models(runId, architecture);
+            Model model = models(run, architecture);
             Map<String, Parameter> params = model.namedParameters();
             weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
             Metrics m = new Metrics(classNames);
@@ -86,18 +86,18 @@ final class StepWork {
     }
 
     /** One exchange: the weights out, K batches of global indices, the computation on one shard. */
-    record Step(String runId, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights, List<String> trainable,
+    record Step(RunPools.Key run, Broadcast<String> architecture, Broadcast<Map<String, float[]>> weights, List<String> trainable,
                 List<String> buffers, int[][] batches, double localRate, String lossClass, List<String> classNames)
             implements Serializable {
 
         /** This step with the weights of the driver's model (tree exchange). */
         Step withWeights(Broadcast<Map<String, float[]>> w) {
-            return new Step(runId, architecture, w, trainable, buffers, batches, localRate, lossClass, classNames);
+            return new Step(run, architecture, w, trainable, buffers, batches, localRate, lossClass, classNames);
         }
 
         /** On a pooled model of the run with the broadcast weights. */
         Result compute(Shard shard) {
-            Model model = models(runId, architecture);
+            Model model = models(run, architecture);
             Map<String, Parameter> params = model.namedParameters();
             weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
             return computeOn(shard, model);
@@ -210,9 +210,13 @@ final class StepWork {
 
     private static final Map<String, ConcurrentLinkedQueue<Model>> IDLE = new ConcurrentHashMap<>();
 
-    /** A model instance of the run for this task: built once per task slot per executor, reused across steps. */
-    private static Model models(String runId, Broadcast<String> architecture) {
-        ConcurrentLinkedQueue<Model> idle = IDLE.computeIfAbsent(runId, k -> new ConcurrentLinkedQueue<>());
+    /**
+     * A model instance of the run for this task: built once per task slot per executor, reused across steps; the
+     * executor is recorded as a holder of the run's pool ({@link RunPools}: released when the run ends).
+     */
+    private static Model models(RunPools.Key run, Broadcast<String> architecture) {
+        run.noteHolder();
+        ConcurrentLinkedQueue<Model> idle = IDLE.computeIfAbsent(run.runId(), k -> new ConcurrentLinkedQueue<>());
         Model m = idle.poll();
         if (m == null) {
             m = buildModel(architecture);
@@ -225,9 +229,20 @@ final class StepWork {
         return m;
     }
 
-    /** Drops this JVM's pooled models of a run (the driver's own, in local mode; executors drop theirs with the JVM). */
+    /** Drops this JVM's pooled models of a run ({@link RunPools#release} calls it on every executor that holds some). */
     static void drop(String runId) {
         IDLE.remove(runId);
+    }
+
+    /** Models of the run pooled in this JVM (idle ones; none are borrowed between tasks). */
+    static int pooled(String runId) {
+        ConcurrentLinkedQueue<Model> q = IDLE.get(runId);
+        return q == null ? 0 : q.size();
+    }
+
+    /** Models of any run pooled in this JVM. */
+    static int pooled() {
+        return IDLE.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();
     }
 
     /** A new instance of the run's network (weights to be loaded), with the engine's threads sized to the task. */

@@ -246,4 +246,22 @@ class SparkTrainerTest {
             assertTrue(!ours || t.isDaemon() || !t.isAlive(), "non-daemon thread left: " + t.getName());
         }
     }
+
+    /**
+     * The model copies a run builds in the task slots (StepWork's pool for steps and validation, ring replicas) are
+     * released when fit() returns; in local mode the executor is the driver's JVM (StandaloneClusterTest checks
+     * executor JVMs of a real cluster).
+     */
+    @Test
+    void aRunLeavesNoModelCopiesBehind() {
+        for (SparkTrainer.Exchange e : SparkTrainer.Exchange.values()) {
+            Sequential m = lenet();
+            SparkTrainer t = new SparkTrainer(spark, config(new Sgd(m, 0.05).momentum(0.9), 1)).partitions(2).exchange(e);
+            t.fit(m, data, data);
+            assertEquals(0, RunPools.pooledHere(), e + ": model copies left in the JVM");
+            // tree: a model per busy task slot; ring: a replica per partition (both run at once) + validation models
+            assertTrue(t.released().models() >= (e == SparkTrainer.Exchange.RING ? 3 : 1), e + " " + t.released());
+            assertTrue(t.released().missed().isEmpty(), e + " " + t.released());
+        }
+    }
 }

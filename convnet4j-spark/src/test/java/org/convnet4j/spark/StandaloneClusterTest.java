@@ -37,9 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * further JVMs (the drivers) against spark://127.0.0.1:PORT, and during each job one executor is killed with SIGKILL.
  *
  * <ul>
- *   <li>Training: the executor is killed after the first epoch, when it holds cached shards of the decoded training
- *       pictures; Spark rebuilds them from their lineage (file names) on another executor, the run finishes, and its
- *       model equals the in-process {@code TrainingRun}'s (same steps; the gradient sum's order may differ, 1e-5).</li>
+ *   <li>Training (ring exchange): the executor is killed in the middle of epoch 2, when it holds cached shards of the
+ *       decoded training pictures and a model replica that has taken some of epoch 2's steps; Spark rebuilds the
+ *       shards from their lineage (file names), the driver rebuilds every replica from epoch 1's state and replays
+ *       epoch 2's exchanges so far, the run finishes, and its model equals the in-process {@code TrainingRun}'s (same
+ *       steps; the gradient sum's order may differ, 1e-5).</li>
  *   <li>Prediction: the executor is killed as soon as it runs a task; its tasks are retried and the CSV is complete
  *       and byte for byte the one of a clean local run.</li>
  * </ul>
@@ -107,36 +109,61 @@ class StandaloneClusterTest {
 
     /**
      * spark train on a picture folder with the ring exchange (the optimiser steps on the executors); one executor killed
-     * after epoch 1; the model equals the in-process run's.
+     * in the middle of epoch 2; the model equals the in-process run's.
      */
     private void trainingSurvivesAKilledExecutor(String url, List<String> cluster, List<Path> workDirs, Path sparkHome)
             throws Exception {
         Path folder = TestSpark.stripeFolder(dir.resolve("stripes"), 50, 21);
         Path out = dir.resolve("cluster-train/m.c4j");
         Files.createDirectories(out.getParent());
-        List<String> args = new ArrayList<>(List.of("org.convnet4j.spark.cli.SparkMain", "train", "--master", url,
+        // SparkMain train in a session of the driver's own, which afterwards asks the executors for their model pools
+        List<String> args = new ArrayList<>(List.of("org.convnet4j.spark.cli.PoolCheckingDriver", "train", "--master", url,
                 "--model", "lenet5-classic", "--data", folder.toString(), "--epochs", "2", "--batch", "16",
                 "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "9",
                 "--partitions", "2", "--exchange", "ring", "--no-progress", "--out", out.toString()));
         args.addAll(cluster);
         Process driver = start("train-driver", args, sparkHome);
-        // kill an executor of this app once epoch 1 is done: it holds cached shards of the decoded pictures
+        // kill an executor in the middle of epoch 2 (5 exchanges of 16 pictures): once epoch 1 is logged, wait until
+        // one executor has started the second exchange of epoch 2 (each exchange is a barrier stage with one task per
+        // executor), then kill it. Its cached shards are rebuilt from their lineage elsewhere, and its model replica
+        // is gone: the replacement executor says so at the rendezvous, the driver rebuilds every replica from epoch
+        // 1's state and replays the exchanges of epoch 2 made so far
         long deadline = System.nanoTime() + 300_000_000_000L; // generous: a loaded CI machine starts JVMs slowly
         while (!log("train-driver").contains("epoch 1/2") && driver.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+            Thread.sleep(20);
         }
         assertTrue(log("train-driver").contains("epoch 1/2"), "epoch 1 did not finish:\n" + logs(workDirs, "train-driver"));
-        killRunningExecutor(workDirs, driver, "train-driver");
+        Executor victim = runningExecutor(workDirs).orElseThrow(() -> new AssertionError("no executor ran a task"));
+        int tasksBefore = victim.tasksStarted();
+        while (victim.tasksStarted() < tasksBefore + 2 && driver.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(!log("train-driver").contains("epoch 2/2"), "epoch 2 ended before the kill:\n" + log("train-driver"));
+        kill(victim.process());
         assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "training driver did not finish");
         String driverLog = log("train-driver");
         assertEquals(0, driver.exitValue(), driverLog);
         assertTrue(driverLog.contains("Lost") || driverLog.contains("lost"), "the driver should have seen the executor go:\n"
                 + driverLog);
         assertTrue(driverLog.contains("epoch 2/2"), driverLog);
-        // ring mode: the replacement executor builds its replica from the state of epoch 1's end, either at once (the
-        // kill came before epoch 2's first exchange) or by a rebuild of all replicas and a replay of the exchanges
-        System.out.println("StandaloneClusterTest: ring replicas " + (driverLog.contains("rebuilding the replicas")
-                ? "rebuilt mid-epoch and replayed" : "started from epoch 1's state"));
+        java.util.regex.Matcher rebuilt = java.util.regex.Pattern
+                .compile("rebuilding the replicas from exchange 5 and replaying (\\d+)").matcher(driverLog);
+        assertTrue(rebuilt.find() && Integer.parseInt(rebuilt.group(1)) >= 1, "the replicas should have been rebuilt"
+                + " from epoch 1's state (exchange 5) and epoch 2's exchanges replayed:\n" + driverLog);
+        System.out.println("StandaloneClusterTest: " + rebuilt.group());
+        // the run's model copies (step pool, replicas) were released on the executors when the run ended
+        java.util.regex.Matcher released = java.util.regex.Pattern
+                .compile("released the run's (\\d+) model copies on (\\d+) executors").matcher(driverLog);
+        assertTrue(released.find() && Integer.parseInt(released.group(1)) >= 2, driverLog);
+        java.util.regex.Matcher after = java.util.regex.Pattern
+                .compile("model copies pooled per executor after the run: \\{(.*)}").matcher(driverLog);
+        assertTrue(after.find(), driverLog);
+        String[] perExecutor = after.group(1).split(", ");
+        assertEquals(2, perExecutor.length, after.group());
+        for (String e : perExecutor) {
+            assertTrue(e.endsWith("=0"), after.group());
+        }
+        System.out.println("StandaloneClusterTest: " + released.group() + "; " + after.group());
 
         // the same run in this process, without Spark
         Path local = dir.resolve("local-train/m.c4j");
@@ -205,7 +232,7 @@ class StandaloneClusterTest {
 
     /** kill -9 the first executor of the driver's app that runs a task; asserts it is gone. */
     private void killRunningExecutor(List<Path> workDirs, Process driver, String driverName) throws Exception {
-        ProcessHandle victim = null;
+        Executor victim = null;
         long deadline = System.nanoTime() + 300_000_000_000L;
         while (victim == null && System.nanoTime() < deadline && driver.isAlive()) {
             victim = runningExecutor(workDirs).orElse(null);
@@ -215,9 +242,27 @@ class StandaloneClusterTest {
         }
         assertTrue(victim != null, "no executor started a task (driver " + (driver.isAlive() ? "running" : "exited "
                 + driver.exitValue()) + "); logs:\n" + logs(workDirs, driverName));
+        kill(victim.process());
+    }
+
+    private static void kill(ProcessHandle victim) throws Exception {
         assertTrue(victim.destroyForcibly(), "kill -9 was not delivered to executor " + victim.pid());
         assertTrue(victim.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS) != null && !victim.isAlive(),
                 "the killed executor is still alive");
+    }
+
+    /** An executor JVM and its log (stderr in the worker's work directory). */
+    private record Executor(ProcessHandle process, Path stderr) {
+        /** Tasks it has started so far (its log has a line for each). */
+        int tasksStarted() throws IOException {
+            int n = 0;
+            for (String line : Files.readAllLines(stderr)) {
+                if (line.contains("Running task")) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     private static List<String> predict(String master, Path model, Path pictures, Path out, List<String> extra) {
@@ -229,7 +274,7 @@ class StandaloneClusterTest {
     }
 
     /** An executor (a child of one of our workers) whose log shows a running task. */
-    private Optional<ProcessHandle> runningExecutor(List<Path> workDirs) throws IOException {
+    private Optional<Executor> runningExecutor(List<Path> workDirs) throws IOException {
         for (Path work : workDirs) {
             if (!Files.isDirectory(work)) {
                 continue;
@@ -247,7 +292,7 @@ class StandaloneClusterTest {
                             .filter(h -> commandLine(h).contains(" --app-id " + app + " "))
                             .findFirst();
                     if (p.isPresent()) {
-                        return p;
+                        return Optional.of(new Executor(p.get(), err));
                     }
                 }
             }

@@ -129,7 +129,7 @@ final class OnnxFolding {
     }
 
     /** Split and LayerNormalization: every output (Split's parts; Y, Mean, InvStdDev). */
-    private static List<Arr> evalMulti(Node n, List<Arr> a, long opset) {
+    static List<Arr> evalMulti(Node n, List<Arr> a, long opset) {
         Arr x = a.get(0);
         if (n.opType().equals("Split")) {
             int ax = (int) axis(ints(n, "axis", 0), x.rank());
@@ -203,7 +203,7 @@ final class OnnxFolding {
                 new Arr(OnnxModel.FLOAT, statDims, inv));
     }
 
-    private static float floatAttr(Node n, String name, float fallback) {
+    static float floatAttr(Node n, String name, float fallback) {
         Attribute a = n.attributes().get(name);
         return a == null ? fallback : a.f();
     }
@@ -273,7 +273,7 @@ final class OnnxFolding {
     }
 
     /** For each element of an array of dims {@code d}, the flat index of its cell once the {@code red} axes are 1. */
-    private static int[] outIndex(long[] d, boolean[] red) {
+    static int[] outIndex(long[] d, boolean[] red) {
         int r = d.length;
         long[] st = new long[r];
         long acc = 1;
@@ -373,7 +373,7 @@ final class OnnxFolding {
     }
 
     /** NumPy matmul: 1-D operands promoted and the added axis removed again, leading axes broadcast. */
-    private static Arr matmul(Arr a, Arr b) {
+    static Arr matmul(Arr a, Arr b) {
         boolean aVec = a.rank() == 1;
         boolean bVec = b.rank() == 1;
         long[] ad = aVec ? new long[] {1, a.dims()[0]} : a.dims();
@@ -488,7 +488,7 @@ final class OnnxFolding {
         return r.data(n.outputs().get(0));
     }
 
-    private static Arr eval(Node n, List<Arr> a, long opset) {
+    static Arr eval(Node n, List<Arr> a, long opset) {
         Arr x = a.isEmpty() ? null : a.get(0);
         return switch (n.opType()) {
             case "Identity" -> x;
@@ -616,7 +616,7 @@ final class OnnxFolding {
         return v;
     }
 
-    private static long[] longsOf(List<Arr> a, int i) {
+    static long[] longsOf(List<Arr> a, int i) {
         if (i >= a.size() || a.get(i) == null) {
             return null;
         }
@@ -628,12 +628,12 @@ final class OnnxFolding {
         return out;
     }
 
-    private static long ints(Node n, String name, long fallback) {
+    static long ints(Node n, String name, long fallback) {
         Attribute a = n.attributes().get(name);
         return a == null ? fallback : a.i();
     }
 
-    private static long[] intsArr(Node n, String name) {
+    static long[] intsArr(Node n, String name) {
         Attribute a = n.attributes().get(name);
         return a == null ? null : a.ints();
     }
@@ -643,7 +643,7 @@ final class OnnxFolding {
         return Math.max(0, Math.min(rank, v));
     }
 
-    private static long axis(long axis, int rank) {
+    static long axis(long axis, int rank) {
         long v = axis < 0 ? axis + rank : axis;
         if (v < 0 || v >= rank) {
             throw new IllegalArgumentException("axis " + axis + " outside rank " + rank);
@@ -705,7 +705,7 @@ final class OnnxFolding {
     }
 
     /** For each element of the broadcast shape {@code out}, the flat index into an operand of dims {@code s}. */
-    private static int[] readMap(long[] s, long[] out) {
+    static int[] readMap(long[] s, long[] out) {
         int r = out.length;
         long[] st = new long[r];
         long acc = 1;
@@ -1020,7 +1020,7 @@ final class OnnxFolding {
         return new Arr(x.type(), d, o);
     }
 
-    private static Arr transpose(Arr x, long[] perm) {
+    static Arr transpose(Arr x, long[] perm) {
         int r = x.rank();
         long[] p = perm;
         if (p == null) {

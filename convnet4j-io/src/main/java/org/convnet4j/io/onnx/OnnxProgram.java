@@ -91,6 +91,128 @@ public final class OnnxProgram {
      * @throws IllegalArgumentException naming the input or node when a value does not fit
      */
     public List<TensorData> run(List<TensorData> values) {
+        return run(values, false);
+    }
+
+    /** What {@link #forwardForTraining} kept for {@link #backward}: every value of the pass. */
+    private Map<String, TensorData> lastPass;
+
+    /**
+     * As {@link #run}, in training mode, keeping what {@link #backward} needs: the float graph's activations and the
+     * typed nodes' inputs. Not for a model with a second stage (inference only). One pass at a time: not thread-safe.
+     */
+    public List<TensorData> forwardForTraining(List<TensorData> values) {
+        if (deferred != null) {
+            throw new IllegalStateException(what + ": the second stage (float layers after run-time typed values) is"
+                    + " inference only");
+        }
+        return run(values, true);
+    }
+
+    /**
+     * Backward pass after {@link #forwardForTraining}: from the gradients of the outputs (null for an output that
+     * does not reach the loss; integer and boolean outputs have none) through the typed nodes (each must be one of
+     * {@link OnnxGradients#DIFFERENTIABLE}, else an exception names it) into the float graph, whose parameters
+     * accumulate their gradients as in {@link Graph#backwardMulti}. Constants that typed nodes read (a Gemm's B, a
+     * LayerNormalization's scale on the typed path) are not learned. Returns the gradients of the float graph's
+     * inputs in {@code graph().inputNames()} order (empty without a float graph).
+     */
+    public List<Tensor> backward(List<TensorData> outputGradients) {
+        if (lastPass == null) {
+            throw new IllegalStateException(what + ": backward before forwardForTraining");
+        }
+        if (outputGradients.size() != outputs.size()) {
+            throw new IllegalArgumentException(what + ": " + outputGradients.size() + " output gradients given, "
+                    + outputs.size() + " outputs");
+        }
+        Map<String, double[]> grads = new HashMap<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            TensorData g = outputGradients.get(i);
+            if (g != null && OnnxModel.isFloating(lastPass.get(outputs.get(i).name()) == null ? OnnxModel.FLOAT
+                    : lastPass.get(outputs.get(i).name()).dataType())) {
+                double[] v = new double[g.floats().length];
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = g.value(k);
+                }
+                accumulate(grads, outputs.get(i).name(), v);
+            }
+        }
+        for (int t = typedNodes.size() - 1; t >= 0; t--) {
+            Node n = typedNodes.get(t);
+            List<double[]> gOut = new ArrayList<>();
+            boolean any = false;
+            for (String o : n.outputs()) {
+                double[] g = grads.get(o);
+                gOut.add(g);
+                any |= g != null;
+            }
+            if (!any) {
+                continue;
+            }
+            List<OnnxFolding.Arr> in = new ArrayList<>();
+            for (String v : n.inputs()) {
+                TensorData d = v.isEmpty() ? null : lastPass.containsKey(v) ? lastPass.get(v) : constants.get(v);
+                in.add(d == null ? null : OnnxFolding.Arr.of(d));
+            }
+            List<double[]> gIn;
+            try {
+                gIn = OnnxGradients.backward(n, in, gOut, opset);
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                throw new IllegalArgumentException(what + ": " + n.opType() + " node '" + (n.name().isEmpty()
+                        ? n.outputs().get(0) : n.name()) + "' on the typed path: " + e.getMessage(), e);
+            }
+            for (int i = 0; i < gIn.size(); i++) {
+                String v = n.inputs().get(i);
+                if (gIn.get(i) != null && !v.isEmpty() && lastPass.containsKey(v)) {
+                    accumulate(grads, v, gIn.get(i)); // constants (initializers) are not learned on the typed path
+                }
+            }
+        }
+        if (graph == null) {
+            return List.of();
+        }
+        List<Tensor> graphGrads = new ArrayList<>();
+        boolean any = false;
+        for (List<String> values : graphOutputValues) {
+            double[] sum = null;
+            for (String v : values) {
+                double[] g = grads.get(v);
+                if (g != null) {
+                    if (sum == null) {
+                        sum = new double[g.length];
+                    }
+                    for (int k = 0; k < g.length; k++) {
+                        sum[k] += g[k];
+                    }
+                }
+            }
+            if (sum == null) {
+                graphGrads.add(null);
+                continue;
+            }
+            any = true;
+            float[] f = new float[sum.length];
+            for (int k = 0; k < f.length; k++) {
+                f[k] = (float) sum[k];
+            }
+            TensorData shape = lastPass.get(values.get(0));
+            graphGrads.add(new TensorData(values.get(0), OnnxModel.FLOAT, shape.dims(), f, null).toTensor());
+        }
+        return any ? graph.backwardMulti(graphGrads) : List.of();
+    }
+
+    private static void accumulate(Map<String, double[]> grads, String v, double[] g) {
+        double[] have = grads.get(v);
+        if (have == null) {
+            grads.put(v, g.clone());
+        } else {
+            for (int k = 0; k < g.length; k++) {
+                have[k] += g[k];
+            }
+        }
+    }
+
+    private List<TensorData> run(List<TensorData> values, boolean training) {
         if (values.size() != inputs.size()) {
             throw new IllegalArgumentException(what + ": " + values.size() + " inputs given, " + inputs.size()
                     + " expected " + inputs);
@@ -120,7 +242,8 @@ public final class OnnxProgram {
                 }
                 feed.add(t.toTensor());
             }
-            List<Tensor> got = GradMode.withoutGradients(() -> graph.forwardMulti(feed, false));
+            List<Tensor> got = training ? graph.forwardMulti(feed, true)
+                    : GradMode.withoutGradients(() -> graph.forwardMulti(feed, false));
             for (int i = 0; i < got.size(); i++) {
                 for (String v : graphOutputValues.get(i)) {
                     env.put(v, TensorData.of(v, got.get(i)));
@@ -147,6 +270,7 @@ public final class OnnxProgram {
         if (deferred != null) {
             runSecondStage(env);
         }
+        lastPass = training ? env : null;
         List<TensorData> out = new ArrayList<>();
         for (ValueInfo o : outputs) {
             TensorData t = env.containsKey(o.name()) ? env.get(o.name()) : constants.get(o.name());

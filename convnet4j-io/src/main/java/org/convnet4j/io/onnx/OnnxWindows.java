@@ -370,9 +370,19 @@ final class OnnxWindows {
                 || intAttr(n, "training_mode", 0) != 0) {
             throw new IllegalArgumentException("BatchNormalization: only the inference form is computed");
         }
+        if (intAttr(n, "spatial", 1) == 0) {
+            throw new IllegalArgumentException("BatchNormalization with spatial=0 (statistics per activation) is not"
+                    + " computed on the typed path");
+        }
         Attribute eps = n.attributes().get("epsilon");
         double e = eps == null ? 1e-5 : eps.f();
         long c = x.dims()[1];
+        for (int i = 1; i <= 4; i++) {
+            if (a.get(i).v().length != c) {
+                throw new IllegalArgumentException("BatchNormalization input " + i + " holds " + a.get(i).v().length
+                        + " values for " + c + " channels");
+            }
+        }
         long inner = x.size() / (x.dims()[0] * c);
         double[] y = new double[x.v().length];
         for (int i = 0; i < y.length; i++) {

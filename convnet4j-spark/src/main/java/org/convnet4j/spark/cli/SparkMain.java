@@ -90,7 +90,7 @@ public final class SparkMain implements Runnable {
         }
     }
 
-    /** Base of the commands: a session that is always stopped. */
+    /** Base of the commands: the session is stopped at the end, unless the caller of {@link #run} already had it. */
     abstract static class SparkCommand implements Callable<Integer> {
         @CommandLine.Mixin
         SparkOptions spark = new SparkOptions();
@@ -98,11 +98,14 @@ public final class SparkMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             check();
+            boolean callers = SparkSession.getDefaultSession().isDefined();
             SparkSession session = spark.session("convnet4j " + getClass().getSimpleName());
             try {
                 return run(session);
             } finally {
-                session.stop();
+                if (!callers) {
+                    session.stop();
+                }
             }
         }
 

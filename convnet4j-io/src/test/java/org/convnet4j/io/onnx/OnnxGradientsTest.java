@@ -1,0 +1,256 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.convnet4j.io.onnx.OnnxFolding.Arr;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.io.onnx.OnnxModel.Node;
+import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Backward passes of the typed path (OnnxGradients) against central finite differences in double precision, per
+ * operator, with a random weighting of every output element as the loss; and the whole of OnnxProgram's backward
+ * (typed nodes into the float graph and its parameters) against finite differences of its float32 forward pass.
+ */
+class OnnxGradientsTest {
+    private final SplittableRandom rnd = new SplittableRandom(1616);
+
+    private Arr random(long... dims) {
+        long n = 1;
+        for (long d : dims) {
+            n *= d;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rnd.nextDouble(-1.5, 1.5);
+        }
+        return new Arr(OnnxModel.FLOAT, dims, v);
+    }
+
+    private static Arr ints(long[] values, long... dims) {
+        double[] v = new double[values.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i];
+        }
+        return new Arr(OnnxModel.INT64, dims, v);
+    }
+
+    private static Attribute i(String name, long v) {
+        return new Attribute(name, Attribute.INT, 0, v, null, null, null, null, null);
+    }
+
+    private static Attribute is(String name, long... v) {
+        return new Attribute(name, Attribute.INTS, 0, 0, null, null, null, v, null);
+    }
+
+    private static Attribute f(String name, float v) {
+        return new Attribute(name, Attribute.FLOAT, v, 0, null, null, null, null, null);
+    }
+
+    private static Node node(String op, int inputs, int outputs, Attribute... attrs) {
+        Map<String, Attribute> m = new LinkedHashMap<>();
+        for (Attribute a : attrs) {
+            m.put(a.name(), a);
+        }
+        List<String> in = new ArrayList<>();
+        for (int k = 0; k < inputs; k++) {
+            in.add("in" + k);
+        }
+        List<String> out = new ArrayList<>();
+        for (int k = 0; k < outputs; k++) {
+            out.add("out" + k);
+        }
+        return new Node(op, op, "", in, out, m);
+    }
+
+    private static List<Arr> forward(Node n, List<Arr> in, long opset) {
+        return OnnxFolding.MULTI_OUTPUT.contains(n.opType()) ? OnnxFolding.evalMulti(n, in, opset).subList(0,
+                n.outputs().size()) : List.of(OnnxFolding.eval(n, in, opset));
+    }
+
+    private static double loss(Node n, List<Arr> in, List<double[]> w, long opset) {
+        List<Arr> ys = forward(n, in, opset);
+        double l = 0;
+        for (int o = 0; o < ys.size(); o++) {
+            for (int k = 0; k < ys.get(o).v().length; k++) {
+                l += w.get(o)[k] * ys.get(o).v()[k];
+            }
+        }
+        return l;
+    }
+
+    /** Analytic input gradients of sum(w * y) against central differences, every element of every float input. */
+    private void check(Node n, long opset, Arr... inputs) {
+        List<Arr> in = new ArrayList<>(List.of(inputs));
+        List<Arr> ys = forward(n, in, opset);
+        List<double[]> w = new ArrayList<>();
+        for (Arr y : ys) {
+            w.add(random(y.dims()).v());
+        }
+        List<double[]> g = OnnxGradients.backward(n, in, w, opset);
+        int checked = 0;
+        for (int j = 0; j < in.size(); j++) {
+            Arr a = in.get(j);
+            if (a.integer()) {
+                assertEquals(null, g.get(j), n.opType() + ": integer input " + j + " has no gradient");
+                continue;
+            }
+            assertNotNull(g.get(j), n.opType() + ": input " + j);
+            for (int k = 0; k < a.v().length; k++) {
+                double keep = a.v()[k];
+                double eps = 1e-6;
+                a.v()[k] = keep + eps;
+                double up = loss(n, in, w, opset);
+                a.v()[k] = keep - eps;
+                double down = loss(n, in, w, opset);
+                a.v()[k] = keep;
+                double numeric = (up - down) / (2 * eps);
+                double analytic = g.get(j)[k];
+                assertTrue(Math.abs(analytic - numeric) <= 1e-6 * Math.max(1, Math.abs(numeric)), n.opType()
+                        + " input " + j + " element " + k + ": analytic " + analytic + ", finite differences " + numeric);
+                checked++;
+            }
+        }
+        assertTrue(checked > 0, n.opType());
+    }
+
+    @Test
+    void movingOperators() {
+        check(node("Transpose", 1, 1, is("perm", 2, 0, 1)), 13, random(2, 3, 4));
+        check(node("Concat", 2, 1, i("axis", 0)), 13, random(2, 3), random(1, 3));
+        check(node("Split", 2, 2, i("axis", 1)), 13, random(2, 5), ints(new long[] {2, 3}, 2));
+        // repeated indices: their gradients add up
+        check(node("Gather", 2, 1, i("axis", 1)), 13, random(2, 4, 3), ints(new long[] {3, 0, 3, -1}, 2, 2));
+        check(node("Tile", 2, 1), 13, random(2, 3), ints(new long[] {2, 3}, 2));
+        check(node("Slice", 5, 1), 13, random(4, 5), ints(new long[] {1, 4}, 2), ints(new long[] {4, 0}, 2),
+                ints(new long[] {0, 1}, 2), ints(new long[] {2, -2}, 2));
+        check(node("Expand", 2, 1), 13, random(3, 1), ints(new long[] {2, 3, 4}, 3));
+        check(node("Reshape", 2, 1), 13, random(2, 6), ints(new long[] {3, -1}, 2));
+        Arr cond = new Arr(OnnxModel.BOOL, new long[] {2, 3}, new double[] {1, 0, 0, 1, 1, 0});
+        check(node("Where", 3, 1), 13, cond, random(2, 3), random(3));
+    }
+
+    @Test
+    void matrixProducts() {
+        check(node("MatMul", 2, 1), 13, random(2, 3, 4), random(4, 5)); // batch axes broadcast
+        check(node("MatMul", 2, 1), 13, random(4), random(2, 4, 3)); // 1-D promoted
+        check(node("MatMul", 2, 1), 13, random(2, 1, 3, 4), random(3, 4, 2));
+        check(node("Gemm", 3, 1, i("transA", 1), i("transB", 1), f("alpha", 0.7f), f("beta", -1.3f)), 13,
+                random(4, 3), random(5, 4), random(5));
+        check(node("Gemm", 3, 1), 13, random(3, 4), random(4, 2), random(3, 1));
+    }
+
+    @Test
+    void normalisingAndReducingOperators() {
+        check(node("Softmax", 1, 1, i("axis", 0)), 13, random(3, 4));
+        check(node("Softmax", 1, 1, i("axis", 1)), 11, random(2, 3, 4)); // opset < 13: the axes from 1 on
+        check(node("LogSoftmax", 1, 1, i("axis", -1)), 13, random(2, 5));
+        check(node("LayerNormalization", 3, 1, i("axis", 1)), 17, random(2, 3, 4), random(3, 4), random(4));
+        for (String op : new String[] {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
+            "ReduceSumSquare", "ReduceLogSumExp"}) {
+            check(node(op, 1, 1, is("axes", 0, 2), i("keepdims", 0)), 13, random(2, 3, 4));
+            check(node(op, 1, 1), 13, random(3, 2));
+        }
+        check(node("ReduceSum", 2, 1, i("keepdims", 1)), 13, random(2, 3, 4), ints(new long[] {1}, 1));
+    }
+
+    @Test
+    void elementwiseOperators() {
+        check(node("PRelu", 2, 1), 13, random(2, 3, 4), random(3, 1));
+        check(node("Add", 2, 1), 13, random(2, 3), random(3));
+        check(node("Sub", 2, 1), 13, random(2, 1), random(1, 3));
+        check(node("Mul", 2, 1), 13, random(2, 3), random(2, 1));
+        Arr away = random(3);
+        for (int k = 0; k < 3; k++) {
+            away.v()[k] += Math.copySign(1, away.v()[k]); // divisors away from 0
+        }
+        check(node("Div", 2, 1), 13, random(2, 3), away);
+        for (String op : new String[] {"Neg", "Abs", "Exp", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"}) {
+            check(node(op, 1, 1), 13, random(2, 3));
+        }
+        Arr positive = random(2, 3);
+        for (int k = 0; k < 6; k++) {
+            positive.v()[k] = Math.abs(positive.v()[k]) + 0.5;
+        }
+        for (String op : new String[] {"Sqrt", "Log", "Reciprocal"}) {
+            check(node(op, 1, 1), 13, positive);
+        }
+    }
+
+    @Test
+    void operatorsWithoutABackwardPassAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxGradients.backward(
+                node("ArgMax", 1, 1), List.of(random(2, 3)), List.of(new double[2]), 13));
+        assertTrue(e.getMessage().contains("ArgMax"), e.getMessage());
+    }
+
+    /**
+     * A program whose float graph (a Gemm with learned B) is followed by typed nodes across the batch axis
+     * (Softmax along axis 0, a Transpose, ReduceSumSquare over everything): its backward against central
+     * differences of its own float32 forward pass, for the input and for the float graph's weights.
+     */
+    @Test
+    void programBackwardReachesTheFloatGraph() {
+        float[] b = new float[3 * 4];
+        for (int k = 0; k < b.length; k++) {
+            b[k] = (float) rnd.nextDouble(-1, 1);
+        }
+        List<Node> nodes = List.of(
+                new Node("g", "Gemm", "", List.of("x", "B"), List.of("h"), Map.of()),
+                new Node("s", "Softmax", "", List.of("h"), List.of("p"), Map.of("axis", i("axis", 0))),
+                new Node("t", "Transpose", "", List.of("p"), List.of("q"), Map.of("perm", is("perm", 1, 0))),
+                new Node("r", "ReduceSumSquare", "", List.of("q"), List.of("y"), Map.of("keepdims", i("keepdims", 0))));
+        OnnxModel.Model m = new OnnxModel.Model(8, Map.of("", 13L), "test", "", new OnnxModel.Graph("g", nodes,
+                List.of(new TensorData("B", OnnxModel.FLOAT, new long[] {3, 4}, b, null)),
+                List.of(new ValueInfo("x", OnnxModel.FLOAT, new long[] {2, 3}, true)),
+                List.of(new ValueInfo("y", OnnxModel.FLOAT, new long[0], true)), List.of()));
+        OnnxProgram p = OnnxImporter.importProgram(m, "train");
+        assertEquals(3, p.typedNodeCount(), p.toString());
+        float[] x = new float[6];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (float) rnd.nextDouble(-1, 1);
+        }
+        TensorData in = new TensorData("x", OnnxModel.FLOAT, new long[] {2, 3}, x, null);
+        p.forwardForTraining(List.of(in));
+        List<Tensor> gx = p.backward(List.of(new TensorData("dy", OnnxModel.FLOAT, new long[0], new float[] {1}, null)));
+        float eps = 1e-2f;
+        for (int k = 0; k < x.length; k++) {
+            float keep = x[k];
+            x[k] = keep + eps;
+            double up = p.run(List.of(in)).get(0).floats()[0];
+            x[k] = keep - eps;
+            double down = p.run(List.of(in)).get(0).floats()[0];
+            x[k] = keep;
+            double numeric = (up - down) / (2 * eps);
+            assertEquals(numeric, gx.get(0).data()[k], 2e-3 + 1e-2 * Math.abs(numeric), "d y / d x[" + k + "]");
+        }
+        assertEquals(1, p.graph().namedParameters().size(), p.graph().namedParameters().keySet().toString());
+        Parameter w = p.graph().namedParameters().values().iterator().next();
+        float[] wv = w.value().data();
+        float[] wg = w.grad().data().clone();
+        double norm = 0;
+        for (int k = 0; k < wv.length; k++) {
+            float keep = wv[k];
+            wv[k] = keep + eps;
+            double up = p.run(List.of(in)).get(0).floats()[0];
+            wv[k] = keep - eps;
+            double down = p.run(List.of(in)).get(0).floats()[0];
+            wv[k] = keep;
+            double numeric = (up - down) / (2 * eps);
+            norm += numeric * numeric;
+            assertEquals(numeric, wg[k], 2e-3 + 1e-2 * Math.abs(numeric), "d y / d W[" + k + "]");
+        }
+        assertTrue(norm > 1e-4, "the weights' gradient is not trivially zero: " + norm);
+    }
+}

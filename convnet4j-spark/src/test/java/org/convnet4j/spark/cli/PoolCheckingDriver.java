@@ -1,0 +1,85 @@
+package org.convnet4j.spark.cli;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkExecutorInfo;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.BlockManagerId;
+import org.convnet4j.spark.PoolProbe;
+
+/**
+ * StandaloneClusterTest's training driver: {@code convnet4j spark train ARGS} in a session this main makes (the
+ * command leaves a caller's session running), then every live executor is asked how many model copies of any training
+ * run its JVM still pools; prints {@code model copies pooled per executor after the run: {HOST:PORT=N, ...}}.
+ */
+public final class PoolCheckingDriver {
+    private PoolCheckingDriver() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String master = null;
+        String executorOptions = "";
+        System.setProperty("log4j2.configurationFile", "org/convnet4j/spark/cli/log4j2-cli.properties");
+        SparkSession.Builder b = SparkSession.builder().appName("convnet4j TrainCommand")
+                .config("spark.ui.showConsoleProgress", "false");
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--master")) {
+                master = args[i + 1];
+            } else if (args[i].equals("--conf")) {
+                String[] kv = args[i + 1].split("=", 2);
+                if (kv[0].equals("spark.executor.extraJavaOptions")) {
+                    executorOptions = kv[1];
+                } else {
+                    b.config(kv[0], kv[1]);
+                }
+            }
+        }
+        // what the command adds for a cluster (it cannot, once the session exists)
+        SparkSession spark = b.master(master)
+                .config("spark.executor.extraJavaOptions", executorOptions + " " + org.convnet4j.spark.SparkSessions.EXECUTOR_JVM_OPTIONS)
+                .getOrCreate();
+        int code = SparkMain.run(args);
+        if (code == 0) {
+            System.out.println("model copies pooled per executor after the run: " + pooledPerExecutor(spark));
+        }
+        spark.stop();
+        System.exit(code);
+    }
+
+    /** Short tasks until every live executor has answered (Spark spreads them over the free slots). */
+    private static TreeMap<String, Integer> pooledPerExecutor(SparkSession spark) throws InterruptedException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        BlockManagerId self = SparkEnv.get().blockManager().blockManagerId();
+        TreeMap<String, Integer> pooled = new TreeMap<>();
+        for (int round = 0; round < 20; round++) {
+            Set<String> live = new HashSet<>();
+            for (SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) {
+                if (!(e.host().equals(self.host()) && e.port() == self.port())) {
+                    live.add(e.host() + ":" + e.port());
+                }
+            }
+            if (!live.isEmpty() && pooled.keySet().containsAll(live)) {
+                pooled.keySet().retainAll(live);
+                return pooled;
+            }
+            List<Integer> tasks = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                tasks.add(i);
+            }
+            for (String answer : jsc.parallelize(tasks, tasks.size()).map(i -> {
+                Thread.sleep(200); // keep a slot busy so that the other executors get tasks too
+                BlockManagerId bm = SparkEnv.get().blockManager().blockManagerId();
+                return bm.host() + ":" + bm.port() + " " + PoolProbe.pooledHere();
+            }).collect()) {
+                String[] f = answer.split(" ");
+                pooled.put(f[0], Integer.parseInt(f[1]));
+            }
+        }
+        throw new IllegalStateException("not every executor answered: " + pooled);
+    }
+}
