@@ -100,11 +100,17 @@ final class OnnxWindows {
         return Arrays.copyOfRange(x.dims(), 2, x.rank());
     }
 
-    private static void checkCells(long[] dims) {
+    /** The result's shape [N, C, spatial...], refused before anything is allocated when it is too large. */
+    private static long[] resultDims(long batch, long channels, long[] spatial) {
+        long[] dims = new long[spatial.length + 2];
+        dims[0] = batch;
+        dims[1] = channels;
+        System.arraycopy(spatial, 0, dims, 2, spatial.length);
         if (count(dims) > OnnxFolding.MAX_FOLD_ELEMENTS) {
             throw new IllegalArgumentException("a result of shape " + Arrays.toString(dims) + " is too large for the"
                     + " typed path");
         }
+        return dims;
     }
 
     private static Arr conv(Node n, List<Arr> a) {
@@ -137,11 +143,7 @@ final class OnnxWindows {
                 throw new IllegalArgumentException("Conv output size " + out[i] + " along spatial axis " + i);
             }
         }
-        long[] dims = new long[r + 2];
-        dims[0] = nb;
-        dims[1] = m;
-        System.arraycopy(out, 0, dims, 2, r);
-        checkCells(dims);
+        long[] dims = resultDims(nb, m, out);
         long inCells = count(in);
         long kCells = count(k);
         long outCells = count(out);
@@ -235,11 +237,7 @@ final class OnnxWindows {
                 throw new IllegalArgumentException("ConvTranspose output size " + out[i] + " along spatial axis " + i);
             }
         }
-        long[] dims = new long[r + 2];
-        dims[0] = nb;
-        dims[1] = m;
-        System.arraycopy(out, 0, dims, 2, r);
-        checkCells(dims);
+        long[] dims = resultDims(nb, m, out);
         long inCells = count(in);
         long kCells = count(k);
         long outCells = count(out);
@@ -319,11 +317,7 @@ final class OnnxWindows {
             }
         }
         long nc = x.dims()[0] * x.dims()[1];
-        long[] dims = new long[r + 2];
-        dims[0] = x.dims()[0];
-        dims[1] = x.dims()[1];
-        System.arraycopy(out, 0, dims, 2, r);
-        checkCells(dims);
+        long[] dims = resultDims(x.dims()[0], x.dims()[1], out);
         long inCells = count(in);
         long outCells = count(out);
         double[] y = new double[(int) count(dims)];
