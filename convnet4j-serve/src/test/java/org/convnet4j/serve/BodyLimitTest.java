@@ -3,9 +3,7 @@ package org.convnet4j.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -67,7 +65,7 @@ class BodyLimitTest {
             out.write(new byte[1000]);
             out.flush();
             // 1000 bytes sent of 8 MiB: the answer cannot have waited for limit + 1 bytes
-            String answer = readResponse(s.getInputStream());
+            String answer = SelectorPathTest.readResponse(s.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
             assertTrue(answer.contains("the limit is " + LIMIT), answer);
             assertTrue(answer.toLowerCase().contains("connection: close"), answer);
@@ -102,7 +100,7 @@ class BodyLimitTest {
             }
             out.flush();
             // the body has not ended (no last chunk): the answer comes because the limit was crossed
-            String answer = readResponse(s.getInputStream());
+            String answer = SelectorPathTest.readResponse(s.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
             assertTrue(answer.contains("larger than the limit of " + LIMIT), answer);
             for (int i = 0; i < 32; i++) {
@@ -127,35 +125,6 @@ class BodyLimitTest {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + path))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(413, r.statusCode(), path + ": " + r.body());
-            }
-        }
-    }
-
-    /** The status line, headers and body of one response with a Content-Length. */
-    private static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int headerEnd = -1;
-        long length = -1;
-        while (true) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("the connection closed after " + b.size() + " bytes: " + b);
-            }
-            b.write(c);
-            String text = b.toString(StandardCharsets.ISO_8859_1);
-            if (headerEnd < 0 && text.endsWith("\r\n\r\n")) {
-                headerEnd = b.size();
-                for (String line : text.split("\r\n")) {
-                    if (line.toLowerCase().startsWith("content-length:")) {
-                        length = Long.parseLong(line.substring(15).trim());
-                    }
-                }
-                if (length < 0) {
-                    throw new IOException("no Content-Length: " + text);
-                }
-            }
-            if (headerEnd >= 0 && b.size() - headerEnd >= length) {
-                return b.toString(StandardCharsets.UTF_8);
             }
         }
     }
