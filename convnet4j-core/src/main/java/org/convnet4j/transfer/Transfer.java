@@ -39,7 +39,7 @@ public final class Transfer {
 
     public static TransferPlan plan(TransferCase c, Sequential base, TransferOptions o) {
         return switch (c) {
-            case PREDICT -> predictAsIs(base);
+            case PREDICT -> predictAsIs(base, o);
             case BOTTLENECK -> bottleneck(base, o);
             case FINE_TUNE_LAST -> fineTuneLast(base, o);
             case FINE_TUNE_ALL -> fineTuneAll(base, o);
@@ -47,11 +47,14 @@ public final class Transfer {
         };
     }
 
-    private static TransferPlan predictAsIs(Sequential base) {
+    private static TransferPlan predictAsIs(Sequential base, TransferOptions o) {
+        if (!o.classNames().isEmpty() && !o.partialClasses()) {
+            TransferRun.requireKnownClasses(base, o.classNames());
+        }
         base.setTrainable(false);
         return new TransferPlan(TransferCase.PREDICT, base, weighted(base.layers()), List.of(), 0, 0,
                 List.of(frozenGroup(base.layers())), null, base.layers().size(),
-                List.of("the base's own classes: " + base.classNames()));
+                List.of("the base's own classes: " + base.classNames()), o.partialClasses());
     }
 
     private static TransferPlan bottleneck(Sequential base, TransferOptions o) {
