@@ -180,7 +180,14 @@ public final class ModelLoader {
             if (sum == null && PublishedChecksums.KERAS_MD5.containsKey(name)) {
                 sum = new Checksum("MD5", PublishedChecksums.KERAS_MD5.get(name));
             }
-            return new Resolved(o.downloads().fetch(ref, name, sum, o.progress()), e, sum != null);
+            if (e != null && e.url().equals(ref)) {
+                // the catalogued file's official URL: the catalogue's cache entry (and the mirror, if set)
+                return new Resolved(o.downloads().fetch(e.url(), e.file(), e.checksum(), o.progress()), e, true);
+            }
+            // any other URL is cached by URL, so equal file names from different places never collide; the mirror
+            // stands in only for the official download locations (where the catalogue's files come from)
+            return new Resolved(o.downloads().fetchUrl(ref, sum, o.catalogue().isOfficialLocation(ref), o.progress()),
+                    e, sum != null);
         }
         if (lower.contains("://")) {
             throw new IllegalArgumentException(ref + ": only http:// and https:// URLs are fetched");
