@@ -342,9 +342,26 @@ public final class OnnxImporter {
     private Graph build() {
         // all parameters of the model together within the memory budget, checked before each is allocated (issue
         // 15: a GroupNormalization's LayerNorm over a 2^20-wide declared input, each parameter alone within it)
-        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild()) {
+        // and within the per-file cap: the file's tensors (initializers and node attributes) bound what it may ask for
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(null, storedBytes(model))) {
             return buildNodes();
         }
+    }
+
+    /** The tensors a model holds (initializers and tensors in node attributes), as float32 bytes. */
+    static long storedBytes(Model model) {
+        long total = 0;
+        for (TensorData t : model.graph().initializers()) {
+            total = MemoryBudget.add(total, MemoryBudget.bytesOf(4, t.elementCount()));
+        }
+        for (OnnxModel.Node n : model.graph().nodes()) {
+            for (OnnxModel.Attribute a : n.attributes().values()) {
+                if (a.t() != null) {
+                    total = MemoryBudget.add(total, MemoryBudget.bytesOf(4, a.t().elementCount()));
+                }
+            }
+        }
+        return total;
     }
 
     private Graph buildNodes() {

@@ -106,7 +106,8 @@ public final class ModelLoader {
             Model model;
             // all its parameters (value and gradient) within the memory budget, refused naming the file before the
             // one that crosses it is allocated (the estimate in detect() is an early, rougher check)
-            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString())) {
+            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString(),
+                    TorchArchitectures.storedBytes(sd.shapes()))) {
                 model = ModelZoo.build(d.architecture(), d.options());
             }
             TorchWeights.load(sd, model);
