@@ -288,6 +288,17 @@ public final class Transfer {
                 break;
             }
         }
+        if (head < 0 && !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead r) {
+            // an imported program ending in its own head (a Gemm on the typed path): resized inside it
+            Sequential s = new Sequential(model.inputShapes().get(0));
+            if (model.name() != null) {
+                s.named(model.name());
+            }
+            layers.subList(0, layers.size() - 1).forEach(s::add);
+            s.add(r.withNewHead(classNames.size(), seed).named(layers.get(layers.size() - 1).name()));
+            s.setClassNames(classNames);
+            return s;
+        }
         if (head < 0) {
             throw new IllegalArgumentException("transfer: model '" + model.name() + "' has no Dense head to replace");
         }
