@@ -244,7 +244,12 @@ public final class Transfer {
 
     /** Cases 2 and 3: a new classifier on the features, or only a new last layer ({@link TransferOptions#newClassifier}). */
     private static Sequential newHead(Sequential base, TransferOptions o) {
-        return o.newClassifier() ? withNewClassifier(base, requireClasses(o), o.seed())
+        // an imported program that holds its own head (ReplaceableHead) and no Dense layer has no feature layer to
+        // cut at: its head is resized inside it instead
+        List<Layer> layers = base.layers();
+        boolean ownHead = !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead
+                && layers.stream().noneMatch(l -> l instanceof Dense);
+        return o.newClassifier() && !ownHead ? withNewClassifier(base, requireClasses(o), o.seed())
                 : withNewHead(base, requireClasses(o), o.seed());
     }
 
