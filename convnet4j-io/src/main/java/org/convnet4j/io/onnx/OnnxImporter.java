@@ -694,10 +694,57 @@ public final class OnnxImporter {
             deferred = new OnnxProgram.Deferred(model, List.copyOf(deferredNodes), List.copyOf(stage2Reads), stage2Consts,
                     model.graph().outputs().stream().filter(o -> deferredValues.contains(o.name())).toList());
         }
+        // the model's float32 parameters that typed nodes read where their backward gives a gradient (a Gemm's B,
+        // a MatMul's weight, a LayerNormalization's scale and bias, a PRelu slope, a bias Add, a class token
+        // Concat): learned as the float layers' are; Constant nodes, folded values and bound inputs stay fixed
+        Set<String> learned = new java.util.LinkedHashSet<>();
+        for (Node t : kept) {
+            if (!OnnxGradients.DIFFERENTIABLE.contains(t.opType())) {
+                continue;
+            }
+            for (String v : t.inputs()) {
+                TensorData c = consts.get(v);
+                if (c != null && isParameter(v) && c.dataType() == OnnxModel.FLOAT && c.dims().length > 0
+                        && c.elementCount() > 0) {
+                    learned.add(v);
+                }
+            }
+        }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset, deferred);
+                model.graph().outputs(), opset, deferred, learnedParameters(kept, learned));
     }
+
+    /** Parameters of the typed path, keyed by the ONNX value they replace; named after it (sanitised, unique). */
+    private Map<String, org.convnet4j.nn.Parameter> learnedParameters(List<Node> kept, Set<String> learned) {
+        Map<String, org.convnet4j.nn.Parameter> out = new LinkedHashMap<>();
+        Set<String> names = new HashSet<>();
+        for (String v : learned) {
+            TensorData c = consts.get(v);
+            int[] dims = new int[c.dims().length];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = Math.toIntExact(c.dims()[i]);
+            }
+            boolean scale = kept.stream().anyMatch(t -> t.inputs().indexOf(v) == 1 && NORM_SCALE.contains(t.opType()));
+            org.convnet4j.nn.init.Initializer init = dims.length >= 2 ? org.convnet4j.nn.init.Initializer.GLOROT_UNIFORM
+                    : scale ? org.convnet4j.nn.init.Initializer.ONES : org.convnet4j.nn.init.Initializer.ZEROS;
+            int fanIn = dims.length >= 2 ? dims[dims.length - 2] : 1;
+            int fanOut = dims.length >= 2 ? dims[dims.length - 1] : 1;
+            String base = "typed_" + sanitize(v);
+            String name = base;
+            for (int k = 1; !names.add(name); k++) {
+                name = base + "_" + k;
+            }
+            org.convnet4j.nn.Parameter p = org.convnet4j.nn.Parameter.learnable(name, Shape.of(dims), init, fanIn,
+                    fanOut);
+            p.load(c.toTensor());
+            out.put(v, p);
+        }
+        return out;
+    }
+
+    private static final Set<String> NORM_SCALE = Set.of("LayerNormalization", "InstanceNormalization",
+            "GroupNormalization", "BatchNormalization");
 
     private void convert(Node n) {
         if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) {
