@@ -12,8 +12,6 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import com.google.gson.JsonObject;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.dataspec.DataSpec;
@@ -36,10 +34,9 @@ public final class ModelArgument {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
                     .withPreprocessing(preprocessing).withProgress(bar);
             SavedModel m = ModelLoader.load(reference, o);
-            JsonObject d = Json.parseObject(m.description(), reference + ": description");
-            JsonObject from = d.has("imported_from") ? d.getAsJsonObject("imported_from") : null;
-            if (from != null && from.has("preprocessing_chosen") && !from.has("catalogue")) {
-                err.println("note: " + reference + ": preprocessing " + from.get("preprocessing_chosen").getAsString());
+            String chosen = ModelLoader.chosenPreprocessing(m);
+            if (chosen != null) {
+                err.println("note: " + reference + ": preprocessing " + chosen);
                 err.flush();
             }
             return m;
