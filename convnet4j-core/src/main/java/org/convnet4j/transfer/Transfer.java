@@ -335,7 +335,12 @@ public final class Transfer {
 
     /** Cases 2 and 3: a new classifier on the features, or only a new last layer ({@link TransferOptions#newClassifier}). */
     private static Sequential newHead(Sequential base, TransferOptions o) {
-        return o.newClassifier() ? withNewClassifier(base, requireClasses(o), o.seed())
+        // an imported program that holds its own head (ReplaceableHead) and no Dense layer has no feature layer to
+        // cut at: its head is resized inside it instead
+        List<Layer> layers = base.layers();
+        boolean ownHead = !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead
+                && layers.stream().noneMatch(l -> l instanceof Dense);
+        return o.newClassifier() && !ownHead ? withNewClassifier(base, requireClasses(o), o.seed())
                 : withNewHead(base, requireClasses(o), o.seed());
     }
 
@@ -378,6 +383,17 @@ public final class Transfer {
                 head = i;
                 break;
             }
+        }
+        if (head < 0 && !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead r) {
+            // an imported program ending in its own head (a Gemm on the typed path): resized inside it
+            Sequential s = new Sequential(model.inputShapes().get(0));
+            if (model.name() != null) {
+                s.named(model.name());
+            }
+            layers.subList(0, layers.size() - 1).forEach(s::add);
+            s.add(r.withNewHead(classNames.size(), seed).named(layers.get(layers.size() - 1).name()));
+            s.setClassNames(classNames);
+            return s;
         }
         if (head < 0) {
             throw new IllegalArgumentException("transfer: model '" + model.name() + "' has no Dense head to replace");

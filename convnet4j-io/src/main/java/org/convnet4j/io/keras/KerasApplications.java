@@ -117,13 +117,15 @@ public final class KerasApplications {
         }
         ZooOptions options = options(file, arch, input);
         // the weight shapes decide width and classes: budget the model before building and initialising it
-        MemoryBudget.require(file.file() + ": a " + arch + " of width " + options.width() + " and "
-                + options.classes() + " classes (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options));
+        MemoryBudget.requireStored(file.file() + ": a " + arch + " of width " + options.width()
+                + (options.includeTop() ? " and " + options.classes() + " classes" : " without its classifier")
+                + " (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options), file.storedWeightBytes());
         Model model;
         Set<String> names = layerNames(file);
         // and all its parameters (value and gradient) counted as they are built, refused naming the file before the
         // one that crosses the budget is allocated
-        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.file().toString())) {
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.file().toString(),
+                file.storedWeightBytes())) {
             model = ModelZoo.build(arch, options);
         }
         if (arch.equals("resnet50") && KerasNames.isKeras1ResNet(names)) {

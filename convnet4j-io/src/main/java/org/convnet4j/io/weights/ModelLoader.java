@@ -87,11 +87,30 @@ public final class ModelLoader {
                 }
                 onnx = onnx.withSampleShape(runtime.get(0), input.dims());
             }
-            Model model = OnnxImporter.importModel(onnx, file.toString());
+            Model model;
+            String typed = null;
+            try {
+                model = OnnxImporter.importModel(onnx, file.toString());
+            } catch (org.convnet4j.io.onnx.UnsupportedOnnxException e) {
+                // what the float layers refuse (a Gemm after a Softmax across the batch, 3-D windows, ...) may run on
+                // the typed path: the whole program as one layer, trainable as any other
+                try {
+                    model = org.convnet4j.io.onnx.OnnxProgramLayer.of(onnx, file.toString());
+                } catch (RuntimeException notEither) {
+                    e.addSuppressed(notEither);
+                    throw e;
+                }
+                org.convnet4j.io.onnx.OnnxProgramLayer layer = (org.convnet4j.io.onnx.OnnxProgramLayer)
+                        ((org.convnet4j.nn.Sequential) model).layers().get(0);
+                typed = layer.program().typedNodeCount() + " nodes on the typed path (" + e.getMessage() + ")";
+            }
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
             if (g != null) {
                 m = withImportNote(m, CHOSEN, g.reason());
+            }
+            if (typed != null) {
+                m = withImportNote(m, "typed_path", typed);
             }
             return m;
         }
@@ -106,7 +125,8 @@ public final class ModelLoader {
             Model model;
             // all its parameters (value and gradient) within the memory budget, refused naming the file before the
             // one that crosses it is allocated (the estimate in detect() is an early, rougher check)
-            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString())) {
+            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString(),
+                    TorchArchitectures.storedBytes(sd.shapes()))) {
                 model = ModelZoo.build(d.architecture(), d.options());
             }
             TorchWeights.load(sd, model);
