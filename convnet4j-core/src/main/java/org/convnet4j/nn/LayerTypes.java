@@ -74,13 +74,21 @@ public final class LayerTypes {
     private LayerTypes() {
     }
 
+    @SuppressWarnings("unchecked")
     private static <L extends Layer> void builtin(String name, Class<L> layerClass, Function<LayerConfig, ? extends Layer> create) {
-        TYPES.put(name, LayerType.of(name, layerClass, c -> layerClass.cast(create.apply(c))));
+        LayerType.Definition<L> type = LayerType.of(name, layerClass, c -> layerClass.cast(create.apply(c)));
+        OnnxForm<?> form = BuiltinOnnxForms.FORMS.get(name);
+        TYPES.put(name, form == null ? type : type.onnx((OnnxForm<L>) form));
     }
 
     /** Registers (or replaces) a layer type at run time. */
     public static synchronized void register(LayerType<?> type) {
         TYPES.put(type.name(), type);
+    }
+
+    /** Removes a type registered at run time (or any other); returns it, or null. */
+    public static synchronized LayerType<?> unregister(String name) {
+        return TYPES.remove(name);
     }
 
     /** The type of that name, or null. */

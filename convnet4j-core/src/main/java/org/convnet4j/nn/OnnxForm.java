@@ -19,6 +19,9 @@ import org.convnet4j.tensor.Tensor;
  * @param <L> the layer class
  */
 public interface OnnxForm<L extends Layer> {
+    /** The opset of the default ONNX domain that the exporter declares, and that forms write their nodes for. */
+    int OPSET = 17;
+
     /** Writes {@code layer} as ONNX nodes that read {@link Export#inputs()} and produce {@link Export#output()}. */
     void export(L layer, Export out);
 
@@ -82,7 +85,13 @@ public interface OnnxForm<L extends Layer> {
         /** An int64 initializer (shapes, axes, pads); returns its value name. */
         String longs(String suffix, long... values);
 
-        /** A new intermediate value name, unique in the model. */
+        /** A one-value float initializer without dimensions (bounds, ratios, exponents); returns its name. */
+        String scalar(String suffix, float value);
+
+        /** A one-value int64 initializer without dimensions (a single index); returns its name. */
+        String longScalar(String suffix, long value);
+
+        /** A new intermediate value name ({@code name() + suffix}, made unique in the model). */
         String value(String suffix);
 
         /**
