@@ -573,6 +573,9 @@ public final class OnnxImporter {
             if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
                 throw e;
             }
+            if (OnnxWindows.OPS.contains(n.opType())) {
+                checkWindowAttributes(n); // a malformed node is refused as the float import refuses it
+            }
             for (String v : n.inputs()) {
                 if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
                     continue;
@@ -584,6 +587,20 @@ public final class OnnxImporter {
             }
             typedNodes.add(n);
             n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
+        }
+    }
+
+    /** The window attributes' types, and Conv's kernel_shape against its weights (what the typed path assumes). */
+    private void checkWindowAttributes(Node n) {
+        for (String a : List.of("kernel_shape", "pads", "strides", "dilations", "output_padding", "output_shape")) {
+            typed(n, a, Attribute.INTS);
+        }
+        long[] ks = intsAttr(n, "kernel_shape", null);
+        TensorData w = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+        if ((n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) && ks != null && w != null
+                && !Arrays.equals(ks, Arrays.copyOfRange(w.dims(), Math.min(2, w.dims().length), w.dims().length))) {
+            throw unsupported(where(n) + ": kernel_shape " + Arrays.toString(ks) + " does not match the weights W "
+                    + Arrays.toString(w.dims()));
         }
     }
 
@@ -678,10 +695,11 @@ public final class OnnxImporter {
         // Concat): learned as the float layers' are; Constant nodes, folded values and bound inputs stay fixed
         Set<String> learned = new java.util.LinkedHashSet<>();
         for (Node t : kept) {
-            if (!OnnxGradients.DIFFERENTIABLE.contains(t.opType())) {
-                continue;
-            }
-            for (String v : t.inputs()) {
+            for (int slot = 0; slot < t.inputs().size(); slot++) {
+                String v = t.inputs().get(slot);
+                if (!OnnxGradients.learnable(t.opType(), slot)) {
+                    continue;
+                }
                 TensorData c = consts.get(v);
                 if (c != null && isParameter(v) && c.dataType() == OnnxModel.FLOAT && c.dims().length > 0
                         && c.elementCount() > 0) {
