@@ -454,7 +454,16 @@ public final class OnnxImporter {
                 && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.FLOAT && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.DOUBLE;
         boolean shape = n.opType().equals("Shape") || n.opType().equals("Size");
         if (readsTyped || TYPED_RESULT.contains(n.opType()) || castToInteger || shape) {
-            if (!OnnxFolding.EVALUATED.contains(n.opType())) {
+            // 3-D windows (which the float layers refuse) of a typed value run on the typed path, where they train;
+            // 1-D and 2-D ones, and any with a computed operand, wait for the second stage's float layers
+            boolean window = OnnxWindows.OPS.contains(n.opType()) && runtimeTyped.contains(n.inputs().get(0))
+                    && !runtimeInputs(model).contains(n.inputs().get(0)) && n.outputs().size() == 1
+                    && n.inputs().stream().skip(1).allMatch(v -> v.isEmpty() || consts.containsKey(v))
+                    && windowAxes(n) >= 3;
+            if (window) {
+                checkWindowAttributes(n);
+            }
+            if (!OnnxFolding.EVALUATED.contains(n.opType()) && !window) {
                 if (!typedGraphInputs(n)) {
                     defer(n); // a typed value computed at run time feeds a float layer: second stage
                     return true;
@@ -588,6 +597,16 @@ public final class OnnxImporter {
             typedNodes.add(n);
             n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
         }
+    }
+
+    /** Spatial axes of a window node, from its weights or kernel_shape (0 when neither tells). */
+    private int windowAxes(Node n) {
+        if (n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) {
+            TensorData w = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+            return w == null ? 0 : w.dims().length - 2;
+        }
+        Attribute k = n.attributes().get("kernel_shape");
+        return k == null || k.ints() == null ? 0 : k.ints().length;
     }
 
     /** The window attributes' types, and Conv's kernel_shape against its weights (what the typed path assumes). */
