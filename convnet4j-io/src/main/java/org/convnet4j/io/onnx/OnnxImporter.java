@@ -475,7 +475,16 @@ public final class OnnxImporter {
                 && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.FLOAT && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.DOUBLE;
         boolean shape = n.opType().equals("Shape") || n.opType().equals("Size");
         if (readsTyped || TYPED_RESULT.contains(n.opType()) || castToInteger || shape) {
-            if (!OnnxFolding.EVALUATED.contains(n.opType())) {
+            // 3-D windows (which the float layers refuse) of a typed value run on the typed path, where they train;
+            // 1-D and 2-D ones, and any with a computed operand, wait for the second stage's float layers
+            boolean window = OnnxWindows.OPS.contains(n.opType()) && runtimeTyped.contains(n.inputs().get(0))
+                    && !runtimeInputs(model).contains(n.inputs().get(0)) && n.outputs().size() == 1
+                    && n.inputs().stream().skip(1).allMatch(v -> v.isEmpty() || consts.containsKey(v))
+                    && windowAxes(n) >= 3;
+            if (window) {
+                checkWindowAttributes(n);
+            }
+            if (!OnnxFolding.EVALUATED.contains(n.opType()) && !window) {
                 if (!typedGraphInputs(n)) {
                     defer(n); // a typed value computed at run time feeds a float layer: second stage
                     return true;
@@ -594,6 +603,9 @@ public final class OnnxImporter {
             if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
                 throw e;
             }
+            if (OnnxWindows.OPS.contains(n.opType())) {
+                checkWindowAttributes(n); // a malformed node is refused as the float import refuses it
+            }
             for (String v : n.inputs()) {
                 if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
                     continue;
@@ -605,6 +617,30 @@ public final class OnnxImporter {
             }
             typedNodes.add(n);
             n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
+        }
+    }
+
+    /** Spatial axes of a window node, from its weights or kernel_shape (0 when neither tells). */
+    private int windowAxes(Node n) {
+        if (n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) {
+            TensorData w = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+            return w == null ? 0 : w.dims().length - 2;
+        }
+        Attribute k = n.attributes().get("kernel_shape");
+        return k == null || k.ints() == null ? 0 : k.ints().length;
+    }
+
+    /** The window attributes' types, and Conv's kernel_shape against its weights (what the typed path assumes). */
+    private void checkWindowAttributes(Node n) {
+        for (String a : List.of("kernel_shape", "pads", "strides", "dilations", "output_padding", "output_shape")) {
+            typed(n, a, Attribute.INTS);
+        }
+        long[] ks = intsAttr(n, "kernel_shape", null);
+        TensorData w = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+        if ((n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) && ks != null && w != null
+                && !Arrays.equals(ks, Arrays.copyOfRange(w.dims(), Math.min(2, w.dims().length), w.dims().length))) {
+            throw unsupported(where(n) + ": kernel_shape " + Arrays.toString(ks) + " does not match the weights W "
+                    + Arrays.toString(w.dims()));
         }
     }
 
@@ -699,10 +735,11 @@ public final class OnnxImporter {
         // Concat): learned as the float layers' are; Constant nodes, folded values and bound inputs stay fixed
         Set<String> learned = new java.util.LinkedHashSet<>();
         for (Node t : kept) {
-            if (!OnnxGradients.DIFFERENTIABLE.contains(t.opType())) {
-                continue;
-            }
-            for (String v : t.inputs()) {
+            for (int slot = 0; slot < t.inputs().size(); slot++) {
+                String v = t.inputs().get(slot);
+                if (!OnnxGradients.learnable(t.opType(), slot)) {
+                    continue;
+                }
                 TensorData c = consts.get(v);
                 if (c != null && isParameter(v) && c.dataType() == OnnxModel.FLOAT && c.dims().length > 0
                         && c.elementCount() > 0) {

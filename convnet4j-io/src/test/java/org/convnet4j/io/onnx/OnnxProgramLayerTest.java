@@ -142,4 +142,60 @@ class OnnxProgramLayerTest {
         double[] loss2 = h2.series(History.TRAIN_LOSS);
         assertTrue(loss2[loss2.length - 1] < loss2[0], java.util.Arrays.toString(loss2));
     }
+    /**
+     * A 3-D convolutional net (the float layers have no 3-D convolution, so Conv, Relu, MaxPool, Flatten and the
+     * Gemm all run on the typed path): imported as a layer, the Trainer learns its Conv and Gemm weights.
+     */
+    @Test
+    void aThreeDimensionalNetTrainsOnTheTypedPath() {
+        SplittableRandom rnd = new SplittableRandom(33);
+        float[] w = new float[2 * 1 * 2 * 3 * 3];
+        float[] fc = new float[2 * 1 * 2 * 2 * 3];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = (float) rnd.nextDouble(-0.5, 0.5);
+        }
+        for (int k = 0; k < fc.length; k++) {
+            fc[k] = (float) rnd.nextDouble(-0.5, 0.5);
+        }
+        // x [N, 1, 3, 6, 6] -> Conv 2x3x3 (2 filters) [N, 2, 2, 4, 4] -> Relu -> MaxPool 2x2x2 stride 2
+        // [N, 2, 1, 2, 2] -> Flatten [N, 8] -> Gemm (transB) [N, 3]
+        List<TensorData> inits = List.of(
+                new TensorData("W", OnnxModel.FLOAT, new long[] {2, 1, 2, 3, 3}, w, null),
+                new TensorData("B", OnnxModel.FLOAT, new long[] {2}, new float[2], null),
+                new TensorData("F", OnnxModel.FLOAT, new long[] {3, 8}, java.util.Arrays.copyOf(fc, 24), null),
+                new TensorData("C", OnnxModel.FLOAT, new long[] {3}, new float[3], null));
+        List<Node> nodes = List.of(
+                new Node("conv", "Conv", "", List.of("x", "W", "B"), List.of("c"), Map.of()),
+                new Node("relu", "Relu", "", List.of("c"), List.of("r"), Map.of()),
+                new Node("pool", "MaxPool", "", List.of("r"), List.of("p"), Map.of("kernel_shape",
+                        ints("kernel_shape", 2, 2, 2), "strides", ints("strides", 2, 2, 2))),
+                new Node("flat", "Flatten", "", List.of("p"), List.of("f"), Map.of()),
+                new Node("fc", "Gemm", "", List.of("f", "F", "C"), List.of("y"), Map.of("transB",
+                        new Attribute("transB", Attribute.INT, 0, 1, null, null, null, null, null))));
+        OnnxModel.Model onnx = new OnnxModel.Model(8, Map.of("", 13L), "test", "", new OnnxModel.Graph("conv3d",
+                nodes, inits, List.of(new ValueInfo("x", OnnxModel.FLOAT, new long[] {-1, 1, 3, 6, 6}, true)),
+                List.of(new ValueInfo("y", OnnxModel.FLOAT, new long[] {-1, 3}, true)), List.of()));
+        Sequential model = OnnxProgramLayer.of(onnx, "conv3d");
+        OnnxProgramLayer layer = (OnnxProgramLayer) model.layers().get(0);
+        assertEquals(List.of("W", "B", "F", "C"), List.copyOf(layer.program().parameterSources().values()));
+        // class k: the k-th third of the rows bright in every slice
+        int n = 45;
+        float[] x = new float[n * 108];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 3;
+            for (int p = 0; p < 108; p++) {
+                int row = (p / 6) % 6;
+                x[i * 108 + p] = (float) ((row / 2 == labels[i] ? 0.9 : 0.1) + rnd.nextDouble(-0.1, 0.1));
+            }
+        }
+        ArrayDataset data = ArrayDataset.ofFloats(x, Shape.of(1, 3, 6, 6), labels, List.of("a", "b", "c"));
+        float[] before = layer.program().parameters().get(0).value().data().clone();
+        History h = Trainer.fit(model, data, null, TrainConfig.builder(new Adam(model, 0.02)).epochs(8).batchSize(9)
+                .seed(4).build());
+        double[] loss = h.series(History.TRAIN_LOSS);
+        assertTrue(loss[loss.length - 1] < 0.5 * loss[0], java.util.Arrays.toString(loss));
+        assertTrue(!java.util.Arrays.equals(before, layer.program().parameters().get(0).value().data()),
+                "the 3-D convolution's weights were learned");
+    }
 }
