@@ -46,8 +46,32 @@ public final class MemoryBudget {
         if (max == Long.MAX_VALUE) {
             return Long.MAX_VALUE;
         }
-        long free = max - keptHeapBytes() - max / 4;
+        return defaultLimit(max, keptHeapBytes());
+    }
+
+    private static long defaultLimit(long max, long kept) {
+        long free = max - kept - max / 4;
         return Math.max(Math.min(max / 2, free), max / 16);
+    }
+
+    /**
+     * The limit for {@code bytes} more, {@code own} of them already allocated by the model being built (they are in
+     * the heap's kept share and must not be counted twice): when the default limit would refuse, garbage left by
+     * earlier work (old-generation objects nobody holds until the next full collection) is collected once and the
+     * limit recomputed, as the JDK does before refusing a direct buffer. A limit set by the property is final.
+     */
+    private static long limitFor(long bytes, long own) {
+        long limit = limitBytes();
+        String text = System.getProperty(PROPERTY);
+        long max = Runtime.getRuntime().maxMemory();
+        boolean byDefault = (text == null || text.isBlank()) && max != Long.MAX_VALUE;
+        if (byDefault && (bytes < 0 || bytes > limit || own > 0)) {
+            if (bytes < 0 || bytes > limit) {
+                System.gc();
+            }
+            limit = defaultLimit(max, Math.max(0, keptHeapBytes() - own));
+        }
+        return limit;
     }
 
     /** Heap in use outside eden (old generation, survivors, or the whole heap of a collector without generations). */
@@ -69,9 +93,13 @@ public final class MemoryBudget {
      * never more than {@link #limitBytes}.
      */
     public static long fileCapBytes(long storedBytes) {
+        return Math.min(storedCapBytes(storedBytes), limitBytes());
+    }
+
+    /** The per-file cap without the memory limit (Long.MAX_VALUE when it overflows). */
+    private static long storedCapBytes(long storedBytes) {
         long cap = add(bytesOf(STORED_FACTOR, Math.max(0, storedBytes)), allowanceBytes());
-        long limit = limitBytes();
-        return cap < 0 ? limit : Math.min(cap, limit);
+        return cap < 0 ? Long.MAX_VALUE : cap;
     }
 
     /**
@@ -104,7 +132,7 @@ public final class MemoryBudget {
      * thing ("model.c4j: tensor conv1.weight [6400, 3, 7, 7]").
      */
     public static void require(String what, long bytes) throws TooLargeException {
-        long limit = limitBytes();
+        long limit = limitFor(bytes, 0);
         if (bytes < 0 || bytes > limit) {
             throw new TooLargeException(what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
                     + ", above the limit of " + human(limit) + " for one input; if the file is genuine, give Java more"
@@ -120,7 +148,7 @@ public final class MemoryBudget {
      * {@code "batch 1000000: a training step of lenet5 needs at least 9.1 GB, above the limit ..."}.
      */
     public static void requireSetting(String setting, String what, long bytes) {
-        long limit = limitBytes();
+        long limit = limitFor(bytes, 0);
         if (bytes < 0 || bytes > limit) {
             throw new SettingTooLargeException(setting, setting + ": " + what + " needs at least "
                     + (bytes < 0 ? "more than 8 EB" : human(bytes)) + ", above the limit of " + human(limit)
@@ -204,7 +232,8 @@ public final class MemoryBudget {
      * ({@code bytes} of values); its message starts with the source of the model being built, if one is counted.
      */
     public static void requireParameter(String what, long bytes) {
-        long limit = limitBytes();
+        BuildState building = BUILD_TOTAL.get();
+        long limit = limitFor(bytes, building == null ? 0 : building.bytes);
         if (bytes < 0 || bytes > limit) {
             BuildState total = BUILD_TOTAL.get();
             ModelTooLargeException e = new ModelTooLargeException(total == null ? null : total.source,
@@ -229,8 +258,12 @@ public final class MemoryBudget {
         if (total == null) {
             return;
         }
-        long limit = limitBytes();
         long sum = add(total.bytes, bytes);
+        long limit = limitBytes();
+        if (sum < 0 || sum > limit) {
+            // The model's own parameters charged so far are in the heap too: count them once.
+            limit = limitFor(sum, total.bytes);
+        }
         if (sum < 0 || sum > limit) {
             total.refusal = new ModelTooLargeException(total.source, what
                     + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes)) + "; with the model's parameters before"
@@ -238,11 +271,12 @@ public final class MemoryBudget {
                     + " smaller input shape, more Java memory, or -D" + PROPERTY + "=BYTES)");
             throw total.refusal;
         }
-        if (total.storedBytes >= 0 && sum > fileCapBytes(total.storedBytes)) {
+        // The memory limit was checked above (counting the model's own parameters once); here only the file's cap.
+        if (total.storedBytes >= 0 && sum > storedCapBytes(total.storedBytes)) {
             total.refusal = new ModelTooLargeException(total.source, what
                     + " needs " + human(bytes) + "; with the model's parameters before it (" + human(total.bytes)
                     + ") that is more than the " + human(total.storedBytes) + " of weights it stores allow ("
-                    + human(fileCapBytes(total.storedBytes)) + ": " + fileCapText() + ")");
+                    + human(storedCapBytes(total.storedBytes)) + ": " + fileCapText() + ")");
             throw total.refusal;
         }
         total.bytes = sum;
