@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.nio.file.Path;
-import java.util.function.Consumer;
 import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.tensor.Shape;
 import picocli.CommandLine.Option;
@@ -58,31 +57,26 @@ final class TrainingOptions {
 
     /** The options given on the command line over {@code b} (the saved run's settings, or the defaults). */
     TrainingSettings.Builder over(TrainingSettings.Builder b) {
+        TrainingSettings.Overrides given = new TrainingSettings.Overrides();
         if (input != null) {
             try {
-                b.input(Shape.parseGreyOrRgbPicture(input)); // 1 (grey) or 3 (RGB) channels
+                given.input = Shape.parseGreyOrRgbPicture(input); // 1 (grey) or 3 (RGB) channels
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--input: " + e.getMessage());
             }
         }
-        setIf(optimizer, b::optimizer); // without --lr: the optimiser's default rate (a resumed run: the saved one)
-        setIf(model, b::model);
-        setIf(data, b::data);
-        setIf(epochs, b::epochs);
-        setIf(batch, b::batch);
-        setIf(lr, b::lr);
-        setIf(momentum, b::momentum);
-        setIf(seed, b::seed);
-        setIf(valSplit, b::valSplit);
-        setIf(out, b::out);
-        setIf(limit, b::limit);
-        setIf(patience, b::patience);
-        return b;
-    }
-
-    private static <T> void setIf(T value, Consumer<T> setter) {
-        if (value != null) {
-            setter.accept(value);
-        }
+        given.model = model;
+        given.data = data;
+        given.epochs = epochs;
+        given.batch = batch;
+        given.optimizer = optimizer;
+        given.lr = lr;
+        given.momentum = momentum;
+        given.seed = seed;
+        given.valSplit = valSplit;
+        given.limit = limit;
+        given.patience = patience;
+        given.out = out;
+        return b.override(given);
     }
 }

@@ -150,6 +150,46 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /**
+     * Public constructors and methods of exported packages with two or more boolean parameters, allowed: the
+     * kernels' BLAS-style calls (transA/transB as in every BLAS) and records whose components are named and that
+     * offer named factories or a builder (ZooOptions.builder(), KerasWeights.Options.byName/byTopology,
+     * TransferOptions.forClasses(...).with..., the weights catalogue's rows).
+     */
+    static final Set<String> BOOLEAN_PAIRS_ALLOWED = Set.of(
+            "org.convnet4j.tensor.kernels.Kernels.sgemm", "org.convnet4j.tensor.kernels.Kernels.sgemmSingleThread",
+            "org.convnet4j.tensor.kernels.Kernels.sgdUpdate", "org.convnet4j.tensor.kernels.VectorKernels.sgemm",
+            "org.convnet4j.tensor.kernels.VectorKernels.sgemmSingleThread", "org.convnet4j.tensor.kernels.VectorKernels.sgdUpdate",
+            "org.convnet4j.tensor.kernels.ScalarKernels.sgemm", "org.convnet4j.tensor.kernels.ScalarKernels.sgemmSingleThread",
+            "org.convnet4j.tensor.kernels.ScalarKernels.sgdUpdate",
+            "org.convnet4j.zoo.ZooOptions.<init>", "org.convnet4j.io.keras.KerasWeights$Options.<init>",
+            "org.convnet4j.io.weights.WeightsCatalogue$Entry.<init>", "org.convnet4j.transfer.TransferOptions.<init>");
+
+    @Test
+    void publicSignaturesTakeNoPositionalBooleanPairs() {
+        classes().that().resideOutsideOfPackages(INTERNAL_PACKAGES).and(visibleOutside())
+                .should(new ArchCondition<JavaClass>("take no two boolean parameters in a public signature unless deprecated") {
+                    @Override
+                    public void check(JavaClass c, ConditionEvents events) {
+                        for (JavaCodeUnit u : c.getCodeUnits()) {
+                            if (!u.getModifiers().contains(JavaModifier.PUBLIC) && !u.getModifiers().contains(JavaModifier.PROTECTED)
+                                    || u.isAnnotatedWith(Deprecated.class)
+                                    || BOOLEAN_PAIRS_ALLOWED.contains(c.getName() + "." + u.getName())) {
+                                continue;
+                            }
+                            long booleans = u.getRawParameterTypes().stream().filter(t -> t.getName().equals("boolean")).count();
+                            if (booleans >= 2) {
+                                events.add(SimpleConditionEvent.violated(u, u.getFullName() + " takes " + booleans
+                                        + " boolean parameters: give them names (an enum, an options object or a"
+                                        + " builder) and deprecate this form"));
+                            }
+                        }
+                    }
+                })
+                .allowEmptyShould(false)
+                .check(classes);
+    }
+
     @Test
     void internalPackagesAreTheOnesTheArchitectureDocumentNames() throws IOException {
         String doc = Files.readString(DOC);

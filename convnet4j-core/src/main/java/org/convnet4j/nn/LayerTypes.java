@@ -140,13 +140,16 @@ public final class LayerTypes {
                 c.doubleValue("eps", 1e-5)));
         builtin("MatMul", org.convnet4j.nn.layers.MatMul.class, c -> new org.convnet4j.nn.layers.MatMul());
         builtin("DilatedMaxPool2d", org.convnet4j.nn.layers.DilatedMaxPool2d.class, c -> new org.convnet4j.nn.layers.DilatedMaxPool2d(c.intArray("kernel"),
-                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"), c.boolValue("ceil_mode", false)));
+                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"),
+                org.convnet4j.nn.layers.PoolRounding.ceilMode(c.boolValue("ceil_mode", false))));
         builtin("DilatedAvgPool2d", org.convnet4j.nn.layers.DilatedAvgPool2d.class, c -> new org.convnet4j.nn.layers.DilatedAvgPool2d(c.intArray("kernel"),
-                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"), c.boolValue("ceil_mode", false),
-                c.boolValue("count_include_pad", false)));
+                c.intArray("strides"), c.intArray("dilations"), c.intArray("pads"),
+                org.convnet4j.nn.layers.PoolRounding.ceilMode(c.boolValue("ceil_mode", false)),
+                org.convnet4j.nn.layers.DilatedAvgPool2d.Divisor.countIncludePad(c.boolValue("count_include_pad", false))));
         builtin("PRelu", org.convnet4j.nn.layers.PRelu.class, c -> new org.convnet4j.nn.layers.PRelu(Shape.of(c.intArray("slope_shape"))));
-        builtin("ArgMax", org.convnet4j.nn.layers.ArgMax.class, c -> new org.convnet4j.nn.layers.ArgMax(c.intValue("axis"), c.boolValue("keep_dims", true),
-                c.boolValue("select_last", false)));
+        builtin("ArgMax", org.convnet4j.nn.layers.ArgMax.class, c -> new org.convnet4j.nn.layers.ArgMax(c.intValue("axis"),
+                c.boolValue("keep_dims", true) ? org.convnet4j.nn.layers.ArgMax.Dims.KEEP : org.convnet4j.nn.layers.ArgMax.Dims.DROP,
+                c.boolValue("select_last", false) ? org.convnet4j.nn.layers.ArgMax.Ties.LAST : org.convnet4j.nn.layers.ArgMax.Ties.FIRST));
         builtin("AxisResize", org.convnet4j.nn.layers.AxisResize.class, c -> new org.convnet4j.nn.layers.AxisResize(c.intValue("axis"), c.intArray("lo"),
                 c.intArray("hi"), c.floatArray("weights")));
         builtin("AxisTaps", org.convnet4j.nn.layers.AxisTaps.class, c -> new org.convnet4j.nn.layers.AxisTaps(c.intValue("axis"), c.intValue("taps"),
@@ -239,8 +242,9 @@ public final class LayerTypes {
                 PadNd.parseMode(c.string("mode", "constant")), c.doubleValue("value", 0)));
         builtin("Arithmetic", org.convnet4j.nn.layers.Arithmetic.class, c -> new Arithmetic(ArithmeticOp.parse(c.string("op", "add"))));
         builtin("ConstantArithmetic", org.convnet4j.nn.layers.ConstantArithmetic.class, c -> new ConstantArithmetic(ArithmeticOp.parse(c.string("op", "add")),
-                Tensor.zeros(Shape.of(c.intArray("shape"))), c.boolValue("constant_first", false),
-                c.boolValue("learnable", false)));
+                Tensor.zeros(Shape.of(c.intArray("shape"))),
+                ConstantArithmetic.Order.constantFirst(c.boolValue("constant_first", false)),
+                ConstantArithmetic.Kind.learnable(c.boolValue("learnable", false))));
         builtin("Add", org.convnet4j.nn.layers.Add.class, c -> new Add());
         builtin("WeightedSum", org.convnet4j.nn.layers.WeightedSum.class, c -> new WeightedSum());
         builtin("DecisionFusion", org.convnet4j.nn.layers.DecisionFusion.class, c -> new DecisionFusion(DecisionFusion.Mode.parse(c.string("mode", "mean"))));

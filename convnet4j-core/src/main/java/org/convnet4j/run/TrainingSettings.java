@@ -201,6 +201,28 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
         return o;
     }
 
+    /**
+     * Settings given by a caller over others (a command line's options over the defaults, or over the settings a
+     * resumed run saved): every field left null keeps the builder's value ({@link Builder#override}). The
+     * {@code train} command and {@code spark train} fill one from their options.
+     */
+    public static final class Overrides {
+        public String model;
+        public String data;
+        public Shape input;
+        public Integer epochs;
+        public Integer batch;
+        /** A new optimiser without {@link #lr} keeps the builder's rate if it has one (a resumed run's). */
+        public String optimizer;
+        public Double lr;
+        public Double momentum;
+        public Long seed;
+        public Double valSplit;
+        public Integer limit;
+        public Integer patience;
+        public Path out;
+    }
+
     /** Mutable builder; every setting has the command line's default. */
     public static final class Builder {
         private String model = "lenet5";
@@ -284,6 +306,30 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
         public Builder out(Path v) {
             out = v;
             return this;
+        }
+
+        /** Every setting {@code given} holds (not null) over this builder's; the others stay. */
+        public Builder override(Overrides given) {
+            setIf(given.optimizer, this::optimizer);
+            setIf(given.model, this::model);
+            setIf(given.data, this::data);
+            setIf(given.input, this::input);
+            setIf(given.epochs, this::epochs);
+            setIf(given.batch, this::batch);
+            setIf(given.lr, this::lr);
+            setIf(given.momentum, this::momentum);
+            setIf(given.seed, this::seed);
+            setIf(given.valSplit, this::valSplit);
+            setIf(given.limit, this::limit);
+            setIf(given.patience, this::patience);
+            setIf(given.out, this::out);
+            return this;
+        }
+
+        private static <T> void setIf(T value, java.util.function.Consumer<T> setter) {
+            if (value != null) {
+                setter.accept(value);
+            }
         }
 
         public TrainingSettings build() {

@@ -15,7 +15,30 @@ public final class ArgMax extends UnaryLayer {
     private final boolean selectLast;
     private Shape inShape;
 
+    /** Whether the reduced axis stays (with length 1, ONNX keepdims=1) or is dropped. */
+    public enum Dims { KEEP, DROP }
+
+    /** Which index a tie gives: the first largest value (ONNX's default) or the last (select_last_index=1). */
+    public enum Ties { FIRST, LAST }
+
+    /** The index of the first largest value along {@code axis}, the axis kept with length 1. */
+    public ArgMax(int axis) {
+        this(axis, Dims.KEEP, Ties.FIRST);
+    }
+
+    public ArgMax(int axis, Dims dims, Ties ties) {
+        this(axis, dims == Dims.KEEP, ties == Ties.LAST, true);
+    }
+
+    /**
+     * @deprecated positional booleans: use {@link #ArgMax(int, Dims, Ties)}
+     */
+    @Deprecated
     public ArgMax(int axis, boolean keepDims, boolean selectLast) {
+        this(axis, keepDims, selectLast, true);
+    }
+
+    private ArgMax(int axis, boolean keepDims, boolean selectLast, boolean checked) {
         if (axis < 0) {
             throw new IllegalArgumentException("ArgMax: per-sample axis must be >= 0, got " + axis);
         }

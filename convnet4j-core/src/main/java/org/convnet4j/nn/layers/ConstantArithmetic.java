@@ -25,16 +25,53 @@ public final class ConstantArithmetic extends UnaryLayer {
     private int[] xMap;
     private int[] cMap;
 
-    /** {@code x op value} ({@code constantFirst} false) or {@code value op x} (true), with a fixed value (buffer). */
-    public ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst) {
-        this(op, value, constantFirst, false);
+    /** The order of the operands: {@code x op value} or {@code value op x}. */
+    public enum Order {
+        INPUT_FIRST, CONSTANT_FIRST;
+
+        /** {@code CONSTANT_FIRST} for true (as read from a file's flag). */
+        public static Order constantFirst(boolean constantFirst) {
+            return constantFirst ? CONSTANT_FIRST : INPUT_FIRST;
+        }
+    }
+
+    /** Whether the value is a fixed buffer or a parameter that gets gradients (initialised to the value). */
+    public enum Kind {
+        FIXED, LEARNABLE;
+
+        /** {@code LEARNABLE} for true (as read from a file's flag). */
+        public static Kind learnable(boolean learnable) {
+            return learnable ? LEARNABLE : FIXED;
+        }
+    }
+
+    /** {@code x op value} with a fixed value (buffer). */
+    public ConstantArithmetic(ArithmeticOp op, Tensor value) {
+        this(op, value, Order.INPUT_FIRST, Kind.FIXED);
+    }
+
+    /** {@code x op value} or {@code value op x} ({@code order}), the value fixed or learnable ({@code kind}). */
+    public ConstantArithmetic(ArithmeticOp op, Tensor value, Order order, Kind kind) {
+        this(op, value, order == Order.CONSTANT_FIRST, kind == Kind.LEARNABLE, true);
     }
 
     /**
-     * {@code x op value} ({@code constantFirst} false) or {@code value op x} (true); {@code learnable} makes the
-     * value a parameter that gets gradients (initialised to {@code value}), otherwise it is a buffer.
+     * @deprecated a positional boolean: use {@link #ConstantArithmetic(ArithmeticOp, Tensor, Order, Kind)}
      */
+    @Deprecated
+    public ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst) {
+        this(op, value, constantFirst, false, true);
+    }
+
+    /**
+     * @deprecated positional booleans: use {@link #ConstantArithmetic(ArithmeticOp, Tensor, Order, Kind)}
+     */
+    @Deprecated
     public ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst, boolean learnable) {
+        this(op, value, constantFirst, learnable, true);
+    }
+
+    private ConstantArithmetic(ArithmeticOp op, Tensor value, boolean constantFirst, boolean learnable, boolean checked) {
         if (op == null || value == null) {
             throw new IllegalArgumentException("ConstantArithmetic: op and value must not be null");
         }

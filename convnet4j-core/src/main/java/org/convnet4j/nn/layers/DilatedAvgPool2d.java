@@ -15,10 +15,29 @@ public final class DilatedAvgPool2d extends DilatedPool2d {
     private final boolean includePad;
     private Shape inShape;
 
+    /** What the divisor counts: the taps inside the image, or inside the image and its padding. */
+    public enum Divisor {
+        IMAGE, IMAGE_AND_PADDING;
+
+        /** {@code IMAGE_AND_PADDING} for true (as read from a file's count_include_pad). */
+        public static Divisor countIncludePad(boolean countIncludePad) {
+            return countIncludePad ? IMAGE_AND_PADDING : IMAGE;
+        }
+    }
+
+    public DilatedAvgPool2d(int[] kernel, int[] strides, int[] dilations, int[] pads, PoolRounding rounding,
+                            Divisor divisor) {
+        super("DilatedAvgPool2d", kernel, strides, dilations, pads, rounding == PoolRounding.CEIL);
+        this.includePad = divisor == Divisor.IMAGE_AND_PADDING;
+    }
+
+    /**
+     * @deprecated positional booleans: use {@link #DilatedAvgPool2d(int[], int[], int[], int[], PoolRounding, Divisor)}
+     */
+    @Deprecated
     public DilatedAvgPool2d(int[] kernel, int[] strides, int[] dilations, int[] pads, boolean ceilMode,
                             boolean countIncludePad) {
-        super("DilatedAvgPool2d", kernel, strides, dilations, pads, ceilMode);
-        this.includePad = countIncludePad;
+        this(kernel, strides, dilations, pads, PoolRounding.ceilMode(ceilMode), Divisor.countIncludePad(countIncludePad));
     }
 
     /** Taps counted by the divisor along one axis for output position {@code o}. */

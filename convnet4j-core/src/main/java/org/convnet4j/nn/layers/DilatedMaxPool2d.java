@@ -14,8 +14,16 @@ public final class DilatedMaxPool2d extends DilatedPool2d {
     private Shape inShape;
     private int[] arg;
 
+    public DilatedMaxPool2d(int[] kernel, int[] strides, int[] dilations, int[] pads, PoolRounding rounding) {
+        super("DilatedMaxPool2d", kernel, strides, dilations, pads, rounding == PoolRounding.CEIL);
+    }
+
+    /**
+     * @deprecated a positional boolean: use {@link #DilatedMaxPool2d(int[], int[], int[], int[], PoolRounding)}
+     */
+    @Deprecated
     public DilatedMaxPool2d(int[] kernel, int[] strides, int[] dilations, int[] pads, boolean ceilMode) {
-        super("DilatedMaxPool2d", kernel, strides, dilations, pads, ceilMode);
+        this(kernel, strides, dilations, pads, PoolRounding.ceilMode(ceilMode));
     }
 
     @Override

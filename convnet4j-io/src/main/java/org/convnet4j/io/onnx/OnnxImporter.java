@@ -53,6 +53,7 @@ import org.convnet4j.nn.layers.LeakyReLU;
 import org.convnet4j.nn.layers.LpPool2d;
 import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.PadNd;
+import org.convnet4j.nn.layers.PoolRounding;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.layers.Reshape;
 import org.convnet4j.nn.layers.Sigmoid;
@@ -159,8 +160,9 @@ public final class OnnxImporter {
         op("PRelu", "constant slope broadcast over the sample (learnable)", OnnxImporter::prelu);
         op("ArgMax", "non-batch axis, keepdims, select_last_index; indices as floats", (im, n) -> {
             Shape in = im.shapeOf(im.input(n, 0));
-            im.unary(n, new ArgMax(im.sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1), intAttr(n, "keepdims", 1) != 0,
-                    intAttr(n, "select_last_index", 0) != 0));
+            im.unary(n, new ArgMax(im.sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1),
+                    intAttr(n, "keepdims", 1) != 0 ? ArgMax.Dims.KEEP : ArgMax.Dims.DROP,
+                    intAttr(n, "select_last_index", 0) != 0 ? ArgMax.Ties.LAST : ArgMax.Ties.FIRST));
         });
         op("Tile", "constant repeats, 1 along the batch axis", OnnxImporter::tile);
         op("Expand", "a computed tensor to a constant shape of the same rank, the batch axis unchanged", OnnxImporter::expand);
@@ -1228,7 +1230,8 @@ public final class OnnxImporter {
                     for (boolean include : new boolean[] {false, true}) {
                         DilatedAvgPool2d p;
                         try {
-                            p = new DilatedAvgPool2d(k, st, dd, new int[] {conv[0], conv[1], pb, pr}, ceil, include);
+                            p = new DilatedAvgPool2d(k, st, dd, new int[] {conv[0], conv[1], pb, pr},
+                                    PoolRounding.ceilMode(ceil), DilatedAvgPool2d.Divisor.countIncludePad(include));
                             if (!p.outputShape(in).equals(convOut)) {
                                 continue;
                             }
@@ -1419,9 +1422,10 @@ public final class OnnxImporter {
             boolean upper = auto.equals("SAME_UPPER");
             pads = upper ? new int[] {th[0], tw[0], th[1], tw[1]} : new int[] {th[1], tw[1], th[0], tw[0]};
         }
-        boolean ceilMode = intAttr(n, "ceil_mode", 0) != 0;
-        unary(n, n.opType().equals("MaxPool") ? new DilatedMaxPool2d(kk, ss, dd, pads, ceilMode)
-                : new DilatedAvgPool2d(kk, ss, dd, pads, ceilMode, intAttr(n, "count_include_pad", 0) != 0));
+        PoolRounding rounding = PoolRounding.ceilMode(intAttr(n, "ceil_mode", 0) != 0);
+        unary(n, n.opType().equals("MaxPool") ? new DilatedMaxPool2d(kk, ss, dd, pads, rounding)
+                : new DilatedAvgPool2d(kk, ss, dd, pads, rounding,
+                        DilatedAvgPool2d.Divisor.countIncludePad(intAttr(n, "count_include_pad", 0) != 0)));
     }
 
     private static int ceilExtra(int padded, int k, int s) {
@@ -1490,7 +1494,7 @@ public final class OnnxImporter {
             String c = input(n, 2);
             if (beta != 1f) {
                 c = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(c).rank())),
-                        beta), false), "_beta", c);
+                        beta)), "_beta", c);
             }
             addNamed(n, n.outputs().get(0), new Arithmetic(ArithmeticOp.ADD), prod, c);
             return;
@@ -1591,7 +1595,8 @@ public final class OnnxImporter {
         Tensor value = Tensor.wrap(c.floats().clone(), Shape.of(Arrays.copyOfRange(full, 1, rank)));
         // a graph initializer is a model parameter (PyTorch exports its parameters so, e.g. a layer scale or the
         // bias of a Linear exported as MatMul + Add): it is fine-tuned; Constant nodes and folded values are fixed
-        addNamed(n, n.outputs().get(0), new ConstantArithmetic(op, value, ca, isParameter(ca ? a : b)),
+        addNamed(n, n.outputs().get(0), new ConstantArithmetic(op, value, ConstantArithmetic.Order.constantFirst(ca),
+                ConstantArithmetic.Kind.learnable(isParameter(ca ? a : b))),
                 input(n, runtime));
     }
 
@@ -1842,7 +1847,7 @@ public final class OnnxImporter {
             String sq = add2(n, new Arithmetic(ArithmeticOp.MUL), "_squared", d, d);
             String var = add(n, new Reduce(Reduce.Op.MEAN, axes, true), "_variance", sq);
             String eps = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.full(Shape.of(oneShape(in.rank())),
-                    floatAttr(n, "epsilon", 1e-5f)), false), "_epsilon", var);
+                    floatAttr(n, "epsilon", 1e-5f))), "_epsilon", var);
             addNamed(n, inv, new Elementwise(Elementwise.Fn.POW, -0.5f, 0), eps);
         }
     }
@@ -1890,7 +1895,7 @@ public final class OnnxImporter {
         }
         if (n.opType().equals("Mean")) {
             unaryFrom(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(acc).rank())),
-                    1f / count), false), acc);
+                    1f / count)), acc);
         } else {
             nodeOf.put(n.outputs().get(0), acc);
         }
@@ -2187,20 +2192,24 @@ public final class OnnxImporter {
             // opset 18-20: one scale and bias per group, applied (and learned) per group on the grouped view, as
             // the file defines them - not copied to the channels, which would learn them per channel
             String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.wrap(scale.clone(),
-                    Shape.of(groups, 1)), false, isParameter(n.inputs().get(1))), "_scale", normed);
+                    Shape.of(groups, 1)), ConstantArithmetic.Order.INPUT_FIRST,
+                    ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(1)))), "_scale", normed);
             if (bias.length != groups) {
                 throw unsupported(where(n) + ": bias of " + bias.length + " values for " + groups + " groups");
             }
             String biased = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.wrap(bias.clone(),
-                    Shape.of(groups, 1)), false, isParameter(n.inputs().get(2))), "_bias", scaled);
+                    Shape.of(groups, 1)), ConstantArithmetic.Order.INPUT_FIRST,
+                    ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(2)))), "_bias", scaled);
             unaryFrom(n, new Reshape(in), biased);
             return;
         }
         String back = add(n, new Reshape(in), "_back", normed);
         // the affine is learned (per channel) when scale and bias are initializers, as PyTorch's weight and bias
-        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, false, isParameter(n.inputs().get(1))),
+        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, ConstantArithmetic.Order.INPUT_FIRST,
+                ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(1)))),
                 "_scale", back);
-        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, false, isParameter(n.inputs().get(2))), scaled);
+        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, ConstantArithmetic.Order.INPUT_FIRST,
+                ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(2)))), scaled);
     }
 
     private static int[] oneShape(int rank) {

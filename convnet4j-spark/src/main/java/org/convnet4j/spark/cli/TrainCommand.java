@@ -2,7 +2,6 @@ package org.convnet4j.spark.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.function.Consumer;
 import org.apache.spark.sql.SparkSession;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.run.TrainingRun;
@@ -164,27 +163,20 @@ final class TrainCommand extends SparkMain.SparkCommand {
 
     /** The options given on the command line over {@code b} (the resumed run's settings, or the defaults). */
     private TrainingSettings.Builder options(TrainingSettings.Builder b) {
-        if (input != null) {
-            b.input(Shape.parsePicture(input));
-        }
-        setIf(optimizer, b::optimizer); // without --lr: the optimiser's default rate (a resumed run: the saved one)
-        setIf(modelName, b::model);
-        setIf(data, b::data);
-        setIf(epochs, b::epochs);
-        setIf(batch, b::batch);
-        setIf(lr, b::lr);
-        setIf(momentum, b::momentum);
-        setIf(seed, b::seed);
-        setIf(valSplit, b::valSplit);
-        setIf(out, b::out);
-        setIf(limit, b::limit);
-        setIf(patience, b::patience);
-        return b;
-    }
-
-    private static <T> void setIf(T value, Consumer<T> setter) {
-        if (value != null) {
-            setter.accept(value);
-        }
+        TrainingSettings.Overrides given = new TrainingSettings.Overrides();
+        given.input = input == null ? null : Shape.parsePicture(input);
+        given.model = modelName;
+        given.data = data;
+        given.epochs = epochs;
+        given.batch = batch;
+        given.optimizer = optimizer;
+        given.lr = lr;
+        given.momentum = momentum;
+        given.seed = seed;
+        given.valSplit = valSplit;
+        given.limit = limit;
+        given.patience = patience;
+        given.out = out;
+        return b.override(given);
     }
 }
