@@ -146,6 +146,19 @@ class DefaultLimitsCliTest {
         assertTrue(ok.err().startsWith("note: " + seed + ": preprocessing "), ok.err());
     }
 
+    /** Issue 15 item 6, found again in the walk: a folder given as the model said only "Is a directory". */
+    @Test
+    void aFolderGivenAsTheModelIsNamed() throws Exception {
+        Path png = dir.resolve("x.png");
+        org.convnet4j.image.Images.write(org.convnet4j.tensor.Tensor.zeros(3, 16, 16), png);
+        for (CliRun run : new CliRun[] {CliRun.of("predict", "--model", dir.toString(), png.toString()),
+                CliRun.of("inspect", dir.toString())}) {
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals(1, run.errLines(), run.err());
+            assertTrue(run.err().contains(dir + ": a directory, not a model file"), run.err());
+        }
+    }
+
     private static byte[] idxHeader(int[] dims, int contentBytes) {
         ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + contentBytes);
         b.put(new byte[] {0, 0, 8, (byte) dims.length});
