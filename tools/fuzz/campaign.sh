@@ -17,7 +17,7 @@ PTH="$F/pth/vgg13_w32.pth $F/pth/vgg11_bn_w32.pth $F/pth/resnet18_legacy.pth $F/
 OTHER="/tmp/i15/seeds/valid.c4j /tmp/i15/seeds/vgg16_notop.h5 /tmp/i15/seeds/resnet50_keras2.h5 /tmp/i15/seeds/torch_resnet18.safetensors /tmp/i15/seeds/torch_vgg16.safetensors"
 O=${OUT:-/tmp/i15/fuzz}
 P=/tmp/i15/pic.png
-step() { local t=$1; shift; echo "=== $(date -u +%T) start $* (timeout $t)"; timeout $t "$@"; echo "=== $(date -u +%T) end rc=$? load $(cut -d' ' -f1-3 /proc/loadavg)"; }
+step() { local t=$1; shift; echo "=== $(date -u +%T) start $* (timeout $t)"; timeout $t "$@"; local rc=$?; echo "=== $(date -u +%T) end rc=$rc (124: cut by the time box) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 step ${T_STRUCT:-60} /usr/bin/python3 tools/fuzz/onnx_structured.py $O/onnx-struct-in 600 $SEED $ONNX
 step ${T_FILES:-9m} $J files $O/onnx-struct 0 0 $P $O/onnx-struct-in/*.onnx
 step ${T_OTHER:-7m} $J inproc $O/other 600 $SEED $P $OTHER

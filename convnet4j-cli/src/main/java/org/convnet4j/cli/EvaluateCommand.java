@@ -104,7 +104,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
         test = DataSpec.limited(test, limit, 42);
         Model model = saved.model();
-        return report(model, requireSameClasses(model, test, data), data, out);
+        Dataset same = requireSameClasses(model, test, data);
+        ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
+        return report(model, same, data, out);
     }
 
     /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */

@@ -137,11 +137,16 @@ public final class Main implements Callable<Integer> {
                 .setExecutionExceptionHandler(reporter)
                 .setUsageHelpAutoWidth(true);
         try {
-            return cl.execute(args);
+            int code = cl.execute(args);
+            if (code == 0) {
+                ModelArgument.flushNotes(safeErr);
+            }
+            return code;
         } catch (VirtualMachineError | LinkageError | AssertionError e) {
             // picocli passes Errors through its exception handler untouched; they are reported here
             return reporter.handleError(e, args, safeErr);
         } finally {
+            ModelArgument.dropNotes();
             if (memory != null) {
                 restore(MemoryBudget.PROPERTY, saved[0]);
                 restore(MemoryBudget.UNSTORED_PROPERTY, saved[1]);

@@ -28,6 +28,23 @@ public final class ModelArgument {
     private ModelArgument() {
     }
 
+    /** Notes about loaded models not printed yet: a command that then fails prints only its one error line. */
+    private static final ThreadLocal<List<String>> NOTES = ThreadLocal.withInitial(ArrayList::new);
+
+    /** Prints the notes held so far (a command calls it once its model is known to work; Main after a success). */
+    static void flushNotes(PrintWriter err) {
+        for (String note : NOTES.get()) {
+            err.println(note);
+        }
+        err.flush();
+        NOTES.remove();
+    }
+
+    /** Forgets the notes held (the command failed: its error is the one line it prints). */
+    static void dropNotes() {
+        NOTES.remove();
+    }
+
     static SavedModel load(String reference, String architecture, Shape input, String preprocessing, PrintWriter err)
             throws IOException {
         try (DownloadBar bar = new DownloadBar(System.err)) {
@@ -36,8 +53,8 @@ public final class ModelArgument {
             SavedModel m = ModelLoader.load(reference, o);
             String chosen = ModelLoader.chosenPreprocessing(m);
             if (chosen != null) {
-                err.println("note: " + reference + ": preprocessing " + chosen);
-                err.flush();
+                // held until the command has checked the model (flushNotes), so that a failure stays one line
+                NOTES.get().add("note: " + reference + ": preprocessing " + chosen);
             }
             return m;
         } catch (IllegalArgumentException e) {

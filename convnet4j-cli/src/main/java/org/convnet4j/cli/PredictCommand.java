@@ -112,6 +112,7 @@ final class PredictCommand implements Callable<Integer> {
         for (Path p : images) {
             pictures.add(Images.read(p));
         }
+        ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
         List<List<Prediction>> all = new ArrayList<>();
         for (Tensor t : pictures) {
             all.add(classifier.classify(t).topK(topK)); // one at a time: pictures may be large before resizing

@@ -121,6 +121,7 @@ final class ServeCommand implements Callable<Integer> {
         o.timeoutMillis = timeoutMillis;
         o.maxPixels = maxPixels;
         ModelServer server = ModelServer.start(loaded, o);
+        ModelArgument.flushNotes(spec.commandLine().getErr()); // the server runs: the notes about its models
         // SIGTERM and Ctrl-C run shutdown hooks: the server drains before the JVM exits
         Thread hook = new Thread(server::close, "convnet4j-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

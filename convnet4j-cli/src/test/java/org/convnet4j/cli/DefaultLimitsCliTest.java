@@ -127,6 +127,38 @@ class DefaultLimitsCliTest {
         assertTrue(bad.err().contains("--max-model-memory lots: not a positive size in bytes"), bad.err());
     }
 
+    /**
+     * Fuzz finding of the 18:02 campaign (structure-aware ONNX, seed 24): a graph input of 16 x 2^20 made predict print
+     * its preprocessing note and then the refusal, two lines for one failure. Notes are now held until the model is
+     * known to work: a failure is its one line; the unmutated model still gets its note.
+     */
+    @Test
+    void aRefusedModelPrintsNoNoteBeforeItsOneLine() throws Exception {
+        Path onnx = resource("structured_s24-0156.onnx");
+        Path png = dir.resolve("x.png");
+        org.convnet4j.image.Images.write(org.convnet4j.tensor.Tensor.zeros(3, 16, 16), png);
+        refusedCheaply(new String[] {"predict", "--model", onnx.toString(), png.toString()}, onnx.toString(),
+                "a forward pass of one picture [3, 16, 1048576] needs up to 4.4 GB", "--max-model-memory");
+        Path seed = Files.copy(Path.of(DefaultLimitsCliTest.class.getResource("/hostile/tinymix_op17.onnx")
+                .toURI()), dir.resolve("tinymix.onnx"));
+        CliRun ok = CliRun.of("predict", "--model", seed.toString(), png.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.err().startsWith("note: " + seed + ": preprocessing "), ok.err());
+    }
+
+    /** Issue 15 item 6, found again in the walk: a folder given as the model said only "Is a directory". */
+    @Test
+    void aFolderGivenAsTheModelIsNamed() throws Exception {
+        Path png = dir.resolve("x.png");
+        org.convnet4j.image.Images.write(org.convnet4j.tensor.Tensor.zeros(3, 16, 16), png);
+        for (CliRun run : new CliRun[] {CliRun.of("predict", "--model", dir.toString(), png.toString()),
+                CliRun.of("inspect", dir.toString())}) {
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals(1, run.errLines(), run.err());
+            assertTrue(run.err().contains(dir + ": a directory, not a model file"), run.err());
+        }
+    }
+
     private static byte[] idxHeader(int[] dims, int contentBytes) {
         ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + contentBytes);
         b.put(new byte[] {0, 0, 8, (byte) dims.length});

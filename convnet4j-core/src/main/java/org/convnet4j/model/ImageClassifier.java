@@ -76,7 +76,8 @@ public final class ImageClassifier {
                     + (onePass < 0 ? "more than 8 EB" : org.convnet4j.util.MemoryBudget.human(onePass))
                     + " (weights and every activation), above the limit of "
                     + org.convnet4j.util.MemoryBudget.human(limit) + "; give Java more memory"
-                    + " (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise -D" + org.convnet4j.util.MemoryBudget.PROPERTY + "=BYTES");
+                    + " (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise the limit with --max-model-memory SIZE (-D"
+                    + org.convnet4j.util.MemoryBudget.PROPERTY + "=BYTES)");
         }
         this.model = model;
         this.preprocessing = preprocessing;

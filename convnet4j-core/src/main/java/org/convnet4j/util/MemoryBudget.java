@@ -238,8 +238,8 @@ public final class MemoryBudget {
             BuildState total = BUILD_TOTAL.get();
             ModelTooLargeException e = new ModelTooLargeException(total == null ? null : total.source,
                     what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
-                    + ", above the limit of " + human(limit) + " (a smaller input shape, more Java memory, or -D"
-                    + PROPERTY + "=BYTES)");
+                    + ", above the limit of " + human(limit) + " (a smaller input shape, more Java memory, or"
+                    + " --max-model-memory SIZE)");
             if (total != null) {
                 total.refusal = e;
             }
@@ -268,7 +268,7 @@ public final class MemoryBudget {
             total.refusal = new ModelTooLargeException(total.source, what
                     + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes)) + "; with the model's parameters before"
                     + " it (" + human(total.bytes) + ") that is above the limit of " + human(limit) + " for one model (a"
-                    + " smaller input shape, more Java memory, or -D" + PROPERTY + "=BYTES)");
+                    + " smaller input shape, more Java memory, or --max-model-memory SIZE)");
             throw total.refusal;
         }
         // The memory limit was checked above (counting the model's own parameters once); here only the file's cap.
@@ -346,6 +346,19 @@ public final class MemoryBudget {
          * the build's refusal ({@link ModelBuild#refusalOr}). Models call it as the refusal passes a layer they add,
          * so nested layers read outer to inner.
          */
+        /**
+         * Runs {@code build} (a block of a model, built before it is added to its parent) and names a refusal inside it
+         * {@code where}: the parent does not see the refusal pass (the block is built first), so a model builder that
+         * nests blocks names them itself, outer to inner ("block 'layer3.1'", then the block's own "graph node 'conv2'").
+         */
+        public static <T> T naming(String where, java.util.function.Supplier<T> build) {
+            try {
+                return build.get();
+            } catch (ModelTooLargeException e) {
+                throw e.in(where);
+            }
+        }
+
         public ModelTooLargeException in(String where) {
             ModelTooLargeException e = new ModelTooLargeException(source, where + ": " + detail);
             BuildState total = BUILD_TOTAL.get();

@@ -13,6 +13,7 @@ import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * DenseNet-BC (Huang et al. 2017), Table 1 of the paper: inside a dense block every layer gets the feature maps of
@@ -83,14 +84,18 @@ public final class DenseNet {
         for (int b = 0; b < c.blocks().length; b++) {
             Sequential block = new Sequential("denseblock" + (b + 1), f.outputShape());
             for (int i = 0; i < c.blocks()[b]; i++) {
-                block.add(denseLayer("denselayer" + (i + 1), block.outputShape(), k));
+                String layer = "denselayer" + (i + 1);
+                block.add(MemoryBudget.ModelTooLargeException.naming("block 'features." + block.name() + "." + layer + "'",
+                        () -> denseLayer(layer, block.outputShape(), k)));
             }
             f.add(block);
             if (b < c.blocks().length - 1) {
                 int channels = f.outputShape().dim(0);
-                f.add(new Sequential("transition" + (b + 1), f.outputShape(),
+                String transition = "transition" + (b + 1);
+                f.add(MemoryBudget.ModelTooLargeException.naming("block 'features." + transition + "'",
+                        () -> new Sequential(transition, f.outputShape(),
                         new BatchNorm2d().eps(1e-5).named("norm"), new ReLU().named("relu"),
-                        conv(channels / 2, 1, 1, 0).named("conv"), new AvgPool2d(2).stride(2).named("pool")));
+                        conv(channels / 2, 1, 1, 0).named("conv"), new AvgPool2d(2).stride(2).named("pool"))));
             }
         }
         f.add(new BatchNorm2d().eps(1e-5).named("norm5"));

@@ -14,6 +14,7 @@ import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * GoogLeNet / Inception v1 (Szegedy et al. 2014), Table 1 of the paper (no auxiliary classifiers):
@@ -62,8 +63,9 @@ public final class GoogLeNet {
         m.add(Blocks.ceilMaxPool(3, 2, 0, m.outputShape()).named("maxpool2"));
         for (int i = 0; i < TABLE.length; i++) {
             int[] t = TABLE[i];
-            m.add(inception("inception" + NAMES[i], m.outputShape(), o.ch(t[0]), o.ch(t[1]), o.ch(t[2]), o.ch(t[3]),
-                    o.ch(t[4]), o.ch(t[5]), tv));
+            String block = "inception" + NAMES[i];
+            m.add(MemoryBudget.ModelTooLargeException.naming("block '" + block + "'", () -> inception(block,
+                    m.outputShape(), o.ch(t[0]), o.ch(t[1]), o.ch(t[2]), o.ch(t[3]), o.ch(t[4]), o.ch(t[5]), tv)));
             if (NAMES[i].equals("3b")) {
                 m.add(Blocks.ceilMaxPool(3, 2, 0, m.outputShape()).named("maxpool3"));
             } else if (NAMES[i].equals("4e")) {
@@ -85,12 +87,19 @@ public final class GoogLeNet {
     /** One inception module: four branches concatenated along the channels. */
     static Graph inception(String name, Shape in, int c1, int c3r, int c3, int c5r, int c5, int pool, boolean tv) {
         int k5 = tv ? 3 : 5; // torchvision's "5x5" branch is 3x3
-        Sequential b2 = new Sequential("branch2", in, basic("0", in, c3r, 1, 1, 0, tv));
-        b2.add(basic("1", b2.outputShape(), c3, 3, 1, 1, tv));
-        Sequential b3 = new Sequential("branch3", in, basic("0", in, c5r, 1, 1, 0, tv));
-        b3.add(basic("1", b3.outputShape(), c5, k5, 1, k5 / 2, tv));
-        Sequential b4 = new Sequential("branch4", in, Blocks.ceilMaxPool(3, 1, 1, in).named("0"));
-        b4.add(basic("1", b4.outputShape(), pool, 1, 1, 0, tv));
+        // each branch is built before the graph adds it: a refusal inside names the branch itself
+        Sequential b2 = MemoryBudget.ModelTooLargeException.naming("graph node 'branch2'", () -> {
+            Sequential b = new Sequential("branch2", in, basic("0", in, c3r, 1, 1, 0, tv));
+            return b.add(basic("1", b.outputShape(), c3, 3, 1, 1, tv));
+        });
+        Sequential b3 = MemoryBudget.ModelTooLargeException.naming("graph node 'branch3'", () -> {
+            Sequential b = new Sequential("branch3", in, basic("0", in, c5r, 1, 1, 0, tv));
+            return b.add(basic("1", b.outputShape(), c5, k5, 1, k5 / 2, tv));
+        });
+        Sequential b4 = MemoryBudget.ModelTooLargeException.naming("graph node 'branch4'", () -> {
+            Sequential b = new Sequential("branch4", in, Blocks.ceilMaxPool(3, 1, 1, in).named("0"));
+            return b.add(basic("1", b.outputShape(), pool, 1, 1, 0, tv));
+        });
         return Graph.builder(name).input("x", in)
                 .add("branch1", basic("branch1", in, c1, 1, 1, 0, tv), "x")
                 .add("branch2", b2, "x")
@@ -103,7 +112,7 @@ public final class GoogLeNet {
     /** torchvision's BasicConv2d: conv (+ batch norm in the torchvision layout) + ReLU, as a nested model. */
     static Sequential basic(String name, Shape in, int filters, int k, int stride, int pad, boolean tv) {
         Layer conv = new Conv2d(filters, k).stride(stride).padding(pad).useBias(!tv).init(Initializer.HE_NORMAL).named("conv");
-        Sequential s = new Sequential(name, in, conv);
+        Sequential s = MemoryBudget.ModelTooLargeException.naming("layer '" + name + "'", () -> new Sequential(name, in, conv));
         if (tv) {
             s.add(new BatchNorm2d().eps(1e-3).named("bn"));
         }

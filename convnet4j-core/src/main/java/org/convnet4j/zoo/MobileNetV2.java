@@ -12,6 +12,7 @@ import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * MobileNetV2 (Sandler et al. 2018), Table 2 of the paper: each row is a sequence of {@code n} inverted residual
@@ -62,8 +63,11 @@ public final class MobileNetV2 {
         for (int[] row : TABLE) {
             int out = divisible(row[1] * w);
             for (int i = 0; i < row[2]; i++) {
-                features.add(invertedResidual(String.valueOf(index++), features.outputShape(), in, out,
-                        i == 0 ? row[3] : 1, row[0]));
+                String block = String.valueOf(index++);
+                int from = in;
+                int stride = i == 0 ? row[3] : 1;
+                features.add(MemoryBudget.ModelTooLargeException.naming("block 'features." + block + "'",
+                        () -> invertedResidual(block, features.outputShape(), from, out, stride, row[0])));
                 in = out;
             }
         }

@@ -12,6 +12,7 @@ import org.convnet4j.nn.layers.GlobalMaxPool2d;
 import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * ResNet (He et al. 2015), Table 1 of the paper:
@@ -136,8 +137,11 @@ public final class ResNet {
                             + " gives " + width + " channels in " + g + " groups; use a multiplier that keeps the "
                             + groups + " groups whole (e.g. 1/2, 1/4, 1/8)");
                 }
-                layer.add(bottleneck ? bottleneck(String.valueOf(i), in, planes, width, g, stride, keras)
-                        : basic(String.valueOf(i), in, planes, stride, keras));
+                String block = String.valueOf(i);
+                // a refusal inside the block names its path ("block 'layer3.1': graph node 'conv2': ...")
+                layer.add(MemoryBudget.ModelTooLargeException.naming("block '" + layer.name() + "." + block + "'",
+                        () -> bottleneck ? bottleneck(block, in, planes, width, g, stride, keras)
+                                : basic(block, in, planes, stride, keras)));
             }
             m.add(layer);
         }
@@ -189,7 +193,8 @@ public final class ResNet {
     private static Graph join(Graph.Builder g, Shape in, int out, int stride, boolean bias, String last, String relu) {
         String shortcut = "x";
         if (stride != 1 || in.dim(0) != out) {
-            g.add("downsample", Blocks.indexed("downsample", in, conv(out, 1, stride, bias), bn(bias)), "x");
+            g.add("downsample", MemoryBudget.ModelTooLargeException.naming("graph node 'downsample'",
+                    () -> Blocks.indexed("downsample", in, conv(out, 1, stride, bias), bn(bias))), "x");
             shortcut = "downsample";
         }
         return g.add("add", new Add(), last, shortcut).add(relu, new ReLU(), "add").output(relu).build();

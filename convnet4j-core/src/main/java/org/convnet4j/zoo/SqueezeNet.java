@@ -10,6 +10,7 @@ import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.GlobalAvgPool2d;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * SqueezeNet (Iandola et al. 2016), Table 1 of the paper, and its v1.1 (the SqueezeNet repository's: a 3x3 stem
@@ -71,7 +72,9 @@ public final class SqueezeNet {
                 f.add(Blocks.ceilMaxPool(3, 2, 0, f.outputShape()).named(String.valueOf(index++)));
             }
             int[] t = FIRES[i];
-            f.add(fire(String.valueOf(index++), f.outputShape(), o.ch(t[0]), o.ch(t[1]), o.ch(t[2])));
+            String block = String.valueOf(index++);
+            f.add(MemoryBudget.ModelTooLargeException.naming("block 'features." + block + "'",
+                    () -> fire(block, f.outputShape(), o.ch(t[0]), o.ch(t[1]), o.ch(t[2]))));
         }
         m.add(f);
         if (o.includeTop()) {

@@ -66,6 +66,11 @@ public final class ModelLoader {
 
     /** {@code verified}: the file was checked on download, a file with an official name is not hashed again. */
     private static SavedModel load(Path file, String architecture, Shape input, boolean verified) throws IOException {
+        if (java.nio.file.Files.isDirectory(file)) {
+            // else the first read says only "Is a directory", without the path
+            throw new FileFormatException(file + ": a directory, not a model file (.c4j, .onnx, .h5, .safetensors,"
+                    + " .pth)");
+        }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!verified) {
             PublishedChecksums.verify(file);

@@ -47,6 +47,8 @@ class ModelBuildReadersTest {
                 String m = e.getMessage();
                 assertFalse(m.contains("\n"), m);
                 assertTrue(m.startsWith(file + ": ") && m.contains(": parameter '"), m);
+                // the whole path: file, block, node (the refusal falls in a block of layer4)
+                assertTrue(m.startsWith(file + ": block 'layer4."), m);
                 assertTrue(m.contains("(value and gradient) needs ") && m.contains("above the limit of "
                         + MemoryBudget.human(limit) + " for one model"), m);
                 // what was built before the refusal, and little else
