@@ -25,5 +25,5 @@ module org.convnet4j.io {
     exports org.convnet4j.io.weights;
 
     // model files that hold an imported ONNX program (OnnxProgramLayer) are read back through LayerFactory
-    provides org.convnet4j.nn.LayerProvider with org.convnet4j.io.onnx.OnnxLayers;
+    provides org.convnet4j.nn.LayerType with org.convnet4j.io.onnx.OnnxLayers;
 }

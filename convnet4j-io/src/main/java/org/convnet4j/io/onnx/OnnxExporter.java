@@ -11,7 +11,10 @@ import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.LayerType;
+import org.convnet4j.nn.LayerTypes;
 import org.convnet4j.nn.Model;
+import org.convnet4j.nn.OnnxForm;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.nn.layers.Add;
 import org.convnet4j.nn.layers.Arithmetic;
@@ -311,6 +314,10 @@ public final class OnnxExporter {
     private final List<Node> nodes = new ArrayList<>();
     /** The per-sample shape of the first input of the layer being emitted (for exports that depend on it). */
     private Shape currentShape;
+    /** The per-sample shapes of every input of the layer being emitted. */
+    private List<Shape> currentShapes = List.of();
+    /** Custom operator domains used by layer types' own ONNX forms, with their versions (opset imports). */
+    private final Map<String, Long> domains = new java.util.TreeMap<>();
     private final List<TensorData> inits = new ArrayList<>();
     private final Map<String, Integer> used = new LinkedHashMap<>();
 
@@ -340,7 +347,10 @@ public final class OnnxExporter {
         }
         String name = model.name() == null ? "convnet4j_model" : model.name();
         OnnxModel.Graph g = new OnnxModel.Graph(name, e.nodes, e.inits, inputs, outputs, List.of());
-        return new OnnxModel.Model(8, Map.of("", (long) OPSET), "convnet4j", "0.1", g);
+        Map<String, Long> opsets = new LinkedHashMap<>();
+        opsets.put("", (long) OPSET);
+        opsets.putAll(e.domains);
+        return new OnnxModel.Model(8, opsets, "convnet4j", "0.1", g);
     }
 
     private static ValueInfo info(String name, Shape sample) {
@@ -359,6 +369,7 @@ public final class OnnxExporter {
             Shape shape = s.inputShapes().get(0);
             for (Layer l : s.layers()) {
                 currentShape = shape;
+                currentShapes = List.of(shape);
                 x = emitLayer(l, prefix, List.of(x));
                 shape = l.outputShape(shape);
             }
@@ -375,6 +386,7 @@ public final class OnnxExporter {
                 }
                 List<String> from = n.inputs().stream().map(value::get).toList();
                 currentShape = g.node(n.inputs().get(0)).shape();
+                currentShapes = n.inputs().stream().map(i -> g.node(i).shape()).toList();
                 value.put(n.name(), emitLayer(n.layer(), prefix, from));
             }
             return g.outputNames().stream().map(value::get).toList();
@@ -390,12 +402,124 @@ public final class OnnxExporter {
             return outs.get(0);
         }
         String out = unique(name);
+        LayerType<?> type = LayerTypes.find(l.type());
+        if (type != null && type.onnx() != null && type.layerClass().isInstance(l)) {
+            exportForm(type, l, name, in, out);
+            return out;
+        }
         LayerExport registered = exportOf(l.getClass());
         if (registered == null) {
             throw unsupported(l, "no ONNX mapping for layer type " + l.type());
         }
         registered.emit(this, l, name, in, out);
         return out;
+    }
+
+    /** A layer whose {@link LayerType} has an {@link OnnxForm}: the form writes it through {@link FormExport}. */
+    private <L extends Layer> void exportForm(LayerType<L> type, Layer l, String name, List<String> in, String out) {
+        type.onnx().export(type.layerClass().cast(l), new FormExport(name, in, out, currentShapes));
+    }
+
+    /** The exporter as an {@link OnnxForm.Export}: what a layer type's own ONNX form writes through. */
+    private final class FormExport implements OnnxForm.Export {
+        private final String name;
+        private final List<String> inputs;
+        private final String output;
+        private final List<Shape> shapes;
+
+        FormExport(String name, List<String> inputs, String output, List<Shape> shapes) {
+            this.name = name;
+            this.inputs = List.copyOf(inputs);
+            this.output = output;
+            this.shapes = shapes;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public List<String> inputs() {
+            return inputs;
+        }
+
+        @Override
+        public String output() {
+            return output;
+        }
+
+        @Override
+        public Shape inputShape(int i) {
+            return shapes.get(i);
+        }
+
+        @Override
+        public String initializer(String suffix, Tensor value) {
+            return init(name + "." + suffix, value);
+        }
+
+        @Override
+        public String constant(String suffix, Tensor value) {
+            return OnnxExporter.this.constant(name + "." + suffix, value);
+        }
+
+        @Override
+        public String longs(String suffix, long... values) {
+            return longsInit(name + "." + suffix, values);
+        }
+
+        @Override
+        public String value(String suffix) {
+            return unique(name + suffix);
+        }
+
+        @Override
+        public void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> in,
+                         String out, Map<String, Object> attributes) {
+            if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
+                Long had = domains.putIfAbsent(domain, domainVersion);
+                if (had != null && had != domainVersion) {
+                    throw new IllegalArgumentException("ONNX export: domain " + domain + " at versions " + had
+                            + " and " + domainVersion);
+                }
+            }
+            Map<String, Attribute> map = new LinkedHashMap<>();
+            attributes.forEach((k, v) -> map.put(k, attribute(k, v)));
+            nodes.add(new Node(name + nodeSuffix, opType, domain.equals("ai.onnx") ? "" : domain, List.copyOf(in),
+                    List.of(out), map));
+        }
+    }
+
+    /** An attribute from a Java value (OnnxForm's convention). */
+    private static Attribute attribute(String name, Object v) {
+        if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return intAttr(name, ((Number) v).longValue());
+        }
+        if (v instanceof Boolean b) {
+            return intAttr(name, b ? 1 : 0);
+        }
+        if (v instanceof Float || v instanceof Double) {
+            return floatAttr(name, ((Number) v).floatValue());
+        }
+        if (v instanceof String str) {
+            return new Attribute(name, Attribute.STRING, 0, 0, str.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    null, null, null, null);
+        }
+        if (v instanceof long[] a) {
+            return ints(name, a);
+        }
+        if (v instanceof int[] a) {
+            return ints(name, java.util.Arrays.stream(a).asLongStream().toArray());
+        }
+        if (v instanceof float[] a) {
+            return new Attribute(name, Attribute.FLOATS, 0, 0, null, null, a.clone(), null, null);
+        }
+        if (v instanceof Tensor t) {
+            return new Attribute(name, Attribute.TENSOR, 0, 0, null, TensorData.of(name, t), null, null, null);
+        }
+        throw new IllegalArgumentException("ONNX export: attribute " + name + " of a " + (v == null ? "null"
+                : v.getClass().getSimpleName()) + " (Long, Float, String, long[], int[], float[] or Tensor)");
     }
 
     /** The export of a layer class, or of its nearest registered superclass (BatchNorm2d uses BatchNorm's). */
