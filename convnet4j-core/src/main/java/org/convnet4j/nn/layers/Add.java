@@ -43,9 +43,12 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
         Tensor first = inputs.get(0);
         Tensor out = buffers.overwritten(0, first.shape());
         float[] o = out.data();
-        System.arraycopy(first.data(), 0, o, 0, o.length);
         for (int k = 1; k < inputs.size(); k++) {
             Tensor.requireSameShape(describe(), out, inputs.get(k));
+        }
+        // the first sum straight into the output, without copying the first input there first: the same additions
+        KernelProvider.get().add(o.length, first.data(), 0, inputs.get(1).data(), 0, o, 0);
+        for (int k = 2; k < inputs.size(); k++) {
             KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
         }
         arity = inputs.size();

@@ -374,7 +374,7 @@ final class VectorGemm {
                         if (mr == MR && nr == NR) {
                             microKernel(kc, packedA, aIdx, panel, 0, c, cIdx, ldc, betaEff, overwrite);
                         } else {
-                            edgeKernel(kc, packedA, aIdx, panel, 0, tile, nr);
+                            edgeKernel(kc, packedA, aIdx, panel, 0, tile, mr, nr);
                             mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                         }
                     }
@@ -421,7 +421,7 @@ final class VectorGemm {
                     if (mr == MR && nr == NR) {
                         microKernel(kc, packedA, aIdx, packedB, bIdx, c, cIdx, ldc, betaEff, overwrite);
                     } else {
-                        edgeKernel(kc, packedA, aIdx, packedB, bIdx, tile, nr);
+                        edgeKernel(kc, packedA, aIdx, packedB, bIdx, tile, mr, nr);
                         mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                     }
                 }
@@ -568,11 +568,21 @@ final class VectorGemm {
     static volatile boolean narrowEdges = !"false".equals(System.getProperty("convnet4j.gemm.narrowEdges"));
 
     /**
+     * Short row edges ({@code -Dconvnet4j.gemm.shortRowEdges=false}: the full kernel; a field for A/B runs). A row
+     * panel of C with at most 4 of its 8 rows in use (a one-sample 7x7 convolution tile computed transposed has
+     * m = 49 = 6 x 8 + 1 rows; 196 = 24 x 8 + 4) runs a 4-row kernel: half the FMAs of the full one. Its lanes
+     * are the full kernel's first four rows' chains, and the tile goes through the same merge: the same bits.
+     */
+    static volatile boolean shortRowEdges = !"false".equals(System.getProperty("convnet4j.gemm.shortRowEdges"));
+
+    /**
      * An edge tile (fewer than MR rows or NR columns) into {@code tile} (row stride NR, overwritten): only the
      * first {@code nr} columns are meaningful, and only the vectors covering them are computed (8-row kernels).
      */
-    private static void edgeKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile, int nr) {
-        if (MR == 8 && nr <= 2 * VL && narrowEdges) {
+    private static void edgeKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile, int mr, int nr) {
+        if (MR == 8 && mr <= 4 && nr > 2 * VL && shortRowEdges) {
+            microKernel4of8x3(kc, pa, aIdx, pb, bIdx, tile);
+        } else if (MR == 8 && nr <= 2 * VL && narrowEdges) {
             if (nr <= VL) {
                 microKernel8x1(kc, pa, aIdx, pb, bIdx, tile);
             } else {
@@ -614,6 +624,55 @@ final class VectorGemm {
         c5.intoArray(tile, 5 * NR);
         c6.intoArray(tile, 6 * NR);
         c7.intoArray(tile, 7 * NR);
+    }
+
+    /**
+     * The first four rows of {@link #microKernel8x3}'s tile on an 8-row packed A panel (lanes computed exactly as
+     * there), stored into {@code tile} with row stride NR. Self-contained, as the full kernel.
+     */
+    static void microKernel4of8x3(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            ai += 8;
+            bi += NR;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c02.intoArray(tile, 2 * VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c12.intoArray(tile, NR + 2 * VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c22.intoArray(tile, 2 * NR + 2 * VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
+        c32.intoArray(tile, 3 * NR + 2 * VL);
     }
 
     /** The first two vectors of {@link #microKernel8x3}'s tile; see {@link #microKernel8x1}. */

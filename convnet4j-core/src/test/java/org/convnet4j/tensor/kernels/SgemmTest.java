@@ -277,6 +277,51 @@ class SgemmTest {
         }
     }
 
+    /**
+     * Row panels with 1 to 4 of their MR rows in use (a one-sample 7x7 tile computed transposed: m = 49) run the
+     * 4-row kernel: the same bits as the full kernel, on both loop orders, prepared or not, 1 and 2 threads.
+     */
+    @Test
+    void shortRowEdgesGiveTheFullKernelsBits() {
+        VectorGemm[] gemms = {new VectorGemm(1, false), new VectorGemm(2, false), new VectorGemm(1, true),
+            new VectorGemm(2, true)};
+        int[] ms = {1, 2, 3, 4, 5, 7, 49, 196, 2 * MR + 1, VectorGemm.MC + 4};
+        boolean saved = VectorGemm.shortRowEdges;
+        try {
+            for (int e = 0; e < ms.length; e++) {
+                int m = ms[e];
+                int n = (e % 3 + 1) * NR + (e % 2 == 0 ? 0 : VL + 3); // full panels, and a narrow edge beside them
+                int k = e % 2 == 0 ? 41 : VectorGemm.KC + 13;
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    float beta = t % 2 == 0 ? 0f : 0.5f;
+                    float[] a = randomArray(m * k);
+                    float[] b = randomArray(k * n);
+                    float[] c0 = randomArray(m * n);
+                    String what = " shape " + m + "x" + n + "x" + k + " trans " + t;
+                    VectorGemm.shortRowEdges = false;
+                    float[] full = c0.clone();
+                    gemms[0].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, full, 0, n);
+                    VectorGemm.shortRowEdges = true;
+                    for (int i = 0; i < gemms.length; i++) {
+                        float[] c = c0.clone();
+                        gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+                        assertArrayEquals(full, c, "short row edges, gemm " + i + what);
+                        float[] packed = gemms[i].packForFewRows(ta, m, k, 0.75f, a, 0, ta ? m : k);
+                        float[] cp = c0.clone();
+                        gemms[i].sgemmPrepared(new PreparedMatrix(ta, m, k, 0.75f, a, 0, ta ? m : k, packed), tb, n,
+                                b, 0, tb ? k : n, beta, cp, 0, n, 2);
+                        assertArrayEquals(full, cp, "short row edges, prepared, gemm " + i + what);
+                    }
+                    check(m, n, k, ta, tb, 0.75f, beta, 0, 0);
+                }
+            }
+        } finally {
+            VectorGemm.shortRowEdges = saved;
+        }
+    }
+
     @Test
     void concurrentCallersGetCorrectResults() throws Exception {
         int m = 120;
