@@ -394,18 +394,23 @@ public final class ModelServer implements AutoCloseable {
                     throw new ApiException(503, "the server is shutting down");
                 }
                 int jsonLength = jsonLength(header);
-                if (declared >= 0 && declared <= INLINE_BODY_BYTES) {
+                if (declared >= 0 && declared <= Integer.MAX_VALUE - 8) {
                     // This runs on the selector thread (SelectorHandoffs): the body is taken as it arrives, never
-                    // waited for, and the request goes on from whichever callback brings its last bytes.
-                    new BodyReader(request, (int) declared, body -> infer(m, jsonLength, body, response, callback, t0),
-                            e -> refuse(response, callback, e, t0)).run();
+                    // waited for, and the request goes on from whichever callback brings its last bytes: there
+                    // for a small body, on a pool thread for a large one, whose parsing would hold up the
+                    // selector (no thread waits while a large body arrives).
+                    java.util.function.Consumer<byte[]> then = declared <= INLINE_BODY_BYTES
+                            ? body -> infer(m, jsonLength, body, response, callback, t0)
+                            : body -> request.getComponents().getThreadPool().execute(
+                                    () -> infer(m, jsonLength, body, response, callback, t0));
+                    new BodyReader(request, (int) declared, then, e -> refuse(response, callback, e, t0)).run();
                     return true;
                 }
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
                 return true;
             }
-            // A large or chunked body: read (blocking) on a pool thread, as Jetty would have run the whole request.
+            // A chunked body (or one over 2 GiB): read (blocking) on a pool thread, as Jetty would have run the request.
             request.getComponents().getThreadPool().execute(() -> {
                 try {
                     byte[] body = body(declared, new java.io.FilterInputStream(
@@ -498,9 +503,10 @@ public final class ModelServer implements AutoCloseable {
     }
 
     /**
-     * Bodies up to this size with a declared length are read on the selector thread as their bytes arrive and the
-     * request goes on there (LeNet-5's binary request is 3 KiB); larger ones, whose parsing would hold up the
-     * selector, and chunked ones are read on a pool thread.
+     * Bodies with a declared length are read on the selector thread as their bytes arrive; up to this size the
+     * request goes on there (LeNet-5's binary request is 3 KiB), larger ones (ResNet-18's is 588 KiB) are parsed on
+     * a pool thread once complete, since their parsing would hold up the selector. Chunked bodies are read on a
+     * pool thread.
      */
     private static final int INLINE_BODY_BYTES = 64 << 10;
 

@@ -54,7 +54,21 @@ class SelectorPathTest {
 
     @Test
     void aBodyArrivingInPiecesIsAnsweredLikeTheWholeOne() throws Exception {
-        byte[] body = inferBody(1);
+        piecewiseLikeWhole(inferBody(1));
+    }
+
+    @Test
+    void aLargeBodyArrivingInPiecesIsAnsweredLikeTheWholeOne() throws Exception {
+        // 40 samples in JSON: over the 64 KiB read and parsed on the selector thread; read there as it arrives
+        // all the same, then parsed on a pool thread
+        byte[] body = ModelServerTest.inferBody(TestModels.randomInput(new Random(5), 40))
+                .getBytes(StandardCharsets.UTF_8);
+        assertTrue(body.length > 64 << 10, body.length + " bytes");
+        piecewiseLikeWhole(body);
+    }
+
+    /** The body sent in three pieces with pauses, twice on one connection: answered as when sent whole. */
+    private static void piecewiseLikeWhole(byte[] body) throws Exception {
         String whole = ModelServerTest.post(server, "/v2/models/lenet/infer", body).body();
         assertTrue(whole.contains("\"outputs\""), whole);
         try (Socket s = new Socket("127.0.0.1", server.port())) {
@@ -68,6 +82,7 @@ class SelectorPathTest {
                 out.write(body, 0, third);
                 out.flush();
                 Thread.sleep(100);
+                assertEquals(0, threadsWaitingForABody(), "a thread waits in a blocking read of the body");
                 out.write(body, third, third);
                 out.flush();
                 Thread.sleep(100);
@@ -78,6 +93,12 @@ class SelectorPathTest {
                 assertEquals(whole, answer.substring(answer.indexOf("\r\n\r\n") + 4));
             }
         }
+    }
+
+    /** Threads inside ModelServer's blocking body read (the path of chunked bodies, on a pool thread). */
+    private static long threadsWaitingForABody() {
+        return Thread.getAllStackTraces().values().stream().filter(stack -> java.util.Arrays.stream(stack).anyMatch(
+                f -> f.getClassName().equals(ModelServer.class.getName()) && f.getMethodName().equals("body"))).count();
     }
 
     @Test
