@@ -2,7 +2,11 @@
 # The fuzz campaign of docs/ROBUSTNESS.md ("Rerun, 2026-12-03 15:36"), time-boxed (each step under timeout), nice,
 # one step at a time. Needs the CLI jar (mvn -B -DskipTests package -pl convnet4j-cli -am, copied to /tmp/i15) and
 # /tmp/i15/pic.png (any small RGB picture); OTHER seeds are copies of fixtures with the suffix the loader goes by.
+# Environment: SEED (default 22; the jvm steps use SEED+1), OUT (default /tmp/i15/fuzz), and the time boxes T_STRUCT,
+# T_FILES, T_OTHER, T_ONNX, T_PTH, T_SERVE, T_JVM (defaults: those of the 15:36 run).
 cd "$(dirname "$0")/../.."
+SEED=${SEED:-22}
+SEED2=$((SEED + 1))
 mkdir -p /tmp/i15/seeds
 cp convnet4j-io/src/test/resources/org/convnet4j/io/fuzz/ReaderFuzzTestInputs/checkpoint/valid /tmp/i15/seeds/valid.c4j
 cp convnet4j-io/src/test/resources/fixtures/keras/{vgg16_notop.h5,resnet50_keras2.h5,torch_resnet18.safetensors,torch_vgg16.safetensors} /tmp/i15/seeds/
@@ -11,15 +15,15 @@ F=convnet4j-io/src/test/resources/fixtures
 ONNX="$F/tensor_graph/tinymix_op11/model.onnx $F/tensor_graph/tinymix_op17/model.onnx $F/tensor_graph/tinyaffine_op11/model.onnx $F/tensor_graph/tinyaffine_op17/model.onnx $F/tensor_graph/tinymix_hw_op17/model.onnx"
 PTH="$F/pth/vgg13_w32.pth $F/pth/vgg11_bn_w32.pth $F/pth/resnet18_legacy.pth $F/pth/resnet18_zip.pth $F/pth/googlenet_zip.pth $F/pth/dtypes_zip.pth $F/pth/dtypes_legacy.pth"
 OTHER="/tmp/i15/seeds/valid.c4j /tmp/i15/seeds/vgg16_notop.h5 /tmp/i15/seeds/resnet50_keras2.h5 /tmp/i15/seeds/torch_resnet18.safetensors /tmp/i15/seeds/torch_vgg16.safetensors"
-O=/tmp/i15/fuzz
+O=${OUT:-/tmp/i15/fuzz}
 P=/tmp/i15/pic.png
 step() { local t=$1; shift; echo "=== $(date -u +%T) start $* (timeout $t)"; timeout $t "$@"; echo "=== $(date -u +%T) end rc=$? load $(cut -d' ' -f1-3 /proc/loadavg)"; }
-step 60 /usr/bin/python3 tools/fuzz/onnx_structured.py $O/onnx-struct-in 600 22 $ONNX
-step 9m $J files $O/onnx-struct 0 0 $P $O/onnx-struct-in/*.onnx
-step 7m $J inproc $O/other 600 22 $P $OTHER
-step 6m $J inproc $O/onnx 1000 22 $P $ONNX
-step 5m $J inproc $O/pth 600 22 $P $PTH
-step 5m $J serve $O/serve 600 22 $P
-step 3m $J jvm $O/onnx-jvm 20 23 $P $ONNX
-step 3m $J jvm $O/pth-jvm 20 23 $P $PTH
+step ${T_STRUCT:-60} /usr/bin/python3 tools/fuzz/onnx_structured.py $O/onnx-struct-in 600 $SEED $ONNX
+step ${T_FILES:-9m} $J files $O/onnx-struct 0 0 $P $O/onnx-struct-in/*.onnx
+step ${T_OTHER:-7m} $J inproc $O/other 600 $SEED $P $OTHER
+step ${T_ONNX:-6m} $J inproc $O/onnx 1000 $SEED $P $ONNX
+step ${T_PTH:-5m} $J inproc $O/pth 600 $SEED $P $PTH
+step ${T_SERVE:-5m} $J serve $O/serve 600 $SEED $P
+step ${T_JVM:-3m} $J jvm $O/onnx-jvm 20 $SEED2 $P $ONNX
+step ${T_JVM:-3m} $J jvm $O/pth-jvm 20 $SEED2 $P $PTH
 echo "=== done $(date -u +%T)"

@@ -11,7 +11,14 @@ entry with the reference source text, never with the files' bytes (this machine 
                 keras_applications/{vgg16,vgg19,resnet50,resnet_common,inception_v3}.py of
                 keras-team/keras-applications (file names, URLs, file_hash/md5_hash, preprocess_input mode), read
                 from git directories (git show HEAD:PATH);
-  classes       our imagenet_classes.txt against torchvision's _IMAGENET_CATEGORIES.
+  classes       our imagenet_classes.txt against torchvision's _IMAGENET_CATEGORIES;
+  Keras counts  (--keras-io) the with-top entries' parameters against the "Parameters" column of Keras' applications
+                table (keras.io/api/applications; source keras-team/keras-io templates/api/applications/index.md, or
+                a copy of its table rows), the notop entries' against that figure minus Keras' top as
+                keras/src/applications/*.py builds it (Dense units, last block's channels, pools, default size);
+  Keras classes (--keras-class-index) a copy of Keras' imagenet_class_index.json, first checked against the MD5
+                that keras/src/applications/imagenet_utils.py gives get_file (so it is Keras' own file, wherever
+                the copy came from), then class i of Keras against class i of our imagenet_classes.txt.
 
 Nothing is imported from the sources (they are parsed as text), so any torchvision version works without torch.
 Prints one line per check, "ok" or "MISMATCH", then a summary; exits 1 if anything differs.
@@ -20,7 +27,8 @@ Usage (the run recorded in docs/WEIGHTS.md):
   /usr/bin/python3 tools/weights/check_catalogue.py \
       --torchvision /usr/lib/python3/dist-packages \
       --torchvision /opt/pypi-more/files/torchvision-0.29.1-cp311-cp311-manylinux_2_28_x86_64.whl \
-      --keras KERAS_GIT_DIR --keras-applications KERAS_APPLICATIONS_GIT_DIR
+      --keras KERAS_GIT_DIR --keras-applications KERAS_APPLICATIONS_GIT_DIR \
+      --keras-io KERAS_IO_APPLICATIONS_TABLE.md --keras-class-index imagenet_class_index.json
 (the wheel is a torchvision release file read as a zip, nothing installed; the git directories are clones of
 keras-team/keras and keras-team/keras-applications).
 """
@@ -318,11 +326,128 @@ def check_keras(entries, keras, applications):
               f"{name}: URL {e['url']} appears in a Keras source")
 
 
+
+# ---- Keras parameter counts and class names -----------------------------------------------------------------------
+
+KERAS_TABLE = {"vgg16": "VGG16", "vgg19": "VGG19", "resnet50": "ResNet50", "inception_v3": "InceptionV3"}
+
+
+def keras_io_table(path):
+    """{model name: parameters} from the "Available models" table of Keras' applications page (keras.io/api/
+    applications; source keras-team/keras-io templates/api/applications/index.md): rows "| [Name](link) | size |
+    top-1 | top-5 | parameters | depth | time |"."""
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"\|\s*\[([^\]]+)\]\([^)]*\)\s*\|([^|]*)\|([^|]*)\|([^|]*)\|\s*([\d,]+)\s*\|", line)
+        if m:
+            out[m.group(1)] = int(m.group(5).replace(",", ""))
+    return out
+
+
+def last_int(pattern, text, what):
+    found = re.findall(pattern, text, re.S)
+    if not found:
+        raise SystemExit(f"cannot find {what} in the Keras source (pattern {pattern})")
+    return int(found[-1])
+
+
+def keras_top(arch, keras):
+    """(parameters of Keras' include_top layers for 1000 classes, how they were read) from keras-team/keras's source."""
+    if arch in ("vgg16", "vgg19"):
+        text = git_show(keras, f"keras/src/applications/{arch}.py")
+        last = "block5_conv4" if arch == "vgg19" else "block5_conv3"
+        c = last_int(r'Conv2D\(\s*(\d+),\s*\(3, 3\),[^)]*name="' + last + '"', text, last)
+        pools = len(re.findall(r"MaxPooling2D\(\(2, 2\), strides=\(2, 2\)", text))
+        size = last_int(r"default_size=(\d+)", text, "default_size")
+        fc1 = last_int(r'Dense\((\d+), activation="relu", name="fc1"\)', text, "fc1")
+        fc2 = last_int(r'Dense\((\d+), activation="relu", name="fc2"\)', text, "fc2")
+        side = size // 2 ** pools
+        flat = side * side * c
+        top = flat * fc1 + fc1 + fc1 * fc2 + fc2 + fc2 * 1000 + 1000
+        return top, (f"Flatten of {side}x{side}x{c} ({last}, {pools} pools from {size}), Dense({fc1}, fc1),"
+                     f" Dense({fc2}, fc2), Dense(1000, predictions)")
+    if arch == "resnet50":
+        text = git_show(keras, "keras/src/applications/resnet.py")
+        body = text[text.index("def ResNet50("):]
+        filters = last_int(r'stack_residual_blocks_v1\(x, (\d+), \d+, name="conv5"\)', body[:body.index("return ResNet(")],
+                           "conv5 stack")
+        mult = last_int(r'Conv2D\((\d+) \* filters, 1, name=f"\{name\}_3_conv"\)', text, "_3_conv")
+        f = mult * filters
+        how = f"GlobalAveragePooling2D over {mult} x {filters} channels (conv5), Dense(1000, predictions)"
+    else:
+        text = git_show(keras, "keras/src/applications/inception_v3.py")
+        loop = text[text.rindex("for i in range(2):"):text.index("if include_top")]
+        b1 = last_int(r"branch1x1 = conv2d_bn\(x, (\d+), 1, 1\)", loop, "branch1x1")
+        b3 = [last_int(r"branch3x3_%d = conv2d_bn\(branch3x3, (\d+)" % k, loop, "branch3x3") for k in (1, 2)]
+        bd = [last_int(r"branch3x3dbl_%d = conv2d_bn\(branch3x3dbl, (\d+)" % k, loop, "branch3x3dbl") for k in (1, 2)]
+        bp = last_int(r"branch_pool = conv2d_bn\(branch_pool, (\d+), 1, 1\)", loop, "branch_pool")
+        f = b1 + sum(b3) + sum(bd) + bp
+        how = (f"GlobalAveragePooling2D over mixed10's {b1} + {b3[0]} + {b3[1]} + {bd[0]} + {bd[1]} + {bp} channels,"
+               f" Dense(1000, predictions)")
+    return f * 1000 + 1000, how
+
+
+def check_keras_counts(entries, keras, table_path):
+    table = keras_io_table(table_path)
+    label = f"keras.io applications table ({os.path.basename(table_path)})"
+    for e in entries:
+        if e.get("source") != "keras":
+            continue
+        name, arch = e["name"], e["architecture"]
+        published = table.get(KERAS_TABLE[arch])
+        if published is None:
+            check(False, f"{name}: {KERAS_TABLE[arch]} is not in {label}")
+            continue
+        if e.get("include_top", True):
+            check(e["parameters"] == published,
+                  f"{name}: parameters {e['parameters']:,} = {KERAS_TABLE[arch]} {published:,} ({label})")
+        elif keras:
+            top, how = keras_top(arch, keras)
+            check(e["parameters"] == published - top,
+                  f"{name}: parameters {e['parameters']:,} = {published:,} ({label}) - {top:,} in Keras' top"
+                  f" ({how}; keras-team/keras {git_head(keras)})")
+    if keras:
+        text = git_show(keras, "keras/src/applications/inception_v3.py")
+        check("BatchNormalization(axis=bn_axis, scale=False" in text,
+              "inception_v3: Keras' batch norms have no scale (scale=False): Keras' count has no gammas,"
+              " ours subtracts them (KerasCountsTest)")
+
+
+def check_keras_classes(keras, index_path):
+    """Keras' class index (imagenet_class_index.json, downloaded by decode_predictions) against our names."""
+    utils = git_show(keras, "keras/src/applications/imagenet_utils.py")
+    m = re.search(r'"imagenet_class_index\.json",\s*CLASS_INDEX_PATH,[^)]*file_hash="([0-9a-f]{32})"', utils, re.S)
+    import hashlib
+    md5 = hashlib.md5(open(index_path, "rb").read()).hexdigest()
+    check(m is not None and md5 == m.group(1), f"{os.path.basename(index_path)}: MD5 {md5} = decode_predictions'"
+          f" file_hash {m.group(1) if m else '?'} (keras-team/keras {git_head(keras)} imagenet_utils.py): Keras' own file")
+    index = json.load(open(index_path, encoding="utf-8"))
+    check(sorted(index, key=int) == [str(i) for i in range(1000)], "Keras' class index has the keys 0..999")
+    wnids = [index[str(i)][0] for i in range(1000)]
+    check(wnids == sorted(wnids) and len(set(wnids)) == 1000,
+          "Keras' 1000 WordNet ids are distinct and in ascending order (n01440764 ... n15075141)")
+    keras_names = [index[str(i)][1].replace("_", " ") for i in range(1000)]
+    ours = open(CLASSES, encoding="utf-8").read().split("\n")
+    ours = ours[:-1] if ours and ours[-1] == "" else ours
+    same = [i for i in range(1000) if ours[i].lower() == keras_names[i].lower()]
+    # torchvision names the two pairs Keras leaves ambiguous ("crane" the bird and the machine, "maillot" twice)
+    widened = [i for i in range(1000) if i not in same and ours[i].lower().startswith(keras_names[i].lower() + " ")
+               and keras_names.count(keras_names[i]) == 2]
+    check(len(same) + len(widened) == 1000,
+          f"class i of Keras is class i of ours (torchvision's _IMAGENET_CATEGORIES) for all 1000: {len(same)} names"
+          f" equal (underscores as spaces, any case), {len(widened)} where Keras' name is a duplicate that torchvision"
+          " extends: " + ", ".join(f"{i} {wnids[i]} '{keras_names[i]}' -> '{ours[i]}'" for i in widened))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--torchvision", action="append", default=[], help="directory holding torchvision/, or a .whl")
     p.add_argument("--keras", help="git directory of keras-team/keras")
     p.add_argument("--keras-applications", help="git directory of keras-team/keras-applications")
+    p.add_argument("--keras-io", help="Keras' applications page source (keras-team/keras-io"
+                   " templates/api/applications/index.md) or a copy of its table: the published parameter counts")
+    p.add_argument("--keras-class-index", help="a copy of Keras' imagenet_class_index.json (checked against the MD5"
+                   " in Keras' source, so any copy will do)")
     a = p.parse_args()
     entries = json.load(open(CATALOGUE, encoding="utf-8"))["entries"]
     releases = []
@@ -337,6 +462,12 @@ def main():
         check_classes(releases)
     if a.keras or a.keras_applications:
         check_keras(entries, a.keras, a.keras_applications)
+    if a.keras_io:
+        check_keras_counts(entries, a.keras, a.keras_io)
+    if a.keras_class_index:
+        if not a.keras:
+            raise SystemExit("--keras-class-index needs --keras (the MD5 it is checked against)")
+        check_keras_classes(a.keras, a.keras_class_index)
     n = sum(1 for e in entries if e.get("source") in ("torchvision", "keras"))
     print(f"\n{len(failures)} mismatches; {n} of {len(entries)} entries checked")
     for f in failures:

@@ -46,7 +46,8 @@ module org.convnet4j.core {
             org.convnet4j.spark, org.convnet4j.bench;
     exports org.convnet4j.tensor.kernels.internal to org.convnet4j.bench;
 
-    uses org.convnet4j.nn.LayerProvider;
+    uses org.convnet4j.nn.LayerType;
+    uses org.convnet4j.nn.LayerProvider; // deprecated, still read
     uses org.convnet4j.transfer.ShallowClassifierProvider;
-    provides org.convnet4j.nn.LayerProvider with org.convnet4j.transfer.TransferLayers;
+    provides org.convnet4j.nn.LayerType with org.convnet4j.transfer.TransferLayers;
 }

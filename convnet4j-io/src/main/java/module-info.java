@@ -23,4 +23,7 @@ module org.convnet4j.io {
     exports org.convnet4j.io.onnx;
     exports org.convnet4j.io.torch;
     exports org.convnet4j.io.weights;
+
+    // model files that hold an imported ONNX program (OnnxProgramLayer) are read back through LayerFactory
+    provides org.convnet4j.nn.LayerType with org.convnet4j.io.onnx.OnnxLayers;
 }

@@ -118,7 +118,8 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
         if (ex instanceof OutOfMemoryError) {
             return "out of memory (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB heap): the input or the"
                     + " model is too large for it; give Java more with CONVNET4J_JAVA_OPTS=-Xmx8g (inputs are refused"
-                    + " earlier above -D" + MemoryBudget.PROPERTY + ", by default half the heap)";
+                    + " earlier above the memory limit, by default at most half the heap; lower it with"
+                    + " --max-model-memory SIZE if it was raised)";
         }
         if (ex instanceof StackOverflowError) {
             return "stack overflow: a structure in the input nests too deeply (a corrupt or hostile file?); if the file"

@@ -42,6 +42,11 @@ final class FineTuneOptions {
     @Option(names = "--val-split", paramLabel = "F", description = "Share of the training data that decides stopping and the kept weights. Default: ${DEFAULT-VALUE}.")
     double valSplit = FineTuneSettings.DEFAULT_VALIDATION_FRACTION;
 
+    @Option(names = "--keep-z", paramLabel = "Z", description = "Cases 2 and 3: keep phase 2 over the head only when, besides a"
+            + " lower validation loss and no lower accuracy, McNemar's z of the paired validation answers reaches Z (0: no"
+            + " test). Default: ${DEFAULT-VALUE}.")
+    double keepZ = FineTuneSettings.DEFAULT_KEEP_Z;
+
     @Option(names = "--no-refit", description = "Cases 2-4: keep the early-stopped weights instead of training again on all the"
             + " training data (validation pictures included) for the epochs the validation split chose.")
     boolean noRefit;
@@ -53,7 +58,7 @@ final class FineTuneOptions {
     FineTuneSettings settings(long seed) {
         try {
             return new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit,
-                    FineTuneSettings.HeadFit.of(headFit));
+                    FineTuneSettings.HeadFit.of(headFit), keepZ);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }

@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.convnet4j.internal.json.Json;
-import org.convnet4j.model.ModelFiles;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
 import picocli.CommandLine.Command;
@@ -85,11 +85,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         SavedModel m = ModelArgument.load(file, architecture, input, preprocessing, spec.commandLine().getErr());
         JsonObject d = Json.parseObject(m.description(), file + ": description");
-        java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
-        if (d.has("imported_from")) {
-            extra.put("imported_from", new org.convnet4j.model.RawJson(Json.toCompact(d.get("imported_from"))));
-        }
-        ModelFiles.save(m.model(), output, m.preprocessing(), extra);
+        ModelLoader.save(m, output); // the preprocessing chosen now is stored, and said only this once
         out.printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,
                 d.has("imported_from")
                         && d.getAsJsonObject("imported_from").has("zoo_architecture")

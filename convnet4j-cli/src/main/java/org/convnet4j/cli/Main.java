@@ -3,6 +3,7 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.util.TerminalText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +51,14 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "On errors, print the stack trace too (same as CONVNET4J_DEBUG=1).")
     boolean debug;
+
+    /** Declared so that picocli accepts it anywhere; {@link #execute} reads it from the raw arguments. */
+    @Option(names = "--max-model-memory", scope = ScopeType.INHERIT, paramLabel = "SIZE",
+            description = "How much memory one input file may ask for (a model, a dataset, a picture), e.g. 6g; raises"
+                    + " both the memory limit (default: half the Java heap, less when the heap is in use) and the"
+                    + " per-file cap (16 times the file + 64 MB). Same as -Dconvnet4j.maxInputBytes and"
+                    + " -Dconvnet4j.maxUnstoredBytes.")
+    String maxModelMemory;
 
     @Spec
     CommandSpec spec;
@@ -108,6 +117,19 @@ public final class Main implements Callable<Integer> {
         PrintWriter safeErr = new PrintWriter(TerminalText.escaping(err), true);
         configureProcess();
         ErrorReporter reporter = new ErrorReporter(debug);
+        String memory = optionValue(args, "--max-model-memory");
+        String[] saved = {System.getProperty(MemoryBudget.PROPERTY), System.getProperty(MemoryBudget.UNSTORED_PROPERTY)};
+        if (memory != null) {
+            try {
+                MemoryBudget.parseSize(memory, "--max-model-memory");
+            } catch (IllegalArgumentException e) {
+                safeErr.println("convnet4j: " + e.getMessage());
+                safeErr.flush();
+                return ErrorReporter.BAD_INPUT;
+            }
+            System.setProperty(MemoryBudget.PROPERTY, memory);
+            System.setProperty(MemoryBudget.UNSTORED_PROPERTY, memory);
+        }
         CommandLine cl = new CommandLine(new Main())
                 .setOut(safeOut)
                 .setErr(safeErr)
@@ -120,8 +142,33 @@ public final class Main implements Callable<Integer> {
             // picocli passes Errors through its exception handler untouched; they are reported here
             return reporter.handleError(e, args, safeErr);
         } finally {
+            if (memory != null) {
+                restore(MemoryBudget.PROPERTY, saved[0]);
+                restore(MemoryBudget.UNSTORED_PROPERTY, saved[1]);
+            }
             safeOut.flush();
             safeErr.flush();
+        }
+    }
+
+    /** The value of {@code option} in {@code args} ("--x V" or "--x=V"; the last one wins), or null. */
+    static String optionValue(String[] args, String option) {
+        String value = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(option) && i + 1 < args.length) {
+                value = args[i + 1];
+            } else if (args[i].startsWith(option + "=")) {
+                value = args[i].substring(option.length() + 1);
+            }
+        }
+        return value;
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
         }
     }
 }

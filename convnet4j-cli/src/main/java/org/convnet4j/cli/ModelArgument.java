@@ -12,10 +12,9 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import com.google.gson.JsonObject;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
@@ -35,10 +34,9 @@ public final class ModelArgument {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
                     .withPreprocessing(preprocessing).withProgress(bar);
             SavedModel m = ModelLoader.load(reference, o);
-            JsonObject d = Json.parseObject(m.description(), reference + ": description");
-            JsonObject from = d.has("imported_from") ? d.getAsJsonObject("imported_from") : null;
-            if (from != null && from.has("preprocessing_chosen") && !from.has("catalogue")) {
-                err.println("note: " + reference + ": preprocessing " + from.get("preprocessing_chosen").getAsString());
+            String chosen = ModelLoader.chosenPreprocessing(m);
+            if (chosen != null) {
+                err.println("note: " + reference + ": preprocessing " + chosen);
                 err.flush();
             }
             return m;
@@ -62,9 +60,29 @@ public final class ModelArgument {
     }
 
     /**
-     * Every picture given ({@code IMAGE} arguments, the files of {@code NAME=IMAGE} options) exists and is a file;
-     * checked before the model is downloaded or read, so a mistyped name costs one line, not a download.
+     * The data specs among a command's picture arguments ({@code fashion-mnist:5-9} where no such file exists) and its
+     * {@code --data}, each checked ({@link DataSpec#requireAvailable}: a bad class list or a missing folder is one
+     * line, before any download or model load); {@code --limit} counts pictures per class of those, so it needs one.
      */
+    static List<String> dataSpecs(String data, List<Path> arguments, Integer limit) {
+        List<String> specs = new ArrayList<>();
+        if (data != null) {
+            specs.add(data);
+        }
+        arguments.stream().map(Path::toString).filter(DataSpec::isBuiltInSpec).forEach(specs::add);
+        if (limit != null && (limit < 1 || specs.isEmpty())) {
+            throw new BadInputException(limit < 1 ? "--limit must be at least 1 picture per class, got " + limit
+                    : "--limit counts pictures per class of --data (or a SPEC argument); IMAGE and DIR arguments are"
+                    + " all used");
+        }
+        try {
+            specs.forEach(s -> DataSpec.of(s).requireAvailable());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        return specs;
+    }
+
     /** Folders among {@code images} replaced by the pictures in them (sorted); a folder without any is refused. */
     static List<Path> expandFolders(List<Path> images) throws java.io.IOException {
         List<Path> out = new ArrayList<>();
@@ -83,6 +101,10 @@ public final class ModelArgument {
         return out;
     }
 
+    /**
+     * Every picture given ({@code IMAGE} arguments, the files of {@code NAME=IMAGE} options) exists and is a file;
+     * checked before the model is downloaded or read, so a mistyped name costs one line, not a download.
+     */
     static void requirePictures(List<Path> images, List<String> named) {
         List<Path> all = new ArrayList<>(images);
         for (String n : named) {
@@ -97,6 +119,21 @@ public final class ModelArgument {
                         + " picture" : "no such picture file"));
             }
         }
+    }
+
+    /** Parses repeated {@code NAME=IMAGE} options into name -> path. */
+    static java.util.Map<String, Path> parsePictures(List<String> specs) {
+        java.util.Map<String, Path> out = new java.util.LinkedHashMap<>();
+        for (String s : specs) {
+            int eq = s.indexOf('=');
+            if (eq <= 0 || eq == s.length() - 1) {
+                throw new IllegalArgumentException("--input: '" + s + "' is not NAME=IMAGE (e.g. pixels=shoe.png)");
+            }
+            if (out.put(s.substring(0, eq).trim(), Path.of(s.substring(eq + 1).trim())) != null) {
+                throw new IllegalArgumentException("--input: input '" + s.substring(0, eq).trim() + "' is given twice");
+            }
+        }
+        return out;
     }
 
     /** Size, speed and ETA of a download on stderr. */

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;
@@ -40,6 +42,7 @@ import picocli.CommandLine.Spec;
             "  convnet4j predict --model lenet5.c4j shoe.png shirt.png",
             "  convnet4j predict --model resnet18.onnx --preprocessing torchvision cat.jpg",
             "  convnet4j predict --model lenet5.c4j --top-k 1 --json pictures/*.png",
+            "  convnet4j predict --model c2.c4j --data fashion-mnist:5-9 --limit 2     (2 test pictures per class)",
             "  convnet4j predict --model fused.c4j --input pixels=shoe.png --input edges=shoe.png"
         })
 final class PredictCommand implements Callable<Integer> {
@@ -63,9 +66,20 @@ final class PredictCommand implements Callable<Integer> {
             + "fashion-mnist:sobel input takes the picture and computes its edges).")
     List<String> namedInputs = new ArrayList<>();
 
-    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR", description = "Pictures (PNG, JPEG, BMP, GIF, WebP), or"
-            + " folders: every picture in them and their sub-folders (a --data folder), sorted by path.")
+    @Option(names = "--data", paramLabel = "SPEC", description = DataSpec.DATA_HELP + " Its test part is predicted (a"
+            + " folder: every picture), read as evaluate reads it; each answer names the picture and its true class.")
+    String data;
+
+    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to --data and SPEC"
+            + " arguments (the same choice as evaluate --limit N).")
+    Integer limit;
+
+    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR|SPEC", description = "Pictures (PNG, JPEG, BMP, GIF, WebP),"
+            + " folders: every picture in them and their sub-folders (a --data folder), sorted by path, or built-in"
+            + " sets as --data names them (fashion-mnist:5-9).")
     List<Path> images = new ArrayList<>();
+
+    private final List<String> trueClasses = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -73,14 +87,19 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
-        images = ModelArgument.expandFolders(images);
-        ModelArgument.requirePictures(images, namedInputs); // before any download or model load
+        List<String> specs = ModelArgument.dataSpecs(data, images, limit); // checked before any download or model load
+        images = ModelArgument.expandFolders(images.stream().filter(p -> !specs.contains(p.toString())).toList());
+        ModelArgument.requirePictures(images, namedInputs);
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
+            if (!specs.isEmpty()) {
+                throw new BadInputException(specs.get(0) + ": " + modelFile + " takes one picture per input (--input"
+                        + " NAME=IMAGE); evaluate --inputs measures it on a data set");
+            }
             return predictMultiInput(saved, out);
         }
-        if (images.isEmpty()) {
-            throw new BadInputException("predict: give at least one IMAGE");
+        if (images.isEmpty() && specs.isEmpty()) {
+            throw new BadInputException("predict: give at least one IMAGE, DIR or --data SPEC");
         }
         ImageClassifier classifier;
         try {
@@ -97,7 +116,17 @@ final class PredictCommand implements Callable<Integer> {
         for (Tensor t : pictures) {
             all.add(classifier.classify(t).topK(topK)); // one at a time: pictures may be large before resizing
         }
-        print(out, images.stream().map(Path::toString).toList(), all);
+        List<String> labels = new ArrayList<>(images.stream().map(Path::toString).toList());
+        images.forEach(p -> trueClasses.add(null));
+        for (String d : specs) { // as evaluate reads it: the test part, prepared for the model, --limit per class
+            Dataset ds = DataSpec.limited(DataSpec.of(d).test(classifier.preprocessing(), 42).test(), limit, 42);
+            classifier.classifyPrepared(ds, 256).forEach(c -> all.add(c.topK(topK)));
+            for (int i = 0; i < ds.size(); i++) {
+                labels.add(DataSpec.sampleName(ds, i, d));
+                trueClasses.add(ds.classNames().get(ds.label(i)));
+            }
+        }
+        print(out, labels, all);
         return 0;
     }
 
@@ -114,7 +143,7 @@ final class PredictCommand implements Callable<Integer> {
         Map<String, Path> files;
         Classifications c;
         try {
-            files = parsePictures(namedInputs);
+            files = ModelArgument.parsePictures(namedInputs);
             Map<String, Tensor> pictures = new LinkedHashMap<>();
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 pictures.put(e.getKey(), Images.read(e.getValue()));
@@ -138,6 +167,9 @@ final class PredictCommand implements Callable<Integer> {
             for (int i = 0; i < imageLabels.size(); i++) {
                 JsonObject r = new JsonObject();
                 r.addProperty("image", imageLabels.get(i));
+                if (i < trueClasses.size() && trueClasses.get(i) != null) {
+                    r.addProperty("true_class", trueClasses.get(i));
+                }
                 JsonArray top = new JsonArray();
                 for (Prediction p : all.get(i)) {
                     JsonObject po = new JsonObject();
@@ -153,26 +185,12 @@ final class PredictCommand implements Callable<Integer> {
             out.println(Json.toCompact(o));
         } else {
             for (int i = 0; i < imageLabels.size(); i++) {
-                out.println(imageLabels.get(i) + ":");
+                boolean known = i < trueClasses.size() && trueClasses.get(i) != null;
+                out.println(imageLabels.get(i) + (known ? " (" + trueClasses.get(i) + ")" : "") + ":");
                 for (Prediction p : all.get(i)) {
                     out.printf(Locale.ROOT, "  %6.2f%%  %s%n", 100 * p.probability(), p.className());
                 }
             }
         }
-    }
-
-    /** Parses repeated {@code NAME=IMAGE} options into name -> path. */
-    private static Map<String, Path> parsePictures(List<String> specs) {
-        Map<String, Path> out = new LinkedHashMap<>();
-        for (String s : specs) {
-            int eq = s.indexOf('=');
-            if (eq <= 0 || eq == s.length() - 1) {
-                throw new IllegalArgumentException("--input: '" + s + "' is not NAME=IMAGE (e.g. pixels=shoe.png)");
-            }
-            if (out.put(s.substring(0, eq).trim(), Path.of(s.substring(eq + 1).trim())) != null) {
-                throw new IllegalArgumentException("--input: input '" + s.substring(0, eq).trim() + "' is given twice");
-            }
-        }
-        return out;
     }
 }

@@ -118,7 +118,8 @@ public final class SummaryCommand implements Callable<Integer> {
         }
         Map<String, Object> map = new com.google.gson.Gson().fromJson(arch, new TypeToken<Map<String, Object>>() {
         }.getType());
-        Model m = ModelSpec.fromMap(map, file.toString()); // within the memory budget, naming the file
+        // within the memory budget and the per-file cap, naming the file
+        Model m = ModelSpec.fromMap(map, file.toString(), org.convnet4j.model.ModelFiles.storedBytes(c.parameters()));
         for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
             if (c.parameters().containsKey(e.getKey())) {
                 e.getValue().load(c.parameters().get(e.getKey()));

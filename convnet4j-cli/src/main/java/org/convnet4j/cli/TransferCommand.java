@@ -83,6 +83,10 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Feature cache folder. Default: ~/.cache/convnet4j/features.")
     Path cache;
 
+    @Option(names = "--partial-classes", description = "Case 0: score a target with classes the base does not know"
+            + " (their pictures count as wrong answers) instead of refusing it.")
+    boolean partialClasses;
+
     @Option(names = "--seed", paramLabel = "S", description = "Seed of new weights and of the data selection. Default: 42.")
     long seed = 42;
 
@@ -127,7 +131,7 @@ public final class TransferCommand implements Callable<Integer> {
         Dataset train = DataSpec.limited(loaded.train(), limit, seed);
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed);
         TransferPlan plan = Transfer.plan(c, b.copy(),
-                tuning.options(c == TransferCase.PREDICT ? List.of() : train.classNames(), cut, seed));
+                tuning.options(train.classNames(), cut, seed).withPartialClasses(partialClasses));
         info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier,
                 settings.headFit()));
         info.flush();

@@ -57,4 +57,33 @@ class PredictOnnxLeNetTest {
         }
         assertTrue(moved > 1e-3, "raw pixels moved the answer by only " + moved);
     }
+
+    /** The preprocessing chosen for the ONNX file is said once, at import; the .c4j predicts the same, silently. */
+    @Test
+    void theChoiceIsSaidAtImportAndStoredInTheModelFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String onnx = DIR.resolve("lenet5_pytorch.onnx").toString();
+        String picture = DIR.resolve("digit.png").toString();
+        Path c4j = dir.resolve("lenet5.c4j");
+        CliRun imp = CliRun.of("import", onnx, "-o", c4j.toString());
+        assertEquals(0, imp.exitCode(), imp.err());
+        assertEquals(1, imp.err().lines().filter(l -> l.startsWith("note:") && l.contains("unit")).count(), imp.err());
+        CliRun fromOnnx = CliRun.of("predict", "--model", onnx, "--json", "--top-k", "10", picture);
+        for (int run = 0; run < 2; run++) {
+            CliRun r = CliRun.of("predict", "--model", c4j.toString(), "--json", "--top-k", "10", picture);
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.err().lines().noneMatch(l -> l.startsWith("note:")), r.err());
+            assertEquals(0.0, maxDiff(probabilities(r), probabilities(fromOnnx)), r.out());
+        }
+        CliRun summary = CliRun.of("summary", "--model", c4j.toString());
+        assertEquals(0, summary.exitCode(), summary.err());
+        assertTrue(summary.err().lines().noneMatch(l -> l.startsWith("note:")), summary.err());
+    }
+
+    private static double maxDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
 }

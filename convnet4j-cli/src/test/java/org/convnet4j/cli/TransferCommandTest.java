@@ -119,6 +119,27 @@ class TransferCommandTest {
     }
 
     @Test
+    void case0RefusesTargetClassesTheBaseDoesNotKnowUnlessPartialClassesIsGiven() throws Exception {
+        Sequential five = LeNet5.build(org.convnet4j.tensor.Shape.of(1, 28, 28), 5, LeNet5.Variant.MODERN);
+        five.initialize(4);
+        five.setClassNames(java.util.List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat"));
+        Path file = dir.resolve("five-known.c4j");
+        ModelFiles.save(five, file);
+        Path out = dir.resolve("c0-all.c4j");
+        CliRun r = CliRun.of("transfer", "--base", file.toString(), "--case", "0", "--data", "fashion-mnist",
+                "--test-limit", "4", "--out", out.toString(), "--no-progress");
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().contains("does not know the target's classes [Sandal, Shirt, Sneaker, Bag, Ankle boot]"),
+                r.err());
+        assertFalse(Files.exists(out));
+        CliRun partial = CliRun.of("transfer", "--base", file.toString(), "--case", "0", "--data", "fashion-mnist",
+                "--test-limit", "4", "--out", out.toString(), "--no-progress", "--partial-classes");
+        assertEquals(0, partial.exitCode(), partial.err());
+        assertTrue(partial.out().contains("warning: no match for [Sandal, Shirt, Sneaker, Bag, Ankle boot]"), partial.out());
+    }
+
+    @Test
     void case0MatchesClassNamesLenientlyAndSaysSo() throws Exception {
         Sequential five = LeNet5.build(org.convnet4j.tensor.Shape.of(1, 28, 28), 5, LeNet5.Variant.MODERN);
         five.initialize(4);

@@ -59,8 +59,9 @@ public final class IdxReader {
 
     /**
      * As {@link #read(Path, String)}, refusing a rank other than {@code expectedRank} (0: any) from the header, and
-     * and a size beyond {@link MemoryBudget}, from the header, before the content is inflated: a 1.5 MB gzip
-     * bomb declaring 1.6 GB is refused in milliseconds unless the heap is large enough to hold it.
+     * and a size beyond {@link MemoryBudget}, from the header, before the content is inflated: a gzip stream may
+     * declare no more than the per-file cap ({@link MemoryBudget#fileCapBytes}: 16 times the compressed file + 64 MB),
+     * so a 1.5 MB gzip bomb declaring 1.6 GB is refused in milliseconds whatever the heap.
      */
     public static IdxData read(Path file, String what, int expectedRank) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -110,7 +111,14 @@ public final class IdxReader {
                 throw sizeMismatch(file, what, total, fileSize - headerSize);
             }
             // the reading buffer doubles as it grows, so up to twice the content is held at once
-            MemoryBudget.require(file + ": " + what + " " + dimsText(dims, rank), MemoryBudget.bytesOf(2, total));
+            if (gzip) {
+                // a compressed stream may not declare more than the per-file cap: a 1.5 MB gzip bomb declaring 1.6 GB is
+                // refused from its header whatever the heap
+                MemoryBudget.requireStored(file + ": " + what + " " + dimsText(dims, rank) + " (gzip)",
+                        MemoryBudget.bytesOf(2, total), fileSize);
+            } else {
+                MemoryBudget.require(file + ": " + what + " " + dimsText(dims, rank), MemoryBudget.bytesOf(2, total));
+            }
             byte[] data = readContent(file, in, (int) total, what);
             return new IdxData(dims, data);
         } catch (EOFException e) {

@@ -171,6 +171,34 @@ public final class DataSpec {
         return new Loaded(l.test(), l.test(), spec, l.conversions());
     }
 
+    /**
+     * Whether {@code text} names a built-in set ({@code fashion-mnist[:CLASSES]}, {@code opencv-digits[:CLASSES]})
+     * rather than a file or folder: it starts with one of their names and no file or folder of that name exists.
+     * For commands that take pictures and specs in the same place ({@code predict IMAGE|DIR|SPEC}).
+     */
+    public static boolean isBuiltInSpec(String text) {
+        String lower = text.trim().toLowerCase(Locale.ROOT);
+        boolean named = false;
+        for (String name : List.of(FASHION_MNIST, OPENCV_DIGITS)) {
+            named |= lower.equals(name) || lower.startsWith(name + ":");
+        }
+        return named && !Files.exists(Path.of(text.trim()));
+    }
+
+    /**
+     * A name for sample {@code index} of {@code data} loaded from {@code spec}: the picture's file for a folder (or a
+     * view of one), else the spec and the sample's number in the set it was loaded from ({@code fashion-mnist:5-9
+     * #17}: the 18th test picture of those classes), so that a limited choice still names the same pictures.
+     */
+    public static String sampleName(Dataset data, int index, String spec) {
+        Datasets.Source source = Datasets.source(data);
+        int at = source.indices()[index];
+        if (source.base() instanceof ImageFolderDataset folder) {
+            return folder.file(at).toString();
+        }
+        return spec + " #" + at;
+    }
+
     private boolean isBuiltIn(String name) {
         String lower = spec.toLowerCase(Locale.ROOT);
         return (lower.equals(name) || lower.startsWith(name + ":")) && !Files.isDirectory(Path.of(spec));

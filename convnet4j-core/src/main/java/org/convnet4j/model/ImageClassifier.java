@@ -217,6 +217,29 @@ public final class ImageClassifier {
         return out;
     }
 
+    /**
+     * The classes of every sample of {@code data}, whose samples are already prepared for this classifier (as
+     * {@code DataSpec} loads a spec for {@link #preprocessing()}), {@code batchSize} at a time (only one batch is held):
+     * row {@code i} of the result is sample {@code i}.
+     */
+    public List<Classifications> classifyPrepared(org.convnet4j.data.Dataset data, int batchSize) {
+        if (!data.sampleShape().equals(preprocessing.outputShape())) {
+            throw new IllegalArgumentException("classifyPrepared: samples are " + data.sampleShape()
+                    + " but the model takes " + preprocessing.outputShape());
+        }
+        List<Classifications> out = new ArrayList<>(data.size());
+        int size = data.sampleShape().size();
+        for (int start = 0; start < data.size(); start += Math.max(1, batchSize)) {
+            int b = Math.min(Math.max(1, batchSize), data.size() - start);
+            Tensor x = Tensor.zeros(data.sampleShape().prepend(b));
+            for (int i = 0; i < b; i++) {
+                data.copySample(start + i, x.data(), i * size);
+            }
+            out.addAll(classifyPrepared(x, batchSize));
+        }
+        return out;
+    }
+
     // ---- the earlier list-returning forms ---------------------------------------------------------------
 
     /** The k most likely classes of the picture in {@code file}, best first. */

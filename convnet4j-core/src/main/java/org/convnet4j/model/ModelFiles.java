@@ -15,6 +15,7 @@ import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.TrainingCheckpoints;
 
 /**
@@ -118,6 +119,15 @@ public final class ModelFiles {
         return fromCheckpoint(Checkpoint.load(file, origin), origin);
     }
 
+    /** The tensors of a checkpoint as float32 bytes: a model built for it is bounded by them (the per-file cap). */
+    public static long storedBytes(Map<String, Tensor> tensors) {
+        long total = 0;
+        for (Tensor t : tensors.values()) {
+            total = org.convnet4j.util.MemoryBudget.add(total, org.convnet4j.util.MemoryBudget.bytesOf(4, t.size()));
+        }
+        return total;
+    }
+
     /** As {@link #read}, for a checkpoint already loaded; {@code origin} names it in messages. */
     public static SavedModel fromCheckpoint(Checkpoint checkpoint, String origin) {
         JsonObject d = Json.parseObject(checkpoint.description(), origin + ": description");
@@ -130,7 +140,7 @@ public final class ModelFiles {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> spec = new Gson().fromJson(arch, Map.class);
-            model = ModelSpec.fromMap(spec, origin);
+            model = ModelSpec.fromMap(spec, origin, storedBytes(checkpoint.parameters()));
         } catch (org.convnet4j.util.MemoryBudget.ModelTooLargeException e) {
             throw e; // names the file already: "m.c4j: parameter 'kernel' [...] needs ... for one model"
         } catch (RuntimeException e) {

@@ -43,8 +43,17 @@ public final class ModelSpec {
      * the limit is allocated.
      */
     public static Model fromMap(Map<String, Object> spec, String source) {
+        return fromMap(spec, source, -1);
+    }
+
+    /**
+     * As {@link #fromMap(Map, String)} for a file that stores {@code storedBytes} of weights (as float32): the model is
+     * also kept within the per-file cap ({@link org.convnet4j.util.MemoryBudget#fileCapBytes}), so a description of a
+     * large model next to a few stored tensors is refused before most of it is built. Negative: no per-file cap.
+     */
+    public static Model fromMap(Map<String, Object> spec, String source, long storedBytes) {
         try (org.convnet4j.util.MemoryBudget.ModelBuild counted =
-                org.convnet4j.util.MemoryBudget.startModelBuild(source)) {
+                org.convnet4j.util.MemoryBudget.startModelBuild(source, storedBytes)) {
             try {
                 return fromMap(spec);
             } catch (RuntimeException e) {

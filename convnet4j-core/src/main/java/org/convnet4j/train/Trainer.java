@@ -16,6 +16,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.loss.Loss;
 import org.convnet4j.train.optim.AbstractOptimizer;
@@ -219,6 +220,13 @@ public final class Trainer {
 
     /** Loss and classification metrics of a model on a dataset, without changing it; {@code loss} may be null. */
     public static Metrics evaluate(Model model, Dataset data, int batchSize, Loss loss) {
+        Shape out1 = model.outputShape();
+        if (out1.rank() == 1 && out1.dim(0) > 1 && out1.dim(0) != data.numClasses()) {
+            // the accuracy would be NaN (no answer counted) or the labels would index past the outputs
+            throw new IllegalArgumentException("Trainer.evaluate: the model has " + out1.dim(0) + " outputs but the data"
+                    + " has " + data.numClasses() + " classes " + data.classNames() + "; evaluate a model on data of its"
+                    + " own classes");
+        }
         Metrics metrics = new Metrics(classNames(data));
         DataLoader loader = DataLoader.builder(data).batchSize(batchSize).augment(false).build();
         try (DataLoader.BatchIterator batches = loader.iterator(0)) {

@@ -16,9 +16,12 @@ package org.convnet4j.transfer;
  * @param headFit            how phase 1 trains the new head on the frozen features: {@link HeadFit#LOGISTIC_REGRESSION}
  *                           (the default: Case 1's model, fitted to convergence) or {@link HeadFit#GRADIENT} (Adam at
  *                           the head rate with early stopping, at most {@code maxHeadEpochs})
+ * @param keepZ              the fine-tuning phase of Cases 2 and 3 is kept over the head it started from only when,
+ *                           besides a lower validation loss and no lower accuracy, McNemar's z of the paired
+ *                           validation answers ((gained - lost) / sqrt(gained + lost)) reaches this; 0 = no test
  */
 public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
-                               int batchSize, long seed, boolean refit, HeadFit headFit) {
+                               int batchSize, long seed, boolean refit, HeadFit headFit, double keepZ) {
     /** How the head phase (phase 1 of Cases 2 and 3) trains the new head on the frozen features. */
     public enum HeadFit {
         /**
@@ -61,11 +64,16 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final boolean DEFAULT_REFIT = true;
     public static final HeadFit DEFAULT_HEAD_FIT = HeadFit.LOGISTIC_REGRESSION;
+    /** No significance test by default (the loss-and-accuracy rule alone); 1.96 is McNemar's test at the 5% level. */
+    public static final double DEFAULT_KEEP_Z = 0;
 
     public FineTuneSettings {
         if (maxHeadEpochs < 0 || maxTuneEpochs < 1 || patience < 1 || batchSize < 1) {
             throw new IllegalArgumentException("fine-tuning: head epochs must be >= 0, tune epochs, patience and batch"
                     + " size >= 1; got " + maxHeadEpochs + ", " + maxTuneEpochs + ", " + patience + ", " + batchSize);
+        }
+        if (!(keepZ >= 0) || Double.isInfinite(keepZ)) {
+            throw new IllegalArgumentException("fine-tuning: the keep threshold z must be a number >= 0, got " + keepZ);
         }
         if (headFit == null) {
             throw new IllegalArgumentException("fine-tuning: the head fit must be given");
@@ -74,6 +82,12 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
             throw new IllegalArgumentException("fine-tuning: the validation fraction must be in (0, 1), got "
                     + validationFraction);
         }
+    }
+
+    /** The settings with the default keep threshold ({@link #DEFAULT_KEEP_Z}). */
+    public FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
+                            int batchSize, long seed, boolean refit, HeadFit headFit) {
+        this(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit, DEFAULT_KEEP_Z);
     }
 
     /** The settings with the default head fit ({@link #DEFAULT_HEAD_FIT}). */
@@ -90,36 +104,42 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
 
     public static FineTuneSettings defaults() {
         return new FineTuneSettings(DEFAULT_MAX_HEAD_EPOCHS, DEFAULT_MAX_TUNE_EPOCHS, DEFAULT_PATIENCE,
-                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT, DEFAULT_HEAD_FIT);
+                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT, DEFAULT_HEAD_FIT, DEFAULT_KEEP_Z);
     }
 
     public FineTuneSettings withMaxHeadEpochs(int n) {
-        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit);
+        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit, keepZ);
     }
 
     public FineTuneSettings withMaxTuneEpochs(int n) {
-        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit, headFit);
+        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit, headFit, keepZ);
     }
 
     public FineTuneSettings withPatience(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit, headFit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit, headFit, keepZ);
     }
 
     public FineTuneSettings withBatchSize(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit, headFit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit, headFit, keepZ);
     }
 
     public FineTuneSettings withSeed(long s) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit, headFit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit, headFit, keepZ);
     }
 
     /** With or without the refit on all the training data (without: the early-stopped weights are kept). */
     public FineTuneSettings withRefit(boolean r) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r, headFit);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r, headFit, keepZ);
     }
 
     /** With the given way of training the new head in phase 1. */
     public FineTuneSettings withHeadFit(HeadFit h) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, h);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, h, keepZ);
+    }
+
+    /** With the McNemar z fine-tuning must reach against the head to be kept (0: the loss-and-accuracy rule alone). */
+    public FineTuneSettings withKeepZ(double z) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit,
+                headFit, z);
     }
 }

@@ -10,7 +10,9 @@ import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.nn.layers.BatchNorm;
+import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Dropout;
 import org.convnet4j.nn.layers.Flatten;
@@ -39,7 +41,7 @@ public final class Transfer {
 
     public static TransferPlan plan(TransferCase c, Sequential base, TransferOptions o) {
         return switch (c) {
-            case PREDICT -> predictAsIs(base);
+            case PREDICT -> predictAsIs(base, o);
             case BOTTLENECK -> bottleneck(base, o);
             case FINE_TUNE_LAST -> fineTuneLast(base, o);
             case FINE_TUNE_ALL -> fineTuneAll(base, o);
@@ -47,11 +49,14 @@ public final class Transfer {
         };
     }
 
-    private static TransferPlan predictAsIs(Sequential base) {
+    private static TransferPlan predictAsIs(Sequential base, TransferOptions o) {
+        if (!o.classNames().isEmpty() && !o.partialClasses()) {
+            TransferRun.requireKnownClasses(base, o.classNames());
+        }
         base.setTrainable(false);
         return new TransferPlan(TransferCase.PREDICT, base, weighted(base.layers()), List.of(), 0, 0,
                 List.of(frozenGroup(base.layers())), null, base.layers().size(),
-                List.of("the base's own classes: " + base.classNames()));
+                List.of("the base's own classes: " + base.classNames()), o.partialClasses());
     }
 
     private static TransferPlan bottleneck(Sequential base, TransferOptions o) {
@@ -68,23 +73,64 @@ public final class Transfer {
 
     private static TransferPlan fineTuneLast(Sequential base, TransferOptions o) {
         Sequential model = newHead(base, o);
-        List<Layer> weighted = weightedLayers(model.layers());
+        List<Unit> weighted = fineTuneUnits(model);
         if (o.fineTuneLast() > weighted.size()) {
             throw new IllegalArgumentException("transfer: cannot fine-tune the last " + o.fineTuneLast()
-                    + " layers: the model has only " + weighted.size() + " layers with weights: " + names(weighted));
+                    + " layers: the model has only " + weighted.size() + " layers with weights: " + unitNames(weighted));
         }
-        List<Layer> trained = weighted.subList(weighted.size() - o.fineTuneLast(), weighted.size());
-        List<Layer> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - o.fineTuneLast()));
+        List<Unit> trained = weighted.subList(weighted.size() - o.fineTuneLast(), weighted.size());
+        List<Unit> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - o.fineTuneLast()));
         model.setTrainable(true);
-        frozen.forEach(l -> l.setTrainable(false));
+        frozen.forEach(u -> u.layer().setTrainable(false));
         double lr = o.headLr() * o.fineTuneFactor();
         List<ParamGroup> groups = new ArrayList<>();
         if (!frozen.isEmpty()) {
-            groups.add(frozenGroup(frozen));
+            groups.add(unitGroup("frozen", frozen).frozen(true));
         }
-        groups.add(group("fine-tuned", trained));
-        return new TransferPlan(TransferCase.FINE_TUNE_LAST, model, names(frozen), names(trained), lr, o.headLr(), groups, null,
-                prefixLength(model), List.of(lrNote(o)));
+        groups.add(unitGroup("fine-tuned", trained));
+        return new TransferPlan(TransferCase.FINE_TUNE_LAST, model, unitNames(frozen), unitNames(trained), lr, o.headLr(),
+                groups, null, prefixLength(model), List.of(lrNote(o)));
+    }
+
+    /** A layer case 2 counts, with its name as {@code summary} shows it ({@code features.12} inside a block). */
+    record Unit(String name, Layer layer) {
+    }
+
+    /**
+     * The layers with weights that "the last N layers" (case 2) counts, in model order: the model's own layers, except
+     * that a trunk packed into one nested {@link Sequential}, the only layer with weights before the classifier
+     * (SqueezeNet's, DenseNet's and MobileNetV2's {@code features}), is opened into the layers inside it, the blocks
+     * {@code summary} lists under it: "the last 2" of SqueezeNet is fire9 and the new classifier, not the whole
+     * network. ResNet's stages ({@code layer1} .. {@code layer4}) stay one layer each.
+     */
+    static List<Unit> fineTuneUnits(Sequential model) {
+        List<Layer> weighted = weightedLayers(model.layers());
+        List<Unit> out = new ArrayList<>();
+        if (weighted.size() == 2 && weighted.get(0) instanceof Sequential trunk) {
+            for (Layer l : weightedLayers(trunk.layers())) {
+                out.add(new Unit(trunk.name() + "." + l.name(), l));
+            }
+            out.add(new Unit(weighted.get(1).name(), weighted.get(1)));
+            return out;
+        }
+        weighted.forEach(l -> out.add(new Unit(l.name(), l)));
+        return out;
+    }
+
+    private static List<String> unitNames(List<Unit> units) {
+        return units.stream().map(Unit::name).toList();
+    }
+
+    private static ParamGroup unitGroup(String name, List<Unit> units) {
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        for (Unit u : units) {
+            u.layer().namedParameters().forEach((k, p) -> {
+                if (p.isLearnable()) {
+                    params.put(u.name() + "." + k, p);
+                }
+            });
+        }
+        return ParamGroup.of(name, params);
     }
 
     private static TransferPlan fineTuneAll(Sequential base, TransferOptions o) {
@@ -148,12 +194,26 @@ public final class Transfer {
      * The default Case 1 cut: the last layer before the dense head (the trailing run of Dense layers and their
      * activations and dropouts), e.g. LeNet-5's {@code flatten} or ResNet's {@code avgpool}. A model without a
      * dense head is cut at its last layer if that gives features (a model without classifier, such as Keras'
-     * {@code include_top=False} files: maps, or a global pool), else before its last layer (SqueezeNet's
-     * {@code features}, whose classifier is a convolution). A model that is all dense is cut before its last layer.
+     * {@code include_top=False} files: maps, or a global pool), else before its last layer (the zoo's SqueezeNet's
+     * {@code features}, whose classifier is a convolution block). A convolution classifier laid out layer by layer
+     * (SqueezeNet imported from ONNX: ..., fire9, dropout, 1x1 conv to the classes, ReLU, global pool, flatten;
+     * {@link #convClassifier}) is cut before the convolution and its dropout, not after the class scores. A model that
+     * is all dense is cut before its last layer.
      * {@link #cutAt} pools this cut's maps globally when it is spatial.
      */
     public static String defaultCut(Sequential model) {
         List<Layer> layers = model.layers();
+        int conv = convClassifier(model);
+        if (conv >= 0) {
+            int cut = conv - 1;
+            while (cut > 0 && layers.get(cut) instanceof Dropout) {
+                cut--; // the classifier's own dropout goes with it
+            }
+            if (cut < 0) {
+                throw new IllegalArgumentException("transfer: model '" + model.name() + "' is too small to cut");
+            }
+            return layers.get(cut).name();
+        }
         if (!layers.isEmpty() && !isHeadLayer(layers.get(layers.size() - 1)) && providesFeatures(model)) {
             return layers.get(layers.size() - 1).name();
         }
@@ -170,6 +230,40 @@ public final class Transfer {
             throw new IllegalArgumentException("transfer: model '" + model.name() + "' is too small to cut");
         }
         return layers.get(cutIndex).name();
+    }
+
+    /**
+     * The index of a convolution that is the model's classifier, or -1: a 1x1 {@link Conv2d} with one filter per
+     * output, followed only by activations, dropout, a global pool and reshapes (SqueezeNet's {@code classifier.1},
+     * ReLU, global average pool, flatten, as an ONNX import lays it out one layer per node). Its filters must be the
+     * model's classes (class names of that count), or fewer than its input channels: a last 1x1 conv that widens the
+     * maps before a global pool (MobileNetV2's 320 to 1,280 without classifier) gives features, not scores.
+     */
+    static int convClassifier(Sequential model) {
+        List<Layer> layers = model.layers();
+        int i = layers.size() - 1;
+        boolean pooled = false;
+        while (i >= 0 && isTailLayer(layers.get(i))) {
+            pooled |= layers.get(i).type().startsWith("Global");
+            i--;
+        }
+        if (i < 1 || !pooled || !(layers.get(i) instanceof Conv2d c) || c.kernel() == null) {
+            return -1;
+        }
+        Shape k = c.kernel().value().shape();
+        int outputs = model.outputShape().size();
+        if (k.dim(2) != 1 || k.dim(3) != 1 || c.filters() != outputs) {
+            return -1;
+        }
+        int in = model.outputShapeAt(i - 1).dim(0);
+        return model.classNames().size() == outputs || c.filters() < in ? i : -1;
+    }
+
+    /** After a convolution classifier: no weights, and only activations, dropout, global pools, reshapes. */
+    private static boolean isTailLayer(Layer l) {
+        boolean weightless = l.namedParameters().values().stream().noneMatch(Parameter::isLearnable);
+        return weightless && !(l instanceof Dense) && (isHeadLayer(l) || l instanceof Flatten
+                || l.type().equals("Reshape") || l.type().startsWith("Global"));
     }
 
     /**
@@ -244,7 +338,12 @@ public final class Transfer {
 
     /** Cases 2 and 3: a new classifier on the features, or only a new last layer ({@link TransferOptions#newClassifier}). */
     private static Sequential newHead(Sequential base, TransferOptions o) {
-        return o.newClassifier() ? withNewClassifier(base, requireClasses(o), o.seed())
+        // an imported program that holds its own head (ReplaceableHead) and no Dense layer has no feature layer to
+        // cut at: its head is resized inside it instead
+        List<Layer> layers = base.layers();
+        boolean ownHead = !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead
+                && layers.stream().noneMatch(l -> l instanceof Dense);
+        return o.newClassifier() && !ownHead ? withNewClassifier(base, requireClasses(o), o.seed())
                 : withNewHead(base, requireClasses(o), o.seed());
     }
 
@@ -287,6 +386,17 @@ public final class Transfer {
                 head = i;
                 break;
             }
+        }
+        if (head < 0 && !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead r) {
+            // an imported program ending in its own head (a Gemm on the typed path): resized inside it
+            Sequential s = new Sequential(model.inputShapes().get(0));
+            if (model.name() != null) {
+                s.named(model.name());
+            }
+            layers.subList(0, layers.size() - 1).forEach(s::add);
+            s.add(r.withNewHead(classNames.size(), seed).named(layers.get(layers.size() - 1).name()));
+            s.setClassNames(classNames);
+            return s;
         }
         if (head < 0) {
             throw new IllegalArgumentException("transfer: model '" + model.name() + "' has no Dense head to replace");

@@ -1,15 +1,11 @@
 package org.convnet4j.transfer;
 
-import java.util.Map;
-import java.util.function.Function;
-import org.convnet4j.nn.Layer;
-import org.convnet4j.nn.LayerConfig;
-import org.convnet4j.nn.LayerProvider;
+import org.convnet4j.nn.LayerType;
 
-/** The layer types of transfer learning, for model files: the case-1 shallow classifier head. */
-public final class TransferLayers implements LayerProvider {
-    @Override
-    public Map<String, Function<LayerConfig, Layer>> layers() {
-        return Map.of(ShallowClassifierLayer.TYPE, ShallowClassifierLayer::fromConfig);
+/** The layer type of transfer learning, for model files: the case-1 shallow classifier head (a LayerType service). */
+public final class TransferLayers extends LayerType.Definition<ShallowClassifierLayer> {
+    public TransferLayers() {
+        super(LayerType.of(ShallowClassifierLayer.TYPE, ShallowClassifierLayer.class,
+                c -> (ShallowClassifierLayer) ShallowClassifierLayer.fromConfig(c)));
     }
 }

@@ -18,10 +18,12 @@ import java.util.List;
  * @param newClassifier  Cases 2 and 3: drop the base's dense classifier (the layers after {@link Transfer#defaultCut})
  *                       and put one new Dense layer on its features, as Keras' {@code include_top=False} does;
  *                       false keeps the pretrained dense layers and replaces only the last one
+ * @param partialClasses Case 0: the target may have classes the base does not know (its pictures can only be
+ *                       answered wrong); without it such a target is refused naming the classes the base lacks
  */
 public record TransferOptions(List<String> classNames, String cut, int fineTuneLast, double scratchLr,
                               double headLr, double fineTuneFactor, double discriminative, long seed,
-                              boolean newClassifier) {
+                              boolean newClassifier, boolean partialClasses) {
     public static final int DEFAULT_FINE_TUNE_LAST = 2;
     public static final double DEFAULT_SCRATCH_LR = 1e-3;
     /**
@@ -55,45 +57,60 @@ public record TransferOptions(List<String> classNames, String cut, int fineTuneL
         }
     }
 
+    /** Options that refuse a Case-0 target with classes the base does not know. */
+    public TransferOptions(List<String> classNames, String cut, int fineTuneLast, double scratchLr, double headLr,
+                           double fineTuneFactor, double discriminative, long seed, boolean newClassifier) {
+        this(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier, false);
+    }
+
     /** Defaults for the given target classes: cut at the default layer, last 2 layers, lr 1e-3, factor 0.1. */
     public static TransferOptions forClasses(List<String> classNames) {
         return new TransferOptions(classNames, null, DEFAULT_FINE_TUNE_LAST, DEFAULT_SCRATCH_LR, DEFAULT_HEAD_LR,
-                DEFAULT_FINE_TUNE_FACTOR, 1.0, 42, true);
+                DEFAULT_FINE_TUNE_FACTOR, 1.0, 42, true, false);
     }
 
     public TransferOptions withClasses(List<String> names) {
-        return new TransferOptions(names, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier);
+        return new TransferOptions(names, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withCut(String layer) {
-        return new TransferOptions(classNames, layer, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier);
+        return new TransferOptions(classNames, layer, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withFineTuneLast(int n) {
-        return new TransferOptions(classNames, cut, n, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier);
+        return new TransferOptions(classNames, cut, n, scratchLr, headLr, fineTuneFactor, discriminative, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withScratchLr(double lr) {
-        return new TransferOptions(classNames, cut, fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, newClassifier);
+        return new TransferOptions(classNames, cut, fineTuneLast, lr, headLr, fineTuneFactor, discriminative, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withHeadLr(double lr) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, lr, fineTuneFactor, discriminative, seed, newClassifier);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, lr, fineTuneFactor, discriminative, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withFineTuneFactor(double f) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, f, discriminative, seed, newClassifier);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, f, discriminative, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withDiscriminative(double factor) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, factor, seed, newClassifier);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, factor, seed, newClassifier, partialClasses);
     }
 
     public TransferOptions withNewClassifier(boolean b) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, b);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed, b, partialClasses);
     }
 
     public TransferOptions withSeed(long s) {
-        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, s, newClassifier);
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, s, newClassifier, partialClasses);
+    }
+
+    /**
+     * Case 0 on a target with classes the base does not know: scored anyway (their pictures count as wrong answers,
+     * a warning lists them) instead of refused. Only what the user asks for explicitly.
+     */
+    public TransferOptions withPartialClasses(boolean allowed) {
+        return new TransferOptions(classNames, cut, fineTuneLast, scratchLr, headLr, fineTuneFactor, discriminative, seed,
+                newClassifier, allowed);
     }
 }

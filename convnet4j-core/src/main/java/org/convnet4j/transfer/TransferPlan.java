@@ -25,13 +25,25 @@ import org.convnet4j.train.optim.ParamGroup;
  */
 public record TransferPlan(TransferCase transferCase, Sequential model, List<String> frozenLayers,
                            List<String> trainedLayers, double learningRate, double headLearningRate,
-                           List<ParamGroup> groups, String cut, int frozenPrefix, List<String> notes) {
+                           List<ParamGroup> groups, String cut, int frozenPrefix, List<String> notes,
+                           boolean partialClasses) {
 
     public TransferPlan {
         frozenLayers = List.copyOf(frozenLayers);
         trainedLayers = List.copyOf(trainedLayers);
         groups = List.copyOf(groups);
         notes = List.copyOf(notes);
+    }
+
+    /**
+     * A plan whose Case 0 refuses a target with classes the base does not know ({@code partialClasses}:
+     * {@link TransferOptions#partialClasses}).
+     */
+    public TransferPlan(TransferCase transferCase, Sequential model, List<String> frozenLayers,
+                        List<String> trainedLayers, double learningRate, double headLearningRate,
+                        List<ParamGroup> groups, String cut, int frozenPrefix, List<String> notes) {
+        this(transferCase, model, frozenLayers, trainedLayers, learningRate, headLearningRate, groups, cut, frozenPrefix,
+                notes, false);
     }
 
     /** Whether gradient descent runs at all (Cases 2, 3 and 4). */

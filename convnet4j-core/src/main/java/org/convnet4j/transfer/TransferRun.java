@@ -49,7 +49,12 @@ public final class TransferRun {
         List<FineTuning.Phase> refit = List.of();
         double val = Double.NaN;
         switch (plan.transferCase()) {
-            case PREDICT -> model = plan.model();
+            case PREDICT -> {
+                model = plan.model();
+                if (!plan.partialClasses()) {
+                    requireKnownClasses(model, test.classNames());
+                }
+            }
             case BOTTLENECK -> model = Bottleneck.fit(plan, train, classifier, 1, cache, 256, progress);
             default -> {
                 FineTuning.Result r = FineTuning.fit(plan, train, settings, log, listeners, progress);
@@ -64,6 +69,24 @@ public final class TransferRun {
         double acc = plan.transferCase() == TransferCase.PREDICT ? accuracyByName(model, test, log)
                 : Trainer.evaluate(model, test, 256).accuracy();
         return new Outcome(model, acc, seconds, plan, history, phases, val, refit);
+    }
+
+    /**
+     * Case 0 can only answer with the base's own classes: a target class it does not know (matched by name,
+     * leniently) would be scored as always wrong. Refused naming the classes the base lacks, unless the caller asked
+     * for it explicitly ({@link TransferOptions#withPartialClasses}; {@code transfer --case 0 --partial-classes}).
+     *
+     * @throws IllegalArgumentException naming the target's classes the base lacks and the base's classes
+     */
+    public static void requireKnownClasses(Sequential base, List<String> targetClasses) {
+        List<String> own = base.classNames().isEmpty()
+                ? ConfusionMatrix.numberedClasses(base.outputShape().dim(0)) : base.classNames();
+        ClassNames.Match m = ClassNames.match(targetClasses, own);
+        if (!m.complete()) {
+            throw new IllegalArgumentException("Case 0: the base does not know the target's classes " + m.unmatched()
+                    + " (its classes: " + own + "), so it can only answer them wrong; map the classes it knows with"
+                    + " --partial-classes (TransferOptions.withPartialClasses), or train a new head (cases 1-4)");
+        }
     }
 
     /**

@@ -8,24 +8,95 @@ import java.io.IOException;
  * arithmetic and calls {@link #require} before allocating, so a 200-byte file that declares a 3 GB tensor is
  * refused in milliseconds with a message, instead of dying of OutOfMemoryError after half a minute.
  *
- * <p>The limit is half the JVM's maximum heap (the other half is for the work done with the data: activations,
- * gradients, copies), overridable with the system property {@value #PROPERTY} in bytes, with an optional
- * k/m/g suffix (e.g. {@code -Dconvnet4j.maxInputBytes=6g}); raising {@code -Xmx} raises the default too.
+ * <p>Two limits. The <b>memory limit</b> ({@link #limitBytes}) is what one input may use at all: half the JVM's
+ * maximum heap, or less when the heap already holds more: what the heap can still take after the data it keeps
+ * (every pool but the young generation's eden), minus a reserve of a quarter of the heap for the work done with the
+ * input; never below a sixteenth of the heap. The system property {@value #PROPERTY} (bytes, k/m/g suffix, e.g.
+ * {@code -Dconvnet4j.maxInputBytes=6g}) replaces it; raising {@code -Xmx} raises it too.
+ *
+ * <p>The <b>per-file cap</b> ({@link #fileCapBytes}) bounds what a file may ask for beyond what it stores: a
+ * model built from a file, the content of a compressed stream, may need at most {@value #STORED_FACTOR} times the
+ * file's bytes plus an allowance, 64 MB unless {@value #UNSTORED_PROPERTY} says otherwise. A file that stores its
+ * weights never needs more (value and gradient are 8 bytes per value, stored as 1 to 4); a file of a few KB that
+ * declares a ResNet-50 without its weights is refused before the model is built, whatever the heap. The command line's
+ * {@code --max-model-memory SIZE} sets both properties.
  */
 public final class MemoryBudget {
     public static final String PROPERTY = "convnet4j.maxInputBytes";
+    /** What a file may ask for beyond {@value #STORED_FACTOR} times its size (bytes, k/m/g suffix; default 64 MB). */
+    public static final String UNSTORED_PROPERTY = "convnet4j.maxUnstoredBytes";
+    /** A file may ask for this many times the bytes it stores (plus {@link #UNSTORED_PROPERTY}'s allowance). */
+    public static final int STORED_FACTOR = 16;
+    static final long DEFAULT_UNSTORED = 64L << 20;
 
     private MemoryBudget() {
     }
 
-    /** The current limit in bytes (read on every call, so tests and the CLI can change the property). */
+    /**
+     * The current limit in bytes (read on every call, so tests and the CLI can change the property, and the default
+     * follows the heap's use): {@value #PROPERTY} if set, else min(heap / 2, heap - kept - heap / 4), at least
+     * heap / 16, where kept is the heap in use outside the young generation's eden.
+     */
     public static long limitBytes() {
         String text = System.getProperty(PROPERTY);
         if (text != null && !text.isBlank()) {
-            return parseBytes(text.trim());
+            return parseBytes(text.trim(), PROPERTY);
         }
         long max = Runtime.getRuntime().maxMemory();
-        return max == Long.MAX_VALUE ? Long.MAX_VALUE : max / 2;
+        if (max == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        long free = max - keptHeapBytes() - max / 4;
+        return Math.max(Math.min(max / 2, free), max / 16);
+    }
+
+    /** Heap in use outside eden (old generation, survivors, or the whole heap of a collector without generations). */
+    static long keptHeapBytes() {
+        long kept = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.isValid()
+                    && !pool.getName().contains("Eden")) {
+                java.lang.management.MemoryUsage u = pool.getUsage();
+                kept += u == null ? 0 : Math.max(0, u.getUsed());
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * The per-file cap: what a file of {@code storedBytes} (with its external data) may ask for:
+     * {@value #STORED_FACTOR} x storedBytes + the allowance of {@value #UNSTORED_PROPERTY} (64 MB by default), and
+     * never more than {@link #limitBytes}.
+     */
+    public static long fileCapBytes(long storedBytes) {
+        long cap = add(bytesOf(STORED_FACTOR, Math.max(0, storedBytes)), allowanceBytes());
+        long limit = limitBytes();
+        return cap < 0 ? limit : Math.min(cap, limit);
+    }
+
+    /**
+     * Like {@link #require}, for what a file of {@code storedBytes} declares beyond the bytes it holds (a model its
+     * shapes describe, a compressed stream's content): refused above {@link #fileCapBytes}, naming both limits.
+     */
+    public static void requireStored(String what, long bytes, long storedBytes) throws TooLargeException {
+        require(what, bytes);
+        long cap = fileCapBytes(storedBytes);
+        if (bytes > cap) {
+            throw new TooLargeException(what + " needs " + human(bytes) + ", more than the " + human(storedBytes)
+                    + " it stores allow (" + human(cap) + ": " + fileCapText() + ")");
+        }
+    }
+
+    /** What any file may ask for beyond {@value #STORED_FACTOR} times its size: {@value #UNSTORED_PROPERTY}, 64 MB. */
+    public static long allowanceBytes() {
+        String text = System.getProperty(UNSTORED_PROPERTY);
+        return text != null && !text.isBlank() ? parseBytes(text.trim(), UNSTORED_PROPERTY) : DEFAULT_UNSTORED;
+    }
+
+    /** How the per-file cap is made and raised, for messages. */
+    static String fileCapText() {
+        return "a file may ask for " + STORED_FACTOR + " times what it stores + " + human(allowanceBytes()) + "; if the file is genuine, raise it"
+                + " with --max-model-memory SIZE or -D" + UNSTORED_PROPERTY + "=BYTES";
     }
 
     /**
@@ -37,7 +108,8 @@ public final class MemoryBudget {
         if (bytes < 0 || bytes > limit) {
             throw new TooLargeException(what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
                     + ", above the limit of " + human(limit) + " for one input; if the file is genuine, give Java more"
-                    + " memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise the limit with -D" + PROPERTY + "=BYTES");
+                    + " memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise the limit with --max-model-memory SIZE (-D"
+                    + PROPERTY + "=BYTES)");
         }
     }
 
@@ -52,8 +124,9 @@ public final class MemoryBudget {
         if (bytes < 0 || bytes > limit) {
             throw new SettingTooLargeException(setting, setting + ": " + what + " needs at least "
                     + (bytes < 0 ? "more than 8 EB" : human(bytes)) + ", above the limit of " + human(limit)
-                    + " (half the Java heap unless -D" + PROPERTY + " says otherwise); use a smaller value, or give"
-                    + " Java more memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise -D" + PROPERTY + "=BYTES");
+                    + " (at most half the Java heap unless -D" + PROPERTY + " or --max-model-memory says otherwise); use a"
+                    + " smaller value, or give Java more memory (CONVNET4J_JAVA_OPTS=-Xmx8g) or raise --max-model-memory"
+                    + " SIZE (-D" + PROPERTY + "=BYTES)");
         }
     }
 
@@ -61,10 +134,17 @@ public final class MemoryBudget {
     private static final class BuildState {
         long bytes;
         final String source;
+        /** Bytes of the file the model is built from (-1: not from a file, no per-file cap). */
+        final long storedBytes;
         ModelTooLargeException refusal;
 
         BuildState(String source) {
+            this(source, -1);
+        }
+
+        BuildState(String source, long storedBytes) {
             this.source = source;
+            this.storedBytes = storedBytes;
         }
     }
 
@@ -89,11 +169,21 @@ public final class MemoryBudget {
      * outer one's source (the file a zoo model is built for, not the zoo name).
      */
     public static ModelBuild startModelBuild(String source) {
+        return startModelBuild(source, -1);
+    }
+
+    /**
+     * As {@link #startModelBuild(String)}, for a model built from a file of {@code storedBytes} (with its external
+     * data): all its parameters together are also kept within the per-file cap ({@link #fileCapBytes}), so a file of a
+     * few KB whose shapes describe a large model without storing its weights is refused after at most the cap was
+     * allocated, whatever the heap. A negative {@code storedBytes} means no per-file cap.
+     */
+    public static ModelBuild startModelBuild(String source, long storedBytes) {
         BuildState outer = BUILD_TOTAL.get();
         if (outer != null) {
             return new ModelBuild(outer, false);
         }
-        BUILD_TOTAL.set(new BuildState(source));
+        BUILD_TOTAL.set(new BuildState(source, storedBytes));
         return new ModelBuild(null, true);
     }
 
@@ -104,7 +194,8 @@ public final class MemoryBudget {
      */
     public static ModelBuild startSeparateModelBuild(String source) {
         BuildState outer = BUILD_TOTAL.get();
-        BUILD_TOTAL.set(new BuildState(source != null ? source : outer != null ? outer.source : null));
+        BUILD_TOTAL.set(new BuildState(source != null ? source : outer != null ? outer.source : null,
+                outer != null ? outer.storedBytes : -1));
         return new ModelBuild(outer, true);
     }
 
@@ -145,6 +236,13 @@ public final class MemoryBudget {
                     + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes)) + "; with the model's parameters before"
                     + " it (" + human(total.bytes) + ") that is above the limit of " + human(limit) + " for one model (a"
                     + " smaller input shape, more Java memory, or -D" + PROPERTY + "=BYTES)");
+            throw total.refusal;
+        }
+        if (total.storedBytes >= 0 && sum > fileCapBytes(total.storedBytes)) {
+            total.refusal = new ModelTooLargeException(total.source, what
+                    + " needs " + human(bytes) + "; with the model's parameters before it (" + human(total.bytes)
+                    + ") that is more than the " + human(total.storedBytes) + " of weights it stores allow ("
+                    + human(fileCapBytes(total.storedBytes)) + ": " + fileCapText() + ")");
             throw total.refusal;
         }
         total.bytes = sum;
@@ -253,6 +351,23 @@ public final class MemoryBudget {
     }
 
     static long parseBytes(String text) {
+        return parseBytes(text, PROPERTY);
+    }
+
+    /**
+     * A size in bytes with an optional k/m/g/t suffix ("6g"), as the properties take it; an
+     * IllegalArgumentException naming {@code option} otherwise.
+     */
+    public static long parseSize(String text, String option) {
+        try {
+            return parseBytes(text.trim(), PROPERTY);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(option + " " + text + ": not a positive size in bytes (e.g. 2000000000"
+                    + " or 6g)");
+        }
+    }
+
+    static long parseBytes(String text, String property) {
         String t = text.toLowerCase(java.util.Locale.ROOT);
         long mult = 1;
         char last = t.charAt(t.length() - 1);
@@ -267,7 +382,7 @@ public final class MemoryBudget {
             }
             return Math.multiplyExact(v, mult);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + text + " is not a positive size in bytes"
+            throw new IllegalArgumentException("-D" + property + "=" + text + " is not a positive size in bytes"
                     + " (e.g. 2000000000 or 2g)");
         }
     }

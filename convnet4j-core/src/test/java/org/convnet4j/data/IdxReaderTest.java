@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -84,13 +85,28 @@ class IdxReaderTest {
         assertEquals(big + ": expected 2000000000 bytes of image data, found 10", error(big, "image data"));
         // the same inside gzip: memory grows only with data that actually arrives, so this fails without a 2 GB array
         Path bigGz = write(dir.resolve("big.gz"), gzip(idx(8, new int[] {40000, 50000}, new byte[10])));
-        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "100g")) {
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "100g");
+                TemporaryProperty cap = TemporaryProperty.set(MemoryBudget.UNSTORED_PROPERTY, "100g")) {
             assertEquals(bigGz + ": expected 2000000000 bytes of image data, found 10", error(bigGz, "image data"));
             // a gzip bomb: refused from its header, before anything is inflated, when the budget is smaller
             budget.change("1g");
             String bomb = assertThrows(MemoryBudget.TooLargeException.class, () -> IdxReader.read(bigGz, "image data"))
                     .getMessage();
-            assertTrue(bomb.startsWith(bigGz + ": image data 40000x50000 needs 4.0 GB, above the limit of 1.1 GB"), bomb);
+            assertTrue(bomb.startsWith(bigGz + ": image data 40000x50000 (gzip) needs 4.0 GB, above the limit of 1.1 GB"),
+                    bomb);
+        }
+        // and whatever the heap: a compressed stream may declare 16 times its size + 64 MB (here a memory limit of
+        // 100 GB, the default per-file cap)
+        try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "100g")) {
+            String bomb = assertThrows(MemoryBudget.TooLargeException.class, () -> IdxReader.read(bigGz, "image data"))
+                    .getMessage();
+            long size = Files.size(bigGz);
+            assertTrue(bomb.startsWith(bigGz + ": image data 40000x50000 (gzip) needs 4.0 GB, more than the " + size
+                    + " bytes it stores allow (67 MB: a file may ask for 16 times what it stores + 67 MB; if the file is"
+                    + " genuine, raise it with --max-model-memory SIZE"), bomb);
+            // a small file that inflates about 1000:1 (600 black 28x28 pictures) is within the 64 MB allowance
+            Path fine = write(dir.resolve("fine.gz"), gzip(idx(8, new int[] {600, 28, 28}, new byte[600 * 28 * 28])));
+            assertEquals(600 * 28 * 28, IdxReader.read(fine, "image data").data().length);
         }
     }
 

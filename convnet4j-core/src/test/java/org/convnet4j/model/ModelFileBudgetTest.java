@@ -58,13 +58,48 @@ class ModelFileBudgetTest {
             // the first layer (32 MB with its gradient) was built, the second never allocated
             assertTrue(allocated < (48L << 20), "allocated " + allocated);
         }
-        // within a budget it fits: built, then refused for what the file lacks (its weights)
-        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "200m")) {
+        // within a budget it fits (and a per-file cap raised as --max-model-memory does): built, then refused for what
+        // the file lacks (its weights)
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "200m");
+                TemporaryProperty q = TemporaryProperty.set(MemoryBudget.UNSTORED_PROPERTY, "200m")) {
             Exception e = assertThrows(Exception.class, () -> ModelFiles.read(file));
             assertFalse(e instanceof MemoryBudget.ModelTooLargeException, e.getMessage());
             assertTrue(e.getMessage().contains("a.kernel"), e.getMessage());
         }
         assertEquals(0, MemoryBudget.ModelBuild.chargedBytes(), "the total ends with the read");
+    }
+
+    /**
+     * The per-file cap: whatever the heap (here a memory limit of 4 GB, a normal -Xmx8g), a file storing no weights
+     * may make us build at most 64 MB of parameters: the third 32 MB layer is refused before it is allocated.
+     */
+    @Test
+    void aModelFileMayNotAskForMoreThanItStores() throws Exception {
+        Path file = craftedModelFile();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "4g")) {
+            assertEquals(64L << 20, MemoryBudget.fileCapBytes(0));
+            long before = threads.getCurrentThreadAllocatedBytes();
+            IllegalArgumentException e = assertThrows(MemoryBudget.ModelTooLargeException.class,
+                    () -> ModelFiles.read(file));
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            String m = e.getMessage();
+            assertFalse(m.contains("\n"), m);
+            assertTrue(m.startsWith(file + ": layer 'c': parameter 'kernel' [2000, 2000] (value and gradient) needs"
+                    + " 32 MB; with the model's parameters before it (64 MB) that is more than the 0 bytes of weights it"
+                    + " stores allow (67 MB: a file may ask for 16 times what it stores + 67 MB; if the file is genuine,"
+                    + " raise it with --max-model-memory SIZE"), m);
+            assertTrue(allocated < (80L << 20), "allocated " + allocated);
+        }
+        assertEquals(0, MemoryBudget.ModelBuild.chargedBytes(), "the total ends with the read");
+        // a genuine file: the same architecture with its weights stored is read under the default cap
+        Model small = new Sequential(Shape.of(2000), new Dense(2000).named("a"), new Dense(2000).named("b"),
+                new Dense(2000).named("c"));
+        Path genuine = dir.resolve("genuine.c4j");
+        ModelFiles.save(small, genuine);
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "4g")) {
+            assertEquals(small.parameterCount(), ModelFiles.read(genuine).model().parameterCount());
+        }
     }
 
     @Test

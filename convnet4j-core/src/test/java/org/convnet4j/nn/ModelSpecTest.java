@@ -144,6 +144,8 @@ class ModelSpecTest {
         // tested in TransferTest and TribuoClassifiersTest, where a classifier exists
         Set<String> expected = new TreeSet<>(LayerFactory.types());
         expected.remove(org.convnet4j.transfer.ShallowClassifierLayer.TYPE);
+        // a type that brings its own examples is round-tripped by everyRegisteredExampleSurvivesAJsonRoundTrip
+        LayerTypes.all().stream().filter(t -> !t.examples().isEmpty()).forEach(t -> expected.remove(t.name()));
         assertTrue(used.containsAll(expected), "model misses " + expected + " minus " + used);
 
         Map<String, Object> spec = JsonLike.roundTrip(ModelSpec.toMap(original));
@@ -168,6 +170,48 @@ class ModelSpecTest {
         assertEquals(0f, original.predict(x).maxAbsDiff(rebuilt.predict(x)));
         // training mode too: dropout masks come from the same saved seed, batch norm from the same batch
         assertEquals(0f, original.forward(x, true).maxAbsDiff(rebuilt.forward(x, true)));
+    }
+
+    /**
+     * Every example a layer type brings ({@link LayerType#examples()}) is saved and read back through the model
+     * file's JSON: the same config, the same parameters, the same outputs. A type added outside the library (the
+     * test-only {@code TestScaledSoftsign}) is covered without being named here.
+     */
+    @Test
+    void everyRegisteredExampleSurvivesAJsonRoundTrip() {
+        int checked = 0;
+        Set<String> seen = new TreeSet<>();
+        for (LayerType<?> t : LayerTypes.all()) {
+            for (LayerType.Example e : t.examples()) {
+                int[] first = e.inputShapes()[0];
+                Layer layer = e.layer().get();
+                assertEquals(t.name(), layer.type(), e.name());
+                assertTrue(t.layerClass().isInstance(layer), e.name());
+                if (e.inputShapes().length != 1) {
+                    continue; // a Sequential holds one-input layers; several inputs are round-tripped in graphs
+                }
+                Sequential original = new Sequential(Shape.of(first).dropFirst(), layer);
+                original.initialize(5);
+                Random random = new Random(9);
+                for (Parameter p : original.namedParameters().values()) {
+                    for (int i = 0; i < p.value().size(); i++) {
+                        p.value().data()[i] = (float) random.nextGaussian();
+                    }
+                }
+                Map<String, Object> spec = JsonLike.roundTrip(ModelSpec.toMap(original));
+                Model rebuilt = ModelSpec.fromMap(spec);
+                assertEquals(spec, JsonLike.roundTrip(ModelSpec.toMap(rebuilt)), e.name() + ": the spec is a fixed point");
+                assertEquals(original.namedParameters().keySet(), rebuilt.namedParameters().keySet(), e.name());
+                original.namedParameters().forEach((k, p) -> rebuilt.namedParameters().get(k).load(p.value()));
+                Tensor x = Tensor.randn(new Random(3), 1f, first);
+                assertEquals(0f, original.predict(x).maxAbsDiff(rebuilt.predict(x)), e.name());
+                seen.add(t.name());
+                checked++;
+            }
+        }
+        assertTrue(seen.contains(org.convnet4j.nn.testlayer.ScaledSoftsign.TYPE), "the test-only layer type is "
+                + "registered through its service entry alone: " + seen);
+        assertTrue(checked >= 1);
     }
 
     @Test

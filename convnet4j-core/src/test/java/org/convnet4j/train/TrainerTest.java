@@ -298,5 +298,11 @@ class TrainerTest {
         IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
                 () -> Trainer.fit(named, blobs(12, 1), null, TrainConfig.builder(new Sgd(named, 0.1)).build()));
         assertTrue(n.getMessage().contains("the model has 3 outputs but 5 class names"), n.getMessage());
+        // evaluating it was NaN accuracy without a word: refused, naming both counts
+        IllegalArgumentException ev = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.evaluate(five, blobs(12, 1), 8));
+        assertTrue(ev.getMessage().contains("the model has 5 outputs but the data has 3 classes [a, b, c]"),
+                ev.getMessage());
+        assertTrue(Double.isFinite(Trainer.evaluate(mlp(1), blobs(12, 1), 8).accuracy()));
     }
 }

@@ -130,4 +130,69 @@ class DefaultCutTest {
         // an explicit earlier cut still flattens the maps
         assertEquals(Shape.of(64 * 14 * 14), Transfer.cutAt(vgg, "block4_pool").outputShape());
     }
+
+    /**
+     * Case 2's "last N layers" in the blocks {@code summary} shows: a trunk packed into one {@code features} block
+     * (SqueezeNet, DenseNet, MobileNetV2) is opened, so the default 2 are its last block and the new classifier, not
+     * the whole network; ResNet's stages stay one layer each.
+     */
+    @Test
+    void fineTuningTheLastLayersCountsTheBlocksInsideAPackedTrunk() {
+        TransferPlan sq = Transfer.plan(TransferCase.FINE_TUNE_LAST, zoo("squeezenet1_1", ZooOptions.builder()
+                .width(0.125)), TransferOptions.forClasses(TARGET));
+        assertEquals(List.of("features.12", "predictions"), sq.trainedLayers());
+        assertEquals("features.0", sq.frozenLayers().get(0));
+        assertEquals(8, sq.frozenLayers().size(), sq.frozenLayers().toString()); // conv1 and fire2..fire8
+        Map<String, org.convnet4j.nn.Parameter> p = sq.model().namedParameters();
+        assertTrue(p.get("features.0.kernel").isFrozen());
+        assertTrue(p.get("features.11.expand3x3.kernel").isFrozen());
+        assertTrue(!p.get("features.12.squeeze.kernel").isFrozen() && !p.get("features.12.expand3x3.kernel").isFrozen());
+        assertTrue(!p.get("predictions.kernel").isFrozen());
+        long tuned = sq.groups().stream().filter(g -> !g.isFrozen()).mapToLong(g -> g.parameters().values().stream()
+                .mapToLong(x -> x.value().size()).sum()).sum();
+        long fire9 = sq.model().layers().get(0) instanceof Sequential f ? f.layers().get(f.indexOf("12")).parameterCount()
+                : -1;
+        assertEquals(fire9 + 64 * 3 + 3, tuned, "fire9 and the new 3-class classifier on its 64 pooled maps");
+        TransferPlan dense = Transfer.plan(TransferCase.FINE_TUNE_LAST, zoo("densenet121", ZooOptions.builder()
+                .width(0.125).classes(10)), TransferOptions.forClasses(TARGET));
+        assertEquals(List.of("features.norm5", "classifier"), dense.trainedLayers());
+        TransferPlan mobile = Transfer.plan(TransferCase.FINE_TUNE_LAST, zoo("mobilenet_v2", ZooOptions.builder()
+                .width(0.25).classes(10)), TransferOptions.forClasses(TARGET).withFineTuneLast(3));
+        assertEquals(List.of("features.17", "features.18", "predictions"), mobile.trainedLayers());
+        TransferPlan resnet = Transfer.plan(TransferCase.FINE_TUNE_LAST, zoo("resnet18", ZooOptions.builder()
+                .width(0.125).classes(10)), TransferOptions.forClasses(TARGET));
+        assertEquals(List.of("layer4", "fc"), resnet.trainedLayers());
+    }
+
+    /**
+     * A convolution classifier laid out layer by layer (SqueezeNet as ONNX imports it: ..., dropout, 1x1 conv to the
+     * classes, ReLU, global pool, flatten) is cut before the conv, not after the class scores; a last 1x1 conv that
+     * widens the maps before a global pool (a base without classifier) stays part of the features.
+     */
+    @Test
+    void aConvolutionClassifierIsCutOffAndAWideningLastConvIsNot() {
+        Sequential scores = new Sequential(Shape.of(3, 16, 16),
+                new org.convnet4j.nn.layers.Conv2d(12, 3).named("trunk"), new org.convnet4j.nn.layers.ReLU().named("relu"),
+                new org.convnet4j.nn.layers.Dropout(0.5).named("drop"),
+                new org.convnet4j.nn.layers.Conv2d(10, 1).named("classifier_conv"),
+                new org.convnet4j.nn.layers.ReLU().named("classifier_relu"),
+                new org.convnet4j.nn.layers.GlobalAvgPool2d().named("pool"));
+        assertEquals("relu", Transfer.defaultCut(scores)); // 10 filters < 12 input channels: class scores
+        assertEquals(Shape.of(12), Transfer.cutAt(scores, "relu").outputShape());
+        TransferPlan two = Transfer.plan(TransferCase.FINE_TUNE_LAST, scores, TransferOptions.forClasses(TARGET));
+        assertEquals(List.of("trunk", "predictions"), two.trainedLayers());
+        // as many filters as the model has class names: scores too, even when they widen
+        Sequential named = new Sequential(Shape.of(3, 16, 16),
+                new org.convnet4j.nn.layers.Conv2d(8, 3).named("trunk"),
+                new org.convnet4j.nn.layers.Conv2d(20, 1).named("classifier_conv"),
+                new org.convnet4j.nn.layers.GlobalAvgPool2d().named("pool"), new org.convnet4j.nn.layers.Flatten()
+                .named("flat"));
+        java.util.List<String> twenty = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "c" + i).toList();
+        named.setClassNames(twenty);
+        assertEquals("trunk", Transfer.defaultCut(named));
+        // the same widening conv without class names is a feature layer (a base without classifier): kept, pooled
+        named.setClassNames(List.of());
+        assertEquals("pool", Transfer.defaultCut(named));
+        assertEquals(Shape.of(20), Transfer.cutAt(named, "pool").outputShape());
+    }
 }

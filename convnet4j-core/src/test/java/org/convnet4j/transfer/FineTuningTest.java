@@ -69,6 +69,11 @@ class FineTuningTest {
             assertEquals(i < r.phases().get(0).epochs() ? 1 : 2, phase[i]);
         }
         // the kept weights: fine-tuning's best epoch only when it beats the head phase on validation loss and accuracy
+        // the paired count against the head: its difference is the accuracy difference, in pictures
+        FineTuning.Phase tuned = r.phases().get(1);
+        assertTrue(tuned.gained() >= 0 && tuned.lost() >= 0, tuned.toString());
+        assertEquals(Math.round((tuned.validationAccuracy() - r.phases().get(0).validationAccuracy())
+                * split.validation().size()), tuned.gained() - tuned.lost());
         double best = FineTuning.keepsTuning(r.phases().get(0), r.phases().get(1))
                 ? r.phases().get(1).bestValidationLoss() : r.phases().get(0).bestValidationLoss();
         Metrics m = Trainer.evaluate(plan.model(), split.validation(), 256, new SoftmaxCrossEntropy());
@@ -160,6 +165,30 @@ class FineTuningTest {
         assertFalse(FineTuning.keepsTuning(head, sharper));
         assertTrue(FineTuning.keepsTuning(head, better));
         assertEquals(List.of("2x8"), describe(FineTuning.refitEpochs(List.of(better)))); // Case 4: one phase
+    }
+
+    @Test
+    void aSignificanceThresholdKeepsTuningOnlyWhenItClearlyBeatsTheHead() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("p"), 0, 0, 1, 1, 0.1325, 0.94);
+        // seed 2030, Fashion 5-9 at 100 per class: 3 more right of 100, none fewer: z = 3 / sqrt(3) = 1.73
+        FineTuning.Phase few = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.1192, 0.97, 3, 0, 1.96);
+        assertEquals(Math.sqrt(3), few.mcNemarZ(), 1e-12);
+        assertFalse(FineTuning.keepsTuning(head, few));
+        assertEquals(List.of("1x1"), describe(FineTuning.refitEpochs(List.of(head, few))));
+        FineTuning.Phase close = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 4, 0.1, 0.99, 6, 1, 1.96);
+        assertFalse(FineTuning.keepsTuning(head, close)); // 5 / sqrt(7) = 1.89
+        FineTuning.Phase clear = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 4, 0.1, 0.99, 8, 1, 1.96);
+        assertTrue(FineTuning.keepsTuning(head, clear)); // 7 / sqrt(9) = 2.33
+        assertEquals(List.of("1x1", "2x4"), describe(FineTuning.refitEpochs(List.of(head, clear))));
+        // the same answers without the test (z 0): the loss-and-accuracy rule alone keeps it
+        FineTuning.Phase noTest = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.1192, 0.97, 3, 0, 0);
+        assertTrue(FineTuning.keepsTuning(head, noTest));
+        // no answer changed: not a gain, however much lower the loss
+        FineTuning.Phase same = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.05, 0.94, 0, 0, 1.96);
+        assertFalse(FineTuning.keepsTuning(head, same));
+        // a worse loss is never kept, whatever the answers
+        FineTuning.Phase worseLoss = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.2, 0.99, 9, 0, 1.96);
+        assertFalse(FineTuning.keepsTuning(head, worseLoss));
     }
 
     private static List<String> describe(List<int[]> epochs) {

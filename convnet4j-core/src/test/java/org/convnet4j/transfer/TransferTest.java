@@ -185,6 +185,33 @@ class TransferTest {
     }
 
     @Test
+    void case0RefusesATargetWithClassesTheBaseDoesNotKnowUnlessAskedForPartialClasses() throws Exception {
+        // the base knows w, x, y, z; the target is w, X (lenient), a and b: a and b cannot be answered right
+        List<String> target = List.of("w", "X", "a", "b");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Transfer.plan(TransferCase.PREDICT, base(1), TransferOptions.forClasses(target)));
+        assertTrue(e.getMessage().startsWith("Case 0: the base does not know the target's classes [a, b] (its classes:"
+                + " [w, x, y, z])"), e.getMessage());
+        // known classes only (any spelling, a subset): planned
+        Transfer.plan(TransferCase.PREDICT, base(1), TransferOptions.forClasses(List.of("Y", "w")));
+        // the run checks the test data too, whatever the plan was given
+        Dataset unknown = data(12, 3); // classes a, b, c
+        TransferPlan plain = Transfer.plan(TransferCase.PREDICT, base(1), TransferOptions.forClasses(List.of()));
+        IllegalArgumentException run = assertThrows(IllegalArgumentException.class, () -> TransferRun.run(plain,
+                unknown, unknown, "logreg", FineTuneSettings.defaults(), null, null, List.of(), FeatureExtractor.Progress.NONE));
+        assertTrue(run.getMessage().contains("[a, b, c]"), run.getMessage());
+        // asked for explicitly: scored, every answer wrong, with the warning
+        TransferPlan partial = Transfer.plan(TransferCase.PREDICT, base(1), TransferOptions.forClasses(target)
+                .withPartialClasses(true));
+        assertTrue(partial.partialClasses());
+        List<String> log = new java.util.ArrayList<>();
+        TransferRun.Outcome r = TransferRun.run(partial, unknown, unknown, "logreg", FineTuneSettings.defaults(), null,
+                log::add, List.of(), FeatureExtractor.Progress.NONE);
+        assertEquals(0.0, r.accuracy());
+        assertTrue(log.stream().anyMatch(l -> l.contains("no match for [a, b, c]")), log.toString());
+    }
+
+    @Test
     void prefixCachingGivesTheSameWeightsAsTrainingTheWholeModel() {
         TransferOptions o = TransferOptions.forClasses(TARGET).withNewClassifier(false);
         TransferPlan cached = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(1), o);

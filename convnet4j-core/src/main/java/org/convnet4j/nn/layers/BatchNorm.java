@@ -293,10 +293,17 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
         forEachChannel(c, (long) n * s, ch -> {
             double sumDy = 0;
             double sumDyH = 0;
+            double[] sums = new double[2];
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * s;
-                sumDy += K.sumWide(s, gd, base);
-                sumDyH += K.dotWide(s, gd, base, h, base);
+                if (fusedSums) {
+                    K.sumAndDotWide(s, gd, base, h, base, sums);
+                    sumDy += sums[0];
+                    sumDyH += sums[1];
+                } else {
+                    sumDy += K.sumWide(s, gd, base);
+                    sumDyH += K.dotWide(s, gd, base, h, base);
+                }
             }
             dgamma[ch] += (float) sumDyH;
             dbeta[ch] += (float) sumDy;
@@ -316,6 +323,12 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
         });
         return dx;
     }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): false takes backward's two sums per plane in two passes
+     * ({@link Kernels#sumWide}, {@link Kernels#dotWide}) instead of {@link Kernels#sumAndDotWide}'s one (same bits).
+     */
+    static volatile boolean fusedSums = true;
 
     @Override
     public List<Parameter> parameters() {

@@ -130,6 +130,16 @@ public interface Kernels {
     double dotWide(int n, float[] x, int xOff, float[] y, int yOff);
 
     /**
+     * {@link #sumWide}{@code (n, x, xOff)} into {@code out[0]} and {@link #dotWide}{@code (n, x, xOff, y, yOff)} into
+     * {@code out[1]}, bit for bit what the two calls return, in one pass over {@code x} (batch-norm backward's two
+     * sums over the output gradient). The default makes the two calls.
+     */
+    default void sumAndDotWide(int n, float[] x, int xOff, float[] y, int yOff, double[] out) {
+        out[0] = sumWide(n, x, xOff);
+        out[1] = dotWide(n, x, xOff, y, yOff);
+    }
+
+    /**
      * {@code sum((x[i] - mean)^2)} for {@code i < n}, each difference and square rounded to float, accumulated as at
      * {@link #WIDE_BLOCK}: the second pass of a two-pass variance.
      */

@@ -369,6 +369,42 @@ final class VectorKernels implements Kernels {
         return total;
     }
 
+    /**
+     * Both reductions in one loop: the sum's and the dot's chains are those of {@link #sumWide} and {@link #dotWide}
+     * (same lanes, same order, same block reductions), so the same bits; two independent chains hide each
+     * other's add latency and {@code x} is read once.
+     */
+    @Override
+    public void sumAndDotWide(int n, float[] x, int xOff, float[] y, int yOff, double[] out) {
+        Checks.range("sumAndDotWide", "x", x, xOff, n);
+        Checks.range("sumAndDotWide", "y", y, yOff, n);
+        double sumTotal = 0;
+        double dotTotal = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector sumAcc = FloatVector.zero(S);
+            FloatVector dotAcc = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
+                sumAcc = sumAcc.add(xv);
+                dotAcc = dotAcc.add(xv.mul(FloatVector.fromArray(S, y, yOff + i)));
+            }
+            float sumBlock = sumAcc.reduceLanes(VectorOperators.ADD);
+            float dotBlock = dotAcc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                sumBlock += x[xOff + i];
+                float p = x[xOff + i] * y[yOff + i];
+                dotBlock += p;
+            }
+            sumTotal += sumBlock;
+            dotTotal += dotBlock;
+        }
+        out[0] = sumTotal;
+        out[1] = dotTotal;
+    }
+
     @Override
     public double sumSquaredDeviations(int n, float[] x, int xOff, float mean) {
         Checks.range("sumSquaredDeviations", "x", x, xOff, n);

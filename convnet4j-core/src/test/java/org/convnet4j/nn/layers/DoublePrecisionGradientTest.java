@@ -19,6 +19,8 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.LayerFactory;
+import org.convnet4j.nn.LayerType;
+import org.convnet4j.nn.LayerTypes;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.nn.StepBuffers;
@@ -53,7 +55,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </ul>
  * A negative control scales the analytic gradient by 1.001 and must fail: these checks see a 0.1% error, the
  * float32 ones (2%) would not. {@link #everyLayerTypeHasACase()} fails when LayerFactory knows a type that has
- * no case here and is not in {@link #NOT_DIFFERENTIABLE}.
+ * no case here and is not in {@link #NOT_DIFFERENTIABLE}. A layer type's own examples with a double forward
+ * ({@link LayerType#examples()}) are cases too, so a type added elsewhere brings its check with it.
  */
 class DoublePrecisionGradientTest {
     static final double EPS = 1e-6;
@@ -752,7 +755,20 @@ class DoublePrecisionGradientTest {
         rearrangements(c);
         combinations(c);
         lenet1998(c);
+        registered(c);
         return c.stream();
+    }
+
+    /** The examples with a double forward that layer types bring with them ({@link LayerType#examples()}). */
+    static void registered(List<Case> c) {
+        for (LayerType<?> t : LayerTypes.all()) {
+            for (LayerType.Example e : t.examples()) {
+                if (e.reference() != null) {
+                    LayerType.DoubleForward f = e.reference();
+                    c.add(explicit(e.name(), () -> e.layer().get(), e.inputShapes(), f::apply));
+                }
+            }
+        }
     }
 
     static void convolutions(List<Case> c) {

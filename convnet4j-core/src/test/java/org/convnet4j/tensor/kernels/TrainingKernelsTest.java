@@ -74,6 +74,38 @@ class TrainingKernelsTest {
                 vector.sumSquaredDeviations(ints.length, ints, 0, 1f));
     }
 
+    /** Batch-norm backward's one-pass sums are, bit for bit, the two separate reductions of the same kernels. */
+    @Test
+    void sumAndDotWideGivesTheTwoReductionsBits() {
+        for (int n : LENGTHS) {
+            float[] x = randomArray(n + 3, 1.0);
+            float[] y = randomArray(n + 2, 3.0);
+            if (n > 5) {
+                x[7] = Float.NaN; // a NaN reaches both sums
+                y[n / 2] = Float.POSITIVE_INFINITY;
+            }
+            for (Kernels k : new Kernels[] {scalar, vector}) {
+                double[] out = {Double.NaN, Double.NaN};
+                k.sumAndDotWide(n, x, 3, y, 2, out);
+                assertEquals(Double.doubleToRawLongBits(k.sumWide(n, x, 3)), Double.doubleToRawLongBits(out[0]),
+                        k.name() + " sum n=" + n);
+                assertEquals(Double.doubleToRawLongBits(k.dotWide(n, x, 3, y, 2)), Double.doubleToRawLongBits(out[1]),
+                        k.name() + " dot n=" + n);
+                // ordinary values: the same doubles
+                float[] clean = randomArray(n + 3, 1.0);
+                k.sumAndDotWide(n, clean, 3, clean, 0, out);
+                assertEquals(k.sumWide(n, clean, 3), out[0], k.name() + " clean sum n=" + n);
+                assertEquals(k.dotWide(n, clean, 3, clean, 0), out[1], k.name() + " clean dot n=" + n);
+            }
+        }
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            assertThrows(IllegalArgumentException.class, () -> k.sumAndDotWide(11, new float[10], 0, new float[11], 0,
+                    new double[2]));
+            assertThrows(IllegalArgumentException.class, () -> k.sumAndDotWide(10, new float[10], 0, new float[10], 1,
+                    new double[2]));
+        }
+    }
+
     @Test
     void normalizeAffineIsBitIdenticalAndComputesTheFormula() {
         for (int n : LENGTHS) {

@@ -76,13 +76,7 @@ public final class KerasApplications {
         int paperFilters = architecture.equals("inception_v3") ? 32 : 64;
         int filters = kernelDim(file, firstConv, 4, 3);
         double width = filters / (double) paperFilters;
-        ZooOptions.Builder b = ZooOptions.builder().width(width).includeTop(top != null);
-        if (architecture.equals("resnet50")) {
-            b.layout("keras");
-        }
-        if (top != null) {
-            b.classes(kernelDim(file, top.name(), 2, 1));
-        }
+        int classes = top != null ? kernelDim(file, top.name(), 2, 1) : 0;
         if (vgg && top != null && input == null) {
             int rows = kernelDim(file, "fc1", 2, 0);
             int last = new ZooOptions.Builder().width(width).build().ch(512);
@@ -93,6 +87,23 @@ public final class KerasApplications {
                         + " feature maps with " + last + " channels");
             }
             input = Shape.of(3, side * 32, side * 32);
+        }
+        return options(architecture, width, top != null, classes, input);
+    }
+
+    /**
+     * The zoo options a Keras file of {@code architecture} is imported with, given what its weights declare: channel
+     * width (1 for the published files), whether it has a classifier and how many classes, and the input size
+     * (null: the architecture's default, 224 for VGG and ResNet50, 299 for InceptionV3). ResNet50 takes Keras'
+     * layout (biases in its convolutions).
+     */
+    public static ZooOptions options(String architecture, double width, boolean includeTop, int classes, Shape input) {
+        ZooOptions.Builder b = ZooOptions.builder().width(width).includeTop(includeTop);
+        if (architecture.equals("resnet50")) {
+            b.layout("keras");
+        }
+        if (includeTop) {
+            b.classes(classes);
         }
         return b.input(input).build();
     }
@@ -106,13 +117,15 @@ public final class KerasApplications {
         }
         ZooOptions options = options(file, arch, input);
         // the weight shapes decide width and classes: budget the model before building and initialising it
-        MemoryBudget.require(file.file() + ": a " + arch + " of width " + options.width() + " and "
-                + options.classes() + " classes (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options));
+        MemoryBudget.requireStored(file.file() + ": a " + arch + " of width " + options.width()
+                + (options.includeTop() ? " and " + options.classes() + " classes" : " without its classifier")
+                + " (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options), file.storedWeightBytes());
         Model model;
         Set<String> names = layerNames(file);
         // and all its parameters (value and gradient) counted as they are built, refused naming the file before the
         // one that crosses the budget is allocated
-        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.file().toString())) {
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.file().toString(),
+                file.storedWeightBytes())) {
             model = ModelZoo.build(arch, options);
         }
         if (arch.equals("resnet50") && KerasNames.isKeras1ResNet(names)) {

@@ -73,6 +73,7 @@ public final class KerasH5File implements AutoCloseable {
     private final HdfFile hdf;
     private final Group root;
     private final List<Layer> layers;
+    private long storedWeightBytes;
     private final String kerasVersion;
     private final String backend;
 
@@ -144,6 +145,15 @@ public final class KerasH5File implements AutoCloseable {
             }
         }
         MemoryBudget.require(file + ": its weights", total);
+        storedWeightBytes = total;
+    }
+
+    /**
+     * The weights the file stores, as float32 bytes (checked stored at open): what a model built for the file may
+     * ask for is bounded by it ({@link MemoryBudget#fileCapBytes}).
+     */
+    public long storedWeightBytes() {
+        return storedWeightBytes;
     }
 
     /** Opens and indexes {@code file}; fails with a message naming the file if it is no Keras weight file. */

@@ -16,16 +16,46 @@ import org.convnet4j.io.onnx.OnnxModel.Node;
  * Squeeze, Unsqueeze, Identity, Where) are differentiated by running the node on the indices of its inputs' elements:
  * each output element then holds the index of the input element it came from, and the gradient is scattered back
  * along those indices. The others have their derivatives written out: MatMul, Gemm, Softmax, LogSoftmax,
- * LayerNormalization (Y; X, scale and B), the Reduce* family, PRelu, Add, Sub, Mul, Div and the element-wise
- * Neg, Abs, Sqrt, Exp, Log, Reciprocal, Relu, Tanh, Sigmoid, Sin, Cos.
+ * LayerNormalization (Y; X, scale and B), the Reduce* family, PRelu, Add, Sub, Mul, Div, Pow, variadic Max, Min,
+ * Sum and Mean, a float-to-float Cast (passed through), the window operators over any number of spatial axes
+ * (Conv, ConvTranspose, MaxPool, AveragePool, inference BatchNormalization: {@link OnnxWindows#backward}) and the
+ * element-wise Neg, Abs, Sqrt, Exp, Log, Reciprocal, Relu, Tanh, Sigmoid, Sin, Cos. ArgMax, ArgMin, the comparisons,
+ * Floor, Ceil, Round and Sign give zeros ({@link #ZERO}).
  */
 final class OnnxGradients {
+    /**
+     * Operators whose gradient is zero wherever it exists (integer and boolean results, step functions): their
+     * floating inputs get zeros, as in PyTorch.
+     */
+    static final Set<String> ZERO = Set.of("ArgMax", "ArgMin", "Equal", "Less", "Greater", "LessOrEqual",
+            "GreaterOrEqual", "Floor", "Ceil", "Round", "Sign");
+
     /** Operators with a backward pass here. */
-    static final Set<String> DIFFERENTIABLE = Set.of("Identity", "Transpose", "Concat", "Split", "Gather", "Tile",
+    static final Set<String> DIFFERENTIABLE = union(ZERO, OnnxWindows.OPS, Set.of("Cast", "Pow", "Max", "Min", "Sum",
+            "Mean"), Set.of("Identity", "Transpose", "Concat", "Split", "Gather", "Tile",
             "Slice", "Expand", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Where", "MatMul", "Gemm", "Softmax",
             "LogSoftmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1",
             "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "PRelu", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Sqrt",
-            "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos");
+            "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"));
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (Set<String> s : sets) {
+            all.addAll(s);
+        }
+        return Set.copyOf(all);
+    }
+
+    /**
+     * Whether a model parameter (a float initializer) read by operator {@code op} at input {@code slot} is learned on
+     * the typed path: where the backward pass gives it a gradient (not a BatchNormalization's running mean and
+     * variance, not the inputs of operators whose gradient is zero).
+     */
+    static boolean learnable(String op, int slot) {
+        return DIFFERENTIABLE.contains(op) && !ZERO.contains(op) && !op.equals("Cast")
+                && !(op.equals("BatchNormalization") && slot >= 3);
+    }
 
     private static final Set<String> UNARY = Set.of("Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh",
             "Sigmoid", "Sin", "Cos");
@@ -57,6 +87,12 @@ final class OnnxGradients {
             moves(n, in, gradOut, opset, out);
             return out;
         }
+        if (ZERO.contains(op)) {
+            for (int i = 0; i < in.size(); i++) {
+                out.set(i, differentiable(in.get(i)) ? new double[in.get(i).v().length] : null);
+            }
+            return out;
+        }
         double[] g = gradOut.get(0);
         if (g == null) {
             return out;
@@ -84,6 +120,12 @@ final class OnnxGradients {
                 out.set(1, differentiable(s) ? gs : null);
             }
             case "Add", "Sub", "Mul", "Div" -> arithmetic(op, in, y, g, out);
+            // a float-to-float Cast passes the gradient through (its rounding has derivative 1 almost everywhere)
+            case "Cast" -> out.set(0, y.integer() ? new double[in.get(0).v().length] : g.clone());
+            case "Pow" -> pow(in.get(0), in.get(1), y, g, out);
+            case "Max", "Min", "Sum", "Mean" -> variadic(op, in, y, g, out);
+            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" ->
+                    OnnxWindows.backward(n, in, g, out);
             case "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos" ->
                     out.set(0, unary(op, in.get(0), y, g));
             default -> out.set(0, reduce(n, in, y, g, opset));
@@ -212,6 +254,52 @@ final class OnnxGradients {
         }
         out.set(0, ga);
         out.set(1, gb);
+    }
+
+    /** Y = A^B: dA = B A^(B-1) dY, dB = Y ln(A) dY (0 where A <= 0, where the real power has no such derivative). */
+    private static void pow(Arr a, Arr b, Arr y, double[] g, List<double[]> out) {
+        int[] ma = OnnxFolding.readMap(a.dims(), y.dims());
+        int[] mb = OnnxFolding.readMap(b.dims(), y.dims());
+        double[] ga = new double[a.v().length];
+        double[] gb = new double[b.v().length];
+        for (int k = 0; k < g.length; k++) {
+            double x = a.v()[ma[k]];
+            double e = b.v()[mb[k]];
+            ga[ma[k]] += g[k] * (e == 0 ? 0 : e * Math.pow(x, e - 1));
+            gb[mb[k]] += x > 0 ? g[k] * y.v()[k] * Math.log(x) : 0;
+        }
+        out.set(0, ga);
+        out.set(1, gb);
+    }
+
+    /**
+     * Variadic Sum and Mean (each operand, broadcast back), Max and Min (the operands equal to the result, shared
+     * evenly between ties, as PyTorch's maximum does).
+     */
+    private static void variadic(String op, List<Arr> in, Arr y, double[] g, List<double[]> out) {
+        int[][] maps = new int[in.size()][];
+        for (int i = 0; i < in.size(); i++) {
+            maps[i] = OnnxFolding.readMap(in.get(i).dims(), y.dims());
+            out.set(i, new double[in.get(i).v().length]);
+        }
+        for (int k = 0; k < g.length; k++) {
+            if (op.equals("Sum") || op.equals("Mean")) {
+                double share = op.equals("Sum") ? g[k] : g[k] / in.size();
+                for (int i = 0; i < in.size(); i++) {
+                    out.get(i)[maps[i][k]] += share;
+                }
+                continue;
+            }
+            int ties = 0;
+            for (int i = 0; i < in.size(); i++) {
+                ties += in.get(i).v()[maps[i][k]] == y.v()[k] ? 1 : 0;
+            }
+            for (int i = 0; i < in.size(); i++) {
+                if (in.get(i).v()[maps[i][k]] == y.v()[k]) {
+                    out.get(i)[maps[i][k]] += g[k] / ties;
+                }
+            }
+        }
     }
 
     /** The last two axes swapped (rank >= 2). */

@@ -15,6 +15,9 @@ import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Layer;
+import org.convnet4j.nn.LayerType;
+import org.convnet4j.nn.LayerTypes;
+import org.convnet4j.nn.OnnxForm;
 import org.convnet4j.nn.layers.Arithmetic;
 import org.convnet4j.nn.layers.ArithmeticOp;
 import org.convnet4j.nn.layers.AvgPool2d;
@@ -322,7 +325,8 @@ public final class OnnxImporter {
         }
         Map<String, Integer> missing = new TreeMap<>();
         for (Node n : model.graph().nodes()) {
-            boolean ok = (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && SUPPORTED.containsKey(n.opType());
+            boolean ok = (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && SUPPORTED.containsKey(n.opType())
+                    || registeredImport(n) != null;
             if (!ok) {
                 String key = (n.domain().isEmpty() ? "" : n.domain() + ".") + n.opType() + " (opset "
                         + model.opsets().getOrDefault(n.domain(), opset) + ")";
@@ -338,9 +342,26 @@ public final class OnnxImporter {
     private Graph build() {
         // all parameters of the model together within the memory budget, checked before each is allocated (issue
         // 15: a GroupNormalization's LayerNorm over a 2^20-wide declared input, each parameter alone within it)
-        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild()) {
+        // and within the per-file cap: the file's tensors (initializers and node attributes) bound what it may ask for
+        try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(null, storedBytes(model))) {
             return buildNodes();
         }
+    }
+
+    /** The tensors a model holds (initializers and tensors in node attributes), as float32 bytes. */
+    static long storedBytes(Model model) {
+        long total = 0;
+        for (TensorData t : model.graph().initializers()) {
+            total = MemoryBudget.add(total, MemoryBudget.bytesOf(4, t.elementCount()));
+        }
+        for (OnnxModel.Node n : model.graph().nodes()) {
+            for (OnnxModel.Attribute a : n.attributes().values()) {
+                if (a.t() != null) {
+                    total = MemoryBudget.add(total, MemoryBudget.bytesOf(4, a.t().elementCount()));
+                }
+            }
+        }
+        return total;
     }
 
     private Graph buildNodes() {
@@ -454,7 +475,16 @@ public final class OnnxImporter {
                 && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.FLOAT && intAttr(n, "to", OnnxModel.FLOAT) != OnnxModel.DOUBLE;
         boolean shape = n.opType().equals("Shape") || n.opType().equals("Size");
         if (readsTyped || TYPED_RESULT.contains(n.opType()) || castToInteger || shape) {
-            if (!OnnxFolding.EVALUATED.contains(n.opType())) {
+            // 3-D windows (which the float layers refuse) of a typed value run on the typed path, where they train;
+            // 1-D and 2-D ones, and any with a computed operand, wait for the second stage's float layers
+            boolean window = OnnxWindows.OPS.contains(n.opType()) && runtimeTyped.contains(n.inputs().get(0))
+                    && !runtimeInputs(model).contains(n.inputs().get(0)) && n.outputs().size() == 1
+                    && n.inputs().stream().skip(1).allMatch(v -> v.isEmpty() || consts.containsKey(v))
+                    && windowAxes(n) >= 3;
+            if (window) {
+                checkWindowAttributes(n);
+            }
+            if (!OnnxFolding.EVALUATED.contains(n.opType()) && !window) {
                 if (!typedGraphInputs(n)) {
                     defer(n); // a typed value computed at run time feeds a float layer: second stage
                     return true;
@@ -573,6 +603,9 @@ public final class OnnxImporter {
             if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
                 throw e;
             }
+            if (OnnxWindows.OPS.contains(n.opType())) {
+                checkWindowAttributes(n); // a malformed node is refused as the float import refuses it
+            }
             for (String v : n.inputs()) {
                 if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
                     continue;
@@ -584,6 +617,30 @@ public final class OnnxImporter {
             }
             typedNodes.add(n);
             n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
+        }
+    }
+
+    /** Spatial axes of a window node, from its weights or kernel_shape (0 when neither tells). */
+    private int windowAxes(Node n) {
+        if (n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) {
+            TensorData w = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+            return w == null ? 0 : w.dims().length - 2;
+        }
+        Attribute k = n.attributes().get("kernel_shape");
+        return k == null || k.ints() == null ? 0 : k.ints().length;
+    }
+
+    /** The window attributes' types, and Conv's kernel_shape against its weights (what the typed path assumes). */
+    private void checkWindowAttributes(Node n) {
+        for (String a : List.of("kernel_shape", "pads", "strides", "dilations", "output_padding", "output_shape")) {
+            typed(n, a, Attribute.INTS);
+        }
+        long[] ks = intsAttr(n, "kernel_shape", null);
+        TensorData w = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+        if ((n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) && ks != null && w != null
+                && !Arrays.equals(ks, Arrays.copyOfRange(w.dims(), Math.min(2, w.dims().length), w.dims().length))) {
+            throw unsupported(where(n) + ": kernel_shape " + Arrays.toString(ks) + " does not match the weights W "
+                    + Arrays.toString(w.dims()));
         }
     }
 
@@ -673,28 +730,186 @@ public final class OnnxImporter {
             deferred = new OnnxProgram.Deferred(model, List.copyOf(deferredNodes), List.copyOf(stage2Reads), stage2Consts,
                     model.graph().outputs().stream().filter(o -> deferredValues.contains(o.name())).toList());
         }
+        // the model's float32 parameters that typed nodes read where their backward gives a gradient (a Gemm's B,
+        // a MatMul's weight, a LayerNormalization's scale and bias, a PRelu slope, a bias Add, a class token
+        // Concat): learned as the float layers' are; Constant nodes, folded values and bound inputs stay fixed
+        Set<String> learned = new java.util.LinkedHashSet<>();
+        for (Node t : kept) {
+            for (int slot = 0; slot < t.inputs().size(); slot++) {
+                String v = t.inputs().get(slot);
+                if (!OnnxGradients.learnable(t.opType(), slot)) {
+                    continue;
+                }
+                TensorData c = consts.get(v);
+                if (c != null && isParameter(v) && c.dataType() == OnnxModel.FLOAT && c.dims().length > 0
+                        && c.elementCount() > 0) {
+                    learned.add(v);
+                }
+            }
+        }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset, deferred);
+                model.graph().outputs(), opset, deferred, learnedParameters(kept, learned));
     }
+
+    /** Parameters of the typed path, keyed by the ONNX value they replace; named after it (sanitised, unique). */
+    private Map<String, org.convnet4j.nn.Parameter> learnedParameters(List<Node> kept, Set<String> learned) {
+        Map<String, org.convnet4j.nn.Parameter> out = new LinkedHashMap<>();
+        Set<String> names = new HashSet<>();
+        for (String v : learned) {
+            TensorData c = consts.get(v);
+            int[] dims = new int[c.dims().length];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = Math.toIntExact(c.dims()[i]);
+            }
+            boolean scale = kept.stream().anyMatch(t -> t.inputs().indexOf(v) == 1 && NORM_SCALE.contains(t.opType()));
+            org.convnet4j.nn.init.Initializer init = dims.length >= 2 ? org.convnet4j.nn.init.Initializer.GLOROT_UNIFORM
+                    : scale ? org.convnet4j.nn.init.Initializer.ONES : org.convnet4j.nn.init.Initializer.ZEROS;
+            int fanIn = dims.length >= 2 ? dims[dims.length - 2] : 1;
+            int fanOut = dims.length >= 2 ? dims[dims.length - 1] : 1;
+            String base = "typed_" + sanitize(v);
+            String name = base;
+            for (int k = 1; !names.add(name); k++) {
+                name = base + "_" + k;
+            }
+            org.convnet4j.nn.Parameter p = org.convnet4j.nn.Parameter.learnable(name, Shape.of(dims), init, fanIn,
+                    fanOut);
+            p.load(c.toTensor());
+            out.put(v, p);
+        }
+        return out;
+    }
+
+    private static final Set<String> NORM_SCALE = Set.of("LayerNormalization", "InstanceNormalization",
+            "GroupNormalization", "BatchNormalization");
 
     private void convert(Node n) {
         if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) {
             throw unsupported(where(n) + ": the node has no output");
         }
         checkIntAttributes(n);
-        if (fold(n)) {
+        LayerType<?> registered = registeredImport(n);
+        boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+        if (defaultDomain && fold(n)) {
             return;
         }
         if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")
                 && !n.opType().equals("LayerNormalization")) {
             onlyFirstOutputUsed(n);
         }
-        OpDef def = OPS.get(n.opType());
+        OpDef def = defaultDomain ? OPS.get(n.opType()) : null;
+        if (def == null && registered != null) {
+            importForm(registered, n);
+            return;
+        }
         if (def == null) {
             throw unsupported(where(n) + ": operator " + n.opType() + " is not supported");
         }
         def.importer().convert(this, n);
+    }
+
+    /**
+     * The layer type whose ONNX form ({@link LayerType#onnx()}) imports this node's operator: any operator of a
+     * custom domain, and operators of the default domain that the table above does not map; null if none.
+     */
+    private static LayerType<?> registeredImport(Node n) {
+        boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+        if (defaultDomain && OPS.containsKey(n.opType())) {
+            return null;
+        }
+        return LayerTypes.importing(defaultDomain ? "" : n.domain(), n.opType());
+    }
+
+    /** One layer from a layer type's own ONNX form, fed by the node's computed inputs in their order. */
+    private <L extends Layer> void importForm(LayerType<L> type, Node n) {
+        OnnxForm<L> form = type.onnx();
+        FormImport in = new FormImport(n);
+        L layer = form.importNode(in);
+        if (layer == null || !type.layerClass().isInstance(layer)) {
+            throw new IllegalStateException("the ONNX form of layer type " + type.name() + " made " + layer);
+        }
+        List<String> from = new ArrayList<>();
+        for (int i = 0; i < n.inputs().size(); i++) {
+            if (!n.inputs().get(i).isEmpty() && !consts.containsKey(n.inputs().get(i))) {
+                from.add(input(n, i));
+            }
+        }
+        if (from.isEmpty()) {
+            throw unsupported(where(n) + ": every input is a constant (layer type " + type.name() + " needs a computed"
+                    + " one)");
+        }
+        addNamed(n, n.outputs().get(0), layer, from.toArray(new String[0]));
+        form.loadParameters(layer, in);
+    }
+
+    /** One node as an {@link OnnxForm.Import}: what a layer type's own ONNX form reads. */
+    private final class FormImport implements OnnxForm.Import {
+        private final Node n;
+
+        FormImport(Node n) {
+            this.n = n;
+        }
+
+        @Override
+        public String operator() {
+            boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+            return defaultDomain ? n.opType() : n.domain() + "." + n.opType();
+        }
+
+        @Override
+        public String where() {
+            return OnnxImporter.this.where(n) + " in " + what;
+        }
+
+        @Override
+        public int inputCount() {
+            return n.inputs().size();
+        }
+
+        @Override
+        public boolean isConstant(int i) {
+            return i < n.inputs().size() && !n.inputs().get(i).isEmpty() && consts.containsKey(n.inputs().get(i));
+        }
+
+        @Override
+        public boolean isParameter(int i) {
+            return isConstant(i) && OnnxImporter.this.isParameter(n.inputs().get(i));
+        }
+
+        @Override
+        public Tensor constant(int i) {
+            return constInput(n, i, "input " + i).toTensor();
+        }
+
+        @Override
+        public Shape inputShape(int i) {
+            return shapeOf(input(n, i));
+        }
+
+        @Override
+        public long intAttribute(String name, long fallback) {
+            return intAttr(n, name, fallback);
+        }
+
+        @Override
+        public float floatAttribute(String name, float fallback) {
+            return floatAttr(n, name, fallback);
+        }
+
+        @Override
+        public String stringAttribute(String name, String fallback) {
+            return stringAttr(n, name, fallback);
+        }
+
+        @Override
+        public long[] intsAttribute(String name, long[] fallback) {
+            return intsAttr(n, name, fallback);
+        }
+
+        @Override
+        public RuntimeException unsupported(String why) {
+            return OnnxImporter.this.unsupported(OnnxImporter.this.where(n) + ": " + why);
+        }
     }
 
     /**

@@ -2,12 +2,14 @@ package org.convnet4j.io.onnx;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Tensor;
 
 /**
@@ -31,6 +33,8 @@ public final class OnnxProgram {
     private final List<ValueInfo> outputs;
     private final long opset;
     private final Deferred deferred;
+    /** Learned weights of the typed path by the ONNX value they replace (see {@link #parameters()}). */
+    private final Map<String, Parameter> learned;
     /** Second stages imported for the run-time values they were given, most recent last (at most STAGES). */
     private final Map<String, OnnxProgram> stages = new java.util.LinkedHashMap<>(8, 0.75f, true);
     private static final int STAGES = 8;
@@ -49,7 +53,8 @@ public final class OnnxProgram {
 
     OnnxProgram(String what, Graph graph, List<String> graphInputValues, List<List<String>> graphOutputValues,
                 List<String> inputs, List<ValueInfo> declaredInputs, List<Node> typedNodes,
-                Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Deferred deferred) {
+                Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Deferred deferred,
+                Map<String, Parameter> learned) {
         this.what = what;
         this.graph = graph;
         this.graphInputValues = List.copyOf(graphInputValues);
@@ -61,6 +66,31 @@ public final class OnnxProgram {
         this.outputs = List.copyOf(outputs);
         this.opset = opset;
         this.deferred = deferred;
+        this.learned = new LinkedHashMap<>(learned);
+    }
+
+    /**
+     * The learned weights of the typed path, in file order: the model's float32 initializers that typed nodes read
+     * where their backward pass gives a gradient (a Gemm's B and C, a MatMul's constant operand, a
+     * LayerNormalization's scale and bias, a PRelu slope, a bias Add, a Concat's learned token). Typed nodes read
+     * their current values on every run; {@link #backward} accumulates (+=) their gradients, as layers do. Named
+     * {@code typed_} + the sanitised initializer name. (The float graph's parameters are {@code graph()}'s.)
+     */
+    public List<Parameter> parameters() {
+        return List.copyOf(learned.values());
+    }
+
+    /** The ONNX initializer each {@link #parameters()} entry replaces, by parameter name. */
+    public Map<String, String> parameterSources() {
+        Map<String, String> out = new LinkedHashMap<>();
+        learned.forEach((v, p) -> out.put(p.name(), v));
+        return out;
+    }
+
+    /** A constant the typed nodes read: a learned parameter's current value, else the fixed constant. */
+    private TensorData constant(String v) {
+        Parameter p = learned.get(v);
+        return p != null ? TensorData.of(v, p.value()) : constants.get(v);
     }
 
     /** The float part (null when every output is computed on the typed path). */
@@ -113,8 +143,8 @@ public final class OnnxProgram {
      * Backward pass after {@link #forwardForTraining}: from the gradients of the outputs (null for an output that
      * does not reach the loss; integer and boolean outputs have none) through the typed nodes (each must be one of
      * {@link OnnxGradients#DIFFERENTIABLE}, else an exception names it) into the float graph, whose parameters
-     * accumulate their gradients as in {@link Graph#backwardMulti}. Constants that typed nodes read (a Gemm's B, a
-     * LayerNormalization's scale on the typed path) are not learned. Returns the gradients of the float graph's
+     * accumulate their gradients as in {@link Graph#backwardMulti}, and so do the typed path's {@link #parameters()};
+     * fixed constants get none. Returns the gradients of the float graph's
      * inputs in {@code graph().inputNames()} order (empty without a float graph).
      */
     public List<Tensor> backward(List<TensorData> outputGradients) {
@@ -151,7 +181,7 @@ public final class OnnxProgram {
             }
             List<OnnxFolding.Arr> in = new ArrayList<>();
             for (String v : n.inputs()) {
-                TensorData d = v.isEmpty() ? null : lastPass.containsKey(v) ? lastPass.get(v) : constants.get(v);
+                TensorData d = v.isEmpty() ? null : lastPass.containsKey(v) ? lastPass.get(v) : constant(v);
                 in.add(d == null ? null : OnnxFolding.Arr.of(d));
             }
             List<double[]> gIn;
@@ -163,11 +193,20 @@ public final class OnnxProgram {
             }
             for (int i = 0; i < gIn.size(); i++) {
                 String v = n.inputs().get(i);
-                if (gIn.get(i) != null && !v.isEmpty() && lastPass.containsKey(v)) {
-                    accumulate(grads, v, gIn.get(i)); // constants (initializers) are not learned on the typed path
+                if (gIn.get(i) != null && !v.isEmpty() && (lastPass.containsKey(v) || learned.containsKey(v))) {
+                    accumulate(grads, v, gIn.get(i)); // fixed constants (Constant nodes, folded values) get none
                 }
             }
         }
+        learned.forEach((v, p) -> {
+            double[] g = grads.get(v);
+            if (g != null) {
+                float[] into = p.grad().data();
+                for (int k = 0; k < into.length; k++) {
+                    into[k] += (float) g[k];
+                }
+            }
+        });
         if (graph == null) {
             return List.of();
         }
@@ -253,7 +292,7 @@ public final class OnnxProgram {
         for (Node n : typedNodes) {
             List<TensorData> in = new ArrayList<>();
             for (String v : n.inputs()) {
-                in.add(v.isEmpty() ? null : env.containsKey(v) ? env.get(v) : constants.get(v));
+                in.add(v.isEmpty() ? null : env.containsKey(v) ? env.get(v) : constant(v));
             }
             try {
                 List<TensorData> results = OnnxFolding.evaluate(n, in, opset);

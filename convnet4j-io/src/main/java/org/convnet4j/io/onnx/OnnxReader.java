@@ -42,6 +42,8 @@ public final class OnnxReader {
     private final Path baseDir;
     /** Float32 bytes of the tensors read so far plus the external bytes they came from, for {@link MemoryBudget}. */
     private long declaredBytes;
+    /** External bytes read so far per file (its real path): together they must lie within the file's size. */
+    private final Map<Path, Long> externalUse = new LinkedHashMap<>();
     /**
      * What the tensor being read is, for messages: "initializer" in a graph, "Conv node 'c1' attribute 'value'"
      * inside a node's attribute, "tensor" in a TensorProto file.
@@ -56,7 +58,9 @@ public final class OnnxReader {
     /** Reads a model file; external data is looked up next to it. */
     public static Model readModel(Path file) throws IOException {
         byte[] bytes = readCapped(file);
-        return new OnnxReader(file.toString(), file.toAbsolutePath().getParent()).model(bytes);
+        OnnxReader reader = new OnnxReader(file.toString(), file.toAbsolutePath().getParent());
+        reader.requireExternalWithinFiles(bytes);
+        return reader.model(bytes);
     }
 
     /** Reads a model from bytes; {@code what} names the source in messages; external data is refused. */
@@ -85,6 +89,111 @@ public final class OnnxReader {
                     + " this reader holds in memory");
         }
         return Files.readAllBytes(file);
+    }
+
+    /**
+     * Before any tensor is read: the external data the graph's initializers declare, summed per file, must fit that
+     * file. Tensors that each fit but share one file's bytes (30 initializers over one sparse 256 MiB file, 7.5 GB
+     * asked for by a file of 2 KB) are refused here, before the first is read, instead of after it. Anything this
+     * scan cannot follow is left to the full reading, which checks each tensor and the running sum again.
+     */
+    private void requireExternalWithinFiles(byte[] bytes) throws OnnxFormatException {
+        Map<Path, long[]> use = new LinkedHashMap<>(); // bytes declared, tensors
+        Map<Path, String> names = new LinkedHashMap<>();
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                if (WireFormat.getTagFieldNumber(tag) != 7) {
+                    in.skipField(tag);
+                    continue;
+                }
+                nested(in, tag, graph -> {
+                    for (int t = graph.readTag(); t != 0; t = graph.readTag()) {
+                        if (WireFormat.getTagFieldNumber(t) != 5) {
+                            graph.skipField(t);
+                            continue;
+                        }
+                        nested(graph, t, tensor -> {
+                            declaredExternal(tensor, use, names);
+                            return null;
+                        });
+                    }
+                    return null;
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // the full reading says what is wrong with the file
+        }
+        for (Map.Entry<Path, long[]> e : use.entrySet()) {
+            long size;
+            try {
+                size = Files.size(e.getKey());
+            } catch (IOException | RuntimeException x) {
+                continue;
+            }
+            // one tensor beyond its file, a file with other links: the full reading says so more precisely
+            if (e.getValue()[1] > 1 && e.getValue()[0] > size
+                    && !(linkCount(e.getKey()) instanceof Integer links && links > 1)) {
+                throw bad(e.getValue()[1] + " initializers (" + names.get(e.getKey()) + ") declare "
+                        + MemoryBudget.human(e.getValue()[0]) + " of external data in '" + baseDir.relativize(e.getKey())
+                        + "', which holds " + MemoryBudget.human(size) + ": tensors that share one file's bytes are"
+                        + " refused (each byte of external data may back one tensor)");
+            }
+        }
+    }
+
+    /** One TensorProto of the scan above: adds its external length to its file's total, when it has one. */
+    private void declaredExternal(CodedInputStream in, Map<Path, long[]> use, Map<Path, String> names)
+            throws IOException {
+        LongList dims = new LongList();
+        int dataType = 0;
+        String name = "";
+        boolean external = false;
+        Map<String, String> ext = new LinkedHashMap<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> readVarints(in, tag, dims);
+                case 2 -> dataType = (int) varint(in, tag);
+                case 8 -> name = string(in, tag);
+                case 13 -> nested(in, tag, e -> {
+                    String k = "";
+                    String v = "";
+                    for (int t = e.readTag(); t != 0; t = e.readTag()) {
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1 -> k = string(e, t);
+                            case 2 -> v = string(e, t);
+                            default -> e.skipField(t);
+                        }
+                    }
+                    ext.put(k, v);
+                    return null;
+                });
+                case 14 -> external = varint(in, tag) == 1;
+                default -> in.skipField(tag);
+            }
+        }
+        String location = ext.get("location");
+        if (!external || baseDir == null || location == null || location.isEmpty() || location.contains(":")) {
+            return;
+        }
+        Path file = baseDir.resolve(location).normalize();
+        if (!file.startsWith(baseDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        long length;
+        if (ext.containsKey("length")) {
+            length = Long.parseLong(ext.get("length").trim());
+        } else {
+            length = MemoryBudget.bytesOf(OnnxModel.elementSize(dataType), dims.toArray());
+        }
+        if (length < 0) {
+            return;
+        }
+        long[] u = use.computeIfAbsent(file, f -> new long[2]);
+        u[0] = MemoryBudget.add(u[0], length);
+        u[1]++;
+        names.merge(file, "'" + name + "'", (a, b) -> a.endsWith("...") ? a : a.chars().filter(c -> c == ',').count() >= 2
+                ? a + ", ..." : a + ", " + b);
     }
 
     private Model model(byte[] bytes) throws OnnxFormatException {
@@ -503,6 +612,15 @@ public final class OnnxReader {
                 throw bad(where + ": external_data offset " + offset + " + length " + length + " lies outside '"
                         + location + "' (" + fileSize + " bytes)");
             }
+            // tensors that each fit their file but together read more than it holds share its bytes
+            long used = MemoryBudget.add(externalUse.getOrDefault(file, 0L), length);
+            if (used < 0 || used > fileSize) {
+                throw bad(where + ": external_data in '" + location + "' with the tensors before it comes to "
+                        + MemoryBudget.human(used) + ", but the file holds " + MemoryBudget.human(fileSize)
+                        + ": tensors that share one file's bytes are refused (each byte of external data may back one"
+                        + " tensor)");
+            }
+            externalUse.put(file, used);
             out = new byte[(int) length];
             ch.position(offset);
             ByteBuffer buf = ByteBuffer.wrap(out);

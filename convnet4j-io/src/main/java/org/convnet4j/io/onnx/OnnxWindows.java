@@ -7,8 +7,8 @@ import org.convnet4j.io.onnx.OnnxModel.Attribute;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 
 /**
- * Window operators over any number of spatial axes for the typed path (inference, in double precision): Conv,
- * ConvTranspose, MaxPool, AveragePool and inference BatchNormalization on [N, C, D1, ..., Dk]. The float layers
+ * Window operators over any number of spatial axes for the typed path (double precision, with their backward passes):
+ * Conv, ConvTranspose, MaxPool, AveragePool and inference BatchNormalization on [N, C, D1, ..., Dk]. The float layers
  * handle 1-D and 2-D images (and train); these run what they refuse — 3-D volumes, pads wider than half the window —
  * when {@link OnnxImporter#importProgram} sends such a node to the typed path.
  */
@@ -113,10 +113,29 @@ final class OnnxWindows {
         return dims;
     }
 
+    /** Called for every product x[xi] * w[wi] that adds to y[yi], in the order the forward pass sums them. */
+    private interface Product {
+        void at(int yi, int xi, int wi);
+    }
+
     private static Arr conv(Node n, List<Arr> a) {
         Arr x = a.get(0);
         Arr w = a.get(1);
         Arr b = a.size() > 2 ? a.get(2) : null;
+        long[] dims = convLoop(n, x, w, null);
+        double[] y = new double[(int) count(dims)];
+        long outCells = y.length / (dims[0] * dims[1]);
+        if (b != null) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] = b.v()[(int) ((i / outCells) % dims[1])];
+            }
+        }
+        convLoop(n, x, w, (yi, xi, wi) -> y[yi] += x.v()[xi] * w.v()[wi]);
+        return new Arr(x.type(), dims, y);
+    }
+
+    /** Conv's geometry, checked; with {@code each}, visits every product of the convolution. Returns Y's dims. */
+    private static long[] convLoop(Node n, Arr x, Arr w, Product each) {
         long[] in = spatial(x);
         int r = in.length;
         long[] k = Arrays.copyOfRange(w.dims(), 2, w.rank());
@@ -144,21 +163,22 @@ final class OnnxWindows {
             }
         }
         long[] dims = resultDims(nb, m, out);
+        if (each == null) {
+            return dims;
+        }
         long inCells = count(in);
         long kCells = count(k);
         long outCells = count(out);
-        double[] y = new double[(int) count(dims)];
         long mg = m / group;
         long[] oi = new long[r];
         long[] ki = new long[r];
         for (long bn = 0; bn < nb; bn++) {
             for (long f = 0; f < m; f++) {
                 long g = f / mg;
-                double bias = b == null ? 0 : b.v()[(int) f];
                 Arrays.fill(oi, 0);
                 long o = 0;
                 do {
-                    double sum = bias;
+                    int yi = (int) ((bn * m + f) * outCells + o);
                     for (long ch = 0; ch < cg; ch++) {
                         long xBase = (bn * c + g * cg + ch) * inCells;
                         long wBase = (f * cg + ch) * kCells;
@@ -173,23 +193,40 @@ final class OnnxWindows {
                                 pos = pos * in[i] + q;
                             }
                             if (inside) {
-                                sum += x.v()[(int) (xBase + pos)] * w.v()[(int) (wBase + kk)];
+                                each.at(yi, (int) (xBase + pos), (int) (wBase + kk));
                             }
                             kk++;
                         } while (next(ki, k));
                     }
-                    y[(int) ((bn * m + f) * outCells + o)] = sum;
                     o++;
                 } while (next(oi, out));
             }
         }
-        return new Arr(x.type(), dims, y);
+        return dims;
     }
 
     private static Arr convTranspose(Node n, List<Arr> a) {
         Arr x = a.get(0);
         Arr w = a.get(1);
         Arr b = a.size() > 2 ? a.get(2) : null;
+        long[] dims = convTransposeLoop(n, x, w, null);
+        double[] y = new double[(int) count(dims)];
+        convTransposeLoop(n, x, w, (yi, xi, wi) -> y[yi] += x.v()[xi] * w.v()[wi]);
+        long outCells = y.length / (dims[0] * dims[1]);
+        if (b != null) {
+            for (long bn = 0; bn < dims[0]; bn++) {
+                for (long f = 0; f < dims[1]; f++) {
+                    for (long o = 0; o < outCells; o++) {
+                        y[(int) ((bn * dims[1] + f) * outCells + o)] += b.v()[(int) f];
+                    }
+                }
+            }
+        }
+        return new Arr(x.type(), dims, y);
+    }
+
+    /** ConvTranspose's geometry, checked; with {@code each}, visits every product. Returns Y's dims. */
+    private static long[] convTransposeLoop(Node n, Arr x, Arr w, Product each) {
         long[] in = spatial(x);
         int r = in.length;
         long[] k = Arrays.copyOfRange(w.dims(), 2, w.rank());
@@ -238,10 +275,12 @@ final class OnnxWindows {
             }
         }
         long[] dims = resultDims(nb, m, out);
+        if (each == null) {
+            return dims;
+        }
         long inCells = count(in);
         long kCells = count(k);
         long outCells = count(out);
-        double[] y = new double[(int) count(dims)];
         long cg = c / group;
         long[] ii = new long[r];
         long[] ki = new long[r];
@@ -251,7 +290,7 @@ final class OnnxWindows {
                 Arrays.fill(ii, 0);
                 long pi = 0;
                 do {
-                    double xv = x.v()[(int) ((bn * c + ch) * inCells + pi)];
+                    int xi = (int) ((bn * c + ch) * inCells + pi);
                     for (long f = 0; f < mg; f++) {
                         long of = g * mg + f;
                         long wBase = (ch * mg + f) * kCells;
@@ -266,7 +305,7 @@ final class OnnxWindows {
                                 pos = pos * out[i] + q;
                             }
                             if (inside) {
-                                y[(int) ((bn * m + of) * outCells + pos)] += xv * w.v()[(int) (wBase + kk)];
+                                each.at((int) ((bn * m + of) * outCells + pos), xi, (int) (wBase + kk));
                             }
                             kk++;
                         } while (next(ki, k));
@@ -275,19 +314,32 @@ final class OnnxWindows {
                 } while (next(ii, in));
             }
         }
-        if (b != null) {
-            for (long bn = 0; bn < nb; bn++) {
-                for (long f = 0; f < m; f++) {
-                    for (long o = 0; o < outCells; o++) {
-                        y[(int) ((bn * m + f) * outCells + o)] += b.v()[(int) f];
-                    }
-                }
-            }
-        }
-        return new Arr(x.type(), dims, y);
+        return dims;
+    }
+
+    /** Called per output window: its inside cells (indices into X), how many, and how many within the padding. */
+    private interface Window {
+        void at(int yi, int[] cells, int count, long padded);
     }
 
     private static Arr pool(Node n, Arr x) {
+        boolean max = n.opType().equals("MaxPool");
+        boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
+        long[] dims = poolLoop(n, x, null);
+        double[] y = new double[(int) count(dims)];
+        poolLoop(n, x, (yi, cells, cnt, padded) -> {
+            double acc = max ? Double.NEGATIVE_INFINITY : 0;
+            for (int c = 0; c < cnt; c++) {
+                double v = x.v()[cells[c]];
+                acc = max ? Math.max(acc, v) : acc + v;
+            }
+            y[yi] = max ? acc : acc / (includePad ? padded : cnt);
+        });
+        return new Arr(x.type(), dims, y);
+    }
+
+    /** Pooling's geometry, checked; with {@code each}, visits every window. Returns Y's dims. */
+    private static long[] poolLoop(Node n, Arr x, Window each) {
         long[] in = spatial(x);
         int r = in.length;
         long[] k = ints(n, "kernel_shape", 0, 0);
@@ -300,7 +352,6 @@ final class OnnxWindows {
         long[] p = pads(n, in, k, s, d);
         boolean ceil = intAttr(n, "ceil_mode", 0) != 0;
         boolean max = n.opType().equals("MaxPool");
-        boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
         if (max && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
             throw new IllegalArgumentException("MaxPool's Indices output is not computed");
         }
@@ -318,17 +369,19 @@ final class OnnxWindows {
         }
         long nc = x.dims()[0] * x.dims()[1];
         long[] dims = resultDims(x.dims()[0], x.dims()[1], out);
+        if (each == null) {
+            return dims;
+        }
         long inCells = count(in);
         long outCells = count(out);
-        double[] y = new double[(int) count(dims)];
         long[] oi = new long[r];
         long[] ki = new long[r];
+        int[] window = new int[(int) count(k)];
         for (long plane = 0; plane < nc; plane++) {
             Arrays.fill(oi, 0);
             long o = 0;
             do {
-                double acc = max ? Double.NEGATIVE_INFINITY : 0;
-                long cells = 0;
+                int cells = 0;
                 long padded = 0;
                 Arrays.fill(ki, 0);
                 do {
@@ -345,16 +398,90 @@ final class OnnxWindows {
                         padded++;
                     }
                     if (inside) {
-                        double v = x.v()[(int) (plane * inCells + pos)];
-                        acc = max ? Math.max(acc, v) : acc + v;
-                        cells++;
+                        window[cells++] = (int) (plane * inCells + pos);
                     }
                 } while (next(ki, k));
-                y[(int) (plane * outCells + o)] = max ? acc : acc / (includePad ? padded : cells);
+                each.at((int) (plane * outCells + o), window, cells, padded);
                 o++;
             } while (next(oi, out));
         }
-        return new Arr(x.type(), dims, y);
+        return dims;
+    }
+
+    /**
+     * Gradients of the window operators' floating inputs from Y's gradient {@code g}, into {@code out} (Conv and
+     * ConvTranspose: X, W, B; pools: X, a max pool's to the first maximum of each window; inference
+     * BatchNormalization: X, scale and B, none for the running mean and variance).
+     */
+    static void backward(Node n, List<Arr> a, double[] g, List<double[]> out) {
+        Arr x = a.get(0);
+        switch (n.opType()) {
+            case "Conv", "ConvTranspose" -> {
+                Arr w = a.get(1);
+                double[] gx = new double[x.v().length];
+                double[] gw = new double[w.v().length];
+                Product each = (yi, xi, wi) -> {
+                    gx[xi] += g[yi] * w.v()[wi];
+                    gw[wi] += g[yi] * x.v()[xi];
+                };
+                long[] dims = n.opType().equals("Conv") ? convLoop(n, x, w, each) : convTransposeLoop(n, x, w, each);
+                out.set(0, gx);
+                out.set(1, gw);
+                if (a.size() > 2 && a.get(2) != null) {
+                    double[] gb = new double[a.get(2).v().length];
+                    long cells = g.length / (dims[0] * dims[1]);
+                    for (int i = 0; i < g.length; i++) {
+                        gb[(int) ((i / cells) % dims[1])] += g[i];
+                    }
+                    out.set(2, gb);
+                }
+            }
+            case "MaxPool", "AveragePool" -> {
+                boolean max = n.opType().equals("MaxPool");
+                boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
+                double[] gx = new double[x.v().length];
+                poolLoop(n, x, (yi, cells, cnt, padded) -> {
+                    if (max) {
+                        int best = -1;
+                        for (int c = 0; c < cnt; c++) {
+                            if (best < 0 || x.v()[cells[c]] > x.v()[best]) {
+                                best = cells[c];
+                            }
+                        }
+                        if (best >= 0) {
+                            gx[best] += g[yi];
+                        }
+                    } else {
+                        double share = g[yi] / (includePad ? padded : cnt);
+                        for (int c = 0; c < cnt; c++) {
+                            gx[cells[c]] += share;
+                        }
+                    }
+                });
+                out.set(0, gx);
+            }
+            case "BatchNormalization" -> {
+                batchNorm(n, a); // the same checks as the forward pass
+                Attribute eps = n.attributes().get("epsilon");
+                double e = eps == null ? 1e-5 : eps.f();
+                long c = x.dims()[1];
+                long inner = x.size() / (x.dims()[0] * c);
+                double[] gx = new double[x.v().length];
+                double[] gs = new double[(int) c];
+                double[] gb = new double[(int) c];
+                for (int i = 0; i < gx.length; i++) {
+                    int ch = (int) ((i / inner) % c);
+                    double inv = 1 / Math.sqrt(a.get(4).v()[ch] + e);
+                    gx[i] = g[i] * inv * a.get(1).v()[ch];
+                    gs[ch] += g[i] * (x.v()[i] - a.get(3).v()[ch]) * inv;
+                    gb[ch] += g[i];
+                }
+                out.set(0, gx);
+                out.set(1, gs);
+                out.set(2, gb);
+            }
+            default -> throw new IllegalArgumentException(n.opType() + " has no backward pass on the typed path");
+        }
     }
 
     /** Inference form: (x - mean) / sqrt(var + epsilon) * scale + B per channel (axis 1). */

@@ -65,7 +65,7 @@ public final class TorchArchitectures {
             b.input(Shape.of(3, 32 * side, 32 * side));
         }
         ZooOptions options = b.build();
-        requireModelFits(file, arch, options);
+        requireModelFits(file, arch, options, storedBytes(e));
         return new Detected(arch, options);
     }
 
@@ -89,9 +89,22 @@ public final class TorchArchitectures {
     private static final String DENSE_GROWTH = "features.denseblock1.denselayer1.conv2.weight";
 
     /** The first conv decides the width: a tiny file must not make us build a model of hundreds of gigabytes. */
-    private static void requireModelFits(String file, String arch, ZooOptions o) throws IOException {
-        MemoryBudget.require(file + ": a " + arch + " of width " + o.width() + " and " + o.classes()
-                + " classes (as its tensors declare)", ModelZoo.estimatedParameterBytes(arch, o));
+    private static void requireModelFits(String file, String arch, ZooOptions o, long stored) throws IOException {
+        MemoryBudget.requireStored(file + ": a " + arch + " of width " + o.width()
+                + (o.includeTop() ? " and " + o.classes() + " classes" : " without its classifier")
+                + " (as its tensors declare)", ModelZoo.estimatedParameterBytes(arch, o), stored);
+    }
+
+    /**
+     * The values a state dict holds, as float32 bytes (its readers checked each is stored): what a model built for it
+     * may ask for is bounded by this ({@link MemoryBudget#fileCapBytes}).
+     */
+    public static long storedBytes(Map<String, long[]> shapes) {
+        long total = 0;
+        for (long[] s : shapes.values()) {
+            total = MemoryBudget.add(total, MemoryBudget.bytesOf(4, s));
+        }
+        return total;
     }
 
     /** The zoo's ResNet family (torchvision's resnet.py): ResNet, ResNeXt, Wide ResNet. */

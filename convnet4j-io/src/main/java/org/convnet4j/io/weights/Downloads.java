@@ -11,12 +11,16 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,8 +33,10 @@ import org.convnet4j.util.AtomicFiles;
  * Weight files fetched over HTTP(S) into a cache, the way torch.hub and Keras do it, with what air-gapped and
  * shared machines need:
  * <ul>
- *   <li>the cache is {@code CONVNET4J_CACHE} (default {@code ~/.cache/convnet4j}), files under {@code weights/};
- *       a cached file is used without a network access;</li>
+ *   <li>the cache is {@code CONVNET4J_CACHE} (default {@code ~/.cache/convnet4j}), catalogued files under
+ *       {@code weights/NAME}, files fetched from other URLs under {@code weights/urls/KEY/NAME} (KEY from the
+ *       URL's SHA-256, so equal file names from different places do not collide); a cached file is used without a
+ *       network access;</li>
  *   <li>a download goes to {@code NAME.part}, resumes with an HTTP Range request after an interruption (in the
  *       same call, up to {@link Config#attempts} times, and in a later run), and enters the cache by an atomic
  *       rename only after its checksum matched: a failed or tampered download leaves nothing in the cache;</li>
@@ -111,28 +117,66 @@ public final class Downloads {
         return config;
     }
 
-    /** Where {@code fileName} is cached (whether or not it is there). */
+    /** Where the catalogued file {@code fileName} is cached (whether or not it is there): {@code weights/NAME}. */
     public Path cached(String fileName) {
         return config.weightsDir().resolve(requireSafeName(fileName));
     }
 
     /**
-     * The cached copy of {@code fileName}, downloaded from {@code url} (or the mirror) if it is not cached yet;
-     * {@code expected} (may be null: nothing to verify) is checked before the file enters the cache.
+     * Where a file downloaded from {@code url} itself (not a catalogued file) is cached, whether or not it is there:
+     * {@code weights/urls/KEY/NAME}, KEY the first 16 hex digits of the SHA-256 of the URL as given (UTF-8), NAME its
+     * file name. Two URLs with the same file name on different hosts or paths are two cache entries.
+     */
+    public Path cachedUrl(String url) throws IOException {
+        String name = fileNameOf(url);
+        return config.weightsDir().resolve("urls").resolve(urlKey(url)).resolve(name);
+    }
+
+    /** The first 16 hex digits of the SHA-256 of {@code url} (UTF-8): its directory under {@code weights/urls/}. */
+    public static String urlKey(String url) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(url.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * The cached copy of the catalogued file {@code fileName} ({@link #cached}), downloaded from {@code url} (or
+     * the mirror: the same file name there) if it is not cached yet; {@code expected} (may be null: nothing to
+     * verify) is checked before the file enters the cache.
      */
     public Path fetch(String url, String fileName, Checksum expected, Progress progress) throws IOException {
-        Path target = cached(fileName);
+        String from = config.mirror() != null ? config.mirror() + fileName : url;
+        return fetchInto(cached(fileName), from, expected, progress);
+    }
+
+    /**
+     * The cached copy of what {@code url} serves ({@link #cachedUrl}: keyed by the URL, not only its file name),
+     * downloaded if it is not cached yet; with {@code mirrored} and a mirror set, fetched as the mirror's file of the
+     * same name (for URLs of the official download locations). {@code expected} (may be null) is checked before the
+     * file enters the cache.
+     */
+    public Path fetchUrl(String url, Checksum expected, boolean mirrored, Progress progress) throws IOException {
+        Path target = cachedUrl(url);
+        String from = mirrored && config.mirror() != null ? config.mirror() + target.getFileName() : url;
+        return fetchInto(target, from, expected, progress);
+    }
+
+    private Path fetchInto(Path target, String from, Checksum expected, Progress progress) throws IOException {
         if (Files.isRegularFile(target)) {
             return target;
         }
-        String from = config.mirror() != null ? config.mirror() + fileName : url;
+        String fileName = target.getFileName().toString();
+        Path dir = target.getParent();
         if (config.offline()) {
-            throw new IOException(fileName + " is not in the cache (" + config.weightsDir() + ") and CONVNET4J_OFFLINE"
+            throw new IOException(fileName + " is not in the cache (" + dir + ") and CONVNET4J_OFFLINE"
                     + " is set, so it is not downloaded from " + from + "; copy the file into that directory, or unset"
                     + " CONVNET4J_OFFLINE");
         }
-        Files.createDirectories(config.weightsDir());
-        Path lockFile = config.weightsDir().resolve(fileName + ".lock");
+        Files.createDirectories(dir);
+        Path lockFile = dir.resolve(fileName + ".lock");
         ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
         local.lock();
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -140,7 +184,7 @@ public final class Downloads {
             if (Files.isRegularFile(target)) {
                 return target; // another process or thread finished it while we waited
             }
-            Path part = config.weightsDir().resolve(fileName + ".part");
+            Path part = dir.resolve(fileName + ".part");
             download(from, part, fileName, progress);
             if (expected != null) {
                 String actual = Checksum.digest(part, expected.algorithm());

@@ -87,17 +87,37 @@ public final class ModelLoader {
                 }
                 onnx = onnx.withSampleShape(runtime.get(0), input.dims());
             }
-            Model model = OnnxImporter.importModel(onnx, file.toString());
+            Model model;
+            String typed = null;
+            try {
+                model = OnnxImporter.importModel(onnx, file.toString());
+            } catch (org.convnet4j.io.onnx.UnsupportedOnnxException e) {
+                // what the float layers refuse (a Gemm after a Softmax across the batch, 3-D windows, ...) may run on
+                // the typed path: the whole program as one layer, trainable as any other
+                try {
+                    model = org.convnet4j.io.onnx.OnnxProgramLayer.of(onnx, file.toString());
+                } catch (RuntimeException notEither) {
+                    e.addSuppressed(notEither);
+                    throw e;
+                }
+                org.convnet4j.io.onnx.OnnxProgramLayer layer = (org.convnet4j.io.onnx.OnnxProgramLayer)
+                        ((org.convnet4j.nn.Sequential) model).layers().get(0);
+                typed = layer.program().typedNodeCount() + " nodes on the typed path (" + e.getMessage() + ")";
+            }
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
             if (g != null) {
-                m = withImportNote(m, "preprocessing_chosen", g.reason());
+                m = withImportNote(m, CHOSEN, g.reason());
+            }
+            if (typed != null) {
+                m = withImportNote(m, "typed_path", typed);
             }
             return m;
         }
         boolean pickle = PthFile.isPickle(file);
         if (!pickle && (name.endsWith(".c4j") || isConvnet4j(file))) {
-            return ModelFiles.read(file);
+            // the file carries its preprocessing: a choice made when it was imported is a record, not news
+            return recorded(ModelFiles.read(file));
         }
         if (pickle || name.endsWith(".safetensors")) {
             StateDict sd = pickle ? PthFile.open(file) : StateDict.safetensors(file);
@@ -105,7 +125,8 @@ public final class ModelLoader {
             Model model;
             // all its parameters (value and gradient) within the memory budget, refused naming the file before the
             // one that crosses it is allocated (the estimate in detect() is an early, rougher check)
-            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString())) {
+            try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString(),
+                    TorchArchitectures.storedBytes(sd.shapes()))) {
                 model = ModelZoo.build(d.architecture(), d.options());
             }
             TorchWeights.load(sd, model);
@@ -113,7 +134,7 @@ public final class ModelLoader {
             SavedModel m = imported(file, pickle ? "torch_pth" : "torch_safetensors", d.architecture(), model,
                     torchvisionPreprocessing(d.architecture(), in));
             if (transformsInput(d.architecture())) {
-                m = withImportNote(m, "preprocessing_chosen", "torchvision's pretrained " + d.architecture()
+                m = withImportNote(m, CHOSEN, "torchvision's pretrained " + d.architecture()
                         + " is built with transform_input=True: its ImageNet-normalised input becomes"
                         + " (x/255 - 0.5) / 0.5, applied here directly");
             }
@@ -180,7 +201,14 @@ public final class ModelLoader {
             if (sum == null && PublishedChecksums.KERAS_MD5.containsKey(name)) {
                 sum = new Checksum("MD5", PublishedChecksums.KERAS_MD5.get(name));
             }
-            return new Resolved(o.downloads().fetch(ref, name, sum, o.progress()), e, sum != null);
+            if (e != null && e.url().equals(ref)) {
+                // the catalogued file's official URL: the catalogue's cache entry (and the mirror, if set)
+                return new Resolved(o.downloads().fetch(e.url(), e.file(), e.checksum(), o.progress()), e, true);
+            }
+            // any other URL is cached by URL, so equal file names from different places never collide; the mirror
+            // stands in only for the official download locations (where the catalogue's files come from)
+            return new Resolved(o.downloads().fetchUrl(ref, sum, o.catalogue().isOfficialLocation(ref), o.progress()),
+                    e, sum != null);
         }
         if (lower.contains("://")) {
             throw new IllegalArgumentException(ref + ": only http:// and https:// URLs are fetched");
@@ -211,7 +239,7 @@ public final class ModelLoader {
             JsonObject d = Json.parseObject(m.description(), "description");
             d.add(Preprocessing.KEY, Json.parseObject(p.toJson(), "preprocessing"));
             if (d.has("imported_from")) {
-                d.getAsJsonObject("imported_from").addProperty("preprocessing_chosen", (o.preprocessing() != null
+                d.getAsJsonObject("imported_from").addProperty(CHOSEN, (o.preprocessing() != null
                         ? "--preprocessing " : "catalogue entry " + e.name() + ": ") + spec);
             }
             m = new SavedModel(m.model(), p, Json.toCompact(d));
@@ -243,6 +271,63 @@ public final class ModelLoader {
         }
         float[] half = {0.5f, 0.5f, 0.5f};
         return new Preprocessing(3, input.dim(1), input.dim(2), 1f / 255f, half, half, false, p.resizeShorter());
+    }
+
+    /**
+     * The key of an imported model's "imported_from" saying which preprocessing was chosen while reading it, because
+     * the file did not say (ONNX) or an option or catalogue entry set it: {@link #chosenPreprocessing} reports it.
+     */
+    public static final String CHOSEN = "preprocessing_chosen";
+
+    /**
+     * The same choice once the model is saved with its preprocessing ({@link #save}): kept as a record of where the
+     * preprocessing came from, and not reported again when the file is read.
+     */
+    public static final String CHOSEN_AT_IMPORT = "preprocessing_chosen_at_import";
+
+    /**
+     * What was chosen for {@code m}'s preprocessing while it was loaded, or null: set when an ONNX file's preprocessing
+     * was guessed, a GoogLeNet / Inception v3 state dict got torchvision's transform_input folded in, or an option
+     * replaced the file's; null for a model file that carries its own (a {@code .c4j}, also one imported earlier,
+     * whose choice was recorded then) and for a catalogued name (its entry says what it is). Commands print it once, as a note.
+     */
+    public static String chosenPreprocessing(SavedModel m) {
+        JsonObject d = Json.parseObject(m.description(), "description");
+        if (!d.has("imported_from") || !d.get("imported_from").isJsonObject()) {
+            return null;
+        }
+        JsonObject from = d.getAsJsonObject("imported_from");
+        if (!from.has(CHOSEN) || from.has("catalogue")) {
+            return null;
+        }
+        return from.get(CHOSEN).getAsString();
+    }
+
+    /**
+     * Saves a loaded model as a {@code .c4j} ({@link ModelFiles#save}) with its preprocessing and where it was
+     * imported from; a preprocessing chosen while loading ({@link #chosenPreprocessing}) is stored as the model's
+     * preprocessing and recorded under {@link #CHOSEN_AT_IMPORT}, so reading the file later reports nothing.
+     */
+    public static void save(SavedModel m, Path file) throws IOException {
+        SavedModel r = recorded(m);
+        JsonObject d = Json.parseObject(r.description(), "description");
+        java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        if (d.has("imported_from")) {
+            extra.put("imported_from", new org.convnet4j.model.RawJson(Json.toCompact(d.get("imported_from"))));
+        }
+        ModelFiles.save(m.model(), file, m.preprocessing(), extra);
+    }
+
+    /** {@code m} with a {@link #CHOSEN} note turned into the {@link #CHOSEN_AT_IMPORT} record (same otherwise). */
+    private static SavedModel recorded(SavedModel m) {
+        JsonObject d = Json.parseObject(m.description(), "description");
+        if (!d.has("imported_from") || !d.get("imported_from").isJsonObject()
+                || !d.getAsJsonObject("imported_from").has(CHOSEN)) {
+            return m;
+        }
+        JsonObject from = d.getAsJsonObject("imported_from");
+        from.add(CHOSEN_AT_IMPORT, from.remove(CHOSEN));
+        return new SavedModel(m.model(), m.preprocessing(), Json.toCompact(d));
     }
 
     /** {@code m} with {@code key: value} added to its description's "imported_from" (unchanged without one). */

@@ -129,6 +129,20 @@ public final class WeightsCatalogue {
         return null;
     }
 
+    /**
+     * Whether {@code url} is in a directory the catalogue's files are published in (e.g.
+     * {@code https://download.pytorch.org/models/}): a mirror of those locations serves it under the same file name.
+     */
+    public boolean isOfficialLocation(String url) {
+        String dir = url.substring(0, url.lastIndexOf('/') + 1);
+        for (Entry e : byName.values()) {
+            if (e.url().startsWith(dir) && e.url().indexOf('/', dir.length()) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public List<Entry> entries() {
         return List.copyOf(byName.values());
     }

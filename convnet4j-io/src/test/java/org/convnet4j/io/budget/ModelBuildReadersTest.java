@@ -37,7 +37,9 @@ class ModelBuildReadersTest {
             Path file = Path.of(ModelBuildReadersTest.class.getResource("/fixtures/hostile/" + c[0]).toURI());
             var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             long limit;
-            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, (String) c[1])) {
+            // the per-file cap raised (as --max-model-memory does), so that the memory limit is what refuses
+            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, (String) c[1]);
+                    TemporaryProperty q = TemporaryProperty.set(MemoryBudget.UNSTORED_PROPERTY, "1g")) {
                 limit = MemoryBudget.limitBytes();
                 long before = threads.getCurrentThreadAllocatedBytes();
                 Exception e = assertThrows(MemoryBudget.ModelTooLargeException.class, () -> ModelLoader.load(file));
@@ -51,11 +53,37 @@ class ModelBuildReadersTest {
                 assertTrue(allocated < limit + (32L << 20), "allocated " + allocated + " for a limit of " + limit);
             }
             assertEquals(0, MemoryBudget.ModelBuild.chargedBytes(), "the total ends with the load");
-            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, (String) c[2])) {
+            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, (String) c[2]);
+                    TemporaryProperty q = TemporaryProperty.set(MemoryBudget.UNSTORED_PROPERTY, "1g")) {
                 Exception e = assertThrows(Exception.class, () -> ModelLoader.load(file));
                 assertFalse(e instanceof MemoryBudget.ModelTooLargeException, e.getMessage());
                 assertFalse(e.getMessage().contains("above the limit"), e.getMessage());
             }
+        }));
+    }
+
+    /**
+     * The per-file cap: under a memory limit of 8 GB, which would build all three models, each file (9,408 stored
+     * values, 37.6 KB) is refused from its declared shapes before anything is built, allocating little: the models
+     * they describe need more than 16 times what they store + 64 MB.
+     */
+    @TestFactory
+    Stream<DynamicTest> aFileMayNotAskForMoreThanItStores() {
+        return Stream.of(CASES).map(c -> DynamicTest.dynamicTest((String) c[0], () -> {
+            Path file = Path.of(ModelBuildReadersTest.class.getResource("/fixtures/hostile/" + c[0]).toURI());
+            var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "8g")) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                Exception e = assertThrows(MemoryBudget.TooLargeException.class, () -> ModelLoader.load(file));
+                long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                String m = e.getMessage();
+                assertFalse(m.contains("\n"), m);
+                assertTrue(m.startsWith(file + ": a ") && m.contains(" without its classifier (as its "), m);
+                assertTrue(m.contains(", more than the 38 KB it stores allow (68 MB: a file may ask for 16 times what"
+                        + " it stores + 67 MB; if the file is genuine, raise it with --max-model-memory SIZE"), m);
+                assertTrue(allocated < (16L << 20), "allocated " + allocated);
+            }
+            assertEquals(0, MemoryBudget.ModelBuild.chargedBytes());
         }));
     }
 }

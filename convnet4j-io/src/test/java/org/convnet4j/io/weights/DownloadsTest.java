@@ -175,6 +175,73 @@ class DownloadsTest {
         assertFalse(Files.exists(dir.resolve("cache/weights/x.h5")));
     }
 
+    /**
+     * Two servers serve different bytes under one file name: each URL is its own cache entry (weights/urls/KEY/NAME),
+     * and neither is taken for the other or for the catalogued file of that name.
+     */
+    @Test
+    void urlsWithTheSameFileNameFromDifferentHostsAreCachedApart() throws Exception {
+        byte[] other = new byte[200_000];
+        new Random(8).nextBytes(other);
+        HttpServer second = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        AtomicInteger secondGets = new AtomicInteger();
+        second.createContext("/ok/", ex -> {
+            secondGets.incrementAndGet();
+            serve(ex, other, 0);
+        });
+        second.start();
+        try {
+            Downloads d = downloads(false, null);
+            String one = base + "/ok/model.pth";
+            String two = "http://127.0.0.1:" + second.getAddress().getPort() + "/ok/model.pth";
+            Path a = d.fetchUrl(one, null, false, Downloads.Progress.NONE);
+            Path b = d.fetchUrl(two, null, false, Downloads.Progress.NONE);
+            assertEquals(dir.resolve("cache/weights/urls/" + Downloads.urlKey(one) + "/model.pth"), a);
+            assertEquals(dir.resolve("cache/weights/urls/" + Downloads.urlKey(two) + "/model.pth"), b);
+            assertFalse(a.equals(b));
+            assertArrayEquals(payload, Files.readAllBytes(a));
+            assertArrayEquals(other, Files.readAllBytes(b));
+            // a path on the same host is another entry too
+            Path c = d.fetchUrl(base + "/slowbody/model.pth", null, false, Downloads.Progress.NONE);
+            assertFalse(c.equals(a));
+            // cached: no new requests, same files, also offline; the catalogue's weights/model.pth is not used
+            assertEquals(a, downloads(true, null).fetchUrl(one, null, false, Downloads.Progress.NONE));
+            assertEquals(b, downloads(true, null).fetchUrl(two, null, false, Downloads.Progress.NONE));
+            assertEquals(3, fullGets.get(), "one GET per URL (serve() counts both servers')");
+            assertEquals(1, secondGets.get());
+            assertFalse(Files.exists(dir.resolve("cache/weights/model.pth")));
+            // offline, an uncached URL names its own directory
+            IOException e = assertThrows(IOException.class, () -> downloads(true, null)
+                    .fetchUrl(base + "/other/model.pth", null, false, Downloads.Progress.NONE));
+            assertTrue(e.getMessage().contains("urls/" + Downloads.urlKey(base + "/other/model.pth"))
+                    && e.getMessage().contains(base + "/other/model.pth"), e.getMessage());
+        } finally {
+            second.stop(0);
+        }
+    }
+
+    /** URL downloads keep the checksum-before-cache rule, resume with Range and use the mirror only when told. */
+    @Test
+    void urlDownloadsVerifyResumeAndUseTheMirrorOnlyForOfficialLocations() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> downloads(false, null)
+                .fetchUrl(base + "/tampered/" + name, expected(), false, Downloads.Progress.NONE));
+        assertTrue(e.getMessage().contains("nothing was cached"), e.getMessage());
+        Path where = downloads(false, null).cachedUrl(base + "/tampered/" + name);
+        assertFalse(Files.exists(where));
+        assertFalse(Files.exists(where.resolveSibling(name + ".part")));
+
+        Path f = downloads(false, null).fetchUrl(base + "/cut/" + name, expected(), false, Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        assertEquals(1, ranges.size(), "one resumed request: " + ranges);
+
+        String official = "https://example.invalid/models/" + name;
+        Downloads mirrored = downloads(false, base + "/ok");
+        assertThrows(IOException.class, () -> mirrored.fetchUrl(official, expected(), false, Downloads.Progress.NONE));
+        Path m = mirrored.fetchUrl(official, expected(), true, Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(m));
+        assertEquals(mirrored.cachedUrl(official), m);
+    }
+
     @Test
     void aConnectionCutHalfwayIsResumedWithARangeRequest() throws Exception {
         Path f = downloads(false, null).fetch(base + "/cut/" + name, name, expected(), Downloads.Progress.NONE);

@@ -74,4 +74,42 @@ class ModelLoaderTest {
                 () -> ModelLoader.load(other));
         assertTrue(u.getMessage().contains("unknown model file type"), u.getMessage());
     }
+
+    /**
+     * An ONNX file's preprocessing is guessed and reported once: {@link ModelLoader#save} stores it in the .c4j and
+     * records the choice, so reading the file again reports nothing (also a .c4j saved before, with the note as is).
+     */
+    @Test
+    void thePreprocessingChosenForAnOnnxFileIsReportedOnceAndStored() throws IOException {
+        org.convnet4j.nn.Model lenet = org.convnet4j.zoo.ModelZoo.build("lenet5",
+                org.convnet4j.tensor.Shape.of(1, 28, 28), 10);
+        Path onnx = dir.resolve("lenet5.onnx");
+        org.convnet4j.io.onnx.OnnxExporter.export(lenet, onnx);
+        SavedModel imported = ModelLoader.load(onnx);
+        String chosen = ModelLoader.chosenPreprocessing(imported);
+        assertTrue(chosen != null && chosen.startsWith("unit (pixels / 255"), String.valueOf(chosen));
+        Path c4j = dir.resolve("lenet5.c4j");
+        ModelLoader.save(imported, c4j);
+        SavedModel again = ModelLoader.load(c4j);
+        assertEquals(null, ModelLoader.chosenPreprocessing(again));
+        assertEquals(imported.preprocessing(), again.preprocessing());
+        com.google.gson.JsonObject from = org.convnet4j.internal.json.Json.parseObject(again.description(), "d")
+                .getAsJsonObject("imported_from");
+        assertEquals(chosen, from.get(ModelLoader.CHOSEN_AT_IMPORT).getAsString());
+        assertEquals("onnx", from.get("format").getAsString());
+        // through a reference (what the commands call), and with an option that replaces it: that is news again
+        ModelLoader.Options o = new ModelLoader.Options(null, null, null, new Downloads(new Downloads.Config(
+                dir.resolve("cache"), true, null, null, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1),
+                1)), WeightsCatalogue.builtIn(), Downloads.Progress.NONE);
+        assertEquals(null, ModelLoader.chosenPreprocessing(ModelLoader.load(c4j.toString(), o)));
+        assertEquals("--preprocessing none", ModelLoader.chosenPreprocessing(ModelLoader.load(c4j.toString(),
+                o.withPreprocessing("none"))));
+        // a .c4j written before the choice was recorded (the note kept as it was) is read silently too
+        Path older = dir.resolve("older.c4j");
+        com.google.gson.JsonObject d = org.convnet4j.internal.json.Json.parseObject(imported.description(), "d");
+        ModelFiles.save(imported.model(), older, imported.preprocessing(), java.util.Map.of("imported_from",
+                new org.convnet4j.model.RawJson(org.convnet4j.internal.json.Json.toCompact(d.get("imported_from")))));
+        assertEquals(null, ModelLoader.chosenPreprocessing(ModelLoader.load(older)));
+        assertEquals(imported.preprocessing(), ModelLoader.load(older).preprocessing());
+    }
 }

@@ -128,6 +128,38 @@ class WeightsCatalogueTest {
         assertTrue(e.getMessage().contains("sha256"), e.getMessage());
     }
 
+    /**
+     * A catalogued file's official URL is the catalogue's cache entry (weights/NAME, shared with NAME:imagenet); any
+     * other URL, even with the same file name, has its own (weights/urls/KEY/NAME); the mirror stands in only for
+     * the official download directories.
+     */
+    @Test
+    void urlsAreCachedByUrlExceptTheCataloguedFilesOwn() throws IOException {
+        ModelLoader.Options o = offline();
+        String official = "https://download.pytorch.org/models/resnet18-f37072fd.pth";
+        String elsewhere = "https://example.org/models/resnet18-f37072fd.pth";
+        Path catalogued = o.downloads().cached("resnet18-f37072fd.pth");
+        Files.createDirectories(catalogued.getParent());
+        Files.writeString(catalogued, "the catalogue's copy");
+        assertEquals(catalogued, ModelLoader.resolve(official, o).file());
+        assertEquals(catalogued, ModelLoader.resolve("resnet18:imagenet", o).file());
+        // the same name elsewhere is not taken from the catalogue's entry (offline: not cached, names its directory)
+        IOException e = assertThrows(IOException.class, () -> ModelLoader.resolve(elsewhere, o));
+        assertTrue(e.getMessage().contains("urls/" + Downloads.urlKey(elsewhere)) && e.getMessage().contains(elsewhere),
+                e.getMessage());
+        Path own = o.downloads().cachedUrl(elsewhere);
+        Files.createDirectories(own.getParent());
+        Files.writeString(own, "example.org's copy");
+        assertEquals(own, ModelLoader.resolve(elsewhere, o).file());
+        assertEquals(catalogued, ModelLoader.resolve(official, o).file());
+        WeightsCatalogue c = WeightsCatalogue.builtIn();
+        assertTrue(c.isOfficialLocation("https://download.pytorch.org/models/efficientnet_b0-3dd342df.pth"));
+        assertTrue(c.isOfficialLocation(
+                "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5"));
+        assertFalse(c.isOfficialLocation("https://download.pytorch.org/models/sub/x.pth"));
+        assertFalse(c.isOfficialLocation(elsewhere));
+    }
+
     private ModelLoader.Options offline() {
         Downloads d = new Downloads(new Downloads.Config(dir.resolve("cache"), true, null, null, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 1));
