@@ -19,6 +19,7 @@ import org.convnet4j.model.SavedModel;
  */
 final class ExecutorModels {
     private static final Map<String, ConcurrentLinkedQueue<Object>> IDLE = new ConcurrentHashMap<>();
+    private static volatile String currentApp;
 
     private ExecutorModels() {
     }
@@ -30,7 +31,17 @@ final class ExecutorModels {
     @SuppressWarnings("unchecked")
     static <T> T borrow(Broadcast<ModelBytes> model, String variant, Function<SavedModel, T> build) {
         EngineThreads.configure();
-        String key = model.id() + "/" + variant;
+        // broadcast ids count from 0 in every SparkContext: a JVM that runs one application after another (local
+        // mode, a test JVM, a driver that stops and starts sessions) would otherwise serve the previous
+        // application's model for the same id. The application's id is part of the key, and the instances of
+        // earlier applications are dropped (one application at a time per executor JVM).
+        String app = org.apache.spark.SparkEnv.get().conf().getAppId();
+        String prefix = app + "/";
+        if (!prefix.equals(currentApp)) {
+            IDLE.keySet().removeIf(k -> !k.startsWith(prefix));
+            currentApp = prefix;
+        }
+        String key = prefix + model.id() + "/" + variant;
         ConcurrentLinkedQueue<Object> idle = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
         Object instance = idle.poll();
         if (instance == null) {

@@ -63,11 +63,7 @@ public final class SparkSessions {
             if (jar != null && !conf.containsKey("spark.jars")) {
                 b.config("spark.jars", jar);
             }
-            // appended to the options of conf, or else of spark-submit (its --conf arrive as system properties,
-            // which a new SparkConf reads), not put instead of them
-            String given = conf.containsKey(EXECUTOR_OPTIONS_KEY) ? conf.get(EXECUTOR_OPTIONS_KEY)
-                    : new org.apache.spark.SparkConf().get(EXECUTOR_OPTIONS_KEY, "");
-            b.config(EXECUTOR_OPTIONS_KEY, (given + " " + EXECUTOR_JVM_OPTIONS).trim());
+            b.config(EXECUTOR_OPTIONS_KEY, executorJavaOptions(conf));
         }
         conf.forEach((k, v) -> {
             if (!k.equals(EXECUTOR_OPTIONS_KEY)) {
@@ -75,6 +71,17 @@ public final class SparkSessions {
             }
         });
         return b.getOrCreate();
+    }
+
+    /**
+     * The executors' JVM options on a cluster: {@link #EXECUTOR_JVM_OPTIONS} appended to the options of {@code conf},
+     * or else to those already set for the application (spark-submit's {@code --conf} arrive as system properties,
+     * which a new SparkConf reads), not put instead of them.
+     */
+    static String executorJavaOptions(Map<String, String> conf) {
+        String given = conf.containsKey(EXECUTOR_OPTIONS_KEY) ? conf.get(EXECUTOR_OPTIONS_KEY)
+                : new org.apache.spark.SparkConf().get(EXECUTOR_OPTIONS_KEY, "");
+        return (given + " " + EXECUTOR_JVM_OPTIONS).trim();
     }
 
     private static String ownJar() {
