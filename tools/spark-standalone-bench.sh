@@ -10,7 +10,7 @@
 # must be raised on the MASTER's JVM, not only on the workers'. On a loaded machine a worker's heartbeat can be more
 # than 60 s late; the master then drops the worker and forgets its executors, and when the worker re-registers the
 # master tells it to kill those executors (the executors log "RECEIVED SIGNAL TERM" just after starting, the driver
-# "Unable to create executor due to Shutdown hooks cannot be modified during shutdown"). StandaloneClusterTest
+# "Unable to create executor due to Shutdown hooks cannot be modified during shutdown"). StandaloneClusterIT
 # passes the setting to every JVM it starts.
 set -euo pipefail
 STEPS=${1:-20}

@@ -249,7 +249,7 @@ class SparkTrainerTest {
 
     /**
      * The model copies a run builds in the task slots (StepWork's pool for steps and validation, ring replicas) are
-     * released when fit() returns; in local mode the executor is the driver's JVM (StandaloneClusterTest checks
+     * released when fit() returns; in local mode the executor is the driver's JVM (StandaloneClusterIT checks
      * executor JVMs of a real cluster).
      */
     @Test

@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.Map;
 import org.convnet4j.checkpoint.Checkpoint;
@@ -27,14 +29,17 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.zoo.ModelZoo;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real cluster on this machine: a Spark standalone master and two workers, each its own JVM on 127.0.0.1, started
- * here from the test class path; {@code convnet4j spark train} and then {@code convnet4j spark predict} run as
- * further JVMs (the drivers) against spark://127.0.0.1:PORT, and during each job one executor is killed with SIGKILL.
+ * A real cluster on this machine, shared by the tests of this class: a Spark standalone master on 127.0.0.1 and two
+ * workers of one core each on 127.0.0.2 and 127.0.0.3 (each its own JVM, address, work and local directories),
+ * started here from the test class path; the drivers are further JVMs on 127.0.0.1 submitting to
+ * spark://127.0.0.1:PORT. An integration test (failsafe, after the package phase): it submits the shaded jar.
  *
  * <ul>
  *   <li>Training (ring exchange): the executor is killed in the middle of epoch 2, when it holds cached shards of the
@@ -44,6 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       steps; the gradient sum's order may differ, 1e-5).</li>
  *   <li>Prediction: the executor is killed as soon as it runs a task; its tasks are retried and the CSV is complete
  *       and byte for byte the one of a clean local run.</li>
+ *   <li>spark-submit: {@code convnet4j-spark.jar} submitted through Spark's launcher with executors that get
+ *       convnet4j only from that jar: train, predict, featurize, each equal to the in-process result.</li>
  * </ul>
  *
  * <p>Lessons from its first versions on the shared machine: with ResNet-18 as the predicted model executors needed
@@ -55,13 +62,73 @@ import org.junit.jupiter.api.io.TempDir;
  * kill removes an executor on a loaded machine (a killed executor is still noticed at once: its worker and its
  * connection report it).
  */
-class StandaloneClusterTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StandaloneClusterIT {
+    /** The workers' addresses: loopback addresses other than the master's and the drivers' 127.0.0.1. */
+    static final List<String> WORKER_HOSTS = List.of("127.0.0.2", "127.0.0.3");
+
     private final List<Process> started = new ArrayList<>();
 
     @TempDir
-    Path dir;
+    static Path dir;
 
-    @AfterEach
+    private Path sparkHome;
+    private Path log4j;
+    private String url;
+    private final List<Path> workDirs = new ArrayList<>();
+    /** What every application on the cluster sets (the spark-submit test gives the same as spark-submit options). */
+    private List<String> cluster;
+
+    /**
+     * The cluster all tests of this class share: a master on 127.0.0.1 and two workers of 1 core each, on 127.0.0.2
+     * and 127.0.0.3, each with its own work and local directories and SPARK_LOCAL_IP (so their executors bind to
+     * and advertise that address). The Spark home is a distribution's layout made of Spark's jars from Maven Central
+     * (jars/ links to the module's provided class path): what a worker puts on its executors' class path and what
+     * the spark-submit launcher builds the driver's class path from.
+     */
+    @BeforeAll
+    void startCluster() throws Exception {
+        sparkHome = dir.resolve("spark-home");
+        Path jars = Files.createDirectories(sparkHome.resolve("jars"));
+        for (String jar : Files.readString(Path.of(System.getProperty("convnet4j.spark.classpathFile"))).trim().split(":")) {
+            Path j = Path.of(jar);
+            Files.createSymbolicLink(jars.resolve(j.getFileName()), j);
+        }
+        log4j = dir.resolve("executor-log4j2.properties");
+        Files.writeString(log4j, String.join("\n", "rootLogger.level = warn", "rootLogger.appenderRef.e.ref = e",
+                "appender.e.type = Console", "appender.e.name = e", "appender.e.target = SYSTEM_ERR",
+                "appender.e.layout.type = PatternLayout", "appender.e.layout.pattern = %m%n",
+                "logger.x.name = org.apache.spark.executor.Executor", "logger.x.level = info", ""));
+
+        int masterPort = freePort();
+        Process master = start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(freePort())), sparkHome,
+                "127.0.0.1", null);
+        waitForPort(masterPort, master, 90);
+        url = "spark://127.0.0.1:" + masterPort;
+        for (int w = 0; w < WORKER_HOSTS.size(); w++) {
+            String host = WORKER_HOSTS.get(w);
+            Path work = dir.resolve("worker" + w);
+            workDirs.add(work);
+            start("worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", host, "--cores", "1",
+                    "--memory", "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), url),
+                    sparkHome, host, Files.createDirectories(dir.resolve("local" + w)));
+        }
+        cluster = List.of(
+                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
+                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
+                "--conf", "spark.executor.memory=1g", "--conf", "spark.driver.host=127.0.0.1",
+                "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.cores.max=2",
+                // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
+                // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
+                // a ring exchange is a barrier stage, which Spark submits only when the free task slots suffice; after
+                // a kill it checks again every 15 s by default (40 times): every second instead, as many seconds in all
+                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
+                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600");
+    }
+
+    @AfterAll
     void stopEverything() {
         // only what this test started: the drivers, the workers (and their executors), the master
         for (int i = started.size() - 1; i >= 0; i--) {
@@ -73,36 +140,6 @@ class StandaloneClusterTest {
 
     @Test
     void killedExecutorsCostNeitherTrainingNorPredictions() throws Exception {
-        Path sparkHome = dir.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("jars")); // the worker's command builder wants it; the class path comes with the app
-        Path log4j = dir.resolve("executor-log4j2.properties");
-        Files.writeString(log4j, String.join("\n", "rootLogger.level = warn", "rootLogger.appenderRef.e.ref = e",
-                "appender.e.type = Console", "appender.e.name = e", "appender.e.target = SYSTEM_ERR",
-                "appender.e.layout.type = PatternLayout", "appender.e.layout.pattern = %m%n",
-                "logger.x.name = org.apache.spark.executor.Executor", "logger.x.level = info", ""));
-
-        int masterPort = freePort();
-        Process master = start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(freePort())), sparkHome);
-        waitForPort(masterPort, master, 90);
-        String url = "spark://127.0.0.1:" + masterPort;
-        List<Path> workDirs = new ArrayList<>();
-        for (int w = 0; w < 2; w++) {
-            Path work = dir.resolve("worker" + w);
-            workDirs.add(work);
-            start("worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                    "--memory", "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), url),
-                    sparkHome);
-        }
-        List<String> cluster = List.of(
-                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
-                "--conf", "spark.executor.memory=1g", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.cores.max=2",
-                // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
-                // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s");
-
         trainingSurvivesAKilledExecutor(url, cluster, workDirs, sparkHome);
         predictionsSurviveAKilledExecutor(url, cluster, workDirs, sparkHome);
     }
@@ -150,7 +187,8 @@ class StandaloneClusterTest {
                 .compile("rebuilding the replicas from exchange 5 and replaying (\\d+)").matcher(driverLog);
         assertTrue(rebuilt.find() && Integer.parseInt(rebuilt.group(1)) >= 1, "the replicas should have been rebuilt"
                 + " from epoch 1's state (exchange 5) and epoch 2's exchanges replayed:\n" + driverLog);
-        System.out.println("StandaloneClusterTest: " + rebuilt.group());
+        System.out.println("StandaloneClusterIT: " + rebuilt.group() + "; barrier stages waited for free slots "
+                + driverLog.lines().filter(l -> l.contains("Barrier stage in job")).count() + " times");
         // the run's model copies (step pool, replicas) were released on the executors when the run ended
         java.util.regex.Matcher released = java.util.regex.Pattern
                 .compile("released the run's (\\d+) model copies on (\\d+) executors").matcher(driverLog);
@@ -163,7 +201,7 @@ class StandaloneClusterTest {
         for (String e : perExecutor) {
             assertTrue(e.endsWith("=0"), after.group());
         }
-        System.out.println("StandaloneClusterTest: " + released.group() + "; " + after.group());
+        System.out.println("StandaloneClusterIT: " + released.group() + "; " + after.group());
 
         // the same run in this process, without Spark
         Path local = dir.resolve("local-train/m.c4j");
@@ -187,6 +225,148 @@ class StandaloneClusterTest {
         assertTrue(worst <= 1e-5, "largest weight difference to the in-process run: " + worst);
         assertTrue(driverLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
                 expected.bestValidationAccuracy(), expected.bestEpoch())), driverLog);
+    }
+
+    /**
+     * The shaded jar submitted as {@code spark-submit} submits it: Spark's launcher ({@code org.apache.spark.launcher.Main},
+     * what {@code bin/spark-submit} runs through {@code bin/spark-class}) builds the driver's command from the Spark
+     * home, that command runs {@code SparkSubmit} with {@code convnet4j-spark.jar} as the application jar, and the
+     * executors get convnet4j only from that jar (their class path is the Spark home's jars; the driver ships the
+     * application jar). A short training, then prediction and features with the trained model; each output equals
+     * the one of the same command in this JVM (local[2], or the in-process TrainingRun for the model). The executors'
+     * command lines show the spark-submit option kept and SparkSessions' options added to it.
+     */
+    @Test
+    void theShadedJarRunsThroughSparkSubmit() throws Exception {
+        Path jar = Path.of(System.getProperty("convnet4j.spark.jar"));
+        assertTrue(Files.isRegularFile(jar), "no shaded jar at " + jar + " (built in the package phase)");
+        // the data through a URI every executor resolves by itself (on one machine the path is shared, of course)
+        Path folder = TestSpark.stripeFolder(dir.resolve("submit-stripes"), 30, 33);
+        String data = folder.toUri().toString();
+        assertTrue(data.startsWith("file:/"), data);
+
+        // 1. spark train (tree exchange, one epoch), compared with the same run in this process
+        Path model = Files.createDirectories(dir.resolve("submit-train")).resolve("m.c4j");
+        String trainLog = submit("submit-train", jar, List.of("train", "--master", url, "--model", "lenet5-classic",
+                "--data", data, "--epochs", "1", "--batch", "16", "--optimizer", "sgd", "--lr", "0.5", "--momentum",
+                "0.5", "--val-split", "0.2", "--seed", "4", "--partitions", "2", "--no-progress", "--out",
+                model.toString()));
+        Path local = Files.createDirectories(dir.resolve("submit-local-train")).resolve("m.c4j");
+        Preprocessing prep = Preprocessing.forInput(Shape.of(1, 28, 28));
+        TrainingRun.Result expected = new TrainingRun(TrainingSettings.builder().model("lenet5-classic")
+                .data(folder.toString()).epochs(1).batch(16).optimizer("sgd").lr(0.5).momentum(0.5).valSplit(0.2).seed(4)
+                .out(local).build(),
+                ImageFolderDataset.builder(folder).channels(1).transform(prep.transform()).build()).run();
+        assertTrue(largestDifference(local, model) <= 1e-5, "largest weight difference to the in-process run: "
+                + largestDifference(local, model));
+        assertTrue(trainLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
+                expected.bestValidationAccuracy(), expected.bestEpoch())), trainLog);
+
+        // 2. spark predict and 3. spark featurize with the trained model, against the same commands on local[2]
+        for (String command : List.of("predict", "featurize")) {
+            Path out = dir.resolve("submit-" + command + ".csv");
+            Path want = dir.resolve("local-" + command + ".csv");
+            List<String> args = List.of(command, "--model", model.toString(), "--images", data, "--partitions", "4",
+                    "--batch", "8");
+            List<String> remote = new ArrayList<>(args);
+            remote.addAll(List.of("--master", url, "-o", out.toString()));
+            submit("submit-" + command, jar, remote);
+            List<String> clean = new ArrayList<>(args);
+            clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
+            assertEquals(0, org.convnet4j.spark.cli.SparkMain.run(clean.toArray(String[]::new)));
+            List<String> lines = Files.readAllLines(out);
+            assertEquals(61, lines.size(), command + ": a header and one row per picture");
+            assertEquals(Files.readAllLines(want), lines, command);
+            assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(out), command);
+        }
+
+        // the executors of the submitted applications: one on each worker address; convnet4j only from the shipped
+        // jar; spark-submit's executor option kept and SparkSessions' added
+        Set<String> hosts = new TreeSet<>();
+        int executors = 0;
+        for (String app : List.of("submit-train", "submit-predict", "submit-featurize")) {
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("app ID (app-[0-9-]+)").matcher(log(app));
+            assertTrue(id.find(), app + ": no application id in the driver's log:\n" + tail(log(app)));
+            for (Path work : workDirs) {
+                Path appDir = work.resolve(id.group(1));
+                if (!Files.isDirectory(appDir)) {
+                    continue;
+                }
+                try (Stream<Path> dirs = Files.list(appDir)) {
+                    for (Path executorDir : dirs.toList()) {
+                        String err = Files.readString(executorDir.resolve("stderr"));
+                        String command = err.lines().filter(l -> l.startsWith("Spark Executor Command:")).findFirst()
+                                .orElseThrow(() -> new AssertionError("no executor command in " + executorDir));
+                        executors++;
+                        java.util.regex.Matcher host = java.util.regex.Pattern.compile("\"--hostname\" \"([0-9.]+)\"")
+                                .matcher(command);
+                        assertTrue(host.find(), command);
+                        hosts.add(host.group(1));
+                        // (the worker quotes every argument) spark-submit's option kept, SparkSessions' after it
+                        int submitted = command.indexOf("\"-Dconvnet4j.test.submitted=yes\"");
+                        int ours = command.indexOf("\"--add-modules\" \"jdk.incubator.vector\" \"-Xss4m\"");
+                        assertTrue(submitted >= 0, "spark-submit's option lost: " + command);
+                        assertTrue(ours > submitted, "SparkSessions' options missing: " + command);
+                        java.util.regex.Matcher cp = java.util.regex.Pattern.compile("\"-cp\" \"([^\"]*)\"")
+                                .matcher(command);
+                        assertTrue(cp.find() && !cp.group(1).contains("convnet4j") && !cp.group(1).contains("/target/"),
+                                "convnet4j on the executor's class path: " + command);
+                        Path fetched = executorDir.resolve(jar.getFileName());
+                        assertTrue(Files.isRegularFile(fetched) && Files.size(fetched) == Files.size(jar),
+                                "the executor did not fetch the application jar: " + executorDir);
+                    }
+                }
+            }
+        }
+        assertTrue(executors >= 3, "executors found: " + executors);
+        assertEquals(new TreeSet<>(WORKER_HOSTS), hosts, "the executors' addresses");
+    }
+
+    /** Submits {@code command} of the shaded jar through Spark's launcher; returns the driver's log (exit 0 asserted). */
+    private String submit(String name, Path jar, List<String> command) throws Exception {
+        List<String> launcher = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", sparkHome.resolve("jars") + "/*", "org.apache.spark.launcher.Main",
+                "org.apache.spark.deploy.SparkSubmit", "--master", url, "--name", name,
+                "--class", "org.convnet4j.spark.cli.SparkMain",
+                "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
+                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m",
+                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j
+                        + " -Dconvnet4j.test.submitted=yes",
+                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
+                jar.toString()));
+        launcher.addAll(command);
+        ProcessBuilder b = new ProcessBuilder(launcher).redirectError(ProcessBuilder.Redirect.INHERIT);
+        b.environment().put("SPARK_HOME", sparkHome.toString());
+        b.environment().put("SPARK_SCALA_VERSION", "2.13");
+        b.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = b.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), "Spark's launcher failed");
+        // the launcher prints the command, each argument ended by NUL (bin/spark-class reads it the same way)
+        List<String> cmd = Arrays.stream(new String(out, java.nio.charset.StandardCharsets.UTF_8).split("\0"))
+                .map(String::strip).filter(a -> !a.isEmpty()).toList();
+        assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd.toString());
+        Process driver = launch(name, cmd, sparkHome, "127.0.0.1", null);
+        assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), name + " did not finish");
+        String driverLog = log(name);
+        assertEquals(0, driver.exitValue(), name + ":\n" + tail(driverLog));
+        return driverLog;
+    }
+
+    private static double largestDifference(Path want, Path got) throws IOException {
+        Map<String, Tensor> a = Checkpoint.load(want).parameters();
+        Map<String, Tensor> b = Checkpoint.load(got).parameters();
+        assertEquals(a.keySet(), b.keySet());
+        double worst = 0;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).data();
+            float[] y = b.get(k).data();
+            for (int i = 0; i < x.length; i++) {
+                worst = Math.max(worst, Math.abs(x[i] - y[i]));
+            }
+        }
+        return worst;
     }
 
     /** spark predict; one executor killed while it runs a task; the CSV equals a clean local run's. */
@@ -314,6 +494,12 @@ class StandaloneClusterTest {
     }
 
     private Process start(String name, List<String> mainAndArgs, Path sparkHome) throws IOException {
+        return start(name, mainAndArgs, sparkHome, "127.0.0.1", null);
+    }
+
+    /** A JVM of the test class path on {@code host} (SPARK_LOCAL_IP), with its own SPARK_LOCAL_DIRS if given. */
+    private Process start(String name, List<String> mainAndArgs, Path sparkHome, String host, Path localDirs)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")));
@@ -323,12 +509,21 @@ class StandaloneClusterTest {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(mainAndArgs);
+        return launch(name, cmd, sparkHome, host, localDirs);
+    }
+
+    private Process launch(String name, List<String> cmd, Path sparkHome, String host, Path localDirs)
+            throws IOException {
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         b.environment().put("SPARK_HOME", sparkHome.toString());
         b.environment().put("SPARK_SCALA_VERSION", "2.13");
-        b.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        b.environment().put("SPARK_LOCAL_IP", host);
         b.environment().put("SPARK_LOG_DIR", dir.toString());
+        b.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        if (localDirs != null) {
+            b.environment().put("SPARK_LOCAL_DIRS", localDirs.toString());
+        }
         Process p = b.start();
         started.add(p);
         return p;

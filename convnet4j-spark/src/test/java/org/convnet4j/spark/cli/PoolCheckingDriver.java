@@ -13,7 +13,7 @@ import org.apache.spark.storage.BlockManagerId;
 import org.convnet4j.spark.PoolProbe;
 
 /**
- * StandaloneClusterTest's training driver: {@code convnet4j spark train ARGS} in a session this main makes (the
+ * StandaloneClusterIT's training driver: {@code convnet4j spark train ARGS} in a session this main makes (the
  * command leaves a caller's session running), then every live executor is asked how many model copies of any training
  * run its JVM still pools; prints {@code model copies pooled per executor after the run: {HOST:PORT=N, ...}}.
  */
