@@ -55,7 +55,7 @@ public final class Main implements Callable<Integer> {
     /** Declared so that picocli accepts it anywhere; {@link #execute} reads it from the raw arguments. */
     @Option(names = "--max-model-memory", scope = ScopeType.INHERIT, paramLabel = "SIZE",
             description = "How much memory one input file may ask for (a model, a dataset, a picture), e.g. 6g; raises"
-                    + " both the memory limit (default: half the Java heap, less when the heap is in use) and the"
+                    + " both the memory limit (default: half the Java heap) and the"
                     + " per-file cap (16 times the file + 64 MB). Same as -Dconvnet4j.maxInputBytes and"
                     + " -Dconvnet4j.maxUnstoredBytes.")
     String maxModelMemory;

@@ -9,10 +9,8 @@ import java.io.IOException;
  * refused in milliseconds with a message, instead of dying of OutOfMemoryError after half a minute.
  *
  * <p>Two limits. The <b>memory limit</b> ({@link #limitBytes}) is what one input may use at all: half the JVM's
- * maximum heap, or less when the heap already holds more: what the heap can still take after the data it keeps
- * (every pool but the young generation's eden), minus a reserve of a quarter of the heap for the work done with the
- * input; never below a sixteenth of the heap. The system property {@value #PROPERTY} (bytes, k/m/g suffix, e.g.
- * {@code -Dconvnet4j.maxInputBytes=6g}) replaces it; raising {@code -Xmx} raises it too.
+ * maximum heap (the other half is for the work done with the input). The system property {@value #PROPERTY} (bytes,
+ * k/m/g suffix, e.g. {@code -Dconvnet4j.maxInputBytes=6g}) replaces it; raising {@code -Xmx} raises it too.
  *
  * <p>The <b>per-file cap</b> ({@link #fileCapBytes}) bounds what a file may ask for beyond what it stores: a
  * model built from a file, the content of a compressed stream, may need at most {@value #STORED_FACTOR} times the
@@ -33,9 +31,8 @@ public final class MemoryBudget {
     }
 
     /**
-     * The current limit in bytes (read on every call, so tests and the CLI can change the property, and the default
-     * follows the heap's use): {@value #PROPERTY} if set, else min(heap / 2, heap - kept - heap / 4), at least
-     * heap / 16, where kept is the heap in use outside the young generation's eden.
+     * The current limit in bytes (read on every call, so tests and the CLI can change the property):
+     * {@value #PROPERTY} if set, else half the JVM's maximum heap.
      */
     public static long limitBytes() {
         String text = System.getProperty(PROPERTY);
@@ -43,24 +40,7 @@ public final class MemoryBudget {
             return parseBytes(text.trim(), PROPERTY);
         }
         long max = Runtime.getRuntime().maxMemory();
-        if (max == Long.MAX_VALUE) {
-            return Long.MAX_VALUE;
-        }
-        long free = max - keptHeapBytes() - max / 4;
-        return Math.max(Math.min(max / 2, free), max / 16);
-    }
-
-    /** Heap in use outside eden (old generation, survivors, or the whole heap of a collector without generations). */
-    static long keptHeapBytes() {
-        long kept = 0;
-        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.isValid()
-                    && !pool.getName().contains("Eden")) {
-                java.lang.management.MemoryUsage u = pool.getUsage();
-                kept += u == null ? 0 : Math.max(0, u.getUsed());
-            }
-        }
-        return kept;
+        return max == Long.MAX_VALUE ? Long.MAX_VALUE : max / 2;
     }
 
     /**
