@@ -195,7 +195,7 @@ final class BuiltinOnnxForms {
         export(GlobalMaxPool2d.class, (l, o) -> globalPool("GlobalMaxPool", o));
         export(Dense.class, (d, o) -> {
             if (d.isOverLastAxis()) {
-                String w = o.initializer("kernel_t", transpose(d.kernel().value()));
+                String w = o.initializer("kernel_t", d.kernel().value().transposed());
                 if (d.bias() == null) {
                     o.node("MatMul", List.of(o.inputs().get(0), w), Map.of());
                 } else {
@@ -468,18 +468,6 @@ final class BuiltinOnnxForms {
             }
         }
         return true;
-    }
-
-    private static Tensor transpose(Tensor m) {
-        int r = m.dim(0);
-        int c = m.dim(1);
-        Tensor t = Tensor.zeros(c, r);
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                t.data()[j * r + i] = m.data()[i * c + j];
-            }
-        }
-        return t;
     }
 
     private static IllegalArgumentException unsupported(Layer l, String why) {

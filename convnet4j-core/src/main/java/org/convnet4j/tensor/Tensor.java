@@ -130,6 +130,25 @@ public final class Tensor {
         return new Tensor(shape, data.clone());
     }
 
+    /**
+     * A new [c, r] tensor holding the transpose of this [r, c] matrix (a copy: ONNX's Gemm and MatMul store the
+     * weight as [in, out] where a Dense layer keeps [out, in], so export and import both turn it around).
+     */
+    public Tensor transposed() {
+        if (rank() != 2) {
+            throw new IllegalArgumentException("transposed: " + shape + " is not a matrix");
+        }
+        int r = dim(0);
+        int c = dim(1);
+        Tensor t = zeros(c, r);
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < c; j++) {
+                t.data[j * r + i] = data[i * c + j];
+            }
+        }
+        return t;
+    }
+
     // ---- element access (checked; for tests, tools and small work, not for hot loops) ----------
 
     public float get(int... index) {

@@ -37,4 +37,18 @@ class TensorTest {
         assertThrows(IllegalArgumentException.class, () -> Shape.parse("3xfoo"));
         assertThrows(IllegalArgumentException.class, () -> Shape.of(3, 0));
     }
+
+    @Test
+    void transposedTurnsAMatrixAround() {
+        Tensor m = Tensor.zeros(2, 3);
+        for (int i = 0; i < 6; i++) {
+            m.data()[i] = i + 1; // [[1, 2, 3], [4, 5, 6]]
+        }
+        Tensor t = m.transposed();
+        assertEquals(Shape.of(3, 2), t.shape());
+        assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6}, t.data());
+        assertEquals(1f, m.data()[0], "a copy: the original is unchanged");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3, 4).transposed());
+        assertTrue(e.getMessage().contains("not a matrix"), e.getMessage());
+    }
 }

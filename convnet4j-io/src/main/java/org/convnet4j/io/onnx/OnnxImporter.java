@@ -1482,7 +1482,7 @@ public final class OnnxImporter {
         boolean transB = intAttr(n, "transB", 0) != 0;
         float alpha = floatAttr(n, "alpha", 1f);
         float beta = floatAttr(n, "beta", 1f);
-        Tensor kernel = transB ? b.toTensor() : transpose(b.toTensor());
+        Tensor kernel = transB ? b.toTensor() : b.toTensor().transposed();
         int units = kernel.dim(0);
         scale(kernel, alpha);
         Tensor bias = null;
@@ -1529,7 +1529,7 @@ public final class OnnxImporter {
         if (b.dims().length != 2) {
             throw unsupported(where(n) + ": a constant B must be 2-D, got " + Arrays.toString(b.dims()));
         }
-        Tensor kernel = transpose(b.toTensor());
+        Tensor kernel = b.toTensor().transposed();
         Dense d = Dense.withoutBias(kernel.dim(0)).over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
@@ -2641,18 +2641,6 @@ public final class OnnxImporter {
 
     private static String attributeType(int type) {
         return type >= 0 && type < ATTRIBUTE_TYPES.length ? ATTRIBUTE_TYPES[type] : "type " + type;
-    }
-
-    static Tensor transpose(Tensor m) {
-        int r = m.dim(0);
-        int c = m.dim(1);
-        Tensor t = Tensor.zeros(c, r);
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                t.data()[j * r + i] = m.data()[i * c + j];
-            }
-        }
-        return t;
     }
 
     private static void scale(Tensor t, float s) {
