@@ -155,19 +155,7 @@ public final class OnnxReader {
                 case 1 -> readVarints(in, tag, dims);
                 case 2 -> dataType = (int) varint(in, tag);
                 case 8 -> name = string(in, tag);
-                case 13 -> nested(in, tag, e -> {
-                    String k = "";
-                    String v = "";
-                    for (int t = e.readTag(); t != 0; t = e.readTag()) {
-                        switch (WireFormat.getTagFieldNumber(t)) {
-                            case 1 -> k = string(e, t);
-                            case 2 -> v = string(e, t);
-                            default -> e.skipField(t);
-                        }
-                    }
-                    ext.put(k, v);
-                    return null;
-                });
+                case 13 -> readEntry(in, tag, ext);
                 case 14 -> external = varint(in, tag) == 1;
                 default -> in.skipField(tag);
             }
@@ -439,19 +427,7 @@ public final class OnnxReader {
                     raw = in.readByteArray();
                 }
                 case 10 -> readDoubles(in, tag, doubles);
-                case 13 -> nested(in, tag, e -> {
-                    String k = "";
-                    String v = "";
-                    for (int t = e.readTag(); t != 0; t = e.readTag()) {
-                        switch (WireFormat.getTagFieldNumber(t)) {
-                            case 1 -> k = string(e, t);
-                            case 2 -> v = string(e, t);
-                            default -> e.skipField(t);
-                        }
-                    }
-                    ext.put(k, v);
-                    return null;
-                });
+                case 13 -> readEntry(in, tag, ext);
                 case 14 -> external = varint(in, tag) == 1;
                 case 3 -> throw bad("tensor '" + name + "' is segmented, which is not supported");
                 default -> in.skipField(tag);
@@ -687,6 +663,23 @@ public final class OnnxReader {
             throw bad("field " + WireFormat.getTagFieldNumber(tag) + " has wire type " + WireFormat.getTagWireType(tag)
                     + ", expected " + wireType + " (corrupted?)");
         }
+    }
+
+    /** One StringStringEntry (key 1, value 2): a tensor's external-data location, offset, length, checksum. */
+    private void readEntry(CodedInputStream in, int tag, Map<String, String> into) throws IOException {
+        nested(in, tag, e -> {
+            String k = "";
+            String v = "";
+            for (int t = e.readTag(); t != 0; t = e.readTag()) {
+                switch (WireFormat.getTagFieldNumber(t)) {
+                    case 1 -> k = string(e, t);
+                    case 2 -> v = string(e, t);
+                    default -> e.skipField(t);
+                }
+            }
+            into.put(k, v);
+            return null;
+        });
     }
 
     private long varint(CodedInputStream in, int tag) throws IOException {
