@@ -57,9 +57,6 @@ class KerasCountsTest {
 
     @Test
     void everyKerasEntryCountsAsKerasPublishes() {
-        // the memory limit for one model is smaller while earlier tests' garbage sits in the old generation
-        // (MemoryBudget.limitBytes counts it as kept): start from a collected heap
-        System.gc();
         List<String> checked = new ArrayList<>();
         java.util.Map<String, Shape> notopFeatures = new java.util.HashMap<>();
         java.util.Map<String, Long> counts = new java.util.HashMap<>();
