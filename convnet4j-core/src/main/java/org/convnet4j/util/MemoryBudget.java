@@ -166,10 +166,6 @@ public final class MemoryBudget {
         final long storedBytes;
         ModelTooLargeException refusal;
 
-        BuildState(String source) {
-            this(source, -1);
-        }
-
         BuildState(String source, long storedBytes) {
             this.source = source;
             this.storedBytes = storedBytes;
