@@ -87,6 +87,46 @@ public final class OnnxProgram {
         return out;
     }
 
+    // ---- the parts, for the ONNX export of an OnnxProgramLayer (OnnxProgramExport) ----
+
+    List<String> graphInputValues() {
+        return graphInputValues;
+    }
+
+    List<List<String>> graphOutputValues() {
+        return graphOutputValues;
+    }
+
+    List<Node> typedNodes() {
+        return typedNodes;
+    }
+
+    /** The fixed constants the typed nodes and outputs read, by ONNX value name. */
+    Map<String, TensorData> typedConstants() {
+        return constants;
+    }
+
+    /** The typed path's learned weights by the ONNX value they replace. */
+    Map<String, Parameter> learnedByValue() {
+        return java.util.Collections.unmodifiableMap(learned);
+    }
+
+    Deferred deferred() {
+        return deferred;
+    }
+
+    long opset() {
+        return opset;
+    }
+
+    List<ValueInfo> outputInfos() {
+        return outputs;
+    }
+
+    ValueInfo declaredInput(String name) {
+        return declared.get(name);
+    }
+
     /** A constant the typed nodes read: a learned parameter's current value, else the fixed constant. */
     private TensorData constant(String v) {
         Parameter p = learned.get(v);
