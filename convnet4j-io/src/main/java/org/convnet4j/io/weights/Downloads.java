@@ -364,7 +364,15 @@ public final class Downloads {
             Path record = recordOf(target);
             // the URL first, so that an interrupted download (the .part) says where it came from
             AtomicFiles.writeString(record, record(url, from, -1, null, null));
-            download(from, part, fileName, progress);
+            try {
+                download(from, part, fileName, progress);
+            } catch (IOException | RuntimeException e) {
+                if (!Files.isRegularFile(part) || Files.size(part) == 0) {
+                    Files.deleteIfExists(part);
+                    Files.deleteIfExists(record); // nothing arrived (refused, unreachable, untrusted): nothing kept
+                }
+                throw e;
+            }
             java.util.Set<String> algorithms = new java.util.LinkedHashSet<>(List.of("SHA-256"));
             if (expected != null) {
                 algorithms.add(expected.algorithm());
@@ -475,7 +483,9 @@ public final class Downloads {
             if (!u.getProtocol().equals("http") && !u.getProtocol().equals("https")) {
                 throw new IOException(current + ": only http and https URLs are fetched");
             }
-            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxyFor(u));
+            Proxy proxy = proxyFor(u);
+            String via = proxy.type() == Proxy.Type.DIRECT ? "" : " (through the proxy " + proxy.address() + ")";
+            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxy);
             c.setInstanceFollowRedirects(false);
             c.setConnectTimeout((int) config.connectTimeout().toMillis());
             c.setReadTimeout((int) config.readTimeout().toMillis());
@@ -488,9 +498,16 @@ public final class Downloads {
                 status = c.getResponseCode();
             } catch (SocketTimeoutException e) {
                 throw new IOException(current + ": no answer within the timeout (connect " + seconds(config.connectTimeout())
-                        + ", read " + seconds(config.readTimeout()) + ")", e);
+                        + ", read " + seconds(config.readTimeout()) + ")" + via, e);
+            } catch (java.net.UnknownHostException e) {
+                throw new IOException(current + ": the host " + u.getHost() + " is not known (no DNS answer"
+                        + (via.isEmpty() ? "; if this network needs a proxy, set https_proxy or -Dhttps.proxyHost)"
+                        : ")" + via), e);
+            } catch (javax.net.ssl.SSLException e) {
+                // the certificate or the handshake: retrying gives the same answer
+                throw new HttpStatusException(current + ": " + tlsProblem(e) + via, e);
             } catch (IOException e) {
-                throw new IOException(current + ": " + e.getMessage(), e);
+                throw new IOException(current + ": " + e.getMessage() + via, e);
             }
             if (status >= 300 && status < 400 && c.getHeaderField("Location") != null) {
                 try {
@@ -505,6 +522,39 @@ public final class Downloads {
             return c;
         }
         throw new IOException(url + ": more than 5 redirects");
+    }
+
+    /**
+     * What went wrong in a TLS handshake, said for a user: an untrusted certificate (with the standard Java way to
+     * trust a private certificate authority), one for another host, an expired one, or the handshake's own words.
+     */
+    static String tlsProblem(javax.net.ssl.SSLException e) {
+        StringBuilder all = new StringBuilder();
+        boolean untrusted = false;
+        boolean expired = false;
+        for (Throwable t = e; t != null && all.length() < 2000; t = t.getCause() == t ? null : t.getCause()) {
+            all.append(' ').append(t.getMessage());
+            untrusted |= t instanceof java.security.cert.CertPathValidatorException
+                    || t.getClass().getName().endsWith("SunCertPathBuilderException");
+            expired |= t instanceof java.security.cert.CertificateExpiredException;
+        }
+        String text = all.toString();
+        if (expired) {
+            return "the server's certificate has expired or is not yet valid; nothing was downloaded";
+        }
+        if (untrusted || text.contains("PKIX path") || text.contains("unable to find valid certification path")) {
+            return "the server's certificate is not trusted by this Java runtime (no chain to a trusted certificate"
+                    + " authority); nothing was downloaded. If your network or mirror uses its own authority, import"
+                    + " its certificate into a trust store and run with -Djavax.net.ssl.trustStore=FILE"
+                    + " -Djavax.net.ssl.trustStorePassword=PASSWORD (for the convnet4j launcher in"
+                    + " CONVNET4J_JAVA_OPTS)";
+        }
+        if (text.contains("No subject alternative") || text.contains("No name matching")
+                || text.contains("hostname")) {
+            return "the server's certificate is for another host name (" + e.getMessage() + "); nothing was"
+                    + " downloaded";
+        }
+        return "TLS handshake failed (" + e.getMessage() + "); nothing was downloaded";
     }
 
     /** The JVM's proxy if one is configured for the URL, else https_proxy / http_proxy, loopback always direct. */
@@ -583,12 +633,16 @@ public final class Downloads {
         return name;
     }
 
-    /** An HTTP status that is an answer, not a transient failure. */
+    /** An answer, not a transient failure: an HTTP status, a refused certificate. Not retried. */
     static final class HttpStatusException extends IOException {
         private static final long serialVersionUID = 1L;
 
         HttpStatusException(String message) {
             super(message);
+        }
+
+        HttpStatusException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }
