@@ -87,6 +87,16 @@ public final class OnnxProgram {
         return out;
     }
 
+    /** The nodes of the typed path, in the order they run (after the float graph). */
+    List<Node> typedNodes() {
+        return typedNodes;
+    }
+
+    /** The typed path's learned parameters by the ONNX value they replace. */
+    Map<String, Parameter> learnedByValue() {
+        return java.util.Collections.unmodifiableMap(learned);
+    }
+
     /** A constant the typed nodes read: a learned parameter's current value, else the fixed constant. */
     private TensorData constant(String v) {
         Parameter p = learned.get(v);
