@@ -539,6 +539,23 @@ public final class FineTuning {
     static TransferPlan headOnly(TransferPlan plan) {
         Sequential model = plan.model();
         List<Layer> weighted = Transfer.weightedLayers(model.layers());
+        if (weighted.get(weighted.size() - 1) instanceof CuttableLayer c && !c.parts().isEmpty()) {
+            // a program that holds its own (resized) head: the head is its last weighted part, the rest stays frozen
+            List<Transfer.Unit> units = Transfer.fineTuneUnits(model);
+            Transfer.Unit head = units.get(units.size() - 1);
+            List<Transfer.Unit> frozen = new ArrayList<>(units.subList(0, units.size() - 1));
+            model.setTrainable(true);
+            frozen.forEach(u -> u.setTrainable(false));
+            head.setTrainable(true);
+            List<ParamGroup> groups = new ArrayList<>();
+            if (!frozen.isEmpty()) {
+                groups.add(Transfer.unitGroup("frozen", frozen).frozen(true));
+            }
+            groups.add(Transfer.unitGroup("head", List.of(head)));
+            return new TransferPlan(plan.transferCase(), model, frozen.stream().map(Transfer.Unit::name).toList(),
+                    List.of(head.name()), plan.headLearningRate(), 0, groups, null, Transfer.prefixLength(model),
+                    List.of());
+        }
         Layer head = weighted.get(weighted.size() - 1);
         List<Layer> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - 1));
         frozen.forEach(l -> l.setTrainable(false));
