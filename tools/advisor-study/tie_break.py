@@ -23,10 +23,10 @@ k = 5-fold cross-validation). Rules (they differ only when the verdict is uncert
              (aside23 = demote1 there)
 
 Regret = best test accuracy of the tried cases minus the pick's, in points (percentage points).
-usage: tie_break.py [--cases 1,2,3,4] OUT.csv SEED=results.csv [SEED=results.csv ...]
+usage: tie_break.py [--cases 1,2,3,4] [--sizes 10,100] OUT.csv SEED=results.csv [SEED=results.csv ...]
 --cases: the cases --try is taken to have tried (default all five); a setting is scored when the run has all of them,
 so runs made with --cases 1,2,3,4 are scored with --cases 1,2,3,4 (and a five-case run can be rescored as if the early
-cut had not been tried).
+cut had not been tried). --sizes: score only these training sizes (per class).
 """
 import csv
 import math
@@ -36,6 +36,7 @@ from collections import defaultdict
 ORDER = ["1", "1-early", "2", "3", "4"]
 FOLDS = 5
 SE = 1.0
+SIZES = None
 RULES = ["old", "ft", "ft3", "ft-any", "demote1", "tie-only", "aside23"]
 
 
@@ -111,7 +112,7 @@ def main(out, runs):
     for spec in runs:
         seed, path = spec.split("=", 1)
         for (target, n), cases in sorted(read(path).items()):
-            if any(c not in cases for c in ORDER):
+            if any(c not in cases for c in ORDER) or (SIZES and n not in SIZES):
                 continue
             close, p = picks(cases)
             top = max(cases[c]["test"] for c in ORDER)
@@ -145,7 +146,10 @@ def main(out, runs):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args and args[0] == "--cases":
-        ORDER = [c for c in ORDER if c in args[1].split(",")]
+    while args and args[0] in ("--cases", "--sizes"):
+        if args[0] == "--cases":
+            ORDER = [c for c in ORDER if c in args[1].split(",")]
+        else:
+            SIZES = [int(x) for x in args[1].split(",")]
         args = args[2:]
     main(args[0], args[1:])
