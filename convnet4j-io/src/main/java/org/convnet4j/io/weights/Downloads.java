@@ -82,8 +82,29 @@ public final class Downloads {
             return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts);
         }
 
-        /** Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts). */
+        /**
+         * Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts);
+         * {@code CONVNET4J_DOWNLOAD_TIMEOUT=SECONDS} (property {@code convnet4j.download.timeout}) sets both timeouts.
+         */
         public static Config fromEnvironment() {
+            Duration connect = Duration.ofSeconds(30);
+            Duration read = Duration.ofSeconds(60);
+            String timeout = setting("convnet4j.download.timeout", "CONVNET4J_DOWNLOAD_TIMEOUT");
+            if (timeout != null && !timeout.isBlank()) {
+                double seconds;
+                try {
+                    seconds = Double.parseDouble(timeout.trim());
+                } catch (NumberFormatException e) {
+                    seconds = Double.NaN;
+                }
+                if (!(seconds >= 0.1 && seconds <= 86_400)) {
+                    throw new IllegalArgumentException("CONVNET4J_DOWNLOAD_TIMEOUT='" + timeout + "': give the seconds"
+                            + " to wait for a server to connect or send data, 0.1 to 86400 (default: 30 to connect,"
+                            + " 60 without data)");
+                }
+                connect = Duration.ofMillis(Math.round(seconds * 1000));
+                read = connect;
+            }
             String cache = setting("convnet4j.cache", "CONVNET4J_CACHE");
             Path dir = cache != null ? Path.of(cache)
                     : Path.of(System.getProperty("user.home"), ".cache", "convnet4j");
@@ -91,8 +112,7 @@ public final class Downloads {
             String catalogue = setting("convnet4j.weights.catalogue", "CONVNET4J_WEIGHTS_CATALOGUE");
             return new Config(dir, offline != null && !offline.isBlank() && !offline.equals("0")
                     && !offline.equalsIgnoreCase("false"), setting("convnet4j.weights.mirror", "CONVNET4J_WEIGHTS_MIRROR"),
-                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), Duration.ofSeconds(30),
-                    Duration.ofSeconds(60), 3);
+                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), connect, read, 3);
         }
 
         private static String setting(String property, String variable) {
