@@ -160,4 +160,60 @@ class LargePicturesCliTest {
             assertTrue(allocated < 32L << 20, "allocated " + allocated);
         }
     }
+
+    /**
+     * The server's picture endpoint ({@code POST /predictions/NAME}): a 100 MP picture of a few hundred KB (within the
+     * body limit) is refused from its header by the server's pixel cap (16 MP by default), and a 12 MP one within the
+     * cap but above the memory limit by the budget, each as 400 with one line of JSON, in seconds, the server's
+     * threads having allocated little; a small picture is answered (the control).
+     */
+    @Test
+    void theServePictureEndpointRefusesLargePicturesFromTheirHeader() throws Exception {
+        Path model = dir.resolve("lenet.c4j");
+        org.convnet4j.nn.Sequential lenet = LeNet5.build();
+        lenet.initialize(3);
+        lenet.setClassNames(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+        ModelFiles.save(lenet, model, Preprocessing.forInput(Shape.of(1, 28, 28)));
+        org.convnet4j.serve.ModelServer.Options o = new org.convnet4j.serve.ModelServer.Options();
+        o.port = 0;
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "100m");
+             org.convnet4j.serve.ModelServer server = org.convnet4j.serve.ModelServer.start(
+                     java.util.Map.of("lenet", ModelFiles.read(model)), o)) {
+            var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            List<Path> bodies = List.of(
+                    LargePictures.png(dir.resolve("rgb.png"), SIDE, SIDE, 2, 8, 3),
+                    LargePictures.jpeg(dir.resolve("rgb.jpg"), SIDE, SIDE, 3),
+                    LargePictures.gif(dir.resolve("p.gif"), SIDE, SIDE, 0x102030),
+                    LargePictures.bmpRle8(dir.resolve("p.bmp"), SIDE, SIDE, 0x102030),
+                    LargePictures.png(dir.resolve("twelve.png"), 4000, 3000, 2, 8, 3),
+                    LargePictures.png(dir.resolve("small.png"), 40, 30, 0, 8, 3));
+            for (Path body : bodies) {
+                long[] ids = threads.getAllThreadIds();
+                long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).filter(b -> b > 0).sum();
+                long t0 = System.nanoTime();
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(server.url() + "/predictions/lenet")).header("Content-Type", "image/png")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofFile(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).filter(b -> b > 0).sum()
+                        - before;
+                String what = body.getFileName() + ": " + r.statusCode() + " " + r.body();
+                if (body.getFileName().toString().equals("small.png")) {
+                    assertEquals(200, r.statusCode(), what);
+                    continue;
+                }
+                assertEquals(400, r.statusCode(), what);
+                assertEquals(1, r.body().strip().lines().count(), what);
+                assertTrue(r.body().startsWith("{\"error\":"), what);
+                assertTrue(body.getFileName().toString().equals("twelve.png")
+                        ? r.body().contains("picture: a 4000x3000 picture (PNG, 3 bands of 8 bits) needs 264 MB, above the limit")
+                        : r.body().contains("picture: 10000x10000 = 100 megapixels exceeds the limit of 16 megapixels"), what);
+                // the body itself (up to 1.2 MB, read once and copied by the HTTP layers) and the header
+                assertTrue(allocated < 32L << 20, "allocated " + allocated + " bytes: " + what);
+                assertTrue(seconds < 10, seconds + " s: " + what);
+            }
+        }
+    }
 }

@@ -39,7 +39,7 @@ public final class Images {
     /** System property that overrides {@link #DEFAULT_MAX_PIXELS}. */
     public static final String MAX_PIXELS_PROPERTY = "convnet4j.maxPixels";
 
-    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF, WebP";
+    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF, WebP, TIFF";
 
     static {
         // ImageIO would otherwise spool streams through temporary files in java.io.tmpdir; our images fit in memory.
