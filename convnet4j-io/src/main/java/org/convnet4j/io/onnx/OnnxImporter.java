@@ -238,6 +238,20 @@ public final class OnnxImporter {
     private final Map<String, TensorData> consts = new HashMap<>();
     // values that are a model parameter: initializers, and what Identity/Unsqueeze/Reshape/... make of one alone
     private final Set<String> parameterValues = new HashSet<>();
+    /**
+     * A float layer's parameter loaded from an initializer as it is (its values in the same order) or as the
+     * transpose of a matrix: a typed node that reads the same initializer shares it (importProgram).
+     */
+    record FloatBinding(org.convnet4j.nn.Parameter parameter, boolean transposed) {
+    }
+
+    private final Map<String, FloatBinding> floatBindings = new HashMap<>();
+
+    private void bound(Node n, int slot, org.convnet4j.nn.Parameter p, boolean transposed) {
+        if (slot < n.inputs().size() && isParameter(n.inputs().get(slot))) {
+            floatBindings.putIfAbsent(n.inputs().get(slot), new FloatBinding(p, transposed));
+        }
+    }
     private final Map<String, String> nodeOf = new HashMap<>(); // ONNX value name -> our graph node name
     private final Set<String> taken = new HashSet<>();
     private final Graph.Builder builder;
@@ -749,9 +763,50 @@ public final class OnnxImporter {
                 }
             }
         }
+        // an initializer a float layer holds as its parameter too is tied to it: one parameter, both gradients
+        Map<String, org.convnet4j.nn.Parameter> params = learnedParameters(kept, learned);
+        Map<String, Boolean> tied = new LinkedHashMap<>();
+        if (graph != null) {
+            java.util.Set<org.convnet4j.nn.Parameter> inGraph = java.util.Collections.newSetFromMap(
+                    new java.util.IdentityHashMap<>());
+            inGraph.addAll(graph.namedParameters().values());
+            for (String v : learned) {
+                FloatBinding b = floatBindings.get(v);
+                if (b != null && inGraph.contains(b.parameter()) && b.parameter().isLearnable()
+                        && sameValues(consts.get(v), b)) {
+                    params.put(v, b.parameter());
+                    tied.put(v, b.transposed());
+                }
+            }
+        }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset, deferred, learnedParameters(kept, learned));
+                model.graph().outputs(), opset, deferred, params, tied);
+    }
+
+    /** Whether the float parameter still holds the initializer's values (as they are, or transposed). */
+    private static boolean sameValues(TensorData init, FloatBinding b) {
+        float[] p = b.parameter().value().data();
+        float[] c = init.floats();
+        if (p.length != c.length) {
+            return false;
+        }
+        if (!b.transposed()) {
+            return Arrays.equals(p, c);
+        }
+        if (init.dims().length != 2) {
+            return false;
+        }
+        int rows = (int) init.dims()[0];
+        int cols = (int) init.dims()[1];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                if (Float.floatToIntBits(c[i * cols + j]) != Float.floatToIntBits(p[j * rows + i])) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Parameters of the typed path, keyed by the ONNX value they replace; named after it (sanitised, unique). */
@@ -1167,8 +1222,10 @@ public final class OnnxImporter {
                 .useBias(b != null);
         addNamed(n, n.outputs().get(0), conv, input(n, 0));
         conv.kernel().load(w.toTensor());
+        bound(n, 1, conv.kernel(), false);
         if (b != null) {
             conv.bias().load(b.toTensor().reshape(m));
+            bound(n, 2, conv.bias(), false);
         }
     }
 
@@ -1512,7 +1569,13 @@ public final class OnnxImporter {
                 bias.data()[i] = beta * c.floats()[count == 1 ? 0 : i];
             }
         }
-        dense(n, kernel, bias);
+        Dense d = dense(n, kernel, bias);
+        if (alpha == 1f) {
+            bound(n, 1, d.kernel(), !transB);
+        }
+        if (bias != null && beta == 1f && consts.get(n.inputs().get(2)).elementCount() == units) {
+            bound(n, 2, d.bias(), false);
+        }
     }
 
     private void matmul(Node n) {
@@ -1533,15 +1596,17 @@ public final class OnnxImporter {
         Dense d = Dense.withoutBias(kernel.dim(0)).over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
+        bound(n, 1, d.kernel(), true);
     }
 
-    private void dense(Node n, Tensor kernel, Tensor bias) {
+    private Dense dense(Node n, Tensor kernel, Tensor bias) {
         Dense d = new Dense(kernel.dim(0), bias != null);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
         if (bias != null) {
             d.bias().load(bias);
         }
+        return d;
     }
 
     private void arithmetic(Node n, ArithmeticOp op) {
