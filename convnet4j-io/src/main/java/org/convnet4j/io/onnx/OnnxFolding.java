@@ -73,7 +73,8 @@ final class OnnxFolding {
             "Min", "Sum", "Mean", "Where", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Concat", "Gather", "Slice",
             "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask", "ReduceMean", "ReduceSum",
             "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "Softmax",
-            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu");
+            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu",
+            "Resize", "Upsample", "Pad", "Clip", "Erf");
 
     /** Of {@link #EVALUATED}, the operators with several outputs. */
     static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization");
@@ -558,6 +559,10 @@ final class OnnxFolding {
             case "PRelu" -> binary("PRelu", x, a.get(1));
             case "MatMul" -> matmul(x, a.get(1));
             case "Gemm" -> gemm(n, a);
+            case "Resize", "Upsample" -> OnnxResampling.resize(n, a, opset);
+            case "Pad" -> OnnxResampling.pad(n, a, opset);
+            case "Clip" -> OnnxResampling.clip(n, a, opset);
+            case "Erf" -> OnnxResampling.erf(x);
             case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" -> OnnxWindows.eval(n, a);
             case "ConstantOfShape" -> {
                 long[] d = requiredLongs(n, a, 0, "shape");
