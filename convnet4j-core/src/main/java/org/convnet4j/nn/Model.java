@@ -51,6 +51,15 @@ public abstract class Model extends Layer {
         return out;
     }
 
+    /**
+     * Tells every parameter and buffer that its values were written directly (through {@link #stateDict()}'s tensors
+     * or {@link Parameter#value()}): inference drops the weights it had packed from the old values. The library's
+     * own writers (loading, initialising, optimiser steps) need no such call; see {@link Parameter}.
+     */
+    public void weightsChanged() {
+        namedParameters().values().forEach(Parameter::changed);
+    }
+
     /** Learnable parameters only (frozen ones included), by full name. */
     public Map<String, Parameter> learnableParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();

@@ -98,9 +98,40 @@ public final class OnnxProgram {
         return out;
     }
 
+    // ---- the parts, for the ONNX export of an OnnxProgramLayer (OnnxProgramExport) ----
+
+    List<String> graphInputValues() {
+        return graphInputValues;
+    }
+
+    List<List<String>> graphOutputValues() {
+        return graphOutputValues;
+    }
+
     /** The nodes of the typed path, in the order they run (after the float graph). */
     List<Node> typedNodes() {
         return typedNodes;
+    }
+
+    /** The fixed constants the typed nodes and outputs read, by ONNX value name. */
+    Map<String, TensorData> typedConstants() {
+        return constants;
+    }
+
+    Deferred deferred() {
+        return deferred;
+    }
+
+    long opset() {
+        return opset;
+    }
+
+    List<ValueInfo> outputInfos() {
+        return outputs;
+    }
+
+    ValueInfo declaredInput(String name) {
+        return declared.get(name);
     }
 
     /** The typed path's learned parameters by the ONNX value they replace. */
@@ -116,7 +147,7 @@ public final class OnnxProgram {
     }
 
     /** A constant the typed nodes read: a learned parameter's current value, else the fixed constant. */
-    private TensorData constant(String v) {
+    TensorData constant(String v) {
         Parameter p = learned.get(v);
         if (p == null) {
             return constants.get(v);

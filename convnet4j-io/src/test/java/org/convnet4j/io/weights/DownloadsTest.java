@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.convnet4j.internal.json.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -218,6 +220,86 @@ class DownloadsTest {
         } finally {
             second.stop(0);
         }
+    }
+
+    /**
+     * Each download leaves a record beside the file (URL, where it came from, size, SHA-256, what it was verified
+     * against); {@link Downloads#urlDownloads} lists URL downloads from it, files without a record (older versions,
+     * copied in by hand) with their SHA-256 computed, a record that no longer fits its file as unrecorded, and an
+     * interrupted download with its URL; {@link Downloads#remove} deletes file, record and partial download.
+     */
+    @Test
+    void urlDownloadsAreRecordedListedAndRemoved() throws Exception {
+        Downloads d = downloads(false, null);
+        String verified = base + "/ok/" + name;
+        String plain = base + "/slowbody/model.pth";
+        Path a = d.fetchUrl(verified, expected(), false, Downloads.Progress.NONE);
+        Path b = d.fetchUrl(plain, null, false, Downloads.Progress.NONE);
+        JsonObject rec = Json.parseObject(Files.readString(Downloads.recordOf(a)), "record");
+        assertEquals(verified, rec.get("url").getAsString());
+        assertEquals(sha256(payload), rec.get("sha256").getAsString());
+        assertEquals(payload.length, rec.get("size").getAsLong());
+        assertEquals("SHA-256 starting " + name.substring(5, 13), rec.get("verified").getAsString());
+
+        List<Downloads.CachedFile> listed = d.urlDownloads();
+        assertEquals(2, listed.size(), listed.toString());
+        Downloads.CachedFile first = listed.stream().filter(c -> c.url().equals(verified)).findFirst().orElseThrow();
+        assertEquals(a, first.file());
+        assertEquals(payload.length, first.size());
+        assertEquals(sha256(payload), first.sha256());
+        assertTrue(first.recorded() && !first.partial());
+        assertEquals("PyTorch state dict", first.format());
+        Downloads.CachedFile second = listed.stream().filter(c -> c.url().equals(plain)).findFirst().orElseThrow();
+        assertEquals(b, second.file());
+        assertEquals(null, second.verified(), "nothing to verify against");
+        assertEquals(sha256(payload), second.sha256());
+
+        // a file copied in by hand (or cached by an older version): listed, URL unknown, SHA-256 computed
+        byte[] other = new byte[1234];
+        new Random(9).nextBytes(other);
+        Path byHand = dir.resolve("cache/weights/urls/0123456789abcdef/net.onnx");
+        Files.createDirectories(byHand.getParent());
+        Files.write(byHand, other);
+        // a record that no longer fits its file (edited, or the file replaced): its digest is not trusted
+        Files.write(b, other);
+        listed = d.urlDownloads();
+        assertEquals(3, listed.size());
+        Downloads.CachedFile hand = listed.get(2);
+        assertEquals(byHand, hand.file(), "unrecorded files come last");
+        assertEquals(null, hand.url());
+        assertFalse(hand.recorded());
+        assertEquals(sha256(other), hand.sha256());
+        assertEquals("ONNX", hand.format());
+        Downloads.CachedFile changed = listed.stream().filter(c -> plain.equals(c.url())).findFirst().orElseThrow();
+        assertFalse(changed.recorded());
+        assertEquals(sha256(other), changed.sha256());
+
+        // a tampered download leaves no record either; an interrupted one is listed with its URL
+        assertThrows(IOException.class, () -> d.fetchUrl(base + "/tampered/" + name, expected(), false,
+                Downloads.Progress.NONE));
+        assertFalse(Files.exists(Downloads.recordOf(d.cachedUrl(base + "/tampered/" + name))));
+        Downloads once = new Downloads(new Downloads.Config(dir.resolve("cache"), false, null, null,
+                Duration.ofSeconds(5), Duration.ofSeconds(15), 1));
+        assertThrows(IOException.class, () -> once.fetchUrl(base + "/cut/" + name, expected(), false,
+                Downloads.Progress.NONE));
+        Downloads.CachedFile part = d.urlDownloads().stream().filter(Downloads.CachedFile::partial).findFirst()
+                .orElseThrow();
+        assertEquals(base + "/cut/" + name, part.url());
+        assertTrue(part.size() > 0 && part.size() < payload.length, "partial size " + part.size());
+
+        // remove: file, record and partial download; the lock file stays; 0 when nothing is there
+        long freed = d.remove(a);
+        assertTrue(freed > payload.length && freed < payload.length + 4096, "file and record: " + freed);
+        assertFalse(Files.exists(a) || Files.exists(Downloads.recordOf(a)));
+        assertTrue(Files.exists(a.resolveSibling(a.getFileName() + ".lock")));
+        Path cut = d.cachedUrl(base + "/cut/" + name);
+        assertTrue(d.remove(cut) >= part.size());
+        assertFalse(Files.exists(part.file()) || Files.exists(Downloads.recordOf(cut)));
+        assertEquals(0, d.remove(a));
+        assertEquals(List.of(plain), d.urlDownloads().stream().map(Downloads.CachedFile::url)
+                .filter(java.util.Objects::nonNull).toList());
+        // a removed URL is fetched again on the next use
+        assertArrayEquals(payload, Files.readAllBytes(d.fetchUrl(verified, expected(), false, Downloads.Progress.NONE)));
     }
 
     /** URL downloads keep the checksum-before-cache rule, resume with Range and use the mirror only when told. */
