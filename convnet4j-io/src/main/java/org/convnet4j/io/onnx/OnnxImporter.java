@@ -537,7 +537,10 @@ public final class OnnxImporter {
                 && isRead(n.outputs().get(1))) {
             if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
                 TensorData training = consts.get(n.inputs().get(2));
-                if (training == null || training.floats()[0] != 0) {
+                TensorData ratio = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+                boolean keepsAll = ratio != null && ratio.floats().length == 1 && ratio.floats()[0] == 0;
+                // training with ratio 0 drops nothing: the output is the input and the mask all true, as inference
+                if (training == null || training.floats()[0] != 0 && !keepsAll) {
                     throw unsupported(where(n) + ": training_mode must be a constant false for the mask (inference)");
                 }
             }
@@ -622,7 +625,7 @@ public final class OnnxImporter {
             // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
             boolean evaluated = OnnxFolding.EVALUATED.contains(n.opType()) || OnnxWindows.OPS.contains(n.opType());
             long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
-            if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+            if (!evaluated || outs != 1 && !OnnxFolding.multiOutput(n)) {
                 throw e;
             }
             if (OnnxWindows.OPS.contains(n.opType())) {
