@@ -463,6 +463,9 @@ public final class OnnxImporter {
         return builder.build();
     }
 
+    /** Float operators whose inputs after the data are settings (sizes, scales, pads, bounds). */
+    private static final Set<String> SETTINGS_OPS = Set.of("Resize", "Upsample", "Pad", "Clip");
+
     /** Operators whose result is integer or boolean whatever their inputs (the typed path computes them). */
     private static final Set<String> TYPED_RESULT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
             "Not", "And", "Or", "Range", "ConstantOfShape", "Where");
@@ -500,7 +503,10 @@ public final class OnnxImporter {
             if (window) {
                 checkWindowAttributes(n);
             }
-            if (!OnnxFolding.EVALUATED.contains(n.opType()) && !window) {
+            // Resize, Pad and Clip of a float-graph value whose sizes, pads or bounds are computed at run time stay
+            // float layers (the second stage), as before the typed path had them; of a typed value, the typed path
+            boolean settingsOnly = SETTINGS_OPS.contains(n.opType()) && !runtimeTyped.contains(n.inputs().get(0));
+            if ((!OnnxFolding.EVALUATED.contains(n.opType()) || settingsOnly) && !window) {
                 if (!typedGraphInputs(n)) {
                     defer(n); // a typed value computed at run time feeds a float layer: second stage
                     return true;
@@ -531,7 +537,10 @@ public final class OnnxImporter {
                 && isRead(n.outputs().get(1))) {
             if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
                 TensorData training = consts.get(n.inputs().get(2));
-                if (training == null || training.floats()[0] != 0) {
+                TensorData ratio = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+                boolean keepsAll = ratio != null && ratio.floats().length == 1 && ratio.floats()[0] == 0;
+                // training with ratio 0 drops nothing: the output is the input and the mask all true, as inference
+                if (training == null || training.floats()[0] != 0 && !keepsAll) {
                     throw unsupported(where(n) + ": training_mode must be a constant false for the mask (inference)");
                 }
             }
@@ -616,7 +625,7 @@ public final class OnnxImporter {
             // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
             boolean evaluated = OnnxFolding.EVALUATED.contains(n.opType()) || OnnxWindows.OPS.contains(n.opType());
             long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
-            if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+            if (!evaluated || outs != 1 && !OnnxFolding.multiOutput(n)) {
                 throw e;
             }
             if (OnnxWindows.OPS.contains(n.opType())) {
@@ -2150,31 +2159,14 @@ public final class OnnxImporter {
             int[] tapIndex = new int[cubic ? 4 * len : 0];
             float[] tapWeight = new float[cubic ? 4 * len : 0];
             for (int o = 0; o < len; o++) {
-                double x = switch (coord) {
-                    case "half_pixel" -> (o + 0.5) / scale - 0.5;
-                    case "pytorch_half_pixel" -> len > 1 ? (o + 0.5) / scale - 0.5 : 0;
-                    // the reference measures the resized length as in * scale, not rounded
-                    case "align_corners" -> len == 1 ? 0 : o * (double) (inLen - 1) / (inLen * scale - 1);
-                    case "asymmetric" -> o / scale;
-                    case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
-                    case "half_pixel_symmetric" -> {
-                        double adj = len / (scale * inLen);
-                        double centre = inLen / 2.0;
-                        double off = centre * (1 - adj);
-                        yield off + (o + 0.5) / scale - 0.5;
-                    }
-                    default -> throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
-                };
+                double x = OnnxResampling.sourceCoordinate(coord, o, len, inLen, scale);
+                if (Double.isNaN(x)) {
+                    throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
+                }
                 if (cubic) {
                     cubicTaps(x, inLen, cubicA, excludeOutside, o, tapIndex, tapWeight);
                 } else if (mode.equals("nearest")) {
-                    double f = Math.floor(x);
-                    long i = switch (nearest) {
-                        case "floor" -> (long) f;
-                        case "ceil" -> (long) Math.ceil(x);
-                        case "round_prefer_ceil" -> x - f == 0.5 ? (long) f + 1 : Math.round(x);
-                        default -> x - f == 0.5 ? (long) f : Math.round(x);
-                    };
+                    long i = OnnxResampling.nearestIndex(nearest, x);
                     lo[o] = (int) Math.max(0, Math.min(inLen - 1, i));
                     hi[o] = lo[o];
                 } else {

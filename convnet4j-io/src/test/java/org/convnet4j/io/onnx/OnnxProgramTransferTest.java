@@ -200,6 +200,28 @@ class OnnxProgramTransferTest {
         assertTrue(moved(before, plan.model()).stream().noneMatch(k -> k.contains("conv_Conv")));
     }
 
+    /**
+     * The model Case 2 made (the program cut at h, a new Dense classifier), tuned, exported to ONNX: read back by our
+     * importer it gives the same outputs, and the reference checker accepts the file.
+     */
+    @Test
+    void aTunedTransferModelExportsToOnnxAndReadsBack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(), TransferOptions.forClasses(TARGET));
+        TransferTraining.fit(plan, pictures(30, 5), null, TransferTraining.Settings.of(TrainConfig.builder(
+                new Sgd(List.of(), 0.05)).epochs(1).batchSize(10).seed(3).build()));
+        Sequential model = plan.model();
+        Tensor x = data("input_0.pb");
+        Path exported = dir.resolve("case2.onnx");
+        org.convnet4j.io.onnx.OnnxExporter.export(model, exported);
+        org.convnet4j.nn.Model back = ModelLoader.load(exported).model();
+        assertEquals(0f, model.predict(x).maxAbsDiff(back.predict(x)), 1e-5f);
+        Path python = Path.of("/usr/bin/python3");
+        Process p = new ProcessBuilder(python.toString(), "-c", "import onnx, sys; "
+                + "onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)", exported.toString())
+                .inheritIO().start();
+        assertEquals(0, p.waitFor(), "onnx.checker on " + exported);
+    }
+
     @Test
     void keepingTheProgramsHeadPhaseOneTrainsItsLastPartOnly() {
         TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base(),
