@@ -18,6 +18,7 @@
 #        most M s (default 240); a window that counted fewer than N images is followed by one long enough for 1.5 N
 #        at its rate (a slow model on a loaded machine: five seconds of ResNet-18 at 0.2 images/s is one image,
 #        and three such windows said "stable" on one image each). The windows go into the report as RATE[IMAGES].
+#        SERVE_ARGS (environment): extra options for every 'convnet4j serve' started (e.g. "--lone-spin-us 0").
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
     --warm-window) WARM_WINDOW="$2"; shift 2 ;;
     --warm-max) WARM_MAX="$2"; shift 2 ;;
     --warm-min) WARM_MIN="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -69,7 +70,7 @@ out() { echo "$*" | tee -a "$REPORT"; }
 PORT=18181
 start_server() { # MODEL MAX_BATCH
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
-    --queue 256 --timeout-ms 120000 >"$WORK/server.log" 2>&1 &
+    --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 120); do
     curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1 && return 0
@@ -135,7 +136,7 @@ java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, el
 
 out "# convnet4j serve load test, $(date -u '+%Y-%m-%d %H:%M UTC')"
 out ""
-out "Machine: $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg); duration ${DURATION} s per cell; wrk -t2."
+out "Machine: $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg); duration ${DURATION} s per cell; wrk -t2.${SERVE_ARGS:+ Server options added: $SERVE_ARGS.}"
 out ""
 tool models "$WORK"
 

@@ -2,7 +2,9 @@
 # Per-request cost of 'convnet4j serve' for LeNet-5 v2 requests, from the kernel's counters: starts the server from
 # JAR as serve-load.sh starts it, warms it with WARM (default 4) 5-s wrk runs, then counts with perf stat on the
 # server process during a 5-s wrk run: CPU (task-clock), context switches, futex and other system calls, each per
-# request; and context switches per request by thread name (from /proc/PID/task/*/status).
+# request (epoll_wait twice: all calls, and those that may sleep); context switches per request by thread name,
+# voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters from /metrics.
+# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0").
 # Usage: bench/serve-perfstat.sh JAR MAX_BATCH CONCURRENCY MIX [extra JVM options]
 #        (MIX as in serve-load.lua, e.g. bin1; needs wrk, perf and the model and bodies that serve-load.sh writes:
 #        java -cp JAR bench/ServeLoadTool.java models DIR, then ... bodies DIR/lenet5.c4j DIR/lenet5; DIR=$C4J_PERF_DIR)
@@ -11,16 +13,17 @@ JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d)
 java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads "$@" -jar "$JAR" serve \
-  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 >"$OUT/server.log" 2>&1 &
+  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} >"$OUT/server.log" 2>&1 &
 P=$!
 for _ in $(seq 120); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 T=$(( C < 2 ? 1 : 2 ))
 for _ in $(seq "${WARM:-4}"); do
   wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >/dev/null
 done
-threads() { for t in /proc/$P/task/*; do echo "$(tr ' ' _ <"$t/comm") ${t##*/} $(awk '/ctxt_switches/ { s += $2 } END { print s }' "$t/status")"; done; }
+threads() { for t in /proc/$P/task/*; do echo "$(tr ' ' _ <"$t/comm") ${t##*/} $(awk '/^voluntary_ctxt/ { v = $2 } /nonvoluntary_ctxt/ { n = $2 } END { print v, n }' "$t/status")"; done; }
 threads >"$OUT/t0"
-perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,raw_syscalls:sys_enter \
+perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait \
+  -e syscalls:sys_enter_epoll_wait --filter 'timeout != 0' -e raw_syscalls:sys_enter \
   -p $P -o "$OUT/perf" -- sleep 5 &
 PS=$!
 wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >"$OUT/wrk"
@@ -28,10 +31,14 @@ wait $PS
 threads >"$OUT/t1"
 R=$(awk '$1 == "rps" { print $2 }' "$OUT/wrk")
 echo "max batch $MB, concurrency $C, $MIX $*: requests/s $R, load $(cut -d' ' -f1 /proc/loadavg)"
-awk -v r="$R" '/task-clock|context-switches|sys_enter/ { gsub(",", "", $1); printf "  %s per request: %.2f\n", $2, $1 / (r * 5) }' "$OUT/perf"
+# the second epoll_wait line counts only the calls that may sleep (timeout != 0), not the zero-timeout polls
+awk -v r="$R" '/task-clock|context-switches|sys_enter/ { gsub(",", "", $1); e = $2; if (e in seen) e = e " (may sleep)";
+  seen[$2] = 1; printf "  %s per request: %.2f\n", e, $1 / (r * 5) }' "$OUT/perf"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
-  END { if (c > 0) printf "  mean batch %.2f\n", s / c }'
-awk -v r="$R" 'NR == FNR { a[$2] = $3; next } { n = $1; gsub(/[0-9-]+$/, "", n); s[n] += $3 - a[$2] }
-  END { for (k in s) if (s[k] > 0) printf "    context switches per request, %-16s %.2f\n", k, s[k] / (r * 5) }' "$OUT/t0" "$OUT/t1" | sort -k6 -nr | head -6
+  /^convnet4j_lone_connection_polls_total/ { p = p " " $1 "=" $2 }
+  END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'
+awk -v r="$R" 'NR == FNR { v[$2] = $3; n[$2] = $4; next } { k = $1; gsub(/[0-9-]+$/, "", k); sv[k] += $3 - v[$2]; sn[k] += $4 - n[$2] }
+  END { for (k in sv) if (sv[k] + sn[k] > 0) printf "    context switches per request, %-16s %.2f voluntary, %.2f involuntary\n", k, sv[k] / (r * 5), sn[k] / (r * 5) }' \
+  "$OUT/t0" "$OUT/t1" | sort -k6 -nr | head -6
 kill $P; wait $P 2>/dev/null
 rm -rf "$OUT"

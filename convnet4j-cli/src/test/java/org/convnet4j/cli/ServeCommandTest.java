@@ -37,6 +37,10 @@ class ServeCommandTest {
         CliRun missing = CliRun.of("serve", "--model", "m=" + dir.resolve("none.c4j"));
         assertEquals(2, missing.exitCode());
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        CliRun negativeSpin = CliRun.of("serve", "--model", "m=lenet.c4j", "--lone-spin-us", "-1");
+        assertEquals(2, negativeSpin.exitCode());
+        assertEquals(1, negativeSpin.err().strip().lines().count(), negativeSpin.err());
+        assertTrue(negativeSpin.err().contains("--lone-spin-us at least 0"), negativeSpin.err());
         CliRun noDir = CliRun.of("ui", "--logdir", dir.resolve("none").toString());
         assertEquals(2, noDir.exitCode());
         assertTrue(noDir.err().contains("no such directory"), noDir.err());

@@ -53,10 +53,22 @@ public final class ServeMetrics {
     private final Map<String, Histogram> forwardSeconds = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> queueDepth = new ConcurrentHashMap<>();
     private volatile java.util.function.IntSupplier inFlight;
+    private volatile java.util.function.LongSupplier polledCaught;
+    private volatile java.util.function.LongSupplier polledMissed;
 
     /** Where the gauge of requests being handled (the scrape itself included) is read; null: no such gauge. */
     public void inFlight(java.util.function.IntSupplier requests) {
         this.inFlight = requests;
+    }
+
+    /**
+     * Where the counters of the selector's polls after answering a lone connection are read (see
+     * {@code ModelServer.Options.loneSpinMicros}): polls that caught the connection's next request and polls that
+     * ran out; null: no such counter.
+     */
+    public void lonePolls(java.util.function.LongSupplier caught, java.util.function.LongSupplier missed) {
+        this.polledCaught = caught;
+        this.polledMissed = missed;
     }
 
     public void request(String endpoint, int status, double seconds) {
@@ -109,6 +121,15 @@ public final class ServeMetrics {
                     .append(e.getValue().get()).append('\n');
         }
         heapAfterGc(b);
+        java.util.function.LongSupplier caught = polledCaught;
+        java.util.function.LongSupplier missed = polledMissed;
+        if (caught != null && missed != null) {
+            b.append("# HELP convnet4j_lone_connection_polls_total After answering the only open connection, polls"
+                    + " for its next request that caught it or ran out (then the selector slept as usual).\n");
+            b.append("# TYPE convnet4j_lone_connection_polls_total counter\n");
+            b.append("convnet4j_lone_connection_polls_total{result=\"caught\"} ").append(caught.getAsLong()).append('\n');
+            b.append("convnet4j_lone_connection_polls_total{result=\"missed\"} ").append(missed.getAsLong()).append('\n');
+        }
         java.util.function.IntSupplier f = inFlight;
         if (f != null) {
             b.append("# HELP convnet4j_http_requests_in_flight Requests being handled, this scrape included.\n");

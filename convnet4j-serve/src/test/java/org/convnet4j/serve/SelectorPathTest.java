@@ -42,7 +42,7 @@ class SelectorPathTest {
         server.close();
     }
 
-    private static byte[] head(String path, String type, int length) {
+    static byte[] head(String path, String type, int length) {
         return ("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: " + type + "\r\nContent-Length: " + length
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }

@@ -140,7 +140,10 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                 return k;
             }
             Parameter learned = p.learnedByValue().get(v);
-            if (learned != null) {
+            if (p.tiedValues().contains(v)) {
+                // shared with a float layer: its current value, in the initializer's layout (not the file's)
+                k = out.tensor(OnnxImporter.sanitize(v), p.constant(v));
+            } else if (learned != null) {
                 TensorData file = constants.getOrDefault(v, p.typedConstants().get(v));
                 long[] dims = file != null ? file.dims() : java.util.Arrays.stream(learned.shape().dims())
                         .asLongStream().toArray();

@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Weight files fetched over HTTP(S) into a cache, the way torch.hub and Keras do it, with what air-gapped and
@@ -82,8 +83,29 @@ public final class Downloads {
             return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts);
         }
 
-        /** Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts). */
+        /**
+         * Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts);
+         * {@code CONVNET4J_DOWNLOAD_TIMEOUT=SECONDS} (property {@code convnet4j.download.timeout}) sets both timeouts.
+         */
         public static Config fromEnvironment() {
+            Duration connect = Duration.ofSeconds(30);
+            Duration read = Duration.ofSeconds(60);
+            String timeout = setting("convnet4j.download.timeout", "CONVNET4J_DOWNLOAD_TIMEOUT");
+            if (timeout != null && !timeout.isBlank()) {
+                double seconds;
+                try {
+                    seconds = Double.parseDouble(timeout.trim());
+                } catch (NumberFormatException e) {
+                    seconds = Double.NaN;
+                }
+                if (!(seconds >= 0.1 && seconds <= 86_400)) {
+                    throw new IllegalArgumentException("CONVNET4J_DOWNLOAD_TIMEOUT='" + timeout + "': give the seconds"
+                            + " to wait for a server to connect or send data, 0.1 to 86400 (default: 30 to connect,"
+                            + " 60 without data)");
+                }
+                connect = Duration.ofMillis(Math.round(seconds * 1000));
+                read = connect;
+            }
             String cache = setting("convnet4j.cache", "CONVNET4J_CACHE");
             Path dir = cache != null ? Path.of(cache)
                     : Path.of(System.getProperty("user.home"), ".cache", "convnet4j");
@@ -91,8 +113,7 @@ public final class Downloads {
             String catalogue = setting("convnet4j.weights.catalogue", "CONVNET4J_WEIGHTS_CATALOGUE");
             return new Config(dir, offline != null && !offline.isBlank() && !offline.equals("0")
                     && !offline.equalsIgnoreCase("false"), setting("convnet4j.weights.mirror", "CONVNET4J_WEIGHTS_MIRROR"),
-                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), Duration.ofSeconds(30),
-                    Duration.ofSeconds(60), 3);
+                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), connect, read, 3);
         }
 
         private static String setting(String property, String variable) {
@@ -364,7 +385,15 @@ public final class Downloads {
             Path record = recordOf(target);
             // the URL first, so that an interrupted download (the .part) says where it came from
             AtomicFiles.writeString(record, record(url, from, -1, null, null));
-            download(from, part, fileName, progress);
+            try {
+                download(from, part, fileName, progress);
+            } catch (IOException | RuntimeException e) {
+                if (!Files.isRegularFile(part) || Files.size(part) == 0) {
+                    Files.deleteIfExists(part);
+                    Files.deleteIfExists(record); // nothing arrived (refused, unreachable, untrusted): nothing kept
+                }
+                throw e;
+            }
             java.util.Set<String> algorithms = new java.util.LinkedHashSet<>(List.of("SHA-256"));
             if (expected != null) {
                 algorithms.add(expected.algorithm());
@@ -408,8 +437,8 @@ public final class Downloads {
                 try {
                     transfer(url, part, fileName, progress);
                     return;
-                } catch (HttpStatusException e) {
-                    throw e; // 404 and friends do not get better by retrying
+                } catch (HttpStatusException | CacheWriteException e) {
+                    throw e; // 404 and friends, or a full disk, do not get better by retrying
                 } catch (IOException e) {
                     last = e;
                 }
@@ -440,13 +469,19 @@ public final class Downloads {
             long length = c.getContentLengthLong();
             long done = append ? have : 0;
             long total = length < 0 ? -1 : done + length;
+            if (length > 0) {
+                requireSpace(url, part, length);
+            }
             progress.update(fileName, done, total);
             try (InputStream in = c.getInputStream();
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                 OutputStream out = openPart(url, part, append)) {
                 byte[] buf = new byte[1 << 16];
                 for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    out.write(buf, 0, n);
+                    try {
+                        out.write(buf, 0, n);
+                    } catch (IOException e) {
+                        throw writeFailed(url, part, e);
+                    }
                     done += n;
                     progress.update(fileName, done, total);
                 }
@@ -462,6 +497,52 @@ public final class Downloads {
         }
     }
 
+    /**
+     * A download of {@code bytes} more into {@code part} must fit its disk: refused before the first byte (not
+     * retried, nothing written) rather than filling the disk and failing part way. When the free space cannot be
+     * read, the writes will tell.
+     */
+    private static void requireSpace(String url, Path part, long bytes) throws IOException {
+        long free;
+        try {
+            free = Files.getFileStore(part.getParent()).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (bytes > free) {
+            throw new CacheWriteException(url + ": " + MemoryBudget.human(bytes) + " to download into " + part.getParent()
+                    + ", whose disk has " + MemoryBudget.human(free) + " free; free some space, or put the cache on"
+                    + " another disk with CONVNET4J_CACHE=DIR");
+        }
+    }
+
+    private static OutputStream openPart(String url, Path part, boolean append) throws IOException {
+        try {
+            return Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw writeFailed(url, part, e);
+        }
+    }
+
+    /** A write into the cache failed (disk full, file too large, read-only): named, with its cause; not retried. */
+    private static CacheWriteException writeFailed(String url, Path part, IOException e) {
+        long done;
+        try {
+            done = Files.isRegularFile(part) ? Files.size(part) : 0;
+        } catch (IOException ignored) {
+            done = 0;
+        }
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            reason = fse.getReason();
+        }
+        boolean full = reason.contains("No space left") || reason.contains("Disk quota");
+        return new CacheWriteException(url + ": could not write " + part + " (" + reason + ") with " + done + " bytes in it"
+                + (done > 0 ? "; what arrived is kept there and the next run resumes it" : "")
+                + (full ? "; free some space, or put the cache on another disk with CONVNET4J_CACHE=DIR" : ""), e);
+    }
+
     /** Opens a GET (with a Range from {@code from} if positive), following up to 5 redirects, also http to https. */
     private HttpURLConnection open(String url, long from) throws IOException {
         String current = url;
@@ -475,7 +556,9 @@ public final class Downloads {
             if (!u.getProtocol().equals("http") && !u.getProtocol().equals("https")) {
                 throw new IOException(current + ": only http and https URLs are fetched");
             }
-            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxyFor(u));
+            Proxy proxy = proxyFor(u);
+            String via = proxy.type() == Proxy.Type.DIRECT ? "" : " (through the proxy " + proxy.address() + ")";
+            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxy);
             c.setInstanceFollowRedirects(false);
             c.setConnectTimeout((int) config.connectTimeout().toMillis());
             c.setReadTimeout((int) config.readTimeout().toMillis());
@@ -488,9 +571,16 @@ public final class Downloads {
                 status = c.getResponseCode();
             } catch (SocketTimeoutException e) {
                 throw new IOException(current + ": no answer within the timeout (connect " + seconds(config.connectTimeout())
-                        + ", read " + seconds(config.readTimeout()) + ")", e);
+                        + ", read " + seconds(config.readTimeout()) + ")" + via, e);
+            } catch (java.net.UnknownHostException e) {
+                throw new IOException(current + ": the host " + u.getHost() + " is not known (no DNS answer"
+                        + (via.isEmpty() ? "; if this network needs a proxy, set https_proxy or -Dhttps.proxyHost)"
+                        : ")" + via), e);
+            } catch (javax.net.ssl.SSLException e) {
+                // the certificate or the handshake: retrying gives the same answer
+                throw new HttpStatusException(current + ": " + tlsProblem(e) + via, e);
             } catch (IOException e) {
-                throw new IOException(current + ": " + e.getMessage(), e);
+                throw new IOException(current + ": " + e.getMessage() + via, e);
             }
             if (status >= 300 && status < 400 && c.getHeaderField("Location") != null) {
                 try {
@@ -505,6 +595,39 @@ public final class Downloads {
             return c;
         }
         throw new IOException(url + ": more than 5 redirects");
+    }
+
+    /**
+     * What went wrong in a TLS handshake, said for a user: an untrusted certificate (with the standard Java way to
+     * trust a private certificate authority), one for another host, an expired one, or the handshake's own words.
+     */
+    static String tlsProblem(javax.net.ssl.SSLException e) {
+        StringBuilder all = new StringBuilder();
+        boolean untrusted = false;
+        boolean expired = false;
+        for (Throwable t = e; t != null && all.length() < 2000; t = t.getCause() == t ? null : t.getCause()) {
+            all.append(' ').append(t.getMessage());
+            untrusted |= t instanceof java.security.cert.CertPathValidatorException
+                    || t.getClass().getName().endsWith("SunCertPathBuilderException");
+            expired |= t instanceof java.security.cert.CertificateExpiredException;
+        }
+        String text = all.toString();
+        if (expired) {
+            return "the server's certificate has expired or is not yet valid; nothing was downloaded";
+        }
+        if (untrusted || text.contains("PKIX path") || text.contains("unable to find valid certification path")) {
+            return "the server's certificate is not trusted by this Java runtime (no chain to a trusted certificate"
+                    + " authority); nothing was downloaded. If your network or mirror uses its own authority, import"
+                    + " its certificate into a trust store and run with -Djavax.net.ssl.trustStore=FILE"
+                    + " -Djavax.net.ssl.trustStorePassword=PASSWORD (for the convnet4j launcher in"
+                    + " CONVNET4J_JAVA_OPTS)";
+        }
+        if (text.contains("No subject alternative") || text.contains("No name matching")
+                || text.contains("hostname")) {
+            return "the server's certificate is for another host name (" + e.getMessage() + "); nothing was"
+                    + " downloaded";
+        }
+        return "TLS handshake failed (" + e.getMessage() + "); nothing was downloaded";
     }
 
     /** The JVM's proxy if one is configured for the URL, else https_proxy / http_proxy, loopback always direct. */
@@ -583,12 +706,29 @@ public final class Downloads {
         return name;
     }
 
-    /** An HTTP status that is an answer, not a transient failure. */
+    /** Writing into the cache failed or cannot fit (disk full, file too large): not retried. */
+    static final class CacheWriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CacheWriteException(String message) {
+            super(message);
+        }
+
+        CacheWriteException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** An answer, not a transient failure: an HTTP status, a refused certificate. Not retried. */
     static final class HttpStatusException extends IOException {
         private static final long serialVersionUID = 1L;
 
         HttpStatusException(String message) {
             super(message);
+        }
+
+        HttpStatusException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

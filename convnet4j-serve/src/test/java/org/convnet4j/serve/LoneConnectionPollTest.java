@@ -1,0 +1,156 @@
+package org.convnet4j.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The selector thread's bounded poll after answering a lone connection ({@link LoneConnectionConnector}), on raw
+ * sockets: a client that sends its next request as soon as it has the answer is caught by the poll instead of
+ * the selector sleeping; with another connection open, or the poll turned off, nothing polls; and a new
+ * connection arriving while the selector polls (its wake-up consumed by the poll) is still answered once the
+ * poll has run out.
+ */
+class LoneConnectionPollTest {
+
+    private static ModelServer start(long spinMicros) throws IOException {
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.timeoutMillis = 20_000;
+        o.loneSpinMicros = spinMicros;
+        o.callerRunsMicros = 10_000_000; // inline on the selector thread even when the machine is loaded
+        return ModelServer.start(Map.of("lenet", TestModels.lenet(3)), o);
+    }
+
+    private static byte[] request(long seed) {
+        Tensor x = TestModels.randomInput(new Random(seed), 1);
+        byte[] body = ModelServerTest.inferBody(x).getBytes(StandardCharsets.UTF_8);
+        byte[] head = SelectorPathTest.head("/v2/models/lenet/infer", "application/json", body.length);
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    private static String exchange(Socket s, byte[] request) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(request);
+        out.flush();
+        return SelectorPathTest.readResponse(s.getInputStream());
+    }
+
+    private static String body(String response) {
+        return response.substring(response.indexOf("\r\n\r\n") + 4);
+    }
+
+    /** A v2 request with broken JSON: refused with 400 on the selector thread itself. */
+    private static byte[] broken() {
+        byte[] broken = "{\"inputs\": [".getBytes(StandardCharsets.UTF_8);
+        byte[] head = SelectorPathTest.head("/v2/models/lenet/infer", "application/json", broken.length);
+        byte[] req = new byte[head.length + broken.length];
+        System.arraycopy(head, 0, req, 0, head.length);
+        System.arraycopy(broken, 0, req, head.length, broken.length);
+        return req;
+    }
+
+    private static Socket connect(ModelServer server) throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port());
+        s.setSoTimeout(20_000);
+        s.setTcpNoDelay(true);
+        return s;
+    }
+
+    @Test
+    void aLoneClientsNextRequestIsCaughtByThePoll() throws Exception {
+        // a 1 s poll: however loaded the machine, the client sends its next request within it
+        try (ModelServer server = start(1_000_000); Socket s = connect(server)) {
+            byte[] req = request(1);
+            String first = exchange(s, req);
+            assertTrue(first.startsWith("HTTP/1.1 200"), first);
+            LoneConnectionConnector c = server.connector();
+            long slept = c.blockingSelects();
+            for (int i = 0; i < 60; i++) {
+                String answer = exchange(s, req);
+                assertEquals(body(first), body(answer)); // same request, same answer byte for byte
+            }
+            slept = c.blockingSelects() - slept;
+            // Not every answer is followed by a poll: when the next request is already there as Jetty reads after
+            // answering, the selector is not reached at all. Those that poll find the request, and the selector
+            // thread goes to sleep only after a poll that ran out (or for one of Jetty's own wake-ups).
+            String counts = "caught " + c.caught() + ", missed " + c.missed() + ", skipped " + c.skipped()
+                    + ", blocking selects " + slept;
+            assertTrue(c.caught() >= 1, counts);
+            assertTrue(c.missed() <= 2, counts);
+            assertTrue(slept <= c.missed() + c.skipped() + 3, counts);
+            String metrics = ModelServerTest.get(server, "/metrics").body();
+            assertTrue(metrics.contains("convnet4j_lone_connection_polls_total{result=\"caught\"} "), metrics);
+        }
+    }
+
+    @Test
+    void nothingPollsWhenTurnedOffOrWithAnotherConnectionOpen() throws Exception {
+        try (ModelServer server = start(0); Socket s = connect(server)) {
+            byte[] req = request(2);
+            for (int i = 0; i < 30; i++) {
+                assertTrue(exchange(s, req).startsWith("HTTP/1.1 200"));
+            }
+            assertEquals(0, server.connector().caught() + server.connector().missed());
+            assertTrue(server.connector().blockingSelects() > 0); // it sleeps in epoll_wait as Jetty does
+        }
+        try (ModelServer server = start(1_000_000); Socket idle = connect(server); Socket s = connect(server)) {
+            // broken JSON is refused on the selector thread itself, whatever the number of connections
+            byte[] req = broken();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 30; i++) {
+                assertTrue(exchange(s, req).startsWith("HTTP/1.1 400"));
+            }
+            assertEquals(0, server.connector().caught() + server.connector().missed(), "polled with two connections open");
+            // 30 answers with a 1 s poll each would take 30 s
+            assertTrue(System.nanoTime() - t0 < 15_000_000_000L, "30 refusals took " + (System.nanoTime() - t0) / 1e9 + " s");
+        }
+    }
+
+    @Test
+    void aConnectionArrivingDuringThePollIsAnsweredWhenItRunsOut() throws Exception {
+        try (ModelServer server = start(2_000_000); Socket a = connect(server)) {
+            // refused on the selector thread, which then polls for a's next request for up to 2 s (answers of
+            // valid requests may come from the model's worker while it measures the model's speed)
+            assertTrue(exchange(a, broken()).startsWith("HTTP/1.1 400"));
+            long t0 = System.nanoTime();
+            try (Socket b = connect(server)) { // its registration with the selector waits for the poll to end
+                String answer = exchange(b, request(3));
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(seconds < 10, "the new connection waited " + seconds + " s");
+            assertTrue(server.connector().missed() >= 1, "the poll did not run out: caught " + server.connector().caught());
+            assertTrue(exchange(a, request(4)).startsWith("HTTP/1.1 200")); // the first connection still works
+        }
+    }
+
+    @Test
+    void pollsThatRunOutMakeTheNextOnesRarer() throws Exception {
+        // a client that waits longer than the poll after each answer: after each poll that ran out, the next
+        // 1, 3, 7, 15 ... answers are let pass without polling
+        try (ModelServer server = start(2_000); Socket s = connect(server)) {
+            byte[] req = broken();
+            for (int i = 0; i < 40; i++) {
+                assertTrue(exchange(s, req).startsWith("HTTP/1.1 400"));
+                Thread.sleep(20);
+            }
+            LoneConnectionConnector c = server.connector();
+            String counts = "caught " + c.caught() + ", missed " + c.missed() + ", skipped " + c.skipped();
+            // 40 answers: polls after answers 1, 3, 7, 15, 31 (5 or so; a poll may catch the client's close)
+            assertTrue(c.missed() >= 3 && c.missed() <= 7, counts);
+            assertTrue(c.skipped() >= 30, counts);
+        }
+    }
+}
