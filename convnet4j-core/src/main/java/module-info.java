@@ -3,7 +3,7 @@
  * data, checkpoints, the model zoo, transfer learning and fusion.
  *
  * <p>Every package is exported except the internal ones (docs/ARCHITECTURE.md, "Exported and internal"):
- * {@code org.convnet4j.internal.json} (the one Gson configuration), {@code org.convnet4j.internal.cli} (the option
+ * {@code org.convnet4j.internal.json} (the one Gson configuration), {@code org.convnet4j.run.internal} (the option
  * mixin of the two train commands) and {@code org.convnet4j.tensor.kernels.internal} (benchmark diagnostics) are
  * exported only to the project's own modules. On the class path (the usual Maven use)
  * this descriptor is ignored and the jar is the module {@code org.convnet4j.core} only by name.
@@ -20,7 +20,7 @@ module org.convnet4j.core {
     // resolved on the module path, though no class of ours names them
     requires com.twelvemonkeys.imageio.jpeg;
     requires com.twelvemonkeys.imageio.webp;
-    // optional: only the internal mixin of the two train commands (internal.cli) carries picocli annotations
+    // optional: only the internal mixin of the two train commands (run.internal) carries picocli annotations
     requires static info.picocli;
 
     exports org.convnet4j.benchmark;
@@ -48,7 +48,7 @@ module org.convnet4j.core {
     exports org.convnet4j.internal.json to org.convnet4j.io, org.convnet4j.serve, org.convnet4j.cli,
             org.convnet4j.spark, org.convnet4j.bench;
     exports org.convnet4j.tensor.kernels.internal to org.convnet4j.bench;
-    exports org.convnet4j.internal.cli to org.convnet4j.cli, org.convnet4j.spark;
+    exports org.convnet4j.run.internal to org.convnet4j.cli, org.convnet4j.spark;
 
     uses org.convnet4j.nn.LayerType;
     uses org.convnet4j.nn.LayerProvider; // deprecated, still read

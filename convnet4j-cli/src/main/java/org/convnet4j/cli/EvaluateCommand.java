@@ -168,23 +168,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** The model's outputs must be the data's classes: matched by name, leniently, in any order (relabelled). */
     private Dataset requireSameClasses(Model model, Dataset test, String data) {
-        int outputs = model.outputShape().dim(-1);
-        if (outputs != test.numClasses()) {
-            throw new BadInputException("the model has " + outputs + " classes but " + data + " has "
-                    + test.numClasses() + " " + test.classNames());
-        }
-        if (model.classNames().isEmpty()) {
-            return test;
-        }
         try {
-            org.convnet4j.dataspec.ClassNames.Relabelled r = org.convnet4j.dataspec.ClassNames.inOrderOf(test,
-                    model.classNames());
+            org.convnet4j.dataspec.ClassNames.Relabelled r = org.convnet4j.dataspec.ClassNames.forModel(model, test,
+                    data);
             if (!r.warning().isEmpty()) {
                 spec.commandLine().getErr().println("warning: " + r.warning());
             }
             return r.data();
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(data + ": " + e.getMessage(), e);
+            throw new BadInputException(e.getMessage(), e);
         }
     }
 }

@@ -10,7 +10,7 @@ import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.internal.cli.TrainingOptions;
+import org.convnet4j.run.internal.TrainingOptions;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;

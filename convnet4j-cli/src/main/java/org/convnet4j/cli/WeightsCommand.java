@@ -1,7 +1,5 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
-import org.convnet4j.io.weights.WeightsCatalogue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,7 +30,7 @@ import picocli.CommandLine.Spec;
                 + " certificate authority; in CONVNET4J_JAVA_OPTS).",
             ""
         },
-        subcommands = {WeightsCommand.ListCommand.class, WeightsCommand.FetchCommand.class,
+        subcommands = {WeightsListCommand.class, WeightsCommand.FetchCommand.class,
             WeightsCommand.RemoveCommand.class},
         footer = {"", "Examples:", "  convnet4j weights list", "  convnet4j weights fetch resnet50:imagenet vgg16:keras",
             "  convnet4j weights remove vgg16:keras https://example.org/models/model.pth",
@@ -47,125 +43,6 @@ final class WeightsCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return ErrorReporter.BAD_INPUT;
-    }
-
-    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-            description = "The catalogue: name, file, parameters, approximate file size, preprocessing, and whether the"
-                + " file is cached; then the files fetched from other URLs (weights/urls/): URL, size, SHA-256, format,"
-                + " and interrupted downloads.")
-    static final class ListCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--json", description = "Print the catalogue as JSON.")
-        boolean json;
-
-        @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            ModelLoader.Options o = ModelLoader.Options.defaults();
-            Downloads d = o.downloads();
-            if (json) {
-                JsonArray a = Json.parseArray(o.catalogue().toJson(), "catalogue");
-                for (int i = 0; i < a.size(); i++) {
-                    JsonObject e = a.get(i).getAsJsonObject();
-                    Path f = d.cached(e.get("file").getAsString());
-                    e.addProperty("cached", Files.isRegularFile(f) ? f.toString() : null);
-                }
-                JsonObject root = new JsonObject();
-                root.addProperty("cache", d.config().weightsDir().toString());
-                root.add("entries", a);
-                JsonArray urls = new JsonArray();
-                for (Downloads.CachedFile c : d.urlDownloads()) {
-                    urls.add(json(c));
-                }
-                root.add("url_downloads", urls);
-                out.println(Json.toPretty(root));
-                return 0;
-            }
-            out.println("cache: " + d.config().weightsDir() + (d.config().offline() ? " (offline)" : "")
-                    + (d.config().mirror() != null ? ", mirror " + d.config().mirror() : ""));
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"NAME", "FILE", "PARAMS", "SIZE", "PREPROCESSING", "CACHED"});
-            for (WeightsCatalogue.Entry e : o.catalogue().entries()) {
-                Path f = d.cached(e.file());
-                String cached = Files.isRegularFile(f) ? String.format(Locale.ROOT, "%.1f MB", Files.size(f) / 1e6)
-                        : e.loadable() ? "-" : "- (not loadable)";
-                rows.add(new String[] {e.name() + (e.aliases().isEmpty() ? "" : " (" + String.join(", ", e.aliases()) + ")"),
-                    e.file(), e.parameters() > 0 ? String.format(Locale.ROOT, "%.1fM", e.parameters() / 1e6) : "?",
-                    e.sizeMib() > 0 ? String.format(Locale.ROOT, "~%.1f MiB", e.sizeMib()) : "?",
-                    e.preprocessing().length() > 20 ? "custom" : e.preprocessing(), cached});
-            }
-            int[] w = new int[6];
-            for (String[] r : rows) {
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = Math.max(w[i], r[i].length());
-                }
-            }
-            for (String[] r : rows) {
-                out.printf(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s  %-" + w[4]
-                        + "s  %s%n", (Object[]) r);
-            }
-            out.println("SIZE: the published approximate size (torchvision's model metadata, Keras' downloads); the"
-                    + " checksum, not the size, decides; see --json for each size's source");
-            printUrlDownloads(out, d);
-            return 0;
-        }
-
-        private static void printUrlDownloads(PrintWriter out, Downloads d) throws java.io.IOException {
-            List<Downloads.CachedFile> files = d.urlDownloads();
-            out.println();
-            out.println("fetched from other URLs (" + d.config().weightsDir().resolve("urls") + "): "
-                    + (files.isEmpty() ? "none" : files.size()));
-            if (files.isEmpty()) {
-                return;
-            }
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"FILE", "SIZE", "FORMAT", "SHA-256", "URL"});
-            for (Downloads.CachedFile c : files) {
-                rows.add(new String[] {c.file().getFileName().toString(), c.partial()
-                        ? String.format(Locale.ROOT, "%.1f MB so far", c.size() / 1e6)
-                        : String.format(Locale.ROOT, "%.1f MB", c.size() / 1e6), c.format(),
-                    c.partial() ? "(interrupted download: the next fetch of its URL resumes it)" : c.sha256(),
-                    c.url() != null ? c.url() : "(not recorded: " + d.config().weightsDir().relativize(c.file()) + ")"});
-            }
-            int[] w = new int[4];
-            for (String[] r : rows) {
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = Math.max(w[i], r[i].length());
-                }
-            }
-            for (String[] r : rows) {
-                out.printf(Locale.ROOT, "%-" + w[0] + "s  %" + w[1] + "s  %-" + w[2] + "s  %-" + w[3] + "s  %s%n",
-                        (Object[]) r);
-            }
-            out.println("use one by its URL wherever a model file is accepted: predict/evaluate/summary/import/infer"
-                    + " --model URL, transfer --base URL, serve NAME=URL (read from the cache, also with"
-                    + " CONVNET4J_OFFLINE=1); free the space with: convnet4j weights remove URL");
-            if (files.stream().anyMatch(c -> c.url() == null)) {
-                out.println("(not recorded): downloaded before convnet4j kept each file's URL, or copied in by hand;"
-                        + " its SHA-256 was computed now");
-            }
-        }
-    }
-
-    static JsonObject json(Downloads.CachedFile c) {
-        JsonObject o = new JsonObject();
-        o.addProperty("url", c.url());
-        o.addProperty("path", c.file().toString());
-        o.addProperty("size", c.size());
-        o.addProperty("partial", c.partial());
-        o.addProperty("format", c.format());
-        if (!c.partial()) {
-            o.addProperty("sha256", c.sha256());
-            o.addProperty("recorded", c.recorded());
-            o.addProperty("verified", c.verified());
-            o.addProperty("downloaded", c.downloaded() == null ? null : c.downloaded().toString());
-        }
-        if (c.fetchedFrom() != null && !c.fetchedFrom().equals(c.url())) {
-            o.addProperty("fetched_from", c.fetchedFrom());
-        }
-        return o;
     }
 
     @Command(name = "remove", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,

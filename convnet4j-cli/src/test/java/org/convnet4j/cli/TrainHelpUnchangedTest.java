@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code train --help} is the text recorded in help/train.txt (written from the command before its training options
- * moved to the shared {@code internal.cli.TrainingOptions} mixin, issue 14): moving the declarations changed nothing
+ * moved to the shared {@code run.internal.TrainingOptions} mixin, issue 14): moving the declarations changed nothing
  * a user sees. Regenerate deliberately with {@code -Dconvnet4j.help.write=true} after a wanted change.
  */
 class TrainHelpUnchangedTest {

@@ -72,6 +72,30 @@ public final class ClassNames {
     }
 
     /**
+     * {@code data} ready to evaluate {@code model} on (what {@code convnet4j evaluate} checks): the model's outputs
+     * must be as many as the data's classes, and when the model names its classes the data is relabelled into their
+     * order ({@link #inOrderOf}: by name, leniently, in any order; the warning says what was matched loosely).
+     *
+     * @param dataName names the data in messages (a spec or a folder)
+     * @throws IllegalArgumentException naming the data when the counts differ or the names do not match
+     */
+    public static Relabelled forModel(org.convnet4j.nn.Model model, Dataset data, String dataName) {
+        int outputs = model.outputShape().dim(-1);
+        if (outputs != data.numClasses()) {
+            throw new IllegalArgumentException("the model has " + outputs + " classes but " + dataName + " has "
+                    + data.numClasses() + " " + data.classNames());
+        }
+        if (model.classNames().isEmpty()) {
+            return new Relabelled(data, "");
+        }
+        try {
+            return inOrderOf(data, model.classNames());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dataName + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * {@code data} seen with the labels of {@code classes} (a model's class names): every class of the data matched
      * to one of {@code classes} by name, leniently, whatever the order ("T-shirt_top" in a folder of pictures sorted
      * by name is a Fashion-MNIST model's class 0 "T-shirt/top"). The samples are not copied.

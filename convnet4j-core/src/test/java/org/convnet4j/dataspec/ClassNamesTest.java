@@ -51,4 +51,32 @@ class ClassNamesTest {
                 () -> ClassNames.inOrderOf(data(List.of("A", "a"), 0, 1), List.of("a", "b")));
         assertTrue(twice.getMessage().contains("ambiguously"), twice.getMessage());
     }
+
+    /** What evaluate checks before it runs, as a library call: output count, then names (relabelled). */
+    @Test
+    void forModelChecksTheOutputCountThenRelabelsByName() {
+        Dataset d = data(List.of("Coat", "T-shirt_top", "Trouser"), 0, 1, 2, 1);
+        org.convnet4j.nn.Sequential named = new org.convnet4j.nn.Sequential(Shape.of(1, 1, 1),
+                new org.convnet4j.nn.layers.Flatten(), new org.convnet4j.nn.layers.Dense(3));
+        named.setClassNames(List.of("T-shirt/top", "Trouser", "Coat"));
+        ClassNames.Relabelled r = ClassNames.forModel(named, d, "pictures/");
+        assertEquals(List.of("T-shirt/top", "Trouser", "Coat"), r.data().classNames());
+        assertEquals(2, r.data().label(0));
+        assertTrue(r.warning().contains("'T-shirt_top' = 'T-shirt/top'"), r.warning());
+
+        org.convnet4j.nn.Sequential unnamed = new org.convnet4j.nn.Sequential(Shape.of(1, 1, 1),
+                new org.convnet4j.nn.layers.Flatten(), new org.convnet4j.nn.layers.Dense(3));
+        assertSame(d, ClassNames.forModel(unnamed, d, "pictures/").data(), "no names: the data as it is");
+
+        org.convnet4j.nn.Sequential five = new org.convnet4j.nn.Sequential(Shape.of(1, 1, 1),
+                new org.convnet4j.nn.layers.Flatten(), new org.convnet4j.nn.layers.Dense(5));
+        IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
+                () -> ClassNames.forModel(five, d, "pictures/"));
+        assertEquals("the model has 5 classes but pictures/ has 3 [Coat, T-shirt_top, Trouser]", count.getMessage());
+        named.setClassNames(List.of("a", "b", "c"));
+        IllegalArgumentException names = assertThrows(IllegalArgumentException.class,
+                () -> ClassNames.forModel(named, d, "pictures/"));
+        assertTrue(names.getMessage().startsWith("pictures/: the model's classes [a, b, c] are not the data's"),
+                names.getMessage());
+    }
 }

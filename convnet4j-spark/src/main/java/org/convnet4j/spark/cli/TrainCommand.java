@@ -3,7 +3,7 @@ package org.convnet4j.spark.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
-import org.convnet4j.internal.cli.TrainingOptions;
+import org.convnet4j.run.internal.TrainingOptions;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.spark.SparkTrainer;

@@ -12,7 +12,7 @@ import picocli.CommandLine;
 
 /**
  * {@code spark train --help} is the text recorded in help/spark-train.txt (written from the command before its
- * training options moved to the shared {@code internal.cli.TrainingOptions} mixin, issue 14): its own wording and
+ * training options moved to the shared {@code run.internal.TrainingOptions} mixin, issue 14): its own wording and
  * order are kept. Regenerate deliberately with {@code -Dconvnet4j.help.write=true} after a wanted change.
  */
 class SparkTrainHelpUnchangedTest {

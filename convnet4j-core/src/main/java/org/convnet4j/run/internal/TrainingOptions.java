@@ -1,4 +1,4 @@
-package org.convnet4j.internal.cli;
+package org.convnet4j.run.internal;
 
 import java.util.function.Function;
 import org.convnet4j.dataspec.DataSpec;
@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The options of {@code convnet4j train} and {@code convnet4j spark train} that become {@link TrainingSettings}
- * (the run's settings, saved for --resume), declared once as a picocli mixin for both commands. Internal: picocli is
+ * (the run's settings, saved for --resume), declared once as a picocli mixin for both commands. Internal (in
+ * {@code run}'s tree, not the top-level {@code internal}, which {@code checkpoint} uses: no package cycle): picocli is
  * an optional dependency of convnet4j-core, needed only by the two command lines (the class loads without it; the
  * annotations are then not read). The descriptions are the {@code train} command's; a command words them its own way
  * through its resource bundle (keys {@code train.model}, {@code train.epochs}, ...; for --data and --limit, whose
