@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
                 + " ~/.cache/convnet4j/weights).",
             "Environment: CONVNET4J_CACHE, CONVNET4J_OFFLINE=1 (never download), CONVNET4J_WEIGHTS_MIRROR=URL/ (same"
                 + " file names from a mirror), CONVNET4J_WEIGHTS_CATALOGUE=FILE.json (extra or replaced entries),"
-                + " https_proxy / -Dhttps.proxyHost.",
+                + " CONVNET4J_DOWNLOAD_TIMEOUT=SECONDS, CONVNET4J_PROGRESS=bar|lines|none (default: a bar at a terminal,"
+                + " lines in a log), https_proxy / -Dhttps.proxyHost, -Djavax.net.ssl.trustStore=FILE (a private"
+                + " certificate authority; in CONVNET4J_JAVA_OPTS).",
             ""
         },
         subcommands = {WeightsCommand.ListCommand.class, WeightsCommand.FetchCommand.class,

@@ -106,6 +106,17 @@ class DownloadProgressTest {
         assertEquals(0, p.exitValue());
         assertEquals("", Files.readString(err).lines().filter(l -> !l.startsWith("WARNING: Using incubator"))
                 .collect(Collectors.joining("\n")));
+
+        // the launcher pipes the JVM's stderr and says with -Dconvnet4j.stderr.terminal what the real one is
+        List<String> told = new ArrayList<>(command(base + "/m/model.pth", dir.resolve("c3").toString()));
+        told.add(1, "-Dconvnet4j.stderr.terminal=true");
+        pb = new ProcessBuilder(told).redirectError(err.toFile()).redirectOutput(out.toFile());
+        pb.environment().remove("CONVNET4J_PROGRESS");
+        p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        String bar = Files.readString(err);
+        assertTrue(bar.contains("\rmodel.pth") && !bar.contains("downloading model.pth"), bar);
     }
 
     @Test

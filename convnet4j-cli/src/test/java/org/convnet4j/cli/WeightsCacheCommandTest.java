@@ -48,6 +48,20 @@ class WeightsCacheCommandTest {
     @BeforeEach
     void setUp() throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
+        server.createContext("/slow/", ex -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, one.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(one);
+            } catch (java.io.IOException gone) {
+                // the client gave up first
+            }
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.createContext("/", ex -> {
             String p = ex.getRequestURI().getPath();
             byte[] b = p.endsWith(".onnx") ? two : p.contains("/missing/") ? null : one;
@@ -78,6 +92,29 @@ class WeightsCacheCommandTest {
         server.stop(0);
         System.clearProperty("convnet4j.cache");
         System.clearProperty("convnet4j.weights.catalogue");
+    }
+
+    /** CONVNET4J_DOWNLOAD_TIMEOUT (property convnet4j.download.timeout): a server slower than it is one line. */
+    @Test
+    void theDownloadTimeoutIsASettingAndASlowServerIsOneLine() {
+        System.setProperty("convnet4j.download.timeout", "0.4");
+        try {
+            String url = base + "/slow/model.pth";
+            CliRun r = CliRun.of("weights", "fetch", url);
+            assertEquals(2, r.exitCode(), r.err());
+            assertEquals(1, r.errLines(), r.err());
+            assertTrue(r.err().contains(url + ": no answer within the timeout (connect 0.400 s, read 0.400 s)"), r.err());
+            // (the server would have answered after 3 s: the default timeouts would have downloaded the file)
+            assertFalse(Files.exists(dir.resolve("cache/weights/urls")) && CliRun.of("weights", "list").out()
+                    .contains(url), "nothing cached");
+            System.setProperty("convnet4j.download.timeout", "soon");
+            CliRun bad = CliRun.of("weights", "fetch", url);
+            assertEquals(2, bad.exitCode());
+            assertEquals(1, bad.errLines(), bad.err());
+            assertTrue(bad.err().contains("CONVNET4J_DOWNLOAD_TIMEOUT='soon'"), bad.err());
+        } finally {
+            System.clearProperty("convnet4j.download.timeout");
+        }
     }
 
     @Test

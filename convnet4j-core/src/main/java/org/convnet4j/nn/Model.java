@@ -31,7 +31,8 @@ public abstract class Model extends Layer {
      * pass ({@link GradMode#withoutGradients}): each activation is garbage as soon as it has been consumed.
      */
     public Tensor predict(Tensor x) {
-        return GradMode.withoutGradients(() -> forward(x, false));
+        // activations from this thread's reused buffers (InferenceBuffers); the result is the caller's
+        return GradMode.withoutGradients(() -> InferenceBuffers.call(() -> forward(x, false)));
     }
 
     /** Names of the classes the outputs stand for, if known (saved with the model). */

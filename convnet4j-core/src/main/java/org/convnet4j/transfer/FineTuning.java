@@ -145,9 +145,12 @@ public final class FineTuning {
         loadInto(plan.model(), initial);
         List<Phase> refit = refit(plan, train, settings, out, listeners, progress, chosen.phases(), chosen.history());
         Metrics after = Trainer.evaluate(plan.model(), train, 256, new SoftmaxCrossEntropy());
-        if (!(after.loss() <= before.loss())) {
+        boolean convexOnly = refit.stream().allMatch(Phase::convex);
+        if (!convexOnly && !(after.loss() <= before.loss())) {
             // the refit must fit the training pictures at least as well as the model it replaces, which saw only
-            // part of them: a refit that diverged or collapsed (another data order, one more batch) is discarded
+            // part of them: a refit that diverged or collapsed (another data order, one more batch) is discarded.
+            // A refit of the convex head alone cannot diverge, and its objective is not this loss (Case 1's
+            // one-vs-rest head minimises one binary loss per class): it is Case 1's model on all the pictures, kept
             loadInto(plan.model(), validated);
             out.accept(String.format(Locale.ROOT, "refit discarded: its loss on all %d training pictures is %.4f"
                     + " (accuracy %.4f), the validated model's %.4f (accuracy %.4f); keeping the validated model",
@@ -176,6 +179,23 @@ public final class FineTuning {
         // and clearly so: on a few validation pictures a gain of two or three answers is noise (seed 2030, Fashion
         // 5-9 at 100 per class: 3 more right of 100 on validation, 5 fewer right of 500 on the test set)
         return tune.mcNemarZ() >= tune.keepZ();
+    }
+
+    /**
+     * Whether a two-phase run (Cases 2 and 3) ended with its fine-tuning: the refit trained phase 2 again, or, without
+     * a refit, {@link #keepsTuning} kept phase 2 over the head. False when the head alone was kept (then, with the
+     * {@link FineTuneSettings.HeadFit#CASE_1} head, the model is Case 1's) and for runs without a head phase.
+     */
+    public static boolean tuningKept(List<Phase> phases, List<Phase> refit) {
+        Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
+        Phase tune = phases.stream().filter(p -> p.number() == 2).findFirst().orElse(null);
+        if (head == null || tune == null) {
+            return false;
+        }
+        if (!refit.isEmpty()) {
+            return refit.stream().anyMatch(p -> p.number() == 2);
+        }
+        return keepsTuning(head, tune);
     }
 
     /**

@@ -26,7 +26,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>Bounded: it polls only on the thread that has just answered (a thread-local mark set by {@link #answered}),
  * only while one connection is open, and at most {@code spinMicros} once per answer; then it returns to the
- * normal blocking select. A wake-up meant for the selector during the poll (a new connection, an interest
+ * normal blocking select. Polls that run out make the next ones rarer (a client that thinks between requests,
+ * or a machine too loaded for the client to run in time), so that little CPU goes to polls that find nothing. A wake-up meant for the selector during the poll (a new connection, an interest
  * change from another thread) is consumed by {@code selectNow}; Jetty's loop applies the pending updates when
  * this returns, so they are delayed by at most {@code spinMicros}, never lost.
  */
@@ -38,6 +39,7 @@ final class LoneConnectionConnector extends ServerConnector {
     private final LongAdder caught = new LongAdder();
     private final LongAdder missed = new LongAdder();
     private final LongAdder blocking = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
 
     LoneConnectionConnector(Server server, long spinMicros, ConnectionFactory... factories) {
         super(server, factories);
@@ -67,6 +69,11 @@ final class LoneConnectionConnector extends ServerConnector {
         return missed.sum();
     }
 
+    /** Answers after which no poll ran because earlier polls had run out (see {@code PollingSelector.poll}). */
+    long skipped() {
+        return skipped.sum();
+    }
+
     /** Selects that could sleep (the ordinary blocking select), polled or not. */
     long blockingSelects() {
         return blocking.sum();
@@ -77,43 +84,66 @@ final class LoneConnectionConnector extends ServerConnector {
         return new ServerConnectorManager(executor, scheduler, selectors) {
             @Override
             protected ManagedSelector newSelector(int id) {
-                return new ManagedSelector(this, id) {
-                    @Override
-                    protected int nioSelect(Selector selector, boolean now) throws IOException {
-                        if (!now && spinNanos > 0) {
-                            boolean[] mark = ANSWERED.get();
-                            if (mark[0]) {
-                                mark[0] = false;
-                                if (getConnectedEndPoints().size() == 1) {
-                                    return poll(selector);
-                                }
-                            }
-                        }
-                        if (!now) {
-                            blocking.increment();
-                        }
-                        return super.nioSelect(selector, now);
-                    }
-                };
+                return new PollingSelector(this, id);
             }
         };
     }
 
-    /**
-     * {@code selectNow} until something is selected or the time is up. Returning 0 sends Jetty's loop round
-     * once more (pending updates applied) and into an ordinary blocking select, since the mark is cleared.
-     */
-    private int poll(Selector selector) throws IOException {
-        long deadline = System.nanoTime() + spinNanos;
-        do {
-            int n = selector.selectNow();
-            if (n > 0) {
-                caught.increment();
-                return n;
+    /** Jetty's selector with the poll; its fields are used by its own selecting thread only. */
+    private final class PollingSelector extends ManagedSelector {
+        /** Opportunities to let pass without polling, after polls that ran out (see {@link #poll}). */
+        private int skip;
+        private int backoff;
+
+        PollingSelector(SelectorManager manager, int id) {
+            super(manager, id);
+        }
+
+        @Override
+        protected int nioSelect(Selector selector, boolean now) throws IOException {
+            if (!now && spinNanos > 0) {
+                boolean[] mark = ANSWERED.get();
+                if (mark[0]) {
+                    mark[0] = false;
+                    if (getConnectedEndPoints().size() == 1) {
+                        if (skip == 0) {
+                            // 0 when it ran out: Jetty's loop goes round (applying updates whose wake-up the poll
+                            // consumed) and comes back here, mark cleared, for the ordinary select
+                            return poll(selector);
+                        } else {
+                            skip--;
+                            skipped.increment();
+                        }
+                    }
+                }
             }
-            Thread.onSpinWait();
-        } while (System.nanoTime() - deadline < 0);
-        missed.increment();
-        return 0;
+            if (!now) {
+                blocking.increment();
+            }
+            return super.nioSelect(selector, now);
+        }
+
+        /**
+         * {@code selectNow} until something is selected or the time is up. A poll that runs out means this
+         * client does not turn round within the time (it thinks, or the machine is so loaded that it is not
+         * running): the next 1, 3, 7 ... up to 63 opportunities are let pass without polling, and a poll that
+         * catches a request starts over, so the CPU spent on polls that find nothing stays small.
+         */
+        private int poll(Selector selector) throws IOException {
+            long deadline = System.nanoTime() + spinNanos;
+            do {
+                int n = selector.selectNow();
+                if (n > 0) {
+                    caught.increment();
+                    backoff = 0;
+                    return n;
+                }
+                Thread.onSpinWait();
+            } while (System.nanoTime() - deadline < 0);
+            missed.increment();
+            backoff = Math.min(2 * backoff + 1, 63);
+            skip = backoff;
+            return 0;
+        }
     }
 }

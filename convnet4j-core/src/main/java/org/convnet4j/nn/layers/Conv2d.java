@@ -286,7 +286,9 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         } else {
             epilogue = ConvEpilogue.activationOnly(activation(following.get(0)));
         }
-        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue, null,
+        // outside a training step the slot hands out a new tensor, or in Model.predict one of the thread's buffers
+        Tensor into = buffers.overwritten(0, outputOf(built).prepend(input.dim(0)));
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue, into,
                 packedWeights(false));
     }
 

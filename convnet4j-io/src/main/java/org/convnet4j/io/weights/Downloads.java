@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Weight files fetched over HTTP(S) into a cache, the way torch.hub and Keras do it, with what air-gapped and
@@ -82,8 +83,29 @@ public final class Downloads {
             return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts);
         }
 
-        /** Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts). */
+        /**
+         * Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts);
+         * {@code CONVNET4J_DOWNLOAD_TIMEOUT=SECONDS} (property {@code convnet4j.download.timeout}) sets both timeouts.
+         */
         public static Config fromEnvironment() {
+            Duration connect = Duration.ofSeconds(30);
+            Duration read = Duration.ofSeconds(60);
+            String timeout = setting("convnet4j.download.timeout", "CONVNET4J_DOWNLOAD_TIMEOUT");
+            if (timeout != null && !timeout.isBlank()) {
+                double seconds;
+                try {
+                    seconds = Double.parseDouble(timeout.trim());
+                } catch (NumberFormatException e) {
+                    seconds = Double.NaN;
+                }
+                if (!(seconds >= 0.1 && seconds <= 86_400)) {
+                    throw new IllegalArgumentException("CONVNET4J_DOWNLOAD_TIMEOUT='" + timeout + "': give the seconds"
+                            + " to wait for a server to connect or send data, 0.1 to 86400 (default: 30 to connect,"
+                            + " 60 without data)");
+                }
+                connect = Duration.ofMillis(Math.round(seconds * 1000));
+                read = connect;
+            }
             String cache = setting("convnet4j.cache", "CONVNET4J_CACHE");
             Path dir = cache != null ? Path.of(cache)
                     : Path.of(System.getProperty("user.home"), ".cache", "convnet4j");
@@ -91,8 +113,7 @@ public final class Downloads {
             String catalogue = setting("convnet4j.weights.catalogue", "CONVNET4J_WEIGHTS_CATALOGUE");
             return new Config(dir, offline != null && !offline.isBlank() && !offline.equals("0")
                     && !offline.equalsIgnoreCase("false"), setting("convnet4j.weights.mirror", "CONVNET4J_WEIGHTS_MIRROR"),
-                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), Duration.ofSeconds(30),
-                    Duration.ofSeconds(60), 3);
+                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), connect, read, 3);
         }
 
         private static String setting(String property, String variable) {
@@ -416,8 +437,8 @@ public final class Downloads {
                 try {
                     transfer(url, part, fileName, progress);
                     return;
-                } catch (HttpStatusException e) {
-                    throw e; // 404 and friends do not get better by retrying
+                } catch (HttpStatusException | CacheWriteException e) {
+                    throw e; // 404 and friends, or a full disk, do not get better by retrying
                 } catch (IOException e) {
                     last = e;
                 }
@@ -448,13 +469,19 @@ public final class Downloads {
             long length = c.getContentLengthLong();
             long done = append ? have : 0;
             long total = length < 0 ? -1 : done + length;
+            if (length > 0) {
+                requireSpace(url, part, length);
+            }
             progress.update(fileName, done, total);
             try (InputStream in = c.getInputStream();
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                 OutputStream out = openPart(url, part, append)) {
                 byte[] buf = new byte[1 << 16];
                 for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    out.write(buf, 0, n);
+                    try {
+                        out.write(buf, 0, n);
+                    } catch (IOException e) {
+                        throw writeFailed(url, part, e);
+                    }
                     done += n;
                     progress.update(fileName, done, total);
                 }
@@ -468,6 +495,52 @@ public final class Downloads {
         } finally {
             c.disconnect();
         }
+    }
+
+    /**
+     * A download of {@code bytes} more into {@code part} must fit its disk: refused before the first byte (not
+     * retried, nothing written) rather than filling the disk and failing part way. When the free space cannot be
+     * read, the writes will tell.
+     */
+    private static void requireSpace(String url, Path part, long bytes) throws IOException {
+        long free;
+        try {
+            free = Files.getFileStore(part.getParent()).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (bytes > free) {
+            throw new CacheWriteException(url + ": " + MemoryBudget.human(bytes) + " to download into " + part.getParent()
+                    + ", whose disk has " + MemoryBudget.human(free) + " free; free some space, or put the cache on"
+                    + " another disk with CONVNET4J_CACHE=DIR");
+        }
+    }
+
+    private static OutputStream openPart(String url, Path part, boolean append) throws IOException {
+        try {
+            return Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw writeFailed(url, part, e);
+        }
+    }
+
+    /** A write into the cache failed (disk full, file too large, read-only): named, with its cause; not retried. */
+    private static CacheWriteException writeFailed(String url, Path part, IOException e) {
+        long done;
+        try {
+            done = Files.isRegularFile(part) ? Files.size(part) : 0;
+        } catch (IOException ignored) {
+            done = 0;
+        }
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            reason = fse.getReason();
+        }
+        boolean full = reason.contains("No space left") || reason.contains("Disk quota");
+        return new CacheWriteException(url + ": could not write " + part + " (" + reason + ") with " + done + " bytes in it"
+                + (done > 0 ? "; what arrived is kept there and the next run resumes it" : "")
+                + (full ? "; free some space, or put the cache on another disk with CONVNET4J_CACHE=DIR" : ""), e);
     }
 
     /** Opens a GET (with a Range from {@code from} if positive), following up to 5 redirects, also http to https. */
@@ -631,6 +704,19 @@ public final class Downloads {
             throw new IllegalArgumentException("'" + name + "' is not a plain file name");
         }
         return name;
+    }
+
+    /** Writing into the cache failed or cannot fit (disk full, file too large): not retried. */
+    static final class CacheWriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CacheWriteException(String message) {
+            super(message);
+        }
+
+        CacheWriteException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** An answer, not a transient failure: an HTTP status, a refused certificate. Not retried. */

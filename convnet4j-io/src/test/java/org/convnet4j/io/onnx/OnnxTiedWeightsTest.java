@@ -10,8 +10,12 @@ import java.util.SplittableRandom;
 import org.convnet4j.io.onnx.OnnxModel.Attribute;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An initializer read by a float layer and by a typed node is one parameter (tied): the float layer's, which the typed
@@ -125,5 +129,33 @@ class OnnxTiedWeightsTest {
             assertEquals(0f, v, 0f);
         }
         assertTrue(kernel.isLearnable());
+    }
+
+    @TempDir
+    java.nio.file.Path dir;
+
+    /**
+     * After tuning, the export writes a tied initializer's current value for the typed path too (not the file's
+     * original constant): the exported model, read back, gives the tuned outputs.
+     */
+    @Test
+    void anExportAfterTuningWritesTheSharedWeightsAsTheyAreNow() throws Exception {
+        Sequential model = OnnxProgramLayer.of(model(), "tied");
+        OnnxProgramLayer layer = (OnnxProgramLayer) model.layers().get(0);
+        Tensor x = Tensor.of(values("x", 2, 3).floats(), 2, 3);
+        Tensor before = model.predict(x);
+        for (Parameter w : layer.program().graph().namedParameters().values()) {
+            float[] v = w.value().data();
+            for (int k = 0; k < v.length; k++) {
+                v[k] += 0.25f * (k % 3 - 1) + 0.1f;
+            }
+            w.changed();
+        }
+        Tensor tuned = model.predict(x);
+        assertTrue(tuned.maxAbsDiff(before) > 1e-2, "the change moved the outputs");
+        java.nio.file.Path file = dir.resolve("tied.onnx");
+        OnnxExporter.export(model, file);
+        assertEquals(0f, tuned.maxAbsDiff(ModelLoader.load(file).model().predict(x)), 1e-6f,
+                "the exported model gives the tuned outputs");
     }
 }

@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.convnet4j.internal.json.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,6 +77,16 @@ class DownloadsTest {
                 return;
             }
             serve(ex, payload, 0);
+        });
+        server.createContext("/huge/", ex -> {
+            // a Content-Length of 1 PiB (more than any disk), then a few bytes
+            fullGets.incrementAndGet();
+            ex.sendResponseHeaders(200, 1L << 50);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(payload, 0, 1000);
+            } catch (IOException ignored) {
+                // the client hangs up
+            }
         });
         server.createContext("/missing/", ex -> {
             ex.sendResponseHeaders(404, -1);
@@ -438,6 +449,72 @@ class DownloadsTest {
         assertArrayEquals(payload, Files.readAllBytes(mine));
         assertEquals(1, fullGets.get(), "the file was downloaded once, the second process waited for it");
         assertTrue(ranges.isEmpty());
+    }
+
+    /**
+     * Issue 15, disk full: a download that cannot fit the cache's disk (the server declares 1 PiB) is refused before
+     * the first byte, in one message naming the URL, the size and the free space, once (not retried), nothing kept.
+     */
+    @Test
+    void aDownloadLargerThanTheDiskIsRefusedBeforeTheFirstByte() {
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class,
+                () -> downloads(false, null).fetch(base + "/huge/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(e.getMessage().startsWith(base + "/huge/" + name + ": 1.1 PB to download into "), e.getMessage());
+        assertTrue(e.getMessage().contains("free; free some space, or put the cache on another disk with"
+                + " CONVNET4J_CACHE=DIR"), e.getMessage());
+        assertEquals(1, fullGets.get(), "not retried");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertEquals(List.of(), files.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".lock"))
+                    .map(Path::toString).toList(), "nothing kept");
+        } catch (IOException io) {
+            throw new java.io.UncheckedIOException(io);
+        }
+    }
+
+    /**
+     * A write into the cache that fails part way (here the kernel's file size limit, EFBIG, as a full disk gives
+     * ENOSPC): one message naming the URL, the partial file and the cause, not retried; what arrived is kept and the
+     * next run resumes from it with a Range request and ends with the whole, verified file.
+     */
+    @Test
+    void aFailedWriteIsNamedNotRetriedAndTheNextRunResumes() throws Exception {
+        Path cache = dir.resolve("cache");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String child = "ulimit -f 100 && exec \"$0\" -XX:-UsePerfData -Xshare:off -Xmx128m -cp \"$1\" \"$2\" \"$3\""
+                + " \"$4\" \"$5\"";
+        Process p = new ProcessBuilder("bash", "-c", child, javaBin, System.getProperty("java.class.path"),
+                FetchOrSayMain.class.getName(), cache.toString(), base + "/ok/" + name, name)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertTrue(Files.isDirectory(cache), out);
+        Path part;
+        try (Stream<Path> files = Files.walk(cache)) {
+            part = files.filter(f -> f.toString().endsWith(".part")).findFirst().orElseThrow(() -> new AssertionError(out));
+        }
+        assertEquals(102_400, Files.size(part), "the kernel's limit of 100 KiB");
+        assertEquals("refused: " + base + "/ok/" + name + ": could not write " + part + " (File too large) with 102400"
+                + " bytes in it; what arrived is kept there and the next run resumes it", out);
+        assertEquals(1, fullGets.get(), "not retried");
+        Path f = downloads(false, null).fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        assertEquals(List.of("bytes=102400-"), ranges);
+        assertFalse(Files.exists(part));
+    }
+
+    /** Fetches one URL in its own process; prints the file, or "refused: " and the message. */
+    public static final class FetchOrSayMain {
+        public static void main(String[] args) {
+            Downloads d = new Downloads(new Downloads.Config(Path.of(args[0]), false, null, null, Duration.ofSeconds(5),
+                    Duration.ofSeconds(15), 3));
+            try {
+                System.out.println(d.fetch(args[1], args[2], Checksum.fromFileName(args[2]), Downloads.Progress.NONE));
+            } catch (IOException e) {
+                System.out.println("refused: " + e.getMessage());
+            }
+        }
     }
 
     /** The second process of {@link #twoProcessesFetchingTheSameFileDownloadItOnce}. */
