@@ -16,9 +16,17 @@ k = 5-fold cross-validation). Rules (they differ only when the verdict is uncert
              from Case 1's fitted head and keep tuning only when validation says it is better, so they are Case 1
              or better by construction); else the best measured
   tie-only   only exact ties go to the later case (ties in the best measured value; 4 > 3 > 2 > 1)
+  aside23    demote1, after setting aside the close cases 2 and 3 none of whose fold runs kept its fine-tuning
+             (results.csv's "5-fold runs keeping tuning" is 0/n: on the folds they were their head alone, i.e.
+             Case 1's model with the case1 head fit, or Case 1's model family with the multinomial one); the rest
+             as demote1 among the cases left. Runs written before that column existed: no case is set aside
+             (aside23 = demote1 there)
 
-Regret = best test accuracy of the five tried cases minus the pick's, in points (percentage points).
-usage: tie_break.py OUT.csv SEED=results.csv [SEED=results.csv ...]
+Regret = best test accuracy of the tried cases minus the pick's, in points (percentage points).
+usage: tie_break.py [--cases 1,2,3,4] [--sizes 10,100] OUT.csv SEED=results.csv [SEED=results.csv ...]
+--cases: the cases --try is taken to have tried (default all five); a setting is scored when the run has all of them,
+so runs made with --cases 1,2,3,4 are scored with --cases 1,2,3,4 (and a five-case run can be rescored as if the early
+cut had not been tried). --sizes: score only these training sizes (per class).
 """
 import csv
 import math
@@ -28,7 +36,8 @@ from collections import defaultdict
 ORDER = ["1", "1-early", "2", "3", "4"]
 FOLDS = 5
 SE = 1.0
-RULES = ["old", "ft", "ft3", "ft-any", "demote1", "tie-only"]
+SIZES = None
+RULES = ["old", "ft", "ft3", "ft-any", "demote1", "tie-only", "aside23"]
 
 
 def label(case):
@@ -45,9 +54,10 @@ def read(path):
             continue
         right = [int(x) for x in row["5-fold right answers per fold"].split()]
         answers = int(row["held-out accuracy (5-fold, answers)"].split("(")[1].rstrip(")"))
+        kept = row.get("5-fold runs keeping tuning") or ""
         settings[(row["target"], int(row["per class"]))][c] = {
             "test": float(row["test accuracy"]), "right": right, "per_fold": answers / len(right),
-            "cv": sum(right) / answers}
+            "cv": sum(right) / answers, "kept": int(kept.split("/")[0]) if kept else None}
     return settings
 
 
@@ -70,10 +80,11 @@ def picks(cases):
             best = c
     close = [c for c in tried if c == best or gap(cases[best], cases[c]) <= 0]
 
-    def best_of(group):
-        g = [c for c in tried if c in group and c in close]
+    def best_of(group, among=None):
+        among = close if among is None else among
+        g = [c for c in tried if c in group and c in among]
         if not g:
-            return best
+            return None
         b = g[0]
         for c in g:
             if cases[c]["cv"] > cases[b]["cv"]:
@@ -82,9 +93,18 @@ def picks(cases):
 
     tie = max((c for c in tried if cases[c]["cv"] == cases[best]["cv"]), key=ORDER.index)
     ft3 = "3" if "3" in close else "2" if "2" in close else best
-    demote1 = best_of({"2", "3", "4"}) if "2" in close or "3" in close else best
-    return close, {"old": best, "ft": best_of({"2", "3"}), "ft3": ft3, "ft-any": best_of({"2", "3", "4"}),
-                   "demote1": demote1, "tie-only": tie}
+    demote1 = (best_of({"2", "3", "4"}) or best) if "2" in close or "3" in close else best
+    # aside23: only for an uncertain verdict; cases 2 and 3 whose folds never kept their tuning leave the close set
+    aside = demote1
+    if len(close) > 1:
+        left = [c for c in close if not (c in ("2", "3") and cases[c]["kept"] == 0)]
+        if "2" in left or "3" in left:
+            aside = best_of({"2", "3", "4"}, left)
+        else:
+            aside = best_of(set(ORDER), left) or best
+    return close, {"old": best, "ft": best_of({"2", "3"}) or best, "ft3": ft3,
+                   "ft-any": best_of({"2", "3", "4"}) or best, "demote1": demote1, "tie-only": tie,
+                   "aside23": aside}
 
 
 def main(out, runs):
@@ -92,12 +112,15 @@ def main(out, runs):
     for spec in runs:
         seed, path = spec.split("=", 1)
         for (target, n), cases in sorted(read(path).items()):
-            if any(c not in cases for c in ORDER):
+            if any(c not in cases for c in ORDER) or (SIZES and n not in SIZES):
                 continue
             close, p = picks(cases)
             top = max(cases[c]["test"] for c in ORDER)
+            kept = {c: cases[c]["kept"] for c in ("2", "3")}
             rows.append({"seed": seed, "target": target.split(":")[0], "per_class": n,
-                         "close": " ".join(close), **{f"pick_{r}": p[r] for r in RULES},
+                         "close": " ".join(close),
+                         "kept_2": "" if kept["2"] is None else kept["2"], "kept_3": "" if kept["3"] is None else kept["3"],
+                         **{f"pick_{r}": p[r] for r in RULES},
                          **{f"below_{r}": round(100 * (top - cases[p[r]]["test"]), 1) for r in RULES},
                          **{f"test_{c}": cases[c]["test"] for c in ORDER}})
     with open(out, "w", newline="") as f:
@@ -122,4 +145,11 @@ def main(out, runs):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    args = sys.argv[1:]
+    while args and args[0] in ("--cases", "--sizes"):
+        if args[0] == "--cases":
+            ORDER = [c for c in ORDER if c in args[1].split(",")]
+        else:
+            SIZES = [int(x) for x in args[1].split(",")]
+        args = args[2:]
+    main(args[0], args[1:])

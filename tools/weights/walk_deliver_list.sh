@@ -41,8 +41,10 @@ run env CONVNET4J_OFFLINE=1 $J summary --model resnet18:imagenet
 run env CONVNET4J_OFFLINE=1 $J import resnet18:imagenet -o r18.c4j
 run $J predict --model r18.c4j --top-k 1 "$PIC"
 run $J predict --model $B/cut/model.pth --top-k 1 "$PIC"
-run $J weights fetch $B/model.pth $B/other/model.pth
+# stderr in a file, as in CI: whole lines, no carriage returns (cat -A shows a \r as ^M)
+run bash -c "$J weights fetch $B/model.pth $B/other/model.pth 2> progress.log; cat -A progress.log | grep -v incubator"
 run find cache -path '*urls*' -name model.pth -exec sha256sum {} +
+run $J weights list
 run $J predict --model $B/tampered/resnet18-$S.pth "$PIC"
 run find cache -name "resnet18-$S.pth*"
 run $J predict --model $B/nothere-12345678.pth "$PIC"
@@ -55,6 +57,10 @@ run $J predict --model "$R/resnet18.onnx" --top-k 1 "$PIC"
 run $J import "$R/resnet18.onnx" -o r18onnx.c4j
 run $J predict --model r18onnx.c4j --top-k 1 "$PIC"
 run $J import "$R/resnet18.onnx" --preprocessing bogus -o x.c4j
+run $J weights remove $B/other/model.pth
+run $J weights remove ./r18.c4j
+run $J weights remove --urls resnet18:imagenet
+run find cache -type f
 echo; echo "### server log"; cat server.log
 } > walk.log 2>&1
 echo "$DIR/walk.log"

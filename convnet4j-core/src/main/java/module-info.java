@@ -3,8 +3,9 @@
  * data, checkpoints, the model zoo, transfer learning and fusion.
  *
  * <p>Every package is exported except the internal ones (docs/ARCHITECTURE.md, "Exported and internal"):
- * {@code org.convnet4j.internal.json} (the one Gson configuration) and {@code org.convnet4j.tensor.kernels.internal}
- * (benchmark diagnostics) are exported only to the project's own modules. On the class path (the usual Maven use)
+ * {@code org.convnet4j.internal.json} (the one Gson configuration), {@code org.convnet4j.internal.cli} (the option
+ * mixin of the two train commands) and {@code org.convnet4j.tensor.kernels.internal} (benchmark diagnostics) are
+ * exported only to the project's own modules. On the class path (the usual Maven use)
  * this descriptor is ignored and the jar is the module {@code org.convnet4j.core} only by name.
  */
 module org.convnet4j.core {
@@ -19,6 +20,8 @@ module org.convnet4j.core {
     // resolved on the module path, though no class of ours names them
     requires com.twelvemonkeys.imageio.jpeg;
     requires com.twelvemonkeys.imageio.webp;
+    // optional: only the internal mixin of the two train commands (internal.cli) carries picocli annotations
+    requires static info.picocli;
 
     exports org.convnet4j.benchmark;
     exports org.convnet4j.checkpoint;
@@ -45,6 +48,7 @@ module org.convnet4j.core {
     exports org.convnet4j.internal.json to org.convnet4j.io, org.convnet4j.serve, org.convnet4j.cli,
             org.convnet4j.spark, org.convnet4j.bench;
     exports org.convnet4j.tensor.kernels.internal to org.convnet4j.bench;
+    exports org.convnet4j.internal.cli to org.convnet4j.cli, org.convnet4j.spark;
 
     uses org.convnet4j.nn.LayerType;
     uses org.convnet4j.nn.LayerProvider; // deprecated, still read

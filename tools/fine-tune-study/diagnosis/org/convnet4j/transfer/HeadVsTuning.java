@@ -41,9 +41,10 @@ public class HeadVsTuning {
         org.convnet4j.train.History hist = new org.convnet4j.train.History();
         java.lang.reflect.Method m = FineTuning.class.getDeclaredMethod("convexPhase", TransferPlan.class, Dataset.class,
                 Dataset.class, java.util.function.Consumer.class, FeatureExtractor.Progress.class,
-                org.convnet4j.train.History.class, boolean.class);
+                org.convnet4j.train.History.class, boolean.class, FineTuneSettings.HeadFit.class);
         m.setAccessible(true);
-        m.invoke(null, h, train, null, (java.util.function.Consumer<String>) x -> { }, FeatureExtractor.Progress.NONE, hist, true);
+        m.invoke(null, h, train, null, (java.util.function.Consumer<String>) x -> { }, FeatureExtractor.Progress.NONE, hist, true,
+                FineTuneSettings.HeadFit.LOGISTIC_REGRESSION);
         System.out.printf(Locale.ROOT, "case2 head alone (softmax regression, all data) test %.4f%n",
                 Trainer.evaluate(p.model(), test, 256).accuracy());
         // validation-chosen (no refit)

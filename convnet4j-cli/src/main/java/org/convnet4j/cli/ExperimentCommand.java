@@ -78,9 +78,19 @@ public final class ExperimentCommand implements Callable<Integer> {
                 + " Default: ${DEFAULT-VALUE}.")
         long seed = org.convnet4j.transfer.TransferExperiment.Config.DEFAULT_SEED;
 
+        @Option(names = "--head-fit", paramLabel = "HOW", description = "Phase 1 of cases 2 and 3 (as transfer --head-fit):"
+                + " case1, logreg or gradient. Default: ${DEFAULT-VALUE}.")
+        String headFit = org.convnet4j.transfer.FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            org.convnet4j.transfer.FineTuneSettings.HeadFit fit;
+            try {
+                fit = org.convnet4j.transfer.FineTuneSettings.HeadFit.of(headFit);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--head-fit: " + e.getMessage());
+            }
             for (String c : cases) {
                 if (!org.convnet4j.transfer.TransferExperiment.CASES.contains(c)) {
                     throw new BadInputException("--cases " + c + ": expected some of " + org.convnet4j.transfer.TransferExperiment.CASES);
@@ -105,7 +115,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, d.fineTune(), d.options(), shallow, classifiersAt, seed);
+                    testPerClass, t, cases, d.fineTune().withHeadFit(fit), d.options(), shallow, classifiersAt, seed);
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
                         out.println(line);

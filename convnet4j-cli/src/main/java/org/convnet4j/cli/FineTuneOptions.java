@@ -26,8 +26,9 @@ final class FineTuneOptions {
             + " last; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
     boolean keepDense;
 
-    @Option(names = "--head-fit", paramLabel = "HOW", description = "Phase 1: logreg (Case 1's logistic regression, C = 1, to"
-            + " convergence; default) or gradient (Adam at --head-lr, at most --head-epochs).")
+    @Option(names = "--head-fit", paramLabel = "HOW", description = "Phase 1: case1 (Case 1's own logistic regression,"
+            + " liblinear one-vs-rest, C = 1, written into the head), logreg (multinomial logistic regression, C = 1, to"
+            + " convergence) or gradient (Adam at --head-lr, at most --head-epochs). Default: ${DEFAULT-VALUE}.")
     String headFit = FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
 
     @Option(names = "--head-epochs", paramLabel = "N", description = "Phase 1 with --head-fit gradient: at most N epochs (0 skips it). Default: ${DEFAULT-VALUE}.")

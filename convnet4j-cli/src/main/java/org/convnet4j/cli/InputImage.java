@@ -13,19 +13,14 @@ final class InputImage {
     }
 
     /**
-     * Reads the picture and checks that the command's working set fits {@link MemoryBudget}: {@code planes} float
-     * copies of it (padded input, responses, magnitude, direction, output picture ...). Decoding is budgeted by
-     * Images itself; this makes a 100-megapixel picture fail with a message rather than with OutOfMemoryError
-     * half way through the filters.
+     * Reads the picture for a command whose working set is {@code planes} more float copies of it (padded input,
+     * responses, magnitude, direction, output picture ...): what decoding and that work need is estimated from the
+     * picture's header (size, bands, bit depth) and checked against {@link MemoryBudget} before any pixel is decoded,
+     * so a 100-megapixel picture too large for the work fails at once with one message, not after decoding it (nor
+     * with OutOfMemoryError half way through the filters).
      */
     static Tensor read(Path file, boolean grey, int planes) throws ImageFormatException {
-        Tensor image = Images.read(file);
-        try {
-            MemoryBudget.require(file + ": processing a " + image.dim(2) + "x" + image.dim(1) + " picture",
-                    MemoryBudget.bytesOf(4L * planes, image.size()));
-        } catch (MemoryBudget.TooLargeException e) {
-            throw new ImageFormatException(e.getMessage(), e);
-        }
+        Tensor image = Images.readToProcess(file, planes);
         return grey ? ImageFilters.toGrey(image) : image;
     }
 

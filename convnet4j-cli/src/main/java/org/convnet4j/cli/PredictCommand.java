@@ -107,15 +107,16 @@ final class PredictCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(modelFile + ": " + e.getMessage(), e);
         }
-        // every picture is read before any answer, so a bad file fails the command without partial output
+        // every picture is read before any answer, so a bad file fails the command without partial output; what is
+        // held is each picture prepared as the model's input (decoded pictures of many megapixels would add up)
         List<Tensor> pictures = new ArrayList<>();
         for (Path p : images) {
-            pictures.add(Images.read(p));
+            pictures.add(classifier.prepare(p));
         }
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
         List<List<Prediction>> all = new ArrayList<>();
         for (Tensor t : pictures) {
-            all.add(classifier.classify(t).topK(topK)); // one at a time: pictures may be large before resizing
+            all.add(classifier.classifyPrepared(t.reshape(t.shape().prepend(1)), 1).get(0).topK(topK));
         }
         List<String> labels = new ArrayList<>(images.stream().map(Path::toString).toList());
         images.forEach(p -> trueClasses.add(null));

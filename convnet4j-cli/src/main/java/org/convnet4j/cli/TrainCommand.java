@@ -10,9 +10,11 @@ import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.data.Dataset;
+import org.convnet4j.internal.cli.TrainingOptions;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
@@ -51,6 +53,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Model file to write. Default: model.c4j.")
+    Path out;
+
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "Continue the run saved in this file "
             + "(--out or its .last file); options not given are taken from the file.")
     Path resume;
@@ -82,7 +87,7 @@ final class TrainCommand implements Callable<Integer> {
         Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
         TrainingSettings settings;
         try {
-            settings = options.over(resumed == null ? TrainingSettings.builder() : resumedSettings(resumed)).build();
+            settings = over(resumed == null ? TrainingSettings.builder() : resumedSettings(resumed)).build();
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         }
@@ -123,11 +128,24 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The options given on the command line over {@code b} (the saved run's settings, or the defaults). */
+    private TrainingSettings.Builder over(TrainingSettings.Builder b) {
+        TrainingSettings.Overrides given = options.overrides(input -> {
+            try {
+                return Shape.parseGreyOrRgbPicture(input); // 1 (grey) or 3 (RGB) channels
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--input: " + e.getMessage());
+            }
+        });
+        given.out = out;
+        return b.override(given);
+    }
+
     /** The settings saved in the checkpoint given to --resume (model and data must be given when it has none). */
     private TrainingSettings.Builder resumedSettings(Checkpoint resumed) {
         try {
             return TrainingSettings.resuming(resumed, resume).orElseGet(() -> {
-                if (options.model == null || options.data == null) {
+                if (options.model() == null || options.data() == null) {
                     throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and"
                             + " --data must be given to resume it");
                 }

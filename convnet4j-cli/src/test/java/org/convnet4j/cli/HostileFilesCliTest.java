@@ -167,9 +167,11 @@ class HostileFilesCliTest {
         Images.write(Tensor.zeros(3, 1000, 1000), png);
         try (org.convnet4j.testsupport.TemporaryProperty budget = org.convnet4j.testsupport.TemporaryProperty.set(
                 org.convnet4j.util.MemoryBudget.PROPERTY, "30m")) {
-            // decoding needs 20 MB (fits); edge detection's working set, 4 float copies of 3 x 1 MP, does not
+            // decoding needs 18 MB (fits); edge detection's working set, the picture and 4 float copies of 3 x 1 MP,
+            // does not: refused from the header, before decoding (LargePicturesCliTest measures that)
             assertOneLine(CliRun.of("edges", png.toString(), "-o", dir.resolve("e.png").toString()), 2,
-                    "big.png: processing a 1000x1000 picture needs 48 MB, above the limit of 31 MB");
+                    "big.png: a 1000x1000 picture (PNG, 3 bands of 8 bits), decoded and processed with 4 working copies"
+                    + " of it as floats, needs 60 MB, above the limit of 31 MB");
         }
         assertFalse(Files.exists(dir.resolve("e.png")));
     }

@@ -87,12 +87,21 @@ class TransferCommandTest {
         // the default head: Case 1's logistic regression on the frozen features, refitted on all the pictures
         assertTrue(keep.out().contains("phase 1: new head only, base frozen: logistic regression (C = 1"), keep.out());
         // and the plan printed before it says so (no head rate, no epochs)
-        assertTrue(keep.out().contains("  phase 1: the new head alone, base frozen: logistic regression fitted to"
-                + " convergence, as Case 1\n"), keep.out());
+        assertTrue(keep.out().contains("  phase 1: the new head alone, base frozen: multinomial logistic regression"
+                + " fitted to convergence\n"), keep.out());
+        // --head-fit case1: Case 1's own classifier (liblinear one-vs-rest) written into the head, said before and while
+        CliRun case1 = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--head-fit", "case1", "--data",
+                "fashion-mnist:0,2,4", "--limit", "8", "--epochs", "1", "--out", dir.resolve("c2c1.c4j").toString(),
+                "--no-progress", "--no-refit");
+        assertEquals(0, case1.exitCode(), case1.err());
+        assertTrue(case1.out().contains("  phase 1: the new head alone, base frozen: Case 1's logistic regression"
+                + " (one-vs-rest) on the same features, written into the head\n"), case1.out());
+        assertTrue(case1.out().contains("phase 1: new head only, base frozen: Case 1's classifier (logreg: liblinear's"
+                + " one-vs-rest logistic regression, C = 1, standardised features)"), case1.out());
         CliRun bad = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--head-fit", "sgd", "--data",
                 "fashion-mnist:0,2,4", "--out", dir.resolve("bad.c4j").toString());
         assertEquals(2, bad.exitCode(), bad.err());
-        assertTrue(bad.err().contains("head fit 'sgd' is not known; known: logreg, gradient"), bad.err());
+        assertTrue(bad.err().contains("head fit 'sgd' is not known; known: logreg, case1, gradient"), bad.err());
         // by default the epochs chosen on the validation split are trained again on all 24 pictures; not with --no-refit
         assertTrue(r.out().contains("refit: from the starting weights again on all 24 training pictures (validation"
                 + " included): phase 1 for "), r.out());

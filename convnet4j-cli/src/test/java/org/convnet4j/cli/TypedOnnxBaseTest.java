@@ -40,23 +40,59 @@ class TypedOnnxBaseTest {
         assertEquals(OnnxProgramLayer.TYPE, model.layers().get(0).type());
         assertEquals(List.of("Sneaker", "Bag", "Ankle boot"), model.classNames());
         assertEquals(3, model.outputShape().dim(0));
-        // the fine-tuned weights were written, not the file's: case 3 moved the float layers' weights too
+        // the kept weights were written, not the file's: when the tuning phase was kept (refit with phase 2), case 3
+        // moved the program's float layers; when validation kept the head phase, they are the file's
+        boolean tuned = false;
+        for (var p : o.getAsJsonArray("refit_phases")) {
+            tuned |= p.getAsJsonObject().get("phase").getAsInt() == 2;
+        }
         Sequential base = (Sequential) ModelLoader.load(ONNX).model();
         var tunedParams = model.namedParameters();
         long moved = base.namedParameters().entrySet().stream().filter(e -> tunedParams.containsKey(e.getKey())
                 && !e.getKey().contains("typed_") && !java.util.Arrays.equals(e.getValue().value().data(),
                 tunedParams.get(e.getKey()).value().data())).count();
-        assertTrue(moved >= 2, "float-graph weights changed by fine-tuning: " + moved + " of "
-                + base.namedParameters().keySet());
-        float[] tuned = tunedParams.entrySet().stream().filter(e -> e.getKey().endsWith("typed_W")).findFirst()
-                .orElseThrow().getValue().value().data();
-        assertEquals(3 * 16, tuned.length);
+        assertTrue(tuned ? moved >= 2 : moved == 0, "tuning kept " + tuned + ", float-graph weights changed: "
+                + moved + " of " + base.namedParameters().keySet());
+        // the new classifier reads h, the input of the program's typed head (the default cut): [3, 16]
+        assertEquals(3 * 16, tunedParams.get("predictions.kernel").value().size(), tunedParams.keySet().toString());
+        assertTrue(tunedParams.keySet().stream().noneMatch(k -> k.endsWith("typed_W")), tunedParams.keySet().toString());
 
+        // case 2 with the default options: a new classifier on h, phase 1 trains it alone, phase 2 the last 2 layers
+        // with weights: the program's fc node and the new classifier
         CliRun c2 = CliRun.of("transfer", "--base", ONNX.toString(), "--case", "2", "--data", "fashion-mnist:7-9",
-                "--limit", "8", "--test-limit", "5", "--epochs", "1", "--fine-tune-last", "1", "--out",
-                dir.resolve("c2.c4j").toString(),
+                "--limit", "8", "--test-limit", "5", "--epochs", "1", "--out", dir.resolve("c2.c4j").toString(),
                 "--no-progress");
         assertEquals(0, c2.exitCode(), c2.err());
-        assertTrue(c2.out().contains("trained: "), c2.out());
+        String program = base.layers().get(0).name();
+        assertTrue(c2.out().contains("  trained: predictions\n"), c2.out());
+        assertTrue(c2.out().contains("  trained: " + program + ".fc_Gemm, predictions"), c2.out());
+        assertTrue(c2.out().contains("  frozen : " + program + ".conv_Conv"), c2.out());
+    }
+
+    @Test
+    void caseOneCutsInsideTheProgram() throws Exception {
+        Path out = dir.resolve("c1.c4j");
+        CliRun c1 = CliRun.of("transfer", "--base", ONNX.toString(), "--case", "1", "--data", "fashion-mnist:7-9",
+                "--limit", "20", "--test-limit", "20", "--out", out.toString(), "--json", "--no-progress");
+        assertEquals(0, c1.exitCode(), c1.err());
+        JsonObject o = Json.parseObject(c1.out().strip(), "stdout");
+        assertEquals("/Relu_1_output_0", o.get("cut").getAsString());
+        assertTrue(o.get("test_accuracy").getAsDouble() > 0.45, c1.out()); // 3 classes: chance 0.33
+        Sequential saved = (Sequential) ModelFiles.read(out).model();
+        assertEquals(OnnxProgramLayer.TYPE, saved.layers().get(0).type());
+        assertEquals(16, saved.outputShapeAt(0).size());
+
+        CliRun pool = CliRun.of("transfer", "--base", ONNX.toString(), "--case", "1", "--cut", "/pool/MaxPool",
+                "--data", "fashion-mnist:7-9", "--limit", "10", "--test-limit", "5", "--out",
+                dir.resolve("pool.c4j").toString(), "--no-progress");
+        assertEquals(0, pool.exitCode(), pool.err());
+        assertTrue(pool.out().contains("676 features"), pool.out());
+
+        CliRun bad = CliRun.of("transfer", "--base", ONNX.toString(), "--case", "1", "--cut", "nowhere",
+                "--data", "fashion-mnist:7-9", "--limit", "5", "--out", dir.resolve("bad.c4j").toString(),
+                "--no-progress");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("'nowhere'") && bad.err().contains("/fc/Gemm"), bad.err());
+        assertTrue(!bad.err().contains("\tat "), bad.err());
     }
 }

@@ -26,6 +26,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -38,7 +39,7 @@ public final class Images {
     /** System property that overrides {@link #DEFAULT_MAX_PIXELS}. */
     public static final String MAX_PIXELS_PROPERTY = "convnet4j.maxPixels";
 
-    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF, WebP";
+    private static final String SUPPORTED = "PNG, JPEG, BMP, GIF, WebP, TIFF";
 
     static {
         // ImageIO would otherwise spool streams through temporary files in java.io.tmpdir; our images fit in memory.
@@ -110,31 +111,115 @@ public final class Images {
         return read(file, maxPixels, minHeight, minWidth);
     }
 
-    private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
+    /**
+     * As {@link #read(Path)}, for a caller whose processing will hold {@code workingCopies} more float tensors of
+     * the picture's size (padded copies, filter responses, output pictures): the picture's header (size, bands, bit
+     * depth) is read first and what decoding and that processing need is checked against {@link MemoryBudget}
+     * before any pixel is decoded, so a picture too large for the work is refused in one message at once rather
+     * than after decoding it.
+     */
+    public static Tensor readToProcess(Path file, int workingCopies) throws ImageFormatException {
+        if (workingCopies < 0) {
+            throw new IllegalArgumentException("Images.readToProcess: workingCopies must be >= 0, got " + workingCopies);
+        }
+        return read(file, maxPixels(), 0, 0, workingCopies);
+    }
+
+    /**
+     * The header of a picture file (format, size, bands, bit depth, the tensor's channels and what decoding needs),
+     * read without decoding pixel data; the same checks of the file as {@link #read(Path)} before that.
+     */
+    public static PictureHeader header(Path file) throws ImageFormatException {
         String name = file.toString();
+        JpegHeader jpeg = jpegHeaderOf(file, name);
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            ImageReader reader = readerFor(in, name);
+            try {
+                reader.setInput(in, true, true);
+                return header(reader, name, jpeg);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
+    private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
+        return read(file, maxPixels, minHeight, minWidth, 0);
+    }
+
+    private static JpegHeader jpegHeaderOf(Path file, String name) throws ImageFormatException {
         if (!Files.exists(file)) {
             throw new ImageFormatException(name + ": file not found");
         }
         if (!Files.isRegularFile(file)) {
             throw new ImageFormatException(name + ": not a regular file");
         }
-        // Streamed: the decoder reads the file as it goes (never the whole file in memory), and with source
-        // subsampling keeps only the rows and columns it needs. A JPEG's segment headers (colour components, EXIF
-        // orientation) are read first in a pass that skips every segment body but EXIF's (at most 64 KB), however
-        // far into the file the picture data starts.
-        JpegHeader jpeg;
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 8192)) {
             if (Files.size(file) == 0) {
                 throw new ImageFormatException(name + ": empty file, not an image");
             }
-            jpeg = JpegHeader.read(in);
+            return JpegHeader.read(in);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
             throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
         }
+    }
+
+    private static ImageReader readerFor(ImageInputStream in, String name) throws ImageFormatException {
+        if (in == null) {
+            throw new ImageFormatException(name + ": cannot open for reading");
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new ImageFormatException(name + ": not a supported image (" + SUPPORTED + ")");
+        }
+        return readers.next();
+    }
+
+    /** The header of the picture {@code reader} is set to, from its size and image types (no pixel decoded). */
+    private static PictureHeader header(ImageReader reader, String name, JpegHeader jpeg) throws ImageFormatException {
+        int w;
+        int h;
+        try {
+            w = reader.getWidth(0);
+            h = reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageFormatException(name + ": corrupt image header: " + describe(e), e);
+        }
+        if (w < 1 || h < 1) {
+            throw new ImageFormatException(name + ": image header claims a size of " + w + "x" + h);
+        }
+        try {
+            Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+            if (types == null || !types.hasNext()) {
+                throw new ImageFormatException(name + ": unsupported kind of image (no decoded form; convert it to RGB)");
+            }
+            ImageTypeSpecifier destination = types.next(); // what read() decodes into without a destination type
+            ImageTypeSpecifier raw = reader.getRawImageType(0);
+            int orientation = jpeg == null ? 1 : jpeg.orientation();
+            return PictureHeader.of(reader.getFormatName(), w, h, destination, raw, orientation > 1 && orientation <= 8);
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageFormatException(name + ": corrupt image header: " + describe(e), e);
+        }
+    }
+
+    private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth, int workingCopies)
+            throws ImageFormatException {
+        String name = file.toString();
+        // Streamed: the decoder reads the file as it goes (never the whole file in memory), and with source
+        // subsampling keeps only the rows and columns it needs. A JPEG's segment headers (colour components, EXIF
+        // orientation) are read first in a pass that skips every segment body but EXIF's (at most 64 KB), however
+        // far into the file the picture data starts.
+        JpegHeader jpeg = jpegHeaderOf(file, name);
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            return decode(in, jpeg, name, maxPixels, minHeight, minWidth);
+            return decode(in, jpeg, name, maxPixels, minHeight, minWidth, workingCopies);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -184,7 +269,7 @@ public final class Images {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            return decode(in, JpegHeader.parse(bytes), name, maxPixels, minHeight, minWidth);
+            return decode(in, JpegHeader.parse(bytes), name, maxPixels, minHeight, minWidth, 0);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -192,20 +277,16 @@ public final class Images {
         }
     }
 
-    /** Decodes from {@code in}; {@code jpeg}: the same data's JPEG segment headers, null if it is not a JPEG. */
+    /**
+     * Decodes from {@code in}; {@code jpeg}: the same data's JPEG segment headers, null if it is not a JPEG;
+     * {@code workingCopies}: float tensors of the picture's size the caller will hold besides it.
+     */
     private static Tensor decode(ImageInputStream in, JpegHeader jpeg, String name, long maxPixels, int minHeight,
-                                 int minWidth) throws ImageFormatException {
+                                 int minWidth, int workingCopies) throws ImageFormatException {
         // CMYK and YCCK JPEGs are converted to RGB by TwelveMonkeys' JPEG reader (ahead of the JDK's, which gets
         // their colours wrong): with the file's ICC profile, else a default CMYK profile
         try {
-            if (in == null) {
-                throw new ImageFormatException(name + ": cannot open for reading");
-            }
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new ImageFormatException(name + ": not a supported image (" + SUPPORTED + ")");
-            }
-            ImageReader reader = readers.next();
+            ImageReader reader = readerFor(in, name);
             try {
                 reader.setInput(in, true, true);
                 List<String> warnings = new ArrayList<>();
@@ -215,27 +296,22 @@ public final class Images {
                         warnings.add(warning);
                     }
                 });
-                int w;
-                int h;
-                try {
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw new ImageFormatException(name + ": corrupt image header: " + describe(e), e);
-                }
-                if (w < 1 || h < 1) {
-                    throw new ImageFormatException(name + ": image header claims a size of " + w + "x" + h);
-                }
-                long pixels = (long) w * h;
+                // Everything below is decided from the header: size, bands and bit depth give what decoding (and the
+                // caller's work) will hold, compared with the budget before any pixel is decoded.
+                PictureHeader header = header(reader, name, jpeg);
+                int w = header.width();
+                int h = header.height();
+                long pixels = header.pixels();
                 boolean subsampling = minHeight > 0 && minWidth > 0;
                 int maxStep = subsampling ? Math.max(1, Math.min(h / minHeight, w / minWidth)) : 1;
                 // the smallest step whose decoded picture fits both the pixel cap and the memory budget; a caller
                 // that needs less than the full picture gets it subsampled instead of refused (the cap is on what
                 // is decoded), up to SUBSAMPLED_SOURCE_FACTOR times the cap in the file (decoding time)
+                long limit = MemoryBudget.limitBytes();
                 int step = 1;
                 while (step < maxStep && ((long) ((h + step - 1) / step) * ((w + step - 1) / step) > maxPixels
-                        || MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step, (w + step - 1) / step)
-                        > MemoryBudget.limitBytes())) {
+                        || neededBytes(header, step, workingCopies) > limit
+                        || neededBytes(header, step, workingCopies) < 0)) {
                     step++;
                 }
                 long decodedPixels = (long) ((h + step - 1) / step) * ((w + step - 1) / step);
@@ -246,10 +322,12 @@ public final class Images {
                             + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
                             + " (set -D" + MAX_PIXELS_PROPERTY + ")");
                 }
-                long decoded = MemoryBudget.bytesOf(BYTES_PER_DECODED_PIXEL, (h + step - 1) / step, (w + step - 1) / step);
                 try {
-                    MemoryBudget.require(name + ": a " + w + "x" + h + " picture" + (step > 1 ? " read at 1/" + step : ""),
-                            decoded);
+                    MemoryBudget.require(name + ": a " + w + "x" + h + " picture (" + header.describe() + ")"
+                            + (step > 1 ? " read at 1/" + step : "")
+                            + (workingCopies > 0 ? ", decoded and processed with " + workingCopies
+                                    + " working copies of it as floats," : ""),
+                            neededBytes(header, step, workingCopies));
                 } catch (MemoryBudget.TooLargeException e) {
                     throw new ImageFormatException(e.getMessage(), e);
                 }
@@ -285,10 +363,14 @@ public final class Images {
     }
 
     /**
-     * What decoding holds per pixel at its peak: the decoded picture (4 bytes for packed RGB), the ARGB copy
-     * toTensor takes (4) and the float tensor (3 x 4).
+     * What reading the picture at 1/{@code step} holds at its peak: decoding it ({@link PictureHeader#decodingBytes}),
+     * or the tensor and {@code workingCopies} more of its size, whichever is more; negative when above 8 EB.
      */
-    static final int BYTES_PER_DECODED_PIXEL = 20;
+    static long neededBytes(PictureHeader header, int step, int workingCopies) {
+        long decoding = header.decodingBytes(step);
+        long work = MemoryBudget.bytesOf(1L + workingCopies, header.tensorBytes(step));
+        return decoding < 0 || work < 0 ? -1 : Math.max(decoding, work);
+    }
 
     /**
      * How many times the pixel cap a picture may have in its file when it is read subsampled to fit the cap

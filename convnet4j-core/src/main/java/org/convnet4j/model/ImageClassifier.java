@@ -159,9 +159,25 @@ public final class ImageClassifier {
 
     /** The classes of the picture in {@code file} (PNG, JPEG, BMP, GIF). */
     public Classifications classify(Path file) throws IOException {
-        // a picture too big for memory is read subsampled, as long as it stays larger than what the model takes
+        return classify(read(file));
+    }
+
+    /**
+     * The picture in {@code file} as {@link #classify(Path)} reads it: decoded in full when it fits the memory budget,
+     * else subsampled while it stays larger than what the model takes (checked from the header before decoding).
+     */
+    public Tensor read(Path file) throws IOException {
         int side = Math.max(preprocessing.resizeShorter(), Math.max(preprocessing.height(), preprocessing.width()));
-        return classify(Images.readAtLeast(file, side, side));
+        return Images.readAtLeast(file, side, side);
+    }
+
+    /**
+     * The picture in {@code file} read as {@link #read(Path)} does and prepared ({@link #prepare(Tensor)}): what a
+     * caller that holds many pictures before classifying them keeps (the model's input, not the decoded picture);
+     * classify them with {@link #classifyPrepared(Tensor, int)}.
+     */
+    public Tensor prepare(Path file) throws IOException {
+        return prepare(read(file));
     }
 
     /** The classes of an encoded picture held in memory (the bytes of a PNG, JPEG, BMP or GIF file). */

@@ -17,6 +17,12 @@ import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Clip;
 import org.convnet4j.nn.layers.Concat;
+import org.convnet4j.nn.layers.ConnectionTableConv2d;
+import org.convnet4j.nn.layers.DecisionFusion;
+import org.convnet4j.nn.layers.RbfOutput;
+import org.convnet4j.nn.layers.ScaledTanh;
+import org.convnet4j.nn.layers.TrainableSubsampling;
+import org.convnet4j.nn.layers.WeightedSum;
 import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
@@ -275,6 +281,85 @@ final class BuiltinOnnxForms {
         });
         export(Concat.class, (c, o) -> o.node("Concat", o.inputs(), attrs("axis", (long) c.axis() + 1)));
         export(Arithmetic.class, (a, o) -> o.node(opName(a.op().id()), o.inputs(), Map.of()));
+        // LeNet-5 (1998) and fusion layers
+        export(ScaledTanh.class, (t, o) -> {
+            // A tanh(S x): the constants are Constant nodes, so that importing the file keeps them fixed
+            String scaled = o.value("_slope");
+            o.node("", 0, "Mul", "_slope", List.of(o.inputs().get(0), o.constant("slope", one((float) t.slope()))),
+                    scaled, Map.of());
+            String th = o.value("_tanh");
+            o.node("", 0, "Tanh", "_tanh", List.of(scaled), th, Map.of());
+            o.node("Mul", List.of(th, o.constant("amplitude", one((float) t.amplitude()))), Map.of());
+        });
+        export(TrainableSubsampling.class, (t, o) -> {
+            // weight[c] * (window sum) + bias[c]: the window sum is an average pool times k^2 (a Constant node; exact
+            // for k = 2, a power of two), the coefficient and the bias per map are initializers (learned on import)
+            int c = o.inputShape(0).dim(0);
+            int k = t.size();
+            String mean = o.value("_window_mean");
+            o.node("", 0, "AveragePool", "_window_mean", List.of(o.inputs().get(0)), mean,
+                    attrs("kernel_shape", new long[] {k, k}, "strides", new long[] {k, k}));
+            String sum = o.value("_window_sum");
+            o.node("", 0, "Mul", "_window_sum", List.of(mean, o.constant("window_area", one(k * k))), sum, Map.of());
+            String scaled = o.value("_scaled");
+            o.node("", 0, "Mul", "_scaled", List.of(sum, o.initializer("weight", t.weight().value().reshape(1, c, 1, 1))),
+                    scaled, Map.of());
+            o.node("Add", List.of(scaled, o.initializer("bias", t.bias().value().reshape(1, c, 1, 1))), Map.of());
+        });
+        export(ConnectionTableConv2d.class, (t, o) -> {
+            // a Conv over every input map whose kernel is zero where the table has no connection (the function
+            // exactly; imported again it is an ordinary Conv2d, whose zero slices would learn if fine-tuned)
+            int c = o.inputShape(0).dim(0);
+            Shape packed = t.kernel().shape();
+            int kh = packed.dim(1);
+            int kw = packed.dim(2);
+            int area = kh * kw;
+            int[][] table = t.table();
+            Tensor dense = Tensor.zeros(table.length, c, kh, kw);
+            int slot = 0;
+            for (int f = 0; f < table.length; f++) {
+                for (int i : table[f]) {
+                    System.arraycopy(t.kernel().value().data(), slot * area, dense.data(), (f * c + i) * area, area);
+                    slot++;
+                }
+            }
+            o.node("Conv", List.of(o.inputs().get(0), o.initializer("kernel", dense), o.initializer("bias",
+                    t.bias().value())), attrs("kernel_shape", new long[] {kh, kw}));
+        });
+        export(RbfOutput.class, (r, o) -> {
+            // -sum_j (x_j - w_ij)^2: x [N, 1, D] minus the centres [units, D], squared and summed over D, negated;
+            // the paper's fixed codes (a buffer) are a Constant node, learnable centres an initializer
+            Tensor centres = r.centres().value();
+            String w = r.centres().isLearnable() ? o.initializer("centres", centres) : o.constant("centres", centres);
+            String x3 = o.value("_unsqueeze");
+            o.node("", 0, "Unsqueeze", "_unsqueeze", List.of(o.inputs().get(0), o.longs("axes", 1)), x3, Map.of());
+            String diff = o.value("_diff");
+            o.node("", 0, "Sub", "_diff", List.of(x3, w), diff, Map.of());
+            String d2 = o.value("_distance");
+            o.node("", 0, "ReduceSumSquare", "_distance", List.of(diff), d2, attrs("axes", new long[] {2},
+                    "keepdims", 0L));
+            o.node("Neg", List.of(d2), Map.of());
+        });
+        export(WeightedSum.class, (ws, o) -> {
+            // w_0 x_0 + w_1 x_1 + ... added in the layer's order; each weight its own one-value initializer (learned)
+            float[] w = ws.weights().value().data();
+            List<String> in = o.inputs();
+            String acc = null;
+            for (int k = 0; k < in.size(); k++) {
+                boolean last = k == in.size() - 1;
+                String term = o.value("_term" + k);
+                o.node("", 0, "Mul", "_term" + k, List.of(in.get(k), o.initializer("weight" + k, one(w[k]))), term,
+                        Map.of());
+                if (acc == null) {
+                    acc = term;
+                    continue;
+                }
+                String out = last ? o.output() : o.value("_sum" + k);
+                o.node("", 0, "Add", last ? "" : "_sum" + k, List.of(acc, term), out, Map.of());
+                acc = out;
+            }
+        });
+        export(DecisionFusion.class, BuiltinOnnxForms::decisionFusion);
         export(ConstantArithmetic.class, (c, o) -> {
             Tensor value = c.constant().reshape(c.constant().shape().prepend(1));
             // an initializer is imported again as a learnable parameter, a Constant node as a fixed value
@@ -336,6 +421,96 @@ final class BuiltinOnnxForms {
             }
             default -> throw unsupported(l, "no ONNX opset " + OPSET + " operator for " + l.fn().id());
         }
+    }
+
+    /**
+     * Late fusion: each member's softmax, combined as {@link DecisionFusion.Mode} says, the log of the result. The
+     * fitted member weights and meta-classifier are Constant nodes (fitted on validation outputs, never learned).
+     */
+    private static void decisionFusion(DecisionFusion f, Export o) {
+        List<String> in = o.inputs();
+        int m = in.size();
+        int k = o.inputShape(0).dim(0);
+        List<String> p = new java.util.ArrayList<>();
+        for (int j = 0; j < m; j++) {
+            p.add(node(o, "Softmax", "_p" + j, List.of(in.get(j)), attrs("axis", 1L)));
+        }
+        switch (f.mode()) {
+            case MEAN, WEIGHTED -> {
+                float[] w = f.weights();
+                double wsum = 0;
+                for (int j = 0; j < m; j++) {
+                    wsum += w == null ? 1 : w[j];
+                }
+                List<String> terms = new java.util.ArrayList<>();
+                for (int j = 0; j < m; j++) {
+                    float share = (float) ((w == null ? 1 : w[j]) / wsum);
+                    terms.add(node(o, "Mul", "_share" + j, List.of(p.get(j), o.constant("share" + j, one(share))),
+                            Map.of()));
+                }
+                logNormalised(o, node(o, "Sum", "_mixture", terms, Map.of()));
+            }
+            case MAX -> logNormalised(o, node(o, "Max", "_max", p, Map.of()));
+            case PRODUCT -> {
+                List<String> logs = new java.util.ArrayList<>();
+                for (int j = 0; j < m; j++) {
+                    String floored = node(o, "Clip", "_floor" + j, List.of(p.get(j), o.scalar("floor" + j,
+                            (float) DecisionFusion.FLOOR), o.scalar("ceiling" + j, Float.MAX_VALUE)), Map.of());
+                    logs.add(node(o, "Log", "_log" + j, List.of(floored), Map.of()));
+                }
+                String mean = node(o, "Mul", "_mean_log", List.of(node(o, "Sum", "_sum_log", logs, Map.of()),
+                        o.constant("one_over_m", one(1f / m))), Map.of());
+                o.node("LogSoftmax", List.of(mean), attrs("axis", 1L));
+            }
+            case VOTE -> {
+                // a vote is 1 at the member's arg-max (the first of equal ones), worth 1000 more than the mean
+                long[] classes = new long[k];
+                for (int c = 0; c < k; c++) {
+                    classes[c] = c;
+                }
+                String range = o.longs("classes", classes);
+                List<String> votes = new java.util.ArrayList<>();
+                for (int j = 0; j < m; j++) {
+                    String best = node(o, "ArgMax", "_argmax" + j, List.of(p.get(j)), attrs("axis", 1L, "keepdims", 1L,
+                            "select_last_index", 0L));
+                    String hit = node(o, "Equal", "_vote" + j, List.of(best, range), Map.of());
+                    votes.add(node(o, "Cast", "_vote_float" + j, List.of(hit), attrs("to", 1L)));
+                }
+                String counted = node(o, "Mul", "_votes", List.of(node(o, "Sum", "_vote_sum", votes, Map.of()),
+                        o.constant("vote_unit", one(1000f))), Map.of());
+                String mean = node(o, "Mul", "_mean", List.of(node(o, "Sum", "_p_sum", p, Map.of()),
+                        o.constant("one_over_m", one(1f / m))), Map.of());
+                logNormalised(o, node(o, "Add", "_score", List.of(counted, mean), Map.of()));
+            }
+            case STACK -> {
+                List<org.convnet4j.nn.Parameter> meta = f.parameters();
+                String joined = node(o, "Concat", "_concat", p, attrs("axis", 1L));
+                String z = node(o, "Gemm", "_meta", List.of(joined, o.constant("meta_kernel", meta.get(0).value()),
+                        o.constant("meta_bias", meta.get(1).value())), attrs("transB", 1L));
+                o.node("LogSoftmax", List.of(z), attrs("axis", 1L));
+            }
+            default -> throw unsupported(f, "combination " + f.mode().id());
+        }
+    }
+
+    /** log(max(v / sum(v), 1e-12)) per row, written to the layer's output. */
+    private static void logNormalised(Export o, String v) {
+        String total = node(o, "ReduceSum", "_total", List.of(v, o.longs("sum_axes", 1)), attrs("keepdims", 1L));
+        String ratio = node(o, "Div", "_normalised", List.of(v, total), Map.of());
+        String floored = node(o, "Clip", "_floored", List.of(ratio, o.scalar("floor", (float) DecisionFusion.FLOOR),
+                o.scalar("ceiling", Float.MAX_VALUE)), Map.of());
+        o.node("Log", List.of(floored), Map.of());
+    }
+
+    /** An intermediate node named and valued {@code name() + suffix}; returns its value. */
+    private static String node(Export o, String op, String suffix, List<String> in, Map<String, Object> attributes) {
+        String v = o.value(suffix);
+        o.node("", 0, op, suffix, in, v, attributes);
+        return v;
+    }
+
+    private static Tensor one(float v) {
+        return Tensor.wrap(new float[] {v}, 1);
     }
 
     private static void pool2d(Pool2d pool, Export o) {

@@ -154,6 +154,7 @@ public final class Graph extends Model {
         boolean tracking = GradMode.isEnabled();
         boolean fuse = InferenceFusion.active(training);
         boolean plan = StepBuffers.plan() != null;
+        InferenceBuffers reuse = InferenceBuffers.active();
         for (int i = 0; i < inputNames.size(); i++) {
             Node in = node(inputNames.get(i));
             Tensor x = inputs.get(i);
@@ -186,8 +187,12 @@ public final class Graph extends Model {
                 // Nothing will go backward: an activation can go as soon as its last reader has run.
                 for (String src : n.inputs()) {
                     int j = index.get(src);
-                    if (lastUse[j] == i) {
+                    if (lastUse[j] == i && acts[j] != null) {
+                        Tensor dead = acts[j];
                         acts[j] = null;
+                        if (reuse != null && !nodes.get(j).isInput() && !shared(acts, dead.data())) {
+                            reuse.giveBack(dead.data()); // Model.predict's buffers: the next layer may write it
+                        }
                     }
                 }
             }
@@ -199,6 +204,16 @@ public final class Graph extends Model {
             out.add(acts[index.get(o)]);
         }
         return out;
+    }
+
+    /** Whether a live activation (a view, or a layer that returned its input) still holds array {@code a}. */
+    private static boolean shared(Tensor[] acts, float[] a) {
+        for (Tensor t : acts) {
+            if (t != null && t.data() == a) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

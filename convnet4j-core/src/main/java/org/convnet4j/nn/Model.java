@@ -31,7 +31,8 @@ public abstract class Model extends Layer {
      * pass ({@link GradMode#withoutGradients}): each activation is garbage as soon as it has been consumed.
      */
     public Tensor predict(Tensor x) {
-        return GradMode.withoutGradients(() -> forward(x, false));
+        // activations from this thread's reused buffers (InferenceBuffers); the result is the caller's
+        return GradMode.withoutGradients(() -> InferenceBuffers.call(() -> forward(x, false)));
     }
 
     /** Names of the classes the outputs stand for, if known (saved with the model). */
@@ -49,6 +50,15 @@ public abstract class Model extends Layer {
         Map<String, Tensor> out = new LinkedHashMap<>();
         namedParameters().forEach((k, p) -> out.put(k, p.value()));
         return out;
+    }
+
+    /**
+     * Tells every parameter and buffer that its values were written directly (through {@link #stateDict()}'s tensors
+     * or {@link Parameter#value()}): inference drops the weights it had packed from the old values. The library's
+     * own writers (loading, initialising, optimiser steps) need no such call; see {@link Parameter}.
+     */
+    public void weightsChanged() {
+        namedParameters().values().forEach(Parameter::changed);
     }
 
     /** Learnable parameters only (frozen ones included), by full name. */

@@ -43,6 +43,26 @@ public interface OnnxForm<L extends Layer> {
     default void loadParameters(L layer, Import node) {
     }
 
+    /**
+     * The form of a type that has no ONNX form, saying why: exporting a layer of it fails in one line naming the layer
+     * and the reason ({@code ONNX export: layer 'head' (ShallowClassifier): no ONNX form: ...}).
+     */
+    static <L extends Layer> OnnxForm<L> none(String why) {
+        return new None<>(why);
+    }
+
+    /** See {@link #none}. */
+    record None<L extends Layer>(String why) implements OnnxForm<L> {
+        public None {
+            Objects.requireNonNull(why, "why");
+        }
+
+        @Override
+        public void export(L layer, Export out) {
+            throw new IllegalArgumentException("ONNX export: " + layer.describe() + ": no ONNX form: " + why);
+        }
+    }
+
     /** An ONNX operator: its domain ("" is the default ONNX domain), its type and version of that domain. */
     record Operator(String domain, String type, long domainVersion, String summary) {
         public Operator {

@@ -12,6 +12,16 @@ import org.convnet4j.tensor.Tensor;
  *
  * <p>The name is local to the layer ({@code kernel}); models prefix it with the layer path
  * ({@code block1_conv1.kernel}), and those full names are the contract with checkpoints and importers.
+ *
+ * <p><b>Who may change the values, and how the engine learns of it.</b> The value's backing array is public
+ * ({@link #value()}{@code .data()}), but inference keeps values derived from it between calls (a convolution's
+ * weights packed into the GEMM's panel layout, see {@link #derived}). Every change therefore goes with a
+ * {@link #changed()} call, which gives the parameter a new {@link #version()} and drops what was derived from the
+ * old values. The library's own writers do so: {@link #load}, {@link #initialize}, {@link #markLoaded} (importers
+ * write the array, then mark it loaded), the optimisers' steps and the Spark steps. Code that writes the array
+ * itself (or a tensor from {@link Model#stateDict()}) calls {@link #changed()} afterwards, or
+ * {@link Model#weightsChanged()} for a whole model. A value written without it is seen by training and by passes with gradients,
+ * but an inference pass may keep using the values packed before.
  */
 public final class Parameter {
     /** Learnable parameters get gradients; buffers do not. */
@@ -26,6 +36,15 @@ public final class Parameter {
     private final int fanOut;
     private boolean frozen;
     private boolean loaded;
+    /** Bumped by {@link #changed()}; from one counter for all parameters, so a version is never reused. */
+    private volatile long version = VERSIONS.incrementAndGet();
+    /** What {@link #derived} computed from the values of one version (null: nothing). */
+    private volatile Derived derived;
+
+    private static final java.util.concurrent.atomic.AtomicLong VERSIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Derived(long version, Object key, Object value) {
+    }
 
     private Parameter(String name, Kind kind, Tensor value, Initializer init, int fanIn, int fanOut) {
         this.name = name;
@@ -72,6 +91,7 @@ public final class Parameter {
     public void initialize(Random random) {
         initializer.fill(value, Math.max(1, fanIn), Math.max(1, fanOut), random);
         loaded = false;
+        changed();
     }
 
     /**
@@ -85,6 +105,49 @@ public final class Parameter {
     /** Records that the value was written from loaded weights by code that fills {@link #value()} in place. */
     public void markLoaded() {
         loaded = true;
+        changed();
+    }
+
+    /**
+     * Records that the values changed (written through {@link #value()}): a new {@link #version()}, and whatever was
+     * derived from the old values is dropped (its memory too). Cheap; call it after every change made outside the
+     * library's own writers (see the class comment).
+     */
+    public void changed() {
+        version = VERSIONS.incrementAndGet(); // first: anything kept carries the old version and is never used again
+        derived = null;                       // then its memory goes
+    }
+
+    /** The values' version: changes with every {@link #changed()} call, never repeats (for caches keyed by it). */
+    public long version() {
+        return version;
+    }
+
+    /** What {@link #derived} keeps for {@code key} from the current values, or null (nothing is computed). */
+    public Object derivedIfPresent(Object key) {
+        long v = version;
+        Derived d = derived;
+        return d != null && d.version() == v && d.key().equals(key) ? d.value() : null;
+    }
+
+    /**
+     * A value computed from this parameter's current values by {@code compute}, kept until the next {@link #changed()}
+     * and computed again only when {@code key} differs from the one it was computed for (one value is kept). Several
+     * threads may call it at once: each gets a value computed from the current version (two may compute it; one
+     * of them is kept). For inference caches of the engine (the packed weights of a convolution).
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T derived(Object key, java.util.function.Supplier<T> compute) {
+        long v = version;
+        Derived d = derived;
+        if (d != null && d.version() == v && d.key().equals(key)) {
+            return (T) d.value();
+        }
+        T made = compute.get();
+        if (version == v) { // not changed meanwhile (it must not be: a model is not trained while it serves)
+            derived = new Derived(v, key, made);
+        }
+        return made;
     }
 
     public Initializer initializer() {
@@ -136,6 +199,7 @@ public final class Parameter {
         Tensor.requireSameShape("load parameter '" + name + "'", value, source);
         System.arraycopy(source.data(), 0, value.data(), 0, value.size());
         loaded = true;
+        changed();
     }
 
     @Override

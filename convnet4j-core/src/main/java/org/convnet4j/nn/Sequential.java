@@ -123,24 +123,30 @@ public final class Sequential extends Model {
         }
         boolean fuse = InferenceFusion.active(training);
         boolean plan = StepBuffers.plan() != null;
+        InferenceBuffers reuse = InferenceBuffers.active();
+        Tensor input = x;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
+            Tensor before = x;
             // memory plan: the previous layer's output has no other reader here, and its backward does not need it
             if (plan && i > 0 && l instanceof InPlace ip && ip.canOverwriteInput(0, 1)
                     && !layers.get(i - 1).backwardReadsOutput()) {
                 x = ip.forwardInPlace(List.of(x), 0, training);
                 continue;
             }
+            int absorbed = 0;
             if (fuse && l instanceof InferenceFusion f) {
                 List<Layer> next = layers.subList(i + 1, Math.min(layers.size(), i + 3));
-                int absorbed = f.absorbable(next);
-                if (absorbed > 0) {
-                    x = f.forwardAbsorbing(List.of(x), next, absorbed);
-                    i += absorbed;
-                    continue;
-                }
+                absorbed = f.absorbable(next);
             }
-            x = l.forward(List.of(x), training);
+            x = absorbed > 0 ? ((InferenceFusion) l).forwardAbsorbing(List.of(x), layers.subList(i + 1,
+                    Math.min(layers.size(), i + 3)), absorbed) : l.forward(List.of(x), training);
+            i += absorbed;
+            // Model.predict's buffers: the layer's input is dead now, unless it is the model's input (the caller's)
+            // or the output shares its array (a view, a layer that returned its input)
+            if (reuse != null && before.data() != input.data() && before.data() != x.data()) {
+                reuse.giveBack(before.data());
+            }
         }
         return x;
     }

@@ -94,6 +94,11 @@ public final class StepBuffers {
         }
     }
 
+    /** Whether the current thread is inside {@link #step}. */
+    static boolean inStep() {
+        return CURRENT.get()[0] != 0;
+    }
+
     /** The gradient pool when the current thread is inside a step with the memory plan on (and tracks gradients). */
     static GradientPool plan() {
         GradientPool p = PLAN.get()[0];
@@ -127,7 +132,11 @@ public final class StepBuffers {
         public Tensor zeros(int slot, Shape shape) {
             Tensor t = reuse(slot, shape);
             if (t == null) {
-                return Tensor.zeros(shape);
+                InferenceBuffers ib = InferenceBuffers.active();
+                if (ib == null) {
+                    return Tensor.zeros(shape);
+                }
+                t = ib.overwritten(shape);
             }
             Arrays.fill(t.data(), 0f);
             return t;
@@ -171,11 +180,16 @@ public final class StepBuffers {
 
         /**
          * A tensor whose every element the caller will write (its contents are undefined): the slot's tensor of
-         * the previous step, inside {@link #step}; else new.
+         * the previous step, inside {@link #step}; inside {@link Model#predict} an array of this thread's
+         * {@link InferenceBuffers}; else new.
          */
         public Tensor overwritten(int slot, Shape shape) {
             Tensor t = reuse(slot, shape);
-            return t == null ? Tensor.zeros(shape) : t;
+            if (t != null) {
+                return t;
+            }
+            InferenceBuffers ib = InferenceBuffers.active(); // Model.predict: this thread's buffers, by liveness
+            return ib == null ? Tensor.zeros(shape) : ib.overwritten(shape);
         }
 
         private Tensor reuse(int slot, Shape shape) {

@@ -72,6 +72,16 @@ public final class Convolution {
      */
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, ConvEpilogue epilogue,
                                  Tensor into) {
+        return forward(x, w, bias, p, epilogue, into, null);
+    }
+
+    /**
+     * As above; {@code packed} (may be null) keeps {@code w} packed for the GEMM between calls (an inference cache:
+     * the caller guarantees that it hands out weights packed from {@code w}'s current values). The same bits as
+     * packing on every call.
+     */
+    public static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, ConvEpilogue epilogue,
+                                 Tensor into, PackedWeights packed) {
         Kernels k = KernelProvider.get();
         if (useReference(k)) {
             Tensor y = ConvolutionReference.forward(x, w, bias, p, into);
@@ -80,7 +90,7 @@ public final class Convolution {
             }
             return y;
         }
-        return FastConvolution.forward(x, w, bias, p, k, epilogue, into);
+        return FastConvolution.forward(x, w, bias, p, k, epilogue, into, packed);
     }
 
     /** dL/dx of shape {@code xShape}, given dL/dy. */

@@ -100,6 +100,11 @@ final class FastConvolution {
 
     static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k, ConvEpilogue epilogue,
                           Tensor into) {
+        return forward(x, w, bias, p, k, epilogue, into, null);
+    }
+
+    static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Kernels k, ConvEpilogue epilogue,
+                          Tensor into, PackedWeights packed) {
         Shape ys = Convolution.outputShape(x.shape(), w.shape(), p);
         Convolution.requireBias("conv2d", bias, w);
         ConvDims d0 = ConvDims.of(x.shape(), w.shape(), ys, p);
@@ -139,8 +144,10 @@ final class FastConvolution {
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
-        PreparedMatrix[] weights = tiling.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd)
-                : null;
+        // With a cache (inference), weights packed by an earlier call serve every tile, a lone one too.
+        PreparedMatrix[] weights = packed != null && anyTileUsesPackedWeights(k, d, tiling)
+                ? packed.get(k, () -> prepare(k, d, false, wd, true))
+                : tiling.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd) : null;
         run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights, bd,
                 yd, tiling.tile(t), epilogue));
         return y;
@@ -342,6 +349,20 @@ final class FastConvolution {
                 scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
             }
         }
+    }
+
+    /**
+     * Whether some tile of the call multiplies the weights as the left operand (a one-sample tile computed
+     * transposed has them as the right one): only then is a cache asked for packed weights.
+     */
+    private static boolean anyTileUsesPackedWeights(Kernels k, ConvDims d, Tiling tiling) {
+        for (int t = 0; t < tiling.tasks(); t++) {
+            Tile tile = tiling.tile(t);
+            if (tile.nb() != 1 || !k.fillsBetterTransposed(d.fg(), tile.cols())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** out[fg x T] (rows ldc apart) = bias + W_g · patches. */
@@ -723,9 +744,14 @@ final class FastConvolution {
      * gradient needs either way.
      */
     private static PreparedMatrix[] prepare(Kernels k, ConvDims d, boolean transposed, float[] wd) {
+        return prepare(k, d, transposed, wd, false);
+    }
+
+    /** As above; {@code kept}: the packing outlives the call (a cache's), so never this thread's reusable buffer. */
+    private static PreparedMatrix[] prepare(Kernels k, ConvDims d, boolean transposed, float[] wd, boolean kept) {
         int kk = d.patch();
         PreparedMatrix[] out = new PreparedMatrix[d.groups()];
-        if (d.groups() == 1 && transientWeights) { // one matrix, dead when this call returns: this thread's buffer
+        if (d.groups() == 1 && transientWeights && !kept) { // one matrix, dead when this call returns: this thread's buffer
             out[0] = transposed ? k.prepareATransient(true, kk, d.fg(), 1f, wd, 0, kk)
                     : k.prepareATransient(false, d.fg(), kk, 1f, wd, 0, kk);
             return out;

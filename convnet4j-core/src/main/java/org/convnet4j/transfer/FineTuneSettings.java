@@ -25,27 +25,46 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
     /** How the head phase (phase 1 of Cases 2 and 3) trains the new head on the frozen features. */
     public enum HeadFit {
         /**
-         * L2-regularised logistic regression (C = 1, standardised features) solved to convergence on the frozen
-         * features ({@link SoftmaxRegression}): Case 1's default classifier as a Dense layer, so fine-tuning starts
-         * where Case 1 ends; no rate, no epochs, no validation split involved.
+         * L2-regularised multinomial logistic regression (C = 1, standardised features) solved to convergence on the
+         * frozen features ({@link SoftmaxRegression}): the same model family as Case 1's default classifier, not the
+         * same model (Case 1's is one-vs-rest); no rate, no epochs, no validation split involved.
          */
-        LOGISTIC_REGRESSION,
+        LOGISTIC_REGRESSION("logreg"),
+        /**
+         * Case 1's own default classifier ({@code logreg} from {@link ShallowClassifiers}: liblinear's one-vs-rest
+         * logistic regression, C = 1, standardised features, in the convnet4j-ml module) fitted on the same frozen
+         * features and written into the Dense head ({@link ShallowClassifier#linearScores}): the head predicts what
+         * Case 1 predicts, so fine-tuning starts exactly where Case 1 ends. Without convnet4j-ml on the class path,
+         * {@link #LOGISTIC_REGRESSION} is fitted instead (said so in the log).
+         */
+        CASE_1("case1"),
         /** Adam at the head rate with early stopping on the validation loss (the earlier default). */
-        GRADIENT;
+        GRADIENT("gradient");
 
-        /** The option's name: {@code logreg} or {@code gradient}. */
-        public String optionName() {
-            return this == LOGISTIC_REGRESSION ? "logreg" : "gradient";
+        private final String optionName;
+
+        HeadFit(String optionName) {
+            this.optionName = optionName;
         }
 
-        /** {@code logreg} or {@code gradient}; anything else is refused naming both. */
+        /** The option's name: {@code logreg}, {@code case1} or {@code gradient}. */
+        public String optionName() {
+            return optionName;
+        }
+
+        /** True for the head fits solved to convergence on cached features (no rate, no epochs). */
+        public boolean convex() {
+            return this != GRADIENT;
+        }
+
+        /** {@code logreg}, {@code case1} or {@code gradient}; anything else is refused naming them. */
         public static HeadFit of(String name) {
             for (HeadFit h : values()) {
                 if (h.optionName().equals(name)) {
                     return h;
                 }
             }
-            throw new IllegalArgumentException("head fit '" + name + "' is not known; known: logreg, gradient");
+            throw new IllegalArgumentException("head fit '" + name + "' is not known; known: logreg, case1, gradient");
         }
     }
 

@@ -58,6 +58,8 @@ public final class FineTuning {
     /** The logistic-regression head's inverse regularisation, Case 1's {@code logreg} C. */
     static final double HEAD_C = 1.0;
     static final int HEAD_MAX_ITERATIONS = 1000;
+    /** Case 1's default classifier, the head of {@link FineTuneSettings.HeadFit#CASE_1}. */
+    static final String CASE_1_CLASSIFIER = "logreg";
 
     /**
      * One phase as run: what was trained at which rate, epochs run and the best epoch's validation figures. For a
@@ -143,9 +145,12 @@ public final class FineTuning {
         loadInto(plan.model(), initial);
         List<Phase> refit = refit(plan, train, settings, out, listeners, progress, chosen.phases(), chosen.history());
         Metrics after = Trainer.evaluate(plan.model(), train, 256, new SoftmaxCrossEntropy());
-        if (!(after.loss() <= before.loss())) {
+        boolean convexOnly = refit.stream().allMatch(Phase::convex);
+        if (!convexOnly && !(after.loss() <= before.loss())) {
             // the refit must fit the training pictures at least as well as the model it replaces, which saw only
-            // part of them: a refit that diverged or collapsed (another data order, one more batch) is discarded
+            // part of them: a refit that diverged or collapsed (another data order, one more batch) is discarded.
+            // A refit of the convex head alone cannot diverge, and its objective is not this loss (Case 1's
+            // one-vs-rest head minimises one binary loss per class): it is Case 1's model on all the pictures, kept
             loadInto(plan.model(), validated);
             out.accept(String.format(Locale.ROOT, "refit discarded: its loss on all %d training pictures is %.4f"
                     + " (accuracy %.4f), the validated model's %.4f (accuracy %.4f); keeping the validated model",
@@ -174,6 +179,23 @@ public final class FineTuning {
         // and clearly so: on a few validation pictures a gain of two or three answers is noise (seed 2030, Fashion
         // 5-9 at 100 per class: 3 more right of 100 on validation, 5 fewer right of 500 on the test set)
         return tune.mcNemarZ() >= tune.keepZ();
+    }
+
+    /**
+     * Whether a two-phase run (Cases 2 and 3) ended with its fine-tuning: the refit trained phase 2 again, or, without
+     * a refit, {@link #keepsTuning} kept phase 2 over the head. False when the head alone was kept (then, with the
+     * {@link FineTuneSettings.HeadFit#CASE_1} head, the model is Case 1's) and for runs without a head phase.
+     */
+    public static boolean tuningKept(List<Phase> phases, List<Phase> refit) {
+        Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
+        Phase tune = phases.stream().filter(p -> p.number() == 2).findFirst().orElse(null);
+        if (head == null || tune == null) {
+            return false;
+        }
+        if (!refit.isEmpty()) {
+            return refit.stream().anyMatch(p -> p.number() == 2);
+        }
+        return keepsTuning(head, tune);
     }
 
     /**
@@ -215,7 +237,7 @@ public final class FineTuning {
             FreezeState planState = FreezeState.of(model);
             if (e[0] == 1 && p.convex()) {
                 phasePlan = headOnly(plan);
-                Phase again = convexPhase(phasePlan, all, null, out, progress, history, true);
+                Phase again = convexPhase(phasePlan, all, null, out, progress, history, true, s.headFit());
                 planState.restore();
                 done.add(new Phase(1, "refit: " + p.title(), phasePlan.trainedLayers(), 0, 0, again.epochs(),
                         again.bestEpoch(), Double.NaN, Double.NaN));
@@ -266,7 +288,7 @@ public final class FineTuning {
         if (plan.headLearningRate() > 0 && (convex || settings.maxHeadEpochs() > 0)) {
             FreezeState planState = FreezeState.of(model);
             TransferPlan headPlan = headOnly(plan);
-            head = convex ? convexPhase(headPlan, train, validation, out, progress, history, false)
+            head = convex ? convexPhase(headPlan, train, validation, out, progress, history, false, settings.headFit())
                     : phase(1, "new head only, base frozen", headPlan, settings.maxHeadEpochs(), train, validation,
                     settings, out, listeners, progress, history);
             phases.add(head);
@@ -311,6 +333,30 @@ public final class FineTuning {
                 kept.accuracy(), kept.loss(), validation.size()));
         return new Result(model, history, phases, kept.accuracy(), kept.loss(), validation,
                 (System.nanoTime() - start) / 1e9, List.of());
+    }
+
+    /**
+     * Phase 1 alone, on all of {@code train}: the plan's new head (its last layer with weights, a Dense layer) fitted
+     * on the frozen features as {@code fit} says ({@link FineTuneSettings.HeadFit#CASE_1}: Case 1's own classifier
+     * written into the head), the rest of the model untouched and its freeze state kept. Keras' "feature extraction"
+     * step before fine-tuning. Returns the phase (no validation figures).
+     *
+     * @throws IllegalArgumentException when {@code fit} is not convex or the head is not a Dense layer with a bias
+     */
+    public static Phase fitHead(TransferPlan plan, Dataset train, FineTuneSettings.HeadFit fit, Consumer<String> log) {
+        if (!plan.trainsByGradient() || plan.headLearningRate() <= 0
+                || !convexHead(plan, FineTuneSettings.defaults().withHeadFit(fit))) {
+            throw new IllegalArgumentException("FineTuning.fitHead: needs a Case 2 or 3 plan whose new head is a Dense"
+                    + " layer and a convex head fit (case1 or logreg), got " + plan.transferCase() + ", " + fit.optionName());
+        }
+        requireClassCount(plan.model(), train);
+        FreezeState state = FreezeState.of(plan.model());
+        try {
+            return convexPhase(headOnly(plan), train, null, log == null ? s -> { } : log, FeatureExtractor.Progress.NONE,
+                    new History(), false, fit);
+        } finally {
+            state.restore();
+        }
     }
 
     /** Whether {@code model} answers each picture of {@code data} right (arg max = label), in data order. */
@@ -376,7 +422,7 @@ public final class FineTuning {
 
     /** Whether phase 1 is the logistic regression: asked for, and the head is a Dense layer with nothing trainable after it. */
     static boolean convexHead(TransferPlan plan, FineTuneSettings settings) {
-        if (settings.headFit() != FineTuneSettings.HeadFit.LOGISTIC_REGRESSION) {
+        if (!settings.headFit().convex()) {
             return false;
         }
         List<Layer> layers = plan.model().layers();
@@ -387,11 +433,16 @@ public final class FineTuning {
 
     /**
      * Phase 1 as a convex fit: the frozen network's outputs before the head (computed once, in inference mode) and
-     * an L2-regularised logistic regression ({@link SoftmaxRegression}, C = 1, to convergence) written into the
-     * Dense head. One history row (train and, given validation, validation figures) stands for the phase.
+     * a logistic regression fitted to them and written into the Dense head: with {@link FineTuneSettings.HeadFit#CASE_1},
+     * Case 1's own classifier ({@code logreg}, liblinear's one-vs-rest, through {@link ShallowClassifiers}, seeded as
+     * Case 1 seeds it) as {@link ShallowClassifier#linearScores}, so the head predicts what Case 1 predicts on the
+     * same pictures; with {@link FineTuneSettings.HeadFit#LOGISTIC_REGRESSION} (or when no provider of
+     * {@code logreg} is on the class path) the multinomial {@link SoftmaxRegression}, C = 1, to convergence. One
+     * history row (train and, given validation, validation figures) stands for the phase.
      */
     private static Phase convexPhase(TransferPlan headPlan, Dataset train, Dataset val, Consumer<String> out,
-                                     FeatureExtractor.Progress progress, History all, boolean refit) {
+                                     FeatureExtractor.Progress progress, History all, boolean refit,
+                                     FineTuneSettings.HeadFit fit) {
         Sequential model = headPlan.model();
         List<Layer> layers = model.layers();
         List<Layer> weighted = Transfer.weightedLayers(layers);
@@ -401,19 +452,46 @@ public final class FineTuning {
         for (int i = 0; i < at; i++) {
             below.add(layers.get(i));
         }
-        String title = "new head only, base frozen: logistic regression (C = " + Transfer.number(HEAD_C)
-                + ", standardised features, L-BFGS to convergence), as Case 1";
+        boolean case1 = fit == FineTuneSettings.HeadFit.CASE_1;
+        boolean available = case1 && ShallowClassifiers.algorithms().contains(CASE_1_CLASSIFIER);
+        String title = available
+                ? "new head only, base frozen: Case 1's classifier (" + CASE_1_CLASSIFIER + ": liblinear's one-vs-rest"
+                + " logistic regression, C = " + Transfer.number(HEAD_C) + ", standardised features) on the same"
+                + " features, written into the head"
+                : "new head only, base frozen: logistic regression (C = " + Transfer.number(HEAD_C)
+                + ", multinomial, standardised features, L-BFGS to convergence)";
         if (!refit) {
             out.accept("phase 1: " + title);
+            if (case1 && !available) {
+                out.accept("  note: Case 1's '" + CASE_1_CLASSIFIER + "' is not on the class path (the convnet4j-ml"
+                        + " module); fitting the multinomial logistic regression instead");
+            }
             out.accept("  trained: " + String.join(", ", headPlan.trainedLayers()));
             out.accept("  frozen : " + String.join(", ", headPlan.frozenLayers()));
         }
         long t = System.nanoTime();
         Features f = FeatureExtractor.extract(below, train, 256, progress);
-        SoftmaxRegression.Fit fit = SoftmaxRegression.fit(f.values(), f.dim(), f.labels(), train.numClasses(), HEAD_C,
-                HEAD_MAX_ITERATIONS);
-        head.kernel().load(Tensor.of(fit.kernel(), head.kernel().value().shape().dims()));
-        head.bias().load(Tensor.of(fit.bias(), head.bias().value().shape().dims()));
+        String solved;
+        if (available) {
+            ShallowClassifier c = ShallowClassifiers.create(CASE_1_CLASSIFIER, TransferRun.CASE_1_SEED);
+            c.fit(Bottleneck.rows(f), f.labels(), train.numClasses());
+            ShallowClassifier.LinearScores ls = c.linearScores().orElseThrow(() -> new IllegalStateException(
+                    "Case 1's '" + CASE_1_CLASSIFIER + "' gave no linear scores"));
+            if (ls.features() != f.dim() || ls.classes() != head.bias().value().size()) {
+                throw new IllegalStateException("Case 1's classifier has " + ls.classes() + " x " + ls.features()
+                        + " scores, the head " + head.bias().value().size() + " x " + f.dim());
+            }
+            head.kernel().load(Tensor.of(ls.kernel(), head.kernel().value().shape().dims()));
+            head.bias().load(Tensor.of(ls.bias(), head.bias().value().shape().dims()));
+            solved = "fitted (" + ls.note() + ")";
+        } else {
+            SoftmaxRegression.Fit sr = SoftmaxRegression.fit(f.values(), f.dim(), f.labels(), train.numClasses(), HEAD_C,
+                    HEAD_MAX_ITERATIONS);
+            head.kernel().load(Tensor.of(sr.kernel(), head.kernel().value().shape().dims()));
+            head.bias().load(Tensor.of(sr.bias(), head.bias().value().shape().dims()));
+            solved = (sr.converged() ? "converged" : "stopped unconverged") + " after " + sr.iterations()
+                    + " L-BFGS iterations";
+        }
         Metrics tr = Trainer.evaluate(model, train, 256, new SoftmaxCrossEntropy());
         Metrics va = val == null ? null : Trainer.evaluate(model, val, 256, new SoftmaxCrossEntropy());
         Map<String, Double> row = new LinkedHashMap<>();
@@ -430,9 +508,9 @@ public final class FineTuning {
             row.put(REFIT, 1.0);
         }
         all.add(row);
-        out.accept(String.format(Locale.ROOT, "  %sphase 1 %s after %d L-BFGS iterations on %d pictures x %d features:"
-                        + " train loss %.4f, accuracy %.4f%s", refit ? "refit " : "", fit.converged() ? "converged"
-                        : "stopped unconverged", fit.iterations(), f.size(), f.dim(), tr.loss(), tr.accuracy(),
+        out.accept(String.format(Locale.ROOT, "  %sphase 1 %s on %d pictures x %d features:"
+                        + " train loss %.4f, accuracy %.4f%s", refit ? "refit " : "", solved, f.size(), f.dim(),
+                tr.loss(), tr.accuracy(),
                 va == null ? "" : String.format(Locale.ROOT, "; validation loss %.4f, accuracy %.4f", va.loss(),
                         va.accuracy())));
         return new Phase(1, title, headPlan.trainedLayers(), 0, 0, 1, 1,
@@ -481,6 +559,23 @@ public final class FineTuning {
     static TransferPlan headOnly(TransferPlan plan) {
         Sequential model = plan.model();
         List<Layer> weighted = Transfer.weightedLayers(model.layers());
+        if (weighted.get(weighted.size() - 1) instanceof CuttableLayer c && !c.parts().isEmpty()) {
+            // a program that holds its own (resized) head: the head is its last weighted part, the rest stays frozen
+            List<Transfer.Unit> units = Transfer.fineTuneUnits(model);
+            Transfer.Unit head = units.get(units.size() - 1);
+            List<Transfer.Unit> frozen = new ArrayList<>(units.subList(0, units.size() - 1));
+            model.setTrainable(true);
+            frozen.forEach(u -> u.setTrainable(false));
+            head.setTrainable(true);
+            List<ParamGroup> groups = new ArrayList<>();
+            if (!frozen.isEmpty()) {
+                groups.add(Transfer.unitGroup("frozen", frozen).frozen(true));
+            }
+            groups.add(Transfer.unitGroup("head", List.of(head)));
+            return new TransferPlan(plan.transferCase(), model, frozen.stream().map(Transfer.Unit::name).toList(),
+                    List.of(head.name()), plan.headLearningRate(), 0, groups, null, Transfer.prefixLength(model),
+                    List.of());
+        }
         Layer head = weighted.get(weighted.size() - 1);
         List<Layer> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - 1));
         frozen.forEach(l -> l.setTrainable(false));

@@ -23,4 +23,28 @@ public interface ShallowClassifier {
 
     /** The trained classifier as bytes that {@link ShallowClassifierProvider#load} reads back. */
     byte[] toBytes();
+
+    /**
+     * A trained linear classifier as class scores on the raw (unstandardised) features, {@code kernel · x + bias},
+     * whose arg max is the class this classifier predicts: what a {@code Dense} layer computes, so the classifier can
+     * become a network's head (Cases 2 and 3 start from Case 1's own classifier this way). Empty for classifiers that
+     * are not linear (the default).
+     */
+    default java.util.Optional<LinearScores> linearScores() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Class scores {@code s_k = bias[k] + sum_j kernel[k * features + j] * x_j} ({@code Dense}'s [units, in] order).
+     *
+     * @param note how the scores relate to the classifier's probabilities, for the log
+     */
+    record LinearScores(int classes, int features, float[] kernel, float[] bias, String note) {
+        public LinearScores {
+            if (classes < 1 || features < 1 || kernel.length != classes * features || bias.length != classes) {
+                throw new IllegalArgumentException("linear scores: " + kernel.length + " weights and " + bias.length
+                        + " biases for " + classes + " classes x " + features + " features");
+            }
+        }
+    }
 }

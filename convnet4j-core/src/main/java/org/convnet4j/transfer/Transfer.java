@@ -81,7 +81,7 @@ public final class Transfer {
         List<Unit> trained = weighted.subList(weighted.size() - o.fineTuneLast(), weighted.size());
         List<Unit> frozen = new ArrayList<>(weighted.subList(0, weighted.size() - o.fineTuneLast()));
         model.setTrainable(true);
-        frozen.forEach(u -> u.layer().setTrainable(false));
+        frozen.forEach(u -> u.setTrainable(false));
         double lr = o.headLr() * o.fineTuneFactor();
         List<ParamGroup> groups = new ArrayList<>();
         if (!frozen.isEmpty()) {
@@ -92,8 +92,36 @@ public final class Transfer {
                 groups, null, prefixLength(model), List.of(lrNote(o)));
     }
 
-    /** A layer case 2 counts, with its name as {@code summary} shows it ({@code features.12} inside a block). */
-    record Unit(String name, Layer layer) {
+    /**
+     * A layer case 2 counts, with its name as {@code summary} shows it ({@code features.12} inside a block), or a part
+     * of a {@link CuttableLayer} ({@code program.fc} inside an imported ONNX program): its layers and the parameters
+     * it holds outside them.
+     */
+    record Unit(String name, List<Layer> layers, List<Parameter> parameters) {
+        Unit(String name, Layer layer) {
+            this(name, List.of(layer), List.of());
+        }
+
+        /** Freezes ({@code false}) or unfreezes its layers and parameters. */
+        void setTrainable(boolean value) {
+            layers.forEach(l -> l.setTrainable(value));
+            parameters.stream().filter(Parameter::isLearnable).forEach(p -> p.setFrozen(!value));
+        }
+
+        /** Its learnable parameters by name: each layer's prefixed with the layer's name, the others by their own. */
+        Map<String, Parameter> learnable() {
+            Map<String, Parameter> out = new LinkedHashMap<>();
+            boolean one = layers.size() == 1 && parameters.isEmpty();
+            for (Layer l : layers) {
+                l.namedParameters().forEach((k, p) -> {
+                    if (p.isLearnable()) {
+                        out.put(one ? k : l.name() + "." + k, p);
+                    }
+                });
+            }
+            parameters.stream().filter(Parameter::isLearnable).forEach(p -> out.put(p.name(), p));
+            return out;
+        }
     }
 
     /**
@@ -106,6 +134,18 @@ public final class Transfer {
     static List<Unit> fineTuneUnits(Sequential model) {
         List<Layer> weighted = weightedLayers(model.layers());
         List<Unit> out = new ArrayList<>();
+        if (weighted.stream().anyMatch(l -> l instanceof CuttableLayer)) {
+            // an imported program counts its weighted nodes: "the last 2" of a program under a new classifier is the
+            // program's last weighted node and the new head
+            for (Layer l : weighted) {
+                if (l instanceof CuttableLayer c && !c.parts().isEmpty()) {
+                    c.parts().forEach(p -> out.add(new Unit(l.name() + "." + p.name(), p.layers(), p.parameters())));
+                } else {
+                    out.add(new Unit(l.name(), l));
+                }
+            }
+            return out;
+        }
         if (weighted.size() == 2 && weighted.get(0) instanceof Sequential trunk) {
             for (Layer l : weightedLayers(trunk.layers())) {
                 out.add(new Unit(trunk.name() + "." + l.name(), l));
@@ -121,14 +161,10 @@ public final class Transfer {
         return units.stream().map(Unit::name).toList();
     }
 
-    private static ParamGroup unitGroup(String name, List<Unit> units) {
+    static ParamGroup unitGroup(String name, List<Unit> units) {
         Map<String, Parameter> params = new LinkedHashMap<>();
         for (Unit u : units) {
-            u.layer().namedParameters().forEach((k, p) -> {
-                if (p.isLearnable()) {
-                    params.put(u.name() + "." + k, p);
-                }
-            });
+            u.learnable().forEach((k, p) -> params.put(u.name() + "." + k, p));
         }
         return ParamGroup.of(name, params);
     }
@@ -203,6 +239,10 @@ public final class Transfer {
      */
     public static String defaultCut(Sequential model) {
         List<Layer> layers = model.layers();
+        CuttableLayer inner = innerCut(model);
+        if (inner != null && inner.defaultCut() != null) {
+            return inner.defaultCut(); // an imported program: the input of its head, a value inside it
+        }
         int conv = convClassifier(model);
         if (conv >= 0) {
             int cut = conv - 1;
@@ -230,6 +270,19 @@ public final class Transfer {
             throw new IllegalArgumentException("transfer: model '" + model.name() + "' is too small to cut");
         }
         return layers.get(cutIndex).name();
+    }
+
+    /**
+     * The last layer when it holds its own classifier head with layer boundaries inside it (an imported ONNX program)
+     * and no Dense layer comes before it; else null.
+     */
+    private static CuttableLayer innerCut(Sequential model) {
+        List<Layer> layers = model.layers();
+        if (layers.isEmpty() || !(layers.get(layers.size() - 1) instanceof CuttableLayer c)
+                || layers.stream().anyMatch(l -> l instanceof Dense)) {
+            return null;
+        }
+        return c;
     }
 
     /**
@@ -272,6 +325,9 @@ public final class Transfer {
      */
     public static String earlyCut(Sequential model) {
         List<Layer> layers = model.layers();
+        if (layers.size() == 1 && layers.get(0) instanceof CuttableLayer c && c.earlyCut() != null) {
+            return c.earlyCut();
+        }
         for (Layer l : layers) {
             if (l.type().contains("Pool") && !l.type().startsWith("Global")) {
                 return l.name();
@@ -294,8 +350,16 @@ public final class Transfer {
     public static Sequential cutAt(Sequential model, String layerName) {
         int idx = model.indexOf(layerName);
         if (idx < 0) {
+            for (int i = 0; i < model.layers().size(); i++) {
+                if (model.layers().get(i) instanceof CuttableLayer c && c.hasCutPoint(layerName)) {
+                    return cutInside(model, i, c, layerName);
+                }
+            }
+            List<String> points = new ArrayList<>(names(model.layers()));
+            model.layers().stream().filter(l -> l instanceof CuttableLayer).forEach(l -> points.addAll(
+                    ((CuttableLayer) l).cutPoints()));
             throw new IllegalArgumentException("transfer: the base has no layer '" + layerName + "'; layers: "
-                    + String.join(", ", names(model.layers())));
+                    + String.join(", ", points));
         }
         if (idx == model.layers().size() - 1 && !providesFeatures(model)) {
             throw new IllegalArgumentException("transfer: cutting at the output layer '" + layerName
@@ -309,6 +373,27 @@ public final class Transfer {
             s.add(model.layers().get(i));
         }
         if (s.outputShape().rank() == 3 && layerName.equals(defaultCutOrNull(model))) {
+            s.add(new GlobalAvgPool2d().named(uniqueName(s, "bottleneck_pool")));
+        } else if (s.outputShape().rank() != 1) {
+            s.add(new Flatten().named(uniqueName(s, "bottleneck_flatten")));
+        }
+        return s;
+    }
+
+    /**
+     * The layers before layer {@code index}, then that layer's part up to {@code point} (named as the layer), then a
+     * global average pool at the default cut when it gives maps, else a Flatten when it is not flat.
+     */
+    private static Sequential cutInside(Sequential model, int index, CuttableLayer c, String point) {
+        Sequential s = new Sequential(model.inputShapes().get(0));
+        if (model.name() != null) {
+            s.named(model.name());
+        }
+        for (int i = 0; i < index; i++) {
+            s.add(model.layers().get(i));
+        }
+        s.add(c.cutAt(point).named(model.layers().get(index).name()));
+        if (s.outputShape().rank() == 3 && point.equals(c.defaultCut())) {
             s.add(new GlobalAvgPool2d().named(uniqueName(s, "bottleneck_pool")));
         } else if (s.outputShape().rank() != 1) {
             s.add(new Flatten().named(uniqueName(s, "bottleneck_flatten")));
@@ -338,11 +423,12 @@ public final class Transfer {
 
     /** Cases 2 and 3: a new classifier on the features, or only a new last layer ({@link TransferOptions#newClassifier}). */
     private static Sequential newHead(Sequential base, TransferOptions o) {
-        // an imported program that holds its own head (ReplaceableHead) and no Dense layer has no feature layer to
-        // cut at: its head is resized inside it instead
+        // an imported program that holds its own head (ReplaceableHead) and no Dense layer: cut at its head's input
+        // (CuttableLayer) under a new classifier when it can be, else its head is resized inside it
         List<Layer> layers = base.layers();
         boolean ownHead = !layers.isEmpty() && layers.get(layers.size() - 1) instanceof ReplaceableHead
-                && layers.stream().noneMatch(l -> l instanceof Dense);
+                && layers.stream().noneMatch(l -> l instanceof Dense)
+                && !(innerCut(base) != null && innerCut(base).defaultCut() != null);
         return o.newClassifier() && !ownHead ? withNewClassifier(base, requireClasses(o), o.seed())
                 : withNewHead(base, requireClasses(o), o.seed());
     }

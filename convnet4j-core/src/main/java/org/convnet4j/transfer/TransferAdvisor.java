@@ -259,13 +259,29 @@ public final class TransferAdvisor {
     /**
      * A case measured on held-out pictures: accuracy over {@code answers} predictions from {@code folds} fold runs
      * in {@code rounds} rounds of cross-validation; {@code rightPerFold} and {@code answersPerFold} fold by fold
-     * (the folds of a seed hold the same pictures for every case, so two cases can be compared fold by fold).
+     * (the folds of a seed hold the same pictures for every case, so two cases can be compared fold by fold);
+     * {@code foldsKeepingTuning}: for Cases 2 and 3, how many fold runs kept their fine-tuning phase
+     * ({@link FineTuning#tuningKept}), -1 for the other cases.
      */
     public record HeldOut(double accuracy, int answers, int folds, int rounds, List<Integer> rightPerFold,
-                          List<Integer> answersPerFold) {
+                          List<Integer> answersPerFold, int foldsKeepingTuning) {
         public HeldOut {
             rightPerFold = List.copyOf(rightPerFold);
             answersPerFold = List.copyOf(answersPerFold);
+        }
+
+        /** A measurement without the count of fold runs that kept their fine-tuning (-1: not counted). */
+        public HeldOut(double accuracy, int answers, int folds, int rounds, List<Integer> rightPerFold,
+                       List<Integer> answersPerFold) {
+            this(accuracy, answers, folds, rounds, rightPerFold, answersPerFold, -1);
+        }
+
+        /**
+         * True for a two-phase case (2 or 3) none of whose fold runs kept its fine-tuning: validation dropped phase 2
+         * every time, so on these folds the case was its head alone (Case 1's model, with the default head fit).
+         */
+        public boolean tuningNeverKept() {
+            return foldsKeepingTuning == 0;
         }
     }
 
@@ -294,6 +310,7 @@ public final class TransferAdvisor {
         int answers = 0;
         List<Integer> perFold = new ArrayList<>();
         List<Integer> heldPerFold = new ArrayList<>();
+        int kept = -1;
         int rounds = 0;
         while (rounds == 0 || (run == FOLDS && answers < MIN_ANSWERS && rounds < MAX_ROUNDS)) {
             FineTuneSettings rs = s.withSeed(s.seed() + ROUND_SEED_STEP * rounds);
@@ -303,8 +320,12 @@ public final class TransferAdvisor {
                 Dataset train = Datasets.view(data, parts[0]);
                 Dataset held = Datasets.view(data, parts[1]);
                 TransferPlan plan = Transfer.plan(c, Transfer.copyOf(base), o);
-                double acc = TransferRun.run(plan, train, held, classifier, rs, cache, null, List.of(),
-                        FeatureExtractor.Progress.NONE).accuracy();
+                TransferRun.Outcome outcome = TransferRun.run(plan, train, held, classifier, rs, cache, null, List.of(),
+                        FeatureExtractor.Progress.NONE);
+                double acc = outcome.accuracy();
+                if (outcome.phases().stream().anyMatch(p -> p.number() == 1)) {
+                    kept = Math.max(kept, 0) + (FineTuning.tuningKept(outcome.phases(), outcome.refit()) ? 1 : 0);
+                }
                 int r = (int) Math.round(acc * held.size());
                 perFold.add(r);
                 heldPerFold.add(held.size());
@@ -313,7 +334,7 @@ public final class TransferAdvisor {
             }
             rounds++;
         }
-        return new HeldOut(right / (double) answers, answers, perFold.size(), rounds, perFold, heldPerFold);
+        return new HeldOut(right / (double) answers, answers, perFold.size(), rounds, perFold, heldPerFold, kept);
     }
 
     /**

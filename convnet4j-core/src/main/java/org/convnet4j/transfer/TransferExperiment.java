@@ -91,13 +91,22 @@ public final class TransferExperiment {
      * One measured case in one setting: its test accuracy, and the cross-validated held-out accuracy on the
      * training pictures that {@code advise --try} goes by ({@link TransferAdvisor#heldOutAccuracy}; NaN and 0
      * answers for Case 0); {@code seconds} carries the case out once, {@code heldOutSeconds} is the
-     * cross-validation's time (0 for Case 0), {@code heldOutRightPerFold} its right answers fold by fold.
+     * cross-validation's time (0 for Case 0), {@code heldOutRightPerFold} its right answers fold by fold,
+     * {@code heldOutFoldsKeepingTuning} how many of those fold runs kept their fine-tuning (Cases 2 and 3; -1 otherwise).
      */
     public record Row(String target, int perClass, String caseLabel, String description, double accuracy,
                       double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
-                      List<Integer> heldOutRightPerFold) {
+                      List<Integer> heldOutRightPerFold, int heldOutFoldsKeepingTuning) {
         public Row {
             heldOutRightPerFold = List.copyOf(heldOutRightPerFold);
+        }
+
+        /** A row without the count of fold runs that kept their fine-tuning (-1). */
+        public Row(String target, int perClass, String caseLabel, String description, double accuracy,
+                   double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
+                   List<Integer> heldOutRightPerFold) {
+            this(target, perClass, caseLabel, description, accuracy, heldOutAccuracy, heldOutAnswers, seconds, epochs,
+                    heldOutSeconds, heldOutRightPerFold, -1);
         }
     }
 
@@ -207,7 +216,10 @@ public final class TransferExperiment {
             return md.toString();
         }
 
-        /** results.csv: the cases' table, every cell quoted, plus the cross-validation's right answers per fold. */
+        /**
+         * results.csv: the cases' table, every cell quoted, plus the cross-validation's right answers per fold and,
+         * for Cases 2 and 3, how many fold runs kept their fine-tuning ("k/n").
+         */
         public String csv() {
             StringBuilder csv = new StringBuilder();
             List<String[]> table = caseTable();
@@ -215,6 +227,9 @@ public final class TransferExperiment {
                 List<String> cells = new ArrayList<>(List.of(table.get(i)));
                 cells.add(i == 0 ? "5-fold right answers per fold" : rows.get(i - 1).heldOutRightPerFold().stream()
                         .map(String::valueOf).collect(java.util.stream.Collectors.joining(" ")));
+                Row r = i == 0 ? null : rows.get(i - 1);
+                cells.add(i == 0 ? "5-fold runs keeping tuning" : r.heldOutFoldsKeepingTuning() < 0 ? ""
+                        : r.heldOutFoldsKeepingTuning() + "/" + r.heldOutRightPerFold().size());
                 csv.append(String.join(",", cells.stream().map(c -> "\"" + c + "\"").toList())).append('\n');
             }
             return csv.toString();
@@ -295,7 +310,8 @@ public final class TransferExperiment {
                     String desc = describe(label, plan, r);
                     Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.heldOut().answers(),
                             r.seconds(), epochs, h == null ? 0 : h.seconds(),
-                            h == null ? List.of() : h.heldOut().rightPerFold());
+                            h == null ? List.of() : h.heldOut().rightPerFold(),
+                            h == null ? -1 : h.heldOut().foldsKeepingTuning());
                     rows.add(row);
                     log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));

@@ -92,8 +92,12 @@ public record TransferPlan(TransferCase transferCase, Sequential model, List<Str
         b.append("  trained: ").append(trainedLayers.isEmpty() ? "nothing" : String.join(", ", trainedLayers)).append('\n');
         if (trainsByGradient()) {
             if (headLearningRate > 0) {
-                b.append(headFit == FineTuneSettings.HeadFit.LOGISTIC_REGRESSION
-                        ? "  phase 1: the new head alone, base frozen: logistic regression fitted to convergence, as Case 1\n"
+                b.append(headFit == FineTuneSettings.HeadFit.CASE_1
+                        ? "  phase 1: the new head alone, base frozen: Case 1's logistic regression (one-vs-rest) on the"
+                        + " same features, written into the head\n"
+                        : headFit == FineTuneSettings.HeadFit.LOGISTIC_REGRESSION
+                        ? "  phase 1: the new head alone, base frozen: multinomial logistic regression fitted to"
+                        + " convergence\n"
                         : "  phase 1: the new head alone at learning rate " + Transfer.number(headLearningRate)
                                 + ", base frozen, until the validation loss stops improving\n");
                 b.append("  phase 2: the trained layers above at learning rate ");

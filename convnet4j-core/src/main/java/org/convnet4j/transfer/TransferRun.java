@@ -32,6 +32,9 @@ public final class TransferRun {
         }
     }
 
+    /** The seed Case 1's shallow classifier is created with (liblinear's logistic regression does not use it). */
+    public static final long CASE_1_SEED = 1;
+
     private TransferRun() {
     }
 
@@ -55,7 +58,7 @@ public final class TransferRun {
                     requireKnownClasses(model, test.classNames());
                 }
             }
-            case BOTTLENECK -> model = Bottleneck.fit(plan, train, classifier, 1, cache, 256, progress);
+            case BOTTLENECK -> model = Bottleneck.fit(plan, train, classifier, CASE_1_SEED, cache, 256, progress);
             default -> {
                 FineTuning.Result r = FineTuning.fit(plan, train, settings, log, listeners, progress);
                 model = r.model();

@@ -195,4 +195,62 @@ class ConcurrentInferenceTest {
         assertArrayEquals(fresh.namedParameters().get("head.kernel").value().data(),
                 model.namedParameters().get("head.kernel").value().data());
     }
+
+    /** A classifier whose convolutions take the GEMM path (so inference keeps their weights packed). */
+    private static ImageClassifier gemmNet(long seed) {
+        Model model = new Sequential(Shape.of(1, 28, 28))
+                .add(new org.convnet4j.nn.layers.Conv2d(40, 3).padding(1))
+                .add(new org.convnet4j.nn.layers.ReLU())
+                .add(new org.convnet4j.nn.layers.Conv2d(48, 3).stride(2))
+                .add(new Flatten()).add(new Dense(10));
+        model.initialize(seed);
+        return new ImageClassifier(model, Preprocessing.forInput(Shape.of(1, 28, 28)));
+    }
+
+    private static List<double[]> classifyOnThreads(ImageClassifier c, List<Tensor> pics, int threads)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<double[]>>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    List<double[]> mine = new ArrayList<>();
+                    for (Tensor p : pics) {
+                        mine.add(c.classify(p).probabilities());
+                    }
+                    return mine;
+                }));
+            }
+            List<double[]> first = futures.get(0).get();
+            for (int t = 1; t < threads; t++) {
+                List<double[]> mine = futures.get(t).get();
+                for (int i = 0; i < pics.size(); i++) {
+                    assertArrayEquals(first.get(i), mine.get(i), "thread " + t + ", picture " + i);
+                }
+            }
+            return first;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void sharedClassifierSeesLoadedWeightsNotItsPackedOnes() throws Exception {
+        ImageClassifier shared = gemmNet(11);
+        ImageClassifier other = gemmNet(12);
+        List<Tensor> pics = pictures(6, 28, 28, 4);
+        List<double[]> before = classifyOnThreads(shared, pics, 4); // every thread packs or reuses the weights
+        List<double[]> others = new ArrayList<>();
+        for (Tensor p : pics) {
+            others.add(other.classify(p).probabilities());
+        }
+        // a load between two rounds (as a server swapping weights would, with no request running)
+        shared.model().namedParameters().forEach((name, p) ->
+                p.load(other.model().namedParameters().get(name).value()));
+        List<double[]> after = classifyOnThreads(shared, pics, 4);
+        for (int i = 0; i < pics.size(); i++) {
+            assertArrayEquals(others.get(i), after.get(i), "picture " + i + " after the load");
+            assertTrue(!java.util.Arrays.equals(before.get(i), after.get(i)), "picture " + i + " changed");
+        }
+    }
 }

@@ -15,25 +15,31 @@ import org.junit.jupiter.api.Test;
 
 /** The one layer registry: what it lists, what has an ONNX form, registration at run time. */
 class LayerTypesTest {
-    /** Types with no ONNX export, and why; every other registered type has one. */
+    /** Types with no ONNX export, and why (their form is {@link OnnxForm#none}); every other type has one. */
     static final Map<String, String> NO_ONNX_FORM = Map.of(
-            "ConnectionTableConv2d", "LeNet-5 (1998) partial connection table: no ONNX operator",
-            "TrainableSubsampling", "LeNet-5 (1998) subsampling with a learned coefficient and bias per map",
-            "ScaledTanh", "LeNet-5 (1998) A tanh(S x); not written yet",
-            "RbfOutput", "LeNet-5 (1998) Euclidean RBF outputs",
-            "WeightedSum", "fusion's learned weighted sum of inputs",
-            "DecisionFusion", "late fusion's vote over class outputs",
             "ShallowClassifier", "a Tribuo model (case 1's head), not a tensor function");
 
     @Test
     void everyTypeButTheListedOnesHasAnOnnxForm() {
         Set<String> without = new TreeSet<>();
         for (LayerType<?> t : LayerTypes.all()) {
-            if (t.onnx() == null) {
+            if (t.onnx() == null || t.onnx() instanceof OnnxForm.None) {
                 without.add(t.name());
             }
         }
         assertEquals(new TreeSet<>(NO_ONNX_FORM.keySet()), without);
+    }
+
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void aTypeWithoutAnOnnxFormRefusesInOneLineNamingTheLayerAndWhy() {
+        for (String name : NO_ONNX_FORM.keySet()) {
+            OnnxForm.None<?> none = (OnnxForm.None<?>) LayerTypes.find(name).onnx();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ((OnnxForm) none).export(new ReLU().named("head"), null));
+            assertEquals("ONNX export: layer 'head' (ReLU): no ONNX form: " + none.why(), e.getMessage());
+            assertTrue(none.why().length() > 20 && !none.why().contains("\n"), none.why());
+        }
     }
 
     @Test

@@ -168,6 +168,24 @@ class FineTuningTest {
     }
 
     @Test
+    void tuningKeptSaysWhetherTheRunEndedWithItsFineTuning() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("p"), 0, 0, 1, 1, 0.40, 0.8);
+        FineTuning.Phase better = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 18, 8, 0.35, 0.85);
+        FineTuning.Phase worse = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.41, 0.8);
+        FineTuning.Phase refitHead = new FineTuning.Phase(1, "refit: head", List.of("p"), 0, 0, 1, 1, Double.NaN,
+                Double.NaN);
+        FineTuning.Phase refitTune = new FineTuning.Phase(2, "refit: tune", List.of("p"), 0.001, 8, 8, 8, Double.NaN,
+                Double.NaN);
+        assertTrue(FineTuning.tuningKept(List.of(head, better), List.of(refitHead, refitTune)));
+        assertFalse(FineTuning.tuningKept(List.of(head, worse), List.of(refitHead)));
+        // without refit (or a discarded one) the keep rule decides
+        assertTrue(FineTuning.tuningKept(List.of(head, better), List.of()));
+        assertFalse(FineTuning.tuningKept(List.of(head, worse), List.of()));
+        // Case 4 has no head to fall back to: not a two-phase run
+        assertFalse(FineTuning.tuningKept(List.of(better), List.of()));
+    }
+
+    @Test
     void aSignificanceThresholdKeepsTuningOnlyWhenItClearlyBeatsTheHead() {
         FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("p"), 0, 0, 1, 1, 0.1325, 0.94);
         // seed 2030, Fashion 5-9 at 100 per class: 3 more right of 100, none fewer: z = 3 / sqrt(3) = 1.73

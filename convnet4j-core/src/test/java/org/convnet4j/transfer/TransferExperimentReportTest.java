@@ -70,10 +70,20 @@ class TransferExperimentReportTest {
     void csvQuotesEveryCellAndAddsTheRightAnswersPerFold() {
         String[] lines = report(42).csv().split("\n");
         assertEquals(4, lines.length);
-        assertTrue(lines[0].endsWith("\"5-fold seconds\",\"5-fold right answers per fold\""), lines[0]);
-        assertEquals("\"" + T + "\",\"10\",\"1 (cut flatten)\",\"0.858\",\"0.880 (50)\",\"0.5\",\"3.3\",\"9 9 8 9 9\"",
+        assertTrue(lines[0].endsWith("\"5-fold seconds\",\"5-fold right answers per fold\",\"5-fold runs keeping tuning\""),
+                lines[0]);
+        assertEquals("\"" + T + "\",\"10\",\"1 (cut flatten)\",\"0.858\",\"0.880 (50)\",\"0.5\",\"3.3\",\"9 9 8 9 9\",\"\"",
                 lines[2]);
-        assertTrue(lines[1].endsWith(",\"0.0\",\"\",\"\""), lines[1]);
+        assertTrue(lines[1].endsWith(",\"0.0\",\"\",\"\",\"\""), lines[1]);
+    }
+
+    @Test
+    void csvSaysHowManyFoldRunsKeptTheirFineTuning() {
+        TransferExperiment.Config cfg = TransferExperiment.Config.defaults();
+        List<TransferExperiment.Row> rows = List.of(new TransferExperiment.Row(T, 10, "2", "2 (head logreg)", 0.85,
+                0.86, 200, 0.5, 1, 9.0, List.of(9, 8, 9, 9, 8, 9, 9, 8), 3));
+        String[] lines = new TransferExperiment.Report(rows, List.of(), List.of(), 0.884, 10, cfg).csv().split("\n");
+        assertTrue(lines[1].endsWith(",\"9 8 9 9 8 9 9 8\",\"3/8\""), lines[1]);
     }
 
     @Test

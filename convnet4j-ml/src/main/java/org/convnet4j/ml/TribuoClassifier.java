@@ -230,6 +230,87 @@ final class TribuoClassifier implements ShallowClassifier {
         return n;
     }
 
+    /**
+     * {@code logreg} and {@code svm} (liblinear, one-vs-rest) as scores on the raw features: liblinear's decision
+     * values {@code w_k · z + b_k} on the standardised features {@code z = (x - mean) / std} (Tribuo's bias feature,
+     * which liblinear regularises as a weight, becomes the bias), rewritten as {@code (w_k / std) · x + b_k - w_k ·
+     * mean / std}. The arg max of the decision values is liblinear's prediction (its one-vs-rest probabilities are
+     * increasing in them). With two classes liblinear keeps one weight vector for the first class; the scores are
+     * then {@code +d/2} and {@code -d/2} for {@code logreg}, whose softmax is liblinear's probability
+     * {@code 1 / (1 + exp(-d))}, and {@code +d}, {@code -d} for {@code svm}, whose softmax {@link #predictProba}
+     * gives. A class missing from the training rows is never predicted (score far below the others).
+     */
+    @Override
+    public java.util.Optional<LinearScores> linearScores() {
+        if (model == null) {
+            throw new IllegalStateException(algorithm + ": no linear scores before fit");
+        }
+        if (!(algorithm.equals("logreg") || algorithm.equals("svm"))) {
+            return java.util.Optional.empty();
+        }
+        try {
+            // reached by reflection, as in the static block: tribuo-common-liblinear and liblinear have no module name
+            List<?> inners = (List<?>) model.getClass().getMethod("getInnerModels").invoke(model);
+            if (inners.size() != 1) {
+                return java.util.Optional.empty();
+            }
+            Object inner = inners.get(0);
+            Class<?> type = inner.getClass();
+            int[] labels = (int[]) type.getMethod("getLabels").invoke(inner);
+            int nrClass = (Integer) type.getMethod("getNrClass").invoke(inner);
+            java.lang.reflect.Method coef = type.getMethod("getDecfunCoef", int.class, int.class);
+            java.lang.reflect.Method bias = type.getMethod("getDecfunBias", int.class);
+            if (nrClass < 2) {
+                return java.util.Optional.empty();
+            }
+            int d = mean.length;
+            org.tribuo.ImmutableFeatureMap features = model.getFeatureIDMap();
+            int biasIndex = features.size() + 1; // Tribuo appends a constant-1 feature after the real ones
+            int[] index = new int[d];
+            for (int j = 0; j < d; j++) {
+                int id = features.getID(names[j]);
+                index[j] = id < 0 ? -1 : id + 1;
+            }
+            double half = nrClass == 2 && algorithm.equals("logreg") ? 0.5 : 1;
+            float[] kernel = new float[classes * d];
+            float[] b = new float[classes];
+            boolean[] known = new boolean[classes];
+            double lowest = Double.POSITIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                int tribuoId = model.getOutputIDInfo().getID(new Label(Integer.toString(c)));
+                int k = -1;
+                for (int i = 0; i < labels.length; i++) {
+                    k = labels[i] == tribuoId ? i : k;
+                }
+                if (tribuoId < 0 || k < 0) {
+                    continue;
+                }
+                known[c] = true;
+                double intercept = ((Double) coef.invoke(inner, biasIndex, k) + (Double) bias.invoke(inner, k)) * half;
+                for (int j = 0; j < d; j++) {
+                    double w = index[j] < 0 ? 0 : (Double) coef.invoke(inner, index[j], k) * half / std[j];
+                    kernel[c * d + j] = (float) w;
+                    intercept -= w * mean[j];
+                }
+                b[c] = (float) intercept;
+                lowest = Math.min(lowest, intercept);
+            }
+            for (int c = 0; c < classes; c++) {
+                if (!known[c]) {
+                    b[c] = (float) (lowest - 1e4);
+                }
+            }
+            String note = algorithm.equals("logreg")
+                    ? (nrClass == 2 ? "liblinear's logistic regression: softmax = its probabilities"
+                    : "liblinear's one-vs-rest decision values as logits: same arg max; the softmax is sharper or"
+                    + " flatter than its normalised one-vs-rest probabilities")
+                    : "liblinear's linear SVM decision values";
+            return java.util.Optional.of(new LinearScores(classes, d, kernel, b, note));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(algorithm + ": cannot read liblinear's weights: " + e, e);
+        }
+    }
+
     @Override
     public byte[] toBytes() {
         if (model == null) {

@@ -265,6 +265,7 @@ final class RingSteps implements Closeable {
                     float[] b = params.get(name).value().data();
                     System.arraycopy(v, at, b, 0, b.length);
                     at += b.length;
+                    params.get(name).changed();
                 }
                 recipe.clippingRule().apply(opt);
                 opt.setLearningRate(rate);
@@ -273,9 +274,11 @@ final class RingSteps implements Closeable {
                 double samples = Step.totalSamples(step.batches()); // every sample of the batches is in one shard
                 for (String name : step.trainable()) {
                     at = average(params.get(name).value().data(), v, at, samples);
+                    params.get(name).changed();
                 }
                 for (String name : step.buffers()) {
                     at = average(params.get(name).value().data(), v, at, samples);
+                    params.get(name).changed();
                 }
             }
         }

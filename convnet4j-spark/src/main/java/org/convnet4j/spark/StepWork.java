@@ -64,6 +64,7 @@ final class StepWork {
             Model model = models(run, architecture);
             Map<String, Parameter> params = model.namedParameters();
             weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
+            model.weightsChanged(); // written through the arrays: packed inference weights are stale
             Metrics m = new Metrics(classNames);
             int per = shard.sampleShape().size();
             for (int from = 0; from < shard.count(); from += batchSize) {
@@ -100,6 +101,7 @@ final class StepWork {
             Model model = models(run, architecture);
             Map<String, Parameter> params = model.namedParameters();
             weights.value().forEach((k, w) -> System.arraycopy(w, 0, params.get(k).value().data(), 0, w.length));
+            model.weightsChanged(); // written through the arrays: packed inference weights are stale
             return computeOn(shard, model);
         }
 
@@ -151,6 +153,7 @@ final class StepWork {
                             for (int i = 0; i < w.length; i++) {
                                 w[i] -= (float) (localRate * g[i]);
                             }
+                            p.changed();
                         }
                     }
                 };

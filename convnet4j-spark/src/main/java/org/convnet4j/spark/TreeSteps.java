@@ -87,6 +87,7 @@ final class TreeSteps {
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) (r.values()[at + i] / r.weight());
             }
+            params.get(name).changed();
             at += w.length;
         }
         copyBuffers(params, buffers, r, at);
@@ -98,6 +99,7 @@ final class TreeSteps {
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) (r.values()[at + i] / r.weight());
             }
+            params.get(name).changed();
             at += v.length;
         }
     }

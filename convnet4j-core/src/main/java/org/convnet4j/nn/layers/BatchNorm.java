@@ -241,6 +241,8 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
                 rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
                 rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * (sq / (m - 1)));
             });
+            runningMean.changed(); // the running statistics moved (see Parameter: every writer says so)
+            runningVar.changed();
         } else {
             System.arraycopy(rm, 0, mean, 0, c);
             invStd = runningInvStd();

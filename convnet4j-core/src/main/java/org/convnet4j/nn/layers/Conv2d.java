@@ -14,11 +14,14 @@ import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.ops.ConvGeometry;
 import org.convnet4j.ops.ConvParams;
 import org.convnet4j.ops.Convolution;
+import org.convnet4j.ops.PackedWeights;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
  * 2-D convolution layer: [C, H, W] to [F, OH, OW] with {@code F} filters of size {@code KH x KW}, stride,
@@ -210,7 +213,28 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         Shape ys = outputOf(built).prepend(input.dim(0));
         // the convolution writes every output: last step's buffer needs no clearing
         Tensor into = skipClearing ? buffers.overwritten(0, ys) : buffers.zeros(0, ys);
-        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, null, into);
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, null, into,
+                packedWeights(training));
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} packs the weights for the GEMM on every inference call again
+     * instead of keeping them packed until they change (same bits); {@code -Dconvnet4j.inference.packedWeights=false}.
+     */
+    static volatile boolean keepPackedWeights =
+            !"false".equals(System.getProperty("convnet4j.inference.packedWeights"));
+
+    /**
+     * In inference without gradients (predict, evaluation, feature extraction, serving) the weights stay packed in
+     * the kernel parameter ({@link Parameter#derived}) until its values change (an optimiser step, a load: see
+     * {@link Parameter#changed()}); training packs them per call, as they change every step.
+     */
+    private PackedWeights packedWeights(boolean training) {
+        return keepPackedWeights && InferenceFusion.active(training) ? this::packed : null;
+    }
+
+    private PreparedMatrix[] packed(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
+        return kernel.derived(k, pack);
     }
 
     /**
@@ -262,7 +286,10 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         } else {
             epilogue = ConvEpilogue.activationOnly(activation(following.get(0)));
         }
-        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue);
+        // outside a training step the slot hands out a new tensor, or in Model.predict one of the thread's buffers
+        Tensor into = buffers.overwritten(0, outputOf(built).prepend(input.dim(0)));
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue, into,
+                packedWeights(false));
     }
 
     @Override

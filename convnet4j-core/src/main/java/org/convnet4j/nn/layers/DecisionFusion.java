@@ -54,7 +54,7 @@ public final class DecisionFusion extends Layer {
     }
 
     /** Probabilities below this are clipped before the log, so a certain "no" stays finite. */
-    static final double FLOOR = 1e-12;
+    public static final double FLOOR = 1e-12;
     /** A vote is worth this much more than any difference in mean probability (which is at most 1). */
     private static final double VOTE_UNIT = 1e3;
 

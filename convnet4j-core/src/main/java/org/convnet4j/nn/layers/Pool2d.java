@@ -112,6 +112,10 @@ public abstract class Pool2d extends UnaryLayer {
             }
             out = Pooling.forward(input, params, argMax,
                     buffers.overwritten(0, Pooling.outputShape(input.shape(), params)));
+        } else if (!GradMode.isEnabled() && params.type() != PoolType.LP) {
+            // every output written (a window's first value, then the others): a reused buffer needs no clearing
+            out = Pooling.forward(input, params, null,
+                    buffers.overwritten(0, Pooling.outputShape(input.shape(), params)));
         } else {
             out = Pooling.forward(input, params);
         }

@@ -63,6 +63,7 @@ public abstract class AbstractOptimizer implements Optimizer {
                 Parameter p = e.getValue();
                 if (!p.isFrozen()) {
                     update(e.getKey(), p, groupLr, decay);
+                    p.changed(); // what inference derived from the old values (packed weights) is stale
                 }
             }
         }

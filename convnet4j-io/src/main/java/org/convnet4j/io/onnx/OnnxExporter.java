@@ -150,8 +150,12 @@ public final class OnnxExporter {
         type.onnx().export(type.layerClass().cast(l), new FormExport(name, in, out, currentShapes));
     }
 
-    /** The exporter as an {@link OnnxForm.Export}: what a layer type's own ONNX form writes through. */
-    private final class FormExport implements OnnxForm.Export {
+    /**
+     * The exporter as an {@link OnnxForm.Export}: what a layer type's own ONNX form writes through. The ONNX forms of
+     * convnet4j-io's own layer types (an imported {@link OnnxProgram}) also write nested models, nodes as read from a
+     * file and typed initializers through its package-private methods.
+     */
+    final class FormExport implements OnnxForm.Export {
         private final String name;
         private final List<String> inputs;
         private final String output;
@@ -216,9 +220,32 @@ public final class OnnxExporter {
             return unique(name + suffix);
         }
 
-        @Override
-        public void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> in,
-                         String out, Map<String, Object> attributes) {
+        /** A model fed by the ONNX values {@code in} (as a nested model is); returns the values of its outputs. */
+        List<String> model(Model m, List<String> in) {
+            List<Shape> saved = currentShapes;
+            try {
+                return emitModel(m, name + ".", in);
+            } finally {
+                currentShapes = saved;
+            }
+        }
+
+        /** An initializer of any element type named {@code name() + "." + suffix} (made unique); returns its name. */
+        String tensor(String suffix, TensorData t) {
+            String k = unique(name + "." + suffix);
+            inits.add(new TensorData(k, t.dataType(), t.dims().clone(), t.floats(), t.longs(), t.doubles()));
+            return k;
+        }
+
+        /** A node as a file holds it (any domain, several outputs, attributes as read), named after the layer. */
+        void node(Node n, long domainVersion) {
+            declare(n.domain(), domainVersion);
+            nodes.add(new Node(unique(name + "." + (n.name().isEmpty() ? n.opType() : n.name())), n.opType(),
+                    n.domain().equals("ai.onnx") ? "" : n.domain(), List.copyOf(n.inputs()), List.copyOf(n.outputs()),
+                    n.attributes()));
+        }
+
+        private void declare(String domain, long domainVersion) {
             if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
                 Long had = domains.putIfAbsent(domain, domainVersion);
                 if (had != null && had != domainVersion) {
@@ -226,6 +253,12 @@ public final class OnnxExporter {
                             + " and " + domainVersion);
                 }
             }
+        }
+
+        @Override
+        public void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> in,
+                         String out, Map<String, Object> attributes) {
+            declare(domain, domainVersion);
             Map<String, Attribute> map = new LinkedHashMap<>();
             attributes.forEach((k, v) -> map.put(k, attribute(k, v)));
             nodes.add(new Node(name + nodeSuffix, opType, domain.equals("ai.onnx") ? "" : domain, List.copyOf(in),

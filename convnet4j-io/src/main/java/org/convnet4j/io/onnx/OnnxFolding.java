@@ -73,10 +73,17 @@ final class OnnxFolding {
             "Min", "Sum", "Mean", "Where", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Concat", "Gather", "Slice",
             "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask", "ReduceMean", "ReduceSum",
             "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "Softmax",
-            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu");
+            "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu",
+            "Resize", "Upsample", "Pad", "Clip", "Erf");
 
     /** Of {@link #EVALUATED}, the operators with several outputs. */
     static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization");
+
+    /** Whether node n gives several outputs here: {@link #MULTI_OUTPUT}, or a BatchNormalization in training mode. */
+    static boolean multiOutput(Node n) {
+        return MULTI_OUTPUT.contains(n.opType()) || n.opType().equals("BatchNormalization")
+                && ints(n, "training_mode", 0) != 0;
+    }
 
     /** The op type of the importer's own node for Dropout's mask output in inference (all true, the input's shape). */
     static final String DROPOUT_MASK = "Dropout.mask";
@@ -103,7 +110,7 @@ final class OnnxFolding {
             }
             a.add(t == null ? null : Arr.of(t));
         }
-        List<Arr> results = MULTI_OUTPUT.contains(n.opType()) ? evalMulti(n, a, opset) : java.util.Collections
+        List<Arr> results = multiOutput(n) ? evalMulti(n, a, opset) : java.util.Collections
                 .singletonList(eval(n, a, opset));
         List<TensorData> out = new ArrayList<>();
         for (int k = 0; k < results.size(); k++) {
@@ -131,6 +138,9 @@ final class OnnxFolding {
     /** Split and LayerNormalization: every output (Split's parts; Y, Mean, InvStdDev). */
     static List<Arr> evalMulti(Node n, List<Arr> a, long opset) {
         Arr x = a.get(0);
+        if (n.opType().equals("BatchNormalization")) {
+            return OnnxWindows.batchNormTraining(n, a);
+        }
         if (n.opType().equals("Split")) {
             int ax = (int) axis(ints(n, "axis", 0), x.rank());
             long len = x.dims()[ax];
@@ -558,6 +568,10 @@ final class OnnxFolding {
             case "PRelu" -> binary("PRelu", x, a.get(1));
             case "MatMul" -> matmul(x, a.get(1));
             case "Gemm" -> gemm(n, a);
+            case "Resize", "Upsample" -> OnnxResampling.resize(n, a, opset);
+            case "Pad" -> OnnxResampling.pad(n, a, opset);
+            case "Clip" -> OnnxResampling.clip(n, a, opset);
+            case "Erf" -> OnnxResampling.erf(x);
             case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" -> OnnxWindows.eval(n, a);
             case "ConstantOfShape" -> {
                 long[] d = requiredLongs(n, a, 0, "shape");

@@ -36,7 +36,11 @@ final class OnnxGradients {
             "Slice", "Expand", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Where", "MatMul", "Gemm", "Softmax",
             "LogSoftmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1",
             "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "PRelu", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Sqrt",
-            "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"));
+            "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"),
+            Set.of("Resize", "Upsample", "Pad", "Clip", "Erf"));
+
+    /** Operators whose inputs after the data are settings (sizes, pads, bounds): not learned even when float. */
+    private static final Set<String> DATA_ONLY = Set.of("Resize", "Upsample", "Pad", "Clip");
 
     @SafeVarargs
     private static Set<String> union(Set<String>... sets) {
@@ -54,7 +58,7 @@ final class OnnxGradients {
      */
     static boolean learnable(String op, int slot) {
         return DIFFERENTIABLE.contains(op) && !ZERO.contains(op) && !op.equals("Cast")
-                && !(op.equals("BatchNormalization") && slot >= 3);
+                && !(op.equals("BatchNormalization") && slot >= 3) && !(DATA_ONLY.contains(op) && slot >= 1);
     }
 
     private static final Set<String> UNARY = Set.of("Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh",
@@ -128,6 +132,10 @@ final class OnnxGradients {
                     OnnxWindows.backward(n, in, g, out);
             case "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos" ->
                     out.set(0, unary(op, in.get(0), y, g));
+            case "Erf" -> out.set(0, OnnxResampling.erfBackward(in.get(0), g));
+            case "Resize", "Upsample" -> out.set(0, OnnxResampling.resizeBackward(n, in, g, opset));
+            case "Pad" -> OnnxResampling.padBackward(n, in, g, opset, out);
+            case "Clip" -> OnnxResampling.clipBackward(n, in, g, opset, out);
             default -> out.set(0, reduce(n, in, y, g, opset));
         }
         for (int i = 0; i < in.size(); i++) {

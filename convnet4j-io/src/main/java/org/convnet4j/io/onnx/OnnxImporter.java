@@ -238,6 +238,20 @@ public final class OnnxImporter {
     private final Map<String, TensorData> consts = new HashMap<>();
     // values that are a model parameter: initializers, and what Identity/Unsqueeze/Reshape/... make of one alone
     private final Set<String> parameterValues = new HashSet<>();
+    /**
+     * A float layer's parameter loaded from an initializer as it is (its values in the same order) or as the
+     * transpose of a matrix: a typed node that reads the same initializer shares it (importProgram).
+     */
+    record FloatBinding(org.convnet4j.nn.Parameter parameter, boolean transposed) {
+    }
+
+    private final Map<String, FloatBinding> floatBindings = new HashMap<>();
+
+    private void bound(Node n, int slot, org.convnet4j.nn.Parameter p, boolean transposed) {
+        if (slot < n.inputs().size() && isParameter(n.inputs().get(slot))) {
+            floatBindings.putIfAbsent(n.inputs().get(slot), new FloatBinding(p, transposed));
+        }
+    }
     private final Map<String, String> nodeOf = new HashMap<>(); // ONNX value name -> our graph node name
     private final Set<String> taken = new HashSet<>();
     private final Graph.Builder builder;
@@ -449,6 +463,9 @@ public final class OnnxImporter {
         return builder.build();
     }
 
+    /** Float operators whose inputs after the data are settings (sizes, scales, pads, bounds). */
+    private static final Set<String> SETTINGS_OPS = Set.of("Resize", "Upsample", "Pad", "Clip");
+
     /** Operators whose result is integer or boolean whatever their inputs (the typed path computes them). */
     private static final Set<String> TYPED_RESULT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
             "Not", "And", "Or", "Range", "ConstantOfShape", "Where");
@@ -486,7 +503,10 @@ public final class OnnxImporter {
             if (window) {
                 checkWindowAttributes(n);
             }
-            if (!OnnxFolding.EVALUATED.contains(n.opType()) && !window) {
+            // Resize, Pad and Clip of a float-graph value whose sizes, pads or bounds are computed at run time stay
+            // float layers (the second stage), as before the typed path had them; of a typed value, the typed path
+            boolean settingsOnly = SETTINGS_OPS.contains(n.opType()) && !runtimeTyped.contains(n.inputs().get(0));
+            if ((!OnnxFolding.EVALUATED.contains(n.opType()) || settingsOnly) && !window) {
                 if (!typedGraphInputs(n)) {
                     defer(n); // a typed value computed at run time feeds a float layer: second stage
                     return true;
@@ -517,7 +537,10 @@ public final class OnnxImporter {
                 && isRead(n.outputs().get(1))) {
             if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty()) {
                 TensorData training = consts.get(n.inputs().get(2));
-                if (training == null || training.floats()[0] != 0) {
+                TensorData ratio = n.inputs().size() > 1 ? consts.get(n.inputs().get(1)) : null;
+                boolean keepsAll = ratio != null && ratio.floats().length == 1 && ratio.floats()[0] == 0;
+                // training with ratio 0 drops nothing: the output is the input and the mask all true, as inference
+                if (training == null || training.floats()[0] != 0 && !keepsAll) {
                     throw unsupported(where(n) + ": training_mode must be a constant false for the mask (inference)");
                 }
             }
@@ -602,7 +625,7 @@ public final class OnnxImporter {
             // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
             boolean evaluated = OnnxFolding.EVALUATED.contains(n.opType()) || OnnxWindows.OPS.contains(n.opType());
             long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
-            if (!evaluated || outs != 1 && !OnnxFolding.MULTI_OUTPUT.contains(n.opType())) {
+            if (!evaluated || outs != 1 && !OnnxFolding.multiOutput(n)) {
                 throw e;
             }
             if (OnnxWindows.OPS.contains(n.opType())) {
@@ -749,9 +772,50 @@ public final class OnnxImporter {
                 }
             }
         }
+        // an initializer a float layer holds as its parameter too is tied to it: one parameter, both gradients
+        Map<String, org.convnet4j.nn.Parameter> params = learnedParameters(kept, learned);
+        Map<String, Boolean> tied = new LinkedHashMap<>();
+        if (graph != null) {
+            java.util.Set<org.convnet4j.nn.Parameter> inGraph = java.util.Collections.newSetFromMap(
+                    new java.util.IdentityHashMap<>());
+            inGraph.addAll(graph.namedParameters().values());
+            for (String v : learned) {
+                FloatBinding b = floatBindings.get(v);
+                if (b != null && inGraph.contains(b.parameter()) && b.parameter().isLearnable()
+                        && sameValues(consts.get(v), b)) {
+                    params.put(v, b.parameter());
+                    tied.put(v, b.transposed());
+                }
+            }
+        }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset, deferred, learnedParameters(kept, learned));
+                model.graph().outputs(), opset, deferred, params, tied);
+    }
+
+    /** Whether the float parameter still holds the initializer's values (as they are, or transposed). */
+    private static boolean sameValues(TensorData init, FloatBinding b) {
+        float[] p = b.parameter().value().data();
+        float[] c = init.floats();
+        if (p.length != c.length) {
+            return false;
+        }
+        if (!b.transposed()) {
+            return Arrays.equals(p, c);
+        }
+        if (init.dims().length != 2) {
+            return false;
+        }
+        int rows = (int) init.dims()[0];
+        int cols = (int) init.dims()[1];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                if (Float.floatToIntBits(c[i * cols + j]) != Float.floatToIntBits(p[j * rows + i])) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Parameters of the typed path, keyed by the ONNX value they replace; named after it (sanitised, unique). */
@@ -1167,8 +1231,10 @@ public final class OnnxImporter {
                 .useBias(b != null);
         addNamed(n, n.outputs().get(0), conv, input(n, 0));
         conv.kernel().load(w.toTensor());
+        bound(n, 1, conv.kernel(), false);
         if (b != null) {
             conv.bias().load(b.toTensor().reshape(m));
+            bound(n, 2, conv.bias(), false);
         }
     }
 
@@ -1512,7 +1578,13 @@ public final class OnnxImporter {
                 bias.data()[i] = beta * c.floats()[count == 1 ? 0 : i];
             }
         }
-        dense(n, kernel, bias);
+        Dense d = dense(n, kernel, bias);
+        if (alpha == 1f) {
+            bound(n, 1, d.kernel(), !transB);
+        }
+        if (bias != null && beta == 1f && consts.get(n.inputs().get(2)).elementCount() == units) {
+            bound(n, 2, d.bias(), false);
+        }
     }
 
     private void matmul(Node n) {
@@ -1533,15 +1605,17 @@ public final class OnnxImporter {
         Dense d = Dense.withoutBias(kernel.dim(0)).over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
+        bound(n, 1, d.kernel(), true);
     }
 
-    private void dense(Node n, Tensor kernel, Tensor bias) {
+    private Dense dense(Node n, Tensor kernel, Tensor bias) {
         Dense d = new Dense(kernel.dim(0), bias != null);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
         d.kernel().load(kernel);
         if (bias != null) {
             d.bias().load(bias);
         }
+        return d;
     }
 
     private void arithmetic(Node n, ArithmeticOp op) {
@@ -2085,31 +2159,14 @@ public final class OnnxImporter {
             int[] tapIndex = new int[cubic ? 4 * len : 0];
             float[] tapWeight = new float[cubic ? 4 * len : 0];
             for (int o = 0; o < len; o++) {
-                double x = switch (coord) {
-                    case "half_pixel" -> (o + 0.5) / scale - 0.5;
-                    case "pytorch_half_pixel" -> len > 1 ? (o + 0.5) / scale - 0.5 : 0;
-                    // the reference measures the resized length as in * scale, not rounded
-                    case "align_corners" -> len == 1 ? 0 : o * (double) (inLen - 1) / (inLen * scale - 1);
-                    case "asymmetric" -> o / scale;
-                    case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
-                    case "half_pixel_symmetric" -> {
-                        double adj = len / (scale * inLen);
-                        double centre = inLen / 2.0;
-                        double off = centre * (1 - adj);
-                        yield off + (o + 0.5) / scale - 0.5;
-                    }
-                    default -> throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
-                };
+                double x = OnnxResampling.sourceCoordinate(coord, o, len, inLen, scale);
+                if (Double.isNaN(x)) {
+                    throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
+                }
                 if (cubic) {
                     cubicTaps(x, inLen, cubicA, excludeOutside, o, tapIndex, tapWeight);
                 } else if (mode.equals("nearest")) {
-                    double f = Math.floor(x);
-                    long i = switch (nearest) {
-                        case "floor" -> (long) f;
-                        case "ceil" -> (long) Math.ceil(x);
-                        case "round_prefer_ceil" -> x - f == 0.5 ? (long) f + 1 : Math.round(x);
-                        default -> x - f == 0.5 ? (long) f : Math.round(x);
-                    };
+                    long i = OnnxResampling.nearestIndex(nearest, x);
                     lo[o] = (int) Math.max(0, Math.min(inLen - 1, i));
                     hi[o] = lo[o];
                 } else {

@@ -35,6 +35,11 @@ public final class OnnxProgram {
     private final Deferred deferred;
     /** Learned weights of the typed path by the ONNX value they replace (see {@link #parameters()}). */
     private final Map<String, Parameter> learned;
+    /**
+     * Values of {@link #learned} that are a float layer's parameter too (one parameter, both gradients summed): true
+     * where the layer holds the initializer transposed (a Gemm or MatMul weight as a Dense kernel).
+     */
+    private final Map<String, Boolean> tied;
     /** Second stages imported for the run-time values they were given, most recent last (at most STAGES). */
     private final Map<String, OnnxProgram> stages = new java.util.LinkedHashMap<>(8, 0.75f, true);
     private static final int STAGES = 8;
@@ -54,7 +59,7 @@ public final class OnnxProgram {
     OnnxProgram(String what, Graph graph, List<String> graphInputValues, List<List<String>> graphOutputValues,
                 List<String> inputs, List<ValueInfo> declaredInputs, List<Node> typedNodes,
                 Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Deferred deferred,
-                Map<String, Parameter> learned) {
+                Map<String, Parameter> learned, Map<String, Boolean> tied) {
         this.what = what;
         this.graph = graph;
         this.graphInputValues = List.copyOf(graphInputValues);
@@ -67,6 +72,7 @@ public final class OnnxProgram {
         this.opset = opset;
         this.deferred = deferred;
         this.learned = new LinkedHashMap<>(learned);
+        this.tied = Map.copyOf(tied);
     }
 
     /**
@@ -77,20 +83,81 @@ public final class OnnxProgram {
      * {@code typed_} + the sanitised initializer name. (The float graph's parameters are {@code graph()}'s.)
      */
     public List<Parameter> parameters() {
-        return List.copyOf(learned.values());
+        return learned.entrySet().stream().filter(e -> !tied.containsKey(e.getKey())).map(Map.Entry::getValue)
+                .toList();
     }
 
     /** The ONNX initializer each {@link #parameters()} entry replaces, by parameter name. */
     public Map<String, String> parameterSources() {
         Map<String, String> out = new LinkedHashMap<>();
-        learned.forEach((v, p) -> out.put(p.name(), v));
+        learned.forEach((v, p) -> {
+            if (!tied.containsKey(v)) {
+                out.put(p.name(), v);
+            }
+        });
         return out;
     }
 
+    // ---- the parts, for the ONNX export of an OnnxProgramLayer (OnnxProgramExport) ----
+
+    List<String> graphInputValues() {
+        return graphInputValues;
+    }
+
+    List<List<String>> graphOutputValues() {
+        return graphOutputValues;
+    }
+
+    /** The nodes of the typed path, in the order they run (after the float graph). */
+    List<Node> typedNodes() {
+        return typedNodes;
+    }
+
+    /** The fixed constants the typed nodes and outputs read, by ONNX value name. */
+    Map<String, TensorData> typedConstants() {
+        return constants;
+    }
+
+    Deferred deferred() {
+        return deferred;
+    }
+
+    long opset() {
+        return opset;
+    }
+
+    List<ValueInfo> outputInfos() {
+        return outputs;
+    }
+
+    ValueInfo declaredInput(String name) {
+        return declared.get(name);
+    }
+
+    /** The typed path's learned parameters by the ONNX value they replace. */
+    Map<String, Parameter> learnedByValue() {
+        Map<String, Parameter> own = new LinkedHashMap<>(learned);
+        own.keySet().removeAll(tied.keySet());
+        return own;
+    }
+
+    /** The ONNX values whose typed reads share a float layer's parameter (see {@link #tied}). */
+    public java.util.Set<String> tiedValues() {
+        return tied.keySet();
+    }
+
     /** A constant the typed nodes read: a learned parameter's current value, else the fixed constant. */
-    private TensorData constant(String v) {
+    TensorData constant(String v) {
         Parameter p = learned.get(v);
-        return p != null ? TensorData.of(v, p.value()) : constants.get(v);
+        if (p == null) {
+            return constants.get(v);
+        }
+        if (!tied.containsKey(v)) {
+            return TensorData.of(v, p.value());
+        }
+        // the float layer's parameter, in the initializer's layout
+        Tensor t = tied.get(v) ? p.value().transposed() : p.value();
+        return new TensorData(v, OnnxModel.FLOAT, constants.get(v).dims().clone(), t.data().clone(), null);
     }
 
     /** The float part (null when every output is computed on the typed path). */
@@ -202,6 +269,16 @@ public final class OnnxProgram {
             double[] g = grads.get(v);
             if (g != null) {
                 float[] into = p.grad().data();
+                if (Boolean.TRUE.equals(tied.get(v))) { // the layer holds the initializer [rows, cols] transposed
+                    int rows = (int) constants.get(v).dims()[0];
+                    int cols = (int) constants.get(v).dims()[1];
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < cols; j++) {
+                            into[j * rows + i] += (float) g[i * cols + j];
+                        }
+                    }
+                    return;
+                }
                 for (int k = 0; k < into.length; k++) {
                     into[k] += (float) g[k];
                 }

@@ -22,7 +22,8 @@ import org.convnet4j.tensor.Tensor;
  * saved model rebuilds it and then loads the learned weights over the file's. {@link #of} wraps it in a
  * {@link Sequential}, the model the loaders return.
  */
-public final class OnnxProgramLayer extends Layer implements org.convnet4j.transfer.ReplaceableHead {
+public final class OnnxProgramLayer extends Layer implements org.convnet4j.transfer.ReplaceableHead,
+        org.convnet4j.transfer.CuttableLayer {
     /** The layer type written in model files. */
     public static final String TYPE = "OnnxProgram";
 
@@ -65,7 +66,8 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
             sample[i] = (int) d;
         }
         this.inputShape = Shape.of(sample);
-        this.declaredBatch = in.dims()[0] > 0 ? in.dims()[0] : 1;
+        // a symbolic batch runs as 2, so that an output whose first axis is not the batch is told apart
+        this.declaredBatch = in.dims()[0] > 0 ? in.dims()[0] : 2;
         // the per-sample output shape, from one run on zeros (the typed path has no shape inference of its own)
         int[] dims = new int[sample.length + 1];
         dims[0] = (int) declaredBatch;
@@ -283,6 +285,206 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
             }
         });
         return copy;
+    }
+
+    // ---- cuts inside the program (transfer learning) --------------------------------------------
+
+    /**
+     * The value a cut names: a value computed by a node (its ONNX name), or a node by its ONNX name or by the layer
+     * name the importer gives it (sanitised), which stands for the node's first output; null if none.
+     */
+    private String resolve(String point) {
+        if (point == null || point.isEmpty()) {
+            return null;
+        }
+        for (OnnxModel.Node n : source.graph().nodes()) {
+            if (n.outputs().contains(point)) {
+                return point;
+            }
+        }
+        for (OnnxModel.Node n : source.graph().nodes()) {
+            if (!n.name().isEmpty() && (n.name().equals(point) || OnnxImporter.sanitize(n.name()).equals(point))
+                    && !n.outputs().isEmpty() && !n.outputs().get(0).isEmpty()) {
+                return n.outputs().get(0);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean hasCutPoint(String point) {
+        return resolve(point) != null;
+    }
+
+    /** The nodes' names (or, for a node without one, its first output), in file order. */
+    @Override
+    public List<String> cutPoints() {
+        List<String> out = new ArrayList<>();
+        for (OnnxModel.Node n : source.graph().nodes()) {
+            if (!n.outputs().isEmpty() && !n.outputs().get(0).isEmpty() && !n.opType().equals("Constant")) {
+                out.add(n.name().isEmpty() ? n.outputs().get(0) : n.name());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The input of the head, the last Gemm or MatMul before the output (what {@link #withNewHead} resizes): its
+     * computed operand, or, where that only turns the batch axis away (a Transpose, as {@code W @ h.t()} exports),
+     * the value before it. Null when the program has no such head.
+     */
+    @Override
+    public String defaultCut() {
+        Map<String, OnnxModel.Node> producer = producers();
+        java.util.Set<String> inits = new java.util.HashSet<>();
+        source.graph().initializers().forEach(t -> inits.add(t.name()));
+        String v = program.outputNames().get(0);
+        while (true) {
+            OnnxModel.Node n = producer.get(v);
+            if (n == null || !HEAD_PATH.contains(n.opType())) {
+                return null;
+            }
+            String next = null;
+            for (String in : n.inputs()) {
+                if (!in.isEmpty() && !inits.contains(in) && producer.containsKey(in)
+                        && !producer.get(in).opType().equals("Constant") || inputName.equals(in)) {
+                    next = next == null ? in : next;
+                }
+            }
+            if (next == null) {
+                return null;
+            }
+            if (n.opType().equals("Gemm") || n.opType().equals("MatMul")) {
+                OnnxModel.Node p = producer.get(next);
+                while (p != null && (p.opType().equals("Transpose") || p.opType().equals("Identity"))) {
+                    next = p.inputs().get(0);
+                    p = producer.get(next);
+                }
+                return next.equals(inputName) ? null : next;
+            }
+            v = next;
+        }
+    }
+
+    /** The output of the first pooling node (not a global one), else of the first node that reads a weight. */
+    @Override
+    public String earlyCut() {
+        for (OnnxModel.Node n : source.graph().nodes()) {
+            if (n.opType().equals("MaxPool") || n.opType().equals("AveragePool") || n.opType().equals("LpPool")) {
+                return n.outputs().get(0);
+            }
+        }
+        java.util.Set<String> weights = new java.util.HashSet<>();
+        source.graph().initializers().stream().filter(t -> t.dims().length >= 2).forEach(t -> weights.add(t.name()));
+        for (OnnxModel.Node n : source.graph().nodes()) {
+            if (n.inputs().stream().anyMatch(weights::contains)) {
+                return n.outputs().get(0);
+            }
+        }
+        return null;
+    }
+
+    private Map<String, OnnxModel.Node> producers() {
+        Map<String, OnnxModel.Node> producer = new java.util.HashMap<>();
+        source.graph().nodes().forEach(n -> n.outputs().forEach(o -> producer.put(o, n)));
+        return producer;
+    }
+
+    /**
+     * The program from its input to {@code point} (a value or node name, see {@link #hasCutPoint}) as a layer of its
+     * own: the nodes that value needs and the initializers they read, with this layer's current weights (float
+     * layers and typed path alike) loaded over the file's.
+     */
+    @Override
+    public OnnxProgramLayer cutAt(String point) {
+        String v = resolve(point);
+        if (v == null) {
+            throw new IllegalArgumentException(describe() + ": no node or value '" + point + "' to cut at; nodes: "
+                    + String.join(", ", cutPoints()));
+        }
+        Map<String, OnnxModel.Node> producer = producers();
+        java.util.Set<OnnxModel.Node> needed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(v));
+        java.util.Set<String> reads = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            String value = todo.pop();
+            if (!reads.add(value)) {
+                continue;
+            }
+            OnnxModel.Node n = producer.get(value);
+            if (n != null && needed.add(n)) {
+                n.inputs().stream().filter(i -> !i.isEmpty()).forEach(todo::push);
+                // a node's subgraphs are not walked: the importer refuses control flow
+            }
+        }
+        OnnxModel.Graph g = source.graph();
+        List<OnnxModel.Node> nodes = g.nodes().stream().filter(needed::contains).toList();
+        List<TensorData> inits = g.initializers().stream().filter(t -> reads.contains(t.name())).toList();
+        List<ValueInfo> inputs = g.inputs().stream().filter(i -> reads.contains(i.name())).toList();
+        List<ValueInfo> info = g.valueInfo().stream().filter(i -> reads.contains(i.name())).toList();
+        OnnxModel.Model m = new OnnxModel.Model(source.irVersion(), source.opsets(), source.producerName(),
+                source.producerVersion(), new OnnxModel.Graph(g.name(), nodes, inits, inputs,
+                List.of(new ValueInfo(v, OnnxModel.FLOAT, null, false)), info));
+        OnnxProgramLayer cut;
+        try {
+            cut = new OnnxProgramLayer(m, what + " up to '" + v + "'");
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException(describe() + ": cannot cut at '" + point + "': " + e.getMessage(), e);
+        }
+        Map<String, Parameter> now = namedParameters();
+        cut.namedParameters().forEach((name, p) -> {
+            Parameter was = now.get(name);
+            if (was == null || !was.shape().equals(p.shape())) {
+                throw new IllegalArgumentException(describe() + ": cannot cut at '" + point + "': weight '" + name
+                        + "' of the cut has no counterpart " + p.shape() + " in the program");
+            }
+            p.load(was.value());
+        });
+        return cut;
+    }
+
+    /**
+     * The weighted nodes, in the order they run: each float layer with learned weights (the float graph runs
+     * first), then each typed node that reads learned weights (a bias Add after a typed Gemm or MatMul joins that
+     * node's part, as a Dense layer holds its bias).
+     */
+    @Override
+    public List<Part> parts() {
+        List<Part> out = new ArrayList<>();
+        if (program.graph() != null) {
+            for (org.convnet4j.nn.Graph.Node n : program.graph().nodes()) {
+                if (n.layer() != null
+                        && n.layer().namedParameters().values().stream().anyMatch(Parameter::isLearnable)) {
+                    out.add(new Part(n.layer().name(), List.of(n.layer()), List.of()));
+                }
+            }
+        }
+        Map<String, Parameter> learned = program.learnedByValue();
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        int typedParts = 0;
+        for (OnnxModel.Node n : program.typedNodes()) {
+            List<Parameter> ps = new ArrayList<>();
+            for (String in : n.inputs()) {
+                if (learned.containsKey(in) && taken.add(in)) {
+                    ps.add(learned.get(in));
+                }
+            }
+            if (ps.isEmpty()) {
+                continue;
+            }
+            boolean bias = (n.opType().equals("Add") || n.opType().equals("Sub"))
+                    && ps.stream().allMatch(p -> p.shape().rank() <= 1);
+            if (bias && typedParts > 0) {
+                Part prev = out.remove(out.size() - 1);
+                List<Parameter> merged = new ArrayList<>(prev.parameters());
+                merged.addAll(ps);
+                out.add(new Part(prev.name(), prev.layers(), merged));
+                continue;
+            }
+            out.add(new Part(OnnxImporter.sanitize(n.name().isEmpty() ? n.outputs().get(0) : n.name()), List.of(), ps));
+            typedParts++;
+        }
+        return out;
     }
 
     @Override

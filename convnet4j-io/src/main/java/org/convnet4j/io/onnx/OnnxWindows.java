@@ -484,6 +484,51 @@ final class OnnxWindows {
         }
     }
 
+    /**
+     * Training form (opset 14+, training_mode 1; forward only): the batch statistics over every axis but 1 (the
+     * variance without Bessel's correction, as the reference computes it) normalise x, and the running statistics
+     * move towards them by momentum (default 0.9): Y, running_mean, running_var.
+     */
+    static List<Arr> batchNormTraining(Node n, List<Arr> a) {
+        Arr x = a.get(0);
+        if (n.outputs().size() > 3 && n.outputs().stream().skip(3).anyMatch(o -> !o.isEmpty())) {
+            throw new IllegalArgumentException("BatchNormalization: saved_mean and saved_var are not computed");
+        }
+        Attribute eps = n.attributes().get("epsilon");
+        double e = eps == null ? 1e-5 : eps.f();
+        Attribute mom = n.attributes().get("momentum");
+        double m = mom == null ? 0.9 : mom.f();
+        int c = (int) x.dims()[1];
+        long inner = x.size() / (x.dims()[0] * c);
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        long count = x.size() / c;
+        for (int i = 0; i < x.v().length; i++) {
+            mean[(int) ((i / inner) % c)] += x.v()[i];
+        }
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] /= count;
+        }
+        for (int i = 0; i < x.v().length; i++) {
+            double d = x.v()[i] - mean[(int) ((i / inner) % c)];
+            var[(int) ((i / inner) % c)] += d * d;
+        }
+        double[] runMean = new double[c];
+        double[] runVar = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            var[ch] /= count;
+            runMean[ch] = a.get(3).v()[ch] * m + mean[ch] * (1 - m);
+            runVar[ch] = a.get(4).v()[ch] * m + var[ch] * (1 - m);
+        }
+        double[] y = new double[x.v().length];
+        for (int i = 0; i < y.length; i++) {
+            int ch = (int) ((i / inner) % c);
+            y[i] = (x.v()[i] - mean[ch]) / Math.sqrt(var[ch] + e) * a.get(1).v()[ch] + a.get(2).v()[ch];
+        }
+        return List.of(new Arr(x.type(), x.dims(), y), new Arr(a.get(3).type(), a.get(3).dims(), runMean),
+                new Arr(a.get(4).type(), a.get(4).dims(), runVar));
+    }
+
     /** Inference form: (x - mean) / sqrt(var + epsilon) * scale + B per channel (axis 1). */
     private static Arr batchNorm(Node n, List<Arr> a) {
         Arr x = a.get(0);

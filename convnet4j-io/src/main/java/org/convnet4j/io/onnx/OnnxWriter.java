@@ -114,7 +114,7 @@ public final class OnnxWriter {
     }
 
     private static byte[] valueInfoBytes(ValueInfo v) {
-        byte[] shape = message(out -> {
+        byte[] shape = v.dims() == null ? new byte[0] : message(out -> {
             for (long d : v.dims()) {
                 out.writeByteArray(1, message(o -> {
                     if (d >= 0) {
@@ -127,7 +127,9 @@ public final class OnnxWriter {
         });
         byte[] tensorType = message(out -> {
             out.writeInt32(1, v.elemType());
-            out.writeByteArray(2, shape);
+            if (v.hasShape() && v.dims() != null) { // no shape field: the shape is unknown (an empty one is a scalar)
+                out.writeByteArray(2, shape);
+            }
         });
         return message(out -> {
             out.writeString(1, v.name());

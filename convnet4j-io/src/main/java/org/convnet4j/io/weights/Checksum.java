@@ -55,6 +55,33 @@ public record Checksum(String algorithm, String hex, List<String> alternatives) 
         return HexFormat.of().formatHex(d.digest());
     }
 
+    /**
+     * The file's digests for each of {@code algorithms} (e.g. SHA-256 and MD5), read once: algorithm -> hex. A
+     * Keras file is checked against its MD5 and recorded with its SHA-256 without reading 500 MB twice.
+     */
+    public static java.util.Map<String, String> digests(Path file, java.util.Collection<String> algorithms)
+            throws IOException {
+        java.util.Map<String, MessageDigest> ds = new java.util.LinkedHashMap<>();
+        for (String a : algorithms) {
+            try {
+                ds.put(a, MessageDigest.getInstance(a));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JDK lacks " + a, e);
+            }
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+                for (MessageDigest d : ds.values()) {
+                    d.update(buf, 0, n);
+                }
+            }
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        ds.forEach((a, d) -> out.put(a, HexFormat.of().formatHex(d.digest())));
+        return out;
+    }
+
     /** True if {@code actualHex} (a whole digest) matches this expectation or one of its alternatives. */
     public boolean matches(String actualHex) {
         return actualHex.startsWith(hex) || alternatives.stream().anyMatch(actualHex::startsWith);

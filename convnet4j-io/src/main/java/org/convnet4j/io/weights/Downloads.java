@@ -1,5 +1,6 @@
 package org.convnet4j.io.weights;
 
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,6 +21,8 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +30,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.MemoryBudget;
 
 /**
  * Weight files fetched over HTTP(S) into a cache, the way torch.hub and Keras do it, with what air-gapped and
@@ -77,8 +83,29 @@ public final class Downloads {
             return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts);
         }
 
-        /** Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts). */
+        /**
+         * Properties first, then environment variables, then defaults (30 s connect, 60 s read, 3 attempts);
+         * {@code CONVNET4J_DOWNLOAD_TIMEOUT=SECONDS} (property {@code convnet4j.download.timeout}) sets both timeouts.
+         */
         public static Config fromEnvironment() {
+            Duration connect = Duration.ofSeconds(30);
+            Duration read = Duration.ofSeconds(60);
+            String timeout = setting("convnet4j.download.timeout", "CONVNET4J_DOWNLOAD_TIMEOUT");
+            if (timeout != null && !timeout.isBlank()) {
+                double seconds;
+                try {
+                    seconds = Double.parseDouble(timeout.trim());
+                } catch (NumberFormatException e) {
+                    seconds = Double.NaN;
+                }
+                if (!(seconds >= 0.1 && seconds <= 86_400)) {
+                    throw new IllegalArgumentException("CONVNET4J_DOWNLOAD_TIMEOUT='" + timeout + "': give the seconds"
+                            + " to wait for a server to connect or send data, 0.1 to 86400 (default: 30 to connect,"
+                            + " 60 without data)");
+                }
+                connect = Duration.ofMillis(Math.round(seconds * 1000));
+                read = connect;
+            }
             String cache = setting("convnet4j.cache", "CONVNET4J_CACHE");
             Path dir = cache != null ? Path.of(cache)
                     : Path.of(System.getProperty("user.home"), ".cache", "convnet4j");
@@ -86,8 +113,7 @@ public final class Downloads {
             String catalogue = setting("convnet4j.weights.catalogue", "CONVNET4J_WEIGHTS_CATALOGUE");
             return new Config(dir, offline != null && !offline.isBlank() && !offline.equals("0")
                     && !offline.equalsIgnoreCase("false"), setting("convnet4j.weights.mirror", "CONVNET4J_WEIGHTS_MIRROR"),
-                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), Duration.ofSeconds(30),
-                    Duration.ofSeconds(60), 3);
+                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), connect, read, 3);
         }
 
         private static String setting(String property, String variable) {
@@ -149,7 +175,7 @@ public final class Downloads {
      */
     public Path fetch(String url, String fileName, Checksum expected, Progress progress) throws IOException {
         String from = config.mirror() != null ? config.mirror() + fileName : url;
-        return fetchInto(cached(fileName), from, expected, progress);
+        return fetchInto(cached(fileName), url, from, expected, progress);
     }
 
     /**
@@ -161,10 +187,185 @@ public final class Downloads {
     public Path fetchUrl(String url, Checksum expected, boolean mirrored, Progress progress) throws IOException {
         Path target = cachedUrl(url);
         String from = mirrored && config.mirror() != null ? config.mirror() + target.getFileName() : url;
-        return fetchInto(target, from, expected, progress);
+        return fetchInto(target, url, from, expected, progress);
     }
 
-    private Path fetchInto(Path target, String from, Checksum expected, Progress progress) throws IOException {
+    /** The record kept beside a downloaded file {@code NAME}: {@code NAME.source.json} ({@link CachedFile}). */
+    public static Path recordOf(Path file) {
+        return file.resolveSibling(file.getFileName() + RECORD);
+    }
+
+    private static final String RECORD = ".source.json";
+    private static final long MAX_RECORD_BYTES = 64 << 10;
+
+    /**
+     * A file in the cache and what was recorded when it was downloaded ({@code NAME.source.json} beside it, written
+     * atomically before the file itself enters the cache): the URL asked for, the URL it was fetched from (a mirror,
+     * or that URL), its size, SHA-256 and the checksum it was verified against (null if none was known), and when.
+     * Files that predate the record (or were copied in by hand) have {@code recorded} false, a null URL and the
+     * SHA-256 computed when listed. {@code partial}: an interrupted download ({@code NAME.part}), resumed by the next
+     * fetch of the same URL; {@code size} is what has arrived.
+     */
+    public record CachedFile(Path file, String url, String fetchedFrom, long size, String sha256, String verified,
+                             Instant downloaded, boolean recorded, boolean partial) {
+        /** The file's format as the loader sees it, from its name: what {@code --model} makes of it. */
+        public String format() {
+            String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (partial) {
+                n = n.substring(0, n.length() - ".part".length());
+            }
+            if (n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".pth.tar") || n.endsWith(".ckpt")) {
+                return "PyTorch state dict";
+            }
+            if (n.endsWith(".onnx")) {
+                return "ONNX";
+            }
+            if (n.endsWith(".h5") || n.endsWith(".hdf5")) {
+                return "Keras HDF5";
+            }
+            if (n.endsWith(".safetensors")) {
+                return "safetensors";
+            }
+            if (n.endsWith(".c4j")) {
+                return "convnet4j";
+            }
+            return "unknown (read by content)";
+        }
+    }
+
+    /**
+     * Everything fetched from URLs other than the catalogue's ({@code weights/urls/KEY/NAME}), sorted by URL (files
+     * without a record by path), with interrupted downloads as {@link CachedFile#partial} entries. Files without a
+     * record are hashed here (they predate records; a large one takes a second or two).
+     */
+    public List<CachedFile> urlDownloads() throws IOException {
+        Path root = config.weightsDir().resolve("urls");
+        List<CachedFile> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(root)) {
+            dirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        for (Path d : dirs) {
+            List<Path> files;
+            try (Stream<Path> s = Files.list(d)) {
+                files = s.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(".") || n.endsWith(".lock") || n.endsWith(RECORD)) {
+                    continue;
+                }
+                if (n.endsWith(".part")) {
+                    Path whole = f.resolveSibling(n.substring(0, n.length() - ".part".length()));
+                    if (!Files.exists(whole)) {
+                        out.add(describe(whole, f));
+                    }
+                    continue;
+                }
+                out.add(describe(f, null));
+            }
+        }
+        out.sort(java.util.Comparator.comparing((CachedFile c) -> c.url() == null ? "\uffff" + c.file() : c.url()));
+        return out;
+    }
+
+    /**
+     * What is known about the cached file {@code target} ({@link #cached} or {@link #cachedUrl}), or null if it is not
+     * in the cache (neither whole nor partial).
+     */
+    public CachedFile describe(Path target) throws IOException {
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        if (Files.isRegularFile(target)) {
+            return describe(target, null);
+        }
+        return Files.isRegularFile(part) ? describe(target, part) : null;
+    }
+
+    private CachedFile describe(Path target, Path part) throws IOException {
+        JsonObject r = readRecord(recordOf(target));
+        String url = r == null ? null : string(r, "url");
+        String from = r == null ? null : string(r, "fetched_from");
+        Instant when = null;
+        if (r != null && string(r, "downloaded") != null) {
+            try {
+                when = Instant.parse(string(r, "downloaded"));
+            } catch (java.time.format.DateTimeParseException ignored) {
+                // a record edited by hand: the time is not essential
+            }
+        }
+        if (part != null) {
+            return new CachedFile(part, url, from, Files.size(part), null, null, null, r != null, true);
+        }
+        long size = Files.size(target);
+        String sha = r == null ? null : string(r, "sha256");
+        boolean recorded = sha != null && r.has("size") && r.get("size").getAsLong() == size;
+        if (!recorded) {
+            sha = Checksum.digest(target, "SHA-256"); // no record (older download, copied in) or the file changed
+        }
+        return new CachedFile(target, url, from, size, sha, recorded ? string(r, "verified") : null, when, recorded,
+                false);
+    }
+
+    private static JsonObject readRecord(Path record) {
+        try {
+            if (!Files.isRegularFile(record) || Files.size(record) > MAX_RECORD_BYTES) {
+                return null;
+            }
+            return Json.parseObject(Files.readString(record), record.toString());
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable or edited by hand: listed as unrecorded, never a failure of the listing
+        }
+    }
+
+    private static String string(JsonObject o, String key) {
+        return o.has(key) && o.get(key).isJsonPrimitive() ? o.get(key).getAsString() : null;
+    }
+
+    /**
+     * Deletes the cached file {@code target} ({@link #cached} or {@link #cachedUrl}), its record and an interrupted
+     * download of it, taking the same locks a download takes (a download in progress finishes first). Returns the
+     * bytes freed, 0 if nothing was there. The empty lock file stays: another process may be waiting on it.
+     */
+    public long remove(Path target) throws IOException {
+        if (!Files.isDirectory(target.getParent())) {
+            return 0;
+        }
+        return locked(target, () -> {
+            long freed = 0;
+            for (Path p : List.of(target, target.resolveSibling(target.getFileName() + ".part"), recordOf(target))) {
+                if (Files.isRegularFile(p)) {
+                    long n = Files.size(p);
+                    if (Files.deleteIfExists(p)) {
+                        freed += n;
+                    }
+                }
+            }
+            return freed;
+        });
+    }
+
+    private interface Locked<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code work} holding {@code target}'s in-process lock and its OS file lock ({@code NAME.lock}). */
+    private static <T> T locked(Path target, Locked<T> work) throws IOException {
+        Path lockFile = target.resolveSibling(target.getFileName() + ".lock");
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
+        local.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            return work.run();
+        } finally {
+            local.unlock();
+        }
+    }
+
+    private Path fetchInto(Path target, String url, String from, Checksum expected, Progress progress)
+            throws IOException {
         if (Files.isRegularFile(target)) {
             return target;
         }
@@ -176,30 +377,56 @@ public final class Downloads {
                     + " CONVNET4J_OFFLINE");
         }
         Files.createDirectories(dir);
-        Path lockFile = dir.resolve(fileName + ".lock");
-        ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
-        local.lock();
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+        return locked(target, () -> {
             if (Files.isRegularFile(target)) {
                 return target; // another process or thread finished it while we waited
             }
             Path part = dir.resolve(fileName + ".part");
-            download(from, part, fileName, progress);
+            Path record = recordOf(target);
+            // the URL first, so that an interrupted download (the .part) says where it came from
+            AtomicFiles.writeString(record, record(url, from, -1, null, null));
+            try {
+                download(from, part, fileName, progress);
+            } catch (IOException | RuntimeException e) {
+                if (!Files.isRegularFile(part) || Files.size(part) == 0) {
+                    Files.deleteIfExists(part);
+                    Files.deleteIfExists(record); // nothing arrived (refused, unreachable, untrusted): nothing kept
+                }
+                throw e;
+            }
+            java.util.Set<String> algorithms = new java.util.LinkedHashSet<>(List.of("SHA-256"));
             if (expected != null) {
-                String actual = Checksum.digest(part, expected.algorithm());
+                algorithms.add(expected.algorithm());
+            }
+            Map<String, String> digests = Checksum.digests(part, algorithms);
+            if (expected != null) {
+                String actual = digests.get(expected.algorithm());
                 if (!expected.matches(actual)) {
                     Files.deleteIfExists(part);
+                    Files.deleteIfExists(record);
                     throw new IOException(fileName + " from " + from + " has " + expected.algorithm() + " " + actual
                             + ", expected " + expected + ": the download is damaged or not the published file; it was"
                             + " deleted, nothing was cached");
                 }
             }
+            // the record before the file: a cached file without a record is one from before records were kept
+            AtomicFiles.writeString(record, record(url, from, Files.size(part), digests.get("SHA-256"), expected));
             AtomicFiles.commit(part, target); // forced, renamed, directory forced: a power cut leaves no torn file
             return target;
-        } finally {
-            local.unlock();
+        });
+    }
+
+    private static String record(String url, String from, long size, String sha256, Checksum verified) {
+        JsonObject o = new JsonObject();
+        o.addProperty("url", url);
+        o.addProperty("fetched_from", from);
+        if (sha256 != null) {
+            o.addProperty("size", size);
+            o.addProperty("sha256", sha256);
+            o.addProperty("verified", verified == null ? null : verified.toString());
+            o.addProperty("downloaded", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         }
+        return Json.toPretty(o) + "\n";
     }
 
     /** Downloads into {@code part}, resuming what is there; retries interrupted transfers. */
@@ -210,8 +437,8 @@ public final class Downloads {
                 try {
                     transfer(url, part, fileName, progress);
                     return;
-                } catch (HttpStatusException e) {
-                    throw e; // 404 and friends do not get better by retrying
+                } catch (HttpStatusException | CacheWriteException e) {
+                    throw e; // 404 and friends, or a full disk, do not get better by retrying
                 } catch (IOException e) {
                     last = e;
                 }
@@ -242,13 +469,19 @@ public final class Downloads {
             long length = c.getContentLengthLong();
             long done = append ? have : 0;
             long total = length < 0 ? -1 : done + length;
+            if (length > 0) {
+                requireSpace(url, part, length);
+            }
             progress.update(fileName, done, total);
             try (InputStream in = c.getInputStream();
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                 OutputStream out = openPart(url, part, append)) {
                 byte[] buf = new byte[1 << 16];
                 for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    out.write(buf, 0, n);
+                    try {
+                        out.write(buf, 0, n);
+                    } catch (IOException e) {
+                        throw writeFailed(url, part, e);
+                    }
                     done += n;
                     progress.update(fileName, done, total);
                 }
@@ -264,6 +497,52 @@ public final class Downloads {
         }
     }
 
+    /**
+     * A download of {@code bytes} more into {@code part} must fit its disk: refused before the first byte (not
+     * retried, nothing written) rather than filling the disk and failing part way. When the free space cannot be
+     * read, the writes will tell.
+     */
+    private static void requireSpace(String url, Path part, long bytes) throws IOException {
+        long free;
+        try {
+            free = Files.getFileStore(part.getParent()).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (bytes > free) {
+            throw new CacheWriteException(url + ": " + MemoryBudget.human(bytes) + " to download into " + part.getParent()
+                    + ", whose disk has " + MemoryBudget.human(free) + " free; free some space, or put the cache on"
+                    + " another disk with CONVNET4J_CACHE=DIR");
+        }
+    }
+
+    private static OutputStream openPart(String url, Path part, boolean append) throws IOException {
+        try {
+            return Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw writeFailed(url, part, e);
+        }
+    }
+
+    /** A write into the cache failed (disk full, file too large, read-only): named, with its cause; not retried. */
+    private static CacheWriteException writeFailed(String url, Path part, IOException e) {
+        long done;
+        try {
+            done = Files.isRegularFile(part) ? Files.size(part) : 0;
+        } catch (IOException ignored) {
+            done = 0;
+        }
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            reason = fse.getReason();
+        }
+        boolean full = reason.contains("No space left") || reason.contains("Disk quota");
+        return new CacheWriteException(url + ": could not write " + part + " (" + reason + ") with " + done + " bytes in it"
+                + (done > 0 ? "; what arrived is kept there and the next run resumes it" : "")
+                + (full ? "; free some space, or put the cache on another disk with CONVNET4J_CACHE=DIR" : ""), e);
+    }
+
     /** Opens a GET (with a Range from {@code from} if positive), following up to 5 redirects, also http to https. */
     private HttpURLConnection open(String url, long from) throws IOException {
         String current = url;
@@ -277,7 +556,9 @@ public final class Downloads {
             if (!u.getProtocol().equals("http") && !u.getProtocol().equals("https")) {
                 throw new IOException(current + ": only http and https URLs are fetched");
             }
-            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxyFor(u));
+            Proxy proxy = proxyFor(u);
+            String via = proxy.type() == Proxy.Type.DIRECT ? "" : " (through the proxy " + proxy.address() + ")";
+            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxy);
             c.setInstanceFollowRedirects(false);
             c.setConnectTimeout((int) config.connectTimeout().toMillis());
             c.setReadTimeout((int) config.readTimeout().toMillis());
@@ -290,9 +571,16 @@ public final class Downloads {
                 status = c.getResponseCode();
             } catch (SocketTimeoutException e) {
                 throw new IOException(current + ": no answer within the timeout (connect " + seconds(config.connectTimeout())
-                        + ", read " + seconds(config.readTimeout()) + ")", e);
+                        + ", read " + seconds(config.readTimeout()) + ")" + via, e);
+            } catch (java.net.UnknownHostException e) {
+                throw new IOException(current + ": the host " + u.getHost() + " is not known (no DNS answer"
+                        + (via.isEmpty() ? "; if this network needs a proxy, set https_proxy or -Dhttps.proxyHost)"
+                        : ")" + via), e);
+            } catch (javax.net.ssl.SSLException e) {
+                // the certificate or the handshake: retrying gives the same answer
+                throw new HttpStatusException(current + ": " + tlsProblem(e) + via, e);
             } catch (IOException e) {
-                throw new IOException(current + ": " + e.getMessage(), e);
+                throw new IOException(current + ": " + e.getMessage() + via, e);
             }
             if (status >= 300 && status < 400 && c.getHeaderField("Location") != null) {
                 try {
@@ -307,6 +595,39 @@ public final class Downloads {
             return c;
         }
         throw new IOException(url + ": more than 5 redirects");
+    }
+
+    /**
+     * What went wrong in a TLS handshake, said for a user: an untrusted certificate (with the standard Java way to
+     * trust a private certificate authority), one for another host, an expired one, or the handshake's own words.
+     */
+    static String tlsProblem(javax.net.ssl.SSLException e) {
+        StringBuilder all = new StringBuilder();
+        boolean untrusted = false;
+        boolean expired = false;
+        for (Throwable t = e; t != null && all.length() < 2000; t = t.getCause() == t ? null : t.getCause()) {
+            all.append(' ').append(t.getMessage());
+            untrusted |= t instanceof java.security.cert.CertPathValidatorException
+                    || t.getClass().getName().endsWith("SunCertPathBuilderException");
+            expired |= t instanceof java.security.cert.CertificateExpiredException;
+        }
+        String text = all.toString();
+        if (expired) {
+            return "the server's certificate has expired or is not yet valid; nothing was downloaded";
+        }
+        if (untrusted || text.contains("PKIX path") || text.contains("unable to find valid certification path")) {
+            return "the server's certificate is not trusted by this Java runtime (no chain to a trusted certificate"
+                    + " authority); nothing was downloaded. If your network or mirror uses its own authority, import"
+                    + " its certificate into a trust store and run with -Djavax.net.ssl.trustStore=FILE"
+                    + " -Djavax.net.ssl.trustStorePassword=PASSWORD (for the convnet4j launcher in"
+                    + " CONVNET4J_JAVA_OPTS)";
+        }
+        if (text.contains("No subject alternative") || text.contains("No name matching")
+                || text.contains("hostname")) {
+            return "the server's certificate is for another host name (" + e.getMessage() + "); nothing was"
+                    + " downloaded";
+        }
+        return "TLS handshake failed (" + e.getMessage() + "); nothing was downloaded";
     }
 
     /** The JVM's proxy if one is configured for the URL, else https_proxy / http_proxy, loopback always direct. */
@@ -385,12 +706,29 @@ public final class Downloads {
         return name;
     }
 
-    /** An HTTP status that is an answer, not a transient failure. */
+    /** Writing into the cache failed or cannot fit (disk full, file too large): not retried. */
+    static final class CacheWriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CacheWriteException(String message) {
+            super(message);
+        }
+
+        CacheWriteException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** An answer, not a transient failure: an HTTP status, a refused certificate. Not retried. */
     static final class HttpStatusException extends IOException {
         private static final long serialVersionUID = 1L;
 
         HttpStatusException(String message) {
             super(message);
+        }
+
+        HttpStatusException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

@@ -230,6 +230,25 @@ public final class ModelLoader {
     }
 
     /**
+     * Where {@link #resolve} keeps {@code reference} (a catalogued name or an http(s) URL) in the cache, whether or not
+     * it is there, without any network access: the catalogued file's {@code weights/NAME} (also for its official URL),
+     * else {@link Downloads#cachedUrl}. Anything else is refused: a local file is not the cache's to delete.
+     */
+    public static Path cachedPath(String reference, Options o) throws IOException {
+        String ref = reference.trim();
+        String lower = ref.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            WeightsCatalogue.Entry e = o.catalogue().byFile(Downloads.fileNameOf(ref));
+            return e != null && e.url().equals(ref) ? o.downloads().cached(e.file()) : o.downloads().cachedUrl(ref);
+        }
+        if (WeightsCatalogue.looksLikeName(ref)) {
+            return o.downloads().cached(o.catalogue().require(ref).file());
+        }
+        throw new IllegalArgumentException("'" + ref + "' is neither a catalogued name (convnet4j weights list) nor an"
+                + " http(s) URL");
+    }
+
+    /**
      * Reads a model reference ({@link #resolve}): a catalogued file gets its entry's architecture and preprocessing,
      * {@code o.preprocessing()} replaces whatever the file or entry says.
      */

@@ -106,6 +106,10 @@ class OnnxGradientsTest {
                 assertEquals(null, g.get(j), n.opType() + ": integer input " + j + " has no gradient");
                 continue;
             }
+            if ((n.opType().equals("Resize") || n.opType().equals("Upsample")) && j >= 1) {
+                assertEquals(null, g.get(j), "Resize's roi, scales and sizes have no gradient");
+                continue;
+            }
             if (n.opType().equals("BatchNormalization") && j >= 3) {
                 assertEquals(null, g.get(j), "the running mean and variance have no gradient");
                 continue;
@@ -248,8 +252,74 @@ class OnnxGradientsTest {
     @Test
     void operatorsWithoutABackwardPassAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxGradients.backward(
-                node("Resize", 1, 1), List.of(random(2, 3)), List.of(new double[2]), 13));
-        assertTrue(e.getMessage().contains("Resize"), e.getMessage());
+                node("Mod", 2, 1), List.of(random(2, 3), random(3)), List.of(new double[6]), 13));
+        assertTrue(e.getMessage().contains("Mod"), e.getMessage());
+    }
+
+    private static Arr floats(double... v) {
+        return new Arr(OnnxModel.FLOAT, new long[] {v.length}, v);
+    }
+
+    private static Arr scalar(double v) {
+        return new Arr(OnnxModel.FLOAT, new long[0], new double[] {v});
+    }
+
+    /** Resize (nearest, linear), Pad (constant, reflect, edge, cropping), Clip and Erf on the typed path. */
+    @Test
+    void resizePadClipAndErf() {
+        Arr none = new Arr(OnnxModel.FLOAT, new long[] {0}, new double[0]);
+        // nearest, every axis of the typed value may be resized (the batch axis too)
+        check(node("Resize", 3, 1, s("mode", "nearest")), 13, random(2, 2, 3, 4), none, floats(1.5, 1, 2, 1.5));
+        check(node("Resize", 3, 1, s("mode", "nearest"), s("coordinate_transformation_mode", "asymmetric"),
+                s("nearest_mode", "ceil")), 13, random(1, 2, 5, 3), none, floats(1, 1, 0.6, 2));
+        // linear: half_pixel with sizes, align_corners with scales, pytorch_half_pixel
+        check(node("Resize", 4, 1, s("mode", "linear")), 13, random(1, 2, 3, 4), none, none,
+                ints(new long[] {1, 2, 5, 7}, 4));
+        check(node("Resize", 3, 1, s("mode", "linear"), s("coordinate_transformation_mode", "align_corners")), 13,
+                random(2, 3, 4), none, floats(1.5, 1, 2));
+        check(node("Resize", 3, 1, s("mode", "linear"), s("coordinate_transformation_mode", "pytorch_half_pixel")), 11,
+                random(1, 1, 4, 5), none, floats(1, 1, 0.5, 1.6));
+        check(node("Upsample", 2, 1, s("mode", "linear")), 9, random(1, 2, 3, 3), floats(1, 1, 2, 2));
+        // pads: constant (its value a computed input here, so it has a gradient too), reflect, edge with cropping
+        check(node("Pad", 3, 1), 13, random(2, 3), ints(new long[] {1, 0, 0, 2}, 4), scalar(0.25));
+        check(node("Pad", 2, 1, s("mode", "reflect")), 13, random(2, 4), ints(new long[] {1, 2, 0, 3}, 4));
+        check(node("Pad", 2, 1, s("mode", "edge")), 13, random(3, 4), ints(new long[] {0, -1, 2, 1}, 4));
+        check(node("Pad", 1, 1, s("mode", "edge"), is("pads", 1, 0, 2, 2)), 2, random(2, 3));
+        check(node("Pad", 4, 1, s("mode", "reflect")), 18, random(2, 3, 4), ints(new long[] {1, 2}, 2), none,
+                ints(new long[] {-1}, 1));
+        // Clip: bounds as inputs (their gradients as PyTorch's clamp gives them) and as attributes (opset 6)
+        check(node("Clip", 3, 1), 13, random(3, 4), scalar(-0.7), scalar(0.8));
+        check(node("Clip", 2, 1), 13, random(3, 4), scalar(-0.2));
+        check(node("Clip", 1, 1, f("min", -0.5f), f("max", 0.5f)), 6, random(3, 4));
+        check(node("Erf", 1, 1), 13, random(2, 5));
+    }
+
+    /** The typed forward of the same operators against values worked out by hand. */
+    @Test
+    void resizePadAndClipForward() {
+        Arr x = new Arr(OnnxModel.FLOAT, new long[] {1, 3}, new double[] {1, 2, 4});
+        Arr none = new Arr(OnnxModel.FLOAT, new long[] {0}, new double[0]);
+        // align_corners, 3 -> 5 (sizes): positions 0, .5, 1, 1.5, 2
+        assertEquals(List.of(1.0, 1.5, 2.0, 3.0, 4.0), boxed(OnnxFolding.eval(node("Resize", 4, 1, s("mode", "linear"),
+                s("coordinate_transformation_mode", "align_corners")), List.of(x, none, none,
+                ints(new long[] {1, 5}, 2)), 13).v()));
+        // a float scale of 5/3 is 1.6666666 in float32: floor(3 x 1.6666666) = 4 positions, as the reference makes
+        assertEquals(4, OnnxFolding.eval(node("Resize", 3, 1, s("mode", "linear")), List.of(x, none,
+                floats(1, 5.0 / 3)), 13).v().length);
+        assertEquals(List.of(4.0, 2.0, 1.0, 2.0, 4.0, 2.0), boxed(OnnxFolding.eval(node("Pad", 2, 1,
+                s("mode", "reflect")), List.of(x, ints(new long[] {0, 2, 0, 1}, 4)), 13).v()));
+        assertEquals(List.of(2.0, 4.0, 9.0), boxed(OnnxFolding.eval(node("Pad", 3, 1), List.of(x,
+                ints(new long[] {0, -1, 0, 1}, 4), scalar(9)), 13).v()));
+        assertEquals(List.of(1.5, 2.0, 3.0), boxed(OnnxFolding.eval(node("Clip", 3, 1), List.of(x, scalar(1.5),
+                scalar(3)), 13).v()));
+    }
+
+    private static List<Double> boxed(double[] v) {
+        List<Double> out = new ArrayList<>();
+        for (double d : v) {
+            out.add(d);
+        }
+        return out;
     }
 
     /**

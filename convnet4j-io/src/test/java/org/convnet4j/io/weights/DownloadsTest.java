@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -22,6 +23,8 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.convnet4j.internal.json.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,6 +77,16 @@ class DownloadsTest {
                 return;
             }
             serve(ex, payload, 0);
+        });
+        server.createContext("/huge/", ex -> {
+            // a Content-Length of 1 PiB (more than any disk), then a few bytes
+            fullGets.incrementAndGet();
+            ex.sendResponseHeaders(200, 1L << 50);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(payload, 0, 1000);
+            } catch (IOException ignored) {
+                // the client hangs up
+            }
         });
         server.createContext("/missing/", ex -> {
             ex.sendResponseHeaders(404, -1);
@@ -220,6 +233,86 @@ class DownloadsTest {
         }
     }
 
+    /**
+     * Each download leaves a record beside the file (URL, where it came from, size, SHA-256, what it was verified
+     * against); {@link Downloads#urlDownloads} lists URL downloads from it, files without a record (older versions,
+     * copied in by hand) with their SHA-256 computed, a record that no longer fits its file as unrecorded, and an
+     * interrupted download with its URL; {@link Downloads#remove} deletes file, record and partial download.
+     */
+    @Test
+    void urlDownloadsAreRecordedListedAndRemoved() throws Exception {
+        Downloads d = downloads(false, null);
+        String verified = base + "/ok/" + name;
+        String plain = base + "/slowbody/model.pth";
+        Path a = d.fetchUrl(verified, expected(), false, Downloads.Progress.NONE);
+        Path b = d.fetchUrl(plain, null, false, Downloads.Progress.NONE);
+        JsonObject rec = Json.parseObject(Files.readString(Downloads.recordOf(a)), "record");
+        assertEquals(verified, rec.get("url").getAsString());
+        assertEquals(sha256(payload), rec.get("sha256").getAsString());
+        assertEquals(payload.length, rec.get("size").getAsLong());
+        assertEquals("SHA-256 starting " + name.substring(5, 13), rec.get("verified").getAsString());
+
+        List<Downloads.CachedFile> listed = d.urlDownloads();
+        assertEquals(2, listed.size(), listed.toString());
+        Downloads.CachedFile first = listed.stream().filter(c -> c.url().equals(verified)).findFirst().orElseThrow();
+        assertEquals(a, first.file());
+        assertEquals(payload.length, first.size());
+        assertEquals(sha256(payload), first.sha256());
+        assertTrue(first.recorded() && !first.partial());
+        assertEquals("PyTorch state dict", first.format());
+        Downloads.CachedFile second = listed.stream().filter(c -> c.url().equals(plain)).findFirst().orElseThrow();
+        assertEquals(b, second.file());
+        assertEquals(null, second.verified(), "nothing to verify against");
+        assertEquals(sha256(payload), second.sha256());
+
+        // a file copied in by hand (or cached by an older version): listed, URL unknown, SHA-256 computed
+        byte[] other = new byte[1234];
+        new Random(9).nextBytes(other);
+        Path byHand = dir.resolve("cache/weights/urls/0123456789abcdef/net.onnx");
+        Files.createDirectories(byHand.getParent());
+        Files.write(byHand, other);
+        // a record that no longer fits its file (edited, or the file replaced): its digest is not trusted
+        Files.write(b, other);
+        listed = d.urlDownloads();
+        assertEquals(3, listed.size());
+        Downloads.CachedFile hand = listed.get(2);
+        assertEquals(byHand, hand.file(), "unrecorded files come last");
+        assertEquals(null, hand.url());
+        assertFalse(hand.recorded());
+        assertEquals(sha256(other), hand.sha256());
+        assertEquals("ONNX", hand.format());
+        Downloads.CachedFile changed = listed.stream().filter(c -> plain.equals(c.url())).findFirst().orElseThrow();
+        assertFalse(changed.recorded());
+        assertEquals(sha256(other), changed.sha256());
+
+        // a tampered download leaves no record either; an interrupted one is listed with its URL
+        assertThrows(IOException.class, () -> d.fetchUrl(base + "/tampered/" + name, expected(), false,
+                Downloads.Progress.NONE));
+        assertFalse(Files.exists(Downloads.recordOf(d.cachedUrl(base + "/tampered/" + name))));
+        Downloads once = new Downloads(new Downloads.Config(dir.resolve("cache"), false, null, null,
+                Duration.ofSeconds(5), Duration.ofSeconds(15), 1));
+        assertThrows(IOException.class, () -> once.fetchUrl(base + "/cut/" + name, expected(), false,
+                Downloads.Progress.NONE));
+        Downloads.CachedFile part = d.urlDownloads().stream().filter(Downloads.CachedFile::partial).findFirst()
+                .orElseThrow();
+        assertEquals(base + "/cut/" + name, part.url());
+        assertTrue(part.size() > 0 && part.size() < payload.length, "partial size " + part.size());
+
+        // remove: file, record and partial download; the lock file stays; 0 when nothing is there
+        long freed = d.remove(a);
+        assertTrue(freed > payload.length && freed < payload.length + 4096, "file and record: " + freed);
+        assertFalse(Files.exists(a) || Files.exists(Downloads.recordOf(a)));
+        assertTrue(Files.exists(a.resolveSibling(a.getFileName() + ".lock")));
+        Path cut = d.cachedUrl(base + "/cut/" + name);
+        assertTrue(d.remove(cut) >= part.size());
+        assertFalse(Files.exists(part.file()) || Files.exists(Downloads.recordOf(cut)));
+        assertEquals(0, d.remove(a));
+        assertEquals(List.of(plain), d.urlDownloads().stream().map(Downloads.CachedFile::url)
+                .filter(java.util.Objects::nonNull).toList());
+        // a removed URL is fetched again on the next use
+        assertArrayEquals(payload, Files.readAllBytes(d.fetchUrl(verified, expected(), false, Downloads.Progress.NONE)));
+    }
+
     /** URL downloads keep the checksum-before-cache rule, resume with Range and use the mirror only when told. */
     @Test
     void urlDownloadsVerifyResumeAndUseTheMirrorOnlyForOfficialLocations() throws Exception {
@@ -356,6 +449,72 @@ class DownloadsTest {
         assertArrayEquals(payload, Files.readAllBytes(mine));
         assertEquals(1, fullGets.get(), "the file was downloaded once, the second process waited for it");
         assertTrue(ranges.isEmpty());
+    }
+
+    /**
+     * Issue 15, disk full: a download that cannot fit the cache's disk (the server declares 1 PiB) is refused before
+     * the first byte, in one message naming the URL, the size and the free space, once (not retried), nothing kept.
+     */
+    @Test
+    void aDownloadLargerThanTheDiskIsRefusedBeforeTheFirstByte() {
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class,
+                () -> downloads(false, null).fetch(base + "/huge/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(e.getMessage().startsWith(base + "/huge/" + name + ": 1.1 PB to download into "), e.getMessage());
+        assertTrue(e.getMessage().contains("free; free some space, or put the cache on another disk with"
+                + " CONVNET4J_CACHE=DIR"), e.getMessage());
+        assertEquals(1, fullGets.get(), "not retried");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertEquals(List.of(), files.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".lock"))
+                    .map(Path::toString).toList(), "nothing kept");
+        } catch (IOException io) {
+            throw new java.io.UncheckedIOException(io);
+        }
+    }
+
+    /**
+     * A write into the cache that fails part way (here the kernel's file size limit, EFBIG, as a full disk gives
+     * ENOSPC): one message naming the URL, the partial file and the cause, not retried; what arrived is kept and the
+     * next run resumes from it with a Range request and ends with the whole, verified file.
+     */
+    @Test
+    void aFailedWriteIsNamedNotRetriedAndTheNextRunResumes() throws Exception {
+        Path cache = dir.resolve("cache");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String child = "ulimit -f 100 && exec \"$0\" -XX:-UsePerfData -Xshare:off -Xmx128m -cp \"$1\" \"$2\" \"$3\""
+                + " \"$4\" \"$5\"";
+        Process p = new ProcessBuilder("bash", "-c", child, javaBin, System.getProperty("java.class.path"),
+                FetchOrSayMain.class.getName(), cache.toString(), base + "/ok/" + name, name)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertTrue(Files.isDirectory(cache), out);
+        Path part;
+        try (Stream<Path> files = Files.walk(cache)) {
+            part = files.filter(f -> f.toString().endsWith(".part")).findFirst().orElseThrow(() -> new AssertionError(out));
+        }
+        assertEquals(102_400, Files.size(part), "the kernel's limit of 100 KiB");
+        assertEquals("refused: " + base + "/ok/" + name + ": could not write " + part + " (File too large) with 102400"
+                + " bytes in it; what arrived is kept there and the next run resumes it", out);
+        assertEquals(1, fullGets.get(), "not retried");
+        Path f = downloads(false, null).fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        assertEquals(List.of("bytes=102400-"), ranges);
+        assertFalse(Files.exists(part));
+    }
+
+    /** Fetches one URL in its own process; prints the file, or "refused: " and the message. */
+    public static final class FetchOrSayMain {
+        public static void main(String[] args) {
+            Downloads d = new Downloads(new Downloads.Config(Path.of(args[0]), false, null, null, Duration.ofSeconds(5),
+                    Duration.ofSeconds(15), 3));
+            try {
+                System.out.println(d.fetch(args[1], args[2], Checksum.fromFileName(args[2]), Downloads.Progress.NONE));
+            } catch (IOException e) {
+                System.out.println("refused: " + e.getMessage());
+            }
+        }
     }
 
     /** The second process of {@link #twoProcessesFetchingTheSameFileDownloadItOnce}. */

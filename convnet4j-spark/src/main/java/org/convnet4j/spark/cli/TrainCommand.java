@@ -3,7 +3,7 @@ package org.convnet4j.spark.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
-import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.internal.cli.TrainingOptions;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.spark.SparkTrainer;
@@ -12,6 +12,7 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,6 +20,7 @@ import picocli.CommandLine.Option;
  * (the {@code train} command's {@link TrainingRun} with its steps on Spark), runs it and prints its summary.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "org.convnet4j.spark.cli.TrainCommand",
         description = {"Synchronous data-parallel training on Spark; writes a normal model file (.c4j).",
                 "The same run as 'convnet4j train' (same data specs, --limit, validation split, best/last files, "
                         + "--patience, --resume): each step every partition computes the gradient of its share of "
@@ -30,43 +32,9 @@ import picocli.CommandLine.Option;
                 "  convnet4j spark train --master spark://HOST:7077 --data hdfs:///pictures --input 3x64x64 \\",
                 "      --model resnet18 --checkpoint-dir hdfs:///ckpt/run1 --out resnet18.c4j"})
 final class TrainCommand extends SparkMain.SparkCommand {
-    @Option(names = "--model", paramLabel = "NAME", description = "a zoo model (default lenet5)")
-    String modelName;
-
-    @Option(names = "--data", paramLabel = "SPEC", description = DataSpec.DATA_HELP
-            + " A folder may be any Hadoop path (hdfs://, s3a://); its pictures are decoded on the executors.")
-    String data;
-
-    @Option(names = "--input", paramLabel = "CxHxW", description = "model input (default: the architecture's)")
-    String input;
-
-    @Option(names = "--epochs", paramLabel = "N", description = "epochs in total (default 10)")
-    Integer epochs;
-
-    @Option(names = "--batch", paramLabel = "B", description = "the global batch, split over the partitions (default 64)")
-    Integer batch;
-
-    @Option(names = "--optimizer", paramLabel = "sgd|adam", description = "default adam")
-    String optimizer;
-
-    @Option(names = "--lr", paramLabel = "LR", description = "learning rate (default: adam 0.001, sgd 0.1)")
-    Double lr;
-
-    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default 0)")
-    Double momentum;
-
-    @Option(names = "--seed", paramLabel = "S", description = "weights, split and data order (default 42)")
-    Long seed;
-
-    @Option(names = "--val-split", paramLabel = "F", description = "validation fraction, 0 for none (default 0.1)")
-    Double valSplit;
-
-    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP)
-    Integer limit;
-
-    @Option(names = "--patience", paramLabel = "N", description = "early stopping after N epochs without a better"
-            + " validation accuracy (default off)")
-    Integer patience;
+    /** --model ... --patience, declared once for this command and 'train'; worded here by TrainCommand.properties. */
+    @Mixin
+    TrainingOptions options;
 
     @Option(names = "--partitions", defaultValue = "0", description = "data shards (default: the task slots)")
     int partitions;
@@ -120,7 +88,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--resume " + e.getMessage(), e);
             }
-            if (resumed.savedSettings().isEmpty() && (modelName == null || data == null)) {
+            if (resumed.savedSettings().isEmpty() && (options.model() == null || options.data() == null)) {
                 throw new IllegalArgumentException(resume + " holds no run settings, so --model and --data must be"
                         + " given to resume it");
             }
@@ -163,19 +131,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
 
     /** The options given on the command line over {@code b} (the resumed run's settings, or the defaults). */
     private TrainingSettings.Builder options(TrainingSettings.Builder b) {
-        TrainingSettings.Overrides given = new TrainingSettings.Overrides();
-        given.input = input == null ? null : Shape.parsePicture(input);
-        given.model = modelName;
-        given.data = data;
-        given.epochs = epochs;
-        given.batch = batch;
-        given.optimizer = optimizer;
-        given.lr = lr;
-        given.momentum = momentum;
-        given.seed = seed;
-        given.valSplit = valSplit;
-        given.limit = limit;
-        given.patience = patience;
+        TrainingSettings.Overrides given = options.overrides(Shape::parsePicture);
         given.out = out;
         return b.override(given);
     }

@@ -1,0 +1,134 @@
+package org.convnet4j.nn;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * Activation buffers of {@link Model#predict}, one set per thread, reused from call to call. Without them every
+ * activation of an inference pass was a new array that the JVM zeroed first and the collector later freed (7% of
+ * ResNet-50 at batch 1 was that zeroing, docs/PERFORMANCE.md).
+ *
+ * <p>Inside a call, layers take their outputs from here ({@link StepBuffers.Slots#overwritten}, outside a training
+ * step), and {@link Sequential} and {@link Graph} give an activation back as soon as its last reader has run and no
+ * live activation shares its array (views, layers that return their input); a model's own inputs are never given
+ * back. When the call ends, the result leaves the pool for good (the caller owns it, as always), and every other
+ * array is free for the next call on this thread. Arrays the last call did not use are dropped, so a thread holds
+ * at most what one call needed at its peak. Threads never share arrays, so a model stays safe to share between
+ * threads. Values are those of fresh arrays: layers that take an array "overwritten" write every element.
+ *
+ * <p>{@code -Dconvnet4j.inference.buffers=false} turns it off (new arrays per layer, as before).
+ */
+public final class InferenceBuffers {
+    static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.inference.buffers"));
+    private static final ThreadLocal<InferenceBuffers> POOL = ThreadLocal.withInitial(InferenceBuffers::new);
+    private static final ThreadLocal<InferenceBuffers[]> ACTIVE = ThreadLocal.withInitial(() -> new InferenceBuffers[1]);
+
+    private final Map<Integer, List<float[]>> all = new HashMap<>();        // every array kept, by length
+    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>(); // free in this call, by length
+    private final IdentityHashMap<float[], Boolean> lent = new IdentityHashMap<>(); // handed out, not given back
+    private final IdentityHashMap<float[], Boolean> used = new IdentityHashMap<>(); // handed out in this call
+
+    private InferenceBuffers() {
+    }
+
+    /**
+     * Runs one inference call ({@code body} computes the model's output) with this thread's buffers; a call inside
+     * another (a layer that predicts with a model of its own) joins the outer one.
+     */
+    static Tensor call(Supplier<Tensor> body) {
+        InferenceBuffers[] active = ACTIVE.get();
+        if (active[0] != null || !enabled || StepBuffers.inStep()) {
+            return body.get();
+        }
+        InferenceBuffers pool = POOL.get();
+        pool.begin();
+        active[0] = pool;
+        Tensor out;
+        try {
+            out = body.get();
+        } finally {
+            active[0] = null;
+        }
+        pool.escape(out.data());
+        return out;
+    }
+
+    /** This thread's buffers while a call runs without gradients, else null. */
+    static InferenceBuffers active() {
+        InferenceBuffers b = ACTIVE.get()[0];
+        return b != null && !GradMode.isEnabled() ? b : null;
+    }
+
+    /** Drops this thread's buffers (their arrays become garbage): for a thread that will not predict again soon. */
+    public static void release() {
+        POOL.remove();
+    }
+
+    /** A new call: every kept array is free; arrays the last call did not take are dropped. */
+    private void begin() {
+        free.clear();
+        lent.clear();
+        for (Map.Entry<Integer, List<float[]>> e : all.entrySet()) {
+            e.getValue().removeIf(a -> !used.containsKey(a));
+            free.put(e.getKey(), new ArrayDeque<>(e.getValue()));
+        }
+        all.values().removeIf(List::isEmpty);
+        used.clear();
+    }
+
+    /** The result of a call belongs to the caller: it never comes back into the pool. */
+    private void escape(float[] result) {
+        if (used.remove(result) != null) {
+            lent.remove(result);
+            List<float[]> same = all.get(result.length);
+            if (same != null) {
+                same.removeIf(a -> a == result);
+            }
+        }
+    }
+
+    /** A tensor of the given shape with undefined contents (the caller writes every element). */
+    Tensor overwritten(Shape shape) {
+        int n = shape.size();
+        ArrayDeque<float[]> q = free.get(n);
+        float[] a = q == null ? null : q.poll();
+        if (a == null) {
+            a = new float[n];
+            all.computeIfAbsent(n, k -> new ArrayList<>()).add(a);
+        }
+        lent.put(a, Boolean.TRUE);
+        used.put(a, Boolean.TRUE);
+        return Tensor.wrap(a, shape);
+    }
+
+    /**
+     * Gives back an array nothing reads any more (the caller checked that no live activation shares it); arrays
+     * this call did not hand out (a model input, a layer's own tensor) are ignored.
+     */
+    void giveBack(float[] a) {
+        if (lent.remove(a) != null) {
+            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
+    }
+
+    /** Arrays kept, arrays handed out and not given back, floats kept (tests). */
+    static long[] state() {
+        InferenceBuffers b = POOL.get();
+        long arrays = 0;
+        long floats = 0;
+        for (List<float[]> l : b.all.values()) {
+            arrays += l.size();
+            for (float[] a : l) {
+                floats += a.length;
+            }
+        }
+        return new long[] {arrays, b.lent.size(), floats};
+    }
+}

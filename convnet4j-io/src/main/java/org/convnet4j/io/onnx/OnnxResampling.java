@@ -1,0 +1,438 @@
+package org.convnet4j.io.onnx;
+
+import java.util.List;
+import org.convnet4j.io.onnx.OnnxFolding.Arr;
+import org.convnet4j.io.onnx.OnnxModel.Attribute;
+import org.convnet4j.io.onnx.OnnxModel.Node;
+import org.convnet4j.nn.layers.Elementwise;
+
+/**
+ * Resize (and Upsample) with nearest and linear modes, Pad (constant, reflect, edge; negative pads crop), Clip and
+ * Erf on the typed path (double precision, over every axis, the batch axis included), forward and backward. Resize
+ * is separable: each resized axis maps every output position to two input positions and a weight (nearest: one
+ * position), the same coordinate rules as the float layers ({@link #sourceCoordinate}, {@link #nearestIndex}), so its
+ * backward pass is the adjoint of those maps.
+ */
+final class OnnxResampling {
+    private OnnxResampling() {
+    }
+
+    /**
+     * Source coordinate of output position {@code o} of {@code len} along an axis of {@code inLen} resized by
+     * {@code scale} under an ONNX {@code coordinate_transformation_mode}; NaN for a mode not known here.
+     */
+    static double sourceCoordinate(String coord, int o, long len, long inLen, double scale) {
+        return switch (coord) {
+            case "half_pixel" -> (o + 0.5) / scale - 0.5;
+            case "pytorch_half_pixel" -> len > 1 ? (o + 0.5) / scale - 0.5 : 0;
+            // the reference measures the resized length as in * scale, not rounded
+            case "align_corners" -> len == 1 ? 0 : o * (double) (inLen - 1) / (inLen * scale - 1);
+            case "asymmetric" -> o / scale;
+            case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
+            case "half_pixel_symmetric" -> {
+                double adj = len / (scale * inLen);
+                double centre = inLen / 2.0;
+                double off = centre * (1 - adj);
+                yield off + (o + 0.5) / scale - 0.5;
+            }
+            default -> Double.NaN;
+        };
+    }
+
+    /** The input position nearest to source coordinate {@code x} under an ONNX {@code nearest_mode}. */
+    static long nearestIndex(String nearest, double x) {
+        double f = Math.floor(x);
+        return switch (nearest) {
+            case "floor" -> (long) f;
+            case "ceil" -> (long) Math.ceil(x);
+            case "round_prefer_ceil" -> x - f == 0.5 ? (long) f + 1 : Math.round(x);
+            default -> x - f == 0.5 ? (long) f : Math.round(x);
+        };
+    }
+
+    private static String string(Node n, String name, String fallback) {
+        Attribute a = n.attributes().get(name);
+        return a == null ? fallback : a.string();
+    }
+
+    private static boolean present(List<Arr> a, int i) {
+        return i < a.size() && a.get(i) != null && a.get(i).v().length > 0;
+    }
+
+    // ---- Resize ------------------------------------------------------------------------------------------
+
+    /** Per resized axis: the output length and, per output position, two input positions and the second's weight. */
+    private record AxisMap(int axis, int outLen, int[] lo, int[] hi, double[] w) {
+    }
+
+    private static List<AxisMap> resizeMaps(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        int rank = x.rank();
+        boolean upsample = n.opType().equals("Upsample");
+        String mode = string(n, "mode", "nearest");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
+            throw new IllegalArgumentException("mode " + mode + " on the typed path (nearest and linear only)");
+        }
+        String coord = upsample || opset < 11 ? "asymmetric" : string(n, "coordinate_transformation_mode", "half_pixel");
+        String nearest = upsample || opset < 11 ? "floor" : string(n, "nearest_mode", "round_prefer_floor");
+        if (OnnxFolding.ints(n, "antialias", 0) != 0) {
+            throw new IllegalArgumentException("antialias");
+        }
+        if (!string(n, "keep_aspect_ratio_policy", "stretch").equals("stretch")) {
+            throw new IllegalArgumentException("keep_aspect_ratio_policy " + string(n, "keep_aspect_ratio_policy", ""));
+        }
+        double[] scales = null;
+        long[] sizes = null;
+        if (upsample && opset < 9) {
+            Attribute s = n.attributes().get("scales");
+            if (s == null || s.floats() == null) {
+                throw new IllegalArgumentException("no scales");
+            }
+            scales = new double[s.floats().length];
+            for (int i = 0; i < scales.length; i++) {
+                scales[i] = s.floats()[i];
+            }
+        } else if (upsample || opset == 10) {
+            scales = a.get(1).v();
+        } else if (present(a, 3)) {
+            sizes = OnnxFolding.longsOf(a, 3);
+        } else if (present(a, 2)) {
+            scales = a.get(2).v();
+        }
+        long[] axes = OnnxFolding.intsArr(n, "axes");
+        int count = axes == null ? rank : axes.length;
+        if ((scales == null || scales.length != count) && (sizes == null || sizes.length != count)) {
+            throw new IllegalArgumentException("need " + count + " scales or sizes");
+        }
+        List<AxisMap> maps = new java.util.ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
+            long inLen = x.dims()[ax];
+            double scale = scales != null ? (float) scales[k] : (double) sizes[k] / inLen;
+            long outLen = sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            if (outLen < 1 || outLen > OnnxReader.MAX_ELEMENTS) {
+                throw new IllegalArgumentException("output length " + outLen + " along axis " + ax);
+            }
+            if (outLen == inLen && scale == 1) {
+                continue;
+            }
+            int len = (int) outLen;
+            int[] lo = new int[len];
+            int[] hi = new int[len];
+            double[] w = new double[len];
+            for (int o = 0; o < len; o++) {
+                double c = sourceCoordinate(coord, o, len, inLen, scale);
+                if (Double.isNaN(c)) {
+                    throw new IllegalArgumentException("coordinate_transformation_mode " + coord + " on the typed path");
+                }
+                if (mode.equals("nearest")) {
+                    lo[o] = (int) Math.max(0, Math.min(inLen - 1, nearestIndex(nearest, c)));
+                    hi[o] = lo[o];
+                } else {
+                    double cc = Math.max(0, Math.min(inLen - 1, c));
+                    lo[o] = (int) Math.floor(cc);
+                    hi[o] = (int) Math.min(inLen - 1, lo[o] + 1);
+                    w[o] = cc - lo[o];
+                }
+            }
+            maps.add(new AxisMap(ax, len, lo, hi, w));
+        }
+        return maps;
+    }
+
+    /** Resize or Upsample of {@code a.get(0)}, one axis after another. */
+    static Arr resize(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        long[] dims = x.dims().clone();
+        double[] v = x.v();
+        for (AxisMap m : resizeMaps(n, a, opset)) {
+            long outer = 1;
+            for (int i = 0; i < m.axis(); i++) {
+                outer *= dims[i];
+            }
+            long inner = 1;
+            for (int i = m.axis() + 1; i < dims.length; i++) {
+                inner *= dims[i];
+            }
+            int inLen = (int) dims[m.axis()];
+            double[] out = new double[Math.toIntExact(outer * m.outLen() * inner)];
+            for (long b = 0; b < outer; b++) {
+                for (int o = 0; o < m.outLen(); o++) {
+                    long src0 = (b * inLen + m.lo()[o]) * inner;
+                    long src1 = (b * inLen + m.hi()[o]) * inner;
+                    long dst = (b * m.outLen() + o) * inner;
+                    double w = m.w()[o];
+                    for (long i = 0; i < inner; i++) {
+                        out[(int) (dst + i)] = w == 0 ? v[(int) (src0 + i)]
+                                : (1 - w) * v[(int) (src0 + i)] + w * v[(int) (src1 + i)];
+                    }
+                }
+            }
+            dims[m.axis()] = m.outLen();
+            v = out;
+        }
+        return new Arr(x.type(), dims, v);
+    }
+
+    /** The gradient of Resize's data input: the adjoint of each axis map, last axis first. */
+    static double[] resizeBackward(Node n, List<Arr> a, double[] g, long opset) {
+        Arr x = a.get(0);
+        List<AxisMap> maps = resizeMaps(n, a, opset);
+        long[][] before = new long[maps.size()][];
+        long[] dims = x.dims().clone();
+        for (int k = 0; k < maps.size(); k++) {
+            before[k] = dims.clone();
+            dims[maps.get(k).axis()] = maps.get(k).outLen();
+        }
+        double[] grad = g;
+        for (int k = maps.size() - 1; k >= 0; k--) {
+            AxisMap m = maps.get(k);
+            long[] d = before[k];
+            long outer = 1;
+            for (int i = 0; i < m.axis(); i++) {
+                outer *= d[i];
+            }
+            long inner = 1;
+            for (int i = m.axis() + 1; i < d.length; i++) {
+                inner *= d[i];
+            }
+            int inLen = (int) d[m.axis()];
+            double[] gi = new double[Math.toIntExact(outer * inLen * inner)];
+            for (long b = 0; b < outer; b++) {
+                for (int o = 0; o < m.outLen(); o++) {
+                    long src0 = (b * inLen + m.lo()[o]) * inner;
+                    long src1 = (b * inLen + m.hi()[o]) * inner;
+                    long dst = (b * m.outLen() + o) * inner;
+                    double w = m.w()[o];
+                    for (long i = 0; i < inner; i++) {
+                        double gv = grad[(int) (dst + i)];
+                        gi[(int) (src0 + i)] += (1 - w) * gv;
+                        if (w != 0) {
+                            gi[(int) (src1 + i)] += w * gv;
+                        }
+                    }
+                }
+            }
+            grad = gi;
+        }
+        return grad == g ? g.clone() : grad;
+    }
+
+    // ---- Pad --------------------------------------------------------------------------------------------
+
+    /** Pads per axis (begin, end; negative crops), with the mode and the constant. */
+    private record Pads(long[] begin, long[] end, String mode, double value) {
+    }
+
+    private static Pads pads(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        int rank = x.rank();
+        String mode = string(n, "mode", "constant");
+        if (!mode.equals("constant") && !mode.equals("reflect") && !mode.equals("edge")) {
+            throw new IllegalArgumentException("mode " + mode + " (constant, reflect and edge)");
+        }
+        long[] pads;
+        double value;
+        if (opset < 11) {
+            pads = OnnxFolding.intsArr(n, opset < 2 ? "paddings" : "pads");
+            value = OnnxFolding.floatAttr(n, "value", 0f);
+        } else {
+            pads = OnnxFolding.longsOf(a, 1);
+            value = present(a, 2) ? a.get(2).v()[0] : 0;
+            if (present(a, 3)) {
+                long[] axes = OnnxFolding.longsOf(a, 3);
+                if (pads == null || pads.length != 2 * axes.length) {
+                    throw new IllegalArgumentException("pads for " + axes.length + " axes");
+                }
+                long[] full = new long[2 * rank];
+                for (int i = 0; i < axes.length; i++) {
+                    int ax = (int) (axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    if (ax < 0 || ax >= rank) {
+                        throw new IllegalArgumentException("axis " + axes[i] + " outside rank " + rank);
+                    }
+                    full[ax] = pads[i];
+                    full[rank + ax] = pads[axes.length + i];
+                }
+                pads = full;
+            }
+        }
+        if (pads == null || pads.length != 2 * rank) {
+            throw new IllegalArgumentException("pads must have " + 2 * rank + " entries");
+        }
+        long[] begin = java.util.Arrays.copyOfRange(pads, 0, rank);
+        long[] end = java.util.Arrays.copyOfRange(pads, rank, 2 * rank);
+        long size = 1;
+        for (int i = 0; i < rank; i++) {
+            long len = x.dims()[i] + begin[i] + end[i];
+            if (len < 0 || (!mode.equals("constant") && x.dims()[i] == 0 && len > 0)) {
+                throw new IllegalArgumentException("pads " + java.util.Arrays.toString(pads) + " for dims "
+                        + java.util.Arrays.toString(x.dims()));
+            }
+            size *= Math.min(len, OnnxReader.MAX_ELEMENTS + 1L);
+            if (size > OnnxReader.MAX_ELEMENTS) {
+                throw new IllegalArgumentException("pads " + java.util.Arrays.toString(pads) + " make more than "
+                        + OnnxReader.MAX_ELEMENTS + " values");
+            }
+        }
+        return new Pads(begin, end, mode, value);
+    }
+
+    /** For each output element, the input element it copies, or -1 for the constant. */
+    private static int[] padSources(Arr x, Pads p, long[] outDims) {
+        int rank = x.rank();
+        int total = 1;
+        for (long d : outDims) {
+            total *= (int) d;
+        }
+        int[] src = new int[total];
+        int[] coord = new int[rank];
+        for (int k = 0; k < total; k++) {
+            int rem = k;
+            for (int i = rank - 1; i >= 0; i--) {
+                coord[i] = (int) (rem % outDims[i]);
+                rem /= (int) outDims[i];
+            }
+            int index = 0;
+            boolean inside = true;
+            for (int i = 0; i < rank; i++) {
+                long len = x.dims()[i];
+                long c = coord[i] - p.begin()[i];
+                if (c < 0 || c >= len) {
+                    switch (p.mode()) {
+                        case "edge" -> c = Math.max(0, Math.min(len - 1, c));
+                        case "reflect" -> {
+                            if (len == 1) {
+                                c = 0;
+                            }
+                            while (c < 0 || c >= len) {
+                                c = c < 0 ? -c : 2 * (len - 1) - c;
+                            }
+                        }
+                        default -> inside = false;
+                    }
+                }
+                index = (int) (index * len + (inside ? c : 0));
+            }
+            src[k] = inside ? index : -1;
+        }
+        return src;
+    }
+
+    private static long[] padDims(Arr x, Pads p) {
+        long[] out = new long[x.rank()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = x.dims()[i] + p.begin()[i] + p.end()[i];
+        }
+        return out;
+    }
+
+    static Arr pad(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        Pads p = pads(n, a, opset);
+        long[] dims = padDims(x, p);
+        int[] src = padSources(x, p, dims);
+        double[] out = new double[src.length];
+        for (int k = 0; k < src.length; k++) {
+            out[k] = src[k] < 0 ? p.value() : x.v()[src[k]];
+        }
+        return new Arr(x.type(), dims, out);
+    }
+
+    /** Gradients of Pad's data (every copy of an element adds its gradient) and of a computed constant value. */
+    static void padBackward(Node n, List<Arr> a, double[] g, long opset, List<double[]> out) {
+        Arr x = a.get(0);
+        Pads p = pads(n, a, opset);
+        int[] src = padSources(x, p, padDims(x, p));
+        double[] gx = new double[x.v().length];
+        double gv = 0;
+        for (int k = 0; k < src.length; k++) {
+            if (src[k] < 0) {
+                gv += g[k];
+            } else {
+                gx[src[k]] += g[k];
+            }
+        }
+        out.set(0, gx);
+        if (opset >= 11 && a.size() > 2 && a.get(2) != null && !a.get(2).integer()) {
+            double[] gc = new double[a.get(2).v().length]; // an empty value (the default 0) gets an empty gradient
+            if (gc.length > 0) {
+                gc[0] = gv;
+            }
+            out.set(2, gc);
+        }
+    }
+
+    // ---- Clip and Erf -----------------------------------------------------------------------------------
+
+    private static double[] bounds(Node n, List<Arr> a, long opset) {
+        double lo = Double.NEGATIVE_INFINITY;
+        double hi = Double.POSITIVE_INFINITY;
+        if (opset < 11) {
+            lo = OnnxFolding.floatAttr(n, "min", Float.NEGATIVE_INFINITY);
+            hi = OnnxFolding.floatAttr(n, "max", Float.POSITIVE_INFINITY);
+        } else {
+            lo = present(a, 1) ? a.get(1).v()[0] : lo;
+            hi = present(a, 2) ? a.get(2).v()[0] : hi;
+        }
+        return new double[] {lo, hi};
+    }
+
+    /** Clip: min(max(x, min), max), NaN kept. */
+    static Arr clip(Node n, List<Arr> a, long opset) {
+        Arr x = a.get(0);
+        double[] b = bounds(n, a, opset);
+        double[] out = new double[x.v().length];
+        for (int k = 0; k < out.length; k++) {
+            double v = x.v()[k];
+            out[k] = Double.isNaN(v) ? v : Math.min(Math.max(v, b[0]), b[1]);
+        }
+        return new Arr(x.type(), x.dims(), out);
+    }
+
+    /**
+     * Clip's gradients as PyTorch's clamp gives them: x's where min <= x <= max; a computed min gets the sum where x
+     * is below it, a computed max where x is above it.
+     */
+    static void clipBackward(Node n, List<Arr> a, double[] g, long opset, List<double[]> out) {
+        Arr x = a.get(0);
+        double[] b = bounds(n, a, opset);
+        double[] gx = new double[g.length];
+        double gLo = 0;
+        double gHi = 0;
+        for (int k = 0; k < g.length; k++) {
+            double v = x.v()[k];
+            if (v < b[0]) {
+                gLo += g[k];
+            } else if (v > b[1]) {
+                gHi += g[k];
+            } else {
+                gx[k] = g[k];
+            }
+        }
+        out.set(0, gx);
+        if (opset >= 11 && present(a, 1) && !a.get(1).integer()) {
+            out.set(1, new double[] {gLo});
+        }
+        if (opset >= 11 && present(a, 2) && !a.get(2).integer()) {
+            out.set(2, new double[] {gHi});
+        }
+    }
+
+    static Arr erf(Arr x) {
+        double[] out = new double[x.v().length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = Elementwise.erf(x.v()[k]);
+        }
+        return new Arr(x.type(), x.dims(), out);
+    }
+
+    static double[] erfBackward(Arr x, double[] g) {
+        double[] gx = new double[g.length];
+        double c = 2 / Math.sqrt(Math.PI);
+        for (int k = 0; k < g.length; k++) {
+            double v = x.v()[k];
+            gx[k] = g[k] * c * Math.exp(-v * v);
+        }
+        return gx;
+    }
+}
