@@ -21,6 +21,8 @@ k = 5-fold cross-validation). Rules (they differ only when the verdict is uncert
              Case 1's model with the case1 head fit, or Case 1's model family with the multinomial one); the rest
              as demote1 among the cases left. Runs written before that column existed: no case is set aside
              (aside23 = demote1 there)
+  aside23h   as aside23, but a close case 2 or 3 is set aside when fewer than half of its fold runs kept their
+             fine-tuning
 
 Regret = best test accuracy of the tried cases minus the pick's, in points (percentage points).
 usage: tie_break.py [--cases 1,2,3,4] [--sizes 10,100] OUT.csv SEED=results.csv [SEED=results.csv ...]
@@ -37,7 +39,7 @@ ORDER = ["1", "1-early", "2", "3", "4"]
 FOLDS = 5
 SE = 1.0
 SIZES = None
-RULES = ["old", "ft", "ft3", "ft-any", "demote1", "tie-only", "aside23"]
+RULES = ["old", "ft", "ft3", "ft-any", "demote1", "tie-only", "aside23", "aside23h"]
 
 
 def label(case):
@@ -57,7 +59,8 @@ def read(path):
         kept = row.get("5-fold runs keeping tuning") or ""
         settings[(row["target"], int(row["per class"]))][c] = {
             "test": float(row["test accuracy"]), "right": right, "per_fold": answers / len(right),
-            "cv": sum(right) / answers, "kept": int(kept.split("/")[0]) if kept else None}
+            "cv": sum(right) / answers, "kept": int(kept.split("/")[0]) if kept else None,
+            "runs": int(kept.split("/")[1]) if kept else None}
     return settings
 
 
@@ -95,16 +98,19 @@ def picks(cases):
     ft3 = "3" if "3" in close else "2" if "2" in close else best
     demote1 = (best_of({"2", "3", "4"}) or best) if "2" in close or "3" in close else best
     # aside23: only for an uncertain verdict; cases 2 and 3 whose folds never kept their tuning leave the close set
-    aside = demote1
-    if len(close) > 1:
-        left = [c for c in close if not (c in ("2", "3") and cases[c]["kept"] == 0)]
+    def set_aside(drop):
+        if len(close) < 2:
+            return demote1
+        left = [c for c in close if not (c in ("2", "3") and cases[c]["kept"] is not None and drop(cases[c]))]
         if "2" in left or "3" in left:
-            aside = best_of({"2", "3", "4"}, left)
-        else:
-            aside = best_of(set(ORDER), left) or best
+            return best_of({"2", "3", "4"}, left)
+        return best_of(set(ORDER), left) or best
+
+    aside = set_aside(lambda c: c["kept"] == 0)
+    half = set_aside(lambda c: 2 * c["kept"] < c["runs"])
     return close, {"old": best, "ft": best_of({"2", "3"}) or best, "ft3": ft3,
                    "ft-any": best_of({"2", "3", "4"}) or best, "demote1": demote1, "tie-only": tie,
-                   "aside23": aside}
+                   "aside23": aside, "aside23h": half}
 
 
 def main(out, runs):

@@ -1,9 +1,7 @@
 package org.convnet4j.run;
 
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.util.MemoryBudget;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -269,13 +267,8 @@ public final class TrainingRun {
                 .seed(settings.seed()).build();
 
         Path last = settings.lastFile();
-        JsonObject saved = settings.toJson();
         CheckpointListener checkpoints = new CheckpointListener()
-                .describedBy(m -> {
-                    JsonObject d = Json.parseObject(ModelFiles.describe(m, prep), "description");
-                    d.add(TrainingSettings.KEY, saved);
-                    return Json.toCompact(d);
-                })
+                .describedBy(m -> settings.savedInto(ModelFiles.describe(m, prep)))
                 .saveLast(last);
         if (split.validation() != null) {
             checkpoints.saveBest(out, Monitor.of(History.VAL_ACCURACY));

@@ -155,6 +155,17 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
                 .out(file.toAbsolutePath().resolveSibling(s.out().getFileName().toString())));
     }
 
+    /**
+     * A checkpoint description (JSON text, e.g. {@code ModelFiles.describe}) with these settings saved in it, as every
+     * checkpoint of a {@link TrainingRun} carries them: {@link #savedIn} reads them back, so that a run can be resumed
+     * from any such file (an engine's own checkpoints too, e.g. Spark's {@code --checkpoint-dir}).
+     */
+    public String savedInto(String description) {
+        JsonObject d = Json.parseObject(description, "description");
+        d.add(KEY, toJson());
+        return Json.toCompact(d);
+    }
+
     private static Optional<TrainingSettings> savedSettings(Checkpoint checkpoint) {
         JsonElement e = Json.parseObject(checkpoint.description(), "checkpoint description").get(KEY);
         if (e == null || !e.isJsonObject()) {

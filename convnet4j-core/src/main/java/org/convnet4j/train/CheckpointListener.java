@@ -91,7 +91,10 @@ public final class CheckpointListener implements TrainingListener {
         try {
             Checkpoint.save(file, checkpoint);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not save checkpoint " + file + ": " + e.getMessage(), e);
+            // the write path's message already starts with the file ("X: could not write (No space left on device)")
+            String m = String.valueOf(e.getMessage());
+            throw new UncheckedIOException(m.startsWith(file.toString()) ? "could not save checkpoint " + m
+                    : "could not save checkpoint " + file + ": " + m, e);
         }
     }
 

@@ -137,6 +137,21 @@ class TrainerTest {
         assertEquals(0f, afterEpoch.get(3).get("dense.kernel").maxAbsDiff(later.stateDict().get("dense.kernel")));
     }
 
+    /** A checkpoint that cannot be written: the message names the file once, then the cause (issue 15 walk). */
+    @Test
+    void aCheckpointThatCannotBeWrittenIsNamedOnceWithItsCause(@TempDir Path dir) throws IOException {
+        Path notADirectory = java.nio.file.Files.writeString(dir.resolve("file"), "x");
+        Path last = notADirectory.resolve("last.c4j");
+        Sequential model = mlp(5);
+        model.setClassNames(CLASSES);
+        java.io.UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+                () -> new Trainer(TrainConfig.builder(new Sgd(model, 0.1)).epochs(1).batchSize(30).build())
+                        .addListener(new CheckpointListener().saveLast(last)).fit(model, blobs(30, 2), null));
+        assertTrue(e.getMessage().startsWith("could not save checkpoint " + last + ": "), e.getMessage());
+        assertEquals(1, e.getMessage().split(java.util.regex.Pattern.quote(last.toString()), -1).length - 1,
+                "the file once: " + e.getMessage());
+    }
+
     @Test
     void checkpointListenerKeepsBestAndLast(@TempDir Path dir) throws IOException {
         Dataset data = blobs(90, 2);

@@ -103,6 +103,7 @@ public final class ModelServer implements AutoCloseable {
     private volatile boolean draining;
     private int port;
     private volatile LoneConnectionConnector connector;
+    private AnsweringThreadPool threads;
 
     private ModelServer(Map<String, SavedModel> saved, Options options) {
         this.options = options;
@@ -174,6 +175,11 @@ public final class ModelServer implements AutoCloseable {
         return metrics;
     }
 
+    /** Jetty's thread pool (for tests: where answered connections were resumed). */
+    AnsweringThreadPool threads() {
+        return threads;
+    }
+
     /** The listening connector (for tests: its lone-connection poll counters). */
     LoneConnectionConnector connector() {
         return connector;
@@ -181,6 +187,8 @@ public final class ModelServer implements AutoCloseable {
 
     private void routes(JavalinConfig config) {
         config.http.maxRequestSize = options.maxBodyBytes;
+        threads = new AnsweringThreadPool();
+        config.jetty.threadPool = threads;
         config.jetty.addConnector((server, http) -> {
             LoneConnectionConnector c = new LoneConnectionConnector(server, options.loneSpinMicros,
                     new org.eclipse.jetty.server.HttpConnectionFactory(http));
@@ -517,7 +525,9 @@ public final class ModelServer implements AutoCloseable {
                     return;
                 }
                 LoneConnectionConnector.answered(response.getRequest());
-                response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+                // when this thread is not the connection's (the model's worker), Jetty resumes the connection on
+                // completion: AnsweringThreadPool runs that here instead of waking a pool thread
+                AnsweringThreadPool.answering(() -> response.write(true, java.nio.ByteBuffer.wrap(body), callback));
             } finally {
                 metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
                 inFlight.decrementAndGet();

@@ -79,7 +79,11 @@ public final class RunLog implements AutoCloseable {
                 writer.newLine();
                 writer.flush();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the run log of " + id + ": " + e.getMessage(), e);
+                // the file and the cause (a full disk, a file size limit); events before this one stay readable
+                String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                throw new UncheckedIOException(dir.resolve(EVENTS) + ": could not write the run log of " + id + " ("
+                        + reason + "); the events before this one are in it", e);
             }
         }
     }

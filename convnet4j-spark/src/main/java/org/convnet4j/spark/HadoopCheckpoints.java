@@ -26,9 +26,12 @@ final class HadoopCheckpoints implements TrainingListener {
     private final Preprocessing preprocessing;
     private final int localSteps;
     private final int partitions;
+    private final org.convnet4j.run.TrainingSettings settings;
 
+    /** {@code settings}: the run's, saved in every checkpoint so that {@code --resume} can start from one; or null. */
     HadoopCheckpoints(SparkSession spark, String checkpointDir, Preprocessing preprocessing, int localSteps,
-                      int partitions) {
+                      int partitions, org.convnet4j.run.TrainingSettings settings) {
+        this.settings = settings;
         this.spark = spark;
         this.checkpointDir = checkpointDir;
         this.preprocessing = preprocessing;
@@ -39,8 +42,9 @@ final class HadoopCheckpoints implements TrainingListener {
     @Override
     public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
         Model model = ctx.model();
-        JsonObject d = Json.parseObject(ModelFiles.describe(model,
-                preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model)), "description");
+        String described = ModelFiles.describe(model,
+                preprocessing != null ? preprocessing : ModelFiles.defaultPreprocessing(model));
+        JsonObject d = Json.parseObject(settings != null ? settings.savedInto(described) : described, "description");
         JsonObject s = new JsonObject();
         s.addProperty("local_steps", localSteps);
         s.addProperty("partitions", partitions);

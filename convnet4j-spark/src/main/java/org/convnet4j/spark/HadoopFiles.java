@@ -34,12 +34,13 @@ public final class HadoopFiles {
     }
 
     public static boolean exists(String uri, Configuration conf) throws IOException {
+        uri = resolve(uri, conf);
         return fileSystem(uri, conf).exists(new Path(uri));
     }
 
     /** The whole file; one-line messages for a missing, oversized or unreadable file. */
     public static byte[] readAll(String uri, Configuration conf) throws IOException {
-        Path p = new Path(uri);
+        Path p = new Path(resolve(uri, conf));
         FileSystem fs = p.getFileSystem(conf);
         long length;
         try {
@@ -80,7 +81,7 @@ public final class HadoopFiles {
 
     /** As above; {@code shared} takes the HDFS path on any file system (tests run it on the local one). */
     static void writeAtomically(String uri, byte[] bytes, Configuration conf, boolean shared) throws IOException {
-        Path target = new Path(uri);
+        Path target = new Path(resolve(uri, conf));
         FileSystem fs = target.getFileSystem(conf);
         LocalFileSystem local = fs instanceof LocalFileSystem l ? l : null;
         if (!shared && (local != null || fs instanceof RawLocalFileSystem)) {
@@ -141,10 +142,20 @@ public final class HadoopFiles {
         }
     }
 
-    /** A local path or URI made absolute (a bare path means the default file system, normally the local one). */
-    public static String qualify(String uri, Configuration conf) throws IOException {
-        Path p = new Path(uri);
-        return p.getFileSystem(conf).makeQualified(p).toString();
+    /**
+     * {@code uri} with the default file system's authority filled in when it names that file system's scheme without
+     * one: {@code hdfs:///data} with {@code fs.defaultFS=hdfs://nn:8020} becomes {@code hdfs://nn:8020/data}; anything
+     * else is returned unchanged. Hadoop itself resolves such a URI against the configuration of the first client
+     * made for that file system in the process, which need not be {@code conf} ("Wrong FS" errors).
+     */
+    public static String resolve(String uri, Configuration conf) {
+        URI u = new Path(uri).toUri();
+        URI d = FileSystem.getDefaultUri(conf);
+        if (u.getScheme() != null && u.getAuthority() == null && d.getAuthority() != null
+                && u.getScheme().equalsIgnoreCase(d.getScheme())) {
+            return new Path(d.getScheme(), d.getAuthority(), u.getPath()).toString();
+        }
+        return uri;
     }
 
     static URI toUri(String uri) {

@@ -49,7 +49,7 @@ public final class PictureFolder extends LabelledDataset {
 
     /** Lists {@code root} (a local path or any Hadoop URI); one-line errors for a missing folder or empty classes. */
     public static PictureFolder list(String root, Preprocessing preprocessing, Configuration conf) throws IOException {
-        Path r = new Path(root);
+        Path r = new Path(HadoopFiles.resolve(root, conf));
         FileSystem fs = r.getFileSystem(conf);
         if (!fs.exists(r) || !fs.getFileStatus(r).isDirectory()) {
             throw new IllegalArgumentException(root + ": " + (fs.exists(r) ? "not a directory" : "no such directory")

@@ -44,9 +44,10 @@ public final class SparkSessions {
     /**
      * A session on {@code master} with the settings {@code conf}. A standalone master ({@code spark://}) is checked
      * first ({@link #requireReachable}: Spark itself would retry for a minute before giving up). Off {@code local},
-     * the jar this class was loaded from is shipped to the executors (unless {@code conf} sets {@code spark.jars})
-     * and {@link #EXECUTOR_JVM_OPTIONS} are appended to {@code conf}'s {@code spark.executor.extraJavaOptions} (or, when
-     * {@code conf} has none, to the one spark-submit set).
+     * the jar this class was loaded from is added to the jars shipped to the executors ({@link #jars}: those of
+     * {@code conf}'s or spark-submit's {@code spark.jars}, kept) and {@link #EXECUTOR_JVM_OPTIONS} are appended to
+     * {@code conf}'s {@code spark.executor.extraJavaOptions} (or, when {@code conf} has none, to the one spark-submit
+     * set).
      * Spark's console progress bar is off.
      *
      * @throws IllegalArgumentException when a standalone master cannot be reached
@@ -59,14 +60,14 @@ public final class SparkSessions {
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
         if (!master.startsWith("local")) {
-            String jar = ownJar();
-            if (jar != null && !conf.containsKey("spark.jars")) {
-                b.config("spark.jars", jar);
+            String jars = jars(conf, ownJar());
+            if (!jars.isEmpty()) {
+                b.config(JARS_KEY, jars);
             }
             b.config(EXECUTOR_OPTIONS_KEY, executorJavaOptions(conf));
         }
         conf.forEach((k, v) -> {
-            if (!k.equals(EXECUTOR_OPTIONS_KEY)) {
+            if (!k.equals(EXECUTOR_OPTIONS_KEY) && !(k.equals(JARS_KEY) && !master.startsWith("local"))) {
                 b.config(k, v);
             }
         });
@@ -83,6 +84,37 @@ public final class SparkSessions {
                 : new org.apache.spark.SparkConf().get(EXECUTOR_OPTIONS_KEY, "");
         return (given + " " + EXECUTOR_JVM_OPTIONS).trim();
     }
+
+    /**
+     * The jars the executors fetch: those of {@code conf}'s {@code spark.jars}, or else those spark-submit set for the
+     * application (its application jar and {@code --jars}, in cluster deploy mode as the worker that runs the driver
+     * gives them), then {@code own} (this library's jar, when it runs from one) unless a jar of that file name is
+     * already there (the same jar, e.g. the application jar by its submitted URL); duplicates dropped, order kept.
+     */
+    static String jars(Map<String, String> conf, String own) {
+        String given = conf.containsKey(JARS_KEY) ? conf.get(JARS_KEY)
+                : new org.apache.spark.SparkConf().get(JARS_KEY, "");
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String jar : given.split(",")) {
+            if (!jar.isBlank()) {
+                all.add(jar.strip());
+                names.add(fileName(jar.strip()));
+            }
+        }
+        if (own != null && !names.contains(fileName(own))) {
+            all.add(own);
+        }
+        return String.join(",", all);
+    }
+
+    private static String fileName(String jar) {
+        String path = URI.create(jar.replace(" ", "%20")).getPath();
+        String p = path != null ? path : jar;
+        return p.substring(p.lastIndexOf('/') + 1);
+    }
+
+    private static final String JARS_KEY = "spark.jars";
 
     private static String ownJar() {
         try {

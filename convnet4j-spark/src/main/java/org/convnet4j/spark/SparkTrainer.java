@@ -218,10 +218,15 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
      * epoch, for a {@link Trainer} or {@code TrainingRun} that uses this engine ({@link #fit} adds it itself).
      */
     public TrainingListener checkpointListener() {
+        return checkpointListener(null);
+    }
+
+    /** As {@link #checkpointListener()}, the run's {@code settings} saved in each file (so it can be resumed from). */
+    TrainingListener checkpointListener(org.convnet4j.run.TrainingSettings settings) {
         if (checkpointDir == null) {
             throw new IllegalStateException("SparkTrainer: no checkpointDir set");
         }
-        return new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions);
+        return new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions, settings);
     }
 
     private Trainer trainer() {
@@ -241,7 +246,7 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
             }
         });
         if (checkpointDir != null) {
-            t.addListener(new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions));
+            t.addListener(new HadoopCheckpoints(spark, checkpointDir, preprocessing, localSteps, partitions, null));
         }
         return t;
     }

@@ -325,7 +325,7 @@ public final class SparkTrainingRun {
         }
         run.engine(engine);
         if (checkpointDir != null) {
-            run.addListener(engine.checkpointDir(checkpointDir).checkpointListener());
+            run.addListener(engine.checkpointDir(checkpointDir).checkpointListener(settings));
         }
         listeners.forEach(run::addListener);
         Path curves = null;

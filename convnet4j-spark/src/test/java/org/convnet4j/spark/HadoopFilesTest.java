@@ -83,4 +83,18 @@ class HadoopFilesTest {
         assertEquals(List.of(".best.c4j.tmp-2-2", "best.c4j"), names(dir).stream().filter(n -> !n.endsWith(".crc"))
                 .toList());
     }
+
+    /** hdfs:///x means the default file system's NameNode; other URIs and plain paths are left as they are. */
+    @Test
+    void aUriWithoutAuthorityTakesTheDefaultFileSystems() {
+        Configuration conf = new Configuration(false);
+        conf.set("fs.defaultFS", "hdfs://nn.example:8020");
+        assertEquals("hdfs://nn.example:8020/data/p*.png", HadoopFiles.resolve("hdfs:///data/p*.png", conf));
+        assertEquals("hdfs://other:9000/data", HadoopFiles.resolve("hdfs://other:9000/data", conf));
+        assertEquals("/data/pictures", HadoopFiles.resolve("/data/pictures", conf));
+        assertEquals("s3a:///bucket", HadoopFiles.resolve("s3a:///bucket", conf));
+        assertEquals("file:///tmp/x", HadoopFiles.resolve("file:///tmp/x", conf));
+        conf.set("fs.defaultFS", "file:///");
+        assertEquals("hdfs:///data", HadoopFiles.resolve("hdfs:///data", conf));
+    }
 }

@@ -13,15 +13,39 @@ import org.junit.jupiter.api.Test;
  */
 class SparkSessionsTest {
     private static final String KEY = "spark.executor.extraJavaOptions";
+    private static final String JARS = "spark.jars";
     private final String before = System.getProperty(KEY);
+    private final String jarsBefore = System.getProperty(JARS);
 
     @AfterEach
     void restore() {
-        if (before == null) {
-            System.clearProperty(KEY);
-        } else {
-            System.setProperty(KEY, before);
+        for (String[] kv : new String[][] {{KEY, before}, {JARS, jarsBefore}}) {
+            if (kv[1] == null) {
+                System.clearProperty(kv[0]);
+            } else {
+                System.setProperty(kv[0], kv[1]);
+            }
         }
+    }
+
+    /**
+     * spark-submit's application jar and --jars (spark.jars, a system property of the driver) are kept and ours added
+     * once: cluster deploy mode and --jars work (StandaloneClusterIT runs both through spark-submit).
+     */
+    @Test
+    void sparkSubmitsJarsAreKeptAndOursAddedOnce() {
+        System.clearProperty(JARS);
+        assertEquals("/opt/c4j/convnet4j-spark.jar", SparkSessions.jars(Map.of(), "/opt/c4j/convnet4j-spark.jar"));
+        assertEquals("", SparkSessions.jars(Map.of(), null));
+        System.setProperty(JARS, "file:/jobs/extra.jar,hdfs://nn:8020/jobs/udfs.jar");
+        assertEquals("file:/jobs/extra.jar,hdfs://nn:8020/jobs/udfs.jar,/work/driver-1/convnet4j-spark.jar",
+                SparkSessions.jars(Map.of(), "/work/driver-1/convnet4j-spark.jar"));
+        // the application jar by its submitted URL is the jar the driver runs from (the worker copied it): not twice
+        System.setProperty(JARS, "hdfs://nn:8020/jobs/convnet4j-spark.jar,file:/jobs/extra.jar,file:/jobs/extra.jar");
+        assertEquals("hdfs://nn:8020/jobs/convnet4j-spark.jar,file:/jobs/extra.jar",
+                SparkSessions.jars(Map.of(), "/work/driver-1/convnet4j-spark.jar"));
+        // the command's own --conf spark.jars takes the place of spark-submit's, ours still added
+        assertEquals("/a.jar,/opt/convnet4j-spark.jar", SparkSessions.jars(Map.of(JARS, "/a.jar"), "/opt/convnet4j-spark.jar"));
     }
 
     @Test

@@ -82,7 +82,8 @@ final class OnnxFolding {
     /** Whether node n gives several outputs here: {@link #MULTI_OUTPUT}, or a BatchNormalization in training mode. */
     static boolean multiOutput(Node n) {
         return MULTI_OUTPUT.contains(n.opType()) || n.opType().equals("BatchNormalization")
-                && ints(n, "training_mode", 0) != 0;
+                && ints(n, "training_mode", 0) != 0 || n.opType().equals("MaxPool") && n.outputs().size() > 1
+                && !n.outputs().get(1).isEmpty();
     }
 
     /** The op type of the importer's own node for Dropout's mask output in inference (all true, the input's shape). */
@@ -140,6 +141,9 @@ final class OnnxFolding {
         Arr x = a.get(0);
         if (n.opType().equals("BatchNormalization")) {
             return OnnxWindows.batchNormTraining(n, a);
+        }
+        if (n.opType().equals("MaxPool")) {
+            return OnnxWindows.maxPoolWithIndices(n, x);
         }
         if (n.opType().equals("Split")) {
             int ax = (int) axis(ints(n, "axis", 0), x.rank());

@@ -101,7 +101,7 @@ final class OnnxGradients {
         if (g == null) {
             return out;
         }
-        Arr y = OnnxFolding.MULTI_OUTPUT.contains(op) ? OnnxFolding.evalMulti(n, in, opset).get(0)
+        Arr y = OnnxFolding.multiOutput(n) ? OnnxFolding.evalMulti(n, in, opset).get(0)
                 : OnnxFolding.eval(n, in, opset);
         switch (op) {
             case "MatMul" -> matmul(in.get(0), in.get(1), g, y.dims(), out, 0, 1, 1);
@@ -192,7 +192,7 @@ final class OnnxGradients {
             next += v.length;
             idx.add(new Arr(OnnxModel.FLOAT, a.dims(), v));
         }
-        List<Arr> sources = OnnxFolding.MULTI_OUTPUT.contains(n.opType()) ? OnnxFolding.evalMulti(n, idx, opset)
+        List<Arr> sources = OnnxFolding.multiOutput(n) ? OnnxFolding.evalMulti(n, idx, opset)
                 : List.of(OnnxFolding.eval(n, idx, opset));
         double[] all = new double[next];
         for (int o = 0; o < sources.size() && o < gradOut.size(); o++) {

@@ -62,7 +62,7 @@ final class OnnxResampling {
     // ---- Resize ------------------------------------------------------------------------------------------
 
     /** Per resized axis: the output length and, per output position, two input positions and the second's weight. */
-    private record AxisMap(int axis, int outLen, int[] lo, int[] hi, double[] w) {
+    private record AxisMap(int axis, int outLen, int[] lo, int[] hi, double[] w, boolean[] outside, double fill) {
     }
 
     private static List<AxisMap> resizeMaps(Node n, List<Arr> a, long opset) {
@@ -104,6 +104,12 @@ final class OnnxResampling {
         if ((scales == null || scales.length != count) && (sizes == null || sizes.length != count)) {
             throw new IllegalArgumentException("need " + count + " scales or sizes");
         }
+        boolean crop = coord.equals("tf_crop_and_resize");
+        double[] roi = crop && present(a, 1) ? a.get(1).v() : null;
+        if (crop && (roi == null || roi.length != 2 * count)) {
+            throw new IllegalArgumentException("tf_crop_and_resize needs a roi of " + 2 * count + " values");
+        }
+        double fill = OnnxFolding.floatAttr(n, "extrapolation_value", 0f);
         List<AxisMap> maps = new java.util.ArrayList<>();
         for (int k = 0; k < count; k++) {
             int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
@@ -113,15 +119,26 @@ final class OnnxResampling {
             if (outLen < 1 || outLen > OnnxReader.MAX_ELEMENTS) {
                 throw new IllegalArgumentException("output length " + outLen + " along axis " + ax);
             }
-            if (outLen == inLen && scale == 1) {
+            if (outLen == inLen && scale == 1 && !crop) {
                 continue;
             }
             int len = (int) outLen;
             int[] lo = new int[len];
             int[] hi = new int[len];
             double[] w = new double[len];
+            boolean[] outside = new boolean[len];
             for (int o = 0; o < len; o++) {
-                double c = sourceCoordinate(coord, o, len, inLen, scale);
+                double c;
+                if (crop) {
+                    // the reference's tf_crop_and_resize: the roi's span of the axis, positions outside it filled
+                    double start = roi[k];
+                    double end = roi[count + k];
+                    c = len > 1 ? start * (inLen - 1) + o * (end - start) * (inLen - 1) / (len - 1)
+                            : 0.5 * (start + end) * (inLen - 1);
+                    outside[o] = c < 0 || c > inLen - 1;
+                } else {
+                    c = sourceCoordinate(coord, o, len, inLen, scale);
+                }
                 if (Double.isNaN(c)) {
                     throw new IllegalArgumentException("coordinate_transformation_mode " + coord + " on the typed path");
                 }
@@ -135,7 +152,11 @@ final class OnnxResampling {
                     w[o] = cc - lo[o];
                 }
             }
-            maps.add(new AxisMap(ax, len, lo, hi, w));
+            maps.add(new AxisMap(ax, len, lo, hi, w, outside, fill));
+        }
+        if (crop) {
+            // the reference interpolates the last axis first and fills per axis, so the order matters here
+            java.util.Collections.reverse(maps);
         }
         return maps;
     }
@@ -162,8 +183,9 @@ final class OnnxResampling {
                     long src1 = (b * inLen + m.hi()[o]) * inner;
                     long dst = (b * m.outLen() + o) * inner;
                     double w = m.w()[o];
+                    boolean fill = m.outside()[o];
                     for (long i = 0; i < inner; i++) {
-                        out[(int) (dst + i)] = w == 0 ? v[(int) (src0 + i)]
+                        out[(int) (dst + i)] = fill ? m.fill() : w == 0 ? v[(int) (src0 + i)]
                                 : (1 - w) * v[(int) (src0 + i)] + w * v[(int) (src1 + i)];
                     }
                 }
@@ -204,6 +226,9 @@ final class OnnxResampling {
                     long src1 = (b * inLen + m.hi()[o]) * inner;
                     long dst = (b * m.outLen() + o) * inner;
                     double w = m.w()[o];
+                    if (m.outside()[o]) {
+                        continue; // filled with the extrapolation value: no gradient to x
+                    }
                     for (long i = 0; i < inner; i++) {
                         double gv = grad[(int) (dst + i)];
                         gi[(int) (src0 + i)] += (1 - w) * gv;

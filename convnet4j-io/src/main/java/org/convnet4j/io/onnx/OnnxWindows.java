@@ -338,6 +338,49 @@ final class OnnxWindows {
         return new Arr(x.type(), dims, y);
     }
 
+    /**
+     * MaxPool with its Indices output: Y and, per window, the flat position in X (over N, C and the spatial axes,
+     * row-major: storage_order 0) of its first maximum, as INT64.
+     */
+    static List<Arr> maxPoolWithIndices(Node n, Arr x) {
+        boolean columns = intAttr(n, "storage_order", 0) != 0;
+        long[] in = spatial(x);
+        long plane = count(in);
+        long[] dims = poolLoop(n, x, null);
+        double[] y = new double[(int) count(dims)];
+        double[] at = new double[y.length];
+        poolLoop(n, x, (yi, cells, cnt, padded) -> {
+            double best = Double.NEGATIVE_INFINITY;
+            int where = cnt > 0 ? cells[0] : -1;
+            for (int c = 0; c < cnt; c++) {
+                if (x.v()[cells[c]] > best) {
+                    best = x.v()[cells[c]];
+                    where = cells[c];
+                }
+            }
+            y[yi] = best;
+            if (columns && where >= 0) {
+                // storage_order 1: the position within the plane counted column-major (the first spatial axis fastest)
+                long pos = where % plane;
+                long col = 0;
+                long rest = pos;
+                long[] coord = new long[in.length];
+                for (int i = in.length - 1; i >= 0; i--) {
+                    coord[i] = rest % in[i];
+                    rest /= in[i];
+                }
+                long mul = 1;
+                for (int i = 0; i < in.length; i++) {
+                    col += coord[i] * mul;
+                    mul *= in[i];
+                }
+                where = (int) (where - pos + col);
+            }
+            at[yi] = where;
+        });
+        return List.of(new Arr(x.type(), dims, y), new Arr(OnnxModel.INT64, dims.clone(), at));
+    }
+
     /** Pooling's geometry, checked; with {@code each}, visits every window. Returns Y's dims. */
     private static long[] poolLoop(Node n, Arr x, Window each) {
         long[] in = spatial(x);
@@ -351,10 +394,6 @@ final class OnnxWindows {
         long[] d = ints(n, "dilations", r, 1);
         long[] p = pads(n, in, k, s, d);
         boolean ceil = intAttr(n, "ceil_mode", 0) != 0;
-        boolean max = n.opType().equals("MaxPool");
-        if (max && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
-            throw new IllegalArgumentException("MaxPool's Indices output is not computed");
-        }
         long[] out = new long[r];
         for (int i = 0; i < r; i++) {
             long span = (k[i] - 1) * d[i] + 1;

@@ -280,6 +280,9 @@ class OnnxGradientsTest {
         check(node("Resize", 3, 1, s("mode", "linear"), s("coordinate_transformation_mode", "pytorch_half_pixel")), 11,
                 random(1, 1, 4, 5), none, floats(1, 1, 0.5, 1.6));
         check(node("Upsample", 2, 1, s("mode", "linear")), 9, random(1, 2, 3, 3), floats(1, 1, 2, 2));
+        // tf_crop_and_resize: a roi partly outside the input, its positions filled (no gradient there)
+        check(node("Resize", 3, 1, s("mode", "linear"), s("coordinate_transformation_mode", "tf_crop_and_resize")),
+                13, random(1, 1, 4, 4), floats(0, 0, 0.2, -0.1, 1, 1, 0.9, 1.2), floats(1, 1, 1.5, 1.25));
         // pads: constant (its value a computed input here, so it has a gradient too), reflect, edge with cropping
         check(node("Pad", 3, 1), 13, random(2, 3), ints(new long[] {1, 0, 0, 2}, 4), scalar(0.25));
         check(node("Pad", 2, 1, s("mode", "reflect")), 13, random(2, 4), ints(new long[] {1, 2, 0, 3}, 4));

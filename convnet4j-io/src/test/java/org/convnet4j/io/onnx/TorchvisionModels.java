@@ -137,6 +137,7 @@ final class TorchvisionModels {
                     v[i] -= (float) lr * (d[i] * coef);
                 }
             }
+            g.weightsChanged(); // written in place: inference must not keep the convolutions' old packed weights
         }
         StringBuilder ours = new StringBuilder();
         for (int step = 0; step <= steps; step++) {

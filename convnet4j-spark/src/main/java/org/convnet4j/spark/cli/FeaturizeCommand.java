@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.convnet4j.spark.ConvNetFeaturizer;
+import org.convnet4j.spark.HadoopFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,9 +47,13 @@ final class FeaturizeCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.checkPartitions(partitions);
         Io.extension(out);
-        Io.checkOutputLocal(out, overwrite);
-        Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
-        featurizer = Io.featurizer(model, cut);
+        Configuration conf = spark.hadoopConf();
+        model = HadoopFiles.resolve(model, conf); // hdfs:///x names the default file system's NameNode
+        images = HadoopFiles.resolve(images, conf);
+        out = HadoopFiles.resolve(out, conf);
+        Io.checkOutput(out, overwrite, conf);
+        Io.requirePictures(images, conf);
+        featurizer = Io.featurizer(model, cut, conf);
         Io.checkBatch(batch, featurizer.modelBytes());
     }
 

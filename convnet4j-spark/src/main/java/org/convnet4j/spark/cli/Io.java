@@ -27,7 +27,7 @@ final class Io {
 
     /** Fails in one line when the folder or pattern names nothing (checked on the driver, before any task). */
     static void requirePictures(String images, Configuration conf) throws IOException {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(images);
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(org.convnet4j.spark.HadoopFiles.resolve(images, conf));
         FileSystem fs = p.getFileSystem(conf);
         FileStatus[] found = fs.globStatus(p);
         if (found == null || found.length == 0) {
@@ -83,19 +83,20 @@ final class Io {
 
     /** Refuses an existing output unless {@code overwrite}; checked before Spark starts any work. */
     static void checkOutput(String out, boolean overwrite, Configuration conf) throws IOException {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out);
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(org.convnet4j.spark.HadoopFiles.resolve(out, conf));
         FileSystem fs = p.getFileSystem(conf);
-        if (fs.exists(p) && !overwrite) {
-            throw new IOException(out + ": already exists (add --overwrite to replace it)");
-        }
+        checkOutputFolder(out, overwrite, conf);
         org.apache.hadoop.fs.Path parent = fs.makeQualified(p).getParent();
         if (parent != null && !fs.exists(parent)) {
             throw new IOException(out + ": the folder " + parent + " does not exist");
         }
     }
 
-    static void checkOutputLocal(String out, boolean overwrite) throws IOException {
-        checkOutput(out, overwrite, new Configuration());
+    /** Refuses an existing output folder unless {@code overwrite}; its parent folders are created when it is written. */
+    static void checkOutputFolder(String out, boolean overwrite, Configuration conf) throws IOException {
+        if (org.convnet4j.spark.HadoopFiles.exists(out, conf) && !overwrite) {
+            throw new IOException(out + ": already exists (add --overwrite to replace it)");
+        }
     }
 
     /** A CSV written to a temporary sibling and moved into place, so a failed job leaves nothing. */
@@ -143,8 +144,8 @@ final class Io {
      * The featurizer of the model file at {@code model} (read and checked before Spark starts); a cut layer that does
      * not exist fails here, naming the layers there are.
      */
-    static org.convnet4j.spark.ConvNetFeaturizer featurizer(String model, String cut) throws IOException {
-        var f = new org.convnet4j.spark.ConvNetFeaturizer(org.convnet4j.spark.ModelBytes.read(model, new Configuration()));
+    static org.convnet4j.spark.ConvNetFeaturizer featurizer(String model, String cut, Configuration conf) throws IOException {
+        var f = new org.convnet4j.spark.ConvNetFeaturizer(org.convnet4j.spark.ModelBytes.read(model, conf));
         if (cut != null) {
             f.setCutLayer(cut);
         }

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.convnet4j.spark.ConvNetClassifierModel;
+import org.convnet4j.spark.ConvNetPipelines;
 import org.convnet4j.spark.HadoopFiles;
 import org.convnet4j.spark.ModelBytes;
 import picocli.CommandLine.Command;
@@ -53,10 +54,13 @@ final class PredictCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.checkPartitions(partitions);
         Io.extension(out);
-        Io.checkOutputLocal(out, overwrite);
-        Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
+        Configuration conf = spark.hadoopConf();
+        model = HadoopFiles.resolve(model, conf); // hdfs:///x names the default file system's NameNode
+        images = HadoopFiles.resolve(images, conf);
+        out = HadoopFiles.resolve(out, conf);
+        Io.checkOutput(out, overwrite, conf);
+        Io.requirePictures(images, conf);
         // a model file is read and checked before Spark starts; a saved pipeline is loaded by Spark
-        Configuration conf = new Configuration();
         if (!HadoopFiles.exists(model + "/metadata", conf)) {
             file = ModelBytes.read(model, conf);
             Io.checkBatch(batch, file);
@@ -69,7 +73,10 @@ final class PredictCommand extends SparkMain.SparkCommand {
         Transformer stage = file != null
                 ? new ConvNetClassifierModel(file).setBatchSize(batch).setFailFast(failFast)
                 : stage(spark, model, batch, failFast);
-        Dataset<Row> result = stage.transform(Io.pictures(spark, images, partitions));
+        Dataset<Row> pictures = Io.pictures(spark, images, partitions);
+        // a saved pipeline: a picture that cannot be decoded gets an error row, MLlib's stages never see it
+        Dataset<Row> result = stage instanceof PipelineModel p ? ConvNetPipelines.transform(p, pictures)
+                : stage.transform(pictures);
         long[] counts = new long[2];
         String firstError = null;
         if (Io.extension(out).equals("csv")) {

@@ -84,7 +84,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
         SparkTrainingRun.Resumable resumed = null;
         if (resume != null) {
             try {
-                resumed = SparkTrainingRun.Resumable.read(resume, new org.apache.hadoop.conf.Configuration());
+                resumed = SparkTrainingRun.Resumable.read(resume, spark.hadoopConf());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--resume " + e.getMessage(), e);
             }
@@ -108,7 +108,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
             prepared.requireNewOutput();
         }
         // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once
-        prepared.listData(new org.apache.hadoop.conf.Configuration());
+        prepared.listData(spark.hadoopConf());
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.convnet4j.spark.cli;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -15,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.convnet4j.spark.ConvNetFeaturizer;
+import org.convnet4j.spark.HadoopFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,9 +55,13 @@ final class TransferCommand extends SparkMain.SparkCommand {
     @Override
     void check() throws IOException {
         Io.checkPartitions(partitions);
-        Io.checkOutputLocal(out, overwrite);
-        Io.requirePictures(images, new org.apache.hadoop.conf.Configuration());
-        features = Io.featurizer(base, cut).setFailFast(true);
+        org.apache.hadoop.conf.Configuration conf = spark.hadoopConf();
+        base = HadoopFiles.resolve(base, conf); // hdfs:///x names the default file system's NameNode
+        images = HadoopFiles.resolve(images, conf);
+        out = HadoopFiles.resolve(out, conf);
+        Io.checkOutputFolder(out, overwrite, conf); // a folder: Spark creates it and its parents
+        Io.requirePictures(images, conf);
+        features = Io.featurizer(base, cut, conf).setFailFast(true);
     }
 
     private ConvNetFeaturizer features;

@@ -1,0 +1,70 @@
+package org.convnet4j.serve;
+
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Jetty's thread pool as Javalin sets it up (8 to 250 threads, named {@code JettyServerThreadPool}), with one
+ * exception: a connection handed to the pool while this very thread is writing an answer (see {@link #answering})
+ * runs here at once instead of waking a pool thread.
+ *
+ * <p>Why: when an answer completes on a thread that is not handling the connection (on the v2 fast path, the
+ * model's worker thread, which writes the answers of a batch), Jetty 12.1 resumes the connection by submitting it
+ * to the pool ({@code HttpStreamOverHTTP1.succeeded} -> {@code resume}), and a pool thread wakes up only to try a
+ * read, which mostly finds nothing yet, register interest with the selector and park again. With a batch of 8
+ * LeNet-5 requests that was 8 thread wake-ups per forward pass: about 4 futex calls and 1.25 voluntary context
+ * switches of Jetty's threads per request (perf trace, docs/SERVING.md). Resuming a connection is non-blocking here:
+ * the server's handlers promise it ({@link SelectorHandoffs}), so the answering thread pays one read attempt instead.
+ */
+final class AnsweringThreadPool extends QueuedThreadPool {
+    private static final ThreadLocal<int[]> ANSWERING = ThreadLocal.withInitial(() -> new int[1]);
+
+    private final java.util.concurrent.atomic.LongAdder resumedHere = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder resumedByPool = new java.util.concurrent.atomic.LongAdder();
+
+    AnsweringThreadPool() {
+        super(250, 8, 60_000);
+        setName("JettyServerThreadPool");
+    }
+
+    /** Runs {@code write} (an answer's write) with connections resumed meanwhile run on this thread. */
+    static void answering(Runnable write) {
+        int[] depth = ANSWERING.get();
+        depth[0]++;
+        try {
+            write.run();
+        } finally {
+            depth[0]--;
+        }
+    }
+
+    /** Connections resumed on the thread that answered (for tests). */
+    long resumedHere() {
+        return resumedHere.sum();
+    }
+
+    /** Connections handed to a pool thread (for tests). */
+    long resumedByPool() {
+        return resumedByPool.sum();
+    }
+
+    @Override
+    public void execute(Runnable job) {
+        int[] depth = ANSWERING.get();
+        if (!(job instanceof Connection)) {
+            super.execute(job);
+        } else if (depth[0] > 0) {
+            resumedHere.increment();
+            int saved = depth[0];
+            depth[0] = 0; // what the connection does next (read, handle its next request) is ordinary work again
+            try {
+                job.run();
+            } finally {
+                depth[0] = saved;
+            }
+        } else {
+            resumedByPool.increment();
+            super.execute(job);
+        }
+    }
+}
