@@ -121,7 +121,7 @@ final class WeightsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            try (ModelArgument.DownloadBar bar = new ModelArgument.DownloadBar(System.err)) {
+            try (DownloadBar bar = new DownloadBar(System.err)) {
                 ModelLoader.Options o = ModelLoader.Options.defaults().withProgress(bar);
                 for (String n : names) {
                     try {

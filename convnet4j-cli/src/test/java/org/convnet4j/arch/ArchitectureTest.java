@@ -154,7 +154,8 @@ class ArchitectureTest {
      * Public constructors and methods of exported packages with two or more boolean parameters, allowed: the
      * kernels' BLAS-style calls (transA/transB as in every BLAS) and records whose components are named and that
      * offer named factories or a builder (ZooOptions.builder(), KerasWeights.Options.byName/byTopology,
-     * TransferOptions.forClasses(...).with..., the weights catalogue's rows).
+     * TransferOptions.forClasses(...).with..., the weights catalogue's rows, the download cache's listing rows
+     * (Downloads.CachedFile: made by Downloads when it lists the cache, read by callers, never built by them)).
      */
     static final Set<String> BOOLEAN_PAIRS_ALLOWED = Set.of(
             "org.convnet4j.tensor.kernels.Kernels.sgemm", "org.convnet4j.tensor.kernels.Kernels.sgemmSingleThread",
@@ -163,7 +164,8 @@ class ArchitectureTest {
             "org.convnet4j.tensor.kernels.ScalarKernels.sgemm", "org.convnet4j.tensor.kernels.ScalarKernels.sgemmSingleThread",
             "org.convnet4j.tensor.kernels.ScalarKernels.sgdUpdate",
             "org.convnet4j.zoo.ZooOptions.<init>", "org.convnet4j.io.keras.KerasWeights$Options.<init>",
-            "org.convnet4j.io.weights.WeightsCatalogue$Entry.<init>", "org.convnet4j.transfer.TransferOptions.<init>");
+            "org.convnet4j.io.weights.WeightsCatalogue$Entry.<init>", "org.convnet4j.transfer.TransferOptions.<init>",
+            "org.convnet4j.io.weights.Downloads$CachedFile.<init>");
 
     @Test
     void publicSignaturesTakeNoPositionalBooleanPairs() {

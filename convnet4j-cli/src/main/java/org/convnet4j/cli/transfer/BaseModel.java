@@ -29,7 +29,7 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
             SavedModel saved;
             try {
                 // .c4j, ONNX, Keras .h5, PyTorch .pth/.safetensors, a URL or a catalogued name (resnet50:imagenet)
-                saved = ModelLoader.load(spec, ModelLoader.Options.defaults().withProgress(new org.convnet4j.cli.ModelArgument.DownloadBar(System.err)));
+                saved = ModelLoader.load(spec, ModelLoader.Options.defaults().withProgress(new org.convnet4j.cli.DownloadBar(System.err)));
             } catch (Exception e) {
                 throw new IllegalArgumentException("--base " + spec + ": cannot read the base model: " + e.getMessage(), e);
             }
