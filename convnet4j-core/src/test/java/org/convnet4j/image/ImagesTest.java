@@ -162,7 +162,7 @@ class ImagesTest {
         Path f = dir.resolve("photo.png");
         Files.write(f, junk);
         ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(f));
-        assertTrue(e.getMessage().startsWith(f + ": not a supported image (PNG, JPEG, BMP, GIF, WebP)"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(f + ": not a supported image (PNG, JPEG, BMP, GIF, WebP, TIFF)"), e.getMessage());
     }
 
     @Test
