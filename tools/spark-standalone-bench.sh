@@ -37,13 +37,24 @@ MP=$(port)
 $JAVA -Xmx512m -Dspark.worker.timeout=600 -cp "$CP" org.apache.spark.deploy.master.Master --host 127.0.0.1 \
   --port "$MP" --webui-port "$(port)" > "$W/master.log" 2>&1 &
 PIDS+=($!)
-until (exec 3<>/dev/tcp/127.0.0.1/"$MP") 2>/dev/null; do sleep 1; done
+# wait for $1 (a shell test) while every JVM started so far lives, at most 600 s
+wait_for() {
+  local deadline=$(( $(date +%s) + 600 ))
+  until eval "$1"; do
+    for p in "${PIDS[@]}"; do
+      kill -0 "$p" 2>/dev/null || { echo "a cluster JVM exited; logs in $W:" >&2; tail -20 "$W"/*.log >&2; exit 1; }
+    done
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out waiting for: $1 (logs in $W)" >&2; exit 1; }
+    sleep 1
+  done
+}
+wait_for '(exec 3<>/dev/tcp/127.0.0.1/"$MP") 2>/dev/null'
 for w in 0 1; do
   $JAVA -Xmx512m -Dspark.worker.timeout=600 -cp "$CP" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 \
     --cores 1 --memory 2g --webui-port "$(port)" --work-dir "$W/work$w" "spark://127.0.0.1:$MP" > "$W/worker$w.log" 2>&1 &
   PIDS+=($!)
 done
-until [ "$(grep -c "Registering worker" "$W/master.log")" -ge 2 ]; do sleep 1; done
+wait_for '[ "$(grep -c "Registering worker" "$W/master.log")" -ge 2 ]'
 echo "cluster up (logs in $W); load $(cut -d' ' -f1-3 /proc/loadavg)"
 APP="-Dspark.executor.extraClassPath=$CP -Dspark.executor.memory=1g -Dspark.cores.max=2 -Dspark.driver.host=127.0.0.1"
 APP="$APP -Dspark.driver.bindAddress=127.0.0.1 -Dspark.network.timeout=600s -Dspark.executor.heartbeatInterval=30s"
