@@ -330,12 +330,13 @@ public final class Downloads {
      * bytes freed, 0 if nothing was there. The empty lock file stays: another process may be waiting on it.
      */
     public long remove(Path target) throws IOException {
-        if (!Files.isDirectory(target.getParent())) {
-            return 0;
+        List<Path> files = List.of(target, target.resolveSibling(target.getFileName() + ".part"), recordOf(target));
+        if (files.stream().noneMatch(Files::exists)) {
+            return 0; // nothing to remove: no lock file made for it either
         }
         return locked(target, () -> {
             long freed = 0;
-            for (Path p : List.of(target, target.resolveSibling(target.getFileName() + ".part"), recordOf(target))) {
+            for (Path p : files) {
                 if (Files.isRegularFile(p)) {
                     long n = Files.size(p);
                     if (Files.deleteIfExists(p)) {
@@ -383,8 +384,13 @@ public final class Downloads {
             }
             Path part = dir.resolve(fileName + ".part");
             Path record = recordOf(target);
-            // the URL first, so that an interrupted download (the .part) says where it came from
-            AtomicFiles.writeString(record, record(url, from, -1, null, null));
+            // the URL first, so that an interrupted download (the .part) says where it came from; only a courtesy
+            // to the listing: on a full disk the download itself says what is wrong, with the sizes
+            try {
+                AtomicFiles.writeString(record, record(url, from, -1, null, null));
+            } catch (IOException e) {
+                // left as it was (an earlier run's record of the same URL, or none)
+            }
             try {
                 download(from, part, fileName, progress);
             } catch (IOException | RuntimeException e) {

@@ -307,6 +307,9 @@ class DownloadsTest {
         assertTrue(d.remove(cut) >= part.size());
         assertFalse(Files.exists(part.file()) || Files.exists(Downloads.recordOf(cut)));
         assertEquals(0, d.remove(a));
+        Path never = d.cachedUrl(base + "/never/fetched.pth");
+        assertEquals(0, d.remove(never));
+        assertFalse(Files.exists(never.getParent()), "removing what is not cached leaves nothing behind");
         assertEquals(List.of(plain), d.urlDownloads().stream().map(Downloads.CachedFile::url)
                 .filter(java.util.Objects::nonNull).toList());
         // a removed URL is fetched again on the next use
