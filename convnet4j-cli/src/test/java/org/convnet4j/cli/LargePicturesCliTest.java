@@ -100,8 +100,7 @@ class LargePicturesCliTest {
                 LargePictures.bmpRle8(dir.resolve("palette.bmp"), SIDE, SIDE, 0x336699),
                 LargePictures.gif(dir.resolve("palette.gif"), SIDE, SIDE, 0x336699),
                 LargePictures.tiff(dir.resolve("deflate.tif"), SIDE, SIDE, 7),
-                Files.copy(Path.of(getClass().getResource("/org/convnet4j/image/large/uniform_100mp.webp").toURI()),
-                        dir.resolve("uniform.webp")));
+                resource("/org/convnet4j/image/large/uniform_100mp.webp", dir.resolve("uniform.webp")));
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Path out = dir.resolve("o.png");
         try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "1g")) {
@@ -215,5 +214,16 @@ class LargePicturesCliTest {
                 assertTrue(seconds < 10, seconds + " s: " + what);
             }
         }
+    }
+
+    /** A resource of core's test jar copied to a file (in `mvn verify` it lives inside a jar, not as a file). */
+    private static Path resource(String name, Path to) throws java.io.IOException {
+        try (java.io.InputStream in = LargePicturesCliTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new java.io.FileNotFoundException(name);
+            }
+            Files.copy(in, to);
+        }
+        return to;
     }
 }
