@@ -322,6 +322,96 @@ class StandaloneClusterIT {
         assertEquals(new TreeSet<>(WORKER_HOSTS), hosts, "the executors' addresses");
     }
 
+    /**
+     * {@code spark-submit --deploy-mode cluster --jars extra-lib.jar convnet4j-spark.jar predict ...}: the master has a
+     * worker start the driver (DriverWrapper, with the application jar copied into the worker's directory), the
+     * submitting client waits for it to finish ({@code spark.standalone.submit.waitAppCompletion}). spark-submit's
+     * {@code spark.jars} (the application jar's URL and {@code --jars}) is kept by SparkSessions.start: the executors
+     * fetch the extra jar as well as convnet4j's, once each; the CSV equals a local[2] run's.
+     */
+    @Test
+    void clusterDeployModeKeepsSparkSubmitsJars() throws Exception {
+        Path jar = Path.of(System.getProperty("convnet4j.spark.jar"));
+        assertTrue(Files.isRegularFile(jar), "no shaded jar at " + jar + " (built in the package phase)");
+        Path extra = Files.createDirectories(dir.resolve("cluster-mode")).resolve("extra-lib.jar");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(extra))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("convnet4j-test/extra.txt"));
+            out.write("an extra library".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        Path pictures = TestSpark.stripeFolder(dir.resolve("cluster-mode/pictures"), 10, 44);
+        Path model = TestSpark.lenetFile(dir.resolve("cluster-mode"), List.of("horizontal", "vertical"));
+        Path csv = dir.resolve("cluster-mode/answers.csv");
+        List<String> command = List.of("predict", "--master", url, "--model", model.toString(), "--images",
+                pictures.toUri().toString(), "-o", csv.toString(), "--partitions", "2", "--batch", "4");
+        List<String> launcher = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", sparkHome.resolve("jars") + "/*", "org.apache.spark.launcher.Main",
+                "org.apache.spark.deploy.SparkSubmit", "--master", url, "--deploy-mode", "cluster",
+                "--name", "cluster-mode", "--class", "org.convnet4j.spark.cli.SparkMain", "--jars", extra.toString(),
+                "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "1",
+                // a worker starts this driver without the --add-opens Spark's launcher gives a client-mode driver
+                // (without them: IllegalAccessError, sun.nio.ch.DirectBuffer): the executors' options, as SPARK.md says
+                "--driver-java-options", SparkSessions.EXECUTOR_JVM_OPTIONS,
+                "--conf", "spark.standalone.submit.waitAppCompletion=true",
+                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
+                jar.toString()));
+        launcher.addAll(command);
+        ProcessBuilder b = new ProcessBuilder(launcher).redirectError(ProcessBuilder.Redirect.INHERIT);
+        b.environment().put("SPARK_HOME", sparkHome.toString());
+        b.environment().put("SPARK_SCALA_VERSION", "2.13");
+        b.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = b.start();
+        byte[] printed = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), "Spark's launcher failed");
+        List<String> cmd = Arrays.stream(new String(printed, java.nio.charset.StandardCharsets.UTF_8).split("\0"))
+                .map(String::strip).filter(a -> !a.isEmpty()).toList();
+        Process client = launch("cluster-mode-client", cmd, sparkHome, "127.0.0.1", null);
+        assertTrue(client.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "the submitting client did not finish");
+        String clientLog = log("cluster-mode-client");
+        assertEquals(0, client.exitValue(), clientLog);
+
+        // the driver ran on a worker, from the application jar the worker copied into its directory
+        List<Path> driverDirs = new ArrayList<>();
+        for (Path work : workDirs) {
+            try (Stream<Path> d = Files.list(work)) {
+                d.filter(f -> f.getFileName().toString().startsWith("driver-")).forEach(driverDirs::add);
+            }
+        }
+        assertEquals(1, driverDirs.size(), "one driver started by a worker: " + driverDirs + "\n" + clientLog);
+        Path driverDir = driverDirs.get(0);
+        String driverErr = Files.readString(driverDir.resolve("stderr"));
+        assertTrue(Files.isRegularFile(driverDir.resolve(jar.getFileName())), "the worker did not copy the jar: " + driverDir);
+        assertTrue(driverErr.contains("20 pictures, 20 classified, 0 could not be decoded"), tail(driverErr));
+
+        // its executors fetched both jars of spark.jars, once each
+        int executors = 0;
+        for (Path work : workDirs) {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path fetched : files.filter(f -> f.getFileName().toString().equals("extra-lib.jar")).toList()) {
+                    Path executorDir = fetched.getParent();
+                    if (executorDir.getFileName().toString().startsWith("driver-")) {
+                        continue;
+                    }
+                    executors++;
+                    try (Stream<Path> in = Files.list(executorDir)) {
+                        assertEquals(List.of("convnet4j-spark.jar", "extra-lib.jar"), in.map(f -> f.getFileName().toString())
+                                .filter(n -> n.endsWith(".jar")).sorted().toList(), "jars fetched by " + executorDir);
+                    }
+                }
+            }
+        }
+        assertTrue(executors >= 1, "no executor fetched the --jars jar (spark-submit's spark.jars lost)");
+
+        Path want = dir.resolve("cluster-mode/local.csv");
+        List<String> clean = new ArrayList<>(command);
+        clean.set(clean.indexOf(url), "local[2]");
+        clean.set(clean.indexOf(csv.toString()), want.toString());
+        assertEquals(0, org.convnet4j.spark.cli.SparkMain.run(clean.toArray(String[]::new)));
+        assertEquals(21, Files.readAllLines(csv).size());
+        assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(csv));
+    }
+
     /** Submits {@code command} of the shaded jar through Spark's launcher; returns the driver's log (exit 0 asserted). */
     private String submit(String name, Path jar, List<String> command) throws Exception {
         List<String> launcher = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
