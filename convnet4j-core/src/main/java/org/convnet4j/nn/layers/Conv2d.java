@@ -209,6 +209,11 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     public Tensor forward(Tensor input, boolean training) {
         requireBuilt();
         requireSample(input, built);
+        if (GradMode.isEnabled()) {
+            // A pass that tracks gradients is training: a hand-written loop may write the weights after it without
+            // calling Parameter.changed() (p.value().data()[i] -= lr * g[i]); the next predict packs them afresh.
+            kernel.changed();
+        }
         this.x = GradMode.keep(input);
         Shape ys = outputOf(built).prepend(input.dim(0));
         // the convolution writes every output: last step's buffer needs no clearing

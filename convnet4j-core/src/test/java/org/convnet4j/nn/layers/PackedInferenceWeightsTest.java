@@ -115,7 +115,8 @@ class PackedInferenceWeightsTest {
             sgd.zeroGrad();
             var v = loss.compute(m.forward(x, true), new int[] {1, 3});
             m.backwardParameters(v.gradient());
-            sgd.step();
+            m.predict(x); // packs the weights again between the backward pass and the step
+            sgd.step();   // so only the step itself can drop them
             for (Parameter k : kernels(m)) {
                 assertTrue(kept(k) == null, k + ": the step dropped the packed weights");
             }
@@ -162,6 +163,31 @@ class PackedInferenceWeightsTest {
         System.arraycopy(other.namedParameters().get("conv2d.kernel").value().data(), 0, w, 0, w.length);
         k0.markLoaded();
         assertArrayEquals(predictWithoutCache(m, x), m.predict(x).data(), "after markLoaded");
+    }
+
+    @Test
+    void aHandWrittenTrainingLoopThatWritesTheArraysIsSeenByTheNextPredict() {
+        // as PyTorch code does p.data -= lr * p.grad: no optimiser, no changed() call
+        Sequential m = net(8);
+        Tensor x = input(2, 7);
+        float[] before = m.predict(x).data().clone();
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        for (int step = 0; step < 2; step++) {
+            m.namedParameters().values().forEach(Parameter::zeroGrad);
+            var v = loss.compute(m.forward(x, false), new int[] {0, 4}); // gradients tracked: a training pass
+            m.backwardParameters(v.gradient());
+            for (Parameter p : m.learnableParameters().values()) {
+                float[] w = p.value().data();
+                float[] g = p.grad().data();
+                for (int i = 0; i < w.length; i++) {
+                    w[i] -= 0.5f * g[i];
+                }
+            }
+            float[] after = m.predict(x).data().clone();
+            assertFalse(Arrays.equals(before, after));
+            assertArrayEquals(predictWithoutCache(m, x), after, "step " + step);
+            before = after;
+        }
     }
 
     @Test
