@@ -19,8 +19,9 @@ import org.convnet4j.tensor.Tensor;
  * <p>Arrays are matched by length (any shape of that size). At the start of every step all arrays taken in the
  * previous step become free again (a gradient handed out of the step, such as a model's input gradient, is only
  * valid until the next step, as every buffer of {@link StepBuffers#step}); arrays that a whole step did not take
- * are dropped, so a pool never holds more than one step used. One pool per thread; only
- * {@link StepBuffers#step} with the memory plan on uses it.
+ * are dropped, so a pool never holds more than one step used. One pool per thread for
+ * {@link StepBuffers#step} with the memory plan on; {@link InferenceBuffers} keeps another per thread for
+ * {@code Model.predict}'s activations (a "step" there is one inference call).
  */
 final class GradientPool {
     private final Map<Integer, List<float[]>> all = new HashMap<>();        // every array of the pool, by length
@@ -63,6 +64,20 @@ final class GradientPool {
     void giveBack(float[] a) {
         if (taken.remove(a) != null) {
             free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
+    }
+
+    /**
+     * {@code a} leaves the pool for good (an inference call's result belongs to its caller): it is neither free
+     * nor kept any more. Arrays this step did not take are ignored.
+     */
+    void escape(float[] a) {
+        if (usedThisStep.remove(a) != null) {
+            taken.remove(a);
+            List<float[]> same = all.get(a.length);
+            if (same != null) {
+                same.removeIf(b -> b == a);
+            }
         }
     }
 

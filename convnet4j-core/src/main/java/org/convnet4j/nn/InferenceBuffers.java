@@ -1,11 +1,5 @@
 package org.convnet4j.nn;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -30,10 +24,7 @@ public final class InferenceBuffers {
     private static final ThreadLocal<InferenceBuffers> POOL = ThreadLocal.withInitial(InferenceBuffers::new);
     private static final ThreadLocal<InferenceBuffers[]> ACTIVE = ThreadLocal.withInitial(() -> new InferenceBuffers[1]);
 
-    private final Map<Integer, List<float[]>> all = new HashMap<>();        // every array kept, by length
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>(); // free in this call, by length
-    private final IdentityHashMap<float[], Boolean> lent = new IdentityHashMap<>(); // handed out, not given back
-    private final IdentityHashMap<float[], Boolean> used = new IdentityHashMap<>(); // handed out in this call
+    private final GradientPool pool = new GradientPool(); // the same take/give-back-by-liveness mechanism
 
     private InferenceBuffers() {
     }
@@ -47,16 +38,16 @@ public final class InferenceBuffers {
         if (active[0] != null || !enabled || StepBuffers.inStep()) {
             return body.get();
         }
-        InferenceBuffers pool = POOL.get();
-        pool.begin();
-        active[0] = pool;
+        InferenceBuffers buffers = POOL.get();
+        buffers.begin();
+        active[0] = buffers;
         Tensor out;
         try {
             out = body.get();
         } finally {
             active[0] = null;
         }
-        pool.escape(out.data());
+        buffers.escape(out.data());
         return out;
     }
 
@@ -73,39 +64,17 @@ public final class InferenceBuffers {
 
     /** A new call: every kept array is free; arrays the last call did not take are dropped. */
     private void begin() {
-        free.clear();
-        lent.clear();
-        for (Map.Entry<Integer, List<float[]>> e : all.entrySet()) {
-            e.getValue().removeIf(a -> !used.containsKey(a));
-            free.put(e.getKey(), new ArrayDeque<>(e.getValue()));
-        }
-        all.values().removeIf(List::isEmpty);
-        used.clear();
+        pool.beginStep();
     }
 
     /** The result of a call belongs to the caller: it never comes back into the pool. */
     private void escape(float[] result) {
-        if (used.remove(result) != null) {
-            lent.remove(result);
-            List<float[]> same = all.get(result.length);
-            if (same != null) {
-                same.removeIf(a -> a == result);
-            }
-        }
+        pool.escape(result);
     }
 
     /** A tensor of the given shape with undefined contents (the caller writes every element). */
     Tensor overwritten(Shape shape) {
-        int n = shape.size();
-        ArrayDeque<float[]> q = free.get(n);
-        float[] a = q == null ? null : q.poll();
-        if (a == null) {
-            a = new float[n];
-            all.computeIfAbsent(n, k -> new ArrayList<>()).add(a);
-        }
-        lent.put(a, Boolean.TRUE);
-        used.put(a, Boolean.TRUE);
-        return Tensor.wrap(a, shape);
+        return pool.overwritten(shape);
     }
 
     /**
@@ -113,22 +82,11 @@ public final class InferenceBuffers {
      * this call did not hand out (a model input, a layer's own tensor) are ignored.
      */
     void giveBack(float[] a) {
-        if (lent.remove(a) != null) {
-            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
-        }
+        pool.giveBack(a);
     }
 
-    /** Arrays kept, arrays handed out and not given back, floats kept (tests). */
+    /** Arrays kept, arrays handed out and not given back, floats kept, the longest array (tests). */
     static long[] state() {
-        InferenceBuffers b = POOL.get();
-        long arrays = 0;
-        long floats = 0;
-        for (List<float[]> l : b.all.values()) {
-            arrays += l.size();
-            for (float[] a : l) {
-                floats += a.length;
-            }
-        }
-        return new long[] {arrays, b.lent.size(), floats};
+        return POOL.get().pool.state();
     }
 }
