@@ -89,8 +89,11 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
     public static final HeadFit DEFAULT_HEAD_FIT = HeadFit.LOGISTIC_REGRESSION;
     /** No significance test by default (the loss-and-accuracy rule alone); 1.96 is McNemar's test at the 5% level. */
     public static final double DEFAULT_KEEP_Z = 0;
-    /** The paired validation loss gain fine-tuning must reach, in its standard errors ({@link #keepSe}). */
-    public static final double DEFAULT_KEEP_SE = 0;
+    /**
+     * The paired validation loss gain fine-tuning must reach, in its standard errors ({@link #keepSe}): 1, "the gain
+     * exceeds its standard error" (docs/TRANSFER.md, "Keeping the tuning only when its gain exceeds its standard error").
+     */
+    public static final double DEFAULT_KEEP_SE = 1;
 
     public FineTuneSettings {
         if (maxHeadEpochs < 0 || maxTuneEpochs < 1 || patience < 1 || batchSize < 1) {
