@@ -93,7 +93,8 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || loneSpinMicros < 0 || port < 0
                 || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1)) {
             throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and --decode-budget "
-                    + "must be positive, --max-wait-us, --lone-spin-us and --warmup at least 0 and --port 0..65535");
+                    + "must be positive, --max-wait-us and --warmup at least 0, --lone-spin-us at least 0 and "
+                    + "--port 0..65535");
         }
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
         for (String m : models) {

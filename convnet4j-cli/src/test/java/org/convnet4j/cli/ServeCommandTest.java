@@ -41,6 +41,10 @@ class ServeCommandTest {
         assertEquals(2, negativeSpin.exitCode());
         assertEquals(1, negativeSpin.err().strip().lines().count(), negativeSpin.err());
         assertTrue(negativeSpin.err().contains("--lone-spin-us at least 0"), negativeSpin.err());
+        CliRun negativeWarmup = CliRun.of("serve", "--model", "m=lenet.c4j", "--warmup", "-1");
+        assertEquals(2, negativeWarmup.exitCode());
+        assertEquals(1, negativeWarmup.err().strip().lines().count(), negativeWarmup.err());
+        assertTrue(negativeWarmup.err().contains("--warmup at least 0"), negativeWarmup.err());
         CliRun noDir = CliRun.of("ui", "--logdir", dir.resolve("none").toString());
         assertEquals(2, noDir.exitCode());
         assertTrue(noDir.err().contains("no such directory"), noDir.err());
@@ -62,14 +66,23 @@ class ServeCommandTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line;
             String url = null;
+            String warming = null;
             while ((line = out.readLine()) != null) {
                 Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
                 if (m.find()) {
                     url = m.group(1);
+                }
+                if (line.startsWith("Warming up")) {
+                    warming = line;
+                }
+                if (line.startsWith("Warm-up done")) {
                     break;
                 }
             }
             assertTrue(url != null, "the server printed its address");
+            // the default warm-up: 5 forward passes at each batch size 1..64, announced, then done
+            assertTrue(warming != null && warming.contains("1..64 (320 in all)"), String.valueOf(warming));
+            assertTrue(line != null && line.matches("Warm-up done in \\d+\\.\\d s: ready"), String.valueOf(line));
             HttpClient http = HttpClient.newHttpClient();
             assertEquals(200, get(http, url + "/v2/health/ready").statusCode());
             String body = org.convnet4j.serve.InferenceProtocol.request(Tensor.zeros(1, 1, 28, 28), null).toString();
