@@ -15,7 +15,7 @@ DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d)
 java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads "$@" -jar "$JAR" serve \
   --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} >"$OUT/server.log" 2>&1 &
 P=$!
-for _ in $(seq 120); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
+for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 T=$(( C < 2 ? 1 : 2 ))
 for _ in $(seq "${WARM:-4}"); do
   wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >/dev/null
