@@ -474,16 +474,18 @@ public final class FineTuning {
     static boolean[] rightAnswers(Sequential model, Dataset data) {
         boolean[] right = new boolean[data.size()];
         int size = data.sampleShape().size();
-        for (int start = 0; start < data.size(); start += 256) {
-            int b = Math.min(256, data.size() - start);
-            Tensor x = Tensor.zeros(data.sampleShape().prepend(b));
-            for (int i = 0; i < b; i++) {
-                data.copySample(start + i, x.data(), i * size);
-            }
-            Tensor y = org.convnet4j.nn.GradMode.withoutGradients(() -> model.forward(x, false));
-            int k = y.dim(1);
-            for (int i = 0; i < b; i++) {
-                right[start + i] = org.convnet4j.tensor.RowOps.argmax(y.data(), i * k, k) == data.label(start + i);
+        try (org.convnet4j.nn.InferenceBuffers.Scope scope = org.convnet4j.nn.InferenceBuffers.scope()) {
+            for (int start = 0; start < data.size(); start += 256) {
+                int b = Math.min(256, data.size() - start);
+                Tensor x = Tensor.zeros(data.sampleShape().prepend(b));
+                for (int i = 0; i < b; i++) {
+                    data.copySample(start + i, x.data(), i * size);
+                }
+                Tensor y = model.predict(x);
+                int k = y.dim(1);
+                for (int i = 0; i < b; i++) {
+                    right[start + i] = org.convnet4j.tensor.RowOps.argmax(y.data(), i * k, k) == data.label(start + i);
+                }
             }
         }
         return right;
