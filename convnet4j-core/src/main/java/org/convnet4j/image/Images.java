@@ -176,19 +176,9 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            ImageReader reader = readerFor(in, name);
-            try {
-                reader.setInput(in, true, true);
-                return header(reader, name, JpegHeader.parse(bytes));
-            } finally {
-                reader.dispose();
-            }
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
-        }
+        JpegHeader jpeg = JpegHeader.parse(bytes);
+        return withReader(() -> ImageIO.createImageInputStream(new ByteArrayInputStream(bytes)), name,
+                r -> header(r, name, jpeg));
     }
 
     private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
