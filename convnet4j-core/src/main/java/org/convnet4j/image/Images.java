@@ -132,11 +132,32 @@ public final class Images {
     public static PictureHeader header(Path file) throws ImageFormatException {
         String name = file.toString();
         JpegHeader jpeg = jpegHeaderOf(file, name);
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        return withReader(() -> ImageIO.createImageInputStream(file.toFile()), name, r -> header(r, name, jpeg));
+    }
+
+    /** Opens the stream a picture is read from. */
+    @FunctionalInterface
+    private interface StreamOpener {
+        ImageInputStream open() throws IOException;
+    }
+
+    /** What is done with a picture's reader once it is set to the picture. */
+    @FunctionalInterface
+    private interface ReaderTask<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    /**
+     * Opens the picture's stream, finds its reader, sets it to the stream, runs {@code task} and disposes the reader:
+     * the one place where headers and pictures are opened, and where an I/O failure becomes {@code NAME: cannot
+     * read: why} (an {@link ImageFormatException} from {@code task} passes unchanged).
+     */
+    private static <T> T withReader(StreamOpener opener, String name, ReaderTask<T> task) throws ImageFormatException {
+        try (ImageInputStream in = opener.open()) {
             ImageReader reader = readerFor(in, name);
             try {
                 reader.setInput(in, true, true);
-                return header(reader, name, jpeg);
+                return task.apply(reader);
             } finally {
                 reader.dispose();
             }
@@ -155,19 +176,9 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            ImageReader reader = readerFor(in, name);
-            try {
-                reader.setInput(in, true, true);
-                return header(reader, name, JpegHeader.parse(bytes));
-            } finally {
-                reader.dispose();
-            }
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
-        }
+        JpegHeader jpeg = JpegHeader.parse(bytes);
+        return withReader(() -> ImageIO.createImageInputStream(new ByteArrayInputStream(bytes)), name,
+                r -> header(r, name, jpeg));
     }
 
     private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
@@ -241,13 +252,8 @@ public final class Images {
         // orientation) are read first in a pass that skips every segment body but EXIF's (at most 64 KB), however
         // far into the file the picture data starts.
         JpegHeader jpeg = jpegHeaderOf(file, name);
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            return decode(in, jpeg, name, maxPixels, minHeight, minWidth, workingCopies);
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
-        }
+        return withReader(() -> ImageIO.createImageInputStream(file.toFile()), name,
+                r -> decode(r, jpeg, name, maxPixels, minHeight, minWidth, workingCopies));
     }
 
     /** Decodes a picture held in memory (an upload, a resource); {@code name} is used in messages. */
@@ -291,98 +297,82 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            return decode(in, JpegHeader.parse(bytes), name, maxPixels, minHeight, minWidth, 0);
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
-        }
+        JpegHeader jpeg = JpegHeader.parse(bytes);
+        return withReader(() -> ImageIO.createImageInputStream(new ByteArrayInputStream(bytes)), name,
+                r -> decode(r, jpeg, name, maxPixels, minHeight, minWidth, 0));
     }
 
     /**
-     * Decodes from {@code in}; {@code jpeg}: the same data's JPEG segment headers, null if it is not a JPEG;
-     * {@code workingCopies}: float tensors of the picture's size the caller will hold besides it.
+     * Decodes the picture {@code reader} is set to; {@code jpeg}: the same data's JPEG segment headers, null if it is
+     * not a JPEG; {@code workingCopies}: float tensors of the picture's size the caller will hold besides it.
      */
-    private static Tensor decode(ImageInputStream in, JpegHeader jpeg, String name, long maxPixels, int minHeight,
+    private static Tensor decode(ImageReader reader, JpegHeader jpeg, String name, long maxPixels, int minHeight,
                                  int minWidth, int workingCopies) throws ImageFormatException {
         // CMYK and YCCK JPEGs are converted to RGB by TwelveMonkeys' JPEG reader (ahead of the JDK's, which gets
         // their colours wrong): with the file's ICC profile, else a default CMYK profile
-        try {
-            ImageReader reader = readerFor(in, name);
-            try {
-                reader.setInput(in, true, true);
-                List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> {
-                    // TwelveMonkeys notes a CMYK file without an ICC profile (converted with a default one): not damage
-                    if (!String.valueOf(warning).contains("ICC color profile")) {
-                        warnings.add(warning);
-                    }
-                });
-                // Everything below is decided from the header: size, bands and bit depth give what decoding (and the
-                // caller's work) will hold, compared with the budget before any pixel is decoded.
-                PictureHeader header = header(reader, name, jpeg);
-                int w = header.width();
-                int h = header.height();
-                long pixels = header.pixels();
-                boolean subsampling = minHeight > 0 && minWidth > 0;
-                int maxStep = subsampling ? Math.max(1, Math.min(h / minHeight, w / minWidth)) : 1;
-                // the smallest step whose decoded picture fits both the pixel cap and the memory budget; a caller
-                // that needs less than the full picture gets it subsampled instead of refused (the cap is on what
-                // is decoded), up to SUBSAMPLED_SOURCE_FACTOR times the cap in the file (decoding time)
-                long limit = MemoryBudget.limitBytes();
-                int step = 1;
-                while (step < maxStep && ((long) ((h + step - 1) / step) * ((w + step - 1) / step) > maxPixels
-                        || neededBytes(header, step, workingCopies) > limit
-                        || neededBytes(header, step, workingCopies) < 0)) {
-                    step++;
-                }
-                long decodedPixels = (long) ((h + step - 1) / step) * ((w + step - 1) / step);
-                boolean capOnDecoded = step > 1 && pixels / SUBSAMPLED_SOURCE_FACTOR <= maxPixels;
-                if (capOnDecoded ? decodedPixels > maxPixels : pixels > maxPixels) {
-                    throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
-                            + " megapixels exceeds the limit of " + megapixels(maxPixels) + " megapixels"
-                            + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
-                            + " (set -D" + MAX_PIXELS_PROPERTY + ")");
-                }
-                try {
-                    MemoryBudget.require(name + ": a " + w + "x" + h + " picture (" + header.describe() + ")"
-                            + (step > 1 ? " read at 1/" + step : "")
-                            + (workingCopies > 0 ? ", decoded and processed with " + workingCopies
-                                    + " working copies of it as floats," : ""),
-                            neededBytes(header, step, workingCopies));
-                } catch (MemoryBudget.TooLargeException e) {
-                    throw new ImageFormatException(e.getMessage(), e);
-                }
-                BufferedImage image;
-                try {
-                    ImageReadParam param = reader.getDefaultReadParam();
-                    if (step > 1) {
-                        param.setSourceSubsampling(step, step, 0, 0);
-                    }
-                    image = reader.read(0, param);
-                } catch (IOException | RuntimeException e) {
-                    if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
-                        throw new ImageFormatException(name + ": unsupported kind of image (convert it to RGB): "
-                                + describe(e), e);
-                    }
-                    // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
-                    throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
-                }
-                if (!warnings.isEmpty()) {
-                    // "Premature end of JPEG file", "Corrupt JPEG data": the missing part would be grey
-                    throw new ImageFormatException(name + ": truncated or damaged image data (" + warnings.get(0) + ")");
-                }
-                Tensor t = toTensor(image);
-                return jpeg == null ? t : Orientation.apply(t, jpeg.orientation());
-            } finally {
-                reader.dispose();
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> {
+            // TwelveMonkeys notes a CMYK file without an ICC profile (converted with a default one): not damage
+            if (!String.valueOf(warning).contains("ICC color profile")) {
+                warnings.add(warning);
             }
-        } catch (ImageFormatException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        });
+        // Everything below is decided from the header: size, bands and bit depth give what decoding (and the
+        // caller's work) will hold, compared with the budget before any pixel is decoded.
+        PictureHeader header = header(reader, name, jpeg);
+        int w = header.width();
+        int h = header.height();
+        long pixels = header.pixels();
+        boolean subsampling = minHeight > 0 && minWidth > 0;
+        int maxStep = subsampling ? Math.max(1, Math.min(h / minHeight, w / minWidth)) : 1;
+        // the smallest step whose decoded picture fits both the pixel cap and the memory budget; a caller
+        // that needs less than the full picture gets it subsampled instead of refused (the cap is on what
+        // is decoded), up to SUBSAMPLED_SOURCE_FACTOR times the cap in the file (decoding time)
+        long limit = MemoryBudget.limitBytes();
+        int step = 1;
+        while (step < maxStep && ((long) ((h + step - 1) / step) * ((w + step - 1) / step) > maxPixels
+                || neededBytes(header, step, workingCopies) > limit
+                || neededBytes(header, step, workingCopies) < 0)) {
+            step++;
         }
+        long decodedPixels = (long) ((h + step - 1) / step) * ((w + step - 1) / step);
+        boolean capOnDecoded = step > 1 && pixels / SUBSAMPLED_SOURCE_FACTOR <= maxPixels;
+        if (capOnDecoded ? decodedPixels > maxPixels : pixels > maxPixels) {
+            throw new ImageFormatException(name + ": " + w + "x" + h + " = " + megapixels(pixels)
+                    + " megapixels exceeds the limit of " + megapixels(maxPixels) + " megapixels"
+                    + (maxPixels < 1_000_000 ? " (" + maxPixels + " pixels)" : "")
+                    + " (set -D" + MAX_PIXELS_PROPERTY + ")");
+        }
+        try {
+            MemoryBudget.require(name + ": a " + w + "x" + h + " picture (" + header.describe() + ")"
+                    + (step > 1 ? " read at 1/" + step : "")
+                    + (workingCopies > 0 ? ", decoded and processed with " + workingCopies
+                            + " working copies of it as floats," : ""),
+                    neededBytes(header, step, workingCopies));
+        } catch (MemoryBudget.TooLargeException e) {
+            throw new ImageFormatException(e.getMessage(), e);
+        }
+        BufferedImage image;
+        try {
+            ImageReadParam param = reader.getDefaultReadParam();
+            if (step > 1) {
+                param.setSourceSubsampling(step, step, 0, 0);
+            }
+            image = reader.read(0, param);
+        } catch (IOException | RuntimeException e) {
+            if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
+                throw new ImageFormatException(name + ": unsupported kind of image (convert it to RGB): "
+                        + describe(e), e);
+            }
+            // Decoders throw unchecked exceptions too (e.g. index errors on damaged data).
+            throw new ImageFormatException(name + ": corrupt image data: " + describe(e), e);
+        }
+        if (!warnings.isEmpty()) {
+            // "Premature end of JPEG file", "Corrupt JPEG data": the missing part would be grey
+            throw new ImageFormatException(name + ": truncated or damaged image data (" + warnings.get(0) + ")");
+        }
+        Tensor t = toTensor(image);
+        return jpeg == null ? t : Orientation.apply(t, jpeg.orientation());
     }
 
     /**

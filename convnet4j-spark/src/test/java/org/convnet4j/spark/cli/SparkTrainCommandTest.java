@@ -71,9 +71,22 @@ class SparkTrainCommandTest {
         assertEquals(1400, curves.getWidth(), "the curves as train --plots draws them: loss and accuracy side by side");
         assertEquals(dir.resolve("plots/training-curves.png").toString(), j.get("plots").getAsString());
 
-        String[] b = run("train", "--master", "local[2]", "--resume", dir.resolve("m.last.c4j").toString(),
-                "--epochs", "3", "--no-progress");
+        // with progress, stderr not a terminal: whole lines from util.ProgressOutput, no carriage return
+        String old = System.getProperty("convnet4j.progress");
+        System.setProperty("convnet4j.progress", "lines");
+        String[] b;
+        try {
+            b = run("train", "--master", "local[2]", "--resume", dir.resolve("m.last.c4j").toString(), "--epochs", "3");
+        } finally {
+            if (old == null) {
+                System.clearProperty("convnet4j.progress");
+            } else {
+                System.setProperty("convnet4j.progress", old);
+            }
+        }
         assertEquals("0", b[0], b[1] + b[2]);
+        assertTrue(!b[2].contains("\r") && b[2].lines().anyMatch(l -> l.matches(
+                "epoch 3: \\d+ batches in \\d:\\d\\d:\\d\\d \\(\\d+ batches/s\\) loss \\d+\\.\\d{4}")), b[2]);
         assertTrue(b[1].contains("Resuming lenet5") && b[1].contains("epoch 3/3") && !b[1].contains("epoch 2/3"), b[1]);
         assertTrue(b[1].contains("skipped 1 picture(s) that cannot be decoded: ") && b[1].contains("broken.png"), b[1]);
     }
