@@ -1,4 +1,4 @@
-package org.convnet4j.cli.viz;
+package org.convnet4j.charts;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.convnet4j.charts.TrainingCurves;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -20,21 +19,13 @@ import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.DefaultXYZDataset;
 
-/** PNG charts drawn with JFreeChart: training curves and confusion matrices. Written atomically. */
+/**
+ * PNG charts drawn with JFreeChart, written atomically: a confusion matrix as a heat map (what {@code evaluate
+ * --plots} and {@code fuse --plots} draw) and grouped bar charts (the zoo benchmark's accuracies); training curves
+ * are {@link TrainingCurves}.
+ */
 public final class Charts {
     private Charts() {
-    }
-
-    /** A line chart with one line per series; x runs 1..n (epochs): {@link TrainingCurves#lines}. */
-    public static void lines(String title, String xLabel, String yLabel, Map<String, double[]> series, Path png)
-            throws IOException {
-        TrainingCurves.lines(title, xLabel, yLabel, series, png);
-    }
-
-    /** Training curves, loss and accuracy side by side: {@link TrainingCurves#write(Map, Map, Path)}. */
-    public static void trainingCurves(Map<String, double[]> losses, Map<String, double[]> accuracies, Path png)
-            throws IOException {
-        TrainingCurves.write(losses, accuracies, png);
     }
 
     /** The heat map of {@code cm} as {@code dir/confusion-matrix.png} (the directory made if needed); returns the file. */
@@ -164,7 +155,8 @@ public final class Charts {
         writePng(chart.createBufferedImage(w, h), png);
     }
 
-    static void writePng(BufferedImage img, Path png) throws IOException {
+    /** Writes {@code img} as a PNG file, atomically. */
+    public static void writePng(BufferedImage img, Path png) throws IOException {
         TrainingCurves.writePng(img, png);
     }
 }
