@@ -55,6 +55,15 @@ class ChartsTest {
         assertEquals(900, img.getWidth());
         assertEquals(500, img.getHeight());
         assertTrue(varied(img));
+        Map<String, Map<String, Double>> grouped = new LinkedHashMap<>();
+        grouped.put("early", Map.of("clean", 0.8, "noise", 0.6));
+        grouped.put("late", Map.of("clean", 0.85, "noise", Double.NaN));
+        Path fuse = dir.resolve("robustness.png");
+        Charts.groupedBars("accuracy", "accuracy", grouped, 0, fuse);
+        BufferedImage g = ImageIO.read(fuse.toFile());
+        assertEquals(1400, g.getWidth());
+        assertEquals(620, g.getHeight());
+        assertTrue(varied(g));
         Path bad = dir.resolve("bad.png");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Charts.bars("t", "y",
                 List.of("a", "b", "c"), Map.of("s", new double[] {1, 2}), 0, 1, bad));
