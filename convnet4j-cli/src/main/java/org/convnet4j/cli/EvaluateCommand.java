@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.convnet4j.cli.train.DataSource;
-import org.convnet4j.cli.viz.Charts;
+import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import java.util.Map;

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.cli.viz.Charts;
+import org.convnet4j.charts.Charts;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionSources;

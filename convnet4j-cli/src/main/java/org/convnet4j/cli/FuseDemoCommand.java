@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.cli.viz.BarCharts;
+import org.convnet4j.charts.Charts;
 import org.convnet4j.run.FusionComparison;
 import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -72,7 +72,7 @@ final class FuseDemoCommand implements Callable<Integer> {
         log.print(table);
         AtomicFiles.writeString(outDir.resolve("results.json"), r.toJson() + "\n");
         AtomicFiles.writeString(outDir.resolve("results.md"), table);
-        BarCharts.grouped(String.format(Locale.ROOT, "Fashion-MNIST pixels + Sobel edges: test accuracy (%d test images, "
+        Charts.groupedBars(String.format(Locale.ROOT, "Fashion-MNIST pixels + Sobel edges: test accuracy (%d test images, "
                 + "noise std %.2f)", r.testSamples(), noise), "accuracy", r.accuracy(), 0.0, outDir.resolve("robustness.png"));
         log.printf(Locale.ROOT, "wrote %s, %s, %s; %.1f s in total%n", outDir.resolve("results.md"),
                 outDir.resolve("results.json"), outDir.resolve("robustness.png"), r.totalSeconds());

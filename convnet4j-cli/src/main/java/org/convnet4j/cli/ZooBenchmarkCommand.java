@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import org.convnet4j.cli.viz.Charts;
+import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;

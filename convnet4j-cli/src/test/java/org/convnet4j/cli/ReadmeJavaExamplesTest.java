@@ -43,7 +43,7 @@ class ReadmeJavaExamplesTest {
         while (m.find()) {
             blocks.put(m.group(1), m.group(2));
         }
-        assertEquals(List.of("train", "predict", "batch", "fusion"), new ArrayList<>(blocks.keySet()));
+        assertEquals(List.of("train", "predict", "batch", "evaluate", "fusion"), new ArrayList<>(blocks.keySet()));
         writePicture(0, tmp.resolve("boot.png"));
         writePicture(1, tmp.resolve("shirt.png"));
 
@@ -53,6 +53,7 @@ class ReadmeJavaExamplesTest {
         for (Map.Entry<String, String> b : blocks.entrySet()) {
             String code = b.getValue()
                     .replace("FashionMnist.train()", "org.convnet4j.data.Datasets.subset(FashionMnist.train(), 1200)")
+                    .replace("FashionMnist.test()", "org.convnet4j.data.Datasets.subset(FashionMnist.test(), 300)")
                     .replace("FashionMnistSobel.load(FusionSources.Part.TRAIN, 3000)", "FashionMnistSobel.load(FusionSources.Part.TRAIN, 600)");
             Path f = src.resolve(className(b.getKey()) + ".java");
             // Path.of("x") resolves in the class's DIR
@@ -73,6 +74,7 @@ class ReadmeJavaExamplesTest {
         }
         assertTrue(Files.exists(tmp.resolve("lenet5.c4j")) && Files.exists(tmp.resolve("lenet5.last.c4j")));
         assertTrue(Files.exists(tmp.resolve("fused.c4j")));
+        assertTrue(Files.exists(tmp.resolve("plots").resolve("confusion-matrix.png")));
     }
 
     private static String className(String block) {

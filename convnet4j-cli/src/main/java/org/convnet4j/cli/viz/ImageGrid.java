@@ -54,6 +54,6 @@ public final class ImageGrid {
                 }
             }
         }
-        Charts.writePng(img, png);
+        org.convnet4j.charts.Charts.writePng(img, png);
     }
 }

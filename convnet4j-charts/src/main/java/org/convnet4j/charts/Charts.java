@@ -1,4 +1,4 @@
-package org.convnet4j.cli.viz;
+package org.convnet4j.charts;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.convnet4j.charts.TrainingCurves;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -20,21 +19,13 @@ import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.DefaultXYZDataset;
 
-/** PNG charts drawn with JFreeChart: training curves and confusion matrices. Written atomically. */
+/**
+ * PNG charts drawn with JFreeChart, written atomically: a confusion matrix as a heat map (what {@code evaluate
+ * --plots} and {@code fuse --plots} draw) and grouped bar charts (the zoo benchmark's accuracies); training curves
+ * are {@link TrainingCurves}.
+ */
 public final class Charts {
     private Charts() {
-    }
-
-    /** A line chart with one line per series; x runs 1..n (epochs): {@link TrainingCurves#lines}. */
-    public static void lines(String title, String xLabel, String yLabel, Map<String, double[]> series, Path png)
-            throws IOException {
-        TrainingCurves.lines(title, xLabel, yLabel, series, png);
-    }
-
-    /** Training curves, loss and accuracy side by side: {@link TrainingCurves#write(Map, Map, Path)}. */
-    public static void trainingCurves(Map<String, double[]> losses, Map<String, double[]> accuracies, Path png)
-            throws IOException {
-        TrainingCurves.write(losses, accuracies, png);
     }
 
     /** The heat map of {@code cm} as {@code dir/confusion-matrix.png} (the directory made if needed); returns the file. */
@@ -160,11 +151,45 @@ public final class Charts {
         save(chart, 900, 500, png);
     }
 
+    /**
+     * Grouped bars from nested maps (fuse-demo's accuracies per model and corruption), 1400 x 620 pixels.
+     *
+     * @param values series (bar colour) → category (group) → value; NaN values are left out
+     * @param lower  lower end of the value axis (upper end: 1 if every value is at most 1, else 5% above the largest)
+     */
+    public static void groupedBars(String title, String yLabel, Map<String, Map<String, Double>> values, double lower,
+                                   Path png) throws IOException {
+        org.jfree.data.category.DefaultCategoryDataset data = new org.jfree.data.category.DefaultCategoryDataset();
+        double max = 0;
+        for (Map.Entry<String, Map<String, Double>> s : values.entrySet()) {
+            for (Map.Entry<String, Double> c : s.getValue().entrySet()) {
+                if (!Double.isNaN(c.getValue())) {
+                    data.addValue(c.getValue(), s.getKey(), c.getKey());
+                    max = Math.max(max, c.getValue());
+                }
+            }
+        }
+        JFreeChart chart = ChartFactory.createBarChart(title, null, yLabel, data, PlotOrientation.VERTICAL, true, false,
+                false);
+        chart.setBackgroundPaint(Color.WHITE);
+        org.jfree.chart.plot.CategoryPlot plot = chart.getCategoryPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        plot.getDomainAxis().setCategoryLabelPositions(org.jfree.chart.axis.CategoryLabelPositions.STANDARD);
+        ((NumberAxis) plot.getRangeAxis()).setRange(lower, max <= 1 ? 1.0 : max * 1.05);
+        org.jfree.chart.renderer.category.BarRenderer r = (org.jfree.chart.renderer.category.BarRenderer) plot.getRenderer();
+        r.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        r.setShadowVisible(false);
+        r.setItemMargin(0.02);
+        save(chart, 1400, 620, png);
+    }
+
     private static void save(JFreeChart chart, int w, int h, Path png) throws IOException {
         writePng(chart.createBufferedImage(w, h), png);
     }
 
-    static void writePng(BufferedImage img, Path png) throws IOException {
+    /** Writes {@code img} as a PNG file, atomically. */
+    public static void writePng(BufferedImage img, Path png) throws IOException {
         TrainingCurves.writePng(img, png);
     }
 }
