@@ -2248,29 +2248,13 @@ public final class OnnxImporter {
      * coefficients of parameter {@code a}; {@code excludeOutside} gives the positions outside the axis weight 0
      * and renormalises the others to sum 1.
      */
+    /** {@link OnnxResampling#cubicTaps}, the weights as float32 for the {@code AxisTaps} layer. */
     private static void cubicTaps(double x, long inLen, double a, boolean excludeOutside, int o, int[] index,
                                   float[] weight) {
-        double f = Math.floor(x);
-        double r = x - f;
-        double s = 1 - r;
-        double[] c = {
-            ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
-            ((a + 2) * r - (a + 3)) * r * r + 1,
-            ((a + 2) * s - (a + 3)) * s * s + 1,
-            ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a,
-        };
-        double sum = 0;
+        double[] w = new double[weight.length];
+        OnnxResampling.cubicTaps(x, inLen, a, excludeOutside, o, index, w);
         for (int k = 0; k < 4; k++) {
-            long p = (long) f - 1 + k;
-            if (excludeOutside && (p < 0 || p >= inLen)) {
-                c[k] = 0;
-            }
-            sum += c[k];
-        }
-        for (int k = 0; k < 4; k++) {
-            long p = (long) f - 1 + k;
-            index[4 * o + k] = (int) Math.max(0, Math.min(inLen - 1, p));
-            weight[4 * o + k] = (float) (excludeOutside ? c[k] / sum : c[k]);
+            weight[4 * o + k] = (float) w[4 * o + k];
         }
     }
 
