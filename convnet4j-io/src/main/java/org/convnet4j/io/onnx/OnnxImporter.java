@@ -912,6 +912,11 @@ public final class OnnxImporter {
                 && !n.opType().equals("LayerNormalization")) {
             onlyFirstOutputUsed(n);
         }
+        LayerType<?> recorded = recordedImport(n);
+        if (recorded != null) {
+            importForm(recorded, n);
+            return;
+        }
         OpDef def = defaultDomain ? OPS.get(n.opType()) : null;
         if (def == null && registered != null) {
             importForm(registered, n);
@@ -933,6 +938,24 @@ public final class OnnxImporter {
             return null;
         }
         return LayerTypes.importing(defaultDomain ? "" : n.domain(), n.opType());
+    }
+
+    /**
+     * The layer type that our exporter recorded for this node in the model's metadata ({@link OnnxForm.Export#record}
+     * of "layer_type"; e.g. ConnectionTableConv2d, written as a standard Conv), when that type's form imports the
+     * node's operator; null otherwise (the node is read as its operator says).
+     */
+    private LayerType<?> recordedImport(Node n) {
+        String typeName = n.name().isEmpty() ? null
+                : model.metadata().get(OnnxExporter.RECORD_PREFIX + n.name() + ":layer_type");
+        LayerType<?> t = typeName == null ? null : LayerTypes.find(typeName);
+        if (t == null || t.onnx() == null) {
+            return null;
+        }
+        boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+        String domain = defaultDomain ? "" : n.domain();
+        return t.onnx().imports().stream().anyMatch(op -> op.type().equals(n.opType()) && op.domain().equals(domain))
+                ? t : null;
     }
 
     /** One layer from a layer type's own ONNX form, fed by the node's computed inputs in their order. */
@@ -974,6 +997,11 @@ public final class OnnxImporter {
         @Override
         public String where() {
             return OnnxImporter.this.where(n) + " in " + what;
+        }
+
+        @Override
+        public String recorded(String key) {
+            return n.name().isEmpty() ? null : model.metadata().get(OnnxExporter.RECORD_PREFIX + n.name() + ":" + key);
         }
 
         @Override
