@@ -22,8 +22,9 @@ final class FineTuneOptions {
     @Option(names = "--discriminative", paramLabel = "F", description = "Case 3: multiply the rate by F per layer towards the input (1 = off). Default: 1.")
     double discriminative = 1;
 
-    @Option(names = "--keep-dense", description = "Cases 2 and 3: keep the base's pretrained dense layers and replace only the"
-            + " last; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
+    @Option(names = {"--keep-dense", "--keep-head"}, description = "Cases 2 and 3: keep the base's own head (its pretrained dense"
+            + " layers; an imported ONNX program's own classifier, resized inside it) and replace only the last layer's"
+            + " classes; by default the dense classifier is dropped and one new layer put on the features (Keras' include_top=False).")
     boolean keepDense;
 
     @Option(names = "--head-fit", paramLabel = "HOW", description = "Phase 1: case1 (Case 1's own logistic regression,"

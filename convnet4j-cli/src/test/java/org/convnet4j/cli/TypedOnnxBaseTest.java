@@ -95,4 +95,27 @@ class TypedOnnxBaseTest {
         assertTrue(bad.err().contains("'nowhere'") && bad.err().contains("/fc/Gemm"), bad.err());
         assertTrue(!bad.err().contains("\tat "), bad.err());
     }
+
+    /**
+     * {@code --keep-head} (Java: TransferOptions.withNewClassifier(false)): case 2 keeps the program's own typed head,
+     * resized to the target's classes, instead of cutting at its input under a new classifier.
+     */
+    @Test
+    void keepHeadFineTunesTheProgramsOwnHead() throws Exception {
+        CliRun help = CliRun.of("transfer", "--help");
+        assertTrue(help.out().contains("--keep-head"), help.out());
+        Path out = dir.resolve("own.c4j");
+        CliRun run = CliRun.of("transfer", "--base", ONNX.toString(), "--case", "2", "--keep-head", "--data",
+                "fashion-mnist:7-9", "--limit", "8", "--test-limit", "5", "--epochs", "1", "--out", out.toString(),
+                "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        Sequential model = (Sequential) ModelFiles.read(out).model();
+        assertEquals(1, model.layers().size(), "the program alone, no new classifier: " + model.layers());
+        assertEquals(OnnxProgramLayer.TYPE, model.layers().get(0).type());
+        assertEquals(3, model.outputShape().dim(0));
+        var params = model.namedParameters();
+        var w = params.entrySet().stream().filter(e -> e.getKey().endsWith("typed_W")).findFirst().orElseThrow();
+        assertEquals(3 * 16, w.getValue().value().size(), "the typed head W resized to 3 classes: " + params.keySet());
+        assertTrue(params.keySet().stream().noneMatch(k -> k.startsWith("predictions")), params.keySet().toString());
+    }
 }

@@ -248,7 +248,9 @@ public final class OnnxImporter {
     private final Map<String, FloatBinding> floatBindings = new HashMap<>();
 
     private void bound(Node n, int slot, org.convnet4j.nn.Parameter p, boolean transposed) {
-        if (slot < n.inputs().size() && isParameter(n.inputs().get(slot))) {
+        // the same values in the same order (only the shape may differ: a per-channel vector held as [C, 1, 1])
+        if (slot < n.inputs().size() && isParameter(n.inputs().get(slot)) && consts.containsKey(n.inputs().get(slot))
+                && consts.get(n.inputs().get(slot)).elementCount() == p.value().size()) {
             floatBindings.putIfAbsent(n.inputs().get(slot), new FloatBinding(p, transposed));
         }
     }
@@ -1747,9 +1749,12 @@ public final class OnnxImporter {
         Tensor value = Tensor.wrap(c.floats().clone(), Shape.of(Arrays.copyOfRange(full, 1, rank)));
         // a graph initializer is a model parameter (PyTorch exports its parameters so, e.g. a layer scale or the
         // bias of a Linear exported as MatMul + Add): it is fine-tuned; Constant nodes and folded values are fixed
-        addNamed(n, n.outputs().get(0), new ConstantArithmetic(op, value, ConstantArithmetic.Order.constantFirst(ca),
-                ConstantArithmetic.Kind.learnable(isParameter(ca ? a : b))),
-                input(n, runtime));
+        ConstantArithmetic layer = new ConstantArithmetic(op, value, ConstantArithmetic.Order.constantFirst(ca),
+                ConstantArithmetic.Kind.learnable(isParameter(ca ? a : b)));
+        addNamed(n, n.outputs().get(0), layer, input(n, runtime));
+        if (layer.learnable()) { // one parameter with a typed node or a second stage reading the initializer
+            bound(n, ca ? 0 : 1, layer.parameters().get(0), false);
+        }
     }
 
     /**
@@ -1978,6 +1983,11 @@ public final class OnnxImporter {
         }
         if (!isParameter(n.inputs().get(1)) && (!hasB || !isParameter(n.inputs().get(2)))) {
             ln.setTrainable(false); // scale and B from Constant nodes (or folded): fixed, as everywhere else
+        } else {
+            bound(n, 1, ln.gamma(), false);
+            if (hasB) {
+                bound(n, 2, ln.beta(), false);
+            }
         }
         // the optional Mean and InvStdDev outputs (the normalised axes kept as 1), when something reads them:
         // mean = ReduceMean(x), InvStdDev = (ReduceMean((x - mean)^2) + epsilon)^-1/2, computed beside the LayerNorm
@@ -2075,6 +2085,7 @@ public final class OnnxImporter {
         PRelu p = new PRelu(Shape.of(Arrays.copyOfRange(full, 1, rank)));
         addNamed(n, n.outputs().get(0), p, input(n, 0));
         p.slope().load(Tensor.wrap(slope.floats().clone(), p.slope().shape()));
+        bound(n, 1, p.slope(), false);
     }
 
     private static int[] range(int count, int repeats) {
@@ -2265,29 +2276,13 @@ public final class OnnxImporter {
      * coefficients of parameter {@code a}; {@code excludeOutside} gives the positions outside the axis weight 0
      * and renormalises the others to sum 1.
      */
+    /** {@link OnnxResampling#cubicTaps}, the weights as float32 for the {@code AxisTaps} layer. */
     private static void cubicTaps(double x, long inLen, double a, boolean excludeOutside, int o, int[] index,
                                   float[] weight) {
-        double f = Math.floor(x);
-        double r = x - f;
-        double s = 1 - r;
-        double[] c = {
-            ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
-            ((a + 2) * r - (a + 3)) * r * r + 1,
-            ((a + 2) * s - (a + 3)) * s * s + 1,
-            ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a,
-        };
-        double sum = 0;
+        double[] w = new double[weight.length];
+        OnnxResampling.cubicTaps(x, inLen, a, excludeOutside, o, index, w);
         for (int k = 0; k < 4; k++) {
-            long p = (long) f - 1 + k;
-            if (excludeOutside && (p < 0 || p >= inLen)) {
-                c[k] = 0;
-            }
-            sum += c[k];
-        }
-        for (int k = 0; k < 4; k++) {
-            long p = (long) f - 1 + k;
-            index[4 * o + k] = (int) Math.max(0, Math.min(inLen - 1, p));
-            weight[4 * o + k] = (float) (excludeOutside ? c[k] / sum : c[k]);
+            weight[4 * o + k] = (float) w[4 * o + k];
         }
     }
 
@@ -2326,25 +2321,32 @@ public final class OnnxImporter {
         if (perGroup) {
             // opset 18-20: one scale and bias per group, applied (and learned) per group on the grouped view, as
             // the file defines them - not copied to the channels, which would learn them per channel
-            String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.wrap(scale.clone(),
+            ConstantArithmetic scaleLayer = new ConstantArithmetic(ArithmeticOp.MUL, Tensor.wrap(scale.clone(),
                     Shape.of(groups, 1)), ConstantArithmetic.Order.INPUT_FIRST,
-                    ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(1)))), "_scale", normed);
+                    ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(1))));
+            String scaled = add(n, scaleLayer, "_scale", normed);
             if (bias.length != groups) {
                 throw unsupported(where(n) + ": bias of " + bias.length + " values for " + groups + " groups");
             }
-            String biased = add(n, new ConstantArithmetic(ArithmeticOp.ADD, Tensor.wrap(bias.clone(),
+            ConstantArithmetic biasLayer = new ConstantArithmetic(ArithmeticOp.ADD, Tensor.wrap(bias.clone(),
                     Shape.of(groups, 1)), ConstantArithmetic.Order.INPUT_FIRST,
-                    ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(2)))), "_bias", scaled);
+                    ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(2))));
+            String biased = add(n, biasLayer, "_bias", scaled);
+            bound(n, 1, scaleLayer.parameters().get(0), false);
+            bound(n, 2, biasLayer.parameters().get(0), false);
             unaryFrom(n, new Reshape(in), biased);
             return;
         }
         String back = add(n, new Reshape(in), "_back", normed);
         // the affine is learned (per channel) when scale and bias are initializers, as PyTorch's weight and bias
-        String scaled = add(n, new ConstantArithmetic(ArithmeticOp.MUL, sc, ConstantArithmetic.Order.INPUT_FIRST,
-                ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(1)))),
-                "_scale", back);
-        unaryFrom(n, new ConstantArithmetic(ArithmeticOp.ADD, bi, ConstantArithmetic.Order.INPUT_FIRST,
-                ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(2)))), scaled);
+        ConstantArithmetic scaleLayer = new ConstantArithmetic(ArithmeticOp.MUL, sc, ConstantArithmetic.Order.INPUT_FIRST,
+                ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(1))));
+        String scaled = add(n, scaleLayer, "_scale", back);
+        ConstantArithmetic biasLayer = new ConstantArithmetic(ArithmeticOp.ADD, bi, ConstantArithmetic.Order.INPUT_FIRST,
+                ConstantArithmetic.Kind.learnable(isParameter(n.inputs().get(2))));
+        unaryFrom(n, biasLayer, scaled);
+        bound(n, 1, scaleLayer.parameters().get(0), false);
+        bound(n, 2, biasLayer.parameters().get(0), false);
     }
 
     private static int[] oneShape(int rank) {

@@ -61,8 +61,41 @@ final class OnnxResampling {
 
     // ---- Resize ------------------------------------------------------------------------------------------
 
-    /** Per resized axis: the output length and, per output position, two input positions and the second's weight. */
-    private record AxisMap(int axis, int outLen, int[] lo, int[] hi, double[] w, boolean[] outside, double fill) {
+    /**
+     * Per resized axis: the output length and, per output position, {@code taps} input positions and their weights
+     * (nearest 1, linear 2, cubic 4), or filled with {@code fill} where {@code outside}.
+     */
+    private record AxisMap(int axis, int outLen, int taps, int[] idx, double[] w, boolean[] outside, double fill) {
+    }
+
+    /**
+     * Cubic interpolation's four taps at source coordinate x (the reference's: coefficient a, the taps floor(x) - 1
+     * to floor(x) + 2 clamped to the axis, or with {@code excludeOutside} those outside given weight 0 and the rest
+     * renormalised), into {@code index} and {@code weight} at {@code 4 * o}.
+     */
+    static void cubicTaps(double x, long inLen, double a, boolean excludeOutside, int o, int[] index, double[] weight) {
+        double f = Math.floor(x);
+        double r = x - f;
+        double s = 1 - r;
+        double[] c = {
+            ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+            ((a + 2) * r - (a + 3)) * r * r + 1,
+            ((a + 2) * s - (a + 3)) * s * s + 1,
+            ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a,
+        };
+        double sum = 0;
+        for (int k = 0; k < 4; k++) {
+            long p = (long) f - 1 + k;
+            if (excludeOutside && (p < 0 || p >= inLen)) {
+                c[k] = 0;
+            }
+            sum += c[k];
+        }
+        for (int k = 0; k < 4; k++) {
+            long p = (long) f - 1 + k;
+            index[4 * o + k] = (int) Math.max(0, Math.min(inLen - 1, p));
+            weight[4 * o + k] = excludeOutside ? c[k] / sum : c[k];
+        }
     }
 
     private static List<AxisMap> resizeMaps(Node n, List<Arr> a, long opset) {
@@ -70,9 +103,12 @@ final class OnnxResampling {
         int rank = x.rank();
         boolean upsample = n.opType().equals("Upsample");
         String mode = string(n, "mode", "nearest");
-        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
-            throw new IllegalArgumentException("mode " + mode + " on the typed path (nearest and linear only)");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear") && !mode.equals("cubic")) {
+            throw new IllegalArgumentException("mode " + mode + " on the typed path (nearest, linear and cubic only)");
         }
+        boolean cubic = mode.equals("cubic");
+        double cubicA = OnnxFolding.floatAttr(n, "cubic_coeff_a", -0.75f);
+        boolean excludeOutside = OnnxFolding.ints(n, "exclude_outside", 0) != 0;
         String coord = upsample || opset < 11 ? "asymmetric" : string(n, "coordinate_transformation_mode", "half_pixel");
         String nearest = upsample || opset < 11 ? "floor" : string(n, "nearest_mode", "round_prefer_floor");
         if (OnnxFolding.ints(n, "antialias", 0) != 0) {
@@ -123,9 +159,9 @@ final class OnnxResampling {
                 continue;
             }
             int len = (int) outLen;
-            int[] lo = new int[len];
-            int[] hi = new int[len];
-            double[] w = new double[len];
+            int taps = cubic ? 4 : mode.equals("nearest") ? 1 : 2;
+            int[] idx = new int[taps * len];
+            double[] w = new double[taps * len];
             boolean[] outside = new boolean[len];
             for (int o = 0; o < len; o++) {
                 double c;
@@ -142,17 +178,20 @@ final class OnnxResampling {
                 if (Double.isNaN(c)) {
                     throw new IllegalArgumentException("coordinate_transformation_mode " + coord + " on the typed path");
                 }
-                if (mode.equals("nearest")) {
-                    lo[o] = (int) Math.max(0, Math.min(inLen - 1, nearestIndex(nearest, c)));
-                    hi[o] = lo[o];
+                if (cubic) {
+                    cubicTaps(c, inLen, cubicA, excludeOutside, o, idx, w);
+                } else if (mode.equals("nearest")) {
+                    idx[o] = (int) Math.max(0, Math.min(inLen - 1, nearestIndex(nearest, c)));
+                    w[o] = 1;
                 } else {
                     double cc = Math.max(0, Math.min(inLen - 1, c));
-                    lo[o] = (int) Math.floor(cc);
-                    hi[o] = (int) Math.min(inLen - 1, lo[o] + 1);
-                    w[o] = cc - lo[o];
+                    idx[2 * o] = (int) Math.floor(cc);
+                    idx[2 * o + 1] = (int) Math.min(inLen - 1, idx[2 * o] + 1);
+                    w[2 * o + 1] = cc - idx[2 * o];
+                    w[2 * o] = 1 - w[2 * o + 1];
                 }
             }
-            maps.add(new AxisMap(ax, len, lo, hi, w, outside, fill));
+            maps.add(new AxisMap(ax, len, taps, idx, w, outside, fill));
         }
         if (crop) {
             // the reference interpolates the last axis first and fills per axis, so the order matters here
@@ -179,14 +218,22 @@ final class OnnxResampling {
             double[] out = new double[Math.toIntExact(outer * m.outLen() * inner)];
             for (long b = 0; b < outer; b++) {
                 for (int o = 0; o < m.outLen(); o++) {
-                    long src0 = (b * inLen + m.lo()[o]) * inner;
-                    long src1 = (b * inLen + m.hi()[o]) * inner;
                     long dst = (b * m.outLen() + o) * inner;
-                    double w = m.w()[o];
-                    boolean fill = m.outside()[o];
-                    for (long i = 0; i < inner; i++) {
-                        out[(int) (dst + i)] = fill ? m.fill() : w == 0 ? v[(int) (src0 + i)]
-                                : (1 - w) * v[(int) (src0 + i)] + w * v[(int) (src1 + i)];
+                    if (m.outside()[o]) {
+                        for (long i = 0; i < inner; i++) {
+                            out[(int) (dst + i)] = m.fill();
+                        }
+                        continue;
+                    }
+                    for (int t = 0; t < m.taps(); t++) {
+                        double w = m.w()[m.taps() * o + t];
+                        if (w == 0 && t > 0) {
+                            continue; // a linear position on an input position: that value alone, as the reference
+                        }
+                        long src = (b * inLen + m.idx()[m.taps() * o + t]) * inner;
+                        for (long i = 0; i < inner; i++) {
+                            out[(int) (dst + i)] += w * v[(int) (src + i)];
+                        }
                     }
                 }
             }
@@ -222,18 +269,15 @@ final class OnnxResampling {
             double[] gi = new double[Math.toIntExact(outer * inLen * inner)];
             for (long b = 0; b < outer; b++) {
                 for (int o = 0; o < m.outLen(); o++) {
-                    long src0 = (b * inLen + m.lo()[o]) * inner;
-                    long src1 = (b * inLen + m.hi()[o]) * inner;
                     long dst = (b * m.outLen() + o) * inner;
-                    double w = m.w()[o];
                     if (m.outside()[o]) {
                         continue; // filled with the extrapolation value: no gradient to x
                     }
-                    for (long i = 0; i < inner; i++) {
-                        double gv = grad[(int) (dst + i)];
-                        gi[(int) (src0 + i)] += (1 - w) * gv;
-                        if (w != 0) {
-                            gi[(int) (src1 + i)] += w * gv;
+                    for (int t = 0; t < m.taps(); t++) {
+                        double w = m.w()[m.taps() * o + t];
+                        long src = (b * inLen + m.idx()[m.taps() * o + t]) * inner;
+                        for (long i = 0; i < inner; i++) {
+                            gi[(int) (src + i)] += w * grad[(int) (dst + i)];
                         }
                     }
                 }

@@ -317,6 +317,48 @@ class OnnxGradientsTest {
         check(node("Clip", 2, 1), 13, random(3, 4), scalar(-0.2));
         check(node("Clip", 1, 1, f("min", -0.5f), f("max", 0.5f)), 6, random(3, 4));
         check(node("Erf", 1, 1), 13, random(2, 5));
+        // cubic: half_pixel with the default coefficient, align_corners, asymmetric with a = -0.5 and exclude_outside
+        check(node("Resize", 3, 1, s("mode", "cubic")), 13, random(1, 2, 4, 3), none, floats(1, 1, 1.5, 2));
+        check(node("Resize", 3, 1, s("mode", "cubic"), s("coordinate_transformation_mode", "align_corners")), 13,
+                random(1, 1, 5, 4), none, floats(1, 1, 0.6, 1.75));
+        check(node("Resize", 4, 1, s("mode", "cubic"), s("coordinate_transformation_mode", "asymmetric"),
+                f("cubic_coeff_a", -0.5f), i("exclude_outside", 1)), 13, random(2, 3, 4), none, none,
+                ints(new long[] {2, 5, 7}, 3));
+    }
+
+    /**
+     * Cubic Resize evaluated on the typed path (double precision, OnnxResampling) against every cubic case of the
+     * libonnx-testdata node suite (the reference's outputs; rtol 1e-3, atol 1e-5 as the node runner).
+     */
+    @Test
+    void cubicResizeOnTheTypedPathReproducesTheNodeSuite() throws Exception {
+        int cases = 0;
+        try (var dirs = java.nio.file.Files.list(OnnxNodeTests.ROOT)) {
+            for (java.nio.file.Path dir : dirs.filter(d -> d.getFileName().toString().startsWith("test_resize_")
+                    && d.getFileName().toString().contains("cubic")).sorted().toList()) {
+                OnnxModel.Model m = OnnxReader.readModel(dir.resolve("model.onnx"));
+                Node n = m.graph().nodes().get(0);
+                Map<String, Arr> fed = new java.util.HashMap<>(); // input_K.pb is the graph's K-th input
+                for (int k = 0; k < m.graph().inputs().size(); k++) {
+                    fed.put(m.graph().inputs().get(k).name(), Arr.of(OnnxReader.readTensor(
+                            dir.resolve("test_data_set_0/input_" + k + ".pb"))));
+                }
+                m.graph().initializers().forEach(t -> fed.putIfAbsent(t.name(), Arr.of(t)));
+                List<Arr> in = new ArrayList<>();
+                for (String v : n.inputs()) {
+                    in.add(v.isEmpty() ? null : fed.get(v));
+                }
+                Arr y = OnnxFolding.eval(n, in, m.opsets().getOrDefault("", 13L));
+                TensorData want = OnnxReader.readTensor(dir.resolve("test_data_set_0/output_0.pb"));
+                assertEquals(java.util.Arrays.toString(want.dims()), java.util.Arrays.toString(y.dims()), dir.toString());
+                for (int k = 0; k < y.v().length; k++) {
+                    double w = want.value(k);
+                    assertEquals(w, y.v()[k], 1e-5 + 1e-3 * Math.abs(w), dir.getFileName() + "[" + k + "]");
+                }
+                cases++;
+            }
+        }
+        assertEquals(9, cases, "the node suite's cubic Resize cases");
     }
 
     /** The typed forward of the same operators against values worked out by hand. */
