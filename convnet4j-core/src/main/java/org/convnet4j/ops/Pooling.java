@@ -302,14 +302,40 @@ public final class Pooling {
         int ow = geo.ow;
         int inLo = inside[0];
         int inHi = inside[1];
+        // Stride 1 with an output as wide as the input (3x3, pad 1): output (r, q) and (r, q + 1) read windows one
+        // float apart, and so do (r, ow - 1) and (r + 1, 0). The rows whose windows lie inside the image vertically
+        // then form one run of outputs for one kernel call (GoogLeNet's 14x14 and 7x7 planes are narrower than a
+        // vector: row by row they would all run the scalar chain). Outputs of that run whose windows are clipped at
+        // the left or right border get wrong values from it (their windows wrap to the neighbouring row, still
+        // inside the plane) and are computed again below with the clipped chain, which overwrites them.
+        int rowLo = 0;
+        int rowHi = 0;
+        if (p.strideW() == 1 && p.strideH() == 1 && ow == w && inHi > inLo) {
+            int top = p.padding().top();
+            rowLo = Math.min(top, geo.oh);
+            rowHi = Math.max(rowLo, Math.min(geo.oh, geo.h - p.kh() + top + 1));
+            if (rowHi - rowLo >= 2) {
+                int from = rowLo * ow + inLo;
+                int to = (rowHi - 1) * ow + inHi;
+                kernels.maxPoolWindows(to - from, xd, xBase + (rowLo - top) * w + inLo - p.padding().left(), 1, w,
+                        p.kh(), p.kw(), yd, yBase + from);
+            } else {
+                rowLo = rowHi = 0;
+            }
+        }
         for (int r = 0; r < geo.oh; r++) {
             int r0 = r * p.strideH() - p.padding().top();
             int rs = Math.max(r0, 0);
             int re = Math.min(r0 + p.kh(), geo.h);
             int out = yBase + r * ow;
             int first = xBase + rs * w;
+            boolean done = r >= rowLo && r < rowHi;
             for (int q = 0; q < ow; q++) {
                 if (q == inLo && inHi > inLo && re > rs) {
+                    if (done) { // computed by the run above
+                        q = inHi - 1;
+                        continue;
+                    }
                     kernels.maxPoolWindows(inHi - inLo, xd, first + cs[inLo], p.strideW(), w, re - rs, p.kw(), yd,
                             out + inLo);
                     q = inHi - 1;

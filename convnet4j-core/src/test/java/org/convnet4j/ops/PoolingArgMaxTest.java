@@ -72,8 +72,14 @@ class PoolingArgMaxTest {
     @Test
     void vectorWindowSweepOnWidePlanesMatchesTheArgMaxPathAndTheScalarSweep() {
         // planes wide enough for whole vectors of outputs (GoogLeNet's 3x3 stride 1 and 2, VGG's 2x2/2, a window
-        // clipped on one side only), with ties, signed zeros and NaNs at window starts and inside windows
-        Tensor x = tiedRandom(new Random(5), 2, 3, 23, 71);
+        // clipped on one side only), and GoogLeNet's 14x14 and 7x7 planes (stride 1, pad 1: one run of outputs over
+        // rows), with ties, signed zeros and NaNs at window starts and inside windows
+        for (int[] dims : new int[][] {{2, 3, 23, 71}, {2, 5, 14, 14}, {1, 9, 7, 7}, {1, 2, 3, 40}}) {
+            sweepMatches(tiedRandom(new Random(5), dims));
+        }
+    }
+
+    private static void sweepMatches(Tensor x) {
         float[] d = x.data();
         for (int i = 0; i < d.length; i += 11) {
             d[i] = -0f;

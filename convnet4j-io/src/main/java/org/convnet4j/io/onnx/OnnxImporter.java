@@ -795,7 +795,20 @@ public final class OnnxImporter {
                 }
             }
         }
-        buffers.removeIf(v -> !stageWeights.contains(v));
+        // a typed BatchNormalization in training form moves its running statistics: buffers of the program too
+        for (Node t : kept) {
+            if (t.opType().equals("BatchNormalization") && OnnxFolding.multiOutput(t)) {
+                for (int slot = 3; slot <= 4 && slot < t.inputs().size(); slot++) {
+                    String v = t.inputs().get(slot);
+                    TensorData c = consts.get(v);
+                    if (c != null && isParameter(v) && c.dataType() == OnnxModel.FLOAT && c.dims().length > 0
+                            && !learned.contains(v)) {
+                        buffers.add(v);
+                        learned.add(v);
+                    }
+                }
+            }
+        }
         List<Node> reading = new ArrayList<>(kept);
         reading.addAll(deferredNodes);
         // an initializer a float layer holds as its parameter too is tied to it: one parameter, both gradients

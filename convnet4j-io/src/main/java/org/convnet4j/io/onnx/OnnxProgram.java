@@ -408,7 +408,7 @@ public final class OnnxProgram {
     }
 
     /** The parameter here that holds initializer v: a learned one (typed, tied or a stage weight), else a layer's. */
-    private Parameter holder(String v) {
+    Parameter holder(String v) {
         Parameter p = learned.get(v);
         if (p != null) {
             return p;
@@ -418,7 +418,7 @@ public final class OnnxProgram {
     }
 
     /** Whether {@link #holder} keeps v transposed (a Gemm or MatMul weight as a Dense kernel). */
-    private boolean holderTransposed(String v) {
+    boolean holderTransposed(String v) {
         if (learned.containsKey(v)) {
             return Boolean.TRUE.equals(tied.get(v));
         }
@@ -485,6 +485,15 @@ public final class OnnxProgram {
                 for (int k = 0; k < results.size() && k < n.outputs().size(); k++) {
                     if (!n.outputs().get(k).isEmpty()) {
                         env.put(n.outputs().get(k), results.get(k));
+                    }
+                }
+                if (training && n.opType().equals("BatchNormalization") && results.size() == 3) {
+                    // the training form's running statistics, as PyTorch moves its buffers in a training pass
+                    for (int k = 1; k <= 2; k++) {
+                        Parameter b = learned.get(n.inputs().get(k + 2));
+                        if (b != null && !b.isLearnable() && !tied.containsKey(n.inputs().get(k + 2))) {
+                            b.load(results.get(k).toTensor().reshape(b.value().shape()));
+                        }
                     }
                 }
             } catch (IllegalArgumentException | IndexOutOfBoundsException | NullPointerException e) {

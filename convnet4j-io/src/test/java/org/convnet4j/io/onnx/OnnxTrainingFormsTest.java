@@ -3,6 +3,7 @@ package org.convnet4j.io.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,7 +13,10 @@ import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.io.onnx.OnnxModel.Attribute;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.tensor.Tensor;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.History;
@@ -20,6 +24,7 @@ import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.optim.Adam;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Imported graphs with BatchNormalization's training form (training_mode 1: batch statistics, as PyTorch exports a
@@ -29,6 +34,9 @@ import org.junit.jupiter.api.Test;
  * whose batch norm is in training form.
  */
 class OnnxTrainingFormsTest {
+    @TempDir
+    Path dir;
+
     private final SplittableRandom rnd = new SplittableRandom(1619);
 
     private static Attribute i(String name, long v) {
@@ -174,7 +182,7 @@ class OnnxTrainingFormsTest {
     }
 
     @Test
-    void theTrainerFineTunesAClassifierWithBatchNormalizationInTrainingForm() {
+    void theTrainerFineTunesAClassifierWithBatchNormalizationInTrainingForm() throws Exception {
         Sequential model = OnnxProgramLayer.of(net(2, false), "trainforms");
         OnnxProgramLayer layer = (OnnxProgramLayer) model.layers().get(0);
         assertTrue(layer.program().typedNodeCount() >= 1, layer.program().toString());
@@ -197,5 +205,41 @@ class OnnxTrainingFormsTest {
         double[] loss = h.series(History.TRAIN_LOSS);
         assertTrue(loss[loss.length - 1] < 0.5 * loss[0], Arrays.toString(loss));
         assertTrue(!Arrays.equals(before, scale.value().data()), "the batch norm's scale was learned");
+        Parameter fc = layer.program().parameters().stream()
+                .filter(q -> "F".equals(layer.program().parameterSources().get(q.name()))).findFirst().orElseThrow();
+        assertTrue(!Arrays.equals(net(2, false).graph().initializers().stream().filter(t -> t.name().equals("F"))
+                .findFirst().orElseThrow().floats(), fc.value().data()), "the second stage's Gemm weight was learned");
+
+        // exported with the tuned weights (the second stage's too) and read back: the same outputs
+        Path file = dir.resolve("tuned.onnx");
+        OnnxExporter.export(model, file);
+        Model back = ModelLoader.load(file).model();
+        Tensor batch = Tensor.wrap(Arrays.copyOf(x, 6 * 36), 6, 1, 6, 6);
+        assertEquals(0f, model.predict(batch).maxAbsDiff(back.predict(batch)), 1e-6f);
+    }
+
+    /**
+     * The boundary of what trains: a second-stage float layer that takes a float value computed at run time as a
+     * constant (here a Conv whose weights are scaled by a statistic across the batch) runs, and refuses training in
+     * one line naming the node and the value.
+     */
+    @Test
+    void aSecondStageThatCannotTrainIsRefusedNamingTheNode() {
+        List<Node> nodes = List.of(
+                new Node("softmax", "Softmax", "", List.of("x"), List.of("s"), Map.of("axis", i("axis", 0))),
+                new Node("mean", "ReduceMean", "", List.of("s"), List.of("k"), Map.of("keepdims", i("keepdims", 1))),
+                new Node("scale", "Mul", "", List.of("W", "k"), List.of("W2"), Map.of()),
+                new Node("conv", "Conv", "", List.of("s", "W2"), List.of("y"), Map.of()));
+        OnnxModel.Model m = new OnnxModel.Model(8, Map.of("", 13L), "test", "", new OnnxModel.Graph("bound",
+                nodes, List.of(values("W", 0.5, 1, 1, 3, 3)),
+                List.of(new ValueInfo("x", OnnxModel.FLOAT, new long[] {2, 1, 4, 4}, true)),
+                List.of(new ValueInfo("y", OnnxModel.FLOAT, new long[] {2, 1, 2, 2}, true)), List.of()));
+        OnnxProgram p = OnnxImporter.importProgram(m, "bound.onnx");
+        TensorData x = values("x", 1, 2, 1, 4, 4);
+        assertEquals(8, p.run(List.of(x)).get(0).floats().length, "inference runs");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> p.forwardForTraining(List.of(x)));
+        assertTrue(e.getMessage().contains("Conv node 'conv'") && e.getMessage().contains("'W2'")
+                && !e.getMessage().contains("\n"), e.getMessage());
     }
 }
