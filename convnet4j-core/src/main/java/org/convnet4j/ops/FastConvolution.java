@@ -148,8 +148,11 @@ final class FastConvolution {
         PreparedMatrix[] weights = packed != null && anyTileUsesPackedWeights(k, d, tiling)
                 ? packed.get(k, () -> prepare(k, d, false, wd, true))
                 : tiling.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd) : null;
-        run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights, bd,
-                yd, tiling.tile(t), epilogue));
+        // Tiles computed transposed have the weights on the right: with a cache, packed once as the right operand.
+        PreparedMatrix[] weightsRight = packed != null && preparedRight && anyTileTransposed(k, d, tiling)
+                ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
+        run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
+                weightsRight, bd, yd, tiling.tile(t), epilogue));
         return y;
     }
 
@@ -308,8 +311,8 @@ final class FastConvolution {
     }
 
     private static void forwardTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                    PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
-                                    ConvEpilogue epilogue) {
+                                    PreparedMatrix[] weights, PreparedMatrix[] weightsRight, float[] bias, float[] yd,
+                                    Tile tile, ConvEpilogue epilogue) {
         int t = tile.cols();
         int kk = d.patch();
         boolean pointwise = isPointwise(d);
@@ -327,8 +330,8 @@ final class FastConvolution {
             int ld = src == xd ? d.inPlane() : t;
             int cOff = direct ? (tile.b0() * d.f() + g * d.fg()) * d.outPlane() + tile.r0() * d.ow() : 0;
             if (transposed) {
-                transposedTile(k, threadedGemm, d, wd, bias, g, src, srcOff, ld, t, scratch.rows(t * d.fg()), out,
-                        cOff, ldc);
+                transposedTile(k, threadedGemm, d, wd, weightsRight == null ? null : weightsRight[g], bias, g, src,
+                        srcOff, ld, t, scratch.rows(t * d.fg()), out, cOff, ldc);
             } else {
                 tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
             }
@@ -365,6 +368,34 @@ final class FastConvolution {
         return false;
     }
 
+    /** Whether some tile of the call is a one-sample tile computed transposed (weights as the right operand). */
+    private static boolean anyTileTransposed(Kernels k, ConvDims d, Tiling tiling) {
+        for (int t = 0; t < tiling.tasks(); t++) {
+            Tile tile = tiling.tile(t);
+            if (tile.nb() == 1 && k.fillsBetterTransposed(d.fg(), tile.cols())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} packs the right-operand weights of transposed tiles on every
+     * call again, as before they were kept with the left-operand packing (same bits);
+     * {@code -Dconvnet4j.conv.preparedRight=false}.
+     */
+    static volatile boolean preparedRight = !"false".equals(System.getProperty("convnet4j.conv.preparedRight"));
+
+    /** Each group's W_g^T [K x fg] as a prepared right operand (stored W_g is fg x K: transB). */
+    private static PreparedMatrix[] prepareRight(Kernels k, ConvDims d, float[] wd) {
+        int kk = d.patch();
+        PreparedMatrix[] out = new PreparedMatrix[d.groups()];
+        for (int g = 0; g < d.groups(); g++) {
+            out[g] = k.prepareB(true, kk, d.fg(), wd, g * d.fg() * kk, kk);
+        }
+        return out;
+    }
+
     /** out[fg x T] (rows ldc apart) = bias + W_g · patches. */
     private static void tileProduct(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, PreparedMatrix[] weights,
                                     float[] bias, int g, float[] src, int srcOff, int ld, int t, float[] out,
@@ -391,9 +422,9 @@ final class FastConvolution {
      * and copied back (bias first, then the products, as there). Whether a shape is computed transposed depends
      * only on the shapes, so results stay independent of the thread count.
      */
-    private static void transposedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, float[] bias, int g,
-                                       float[] src, int srcOff, int ld, int t, float[] ct, float[] out, int cOff,
-                                       int ldc) {
+    private static void transposedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, PreparedMatrix right,
+                                       float[] bias, int g, float[] src, int srcOff, int ld, int t, float[] ct,
+                                       float[] out, int cOff, int ldc) {
         int kk = d.patch();
         int fg = d.fg();
         float beta = 0f;
@@ -403,7 +434,11 @@ final class FastConvolution {
             }
             beta = 1f;
         }
-        gemm(k, threadedGemm, true, true, t, fg, kk, src, srcOff, ld, wd, g * fg * kk, kk, beta, ct, 0, fg);
+        if (right != null) { // W_g^T packed once (kept between calls): the same products, the same bits
+            k.sgemmPreparedB(true, t, src, srcOff, ld, right, beta, ct, 0, fg, threadedGemm);
+        } else {
+            gemm(k, threadedGemm, true, true, t, fg, kk, src, srcOff, ld, wd, g * fg * kk, kk, beta, ct, 0, fg);
+        }
         for (int fo = 0; fo < fg; fo++) {
             int row = cOff + fo * ldc;
             for (int j = 0; j < t; j++) {

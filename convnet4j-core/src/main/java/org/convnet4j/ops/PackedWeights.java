@@ -17,4 +17,12 @@ public interface PackedWeights {
      * weight values, else {@code pack.get()} (kept for the next call).
      */
     PreparedMatrix[] get(Kernels k, Supplier<PreparedMatrix[]> pack);
+
+    /**
+     * The weights packed as the right operand (W_g^T per group, {@link Kernels#prepareB}), for one-sample tiles
+     * computed transposed; kept beside {@link #get}'s form. By default packed per call.
+     */
+    default PreparedMatrix[] getRight(Kernels k, Supplier<PreparedMatrix[]> pack) {
+        return pack.get();
+    }
 }

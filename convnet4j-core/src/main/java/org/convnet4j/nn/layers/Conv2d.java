@@ -235,11 +235,57 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
      * {@link Parameter#changed()}); training packs them per call, as they change every step.
      */
     private PackedWeights packedWeights(boolean training) {
-        return keepPackedWeights && InferenceFusion.active(training) ? this::packed : null;
+        return keepPackedWeights && InferenceFusion.active(training) ? kept : null;
     }
 
-    private PreparedMatrix[] packed(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
-        return kernel.derived(k, pack);
+    /** The kernel's kept packings, as left operand (tiles) and right operand (one-sample tiles computed transposed). */
+    private final PackedWeights kept = new PackedWeights() {
+        @Override
+        public PreparedMatrix[] get(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
+            return kernel.derived(k, () -> new Packings(k)).left(pack);
+        }
+
+        @Override
+        public PreparedMatrix[] getRight(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
+            return kernel.derived(k, () -> new Packings(k)).right(pack);
+        }
+    };
+
+    /**
+     * What one weight version keeps for one kernel set, each form packed on first use. Two threads may pack a form
+     * at once: both get the same values, one is kept.
+     */
+    private static final class Packings {
+        private final Kernels kernels;
+        private volatile PreparedMatrix[] left;
+        private volatile PreparedMatrix[] right;
+
+        Packings(Kernels kernels) {
+            this.kernels = kernels;
+        }
+
+        PreparedMatrix[] left(java.util.function.Supplier<PreparedMatrix[]> pack) {
+            PreparedMatrix[] l = left;
+            if (l == null) {
+                l = pack.get();
+                left = l;
+            }
+            return l;
+        }
+
+        PreparedMatrix[] right(java.util.function.Supplier<PreparedMatrix[]> pack) {
+            PreparedMatrix[] r = right;
+            if (r == null) {
+                r = pack.get();
+                right = r;
+            }
+            return r;
+        }
+
+        @Override
+        public String toString() {
+            return "packed weights for " + kernels.name();
+        }
     }
 
     /**

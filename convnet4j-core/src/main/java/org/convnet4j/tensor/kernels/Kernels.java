@@ -242,6 +242,30 @@ public interface Kernels {
     }
 
     /**
+     * The right operand {@code op(B)} [k x n] of several products with different left operands, prepared once
+     * (the weights of a one-sample convolution tile computed transposed). In the returned matrix {@code transA},
+     * {@code m}, {@code k} and {@code lda} stand for transB, k, n and ldb; alpha is 1. {@code b} is never modified.
+     */
+    default PreparedMatrix prepareB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        Checks.leftOperand(transB, k, n, b, bOff, ldb);
+        return new PreparedMatrix(transB, k, n, 1f, b, bOff, ldb, null);
+    }
+
+    /**
+     * {@code C = op(A) op(B) + beta C} with B from {@link #prepareB}, on every thread or on the caller alone: the bits
+     * of the {@link #sgemm} / {@link #sgemmSingleThread} call with B itself.
+     */
+    default void sgemmPreparedB(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix b, float beta,
+                                float[] c, int cOff, int ldc, boolean threaded) {
+        if (threaded) {
+            sgemm(transA, b.transA(), m, b.k(), b.m(), 1f, a, aOff, lda, b.a(), b.aOff(), b.lda(), beta, c, cOff, ldc);
+        } else {
+            sgemmSingleThread(transA, b.transA(), m, b.k(), b.m(), 1f, a, aOff, lda, b.a(), b.aOff(), b.lda(), beta,
+                    c, cOff, ldc);
+        }
+    }
+
+    /**
      * Whether an {@code m x n} product fills this implementation's register tiles clearly better computed as
      * its transpose ({@code n x m}): a batch-1 convolution over a 7x7 map is a GEMM 49 columns wide, which a
      * 48-column tile covers with two tiles, the second almost empty. The scalar kernels have no tiles: false.

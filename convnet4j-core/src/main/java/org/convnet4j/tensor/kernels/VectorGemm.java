@@ -263,7 +263,7 @@ final class VectorGemm {
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
-        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, beta, c, cOff, ldc, parts);
+        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, null, beta, c, cOff, ldc, parts);
     }
 
     /** All of alpha * op(A) in the few-rows layout: slice pc at pc * mPad, MR-tall panels inside as packA lays them. */
@@ -340,16 +340,61 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
         if (fewRowsPath && isFewRows(m, k)) {
-            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, beta, c, cOff, ldc, parts);
+            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, beta, c, cOff, ldc, parts);
             return;
         }
         general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, ldb, beta, c,
                 cOff, ldc, parts, WORKSPACE.get());
     }
 
+    /**
+     * op(B) [k x n] packed once for many products with different left operands ({@link Kernels#prepareB}: a
+     * one-sample 7x7 convolution tile computed transposed has the weights on the right): every KC slice of every
+     * NR-wide panel as {@link #packBPanel} writes it, slice pc at {@code pc * roundUp(n, NR)} and its panel q
+     * {@code q * kc * NR} further. Null when larger than {@link #PREPARED_MAX_PACKED_A}.
+     */
+    float[] packForFewRowsB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        if (n == 0 || k == 0 || (long) roundUp(n, NR) * k > PREPARED_MAX_PACKED_A) {
+            return null;
+        }
+        int nPad = roundUp(n, NR);
+        float[] dst = new float[nPad * k];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int col = 0; col < n; col += NR) {
+                packBPanel(transB, b, bOff, ldb, pc, kc, col, Math.min(NR, n - col), dst, pc * nPad + col * kc);
+            }
+        }
+        return dst;
+    }
+
+    /**
+     * C = op(A) op(B) + beta C with B prepared by {@link #packForFewRowsB} ({@code pb}: transA = transB, m = k,
+     * k = n): the dispatch of {@link #sgemm}; on the few-rows path the tasks read B's panels from the prepared copy
+     * instead of packing them (the same values, so the same bits), elsewhere the ordinary call.
+     */
+    void sgemmPreparedB(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix pb, float beta, float[] c,
+                        int cOff, int ldc, int maxThreads) {
+        int k = pb.m();
+        int n = pb.k();
+        boolean transB = pb.transA();
+        if (pb.packed() == null || m == 0 || n == 0 || k == 0 || isDotShape(transB, m, n, k) || !fewRowsPath
+                || !isFewRows(m, k)) {
+            sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, pb.a(), pb.aOff(), pb.lda(), beta, c, cOff, ldc,
+                    maxThreads);
+            return;
+        }
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
+        fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), pb.packed(), beta, c, cOff, ldc, parts);
+    }
+
+    /** {@code prepackedB}: op(B) in {@link #packForFewRowsB}'s layout (its panels are read, not packed), or null. */
     private static void fewRowsPacked(boolean transB, int m, int n, int k, float[] packedA, float[] b, int bOff,
-                                      int ldb, float beta, float[] c, int cOff, int ldc, int parts) {
+                                      int ldb, float[] prepackedB, float beta, float[] c, int cOff, int ldc,
+                                      int parts) {
         int mPad = roundUp(m, MR);
+        int nPad = roundUp(n, NR);
         int panels = ceilDiv(n, NR);
         int tasks = parts == 1 ? 1 : Math.min(panels, parts * 3);
         GemmPool.forEach(parts, tasks, task -> {
@@ -366,15 +411,22 @@ final class VectorGemm {
                     boolean first = pc == 0;
                     boolean overwrite = first && beta == 0f;
                     float betaEff = first ? beta : 1f;
-                    packBPanel(transB, b, bOff, ldb, pc, kc, col, nr, panel, 0);
+                    float[] pb = panel;
+                    int pbIdx = 0;
+                    if (prepackedB == null) {
+                        packBPanel(transB, b, bOff, ldb, pc, kc, col, nr, panel, 0);
+                    } else {
+                        pb = prepackedB;
+                        pbIdx = pc * nPad + col * kc;
+                    }
                     for (int ir = 0; ir < m; ir += MR) {
                         int mr = Math.min(MR, m - ir);
                         int aIdx = pc * mPad + ir * kc;
                         int cIdx = cOff + ir * ldc + col;
                         if (mr == MR && nr == NR) {
-                            microKernel(kc, packedA, aIdx, panel, 0, c, cIdx, ldc, betaEff, overwrite);
+                            microKernel(kc, packedA, aIdx, pb, pbIdx, c, cIdx, ldc, betaEff, overwrite);
                         } else {
-                            edgeKernel(kc, packedA, aIdx, panel, 0, tile, mr, nr);
+                            edgeKernel(kc, packedA, aIdx, pb, pbIdx, tile, mr, nr);
                             mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                         }
                     }

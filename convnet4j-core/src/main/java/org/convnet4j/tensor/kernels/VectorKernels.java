@@ -95,6 +95,19 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public PreparedMatrix prepareB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        Checks.leftOperand(transB, k, n, b, bOff, ldb); // op(B) is k x n: the same bounds as a left operand's
+        return new PreparedMatrix(transB, k, n, 1f, b, bOff, ldb, gemm.packForFewRowsB(transB, k, n, b, bOff, ldb));
+    }
+
+    @Override
+    public void sgemmPreparedB(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix b, float beta,
+                               float[] c, int cOff, int ldc, boolean threaded) {
+        Checks.gemm(transA, b.transA(), m, b.k(), b.m(), a, aOff, lda, b.a(), b.aOff(), b.lda(), c, cOff, ldc);
+        gemm.sgemmPreparedB(transA, m, a, aOff, lda, b, beta, c, cOff, ldc, threaded ? gemm.threads() : 1);
+    }
+
+    @Override
     public boolean fillsBetterTransposed(int m, int n) {
         double asIs = filled(m, VectorGemm.MR) * filled(n, VectorGemm.NR);
         double transposed = filled(n, VectorGemm.MR) * filled(m, VectorGemm.NR);

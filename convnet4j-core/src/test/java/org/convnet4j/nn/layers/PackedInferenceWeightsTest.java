@@ -251,4 +251,59 @@ class PackedInferenceWeightsTest {
             }
         }
     }
+
+    /**
+     * One sample through a 7x7 layer with many filters: its single tile is computed transposed (weights on the
+     * right), and those weights are now packed once and kept too, beside the left-operand form, with the same bits.
+     */
+    @Test
+    void oneSampleTilesComputedTransposedKeepTheirPackedWeights() {
+        Sequential m = new Sequential(Shape.of(64, 7, 7), new Conv2d(256, 3).padding(1), new BatchNorm2d(), new ReLU(),
+                new Conv2d(200, 1));
+        m.initialize(9);
+        Tensor x1 = Tensor.randn(new Random(4), 1f, 1, 64, 7, 7);
+        Tensor x3 = Tensor.randn(new Random(5), 1f, 3, 64, 7, 7);
+        float[] perCall1 = perCall(m, x1);
+        float[] perCall3 = perCall(m, x3);
+        Parameter k0 = kernels(m).get(0);
+        // the vector kernels compute this tile transposed; the scalar ones run the reference loops (nothing kept)
+        boolean transposed = KernelProvider.get().fillsBetterTransposed(256, 49);
+        for (int round = 0; round < 2; round++) {
+            assertArrayEquals(perCall1, m.predict(x1).data(), "batch 1, round " + round);
+            Object holder = kept(k0);
+            if (transposed) {
+                assertNotNull(holder, "the transposed tile's packed weights are kept");
+            }
+            assertArrayEquals(perCall1, m.predict(x1).data());
+            assertSame(holder, kept(k0), "and reused by the next call");
+            assertArrayEquals(perCall3, m.predict(x3).data(), "batch 3 (tiles of several samples), round " + round);
+            if (transposed) {
+                assertSame(holder, kept(k0), "both forms live in one kept packing");
+            }
+        }
+        // without the kept right operand (packed per call): the same bits
+        org.convnet4j.ops.ConvTestAccess.preparedRight(false);
+        try {
+            assertArrayEquals(perCall1, m.predict(x1).data());
+        } finally {
+            org.convnet4j.ops.ConvTestAccess.preparedRight(true);
+        }
+        // new weights: the next batch-1 predict packs them again
+        float[] w = k0.value().data();
+        for (int i = 0; i < w.length; i += 7) {
+            w[i] = -w[i];
+        }
+        k0.changed();
+        assertTrue(kept(k0) == null, "changed() dropped both forms");
+        assertArrayEquals(perCall(m, x1), m.predict(x1).data());
+    }
+
+    private static float[] perCall(Sequential m, Tensor x) {
+        Conv2d.keepPackedWeights = false;
+        try {
+            return m.predict(x).data().clone();
+        } finally {
+            Conv2d.keepPackedWeights = true;
+        }
+    }
 }

@@ -1,0 +1,77 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A right operand prepared once ({@link Kernels#prepareB}, the weights of one-sample convolution tiles computed
+ * transposed) gives the bits of the ordinary product: the few-rows path reads its panels instead of packing them,
+ * every other shape takes the ordinary call.
+ */
+class PreparedRightOperandTest {
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    @Test
+    void preparedRightOperandGivesTheBitsOfTheOrdinaryCall() {
+        int nr = VectorGemm.NR;
+        int kc = VectorGemm.KC;
+        // m x n x k: a one-sample 7x7 tile against 512 filters (few rows, several KC slices, an edge panel), a
+        // single slice, an odd n, m too tall for the few-rows path, and a dot-product shape (m <= 4 with transB)
+        int[][] shapes = {{49, 512, 2 * kc + 64}, {49, 3 * nr + 5, 200}, {17, nr - 3, kc + 1},
+            {VectorGemm.MC + 9, 2 * nr + 1, 70}, {2, 70, 1100}};
+        Random r = new Random(3);
+        for (Kernels k : new Kernels[] {new VectorKernels(2), new VectorKernels(1), new VectorKernels(3),
+            new ScalarKernels()}) {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int kk = s[2];
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        for (float beta : new float[] {0f, 1f}) {
+                            float[] a = random(r, m * kk + 5);
+                            float[] b = random(r, kk * n + 2);
+                            float[] c0 = random(r, m * n);
+                            if (beta == 0f) {
+                                c0[0] = Float.NaN; // beta 0 never reads C
+                            }
+                            int lda = ta ? m : kk;
+                            int ldb = tb ? kk : n;
+                            String what = k.name() + " " + m + "x" + n + "x" + kk + " " + ta + tb + " beta " + beta;
+                            PreparedMatrix p = k.prepareB(tb, kk, n, b, 2, ldb);
+                            for (boolean threaded : new boolean[] {true, false}) {
+                                float[] expected = c0.clone();
+                                float[] actual = c0.clone();
+                                if (threaded) {
+                                    k.sgemm(ta, tb, m, n, kk, 1f, a, 5, lda, b, 2, ldb, beta, expected, 0, n);
+                                } else {
+                                    k.sgemmSingleThread(ta, tb, m, n, kk, 1f, a, 5, lda, b, 2, ldb, beta, expected, 0, n);
+                                }
+                                k.sgemmPreparedB(ta, m, a, 5, lda, p, beta, actual, 0, n, threaded);
+                                assertArrayEquals(expected, actual, what + (threaded ? " threaded" : ""));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theVectorKernelsKeepThePackedPanels() {
+        float[] w = random(new Random(1), 512 * 576);
+        PreparedMatrix p = new VectorKernels(2).prepareB(true, 576, 512, w, 0, 576);
+        assertNotNull(p.packed(), "a 576 x 512 right operand is packed");
+        assertTrue(p.packed().length >= 576 * 512);
+    }
+}
