@@ -19,7 +19,7 @@ JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g)
 "${JAVA[@]}" "$@" -jar "$JAR" serve --model lenet5="$WORK/lenet5.c4j" --port $PORT --max-batch "$MB" \
   --max-wait-us 2000 --queue 256 >"$WORK/server.log" 2>&1 &
 P=$!
-for _ in $(seq 120); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
+for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 snap() { # thread group, user ticks, system ticks
   for t in /proc/$P/task/*; do
     echo "$(tr ' ' _ <"$t/comm") $(awk '{ i = index($0, ") "); split(substr($0, i + 2), f, " "); print f[12], f[13] }' "$t/stat")"

@@ -72,8 +72,11 @@ start_server() { # MODEL MAX_BATCH
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
     --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 120); do
+  # ready = listening and warmed up (serve --warmup: forward passes at each batch size before readiness);
+  # ResNet-18's warm-up takes minutes on a loaded machine
+  for _ in $(seq 1 1800); do
     curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.5
   done
   echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1

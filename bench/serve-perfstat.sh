@@ -3,7 +3,8 @@
 # JAR as serve-load.sh starts it, warms it with WARM (default 4) 5-s wrk runs, then counts with perf stat on the
 # server process during a 5-s wrk run: CPU (task-clock), context switches, futex and other system calls, each per
 # request (epoll_wait twice: all calls, and those that may sleep); context switches per request by thread name,
-# voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters from /metrics.
+# voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters from /metrics; the
+# client's (wrk's) CPU per request.
 # SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0").
 # Usage: bench/serve-perfstat.sh JAR MAX_BATCH CONCURRENCY MIX [extra JVM options]
 #        (MIX as in serve-load.lua, e.g. bin1; needs wrk, perf and the model and bodies that serve-load.sh writes:
@@ -15,7 +16,7 @@ DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d)
 java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads "$@" -jar "$JAR" serve \
   --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} >"$OUT/server.log" 2>&1 &
 P=$!
-for _ in $(seq 120); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
+for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 T=$(( C < 2 ? 1 : 2 ))
 for _ in $(seq "${WARM:-4}"); do
   wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >/dev/null
@@ -26,7 +27,10 @@ perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_e
   -e syscalls:sys_enter_epoll_wait --filter 'timeout != 0' -e raw_syscalls:sys_enter \
   -p $P -o "$OUT/perf" -- sleep 5 &
 PS=$!
-wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >"$OUT/wrk"
+# the client's CPU too: at concurrency 1 client and server take turns, so the client's time per request is on the
+# critical path of every request (what in-process predict never pays)
+perf stat -e task-clock -o "$OUT/perf-wrk" -- \
+  wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >"$OUT/wrk"
 wait $PS
 threads >"$OUT/t1"
 R=$(awk '$1 == "rps" { print $2 }' "$OUT/wrk")
@@ -34,6 +38,7 @@ echo "max batch $MB, concurrency $C, $MIX $*: requests/s $R, load $(cut -d' ' -f
 # the second epoll_wait line counts only the calls that may sleep (timeout != 0), not the zero-timeout polls
 awk -v r="$R" '/task-clock|context-switches|sys_enter/ { gsub(",", "", $1); e = $2; if (e in seen) e = e " (may sleep)";
   seen[$2] = 1; printf "  %s per request: %.2f\n", e, $1 / (r * 5) }' "$OUT/perf"
+awk -v r="$R" '/task-clock/ { gsub(",", "", $1); printf "  client (wrk) task-clock per request: %.3f ms\n", $1 / (r * 5) }' "$OUT/perf-wrk"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
   /^convnet4j_lone_connection_polls_total/ { p = p " " $1 "=" $2 }
   END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'

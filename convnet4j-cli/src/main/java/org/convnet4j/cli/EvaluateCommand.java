@@ -1,12 +1,9 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.cli.viz.Charts;
 import org.convnet4j.data.Dataset;
@@ -20,9 +17,8 @@ import org.convnet4j.nn.Graph;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
+import org.convnet4j.run.EvaluationReport;
 import org.convnet4j.train.Metrics;
-import org.convnet4j.train.Trainer;
-import org.convnet4j.train.loss.SoftmaxCrossEntropy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -139,29 +135,14 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             topK = test.numClasses(); // the default 5 on a 2-class problem
         }
-        // what a forward pass over one batch keeps (no larger than the data), before any is allocated
-        int effective = Math.max(1, Math.min(batch, test.size()));
-        org.convnet4j.util.MemoryBudget.requireSetting("--batch " + batch, "a forward pass of " + effective
-                + " pictures", org.convnet4j.nn.ModelSummary.of(model).inferenceMemoryBytes(effective));
-        metrics = Trainer.evaluate(model, test, batch, new SoftmaxCrossEntropy());
+        EvaluationReport r = EvaluationReport.run(model, modelFile, test, dataLabel, batch, topK);
+        metrics = r.metrics();
         if (plots != null) {
             Charts.confusionMatrix(metrics.confusion(), plots);
         }
-        if (json) {
-            JsonObject o = Json.parseObject(metrics.toJson(), "metrics");
-            o.addProperty("model", modelFile.toString());
-            o.addProperty("data", dataLabel);
-            o.addProperty("top_k", topK);
-            o.addProperty("top_k_accuracy", metrics.topKAccuracy(topK));
-            out.println(Json.toCompact(o));
-        } else {
-            out.printf(Locale.ROOT, "%s on %s (%d pictures)%n", modelFile, dataLabel, test.size());
-            out.printf(Locale.ROOT, "loss %.4f  accuracy %.4f  top-%d accuracy %.4f  macro F1 %.4f%n%n", metrics.loss(),
-                    metrics.accuracy(), topK, metrics.topKAccuracy(topK), metrics.confusion().macroF1());
-            out.print(metrics.confusion());
-            if (plots != null) {
-                out.println("wrote " + plots.resolve("confusion-matrix.png"));
-            }
+        out.print(json ? r.toJson() + System.lineSeparator() : r.text());
+        if (!json && plots != null) {
+            out.println("wrote " + plots.resolve("confusion-matrix.png"));
         }
         return 0;
     }

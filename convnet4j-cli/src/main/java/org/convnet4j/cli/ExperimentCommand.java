@@ -82,6 +82,15 @@ public final class ExperimentCommand implements Callable<Integer> {
                 + " case1, logreg or gradient. Default: ${DEFAULT-VALUE}.")
         String headFit = org.convnet4j.transfer.FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
 
+        @Option(names = "--keep-se", paramLabel = "T", description = "Cases 2 and 3 (as transfer --keep-se): keep phase 2 only"
+                + " if its validation loss gain over the head is at least T standard errors. Default: ${DEFAULT-VALUE}.")
+        double keepSe = org.convnet4j.transfer.FineTuneSettings.DEFAULT_KEEP_SE;
+
+        @Option(names = "--json", description = "Print the report as JSON (every case's phases: frozen layers, rates, epochs"
+                + " run, early stop, kept epoch, whether the tuned weights were kept and why) instead of the tables;"
+                + " progress goes to stderr. results.json is written either way.")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -106,8 +115,14 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (classifiersAt < 1) {
                 throw new BadInputException("--classifiers-at must be at least 1 picture per class");
             }
-            Files.createDirectories(outDir);
             org.convnet4j.transfer.TransferExperiment.Config d = org.convnet4j.transfer.TransferExperiment.Config.defaults();
+            org.convnet4j.transfer.FineTuneSettings ft;
+            try {
+                ft = d.fineTune().withHeadFit(fit).withKeepSe(keepSe);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--keep-se: " + e.getMessage());
+            }
+            Files.createDirectories(outDir);
             Map<String, String> t = new LinkedHashMap<>();
             d.targets().forEach((k, v) -> {
                 if (targets.stream().anyMatch(k::startsWith)) {
@@ -115,21 +130,28 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, d.fineTune().withHeadFit(fit), d.options(), shallow, classifiersAt, seed);
+                    testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed);
+            PrintWriter progress = json ? spec.commandLine().getErr() : out;
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
-                        out.println(line);
-                        out.flush();
+                        progress.println(line);
+                        progress.flush();
                     });
             String md = report.markdown();
             AtomicFiles.writeString(outDir.resolve("results.md"), md);
             AtomicFiles.writeString(outDir.resolve("results.csv"), report.csv());
+            AtomicFiles.writeString(outDir.resolve("results.json"), report.toJson());
             DefaultCategoryDataset chart = new DefaultCategoryDataset();
             report.chartValues().forEach(v -> chart.addValue(v.value(), v.series(), v.category()));
             writeChart(chart, outDir.resolve("transfer-accuracy.png"));
+            if (json) {
+                out.println(report.toJson());
+                progress.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json, transfer-accuracy.png");
+                return 0;
+            }
             out.println();
             out.print(md);
-            out.println("wrote " + outDir.resolve("results.md") + ", results.csv, transfer-accuracy.png");
+            out.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json, transfer-accuracy.png");
             return 0;
         }
 

@@ -48,6 +48,11 @@ final class FineTuneOptions {
             + " test). Default: ${DEFAULT-VALUE}.")
     double keepZ = FineTuneSettings.DEFAULT_KEEP_Z;
 
+    @Option(names = "--keep-se", paramLabel = "T", description = "Cases 2 and 3: keep phase 2 over the head only when, besides"
+            + " the rules above, its validation loss gain (paired, picture by picture) is at least T standard errors (0:"
+            + " no test). Default: ${DEFAULT-VALUE}.")
+    double keepSe = FineTuneSettings.DEFAULT_KEEP_SE;
+
     @Option(names = "--no-refit", description = "Cases 2-4: keep the early-stopped weights instead of training again on all the"
             + " training data (validation pictures included) for the epochs the validation split chose.")
     boolean noRefit;
@@ -59,7 +64,7 @@ final class FineTuneOptions {
     FineTuneSettings settings(long seed) {
         try {
             return new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit,
-                    FineTuneSettings.HeadFit.of(headFit), keepZ);
+                    FineTuneSettings.HeadFit.of(headFit), keepZ, keepSe);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
@@ -17,22 +16,27 @@ import picocli.CommandLine.Parameters;
 
 /** What a model file holds: layers or ONNX operators, shapes, parameters, what cannot be imported. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        header = "Show what a model file (.onnx or .c4j) holds.",
+        header = "Show what a model (a file, an http(s) URL or a catalogued name) holds.",
         description = {"Lists the layers (or ONNX operators with their opset), shapes and parameter count, and for"
                 + " ONNX what the importer does not support.", ""},
-        footer = {"", "Example:", "  convnet4j inspect model.onnx"})
+        footer = {"", "Examples:", "  convnet4j inspect model.onnx", "  convnet4j inspect resnet18:imagenet",
+            "  convnet4j inspect https://example.org/models/model.onnx"})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Model file (.onnx, .c4j or .safetensors).")
-    Path input;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file (.onnx, .c4j, .h5, .pth/.pt or"
+            + " .safetensors), an http(s) URL of one, or a catalogued name such as resnet18:imagenet (convnet4j weights"
+            + " list).")
+    String input;
 
     @Override
     public Integer call() throws Exception {
         Model model;
-        if (input.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
-            OnnxModel.Model m = OnnxReader.readModel(input);
+        if (input.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            // the operators as the file has them, before any import (downloaded first if a URL)
+            Path file = ModelArgument.resolve(input);
+            OnnxModel.Model m = OnnxReader.readModel(file);
             spec.commandLine().getOut().println(input + ": ONNX IR " + m.irVersion() + ", opset " + m.defaultOpset() + ", producer "
                     + m.producerName() + " " + m.producerVersion());
             Map<String, Integer> ops = new TreeMap<>();
@@ -45,14 +49,14 @@ final class InspectCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println("output " + v.name() + " " + java.util.Arrays.toString(v.dims()));
             }
             try {
-                model = OnnxImporter.importModel(m, input.toString());
+                model = OnnxImporter.importModel(m, file.toString());
             } catch (UnsupportedOnnxException e) {
                 spec.commandLine().getOut().println("unsupported:");
                 e.problems().forEach(p -> spec.commandLine().getOut().println("  " + p));
                 return 0;
             }
         } else {
-            model = ModelLoader.load(input).model();
+            model = ModelArgument.load(input, null, null, null, spec.commandLine().getErr()).model();
         }
         spec.commandLine().getOut().printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
         for (Model.SummaryRow r : model.summaryRows()) {

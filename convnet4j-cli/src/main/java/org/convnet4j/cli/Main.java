@@ -117,18 +117,13 @@ public final class Main implements Callable<Integer> {
         PrintWriter safeErr = new PrintWriter(TerminalText.escaping(err), true);
         configureProcess();
         ErrorReporter reporter = new ErrorReporter(debug);
-        String memory = optionValue(args, "--max-model-memory");
-        String[] saved = {System.getProperty(MemoryBudget.PROPERTY), System.getProperty(MemoryBudget.UNSTORED_PROPERTY)};
-        if (memory != null) {
-            try {
-                MemoryBudget.parseSize(memory, "--max-model-memory");
-            } catch (IllegalArgumentException e) {
-                safeErr.println("convnet4j: " + e.getMessage());
-                safeErr.flush();
-                return ErrorReporter.BAD_INPUT;
-            }
-            System.setProperty(MemoryBudget.PROPERTY, memory);
-            System.setProperty(MemoryBudget.UNSTORED_PROPERTY, memory);
+        MemoryBudget.Limit limit;
+        try {
+            limit = MemoryBudget.limit(optionValue(args, "--max-model-memory"), "--max-model-memory");
+        } catch (IllegalArgumentException e) {
+            safeErr.println("convnet4j: " + e.getMessage());
+            safeErr.flush();
+            return ErrorReporter.BAD_INPUT;
         }
         CommandLine cl = new CommandLine(new Main())
                 .setOut(safeOut)
@@ -147,10 +142,7 @@ public final class Main implements Callable<Integer> {
             return reporter.handleError(e, args, safeErr);
         } finally {
             ModelArgument.dropNotes();
-            if (memory != null) {
-                restore(MemoryBudget.PROPERTY, saved[0]);
-                restore(MemoryBudget.UNSTORED_PROPERTY, saved[1]);
-            }
+            limit.close();
             safeOut.flush();
             safeErr.flush();
         }
@@ -167,13 +159,5 @@ public final class Main implements Callable<Integer> {
             }
         }
         return value;
-    }
-
-    private static void restore(String property, String value) {
-        if (value == null) {
-            System.clearProperty(property);
-        } else {
-            System.setProperty(property, value);
-        }
     }
 }

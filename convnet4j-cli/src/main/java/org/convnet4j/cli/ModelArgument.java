@@ -55,6 +55,15 @@ public final class ModelArgument {
         }
     }
 
+    /** {@code reference} made local ({@link ModelLoader#resolve}): a URL or catalogued name downloaded, with a bar. */
+    static Path resolve(String reference) throws IOException {
+        try (DownloadBar bar = new DownloadBar(System.err)) {
+            return ModelLoader.resolve(reference, ModelLoader.Options.defaults().withProgress(bar)).file();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+    }
+
     /**
      * How pictures become {@code saved}'s input, for every command that feeds it pictures: what the file says, or what
      * the loader chose when it did not (ONNX: {@link org.convnet4j.io.weights.OnnxPreprocessing}; convnet4j files

@@ -5,20 +5,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.image.Images;
 import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
-import org.convnet4j.model.Prediction;
 import org.convnet4j.model.SavedModel;
+import org.convnet4j.run.BatchPrediction;
 import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,8 +74,6 @@ final class PredictCommand implements Callable<Integer> {
             + " sets as --data names them (fashion-mnist:5-9).")
     List<Path> images = new ArrayList<>();
 
-    private final List<String> trueClasses = new ArrayList<>();
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -107,28 +100,10 @@ final class PredictCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(modelFile + ": " + e.getMessage(), e);
         }
-        // every picture is read before any answer, so a bad file fails the command without partial output; what is
-        // held is each picture prepared as the model's input (decoded pictures of many megapixels would add up)
-        List<Tensor> pictures = new ArrayList<>();
-        for (Path p : images) {
-            pictures.add(classifier.prepare(p));
-        }
+        // every picture is read before any answer, so a bad file fails the command without partial output
+        BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit, topK);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
-        List<List<Prediction>> all = new ArrayList<>();
-        for (Tensor t : pictures) {
-            all.add(classifier.classifyPrepared(t.reshape(t.shape().prepend(1)), 1).get(0).topK(topK));
-        }
-        List<String> labels = new ArrayList<>(images.stream().map(Path::toString).toList());
-        images.forEach(p -> trueClasses.add(null));
-        for (String d : specs) { // as evaluate reads it: the test part, prepared for the model, --limit per class
-            Dataset ds = DataSpec.limited(DataSpec.of(d).test(classifier.preprocessing(), 42).test(), limit, 42);
-            classifier.classifyPrepared(ds, 256).forEach(c -> all.add(c.topK(topK)));
-            for (int i = 0; i < ds.size(); i++) {
-                labels.add(DataSpec.sampleName(ds, i, d));
-                trueClasses.add(ds.classNames().get(ds.label(i)));
-            }
-        }
-        print(out, labels, all);
+        print(out, answers);
         return 0;
     }
 
@@ -157,42 +132,16 @@ final class PredictCommand implements Callable<Integer> {
         }
         String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(","));
-        print(out, List.of(label), List.of(c.topK(topK)));
+        print(out, BatchPrediction.of(List.of(new BatchPrediction.Answer(label, null, c.topK(topK)))));
         return 0;
     }
 
-    private void print(PrintWriter out, List<String> imageLabels, List<List<Prediction>> all) {
+    private void print(PrintWriter out, BatchPrediction answers) {
         if (json) {
-            JsonObject o = new JsonObject();
-            o.addProperty("model", modelFile.toString());
-            JsonArray results = new JsonArray();
-            for (int i = 0; i < imageLabels.size(); i++) {
-                JsonObject r = new JsonObject();
-                r.addProperty("image", imageLabels.get(i));
-                if (i < trueClasses.size() && trueClasses.get(i) != null) {
-                    r.addProperty("true_class", trueClasses.get(i));
-                }
-                JsonArray top = new JsonArray();
-                for (Prediction p : all.get(i)) {
-                    JsonObject po = new JsonObject();
-                    po.addProperty("class", p.className());
-                    po.addProperty("label", p.label());
-                    po.addProperty("probability", p.probability());
-                    top.add(po);
-                }
-                r.add("top", top);
-                results.add(r);
-            }
-            o.add("predictions", results);
-            out.println(Json.toCompact(o));
+            out.println(answers.toJson(modelFile));
         } else {
-            for (int i = 0; i < imageLabels.size(); i++) {
-                boolean known = i < trueClasses.size() && trueClasses.get(i) != null;
-                out.println(imageLabels.get(i) + (known ? " (" + trueClasses.get(i) + ")" : "") + ":");
-                for (Prediction p : all.get(i)) {
-                    out.printf(Locale.ROOT, "  %6.2f%%  %s%n", 100 * p.probability(), p.className());
-                }
-            }
+            out.print(answers.text());
         }
+        out.flush();
     }
 }

@@ -78,13 +78,23 @@ final class ServeCommand implements Callable<Integer> {
             + "much CPU per answer; saves a thread wake-up per request. Default: ${DEFAULT-VALUE}.")
     long loneSpinMicros;
 
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Before the server says ready, run "
+            + "N forward passes per model at each batch size 1..--max-batch (0: none; requests wait meanwhile). "
+            + "Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--decode-budget", paramLabel = "BYTES", description = "Memory all pictures being decoded at once "
+            + "may hold together; a picture waits up to 1 s for it, then gets 503. Default: half the heap.")
+    Long decodeBudget;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || loneSpinMicros < 0 || port < 0
-                || port > 65535) {
-            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels and --timeout-ms must be positive, "
-                    + "--max-wait-us and --lone-spin-us at least 0 and --port 0..65535");
+                || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1)) {
+            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and --decode-budget "
+                    + "must be positive, --max-wait-us and --warmup at least 0, --lone-spin-us at least 0 and "
+                    + "--port 0..65535");
         }
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
         for (String m : models) {
@@ -126,6 +136,11 @@ final class ServeCommand implements Callable<Integer> {
         o.timeoutMillis = timeoutMillis;
         o.maxPixels = maxPixels;
         o.loneSpinMicros = loneSpinMicros;
+        o.warmupRuns = warmup;
+        if (decodeBudget != null) {
+            o.decodeBudgetBytes = decodeBudget;
+        }
+        long started = System.nanoTime();
         ModelServer server = ModelServer.start(loaded, o);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the server runs: the notes about its models
         // SIGTERM and Ctrl-C run shutdown hooks: the server drains before the JVM exits
@@ -134,6 +149,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Serving " + String.join(", ", loaded.keySet()) + " at " + server.url() + "/ (batch up to "
                 + maxBatch + ", wait " + maxWaitMicros + " us); Ctrl-C stops");
         out.flush();
+        ServeWarmup.report(server, warmup, maxBatch, started, out);
         server.awaitShutdown();
         out.println("Stopped.");
         out.flush();

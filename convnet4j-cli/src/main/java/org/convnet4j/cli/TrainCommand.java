@@ -96,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = noProgress ? null
-                : new ProgressBarListener(WriterOutputStream.printStream(stderr), System.console() != null);
+                : new ProgressBarListener(WriterOutputStream.printStream(stderr), Terminal.progress());
         if (progress != null) {
             run.addListener(progress);
         }

@@ -139,7 +139,7 @@ public final class TransferCommand implements Callable<Integer> {
         List<TrainingListener> listeners = new ArrayList<>();
         ProgressBarListener bar = null;
         if (!noProgress && plan.trainsByGradient()) {
-            bar = new ProgressBarListener(err, System.console() != null);
+            bar = new ProgressBarListener(err, Terminal.progress());
             listeners.add(bar);
         }
         FeatureExtractor.Progress progress = noProgress ? FeatureExtractor.Progress.NONE

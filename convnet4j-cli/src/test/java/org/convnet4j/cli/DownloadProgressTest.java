@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,49 +129,9 @@ class DownloadProgressTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), tty);
         assertFalse(tty.contains("downloading model.pth"), "no log lines on a terminal: " + tty);
-        // the bar: redrawn with carriage returns, ASCII style, size in KB, ending its line
-        assertTrue(tty.contains("\rmodel.pth") && tty.contains("100% [===") && tty.contains("/1953 KB"), tty);
+        // the bar (util.ProgressOutput): redrawn with carriage returns, ending its line
+        assertTrue(tty.contains("\rmodel.pth") && tty.contains("100% [========================] 2.0 MB of 2.0 MB"), tty);
         String path = dir.resolve("c3/weights/urls").toString();
         assertTrue(tty.lines().anyMatch(l -> l.startsWith(path)), "the path printed on a line of its own: " + tty);
-    }
-
-    /** The line schedule with a clock of our own: percent steps, a line after a quiet spell, unknown sizes. */
-    @Test
-    void linesComeAtPercentStepsAndAfterQuietSpells() {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        AtomicLong now = new AtomicLong();
-        DownloadLines d = new DownloadLines(new PrintStream(buf, true, StandardCharsets.UTF_8), now::get, 25,
-                TimeUnit.SECONDS.toNanos(30));
-        d.update("a.pth", 0, 4_000_000);
-        for (long b = 100_000; b <= 4_000_000; b += 100_000) {
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
-            d.update("a.pth", b, 4_000_000);
-        }
-        d.finished("a.pth");
-        // unknown size, and a stall of 31 s: one line for the stall, none for the fast part
-        d.update("b.pth", 0, -1);
-        d.update("b.pth", 1_000_000, -1);
-        now.addAndGet(TimeUnit.SECONDS.toNanos(31));
-        d.update("b.pth", 1_500_000, -1);
-        d.update("b.pth", 1_600_000, -1);
-        d.finished("b.pth");
-        // a resumed download: its speed counts the new bytes only; then one that stops short
-        d.update("c.pth", 3_000_000, 4_000_000);
-        now.addAndGet(TimeUnit.SECONDS.toNanos(31));
-        d.update("c.pth", 3_500_000, 4_000_000);
-        d.finished("c.pth");
-        List<String> want = new ArrayList<>(List.of(
-                "downloading a.pth (4.0 MB)",
-                "a.pth: 25% 1.0 MB of 4.0 MB, 1.0 MB/s, ETA 0:00:03",
-                "a.pth: 50% 2.0 MB of 4.0 MB, 1.0 MB/s, ETA 0:00:02",
-                "a.pth: 75% 3.0 MB of 4.0 MB, 1.0 MB/s, ETA 0:00:01",
-                "a.pth: 4.0 MB in 0:00:04 (1.0 MB/s)",
-                "downloading b.pth (size not given)",
-                "b.pth: 1.5 MB, 48 kB/s",
-                "b.pth: 1.6 MB in 0:00:31 (52 kB/s)",
-                "downloading c.pth (4.0 MB), resuming at 3.0 MB",
-                "c.pth: 87% 3.5 MB of 4.0 MB, 16 kB/s, ETA 0:00:31",
-                "c.pth: stopped at 3.5 MB of 4.0 MB"));
-        assertEquals(want, buf.toString(StandardCharsets.UTF_8).lines().toList());
     }
 }

@@ -47,4 +47,30 @@ class ExperimentCommandTest {
         assertTrue(bad.err().contains("--classifiers bogus: not known"), bad.err());
         assertFalse(Files.exists(dir.resolve("x")), "nothing written on bad input");
     }
+
+    @Test
+    void jsonPrintsEachFineTuningCasesPhasesAndWhyItsTuningWasKeptOrNot(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        CliRun r = CliRun.of("experiment", "transfer", "--out-dir", dir.toString(), "--sizes", "6",
+                "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "4", "--cases", "2",
+                "--targets", "similar", "--classifiers", "none", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(Files.readString(dir.resolve("results.json")).trim(), r.out().trim());
+        com.google.gson.JsonObject row = json.getAsJsonArray("rows").get(0).getAsJsonObject();
+        assertEquals("2", row.get("case").getAsString());
+        assertTrue(row.getAsJsonArray("frozen").size() > 0, row.toString());
+        com.google.gson.JsonObject tune = row.getAsJsonArray("phases").get(1).getAsJsonObject();
+        assertTrue(tune.has("tuning_kept") && tune.has("keep_reason") && tune.has("kept_epoch")
+                && tune.has("early_stop") && tune.has("loss_gain_se"), tune.toString());
+        // the printed lines carry the same details (on stderr with --json, the JSON alone on stdout)
+        assertTrue(r.err().contains("tuned weights " + (tune.get("tuning_kept").getAsBoolean() ? "kept: " : "not kept: ")),
+                r.err());
+        assertTrue(r.err().contains("frozen: "), r.err());
+
+        CliRun bad = CliRun.of("experiment", "transfer", "--out-dir", dir.resolve("y").toString(), "--keep-se", "-1");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("--keep-se"), bad.err());
+        assertFalse(Files.exists(dir.resolve("y")), "nothing written on bad input");
+    }
 }

@@ -58,6 +58,8 @@ class HttpsDownloadsTest {
     private final AtomicInteger cuts = new AtomicInteger();
     private ServerSocket proxy;
     private final List<String> connects = new CopyOnWriteArrayList<>();
+    private final List<String> proxyAuthorizations = new CopyOnWriteArrayList<>();
+    private volatile String requiredAuthorization;
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
     @BeforeEach
@@ -176,6 +178,23 @@ class HttpsDownloadsTest {
             String request = head.substring(0, head.indexOf("\r\n"));
             connects.add(request);
             OutputStream out = client.getOutputStream();
+            String given = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("proxy-authorization:"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(null);
+            proxyAuthorizations.add(request.split(" ")[0] + " " + given);
+            if (requiredAuthorization != null && !requiredAuthorization.equals(given)) {
+                out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"
+                        + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                return null;
+            }
+            if (request.startsWith("GET http://weights.invalid/models/" + name + " ")) {
+                // a plain http request through the proxy: answered by the proxy itself
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + payload.length + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(payload);
+                out.flush();
+                return null;
+            }
             if (!request.startsWith("CONNECT ")) {
                 out.write("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 return null;
@@ -304,5 +323,65 @@ class HttpsDownloadsTest {
         assertEquals(1, direct.errLines().size(), direct.errLines().toString());
         assertTrue(direct.errLines().get(0).contains(url + ": the host weights.invalid is not known")
                 && direct.errLines().get(0).contains("https_proxy"), direct.errLines().toString());
+    }
+
+    /**
+     * A proxy that answers 407 without the right user name and password: Basic Proxy-Authorization on the CONNECT of
+     * an https download and on a plain http request, from {@code https_proxy}/{@code http_proxy}
+     * ({@code http://USER:PASSWORD@HOST:PORT}, percent-encoded) or {@code -Dhttps.proxyUser/-Dhttps.proxyPassword};
+     * refused or missing credentials are one line, exit 2, nothing cached, and the credentials are in no output.
+     */
+    @Test
+    void aProxyThatWantsAPasswordGetsBasicAuthorizationOnConnectAndOnPlainRequests() throws Exception {
+        int proxyPort = startProxy();
+        String user = "anna";
+        String password = "s3cr:t@pass"; // a ':' and an '@' in it, percent-encoded in the variable
+        String encoded = "s3cr%3At%40pass";
+        requiredAuthorization = "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        String url = "https://weights.invalid/models/" + name;
+        String proxyUrl = "http://" + user + ":" + encoded + "@127.0.0.1:" + proxyPort;
+
+        Run tunnel = fetch("p1", url, trusting(), "https_proxy", proxyUrl);
+        assertEquals(0, tunnel.exit(), tunnel.errLines().toString());
+        assertArrayEquals(payload, Files.readAllBytes(Path.of(tunnel.out())));
+        assertEquals(List.of("CONNECT " + requiredAuthorization), proxyAuthorizations);
+
+        Run jvm = fetch("p2", url, List.of("-Djavax.net.ssl.trustStore=" + trustStore,
+                "-Djavax.net.ssl.trustStorePassword=" + PASSWORD, "-Dhttps.proxyHost=127.0.0.1",
+                "-Dhttps.proxyPort=" + proxyPort, "-Dhttps.proxyUser=" + user, "-Dhttps.proxyPassword=" + password));
+        assertEquals(0, jvm.exit(), jvm.errLines().toString());
+        assertArrayEquals(payload, Files.readAllBytes(Path.of(jvm.out())));
+
+        Run plain = fetch("p3", "http://weights.invalid/models/" + name, List.of(), "http_proxy", proxyUrl);
+        assertEquals(0, plain.exit(), plain.errLines().toString());
+        assertArrayEquals(payload, Files.readAllBytes(Path.of(plain.out())));
+        assertTrue(proxyAuthorizations.contains("GET " + requiredAuthorization), proxyAuthorizations.toString());
+
+        // a wrong password (tunnel and plain), and none at all: one line each, naming the proxy, not the secrets
+        String wrong = "http://" + user + ":nope-" + encoded + "@127.0.0.1:" + proxyPort;
+        List<Run> refused = List.of(fetch("p4", url, trusting(), "https_proxy", wrong),
+                fetch("p5", "http://weights.invalid/models/" + name, List.of(), "http_proxy", wrong));
+        for (Run r : refused) {
+            assertEquals(2, r.exit(), r.errLines().toString());
+            assertEquals(1, r.errLines().size(), r.errLines().toString());
+            assertTrue(r.errLines().get(0).contains("/models/" + name + ": the proxy 127.0.0.1:" + proxyPort
+                    + " refused the user name and password given (HTTP 407"), r.errLines().toString());
+        }
+        Run none = fetch("p6", url, trusting(), "https_proxy", "http://127.0.0.1:" + proxyPort);
+        assertEquals(2, none.exit(), none.errLines().toString());
+        assertEquals(1, none.errLines().size(), none.errLines().toString());
+        assertTrue(none.errLines().get(0).contains(url + ": the proxy 127.0.0.1:" + proxyPort + " needs a user name"
+                + " and password (HTTP 407") && none.errLines().get(0).contains("): give them as"
+                + " https_proxy=http://USER:PASSWORD@HOST:PORT"), none.errLines().toString());
+        assertEquals(List.of(), filesIn("p4"));
+        assertEquals(List.of(), filesIn("p5"));
+        assertEquals(List.of(), filesIn("p6"));
+        for (Run r : List.of(tunnel, jvm, plain, refused.get(0), refused.get(1), none)) {
+            String all = r.out() + String.join("\n", r.errLines());
+            for (String secret : List.of(password, encoded, "nope-", requiredAuthorization.substring(6), user)) {
+                assertTrue(!all.contains(secret), "the output shows '" + secret + "': " + all);
+            }
+        }
     }
 }

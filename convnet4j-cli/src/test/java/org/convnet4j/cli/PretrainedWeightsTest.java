@@ -214,6 +214,42 @@ class PretrainedWeightsTest {
         assertFalse(Files.exists(dir.resolve("cache/weights/" + fileName)));
     }
 
+    /** inspect and export take what --model takes: a URL (ONNX read as it is, before import) or a catalogued name. */
+    @Test
+    void inspectAndExportTakeUrlsAndCatalogueNamesAndAMistypedUrlIsOneLine() throws Exception {
+        Files.copy(PTH.resolve("resnet18.onnx"), served.resolve("model.onnx"));
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        CliRun onnx = CliRun.of("inspect", base + "/model.onnx");
+        assertEquals(0, onnx.exitCode(), onnx.err());
+        assertTrue(onnx.out().startsWith(base + "/model.onnx: ONNX IR ") && onnx.out().contains("operators: {")
+                && onnx.out().contains("parameters: "), onnx.out());
+        CliRun name = CliRun.of("inspect", "resnet18:imagenet");
+        assertEquals(0, name.exitCode(), name.err());
+        assertTrue(name.out().contains("parameters: ") && name.out().contains("everything is supported"), name.out());
+        assertTrue(Files.isRegularFile(dir.resolve("cache/weights/" + fileName)), "downloaded and cached");
+        CliRun pthUrl = CliRun.of("inspect", base + "/" + fileName);
+        assertEquals(0, pthUrl.exitCode(), pthUrl.err());
+        assertEquals(name.out(), pthUrl.out(), "the same weights by URL and by name");
+        Path exported = dir.resolve("resnet18.onnx");
+        CliRun export = CliRun.of("export", "resnet18:imagenet", "-o", exported.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        assertTrue(Files.size(exported) > 1000);
+
+        int before = requests.get();
+        for (String typo : List.of("https:/127.0.0.1/models/x.pth", "http//127.0.0.1/models/x.onnx",
+                "http:127.0.0.1/models/x.pth", "htps://127.0.0.1/models/x.pth")) {
+            for (String command : List.of("inspect", "export")) {
+                CliRun r = command.equals("inspect") ? CliRun.of("inspect", typo)
+                        : CliRun.of("export", typo, "-o", dir.resolve("x.onnx").toString());
+                assertEquals(2, r.exitCode(), typo + ": " + r.err());
+                assertEquals(1, r.errLines(), typo + ": " + r.err());
+                assertTrue(r.err().contains(typo + ": ") && (r.err().contains("not a valid URL (write http://HOST/PATH")
+                        || r.err().contains("only http:// and https:// URLs are fetched")), r.err());
+            }
+        }
+        assertEquals(before, requests.get(), "a mistyped URL fetches nothing");
+    }
+
     @Test
     void theReadmeSnippetRuns() throws Exception {
         // --- as in README.md ("Pretrained weights"), with resnet18:imagenet from this test's mirror ---

@@ -43,7 +43,7 @@ class ReadmeJavaExamplesTest {
         while (m.find()) {
             blocks.put(m.group(1), m.group(2));
         }
-        assertEquals(List.of("train", "predict", "fusion"), new ArrayList<>(blocks.keySet()));
+        assertEquals(List.of("train", "predict", "batch", "fusion"), new ArrayList<>(blocks.keySet()));
         writePicture(0, tmp.resolve("boot.png"));
         writePicture(1, tmp.resolve("shirt.png"));
 

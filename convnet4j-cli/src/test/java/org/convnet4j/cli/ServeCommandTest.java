@@ -41,6 +41,10 @@ class ServeCommandTest {
         assertEquals(2, negativeSpin.exitCode());
         assertEquals(1, negativeSpin.err().strip().lines().count(), negativeSpin.err());
         assertTrue(negativeSpin.err().contains("--lone-spin-us at least 0"), negativeSpin.err());
+        CliRun negativeWarmup = CliRun.of("serve", "--model", "m=lenet.c4j", "--warmup", "-1");
+        assertEquals(2, negativeWarmup.exitCode());
+        assertEquals(1, negativeWarmup.err().strip().lines().count(), negativeWarmup.err());
+        assertTrue(negativeWarmup.err().contains("--warmup at least 0"), negativeWarmup.err());
         CliRun noDir = CliRun.of("ui", "--logdir", dir.resolve("none").toString());
         assertEquals(2, noDir.exitCode());
         assertTrue(noDir.err().contains("no such directory"), noDir.err());
@@ -62,14 +66,23 @@ class ServeCommandTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line;
             String url = null;
+            String warming = null;
             while ((line = out.readLine()) != null) {
                 Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
                 if (m.find()) {
                     url = m.group(1);
+                }
+                if (line.startsWith("Warming up")) {
+                    warming = line;
+                }
+                if (line.startsWith("Warm-up done")) {
                     break;
                 }
             }
             assertTrue(url != null, "the server printed its address");
+            // the default warm-up: 5 forward passes at each batch size 1..64, announced, then done
+            assertTrue(warming != null && warming.contains("1..64 (320 in all)"), String.valueOf(warming));
+            assertTrue(line != null && line.matches("Warm-up done in \\d+\\.\\d s: ready"), String.valueOf(line));
             HttpClient http = HttpClient.newHttpClient();
             assertEquals(200, get(http, url + "/v2/health/ready").statusCode());
             String body = org.convnet4j.serve.InferenceProtocol.request(Tensor.zeros(1, 1, 28, 28), null).toString();
@@ -78,10 +91,21 @@ class ServeCommandTest {
                 inFlight.add(http.sendAsync(HttpRequest.newBuilder(URI.create(url + "/v2/models/m/infer"))
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
             }
-            // the four wait in one batch for more samples (the scrape is the fifth request in flight)
+            // the four reach the model: the ones still waiting in one batch for more samples are in flight (the
+            // scrape is one more); after the warm-up the model's speed is known, so the first may have been answered
+            // at once on its own thread, if it came alone (the small-model shortcut)
             long deadline = System.currentTimeMillis() + 30_000;
-            while (!get(http, url + "/metrics").body().contains("convnet4j_http_requests_in_flight 5\n")) {
-                assertTrue(System.currentTimeMillis() < deadline, "the 4 requests did not reach the model");
+            int waiting = 0;
+            while (true) {
+                String metrics = get(http, url + "/metrics").body();
+                waiting = (int) value(metrics, "convnet4j_http_requests_in_flight") - 1;
+                long answered = value(metrics,
+                        "convnet4j_http_requests_total{endpoint=\"/v2/models/{name}/infer\",status=\"200\"}");
+                if (waiting + answered == 4 && waiting >= 3) {
+                    break;
+                }
+                assertTrue(System.currentTimeMillis() < deadline, "the 4 requests did not reach the model: " + waiting
+                        + " waiting, " + answered + " answered");
                 Thread.sleep(20);
             }
             p.destroy(); // SIGTERM: the shutdown hook drains and stops the server
@@ -110,6 +134,16 @@ class ServeCommandTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** A series' value in a Prometheus exposition, 0 when absent. */
+    private static long value(String exposition, String series) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return (long) Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {

@@ -112,12 +112,41 @@ class TrainCommandTest {
 
     @Test
     void progressBarShowsEpochImagesPerSecondLossAndAccuracy() {
-        CliRun run = CliRun.of("train", "--limit", "26", "--epochs", "1", "--val-split", "0", "--out",
+        CliRun run = withProgress("bar", "train", "--limit", "26", "--epochs", "1", "--val-split", "0", "--out",
                 dir.resolve("p.c4j").toString());
         assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("\repoch 1/1"), run.err());
         String last = lastBarLine(run.err());
-        assertTrue(last.contains("epoch 1/1") && last.contains("260/260") && last.contains("img/s")
+        assertTrue(last.contains("epoch 1/1 100% [====") && last.contains("260 of 260 img") && last.contains("img/s")
                 && last.contains("loss ") && last.contains("acc "), run.err());
+    }
+
+    /** With stderr in a log: whole lines, the epoch's closing one with images, rate, loss and accuracy. */
+    @Test
+    void progressInALogIsWholeLinesWithoutCarriageReturns() {
+        CliRun run = withProgress("lines", "train", "--limit", "26", "--epochs", "2", "--val-split", "0", "--out",
+                dir.resolve("p.c4j").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertFalse(run.err().contains("\r"), run.err());
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            String closing = "epoch " + epoch + "/2: 260 img in \\d:\\d\\d:\\d\\d \\([\\d,]+ img/s\\)"
+                    + " loss \\d+\\.\\d{4} acc \\d\\.\\d{4}";
+            assertEquals(1, run.err().lines().filter(l -> l.matches(closing)).count(), run.err());
+        }
+    }
+
+    private static CliRun withProgress(String mode, String... args) {
+        String old = System.getProperty("convnet4j.progress");
+        System.setProperty("convnet4j.progress", mode);
+        try {
+            return CliRun.of(args);
+        } finally {
+            if (old == null) {
+                System.clearProperty("convnet4j.progress");
+            } else {
+                System.setProperty("convnet4j.progress", old);
+            }
+        }
     }
 
     @Test

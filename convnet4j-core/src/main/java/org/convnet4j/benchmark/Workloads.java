@@ -144,8 +144,12 @@ public final class Workloads {
         return quick ? new Timing(1, 0, 0, 3) : new Timing(2, 1.0, 0.25, 7);
     }
 
+    /** Most seconds a model workload's warm-up waits for the JIT after the reference's warm-up calls. */
+    static final double SETTLE_SECONDS = Double.parseDouble(System.getProperty("convnet4j.bench.settleSeconds", "30"));
+
     private Timing modelTiming(int repetitions) {
-        return quick ? new Timing(1, 0, 0, 1) : new Timing(3, 0, 1.0, repetitions);
+        // the reference's 3 warm-up calls, then until the JIT is idle (at most 30 s more): see Timing
+        return quick ? new Timing(1, 0, 0, 1) : new Timing(3, 0, 1.0, repetitions, SETTLE_SECONDS);
     }
 
     private void fmaPeak() {
@@ -295,7 +299,7 @@ public final class Workloads {
         HeapHighWater heap = new HeapHighWater();
         ResNet50Training w6 = new ResNet50Training();
         int batch = ResNet50Training.BATCH;
-        Timing timing = quick ? new Timing(1, 0, 0, 1) : new Timing(2, 0, 1.0, 5);
+        Timing timing = quick ? new Timing(1, 0, 0, 1) : new Timing(2, 0, 1.0, 5, SETTLE_SECONDS);
         Timing.Result r = timing.measure(w6::step);
         emit(name, batch, r, "images/s", heap, String.format(Locale.ROOT,
                 "%.0f ms/step; fwd+bwd+SGD mom 0.9, CE, training mode (BN batch statistics)", r.median() * 1e3));
@@ -348,6 +352,10 @@ public final class Workloads {
         notes.add(String.format(Locale.ROOT, "median of %d (range %.2f..%.2f, %d calls/rep)",
                 r.secondsPerCall().length, workPerCall / r.slowest(), workPerCall / r.fastest(),
                 r.callsPerRepetition()));
+        if (r.warmupCalls() > 0) {
+            notes.add(String.format(Locale.ROOT, "warm-up %d calls%s", r.warmupCalls(),
+                    r.jitSettled() ? " until the JIT was idle" : ""));
+        }
         notes.add(what);
         notes.add(environment());
         sink.accept(new BenchResult(name, workPerCall / r.median(), unit, String.join("; ", notes), peakMb));

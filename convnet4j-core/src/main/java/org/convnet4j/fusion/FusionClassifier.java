@@ -19,7 +19,6 @@ import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
-import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -239,7 +238,7 @@ public final class FusionClassifier {
             batch.add(t.reshape(t.shape().prepend(1)));
         }
         // fusion models end in logits (late fusion: log-probabilities): a softmax gives the probabilities
-        float[] scores = GradMode.withoutGradients(() -> model.forward(batch, false)).data();
+        float[] scores = model.predict(batch).data();
         return Classifications.fromLogits(scores, 0, classNames);
     }
 

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.convnet4j.data.Batch;
 import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.layers.DecisionFusion;
@@ -155,10 +155,10 @@ public final class LateFusion {
         double[][] out = new double[data.size()][k];
         DataLoader loader = DataLoader.builder(data).batchSize(batchSize).augment(false).build();
         int i = 0;
-        try (DataLoader.BatchIterator it = loader.iterator(0)) {
+        try (DataLoader.BatchIterator it = loader.iterator(0); InferenceBuffers.Scope scope = InferenceBuffers.scope()) {
             while (it.hasNext()) {
                 Batch b = it.next();
-                Tensor logits = GradMode.withoutGradients(() -> model.forward(b.inputs(), false));
+                Tensor logits = model.predict(b.inputs());
                 for (int r = 0; r < b.size(); r++) {
                     DecisionFusion.softmax(logits.data(), r * k, out[i++]);
                 }

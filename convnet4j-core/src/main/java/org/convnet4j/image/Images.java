@@ -147,6 +147,29 @@ public final class Images {
         }
     }
 
+    /**
+     * As {@link #header(Path)} for a picture held in memory (an upload): format, size, bands and what decoding it
+     * needs, without decoding pixel data; {@code name} is used in messages.
+     */
+    public static PictureHeader header(byte[] bytes, String name) throws ImageFormatException {
+        if (bytes.length == 0) {
+            throw new ImageFormatException(name + ": empty file, not an image");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            ImageReader reader = readerFor(in, name);
+            try {
+                reader.setInput(in, true, true);
+                return header(reader, name, JpegHeader.parse(bytes));
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageFormatException(name + ": cannot read: " + describe(e), e);
+        }
+    }
+
     private static Tensor read(Path file, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
         return read(file, maxPixels, minHeight, minWidth, 0);
     }

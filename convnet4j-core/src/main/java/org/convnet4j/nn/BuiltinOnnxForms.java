@@ -17,7 +17,6 @@ import org.convnet4j.nn.layers.BatchNorm1d;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Clip;
 import org.convnet4j.nn.layers.Concat;
-import org.convnet4j.nn.layers.ConnectionTableConv2d;
 import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.nn.layers.RbfOutput;
 import org.convnet4j.nn.layers.ScaledTanh;
@@ -306,26 +305,7 @@ final class BuiltinOnnxForms {
                     scaled, Map.of());
             o.node("Add", List.of(scaled, o.initializer("bias", t.bias().value().reshape(1, c, 1, 1))), Map.of());
         });
-        export(ConnectionTableConv2d.class, (t, o) -> {
-            // a Conv over every input map whose kernel is zero where the table has no connection (the function
-            // exactly; imported again it is an ordinary Conv2d, whose zero slices would learn if fine-tuned)
-            int c = o.inputShape(0).dim(0);
-            Shape packed = t.kernel().shape();
-            int kh = packed.dim(1);
-            int kw = packed.dim(2);
-            int area = kh * kw;
-            int[][] table = t.table();
-            Tensor dense = Tensor.zeros(table.length, c, kh, kw);
-            int slot = 0;
-            for (int f = 0; f < table.length; f++) {
-                for (int i : table[f]) {
-                    System.arraycopy(t.kernel().value().data(), slot * area, dense.data(), (f * c + i) * area, area);
-                    slot++;
-                }
-            }
-            o.node("Conv", List.of(o.inputs().get(0), o.initializer("kernel", dense), o.initializer("bias",
-                    t.bias().value())), attrs("kernel_shape", new long[] {kh, kw}));
-        });
+        FORMS.put(ConnectionTableOnnxForm.TYPE, new ConnectionTableOnnxForm()); // with its import
         export(RbfOutput.class, (r, o) -> {
             // -sum_j (x_j - w_ij)^2: x [N, 1, D] minus the centres [units, D], squared and summed over D, negated;
             // the paper's fixed codes (a buffer) are a Constant node, learnable centres an initializer

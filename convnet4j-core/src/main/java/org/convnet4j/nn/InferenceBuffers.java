@@ -21,7 +21,7 @@ import org.convnet4j.tensor.Tensor;
  */
 public final class InferenceBuffers {
     static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.inference.buffers"));
-    private static final ThreadLocal<InferenceBuffers> POOL = ThreadLocal.withInitial(InferenceBuffers::new);
+    private static final ThreadLocal<InferenceBuffers> POOL = new ThreadLocal<>();
     private static final ThreadLocal<InferenceBuffers[]> ACTIVE = ThreadLocal.withInitial(() -> new InferenceBuffers[1]);
 
     private final GradientPool pool = new GradientPool(); // the same take/give-back-by-liveness mechanism
@@ -39,6 +39,10 @@ public final class InferenceBuffers {
             return body.get();
         }
         InferenceBuffers buffers = POOL.get();
+        if (buffers == null) {
+            buffers = new InferenceBuffers();
+            POOL.set(buffers);
+        }
         buffers.begin();
         active[0] = buffers;
         Tensor out;
@@ -60,6 +64,36 @@ public final class InferenceBuffers {
     /** Drops this thread's buffers (their arrays become garbage): for a thread that will not predict again soon. */
     public static void release() {
         POOL.remove();
+    }
+
+    /**
+     * A stretch of inference calls on this thread (an evaluation, a batch loop) after which the buffers it made
+     * are dropped again: {@code try (InferenceBuffers.Scope s = InferenceBuffers.scope()) { ... }}. A thread that
+     * already had buffers when the scope opened (it serves predictions) keeps them.
+     */
+    public static Scope scope() {
+        return new Scope(POOL.get() != null);
+    }
+
+    /** See {@link #scope()}. */
+    public static final class Scope implements AutoCloseable {
+        private final boolean hadBuffers;
+
+        private Scope(boolean hadBuffers) {
+            this.hadBuffers = hadBuffers;
+        }
+
+        @Override
+        public void close() {
+            if (!hadBuffers) {
+                release();
+            }
+        }
+    }
+
+    /** Whether this thread holds inference buffers (for tests). */
+    static boolean held() {
+        return POOL.get() != null;
     }
 
     /** A new call: every kept array is free; arrays the last call did not take are dropped. */
@@ -87,6 +121,7 @@ public final class InferenceBuffers {
 
     /** Arrays kept, arrays handed out and not given back, floats kept, the longest array (tests). */
     static long[] state() {
-        return POOL.get().pool.state();
+        InferenceBuffers b = POOL.get();
+        return b == null ? new long[4] : b.pool.state();
     }
 }

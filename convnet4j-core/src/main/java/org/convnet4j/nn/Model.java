@@ -35,6 +35,14 @@ public abstract class Model extends Layer {
         return GradMode.withoutGradients(() -> InferenceBuffers.call(() -> forward(x, false)));
     }
 
+    /**
+     * {@link #predict(Tensor)} for a model with several inputs (one tensor per input, batch first): the same
+     * inference path (packed weights, this thread's activation buffers), the result the caller's.
+     */
+    public Tensor predict(List<Tensor> inputs) {
+        return GradMode.withoutGradients(() -> InferenceBuffers.call(() -> forward(inputs, false)));
+    }
+
     /** Names of the classes the outputs stand for, if known (saved with the model). */
     public List<String> classNames() {
         return classNames;

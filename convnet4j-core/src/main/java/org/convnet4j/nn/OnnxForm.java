@@ -115,6 +115,17 @@ public interface OnnxForm<L extends Layer> {
         String value(String suffix);
 
         /**
+         * Records a text about this layer's node (the one named {@link #name()}) in the model's metadata
+         * (ModelProto.metadata_props), for what standard operators cannot say; {@link Import#recorded} reads it
+         * back. Recording {@code "layer_type"} = a type's name makes our importer read the node with that type's
+         * form (when the form {@link #imports()} the node's operator) instead of as its operator says: other
+         * runtimes see the standard operator, convnet4j gets its own layer back.
+         */
+        default void record(String what, String value) {
+            throw new UnsupportedOperationException("this ONNX exporter keeps no records");
+        }
+
+        /**
          * Adds a node of {@code domain} (declared in the model's opset imports with {@code domainVersion}; ignored
          * for the default domain) named {@code name() + nodeSuffix}.
          */
@@ -134,6 +145,11 @@ public interface OnnxForm<L extends Layer> {
 
         /** A place to name in messages (the node and the file). */
         String where();
+
+        /** What our exporter recorded about this node ({@link Export#record}), or null. */
+        default String recorded(String what) {
+            return null;
+        }
 
         /** The number of inputs the node declares (optional inputs left out count as empty). */
         int inputCount();

@@ -77,15 +77,30 @@ public final class Pooling {
             colStart[q] = Math.max(c0, 0);
             colEnd[q] = Math.min(c0 + p.kw(), geo.w);
         }
+        // Output columns whose windows lie wholly inside the image: a contiguous range [inLo, inHi).
+        int inLo = 0;
+        while (inLo < geo.ow && inLo * p.strideW() - p.padding().left() < 0) {
+            inLo++;
+        }
+        int inHi = inLo;
+        while (inHi < geo.ow && inHi * p.strideW() - p.padding().left() + p.kw() <= geo.w) {
+            inHi++;
+        }
+        int[] inside = {inLo, inHi};
+        Kernels kernels = KernelProvider.get();
         forEachPlane(geo, pl -> {
             int xBase = pl * geo.h * geo.w;
             int yBase = pl * geo.oh * geo.ow;
+            if (p.type() == PoolType.MAX && argMax == null && windowSweep) {
+                maxPlane(kernels, xd, xBase, geo, p, colStart, colEnd, inside, yd, yBase);
+                return;
+            }
             if (p.type() == PoolType.MAX && isPlain2x2(p)) {
                 max2x2Plane(xd, xBase, geo, yd, yBase, argMax);
                 return;
             }
             if (p.type() == PoolType.MAX && argMax == null) {
-                maxPlane(xd, xBase, geo, p, colStart, colEnd, yd, yBase);
+                maxPlaneScalar(xd, xBase, geo, p, colStart, colEnd, yd, yBase);
                 return;
             }
             for (int r = 0; r < geo.oh; r++) {
@@ -229,8 +244,8 @@ public final class Pooling {
      * the values are identical, NaN included; without the index bookkeeping and with the input read row by
      * row it runs several times faster (GoogLeNet's 3x3 stride-1 pools were a fifth of its inference).
      */
-    private static void maxPlane(float[] xd, int xBase, Planes geo, PoolParams p, int[] cs, int[] ce, float[] yd,
-                                 int yBase) {
+    private static void maxPlaneScalar(float[] xd, int xBase, Planes geo, PoolParams p, int[] cs, int[] ce,
+                                       float[] yd, int yBase) {
         int w = geo.w;
         int ow = geo.ow;
         for (int r = 0; r < geo.oh; r++) {
@@ -263,6 +278,78 @@ public final class Pooling {
                     }
                     yd[out + q] = m;
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code -Dconvnet4j.pool.windowSweep=false}: inference max pooling runs the scalar sweeps of before
+     * ({@link #maxPlaneScalar}, and the unrolled arg-max for 2x2/2); a field so that A/B runs can flip it.
+     */
+    static volatile boolean windowSweep = !"false".equals(System.getProperty("convnet4j.pool.windowSweep"));
+
+    /**
+     * Max pooling of one plane when no arg-max is wanted (inference), every window size: per output row, the
+     * columns whose windows lie inside the image ({@code inside[0]} to {@code inside[1]}) go to
+     * {@link Kernels#maxPoolWindows} (one output per vector lane with the vector kernels), the clipped ones at the
+     * borders run the same comparison chain here. The chain per output is {@link #argMax}'s (start at the window's
+     * first element, take strictly greater, row-major), so the values are identical to the recording path, NaN and
+     * signed zeros included. GoogLeNet's 3x3 pools (stride 1 and 2) were a third of its batch-1 inference.
+     */
+    private static void maxPlane(Kernels kernels, float[] xd, int xBase, Planes geo, PoolParams p, int[] cs, int[] ce,
+                                 int[] inside, float[] yd, int yBase) {
+        int w = geo.w;
+        int ow = geo.ow;
+        int inLo = inside[0];
+        int inHi = inside[1];
+        // Stride 1 with an output as wide as the input (3x3, pad 1): output (r, q) and (r, q + 1) read windows one
+        // float apart, and so do (r, ow - 1) and (r + 1, 0). The rows whose windows lie inside the image vertically
+        // then form one run of outputs for one kernel call (GoogLeNet's 14x14 and 7x7 planes are narrower than a
+        // vector: row by row they would all run the scalar chain). Outputs of that run whose windows are clipped at
+        // the left or right border get wrong values from it (their windows wrap to the neighbouring row, still
+        // inside the plane) and are computed again below with the clipped chain, which overwrites them.
+        int rowLo = 0;
+        int rowHi = 0;
+        if (p.strideW() == 1 && p.strideH() == 1 && ow == w && inHi > inLo) {
+            int top = p.padding().top();
+            rowLo = Math.min(top, geo.oh);
+            rowHi = Math.max(rowLo, Math.min(geo.oh, geo.h - p.kh() + top + 1));
+            if (rowHi - rowLo >= 2) {
+                int from = rowLo * ow + inLo;
+                int to = (rowHi - 1) * ow + inHi;
+                kernels.maxPoolWindows(to - from, xd, xBase + (rowLo - top) * w + inLo - p.padding().left(), 1, w,
+                        p.kh(), p.kw(), yd, yBase + from);
+            } else {
+                rowLo = rowHi = 0;
+            }
+        }
+        for (int r = 0; r < geo.oh; r++) {
+            int r0 = r * p.strideH() - p.padding().top();
+            int rs = Math.max(r0, 0);
+            int re = Math.min(r0 + p.kh(), geo.h);
+            int out = yBase + r * ow;
+            int first = xBase + rs * w;
+            boolean done = r >= rowLo && r < rowHi;
+            for (int q = 0; q < ow; q++) {
+                if (q == inLo && inHi > inLo && re > rs) {
+                    if (done) { // computed by the run above
+                        q = inHi - 1;
+                        continue;
+                    }
+                    kernels.maxPoolWindows(inHi - inLo, xd, first + cs[inLo], p.strideW(), w, re - rs, p.kw(), yd,
+                            out + inLo);
+                    q = inHi - 1;
+                    continue;
+                }
+                float m = xd[first + cs[q]];
+                for (int i = rs; i < re; i++) {
+                    int row = xBase + i * w;
+                    for (int j = row + cs[q], end = row + ce[q]; j < end; j++) {
+                        float v = xd[j];
+                        m = v > m ? v : m;
+                    }
+                }
+                yd[out + q] = m;
             }
         }
     }

@@ -11,7 +11,7 @@ import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.Batch;
 import org.convnet4j.data.DataLoader;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.nn.Parameter;
@@ -229,10 +229,12 @@ public final class Trainer {
         }
         Metrics metrics = new Metrics(classNames(data));
         DataLoader loader = DataLoader.builder(data).batchSize(batchSize).augment(false).build();
-        try (DataLoader.BatchIterator batches = loader.iterator(0)) {
+        // the inference path (packed weights, this thread's activation buffers, dropped again at the end so
+        // that a training run that evaluates between epochs keeps no evaluation-sized arrays)
+        try (DataLoader.BatchIterator batches = loader.iterator(0); InferenceBuffers.Scope scope = InferenceBuffers.scope()) {
             while (batches.hasNext()) {
                 Batch batch = batches.next();
-                Tensor out = GradMode.withoutGradients(() -> model.forward(batch.inputs(), false));
+                Tensor out = model.predict(batch.inputs());
                 if (loss != null) {
                     metrics.addLoss(loss.compute(out, batch.labels()).value(), batch.size());
                 }

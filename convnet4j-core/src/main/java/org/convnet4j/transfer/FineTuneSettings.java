@@ -19,9 +19,13 @@ package org.convnet4j.transfer;
  * @param keepZ              the fine-tuning phase of Cases 2 and 3 is kept over the head it started from only when,
  *                           besides a lower validation loss and no lower accuracy, McNemar's z of the paired
  *                           validation answers ((gained - lost) / sqrt(gained + lost)) reaches this; 0 = no test
+ * @param keepSe             the fine-tuning phase of Cases 2 and 3 is kept over the head only when, besides the rules
+ *                           above, its mean validation loss gain over the head (paired, picture by picture) is at least
+ *                           this many standard errors of that gain; 0 = no such test
  */
 public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
-                               int batchSize, long seed, boolean refit, HeadFit headFit, double keepZ) {
+                               int batchSize, long seed, boolean refit, HeadFit headFit, double keepZ,
+                               double keepSe) {
     /** How the head phase (phase 1 of Cases 2 and 3) trains the new head on the frozen features. */
     public enum HeadFit {
         /**
@@ -85,6 +89,8 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
     public static final HeadFit DEFAULT_HEAD_FIT = HeadFit.LOGISTIC_REGRESSION;
     /** No significance test by default (the loss-and-accuracy rule alone); 1.96 is McNemar's test at the 5% level. */
     public static final double DEFAULT_KEEP_Z = 0;
+    /** The paired validation loss gain fine-tuning must reach, in its standard errors ({@link #keepSe}). */
+    public static final double DEFAULT_KEEP_SE = 0;
 
     public FineTuneSettings {
         if (maxHeadEpochs < 0 || maxTuneEpochs < 1 || patience < 1 || batchSize < 1) {
@@ -93,6 +99,10 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
         }
         if (!(keepZ >= 0) || Double.isInfinite(keepZ)) {
             throw new IllegalArgumentException("fine-tuning: the keep threshold z must be a number >= 0, got " + keepZ);
+        }
+        if (!(keepSe >= 0) || Double.isInfinite(keepSe)) {
+            throw new IllegalArgumentException("fine-tuning: the keep threshold in standard errors must be a number >= 0,"
+                    + " got " + keepSe);
         }
         if (headFit == null) {
             throw new IllegalArgumentException("fine-tuning: the head fit must be given");
@@ -103,7 +113,14 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
         }
     }
 
-    /** The settings with the default keep threshold ({@link #DEFAULT_KEEP_Z}). */
+    /** The settings with the default loss-gain threshold ({@link #DEFAULT_KEEP_SE}). */
+    public FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
+                            int batchSize, long seed, boolean refit, HeadFit headFit, double keepZ) {
+        this(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit, keepZ,
+                DEFAULT_KEEP_SE);
+    }
+
+    /** The settings with the default keep thresholds ({@link #DEFAULT_KEEP_Z}, {@link #DEFAULT_KEEP_SE}). */
     public FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patience, double validationFraction,
                             int batchSize, long seed, boolean refit, HeadFit headFit) {
         this(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit, DEFAULT_KEEP_Z);
@@ -123,42 +140,52 @@ public record FineTuneSettings(int maxHeadEpochs, int maxTuneEpochs, int patienc
 
     public static FineTuneSettings defaults() {
         return new FineTuneSettings(DEFAULT_MAX_HEAD_EPOCHS, DEFAULT_MAX_TUNE_EPOCHS, DEFAULT_PATIENCE,
-                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT, DEFAULT_HEAD_FIT, DEFAULT_KEEP_Z);
+                DEFAULT_VALIDATION_FRACTION, DEFAULT_BATCH_SIZE, 42, DEFAULT_REFIT, DEFAULT_HEAD_FIT, DEFAULT_KEEP_Z,
+                DEFAULT_KEEP_SE);
     }
 
     public FineTuneSettings withMaxHeadEpochs(int n) {
-        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit, keepZ);
+        return new FineTuneSettings(n, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, headFit, keepZ, keepSe);
     }
 
     public FineTuneSettings withMaxTuneEpochs(int n) {
-        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit, headFit, keepZ);
+        return new FineTuneSettings(maxHeadEpochs, n, patience, validationFraction, batchSize, seed, refit, headFit, keepZ, keepSe);
     }
 
     public FineTuneSettings withPatience(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit, headFit, keepZ);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, n, validationFraction, batchSize, seed, refit, headFit, keepZ, keepSe);
     }
 
     public FineTuneSettings withBatchSize(int n) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit, headFit, keepZ);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, n, seed, refit, headFit, keepZ, keepSe);
     }
 
     public FineTuneSettings withSeed(long s) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit, headFit, keepZ);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, s, refit, headFit, keepZ, keepSe);
     }
 
     /** With or without the refit on all the training data (without: the early-stopped weights are kept). */
     public FineTuneSettings withRefit(boolean r) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r, headFit, keepZ);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, r, headFit, keepZ, keepSe);
     }
 
     /** With the given way of training the new head in phase 1. */
     public FineTuneSettings withHeadFit(HeadFit h) {
-        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, h, keepZ);
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit, h, keepZ, keepSe);
     }
 
     /** With the McNemar z fine-tuning must reach against the head to be kept (0: the loss-and-accuracy rule alone). */
     public FineTuneSettings withKeepZ(double z) {
         return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit,
-                headFit, z);
+                headFit, z, keepSe);
+    }
+
+    /**
+     * With the paired validation loss gain, in its standard errors, fine-tuning must reach against the head to be kept
+     * (0: no such test).
+     */
+    public FineTuneSettings withKeepSe(double se) {
+        return new FineTuneSettings(maxHeadEpochs, maxTuneEpochs, patience, validationFraction, batchSize, seed, refit,
+                headFit, keepZ, se);
     }
 }

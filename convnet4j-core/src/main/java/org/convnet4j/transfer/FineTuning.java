@@ -66,12 +66,34 @@ public final class FineTuning {
      * fine-tuning phase that started from a head phase, {@code gained} and {@code lost} count the validation pictures
      * its kept epoch answers right that the head answered wrong, and the reverse, and {@code keepZ} is the McNemar
      * z it had to reach to be kept ({@link FineTuneSettings#keepZ}); -1, -1 and 0 where there was no such comparison.
+     * {@code lossGain} is the mean, over the validation pictures, of the head's loss minus the kept epoch's loss on
+     * the same picture (positive: fine-tuning fits validation better), {@code lossGainSe} its standard error (the
+     * spread of the picture-by-picture differences over the square root of their number), and {@code keepSe} how many
+     * of those standard errors the gain had to reach ({@link FineTuneSettings#keepSe}); NaN, NaN and 0 without a
+     * comparison.
      */
     public record Phase(int number, String title, List<String> trainedLayers, double learningRate, int maxEpochs,
                         int epochs, int bestEpoch, double bestValidationLoss, double validationAccuracy, int gained,
-                        int lost, double keepZ) {
+                        int lost, double keepZ, double lossGain, double lossGainSe, double keepSe) {
         public Phase {
             trainedLayers = List.copyOf(trainedLayers);
+        }
+
+        /** A phase with a McNemar comparison but no paired loss figures. */
+        public Phase(int number, String title, List<String> trainedLayers, double learningRate, int maxEpochs,
+                     int epochs, int bestEpoch, double bestValidationLoss, double validationAccuracy, int gained,
+                     int lost, double keepZ) {
+            this(number, title, trainedLayers, learningRate, maxEpochs, epochs, bestEpoch, bestValidationLoss,
+                    validationAccuracy, gained, lost, keepZ, Double.NaN, Double.NaN, 0);
+        }
+
+        /** The paired validation loss gain in its standard errors (NaN without a comparison; infinite for a gain without spread). */
+        public double lossGainT() {
+            if (Double.isNaN(lossGain) || Double.isNaN(lossGainSe)) {
+                return Double.NaN;
+            }
+            return lossGainSe > 0 ? lossGain / lossGainSe : lossGain > 0 ? Double.POSITIVE_INFINITY
+                    : lossGain < 0 ? Double.NEGATIVE_INFINITY : 0;
         }
 
         /** A phase without a paired comparison with a head phase (gained, lost unknown; no significance asked). */
@@ -171,14 +193,44 @@ public final class FineTuning {
      * sqrt(gained + lost) at least that z (no difference at all is not a gain).
      */
     public static boolean keepsTuning(Phase head, Phase tune) {
-        boolean better = tune.bestValidationLoss() < head.bestValidationLoss()
-                && tune.validationAccuracy() >= head.validationAccuracy();
-        if (!better || tune.keepZ() <= 0 || tune.gained() < 0) {
-            return better;
+        return keepReason(head, tune).kept();
+    }
+
+    /** Whether the fine-tuning phase is kept over its head ({@link #keepsTuning}), and why, in words. */
+    public record KeepDecision(boolean kept, String reason) {
+    }
+
+    /**
+     * {@link #keepsTuning} with its reason: which of the rules decided (a lower validation loss, no lower validation
+     * accuracy, McNemar's z with {@link FineTuneSettings#keepZ}, the paired loss gain in standard errors with
+     * {@link FineTuneSettings#keepSe}), with the figures.
+     */
+    public static KeepDecision keepReason(Phase head, Phase tune) {
+        String figures = String.format(Locale.ROOT, "validation loss %.4f vs the head's %.4f, accuracy %.4f vs %.4f",
+                tune.bestValidationLoss(), head.bestValidationLoss(), tune.validationAccuracy(),
+                head.validationAccuracy());
+        if (!(tune.bestValidationLoss() < head.bestValidationLoss())) {
+            return new KeepDecision(false, "no lower validation loss (" + figures + ")");
         }
-        // and clearly so: on a few validation pictures a gain of two or three answers is noise (seed 2030, Fashion
-        // 5-9 at 100 per class: 3 more right of 100 on validation, 5 fewer right of 500 on the test set)
-        return tune.mcNemarZ() >= tune.keepZ();
+        if (!(tune.validationAccuracy() >= head.validationAccuracy())) {
+            return new KeepDecision(false, "lower validation accuracy (" + figures + ")");
+        }
+        if (tune.keepZ() > 0 && tune.gained() >= 0 && !(tune.mcNemarZ() >= tune.keepZ())) {
+            // and clearly so: on a few validation pictures a gain of two or three answers is noise (seed 2030, Fashion
+            // 5-9 at 100 per class: 3 more right of 100 on validation, 5 fewer right of 500 on the test set)
+            return new KeepDecision(false, String.format(Locale.ROOT, "McNemar z %.2f < %.2f (%d more right, %d fewer"
+                    + " right; %s)", tune.mcNemarZ(), tune.keepZ(), tune.gained(), tune.lost(), figures));
+        }
+        if (tune.keepSe() > 0 && !Double.isNaN(tune.lossGain()) && !(tune.lossGainT() >= tune.keepSe())) {
+            return new KeepDecision(false, String.format(Locale.ROOT, "validation loss gain %.4f is %.2f standard"
+                    + " errors (%.4f), below %s (%s)", tune.lossGain(), tune.lossGainT(), tune.lossGainSe(),
+                    Transfer.number(tune.keepSe()), figures));
+        }
+        String more = "";
+        if (!Double.isNaN(tune.lossGain())) {
+            more = String.format(Locale.ROOT, "; loss gain %.4f = %.2f standard errors", tune.lossGain(), tune.lossGainT());
+        }
+        return new KeepDecision(true, "lower validation loss and no lower accuracy (" + figures + more + ")");
     }
 
     /**
@@ -284,6 +336,7 @@ public final class FineTuning {
         Phase head = null;
         Map<String, Tensor> headWeights = null;
         boolean[] headRight = null;
+        double[] headLosses = null;
         boolean convex = convexHead(plan, settings);
         if (plan.headLearningRate() > 0 && (convex || settings.maxHeadEpochs() > 0)) {
             FreezeState planState = FreezeState.of(model);
@@ -295,6 +348,7 @@ public final class FineTuning {
             planState.restore();
             headWeights = snapshot(model);
             headRight = rightAnswers(model, validation);
+            headLosses = pictureLosses(model, validation);
         }
         TransferPlan tunePlan = new TransferPlan(plan.transferCase(), model, plan.frozenLayers(), plan.trainedLayers(),
                 plan.learningRate(), 0, plan.groups(), plan.cut(), Transfer.prefixLength(model), plan.notes());
@@ -311,22 +365,26 @@ public final class FineTuning {
                 gained += tuneRight[i] && !headRight[i] ? 1 : 0;
                 lost += headRight[i] && !tuneRight[i] ? 1 : 0;
             }
+            double[] gain = pairedGain(headLosses, pictureLosses(model, validation));
             tune = new Phase(tune.number(), tune.title(), tune.trainedLayers(), tune.learningRate(), tune.maxEpochs(),
                     tune.epochs(), tune.bestEpoch(), tune.bestValidationLoss(), tune.validationAccuracy(), gained, lost,
-                    settings.keepZ());
+                    settings.keepZ(), gain[0], gain[1], settings.keepSe());
             out.accept(String.format(Locale.ROOT, "  against the head on the %d validation pictures: %d more right, %d"
-                    + " fewer right (McNemar z %.2f; kept only if lower loss, no lower accuracy%s)", tuneRight.length,
-                    gained, lost, tune.mcNemarZ(), settings.keepZ() > 0 ? String.format(Locale.ROOT, " and z >= %.2f",
-                    settings.keepZ()) : ""));
+                    + " fewer right (McNemar z %.2f), loss gain %.4f +- %.4f (%.2f standard errors); kept only if lower"
+                    + " loss, no lower accuracy%s%s", tuneRight.length, gained, lost, tune.mcNemarZ(), gain[0], gain[1],
+                    tune.lossGainT(), settings.keepZ() > 0 ? String.format(Locale.ROOT, ", z >= %.2f", settings.keepZ())
+                    : "", settings.keepSe() > 0 ? ", loss gain >= " + Transfer.number(settings.keepSe())
+                    + " standard errors" : ""));
         }
         phases.add(tune);
-        if (head != null && !keepsTuning(head, tune)) {
-            loadInto(model, headWeights);
-            out.accept(String.format(Locale.ROOT, "fine-tuning did not beat the head phase on validation (loss %.4f vs"
-                    + " %.4f, accuracy %.4f vs %.4f%s): keeping the head phase's weights", tune.bestValidationLoss(),
-                    head.bestValidationLoss(), tune.validationAccuracy(), head.validationAccuracy(),
-                    tune.keepZ() > 0 && tune.gained() >= 0 ? String.format(Locale.ROOT, ", McNemar z %.2f < %.2f",
-                    tune.mcNemarZ(), tune.keepZ()) : ""));
+        if (head != null) {
+            KeepDecision d = keepReason(head, tune);
+            if (!d.kept()) {
+                loadInto(model, headWeights);
+                out.accept("fine-tuning not kept: " + d.reason() + "; keeping the head phase's weights");
+            } else {
+                out.accept("fine-tuning kept: " + d.reason());
+            }
         }
         Metrics kept = Trainer.evaluate(model, validation, 256, new SoftmaxCrossEntropy());
         out.accept(String.format(Locale.ROOT, "kept model: validation accuracy %.4f, loss %.4f (%d pictures)",
@@ -359,9 +417,9 @@ public final class FineTuning {
         }
     }
 
-    /** Whether {@code model} answers each picture of {@code data} right (arg max = label), in data order. */
-    static boolean[] rightAnswers(Sequential model, Dataset data) {
-        boolean[] right = new boolean[data.size()];
+    /** Each picture's cross-entropy loss, -log softmax(model(x))[label], in data order. */
+    static double[] pictureLosses(Sequential model, Dataset data) {
+        double[] loss = new double[data.size()];
         int size = data.sampleShape().size();
         for (int start = 0; start < data.size(); start += 256) {
             int b = Math.min(256, data.size() - start);
@@ -371,8 +429,63 @@ public final class FineTuning {
             }
             Tensor y = org.convnet4j.nn.GradMode.withoutGradients(() -> model.forward(x, false));
             int k = y.dim(1);
+            float[] v = y.data();
             for (int i = 0; i < b; i++) {
-                right[start + i] = org.convnet4j.tensor.RowOps.argmax(y.data(), i * k, k) == data.label(start + i);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    max = Math.max(max, v[i * k + j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    sum += Math.exp(v[i * k + j] - max);
+                }
+                loss[start + i] = max + Math.log(sum) - v[i * k + data.label(start + i)];
+            }
+        }
+        return loss;
+    }
+
+    /**
+     * The paired gain of {@code after} over {@code before}: the mean of before[i] - after[i] and its standard error
+     * (sample standard deviation of the differences over sqrt(n)); {0, 0} for no pictures, standard error 0 for one.
+     */
+    static double[] pairedGain(double[] before, double[] after) {
+        int n = before.length;
+        if (n == 0) {
+            return new double[] {0, 0};
+        }
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            mean += before[i] - after[i];
+        }
+        mean /= n;
+        if (n < 2) {
+            return new double[] {mean, 0};
+        }
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            double d = before[i] - after[i] - mean;
+            ss += d * d;
+        }
+        return new double[] {mean, Math.sqrt(ss / (n - 1) / n)};
+    }
+
+    /** Whether {@code model} answers each picture of {@code data} right (arg max = label), in data order. */
+    static boolean[] rightAnswers(Sequential model, Dataset data) {
+        boolean[] right = new boolean[data.size()];
+        int size = data.sampleShape().size();
+        try (org.convnet4j.nn.InferenceBuffers.Scope scope = org.convnet4j.nn.InferenceBuffers.scope()) {
+            for (int start = 0; start < data.size(); start += 256) {
+                int b = Math.min(256, data.size() - start);
+                Tensor x = Tensor.zeros(data.sampleShape().prepend(b));
+                for (int i = 0; i < b; i++) {
+                    data.copySample(start + i, x.data(), i * size);
+                }
+                Tensor y = model.predict(x);
+                int k = y.dim(1);
+                for (int i = 0; i < b; i++) {
+                    right[start + i] = org.convnet4j.tensor.RowOps.argmax(y.data(), i * k, k) == data.label(start + i);
+                }
             }
         }
         return right;

@@ -38,13 +38,28 @@ public interface ShallowClassifier {
      * Class scores {@code s_k = bias[k] + sum_j kernel[k * features + j] * x_j} ({@code Dense}'s [units, in] order).
      *
      * @param note how the scores relate to the classifier's probabilities, for the log
+     * @param link how {@link #predictProba} follows from the scores (for an exact ONNX form of the classifier)
      */
-    record LinearScores(int classes, int features, float[] kernel, float[] bias, String note) {
+    record LinearScores(int classes, int features, float[] kernel, float[] bias, String note, Link link) {
         public LinearScores {
             if (classes < 1 || features < 1 || kernel.length != classes * features || bias.length != classes) {
                 throw new IllegalArgumentException("linear scores: " + kernel.length + " weights and " + bias.length
                         + " biases for " + classes + " classes x " + features + " features");
             }
+            java.util.Objects.requireNonNull(link, "link");
         }
+
+        /** Scores whose softmax is the classifier's probabilities ({@link Link#SOFTMAX}). */
+        public LinearScores(int classes, int features, float[] kernel, float[] bias, String note) {
+            this(classes, features, kernel, bias, note, Link.SOFTMAX);
+        }
+    }
+
+    /** How a linear classifier's probabilities follow from its scores {@code s}. */
+    enum Link {
+        /** {@code softmax(s)}. */
+        SOFTMAX,
+        /** {@code sigmoid(s_k) / sum_j sigmoid(s_j)}: one-vs-rest logistic regression's normalised probabilities. */
+        ONE_VS_REST_LOGISTIC
     }
 }

@@ -27,7 +27,7 @@ public final class ShallowClassifierLayer extends Layer {
     public static final String TYPE = "ShallowClassifier";
     /** Refuses absurd sizes from a damaged or hostile file before allocating. */
     public static final int MAX_BYTES = 1 << 30;
-    private static final float LOG_FLOOR = (float) Math.log(1e-12);
+    static final float LOG_FLOOR = (float) Math.log(1e-12);
 
     private final String algorithm;
     private final int features;

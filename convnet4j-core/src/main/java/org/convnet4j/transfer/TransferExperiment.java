@@ -96,9 +96,60 @@ public final class TransferExperiment {
      */
     public record Row(String target, int perClass, String caseLabel, String description, double accuracy,
                       double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
-                      List<Integer> heldOutRightPerFold, int heldOutFoldsKeepingTuning) {
+                      List<Integer> heldOutRightPerFold, int heldOutFoldsKeepingTuning, List<String> frozen,
+                      List<FineTuning.Phase> phases, List<FineTuning.Phase> refit) {
         public Row {
             heldOutRightPerFold = List.copyOf(heldOutRightPerFold);
+            frozen = List.copyOf(frozen);
+            phases = List.copyOf(phases);
+            refit = List.copyOf(refit);
+        }
+
+        /** A row without its phases (a case not trained by gradient, or a report read back without them). */
+        public Row(String target, int perClass, String caseLabel, String description, double accuracy,
+                   double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
+                   List<Integer> heldOutRightPerFold, int heldOutFoldsKeepingTuning) {
+            this(target, perClass, caseLabel, description, accuracy, heldOutAccuracy, heldOutAnswers, seconds, epochs,
+                    heldOutSeconds, heldOutRightPerFold, heldOutFoldsKeepingTuning, List.of(), List.of(), List.of());
+        }
+
+        /**
+         * What the case's training did, one line per phase: what was frozen and trained, the rate, the epochs run of
+         * the most allowed and whether early stopping ended it, the epoch kept; for Cases 2 and 3 whether the tuned
+         * weights were kept over the head and why ({@link FineTuning#keepReason}); then the refit. Empty for Cases 0
+         * and 1.
+         */
+        public List<String> phaseDetails() {
+            List<String> out = new ArrayList<>();
+            if (phases.isEmpty()) {
+                return out;
+            }
+            out.add("frozen: " + (frozen.isEmpty() ? "nothing" : String.join(", ", frozen)));
+            FineTuning.Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
+            for (FineTuning.Phase p : phases) {
+                if (p.convex()) {
+                    out.add(String.format(Locale.ROOT, "phase 1: %s trained as a logistic regression on the frozen"
+                            + " features (no rate, no epochs); validation loss %.4f, accuracy %.4f",
+                            String.join(", ", p.trainedLayers()), p.bestValidationLoss(), p.validationAccuracy()));
+                    continue;
+                }
+                out.add(String.format(Locale.ROOT, "phase %d: %s at %s; %d of at most %d epochs run (%s), epoch %d"
+                        + " kept: validation loss %.4f, accuracy %.4f", p.number(), String.join(", ", p.trainedLayers()),
+                        Transfer.number(p.learningRate()), p.epochs(), p.maxEpochs(),
+                        p.epochs() < p.maxEpochs() ? "early stop at epoch " + p.epochs() : "no early stop",
+                        p.bestEpoch(), p.bestValidationLoss(), p.validationAccuracy()));
+                if (p.number() == 2 && head != null) {
+                    FineTuning.KeepDecision d = FineTuning.keepReason(head, p);
+                    out.add("tuned weights " + (d.kept() ? "kept" : "not kept") + ": " + d.reason());
+                }
+            }
+            if (!refit.isEmpty()) {
+                out.add("refit on all the training pictures: " + refit.stream().map(p -> p.convex() || p.number() == 1
+                        && p.learningRate() == 0 ? "phase 1 (logistic regression)" : "phase " + p.number() + " for "
+                        + p.epochs() + " epochs at " + Transfer.number(p.learningRate()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
+            }
+            return out;
         }
 
         /** A row without the count of fold runs that kept their fine-tuning (-1). */
@@ -235,6 +286,129 @@ public final class TransferExperiment {
             return csv.toString();
         }
 
+        /**
+         * The whole report as JSON (what {@code experiment transfer --json} prints and results.json holds): the
+         * settings, the base's accuracy, every case's row with its phases ({@code phases}: what was trained, rate,
+         * epochs run, epoch kept, validation figures, for phase 2 of Cases 2 and 3 the paired comparison with the head
+         * and {@code tuning_kept} with its {@code keep_reason}; {@code refit}; {@code details}: the printed lines), the
+         * advisor's verdicts and Case 1's classifiers.
+         */
+        public String toJson() {
+            Map<String, Object> root = new LinkedHashMap<>();
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("seed", config.seed());
+            c.put("sizes", config.sizes());
+            c.put("cases", config.cases());
+            c.put("targets", config.targets());
+            c.put("pretrain_per_class", config.pretrainPerClass());
+            c.put("pretrain_epochs", config.pretrainEpochs());
+            c.put("test_per_class", config.testPerClass());
+            c.put("head_fit", config.fineTune().headFit().optionName());
+            c.put("validation_fraction", config.fineTune().validationFraction());
+            c.put("patience", config.fineTune().patience());
+            c.put("max_tune_epochs", config.fineTune().maxTuneEpochs());
+            c.put("keep_z", config.fineTune().keepZ());
+            c.put("keep_se", config.fineTune().keepSe());
+            c.put("refit", config.fineTune().refit());
+            root.put("config", c);
+            root.put("base_accuracy", baseAccuracy);
+            List<Object> rs = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("target", r.target());
+                m.put("per_class", r.perClass());
+                m.put("case", r.caseLabel());
+                m.put("description", r.description());
+                m.put("test_accuracy", r.accuracy());
+                if (!Double.isNaN(r.heldOutAccuracy())) {
+                    m.put("held_out_accuracy", r.heldOutAccuracy());
+                    m.put("held_out_answers", r.heldOutAnswers());
+                    m.put("held_out_right_per_fold", r.heldOutRightPerFold());
+                    m.put("held_out_seconds", r.heldOutSeconds());
+                }
+                if (r.heldOutFoldsKeepingTuning() >= 0) {
+                    m.put("fold_runs_keeping_tuning", r.heldOutFoldsKeepingTuning());
+                }
+                m.put("seconds", r.seconds());
+                if (!r.phases().isEmpty()) {
+                    m.put("frozen", r.frozen());
+                    m.put("phases", phaseMaps(r.phases(), true));
+                    m.put("refit", phaseMaps(r.refit(), false));
+                    m.put("details", r.phaseDetails());
+                }
+                rs.add(m);
+            }
+            root.put("rows", rs);
+            List<Object> as = new ArrayList<>();
+            for (Advice a : advice) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("target", a.target());
+                m.put("per_class", a.perClass());
+                m.put("similarity", a.table().reasons().size() > 1 ? a.table().reasons().get(1) : "");
+                m.put("table_case", a.table().transferCase().number() + (a.table().earlyCut() ? "-early" : ""));
+                if (a.tried() != null) {
+                    m.put("try_pick", a.tried());
+                    m.put("try_pick_test_accuracy", accuracy(a.target(), a.perClass(), a.tried()));
+                    m.put("held_out_accuracies", a.trialAccuracies());
+                }
+                m.put("best_test_accuracy", bestAccuracy(a.target(), a.perClass()));
+                if (a.choice() != null) {
+                    m.put("uncertain", a.choice().uncertain());
+                    m.put("reason", a.choice().reason());
+                }
+                as.add(m);
+            }
+            root.put("advice", as);
+            List<Object> cs = new ArrayList<>();
+            for (ClassifierRow r : classifiers) {
+                cs.add(Map.of("target", r.target(), "classifier", r.classifier(), "test_accuracy", r.accuracy(),
+                        "seconds", r.seconds()));
+            }
+            root.put("classifiers", cs);
+            root.put("seconds", seconds);
+            return Json.toPretty(Json.toTree(root));
+        }
+
+        private static List<Object> phaseMaps(List<FineTuning.Phase> phases, boolean validated) {
+            List<Object> out = new ArrayList<>();
+            FineTuning.Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
+            for (FineTuning.Phase p : phases) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("phase", p.number());
+                m.put("title", p.title());
+                m.put("trained", p.trainedLayers());
+                m.put("learning_rate", p.learningRate());
+                m.put("max_epochs", p.maxEpochs());
+                m.put("epochs", p.epochs());
+                if (validated) {
+                    m.put("kept_epoch", p.bestEpoch());
+                    m.put("early_stop", !p.convex() && p.epochs() < p.maxEpochs());
+                    putNumber(m, "val_loss", p.bestValidationLoss());
+                    putNumber(m, "val_accuracy", p.validationAccuracy());
+                }
+                if (validated && p.number() == 2 && head != null) {
+                    if (p.gained() >= 0) {
+                        m.put("gained_vs_head", p.gained());
+                        m.put("lost_vs_head", p.lost());
+                        m.put("mcnemar_z", p.mcNemarZ());
+                    }
+                    putNumber(m, "loss_gain_vs_head", p.lossGain());
+                    putNumber(m, "loss_gain_se", p.lossGainSe());
+                    FineTuning.KeepDecision d = FineTuning.keepReason(head, p);
+                    m.put("tuning_kept", d.kept());
+                    m.put("keep_reason", d.reason());
+                }
+                out.add(m);
+            }
+            return out;
+        }
+
+        private static void putNumber(Map<String, Object> m, String key, double v) {
+            if (Double.isFinite(v)) {
+                m.put(key, v);
+            }
+        }
+
         /** The chart's bars: series "case LABEL", category "similar 10/class", value the test accuracy. */
         public List<ChartValue> chartValues() {
             return rows.stream().map(r -> new ChartValue("case " + r.caseLabel(),
@@ -311,10 +485,14 @@ public final class TransferExperiment {
                     Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.heldOut().answers(),
                             r.seconds(), epochs, h == null ? 0 : h.seconds(),
                             h == null ? List.of() : h.heldOut().rightPerFold(),
-                            h == null ? -1 : h.heldOut().foldsKeepingTuning());
+                            h == null ? -1 : h.heldOut().foldsKeepingTuning(),
+                            plan.trainsByGradient() ? plan.frozenLayers() : List.of(), r.phases(), r.refit());
                     rows.add(row);
                     log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));
+                    for (String d : row.phaseDetails()) {
+                        log.accept(String.format(Locale.ROOT, "%-28s %4d/class    %s", t.getKey(), n, d));
+                    }
                 }
                 TransferAdvisor.Choice choice = trials.isEmpty() ? null
                         : TransferAdvisor.choose(trials, TransferAdvisor.labelOf(rec));

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
-import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
@@ -107,21 +107,23 @@ public final class TransferRun {
         int right = 0;
         int n = test.size();
         int size = test.sampleShape().size();
-        for (int start = 0; start < n; start += 256) {
-            int b = Math.min(256, n - start);
-            Tensor x = Tensor.zeros(test.sampleShape().prepend(b));
-            for (int i = 0; i < b; i++) {
-                test.copySample(start + i, x.data(), i * size);
-            }
-            Tensor out = GradMode.withoutGradients(() -> model.forward(x, false));
-            int k = out.dim(1);
-            for (int i = 0; i < b; i++) {
-                int best = 0;
-                for (int j = 1; j < k; j++) {
-                    best = out.data()[i * k + j] > out.data()[i * k + best] ? j : best;
+        try (InferenceBuffers.Scope scope = InferenceBuffers.scope()) { // the thread keeps no test-sized arrays
+            for (int start = 0; start < n; start += 256) {
+                int b = Math.min(256, n - start);
+                Tensor x = Tensor.zeros(test.sampleShape().prepend(b));
+                for (int i = 0; i < b; i++) {
+                    test.copySample(start + i, x.data(), i * size);
                 }
-                if (m.indexOf()[test.label(start + i)] == best) {
-                    right++;
+                Tensor out = model.predict(x);
+                int k = out.dim(1);
+                for (int i = 0; i < b; i++) {
+                    int best = 0;
+                    for (int j = 1; j < k; j++) {
+                        best = out.data()[i * k + j] > out.data()[i * k + best] ? j : best;
+                    }
+                    if (m.indexOf()[test.label(start + i)] == best) {
+                        right++;
+                    }
                 }
             }
         }

@@ -398,6 +398,54 @@ public final class MemoryBudget {
     }
 
     /**
+     * Both limits ({@link #PROPERTY} and {@link #UNSTORED_PROPERTY}) set to {@code size} (a {@link #parseSize} text)
+     * until {@link Limit#close()} puts the previous values back: what {@code --max-model-memory} does for one
+     * command. The properties are the JVM's, so the override is process-wide while it lasts. A null size changes
+     * nothing.
+     *
+     * @throws IllegalArgumentException a malformed size, naming {@code option}; nothing is changed then
+     */
+    public static Limit limit(String size, String option) {
+        return new Limit(size, option);
+    }
+
+    /** A raised (or lowered) memory limit; {@link #close()} restores the previous one. */
+    public static final class Limit implements AutoCloseable {
+        private final String size;
+        private final String previous;
+        private final String previousUnstored;
+
+        private Limit(String size, String option) {
+            if (size != null) {
+                parseSize(size, option);
+            }
+            this.size = size;
+            this.previous = System.getProperty(PROPERTY);
+            this.previousUnstored = System.getProperty(UNSTORED_PROPERTY);
+            if (size != null) {
+                System.setProperty(PROPERTY, size);
+                System.setProperty(UNSTORED_PROPERTY, size);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (size != null) {
+                restore(PROPERTY, previous);
+                restore(UNSTORED_PROPERTY, previousUnstored);
+            }
+        }
+
+        private static void restore(String property, String value) {
+            if (value == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, value);
+            }
+        }
+    }
+
+    /**
      * A size in bytes with an optional k/m/g/t suffix ("6g"), as the properties take it; an
      * IllegalArgumentException naming {@code option} otherwise.
      */

@@ -70,6 +70,41 @@ class PoolingArgMaxTest {
     }
 
     @Test
+    void vectorWindowSweepOnWidePlanesMatchesTheArgMaxPathAndTheScalarSweep() {
+        // planes wide enough for whole vectors of outputs (GoogLeNet's 3x3 stride 1 and 2, VGG's 2x2/2, a window
+        // clipped on one side only), and GoogLeNet's 14x14 and 7x7 planes (stride 1, pad 1: one run of outputs over
+        // rows), with ties, signed zeros and NaNs at window starts and inside windows
+        for (int[] dims : new int[][] {{2, 3, 23, 71}, {2, 5, 14, 14}, {1, 9, 7, 7}, {1, 2, 3, 40}}) {
+            sweepMatches(tiedRandom(new Random(5), dims));
+        }
+    }
+
+    private static void sweepMatches(Tensor x) {
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i += 11) {
+            d[i] = -0f;
+        }
+        for (int i = 3; i < d.length; i += 41) {
+            d[i] = Float.NaN;
+        }
+        PoolParams[] ps = {new PoolParams(PoolType.MAX, 3, 3, 1, 1, Padding.of(1), 0, false),
+            new PoolParams(PoolType.MAX, 3, 3, 2, 2, new Padding(0, 1, 0, 1), 0, false),
+            new PoolParams(PoolType.MAX, 3, 3, 2, 2, Padding.of(1), 0, false), PoolParams.max(2, 2),
+            new PoolParams(PoolType.MAX, 2, 5, 1, 3, new Padding(1, 0, 2, 0), 0, false), PoolParams.max(3, 3)};
+        for (PoolParams p : ps) {
+            Tensor plain = Pooling.forward(x, p);
+            Tensor recorded = Pooling.forward(x, p, new int[plain.size()]);
+            assertArrayEquals(recorded.data(), plain.data(), p.toString());
+            Pooling.windowSweep = false;
+            try {
+                assertArrayEquals(Pooling.forward(x, p).data(), plain.data(), "scalar sweep " + p);
+            } finally {
+                Pooling.windowSweep = true;
+            }
+        }
+    }
+
+    @Test
     void rejectsABufferThatIsTooShortOrNotMaxPooling() {
         Tensor x = Tensor.zeros(1, 1, 4, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -209,6 +209,75 @@ class FineTuningTest {
         assertFalse(FineTuning.keepsTuning(head, worseLoss));
     }
 
+    @Test
+    void aLossGainThresholdKeepsTuningOnlyWhenTheGainIsThatManyStandardErrors() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("p"), 0, 0, 1, 1, 0.1325, 0.94);
+        // gain 0.0133 with a standard error of 0.01: 1.33 standard errors
+        FineTuning.Phase tune = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.1192, 0.97, 3, 0, 0,
+                0.0133, 0.01, 1);
+        assertEquals(1.33, tune.lossGainT(), 1e-12);
+        FineTuning.KeepDecision kept = FineTuning.keepReason(head, tune);
+        assertTrue(kept.kept(), kept.reason());
+        assertTrue(kept.reason().contains("1.33 standard errors"), kept.reason());
+        FineTuning.Phase strict = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.1192, 0.97, 3, 0,
+                0, 0.0133, 0.01, 2);
+        FineTuning.KeepDecision dropped = FineTuning.keepReason(head, strict);
+        assertFalse(dropped.kept());
+        assertTrue(dropped.reason().startsWith("validation loss gain 0.0133 is 1.33 standard errors (0.0100), below 2"),
+                dropped.reason());
+        assertEquals(List.of("1x1"), describe(FineTuning.refitEpochs(List.of(head, strict))));
+        // the other rules come first, and say so
+        FineTuning.Phase worse = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.14, 0.97, 3, 0, 0,
+                -0.01, 0.001, 1);
+        assertTrue(FineTuning.keepReason(head, worse).reason().startsWith("no lower validation loss"));
+        FineTuning.Phase fewer = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.10, 0.93, 3, 4, 0,
+                0.03, 0.001, 1);
+        assertTrue(FineTuning.keepReason(head, fewer).reason().startsWith("lower validation accuracy"));
+        // without the paired figures (an old phase) the threshold cannot apply
+        FineTuning.Phase unknown = new FineTuning.Phase(2, "tune", List.of("p"), 0.001, 60, 11, 1, 0.1192, 0.97);
+        assertTrue(FineTuning.keepsTuning(head, unknown));
+    }
+
+    @Test
+    void pairedGainIsTheMeanDifferenceWithItsStandardError() {
+        double[] g = FineTuning.pairedGain(new double[] {1.0, 0.5, 0.2, 0.3}, new double[] {0.8, 0.5, 0.1, 0.1});
+        // differences 0.2, 0, 0.1, 0.2: mean 0.125, sample sd sqrt(0.0275 / 3), se = sd / 2
+        assertEquals(0.125, g[0], 1e-12);
+        assertEquals(Math.sqrt(0.0275 / 3) / 2, g[1], 1e-12);
+        assertEquals(0.5, FineTuning.pairedGain(new double[] {1}, new double[] {0.5})[0], 1e-12);
+        assertEquals(0, FineTuning.pairedGain(new double[] {1}, new double[] {0.5})[1], 1e-12);
+    }
+
+    @Test
+    void pictureLossesAverageToTheTrainersLoss() {
+        Sequential base = TransferTest.base(1);
+        Dataset data = TransferTest.data(40, 3);
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base,
+                TransferOptions.forClasses(data.classNames()));
+        double[] losses = FineTuning.pictureLosses(plan.model(), data);
+        double mean = Arrays.stream(losses).average().orElseThrow();
+        assertEquals(org.convnet4j.train.Trainer.evaluate(plan.model(), data, 256,
+                new org.convnet4j.train.loss.SoftmaxCrossEntropy()).loss(), mean, 1e-5);
+        assertTrue(Arrays.stream(losses).allMatch(l -> l >= 0));
+    }
+
+    @Test
+    void everyTwoPhaseRunSaysWhetherItKeptItsTuningAndWhy() {
+        Sequential base = TransferTest.base(1);
+        Dataset all = TransferTest.data(60, 3);
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, base,
+                TransferOptions.forClasses(all.classNames()));
+        List<String> log = new ArrayList<>();
+        FineTuning.Result r = FineTuning.fit(plan, all, FineTuneSettings.defaults().withMaxTuneEpochs(3)
+                .withRefit(false), log::add);
+        FineTuning.Phase tune = r.phases().get(1);
+        assertFalse(Double.isNaN(tune.lossGain()));
+        assertEquals(r.phases().get(0).bestValidationLoss() - tune.bestValidationLoss(), tune.lossGain(), 1e-4);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("fine-tuning kept: ") || l.startsWith("fine-tuning not kept: ")),
+                String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.contains("standard errors")), String.join("\n", log));
+    }
+
     private static List<String> describe(List<int[]> epochs) {
         return epochs.stream().map(e -> e[0] + "x" + e[1]).toList();
     }

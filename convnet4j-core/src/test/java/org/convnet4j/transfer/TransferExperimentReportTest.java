@@ -67,6 +67,44 @@ class TransferExperimentReportTest {
     }
 
     @Test
+    void eachGradientCaseCarriesItsPhaseDetailsInTheLogLinesAndTheJson() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("fc"), 0, 0, 1, 1, 0.1325, 0.94);
+        // seed 2030's cell: 3 more right, loss gain 0.0133, here 0.9 standard errors against a threshold of 1
+        FineTuning.Phase tune = new FineTuning.Phase(2, "tune", List.of("c5", "fc"), 0.001, 60, 11, 1, 0.1192, 0.97,
+                3, 0, 0, 0.0133, 0.0133 / 0.9, 1);
+        FineTuning.Phase refitHead = new FineTuning.Phase(1, "refit: head", List.of("fc"), 0, 0, 1, 1, Double.NaN,
+                Double.NaN);
+        TransferExperiment.Row row = new TransferExperiment.Row(T, 100, "2", "2 (...)", 0.932, 0.93, 500, 2.0, 12, 20,
+                List.of(93, 94, 92, 95, 91), 1, List.of("c1", "c3"), List.of(head, tune), List.of(refitHead));
+        List<String> d = row.phaseDetails();
+        assertEquals("frozen: c1, c3", d.get(0));
+        assertTrue(d.get(1).startsWith("phase 1: fc trained as a logistic regression"), d.get(1));
+        assertEquals("phase 2: c5, fc at 0.001; 11 of at most 60 epochs run (early stop at epoch 11), epoch 1 kept:"
+                + " validation loss 0.1192, accuracy 0.9700", d.get(2));
+        assertTrue(d.get(3).startsWith("tuned weights not kept: validation loss gain 0.0133 is 0.90 standard errors"),
+                d.get(3));
+        assertEquals("refit on all the training pictures: phase 1 (logistic regression)", d.get(4));
+        // Cases 0 and 1 have no phases
+        assertTrue(report(42).rows().get(1).phaseDetails().isEmpty());
+
+        TransferExperiment.Report r = new TransferExperiment.Report(List.of(row), List.of(), List.of(), 0.884, 10,
+                TransferExperiment.Config.defaults().withSeed(2030));
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(r.toJson()).getAsJsonObject();
+        assertEquals(2030, json.getAsJsonObject("config").get("seed").getAsLong());
+        com.google.gson.JsonObject jr = json.getAsJsonArray("rows").get(0).getAsJsonObject();
+        assertEquals("c1", jr.getAsJsonArray("frozen").get(0).getAsString());
+        com.google.gson.JsonObject p2 = jr.getAsJsonArray("phases").get(1).getAsJsonObject();
+        assertEquals(11, p2.get("epochs").getAsInt());
+        assertEquals(1, p2.get("kept_epoch").getAsInt());
+        assertTrue(p2.get("early_stop").getAsBoolean());
+        assertEquals(3, p2.get("gained_vs_head").getAsInt());
+        assertEquals(false, p2.get("tuning_kept").getAsBoolean());
+        assertTrue(p2.get("keep_reason").getAsString().contains("below 1"), p2.toString());
+        assertEquals(1, jr.getAsJsonArray("refit").size());
+        assertEquals(5, jr.getAsJsonArray("details").size());
+    }
+
+    @Test
     void csvQuotesEveryCellAndAddsTheRightAnswersPerFold() {
         String[] lines = report(42).csv().split("\n");
         assertEquals(4, lines.length);

@@ -305,7 +305,11 @@ final class TribuoClassifier implements ShallowClassifier {
                     : "liblinear's one-vs-rest decision values as logits: same arg max; the softmax is sharper or"
                     + " flatter than its normalised one-vs-rest probabilities")
                     : "liblinear's linear SVM decision values";
-            return java.util.Optional.of(new LinearScores(classes, d, kernel, b, note));
+            // predictProba: liblinear's normalised one-vs-rest logistic probabilities (logreg, more than two
+            // classes), else the softmax of the scores (two-class logreg: +d/2 and -d/2; svm: its decision values)
+            ShallowClassifier.Link link = algorithm.equals("logreg") && nrClass > 2
+                    ? ShallowClassifier.Link.ONE_VS_REST_LOGISTIC : ShallowClassifier.Link.SOFTMAX;
+            return java.util.Optional.of(new LinearScores(classes, d, kernel, b, note, link));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(algorithm + ": cannot read liblinear's weights: " + e, e);
         }

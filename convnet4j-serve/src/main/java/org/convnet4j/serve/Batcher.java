@@ -53,12 +53,30 @@ public final class Batcher implements AutoCloseable {
     private volatile long callerRunsMaxNanos;
     /** Forward-pass time per sample, smoothed; the model's speed as {@link #callerRuns} judges it. */
     private volatile double nanosPerSample = Double.POSITIVE_INFINITY;
+    private final int warmupRuns;
+    private final java.util.concurrent.atomic.AtomicLong warmupPasses = new java.util.concurrent.atomic.AtomicLong();
+    private final CompletableFuture<Long> warmedUp = new CompletableFuture<>();
 
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
-        if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1) {
+        this(name, model, maxBatch, maxWaitMicros, queueCapacity, metrics, 0);
+    }
+
+    /**
+     * As above, with a warm-up: before it takes any request the worker runs {@code warmupRuns} forward passes at
+     * each batch size dynamic batching can form (1 to {@code maxBatch} samples, seeded random inputs in [0, 1)), as
+     * Triton's {@code model_warmup} does, so that the first requests do not pay for the JIT compiling the
+     * kernels (a cold LeNet-5 answered at a few percent of its warm rate for tens of seconds on a loaded machine,
+     * docs/SERVING.md). Requests submitted meanwhile wait in the queue; {@link #warmedUp} says when it is done.
+     * 0: no warm-up.
+     */
+    public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics,
+                   int warmupRuns) {
+        if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0) {
             throw new IllegalArgumentException("Batcher: max batch " + maxBatch + ", max wait " + maxWaitMicros
-                    + " us and queue " + queueCapacity + " must be positive");
+                    + " us, queue " + queueCapacity + " and warm-up runs " + warmupRuns
+                    + " must be positive (the wait and the warm-up may be 0)");
         }
+        this.warmupRuns = warmupRuns;
         this.name = name;
         this.model = model;
         this.sampleShape = model.inputShapes().get(0);
@@ -162,6 +180,60 @@ public final class Batcher implements AutoCloseable {
         return depth;
     }
 
+    /**
+     * Completes (with the number of warm-up forward passes) once the worker has run its warm-up and takes requests;
+     * at once without a warm-up; exceptionally when a warm-up pass failed (the worker then takes requests anyway,
+     * which will most likely fail the same way) or the batcher was closed first.
+     */
+    public CompletableFuture<Long> warmedUp() {
+        return warmedUp;
+    }
+
+    /** Warm-up forward passes run so far. */
+    public long warmupPasses() {
+        return warmupPasses.get();
+    }
+
+    /** Forward passes the warm-up runs in all: {@code warmupRuns} at each batch size 1 to max batch. */
+    public long warmupPassesPlanned() {
+        return (long) warmupRuns * maxBatch;
+    }
+
+    /** The warm-up of the constructor's comment, on the worker thread before its first request. */
+    private void warmUp() {
+        if (warmupRuns == 0) {
+            warmedUp.complete(0L);
+            return;
+        }
+        try {
+            java.util.Random random = new java.util.Random(1998);
+            for (int b = 1; b <= maxBatch; b++) {
+                Tensor x = Tensor.uniform(random, 0, 1, sampleShape.prepend(b).dims());
+                for (int i = 0; i < warmupRuns; i++) {
+                    if (!accepting) {
+                        warmedUp.completeExceptionally(new ApiException(503, "model " + name
+                                + " was closed during its warm-up"));
+                        return;
+                    }
+                    long t0 = System.nanoTime();
+                    model.predict(x);
+                    observe(b, System.nanoTime() - t0);
+                    warmupPasses.incrementAndGet();
+                }
+            }
+            warmedUp.complete(warmupPasses.get());
+        } catch (Throwable e) {
+            warmedUp.completeExceptionally(e);
+        }
+    }
+
+    /** Smooths the time per sample {@link #callerRuns} judges by (a racy update is harmless). */
+    private void observe(int samples, long nanos) {
+        double per = (double) nanos / samples;
+        double before = nanosPerSample;
+        nanosPerSample = Double.isInfinite(before) ? per : 0.8 * before + 0.2 * per;
+    }
+
     private Job poll() {
         Job j = queue.pollFirst();
         if (j != null) {
@@ -171,6 +243,7 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void run() {
+        warmUp();
         List<Job> batch = new ArrayList<>();
         Job carry = null; // a request too large to join the previous batch starts the next one
         boolean interrupted = false;
@@ -281,9 +354,7 @@ public final class Batcher implements AutoCloseable {
             Tensor y = model.predict(x);
             long nanos = System.nanoTime() - t0;
             metrics.batch(name, n, nanos / 1e9);
-            double per = (double) nanos / n;
-            double before = nanosPerSample;
-            nanosPerSample = Double.isInfinite(before) ? per : 0.8 * before + 0.2 * per; // a racy update is harmless
+            observe(n, nanos);
             int outPer = y.size() / n;
             Shape outSample = y.shape().dropFirst();
             int off = 0;

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -82,6 +81,27 @@ public final class ModelServer implements AutoCloseable {
          * lone connection about a third of its throughput). At most once per answer; 0: never.
          */
         public long loneSpinMicros = 100;
+        /**
+         * Warm-up before readiness (Triton's {@code model_warmup}): each model's worker runs this many forward
+         * passes at every batch size dynamic batching can form (1 to {@link #maxBatch}) before
+         * {@code /v2/health/ready} and the model's ready endpoint answer 200, so that a server that says ready
+         * answers at its warm speed rather than while the JIT compiles the kernels. The port is bound meanwhile:
+         * liveness answers, readiness answers 503, and inference requests wait in the queue until the warm-up is
+         * done. 0: no warm-up, ready at once.
+         */
+        public int warmupRuns = 5;
+        /**
+         * The memory all pictures being decoded at once may hold together (bytes): each decode reserves what its
+         * header says it needs (the decoder's picture and buffers, the float tensor, one working copy for the
+         * model's preprocessing) from this one total before decoding, and gives it back afterwards. Default: half
+         * the maximum heap.
+         */
+        public long decodeBudgetBytes = Runtime.getRuntime().maxMemory() / 2;
+        /**
+         * How long a picture waits for the decode budget when pictures being decoded hold too much of it; then it
+         * is refused with 503 and {@code Retry-After}.
+         */
+        public long decodeWaitMillis = 1_000;
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
@@ -95,11 +115,12 @@ public final class ModelServer implements AutoCloseable {
     private final ServeMetrics metrics = new ServeMetrics();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final PictureDecoder pictures;
-    /** Pictures decoded and prepared at once: bounds their memory (a 16-megapixel RGB picture is ~200 MB). */
-    private final Semaphore decoding = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    /** What the pictures being decoded hold, all together (a 16-megapixel RGB picture needs some 550 MB). */
+    private final DecodeBudget decoding;
     private final WebAssets assets = new WebAssets(ASSETS);
     private final Javalin app;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final CompletableFuture<Void> warmedUp;
     private volatile boolean draining;
     private int port;
     private volatile LoneConnectionConnector connector;
@@ -123,14 +144,23 @@ public final class ModelServer implements AutoCloseable {
             }
             ImageClassifier classifier = pictureClassifier(m);
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
-                    metrics).callerRuns(options.callerRunsMicros);
+                    metrics, options.warmupRuns).callerRuns(options.callerRunsMicros);
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
         metrics.inFlight(inFlight::get);
+        metrics.warmup(() -> {
+            Map<String, long[]> w = new LinkedHashMap<>();
+            models.forEach((n, m) -> w.put(n, new long[] {m.batcher.warmupPasses(), warmed(m) ? 1 : 0}));
+            return w;
+        });
+        this.warmedUp = CompletableFuture.allOf(models.values().stream().map(m -> m.batcher.warmedUp())
+                .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
                 () -> connector == null ? 0 : connector.missed());
         this.pictures = new PictureDecoder(options.maxPixels);
+        this.decoding = new DecodeBudget(options.decodeBudgetBytes);
+        metrics.decodeReserved(decoding::reserved);
         this.app = Http.create(this::routes, (status, seconds) -> metrics.request(ServeMetrics.UNMATCHED, status, seconds),
                 new InferHandler());
     }
@@ -159,6 +189,38 @@ public final class ModelServer implements AutoCloseable {
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
         return s;
+    }
+
+    /**
+     * Completes when every model's warm-up ({@link Options#warmupRuns}) is done, exceptionally when one failed;
+     * until then readiness answers 503. {@code server.warmedUp().join()} waits for it.
+     */
+    public CompletableFuture<Void> warmedUp() {
+        return warmedUp;
+    }
+
+    /** What {@code /v2/health/ready} answers: every model warmed up, and not shutting down. */
+    public boolean ready() {
+        return !draining && models.values().stream().allMatch(ModelServer::warmed);
+    }
+
+    /** The model's warm-up has finished without failing. */
+    private static boolean warmed(Served m) {
+        CompletableFuture<Long> w = m.batcher.warmedUp();
+        return w.isDone() && !w.isCompletedExceptionally();
+    }
+
+    /** A model's warm-up: forward passes run so far and in all ({@link Options#warmupRuns} x max batch). */
+    public record WarmUp(long passesRun, long passesPlanned) {
+    }
+
+    /** The warm-up of a served model (for messages and tests). */
+    public WarmUp warmUp(String model) {
+        Served m = models.get(model);
+        if (m == null) {
+            throw new IllegalArgumentException("not served: " + model);
+        }
+        return new WarmUp(m.batcher.warmupPasses(), m.batcher.warmupPassesPlanned());
     }
 
     /** The port bound at start (the chosen one when {@link Options#port} was 0). */
@@ -202,17 +264,15 @@ public final class ModelServer implements AutoCloseable {
             if (draining) {
                 throw new ApiException(503, "shutting down");
             }
-            ok(c, "ready", true);
+            ok(c, "ready", ready());
         }));
         config.routes.get("/v2", ctx -> handle("/v2", ctx, this::serverMetadata));
         config.routes.get("/v2/models/{name}", ctx -> handle("/v2/models/{name}", ctx, c -> {
             Served m = model(c);
             Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
         }));
-        config.routes.get("/v2/models/{name}/ready", ctx -> handle("/v2/models/{name}/ready", ctx, c -> {
-            model(c);
-            ok(c, "ready", !draining);
-        }));
+        config.routes.get("/v2/models/{name}/ready", ctx -> handle("/v2/models/{name}/ready", ctx, c ->
+                ok(c, "ready", !draining && warmed(model(c)))));
         config.routes.post(INFER, ctx -> handle(INFER, ctx, this::infer));
         config.routes.post("/predictions/{name}", ctx -> handle("/predictions/{name}", ctx, this::predictPicture));
         config.routes.get("/metrics", ctx -> handle("/metrics", ctx, c ->
@@ -244,6 +304,9 @@ public final class ModelServer implements AutoCloseable {
             if (e.status() == 413) {
                 refuseAndDrain(ctx, e.getMessage());
             } else {
+                if (e.retryAfterSeconds() >= 0) {
+                    ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+                }
                 Http.error(ctx, e.status(), e.getMessage());
             }
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
@@ -644,15 +707,26 @@ public final class ModelServer implements AutoCloseable {
         Http.json(ctx, 200, o);
     }
 
-    /** The picture in the body as the model sees it: decoded with the pixel cap, then the model's preprocessing. */
+    /**
+     * The picture in the body as the model sees it: decoded with the pixel cap, then the model's preprocessing. What
+     * decoding and preprocessing need, from the picture's header, is reserved from the decode budget shared by all
+     * requests first (waiting at most {@link Options#decodeWaitMillis}, then 503).
+     */
     private Tensor prepared(Context ctx, Served m) throws IOException {
         byte[] bytes = body(ctx);
-        decoding.acquireUninterruptibly();
-        try {
-            return m.classifier.preprocessing().apply(pictures.decode(bytes));
-        } finally {
-            decoding.release();
+        long need = pictures.bytesToPrepare(bytes, m.input.dim(0));
+        if (need == 0) {
+            return m.classifier.preprocessing().apply(pictures.decode(bytes)); // refused from its header (400)
         }
+        long wait = Math.min(options.decodeWaitMillis, options.timeoutMillis);
+        try (DecodeBudget.Reservation r = decoding.reserve(need, wait, "the picture", metrics::decodeWaited)) {
+            return m.classifier.preprocessing().apply(pictures.decode(bytes));
+        }
+    }
+
+    /** The shared decode budget (tests). */
+    DecodeBudget decodeBudget() {
+        return decoding;
     }
 
     private static int topK(Context ctx, Served m) {

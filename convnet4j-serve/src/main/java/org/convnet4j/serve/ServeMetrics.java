@@ -53,8 +53,20 @@ public final class ServeMetrics {
     private final Map<String, Histogram> forwardSeconds = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> queueDepth = new ConcurrentHashMap<>();
     private volatile java.util.function.IntSupplier inFlight;
+    private volatile java.util.function.Supplier<Map<String, long[]>> warmup;
+    private volatile java.util.function.LongSupplier decodeReserved;
+    private final AtomicLong decodeRefused = new AtomicLong();
+    private final AtomicLong decodeWaited = new AtomicLong();
     private volatile java.util.function.LongSupplier polledCaught;
     private volatile java.util.function.LongSupplier polledMissed;
+
+    /**
+     * Where each model's warm-up is read: model name to {passes run so far, 1 if finished else 0}; null: no such
+     * series.
+     */
+    public void warmup(java.util.function.Supplier<Map<String, long[]>> progress) {
+        this.warmup = progress;
+    }
 
     /** Where the gauge of requests being handled (the scrape itself included) is read; null: no such gauge. */
     public void inFlight(java.util.function.IntSupplier requests) {
@@ -69,6 +81,19 @@ public final class ServeMetrics {
     public void lonePolls(java.util.function.LongSupplier caught, java.util.function.LongSupplier missed) {
         this.polledCaught = caught;
         this.polledMissed = missed;
+    }
+
+    /** Where the bytes reserved by pictures being decoded are read (see {@code DecodeBudget}); null: no such gauge. */
+    public void decodeReserved(java.util.function.LongSupplier bytes) {
+        this.decodeReserved = bytes;
+    }
+
+    /** A picture decode had to wait for the decode budget; {@code refused}: and was refused after waiting. */
+    public void decodeWaited(boolean refused) {
+        decodeWaited.incrementAndGet();
+        if (refused) {
+            decodeRefused.incrementAndGet();
+        }
     }
 
     public void request(String endpoint, int status, double seconds) {
@@ -129,6 +154,30 @@ public final class ServeMetrics {
             b.append("# TYPE convnet4j_lone_connection_polls_total counter\n");
             b.append("convnet4j_lone_connection_polls_total{result=\"caught\"} ").append(caught.getAsLong()).append('\n');
             b.append("convnet4j_lone_connection_polls_total{result=\"missed\"} ").append(missed.getAsLong()).append('\n');
+        }
+        java.util.function.Supplier<Map<String, long[]>> w = warmup;
+        if (w != null) {
+            Map<String, long[]> all = new TreeMap<>(w.get());
+            b.append("# HELP convnet4j_warmup_passes_total Warm-up forward passes run before the model took requests.\n");
+            b.append("# TYPE convnet4j_warmup_passes_total counter\n");
+            all.forEach((m, v) -> b.append("convnet4j_warmup_passes_total{model=\"").append(escape(m)).append("\"} ")
+                    .append(v[0]).append('\n'));
+            b.append("# HELP convnet4j_model_warmed_up 1 once the model's warm-up is done (readiness waits for it).\n");
+            b.append("# TYPE convnet4j_model_warmed_up gauge\n");
+            all.forEach((m, v) -> b.append("convnet4j_model_warmed_up{model=\"").append(escape(m)).append("\"} ")
+                    .append(v[1]).append('\n'));
+        }
+        java.util.function.LongSupplier reserved = decodeReserved;
+        if (reserved != null) {
+            b.append("# HELP convnet4j_decode_reserved_bytes Bytes reserved by the pictures being decoded now.\n");
+            b.append("# TYPE convnet4j_decode_reserved_bytes gauge\n");
+            b.append("convnet4j_decode_reserved_bytes ").append(reserved.getAsLong()).append('\n');
+            b.append("# HELP convnet4j_decode_waits_total Picture decodes that waited for the decode budget.\n");
+            b.append("# TYPE convnet4j_decode_waits_total counter\n");
+            b.append("convnet4j_decode_waits_total ").append(decodeWaited.get()).append('\n');
+            b.append("# HELP convnet4j_decode_refused_total Pictures refused (503) because the decode budget stayed full.\n");
+            b.append("# TYPE convnet4j_decode_refused_total counter\n");
+            b.append("convnet4j_decode_refused_total ").append(decodeRefused.get()).append('\n');
         }
         java.util.function.IntSupplier f = inFlight;
         if (f != null) {

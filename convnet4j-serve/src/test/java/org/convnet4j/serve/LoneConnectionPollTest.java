@@ -27,7 +27,9 @@ class LoneConnectionPollTest {
         o.timeoutMillis = 20_000;
         o.loneSpinMicros = spinMicros;
         o.callerRunsMicros = 10_000_000; // inline on the selector thread even when the machine is loaded
-        return ModelServer.start(Map.of("lenet", TestModels.lenet(3)), o);
+        ModelServer s = ModelServer.start(Map.of("lenet", TestModels.lenet(3)), o);
+        s.warmedUp().join(); // the requests below meet a warm, idle model
+        return s;
     }
 
     private static byte[] request(long seed) {

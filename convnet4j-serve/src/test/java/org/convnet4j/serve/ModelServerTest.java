@@ -48,6 +48,7 @@ class ModelServerTest {
         o.maxBodyBytes = 1 << 20;
         o.maxPixels = 100_000;
         server = ModelServer.start(Map.of("lenet", saved), o);
+        server.warmedUp().join();
     }
 
     @AfterAll

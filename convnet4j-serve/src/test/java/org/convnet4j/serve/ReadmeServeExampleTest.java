@@ -44,6 +44,7 @@ class ReadmeServeExampleTest {
         options.port = 0;                                           // any free port
         try (ModelServer server = ModelServer.start(models, options)) {
             System.out.println("serving at " + server.url());      // POST server.url() + "/predictions/lenet"
+            server.warmedUp().join();                               // warm-up passes done: /v2/health/ready answers 200
             url = server.url();
             assertEquals(200, ModelServerTest.get(server, "/v2/health/ready").statusCode());
         }                                                           // close(): drains requests in flight, then stops

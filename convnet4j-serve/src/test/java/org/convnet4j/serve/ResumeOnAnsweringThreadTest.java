@@ -35,7 +35,9 @@ class ResumeOnAnsweringThreadTest {
         o.maxWaitMicros = 20_000;
         o.callerRunsMicros = 0; // every answer comes from the worker
         o.loneSpinMicros = 0;
-        return ModelServer.start(Map.of("lenet", TestModels.lenet(3)), o);
+        ModelServer s = ModelServer.start(Map.of("lenet", TestModels.lenet(3)), o);
+        s.warmedUp().join(); // the requests below meet a warm, idle model
+        return s;
     }
 
     private static byte[] request(long seed) {

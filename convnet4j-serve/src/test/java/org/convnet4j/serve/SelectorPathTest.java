@@ -35,6 +35,7 @@ class SelectorPathTest {
         o.timeoutMillis = 20_000;
         saved = TestModels.lenet(3);
         server = ModelServer.start(Map.of("lenet", saved), o);
+        server.warmedUp().join();
     }
 
     @AfterAll

@@ -3,69 +3,58 @@ package org.convnet4j.cli.train;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import org.convnet4j.cli.Terminal;
 import org.convnet4j.train.Metrics;
 import org.convnet4j.train.TrainingContext;
 import org.convnet4j.train.TrainingListener;
+import org.convnet4j.util.ProgressOutput;
 
 /**
- * A live progress bar per epoch (me.tongfei progressbar): images done of the epoch, images per second, time left
- * in the epoch, and the running loss and accuracy of the epoch's batches. Unicode blocks and in-place redraws on
- * a terminal; plain ASCII redrawn with carriage returns every few seconds otherwise (a log file stays small).
+ * Progress of each epoch ({@link ProgressOutput}): images done of the epoch, images per second, time left in the
+ * epoch, and the running loss and accuracy of the epoch's batches. A bar redrawn in place at a terminal; in a log,
+ * a line every 10% of the epoch (or 30 s) and one when the epoch ends, never a carriage return.
  */
 public final class ProgressBarListener implements TrainingListener {
     private final PrintStream out;
-    private final boolean terminal;
-    private ProgressBar bar;
+    private final ProgressOutput.Mode mode;
+    private ProgressOutput epochProgress;
     private int batchSize;
     private long epochImages;
 
-    /** @param terminal whether {@code out} is an interactive terminal (decides the style and refresh rate) */
-    public ProgressBarListener(PrintStream out, boolean terminal) {
+    public ProgressBarListener(PrintStream out, ProgressOutput.Mode mode) {
         this.out = out;
-        this.terminal = terminal;
+        this.mode = mode;
     }
 
-    /** On standard error; a terminal when the JVM has a console. */
+    /** On standard error, as {@link Terminal#progress()} says. */
     public static ProgressBarListener onStderr() {
-        return new ProgressBarListener(System.err, System.console() != null);
+        return new ProgressBarListener(System.err, Terminal.progress());
     }
 
     @Override
     public void onEpochStart(TrainingContext ctx, int epoch) {
+        close();
         batchSize = ctx.config().batchSize();
         epochImages = (long) ctx.batchesPerEpoch() * batchSize; // refined at the last batch (it may be smaller)
-        bar = new ProgressBarBuilder()
-                .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, ctx.config().epochs()))
-                .setInitialMax(epochImages)
-                .setStyle(terminal ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
-                .setUnit(" img", 1)
-                .showSpeed()
-                .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
-                .setUpdateIntervalMillis(terminal ? 250 : 5000)
-                .setConsumer(terminal ? new InteractiveConsoleProgressBarConsumer(out, 120)
-                        : new ConsoleProgressBarConsumer(out, 120))
-                .build();
+        String task = String.format(Locale.ROOT, "epoch %d/%d", epoch, ctx.config().epochs());
+        epochProgress = new ProgressOutput(out, mode, task, ProgressOutput.Unit.count("img"));
+        epochProgress.update(0, epochImages);
     }
 
     @Override
     public void onBatchEnd(TrainingContext ctx, int epoch, int batch, int batches, double loss) {
-        if (bar == null) {
+        if (epochProgress == null) {
             return;
         }
         Metrics m = ctx.runningMetrics();
         long done = m != null ? m.count() : (long) batch * batchSize;
         if (batch == batches) {
-            bar.maxHint(done);
+            epochImages = done;
         }
-        bar.stepTo(done);
         if (m != null) {
-            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f", m.loss(), m.accuracy()));
+            epochProgress.message(String.format(Locale.ROOT, "loss %.4f acc %.4f", m.loss(), m.accuracy()));
         }
+        epochProgress.update(done, epochImages);
     }
 
     @Override
@@ -78,11 +67,11 @@ public final class ProgressBarListener implements TrainingListener {
         close();
     }
 
-    /** Also to be called when training fails, so that the bar's refresh thread ends. */
+    /** Ends the epoch's progress (its closing line, or the bar's line); also when training fails. */
     public void close() {
-        if (bar != null) {
-            bar.close();
-            bar = null;
+        if (epochProgress != null) {
+            epochProgress.finish();
+            epochProgress = null;
         }
     }
 }

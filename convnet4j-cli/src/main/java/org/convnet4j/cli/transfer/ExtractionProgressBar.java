@@ -1,31 +1,37 @@
 package org.convnet4j.cli.transfer;
 
 import java.io.PrintStream;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import org.convnet4j.cli.Terminal;
 import org.convnet4j.transfer.FeatureExtractor;
+import org.convnet4j.util.ProgressOutput;
 
-/** A progress bar on stderr for feature extraction (bottleneck features, cached frozen prefix). */
+/**
+ * Progress of feature extraction (bottleneck features, cached frozen prefix) on stderr ({@link ProgressOutput}):
+ * a bar at a terminal, lines in a log.
+ */
 public final class ExtractionProgressBar implements FeatureExtractor.Progress, AutoCloseable {
     private final PrintStream out;
     private final String task;
-    private ProgressBar bar;
+    private final ProgressOutput.Mode mode;
+    private ProgressOutput current;
 
     public ExtractionProgressBar(PrintStream out, String task) {
+        this(out, task, Terminal.progress());
+    }
+
+    public ExtractionProgressBar(PrintStream out, String task, ProgressOutput.Mode mode) {
         this.out = out;
         this.task = task;
+        this.mode = mode;
     }
 
     @Override
     public void update(long done, long total) {
-        if (bar == null) {
-            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" img", 1)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000)
-                    .setConsumer(new ConsoleProgressBarConsumer(out, 100)).build();
+        if (current == null) {
+            current = new ProgressOutput(out, mode, task, ProgressOutput.Unit.count("img"))
+                    .opening("extracting " + task);
         }
-        bar.stepTo(done);
+        current.update(done, total);
         if (done >= total) {
             close();
         }
@@ -33,9 +39,9 @@ public final class ExtractionProgressBar implements FeatureExtractor.Progress, A
 
     @Override
     public void close() {
-        if (bar != null) {
-            bar.close();
-            bar = null;
+        if (current != null) {
+            current.finish();
+            current = null;
         }
     }
 }

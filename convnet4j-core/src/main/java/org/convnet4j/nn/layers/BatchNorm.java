@@ -100,11 +100,45 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
      * the same values and kernel calls as {@link #forward} with fixed statistics, so fusing changes no bit.
      */
     public ConvEpilogue inferenceEpilogue(boolean relu) {
+        return inferenceEpilogue(relu ? ConvEpilogue.RELU : null);
+    }
+
+    /**
+     * As {@link #inferenceEpilogue(boolean)}, followed by {@code activation} (null: none). Allocates nothing once
+     * made: the epilogue reads the parameters' own arrays, and 1/sqrt(running variance + eps) is kept with the
+     * running variance's version ({@link Parameter#derived}), so the same epilogue serves every call until a
+     * statistic or weight changes (every writer calls {@link Parameter#changed()}; a training pass does).
+     */
+    public ConvEpilogue inferenceEpilogue(ConvEpilogue.Activation activation) {
         if (built == null) {
             throw new IllegalStateException(describe() + ": not built yet; add it to a model first");
         }
-        return new ConvEpilogue(runningMean.value().data().clone(), runningInvStd(), gamma.value().data().clone(),
-                beta.value().data().clone(), relu);
+        float[] is = keptRunningInvStd();
+        float[] rm = runningMean.value().data();
+        float[] g = gamma.value().data();
+        float[] b = beta.value().data();
+        ConvEpilogue last = lastEpilogue;
+        if (last != null && last.invStd() == is && last.mean() == rm && last.gamma() == g && last.beta() == b
+                && last.activation() == activation) {
+            return last;
+        }
+        ConvEpilogue made = new ConvEpilogue(rm, is, g, b, activation);
+        lastEpilogue = made;
+        return made;
+    }
+
+    /** The last epilogue handed out (threads may race to set it: each one they make is right). */
+    private volatile ConvEpilogue lastEpilogue;
+
+    /** Key of the running 1/sqrt(var + eps) in the running variance's derived slot (eps is fixed once built). */
+    private static final String INV_STD = "batchnorm.runningInvStd";
+
+    /**
+     * 1/sqrt(running variance + eps) of the current running variance, computed once per version of it and shared
+     * read-only (never written: the training branch of {@link #forward} makes its own array).
+     */
+    private float[] keptRunningInvStd() {
+        return runningVar.derived(INV_STD, this::runningInvStd);
     }
 
     /**
@@ -219,9 +253,12 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
             throw new IllegalArgumentException(describe() + ": training needs more than one value per channel to "
                     + "estimate a variance, got input " + x.shape());
         }
-        invStd = new float[c];
-        float[] mean = new float[c];
+        float[] mean;
         if (usedBatchStats) {
+            invStd = new float[c];
+            mean = new float[c];
+            float[] muOut = mean;
+            float[] isOut = invStd;
             int m = n * s;
             forEachChannel(c, (long) n * s, ch -> {
                 double sum = 0;
@@ -236,16 +273,17 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
                     sq += K.sumSquaredDeviations(s, a, (i * c + ch) * s, muF);
                 }
                 double var = sq / m; // biased: what the batch is normalised with
-                mean[ch] = muF;
-                invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
+                muOut[ch] = muF;
+                isOut[ch] = (float) (1.0 / Math.sqrt(var + eps));
                 rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
                 rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * (sq / (m - 1)));
             });
             runningMean.changed(); // the running statistics moved (see Parameter: every writer says so)
             runningVar.changed();
         } else {
-            System.arraycopy(rm, 0, mean, 0, c);
-            invStd = runningInvStd();
+            // fixed statistics: the running mean itself and the kept 1/sqrt(var + eps), both only read
+            mean = rm;
+            invStd = keptRunningInvStd();
         }
         Tensor y = buffers.overwritten(0, x.shape());
         float[] o = y.data();

@@ -285,9 +285,8 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         this.x = GradMode.keep(input);
         ConvEpilogue epilogue;
         if (following.get(0) instanceof BatchNorm2d bn) {
-            ConvEpilogue norm = bn.inferenceEpilogue(false);
-            epilogue = count > 1 ? new ConvEpilogue(norm.mean(), norm.invStd(), norm.gamma(), norm.beta(),
-                    activation(following.get(1))) : norm;
+            // kept by the batch norm from call to call (no arrays copied per call)
+            epilogue = bn.inferenceEpilogue(count > 1 ? activation(following.get(1)) : null);
         } else {
             epilogue = ConvEpilogue.activationOnly(activation(following.get(0)));
         }

@@ -58,4 +58,21 @@ final class Checks {
                     + ") is outside its array of " + x.length + " values");
         }
     }
+
+    /** The arrays of {@link Kernels#maxPoolWindows}: every window element read and every output written exist. */
+    static void poolWindows(String op, int count, float[] x, int xOff, int stride, int ldx, int rows, int cols,
+                            float[] y, int yOff) {
+        if (count < 0 || stride < 1 || ldx < 0 || rows < 1 || cols < 1) {
+            throw new IllegalArgumentException(op + ": bad window geometry (count " + count + ", stride " + stride
+                    + ", ldx " + ldx + ", rows " + rows + ", cols " + cols + ")");
+        }
+        range(op, "y", y, yOff, count);
+        if (count > 0) {
+            long extent = (long) (count - 1) * stride + (long) (rows - 1) * ldx + cols;
+            if (extent > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": windows span " + extent + " values");
+            }
+            range(op, "x", x, xOff, (int) extent);
+        }
+    }
 }

@@ -276,6 +276,34 @@ public interface Kernels {
     }
 
     /**
+     * Max pooling over windows that lie wholly inside the image, the inference path of {@code Pooling}: for
+     * {@code q < count}, with {@code s = xOff + q * stride},
+     * <pre>
+     *   m = x[s]; for i &lt; rows, for j &lt; cols (row-major): v = x[s + i * ldx + j]; m = v &gt; m ? v : m
+     *   y[yOff + q] = m
+     * </pre>
+     * Every implementation runs exactly this chain of comparisons for each output (vector kernels: one output per
+     * lane), so all give the same bits, NaN and signed zeros included (a NaN at the window's first element wins, a
+     * later one never does; of equal values the first is kept).
+     */
+    default void maxPoolWindows(int count, float[] x, int xOff, int stride, int ldx, int rows, int cols, float[] y,
+                                int yOff) {
+        Checks.poolWindows("maxPoolWindows", count, x, xOff, stride, ldx, rows, cols, y, yOff);
+        for (int q = 0; q < count; q++) {
+            int s = xOff + q * stride;
+            float m = x[s];
+            for (int i = 0; i < rows; i++) {
+                int row = s + i * ldx;
+                for (int j = 0; j < cols; j++) {
+                    float v = x[row + j];
+                    m = v > m ? v : m;
+                }
+            }
+            y[yOff + q] = m;
+        }
+    }
+
+    /**
      * Shifted dot products, the weight gradient of {@link #shiftedProducts}: for {@code fo < f} and {@code t < taps},
      * <pre>
      *   out[outOff + fo * taps + t] = sum over p &lt; len of  dy[dyOff + fo * ldd + p] * x[xOff + offsets[t] + p]

@@ -200,6 +200,60 @@ final class VectorKernels implements Kernels {
         return s;
     }
 
+    /** Lane l reads element 2 l: the gather of stride-2 windows. */
+    private static final int[] STRIDE_2 = java.util.stream.IntStream.range(0, VL).map(l -> 2 * l).toArray();
+
+    /**
+     * One output per lane, each running the scalar twin's comparison chain (the same elements in the same order,
+     * {@code v > m ? v : m} as compare and blend): the same bits. Stride 1 loads contiguous vectors, stride 2
+     * gathers every second element; other strides and the last {@code count % VL} outputs run the scalar chain.
+     */
+    @Override
+    public void maxPoolWindows(int count, float[] x, int xOff, int stride, int ldx, int rows, int cols, float[] y,
+                               int yOff) {
+        Checks.poolWindows("maxPoolWindows", count, x, xOff, stride, ldx, rows, cols, y, yOff);
+        int q = 0;
+        if (stride == 1) {
+            for (; q <= count - VL; q += VL) {
+                int s = xOff + q;
+                FloatVector m = FloatVector.fromArray(S, x, s);
+                for (int i = 0; i < rows; i++) {
+                    int row = s + i * ldx;
+                    for (int j = 0; j < cols; j++) {
+                        FloatVector v = FloatVector.fromArray(S, x, row + j);
+                        m = m.blend(v, v.compare(VectorOperators.GT, m));
+                    }
+                }
+                m.intoArray(y, yOff + q);
+            }
+        } else if (stride == 2) {
+            for (; q <= count - VL; q += VL) {
+                int s = xOff + 2 * q;
+                FloatVector m = FloatVector.fromArray(S, x, s, STRIDE_2, 0);
+                for (int i = 0; i < rows; i++) {
+                    int row = s + i * ldx;
+                    for (int j = 0; j < cols; j++) {
+                        FloatVector v = FloatVector.fromArray(S, x, row + j, STRIDE_2, 0);
+                        m = m.blend(v, v.compare(VectorOperators.GT, m));
+                    }
+                }
+                m.intoArray(y, yOff + q);
+            }
+        }
+        for (; q < count; q++) {
+            int s = xOff + q * stride;
+            float m = x[s];
+            for (int i = 0; i < rows; i++) {
+                int row = s + i * ldx;
+                for (int j = 0; j < cols; j++) {
+                    float v = x[row + j];
+                    m = v > m ? v : m;
+                }
+            }
+            y[yOff + q] = m;
+        }
+    }
+
     @Override
     public void silu(int n, float[] x, int xOff, float[] out, int outOff) {
         Checks.range("silu", "x", x, xOff, n);

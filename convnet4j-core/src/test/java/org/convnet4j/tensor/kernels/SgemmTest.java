@@ -148,6 +148,40 @@ class SgemmTest {
     }
 
     @Test
+    void transposedAPackedRowByRowGivesTheBitsOfTheOldLoopOrder() {
+        // packA for a transposed A reads each stored row once (VectorGemm.rowMajorPacking); the old order walked it
+        // once per panel. Same values in the same places: the same bits, on the general and the few-rows paths, with
+        // row edges (m not a multiple of MR), several KC slices and MC blocks, an offset and lda > m.
+        int[][] shapes = {{2 * VectorGemm.MC + MR + 3, 2 * NR + 5, VectorGemm.KC + 9}, {MR - 3, NR + 1, 40},
+            {VectorGemm.MC - 1, 3 * NR, 2 * VectorGemm.KC + 1}, {1, 7, 5}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            int lda = m + 3;
+            float[] a = randomArray(5 + k * lda);
+            float[] b = randomArray(k * n);
+            float[] c0 = randomArray(m * n);
+            float[][] out = new float[2][];
+            for (int v = 0; v < 2; v++) {
+                VectorGemm.rowMajorPacking = v == 0;
+                try {
+                    out[v] = c0.clone();
+                    vector.sgemm(true, false, m, n, k, 0.5f, a, 5, lda, b, 0, n, 0.25f, out[v], 0, n);
+                } finally {
+                    VectorGemm.rowMajorPacking = true;
+                }
+            }
+            assertArrayEquals(out[1], out[0], "shape " + m + "x" + n + "x" + k);
+            float[] expected = c0.clone();
+            scalar.sgemm(true, false, m, n, k, 0.5f, a, 5, lda, b, 0, n, 0.25f, expected, 0, n);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], out[0][i], 1e-3f * (1 + Math.abs(expected[i])), "value " + i);
+            }
+        }
+    }
+
+    @Test
     void preparedLeftOperandGivesTheBitsOfTheOrdinaryCall() {
         // few-rows shapes, a dot-product shape, and shapes too tall for the few-rows path (the general loop order
         // reading the prepacked A: row blocks of MC, task splits, several KC slices, an NC block edge)

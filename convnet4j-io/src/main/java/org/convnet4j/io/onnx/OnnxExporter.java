@@ -29,6 +29,11 @@ import org.convnet4j.tensor.Tensor;
 public final class OnnxExporter {
     /** The opset of the default domain written: the one the layer types' ONNX forms are written for. */
     public static final int OPSET = OnnxForm.OPSET;
+    /**
+     * Model metadata (metadata_props) that a layer's ONNX form records ({@link OnnxForm.Export#record}) is keyed
+     * {@code RECORD_PREFIX + node name + ":" + what}; the importer reads it back for the node of that name.
+     */
+    public static final String RECORD_PREFIX = "org.convnet4j:";
 
     private final List<Node> nodes = new ArrayList<>();
     /** The per-sample shapes of every input of the layer being emitted. */
@@ -36,6 +41,7 @@ public final class OnnxExporter {
     /** Custom operator domains used by layer types' own ONNX forms, with their versions (opset imports). */
     private final Map<String, Long> domains = new java.util.TreeMap<>();
     private final List<TensorData> inits = new ArrayList<>();
+    private final Map<String, String> records = new LinkedHashMap<>();
     private final Map<String, Integer> used = new LinkedHashMap<>();
 
     private OnnxExporter() {
@@ -67,7 +73,7 @@ public final class OnnxExporter {
         Map<String, Long> opsets = new LinkedHashMap<>();
         opsets.put("", (long) OPSET);
         opsets.putAll(e.domains);
-        return new OnnxModel.Model(8, opsets, "convnet4j", "0.1", g);
+        return new OnnxModel.Model(8, opsets, "convnet4j", "0.1", g, e.records);
     }
 
     private static ValueInfo info(String name, Shape sample) {
@@ -206,6 +212,11 @@ public final class OnnxExporter {
         @Override
         public String scalar(String suffix, float value) {
             return init(name + "." + suffix, Tensor.wrap(new float[] {value}, 1), true);
+        }
+
+        @Override
+        public void record(String what, String value) {
+            records.put(RECORD_PREFIX + name + ":" + what, value);
         }
 
         @Override

@@ -97,6 +97,11 @@ final class OnnxGradients {
             }
             return out;
         }
+        if (op.equals("BatchNormalization") && OnnxFolding.multiOutput(n)) {
+            // the training form: Y and the running statistics' outputs all depend on X
+            OnnxWindows.batchNormTrainingBackward(n, in, gradOut, out);
+            return nullsForIntegers(in, out);
+        }
         double[] g = gradOut.get(0);
         if (g == null) {
             return out;
@@ -138,6 +143,10 @@ final class OnnxGradients {
             case "Clip" -> OnnxResampling.clipBackward(n, in, g, opset, out);
             default -> out.set(0, reduce(n, in, y, g, opset));
         }
+        return nullsForIntegers(in, out);
+    }
+
+    private static List<double[]> nullsForIntegers(List<Arr> in, List<double[]> out) {
         for (int i = 0; i < in.size(); i++) {
             if (!differentiable(in.get(i))) {
                 out.set(i, null);

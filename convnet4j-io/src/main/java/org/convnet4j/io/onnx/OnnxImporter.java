@@ -772,13 +772,58 @@ public final class OnnxImporter {
                 }
             }
         }
+        // the second stage's weights (learned where its float layers learn them) and its batch norms' running
+        // statistics (buffers): the program's parameters, copied into each import of the stage
+        Set<String> stageWeights = new java.util.LinkedHashSet<>();
+        Set<String> buffers = new HashSet<>();
+        for (Node d : deferredNodes) {
+            for (int slot = 0; slot < d.inputs().size(); slot++) {
+                String v = d.inputs().get(slot);
+                TensorData c = consts.get(v);
+                if (c == null || !isParameter(v) || c.dataType() != OnnxModel.FLOAT || c.dims().length == 0
+                        || c.elementCount() == 0) {
+                    continue;
+                }
+                boolean runningStatistic = d.opType().equals("BatchNormalization") && slot >= 3;
+                if (runningStatistic || OnnxGradients.learnable(d.opType(), slot)
+                        || NORM_SCALE.contains(d.opType()) && (slot == 1 || slot == 2)) {
+                    stageWeights.add(v);
+                    if (runningStatistic && !learned.contains(v)) {
+                        buffers.add(v);
+                    }
+                    learned.add(v);
+                }
+            }
+        }
+        // a typed BatchNormalization in training form moves its running statistics: buffers of the program too
+        for (Node t : kept) {
+            if (t.opType().equals("BatchNormalization") && OnnxFolding.multiOutput(t)) {
+                for (int slot = 3; slot <= 4 && slot < t.inputs().size(); slot++) {
+                    String v = t.inputs().get(slot);
+                    TensorData c = consts.get(v);
+                    if (c != null && isParameter(v) && c.dataType() == OnnxModel.FLOAT && c.dims().length > 0
+                            && !learned.contains(v)) {
+                        buffers.add(v);
+                        learned.add(v);
+                    }
+                }
+            }
+        }
+        List<Node> reading = new ArrayList<>(kept);
+        reading.addAll(deferredNodes);
         // an initializer a float layer holds as its parameter too is tied to it: one parameter, both gradients
-        Map<String, org.convnet4j.nn.Parameter> params = learnedParameters(kept, learned);
+        Map<String, org.convnet4j.nn.Parameter> params = learnedParameters(reading, learned, buffers);
         Map<String, Boolean> tied = new LinkedHashMap<>();
+        Map<String, FloatBinding> bindings = new HashMap<>();
         if (graph != null) {
             java.util.Set<org.convnet4j.nn.Parameter> inGraph = java.util.Collections.newSetFromMap(
                     new java.util.IdentityHashMap<>());
             inGraph.addAll(graph.namedParameters().values());
+            floatBindings.forEach((v, b) -> {
+                if (inGraph.contains(b.parameter())) {
+                    bindings.put(v, b);
+                }
+            });
             for (String v : learned) {
                 FloatBinding b = floatBindings.get(v);
                 if (b != null && inGraph.contains(b.parameter()) && b.parameter().isLearnable()
@@ -790,7 +835,7 @@ public final class OnnxImporter {
         }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset, deferred, params, tied);
+                model.graph().outputs(), opset, deferred, params, tied, bindings, stageWeights);
     }
 
     /** Whether the float parameter still holds the initializer's values (as they are, or transposed). */
@@ -819,7 +864,8 @@ public final class OnnxImporter {
     }
 
     /** Parameters of the typed path, keyed by the ONNX value they replace; named after it (sanitised, unique). */
-    private Map<String, org.convnet4j.nn.Parameter> learnedParameters(List<Node> kept, Set<String> learned) {
+    private Map<String, org.convnet4j.nn.Parameter> learnedParameters(List<Node> kept, Set<String> learned,
+                                                                     Set<String> buffers) {
         Map<String, org.convnet4j.nn.Parameter> out = new LinkedHashMap<>();
         Set<String> names = new HashSet<>();
         for (String v : learned) {
@@ -838,9 +884,10 @@ public final class OnnxImporter {
             for (int k = 1; !names.add(name); k++) {
                 name = base + "_" + k;
             }
-            org.convnet4j.nn.Parameter p = org.convnet4j.nn.Parameter.learnable(name, Shape.of(dims), init, fanIn,
-                    fanOut);
-            p.load(c.toTensor());
+            org.convnet4j.nn.Parameter p = buffers.contains(v)
+                    ? org.convnet4j.nn.Parameter.buffer(name, c.toTensor().reshape(dims))
+                    : org.convnet4j.nn.Parameter.learnable(name, Shape.of(dims), init, fanIn, fanOut);
+            p.load(c.toTensor().reshape(dims));
             out.put(v, p);
         }
         return out;
@@ -863,6 +910,11 @@ public final class OnnxImporter {
                 && !n.opType().equals("LayerNormalization")) {
             onlyFirstOutputUsed(n);
         }
+        LayerType<?> recorded = recordedImport(n);
+        if (recorded != null) {
+            importForm(recorded, n);
+            return;
+        }
         OpDef def = defaultDomain ? OPS.get(n.opType()) : null;
         if (def == null && registered != null) {
             importForm(registered, n);
@@ -884,6 +936,24 @@ public final class OnnxImporter {
             return null;
         }
         return LayerTypes.importing(defaultDomain ? "" : n.domain(), n.opType());
+    }
+
+    /**
+     * The layer type that our exporter recorded for this node in the model's metadata ({@link OnnxForm.Export#record}
+     * of "layer_type"; e.g. ConnectionTableConv2d, written as a standard Conv), when that type's form imports the
+     * node's operator; null otherwise (the node is read as its operator says).
+     */
+    private LayerType<?> recordedImport(Node n) {
+        String typeName = n.name().isEmpty() ? null
+                : model.metadata().get(OnnxExporter.RECORD_PREFIX + n.name() + ":layer_type");
+        LayerType<?> t = typeName == null ? null : LayerTypes.find(typeName);
+        if (t == null || t.onnx() == null) {
+            return null;
+        }
+        boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+        String domain = defaultDomain ? "" : n.domain();
+        return t.onnx().imports().stream().anyMatch(op -> op.type().equals(n.opType()) && op.domain().equals(domain))
+                ? t : null;
     }
 
     /** One layer from a layer type's own ONNX form, fed by the node's computed inputs in their order. */
@@ -925,6 +995,11 @@ public final class OnnxImporter {
         @Override
         public String where() {
             return OnnxImporter.this.where(n) + " in " + what;
+        }
+
+        @Override
+        public String recorded(String key) {
+            return n.name().isEmpty() ? null : model.metadata().get(OnnxExporter.RECORD_PREFIX + n.name() + ":" + key);
         }
 
         @Override
@@ -1518,6 +1593,9 @@ public final class OnnxImporter {
         bn.beta().load(constInput(n, 2, "B").toTensor().reshape(c));
         bn.runningMean().load(constInput(n, 3, "mean").toTensor().reshape(c));
         bn.runningVar().load(constInput(n, 4, "var").toTensor().reshape(c));
+        for (int slot = 1; slot <= 4; slot++) { // one parameter with a typed node or a second stage reading it
+            bound(n, slot, bn.parameters().get(slot - 1), false);
+        }
     }
 
     private void softmax(Node n) {

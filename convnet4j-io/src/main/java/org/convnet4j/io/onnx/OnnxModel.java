@@ -11,9 +11,22 @@ public final class OnnxModel {
     private OnnxModel() {
     }
 
-    /** ModelProto: ir_version, opset imports (domain to version; "" is the default ONNX domain), graph. */
+    /**
+     * ModelProto: ir_version, opset imports (domain to version; "" is the default ONNX domain), graph, and its
+     * metadata_props (key to value; where the exporter records what standard operators cannot say, such as a
+     * connection table: {@link OnnxExporter#RECORD_PREFIX}).
+     */
     public record Model(long irVersion, Map<String, Long> opsets, String producerName, String producerVersion,
-                        Graph graph) {
+                        Graph graph, Map<String, String> metadata) {
+        public Model {
+            metadata = Map.copyOf(metadata);
+        }
+
+        /** A model without metadata. */
+        public Model(long irVersion, Map<String, Long> opsets, String producerName, String producerVersion,
+                     Graph graph) {
+            this(irVersion, opsets, producerName, producerVersion, graph, Map.of());
+        }
         /** The opset of the default domain ("" or "ai.onnx"), 1 if none is declared. */
         public long defaultOpset() {
             Long v = opsets.get("");
@@ -59,7 +72,7 @@ public final class OnnxModel {
                 }
                 inputs.set(k, new ValueInfo(in.name(), in.elemType(), dims, true));
                 return new Model(irVersion, opsets, producerName, producerVersion, new Graph(graph.name(),
-                        graph.nodes(), graph.initializers(), List.copyOf(inputs), graph.outputs(), graph.valueInfo()));
+                        graph.nodes(), graph.initializers(), List.copyOf(inputs), graph.outputs(), graph.valueInfo()), metadata);
             }
             throw new IllegalArgumentException("the model has no input '" + input + "'");
         }

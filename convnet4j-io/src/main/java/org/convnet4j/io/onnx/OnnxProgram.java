@@ -40,6 +40,19 @@ public final class OnnxProgram {
      * where the layer holds the initializer transposed (a Gemm or MatMul weight as a Dense kernel).
      */
     private final Map<String, Boolean> tied;
+    /** Float layers' parameters by the initializer they were loaded from (a second stage's weights live there). */
+    private final Map<String, OnnxImporter.FloatBinding> bindings;
+    /**
+     * Initializers of {@link #learned} that the second stage reads: its weights (learned) and batch norms' running
+     * statistics (buffers). Each import of the second stage gets them as initializers and holds copies in its own
+     * layers; {@link #runSecondStage} copies their current values in, {@link #backward} adds the copies' gradients
+     * back, and a training pass copies the running statistics back out.
+     */
+    private final java.util.Set<String> stageWeights;
+    /** Per imported stage: the version of each stage weight last copied into it. */
+    private final Map<OnnxProgram, Map<String, Long>> synced = new java.util.WeakHashMap<>();
+    /** The second stage that ran in the last training pass (for {@link #backward}). */
+    private OnnxProgram lastStage;
     /** Second stages imported for the run-time values they were given, most recent last (at most STAGES). */
     private final Map<String, OnnxProgram> stages = new java.util.LinkedHashMap<>(8, 0.75f, true);
     private static final int STAGES = 8;
@@ -59,7 +72,8 @@ public final class OnnxProgram {
     OnnxProgram(String what, Graph graph, List<String> graphInputValues, List<List<String>> graphOutputValues,
                 List<String> inputs, List<ValueInfo> declaredInputs, List<Node> typedNodes,
                 Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Deferred deferred,
-                Map<String, Parameter> learned, Map<String, Boolean> tied) {
+                Map<String, Parameter> learned, Map<String, Boolean> tied,
+                Map<String, OnnxImporter.FloatBinding> bindings, java.util.Set<String> stageWeights) {
         this.what = what;
         this.graph = graph;
         this.graphInputValues = List.copyOf(graphInputValues);
@@ -73,6 +87,8 @@ public final class OnnxProgram {
         this.deferred = deferred;
         this.learned = new LinkedHashMap<>(learned);
         this.tied = Map.copyOf(tied);
+        this.bindings = Map.copyOf(bindings);
+        this.stageWeights = java.util.Set.copyOf(stageWeights);
     }
 
     /**
@@ -196,13 +212,11 @@ public final class OnnxProgram {
 
     /**
      * As {@link #run}, in training mode, keeping what {@link #backward} needs: the float graph's activations and the
-     * typed nodes' inputs. Not for a model with a second stage (inference only). One pass at a time: not thread-safe.
+     * typed nodes' inputs, and the second stage's pass (its weights are the program's {@link #parameters()}). A
+     * second stage that cannot be trained is refused in one line naming its node (see {@link #runSecondStage}). One
+     * pass at a time: not thread-safe.
      */
     public List<TensorData> forwardForTraining(List<TensorData> values) {
-        if (deferred != null) {
-            throw new IllegalStateException(what + ": the second stage (float layers after run-time typed values) is"
-                    + " inference only");
-        }
         return run(values, true);
     }
 
@@ -215,6 +229,11 @@ public final class OnnxProgram {
      * inputs in {@code graph().inputNames()} order (empty without a float graph).
      */
     public List<Tensor> backward(List<TensorData> outputGradients) {
+        return backward(outputGradients, null);
+    }
+
+    /** As {@link #backward(List)}; with {@code inputGrads}, also the gradient of each float program input by name. */
+    private List<Tensor> backward(List<TensorData> outputGradients, Map<String, double[]> inputGrads) {
         if (lastPass == null) {
             throw new IllegalStateException(what + ": backward before forwardForTraining");
         }
@@ -233,6 +252,9 @@ public final class OnnxProgram {
                 }
                 accumulate(grads, outputs.get(i).name(), v);
             }
+        }
+        if (lastStage != null) {
+            stageBackward(grads);
         }
         for (int t = typedNodes.size() - 1; t >= 0; t--) {
             Node n = typedNodes.get(t);
@@ -284,6 +306,13 @@ public final class OnnxProgram {
                 }
             }
         });
+        if (inputGrads != null) {
+            for (String v : inputs) {
+                if (grads.containsKey(v)) {
+                    accumulate(inputGrads, v, grads.get(v)); // typed nodes and the second stage read it directly
+                }
+            }
+        }
         if (graph == null) {
             return List.of();
         }
@@ -314,7 +343,87 @@ public final class OnnxProgram {
             TensorData shape = lastPass.get(values.get(0));
             graphGrads.add(new TensorData(values.get(0), OnnxModel.FLOAT, shape.dims(), f, null).toTensor());
         }
-        return any ? graph.backwardMulti(graphGrads) : List.of();
+        List<Tensor> back = any ? graph.backwardMulti(graphGrads) : List.of();
+        if (inputGrads != null) {
+            for (int i = 0; i < back.size() && i < graphInputValues.size(); i++) {
+                if (back.get(i) != null && graphInputValues.get(i) != null) {
+                    float[] f = back.get(i).data();
+                    double[] d = new double[f.length];
+                    for (int k = 0; k < f.length; k++) {
+                        d[k] = f[k];
+                    }
+                    accumulate(inputGrads, graphInputValues.get(i), d);
+                }
+            }
+        }
+        return back;
+    }
+
+    /**
+     * The second stage's backward pass: from the gradients of its outputs (program outputs) to the values it was fed
+     * and, in the initializer's layout, to its weights (the gradients of its copies, added here to the program's
+     * parameters by the caller).
+     */
+    private void stageBackward(Map<String, double[]> grads) {
+        OnnxProgram stage = lastStage;
+        List<TensorData> gOut = new ArrayList<>();
+        boolean any = false;
+        for (ValueInfo o : stage.outputs) {
+            double[] g = grads.get(o.name());
+            TensorData y = stage.lastPass.get(o.name());
+            if (g == null || y == null) {
+                gOut.add(null);
+                continue;
+            }
+            float[] f = new float[g.length];
+            for (int k = 0; k < f.length; k++) {
+                f[k] = (float) g[k];
+            }
+            gOut.add(new TensorData(o.name(), OnnxModel.FLOAT, y.dims(), f, null));
+            any = true;
+        }
+        if (!any) {
+            return;
+        }
+        for (String v : stageWeights) {
+            Parameter h = stage.holder(v);
+            if (h != null) {
+                h.zeroGrad();
+            }
+        }
+        Map<String, double[]> fed = new HashMap<>();
+        stage.backward(gOut, fed);
+        fed.forEach((v, g) -> accumulate(grads, v, g));
+        for (String v : stageWeights) {
+            Parameter h = stage.holder(v);
+            if (h != null && h.isLearnable()) {
+                Tensor g = stage.holderTransposed(v) ? h.grad().transposed() : h.grad();
+                double[] d = new double[g.data().length];
+                for (int k = 0; k < d.length; k++) {
+                    d[k] = g.data()[k];
+                }
+                accumulate(grads, v, d);
+            }
+        }
+    }
+
+    /** The parameter here that holds initializer v: a learned one (typed, tied or a stage weight), else a layer's. */
+    Parameter holder(String v) {
+        Parameter p = learned.get(v);
+        if (p != null) {
+            return p;
+        }
+        OnnxImporter.FloatBinding b = bindings.get(v);
+        return b == null ? null : b.parameter();
+    }
+
+    /** Whether {@link #holder} keeps v transposed (a Gemm or MatMul weight as a Dense kernel). */
+    boolean holderTransposed(String v) {
+        if (learned.containsKey(v)) {
+            return Boolean.TRUE.equals(tied.get(v));
+        }
+        OnnxImporter.FloatBinding b = bindings.get(v);
+        return b != null && b.transposed();
     }
 
     private static void accumulate(Map<String, double[]> grads, String v, double[] g) {
@@ -378,13 +487,23 @@ public final class OnnxProgram {
                         env.put(n.outputs().get(k), results.get(k));
                     }
                 }
+                if (training && n.opType().equals("BatchNormalization") && results.size() == 3) {
+                    // the training form's running statistics, as PyTorch moves its buffers in a training pass
+                    for (int k = 1; k <= 2; k++) {
+                        Parameter b = learned.get(n.inputs().get(k + 2));
+                        if (b != null && !b.isLearnable() && !tied.containsKey(n.inputs().get(k + 2))) {
+                            b.load(results.get(k).toTensor().reshape(b.value().shape()));
+                        }
+                    }
+                }
             } catch (IllegalArgumentException | IndexOutOfBoundsException | NullPointerException e) {
                 throw new IllegalArgumentException(what + ": " + n.opType() + " node '" + (n.name().isEmpty()
                         ? n.outputs().get(0) : n.name()) + "': " + e.getMessage(), e);
             }
         }
+        lastStage = null;
         if (deferred != null) {
-            runSecondStage(env);
+            runSecondStage(env, training);
         }
         lastPass = training ? env : null;
         List<TensorData> out = new ArrayList<>();
@@ -399,12 +518,16 @@ public final class OnnxProgram {
     }
 
     /** Imports (or reuses) the second stage for the typed values of this run and puts its outputs in {@code env}. */
-    private void runSecondStage(Map<String, TensorData> env) {
+    private void runSecondStage(Map<String, TensorData> env, boolean training) {
         Map<String, TensorData> bind = new java.util.LinkedHashMap<>(deferred.constants());
+        bind.keySet().removeAll(stageWeights);
         List<ValueInfo> declaredIn = new ArrayList<>();
         List<TensorData> feed = new ArrayList<>();
         StringBuilder key = new StringBuilder();
         for (String v : deferred.reads()) {
+            if (stageWeights.contains(v)) {
+                continue; // an initializer of the stage, its current value (below)
+            }
             if (deferred.constants().containsKey(v)) {
                 declaredIn.add(new ValueInfo(v, deferred.constants().get(v).dataType(), deferred.constants().get(v).dims(),
                         true));
@@ -416,6 +539,9 @@ public final class OnnxProgram {
             }
             boolean constant = !OnnxModel.isFloating(t.dataType()) || t.dims().length == 0 || readAsConstant(v);
             if (constant) {
+                if (training && OnnxModel.isFloating(t.dataType())) {
+                    refuseBoundFloat(v);
+                }
                 bind.put(v, t);
                 declaredIn.add(new ValueInfo(v, t.dataType(), t.dims(), true));
                 key.append(v).append(':').append(t.dataType()).append(java.util.Arrays.toString(t.dims()));
@@ -436,8 +562,14 @@ public final class OnnxProgram {
         }
         if (stage == null) {
             OnnxModel.Model m = deferred.model();
+            List<TensorData> weights = new ArrayList<>();
+            for (String v : deferred.reads()) {
+                if (stageWeights.contains(v)) {
+                    weights.add(constant(v));
+                }
+            }
             OnnxModel.Model sub = new OnnxModel.Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
-                    new OnnxModel.Graph(m.graph().name(), deferred.nodes(), List.of(), declaredIn, deferred.outputs(),
+                    new OnnxModel.Graph(m.graph().name(), deferred.nodes(), weights, declaredIn, deferred.outputs(),
                             List.of()));
             stage = OnnxImporter.importProgram(sub, what + " (second stage, run-time values)", bind);
             synchronized (stages) {
@@ -447,9 +579,86 @@ public final class OnnxProgram {
                 }
             }
         }
-        List<TensorData> got = stage.run(feed);
+        syncInto(stage, training);
+        List<TensorData> got = training ? stage.forwardForTraining(feed) : stage.run(feed);
         for (int i = 0; i < got.size(); i++) {
             env.put(deferred.outputs().get(i).name(), got.get(i));
+        }
+        if (training) {
+            lastStage = stage;
+            syncBuffersOut(stage);
+        }
+    }
+
+    /**
+     * Copies the stage weights whose version moved since the last copy into the stage's own layers (an import has
+     * the values of its moment; an optimiser step or a load moves them after). A weight the stage holds in no
+     * parameter (an operator whose float layer keeps it fixed) cannot follow: inference is fine until it changes,
+     * training is refused naming the node.
+     */
+    private void syncInto(OnnxProgram stage, boolean training) {
+        Map<String, Long> seen;
+        synchronized (synced) {
+            seen = synced.computeIfAbsent(stage, k -> new HashMap<>());
+        }
+        for (String v : stageWeights) {
+            Parameter mine = learned.get(v);
+            Parameter h = stage.holder(v);
+            if (h == null) {
+                if (training && mine.isLearnable()) {
+                    Node n = deferred.nodes().stream().filter(d -> d.inputs().contains(v)).findFirst().orElseThrow();
+                    throw new IllegalStateException(what + ": the second stage's " + n.opType() + " node '"
+                            + (n.name().isEmpty() ? n.outputs().get(0) : n.name()) + "' keeps initializer '" + v
+                            + "' fixed, so the program cannot be trained (docs/ONNX.md, \"Training the second"
+                            + " stage\")");
+                }
+                continue;
+            }
+            Long was = seen.get(v);
+            if (was == null) { // the import read the value of this moment
+                seen.put(v, mine.version());
+                continue;
+            }
+            if (was != mine.version()) {
+                Tensor now = constant(v).toTensor();
+                h.load(stage.holderTransposed(v) ? now.transposed() : now.reshape(h.value().shape()));
+                h.changed();
+                seen.put(v, mine.version());
+            }
+        }
+    }
+
+    /** After a training pass: the stage's batch norms' running statistics become the program's. */
+    private void syncBuffersOut(OnnxProgram stage) {
+        Map<String, Long> seen;
+        synchronized (synced) {
+            seen = synced.get(stage);
+        }
+        for (String v : stageWeights) {
+            Parameter mine = learned.get(v);
+            Parameter h = stage.holder(v);
+            if (mine.isLearnable() || h == null || tied.containsKey(v)) {
+                continue;
+            }
+            mine.load(h.value().reshape(mine.value().shape()));
+            mine.changed();
+            seen.put(v, mine.version());
+        }
+    }
+
+    /** Training with a float value computed at run time bound as a constant would lose its gradient: refused. */
+    private void refuseBoundFloat(String v) {
+        for (Node n : deferred.nodes()) {
+            int slot = n.inputs().indexOf(v);
+            if (slot >= 1 && (n.opType().equals("Resize") || n.opType().equals("Upsample"))) {
+                continue; // a roi or scales: no gradient by definition
+            }
+            if (slot >= 0) {
+                throw new IllegalStateException(what + ": the second stage's " + n.opType() + " node '"
+                        + (n.name().isEmpty() ? n.outputs().get(0) : n.name()) + "' reads float value '" + v
+                        + "' computed at run time as a constant, so its gradient is not computed: the program cannot"
+                        + " be trained (docs/ONNX.md, \"Training the second stage\")");
+            }
         }
     }
 

@@ -215,6 +215,7 @@ public final class OnnxReader {
         String producer = "";
         String producerVersion = "";
         Graph graph = null;
+        Map<String, String> metadata = new LinkedHashMap<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1 -> ir = varint(in, tag);
@@ -236,13 +237,27 @@ public final class OnnxReader {
                     });
                     opsets.put(dom[0], dv[0]);
                 }
+                case 14 -> { // metadata_props: StringStringEntryProto (key 1, value 2)
+                    String[] kv = {"", ""};
+                    nested(in, tag, sub -> {
+                        for (int t = sub.readTag(); t != 0; t = sub.readTag()) {
+                            switch (WireFormat.getTagFieldNumber(t)) {
+                                case 1 -> kv[0] = string(sub, t);
+                                case 2 -> kv[1] = string(sub, t);
+                                default -> sub.skipField(t);
+                            }
+                        }
+                        return null;
+                    });
+                    metadata.put(kv[0], kv[1]);
+                }
                 default -> in.skipField(tag);
             }
         }
         if (graph == null) {
             throw bad("has no graph (is it an ONNX model?)");
         }
-        return new Model(ir, opsets, producer, producerVersion, graph);
+        return new Model(ir, opsets, producer, producerVersion, graph, metadata);
     }
 
     private Graph parseGraph(CodedInputStream in) throws IOException {

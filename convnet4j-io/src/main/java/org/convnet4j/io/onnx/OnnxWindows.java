@@ -450,7 +450,8 @@ final class OnnxWindows {
     /**
      * Gradients of the window operators' floating inputs from Y's gradient {@code g}, into {@code out} (Conv and
      * ConvTranspose: X, W, B; pools: X, a max pool's to the first maximum of each window; inference
-     * BatchNormalization: X, scale and B, none for the running mean and variance).
+     * BatchNormalization: X, scale and B, none for the running mean and variance; the training form:
+     * {@link #batchNormTrainingBackward}).
      */
     static void backward(Node n, List<Arr> a, double[] g, List<double[]> out) {
         Arr x = a.get(0);
@@ -524,7 +525,7 @@ final class OnnxWindows {
     }
 
     /**
-     * Training form (opset 14+, training_mode 1; forward only): the batch statistics over every axis but 1 (the
+     * Training form (opset 14+, training_mode 1; backward: {@link #batchNormTrainingBackward}): the batch statistics over every axis but 1 (the
      * variance without Bessel's correction, as the reference computes it) normalise x, and the running statistics
      * move towards them by momentum (default 0.9): Y, running_mean, running_var.
      */
@@ -566,6 +567,86 @@ final class OnnxWindows {
         }
         return List.of(new Arr(x.type(), x.dims(), y), new Arr(a.get(3).type(), a.get(3).dims(), runMean),
                 new Arr(a.get(4).type(), a.get(4).dims(), runVar));
+    }
+
+    /**
+     * Backward pass of the training form: from the gradients of Y and of the running_mean and running_var outputs
+     * ({@code gOut}: null where an output does not reach the loss), the gradients of X, scale and B, and of the
+     * running statistics' inputs where those are computed values (an initializer's is never learned). With batch
+     * statistics, x^ = (x - mean) / s, s = sqrt(var + epsilon): dX = scale / s (dY - mean(dY) - x^ mean(dY x^))
+     * per channel, plus (1 - momentum) / count from running_mean and 2 (1 - momentum) (x - mean) / count from
+     * running_var.
+     */
+    static void batchNormTrainingBackward(Node n, List<Arr> a, List<double[]> gOut, List<double[]> out) {
+        Arr x = a.get(0);
+        Attribute eps = n.attributes().get("epsilon");
+        double e = eps == null ? 1e-5 : eps.f();
+        Attribute mom = n.attributes().get("momentum");
+        double m = mom == null ? 0.9 : mom.f();
+        int c = (int) x.dims()[1];
+        long inner = x.size() / (x.dims()[0] * c);
+        long count = x.size() / c;
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        for (int i = 0; i < x.v().length; i++) {
+            mean[(int) ((i / inner) % c)] += x.v()[i];
+        }
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] /= count;
+        }
+        for (int i = 0; i < x.v().length; i++) {
+            double d = x.v()[i] - mean[(int) ((i / inner) % c)];
+            var[(int) ((i / inner) % c)] += d * d;
+        }
+        double[] inv = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            var[ch] /= count;
+            inv[ch] = 1 / Math.sqrt(var[ch] + e);
+        }
+        double[] g = gOut.get(0);
+        double[] gRunMean = gOut.size() > 1 ? gOut.get(1) : null;
+        double[] gRunVar = gOut.size() > 2 ? gOut.get(2) : null;
+        double[] gx = new double[x.v().length];
+        double[] gs = new double[c];
+        double[] gb = new double[c];
+        if (g != null) {
+            for (int i = 0; i < gx.length; i++) {
+                int ch = (int) ((i / inner) % c);
+                gb[ch] += g[i];
+                gs[ch] += g[i] * (x.v()[i] - mean[ch]) * inv[ch];
+            }
+            for (int i = 0; i < gx.length; i++) {
+                int ch = (int) ((i / inner) % c);
+                double xh = (x.v()[i] - mean[ch]) * inv[ch];
+                gx[i] = a.get(1).v()[ch] * inv[ch] * (g[i] - gb[ch] / count - xh * gs[ch] / count);
+            }
+        }
+        for (int i = 0; i < gx.length; i++) {
+            int ch = (int) ((i / inner) % c);
+            if (gRunMean != null) {
+                gx[i] += (1 - m) * gRunMean[ch] / count;
+            }
+            if (gRunVar != null) {
+                gx[i] += (1 - m) * gRunVar[ch] * 2 * (x.v()[i] - mean[ch]) / count;
+            }
+        }
+        out.set(0, gx);
+        out.set(1, gs);
+        out.set(2, gb);
+        if (gRunMean != null) {
+            double[] gm = new double[c];
+            for (int ch = 0; ch < c; ch++) {
+                gm[ch] = m * gRunMean[ch];
+            }
+            out.set(3, gm);
+        }
+        if (gRunVar != null) {
+            double[] gv = new double[c];
+            for (int ch = 0; ch < c; ch++) {
+                gv[ch] = m * gRunVar[ch];
+            }
+            out.set(4, gv);
+        }
     }
 
     /** Inference form: (x - mean) / sqrt(var + epsilon) * scale + B per channel (axis 1). */

@@ -45,6 +45,12 @@ public final class OnnxWriter {
                     o.writeInt64(2, e.getValue());
                 }));
             }
+            for (Map.Entry<String, String> e : m.metadata().entrySet()) {
+                out.writeByteArray(14, message(o -> {
+                    o.writeString(1, e.getKey());
+                    o.writeString(2, e.getValue());
+                }));
+            }
         });
     }
 

@@ -5,9 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
-import java.net.Proxy;
-import java.net.ProxySelector;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -52,7 +49,8 @@ import org.convnet4j.util.MemoryBudget;
  *       {@code CONVNET4J_WEIGHTS_MIRROR=URL/} fetches the same file name from a mirror (the official checksums still
  *       apply);</li>
  *   <li>proxies: the JVM's ({@code -Dhttps.proxyHost=...}, {@code -Djava.net.useSystemProxies=true}), else the
- *       {@code https_proxy}/{@code http_proxy} variables ({@code no_proxy} honoured, loopback always direct);</li>
+ *       {@code https_proxy}/{@code http_proxy} variables ({@code no_proxy} honoured, loopback always direct), with a
+ *       user name and password when given ({@link ProxyRoute});</li>
  *   <li>connect and read timeouts; an HTTP error is reported with its status and URL.</li>
  * </ul>
  * Every setting also has a system property ({@code convnet4j.cache}, {@code convnet4j.offline},
@@ -562,9 +560,9 @@ public final class Downloads {
             if (!u.getProtocol().equals("http") && !u.getProtocol().equals("https")) {
                 throw new IOException(current + ": only http and https URLs are fetched");
             }
-            Proxy proxy = proxyFor(u);
-            String via = proxy.type() == Proxy.Type.DIRECT ? "" : " (through the proxy " + proxy.address() + ")";
-            HttpURLConnection c = (HttpURLConnection) u.openConnection(proxy);
+            ProxyRoute route = ProxyRoute.to(u);
+            String via = route.via();
+            HttpURLConnection c = route.open(u);
             c.setInstanceFollowRedirects(false);
             c.setConnectTimeout((int) config.connectTimeout().toMillis());
             c.setReadTimeout((int) config.readTimeout().toMillis());
@@ -582,11 +580,25 @@ public final class Downloads {
                 throw new IOException(current + ": the host " + u.getHost() + " is not known (no DNS answer"
                         + (via.isEmpty() ? "; if this network needs a proxy, set https_proxy or -Dhttps.proxyHost)"
                         : ")" + via), e);
+            } catch (ProxyRoute.ProxyRefusedException e) {
+                throw new HttpStatusException(e.status() == 407 ? route.authenticationRefused(current, e.statusLine())
+                        : current + ": " + e.getMessage() + via, e);
             } catch (javax.net.ssl.SSLException e) {
                 // the certificate or the handshake: retrying gives the same answer
                 throw new HttpStatusException(current + ": " + tlsProblem(e) + via, e);
             } catch (IOException e) {
+                ProxyRoute.ProxyRefusedException refused = ProxyRoute.refusal(e);
+                if (refused != null || String.valueOf(e.getMessage()).contains("Unable to tunnel through proxy")) {
+                    // the tunnel was refused (by the JDK's own CONNECT when no credentials were given): not retried
+                    boolean auth = refused != null ? refused.status() == 407 : e.getMessage().contains(" 407");
+                    throw new HttpStatusException(auth ? route.authenticationRefused(current, "HTTP 407")
+                            : current + ": " + e.getMessage() + via, e);
+                }
                 throw new IOException(current + ": " + e.getMessage() + via, e);
+            }
+            if (status == 407 && !route.direct()) {
+                throw new HttpStatusException(route.authenticationRefused(current, "HTTP 407"
+                        + (c.getResponseMessage() == null ? "" : " " + c.getResponseMessage())));
             }
             if (status >= 300 && status < 400 && c.getHeaderField("Location") != null) {
                 try {
@@ -636,57 +648,8 @@ public final class Downloads {
         return "TLS handshake failed (" + e.getMessage() + "); nothing was downloaded";
     }
 
-    /** The JVM's proxy if one is configured for the URL, else https_proxy / http_proxy, loopback always direct. */
-    static Proxy proxyFor(URL u) throws IOException {
-        String host = u.getHost();
-        if (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1")) {
-            return Proxy.NO_PROXY;
-        }
-        try {
-            ProxySelector sel = ProxySelector.getDefault();
-            if (sel != null) {
-                List<Proxy> ps = sel.select(u.toURI());
-                if (!ps.isEmpty() && ps.get(0).type() != Proxy.Type.DIRECT) {
-                    return ps.get(0);
-                }
-            }
-        } catch (URISyntaxException e) {
-            throw new IOException(u + " is not a valid URL", e);
-        }
-        String var = u.getProtocol().equals("https") ? env("https_proxy") : env("http_proxy");
-        if (var == null || var.isBlank() || noProxy(host)) {
-            return Proxy.NO_PROXY;
-        }
-        try {
-            URI p = new URI(var.contains("://") ? var : "http://" + var);
-            return new Proxy(Proxy.Type.HTTP, new InetSocketAddress(p.getHost(), p.getPort() < 0 ? 80 : p.getPort()));
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new IOException("the proxy variable '" + var + "' is not host:port or a URL", e);
-        }
-    }
-
     private static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.3g s", d.toMillis() / 1000.0);
-    }
-
-    private static boolean noProxy(String host) {
-        String list = env("no_proxy");
-        if (list == null) {
-            return false;
-        }
-        for (String s : list.split(",")) {
-            String d = s.trim().toLowerCase(Locale.ROOT);
-            if (d.equals("*") || (!d.isEmpty() && (host.equalsIgnoreCase(d) || host.toLowerCase(Locale.ROOT)
-                    .endsWith(d.startsWith(".") ? d : "." + d)))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String env(String lower) {
-        String v = System.getenv(lower);
-        return v != null ? v : System.getenv(lower.toUpperCase(Locale.ROOT));
     }
 
     /** The file name of a URL's path (its last segment), refused unless it is a plain name. */

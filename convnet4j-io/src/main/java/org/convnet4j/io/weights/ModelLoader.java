@@ -219,6 +219,11 @@ public final class ModelLoader {
             throw new IllegalArgumentException(ref + ": only http:// and https:// URLs are fetched");
         }
         Path file = Path.of(ref);
+        if (!Files.exists(file) && (lower.matches("[a-z][a-z0-9+.-]+:/.*") || lower.matches("https?(//|:).*"))) {
+            // https:/host/x, https//host/x, http:host/x: meant as a URL (as a path, // would even be collapsed)
+            throw new IllegalArgumentException(ref + ": not a valid URL (write http://HOST/PATH or https://HOST/PATH)"
+                    + " and no such file");
+        }
         if (!Files.exists(file) && WeightsCatalogue.looksLikeName(ref)) {
             WeightsCatalogue.Entry e = o.catalogue().require(ref);
             if (forLoading && !e.loadable()) {

@@ -75,7 +75,7 @@ class OnnxGradientsTest {
     }
 
     private static List<Arr> forward(Node n, List<Arr> in, long opset) {
-        return OnnxFolding.MULTI_OUTPUT.contains(n.opType()) ? OnnxFolding.evalMulti(n, in, opset).subList(0,
+        return OnnxFolding.multiOutput(n) ? OnnxFolding.evalMulti(n, in, opset).subList(0,
                 n.outputs().size()) : List.of(OnnxFolding.eval(n, in, opset));
     }
 
@@ -110,7 +110,8 @@ class OnnxGradientsTest {
                 assertEquals(null, g.get(j), "Resize's roi, scales and sizes have no gradient");
                 continue;
             }
-            if (n.opType().equals("BatchNormalization") && j >= 3) {
+            if (n.opType().equals("BatchNormalization") && j >= 3 && (!OnnxFolding.multiOutput(n)
+                    || n.outputs().size() <= j - 2)) { // training form: only through its running_* outputs
                 assertEquals(null, g.get(j), "the running mean and variance have no gradient");
                 continue;
             }
@@ -247,6 +248,27 @@ class OnnxGradientsTest {
                 i("count_include_pad", 1), i("ceil_mode", 1), is("strides", 2, 2, 2)), 13, random(1, 2, 3, 4, 3));
         check(node("BatchNormalization", 5, 1, f("epsilon", 1e-3f)), 15, random(2, 3, 2, 2, 3), random(3), random(3),
                 random(3), positive(3));
+    }
+
+    /**
+     * BatchNormalization's training form (batch statistics; Y, running_mean and running_var all weighted in the loss,
+     * and with Y alone) and MaxPool with its Indices output (Y's gradient to the first maximum of each window; the
+     * integer Indices have none), 1-D to 3-D.
+     */
+    @Test
+    void trainingBatchNormalizationAndMaxPoolWithIndices() {
+        Attribute training = i("training_mode", 1);
+        check(node("BatchNormalization", 5, 3, training, f("epsilon", 1e-3f), f("momentum", 0.8f)), 15,
+                random(2, 3, 2, 3), random(3), random(3), random(3), positive(3));
+        check(node("BatchNormalization", 5, 1, training), 15, random(3, 2, 4), random(2), random(2), random(2),
+                positive(2));
+        check(node("BatchNormalization", 5, 3, training), 15, random(2, 2, 2, 2, 3), random(2), random(2), random(2),
+                positive(2));
+        check(node("MaxPool", 1, 2, is("kernel_shape", 2, 2), is("strides", 1, 2), is("pads", 1, 0, 0, 1)), 12,
+                random(2, 2, 4, 5));
+        check(node("MaxPool", 1, 2, is("kernel_shape", 2, 2), i("storage_order", 1)), 12, random(1, 3, 4, 4));
+        check(node("MaxPool", 1, 2, is("kernel_shape", 3), is("dilations", 2)), 12, random(2, 1, 7));
+        check(node("MaxPool", 1, 2, is("kernel_shape", 2, 2, 2)), 12, random(1, 2, 3, 3, 4));
     }
 
     @Test

@@ -1,31 +1,56 @@
 package org.convnet4j.spark.cli;
 
+import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import org.convnet4j.train.TrainingContext;
 import org.convnet4j.train.TrainingListener;
+import org.convnet4j.util.ProgressOutput;
 
-/** One line on stderr, rewritten at most once a second: epoch, batch, running loss. */
+/**
+ * Progress of each epoch on stderr ({@link ProgressOutput}): batches done, batches per second, time left and the
+ * running loss; a bar redrawn in place at a terminal, whole lines (every 10% of the epoch or 30 s, and at its end)
+ * in a log.
+ */
 final class ProgressLine implements TrainingListener {
-    private long shown;
+    private final PrintStream out;
+    private final ProgressOutput.Mode mode;
+    private ProgressOutput epochProgress;
+
+    ProgressLine() {
+        this(System.err, ProgressOutput.Mode.forStderr());
+    }
+
+    ProgressLine(PrintStream out, ProgressOutput.Mode mode) {
+        this.out = out;
+        this.mode = mode;
+    }
 
     @Override
     public void onBatchEnd(TrainingContext ctx, int epoch, int batch, int batches, double loss) {
-        long now = System.nanoTime();
-        if (System.console() != null && now - shown > 1_000_000_000L || batch == batches) {
-            shown = now;
-            System.err.printf(Locale.ROOT, "\repoch %d: batch %d/%d, loss %.4f ", epoch, batch, batches,
-                    ctx.runningMetrics() == null ? loss : ctx.runningMetrics().loss());
-            System.err.flush();
+        if (epochProgress == null) {
+            epochProgress = new ProgressOutput(out, mode, String.format(Locale.ROOT, "epoch %d", epoch),
+                    ProgressOutput.Unit.count("batches"));
         }
+        epochProgress.message(String.format(Locale.ROOT, "loss %.4f",
+                ctx.runningMetrics() == null ? loss : ctx.runningMetrics().loss()));
+        epochProgress.update(batch, batches);
     }
 
     @Override
     public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
-        if (System.console() == null) {
-            return;
+        close();
+    }
+
+    @Override
+    public void onTrainEnd(TrainingContext ctx) {
+        close();
+    }
+
+    private void close() {
+        if (epochProgress != null) {
+            epochProgress.finish();
+            epochProgress = null;
         }
-        System.err.print("\r\033[K");
-        System.err.flush();
     }
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Where a served LeNet-5 request's CPU goes, by JFR's execution samples (async-profiler is not available): starts
+# 'convnet4j serve' from JAR (--max-batch MAX_BATCH), warms it with four 5-s wrk runs at CONC connections (binary
+# v2, 1 sample per request), records a 15-s wrk run with JFR's profile settings, and prints the share of samples
+# by thread group, by code area (the forward pass, v2 parsing/encoding, the batcher, Jetty, JDK NIO, other) and the
+# top frames. Samples in jdk.incubator.vector's Java fallback (tOpTemplate, rvOp, ldOp) mean C2 had not yet
+# compiled the kernels: the profile is then of a cold JVM (on a loaded machine it can stay so for minutes).
+# Usage: bench/serve-jfr.sh JAR MAX_BATCH CONC [OUT.jfr]   (SERVE_ARGS: extra serve options; the model and bodies as
+#        serve-perfstat.sh: DIR=$C4J_PERF_DIR, default /tmp/c4j-perf)
+set -uo pipefail
+[ $# -ge 3 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+JAR=$1; MB=$2; C=$3; JFR=${4:-$(mktemp -u /tmp/serve-XXXX.jfr)}
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18196; LOG=$(mktemp)
+java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads -jar "$JAR" serve \
+  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} \
+  >"$LOG" 2>&1 &
+P=$!
+trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -f "$LOG"' EXIT
+for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
+T=$(( C < 2 ? 1 : 2 ))
+drive() { wrk -t$T -c"$C" -d"$1"s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" bin1; }
+for _ in 1 2 3 4; do drive 5 >/dev/null; done
+jcmd $P JFR.start name=serve settings=profile >/dev/null
+rps=$(drive 15 | awk '$1 == "rps" { print $2 }')
+jcmd $P JFR.dump name=serve filename="$JFR" >/dev/null
+echo "max batch $MB, concurrency $C: requests/s $rps, load $(cut -d' ' -f1 /proc/loadavg), recording $JFR"
+jfr print --events jdk.ExecutionSample "$JFR" | python3 -c '
+import re, sys, collections
+events = sys.stdin.read().split("jdk.ExecutionSample {")[1:]
+areas = [("forward pass (nn, tensor, ops, kernels)", r"org\.convnet4j\.(nn|tensor|ops)\."),
+         ("v2 parse and encode", r"InferenceProtocol|JsonBytes"), ("batcher", r"serve\.Batcher"),
+         ("lone-connection poll", r"LoneConnection"), ("Jetty", r"org\.eclipse\.jetty"), ("JDK NIO", r"sun\.nio|java\.nio")]
+thread, area, top = collections.Counter(), collections.Counter(), collections.Counter()
+for e in events:
+    m = re.search(r"sampledThread = \"([^\"]+)\"", e)
+    thread[re.sub(r"[-\d]+$", "", m.group(1)) if m else "?"] += 1
+    frames = re.findall(r"^\s+([\w.$<>]+)\(", e.split("stackTrace = [", 1)[-1], re.M)
+    area[next((k for k, p in areas if re.search(p, " ".join(frames))), "other")] += 1
+    if frames:
+        top[frames[0]] += 1
+n = max(1, len(events))
+print("  %d samples" % len(events))
+for title, c, k in (("thread", thread, 6), ("area", area, 10), ("top frame", top, 12)):
+    for name, v in c.most_common(k):
+        print("  %-9s %-60s %5.1f%%" % (title, name, 100.0 * v / n))
+'

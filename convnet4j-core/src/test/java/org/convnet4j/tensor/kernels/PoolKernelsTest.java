@@ -1,0 +1,88 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Kernels#maxPoolWindows}: the vector kernels give the scalar twin's bits (one comparison chain per output
+ * and lane) for strides 1, 2 and 3, window sizes 1x1 to 3x5, counts around the vector length, with ties, signed
+ * zeros and NaNs at window starts and inside windows; and both match a chain written out here.
+ */
+class PoolKernelsTest {
+    private static final int VL = VectorKernels.vectorLength();
+
+    private final Kernels scalar = new ScalarKernels();
+    private final Kernels vector = new VectorKernels();
+
+    @Test
+    void vectorGivesTheScalarTwinsBitsAndTheWrittenOutChain() {
+        Random random = new Random(11);
+        int ldx = 5 * VL + 9;
+        float[] x = new float[ldx * 6];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextInt(5) - 2f; // many ties
+        }
+        for (int i = 0; i < x.length; i += 13) {
+            x[i] = -0f;
+        }
+        for (int i = 5; i < x.length; i += 37) {
+            x[i] = Float.NaN;
+        }
+        x[2] = Float.POSITIVE_INFINITY;
+        x[ldx + 7] = Float.NEGATIVE_INFINITY;
+        int checked = 0;
+        for (int stride = 1; stride <= 3; stride++) {
+            for (int rows = 1; rows <= 3; rows++) {
+                for (int cols = 1; cols <= 5; cols += 2) {
+                    for (int count : new int[] {0, 1, VL - 1, VL, VL + 1, 2 * VL + 3}) {
+                        for (int off : new int[] {0, 1, ldx + 2}) {
+                            float[] ys = new float[count + 2];
+                            float[] yv = new float[count + 2];
+                            scalar.maxPoolWindows(count, x, off, stride, ldx, rows, cols, ys, 1);
+                            vector.maxPoolWindows(count, x, off, stride, ldx, rows, cols, yv, 1);
+                            for (int q = 0; q < count + 2; q++) {
+                                float expected = q == 0 || q == count + 1 ? 0f
+                                        : chain(x, off + (q - 1) * stride, ldx, rows, cols);
+                                String at = "stride " + stride + " window " + rows + "x" + cols + " count " + count
+                                        + " offset " + off + " output " + q;
+                                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(ys[q]), at);
+                                assertEquals(Float.floatToRawIntBits(ys[q]), Float.floatToRawIntBits(yv[q]), at);
+                                checked++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(true, checked > 5_000, "outputs checked: " + checked);
+    }
+
+    private static float chain(float[] x, int s, int ldx, int rows, int cols) {
+        float m = x[s];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                float v = x[s + i * ldx + j];
+                if (v > m) {
+                    m = v;
+                }
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void windowsOutsideTheArrayAreRefusedBeforeAnythingIsWritten() {
+        float[] x = new float[40];
+        float[] y = new float[10];
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.maxPoolWindows(10, x, 0, 2, 10, 3, 3, y, 0));
+            assertEquals(true, e.getMessage().contains("maxPoolWindows"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> k.maxPoolWindows(11, x, 0, 1, 10, 1, 1, y, 0));
+            assertEquals(0f, y[0]);
+        }
+    }
+}
