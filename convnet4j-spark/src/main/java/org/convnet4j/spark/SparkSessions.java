@@ -54,8 +54,11 @@ public final class SparkSessions {
      */
     public static SparkSession start(String appName, String master, Map<String, String> conf) {
         Objects.requireNonNull(master, "master");
+        requireKnownMaster(master);
         if (master.startsWith("spark://")) {
             requireReachable(master);
+        } else if (master.equals("yarn")) {
+            requireReachableYarn(yarnConf(conf));
         }
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
@@ -123,6 +126,93 @@ public final class SparkSessions {
         } catch (Exception e) {
             return null;
         }
+    }
+
+    /**
+     * Fails in one line unless this JVM's Spark can run on {@code master}: {@code local}, {@code local[N]},
+     * {@code local[N,F]}, {@code local-cluster[...]} and {@code spark://} always; {@code yarn}, {@code k8s://...} (and
+     * any other) only when a cluster manager for it is on the class path (Spark's {@code spark-yarn},
+     * {@code spark-kubernetes}; a cluster's own Spark has them, this library does not bring the Kubernetes one).
+     *
+     * @throws IllegalArgumentException naming the master and what to do
+     */
+    public static void requireKnownMaster(String master) {
+        if (master.matches("local(\\[[^\\]]*])?|local-cluster\\[[^\\]]*]|spark://.*")) {
+            return;
+        }
+        ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : SparkSessions.class.getClassLoader();
+        for (org.apache.spark.scheduler.ExternalClusterManager m
+                : java.util.ServiceLoader.load(org.apache.spark.scheduler.ExternalClusterManager.class, loader)) {
+            if (m.canCreate(master)) {
+                return;
+            }
+        }
+        String kind = master.equals("yarn") ? "YARN (Spark's spark-yarn jar)"
+                : master.startsWith("k8s://") ? "Kubernetes (Spark's spark-kubernetes jar)" : null;
+        throw new IllegalArgumentException("--master " + master + ": " + (kind == null
+                ? "not a master this Spark knows (local[*], local[N], spark://HOST:PORT, yarn, k8s://https://HOST:PORT)"
+                : "this Spark has no support for " + kind + " on its class path; submit with the spark-submit of a"
+                        + " Spark distribution that has it (docs/SPARK.md)"));
+    }
+
+    /**
+     * The Hadoop settings a YARN client reads: Hadoop's and YARN's defaults, the site files on the class path
+     * ({@code HADOOP_CONF_DIR}/{@code YARN_CONF_DIR} under spark-submit and the launcher), then every
+     * {@code spark.hadoop.KEY} of the application (spark-submit's, as system properties) and of {@code conf}.
+     */
+    static org.apache.hadoop.conf.Configuration yarnConf(Map<String, String> conf) {
+        org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
+        c.addResource("yarn-default.xml");
+        c.addResource("yarn-site.xml");
+        for (scala.Tuple2<String, String> kv : new org.apache.spark.SparkConf().getAllWithPrefix("spark.hadoop.")) {
+            c.set(kv._1(), kv._2());
+        }
+        conf.forEach((k, v) -> {
+            if (k.startsWith("spark.hadoop.")) {
+                c.set(k.substring("spark.hadoop.".length()), v);
+            }
+        });
+        return c;
+    }
+
+    /**
+     * Fails in one line unless the YARN ResourceManager of {@code conf} ({@code yarn.resourcemanager.address}, or
+     * with {@code yarn.resourcemanager.ha.enabled} the address of each of {@code yarn.resourcemanager.ha.rm-ids}: one
+     * is enough) accepts a connection within 5 s. Spark's YARN client would retry for up to 15 minutes
+     * ({@code yarn.resourcemanager.connect.max-wait.ms}) before giving up.
+     *
+     * @throws IllegalArgumentException naming the address and why
+     */
+    public static void requireReachableYarn(org.apache.hadoop.conf.Configuration conf) {
+        java.util.List<String> addresses = new java.util.ArrayList<>();
+        if (conf.getBoolean("yarn.resourcemanager.ha.enabled", false)) {
+            for (String id : conf.getTrimmedStrings("yarn.resourcemanager.ha.rm-ids")) {
+                String a = conf.get("yarn.resourcemanager.address." + id);
+                if (a == null && conf.get("yarn.resourcemanager.hostname." + id) != null) {
+                    a = conf.get("yarn.resourcemanager.hostname." + id) + ":8032";
+                }
+                if (a != null) {
+                    addresses.add(a);
+                }
+            }
+        }
+        if (addresses.isEmpty()) {
+            addresses.add(conf.getTrimmed("yarn.resourcemanager.address", "0.0.0.0:8032"));
+        }
+        String why = "";
+        for (String a : addresses) {
+            int colon = a.lastIndexOf(':');
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))), 5000);
+                return;
+            } catch (IOException | RuntimeException e) {
+                why = e.getMessage();
+            }
+        }
+        throw new IllegalArgumentException("--master yarn: cannot reach the YARN ResourceManager at "
+                + String.join(", ", addresses) + " (" + why + "; its address comes from yarn-site.xml in"
+                + " HADOOP_CONF_DIR or YARN_CONF_DIR, or --conf spark.hadoop.yarn.resourcemanager.address=HOST:PORT)");
     }
 
     /**

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -25,7 +22,6 @@ import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.spark.cli.SparkMain;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.tensor.Tensor;
 import org.convnet4j.testsupport.NoSkipInCi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -113,25 +109,16 @@ class NetworkNamespacesClusterIT {
             assertTrue(System.nanoTime() < deadline, "the workers did not register within 300 s");
             Thread.sleep(200);
         }
-        cluster = List.of("--master", url,
-                "--conf", "spark.driver.host=" + driver, "--conf", "spark.driver.bindAddress=" + driver,
-                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
-                "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2", "--conf", "spark.ui.enabled=false",
+        List<String> c = new ArrayList<>(List.of("--master", url, "--conf", "spark.ui.enabled=false",
                 // the DataNode is found by the name it announces (the bridge address), not the NameNode's view of it
-                "--conf", "spark.hadoop.dfs.client.use.datanode.hostname=true",
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
-                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
-                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600");
+                "--conf", "spark.hadoop.dfs.client.use.datanode.hostname=true"));
+        c.addAll(ClusterTests.driverConf(driver, log4j));
+        cluster = List.copyOf(c);
     }
 
     @AfterAll
     void stopEverything() {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            Process p = started.get(i);
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
+        ClusterTests.stopAll(started);
         for (Process p : started) {
             try {
                 p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -223,18 +210,7 @@ class NetworkNamespacesClusterIT {
     }
 
     private static double largestDifference(Checkpoint want, Checkpoint got) {
-        Map<String, Tensor> a = want.parameters();
-        Map<String, Tensor> b = got.parameters();
-        assertEquals(a.keySet(), b.keySet());
-        double worst = 0;
-        for (String k : a.keySet()) {
-            float[] x = a.get(k).data();
-            float[] y = b.get(k).data();
-            for (int i = 0; i < x.length; i++) {
-                worst = Math.max(worst, Math.abs(x[i] - y[i]));
-            }
-        }
-        return worst;
+        return ClusterTests.largestDifference(want.parameters(), got.parameters());
     }
 
     /** A JVM of the test class path in host {@code host}'s namespace. */
@@ -277,24 +253,10 @@ class NetworkNamespacesClusterIT {
 
     /** SparkMain in this JVM (the driver, on the bridge address) with stdout and stderr captured: {code, out, err}. */
     private static String[] run(List<String> args) {
-        return run(args.toArray(String[]::new));
+        return org.convnet4j.spark.cli.CliRun.run(args);
     }
 
     private static String[] run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = SparkMain.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
-            err.toString(StandardCharsets.UTF_8)};
+        return org.convnet4j.spark.cli.CliRun.run(args);
     }
 }

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.SparkSession;
 import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.History;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
@@ -67,17 +65,7 @@ class SparkTrainerTest {
     }
 
     static void assertSameWeights(org.convnet4j.nn.Model a, org.convnet4j.nn.Model b, double tolerance) {
-        Map<String, Tensor> wa = a.stateDict();
-        Map<String, Tensor> wb = b.stateDict();
-        assertEquals(wa.keySet(), wb.keySet());
-        double worst = 0;
-        for (String k : wa.keySet()) {
-            float[] x = wa.get(k).data();
-            float[] y = wb.get(k).data();
-            for (int i = 0; i < x.length; i++) {
-                worst = Math.max(worst, Math.abs(x[i] - y[i]));
-            }
-        }
+        double worst = ClusterTests.largestDifference(a.stateDict(), b.stateDict());
         assertTrue(worst <= tolerance, "largest weight difference " + worst + " > " + tolerance);
     }
 

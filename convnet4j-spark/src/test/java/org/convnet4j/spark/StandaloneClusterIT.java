@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import java.util.Map;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.ImageFolderDataset;
 import org.convnet4j.image.Images;
@@ -114,28 +113,12 @@ class StandaloneClusterIT {
                     "--memory", "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), url),
                     sparkHome, host, Files.createDirectories(dir.resolve("local" + w)));
         }
-        cluster = List.of(
-                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
-                "--conf", "spark.executor.memory=1g", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.cores.max=2",
-                // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
-                // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
-                // a ring exchange is a barrier stage, which Spark submits only when the free task slots suffice; after
-                // a kill it checks again every 15 s by default (40 times): every second instead, as many seconds in all
-                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
-                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600");
+        cluster = ClusterTests.driverConf("127.0.0.1", log4j);
     }
 
     @AfterAll
     void stopEverything() {
-        // only what this test started: the drivers, the workers (and their executors), the master
-        for (int i = started.size() - 1; i >= 0; i--) {
-            Process p = started.get(i);
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
+        ClusterTests.stopAll(started); // only what this test started: drivers, workers (and their executors), master
     }
 
     @Test
@@ -211,17 +194,7 @@ class StandaloneClusterIT {
                 .data(folder.toString()).epochs(2).batch(16).optimizer("sgd").lr(0.5).momentum(0.5).valSplit(0.2).seed(9)
                 .out(local).build(),
                 ImageFolderDataset.builder(folder).channels(1).transform(prep.transform()).build()).run();
-        Map<String, Tensor> want = Checkpoint.load(local).parameters();
-        Map<String, Tensor> got = Checkpoint.load(out).parameters();
-        assertEquals(want.keySet(), got.keySet());
-        double worst = 0;
-        for (String k : want.keySet()) {
-            float[] a = want.get(k).data();
-            float[] b = got.get(k).data();
-            for (int i = 0; i < a.length; i++) {
-                worst = Math.max(worst, Math.abs(a[i] - b[i]));
-            }
-        }
+        double worst = largestDifference(local, out);
         assertTrue(worst <= 1e-5, "largest weight difference to the in-process run: " + worst);
         assertTrue(driverLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
                 expected.bestValidationAccuracy(), expected.bestEpoch())), driverLog);
@@ -344,9 +317,7 @@ class StandaloneClusterIT {
         Path csv = dir.resolve("cluster-mode/answers.csv");
         List<String> command = List.of("predict", "--master", url, "--model", model.toString(), "--images",
                 pictures.toUri().toString(), "-o", csv.toString(), "--partitions", "2", "--batch", "4");
-        List<String> launcher = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", sparkHome.resolve("jars") + "/*", "org.apache.spark.launcher.Main",
-                "org.apache.spark.deploy.SparkSubmit", "--master", url, "--deploy-mode", "cluster",
+        List<String> cmd = sparkSubmitCommand(List.of("--master", url, "--deploy-mode", "cluster",
                 "--name", "cluster-mode", "--class", "org.convnet4j.spark.cli.SparkMain", "--jars", extra.toString(),
                 "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "1",
                 // a worker starts this driver without the --add-opens Spark's launcher gives a client-mode driver
@@ -354,18 +325,8 @@ class StandaloneClusterIT {
                 "--driver-java-options", SparkSessions.EXECUTOR_JVM_OPTIONS,
                 "--conf", "spark.standalone.submit.waitAppCompletion=true",
                 "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
-                jar.toString()));
-        launcher.addAll(command);
-        ProcessBuilder b = new ProcessBuilder(launcher).redirectError(ProcessBuilder.Redirect.INHERIT);
-        b.environment().put("SPARK_HOME", sparkHome.toString());
-        b.environment().put("SPARK_SCALA_VERSION", "2.13");
-        b.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        Process p = b.start();
-        byte[] printed = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), "Spark's launcher failed");
-        List<String> cmd = Arrays.stream(new String(printed, java.nio.charset.StandardCharsets.UTF_8).split("\0"))
-                .map(String::strip).filter(a -> !a.isEmpty()).toList();
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s"),
+                jar, command);
         Process client = launch("cluster-mode-client", cmd, sparkHome, "127.0.0.1", null);
         assertTrue(client.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "the submitting client did not finish");
         String clientLog = log("cluster-mode-client");
@@ -412,19 +373,16 @@ class StandaloneClusterIT {
         assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(csv));
     }
 
-    /** Submits {@code command} of the shaded jar through Spark's launcher; returns the driver's log (exit 0 asserted). */
-    private String submit(String name, Path jar, List<String> command) throws Exception {
+    /**
+     * The driver's command line Spark's launcher makes for {@code spark-submit SUBMIT_ARGS JAR COMMAND} (what
+     * {@code bin/spark-submit} runs via {@code bin/spark-class}) with this test's Spark home.
+     */
+    private List<String> sparkSubmitCommand(List<String> submitArgs, Path jar, List<String> command) throws Exception {
         List<String> launcher = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", sparkHome.resolve("jars") + "/*", "org.apache.spark.launcher.Main",
-                "org.apache.spark.deploy.SparkSubmit", "--master", url, "--name", name,
-                "--class", "org.convnet4j.spark.cli.SparkMain",
-                "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
-                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m",
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j
-                        + " -Dconvnet4j.test.submitted=yes",
-                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
-                jar.toString()));
+                "org.apache.spark.deploy.SparkSubmit"));
+        launcher.addAll(submitArgs);
+        launcher.add(jar.toString());
         launcher.addAll(command);
         ProcessBuilder b = new ProcessBuilder(launcher).redirectError(ProcessBuilder.Redirect.INHERIT);
         b.environment().put("SPARK_HOME", sparkHome.toString());
@@ -434,8 +392,21 @@ class StandaloneClusterIT {
         byte[] out = p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), "Spark's launcher failed");
         // the launcher prints the command, each argument ended by NUL (bin/spark-class reads it the same way)
-        List<String> cmd = Arrays.stream(new String(out, java.nio.charset.StandardCharsets.UTF_8).split("\0"))
+        return Arrays.stream(new String(out, java.nio.charset.StandardCharsets.UTF_8).split("\0"))
                 .map(String::strip).filter(a -> !a.isEmpty()).toList();
+    }
+
+    /** Submits {@code command} of the shaded jar through Spark's launcher; returns the driver's log (exit 0 asserted). */
+    private String submit(String name, Path jar, List<String> command) throws Exception {
+        List<String> cmd = sparkSubmitCommand(List.of("--master", url, "--name", name,
+                "--class", "org.convnet4j.spark.cli.SparkMain",
+                "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
+                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m",
+                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j
+                        + " -Dconvnet4j.test.submitted=yes",
+                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s"),
+                jar, command);
         assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd.toString());
         Process driver = launch(name, cmd, sparkHome, "127.0.0.1", null);
         assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), name + " did not finish");
@@ -445,18 +416,7 @@ class StandaloneClusterIT {
     }
 
     private static double largestDifference(Path want, Path got) throws IOException {
-        Map<String, Tensor> a = Checkpoint.load(want).parameters();
-        Map<String, Tensor> b = Checkpoint.load(got).parameters();
-        assertEquals(a.keySet(), b.keySet());
-        double worst = 0;
-        for (String k : a.keySet()) {
-            float[] x = a.get(k).data();
-            float[] y = b.get(k).data();
-            for (int i = 0; i < x.length; i++) {
-                worst = Math.max(worst, Math.abs(x[i] - y[i]));
-            }
-        }
-        return worst;
+        return ClusterTests.largestDifference(Checkpoint.load(want).parameters(), Checkpoint.load(got).parameters());
     }
 
     /** spark predict; one executor killed while it runs a task; the CSV equals a clean local run's. */

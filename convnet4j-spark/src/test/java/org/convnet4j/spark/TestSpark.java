@@ -14,13 +14,13 @@ import org.convnet4j.tensor.Tensor;
 import org.convnet4j.zoo.LeNet5;
 
 /** One local[2] session for all tests of this module (Spark takes seconds to start), and test pictures. */
-final class TestSpark {
+public final class TestSpark {
     private static SparkSession session;
 
     private TestSpark() {
     }
 
-    static synchronized SparkSession session() {
+    public static synchronized SparkSession session() {
         if (session == null || session.sparkContext().isStopped()) { // a CLI test's command stops the session
             session = SparkSession.builder().master("local[2]").appName("convnet4j-tests")
                     .config("spark.ui.enabled", "false")
@@ -36,7 +36,7 @@ final class TestSpark {
     }
 
     /** LeNet-5 with seeded random weights and two classes, saved as a model file. */
-    static Path lenetFile(Path dir, List<String> classes) throws IOException {
+    public static Path lenetFile(Path dir, List<String> classes) throws IOException {
         Sequential m = LeNet5.build(Shape.of(1, 28, 28), classes.size(), LeNet5.Variant.MODERN);
         m.initialize(7);
         m.setClassNames(classes);
@@ -49,7 +49,7 @@ final class TestSpark {
      * A grey 28x28 picture of stripes, horizontal or vertical, with random phase, period and noise: two classes a
      * linear model on convolutional features separates easily, but not by brightness alone.
      */
-    static Tensor stripes(boolean horizontal, Random r) {
+    public static Tensor stripes(boolean horizontal, Random r) {
         int period = 3 + r.nextInt(4);
         int phase = r.nextInt(period);
         float[] d = new float[28 * 28];
@@ -64,7 +64,7 @@ final class TestSpark {
     }
 
     /** {@code dir/horizontal/*.png} and {@code dir/vertical/*.png}, n of each. */
-    static Path stripeFolder(Path dir, int n, long seed) throws IOException {
+    public static Path stripeFolder(Path dir, int n, long seed) throws IOException {
         Random r = new Random(seed);
         for (String cls : List.of("horizontal", "vertical")) {
             Files.createDirectories(dir.resolve(cls));

@@ -118,12 +118,26 @@ final class Io {
 
     /** Parquet via a hidden temporary directory renamed into place when the job has succeeded. */
     static void writeParquet(Dataset<Row> d, String out, boolean overwrite, Configuration conf) throws IOException {
+        writeDirectory(out, overwrite, conf, tmp -> d.write().parquet(tmp));
+    }
+
+    /** What writes a directory output (Parquet, a saved pipeline) at the path it is given. */
+    interface DirectoryBody {
+        void write(String path) throws IOException;
+    }
+
+    /**
+     * A directory output written by {@code body} into a hidden temporary sibling ({@code .NAME.tmp-N}) and renamed
+     * into place when it is complete, so a job that fails leaves neither a partial directory nor a changed
+     * {@code out}; the parent folders are created.
+     */
+    static void writeDirectory(String out, boolean overwrite, Configuration conf, DirectoryBody body) throws IOException {
         org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out);
         FileSystem fs = target.getFileSystem(conf);
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(fs.makeQualified(target).getParent(),
                 "." + target.getName() + ".tmp-" + System.nanoTime());
         try {
-            d.write().parquet(tmp.toString());
+            body.write(tmp.toString());
             if (fs.exists(target)) {
                 if (!overwrite) {
                     throw new IOException(out + ": appeared while the job ran (add --overwrite to replace it)");
@@ -149,7 +163,15 @@ final class Io {
         if (cut != null) {
             f.setCutLayer(cut);
         }
-        f.featureSize();
+        try {
+            f.featureSize();
+        } catch (IllegalArgumentException e) { // core's words are transfer's ("the base has no layer ...")
+            if (cut == null) {
+                throw e;
+            }
+            throw new IllegalArgumentException("--cut " + cut + ": " + String.valueOf(e.getMessage())
+                    .replaceFirst("^transfer: the base ", java.util.regex.Matcher.quoteReplacement(model) + " "), e);
+        }
         return f;
     }
 

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 public final class SparkMain implements Runnable {
     static final int BAD_INPUT = 2;
     static final int INTERNAL = 1;
+    static final String TASK_LOG_LEVEL = "convnet4j.spark.taskLogLevel";
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
@@ -43,6 +44,9 @@ public final class SparkMain implements Runnable {
             System.setProperty("java.util.logging.SimpleFormatter.format", "convnet4j spark: %4$s: %5$s%6$s%n");
         }
         boolean debug = java.util.Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("CONVNET4J_DEBUG"));
+        if (debug && System.getProperty(TASK_LOG_LEVEL) == null) {
+            System.setProperty(TASK_LOG_LEVEL, "warn"); // Spark's reports of failed tasks (log4j2-cli.properties)
+        }
         CommandLine cmd = new CommandLine(new SparkMain());
         cmd.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();

@@ -1,16 +1,16 @@
 package org.convnet4j.spark.cli;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.feature.IndexToString;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.StringIndexerModel;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -52,6 +52,10 @@ final class TransferCommand extends SparkMain.SparkCommand {
     @Option(names = "--partitions", defaultValue = "0")
     int partitions;
 
+    @Option(names = "--fail-fast", description = "fail on the first picture that cannot be decoded (default: leave it"
+            + " out of the fit and count it in the summary)")
+    boolean failFast;
+
     @Override
     void check() throws IOException {
         Io.checkPartitions(partitions);
@@ -61,7 +65,7 @@ final class TransferCommand extends SparkMain.SparkCommand {
         out = HadoopFiles.resolve(out, conf);
         Io.checkOutputFolder(out, overwrite, conf); // a folder: Spark creates it and its parents
         Io.requirePictures(images, conf);
-        features = Io.featurizer(base, cut, conf).setFailFast(true);
+        features = Io.featurizer(base, cut, conf);
     }
 
     private ConvNetFeaturizer features;
@@ -70,26 +74,41 @@ final class TransferCommand extends SparkMain.SparkCommand {
     int run(SparkSession spark) throws Exception {
         Dataset<Row> labelled = Io.pictures(spark, images, partitions)
                 .withColumn("label_name", functions.element_at(functions.split(functions.col("path"), "/"), -2));
-        StringIndexer indexer = new StringIndexer().setInputCol("label_name").setOutputCol("label");
-        LogisticRegression lr = new LogisticRegression().setRegParam(reg).setMaxIter(maxIter);
-        PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {indexer, features, lr}).fit(labelled);
-        String[] classes = ((StringIndexerModel) fitted.stages()[0]).labelsArray()[0];
-        IndexToString names = new IndexToString().setInputCol("prediction").setOutputCol("className").setLabels(classes);
-        List<PipelineStage> stages = new java.util.ArrayList<>(List.of(fitted.stages()));
-        stages.add(names);
-        PipelineModel complete = new PipelineModel(fitted.uid(), stages.stream()
-                .map(s -> (org.apache.spark.ml.Transformer) s).toArray(org.apache.spark.ml.Transformer[]::new));
-        Dataset<Row> scored = complete.transform(labelled);
-        long n = scored.count();
-        long right = scored.filter(functions.col("className").equalTo(functions.col("label_name"))).count();
-        var writer = complete.write();
-        if (overwrite) {
-            writer = writer.overwrite();
+        // featurized once (kept for the fit and the counts); a picture that cannot be decoded has an error and no
+        // features, and is left out of the fit unless --fail-fast, which fails the job on it
+        Dataset<Row> featurized = features.setFailFast(failFast).transform(labelled).persist();
+        try {
+            Column bad = functions.col(features.getErrorCol()).isNotNull();
+            long n = featurized.count();
+            Dataset<Row> errors = featurized.filter(bad).select(features.getErrorCol());
+            long undecodable = errors.count();
+            if (undecodable == n) {
+                throw new IllegalArgumentException("--images " + images + ": none of the " + n
+                        + " pictures could be decoded (first: " + errors.first().getString(0) + ")");
+            }
+            Dataset<Row> usable = featurized.filter(functions.not(bad));
+            StringIndexerModel indexer = new StringIndexer().setInputCol("label_name").setOutputCol("label").fit(usable);
+            LogisticRegressionModel lr = new LogisticRegression().setRegParam(reg).setMaxIter(maxIter)
+                    .fit(indexer.transform(usable));
+            String[] classes = indexer.labelsArray()[0];
+            IndexToString names = new IndexToString().setInputCol("prediction").setOutputCol("className")
+                    .setLabels(classes);
+            PipelineModel complete = new PipelineModel(Identifiable$.MODULE$.randomUID("pipeline"),
+                    new Transformer[] {indexer, features, lr, names});
+            long right = lr.transform(indexer.transform(usable)).filter(functions.col("prediction")
+                    .equalTo(functions.col("label"))).count();
+            Io.writeDirectory(out, overwrite, spark.sparkContext().hadoopConfiguration(),
+                    tmp -> complete.write().save(tmp));
+            System.out.println(String.format(Locale.ROOT, "case 1: %d pictures of %d classes, %d features at '%s',"
+                    + " logistic regression training accuracy %.4f; saved %s", n - undecodable, classes.length,
+                    features.featureSize(), features.effectiveCut(), (double) right / (n - undecodable), out));
+            if (undecodable > 0) {
+                System.err.println(undecodable + " of " + n + " pictures could not be decoded and were left out (first: "
+                        + errors.first().getString(0) + ")");
+            }
+            return 0;
+        } finally {
+            featurized.unpersist();
         }
-        writer.save(out);
-        System.out.println(String.format(Locale.ROOT,
-                "case 1: %d pictures of %d classes, %d features at '%s', logistic regression training accuracy %.4f; saved %s",
-                n, classes.length, features.featureSize(), features.effectiveCut(), (double) right / n, out));
-        return 0;
     }
 }

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,25 +40,16 @@ class SparkCliBadInputTest {
     }
 
     private static String[] run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = SparkMain.run(args);
-        } finally {
-            System.setErr(old);
-        }
-        return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+        return CliRun.run(args);
     }
 
     private static void assertOneLine(String[] r, String... needles) {
-        assertEquals("2", r[0], r[1]);
-        assertEquals(1, r[1].strip().lines().count(), r[1]);
+        assertEquals("2", r[0], r[2]);
+        assertEquals(1, r[2].strip().lines().count(), r[2]);
         for (String n : needles) {
-            assertTrue(r[1].contains(n), r[1]);
+            assertTrue(r[2].contains(n), r[2]);
         }
-        assertFalse(r[1].contains("Exception"), r[1]);
+        assertFalse(r[2].contains("Exception"), r[2]);
     }
 
     @Test
@@ -147,29 +135,41 @@ class SparkCliBadInputTest {
         assertTrue(lines.get(lines.size() - 1).contains("conv9"), err);
     }
 
-    /** Runs SparkMain in a child JVM; its stderr lines (but the JVM's incubator warning) after the expected exit. */
     private static List<String> child(int exit, String... args) throws Exception {
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new java.util.ArrayList<>(List.of(javaBin));
-        // the JVM options Spark needs (--add-opens), as surefire gives them to this module's tests
-        for (String a : System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")) {
-            if (!a.isEmpty()) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkMain.class.getName()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
-        assertEquals(exit, p.exitValue(), err);
-        return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+        return CliRun.child(exit, args);
     }
 
     @Test
     void missingCutLayerNamesTheLayers() {
         assertOneLine(run("featurize", "--model", model.toString(), "--cut", "conv9", "--images", pictures.toString(),
-                "-o", dir.resolve("f.parquet").toString()), "conv9", "pool2");
+                "-o", dir.resolve("f.parquet").toString()), "--cut conv9: ", "m.c4j has no layer 'conv9'", "pool2");
+        assertOneLine(run("transfer", "--base", model.toString(), "--cut", "conv9", "--images", pictures.toString(),
+                "-o", dir.resolve("pipeline").toString()), "--cut conv9: ", "m.c4j has no layer 'conv9'", "pool2");
+        assertFalse(Files.exists(dir.resolve("pipeline")));
+    }
+
+    /**
+     * A master this Spark cannot run on, or a YARN ResourceManager nobody answers at: one line before Spark starts
+     * (Spark itself fails with "Could not parse Master URL" as an internal error, or its YARN client retries for up
+     * to 15 minutes).
+     */
+    @Test
+    void mastersThisSparkCannotUseAreRefusedInOneLine() throws Exception {
+        assertOneLine(run("predict", "--master", "bogus", "--model", model.toString(), "--images", pictures.toString(),
+                "-o", dir.resolve("m.csv").toString()), "--master bogus: not a master this Spark knows");
+        assertOneLine(run("featurize", "--master", "k8s://https://127.0.0.1:6443", "--model", model.toString(),
+                "--images", pictures.toString(), "-o", dir.resolve("m.parquet").toString()),
+                "--master k8s://https://127.0.0.1:6443: this Spark has no support for Kubernetes");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        long start = System.nanoTime();
+        assertOneLine(run("transfer", "--master", "yarn", "--conf", "spark.hadoop.yarn.resourcemanager.address=127.0.0.1:"
+                + port, "--base", model.toString(), "--images", pictures.toString(), "-o", dir.resolve("y").toString()),
+                "--master yarn: cannot reach the YARN ResourceManager at 127.0.0.1:" + port);
+        assertTrue(System.nanoTime() - start < 60e9, "not Spark's YARN client retrying");
+        assertFalse(Files.exists(dir.resolve("m.csv")) || Files.exists(dir.resolve("y")));
     }
 
     @Test

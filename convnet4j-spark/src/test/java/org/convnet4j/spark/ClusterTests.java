@@ -1,0 +1,56 @@
+package org.convnet4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import org.convnet4j.tensor.Tensor;
+
+/** What the tests of training and of clusters share: comparing weights, a driver's settings, stopping JVMs. */
+final class ClusterTests {
+    private ClusterTests() {
+    }
+
+    /** The largest absolute difference between two sets of weights of the same names (asserted) and sizes. */
+    static double largestDifference(Map<String, Tensor> want, Map<String, Tensor> got) {
+        assertEquals(want.keySet(), got.keySet());
+        double worst = 0;
+        for (String k : want.keySet()) {
+            float[] x = want.get(k).data();
+            float[] y = got.get(k).data();
+            assertEquals(x.length, y.length, k);
+            for (int i = 0; i < x.length; i++) {
+                worst = Math.max(worst, Math.abs(x[i] - y[i]));
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * The settings of a driver on {@code host} for a standalone cluster the tests started: executors with the test
+     * class path and logging {@code log4j}, 1 GB and 2 cores in all, patient with a loaded machine.
+     */
+    static List<String> driverConf(String host, java.nio.file.Path log4j) {
+        return List.of(
+                "--conf", "spark.driver.host=" + host, "--conf", "spark.driver.bindAddress=" + host,
+                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
+                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
+                "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
+                // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
+                // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
+                // a ring exchange is a barrier stage, which Spark submits only when the free task slots suffice; after
+                // a kill it checks again every 15 s by default (40 times): every second instead, as many seconds in all
+                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
+                "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600");
+    }
+
+    /** Stops the JVMs a test started (and what they started), the last started first. */
+    static void stopAll(List<Process> started) {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            Process p = started.get(i);
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.convnet4j.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.Transformer;
+import org.convnet4j.spark.ConvNetFeaturizer;
+import org.convnet4j.spark.TestSpark;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Undecodable pictures among good ones, as a user meets them with the spark commands: by default each is an error
+ * row and counted in the summary; with {@code --fail-fast} the job stops on it in one line (exit 2) and leaves no
+ * output, no temporaries. The {@code --fail-fast} runs are child JVMs: what the user sees on stderr depends on the
+ * logging set-up, which is SparkMain's alone there.
+ */
+class SparkCliBadPicturesTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path labelled;
+
+    @BeforeAll
+    static void files() throws Exception {
+        TestSpark.session(); // the in-process commands run in it (and leave it running for the checks after them)
+        model = TestSpark.lenetFile(dir, List.of("horizontal", "vertical"));
+        labelled = TestSpark.stripeFolder(dir.resolve("labelled"), 6, 19);
+        Files.write(labelled.resolve("vertical").resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2});
+    }
+
+    /**
+     * spark transfer leaves an undecodable picture out of the fit and says so (it used to fail the job on it with
+     * no way to go on); the saved pipeline's featurizer reports such pictures as error rows; predict from it counts
+     * the broken picture.
+     */
+    @Test
+    void transferLeavesUndecodablePicturesOutOfTheFitAndCountsThem() throws Exception {
+        Path pipeline = dir.resolve("out/stripes");
+        String[] r = CliRun.run("transfer", "--master", "local[2]", "--base", model.toString(), "--images",
+                labelled.toString(), "-o", pipeline.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("case 1: 12 pictures of 2 classes"), r[1]);
+        assertTrue(r[2].contains("1 of 13 pictures could not be decoded and were left out (first: ")
+                && r[2].contains("broken.png"), r[2]);
+        PipelineModel fitted = PipelineModel.load(pipeline.toString());
+        assertEquals(4, fitted.stages().length);
+        for (Transformer t : fitted.stages()) {
+            if (t instanceof ConvNetFeaturizer f) {
+                assertFalse(f.getFailFast(), "saved as the command ran: error rows, not a failed job");
+            }
+        }
+        try (Stream<Path> s = Files.list(pipeline.getParent())) {
+            assertEquals(List.of("stripes"), s.map(p -> p.getFileName().toString()).toList(), "no temporaries");
+        }
+        r = CliRun.run("predict", "--master", "local[2]", "--model", pipeline.toString(), "--images",
+                labelled.toString(), "-o", dir.resolve("answers.csv").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[2].contains("13 pictures, 12 classified, 1 could not be decoded (first: "), r[2]);
+        assertEquals(13, Files.readAllLines(dir.resolve("answers.csv")).size(), "header and 12 rows");
+    }
+
+    @Test
+    void transferWithoutAnyDecodablePictureFailsInOneLine() throws Exception {
+        Path bad = dir.resolve("all-broken");
+        for (String c : List.of("a", "b")) {
+            Files.createDirectories(bad.resolve(c));
+            Files.write(bad.resolve(c).resolve("x.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 7});
+        }
+        String[] r = CliRun.run("transfer", "--master", "local[2]", "--base", model.toString(), "--images",
+                bad.toString(), "-o", dir.resolve("none").toString());
+        assertEquals("2", r[0], r[2]);
+        assertEquals(1, r[2].strip().lines().count(), r[2]);
+        assertTrue(r[2].contains("none of the 2 pictures could be decoded (first: "), r[2]);
+        assertFalse(Files.exists(dir.resolve("none")));
+    }
+
+    /** spark transfer --fail-fast (the option did not exist) and spark predict --fail-fast to Parquet. */
+    @Test
+    void failFastStopsOnTheBrokenPictureInOneLineAndLeavesNothing() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("ff"));
+        List<String> lines = CliRun.child(2, "transfer", "--master", "local[2]", "--fail-fast", "--base",
+                model.toString(), "--images", labelled.toString(), "-o", out.resolve("pipeline").toString());
+        assertOneLineNamingTheBrokenPicture(lines, "convnet4j spark transfer: ");
+        lines = CliRun.child(2, "predict", "--master", "local[2]", "--fail-fast", "--model", model.toString(),
+                "--images", labelled.toString(), "-o", out.resolve("answers.parquet").toString());
+        assertOneLineNamingTheBrokenPicture(lines, "convnet4j spark predict: ");
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(List.of(), s.toList(), "no output, no partial output, no temporaries");
+        }
+    }
+
+    private static void assertOneLineNamingTheBrokenPicture(List<String> lines, String prefix) {
+        String all = String.join("\n", lines);
+        List<String> errors = lines.stream().filter(l -> !l.startsWith("convnet4j spark: WARNING: ")).toList();
+        assertEquals(1, errors.size(), all);
+        assertTrue(errors.get(0).startsWith(prefix) && errors.get(0).contains("broken.png: "), all);
+        assertFalse(all.contains("Exception") || all.contains("\tat "), all);
+    }
+}
