@@ -74,5 +74,15 @@ class ReadmeEveryJavaBlockCompilesTest {
             files.add(f);
         }
         assertEquals("", JavaSnippets.compile(classes, files), "README Java blocks that do not compile");
+
+        // negative control: the same harness on the first block with a call the API does not have must fail
+        Path broken = src.resolve("Broken.java");
+        String first = Files.readString(files.get(0)).replace("class " + compiled.keySet().iterator().next(),
+                "class Broken").replace("public static void run() throws Exception {",
+                "public static void run() throws Exception {\n        Tensor.noSuchMethodInTheApi();");
+        Files.writeString(broken, first.contains("import org.convnet4j.tensor.Tensor;") || first.contains(
+                "import org.convnet4j.tensor.*;") ? first : "import org.convnet4j.tensor.Tensor;\n" + first);
+        String errors = JavaSnippets.compile(Files.createDirectories(tmp.resolve("broken")), List.of(broken));
+        assertTrue(errors.contains("noSuchMethodInTheApi"), errors);
     }
 }
