@@ -10,7 +10,8 @@
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
 // weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
 // server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends (JSON, and the binary tensor extension's
-// JSON header + raw little-endian FP32 with the header's length in NAME.bin.len), for 1 and 8 samples.
+// JSON header + raw little-endian FP32 with the header's length in NAME.bin.len), for 1 and 8 samples, and a valid
+// 320x240 picture (picture.png) and a broken one for the soak.
 // "baseline-loop" keeps one warm in-process model so that serve-load.sh --only ratio can alternate in-process
 // and served rounds in one session.
 import java.nio.file.Files;
@@ -239,6 +240,17 @@ public class ServeLoadTool {
             Files.writeString(dir.resolve("valid" + n + ".bin.len"), Integer.toString(h.length));
         }
         Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H'});
+        // a valid 320x240 RGB picture for the picture endpoint (decoded against the shared decode budget, then the
+        // model's preprocessing): a gradient with some noise, as a photo-sized upload
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(320, 240, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(4);
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int v = Math.min(255, (x + y) / 2 + r.nextInt(16));
+                img.setRGB(x, y, v << 16 | (255 - v) << 8 | (x & 0xff));
+            }
+        }
+        javax.imageio.ImageIO.write(img, "png", dir.resolve("picture.png").toFile());
     }
 
     static String request(Tensor x) {

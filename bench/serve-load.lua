@@ -3,7 +3,7 @@
 --   MIX "json1", "json8": valid v2 inference of 1 or 8 samples in JSON;
 --   MIX "bin1", "bin8":   the same through the binary tensor data extension (JSON header + raw FP32, answered
 --                         in binary too);
---   MIX "soak":  70% valid inference, and 30% spread over a wrong shape, broken JSON, INT8 data, an unknown model,
+--   MIX "soak":  70% valid (of all requests: 65% v2 inference, 5% a valid 320x240 picture to /predictions), and 30% spread over a wrong shape, broken JSON, INT8 data, an unknown model,
 --                a broken picture and a metrics scrape, so that error paths run under load too.
 -- Every thread counts status codes; done() prints their sum ("status 200: N" lines) for the script to check.
 local threads = {}
@@ -34,6 +34,9 @@ function init(args)
     wrk.format("GET", "/metrics"),
   }
   soak = (mix == "soak")
+  if soak then
+    picture = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. "/picture.png"))
+  end
   local kind, samples = string.match(mix, "^(%a+)(%d)$")
   if kind == "json" then
     valid = wrk.format("POST", infer, json, read(dir .. "/valid" .. samples .. ".json"))
@@ -49,6 +52,9 @@ function request()
   n = n + 1
   if soak and n % 10 >= 7 then
     return broken[(n % #broken) + 1]
+  end
+  if soak and n % 20 == 6 then
+    return picture
   end
   return valid
 end
