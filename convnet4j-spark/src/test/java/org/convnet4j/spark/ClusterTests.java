@@ -45,6 +45,28 @@ final class ClusterTests {
                 "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600");
     }
 
+    /**
+     * The command of a cluster JVM (master, worker, driver) the tests start: this JVM's java, the JVM options Spark
+     * needs as surefire gives them to this module's tests, 1 GB of heap, the test class path, then
+     * {@code mainAndArgs}.
+     */
+    static List<String> clusterJvm(List<String> mainAndArgs) {
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")) {
+            if (!a.isEmpty()) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-Xmx1g");
+        // the master drops a worker whose heartbeat is 60 s late by default; a loaded machine can stall that long
+        cmd.add("-Dspark.worker.timeout=600");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(mainAndArgs);
+        return cmd;
+    }
+
     /** Stops the JVMs a test started (and what they started), the last started first. */
     static void stopAll(List<Process> started) {
         for (int i = started.size() - 1; i >= 0; i--) {

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -215,15 +214,7 @@ class NetworkNamespacesClusterIT {
 
     /** A JVM of the test class path in host {@code host}'s namespace. */
     private void start(int host, String name, List<String> mainAndArgs, Path sparkHome, Path localDirs) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Arrays.asList(System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")));
-        cmd.add("-Xmx1g");
-        cmd.add("-Dspark.worker.timeout=600");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(mainAndArgs);
-        ProcessBuilder b = new ProcessBuilder(hosts.command(host, cmd)).redirectErrorStream(true)
+        ProcessBuilder b = new ProcessBuilder(hosts.command(host, ClusterTests.clusterJvm(mainAndArgs))).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         b.environment().put("SPARK_HOME", sparkHome.toString());
         b.environment().put("SPARK_SCALA_VERSION", "2.13");

@@ -550,16 +550,7 @@ class StandaloneClusterIT {
     /** A JVM of the test class path on {@code host} (SPARK_LOCAL_IP), with its own SPARK_LOCAL_DIRS if given. */
     private Process start(String name, List<String> mainAndArgs, Path sparkHome, String host, Path localDirs)
             throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Arrays.asList(System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")));
-        cmd.add("-Xmx1g");
-        // the master drops a worker whose heartbeat is 60 s late by default; a loaded machine can stall that long
-        cmd.add("-Dspark.worker.timeout=600");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(mainAndArgs);
-        return launch(name, cmd, sparkHome, host, localDirs);
+        return launch(name, ClusterTests.clusterJvm(mainAndArgs), sparkHome, host, localDirs);
     }
 
     private Process launch(String name, List<String> cmd, Path sparkHome, String host, Path localDirs)
