@@ -435,7 +435,11 @@ final class FastConvolution {
             beta = 1f;
         }
         if (right != null) { // W_g^T packed once (kept between calls): the same products, the same bits
-            k.sgemmPreparedB(true, t, src, srcOff, ld, right, beta, ct, 0, fg, threadedGemm);
+            if (threadedGemm) {
+                k.sgemmPreparedBThreaded(true, t, src, srcOff, ld, right, beta, ct, 0, fg);
+            } else {
+                k.sgemmPreparedB(true, t, src, srcOff, ld, right, beta, ct, 0, fg);
+            }
         } else {
             gemm(k, threadedGemm, true, true, t, fg, kk, src, srcOff, ld, wd, g * fg * kk, kk, beta, ct, 0, fg);
         }

@@ -252,17 +252,19 @@ public interface Kernels {
     }
 
     /**
-     * {@code C = op(A) op(B) + beta C} with B from {@link #prepareB}, on every thread or on the caller alone: the bits
-     * of the {@link #sgemm} / {@link #sgemmSingleThread} call with B itself.
+     * {@code C = op(A) op(B) + beta C} with B from {@link #prepareB}, on the caller alone: the bits of the
+     * {@link #sgemmSingleThread} call with B itself.
      */
     default void sgemmPreparedB(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix b, float beta,
-                                float[] c, int cOff, int ldc, boolean threaded) {
-        if (threaded) {
-            sgemm(transA, b.transA(), m, b.k(), b.m(), 1f, a, aOff, lda, b.a(), b.aOff(), b.lda(), beta, c, cOff, ldc);
-        } else {
-            sgemmSingleThread(transA, b.transA(), m, b.k(), b.m(), 1f, a, aOff, lda, b.a(), b.aOff(), b.lda(), beta,
-                    c, cOff, ldc);
-        }
+                                float[] c, int cOff, int ldc) {
+        sgemmSingleThread(transA, b.transA(), m, b.k(), b.m(), 1f, a, aOff, lda, b.a(), b.aOff(), b.lda(), beta, c,
+                cOff, ldc);
+    }
+
+    /** As {@link #sgemmPreparedB} on every thread: the bits of the {@link #sgemm} call with B itself. */
+    default void sgemmPreparedBThreaded(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix b,
+                                        float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, b.transA(), m, b.k(), b.m(), 1f, a, aOff, lda, b.a(), b.aOff(), b.lda(), beta, c, cOff, ldc);
     }
 
     /**

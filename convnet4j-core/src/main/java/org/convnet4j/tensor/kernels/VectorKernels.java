@@ -102,9 +102,16 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void sgemmPreparedB(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix b, float beta,
-                               float[] c, int cOff, int ldc, boolean threaded) {
+                               float[] c, int cOff, int ldc) {
         Checks.gemm(transA, b.transA(), m, b.k(), b.m(), a, aOff, lda, b.a(), b.aOff(), b.lda(), c, cOff, ldc);
-        gemm.sgemmPreparedB(transA, m, a, aOff, lda, b, beta, c, cOff, ldc, threaded ? gemm.threads() : 1);
+        gemm.sgemmPreparedB(transA, m, a, aOff, lda, b, beta, c, cOff, ldc, 1);
+    }
+
+    @Override
+    public void sgemmPreparedBThreaded(boolean transA, int m, float[] a, int aOff, int lda, PreparedMatrix b,
+                                       float beta, float[] c, int cOff, int ldc) {
+        Checks.gemm(transA, b.transA(), m, b.k(), b.m(), a, aOff, lda, b.a(), b.aOff(), b.lda(), c, cOff, ldc);
+        gemm.sgemmPreparedB(transA, m, a, aOff, lda, b, beta, c, cOff, ldc, gemm.threads());
     }
 
     @Override

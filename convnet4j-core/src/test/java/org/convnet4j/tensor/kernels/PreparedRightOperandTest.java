@@ -57,7 +57,11 @@ class PreparedRightOperandTest {
                                 } else {
                                     k.sgemmSingleThread(ta, tb, m, n, kk, 1f, a, 5, lda, b, 2, ldb, beta, expected, 0, n);
                                 }
-                                k.sgemmPreparedB(ta, m, a, 5, lda, p, beta, actual, 0, n, threaded);
+                                if (threaded) {
+                                    k.sgemmPreparedBThreaded(ta, m, a, 5, lda, p, beta, actual, 0, n);
+                                } else {
+                                    k.sgemmPreparedB(ta, m, a, 5, lda, p, beta, actual, 0, n);
+                                }
                                 assertArrayEquals(expected, actual, what + (threaded ? " threaded" : ""));
                             }
                         }
