@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Pictures, models, outputs, saved stages and checkpoints on a file system other than the local one, reached through
  * Spark's own Hadoop client: the ML stages, {@code spark train} with its checkpoints and {@code --resume}, and the
  * {@code spark} commands give there what they give on the local file system. A subclass starts a real server of that
- * file system (HdfsTest: HDFS; S3Test: an S3-compatible server) and says how to reach it.
+ * file system (HdfsTest: HDFS; S3Check, on demand: an S3-compatible server) and says how to reach it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class RemoteFileSystemTests {

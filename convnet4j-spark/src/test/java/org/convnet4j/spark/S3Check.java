@@ -21,16 +21,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * {@link RemoteFileSystemTests} on {@code s3a://}: Hadoop's S3A client ({@code hadoop-aws} of Spark's Hadoop release,
  * with its AWS SDK) against a real S3-compatible server started here on 127.0.0.1, moto in server mode
  * ({@code moto_server}, Python; an ephemeral port, a bucket made with one HTTP PUT). Nothing of Hadoop's client is
  * mocked: requests go over HTTP with SigV4 signatures, multipart-capable uploads, listings, copies for renames.
- * Without {@code moto_server} the test is skipped on a developer's machine and fails in CI (CI=true).
+ *
+ * <p>Not part of the default test command: moto is a Python package that neither Debian nor Maven Central provides,
+ * so a fresh machine cannot install it, and its AWS SDK add-on is 268 MiB. The class name does not match surefire's
+ * patterns; run it on demand with the {@code s3} profile (docs/SPARK.md "S3"):
+ * {@code mvn -B -pl convnet4j-spark -am verify -Dconvnet4j.s3 -Dtest=S3Check -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Without {@code moto_server} it fails (it never skips).
  */
-class S3Test extends RemoteFileSystemTests {
+class S3Check extends RemoteFileSystemTests {
     private static final String BUCKET = "convnet4j";
     private Process server;
     private String endpoint;
@@ -52,7 +56,10 @@ class S3Test extends RemoteFileSystemTests {
     @Override
     String start(Path base) throws Exception {
         String moto = motoServer();
-        Assumptions.assumeTrue(moto != null, "moto_server (Python package moto, server mode) is not on the PATH");
+        if (moto == null) {
+            throw new IllegalStateException("moto_server (Python package moto, server mode) is not on the PATH;"
+                    + " set CONVNET4J_MOTO_SERVER to its path");
+        }
         long t0 = System.nanoTime();
         server = new ProcessBuilder(moto, "-H", "127.0.0.1", "-p", "0").redirectErrorStream(true).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -72,7 +79,7 @@ class S3Test extends RemoteFileSystemTests {
         HttpResponse<String> made = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint + "/"
                 + BUCKET)).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, made.statusCode(), made.body());
-        System.out.printf(java.util.Locale.ROOT, "S3Test: moto_server at %s, bucket made, in %.1f s%n", endpoint,
+        System.out.printf(java.util.Locale.ROOT, "S3Check: moto_server at %s, bucket made, in %.1f s%n", endpoint,
                 (System.nanoTime() - t0) / 1e9);
         return "s3a://" + BUCKET;
     }
