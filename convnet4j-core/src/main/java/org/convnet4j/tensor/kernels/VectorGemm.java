@@ -569,7 +569,7 @@ final class VectorGemm {
      * packA for a transposed A (stored k x m): for each p, the mc values of stored row pc + p are contiguous, and
      * are read in one sweep, MR at a time into their panels. (The loop order of before walked the kc stored rows
      * once per panel, reading 32 bytes from each: with lda a multiple of 1024 floats every such row falls in the same
-     * L1 set, so each read missed L1; measured 5x slower per value than the untransposed packing.)
+     * L1 set, so each read missed L1; measured 2-5x slower per value than the untransposed packing.)
      */
     private static void packATransposedByRows(float alpha, float[] a, int aOff, int lda, int ic, int mc, int pc,
                                               int kc, float[] dst, int dstOff) {
