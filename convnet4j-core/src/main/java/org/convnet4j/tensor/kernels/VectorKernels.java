@@ -260,17 +260,8 @@ final class VectorKernels implements Kernels {
                 m.intoArray(y, yOff + q);
             }
         }
-        for (; q < count; q++) {
-            int s = xOff + q * stride;
-            float m = x[s];
-            for (int i = 0; i < rows; i++) {
-                int row = s + i * ldx;
-                for (int j = 0; j < cols; j++) {
-                    float v = x[row + j];
-                    m = v > m ? v : m;
-                }
-            }
-            y[yOff + q] = m;
+        if (q < count) { // the last windows, fewer than a vector: the scalar twin's chain, so the same bits
+            Kernels.super.maxPoolWindows(count - q, x, xOff + q * stride, stride, ldx, rows, cols, y, yOff + q);
         }
     }
 
