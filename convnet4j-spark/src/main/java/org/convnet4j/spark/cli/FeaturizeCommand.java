@@ -8,6 +8,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.convnet4j.spark.AtomicOutputs;
 import org.convnet4j.spark.ConvNetFeaturizer;
 import org.convnet4j.spark.HadoopFiles;
 import picocli.CommandLine.Command;
@@ -66,13 +67,13 @@ final class FeaturizeCommand extends SparkMain.SparkCommand {
         Dataset<Row> result = f.transform(Io.pictures(spark, images, partitions)).select("path", "features", "error");
         long[] counts = new long[2];
         if (Io.extension(out).equals("parquet")) {
-            Io.writeParquet(result, out, overwrite, conf);
+            AtomicOutputs.writeParquet(result, out, overwrite, conf);
             Dataset<Row> back = spark.read().parquet(out);
             counts[0] = back.count();
             counts[1] = back.filter(functions.col("error").isNotNull()).count();
         } else {
             int dim = f.featureSize();
-            Io.writeCsv(out, w -> {
+            AtomicOutputs.writeCsv(out, w -> {
                 StringBuilder h = new StringBuilder("path");
                 for (int j = 0; j < dim; j++) {
                     h.append(",f").append(j);

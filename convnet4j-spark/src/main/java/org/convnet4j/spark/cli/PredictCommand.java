@@ -10,6 +10,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.convnet4j.spark.AtomicOutputs;
 import org.convnet4j.spark.ConvNetClassifierModel;
 import org.convnet4j.spark.ConvNetPipelines;
 import org.convnet4j.spark.HadoopFiles;
@@ -82,7 +83,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
         if (Io.extension(out).equals("csv")) {
             Dataset<Row> rows = result.select("path", "className", "prediction", "probability", "error").orderBy("path");
             String[] first = new String[1];
-            Io.writeCsv(out, w -> {
+            AtomicOutputs.writeCsv(out, w -> {
                 w.write("path,class,probability\n");
                 Iterator<Row> it = rows.toLocalIterator();
                 while (it.hasNext()) {
@@ -104,7 +105,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
         } else {
             Dataset<Row> rows = result.select(functions.col("path"), functions.col("className").as("class"),
                     functions.col("prediction"), functions.col("probability"), functions.col("error"));
-            Io.writeParquet(rows, out, overwrite, conf);
+            AtomicOutputs.writeParquet(rows, out, overwrite, conf);
             Dataset<Row> back = spark.read().parquet(out);
             counts[0] = back.count();
             Dataset<Row> bad = back.filter(functions.col("error").isNotNull());

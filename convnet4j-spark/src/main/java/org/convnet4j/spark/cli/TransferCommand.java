@@ -15,6 +15,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.convnet4j.spark.AtomicOutputs;
 import org.convnet4j.spark.ConvNetFeaturizer;
 import org.convnet4j.spark.HadoopFiles;
 import picocli.CommandLine.Command;
@@ -97,7 +98,7 @@ final class TransferCommand extends SparkMain.SparkCommand {
                     new Transformer[] {indexer, features, lr, names});
             long right = lr.transform(indexer.transform(usable)).filter(functions.col("prediction")
                     .equalTo(functions.col("label"))).count();
-            Io.writeDirectory(out, overwrite, spark.sparkContext().hadoopConfiguration(),
+            AtomicOutputs.writeDirectory(out, overwrite, spark.sparkContext().hadoopConfiguration(),
                     tmp -> complete.write().save(tmp));
             System.out.println(String.format(Locale.ROOT, "case 1: %d pictures of %d classes, %d features at '%s',"
                     + " logistic regression training accuracy %.4f; saved %s", n - undecodable, classes.length,
