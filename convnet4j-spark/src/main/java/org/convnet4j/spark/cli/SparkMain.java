@@ -46,6 +46,7 @@ public final class SparkMain implements Runnable {
         boolean debug = java.util.Arrays.asList(args).contains("--debug") || "1".equals(System.getenv("CONVNET4J_DEBUG"));
         if (debug && System.getProperty(TASK_LOG_LEVEL) == null) {
             System.setProperty(TASK_LOG_LEVEL, "warn"); // Spark's reports of failed tasks (log4j2-cli.properties)
+            System.setProperty("convnet4j.spark.raceFilter", "NEUTRAL");
         }
         CommandLine cmd = new CommandLine(new SparkMain());
         cmd.setParameterExceptionHandler((ex, a) -> {
