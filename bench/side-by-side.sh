@@ -38,14 +38,17 @@ fi
   exit 2
 }
 
-if ! /usr/bin/python3 -c 'import torch, torchvision' >/dev/null 2>&1; then
+# The reference needs OpenBLAS (run_reference.sh points torch at its OpenMP build): without it torch.mm and every
+# Linear layer run on Debian's reference BLAS (libblas3, ~6 GFLOPS here), which made W1 and W3 ratios meaningless.
+if ! /usr/bin/python3 -c 'import torch, torchvision' >/dev/null 2>&1 \
+   || [ ! -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "side-by-side.sh: installing python3-torch python3-torchvision with apt-get ..." >&2
+    echo "side-by-side.sh: installing python3-torch python3-torchvision libopenblas0-openmp with apt-get ..." >&2
     apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch python3-torchvision python3-numpy \
       libopenblas0-openmp >/dev/null
   else
-    echo "side-by-side.sh: PyTorch missing; as root: apt-get install python3-torch python3-torchvision" >&2
+    echo "side-by-side.sh: PyTorch or OpenBLAS missing; as root: apt-get install python3-torch python3-torchvision libopenblas0-openmp" >&2
     exit 2
   fi
 fi
