@@ -540,6 +540,29 @@ final class OnnxWindows {
         double m = mom == null ? 0.9 : mom.f();
         int c = (int) x.dims()[1];
         long inner = x.size() / (x.dims()[0] * c);
+        double[][] moments = batchMoments(x, c, inner);
+        double[] mean = moments[0];
+        double[] var = moments[1];
+        double[] runMean = new double[c];
+        double[] runVar = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            runMean[ch] = a.get(3).v()[ch] * m + mean[ch] * (1 - m);
+            runVar[ch] = a.get(4).v()[ch] * m + var[ch] * (1 - m);
+        }
+        double[] y = new double[x.v().length];
+        for (int i = 0; i < y.length; i++) {
+            int ch = (int) ((i / inner) % c);
+            y[i] = (x.v()[i] - mean[ch]) / Math.sqrt(var[ch] + e) * a.get(1).v()[ch] + a.get(2).v()[ch];
+        }
+        return List.of(new Arr(x.type(), x.dims(), y), new Arr(a.get(3).type(), a.get(3).dims(), runMean),
+                new Arr(a.get(4).type(), a.get(4).dims(), runVar));
+    }
+
+    /**
+     * The batch statistics per channel (axis 1) of {@code x}: the mean and the variance without Bessel's correction,
+     * as ONNX's training form defines them; one copy for the forward and the backward pass.
+     */
+    private static double[][] batchMoments(Arr x, int c, long inner) {
         double[] mean = new double[c];
         double[] var = new double[c];
         long count = x.size() / c;
@@ -553,20 +576,10 @@ final class OnnxWindows {
             double d = x.v()[i] - mean[(int) ((i / inner) % c)];
             var[(int) ((i / inner) % c)] += d * d;
         }
-        double[] runMean = new double[c];
-        double[] runVar = new double[c];
         for (int ch = 0; ch < c; ch++) {
             var[ch] /= count;
-            runMean[ch] = a.get(3).v()[ch] * m + mean[ch] * (1 - m);
-            runVar[ch] = a.get(4).v()[ch] * m + var[ch] * (1 - m);
         }
-        double[] y = new double[x.v().length];
-        for (int i = 0; i < y.length; i++) {
-            int ch = (int) ((i / inner) % c);
-            y[i] = (x.v()[i] - mean[ch]) / Math.sqrt(var[ch] + e) * a.get(1).v()[ch] + a.get(2).v()[ch];
-        }
-        return List.of(new Arr(x.type(), x.dims(), y), new Arr(a.get(3).type(), a.get(3).dims(), runMean),
-                new Arr(a.get(4).type(), a.get(4).dims(), runVar));
+        return new double[][] {mean, var};
     }
 
     /**
@@ -586,21 +599,11 @@ final class OnnxWindows {
         int c = (int) x.dims()[1];
         long inner = x.size() / (x.dims()[0] * c);
         long count = x.size() / c;
-        double[] mean = new double[c];
-        double[] var = new double[c];
-        for (int i = 0; i < x.v().length; i++) {
-            mean[(int) ((i / inner) % c)] += x.v()[i];
-        }
-        for (int ch = 0; ch < c; ch++) {
-            mean[ch] /= count;
-        }
-        for (int i = 0; i < x.v().length; i++) {
-            double d = x.v()[i] - mean[(int) ((i / inner) % c)];
-            var[(int) ((i / inner) % c)] += d * d;
-        }
+        double[][] moments = batchMoments(x, c, inner);
+        double[] mean = moments[0];
+        double[] var = moments[1];
         double[] inv = new double[c];
         for (int ch = 0; ch < c; ch++) {
-            var[ch] /= count;
             inv[ch] = 1 / Math.sqrt(var[ch] + e);
         }
         double[] g = gOut.get(0);
