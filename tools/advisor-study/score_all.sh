@@ -22,7 +22,8 @@ selection=(
   sel2029=$T/keep-se/selection-2029/results.csv
 )
 heldout=(
-  pub42=docs/transfer/results.csv
+  pub42=docs/transfer/seed-42-2026-12-03/results.csv
+  se42=docs/transfer/results.csv
   pub2027=docs/transfer/seed-2027/results.csv
   tb2030=$A/tie-break/seed-2030.csv
   tb2031=$A/tie-break/seed-2031.csv

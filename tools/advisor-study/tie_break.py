@@ -22,7 +22,9 @@ k = 5-fold cross-validation). Rules (they differ only when the verdict is uncert
              as demote1 among the cases left. Runs written before that column existed: no case is set aside
              (aside23 = demote1 there)
   aside23h   as aside23, but a close case 2 or 3 is set aside when fewer than half of its fold runs kept their
-             fine-tuning
+             fine-tuning (TransferAdvisor.choose from 2026-12-04 afternoon to evening)
+  (aside23 is what TransferAdvisor.choose does since 2026-12-04, 22:40 UTC: docs/TRANSFER.md, "The advisor's misses
+  at seeds 2030-2032"; tools/advisor-study/score_all.sh scores every rule over all committed runs)
 
 Regret = best test accuracy of the tried cases minus the pick's, in points (percentage points).
 usage: tie_break.py [--cases 1,2,3,4] [--sizes 10,100] OUT.csv SEED=results.csv [SEED=results.csv ...]

@@ -159,10 +159,11 @@ public final class TransferAdvisor {
      * the best cannot be told apart from it: the verdict is then uncertain and says whether the table's case
      * ({@code tableLabel}) is among them.
      * <p>
-     * The tie-break for an uncertain verdict ({@link #FINE_TUNING_FIRST}): first, a close Case 2 or 3 fewer than half
-     * of whose fold runs kept their fine-tuning ({@link HeldOut#tuningMostlyDropped}) is set aside: on the folds it was
-     * mostly its head, a logistic regression like Case 1, with extra noise (docs/TRANSFER.md, "Setting aside
-     * fine-tuning the folds dropped"). Then, when Case 2 or Case 3 is still among the cases that cannot be told
+     * The tie-break for an uncertain verdict ({@link #FINE_TUNING_FIRST}): first, a close Case 2 or 3 none of whose
+     * fold runs kept its fine-tuning ({@link HeldOut#tuningNeverKept}) is set aside: the folds measured only its head,
+     * never the tuned model its own run may keep, so nothing measured says it is Case 1 or better (docs/TRANSFER.md,
+     * "The advisor's misses at seeds 2030-2032": the earlier "fewer than half" form set aside heads that measured
+     * and scored better than Case 1). Then, when Case 2 or Case 3 is still among the cases that cannot be told
      * apart, Case 1 (either cut) is set aside and the best measured of the remaining indistinguishable cases (2, 3,
      * 4) is recommended; otherwise the best measured of the cases left. Cases 2 and 3 start from Case 1's fitted head and keep their
      * tuning only when validation says it is better, so they are Case 1 or better by construction; when the folds
@@ -192,12 +193,12 @@ public final class TransferAdvisor {
         List<String> aside = new ArrayList<>();
         boolean fineTuningLeft = false;
         if (uncertain) {
-            // Cases 2 and 3 whose fold runs mostly dropped their fine-tuning were mostly their head alone on the folds:
-            // a logistic regression on Case 1's features, measured with extra noise; they do not count as fine-tuning
-            // (seed 2030, Fashion 5-9 at 100 per class: 1 of 5 fold runs kept it, Case 2 picked at 0.922, Case 1 0.944)
+            // Cases 2 and 3 whose fold runs never kept their fine-tuning were only their head on the folds; their own
+            // run may keep a tuning nothing measured (seed 2030, Fashion 5-9 at 100 per class: 0 of 5 fold runs kept
+            // it, the run kept it at 1.01 standard errors, Case 2 0.922, Case 1 0.944)
             for (Trial t : trials) {
                 if (close.contains(t.label()) && (t.label().equals("2") || t.label().equals("3"))
-                        && t.heldOut().tuningMostlyDropped()) {
+                        && t.heldOut().tuningNeverKept()) {
                     aside.add(t.label());
                 }
             }
@@ -219,8 +220,8 @@ public final class TransferAdvisor {
             reason = String.format(Locale.ROOT, "case %s has the best held-out accuracy (%.3f), clearly ahead of the"
                     + " others", best.label(), best.accuracy());
         } else {
-            String setAside = aside.isEmpty() ? "" : String.format(Locale.ROOT, "case%s %s set aside (fewer than half"
-                    + " of %s fold runs kept the fine-tuning: mostly the head alone); ", aside.size() > 1 ? "s" : "",
+            String setAside = aside.isEmpty() ? "" : String.format(Locale.ROOT, "case%s %s set aside (none of %s fold"
+                    + " runs kept the fine-tuning: only the head was measured); ", aside.size() > 1 ? "s" : "",
                     String.join(" and ", aside), aside.size() > 1 ? "their" : "its");
             String why = pick == best
                     ? String.format(Locale.ROOT, "%sthe best measured is recommended, case %s at %.3f", setAside,
@@ -302,12 +303,19 @@ public final class TransferAdvisor {
 
         /**
          * True for a two-phase case (2 or 3) fewer than half of whose fold runs kept their fine-tuning: validation
-         * mostly dropped phase 2, so on the folds the case was mostly its head alone, Case 1's kind of model
-         * (logistic regression on the same features), measured with the noise of the tuning it kept now and then.
-         * False when not counted ({@code foldsKeepingTuning} -1).
+         * mostly dropped phase 2, so on the folds the case was mostly its head alone. False when not counted
+         * ({@code foldsKeepingTuning} -1). No longer a reason to set the case aside ({@link #tuningNeverKept} is).
          */
         public boolean tuningMostlyDropped() {
             return foldsKeepingTuning >= 0 && 2 * foldsKeepingTuning < folds;
+        }
+
+        /**
+         * True for a two-phase case (2 or 3) none of whose fold runs kept its fine-tuning: the folds measured its head
+         * alone, never the tuned model. False when not counted ({@code foldsKeepingTuning} -1).
+         */
+        public boolean tuningNeverKept() {
+            return foldsKeepingTuning == 0;
         }
     }
 

@@ -155,25 +155,25 @@ class TransferAdvisorTest {
     }
 
     @Test
-    void fineTuningWhoseFoldsMostlyDroppedTheirTuningIsSetAside() {
+    void fineTuningWhoseFoldsNeverKeptTheirTuningIsSetAside() {
         // 8 fold runs; Cases 1-4 cannot be told apart; Case 3 is the best measured of the fine-tuning cases
         TransferAdvisor.Trial one = trial("1", 9, 8, 10, 7, 9, 8, 9, 9);
         TransferAdvisor.Trial two = trial("2", 9, 8, 10, 8, 9, 8, 9, 9);
         TransferAdvisor.Trial three = trial("3", 10, 8, 10, 8, 9, 8, 9, 9);
         TransferAdvisor.Trial four = trial("4", 9, 9, 9, 8, 9, 8, 9, 9);
-        // half or more of the fold runs kept their tuning: the tie-break prefers fine-tuning, as before
-        TransferAdvisor.Choice c = TransferAdvisor.choose(List.of(one, kept(two, 4), kept(three, 5), four), "1");
+        // some fold runs kept their tuning, even fewer than half: the tie-break prefers fine-tuning
+        TransferAdvisor.Choice c = TransferAdvisor.choose(List.of(one, kept(two, 1), kept(three, 3), four), "1");
         assertEquals(List.of("1", "2", "3", "4"), c.indistinguishable());
         assertEquals("3", c.label());
+        assertFalse(c.reason().contains("set aside"), c.reason());
         // not counted (runs written before the count existed): as before
         assertEquals("3", TransferAdvisor.choose(List.of(one, two, three, four), "1").label());
-        // Case 3 kept its tuning in 3 of 8 fold runs: set aside, Case 2 (4 of 8) is the fine-tuning left
-        TransferAdvisor.Choice d = TransferAdvisor.choose(List.of(one, kept(two, 4), kept(three, 3), four), "1");
+        // Case 3 never kept its tuning on the folds: set aside, Case 2 (1 of 8) is the fine-tuning left
+        TransferAdvisor.Choice d = TransferAdvisor.choose(List.of(one, kept(two, 1), kept(three, 0), four), "1");
         assertEquals("2", d.label());
-        assertTrue(d.reason().contains("case 3 set aside (fewer than half of its fold runs kept the fine-tuning"),
-                d.reason());
-        // both mostly dropped it: no fine-tuning left among the close cases, the best measured of the rest
-        TransferAdvisor.Choice e = TransferAdvisor.choose(List.of(one, kept(two, 0), kept(three, 1), four), "1");
+        assertTrue(d.reason().contains("case 3 set aside (none of its fold runs kept the fine-tuning"), d.reason());
+        // neither ever kept it: no fine-tuning left among the close cases, the best measured of the rest
+        TransferAdvisor.Choice e = TransferAdvisor.choose(List.of(one, kept(two, 0), kept(three, 0), four), "1");
         assertEquals("4", e.label());
         assertEquals("3", e.best());
         assertTrue(e.reason().contains("cases 2 and 3 set aside"), e.reason());
@@ -187,16 +187,38 @@ class TransferAdvisorTest {
 
     @Test
     void theSeed2030FashionSettingAt100PerClassGoesToCaseOne() {
-        // default-head run of seed 2030, Fashion 5-9 at 100 per class (tools/advisor-study/results/kept-folds): one
-        // round of 5 folds of 100 pictures; Case 2 kept its tuning in 1 of 5 fold runs. Test: case 1 0.944, case 2
-        // 0.922, case 4 0.918
+        // seed 2030 with --keep-se 1, Fashion 5-9 at 100 per class (tools/fine-tune-study/results/keep-se/heldout-2030):
+        // one round of 5 folds of 100 pictures; Cases 2 and 3 kept their tuning in 0 of 5 fold runs, and Case 2's own
+        // run kept it (1.01 standard errors). Test: case 1 0.944, case 2 0.922, case 3 0.932, case 4 0.918
         List<TransferAdvisor.Trial> trials = List.of(
-                kept100("1", "94 99 95 84 92", -1), kept100("2", "94 98 96 84 93", 1),
-                kept100("3", "94 98 96 83 92", 1), kept100("4", "93 97 96 85 92", -1));
+                kept100("1", "94 99 95 84 92", -1), kept100("2", "94 98 96 84 92", 0),
+                kept100("3", "94 98 96 84 92", 0), kept100("4", "93 97 96 85 92", -1));
         TransferAdvisor.Choice c = TransferAdvisor.choose(trials, "2");
-        assertEquals("2", c.best());
-        assertEquals(List.of("1", "2", "4"), c.indistinguishable());
-        assertEquals("1", c.label(), c.reason()); // was case 2, 2.2 points below case 1 on the test pictures
+        assertEquals(List.of("1", "2", "3", "4"), c.indistinguishable());
+        assertEquals("1", c.label(), c.reason()); // without the set-aside: case 2, 2.2 points below case 1
+    }
+
+    @Test
+    void headsThatMostlyDroppedTheirTuningButMeasuredAsWellAsCaseOneAreNotSetAside() {
+        // the digits at 10 per class with --keep-se 1, 4 rounds of 5 folds of 20 pictures. Seed 2028 (a selection
+        // seed, tools/advisor-study/results/keep-se1/sel-2028): Cases 2 / 3 kept their tuning in 9 / 7 of 20 fold
+        // runs; the "fewer than half" rule set both aside and picked Case 1 (test 0.803, Cases 2 / 3 0.848)
+        List<TransferAdvisor.Trial> s2028 = List.of(
+                kept(trial20("1", "16 16 16 17 15 14 12 16 18 19 18 19 15 13 17 20 12 13 16 17"), -1),
+                kept(trial20("2", "15 16 16 16 16 14 12 15 18 19 16 17 15 12 19 18 14 15 15 17"), 9),
+                kept(trial20("3", "15 16 16 16 17 15 12 17 18 19 16 17 15 12 19 18 14 15 15 17"), 7),
+                kept(trial20("4", "15 18 16 17 17 15 12 17 16 18 18 18 15 12 18 17 13 15 15 16"), -1));
+        assertEquals("3", TransferAdvisor.choose(s2028, "1-early").label());
+        // seed 2032 (held out, tools/fine-tune-study/results/keep-se/heldout-2032): 2 / 0 of 20; the old rule picked
+        // Case 1 (0.815, Cases 2 / 3 0.836); now Case 3 is set aside and Case 2 is recommended
+        List<TransferAdvisor.Trial> s2032 = List.of(
+                kept(trial20("1", "16 15 15 16 18 14 18 16 19 15 16 14 19 15 13 16 16 15 16 16"), -1),
+                kept(trial20("2", "15 15 16 16 19 14 18 15 18 15 18 14 17 16 14 16 15 17 17 15"), 2),
+                kept(trial20("3", "15 15 16 16 19 14 18 15 18 15 18 14 17 16 14 16 15 17 17 15"), 0),
+                kept(trial20("4", "14 14 14 15 18 14 17 15 18 15 15 12 16 17 17 17 17 15 15 15"), -1));
+        TransferAdvisor.Choice c = TransferAdvisor.choose(s2032, "1-early");
+        assertEquals("2", c.label(), c.reason());
+        assertTrue(c.reason().contains("case 3 set aside"), c.reason());
     }
 
     private static TransferAdvisor.Trial kept100(String label, String right, int keptRuns) {
