@@ -215,7 +215,7 @@ public final class OnnxImporter {
             im.alias(n, n.inputs().get(0));
         });
         for (String f : new String[] {"Range", "ConstantOfShape", "Where", "Equal", "Less", "Greater",
-            "Not", "And", "Or"}) {
+            "Not", "And", "Or", "TopK"}) {
             op(f, "folded at import; computed inputs on the typed path (importProgram)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported in a float graph (folded at"
                         + " import); OnnxImporter.importProgram computes it at run time");
