@@ -171,9 +171,11 @@ public final class OnnxProgram {
         if (!tied.containsKey(v)) {
             return TensorData.of(v, p.value());
         }
-        // the float layer's parameter, in the initializer's layout
+        // the float layer's parameter, in the initializer's layout (the file's dims: a typed node's or the stage's)
         Tensor t = tied.get(v) ? p.value().transposed() : p.value();
-        return new TensorData(v, OnnxModel.FLOAT, constants.get(v).dims().clone(), t.data().clone(), null);
+        TensorData file = constants.containsKey(v) || deferred == null ? constants.get(v)
+                : deferred.constants().get(v);
+        return new TensorData(v, OnnxModel.FLOAT, file.dims().clone(), t.data().clone(), null);
     }
 
     /** The float part (null when every output is computed on the typed path). */
@@ -492,7 +494,7 @@ public final class OnnxProgram {
                     // frozen batch norm keeps them, as a frozen float layer does)
                     for (int k = 1; k <= 2; k++) {
                         Parameter b = learned.get(n.inputs().get(k + 2));
-                        if (b != null && !b.isLearnable() && !tied.containsKey(n.inputs().get(k + 2))) {
+                        if (b != null && !b.isLearnable()) { // its own buffer, or a float batch norm's (tied)
                             b.load(results.get(k).toTensor().reshape(b.value().shape()));
                         }
                     }
@@ -697,8 +699,8 @@ public final class OnnxProgram {
         for (String v : stageWeights) {
             Parameter mine = learned.get(v);
             Parameter h = stage.holder(v);
-            if (mine.isLearnable() || h == null || tied.containsKey(v)) {
-                continue;
+            if (mine.isLearnable() || h == null) {
+                continue; // (a tied buffer is a float batch norm's running statistic: the one state, moved here too)
             }
             mine.load(h.value().reshape(mine.value().shape()));
             mine.changed();
