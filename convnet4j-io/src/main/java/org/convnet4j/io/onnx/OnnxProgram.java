@@ -487,8 +487,9 @@ public final class OnnxProgram {
                         env.put(n.outputs().get(k), results.get(k));
                     }
                 }
-                if (training && n.opType().equals("BatchNormalization") && results.size() == 3) {
-                    // the training form's running statistics, as PyTorch moves its buffers in a training pass
+                if (training && n.opType().equals("BatchNormalization") && results.size() == 3 && !frozen(n)) {
+                    // the training form's running statistics, as PyTorch moves its buffers in a training pass (a
+                    // frozen batch norm keeps them, as a frozen float layer does)
                     for (int k = 1; k <= 2; k++) {
                         Parameter b = learned.get(n.inputs().get(k + 2));
                         if (b != null && !b.isLearnable() && !tied.containsKey(n.inputs().get(k + 2))) {
@@ -515,6 +516,26 @@ public final class OnnxProgram {
             out.add(declaredType(t, o));
         }
         return out;
+    }
+
+    /**
+     * Whether a BatchNormalization node's scale and bias are both frozen parameters (transfer learning froze its
+     * part): its running statistics then stay as they are.
+     */
+    private boolean frozen(Node n) {
+        boolean any = false;
+        for (int slot = 1; slot <= 2 && slot < n.inputs().size(); slot++) {
+            Parameter p = learned.get(n.inputs().get(slot));
+            if (p == null) {
+                OnnxImporter.FloatBinding b = bindings.get(n.inputs().get(slot));
+                p = b == null ? null : b.parameter();
+            }
+            if (p == null || !p.isFrozen()) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
     }
 
     /** Imports (or reuses) the second stage for the typed values of this run and puts its outputs in {@code env}. */
@@ -624,6 +645,45 @@ public final class OnnxProgram {
                 h.load(stage.holderTransposed(v) ? now.transposed() : now.reshape(h.value().shape()));
                 h.changed();
                 seen.put(v, mine.version());
+            }
+        }
+        freezeAsTheProgram(stage);
+    }
+
+    /**
+     * The stage's layers learn when a program parameter they hold a copy of is learning: a layer whose copied weights
+     * are all frozen (transfer learning froze their part) is frozen too, so that a batch norm among them runs on, and
+     * keeps, its running statistics, as a frozen float layer does.
+     */
+    private void freezeAsTheProgram(OnnxProgram stage) {
+        if (stage.graph() == null) {
+            return;
+        }
+        Map<Parameter, Parameter> mineByCopy = new java.util.IdentityHashMap<>();
+        for (String v : stageWeights) {
+            Parameter h = stage.holder(v);
+            Parameter mine = learned.get(v);
+            if (h != null && mine.isLearnable()) {
+                mineByCopy.put(h, mine);
+                h.setFrozen(mine.isFrozen()); // a typed batch norm of the stage reads it (frozen(Node))
+            }
+        }
+        for (org.convnet4j.nn.Graph.Node n : stage.graph().nodes()) {
+            org.convnet4j.nn.Layer l = n.layer();
+            if (l == null) {
+                continue;
+            }
+            boolean copies = false;
+            boolean learning = false;
+            for (Parameter h : l.namedParameters().values()) {
+                Parameter mine = mineByCopy.get(h);
+                if (mine != null) {
+                    copies = true;
+                    learning |= !mine.isFrozen();
+                }
+            }
+            if (copies && l.isTrainable() != learning) {
+                l.setTrainable(learning);
             }
         }
     }
