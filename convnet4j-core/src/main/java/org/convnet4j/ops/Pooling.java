@@ -88,6 +88,14 @@ public final class Pooling {
         }
         int[] inside = {inLo, inHi};
         Kernels kernels = KernelProvider.get();
+        if (p.type() == PoolType.MAX && argMax != null && isPlain2x2(p) && argMaxKernel) {
+            // training's 2x2 pools (LeNet-5, VGG): whole ranges of planes to the kernel, one output per lane
+            int in = geo.h * geo.w;
+            int out = geo.oh * geo.ow;
+            forEachPlaneRange(geo, (p0, p1) -> kernels.maxPool2x2ArgMax(p1 - p0, xd, p0 * in, geo.h, geo.w, geo.oh,
+                    geo.ow, yd, p0 * out, argMax, p0 * out));
+            return y;
+        }
         forEachPlane(geo, pl -> {
             int xBase = pl * geo.h * geo.w;
             int yBase = pl * geo.oh * geo.ow;
@@ -456,6 +464,13 @@ public final class Pooling {
         return (x + to - 1) / to * to;
     }
 
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} runs training's 2x2 stride-2 max pooling (with its arg-max)
+     * plane by plane in scalar code as before, instead of {@link Kernels#maxPool2x2ArgMax} (same bits and indices);
+     * {@code -Dconvnet4j.pool.argMaxKernel=false}.
+     */
+    static volatile boolean argMaxKernel = !"false".equals(System.getProperty("convnet4j.pool.argMaxKernel"));
+
     /** The common 2x2, stride-2, unpadded window (every window lies inside the image). */
     private static boolean isPlain2x2(PoolParams p) {
         return p.kh() == 2 && p.kw() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padding().isZero();
@@ -508,22 +523,29 @@ public final class Pooling {
      * Every plane is computed by the same code whatever the split, so results are identical.
      */
     private static void forEachPlane(Planes geo, java.util.function.IntConsumer body) {
-        Kernels k = KernelProvider.get();
-        long values = (long) geo.count * geo.h * geo.w;
-        int tasks = values < PARALLEL_MIN_VALUES ? 1 : Math.min(geo.count, 4 * k.threads());
-        if (tasks <= 1) {
-            for (int pl = 0; pl < geo.count; pl++) {
-                body.accept(pl);
-            }
-            return;
-        }
-        k.parallelFor(tasks, t -> {
-            int p0 = (int) ((long) geo.count * t / tasks);
-            int p1 = (int) ((long) geo.count * (t + 1) / tasks);
+        forEachPlaneRange(geo, (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
                 body.accept(pl);
             }
         });
+    }
+
+    /** Planes [p0, p1) of one task. */
+    private interface PlaneRange {
+        void run(int p0, int p1);
+    }
+
+    /** As {@link #forEachPlane}, one call per task with its range of planes. */
+    private static void forEachPlaneRange(Planes geo, PlaneRange body) {
+        Kernels k = KernelProvider.get();
+        long values = (long) geo.count * geo.h * geo.w;
+        int tasks = values < PARALLEL_MIN_VALUES ? 1 : Math.min(geo.count, 4 * k.threads());
+        if (tasks <= 1) {
+            body.run(0, geo.count);
+            return;
+        }
+        k.parallelFor(tasks, t -> body.run((int) ((long) geo.count * t / tasks),
+                (int) ((long) geo.count * (t + 1) / tasks)));
     }
 
     private static double window(float[] xd, int base, int w, int rs, int re, int cs, int ce, PoolParams p) {

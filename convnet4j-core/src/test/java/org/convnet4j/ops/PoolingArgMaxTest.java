@@ -148,6 +148,44 @@ class PoolingArgMaxTest {
     }
 
     @Test
+    void twoByTwoKernelGivesThePlaneLoopsBitsAndIndices() {
+        // training's 2x2 stride-2 pools through Kernels.maxPool2x2ArgMax against the plane-by-plane scalar loop it
+        // replaced: LeNet-5's two pools (one call large enough for threads), odd sizes (the last row and column
+        // dropped), planes smaller than a vector, with ties, signed zeros, NaN and infinities
+        for (int[] dims : new int[][] {{8, 6, 28, 28}, {4, 16, 10, 10}, {2, 3, 9, 11}, {1, 1, 2, 2}, {3, 1, 4, 6},
+            {1, 7, 5, 3}}) {
+            Tensor x = tiedRandom(new Random(dims[0] * 31 + dims[2]), dims);
+            float[] d = x.data();
+            for (int i = 1; i < d.length; i += 7) {
+                d[i] = -0f;
+            }
+            for (int i = 2; i < d.length; i += 29) {
+                d[i] = Float.NaN;
+            }
+            d[d.length - 1] = Float.POSITIVE_INFINITY;
+            d[0] = Float.NEGATIVE_INFINITY;
+            PoolParams p = PoolParams.max(2, 2);
+            int size = Pooling.outputShape(x.shape(), p).size();
+            int[] kernelArgMax = new int[size];
+            int[] loopArgMax = new int[size];
+            Tensor kernel = Pooling.forward(x, p, kernelArgMax);
+            Pooling.argMaxKernel = false;
+            Tensor loop;
+            try {
+                loop = Pooling.forward(x, p, loopArgMax);
+            } finally {
+                Pooling.argMaxKernel = true;
+            }
+            String at = java.util.Arrays.toString(dims);
+            for (int i = 0; i < size; i++) {
+                assertEquals(Float.floatToRawIntBits(loop.data()[i]), Float.floatToRawIntBits(kernel.data()[i]),
+                        at + " output " + i);
+            }
+            assertArrayEquals(loopArgMax, kernelArgMax, at);
+        }
+    }
+
+    @Test
     void rejectsABufferThatIsTooShortOrNotMaxPooling() {
         Tensor x = Tensor.zeros(1, 1, 4, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -828,7 +828,10 @@ public final class OnnxImporter {
             });
             for (String v : learned) {
                 FloatBinding b = floatBindings.get(v);
-                if (b != null && inGraph.contains(b.parameter()) && b.parameter().isLearnable()
+                // a running statistic a float batch norm holds as well is one state with it (a batch norm module
+                // applied twice): the float layer's buffer, moved by both in a training pass
+                boolean sharedState = buffers.contains(v) && b != null && !b.parameter().isLearnable();
+                if (b != null && inGraph.contains(b.parameter()) && (b.parameter().isLearnable() || sharedState)
                         && sameValues(consts.get(v), b)) {
                     params.put(v, b.parameter());
                     tied.put(v, b.transposed());
