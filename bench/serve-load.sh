@@ -288,14 +288,16 @@ five=$(awk '/^status 5/ { n += $3 } END { print n + 0 }' "$WORK/soak.txt")
 s503=$(awk '$1 == "status" && $2 == "503:" { n += $3 } END { print n + 0 }' "$WORK/soak.txt")
 out "Status codes: $(awk '/^status / { printf "%s %s ", $2, $3 }' "$WORK/soak.txt"); requests/s $(field rps "$WORK/soak.txt"), p50 $(field p50_ms "$WORK/soak.txt") ms, p99 $(field p99_ms "$WORK/soak.txt") ms."
 out ""
-out "Decode budget during the soak: $waits decodes waited for it, $refused were refused (503) after waiting; the most reserved at a sampled second $peak_reserved bytes${budget:+ of $budget}; the server's resident memory ${rss} MiB (sampled each second)."
+out "Decode budget during the soak (the server's counters, requests wrk had given up on at its end included): $waits decodes waited for it, $refused were refused (503) after waiting; the most reserved at a sampled second $peak_reserved bytes${budget:+ of $budget}; the server's resident memory ${rss} MiB (sampled each second)."
 out ""
 out "5xx answers: **$five** ($s503 of them 503). Old generation used after a full GC (jstat -gcold OU): $before MiB before the soak, $(cat "$WORK/mid") MiB halfway, $after MiB after."
 out ""
 out "Report: $REPORT"
 if [ "$SOAK_PICTURES" = large ]; then
-  # 503s with Retry-After are the decode budget's refusals, which this soak is meant to cause; anything else is not
-  [ "$five" = "$s503" ] && [ "$s503" = "$refused" ] || { echo "serve-load.sh: the soak got $five 5xx answers, $s503 of them 503, for $refused decode refusals" >&2; exit 1; }
+  # 503s with Retry-After are the decode budget's refusals, which this soak is meant to cause; anything else is not.
+  # The server may count a few refusals more than wrk saw 503s: requests still waiting for the budget when wrk
+  # stopped (at the end, or after the warm-up run) are refused after their client has gone.
+  [ "$five" = "$s503" ] && [ "$s503" -le "$refused" ] || { echo "serve-load.sh: the soak got $five 5xx answers, $s503 of them 503, for $refused decode refusals" >&2; exit 1; }
   [ "$peak_reserved" -le "$budget" ] || { echo "serve-load.sh: $peak_reserved bytes reserved, over the budget of $budget" >&2; exit 1; }
   exit 0
 fi

@@ -61,14 +61,14 @@ if [ -n "${INPROC:-}" ]; then
   P=$!
   exec 9>"$OUT/in"
   echo "warm 5 240 50" >&9
-  until [ -s "$OUT/inproc" ]; do sleep 1; done
+  until [ -s "$OUT/inproc" ]; do kill -0 $P 2>/dev/null || { echo "in-process predict did not start" >&2; exit 1; }; sleep 1; done
   threads >"$OUT/t0"
   perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,raw_syscalls:sys_enter -p $P -o "$OUT/perf" -- sleep 5 &
   PS=$!
   echo 5 >&9
   wait $PS
   threads >"$OUT/t1"
-  until [ "$(wc -l <"$OUT/inproc")" -ge 2 ]; do sleep 0.2; done
+  until [ "$(wc -l <"$OUT/inproc")" -ge 2 ]; do kill -0 $P 2>/dev/null || { echo "in-process predict stopped" >&2; exit 1; }; sleep 0.2; done
   exec 9>&-; wait $P 2>/dev/null
   # images/s -> batches/s; the counters cover the same 5 s (perf stat and the run start together)
   B=$(awk -v b="$INPROC" 'NR == 2 { printf "%.2f", $1 / b }' "$OUT/inproc")

@@ -30,16 +30,94 @@ public final class HadoopFiles {
     }
 
     public static FileSystem fileSystem(String uri, Configuration conf) throws IOException {
-        return new Path(uri).getFileSystem(conf);
+        return reach(uri, () -> new Path(uri).getFileSystem(conf));
     }
 
     public static boolean exists(String uri, Configuration conf) throws IOException {
-        uri = resolve(uri, conf);
-        return fileSystem(uri, conf).exists(new Path(uri));
+        String u = resolve(uri, conf);
+        return reach(uri, () -> fileSystem(u, conf).exists(new Path(u)));
+    }
+
+    /**
+     * Whether {@code uri} is a folder saved by Spark ML (a stage or pipeline: it has {@code metadata}), as opposed to
+     * a model file; a file system that cannot be reached is one line naming {@code uri} itself.
+     */
+    public static boolean isSavedStage(String uri, Configuration conf) throws IOException {
+        String u = resolve(uri, conf);
+        return reach(uri, () -> new Path(u).getFileSystem(conf).exists(new Path(u, "metadata")));
+    }
+
+    /** A call to a file system, which may fail because it cannot be reached. */
+    public interface Call<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code call} on the file system of {@code uri}, turning the ways a remote one cannot be reached into one
+     * line naming the URI: a NameNode or endpoint that refuses the connection or does not answer, a host without a
+     * DNS answer, a scheme this class path has no file system for ({@code s3a://} without the S3 add-on). Hadoop's
+     * own words for them name neither the file nor the option ("Call From HOST to HOST:PORT failed on connection
+     * exception ..."), or fail as internal errors (a missing class). Other failures pass unchanged.
+     */
+    public static <T> T reach(String uri, Call<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (IOException | RuntimeException e) {
+            String why = unreachable(uri, e);
+            if (why == null) {
+                throw e;
+            }
+            throw new IOException(uri + ": " + why, e);
+        }
+    }
+
+    /** Why {@code e} says the file system of {@code uri} cannot be reached, or null if it says something else. */
+    static String unreachable(String uri, Throwable e) {
+        String scheme;
+        String where;
+        try {
+            scheme = toUri(uri).getScheme();
+            where = toUri(uri).getAuthority();
+        } catch (RuntimeException notAUri) {
+            return null;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof java.net.UnknownHostException) {
+                return "the host " + (t.getMessage() == null ? where : t.getMessage().replaceFirst(":.*", ""))
+                        + " is not known (no DNS answer); check the URL (or fs.defaultFS)";
+            }
+            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+                return "cannot reach " + (where == null ? "its file system" : where) + " (" + reason(t)
+                        + "); is the " + (scheme != null && scheme.startsWith("hdfs") ? "NameNode" : "service")
+                        + " running, and is the address in the URL (or fs.defaultFS) right?";
+            }
+            if (t instanceof java.net.SocketTimeoutException || t instanceof org.apache.hadoop.net.ConnectTimeoutException) {
+                return "no answer from " + (where == null ? "its file system" : where) + " within the timeout";
+            }
+            if (t instanceof UnsupportedFileSystemException || m.contains("S3AFileSystem not found")
+                    || t instanceof ClassNotFoundException) {
+                return "this class path has no file system for " + scheme + "://" + ("s3a".equals(scheme)
+                        ? " (the S3 add-on: hadoop-aws and the AWS SDK bundle; the convnet4j launcher adds them to a"
+                        + " spark command that names s3a://, spark-submit needs them in --jars or --packages;"
+                        + " docs/SPARK.md \"S3\")" : "");
+            }
+        }
+        return null;
+    }
+
+    private static String reason(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        return m.contains("Connection refused") ? "connection refused" : m.contains("No route") ? "no route to host"
+                : m.replaceFirst(";.*", "");
     }
 
     /** The whole file; one-line messages for a missing, oversized or unreadable file. */
     public static byte[] readAll(String uri, Configuration conf) throws IOException {
+        return reach(uri, () -> readAllReached(uri, conf));
+    }
+
+    private static byte[] readAllReached(String uri, Configuration conf) throws IOException {
         Path p = new Path(resolve(uri, conf));
         FileSystem fs = p.getFileSystem(conf);
         long length;

@@ -81,6 +81,11 @@ final class TrainCommand extends SparkMain.SparkCommand {
     @Override
     void check() throws IOException {
         Io.checkPartitions(partitions);
+        if (out != null && out.toString().matches("[A-Za-z][A-Za-z0-9+.-]+:/.*")) { // a URI, // collapsed by Path
+            throw new IllegalArgumentException("--out " + out.toString().replaceFirst(":/+", "://") + ": spark train"
+                    + " writes its model file on the driver's machine, give a local path (--checkpoint-dir takes a"
+                    + " hdfs:// or s3a:// folder)");
+        }
         SparkTrainingRun.Resumable resumed = null;
         if (resume != null) {
             try {
