@@ -330,6 +330,48 @@ public interface Kernels {
     }
 
     /**
+     * 2x2 max pooling with stride 2 and its arg-max, the training path of {@code Pooling} (the arg-max is what the
+     * backward pass scatters to). {@code planes} planes of {@code h x w} values lie one after the other from
+     * {@code xOff}; each gives {@code oh x ow} outputs ({@code 2 oh <= h}, {@code 2 ow <= w}: every window inside its
+     * plane), written one plane after the other from {@code yOff}, and for every output the index into {@code x}
+     * of the element it took, from {@code aOff}. For the window whose top-left element is at {@code k}, with
+     * {@code a = x[k], b = x[k + 1], c = x[k + w], d = x[k + w + 1]}:
+     * <pre>
+     *   best = b &gt; a ? k + 1 : k;          m = b &gt; a ? b : a
+     *   best = c &gt; m ? k + w : best;      m = c &gt; m ? c : m
+     *   best = d &gt; m ? k + w + 1 : best;  m = d &gt; m ? d : m
+     *   y = m, argMax = best
+     * </pre>
+     * Every implementation runs exactly this chain for each output (vector kernels: one output per lane), so all
+     * give the same bits and indices, NaN and signed zeros included (the first maximum in row-major order wins).
+     */
+    default void maxPool2x2ArgMax(int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y,
+                                  int yOff, int[] argMax, int aOff) {
+        Checks.pool2x2("maxPool2x2ArgMax", planes, x, xOff, h, w, oh, ow, y, yOff, argMax, aOff);
+        for (int p = 0; p < planes; p++) {
+            for (int r = 0; r < oh; r++) {
+                int row = xOff + p * h * w + 2 * r * w;
+                int out = (p * oh + r) * ow;
+                for (int q = 0; q < ow; q++) {
+                    int k = row + 2 * q;
+                    float a = x[k];
+                    float b = x[k + 1];
+                    float c = x[k + w];
+                    float d = x[k + w + 1];
+                    int best = b > a ? k + 1 : k;
+                    float m = b > a ? b : a;
+                    best = c > m ? k + w : best;
+                    m = c > m ? c : m;
+                    best = d > m ? k + w + 1 : best;
+                    m = d > m ? d : m;
+                    y[yOff + out + q] = m;
+                    argMax[aOff + out + q] = best;
+                }
+            }
+        }
+    }
+
+    /**
      * Shifted dot products, the weight gradient of {@link #shiftedProducts}: for {@code fo < f} and {@code t < taps},
      * <pre>
      *   out[outOff + fo * taps + t] = sum over p &lt; len of  dy[dyOff + fo * ldd + p] * x[xOff + offsets[t] + p]

@@ -1,6 +1,7 @@
 package org.convnet4j.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -262,6 +263,79 @@ final class VectorKernels implements Kernels {
         }
         if (q < count) { // the last windows, fewer than a vector: the scalar twin's chain, so the same bits
             Kernels.super.maxPoolWindows(count - q, x, xOff + q * stride, stride, ldx, rows, cols, y, yOff + q);
+        }
+    }
+
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+
+    /**
+     * One output per lane, each running the scalar twin's comparison chain: four gathers (the window's corners) per
+     * vector of outputs, compares and blends; the arg-max indices ride along as int bits in float lanes (a blend
+     * moves bits, it does no arithmetic). The outputs of all planes are taken as one run, so a vector may end in the
+     * next plane: {@code table[pos]} is the top-left offset of output {@code pos} counted from a plane's first
+     * output, for {@code pos < n + VL}. The last {@code total % VL} outputs run the scalar chain.
+     */
+    @Override
+    public void maxPool2x2ArgMax(int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y, int yOff,
+                                 int[] argMax, int aOff) {
+        Checks.pool2x2("maxPool2x2ArgMax", planes, x, xOff, h, w, oh, ow, y, yOff, argMax, aOff);
+        int n = oh * ow;
+        int total = planes * n;
+        if (total < VL) {
+            Kernels.super.maxPool2x2ArgMax(planes, x, xOff, h, w, oh, ow, y, yOff, argMax, aOff);
+            return;
+        }
+        int hw = h * w;
+        int[] table = new int[n + VL];
+        for (int pos = 0; pos < table.length; pos++) {
+            int loc = pos % n;
+            table[pos] = pos / n * hw + loc / ow * 2 * w + loc % ow * 2;
+        }
+        int o = 0;
+        int plane = 0;
+        int loc = 0;
+        for (; o <= total - VL; o += VL) {
+            int base = xOff + plane * hw;
+            IntVector k = IntVector.fromArray(I, table, loc).add(base);
+            FloatVector a = FloatVector.fromArray(S, x, base, table, loc);
+            FloatVector b = FloatVector.fromArray(S, x, base + 1, table, loc);
+            FloatVector c = FloatVector.fromArray(S, x, base + w, table, loc);
+            FloatVector d = FloatVector.fromArray(S, x, base + w + 1, table, loc);
+            VectorMask<Float> bWins = b.compare(VectorOperators.GT, a);
+            FloatVector best = k.reinterpretAsFloats().blend(k.add(1).reinterpretAsFloats(), bWins);
+            FloatVector m = a.blend(b, bWins);
+            VectorMask<Float> cWins = c.compare(VectorOperators.GT, m);
+            best = best.blend(k.add(w).reinterpretAsFloats(), cWins);
+            m = m.blend(c, cWins);
+            VectorMask<Float> dWins = d.compare(VectorOperators.GT, m);
+            best = best.blend(k.add(w + 1).reinterpretAsFloats(), dWins);
+            m = m.blend(d, dWins);
+            m.intoArray(y, yOff + o);
+            best.reinterpretAsInts().intoArray(argMax, aOff + o);
+            loc += VL;
+            while (loc >= n) {
+                loc -= n;
+                plane++;
+            }
+        }
+        for (; o < total; o++) { // the twin's chain for the last outputs
+            int kk = xOff + plane * hw + table[loc];
+            float a = x[kk];
+            float b = x[kk + 1];
+            float c = x[kk + w];
+            float d = x[kk + w + 1];
+            int best = b > a ? kk + 1 : kk;
+            float m = b > a ? b : a;
+            best = c > m ? kk + w : best;
+            m = c > m ? c : m;
+            best = d > m ? kk + w + 1 : best;
+            m = d > m ? d : m;
+            y[yOff + o] = m;
+            argMax[aOff + o] = best;
+            if (++loc == n) {
+                loc = 0;
+                plane++;
+            }
         }
     }
 
