@@ -47,6 +47,35 @@ public final class HadoopFiles {
         return reach(uri, () -> new Path(u).getFileSystem(conf).exists(new Path(u, "metadata")));
     }
 
+    /**
+     * A copy of {@code conf} for the quick checks a command makes before Spark starts (does the model, the folder,
+     * the output exist): clients that give up on a file system that does not answer after a few seconds instead of
+     * retrying for minutes (S3A's defaults retry an unreachable endpoint for more than 15 minutes, HDFS's a silent
+     * NameNode 45 times 20 s), and not cached, so that the job itself later gets clients with the configuration's own
+     * retries. A value the configuration sets itself ({@code --conf spark.hadoop.KEY=...}, a site file) is kept.
+     * Not for anything that keeps the configuration to read with later (a picture folder read by the executors).
+     */
+    public static Configuration forChecks(Configuration conf) {
+        Configuration c = new Configuration(conf);
+        String[][] quick = {
+            {"fs.s3a.attempts.maximum", "1"}, {"fs.s3a.retry.limit", "1"}, {"fs.s3a.retry.throttle.limit", "1"},
+            {"fs.s3a.connection.establish.timeout", "5000"}, {"fs.s3a.connection.timeout", "15000"},
+            {"ipc.client.connect.max.retries", "1"}, {"ipc.client.connect.max.retries.on.timeouts", "1"},
+            {"ipc.client.connect.timeout", "10000"}};
+        for (String[] kv : quick) {
+            String[] sources = conf.getPropertySources(kv[0]);
+            boolean defaultOnly = sources == null || java.util.Arrays.stream(sources)
+                    .allMatch(x -> x.endsWith("-default.xml"));
+            if (defaultOnly) {
+                c.set(kv[0], kv[1], "convnet4j checks");
+            }
+        }
+        for (String scheme : new String[] {"hdfs", "s3a", "webhdfs", "viewfs"}) {
+            c.setBoolean("fs." + scheme + ".impl.disable.cache", true);
+        }
+        return c;
+    }
+
     /** A call to a file system, which may fail because it cannot be reached. */
     public interface Call<T> {
         T run() throws IOException;
@@ -88,6 +117,12 @@ public final class HadoopFiles {
                         + " is not known (no DNS answer); check the URL (or fs.defaultFS)";
             }
             if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+                if ("s3a".equals(scheme)) { // the authority is the bucket; the address is fs.s3a.endpoint's
+                    java.util.regex.Matcher at = java.util.regex.Pattern.compile("Connect to (\\S+)").matcher(m);
+                    return "cannot reach the S3 endpoint" + (at.find() ? " " + at.group(1) : "") + " for bucket "
+                            + where + " (" + reason(t) + "); is fs.s3a.endpoint right (--conf"
+                            + " spark.hadoop.fs.s3a.endpoint=URL), and is the service running?";
+                }
                 return "cannot reach " + (where == null ? "its file system" : where) + " (" + reason(t)
                         + "); is the " + (scheme != null && scheme.startsWith("hdfs") ? "NameNode" : "service")
                         + " running, and is the address in the URL (or fs.defaultFS) right?";

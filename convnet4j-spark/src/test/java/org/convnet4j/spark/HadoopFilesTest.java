@@ -132,6 +132,24 @@ class HadoopFilesTest {
                 new ClassNotFoundException("Class org.apache.hadoop.fs.s3a.S3AFileSystem not found")));
         assertTrue(s3a.startsWith("this class path has no file system for s3a:// (the S3 add-on"), s3a);
 
+        // S3A's client (the AWS SDK) reports its endpoint in the refused connection's words
+        String endpoint = HadoopFiles.unreachable("s3a://bucket/m.c4j", new IOException("doesBucketExist on bucket",
+                new java.net.ConnectException("Connect to 127.0.0.1:9 [/127.0.0.1] failed: Connection refused")));
+        assertTrue(endpoint.startsWith("cannot reach the S3 endpoint 127.0.0.1:9 for bucket bucket (connection"
+                + " refused); is fs.s3a.endpoint right"), endpoint);
+
+        // the checks' configuration gives up quickly unless told otherwise, and its clients are not cached
+        Configuration given = new Configuration();
+        given.set("fs.s3a.attempts.maximum", "7", "--conf");
+        Configuration quick = HadoopFiles.forChecks(given);
+        assertEquals("7", quick.get("fs.s3a.attempts.maximum"));
+        assertEquals("1", quick.get("fs.s3a.retry.limit"));
+        assertEquals("1", quick.get("ipc.client.connect.max.retries"));
+        assertTrue(quick.getBoolean("fs.hdfs.impl.disable.cache", false) && quick.getBoolean("fs.s3a.impl.disable.cache",
+                false));
+        assertFalse(given.getBoolean("fs.hdfs.impl.disable.cache", false), "the given configuration is unchanged");
+        assertTrue(!"1".equals(given.get("ipc.client.connect.max.retries")), given.get("ipc.client.connect.max.retries"));
+
         IOException other = new IOException("disk on fire");
         assertEquals(other, assertThrows(IOException.class, () -> HadoopFiles.reach("hdfs://nn/x", () -> {
             throw other;

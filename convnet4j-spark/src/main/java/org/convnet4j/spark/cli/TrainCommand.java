@@ -7,6 +7,7 @@ import org.convnet4j.run.internal.TrainingOptions;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.spark.SparkTrainer;
+import org.convnet4j.spark.HadoopFiles;
 import org.convnet4j.spark.SparkTrainingRun;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
@@ -89,7 +90,7 @@ final class TrainCommand extends SparkMain.SparkCommand {
         SparkTrainingRun.Resumable resumed = null;
         if (resume != null) {
             try {
-                resumed = SparkTrainingRun.Resumable.read(resume, spark.hadoopConf());
+                resumed = SparkTrainingRun.Resumable.read(resume, HadoopFiles.forChecks(spark.hadoopConf()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--resume " + e.getMessage(), e);
             }
@@ -112,7 +113,12 @@ final class TrainCommand extends SparkMain.SparkCommand {
         } else if (!overwrite) {
             prepared.requireNewOutput();
         }
-        // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once
+        // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once; a file system
+        // that does not answer, within seconds (the folder keeps the configuration it is listed with for the job)
+        String data = prepared.settings().data();
+        if (data != null && data.contains("://")) {
+            HadoopFiles.exists(data, HadoopFiles.forChecks(spark.hadoopConf()));
+        }
         prepared.listData(spark.hadoopConf());
     }
 
