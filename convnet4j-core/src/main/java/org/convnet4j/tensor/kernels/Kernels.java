@@ -140,6 +140,21 @@ public interface Kernels {
     }
 
     /**
+     * {@link #sumAndDotWide} of {@code x} masked by a following ReLU's output, {@code x'[i] = mask[i] > 0 ? x[i] : 0}
+     * (what {@link #reluBackward} makes of it): bit for bit what {@code sumAndDotWide(n, x', 0, y, yOff, out)} gives,
+     * without writing {@code x'} (batch-norm backward taking the ReLU after it in the same pass). The default masks
+     * into a temporary array and makes that call.
+     */
+    default void sumAndDotWideMasked(int n, float[] x, int xOff, float[] mask, int mOff, float[] y, int yOff,
+                                     double[] out) {
+        Checks.range("sumAndDotWideMasked", "mask", mask, mOff, n);
+        Checks.range("sumAndDotWideMasked", "x", x, xOff, n);
+        float[] masked = new float[n];
+        reluBackward(n, mask, mOff, x, xOff, masked, 0);
+        sumAndDotWide(n, masked, 0, y, yOff, out);
+    }
+
+    /**
      * {@code sum((x[i] - mean)^2)} for {@code i < n}, each difference and square rounded to float, accumulated as at
      * {@link #WIDE_BLOCK}: the second pass of a two-pass variance.
      */
@@ -160,6 +175,26 @@ public interface Kernels {
      */
     void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
                            float meanDyXhat, float[] dx, int dxOff);
+
+    /**
+     * {@link #batchNormBackward} of {@code dy} masked by a following ReLU's output:
+     * {@code dx[i] = scale * (((mask[i] > 0 ? dy[i] : 0) - meanDy) - xhat[i] * meanDyXhat)}, each operation rounded
+     * separately, so the bits of {@link #reluBackward} then {@link #batchNormBackward}. {@code dx} may be {@code dy}.
+     * The default is the scalar twin.
+     */
+    default void batchNormBackwardMasked(int n, float[] dy, int dyOff, float[] mask, int mOff, float[] xhat, int hOff,
+                                         float scale, float meanDy, float meanDyXhat, float[] dx, int dxOff) {
+        Checks.range("batchNormBackwardMasked", "dy", dy, dyOff, n);
+        Checks.range("batchNormBackwardMasked", "mask", mask, mOff, n);
+        Checks.range("batchNormBackwardMasked", "xhat", xhat, hOff, n);
+        Checks.range("batchNormBackwardMasked", "dx", dx, dxOff, n);
+        for (int i = 0; i < n; i++) {
+            float g = mask[mOff + i] > 0f ? dy[dyOff + i] : 0f;
+            float centred = g - meanDy;
+            float projection = xhat[hOff + i] * meanDyXhat;
+            dx[dxOff + i] = scale * (centred - projection);
+        }
+    }
 
     /**
      * One SGD step in float arithmetic (PyTorch's {@code torch.optim.SGD}), each operation rounded separately:

@@ -544,6 +544,46 @@ final class VectorKernels implements Kernels {
         out[1] = dotTotal;
     }
 
+    /**
+     * {@link #sumAndDotWide}'s loop with the mask applied as each vector of {@code x} is loaded (a blend with zero,
+     * as {@link #reluBackward} writes it): the same lanes and order over the same values, so the same bits.
+     */
+    @Override
+    public void sumAndDotWideMasked(int n, float[] x, int xOff, float[] mask, int mOff, float[] y, int yOff,
+                                    double[] out) {
+        Checks.range("sumAndDotWideMasked", "x", x, xOff, n);
+        Checks.range("sumAndDotWideMasked", "mask", mask, mOff, n);
+        Checks.range("sumAndDotWideMasked", "y", y, yOff, n);
+        FloatVector zero = FloatVector.zero(S);
+        double sumTotal = 0;
+        double dotTotal = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector sumAcc = FloatVector.zero(S);
+            FloatVector dotAcc = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                VectorMask<Float> pass = FloatVector.fromArray(S, mask, mOff + i).compare(VectorOperators.GT, 0f);
+                FloatVector xv = zero.blend(FloatVector.fromArray(S, x, xOff + i), pass);
+                sumAcc = sumAcc.add(xv);
+                dotAcc = dotAcc.add(xv.mul(FloatVector.fromArray(S, y, yOff + i)));
+            }
+            float sumBlock = sumAcc.reduceLanes(VectorOperators.ADD);
+            float dotBlock = dotAcc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float v = mask[mOff + i] > 0f ? x[xOff + i] : 0f;
+                sumBlock += v;
+                float p = v * y[yOff + i];
+                dotBlock += p;
+            }
+            sumTotal += sumBlock;
+            dotTotal += dotBlock;
+        }
+        out[0] = sumTotal;
+        out[1] = dotTotal;
+    }
+
     @Override
     public double sumSquaredDeviations(int n, float[] x, int xOff, float mean) {
         Checks.range("sumSquaredDeviations", "x", x, xOff, n);
@@ -606,6 +646,28 @@ final class VectorKernels implements Kernels {
             float centred = dy[dyOff + i] - meanDy;
             float projection = xhat[hOff + i] * meanDyXhat;
             dx[dxOff + i] = scale * (centred - projection);
+        }
+    }
+
+    @Override
+    public void batchNormBackwardMasked(int n, float[] dy, int dyOff, float[] mask, int mOff, float[] xhat, int hOff,
+                                        float scale, float meanDy, float meanDyXhat, float[] dx, int dxOff) {
+        Checks.range("batchNormBackwardMasked", "dy", dy, dyOff, n);
+        Checks.range("batchNormBackwardMasked", "mask", mask, mOff, n);
+        Checks.range("batchNormBackwardMasked", "xhat", xhat, hOff, n);
+        Checks.range("batchNormBackwardMasked", "dx", dx, dxOff, n);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            VectorMask<Float> pass = FloatVector.fromArray(S, mask, mOff + i).compare(VectorOperators.GT, 0f);
+            FloatVector centred = zero.blend(FloatVector.fromArray(S, dy, dyOff + i), pass).sub(meanDy);
+            FloatVector projection = FloatVector.fromArray(S, xhat, hOff + i).mul(meanDyXhat);
+            centred.sub(projection).mul(scale).intoArray(dx, dxOff + i);
+        }
+        if (i < n) { // the twin's loop for the last values
+            Kernels.super.batchNormBackwardMasked(n - i, dy, dyOff + i, mask, mOff + i, xhat, hOff + i, scale, meanDy,
+                    meanDyXhat, dx, dxOff + i);
         }
     }
 
