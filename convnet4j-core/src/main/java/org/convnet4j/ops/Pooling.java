@@ -310,7 +310,7 @@ public final class Pooling {
         int ow = geo.ow;
         int inLo = inside[0];
         int inHi = inside[1];
-        if (paddedBorders && hasClippedWindows(geo, p, inLo, inHi)) {
+        if (paddedBorders && hasClippedWindows(geo, p, inLo, inHi) && (long) geo.h * geo.w <= PADDED_MAX_VALUES) {
             maxPlanePadded(kernels, xd, xBase, geo, p, cs, inLo, inHi, yd, yBase);
             return;
         }
@@ -378,6 +378,13 @@ public final class Pooling {
         int top = p.padding().top();
         return inLo > 0 || inHi < geo.ow || top > 0 || (geo.oh - 1) * p.strideH() - top + p.kh() > geo.h;
     }
+
+    /**
+     * Largest plane (values) that takes {@link #maxPlanePadded}: its per-thread buffers stay allocated, so a huge
+     * picture must not leave a plane-sized copy behind on every thread; on such planes the border outputs are a
+     * small share anyway. GoogLeNet's largest pooled plane is 112 x 112.
+     */
+    private static final int PADDED_MAX_VALUES = 1 << 16;
 
     /** Per thread: the -infinity padded copy of a plane and the outputs computed from it. */
     private static final ThreadLocal<float[][]> PADDED = ThreadLocal.withInitial(() -> new float[2][0]);

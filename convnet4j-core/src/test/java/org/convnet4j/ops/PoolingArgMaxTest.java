@@ -118,7 +118,8 @@ class PoolingArgMaxTest {
         PoolParams pad2 = new PoolParams(PoolType.MAX, 5, 3, 2, 1, new Padding(2, 1, 1, 0), 0, false);
         Object[][] cases = {{new int[] {1, 3, 28, 28}, s1}, {new int[] {2, 5, 14, 14}, s1}, {new int[] {1, 9, 7, 7}, s1},
             {new int[] {1, 2, 112, 112}, ceil3s2}, {new int[] {1, 6, 14, 14}, ceil3s2}, {new int[] {1, 5, 7, 7}, ceil2s2},
-            {new int[] {1, 3, 9, 23}, odd}, {new int[] {2, 2, 11, 5}, pad2}, {new int[] {1, 4, 1, 1}, s1}};
+            {new int[] {1, 3, 9, 23}, odd}, {new int[] {2, 2, 11, 5}, pad2}, {new int[] {1, 4, 1, 1}, s1},
+            {new int[] {1, 1, 257, 257}, s1}}; // the last one larger than PADDED_MAX_VALUES: the clipped path
         float[] values = {-1.5f, -0.5f, 0.5f, 1.5f, -0f, 0f, Float.NaN, Float.NEGATIVE_INFINITY,
             Float.POSITIVE_INFINITY};
         Random r = new Random(11);
