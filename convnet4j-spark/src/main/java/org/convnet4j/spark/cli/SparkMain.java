@@ -31,7 +31,22 @@ public final class SparkMain implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        if (!insideYarnApplicationMaster()) {
+            System.exit(code);
+        } else if (code != 0) {
+            // the ApplicationMaster reports a user class's exception as the application's failure
+            throw new IllegalStateException("convnet4j spark: exit code " + code + " (the error is the line above)");
+        }
+        // in YARN's cluster deploy mode this main runs inside the ApplicationMaster, which marks the application
+        // FAILED ("Shutdown hook called before final status was reported") and retries it when the JVM exits before
+        // main returns, even with 0
+    }
+
+    /** Whether this JVM is the ApplicationMaster of {@code spark-submit --master yarn --deploy-mode cluster}. */
+    static boolean insideYarnApplicationMaster() {
+        return "yarn".equals(System.getProperty("spark.master"))
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"));
     }
 
     public static int run(String... args) {
