@@ -251,6 +251,21 @@ public class ServeLoadTool {
             }
         }
         javax.imageio.ImageIO.write(img, "png", dir.resolve("picture.png").toFile());
+        // for the large-picture soak (serve-load.sh --soak-pictures large): a 1600x1200 RGB picture, small on the
+        // wire (smooth, so PNG packs it) but large to decode, and in large.need what the server reserves for it
+        // from its decode budget (PictureDecoder.bytesToPrepare: the header's decoding bytes plus one float copy
+        // in the model's channels), so that the script can set a budget of a few pictures
+        java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(1600, 1200, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < big.getHeight(); y++) {
+            for (int x = 0; x < big.getWidth(); x++) {
+                big.setRGB(x, y, (x / 7 & 0xff) << 16 | (y / 5 & 0xff) << 8 | ((x + y) / 11 & 0xff));
+            }
+        }
+        Path large = dir.resolve("large.png");
+        javax.imageio.ImageIO.write(big, "png", large.toFile());
+        org.convnet4j.image.PictureHeader h = org.convnet4j.image.Images.header(Files.readAllBytes(large), "large.png");
+        long need = h.decodingBytes() + 4L * Math.max(in.dim(0), h.channels()) * h.height() * h.width();
+        Files.writeString(dir.resolve("large.need"), Long.toString(need));
     }
 
     static String request(Tensor x) {

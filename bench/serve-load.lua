@@ -5,6 +5,9 @@
 --                         in binary too);
 --   MIX "soak":  70% valid (of all requests: 65% v2 inference, 5% a valid 320x240 picture to /predictions), and 30% spread over a wrong shape, broken JSON, INT8 data, an unknown model,
 --                a broken picture and a metrics scrape, so that error paths run under load too.
+--   MIX "soakbig": the same with the 5% pictures a 1600x1200 RGB picture (large.png, large to decode), for a server
+--                  whose decode budget holds only a few of them (serve-load.sh --soak-pictures large): decodes then
+--                  wait for the budget and some are refused with 503.
 -- Every thread counts status codes; done() prints their sum ("status 200: N" lines) for the script to check.
 local threads = {}
 
@@ -33,9 +36,10 @@ function init(args)
     wrk.format("POST", "/predictions/" .. model, nil, read(dir .. "/broken.png")),
     wrk.format("GET", "/metrics"),
   }
-  soak = (mix == "soak")
+  soak = (mix == "soak" or mix == "soakbig")
   if soak then
-    picture = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. "/picture.png"))
+    local file = (mix == "soakbig") and "/large.png" or "/picture.png"
+    picture = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. file))
   end
   local kind, samples = string.match(mix, "^(%a+)(%d)$")
   if kind == "json" then

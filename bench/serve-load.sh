@@ -7,6 +7,11 @@
 #
 # Usage: bench/serve-load.sh [--duration S] [--soak S] [--models "lenet5 resnet18"]   (defaults 20, 300: ~20 min;
 #        --soak 0 skips the soak, --only soak skips the table; the soak uses the first model)
+#        [--soak-pictures large]: the soak's pictures (5% of its requests) are 1600x1200 instead of 320x240 and the
+#        server's --decode-budget holds 2.5 of them (DECODE_PICTURES=2.5), so that under load decodes wait for the
+#        budget and some are refused (503 with Retry-After); the report counts waits, refusals and 503s, samples the
+#        reserved bytes and the server's resident memory every second, and fails on any 5xx that is not such a
+#        refusal or when the reserved bytes ever exceed the budget
 #        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--warm-window W] [--warm-max M] [--warm-min N]
 #                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..."]
 #        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM
@@ -25,6 +30,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DURATION=20
 SOAK=300
+SOAK_PICTURES=small
 MODELS="lenet5 resnet18"
 ONLY=all
 ROUNDS=3
@@ -36,6 +42,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --soak) SOAK="$2"; shift 2 ;;
+    --soak-pictures) case "$2" in small|large) SOAK_PICTURES="$2" ;; *) echo "serve-load.sh: --soak-pictures takes small or large" >&2; exit 2 ;; esac; shift 2 ;;
     --models) MODELS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
@@ -68,9 +75,9 @@ tool() { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" "$@" 2>/dev/nu
 out() { echo "$*" | tee -a "$REPORT"; }
 
 PORT=18181
-start_server() { # MODEL MAX_BATCH
+start_server() { # MODEL MAX_BATCH [more serve options]
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
-    --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} >"$WORK/server.log" 2>&1 &
+    --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} "${@:3}" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   # ready = listening and warmed up (serve --warmup: forward passes at each batch size before readiness);
   # ResNet-18's warm-up takes minutes on a loaded machine
@@ -242,19 +249,56 @@ done
 
 if [ "$SOAK" = 0 ]; then echo "Report: $REPORT"; exit 0; fi
 m=$(echo "$MODELS" | awk '{ print $1 }')
-out "## Soak: $m, ${SOAK} s, concurrency 16, 70% valid (5% of all a 320x240 picture) and 30% broken requests, batching max 8"
+metric() { # NAME: a counter or gauge without labels from the server's /metrics (0 when absent)
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { printf "%.0f", v + 0 }'
+}
+MIX=soak
+EXTRA=()
+if [ "$SOAK_PICTURES" = large ]; then
+  MIX=soakbig
+  need=$(cat "$WORK/$m/large.need")
+  budget=$(awk -v n="$need" -v k="${DECODE_PICTURES:-2.5}" 'BEGIN { printf "%.0f", n * k }')
+  EXTRA=(--decode-budget "$budget")
+  out "## Soak with large pictures: $m, ${SOAK} s, concurrency 16, 70% valid (5% of all a 1600x1200 picture) and 30% broken requests, batching max 8"
+  out ""
+  out "Each 1600x1200 picture reserves $need bytes of the decode budget; the server runs with --decode-budget $budget (${DECODE_PICTURES:-2.5} pictures)."
+else
+  out "## Soak: $m, ${SOAK} s, concurrency 16, 70% valid (5% of all a 320x240 picture) and 30% broken requests, batching max 8"
+fi
 out ""
-start_server "$m" 8
-wrk -t2 -c16 -d10s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" soak >/dev/null # warm-up
+start_server "$m" 8 "${EXTRA[@]}"
+wrk -t2 -c16 -d10s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" $MIX >/dev/null # warm-up
 before=$(heap_after_gc)
+waits0=$(metric convnet4j_decode_waits_total); refused0=$(metric convnet4j_decode_refused_total)
 ( sleep $(( SOAK / 2 )); heap_after_gc >"$WORK/mid" ) &   # halfway: a leak grows steadily, a cache levels off
-wrk -t2 -c16 -d${SOAK}s --timeout 30s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" soak >"$WORK/soak.txt"
+# every second: the bytes reserved from the decode budget and the server's resident memory (kB)
+( while kill -0 "$SERVER_PID" 2>/dev/null; do
+    echo "$(metric convnet4j_decode_reserved_bytes) $(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null)"
+    sleep 1
+  done >"$WORK/samples" ) &
+SAMPLER=$!
+wrk -t2 -c16 -d${SOAK}s --timeout 30s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" $MIX >"$WORK/soak.txt"
+waits=$(( $(metric convnet4j_decode_waits_total) - waits0 )); refused=$(( $(metric convnet4j_decode_refused_total) - refused0 ))
 after=$(heap_after_gc)
+kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
+peak_reserved=$(awk '$1 > m { m = $1 } END { print m + 0 }' "$WORK/samples")
+rss=$(awk 'NF == 2 { if ($2 > hi) hi = $2; if (lo == "" || $2 < lo) lo = $2 } END { printf "%.0f-%.0f", lo / 1024, hi / 1024 }' "$WORK/samples")
 stop_server
 five=$(awk '/^status 5/ { n += $3 } END { print n + 0 }' "$WORK/soak.txt")
+s503=$(awk '$1 == "status" && $2 == "503:" { n += $3 } END { print n + 0 }' "$WORK/soak.txt")
 out "Status codes: $(awk '/^status / { printf "%s %s ", $2, $3 }' "$WORK/soak.txt"); requests/s $(field rps "$WORK/soak.txt"), p50 $(field p50_ms "$WORK/soak.txt") ms, p99 $(field p99_ms "$WORK/soak.txt") ms."
 out ""
-out "5xx answers: **$five**. Old generation used after a full GC (jstat -gcold OU): $before MiB before the soak, $(cat "$WORK/mid") MiB halfway, $after MiB after."
+out "Decode budget during the soak (the server's counters, requests wrk had given up on at its end included): $waits decodes waited for it, $refused were refused (503) after waiting; the most reserved at a sampled second $peak_reserved bytes${budget:+ of $budget}; the server's resident memory ${rss} MiB (sampled each second)."
+out ""
+out "5xx answers: **$five** ($s503 of them 503). Old generation used after a full GC (jstat -gcold OU): $before MiB before the soak, $(cat "$WORK/mid") MiB halfway, $after MiB after."
 out ""
 out "Report: $REPORT"
+if [ "$SOAK_PICTURES" = large ]; then
+  # 503s with Retry-After are the decode budget's refusals, which this soak is meant to cause; anything else is not.
+  # The server may count a few refusals more than wrk saw 503s: requests still waiting for the budget when wrk
+  # stopped (at the end, or after the warm-up run) are refused after their client has gone.
+  [ "$five" = "$s503" ] && [ "$s503" -le "$refused" ] || { echo "serve-load.sh: the soak got $five 5xx answers, $s503 of them 503, for $refused decode refusals" >&2; exit 1; }
+  [ "$peak_reserved" -le "$budget" ] || { echo "serve-load.sh: $peak_reserved bytes reserved, over the budget of $budget" >&2; exit 1; }
+  exit 0
+fi
 [ "$five" = 0 ] || { echo "serve-load.sh: the soak got $five 5xx answers" >&2; exit 1; }

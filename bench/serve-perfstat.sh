@@ -5,7 +5,9 @@
 # request (epoll_wait twice: all calls, and those that may sleep); context switches per request by thread name,
 # voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters from /metrics; the
 # client's (wrk's) CPU per request.
-# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0").
+# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"). CPU per request is also split by thread (from
+# /proc/PID/task/*/stat). INPROC=B: then the same counters for in-process predict at batch B on one thread (the
+# reference the ratio cells compare with; ServeLoadTool baseline-loop, warmed up as serve-load.sh does), per batch.
 # Usage: bench/serve-perfstat.sh JAR MAX_BATCH CONCURRENCY MIX [extra JVM options]
 #        (MIX as in serve-load.lua, e.g. bin1; needs wrk, perf and the model and bodies that serve-load.sh writes:
 #        java -cp JAR bench/ServeLoadTool.java models DIR, then ... bodies DIR/lenet5.c4j DIR/lenet5; DIR=$C4J_PERF_DIR)
@@ -21,7 +23,8 @@ T=$(( C < 2 ? 1 : 2 ))
 for _ in $(seq "${WARM:-4}"); do
   wrk -t$T -c"$C" -d5s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX" >/dev/null
 done
-threads() { for t in /proc/$P/task/*; do echo "$(tr ' ' _ <"$t/comm") ${t##*/} $(awk '/^voluntary_ctxt/ { v = $2 } /nonvoluntary_ctxt/ { n = $2 } END { print v, n }' "$t/status")"; done; }
+# per thread: name, id, voluntary and involuntary context switches, CPU clock ticks (user + system)
+threads() { for t in /proc/$P/task/*; do echo "$(tr ' ' _ <"$t/comm") ${t##*/} $(awk '/^voluntary_ctxt/ { v = $2 } /nonvoluntary_ctxt/ { n = $2 } END { print v, n }' "$t/status") $(awk '{ i = index($0, ") "); split(substr($0, i + 2), f, " "); print f[12] + f[13] }' "$t/stat")"; done; }
 threads >"$OUT/t0"
 perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait \
   -e syscalls:sys_enter_epoll_wait --filter 'timeout != 0' -e raw_syscalls:sys_enter \
@@ -45,5 +48,34 @@ curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = 
 awk -v r="$R" 'NR == FNR { v[$2] = $3; n[$2] = $4; next } { k = $1; gsub(/[0-9-]+$/, "", k); sv[k] += $3 - v[$2]; sn[k] += $4 - n[$2] }
   END { for (k in sv) if (sv[k] + sn[k] > 0) printf "    context switches per request, %-16s %.2f voluntary, %.2f involuntary\n", k, sv[k] / (r * 5), sn[k] / (r * 5) }' \
   "$OUT/t0" "$OUT/t1" | sort -k6 -nr | head -6
+# CPU per request by thread: the model's worker runs one forward pass at a time, so whatever else it does per
+# request (answer encoding and writing, resumed reads) is serialized with the forward passes
+awk -v r="$R" -v hz="$(getconf CLK_TCK)" 'NR == FNR { c[$2] = $5; next } { k = $1; gsub(/[0-9-]+$/, "", k); d[k] += $5 - c[$2] }
+  END { for (k in d) if (d[k] > 0) printf "    CPU per request, %-16s %.4f ms\n", k, 1000 * d[k] / hz / (r * 5) }' \
+  "$OUT/t0" "$OUT/t1" | sort -k5 -nr | head -6
 kill $P; wait $P 2>/dev/null
+if [ -n "${INPROC:-}" ]; then
+  mkfifo "$OUT/in"
+  java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads "$@" -cp "$JAR" \
+    "$REPO/bench/ServeLoadTool.java" baseline-loop "$DIR/lenet5.c4j" "$INPROC" <"$OUT/in" >"$OUT/inproc" 2>/dev/null &
+  P=$!
+  exec 9>"$OUT/in"
+  echo "warm 5 240 50" >&9
+  until [ -s "$OUT/inproc" ]; do kill -0 $P 2>/dev/null || { echo "in-process predict did not start" >&2; exit 1; }; sleep 1; done
+  threads >"$OUT/t0"
+  perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,raw_syscalls:sys_enter -p $P -o "$OUT/perf" -- sleep 5 &
+  PS=$!
+  echo 5 >&9
+  wait $PS
+  threads >"$OUT/t1"
+  until [ "$(wc -l <"$OUT/inproc")" -ge 2 ]; do kill -0 $P 2>/dev/null || { echo "in-process predict stopped" >&2; exit 1; }; sleep 0.2; done
+  exec 9>&-; wait $P 2>/dev/null
+  # images/s -> batches/s; the counters cover the same 5 s (perf stat and the run start together)
+  B=$(awk -v b="$INPROC" 'NR == 2 { printf "%.2f", $1 / b }' "$OUT/inproc")
+  echo "in-process predict, batch $INPROC: batches/s $B (warm-up windows: $(head -1 "$OUT/inproc"))"
+  awk -v r="$B" '/task-clock|context-switches|sys_enter/ { gsub(",", "", $1); printf "  %s per batch: %.2f\n", $2, $1 / (r * 5) }' "$OUT/perf"
+  awk -v r="$B" -v hz="$(getconf CLK_TCK)" 'NR == FNR { c[$2] = $5; next } { k = $1; gsub(/[0-9-]+$/, "", k); d[k] += $5 - c[$2] }
+    END { for (k in d) if (d[k] > 0) printf "    CPU per batch, %-16s %.4f ms\n", k, 1000 * d[k] / hz / (r * 5) }' \
+    "$OUT/t0" "$OUT/t1" | sort -k5 -nr | head -6
+fi
 rm -rf "$OUT"

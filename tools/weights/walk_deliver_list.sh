@@ -15,7 +15,7 @@ cp "$R/resnet18_zip.pth" served/model.pth
 cat > catalogue.json <<JSON
 {"entries": [{"name": "resnet18:imagenet", "architecture": "resnet18", "source": "test",
   "file": "resnet18-$S.pth", "url": "https://download.invalid/models/resnet18-$S.pth", "sha256": "$S",
-  "preprocessing": "torchvision", "classes": "imagenet"}]}
+  "preprocessing": "torchvision", "classes": ["tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", "hen", "ostrich"]}]}
 JSON
 # a pickle that would run a command if it were unpickled naively
 /usr/bin/python3 -c "

@@ -15,6 +15,8 @@ module org.convnet4j.ml {
     requires org.tribuo.common.libsvm;
     requires org.tribuo.common.nearest;
     requires org.tribuo.common.tree;
+    requires org.tribuo.math; // k-NN's kept rows (neighbours())
+    requires com.google.protobuf; // Tribuo's saved form, read for k-NN's rows
 
     exports org.convnet4j.ml;
 

@@ -58,7 +58,7 @@ public final class FlagAB {
         if (name.endsWith(".c4j")) {
             net = ModelFiles.load(java.nio.file.Path.of(name));
         } else {
-            net = ModelZoo.build(name, null, 1000);
+            net = ModelZoo.build(name, null, name.startsWith("lenet") ? 10 : 1000); // W3: 10 classes
             net.initialize(0);
         }
         Random random = new Random(0);
@@ -109,14 +109,14 @@ public final class FlagAB {
             }
             ratio[r] = a[r] / b[r];
             cpuRatio[r] = cpuB[r] / cpuA[r];
-            System.out.printf(Locale.ROOT, "round %2d  A %7.2f img/s  B %7.2f img/s  A/B %.3f   CPU ms/img A %7.2f"
-                    + "  B %7.2f  B/A %.3f%n", r, a[r], b[r], ratio[r], cpuA[r], cpuB[r], cpuRatio[r]);
+            System.out.printf(Locale.ROOT, "round %2d  A %7.2f img/s  B %7.2f img/s  A/B %.3f   CPU ms/img A %8.4f"
+                    + "  B %8.4f  B/A %.3f%n", r, a[r], b[r], ratio[r], cpuA[r], cpuB[r], cpuRatio[r]);
         }
         set(fields, defaults, false);
         System.out.printf(Locale.ROOT, "median    A %7.2f img/s  B %7.2f img/s  paired A/B %.3f (rounds %.2f..%.2f);"
                 + " load %s%n", median(a), median(b), median(ratio), Arrays.stream(ratio).min().orElse(0),
                 Arrays.stream(ratio).max().orElse(0), load());
-        System.out.printf(Locale.ROOT, "median    CPU ms/img A %7.2f  B %7.2f  paired B/A %.3f (rounds %.2f..%.2f)"
+        System.out.printf(Locale.ROOT, "median    CPU ms/img A %8.4f  B %8.4f  paired B/A %.3f (rounds %.2f..%.2f)"
                 + " (process CPU time, pool spinning included)%n", median(cpuA), median(cpuB), median(cpuRatio),
                 Arrays.stream(cpuRatio).min().orElse(0), Arrays.stream(cpuRatio).max().orElse(0));
     }
@@ -127,12 +127,12 @@ public final class FlagAB {
         }
     }
 
-    private static long cpuNanos() {
+    static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    private static String load() {
+    static String load() {
         try {
             return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
         } catch (java.io.IOException e) {
@@ -140,7 +140,7 @@ public final class FlagAB {
         }
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
@@ -25,7 +26,9 @@ import org.convnet4j.zoo.ModelZoo;
  * {@link Sequential} and {@link Graph} do, but times every leaf layer, and sums the times by layer type and
  * input/output shape (so ResNet-50's 16 bottlenecks collapse into a few rows). Prints the rows sorted by time
  * with their share, MACs and GFLOPS, after a warm-up. A diagnosis tool for the engine, not a benchmark: the
- * per-layer timer calls add a little overhead of their own.
+ * per-layer timer calls add a little overhead of their own. Inference fuses as {@code Model.predict} does (a
+ * convolution with its batch norm and activation is one row, "Conv2d+BatchNorm2d+ReLU ...");
+ * {@code -Dconvnet4j.profile.fused=false} times them apart.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp convnet4j-bench/target/benchmarks.jar \
  *     org.convnet4j.bench.LayerProfile resnet50 8 [repetitions]</pre>
@@ -68,11 +71,11 @@ public final class LayerProfile {
             GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
         }
         p.recording = true;
-        long t0 = System.nanoTime();
+        long t0 = now();
         for (int i = 0; i < reps; i++) {
             GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
         }
-        double total = (System.nanoTime() - t0) / 1e9 / reps;
+        double total = (now() - t0) / 1e9 / reps;
         p.print(name, batch, total, reps);
     }
 
@@ -91,22 +94,22 @@ public final class LayerProfile {
         int steps = Math.max(1, reps);
         for (int warm = 0; warm < 2; warm++) {
             recording = warm == 1;
-            long t0 = System.nanoTime();
+            long t0 = now();
             for (int step = 0; step < steps; step++) {
-                long s0 = System.nanoTime();
+                long s0 = now();
                 sgd.zeroGrad();
-                record("optimizer zeroGrad", System.nanoTime() - s0, 0);
+                record("optimizer zeroGrad", now() - s0, 0);
                 Tensor out = run(model, List.of(x), true);
-                long l0 = System.nanoTime();
+                long l0 = now();
                 Tensor g = loss.compute(out, labels).gradient();
-                record("loss", System.nanoTime() - l0, 0);
+                record("loss", now() - l0, 0);
                 trainBackward(model, g);
-                long u0 = System.nanoTime();
+                long u0 = now();
                 sgd.step();
-                record("optimizer step", System.nanoTime() - u0, 0);
+                record("optimizer step", now() - u0, 0);
             }
             if (recording) {
-                print(model.name() + " training step", x.dim(0), (System.nanoTime() - t0) / 1e9 / steps, steps);
+                print(model.name() + " training step", x.dim(0), (now() - t0) / 1e9 / steps, steps);
             }
         }
     }
@@ -137,12 +140,12 @@ public final class LayerProfile {
                 List<Tensor> in = trainBackward(n.layer(), g);
                 for (int j = 0; j < n.inputs().size(); j++) {
                     grads.merge(n.inputs().get(j), in.get(j), (a, b) -> {
-                        long t0 = System.nanoTime();
+                        long t0 = now();
                         Tensor sum = Tensor.zeros(a.shape().dims());
                         for (int k = 0; k < sum.size(); k++) {
                             sum.data()[k] = a.data()[k] + b.data()[k];
                         }
-                        record("graph gradient join", System.nanoTime() - t0, 0);
+                        record("graph gradient join", now() - t0, 0);
                         return sum;
                     });
                 }
@@ -157,19 +160,19 @@ public final class LayerProfile {
             // the two halves of Conv2d.backward, timed apart (same calls, fresh input-gradient tensor)
             Tensor x = convInputs.get(conv);
             double macs = leafMacs.getOrDefault(layer, 0.0);
-            long t0 = System.nanoTime();
+            long t0 = now();
             Convolution.backwardWeights(x, dy, conv.kernel().grad(), conv.bias() == null ? null : conv.bias().grad(),
                     conv.convParams());
-            long t1 = System.nanoTime();
+            long t1 = now();
             record(keys.get(layer) + " backward weights", t1 - t0, macs);
             Tensor dx = Convolution.backwardInput(dy, conv.kernel().value(), x.shape(), conv.convParams(),
                     Tensor.zeros(x.shape().dims()));
-            record(keys.get(layer) + " backward data", System.nanoTime() - t1, macs);
+            record(keys.get(layer) + " backward data", now() - t1, macs);
             return List.of(dx);
         }
-        long t0 = System.nanoTime();
+        long t0 = now();
         List<Tensor> g = layer.backwardAll(dy);
-        record(keys.get(layer) + " backward", System.nanoTime() - t0, 2 * leafMacs.getOrDefault(layer, 0.0));
+        record(keys.get(layer) + " backward", now() - t0, 2 * leafMacs.getOrDefault(layer, 0.0));
         return g;
     }
 
@@ -196,8 +199,13 @@ public final class LayerProfile {
     private Tensor run(Layer layer, List<Tensor> inputs, boolean training) {
         if (layer instanceof Sequential s) {
             Tensor h = inputs.get(0);
-            for (Layer l : s.layers()) {
-                h = run(l, List.of(h), training);
+            List<Layer> ls = s.layers();
+            for (int i = 0; i < ls.size(); i++) {
+                List<Layer> chain = ls.subList(i + 1, Math.min(ls.size(), i + 3));
+                int absorbed = fusing(ls.get(i), chain, training);
+                h = absorbed > 0 ? runFused((InferenceFusion) ls.get(i), List.of(h), chain, absorbed)
+                        : run(ls.get(i), List.of(h), training);
+                i += absorbed;
             }
             return h;
         }
@@ -206,13 +214,23 @@ public final class LayerProfile {
             for (int i = 0; i < g.inputNames().size(); i++) {
                 acts.put(g.inputNames().get(i), inputs.get(i));
             }
-            for (Graph.Node n : g.nodes()) {
+            List<Graph.Node> nodes = g.nodes();
+            for (int i = 0; i < nodes.size(); i++) {
+                Graph.Node n = nodes.get(i);
                 if (!n.isInput()) {
                     List<Tensor> args = new ArrayList<>();
                     for (String src : n.inputs()) {
                         args.add(acts.get(src));
                     }
-                    acts.put(n.name(), run(n.layer(), args, training));
+                    List<Layer> chain = chainAfter(nodes, i);
+                    int absorbed = fusing(n.layer(), chain, training);
+                    if (absorbed > 0) {
+                        acts.put(nodes.get(i + absorbed).name(),
+                                runFused((InferenceFusion) n.layer(), args, chain, absorbed));
+                        i += absorbed;
+                    } else {
+                        acts.put(n.name(), run(n.layer(), args, training));
+                    }
                 }
             }
             return acts.get(g.outputNames().get(0));
@@ -220,9 +238,9 @@ public final class LayerProfile {
         if (training && layer instanceof Conv2d conv) {
             convInputs.put(conv, inputs.get(0));
         }
-        long t0 = System.nanoTime();
+        long t0 = now();
         Tensor y = layer.forward(inputs, training);
-        long dt = System.nanoTime() - t0;
+        long dt = now() - t0;
         List<Shape> shapes = new ArrayList<>();
         for (Tensor t : inputs) {
             shapes.add(t.shape().dropFirst());
@@ -234,10 +252,69 @@ public final class LayerProfile {
         return y;
     }
 
+    /**
+     * {@code -Dconvnet4j.profile.cpu=true}: the calling thread's CPU time instead of wall-clock time, steady on a
+     * loaded machine; it counts only this thread, so use it with {@code -Dconvnet4j.threads=1} (every kernel then
+     * runs on the caller).
+     */
+    private static final boolean CPU = Boolean.getBoolean("convnet4j.profile.cpu");
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static long now() {
+        return CPU ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    /** {@code -Dconvnet4j.profile.fused=false} times batch norm and activations as layers of their own. */
+    private static final boolean FUSED = !"false".equals(System.getProperty("convnet4j.profile.fused"));
+
+    /** How many following layers {@code layer} runs itself in inference, as {@code Model.predict} does. */
+    private static int fusing(Layer layer, List<Layer> chain, boolean training) {
+        return FUSED && !training && layer instanceof InferenceFusion f ? f.absorbable(chain) : 0;
+    }
+
+    /** The nodes after node i that Graph lets fusion absorb: each the only reader of the one before. */
+    private static List<Layer> chainAfter(List<Graph.Node> nodes, int i) {
+        List<Layer> chain = new ArrayList<>(2);
+        for (int j = i; chain.size() < 2 && j + 1 < nodes.size(); j++) {
+            Graph.Node next = nodes.get(j + 1);
+            String name = nodes.get(j).name();
+            long readers = nodes.stream().filter(n -> n.inputs().contains(name)).count();
+            if (next.isInput() || readers != 1 || next.inputs().size() != 1 || !next.inputs().get(0).equals(name)) {
+                break;
+            }
+            chain.add(next.layer());
+        }
+        return chain;
+    }
+
+    /** A fused call (convolution + batch norm + activation), timed as one row named by its layers' types. */
+    private Tensor runFused(InferenceFusion f, List<Tensor> args, List<Layer> chain, int absorbed) {
+        Layer layer = (Layer) f;
+        Tensor in = args.get(0);
+        long t0 = now();
+        Tensor y = f.forwardAbsorbing(args, chain, absorbed);
+        long dt = now() - t0;
+        String key = keys.computeIfAbsent(layer, l -> {
+            StringBuilder types = new StringBuilder(l.type());
+            for (Layer c : chain.subList(0, absorbed)) {
+                types.append('+').append(c.type());
+            }
+            return types + key(l, in, y).substring(l.type().length());
+        });
+        List<Shape> shapes = new ArrayList<>();
+        for (Tensor t : args) {
+            shapes.add(t.shape().dropFirst());
+        }
+        record(key, dt, layer.macs(shapes) * (double) in.dim(0));
+        return y;
+    }
+
     private void print(String name, int batch, double total, int reps) {
         double sum = rows.values().stream().mapToDouble(r -> r[0]).sum();
-        System.out.printf("# %s batch %d: %.2f ms per pass (%.2f img/s); timed parts sum to %.2f ms%n",
-                name, batch, total * 1e3, batch / total, sum / 1e6 / reps);
+        System.out.printf("# %s batch %d: %.2f ms per pass (%.2f img/s); timed parts sum to %.2f ms%s%n",
+                name, batch, total * 1e3, batch / total, sum / 1e6 / reps,
+                CPU ? " (CPU time of the calling thread)" : "");
         Map<String, double[]> phases = new java.util.TreeMap<>(); // by layer type and phase: {nanos, macs}
         rows.forEach((key, r) -> {
             String type = key.substring(0, key.indexOf(' ') < 0 ? key.length() : key.indexOf(' '));

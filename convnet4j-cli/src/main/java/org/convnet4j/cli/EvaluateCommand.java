@@ -8,7 +8,6 @@ import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
-import java.util.Map;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.fusion.FusionSources;
 import org.convnet4j.fusion.MultiInputDataset;
@@ -107,25 +106,17 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */
     private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
-        String spec = inputs;
-        if (spec == null) {
-            Map<String, String> sources = FusionClassifier.savedSources(saved);
-            if (sources.isEmpty()) {
-                throw new BadInputException(modelFile + " takes inputs " + g.inputNames()
-                        + "; give --inputs NAME=DIR,... (one folder of class folders per input)");
-            }
-            spec = sources.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .collect(java.util.stream.Collectors.joining(","));
-        }
         MultiInputDataset test;
         try {
-            PrintWriter notes = spec.equals(inputs) ? out : new PrintWriter(java.io.Writer.nullWriter());
-            test = FusionSources.parse(spec).loadFor(g, modelFile.toString(), limit, null, PairedFolders.OnMissing.FAIL,
-                    notes::println);
+            test = inputs == null ? FusionSources.testDataFor(saved, modelFile, limit)
+                    : FusionSources.parse(inputs).loadFor(g, modelFile, limit, null, PairedFolders.OnMissing.FAIL,
+                            out::println);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("--inputs: " + e.getMessage(), e);
+            throw new BadInputException(inputs == null ? e.getMessage() + " with --inputs" : "--inputs: " + e.getMessage(), e);
         }
-        return report(g, requireSameClasses(g, test, spec), spec, out);
+        String label = inputs != null ? inputs : FusionSources.forModel(saved, modelFile).sources().entrySet()
+                .stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(","));
+        return report(g, requireSameClasses(g, test, label), label, out);
     }
 
     private Integer report(Model model, Dataset test, String dataLabel, PrintWriter out) throws Exception {

@@ -44,7 +44,7 @@ final class FusionOptions {
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.002", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--val-split", paramLabel = "F", defaultValue = "0.1", description = "Held-out fraction. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--val-split", paramLabel = "F", defaultValue = "0.1", description = "Held-out fraction, stratified by class (each class its share within one picture; every class keeps a training picture). Default: ${DEFAULT-VALUE}.")
     double valSplit;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")

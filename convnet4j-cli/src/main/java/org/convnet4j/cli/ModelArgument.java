@@ -102,24 +102,6 @@ public final class ModelArgument {
         return specs;
     }
 
-    /** Folders among {@code images} replaced by the pictures in them (sorted); a folder without any is refused. */
-    static List<Path> expandFolders(List<Path> images) throws java.io.IOException {
-        List<Path> out = new ArrayList<>();
-        for (Path p : images) {
-            if (!Files.isDirectory(p)) {
-                out.add(p);
-                continue;
-            }
-            List<Path> found = org.convnet4j.data.ImageFolderDataset.pictureFiles(p);
-            if (found.isEmpty()) {
-                throw new BadInputException(p + ": a folder without pictures (" + String.join(", ",
-                        new java.util.TreeSet<>(org.convnet4j.data.ImageFolderDataset.EXTENSIONS)) + ")");
-            }
-            out.addAll(found);
-        }
-        return out;
-    }
-
     /**
      * Every picture given ({@code IMAGE} arguments, the files of {@code NAME=IMAGE} options) exists and is a file;
      * checked before the model is downloaded or read, so a mistyped name costs one line, not a download.

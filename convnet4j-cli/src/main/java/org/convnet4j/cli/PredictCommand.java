@@ -81,7 +81,8 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
         List<String> specs = ModelArgument.dataSpecs(data, images, limit); // checked before any download or model load
-        images = ModelArgument.expandFolders(images.stream().filter(p -> !specs.contains(p.toString())).toList());
+        images = org.convnet4j.data.ImageFolderDataset.picturesOf(images.stream()
+                .filter(p -> !specs.contains(p.toString())).toList()); // folders: the pictures in them, sorted
         ModelArgument.requirePictures(images, namedInputs);
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {

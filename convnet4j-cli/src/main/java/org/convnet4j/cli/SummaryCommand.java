@@ -1,20 +1,12 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.reflect.TypeToken;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.WeightsCatalogue;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.nn.Model;
-import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.nn.ModelSummary;
-import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
@@ -87,11 +79,9 @@ public final class SummaryCommand implements Callable<Integer> {
     }
 
     private Model load() throws Exception {
-        if (model.endsWith(".c4j")) {
-            return fromFile(Path.of(model));
-        }
-        if (Files.isRegularFile(Path.of(model)) || model.contains("://") || WeightsCatalogue.looksLikeName(model)) {
-            // other frameworks' files, URLs and catalogued weights (resnet50:imagenet)
+        if (model.endsWith(".c4j") || Files.isRegularFile(Path.of(model)) || model.contains("://")
+                || WeightsCatalogue.looksLikeName(model)) {
+            // saved models (rebuilt from their architecture), other frameworks' files, URLs, catalogued weights
             return ModelArgument.load(model, null, null, null, spec.commandLine().getErr()).model();
         }
         try {
@@ -102,30 +92,6 @@ public final class SummaryCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-    }
-
-    /** A saved model: rebuilt from the description's {@code architecture}, then its weights loaded. */
-    private Model fromFile(Path file) throws Exception {
-        if (!Files.isRegularFile(file)) {
-            throw new ParameterException(spec.commandLine(), file + ": no such file");
-        }
-        Checkpoint c = Checkpoint.load(file);
-        JsonObject d = Json.parseObject(c.description(), file + ": description");
-        JsonElement arch = d.get("architecture");
-        if (arch == null || !arch.isJsonObject()) {
-            throw new ParameterException(spec.commandLine(), file + ": the description has no 'architecture' to "
-                    + "rebuild the model from");
-        }
-        Map<String, Object> map = new com.google.gson.Gson().fromJson(arch, new TypeToken<Map<String, Object>>() {
-        }.getType());
-        // within the memory budget and the per-file cap, naming the file
-        Model m = ModelSpec.fromMap(map, file.toString(), org.convnet4j.model.ModelFiles.storedBytes(c.parameters()));
-        for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
-            if (c.parameters().containsKey(e.getKey())) {
-                e.getValue().load(c.parameters().get(e.getKey()));
-            }
-        }
-        return m;
     }
 
     /** "3x224x224" (or "3,224,224") to a shape. */

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A case-1 model (a frozen network, then a Tribuo classifier fitted on its features) exports to ONNX when the
  * classifier is linear, and the file computes what the model computes: it is run by an evaluator outside our engine
  * (tools/fixtures/onnx_torch_eval.py: the ONNX nodes one by one with PyTorch, after onnx.checker's full check) on
- * the same inputs. Non-linear classifiers refuse in one line.
+ * the same inputs. k-NN is written with standard operators (TopK over distances, a vote), a forest as
+ * ONNX-ML's TreeEnsembleClassifier; the kernel SVM refuses in one line.
  */
 class CaseOneOnnxExportTest {
     private static final Path EVAL = Path.of("..", "tools", "fixtures", "onnx_torch_eval.py");
@@ -125,19 +126,127 @@ class CaseOneOnnxExportTest {
                 assertEquals(org.convnet4j.tensor.RowOps.argmax(want, i * classes, classes),
                         org.convnet4j.tensor.RowOps.argmax(got, i * classes, classes), c[0] + " sample " + i);
             }
+            checkWithOnnxRuntime(file, x, want);
             // not trivially equal: the probabilities are spread, not one class at 1 everywhere
             assertTrue(Math.exp(want[0]) > 1e-3 && Math.exp(want[0]) < 0.999, c[0] + ": " + Math.exp(want[0]));
         }
     }
 
     @Test
-    void aNonLinearHeadRefusesInOneLineAndWritesNothing() throws IOException {
-        Sequential model = caseOne("knn", 3);
+    void aKnnHeadExportsInStandardOperatorsAndTheFileVotesAsTribuoDoes() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3");
+        int classes = 3;
+        Sequential model = caseOne("knn", classes);
         Path file = dir.resolve("knn.onnx");
+        OnnxExporter.export(model, file);
+        Tensor x = pictures(40, classes, 99, null);
+        float[] want = model.predict(x).data(); // log of Tribuo's vote fractions (k = 5), floored at log(1e-12)
+        float[] got = runOutside(file, x);
+        assertEquals(want.length, got.length);
+        int split = 0;
+        for (int i = 0; i < 40; i++) {
+            for (int c = 0; c < classes; c++) {
+                float w = want[i * classes + c];
+                float g = got[i * classes + c];
+                assertEquals(w, g, 1e-5f, "sample " + i + " class " + c);
+                double p = Math.exp(w);
+                assertEquals(Math.round(p * 5), p * 5, 1e-4, "a fraction of 5 votes: " + p);
+            }
+            split += Math.exp(want[i * classes]) > 0.1 && Math.exp(want[i * classes]) < 0.9 ? 1 : 0;
+            assertEquals(org.convnet4j.tensor.RowOps.argmax(want, i * classes, classes),
+                    org.convnet4j.tensor.RowOps.argmax(got, i * classes, classes), "sample " + i);
+        }
+        assertTrue(split > 0, "some samples' neighbours disagree (the votes are not all unanimous)");
+        checkWithOnnxRuntime(file, x, want);
+
+        // our importer reads the same file back as a network of standard operators
+        org.convnet4j.nn.Model back = org.convnet4j.io.weights.ModelLoader.load(file).model();
+        float[] again = back.predict(x).data();
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], again[i], 1e-5f, "imported back, value " + i);
+        }
+    }
+
+    @Test
+    void aForestHeadExportsAsAnOnnxMlTreeEnsembleThatVotesAsTribuoDoes() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3");
+        int classes = 4;
+        Sequential model = caseOne("forest", classes);
+        Path file = dir.resolve("forest.onnx");
+        OnnxExporter.export(model, file);
+        Tensor x = pictures(40, classes, 99, null);
+        float[] want = model.predict(x).data(); // log of the fraction of Tribuo's 20 trees voting for each class
+        float[] got = runOutside(file, x);      // TreeEnsembleClassifier as its specification says (python)
+        assertEquals(want.length, got.length);
+        int split = 0;
+        for (int i = 0; i < 40; i++) {
+            for (int c = 0; c < classes; c++) {
+                float w = want[i * classes + c];
+                assertEquals(w, got[i * classes + c], 1e-5f, "sample " + i + " class " + c);
+                double p = Math.exp(w);
+                assertEquals(Math.round(p * 20), p * 20, 1e-4, "a fraction of 20 votes: " + p);
+            }
+            split += Math.exp(want[i * classes]) > 0.02 && Math.exp(want[i * classes]) < 0.98 ? 1 : 0;
+        }
+        assertTrue(split > 0, "some samples' trees disagree (the votes are not all unanimous)");
+        checkWithOnnxRuntime(file, x, want);
+
+        // our importer does not run ONNX-ML operators: one line naming the operator and its domain
+        org.convnet4j.io.onnx.UnsupportedOnnxException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.convnet4j.io.onnx.UnsupportedOnnxException.class,
+                () -> org.convnet4j.io.weights.ModelLoader.load(file));
+        assertTrue(e.getMessage().contains("operator ai.onnx.ml.TreeEnsembleClassifier (opset 1) is not supported"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    /**
+     * With {@code -Dconvnet4j.onnxruntime=DIR} (a folder where {@code npm install --ignore-scripts
+     * onnxruntime-node@1.31.1} ran; tools/onnx-runtime-check.sh does both), the file is also run by ONNX Runtime
+     * (tools/fixtures/onnx_ort_eval.js), which implements the ONNX-ML operators: on demand, as CI has no node.
+     * Within 1e-4, relative beyond 1.
+     */
+    private void checkWithOnnxRuntime(Path file, Tensor x, float[] want) throws Exception {
+        String ort = System.getProperty("convnet4j.onnxruntime");
+        if (ort == null) {
+            return;
+        }
+        Path in = dir.resolve("ort-x.f32");
+        Path out = dir.resolve("ort-y.f32");
+        ByteBuffer b = ByteBuffer.allocate(4 * x.size()).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(x.data());
+        Files.write(in, b.array());
+        StringBuilder dims = new StringBuilder();
+        for (int k = 0; k < x.rank(); k++) {
+            dims.append(k == 0 ? "" : ",").append(x.dim(k));
+        }
+        ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
+                file.toString(), in.toString(), dims.toString(), out.toString()).redirectErrorStream(true);
+        pb.environment().put("NODE_PATH", Path.of(ort, "node_modules").toString());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
+        ByteBuffer y = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] got = new float[y.remaining() / 4];
+        y.asFloatBuffer().get(got);
+        assertEquals(want.length, got.length, "onnxruntime output");
+        for (int i = 0; i < want.length; i++) {
+            // relative for large negative log-probabilities: ONNX Runtime's float Sigmoid and Log are approximations
+            // (logreg with 4 classes: 1.7e-4 at -7.9), the votes of k-NN and forests come out exact
+            assertEquals(want[i], got[i], 1e-4f * Math.max(1f, Math.abs(want[i])),
+                    "onnxruntime, value " + i + " of " + file.getFileName());
+        }
+        System.out.println("onnxruntime agrees on " + file.getFileName() + ": " + want.length + " values");
+    }
+
+    @Test
+    void theKernelSvmRefusesInOneLineAndWritesNothing() throws IOException {
+        Sequential model = caseOne("rbf-svm", 3);
+        Path file = dir.resolve("rbf.onnx");
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> OnnxExporter.export(model, file));
-        assertTrue(e.getMessage().startsWith("ONNX export: layer 'classifier' (ShallowClassifier): a knn classifier"
-                + " has no ONNX form"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("ONNX export: layer 'classifier' (ShallowClassifier): a rbf-svm"
+                + " classifier has no ONNX form"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         assertFalse(Files.exists(file));
     }

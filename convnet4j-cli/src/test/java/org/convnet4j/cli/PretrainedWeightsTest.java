@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -50,6 +51,8 @@ class PretrainedWeightsTest {
     private Path served;
     private String fileName;
     private Path picture;
+    private Path catalogue;
+    private String sha256;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -75,12 +78,10 @@ class PretrainedWeightsTest {
             }
         });
         server.start();
-        Path catalogue = dir.resolve("catalogue.json");
-        Files.writeString(catalogue, """
-                {"entries": [{"name": "resnet18:imagenet", "architecture": "resnet18", "source": "test",
-                  "file": "%s", "url": "https://download.invalid/models/%s", "sha256": "%s",
-                  "preprocessing": "torchvision", "classes": "imagenet"}]}
-                """.formatted(fileName, fileName, sha));
+        catalogue = dir.resolve("catalogue.json");
+        sha256 = sha;
+        // the fixture has 10 outputs: its entry lists 10 class names (called 0..9, the folders of the evaluate test)
+        writeCatalogue("[\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]");
         System.setProperty("convnet4j.cache", dir.resolve("cache").toString());
         System.setProperty("convnet4j.weights.mirror", "http://127.0.0.1:" + server.getAddress().getPort() + "/");
         System.setProperty("convnet4j.weights.catalogue", catalogue.toString());
@@ -90,6 +91,55 @@ class PretrainedWeightsTest {
         }
         picture = dir.resolve("cat.png");
         Images.write(p, picture);
+    }
+
+    /** The test's catalogue: its resnet18:imagenet names the fixture, with {@code classes} as given (JSON). */
+    private void writeCatalogue(String classes) throws IOException {
+        Files.writeString(catalogue, """
+                {"entries": [{"name": "resnet18:imagenet", "architecture": "resnet18", "source": "test",
+                  "file": "%s", "url": "https://download.invalid/models/%s", "sha256": "%s",
+                  "preprocessing": "torchvision", "classes": %s}]}
+                """.formatted(fileName, fileName, sha256, classes));
+    }
+
+    /**
+     * An entry whose classes do not match its file's outputs (ImageNet's 1,000 said, 10 there; or 3 names listed) is
+     * one line naming the entry and both counts, in every command that loads it, before anything is written; listed
+     * names are what predict prints.
+     */
+    @Test
+    void aCatalogueEntryWhoseClassesDoNotMatchTheFileIsOneLineAndListedNamesArePrinted() throws Exception {
+        writeCatalogue("\"imagenet\"");
+        Path c4j = dir.resolve("never.c4j");
+        for (String[] args : List.of(new String[] {"predict", "--model", "resnet18:imagenet", picture.toString()},
+                new String[] {"summary", "--model", "resnet18:imagenet"},
+                new String[] {"import", "resnet18:imagenet", "-o", c4j.toString()})) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exitCode(), args[0] + ": " + r.err());
+            assertEquals(1, r.errLines(), r.err());
+            assertTrue(r.err().contains("catalogue entry resnet18:imagenet says ImageNet's 1000 classes")
+                    && r.err().contains(fileName + " has 10 outputs"), r.err());
+            assertTrue(r.out().isEmpty(), r.out());
+        }
+        assertFalse(Files.exists(c4j));
+
+        writeCatalogue("[\"cat\", \"dog\", \"fish\"]");
+        CliRun three = CliRun.of("predict", "--model", "resnet18:imagenet", picture.toString());
+        assertEquals(2, three.exitCode(), three.err());
+        assertTrue(three.err().contains("says 3 class names") && three.err().contains("has 10 outputs"), three.err());
+
+        String[] names = {"tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray",
+            "stingray", "cock", "hen", "ostrich"};
+        writeCatalogue(Json.toCompact(Json.toTree(List.of(names))));
+        CliRun named = CliRun.of("predict", "--model", "resnet18:imagenet", "--json", "--top-k", "10",
+                picture.toString());
+        assertEquals(0, named.exitCode(), named.err());
+        JsonArray top = top(named);
+        for (int i = 0; i < 10; i++) {
+            JsonObject t = top.get(i).getAsJsonObject();
+            assertEquals(names[t.get("label").getAsInt()], t.get("class").getAsString(), named.out());
+        }
+        assertEquals(1, requests.get(), "one download for all the runs");
     }
 
     @AfterEach

@@ -73,5 +73,11 @@ class SummaryCommandTest {
         Run r = run("--model", file.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(61_706L, Json.parseObject(r.out(), "summary").get("total_params").getAsLong());
+
+        // read as every command reads a model file (ModelFiles through ModelArgument): a missing one is one line
+        CliRun missing = CliRun.of("summary", "--model", dir.resolve("missing.c4j").toString());
+        assertEquals(2, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("missing.c4j"), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
     }
 }

@@ -41,6 +41,91 @@ public final class Datasets {
         return new Split(view(ds, train), view(ds, val));
     }
 
+    /**
+     * A seeded split stratified by class, as scikit-learn's {@code train_test_split(stratify=y)}: about
+     * {@code round(size * validationFraction)} samples (at least 1) go to validation, and each class's count there is
+     * its share of that total rounded down or up (within one picture of {@code classSize * total / size}). A class always keeps at least one training sample, so a class of one
+     * picture stays whole in training and the total shrinks when the tiny classes cannot give what it asks. Which
+     * pictures of a class go to validation is a seeded random choice; the same seed always gives the same split.
+     *
+     * @return [0] = training indices, [1] = validation indices, each ascending
+     * @throws IllegalArgumentException when the fraction is not in (0, 1) or no class has two samples to give one
+     */
+    public static int[][] stratifiedIndices(Dataset ds, double validationFraction, long seed) {
+        if (!(validationFraction > 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("stratified split: validation fraction " + validationFraction
+                    + " must be between 0 and 1 (exclusive)");
+        }
+        int n = ds.size();
+        int nVal = (int) Math.max(1, Math.round(n * validationFraction));
+        int k = ds.numClasses();
+        int[] perm = permutation(n, new Random(seed));
+        int[] count = new int[k];
+        int[] firstSeen = new int[k];
+        java.util.Arrays.fill(firstSeen, Integer.MAX_VALUE);
+        for (int pos = 0; pos < n; pos++) {
+            int c = ds.label(perm[pos]);
+            if (c < 0 || c >= k) {
+                throw new IllegalArgumentException("stratified split: sample " + perm[pos] + " has label " + c
+                        + " outside 0.." + (k - 1));
+            }
+            count[c]++;
+            firstSeen[c] = Math.min(firstSeen[c], pos);
+        }
+        // each class's exact share, rounded down; then one more to the classes with the largest remainders (ties
+        // in the seeded order of their first picture) until the total is reached, never a class's last picture
+        int[] take = new int[k];
+        double[] rest = new double[k];
+        int given = 0;
+        for (int c = 0; c < k; c++) {
+            double exact = count[c] * (double) nVal / n;
+            take[c] = Math.min((int) Math.floor(exact), Math.max(0, count[c] - 1));
+            rest[c] = exact - take[c];
+            given += take[c];
+        }
+        Integer[] order = new Integer[k];
+        for (int c = 0; c < k; c++) {
+            order[c] = c;
+        }
+        java.util.Arrays.sort(order, (a, b) -> rest[a] != rest[b] ? Double.compare(rest[b], rest[a])
+                : Integer.compare(firstSeen[a], firstSeen[b]));
+        for (int i = 0; i < k && given < nVal; i++) {
+            int c = order[i];
+            if (rest[c] > 0 && take[c] < count[c] - 1) {
+                take[c]++;
+                given++;
+            }
+        }
+        if (given == 0) {
+            throw new IllegalArgumentException("stratified split: " + n + " samples in " + k + " classes are too few "
+                    + "to split with validation fraction " + validationFraction + " (every class must keep a "
+                    + "training sample)");
+        }
+        int[] val = new int[given];
+        int[] train = new int[n - given];
+        int[] dealt = new int[k];
+        int v = 0;
+        int t = 0;
+        for (int pos = 0; pos < n; pos++) {
+            int i = perm[pos];
+            int c = ds.label(i);
+            if (dealt[c]++ < take[c]) {
+                val[v++] = i;
+            } else {
+                train[t++] = i;
+            }
+        }
+        java.util.Arrays.sort(val);
+        java.util.Arrays.sort(train);
+        return new int[][] {train, val};
+    }
+
+    /** {@link #stratifiedIndices} as two views. */
+    public static Split stratifiedSplit(Dataset ds, double validationFraction, long seed) {
+        int[][] parts = stratifiedIndices(ds, validationFraction, seed);
+        return new Split(view(ds, parts[0]), view(ds, parts[1]));
+    }
+
     /** The first {@code n} samples ({@code --limit}); the dataset itself if it has no more than {@code n}. */
     public static Dataset subset(Dataset ds, int n) {
         if (n < 1) {

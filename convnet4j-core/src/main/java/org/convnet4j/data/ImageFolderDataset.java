@@ -231,6 +231,28 @@ public final class ImageFolderDataset extends LabelledDataset {
         return imageFiles(dir, dir.toRealPath(), new ArrayList<>());
     }
 
+    /**
+     * Files and folders as the pictures to classify, in the order given: a file stays itself, a folder becomes
+     * {@link #pictureFiles} (sorted). A folder without any picture is refused in one line naming it and the
+     * extensions looked for ({@link IllegalArgumentException}).
+     */
+    public static List<Path> picturesOf(List<Path> filesOrFolders) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : filesOrFolders) {
+            if (!Files.isDirectory(p)) {
+                out.add(p);
+                continue;
+            }
+            List<Path> found = pictureFiles(p);
+            if (found.isEmpty()) {
+                throw new IllegalArgumentException(p + ": a folder without pictures (" + String.join(", ",
+                        new java.util.TreeSet<>(EXTENSIONS)) + ")");
+            }
+            out.addAll(found);
+        }
+        return out;
+    }
+
     private static List<Path> imageFiles(Path classDir, Path rootReal, List<Skipped> skipped) throws IOException {
         List<Path> out = new ArrayList<>();
         // Files.walk does not follow links, not even a linked start folder; a class folder link was already

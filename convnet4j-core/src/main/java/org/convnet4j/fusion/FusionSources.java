@@ -75,6 +75,36 @@ public final class FusionSources {
     }
 
     /**
+     * The sources a saved multi-input model was trained on, as {@link FusionClassifier#save} recorded them: what
+     * {@code evaluate} reads when no sources are given. Refused in one line naming {@code file} and the model's
+     * inputs when the file records none (e.g. a model saved by hand) or the model has a single input.
+     */
+    public static FusionSources forModel(org.convnet4j.model.SavedModel saved, String file) {
+        if (!FusionClassifier.isMultiInput(saved)) {
+            throw new IllegalArgumentException(file + " has a single input; it takes one data set, not sources per"
+                    + " input");
+        }
+        Map<String, String> recorded = FusionClassifier.savedSources(saved);
+        if (recorded.size() < 2) {
+            throw new IllegalArgumentException(file + " takes inputs " + ((org.convnet4j.nn.Graph) saved.model())
+                    .inputNames() + " but records no sources; give NAME=DIR,... (one folder of class folders per"
+                    + " input)");
+        }
+        return of(recorded);
+    }
+
+    /**
+     * The test part of the sources {@code saved} was trained on ({@link #forModel}), in its input order: a saved
+     * fusion model evaluated on the data it was made for, in one call. {@code limit} as {@link #load}; samples
+     * missing from some folder fail.
+     */
+    public static MultiInputDataset testDataFor(org.convnet4j.model.SavedModel saved, String file, Integer limit)
+            throws IOException {
+        return forModel(saved, file).loadFor((org.convnet4j.nn.Graph) saved.model(), file, limit, null,
+                PairedFolders.OnMissing.FAIL, note -> { });
+    }
+
+    /**
      * Parses a resize target "HxW" (both at least 1, at most 16,777,216 pixels) into {height, width}; null gives
      * null (no resize).
      */

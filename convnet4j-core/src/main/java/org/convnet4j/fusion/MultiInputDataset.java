@@ -161,7 +161,11 @@ public final class MultiInputDataset implements Dataset {
         return view(idx);
     }
 
-    /** A seeded split like {@link Datasets#split}, keeping the inputs together. */
+    /**
+     * A seeded split stratified by class ({@link Datasets#stratifiedIndices}: each class's share of the validation
+     * part within one picture of its share overall, at least one training picture kept per class), keeping the
+     * inputs together.
+     */
     public record Split(MultiInputDataset train, MultiInputDataset validation) {
     }
 
@@ -171,16 +175,17 @@ public final class MultiInputDataset implements Dataset {
                     + " must be between 0 and 1 (exclusive)");
         }
         int n = size();
-        int nVal = (int) Math.max(1, Math.round(n * validationFraction));
-        if (nVal >= n) {
+        if (Math.max(1, Math.round(n * validationFraction)) >= n) {
             throw new IllegalArgumentException("MultiInputDataset.split: " + n + " samples are too few to split");
         }
-        int[] perm = Datasets.permutation(n, new Random(seed));
-        int[] val = Arrays.copyOfRange(perm, 0, nVal);
-        int[] train = Arrays.copyOfRange(perm, nVal, n);
-        Arrays.sort(val);
-        Arrays.sort(train);
-        return new Split(view(train), view(val));
+        int[][] parts;
+        try {
+            parts = Datasets.stratifiedIndices(this, validationFraction, seed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("MultiInputDataset.split: " + n + " samples are too few to split ("
+                    + e.getMessage() + ")", e);
+        }
+        return new Split(view(parts[0]), view(parts[1]));
     }
 
     // ---- Dataset --------------------------------------------------------------------------------

@@ -293,6 +293,7 @@ public final class Graph extends Model {
             }
         }
         List<float[]> released = new ArrayList<>(4);
+        Tensor[] masks = null; // per node: the mask of the ReLU after it, whose backward it runs (ReluMasked)
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
             if (n.isInput() || grads[i] == null) {
@@ -301,8 +302,20 @@ public final class Graph extends Model {
             Tensor gi = grads[i];
             grads[i] = null;
             boolean own = pool != null && mayWrite(gi.data(), grads, pool, fromCaller);
-            List<Tensor> inGrads = own && n.layer() instanceof InPlace ip ? ip.backwardInPlace(gi)
-                    : n.layer().backwardAll(gi);
+            int before = maskTaker(i);
+            List<Tensor> inGrads;
+            if (before >= 0) {
+                // a ReLU whose input only it reads, made by a layer that applies the mask itself: the gradient goes
+                // on unmasked, the mask with it
+                masks = masks == null ? new Tensor[nodes.size()] : masks;
+                masks[before] = ((ReluMasked.Mask) n.layer()).reluMask();
+                inGrads = List.of(gi);
+            } else if (masks != null && masks[i] != null) {
+                inGrads = List.of(((ReluMasked) n.layer()).backwardMasked(gi, masks[i], own));
+                masks[i] = null;
+            } else {
+                inGrads = own && n.layer() instanceof InPlace ip ? ip.backwardInPlace(gi) : n.layer().backwardAll(gi);
+            }
             released.clear();
             if (pool != null) {
                 released.add(gi.data());
@@ -329,6 +342,21 @@ public final class Graph extends Model {
             out.add(grads[k] != null ? grads[k] : Tensor.zeros(activations[k].shape()));
         }
         return out;
+    }
+
+    /**
+     * For a ReLU node i: the node before it when that node's layer takes the ReLU's mask in its own backward
+     * ({@link ReluMasked}) and nothing else reads its output; else -1.
+     */
+    private int maskTaker(int i) {
+        Node n = nodes.get(i);
+        if (!(n.layer() instanceof ReluMasked.Mask) || n.inputs().size() != 1) {
+            return -1;
+        }
+        int j = index.get(n.inputs().get(0));
+        Node before = nodes.get(j);
+        return !before.isInput() && readers[j] == 1 && lastUse[j] == i && before.inputs().size() == 1
+                && ReluMasked.fusable(before.layer(), n.layer()) ? j : -1;
     }
 
     /**

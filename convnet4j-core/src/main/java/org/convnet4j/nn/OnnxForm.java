@@ -132,6 +132,18 @@ public interface OnnxForm<L extends Layer> {
         void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> inputs,
                   String output, Map<String, Object> attributes);
 
+        /**
+         * A node with several outputs (e.g. {@code TopK}'s values and indices), otherwise as
+         * {@link #node(String, long, String, String, List, String, Map)}.
+         */
+        default void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> inputs,
+                          List<String> outputs, Map<String, Object> attributes) {
+            if (outputs.size() != 1) {
+                throw new UnsupportedOperationException("this ONNX exporter writes nodes with one output");
+            }
+            node(domain, domainVersion, opType, nodeSuffix, inputs, outputs.get(0), attributes);
+        }
+
         /** A node of the default ONNX domain named {@link #name()} that writes {@link #output()}. */
         default void node(String opType, List<String> inputs, Map<String, Object> attributes) {
             node("", 0, opType, "", inputs, output(), attributes);

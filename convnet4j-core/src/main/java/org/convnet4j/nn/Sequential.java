@@ -156,6 +156,11 @@ public final class Sequential extends Model {
         GradientPool pool = StepBuffers.plan();
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 0; i--) {
+            if (i >= 1 && ReluMasked.fusable(layers.get(i - 1), layers.get(i))) {
+                g = maskedBackwardOf(layers.get(i - 1), layers.get(i), g, gradOutput, pool);
+                i--;
+                continue;
+            }
             g = backwardOf(layers.get(i), g, gradOutput, pool);
         }
         return one(g);
@@ -166,6 +171,11 @@ public final class Sequential extends Model {
         GradientPool pool = StepBuffers.plan();
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 1; i--) {
+            if (i >= 2 && ReluMasked.fusable(layers.get(i - 1), layers.get(i))) {
+                g = maskedBackwardOf(layers.get(i - 1), layers.get(i), g, gradOutput, pool);
+                i--;
+                continue;
+            }
             g = backwardOf(layers.get(i), g, gradOutput, pool);
         }
         if (layers.get(0) instanceof InputGradientOptional first) {
@@ -186,6 +196,20 @@ public final class Sequential extends Model {
     private static Tensor backwardOf(Layer l, Tensor g, Tensor fromCaller, GradientPool pool) {
         boolean own = pool != null && g.data() != fromCaller.data() && pool.holds(g.data());
         Tensor in = own && l instanceof InPlace ip ? ip.backwardInPlace(g).get(0) : l.backwardAll(g).get(0);
+        if (own && in.data() != g.data()) {
+            pool.giveBack(g.data());
+        }
+        return in;
+    }
+
+    /**
+     * A ReLU's backward and the one of the layer before it as one pass: that layer applies the ReLU's mask as it
+     * reads the gradient ({@link ReluMasked}); the same bits as the two passes. Under the memory plan it may write
+     * over a gradient it holds alone, as {@link #backwardOf}.
+     */
+    private static Tensor maskedBackwardOf(Layer taker, Layer relu, Tensor g, Tensor fromCaller, GradientPool pool) {
+        boolean own = pool != null && g.data() != fromCaller.data() && pool.holds(g.data());
+        Tensor in = ((ReluMasked) taker).backwardMasked(g, ((ReluMasked.Mask) relu).reluMask(), own);
         if (own && in.data() != g.data()) {
             pool.giveBack(g.data());
         }

@@ -88,6 +88,14 @@ public final class Pooling {
         }
         int[] inside = {inLo, inHi};
         Kernels kernels = KernelProvider.get();
+        if (p.type() == PoolType.MAX && argMax != null && isPlain2x2(p) && argMaxKernel) {
+            // training's 2x2 pools (LeNet-5, VGG): whole ranges of planes to the kernel, one output per lane
+            int in = geo.h * geo.w;
+            int out = geo.oh * geo.ow;
+            forEachPlaneRange(geo, (p0, p1) -> kernels.maxPool2x2ArgMax(p1 - p0, xd, p0 * in, geo.h, geo.w, geo.oh,
+                    geo.ow, yd, p0 * out, argMax, p0 * out));
+            return y;
+        }
         forEachPlane(geo, pl -> {
             int xBase = pl * geo.h * geo.w;
             int yBase = pl * geo.oh * geo.ow;
@@ -302,6 +310,10 @@ public final class Pooling {
         int ow = geo.ow;
         int inLo = inside[0];
         int inHi = inside[1];
+        if (paddedBorders && hasClippedWindows(geo, p, inLo, inHi) && (long) geo.h * geo.w <= PADDED_MAX_VALUES) {
+            maxPlanePadded(kernels, xd, xBase, geo, p, cs, inLo, inHi, yd, yBase);
+            return;
+        }
         // Stride 1 with an output as wide as the input (3x3, pad 1): output (r, q) and (r, q + 1) read windows one
         // float apart, and so do (r, ow - 1) and (r + 1, 0). The rows whose windows lie inside the image vertically
         // then form one run of outputs for one kernel call (GoogLeNet's 14x14 and 7x7 planes are narrower than a
@@ -353,6 +365,118 @@ public final class Pooling {
             }
         }
     }
+
+    /**
+     * {@code -Dconvnet4j.pool.paddedBorders=false}: the border outputs of {@link #maxPlane} (windows clipped by
+     * padding or by ceil mode) run the clipped scalar chain as before instead of {@link #maxPlanePadded}; a field so
+     * that A/B runs can flip it.
+     */
+    static volatile boolean paddedBorders = !"false".equals(System.getProperty("convnet4j.pool.paddedBorders"));
+
+    /** True if some output's window is clipped by the image's border (padding, or ceil mode's last window). */
+    private static boolean hasClippedWindows(Planes geo, PoolParams p, int inLo, int inHi) {
+        int top = p.padding().top();
+        return inLo > 0 || inHi < geo.ow || top > 0 || (geo.oh - 1) * p.strideH() - top + p.kh() > geo.h;
+    }
+
+    /**
+     * Largest plane (values) that takes {@link #maxPlanePadded}: its per-thread buffers stay allocated, so a huge
+     * picture must not leave a plane-sized copy behind on every thread; on such planes the border outputs are a
+     * small share anyway. GoogLeNet's largest pooled plane is 112 x 112.
+     */
+    private static final int PADDED_MAX_VALUES = 1 << 16;
+
+    /** Per thread: the -infinity padded copy of a plane and the outputs computed from it. */
+    private static final ThreadLocal<float[][]> PADDED = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Max pooling of one plane whose border windows are clipped (GoogLeNet's 3x3 pad-1 pools on 28x28, 14x14 and
+     * 7x7 planes, ceil mode's last row and column): every output, border ones included, from a copy of the plane
+     * framed with -infinity, on the vector path ({@link Kernels#maxPoolWindows}); before, the border outputs ran
+     * the clipped scalar chain, and on a 14x14 plane (a vector is 16 floats) that was every output of the first and
+     * last rows and columns and 85% of the time.
+     *
+     * <p>Exact, NaN and signed zeros included: a window's chain over the framed copy starts at -infinity where
+     * the clipped chain starts at the window's first image element f. A frame cell never wins ({@code -inf > m} is
+     * false for every m, NaN too), and f replaces the -infinity ({@code f > -inf}) unless f is -infinity (the same
+     * value, one bit pattern) or NaN. From f on both chains make the same comparisons. So the results differ only
+     * where f is NaN, where the clipped chain gives f itself (nothing is greater than NaN); those outputs are set
+     * to f afterwards.
+     */
+    private static void maxPlanePadded(Kernels kernels, float[] xd, int xBase, Planes geo, PoolParams p, int[] cs,
+                                       int inLo, int inHi, float[] yd, int yBase) {
+        int w = geo.w;
+        int h = geo.h;
+        int oh = geo.oh;
+        int ow = geo.ow;
+        int sh = p.strideH();
+        int sw = p.strideW();
+        int top = p.padding().top();
+        int left = p.padding().left();
+        int hp = (oh - 1) * sh + p.kh();
+        int wp = Math.max((ow - 1) * sw + p.kw(), left + w);
+        int vl = Math.max(1, kernels.floatsPerVector());
+        // Stride 1: the outputs of a row and of the next are one frame row apart, so all outputs form one run at
+        // P offsets r * wp + q (the q >= ow ones are discarded); otherwise one run per output row. Runs are rounded
+        // up to whole vectors; the frame gets enough -infinity rows below for their reads.
+        boolean flat = sh == 1 && sw == 1;
+        int runs = flat ? 1 : oh;
+        int perRun = flat ? roundUp((oh - 1) * wp + ow, vl) : roundUp(ow, vl);
+        int lastRead = (runs - 1) * sh * wp + (perRun - 1) * sw + (p.kh() - 1) * wp + p.kw();
+        int frameSize = Math.max(Math.max(hp, top + h) * wp, lastRead);
+        float[][] buffers = PADDED.get();
+        if (buffers[0].length < frameSize) {
+            buffers[0] = new float[frameSize];
+        }
+        if (buffers[1].length < runs * perRun) {
+            buffers[1] = new float[runs * perRun];
+        }
+        float[] frame = buffers[0];
+        float[] out = buffers[1];
+        java.util.Arrays.fill(frame, 0, frameSize, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < h; i++) {
+            System.arraycopy(xd, xBase + i * w, frame, (i + top) * wp + left, w);
+        }
+        if (flat) {
+            kernels.maxPoolWindows(perRun, frame, 0, 1, wp, p.kh(), p.kw(), out, 0);
+            for (int r = 0; r < oh; r++) {
+                System.arraycopy(out, r * wp, yd, yBase + r * ow, ow);
+            }
+        } else {
+            for (int r = 0; r < oh; r++) {
+                kernels.maxPoolWindows(perRun, frame, r * sh * wp, sw, wp, p.kh(), p.kw(), out, r * perRun);
+                System.arraycopy(out, r * perRun, yd, yBase + r * ow, ow);
+            }
+        }
+        // Border outputs whose window's first image element is NaN: the clipped chain's result is that NaN.
+        for (int r = 0; r < oh; r++) {
+            int r0 = r * sh - top;
+            boolean rowClipped = r0 < 0 || r0 + p.kh() > h;
+            int first = xBase + Math.max(r0, 0) * w;
+            int out0 = yBase + r * ow;
+            for (int q = 0; q < ow; q++) {
+                if (!rowClipped && q == inLo && inHi > inLo) {
+                    q = inHi - 1;
+                    continue;
+                }
+                float f = xd[first + cs[q]];
+                if (f != f) {
+                    yd[out0 + q] = f;
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} runs training's 2x2 stride-2 max pooling (with its arg-max)
+     * plane by plane in scalar code as before, instead of {@link Kernels#maxPool2x2ArgMax} (same bits and indices);
+     * {@code -Dconvnet4j.pool.argMaxKernel=false}.
+     */
+    static volatile boolean argMaxKernel = !"false".equals(System.getProperty("convnet4j.pool.argMaxKernel"));
 
     /** The common 2x2, stride-2, unpadded window (every window lies inside the image). */
     private static boolean isPlain2x2(PoolParams p) {
@@ -406,22 +530,29 @@ public final class Pooling {
      * Every plane is computed by the same code whatever the split, so results are identical.
      */
     private static void forEachPlane(Planes geo, java.util.function.IntConsumer body) {
-        Kernels k = KernelProvider.get();
-        long values = (long) geo.count * geo.h * geo.w;
-        int tasks = values < PARALLEL_MIN_VALUES ? 1 : Math.min(geo.count, 4 * k.threads());
-        if (tasks <= 1) {
-            for (int pl = 0; pl < geo.count; pl++) {
-                body.accept(pl);
-            }
-            return;
-        }
-        k.parallelFor(tasks, t -> {
-            int p0 = (int) ((long) geo.count * t / tasks);
-            int p1 = (int) ((long) geo.count * (t + 1) / tasks);
+        forEachPlaneRange(geo, (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
                 body.accept(pl);
             }
         });
+    }
+
+    /** Planes [p0, p1) of one task. */
+    private interface PlaneRange {
+        void run(int p0, int p1);
+    }
+
+    /** As {@link #forEachPlane}, one call per task with its range of planes. */
+    private static void forEachPlaneRange(Planes geo, PlaneRange body) {
+        Kernels k = KernelProvider.get();
+        long values = (long) geo.count * geo.h * geo.w;
+        int tasks = values < PARALLEL_MIN_VALUES ? 1 : Math.min(geo.count, 4 * k.threads());
+        if (tasks <= 1) {
+            body.run(0, geo.count);
+            return;
+        }
+        k.parallelFor(tasks, t -> body.run((int) ((long) geo.count * t / tasks),
+                (int) ((long) geo.count * (t + 1) / tasks)));
     }
 
     private static double window(float[] xd, int base, int w, int rs, int re, int cs, int ce, PoolParams p) {

@@ -35,6 +35,94 @@ public interface ShallowClassifier {
     }
 
     /**
+     * A trained k-nearest-neighbour classifier as data, so that it can be written as tensor operations (its ONNX
+     * form): the training rows it keeps, in the space where it measures Euclidean distance, and how a feature vector
+     * gets there. Empty for other classifiers (the default).
+     */
+    default java.util.Optional<Neighbours> neighbours() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * k-NN by vote: a row {@code x} goes to {@code z_j = (x_j - mean[j]) * inverseScale[j]} (an inverse scale of 0
+     * leaves a feature out of the distance), its {@code k} nearest {@code points} (rows of {@code features} values,
+     * Euclidean distance) vote, and class {@code c}'s probability is the fraction of the {@code k} votes whose
+     * {@code labels} entry is {@code c}.
+     */
+    record Neighbours(int classes, int features, int k, float[] mean, float[] inverseScale, float[] points,
+                      int[] labels) {
+        public Neighbours {
+            int n = labels.length;
+            if (classes < 1 || features < 1 || k < 1 || k > n || mean.length != features
+                    || inverseScale.length != features || points.length != (long) n * features) {
+                throw new IllegalArgumentException("neighbours: k " + k + ", " + n + " labels, " + points.length
+                        + " point values, " + mean.length + " means and " + inverseScale.length + " scales for "
+                        + features + " features");
+            }
+            for (int label : labels) {
+                if (label < 0 || label >= classes) {
+                    throw new IllegalArgumentException("neighbours: label " + label + " outside 0.." + (classes - 1));
+                }
+            }
+        }
+
+        /** The number of training rows kept. */
+        public int size() {
+            return labels.length;
+        }
+    }
+
+    /**
+     * A trained forest of decision trees that votes (each tree's leaf names one class), as data, so that it can be
+     * written as a tree ensemble (its ONNX form). Empty for other classifiers (the default).
+     */
+    default java.util.Optional<Forest> forest() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Trees voting: a row {@code x} goes to {@code z_j = (x_j - mean[j]) * inverseScale[j]}, each tree is walked from
+     * its node 0 to a leaf, and class {@code c}'s probability is the fraction of trees whose leaf names {@code c}.
+     */
+    record Forest(int classes, int features, float[] mean, float[] inverseScale, java.util.List<Tree> trees) {
+        public Forest {
+            if (classes < 1 || features < 1 || trees.isEmpty() || mean.length != features
+                    || inverseScale.length != features) {
+                throw new IllegalArgumentException("forest: " + trees.size() + " trees, " + mean.length + " means and "
+                        + inverseScale.length + " scales for " + features + " features, " + classes + " classes");
+            }
+            for (Tree t : trees) {
+                t.check(features, classes);
+            }
+            trees = java.util.List.copyOf(trees);
+        }
+    }
+
+    /**
+     * One decision tree as arrays over its nodes (node 0 is the root). A split node {@code i} has
+     * {@code feature[i] >= 0}: {@code z[feature[i]] <= threshold[i]} goes to {@code lessOrEqual[i]}, else to
+     * {@code greater[i]}. A leaf has {@code feature[i] == -1} and names {@code leafClass[i]}.
+     */
+    record Tree(int[] feature, float[] threshold, int[] lessOrEqual, int[] greater, int[] leafClass) {
+        void check(int features, int classes) {
+            int n = feature.length;
+            if (n == 0 || threshold.length != n || lessOrEqual.length != n || greater.length != n
+                    || leafClass.length != n) {
+                throw new IllegalArgumentException("tree: node arrays of lengths " + n + ", " + threshold.length + ", "
+                        + lessOrEqual.length + ", " + greater.length + ", " + leafClass.length);
+            }
+            for (int i = 0; i < n; i++) {
+                boolean split = feature[i] >= 0;
+                if (split ? feature[i] >= features || lessOrEqual[i] <= i || lessOrEqual[i] >= n || greater[i] <= i
+                        || greater[i] >= n : feature[i] != -1 || leafClass[i] < 0 || leafClass[i] >= classes) {
+                    throw new IllegalArgumentException("tree: node " + i + " (feature " + feature[i] + ", children "
+                            + lessOrEqual[i] + " and " + greater[i] + ", class " + leafClass[i] + ") of " + n);
+                }
+            }
+        }
+    }
+
+    /**
      * Class scores {@code s_k = bias[k] + sum_j kernel[k * features + j] * x_j} ({@code Dense}'s [units, in] order).
      *
      * @param note how the scores relate to the classifier's probabilities, for the log

@@ -149,4 +149,23 @@ class ImageFolderDatasetTest {
         m = assertThrows(DatasetFormatException.class, () -> ImageFolderDataset.builder(root).build()).getMessage();
         assertTrue(m.contains("no usable images"), m);
     }
+
+    /** What {@code predict FILE DIR ...} classifies: files as given, folders as their pictures, sorted. */
+    @Test
+    void picturesOfKeepsFilesAndOpensFoldersInOrder(@TempDir Path where) throws IOException {
+        Path folder = Files.createDirectories(where.resolve("shots").resolve("inner"));
+        Images.write(solid(2, 2, 1, 2, 3), folder.getParent().resolve("b.png"));
+        Images.write(solid(2, 2, 1, 2, 3), folder.resolve("a.jpg"));
+        Files.writeString(folder.getParent().resolve("notes.txt"), "not a picture");
+        Path single = where.resolve("z.png");
+        Images.write(solid(2, 2, 4, 5, 6), single);
+        List<Path> got = ImageFolderDataset.picturesOf(List.of(single, where.resolve("shots")));
+        // the file first, then the folder's pictures sorted by path (shots/b.png before shots/inner/a.jpg)
+        assertEquals(List.of(single, folder.getParent().resolve("b.png"), folder.resolve("a.jpg")), got);
+        Path empty = Files.createDirectories(where.resolve("empty"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolderDataset.picturesOf(List.of(single, empty)));
+        assertTrue(e.getMessage().startsWith(empty + ": a folder without pictures (bmp, gif, jpeg, jpg, png, webp)"),
+                e.getMessage());
+    }
 }

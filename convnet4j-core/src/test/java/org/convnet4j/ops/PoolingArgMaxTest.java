@@ -105,6 +105,88 @@ class PoolingArgMaxTest {
     }
 
     @Test
+    void paddedBorderFramesGiveTheClippedChainsBits() {
+        // Pooling.paddedBorders: border outputs from a copy framed with -infinity (one vector run, NaN at a window's
+        // first image element set afterwards) against the arg-max path's clipped chains and the scalar border sweep:
+        // GoogLeNet's shapes (3x3 pad 1 stride 1 on 28x28, 14x14, 7x7; 3x3 stride 2 in ceil mode on 112x112 and
+        // 14x14; 2x2/2 ceil on 7x7) and odd ones, with ties, +-0, +-infinity and NaN everywhere, NaN in particular
+        // on the border rows and columns where clipped windows start.
+        PoolParams s1 = new PoolParams(PoolType.MAX, 3, 3, 1, 1, Padding.of(1), 0, false);
+        PoolParams ceil3s2 = new PoolParams(PoolType.MAX, 3, 3, 2, 2, new Padding(0, 1, 0, 1), 0, false);
+        PoolParams ceil2s2 = new PoolParams(PoolType.MAX, 2, 2, 2, 2, new Padding(0, 1, 0, 1), 0, false);
+        PoolParams odd = new PoolParams(PoolType.MAX, 2, 5, 1, 3, new Padding(1, 0, 2, 0), 0, false);
+        PoolParams pad2 = new PoolParams(PoolType.MAX, 5, 3, 2, 1, new Padding(2, 1, 1, 0), 0, false);
+        Object[][] cases = {{new int[] {1, 3, 28, 28}, s1}, {new int[] {2, 5, 14, 14}, s1}, {new int[] {1, 9, 7, 7}, s1},
+            {new int[] {1, 2, 112, 112}, ceil3s2}, {new int[] {1, 6, 14, 14}, ceil3s2}, {new int[] {1, 5, 7, 7}, ceil2s2},
+            {new int[] {1, 3, 9, 23}, odd}, {new int[] {2, 2, 11, 5}, pad2}, {new int[] {1, 4, 1, 1}, s1},
+            {new int[] {1, 1, 257, 257}, s1}}; // the last one larger than PADDED_MAX_VALUES: the clipped path
+        float[] values = {-1.5f, -0.5f, 0.5f, 1.5f, -0f, 0f, Float.NaN, Float.NEGATIVE_INFINITY,
+            Float.POSITIVE_INFINITY};
+        Random r = new Random(11);
+        for (Object[] c : cases) {
+            int[] dims = (int[]) c[0];
+            PoolParams p = (PoolParams) c[1];
+            Tensor x = Tensor.zeros(dims);
+            float[] d = x.data();
+            int h = dims[2];
+            int w = dims[3];
+            for (int i = 0; i < d.length; i++) {
+                int row = i / w % h;
+                int col = i % w;
+                boolean edge = row <= 2 || col <= 2 || row >= h - 3 || col >= w - 3;
+                d[i] = edge && r.nextInt(4) == 0 ? values[4 + r.nextInt(5)] : values[r.nextInt(values.length)];
+            }
+            Tensor framed = Pooling.forward(x, p);
+            Tensor recorded = Pooling.forward(x, p, new int[framed.size()]);
+            assertArrayEquals(recorded.data(), framed.data(), "arg-max path, " + p + " on " + x.shape());
+            Pooling.paddedBorders = false;
+            try {
+                assertArrayEquals(Pooling.forward(x, p).data(), framed.data(), "clipped sweep, " + p);
+            } finally {
+                Pooling.paddedBorders = true;
+            }
+        }
+    }
+
+    @Test
+    void twoByTwoKernelGivesThePlaneLoopsBitsAndIndices() {
+        // training's 2x2 stride-2 pools through Kernels.maxPool2x2ArgMax against the plane-by-plane scalar loop it
+        // replaced: LeNet-5's two pools (one call large enough for threads), odd sizes (the last row and column
+        // dropped), planes smaller than a vector, with ties, signed zeros, NaN and infinities
+        for (int[] dims : new int[][] {{8, 6, 28, 28}, {4, 16, 10, 10}, {2, 3, 9, 11}, {1, 1, 2, 2}, {3, 1, 4, 6},
+            {1, 7, 5, 3}}) {
+            Tensor x = tiedRandom(new Random(dims[0] * 31 + dims[2]), dims);
+            float[] d = x.data();
+            for (int i = 1; i < d.length; i += 7) {
+                d[i] = -0f;
+            }
+            for (int i = 2; i < d.length; i += 29) {
+                d[i] = Float.NaN;
+            }
+            d[d.length - 1] = Float.POSITIVE_INFINITY;
+            d[0] = Float.NEGATIVE_INFINITY;
+            PoolParams p = PoolParams.max(2, 2);
+            int size = Pooling.outputShape(x.shape(), p).size();
+            int[] kernelArgMax = new int[size];
+            int[] loopArgMax = new int[size];
+            Tensor kernel = Pooling.forward(x, p, kernelArgMax);
+            Pooling.argMaxKernel = false;
+            Tensor loop;
+            try {
+                loop = Pooling.forward(x, p, loopArgMax);
+            } finally {
+                Pooling.argMaxKernel = true;
+            }
+            String at = java.util.Arrays.toString(dims);
+            for (int i = 0; i < size; i++) {
+                assertEquals(Float.floatToRawIntBits(loop.data()[i]), Float.floatToRawIntBits(kernel.data()[i]),
+                        at + " output " + i);
+            }
+            assertArrayEquals(loopArgMax, kernelArgMax, at);
+        }
+    }
+
+    @Test
     void rejectsABufferThatIsTooShortOrNotMaxPooling() {
         Tensor x = Tensor.zeros(1, 1, 4, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -315,6 +315,116 @@ final class TribuoClassifier implements ShallowClassifier {
         }
     }
 
+    /**
+     * {@code knn}: the standardised training rows Tribuo's {@code KNNModel} keeps, read from its saved form
+     * ({@code KNNModelProto}: the vectors and their labels, k), with this classifier's standardisation. Tribuo
+     * measures the Euclidean distance over the features its feature map knows; a feature it does not know gets an
+     * inverse scale of 0.
+     */
+    @Override
+    public java.util.Optional<Neighbours> neighbours() {
+        if (model == null) {
+            throw new IllegalStateException(algorithm + ": no neighbours before fit");
+        }
+        if (!algorithm.equals("knn")) {
+            return java.util.Optional.empty();
+        }
+        try {
+            org.tribuo.common.nearest.protos.KNNModelProto p = model.serialize().getSerializedData()
+                    .unpack(org.tribuo.common.nearest.protos.KNNModelProto.class);
+            int d = mean.length;
+            org.tribuo.ImmutableFeatureMap features = model.getFeatureIDMap();
+            int[] id = new int[d];
+            float[] inverse = new float[d];
+            for (int j = 0; j < d; j++) {
+                id[j] = features.getID(names[j]);
+                inverse[j] = id[j] < 0 ? 0 : 1 / std[j];
+            }
+            int n = p.getVectorsCount();
+            float[] points = new float[n * d];
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                org.tribuo.math.la.SGDVector v = (org.tribuo.math.la.SGDVector) org.tribuo.math.la.Tensor.deserialize(
+                        p.getVectors(i));
+                for (int j = 0; j < d; j++) {
+                    points[i * d + j] = id[j] < 0 ? 0 : (float) v.get(id[j]);
+                }
+                labels[i] = Integer.parseInt(((Label) org.tribuo.Output.deserialize(p.getOutputs(i))).getLabel());
+            }
+            return java.util.Optional.of(new Neighbours(classes, d, p.getK(), mean.clone(), inverse, points, labels));
+        } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+            throw new IllegalStateException(algorithm + ": cannot read Tribuo's k-NN rows: " + e, e);
+        }
+    }
+
+    /**
+     * {@code forest}: Tribuo's trees (the ensemble's {@code TreeModel}s; its {@code VotingCombiner} gives each tree
+     * one vote for its leaf's label) as node arrays, split features mapped back from Tribuo's feature ids to this
+     * classifier's feature order, with this classifier's standardisation (Tribuo splits the standardised values:
+     * {@code z > split} goes to the greater-than child).
+     */
+    @Override
+    public java.util.Optional<Forest> forest() {
+        if (model == null) {
+            throw new IllegalStateException(algorithm + ": no trees before fit");
+        }
+        if (!algorithm.equals("forest") || !(model instanceof org.tribuo.ensemble.EnsembleModel<Label> ensemble)) {
+            return java.util.Optional.empty();
+        }
+        List<Tree> trees = new ArrayList<>();
+        for (Model<Label> m : ensemble.getModels()) {
+            if (!(m instanceof org.tribuo.common.tree.TreeModel<Label> tree)) {
+                return java.util.Optional.empty();
+            }
+            trees.add(tree(tree));
+        }
+        float[] inverse = new float[std.length];
+        for (int j = 0; j < std.length; j++) {
+            inverse[j] = 1 / std[j];
+        }
+        return java.util.Optional.of(new Forest(classes, mean.length, mean.clone(), inverse, trees));
+    }
+
+    /** One Tribuo tree, nodes numbered depth first from the root (0), children after their parent. */
+    private Tree tree(org.tribuo.common.tree.TreeModel<Label> model) {
+        org.tribuo.ImmutableFeatureMap features = model.getFeatureIDMap();
+        List<org.tribuo.common.tree.Node<Label>> nodes = new ArrayList<>();
+        java.util.Map<org.tribuo.common.tree.Node<Label>, Integer> number = new java.util.IdentityHashMap<>();
+        java.util.ArrayDeque<org.tribuo.common.tree.Node<Label>> todo = new java.util.ArrayDeque<>();
+        todo.push(model.getRoot());
+        while (!todo.isEmpty()) {
+            org.tribuo.common.tree.Node<Label> n = todo.pop();
+            number.put(n, nodes.size());
+            nodes.add(n);
+            if (n instanceof org.tribuo.common.tree.SplitNode<Label> split) {
+                todo.push(split.getGreaterThan());
+                todo.push(split.getLessThanOrEqual());
+            }
+        }
+        int size = nodes.size();
+        int[] feature = new int[size];
+        float[] threshold = new float[size];
+        int[] lessOrEqual = new int[size];
+        int[] greater = new int[size];
+        int[] leafClass = new int[size];
+        for (int i = 0; i < size; i++) {
+            org.tribuo.common.tree.Node<Label> n = nodes.get(i);
+            if (n instanceof org.tribuo.common.tree.SplitNode<Label> split) {
+                String name = features.get(split.getFeatureID()).getName();
+                feature[i] = Integer.parseInt(name.substring(1));
+                threshold[i] = (float) split.splitValue();
+                lessOrEqual[i] = number.get(split.getLessThanOrEqual());
+                greater[i] = number.get(split.getGreaterThan());
+            } else if (n instanceof org.tribuo.common.tree.LeafNode<Label> leaf) {
+                feature[i] = -1;
+                leafClass[i] = Integer.parseInt(leaf.getOutput().getLabel());
+            } else {
+                throw new IllegalStateException(algorithm + ": a tree node of type " + n.getClass().getName());
+            }
+        }
+        return new Tree(feature, threshold, lessOrEqual, greater, leafClass);
+    }
+
     @Override
     public byte[] toBytes() {
         if (model == null) {

@@ -84,6 +84,7 @@ public final class InferenceProtocol {
         String id = null;
         Tensor input = null;
         long binarySize = -1;
+        int[] binaryDims = null;
         boolean sawInputs = false;
         boolean binaryOutput = false;
         if (!r.consume('}')) {
@@ -108,10 +109,11 @@ public final class InferenceProtocol {
                     if (!r.consume(']')) {
                         do {
                             TensorRead t = readTensor(r, sample, maxSamples);
-                            if (input != null) {
+                            if (input != null || binaryDims != null) {
                                 throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got more");
                             }
                             input = t.values;
+                            binaryDims = t.binaryDims;
                             binarySize = t.binarySize;
                         } while (r.more(']'));
                     }
@@ -148,15 +150,18 @@ public final class InferenceProtocol {
                     throw bad("the input's binary data holds a NaN or infinity");
                 }
             }
-            input = Tensor.wrap(v, input.shape().dims());
+            input = Tensor.wrap(v, binaryDims);
         } else if (binaryBytes > 0) {
             throw bad(binaryBytes + " bytes follow the JSON header but no tensor has binary_data_size");
         }
         return new Request(input, id, binaryOutput);
     }
 
-    /** What one input tensor object held: the values (zeros when they come as binary data) and their byte count. */
-    private record TensorRead(Tensor values, long binarySize) {
+    /**
+     * What one input tensor object held: its values, or, when they come as binary data, its dimensions and their
+     * byte count (values null: no placeholder array for data that follows the JSON).
+     */
+    private record TensorRead(Tensor values, int[] binaryDims, long binarySize) {
     }
 
     /** {@code {"NAME": true, ...}}: whether the flag is there and true (other parameters are ignored). */
@@ -272,25 +277,28 @@ public final class InferenceProtocol {
         if (shape == null) {
             throw bad("\"shape\" must be an array of dimensions");
         }
-        String shown = shape.stream().map(d -> d == Math.rint(d) ? Long.toString(d.longValue()) : d.toString())
+        // the shape as the client wrote it, for messages only (built when one is needed)
+        List<Double> given = shape;
+        java.util.function.Supplier<String> shownShape = () -> given.stream()
+                .map(d -> d == Math.rint(d) ? Long.toString(d.longValue()) : d.toString())
                 .collect(java.util.stream.Collectors.joining(",", "[", "]"));
         int[] expected = sample.dims();
         if (shape.size() != expected.length + 1) {
-            throw bad("shape " + shown + " does not match the model's input [N, " + join(expected) + "]");
+            throw bad("shape " + shownShape.get() + " does not match the model's input [N, " + join(expected) + "]");
         }
         int[] dims = new int[shape.size()];
         for (int i = 0; i < dims.length; i++) {
             double v = shape.get(i);
             if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
-                throw bad("shape " + shown + ": dimensions must be positive whole numbers");
+                throw bad("shape " + shownShape.get() + ": dimensions must be positive whole numbers");
             }
             dims[i] = (int) v;
             if (i > 0 && dims[i] != expected[i - 1]) {
-                throw bad("shape " + shown + " does not match the model's input [N, " + join(expected) + "]");
+                throw bad("shape " + shownShape.get() + " does not match the model's input [N, " + join(expected) + "]");
             }
         }
         if (dims[0] > maxSamples) {
-            throw bad("shape " + shown + ": at most " + maxSamples + " samples per request");
+            throw bad("shape " + shownShape.get() + ": at most " + maxSamples + " samples per request");
         }
         long size = (long) dims[0] * sample.size();
         if (binarySize >= 0) {
@@ -298,18 +306,18 @@ public final class InferenceProtocol {
                 throw bad("the input has both \"data\" and binary_data_size");
             }
             if (binarySize != 4 * size) {
-                throw bad("binary_data_size is " + binarySize + " bytes, shape " + shown + " in FP32 needs "
+                throw bad("binary_data_size is " + binarySize + " bytes, shape " + shownShape.get() + " in FP32 needs "
                         + 4 * size);
             }
-            return new TensorRead(Tensor.zeros(dims), binarySize);
+            return new TensorRead(null, dims, binarySize);
         }
         if (data == null) {
             throw bad("\"data\" must be an array of numbers");
         }
         if (data.size != size) {
-            throw bad("\"data\" has " + data.size + " numbers, shape " + shown + " needs " + size);
+            throw bad("\"data\" has " + data.size + " numbers, shape " + shownShape.get() + " needs " + size);
         }
-        return new TensorRead(Tensor.wrap(data.trimmed(), dims), -1);
+        return new TensorRead(Tensor.wrap(data.trimmed(), dims), null, -1);
     }
 
     /** A tensor's {@code "parameters"}: its binary_data_size, or -1 without one. */

@@ -252,6 +252,7 @@ public final class ModelServer implements AutoCloseable {
         threads = new AnsweringThreadPool();
         config.jetty.threadPool = threads;
         config.jetty.addConnector((server, http) -> {
+            http.setInputBufferSize(READ_BUFFER_BYTES);
             LoneConnectionConnector c = new LoneConnectionConnector(server, options.loneSpinMicros,
                     new org.eclipse.jetty.server.HttpConnectionFactory(http));
             c.setHost(options.host);
@@ -607,10 +608,31 @@ public final class ModelServer implements AutoCloseable {
     private static final int INLINE_BODY_BYTES = 64 << 10;
 
     /**
+     * How much one read from a connection takes (Jetty's default is 8 KiB). A LeNet-5 request of 8 binary samples
+     * (25 KiB) took four read system calls and four trips through {@link BodyReader}, on the model's worker thread
+     * when it resumes the connection after writing an answer (perf trace, docs/SERVING.md): one with 32 KiB.
+     * Jetty's buffer pool keeps buffers of this size, and a connection holds one only while bytes wait in it.
+     */
+    static final int READ_BUFFER_BYTES = 32 << 10;
+
+    /** Pieces v2 bodies arrived in on the fast path, and the largest (for tests: how much one read took). */
+    private final java.util.concurrent.atomic.LongAdder bodyChunks = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAccumulator largestBodyChunk =
+            new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
+
+    long bodyChunks() {
+        return bodyChunks.sum();
+    }
+
+    long largestBodyChunk() {
+        return largestBodyChunk.get();
+    }
+
+    /**
      * Reads a body of a declared length into one array without ever waiting: what has arrived is taken, and when
      * nothing more has, Jetty calls this again (on its selector thread: non-blocking) when more comes.
      */
-    private static final class BodyReader implements Runnable, org.eclipse.jetty.util.thread.Invocable {
+    private final class BodyReader implements Runnable, org.eclipse.jetty.util.thread.Invocable {
         private final org.eclipse.jetty.server.Request request;
         private final byte[] body;
         private final java.util.function.Consumer<byte[]> done;
@@ -641,6 +663,10 @@ public final class ModelServer implements AutoCloseable {
                 }
                 java.nio.ByteBuffer b = c.getByteBuffer();
                 int n = Math.min(b.remaining(), body.length - filled);
+                if (n > 0) {
+                    bodyChunks.increment();
+                    largestBodyChunk.accumulate(n);
+                }
                 b.get(body, filled, n);
                 filled += n;
                 boolean last = c.isLast();

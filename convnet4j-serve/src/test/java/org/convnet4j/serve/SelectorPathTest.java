@@ -96,6 +96,53 @@ class SelectorPathTest {
         }
     }
 
+    /**
+     * An 8-sample binary LeNet-5 request (25 KiB, the same-batch load cell's) sent in one write is read in one or
+     * two pieces, not in Jetty's default 8 KiB reads (four read calls and four trips through the body reader, on the
+     * model's worker when it resumes a connection), and answered with the model's outputs bit for bit.
+     */
+    @Test
+    void anEightSampleBinaryBodyIsReadInLargePieces() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(8), 8);
+        byte[] h = ("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[8,1,28,28],"
+                + "\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
+                + "\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(h.length + 4 * x.size())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        body.put(h);
+        body.asFloatBuffer().put(x.data());
+        byte[] b = body.array();
+        assertTrue(b.length > 3 * 8192, b.length + " bytes");
+        byte[] head = ("POST /v2/models/lenet/infer HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n"
+                + InferenceProtocol.HEADER_LENGTH + ": " + h.length + "\r\nContent-Length: " + b.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + b.length);
+        System.arraycopy(b, 0, request, head.length, b.length);
+        float[] expected = saved.model().predict(x).data();
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(20_000);
+            for (int round = 0; round < 3; round++) {
+                long chunks = server.bodyChunks();
+                s.getOutputStream().write(request);
+                s.getOutputStream().flush();
+                byte[] answer = readResponseBytes(s.getInputStream());
+                String text = new String(answer, StandardCharsets.ISO_8859_1);
+                assertTrue(text.startsWith("HTTP/1.1 200"), text);
+                long pieces = server.bodyChunks() - chunks;
+                assertTrue(pieces <= 2, "the 25 KiB body came in " + pieces + " pieces");
+                int start = text.indexOf("\r\n\r\n") + 4;
+                float[] got = new float[expected.length];
+                java.nio.ByteBuffer.wrap(answer, answer.length - 4 * got.length, 4 * got.length)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+                assertTrue(answer.length - start > 4 * got.length, text);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected, got);
+            }
+        }
+        assertTrue(server.largestBodyChunk() > 8192, "largest piece " + server.largestBodyChunk() + " bytes");
+        assertTrue(ModelServer.READ_BUFFER_BYTES > b.length, "the read buffer holds the whole body");
+    }
+
     /** Threads inside ModelServer's blocking body read (the path of chunked bodies, on a pool thread). */
     private static long threadsWaitingForABody() {
         return Thread.getAllStackTraces().values().stream().filter(stack -> java.util.Arrays.stream(stack).anyMatch(
@@ -149,6 +196,11 @@ class SelectorPathTest {
 
     /** The status line, headers and body of one response with a Content-Length. */
     static String readResponse(InputStream in) throws IOException {
+        return new String(readResponseBytes(in), StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #readResponse}, the bytes as they came (a binary body stays intact). */
+    static byte[] readResponseBytes(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int headerEnd = -1;
         long length = -1;
@@ -173,7 +225,7 @@ class SelectorPathTest {
                 }
             }
             if (headerEnd >= 0 && b.size() - headerEnd >= length) {
-                return b.toString(StandardCharsets.UTF_8);
+                return b.toByteArray();
             }
         }
     }

@@ -30,16 +30,129 @@ public final class HadoopFiles {
     }
 
     public static FileSystem fileSystem(String uri, Configuration conf) throws IOException {
-        return new Path(uri).getFileSystem(conf);
+        return reach(uri, () -> new Path(uri).getFileSystem(conf));
     }
 
     public static boolean exists(String uri, Configuration conf) throws IOException {
-        uri = resolve(uri, conf);
-        return fileSystem(uri, conf).exists(new Path(uri));
+        String u = resolve(uri, conf);
+        return reach(uri, () -> fileSystem(u, conf).exists(new Path(u)));
+    }
+
+    /**
+     * Whether {@code uri} is a folder saved by Spark ML (a stage or pipeline: it has {@code metadata}), as opposed to
+     * a model file; a file system that cannot be reached is one line naming {@code uri} itself.
+     */
+    public static boolean isSavedStage(String uri, Configuration conf) throws IOException {
+        String u = resolve(uri, conf);
+        return reach(uri, () -> new Path(u).getFileSystem(conf).exists(new Path(u, "metadata")));
+    }
+
+    /**
+     * A copy of {@code conf} for the quick checks a command makes before Spark starts (does the model, the folder,
+     * the output exist): clients that give up on a file system that does not answer after a few seconds instead of
+     * retrying for minutes (S3A's defaults retry an unreachable endpoint for more than 15 minutes, HDFS's a silent
+     * NameNode 45 times 20 s), and not cached, so that the job itself later gets clients with the configuration's own
+     * retries. A value the configuration sets itself ({@code --conf spark.hadoop.KEY=...}, a site file) is kept.
+     * Not for anything that keeps the configuration to read with later (a picture folder read by the executors).
+     */
+    public static Configuration forChecks(Configuration conf) {
+        Configuration c = new Configuration(conf);
+        String[][] quick = {
+            {"fs.s3a.attempts.maximum", "1"}, {"fs.s3a.retry.limit", "1"}, {"fs.s3a.retry.throttle.limit", "1"},
+            {"fs.s3a.connection.establish.timeout", "5000"}, {"fs.s3a.connection.timeout", "15000"},
+            {"ipc.client.connect.max.retries", "1"}, {"ipc.client.connect.max.retries.on.timeouts", "1"},
+            {"ipc.client.connect.timeout", "10000"}};
+        for (String[] kv : quick) {
+            String[] sources = conf.getPropertySources(kv[0]);
+            boolean defaultOnly = sources == null || java.util.Arrays.stream(sources)
+                    .allMatch(x -> x.endsWith("-default.xml"));
+            if (defaultOnly) {
+                c.set(kv[0], kv[1], "convnet4j checks");
+            }
+        }
+        for (String scheme : new String[] {"hdfs", "s3a", "webhdfs", "viewfs"}) {
+            c.setBoolean("fs." + scheme + ".impl.disable.cache", true);
+        }
+        return c;
+    }
+
+    /** A call to a file system, which may fail because it cannot be reached. */
+    public interface Call<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code call} on the file system of {@code uri}, turning the ways a remote one cannot be reached into one
+     * line naming the URI: a NameNode or endpoint that refuses the connection or does not answer, a host without a
+     * DNS answer, a scheme this class path has no file system for ({@code s3a://} without the S3 add-on). Hadoop's
+     * own words for them name neither the file nor the option ("Call From HOST to HOST:PORT failed on connection
+     * exception ..."), or fail as internal errors (a missing class). Other failures pass unchanged.
+     */
+    public static <T> T reach(String uri, Call<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (IOException | RuntimeException e) {
+            String why = unreachable(uri, e);
+            if (why == null) {
+                throw e;
+            }
+            throw new IOException(uri + ": " + why, e);
+        }
+    }
+
+    /** Why {@code e} says the file system of {@code uri} cannot be reached, or null if it says something else. */
+    static String unreachable(String uri, Throwable e) {
+        String scheme;
+        String where;
+        try {
+            scheme = toUri(uri).getScheme();
+            where = toUri(uri).getAuthority();
+        } catch (RuntimeException notAUri) {
+            return null;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof java.net.UnknownHostException) {
+                return "the host " + (t.getMessage() == null ? where : t.getMessage().replaceFirst(":.*", ""))
+                        + " is not known (no DNS answer); check the URL (or fs.defaultFS)";
+            }
+            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+                if ("s3a".equals(scheme)) { // the authority is the bucket; the address is fs.s3a.endpoint's
+                    java.util.regex.Matcher at = java.util.regex.Pattern.compile("Connect to (\\S+)").matcher(m);
+                    return "cannot reach the S3 endpoint" + (at.find() ? " " + at.group(1) : "") + " for bucket "
+                            + where + " (" + reason(t) + "); is fs.s3a.endpoint right (--conf"
+                            + " spark.hadoop.fs.s3a.endpoint=URL), and is the service running?";
+                }
+                return "cannot reach " + (where == null ? "its file system" : where) + " (" + reason(t)
+                        + "); is the " + (scheme != null && scheme.startsWith("hdfs") ? "NameNode" : "service")
+                        + " running, and is the address in the URL (or fs.defaultFS) right?";
+            }
+            if (t instanceof java.net.SocketTimeoutException || t instanceof org.apache.hadoop.net.ConnectTimeoutException) {
+                return "no answer from " + (where == null ? "its file system" : where) + " within the timeout";
+            }
+            if (t instanceof UnsupportedFileSystemException || m.contains("S3AFileSystem not found")
+                    || t instanceof ClassNotFoundException) {
+                return "this class path has no file system for " + scheme + "://" + ("s3a".equals(scheme)
+                        ? " (the S3 add-on: hadoop-aws and the AWS SDK bundle; the convnet4j launcher adds them to a"
+                        + " spark command that names s3a://, spark-submit needs them in --jars or --packages;"
+                        + " docs/SPARK.md \"S3\")" : "");
+            }
+        }
+        return null;
+    }
+
+    private static String reason(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        return m.contains("Connection refused") ? "connection refused" : m.contains("No route") ? "no route to host"
+                : m.replaceFirst(";.*", "");
     }
 
     /** The whole file; one-line messages for a missing, oversized or unreadable file. */
     public static byte[] readAll(String uri, Configuration conf) throws IOException {
+        return reach(uri, () -> readAllReached(uri, conf));
+    }
+
+    private static byte[] readAllReached(String uri, Configuration conf) throws IOException {
         Path p = new Path(resolve(uri, conf));
         FileSystem fs = p.getFileSystem(conf);
         long length;

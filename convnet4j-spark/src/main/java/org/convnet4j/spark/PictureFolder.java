@@ -49,6 +49,11 @@ public final class PictureFolder extends LabelledDataset {
 
     /** Lists {@code root} (a local path or any Hadoop URI); one-line errors for a missing folder or empty classes. */
     public static PictureFolder list(String root, Preprocessing preprocessing, Configuration conf) throws IOException {
+        return HadoopFiles.reach(root, () -> listReached(root, preprocessing, conf));
+    }
+
+    private static PictureFolder listReached(String root, Preprocessing preprocessing, Configuration conf)
+            throws IOException {
         Path r = new Path(HadoopFiles.resolve(root, conf));
         FileSystem fs = r.getFileSystem(conf);
         if (!fs.exists(r) || !fs.getFileStatus(r).isDirectory()) {

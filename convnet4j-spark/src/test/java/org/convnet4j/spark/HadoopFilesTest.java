@@ -97,4 +97,63 @@ class HadoopFilesTest {
         conf.set("fs.defaultFS", "file:///");
         assertEquals("hdfs:///data", HadoopFiles.resolve("hdfs:///data", conf));
     }
+
+    /**
+     * The ways a file system cannot be reached, as Hadoop reports them, become one line naming the URI: a refused
+     * connection (a real one, to a closed port), a host without a DNS answer, a scheme without a file system, and
+     * S3A's class missing (the exception Hadoop throws then, built here: the test class path may have the add-on).
+     * Other failures pass unchanged.
+     */
+    @Test
+    void fileSystemsThatCannotBeReachedAreNamedInOneLine() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Configuration conf = new Configuration();
+        conf.setInt("ipc.client.connect.max.retries", 0);
+        String uri = "hdfs://127.0.0.1:" + port + "/data/m.c4j";
+        IOException refused = assertThrows(IOException.class, () -> HadoopFiles.readAll(uri, conf));
+        assertEquals(uri + ": cannot reach 127.0.0.1:" + port + " (connection refused); is the NameNode running, and is"
+                + " the address in the URL (or fs.defaultFS) right?", refused.getMessage());
+        refused = assertThrows(IOException.class, () -> HadoopFiles.exists(uri, conf));
+        assertTrue(refused.getMessage().startsWith(uri + ": cannot reach"), refused.getMessage());
+        refused = assertThrows(IOException.class, () -> HadoopFiles.isSavedStage(uri, conf));
+        assertTrue(refused.getMessage().startsWith(uri + ": cannot reach"), refused.getMessage());
+
+        IOException unknown = assertThrows(IOException.class,
+                () -> HadoopFiles.exists("hdfs://no-such-namenode.invalid:8020/x", conf));
+        assertTrue(unknown.getMessage().startsWith("hdfs://no-such-namenode.invalid:8020/x: the host"
+                + " no-such-namenode.invalid is not known"), unknown.getMessage());
+        IOException scheme = assertThrows(IOException.class, () -> HadoopFiles.exists("nosuchfs://b/x", conf));
+        assertTrue(scheme.getMessage().startsWith("nosuchfs://b/x: this class path has no file system for nosuchfs://"),
+                scheme.getMessage());
+        String s3a = HadoopFiles.unreachable("s3a://bucket/pics", new RuntimeException(
+                new ClassNotFoundException("Class org.apache.hadoop.fs.s3a.S3AFileSystem not found")));
+        assertTrue(s3a.startsWith("this class path has no file system for s3a:// (the S3 add-on"), s3a);
+
+        // S3A's client (the AWS SDK) reports its endpoint in the refused connection's words
+        String endpoint = HadoopFiles.unreachable("s3a://bucket/m.c4j", new IOException("doesBucketExist on bucket",
+                new java.net.ConnectException("Connect to 127.0.0.1:9 [/127.0.0.1] failed: Connection refused")));
+        assertTrue(endpoint.startsWith("cannot reach the S3 endpoint 127.0.0.1:9 for bucket bucket (connection"
+                + " refused); is fs.s3a.endpoint right"), endpoint);
+
+        // the checks' configuration gives up quickly unless told otherwise, and its clients are not cached
+        Configuration given = new Configuration();
+        given.set("fs.s3a.attempts.maximum", "7", "--conf");
+        Configuration quick = HadoopFiles.forChecks(given);
+        assertEquals("7", quick.get("fs.s3a.attempts.maximum"));
+        assertEquals("1", quick.get("fs.s3a.retry.limit"));
+        assertEquals("1", quick.get("ipc.client.connect.max.retries"));
+        assertTrue(quick.getBoolean("fs.hdfs.impl.disable.cache", false) && quick.getBoolean("fs.s3a.impl.disable.cache",
+                false));
+        assertFalse(given.getBoolean("fs.hdfs.impl.disable.cache", false), "the given configuration is unchanged");
+        assertTrue(!"1".equals(given.get("ipc.client.connect.max.retries")), given.get("ipc.client.connect.max.retries"));
+
+        IOException other = new IOException("disk on fire");
+        assertEquals(other, assertThrows(IOException.class, () -> HadoopFiles.reach("hdfs://nn/x", () -> {
+            throw other;
+        })));
+        assertEquals(null, HadoopFiles.unreachable("not a uri: \u0000", other));
+    }
 }

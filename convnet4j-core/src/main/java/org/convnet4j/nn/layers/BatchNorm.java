@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.InPlace;
+import org.convnet4j.nn.ReluMasked;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
@@ -42,7 +43,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * and {@link Kernels#sumSquaredDeviations} (float blocks added in double), the normalisation with
  * {@link Kernels#normalizeAffine} and the backward pass with {@link Kernels#batchNormBackward}.
  */
-public abstract class BatchNorm extends UnaryLayer implements InPlace {
+public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMasked {
     private static final Kernels K = KernelProvider.get();
     /** Tensors at least this large are normalised plane by plane on the kernels' threads. */
     private static final long PARALLEL_MIN_VALUES = 1 << 16;
@@ -318,7 +319,37 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
         return backwardInto(dy, buffers.gradientOverwritten(2, dy.shape()));
     }
 
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} lets a following ReLU run its own backward pass before this
+     * layer's instead of handing its mask over (same bits); {@code -Dconvnet4j.bn.reluMask=false}.
+     */
+    static volatile boolean reluMask = !"false".equals(System.getProperty("convnet4j.bn.reluMask"));
+
+    @Override
+    public boolean takesReluMask() {
+        return reluMask;
+    }
+
+    /**
+     * Backward for the gradient a following ReLU would have handed over ({@code mask[i] > 0 ? dy[i] : 0}), masked
+     * as it is read: the sums with {@link Kernels#sumAndDotWideMasked}, the input gradient with
+     * {@link Kernels#batchNormBackwardMasked}; the same bits as the ReLU's backward and then {@link #backward}.
+     */
+    @Override
+    public Tensor backwardMasked(Tensor dy, Tensor mask, boolean overDy) {
+        fromForward(xhat);
+        if (!mask.shape().equals(dy.shape())) {
+            throw new IllegalArgumentException(describe() + ": ReLU mask " + mask.shape() + " does not match the gradient "
+                    + dy.shape());
+        }
+        return backwardInto(dy, mask, overDy ? dy : buffers.gradientOverwritten(2, dy.shape()));
+    }
+
     private Tensor backwardInto(Tensor dy, Tensor dx) {
+        return backwardInto(dy, null, dx);
+    }
+
+    private Tensor backwardInto(Tensor dy, Tensor reluOut, Tensor dx) {
         fromForward(xhat);
         int n = dy.dim(0);
         int c = built.dim(0);
@@ -330,13 +361,18 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
         float[] dgamma = gamma.grad().data();
         float[] dbeta = beta.grad().data();
         float[] d = dx.data();
+        float[] mk = reluOut == null ? null : reluOut.data();
         forEachChannel(c, (long) n * s, ch -> {
             double sumDy = 0;
             double sumDyH = 0;
             double[] sums = new double[2];
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * s;
-                if (fusedSums) {
+                if (mk != null) {
+                    K.sumAndDotWideMasked(s, gd, base, mk, base, h, base, sums);
+                    sumDy += sums[0];
+                    sumDyH += sums[1];
+                } else if (fusedSums) {
                     K.sumAndDotWide(s, gd, base, h, base, sums);
                     sumDy += sums[0];
                     sumDyH += sums[1];
@@ -353,10 +389,16 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace {
             float meanDyH = usedBatchStats ? (float) (sumDyH / m) : 0f;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * s;
-                if (usedBatchStats) {
+                if (usedBatchStats && mk != null) {
+                    K.batchNormBackwardMasked(s, gd, base, mk, base, h, base, scale, meanDy, meanDyH, d, base);
+                } else if (usedBatchStats) {
                     K.batchNormBackward(s, gd, base, h, base, scale, meanDy, meanDyH, d, base);
                 } else {
-                    System.arraycopy(gd, base, d, base, s);
+                    if (mk != null) {
+                        K.reluBackward(s, mk, base, gd, base, d, base);
+                    } else {
+                        System.arraycopy(gd, base, d, base, s);
+                    }
                     K.scale(s, scale, d, base);
                 }
             }

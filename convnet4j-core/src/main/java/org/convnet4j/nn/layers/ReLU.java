@@ -3,6 +3,7 @@ package org.convnet4j.nn.layers;
 import java.util.List;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.InPlace;
+import org.convnet4j.nn.ReluMasked;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.ops.ConvEpilogue;
@@ -15,7 +16,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * max(0, x). The derivative at exactly 0 is taken as 0, as PyTorch does. Runs on the provider's vectorised
  * {@link Kernels#reluForward}, whose contract is {@code x > 0 ? x : 0}: a NaN input gives 0 (PyTorch keeps NaN).
  */
-public final class ReLU extends UnaryLayer implements InPlace, FusableActivation {
+public final class ReLU extends UnaryLayer implements InPlace, FusableActivation, ReluMasked.Mask {
     private static final Kernels KERNELS = KernelProvider.get();
     private Tensor y;
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
@@ -42,6 +43,12 @@ public final class ReLU extends UnaryLayer implements InPlace, FusableActivation
         // The output is positive exactly where the input was, so it serves as the mask.
         KERNELS.reluBackward(dy.size(), fromForward(y).data(), 0, dy.data(), 0, dx.data(), 0);
         return dx;
+    }
+
+    /** The output of the last forward pass, which backward masks with (positive exactly where the input was). */
+    @Override
+    public Tensor reluMask() {
+        return fromForward(y);
     }
 
     /** {@link Kernels#reluForward}, which {@link #forward} runs. */

@@ -59,6 +59,29 @@ final class Checks {
         }
     }
 
+    /** The arrays of {@link Kernels#maxPool2x2ArgMax}: whole planes read, every output and arg-max written exist. */
+    static void pool2x2(String op, int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y, int yOff,
+                        int[] argMax, int aOff) {
+        if (planes < 0 || oh < 0 || ow < 0 || 2L * oh > h || 2L * ow > w) {
+            throw new IllegalArgumentException(op + ": bad geometry (" + planes + " planes of " + h + "x" + w
+                    + " to " + oh + "x" + ow + ")");
+        }
+        long in = (long) planes * h * w;
+        long out = (long) planes * oh * ow;
+        if (in > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": planes span " + in + " values");
+        }
+        range(op, "x", x, xOff, (int) in);
+        range(op, "y", y, yOff, (int) out);
+        if (argMax == null) {
+            throw new IllegalArgumentException(op + ": arg-max array is null");
+        }
+        if (aOff < 0 || aOff + out > argMax.length) {
+            throw new IllegalArgumentException(op + ": argMax[" + aOff + ", " + (aOff + out)
+                    + ") is outside its array of " + argMax.length + " values");
+        }
+    }
+
     /** The arrays of {@link Kernels#maxPoolWindows}: every window element read and every output written exist. */
     static void poolWindows(String op, int count, float[] x, int xOff, int stride, int ldx, int rows, int cols,
                             float[] y, int yOff) {

@@ -140,6 +140,21 @@ public interface Kernels {
     }
 
     /**
+     * {@link #sumAndDotWide} of {@code x} masked by a following ReLU's output, {@code x'[i] = mask[i] > 0 ? x[i] : 0}
+     * (what {@link #reluBackward} makes of it): bit for bit what {@code sumAndDotWide(n, x', 0, y, yOff, out)} gives,
+     * without writing {@code x'} (batch-norm backward taking the ReLU after it in the same pass). The default masks
+     * into a temporary array and makes that call.
+     */
+    default void sumAndDotWideMasked(int n, float[] x, int xOff, float[] mask, int mOff, float[] y, int yOff,
+                                     double[] out) {
+        Checks.range("sumAndDotWideMasked", "mask", mask, mOff, n);
+        Checks.range("sumAndDotWideMasked", "x", x, xOff, n);
+        float[] masked = new float[n];
+        reluBackward(n, mask, mOff, x, xOff, masked, 0);
+        sumAndDotWide(n, masked, 0, y, yOff, out);
+    }
+
+    /**
      * {@code sum((x[i] - mean)^2)} for {@code i < n}, each difference and square rounded to float, accumulated as at
      * {@link #WIDE_BLOCK}: the second pass of a two-pass variance.
      */
@@ -160,6 +175,26 @@ public interface Kernels {
      */
     void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
                            float meanDyXhat, float[] dx, int dxOff);
+
+    /**
+     * {@link #batchNormBackward} of {@code dy} masked by a following ReLU's output:
+     * {@code dx[i] = scale * (((mask[i] > 0 ? dy[i] : 0) - meanDy) - xhat[i] * meanDyXhat)}, each operation rounded
+     * separately, so the bits of {@link #reluBackward} then {@link #batchNormBackward}. {@code dx} may be {@code dy}.
+     * The default is the scalar twin.
+     */
+    default void batchNormBackwardMasked(int n, float[] dy, int dyOff, float[] mask, int mOff, float[] xhat, int hOff,
+                                         float scale, float meanDy, float meanDyXhat, float[] dx, int dxOff) {
+        Checks.range("batchNormBackwardMasked", "dy", dy, dyOff, n);
+        Checks.range("batchNormBackwardMasked", "mask", mask, mOff, n);
+        Checks.range("batchNormBackwardMasked", "xhat", xhat, hOff, n);
+        Checks.range("batchNormBackwardMasked", "dx", dx, dxOff, n);
+        for (int i = 0; i < n; i++) {
+            float g = mask[mOff + i] > 0f ? dy[dyOff + i] : 0f;
+            float centred = g - meanDy;
+            float projection = xhat[hOff + i] * meanDyXhat;
+            dx[dxOff + i] = scale * (centred - projection);
+        }
+    }
 
     /**
      * One SGD step in float arithmetic (PyTorch's {@code torch.optim.SGD}), each operation rounded separately:
@@ -326,6 +361,48 @@ public interface Kernels {
                 }
             }
             y[yOff + q] = m;
+        }
+    }
+
+    /**
+     * 2x2 max pooling with stride 2 and its arg-max, the training path of {@code Pooling} (the arg-max is what the
+     * backward pass scatters to). {@code planes} planes of {@code h x w} values lie one after the other from
+     * {@code xOff}; each gives {@code oh x ow} outputs ({@code 2 oh <= h}, {@code 2 ow <= w}: every window inside its
+     * plane), written one plane after the other from {@code yOff}, and for every output the index into {@code x}
+     * of the element it took, from {@code aOff}. For the window whose top-left element is at {@code k}, with
+     * {@code a = x[k], b = x[k + 1], c = x[k + w], d = x[k + w + 1]}:
+     * <pre>
+     *   best = b &gt; a ? k + 1 : k;          m = b &gt; a ? b : a
+     *   best = c &gt; m ? k + w : best;      m = c &gt; m ? c : m
+     *   best = d &gt; m ? k + w + 1 : best;  m = d &gt; m ? d : m
+     *   y = m, argMax = best
+     * </pre>
+     * Every implementation runs exactly this chain for each output (vector kernels: one output per lane), so all
+     * give the same bits and indices, NaN and signed zeros included (the first maximum in row-major order wins).
+     */
+    default void maxPool2x2ArgMax(int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y,
+                                  int yOff, int[] argMax, int aOff) {
+        Checks.pool2x2("maxPool2x2ArgMax", planes, x, xOff, h, w, oh, ow, y, yOff, argMax, aOff);
+        for (int p = 0; p < planes; p++) {
+            for (int r = 0; r < oh; r++) {
+                int row = xOff + p * h * w + 2 * r * w;
+                int out = (p * oh + r) * ow;
+                for (int q = 0; q < ow; q++) {
+                    int k = row + 2 * q;
+                    float a = x[k];
+                    float b = x[k + 1];
+                    float c = x[k + w];
+                    float d = x[k + w + 1];
+                    int best = b > a ? k + 1 : k;
+                    float m = b > a ? b : a;
+                    best = c > m ? k + w : best;
+                    m = c > m ? c : m;
+                    best = d > m ? k + w + 1 : best;
+                    m = d > m ? d : m;
+                    y[yOff + out + q] = m;
+                    argMax[aOff + out + q] = best;
+                }
+            }
         }
     }
 

@@ -168,6 +168,32 @@ final class ScalarKernels implements Kernels {
         }
     }
 
+    /** Its {@link #sumWide} and {@link #dotWide} loops over the masked values, one pass: the same bits. */
+    @Override
+    public void sumAndDotWideMasked(int n, float[] x, int xOff, float[] mask, int mOff, float[] y, int yOff,
+                                    double[] out) {
+        Checks.range("sumAndDotWideMasked", "x", x, xOff, n);
+        Checks.range("sumAndDotWideMasked", "mask", mask, mOff, n);
+        Checks.range("sumAndDotWideMasked", "y", y, yOff, n);
+        double sumTotal = 0;
+        double dotTotal = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            float sumBlock = 0f;
+            float dotBlock = 0f;
+            for (int i = start; i < end; i++) {
+                float v = mask[mOff + i] > 0f ? x[xOff + i] : 0f;
+                sumBlock += v;
+                float p = v * y[yOff + i];
+                dotBlock += p;
+            }
+            sumTotal += sumBlock;
+            dotTotal += dotBlock;
+        }
+        out[0] = sumTotal;
+        out[1] = dotTotal;
+    }
+
     @Override
     public void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
                                   float meanDyXhat, float[] dx, int dxOff) {

@@ -30,13 +30,31 @@ final class VectorDirectConv {
     private VectorDirectConv() {
     }
 
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} finishes each filter's run with single-vector and scalar
+     * chains ({@code productsTail}) as before, instead of one more whole tile ending at the run's end;
+     * {@code -Dconvnet4j.directConv.overlappingTail=false}.
+     */
+    static volatile boolean overlappingTail =
+            !"false".equals(System.getProperty("convnet4j.directConv.overlappingTail"));
+
     static void shiftedProducts(int f, int taps, float[] w, int wOff, int[] offsets, float[] x, int xOff, int len,
                                 float[] out, int outOff, int ldo) {
+        // The last outputs of a run (len % 3 VL of them) as one more whole tile that ends at len and overlaps the one
+        // before: every output lane runs the same chain in any tile, so the outputs computed twice get the same bits,
+        // and the tail keeps 12 independent chains instead of one per vector and per scalar (LeNet's conv2 backward
+        // data has 44 positions left over per filter and run, each a chain of 400 dependent FMAs).
+        boolean overlap = overlappingTail && len >= 3 * VL;
         int fo = 0;
         for (; fo + 4 <= f; fo += 4) {
             int p = 0;
             for (; p + 3 * VL <= len; p += 3 * VL) {
                 products4x3(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p, ldo);
+            }
+            if (p < len && overlap) {
+                int q = len - 3 * VL;
+                products4x3(taps, w, wOff + fo * taps, offsets, x, xOff + q, out, outOff + fo * ldo + q, ldo);
+                continue;
             }
             for (int r = 0; r < 4; r++) {
                 productsTail(taps, w, wOff + (fo + r) * taps, offsets, x, xOff, p, len, out, outOff + (fo + r) * ldo);
@@ -47,8 +65,14 @@ final class VectorDirectConv {
             for (; p + 3 * VL <= len; p += 3 * VL) {
                 products2x3(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p, ldo);
             }
-            for (int r = 0; r < 2; r++) {
-                productsTail(taps, w, wOff + (fo + r) * taps, offsets, x, xOff, p, len, out, outOff + (fo + r) * ldo);
+            if (p < len && overlap) {
+                int q = len - 3 * VL;
+                products2x3(taps, w, wOff + fo * taps, offsets, x, xOff + q, out, outOff + fo * ldo + q, ldo);
+            } else {
+                for (int r = 0; r < 2; r++) {
+                    productsTail(taps, w, wOff + (fo + r) * taps, offsets, x, xOff, p, len, out,
+                            outOff + (fo + r) * ldo);
+                }
             }
             fo += 2;
         }
@@ -57,7 +81,12 @@ final class VectorDirectConv {
             for (; p + 3 * VL <= len; p += 3 * VL) {
                 products1x3(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p);
             }
-            productsTail(taps, w, wOff + fo * taps, offsets, x, xOff, p, len, out, outOff + fo * ldo);
+            if (p < len && overlap) {
+                int q = len - 3 * VL;
+                products1x3(taps, w, wOff + fo * taps, offsets, x, xOff + q, out, outOff + fo * ldo + q);
+            } else {
+                productsTail(taps, w, wOff + fo * taps, offsets, x, xOff, p, len, out, outOff + fo * ldo);
+            }
         }
     }
 

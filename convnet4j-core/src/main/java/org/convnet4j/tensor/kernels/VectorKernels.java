@@ -1,6 +1,7 @@
 package org.convnet4j.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -265,6 +266,79 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+
+    /**
+     * One output per lane, each running the scalar twin's comparison chain: four gathers (the window's corners) per
+     * vector of outputs, compares and blends; the arg-max indices ride along as int bits in float lanes (a blend
+     * moves bits, it does no arithmetic). The outputs of all planes are taken as one run, so a vector may end in the
+     * next plane: {@code table[pos]} is the top-left offset of output {@code pos} counted from a plane's first
+     * output, for {@code pos < n + VL}. The last {@code total % VL} outputs run the scalar chain.
+     */
+    @Override
+    public void maxPool2x2ArgMax(int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y, int yOff,
+                                 int[] argMax, int aOff) {
+        Checks.pool2x2("maxPool2x2ArgMax", planes, x, xOff, h, w, oh, ow, y, yOff, argMax, aOff);
+        int n = oh * ow;
+        int total = planes * n;
+        if (total < VL) {
+            Kernels.super.maxPool2x2ArgMax(planes, x, xOff, h, w, oh, ow, y, yOff, argMax, aOff);
+            return;
+        }
+        int hw = h * w;
+        int[] table = new int[n + VL];
+        for (int pos = 0; pos < table.length; pos++) {
+            int loc = pos % n;
+            table[pos] = pos / n * hw + loc / ow * 2 * w + loc % ow * 2;
+        }
+        int o = 0;
+        int plane = 0;
+        int loc = 0;
+        for (; o <= total - VL; o += VL) {
+            int base = xOff + plane * hw;
+            IntVector k = IntVector.fromArray(I, table, loc).add(base);
+            FloatVector a = FloatVector.fromArray(S, x, base, table, loc);
+            FloatVector b = FloatVector.fromArray(S, x, base + 1, table, loc);
+            FloatVector c = FloatVector.fromArray(S, x, base + w, table, loc);
+            FloatVector d = FloatVector.fromArray(S, x, base + w + 1, table, loc);
+            VectorMask<Float> bWins = b.compare(VectorOperators.GT, a);
+            FloatVector best = k.reinterpretAsFloats().blend(k.add(1).reinterpretAsFloats(), bWins);
+            FloatVector m = a.blend(b, bWins);
+            VectorMask<Float> cWins = c.compare(VectorOperators.GT, m);
+            best = best.blend(k.add(w).reinterpretAsFloats(), cWins);
+            m = m.blend(c, cWins);
+            VectorMask<Float> dWins = d.compare(VectorOperators.GT, m);
+            best = best.blend(k.add(w + 1).reinterpretAsFloats(), dWins);
+            m = m.blend(d, dWins);
+            m.intoArray(y, yOff + o);
+            best.reinterpretAsInts().intoArray(argMax, aOff + o);
+            loc += VL;
+            while (loc >= n) {
+                loc -= n;
+                plane++;
+            }
+        }
+        for (; o < total; o++) { // the twin's chain for the last outputs
+            int kk = xOff + plane * hw + table[loc];
+            float a = x[kk];
+            float b = x[kk + 1];
+            float c = x[kk + w];
+            float d = x[kk + w + 1];
+            int best = b > a ? kk + 1 : kk;
+            float m = b > a ? b : a;
+            best = c > m ? kk + w : best;
+            m = c > m ? c : m;
+            best = d > m ? kk + w + 1 : best;
+            m = d > m ? d : m;
+            y[yOff + o] = m;
+            argMax[aOff + o] = best;
+            if (++loc == n) {
+                loc = 0;
+                plane++;
+            }
+        }
+    }
+
     @Override
     public void silu(int n, float[] x, int xOff, float[] out, int outOff) {
         Checks.range("silu", "x", x, xOff, n);
@@ -470,6 +544,46 @@ final class VectorKernels implements Kernels {
         out[1] = dotTotal;
     }
 
+    /**
+     * {@link #sumAndDotWide}'s loop with the mask applied as each vector of {@code x} is loaded (a blend with zero,
+     * as {@link #reluBackward} writes it): the same lanes and order over the same values, so the same bits.
+     */
+    @Override
+    public void sumAndDotWideMasked(int n, float[] x, int xOff, float[] mask, int mOff, float[] y, int yOff,
+                                    double[] out) {
+        Checks.range("sumAndDotWideMasked", "x", x, xOff, n);
+        Checks.range("sumAndDotWideMasked", "mask", mask, mOff, n);
+        Checks.range("sumAndDotWideMasked", "y", y, yOff, n);
+        FloatVector zero = FloatVector.zero(S);
+        double sumTotal = 0;
+        double dotTotal = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector sumAcc = FloatVector.zero(S);
+            FloatVector dotAcc = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                VectorMask<Float> pass = FloatVector.fromArray(S, mask, mOff + i).compare(VectorOperators.GT, 0f);
+                FloatVector xv = zero.blend(FloatVector.fromArray(S, x, xOff + i), pass);
+                sumAcc = sumAcc.add(xv);
+                dotAcc = dotAcc.add(xv.mul(FloatVector.fromArray(S, y, yOff + i)));
+            }
+            float sumBlock = sumAcc.reduceLanes(VectorOperators.ADD);
+            float dotBlock = dotAcc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float v = mask[mOff + i] > 0f ? x[xOff + i] : 0f;
+                sumBlock += v;
+                float p = v * y[yOff + i];
+                dotBlock += p;
+            }
+            sumTotal += sumBlock;
+            dotTotal += dotBlock;
+        }
+        out[0] = sumTotal;
+        out[1] = dotTotal;
+    }
+
     @Override
     public double sumSquaredDeviations(int n, float[] x, int xOff, float mean) {
         Checks.range("sumSquaredDeviations", "x", x, xOff, n);
@@ -532,6 +646,28 @@ final class VectorKernels implements Kernels {
             float centred = dy[dyOff + i] - meanDy;
             float projection = xhat[hOff + i] * meanDyXhat;
             dx[dxOff + i] = scale * (centred - projection);
+        }
+    }
+
+    @Override
+    public void batchNormBackwardMasked(int n, float[] dy, int dyOff, float[] mask, int mOff, float[] xhat, int hOff,
+                                        float scale, float meanDy, float meanDyXhat, float[] dx, int dxOff) {
+        Checks.range("batchNormBackwardMasked", "dy", dy, dyOff, n);
+        Checks.range("batchNormBackwardMasked", "mask", mask, mOff, n);
+        Checks.range("batchNormBackwardMasked", "xhat", xhat, hOff, n);
+        Checks.range("batchNormBackwardMasked", "dx", dx, dxOff, n);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            VectorMask<Float> pass = FloatVector.fromArray(S, mask, mOff + i).compare(VectorOperators.GT, 0f);
+            FloatVector centred = zero.blend(FloatVector.fromArray(S, dy, dyOff + i), pass).sub(meanDy);
+            FloatVector projection = FloatVector.fromArray(S, xhat, hOff + i).mul(meanDyXhat);
+            centred.sub(projection).mul(scale).intoArray(dx, dxOff + i);
+        }
+        if (i < n) { // the twin's loop for the last values
+            Kernels.super.batchNormBackwardMasked(n - i, dy, dyOff + i, mask, mOff + i, xhat, hOff + i, scale, meanDy,
+                    meanDyXhat, dx, dxOff + i);
         }
     }
 

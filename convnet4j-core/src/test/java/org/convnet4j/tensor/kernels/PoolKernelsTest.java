@@ -74,6 +74,82 @@ class PoolKernelsTest {
     }
 
     @Test
+    void twoByTwoArgMaxVectorGivesTheScalarTwinsBitsAndTheWrittenOutChain() {
+        // plane counts and sizes so that vectors of outputs start and end inside planes, span several small planes,
+        // and leave tails of 0 to VL - 1 outputs; odd plane sizes (last row and column unused); an offset start
+        Random random = new Random(12);
+        int[][] shapes = {{1, 2, 2}, {3, 4, 4}, {5, 9, 11}, {6, 28, 28}, {16, 10, 10}, {2, 2 * VL, 6},
+            {1, 2, 2 * VL + 2}, {VL + 1, 2, 2}};
+        int checked = 0;
+        for (int[] shape : shapes) {
+            int planes = shape[0];
+            int h = shape[1];
+            int w = shape[2];
+            int oh = h / 2;
+            int ow = w / 2;
+            int xOff = 3;
+            float[] x = new float[xOff + planes * h * w + 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextInt(4) - 1.5f; // many ties
+            }
+            for (int i = 1; i < x.length; i += 7) {
+                x[i] = -0f;
+            }
+            for (int i = 2; i < x.length; i += 23) {
+                x[i] = Float.NaN;
+            }
+            x[xOff + 4] = Float.POSITIVE_INFINITY;
+            int n = planes * oh * ow;
+            float[] ys = new float[n + 2];
+            float[] yv = new float[n + 2];
+            int[] as = new int[n + 3];
+            int[] av = new int[n + 3];
+            scalar.maxPool2x2ArgMax(planes, x, xOff, h, w, oh, ow, ys, 1, as, 2);
+            vector.maxPool2x2ArgMax(planes, x, xOff, h, w, oh, ow, yv, 1, av, 2);
+            for (int p = 0; p < planes; p++) {
+                for (int r = 0; r < oh; r++) {
+                    for (int q = 0; q < ow; q++) {
+                        int o = (p * oh + r) * ow + q;
+                        int k = xOff + p * h * w + 2 * r * w + 2 * q;
+                        int best = k;
+                        for (int e : new int[] {k + 1, k + w, k + w + 1}) {
+                            if (x[e] > x[best]) {
+                                best = e;
+                            }
+                        }
+                        String at = planes + "x" + h + "x" + w + " output " + o;
+                        assertEquals(Float.floatToRawIntBits(x[best]), Float.floatToRawIntBits(ys[1 + o]), at);
+                        assertEquals(best, as[2 + o], at);
+                        assertEquals(Float.floatToRawIntBits(ys[1 + o]), Float.floatToRawIntBits(yv[1 + o]), at);
+                        assertEquals(as[2 + o], av[2 + o], at);
+                        checked++;
+                    }
+                }
+            }
+            assertEquals(0f, yv[0]);
+            assertEquals(0f, yv[n + 1]);
+            assertEquals(0, av[1]);
+            assertEquals(0, av[n + 2]);
+        }
+        assertEquals(true, checked > 1_000, "outputs checked: " + checked);
+    }
+
+    @Test
+    void twoByTwoArgMaxRefusesPlanesOutsideTheArrays() {
+        float[] x = new float[15];
+        float[] y = new float[4];
+        int[] a = new int[4];
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.maxPool2x2ArgMax(1, x, 0, 4, 4, 2, 2, y, 0, a, 0));
+            assertEquals(true, e.getMessage().contains("maxPool2x2ArgMax"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2ArgMax(1, x, 0, 3, 3, 2, 1, y, 0, a, 0));
+            assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2ArgMax(1, x, 0, 2, 2, 1, 1, y, 0, a, 4));
+            assertEquals(0f, y[0]);
+        }
+    }
+
+    @Test
     void windowsOutsideTheArrayAreRefusedBeforeAnythingIsWritten() {
         float[] x = new float[40];
         float[] y = new float[10];

@@ -182,6 +182,119 @@ class SgemmTest {
     }
 
     @Test
+    void branchFreeStoreGivesTheBranchingKernelsBits() {
+        // The micro-kernels' store has no branch (VectorGemm.branchFreeStore): overwriting merges from a row of -0.0
+        // with beta 1. Same bits as the old if (overwrite) form, whole products and kernel calls with special values.
+        int[][] shapes = {{2 * MR, 2 * NR, VectorGemm.KC}, {3 * MR + 1, 2 * NR + 3, 2 * VectorGemm.KC + 5},
+            {VectorGemm.MC + MR, 3 * NR, VectorGemm.KC + 1}};
+        float[] betas = {0f, -0f, 1f, 0.25f, -2f};
+        for (int[] s : shapes) {
+            for (float beta : betas) {
+                for (int t = 0; t < 4; t++) {
+                    boolean transA = (t & 1) != 0;
+                    boolean transB = (t & 2) != 0;
+                    int m = s[0];
+                    int n = s[1];
+                    int k = s[2];
+                    float[] a = specials(randomArray(m * k));
+                    float[] b = specials(randomArray(k * n));
+                    float[] c0 = randomArray(m * n);
+                    for (int i = 0; i < c0.length; i += 7) {
+                        c0[i] = MARKED_NAN; // a NaN of its own payload: seen in the result only if C was read
+                    }
+                    float[][] out = new float[2][];
+                    for (int v = 0; v < 2; v++) {
+                        VectorGemm.branchFreeStore = v == 0;
+                        try {
+                            out[v] = c0.clone();
+                            vector.sgemm(transA, transB, m, n, k, 1.5f, a, 0, transA ? m : k, b, 0, transB ? k : n,
+                                    beta, out[v], 0, n);
+                        } finally {
+                            VectorGemm.branchFreeStore = true;
+                        }
+                    }
+                    assertBitsEqual(out[1], out[0], m + "x" + n + "x" + k + " t=" + t + " beta=" + beta);
+                    if (beta == 0f) {
+                        for (int i = 0; i < m * n; i += 7) {
+                            assertTrue(Float.floatToRawIntBits(out[0][i]) != MARKED_NAN_BITS, "beta 0 read C at " + i);
+                        }
+                    }
+                }
+            }
+        }
+        // One kernel call: a panel whose accumulators hold NaN, +-infinity, +-0, subnormals and ordinary values.
+        int kc = 5;
+        float[] pa = new float[MR * kc];
+        float[] pb = new float[NR * kc];
+        float[] specialsList = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+            -Float.MIN_VALUE, 1e-38f, 3f, -1f};
+        for (int i = 0; i < pa.length; i++) {
+            pa[i] = specialsList[(i * 7) % specialsList.length];
+        }
+        for (int i = 0; i < pb.length; i++) {
+            pb[i] = i % 11 == 0 ? specialsList[i % specialsList.length] : (float) random.nextGaussian();
+        }
+        for (float z : VectorGemm.NEGATIVE_ZEROS) {
+            assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(z), "NEGATIVE_ZEROS");
+        }
+        int ldc = NR + 3;
+        float[] c0 = specials(randomArray(MR * ldc + 2));
+        c0[1] = Float.NaN;
+        for (float beta : betas) {
+            for (boolean overwrite : new boolean[] {true, false}) {
+                float[] expected = c0.clone();
+                float[] actual = c0.clone();
+                if (MR == 8) {
+                    VectorGemm.microKernel8x3Branching(kc, pa, 0, pb, 0, expected, 1, ldc, beta, overwrite);
+                    VectorGemm.microKernel8x3(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
+                            overwrite ? 0 : 1, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
+                } else {
+                    VectorGemm.microKernel4x3Branching(kc, pa, 0, pb, 0, expected, 1, ldc, beta, overwrite);
+                    VectorGemm.microKernel4x3(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
+                            overwrite ? 0 : 1, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
+                }
+                assertBitsEqual(expected, actual, "kernel beta=" + beta + " overwrite=" + overwrite);
+            }
+        }
+        // -0 * 1 + acc == acc for every float acc, the identity the overwriting store relies on (a sample of all;
+        // signalling NaNs left out: an add quiets them, and no accumulator can hold one, an FMA's result is quiet).
+        for (long bits = 0; bits <= 0xFFFF_FFFFL; bits += 65_519) {
+            float acc = Float.intBitsToFloat((int) bits);
+            if (Float.isNaN(acc) && (bits & 0x0040_0000L) == 0) {
+                continue;
+            }
+            assertEquals((int) bits, Float.floatToRawIntBits(-0f * 1f + acc), "acc bits " + Long.toHexString(bits));
+        }
+        for (float acc : specialsList) {
+            assertEquals(Float.floatToRawIntBits(acc), Float.floatToRawIntBits(-0f * 1f + acc), "acc " + acc);
+        }
+    }
+
+    private static final int MARKED_NAN_BITS = 0x7fc0_1234;
+    private static final float MARKED_NAN = Float.intBitsToFloat(MARKED_NAN_BITS);
+
+    /** Some entries replaced by 0, -0, infinities, NaN and subnormals. */
+    private static float[] specials(float[] x) {
+        float[] s = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE, -1e-39f};
+        for (int i = 0; i < x.length; i += 997) {
+            x[i] = s[(i / 997) % s.length];
+        }
+        return x;
+    }
+
+    /**
+     * Bit for bit, except that any NaN equals any NaN: which payload NaN + NaN keeps depends on the operand order
+     * the JIT picks (interpreted and compiled vector code differ), in the old kernel as in the new.
+     */
+    private static void assertBitsEqual(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                fail(what + ": value " + i + " is " + actual[i] + ", expected " + expected[i] + " (bits differ)");
+            }
+        }
+    }
+
+    @Test
     void preparedLeftOperandGivesTheBitsOfTheOrdinaryCall() {
         // few-rows shapes, a dot-product shape, and shapes too tall for the few-rows path (the general loop order
         // reading the prepacked A: row blocks of MC, task splits, several KC slices, an NC block edge)

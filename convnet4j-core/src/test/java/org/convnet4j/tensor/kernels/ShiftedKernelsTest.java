@@ -24,7 +24,9 @@ class ShiftedKernelsTest {
     void productsEqualTheScalarTwinBitForBit() {
         for (int f : new int[] {1, 3, 4, 6, 9}) {
             for (int taps : new int[] {1, 7, 25}) {
-                for (int len : new int[] {1, VL - 1, 3 * VL, 3 * VL + 1, 7 * VL + 5}) {
+                // runs of whole tiles, shorter than a tile, and ending in a tile that overlaps the one before it
+                for (int len : new int[] {1, VL - 1, 2 * VL + 3, 3 * VL, 3 * VL + 1, 4 * VL + 1, 6 * VL - 1,
+                    7 * VL + 5}) {
                     int[] offsets = offsets(taps);
                     float[] x = array(len + 200 + 5);
                     float[] w = array(f * taps + 2);

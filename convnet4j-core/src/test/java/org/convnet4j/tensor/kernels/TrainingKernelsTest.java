@@ -107,6 +107,55 @@ class TrainingKernelsTest {
     }
 
     @Test
+    void reluMaskedSumsAndBackwardGiveTheBitsOfReluBackwardThenTheUnmaskedKernels() {
+        // the mask (a ReLU's output) with zeros, -0, NaN and negatives; dy with NaN, infinity and -0 where the mask
+        // passes and where it does not
+        for (int n : LENGTHS) {
+            float[] dy = randomArray(n + 3, 1.0);
+            float[] mask = randomArray(n + 1, 1.0);
+            float[] h = randomArray(n + 2, 2.0);
+            for (int i = 0; i < mask.length; i += 5) {
+                mask[i] = 0f;
+            }
+            for (int i = 2; i < mask.length; i += 17) {
+                mask[i] = i % 2 == 0 ? -0f : Float.NaN;
+            }
+            if (n > 9) {
+                dy[3 + 4] = Float.NaN;
+                dy[3 + 5] = Float.NEGATIVE_INFINITY;
+                dy[3 + 8] = -0f;
+                mask[1 + 8] = 1f;
+            }
+            for (Kernels k : new Kernels[] {scalar, vector}) {
+                float[] masked = new float[n];
+                k.reluBackward(n, mask, 1, dy, 3, masked, 0);
+                double[] expected = new double[2];
+                k.sumAndDotWide(n, masked, 0, h, 2, expected);
+                double[] actual = {Double.NaN, Double.NaN};
+                k.sumAndDotWideMasked(n, dy, 3, mask, 1, h, 2, actual);
+                assertEquals(Double.doubleToRawLongBits(expected[0]), Double.doubleToRawLongBits(actual[0]),
+                        k.name() + " sum n=" + n);
+                assertEquals(Double.doubleToRawLongBits(expected[1]), Double.doubleToRawLongBits(actual[1]),
+                        k.name() + " dot n=" + n);
+                float[] want = new float[n + 1];
+                k.batchNormBackward(n, masked, 0, h, 2, 0.7f, 0.1f, -0.3f, want, 1);
+                float[] got = new float[n + 1];
+                k.batchNormBackwardMasked(n, dy, 3, mask, 1, h, 2, 0.7f, 0.1f, -0.3f, got, 1);
+                for (int i = 0; i <= n; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                            k.name() + " dx n=" + n + " at " + i);
+                }
+                float[] inPlace = java.util.Arrays.copyOfRange(dy, 3, 3 + n);
+                k.batchNormBackwardMasked(n, inPlace, 0, mask, 1, h, 2, 0.7f, 0.1f, -0.3f, inPlace, 0);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i + 1]), Float.floatToRawIntBits(inPlace[i]),
+                            k.name() + " dx over dy n=" + n + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void normalizeAffineIsBitIdenticalAndComputesTheFormula() {
         for (int n : LENGTHS) {
             float[] x = randomArray(n + 1, 3.0);

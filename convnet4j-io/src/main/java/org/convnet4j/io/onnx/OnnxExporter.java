@@ -269,11 +269,17 @@ public final class OnnxExporter {
         @Override
         public void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> in,
                          String out, Map<String, Object> attributes) {
+            node(domain, domainVersion, opType, nodeSuffix, in, List.of(out), attributes);
+        }
+
+        @Override
+        public void node(String domain, long domainVersion, String opType, String nodeSuffix, List<String> in,
+                         List<String> out, Map<String, Object> attributes) {
             declare(domain, domainVersion);
             Map<String, Attribute> map = new LinkedHashMap<>();
             attributes.forEach((k, v) -> map.put(k, attribute(k, v)));
             nodes.add(new Node(name + nodeSuffix, opType, domain.equals("ai.onnx") ? "" : domain, List.copyOf(in),
-                    List.of(out), map));
+                    List.copyOf(out), map));
         }
     }
 
@@ -301,11 +307,18 @@ public final class OnnxExporter {
         if (v instanceof float[] a) {
             return new Attribute(name, Attribute.FLOATS, 0, 0, null, null, a.clone(), null, null);
         }
+        if (v instanceof String[] a) {
+            List<byte[]> strings = new java.util.ArrayList<>();
+            for (String str : a) {
+                strings.add(str.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return new Attribute(name, Attribute.STRINGS, 0, 0, null, null, null, null, strings);
+        }
         if (v instanceof Tensor t) {
             return new Attribute(name, Attribute.TENSOR, 0, 0, null, TensorData.of(name, t), null, null, null);
         }
         throw new IllegalArgumentException("ONNX export: attribute " + name + " of a " + (v == null ? "null"
-                : v.getClass().getSimpleName()) + " (Long, Float, String, long[], int[], float[] or Tensor)");
+                : v.getClass().getSimpleName()) + " (Long, Float, String, long[], int[], float[], String[] or Tensor)");
     }
 
     /** A Constant node holding {@code value}; returns its output name. */

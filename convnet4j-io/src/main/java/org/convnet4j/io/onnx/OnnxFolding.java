@@ -74,10 +74,10 @@ final class OnnxFolding {
             "Transpose", "Range", "ConstantOfShape", "Expand", "Dropout.mask", "ReduceMean", "ReduceSum",
             "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "Softmax",
             "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu",
-            "Resize", "Upsample", "Pad", "Clip", "Erf");
+            "Resize", "Upsample", "Pad", "Clip", "Erf", "TopK");
 
     /** Of {@link #EVALUATED}, the operators with several outputs. */
-    static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization");
+    static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization", "TopK");
 
     /** Whether node n gives several outputs here: {@link #MULTI_OUTPUT}, or a BatchNormalization in training mode. */
     static boolean multiOutput(Node n) {
@@ -144,6 +144,9 @@ final class OnnxFolding {
         }
         if (n.opType().equals("MaxPool")) {
             return OnnxWindows.maxPoolWithIndices(n, x);
+        }
+        if (n.opType().equals("TopK")) {
+            return topK(n, x, opset >= 10 ? requiredLongs(n, a, 1, "K")[0] : ints(n, "k", -1));
         }
         if (n.opType().equals("Split")) {
             int ax = (int) axis(ints(n, "axis", 0), x.rank());
@@ -345,6 +348,51 @@ final class OnnxFolding {
             o[k] = log ? z - Math.log(sum[map[k]]) : Math.exp(z) / sum[map[k]];
         }
         return new Arr(x.type(), x.dims(), o);
+    }
+
+    /**
+     * TopK: the k largest (or with largest=0 smallest) values along {@code axis} and their indices (int64), sorted
+     * (sorted=0 gives the same order); equal values in index order, as the operator defines.
+     */
+    private static List<Arr> topK(Node n, Arr x, long k) {
+        int ax = (int) axis(ints(n, "axis", -1), x.rank());
+        boolean largest = ints(n, "largest", 1) != 0;
+        long len = x.dims()[ax];
+        if (k < 0 || k > len) {
+            throw new IllegalArgumentException("TopK: k " + k + " outside 0.." + len + " along axis " + ax);
+        }
+        long stride = 1;
+        for (int i = ax + 1; i < x.rank(); i++) {
+            stride *= x.dims()[i];
+        }
+        final long inner = stride;
+        long outer = x.size() / Math.max(1, len * inner);
+        long[] d = x.dims().clone();
+        d[ax] = k;
+        double[] values = new double[(int) (outer * k * inner)];
+        double[] indices = new double[values.length];
+        Integer[] order = new Integer[(int) len];
+        for (long o = 0; o < outer; o++) {
+            for (long in = 0; in < inner; in++) {
+                long base = o * len * inner + in;
+                for (int i = 0; i < len; i++) {
+                    order[i] = i;
+                }
+                double[] v = x.v();
+                Arrays.sort(order, (p, q) -> {
+                    double vp = v[(int) (base + p * inner)];
+                    double vq = v[(int) (base + q * inner)];
+                    int c = largest ? Double.compare(vq, vp) : Double.compare(vp, vq);
+                    return c != 0 ? c : Integer.compare(p, q);
+                });
+                for (int j = 0; j < k; j++) {
+                    int at = (int) (o * k * inner + j * inner + in);
+                    values[at] = v[(int) (base + order[j] * inner)];
+                    indices[at] = order[j];
+                }
+            }
+        }
+        return List.of(new Arr(x.type(), d, values), new Arr(OnnxModel.INT64, d.clone(), indices));
     }
 
     private static Arr argExtreme(Node n, Arr x) {

@@ -215,7 +215,7 @@ public final class OnnxImporter {
             im.alias(n, n.inputs().get(0));
         });
         for (String f : new String[] {"Range", "ConstantOfShape", "Where", "Equal", "Less", "Greater",
-            "Not", "And", "Or"}) {
+            "Not", "And", "Or", "TopK"}) {
             op(f, "folded at import; computed inputs on the typed path (importProgram)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported in a float graph (folded at"
                         + " import); OnnxImporter.importProgram computes it at run time");
@@ -828,7 +828,10 @@ public final class OnnxImporter {
             });
             for (String v : learned) {
                 FloatBinding b = floatBindings.get(v);
-                if (b != null && inGraph.contains(b.parameter()) && b.parameter().isLearnable()
+                // a running statistic a float batch norm holds as well is one state with it (a batch norm module
+                // applied twice): the float layer's buffer, moved by both in a training pass
+                boolean sharedState = buffers.contains(v) && b != null && !b.parameter().isLearnable();
+                if (b != null && inGraph.contains(b.parameter()) && (b.parameter().isLearnable() || sharedState)
                         && sameValues(consts.get(v), b)) {
                     params.put(v, b.parameter());
                     tied.put(v, b.transposed());

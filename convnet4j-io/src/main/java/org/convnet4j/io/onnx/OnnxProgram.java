@@ -171,9 +171,11 @@ public final class OnnxProgram {
         if (!tied.containsKey(v)) {
             return TensorData.of(v, p.value());
         }
-        // the float layer's parameter, in the initializer's layout
+        // the float layer's parameter, in the initializer's layout (the file's dims: a typed node's or the stage's)
         Tensor t = tied.get(v) ? p.value().transposed() : p.value();
-        return new TensorData(v, OnnxModel.FLOAT, constants.get(v).dims().clone(), t.data().clone(), null);
+        TensorData file = constants.containsKey(v) || deferred == null ? constants.get(v)
+                : deferred.constants().get(v);
+        return new TensorData(v, OnnxModel.FLOAT, file.dims().clone(), t.data().clone(), null);
     }
 
     /** The float part (null when every output is computed on the typed path). */
@@ -487,11 +489,12 @@ public final class OnnxProgram {
                         env.put(n.outputs().get(k), results.get(k));
                     }
                 }
-                if (training && n.opType().equals("BatchNormalization") && results.size() == 3) {
-                    // the training form's running statistics, as PyTorch moves its buffers in a training pass
+                if (training && n.opType().equals("BatchNormalization") && results.size() == 3 && !frozen(n)) {
+                    // the training form's running statistics, as PyTorch moves its buffers in a training pass (a
+                    // frozen batch norm keeps them, as a frozen float layer does)
                     for (int k = 1; k <= 2; k++) {
                         Parameter b = learned.get(n.inputs().get(k + 2));
-                        if (b != null && !b.isLearnable() && !tied.containsKey(n.inputs().get(k + 2))) {
+                        if (b != null && !b.isLearnable()) { // its own buffer, or a float batch norm's (tied)
                             b.load(results.get(k).toTensor().reshape(b.value().shape()));
                         }
                     }
@@ -515,6 +518,26 @@ public final class OnnxProgram {
             out.add(declaredType(t, o));
         }
         return out;
+    }
+
+    /**
+     * Whether a BatchNormalization node's scale and bias are both frozen parameters (transfer learning froze its
+     * part): its running statistics then stay as they are.
+     */
+    private boolean frozen(Node n) {
+        boolean any = false;
+        for (int slot = 1; slot <= 2 && slot < n.inputs().size(); slot++) {
+            Parameter p = learned.get(n.inputs().get(slot));
+            if (p == null) {
+                OnnxImporter.FloatBinding b = bindings.get(n.inputs().get(slot));
+                p = b == null ? null : b.parameter();
+            }
+            if (p == null || !p.isFrozen()) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
     }
 
     /** Imports (or reuses) the second stage for the typed values of this run and puts its outputs in {@code env}. */
@@ -626,6 +649,45 @@ public final class OnnxProgram {
                 seen.put(v, mine.version());
             }
         }
+        freezeAsTheProgram(stage);
+    }
+
+    /**
+     * The stage's layers learn when a program parameter they hold a copy of is learning: a layer whose copied weights
+     * are all frozen (transfer learning froze their part) is frozen too, so that a batch norm among them runs on, and
+     * keeps, its running statistics, as a frozen float layer does.
+     */
+    private void freezeAsTheProgram(OnnxProgram stage) {
+        if (stage.graph() == null) {
+            return;
+        }
+        Map<Parameter, Parameter> mineByCopy = new java.util.IdentityHashMap<>();
+        for (String v : stageWeights) {
+            Parameter h = stage.holder(v);
+            Parameter mine = learned.get(v);
+            if (h != null && mine.isLearnable()) {
+                mineByCopy.put(h, mine);
+                h.setFrozen(mine.isFrozen()); // a typed batch norm of the stage reads it (frozen(Node))
+            }
+        }
+        for (org.convnet4j.nn.Graph.Node n : stage.graph().nodes()) {
+            org.convnet4j.nn.Layer l = n.layer();
+            if (l == null) {
+                continue;
+            }
+            boolean copies = false;
+            boolean learning = false;
+            for (Parameter h : l.namedParameters().values()) {
+                Parameter mine = mineByCopy.get(h);
+                if (mine != null) {
+                    copies = true;
+                    learning |= !mine.isFrozen();
+                }
+            }
+            if (copies && l.isTrainable() != learning) {
+                l.setTrainable(learning);
+            }
+        }
     }
 
     /** After a training pass: the stage's batch norms' running statistics become the program's. */
@@ -637,8 +699,8 @@ public final class OnnxProgram {
         for (String v : stageWeights) {
             Parameter mine = learned.get(v);
             Parameter h = stage.holder(v);
-            if (mine.isLearnable() || h == null || tied.containsKey(v)) {
-                continue;
+            if (mine.isLearnable() || h == null) {
+                continue; // (a tied buffer is a float batch norm's running statistic: the one state, moved here too)
             }
             mine.load(h.value().reshape(mine.value().shape()));
             mine.changed();

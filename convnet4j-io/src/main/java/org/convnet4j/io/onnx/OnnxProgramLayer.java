@@ -446,7 +446,9 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
     /**
      * The weighted nodes, in the order they run: each float layer with learned weights (the float graph runs
      * first), then each typed node that reads learned weights (a bias Add after a typed Gemm or MatMul joins that
-     * node's part, as a Dense layer holds its bias).
+     * node's part, as a Dense layer holds its bias), then each second-stage node that reads learned weights (the
+     * stage's weights are the program's parameters, {@link OnnxProgram#parameters()}; a weight the stage shares with
+     * a float layer is in that layer's part).
      */
     @Override
     public List<Part> parts() {
@@ -462,7 +464,11 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         Map<String, Parameter> learned = program.learnedByValue();
         java.util.Set<String> taken = new java.util.HashSet<>();
         int typedParts = 0;
-        for (OnnxModel.Node n : program.typedNodes()) {
+        List<OnnxModel.Node> nodes = new ArrayList<>(program.typedNodes());
+        if (program.deferred() != null) {
+            nodes.addAll(program.deferred().nodes()); // the second stage runs last; its weights are the program's
+        }
+        for (OnnxModel.Node n : nodes) {
             List<Parameter> ps = new ArrayList<>();
             for (String in : n.inputs()) {
                 if (learned.containsKey(in) && taken.add(in)) {

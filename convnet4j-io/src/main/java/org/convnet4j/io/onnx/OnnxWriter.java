@@ -112,6 +112,11 @@ public final class OnnxWriter {
                         out.writeInt64(8, i);
                     }
                 }
+                case Attribute.STRINGS -> {
+                    for (byte[] b : a.strings()) {
+                        out.writeByteArray(9, b);
+                    }
+                }
                 default -> throw new IllegalArgumentException("ONNX writer: attribute '" + a.name() + "' of type "
                         + a.type() + " cannot be written");
             }

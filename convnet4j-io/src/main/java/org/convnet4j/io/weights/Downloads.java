@@ -45,6 +45,9 @@ import org.convnet4j.util.MemoryBudget;
  *       rename only after its checksum matched: a failed or tampered download leaves nothing in the cache;</li>
  *   <li>two processes fetching the same file take turns on {@code NAME.lock} (an OS file lock; threads of one
  *       process on an in-process lock), the second finds the file cached;</li>
+ *   <li>a catalogued file missing from the cache is first looked for where torchvision and Keras keep the same
+ *       files ({@code $TORCH_HOME/hub/checkpoints}, {@code $KERAS_HOME/models}; {@link Config#otherCaches}), copied
+ *       in only if its checksum matches: no download, also offline;</li>
  *   <li>{@code CONVNET4J_OFFLINE=1} fails naming the file and URL instead of connecting;
  *       {@code CONVNET4J_WEIGHTS_MIRROR=URL/} fetches the same file name from a mirror (the official checksums still
  *       apply);</li>
@@ -62,7 +65,7 @@ public final class Downloads {
 
     /** Settings; {@link #fromEnvironment()} reads them from properties and variables. */
     public record Config(Path cache, boolean offline, String mirror, Path catalogueOverride, Duration connectTimeout,
-                         Duration readTimeout, int attempts) {
+                         Duration readTimeout, int attempts, List<Path> otherCaches) {
         public Config {
             if (mirror != null && !mirror.isBlank() && !mirror.endsWith("/")) {
                 mirror = mirror + "/";
@@ -70,6 +73,35 @@ public final class Downloads {
             if (mirror != null && mirror.isBlank()) {
                 mirror = null;
             }
+            otherCaches = otherCaches == null ? List.of() : List.copyOf(otherCaches);
+        }
+
+        /** Settings without other frameworks' caches to look in. */
+        public Config(Path cache, boolean offline, String mirror, Path catalogueOverride, Duration connectTimeout,
+                      Duration readTimeout, int attempts) {
+            this(cache, offline, mirror, catalogueOverride, connectTimeout, readTimeout, attempts, List.of());
+        }
+
+        /**
+         * Where torchvision and Keras cache the same published files, as they find them: {@code $TORCH_HOME/hub/
+         * checkpoints} (TORCH_HOME defaults to {@code $XDG_CACHE_HOME/torch}, then {@code ~/.cache/torch}) and
+         * {@code $KERAS_HOME/models} (default {@code ~/.keras}); properties {@code convnet4j.torch.home} and
+         * {@code convnet4j.keras.home} win over the variables. A catalogued file found there (and matching its
+         * checksum) is copied into our cache instead of downloaded.
+         */
+        public static List<Path> otherCachesFromEnvironment() {
+            String home = System.getProperty("user.home");
+            String torch = setting("convnet4j.torch.home", "TORCH_HOME");
+            if (torch == null || torch.isBlank()) {
+                String xdg = System.getenv("XDG_CACHE_HOME");
+                torch = Path.of(xdg != null && !xdg.isBlank() ? xdg : Path.of(home, ".cache").toString(), "torch")
+                        .toString();
+            }
+            String keras = setting("convnet4j.keras.home", "KERAS_HOME");
+            if (keras == null || keras.isBlank()) {
+                keras = Path.of(home, ".keras").toString();
+            }
+            return List.of(Path.of(torch, "hub", "checkpoints"), Path.of(keras, "models"));
         }
 
         /** The directory weight files are cached in. */
@@ -78,7 +110,7 @@ public final class Downloads {
         }
 
         public Config withTimeouts(Duration connect, Duration read) {
-            return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts);
+            return new Config(cache, offline, mirror, catalogueOverride, connect, read, attempts, otherCaches);
         }
 
         /**
@@ -111,7 +143,8 @@ public final class Downloads {
             String catalogue = setting("convnet4j.weights.catalogue", "CONVNET4J_WEIGHTS_CATALOGUE");
             return new Config(dir, offline != null && !offline.isBlank() && !offline.equals("0")
                     && !offline.equalsIgnoreCase("false"), setting("convnet4j.weights.mirror", "CONVNET4J_WEIGHTS_MIRROR"),
-                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), connect, read, 3);
+                    catalogue == null || catalogue.isBlank() ? null : Path.of(catalogue), connect, read, 3,
+                    otherCachesFromEnvironment());
         }
 
         private static String setting(String property, String variable) {
@@ -173,7 +206,68 @@ public final class Downloads {
      */
     public Path fetch(String url, String fileName, Checksum expected, Progress progress) throws IOException {
         String from = config.mirror() != null ? config.mirror() + fileName : url;
-        return fetchInto(cached(fileName), url, from, expected, progress);
+        Path target = cached(fileName);
+        List<String> rejected = new ArrayList<>();
+        if (!Files.isRegularFile(target) && expected != null && fromOtherCache(target, url, expected, rejected)) {
+            return target;
+        }
+        try {
+            return fetchInto(target, url, from, expected, progress);
+        } catch (IOException e) {
+            if (rejected.isEmpty()) {
+                throw e;
+            }
+            throw new IOException(e.getMessage() + " (not used: " + String.join(", ", rejected) + ")", e);
+        }
+    }
+
+    /**
+     * Copies the catalogued file {@code target}'s namesake from another framework's cache ({@link
+     * Config#otherCaches}) into ours if its checksum matches (through {@code NAME.part}, as a download); a copy that
+     * does not match is left where it is and named in {@code rejected}. True if the file is now cached.
+     */
+    private boolean fromOtherCache(Path target, String url, Checksum expected, List<String> rejected)
+            throws IOException {
+        String fileName = target.getFileName().toString();
+        for (Path dir : config.otherCaches()) {
+            Path other = dir.resolve(fileName);
+            if (!Files.isRegularFile(other) || !Files.isReadable(other)) {
+                continue;
+            }
+            Files.createDirectories(target.getParent());
+            boolean copied = locked(target, () -> {
+                if (Files.isRegularFile(target)) {
+                    return true;
+                }
+                Path part = target.resolveSibling(fileName + ".part");
+                try {
+                    Files.copy(other, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    Files.deleteIfExists(part);
+                    rejected.add(other + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                            + ")");
+                    return false;
+                }
+                java.util.Set<String> algorithms = new java.util.LinkedHashSet<>(List.of("SHA-256",
+                        expected.algorithm()));
+                Map<String, String> digests = Checksum.digests(part, algorithms);
+                if (!expected.matches(digests.get(expected.algorithm()))) {
+                    Files.deleteIfExists(part);
+                    rejected.add(other + " (" + expected.algorithm() + " " + digests.get(expected.algorithm())
+                            + ", expected " + expected + ")");
+                    return false;
+                }
+                Path record = recordOf(target);
+                AtomicFiles.writeString(record, record(url, other.toUri().toString(), Files.size(part),
+                        digests.get("SHA-256"), expected));
+                AtomicFiles.commit(part, target);
+                return true;
+            });
+            if (copied) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -371,8 +465,8 @@ public final class Downloads {
         String fileName = target.getFileName().toString();
         Path dir = target.getParent();
         if (config.offline()) {
-            throw new IOException(fileName + " is not in the cache (" + dir + ") and CONVNET4J_OFFLINE"
-                    + " is set, so it is not downloaded from " + from + "; copy the file into that directory, or unset"
+            throw new IOException(fileName + " is not in the cache (" + target + ") and CONVNET4J_OFFLINE"
+                    + " is set, so it is not downloaded from " + from + "; copy the file there, or unset"
                     + " CONVNET4J_OFFLINE");
         }
         Files.createDirectories(dir);
@@ -395,6 +489,13 @@ public final class Downloads {
                 if (!Files.isRegularFile(part) || Files.size(part) == 0) {
                     Files.deleteIfExists(part);
                     Files.deleteIfExists(record); // nothing arrived (refused, unreachable, untrusted): nothing kept
+                }
+                if (e instanceof IOException && !(e instanceof HttpStatusException)
+                        && !(e instanceof CacheWriteException)) {
+                    // no answer at all (no network, no DNS, a timeout): say where the file would go, for a machine
+                    // that gets it some other way
+                    throw new IOException(e.getMessage() + "; without network, copy " + fileName + " to " + target
+                            + " (or set CONVNET4J_WEIGHTS_MIRROR)", e);
                 }
                 throw e;
             }

@@ -262,6 +262,9 @@ public final class ModelLoader {
         WeightsCatalogue.Entry e = r.entry();
         String arch = o.architecture() != null ? o.architecture() : e != null ? e.architecture() : null;
         SavedModel m = load(r.file(), arch, o.input(), r.downloaded());
+        if (e != null) {
+            checkClasses(e, r.file(), m.model());
+        }
         String spec = o.preprocessing() != null ? o.preprocessing() : e != null ? e.preprocessing() : null;
         if (spec != null && m.model().inputShapes().size() == 1) {
             Preprocessing p = PreprocessingSpec.parse(spec, m.model().inputShapes().get(0));
@@ -277,6 +280,30 @@ public final class ModelLoader {
             m = withImportNote(m, "catalogue", e.name());
         }
         return m;
+    }
+
+    /**
+     * The catalogue entry's classes against the model read from its file: ImageNet's 1,000 or the entry's listed names
+     * must be the model's output count (else one line naming the entry, the file and both counts: a wrong entry would
+     * otherwise print class indices, or the wrong names, without a word); listed names become the model's.
+     */
+    static void checkClasses(WeightsCatalogue.Entry e, Path file, Model model) {
+        int expected = e.expectedOutputs();
+        if (expected < 0) {
+            return;
+        }
+        Shape out = model.outputShape();
+        if (out.rank() != 1 || out.dim(0) != expected) {
+            String says = e.classes().equals(WeightsCatalogue.IMAGENET) ? "ImageNet's " + expected + " classes"
+                    : expected + " class names";
+            String has = out.rank() == 1 ? out.dim(0) + " outputs" : "outputs of shape " + out;
+            throw new IllegalArgumentException("catalogue entry " + e.name() + " says " + says + ", but its file "
+                    + file.getFileName() + " has " + has + "; fix the entry's \"classes\" (\"imagenet\", \"none\""
+                    + " or a list of " + (out.rank() == 1 ? out.dim(0) + " " : "") + "names)");
+        }
+        if (e.classes().equals(WeightsCatalogue.LISTED)) {
+            model.setClassNames(e.classNames());
+        }
     }
 
     /**

@@ -41,14 +41,29 @@ public final class WeightsCatalogue {
      * {@code sizeMib} the file's approximate size in MiB as published ({@code sizeSource} says where; 0 = unknown).
      * Sizes are for people (what a download will cost); the checksum, not the size, decides whether a file is right.
      * {@code md5Also}: other MD5 sums published for a file of the same name (Keras' ResNet-50 files had two
-     * releases under one name); a file matching any of them is accepted.
+     * releases under one name); a file matching any of them is accepted. {@code classes}: {@value #IMAGENET}
+     * (ImageNet's 1,000 classes), {@value #NO_CLASSES} (a file without its classifier) or {@value #LISTED}, the names
+     * then in {@code classNames} (the JSON's {@code "classes"} as an array: in-house weights with classes of their own).
      */
     public record Entry(String name, List<String> aliases, String architecture, String source, String file, String url,
                         String sha256, String md5, long parameters, String preprocessing, String classes,
                         boolean batchNorm, boolean includeTop, boolean loadable, String note, double sizeMib,
-                        String sizeSource, List<String> md5Also) {
+                        String sizeSource, List<String> md5Also, List<String> classNames) {
         public Entry {
             md5Also = md5Also == null ? List.of() : List.copyOf(md5Also);
+            classNames = classNames == null ? List.of() : List.copyOf(classNames);
+        }
+
+        /**
+         * How many outputs a model read from this entry's file must have: 1,000 for ImageNet, the number of listed
+         * names, or -1 (no classifier, nothing to check).
+         */
+        public int expectedOutputs() {
+            return switch (classes) {
+                case IMAGENET -> org.convnet4j.imagenet.ImageNet.CLASSES;
+                case LISTED -> classNames.size();
+                default -> -1;
+            };
         }
 
         /** The checksum to verify before the file enters the cache. */
@@ -56,6 +71,13 @@ public final class WeightsCatalogue {
             return md5 != null ? new Checksum("MD5", md5, md5Also) : new Checksum("SHA-256", sha256);
         }
     }
+
+    /** {@code "classes"} of an entry whose file has ImageNet's 1,000 outputs (the default). */
+    public static final String IMAGENET = "imagenet";
+    /** {@code "classes"} of an entry whose file has no classifier (Keras' "notop" files). */
+    public static final String NO_CLASSES = "none";
+    /** {@link Entry#classes()} of an entry that lists its class names (an array in the JSON). */
+    public static final String LISTED = "listed";
 
     private final Map<String, Entry> byName;
 
@@ -214,10 +236,41 @@ public final class WeightsCatalogue {
             }
         }
         String arch = str(o, "architecture", null);
+        List<String> names = new ArrayList<>();
+        String classes = classes(o, names);
         return new Entry(name, List.copyOf(aliases), arch, str(o, "source", "custom"), file, url, sha, md5,
                 o.has("parameters") ? o.get("parameters").getAsLong() : 0, str(o, "preprocessing", "torchvision"),
-                str(o, "classes", "imagenet"), bool(o, "batch_norm", false), bool(o, "include_top", true),
-                bool(o, "loadable", true), str(o, "note", null), sizeMib(o), str(o, "size_source", null), md5Also);
+                classes, bool(o, "batch_norm", false), bool(o, "include_top", true),
+                bool(o, "loadable", true), str(o, "note", null), sizeMib(o), str(o, "size_source", null), md5Also,
+                names);
+    }
+
+    /** The entry's {@code "classes"}: "imagenet" (default), "none", or an array of names (into {@code names}). */
+    private static String classes(JsonObject o, List<String> names) {
+        if (!o.has("classes") || o.get("classes").isJsonNull()) {
+            return IMAGENET;
+        }
+        JsonElement c = o.get("classes");
+        if (c.isJsonArray()) {
+            for (JsonElement n : c.getAsJsonArray()) {
+                if (!n.isJsonPrimitive() || !n.getAsJsonPrimitive().isString() || n.getAsString().isBlank()) {
+                    throw new IllegalArgumentException("\"classes\": every class name must be a non-empty string, not "
+                            + n);
+                }
+                names.add(n.getAsString());
+            }
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException("\"classes\": an empty list (write \"none\" for a file without"
+                        + " a classifier)");
+            }
+            return LISTED;
+        }
+        String v = c.isJsonPrimitive() ? c.getAsString() : c.toString();
+        if (!v.equals(IMAGENET) && !v.equals(NO_CLASSES)) {
+            throw new IllegalArgumentException("\"classes\": '" + v + "' is not \"imagenet\", \"none\" or a list of"
+                    + " class names");
+        }
+        return v;
     }
 
     private static double sizeMib(JsonObject o) {
@@ -267,7 +320,11 @@ public final class WeightsCatalogue {
                 o.addProperty("size_source", e.sizeSource());
             }
             o.addProperty("preprocessing", e.preprocessing());
-            o.addProperty("classes", e.classes());
+            if (e.classes().equals(LISTED)) {
+                o.add("classes", Json.toTree(e.classNames()));
+            } else {
+                o.addProperty("classes", e.classes());
+            }
             o.addProperty("loadable", e.loadable());
             a.add(o);
         }

@@ -135,6 +135,68 @@ class ConnectionTableOnnxTest {
         assertTrue(unconnected(denseKernel(plainFile)) > 1e-3f, "a plain Conv2d's zero slices learn");
     }
 
+    /**
+     * Without our metadata the file is still the layer: a tool that drops metadata_props keeps a Conv whose
+     * unconnected slices are exact zeros (+0.0, bit for bit), and an evaluator outside our engine
+     * (tools/fixtures/onnx_torch_eval.py: PyTorch, node by node, after onnx.checker) computes our forward from it.
+     */
+    @Test
+    void withoutItsMetadataTheFileStillComputesTheLayerOutsideOurEngine() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
+        Sequential original = small();
+        tune(original); // trained weights, not only the initial ones
+        Path file = dir.resolve("c3.onnx");
+        OnnxExporter.export(original, file);
+        OnnxModel.Model onnx = OnnxReader.readModel(file);
+        OnnxModel.Model bare = new OnnxModel.Model(onnx.irVersion(), onnx.opsets(), onnx.producerName(),
+                onnx.producerVersion(), onnx.graph());
+        Path bareFile = dir.resolve("c3-bare.onnx");
+        OnnxWriter.writeModel(bareFile, bare);
+        assertTrue(OnnxReader.readModel(bareFile).metadata().isEmpty());
+
+        Tensor k = denseKernel(bareFile);
+        int area = k.dim(2) * k.dim(3);
+        int zeros = 0;
+        for (int f = 0; f < TABLE.length; f++) {
+            for (int i = 0; i < k.dim(1); i++) {
+                int input = i;
+                boolean connected = java.util.Arrays.stream(TABLE[f]).anyMatch(v -> v == input);
+                for (int j = 0; j < area; j++) {
+                    float w = k.data()[(f * k.dim(1) + i) * area + j];
+                    if (!connected) {
+                        assertEquals(0, Float.floatToRawIntBits(w), "slice " + f + "," + i + " is +0.0 exactly");
+                        zeros++;
+                    }
+                }
+            }
+        }
+        assertEquals((5 * 4 - 12) * 9, zeros); // 20 slices, 12 connected
+
+        Tensor x = Tensor.randn(new Random(6), 1f, 7, 4, 6, 6);
+        Path in = dir.resolve("x.f32");
+        Path out = dir.resolve("y.f32");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * x.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(x.data());
+        Files.write(in, b.array());
+        Process p = new ProcessBuilder(python.toString(), Path.of("..", "tools", "fixtures", "onnx_torch_eval.py")
+                .toString(), bareFile.toString(), in.toString(), "7,4,6,6", out.toString()).redirectErrorStream(true)
+                .start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "onnx_torch_eval.py: " + log);
+        java.nio.ByteBuffer y = java.nio.ByteBuffer.wrap(Files.readAllBytes(out)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        float[] got = new float[y.remaining() / 4];
+        y.asFloatBuffer().get(got);
+        float[] want = original.predict(x).data();
+        assertEquals(want.length, got.length);
+        float worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            worst = Math.max(worst, Math.abs(want[i] - got[i]));
+        }
+        assertTrue(worst <= 1e-4f, "largest difference from our forward: " + worst);
+        assertTrue(Math.abs(want[0]) > 1e-3, "outputs are not trivially zero: " + want[0]);
+    }
+
     @Test
     void lenet1998ReadsBackWithItsC3() throws Exception {
         Sequential lenet = LeNet5LeCun1998.build();

@@ -382,6 +382,60 @@ class DownloadsTest {
                 Downloads.Progress.NONE));
     }
 
+    /**
+     * A machine without network: a catalogued file that torchvision or Keras already cached (TORCH_HOME's
+     * hub/checkpoints, KERAS_HOME's models) is copied in when its checksum matches, also offline, and a copy that does
+     * not match is left alone and named; an unreachable server is one line naming the URL and where the file would go.
+     */
+    @Test
+    void torchvisionsAndKerasCachesServeMatchingFilesOfflineAndNoNetworkNamesTheCachePath() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closed + "/models/" + name;
+        IOException down = assertThrows(IOException.class,
+                () -> downloads(false, null).fetch(url, name, expected(), Downloads.Progress.NONE));
+        Path target = dir.resolve("cache/weights/" + name);
+        assertTrue(down.getMessage().startsWith(url + ": ") && down.getMessage().contains("without network, copy " + name
+                + " to " + target) && !down.getMessage().contains("\n"), down.getMessage());
+        assertFalse(Files.exists(target) || Files.exists(target.resolveSibling(name + ".part")));
+
+        Path torch = Files.createDirectories(dir.resolve("torch-home/hub/checkpoints"));
+        Path keras = Files.createDirectories(dir.resolve("keras-home/models"));
+        byte[] bad = payload.clone();
+        bad[5] ^= 1;
+        Files.write(torch.resolve(name), bad);
+        Downloads offline = new Downloads(new Downloads.Config(dir.resolve("cache"), true, null, null,
+                Duration.ofSeconds(5), Duration.ofSeconds(15), 3, List.of(torch, keras)));
+        IOException notUsed = assertThrows(IOException.class,
+                () -> offline.fetch("https://example.invalid/models/" + name, name, expected(), Downloads.Progress.NONE));
+        assertTrue(notUsed.getMessage().contains("CONVNET4J_OFFLINE") && notUsed.getMessage().contains("(not used: "
+                + torch.resolve(name) + " (SHA-256 " + sha256(bad) + ", expected"), notUsed.getMessage());
+        assertFalse(Files.exists(target) || Files.exists(target.resolveSibling(name + ".part")));
+
+        Files.write(keras.resolve(name), payload);
+        Path f = offline.fetch("https://example.invalid/models/" + name, name, expected(), Downloads.Progress.NONE);
+        assertEquals(target, f);
+        assertArrayEquals(payload, Files.readAllBytes(f));
+        assertArrayEquals(bad, Files.readAllBytes(torch.resolve(name)), "the other cache's files are left as they are");
+        assertTrue(Files.exists(keras.resolve(name)));
+        Downloads.CachedFile rec = offline.describe(f);
+        assertTrue(rec.recorded() && rec.fetchedFrom().equals(keras.resolve(name).toUri().toString())
+                && rec.url().equals("https://example.invalid/models/" + name), rec.toString());
+        assertEquals(0, fullGets.get());
+
+        System.setProperty("convnet4j.torch.home", dir.resolve("t").toString());
+        System.setProperty("convnet4j.keras.home", dir.resolve("k").toString());
+        try {
+            assertEquals(List.of(dir.resolve("t/hub/checkpoints"), dir.resolve("k/models")),
+                    Downloads.Config.fromEnvironment().otherCaches());
+        } finally {
+            System.clearProperty("convnet4j.torch.home");
+            System.clearProperty("convnet4j.keras.home");
+        }
+    }
+
     @Test
     void theJvmProxySettingsAreUsed() throws Exception {
         // the server here plays the proxy: it receives the absolute URL of an unreachable host

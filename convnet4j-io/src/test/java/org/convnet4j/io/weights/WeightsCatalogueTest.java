@@ -129,6 +129,53 @@ class WeightsCatalogueTest {
     }
 
     /**
+     * {@code "classes"}: "imagenet" (default: 1,000 outputs expected), "none" (nothing checked) or a list of names
+     * (that many outputs, the names given to the model); anything else is refused naming the file and the value;
+     * {@link ModelLoader#checkClasses} is one line naming the entry, the file and both counts.
+     */
+    @Test
+    void anEntrysClassesAreImagenetNoneOrListedAndAreCheckedAgainstTheModelsOutputs() throws IOException {
+        WeightsCatalogue c = WeightsCatalogue.builtIn();
+        assertEquals(1000, c.find("resnet18:imagenet").expectedOutputs());
+        assertEquals(-1, c.find("vgg16:keras-notop").expectedOutputs());
+        for (WeightsCatalogue.Entry e : c.entries()) {
+            assertEquals(e.includeTop() ? WeightsCatalogue.IMAGENET : WeightsCatalogue.NO_CLASSES, e.classes(), e.name());
+        }
+        Path f = dir.resolve("mine.json");
+        String entry = "{\"entries\": [{\"name\": \"resnet18:mine\", \"architecture\": \"resnet18\","
+                + " \"file\": \"r-0123abcd.pth\", \"url\": \"https://a/r-0123abcd.pth\", \"classes\": %s}]}";
+        Files.writeString(f, entry.formatted("[\"cat\", \"dog\", \"fish\"]"));
+        WeightsCatalogue.Entry listed = WeightsCatalogue.builtIn().withOverrides(f).find("resnet18:mine");
+        assertEquals(WeightsCatalogue.LISTED, listed.classes());
+        assertEquals(java.util.List.of("cat", "dog", "fish"), listed.classNames());
+        assertEquals(3, listed.expectedOutputs());
+        assertTrue(WeightsCatalogue.builtIn().withOverrides(f).toJson().contains("\"classes\":[\"cat\",\"dog\",\"fish\"]"));
+
+        org.convnet4j.nn.Model three = ModelZoo.build("lenet5", Shape.of(1, 28, 28), 3);
+        ModelLoader.checkClasses(listed, Path.of("r-0123abcd.pth"), three);
+        assertEquals(java.util.List.of("cat", "dog", "fish"), three.classNames());
+        org.convnet4j.nn.Model ten = ModelZoo.build("lenet5", Shape.of(1, 28, 28), 10);
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.checkClasses(c.find("resnet18:imagenet"), Path.of("r-0123abcd.pth"), ten));
+        assertEquals("catalogue entry resnet18:imagenet says ImageNet's 1000 classes, but its file r-0123abcd.pth has"
+                + " 10 outputs; fix the entry's \"classes\" (\"imagenet\", \"none\" or a list of 10 names)",
+                wrong.getMessage());
+        wrong = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.checkClasses(listed, Path.of("r-0123abcd.pth"), ten));
+        assertTrue(wrong.getMessage().contains("says 3 class names") && wrong.getMessage().contains("has 10 outputs"),
+                wrong.getMessage());
+        ModelLoader.checkClasses(c.find("vgg16:keras-notop"), Path.of("x.h5"), ten); // "none": nothing to check
+
+        for (String bad : new String[] {"\"imagnet\"", "[]", "[\"cat\", 3]", "{\"a\": 1}"}) {
+            Files.writeString(f, entry.formatted(bad));
+            FileFormatException e = assertThrows(FileFormatException.class,
+                    () -> WeightsCatalogue.builtIn().withOverrides(f), bad);
+            assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("\"classes\""),
+                    e.getMessage());
+        }
+    }
+
+    /**
      * A catalogued file's official URL is the catalogue's cache entry (weights/NAME, shared with NAME:imagenet); any
      * other URL, even with the same file name, has its own (weights/urls/KEY/NAME); the mirror stands in only for
      * the official download directories.

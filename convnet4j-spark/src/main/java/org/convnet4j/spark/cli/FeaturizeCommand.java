@@ -48,7 +48,7 @@ final class FeaturizeCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.checkPartitions(partitions);
         Io.extension(out);
-        Configuration conf = spark.hadoopConf();
+        Configuration conf = org.convnet4j.spark.HadoopFiles.forChecks(spark.hadoopConf()); // quick to give up
         model = HadoopFiles.resolve(model, conf); // hdfs:///x names the default file system's NameNode
         images = HadoopFiles.resolve(images, conf);
         out = HadoopFiles.resolve(out, conf);

@@ -24,8 +24,7 @@ final class Io {
     /** Fails in one line when the folder or pattern names nothing (checked on the driver, before any task). */
     static void requirePictures(String images, Configuration conf) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(org.convnet4j.spark.HadoopFiles.resolve(images, conf));
-        FileSystem fs = p.getFileSystem(conf);
-        FileStatus[] found = fs.globStatus(p);
+        FileStatus[] found = org.convnet4j.spark.HadoopFiles.reach(images, () -> p.getFileSystem(conf).globStatus(p));
         if (found == null || found.length == 0) {
             throw new IOException("--images " + images + ": " + (isGlob(images) ? "no file matches" : "no such file or directory"));
         }
@@ -80,10 +79,10 @@ final class Io {
     /** Refuses an existing output unless {@code overwrite}; checked before Spark starts any work. */
     static void checkOutput(String out, boolean overwrite, Configuration conf) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(org.convnet4j.spark.HadoopFiles.resolve(out, conf));
-        FileSystem fs = p.getFileSystem(conf);
+        FileSystem fs = org.convnet4j.spark.HadoopFiles.fileSystem(p.toString(), conf);
         checkOutputFolder(out, overwrite, conf);
         org.apache.hadoop.fs.Path parent = fs.makeQualified(p).getParent();
-        if (parent != null && !fs.exists(parent)) {
+        if (parent != null && !org.convnet4j.spark.HadoopFiles.reach(out, () -> fs.exists(parent))) {
             throw new IOException(out + ": the folder " + parent + " does not exist");
         }
     }

@@ -55,14 +55,14 @@ final class PredictCommand extends SparkMain.SparkCommand {
     void check() throws IOException {
         Io.checkPartitions(partitions);
         Io.extension(out);
-        Configuration conf = spark.hadoopConf();
+        Configuration conf = org.convnet4j.spark.HadoopFiles.forChecks(spark.hadoopConf()); // quick to give up
         model = HadoopFiles.resolve(model, conf); // hdfs:///x names the default file system's NameNode
         images = HadoopFiles.resolve(images, conf);
         out = HadoopFiles.resolve(out, conf);
         Io.checkOutput(out, overwrite, conf);
         Io.requirePictures(images, conf);
         // a model file is read and checked before Spark starts; a saved pipeline is loaded by Spark
-        if (!HadoopFiles.exists(model + "/metadata", conf)) {
+        if (!HadoopFiles.isSavedStage(model, conf)) {
             file = ModelBytes.read(model, conf);
             Io.checkBatch(batch, file);
         }
@@ -121,7 +121,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
     /** A .c4j file gives a ConvNetClassifierModel; a directory saved by 'spark transfer' is a PipelineModel. */
     static Transformer stage(SparkSession spark, String model, int batch, boolean failFast) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        if (HadoopFiles.exists(model + "/metadata", conf)) {
+        if (HadoopFiles.isSavedStage(model, conf)) {
             PipelineModel p = PipelineModel.load(model);
             try {
                 ConvNetPipelines.classNameColumn(p); // class names, not bare indices, in the output

@@ -7,6 +7,7 @@ import org.convnet4j.run.internal.TrainingOptions;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.spark.SparkTrainer;
+import org.convnet4j.spark.HadoopFiles;
 import org.convnet4j.spark.SparkTrainingRun;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
@@ -81,10 +82,15 @@ final class TrainCommand extends SparkMain.SparkCommand {
     @Override
     void check() throws IOException {
         Io.checkPartitions(partitions);
+        if (out != null && out.toString().matches("[A-Za-z][A-Za-z0-9+.-]+:/.*")) { // a URI, // collapsed by Path
+            throw new IllegalArgumentException("--out " + out.toString().replaceFirst(":/+", "://") + ": spark train"
+                    + " writes its model file on the driver's machine, give a local path (--checkpoint-dir takes a"
+                    + " hdfs:// or s3a:// folder)");
+        }
         SparkTrainingRun.Resumable resumed = null;
         if (resume != null) {
             try {
-                resumed = SparkTrainingRun.Resumable.read(resume, spark.hadoopConf());
+                resumed = SparkTrainingRun.Resumable.read(resume, HadoopFiles.forChecks(spark.hadoopConf()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--resume " + e.getMessage(), e);
             }
@@ -107,7 +113,12 @@ final class TrainCommand extends SparkMain.SparkCommand {
         } else if (!overwrite) {
             prepared.requireNewOutput();
         }
-        // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once
+        // listed (not decoded) before Spark starts: a missing folder or an empty class fails at once; a file system
+        // that does not answer, within seconds (the folder keeps the configuration it is listed with for the job)
+        String data = prepared.settings().data();
+        if (data != null && data.contains("://")) {
+            HadoopFiles.exists(data, HadoopFiles.forChecks(spark.hadoopConf()));
+        }
         prepared.listData(spark.hadoopConf());
     }
 

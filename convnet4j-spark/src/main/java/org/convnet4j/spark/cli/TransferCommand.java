@@ -60,7 +60,8 @@ final class TransferCommand extends SparkMain.SparkCommand {
     @Override
     void check() throws IOException {
         Io.checkPartitions(partitions);
-        org.apache.hadoop.conf.Configuration conf = spark.hadoopConf();
+        // quick to give up on a file system that does not answer
+        org.apache.hadoop.conf.Configuration conf = org.convnet4j.spark.HadoopFiles.forChecks(spark.hadoopConf());
         base = HadoopFiles.resolve(base, conf); // hdfs:///x names the default file system's NameNode
         images = HadoopFiles.resolve(images, conf);
         out = HadoopFiles.resolve(out, conf);

@@ -205,4 +205,48 @@ class SparkCliBadInputTest {
         assertOneLine(run("train", "--data", dir.toString(), "--out", dir.resolve("t.c4j").toString()),
                 "class folder");
     }
+
+    /**
+     * A file system that cannot be reached: an HDFS NameNode that refuses the connection (for the model, the pictures,
+     * the output, --resume, transfer's base and output, train's data), a NameNode host without a DNS answer, a
+     * scheme with no file system on the class path: one line naming the URI as given and what is wrong, exit 2,
+     * before Spark starts. train's --out is a local path: a URI there is refused saying so.
+     */
+    @Test
+    void fileSystemsThatCannotBeReachedAreOneLineNamingTheUri() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String nn = "hdfs://127.0.0.1:" + port;
+        String fast = "spark.hadoop.ipc.client.connect.max.retries=0"; // Hadoop's 10 retries a second apart otherwise
+        String m = model.toString();
+        String p = pictures.toString();
+        String o = dir.resolve("u.csv").toString();
+        List<String[]> cases = List.of(
+                new String[] {nn + "/m.c4j", "predict", "--conf", fast, "--model", nn + "/m.c4j", "--images", p, "-o", o},
+                new String[] {nn + "/pics", "predict", "--conf", fast, "--model", m, "--images", nn + "/pics", "-o", o},
+                new String[] {nn + "/o.csv", "predict", "--conf", fast, "--model", m, "--images", p, "-o", nn + "/o.csv"},
+                new String[] {nn + "/pics", "featurize", "--conf", fast, "--model", m, "--images", nn + "/pics", "-o",
+                    dir.resolve("f.parquet").toString()},
+                new String[] {nn + "/m.c4j", "transfer", "--conf", fast, "--base", nn + "/m.c4j", "--images", p, "-o",
+                    dir.resolve("t").toString()},
+                new String[] {nn + "/t", "transfer", "--conf", fast, "--base", m, "--images", p, "-o", nn + "/t"},
+                new String[] {nn + "/train", "train", "--conf", fast, "--data", nn + "/train", "--out",
+                    dir.resolve("t.c4j").toString()},
+                new String[] {nn + "/ck/last.c4j", "train", "--conf", fast, "--resume", nn + "/ck/last.c4j"});
+        for (String[] c : cases) {
+            String[] r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertOneLine(r, c[0] + ": cannot reach 127.0.0.1:" + port + " (connection refused); is the NameNode"
+                    + " running");
+        }
+        assertOneLine(run("predict", "--model", m, "--images", "hdfs://no-such-namenode.invalid:8020/pics", "-o", o),
+                "hdfs://no-such-namenode.invalid:8020/pics: the host no-such-namenode.invalid is not known");
+        assertOneLine(run("predict", "--model", m, "--images", "nosuchfs://bucket/pics", "-o", o),
+                "nosuchfs://bucket/pics: this class path has no file system for nosuchfs://");
+        assertOneLine(run("train", "--data", p, "--out", nn + "/t.c4j"), "--out " + nn + "/t.c4j: spark train writes"
+                + " its model file on the driver's machine");
+        assertFalse(Files.exists(dir.resolve("u.csv")) || Files.exists(dir.resolve("f.parquet"))
+                || Files.exists(dir.resolve("t")) || Files.exists(dir.resolve("t.c4j")));
+    }
 }

@@ -1,0 +1,74 @@
+"""Per-layer CPU time of a torchvision model's inference in PyTorch, one intra-op thread, measured with forward
+hooks and the calling thread's CPU clock (steady on a loaded machine, unlike wall time or torch.profiler's
+durations). Rows are summed by module type, kernel, stride and shapes, in the form of convnet4j's
+`LayerProfile` rows (`-Dconvnet4j.profile.cpu=true -Dconvnet4j.threads=1 -Dconvnet4j.profile.fused=false`), so the
+two tables can be put side by side. Work of a block outside its child modules (ResNet's residual add) is a row of
+its own ("Add ..." for torchvision's Bottleneck/BasicBlock).
+Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_layer_cpu.py resnet50 1 20"""
+import os, sys, time, collections
+os.environ["OMP_NUM_THREADS"] = "1"
+import torch, torchvision
+
+def main():
+    name = sys.argv[1] if len(sys.argv) > 1 else "resnet50"
+    batch = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    reps = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None).eval()
+    x = torch.randn(batch, 3, 224, 224)
+    rows = collections.defaultdict(lambda: [0, 0])  # key -> [ns, calls]
+    recording = [False]
+    stack = []
+
+    def key(m, inp, out):
+        shp = lambda t: "[" + ", ".join(str(d) for d in t.shape[1:]) + "]"
+        t = type(m).__name__
+        if isinstance(m, torch.nn.Conv2d):
+            t += f" k{list(m.kernel_size)} s{list(m.stride)}"
+        elif isinstance(m, (torch.nn.MaxPool2d,)):
+            k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size, m.kernel_size)
+            s = m.stride if isinstance(m.stride, tuple) else (m.stride, m.stride)
+            t += f" {list(k)} s{list(s)}"
+        return f"{t} {shp(inp[0])} -> {shp(out)}"
+
+    def pre(m, inp):
+        stack.append([time.thread_time_ns(), 0])  # start, time of children
+
+    def post(m, inp, out):
+        start, children = stack.pop()
+        dt = time.thread_time_ns() - start
+        if stack:
+            stack[-1][1] += dt
+        leaf = len(list(m.children())) == 0
+        if recording[0]:
+            if leaf:
+                r = rows[key(m, inp, out)]
+                r[0] += dt
+                r[1] += 1
+            elif type(m).__name__ in ("Bottleneck", "BasicBlock"):
+                shp = "[" + ", ".join(str(d) for d in out.shape[1:]) + "]"
+                r = rows[f"Add {shp} -> {shp}"]
+                r[0] += dt - children
+                r[1] += 1
+
+    for m in model.modules():
+        m.register_forward_pre_hook(pre)
+        m.register_forward_hook(post)
+    with torch.no_grad():
+        for _ in range(5):
+            model(x)
+        recording[0] = True
+        c0 = time.thread_time_ns()
+        for _ in range(reps):
+            model(x)
+        total = (time.thread_time_ns() - c0) / 1e6 / reps
+    s = sum(r[0] for r in rows.values()) / 1e6 / reps
+    print(f"# {name} batch {batch}: {total:.2f} ms CPU per pass, 1 thread, torch {torch.__version__}; "
+          f"timed modules sum to {s:.2f} ms; load {open('/proc/loadavg').read().split()[0]}")
+    print("      ms  share  calls  layer")
+    for k, (ns, n) in sorted(rows.items(), key=lambda kv: -kv[1][0]):
+        print(f"{ns / 1e6 / reps:8.2f} {100 * ns / 1e6 / reps / s:5.1f}% {n // reps:6d}  {k}")
+
+if __name__ == "__main__":
+    main()
