@@ -4,16 +4,21 @@ durations). Rows are summed by module type, kernel, stride and shapes, in the fo
 `LayerProfile` rows (`-Dconvnet4j.profile.cpu=true -Dconvnet4j.threads=1 -Dconvnet4j.profile.fused=false`), so the
 two tables can be put side by side. Work of a block outside its child modules (ResNet's residual add) is a row of
 its own ("Add ..." for torchvision's Bottleneck/BasicBlock).
-Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_layer_cpu.py resnet50 1 20"""
+Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_layer_cpu.py resnet50 1 20
+On a quiet machine, `... resnet50 1 20 wall 2` gives wall-clock rows with 2 threads instead (compare with LayerProfile
+at -Dconvnet4j.threads=2 without -Dconvnet4j.profile.cpu): where the second thread helps and where it does not."""
 import os, sys, time, collections
-os.environ["OMP_NUM_THREADS"] = "1"
+WALL = len(sys.argv) > 4 and sys.argv[4] == "wall"
+THREADS = int(sys.argv[5]) if WALL and len(sys.argv) > 5 else 1
+os.environ["OMP_NUM_THREADS"] = str(THREADS)
 import torch, torchvision
+clock = time.perf_counter_ns if WALL else time.thread_time_ns
 
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "resnet50"
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 20
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None).eval()
     x = torch.randn(batch, 3, 224, 224)
@@ -33,11 +38,11 @@ def main():
         return f"{t} {shp(inp[0])} -> {shp(out)}"
 
     def pre(m, inp):
-        stack.append([time.thread_time_ns(), 0])  # start, time of children
+        stack.append([clock(), 0])  # start, time of children
 
     def post(m, inp, out):
         start, children = stack.pop()
-        dt = time.thread_time_ns() - start
+        dt = clock() - start
         if stack:
             stack[-1][1] += dt
         leaf = len(list(m.children())) == 0
@@ -59,12 +64,12 @@ def main():
         for _ in range(5):
             model(x)
         recording[0] = True
-        c0 = time.thread_time_ns()
+        c0 = clock()
         for _ in range(reps):
             model(x)
-        total = (time.thread_time_ns() - c0) / 1e6 / reps
+        total = (clock() - c0) / 1e6 / reps
     s = sum(r[0] for r in rows.values()) / 1e6 / reps
-    print(f"# {name} batch {batch}: {total:.2f} ms CPU per pass, 1 thread, torch {torch.__version__}; "
+    print(f"# {name} batch {batch}: {total:.2f} ms {'wall' if WALL else 'CPU'} per pass, {THREADS} thread(s), torch {torch.__version__}; "
           f"timed modules sum to {s:.2f} ms; load {open('/proc/loadavg').read().split()[0]}")
     print("      ms  share  calls  layer")
     for k, (ns, n) in sorted(rows.items(), key=lambda kv: -kv[1][0]):

@@ -200,6 +200,27 @@ class StepBuffersTest {
     }
 
     @Test
+    void denseReusesItsOutputAndInputGradientFromStepToStep() {
+        // W3's dense layers: no new output or input-gradient array per step (both are written whole by the GEMM)
+        Sequential s = new Sequential(Shape.of(6), new Dense(5), new Dense(3));
+        s.initialize(2);
+        Tensor x = Tensor.randn(new Random(3), 1f, 4, 6);
+        Tensor dy = Tensor.randn(new Random(4), 1f, 4, 5);
+        Dense first = (Dense) s.layers().get(0);
+        Tensor[] seen = new Tensor[4];
+        for (int step = 0; step < 2; step++) {
+            int k = 2 * step;
+            StepBuffers.step(StepBuffers.MemoryPlan.OFF, () -> {
+                seen[k] = first.forward(x, true);
+                seen[k + 1] = first.backward(dy);
+            });
+        }
+        assertSame(seen[0], seen[2]);
+        assertSame(seen[1], seen[3]);
+        assertNotSame(first.forward(x, true), first.forward(x, true)); // outside a step: always new
+    }
+
+    @Test
     void aLayerGetsItsBufferBackInTheNextStepButNeverTwiceInOneStep() {
         ReLU relu = new ReLU();
         Tensor x = Tensor.randn(new Random(1), 1f, 2, 5);

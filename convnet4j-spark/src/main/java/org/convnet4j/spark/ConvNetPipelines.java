@@ -29,6 +29,35 @@ public final class ConvNetPipelines {
     }
 
     /**
+     * The column of {@code model}'s output that holds the class <em>names</em>: that of an {@code IndexToString}
+     * stage turning a classifier's prediction index back into the labels it was fitted on (as {@code spark transfer}
+     * saves it and Spark's own examples build it), or a {@link ConvNetClassifierModel}'s {@code classNameCol}; the last
+     * such stage's. A pipeline without one gives only indices, which mean nothing without the label indexer.
+     *
+     * @throws IllegalArgumentException when the pipeline has no such stage
+     */
+    public static String classNameColumn(PipelineModel model) {
+        java.util.Set<String> predictions = new java.util.HashSet<>();
+        String names = null;
+        for (Transformer t : model.stages()) {
+            if (t instanceof ConvNetClassifierModel c) {
+                names = c.getOrDefault(c.classNameCol());
+            } else if (t instanceof org.apache.spark.ml.feature.IndexToString its && predictions.contains(its.getInputCol())) {
+                names = its.getOutputCol();
+            }
+            if (t.hasParam("predictionCol")) {
+                predictions.add((String) t.getOrDefault(t.getParam("predictionCol")));
+            }
+        }
+        if (names == null) {
+            throw new IllegalArgumentException("the pipeline gives class indices but no class names: it needs an"
+                    + " IndexToString stage after the classifier (inputCol its prediction, labels those of the"
+                    + " StringIndexer it was fitted with), as 'spark transfer' saves it");
+        }
+        return names;
+    }
+
+    /**
      * {@code model} applied to {@code data}, in one pass: a picture the featurizer could not use gets null in every
      * column the stages after the featurizer add (and in the features), and the reason in the featurizer's error
      * column, as {@link ConvNetFeaturizer} alone gives it; the other rows are exactly {@code model.transform(data)}'s.

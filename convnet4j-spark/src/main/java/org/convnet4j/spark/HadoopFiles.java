@@ -215,7 +215,11 @@ public final class HadoopFiles {
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {
                 out.write(bytes);
-                out.hsync();
+                // to disk on HDFS; an object store (s3a) writes the object at close and warns "Syncable API ...
+                // unsupported" when asked
+                if (out.hasCapability(org.apache.hadoop.fs.StreamCapabilities.HSYNC)) {
+                    out.hsync();
+                }
             }
             try {
                 FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);

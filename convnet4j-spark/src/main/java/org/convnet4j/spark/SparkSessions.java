@@ -62,6 +62,13 @@ public final class SparkSessions {
         }
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
+        if (master.equals("yarn")) {
+            String yarnJars = yarnJars(conf, System.getenv("SPARK_HOME"), System.getProperty("java.class.path"),
+                    ownJar());
+            if (yarnJars != null) {
+                b.config(YARN_JARS_KEY, yarnJars);
+            }
+        }
         if (!master.startsWith("local")) {
             String jars = jars(conf, ownJar());
             if (!jars.isEmpty()) {
@@ -118,6 +125,36 @@ public final class SparkSessions {
     }
 
     private static final String JARS_KEY = "spark.jars";
+    private static final String YARN_JARS_KEY = "spark.yarn.jars";
+
+    /**
+     * The Spark jars a YARN application's containers get when nothing says where they are: the jar files of
+     * {@code classPath} but {@code own} (shipped as {@code spark.jars}), uploaded to the application's staging
+     * directory, as Spark itself does with {@code SPARK_HOME/jars}. Null when {@code conf} or the application (system
+     * properties) set {@code spark.yarn.jars} or {@code spark.yarn.archive}, or when {@code sparkHome} is set (a Spark
+     * distribution, e.g. under spark-submit): then Spark's own rule applies. Without this a driver outside a
+     * distribution (the launcher's {@code ./convnet4j spark --master yarn}) failed with "Library directory
+     * '.../assembly/target/scala-2.13/jars' does not exist".
+     */
+    static String yarnJars(Map<String, String> conf, String sparkHome, String classPath, String own) {
+        org.apache.spark.SparkConf app = new org.apache.spark.SparkConf();
+        for (String k : new String[] {YARN_JARS_KEY, "spark.yarn.archive"}) {
+            if (conf.containsKey(k) || app.contains(k)) {
+                return null;
+            }
+        }
+        if (sparkHome != null && !sparkHome.isBlank() || classPath == null) {
+            return null;
+        }
+        java.util.List<String> jars = new java.util.ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (entry.endsWith(".jar") && (own == null || !Path.of(entry).equals(Path.of(own)))
+                    && java.nio.file.Files.isRegularFile(Path.of(entry))) {
+                jars.add(entry);
+            }
+        }
+        return jars.isEmpty() ? null : String.join(",", jars);
+    }
 
     private static String ownJar() {
         try {

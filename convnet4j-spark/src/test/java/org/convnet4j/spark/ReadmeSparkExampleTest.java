@@ -58,6 +58,14 @@ class ReadmeSparkExampleTest {
             example.getMethod("run").invoke(null);
         }
         assertTrue(Files.isDirectory(tmp.resolve("models/case1-pipeline/stages")), "the fitted pipeline was saved");
+        // the saved pipeline answers with the folders' names, not with the indexer's indices
+        org.apache.spark.ml.PipelineModel fitted = org.apache.spark.ml.PipelineModel.load(
+                tmp.resolve("models/case1-pipeline").toString());
+        String names = ConvNetPipelines.classNameColumn(fitted);
+        for (org.apache.spark.sql.Row r : ConvNetPipelines.transform(fitted, TestSpark.session().read()
+                .format("binaryFile").load(photos.toString())).select(names).collectAsList()) {
+            assertTrue(List.of("horizontal", "vertical").contains(r.getString(0)), r.toString());
+        }
         Path trained = tmp.resolve("lenet5-spark.c4j");
         assertTrue(Files.exists(trained) && Files.exists(tmp.resolve("lenet5-spark.last.c4j")), "best and last files");
         assertEquals(List.of("horizontal", "vertical"),

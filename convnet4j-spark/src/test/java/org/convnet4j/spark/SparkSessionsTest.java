@@ -67,4 +67,30 @@ class SparkSessionsTest {
         assertEquals("-Dfrom=command " + SparkSessions.EXECUTOR_JVM_OPTIONS,
                 SparkSessions.executorJavaOptions(Map.of(KEY, "-Dfrom=command")));
     }
+    /**
+     * Outside a Spark distribution (the launcher: no SPARK_HOME) a yarn application gets the class path's jars but
+     * convnet4j's own as spark.yarn.jars (YARN's containers would otherwise look for SPARK_HOME/jars and the driver
+     * fail); anything the user or spark-submit set wins.
+     */
+    @Test
+    void yarnGetsTheClassPathsSparkJarsOnlyWhenNothingElseSaysWhereTheyAre(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path a = java.nio.file.Files.createFile(dir.resolve("spark-core_2.13-3.5.6.jar"));
+        java.nio.file.Path b = java.nio.file.Files.createFile(dir.resolve("hadoop-client-api-3.3.4.jar"));
+        java.nio.file.Path own = java.nio.file.Files.createFile(dir.resolve("convnet4j-spark.jar"));
+        String cp = String.join(java.io.File.pathSeparator, own.toString(), a.toString(), dir.resolve("conf").toString(),
+                b.toString(), dir.resolve("missing.jar").toString());
+        assertEquals(a + "," + b, SparkSessions.yarnJars(Map.of(), null, cp, own.toString()));
+        assertEquals(null, SparkSessions.yarnJars(Map.of(), "/opt/spark", cp, own.toString()));
+        assertEquals(null, SparkSessions.yarnJars(Map.of("spark.yarn.jars", "local:/opt/spark/jars/*"), null, cp,
+                own.toString()));
+        assertEquals(null, SparkSessions.yarnJars(Map.of("spark.yarn.archive", "hdfs:///spark/jars.zip"), null, cp,
+                own.toString()));
+        System.setProperty("spark.yarn.archive", "hdfs:///spark/jars.zip"); // as spark-submit passes its --conf
+        try {
+            assertEquals(null, SparkSessions.yarnJars(Map.of(), null, cp, own.toString()));
+        } finally {
+            System.clearProperty("spark.yarn.archive");
+        }
+    }
 }

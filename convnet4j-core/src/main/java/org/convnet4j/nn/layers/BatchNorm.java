@@ -320,10 +320,13 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
     }
 
     /**
-     * Switch for A/B runs ({@code FlagAB}): {@code false} lets a following ReLU run its own backward pass before this
-     * layer's instead of handing its mask over (same bits); {@code -Dconvnet4j.bn.reluMask=false}.
+     * Whether a following ReLU hands its mask over instead of running its own backward pass first (same bits either
+     * way; {@code -Dconvnet4j.bn.reluMask=true}, a field for {@code FlagAB}). Off by default: measured on ResNet-50's
+     * batch-8 shapes (docs/PERFORMANCE.md, eleventh pass) the masked pass cost as much at 56x56 and more on smaller
+     * planes (1.1x at 28x28, 1.8x at 14x14, one thread) than the ReLU's one streaming pass plus batch norm's, and W6
+     * used 0.5% more CPU with it.
      */
-    static volatile boolean reluMask = !"false".equals(System.getProperty("convnet4j.bn.reluMask"));
+    static volatile boolean reluMask = "true".equals(System.getProperty("convnet4j.bn.reluMask"));
 
     @Override
     public boolean takesReluMask() {

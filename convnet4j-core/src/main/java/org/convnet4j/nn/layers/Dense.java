@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
@@ -24,6 +25,7 @@ public final class Dense extends UnaryLayer {
     private Parameter bias;
     private boolean lastAxis;
     private Tensor x; // cached input
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
 
     public Dense(int units) {
         this(units, true);
@@ -135,7 +137,8 @@ public final class Dense extends UnaryLayer {
     private Tensor forwardRows(Tensor input) {
         this.x = GradMode.keep(input);
         int n = input.dim(0);
-        Tensor y = Tensor.zeros(n, units);
+        // the GEMM writes every output (beta 0): last step's buffer, or one of predict's, needs no clearing
+        Tensor y = buffers.overwritten(0, Shape.of(n, units));
         // y[N, units] = x[N, in] * W[units, in]^T
         KernelProvider.get().sgemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0, units);
         if (bias != null) {
@@ -177,7 +180,7 @@ public final class Dense extends UnaryLayer {
             }
         }
         // dx[N, in] = dy[N, units] * W[units, in]
-        Tensor dx = Tensor.zeros(n, in);
+        Tensor dx = buffers.gradientOverwritten(1, Shape.of(n, in)); // written whole by the GEMM (beta 0)
         KernelProvider.get().sgemm(false, false, n, in, units, 1f, dy.data(), 0, units, kernel.value().data(), 0, in, 0f, dx.data(), 0, in);
         return dx;
     }

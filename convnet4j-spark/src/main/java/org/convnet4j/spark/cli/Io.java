@@ -77,12 +77,17 @@ final class Io {
     }
 
     /** Refuses an existing output unless {@code overwrite}; checked before Spark starts any work. */
+    private static final java.util.Set<String> OBJECT_STORES = java.util.Set.of("s3a", "gs", "abfs", "abfss", "wasb",
+            "wasbs");
+
     static void checkOutput(String out, boolean overwrite, Configuration conf) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(org.convnet4j.spark.HadoopFiles.resolve(out, conf));
         FileSystem fs = org.convnet4j.spark.HadoopFiles.fileSystem(p.toString(), conf);
         checkOutputFolder(out, overwrite, conf);
         org.apache.hadoop.fs.Path parent = fs.makeQualified(p).getParent();
-        if (parent != null && !org.convnet4j.spark.HadoopFiles.reach(out, () -> fs.exists(parent))) {
+        // an object store (s3a://bucket/new/prefix/a.csv) has no folders to create: only names
+        if (parent != null && !OBJECT_STORES.contains(fs.getScheme())
+                && !org.convnet4j.spark.HadoopFiles.reach(out, () -> fs.exists(parent))) {
             throw new IOException(out + ": the folder " + parent + " does not exist");
         }
     }

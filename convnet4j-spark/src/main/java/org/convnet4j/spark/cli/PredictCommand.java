@@ -77,6 +77,7 @@ final class PredictCommand extends SparkMain.SparkCommand {
         Dataset<Row> pictures = Io.pictures(spark, images, partitions);
         // a saved pipeline: a picture that cannot be decoded gets an error row, MLlib's stages never see it
         Dataset<Row> result = stage instanceof PipelineModel p ? ConvNetPipelines.transform(p, pictures)
+                        .withColumnRenamed(ConvNetPipelines.classNameColumn(p), "className")
                 : stage.transform(pictures);
         long[] counts = new long[2];
         String firstError = null;
@@ -122,6 +123,11 @@ final class PredictCommand extends SparkMain.SparkCommand {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         if (HadoopFiles.isSavedStage(model, conf)) {
             PipelineModel p = PipelineModel.load(model);
+            try {
+                ConvNetPipelines.classNameColumn(p); // class names, not bare indices, in the output
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--model " + model + ": " + e.getMessage(), e);
+            }
             for (Transformer t : p.stages()) {
                 if (t instanceof org.convnet4j.spark.ConvNetFeaturizer f) {
                     Io.checkBatch(batch, f.modelBytes()); // a saved pipeline: once loaded, before any work

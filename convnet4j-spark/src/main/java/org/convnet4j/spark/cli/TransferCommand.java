@@ -89,7 +89,10 @@ final class TransferCommand extends SparkMain.SparkCommand {
                         + " pictures could be decoded (first: " + errors.first().getString(0) + ")");
             }
             Dataset<Row> usable = featurized.filter(functions.not(bad));
-            StringIndexerModel indexer = new StringIndexer().setInputCol("label_name").setOutputCol("label").fit(usable);
+            // class i is the i-th class folder by name, as in train's and transfer's models (StringIndexer's default
+            // order is by frequency: an index nobody could read without the indexer)
+            StringIndexerModel indexer = new StringIndexer().setInputCol("label_name").setOutputCol("label")
+                    .setStringOrderType("alphabetAsc").fit(usable);
             LogisticRegressionModel lr = new LogisticRegression().setRegParam(reg).setMaxIter(maxIter)
                     .fit(indexer.transform(usable));
             String[] classes = indexer.labelsArray()[0];
