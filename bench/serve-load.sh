@@ -280,6 +280,10 @@ SAMPLER=$!
 wrk -t2 -c16 -d${SOAK}s --timeout 30s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" -- "$m" "$WORK/$m" $MIX >"$WORK/soak.txt"
 waits=$(( $(metric convnet4j_decode_waits_total) - waits0 )); refused=$(( $(metric convnet4j_decode_refused_total) - refused0 ))
 after=$(heap_after_gc)
+# Requests wrk gave up on may still be waiting for the decode budget or decoding: measure once more when nothing is
+# reserved any more (at most 60 s), so that pictures in flight are not mistaken for memory kept.
+for _ in $(seq 60); do [ "$(metric convnet4j_decode_reserved_bytes)" = 0 ] && break; sleep 1; done
+settled=$(heap_after_gc)
 kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
 peak_reserved=$(awk '$1 > m { m = $1 } END { print m + 0 }' "$WORK/samples")
 rss=$(awk 'NF == 2 { if ($2 > hi) hi = $2; if (lo == "" || $2 < lo) lo = $2 } END { printf "%.0f-%.0f", lo / 1024, hi / 1024 }' "$WORK/samples")
@@ -290,7 +294,7 @@ out "Status codes: $(awk '/^status / { printf "%s %s ", $2, $3 }' "$WORK/soak.tx
 out ""
 out "Decode budget during the soak (the server's counters, requests wrk had given up on at its end included): $waits decodes waited for it, $refused were refused (503) after waiting; the most reserved at a sampled second $peak_reserved bytes${budget:+ of $budget}; the server's resident memory ${rss} MiB (sampled each second)."
 out ""
-out "5xx answers: **$five** ($s503 of them 503). Old generation used after a full GC (jstat -gcold OU): $before MiB before the soak, $(cat "$WORK/mid") MiB halfway, $after MiB after."
+out "5xx answers: **$five** ($s503 of them 503). Old generation used after a full GC (jstat -gcold OU): $before MiB before the soak, $(cat "$WORK/mid") MiB halfway, $after MiB right after, $settled MiB once nothing was reserved from the decode budget."
 out ""
 out "Report: $REPORT"
 if [ "$SOAK_PICTURES" = large ]; then
