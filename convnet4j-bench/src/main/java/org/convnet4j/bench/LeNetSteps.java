@@ -1,13 +1,7 @@
 package org.convnet4j.bench;
 
 import java.util.Locale;
-import java.util.Random;
-import org.convnet4j.nn.Model;
-import org.convnet4j.nn.StepBuffers;
-import org.convnet4j.tensor.Tensor;
-import org.convnet4j.train.loss.SoftmaxCrossEntropy;
-import org.convnet4j.train.optim.Sgd;
-import org.convnet4j.zoo.LeNet5;
+import org.convnet4j.benchmark.Workloads;
 
 /**
  * W3's training step (LeNet-5, batch 64, 50 random batches in turn, SGD momentum 0.9, cross-entropy,
@@ -25,30 +19,7 @@ public final class LeNetSteps {
         int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         int batch = 64;
-        int batches = 50;
-        Model net = LeNet5.build();
-        net.initialize(0);
-        Sgd opt = new Sgd(net, 0.01).momentum(0.9);
-        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-        Random random = new Random(0);
-        Tensor[] xs = new Tensor[batches];
-        int[][] ys = new int[batches][batch];
-        for (int i = 0; i < batches; i++) {
-            xs[i] = Tensor.randn(random, 1f, batch, 1, 28, 28);
-            for (int j = 0; j < batch; j++) {
-                ys[i][j] = random.nextInt(10);
-            }
-        }
-        int[] next = {0};
-        Runnable step = () -> {
-            int i = next[0]++ % batches;
-            StepBuffers.step(() -> {
-                opt.zeroGrad();
-                Tensor out = net.forward(xs[i], true);
-                net.backwardParameters(loss.compute(out, ys[i]).gradient());
-                opt.step();
-            });
-        };
+        Runnable step = Workloads.lenetTrainingStep();
         for (int s = 0; s < 300; s++) {
             step.run();
         }

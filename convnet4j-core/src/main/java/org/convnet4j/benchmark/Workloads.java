@@ -193,28 +193,39 @@ public final class Workloads {
                 n, flop / 1e9, r.median() * 1e3));
     }
 
-    private void lenetTraining() {
-        int batch = 64;
+    private static final int LENET_BATCH = 64;
+
+    /**
+     * W3's training step as a reusable load: LeNet-5 initialised with seed 0, SGD lr 0.01 momentum 0.9,
+     * cross-entropy, each call one step (inside {@code StepBuffers.step}) on the next of 50 random batches of 64
+     * 1x28x28 pictures (seed 0). The bench module's profilers run the same step as {@code convnet4j bench}'s W3.
+     */
+    public static Runnable lenetTrainingStep() {
         int batches = 50;
-        HeapHighWater heap = new HeapHighWater();
         Model net = LeNet5.build();
         net.initialize(0);
         Sgd opt = new Sgd(net, 0.01).momentum(0.9);
         Loss loss = new SoftmaxCrossEntropy();
         Random random = new Random(0);
         Tensor[] xs = new Tensor[batches];
-        int[][] ys = new int[batches][batch];
+        int[][] ys = new int[batches][LENET_BATCH];
         for (int i = 0; i < batches; i++) {
-            xs[i] = Tensor.randn(random, 1f, batch, 1, 28, 28);
-            for (int j = 0; j < batch; j++) {
+            xs[i] = Tensor.randn(random, 1f, LENET_BATCH, 1, 28, 28);
+            for (int j = 0; j < LENET_BATCH; j++) {
                 ys[i][j] = random.nextInt(10);
             }
         }
         int[] step = {0};
-        Runnable trainStep = () -> {
+        return () -> {
             int i = step[0]++ % batches;
             trainingStep(net, opt, loss, xs[i], ys[i]);
         };
+    }
+
+    private void lenetTraining() {
+        int batch = LENET_BATCH;
+        HeapHighWater heap = new HeapHighWater();
+        Runnable trainStep = lenetTrainingStep();
         // The reference: 100 warm-up steps, then 7 repetitions of 200 steps.
         int stepsPerRepetition = quick ? 2 : 200;
         Runnable repetition = () -> {
