@@ -126,6 +126,10 @@ class LoneConnectionPollTest {
             // refused on the selector thread, which then polls for a's next request for up to 2 s (answers of
             // valid requests may come from the model's worker while it measures the model's speed)
             assertTrue(exchange(a, broken()).startsWith("HTTP/1.1 400"));
+            // Let the selector thread reach its poll first: a's answer reaches us before the thread is back in its
+            // select, and a connection registered before then makes two, so no poll would start at all (seen once
+            // in CI: caught 0, missed 0). 200 ms is a tenth of the 2-s poll.
+            Thread.sleep(200);
             long t0 = System.nanoTime();
             try (Socket b = connect(server)) { // its registration with the selector waits for the poll to end
                 String answer = exchange(b, request(3));
