@@ -132,13 +132,15 @@ class OnnxProgramTransferTest {
         return ArrayDataset.ofFloats(x, Shape.of(1, 28, 28), labels, TARGET);
     }
 
-    private static Map<String, Tensor> snapshot(Sequential m) {
+    /** The model's parameters copied, to compare after training (also SecondStageTransferTest's). */
+    static Map<String, Tensor> snapshot(Sequential m) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         m.namedParameters().forEach((k, p) -> out.put(k, p.value().copy()));
         return out;
     }
 
-    private static List<String> moved(Map<String, Tensor> before, Sequential m) {
+    /** Names of the learnable parameters whose values differ from {@code before}. */
+    static List<String> moved(Map<String, Tensor> before, Sequential m) {
         List<String> out = new ArrayList<>();
         m.namedParameters().forEach((k, p) -> {
             if (p.isLearnable() && !java.util.Arrays.equals(before.get(k).data(), p.value().data())) {

@@ -93,22 +93,6 @@ class SecondStageTransferTest {
         return ArrayDataset.ofFloats(x, Shape.of(1, 8, 8), labels, classes);
     }
 
-    private static Map<String, Tensor> snapshot(Sequential m) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        m.namedParameters().forEach((k, p) -> out.put(k, p.value().copy()));
-        return out;
-    }
-
-    private static List<String> moved(Map<String, Tensor> before, Sequential m) {
-        List<String> out = new ArrayList<>();
-        m.namedParameters().forEach((k, p) -> {
-            if (p.isLearnable() && !java.util.Arrays.equals(before.get(k).data(), p.value().data())) {
-                out.add(k);
-            }
-        });
-        return out;
-    }
-
     @Test
     void thePartsCountTheSecondStagesWeightedNodes() throws Exception {
         OnnxProgramLayer p = program(base());
@@ -182,11 +166,11 @@ class SecondStageTransferTest {
         String program = plan.model().layers().get(0).name();
         assertEquals(List.of(program + ".conv2_Conv", "predictions"), plan.trainedLayers());
         assertEquals(List.of(program + ".conv1_Conv", program + ".bn_BatchNormalization"), plan.frozenLayers());
-        Map<String, Tensor> before = snapshot(plan.model());
+        Map<String, Tensor> before = OnnxProgramTransferTest.snapshot(plan.model());
         TransferTraining.fit(plan, pictures(36, 1, TARGET), null,
                 TransferTraining.Settings.of(TrainConfig.builder(new Sgd(List.of(), 0.05)).epochs(2).batchSize(12)
                         .seed(3).build()));
-        List<String> moved = moved(before, plan.model());
+        List<String> moved = OnnxProgramTransferTest.moved(before, plan.model());
         assertEquals(4, moved.stream().filter(k -> k.contains("conv2") || k.startsWith("predictions")).count(),
                 "conv2's weight and bias and the new head's move: " + moved);
         assertEquals(4, moved.size(), "nothing else moves: " + moved);
@@ -216,7 +200,7 @@ class SecondStageTransferTest {
         // the other weights keep the file's values: the head's input is still PyTorch's
         close(data("features_head.pb"), Transfer.cutAt(plan.model(), "/Flatten_output_0").predict(data("input_0.pb"))
                 .data(), 1e-5, "head input after the resize");
-        Map<String, Tensor> before = snapshot(plan.model());
+        Map<String, Tensor> before = OnnxProgramTransferTest.snapshot(plan.model());
         List<Map<String, Tensor>> epochs = new ArrayList<>();
         FineTuning.Result r = FineTuning.fit(plan, pictures(24, 2, two),
                 FineTuneSettings.defaults().withHeadFit(FineTuneSettings.HeadFit.GRADIENT).withMaxHeadEpochs(2)
@@ -224,7 +208,7 @@ class SecondStageTransferTest {
                 List.of(new org.convnet4j.train.TrainingListener() {
                     @Override
                     public void onEpochEnd(org.convnet4j.train.TrainingContext ctx, int epoch, Map<String, Double> row) {
-                        epochs.add(snapshot(plan.model()));
+                        epochs.add(OnnxProgramTransferTest.snapshot(plan.model()));
                     }
                 }), org.convnet4j.transfer.FeatureExtractor.Progress.NONE);
         FineTuning.Phase head = r.phases().get(0);
