@@ -191,6 +191,24 @@ class TrainCommandTest {
         }
     }
 
+    /** The stratified split never takes a class's only picture: a folder of one picture per class is one line. */
+    @Test
+    void aFolderOfOnePicturePerClassCannotBeSplitAndIsOneLine() throws Exception {
+        Path data = dir.resolve("ones");
+        for (String cls : new String[] {"a", "b"}) {
+            Files.createDirectories(data.resolve(cls));
+            Images.write(Tensor.zeros(1, 28, 28), data.resolve(cls).resolve("1.png"));
+        }
+        Path model = dir.resolve("ones.c4j");
+        CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--out", model.toString(),
+                "--no-progress");
+        assertEquals(2, train.exitCode(), train.err());
+        assertEquals(1, train.err().strip().lines().count(), train.err());
+        assertTrue(train.err().contains("validation split 0.1: 2 pictures in 2 classes cannot give one")
+                && train.err().contains("--val-split 0"), train.err());
+        assertFalse(Files.exists(model));
+    }
+
     @Test
     void imageFolderTrainsAModelThatPredictsNewPictures() throws Exception {
         // two classes anyone can tell apart: dark and bright pictures of another size, in colour

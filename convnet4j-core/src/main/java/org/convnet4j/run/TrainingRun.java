@@ -156,10 +156,19 @@ public final class TrainingRun {
         // --limit: at most this many pictures per class, a seeded choice, as everywhere (DataSpec)
         Dataset data = org.convnet4j.dataspec.DataSpec.limited(all, settings.limit(), settings.seed());
         if (settings.valSplit() > 0) {
-            Datasets.Split s = resumed != null && !TrainingSettings.splitByClass(resumed)
-                    ? Datasets.split(data, settings.valSplit(), settings.seed())
-                    : Datasets.stratifiedSplit(data, settings.valSplit(), settings.seed());
-            return new Split(s.train(), s.validation());
+            if (resumed != null && !TrainingSettings.splitByClass(resumed)) {
+                Datasets.Split s = Datasets.split(data, settings.valSplit(), settings.seed());
+                return new Split(s.train(), s.validation());
+            }
+            try {
+                Datasets.Split s = Datasets.stratifiedSplit(data, settings.valSplit(), settings.seed());
+                return new Split(s.train(), s.validation());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("validation split " + settings.valSplit() + ": " + data.size()
+                        + " pictures in " + data.numClasses() + " classes cannot give one without taking a class's"
+                        + " only picture (every class keeps a training picture); give more pictures or --val-split 0",
+                        e);
+            }
         }
         return new Split(data, null);
     }

@@ -110,6 +110,16 @@ class TrainingRunSplitTest {
     }
 
     @Test
+    void onePicturePerClassCannotBeSplitAndSaysWhatToDo() {
+        ArrayDataset ones = ArrayDataset.ofFloats(new float[] {0, 1}, Shape.of(1, 1, 1), new int[] {0, 1}, List.of("a", "b"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TrainingRun(settings(0.1, 1), ones).split());
+        assertTrue(e.getMessage().startsWith("validation split 0.1: 2 pictures in 2 classes cannot give one")
+                && e.getMessage().contains("--val-split 0"), e.getMessage());
+        assertEquals(2, new TrainingRun(settings(0, 1), ones).split().train().size());
+    }
+
+    @Test
     void theSavedSettingsSayTheSplitIsByClassAndOlderRunsKeepTheirPlainSplit() {
         TrainingSettings s = settings(0.2, 3);
         String saved = s.savedInto("{}");
