@@ -32,6 +32,13 @@ public final class ModelArgument {
         NOTES.remove();
     }
 
+    /** Holds the note that {@code reference}'s preprocessing was chosen ({@code chosen}; nothing if null). */
+    static void notePreprocessing(String reference, String chosen) {
+        if (chosen != null) {
+            NOTES.get().add("note: " + reference + ": preprocessing " + chosen);
+        }
+    }
+
     /** Forgets the notes held (the command failed: its error is the one line it prints). */
     static void dropNotes() {
         NOTES.remove();
@@ -43,11 +50,8 @@ public final class ModelArgument {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
                     .withPreprocessing(preprocessing).withProgress(bar);
             SavedModel m = ModelLoader.load(reference, o);
-            String chosen = ModelLoader.chosenPreprocessing(m);
-            if (chosen != null) {
-                // held until the command has checked the model (flushNotes), so that a failure stays one line
-                NOTES.get().add("note: " + reference + ": preprocessing " + chosen);
-            }
+            // held until the command has checked the model (flushNotes), so that a failure stays one line
+            notePreprocessing(reference, ModelLoader.chosenPreprocessing(m));
             return m;
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);

@@ -77,6 +77,11 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "At most N held-out pictures per class. Default: 200.")
     int testLimit = 200;
 
+    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the base's input,"
+            + " replacing what its file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit, none, or"
+            + " mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
+    String preprocessing;
+
     @Option(names = "--resize", hidden = true, description = "Accepted for old scripts: pictures are converted to the base's input anyway.")
     boolean resize;
 
@@ -124,7 +129,8 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FineTuneSettings settings = tuning.settings(seed);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-        BaseModel b = BaseModel.load(base);
+        BaseModel b = BaseModel.load(base, preprocessing);
+        ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
         PrintWriter info = json ? stderr : stdout;
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed);
         loaded.conversions().forEach(n -> info.println("converting: " + n));

@@ -374,5 +374,38 @@ class PretrainedWeightsTest {
         SavedModel saved = ModelLoader.load(c4j);
         assertEquals(256, saved.preprocessing().resizeShorter());
         assertEquals(0.25f, saved.preprocessing().std()[0]);
+
+        // transfer --base reads .onnx directly too: it says what it chose, takes --preprocessing, and the transferred
+        // model keeps it (Deliver 4: "the commands that read .onnx directly take --preprocessing")
+        Path two = dir.resolve("two");
+        for (String c : List.of("a", "b")) {
+            for (int i = 0; i < 3; i++) {
+                Files.createDirectories(two.resolve(c));
+                Files.copy(picture, two.resolve(c + "/" + i + ".png"));
+            }
+        }
+        String onnxFile = PTH.resolve("resnet18.onnx").toString();
+        Path guessed = dir.resolve("t-guessed.c4j");
+        CliRun t1 = CliRun.of("transfer", "--base", onnxFile, "--case", "1", "--data", two.toString(), "-o",
+                guessed.toString());
+        assertEquals(0, t1.exitCode(), t1.err());
+        assertTrue(t1.err().contains("note: " + onnxFile + ": preprocessing torchvision"), t1.err());
+        assertEquals(ImageNet.Mode.TORCH.forSize(224, 224), ModelLoader.load(guessed).preprocessing());
+        Path chosen = dir.resolve("t-chosen.c4j");
+        CliRun t2 = CliRun.of("transfer", "--base", onnxFile, "--case", "1", "--data", two.toString(),
+                "--preprocessing", "mean=0.5,0.5,0.5,std=0.25,0.25,0.25,resize=256,crop=224", "-o", chosen.toString());
+        assertEquals(0, t2.exitCode(), t2.err());
+        assertTrue(t2.err().contains("note: " + onnxFile + ": preprocessing --preprocessing"), t2.err());
+        assertEquals(0.25f, ModelLoader.load(chosen).preprocessing().std()[0]);
+        CliRun bogus = CliRun.of("transfer", "--base", onnxFile, "--case", "1", "--data", two.toString(),
+                "--preprocessing", "bogus", "-o", dir.resolve("t-bogus.c4j").toString());
+        assertEquals(2, bogus.exitCode(), bogus.err());
+        assertEquals(1, bogus.errLines(), bogus.err());
+        assertTrue(bogus.err().contains("bogus"), bogus.err());
+        assertFalse(Files.exists(dir.resolve("t-bogus.c4j")));
+        CliRun advise = CliRun.of("advise", "--base", onnxFile, "--data", two.toString(), "--probe-samples", "4",
+                "--preprocessing", "bogus");
+        assertEquals(2, advise.exitCode(), advise.err());
+        assertTrue(advise.err().contains("bogus"), advise.err());
     }
 }

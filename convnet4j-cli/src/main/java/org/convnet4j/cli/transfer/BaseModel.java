@@ -21,27 +21,41 @@ import org.convnet4j.zoo.ModelZoo;
  * catalogued name such as {@code vgg16:imagenet}; graphs become a chain
  * of layers and blocks, see {@link GraphChain}), or a zoo name (random weights: only Case 4 makes sense with it). */
 public record BaseModel(Sequential model, String origin, boolean pretrained, JsonObject description,
-                        Preprocessing savedPreprocessing) {
+                        Preprocessing savedPreprocessing, String chosenPreprocessing) {
 
     public static BaseModel load(String spec) {
+        return load(spec, null);
+    }
+
+    /**
+     * As {@link #load(String)}; {@code preprocessing} (a {@code --preprocessing} spec, or null) replaces what the file
+     * says or the loader guesses (ONNX). {@link #chosenPreprocessing}: what the loader chose when the file did not say,
+     * or the option (null when the file carried its own), for a note.
+     */
+    public static BaseModel load(String spec, String preprocessing) {
         Path file = Path.of(spec);
         if (Files.exists(file) || spec.contains("://") || WeightsCatalogue.looksLikeName(spec)) {
             SavedModel saved;
             try {
                 // .c4j, ONNX, Keras .h5, PyTorch .pth/.safetensors, a URL or a catalogued name (resnet50:imagenet)
-                saved = ModelLoader.load(spec, ModelLoader.Options.defaults().withProgress(new org.convnet4j.cli.DownloadBar(System.err)));
+                saved = ModelLoader.load(spec, ModelLoader.Options.defaults().withPreprocessing(preprocessing)
+                        .withProgress(new org.convnet4j.cli.DownloadBar(System.err)));
             } catch (Exception e) {
                 throw new IllegalArgumentException("--base " + spec + ": cannot read the base model: " + e.getMessage(), e);
             }
             // imported ONNX models are graphs: split into a chain of layers and blocks, every case works on it
             Sequential chain = GraphChain.asSequential(saved.model(), "--base " + spec);
             return new BaseModel(chain, spec, true, Json.parseObject(saved.description(), spec + ": description"),
-                    saved.preprocessing());
+                    saved.preprocessing(), ModelLoader.chosenPreprocessing(saved));
+        }
+        if (ModelZoo.contains(spec) && preprocessing != null) {
+            throw new IllegalArgumentException("--preprocessing applies to a model file; the zoo model " + spec + " has"
+                    + " random weights and takes pixels / 255");
         }
         if (ModelZoo.contains(spec)) {
             Model m = ModelZoo.build(spec, null, 0);
             m.initialize(42);
-            return new BaseModel(GraphChain.asSequential(m, "--base " + spec), spec, false, new JsonObject(), null);
+            return new BaseModel(GraphChain.asSequential(m, "--base " + spec), spec, false, new JsonObject(), null, null);
         }
         throw new IllegalArgumentException("--base " + spec + ": neither a model file nor a zoo model (zoo: "
                 + String.join(", ", ModelZoo.names()) + ")");
