@@ -237,7 +237,9 @@ class CaseOneOnnxExportTest {
         }
         ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
                 file.toString(), in.toString(), dims.toString(), out.toString()).redirectErrorStream(true);
-        pb.environment().put("NODE_PATH", Path.of(ort, "node_modules").toString());
+        // a relative folder is taken from the repository root (tests run in the module's folder)
+        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
+        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
         Process p = pb.start();
         String log = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
