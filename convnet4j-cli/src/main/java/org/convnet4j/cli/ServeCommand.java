@@ -102,7 +102,8 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || loneSpinMicros < 0 || port < 0
                 || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1) || workers < 0 || threadsPerWorker < 0) {
             throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and "
-                    + "--decode-budget must be positive, --max-wait-us, --warmup, --workers and --threads-per-worker at least 0, "
+                    + "--decode-budget must be positive, --max-wait-us and --warmup at least 0, --workers and "
+                    + "--threads-per-worker at least 0, "
                     + "--lone-spin-us at least 0 and "
                     + "--port 0..65535");
         }
