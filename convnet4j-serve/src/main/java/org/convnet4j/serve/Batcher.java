@@ -88,20 +88,41 @@ public final class Batcher implements AutoCloseable {
         this(name, model, maxBatch, maxWaitMicros, queueCapacity, metrics, warmupRuns, 1, 0);
     }
 
+    /** {@code workers} value: choose the workers and their kernel threads from the model's size (see below). */
+    public static final int AUTO = 0;
+
+    /**
+     * A forward pass of a full batch with fewer multiply-accumulates than this makes {@link #AUTO} choose one
+     * single-threaded worker per kernel thread, a larger one a single worker using every kernel thread. A count,
+     * not a time, so that the choice does not depend on how busy the machine or how warm the JIT is at start-up.
+     * On 2 cores LeNet-5 at batch 8 (3.4 M) is served cheapest by two single-threaded workers, with no hand-off to
+     * the kernels' threads, while ResNet-18 (1.8 G per sample) answers a lone client in about half the time on two
+     * threads (docs/SERVING.md, "Model workers"). 100 M is about a millisecond on one core of that machine.
+     */
+    public static final long AUTO_SMALL_PASS_MACS = 100_000_000L;
+
     /**
      * As above, with {@code workers} worker threads taking batches from the one queue, each running its forward
      * passes with at most {@code threadsPerWorker} kernel threads (itself included;
      * {@link org.convnet4j.tensor.kernels.KernelProvider#limitThreadsOnThisThread}), 0 for the kernels' own
-     * count. The warm-up runs on the first worker before any worker takes a request.
+     * count. The warm-up runs on the first worker before any worker takes a request. {@code workers} {@link #AUTO}
+     * (which ignores {@code threadsPerWorker}): when a forward pass of {@code maxBatch} samples has fewer than
+     * {@link #AUTO_SMALL_PASS_MACS} multiply-accumulates, as many workers as the kernels have threads, each on one
+     * thread; otherwise one worker with the kernels' own thread count.
      */
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics,
                    int warmupRuns, int workers, int threadsPerWorker) {
-        if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0 || workers < 1
+        if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0 || workers < 0
                 || threadsPerWorker < 0) {
             throw new IllegalArgumentException("Batcher: max batch " + maxBatch + ", max wait " + maxWaitMicros
                     + " us, queue " + queueCapacity + ", warm-up runs " + warmupRuns + ", workers " + workers
                     + " and threads per worker " + threadsPerWorker
-                    + " must be positive (the wait, the warm-up and the threads per worker may be 0)");
+                    + " must be positive (the wait, the warm-up, the workers (auto) and the threads per worker may be 0)");
+        }
+        if (workers == AUTO) {
+            int[] chosen = chooseWorkers(model, maxBatch);
+            workers = chosen[0];
+            threadsPerWorker = chosen[1];
         }
         this.threadsPerWorker = threadsPerWorker;
         this.warmupRuns = warmupRuns;
@@ -115,8 +136,8 @@ public final class Batcher implements AutoCloseable {
         this.metrics = metrics;
         this.workers = new Thread[workers];
         for (int i = 0; i < workers; i++) {
-            boolean first = i == 0;
-            this.workers[i] = new Thread(() -> run(first), "convnet4j-batcher-" + name + (workers == 1 ? "" : "-" + (i + 1)));
+            int index = i;
+            this.workers[i] = new Thread(() -> run(index), "convnet4j-batcher-" + name + (workers == 1 ? "" : "-" + (i + 1)));
             this.workers[i].setDaemon(true);
         }
         for (Thread w : this.workers) {
@@ -283,11 +304,9 @@ public final class Batcher implements AutoCloseable {
         return j;
     }
 
-    private void run(boolean first) {
-        if (threadsPerWorker > 0) {
-            org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
-        }
-        if (first) {
+    private void run(int index) {
+        org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
+        if (index == 0) {
             warmUp();
         } else {
             try {
@@ -478,9 +497,32 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
-    /** Worker threads. */
+    /** Worker threads (as given, or as {@link #AUTO} chose). */
     public int workers() {
         return workers.length;
+    }
+
+    /** Kernel threads per worker, 0 for the kernels' own count (as given, or as {@link #AUTO} chose). */
+    public int threadsPerWorker() {
+        return threadsPerWorker;
+    }
+
+    /** What {@link #AUTO} chooses for {@code model} at {@code maxBatch}: {workers, threads per worker}. */
+    static int[] chooseWorkers(Model model, int maxBatch) {
+        int threads = Math.max(1, org.convnet4j.tensor.kernels.KernelProvider.get().threads());
+        boolean small = smallPass(model, maxBatch);
+        return new int[] {small ? threads : 1, small && threads > 1 ? 1 : 0};
+    }
+
+    /** A forward pass of {@code batch} samples has fewer than {@link #AUTO_SMALL_PASS_MACS} multiply-accumulates. */
+    static boolean smallPass(Model model, int batch) {
+        long macs;
+        try {
+            macs = org.convnet4j.nn.ModelSummary.of(model).totalMacs();
+        } catch (RuntimeException e) {
+            return false; // a model the summary cannot walk: one worker with every kernel thread, as before
+        }
+        return macs > 0 && macs <= AUTO_SMALL_PASS_MACS / batch;
     }
 
     /** The most forward passes that ran at the same moment so far (for tests). */

@@ -139,6 +139,28 @@ class BatcherTest {
         }
     }
 
+    /**
+     * Workers 0 (auto) chooses from the model's multiply-accumulates per full batch, exactly at the threshold: one
+     * single-threaded worker per kernel thread up to it, one worker with every kernel thread past it.
+     */
+    @Test
+    void autoWorkersAreChosenFromTheFullBatchsMultiplyAccumulates() {
+        long macs = org.convnet4j.nn.ModelSummary.of(model).totalMacs();
+        assertTrue(macs > 100_000 && macs < 10_000_000, "LeNet-5's multiply-accumulates per sample: " + macs);
+        int largestSmall = (int) (Batcher.AUTO_SMALL_PASS_MACS / macs);
+        int threads = org.convnet4j.tensor.kernels.KernelProvider.get().threads();
+        try (Batcher small = new Batcher("m", model, largestSmall, 0, 16, new ServeMetrics(), 0, Batcher.AUTO, 0);
+             Batcher large = new Batcher("m", model, largestSmall + 1, 0, 16, new ServeMetrics(), 0, Batcher.AUTO, 0);
+             Batcher given = new Batcher("m", model, largestSmall, 0, 16, new ServeMetrics(), 0, 3, 2)) {
+            assertEquals(threads, small.workers());
+            assertEquals(threads > 1 ? 1 : 0, small.threadsPerWorker());
+            assertEquals(1, large.workers());
+            assertEquals(0, large.threadsPerWorker());
+            assertEquals(3, given.workers());
+            assertEquals(2, given.threadsPerWorker());
+        }
+    }
+
     /** LeNet-5 (the test's model) followed by a gate where each forward pass waits until two are inside. */
     private Model gated(java.util.concurrent.CountDownLatch bothInside,
                         java.util.concurrent.atomic.AtomicBoolean timedOut) {
