@@ -57,6 +57,14 @@ final class ServeCommand implements Callable<Integer> {
             + "for more requests. Default: ${DEFAULT-VALUE}.")
     long maxWaitMicros;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Worker threads per model, each "
+            + "running its own forward passes. Default: ${DEFAULT-VALUE}.")
+    int workers;
+
+    @Option(names = "--threads-per-worker", paramLabel = "N", defaultValue = "0", description = "Kernel threads per "
+            + "worker (1: each forward pass on its worker alone; 0: every core). Default: ${DEFAULT-VALUE}.")
+    int threadsPerWorker;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "64", description = "Requests waiting per model before "
             + "429. Default: ${DEFAULT-VALUE}.")
     int queue;
@@ -91,9 +99,10 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || loneSpinMicros < 0 || port < 0
-                || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1)) {
-            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and --decode-budget "
-                    + "must be positive, --max-wait-us and --warmup at least 0, --lone-spin-us at least 0 and "
+                || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1) || workers < 1 || threadsPerWorker < 0) {
+            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms, --workers and "
+                    + "--decode-budget must be positive, --max-wait-us, --warmup and --threads-per-worker at least 0, "
+                    + "--lone-spin-us at least 0 and "
                     + "--port 0..65535");
         }
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
@@ -109,18 +118,21 @@ final class ServeCommand implements Callable<Integer> {
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name
             loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, null, spec.commandLine().getErr()));
         }
-        // per model, before the server allocates anything: a forward pass of --max-batch samples, and the queue
+        // per model, before the server allocates anything: a forward pass of --max-batch samples per worker, and the queue
         // (its slots, and at least one sample held by each waiting request): a lower bound
         long need = 0;
         for (SavedModel m : loaded.values()) {
             org.convnet4j.nn.ModelSummary summary = org.convnet4j.nn.ModelSummary.of(m.model());
             long queued = MemoryBudget.bytesOf(MemoryBudget.add(8, MemoryBudget.bytesOf(4, summary.inputValuesPerSample())),
                     queue);
-            need = MemoryBudget.add(need, MemoryBudget.add(summary.inferenceMemoryBytes(maxBatch), queued));
+            long weights = summary.inferenceMemoryBytes(0);
+            long passes = MemoryBudget.bytesOf(summary.inferenceMemoryBytes(maxBatch) - weights, workers);
+            need = MemoryBudget.add(need, MemoryBudget.add(MemoryBudget.add(weights, passes), queued));
         }
         try {
-            MemoryBudget.requireSetting("--max-batch " + maxBatch + ", --queue " + queue, "serving "
-                    + String.join(", ", loaded.keySet()) + " (per model: its weights, a forward pass of " + maxBatch
+            MemoryBudget.requireSetting("--max-batch " + maxBatch + (workers == 1 ? "" : ", --workers " + workers)
+                    + ", --queue " + queue, "serving "
+                    + String.join(", ", loaded.keySet()) + " (per model: its weights, " + (workers == 1 ? "a forward pass" : workers + " forward passes") + " of " + maxBatch
                     + " samples and " + queue + " queued requests of one sample each; a lower bound, larger"
                     + " requests and pictures being decoded need more)", need);
         } catch (IllegalArgumentException e) {
@@ -137,6 +149,8 @@ final class ServeCommand implements Callable<Integer> {
         o.maxPixels = maxPixels;
         o.loneSpinMicros = loneSpinMicros;
         o.warmupRuns = warmup;
+        o.workers = workers;
+        o.threadsPerWorker = threadsPerWorker;
         if (decodeBudget != null) {
             o.decodeBudgetBytes = decodeBudget;
         }

@@ -22,9 +22,12 @@ import picocli.CommandLine.Spec;
             "Catalogued names (resnet50:imagenet, vgg16:keras, ...) work wherever a model file does: predict, evaluate,"
                 + " import, summary, infer, transfer --base. Files are downloaded once, verified (SHA-256 prefix in"
                 + " torchvision's names, Keras' MD5) and kept in $CONVNET4J_CACHE/weights (default"
-                + " ~/.cache/convnet4j/weights).",
+                + " ~/.cache/convnet4j/weights). Before downloading, torchvision's cache ($TORCH_HOME/hub/checkpoints,"
+                + " default ~/.cache/torch) and Keras' ($KERAS_HOME/models, default ~/.keras) are consulted: a copy"
+                + " whose checksum matches is copied in instead (weights list shows what each cache holds).",
             "Environment: CONVNET4J_CACHE, CONVNET4J_OFFLINE=1 (never download), CONVNET4J_WEIGHTS_MIRROR=URL/ (same"
                 + " file names from a mirror), CONVNET4J_WEIGHTS_CATALOGUE=FILE.json (extra or replaced entries),"
+                + " TORCH_HOME, KERAS_HOME, XDG_CACHE_HOME,"
                 + " CONVNET4J_DOWNLOAD_TIMEOUT=SECONDS, CONVNET4J_PROGRESS=bar|lines|none (default: a bar at a terminal,"
                 + " lines in a log), https_proxy / -Dhttps.proxyHost, -Djavax.net.ssl.trustStore=FILE (a private"
                 + " certificate authority; in CONVNET4J_JAVA_OPTS).",

@@ -20,9 +20,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code convnet4j weights list}: the catalogue and the download cache (a subcommand of {@link WeightsCommand}). */
 @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = "The catalogue: name, file, parameters, approximate file size, preprocessing, and whether the"
+        description = {"The catalogue: name, file, parameters, approximate file size, preprocessing, and where the"
             + " file is cached; then the files fetched from other URLs (weights/urls/): URL, size, SHA-256, format,"
-            + " and interrupted downloads.")
+            + " and interrupted downloads.",
+            "Caches consulted for a catalogued file, in this order: convnet4j's ($CONVNET4J_CACHE/weights),"
+            + " torchvision's ($TORCH_HOME/hub/checkpoints; default $XDG_CACHE_HOME/torch or ~/.cache/torch) and"
+            + " Keras' ($KERAS_HOME/models; default ~/.keras). A copy found in torchvision's or Keras' cache is"
+            + " copied into convnet4j's when first needed, if its checksum matches (no download, also offline);"
+            + " the CACHED column says where each file is."})
 final class WeightsListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,9 +46,28 @@ final class WeightsListCommand implements Callable<Integer> {
                 JsonObject e = a.get(i).getAsJsonObject();
                 Path f = d.cached(e.get("file").getAsString());
                 e.addProperty("cached", Files.isRegularFile(f) ? f.toString() : null);
+                JsonArray elsewhere = new JsonArray();
+                for (var found : d.inOtherCaches(e.get("file").getAsString())) {
+                    JsonObject x = new JsonObject();
+                    x.addProperty("framework", found.getKey().framework());
+                    x.addProperty("path", found.getValue().toString());
+                    x.addProperty("size", Files.size(found.getValue()));
+                    elsewhere.add(x);
+                }
+                e.add("in_other_caches", elsewhere);
             }
             JsonObject root = new JsonObject();
             root.addProperty("cache", d.config().weightsDir().toString());
+            JsonArray others = new JsonArray();
+            for (Downloads.OtherCache c : d.otherCaches()) {
+                JsonObject x = new JsonObject();
+                x.addProperty("framework", c.framework());
+                x.addProperty("setting", c.setting());
+                x.addProperty("dir", c.dir().toString());
+                x.addProperty("exists", Files.isDirectory(c.dir()));
+                others.add(x);
+            }
+            root.add("other_caches", others);
             root.add("entries", a);
             JsonArray urls = new JsonArray();
             for (Downloads.CachedFile c : d.urlDownloads()) {
@@ -55,12 +79,22 @@ final class WeightsListCommand implements Callable<Integer> {
         }
         out.println("cache: " + d.config().weightsDir() + (d.config().offline() ? " (offline)" : "")
                 + (d.config().mirror() != null ? ", mirror " + d.config().mirror() : ""));
+        out.println("also consulted for catalogued files, before any download and also offline (a copy is used only"
+                + " if its checksum matches, and is then copied into the cache above):");
+        for (Downloads.OtherCache c : d.otherCaches()) {
+            out.println("  " + c.framework() + " (" + c.setting() + "): " + c.dir()
+                    + (Files.isDirectory(c.dir()) ? "" : " (not there)"));
+        }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "FILE", "PARAMS", "SIZE", "PREPROCESSING", "CACHED"});
         for (WeightsCatalogue.Entry e : o.catalogue().entries()) {
             Path f = d.cached(e.file());
             String cached = Files.isRegularFile(f) ? String.format(Locale.ROOT, "%.1f MB", Files.size(f) / 1e6)
                     : e.loadable() ? "-" : "- (not loadable)";
+            for (var found : d.inOtherCaches(e.file())) {
+                cached += String.format(Locale.ROOT, "; %s: %.1f MB", found.getKey().possessive(),
+                        Files.size(found.getValue()) / 1e6);
+            }
             rows.add(new String[] {e.name() + (e.aliases().isEmpty() ? "" : " (" + String.join(", ", e.aliases()) + ")"),
                 e.file(), e.parameters() > 0 ? String.format(Locale.ROOT, "%.1fM", e.parameters() / 1e6) : "?",
                 e.sizeMib() > 0 ? String.format(Locale.ROOT, "~%.1f MiB", e.sizeMib()) : "?",
@@ -78,6 +112,8 @@ final class WeightsListCommand implements Callable<Integer> {
         }
         out.println("SIZE: the published approximate size (torchvision's model metadata, Keras' downloads); the"
                 + " checksum, not the size, decides; see --json for each size's source");
+        out.println("CACHED: the size of convnet4j's copy (- if none); \"torchvision's\"/\"Keras'\": a file of that name"
+                + " in their cache, not yet checked (its checksum decides when it is first needed)");
         printUrlDownloads(out, d);
         return 0;
     }

@@ -328,6 +328,26 @@ class PretrainedWeightsTest {
         CliRun off = CliRun.of("predict", "--model", "resnet18:imagenet", picture.toString());
         assertEquals(2, off.exitCode());
         assertTrue(off.err().contains("CONVNET4J_OFFLINE") && off.err().contains(fileName), off.err());
+
+        // the same tampered bytes as a local file with the catalogued name (a copy made by hand): checked against
+        // the user's entry too, in every command that reads it; nothing written (the walk of 2026-12-05 found it read)
+        Path local = served.resolve(fileName);
+        Path c4j = dir.resolve("tampered.c4j");
+        for (List<String> args : List.of(List.of("predict", "--model", local.toString(), picture.toString()),
+                List.of("summary", "--model", local.toString()), List.of("import", local.toString(), "-o",
+                        c4j.toString()))) {
+            CliRun copy = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, copy.exitCode(), args + ": " + copy.err());
+            assertEquals(1, copy.errLines(), copy.err());
+            assertTrue(copy.err().contains(local.toString()) && copy.err().contains("differs from the catalogued"
+                    + " SHA-256 " + sha256.substring(0, 8)) && copy.err().contains("resnet18:imagenet"), copy.err());
+            assertEquals("", copy.out());
+        }
+        assertFalse(Files.exists(c4j));
+        // the untouched copy under that name is read
+        Files.copy(PTH.resolve("resnet18_zip.pth"), local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CliRun good = CliRun.of("predict", "--model", local.toString(), picture.toString());
+        assertEquals(0, good.exitCode(), good.err());
     }
 
     @Test

@@ -34,6 +34,7 @@ class WeightsCacheCommandTest {
     private String base;
     private final byte[] one = bytes(1, 250_000);
     private final byte[] two = bytes(2, 120_000);
+    private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     private static byte[] bytes(int seed, int n) {
         byte[] b = new byte[n];
@@ -63,6 +64,7 @@ class WeightsCacheCommandTest {
         });
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.createContext("/", ex -> {
+            requests.incrementAndGet();
             String p = ex.getRequestURI().getPath();
             byte[] b = p.endsWith(".onnx") ? two : p.contains("/missing/") ? null : one;
             if (b == null) {
@@ -185,5 +187,72 @@ class WeightsCacheCommandTest {
                     .filter(n -> !n.endsWith(".lock")).toList();
         }
         assertEquals(List.of(), left, "only empty lock files stay");
+    }
+
+    /**
+     * {@code weights list} names the three caches consulted for a catalogued file (ours, torchvision's
+     * {@code $TORCH_HOME/hub/checkpoints}, Keras' {@code $KERAS_HOME/models}) and marks the entries found in each;
+     * {@code --help} says the same; a copy in torchvision's cache is then used without a download.
+     */
+    @Test
+    void listNamesTheCachesConsultedAndMarksEntriesFoundInEach() throws Exception {
+        Path torch = dir.resolve("torch-home");
+        Path keras = dir.resolve("keras-home");
+        String file = "tiny-" + sha256(one).substring(0, 8) + ".pth";
+        Files.createDirectories(torch.resolve("hub/checkpoints"));
+        Files.write(torch.resolve("hub/checkpoints").resolve(file), one);
+        System.setProperty("convnet4j.torch.home", torch.toString());
+        System.setProperty("convnet4j.keras.home", keras.toString());
+        try {
+            CliRun list = CliRun.of("weights", "list");
+            assertEquals(0, list.exitCode(), list.err());
+            String out = list.out();
+            assertTrue(out.startsWith("cache: " + dir.resolve("cache/weights")), out);
+            assertTrue(out.contains("  torchvision ($TORCH_HOME/hub/checkpoints): " + torch.resolve("hub/checkpoints")
+                    + "\n"), out);
+            assertTrue(out.contains("  Keras ($KERAS_HOME/models): " + keras.resolve("models") + " (not there)\n"),
+                    out);
+            String row = out.lines().filter(l -> l.startsWith("tiny:test")).findFirst().orElseThrow();
+            assertTrue(row.endsWith("  -; torchvision's: 0.3 MB"), row);
+
+            // a file of the same name in Keras' cache too (other bytes: listed, not checked when listing)
+            Files.createDirectories(keras.resolve("models"));
+            Files.write(keras.resolve("models").resolve(file), two);
+            JsonObject json = Json.parseObject(CliRun.of("weights", "list", "--json").out(), "list --json");
+            JsonArray others = json.getAsJsonArray("other_caches");
+            assertEquals(2, others.size());
+            assertEquals("torchvision", others.get(0).getAsJsonObject().get("framework").getAsString());
+            assertEquals("Keras", others.get(1).getAsJsonObject().get("framework").getAsString());
+            assertTrue(others.get(1).getAsJsonObject().get("exists").getAsBoolean());
+            JsonObject entry = null;
+            for (var e : json.getAsJsonArray("entries")) {
+                if (e.getAsJsonObject().get("name").getAsString().equals("tiny:test")) {
+                    entry = e.getAsJsonObject();
+                }
+            }
+            assertTrue(entry != null && (!entry.has("cached") || entry.get("cached").isJsonNull()), String.valueOf(entry));
+            JsonArray found = entry.getAsJsonArray("in_other_caches");
+            assertEquals(2, found.size(), found.toString());
+            assertEquals(torch.resolve("hub/checkpoints").resolve(file).toString(),
+                    found.get(0).getAsJsonObject().get("path").getAsString());
+            assertEquals(two.length, found.get(1).getAsJsonObject().get("size").getAsLong());
+
+            // used: copied in from torchvision's cache (its checksum matches), no request to the server
+            int before = requests.get();
+            CliRun fetched = CliRun.of("weights", "fetch", "tiny:test");
+            assertEquals(0, fetched.exitCode(), fetched.err());
+            assertEquals(before, requests.get(), "no download");
+            String after = CliRun.of("weights", "list").out().lines().filter(l -> l.startsWith("tiny:test"))
+                    .findFirst().orElseThrow();
+            assertTrue(after.endsWith("  0.3 MB; torchvision's: 0.3 MB; Keras': 0.1 MB"), after);
+
+            CliRun help = CliRun.of("weights", "list", "--help");
+            String h = help.out().replaceAll("\\s+", " ");
+            assertTrue(h.contains("convnet4j's ($CONVNET4J_CACHE/weights), torchvision's ($TORCH_HOME/hub/checkpoints;")
+                    && h.contains("Keras' ($KERAS_HOME/models; default ~/.keras)"), h);
+        } finally {
+            System.clearProperty("convnet4j.torch.home");
+            System.clearProperty("convnet4j.keras.home");
+        }
     }
 }

@@ -32,7 +32,7 @@ import org.convnet4j.tensor.Tensor;
  *   <li>{@code GET /metrics} (Prometheus text), and the pages: {@code /} lists the models, {@code /models/{name}}
  *       tries one on a picture.</li>
  * </ul>
- * Each model has one {@link Batcher} (dynamic batching, bounded queue, the only thread that runs the model).
+ * Each model has one {@link Batcher} (dynamic batching, bounded queue, the worker threads that run the model).
  * Refusals are JSON {@code {"error": "..."}}: 400 bad input, 404 unknown model or path, 413 body too large,
  * 429 queue full, 503 shutting down, 504 not answered within the timeout.
  *
@@ -52,6 +52,18 @@ public final class ModelServer implements AutoCloseable {
         public int port = 8080;
         /** Most samples in one forward pass; 1 turns dynamic batching off. */
         public int maxBatch = 8;
+        /**
+         * Worker threads per model, each running its own forward passes (inter-op parallelism, as TorchServe's
+         * workers and Triton's CPU instances); only one gathers a batch at a time. Memory: up to this many forward
+         * passes of {@link #maxBatch} samples are in flight per model.
+         */
+        public int workers = 1;
+        /**
+         * Kernel threads each worker's forward passes use, the worker included: 1 runs them on the worker alone,
+         * with no hand-off to the kernels' shared threads (cheapest for small models and many small requests);
+         * 0: the kernels' own count (every core, or {@code -Dconvnet4j.threads}).
+         */
+        public int threadsPerWorker = 0;
         /** How long the worker waits for more requests to fill a batch. */
         public long maxWaitMicros = 2_000;
         /** Requests waiting per model before 429. */
@@ -131,6 +143,10 @@ public final class ModelServer implements AutoCloseable {
         if (saved.isEmpty()) {
             throw new IllegalArgumentException("ModelServer: no models to serve");
         }
+        if (options.workers < 1 || options.threadsPerWorker < 0) {
+            throw new IllegalArgumentException("ModelServer: workers must be at least 1 and threads per worker at"
+                    + " least 0 (0: the kernels' own count), got " + options.workers + " and " + options.threadsPerWorker);
+        }
         for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
             String name = e.getKey();
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -144,7 +160,8 @@ public final class ModelServer implements AutoCloseable {
             }
             ImageClassifier classifier = pictureClassifier(m);
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
-                    metrics, options.warmupRuns).callerRuns(options.callerRunsMicros);
+                    metrics, options.warmupRuns, options.workers, options.threadsPerWorker)
+                    .callerRuns(options.callerRunsMicros);
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }

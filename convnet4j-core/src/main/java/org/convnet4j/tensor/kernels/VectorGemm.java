@@ -105,7 +105,7 @@ final class VectorGemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (isDotShape(transB, m, n, k)) {
             dotRows(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts);
             return;
@@ -338,7 +338,7 @@ final class VectorGemm {
                     maxThreads);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (fewRowsPath && isFewRows(m, k)) {
             fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, beta, c, cOff, ldc, parts);
             return;
@@ -384,7 +384,7 @@ final class VectorGemm {
                     maxThreads);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
         fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), pb.packed(), beta, c, cOff, ldc, parts);
     }

@@ -271,6 +271,50 @@ public final class Downloads {
     }
 
     /**
+     * Another framework's cache that {@link #fetch} consults for catalogued files ({@link Config#otherCaches}):
+     * {@code framework} is "torchvision" for a {@code .../hub/checkpoints} directory, "Keras" for a {@code .../models}
+     * one, else "another framework"; {@code setting} says how the directory is chosen.
+     */
+    public record OtherCache(String framework, String setting, Path dir) {
+        /** "torchvision's", "Keras'": for a sentence. */
+        public String possessive() {
+            return framework + (framework.endsWith("s") ? "'" : "'s");
+        }
+
+        static OtherCache of(Path dir) {
+            if (dir.endsWith(Path.of("hub", "checkpoints"))) {
+                return new OtherCache("torchvision", "$TORCH_HOME/hub/checkpoints", dir);
+            }
+            if (dir.getFileName() != null && dir.getFileName().toString().equals("models")) {
+                return new OtherCache("Keras", "$KERAS_HOME/models", dir);
+            }
+            return new OtherCache("another framework", "a directory of the configuration", dir);
+        }
+    }
+
+    /** The other frameworks' caches consulted for catalogued files, in the order they are looked in. */
+    public List<OtherCache> otherCaches() {
+        return config.otherCaches().stream().map(OtherCache::of).toList();
+    }
+
+    /**
+     * The copies of the catalogued file {@code fileName} in the other frameworks' caches ({@link #otherCaches}),
+     * as {@link #fetch} would find them (regular, readable files of that name). Not verified here: the checksum
+     * decides when the file is first needed, and a copy that does not match is not used.
+     */
+    public List<Map.Entry<OtherCache, Path>> inOtherCaches(String fileName) {
+        String name = requireSafeName(fileName);
+        List<Map.Entry<OtherCache, Path>> found = new ArrayList<>();
+        for (OtherCache c : otherCaches()) {
+            Path f = c.dir().resolve(name);
+            if (Files.isRegularFile(f) && Files.isReadable(f)) {
+                found.add(Map.entry(c, f));
+            }
+        }
+        return found;
+    }
+
+    /**
      * The cached copy of what {@code url} serves ({@link #cachedUrl}: keyed by the URL, not only its file name),
      * downloaded if it is not cached yet; with {@code mirrored} and a mirror set, fetched as the mirror's file of the
      * same name (for URLs of the official download locations). {@code expected} (may be null) is checked before the

@@ -261,7 +261,10 @@ public final class ModelLoader {
         Resolved r = resolve(reference, o, true);
         WeightsCatalogue.Entry e = r.entry();
         String arch = o.architecture() != null ? o.architecture() : e != null ? e.architecture() : null;
-        SavedModel m = load(r.file(), arch, o.input(), r.downloaded());
+        // a local file with a catalogued name (the user's entries included) is checked against its entry's checksum
+        boolean verified = r.downloaded() || Files.isDirectory(r.file()) || PublishedChecksums.verify(r.file(),
+                o.catalogue());
+        SavedModel m = load(r.file(), arch, o.input(), verified);
         if (e != null) {
             checkClasses(e, r.file(), m.model());
         }

@@ -35,15 +35,24 @@ public final class PublishedChecksums {
      * Files with other names pass unchecked (returns false); true if a checksum was verified.
      */
     public static boolean verify(Path file) throws IOException {
-        WeightsCatalogue.Entry e = WeightsCatalogue.builtIn().byFile(file.getFileName().toString());
+        return verify(file, WeightsCatalogue.builtIn());
+    }
+
+    /**
+     * As {@link #verify(Path)} against {@code catalogue} (the built-in one with the user's entries: a local copy of a
+     * file that an entry of {@code CONVNET4J_WEIGHTS_CATALOGUE} names is checked against that entry's checksum too).
+     */
+    public static boolean verify(Path file, WeightsCatalogue catalogue) throws IOException {
+        WeightsCatalogue.Entry e = catalogue.byFile(file.getFileName().toString());
         if (e == null) {
             return false;
         }
         Checksum expected = e.checksum();
         String actual = Checksum.digest(file, expected.algorithm());
         if (!expected.matches(actual)) {
-            throw new FileFormatException(file + ": " + expected.algorithm() + " " + actual + " differs from the published "
-                    + expected + " for " + e.name() + "; the copy is incomplete or damaged (download it again, or let"
+            throw new FileFormatException(file + ": " + expected.algorithm() + " " + actual + " differs from the "
+                    + (e.equals(WeightsCatalogue.builtIn().byFile(e.file())) ? "published " : "catalogued ") + expected
+                    + " for " + e.name() + "; the copy is incomplete or damaged (download it again, or let"
                     + " convnet4j fetch it: --model " + e.name() + "; see docs/WEIGHTS.md)");
         }
         return true;
