@@ -6,7 +6,10 @@ two tables can be put side by side. Work of a block outside its child modules (R
 its own ("Add ..." for torchvision's Bottleneck/BasicBlock).
 Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_layer_cpu.py resnet50 1 20
 On a quiet machine, `... resnet50 1 20 wall 2` gives wall-clock rows with 2 threads instead (compare with LayerProfile
-at -Dconvnet4j.threads=2 without -Dconvnet4j.profile.cpu): where the second thread helps and where it does not."""
+at -Dconvnet4j.threads=2 without -Dconvnet4j.profile.cpu): where the second thread helps and where it does not.
+Column 'best ms': the sum of each call's fastest time over the passes (a row's n-th call in a pass is one call
+site); with wall time on a loaded machine it estimates the quiet figure far better than the mean (LayerProfile:
+-Dconvnet4j.profile.min=true)."""
 import os, sys, time, collections
 WALL = len(sys.argv) > 4 and sys.argv[4] == "wall"
 THREADS = int(sys.argv[5]) if WALL and len(sys.argv) > 5 else 1
@@ -23,6 +26,8 @@ def main():
     model = getattr(torchvision.models, name)(weights=None).eval()
     x = torch.randn(batch, 3, 224, 224)
     rows = collections.defaultdict(lambda: [0, 0])  # key -> [ns, calls]
+    fastest = {}  # (key, n-th call of the key in a pass) -> its fastest time over the passes
+    occurrence = collections.Counter()
     recording = [False]
     stack = []
 
@@ -47,15 +52,19 @@ def main():
             stack[-1][1] += dt
         leaf = len(list(m.children())) == 0
         if recording[0]:
+            k, t = None, None
             if leaf:
-                r = rows[key(m, inp, out)]
-                r[0] += dt
-                r[1] += 1
+                k, t = key(m, inp, out), dt
             elif type(m).__name__ in ("Bottleneck", "BasicBlock"):
                 shp = "[" + ", ".join(str(d) for d in out.shape[1:]) + "]"
-                r = rows[f"Add {shp} -> {shp}"]
-                r[0] += dt - children
+                k, t = f"Add {shp} -> {shp}", dt - children
+            if k is not None:
+                r = rows[k]
+                r[0] += t
                 r[1] += 1
+                occurrence[k] += 1
+                n = (k, occurrence[k])
+                fastest[n] = min(fastest.get(n, t), t)
 
     for m in model.modules():
         m.register_forward_pre_hook(pre)
@@ -66,14 +75,17 @@ def main():
         recording[0] = True
         c0 = clock()
         for _ in range(reps):
+            occurrence.clear()
             model(x)
         total = (clock() - c0) / 1e6 / reps
     s = sum(r[0] for r in rows.values()) / 1e6 / reps
     print(f"# {name} batch {batch}: {total:.2f} ms {'wall' if WALL else 'CPU'} per pass, {THREADS} thread(s), torch {torch.__version__}; "
           f"timed modules sum to {s:.2f} ms; load {open('/proc/loadavg').read().split()[0]}")
-    print("      ms  share  calls  layer")
+    best = lambda k: sum(v for (kk, _), v in fastest.items() if kk == k) / 1e6
+    print(f"# fastest calls: {sum(best(k) for k in rows):.2f} ms per pass summed over the rows; column 'best ms'")
+    print("      ms  share  calls  best ms  layer")
     for k, (ns, n) in sorted(rows.items(), key=lambda kv: -kv[1][0]):
-        print(f"{ns / 1e6 / reps:8.2f} {100 * ns / 1e6 / reps / s:5.1f}% {n // reps:6d}  {k}")
+        print(f"{ns / 1e6 / reps:8.2f} {100 * ns / 1e6 / reps / s:5.1f}% {n // reps:6d} {best(k):8.3f}  {k}")
 
 if __name__ == "__main__":
     main()

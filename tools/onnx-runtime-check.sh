@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
-# On-demand check (issue 14): the case-1 heads' ONNX files (logreg, svm, k-NN in standard operators, a forest as
-# ONNX-ML's TreeEnsembleClassifier) run by ONNX Runtime, an evaluator that is not ours and implements the ONNX-ML
-# operators (Debian's python3-onnx 1.12 has no reference evaluator). Needs node and npm (Debian: nodejs, npm);
-# onnxruntime-node comes from npm into DIR (default target/onnxruntime, outside git), without its install script
-# (which fetches only GPU binaries; the CPU runtime is in the package).
+# On-demand form of what .ci/run does (issue 14): installs ONNX Runtime (tools/onnx-runtime-install.sh) into DIR
+# (default target/onnxruntime) and runs the tests that compare our exported ONNX files with it: the case-1 heads
+# (logreg, svm, k-NN in standard operators, a forest as ONNX-ML's TreeEnsembleClassifier, the rbf-svm as ONNX-ML's
+# SVMClassifier). Needs node and npm (Debian: nodejs, npm).
 # usage: bash tools/onnx-runtime-check.sh [DIR]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 dir="$(realpath -m "${1:-target/onnxruntime}")"
-mkdir -p "$dir"
-if [ ! -d "$dir/node_modules/onnxruntime-node" ]; then
-  (cd "$dir" && npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.31.1)
-fi
+bash tools/onnx-runtime-install.sh "$dir"
 log="$dir/check.log"
 CI=true nice mvn -B -o test -pl convnet4j-cli -am -Dtest=CaseOneOnnxExportTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dconvnet4j.onnxruntime="$dir" > "$log" 2>&1 || { tail -40 "$log"; exit 1; }

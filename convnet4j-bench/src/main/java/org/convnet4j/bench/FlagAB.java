@@ -28,6 +28,7 @@ import org.convnet4j.zoo.ModelZoo;
  *     org.convnet4j.bench.FlagAB efficientnet_b0.c4j 1 15 5 org.convnet4j.ops.DepthwiseConvolution.enabled</pre>
  * Arguments: {@code MODEL BATCH ROUNDS CALLS_PER_BLOCK FIELD...}; {@code BATCH} written {@code train8} times W6's
  * training step at batch 8 instead ({@code StepBuffers.step}, forward, cross-entropy, backward, SGD momentum 0.9).
+ * {@code -Dconvnet4j.ab.gate=N} runs each round only once at most N threads are running on the machine.
  */
 public final class FlagAB {
     private FlagAB() {
@@ -95,6 +96,7 @@ public final class FlagAB {
         System.out.printf(Locale.ROOT, "# %s batch %d; B flips %s; load %s%n", name, batch,
                 String.join(" ", Arrays.asList(args).subList(4, args.length)), load());
         for (int r = 0; r < rounds; r++) {
+            String gated = awaitQuiet();
             for (int m = 0; m < 2; m++) {
                 boolean flipped = (r + m) % 2 == 1;
                 set(fields, defaults, flipped);
@@ -110,7 +112,7 @@ public final class FlagAB {
             ratio[r] = a[r] / b[r];
             cpuRatio[r] = cpuB[r] / cpuA[r];
             System.out.printf(Locale.ROOT, "round %2d  A %7.2f img/s  B %7.2f img/s  A/B %.3f   CPU ms/img A %8.4f"
-                    + "  B %8.4f  B/A %.3f%n", r, a[r], b[r], ratio[r], cpuA[r], cpuB[r], cpuRatio[r]);
+                    + "  B %8.4f  B/A %.3f%s%n", r, a[r], b[r], ratio[r], cpuA[r], cpuB[r], cpuRatio[r], gated);
         }
         set(fields, defaults, false);
         System.out.printf(Locale.ROOT, "median    A %7.2f img/s  B %7.2f img/s  paired A/B %.3f (rounds %.2f..%.2f);"
@@ -119,6 +121,40 @@ public final class FlagAB {
         System.out.printf(Locale.ROOT, "median    CPU ms/img A %8.4f  B %8.4f  paired B/A %.3f (rounds %.2f..%.2f)"
                 + " (process CPU time, pool spinning included)%n", median(cpuA), median(cpuB), median(cpuRatio),
                 Arrays.stream(cpuRatio).min().orElse(0), Arrays.stream(cpuRatio).max().orElse(0));
+    }
+
+    /**
+     * {@code -Dconvnet4j.ab.gate=N}: each round waits until the machine's running threads ({@code procs_running} of
+     * /proc/stat, this JVM's included) have been at most N in five readings 20 ms apart, so that on a shared machine
+     * rounds run in its quiet moments (the wall-clock A/B of a change to how threads share work means nothing while
+     * dozens of other threads compete for two cores). Returns what the round waited for, for its line.
+     */
+    private static String awaitQuiet() throws InterruptedException {
+        int gate = Integer.getInteger("convnet4j.ab.gate", 0);
+        if (gate <= 0) {
+            return "";
+        }
+        long t0 = System.nanoTime();
+        int quiet = 0;
+        while (quiet < 5) {
+            quiet = running() <= gate ? quiet + 1 : 0;
+            Thread.sleep(20);
+        }
+        return String.format(Locale.ROOT, "  (waited %.1f s for <= %d running)", (System.nanoTime() - t0) / 1e9, gate);
+    }
+
+    /** procs_running from /proc/stat, or 0 where there is none. */
+    static int running() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat"))) {
+                if (line.startsWith("procs_running ")) {
+                    return Integer.parseInt(line.substring(14).trim());
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
     }
 
     private static void set(List<Field> fields, List<Boolean> defaults, boolean flipped) throws IllegalAccessException {

@@ -73,6 +73,7 @@ public final class LayerProfile {
         p.recording = true;
         long t0 = now();
         for (int i = 0; i < reps; i++) {
+            p.pass();
             GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
         }
         double total = (now() - t0) / 1e9 / reps;
@@ -96,6 +97,7 @@ public final class LayerProfile {
             recording = warm == 1;
             long t0 = now();
             for (int step = 0; step < steps; step++) {
+                pass();
                 long s0 = now();
                 sgd.zeroGrad();
                 record("optimizer zeroGrad", now() - s0, 0);
@@ -182,7 +184,37 @@ public final class LayerProfile {
             r[0] += nanos;
             r[1] += macs;
             r[2] += 1;
+            if (MIN) { // the n-th call of this row in the pass: its fastest time over all passes
+                int n = occurrence.merge(key, 1, Integer::sum);
+                fastest.merge(key + "#" + n, (double) nanos, Math::min);
+            }
         }
+    }
+
+    /**
+     * {@code -Dconvnet4j.profile.min=true}: also the sum of each call's fastest time over the passes, per row (a
+     * row's n-th call in a pass is one call site). On a loaded machine the fastest of many passes estimates what a
+     * quiet machine would give far better than the mean, for both threads of a two-thread call are then running.
+     */
+    private static final boolean MIN = Boolean.getBoolean("convnet4j.profile.min");
+    private final Map<String, Integer> occurrence = new HashMap<>();
+    private final Map<String, Double> fastest = new HashMap<>();
+
+    /** Starts a pass: call counts per row begin again. */
+    private void pass() {
+        occurrence.clear();
+    }
+
+    /** The sum of a row's calls' fastest times (ns), or NaN without {@code -Dconvnet4j.profile.min=true}. */
+    private double fastestSum(String key) {
+        if (!MIN) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (int n = 1; fastest.containsKey(key + "#" + n); n++) {
+            sum += fastest.get(key + "#" + n);
+        }
+        return sum;
     }
 
     private static String key(Layer layer, Tensor in, Tensor out) {
@@ -326,15 +358,21 @@ public final class LayerProfile {
         });
         phases.forEach((k, r) -> System.out.printf("%8.2f %5.1f%% %8.1f  [%s]%n", r[0] / 1e6 / reps, 100 * r[0] / sum,
                 r[1] > 0 ? 2 * r[1] / r[0] : 0, k));
-        System.out.printf("%8s %6s %6s %8s  %s%n", "ms", "share", "calls", "GFLOPS", "layer");
+        if (MIN) {
+            double best = rows.keySet().stream().mapToDouble(this::fastestSum).sum();
+            System.out.printf("# fastest calls (-Dconvnet4j.profile.min=true): %.2f ms per pass summed over the rows; "
+                    + "column 'best ms'%n", best / 1e6);
+        }
+        System.out.printf("%8s %6s %6s %8s %s %s%n", "ms", "share", "calls", "GFLOPS", MIN ? " best ms" : "", "layer");
         rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(40)
                 .forEach(e -> {
                     double[] r = e.getValue();
                     double ms = r[0] / 1e6 / reps;
                     double gflops = r[1] > 0 ? 2 * r[1] / r[0] : 0;
                     String key = e.getKey();
-                    System.out.printf("%8.2f %5.1f%% %6d %8.1f  %s%n", ms, 100 * r[0] / sum, (int) (r[2] / reps),
-                            gflops, key.length() > 150 ? key.substring(0, 150) : key);
+                    System.out.printf("%8.2f %5.1f%% %6d %8.1f %s %s%n", ms, 100 * r[0] / sum, (int) (r[2] / reps),
+                            gflops, MIN ? String.format("%8.3f", fastestSum(key) / 1e6) : "",
+                            key.length() > 150 ? key.substring(0, 150) : key);
                 });
     }
 }

@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,40 +103,5 @@ public final class ModelArgument {
             throw new BadInputException(e.getMessage(), e);
         }
         return specs;
-    }
-
-    /**
-     * Every picture given ({@code IMAGE} arguments, the files of {@code NAME=IMAGE} options) exists and is a file;
-     * checked before the model is downloaded or read, so a mistyped name costs one line, not a download.
-     */
-    static void requirePictures(List<Path> images, List<String> named) {
-        List<Path> all = new ArrayList<>(images);
-        for (String n : named) {
-            int eq = n.indexOf('=');
-            if (eq > 0) {
-                all.add(Path.of(n.substring(eq + 1)));
-            }
-        }
-        for (Path p : all) {
-            if (!Files.isRegularFile(p)) {
-                throw new BadInputException(p + ": " + (Files.isDirectory(p) ? "is a directory, not a"
-                        + " picture" : "no such picture file"));
-            }
-        }
-    }
-
-    /** Parses repeated {@code NAME=IMAGE} options into name -> path. */
-    static java.util.Map<String, Path> parsePictures(List<String> specs) {
-        java.util.Map<String, Path> out = new java.util.LinkedHashMap<>();
-        for (String s : specs) {
-            int eq = s.indexOf('=');
-            if (eq <= 0 || eq == s.length() - 1) {
-                throw new IllegalArgumentException("--input: '" + s + "' is not NAME=IMAGE (e.g. pixels=shoe.png)");
-            }
-            if (out.put(s.substring(0, eq).trim(), Path.of(s.substring(eq + 1).trim())) != null) {
-                throw new IllegalArgumentException("--input: input '" + s.substring(0, eq).trim() + "' is given twice");
-            }
-        }
-        return out;
     }
 }

@@ -3,18 +3,16 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.convnet4j.data.ImageFolderDataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.fusion.FusionClassifier;
-import org.convnet4j.image.Images;
 import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.run.BatchPrediction;
-import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -81,16 +79,21 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
         List<String> specs = ModelArgument.dataSpecs(data, images, limit); // checked before any download or model load
-        images = org.convnet4j.data.ImageFolderDataset.picturesOf(images.stream()
-                .filter(p -> !specs.contains(p.toString())).toList()); // folders: the pictures in them, sorted
-        ModelArgument.requirePictures(images, namedInputs);
+        // folders: the pictures in them, sorted; a missing picture is one line before the model is downloaded or read
+        images = ImageFolderDataset.picturesOf(images.stream().filter(p -> !specs.contains(p.toString())).toList());
+        Map<String, Path> named;
+        try {
+            named = FusionClassifier.namedPictures(namedInputs);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--input: " + e.getMessage(), e);
+        }
         SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
             if (!specs.isEmpty()) {
                 throw new BadInputException(specs.get(0) + ": " + modelFile + " takes one picture per input (--input"
                         + " NAME=IMAGE); evaluate --inputs measures it on a data set");
             }
-            return predictMultiInput(saved, out);
+            return predictMultiInput(saved, named, out);
         }
         if (images.isEmpty() && specs.isEmpty()) {
             throw new BadInputException("predict: give at least one IMAGE, DIR or --data SPEC");
@@ -109,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** One sample: a picture per input, prepared as the input was for training. */
-    private Integer predictMultiInput(SavedModel saved, PrintWriter out) throws Exception {
+    private Integer predictMultiInput(SavedModel saved, Map<String, Path> files, PrintWriter out) throws Exception {
         if (!FusionClassifier.isMultiInput(saved)) {
             throw new BadInputException("--input: " + modelFile + " has a single input; give the pictures as IMAGE");
         }
@@ -118,18 +121,11 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException(modelFile + " takes inputs " + fused.inputNames()
                     + ": give one --input NAME=IMAGE per input instead of plain IMAGE arguments");
         }
-        Map<String, Path> files;
         Classifications c;
         try {
-            files = ModelArgument.parsePictures(namedInputs);
-            Map<String, Tensor> pictures = new LinkedHashMap<>();
-            for (Map.Entry<String, Path> e : files.entrySet()) {
-                pictures.put(e.getKey(), Images.read(e.getValue()));
-            }
-            c = fused.classify(pictures);
+            c = fused.classifyFiles(files);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage().startsWith("--") ? e.getMessage()
-                    : modelFile + ": " + e.getMessage(), e);
+            throw new BadInputException(modelFile + ": " + e.getMessage(), e);
         }
         String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(","));

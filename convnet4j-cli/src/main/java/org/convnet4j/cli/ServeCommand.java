@@ -57,6 +57,15 @@ final class ServeCommand implements Callable<Integer> {
             + "for more requests. Default: ${DEFAULT-VALUE}.")
     long maxWaitMicros;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Worker threads per model, each "
+            + "running its own forward passes; 0: per model, one single-threaded worker per core for a small model, "
+            + "else one using every core. Default: ${DEFAULT-VALUE}.")
+    int workers;
+
+    @Option(names = "--threads-per-worker", paramLabel = "N", defaultValue = "0", description = "Kernel threads per "
+            + "worker (1: each forward pass on its worker alone; 0: every core). Default: ${DEFAULT-VALUE}.")
+    int threadsPerWorker;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "64", description = "Requests waiting per model before "
             + "429. Default: ${DEFAULT-VALUE}.")
     int queue;
@@ -91,9 +100,11 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || loneSpinMicros < 0 || port < 0
-                || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1)) {
-            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and --decode-budget "
-                    + "must be positive, --max-wait-us and --warmup at least 0, --lone-spin-us at least 0 and "
+                || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1) || workers < 0 || threadsPerWorker < 0) {
+            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and "
+                    + "--decode-budget must be positive, --max-wait-us and --warmup at least 0, --workers and "
+                    + "--threads-per-worker at least 0, "
+                    + "--lone-spin-us at least 0 and "
                     + "--port 0..65535");
         }
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
@@ -109,27 +120,35 @@ final class ServeCommand implements Callable<Integer> {
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name
             loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, null, spec.commandLine().getErr()));
         }
-        // per model, before the server allocates anything: a forward pass of --max-batch samples, and the queue
+        // per model, before the server allocates anything: a forward pass of --max-batch samples per worker, and the queue
         // (its slots, and at least one sample held by each waiting request): a lower bound
         long need = 0;
+        ModelServer.Options o = new ModelServer.Options();
+        o.maxBatch = maxBatch;
+        o.workers = workers;
+        o.threadsPerWorker = threadsPerWorker;
+        int inFlight = 1; // forward passes a model may run at once: its workers (for the message: the most of any)
         for (SavedModel m : loaded.values()) {
+            int passesAtOnce = ModelServer.workersFor(m.model(), o).workers();
+            inFlight = Math.max(inFlight, passesAtOnce);
             org.convnet4j.nn.ModelSummary summary = org.convnet4j.nn.ModelSummary.of(m.model());
             long queued = MemoryBudget.bytesOf(MemoryBudget.add(8, MemoryBudget.bytesOf(4, summary.inputValuesPerSample())),
                     queue);
-            need = MemoryBudget.add(need, MemoryBudget.add(summary.inferenceMemoryBytes(maxBatch), queued));
+            long weights = summary.inferenceMemoryBytes(0);
+            long passes = MemoryBudget.bytesOf(summary.inferenceMemoryBytes(maxBatch) - weights, passesAtOnce);
+            need = MemoryBudget.add(need, MemoryBudget.add(MemoryBudget.add(weights, passes), queued));
         }
         try {
-            MemoryBudget.requireSetting("--max-batch " + maxBatch + ", --queue " + queue, "serving "
-                    + String.join(", ", loaded.keySet()) + " (per model: its weights, a forward pass of " + maxBatch
+            MemoryBudget.requireSetting("--max-batch " + maxBatch + (workers <= 1 ? "" : ", --workers " + workers)
+                    + ", --queue " + queue, "serving "
+                    + String.join(", ", loaded.keySet()) + " (per model: its weights, " + (inFlight == 1 ? "a forward pass" : inFlight + " forward passes") + " of " + maxBatch
                     + " samples and " + queue + " queued requests of one sample each; a lower bound, larger"
                     + " requests and pictures being decoded need more)", need);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage(), e);
         }
-        ModelServer.Options o = new ModelServer.Options();
         o.host = host;
         o.port = port;
-        o.maxBatch = maxBatch;
         o.maxWaitMicros = maxWaitMicros;
         o.queueCapacity = queue;
         o.maxBodyBytes = maxBody;
@@ -147,7 +166,8 @@ final class ServeCommand implements Callable<Integer> {
         Thread hook = new Thread(server::close, "convnet4j-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("Serving " + String.join(", ", loaded.keySet()) + " at " + server.url() + "/ (batch up to "
-                + maxBatch + ", wait " + maxWaitMicros + " us); Ctrl-C stops");
+                + maxBatch + ", wait " + maxWaitMicros + " us; " + String.join(", ", loaded.keySet().stream()
+                .map(n -> (loaded.size() > 1 ? n + ": " : "") + server.workers(n)).toList()) + "); Ctrl-C stops");
         out.flush();
         ServeWarmup.report(server, warmup, maxBatch, started, out);
         server.awaitShutdown();

@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
         header = "Train a CNN (LeNet-5 or any zoo model) on Fashion-MNIST or a picture folder; save a model file.",
         description = {
             "Trains with a live progress bar on stderr and one line per epoch on stdout. A fraction of the training "
-                + "pictures (--val-split) is held out for validation; the model file --out keeps the epoch with the "
+                + "pictures (--val-split, stratified by class: each class its share within one picture, every class keeps a "
+                + "training picture) is held out for validation; the model file --out keeps the epoch with the "
                 + "best validation accuracy (without validation: the last epoch), and FILE with '.last' before the "
                 + "extension is rewritten after every epoch. Either file can be given to --resume, which continues "
                 + "the run with its saved settings (a resumed run gives the same weights as an uninterrupted one).",

@@ -9,13 +9,11 @@ import java.util.List;
 import java.util.Locale;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.image.ImageGrid;
+import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
+import org.convnet4j.model.LearnedPictures;
 import org.convnet4j.model.ModelFiles;
-import org.convnet4j.model.Prediction;
 import org.convnet4j.model.SavedModel;
-import org.convnet4j.nn.Layer;
-import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine;
@@ -91,49 +89,16 @@ final class TrainDemo {
     }
 
     private void showWhatItLearned(PrintWriter out, SavedModel saved, Dataset test) throws IOException {
-        Model model = saved.model();
-        Sequential net = (Sequential) model;
-        Tensor kernels = model.namedParameters().get("conv1.kernel").value(); // [6, 1, 5, 5]
-        save(out, "conv1-kernels.png", "the 6 kernels (5x5) of the first convolution, enlarged", () ->
-                ImageGrid.write(kernels, 24, 6, outDir.resolve("conv1-kernels.png")));
-        Tensor picture = test.sample(0); // [1, 28, 28], 0..1
-        save(out, "test-picture.png", "test picture #0, class " + test.classNames().get(test.label(0)), () ->
-                ImageGrid.write(picture, 8, 1, outDir.resolve("test-picture.png")));
-        Tensor x = picture.reshape(picture.shape().prepend(1));
-        for (Layer layer : net.layers()) {
-            x = layer.forward(x, false);
-            if (layer.name().equals("act1")) {
-                Tensor maps = x;
-                save(out, "conv1-feature-maps.png", "what the 6 kernels see in it (conv1 + ReLU, 28x28 each)", () ->
-                        ImageGrid.write(maps, 6, 6, outDir.resolve("conv1-feature-maps.png")));
-            } else if (layer.name().equals("act2")) {
-                Tensor maps = x;
-                save(out, "conv2-feature-maps.png", "the 16 maps of the second convolution (10x10 each)", () ->
-                        ImageGrid.write(maps, 12, 8, outDir.resolve("conv2-feature-maps.png")));
-            }
+        Tensor picture = test.sample(0); // [1, 28, 28], prepared as the model takes it
+        String caption = "test picture #0, class " + test.classNames().get(test.label(0));
+        for (LearnedPictures.Picture p : LearnedPictures.write((Sequential) saved.model(), picture, caption, outDir)) {
+            out.printf("   %-24s %s%n", p.file().getFileName(), p.description());
         }
-        ImageClassifier classifier = new ImageClassifier(model, saved.preprocessing());
-        Tensor pixels = picture.copy();
-        for (int i = 0; i < pixels.size(); i++) {
-            pixels.data()[i] *= 255f; // back to 0..255, as a picture file would give
-        }
-        StringBuilder b = new StringBuilder();
-        for (Prediction p : classifier.predict(pixels, 3)) {
-            b.append(String.format(Locale.ROOT, "%s%s %.1f%%", b.length() == 0 ? "" : ", ", p.className(),
-                    100 * p.probability()));
-        }
-        out.println("   prediction for test picture #0: " + b);
+        ImageClassifier classifier = new ImageClassifier(saved.model(), saved.preprocessing());
+        Classifications top = classifier.classifyPrepared(picture.reshape(picture.shape().prepend(1)), 1).get(0);
+        out.println("   prediction for test picture #0: " + top.describe(3));
         out.printf("   %-24s %s%n", "training-curves.png", "loss and accuracy per epoch");
         out.printf("   %-24s %s%n", "confusion-matrix.png", "which classes it confuses with which");
-    }
-
-    private interface Writer {
-        void write() throws IOException;
-    }
-
-    private void save(PrintWriter out, String name, String what, Writer w) throws IOException {
-        w.write();
-        out.printf("   %-24s %s%n", name, what);
     }
 
     /** A command parsed with its own picocli instance, printing where the demo prints. */

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * classifier is linear, and the file computes what the model computes: it is run by an evaluator outside our engine
  * (tools/fixtures/onnx_torch_eval.py: the ONNX nodes one by one with PyTorch, after onnx.checker's full check) on
  * the same inputs. k-NN is written with standard operators (TopK over distances, a vote), a forest as
- * ONNX-ML's TreeEnsembleClassifier; the kernel SVM refuses in one line.
+ * ONNX-ML's TreeEnsembleClassifier, the kernel SVM as ONNX-ML's SVMClassifier (run by ONNX Runtime).
  */
 class CaseOneOnnxExportTest {
     private static final Path EVAL = Path.of("..", "tools", "fixtures", "onnx_torch_eval.py");
@@ -201,15 +201,30 @@ class CaseOneOnnxExportTest {
     }
 
     /**
-     * With {@code -Dconvnet4j.onnxruntime=DIR} (a folder where {@code npm install --ignore-scripts
-     * onnxruntime-node@1.31.1} ran; tools/onnx-runtime-check.sh does both), the file is also run by ONNX Runtime
-     * (tools/fixtures/onnx_ort_eval.js), which implements the ONNX-ML operators: on demand, as CI has no node.
-     * Within 1e-4, relative beyond 1.
+     * With {@code -Dconvnet4j.onnxruntime=DIR} (a folder where tools/onnx-runtime-install.sh put onnxruntime-node;
+     * .ci/run does both, tools/onnx-runtime-check.sh on demand), the file is also run by ONNX Runtime
+     * (tools/fixtures/onnx_ort_eval.js), which implements the ONNX-ML operators. Within 1e-4, relative beyond 1.
      */
     private void checkWithOnnxRuntime(Path file, Tensor x, float[] want) throws Exception {
+        float[] got = runOnnxRuntime(file, x);
+        if (got == null) {
+            return;
+        }
+        assertEquals(want.length, got.length, "onnxruntime output");
+        for (int i = 0; i < want.length; i++) {
+            // relative for large negative log-probabilities: ONNX Runtime's float Sigmoid and Log are approximations
+            // (logreg with 4 classes: 1.7e-4 at -7.9), the votes of k-NN and forests come out exact
+            assertEquals(want[i], got[i], 1e-4f * Math.max(1f, Math.abs(want[i])),
+                    "onnxruntime, value " + i + " of " + file.getFileName());
+        }
+        System.out.println("onnxruntime agrees on " + file.getFileName() + ": " + want.length + " values");
+    }
+
+    /** ONNX Runtime's output for {@code x}, or null without {@code -Dconvnet4j.onnxruntime}. */
+    private float[] runOnnxRuntime(Path file, Tensor x) throws Exception {
         String ort = System.getProperty("convnet4j.onnxruntime");
         if (ort == null) {
-            return;
+            return null;
         }
         Path in = dir.resolve("ort-x.f32");
         Path out = dir.resolve("ort-y.f32");
@@ -222,32 +237,192 @@ class CaseOneOnnxExportTest {
         }
         ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
                 file.toString(), in.toString(), dims.toString(), out.toString()).redirectErrorStream(true);
-        pb.environment().put("NODE_PATH", Path.of(ort, "node_modules").toString());
+        // a relative folder is taken from the repository root (tests run in the module's folder)
+        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
+        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
         Process p = pb.start();
         String log = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
         ByteBuffer y = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
         float[] got = new float[y.remaining() / 4];
         y.asFloatBuffer().get(got);
-        assertEquals(want.length, got.length, "onnxruntime output");
-        for (int i = 0; i < want.length; i++) {
-            // relative for large negative log-probabilities: ONNX Runtime's float Sigmoid and Log are approximations
-            // (logreg with 4 classes: 1.7e-4 at -7.9), the votes of k-NN and forests come out exact
-            assertEquals(want[i], got[i], 1e-4f * Math.max(1f, Math.abs(want[i])),
-                    "onnxruntime, value " + i + " of " + file.getFileName());
-        }
-        System.out.println("onnxruntime agrees on " + file.getFileName() + ": " + want.length + " values");
+        return got;
     }
 
+    /**
+     * An rbf-svm head: libsvm's model as data ({@link ShallowClassifier#kernelSvm()}) gives, by libsvm's formulas
+     * computed here (kernels, pairwise decisions, Platt sigmoids, Wu-Lin-Weng coupling), the probabilities Tribuo's
+     * libsvm gives; the exported file is ONNX-ML's SVMClassifier, which onnx.checker accepts, our importer refuses in
+     * one line, and ONNX Runtime (with -Dconvnet4j.onnxruntime) runs to the model's log-probabilities.
+     */
     @Test
-    void theKernelSvmRefusesInOneLineAndWritesNothing() throws IOException {
-        Sequential model = caseOne("rbf-svm", 3);
-        Path file = dir.resolve("rbf.onnx");
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> OnnxExporter.export(model, file));
-        assertTrue(e.getMessage().startsWith("ONNX export: layer 'classifier' (ShallowClassifier): a rbf-svm"
-                + " classifier has no ONNX form"), e.getMessage());
-        assertFalse(e.getMessage().contains("\n"));
-        assertFalse(Files.exists(file));
+    void anRbfSvmHeadExportsAsAnOnnxMlSvmClassifierWithLibsvmsProbabilities() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3");
+        for (int classes : new int[] {3, 2}) {
+            Sequential model = caseOne("rbf-svm", classes);
+            ShallowClassifier c = ((org.convnet4j.transfer.ShallowClassifierLayer) model.layers()
+                    .get(model.layers().size() - 1)).classifier();
+            ShallowClassifier.KernelSvm svm = c.kernelSvm().orElseThrow();
+            assertEquals(classes, svm.classes());
+            assertTrue(svm.size() > classes && svm.size() < 160, "support vectors: " + svm.size());
+            Tensor x = pictures(40, classes, 99, null);
+            Tensor features = base().predict(x);
+            int d = features.dim(1);
+            float[][] rows = new float[40][];
+            for (int i = 0; i < 40; i++) {
+                rows[i] = java.util.Arrays.copyOfRange(features.data(), i * d, (i + 1) * d);
+            }
+            double[][] tribuo = c.predictProba(rows);
+            int spread = 0;
+            for (int i = 0; i < 40; i++) {
+                double[] mine = libsvmProbabilities(svm, rows[i]);
+                for (int k = 0; k < classes; k++) {
+                    assertEquals(tribuo[i][k], mine[k], 1e-6, classes + " classes: sample " + i + " class " + k);
+                }
+                spread += tribuo[i][0] > 0.05 && tribuo[i][0] < 0.95 ? 1 : 0;
+            }
+            assertTrue(spread > 0, "some probabilities are not near 0 or 1");
+
+            Path file = dir.resolve("rbf" + classes + ".onnx");
+            OnnxExporter.export(model, file);
+            float[] want = model.predict(x).data();
+            if (classes == 2) {
+                twoClassSvmFileComputesTheModel(model, file, x, want);
+                continue;
+            }
+            Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import onnx, sys; m = onnx.load(sys.argv[1]);"
+                    + " onnx.checker.check_model(m, full_check=True);"
+                    + " print([n.op_type for n in m.graph.node if n.domain == 'ai.onnx.ml'])", file.toString())
+                    .redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), "onnx.checker: " + log);
+            assertEquals("['SVMClassifier']", log.strip());
+            org.convnet4j.io.onnx.UnsupportedOnnxException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.convnet4j.io.onnx.UnsupportedOnnxException.class,
+                    () -> org.convnet4j.io.weights.ModelLoader.load(file));
+            assertTrue(e.getMessage().contains("operator ai.onnx.ml.SVMClassifier (opset 1) is not supported"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            float[] got = runOnnxRuntime(file, x);
+            if (got == null) {
+                continue;
+            }
+            // probabilities, not their logs: ONNX Runtime computes the kernels and the coupling in float
+            assertEquals(want.length, got.length, "onnxruntime output");
+            double worst = 0;
+            for (int i = 0; i < 40; i++) {
+                for (int k = 0; k < classes; k++) {
+                    double w = Math.exp(want[i * classes + k]);
+                    double g = Math.exp(got[i * classes + k]);
+                    worst = Math.max(worst, Math.abs(w - g));
+                    assertEquals(w, g, 1e-5, "onnxruntime, " + file.getFileName() + " sample " + i + " class " + k);
+                }
+                assertEquals(org.convnet4j.tensor.RowOps.argmax(want, i * classes, classes),
+                        org.convnet4j.tensor.RowOps.argmax(got, i * classes, classes), "onnxruntime, sample " + i);
+            }
+            System.out.printf("onnxruntime agrees on %s: %d probabilities, largest difference %.2e%n",
+                    file.getFileName(), want.length, worst);
+        }
+    }
+
+    /** Two classes are standard operators: the PyTorch evaluator, our importer and ONNX Runtime all run the file. */
+    private void twoClassSvmFileComputesTheModel(Sequential model, Path file, Tensor x, float[] want) throws Exception {
+        float[] got = runOutside(file, x);
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4f * Math.max(1f, Math.abs(want[i])), "rbf2, PyTorch, value " + i);
+        }
+        float[] again = org.convnet4j.io.weights.ModelLoader.load(file).model().predict(x).data();
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], again[i], 1e-4f * Math.max(1f, Math.abs(want[i])), "rbf2, imported back, value " + i);
+        }
+        checkWithOnnxRuntime(file, x, want);
+    }
+
+    /** libsvm's svm_predict_probability, from the model's numbers and the published algorithm. */
+    private static double[] libsvmProbabilities(ShallowClassifier.KernelSvm svm, float[] row) {
+        int k = svm.classes();
+        int d = svm.features();
+        int l = svm.size();
+        double[] kernel = new double[l];
+        for (int v = 0; v < l; v++) {
+            double sq = 0;
+            for (int j = 0; j < d; j++) {
+                double z = (row[j] - svm.mean()[j]) * (double) svm.inverseScale()[j];
+                double diff = z - svm.supportVectors()[v * d + j];
+                sq += diff * diff;
+            }
+            kernel[v] = Math.exp(-svm.gamma() * sq);
+        }
+        int[] start = new int[k];
+        for (int i = 1; i < k; i++) {
+            start[i] = start[i - 1] + svm.vectorsPerClass()[i - 1];
+        }
+        double[][] r = new double[k][k]; // r[i][j]: probability of i against j
+        int pair = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++, pair++) {
+                double sum = -svm.rho()[pair];
+                for (int v = 0; v < svm.vectorsPerClass()[i]; v++) {
+                    sum += svm.coefficients()[(j - 1) * l + start[i] + v] * kernel[start[i] + v];
+                }
+                for (int v = 0; v < svm.vectorsPerClass()[j]; v++) {
+                    sum += svm.coefficients()[i * l + start[j] + v] * kernel[start[j] + v];
+                }
+                double q = 1 / (1 + Math.exp(sum * svm.probA()[pair] + svm.probB()[pair]));
+                r[i][j] = Math.min(Math.max(q, 1e-7), 1 - 1e-7);
+                r[j][i] = 1 - r[i][j];
+            }
+        }
+        if (k == 2) { // libsvm takes the pair's probability as it is
+            double[] two = new double[2];
+            two[svm.classOf()[0]] = r[0][1];
+            two[svm.classOf()[1]] = r[1][0];
+            return two;
+        }
+        // Wu, Lin and Weng (2004), method 2: minimise p'Qp subject to sum p = 1, by coordinate steps
+        double[][] q = new double[k][k];
+        for (int t = 0; t < k; t++) {
+            for (int j = 0; j < k; j++) {
+                if (j != t) {
+                    q[t][t] += r[j][t] * r[j][t];
+                    q[t][j] = -r[j][t] * r[t][j];
+                }
+            }
+        }
+        double[] p = new double[k];
+        java.util.Arrays.fill(p, 1.0 / k);
+        double[] qp = new double[k];
+        for (int iter = 0; iter < Math.max(100, k); iter++) {
+            double pqp = 0;
+            for (int t = 0; t < k; t++) {
+                qp[t] = 0;
+                for (int j = 0; j < k; j++) {
+                    qp[t] += q[t][j] * p[j];
+                }
+                pqp += p[t] * qp[t];
+            }
+            double worst = 0;
+            for (int t = 0; t < k; t++) {
+                worst = Math.max(worst, Math.abs(qp[t] - pqp));
+            }
+            if (worst < 0.005 / k) {
+                break;
+            }
+            for (int t = 0; t < k; t++) {
+                double diff = (-qp[t] + pqp) / q[t][t];
+                p[t] += diff;
+                pqp = (pqp + diff * (diff * q[t][t] + 2 * qp[t])) / (1 + diff) / (1 + diff);
+                for (int j = 0; j < k; j++) {
+                    qp[j] = (qp[j] + diff * q[t][j]) / (1 + diff);
+                    p[j] /= 1 + diff;
+                }
+            }
+        }
+        double[] ours = new double[k];
+        for (int i = 0; i < k; i++) {
+            ours[svm.classOf()[i]] = p[i];
+        }
+        return ours;
     }
 }

@@ -68,8 +68,9 @@ class DemoCommandTest {
         assertArrayEquals(new int[] {3, 124, 734}, Images.read(out.resolve("conv1-kernels.png")).shape().dims());
         // 6 feature maps 28x28 enlarged 6 times in one row
         assertArrayEquals(new int[] {3, 172, 6 * 170 + 2}, Images.read(out.resolve("conv1-feature-maps.png")).shape().dims());
-        // 16 maps 10x10 enlarged 12 times, 8 per row
-        assertArrayEquals(new int[] {3, 2 * 122 + 2, 8 * 122 + 2}, Images.read(out.resolve("conv2-feature-maps.png")).shape().dims());
-        assertTrue(Files.isRegularFile(out.resolve("test-picture.png")));
+        // 16 maps 10x10 enlarged 16 times, 8 per row
+        assertArrayEquals(new int[] {3, 2 * 162 + 2, 8 * 162 + 2}, Images.read(out.resolve("conv2-feature-maps.png")).shape().dims());
+        // the test picture 28x28 enlarged 8 times
+        assertArrayEquals(new int[] {3, 228, 228}, Images.read(out.resolve("input-picture.png")).shape().dims());
     }
 }

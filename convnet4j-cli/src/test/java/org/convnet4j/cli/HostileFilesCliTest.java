@@ -232,8 +232,13 @@ class HostileFilesCliTest {
         }
         // the serving queue and batch, before a port is bound (default budget)
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--queue", "2000000000"), 2,
-                "--max-batch 8, --queue 2000000000: serving m (per model: its weights, a forward pass of 8 samples and"
+                "--max-batch 8, --queue 2000000000: serving m (per model: its weights, ", " of 8 samples and"
                 + " 2000000000 queued requests of one sample each; a lower bound", "needs at least");
+        // one worker given: one forward pass in flight
+        assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--workers", "1", "--queue", "2000000000"),
+                2, "--max-batch 8, --queue 2000000000: serving m (per model: its weights, a forward pass of 8 samples");
+        assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--workers", "-1"), 2,
+                "--workers and --threads-per-worker at least 0");
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--max-batch", "2000000000"), 2,
                 "--max-batch 2000000000, --queue 64: serving m (", "needs at least");
     }

@@ -109,5 +109,15 @@ class MultiInputCommandsTest {
                 "rgb=fashion-mnist,depth=fashion-mnist:sobel", "--limit", "1");
         assertEquals(2, wrongNames.exitCode());
         assertTrue(wrongNames.err().contains("takes inputs"), wrongNames.err());
+        // a bad --input text or a missing picture is one line before the model is read (this one does not exist)
+        String absent = dir.resolve("absent.c4j").toString();
+        CliRun text = CliRun.of("predict", "--model", absent, "--input", "pixels");
+        assertEquals(2, text.exitCode());
+        assertTrue(text.err().strip().endsWith(": --input: 'pixels' is not NAME=IMAGE (e.g. pixels=shoe.png)")
+                && text.err().strip().lines().count() == 1, text.err());
+        CliRun noFile = CliRun.of("predict", "--model", absent, "--input", "pixels=" + dir.resolve("no.png"));
+        assertEquals(2, noFile.exitCode());
+        assertTrue(noFile.err().strip().endsWith(": --input: " + dir.resolve("no.png") + ": no such picture file")
+                && noFile.err().strip().lines().count() == 1, noFile.err());
     }
 }

@@ -135,6 +135,48 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * {@code train} in a child JVM with stdout and stderr redirected to files, as under {@code nohup} or in CI, and no
+     * CONVNET4J_PROGRESS: the command finds out itself that stderr is no terminal and writes no carriage return; an
+     * epoch (seconds here) is one plain line on each stream.
+     */
+    @Test
+    void redirectedToFilesTrainWritesNoCarriageReturnAndOneLinePerEpoch() throws Exception {
+        Path err = dir.resolve("err.log");
+        Path out = dir.resolve("out.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "train", "--limit", "26", "--epochs", "3", "--val-split", "0.2", "--seed", "4",
+                "--out", dir.resolve("f.c4j").toString()).redirectError(err.toFile()).redirectOutput(out.toFile());
+        pb.environment().remove("CONVNET4J_PROGRESS");
+        Process p = pb.start();
+        assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "train did not end in 300 s");
+        String e = Files.readString(err);
+        String o = Files.readString(out);
+        assertEquals(0, p.exitValue(), e);
+        assertFalse(e.contains("\r"), "no carriage return on stderr: " + e);
+        assertFalse(o.contains("\r"), "no carriage return on stdout: " + o);
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            String prefix = "epoch " + epoch + "/3";
+            // stderr: the epoch's closing line, and a 10% line before it only as often as one per 5 s allows (an
+            // epoch of 208 pictures takes well under 5 s on a quiet machine: then the closing line alone)
+            java.util.List<String> progress = e.lines().filter(l -> l.startsWith(prefix)).toList();
+            String closing = progress.get(progress.size() - 1);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix)
+                    + ": 208 img in (\\d):(\\d\\d):(\\d\\d) \\([\\d,]+ img/s\\) loss \\d+\\.\\d{4} acc \\d\\.\\d{4}")
+                    .matcher(closing);
+            assertTrue(m.matches(), e);
+            long seconds = Long.parseLong(m.group(1)) * 3600 + Long.parseLong(m.group(2)) * 60 + Long.parseLong(m.group(3));
+            java.util.List<String> within = progress.subList(0, progress.size() - 1);
+            assertTrue(within.size() <= (seconds + 1) / 5, within.size() + " lines within an epoch of " + seconds + " s: " + e);
+            for (String l : within) {
+                assertTrue(l.matches(java.util.regex.Pattern.quote(prefix) + ": \\d+% [\\d,]+ of [\\d,]+ img, .*"), l);
+            }
+            // stdout: the epoch's line
+            assertEquals(1, o.lines().filter(l -> l.startsWith(prefix + "  train loss")).count(), o);
+        }
+    }
+
     private static CliRun withProgress(String mode, String... args) {
         String old = System.getProperty("convnet4j.progress");
         System.setProperty("convnet4j.progress", mode);
@@ -147,6 +189,24 @@ class TrainCommandTest {
                 System.setProperty("convnet4j.progress", old);
             }
         }
+    }
+
+    /** The stratified split never takes a class's only picture: a folder of one picture per class is one line. */
+    @Test
+    void aFolderOfOnePicturePerClassCannotBeSplitAndIsOneLine() throws Exception {
+        Path data = dir.resolve("ones");
+        for (String cls : new String[] {"a", "b"}) {
+            Files.createDirectories(data.resolve(cls));
+            Images.write(Tensor.zeros(1, 28, 28), data.resolve(cls).resolve("1.png"));
+        }
+        Path model = dir.resolve("ones.c4j");
+        CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--out", model.toString(),
+                "--no-progress");
+        assertEquals(2, train.exitCode(), train.err());
+        assertEquals(1, train.err().strip().lines().count(), train.err());
+        assertTrue(train.err().contains("validation split 0.1: 2 pictures in 2 classes cannot give one")
+                && train.err().contains("--val-split 0"), train.err());
+        assertFalse(Files.exists(model));
     }
 
     @Test

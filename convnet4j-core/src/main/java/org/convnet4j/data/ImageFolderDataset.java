@@ -233,13 +233,17 @@ public final class ImageFolderDataset extends LabelledDataset {
 
     /**
      * Files and folders as the pictures to classify, in the order given: a file stays itself, a folder becomes
-     * {@link #pictureFiles} (sorted). A folder without any picture is refused in one line naming it and the
-     * extensions looked for ({@link IllegalArgumentException}).
+     * {@link #pictureFiles} (sorted). A path that is neither, and a folder without any picture, are refused in one
+     * line naming it (and the extensions looked for) with an {@link IllegalArgumentException}, before any picture
+     * is read.
      */
     public static List<Path> picturesOf(List<Path> filesOrFolders) throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path p : filesOrFolders) {
             if (!Files.isDirectory(p)) {
+                if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException(p + ": no such picture file");
+                }
                 out.add(p);
                 continue;
             }

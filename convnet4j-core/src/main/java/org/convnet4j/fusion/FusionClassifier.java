@@ -242,6 +242,31 @@ public final class FusionClassifier {
         return Classifications.fromLogits(scores, 0, classNames);
     }
 
+    /**
+     * Picture files named by input from texts {@code NAME=IMAGE} (what {@code predict --input} takes), in the order
+     * given, for {@link #classifyFiles}. A text without a name or a file, a name given twice, and a file that does
+     * not exist or is a folder are refused in one line ({@link IllegalArgumentException}) before anything is read.
+     */
+    public static Map<String, Path> namedPictures(List<String> specs) {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String s : specs) {
+            int eq = s.indexOf('=');
+            if (eq <= 0 || s.substring(eq + 1).isBlank() || s.substring(0, eq).isBlank()) {
+                throw new IllegalArgumentException("'" + s + "' is not NAME=IMAGE (e.g. pixels=shoe.png)");
+            }
+            String name = s.substring(0, eq).trim();
+            Path file = Path.of(s.substring(eq + 1).trim());
+            if (out.put(name, file) != null) {
+                throw new IllegalArgumentException("input '" + name + "' is given twice");
+            }
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": " + (java.nio.file.Files.isDirectory(file)
+                        ? "is a directory, not a picture" : "no such picture file"));
+            }
+        }
+        return out;
+    }
+
     /** The classes of one sample given as picture files per input name. */
     public Classifications classifyFiles(Map<String, Path> files) throws IOException {
         Map<String, Tensor> pictures = new LinkedHashMap<>();

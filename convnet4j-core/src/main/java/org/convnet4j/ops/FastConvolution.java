@@ -142,17 +142,21 @@ final class FastConvolution {
         float[] xd = xs.data();
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
+        if (parallel && balancedTiles) {
+            tiling = tiling.balanced(k.threads());
+        }
+        Tiling tiles = tiling;
         // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
         // With a cache (inference), weights packed by an earlier call serve every tile, a lone one too.
-        PreparedMatrix[] weights = packed != null && anyTileUsesPackedWeights(k, d, tiling)
+        PreparedMatrix[] weights = packed != null && anyTileUsesPackedWeights(k, d, tiles)
                 ? packed.get(k, () -> prepare(k, d, false, wd, true))
-                : tiling.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd) : null;
+                : tiles.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd) : null;
         // Tiles computed transposed have the weights on the right: with a cache, packed once as the right operand.
-        PreparedMatrix[] weightsRight = packed != null && preparedRight && anyTileTransposed(k, d, tiling)
+        PreparedMatrix[] weightsRight = packed != null && preparedRight && anyTileTransposed(k, d, tiles)
                 ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
-        run(k, parallel, tiling.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
-                weightsRight, bd, yd, tiling.tile(t), epilogue));
+        run(k, parallel, tiles.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
+                weightsRight, bd, yd, tiles.tile(t), epilogue));
         return y;
     }
 
@@ -325,7 +329,8 @@ final class FastConvolution {
         // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
         boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = patches(d, pointwise, xd, tile, g, col);
+            float[] src = threadedGemm && direct && !pointwise && parallelIm2col && (long) kk * t >= IM2COL_PARALLEL
+                    ? patchesOnAllThreads(k, d, xd, tile, g, col) : patches(d, pointwise, xd, tile, g, col);
             int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
             int ld = src == xd ? d.inPlane() : t;
             int cOff = direct ? (tile.b0() * d.f() + g * d.fg()) * d.outPlane() + tile.r0() * d.ow() : 0;
@@ -378,6 +383,12 @@ final class FastConvolution {
         }
         return false;
     }
+
+    /**
+     * Forward row tiles re-cut so that parallel tasks share out evenly ({@link Tiling#balanced});
+     * {@code -Dconvnet4j.conv.balancedTiles=false} keeps the tiles of the other passes (same bits; for A/B runs).
+     */
+    static volatile boolean balancedTiles = !"false".equals(System.getProperty("convnet4j.conv.balancedTiles"));
 
     /**
      * Switch for A/B runs ({@code FlagAB}): {@code false} packs the right-operand weights of transposed tiles on every
@@ -476,6 +487,34 @@ final class FastConvolution {
     }
 
     /**
+     * {@link #patches} of a one-sample tile, its channels shared out over the kernels' threads: the tile's GEMM runs on
+     * every thread, but its im2col ran on the caller alone (ResNet-50's 14x14 and 7x7 3x3 layers at batch 1 are one
+     * tile each: 450 K and 225 K values copied while the second core waited). The same values in the same places.
+     */
+    private static float[] patchesOnAllThreads(Kernels k, ConvDims d, float[] xd, Tile tile, int g, float[] col) {
+        int t = tile.cols();
+        int perChannel = d.kh() * d.kw() * t;
+        int tasks = Math.min(d.cg(), Math.max(1, (int) ((long) d.cg() * perChannel / IM2COL_TASK)));
+        k.parallelFor(tasks, task -> {
+            int c0 = (int) ((long) d.cg() * task / tasks);
+            int c1 = (int) ((long) d.cg() * (task + 1) / tasks);
+            im2col(d, xd, tile.b0(), g, tile.r0(), tile.r1(), col, 0, t, c0, c1);
+        });
+        return col;
+    }
+
+    /** Patch values of a one-sample tile from which its im2col runs on every thread when its GEMM does. */
+    static final int IM2COL_PARALLEL = 64 * 1024;
+    /** Patch values per im2col task. */
+    private static final int IM2COL_TASK = 32 * 1024;
+
+    /**
+     * im2col of a threaded tile on every thread ({@link #patchesOnAllThreads});
+     * {@code -Dconvnet4j.conv.parallelIm2col=false}: on the caller alone (same values; for A/B runs).
+     */
+    static volatile boolean parallelIm2col = !"false".equals(System.getProperty("convnet4j.conv.parallelIm2col"));
+
+    /**
      * Copies the rows of a several-sample tile buffer [rowsPerSample... x T] back into NCHW planes: row r of
      * the buffer, columns [s*plane, (s+1)*plane), is plane {@code first + r} of sample {@code b0 + s} in an
      * array with {@code channels} planes per sample.
@@ -571,12 +610,18 @@ final class FastConvolution {
      * Row r starts at {@code col[start + r * ld]} (several samples' tiles sit side by side in one buffer).
      */
     static void im2col(ConvDims d, float[] xd, int b, int g, int r0, int r1, float[] col, int start, int ld) {
+        im2col(d, xd, b, g, r0, r1, col, start, ld, 0, d.cg());
+    }
+
+    /** {@link #im2col} for the channels [c0, c1) of the group only: the rows of those channels' taps. */
+    static void im2col(ConvDims d, float[] xd, int b, int g, int r0, int r1, float[] col, int start, int ld, int c0,
+                       int c1) {
         int ow = d.ow();
         int h = d.h();
         int w = d.w();
         int sw = d.sw();
-        int row = 0;
-        for (int ci = 0; ci < d.cg(); ci++) {
+        int row = c0 * d.kh() * d.kw();
+        for (int ci = c0; ci < c1; ci++) {
             int xBase = (b * d.c() + g * d.cg() + ci) * h * w;
             for (int i = 0; i < d.kh(); i++) {
                 for (int j = 0; j < d.kw(); j++, row++) {
@@ -690,6 +735,26 @@ final class FastConvolution {
 
         int sampleGroups() {
             return ceilDiv(n, perTile);
+        }
+
+        /**
+         * The forward pass's row tiles re-cut so that the tasks share out evenly over {@code threads}: as many
+         * tiles per sample as make the task count a multiple of the thread count (never fewer than before), rows
+         * spread evenly over them. At batch 1, ResNet-50's 1x1 512->128 layer on 28x28 was cut into tiles of 9, 9,
+         * 9 and 1 rows (one thread did 18 rows, the other 10) and its 1x1 256->64 layer on 56x56 into 7 tiles.
+         * Only for the forward pass, where the tiles do not fix any summation order: every output is computed by
+         * the same GEMM operations whatever tile it falls in. Samples joined into one tile are left as they are.
+         */
+        Tiling balanced(int threads) {
+            if (perTile != 1 || threads < 2) {
+                return this;
+            }
+            int tiles = rowTiles;
+            while (tiles < oh && (long) n * tiles % threads != 0) {
+                tiles++;
+            }
+            int even = ceilDiv(oh, tiles);
+            return new Tiling(n, oh, ow, 1, even, ceilDiv(oh, even));
         }
 
         int tasks() {

@@ -30,7 +30,7 @@ import org.convnet4j.zoo.ModelZoo;
 
 /**
  * The training run protocol of {@code convnet4j train}, as a library call: a zoo architecture trained on a
- * data set with a seeded validation split, the best epoch kept in {@code out} (the last one without
+ * data set with a seeded validation split stratified by class, the best epoch kept in {@code out} (the last one without
  * validation), every epoch's state in {@code out}'s {@code .last} file, optional early stopping, a run that
  * resumes exactly from either file, and the kept model's penultimate feature statistics written into it (for
  * {@code advise --base}).
@@ -145,13 +145,30 @@ public final class TrainingRun {
     public record Split(Dataset train, Dataset validation) {
     }
 
-    /** The data the run will train and validate on. */
+    /**
+     * The data the run will train and validate on: the validation split is stratified by class and seeded
+     * ({@link Datasets#stratifiedSplit}, the split {@code fuse} uses): each class's count in it is its share of the
+     * total within one picture, and every class keeps at least one training picture. A run resumed from a checkpoint
+     * written before the split was stratified (its saved settings do not say {@code "val_split_by": "class"}) keeps
+     * the plain seeded split it was trained with, so that resuming still continues the same run.
+     */
     public Split split() {
         // --limit: at most this many pictures per class, a seeded choice, as everywhere (DataSpec)
         Dataset data = org.convnet4j.dataspec.DataSpec.limited(all, settings.limit(), settings.seed());
         if (settings.valSplit() > 0) {
-            Datasets.Split s = Datasets.split(data, settings.valSplit(), settings.seed());
-            return new Split(s.train(), s.validation());
+            if (resumed != null && !TrainingSettings.splitByClass(resumed)) {
+                Datasets.Split s = Datasets.split(data, settings.valSplit(), settings.seed());
+                return new Split(s.train(), s.validation());
+            }
+            try {
+                Datasets.Split s = Datasets.stratifiedSplit(data, settings.valSplit(), settings.seed());
+                return new Split(s.train(), s.validation());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("validation split " + settings.valSplit() + ": " + data.size()
+                        + " pictures in " + data.numClasses() + " classes cannot give one without taking a class's"
+                        + " only picture (every class keeps a training picture); give more pictures or --val-split 0",
+                        e);
+            }
         }
         return new Split(data, null);
     }

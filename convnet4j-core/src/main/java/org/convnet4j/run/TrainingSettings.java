@@ -166,6 +166,22 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
         return Json.toCompact(d);
     }
 
+    /** The saved settings' key saying how the validation split was drawn ("class": stratified by class). */
+    static final String SPLIT_BY = "val_split_by";
+
+    /**
+     * Whether a run saved in {@code checkpoint} drew its validation split stratified by class: true unless its saved
+     * settings predate that (they carry no {@value #SPLIT_BY}); a checkpoint without saved settings gets today's split.
+     */
+    static boolean splitByClass(Checkpoint checkpoint) {
+        JsonElement e = Json.parseObject(checkpoint.description(), "checkpoint description").get(KEY);
+        if (e == null || !e.isJsonObject()) {
+            return true;
+        }
+        JsonElement by = e.getAsJsonObject().get(SPLIT_BY);
+        return by != null && by.isJsonPrimitive() && "class".equals(by.getAsString());
+    }
+
     private static Optional<TrainingSettings> savedSettings(Checkpoint checkpoint) {
         JsonElement e = Json.parseObject(checkpoint.description(), "checkpoint description").get(KEY);
         if (e == null || !e.isJsonObject()) {
@@ -202,6 +218,7 @@ public record TrainingSettings(String model, String data, Shape input, int epoch
         o.addProperty("momentum", momentum);
         o.addProperty("seed", seed);
         o.addProperty("val_split", valSplit);
+        o.addProperty(SPLIT_BY, "class");
         if (limit != null) {
             o.addProperty("limit", limit);
         }

@@ -99,6 +99,51 @@ public interface ShallowClassifier {
     }
 
     /**
+     * A trained C-SVC with an RBF kernel and Platt probabilities (libsvm's model), as data, so that it can be written
+     * as ONNX-ML's {@code SVMClassifier}. Empty for other classifiers (the default).
+     */
+    default java.util.Optional<KernelSvm> kernelSvm() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * libsvm's one-vs-one RBF classifier on the standardised row {@code z_j = (x_j - mean[j]) * inverseScale[j]}.
+     * Its internal classes are numbered {@code 0..classes-1} in libsvm's order; {@code classOf[i]} is our class of
+     * internal class {@code i}. The support vectors (rows of {@code supportVectors}, {@code features} values each)
+     * are grouped by internal class, {@code vectorsPerClass[i]} of class {@code i}. For the pair {@code i < j} (pairs
+     * numbered (0,1), (0,2), ..., (1,2), ...) the decision value is
+     * {@code sum over i's vectors v of coefficients[(j-1) * l + v] K(z, v) + sum over j's vectors v of
+     * coefficients[i * l + v] K(z, v) - rho[pair]} with {@code K(a, b) = exp(-gamma |a - b|^2)} and {@code l} the
+     * number of vectors; its probability that the class is {@code i} rather than {@code j} is
+     * {@code 1 / (1 + exp(probA[pair] d + probB[pair]))}, and the class probabilities couple the pairs (Wu, Lin and
+     * Weng, 2004), as libsvm's {@code svm_predict_probability}.
+     */
+    record KernelSvm(int classes, int features, float[] mean, float[] inverseScale, double gamma, int[] classOf,
+                     int[] vectorsPerClass, float[] supportVectors, double[] coefficients, double[] rho,
+                     double[] probA, double[] probB) {
+        public KernelSvm {
+            int pairs = classes * (classes - 1) / 2;
+            int l = java.util.Arrays.stream(vectorsPerClass).sum();
+            if (classes < 2 || features < 1 || mean.length != features || inverseScale.length != features
+                    || classOf.length != classes || vectorsPerClass.length != classes
+                    || supportVectors.length != l * features || coefficients.length != (classes - 1) * l
+                    || rho.length != pairs || probA.length != pairs || probB.length != pairs
+                    || !(gamma > 0) || java.util.Arrays.stream(classOf).distinct().count() != classes
+                    || java.util.Arrays.stream(classOf).anyMatch(c -> c < 0 || c >= classes)) {
+                throw new IllegalArgumentException("kernel SVM: " + classes + " classes " + java.util.Arrays.toString(
+                        classOf) + ", " + features + " features, " + l + " support vectors of " + supportVectors.length
+                        + " values, " + coefficients.length + " coefficients, " + rho.length + " rho, " + probA.length
+                        + "/" + probB.length + " probability pairs, gamma " + gamma);
+            }
+        }
+
+        /** How many support vectors. */
+        public int size() {
+            return supportVectors.length / features;
+        }
+    }
+
+    /**
      * One decision tree as arrays over its nodes (node 0 is the root). A split node {@code i} has
      * {@code feature[i] >= 0}: {@code z[feature[i]] <= threshold[i]} goes to {@code lessOrEqual[i]}, else to
      * {@code greater[i]}. A leaf has {@code feature[i] == -1} and names {@code leafClass[i]}.

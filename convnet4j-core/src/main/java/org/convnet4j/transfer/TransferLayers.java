@@ -29,8 +29,11 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
      * <li>A forest ({@link ShallowClassifier#forest()}): the standardisation, then the trees as one ONNX-ML
      * {@code TreeEnsembleClassifier} (domain {@code ai.onnx.ml}) whose scores are vote counts, divided by the number
      * of trees ({@code Mul}), then {@code Log}.
+     * <li>An RBF SVM ({@link ShallowClassifier#kernelSvm()}): the standardisation, then ONNX-ML's
+     * {@code SVMClassifier} with libsvm's probabilities, reordered to our classes ({@code Gather}), then {@code Log};
+     * with two classes, standard operators (libsvm's pair probability without coupling).
      * </ul>
-     * The kernel SVM fails in one line naming the layer.
+     * Another classifier fails in one line naming the layer.
      */
     static final class LinearHeadForm implements OnnxForm<ShallowClassifierLayer> {
         @Override
@@ -47,9 +50,15 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
                 forest(forest.get(), o);
                 return;
             }
+            java.util.Optional<ShallowClassifier.KernelSvm> svm = layer.classifier().linearScores().isPresent()
+                    ? java.util.Optional.empty() : layer.classifier().kernelSvm();
+            if (svm.isPresent()) {
+                kernelSvm(svm.get(), o);
+                return;
+            }
             ShallowClassifier.LinearScores s = layer.classifier().linearScores().orElseThrow(() ->
                     new IllegalArgumentException("ONNX export: " + layer.describe() + ": a " + layer.algorithm()
-                            + " classifier has no ONNX form (only logreg, svm, knn and forest heads do); export"
+                            + " classifier has no ONNX form (only logreg, svm, rbf-svm, knn and forest heads do); export"
                             + " the network before it (the features) and keep the classifier in Java, or train a Dense"
                             + " head (case 2)"));
             String scores = o.value("_scores");
@@ -144,6 +153,140 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
             String logp = o.value("_log_probabilities");
             o.node("", 0, "Log", "_log_probabilities", List.of(p), logp, Map.of());
             o.node("Max", List.of(logp, o.scalar("floor", ShallowClassifierLayer.LOG_FLOOR)), Map.of());
+        }
+
+        /**
+         * The standardisation, then {@code ai.onnx.ml} {@code SVMClassifier} (libsvm's model attribute by attribute:
+         * support vectors grouped by class, coefficients, rho with the sign the operator adds, kernel RBF with
+         * libsvm's gamma, prob_a/prob_b, so that the runtime couples the pairwise probabilities as libsvm does)
+         * whose scores are the class probabilities in libsvm's class order; {@code Gather} puts them in ours, then
+         * {@code Log} and the layer's floor.
+         */
+        private static void kernelSvm(ShallowClassifier.KernelSvm svm, Export o) {
+            int f = svm.features();
+            int classes = svm.classes();
+            String centred = o.value("_centred");
+            o.node("", 0, "Sub", "_centred", List.of(o.inputs().get(0),
+                    o.constant("mean", Tensor.wrap(svm.mean().clone(), f))), centred, Map.of());
+            String z = o.value("_standardised");
+            o.node("", 0, "Mul", "_standardised", List.of(centred,
+                    o.constant("inverse_scale", Tensor.wrap(svm.inverseScale().clone(), f))), z, Map.of());
+            if (classes == 2) {
+                twoClassSvm(svm, z, o);
+                return;
+            }
+            long[] labels = new long[classes];
+            long[] perClass = new long[classes];
+            long[] order = new long[classes]; // our class c is the operator's column order[c]
+            for (int i = 0; i < classes; i++) {
+                labels[i] = svm.classOf()[i];
+                perClass[i] = svm.vectorsPerClass()[i];
+                order[svm.classOf()[i]] = i;
+            }
+            float[] rho = new float[svm.rho().length];
+            for (int p = 0; p < rho.length; p++) {
+                rho[p] = (float) -svm.rho()[p]; // libsvm subtracts rho; the operator adds its rho
+            }
+            Map<String, Object> a = new java.util.LinkedHashMap<>();
+            a.put("classlabels_ints", labels);
+            a.put("coefficients", toFloats(svm.coefficients()));
+            a.put("kernel_params", new float[] {(float) svm.gamma(), 0f, 0f});
+            a.put("kernel_type", "RBF");
+            a.put("post_transform", "NONE");
+            a.put("prob_a", toFloats(svm.probA()));
+            a.put("prob_b", toFloats(svm.probB()));
+            a.put("rho", rho);
+            a.put("support_vectors", svm.supportVectors().clone());
+            a.put("vectors_per_class", perClass);
+            String label = o.value("_label");
+            String libsvmOrder = o.value("_libsvm_probabilities");
+            o.node("ai.onnx.ml", 1, "SVMClassifier", "_svm", List.of(z), List.of(label, libsvmOrder), a);
+            String p = o.value("_probabilities");
+            o.node("", 0, "Gather", "_probabilities", List.of(libsvmOrder, o.longs("class_columns", order)),
+                    p, Map.of("axis", 1L));
+            String logp = o.value("_log_probabilities");
+            o.node("", 0, "Log", "_log_probabilities", List.of(p), logp, Map.of());
+            o.node("Max", List.of(logp, o.scalar("floor", ShallowClassifierLayer.LOG_FLOOR)), Map.of());
+        }
+
+        /**
+         * Two classes in standard operators: libsvm then takes the pair's Platt probability as it is, where
+         * {@code SVMClassifier} would couple the pair iteratively (ONNX Runtime's coupling stops early far from 0.5:
+         * 0.9999996 for libsvm's 0.99963). Squared distances to the support vectors as for k-NN, the kernel
+         * ({@code Mul} by -gamma, {@code Exp}), the decision value ({@code MatMul} by the coefficients, {@code Add}
+         * -rho), the probability of libsvm's first class {@code 1 / (1 + exp(A d + B))} ({@code Mul}, {@code Add},
+         * {@code Sigmoid} of the negation), held in [1e-7, 1 - 1e-7] as libsvm does ({@code Max}, {@code Min}), both
+         * classes in ours by one {@code MatMul} and {@code Add} ({@code [q, 1 - q]} or {@code [1 - q, q]}).
+         */
+        private static void twoClassSvm(ShallowClassifier.KernelSvm svm, String z, Export o) {
+            int f = svm.features();
+            int l = svm.size();
+            float[] transposed = new float[f * l];
+            float[] squares = new float[l];
+            for (int v = 0; v < l; v++) {
+                double sq = 0;
+                for (int j = 0; j < f; j++) {
+                    float s = svm.supportVectors()[v * f + j];
+                    transposed[j * l + v] = s;
+                    sq += (double) s * s;
+                }
+                squares[v] = (float) sq;
+            }
+            String zz = o.value("_squares");
+            o.node("", 0, "Mul", "_squares", List.of(z, z), zz, Map.of());
+            String norms = o.value("_norms");
+            o.node("", 0, "ReduceSum", "_norms", List.of(zz, o.longs("axes", 1)), norms, Map.of("keepdims", 1L));
+            String cross = o.value("_cross");
+            o.node("", 0, "MatMul", "_cross", List.of(z, o.constant("vectors_t", Tensor.wrap(transposed, f, l))),
+                    cross, Map.of());
+            String twice = o.value("_twice_cross");
+            o.node("", 0, "Mul", "_twice_cross", List.of(cross, o.scalar("minus_two", -2f)), twice, Map.of());
+            String partial = o.value("_partial");
+            o.node("", 0, "Add", "_partial", List.of(norms, twice), partial, Map.of());
+            String distances = o.value("_distances");
+            o.node("", 0, "Add", "_distances", List.of(partial, o.constant("vector_norms", Tensor.wrap(squares, l))),
+                    distances, Map.of());
+            String scaled = o.value("_scaled");
+            o.node("", 0, "Mul", "_scaled", List.of(distances, o.scalar("minus_gamma", (float) -svm.gamma())), scaled,
+                    Map.of());
+            String kernel = o.value("_kernel");
+            o.node("", 0, "Exp", "_kernel", List.of(scaled), kernel, Map.of());
+            String sum = o.value("_weighted");
+            o.node("", 0, "MatMul", "_weighted", List.of(kernel, o.constant("coefficients",
+                    Tensor.wrap(toFloats(svm.coefficients()), l, 1))), sum, Map.of());
+            String decision = o.value("_decision");
+            o.node("", 0, "Add", "_decision", List.of(sum, o.scalar("minus_rho", (float) -svm.rho()[0])), decision,
+                    Map.of());
+            String a = o.value("_platt_a");
+            o.node("", 0, "Mul", "_platt_a", List.of(decision, o.scalar("minus_prob_a", (float) -svm.probA()[0])), a,
+                    Map.of());
+            String b = o.value("_platt");
+            o.node("", 0, "Add", "_platt", List.of(a, o.scalar("minus_prob_b", (float) -svm.probB()[0])), b,
+                    Map.of());
+            String q = o.value("_first_class");
+            o.node("", 0, "Sigmoid", "_first_class", List.of(b), q, Map.of());
+            String low = o.value("_at_least");
+            o.node("", 0, "Max", "_at_least", List.of(q, o.scalar("min_prob", 1e-7f)), low, Map.of());
+            String held = o.value("_held");
+            o.node("", 0, "Min", "_held", List.of(low, o.scalar("max_prob", 1 - 1e-7f)), held, Map.of());
+            boolean firstIsZero = svm.classOf()[0] == 0;
+            String both = o.value("_both");
+            o.node("", 0, "MatMul", "_both", List.of(held, o.constant("spread", Tensor.wrap(firstIsZero
+                    ? new float[] {1, -1} : new float[] {-1, 1}, 1, 2))), both, Map.of());
+            String p = o.value("_probabilities");
+            o.node("", 0, "Add", "_probabilities", List.of(both, o.constant("offset", Tensor.wrap(firstIsZero
+                    ? new float[] {0, 1} : new float[] {1, 0}, 2))), p, Map.of());
+            String logp = o.value("_log_probabilities");
+            o.node("", 0, "Log", "_log_probabilities", List.of(p), logp, Map.of());
+            o.node("Max", List.of(logp, o.scalar("floor", ShallowClassifierLayer.LOG_FLOOR)), Map.of());
+        }
+
+        private static float[] toFloats(double[] v) {
+            float[] out = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                out[i] = (float) v[i];
+            }
+            return out;
         }
 
         private static long[] longs(java.util.List<Long> v) {

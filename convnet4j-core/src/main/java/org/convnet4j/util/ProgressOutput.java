@@ -12,8 +12,9 @@ import java.util.function.LongSupplier;
  * where the stream goes: at a terminal a bar redrawn in place with carriage returns ({@link Mode#BAR}); in a file or
  * pipe ({@code 2>log}, CI) whole lines, as pip and wget write them there ({@link Mode#LINES}): an opening line, a
  * line each time another {@code stepPercent} percent is done or {@code everyNanos} have passed without one (a slow
- * task still shows it is alive; with an unknown total only the latter), and a closing line with the amount, the
- * time and the rate, or where it stopped. {@link Mode#NONE} writes nothing. {@link Mode#forStderr()} chooses as the
+ * task still shows it is alive; with an unknown total only the latter), never two of them closer than
+ * {@link #atMostEvery} apart (an epoch: {@link #EPOCH_GAP_NANOS}, so a fast epoch is one line, as Keras'
+ * {@code verbose=2} prints it), and a closing line with the amount, the time and the rate, or where it stopped. {@link Mode#NONE} writes nothing. {@link Mode#forStderr()} chooses as the
  * command line does.
  *
  * <p>Not thread-safe: one task, updated from one thread at a time. The library never writes to stderr itself;
@@ -93,6 +94,12 @@ public final class ProgressOutput implements AutoCloseable {
         }
     }
 
+    /**
+     * The least time between two lines within one epoch in {@link Mode#LINES} (5 s): an epoch shorter than that is
+     * its closing line alone; a long one adds a line at its 10% steps no more often than this.
+     */
+    public static final long EPOCH_GAP_NANOS = 5_000_000_000L;
+
     private static final int BAR_CELLS = 24;
     private static final long REDRAW_NANOS = 200_000_000L;
 
@@ -103,6 +110,7 @@ public final class ProgressOutput implements AutoCloseable {
     private final LongSupplier clock;
     private final int stepPercent;
     private final long everyNanos;
+    private long gapNanos;
     private String opening;
     private String extra = "";
     private boolean begun;
@@ -149,6 +157,18 @@ public final class ProgressOutput implements AutoCloseable {
         return this;
     }
 
+    /**
+     * In {@link Mode#LINES}, no line within the task sooner than {@code nanos} after the previous one (the opening
+     * counts; the closing line is always written). 0, the default, lets every step have its line.
+     */
+    public ProgressOutput atMostEvery(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("progress: the gap between lines must be >= 0, not " + nanos);
+        }
+        this.gapNanos = nanos;
+        return this;
+    }
+
     /** The mode this output writes in. */
     public Mode mode() {
         return mode;
@@ -190,6 +210,9 @@ public final class ProgressOutput implements AutoCloseable {
             return;
         }
         int s = step(done);
+        if (now - lastLine < gapNanos) {
+            return; // a step passed this soon keeps its line for later (or the closing line says it)
+        }
         if (s > lastStep && done < total || now - lastLine >= everyNanos) {
             lastStep = Math.max(lastStep, s);
             lastLine = now;

@@ -167,5 +167,8 @@ class ImageFolderDatasetTest {
                 () -> ImageFolderDataset.picturesOf(List.of(single, empty)));
         assertTrue(e.getMessage().startsWith(empty + ": a folder without pictures (bmp, gif, jpeg, jpg, png, webp)"),
                 e.getMessage());
+        Path missing = where.resolve("shoe.png");
+        e = assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset.picturesOf(List.of(single, missing)));
+        assertEquals(missing + ": no such picture file", e.getMessage());
     }
 }

@@ -174,4 +174,28 @@ class FusionBadInputTest {
         assertTrue(n.samples(1).get(0).data()[2] != 1f);
         assertEquals(1f, n.samples(1).get(1).data()[2]);
     }
+
+    /** What {@code predict --input NAME=IMAGE} takes: files named by input, each checked before anything is read. */
+    @Test
+    void namedPicturesKeepTheOrderAndRefuseBadTextsTwiceNamedInputsAndMissingFiles(@TempDir Path dir)
+            throws IOException {
+        Path shoe = dir.resolve("shoe.png");
+        Images.write(Tensor.zeros(1, 4, 4), shoe);
+        Path edges = dir.resolve("edges.png");
+        Files.copy(shoe, edges);
+        Map<String, Path> got = FusionClassifier.namedPictures(List.of("pixels=" + shoe, " edges = " + edges));
+        assertEquals(List.of("pixels", "edges"), List.copyOf(got.keySet()));
+        assertEquals(List.of(shoe, edges), List.copyOf(got.values()));
+        assertEquals(Map.of(), FusionClassifier.namedPictures(List.of()));
+        for (String bad : new String[] {"shoe.png", "=shoe.png", "pixels=", "pixels= "}) {
+            assertEquals("'" + bad + "' is not NAME=IMAGE (e.g. pixels=shoe.png)", assertThrows(
+                    IllegalArgumentException.class, () -> FusionClassifier.namedPictures(List.of(bad))).getMessage());
+        }
+        assertEquals("input 'pixels' is given twice", assertThrows(IllegalArgumentException.class,
+                () -> FusionClassifier.namedPictures(List.of("pixels=" + shoe, "pixels=" + edges))).getMessage());
+        assertEquals(dir.resolve("no.png") + ": no such picture file", assertThrows(IllegalArgumentException.class,
+                () -> FusionClassifier.namedPictures(List.of("pixels=" + dir.resolve("no.png")))).getMessage());
+        assertEquals(dir + ": is a directory, not a picture", assertThrows(IllegalArgumentException.class,
+                () -> FusionClassifier.namedPictures(List.of("pixels=" + dir))).getMessage());
+    }
 }

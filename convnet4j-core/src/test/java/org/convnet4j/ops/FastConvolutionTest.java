@@ -175,6 +175,57 @@ class FastConvolutionTest {
         }
     }
 
+    /**
+     * Batch-1 forward passes whose row tiles are re-cut to share out evenly ({@code Tiling.balanced}) or whose single
+     * tile's im2col runs on every thread ({@code patchesOnAllThreads}): the bits of one thread, with the switches on
+     * and off, and the reference's values.
+     */
+    @Test
+    void balancedTilesAndSharedIm2colGiveTheOneThreadBits() {
+        // 1x1 512 -> 128 on 28x28: tiles of 9, 9, 9, 1 rows before, four of 7 now; 256 -> 64 on 56x56: 7 tiles, now 8
+        ConvDims d28 = ConvDims.of(org.convnet4j.tensor.Shape.of(1, 512, 28, 28), org.convnet4j.tensor.Shape.of(128, 512,
+                1, 1), org.convnet4j.tensor.Shape.of(1, 128, 28, 28), ConvParams.defaults());
+        FastConvolution.Tiling before = FastConvolution.Tiling.of(d28);
+        assertArrayEquals(new int[] {9, 4}, new int[] {before.rows(), before.rowTiles()});
+        FastConvolution.Tiling after = before.balanced(2);
+        assertArrayEquals(new int[] {7, 4}, new int[] {after.rows(), after.rowTiles()});
+        ConvDims d56 = ConvDims.of(org.convnet4j.tensor.Shape.of(1, 256, 56, 56), org.convnet4j.tensor.Shape.of(64, 256,
+                1, 1), org.convnet4j.tensor.Shape.of(1, 64, 56, 56), ConvParams.defaults());
+        assertArrayEquals(new int[] {7, 8}, new int[] {FastConvolution.Tiling.of(d56).balanced(2).rows(),
+            FastConvolution.Tiling.of(d56).balanced(2).rowTiles()});
+        List<Case> all = new ArrayList<>();
+        all.add(new Case(1, 512, 28, 28, 128, 1, 1, ConvParams.defaults())); // balanced tiles, pointwise
+        all.add(new Case(1, 64, 23, 19, 24, 3, 3, ConvParams.of(1, 1))); // balanced tiles, im2col per tile
+        all.add(new Case(1, 64, 14, 14, 64, 3, 3, ConvParams.of(1, 1))); // one tile: im2col on all threads
+        all.add(new Case(1, 160, 15, 13, 40, 3, 3, ConvParams.of(2, 1))); // one tile, stride 2, padding
+        all.add(new Case(1, 256, 7, 7, 128, 3, 3, ConvParams.of(1, 1))); // one tile computed transposed
+        assertTrue(64 * 9 * 14 * 14 >= FastConvolution.IM2COL_PARALLEL && 256 * 9 * 49 >= FastConvolution.IM2COL_PARALLEL
+                && 160 * 9 * 8 * 7 >= FastConvolution.IM2COL_PARALLEL);
+        boolean tiles = FastConvolution.balancedTiles;
+        boolean im2col = FastConvolution.parallelIm2col;
+        try {
+            for (Case cs : all) {
+                check(cs, KernelProvider.vector(2), 7);
+                Random random = new Random(cs.hashCode());
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+                Tensor bias = Tensor.randn(random, 1f, cs.f());
+                Tensor y1 = FastConvolution.forward(x, w, bias, cs.p(), KernelProvider.vector(1));
+                for (boolean on : new boolean[] {true, false}) {
+                    FastConvolution.balancedTiles = on;
+                    FastConvolution.parallelIm2col = on;
+                    for (int threads = 2; threads <= 3; threads++) {
+                        assertArrayEquals(y1.data(), FastConvolution.forward(x, w, bias, cs.p(),
+                                KernelProvider.vector(threads)).data(), cs + ", switches " + on + ", threads " + threads);
+                    }
+                }
+            }
+        } finally {
+            FastConvolution.balancedTiles = tiles;
+            FastConvolution.parallelIm2col = im2col;
+        }
+    }
+
     /** Runs all three passes both ways; {@code seedSalt} varies the data between the two kernel tests. */
     static void check(Case cs, Kernels k, int seedSalt) {
         Random random = new Random(cs.hashCode() * 31L + seedSalt);

@@ -88,6 +88,58 @@ class ProgressOutputTest {
         assertFalse(text().contains("\r"));
     }
 
+    /** An epoch's lines come no closer than {@link ProgressOutput#EPOCH_GAP_NANOS}: a short epoch is one line. */
+    @Test
+    void withAGapAShortEpochIsOneLineAndALongOneHasItsStepsNoCloserThanTheGap() {
+        // 100 batches of 20 ms: 2 s in all, under the 5 s gap
+        ProgressOutput fast = output(ProgressOutput.Mode.LINES, "epoch 1/2", ProgressOutput.Unit.count("img"), 10)
+                .atMostEvery(ProgressOutput.EPOCH_GAP_NANOS);
+        fast.update(0, 6_400);
+        for (int batch = 1; batch <= 100; batch++) {
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(20));
+            fast.update(batch * 64L, 6_400);
+        }
+        fast.finish();
+        assertEquals(List.of("epoch 1/2: 6,400 img in 0:00:02 (3,200 img/s)"), text().lines().toList());
+        buf.reset();
+        // 100 batches of 200 ms: 20 s; its 10% steps (every 2 s) are thinned to one line per 5 s
+        ProgressOutput slow = output(ProgressOutput.Mode.LINES, "epoch 2/2", ProgressOutput.Unit.count("img"), 10)
+                .atMostEvery(ProgressOutput.EPOCH_GAP_NANOS);
+        long start = now.get();
+        slow.update(0, 6_400);
+        List<Long> at = new ArrayList<>();
+        for (int batch = 1; batch <= 100; batch++) {
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(200));
+            int before = text().length();
+            slow.update(batch * 64L, 6_400);
+            if (text().length() > before) {
+                at.add(now.get() - start);
+            }
+        }
+        slow.finish();
+        List<String> lines = text().lines().toList();
+        assertEquals(List.of("epoch 2/2: 25% 1,600 of 6,400 img, 320 img/s, ETA 0:00:15",
+                "epoch 2/2: 50% 3,200 of 6,400 img, 320 img/s, ETA 0:00:10",
+                "epoch 2/2: 75% 4,800 of 6,400 img, 320 img/s, ETA 0:00:05",
+                "epoch 2/2: 6,400 img in 0:00:20 (320 img/s)"), lines);
+        for (int i = 0; i < at.size(); i++) {
+            long previous = i == 0 ? 0 : at.get(i - 1);
+            assertTrue(at.get(i) - previous >= ProgressOutput.EPOCH_GAP_NANOS, "lines " + at);
+        }
+        assertFalse(text().contains("\r"));
+        // without the gap the same epoch has a line at each of its nine steps
+        buf.reset();
+        ProgressOutput every = output(ProgressOutput.Mode.LINES, "epoch 2/2", ProgressOutput.Unit.count("img"), 10);
+        every.update(0, 6_400);
+        for (int batch = 1; batch <= 100; batch++) {
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(200));
+            every.update(batch * 64L, 6_400);
+        }
+        every.finish();
+        assertEquals(10, text().lines().count(), text());
+        assertThrows(IllegalArgumentException.class, () -> every.atMostEvery(-1));
+    }
+
     @Test
     void aTerminalGetsOneBarRedrawnInPlaceAndEndedByANewline() {
         ProgressOutput p = output(ProgressOutput.Mode.BAR, "model.pth", ProgressOutput.Unit.bytes(), 10)

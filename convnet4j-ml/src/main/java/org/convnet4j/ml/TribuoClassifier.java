@@ -358,6 +358,73 @@ final class TribuoClassifier implements ShallowClassifier {
     }
 
     /**
+     * {@code rbf-svm}: libsvm's model as Tribuo saves it ({@code LibSVMClassificationModelProto}: libsvm's
+     * {@code svm_model} field by field, plain protobuf data), its support vectors mapped from Tribuo's feature ids
+     * back to this classifier's feature order (a feature a vector does not list is 0, as in libsvm) and its class
+     * numbers to ours, with this classifier's standardisation. libsvm's own classes are not read (its jar has no
+     * module name); nothing is reflected.
+     */
+    @Override
+    public java.util.Optional<KernelSvm> kernelSvm() {
+        if (model == null) {
+            throw new IllegalStateException(algorithm + ": no support vectors before fit");
+        }
+        if (!algorithm.equals("rbf-svm")) {
+            return java.util.Optional.empty();
+        }
+        try {
+            org.tribuo.common.libsvm.protos.SVMModelProto m = model.serialize().getSerializedData()
+                    .unpack(org.tribuo.classification.libsvm.protos.LibSVMClassificationModelProto.class).getModel();
+            org.tribuo.common.libsvm.protos.SVMParameterProto param = m.getParam();
+            if (param.getSvmType() != 0 || param.getKernelType() != 2 || param.getProbability() != 1) {
+                throw new IllegalStateException("libsvm model of type " + param.getSvmType() + ", kernel "
+                        + param.getKernelType() + ", probability " + param.getProbability() + " (expected C-SVC, RBF,"
+                        + " with probabilities)");
+            }
+            int k = m.getNrClass();
+            int d = mean.length;
+            int l = m.getL();
+            org.tribuo.ImmutableFeatureMap features = model.getFeatureIDMap();
+            int[] column = new int[features.size()]; // Tribuo feature id -> our feature index
+            java.util.Arrays.fill(column, -1);
+            for (int j = 0; j < d; j++) {
+                int id = features.getID(names[j]);
+                if (id >= 0) {
+                    column[id] = j;
+                }
+            }
+            float[] vectors = new float[l * d];
+            for (int v = 0; v < l; v++) {
+                org.tribuo.common.libsvm.protos.SVMNodeArrayProto nodes = m.getSV(v);
+                for (int n = 0; n < nodes.getIndexCount(); n++) {
+                    int id = nodes.getIndex(n);
+                    if (id >= 0 && id < column.length && column[id] >= 0) {
+                        vectors[v * d + column[id]] = (float) nodes.getValue(n);
+                    } else if (id != -1) { // -1 ends a libsvm node array
+                        throw new IllegalStateException("support vector " + v + " names feature id " + id);
+                    }
+                }
+            }
+            int[] classOf = new int[k];
+            for (int i = 0; i < k; i++) {
+                classOf[i] = Integer.parseInt(model.getOutputIDInfo().getOutput(m.getLabel(i)).getLabel());
+            }
+            float[] inverse = new float[d];
+            for (int j = 0; j < d; j++) {
+                inverse[j] = 1 / std[j];
+            }
+            return java.util.Optional.of(new KernelSvm(k, d, mean.clone(), inverse, param.getGamma(), classOf,
+                    m.getNSVList().stream().mapToInt(Integer::intValue).toArray(), vectors,
+                    m.getSvCoefList().stream().mapToDouble(Double::doubleValue).toArray(),
+                    m.getRhoList().stream().mapToDouble(Double::doubleValue).toArray(),
+                    m.getProbAList().stream().mapToDouble(Double::doubleValue).toArray(),
+                    m.getProbBList().stream().mapToDouble(Double::doubleValue).toArray()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+            throw new IllegalStateException(algorithm + ": cannot read libsvm's model: " + e, e);
+        }
+    }
+
+    /**
      * {@code forest}: Tribuo's trees (the ensemble's {@code TreeModel}s; its {@code VotingCombiner} gives each tree
      * one vote for its leaf's label) as node arrays, split features mapped back from Tribuo's feature ids to this
      * classifier's feature order, with this classifier's standardisation (Tribuo splits the standardised values:

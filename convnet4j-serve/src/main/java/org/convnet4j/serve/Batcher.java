@@ -13,13 +13,16 @@ import org.convnet4j.tensor.Tensor;
 
 /**
  * Dynamic batching for one model: requests are queued (bounded: a full queue refuses at once, so a slow model
- * sheds load instead of piling up memory) and a single worker thread, the only one that ever touches the model,
- * runs them. The worker takes the oldest request, then waits at most {@code maxWait} for more until the batch
- * holds {@code maxBatch} samples, and answers every request from the one forward pass. One thread per model also
- * bounds the work in flight: however many clients there are, one forward pass at a time holds activations, and
- * the model is shared without copies (inference is thread-safe anyway; training the model while serving is not).
- * A small model may instead run on the request's own thread when it is idle ({@link #callerRuns}), still one
- * forward pass at a time.
+ * sheds load instead of piling up memory) and worker threads, the only ones that ever touch the model, run them.
+ * A worker takes the oldest request, then waits at most {@code maxWait} for more until the batch holds
+ * {@code maxBatch} samples, and answers every request from the one forward pass. By default there is one worker,
+ * whose kernels use every core (intra-op parallelism); with several (inter-op, as TorchServe's and Triton's CPU
+ * workers), each may be limited to fewer kernel threads, 1 meaning its forward passes run on it alone with no
+ * hand-off to the kernels' shared threads. Only one worker gathers a batch at a time (the others wait for it to
+ * close its batch), so several workers do not split the requests into smaller batches. The workers also bound the
+ * work in flight: however many clients there are, at most one forward pass per worker holds activations, and the
+ * model is shared without copies (inference is thread-safe; training the model while serving is not). A small
+ * model may instead run on the request's own thread when every worker is idle ({@link #callerRuns}).
  */
 public final class Batcher implements AutoCloseable {
     /** Samples [n, ...input] of one request and where its outputs [n, ...output] go. */
@@ -33,20 +36,31 @@ public final class Batcher implements AutoCloseable {
     private final long maxWaitNanos;
     private final int capacity;
     private final ServeMetrics metrics;
-    private final Thread worker;
+    private final Thread[] workers;
+    /** Kernel threads per worker (and per caller run); 0: the kernels' own count. */
+    private final int threadsPerWorker;
     private volatile boolean accepting = true;
 
-    // The queue and what the worker is waiting for, guarded by lock. The worker is woken only when it has
-    // something to do: when it waits for a batch's first request, by any request; while it gathers a batch, only
-    // once the queued samples fill it (or overfill it), else its deadline ends the wait. Waking it for every
+    // The queue and what the workers are waiting for, guarded by lock. A worker is woken only when it has
+    // something to do: one waiting for a batch's first request, by a request when no other worker is gathering a
+    // batch (or by that worker when it closes its batch and requests are left); the gathering worker only once the
+    // queued samples fill its batch (or overfill it), else its deadline ends the wait. Waking a worker for every
     // arrival cost a futex call and a context switch per request (bench/serve-cpu.sh, perf stat; docs/SERVING.md).
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    /** What the gathering worker waits on: its batch filled (the others wait on {@link #work}). */
+    private final Condition more = lock.newCondition();
     private final ArrayDeque<Job> queue;
     private int queuedSamples;
-    private boolean waitingForFirst;
-    /** Samples of the batch being gathered while the worker waits for more; 0 when it is not waiting for more. */
+    /** Workers waiting for a batch's first request. */
+    private int waitingForFirst;
+    /** A worker is gathering a batch (from its first request until it closes the batch); the others wait. */
+    private boolean gatherer;
+    /** Samples of the batch being gathered while its worker waits for more; 0 when it is not waiting for more. */
     private int gathering;
+    /** Forward passes running at this moment, and the most seen at once (for tests). */
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger mostRunning = new java.util.concurrent.atomic.AtomicInteger();
     private volatile int depth;
     /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
     private boolean callerRunning;
@@ -71,11 +85,46 @@ public final class Batcher implements AutoCloseable {
      */
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics,
                    int warmupRuns) {
-        if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0) {
+        this(name, model, maxBatch, maxWaitMicros, queueCapacity, metrics, warmupRuns, 1, 0);
+    }
+
+    /** {@code workers} value: choose the workers and their kernel threads from the model's size (see below). */
+    public static final int AUTO = 0;
+
+    /**
+     * A forward pass of a full batch with fewer multiply-accumulates than this makes {@link #AUTO} choose one
+     * single-threaded worker per kernel thread, a larger one a single worker using every kernel thread. A count,
+     * not a time, so that the choice does not depend on how busy the machine or how warm the JIT is at start-up.
+     * On 2 cores LeNet-5 at batch 8 (3.4 M) is served cheapest by two single-threaded workers, with no hand-off to
+     * the kernels' threads, while ResNet-18 (1.8 G per sample) answers a lone client in about half the time on two
+     * threads (docs/SERVING.md, "Model workers"). 100 M is about a millisecond on one core of that machine.
+     */
+    public static final long AUTO_SMALL_PASS_MACS = 100_000_000L;
+
+    /**
+     * As above, with {@code workers} worker threads taking batches from the one queue, each running its forward
+     * passes with at most {@code threadsPerWorker} kernel threads (itself included;
+     * {@link org.convnet4j.tensor.kernels.KernelProvider#limitThreadsOnThisThread}), 0 for the kernels' own
+     * count. The warm-up runs on the first worker before any worker takes a request. {@code workers} {@link #AUTO}
+     * (which ignores {@code threadsPerWorker}): when a forward pass of {@code maxBatch} samples has fewer than
+     * {@link #AUTO_SMALL_PASS_MACS} multiply-accumulates, as many workers as the kernels have threads, each on one
+     * thread; otherwise one worker with the kernels' own thread count.
+     */
+    public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics,
+                   int warmupRuns, int workers, int threadsPerWorker) {
+        if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0 || workers < 0
+                || threadsPerWorker < 0) {
             throw new IllegalArgumentException("Batcher: max batch " + maxBatch + ", max wait " + maxWaitMicros
-                    + " us, queue " + queueCapacity + " and warm-up runs " + warmupRuns
-                    + " must be positive (the wait and the warm-up may be 0)");
+                    + " us, queue " + queueCapacity + ", warm-up runs " + warmupRuns + ", workers " + workers
+                    + " and threads per worker " + threadsPerWorker
+                    + " must be positive (the wait, the warm-up, the workers (auto) and the threads per worker may be 0)");
         }
+        if (workers == AUTO) {
+            int[] chosen = chooseWorkers(model, maxBatch);
+            workers = chosen[0];
+            threadsPerWorker = chosen[1];
+        }
+        this.threadsPerWorker = threadsPerWorker;
         this.warmupRuns = warmupRuns;
         this.name = name;
         this.model = model;
@@ -85,9 +134,15 @@ public final class Batcher implements AutoCloseable {
         this.capacity = queueCapacity;
         this.queue = new ArrayDeque<>(Math.min(queueCapacity, 1024));
         this.metrics = metrics;
-        this.worker = new Thread(this::run, "convnet4j-batcher-" + name);
-        this.worker.setDaemon(true);
-        this.worker.start();
+        this.workers = new Thread[workers];
+        for (int i = 0; i < workers; i++) {
+            int index = i;
+            this.workers[i] = new Thread(() -> run(index), "convnet4j-batcher-" + name + (workers == 1 ? "" : "-" + (i + 1)));
+            this.workers[i].setDaemon(true);
+        }
+        for (Thread w : this.workers) {
+            w.start();
+        }
     }
 
     /**
@@ -127,8 +182,8 @@ public final class Batcher implements AutoCloseable {
             if (!accepting) {
                 throw new ApiException(503, "model " + name + " is shutting down");
             }
-            if (callerMayRun && waitingForFirst && queue.isEmpty() && !callerRunning && n <= maxBatch
-                    && nanosPerSample * n < callerRunsMaxNanos) {
+            if (callerMayRun && waitingForFirst == workers.length && queue.isEmpty() && !callerRunning
+                    && n <= maxBatch && nanosPerSample * n < callerRunsMaxNanos) {
                 callerRunning = true;
                 inline = true;
             } else if (queue.size() >= capacity) {
@@ -137,7 +192,9 @@ public final class Batcher implements AutoCloseable {
             } else {
                 queue.addLast(job);
                 queuedSamples += n;
-                if ((waitingForFirst && !callerRunning) || (gathering > 0 && gathering + queuedSamples >= maxBatch)) {
+                if (gathering > 0 && gathering + queuedSamples >= maxBatch) {
+                    more.signal();
+                } else if (waitingForFirst > 0 && !gatherer && !callerRunning) {
                     work.signal();
                 }
             }
@@ -147,9 +204,14 @@ public final class Batcher implements AutoCloseable {
             lock.unlock();
         }
         if (inline) {
+            int cap = threadsPerWorker > 0
+                    ? org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker) : -1;
             try {
                 runBatch(List.of(job));
             } finally {
+                if (cap >= 0) {
+                    org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
+                }
                 lock.lock();
                 try {
                     callerRunning = false;
@@ -166,11 +228,11 @@ public final class Batcher implements AutoCloseable {
         return job.result;
     }
 
-    /** True while the worker waits for a first request and nothing is queued or running on a caller (for tests). */
+    /** True while every worker waits for a first request and nothing is queued or running on a caller (for tests). */
     boolean idle() {
         lock.lock();
         try {
-            return waitingForFirst && queue.isEmpty() && !callerRunning;
+            return waitingForFirst == workers.length && queue.isEmpty() && !callerRunning;
         } finally {
             lock.unlock();
         }
@@ -242,8 +304,17 @@ public final class Batcher implements AutoCloseable {
         return j;
     }
 
-    private void run() {
-        warmUp();
+    private void run(int index) {
+        org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
+        if (index == 0) {
+            warmUp();
+        } else {
+            try {
+                warmedUp.handle((v, e) -> v).get(); // a failed warm-up still lets the workers take requests
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                return;
+            }
+        }
         List<Job> batch = new ArrayList<>();
         Job carry = null; // a request too large to join the previous batch starts the next one
         boolean interrupted = false;
@@ -251,53 +322,35 @@ public final class Batcher implements AutoCloseable {
             batch.clear();
             lock.lock();
             try {
-                Job first = carry;
+                Job head = carry;
                 carry = null;
-                if (first == null) {
-                    waitingForFirst = true;
+                if (head == null) {
+                    // wait for a request while no other worker is gathering a batch (it takes what arrives
+                    // meanwhile) and no caller runs the model
+                    waitingForFirst++;
                     try {
-                        while ((queue.isEmpty() || callerRunning) && (accepting || callerRunning)) {
+                        while ((queue.isEmpty() || callerRunning || gatherer) && (accepting || callerRunning)) {
                             work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
                         }
                     } catch (InterruptedException e) {
                         interrupted = true;
                     } finally {
-                        waitingForFirst = false;
+                        waitingForFirst--;
                     }
-                    first = interrupted ? null : poll();
-                    if (first == null) {
+                    head = interrupted ? null : poll();
+                    if (head == null) {
                         break; // interrupted, or closed with nothing left
                     }
                 }
-                batch.add(first);
-                int samples = first.input.dim(0);
-                long deadline = System.nanoTime() + maxWaitNanos;
-                gather:
-                while (samples < maxBatch) {
-                    Job next;
-                    while ((next = queue.peekFirst()) != null) {
-                        if (samples + next.input.dim(0) > maxBatch) {
-                            carry = poll(); // never split a request: it waits for the next forward pass
-                            break gather;
-                        }
-                        batch.add(poll());
-                        samples += next.input.dim(0);
-                        if (samples >= maxBatch) {
-                            break gather;
-                        }
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0 || !accepting) {
-                        break;
-                    }
-                    gathering = samples;
-                    try {
-                        work.awaitNanos(left);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        break;
-                    } finally {
-                        gathering = 0;
+                gatherer = true;
+                try {
+                    carry = gather(head, batch);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } finally {
+                    gatherer = false;
+                    if (!queue.isEmpty() && waitingForFirst > 0 && !callerRunning) {
+                        work.signal(); // what arrived while this batch closed starts another worker's batch
                     }
                 }
                 depth = queue.size();
@@ -321,6 +374,41 @@ public final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Fills {@code batch}, starting with {@code head}, from the queue until it holds {@code maxBatch} samples or the
+     * maximum wait has passed (the lock is held, and released only while waiting). Returns the request that did not
+     * fit (it starts the next batch), or null. Interrupted: the batch so far is kept and still run.
+     */
+    private Job gather(Job head, List<Job> batch) throws InterruptedException {
+        batch.add(head);
+        int samples = head.input.dim(0);
+        long deadline = System.nanoTime() + maxWaitNanos;
+        while (samples < maxBatch) {
+            Job next;
+            while ((next = queue.peekFirst()) != null) {
+                if (samples + next.input.dim(0) > maxBatch) {
+                    return poll(); // never split a request: it waits for the next forward pass
+                }
+                batch.add(poll());
+                samples += next.input.dim(0);
+                if (samples >= maxBatch) {
+                    return null;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !accepting) {
+                return null;
+            }
+            gathering = samples;
+            try {
+                more.awaitNanos(left);
+            } finally {
+                gathering = 0;
+            }
+        }
+        return null;
     }
 
     private void runBatch(List<Job> jobs) {
@@ -351,7 +439,13 @@ public final class Batcher implements AutoCloseable {
                 }
             }
             long t0 = System.nanoTime();
-            Tensor y = model.predict(x);
+            Tensor y;
+            mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                y = model.predict(x);
+            } finally {
+                running.decrementAndGet();
+            }
             long nanos = System.nanoTime() - t0;
             metrics.batch(name, n, nanos / 1e9);
             observe(n, nanos);
@@ -383,17 +477,56 @@ public final class Batcher implements AutoCloseable {
         lock.lock();
         try {
             accepting = false;
-            work.signal();
+            work.signalAll();
+            more.signalAll();
         } finally {
             lock.unlock();
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (Thread w : workers) {
+            try {
+                w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Thread w : workers) {
+            if (w.isAlive()) {
+                w.interrupt();
+            }
+        }
+    }
+
+    /** Worker threads (as given, or as {@link #AUTO} chose). */
+    public int workers() {
+        return workers.length;
+    }
+
+    /** Kernel threads per worker, 0 for the kernels' own count (as given, or as {@link #AUTO} chose). */
+    public int threadsPerWorker() {
+        return threadsPerWorker;
+    }
+
+    /** What {@link #AUTO} chooses for {@code model} at {@code maxBatch}: {workers, threads per worker}. */
+    static int[] chooseWorkers(Model model, int maxBatch) {
+        int threads = Math.max(1, org.convnet4j.tensor.kernels.KernelProvider.get().threads());
+        boolean small = smallPass(model, maxBatch);
+        return new int[] {small ? threads : 1, small && threads > 1 ? 1 : 0};
+    }
+
+    /** A forward pass of {@code batch} samples has fewer than {@link #AUTO_SMALL_PASS_MACS} multiply-accumulates. */
+    static boolean smallPass(Model model, int batch) {
+        long macs;
         try {
-            worker.join(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            macs = org.convnet4j.nn.ModelSummary.of(model).totalMacs();
+        } catch (RuntimeException e) {
+            return false; // a model the summary cannot walk: one worker with every kernel thread, as before
         }
-        if (worker.isAlive()) {
-            worker.interrupt();
-        }
+        return macs > 0 && macs <= AUTO_SMALL_PASS_MACS / batch;
+    }
+
+    /** The most forward passes that ran at the same moment so far (for tests). */
+    int mostRunningAtOnce() {
+        return mostRunning.get();
     }
 }

@@ -32,7 +32,7 @@ import org.convnet4j.tensor.Tensor;
  *   <li>{@code GET /metrics} (Prometheus text), and the pages: {@code /} lists the models, {@code /models/{name}}
  *       tries one on a picture.</li>
  * </ul>
- * Each model has one {@link Batcher} (dynamic batching, bounded queue, the only thread that runs the model).
+ * Each model has one {@link Batcher} (dynamic batching, bounded queue, the worker threads that run the model).
  * Refusals are JSON {@code {"error": "..."}}: 400 bad input, 404 unknown model or path, 413 body too large,
  * 429 queue full, 503 shutting down, 504 not answered within the timeout.
  *
@@ -52,6 +52,21 @@ public final class ModelServer implements AutoCloseable {
         public int port = 8080;
         /** Most samples in one forward pass; 1 turns dynamic batching off. */
         public int maxBatch = 8;
+        /**
+         * Worker threads per model, each running its own forward passes (inter-op parallelism, as TorchServe's
+         * workers and Triton's CPU instances); only one gathers a batch at a time. Memory: up to this many forward
+         * passes of {@link #maxBatch} samples are in flight per model. 0: chosen per model from its size
+         * ({@link Batcher#AUTO}): one single-threaded worker per kernel thread for a model whose forward pass of
+         * {@link #maxBatch} samples is small (LeNet-5), else one worker using every kernel thread (ResNet-18): the
+         * default, which cut the CPU per request of LeNet-5 cells on 2 cores (docs/SERVING.md, "Model workers").
+         */
+        public int workers = Batcher.AUTO;
+        /**
+         * Kernel threads each worker's forward passes use, the worker included: 1 runs them on the worker alone,
+         * with no hand-off to the kernels' shared threads (cheapest for small models and many small requests);
+         * 0: the kernels' own count (every core, or {@code -Dconvnet4j.threads}). Ignored when {@link #workers} is 0.
+         */
+        public int threadsPerWorker = 0;
         /** How long the worker waits for more requests to fill a batch. */
         public long maxWaitMicros = 2_000;
         /** Requests waiting per model before 429. */
@@ -131,6 +146,11 @@ public final class ModelServer implements AutoCloseable {
         if (saved.isEmpty()) {
             throw new IllegalArgumentException("ModelServer: no models to serve");
         }
+        if (options.workers < 0 || options.threadsPerWorker < 0) {
+            throw new IllegalArgumentException("ModelServer: workers (0: chosen per model) and threads per worker (0:"
+                    + " the kernels' own count) must be at least 0, got " + options.workers + " and "
+                    + options.threadsPerWorker);
+        }
         for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
             String name = e.getKey();
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -144,7 +164,8 @@ public final class ModelServer implements AutoCloseable {
             }
             ImageClassifier classifier = pictureClassifier(m);
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
-                    metrics, options.warmupRuns).callerRuns(options.callerRunsMicros);
+                    metrics, options.warmupRuns, options.workers, options.threadsPerWorker)
+                    .callerRuns(options.callerRunsMicros);
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
@@ -221,6 +242,36 @@ public final class ModelServer implements AutoCloseable {
             throw new IllegalArgumentException("not served: " + model);
         }
         return new WarmUp(m.batcher.warmupPasses(), m.batcher.warmupPassesPlanned());
+    }
+
+    /** How a model is run: worker threads, and kernel threads per worker (0: the kernels' own count). */
+    public record Workers(int workers, int threadsPerWorker) {
+        @Override
+        public String toString() {
+            return workers + (workers == 1 ? " worker" : " workers") + " x " + (threadsPerWorker == 0 ? "all kernel"
+                    : Integer.toString(threadsPerWorker)) + (threadsPerWorker == 1 ? " thread" : " threads");
+        }
+    }
+
+    /**
+     * The workers {@code options} give {@code model} ({@link Options#workers} 0: as chosen from its size), before a
+     * server is started: for memory estimates.
+     */
+    public static Workers workersFor(org.convnet4j.nn.Model model, Options options) {
+        if (options.workers > 0) {
+            return new Workers(options.workers, options.threadsPerWorker);
+        }
+        int[] chosen = Batcher.chooseWorkers(model, options.maxBatch);
+        return new Workers(chosen[0], chosen[1]);
+    }
+
+    /** The workers of a served model, as {@link Options#workers} gave or chose them. */
+    public Workers workers(String model) {
+        Served m = models.get(model);
+        if (m == null) {
+            throw new IllegalArgumentException("not served: " + model);
+        }
+        return new Workers(m.batcher.workers(), m.batcher.threadsPerWorker());
     }
 
     /** The port bound at start (the chosen one when {@link Options#port} was 0). */

@@ -2,6 +2,7 @@ package org.convnet4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -81,6 +82,118 @@ class BatcherTest {
                 assertArrayEquals(model.predict(x).data(), f.get().data(), 1e-5f);
             }
         }
+    }
+
+    /**
+     * Two workers run two forward passes at the same moment: each pass waits (at a gate after the model's last
+     * layer) until the other is inside too. With one worker the second pass could only start after the first left,
+     * so the gate would time out and the test fail.
+     */
+    @Test
+    void twoWorkersRunTwoForwardPassesAtOnceAndAnswerAlike() throws Exception {
+        java.util.concurrent.CountDownLatch bothInside = new java.util.concurrent.CountDownLatch(2);
+        java.util.concurrent.atomic.AtomicBoolean gateTimedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        Model gated = gated(bothInside, gateTimedOut);
+        Random r = new Random(4);
+        Tensor x1 = TestModels.randomInput(r, 1);
+        Tensor x2 = TestModels.randomInput(r, 1);
+        Tensor y1 = model.predict(x1);
+        Tensor y2 = model.predict(x2);
+        // max batch 1: each request is a forward pass of its own
+        try (Batcher b = new Batcher("m", gated, 1, 0, 16, new ServeMetrics(), 0, 2, 1)) {
+            assertEquals(2, b.workers());
+            CompletableFuture<Tensor> a1 = b.submit(x1);
+            CompletableFuture<Tensor> a2 = b.submit(x2);
+            assertArrayEquals(y1.data(), a1.get(60, TimeUnit.SECONDS).data());
+            assertArrayEquals(y2.data(), a2.get(60, TimeUnit.SECONDS).data());
+            assertFalse(gateTimedOut.get(), "one forward pass waited 30 s for the other to start");
+            assertEquals(2, b.mostRunningAtOnce());
+        }
+    }
+
+    /**
+     * One kernel thread per worker: a batch of 32 LeNet-5 samples, whose convolutions the kernels split over the
+     * shared threads when asked for more, runs with no hand-off to them and gives the same bits as the uncapped
+     * model on this thread. The control (threads per worker 0) shows the same batch does hand work off.
+     */
+    @Test
+    void aSingleThreadedWorkerHandsNoWorkToTheKernelThreadsAndAnswersTheSameBits() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(5), 32);
+        Tensor expected = model.predict(x);
+        try (Batcher b = new Batcher("m", model, 32, 0, 16, new ServeMetrics(), 0, 1, 0)) {
+            long h0 = org.convnet4j.tensor.kernels.KernelProvider.handOffs();
+            b.submit(x).get(60, TimeUnit.SECONDS);
+            assertTrue(org.convnet4j.tensor.kernels.KernelProvider.handOffs() > h0,
+                    "control: the uncapped worker handed no work off, so the test below proves nothing");
+        }
+        for (int workers : new int[] {1, 2}) {
+            try (Batcher b = new Batcher("m", model, 32, 0, 16, new ServeMetrics(), 1, workers, 1)) {
+                b.warmedUp().get(60, TimeUnit.SECONDS);
+                long h0 = org.convnet4j.tensor.kernels.KernelProvider.handOffs();
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(expected.data(), b.submit(x).get(60, TimeUnit.SECONDS).data());
+                }
+                assertEquals(h0, org.convnet4j.tensor.kernels.KernelProvider.handOffs(),
+                        workers + " single-threaded worker(s) handed kernel work off (warm-up included)");
+            }
+        }
+    }
+
+    /**
+     * Workers 0 (auto) chooses from the model's multiply-accumulates per full batch, exactly at the threshold: one
+     * single-threaded worker per kernel thread up to it, one worker with every kernel thread past it.
+     */
+    @Test
+    void autoWorkersAreChosenFromTheFullBatchsMultiplyAccumulates() {
+        long macs = org.convnet4j.nn.ModelSummary.of(model).totalMacs();
+        assertTrue(macs > 100_000 && macs < 10_000_000, "LeNet-5's multiply-accumulates per sample: " + macs);
+        int largestSmall = (int) (Batcher.AUTO_SMALL_PASS_MACS / macs);
+        int threads = org.convnet4j.tensor.kernels.KernelProvider.get().threads();
+        try (Batcher small = new Batcher("m", model, largestSmall, 0, 16, new ServeMetrics(), 0, Batcher.AUTO, 0);
+             Batcher large = new Batcher("m", model, largestSmall + 1, 0, 16, new ServeMetrics(), 0, Batcher.AUTO, 0);
+             Batcher given = new Batcher("m", model, largestSmall, 0, 16, new ServeMetrics(), 0, 3, 2)) {
+            assertEquals(threads, small.workers());
+            assertEquals(threads > 1 ? 1 : 0, small.threadsPerWorker());
+            assertEquals(1, large.workers());
+            assertEquals(0, large.threadsPerWorker());
+            assertEquals(3, given.workers());
+            assertEquals(2, given.threadsPerWorker());
+        }
+    }
+
+    /** LeNet-5 (the test's model) followed by a gate where each forward pass waits until two are inside. */
+    private Model gated(java.util.concurrent.CountDownLatch bothInside,
+                        java.util.concurrent.atomic.AtomicBoolean timedOut) {
+        org.convnet4j.nn.Sequential m = (org.convnet4j.nn.Sequential) model;
+        org.convnet4j.nn.Sequential g = new org.convnet4j.nn.Sequential("gated", m.inputShapes().get(0));
+        for (org.convnet4j.nn.Layer l : m.layers()) {
+            g.add(l);
+        }
+        g.add(new org.convnet4j.nn.UnaryLayer() {
+            @Override
+            protected org.convnet4j.tensor.Shape outputShapeOf(org.convnet4j.tensor.Shape input) {
+                return input;
+            }
+
+            @Override
+            public Tensor forward(Tensor t, boolean training) {
+                bothInside.countDown();
+                try {
+                    if (!bothInside.await(30, TimeUnit.SECONDS)) {
+                        timedOut.set(true);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return t;
+            }
+
+            @Override
+            public Tensor backward(Tensor dy) {
+                return dy;
+            }
+        }.named("gate"));
+        return g;
     }
 
     private static void awaitIdle(Batcher b) throws InterruptedException {

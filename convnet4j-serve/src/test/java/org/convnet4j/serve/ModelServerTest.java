@@ -197,6 +197,55 @@ class ModelServerTest {
         assertTrue(metrics.contains("convnet4j_queue_depth{model=\"lenet\"}"));
     }
 
+    /**
+     * Two single-threaded workers (inter-op): concurrent clients each get their own answer, every forward pass
+     * (warm-up, caller runs and batches alike) ran without handing kernel work to the shared kernel threads, and
+     * batches still formed (only one worker gathers at a time).
+     */
+    @Test
+    void twoSingleThreadedWorkersAnswerConcurrentClientsWithoutKernelHandOffs() throws Exception {
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.maxBatch = 16;
+        o.maxWaitMicros = 20_000;
+        o.workers = 2;
+        o.threadsPerWorker = 1;
+        o.warmupRuns = 1;
+        int clients = 16;
+        Random r = new Random(18);
+        List<Tensor> inputs = new ArrayList<>();
+        List<Tensor> expected = new ArrayList<>();
+        for (int i = 0; i < clients * 3; i++) {
+            Tensor x = TestModels.randomInput(r, 1 + (i % 2));
+            inputs.add(x);
+            expected.add(saved.model().predict(x)); // here, before counting: this thread's kernels are not capped
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try (ModelServer s = ModelServer.start(Map.of("lenet", saved), o)) {
+            s.warmedUp().join();
+            long h0 = org.convnet4j.tensor.kernels.KernelProvider.handOffs();
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (Tensor x : inputs) {
+                String body = inferBody(x);
+                answers.add(pool.submit(() -> post(s, "/v2/models/lenet/infer", body.getBytes())));
+            }
+            for (int i = 0; i < inputs.size(); i++) {
+                HttpResponse<String> a = answers.get(i).get();
+                assertEquals(200, a.statusCode(), a.body());
+                assertOutputsMatch(expected.get(i), JsonParser.parseString(a.body()).getAsJsonObject());
+            }
+            assertEquals(h0, org.convnet4j.tensor.kernels.KernelProvider.handOffs(),
+                    "a single-threaded worker handed kernel work to the shared threads");
+            String metrics = get(s, "/metrics").body();
+            double samples = metricValue(metrics, "convnet4j_batch_size_sum{model=\"lenet\"}");
+            double batches = metricValue(metrics, "convnet4j_batch_size_count{model=\"lenet\"}");
+            assertTrue(samples > batches, "some forward passes served several requests: " + samples + " samples in "
+                    + batches + " batches");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     static double metricValue(String exposition, String series) {
         for (String line : exposition.split("\n")) {
             if (line.startsWith(series + " ")) {

@@ -63,10 +63,10 @@ public final class SparkSessions {
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
         if (master.equals("yarn")) {
-            String yarnJars = yarnJars(conf, System.getenv("SPARK_HOME"), System.getProperty("java.class.path"),
-                    ownJar());
-            if (yarnJars != null) {
-                b.config(YARN_JARS_KEY, yarnJars);
+            Map.Entry<String, String> libraries = yarnLibraries(conf, System.getenv("SPARK_HOME"),
+                    System.getProperty("java.class.path"), ownJar(), yarnConf(conf));
+            if (libraries != null) {
+                b.config(libraries.getKey(), libraries.getValue());
             }
         }
         if (!master.startsWith("local")) {
@@ -126,6 +126,7 @@ public final class SparkSessions {
 
     private static final String JARS_KEY = "spark.jars";
     private static final String YARN_JARS_KEY = "spark.yarn.jars";
+    private static final String YARN_ARCHIVE_KEY = "spark.yarn.archive";
 
     /**
      * The Spark jars a YARN application's containers get when nothing says where they are: the jar files of
@@ -138,7 +139,7 @@ public final class SparkSessions {
      */
     static String yarnJars(Map<String, String> conf, String sparkHome, String classPath, String own) {
         org.apache.spark.SparkConf app = new org.apache.spark.SparkConf();
-        for (String k : new String[] {YARN_JARS_KEY, "spark.yarn.archive"}) {
+        for (String k : new String[] {YARN_JARS_KEY, YARN_ARCHIVE_KEY}) {
             if (conf.containsKey(k) || app.contains(k)) {
                 return null;
             }
@@ -146,17 +147,41 @@ public final class SparkSessions {
         if (sparkHome != null && !sparkHome.isBlank() || classPath == null) {
             return null;
         }
-        java.util.List<String> jars = new java.util.ArrayList<>();
-        for (String entry : classPath.split(java.io.File.pathSeparator)) {
-            if (entry.endsWith(".jar") && (own == null || !Path.of(entry).equals(Path.of(own)))
-                    && java.nio.file.Files.isRegularFile(Path.of(entry))) {
-                jars.add(entry);
-            }
-        }
+        java.util.List<String> jars = SparkYarnArchive.sparkJars(classPath, own).stream().map(Path::toString).toList();
         return jars.isEmpty() ? null : String.join(",", jars);
     }
 
-    private static String ownJar() {
+    /**
+     * Where a YARN application's containers get Spark from when nothing says ({@link #yarnJars} not null): the archive
+     * {@code convnet4j spark package-yarn} ({@link SparkYarnArchive#publish}) put at its default location on the
+     * cluster's file system ({@code hadoop}'s {@code fs.defaultFS}) when it is there, as {@code spark.yarn.archive}
+     * (nothing of Spark uploaded); else {@link #yarnJars} as {@code spark.yarn.jars}, uploaded for this application,
+     * with a warning saying how to stop that. Null when Spark's own rule applies.
+     */
+    static Map.Entry<String, String> yarnLibraries(Map<String, String> conf, String sparkHome, String classPath,
+            String own, org.apache.hadoop.conf.Configuration hadoop) {
+        String jars = yarnJars(conf, sparkHome, classPath, own);
+        if (jars == null) {
+            return null;
+        }
+        java.util.List<Path> list = SparkYarnArchive.sparkJars(classPath, own);
+        try {
+            URI archive = SparkYarnArchive.find(SparkYarnArchive.defaultLocation(list,
+                    HadoopFiles.forChecks(hadoop)), hadoop);
+            if (archive != null) {
+                return Map.entry(YARN_ARCHIVE_KEY, archive.toString());
+            }
+        } catch (IOException | RuntimeException e) {
+            // no default file system to look on: upload, as without an archive
+        }
+        long bytes = list.stream().mapToLong(p -> p.toFile().length()).sum();
+        System.getLogger(SparkSessions.class.getName()).log(System.Logger.Level.WARNING, String.format(
+                java.util.Locale.ROOT, "uploading Spark's %d jars (%d MB) for this application; 'convnet4j spark"
+                        + " package-yarn' puts them on the cluster once (docs/SPARK.md)", list.size(), bytes >> 20));
+        return Map.entry(YARN_JARS_KEY, jars);
+    }
+
+    static String ownJar() {
         try {
             Path p = Path.of(SparkSessions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             return p.toString().endsWith(".jar") ? p.toString() : null;

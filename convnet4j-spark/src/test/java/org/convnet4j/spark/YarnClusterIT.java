@@ -19,7 +19,13 @@ import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
+import org.convnet4j.checkpoint.Checkpoint;
+import org.convnet4j.data.ImageFolderDataset;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.run.TrainingRun;
+import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.spark.cli.SparkMain;
+import org.convnet4j.tensor.Shape;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,11 +45,16 @@ import org.junit.jupiter.api.io.TempDir;
  *       finish with SUCCEEDED;</li>
  *   <li>cluster deploy mode through Spark's launcher (what {@code spark-submit --master yarn --deploy-mode cluster}
  *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; the same CSV,
- *       SUCCEEDED in one attempt.</li>
+ *       SUCCEEDED in one attempt;</li>
+ *   <li>{@code spark train} in client mode with the tree exchange (Spark's jars from the archive {@code spark
+ *       package-yarn} put on an HDFS) and with the ring exchange (two executor containers): the model equals the
+ *       in-process run's within 1e-5;</li>
+ *   <li>{@code spark transfer} in client mode: the pipeline answers as the local[2] one.</li>
  * </ul>
  *
  * <p>Spark's jars reach the containers as {@code spark.yarn.jars} = {@code local:} paths (the test class path's Spark
- * jars; a cluster has them installed on every node): nothing of Spark is uploaded. The NodeManager's memory checks are
+ * jars; a cluster has them installed on every node): nothing of Spark is uploaded; the tree-training test gets them
+ * from package-yarn's archive instead. The NodeManager's memory checks are
  * off (a loaded machine; virtual memory of JVMs is no measure of use) and its memory is 4 GB.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -119,13 +130,23 @@ class YarnClusterIT {
 
     /** What every application here sets: Spark's jars from the nodes' disks, small containers, a patient driver. */
     private List<String> yarnConf() {
+        List<String> c = new ArrayList<>(List.of(
+                "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
+        c.addAll(yarnConf(1, 2, dir.resolve("staging").toUri().toString()));
+        return c;
+    }
+
+    /**
+     * The settings of an application with {@code executors} executors of {@code cores} cores, its staging directory
+     * in {@code staging} (no spark.yarn.jars).
+     */
+    private List<String> yarnConf(int executors, int cores, String staging) {
         String java = System.getProperty("java.home");
         return List.of(
-                "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(",")),
-                "spark.yarn.stagingDir=" + dir.resolve("staging").toUri(),
+                "spark.yarn.stagingDir=" + staging,
                 "spark.yarn.maxAppAttempts=1",
-                "spark.executor.instances=1", "spark.executor.cores=2", "spark.executor.memory=512m",
-                "spark.yarn.am.memory=384m",
+                "spark.executor.instances=" + executors, "spark.executor.cores=" + cores,
+                "spark.executor.memory=512m", "spark.yarn.am.memory=384m",
                 // the NodeManager's JVM has no JAVA_HOME of its own here (a cluster's has)
                 "spark.yarn.appMasterEnv.JAVA_HOME=" + java, "spark.executorEnv.JAVA_HOME=" + java,
                 "spark.network.timeout=600s", "spark.executor.heartbeatInterval=30s");
@@ -158,10 +179,7 @@ class YarnClusterIT {
     void predictInClientDeployMode() throws Exception {
         long t0 = System.nanoTime();
         Path out = dir.resolve("client.csv");
-        List<String> cmd = new ArrayList<>(List.of(javaBin()));
-        cmd.addAll(testJvmArgs());
-        cmd.addAll(List.of("-Xmx1g", "-cp", jar + ":" + String.join(":", sparkJars) + ":" + confDir,
-                SparkMain.class.getName()));
+        List<String> cmd = clientDriver(dir.resolve("home"));
         cmd.addAll(predict("yarn", out));
         cmd.addAll(confArgs(yarnConf()));
         cmd.addAll(List.of("--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1"));
@@ -170,9 +188,240 @@ class YarnClusterIT {
         assertArrayEquals(localCsv(), Files.readAllBytes(out), "client mode's CSV differs from local[2]'s");
         RMApp app = onlyApp("convnet4j PredictCommand", "client");
         assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
-        assertTrue(executorsRanTasks(app), "no executor container of " + app.getApplicationId() + " ran a task");
+        assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
         System.out.printf("YarnClusterIT: client deploy mode, %s, %.1f s%n", app.getApplicationId(),
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * A driver as {@code ./convnet4j spark} starts it: this module's shaded jar, Spark's jars, the cluster's
+     * configuration folder, the driver on 127.0.0.1, and {@code home} as the user's home folder (where the default file
+     * system, {@code file:} here, has package-yarn's archive); the arguments are to be added.
+     */
+    private List<String> clientDriver(Path home) throws IOException {
+        Files.createDirectories(home);
+        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        cmd.addAll(testJvmArgs());
+        cmd.addAll(List.of("-Xmx1g", "-Duser.home=" + home, "-cp",
+                jar + ":" + String.join(":", sparkJars) + ":" + confDir, SparkMain.class.getName()));
+        return cmd;
+    }
+
+    private List<String> clientConf(String appName, List<String> conf) {
+        List<String> all = new ArrayList<>(confArgs(conf));
+        all.addAll(List.of("--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.app.name=" + appName));
+        return all;
+    }
+
+    /** The training both exchanges run on YARN (2 partitions, global batch 16, seed 3, one epoch). */
+    private List<String> train(String exchange, Path out) {
+        return new ArrayList<>(List.of("train", "--master", "yarn", "--model", "lenet5-classic", "--data",
+                trainFolder().toUri().toString(), "--epochs", "1", "--batch", "16", "--optimizer", "sgd", "--lr", "0.5",
+                "--momentum", "0.5", "--val-split", "0.2", "--seed", "3", "--partitions", "2", "--exchange", exchange,
+                "--no-progress", "--out", out.toString()));
+    }
+
+    private Path trainFolder;
+    private TrainingRun.Result inProcess;
+    private Path inProcessModel;
+
+    private synchronized Path trainFolder() {
+        if (trainFolder == null) {
+            try {
+                trainFolder = TestSpark.stripeFolder(dir.resolve("train"), 40, 12);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return trainFolder;
+    }
+
+    /** The same training in this process, without Spark: what both YARN trainings must give. */
+    private synchronized TrainingRun.Result inProcess() throws Exception {
+        if (inProcess == null) {
+            inProcessModel = Files.createDirectories(dir.resolve("in-process-train")).resolve("m.c4j");
+            Preprocessing prep = Preprocessing.forInput(Shape.of(1, 28, 28));
+            inProcess = new TrainingRun(TrainingSettings.builder().model("lenet5-classic")
+                    .data(trainFolder().toString()).epochs(1).batch(16).optimizer("sgd").lr(0.5).momentum(0.5)
+                    .valSplit(0.2).seed(3).out(inProcessModel).build(),
+                    ImageFolderDataset.builder(trainFolder()).channels(1).transform(prep.transform()).build()).run();
+        }
+        return inProcess;
+    }
+
+    /** The model spark train wrote on YARN evaluates as the in-process one: weights within 1e-5, same accuracy. */
+    private double assertLikeInProcess(Path model, String log) throws Exception {
+        TrainingRun.Result want = inProcess();
+        double worst = ClusterTests.largestDifference(Checkpoint.load(inProcessModel).parameters(),
+                Checkpoint.load(model).parameters());
+        assertTrue(worst <= 1e-5, "largest weight difference to the in-process run: " + worst);
+        assertTrue(log.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
+                want.bestValidationAccuracy(), want.bestEpoch())), log);
+        return worst;
+    }
+
+    /**
+     * {@code spark package-yarn} puts Spark's jars on the cluster's file system once: an HDFS (MiniDFSCluster, the
+     * default file system given as {@code spark.hadoop.fs.defaultFS}) in the user's home folder there. Then
+     * {@code spark train --master yarn} (tree exchange) with nothing saying where Spark's jars are finds it and gives it
+     * as {@code spark.yarn.archive}; its staging directory, on the same HDFS, holds Spark's configuration but none of
+     * Spark's jars and no copy of the archive (Spark copies only what is on another file system), and the containers
+     * ran Spark from it (the application SUCCEEDED). The trained model equals the in-process one.
+     */
+    @Test
+    void trainWithTheTreeExchangeUsingTheArchivePackageYarnPutOnHdfs() throws Exception {
+        long t0 = System.nanoTime();
+        try (MiniHdfs hdfs = new MiniHdfs(dir.resolve("hdfs"))) {
+            System.out.printf("YarnClusterIT: MiniDFSCluster up in %.1f s%n", hdfs.startSeconds);
+            List<String> fs = List.of("--conf", "spark.hadoop.fs.defaultFS=" + hdfs.uri);
+            List<String> publish = clientDriver(dir.resolve("home"));
+            publish.add("package-yarn");
+            publish.addAll(fs);
+            String printed = run("package-yarn", publish);
+            org.apache.hadoop.fs.FileSystem files = hdfs.fileSystem();
+            org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(hdfs.uri + "/user/"
+                    + System.getProperty("user.name") + "/.convnet4j");
+            org.apache.hadoop.fs.FileStatus[] made = files.listStatus(folder);
+            assertEquals(1, made.length, Arrays.toString(made));
+            org.apache.hadoop.fs.Path archive = made[0].getPath();
+            assertTrue(archive.getName().matches("spark-jars-3\\.5\\.[0-9]+-[0-9a-f]{12}\\.zip"), archive.toString());
+            assertTrue(printed.contains("wrote " + hdfs.uri + archive.toUri().getPath()), printed);
+            assertEquals((short) 0644, made[0].getPermission().toShort(), "readable by every user (NodeManagers' cache)");
+            java.util.Set<String> entries = new java.util.TreeSet<>();
+            try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(files.open(archive))) {
+                for (java.util.zip.ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                    entries.add(e.getName());
+                }
+            }
+            assertEquals(sparkJars.stream().map(j -> Path.of(j).getFileName().toString())
+                    .collect(Collectors.toCollection(java.util.TreeSet::new)), entries);
+            long modified = made[0].getModificationTime();
+            assertTrue(run("package-yarn-again", publish).contains("already there:"));
+            assertEquals(modified, files.getFileStatus(archive).getModificationTime(), "package-yarn wrote it again");
+            System.out.printf("YarnClusterIT: package-yarn put %d jars, %d MB, on HDFS, %.1f s%n", entries.size(),
+                    made[0].getLen() >> 20, (System.nanoTime() - t0) / 1e9);
+
+            Path out = Files.createDirectories(dir.resolve("yarn-tree")).resolve("m.c4j");
+            List<String> cmd = clientDriver(dir.resolve("home"));
+            cmd.addAll(train("tree", out));
+            cmd.addAll(fs);
+            List<String> conf = new ArrayList<>(yarnConf(1, 2, hdfs.uri + "/staging"));
+            conf.add("spark.yarn.preserve.staging.files=true");
+            cmd.addAll(clientConf("convnet4j-train-tree", conf));
+            String log = run("train-tree", cmd);
+            RMApp app = onlyApp("convnet4j-train-tree", "train (tree)");
+            assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(),
+                    app.getDiagnostics().toString());
+            assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
+            assertTrue(!log.contains("uploading Spark's"), log);
+            List<String> staged = new ArrayList<>();
+            for (org.apache.hadoop.fs.FileStatus f : files.listStatus(new org.apache.hadoop.fs.Path(hdfs.uri
+                    + "/staging/.sparkStaging/" + app.getApplicationId()))) {
+                staged.add(f.getPath().getName() + " " + f.getLen());
+            }
+            assertTrue(staged.stream().anyMatch(f -> f.startsWith("__spark_conf__.zip ")), staged.toString());
+            assertTrue(staged.stream().noneMatch(f -> f.startsWith("spark-") || f.startsWith("__spark_libs__")
+                    || f.contains(".zip ") && !f.startsWith("__spark_conf__")), "Spark's jars were uploaded: " + staged);
+            double worst = assertLikeInProcess(out, log);
+            System.out.printf("YarnClusterIT: train (tree) from the archive on HDFS, %s, staged %s, weights within %.2g,"
+                    + " %.1f s%n", app.getApplicationId(), staged, worst, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /**
+     * {@code spark train --exchange ring} on YARN: each step a barrier stage of 2 tasks in 2 executor containers of one
+     * core each, exchanging gradients over the ring's sockets between the containers; the model equals the in-process
+     * one.
+     */
+    @Test
+    void trainWithTheRingExchangeAcrossTwoExecutorContainers() throws Exception {
+        long t0 = System.nanoTime();
+        Path out = Files.createDirectories(dir.resolve("yarn-ring")).resolve("m.c4j");
+        List<String> cmd = clientDriver(dir.resolve("home"));
+        cmd.addAll(train("ring", out));
+        List<String> conf = new ArrayList<>(List.of(
+                "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
+        conf.addAll(yarnConf(2, 1, dir.resolve("staging").toUri().toString()));
+        // a barrier stage waits for both executors' slots: check every second, not every 15 s
+        conf.addAll(List.of("spark.dynamicAllocation.enabled=false",
+                "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
+                "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600",
+                "spark.scheduler.minRegisteredResourcesRatio=1.0"));
+        cmd.addAll(clientConf("convnet4j-train-ring", conf));
+        String log = run("train-ring", cmd);
+        RMApp app = onlyApp("convnet4j-train-ring", "train (ring)");
+        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
+        assertEquals(2, executorsRanTasks(app), "executor containers that ran tasks");
+        double worst = assertLikeInProcess(out, log);
+        System.out.printf("YarnClusterIT: train (ring) in 2 executor containers, %s, weights within %.2g, %.1f s%n",
+                app.getApplicationId(), worst, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * {@code spark transfer} on YARN (case 1: features of the LeNet-5, MLlib's logistic regression): its pipeline gives
+     * the same class names as the pipeline of the same command on local[2] for every picture, probabilities within
+     * 1e-5, coefficients within 1e-6 (MLlib sums the partitions' gradients in the order tasks finish).
+     */
+    @Test
+    void transferOnYarnGivesTheLocalPipelinesAnswers() throws Exception {
+        long t0 = System.nanoTime();
+        Path yarnPipeline = dir.resolve("yarn-pipeline");
+        List<String> cmd = clientDriver(dir.resolve("home"));
+        cmd.addAll(List.of("transfer", "--master", "yarn", "--base", model.toString(), "--images", pictures.toString(),
+                "-o", yarnPipeline.toString(), "--partitions", "4"));
+        cmd.addAll(clientConf("convnet4j-transfer", yarnConf()));
+        String log = run("transfer", cmd);
+        assertTrue(log.contains("case 1: 24 pictures of 2 classes"), log);
+        RMApp app = onlyApp("convnet4j-transfer", "transfer");
+        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
+        assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
+
+        Path localPipeline = dir.resolve("local-pipeline");
+        assertEquals(0, SparkMain.run("transfer", "--master", "local[2]", "--base", model.toString(), "--images",
+                pictures.toString(), "-o", localPipeline.toString(), "--partitions", "4"));
+        org.apache.spark.ml.linalg.Matrix want = logistic(localPipeline).coefficientMatrix();
+        org.apache.spark.ml.linalg.Matrix got = logistic(yarnPipeline).coefficientMatrix();
+        double worst = 0;
+        for (int i = 0; i < want.numRows(); i++) {
+            for (int j = 0; j < want.numCols(); j++) {
+                worst = Math.max(worst, Math.abs(want.apply(i, j) - got.apply(i, j)));
+            }
+        }
+        assertTrue(worst <= 1e-6, "largest coefficient difference: " + worst);
+        Map<String, String[]> local = answers(localPipeline, dir.resolve("local-pipeline.csv"));
+        Map<String, String[]> yarnRows = answers(yarnPipeline, dir.resolve("yarn-pipeline.csv"));
+        assertEquals(local.keySet(), yarnRows.keySet());
+        assertEquals(24, local.size());
+        for (Map.Entry<String, String[]> e : local.entrySet()) {
+            String[] y = yarnRows.get(e.getKey());
+            assertEquals(e.getValue()[1], y[1], e.getKey());
+            assertEquals(Double.parseDouble(e.getValue()[2]), Double.parseDouble(y[2]), 1e-5, e.getKey());
+        }
+        System.out.printf("YarnClusterIT: transfer, %s, coefficients within %.2g, %.1f s%n", app.getApplicationId(),
+                worst, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static org.apache.spark.ml.classification.LogisticRegressionModel logistic(Path pipeline) {
+        TestSpark.session();
+        for (org.apache.spark.ml.Transformer t : org.apache.spark.ml.PipelineModel.load(pipeline.toString()).stages()) {
+            if (t instanceof org.apache.spark.ml.classification.LogisticRegressionModel lr) {
+                return lr;
+            }
+        }
+        throw new AssertionError("no logistic regression in " + pipeline);
+    }
+
+    /** spark predict (local[2]) with {@code pipeline} on the pictures: path to its CSV row. */
+    private Map<String, String[]> answers(Path pipeline, Path csv) throws IOException {
+        assertEquals(0, SparkMain.run("predict", "--master", "local[2]", "--model", pipeline.toString(), "--images",
+                pictures.toString(), "-o", csv.toString()));
+        Map<String, String[]> rows = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
+            String[] f = line.split(",");
+            rows.put(f[0], f);
+        }
+        return rows;
     }
 
     @Test
@@ -273,8 +522,27 @@ class YarnClusterIT {
         return b.toString();
     }
 
-    private boolean executorsRanTasks(RMApp app) throws IOException {
-        return containerLogs(app).contains("Running task");
+    /** How many containers of {@code app} ran a task (their logs say "Running task"). */
+    private int executorsRanTasks(RMApp app) throws IOException {
+        int n = 0;
+        for (String logDir : yarn.getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
+            Path appDir = Path.of(logDir, app.getApplicationId().toString());
+            if (!Files.isDirectory(appDir)) {
+                continue;
+            }
+            try (Stream<Path> containers = Files.list(appDir)) {
+                for (Path c : containers.filter(Files::isDirectory).toList()) {
+                    try (Stream<Path> files = Files.walk(c)) {
+                        boolean ran = false;
+                        for (Path f : files.filter(Files::isRegularFile).toList()) {
+                            ran |= Files.readString(f).contains("Running task");
+                        }
+                        n += ran ? 1 : 0;
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     private static String javaBin() {

@@ -11,8 +11,9 @@ import org.convnet4j.util.ProgressOutput;
 
 /**
  * Progress of each epoch ({@link ProgressOutput}): images done of the epoch, images per second, time left in the
- * epoch, and the running loss and accuracy of the epoch's batches. A bar redrawn in place at a terminal; in a log,
- * a line every 10% of the epoch (or 30 s) and one when the epoch ends, never a carriage return.
+ * epoch, and the running loss and accuracy of the epoch's batches. A bar redrawn in place at a terminal; in a log
+ * (stderr a file or a pipe), one line when the epoch ends and, within a long epoch, a line at its 10% steps (or after
+ * 30 s) at most every {@link ProgressOutput#EPOCH_GAP_NANOS 5 s}; never a carriage return.
  */
 public final class ProgressBarListener implements TrainingListener {
     private final PrintStream out;
@@ -37,7 +38,8 @@ public final class ProgressBarListener implements TrainingListener {
         batchSize = ctx.config().batchSize();
         epochImages = (long) ctx.batchesPerEpoch() * batchSize; // refined at the last batch (it may be smaller)
         String task = String.format(Locale.ROOT, "epoch %d/%d", epoch, ctx.config().epochs());
-        epochProgress = new ProgressOutput(out, mode, task, ProgressOutput.Unit.count("img"));
+        epochProgress = new ProgressOutput(out, mode, task, ProgressOutput.Unit.count("img"))
+                .atMostEvery(ProgressOutput.EPOCH_GAP_NANOS);
         epochProgress.update(0, epochImages);
     }
 

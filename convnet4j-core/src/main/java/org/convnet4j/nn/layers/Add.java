@@ -9,6 +9,7 @@ import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
 /** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
 public final class Add extends Layer implements InferenceFusion, InPlace {
@@ -39,6 +40,14 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
 
     @Override
     public Tensor forward(List<Tensor> inputs, boolean training) {
+        return sum(inputs, false);
+    }
+
+    /**
+     * The sum into this layer's output, then with {@code relu} max(0, .) on it, chunk by chunk on the kernels'
+     * threads ({@link ElementRuns}): each value sees the same kernel calls in the same order on any thread count.
+     */
+    private Tensor sum(List<Tensor> inputs, boolean relu) {
         requireInputs(inputs);
         Tensor first = inputs.get(0);
         Tensor out = buffers.overwritten(0, first.shape());
@@ -46,11 +55,18 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
         for (int k = 1; k < inputs.size(); k++) {
             Tensor.requireSameShape(describe(), out, inputs.get(k));
         }
-        // the first sum straight into the output, without copying the first input there first: the same additions
-        KernelProvider.get().add(o.length, first.data(), 0, inputs.get(1).data(), 0, o, 0);
-        for (int k = 2; k < inputs.size(); k++) {
-            KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
-        }
+        Kernels kernels = KernelProvider.get();
+        float[] a = first.data();
+        ElementRuns.run(kernels, o.length, (from, to) -> {
+            // the first sum straight into the output, without copying the first input there first: the same additions
+            kernels.add(to - from, a, from, inputs.get(1).data(), from, o, from);
+            for (int k = 2; k < inputs.size(); k++) {
+                kernels.add(to - from, o, from, inputs.get(k).data(), from, o, from);
+            }
+            if (relu) {
+                kernels.reluForward(to - from, o, from, o, from);
+            }
+        });
         arity = inputs.size();
         return out;
     }
@@ -76,14 +92,17 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
             Tensor.requireSameShape(describe(), out, t);
         }
         float[] o = out.data();
-        if (target == 0) {
-            for (int k = 1; k < inputs.size(); k++) {
-                KernelProvider.get().add(o.length, o, 0, inputs.get(k).data(), 0, o, 0);
+        Kernels kernels = KernelProvider.get();
+        ElementRuns.run(kernels, o.length, (from, to) -> {
+            if (target == 0) {
+                for (int k = 1; k < inputs.size(); k++) {
+                    kernels.add(to - from, o, from, inputs.get(k).data(), from, o, from);
+                }
+            } else {
+                // two inputs, the sum over the second: in0 + in1 as forward computes it (addition commutes exactly)
+                kernels.add(to - from, inputs.get(0).data(), from, o, from, o, from);
             }
-        } else {
-            // two inputs, the sum over the second: in0 + in1 as forward computes it (addition commutes exactly)
-            KernelProvider.get().add(o.length, inputs.get(0).data(), 0, o, 0, o, 0);
-        }
+        });
         arity = inputs.size();
         return out;
     }
@@ -99,12 +118,13 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
         return !following.isEmpty() && following.get(0) instanceof ReLU ? 1 : 0;
     }
 
-    /** The sum, then ReLU in place on it: the kernels ReLU itself uses, so the same bits. */
+    /**
+     * The sum, then ReLU in place on it, chunk by chunk while the chunk is in cache: the kernels ReLU itself uses,
+     * so the same bits.
+     */
     @Override
     public Tensor forwardAbsorbing(List<Tensor> inputs, List<Layer> following, int count) {
-        Tensor out = forward(inputs, false);
-        KernelProvider.get().reluForward(out.size(), out.data(), 0, out.data(), 0);
-        return out;
+        return sum(inputs, true);
     }
 
     @Override

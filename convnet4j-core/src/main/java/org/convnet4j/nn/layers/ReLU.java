@@ -29,7 +29,9 @@ public final class ReLU extends UnaryLayer implements InPlace, FusableActivation
     @Override
     public Tensor forward(Tensor x, boolean training) {
         Tensor out = buffers.overwritten(0, x.shape());
-        KERNELS.reluForward(x.size(), x.data(), 0, out.data(), 0);
+        float[] xd = x.data();
+        float[] od = out.data();
+        ElementRuns.run(KERNELS, x.size(), (from, to) -> KERNELS.reluForward(to - from, xd, from, od, from));
         this.y = GradMode.keep(out);
         return out;
     }
@@ -41,7 +43,10 @@ public final class ReLU extends UnaryLayer implements InPlace, FusableActivation
 
     private Tensor backwardInto(Tensor dy, Tensor dx) {
         // The output is positive exactly where the input was, so it serves as the mask.
-        KERNELS.reluBackward(dy.size(), fromForward(y).data(), 0, dy.data(), 0, dx.data(), 0);
+        float[] yd = fromForward(y).data();
+        float[] g = dy.data();
+        float[] d = dx.data();
+        ElementRuns.run(KERNELS, dy.size(), (from, to) -> KERNELS.reluBackward(to - from, yd, from, g, from, d, from));
         return dx;
     }
 
@@ -62,7 +67,8 @@ public final class ReLU extends UnaryLayer implements InPlace, FusableActivation
     public Tensor forwardInPlace(List<Tensor> inputs, int target, boolean training) {
         requireInputs(inputs);
         Tensor x = inputs.get(0);
-        KERNELS.reluForward(x.size(), x.data(), 0, x.data(), 0);
+        float[] xd = x.data();
+        ElementRuns.run(KERNELS, x.size(), (from, to) -> KERNELS.reluForward(to - from, xd, from, xd, from));
         this.y = GradMode.keep(x);
         return x;
     }

@@ -55,7 +55,8 @@ public final class TrainingOptions {
     Long seed;
 
     @Option(names = "--val-split", paramLabel = "F", descriptionKey = "train.val-split", description = "Fraction of the"
-            + " training pictures held out for validation, 0 for none. Default: 0.1.")
+            + " training pictures held out for validation, stratified by class (each class its share within one picture;"
+            + " every class keeps a training picture), seeded by --seed; 0 for none. Default: 0.1.")
     Double valSplit;
 
     @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + "${train.limit.more:- Quick runs.}")

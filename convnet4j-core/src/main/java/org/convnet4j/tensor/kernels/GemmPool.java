@@ -86,6 +86,35 @@ final class GemmPool {
         return Thread.currentThread() instanceof Worker;
     }
 
+    /** Per thread: the most threads a parallel call made on it may use; 0 means no cap of its own. */
+    private static final ThreadLocal<int[]> CAP = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * Caps the threads (the caller included) that parallel calls made on the current thread use; 0 lifts the cap.
+     * Returns the previous cap. See {@link KernelProvider#limitThreadsOnThisThread(int)}.
+     */
+    static int capThisThread(int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("thread cap must be 0 (none) or positive, got " + threads);
+        }
+        int[] cap = CAP.get();
+        int before = cap[0];
+        cap[0] = threads;
+        return before;
+    }
+
+    /**
+     * How many threads a parallel call made here may use when it would use {@code threads}: 1 on a pool worker
+     * (nested work runs on the calling thread), at most the current thread's cap, else {@code threads}.
+     */
+    static int allowedHere(int threads) {
+        if (inWorker()) {
+            return 1;
+        }
+        int cap = CAP.get()[0];
+        return cap > 0 ? Math.min(threads, cap) : threads;
+    }
+
     /**
      * Runs {@code body.accept(t)} for every task {@code t = 0 .. tasks-1} on up to {@code threads} threads,
      * which take tasks from a shared counter (so a thread that is slowed down simply takes fewer), and returns
@@ -97,8 +126,8 @@ final class GemmPool {
      */
     static void forEach(int threads, int tasks, IntConsumer body) {
         Worker[] ws = workers;
-        int helpers = Math.min(Math.min(threads, tasks) - 1, ws.length);
-        if (helpers <= 0 || inWorker() || !BUSY.compareAndSet(false, true)) {
+        int helpers = Math.min(Math.min(allowedHere(threads), tasks) - 1, ws.length);
+        if (helpers <= 0 || !BUSY.compareAndSet(false, true)) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }

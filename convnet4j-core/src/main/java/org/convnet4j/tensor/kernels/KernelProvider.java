@@ -65,6 +65,20 @@ public final class KernelProvider {
         return GemmPool.handOffs();
     }
 
+    /**
+     * Caps the threads that kernel calls made on the calling thread use, the calling thread included: 1 runs them
+     * on this thread alone, with no hand-off to the shared worker threads; 0 lifts the cap (the kernels' own thread
+     * count applies again). Other threads are not affected, and results do not change (kernels never let them
+     * depend on the thread count), only the speed. For applications that run several single-threaded workers
+     * (inter-op parallelism, as a model server with one worker per core does) rather than one caller whose kernels
+     * use every core (intra-op). Returns the previous cap, so a caller can restore it.
+     *
+     * @throws IllegalArgumentException when {@code threads} is negative
+     */
+    public static int limitThreadsOnThisThread(int threads) {
+        return GemmPool.capThisThread(threads);
+    }
+
     /** True for the plain-Java kernels ({@link #scalar()}, or the fallback chosen without the Vector API). */
     public static boolean isScalar(Kernels kernels) {
         return kernels instanceof ScalarKernels;

@@ -105,7 +105,7 @@ final class VectorGemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (isDotShape(transB, m, n, k)) {
             dotRows(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts);
             return;
@@ -338,7 +338,7 @@ final class VectorGemm {
                     maxThreads);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (fewRowsPath && isFewRows(m, k)) {
             fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, beta, c, cOff, ldc, parts);
             return;
@@ -384,7 +384,7 @@ final class VectorGemm {
                     maxThreads);
             return;
         }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD || GemmPool.inWorker() ? 1 : Math.min(threads, maxThreads);
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
         fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), pb.packed(), beta, c, cOff, ldc, parts);
     }
@@ -847,26 +847,12 @@ final class VectorGemm {
     }
 
     /**
-     * {@code -Dconvnet4j.gemm.branchFreeStore=false}: the micro-kernels of before, with {@code if (overwrite)} in
-     * their store (a field so that A/B runs can flip it). The same bits either way.
-     */
-    static volatile boolean branchFreeStore = !"false".equals(System.getProperty("convnet4j.gemm.branchFreeStore"));
-
-    /**
      * One full MR x NR tile: runs the micro-kernel of this machine's shape (MR is a constant, so the JIT keeps only
      * one branch). Overwriting (C not read) or {@code C = C * beta + acc}. Not named microKernel*: the JIT
      * directive keeps C1 away from those, and this small method's branches may be deoptimised cheaply.
      */
     private static void fullTile(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
                                  float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
-        if (!branchFreeStore) {
-            if (MR == 8) {
-                microKernel8x3Branching(kc, pa, aIdx, pb, bIdx, c, cIdx, ldc, beta, overwrite);
-            } else {
-                microKernel4x3Branching(kc, pa, aIdx, pb, bIdx, c, cIdx, ldc, beta, overwrite);
-            }
-            return;
-        }
         float[] from = overwrite ? NEGATIVE_ZEROS : c;
         int fromIdx = overwrite ? 0 : cIdx;
         int fromLd = overwrite ? 0 : ldc;
@@ -894,8 +880,9 @@ final class VectorGemm {
      * not seen; the first call that took it threw the compiled code away, and since C1 is kept away from the
      * micro-kernels ({@link JitDirectives}) the kernel then ran in the interpreter, boxing every vector, until C2
      * had compiled it again (seconds on a loaded machine). The branch now sits in {@link #fullTile}, whose
-     * callers may be deoptimised and recompiled by C1 at no such cost. The old form is kept as
-     * {@link #microKernel8x3Branching} for A/B runs ({@link #branchFreeStore}).
+     * callers may be deoptimised and recompiled by C1 at no such cost. (The old branching kernels, kept for A/B runs
+     * for a while, measured no difference on the quiet machine and are gone; SgemmTest's naive twin now holds
+     * these kernels to the same per-element arithmetic.)
      */
     static void microKernel8x3(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
                                   float[] from, int fromIdx, int fromLd, float beta,
@@ -1022,184 +1009,5 @@ final class VectorGemm {
         FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
         FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
         FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
-    }
-
-    /**
-     * {@link #microKernel8x3} as it was before the branch-free store ({@code -Dconvnet4j.gemm.branchFreeStore=false}):
-     * the register-blocked micro-kernel: an MR x NR tile of C from a packed A panel (MR values per k step)
-     * and a packed B panel (NR values per k step), accumulated entirely in 24 vector registers.
-     *
-     * <p>Deliberately one long method with no helper calls, loads and stores spelled out: when the stores
-     * were moved into a helper, HotSpot stopped inlining the vector intrinsics and throughput collapsed
-     * about 15-fold. Check with {@code -XX:+UnlockDiagnosticVMOptions -XX:+PrintInlining} after any edit.
-     *
-     * <p>With {@code overwrite} the tile is stored as computed; otherwise {@code C = C * beta + acc}, done
-     * as a multiply then an add (not an FMA) so that {@link #mergeTile} reproduces it bit for bit.
-     */
-    static void microKernel8x3Branching(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
-                                  float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
-        int ai = aIdx;
-        int bi = bIdx;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
-            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
-            FloatVector a;
-            a = FloatVector.broadcast(S, pa[ai + 0]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            c02 = a.fma(b2, c02);
-            a = FloatVector.broadcast(S, pa[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            c12 = a.fma(b2, c12);
-            a = FloatVector.broadcast(S, pa[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            c22 = a.fma(b2, c22);
-            a = FloatVector.broadcast(S, pa[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            c32 = a.fma(b2, c32);
-            a = FloatVector.broadcast(S, pa[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            c42 = a.fma(b2, c42);
-            a = FloatVector.broadcast(S, pa[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-            c52 = a.fma(b2, c52);
-            a = FloatVector.broadcast(S, pa[ai + 6]);
-            c60 = a.fma(b0, c60);
-            c61 = a.fma(b1, c61);
-            c62 = a.fma(b2, c62);
-            a = FloatVector.broadcast(S, pa[ai + 7]);
-            c70 = a.fma(b0, c70);
-            c71 = a.fma(b1, c71);
-            c72 = a.fma(b2, c72);
-            ai += 8;
-            bi += NR;
-        }
-        if (overwrite) {
-            c00.intoArray(c, cIdx);
-            c01.intoArray(c, cIdx + VL);
-            c02.intoArray(c, cIdx + 2 * VL);
-            c10.intoArray(c, cIdx + ldc);
-            c11.intoArray(c, cIdx + ldc + VL);
-            c12.intoArray(c, cIdx + ldc + 2 * VL);
-            c20.intoArray(c, cIdx + 2 * ldc);
-            c21.intoArray(c, cIdx + 2 * ldc + VL);
-            c22.intoArray(c, cIdx + 2 * ldc + 2 * VL);
-            c30.intoArray(c, cIdx + 3 * ldc);
-            c31.intoArray(c, cIdx + 3 * ldc + VL);
-            c32.intoArray(c, cIdx + 3 * ldc + 2 * VL);
-            c40.intoArray(c, cIdx + 4 * ldc);
-            c41.intoArray(c, cIdx + 4 * ldc + VL);
-            c42.intoArray(c, cIdx + 4 * ldc + 2 * VL);
-            c50.intoArray(c, cIdx + 5 * ldc);
-            c51.intoArray(c, cIdx + 5 * ldc + VL);
-            c52.intoArray(c, cIdx + 5 * ldc + 2 * VL);
-            c60.intoArray(c, cIdx + 6 * ldc);
-            c61.intoArray(c, cIdx + 6 * ldc + VL);
-            c62.intoArray(c, cIdx + 6 * ldc + 2 * VL);
-            c70.intoArray(c, cIdx + 7 * ldc);
-            c71.intoArray(c, cIdx + 7 * ldc + VL);
-            c72.intoArray(c, cIdx + 7 * ldc + 2 * VL);
-        } else {
-            FloatVector.fromArray(S, c, cIdx).mul(beta).add(c00).intoArray(c, cIdx);
-            FloatVector.fromArray(S, c, cIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
-            FloatVector.fromArray(S, c, cIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + ldc).mul(beta).add(c10).intoArray(c, cIdx + ldc);
-            FloatVector.fromArray(S, c, cIdx + ldc + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + ldc + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 2 * ldc).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 2 * ldc + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 3 * ldc).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 3 * ldc + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 4 * ldc).mul(beta).add(c40).intoArray(c, cIdx + 4 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 4 * ldc + VL).mul(beta).add(c41).intoArray(c, cIdx + 4 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 4 * ldc + 2 * VL).mul(beta).add(c42).intoArray(c, cIdx + 4 * ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 5 * ldc).mul(beta).add(c50).intoArray(c, cIdx + 5 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 5 * ldc + VL).mul(beta).add(c51).intoArray(c, cIdx + 5 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 5 * ldc + 2 * VL).mul(beta).add(c52).intoArray(c, cIdx + 5 * ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 6 * ldc).mul(beta).add(c60).intoArray(c, cIdx + 6 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 6 * ldc + VL).mul(beta).add(c61).intoArray(c, cIdx + 6 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 6 * ldc + 2 * VL).mul(beta).add(c62).intoArray(c, cIdx + 6 * ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 7 * ldc).mul(beta).add(c70).intoArray(c, cIdx + 7 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 7 * ldc + VL).mul(beta).add(c71).intoArray(c, cIdx + 7 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 7 * ldc + 2 * VL).mul(beta).add(c72).intoArray(c, cIdx + 7 * ldc + 2 * VL);
-        }
-    }
-
-    /** {@link #microKernel4x3} as it was before the branch-free store, for A/B runs. */
-    static void microKernel4x3Branching(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
-                               float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        int ai = aIdx;
-        int bi = bIdx;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
-            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
-            FloatVector a;
-            a = FloatVector.broadcast(S, pa[ai + 0]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            c02 = a.fma(b2, c02);
-            a = FloatVector.broadcast(S, pa[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            c12 = a.fma(b2, c12);
-            a = FloatVector.broadcast(S, pa[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            c22 = a.fma(b2, c22);
-            a = FloatVector.broadcast(S, pa[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            c32 = a.fma(b2, c32);
-            ai += 4;
-            bi += NR;
-        }
-        if (overwrite) {
-            c00.intoArray(c, cIdx);
-            c01.intoArray(c, cIdx + VL);
-            c02.intoArray(c, cIdx + 2 * VL);
-            c10.intoArray(c, cIdx + ldc);
-            c11.intoArray(c, cIdx + ldc + VL);
-            c12.intoArray(c, cIdx + ldc + 2 * VL);
-            c20.intoArray(c, cIdx + 2 * ldc);
-            c21.intoArray(c, cIdx + 2 * ldc + VL);
-            c22.intoArray(c, cIdx + 2 * ldc + 2 * VL);
-            c30.intoArray(c, cIdx + 3 * ldc);
-            c31.intoArray(c, cIdx + 3 * ldc + VL);
-            c32.intoArray(c, cIdx + 3 * ldc + 2 * VL);
-        } else {
-            FloatVector.fromArray(S, c, cIdx).mul(beta).add(c00).intoArray(c, cIdx);
-            FloatVector.fromArray(S, c, cIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
-            FloatVector.fromArray(S, c, cIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + ldc).mul(beta).add(c10).intoArray(c, cIdx + ldc);
-            FloatVector.fromArray(S, c, cIdx + ldc + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + ldc + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 2 * ldc).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 2 * ldc + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
-            FloatVector.fromArray(S, c, cIdx + 3 * ldc).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
-            FloatVector.fromArray(S, c, cIdx + 3 * ldc + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
-            FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
-        }
     }
 }

@@ -228,11 +228,78 @@ final class VectorKernels implements Kernels {
      * One output per lane, each running the scalar twin's comparison chain (the same elements in the same order,
      * {@code v > m ? v : m} as compare and blend): the same bits. Stride 1 loads contiguous vectors, stride 2
      * gathers every second element; other strides and the last {@code count % VL} outputs run the scalar chain.
+     *
+     * <p>The window is walked as one flat loop over its taps (row-major, the chain's order), not as a loop over rows
+     * around a loop over columns: with the two nested loops, C2 (JDK 17) compiled this method, when not inlined into
+     * a caller whose constants fix the window, about ten times slower (7.7 against 0.8 ns CPU per output on a 3x3
+     * window in a stand-alone copy; docs/PERFORMANCE.md, twelfth pass). {@code -Dconvnet4j.pool.flatWindows=false}
+     * runs the nested loops again (A/B runs: {@code org.convnet4j.bench.PoolAB} with
+     * {@code org.convnet4j.tensor.kernels.VectorKernels.flatWindows}).
      */
     @Override
     public void maxPoolWindows(int count, float[] x, int xOff, int stride, int ldx, int rows, int cols, float[] y,
                                int yOff) {
         Checks.poolWindows("maxPoolWindows", count, x, xOff, stride, ldx, rows, cols, y, yOff);
+        int q = stride == 1 || stride == 2
+                ? flatWindows ? maxWindowsFlat(count, x, xOff, stride, ldx, rows, cols, y, yOff)
+                : maxWindowsNested(count, x, xOff, stride, ldx, rows, cols, y, yOff)
+                : 0;
+        if (q < count) { // the last windows, fewer than a vector: the scalar twin's chain, so the same bits
+            Kernels.super.maxPoolWindows(count - q, x, xOff + q * stride, stride, ldx, rows, cols, y, yOff + q);
+        }
+    }
+
+    /** {@code -Dconvnet4j.pool.flatWindows=false}: {@link #maxPoolWindows} with the nested window loops (A/B runs). */
+    static volatile boolean flatWindows = !"false".equals(System.getProperty("convnet4j.pool.flatWindows"));
+
+    /**
+     * Whole vectors of outputs for stride 1 or 2, the window's taps in one flat loop; returns how many outputs it
+     * wrote (a multiple of VL).
+     */
+    private static int maxWindowsFlat(int count, float[] x, int xOff, int stride, int ldx, int rows, int cols,
+                                      float[] y, int yOff) {
+        int taps = rows * cols;
+        int rowStep = ldx - cols + 1; // from a row's last tap to the next row's first
+        int q = 0;
+        if (stride == 1) {
+            for (; q <= count - VL; q += VL) {
+                int at = xOff + q;
+                FloatVector m = FloatVector.fromArray(S, x, at);
+                for (int t = 1, j = 0; t < taps; t++) {
+                    if (++j == cols) {
+                        j = 0;
+                        at += rowStep;
+                    } else {
+                        at++;
+                    }
+                    FloatVector v = FloatVector.fromArray(S, x, at);
+                    m = m.blend(v, v.compare(VectorOperators.GT, m));
+                }
+                m.intoArray(y, yOff + q);
+            }
+        } else {
+            for (; q <= count - VL; q += VL) {
+                int at = xOff + 2 * q;
+                FloatVector m = FloatVector.fromArray(S, x, at, STRIDE_2, 0);
+                for (int t = 1, j = 0; t < taps; t++) {
+                    if (++j == cols) {
+                        j = 0;
+                        at += rowStep;
+                    } else {
+                        at++;
+                    }
+                    FloatVector v = FloatVector.fromArray(S, x, at, STRIDE_2, 0);
+                    m = m.blend(v, v.compare(VectorOperators.GT, m));
+                }
+                m.intoArray(y, yOff + q);
+            }
+        }
+        return q;
+    }
+
+    /** The nested loops {@link #maxWindowsFlat} replaced (same bits), for A/B runs. */
+    private static int maxWindowsNested(int count, float[] x, int xOff, int stride, int ldx, int rows, int cols,
+                                        float[] y, int yOff) {
         int q = 0;
         if (stride == 1) {
             for (; q <= count - VL; q += VL) {
@@ -247,7 +314,7 @@ final class VectorKernels implements Kernels {
                 }
                 m.intoArray(y, yOff + q);
             }
-        } else if (stride == 2) {
+        } else {
             for (; q <= count - VL; q += VL) {
                 int s = xOff + 2 * q;
                 FloatVector m = FloatVector.fromArray(S, x, s, STRIDE_2, 0);
@@ -261,9 +328,7 @@ final class VectorKernels implements Kernels {
                 m.intoArray(y, yOff + q);
             }
         }
-        if (q < count) { // the last windows, fewer than a vector: the scalar twin's chain, so the same bits
-            Kernels.super.maxPoolWindows(count - q, x, xOff + q * stride, stride, ldx, rows, cols, y, yOff + q);
-        }
+        return q;
     }
 
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());

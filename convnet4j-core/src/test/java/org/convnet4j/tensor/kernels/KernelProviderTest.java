@@ -1,5 +1,6 @@
 package org.convnet4j.tensor.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -25,6 +26,59 @@ class KernelProviderTest {
         assertEquals(13, ran.get());
         assertEquals(1, h1 - h0);
         assertEquals(0, h2 - h1);
+    }
+
+    /**
+     * A thread's cap keeps its kernel calls on that thread (no hand-off: a parallel call and a GEMM far above the
+     * threading threshold), gives the same bits as the uncapped kernels, leaves other threads alone, and lifts.
+     */
+    @Test
+    void aThreadsCapKeepsItsKernelCallsOnItAndChangesNoBit() throws Exception {
+        Kernels two = KernelProvider.vector(2);
+        int m = 96;
+        int n = 160;
+        int k = 128; // m * n * k far above VectorGemm's threading threshold
+        java.util.Random r = new java.util.Random(18);
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = r.nextFloat() - 0.5f;
+        }
+        float[] free = new float[m * n];
+        long h0 = KernelProvider.handOffs();
+        two.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, free, 0, n);
+        assertTrue(KernelProvider.handOffs() > h0, "the uncapped GEMM handed work to the pool");
+        float[] capped = new float[m * n];
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<Thread> ranOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        assertEquals(0, KernelProvider.limitThreadsOnThisThread(1));
+        try {
+            long h1 = KernelProvider.handOffs();
+            two.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, capped, 0, n);
+            two.parallelFor(8, t -> {
+                ran.incrementAndGet();
+                ranOn.add(Thread.currentThread());
+            });
+            assertEquals(h1, KernelProvider.handOffs(), "a capped thread's kernel calls handed work to the pool");
+            assertEquals(8, ran.get());
+            assertEquals(java.util.Set.of(Thread.currentThread()), ranOn);
+            // another thread has no cap of its own
+            long h2 = KernelProvider.handOffs();
+            Thread other = new Thread(() -> two.parallelFor(4, t -> { }));
+            other.start();
+            other.join();
+            assertEquals(h2 + 1, KernelProvider.handOffs(), "the cap reached another thread");
+        } finally {
+            assertEquals(1, KernelProvider.limitThreadsOnThisThread(0));
+        }
+        assertArrayEquals(free, capped, "the cap changed the product");
+        long h3 = KernelProvider.handOffs();
+        two.parallelFor(4, t -> { });
+        assertEquals(h3 + 1, KernelProvider.handOffs(), "the lifted cap still held");
+        assertThrows(IllegalArgumentException.class, () -> KernelProvider.limitThreadsOnThisThread(-1));
     }
 
     @Test

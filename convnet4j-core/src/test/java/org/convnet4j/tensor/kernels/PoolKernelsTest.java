@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Kernels#maxPoolWindows}: the vector kernels give the scalar twin's bits (one comparison chain per output
  * and lane) for strides 1, 2 and 3, window sizes 1x1 to 3x5, counts around the vector length, with ties, signed
- * zeros and NaNs at window starts and inside windows; and both match a chain written out here.
+ * zeros and NaNs at window starts and inside windows; and both match a chain written out here; with the window's
+ * taps walked in one flat loop (the default) and in nested row and column loops.
  */
 class PoolKernelsTest {
     private static final int VL = VectorKernels.vectorLength();
@@ -19,6 +20,22 @@ class PoolKernelsTest {
 
     @Test
     void vectorGivesTheScalarTwinsBitsAndTheWrittenOutChain() {
+        vectorGivesTheScalarTwinsBits();
+    }
+
+    /** The nested window loops kept for A/B runs ({@code -Dconvnet4j.pool.flatWindows=false}) give the same bits. */
+    @Test
+    void nestedWindowLoopsGiveTheSameBitsAsTheFlatOnes() {
+        boolean was = VectorKernels.flatWindows;
+        try {
+            VectorKernels.flatWindows = !was;
+            vectorGivesTheScalarTwinsBits();
+        } finally {
+            VectorKernels.flatWindows = was;
+        }
+    }
+
+    private void vectorGivesTheScalarTwinsBits() {
         Random random = new Random(11);
         int ldx = 5 * VL + 9;
         float[] x = new float[ldx * 6];

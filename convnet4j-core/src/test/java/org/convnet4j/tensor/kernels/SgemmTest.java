@@ -182,11 +182,14 @@ class SgemmTest {
     }
 
     @Test
-    void branchFreeStoreGivesTheBranchingKernelsBits() {
-        // The micro-kernels' store has no branch (VectorGemm.branchFreeStore): overwriting merges from a row of -0.0
-        // with beta 1. Same bits as the old if (overwrite) form, whole products and kernel calls with special values.
+    void kernelsGiveTheNaiveTwinsBits() {
+        // The naive twin: per element of C, for each KC slice in order, acc = an FMA chain from +0 over the slice of
+        // (alpha * a) * b, then C = from * beta + acc (a multiply and an add), where from is C itself (beta 1 after
+        // the first slice) or, overwriting (first slice, beta 0 or -0), -0 with beta 1, which leaves acc as it is.
+        // Whole products on the general and few-rows paths, k below and above KC, five betas, A and B with NaN,
+        // infinities, +-0 and subnormals; C with a marked NaN that must not show when beta is 0.
         int[][] shapes = {{2 * MR, 2 * NR, VectorGemm.KC}, {3 * MR + 1, 2 * NR + 3, 2 * VectorGemm.KC + 5},
-            {VectorGemm.MC + MR, 3 * NR, VectorGemm.KC + 1}};
+            {VectorGemm.MC + MR, 3 * NR, VectorGemm.KC + 1}, {MR - 1, NR + 1, 7}};
         float[] betas = {0f, -0f, 1f, 0.25f, -2f};
         for (int[] s : shapes) {
             for (float beta : betas) {
@@ -202,21 +205,15 @@ class SgemmTest {
                     for (int i = 0; i < c0.length; i += 7) {
                         c0[i] = MARKED_NAN; // a NaN of its own payload: seen in the result only if C was read
                     }
-                    float[][] out = new float[2][];
-                    for (int v = 0; v < 2; v++) {
-                        VectorGemm.branchFreeStore = v == 0;
-                        try {
-                            out[v] = c0.clone();
-                            vector.sgemm(transA, transB, m, n, k, 1.5f, a, 0, transA ? m : k, b, 0, transB ? k : n,
-                                    beta, out[v], 0, n);
-                        } finally {
-                            VectorGemm.branchFreeStore = true;
-                        }
-                    }
-                    assertBitsEqual(out[1], out[0], m + "x" + n + "x" + k + " t=" + t + " beta=" + beta);
+                    int lda = transA ? m : k;
+                    int ldb = transB ? k : n;
+                    float[] expected = naiveTwin(transA, transB, m, n, k, 1.5f, a, lda, b, ldb, beta, c0.clone(), n);
+                    float[] actual = c0.clone();
+                    vector.sgemm(transA, transB, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, actual, 0, n);
+                    assertBitsEqual(expected, actual, m + "x" + n + "x" + k + " t=" + t + " beta=" + beta);
                     if (beta == 0f) {
                         for (int i = 0; i < m * n; i += 7) {
-                            assertTrue(Float.floatToRawIntBits(out[0][i]) != MARKED_NAN_BITS, "beta 0 read C at " + i);
+                            assertTrue(Float.floatToRawIntBits(actual[i]) != MARKED_NAN_BITS, "beta 0 read C at " + i);
                         }
                     }
                 }
@@ -243,13 +240,21 @@ class SgemmTest {
         for (float beta : betas) {
             for (boolean overwrite : new boolean[] {true, false}) {
                 float[] expected = c0.clone();
+                for (int i = 0; i < MR; i++) {
+                    for (int j = 0; j < NR; j++) {
+                        float acc = 0f;
+                        for (int p = 0; p < kc; p++) {
+                            acc = Math.fma(pa[p * MR + i], pb[p * NR + j], acc);
+                        }
+                        int at = 1 + i * ldc + j;
+                        expected[at] = overwrite ? acc : expected[at] * beta + acc;
+                    }
+                }
                 float[] actual = c0.clone();
                 if (MR == 8) {
-                    VectorGemm.microKernel8x3Branching(kc, pa, 0, pb, 0, expected, 1, ldc, beta, overwrite);
                     VectorGemm.microKernel8x3(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
                             overwrite ? 0 : 1, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
                 } else {
-                    VectorGemm.microKernel4x3Branching(kc, pa, 0, pb, 0, expected, 1, ldc, beta, overwrite);
                     VectorGemm.microKernel4x3(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
                             overwrite ? 0 : 1, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
                 }
@@ -270,6 +275,26 @@ class SgemmTest {
         }
     }
 
+    /** The per-element arithmetic the packed kernels promise (see {@link #kernelsGiveTheNaiveTwinsBits}). */
+    private static float[] naiveTwin(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a,
+                                     int lda, float[] b, int ldb, float beta, float[] c, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int pc = 0; pc < k; pc += VectorGemm.KC) {
+                    float acc = 0f;
+                    for (int p = pc; p < Math.min(k, pc + VectorGemm.KC); p++) {
+                        float av = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
+                        acc = Math.fma(av, transB ? b[j * ldb + p] : b[p * ldb + j], acc);
+                    }
+                    int at = i * ldc + j;
+                    boolean overwrite = pc == 0 && beta == 0f;
+                    c[at] = overwrite ? acc : c[at] * (pc == 0 ? beta : 1f) + acc;
+                }
+            }
+        }
+        return c;
+    }
+
     private static final int MARKED_NAN_BITS = 0x7fc0_1234;
     private static final float MARKED_NAN = Float.intBitsToFloat(MARKED_NAN_BITS);
 
@@ -284,7 +309,7 @@ class SgemmTest {
 
     /**
      * Bit for bit, except that any NaN equals any NaN: which payload NaN + NaN keeps depends on the operand order
-     * the JIT picks (interpreted and compiled vector code differ), in the old kernel as in the new.
+     * the JIT picks (interpreted and compiled vector code differ).
      */
     private static void assertBitsEqual(float[] expected, float[] actual, String what) {
         for (int i = 0; i < expected.length; i++) {

@@ -451,7 +451,28 @@ final class OnnxFolding {
         long[] bBatch = Arrays.copyOf(bd, bd.length - 2);
         int[] ma = readMap(aBatch, batch);
         int[] mb = readMap(bBatch, batch);
-        double[] o = new double[(int) checkedCount(batch) * (int) (n * m)];
+        double[] o;
+        if (OnnxFloatRoute.applies(a, b)) {
+            o = OnnxFloatRoute.matmul(a.v(), b.v(), ma, mb, (int) n, (int) k, (int) m);
+        } else {
+            o = new double[(int) checkedCount(batch) * (int) (n * m)];
+            matmulLoops(a, b, o, ma, mb, n, k, m);
+        }
+        List<Long> d = new ArrayList<>();
+        for (long v : batch) {
+            d.add(v);
+        }
+        if (!aVec) {
+            d.add(n);
+        }
+        if (!bVec) {
+            d.add(m);
+        }
+        return new Arr(a.type(), d.stream().mapToLong(Long::longValue).toArray(), o);
+    }
+
+    /** The double loops of {@link #matmul} (every operand type but FLOAT). */
+    private static void matmulLoops(Arr a, Arr b, double[] o, int[] ma, int[] mb, long n, long k, long m) {
         for (int t = 0; t < ma.length; t++) {
             int ao = (int) (ma[t] * n * k);
             int bo = (int) (mb[t] * k * m);
@@ -466,17 +487,6 @@ final class OnnxFolding {
                 }
             }
         }
-        List<Long> d = new ArrayList<>();
-        for (long v : batch) {
-            d.add(v);
-        }
-        if (!aVec) {
-            d.add(n);
-        }
-        if (!bVec) {
-            d.add(m);
-        }
-        return new Arr(a.type(), d.stream().mapToLong(Long::longValue).toArray(), o);
     }
 
     /** alpha * A' B' + beta * C, A' and B' transposed as transA/transB say. */

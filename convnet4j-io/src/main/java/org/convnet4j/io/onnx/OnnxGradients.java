@@ -106,8 +106,9 @@ final class OnnxGradients {
         if (g == null) {
             return out;
         }
-        Arr y = OnnxFolding.multiOutput(n) ? OnnxFolding.evalMulti(n, in, opset).get(0)
-                : OnnxFolding.eval(n, in, opset);
+        // the window operators' backward passes need no forward result: not computed again for them
+        Arr y = OnnxWindows.OPS.contains(op) ? null : OnnxFolding.multiOutput(n) ? OnnxFolding.evalMulti(n, in, opset)
+                .get(0) : OnnxFolding.eval(n, in, opset);
         switch (op) {
             case "MatMul" -> matmul(in.get(0), in.get(1), g, y.dims(), out, 0, 1, 1);
             case "Gemm" -> gemm(n, in, g, y, out);
@@ -352,7 +353,7 @@ final class OnnxGradients {
         for (int i = 0; i < gs.length; i++) {
             gs[i] *= scale;
         }
-        Arr gy = new Arr(OnnxModel.FLOAT, gd.stream().mapToLong(Long::longValue).toArray(), gs);
+        Arr gy = new Arr(a.type(), gd.stream().mapToLong(Long::longValue).toArray(), gs);
         Arr da = OnnxFolding.matmul(gy, swapLast(b2));
         Arr db = OnnxFolding.matmul(swapLast(a2), gy);
         out.set(ia, unbroadcast(da.v(), da.dims(), a2.dims(), a.v().length));

@@ -277,7 +277,14 @@ public final class OnnxProgram {
             }
             List<double[]> gIn;
             try {
-                gIn = OnnxGradients.backward(n, in, gOut, opset);
+                if (frozenTrainingForm(n)) { // it ran as its inference form; running_* outputs pass their inputs on
+                    gIn = OnnxGradients.backward(inferenceForm(n), in, gOut.subList(0, 1), opset);
+                    for (int k = 1; k < gOut.size() && k <= 2; k++) {
+                        gIn.set(k + 2, gOut.get(k));
+                    }
+                } else {
+                    gIn = OnnxGradients.backward(n, in, gOut, opset);
+                }
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
                 throw new IllegalArgumentException(what + ": " + n.opType() + " node '" + (n.name().isEmpty()
                         ? n.outputs().get(0) : n.name()) + "' on the typed path: " + e.getMessage(), e);
@@ -483,7 +490,19 @@ public final class OnnxProgram {
                 in.add(v.isEmpty() ? null : env.containsKey(v) ? env.get(v) : constant(v));
             }
             try {
-                List<TensorData> results = OnnxFolding.evaluate(n, in, opset);
+                List<TensorData> results;
+                if (frozenTrainingForm(n)) {
+                    // Y on the running statistics, which stay as they are: its running_mean and running_var outputs
+                    // are its inputs (as a frozen float BatchNorm2d, or Keras' trainable=False)
+                    results = new ArrayList<>(OnnxFolding.evaluate(inferenceForm(n), in, opset));
+                    for (int k = 3; k <= 4; k++) {
+                        TensorData r = in.get(k);
+                        results.add(new TensorData(n.outputs().size() > k - 2 ? n.outputs().get(k - 2) : "",
+                                r.dataType(), r.dims(), r.floats(), r.longs(), r.doubles()));
+                    }
+                } else {
+                    results = OnnxFolding.evaluate(n, in, opset);
+                }
                 for (int k = 0; k < results.size() && k < n.outputs().size(); k++) {
                     if (!n.outputs().get(k).isEmpty()) {
                         env.put(n.outputs().get(k), results.get(k));
@@ -518,6 +537,22 @@ public final class OnnxProgram {
             out.add(declaredType(t, o));
         }
         return out;
+    }
+
+    /**
+     * Whether {@code n} is a BatchNormalization in training form (training_mode 1) whose scale and bias are frozen: it
+     * then runs as its inference form on the running statistics, in training passes too, as a frozen float batch norm.
+     */
+    private boolean frozenTrainingForm(Node n) {
+        return n.opType().equals("BatchNormalization") && OnnxFolding.multiOutput(n) && frozen(n);
+    }
+
+    /** The inference form of a training-form BatchNormalization: Y only, epsilon kept. */
+    private static Node inferenceForm(Node n) {
+        Map<String, OnnxModel.Attribute> attrs = new LinkedHashMap<>(n.attributes());
+        attrs.remove("training_mode");
+        attrs.remove("momentum");
+        return new Node(n.name(), n.opType(), n.domain(), n.inputs(), List.of(n.outputs().get(0)), attrs);
     }
 
     /**

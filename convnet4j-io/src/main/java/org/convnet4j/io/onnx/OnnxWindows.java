@@ -122,7 +122,11 @@ final class OnnxWindows {
         Arr x = a.get(0);
         Arr w = a.get(1);
         Arr b = a.size() > 2 ? a.get(2) : null;
-        long[] dims = convLoop(n, x, w, null);
+        ConvShape shape = convShape(n, x, w);
+        if (OnnxFloatRoute.applies(x, w, b)) {
+            return new Arr(x.type(), shape.dims(), OnnxFloatRoute.conv(shape, x.v(), w.v(), b == null ? null : b.v()));
+        }
+        long[] dims = shape.dims();
         double[] y = new double[(int) count(dims)];
         long outCells = y.length / (dims[0] * dims[1]);
         if (b != null) {
@@ -134,8 +138,17 @@ final class OnnxWindows {
         return new Arr(x.type(), dims, y);
     }
 
-    /** Conv's geometry, checked; with {@code each}, visits every product of the convolution. Returns Y's dims. */
-    private static long[] convLoop(Node n, Arr x, Arr w, Product each) {
+    /**
+     * A Conv's checked geometry: batch {@code nb}, input channels {@code c}, filters {@code m}, channels per group
+     * {@code cg}, {@code group}; per spatial axis the input, kernel, strides, dilations, output sizes and pads
+     * ([2k]: begins then ends); Y's dims.
+     */
+    record ConvShape(long nb, long c, long m, long cg, long group, long[] in, long[] k, long[] s, long[] d, long[] p,
+                     long[] out, long[] dims) {
+    }
+
+    /** Conv's geometry, checked against the attributes, X and W (nothing computed). */
+    static ConvShape convShape(Node n, Arr x, Arr w) {
         long[] in = spatial(x);
         int r = in.length;
         long[] k = Arrays.copyOfRange(w.dims(), 2, w.rank());
@@ -162,10 +175,28 @@ final class OnnxWindows {
                 throw new IllegalArgumentException("Conv output size " + out[i] + " along spatial axis " + i);
             }
         }
-        long[] dims = resultDims(nb, m, out);
+        return new ConvShape(nb, c, m, cg, group, in, k, s, d, p, out, resultDims(nb, m, out));
+    }
+
+    /** Conv's geometry, checked; with {@code each}, visits every product of the convolution. Returns Y's dims. */
+    private static long[] convLoop(Node n, Arr x, Arr w, Product each) {
+        ConvShape shape = convShape(n, x, w);
+        long[] dims = shape.dims();
         if (each == null) {
             return dims;
         }
+        long[] in = shape.in();
+        int r = in.length;
+        long[] k = shape.k();
+        long[] s = shape.s();
+        long[] d = shape.d();
+        long[] p = shape.p();
+        long[] out = shape.out();
+        long nb = shape.nb();
+        long c = shape.c();
+        long m = shape.m();
+        long cg = shape.cg();
+        long group = shape.group();
         long inCells = count(in);
         long kCells = count(k);
         long outCells = count(out);
@@ -458,15 +489,24 @@ final class OnnxWindows {
         switch (n.opType()) {
             case "Conv", "ConvTranspose" -> {
                 Arr w = a.get(1);
-                double[] gx = new double[x.v().length];
-                double[] gw = new double[w.v().length];
-                Product each = (yi, xi, wi) -> {
-                    gx[xi] += g[yi] * w.v()[wi];
-                    gw[wi] += g[yi] * x.v()[xi];
-                };
-                long[] dims = n.opType().equals("Conv") ? convLoop(n, x, w, each) : convTransposeLoop(n, x, w, each);
-                out.set(0, gx);
-                out.set(1, gw);
+                long[] dims;
+                if (n.opType().equals("Conv") && OnnxFloatRoute.applies(x, w, a.size() > 2 ? a.get(2) : null)) {
+                    ConvShape shape = convShape(n, x, w);
+                    double[][] gxw = OnnxFloatRoute.convBackward(shape, x.v(), w.v(), g);
+                    dims = shape.dims();
+                    out.set(0, gxw[0]);
+                    out.set(1, gxw[1]);
+                } else {
+                    double[] gx = new double[x.v().length];
+                    double[] gw = new double[w.v().length];
+                    Product each = (yi, xi, wi) -> {
+                        gx[xi] += g[yi] * w.v()[wi];
+                        gw[wi] += g[yi] * x.v()[xi];
+                    };
+                    dims = n.opType().equals("Conv") ? convLoop(n, x, w, each) : convTransposeLoop(n, x, w, each);
+                    out.set(0, gx);
+                    out.set(1, gw);
+                }
                 if (a.size() > 2 && a.get(2) != null) {
                     double[] gb = new double[a.get(2).v().length];
                     long cells = g.length / (dims[0] * dims[1]);

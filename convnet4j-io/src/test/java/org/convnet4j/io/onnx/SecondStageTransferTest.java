@@ -225,7 +225,8 @@ class SecondStageTransferTest {
 
     /**
      * One SGD step of the "last 2" plan with the program's own head (loaded back to the file's weights) on PyTorch's
-     * batch: the unfrozen second-stage parts move by -lr times PyTorch's gradients, the frozen ones not at all.
+     * batch: the unfrozen second-stage parts move by -lr times PyTorch's gradients with the batch norm frozen
+     * (bn.eval(): the frozen typed batch norm runs on its running statistics), the frozen ones not at all.
      */
     @Test
     void oneStepMovesTheUnfrozenSecondStageByPyTorchsGradients() throws Exception {
@@ -250,7 +251,7 @@ class SecondStageTransferTest {
             Tensor now = value(p, w);
             if (w.startsWith("conv2") || w.startsWith("fc")) {
                 float[] step = new float[now.size()];
-                Tensor g = data("grad_" + w + ".pb");
+                Tensor g = data("grad_frozen_bn_" + w + ".pb");
                 for (int k = 0; k < step.length; k++) {
                     step[k] = (float) ((before.get(w).data()[k] - now.data()[k]) / lr);
                 }

@@ -9,8 +9,8 @@ import org.convnet4j.util.ProgressOutput;
 
 /**
  * Progress of each epoch on stderr ({@link ProgressOutput}): batches done, batches per second, time left and the
- * running loss; a bar redrawn in place at a terminal, whole lines (every 10% of the epoch or 30 s, and at its end)
- * in a log.
+ * running loss; a bar redrawn in place at a terminal, whole lines in a log (at its end, and within a long epoch at
+ * its 10% steps or after 30 s, at most every 5 s).
  */
 final class ProgressLine implements TrainingListener {
     private final PrintStream out;
@@ -30,7 +30,7 @@ final class ProgressLine implements TrainingListener {
     public void onBatchEnd(TrainingContext ctx, int epoch, int batch, int batches, double loss) {
         if (epochProgress == null) {
             epochProgress = new ProgressOutput(out, mode, String.format(Locale.ROOT, "epoch %d", epoch),
-                    ProgressOutput.Unit.count("batches"));
+                    ProgressOutput.Unit.count("batches")).atMostEvery(ProgressOutput.EPOCH_GAP_NANOS);
         }
         epochProgress.message(String.format(Locale.ROOT, "loss %.4f",
                 ctx.runningMetrics() == null ? loss : ctx.runningMetrics().loss()));

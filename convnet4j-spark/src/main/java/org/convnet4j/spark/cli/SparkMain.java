@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "convnet4j spark", mixinStandardHelpOptions = true, version = "convnet4j spark (Apache Spark 3.5)",
         description = "Run convnet4j on Apache Spark: predict, featurize, train and transfer (case 1) at scale.",
-        subcommands = {PredictCommand.class, FeaturizeCommand.class, TrainCommand.class, TransferCommand.class})
+        subcommands = {PredictCommand.class, FeaturizeCommand.class, TrainCommand.class, TransferCommand.class,
+                PackageYarnCommand.class})
 public final class SparkMain implements Runnable {
     static final int BAD_INPUT = 2;
     static final int INTERNAL = 1;
