@@ -3,8 +3,6 @@ package org.convnet4j.spark;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
@@ -25,16 +23,17 @@ public final class AtomicOutputs {
         void write(Writer w) throws IOException;
     }
 
+    /**
+     * The CSV is made in memory (it is written in one piece anyway) and then written through
+     * {@link HadoopFiles#writeAtomically}: a driver killed at any point leaves no partial {@code out} and nothing in the
+     * system's temporary directory (a temporary file there outlived a {@code kill -9}).
+     */
     public static void writeCsv(String out, CsvBody body, Configuration conf) throws IOException {
-        Path tmp = Files.createTempFile("convnet4j-spark-", ".csv");
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(w);
-            }
-            HadoopFiles.writeAtomically(out, Files.readAllBytes(tmp), conf);
-        } finally {
-            Files.deleteIfExists(tmp);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(bytes, StandardCharsets.UTF_8))) {
+            body.write(w);
         }
+        HadoopFiles.writeAtomically(out, bytes.toByteArray(), conf);
     }
 
     /** Parquet via a hidden temporary directory renamed into place when the job has succeeded. */
@@ -55,8 +54,11 @@ public final class AtomicOutputs {
     public static void writeDirectory(String out, boolean overwrite, Configuration conf, DirectoryBody body) throws IOException {
         org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out);
         FileSystem fs = target.getFileSystem(conf);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(fs.makeQualified(target).getParent(),
-                "." + target.getName() + ".tmp-" + System.nanoTime());
+        org.apache.hadoop.fs.Path parent = fs.makeQualified(target).getParent();
+        String prefix = "." + target.getName() + ".tmp-";
+        cleanStaleDirectories(fs, parent, prefix);
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(parent, prefix + "p"
+                + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
             body.write(tmp.toString());
             if (fs.exists(target)) {
@@ -74,6 +76,41 @@ public final class AtomicOutputs {
                 fs.delete(tmp, true);
             }
         }
+    }
+
+    /**
+     * Removes the temporary directories ({@code .NAME.tmp-...}) of earlier writes to the same output that were
+     * killed ({@code kill -9} of the driver cannot delete them): on the local file system those whose writer's process
+     * id ({@code pPID}) no longer runs; elsewhere (the writer may be another machine's driver) those untouched for
+     * {@link HadoopFiles#STALE_AFTER_MS}; older names without a process id after that time everywhere. Returns how many
+     * were removed; never fails the write (cleaning up is a courtesy).
+     */
+    static int cleanStaleDirectories(FileSystem fs, org.apache.hadoop.fs.Path parent, String prefix) {
+        int removed = 0;
+        try {
+            boolean local = fs instanceof org.apache.hadoop.fs.LocalFileSystem
+                    || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem;
+            java.util.regex.Pattern ours = java.util.regex.Pattern.compile("p(\\d+)-\\d+");
+            long now = System.currentTimeMillis();
+            for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(parent, p -> p.getName().startsWith(prefix))) {
+                java.util.regex.Matcher m = ours.matcher(f.getPath().getName().substring(prefix.length()));
+                boolean old = now - f.getModificationTime() > HadoopFiles.STALE_AFTER_MS;
+                boolean stale;
+                if (m.matches() && local) {
+                    long pid = Long.parseLong(m.group(1));
+                    stale = pid != ProcessHandle.current().pid()
+                            && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+                } else {
+                    stale = old;
+                }
+                if (stale && fs.delete(f.getPath(), true)) {
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a folder that cannot be listed: the write itself reports what matters
+        }
+        return removed;
     }
 
     /** Waits (up to 60 s) until the active Spark session runs no stage: tasks of an aborted job run to their end. */

@@ -47,11 +47,15 @@ public final class HadoopFiles {
         return reach(uri, () -> new Path(u).getFileSystem(conf).exists(new Path(u, "metadata")));
     }
 
+    /** How long a check waits for a file system that accepted the connection to answer a call (ms). */
+    public static final int CHECK_TIMEOUT_MS = 10_000;
+
     /**
      * A copy of {@code conf} for the quick checks a command makes before Spark starts (does the model, the folder,
      * the output exist): clients that give up on a file system that does not answer after a few seconds instead of
      * retrying for minutes (S3A's defaults retry an unreachable endpoint for more than 15 minutes, HDFS's a silent
-     * NameNode 45 times 20 s), and not cached, so that the job itself later gets clients with the configuration's own
+     * NameNode 45 times 20 s; a NameNode that accepts the connection and never answers is waited for without end),
+     * and not cached, so that the job itself later gets clients with the configuration's own
      * retries. A value the configuration sets itself ({@code --conf spark.hadoop.KEY=...}, a site file) is kept.
      * Not for anything that keeps the configuration to read with later (a picture folder read by the executors).
      */
@@ -61,7 +65,10 @@ public final class HadoopFiles {
             {"fs.s3a.attempts.maximum", "1"}, {"fs.s3a.retry.limit", "1"}, {"fs.s3a.retry.throttle.limit", "1"},
             {"fs.s3a.connection.establish.timeout", "5000"}, {"fs.s3a.connection.timeout", "15000"},
             {"ipc.client.connect.max.retries", "1"}, {"ipc.client.connect.max.retries.on.timeouts", "1"},
-            {"ipc.client.connect.timeout", "10000"}};
+            {"ipc.client.connect.timeout", "10000"},
+            // a NameNode that accepts the connection and never answers: Hadoop's default (0, with a ping every
+            // minute) waits for ever; the checks give up after CHECK_TIMEOUT_MS
+            {"ipc.client.rpc-timeout.ms", String.valueOf(CHECK_TIMEOUT_MS)}};
         for (String[] kv : quick) {
             String[] sources = conf.getPropertySources(kv[0]);
             boolean defaultOnly = sources == null || java.util.Arrays.stream(sources)
@@ -128,7 +135,11 @@ public final class HadoopFiles {
                         + " running, and is the address in the URL (or fs.defaultFS) right?";
             }
             if (t instanceof java.net.SocketTimeoutException || t instanceof org.apache.hadoop.net.ConnectTimeoutException) {
-                return "no answer from " + (where == null ? "its file system" : where) + " within the timeout";
+                java.util.regex.Matcher ms = java.util.regex.Pattern.compile("(\\d+) millis timeout").matcher(m);
+                return "no answer from " + (where == null ? "its file system" : where) + " within the timeout ("
+                        + (ms.find() ? ms.group(1) + " ms" : "to connect or to answer") + "); is the "
+                        + (scheme != null && scheme.startsWith("hdfs") ? "NameNode" : "service")
+                        + " at that address running and answering?";
             }
             if (t instanceof UnsupportedFileSystemException || m.contains("S3AFileSystem not found")
                     || t instanceof ClassNotFoundException) {

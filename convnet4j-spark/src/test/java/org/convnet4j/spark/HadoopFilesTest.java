@@ -156,4 +156,27 @@ class HadoopFilesTest {
         })));
         assertEquals(null, HadoopFiles.unreachable("not a uri: \u0000", other));
     }
+
+    /**
+     * A NameNode that accepts connections and never answers (a socket here that accepts and stays silent): with the
+     * checks' configuration every call is one line naming the URI within {@link HadoopFiles#CHECK_TIMEOUT_MS} (plus
+     * slack for a loaded machine); Hadoop's own default would wait for ever (a ping a minute, no call timeout).
+     */
+    @Test
+    void aNameNodeThatAcceptsAndNeverAnswersIsOneLineWithinTheChecksTimeout() throws Exception {
+        try (SilentNameNode silent = new SilentNameNode()) {
+            String uri = "hdfs://127.0.0.1:" + silent.port() + "/data/m.c4j";
+            Configuration quick = HadoopFiles.forChecks(new Configuration());
+            assertEquals(String.valueOf(HadoopFiles.CHECK_TIMEOUT_MS), quick.get("ipc.client.rpc-timeout.ms"));
+            assertEquals("0", new Configuration().get("ipc.client.rpc-timeout.ms"), "Hadoop's default: no timeout");
+            long t0 = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> HadoopFiles.exists(uri, quick));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertEquals(uri + ": no answer from 127.0.0.1:" + silent.port() + " within the timeout ("
+                    + HadoopFiles.CHECK_TIMEOUT_MS + " ms); is the NameNode at that address running and answering?",
+                    e.getMessage());
+            assertTrue(seconds >= HadoopFiles.CHECK_TIMEOUT_MS / 1000.0 * 0.9 && seconds < 40, seconds + " s");
+            assertTrue(silent.accepted() >= 1, "the client did connect");
+        }
+    }
 }

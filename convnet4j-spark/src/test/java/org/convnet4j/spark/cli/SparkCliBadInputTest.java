@@ -249,4 +249,37 @@ class SparkCliBadInputTest {
         assertFalse(Files.exists(dir.resolve("u.csv")) || Files.exists(dir.resolve("f.parquet"))
                 || Files.exists(dir.resolve("t")) || Files.exists(dir.resolve("t.c4j")));
     }
+
+    /**
+     * A NameNode that accepts connections and never answers: every spark command that names it (model, pictures,
+     * output, base, training data, resume) fails in one line naming the URI, exit 2, within the checks' timeout
+     * ({@code HadoopFiles.CHECK_TIMEOUT_MS}, 10 s, plus slack for JVM work on a loaded machine), before Spark starts.
+     */
+    @Test
+    void aNameNodeThatAcceptsAndNeverAnswersIsOneLineWithinTheTimeout() throws Exception {
+        try (org.convnet4j.spark.SilentNameNode silent = new org.convnet4j.spark.SilentNameNode()) {
+            String nn = "hdfs://127.0.0.1:" + silent.port();
+            String m = model.toString();
+            String p = pictures.toString();
+            List<String[]> cases = List.of(
+                    new String[] {nn + "/m.c4j", "predict", "--model", nn + "/m.c4j", "--images", p, "-o",
+                        dir.resolve("s.csv").toString()},
+                    new String[] {nn + "/pics", "featurize", "--model", m, "--images", nn + "/pics", "-o",
+                        dir.resolve("s.parquet").toString()},
+                    new String[] {nn + "/m.c4j", "transfer", "--base", nn + "/m.c4j", "--images", p, "-o",
+                        dir.resolve("st").toString()},
+                    new String[] {nn + "/train", "train", "--data", nn + "/train", "--out",
+                        dir.resolve("st.c4j").toString()},
+                    new String[] {nn + "/ck/last.c4j", "train", "--resume", nn + "/ck/last.c4j"});
+            for (String[] c : cases) {
+                long t0 = System.nanoTime();
+                String[] r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                assertOneLine(r, c[0] + ": no answer from 127.0.0.1:" + silent.port() + " within the timeout (10000 ms)");
+                assertTrue(seconds < 40, c[1] + " took " + seconds + " s");
+            }
+            assertFalse(Files.exists(dir.resolve("s.csv")) || Files.exists(dir.resolve("s.parquet"))
+                    || Files.exists(dir.resolve("st")) || Files.exists(dir.resolve("st.c4j")));
+        }
+    }
 }
