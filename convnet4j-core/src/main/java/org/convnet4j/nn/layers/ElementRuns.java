@@ -7,14 +7,17 @@ import org.convnet4j.tensor.kernels.Kernels;
  * residual Add ran on the calling thread alone: in a ResNet-50 training step at batch 8 they touch about 120 M
  * values each way, a few percent of the step with the second core idle. Each value is computed by the same kernel
  * call whatever chunk it falls in, so the results are the same bits on any thread count.
- * {@code -Dconvnet4j.elementwise.parallel=false} runs them on the caller alone again (for A/B runs; FlagAB flips
- * {@link #parallel}).
+ *
+ * <p><b>Off by default</b> ({@code -Dconvnet4j.elementwise.parallel=true} turns it on; FlagAB flips {@link #parallel}):
+ * on the loaded machine it was measured on (load 37-45), paired wall-clock A/B in one JVM put the W6 step at 0.90 and
+ * W3 at 0.85 with it on (CPU per image 0.7% and 7% more), each extra hand-off waiting for a worker the OS had
+ * descheduled; only a quiet A/B can say whether it pays (docs/PERFORMANCE.md, twelfth pass).
  */
 final class ElementRuns {
     /** Values per chunk (128 KB of floats): small runs stay on the calling thread. */
     static final int CHUNK = 1 << 15;
 
-    static volatile boolean parallel = !"false".equals(System.getProperty("convnet4j.elementwise.parallel"));
+    static volatile boolean parallel = Boolean.getBoolean("convnet4j.elementwise.parallel");
 
     private ElementRuns() {
     }

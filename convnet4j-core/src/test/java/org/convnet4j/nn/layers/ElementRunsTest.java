@@ -23,12 +23,18 @@ class ElementRunsTest {
     @Test
     void chunksCoverTheRunOnceOnTwoThreads() {
         AtomicIntegerArray seen = new AtomicIntegerArray(N);
+        boolean was = ElementRuns.parallel;
+        ElementRuns.parallel = true;
         long h0 = KernelProvider.handOffs();
-        ElementRuns.run(KernelProvider.vector(2), N, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                seen.incrementAndGet(i);
-            }
-        });
+        try {
+            ElementRuns.run(KernelProvider.vector(2), N, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    seen.incrementAndGet(i);
+                }
+            });
+        } finally {
+            ElementRuns.parallel = was;
+        }
         for (int i = 0; i < N; i++) {
             assertEquals(1, seen.get(i), "value " + i);
         }
@@ -37,8 +43,14 @@ class ElementRunsTest {
 
     @Test
     void reluAndAddGiveTheScalarFormulasBitsOnEveryChunkAndWithoutThreads() {
-        float[][] parallel = outputs();
         boolean was = ElementRuns.parallel;
+        ElementRuns.parallel = true;
+        float[][] parallel;
+        try {
+            parallel = outputs();
+        } finally {
+            ElementRuns.parallel = was;
+        }
         ElementRuns.parallel = false;
         try {
             float[][] caller = outputs();
