@@ -95,9 +95,10 @@ public final class Batcher implements AutoCloseable {
      * A forward pass of a full batch with fewer multiply-accumulates than this makes {@link #AUTO} choose one
      * single-threaded worker per kernel thread, a larger one a single worker using every kernel thread. A count,
      * not a time, so that the choice does not depend on how busy the machine or how warm the JIT is at start-up.
-     * On 2 cores LeNet-5 at batch 8 (3.4 M) is served cheapest by two single-threaded workers, with no hand-off to
-     * the kernels' threads, while ResNet-18 (1.8 G per sample) answers a lone client in about half the time on two
-     * threads (docs/SERVING.md, "Model workers"). 100 M is about a millisecond on one core of that machine.
+     * On 2 cores LeNet-5 at batch 8 (3.4 M) costs about a quarter less CPU per image as two single-threaded workers,
+     * with no hand-off to the kernels' threads (docs/SERVING.md, "Model workers"); ResNet-18 (1.8 G per sample) stays
+     * on one worker with every kernel thread, as before, so that a lone client still gets both cores (not yet
+     * measured on a quiet machine). 100 M is one to two milliseconds on one core of that machine.
      */
     public static final long AUTO_SMALL_PASS_MACS = 100_000_000L;
 
