@@ -31,7 +31,7 @@ import org.apache.hadoop.fs.FileSystem;
  * <p>Not part of the default test command: moto is a Python package that neither Debian nor Maven Central provides,
  * so a fresh machine cannot install it, and its AWS SDK add-on is 268 MiB. The class name does not match surefire's
  * patterns; run it on demand with the {@code s3} profile (docs/SPARK.md "S3"):
- * {@code mvn -B -pl convnet4j-spark -am verify -Dconvnet4j.s3 -Dtest=S3Check -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code mvn -B -pl convnet4j-spark -am test -Dconvnet4j.s3 -Dtest=S3Check -Dsurefire.failIfNoSpecifiedTests=false}.
  * Without {@code moto_server} it fails (it never skips).
  */
 class S3Check extends RemoteFileSystemTests {
