@@ -254,6 +254,34 @@ class TrainerTest {
     }
 
     @Test
+    void aResumedRunWritesABestFileNamedAnewAndKeepsTheRecordOfAnExistingOne(@TempDir Path dir) throws IOException {
+        Dataset train = blobs(60, 4);
+        Path best = dir.resolve("best.c4j");
+        Path last = dir.resolve("last.c4j");
+        // "higher training loss is better": epoch 1 stays the best while the loss falls
+        Monitor firstEpochBest = new Monitor(History.TRAIN_LOSS, true, 0);
+        Sequential first = mlp(8);
+        new Trainer(resumeConfig(first, 2)).addListener(new CheckpointListener().saveBest(best, firstEpochBest)
+                .saveLast(last)).fit(first, train, null);
+        assertEquals(1, TrainingCheckpoints.read(Checkpoint.load(best)).epochsCompleted());
+
+        // resumed into the same best file: the restored record stands, epoch 3 is no better, the file is untouched
+        CheckpointListener same = new CheckpointListener().saveBest(best, firstEpochBest);
+        Sequential again = mlp(9);
+        new Trainer(resumeConfig(again, 3)).addListener(same).resume(last, again, train, null);
+        assertEquals(1, same.bestEpoch());
+        assertEquals(1, TrainingCheckpoints.read(Checkpoint.load(best)).epochsCompleted());
+
+        // resumed into a new best file: it gets the best of the resumed epochs instead of never being written
+        Path other = dir.resolve("other.c4j");
+        CheckpointListener anew = new CheckpointListener().saveBest(other, firstEpochBest);
+        Sequential third = mlp(10);
+        new Trainer(resumeConfig(third, 3)).addListener(anew).resume(last, third, train, null);
+        assertEquals(3, anew.bestEpoch());
+        assertEquals(3, TrainingCheckpoints.read(Checkpoint.load(other)).epochsCompleted());
+    }
+
+    @Test
     void resumingAfterOneEpochEqualsTrainingTwoStraight(@TempDir Path dir) throws IOException {
         Dataset train = blobs(100, 4);
         Dataset val = blobs(30, 5);
