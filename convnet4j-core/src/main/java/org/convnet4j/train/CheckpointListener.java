@@ -2,6 +2,7 @@ package org.convnet4j.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
@@ -28,7 +29,12 @@ public final class CheckpointListener implements TrainingListener {
         return this;
     }
 
-    /** Saves to {@code file} whenever {@code monitor} improves. */
+    /**
+     * Saves to {@code file} whenever {@code monitor} improves. In a resumed run the restored history's best counts
+     * only while {@code file} exists: a best file named anew (a resumed run given another output) starts its own
+     * record, so the first resumed epoch writes it; otherwise a run whose best epoch came before the resume point
+     * would end with no model at all in the new file (as Keras' ModelCheckpoint, started afresh, also does).
+     */
     public CheckpointListener saveBest(Path file, Monitor monitor) {
         this.bestFile = file;
         this.monitor = monitor;
@@ -53,7 +59,7 @@ public final class CheckpointListener implements TrainingListener {
         // after a resume, only a better epoch than the restored history's best replaces the best file
         best = Double.NaN;
         bestEpoch = 0;
-        if (monitor != null) {
+        if (monitor != null && bestFile != null && Files.exists(bestFile)) {
             for (Map<String, Double> r : ctx.history().epochs()) {
                 double v = monitor.valueIn(r);
                 if (monitor.improves(v, best)) {
