@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.Preprocessing;
@@ -42,6 +44,27 @@ public final class ModelArgument {
     /** Forgets the notes held (the command failed: its error is the one line it prints). */
     static void dropNotes() {
         NOTES.remove();
+    }
+
+    /**
+     * {@code option}'s NAME=VALUE arguments by NAME, each NAME one of the NAME=FILE {@code models}' (checked before any
+     * model is read: an unknown or repeated NAME is one line).
+     */
+    static Map<String, String> perModel(String option, List<String> values, List<String> models) {
+        List<String> names = models.stream().filter(m -> m.indexOf('=') > 0).map(m -> m.substring(0, m.indexOf('='))).toList();
+        Map<String, String> byName = new HashMap<>();
+        for (String v : values) {
+            int eq = v.indexOf('=');
+            String name = eq > 0 ? v.substring(0, eq) : "";
+            if (!names.contains(name) || eq == v.length() - 1) {
+                throw new BadInputException(option + " " + v + ": expected NAME=SPEC, NAME one of the served models ("
+                        + String.join(", ", names) + ")");
+            }
+            if (byName.put(name, v.substring(eq + 1)) != null) {
+                throw new BadInputException(option + " " + v + ": model " + name + " is given twice");
+            }
+        }
+        return byName;
     }
 
     static SavedModel load(String reference, String architecture, Shape input, String preprocessing, PrintWriter err)

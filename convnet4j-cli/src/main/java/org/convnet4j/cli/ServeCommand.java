@@ -42,6 +42,10 @@ final class ServeCommand implements Callable<Integer> {
             + ".safetensors or .pth, ONNX, an http(s) URL or a catalogue name such as resnet18:imagenet). Repeat for more.")
     List<String> models;
 
+    @Option(names = "--preprocessing", paramLabel = "NAME=SPEC", description = "How pictures become model NAME's input, "
+            + "replacing what its file says (or guesses for ONNX): a SPEC as predict's --preprocessing takes it. Repeat for more.")
+    List<String> preprocessing = List.of();
+
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on. "
             + "Default: ${DEFAULT-VALUE} (this machine only).")
     String host;
@@ -107,6 +111,7 @@ final class ServeCommand implements Callable<Integer> {
                     + "--lone-spin-us at least 0 and "
                     + "--port 0..65535");
         }
+        Map<String, String> prep = ModelArgument.perModel("--preprocessing", preprocessing, models);
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
         for (String m : models) {
             int eq = m.indexOf('=');
@@ -118,7 +123,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw new BadInputException("--model " + m + ": the name " + name + " is given twice");
             }
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name
-            loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, null, spec.commandLine().getErr()));
+            loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, prep.get(name), spec.commandLine().getErr()));
         }
         // per model, before the server allocates anything: a forward pass of --max-batch samples per worker, and the queue
         // (its slots, and at least one sample held by each waiting request): a lower bound

@@ -51,6 +51,51 @@ class ServeCommandTest {
     }
 
     /**
+     * --preprocessing NAME=SPEC replaces one served model's preprocessing (as predict's --preprocessing does for its
+     * model): the same file served as m (spec "none") and as n (what the file says) lists two preprocessings; a NAME no
+     * --model gives, a repeated NAME or a bad SPEC is one line, exit 2.
+     */
+    @Test
+    void preprocessingIsGivenPerServedModel(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("lenet.c4j");
+        ModelFiles.save(LeNet5.build().initialize(1), model, Preprocessing.forInput(Shape.of(1, 28, 28)));
+        for (String[] bad : new String[][] {{"x=none", "expected NAME=SPEC, NAME one of the served models (m)"},
+                {"none", "expected NAME=SPEC"}, {"m=bogus", "bogus"}}) {
+            CliRun r = CliRun.of("serve", "--model", "m=" + model, "--port", "0", "--preprocessing", bad[0]);
+            assertEquals(2, r.exitCode(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(bad[1]), r.err());
+        }
+        CliRun twice = CliRun.of("serve", "--model", "m=" + model, "--preprocessing", "m=none", "--preprocessing", "m=unit");
+        assertEquals(2, twice.exitCode());
+        assertTrue(twice.err().contains("model m is given twice"), twice.err());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model", "m=" + model,
+                "--model", "n=" + model, "--preprocessing", "m=none", "--port", "0", "--warmup", "0")
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String url = null;
+            for (String line; url == null && (line = out.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
+                url = m.find() ? m.group(1) : null;
+            }
+            assertTrue(url != null, seen.toString());
+            String listed = get(HttpClient.newHttpClient(), url + "/api/models").body();
+            int second = listed.indexOf("\"name\":\"n\"");
+            Preprocessing m = Preprocessing.fromJson(objectAfter(listed, "\"preprocessing\":", 0), "m");
+            Preprocessing n = Preprocessing.fromJson(objectAfter(listed, "\"preprocessing\":", second), "n");
+            assertEquals(Preprocessing.forInput(Shape.of(1, 28, 28)).toJson(), n.toJson());
+            assertTrue(!m.toJson().equals(n.toJson()), m.toJson());
+        } finally {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * SIGTERM with requests in flight: a batch of 4 is waiting (up to 5 s) for more samples when the signal comes;
      * readiness turns 503, a new request is refused, the 4 are answered with 200, and the process exits 143.
      */
@@ -144,6 +189,19 @@ class ServeCommandTest {
             }
         }
         return 0;
+    }
+
+    /** The JSON object that follows the first {@code key} at or after {@code from} in {@code json}. */
+    private static String objectAfter(String json, String key, int from) {
+        int start = json.indexOf('{', json.indexOf(key, from));
+        int depth = 0;
+        for (int i = start; i < json.length(); i++) {
+            depth += json.charAt(i) == '{' ? 1 : json.charAt(i) == '}' ? -1 : 0;
+            if (depth == 0) {
+                return json.substring(start, i + 1);
+            }
+        }
+        throw new AssertionError("no object after " + key + " in " + json);
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
