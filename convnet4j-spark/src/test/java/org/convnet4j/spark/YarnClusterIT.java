@@ -316,8 +316,12 @@ class YarnClusterIT {
             assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
             assertTrue(!log.contains("uploading Spark's"), log);
             List<String> staged = new ArrayList<>();
-            for (org.apache.hadoop.fs.FileStatus f : files.listStatus(new org.apache.hadoop.fs.Path(hdfs.uri
-                    + "/staging/.sparkStaging/" + app.getApplicationId()))) {
+            // Spark 3 puts an application's staging folder under spark.yarn.stagingDir/USER/.sparkStaging/ID
+            org.apache.hadoop.fs.FileStatus[] stagingDirs = files.globStatus(new org.apache.hadoop.fs.Path(hdfs.uri
+                    + "/staging/*/.sparkStaging/" + app.getApplicationId()));
+            assertTrue(stagingDirs != null && stagingDirs.length == 1, "the staging folder of " + app.getApplicationId()
+                    + " (kept: spark.yarn.preserve.staging.files): " + Arrays.toString(stagingDirs));
+            for (org.apache.hadoop.fs.FileStatus f : files.listStatus(stagingDirs[0].getPath())) {
                 staged.add(f.getPath().getName() + " " + f.getLen());
             }
             assertTrue(staged.stream().anyMatch(f -> f.startsWith("__spark_conf__.zip ")), staged.toString());
