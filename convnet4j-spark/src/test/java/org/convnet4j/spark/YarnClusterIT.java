@@ -407,11 +407,18 @@ class YarnClusterIT {
     }
 
     private static org.apache.spark.ml.classification.LogisticRegressionModel logistic(Path pipeline) {
-        TestSpark.session();
-        for (org.apache.spark.ml.Transformer t : org.apache.spark.ml.PipelineModel.load(pipeline.toString()).stages()) {
-            if (t instanceof org.apache.spark.ml.classification.LogisticRegressionModel lr) {
-                return lr;
+        // stopped again at once: a session left running in this JVM is the default session, which SparkMain.run
+        // reuses whatever --master says, so a later cluster test's in-process driver would run on local[2] (seen:
+        // NetworkNamespacesClusterIT found no executor on its worker hosts after this test)
+        org.apache.spark.sql.SparkSession session = TestSpark.session();
+        try {
+            for (org.apache.spark.ml.Transformer t : org.apache.spark.ml.PipelineModel.load(pipeline.toString()).stages()) {
+                if (t instanceof org.apache.spark.ml.classification.LogisticRegressionModel lr) {
+                    return lr;
+                }
             }
+        } finally {
+            session.stop();
         }
         throw new AssertionError("no logistic regression in " + pipeline);
     }
