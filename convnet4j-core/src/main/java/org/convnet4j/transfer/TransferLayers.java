@@ -219,33 +219,9 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
          * classes in ours by one {@code MatMul} and {@code Add} ({@code [q, 1 - q]} or {@code [1 - q, q]}).
          */
         private static void twoClassSvm(ShallowClassifier.KernelSvm svm, String z, Export o) {
-            int f = svm.features();
             int l = svm.size();
-            float[] transposed = new float[f * l];
-            float[] squares = new float[l];
-            for (int v = 0; v < l; v++) {
-                double sq = 0;
-                for (int j = 0; j < f; j++) {
-                    float s = svm.supportVectors()[v * f + j];
-                    transposed[j * l + v] = s;
-                    sq += (double) s * s;
-                }
-                squares[v] = (float) sq;
-            }
-            String zz = o.value("_squares");
-            o.node("", 0, "Mul", "_squares", List.of(z, z), zz, Map.of());
-            String norms = o.value("_norms");
-            o.node("", 0, "ReduceSum", "_norms", List.of(zz, o.longs("axes", 1)), norms, Map.of("keepdims", 1L));
-            String cross = o.value("_cross");
-            o.node("", 0, "MatMul", "_cross", List.of(z, o.constant("vectors_t", Tensor.wrap(transposed, f, l))),
-                    cross, Map.of());
-            String twice = o.value("_twice_cross");
-            o.node("", 0, "Mul", "_twice_cross", List.of(cross, o.scalar("minus_two", -2f)), twice, Map.of());
-            String partial = o.value("_partial");
-            o.node("", 0, "Add", "_partial", List.of(norms, twice), partial, Map.of());
-            String distances = o.value("_distances");
-            o.node("", 0, "Add", "_distances", List.of(partial, o.constant("vector_norms", Tensor.wrap(squares, l))),
-                    distances, Map.of());
+            String distances = squaredDistances(o, z, svm.supportVectors(), l, svm.features(), "vectors_t",
+                    "vector_norms");
             String scaled = o.value("_scaled");
             o.node("", 0, "Mul", "_scaled", List.of(distances, o.scalar("minus_gamma", (float) -svm.gamma())), scaled,
                     Map.of());
@@ -301,20 +277,45 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
             return out;
         }
 
-        private static void neighbours(ShallowClassifier.Neighbours nb, Export o) {
-            int n = nb.size();
-            int f = nb.features();
-            float[] transposed = new float[f * n];
-            float[] squares = new float[n];
-            for (int i = 0; i < n; i++) {
+        /**
+         * The squared Euclidean distances [N, count] from each row of {@code z} [N, f] to {@code count} points (rows of
+         * {@code points}, count x f), as |z|^2 - 2 z p^T + |p|^2 ({@code Mul}, {@code ReduceSum}, {@code MatMul},
+         * {@code Mul}, two {@code Add}); the transposed points and their squared norms become the constants
+         * {@code transposedName} and {@code normsName}. Returns the distances' value name.
+         */
+        private static String squaredDistances(Export o, String z, float[] points, int count, int f,
+                String transposedName, String normsName) {
+            float[] transposed = new float[f * count];
+            float[] squares = new float[count];
+            for (int i = 0; i < count; i++) {
                 double sq = 0;
                 for (int j = 0; j < f; j++) {
-                    float v = nb.points()[i * f + j];
-                    transposed[j * n + i] = v;
+                    float v = points[i * f + j];
+                    transposed[j * count + i] = v;
                     sq += (double) v * v;
                 }
                 squares[i] = (float) sq;
             }
+            String zz = o.value("_squares");
+            o.node("", 0, "Mul", "_squares", List.of(z, z), zz, Map.of());
+            String norms = o.value("_norms");
+            o.node("", 0, "ReduceSum", "_norms", List.of(zz, o.longs("axes", 1)), norms, Map.of("keepdims", 1L));
+            String cross = o.value("_cross");
+            o.node("", 0, "MatMul", "_cross", List.of(z, o.constant(transposedName, Tensor.wrap(transposed, f, count))),
+                    cross, Map.of());
+            String twice = o.value("_twice_cross");
+            o.node("", 0, "Mul", "_twice_cross", List.of(cross, o.scalar("minus_two", -2f)), twice, Map.of());
+            String partial = o.value("_partial");
+            o.node("", 0, "Add", "_partial", List.of(norms, twice), partial, Map.of());
+            String distances = o.value("_distances");
+            o.node("", 0, "Add", "_distances", List.of(partial, o.constant(normsName, Tensor.wrap(squares, count))),
+                    distances, Map.of());
+            return distances;
+        }
+
+        private static void neighbours(ShallowClassifier.Neighbours nb, Export o) {
+            int n = nb.size();
+            int f = nb.features();
             float[] oneHot = new float[n * nb.classes()];
             for (int i = 0; i < n; i++) {
                 oneHot[i * nb.classes() + nb.labels()[i]] = 1;
@@ -325,20 +326,7 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
             String z = o.value("_standardised");
             o.node("", 0, "Mul", "_standardised", List.of(centred,
                     o.constant("inverse_scale", Tensor.wrap(nb.inverseScale().clone(), f))), z, Map.of());
-            String zz = o.value("_squares");
-            o.node("", 0, "Mul", "_squares", List.of(z, z), zz, Map.of());
-            String norms = o.value("_norms");
-            o.node("", 0, "ReduceSum", "_norms", List.of(zz, o.longs("axes", 1)), norms, Map.of("keepdims", 1L));
-            String cross = o.value("_cross");
-            o.node("", 0, "MatMul", "_cross", List.of(z, o.constant("points_t", Tensor.wrap(transposed, f, n))), cross,
-                    Map.of());
-            String twice = o.value("_twice_cross");
-            o.node("", 0, "Mul", "_twice_cross", List.of(cross, o.scalar("minus_two", -2f)), twice, Map.of());
-            String partial = o.value("_partial");
-            o.node("", 0, "Add", "_partial", List.of(norms, twice), partial, Map.of());
-            String distances = o.value("_distances");
-            o.node("", 0, "Add", "_distances", List.of(partial, o.constant("point_norms", Tensor.wrap(squares, n))),
-                    distances, Map.of());
+            String distances = squaredDistances(o, z, nb.points(), n, f, "points_t", "point_norms");
             String nearest = o.value("_nearest_distances");
             String indices = o.value("_nearest");
             o.node("", 0, "TopK", "_nearest", List.of(distances, o.longs("k", nb.k())), List.of(nearest, indices),
