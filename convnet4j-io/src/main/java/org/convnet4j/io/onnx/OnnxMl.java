@@ -332,11 +332,18 @@ final class OnnxMl {
                             + " multiple of the " + vectors + " vectors of vectors_per_class");
                 }
                 features = sv.length / vectors;
-                sameLength("coefficients", coefficients.length, "(classes - 1) x vectors", (classes - 1) * vectors);
-                int pairs = classes * (classes - 1) / 2;
-                sameLength("rho", rho.length, "the class pairs", pairs);
+                // products as longs: a hostile file's counts must not wrap into a match
+                if (coefficients.length != (long) (classes - 1) * vectors) {
+                    throw new IllegalArgumentException("attribute coefficients has " + coefficients.length + " values,"
+                            + " (classes - 1) x vectors " + (long) (classes - 1) * vectors);
+                }
+                long pairs = (long) classes * (classes - 1) / 2;
+                if (rho.length != pairs) {
+                    throw new IllegalArgumentException("attribute rho has " + rho.length + " values, the class pairs "
+                            + pairs);
+                }
                 if (probA.length != 0) {
-                    sameLength("prob_a", probA.length, "the class pairs", pairs);
+                    sameLength("prob_a", probA.length, "the class pairs", (int) pairs);
                 }
             } else { // linear mode: one row of coefficients per class, rho[0] added to each score
                 if (coefficients.length % classes != 0) {
