@@ -4,6 +4,7 @@ import java.util.function.IntConsumer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PanelLayout;
 import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
@@ -149,7 +150,9 @@ final class FastConvolution {
         // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
         // With a cache (inference), weights packed by an earlier call serve every tile, a lone one too.
-        PreparedMatrix[] weights = packed != null && anyTileUsesPackedWeights(k, d, tiles)
+        // Tiles that write their patches packed have the product pack the weights (it reads both operands packed)
+        PreparedMatrix[] weights = everyTilePacksPatches(k, d, tiles) ? null
+                : packed != null && anyTileUsesPackedWeights(k, d, tiles)
                 ? packed.get(k, () -> prepare(k, d, false, wd, true))
                 : tiles.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd) : null;
         // Tiles computed transposed have the weights on the right: with a cache, packed once as the right operand.
@@ -328,17 +331,24 @@ final class FastConvolution {
         int ldc = direct ? d.outPlane() : t;
         // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
         boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
+        // The patches straight into the GEMM's packed layout, where its product reads them so (one copy, not two)
+        PanelLayout panels = packedPatches && direct && !pointwise && !transposed ? k.patchPanels(d.fg(), kk, t) : null;
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = threadedGemm && direct && !pointwise && parallelIm2col && (long) kk * t >= IM2COL_PARALLEL
-                    ? patchesOnAllThreads(k, d, xd, tile, g, col) : patches(d, pointwise, xd, tile, g, col);
-            int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
-            int ld = src == xd ? d.inPlane() : t;
             int cOff = direct ? (tile.b0() * d.f() + g * d.fg()) * d.outPlane() + tile.r0() * d.ow() : 0;
-            if (transposed) {
-                transposedTile(k, threadedGemm, d, wd, weightsRight == null ? null : weightsRight[g], bias, g, src,
-                        srcOff, ld, t, scratch.rows(t * d.fg()), out, cOff, ldc);
+            if (panels != null) {
+                packedTileProduct(k, threadedGemm, d, xd, wd, bias, g, tile, panels, scratch, out, cOff, ldc);
             } else {
-                tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
+                float[] src = threadedGemm && direct && !pointwise && parallelIm2col
+                        && (long) kk * t >= IM2COL_PARALLEL
+                        ? patchesOnAllThreads(k, d, xd, tile, g, col) : patches(d, pointwise, xd, tile, g, col);
+                int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
+                int ld = src == xd ? d.inPlane() : t;
+                if (transposed) {
+                    transposedTile(k, threadedGemm, d, wd, weightsRight == null ? null : weightsRight[g], bias, g,
+                            src, srcOff, ld, t, scratch.rows(t * d.fg()), out, cOff, ldc);
+                } else {
+                    tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
+                }
             }
             if (epilogue != null) { // while the tile is still in cache
                 int fg = d.fg();
@@ -371,6 +381,21 @@ final class FastConvolution {
             }
         }
         return false;
+    }
+
+    /** Whether every tile of the call writes its patches in the packed layout ({@link #packedTileProduct}). */
+    private static boolean everyTilePacksPatches(Kernels k, ConvDims d, Tiling tiling) {
+        if (!packedPatches || isPointwise(d)) {
+            return false;
+        }
+        for (int t = 0; t < tiling.tasks(); t++) {
+            Tile tile = tiling.tile(t);
+            if (tile.nb() != 1 || k.fillsBetterTransposed(d.fg(), tile.cols())
+                    || k.patchPanels(d.fg(), d.patch(), tile.cols()) == null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether some tile of the call is a one-sample tile computed transposed (weights as the right operand). */
@@ -407,19 +432,60 @@ final class FastConvolution {
         return out;
     }
 
+    /**
+     * Forward patches written straight into the packed layout the kernels' prepared-B product reads
+     * ({@link Kernels#patchPanels}, {@link PackedPatches}) instead of im2col and the GEMM's own packing;
+     * {@code -Dconvnet4j.conv.packedPatches=false} keeps the two copies (same bits; for A/B runs).
+     */
+    static volatile boolean packedPatches = !"false".equals(System.getProperty("convnet4j.conv.packedPatches"));
+
+    /**
+     * {@link #tileProduct} of a one-sample tile with its patches written once, into {@code panels}' layout: the same
+     * bias, the same products (the packed values are those the GEMM's packing of im2col would hold), the same bits.
+     * The weights are packed by the product itself (a few-rows left operand, 37-147 K floats for ResNet-50's
+     * 56x56 and 28x28 layers, against a patch matrix of 138-276 K).
+     */
+    private static void packedTileProduct(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
+                                          float[] bias, int g, Tile tile, PanelLayout panels, Scratch scratch,
+                                          float[] out, int cOff, int ldc) {
+        int kk = d.patch();
+        int t = tile.cols();
+        float[] buf = scratch.col((int) panels.size(kk, t));
+        if (threadedGemm && parallelIm2col && (long) kk * t >= IM2COL_PARALLEL) {
+            int perChannel = d.kh() * d.kw() * t;
+            int tasks = Math.min(d.cg(), Math.max(1, (int) ((long) d.cg() * perChannel / IM2COL_TASK)));
+            k.parallelFor(tasks, task -> PackedPatches.write(d, xd, tile.b0(), g, tile.r0(), tile.r1(), panels, buf,
+                    (int) ((long) d.cg() * task / tasks), (int) ((long) d.cg() * (task + 1) / tasks)));
+        } else {
+            PackedPatches.write(d, xd, tile.b0(), g, tile.r0(), tile.r1(), panels, buf, 0, d.cg());
+        }
+        float beta = fillBias(d, bias, g, out, cOff, ldc, t);
+        PreparedMatrix patches = new PreparedMatrix(false, kk, t, 1f, buf, 0, t, buf);
+        if (threadedGemm) {
+            k.sgemmPreparedBThreaded(false, d.fg(), wd, g * d.fg() * kk, kk, patches, beta, out, cOff, ldc);
+        } else {
+            k.sgemmPreparedB(false, d.fg(), wd, g * d.fg() * kk, kk, patches, beta, out, cOff, ldc);
+        }
+    }
+
+    /** Each output row of the tile set to its filter's bias: beta 1 for the product then, else 0 (nothing written). */
+    private static float fillBias(ConvDims d, float[] bias, int g, float[] out, int cOff, int ldc, int t) {
+        if (bias == null) {
+            return 0f;
+        }
+        for (int fo = 0; fo < d.fg(); fo++) {
+            int row = cOff + fo * ldc;
+            java.util.Arrays.fill(out, row, row + t, bias[g * d.fg() + fo]);
+        }
+        return 1f;
+    }
+
     /** out[fg x T] (rows ldc apart) = bias + W_g · patches. */
     private static void tileProduct(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, PreparedMatrix[] weights,
                                     float[] bias, int g, float[] src, int srcOff, int ld, int t, float[] out,
                                     int cOff, int ldc) {
         int kk = d.patch();
-        float beta = 0f;
-        if (bias != null) {
-            for (int fo = 0; fo < d.fg(); fo++) {
-                int row = cOff + fo * ldc;
-                java.util.Arrays.fill(out, row, row + t, bias[g * d.fg() + fo]);
-            }
-            beta = 1f;
-        }
+        float beta = fillBias(d, bias, g, out, cOff, ldc, t);
         if (weights != null) {
             preparedGemm(k, threadedGemm, weights[g], t, src, srcOff, ld, beta, out, cOff, ldc);
         } else {
@@ -690,12 +756,12 @@ final class FastConvolution {
     }
 
     /** The first output column q whose input column {@code colOff + q*sw} is >= 0 (at most ow). */
-    private static int firstInside(int colOff, int sw, int ow) {
+    static int firstInside(int colOff, int sw, int ow) {
         return colOff >= 0 ? 0 : Math.min(ow, ceilDiv(-colOff, sw));
     }
 
     /** One past the last output column q whose input column {@code colOff + q*sw} is < w. */
-    private static int endInside(int colOff, int sw, int ow, int w) {
+    static int endInside(int colOff, int sw, int ow, int w) {
         return colOff > w - 1 ? 0 : Math.min(ow, (w - 1 - colOff) / sw + 1);
     }
 

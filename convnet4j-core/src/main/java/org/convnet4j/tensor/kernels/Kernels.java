@@ -303,6 +303,19 @@ public interface Kernels {
     }
 
     /**
+     * The layout in which {@link #sgemmPreparedB} reads a prepared right operand op(B) [k x n] for an {@code m}-row
+     * left operand without touching {@code b} itself, or null when it would read B unpacked (then the prepared form
+     * must hold B in {@code a}). A convolution writes its patch matrix (im2col) straight into this layout and so
+     * copies it once instead of twice (im2col, then the GEMM's own packing): build
+     * {@code new PreparedMatrix(false, k, n, 1f, buf, 0, n, buf)} over the written buffer and pass it to
+     * {@link #sgemmPreparedB} with the same m; the products have exactly the bits of the call with B unpacked. The
+     * scalar kernels pack nothing: null.
+     */
+    default PanelLayout patchPanels(int m, int k, int n) {
+        return null;
+    }
+
+    /**
      * Whether an {@code m x n} product fills this implementation's register tiles clearly better computed as
      * its transpose ({@code n x m}): a batch-1 convolution over a 7x7 map is a GEMM 49 columns wide, which a
      * 48-column tile covers with two tiles, the second almost empty. The scalar kernels have no tiles: false.

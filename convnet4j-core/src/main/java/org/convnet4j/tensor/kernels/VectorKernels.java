@@ -115,6 +115,19 @@ final class VectorKernels implements Kernels {
         gemm.sgemmPreparedB(transA, m, a, aOff, lda, b, beta, c, cOff, ldc, gemm.threads());
     }
 
+    /**
+     * The layout {@link VectorGemm#packForFewRowsB} writes (NR-wide panels, KC-deep slices), for exactly the products
+     * whose prepared-B call reads it ({@link VectorGemm#sgemmPreparedB}: the few-rows path); null for the others.
+     */
+    @Override
+    public PanelLayout patchPanels(int m, int k, int n) {
+        if (!VectorGemm.FEW_ROWS || m == 0 || n == 0 || k == 0 || !VectorGemm.isFewRows(m, k)
+                || (long) VectorGemm.roundUp(n, VectorGemm.NR) * k > VectorGemm.PREPARED_MAX_PACKED_A) {
+            return null;
+        }
+        return new PanelLayout(VectorGemm.NR, VectorGemm.KC);
+    }
+
     @Override
     public boolean fillsBetterTransposed(int m, int n) {
         double asIs = filled(m, VectorGemm.MR) * filled(n, VectorGemm.NR);

@@ -634,7 +634,7 @@ final class OnnxFolding {
             case "Pad" -> OnnxResampling.pad(n, a, opset);
             case "Clip" -> OnnxResampling.clip(n, a, opset);
             case "Erf" -> OnnxResampling.erf(x);
-            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" -> OnnxWindows.eval(n, a);
+            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "BatchNormalization" -> OnnxWindows.eval(n, a);
             case "ConstantOfShape" -> {
                 long[] d = requiredLongs(n, a, 0, "shape");
                 Attribute v = n.attributes().get("value");

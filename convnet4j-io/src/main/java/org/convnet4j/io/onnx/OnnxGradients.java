@@ -134,7 +134,7 @@ final class OnnxGradients {
             case "Cast" -> out.set(0, y.integer() ? new double[in.get(0).v().length] : g.clone());
             case "Pow" -> pow(in.get(0), in.get(1), y, g, out);
             case "Max", "Min", "Sum", "Mean" -> variadic(op, in, y, g, out);
-            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" ->
+            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "BatchNormalization" ->
                     OnnxWindows.backward(n, in, g, out);
             case "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos" ->
                     out.set(0, unary(op, in.get(0), y, g));
