@@ -103,6 +103,17 @@ class OnnxMlTest {
     }
 
     @Test
+    void rowsOfTheWrongWidthAreOneLineNamingTheFile() throws IOException {
+        Path file = resource("linear_svc/model.onnx");
+        OnnxProgram p = OnnxImporter.importProgram(OnnxReader.readModel(file), file.toString());
+        TensorData five = new OnnxFolding.Arr(OnnxModel.FLOAT, new long[] {2, 5}, new double[10]).data("input");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.run(List.of(five)));
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("5"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void aClassifierHasNoBackwardPassAndSaysWhy() throws IOException {
         Path file = resource("logreg_softmax/model.onnx");
         OnnxProgram p = OnnxImporter.importProgram(OnnxReader.readModel(file), file.toString());
