@@ -2,9 +2,16 @@
 //   java --add-modules jdk.incubator.vector -cp convnet4j.jar bench/ServeLoadTool.java models DIR
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
-//   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH   (reads "SECONDS" lines, prints images/s each;
-//            "warm WINDOW MAX [MIN]" lines: windows of at least WINDOW s until the speed is stable, with at least
-//            MIN images (default 50) in each of the last three windows, or MAX s; prints the windows)
+//   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH [THREADS CAP FORM BODY_DIR]
+//            (reads "SECONDS" lines, prints images/s each; "warm WINDOW MAX [MIN]" lines: windows of at least
+//            WINDOW s until the speed is stable, with at least MIN images (default 50) in each of the last three
+//            windows, or MAX s; prints the windows). With THREADS CAP FORM BODY_DIR, the in-process side does what
+//            the server does per request: THREADS threads (as the server's workers) each calling predict with its
+//            kernels capped to CAP threads (0: the kernels' own count), and each batch of BATCH samples built from
+//            the bytes the load test sends: FORM "tensor" (no bytes: one ready tensor, as without these arguments),
+//            "json1"/"json8"/"bin1"/"bin8" (BATCH/S request bodies of S samples from BODY_DIR parsed by the server's
+//            parser, their samples copied into one batch, and each answer cut out and encoded as the server encodes
+//            it), "picture1" (BATCH decodes of BODY_DIR/picture.png, the model's preprocessing, the top 5 of each)
 //   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
 //            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
@@ -42,7 +49,8 @@ public class ServeLoadTool {
             }
             case "baseline" -> baseline(Path.of(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
             case "bodies" -> bodies(Path.of(args[1]), Path.of(args[2]));
-            case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 6
+                    ? new Like(Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5], Path.of(args[6])) : null);
             case "parse" -> parse(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]));
             default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop");
         }
@@ -74,11 +82,28 @@ public class ServeLoadTool {
         return images / ((System.nanoTime() - t0) / 1e9);
     }
 
-    /** One warm model; each stdin line "SECONDS" runs predict that long and prints images/s. */
-    static void baselineLoop(Path file, int batch) throws Exception {
+    /**
+     * How the in-process side mirrors the server (see the header): threads, their kernel cap, and the form the
+     * samples arrive in. {@code form} is the load test's mix name ("tensor", "json1", "bin8", "picture1", ...).
+     */
+    record Like(int threads, int cap, String form, Path dir) {
+    }
+
+    /**
+     * One warm model; each stdin line "SECONDS" runs predict that long and prints images/s. With {@code like}
+     * (null: one thread, one ready tensor), {@code like.threads} threads run, each building its batches from
+     * bytes as {@link #step} does.
+     */
+    static void baselineLoop(Path file, int batch, Like like) throws Exception {
         SavedModel saved = ModelFiles.read(file);
         Shape in = saved.model().inputShapes().get(0);
         Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
+        java.util.function.IntSupplier once = like == null ? () -> {
+            saved.model().predict(x);
+            return batch;
+        } : step(saved, batch, like);
+        int threads = like == null ? 1 : like.threads();
+        int cap = like == null ? -1 : like.cap();
         java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         String line;
         while ((line = commands.readLine()) != null) {
@@ -90,16 +115,124 @@ public class ServeLoadTool {
                 while (!warm.done()) {
                     double seconds = warm.nextWindow(window);
                     long t0 = System.nanoTime();
-                    double rate = imagesPerSecond(saved.model(), x, seconds);
+                    double rate = imagesPerSecond(once, threads, cap, seconds);
                     double took = (System.nanoTime() - t0) / 1e9;
                     warm.add(rate, took, rate * took);
                 }
                 System.out.println(warm);
             } else {
-                System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(saved.model(), x, Double.parseDouble(w[0])));
+                System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(once, threads, cap, Double.parseDouble(w[0])));
             }
             System.out.flush();
         }
+    }
+
+    /** {@code threads} threads (kernels capped to {@code cap} unless negative) running {@code once} for the time. */
+    static double imagesPerSecond(java.util.function.IntSupplier once, int threads, int cap, double seconds)
+            throws InterruptedException {
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        java.util.concurrent.atomic.AtomicLong images = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] t = new Thread[threads];
+        for (int i = 0; i < threads; i++) {
+            t[i] = new Thread(() -> {
+                if (cap >= 0) {
+                    org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
+                }
+                try {
+                    long n = 0;
+                    while (System.nanoTime() < end) {
+                        n += once.getAsInt();
+                    }
+                    images.addAndGet(n);
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            });
+            t[i].start();
+        }
+        for (Thread thread : t) {
+            thread.join();
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("in-process predict failed", failed.get());
+        }
+        return images.get() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * One batch of {@code batch} samples from bytes, as the server handles it, returning the samples predicted:
+     * v2 bodies parsed by the server's parser, copied into one batch (as its batcher copies requests), the answer
+     * cut per request and encoded as the server encodes it; or pictures decoded (Images.read, the server's
+     * decoder), prepared by the model's preprocessing, batched, and each answered with its top 5.
+     */
+    static java.util.function.IntSupplier step(SavedModel saved, int batch, Like like) throws Exception {
+        Model model = saved.model();
+        Shape in = model.inputShapes().get(0);
+        String form = like.form();
+        if (form.equals("tensor")) {
+            Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
+            return () -> {
+                model.predict(x);
+                return batch;
+            };
+        }
+        if (form.startsWith("picture")) {
+            byte[] png = Files.readAllBytes(like.dir().resolve("picture.png"));
+            org.convnet4j.model.ImageClassifier classifier = new org.convnet4j.model.ImageClassifier(model,
+                    saved.preprocessing());
+            return () -> {
+                Tensor x = Tensor.zeros(in.prepend(batch));
+                for (int i = 0; i < batch; i++) {
+                    Tensor p;
+                    try {
+                        p = saved.preprocessing().apply(org.convnet4j.image.Images.read(png, "picture", 100_000_000L));
+                    } catch (org.convnet4j.image.ImageFormatException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    System.arraycopy(p.data(), 0, x.data(), i * p.size(), p.size());
+                }
+                Tensor y = model.predict(x);
+                int per = y.size() / batch;
+                int answered = 0;
+                for (int i = 0; i < batch; i++) {
+                    answered += classifier.classificationsOf(y.data(), i * per).topK(5).size() > 0 ? 1 : 0;
+                }
+                return answered;
+            };
+        }
+        boolean binary = form.startsWith("bin");
+        int samples = Integer.parseInt(form.replaceAll("\\D", ""));
+        String name = "valid" + samples + (binary ? ".bin" : ".json");
+        byte[] body = Files.readAllBytes(like.dir().resolve(name));
+        int jsonLength = binary ? Integer.parseInt(Files.readString(like.dir().resolve(name + ".len")).trim()) : -1;
+        if (batch % samples != 0) {
+            throw new IllegalArgumentException("batch " + batch + " is not a whole number of " + samples + "-sample bodies");
+        }
+        int bodies = batch / samples;
+        return () -> {
+            Tensor x = Tensor.zeros(in.prepend(batch));
+            int off = 0;
+            InferenceProtocol.OutputFormat format = null;
+            for (int i = 0; i < bodies; i++) {
+                InferenceProtocol.Request r = InferenceProtocol.parseRequest(body, jsonLength, in, 64);
+                System.arraycopy(r.input().data(), 0, x.data(), off, r.input().size());
+                off += r.input().size();
+                format = r.outputFormat();
+            }
+            Tensor y = model.predict(x);
+            int per = y.size() / batch;
+            Shape outSample = y.shape().dropFirst();
+            int bytes = 0;
+            for (int i = 0; i < bodies; i++) {
+                float[] d = new float[samples * per];
+                System.arraycopy(y.data(), i * samples * per, d, 0, d.length);
+                bytes += InferenceProtocol.encodeResponse("m", null, Tensor.wrap(d, outSample.prepend(samples)), format)
+                        .body().length;
+            }
+            return bytes > 0 ? batch : 0;
+        };
     }
 
     /**

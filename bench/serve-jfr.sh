@@ -29,7 +29,7 @@ jcmd $P JFR.start name=serve settings=profile >/dev/null
 rps=$(drive 15 | awk '$1 == "rps" { print $2 }')
 jcmd $P JFR.dump name=serve filename="$JFR" >/dev/null
 echo "max batch $MB, concurrency $C, $MIX: requests/s $rps, load $(cut -d' ' -f1 /proc/loadavg), recording $JFR"
-jfr print --events jdk.ExecutionSample "$JFR" | python3 -c '
+jfr print --stack-depth 64 --events jdk.ExecutionSample "$JFR" | python3 -c '
 import re, sys, collections
 events = sys.stdin.read().split("jdk.ExecutionSample {")[1:]
 areas = [("forward pass (nn, tensor, ops, kernels)", r"org\.convnet4j\.(nn|tensor|ops)\."),
@@ -51,7 +51,7 @@ for title, c, k in (("thread", thread, 6), ("area", area, 10), ("top frame", top
 '
 # allocation per request: each thread's allocated-bytes counter at the recording's first and last chunk, and the
 # sampled allocation sites (weight = bytes the sample stands for)
-jfr print --events jdk.ThreadAllocationStatistics,jdk.ObjectAllocationSample "$JFR" | RPS="$rps" python3 -c '
+jfr print --stack-depth 64 --events jdk.ThreadAllocationStatistics,jdk.ObjectAllocationSample "$JFR" | RPS="$rps" python3 -c '
 import os, re, sys, collections
 text = sys.stdin.read()
 requests = max(1.0, float(os.environ["RPS"] or 0) * 15)

@@ -3,6 +3,8 @@
 --   MIX "json1", "json8": valid v2 inference of 1 or 8 samples in JSON;
 --   MIX "bin1", "bin8":   the same through the binary tensor data extension (JSON header + raw FP32, answered
 --                         in binary too);
+--   MIX "picture", "picture1": every request the valid 320x240 picture (picture.png) to /predictions/MODEL (decode, the
+--                  model's preprocessing, top 5);
 --   MIX "soak":  70% valid (of all requests: 65% v2 inference, 5% a valid 320x240 picture to /predictions), and 30% spread over a wrong shape, broken JSON, INT8 data, an unknown model,
 --                a broken picture and a metrics scrape, so that error paths run under load too.
 --   MIX "soakbig": the same with the 5% pictures a 1600x1200 RGB picture (large.png, large to decode), for a server
@@ -42,7 +44,9 @@ function init(args)
     picture = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. file))
   end
   local kind, samples = string.match(mix, "^(%a+)(%d)$")
-  if kind == "json" then
+  if mix == "picture" or kind == "picture" then
+    valid = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. "/picture.png"))
+  elseif kind == "json" then
     valid = wrk.format("POST", infer, json, read(dir .. "/valid" .. samples .. ".json"))
   elseif kind == "bin" then
     local headers = {["Content-Type"] = "application/octet-stream",

@@ -16,7 +16,9 @@ import org.convnet4j.nn.Parameter;
  * values took before the float32 route). For comparison, the same multiply-adds on the float layers: x [8, 3, 32,
  * 64] -> Conv 2-D 8 filters 3x3 pad 1 -> Relu -> MaxPool 2x2 -> Flatten [8, 4096] -> Gemm [8, 10]. Every figure is
  * process CPU time (every thread: the kernels' pool too) per pass, the median of R measurements of P passes each
- * (default 100; P / 10 for the double loops) after W warm-up measurements: {@code TypedSpeed W R [P]}.
+ * (default 100; P / 10 for the double loops) after W warm-up measurements: {@code TypedSpeed W R [P]}. Last, a
+ * 3-D decoder step on FLOAT values (ConvTranspose 8 -> 4 channels, kernel 3, stride 2, [8, 8, 4, 8, 8] to
+ * [8, 4, 8, 16, 16], Relu, Flatten, Gemm to 10), P passes per measurement.
  *
  * <p>Not part of the build. Run (see docs/ONNX.md, "Speed of the typed path"):
  * <pre>
@@ -141,6 +143,29 @@ public final class TypedSpeed {
             report(type == OnnxModel.FLOAT ? "typed FLOAT (float32 route)" : "typed DOUBLE (double loops)", t, macs,
                     layers, macs2);
         }
+        // a 3-D decoder step: ConvTranspose 8 -> 4 channels, kernel 3, stride 2 (pads 1, output_padding 1) from
+        // [8, 8, 4, 8, 8] to [8, 4, 8, 16, 16], Relu, Flatten, Gemm to 10; FLOAT values
+        SplittableRandom r3 = new SplittableRandom(13);
+        long[] ones = {1, 1, 1, 1, 1, 1};
+        List<Node> dec = List.of(
+                new Node("up", "ConvTranspose", "", List.of("x", "W", "B"), List.of("c"), Map.of("pads",
+                        ints("pads", ones), "strides", ints("strides", 2, 2, 2), "output_padding",
+                        ints("output_padding", 1, 1, 1))),
+                new Node("relu", "Relu", "", List.of("c"), List.of("r"), Map.of()),
+                new Node("flat", "Flatten", "", List.of("r"), List.of("f"), Map.of()),
+                new Node("fc", "Gemm", "", List.of("f", "F", "C"), List.of("y"), Map.of("transB",
+                        new Attribute("transB", Attribute.INT, 0, 1, null, null, null, null, null))));
+        OnnxModel.Model m3 = new OnnxModel.Model(8, Map.of("", 13L), "decoder", "", new OnnxModel.Graph("decoder", dec,
+                List.of(rnd("W", r3, OnnxModel.FLOAT, 8, 4, 3, 3, 3), rnd("B", r3, OnnxModel.FLOAT, 4),
+                        rnd("F", r3, OnnxModel.FLOAT, 10, 8192), rnd("C", r3, OnnxModel.FLOAT, 10)),
+                List.of(new ValueInfo("x", OnnxModel.FLOAT, new long[] {8, 8, 4, 8, 8}, true)),
+                List.of(new ValueInfo("y", OnnxModel.FLOAT, new long[] {8, 10}, true)), List.of()));
+        OnnxProgram p3 = OnnxImporter.importProgram(m3, "decoder");
+        System.out.println(p3);
+        double macs3 = 8 * (256.0 * 8 * 4 * 27 + 8192 * 10);
+        double[] t3 = measure(p3, rnd("x", r3, OnnxModel.FLOAT, 8, 8, 4, 8, 8), data("dy", OnnxModel.FLOAT, g, 8, 10),
+                p3.parameters(), warm, reps, passes);
+        report("typed FLOAT ConvTranspose decoder", t3, macs3, layers, macs2);
     }
 
     static void report(String what, double[] t, double macs, double[] layers, double layerMacs) {

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.model.ModelFiles;
@@ -120,9 +121,24 @@ class TransferCommandTest {
         JsonObject chosen = o.getAsJsonArray("phases").get(0).getAsJsonObject();
         assertTrue(o.get("refit").getAsBoolean(), o.toString());
         JsonObject refit = o.getAsJsonArray("refit_phases").get(0).getAsJsonObject();
-        assertEquals(chosen.get("best_epoch").getAsInt(), refit.get("epochs").getAsInt(), o.toString());
+        assertEquals(chosen.get("kept_epoch").getAsInt(), refit.get("epochs").getAsInt(), o.toString());
         assertEquals(chosen.get("epochs").getAsInt() + refit.get("epochs").getAsInt(), o.getAsJsonArray("history").size());
         assertTrue(o.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"), o.toString());
+        // each phase carries its own epochs (numbered from 1 in the phase), the epoch kept and why
+        com.google.gson.JsonArray epochs = chosen.getAsJsonArray("history");
+        assertEquals(chosen.get("epochs").getAsInt(), epochs.size(), o.toString());
+        for (int i = 0; i < epochs.size(); i++) {
+            JsonObject e = epochs.get(i).getAsJsonObject();
+            assertEquals(i + 1, e.get("epoch").getAsInt(), o.toString());
+            for (String k : List.of("train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr")) {
+                assertTrue(e.has(k), k + " in " + e);
+            }
+        }
+        JsonObject kept = epochs.get(chosen.get("kept_epoch").getAsInt() - 1).getAsJsonObject();
+        assertEquals(chosen.get("val_loss").getAsDouble(), kept.get("val_loss").getAsDouble(), 1e-12, o.toString());
+        assertTrue(chosen.get("kept_because").getAsString().startsWith("lowest validation loss"), o.toString());
+        assertEquals(refit.get("epochs").getAsInt(), refit.getAsJsonArray("history").size(), o.toString());
+        assertFalse(refit.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"), o.toString());
         assertTrue(Files.size(plots.resolve("transfer-curves.png")) > 0);
         assertTrue(four.err().contains("  epoch 1/2  train loss"), four.err());
     }

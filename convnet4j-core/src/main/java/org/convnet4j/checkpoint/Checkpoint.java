@@ -101,10 +101,29 @@ public final class Checkpoint {
 
     /** As {@link #save(Path, Checkpoint)}; tests pass a stream wrapper that fails midway. */
     static void save(Path file, Checkpoint checkpoint, UnaryOperator<OutputStream> wrap) throws IOException {
+        Map<String, Tensor> tensors = tensors(checkpoint);
+        SafeTensors.write(file, tensors, metadata(checkpoint, tensors), wrap);
+    }
+
+    /**
+     * The bytes {@link #save(Path, Checkpoint)} puts in a file, written to {@code out} (flushed, not closed): for
+     * callers that make the file atomic themselves on another file system (a temporary name there, then a rename),
+     * with no copy staged on the local disk.
+     */
+    public static void write(OutputStream out, Checkpoint checkpoint) throws IOException {
+        Map<String, Tensor> tensors = tensors(checkpoint);
+        SafeTensors.write(out, tensors, metadata(checkpoint, tensors));
+    }
+
+    private static Map<String, Tensor> tensors(Checkpoint checkpoint) {
         Map<String, Tensor> tensors = new LinkedHashMap<>(checkpoint.parameters);
         for (Map.Entry<String, Tensor> e : checkpoint.optimizerState.entrySet()) {
             tensors.put(OPTIMIZER_PREFIX + e.getKey(), e.getValue());
         }
+        return tensors;
+    }
+
+    private static Map<String, String> metadata(Checkpoint checkpoint, Map<String, Tensor> tensors) throws IOException {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(KEY_FORMAT, FORMAT);
         metadata.put(KEY_VERSION, Integer.toString(FORMAT_VERSION));
@@ -112,7 +131,7 @@ public final class Checkpoint {
         metadata.put(KEY_DESCRIPTION, description);
         metadata.put(KEY_SHA256, SafeTensors.dataSha256(tensors));
         metadata.put(KEY_DESCRIPTION_SHA256, descriptionSha256(description));
-        SafeTensors.write(file, tensors, metadata, wrap);
+        return metadata;
     }
 
     // ---- loading --------------------------------------------------------------------------------

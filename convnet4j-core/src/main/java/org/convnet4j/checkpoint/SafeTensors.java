@@ -461,14 +461,25 @@ public final class SafeTensors {
     static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata,
                       UnaryOperator<OutputStream> wrap) throws IOException {
         byte[] header = headerBytes(tensors, metadata);
-        AtomicFiles.write(file, raw -> {
-            OutputStream out = new BufferedOutputStream(wrap.apply(raw), 1 << 16);
-            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
-            out.write(length.array());
-            out.write(header);
-            forEachDataChunk(tensors, chunk -> out.write(chunk.array(), 0, chunk.limit()));
-            out.flush();
-        });
+        AtomicFiles.write(file, raw -> writeTo(wrap.apply(raw), header, tensors));
+    }
+
+    /**
+     * The bytes {@link #write(Path, Map, Map)} puts in a file, written to {@code out} (flushed, not closed): for
+     * writers that make the file atomic on another file system (Spark's checkpoints on HDFS).
+     */
+    public static void write(OutputStream out, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        writeTo(out, headerBytes(tensors, metadata), tensors);
+    }
+
+    private static void writeTo(OutputStream raw, byte[] header, Map<String, Tensor> tensors) throws IOException {
+        OutputStream out = new BufferedOutputStream(raw, 1 << 16);
+        ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
+        out.write(length.array());
+        out.write(header);
+        forEachDataChunk(tensors, chunk -> out.write(chunk.array(), 0, chunk.limit()));
+        out.flush();
     }
 
     /** Hex SHA-256 of the data buffer that {@link #write} produces for these tensors. */

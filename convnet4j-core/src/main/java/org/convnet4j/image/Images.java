@@ -433,6 +433,10 @@ public final class Images {
             }
             return Tensor.wrap(d, 1, h, w);
         }
+        float[] direct = rgbSamples(cm, raster, w, h);
+        if (direct != null) {
+            return Tensor.wrap(direct, 3, h, w);
+        }
         int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
         float[] d = new float[3 * w * h];
         int plane = w * h;
@@ -443,6 +447,74 @@ public final class Images {
             d[2 * plane + i] = p & 0xff;
         }
         return Tensor.wrap(d, 3, h, w);
+    }
+
+    /**
+     * The red, green and blue planes of an image whose pixels are 8-bit sRGB samples, read straight from its
+     * raster: bytes interleaved in any order, with or without alpha (what PNG and JPEG decode to), or packed in ints
+     * (TYPE_INT_RGB, _ARGB, _BGR). For these {@code getRGB} returns the stored samples unchanged, only through
+     * several colour-model calls per pixel, which were most of the CPU of the server's picture endpoint for a
+     * 320x240 picture (docs/SERVING.md). Null for anything else (other colour spaces, other sample sizes,
+     * premultiplied alpha, several banks): {@code getRGB} then converts.
+     */
+    static float[] rgbSamples(ColorModel cm, Raster raster, int w, int h) {
+        if (!cm.getColorSpace().isCS_sRGB() || cm.getNumColorComponents() != 3 || cm.isAlphaPremultiplied()) {
+            return null;
+        }
+        for (int i = 0; i < cm.getNumComponents(); i++) {
+            if (cm.getComponentSize(i) != 8) {
+                return null;
+            }
+        }
+        int plane = w * h;
+        int tx = raster.getSampleModelTranslateX();
+        int ty = raster.getSampleModelTranslateY();
+        if (cm instanceof java.awt.image.ComponentColorModel
+                && raster.getSampleModel() instanceof java.awt.image.ComponentSampleModel sm
+                && raster.getDataBuffer() instanceof java.awt.image.DataBufferByte db && db.getNumBanks() == 1
+                && sm.getNumBands() == cm.getNumComponents()) {
+            byte[] data = db.getData();
+            int ps = sm.getPixelStride();
+            int r0 = sm.getBandOffsets()[0];
+            int g0 = sm.getBandOffsets()[1];
+            int b0 = sm.getBandOffsets()[2];
+            float[] d = new float[3 * plane];
+            for (int y = 0; y < h; y++) {
+                // the pixel's first byte; ComponentSampleModel.getOffset(x, y) would add band 0's offset
+                int at = db.getOffset() + (y - ty) * sm.getScanlineStride() - tx * ps;
+                int row = y * w;
+                for (int x = 0; x < w; x++, at += ps) {
+                    d[row + x] = data[at + r0] & 0xff;
+                    d[plane + row + x] = data[at + g0] & 0xff;
+                    d[2 * plane + row + x] = data[at + b0] & 0xff;
+                }
+            }
+            return d;
+        }
+        if (cm instanceof java.awt.image.DirectColorModel dcm
+                && raster.getSampleModel() instanceof java.awt.image.SinglePixelPackedSampleModel sm
+                && raster.getDataBuffer() instanceof java.awt.image.DataBufferInt db && db.getNumBanks() == 1) {
+            int[] data = db.getData();
+            int rs = Integer.numberOfTrailingZeros(dcm.getRedMask());
+            int gs = Integer.numberOfTrailingZeros(dcm.getGreenMask());
+            int bs = Integer.numberOfTrailingZeros(dcm.getBlueMask());
+            if (dcm.getRedMask() != 0xff << rs || dcm.getGreenMask() != 0xff << gs || dcm.getBlueMask() != 0xff << bs) {
+                return null;
+            }
+            float[] d = new float[3 * plane];
+            for (int y = 0; y < h; y++) {
+                int at = db.getOffset() + sm.getOffset(-tx, y - ty);
+                int row = y * w;
+                for (int x = 0; x < w; x++) {
+                    int p = data[at + x];
+                    d[row + x] = (p >>> rs) & 0xff;
+                    d[plane + row + x] = (p >>> gs) & 0xff;
+                    d[2 * plane + row + x] = (p >>> bs) & 0xff;
+                }
+            }
+            return d;
+        }
+        return null;
     }
 
     private static Tensor fromPalette(IndexColorModel cm, Raster raster, int w, int h) {

@@ -43,7 +43,8 @@ import org.convnet4j.train.optim.Sgd;
  * included) run in inference mode, so frozen batch norm keeps its running statistics; frozen leading layers are
  * computed once per phase ({@link TransferTraining}'s prefix cache).
  *
- * <p>The validation data is a seeded split of the training data ({@link FineTuneSettings#validationFraction}).
+ * <p>The validation data is a seeded split of the training data stratified by class ({@link #validationSplit},
+ * {@link FineTuneSettings#validationFraction}).
  * With {@link FineTuneSettings#refit} (the default), the split only chooses the epoch counts: the model is then
  * put back to its starting weights and trained again on all the training data, validation pictures included, for
  * the kept epochs of each kept phase (no early stopping, nothing held out), as Keras' and scikit-learn's users do
@@ -156,7 +157,7 @@ public final class FineTuning {
         requireClassCount(plan.model(), train);
         long start = System.nanoTime();
         Map<String, Tensor> initial = snapshot(plan.model());
-        Datasets.Split split = Datasets.split(train, settings.validationFraction(), settings.seed());
+        Datasets.Split split = validationSplit(train, settings);
         Result chosen = fit(plan, split.train(), split.validation(), settings, log, listeners, progress);
         if (!settings.refit()) {
             return chosen;
@@ -181,6 +182,25 @@ public final class FineTuning {
         }
         return new Result(plan.model(), chosen.history(), chosen.phases(), chosen.validationAccuracy(),
                 chosen.validationLoss(), chosen.validation(), (System.nanoTime() - start) / 1e9, refit);
+    }
+
+    /**
+     * The validation split that chooses the epochs and decides whether the tuning is kept: {@link
+     * FineTuneSettings#validationFraction} of {@code train}, stratified by class and seeded with {@link
+     * FineTuneSettings#seed} ({@link Datasets#stratifiedSplit}, the split {@code train} and {@code fuse} use): each
+     * class's count in it is its share within one picture, and every class keeps a training picture.
+     *
+     * @throws IllegalArgumentException when no class has two pictures to give one to validation
+     */
+    public static Datasets.Split validationSplit(Dataset train, FineTuneSettings settings) {
+        try {
+            return Datasets.stratifiedSplit(train, settings.validationFraction(), settings.seed());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("fine-tuning's validation split (" + Transfer.number(
+                    settings.validationFraction()) + " of the training pictures): " + train.size() + " pictures in "
+                    + train.numClasses() + " classes cannot give one without taking a class's only picture; give at"
+                    + " least two pictures of a class", e);
+        }
     }
 
     /**

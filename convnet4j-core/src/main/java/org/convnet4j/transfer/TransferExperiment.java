@@ -12,12 +12,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.data.Datasets;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.History;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.optim.Adam;
@@ -97,12 +97,22 @@ public final class TransferExperiment {
     public record Row(String target, int perClass, String caseLabel, String description, double accuracy,
                       double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
                       List<Integer> heldOutRightPerFold, int heldOutFoldsKeepingTuning, List<String> frozen,
-                      List<FineTuning.Phase> phases, List<FineTuning.Phase> refit) {
+                      List<FineTuning.Phase> phases, List<FineTuning.Phase> refit, History history) {
         public Row {
             heldOutRightPerFold = List.copyOf(heldOutRightPerFold);
             frozen = List.copyOf(frozen);
             phases = List.copyOf(phases);
             refit = List.copyOf(refit);
+            history = history == null ? new History() : history;
+        }
+
+        /** A row with its phases but without their per-epoch history. */
+        public Row(String target, int perClass, String caseLabel, String description, double accuracy,
+                   double heldOutAccuracy, int heldOutAnswers, double seconds, int epochs, double heldOutSeconds,
+                   List<Integer> heldOutRightPerFold, int heldOutFoldsKeepingTuning, List<String> frozen,
+                   List<FineTuning.Phase> phases, List<FineTuning.Phase> refit) {
+            this(target, perClass, caseLabel, description, accuracy, heldOutAccuracy, heldOutAnswers, seconds, epochs,
+                    heldOutSeconds, heldOutRightPerFold, heldOutFoldsKeepingTuning, frozen, phases, refit, null);
         }
 
         /** A row without its phases (a case not trained by gradient, or a report read back without them). */
@@ -113,43 +123,19 @@ public final class TransferExperiment {
                     heldOutSeconds, heldOutRightPerFold, heldOutFoldsKeepingTuning, List.of(), List.of(), List.of());
         }
 
+        /** The case's gradient training phase by phase with each phase's epochs (empty for Cases 0 and 1). */
+        public TransferHistory transferHistory() {
+            return phases.isEmpty() ? TransferHistory.empty() : TransferHistory.of(frozen, phases, refit, history);
+        }
+
         /**
-         * What the case's training did, one line per phase: what was frozen and trained, the rate, the epochs run of
-         * the most allowed and whether early stopping ended it, the epoch kept; for Cases 2 and 3 whether the tuned
-         * weights were kept over the head and why ({@link FineTuning#keepReason}); then the refit. Empty for Cases 0
-         * and 1.
+         * What the case's training did, one line per phase ({@link TransferHistory#summaryLines}): what was frozen
+         * and trained, the rate, the epochs run of the most allowed and whether early stopping ended it, the epoch
+         * kept; for Cases 2 and 3 whether the tuned weights were kept over the head and why
+         * ({@link FineTuning#keepReason}); then the refit. Empty for Cases 0 and 1.
          */
         public List<String> phaseDetails() {
-            List<String> out = new ArrayList<>();
-            if (phases.isEmpty()) {
-                return out;
-            }
-            out.add("frozen: " + (frozen.isEmpty() ? "nothing" : String.join(", ", frozen)));
-            FineTuning.Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
-            for (FineTuning.Phase p : phases) {
-                if (p.convex()) {
-                    out.add(String.format(Locale.ROOT, "phase 1: %s trained as a logistic regression on the frozen"
-                            + " features (no rate, no epochs); validation loss %.4f, accuracy %.4f",
-                            String.join(", ", p.trainedLayers()), p.bestValidationLoss(), p.validationAccuracy()));
-                    continue;
-                }
-                out.add(String.format(Locale.ROOT, "phase %d: %s at %s; %d of at most %d epochs run (%s), epoch %d"
-                        + " kept: validation loss %.4f, accuracy %.4f", p.number(), String.join(", ", p.trainedLayers()),
-                        Transfer.number(p.learningRate()), p.epochs(), p.maxEpochs(),
-                        p.epochs() < p.maxEpochs() ? "early stop at epoch " + p.epochs() : "no early stop",
-                        p.bestEpoch(), p.bestValidationLoss(), p.validationAccuracy()));
-                if (p.number() == 2 && head != null) {
-                    FineTuning.KeepDecision d = FineTuning.keepReason(head, p);
-                    out.add("tuned weights " + (d.kept() ? "kept" : "not kept") + ": " + d.reason());
-                }
-            }
-            if (!refit.isEmpty()) {
-                out.add("refit on all the training pictures: " + refit.stream().map(p -> p.convex() || p.number() == 1
-                        && p.learningRate() == 0 ? "phase 1 (logistic regression)" : "phase " + p.number() + " for "
-                        + p.epochs() + " epochs at " + Transfer.number(p.learningRate()))
-                        .collect(java.util.stream.Collectors.joining(", ")));
-            }
-            return out;
+            return transferHistory().summaryLines();
         }
 
         /** A row without the count of fold runs that kept their fine-tuning (-1). */
@@ -263,6 +249,21 @@ public final class TransferExperiment {
             if (!config.classifiers().isEmpty()) {
                 md.append("\nCase 1's classifiers side by side (default cut):\n\n").append(markdownTable(classifierTable()));
             }
+            StringBuilder epochs = new StringBuilder();
+            for (Row r : rows) {
+                List<String> lines = r.transferHistory().epochLines();
+                if (!lines.isEmpty()) {
+                    epochs.append(r.target()).append(", ").append(r.perClass()).append("/class, case ")
+                            .append(r.description()).append('\n');
+                    lines.forEach(l -> epochs.append("  ").append(l).append('\n'));
+                }
+            }
+            if (epochs.length() > 0) {
+                md.append("\nPer-epoch history of the cases trained by gradient (each phase's epochs on the validation"
+                        + " split, the kept epoch's value in [brackets], then the refit on all the training pictures;"
+                        + " results.json holds the same under rows[].phases[].history):\n\n```\n").append(epochs)
+                        .append("```\n");
+            }
             md.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", seconds));
             return md.toString();
         }
@@ -332,8 +333,9 @@ public final class TransferExperiment {
                 m.put("seconds", r.seconds());
                 if (!r.phases().isEmpty()) {
                     m.put("frozen", r.frozen());
-                    m.put("phases", phaseMaps(r.phases(), true));
-                    m.put("refit", phaseMaps(r.refit(), false));
+                    TransferHistory h = r.transferHistory();
+                    m.put("phases", TransferHistory.tree(h.phases(), true));
+                    m.put("refit", TransferHistory.tree(h.refit(), true));
                     m.put("details", r.phaseDetails());
                 }
                 rs.add(m);
@@ -367,46 +369,6 @@ public final class TransferExperiment {
             root.put("classifiers", cs);
             root.put("seconds", seconds);
             return Json.toPretty(Json.toTree(root));
-        }
-
-        private static List<Object> phaseMaps(List<FineTuning.Phase> phases, boolean validated) {
-            List<Object> out = new ArrayList<>();
-            FineTuning.Phase head = phases.stream().filter(p -> p.number() == 1).findFirst().orElse(null);
-            for (FineTuning.Phase p : phases) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("phase", p.number());
-                m.put("title", p.title());
-                m.put("trained", p.trainedLayers());
-                m.put("learning_rate", p.learningRate());
-                m.put("max_epochs", p.maxEpochs());
-                m.put("epochs", p.epochs());
-                if (validated) {
-                    m.put("kept_epoch", p.bestEpoch());
-                    m.put("early_stop", !p.convex() && p.epochs() < p.maxEpochs());
-                    putNumber(m, "val_loss", p.bestValidationLoss());
-                    putNumber(m, "val_accuracy", p.validationAccuracy());
-                }
-                if (validated && p.number() == 2 && head != null) {
-                    if (p.gained() >= 0) {
-                        m.put("gained_vs_head", p.gained());
-                        m.put("lost_vs_head", p.lost());
-                        m.put("mcnemar_z", p.mcNemarZ());
-                    }
-                    putNumber(m, "loss_gain_vs_head", p.lossGain());
-                    putNumber(m, "loss_gain_se", p.lossGainSe());
-                    FineTuning.KeepDecision d = FineTuning.keepReason(head, p);
-                    m.put("tuning_kept", d.kept());
-                    m.put("keep_reason", d.reason());
-                }
-                out.add(m);
-            }
-            return out;
-        }
-
-        private static void putNumber(Map<String, Object> m, String key, double v) {
-            if (Double.isFinite(v)) {
-                m.put(key, v);
-            }
         }
 
         /** The chart's bars: series "case LABEL", category "similar 10/class", value the test accuracy. */
@@ -486,7 +448,8 @@ public final class TransferExperiment {
                             r.seconds(), epochs, h == null ? 0 : h.seconds(),
                             h == null ? List.of() : h.heldOut().rightPerFold(),
                             h == null ? -1 : h.heldOut().foldsKeepingTuning(),
-                            plan.trainsByGradient() ? plan.frozenLayers() : List.of(), r.phases(), r.refit());
+                            plan.trainsByGradient() ? plan.frozenLayers() : List.of(), r.phases(), r.refit(),
+                            r.history());
                     rows.add(row);
                     log.accept(String.format(Locale.ROOT, "%-28s %4d/class  %-44s test %.3f  held-out %.3f  %6.1f s",
                             t.getKey(), n, desc, r.accuracy(), val, r.seconds()));
@@ -601,7 +564,4 @@ public final class TransferExperiment {
         return acc;
     }
 
-    static Datasets.Split trialSplit(Dataset train, FineTuneSettings s) {
-        return Datasets.split(train, s.validationFraction(), s.seed());
-    }
 }

@@ -1,18 +1,16 @@
 package org.convnet4j.transfer;
 
 import com.google.gson.JsonObject;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.convnet4j.internal.json.Json;
 
 /**
  * What one transfer run did, as {@code convnet4j transfer} reports it: the JSON object of {@code --json} (case,
- * base, data, rates, both phases and the refit, the per-epoch history, frozen and trained layers, sizes, test
- * accuracy, seconds, the output file), the same object without the history as stored in the saved model's
- * description, and the one-line summary. The command only prints these.
+ * base, data, rates, both phases and the refit from {@link TransferHistory} with each phase's own per-epoch
+ * {@code history}, the epoch kept and why and whether the tuning was kept over the head and why, the whole run's
+ * per-epoch {@code history} numbered on, frozen and trained layers, sizes, test accuracy, seconds, the output file),
+ * the same object without the epochs as stored in the saved model's description, and the one-line summary. The
+ * command only prints these.
  *
  * @param outcome      the run ({@link TransferRun#run})
  * @param base         how the base was named (file or zoo name)
@@ -81,10 +79,11 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
             if (plan.headLearningRate() > 0) {
                 result.addProperty("head_learning_rate", plan.headLearningRate());
             }
-            result.add("phases", Json.toTree(phases(outcome.phases())));
+            TransferHistory h = outcome.transferHistory();
+            result.add("phases", Json.toTree(TransferHistory.tree(h.phases(), history)));
             result.addProperty("refit", !outcome.refit().isEmpty());
             if (!outcome.refit().isEmpty()) {
-                result.add("refit_phases", Json.toTree(phases(outcome.refit())));
+                result.add("refit_phases", Json.toTree(TransferHistory.tree(h.refit(), history)));
             }
             result.addProperty("validation_accuracy", outcome.validationAccuracy());
             if (history) {
@@ -99,24 +98,5 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
         result.addProperty("seconds", outcome.seconds());
         result.addProperty("out", out);
         return result;
-    }
-
-    private static List<Map<String, Object>> phases(List<FineTuning.Phase> phases) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (FineTuning.Phase p : phases) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("phase", p.number());
-            m.put("title", p.title());
-            m.put("trained", p.trainedLayers());
-            m.put("learning_rate", p.learningRate());
-            m.put("epochs", p.epochs());
-            if (!Double.isNaN(p.bestValidationLoss())) { // a refit phase has no validation data
-                m.put("best_epoch", p.bestEpoch());
-                m.put("val_loss", p.bestValidationLoss());
-                m.put("val_accuracy", p.validationAccuracy());
-            }
-            out.add(m);
-        }
-        return out;
     }
 }

@@ -30,6 +30,12 @@ public final class TransferRun {
             phases = List.copyOf(phases);
             refit = List.copyOf(refit);
         }
+
+        /** The gradient training phase by phase, each with its epochs (empty for Cases 0 and 1). */
+        public TransferHistory transferHistory() {
+            return phases.isEmpty() ? TransferHistory.empty()
+                    : TransferHistory.of(plan.frozenLayers(), phases, refit, history);
+        }
     }
 
     /** The seed Case 1's shallow classifier is created with (liblinear's logistic regression does not use it). */

@@ -105,6 +105,25 @@ class CheckpointTest {
         assertEquals(SafeTensors.dataSha256(SafeTensors.read(p).tensors()), h.metadata().get("sha256"));
     }
 
+    /** The stream form (Spark's checkpoints on HDFS) writes the very bytes of a saved file, and leaves the stream open. */
+    @Test
+    void writingToAStreamGivesTheBytesOfASavedFile() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(9));
+        boolean[] closed = {false};
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream() {
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        Checkpoint.write(out, sample(9));
+        assertArrayEquals(Files.readAllBytes(p), out.toByteArray());
+        assertFalse(closed[0]);
+        Path q = Files.write(dir.resolve("streamed.c4j"), out.toByteArray());
+        assertEquals(sample(9).description(), Checkpoint.load(q).description());
+    }
+
     @Test
     void checksumCoversTheWholeDataBuffer() throws IOException {
         Path p = dir.resolve("model.c4j");

@@ -1,6 +1,7 @@
 package org.convnet4j.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -102,6 +103,66 @@ class TransferExperimentReportTest {
         assertTrue(p2.get("keep_reason").getAsString().contains("below 1"), p2.toString());
         assertEquals(1, jr.getAsJsonArray("refit").size());
         assertEquals(5, jr.getAsJsonArray("details").size());
+    }
+
+    @Test
+    void resultsJsonAndMarkdownHoldEveryPhasesEpochsWithTheKeptOne() {
+        FineTuning.Phase head = new FineTuning.Phase(1, "head", List.of("fc"), 0, 0, 1, 1, 0.1325, 0.94);
+        FineTuning.Phase tune = new FineTuning.Phase(2, "tune", List.of("c5", "fc"), 0.001, 60, 3, 2, 0.1192, 0.97,
+                3, 0, 0, 0.0133, 0.0133 / 1.5, 1);
+        FineTuning.Phase refitHead = new FineTuning.Phase(1, "refit: head", List.of("fc"), 0, 0, 1, 1, Double.NaN,
+                Double.NaN);
+        FineTuning.Phase refitTune = new FineTuning.Phase(2, "refit: tune", List.of("c5", "fc"), 0.001, 2, 2, 2,
+                Double.NaN, Double.NaN);
+        org.convnet4j.train.History h = new org.convnet4j.train.History();
+        h.add(Map.of("epoch", 1.0, "train_loss", 0.05, "train_accuracy", 1.0, "val_loss", 0.1325, "val_accuracy", 0.94,
+                FineTuning.PHASE, 1.0));
+        double[] val = {0.1300, 0.1192, 0.1250};
+        for (int e = 0; e < 3; e++) {
+            h.add(Map.of("epoch", 2.0 + e, "train_loss", 0.04 - 0.01 * e, "train_accuracy", 1.0, "val_loss", val[e],
+                    "val_accuracy", e == 1 ? 0.97 : 0.95, "lr", 0.001, FineTuning.PHASE, 2.0));
+        }
+        h.add(Map.of("epoch", 5.0, "train_loss", 0.06, "train_accuracy", 1.0, FineTuning.PHASE, 1.0,
+                FineTuning.REFIT, 1.0));
+        for (int e = 0; e < 2; e++) {
+            h.add(Map.of("epoch", 6.0 + e, "train_loss", 0.05, "train_accuracy", 1.0, "lr", 0.001, FineTuning.PHASE, 2.0,
+                    FineTuning.REFIT, 1.0));
+        }
+        TransferExperiment.Row row = new TransferExperiment.Row(T, 100, "2", "2 (...)", 0.932, 0.93, 500, 2.0, 6, 20,
+                List.of(93, 94, 92, 95, 91), 1, List.of("c1", "c3"), List.of(head, tune), List.of(refitHead, refitTune),
+                h);
+        TransferExperiment.Report r = new TransferExperiment.Report(List.of(row), List.of(), List.of(), 0.884, 10,
+                TransferExperiment.Config.defaults());
+
+        com.google.gson.JsonObject jr = com.google.gson.JsonParser.parseString(r.toJson()).getAsJsonObject()
+                .getAsJsonArray("rows").get(0).getAsJsonObject();
+        com.google.gson.JsonObject p2 = jr.getAsJsonArray("phases").get(1).getAsJsonObject();
+        com.google.gson.JsonArray epochs = p2.getAsJsonArray("history");
+        assertEquals(3, epochs.size());
+        assertEquals(1, epochs.get(0).getAsJsonObject().get("epoch").getAsInt());
+        assertEquals(0.1192, epochs.get(p2.get("kept_epoch").getAsInt() - 1).getAsJsonObject().get("val_loss")
+                .getAsDouble(), 1e-12);
+        assertEquals(0.001, epochs.get(2).getAsJsonObject().get("lr").getAsDouble(), 1e-12);
+        assertTrue(p2.get("kept_because").getAsString().startsWith("lowest validation loss (0.1192) of the 3 epochs"),
+                p2.toString());
+        assertTrue(p2.get("keep_reason").getAsString().startsWith("lower validation loss"), p2.toString());
+        assertEquals(1, jr.getAsJsonArray("phases").get(0).getAsJsonObject().getAsJsonArray("history").size());
+        com.google.gson.JsonObject refit2 = jr.getAsJsonArray("refit").get(1).getAsJsonObject();
+        assertEquals(2, refit2.getAsJsonArray("history").size());
+        assertFalse(refit2.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"));
+
+        String md = r.markdown();
+        assertTrue(md.contains("\n```\n" + T + ", 100/class, case 2 (...)\n  frozen"
+                .replace("  frozen", "  phase 1 (fc), 1 epoch, epoch 1 kept: one fit to convergence")), md);
+        assertTrue(md.contains("\n  phase 2 (c5, fc at 0.001), 3 epochs, epoch 2 kept: lowest validation loss (0.1192)"
+                + " of the 3 epochs run; early stopping ended the phase after epoch 3\n"), md);
+        assertTrue(md.contains("\n    val_loss: 0.1300 [0.1192] 0.1250\n    val_accuracy: 0.9500 [0.9700] 0.9500\n"
+                + "    lr: 0.001 [0.001] 0.001\n"), md);
+        assertTrue(md.contains("\n  refit phase 2 (c5, fc at 0.001), 2 epochs: the 2 epochs phase 2 kept on the"
+                + " validation split, run on all the training pictures\n    train_loss: 0.0500 0.0500\n"), md);
+        assertTrue(md.endsWith("```\n\nTotal time 10 s.\n"), md);
+        // a report without gradient cases has no such section
+        assertFalse(report(42).markdown().contains("Per-epoch history"));
     }
 
     @Test

@@ -3,9 +3,12 @@ package org.convnet4j.spark;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.internal.json.Json;
@@ -15,6 +18,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.train.TrainingCheckpoints;
 import org.convnet4j.train.TrainingContext;
 import org.convnet4j.train.TrainingListener;
+import org.convnet4j.util.AtomicFiles;
 
 /**
  * {@link SparkTrainer}'s checkpoints: after every epoch the run's state as a complete model file ({@code last.c4j} and
@@ -51,20 +55,29 @@ final class HadoopCheckpoints implements TrainingListener {
         d.add("spark", s);
         Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
         try {
-            java.nio.file.Path tmp = Files.createTempFile("convnet4j-checkpoint-", ".c4j");
-            try {
-                Checkpoint.save(tmp, c);
-                byte[] bytes = Files.readAllBytes(tmp);
-                var conf = spark.sparkContext().hadoopConfiguration();
-                HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir,
-                        String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString(), bytes, conf);
-                HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(),
-                        bytes, conf);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            save(checkpointDir, epoch, c, spark.sparkContext().hadoopConfiguration(), UnaryOperator.identity());
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes {@code epoch-NNN.c4j}, then {@code last.c4j} as a copy of it, each streamed into a hidden temporary
+     * beside its target and renamed over it ({@link HadoopFiles#writeAtomically(String, AtomicFiles.Writer,
+     * Configuration)}): nothing is staged in the system's temporary directory, a kill at any point leaves the previous
+     * {@code last.c4j} whole, and the next checkpoint removes a killed run's temporary. {@code wrap} sees each
+     * file's stream (tests stop a write halfway).
+     */
+    static void save(String checkpointDir, int epoch, Checkpoint c, Configuration conf, UnaryOperator<OutputStream> wrap)
+            throws IOException {
+        String epochFile = new org.apache.hadoop.fs.Path(checkpointDir,
+                String.format(Locale.ROOT, "epoch-%03d.c4j", epoch)).toString();
+        HadoopFiles.writeAtomically(epochFile, out -> Checkpoint.write(wrap.apply(out), c), conf);
+        String resolved = HadoopFiles.resolve(epochFile, conf);
+        HadoopFiles.writeAtomically(new org.apache.hadoop.fs.Path(checkpointDir, "last.c4j").toString(), out -> {
+            try (InputStream in = HadoopFiles.fileSystem(resolved, conf).open(new org.apache.hadoop.fs.Path(resolved))) {
+                in.transferTo(wrap.apply(out));
+            }
+        }, conf);
     }
 }

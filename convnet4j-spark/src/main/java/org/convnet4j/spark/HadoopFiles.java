@@ -8,7 +8,6 @@ import java.net.URI;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
@@ -196,15 +195,30 @@ public final class HadoopFiles {
      * directory forced; temporaries of killed processes removed), and the checksum file Hadoop's local file system
      * may have left next to the target ({@code .NAME.crc}) is removed before, so that it never describes other
      * bytes. Elsewhere (HDFS, object stores) the temporary is synced and renamed with {@code FileContext}'s
-     * {@code OVERWRITE}, which HDFS performs atomically; temporaries of interrupted writes older than an hour are
-     * removed first.
+     * {@code OVERWRITE}, which HDFS performs atomically; temporaries of interrupted writes
+     * ({@code .NAME.tmp-pPID-N}) are removed first once they are an hour old (their writer may be another machine's).
      */
     public static void writeAtomically(String uri, byte[] bytes, Configuration conf) throws IOException {
-        writeAtomically(uri, bytes, conf, false);
+        writeAtomically(uri, out -> out.write(bytes), conf, false);
+    }
+
+    /**
+     * As {@link #writeAtomically(String, byte[], Configuration)}, with the content streamed by {@code body} straight
+     * into the temporary file beside the target (nothing staged on the local disk or held in memory): a process killed
+     * while writing leaves the target as it was and a hidden temporary ({@code .NAME.pPID-N.tmp} on the local file
+     * system, {@code .NAME.tmp-pPID-N} elsewhere) that the next write to the same target removes.
+     */
+    public static void writeAtomically(String uri, AtomicFiles.Writer body, Configuration conf) throws IOException {
+        writeAtomically(uri, body, conf, false);
     }
 
     /** As above; {@code shared} takes the HDFS path on any file system (tests run it on the local one). */
     static void writeAtomically(String uri, byte[] bytes, Configuration conf, boolean shared) throws IOException {
+        writeAtomically(uri, out -> out.write(bytes), conf, shared);
+    }
+
+    static void writeAtomically(String uri, AtomicFiles.Writer body, Configuration conf, boolean shared)
+            throws IOException {
         Path target = new Path(resolve(uri, conf));
         FileSystem fs = target.getFileSystem(conf);
         LocalFileSystem local = fs instanceof LocalFileSystem l ? l : null;
@@ -216,16 +230,17 @@ public final class HadoopFiles {
                 java.nio.file.Files.createDirectories(parent); // as Hadoop's create does
                 java.nio.file.Files.deleteIfExists(parent.resolve("." + path.getFileName() + ".crc"));
             }
-            AtomicFiles.write(path, out -> out.write(bytes));
+            AtomicFiles.write(path, body);
             return;
         }
         String prefix = "." + target.getName() + ".tmp-";
-        cleanStale(fs, target.getParent(), prefix);
-        Path tmp = new Path(target.getParent(), prefix + System.currentTimeMillis() + "-" + System.nanoTime());
+        // the rule of AtomicOutputs' directories: a dead local writer's at once, elsewhere after STALE_AFTER_MS
+        AtomicOutputs.cleanStaleDirectories(fs, target.getParent(), prefix);
+        Path tmp = new Path(target.getParent(), prefix + "p" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         boolean done = false;
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {
-                out.write(bytes);
+                body.write(out);
                 // to disk on HDFS; an object store (s3a) writes the object at close and warns "Syncable API ...
                 // unsupported" when asked
                 if (out.hasCapability(org.apache.hadoop.fs.StreamCapabilities.HSYNC)) {
@@ -252,21 +267,6 @@ public final class HadoopFiles {
                     // the next write to this target removes it once it is old
                 }
             }
-        }
-    }
-
-    /** Removes this target's temporaries older than {@link #STALE_AFTER_MS}; never throws. */
-    private static void cleanStale(FileSystem fs, Path dir, String prefix) {
-        try {
-            FileStatus[] found = fs.listStatus(dir, p -> p.getName().startsWith(prefix));
-            long now = System.currentTimeMillis();
-            for (FileStatus f : found) {
-                if (f.isFile() && now - f.getModificationTime() > STALE_AFTER_MS) {
-                    fs.delete(f.getPath(), false);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // cleaning up is a courtesy, not part of the write
         }
     }
 

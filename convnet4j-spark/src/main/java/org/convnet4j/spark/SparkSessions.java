@@ -54,6 +54,7 @@ public final class SparkSessions {
      */
     public static SparkSession start(String appName, String master, Map<String, String> conf) {
         Objects.requireNonNull(master, "master");
+        requireNoSessionOnAnotherMaster(master);
         requireKnownMaster(master);
         if (master.startsWith("spark://")) {
             requireReachable(master);
@@ -82,6 +83,29 @@ public final class SparkSessions {
             }
         });
         return b.getOrCreate();
+    }
+
+    /**
+     * Fails in one line, naming both masters, when this JVM already runs a Spark session (the default or this thread's
+     * active one) on another master than {@code master}. Spark allows one SparkContext per JVM, and its session builder
+     * returns the running one whatever master it is asked for: the job would run where the caller did not ask (seen: a
+     * test's leftover local[2] session took a later command's {@code --master spark://...} job). A session on the same
+     * master is reused (the caller's, kept running).
+     *
+     * @throws IllegalArgumentException naming {@code master} and the running session's master
+     */
+    public static void requireNoSessionOnAnotherMaster(String master) {
+        scala.Option<SparkSession> running = SparkSession.getActiveSession();
+        if (running.isEmpty()) {
+            running = SparkSession.getDefaultSession();
+        }
+        if (running.isDefined() && !running.get().sparkContext().isStopped()) {
+            String theirs = running.get().sparkContext().master();
+            if (!theirs.equals(master)) {
+                throw new IllegalArgumentException("--master " + master + ": this JVM already runs a Spark session on "
+                        + theirs + " (one per JVM); stop that session first, or use --master " + theirs);
+            }
+        }
     }
 
     /**

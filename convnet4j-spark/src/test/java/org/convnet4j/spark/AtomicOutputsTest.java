@@ -38,9 +38,20 @@ class AtomicOutputsTest {
 
     /** Starts {@link Child} writing {@code out} as {@code mode} and kills it (SIGKILL) once it is halfway. */
     private static void killHalfway(String mode, Path out) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), Child.class.getName(), mode, out.toString())
-                .redirectErrorStream(true).start();
+        killHalfway(List.of(), Child.class, mode, out.toString());
+    }
+
+    /**
+     * Runs {@code main} in a child JVM on the test class path (with {@code jvmOptions}) and kills it (SIGKILL) once it prints {@code HALFWAY};
+     * returns its process id.
+     */
+    static long killHalfway(List<String> jvmOptions, Class<?> main, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-cp", System.getProperty("java.class.path")));
+        command.addAll(jvmOptions);
+        command.add(main.getName());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null && !line.equals("HALFWAY")) {
@@ -49,6 +60,7 @@ class AtomicOutputsTest {
             assertEquals("HALFWAY", line, "the child reached the middle of its write");
             p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            return p.pid();
         } finally {
             p.destroyForcibly();
         }

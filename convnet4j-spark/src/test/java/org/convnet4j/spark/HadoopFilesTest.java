@@ -75,13 +75,19 @@ class HadoopFilesTest {
         Path old = Files.writeString(dir.resolve(".best.c4j.tmp-1-1"), "killed two hours ago");
         Files.setLastModifiedTime(old, FileTime.from(Instant.now().minusSeconds(7200)));
         Path recent = Files.writeString(dir.resolve(".best.c4j.tmp-2-2"), "another writer, now");
+        // this path's own names carry the writer's process id: a dead one's goes at once (on a local file system)
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Path dead = Files.writeString(dir.resolve(".best.c4j.tmp-p" + exited.pid() + "-3"), "killed just now");
+        Path live = Files.writeString(dir.resolve(".best.c4j.tmp-p" + ProcessHandle.current().pid() + "-4"), "ours");
 
-        HadoopFiles.writeAtomically("file://" + target, "new".getBytes(StandardCharsets.UTF_8), conf, true);
+        HadoopFiles.writeAtomically("file://" + target, out -> out.write("new".getBytes(StandardCharsets.UTF_8)),
+                conf, true);
         assertEquals("new", Files.readString(target));
-        assertFalse(Files.exists(old));
-        assertTrue(Files.exists(recent));
-        assertEquals(List.of(".best.c4j.tmp-2-2", "best.c4j"), names(dir).stream().filter(n -> !n.endsWith(".crc"))
-                .toList());
+        assertFalse(Files.exists(old) || Files.exists(dead));
+        assertTrue(Files.exists(recent) && Files.exists(live));
+        assertEquals(List.of(".best.c4j.tmp-2-2", live.getFileName().toString(), "best.c4j"),
+                names(dir).stream().filter(n -> !n.endsWith(".crc")).toList());
     }
 
     /** hdfs:///x means the default file system's NameNode; other URIs and plain paths are left as they are. */

@@ -1,5 +1,6 @@
 package org.convnet4j.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,18 +86,89 @@ class SparkTrainerTest {
         }
     }
 
+    /**
+     * Checkpoints after each epoch to a Hadoop URI, and a driver killed ({@code kill -9}) halfway through writing
+     * epoch 2's {@code last.c4j} (a child JVM running {@link HadoopCheckpoints#save}, as {@link AtomicOutputsTest}
+     * does) loses nothing: the previous {@code last.c4j} is whole and loads, resuming from it gives the uninterrupted
+     * run's weights, and that run's next checkpoint removes the killed writer's temporary; nothing went to the
+     * system's temporary directory.
+     */
     @Test
-    void checkpointsEachEpochToAHadoopUriAndResumesToTheSameWeights(@TempDir Path dir) throws Exception {
+    void checkpointsEachEpochToAHadoopUriAndAKilledWriteLosesNothingAndResumes(@TempDir Path dir) throws Exception {
         String uri = dir.resolve("ckpt").toUri().toString(); // file:///...
         Sequential full = lenet();
         new SparkTrainer(spark, config(new Sgd(full, 0.05).momentum(0.9), 2)).partitions(2).checkpointDir(uri)
                 .fit(full, data, null);
-        assertTrue(Files.exists(dir.resolve("ckpt/epoch-001.c4j")) && Files.exists(dir.resolve("ckpt/last.c4j")));
+        assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "last.c4j"), names(dir.resolve("ckpt")));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ckpt/epoch-002.c4j")),
+                Files.readAllBytes(dir.resolve("ckpt/last.c4j")));
+
+        // a run that has written epoch 1, killed while writing epoch 2's last.c4j
+        Path killed = Files.createDirectories(dir.resolve("killed"));
+        byte[] epoch1 = Files.readAllBytes(dir.resolve("ckpt/epoch-001.c4j"));
+        Files.write(killed.resolve("epoch-001.c4j"), epoch1);
+        Files.write(killed.resolve("last.c4j"), epoch1);
+        Path epoch2 = dir.resolve("ckpt/epoch-002.c4j");
+        Path childTmp = Files.createDirectories(dir.resolve("child-tmp")); // the child's java.io.tmpdir
+        long pid = AtomicOutputsTest.killHalfway(List.of("-Djava.io.tmpdir=" + childTmp), KilledCheckpoint.class,
+                epoch2.toString(), killed.toUri().toString(), Long.toString(Files.size(epoch2) / 2));
+        List<String> left = names(killed);
+        assertEquals(4, left.size(), left.toString());
+        assertTrue(left.get(0).startsWith(".last.c4j.p" + pid + "-") && left.get(0).endsWith(".tmp"), left.toString());
+        assertTrue(Files.size(killed.resolve(left.get(0))) > 0, "the kill came in the middle of the write");
+        assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "last.c4j"), left.subList(1, 4));
+        assertArrayEquals(epoch1, Files.readAllBytes(killed.resolve("last.c4j")), "the previous last.c4j is whole");
+        org.convnet4j.checkpoint.Checkpoint.load(killed.resolve("last.c4j"));
+        assertEquals(List.of(), names(childTmp), "nothing staged in the system's temporary directory");
+
+        String k = killed.toUri().toString();
         Sequential resumed = lenet();
         History h = new SparkTrainer(spark, config(new Sgd(resumed, 0.05).momentum(0.9), 2)).partitions(2)
-                .resume(uri + "/epoch-001.c4j", resumed, data, null);
+                .checkpointDir(k).resume(k + "/last.c4j", resumed, data, null);
         assertEquals(2, h.size());
         assertSameWeights(full, resumed, 1e-6);
+        assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "last.c4j"), names(killed),
+                "the killed writer's temporary is removed by the next write of last.c4j");
+        assertSameWeights(full, org.convnet4j.model.ModelFiles.load(killed.resolve("last.c4j")), 1e-6);
+    }
+
+    private static List<String> names(Path d) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).sorted().toList();
+        }
+    }
+
+    /** A driver writing epoch 2's checkpoint (the file given) into a directory, stopped halfway through last.c4j. */
+    public static final class KilledCheckpoint {
+        public static void main(String[] args) throws Exception {
+            var c = org.convnet4j.checkpoint.Checkpoint.load(Path.of(args[0]));
+            long half = Long.parseLong(args[2]);
+            int[] files = {0};
+            HadoopCheckpoints.save(args[1], 2, c, new org.apache.hadoop.conf.Configuration(), out -> {
+                if (++files[0] < 2) {
+                    return out; // epoch-002.c4j in full
+                }
+                return new java.io.FilterOutputStream(out) {
+                    long written;
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        out.write(b, off, len);
+                        written += len;
+                        if (written >= half) {
+                            out.flush();
+                            System.out.println("HALFWAY");
+                            System.out.flush();
+                            try {
+                                Thread.sleep(120_000);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }
+                };
+            });
+        }
     }
 
     @Test

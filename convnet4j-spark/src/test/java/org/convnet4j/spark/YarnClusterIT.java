@@ -47,10 +47,14 @@ import org.junit.jupiter.api.io.TempDir;
  *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; the same CSV,
  *       SUCCEEDED in one attempt;</li>
  *   <li>{@code spark train} in client mode with the tree exchange (Spark's jars from the archive {@code spark
- *       package-yarn} put on an HDFS) and with the ring exchange (two executor containers): the model equals the
- *       in-process run's within 1e-5;</li>
+ *       package-yarn} put on an HDFS) and in cluster mode with the ring exchange (two executor containers): the model
+ *       equals the in-process run's within 1e-5;</li>
+ *   <li>{@code spark featurize} in client mode: the features equal local[2]'s within 1e-6;</li>
  *   <li>{@code spark transfer} in client mode: the pipeline answers as the local[2] one.</li>
  * </ul>
+ *
+ * <p>One ResourceManager and NodeManager for the class; the local[2] references run in one session of this JVM,
+ * stopped after the last test.
  *
  * <p>Spark's jars reach the containers as {@code spark.yarn.jars} = {@code local:} paths (the test class path's Spark
  * jars; a cluster has them installed on every node): nothing of Spark is uploaded; the tree-training test gets them
@@ -123,9 +127,27 @@ class YarnClusterIT {
     @AfterAll
     void stop() {
         ClusterTests.stopAll(started);
+        if (local != null) {
+            // a session left running in this JVM would be the next cluster test's (SparkSessions.start refuses it)
+            local.stop();
+        }
         if (yarn != null) {
             yarn.stop();
         }
+    }
+
+    private org.apache.spark.sql.SparkSession local;
+
+    /**
+     * One local[2] session for every local run of this class (the references the YARN runs must equal): the commands
+     * run with {@code --master local[2]} in it and leave it running (SparkMain.run keeps a caller's session on the same
+     * master), instead of starting and stopping a session of their own each time; stopped after the last test.
+     */
+    private synchronized org.apache.spark.sql.SparkSession local() {
+        if (local == null || local.sparkContext().isStopped()) {
+            local = TestSpark.session();
+        }
+        return local;
     }
 
     /** What every application here sets: Spark's jars from the nodes' disks, small containers, a patient driver. */
@@ -170,6 +192,7 @@ class YarnClusterIT {
     private byte[] localCsv() throws IOException {
         Path want = dir.resolve("local.csv");
         if (!Files.exists(want)) {
+            local();
             assertEquals(0, SparkMain.run(predict("local[2]", want).toArray(String[]::new)));
         }
         return Files.readAllBytes(want);
@@ -334,16 +357,16 @@ class YarnClusterIT {
     }
 
     /**
-     * {@code spark train --exchange ring} on YARN: each step a barrier stage of 2 tasks in 2 executor containers of one
-     * core each, exchanging gradients over the ring's sockets between the containers; the model equals the in-process
-     * one.
+     * {@code spark train --exchange ring} on YARN in cluster deploy mode ({@code spark-submit --deploy-mode cluster}: the
+     * driver in the ApplicationMaster's container writes the model): each step a barrier stage of 2 tasks in 2 executor
+     * containers of one core each, exchanging gradients over the ring's sockets between the containers; the model
+     * equals the in-process one and the driver's log has the in-process best validation accuracy. (The tree exchange
+     * runs in client deploy mode below.)
      */
     @Test
-    void trainWithTheRingExchangeAcrossTwoExecutorContainers() throws Exception {
+    void trainWithTheRingExchangeInClusterDeployModeAcrossTwoExecutorContainers() throws Exception {
         long t0 = System.nanoTime();
         Path out = Files.createDirectories(dir.resolve("yarn-ring")).resolve("m.c4j");
-        List<String> cmd = clientDriver(dir.resolve("home"));
-        cmd.addAll(train("ring", out));
         List<String> conf = new ArrayList<>(List.of(
                 "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
         conf.addAll(yarnConf(2, 1, dir.resolve("staging").toUri().toString()));
@@ -352,14 +375,69 @@ class YarnClusterIT {
                 "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
                 "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600",
                 "spark.scheduler.minRegisteredResourcesRatio=1.0"));
-        cmd.addAll(clientConf("convnet4j-train-ring", conf));
-        String log = run("train-ring", cmd);
-        RMApp app = onlyApp("convnet4j-train-ring", "train (ring)");
-        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
+        RMApp app = submitInClusterMode("convnet4j-train-ring", conf, train("ring", out));
         assertEquals(2, executorsRanTasks(app), "executor containers that ran tasks");
-        double worst = assertLikeInProcess(out, log);
-        System.out.printf("YarnClusterIT: train (ring) in 2 executor containers, %s, weights within %.2g, %.1f s%n",
-                app.getApplicationId(), worst, (System.nanoTime() - t0) / 1e9);
+        double worst = assertLikeInProcess(out, containerLogs(app));
+        System.out.printf("YarnClusterIT: train (ring) in cluster deploy mode, 2 executor containers, %s, weights"
+                + " within %.2g, %.1f s%n", app.getApplicationId(), worst, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * {@code spark featurize} on YARN in client deploy mode: the bottleneck features (the default cut) of every
+     * picture, written as CSV by the driver, equal the same command's on local[2] within 1e-6.
+     */
+    @Test
+    void featurizeOnYarnGivesTheLocalFeatures() throws Exception {
+        long t0 = System.nanoTime();
+        List<String> args = List.of("featurize", "--model", model.toString(), "--images", pictures.toString(),
+                "--partitions", "4", "--batch", "8");
+        Path out = dir.resolve("yarn-features.csv");
+        List<String> cmd = clientDriver(dir.resolve("home"));
+        cmd.addAll(args);
+        cmd.addAll(List.of("--master", "yarn", "-o", out.toString()));
+        cmd.addAll(clientConf("convnet4j-featurize", yarnConf()));
+        String log = run("featurize", cmd);
+        assertTrue(log.contains("24 pictures, 0 could not be decoded"), log);
+        RMApp app = onlyApp("convnet4j-featurize", "featurize");
+        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
+        assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
+
+        Path want = dir.resolve("local-features.csv");
+        local();
+        List<String> clean = new ArrayList<>(args);
+        clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
+        assertEquals(0, SparkMain.run(clean.toArray(String[]::new)));
+        List<String> wantLines = Files.readAllLines(want);
+        List<String> gotLines = Files.readAllLines(out);
+        assertEquals(wantLines.get(0), gotLines.get(0), "header");
+        Map<String, String[]> wantRows = csvRows(wantLines);
+        Map<String, String[]> gotRows = csvRows(gotLines);
+        assertEquals(24, wantRows.size());
+        assertEquals(wantRows.keySet(), gotRows.keySet());
+        int columns = wantLines.get(0).split(",").length;
+        assertTrue(columns > 10, "features per picture: " + (columns - 1));
+        double worst = 0;
+        for (Map.Entry<String, String[]> e : wantRows.entrySet()) {
+            String[] g = gotRows.get(e.getKey());
+            assertEquals(columns, e.getValue().length, e.getKey());
+            assertEquals(columns, g.length, e.getKey());
+            for (int i = 1; i < columns; i++) {
+                worst = Math.max(worst, Math.abs(Double.parseDouble(e.getValue()[i]) - Double.parseDouble(g[i])));
+            }
+        }
+        assertTrue(worst <= 1e-6, "largest feature difference to local[2]: " + worst);
+        System.out.printf("YarnClusterIT: featurize, %s, %d features per picture within %.2g, %.1f s%n",
+                app.getApplicationId(), columns - 1, worst, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The rows of a CSV after its header, by their first field. */
+    private static Map<String, String[]> csvRows(List<String> lines) {
+        Map<String, String[]> rows = new java.util.TreeMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            rows.put(f[0], f);
+        }
+        return rows;
     }
 
     /**
@@ -382,10 +460,13 @@ class YarnClusterIT {
         assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
 
         Path localPipeline = dir.resolve("local-pipeline");
+        org.apache.spark.sql.SparkSession spark = local();
         assertEquals(0, SparkMain.run("transfer", "--master", "local[2]", "--base", model.toString(), "--images",
                 pictures.toString(), "-o", localPipeline.toString(), "--partitions", "4"));
-        org.apache.spark.ml.linalg.Matrix want = logistic(localPipeline).coefficientMatrix();
-        org.apache.spark.ml.linalg.Matrix got = logistic(yarnPipeline).coefficientMatrix();
+        org.apache.spark.ml.PipelineModel localModel = org.apache.spark.ml.PipelineModel.load(localPipeline.toString());
+        org.apache.spark.ml.linalg.Matrix want = logistic(localModel).coefficientMatrix();
+        org.apache.spark.ml.linalg.Matrix got = logistic(org.apache.spark.ml.PipelineModel.load(yarnPipeline.toString()))
+                .coefficientMatrix();
         double worst = 0;
         for (int i = 0; i < want.numRows(); i++) {
             for (int j = 0; j < want.numCols(); j++) {
@@ -393,11 +474,24 @@ class YarnClusterIT {
             }
         }
         assertTrue(worst <= 1e-6, "largest coefficient difference: " + worst);
-        Map<String, String[]> local = answers(localPipeline, dir.resolve("local-pipeline.csv"));
-        Map<String, String[]> yarnRows = answers(yarnPipeline, dir.resolve("yarn-pipeline.csv"));
-        assertEquals(local.keySet(), yarnRows.keySet());
-        assertEquals(24, local.size());
-        for (Map.Entry<String, String[]> e : local.entrySet()) {
+        // the YARN pipeline through spark predict (local[2]), the local one applied directly in the same session
+        Path csv = dir.resolve("yarn-pipeline.csv");
+        assertEquals(0, SparkMain.run("predict", "--master", "local[2]", "--model", yarnPipeline.toString(), "--images",
+                pictures.toString(), "-o", csv.toString()));
+        Map<String, String[]> yarnRows = csvRows(Files.readAllLines(csv));
+        Map<String, String[]> localRows = new java.util.TreeMap<>();
+        String names = org.convnet4j.spark.ConvNetPipelines.classNameColumn(localModel);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> pics = spark.read().format("binaryFile")
+                .option("recursiveFileLookup", "true").load(pictures.toString());
+        for (org.apache.spark.sql.Row r : org.convnet4j.spark.ConvNetPipelines.transform(localModel, pics)
+                .select("path", names, "prediction", "probability").collectAsList()) {
+            org.apache.spark.ml.linalg.Vector p = r.getAs(3);
+            localRows.put(r.getString(0), new String[] {r.getString(0), r.getString(1),
+                Double.toString(p.apply((int) r.getDouble(2)))});
+        }
+        assertEquals(localRows.keySet(), yarnRows.keySet());
+        assertEquals(24, localRows.size());
+        for (Map.Entry<String, String[]> e : localRows.entrySet()) {
             String[] y = yarnRows.get(e.getKey());
             assertEquals(e.getValue()[1], y[1], e.getKey());
             assertEquals(Double.parseDouble(e.getValue()[2]), Double.parseDouble(y[2]), 1e-5, e.getKey());
@@ -406,54 +500,52 @@ class YarnClusterIT {
                 worst, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static org.apache.spark.ml.classification.LogisticRegressionModel logistic(Path pipeline) {
-        // stopped again at once: a session left running in this JVM is the default session, which SparkMain.run
-        // reuses whatever --master says, so a later cluster test's in-process driver would run on local[2] (seen:
-        // NetworkNamespacesClusterIT found no executor on its worker hosts after this test)
-        org.apache.spark.sql.SparkSession session = TestSpark.session();
-        try {
-            for (org.apache.spark.ml.Transformer t : org.apache.spark.ml.PipelineModel.load(pipeline.toString()).stages()) {
-                if (t instanceof org.apache.spark.ml.classification.LogisticRegressionModel lr) {
-                    return lr;
-                }
+    private static org.apache.spark.ml.classification.LogisticRegressionModel logistic(
+            org.apache.spark.ml.PipelineModel pipeline) {
+        for (org.apache.spark.ml.Transformer t : pipeline.stages()) {
+            if (t instanceof org.apache.spark.ml.classification.LogisticRegressionModel lr) {
+                return lr;
             }
-        } finally {
-            session.stop();
         }
         throw new AssertionError("no logistic regression in " + pipeline);
-    }
-
-    /** spark predict (local[2]) with {@code pipeline} on the pictures: path to its CSV row. */
-    private Map<String, String[]> answers(Path pipeline, Path csv) throws IOException {
-        assertEquals(0, SparkMain.run("predict", "--master", "local[2]", "--model", pipeline.toString(), "--images",
-                pictures.toString(), "-o", csv.toString()));
-        Map<String, String[]> rows = new java.util.TreeMap<>();
-        for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
-            String[] f = line.split(",");
-            rows.put(f[0], f);
-        }
-        return rows;
     }
 
     @Test
     void predictInClusterDeployModeThroughSparkSubmit() throws Exception {
         long t0 = System.nanoTime();
+        Path out = dir.resolve("cluster.csv");
+        RMApp app = submitInClusterMode("convnet4j-cluster-mode", yarnConf(), predict("yarn", out));
+        assertTrue(containerLogs(app).contains("24 pictures, 24 classified, 0 could not be decoded"),
+                "the driver's summary is not in the ApplicationMaster's log:\n" + tail(containerLogs(app)));
+        assertArrayEquals(localCsv(), Files.readAllBytes(out), "cluster mode's CSV differs from local[2]'s");
+        System.out.printf("YarnClusterIT: cluster deploy mode, %s, %.1f s%n", app.getApplicationId(),
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * {@code spark-submit --master yarn --deploy-mode cluster --name NAME --conf ... convnet4j-spark.jar ARGS} as Spark's
+     * launcher builds it (a SPARK_HOME whose jars are the test class path's Spark jars): the driver runs {@link
+     * SparkMain} in the ApplicationMaster's container. Asserts the submission exits 0 and the application SUCCEEDED in
+     * one attempt; returns it.
+     */
+    private RMApp submitInClusterMode(String name, List<String> conf, List<String> args) throws Exception {
         Path sparkHome = dir.resolve("spark-home");
         Path jars = Files.createDirectories(sparkHome.resolve("jars"));
-        for (String j : sparkJars) {
-            Path p = Path.of(j);
-            if (!Files.exists(jars.resolve(p.getFileName()))) {
-                Files.createSymbolicLink(jars.resolve(p.getFileName()), p);
+        synchronized (this) {
+            for (String j : sparkJars) {
+                Path p = Path.of(j);
+                if (!Files.exists(jars.resolve(p.getFileName()))) {
+                    Files.createSymbolicLink(jars.resolve(p.getFileName()), p);
+                }
             }
         }
-        Path out = dir.resolve("cluster.csv");
         List<String> submit = new ArrayList<>(List.of(javaBin(), "-cp", jars + "/*", "org.apache.spark.launcher.Main",
                 "org.apache.spark.deploy.SparkSubmit", "--master", "yarn", "--deploy-mode", "cluster",
-                "--name", "convnet4j-cluster-mode", "--class", SparkMain.class.getName(), "--driver-memory", "768m",
+                "--name", name, "--class", SparkMain.class.getName(), "--driver-memory", "768m",
                 "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m"));
-        submit.addAll(confArgs(yarnConf()));
+        submit.addAll(confArgs(conf));
         submit.add(jar.toString());
-        submit.addAll(predict("yarn", out));
+        submit.addAll(args);
         ProcessBuilder b = new ProcessBuilder(submit);
         Map<String, String> env = b.environment();
         env.put("SPARK_HOME", sparkHome.toString());
@@ -467,16 +559,12 @@ class YarnClusterIT {
         List<String> command = Arrays.stream(new String(printed, java.nio.charset.StandardCharsets.UTF_8).split("\0"))
                 .map(String::strip).filter(a -> !a.isEmpty()).toList();
         assertTrue(command.contains("org.apache.spark.deploy.SparkSubmit"), command.toString());
-        String log = run("cluster", command, env);
-        RMApp app = onlyApp("convnet4j-cluster-mode", "cluster");
+        String log = run(name, command, env);
+        RMApp app = onlyApp(name, "cluster");
         assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(),
                 app.getDiagnostics() + "\n" + log);
         assertEquals(1, app.getAppAttempts().size(), "one attempt: " + app.getDiagnostics());
-        assertTrue(containerLogs(app).contains("24 pictures, 24 classified, 0 could not be decoded"),
-                "the driver's summary is not in the ApplicationMaster's log:\n" + tail(containerLogs(app)));
-        assertArrayEquals(localCsv(), Files.readAllBytes(out), "cluster mode's CSV differs from local[2]'s");
-        System.out.printf("YarnClusterIT: cluster deploy mode, %s, %.1f s%n", app.getApplicationId(),
-                (System.nanoTime() - t0) / 1e9);
+        return app;
     }
 
     private String run(String name, List<String> cmd) throws Exception {

@@ -339,7 +339,7 @@ final class VectorGemm {
             return;
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
-        if (fewRowsPath && isFewRows(m, k)) {
+        if (fewRowsPath && (isFewRows(m, k) || isTallNarrow(m, n))) {
             fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, beta, c, cOff, ldc, parts);
             return;
         }
@@ -389,17 +389,70 @@ final class VectorGemm {
         fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), pb.packed(), beta, c, cOff, ldc, parts);
     }
 
-    /** {@code prepackedB}: op(B) in {@link #packForFewRowsB}'s layout (its panels are read, not packed), or null. */
+    /**
+     * Switch for A/B runs ({@code FlagAB}; {@code -Dconvnet4j.gemm.taskGrid=false}): {@code false} restores the
+     * few-rows path's tasks as column-panel ranges only, and sends a prepared A of more than {@link #MC} rows down the
+     * general loop order (two hand-offs per KC slice). Same bits either way.
+     */
+    static volatile boolean taskGrid = !"false".equals(System.getProperty("convnet4j.gemm.taskGrid"));
+
+    /**
+     * Whether a product with a prepared (fully packed) A of more than {@link #MC} rows takes the few-rows path with
+     * its rows cut in blocks ({@link #fewRowsPacked}: one hand-off per call) rather than the general loop order (two
+     * per KC slice): when C is narrow, at most {@link #GRID_MAX_PANELS} column panels (GoogLeNet's 14x14 layers with
+     * 208-384 filters: n = 196, k = 528-1,440, ten hand-offs a call). Each task then packs the B panels of its column
+     * range once per row block, which is cheap next to the product when n is this small.
+     */
+    static boolean isTallNarrow(int m, int n) {
+        return taskGrid && m > MC && ceilDiv(n, NR) <= GRID_MAX_PANELS;
+    }
+
+    /** Most column panels (of NR) of a {@link #isTallNarrow tall, narrow} product. */
+    static final int GRID_MAX_PANELS = 8;
+
+    /**
+     * How the few-rows path cuts C into tasks: {@code {rowBlocks, panelRanges}}, tasks = their product. Rows are cut
+     * into blocks of at most {@link #MC} (so a block's slice of packed A stays in L2), and, when C has too few column
+     * panels to share out over {@code parts} threads (a one-sample 7x7 tile computed transposed: m = 49 pixels, n =
+     * 48-128 filters, one to three panels), into more blocks, so that there are about three tasks per thread. Block
+     * bounds fall on multiples of MR, so every tile is computed as on one thread: the same bits.
+     */
+    static int[] fewRowsGrid(int m, int n, int parts) {
+        int panels = ceilDiv(n, NR);
+        int rowUnits = ceilDiv(m, MR);
+        int rowBlocks = ceilDiv(m, MC);
+        if (parts == 1) {
+            return new int[] {rowBlocks, 1};
+        }
+        int want = parts * 3;
+        int panelRanges = Math.min(panels, want);
+        if (taskGrid && panelRanges < 2 * parts) {
+            rowBlocks = Math.max(rowBlocks, Math.min(rowUnits, ceilDiv(want, panelRanges)));
+        }
+        return new int[] {rowBlocks, panelRanges};
+    }
+
+    /**
+     * {@code prepackedB}: op(B) in {@link #packForFewRowsB}'s layout (its panels are read, not packed), or null.
+     * Tasks take (row block, column-panel range) cells of {@link #fewRowsGrid}; one pool hand-off per call.
+     */
     private static void fewRowsPacked(boolean transB, int m, int n, int k, float[] packedA, float[] b, int bOff,
                                       int ldb, float[] prepackedB, float beta, float[] c, int cOff, int ldc,
                                       int parts) {
         int mPad = roundUp(m, MR);
         int nPad = roundUp(n, NR);
         int panels = ceilDiv(n, NR);
-        int tasks = parts == 1 ? 1 : Math.min(panels, parts * 3);
-        GemmPool.forEach(parts, tasks, task -> {
-            int q0 = (int) ((long) panels * task / tasks);
-            int q1 = (int) ((long) panels * (task + 1) / tasks);
+        int rowUnits = ceilDiv(m, MR);
+        int[] grid = fewRowsGrid(m, n, parts);
+        int rowBlocks = grid[0];
+        int panelRanges = grid[1];
+        GemmPool.forEach(parts, rowBlocks * panelRanges, task -> {
+            int rb = task / panelRanges;
+            int pr = task % panelRanges;
+            int i0 = (int) ((long) rowUnits * rb / rowBlocks) * MR;
+            int i1 = Math.min(m, (int) ((long) rowUnits * (rb + 1) / rowBlocks) * MR);
+            int q0 = (int) ((long) panels * pr / panelRanges);
+            int q1 = (int) ((long) panels * (pr + 1) / panelRanges);
             Workspace ws = WORKSPACE.get();
             float[] panel = ws.packedB(Math.min(KC, k) * NR);
             float[] tile = ws.tile;
@@ -419,7 +472,7 @@ final class VectorGemm {
                         pb = prepackedB;
                         pbIdx = pc * nPad + col * kc;
                     }
-                    for (int ir = 0; ir < m; ir += MR) {
+                    for (int ir = i0; ir < i1; ir += MR) {
                         int mr = Math.min(MR, m - ir);
                         int aIdx = pc * mPad + ir * kc;
                         int cIdx = cOff + ir * ldc + col;

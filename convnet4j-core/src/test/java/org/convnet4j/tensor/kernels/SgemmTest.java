@@ -366,6 +366,79 @@ class SgemmTest {
         }
     }
 
+    /**
+     * The few-rows path's task grid: C with too few column panels for the threads (a one-sample 7x7 tile computed
+     * transposed, 49 pixels against 48-128 filters) is cut by rows too, and a prepared A taller than MC against a
+     * narrow C (GoogLeNet's 14x14 layers) takes that path with one hand-off per call instead of the general loop
+     * order's two per KC slice. Both must give the bits of one thread on the general loop order, for 1-3 threads,
+     * grid on and off, prepared A, prepared B, betas 0 and 0.25.
+     */
+    @Test
+    void taskGridGivesTheGeneralPathsBitsWithOneHandOffPerCall() {
+        int[] threeTasksPerThread = VectorGemm.fewRowsGrid(49, VectorGemm.NR, 2);
+        assertEquals(6, threeTasksPerThread[0] * threeTasksPerThread[1], "one panel of 49 rows: six tasks on two threads");
+        assertEquals(1, VectorGemm.fewRowsGrid(49, VectorGemm.NR, 1)[0] * VectorGemm.fewRowsGrid(49, VectorGemm.NR, 1)[1]);
+        assertEquals(3, VectorGemm.fewRowsGrid(2 * VectorGemm.MC + 9, 1, 1)[0], "rows in blocks of at most MC");
+        VectorGemm one = new VectorGemm(1, false);
+        int kc = VectorGemm.KC;
+        int[][] shapes = {{49, NR, 3 * kc + 64}, {49, 3 * NR - 16, 2 * kc + 1}, {MR + 3, 2 * NR, kc + 5},
+            {VectorGemm.MC + 16, 4 * NR + 4, 2 * kc + 16}, {2 * VectorGemm.MC + 9, NR + 3, kc + 17},
+            {VectorGemm.MC + MR, VectorGemm.GRID_MAX_PANELS * NR, 40}};
+        boolean before = VectorGemm.taskGrid;
+        try {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    for (float beta : new float[] {0f, 0.25f}) {
+                        float[] a = randomArray(m * k);
+                        float[] b = randomArray(k * n);
+                        float[] c0 = randomArray(m * n);
+                        float[] expected = c0.clone();
+                        one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, expected, 0, n);
+                        String what = " shape " + m + "x" + n + "x" + k + " trans " + t + " beta " + beta;
+                        for (boolean grid : new boolean[] {true, false}) {
+                            VectorGemm.taskGrid = grid;
+                            for (int threads = 1; threads <= 3; threads++) {
+                                VectorKernels kernels = new VectorKernels(threads);
+                                PreparedMatrix pa = kernels.prepareA(ta, m, k, 0.75f, a, 0, ta ? m : k);
+                                float[] c = c0.clone();
+                                long h0 = KernelProvider.handOffs();
+                                kernels.sgemmPreparedThreaded(pa, tb, n, b, 0, tb ? k : n, beta, c, 0, n);
+                                long handOffs = KernelProvider.handOffs() - h0;
+                                assertArrayEquals(expected, c, "prepared A, grid " + grid + ", " + threads
+                                        + " threads" + what);
+                                if (threads > 1 && grid && (long) m * n * k >= VectorGemm.PARALLEL_THRESHOLD
+                                        && (VectorGemm.isFewRows(m, k) || VectorGemm.isTallNarrow(m, n))) {
+                                    assertEquals(1, handOffs, "one hand-off per call" + what);
+                                }
+                                c = c0.clone();
+                                kernels.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0,
+                                        n);
+                                assertArrayEquals(expected, c, "plain call, grid " + grid + ", " + threads
+                                        + " threads" + what);
+                                if (!ta) { // the transposed-tile form: B prepared, A (the patches) as it is
+                                    PreparedMatrix pb = kernels.prepareB(tb, k, n, b, 0, tb ? k : n);
+                                    c = c0.clone();
+                                    kernels.sgemmPreparedBThreaded(false, m, a, 0, k, pb, beta, c, 0, n);
+                                    float[] unscaled = c0.clone();
+                                    one.sgemm(false, tb, m, n, k, 1f, a, 0, k, b, 0, tb ? k : n, beta, unscaled, 0, n);
+                                    assertArrayEquals(unscaled, c, "prepared B, grid " + grid + ", " + threads
+                                            + " threads" + what);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            VectorGemm.taskGrid = before;
+        }
+    }
+
     @Test
     void fewRowsPathGivesTheGeneralPathsBitsExactly() {
         VectorGemm general = new VectorGemm(1, false);

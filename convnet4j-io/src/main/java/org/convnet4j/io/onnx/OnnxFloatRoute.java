@@ -20,7 +20,55 @@ final class OnnxFloatRoute {
     /** The most floats one tile of im2col columns holds (the tile then spans fewer output cells). */
     static final int TILE_FLOATS = 1 << 21;
 
+    /** The most ints the window tables of {@link #cached} hold together (32 MB); larger tables are not kept. */
+    static final long CACHE_INTS = 1 << 23;
+
+    /** Window tables by geometry, least recently used first; guarded by itself. */
+    private static final java.util.LinkedHashMap<String, Object> TABLES = new java.util.LinkedHashMap<>(16, 0.75f,
+            true);
+    private static final java.util.Map<String, Long> TABLE_INTS = new java.util.HashMap<>();
+    private static long cachedInts;
+
     private OnnxFloatRoute() {
+    }
+
+    /**
+     * A window table (a Conv's window map, a pool's windows) for the geometry {@code key}, made once by {@code make}
+     * and kept while the tables of recently used geometries fit {@link #CACHE_INTS}; {@code ints}: its size. A model
+     * runs the same few geometries pass after pass, so they are computed once per shape, not once per call.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> T cached(String key, long ints, java.util.function.Supplier<T> make) {
+        synchronized (TABLES) {
+            Object t = TABLES.get(key);
+            if (t != null) {
+                return (T) t;
+            }
+        }
+        T made = make.get();
+        if (ints > CACHE_INTS / 4) {
+            return made;
+        }
+        synchronized (TABLES) {
+            if (TABLES.putIfAbsent(key, made) == null) {
+                TABLE_INTS.put(key, ints);
+                cachedInts += ints;
+                var eldest = TABLES.keySet().iterator();
+                while (cachedInts > CACHE_INTS && eldest.hasNext()) {
+                    String k = eldest.next();
+                    cachedInts -= TABLE_INTS.remove(k);
+                    eldest.remove();
+                }
+            }
+        }
+        return made;
+    }
+
+    /** How many window tables are kept (for tests). */
+    static int cachedTables() {
+        synchronized (TABLES) {
+            return TABLES.size();
+        }
     }
 
     /** Whether every operand given (null: absent) is a FLOAT tensor. */
@@ -68,6 +116,13 @@ final class OnnxFloatRoute {
      * kernel cell reads, or -1 where it falls into the padding; at {@code map[kk * t + (o - o0)]}.
      */
     private static int[] windowMap(ConvShape sh, int o0, int t) {
+        String key = "conv" + java.util.Arrays.toString(sh.in()) + java.util.Arrays.toString(sh.k())
+                + java.util.Arrays.toString(sh.s()) + java.util.Arrays.toString(sh.d())
+                + java.util.Arrays.toString(sh.p()) + java.util.Arrays.toString(sh.out()) + o0 + "+" + t;
+        return cached(key, (long) count(sh.k()) * t, () -> makeWindowMap(sh, o0, t));
+    }
+
+    private static int[] makeWindowMap(ConvShape sh, int o0, int t) {
         long[] in = sh.in();
         long[] k = sh.k();
         long[] out = sh.out();
@@ -121,9 +176,22 @@ final class OnnxFloatRoute {
 
     /** Y = W * X + B of a FLOAT Conv (shape checked by {@link OnnxWindows#convShape}); B may be null. */
     static double[] conv(ConvShape sh, double[] xv, double[] wv, double[] bv) {
+        float[] y = convForward(sh, floats(xv), floats(wv));
+        addBias(y, bv, (int) sh.m(), count(sh.out()));
+        return doubles(y);
+    }
+
+    private static void addBias(float[] y, double[] bv, int m, int outCells) {
+        if (bv != null) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] += (float) bv[(i / outCells) % m];
+            }
+        }
+    }
+
+    /** The convolution's float32 sums W * X (no bias), per sample and group over tiles of output cells. */
+    private static float[] convForward(ConvShape sh, float[] x, float[] w) {
         Kernels kern = KernelProvider.get();
-        float[] x = floats(xv);
-        float[] w = floats(wv);
         int nb = (int) sh.nb();
         int m = (int) sh.m();
         int group = (int) sh.group();
@@ -147,20 +215,23 @@ final class OnnxFloatRoute {
                 }
             }
         }
-        if (bv != null) {
-            for (int i = 0; i < y.length; i++) {
-                y[i] += (float) bv[(i / outCells) % m];
-            }
-        }
-        return doubles(y);
+        return y;
     }
 
     /** Conv's dX and dW (float32 sums, as doubles) from dY {@code gv}; dB stays with the caller. */
     static double[][] convBackward(ConvShape sh, double[] xv, double[] wv, double[] gv) {
+        float[] gw = new float[wv.length];
+        double[] gx = new double[xv.length];
+        adjoint(sh, floats(xv), floats(wv), floats(gv), gx, gw);
+        return new double[][] {gx, doubles(gw)};
+    }
+
+    /**
+     * The convolution's adjoints from dY {@code gy}: into {@code gx} (when not null) the col2im of W^T dY, into
+     * {@code gw} (when not null; {@code x} is then read) dY cols(X)^T, both float32 sums.
+     */
+    private static void adjoint(ConvShape sh, float[] x, float[] w, float[] gy, double[] gx, float[] gw) {
         Kernels kern = KernelProvider.get();
-        float[] x = floats(xv);
-        float[] w = floats(wv);
-        float[] gy = floats(gv);
         int nb = (int) sh.nb();
         int m = (int) sh.m();
         int group = (int) sh.group();
@@ -170,11 +241,9 @@ final class OnnxFloatRoute {
         int rows = cg * kCells;
         int inCells = count(sh.in());
         int outCells = count(sh.out());
-        float[] gw = new float[w.length];
-        double[] gx = new double[x.length];
         int t = tile(sh, outCells);
-        float[] cols = new float[rows * t];
-        float[] gcols = new float[rows * t];
+        float[] cols = gw == null ? null : new float[rows * t];
+        float[] gcols = gx == null ? null : new float[rows * t];
         for (int o0 = 0; o0 < outCells; o0 += t) {
             int tn = Math.min(t, outCells - o0);
             int[] map = windowMap(sh, o0, tn);
@@ -182,10 +251,15 @@ final class OnnxFloatRoute {
                 for (int g = 0; g < group; g++) {
                     int xBase = (int) ((bn * sh.c() + (long) g * cg) * inCells);
                     int yOff = (bn * m + g * mg) * outCells + o0;
-                    columns(x, xBase, inCells, cg, kCells, map, tn, cols);
-                    // dW_g [mg, rows] += dY_g [mg, tn] cols^T [tn, rows]
-                    kern.sgemm(false, true, mg, rows, tn, 1f, gy, yOff, outCells, cols, 0, tn, 1f, gw,
-                            g * mg * rows, rows);
+                    if (gw != null) {
+                        columns(x, xBase, inCells, cg, kCells, map, tn, cols);
+                        // dW_g [mg, rows] += dY_g [mg, tn] cols^T [tn, rows]
+                        kern.sgemm(false, true, mg, rows, tn, 1f, gy, yOff, outCells, cols, 0, tn, 1f, gw,
+                                g * mg * rows, rows);
+                    }
+                    if (gx == null) {
+                        continue;
+                    }
                     // dcols [rows, tn] = W_g^T [rows, mg] dY_g [mg, tn], then col2im into dX
                     kern.sgemm(true, false, rows, tn, mg, 1f, w, g * mg * rows, rows, gy, yOff, outCells, 0f, gcols,
                             0, tn);
@@ -205,7 +279,39 @@ final class OnnxFloatRoute {
                 }
             }
         }
-        return new double[][] {gx, doubles(gw)};
+    }
+
+    /**
+     * A ConvTranspose's geometry (X's spatial axes {@code in}, Y's {@code out}, filters {@code m}) as the Conv it is
+     * the adjoint of: from Y's channels to X's, with the same weights [C, M / group, kernel...], strides, dilations
+     * and begin pads. Y = that Conv's col2im of W^T X, dX = that Conv of dY, dW its weight gradient.
+     */
+    private static ConvShape adjointConv(ConvShape t) {
+        return new ConvShape(t.nb(), t.m(), t.c(), t.m() / t.group(), t.group(), t.out(), t.k(), t.s(), t.d(), t.p(),
+                t.in(), t.dims());
+    }
+
+    /** Y of a FLOAT ConvTranspose (geometry from {@link OnnxWindows#convTransposeShape}); B may be null. */
+    static double[] convTranspose(ConvShape sh, double[] xv, double[] wv, double[] bv) {
+        double[] y = new double[Math.toIntExact(sh.nb() * sh.m() * count(sh.out()))];
+        adjoint(adjointConv(sh), null, floats(wv), floats(xv), y, null);
+        int outCells = count(sh.out());
+        for (int i = 0; i < y.length; i++) {
+            // the scattered sums were float32 values added in double: round once, then the bias as Conv adds it
+            float v = (float) y[i];
+            y[i] = bv == null ? v : v + (float) bv[(int) ((i / outCells) % sh.m())];
+        }
+        return y;
+    }
+
+    /** A FLOAT ConvTranspose's dX and dW from dY {@code gv}; dB stays with the caller. */
+    static double[][] convTransposeBackward(ConvShape sh, double[] xv, double[] wv, double[] gv) {
+        ConvShape conv = adjointConv(sh);
+        float[] w = floats(wv);
+        float[] gy = floats(gv);
+        float[] gw = new float[wv.length];
+        adjoint(conv, gy, w, floats(xv), null, gw);
+        return new double[][] {doubles(convForward(conv, gy, w)), doubles(gw)};
     }
 
     /**

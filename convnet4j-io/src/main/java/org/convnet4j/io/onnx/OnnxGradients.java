@@ -80,6 +80,11 @@ final class OnnxGradients {
      */
     static List<double[]> backward(Node n, List<Arr> in, List<double[]> gradOut, long opset) {
         String op = n.opType();
+        if (OnnxMl.isMl(n)) {
+            throw new IllegalArgumentException(OnnxMl.DOMAIN + "." + op + " has no backward pass: the ONNX-ML"
+                    + " classifiers are for inference (trees and SVMs are not trained by gradient in any reference"
+                    + " framework); freeze the part of the model that leads to it, or train a Dense head");
+        }
         if (!DIFFERENTIABLE.contains(op)) {
             throw new IllegalArgumentException(op + " has no backward pass on the typed path");
         }
@@ -134,7 +139,7 @@ final class OnnxGradients {
             case "Cast" -> out.set(0, y.integer() ? new double[in.get(0).v().length] : g.clone());
             case "Pow" -> pow(in.get(0), in.get(1), y, g, out);
             case "Max", "Min", "Sum", "Mean" -> variadic(op, in, y, g, out);
-            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization" ->
+            case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "BatchNormalization" ->
                     OnnxWindows.backward(n, in, g, out);
             case "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos" ->
                     out.set(0, unary(op, in.get(0), y, g));

@@ -15,7 +15,7 @@ import org.convnet4j.io.onnx.OnnxModel.Node;
 final class OnnxWindows {
     /** Operators evaluated here; the importer uses them only for nodes the float layers refuse. */
     static final java.util.Set<String> OPS = java.util.Set.of("Conv", "ConvTranspose", "MaxPool", "AveragePool",
-            "BatchNormalization");
+            "LpPool", "BatchNormalization");
 
     private OnnxWindows() {
     }
@@ -24,7 +24,7 @@ final class OnnxWindows {
         return switch (n.opType()) {
             case "Conv" -> conv(n, a);
             case "ConvTranspose" -> convTranspose(n, a);
-            case "MaxPool", "AveragePool" -> pool(n, a.get(0));
+            case "MaxPool", "AveragePool", "LpPool" -> pool(n, a.get(0));
             case "BatchNormalization" -> batchNorm(n, a);
             default -> null;
         };
@@ -240,7 +240,12 @@ final class OnnxWindows {
         Arr x = a.get(0);
         Arr w = a.get(1);
         Arr b = a.size() > 2 ? a.get(2) : null;
-        long[] dims = convTransposeLoop(n, x, w, null);
+        ConvShape shape = convTransposeShape(n, x, w);
+        if (OnnxFloatRoute.applies(x, w, b)) {
+            return new Arr(x.type(), shape.dims(), OnnxFloatRoute.convTranspose(shape, x.v(), w.v(),
+                    b == null ? null : b.v()));
+        }
+        long[] dims = shape.dims();
         double[] y = new double[(int) count(dims)];
         convTransposeLoop(n, x, w, (yi, xi, wi) -> y[yi] += x.v()[xi] * w.v()[wi]);
         long outCells = y.length / (dims[0] * dims[1]);
@@ -256,8 +261,11 @@ final class OnnxWindows {
         return new Arr(x.type(), dims, y);
     }
 
-    /** ConvTranspose's geometry, checked; with {@code each}, visits every product. Returns Y's dims. */
-    private static long[] convTransposeLoop(Node n, Arr x, Arr w, Product each) {
+    /**
+     * ConvTranspose's checked geometry as a {@link ConvShape}: X's spatial axes are {@code in}, Y's {@code out},
+     * {@code m} Y's channels, {@code cg} X's channels per group; pads after auto_pad / output_shape.
+     */
+    static ConvShape convTransposeShape(Node n, Arr x, Arr w) {
         long[] in = spatial(x);
         int r = in.length;
         long[] k = Arrays.copyOfRange(w.dims(), 2, w.rank());
@@ -305,10 +313,28 @@ final class OnnxWindows {
                 throw new IllegalArgumentException("ConvTranspose output size " + out[i] + " along spatial axis " + i);
             }
         }
-        long[] dims = resultDims(nb, m, out);
+        return new ConvShape(nb, c, m, c / group, group, in, k, s, d, p, out, resultDims(nb, m, out));
+    }
+
+    /** ConvTranspose's geometry, checked; with {@code each}, visits every product. Returns Y's dims. */
+    private static long[] convTransposeLoop(Node n, Arr x, Arr w, Product each) {
+        ConvShape shape = convTransposeShape(n, x, w);
+        long[] dims = shape.dims();
         if (each == null) {
             return dims;
         }
+        long[] in = shape.in();
+        int r = in.length;
+        long[] k = shape.k();
+        long[] s = shape.s();
+        long[] d = shape.d();
+        long[] p = shape.p();
+        long[] out = shape.out();
+        long nb = shape.nb();
+        long c = shape.c();
+        long m = shape.m();
+        long group = shape.group();
+        long mg = m / group;
         long inCells = count(in);
         long kCells = count(k);
         long outCells = count(out);
@@ -348,25 +374,170 @@ final class OnnxWindows {
         return dims;
     }
 
-    /** Called per output window: its inside cells (indices into X), how many, and how many within the padding. */
-    private interface Window {
-        void at(int yi, int[] cells, int count, long padded);
+    /**
+     * A pooling node's windows for one input shape, computed once per geometry ({@link OnnxFloatRoute#cached}): Y's
+     * dims, and per output cell {@code o} of a plane its inside input cells (offsets within the plane)
+     * {@code cells[start[o]] .. cells[start[o + 1] - 1]} in window order, and how many of its cells lie within the
+     * input or its pads ({@code padded[o]}, AveragePool's divisor with count_include_pad).
+     */
+    record PoolGeometry(long[] dims, int planes, int inCells, int outCells, int[] start, int[] cells, int[] padded) {
     }
 
-    private static Arr pool(Node n, Arr x) {
-        boolean max = n.opType().equals("MaxPool");
-        boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
-        long[] dims = poolLoop(n, x, null);
-        double[] y = new double[(int) count(dims)];
-        poolLoop(n, x, (yi, cells, cnt, padded) -> {
-            double acc = max ? Double.NEGATIVE_INFINITY : 0;
-            for (int c = 0; c < cnt; c++) {
-                double v = x.v()[cells[c]];
-                acc = max ? Math.max(acc, v) : acc + v;
+    /** Pooling's geometry, checked against the attributes and X; the window table from the cache. */
+    static PoolGeometry poolGeometry(Node n, Arr x) {
+        long[] in = spatial(x);
+        int r = in.length;
+        long[] k = ints(n, "kernel_shape", 0, 0);
+        if (k.length != r) {
+            throw new IllegalArgumentException(n.opType() + ": kernel_shape " + Arrays.toString(k) + " for " + r
+                    + " spatial axes");
+        }
+        long[] s = ints(n, "strides", r, 1);
+        long[] d = ints(n, "dilations", r, 1);
+        long[] p = pads(n, in, k, s, d);
+        boolean ceil = intAttr(n, "ceil_mode", 0) != 0;
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            if (k[i] < 1 || s[i] < 1 || d[i] < 1) {
+                throw new IllegalArgumentException(n.opType() + ": kernel_shape " + Arrays.toString(k) + ", strides "
+                        + Arrays.toString(s) + ", dilations " + Arrays.toString(d) + " must be positive");
             }
-            y[yi] = max ? acc : acc / (includePad ? padded : cnt);
-        });
-        return new Arr(x.type(), dims, y);
+            long span = (k[i] - 1) * d[i] + 1;
+            long total = in[i] + p[i] + p[i + r] - span;
+            out[i] = (ceil ? Math.floorDiv(total + s[i] - 1, s[i]) : Math.floorDiv(total, s[i])) + 1;
+            if (ceil && (out[i] - 1) * s[i] >= in[i] + p[i]) {
+                out[i]--; // the last window must start inside the input or its leading padding
+            }
+            if (out[i] < 1) {
+                throw new IllegalArgumentException(n.opType() + " output size " + out[i] + " along spatial axis " + i);
+            }
+        }
+        long[] dims = resultDims(x.dims()[0], x.dims()[1], out);
+        int planes = (int) (x.dims()[0] * x.dims()[1]);
+        String key = "pool" + Arrays.toString(in) + Arrays.toString(k) + Arrays.toString(s) + Arrays.toString(d)
+                + Arrays.toString(p) + Arrays.toString(out);
+        int[][] table = OnnxFloatRoute.cached(key, Math.multiplyExact(count(out), count(k)),
+                () -> windowTable(in, k, s, d, p, out));
+        return new PoolGeometry(dims, planes, (int) count(in), (int) count(out), table[0], table[1], table[2]);
+    }
+
+    /** The window table of {@link PoolGeometry}: start, cells, padded. */
+    private static int[][] windowTable(long[] in, long[] k, long[] s, long[] d, long[] p, long[] out) {
+        int r = in.length;
+        int outCells = (int) count(out);
+        int[] start = new int[outCells + 1];
+        int[] cells = new int[Math.toIntExact(outCells * count(k))];
+        int[] padded = new int[outCells];
+        long[] oi = new long[r];
+        long[] ki = new long[r];
+        int used = 0;
+        for (int o = 0; o < outCells; o++) {
+            start[o] = used;
+            int inPad = 0;
+            Arrays.fill(ki, 0);
+            do {
+                long pos = 0;
+                boolean inside = true;
+                boolean inPadded = true;
+                for (int i = 0; i < r; i++) {
+                    long q = oi[i] * s[i] + ki[i] * d[i] - p[i];
+                    inside &= q >= 0 && q < in[i];
+                    inPadded &= q >= -p[i] && q < in[i] + p[i + r];
+                    pos = pos * in[i] + q;
+                }
+                if (inPadded) {
+                    inPad++;
+                }
+                if (inside) {
+                    cells[used++] = (int) pos;
+                }
+            } while (next(ki, k));
+            padded[o] = inPad;
+            next(oi, out);
+        }
+        start[outCells] = used;
+        return new int[][] {start, Arrays.copyOf(cells, used), padded};
+    }
+
+    /** LpPool's p (default 2), checked. */
+    private static double lpOrder(Node n) {
+        long p = intAttr(n, "p", 2);
+        if (p < 1) {
+            throw new IllegalArgumentException("LpPool: p " + p + " must be at least 1");
+        }
+        return p;
+    }
+
+    /**
+     * MaxPool, AveragePool and LpPool over the cached window table. The sums are taken in double precision; for FLOAT
+     * X the results are rounded once to float32 (a max is exact either way).
+     */
+    private static Arr pool(Node n, Arr x) {
+        String op = n.opType();
+        boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
+        double lp = op.equals("LpPool") ? lpOrder(n) : 0;
+        PoolGeometry geo = poolGeometry(n, x);
+        double[] xv = x.v();
+        double[] y = new double[geo.planes() * geo.outCells()];
+        int[] start = geo.start();
+        int[] cells = geo.cells();
+        for (int pl = 0; pl < geo.planes(); pl++) {
+            int xb = pl * geo.inCells();
+            int yb = pl * geo.outCells();
+            for (int o = 0; o < geo.outCells(); o++) {
+                int from = start[o];
+                int to = start[o + 1];
+                double acc;
+                if (op.equals("MaxPool")) {
+                    acc = Double.NEGATIVE_INFINITY;
+                    for (int c = from; c < to; c++) {
+                        acc = Math.max(acc, xv[xb + cells[c]]);
+                    }
+                } else if (op.equals("AveragePool")) {
+                    acc = 0;
+                    for (int c = from; c < to; c++) {
+                        acc += xv[xb + cells[c]];
+                    }
+                    acc /= includePad ? geo.padded()[o] : to - from;
+                } else {
+                    acc = 0;
+                    for (int c = from; c < to; c++) {
+                        double v = Math.abs(xv[xb + cells[c]]);
+                        acc += lp == 2 ? v * v : lp == 1 ? v : Math.pow(v, lp);
+                    }
+                    acc = lp == 2 ? Math.sqrt(acc) : lp == 1 ? acc : Math.pow(acc, 1 / lp);
+                }
+                y[yb + o] = acc;
+            }
+        }
+        if (x.type() == OnnxModel.FLOAT) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] = (float) y[i];
+            }
+        }
+        return new Arr(x.type(), geo.dims(), y);
+    }
+
+    /** Per window of a max pool, the flat index in X of its first maximum (-1 for a window of padding only). */
+    private static int[] argMax(PoolGeometry geo, double[] xv) {
+        int[] at = new int[geo.planes() * geo.outCells()];
+        int[] start = geo.start();
+        int[] cells = geo.cells();
+        for (int pl = 0; pl < geo.planes(); pl++) {
+            int xb = pl * geo.inCells();
+            int yb = pl * geo.outCells();
+            for (int o = 0; o < geo.outCells(); o++) {
+                int best = -1;
+                for (int c = start[o]; c < start[o + 1]; c++) {
+                    int xi = xb + cells[c];
+                    if (best < 0 || xv[xi] > xv[best]) {
+                        best = xi;
+                    }
+                }
+                at[yb + o] = best;
+            }
+        }
+        return at;
     }
 
     /**
@@ -377,16 +548,21 @@ final class OnnxWindows {
         boolean columns = intAttr(n, "storage_order", 0) != 0;
         long[] in = spatial(x);
         long plane = count(in);
-        long[] dims = poolLoop(n, x, null);
-        double[] y = new double[(int) count(dims)];
+        PoolGeometry geo = poolGeometry(n, x);
+        long[] dims = geo.dims();
+        double[] y = new double[geo.planes() * geo.outCells()];
         double[] at = new double[y.length];
-        poolLoop(n, x, (yi, cells, cnt, padded) -> {
+        int[] start = geo.start();
+        int[] cells = geo.cells();
+        for (int yi = 0; yi < y.length; yi++) {
+            int xb = yi / geo.outCells() * geo.inCells();
+            int o = yi % geo.outCells();
             double best = Double.NEGATIVE_INFINITY;
-            int where = cnt > 0 ? cells[0] : -1;
-            for (int c = 0; c < cnt; c++) {
-                if (x.v()[cells[c]] > best) {
-                    best = x.v()[cells[c]];
-                    where = cells[c];
+            int where = start[o] < start[o + 1] ? xb + cells[start[o]] : -1;
+            for (int c = start[o]; c < start[o + 1]; c++) {
+                if (x.v()[xb + cells[c]] > best) {
+                    best = x.v()[xb + cells[c]];
+                    where = xb + cells[c];
                 }
             }
             y[yi] = best;
@@ -408,74 +584,8 @@ final class OnnxWindows {
                 where = (int) (where - pos + col);
             }
             at[yi] = where;
-        });
+        }
         return List.of(new Arr(x.type(), dims, y), new Arr(OnnxModel.INT64, dims.clone(), at));
-    }
-
-    /** Pooling's geometry, checked; with {@code each}, visits every window. Returns Y's dims. */
-    private static long[] poolLoop(Node n, Arr x, Window each) {
-        long[] in = spatial(x);
-        int r = in.length;
-        long[] k = ints(n, "kernel_shape", 0, 0);
-        if (k.length != r) {
-            throw new IllegalArgumentException(n.opType() + ": kernel_shape " + Arrays.toString(k) + " for " + r
-                    + " spatial axes");
-        }
-        long[] s = ints(n, "strides", r, 1);
-        long[] d = ints(n, "dilations", r, 1);
-        long[] p = pads(n, in, k, s, d);
-        boolean ceil = intAttr(n, "ceil_mode", 0) != 0;
-        long[] out = new long[r];
-        for (int i = 0; i < r; i++) {
-            long span = (k[i] - 1) * d[i] + 1;
-            long total = in[i] + p[i] + p[i + r] - span;
-            out[i] = (ceil ? Math.floorDiv(total + s[i] - 1, s[i]) : Math.floorDiv(total, s[i])) + 1;
-            if (ceil && (out[i] - 1) * s[i] >= in[i] + p[i]) {
-                out[i]--; // the last window must start inside the input or its leading padding
-            }
-            if (out[i] < 1) {
-                throw new IllegalArgumentException(n.opType() + " output size " + out[i] + " along spatial axis " + i);
-            }
-        }
-        long nc = x.dims()[0] * x.dims()[1];
-        long[] dims = resultDims(x.dims()[0], x.dims()[1], out);
-        if (each == null) {
-            return dims;
-        }
-        long inCells = count(in);
-        long outCells = count(out);
-        long[] oi = new long[r];
-        long[] ki = new long[r];
-        int[] window = new int[(int) count(k)];
-        for (long plane = 0; plane < nc; plane++) {
-            Arrays.fill(oi, 0);
-            long o = 0;
-            do {
-                int cells = 0;
-                long padded = 0;
-                Arrays.fill(ki, 0);
-                do {
-                    long pos = 0;
-                    boolean inside = true;
-                    boolean inPadded = true;
-                    for (int i = 0; i < r; i++) {
-                        long q = oi[i] * s[i] + ki[i] * d[i] - p[i];
-                        inside &= q >= 0 && q < in[i];
-                        inPadded &= q >= -p[i] && q < in[i] + p[i + r];
-                        pos = pos * in[i] + q;
-                    }
-                    if (inPadded) {
-                        padded++;
-                    }
-                    if (inside) {
-                        window[cells++] = (int) (plane * inCells + pos);
-                    }
-                } while (next(ki, k));
-                each.at((int) (plane * outCells + o), window, cells, padded);
-                o++;
-            } while (next(oi, out));
-        }
-        return dims;
     }
 
     /**
@@ -490,9 +600,11 @@ final class OnnxWindows {
             case "Conv", "ConvTranspose" -> {
                 Arr w = a.get(1);
                 long[] dims;
-                if (n.opType().equals("Conv") && OnnxFloatRoute.applies(x, w, a.size() > 2 ? a.get(2) : null)) {
-                    ConvShape shape = convShape(n, x, w);
-                    double[][] gxw = OnnxFloatRoute.convBackward(shape, x.v(), w.v(), g);
+                if (OnnxFloatRoute.applies(x, w, a.size() > 2 ? a.get(2) : null)) {
+                    boolean conv = n.opType().equals("Conv");
+                    ConvShape shape = conv ? convShape(n, x, w) : convTransposeShape(n, x, w);
+                    double[][] gxw = conv ? OnnxFloatRoute.convBackward(shape, x.v(), w.v(), g)
+                            : OnnxFloatRoute.convTransposeBackward(shape, x.v(), w.v(), g);
                     dims = shape.dims();
                     out.set(0, gxw[0]);
                     out.set(1, gxw[1]);
@@ -516,30 +628,7 @@ final class OnnxWindows {
                     out.set(2, gb);
                 }
             }
-            case "MaxPool", "AveragePool" -> {
-                boolean max = n.opType().equals("MaxPool");
-                boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
-                double[] gx = new double[x.v().length];
-                poolLoop(n, x, (yi, cells, cnt, padded) -> {
-                    if (max) {
-                        int best = -1;
-                        for (int c = 0; c < cnt; c++) {
-                            if (best < 0 || x.v()[cells[c]] > x.v()[best]) {
-                                best = cells[c];
-                            }
-                        }
-                        if (best >= 0) {
-                            gx[best] += g[yi];
-                        }
-                    } else {
-                        double share = g[yi] / (includePad ? padded : cnt);
-                        for (int c = 0; c < cnt; c++) {
-                            gx[cells[c]] += share;
-                        }
-                    }
-                });
-                out.set(0, gx);
-            }
+            case "MaxPool", "AveragePool", "LpPool" -> out.set(0, poolBackward(n, x, g));
             case "BatchNormalization" -> {
                 batchNorm(n, a); // the same checks as the forward pass
                 Attribute eps = n.attributes().get("epsilon");
@@ -562,6 +651,59 @@ final class OnnxWindows {
             }
             default -> throw new IllegalArgumentException(n.opType() + " has no backward pass on the typed path");
         }
+    }
+
+    /**
+     * The pools' dX from dY {@code g} over the cached window table: a max pool's to the first maximum of each window,
+     * an average pool's shared by its divisor, an Lp pool's dY |x|^(p-1) sign(x) / y^(p-1) (nothing where y is 0).
+     */
+    private static double[] poolBackward(Node n, Arr x, double[] g) {
+        String op = n.opType();
+        boolean includePad = intAttr(n, "count_include_pad", 0) != 0;
+        double lp = op.equals("LpPool") ? lpOrder(n) : 0;
+        PoolGeometry geo = poolGeometry(n, x);
+        double[] xv = x.v();
+        double[] gx = new double[xv.length];
+        if (op.equals("MaxPool")) {
+            int[] at = argMax(geo, xv);
+            for (int yi = 0; yi < at.length; yi++) {
+                if (at[yi] >= 0) {
+                    gx[at[yi]] += g[yi];
+                }
+            }
+            return gx;
+        }
+        int[] start = geo.start();
+        int[] cells = geo.cells();
+        for (int pl = 0; pl < geo.planes(); pl++) {
+            int xb = pl * geo.inCells();
+            int yb = pl * geo.outCells();
+            for (int o = 0; o < geo.outCells(); o++) {
+                int from = start[o];
+                int to = start[o + 1];
+                double gy = g[yb + o];
+                if (op.equals("AveragePool")) {
+                    double share = gy / (includePad ? geo.padded()[o] : to - from);
+                    for (int c = from; c < to; c++) {
+                        gx[xb + cells[c]] += share;
+                    }
+                    continue;
+                }
+                double sum = 0;
+                for (int c = from; c < to; c++) {
+                    sum += Math.pow(Math.abs(xv[xb + cells[c]]), lp);
+                }
+                if (sum == 0) {
+                    continue;
+                }
+                double scale = gy / Math.pow(sum, (lp - 1) / lp); // dY / y^(p-1)
+                for (int c = from; c < to; c++) {
+                    double v = xv[xb + cells[c]];
+                    gx[xb + cells[c]] += scale * Math.signum(v) * Math.pow(Math.abs(v), lp - 1);
+                }
+            }
+        }
+        return gx;
     }
 
     /**

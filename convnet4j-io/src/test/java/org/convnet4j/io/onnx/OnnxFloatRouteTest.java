@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
  * n products) times sum |a_i b_i|, which the double route computes exactly enough from the absolute values (the same
  * operator on |x|, |w|, |dY|). A wrong index or a lost product errs by a whole term, far above this bound (it is
  * about 1e-5 of the terms' sum for the largest n here).
+ *
+ * <p>ConvTranspose (since 2026-12-05 on the route too, as the adjoint of a Conv: col2im of W^T X) is checked the same
+ * way. The pools (MaxPool, AveragePool, LpPool on window tables computed once per geometry) sum in double precision on
+ * either type and round FLOAT results once: they are checked against a plain loop over every window written here, and
+ * the FLOAT results must be exactly the DOUBLE ones rounded to float32.
  */
 class OnnxFloatRouteTest {
     private static final double U = 0x1p-24;
@@ -178,6 +183,145 @@ class OnnxFloatRouteTest {
         assertTrue(channels * 9 * 64 * 64 > OnnxFloatRoute.TILE_FLOATS, "more than one tile");
         compare(node("Conv", 3), new int[] {(int) channels * 9 + 1, 3 * 9, 64 * 64, 64 * 64},
                 random(1, channels, side, side), random(3, channels, 3, 3), random(3));
+    }
+
+    @Test
+    void transposedConvolutionsOverOneToThreeSpatialAxes() {
+        // 2-D: strides 2, pads, output_padding; Y sums up to 4 channels x 9 kernel cells; dX 3 filters x 9; dW 2 x 9
+        compare(node("ConvTranspose", 3, is("strides", 2, 2), is("pads", 1, 1, 1, 1), is("output_padding", 1, 1)),
+                new int[] {36, 27, 18, 2 * 36}, random(2, 4, 3, 3), random(4, 3, 3, 3), random(3));
+        // 1-D, two groups, dilation 2, no bias
+        compare(node("ConvTranspose", 2, i("group", 2), is("dilations", 2)), new int[] {6, 3, 5}, random(1, 4, 5),
+                random(4, 1, 3));
+        // 3-D with output_shape (pads derived from it), strides 2, 1, 2
+        compare(node("ConvTranspose", 3, is("strides", 2, 1, 2), is("output_shape", 3, 4, 4)),
+                new int[] {24, 36, 12, 48}, random(1, 2, 2, 3, 2), random(2, 3, 2, 2, 3), random(3));
+        // SAME_UPPER, stride 3, a kernel wider than the stride
+        compare(node("ConvTranspose", 2, s("auto_pad", "SAME_UPPER"), is("strides", 3, 3)), new int[] {2 * 4, 3 * 16,
+                5 * 5}, random(1, 2, 5, 5), random(2, 3, 4, 4));
+    }
+
+    /**
+     * The pooled value of every window by a plain walk over its cells ({@code op}: MaxPool, AveragePool, LpPool),
+     * for up to 3 spatial axes, from the ONNX definition: window i of an axis starts at i stride - pad begin, its
+     * cells step by the dilation; output size floor (or ceil) of (in + pads - span) / stride + 1, in ceil mode
+     * without a last window that starts in the end pad.
+     */
+    private static double[] plainPool(String op, double[] x, long[] dims, long[] k, long[] st, long[] dil, long[] pads,
+                                      boolean ceil, boolean includePad, double p) {
+        int r = dims.length - 2;
+        int[] in = {1, 1, 1};
+        int[] kk = {1, 1, 1};
+        int[] s = {1, 1, 1};
+        int[] d = {1, 1, 1};
+        int[] pb = new int[3];
+        int[] pe = new int[3];
+        int[] out = {1, 1, 1};
+        for (int i = 0; i < r; i++) {
+            int a = 3 - r + i;
+            in[a] = (int) dims[2 + i];
+            kk[a] = (int) k[i];
+            s[a] = (int) st[i];
+            d[a] = (int) dil[i];
+            pb[a] = (int) pads[i];
+            pe[a] = (int) pads[r + i];
+            double q = (in[a] + pb[a] + pe[a] - ((kk[a] - 1) * d[a] + 1)) / (double) s[a];
+            out[a] = (int) (ceil ? Math.ceil(q) : Math.floor(q)) + 1;
+            if (ceil && (out[a] - 1) * s[a] >= in[a] + pb[a]) {
+                out[a]--;
+            }
+        }
+        int planes = (int) (dims[0] * dims[1]);
+        double[] y = new double[planes * out[0] * out[1] * out[2]];
+        int yi = 0;
+        for (int pl = 0; pl < planes; pl++) {
+            for (int o0 = 0; o0 < out[0]; o0++) {
+                for (int o1 = 0; o1 < out[1]; o1++) {
+                    for (int o2 = 0; o2 < out[2]; o2++) {
+                        double acc = op.equals("MaxPool") ? Double.NEGATIVE_INFINITY : 0;
+                        int inside = 0;
+                        int padded = 0;
+                        for (int k0 = 0; k0 < kk[0]; k0++) {
+                            for (int k1 = 0; k1 < kk[1]; k1++) {
+                                for (int k2 = 0; k2 < kk[2]; k2++) {
+                                    int q0 = o0 * s[0] + k0 * d[0] - pb[0];
+                                    int q1 = o1 * s[1] + k1 * d[1] - pb[1];
+                                    int q2 = o2 * s[2] + k2 * d[2] - pb[2];
+                                    if (q0 >= -pb[0] && q0 < in[0] + pe[0] && q1 >= -pb[1] && q1 < in[1] + pe[1]
+                                            && q2 >= -pb[2] && q2 < in[2] + pe[2]) {
+                                        padded++;
+                                    }
+                                    if (q0 < 0 || q0 >= in[0] || q1 < 0 || q1 >= in[1] || q2 < 0 || q2 >= in[2]) {
+                                        continue;
+                                    }
+                                    double v = x[((pl * in[0] + q0) * in[1] + q1) * in[2] + q2];
+                                    inside++;
+                                    acc = op.equals("MaxPool") ? Math.max(acc, v)
+                                            : op.equals("AveragePool") ? acc + v : acc + Math.pow(Math.abs(v), p);
+                                }
+                            }
+                        }
+                        y[yi++] = op.equals("MaxPool") ? acc : op.equals("AveragePool")
+                                ? acc / (includePad ? padded : inside) : Math.pow(acc, 1 / p);
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    private static long[] attr(Node n, String name, int count, long fill) {
+        Attribute a = n.attributes().get(name);
+        if (a != null) {
+            return a.ints() != null ? a.ints() : new long[] {a.i()};
+        }
+        long[] v = new long[count];
+        java.util.Arrays.fill(v, fill);
+        return v;
+    }
+
+    @Test
+    void poolsOnCachedWindowTablesMatchAPlainWalkAndRoundFloatResultsOnce() {
+        List<Node> pools = new ArrayList<>();
+        List<long[]> shapes = new ArrayList<>();
+        for (String op : new String[] {"MaxPool", "AveragePool", "LpPool"}) {
+            pools.add(node(op, 1, is("kernel_shape", 2, 2, 2), is("strides", 1, 2, 1), is("pads", 0, 1, 0, 0, 1, 1)));
+            shapes.add(new long[] {2, 3, 3, 4, 4});
+            pools.add(node(op, 1, is("kernel_shape", 3, 2), is("strides", 2, 2), is("dilations", 2, 1),
+                    is("pads", 1, 0, 1, 1), i("ceil_mode", 1), i("p", 3)));
+            shapes.add(new long[] {1, 2, 9, 6});
+            pools.add(node(op, 1, is("kernel_shape", 3), is("strides", 2), is("pads", 1, 1), i("ceil_mode", 1),
+                    i("count_include_pad", 1), i("p", 1)));
+            shapes.add(new long[] {2, 2, 8});
+            pools.add(node(op, 1, is("kernel_shape", 3, 3, 3), is("strides", 2, 2, 2), is("dilations", 1, 2, 1),
+                    is("pads", 1, 2, 0, 1, 2, 2), i("count_include_pad", 1)));
+            shapes.add(new long[] {1, 4, 6, 7, 5});
+        }
+        for (int c = 0; c < pools.size(); c++) {
+            Node n = pools.get(c);
+            Arr x32 = random(shapes.get(c));
+            Arr x64 = retyped(x32, OnnxModel.DOUBLE, v -> v);
+            int r = x32.rank() - 2;
+            double[] want = plainPool(n.opType(), x64.v(), x64.dims(), attr(n, "kernel_shape", r, 1),
+                    attr(n, "strides", r, 1), attr(n, "dilations", r, 1), attr(n, "pads", 2 * r, 0),
+                    attr(n, "ceil_mode", 1, 0)[0] != 0, attr(n, "count_include_pad", 1, 0)[0] != 0,
+                    attr(n, "p", 1, 2)[0]);
+            String what = n.opType() + " case " + c;
+            for (int pass = 0; pass < 2; pass++) { // the second pass reads the cached table
+                Arr y64 = OnnxFolding.eval(n, List.of(x64), 18);
+                Arr y32 = OnnxFolding.eval(n, List.of(x32), 18);
+                assertEquals(want.length, y64.v().length, what);
+                for (int k = 0; k < want.length; k++) {
+                    assertEquals(want[k], y64.v()[k], 1e-12 * Math.max(1, Math.abs(want[k])), what + " [" + k + "]");
+                    assertEquals((float) y64.v()[k], y32.v()[k], 0, what + ": FLOAT is the DOUBLE result rounded");
+                }
+                assertEquals(OnnxModel.FLOAT, y32.type());
+                double[] dy = random(y32.dims()).v();
+                assertArrayEquals(OnnxGradients.backward(n, List.of(x64), List.of(dy), 18).get(0),
+                        OnnxGradients.backward(n, List.of(x32), List.of(dy), 18).get(0), 0, what + " dX");
+            }
+        }
+        assertTrue(OnnxFloatRoute.cachedTables() > 0);
     }
 
     @Test

@@ -251,6 +251,13 @@ class OnnxGradientsTest {
                 i("count_include_pad", 1), i("ceil_mode", 1), is("strides", 2, 2, 2)), 13, random(1, 2, 3, 4, 3));
         check(node("BatchNormalization", 5, 1, f("epsilon", 1e-3f)), 15, random(2, 3, 2, 2, 3), random(3), random(3),
                 random(3), positive(3));
+        // LpPool (typed since 2026-12-05): p 2 (default), 1 and 3, 1-D to 3-D, pads, strides, dilations, ceil mode
+        check(node("LpPool", 1, 1, is("kernel_shape", 2, 2, 2), is("pads", 0, 1, 0, 1, 0, 1)), 13,
+                random(1, 2, 3, 3, 4));
+        check(node("LpPool", 1, 1, is("kernel_shape", 3), i("p", 3), is("strides", 2), i("ceil_mode", 1)), 18,
+                random(2, 1, 8));
+        check(node("LpPool", 1, 1, is("kernel_shape", 2, 2), i("p", 1), is("dilations", 2, 1)), 18,
+                random(1, 2, 5, 4));
     }
 
     /**
