@@ -56,25 +56,29 @@ final class PackedPatches {
                         int src = xBase + ih * w + colOff;
                         int q = 0;
                         while (q < ow) {
+                            // one panel's share of the output row: zeros, values, zeros
                             int len = Math.min(ow - q, width - inPanel);
                             int end = q + len;
-                            int zeroEnd = Math.min(end, lo);
-                            for (; q < zeroEnd; q++) {
-                                buf[dst++] = 0f;
+                            int a = Math.max(q, Math.min(end, lo));
+                            int e = Math.max(a, Math.min(end, hi));
+                            if (a > q) {
+                                java.util.Arrays.fill(buf, dst, dst + a - q, 0f);
                             }
-                            int copyEnd = Math.min(end, hi);
+                            int d0 = dst + a - q;
                             if (sw == 1) {
-                                for (; q < copyEnd; q++) {
-                                    buf[dst++] = xd[src + q];
+                                if (e > a) {
+                                    System.arraycopy(xd, src + a, buf, d0, e - a);
                                 }
                             } else {
-                                for (; q < copyEnd; q++) {
-                                    buf[dst++] = xd[src + q * sw];
+                                for (int u = a; u < e; u++) {
+                                    buf[d0 + u - a] = xd[src + u * sw];
                                 }
                             }
-                            for (; q < end; q++) {
-                                buf[dst++] = 0f;
+                            if (end > e) {
+                                java.util.Arrays.fill(buf, d0 + e - a, dst + len, 0f);
                             }
+                            dst += len;
+                            q = end;
                             inPanel += len;
                             if (inPanel == width) {
                                 inPanel = 0;
