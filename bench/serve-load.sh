@@ -16,7 +16,7 @@
 #                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..."]
 #        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM
 #        calling predict on INBATCH samples, default BATCH) then S s served (server started with --max-batch BATCH,
-#        wrk at CONC connections, SAMPLES per request, FORMAT json or bin = binary tensor extension; S may be
+#        wrk at CONC connections, SAMPLES per request, FORMAT json, bin = binary tensor extension, or picture (a 320x240 PNG to /predictions, SAMPLES 1); S may be
 #        empty to keep --duration), alternating so both see the same machine; prints each round's ratio and the
 #        median. Both sides first warm up the same way: windows of at least W s (default 5) until the last three
 #        rates are within 10% of their median and each of those windows counted at least N images (default 50), at
