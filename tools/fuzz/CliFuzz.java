@@ -39,6 +39,9 @@ import java.util.concurrent.TimeoutException;
  *     inproc|jvm OUT N SEED PICTURE SEEDFILE...      (model files: predict --model MUTANT PICTURE)
  * java ... tools/fuzz/CliFuzz.java files OUT 0 0 PICTURE FILE...   (files mutated elsewhere, as they are, in process)
  * java ... tools/fuzz/CliFuzz.java serve OUT N SEED PICTURE   (request bodies against a child `serve`)
+ * java ... tools/fuzz/CliFuzz.java infer OUT N SEED - CASEDIR...  (ONNX programs run by `infer --model
+ *     CASEDIR/model.onnx --input CASEDIR/input_0.pb ...`: N = 0 each case as it is (tools/fuzz/onnx_programs.py
+ *     makes them), N > 0 that many byte mutations of a random case's model file, with its inputs)
  * </pre>
  *
  * In {@code inproc} mode every input runs through {@code Main.execute} in this JVM (fast: thousands of inputs),
@@ -62,6 +65,10 @@ public class CliFuzz {
         List<Path> seeds = new ArrayList<>();
         for (int i = 5; i < a.length; i++) {
             seeds.add(Path.of(a[i]));
+        }
+        if (mode.equals("infer")) {
+            programs(out, n, seed, seeds);
+            return;
         }
         models(mode, out, n, seed, picture, seeds);
     }
@@ -192,6 +199,53 @@ public class CliFuzz {
             }
             if ((i + 1) % 50 == 0 || i + 1 == n) {
                 System.out.printf(Locale.ROOT, "%s %d/%d %s worst peak %d MB, worst %.1f s%n", mode, i + 1, n, counts,
+                        worstPeak >> 20, worstSeconds);
+            }
+        }
+    }
+
+    /** ONNX programs that run: {@code infer} with each case folder's model.onnx and input_*.pb (see main's doc). */
+    static void programs(Path out, int n, long seed, List<Path> cases) throws Exception {
+        Random r = new Random(seed);
+        Map<String, Integer> counts = new TreeMap<>();
+        long worstPeak = 0;
+        double worstSeconds = 0;
+        Path work = Files.createDirectories(out.resolve("work"));
+        boolean asIs = n == 0;
+        int total = asIs ? cases.size() : n;
+        for (int i = 0; i < total; i++) {
+            Path c = asIs ? cases.get(i) : cases.get(r.nextInt(cases.size()));
+            byte[] bytes = Files.readAllBytes(c.resolve("model.onnx"));
+            if (!asIs) {
+                bytes = mutate(bytes, r);
+            }
+            lastMutation = asIs ? "(case as made by onnx_programs.py)" : lastMutation;
+            Path model = work.resolve("model.onnx");
+            Files.write(model, bytes);
+            List<String> args = new ArrayList<>(List.of("infer", "--model", model.toString()));
+            List<Path> inputs = new ArrayList<>();
+            for (int j = 0; Files.exists(c.resolve("input_" + j + ".pb")); j++) {
+                inputs.add(c.resolve("input_" + j + ".pb"));
+                args.addAll(List.of("--input", c.resolve("input_" + j + ".pb").toString()));
+            }
+            args.addAll(List.of("-o", work.resolve("out").toString()));
+            Outcome o = inProcess(args.toArray(String[]::new));
+            String verdict = verdict(o);
+            counts.merge(verdict, 1, Integer::sum);
+            worstPeak = Math.max(worstPeak, o.peakBytes);
+            worstSeconds = Math.max(worstSeconds, o.seconds);
+            if (verdict.startsWith("FINDING")) {
+                Path keep = Files.createDirectories(out.resolve("findings").resolve(String.format("%04d-%s", i,
+                        c.getFileName())));
+                Files.write(keep.resolve("model.onnx"), bytes);
+                for (int j = 0; j < inputs.size(); j++) {
+                    Files.copy(inputs.get(j), keep.resolve("input_" + j + ".pb"));
+                }
+                Files.writeString(keep.resolve("finding.txt"), verdict + "\ncase " + c + "\nmutation " + lastMutation
+                        + "\nexit " + o.code + "\n" + o.err);
+            }
+            if ((i + 1) % 50 == 0 || i + 1 == total) {
+                System.out.printf(Locale.ROOT, "infer %d/%d %s worst peak %d MB, worst %.1f s%n", i + 1, total, counts,
                         worstPeak >> 20, worstSeconds);
             }
         }

@@ -69,6 +69,25 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         // a symbolic batch runs as 2, so that an output whose first axis is not the batch is told apart
         this.declaredBatch = in.dims()[0] > 0 ? in.dims()[0] : 2;
         // the per-sample output shape, from one run on zeros (the typed path has no shape inference of its own)
+        // the declared shape is the file's word, not stored data: budget the zeros before making them (a 3.7 KB file
+        // declaring [6, 1048576, 8, 8] asked for 1.6 GB here, out of memory)
+        org.convnet4j.util.MemoryBudget.requireParameter(what + ": input '" + inputName + "' as declared "
+                + java.util.Arrays.toString(in.dims()) + " (the run on zeros that finds the output shape, batch "
+                + declaredBatch + ")",
+                org.convnet4j.util.MemoryBudget.bytesOf(Float.BYTES, toLongs(declaredBatch, sample)));
+        // and the float graph's pass over it (a [2, 1, 28, 1048576] input of 235 MB gave a 872 MB convolution output)
+        if (program.graph() != null) {
+            long pass;
+            try {
+                pass = org.convnet4j.nn.ModelSummary.of(program.graph())
+                        .inferenceMemoryBytes((int) Math.min(declaredBatch, Integer.MAX_VALUE));
+            } catch (RuntimeException e) {
+                pass = 0; // no estimate for this graph's shapes: the input's budget above is what there is
+            }
+            org.convnet4j.util.MemoryBudget.requireParameter(what + ": a run of its float graph on the declared input "
+                    + java.util.Arrays.toString(in.dims()) + " (weights and every activation, batch " + declaredBatch
+                    + ", to find the output shape)", pass);
+        }
         int[] dims = new int[sample.length + 1];
         dims[0] = (int) declaredBatch;
         System.arraycopy(sample, 0, dims, 1, sample.length);
@@ -86,6 +105,15 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         if (program.graph() != null) {
             program.graph().named(program.graph().name() == null ? "float_graph" : program.graph().name());
         }
+    }
+
+    private static long[] toLongs(long batch, int[] sample) {
+        long[] l = new long[sample.length + 1];
+        l[0] = batch;
+        for (int i = 0; i < sample.length; i++) {
+            l[i + 1] = sample[i];
+        }
+        return l;
     }
 
     /** The layer in a one-layer {@link Sequential} named after the model: what {@code ModelLoader} returns. */

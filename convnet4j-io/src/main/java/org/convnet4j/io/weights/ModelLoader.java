@@ -101,6 +101,10 @@ public final class ModelLoader {
                 // the typed path: the whole program as one layer, trainable as any other
                 try {
                     model = org.convnet4j.io.onnx.OnnxProgramLayer.of(onnx, file.toString());
+                } catch (org.convnet4j.util.MemoryBudget.ModelTooLargeException tooLarge) {
+                    // it would run on the typed path, but not in this much memory: that is what the user can act on
+                    tooLarge.addSuppressed(e);
+                    throw tooLarge;
                 } catch (RuntimeException notEither) {
                     e.addSuppressed(notEither);
                     throw e;

@@ -75,6 +75,44 @@ class OnnxFuzzFindingsTest {
     @org.junit.jupiter.api.io.TempDir
     Path dir;
 
+    /**
+     * The 2026-12-05 run over ONNX programs (docs/ROBUSTNESS.md, "ONNX programs and .pth files"): models the float
+     * importer refuses go to the typed path as one layer, which runs the program once on zeros of the declared input to
+     * find its output shape. A declared input dimension of 2^20 made those zeros 1.6 GB (s31-0044, second_stage_transfer
+     * with 1048576 channels) or their convolution 872 MB (s31-0227, typed_head 1048576 wide): out of memory with
+     * -Xmx1g. Both are now refused before the run with the budget's line; the unmutated models still load.
+     */
+    @TestFactory
+    Stream<DynamicTest> aTypedProgramWhoseRunOnItsDeclaredInputIsAboveTheBudgetIsRefusedBeforeRunning() {
+        String[][] cases = {
+            {"program_s31-0044", "input 'x' as declared [6, 1048576, 8, 8]", "needs 1.6 GB, above the limit of 537 MB"},
+            {"program_s31-0227", "a run of its float graph on the declared input [-1, 1, 28, 1048576]",
+                "needs 2.2 GB, above the limit of 537 MB"},
+            {"/fixtures/second_stage_transfer/model.onnx"},
+            {"/fixtures/typed_head/model.onnx"},
+        };
+        return Stream.of(cases).map(c -> DynamicTest.dynamicTest(c[0], () -> {
+            URL url = OnnxFuzzFindingsTest.class.getResource(c[0].startsWith("/") ? c[0] : DIR + c[0]);
+            assertNotNull(url, c[0]);
+            Path onnx = java.nio.file.Files.copy(Path.of(url.toURI()), dir.resolve(c[0].replace('/', '_')
+                    + (c[0].endsWith(".onnx") ? "" : ".onnx")));
+            try (TemporaryProperty budget = TemporaryProperty.set(MemoryBudget.PROPERTY, "512m")) {
+                if (c.length == 1) {
+                    assertNotNull(org.convnet4j.io.weights.ModelLoader.load(onnx), c[0]); // the control
+                    return;
+                }
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> org.convnet4j.io.weights.ModelLoader.load(onnx));
+                String m = e.getMessage();
+                assertFalse(m.contains("\n"), m);
+                assertTrue(m.startsWith(onnx.toString()), m);
+                for (int i = 1; i < c.length; i++) {
+                    assertTrue(m.contains(c[i]), "'" + c[i] + "' in: " + m);
+                }
+            }
+        }));
+    }
+
     @TestFactory
     Stream<DynamicTest> eachFindingIsOneLineNamingFileNodeAndProblem() {
         return Stream.of(CASES).map(c -> DynamicTest.dynamicTest(c[0], () -> {
