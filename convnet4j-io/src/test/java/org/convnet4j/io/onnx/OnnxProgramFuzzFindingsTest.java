@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Findings of the 2026-12-05 fuzz run over ONNX programs run with their inputs (tools/fuzz/onnx_programs.py and
  * ProgramFuzz.java, docs/ROBUSTNESS.md "ONNX programs and .pth pickles"): mutations of the onnx_runtime_values and
  * training_forms fixtures whose second stage is sized by integer inputs. Each failed with an OutOfMemoryError, a
- * NegativeArraySizeException or an IllegalStateException under {@code -Xmx1g}; each is now one line (an
+ * NegativeArraySizeException, an ArithmeticException or an IllegalStateException under {@code -Xmx1g}; each is now one line (an
  * IllegalArgumentException: exit 2 in the CLI) naming the model and the problem. The budget is what {@code -Xmx1g}
  * gives by default (half the heap), as in the fuzz run.
  */
@@ -48,6 +48,8 @@ class OnnxProgramFuzzFindingsTest {
         // resize_sizes_input with 2^20 channels asked for (OutOfMemoryError converting to double)
         {"stage_channels_2p20", "its second stage for the run-time values", "1048576.0",
             "needs 738 MB, above the limit of 537 MB"},
+        // training_forms with its Conv turned into a Split: the training-form BatchNorm got an empty batch (/ by zero)
+        {"bn_training_empty_batch", "the training form needs a non-empty input with a channel axis, got [0, 1, 8, 8]"},
     };
 
     private Path copy(String resource, Path to) throws IOException {
