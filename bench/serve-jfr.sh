@@ -3,7 +3,8 @@
 # 'convnet4j serve' from JAR (--max-batch MAX_BATCH), warms it with four 5-s wrk runs at CONC connections (binary
 # v2, 1 sample per request), records a 15-s wrk run with JFR's profile settings, and prints the share of samples
 # by thread group, by code area (the forward pass, v2 parsing/encoding, the batcher, Jetty, JDK NIO, other) and the
-# top frames. Samples in jdk.incubator.vector's Java fallback (tOpTemplate, rvOp, ldOp) mean C2 had not yet
+# top frames (areas from the whole stack, up to 64 frames; MIX=picture adds the picture decode and the model's
+# preprocessing). Samples in jdk.incubator.vector's Java fallback (tOpTemplate, rvOp, ldOp) mean C2 had not yet
 # compiled the kernels: the profile is then of a cold JVM (on a loaded machine it can stay so for minutes).
 # It also prints the bytes allocated per request, by thread (jdk.ThreadAllocationStatistics at the recording's start
 # and end) and by allocation site (jdk.ObjectAllocationSample weights, top frames outside java.*/jdk.*).
@@ -32,7 +33,9 @@ echo "max batch $MB, concurrency $C, $MIX: requests/s $rps, load $(cut -d' ' -f1
 jfr print --stack-depth 64 --events jdk.ExecutionSample "$JFR" | python3 -c '
 import re, sys, collections
 events = sys.stdin.read().split("jdk.ExecutionSample {")[1:]
-areas = [("forward pass (nn, tensor, ops, kernels)", r"org\.convnet4j\.(nn|tensor|ops)\."),
+areas = [("picture decode (Images, ImageIO)", r"org\.convnet4j\.image\.Images\.(read|toTensor)|javax\.imageio"),
+         ("preprocessing (resize, grey)", r"Preprocessing|toGrey|Resize"),
+         ("forward pass (nn, tensor, ops, kernels)", r"org\.convnet4j\.(nn|tensor|ops)\."),
          ("v2 parse and encode", r"InferenceProtocol|JsonBytes"), ("batcher", r"serve\.Batcher"),
          ("lone-connection poll", r"LoneConnection"), ("Jetty", r"org\.eclipse\.jetty"), ("JDK NIO", r"sun\.nio|java\.nio")]
 thread, area, top = collections.Counter(), collections.Counter(), collections.Counter()

@@ -16,7 +16,7 @@
 #                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..."]
 #        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM
 #        calling predict on INBATCH samples, default BATCH) then S s served (server started with --max-batch BATCH,
-#        wrk at CONC connections, SAMPLES per request, FORMAT json or bin = binary tensor extension; S may be
+#        wrk at CONC connections, SAMPLES per request, FORMAT json, bin = binary tensor extension, or picture (a 320x240 PNG to /predictions, SAMPLES 1); S may be
 #        empty to keep --duration), alternating so both see the same machine; prints each round's ratio and the
 #        median. Both sides first warm up the same way: windows of at least W s (default 5) until the last three
 #        rates are within 10% of their median and each of those windows counted at least N images (default 50), at
@@ -24,6 +24,12 @@
 #        at its rate (a slow model on a loaded machine: five seconds of ResNet-18 at 0.2 images/s is one image,
 #        and three such windows said "stable" on one image each). The windows go into the report as RATE[IMAGES].
 #        SERVE_ARGS (environment): extra options for every 'convnet4j serve' started (e.g. "--lone-spin-us 0").
+#        INPROC=THREADS:CAP:FORM (environment, ratio only): the in-process side as the server works instead of one
+#        thread on one ready tensor: THREADS threads (the server's workers) with kernels capped to CAP threads
+#        (0: the kernels' own count), FORM "tensor" (a ready tensor) or "bytes" (each batch built from the bytes the
+#        cell's clients send: its JSON or binary bodies parsed by the server's parser and the answers encoded, or
+#        its pictures decoded and prepared; ServeLoadTool baseline-loop). E.g. INPROC=2:1:bytes for LeNet-5's
+#        default layout of two single-threaded workers on 2 cores.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -151,8 +157,13 @@ out ""
 tool models "$WORK"
 
 if [ "$ONLY" = ratio ]; then
-  out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM,"
-  out "one thread calling predict, as the server's worker does) then S s served (wrk on the same machine);"
+  if [ -n "${INPROC:-}" ]; then
+    out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM, as the"
+    out "server works: INPROC=$INPROC, threads:kernel cap:form, see the script's header) then S s served (wrk on the same machine);"
+  else
+    out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM,"
+    out "one thread calling predict on one ready tensor) then S s served (wrk on the same machine);"
+  fi
   out "S = ${DURATION} s unless the cell says otherwise. Cells: $CELLS."
   out "Served images/s = requests/s x samples per request; ratio = served / in-process of the same round."
   out ""
@@ -170,7 +181,13 @@ if [ "$ONLY" = ratio ]; then
     inbatch=${inbatch:-$batch}
     [ -n "$BASE_PID" ] && { kill "$BASE_PID" 2>/dev/null || true; }
     case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
-    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$inbatch" 2>/dev/null; }
+    like=()
+    if [ -n "${INPROC:-}" ]; then
+      IFS=: read -r ithreads icap iform <<<"$INPROC"
+      [ "$iform" = bytes ] && iform="$format$samples"
+      like=("$ithreads" "$icap" "$iform" "$WORK/$m")
+    fi
+    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$inbatch" "${like[@]}" 2>/dev/null; }
     # warm-up, the same rule on both sides: windows of WARM_WINDOW s until the last three rates are within 10%
     # of their median (a JVM still compiling its Vector API kernels speeds up from window to window; on a loaded
     # machine that takes minutes), at most WARM_MAX s; the windows' rates go into the report

@@ -15,6 +15,7 @@ import org.convnet4j.transfer.TransferAdvisor;
 import org.convnet4j.transfer.TransferOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -51,10 +52,8 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
     Integer limit;
 
-    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the base's input,"
-            + " replacing what its file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit, none, or"
-            + " mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
-    String preprocessing;
+    @Mixin
+    BasePreprocessingOption preprocessing;
 
     @Option(names = "--resize", hidden = true, description = "Accepted for old scripts: pictures are converted anyway.")
     boolean resize;
@@ -92,7 +91,7 @@ public final class AdviseCommand implements Callable<Integer> {
                 throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
             }
             DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-            b = BaseModel.load(base, preprocessing);
+            b = BaseModel.load(base, preprocessing.spec);
             ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
             DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
             loaded.conversions().forEach(n -> info.println("converting: " + n));

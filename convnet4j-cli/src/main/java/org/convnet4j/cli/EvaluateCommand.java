@@ -20,6 +20,7 @@ import org.convnet4j.run.EvaluationReport;
 import org.convnet4j.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -45,11 +46,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "A model file (.c4j, ONNX .onnx, Keras .h5, PyTorch .pth/.pt/.safetensors), an http(s) URL of one, or a catalogued name such as resnet50:imagenet (downloaded once into the cache; convnet4j weights list).")
-    String modelFile;
-
-    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
-    String preprocessing;
+    @Mixin
+    ModelOptions modelOption;
 
     @Option(names = "--data", paramLabel = "SPEC", defaultValue = DataSource.FASHION_MNIST,
             description = org.convnet4j.dataspec.DataSpec.DATA_HELP + " Default: fashion-mnist (its test set; a folder:"
@@ -88,14 +86,14 @@ final class EvaluateCommand implements Callable<Integer> {
         if (inputs == null) {
             DataSpec.of(data).requireAvailable(); // a mistyped folder fails here, before any download or model load
         }
-        SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
+        SavedModel saved = modelOption.load(spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved)) {
             return evaluateMultiInput(saved, (Graph) saved.model(), out);
         }
         if (inputs != null) {
-            throw new BadInputException("--inputs: " + modelFile + " has a single input; use --data");
+            throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
         }
-        Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelFile);
+        Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelOption.file);
         Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
         test = DataSpec.limited(test, limit, 42);
         Model model = saved.model();
@@ -108,13 +106,13 @@ final class EvaluateCommand implements Callable<Integer> {
     private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
         MultiInputDataset test;
         try {
-            test = inputs == null ? FusionSources.testDataFor(saved, modelFile, limit)
-                    : FusionSources.parse(inputs).loadFor(g, modelFile, limit, null, PairedFolders.OnMissing.FAIL,
+            test = inputs == null ? FusionSources.testDataFor(saved, modelOption.file, limit)
+                    : FusionSources.parse(inputs).loadFor(g, modelOption.file, limit, null, PairedFolders.OnMissing.FAIL,
                             out::println);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(inputs == null ? e.getMessage() + " with --inputs" : "--inputs: " + e.getMessage(), e);
         }
-        String label = inputs != null ? inputs : FusionSources.forModel(saved, modelFile).sources().entrySet()
+        String label = inputs != null ? inputs : FusionSources.forModel(saved, modelOption.file).sources().entrySet()
                 .stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(","));
         return report(g, requireSameClasses(g, test, label), label, out);
     }
@@ -126,7 +124,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             topK = test.numClasses(); // the default 5 on a 2-class problem
         }
-        EvaluationReport r = EvaluationReport.run(model, modelFile, test, dataLabel, batch, topK);
+        EvaluationReport r = EvaluationReport.run(model, modelOption.file, test, dataLabel, batch, topK);
         metrics = r.metrics();
         if (plots != null) {
             Charts.confusionMatrix(metrics.confusion(), plots);

@@ -41,7 +41,7 @@ final class FineTuneOptions {
     @Option(names = "--patience", paramLabel = "N", description = "Stop a phase after N epochs without a better validation loss. Default: ${DEFAULT-VALUE}.")
     int patience = FineTuneSettings.DEFAULT_PATIENCE;
 
-    @Option(names = "--val-split", paramLabel = "F", description = "Share of the training data that decides stopping and the kept weights. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--val-split", paramLabel = "F", description = "Share of the training data that decides stopping and the kept weights, stratified by class (each class its share within one picture; every class keeps a training picture). Default: ${DEFAULT-VALUE}.")
     double valSplit = FineTuneSettings.DEFAULT_VALIDATION_FRACTION;
 
     @Option(names = "--keep-z", paramLabel = "Z", description = "Cases 2 and 3: keep phase 2 over the head only when, besides a"

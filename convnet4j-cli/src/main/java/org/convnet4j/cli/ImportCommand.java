@@ -10,6 +10,7 @@ import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -63,8 +64,8 @@ final class ImportCommand implements Callable<Integer> {
                     + " Weight files: the input shape, as --size.")
     String inputShape;
 
-    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
-    String preprocessing;
+    @Mixin
+    PreprocessingOption preprocessing;
 
     @Override
     public Integer call() throws Exception {
@@ -83,7 +84,7 @@ final class ImportCommand implements Callable<Integer> {
                 throw new BadInputException("--input-shape: " + e.getMessage(), e);
             }
         }
-        SavedModel m = ModelArgument.load(file, architecture, input, preprocessing, spec.commandLine().getErr());
+        SavedModel m = ModelArgument.load(file, architecture, input, preprocessing.spec, spec.commandLine().getErr());
         JsonObject d = Json.parseObject(m.description(), file + ": description");
         ModelLoader.save(m, output); // the preprocessing chosen now is stored, and said only this once
         out.printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,

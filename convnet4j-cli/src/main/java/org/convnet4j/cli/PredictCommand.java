@@ -15,6 +15,7 @@ import org.convnet4j.model.SavedModel;
 import org.convnet4j.run.BatchPrediction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -42,11 +43,8 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "A model file (.c4j, ONNX .onnx, Keras .h5, PyTorch .pth/.pt/.safetensors), an http(s) URL of one, or a catalogued name such as resnet50:imagenet (downloaded once into the cache; convnet4j weights list).")
-    String modelFile;
-
-    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the model input, replacing what the file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit (x/255), none, or mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
-    String preprocessing;
+    @Mixin
+    ModelOptions modelOption;
 
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3", description = "Classes to show per picture. Default: ${DEFAULT-VALUE}.")
     int topK;
@@ -87,10 +85,10 @@ final class PredictCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--input: " + e.getMessage(), e);
         }
-        SavedModel saved = ModelArgument.load(modelFile, null, null, preprocessing, spec.commandLine().getErr());
+        SavedModel saved = modelOption.load(spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
             if (!specs.isEmpty()) {
-                throw new BadInputException(specs.get(0) + ": " + modelFile + " takes one picture per input (--input"
+                throw new BadInputException(specs.get(0) + ": " + modelOption.file + " takes one picture per input (--input"
                         + " NAME=IMAGE); evaluate --inputs measures it on a data set");
             }
             return predictMultiInput(saved, named, out);
@@ -100,9 +98,9 @@ final class PredictCommand implements Callable<Integer> {
         }
         ImageClassifier classifier;
         try {
-            classifier = new ImageClassifier(saved.model(), ModelArgument.picturePreprocessing(saved, modelFile));
+            classifier = new ImageClassifier(saved.model(), ModelArgument.picturePreprocessing(saved, modelOption.file));
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(modelFile + ": " + e.getMessage(), e);
+            throw new BadInputException(modelOption.file + ": " + e.getMessage(), e);
         }
         // every picture is read before any answer, so a bad file fails the command without partial output
         BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit, topK);
@@ -114,18 +112,18 @@ final class PredictCommand implements Callable<Integer> {
     /** One sample: a picture per input, prepared as the input was for training. */
     private Integer predictMultiInput(SavedModel saved, Map<String, Path> files, PrintWriter out) throws Exception {
         if (!FusionClassifier.isMultiInput(saved)) {
-            throw new BadInputException("--input: " + modelFile + " has a single input; give the pictures as IMAGE");
+            throw new BadInputException("--input: " + modelOption.file + " has a single input; give the pictures as IMAGE");
         }
         FusionClassifier fused = new FusionClassifier(saved);
         if (!images.isEmpty()) {
-            throw new BadInputException(modelFile + " takes inputs " + fused.inputNames()
+            throw new BadInputException(modelOption.file + " takes inputs " + fused.inputNames()
                     + ": give one --input NAME=IMAGE per input instead of plain IMAGE arguments");
         }
         Classifications c;
         try {
             c = fused.classifyFiles(files);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(modelFile + ": " + e.getMessage(), e);
+            throw new BadInputException(modelOption.file + ": " + e.getMessage(), e);
         }
         String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(","));
@@ -135,7 +133,7 @@ final class PredictCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, BatchPrediction answers) {
         if (json) {
-            out.println(answers.toJson(modelFile));
+            out.println(answers.toJson(modelOption.file));
         } else {
             out.print(answers.text());
         }

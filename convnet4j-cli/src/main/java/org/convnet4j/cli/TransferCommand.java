@@ -77,10 +77,8 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "At most N held-out pictures per class. Default: 200.")
     int testLimit = 200;
 
-    @Option(names = "--preprocessing", paramLabel = "SPEC", description = "How pictures become the base's input,"
-            + " replacing what its file says (or guesses for ONNX): torchvision, keras-caffe, keras-tf, unit, none, or"
-            + " mean=R,G,B,std=R,G,B[,resize=S,crop=C].")
-    String preprocessing;
+    @Mixin
+    BasePreprocessingOption preprocessing;
 
     @Option(names = "--resize", hidden = true, description = "Accepted for old scripts: pictures are converted to the base's input anyway.")
     boolean resize;
@@ -129,7 +127,7 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FineTuneSettings settings = tuning.settings(seed);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-        BaseModel b = BaseModel.load(base, preprocessing);
+        BaseModel b = BaseModel.load(base, preprocessing.spec);
         ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
         PrintWriter info = json ? stderr : stdout;
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed);

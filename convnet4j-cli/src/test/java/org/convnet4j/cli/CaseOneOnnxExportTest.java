@@ -127,6 +127,10 @@ class CaseOneOnnxExportTest {
                         org.convnet4j.tensor.RowOps.argmax(got, i * classes, classes), c[0] + " sample " + i);
             }
             checkWithOnnxRuntime(file, x, want);
+            float[] again = org.convnet4j.io.weights.ModelLoader.load(file).model().predict(x).data();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], again[i], 1e-4f * Math.max(1f, Math.abs(want[i])), c[0] + ", imported back " + i);
+            }
             // not trivially equal: the probabilities are spread, not one class at 1 everywhere
             assertTrue(Math.exp(want[0]) > 1e-3 && Math.exp(want[0]) < 0.999, c[0] + ": " + Math.exp(want[0]));
         }
@@ -191,13 +195,22 @@ class CaseOneOnnxExportTest {
         assertTrue(split > 0, "some samples' trees disagree (the votes are not all unanimous)");
         checkWithOnnxRuntime(file, x, want);
 
-        // our importer does not run ONNX-ML operators: one line naming the operator and its domain
-        org.convnet4j.io.onnx.UnsupportedOnnxException e = org.junit.jupiter.api.Assertions.assertThrows(
-                org.convnet4j.io.onnx.UnsupportedOnnxException.class,
-                () -> org.convnet4j.io.weights.ModelLoader.load(file));
-        assertTrue(e.getMessage().contains("operator ai.onnx.ml.TreeEnsembleClassifier (opset 1) is not supported"),
-                e.getMessage());
-        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        // our importer runs the TreeEnsembleClassifier on its typed path: the same votes
+        float[] again = importedBack(file, x, "TreeEnsembleClassifier");
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], again[i], 1e-5f, "forest, imported back, value " + i);
+        }
+    }
+
+    /** Our importer's output for {@code x} (the typed path runs the ONNX-ML node {@code op}: ModelLoader says so). */
+    private static float[] importedBack(Path file, Tensor x, String op) throws Exception {
+        org.convnet4j.model.SavedModel back = org.convnet4j.io.weights.ModelLoader.load(file);
+        String description = String.valueOf(back.description());
+        int at = description.indexOf("\"typed_path\"");
+        assertTrue(at >= 0, "no typed_path note in the description");
+        String note = description.substring(at);
+        assertTrue(note.contains(op) && note.contains("runs on the typed path only"), note);
+        return back.model().predict(x).data();
     }
 
     /**
@@ -297,12 +310,17 @@ class CaseOneOnnxExportTest {
             String log = new String(p.getInputStream().readAllBytes());
             assertEquals(0, p.waitFor(), "onnx.checker: " + log);
             assertEquals("['SVMClassifier']", log.strip());
-            org.convnet4j.io.onnx.UnsupportedOnnxException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    org.convnet4j.io.onnx.UnsupportedOnnxException.class,
-                    () -> org.convnet4j.io.weights.ModelLoader.load(file));
-            assertTrue(e.getMessage().contains("operator ai.onnx.ml.SVMClassifier (opset 1) is not supported"),
-                    e.getMessage());
-            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            // our importer runs the SVMClassifier on its typed path (in double): libsvm's probabilities again
+            float[] again = importedBack(file, x, "SVMClassifier");
+            assertEquals(want.length, again.length);
+            for (int i = 0; i < 40; i++) {
+                for (int k = 0; k < classes; k++) {
+                    assertEquals(Math.exp(want[i * classes + k]), Math.exp(again[i * classes + k]), 1e-5,
+                            "imported back, sample " + i + " class " + k);
+                }
+                assertEquals(org.convnet4j.tensor.RowOps.argmax(want, i * classes, classes),
+                        org.convnet4j.tensor.RowOps.argmax(again, i * classes, classes), "imported back, sample " + i);
+            }
             float[] got = runOnnxRuntime(file, x);
             if (got == null) {
                 continue;

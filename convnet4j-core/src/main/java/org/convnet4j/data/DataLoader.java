@@ -119,6 +119,12 @@ public final class DataLoader implements Iterable<Batch> {
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
+    /** Number of samples one epoch yields: the whole dataset, or without the last short batch with {@code dropLast}. */
+    public int samplesPerEpoch() {
+        int n = dataset.size();
+        return dropLast ? n / batchSize * batchSize : n;
+    }
+
     /** The epoch that {@link #iterator()} will produce. */
     public void setEpoch(int epoch) {
         this.epoch = epoch;

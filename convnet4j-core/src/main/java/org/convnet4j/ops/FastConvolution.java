@@ -434,10 +434,16 @@ final class FastConvolution {
 
     /**
      * Forward patches written straight into the packed layout the kernels' prepared-B product reads
-     * ({@link Kernels#patchPanels}, {@link PackedPatches}) instead of im2col and the GEMM's own packing;
-     * {@code -Dconvnet4j.conv.packedPatches=false} keeps the two copies (same bits; for A/B runs).
+     * ({@link Kernels#patchPanels}, {@link PackedPatches}) instead of im2col and the GEMM's own packing (same bits).
+     * <b>Off by default</b>; {@code -Dconvnet4j.conv.packedPatches=true} turns it on (for A/B runs). Measured on one
+     * thread (CPU time, ResNet-50's b8 layers, docs/PERFORMANCE.md "Thirteenth pass"), it costs more than the copy it
+     * saves: 3x3 64 on 56x56 1.10x, 3x3 128 on 28x28 1.17x, the stem 0.99x. The packed layout cuts each patch row
+     * into 48-wide panel pieces (the writer runs 1.7-1.9x longer than im2col's whole-row copies), the whole packed
+     * tile (553 KB-1.1 MB) is read back from L2/L3 instead of one panel packed just before use, and the product
+     * packs the weights per tile. Winning this copy back needs the GEMM to pack each B panel from the input right
+     * before it uses it (an implicit GEMM: a panel source in VectorGemm's few-rows loop).
      */
-    static volatile boolean packedPatches = !"false".equals(System.getProperty("convnet4j.conv.packedPatches"));
+    static volatile boolean packedPatches = "true".equals(System.getProperty("convnet4j.conv.packedPatches"));
 
     /**
      * {@link #tileProduct} of a one-sample tile with its patches written once, into {@code panels}' layout: the same

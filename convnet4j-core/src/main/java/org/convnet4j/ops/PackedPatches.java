@@ -43,26 +43,54 @@ final class PackedPatches {
                     int colOff = j * d.dw() - d.padLeft();
                     int qlo = FastConvolution.firstInside(colOff, sw, ow);
                     int qhi = Math.max(qlo, FastConvolution.endInside(colOff, sw, ow, w));
-                    int col = 0; // the tile column of output pixel (r, 0)
-                    for (int r = r0; r < r1; r++, col += ow) {
+                    // the place of tile column 0 of this row: panel 0, offset 0; moving right by one column is
+                    // +1, except at a panel's end, where the next panel starts panelStride - width further on
+                    int panel = 0;
+                    int inPanel = 0;
+                    int dst = rowBase;
+                    for (int r = r0; r < r1; r++) {
                         int ih = r * d.sh() - d.padTop() + i * d.dh();
-                        if (ih < 0 || ih >= h) {
-                            zeros(buf, rowBase, panelStride, width, col, col + ow);
-                            continue;
-                        }
-                        zeros(buf, rowBase, panelStride, width, col, col + qlo);
+                        boolean inside = ih >= 0 && ih < h;
+                        int lo = inside ? qlo : ow;
+                        int hi = inside ? qhi : ow;
                         int src = xBase + ih * w + colOff;
-                        if (sw == 1) {
-                            copy(xd, src + qlo, buf, rowBase, panelStride, width, col + qlo, col + qhi);
-                        } else {
-                            for (int q = qlo; q < qhi; q++) {
-                                int c = col + q;
-                                buf[rowBase + c / width * panelStride + c % width] = xd[src + q * sw];
+                        int q = 0;
+                        while (q < ow) {
+                            // one panel's share of the output row: zeros, values, zeros
+                            int len = Math.min(ow - q, width - inPanel);
+                            int end = q + len;
+                            int a = Math.max(q, Math.min(end, lo));
+                            int e = Math.max(a, Math.min(end, hi));
+                            if (a > q) {
+                                java.util.Arrays.fill(buf, dst, dst + a - q, 0f);
+                            }
+                            int d0 = dst + a - q;
+                            if (sw == 1) {
+                                if (e > a) {
+                                    System.arraycopy(xd, src + a, buf, d0, e - a);
+                                }
+                            } else {
+                                for (int u = a; u < e; u++) {
+                                    buf[d0 + u - a] = xd[src + u * sw];
+                                }
+                            }
+                            if (end > e) {
+                                java.util.Arrays.fill(buf, d0 + e - a, dst + len, 0f);
+                            }
+                            dst += len;
+                            q = end;
+                            inPanel += len;
+                            if (inPanel == width) {
+                                inPanel = 0;
+                                panel++;
+                                dst = rowBase + panel * panelStride;
                             }
                         }
-                        zeros(buf, rowBase, panelStride, width, col + qhi, col + ow);
                     }
-                    zeros(buf, rowBase, panelStride, width, t, nPad);
+                    // the last panel's padding columns
+                    if (inPanel != 0) {
+                        java.util.Arrays.fill(buf, dst, dst + width - inPanel, 0f);
+                    }
                 }
             }
         }
@@ -79,29 +107,6 @@ final class PackedPatches {
             for (int j = 0; j < nPad; j++) {
                 buf[layout.index(kk, t, p, j)] = j < t ? col[p * t + j] : 0f;
             }
-        }
-    }
-
-    /** Tile columns [from, to) of one row: contiguous runs within each panel. */
-    private static void copy(float[] src, int srcPos, float[] buf, int rowBase, int panelStride, int width, int from,
-                             int to) {
-        int c = from;
-        while (c < to) {
-            int inPanel = c % width;
-            int len = Math.min(to - c, width - inPanel);
-            System.arraycopy(src, srcPos + (c - from), buf, rowBase + c / width * panelStride + inPanel, len);
-            c += len;
-        }
-    }
-
-    private static void zeros(float[] buf, int rowBase, int panelStride, int width, int from, int to) {
-        int c = from;
-        while (c < to) {
-            int inPanel = c % width;
-            int len = Math.min(to - c, width - inPanel);
-            int at = rowBase + c / width * panelStride + inPanel;
-            java.util.Arrays.fill(buf, at, at + len, 0f);
-            c += len;
         }
     }
 }

@@ -89,7 +89,7 @@ public final class Trainer {
             requireBatchFits(model, train, cfg);
         }
         DataLoader loader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).seed(cfg.seed()).build();
-        TrainingContext ctx = new TrainingContext(model, cfg, history, loader.numBatches());
+        TrainingContext ctx = new TrainingContext(model, cfg, history, loader.numBatches(), loader.samplesPerEpoch());
         ctx.step = step;
         ctx.epoch = history.size();
         if (engine == null) {

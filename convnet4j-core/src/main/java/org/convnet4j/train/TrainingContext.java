@@ -10,16 +10,18 @@ public final class TrainingContext {
     private final TrainConfig config;
     private final History history;
     private final int batchesPerEpoch;
+    private final int samplesPerEpoch;
     int epoch;      // 1-based epoch in progress (or last finished)
     long step;      // optimiser steps taken so far
     private String stopReason;
     Metrics running; // the epoch in progress, for progress displays
 
-    TrainingContext(Model model, TrainConfig config, History history, int batchesPerEpoch) {
+    TrainingContext(Model model, TrainConfig config, History history, int batchesPerEpoch, int samplesPerEpoch) {
         this.model = model;
         this.config = config;
         this.history = history;
         this.batchesPerEpoch = batchesPerEpoch;
+        this.samplesPerEpoch = samplesPerEpoch;
     }
 
     public Model model() {
@@ -54,6 +56,14 @@ public final class TrainingContext {
 
     public int batchesPerEpoch() {
         return batchesPerEpoch;
+    }
+
+    /**
+     * Training samples one epoch goes through, known before the epoch starts: the training set's size (the last batch
+     * may be smaller than the batch size), for progress displays.
+     */
+    public int samplesPerEpoch() {
+        return samplesPerEpoch;
     }
 
     /** Asks the trainer to stop after the current epoch. */

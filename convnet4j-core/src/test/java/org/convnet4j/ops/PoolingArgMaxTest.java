@@ -149,6 +149,48 @@ class PoolingArgMaxTest {
     }
 
     @Test
+    void inferenceTwoByTwoOnNarrowRowsGivesTheWindowSweepsBits() {
+        // Pooling.inference2x2Kernel: inference's 2x2/2 pools whose output rows are not whole vectors, all planes
+        // as one run through Kernels.maxPool2x2ArgMax, against the row-by-row window sweep and the recording path:
+        // GoogLeNet's ceil-mode pool on 14x14 (padding never reached), VGG's 112x112 (rows of 56), odd sizes (last
+        // row and column unused), planes of one output, more planes than one scratch chunk; ties, +-0, +-inf, NaN
+        PoolParams ceil = new PoolParams(PoolType.MAX, 2, 2, 2, 2, new Padding(0, 1, 0, 1), 0, false);
+        PoolParams plain = PoolParams.max(2, 2);
+        Object[][] cases = {{new int[] {1, 40, 14, 14}, ceil}, {new int[] {2, 5, 14, 14}, plain},
+            {new int[] {1, 2, 112, 112}, plain}, {new int[] {1, 3, 9, 11}, plain}, {new int[] {3, 7, 2, 2}, plain},
+            {new int[] {1, 100, 14, 14}, plain}, {new int[] {1, 3, 7, 7}, ceil}};
+        float[] values = {-1.5f, -0.5f, 0.5f, 1.5f, -0f, 0f, Float.NaN, Float.NEGATIVE_INFINITY,
+            Float.POSITIVE_INFINITY};
+        Random r = new Random(13);
+        for (Object[] c : cases) {
+            int[] dims = (int[]) c[0];
+            PoolParams p = (PoolParams) c[1];
+            Tensor x = Tensor.zeros(dims);
+            float[] d = x.data();
+            for (int i = 0; i < d.length; i++) {
+                d[i] = values[r.nextInt(values.length)];
+            }
+            Tensor kernel = Pooling.forward(x, p);
+            Tensor recorded = Pooling.forward(x, p, new int[kernel.size()]);
+            Pooling.inference2x2Kernel = false;
+            Tensor rows;
+            try {
+                rows = Pooling.forward(x, p);
+            } finally {
+                Pooling.inference2x2Kernel = true;
+            }
+            String what = p + " on " + x.shape();
+            assertEquals(recorded.size(), kernel.size(), what);
+            for (int i = 0; i < kernel.size(); i++) {
+                assertEquals(Float.floatToRawIntBits(rows.data()[i]), Float.floatToRawIntBits(kernel.data()[i]),
+                        "window sweep, output " + i + ", " + what);
+                assertEquals(Float.floatToRawIntBits(recorded.data()[i]), Float.floatToRawIntBits(kernel.data()[i]),
+                        "recording path, output " + i + ", " + what);
+            }
+        }
+    }
+
+    @Test
     void twoByTwoKernelGivesThePlaneLoopsBitsAndIndices() {
         // training's 2x2 stride-2 pools through Kernels.maxPool2x2ArgMax against the plane-by-plane scalar loop it
         // replaced: LeNet-5's two pools (one call large enough for threads), odd sizes (the last row and column

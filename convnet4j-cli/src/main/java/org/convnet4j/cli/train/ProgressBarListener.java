@@ -36,7 +36,7 @@ public final class ProgressBarListener implements TrainingListener {
     public void onEpochStart(TrainingContext ctx, int epoch) {
         close();
         batchSize = ctx.config().batchSize();
-        epochImages = (long) ctx.batchesPerEpoch() * batchSize; // refined at the last batch (it may be smaller)
+        epochImages = ctx.samplesPerEpoch(); // exact from the start: the last batch may be smaller than the others
         String task = String.format(Locale.ROOT, "epoch %d/%d", epoch, ctx.config().epochs());
         epochProgress = new ProgressOutput(out, mode, task, ProgressOutput.Unit.count("img"))
                 .atMostEvery(ProgressOutput.EPOCH_GAP_NANOS);
@@ -49,10 +49,7 @@ public final class ProgressBarListener implements TrainingListener {
             return;
         }
         Metrics m = ctx.runningMetrics();
-        long done = m != null ? m.count() : (long) batch * batchSize;
-        if (batch == batches) {
-            epochImages = done;
-        }
+        long done = m != null ? m.count() : Math.min((long) batch * batchSize, epochImages);
         if (m != null) {
             epochProgress.message(String.format(Locale.ROOT, "loss %.4f acc %.4f", m.loss(), m.accuracy()));
         }

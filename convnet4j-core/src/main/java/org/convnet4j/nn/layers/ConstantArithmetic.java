@@ -24,6 +24,7 @@ public final class ConstantArithmetic extends UnaryLayer {
     private Tensor x;
     private int[] xMap;
     private int[] cMap;
+    private int[] mapDims;
 
     /** The order of the operands: {@code x op value} or {@code value op x}. */
     public enum Order {
@@ -119,12 +120,25 @@ public final class ConstantArithmetic extends UnaryLayer {
         Shape sample = outputShapeOf(input.shape().dropFirst());
         int[] out = sample.prepend(input.dim(0)).dims();
         x = input;
-        xMap = Broadcasting.indexMap(input.shape().dims(), out);
-        cMap = Broadcasting.indexMap(constant.shape().prepend(1).dims(), out);
+        int[] in = input.shape().dims();
+        if (!java.util.Arrays.equals(in, mapDims)) {
+            // the index maps depend only on the input's shape (the constant's is fixed): built once per shape, not
+            // per pass (building them cost more than the arithmetic)
+            xMap = Broadcasting.indexMap(in, out);
+            cMap = Broadcasting.indexMap(constant.shape().prepend(1).dims(), out);
+            mapDims = in.clone();
+        }
         Tensor y = Tensor.zeros(Shape.of(out));
         float[] yd = y.data();
         float[] xd = input.data();
         float[] cd = constant.value().data();
+        if (cd.length == 1 && xd.length == yd.length) { // a scalar constant: no maps needed
+            float c = cd[0];
+            for (int k = 0; k < yd.length; k++) {
+                yd[k] = constantFirst ? op.apply(c, xd[k]) : op.apply(xd[k], c);
+            }
+            return y;
+        }
         for (int k = 0; k < yd.length; k++) {
             yd[k] = constantFirst ? op.apply(cd[cMap[k]], xd[xMap[k]]) : op.apply(xd[xMap[k]], cd[cMap[k]]);
         }

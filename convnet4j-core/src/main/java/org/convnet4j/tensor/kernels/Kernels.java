@@ -305,8 +305,9 @@ public interface Kernels {
     /**
      * The layout in which {@link #sgemmPreparedB} reads a prepared right operand op(B) [k x n] for an {@code m}-row
      * left operand without touching {@code b} itself, or null when it would read B unpacked (then the prepared form
-     * must hold B in {@code a}). A convolution writes its patch matrix (im2col) straight into this layout and so
-     * copies it once instead of twice (im2col, then the GEMM's own packing): build
+     * must hold B in {@code a}). A convolution can write its patch matrix (im2col) straight into this layout and so
+     * copy it once instead of twice (im2col, then the GEMM's own packing; off by default, see FastConvolution's
+     * {@code packedPatches}): build
      * {@code new PreparedMatrix(false, k, n, 1f, buf, 0, n, buf)} over the written buffer and pass it to
      * {@link #sgemmPreparedB} with the same m; the products have exactly the bits of the call with B unpacked. The
      * scalar kernels pack nothing: null.

@@ -55,6 +55,30 @@ class ImportSupportLayersTest {
         }
     }
 
+    /**
+     * The index maps are kept per input shape: a pass with another batch size after the first still broadcasts
+     * right (forward and backward), and a scalar constant (no maps) too.
+     */
+    @Test
+    void constantArithmeticKeepsItsMapsPerInputShape() {
+        ConstantArithmetic sub = new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {1, 2}, 2, 1),
+                ConstantArithmetic.Order.INPUT_FIRST, ConstantArithmetic.Kind.LEARNABLE);
+        assertArrayEquals(new float[] {9, 18}, sub.forward(Tensor.of(new float[] {10, 20}, 1, 2, 1), true).data());
+        Tensor two = sub.forward(Tensor.of(new float[] {10, 20, 30, 40, 50, 60}, 3, 2, 1), true);
+        assertArrayEquals(new float[] {9, 18, 29, 38, 49, 58}, two.data());
+        sub.parameters().get(0).zeroGrad();
+        Tensor dx = sub.backward(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 3, 2, 1));
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, dx.data());
+        assertArrayEquals(new float[] {-9, -12}, sub.parameters().get(0).grad().data()); // -(1 + 3 + 5), -(2 + 4 + 6)
+        assertArrayEquals(new float[] {9, 18}, sub.forward(Tensor.of(new float[] {10, 20}, 1, 2, 1), false).data());
+        ConstantArithmetic div = new ConstantArithmetic(ArithmeticOp.DIV, Tensor.of(new float[] {4}, 1, 1),
+                ConstantArithmetic.Order.CONSTANT_FIRST, ConstantArithmetic.Kind.FIXED);
+        assertArrayEquals(new float[] {2, -1, 0.5f}, div.forward(Tensor.of(new float[] {2, -4, 8}, 3, 1, 1), false)
+                .data());
+        assertArrayEquals(new float[] {-1, -0.25f, -0.0625f}, div.backward(Tensor.of(new float[] {1, 1, 1}, 3, 1,
+                1)).data()); // d(4 / x) = -4 / x^2
+    }
+
     @Test
     void constantArithmeticByHandAndGradient() {
         ConstantArithmetic sub = new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {1, 2}, 2, 1), true);

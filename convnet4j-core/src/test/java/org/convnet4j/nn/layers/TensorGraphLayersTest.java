@@ -35,6 +35,33 @@ class TensorGraphLayersTest {
         assertArrayEquals(l.forward(x, false).data(), copy.forward(x, false).data(), 0f, l.describe());
     }
 
+    /**
+     * The table erf (Taylor polynomials about points 1/64 apart) against the series it is built from, off the grid
+     * over [-7, 7], and against published values between grid points (0.1, 0.3, 0.7, 1.3).
+     */
+    @Test
+    void tableErfAgreesWithTheSeries() {
+        assertEquals(0.1124629160182849, Elementwise.erf(0.1), 1e-15);
+        assertEquals(0.3286267594591274, Elementwise.erf(0.3), 1e-15);
+        assertEquals(-0.6778011938374185, Elementwise.erf(-0.7), 1e-15);
+        assertEquals(0.9340079449406524, Elementwise.erf(1.3), 1e-15);
+        double worst = 0;
+        double worstSmall = 0; // below |x| = 1.5 the series' terms are small and it is good to about 1e-16
+        for (int i = -70_000; i <= 70_000; i++) {
+            double x = i / 10_000.0 + 0.3e-5; // never on a grid point
+            double err = Math.abs(Elementwise.erf(x) - Elementwise.erfSeries(x));
+            worst = Math.max(worst, err);
+            worstSmall = Math.abs(x) < 1.5 ? Math.max(worstSmall, err) : worstSmall;
+        }
+        assertTrue(worstSmall < 1e-15, "largest difference from the series below 1.5: " + worstSmall);
+        // near |x| = 3 the series loses ~3 digits to cancellation (terms up to ~170): that is the difference here
+        assertTrue(worst < 2e-13, "largest difference from the series " + worst);
+        assertTrue(Double.isNaN(Elementwise.erf(Double.NaN)));
+        assertEquals(1.0, Elementwise.erf(Double.POSITIVE_INFINITY));
+        assertEquals(-1.0, Elementwise.erf(-6.0));
+        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(Elementwise.erf(-0.0)));
+    }
+
     @Test
     void elementwiseValuesAndGradients() {
         assertEquals(0.8427007929497149, Elementwise.erf(1), 1e-15);

@@ -93,10 +93,11 @@ class PoolKernelsTest {
     @Test
     void twoByTwoArgMaxVectorGivesTheScalarTwinsBitsAndTheWrittenOutChain() {
         // plane counts and sizes so that vectors of outputs start and end inside planes, span several small planes,
-        // and leave tails of 0 to VL - 1 outputs; odd plane sizes (last row and column unused); an offset start
+        // and leave tails of 0 to VL - 1 outputs; odd plane sizes (last row and column unused); an offset start;
+        // GoogLeNet's ceil-mode pool on 14x14 planes (rows of 7 outputs, inference runs all planes as one run)
         Random random = new Random(12);
         int[][] shapes = {{1, 2, 2}, {3, 4, 4}, {5, 9, 11}, {6, 28, 28}, {16, 10, 10}, {2, 2 * VL, 6},
-            {1, 2, 2 * VL + 2}, {VL + 1, 2, 2}};
+            {1, 2, 2 * VL + 2}, {VL + 1, 2, 2}, {40, 14, 14}, {9, 15, 15}};
         int checked = 0;
         for (int[] shape : shapes) {
             int planes = shape[0];

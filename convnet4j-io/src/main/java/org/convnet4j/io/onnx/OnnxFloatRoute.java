@@ -182,9 +182,12 @@ final class OnnxFloatRoute {
     }
 
     private static void addBias(float[] y, double[] bv, int m, int outCells) {
-        if (bv != null) {
-            for (int i = 0; i < y.length; i++) {
-                y[i] += (float) bv[(i / outCells) % m];
+        if (bv != null) { // per plane (sample, filter): no division per element
+            for (int plane = 0; plane < y.length / outCells; plane++) {
+                float b = (float) bv[plane % m];
+                for (int i = plane * outCells, end = i + outCells; i < end; i++) {
+                    y[i] += b;
+                }
             }
         }
     }
@@ -296,10 +299,13 @@ final class OnnxFloatRoute {
         double[] y = new double[Math.toIntExact(sh.nb() * sh.m() * count(sh.out()))];
         adjoint(adjointConv(sh), null, floats(wv), floats(xv), y, null);
         int outCells = count(sh.out());
-        for (int i = 0; i < y.length; i++) {
+        for (int plane = 0; plane < y.length / outCells; plane++) {
             // the scattered sums were float32 values added in double: round once, then the bias as Conv adds it
-            float v = (float) y[i];
-            y[i] = bv == null ? v : v + (float) bv[(int) ((i / outCells) % sh.m())];
+            float b = bv == null ? 0f : (float) bv[(int) (plane % sh.m())];
+            for (int i = plane * outCells, end = i + outCells; i < end; i++) {
+                float v = (float) y[i];
+                y[i] = bv == null ? v : v + b;
+            }
         }
         return y;
     }

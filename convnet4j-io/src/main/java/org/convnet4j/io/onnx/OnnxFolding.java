@@ -76,11 +76,20 @@ final class OnnxFolding {
             "LogSoftmax", "ArgMax", "ArgMin", "Tile", "Split", "LayerNormalization", "MatMul", "Gemm", "PRelu",
             "Resize", "Upsample", "Pad", "Clip", "Erf", "TopK");
 
+    /** Whether {@link #evaluate} computes node n: {@link #EVALUATED} of the default domain, {@link OnnxMl#OPS}. */
+    static boolean evaluates(Node n) {
+        return OnnxMl.isMl(n) ? OnnxMl.evaluates(n)
+                : (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && EVALUATED.contains(n.opType());
+    }
+
     /** Of {@link #EVALUATED}, the operators with several outputs. */
     static final java.util.Set<String> MULTI_OUTPUT = java.util.Set.of("Split", "LayerNormalization", "TopK");
 
     /** Whether node n gives several outputs here: {@link #MULTI_OUTPUT}, or a BatchNormalization in training mode. */
     static boolean multiOutput(Node n) {
+        if (OnnxMl.isMl(n)) {
+            return OnnxMl.multiOutput(n);
+        }
         return MULTI_OUTPUT.contains(n.opType()) || n.opType().equals("BatchNormalization")
                 && ints(n, "training_mode", 0) != 0 || n.opType().equals("MaxPool") && n.outputs().size() > 1
                 && !n.outputs().get(1).isEmpty();
@@ -118,7 +127,7 @@ final class OnnxFolding {
             }
             a.add(t == null ? null : Arr.of(t));
         }
-        List<Arr> results = multiOutput(n) ? evalMulti(n, a, opset) : java.util.Collections
+        List<Arr> results = OnnxMl.isMl(n) ? OnnxMl.eval(n, a) : multiOutput(n) ? evalMulti(n, a, opset) : java.util.Collections
                 .singletonList(eval(n, a, opset));
         List<TensorData> out = new ArrayList<>();
         for (int k = 0; k < results.size(); k++) {

@@ -80,6 +80,11 @@ final class OnnxGradients {
      */
     static List<double[]> backward(Node n, List<Arr> in, List<double[]> gradOut, long opset) {
         String op = n.opType();
+        if (OnnxMl.isMl(n)) {
+            throw new IllegalArgumentException(OnnxMl.DOMAIN + "." + op + " has no backward pass: the ONNX-ML"
+                    + " classifiers are for inference (trees and SVMs are not trained by gradient in any reference"
+                    + " framework); freeze the part of the model that leads to it, or train a Dense head");
+        }
         if (!DIFFERENTIABLE.contains(op)) {
             throw new IllegalArgumentException(op + " has no backward pass on the typed path");
         }

@@ -344,7 +344,7 @@ public final class OnnxImporter {
         Map<String, Integer> missing = new TreeMap<>();
         for (Node n : model.graph().nodes()) {
             boolean ok = (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && SUPPORTED.containsKey(n.opType())
-                    || registeredImport(n) != null;
+                    || registeredImport(n) != null || OnnxMl.evaluates(n);
             if (!ok) {
                 String key = (n.domain().isEmpty() ? "" : n.domain() + ".") + n.opType() + " (opset "
                         + model.opsets().getOrDefault(n.domain(), opset) + ")";
@@ -508,15 +508,18 @@ public final class OnnxImporter {
             // Resize, Pad and Clip of a float-graph value whose sizes, pads or bounds are computed at run time stay
             // float layers (the second stage), as before the typed path had them; of a typed value, the typed path
             boolean settingsOnly = SETTINGS_OPS.contains(n.opType()) && !runtimeTyped.contains(n.inputs().get(0));
-            if ((!OnnxFolding.EVALUATED.contains(n.opType()) || settingsOnly) && !window) {
+            if ((!OnnxFolding.evaluates(n) || settingsOnly) && !window) {
                 if (!typedGraphInputs(n)) {
                     defer(n); // a typed value computed at run time feeds a float layer: second stage
                     return true;
                 }
                 return false;
             }
-            if (n.outputs().size() != 1) {
+            if (n.outputs().size() != 1 && !OnnxMl.multiOutput(n)) {
                 throw unsupported(where(n) + ": " + n.outputs().size() + " outputs on the typed path");
+            }
+            if (OnnxMl.isMl(n)) {
+                OnnxMl.check(n, isRead(n.outputs().get(0)));
             }
             for (String v : n.inputs()) {
                 if (!v.isEmpty() && !runtimeTyped.contains(v) && !consts.containsKey(v)) {
@@ -532,7 +535,7 @@ public final class OnnxImporter {
                 shapeDerived.add(n.outputs().get(0));
                 return true;
             }
-            runtimeTyped.add(n.outputs().get(0));
+            n.outputs().stream().filter(o -> !o.isEmpty()).forEach(runtimeTyped::add);
             return true;
         }
         if (n.opType().equals("Dropout") && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()
@@ -625,13 +628,16 @@ public final class OnnxImporter {
             convert(n);
         } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
             // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
-            boolean evaluated = OnnxFolding.EVALUATED.contains(n.opType()) || OnnxWindows.OPS.contains(n.opType());
+            boolean evaluated = OnnxFolding.evaluates(n) || OnnxWindows.OPS.contains(n.opType());
             long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
             if (!evaluated || outs != 1 && !OnnxFolding.multiOutput(n)) {
                 throw e;
             }
             if (OnnxWindows.OPS.contains(n.opType())) {
                 checkWindowAttributes(n); // a malformed node is refused as the float import refuses it
+            }
+            if (OnnxMl.isMl(n)) {
+                OnnxMl.check(n, isRead(n.outputs().get(0))); // attributes read once here: one line naming the one amiss
             }
             for (String v : n.inputs()) {
                 if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {
@@ -910,6 +916,10 @@ public final class OnnxImporter {
         boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
         if (defaultDomain && fold(n)) {
             return;
+        }
+        if (registered == null && OnnxMl.evaluates(n)) {
+            throw unsupported(where(n) + ": operator " + OnnxMl.DOMAIN + "." + n.opType() + " runs on the typed path"
+                    + " only (OnnxImporter.importProgram; ModelLoader falls back to it)");
         }
         if (!n.opType().equals("Split") && !n.opType().equals("Constant") && !n.opType().equals("Identity")
                 && !n.opType().equals("LayerNormalization")) {

@@ -621,9 +621,12 @@ final class OnnxWindows {
                 }
                 if (a.size() > 2 && a.get(2) != null) {
                     double[] gb = new double[a.get(2).v().length];
-                    long cells = g.length / (dims[0] * dims[1]);
-                    for (int i = 0; i < g.length; i++) {
-                        gb[(int) ((i / cells) % dims[1])] += g[i];
+                    int cells = (int) (g.length / (dims[0] * dims[1]));
+                    for (int plane = 0; plane < g.length / cells; plane++) { // per (sample, filter): no division
+                        int f = (int) (plane % dims[1]);
+                        for (int i = plane * cells, end = i + cells; i < end; i++) {
+                            gb[f] += g[i];
+                        }
                     }
                     out.set(2, gb);
                 }

@@ -324,6 +324,29 @@ class OnnxFloatRouteTest {
         assertTrue(OnnxFloatRoute.cachedTables() > 0);
     }
 
+    /** A 3-D LpPool (the float layers' LpPool2d refuses it) imports with importProgram and runs on the typed path. */
+    @Test
+    void aThreeDimensionalLpPoolImportsOntoTheTypedPath() {
+        Arr x = random(1, 2, 3, 4, 4);
+        float[] xf = new float[x.v().length];
+        for (int k = 0; k < xf.length; k++) {
+            xf[k] = (float) x.v()[k];
+        }
+        Node pool = new Node("pool", "LpPool", "", List.of("x"), List.of("y"), Map.of("kernel_shape",
+                is("kernel_shape", 2, 2, 2), "strides", is("strides", 1, 2, 2), "p", i("p", 3)));
+        OnnxModel.Model m = new OnnxModel.Model(8, Map.of("", 18L), "lp", "", new OnnxModel.Graph("lp", List.of(pool),
+                List.of(), List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new long[] {1, 2, 3, 4, 4}, true)),
+                List.of(new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new long[] {1, 2, 2, 2, 2}, true)), List.of()));
+        TensorData y = OnnxImporter.importProgram(m, "lp").run(List.of(new TensorData("x", OnnxModel.FLOAT,
+                new long[] {1, 2, 3, 4, 4}, xf, null))).get(0);
+        assertArrayEquals(new long[] {1, 2, 2, 2, 2}, y.dims());
+        double[] want = plainPool("LpPool", x.v(), x.dims(), new long[] {2, 2, 2}, new long[] {1, 2, 2},
+                new long[] {1, 1, 1}, new long[6], false, false, 3);
+        for (int k = 0; k < want.length; k++) {
+            assertEquals((float) want[k], y.value(k), 1e-6 * want[k], "element " + k);
+        }
+    }
+
     @Test
     void matrixProducts() {
         compare(node("MatMul", 2), new int[] {4, 5, 2 * 3}, random(2, 3, 4), random(4, 5)); // batch axes broadcast

@@ -1,0 +1,21 @@
+package org.convnet4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import org.convnet4j.model.SavedModel;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code -m/--model} and {@code --preprocessing}, as evaluate and predict take them, and the model they name. */
+final class ModelOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "A model file (.c4j, ONNX .onnx, Keras .h5, PyTorch .pth/.pt/.safetensors), an http(s) URL of one, or a catalogued name such as resnet50:imagenet (downloaded once into the cache; convnet4j weights list).")
+    String file;
+
+    @Mixin
+    PreprocessingOption preprocessing;
+
+    /** The model (downloaded or read as ModelArgument does), with --preprocessing over what its file says. */
+    SavedModel load(PrintWriter err) throws IOException {
+        return ModelArgument.load(file, null, null, preprocessing.spec, err);
+    }
+}

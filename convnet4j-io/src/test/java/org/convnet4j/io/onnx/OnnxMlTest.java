@@ -1,0 +1,151 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ONNX-ML classifier heads as sklearn-onnx writes them (tools/fixtures/onnx_ml_sklearn_fixture.py builds each graph
+ * from the fitted scikit-learn estimator and keeps scikit-learn's predict and predict_proba / decision_function as
+ * the reference): our typed path gives the same labels and, within 1e-4 (the files hold float32 attributes,
+ * scikit-learn computes on doubles), the same probabilities or scores. Malformed attributes are one line naming the
+ * file, the node and the attribute.
+ */
+class OnnxMlTest {
+    private static final String DIR = "/fixtures/onnx_ml_sklearn/";
+    private static final List<String> CASES = List.of("svc_linear", "svc_poly", "svc_rbf", "svc_sigmoid",
+            "svc_rbf_scores", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc");
+
+    @TempDir
+    Path tmp;
+
+    private Path resource(String name) throws IOException {
+        Path out = tmp.resolve(name.replace('/', '_'));
+        try (InputStream in = OnnxMlTest.class.getResourceAsStream(DIR + name)) {
+            assertTrue(in != null, "missing test resource " + DIR + name);
+            Files.copy(in, out);
+        }
+        return out;
+    }
+
+    @TestFactory
+    List<DynamicTest> sklearnShapedHeadsGiveScikitLearnsLabelsAndProbabilities() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String c : CASES) {
+            tests.add(DynamicTest.dynamicTest(c, () -> runCase(c)));
+        }
+        return tests;
+    }
+
+    private void runCase(String name) throws IOException {
+        Path file = resource(name + "/model.onnx");
+        OnnxModel.Model m = OnnxReader.readModel(file);
+        // the float layers do not take ONNX-ML operators: one line saying where they run
+        UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
+                () -> OnnxImporter.importModel(m, file.toString()));
+        assertTrue(e.getMessage().contains("runs on the typed path only"), e.getMessage());
+        OnnxProgram p = OnnxImporter.importProgram(m, file.toString());
+        TensorData x = OnnxReader.readTensor(resource(name + "/input_0.pb"));
+        TensorData wantLabel = OnnxReader.readTensor(resource(name + "/label.pb"));
+        TensorData wantScores = OnnxReader.readTensor(resource(name + "/scores.pb"));
+        List<TensorData> out = p.run(List.of(x));
+        assertEquals(2, out.size(), name);
+        TensorData label = out.get(0);
+        TensorData scores = out.get(1);
+        assertEquals(OnnxModel.INT64, label.dataType(), name);
+        assertArrayEquals(wantLabel.longs(), label.longs(), name + ": labels");
+        assertArrayEquals(wantScores.dims(), scores.dims(), name + ": scores' shape");
+        double worst = 0;
+        int spread = 0;
+        for (int i = 0; i < wantScores.elementCount(); i++) {
+            double w = wantScores.value(i);
+            double g = scores.value(i);
+            worst = Math.max(worst, Math.abs(w - g));
+            assertEquals(w, g, 1e-4 * Math.max(1, Math.abs(w)), name + ": score " + i);
+            spread += w > 0.02 && w < 0.98 ? 1 : 0;
+        }
+        assertTrue(spread > 0, name + ": some scores are neither near 0 nor near 1");
+        System.out.printf("%s: %d labels equal, largest score difference %.2e%n", name, label.longs().length, worst);
+    }
+
+    @Test
+    void malformedAttributesAreOneLineNamingTheFileNodeAndAttribute() throws IOException {
+        String[][] cases = {
+            {"bad_svc_rho_length", "SVMClassifier", "attribute rho has 2 values, the class pairs 3"},
+            {"bad_forest_post_transform", "TreeEnsembleClassifier", "attribute post_transform is 'SQUASH'"},
+            {"bad_forest_class_weights_length", "TreeEnsembleClassifier", "attribute class_weights has"},
+            {"bad_linear_coefficients_length", "LinearClassifier", "attribute coefficients has 17 values"},
+        };
+        for (String[] c : cases) {
+            Path file = resource(c[0] + "/model.onnx");
+            OnnxModel.Model m = OnnxReader.readModel(file);
+            UnsupportedOnnxException e = assertThrows(UnsupportedOnnxException.class,
+                    () -> OnnxImporter.importProgram(m, file.toString()), c[0]);
+            String msg = e.getMessage();
+            assertTrue(msg.startsWith(file.toString()), msg);
+            assertTrue(msg.contains(c[1] + " node '"), msg);
+            assertTrue(msg.contains(c[2]), msg);
+            assertFalse(msg.contains("\n"), msg);
+        }
+    }
+
+    @Test
+    void rowsOfTheWrongWidthAreOneLineNamingTheFile() throws IOException {
+        Path file = resource("linear_svc/model.onnx");
+        OnnxProgram p = OnnxImporter.importProgram(OnnxReader.readModel(file), file.toString());
+        TensorData five = new OnnxFolding.Arr(OnnxModel.FLOAT, new long[] {2, 5}, new double[10]).data("input");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.run(List.of(five)));
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("5"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void aClassifierHasNoBackwardPassAndSaysWhy() throws IOException {
+        Path file = resource("logreg_softmax/model.onnx");
+        OnnxProgram p = OnnxImporter.importProgram(OnnxReader.readModel(file), file.toString());
+        TensorData x = OnnxReader.readTensor(resource("logreg_softmax/input_0.pb"));
+        List<TensorData> out = p.forwardForTraining(List.of(x));
+        TensorData g = new OnnxFolding.Arr(OnnxModel.FLOAT, out.get(1).dims(),
+                new double[(int) out.get(1).elementCount()]).data("g");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.backward(java.util.Arrays.asList(null, g)));
+        assertTrue(e.getMessage().contains("no backward pass") && e.getMessage().contains("not trained by gradient"),
+                e.getMessage());
+    }
+
+    @Test
+    void postTransformsAndNormalisersFollowTheirDefinitions() {
+        double[] s = {1, 2, 3};
+        OnnxMl.applyTransform("SOFTMAX", s, 0, 3);
+        double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+        assertEquals(Math.exp(2) / z, s[1], 1e-15);
+        double[] l = {0, -2};
+        OnnxMl.applyTransform("LOGISTIC", l, 0, 2);
+        assertEquals(0.5, l[0], 0);
+        assertEquals(1 / (1 + Math.exp(2)), l[1], 1e-15);
+        double[] zero = {0, 1, 2};
+        OnnxMl.applyTransform("SOFTMAX_ZERO", zero, 0, 3);
+        assertEquals(0, zero[0], 0);
+        assertEquals(Math.exp(1) / (Math.exp(1) + Math.exp(2)), zero[1], 1e-15);
+        // the standard normal quantiles: 0.975 -> 1.959963984540054, 0.5 -> 0
+        double[] q = {0.975, 0.5, 0.1};
+        OnnxMl.applyTransform("PROBIT", q, 0, 3);
+        assertEquals(1.959963984540054, q[0], 1e-9);
+        assertEquals(0, q[1], 1e-12);
+        assertEquals(-1.2815515655446004, q[2], 1e-9);
+    }
+}
