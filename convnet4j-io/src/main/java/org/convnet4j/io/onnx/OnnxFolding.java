@@ -118,6 +118,13 @@ final class OnnxFolding {
                     }
                 }
             }
+            if (t != null) {
+                // the typed path works in double precision: a float value made at run time (a Resize by a factor
+                // given as an input) is checked before it is copied (fuzzing, issue 15: OutOfMemoryError here)
+                org.convnet4j.util.MemoryBudget.requireParameter(n.opType() + " node '" + n.name() + "': input '"
+                        + t.name() + "' " + Arrays.toString(t.dims()) + " in double precision on the typed path",
+                        org.convnet4j.util.MemoryBudget.bytesOf(Double.BYTES, t.dims()));
+            }
             a.add(t == null ? null : Arr.of(t));
         }
         List<Arr> results = OnnxMl.isMl(n) ? OnnxMl.eval(n, a) : multiOutput(n) ? evalMulti(n, a, opset) : java.util.Collections
@@ -168,6 +175,13 @@ final class OnnxFolding {
                 split = new long[(int) num];
                 for (int i = 0; i < num; i++) {
                     split[i] = Math.max(0, Math.min(each, len - i * each));
+                }
+            }
+            long total = 0;
+            for (long size : split) {
+                if (size < 0 || size > len || (total += size) > len) { // a fuzzed split of -1 was a NegativeArraySize
+                    throw new IllegalArgumentException("Split sizes " + Arrays.toString(split)
+                            + " do not fit axis " + ax + " of length " + len);
                 }
             }
             List<Arr> out = new ArrayList<>();

@@ -593,7 +593,9 @@ public final class OnnxProgram {
             }
             TensorData t = env.get(v);
             if (t == null) {
-                throw new IllegalStateException(what + ": value '" + v + "' of the second stage was not computed");
+                // a value no node makes (its producer dropped by a fuzzed file): the file's fault, not ours
+                throw new IllegalArgumentException(what + ": the second stage reads '" + v + "', which no node of the"
+                        + " model computes");
             }
             boolean constant = !OnnxModel.isFloating(t.dataType()) || t.dims().length == 0 || readAsConstant(v);
             if (constant) {
@@ -630,6 +632,7 @@ public final class OnnxProgram {
                     new OnnxModel.Graph(m.graph().name(), deferred.nodes(), weights, declaredIn, deferred.outputs(),
                             List.of()));
             stage = OnnxImporter.importProgram(sub, what + " (second stage, run-time values)", bind);
+            requireStageFits(stage, feed, key);
             synchronized (stages) {
                 stages.put(key.toString(), stage);
                 if (stages.size() > STAGES) {
@@ -646,6 +649,34 @@ public final class OnnxProgram {
             lastStage = stage;
             syncBuffersOut(stage);
         }
+    }
+
+    /**
+     * A second stage sized by run-time values (a Resize factor of 1000 given as an input) is checked against the memory
+     * budget before it runs: its float graph's weights and every activation at the fed batch, as for a model read
+     * from a file (fuzzing, issue 15: an OutOfMemoryError in the stage's first layer otherwise).
+     */
+    private void requireStageFits(OnnxProgram stage, List<TensorData> feed, StringBuilder key) {
+        if (stage.graph() == null) {
+            return;
+        }
+        long batch = 1;
+        for (TensorData t : feed) {
+            if (OnnxModel.isFloating(t.dataType()) && t.dims().length > 0) {
+                batch = Math.max(1, t.dims()[0]);
+                break;
+            }
+        }
+        long bytes;
+        try {
+            bytes = org.convnet4j.nn.ModelSummary.of(stage.graph()).inferenceMemoryBytes((int) Math.min(batch,
+                    Integer.MAX_VALUE));
+        } catch (RuntimeException e) {
+            return; // no estimate for this graph's shapes; the typed path's own limits still apply
+        }
+        String values = key.length() > 200 ? key.substring(0, 200) + "..." : key.toString();
+        org.convnet4j.util.MemoryBudget.requireParameter(what + ": its second stage for the run-time values " + values
+                + " (weights and every activation, batch " + batch + ")", bytes);
     }
 
     /**

@@ -215,7 +215,16 @@ final class OnnxResampling {
                 inner *= dims[i];
             }
             int inLen = (int) dims[m.axis()];
-            double[] out = new double[Math.toIntExact(outer * m.outLen() * inner)];
+            long[] outDims = dims.clone();
+            outDims[m.axis()] = m.outLen();
+            // sizes or scales computed at run time (a fuzzed scale of 2^20 asked for gigabytes here): checked first
+            long count = org.convnet4j.util.MemoryBudget.bytesOf(1, outDims);
+            if (count < 0 || count > OnnxFolding.MAX_FOLD_ELEMENTS) {
+                throw new IllegalArgumentException(n.opType() + " would make "
+                        + java.util.Arrays.toString(outDims) + (count < 0 ? "" : " = " + count) + " values (at most "
+                        + OnnxFolding.MAX_FOLD_ELEMENTS + " on the typed path)");
+            }
+            double[] out = new double[(int) count];
             for (long b = 0; b < outer; b++) {
                 for (int o = 0; o < m.outLen(); o++) {
                     long dst = (b * m.outLen() + o) * inner;

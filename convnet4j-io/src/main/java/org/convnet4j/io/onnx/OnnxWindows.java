@@ -723,6 +723,10 @@ final class OnnxWindows {
         double e = eps == null ? 1e-5 : eps.f();
         Attribute mom = n.attributes().get("momentum");
         double m = mom == null ? 0.9 : mom.f();
+        if (x.dims().length < 2 || x.size() == 0) { // an empty batch has no statistics (fuzzing: / by zero here)
+            throw new IllegalArgumentException("BatchNormalization: the training form needs a non-empty input with a"
+                    + " channel axis, got " + Arrays.toString(x.dims()));
+        }
         int c = (int) x.dims()[1];
         long inner = x.size() / (x.dims()[0] * c);
         double[][] moments = batchMoments(x, c, inner);
