@@ -296,9 +296,9 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
 
     /**
      * The error function: below |x| = 6 a degree-7 Taylor polynomial about the nearest of the table's points
-     * ({@link #erfSeries} there; |x - x0| <= 1/128, so the remainder is below 1e-18), +-1 beyond. Within about 1e-13
-     * of the series (whose own cancellation near |x| = 3 costs that much), at a few multiply-adds per value instead
-     * of up to 40 series terms (ConvNeXt's GELU evaluates it for every activation).
+     * ({@link #erfSeries} there; {@code |x - x0| <= 1/128}, so the remainder is below 1e-18), +-1 beyond. Within
+     * about 1e-13 of the series (whose own cancellation near |x| = 3 costs that much), at a few multiply-adds per
+     * value instead of up to 40 series terms (ConvNeXt's GELU evaluates it for every activation).
      */
     public static double erf(double x) {
         double ax = Math.abs(x);
