@@ -54,13 +54,14 @@ public final class SparkSessions {
      */
     public static SparkSession start(String appName, String master, Map<String, String> conf) {
         Objects.requireNonNull(master, "master");
-        requireNoSessionOnAnotherMaster(master);
         requireKnownMaster(master);
         if (master.startsWith("spark://")) {
             requireReachable(master);
         } else if (master.equals("yarn")) {
             requireReachableYarn(yarnConf(conf));
         }
+        // after the master's own checks: a master that is wrong or down is the line to show, whatever else runs here
+        requireNoSessionOnAnotherMaster(master);
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
         if (master.equals("yarn")) {
