@@ -71,7 +71,7 @@ public final class AtomicOutputs {
                 throw new IOException(out + ": cannot move the result into place");
             }
         } finally {
-            awaitNoRunningTasks(); // a task of a failed job may still be writing below tmp
+            SparkSessions.awaitNoRunningTasks(); // a task of a failed job may still be writing below tmp
             if (fs.exists(tmp)) {
                 fs.delete(tmp, true);
             }
@@ -111,23 +111,5 @@ public final class AtomicOutputs {
             // a folder that cannot be listed: the write itself reports what matters
         }
         return removed;
-    }
-
-    /** Waits (up to 60 s) until the active Spark session runs no stage: tasks of an aborted job run to their end. */
-    private static void awaitNoRunningTasks() {
-        var session = SparkSession.getActiveSession();
-        if (session.isEmpty()) {
-            return;
-        }
-        var tracker = session.get().sparkContext().statusTracker();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (tracker.getActiveStageIds().length > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 }

@@ -349,4 +349,40 @@ public final class SparkSessions {
         }
         return t;
     }
+
+    /**
+     * Waits (up to 60 s) until the active Spark session runs no stage and no executor runs a task: tasks of an aborted
+     * job run to their end, and a stage stops being active before its killed tasks have ended (their end events
+     * come later). Outputs wait before removing a failed job's temporary (a loaded machine once found one left
+     * behind), and the commands before stopping the session (stopping it under a finishing job once printed Scala's
+     * RejectedExecutionException traces next to the command's one line).
+     */
+    public static void awaitNoRunningTasks() {
+        var session = SparkSession.getActiveSession();
+        if (session.isDefined()) {
+            awaitNoRunningTasks(session.get());
+        }
+    }
+
+    /** As {@link #awaitNoRunningTasks()}, for the given session. */
+    public static void awaitNoRunningTasks(SparkSession session) {
+        var tracker = session.sparkContext().statusTracker();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while ((tracker.getActiveStageIds().length > 0 || runningTasks(tracker) > 0) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static int runningTasks(org.apache.spark.SparkStatusTracker tracker) {
+        int n = 0;
+        for (var e : tracker.getExecutorInfos()) {
+            n += e.numRunningTasks();
+        }
+        return n;
+    }
 }

@@ -148,6 +148,7 @@ public final class SparkMain implements Runnable {
                 return run(session);
             } finally {
                 if (!callers) {
+                    SparkSessions.awaitNoRunningTasks(session); // a failed job's tasks end before the pools shut down
                     session.stop();
                 }
             }
