@@ -57,6 +57,11 @@ public final class History {
 
     /** The metric over the epochs; NaN where an epoch did not record it. */
     public double[] series(String metric) {
+        return series(epochs, metric);
+    }
+
+    /** One metric over a list of epochs in this class's form; NaN where an epoch did not record it. */
+    public static double[] series(List<Map<String, Double>> epochs, String metric) {
         double[] s = new double[epochs.size()];
         for (int i = 0; i < s.length; i++) {
             Double v = epochs.get(i).get(metric);

@@ -53,12 +53,7 @@ public record TransferHistory(List<String> frozen, List<PhaseEpochs> phases, Lis
 
         /** One metric over the phase's epochs; NaN where an epoch did not record it. */
         public double[] series(String metric) {
-            double[] s = new double[epochs.size()];
-            for (int i = 0; i < s.length; i++) {
-                Double v = epochs.get(i).get(metric);
-                s[i] = v == null ? Double.NaN : v;
-            }
-            return s;
+            return History.series(epochs, metric);
         }
     }
 
