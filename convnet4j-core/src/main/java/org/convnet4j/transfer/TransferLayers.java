@@ -88,12 +88,7 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
         private static void forest(ShallowClassifier.Forest forest, Export o) {
             int f = forest.features();
             int classes = forest.classes();
-            String centred = o.value("_centred");
-            o.node("", 0, "Sub", "_centred", List.of(o.inputs().get(0),
-                    o.constant("mean", Tensor.wrap(forest.mean().clone(), f))), centred, Map.of());
-            String z = o.value("_standardised");
-            o.node("", 0, "Mul", "_standardised", List.of(centred,
-                    o.constant("inverse_scale", Tensor.wrap(forest.inverseScale().clone(), f))), z, Map.of());
+            String z = standardised(o, forest.mean(), forest.inverseScale(), f);
             java.util.List<Long> treeIds = new java.util.ArrayList<>();
             java.util.List<Long> nodeIds = new java.util.ArrayList<>();
             java.util.List<Long> featureIds = new java.util.ArrayList<>();
@@ -165,12 +160,7 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
         private static void kernelSvm(ShallowClassifier.KernelSvm svm, Export o) {
             int f = svm.features();
             int classes = svm.classes();
-            String centred = o.value("_centred");
-            o.node("", 0, "Sub", "_centred", List.of(o.inputs().get(0),
-                    o.constant("mean", Tensor.wrap(svm.mean().clone(), f))), centred, Map.of());
-            String z = o.value("_standardised");
-            o.node("", 0, "Mul", "_standardised", List.of(centred,
-                    o.constant("inverse_scale", Tensor.wrap(svm.inverseScale().clone(), f))), z, Map.of());
+            String z = standardised(o, svm.mean(), svm.inverseScale(), f);
             if (classes == 2) {
                 twoClassSvm(svm, z, o);
                 return;
@@ -278,6 +268,20 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
         }
 
         /**
+         * The standardisation every exported head starts with ({@code Sub} the training mean, {@code Mul} the inverse
+         * scale); returns the standardised value's name.
+         */
+        private static String standardised(Export o, float[] mean, float[] inverseScale, int f) {
+            String centred = o.value("_centred");
+            o.node("", 0, "Sub", "_centred", List.of(o.inputs().get(0),
+                    o.constant("mean", Tensor.wrap(mean.clone(), f))), centred, Map.of());
+            String z = o.value("_standardised");
+            o.node("", 0, "Mul", "_standardised", List.of(centred,
+                    o.constant("inverse_scale", Tensor.wrap(inverseScale.clone(), f))), z, Map.of());
+            return z;
+        }
+
+        /**
          * The squared Euclidean distances [N, count] from each row of {@code z} [N, f] to {@code count} points (rows of
          * {@code points}, count x f), as |z|^2 - 2 z p^T + |p|^2 ({@code Mul}, {@code ReduceSum}, {@code MatMul},
          * {@code Mul}, two {@code Add}); the transposed points and their squared norms become the constants
@@ -320,12 +324,7 @@ public final class TransferLayers extends LayerType.Definition<ShallowClassifier
             for (int i = 0; i < n; i++) {
                 oneHot[i * nb.classes() + nb.labels()[i]] = 1;
             }
-            String centred = o.value("_centred");
-            o.node("", 0, "Sub", "_centred", List.of(o.inputs().get(0),
-                    o.constant("mean", Tensor.wrap(nb.mean().clone(), f))), centred, Map.of());
-            String z = o.value("_standardised");
-            o.node("", 0, "Mul", "_standardised", List.of(centred,
-                    o.constant("inverse_scale", Tensor.wrap(nb.inverseScale().clone(), f))), z, Map.of());
+            String z = standardised(o, nb.mean(), nb.inverseScale(), f);
             String distances = squaredDistances(o, z, nb.points(), n, f, "points_t", "point_norms");
             String nearest = o.value("_nearest_distances");
             String indices = o.value("_nearest");
