@@ -83,6 +83,46 @@ final class OnnxMl {
         }
     }
 
+    /**
+     * The class labels behind graph value {@code value} as text, or null: the labels of the ZipMap that makes it, or
+     * of the classifier whose scores it is, through Normalizer, Identity, Softmax and LogSoftmax nodes (a
+     * classifier's scores normalised or put in a map keep its columns).
+     */
+    static List<String> classLabels(OnnxModel.Graph graph, String value) {
+        java.util.Map<String, Node> maker = new java.util.HashMap<>();
+        for (Node n : graph.nodes()) {
+            for (String o : n.outputs()) {
+                maker.put(o, n);
+            }
+        }
+        String v = value;
+        for (int step = 0; step <= graph.nodes().size(); step++) {
+            Node n = maker.get(v);
+            if (n == null) {
+                return null;
+            }
+            boolean ml = isMl(n);
+            String op = n.opType();
+            if (ml && op.equals("ZipMap") || ml && CLASSIFIERS.contains(op) && n.outputs().indexOf(v) == 1) {
+                Labels labels = op.equals("ZipMap") || op.equals("TreeEnsembleClassifier")
+                        ? Labels.of(n, "classlabels_int64s", "classlabels_strings")
+                        : Labels.of(n, "classlabels_ints", "classlabels_strings");
+                List<String> names = new ArrayList<>();
+                for (int c = 0; c < labels.size(); c++) {
+                    names.add(labels.ints != null ? Long.toString(labels.ints[c]) : labels.strings[c]);
+                }
+                return names;
+            }
+            boolean passes = ml && op.equals("Normalizer")
+                    || !ml && Set.of("Identity", "Softmax", "LogSoftmax").contains(op);
+            if (!passes || n.inputs().isEmpty()) {
+                return null;
+            }
+            v = n.inputs().get(0);
+        }
+        return null;
+    }
+
     private static void labelsUsable(Labels labels, boolean labelRead) {
         if (labelRead && labels.ints == null) {
             throw new IllegalArgumentException("attribute " + labels.attribute + ": the label output is read, and"

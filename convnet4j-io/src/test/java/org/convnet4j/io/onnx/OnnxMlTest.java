@@ -30,7 +30,7 @@ class OnnxMlTest {
     private static final List<String> CASES = List.of("svc_linear", "svc_poly", "svc_rbf", "svc_sigmoid",
             "svc_rbf_scores", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc", "svr_rbf",
             "linear_regression", "forest_regressor", "gradient_boosting", "imputer_extractor", "binarizer", "one_hot",
-            "label_encoder");
+            "label_encoder", "string_labels");
     /**
      * Hand-made trees (the branch modes other than BRANCH_LEQ, NaN routing, base_values, MIN/MAX/AVERAGE/SUM,
      * ai.onnx.ml 5's TreeEnsemble with BRANCH_MEMBER): ONNX Runtime's outputs are the reference.
@@ -131,6 +131,7 @@ class OnnxMlTest {
             {"bad_forest_post_transform", "TreeEnsembleClassifier", "attribute post_transform is 'SQUASH'"},
             {"bad_forest_class_weights_length", "TreeEnsembleClassifier", "attribute class_weights has"},
             {"bad_linear_coefficients_length", "LinearClassifier", "attribute coefficients has 17 values"},
+            {"bad_string_label_read", "LinearClassifier", "string labels cannot be held on the typed path"},
         };
         for (String[] c : cases) {
             Path file = resource(c[0] + "/model.onnx");
@@ -143,6 +144,38 @@ class OnnxMlTest {
             assertTrue(msg.contains(c[2]), msg);
             assertFalse(msg.contains("\n"), msg);
         }
+    }
+
+    /**
+     * A head fitted on string class names (classlabels_strings) read as a model: its class names are the labels, in
+     * the order of the columns ONNX Runtime's ZipMap keys them by, and its output is ONNX Runtime's probabilities.
+     */
+    @Test
+    void stringClassLabelsBecomeTheModelsClassNames() throws Exception {
+        Path file = resource("string_labels/model.onnx");
+        org.convnet4j.model.SavedModel saved = org.convnet4j.io.weights.ModelLoader.load(file);
+        List<OnnxRuntimeOutputs.Output> ort = OnnxRuntimeOutputs.parse(
+                Files.readString(resource("string_labels/ort.json")));
+        assertEquals(List.of("bird", "cat", "dog"), ort.get(0).keys()); // as scikit-learn sorts them
+        assertEquals(ort.get(0).keys(), saved.model().classNames());
+        TensorData x = OnnxReader.readTensor(resource("string_labels/input_0.pb"));
+        org.convnet4j.tensor.Tensor in = org.convnet4j.tensor.Tensor.of(x.floats(), (int) x.dims()[0],
+                (int) x.dims()[1]);
+        float[] p = saved.model().predict(in).data();
+        double[] want = ort.get(0).values();
+        assertEquals(want.length, p.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], p[i], 1e-5, "probability " + i);
+        }
+        // integer labels are written out the same way
+        Path forest = resource("forest/model.onnx");
+        OnnxModel.Model m = OnnxReader.readModel(forest);
+        OnnxModel.Graph g = m.graph();
+        OnnxModel.Graph probabilitiesOnly = new OnnxModel.Graph(g.name(), g.nodes(), g.initializers(), g.inputs(),
+                g.outputs().stream().filter(o -> !o.name().equals("output_label")).toList(), g.valueInfo());
+        OnnxProgramLayer layer = new OnnxProgramLayer(new OnnxModel.Model(m.irVersion(), m.opsets(), m.producerName(),
+                m.producerVersion(), probabilitiesOnly), forest.toString());
+        assertEquals(List.of("0", "1", "2"), layer.classLabels());
     }
 
     @Test
