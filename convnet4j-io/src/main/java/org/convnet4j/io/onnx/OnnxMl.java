@@ -1002,6 +1002,7 @@ final class OnnxMl {
                         + " feature " + maxFeature);
             }
             double[] x = in.v();
+            budget(op, rows, targets); // n_targets is the file's word, not stored data
             double[] scores = new double[rows * targets];
             boolean[] has = new boolean[targets];
             int[] label = new int[rows];
@@ -1094,6 +1095,17 @@ final class OnnxMl {
     }
 
     // ---- regressors ---------------------------------------------------------------------------------------------
+
+    /** An output of rows x columns doubles fits the memory budget (and an int index). */
+    private static void budget(String op, int rows, int columns) {
+        long values = (long) rows * columns;
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": " + rows + " rows x " + columns + " outputs is more values than"
+                    + " an array holds");
+        }
+        org.convnet4j.util.MemoryBudget.requireParameter(op + ": " + rows + " rows x " + columns + " outputs",
+                org.convnet4j.util.MemoryBudget.bytesOf(Double.BYTES, rows, columns));
+    }
 
     /** A scalar FLOAT attribute, or {@code fallback}. */
     static double floatAttr(Node n, String name, double fallback) {
@@ -1217,6 +1229,7 @@ final class OnnxMl {
         List<Arr> run(double[] x, int rows, int width) {
             int features = coefficients.length / targets;
             checkFeatures("LinearRegressor", width, features);
+            budget("LinearRegressor", rows, targets);
             double[] y = new double[rows * targets];
             for (int r = 0; r < rows; r++) {
                 for (int t = 0; t < targets; t++) {
@@ -1403,8 +1416,7 @@ final class OnnxMl {
 
         Arr run(Arr x) {
             int c = cats.length;
-            org.convnet4j.util.MemoryBudget.requireParameter("OneHotEncoder: " + x.v().length + " values x " + c
-                    + " categories", org.convnet4j.util.MemoryBudget.bytesOf(Double.BYTES, x.v().length, c));
+            budget("OneHotEncoder", x.v().length, c);
             java.util.Map<Double, Integer> at = new java.util.HashMap<>();
             for (int k = c - 1; k >= 0; k--) {
                 at.put(cats[k], k);
