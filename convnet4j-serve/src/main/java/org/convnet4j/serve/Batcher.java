@@ -62,6 +62,10 @@ public final class Batcher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger mostRunning = new java.util.concurrent.atomic.AtomicInteger();
     private volatile int depth;
+    /** The batcher whose worker this thread is (set by the worker for itself; null on any other thread). */
+    private static final ThreadLocal<Batcher> WORKER_OF = new ThreadLocal<>();
+    /** Idle workers woken by {@link #submit} (for tests). */
+    private final java.util.concurrent.atomic.AtomicLong wakeups = new java.util.concurrent.atomic.AtomicLong();
     /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
     private boolean callerRunning;
     private volatile long callerRunsMaxNanos;
@@ -195,8 +199,14 @@ public final class Batcher implements AutoCloseable {
                 queuedSamples += n;
                 if (gathering > 0 && gathering + queuedSamples >= maxBatch) {
                     more.signal();
-                } else if (waitingForFirst > 0 && !gatherer && !callerRunning) {
+                } else if (waitingForFirst > 0 && !gatherer && !callerRunning && WORKER_OF.get() != this) {
+                    // not when this thread is one of this batcher's workers (answering its batch, it runs the next
+                    // request of a connection resumed on it: AnsweringThreadPool): it takes the queue itself as
+                    // soon as its answers are written, and a worker woken now would mostly find the queue empty
+                    // or wait for the same requests to fill a batch: a futex wake and wait and two context
+                    // switches per batch for nothing (docs/SERVING.md, "The workers' hand-off")
                     work.signal();
+                    wakeups.incrementAndGet();
                 }
             }
             size = queue.size();
@@ -306,6 +316,7 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void run(int index) {
+        WORKER_OF.set(this);
         org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
         if (index == 0) {
             warmUp();
@@ -524,6 +535,11 @@ public final class Batcher implements AutoCloseable {
             return false; // a model the summary cannot walk: one worker with every kernel thread, as before
         }
         return macs > 0 && macs <= AUTO_SMALL_PASS_MACS / batch;
+    }
+
+    /** Idle workers {@link #submit} woke so far (for tests). */
+    long wakeups() {
+        return wakeups.get();
     }
 
     /** The most forward passes that ran at the same moment so far (for tests). */
