@@ -119,6 +119,26 @@ class StandaloneClusterIT {
     @AfterAll
     void stopEverything() {
         ClusterTests.stopAll(started); // only what this test started: drivers, workers (and their executors), master
+        if (local != null) {
+            // a session left running in this JVM would be the next cluster test's (SparkSessions.start refuses it)
+            local.stop();
+        }
+    }
+
+    private org.apache.spark.sql.SparkSession local;
+
+    /**
+     * The clean runs every cluster output is compared with: {@code spark COMMAND --master local[2]} in this JVM, in one
+     * local[2] session for the whole class (SparkMain.run keeps a caller's session on the same master and leaves it
+     * running) instead of a session started and stopped by each command; stopped after the last test.
+     */
+    private int runLocally(List<String> args) {
+        synchronized (this) {
+            if (local == null || local.sparkContext().isStopped()) {
+                local = TestSpark.session();
+            }
+        }
+        return org.convnet4j.spark.cli.SparkMain.run(args.toArray(String[]::new));
     }
 
     @Test
@@ -246,7 +266,7 @@ class StandaloneClusterIT {
             submit("submit-" + command, jar, remote);
             List<String> clean = new ArrayList<>(args);
             clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
-            assertEquals(0, org.convnet4j.spark.cli.SparkMain.run(clean.toArray(String[]::new)));
+            assertEquals(0, runLocally(clean));
             List<String> lines = Files.readAllLines(out);
             assertEquals(61, lines.size(), command + ": a header and one row per picture");
             assertEquals(Files.readAllLines(want), lines, command);
@@ -368,7 +388,7 @@ class StandaloneClusterIT {
         List<String> clean = new ArrayList<>(command);
         clean.set(clean.indexOf(url), "local[2]");
         clean.set(clean.indexOf(csv.toString()), want.toString());
-        assertEquals(0, org.convnet4j.spark.cli.SparkMain.run(clean.toArray(String[]::new)));
+        assertEquals(0, runLocally(clean));
         assertEquals(21, Files.readAllLines(csv).size());
         assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(csv));
     }
@@ -452,7 +472,7 @@ class StandaloneClusterIT {
         // the clean run in this JVM (one JVM start less): the same command on local[2]
         Path localCsv = dir.resolve("local.csv");
         List<String> clean = predict("local[2]", model, pictures, localCsv, List.of());
-        assertEquals(0, org.convnet4j.spark.cli.SparkMain.run(clean.subList(1, clean.size()).toArray(String[]::new)));
+        assertEquals(0, runLocally(clean.subList(1, clean.size())));
 
         List<String> lines = Files.readAllLines(clusterCsv);
         assertEquals("path,class,probability", lines.get(0));

@@ -40,17 +40,18 @@ import org.junit.jupiter.api.io.TempDir;
  * jar with Spark's jars, as {@code ./convnet4j spark} runs it:
  *
  * <ul>
- *   <li>client deploy mode: the driver is a JVM of this test, the ApplicationMaster and the executor are YARN
- *       containers; the CSV equals the local[2] run's byte for byte, and the ResourceManager saw the application
- *       finish with SUCCEEDED;</li>
+ *   <li>client deploy mode, {@code spark predict}, {@code featurize} and {@code transfer} in one application (a
+ *       test driver running the three commands in one session, as the commands make it): the driver is a JVM of this
+ *       test, the ApplicationMaster and the executor are YARN containers; the CSV equals the local[2] run's byte for
+ *       byte, and the ResourceManager saw the application finish with SUCCEEDED;</li>
  *   <li>cluster deploy mode through Spark's launcher (what {@code spark-submit --master yarn --deploy-mode cluster}
  *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; the same CSV,
  *       SUCCEEDED in one attempt;</li>
  *   <li>{@code spark train} in client mode with the tree exchange (Spark's jars from the archive {@code spark
  *       package-yarn} put on an HDFS) and in cluster mode with the ring exchange (two executor containers): the model
  *       equals the in-process run's within 1e-5;</li>
- *   <li>{@code spark featurize} in client mode: the features equal local[2]'s within 1e-6;</li>
- *   <li>{@code spark transfer} in client mode: the pipeline answers as the local[2] one.</li>
+ *   <li>{@code spark featurize} (client mode, above): the features equal local[2]'s within 1e-6;</li>
+ *   <li>{@code spark transfer} (client mode, above): the pipeline answers as the local[2] one.</li>
  * </ul>
  *
  * <p>One ResourceManager and NodeManager for the class; the local[2] references run in one session of this JVM,
@@ -198,22 +199,50 @@ class YarnClusterIT {
         return Files.readAllBytes(want);
     }
 
+    /**
+     * Client deploy mode: {@code spark predict}, {@code spark featurize} and {@code spark transfer} one after another in
+     * one application ({@link org.convnet4j.spark.cli.CommandsInOneApplication}: the session made as the commands make
+     * theirs, each command reusing it; one ApplicationMaster and executor start instead of three). The driver is a JVM
+     * of this test, the ApplicationMaster and the executor are YARN containers; the application SUCCEEDED and an
+     * executor container ran tasks. Predict's CSV equals local[2]'s byte for byte, featurize's features equal
+     * local[2]'s within 1e-6, transfer's pipeline answers as the local[2] one.
+     */
     @Test
-    void predictInClientDeployMode() throws Exception {
+    void predictFeaturizeAndTransferInClientDeployMode() throws Exception {
         long t0 = System.nanoTime();
-        Path out = dir.resolve("client.csv");
-        List<String> cmd = clientDriver(dir.resolve("home"));
-        cmd.addAll(predict("yarn", out));
-        cmd.addAll(confArgs(yarnConf()));
-        cmd.addAll(List.of("--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1"));
+        Path csv = dir.resolve("client.csv");
+        Path features = dir.resolve("yarn-features.csv");
+        Path yarnPipeline = dir.resolve("yarn-pipeline");
+        List<String> conf = clientConf("convnet4j-client", yarnConf());
+        List<String> cmd = clientDriver(dir.resolve("home"), true);
+        cmd.addAll(predict("yarn", csv));
+        cmd.addAll(conf);
+        cmd.add("--then");
+        cmd.addAll(featurizeArgs());
+        cmd.addAll(List.of("--master", "yarn", "-o", features.toString()));
+        cmd.addAll(conf);
+        cmd.add("--then");
+        cmd.addAll(List.of("transfer", "--master", "yarn", "--base", model.toString(), "--images", pictures.toString(),
+                "-o", yarnPipeline.toString(), "--partitions", "4"));
+        cmd.addAll(conf);
         String log = run("client", cmd);
-        assertTrue(log.contains("24 pictures, 24 classified, 0 could not be decoded"), log);
-        assertArrayEquals(localCsv(), Files.readAllBytes(out), "client mode's CSV differs from local[2]'s");
-        RMApp app = onlyApp("convnet4j PredictCommand", "client");
+        assertTrue(log.contains("command 3 (transfer) exited with 0"), log);
+        RMApp app = onlyApp("convnet4j-client", "client");
         assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
         assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
-        System.out.printf("YarnClusterIT: client deploy mode, %s, %.1f s%n", app.getApplicationId(),
-                (System.nanoTime() - t0) / 1e9);
+
+        // predict
+        assertTrue(log.contains("24 pictures, 24 classified, 0 could not be decoded"), log);
+        assertArrayEquals(localCsv(), Files.readAllBytes(csv), "client mode's CSV differs from local[2]'s");
+        // featurize
+        assertTrue(log.contains("24 pictures, 0 could not be decoded"), log);
+        int columns = assertLocalFeatures(features);
+        // transfer
+        assertTrue(log.contains("case 1: 24 pictures of 2 classes"), log);
+        double coefficients = assertLocalPipelinesAnswers(yarnPipeline);
+        System.out.printf("YarnClusterIT: client deploy mode, predict, featurize (%d features per picture) and transfer"
+                + " (coefficients within %.2g) in one application, %s, %.1f s%n", columns - 1, coefficients,
+                app.getApplicationId(), (System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -222,11 +251,32 @@ class YarnClusterIT {
      * system, {@code file:} here, has package-yarn's archive); the arguments are to be added.
      */
     private List<String> clientDriver(Path home) throws IOException {
+        return clientDriver(home, false);
+    }
+
+    /**
+     * {@link #clientDriver(Path)}, or with {@code several} a driver that runs several commands, separated by
+     * {@code --then}, in one application: the same class path and the test's {@code CommandsInOneApplication} (that
+     * class file alone, copied into a folder of its own) as the main class instead of SparkMain.
+     */
+    private List<String> clientDriver(Path home, boolean several) throws IOException {
         Files.createDirectories(home);
+        String main = SparkMain.class.getName();
+        String classPath = jar + ":" + String.join(":", sparkJars) + ":" + confDir;
+        if (several) {
+            Class<?> driver = org.convnet4j.spark.cli.CommandsInOneApplication.class;
+            Path classes = dir.resolve("driver-classes");
+            Path file = classes.resolve(driver.getName().replace('.', '/') + ".class");
+            Files.createDirectories(file.getParent());
+            try (java.io.InputStream in = driver.getResourceAsStream(driver.getSimpleName() + ".class")) {
+                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            main = driver.getName();
+            classPath += ":" + classes;
+        }
         List<String> cmd = new ArrayList<>(List.of(javaBin()));
         cmd.addAll(testJvmArgs());
-        cmd.addAll(List.of("-Xmx1g", "-Duser.home=" + home, "-cp",
-                jar + ":" + String.join(":", sparkJars) + ":" + confDir, SparkMain.class.getName()));
+        cmd.addAll(List.of("-Xmx1g", "-Duser.home=" + home, "-cp", classPath, main));
         return cmd;
     }
 
@@ -382,33 +432,25 @@ class YarnClusterIT {
                 + " within %.2g, %.1f s%n", app.getApplicationId(), worst, (System.nanoTime() - t0) / 1e9);
     }
 
-    /**
-     * {@code spark featurize} on YARN in client deploy mode: the bottleneck features (the default cut) of every
-     * picture, written as CSV by the driver, equal the same command's on local[2] within 1e-6.
-     */
-    @Test
-    void featurizeOnYarnGivesTheLocalFeatures() throws Exception {
-        long t0 = System.nanoTime();
-        List<String> args = List.of("featurize", "--model", model.toString(), "--images", pictures.toString(),
-                "--partitions", "4", "--batch", "8");
-        Path out = dir.resolve("yarn-features.csv");
-        List<String> cmd = clientDriver(dir.resolve("home"));
-        cmd.addAll(args);
-        cmd.addAll(List.of("--master", "yarn", "-o", out.toString()));
-        cmd.addAll(clientConf("convnet4j-featurize", yarnConf()));
-        String log = run("featurize", cmd);
-        assertTrue(log.contains("24 pictures, 0 could not be decoded"), log);
-        RMApp app = onlyApp("convnet4j-featurize", "featurize");
-        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
-        assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
+    /** spark featurize's arguments but the master and the output, on YARN and on local[2]. */
+    private List<String> featurizeArgs() {
+        return List.of("featurize", "--model", model.toString(), "--images", pictures.toString(), "--partitions", "4",
+                "--batch", "8");
+    }
 
+    /**
+     * The bottleneck features (the default cut) of every picture in {@code got}, a CSV written by {@code spark
+     * featurize} on YARN, equal the same command's on local[2] within 1e-6 (same header, same pictures); returns the
+     * number of columns.
+     */
+    private int assertLocalFeatures(Path got) throws Exception {
         Path want = dir.resolve("local-features.csv");
         local();
-        List<String> clean = new ArrayList<>(args);
+        List<String> clean = new ArrayList<>(featurizeArgs());
         clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
         assertEquals(0, SparkMain.run(clean.toArray(String[]::new)));
         List<String> wantLines = Files.readAllLines(want);
-        List<String> gotLines = Files.readAllLines(out);
+        List<String> gotLines = Files.readAllLines(got);
         assertEquals(wantLines.get(0), gotLines.get(0), "header");
         Map<String, String[]> wantRows = csvRows(wantLines);
         Map<String, String[]> gotRows = csvRows(gotLines);
@@ -426,8 +468,9 @@ class YarnClusterIT {
             }
         }
         assertTrue(worst <= 1e-6, "largest feature difference to local[2]: " + worst);
-        System.out.printf("YarnClusterIT: featurize, %s, %d features per picture within %.2g, %.1f s%n",
-                app.getApplicationId(), columns - 1, worst, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("YarnClusterIT: featurize, %d features per picture within %.2g of local[2]%n", columns - 1,
+                worst);
+        return columns;
     }
 
     /** The rows of a CSV after its header, by their first field. */
@@ -441,24 +484,12 @@ class YarnClusterIT {
     }
 
     /**
-     * {@code spark transfer} on YARN (case 1: features of the LeNet-5, MLlib's logistic regression): its pipeline gives
-     * the same class names as the pipeline of the same command on local[2] for every picture, probabilities within
-     * 1e-5, coefficients within 1e-6 (MLlib sums the partitions' gradients in the order tasks finish).
+     * The pipeline {@code spark transfer} wrote on YARN in {@code yarnPipeline} (case 1: features of the LeNet-5, MLlib's
+     * logistic regression) gives the same class names as the pipeline of the same command on local[2] for every
+     * picture, probabilities within 1e-5, coefficients within 1e-6 (MLlib sums the partitions' gradients in the order
+     * tasks finish); returns the largest coefficient difference.
      */
-    @Test
-    void transferOnYarnGivesTheLocalPipelinesAnswers() throws Exception {
-        long t0 = System.nanoTime();
-        Path yarnPipeline = dir.resolve("yarn-pipeline");
-        List<String> cmd = clientDriver(dir.resolve("home"));
-        cmd.addAll(List.of("transfer", "--master", "yarn", "--base", model.toString(), "--images", pictures.toString(),
-                "-o", yarnPipeline.toString(), "--partitions", "4"));
-        cmd.addAll(clientConf("convnet4j-transfer", yarnConf()));
-        String log = run("transfer", cmd);
-        assertTrue(log.contains("case 1: 24 pictures of 2 classes"), log);
-        RMApp app = onlyApp("convnet4j-transfer", "transfer");
-        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
-        assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
-
+    private double assertLocalPipelinesAnswers(Path yarnPipeline) throws Exception {
         Path localPipeline = dir.resolve("local-pipeline");
         org.apache.spark.sql.SparkSession spark = local();
         assertEquals(0, SparkMain.run("transfer", "--master", "local[2]", "--base", model.toString(), "--images",
@@ -496,8 +527,8 @@ class YarnClusterIT {
             assertEquals(e.getValue()[1], y[1], e.getKey());
             assertEquals(Double.parseDouble(e.getValue()[2]), Double.parseDouble(y[2]), 1e-5, e.getKey());
         }
-        System.out.printf("YarnClusterIT: transfer, %s, coefficients within %.2g, %.1f s%n", app.getApplicationId(),
-                worst, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("YarnClusterIT: transfer, coefficients within %.2g of local[2]%n", worst);
+        return worst;
     }
 
     private static org.apache.spark.ml.classification.LogisticRegressionModel logistic(
