@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.io.Npy;
+import org.convnet4j.io.OnnxInputs;
+import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
@@ -46,6 +48,13 @@ final class InferCommand implements Callable<Integer> {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("pb") && !fmt.equals("npy")) {
             throw new BadInputException("--format must be pb or npy, got '" + format + "'");
+        }
+        Path local = Path.of(modelFile);
+        if (modelFile.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(local)) {
+            OnnxModel.Model onnx = OnnxReader.readModel(local);
+            if (OnnxInputs.hasNonFloatInput(onnx)) { // integer or boolean inputs: the typed program runs them
+                return ProgramInfer.run(onnx, modelFile, inputs, outDir, fmt, spec.commandLine().getOut());
+            }
         }
         Model model = ModelArgument.load(modelFile, null, null, null, spec.commandLine().getErr()).model();
         if (inputs.size() != model.inputShapes().size()) {

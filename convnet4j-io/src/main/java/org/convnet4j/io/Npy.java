@@ -10,14 +10,17 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.convnet4j.io.onnx.OnnxFormatException;
+import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.TensorData;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.MemoryBudget;
 
 /**
- * NumPy .npy files (format versions 1-3) of little-endian float32, float64, int64 or uint8 in C order, read
- * into float tensors. The header is parsed as plain text (never evaluated) and object arrays (pickles) are
- * refused; the data length must equal shape x element size. Written as float32, version 1.0.
+ * NumPy .npy files (format versions 1-3) of little-endian float32, float64, int64, int32, int8, uint8 or bool in C
+ * order, read into float tensors ({@link #read}) or with their element type kept ({@link #readData}). The header is parsed as plain text (never evaluated) and object arrays (pickles) are
+ * refused; the data length must equal shape x element size. Written as float32 ({@link #write(Path, Tensor)}) or in the tensor's own type ({@link #write(Path, TensorData)}), version 1.0.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -29,7 +32,17 @@ public final class Npy {
     private Npy() {
     }
 
+    /** The array as a float tensor (integers converted; exact up to 2^24). */
     public static Tensor read(Path file) throws IOException {
+        return readData(file).toTensor();
+    }
+
+    /**
+     * The array with its element type kept: float32 as FLOAT, float64 as DOUBLE (exact doubles), int64 as INT64,
+     * int32 as INT32, uint8 as UINT8, int8 as INT8, bool as BOOL (integers as exact longs), named by the file. The
+     * element count is checked against the memory budget before the values are decoded.
+     */
+    public static TensorData readData(Path file) throws IOException {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 1024) {
             throw new OnnxFormatException(file + ": too large for a .npy tensor (" + size + " bytes)");
@@ -76,9 +89,10 @@ public final class Npy {
         int elem = switch (descr) {
             case "<f4" -> 4;
             case "<f8", "<i8" -> 8;
-            case "|u1", "<u1" -> 1;
+            case "<i4" -> 4;
+            case "|u1", "<u1", "|i1", "<i1", "|b1" -> 1;
             default -> throw new OnnxFormatException(file + ": dtype '" + descr + "' is not supported (float32,"
-                    + " float64, int64 or uint8, little-endian; object arrays are never read)");
+                    + " float64, int64, int32, int8, uint8 or bool, little-endian; object arrays are never read)");
         };
         String[] parts = s.group(1).split(",");
         int[] dims = new int[0];
@@ -104,7 +118,8 @@ public final class Npy {
             dims = java.util.Arrays.copyOf(dims, dims.length + 1);
             dims[dims.length - 1] = (int) v;
         }
-        if (dims.length == 0) {
+        boolean scalar = dims.length == 0;
+        if (scalar) {
             dims = new int[] {1};
         }
         long dataStart = start + headerLen;
@@ -112,28 +127,102 @@ public final class Npy {
             throw new OnnxFormatException(file + ": data has " + (b.length - dataStart) + " bytes, shape "
                     + java.util.Arrays.toString(dims) + " of " + descr + " needs " + count * elem);
         }
-        float[] out = new float[(int) count];
+        int n = (int) count;
+        boolean integer = !descr.startsWith("<f");
+        MemoryBudget.require(file + ": " + descr + " array of " + count + " elements",
+                MemoryBudget.bytesOf(4L + (integer || descr.equals("<f8") ? 8 : 0), count));
+        float[] out = new float[n];
+        long[] longs = integer ? new long[n] : null;
+        double[] doubles = descr.equals("<f8") ? new double[n] : null;
         buf.position((int) dataStart);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = switch (descr) {
-                case "<f4" -> buf.getFloat();
-                case "<f8" -> (float) buf.getDouble();
-                case "<i8" -> buf.getLong();
-                default -> buf.get() & 0xFF;
-            };
+        for (int i = 0; i < n; i++) {
+            switch (descr) {
+                case "<f4" -> out[i] = buf.getFloat();
+                case "<f8" -> {
+                    doubles[i] = buf.getDouble();
+                    out[i] = (float) doubles[i];
+                }
+                default -> {
+                    longs[i] = switch (descr) {
+                        case "<i8" -> buf.getLong();
+                        case "<i4" -> buf.getInt();
+                        case "|i1", "<i1" -> buf.get();
+                        case "|b1" -> buf.get() != 0 ? 1 : 0;
+                        default -> buf.get() & 0xFF;
+                    };
+                    out[i] = longs[i];
+                }
+            }
         }
-        return Tensor.wrap(out, Shape.of(dims));
+        long[] shape = new long[scalar ? 0 : dims.length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = dims[i];
+        }
+        int type = switch (descr) {
+            case "<f4" -> OnnxModel.FLOAT;
+            case "<f8" -> OnnxModel.DOUBLE;
+            case "<i8" -> OnnxModel.INT64;
+            case "<i4" -> OnnxModel.INT32;
+            case "|i1", "<i1" -> OnnxModel.INT8;
+            case "|b1" -> OnnxModel.BOOL;
+            default -> OnnxModel.UINT8;
+        };
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        return new TensorData(name, type, shape, out, longs, doubles);
+    }
+
+    /**
+     * Writes {@code t} keeping its element type: FLOAT as float32, DOUBLE as float64, INT64, INT32, INT8, UINT8 and
+     * BOOL as themselves; other types are refused (IllegalArgumentException naming the file and the type).
+     */
+    public static void write(Path file, TensorData t) throws IOException {
+        String descr = switch (t.dataType()) {
+            case OnnxModel.FLOAT -> "<f4";
+            case OnnxModel.DOUBLE -> "<f8";
+            case OnnxModel.INT64 -> "<i8";
+            case OnnxModel.INT32 -> "<i4";
+            case OnnxModel.INT8 -> "|i1";
+            case OnnxModel.UINT8 -> "|u1";
+            case OnnxModel.BOOL -> "|b1";
+            default -> throw new IllegalArgumentException(file + ": a .npy file here holds float32, float64, int64,"
+                    + " int32, int8, uint8 or bool, not " + OnnxModel.typeName(t.dataType()) + " (write .pb instead)");
+        };
+        int n = (int) t.elementCount();
+        int elem = descr.equals("<f8") || descr.equals("<i8") ? 8 : descr.equals("<f4") || descr.equals("<i4") ? 4 : 1;
+        ByteBuffer data = ByteBuffer.allocate(n * elem).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            switch (descr) {
+                case "<f4" -> data.putFloat(t.floats()[i]);
+                case "<f8" -> data.putDouble(t.doubles() != null ? t.doubles()[i] : t.floats()[i]);
+                case "<i8" -> data.putLong(t.longs()[i]);
+                case "<i4" -> data.putInt((int) t.longs()[i]);
+                default -> data.put((byte) t.longs()[i]);
+            }
+        }
+        int[] dims = new int[t.dims().length];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = (int) t.dims()[i];
+        }
+        writeArray(file, descr, dims, data.array());
     }
 
     public static void write(Path file, Tensor t) throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : t.data()) {
+            data.putFloat(v);
+        }
+        writeArray(file, "<f4", t.shape().dims(), data.array());
+    }
+
+    private static void writeArray(Path file, String descr, int[] dims, byte[] data) throws IOException {
         StringBuilder shape = new StringBuilder();
-        for (int d : t.shape().dims()) {
+        for (int d : dims) {
             shape.append(d).append(", ");
         }
-        if (t.rank() > 1) {
+        if (dims.length > 1) {
             shape.setLength(shape.length() - 1);
         }
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape.toString().trim() + "), }";
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape.toString().trim() + "), }";
         int total = 10 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
@@ -144,11 +233,7 @@ public final class Npy {
         out.write(header.length() & 0xFF);
         out.write(header.length() >> 8);
         out.write(header.getBytes(StandardCharsets.US_ASCII));
-        ByteBuffer data = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : t.data()) {
-            data.putFloat(v);
-        }
-        out.write(data.array());
+        out.write(data);
         byte[] bytes = out.toByteArray();
         AtomicFiles.write(file, o -> o.write(bytes));
     }

@@ -53,6 +53,9 @@ final class OnnxWindows {
     /** Begin and end pads per axis ([2k]: begins then ends) after auto_pad, for output sizes ceil(in / stride). */
     private static long[] pads(Node n, long[] in, long[] k, long[] s, long[] d) {
         int r = in.length;
+        requireInt(n, "kernel_shape", k);
+        requireInt(n, "strides", s);
+        requireInt(n, "dilations", d);
         String auto = autoPad(n);
         long[] p = new long[2 * r];
         if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
@@ -69,9 +72,31 @@ final class OnnxWindows {
                 throw new IllegalArgumentException(n.opType() + ": pads " + Arrays.toString(given) + " for " + r
                         + " spatial axes");
             }
+            requireInt(n, "pads", given);
             p = given;
         }
         return p;
+    }
+
+    /**
+     * Window attributes within 32 bits, so that the output sizes computed from them cannot overflow (fuzzing, issue
+     * 15: pads of 2^62 overflowed the window count into an ArithmeticException).
+     */
+    private static void requireInt(Node n, String attribute, long[] values) {
+        for (long v : values) {
+            if (v > Integer.MAX_VALUE || v < -Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(n.opType() + ": " + attribute + " " + Arrays.toString(values)
+                        + " beyond 2^31");
+            }
+        }
+    }
+
+    private static long checkedCount(long[] d) {
+        long c = 1;
+        for (long v : d) {
+            c = Math.multiplyExact(c, v);
+        }
+        return c;
     }
 
     private static long count(long[] d) {
@@ -416,7 +441,17 @@ final class OnnxWindows {
         int planes = (int) (x.dims()[0] * x.dims()[1]);
         String key = "pool" + Arrays.toString(in) + Arrays.toString(k) + Arrays.toString(s) + Arrays.toString(d)
                 + Arrays.toString(p) + Arrays.toString(out);
-        int[][] table = OnnxFloatRoute.cached(key, Math.multiplyExact(count(out), count(k)),
+        long cells;
+        try {
+            cells = Math.multiplyExact(checkedCount(out), checkedCount(k));
+        } catch (ArithmeticException e) {
+            cells = Long.MAX_VALUE;
+        }
+        if (cells > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(n.opType() + ": output " + Arrays.toString(out) + " with windows of "
+                    + Arrays.toString(k) + " needs more than 2^31 window cells");
+        }
+        int[][] table = OnnxFloatRoute.cached(key, cells,
                 () -> windowTable(in, k, s, d, p, out));
         return new PoolGeometry(dims, planes, (int) count(in), (int) count(out), table[0], table[1], table[2]);
     }

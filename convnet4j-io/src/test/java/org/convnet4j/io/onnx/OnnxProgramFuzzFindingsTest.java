@@ -50,6 +50,9 @@ class OnnxProgramFuzzFindingsTest {
             "needs 738 MB, above the limit of 537 MB"},
         // training_forms with its Conv turned into a Split: the training-form BatchNorm got an empty batch (/ by zero)
         {"bn_training_empty_batch", "the training form needs a non-empty input with a channel axis, got [0, 1, 8, 8]"},
+        // cast_comparison_maxpool, its second AveragePool given pads [2^62, 1, 0, 0] (2026-12-05 second session,
+        // ProgramFuzz seed 41 case c0256): the window count overflowed (ArithmeticException)
+        {"pool_pads_2p62", "AveragePool: pads [4611686018427387904, 1, 0, 0] beyond 2^31"},
     };
 
     private Path copy(String resource, Path to) throws IOException {

@@ -1,0 +1,126 @@
+package org.convnet4j.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.OnnxProgram;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.onnx.TensorData;
+
+/**
+ * Input values for an ONNX model read from files with their element type kept, so that a model whose inputs are
+ * integer (indices into an embedding, shapes, sizes) can be run on them ({@link OnnxProgram#run}): {@link #read}
+ * takes TensorProto ({@code .pb}) or NumPy ({@code .npy}) files, {@link #conform} checks a value against the input the
+ * model declares and converts an integer to the declared width. Every refusal is one line naming the file.
+ *
+ * <pre>
+ *   OnnxModel.Model m = OnnxReader.readModel(Path.of("model.onnx"));
+ *   OnnxProgram p = OnnxImporter.importProgram(m, "model.onnx");
+ *   List&lt;OnnxModel.ValueInfo&gt; declared = OnnxInputs.declared(m);
+ *   TensorData ids = OnnxInputs.conform(OnnxInputs.read(Path.of("ids.npy")), declared.get(0), "ids.npy");
+ *   List&lt;TensorData&gt; outputs = p.run(List.of(ids));
+ * </pre>
+ */
+public final class OnnxInputs {
+    private OnnxInputs() {
+    }
+
+    /** The model's run-time inputs in order (a graph input that is also an initializer, as IR below 4 lists, is not). */
+    public static List<OnnxModel.ValueInfo> declared(OnnxModel.Model model) {
+        Set<String> initializers = new HashSet<>();
+        for (TensorData t : model.graph().initializers()) {
+            initializers.add(t.name());
+        }
+        List<OnnxModel.ValueInfo> inputs = new ArrayList<>();
+        for (OnnxModel.ValueInfo v : model.graph().inputs()) {
+            if (!initializers.contains(v.name())) {
+                inputs.add(v);
+            }
+        }
+        return inputs;
+    }
+
+    /** True when some run-time input of {@code model} is not floating point (integer or boolean). */
+    public static boolean hasNonFloatInput(OnnxModel.Model model) {
+        for (OnnxModel.ValueInfo v : declared(model)) {
+            if (v.elemType() != 0 && !OnnxModel.isFloating(v.elemType())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A tensor file with its element type: {@code .npy} by its suffix, a TensorProto otherwise. */
+    public static TensorData read(Path file) throws IOException {
+        return file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")
+                ? Npy.readData(file) : OnnxReader.readTensor(file);
+    }
+
+    /**
+     * {@code value} as the input {@code declared}: the same kind (floating, integer or boolean); an integer converted
+     * to the declared integer type when every element fits it; the declared rank and every fixed dimension.
+     *
+     * @throws IllegalArgumentException starting with {@code source} (the file) when the value does not fit
+     */
+    public static TensorData conform(TensorData value, OnnxModel.ValueInfo declared, String source) {
+        int want = declared.elemType();
+        String what = source + ": input '" + declared.name() + "' ";
+        if (want != 0 && kind(want) != kind(value.dataType())) {
+            throw new IllegalArgumentException(what + "is " + OnnxModel.typeName(want) + ", the file holds "
+                    + OnnxModel.typeName(value.dataType()) + " values");
+        }
+        if (declared.hasShape()) {
+            long[] dims = declared.dims();
+            boolean fits = dims.length == value.dims().length;
+            for (int i = 0; fits && i < dims.length; i++) {
+                fits = dims[i] <= 0 || dims[i] == value.dims()[i];
+            }
+            if (!fits) {
+                throw new IllegalArgumentException(what + "has shape " + shapeText(dims) + ", the file holds "
+                        + Arrays.toString(value.dims()));
+            }
+        }
+        if (want == 0 || want == value.dataType() || kind(want) != 1) {
+            return value;
+        }
+        long[] range = range(want);
+        for (long v : value.longs()) {
+            if (v < range[0] || v > range[1]) {
+                throw new IllegalArgumentException(what + "is " + OnnxModel.typeName(want) + ", the file holds " + v
+                        + ", outside " + range[0] + ".." + range[1]);
+            }
+        }
+        return new TensorData(declared.name(), want, value.dims(), value.floats(), value.longs());
+    }
+
+    private static int kind(int type) {
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : 1;
+    }
+
+    private static long[] range(int type) {
+        return switch (type) {
+            case OnnxModel.INT8 -> new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE};
+            case OnnxModel.UINT8 -> new long[] {0, 255};
+            case OnnxModel.INT16 -> new long[] {Short.MIN_VALUE, Short.MAX_VALUE};
+            case OnnxModel.UINT16 -> new long[] {0, 65535};
+            case OnnxModel.INT32 -> new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
+            case OnnxModel.UINT32 -> new long[] {0, 0xFFFFFFFFL};
+            case OnnxModel.UINT64 -> new long[] {0, Long.MAX_VALUE};
+            default -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
+        };
+    }
+
+    private static String shapeText(long[] dims) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < dims.length; i++) {
+            b.append(i > 0 ? ", " : "").append(dims[i] > 0 ? Long.toString(dims[i]) : "?");
+        }
+        return b.append(']').toString();
+    }
+}
