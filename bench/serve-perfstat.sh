@@ -40,7 +40,7 @@ R=$(awk '$1 == "rps" { print $2 }' "$OUT/wrk")
 echo "max batch $MB, concurrency $C, $MIX $*: requests/s $R, load $(cut -d' ' -f1 /proc/loadavg)"
 # the second epoll_wait line counts only the calls that may sleep (timeout != 0), not the zero-timeout polls
 awk -v r="$R" '/task-clock|context-switches|sys_enter/ { gsub(",", "", $1); e = $2; if (e in seen) e = e " (may sleep)";
-  seen[$2] = 1; printf "  %s per request: %.2f\n", e, $1 / (r * 5) }' "$OUT/perf"
+  seen[$2] = 1; printf "  %s per request: %.*f\n", e, (e == "msec" ? 4 : 2), $1 / (r * 5) }' "$OUT/perf"
 awk -v r="$R" '/task-clock/ { gsub(",", "", $1); printf "  client (wrk) task-clock per request: %.3f ms\n", $1 / (r * 5) }' "$OUT/perf-wrk"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
   /^convnet4j_lone_connection_polls_total/ { p = p " " $1 "=" $2 }

@@ -1,7 +1,5 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.internal.json.Json;
+import org.convnet4j.io.weights.CacheReport;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.WeightsCatalogue;
@@ -41,40 +39,7 @@ final class WeightsListCommand implements Callable<Integer> {
         ModelLoader.Options o = ModelLoader.Options.defaults();
         Downloads d = o.downloads();
         if (json) {
-            JsonArray a = Json.parseArray(o.catalogue().toJson(), "catalogue");
-            for (int i = 0; i < a.size(); i++) {
-                JsonObject e = a.get(i).getAsJsonObject();
-                Path f = d.cached(e.get("file").getAsString());
-                e.addProperty("cached", Files.isRegularFile(f) ? f.toString() : null);
-                JsonArray elsewhere = new JsonArray();
-                for (var found : d.inOtherCaches(e.get("file").getAsString())) {
-                    JsonObject x = new JsonObject();
-                    x.addProperty("framework", found.getKey().framework());
-                    x.addProperty("path", found.getValue().toString());
-                    x.addProperty("size", Files.size(found.getValue()));
-                    elsewhere.add(x);
-                }
-                e.add("in_other_caches", elsewhere);
-            }
-            JsonObject root = new JsonObject();
-            root.addProperty("cache", d.config().weightsDir().toString());
-            JsonArray others = new JsonArray();
-            for (Downloads.OtherCache c : d.otherCaches()) {
-                JsonObject x = new JsonObject();
-                x.addProperty("framework", c.framework());
-                x.addProperty("setting", c.setting());
-                x.addProperty("dir", c.dir().toString());
-                x.addProperty("exists", Files.isDirectory(c.dir()));
-                others.add(x);
-            }
-            root.add("other_caches", others);
-            root.add("entries", a);
-            JsonArray urls = new JsonArray();
-            for (Downloads.CachedFile c : d.urlDownloads()) {
-                urls.add(json(c));
-            }
-            root.add("url_downloads", urls);
-            out.println(Json.toPretty(root));
+            out.println(CacheReport.json(o.catalogue(), d));
             return 0;
         }
         out.println("cache: " + d.config().weightsDir() + (d.config().offline() ? " (offline)" : "")
@@ -152,24 +117,5 @@ final class WeightsListCommand implements Callable<Integer> {
             out.println("(not recorded): downloaded before convnet4j kept each file's URL, or copied in by hand;"
                     + " its SHA-256 was computed now");
         }
-    }
-
-    static JsonObject json(Downloads.CachedFile c) {
-        JsonObject o = new JsonObject();
-        o.addProperty("url", c.url());
-        o.addProperty("path", c.file().toString());
-        o.addProperty("size", c.size());
-        o.addProperty("partial", c.partial());
-        o.addProperty("format", c.format());
-        if (!c.partial()) {
-            o.addProperty("sha256", c.sha256());
-            o.addProperty("recorded", c.recorded());
-            o.addProperty("verified", c.verified());
-            o.addProperty("downloaded", c.downloaded() == null ? null : c.downloaded().toString());
-        }
-        if (c.fetchedFrom() != null && !c.fetchedFrom().equals(c.url())) {
-            o.addProperty("fetched_from", c.fetchedFrom());
-        }
-        return o;
     }
 }

@@ -26,6 +26,18 @@ class FuseCommandTest {
         assertEquals(50, o.get("val_samples").getAsInt());
         assertTrue(o.get("val_accuracy").getAsDouble() > 0.3, run.out());
         assertTrue(o.getAsJsonObject("member_val_accuracy").has("edges"));
+        // late fusion: each member's training in the words of train --json
+        com.google.gson.JsonArray members = o.getAsJsonArray("members");
+        assertEquals(2, members.size(), run.out());
+        for (com.google.gson.JsonElement e : members) {
+            JsonObject m = e.getAsJsonObject();
+            for (String k : org.convnet4j.train.KeptEpoch.KEYS) {
+                assertTrue(m.has(k), k + " in " + m);
+            }
+            assertEquals(1, m.getAsJsonArray("history").size(), m.toString());
+            assertEquals(o.getAsJsonObject("member_val_accuracy").get(m.get("input").getAsString()).getAsDouble(),
+                    m.get("val_accuracy").getAsDouble(), 1e-6, m.toString());
+        }
         assertTrue(Files.isRegularFile(model));
         // the fused model's validation confusion matrix: every validation sample once, its diagonal the accuracy
         com.google.gson.JsonArray matrix = o.getAsJsonObject("val_confusion").getAsJsonArray("matrix");
@@ -106,6 +118,17 @@ class FuseCommandTest {
         JsonObject o = JsonParser.parseString(run.out().trim()).getAsJsonObject();
         // 10 per class of 5 classes; the seeded validation split holds out some of those 50
         assertTrue(o.get("train_samples").getAsInt() + o.get("val_samples").getAsInt() == 50, run.out());
+        // the training in the words of train --json and transfer --json: the epoch kept and why, the history
+        for (String k : org.convnet4j.train.KeptEpoch.KEYS) {
+            assertTrue(o.has(k), k + " in " + run.out());
+        }
+        assertEquals(1, o.get("kept_epoch").getAsInt(), run.out());
+        assertTrue(o.get("kept_because").getAsString().startsWith("the last epoch"), run.out());
+        com.google.gson.JsonArray history = o.getAsJsonArray("history");
+        assertEquals(o.get("epochs").getAsInt(), history.size(), run.out());
+        JsonObject kept = history.get(o.get("kept_epoch").getAsInt() - 1).getAsJsonObject();
+        assertEquals(kept.get("val_accuracy").getAsDouble(), o.get("val_accuracy").getAsDouble(), 1e-6, run.out());
+        assertTrue(kept.has("train_loss") && kept.has("lr"), run.out());
         CliRun evaluated = CliRun.of("fuse", "--evaluate", model.toString(), "--inputs",
                 "pixels=fashion-mnist:5-9,edges=fashion-mnist:5-9:sobel", "--limit", "4", "--json");
         assertEquals(0, evaluated.exitCode(), evaluated.err());

@@ -92,8 +92,19 @@ class TrainCommandTest {
         JsonObject summary = Json.parseObject(wholeRun.out().strip(), "train --json");
         assertEquals(2, summary.getAsJsonArray("history").size());
         assertEquals(65, summary.get("val_samples").getAsInt()); // 0.25 of 26 per class x 10
-        int best = summary.get("best_epoch").getAsInt();
+        int best = summary.get("kept_epoch").getAsInt();
         assertTrue(best == 1 || best == 2, wholeRun.out());
+        // the words of every command's JSON (transfer --json's phases, fuse --json): the epoch kept in --out and why
+        for (String k : org.convnet4j.train.KeptEpoch.KEYS) {
+            assertTrue(summary.has(k), k + " in " + summary);
+        }
+        assertEquals(2, summary.get("max_epochs").getAsInt());
+        assertTrue(summary.get("kept_because").getAsString().startsWith("highest validation accuracy ("), wholeRun.out());
+        JsonObject keptRow = summary.getAsJsonArray("history").get(best - 1).getAsJsonObject();
+        assertEquals(keptRow.get("val_accuracy").getAsDouble(), summary.get("val_accuracy").getAsDouble(), wholeRun.out());
+        assertEquals(keptRow.get("val_loss").getAsDouble(), summary.get("val_loss").getAsDouble(), wholeRun.out());
+        assertEquals(best, summary.get("best_epoch").getAsInt()); // the old name, kept for one release
+        assertFalse(summary.has("best_val_accuracy"), wholeRun.out()); // now val_accuracy, as fuse and transfer say
         assertEquals(0, run("train", common, "--epochs", "1", "--out", part.toString()).exitCode());
         // only --resume and --epochs: the rest comes from the checkpoint
         CliRun resumed = CliRun.of("train", "--resume", TrainingSettings.lastFile(part).toString(), "--epochs", "2",

@@ -137,6 +137,14 @@ class TransferCommandTest {
         JsonObject kept = epochs.get(chosen.get("kept_epoch").getAsInt() - 1).getAsJsonObject();
         assertEquals(chosen.get("val_loss").getAsDouble(), kept.get("val_loss").getAsDouble(), 1e-12, o.toString());
         assertTrue(chosen.get("kept_because").getAsString().startsWith("lowest validation loss"), o.toString());
+        // the words of train --json and fuse --json for every phase, the refit's (its last epoch) included
+        for (JsonObject phase : List.of(chosen, refit)) {
+            for (String k : org.convnet4j.train.KeptEpoch.KEYS) {
+                assertTrue(phase.has(k), k + " in " + phase);
+            }
+        }
+        assertEquals(refit.get("epochs").getAsInt(), refit.get("kept_epoch").getAsInt(), o.toString());
+        assertTrue(o.has("val_accuracy") && !o.has("validation_accuracy"), o.toString());
         assertEquals(refit.get("epochs").getAsInt(), refit.getAsJsonArray("history").size(), o.toString());
         assertFalse(refit.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"), o.toString());
         assertTrue(Files.size(plots.resolve("transfer-curves.png")) > 0);

@@ -9,11 +9,13 @@ import java.util.Arrays;
  * process is an outlier, not information.
  *
  * <p>With {@code settleSeconds > 0} the warm-up goes on, after its calls and seconds, until the JIT has nothing
- * left to compile: two calls in a row after which HotSpot's compile queues are empty and no compilation runs
- * ({@code jcmd Compiler.queue}), or {@code settleSeconds} more, whichever comes first. Why: PyTorch has no JIT,
+ * left to compile: calls in a row, at least two and lasting {@link #QUIET_SECONDS} together, after each of which
+ * HotSpot's compile queues are empty ({@code jcmd Compiler.queue}) and no compilation has finished (the JIT's total
+ * compilation time has not moved), or {@code settleSeconds} more, whichever comes first. Why: PyTorch has no JIT,
  * we do; on 2 cores a compilation that is still running when the timed repetitions start takes a core from
  * them, and how many repetitions it overlaps decided whether ResNet-50's batch-1 median came out fast or slow
- * (docs/PERFORMANCE.md, "Tenth pass"). The warm-up calls actually made are in the {@link Result}.
+ * (docs/PERFORMANCE.md, "Tenth pass"); an empty queue alone let C2 go on compiling through all of GoogLeNet's timed
+ * repetitions ("Fourteenth pass"). The warm-up calls actually made are in the {@link Result}.
  */
 public record Timing(int warmupCalls, double warmupSeconds, double minRepetitionSeconds, int repetitions,
                      double settleSeconds) {
@@ -48,8 +50,50 @@ public record Timing(int warmupCalls, double warmupSeconds, double minRepetition
         }
     }
 
+    /**
+     * Seconds of calls in a row during which no compilation may finish before the JIT counts as settled
+     * ({@code -Dconvnet4j.bench.quietSeconds}, default 1).
+     */
+    static final double QUIET_SECONDS = Double.parseDouble(System.getProperty("convnet4j.bench.quietSeconds", "1.0"));
+
     /** Warms up, sizes and times the repetitions of {@code call}. */
     public Result measure(Runnable call) {
+        return measure(call, JitProbe.HOTSPOT, QUIET_SECONDS);
+    }
+
+    /**
+     * What settling reads: whether the compile queues are empty now, and the JIT's total compilation time so far
+     * (it grows with every compilation that finishes).
+     */
+    interface JitProbe {
+        boolean queuesIdle();
+
+        long compiledMillis();
+
+        /** The running JVM's: {@code Compiler.queue} and {@code CompilationMXBean.getTotalCompilationTime}. */
+        JitProbe HOTSPOT = new JitProbe() {
+            @Override
+            public boolean queuesIdle() {
+                return JitQueue.idle();
+            }
+
+            @Override
+            public long compiledMillis() {
+                java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+                return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+            }
+        };
+    }
+
+    /**
+     * {@link #measure(Runnable)} with the JIT read through {@code probe}. Settled means: at least two calls in a row,
+     * lasting {@code quietSeconds} together, after each of which the queues were empty and no compilation had
+     * finished since the last one that did. An empty queue alone is not enough: HotSpot queues a method for C2 only
+     * when its call and loop counters cross a threshold, so between two such moments the queue is empty while methods
+     * still run in C1's profiling code, and their C2 compilations (seconds of a core's time for a network's worth of
+     * methods) then fell into the timed repetitions (docs/PERFORMANCE.md, "Fourteenth pass").
+     */
+    Result measure(Runnable call, JitProbe probe, double quietSeconds) {
         long start = System.nanoTime();
         int warm = 0;
         while (warm < warmupCalls || System.nanoTime() - start < warmupSeconds * 1e9) {
@@ -59,13 +103,25 @@ public record Timing(int warmupCalls, double warmupSeconds, double minRepetition
         boolean settled = false;
         if (settleSeconds > 0) {
             long settleStart = System.nanoTime();
-            int idle = 0;
-            while (idle < 2 && System.nanoTime() - settleStart < settleSeconds * 1e9) {
+            long compiled = probe.compiledMillis();
+            long quietStart = System.nanoTime();
+            int quietCalls = 0;
+            while (System.nanoTime() - settleStart < settleSeconds * 1e9) {
                 call.run();
                 warm++;
-                idle = JitQueue.idle() ? idle + 1 : 0;
+                long now = probe.compiledMillis();
+                if (probe.queuesIdle() && now == compiled) {
+                    quietCalls++;
+                    if (quietCalls >= 2 && System.nanoTime() - quietStart >= quietSeconds * 1e9) {
+                        settled = true;
+                        break;
+                    }
+                } else {
+                    compiled = now;
+                    quietCalls = 0;
+                    quietStart = System.nanoTime();
+                }
             }
-            settled = idle >= 2;
         }
         // one more call, timed alone, sizes the repetitions (the warm-up average includes compilation)
         long t = System.nanoTime();

@@ -2,7 +2,10 @@ package org.convnet4j.checkpoint;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -147,15 +150,31 @@ public final class Checkpoint {
      * and content in a process however often the same file is loaded (Spark's driver parses a model several times).
      */
     public static Checkpoint load(Path file, String origin) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return load(file.toString(), ch, origin);
+        }
+    }
+
+    /**
+     * A checkpoint held as bytes (read from a remote file system or received over a network), checked exactly as
+     * {@link #load(Path)} checks a file: format, version, both checksums, every tensor within the memory budget
+     * before it is allocated. {@code origin} names it in messages and notes. Nothing is written to disk, so a
+     * process killed while reading leaves nothing behind.
+     */
+    public static Checkpoint load(byte[] bytes, String origin) throws IOException {
+        return load(origin, new SafeTensors.BytesChannel(bytes), origin);
+    }
+
+    private static Checkpoint load(String file, SeekableByteChannel ch, String origin) throws IOException {
         // The header first: a newer or foreign file should be named as such, not reported as corrupted.
-        Map<String, String> headerMetadata = SafeTensors.readHeader(file).metadata();
+        Map<String, String> headerMetadata = SafeTensors.readHeader(file, ch).metadata();
         int version = checkFormat(file, headerMetadata);
         String expectedSha = headerMetadata.get(KEY_SHA256);
         if (expectedSha == null) {
             throw new FileFormatException(file + " has no '" + KEY_SHA256 + "' entry in its metadata");
         }
         MessageDigest digest = SafeTensors.sha256();
-        SafeTensors.Contents contents = SafeTensors.read(file, digest);
+        SafeTensors.Contents contents = SafeTensors.read(file, ch, digest);
         String actualSha = SafeTensors.hex(digest.digest());
         if (!actualSha.equalsIgnoreCase(expectedSha)) {
             throw new FileFormatException(file + " is corrupted: checksum mismatch (recorded " + expectedSha
@@ -208,11 +227,11 @@ public final class Checkpoint {
     /** The description alone, from the header (no tensor data is read); checks format and version. */
     public static String readDescription(Path file) throws IOException {
         Map<String, String> metadata = SafeTensors.readHeader(file).metadata();
-        checkFormat(file, metadata);
-        return description(file, metadata);
+        checkFormat(file.toString(), metadata);
+        return description(file.toString(), metadata);
     }
 
-    private static int checkFormat(Path file, Map<String, String> metadata) throws FileFormatException {
+    private static int checkFormat(String file, Map<String, String> metadata) throws FileFormatException {
         String format = metadata.get(KEY_FORMAT);
         if (!FORMAT.equals(format)) {
             throw new FileFormatException(file + " is not a convnet4j checkpoint (its metadata has "
@@ -236,7 +255,7 @@ public final class Checkpoint {
         return version;
     }
 
-    private static String description(Path file, Map<String, String> metadata) throws FileFormatException {
+    private static String description(String file, Map<String, String> metadata) throws FileFormatException {
         String text = metadata.get(KEY_DESCRIPTION);
         if (text == null) {
             throw new FileFormatException(file + " has no '" + KEY_DESCRIPTION + "' entry in its metadata");

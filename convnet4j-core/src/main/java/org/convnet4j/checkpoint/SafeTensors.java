@@ -13,6 +13,8 @@ import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -113,8 +115,16 @@ public final class SafeTensors {
     /** Lists names, dtypes and shapes without reading the data (cheap even for a file of gigabytes). */
     public static Header readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return readHeader(file, ch);
+            return readHeader(file.toString(), ch);
         }
+    }
+
+    /**
+     * As {@link #readHeader(Path)} for a file already in memory (fetched from a remote file system, say):
+     * {@code origin} names it in messages. No copy of it is written anywhere.
+     */
+    public static Header readHeader(byte[] bytes, String origin) throws IOException {
+        return readHeader(origin, new BytesChannel(bytes));
     }
 
     /** Reads every tensor (converted to float32) and the metadata. */
@@ -128,6 +138,22 @@ public final class SafeTensors {
      */
     static Contents read(Path file, MessageDigest digest) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return read(file.toString(), ch, digest);
+        }
+    }
+
+    /**
+     * As {@link #read(Path)} for a file already in memory: the same checks, the same budget (the float32 tensors
+     * are checked against {@link MemoryBudget} before any is allocated), {@code origin} naming it in messages, and
+     * no temporary copy on disk.
+     */
+    public static Contents read(byte[] bytes, String origin) throws IOException {
+        return read(origin, new BytesChannel(bytes), null);
+    }
+
+    /** As {@link #read(Path, MessageDigest)} over any channel; {@code file} names it in messages. */
+    static Contents read(String file, SeekableByteChannel ch, MessageDigest digest) throws IOException {
+        {
             Header header = readHeader(file, ch);
             requireLoadable(file, header);
             List<Entry> byOffset = new ArrayList<>(header.entries().values());
@@ -168,6 +194,11 @@ public final class SafeTensors {
      * build something from declared shapes (an architecture guessed from a state dict) call this first.
      */
     public static void requireLoadable(Path file, Header header) throws IOException {
+        requireLoadable(file.toString(), header);
+    }
+
+    /** As {@link #requireLoadable(Path, Header)}, {@code file} naming the input in messages. */
+    public static void requireLoadable(String file, Header header) throws IOException {
         long floatBytes = 0;
         for (Entry e : header.entries().values()) {
             if (e.elementCount() > Integer.MAX_VALUE - 8) {
@@ -194,7 +225,7 @@ public final class SafeTensors {
     }
 
     /** Reads the bytes between {@code from} and {@code to} only to feed them to the digest (gaps, padding). */
-    private static void skip(Path file, FileChannel ch, ByteBuffer chunk, long from, long to, MessageDigest digest)
+    private static void skip(String file, SeekableByteChannel ch, ByteBuffer chunk, long from, long to, MessageDigest digest)
             throws IOException {
         if (digest == null) {
             return;
@@ -207,11 +238,12 @@ public final class SafeTensors {
     }
 
     /** Fills {@code chunk} with exactly {@code length} bytes from {@code position}, ready to read. */
-    private static void fill(Path file, FileChannel ch, ByteBuffer chunk, long position, int length,
+    private static void fill(String file, SeekableByteChannel ch, ByteBuffer chunk, long position, int length,
                              MessageDigest digest) throws IOException {
         chunk.clear().limit(length);
         while (chunk.hasRemaining()) {
-            int n = ch.read(chunk, position + chunk.position());
+            int n = ch instanceof FileChannel f ? f.read(chunk, position + chunk.position())
+                    : ch.position(position + chunk.position()).read(chunk);
             if (n < 0) {
                 // The size was checked when the header was read, so the file shrank while we read it.
                 throw new EOFException(file + ": file ended early at byte " + (position + chunk.position()));
@@ -223,7 +255,7 @@ public final class SafeTensors {
         }
     }
 
-    private static Header readHeader(Path file, FileChannel ch) throws IOException {
+    static Header readHeader(String file, SeekableByteChannel ch) throws IOException {
         long fileSize = ch.size();
         if (fileSize < 8) {
             throw new FileFormatException(file + ": too short to be a safetensors file (" + fileSize
@@ -260,7 +292,7 @@ public final class SafeTensors {
         return parseHeader(file, json, dataStart, dataLength);
     }
 
-    private static Header parseHeader(Path file, String json, long dataStart, long dataLength) throws IOException {
+    private static Header parseHeader(String file, String json, long dataStart, long dataLength) throws IOException {
         Map<String, Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         try (JsonReader in = new JsonReader(new StringReader(json))) {
@@ -309,7 +341,7 @@ public final class SafeTensors {
         return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
     }
 
-    private static void parseMetadata(Path file, JsonReader in, Map<String, String> metadata) throws IOException {
+    private static void parseMetadata(String file, JsonReader in, Map<String, String> metadata) throws IOException {
         if (in.peek() != JsonToken.BEGIN_OBJECT) {
             throw new FileFormatException(file + ": " + METADATA_KEY + " is not a JSON object");
         }
@@ -326,7 +358,7 @@ public final class SafeTensors {
         in.endObject();
     }
 
-    private static Entry parseEntry(Path file, String name, JsonReader in, long dataLength) throws IOException {
+    private static Entry parseEntry(String file, String name, JsonReader in, long dataLength) throws IOException {
         String where = file + ": tensor '" + name + "'";
         if (in.peek() != JsonToken.BEGIN_OBJECT) {
             throw new FileFormatException(where + ": entry is not a JSON object");
@@ -426,7 +458,7 @@ public final class SafeTensors {
         return values.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private static void checkNoOverlap(Path file, Iterable<Entry> entries) throws FileFormatException {
+    private static void checkNoOverlap(String file, Iterable<Entry> entries) throws FileFormatException {
         List<Entry> sorted = new ArrayList<>();
         for (Entry e : entries) {
             if (e.byteLength() > 0) { // empty tensors occupy no bytes and cannot overlap anything
@@ -443,6 +475,67 @@ public final class SafeTensors {
                         + cur.end() + ") overlaps tensor '" + prev.name() + "' (bytes " + prev.begin() + ".."
                         + prev.end() + ")");
             }
+        }
+    }
+
+    /** A read-only channel over bytes in memory, so that files held as bytes are read by the same code. */
+    static final class BytesChannel implements SeekableByteChannel {
+        private final byte[] bytes;
+        private long position;
+        private boolean open = true;
+
+        BytesChannel(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            if (position >= bytes.length) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), bytes.length - position);
+            dst.put(bytes, (int) position, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new NonWritableChannelException();
+        }
+
+        @Override
+        public long position() {
+            return position;
+        }
+
+        @Override
+        public SeekableByteChannel position(long newPosition) {
+            if (newPosition < 0) {
+                throw new IllegalArgumentException("negative position " + newPosition);
+            }
+            position = newPosition;
+            return this;
+        }
+
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public SeekableByteChannel truncate(long size) {
+            throw new NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            open = false;
         }
     }
 

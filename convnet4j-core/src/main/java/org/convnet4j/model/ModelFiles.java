@@ -119,6 +119,14 @@ public final class ModelFiles {
         return fromCheckpoint(Checkpoint.load(file, origin), origin);
     }
 
+    /**
+     * As {@link #read(Path)} for a model file held as bytes (fetched from a remote file system, broadcast to a
+     * worker): the same checks and memory budget, {@code origin} naming it in messages, no copy written to disk.
+     */
+    public static SavedModel read(byte[] bytes, String origin) throws IOException {
+        return fromCheckpoint(Checkpoint.load(bytes, origin), origin);
+    }
+
     /** The tensors of a checkpoint as float32 bytes: a model built for it is bounded by them (the per-file cap). */
     public static long storedBytes(Map<String, Tensor> tensors) {
         long total = 0;

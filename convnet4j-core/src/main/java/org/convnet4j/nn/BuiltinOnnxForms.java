@@ -383,7 +383,8 @@ final class BuiltinOnnxForms {
             case SELU -> o.node("Selu", List.of(x), attrs("alpha", a, "gamma", b));
             case POW -> o.node("Pow", List.of(x, o.scalar("exponent", a)), Map.of());
             case GELU -> {
-                // opset 17 has no Gelu: x * 0.5 * (1 + erf(x / sqrt 2)), as torch exports it
+                // Gelu is an operator from opset 20; the export writes opset 17: x * 0.5 * (1 + erf(x / sqrt 2)), as
+                // torch exports it (the importer fuses the chain back into one layer)
                 String d = o.value("_div");
                 o.node("", 0, "Div", "_div", List.of(x, o.scalar("sqrt2", (float) Math.sqrt(2))), d, Map.of());
                 String er = o.value("_erf");
@@ -393,6 +394,27 @@ final class BuiltinOnnxForms {
                 String m = o.value("_mul");
                 o.node("", 0, "Mul", "_mul", List.of(x, p1), m, Map.of());
                 o.node("Mul", List.of(m, o.scalar("half", 0.5f)), Map.of());
+            }
+            case GELU_TANH -> {
+                // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))), in the order torch exports it
+                String sq = o.value("_square");
+                o.node("", 0, "Mul", "_square", List.of(x, x), sq, Map.of());
+                String cube = o.value("_cube");
+                o.node("", 0, "Mul", "_cube", List.of(x, sq), cube, Map.of());
+                String kc = o.value("_kappa_cube");
+                o.node("", 0, "Mul", "_kappa_cube", List.of(o.scalar("kappa", 0.044715f), cube), kc, Map.of());
+                String sum = o.value("_sum");
+                o.node("", 0, "Add", "_sum", List.of(x, kc), sum, Map.of());
+                String inner = o.value("_inner");
+                o.node("", 0, "Mul", "_inner", List.of(o.scalar("beta", (float) Math.sqrt(2 / Math.PI)), sum), inner,
+                        Map.of());
+                String th = o.value("_tanh");
+                o.node("", 0, "Tanh", "_tanh", List.of(inner), th, Map.of());
+                String p1 = o.value("_add");
+                o.node("", 0, "Add", "_add", List.of(o.scalar("one", 1f), th), p1, Map.of());
+                String m = o.value("_mul");
+                o.node("", 0, "Mul", "_mul", List.of(x, p1), m, Map.of());
+                o.node("Mul", List.of(o.scalar("half", 0.5f), m), Map.of());
             }
             case SILU -> {
                 String sg = o.value("_sigmoid");

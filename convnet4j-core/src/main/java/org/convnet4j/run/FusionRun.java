@@ -17,6 +17,8 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.History;
+import org.convnet4j.train.KeptEpoch;
 import org.convnet4j.train.Metrics;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
@@ -126,7 +128,38 @@ public final class FusionRun {
      * @param memberWeights  late weighted fusion: the fitted member weights (null otherwise)
      */
     public record Result(Graph model, Metrics validation, Map<String, Double> memberAccuracy, float[] memberWeights,
-                         int trainSamples, int validationSamples, double seconds) {
+                         int trainSamples, int validationSamples, double seconds, History history,
+                         Map<String, History> memberHistory) {
+        public Result {
+            history = history == null ? new History() : history;
+            memberHistory = memberHistory == null ? Map.of() : java.util.Collections.unmodifiableMap(
+                    new LinkedHashMap<>(memberHistory));
+        }
+
+        /** A result without per-epoch histories (as before they were kept). */
+        public Result(Graph model, Metrics validation, Map<String, Double> memberAccuracy, float[] memberWeights,
+                      int trainSamples, int validationSamples, double seconds) {
+            this(model, validation, memberAccuracy, memberWeights, trainSamples, validationSamples, seconds, null, null);
+        }
+
+        /** Why a fusion fit's weights are its last epoch's, in {@link KeptEpoch}'s words. */
+        public static final String LAST_EPOCH = "the last epoch: fuse trains its epochs without early stopping and"
+                + " keeps the weights they end with";
+
+        /**
+         * The epoch whose weights the fused network ended with and why (early and intermediate fusion: the last of
+         * its {@code maxEpochs}); for late fusion, whose members train one by one, {@link #memberKept}.
+         */
+        public KeptEpoch kept(int maxEpochs) {
+            return KeptEpoch.last(history, maxEpochs, LAST_EPOCH);
+        }
+
+        /** Late fusion: each trained member's kept epoch and why, by input name (pretrained members are absent). */
+        public Map<String, KeptEpoch> memberKept(int maxEpochs) {
+            Map<String, KeptEpoch> m = new LinkedHashMap<>();
+            memberHistory.forEach((name, h) -> m.put(name, KeptEpoch.last(h, maxEpochs, LAST_EPOCH)));
+            return m;
+        }
         /**
          * Late fusion: one line per member ("member 'edges' alone: validation accuracy 0.7120") and, when fitted,
          * one with the member weights; empty for the other modes.
@@ -159,7 +192,14 @@ public final class FusionRun {
                     result.seconds());
         }
 
-        /** One compact JSON object: member accuracies (late), mode, inputs, sizes, validation metrics, files. */
+        /**
+         * One compact JSON object: member accuracies (late), mode, inputs, sizes, validation metrics, files. The
+         * training in {@link KeptEpoch}'s words, as {@code train --json} and {@code transfer --json} give it: early
+         * and intermediate fusion {@code epochs}, {@code max_epochs}, {@code kept_epoch}, {@code kept_because},
+         * {@code early_stop} and the per-epoch {@code history}; late fusion the same for each trained member under
+         * {@code members} (with its {@code input} name; a pretrained member says so in {@code kept_because}).
+         * {@code val_accuracy} and {@code val_loss} are the fused model's on the validation part.
+         */
         public String toJson() {
             com.google.gson.JsonObject o = new com.google.gson.JsonObject();
             if (!result.memberAccuracy().isEmpty()) {
@@ -170,7 +210,27 @@ public final class FusionRun {
             o.add("inputs", Json.toTree(sources));
             o.addProperty("train_samples", result.trainSamples());
             o.addProperty("val_samples", result.validationSamples());
-            o.addProperty("epochs", settings.epochs());
+            if (result.memberAccuracy().isEmpty()) {
+                result.kept(settings.epochs()).tree().forEach((k, v) -> o.add(k, Json.toTree(v)));
+                o.add(KeptEpoch.HISTORY, Json.parseArray(result.history().toJson(), "history"));
+            } else {
+                o.addProperty(KeptEpoch.EPOCHS, settings.epochs()); // each trained member's
+                o.addProperty(KeptEpoch.MAX_EPOCHS, settings.epochs());
+                com.google.gson.JsonArray members = new com.google.gson.JsonArray();
+                Map<String, KeptEpoch> kept = result.memberKept(settings.epochs());
+                for (String name : result.memberAccuracy().keySet()) {
+                    com.google.gson.JsonObject m = new com.google.gson.JsonObject();
+                    m.addProperty("input", name);
+                    if (kept.containsKey(name)) {
+                        kept.get(name).tree().forEach((k, v) -> m.add(k, Json.toTree(v)));
+                        m.add(KeptEpoch.HISTORY, Json.parseArray(result.memberHistory().get(name).toJson(), "history"));
+                    } else {
+                        m.addProperty(KeptEpoch.KEPT_BECAUSE, "pretrained: used as loaded, not trained");
+                    }
+                    members.add(m);
+                }
+                o.add("members", members);
+            }
             o.addProperty("val_accuracy", result.validation().accuracy());
             o.addProperty("val_loss", result.validation().loss());
             o.addProperty("seconds", result.seconds());
@@ -225,11 +285,13 @@ public final class FusionRun {
         int classes = data.numClasses();
         Graph model;
         Map<String, Double> memberAccuracy = new LinkedHashMap<>();
+        History history = null;
+        Map<String, History> memberHistory = new LinkedHashMap<>();
         switch (s.mode()) {
             case "early" -> {
                 model = EarlyFusion.build(data.shapesByName(), shape -> branches.branch(null, shape, classes).model());
                 model.initialize(s.seed());
-                fit(model, split.train(), split.validation(), s, listeners);
+                history = fit(model, split.train(), split.validation(), s, listeners);
             }
             case "intermediate" -> {
                 IntermediateFusion.Builder b = IntermediateFusion.builder(classes).join(s.join());
@@ -243,7 +305,7 @@ public final class FusionRun {
                 }
                 model = b.build();
                 model.initialize(s.seed()); // pretrained branches keep their loaded weights
-                fit(model, split.train(), split.validation(), s, listeners);
+                history = fit(model, split.train(), split.validation(), s, listeners);
             }
             default -> {
                 boolean fits = s.combine() == DecisionFusion.Mode.WEIGHTED || s.combine() == DecisionFusion.Mode.STACK;
@@ -262,7 +324,8 @@ public final class FusionRun {
                     m.setClassNames(data.classNames());
                     if (!br.pretrained()) {
                         m.initialize(s.seed());
-                        fit(m, memberData.input(name), split.validation().input(name), s, listeners);
+                        memberHistory.put(name, fit(m, memberData.input(name), split.validation().input(name), s,
+                                listeners));
                     }
                     memberAccuracy.put(name, Trainer.evaluate(m, split.validation().input(name), 256).accuracy());
                     members.put(name, m);
@@ -277,17 +340,17 @@ public final class FusionRun {
             weights = ((DecisionFusion) model.node("fusion").layer()).weights();
         }
         return new Result(model, val, memberAccuracy, weights, split.train().size(), split.validation().size(),
-                (System.nanoTime() - start) / 1e9);
+                (System.nanoTime() - start) / 1e9, history, memberHistory);
     }
 
     /** Trains from the current weights with Adam (callers initialise; pretrained branches keep theirs). */
-    private static void fit(Model m, Dataset train, Dataset val, Settings s, TrainingListener[] listeners) {
+    private static History fit(Model m, Dataset train, Dataset val, Settings s, TrainingListener[] listeners) {
         TrainConfig cfg = TrainConfig.builder(new Adam(m, s.lr())).epochs(s.epochs()).batchSize(s.batch())
                 .seed(s.seed()).build();
         Trainer t = new Trainer(cfg);
         for (TrainingListener l : listeners) {
             t.addListener(l);
         }
-        t.fit(m, train, val);
+        return t.fit(m, train, val);
     }
 }

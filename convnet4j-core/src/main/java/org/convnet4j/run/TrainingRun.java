@@ -17,6 +17,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.train.CheckpointListener;
 import org.convnet4j.train.EarlyStopping;
 import org.convnet4j.train.History;
+import org.convnet4j.train.KeptEpoch;
 import org.convnet4j.train.Monitor;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
@@ -181,8 +182,28 @@ public final class TrainingRun {
     /** A finished run with its settings, as {@code convnet4j train --json} prints it. */
     public record Report(TrainingSettings settings, Result result) {
         /**
-         * A pretty-printed JSON object: model, data, sample counts, epochs, best epoch (and its validation
-         * accuracy), the two checkpoint files, seconds and the history.
+         * The epoch whose weights are in {@code out} and why ({@link KeptEpoch}, the words of every command's JSON):
+         * with validation data the highest validation accuracy, the first of equal ones, as the checkpoint of the best
+         * epoch chose it (the same {@link Monitor}); without, the last epoch. Early stopping ({@code --patience}) ended the run when it ran fewer
+         * epochs than {@link TrainingSettings#epochs}.
+         */
+        public KeptEpoch kept() {
+            History h = result.history();
+            if (result.validation() == null || h.size() == 0) {
+                return KeptEpoch.last(h, settings.epochs(), "the last epoch: no validation data to choose by");
+            }
+            try {
+                return KeptEpoch.best(h, settings.epochs(), Monitor.of(History.VAL_ACCURACY), h.size() < settings.epochs());
+            } catch (IllegalArgumentException noFiniteAccuracy) {
+                return KeptEpoch.last(h, settings.epochs(), "the last epoch: no epoch had a finite validation accuracy");
+            }
+        }
+
+        /**
+         * A pretty-printed JSON object: model, data, sample counts, the epochs run and allowed, the epoch kept in
+         * {@code out} and why, whether early stopping ended the run, the kept epoch's validation loss and accuracy
+         * ({@link KeptEpoch#tree}), the two checkpoint files, seconds and the per-epoch {@code history}.
+         * {@code best_epoch} repeats {@code kept_epoch} under its old name, for one release.
          */
         public String toJson() {
             com.google.gson.JsonObject o = new com.google.gson.JsonObject();
@@ -190,11 +211,9 @@ public final class TrainingRun {
             o.addProperty("data", settings.data());
             o.addProperty("train_samples", result.train().size());
             o.addProperty("val_samples", result.validation() == null ? 0 : result.validation().size());
-            o.addProperty("epochs", result.history().size());
-            o.addProperty("best_epoch", result.bestEpoch());
-            if (!Double.isNaN(result.bestValidationAccuracy())) {
-                o.addProperty("best_val_accuracy", result.bestValidationAccuracy());
-            }
+            KeptEpoch kept = kept();
+            kept.tree().forEach((k, v) -> o.add(k, org.convnet4j.internal.json.Json.toTree(v)));
+            o.addProperty("best_epoch", kept.epoch()); // the old name of kept_epoch: remove in the next release
             o.addProperty("out", result.out().toString());
             o.addProperty("last", result.last().toString());
             o.addProperty("seconds", result.seconds());
@@ -203,7 +222,7 @@ public final class TrainingRun {
             com.google.gson.JsonArray first = new com.google.gson.JsonArray();
             skipped.stream().limit(Result.NAMED).forEach(first::add);
             o.add("skipped_first", first);
-            o.add("history", org.convnet4j.internal.json.Json.parseArray(result.history().toJson(), "history"));
+            o.add(KeptEpoch.HISTORY, org.convnet4j.internal.json.Json.parseArray(result.history().toJson(), "history"));
             return org.convnet4j.internal.json.Json.toPretty(o);
         }
     }

@@ -290,9 +290,11 @@ public final class TransferExperiment {
         /**
          * The whole report as JSON (what {@code experiment transfer --json} prints and results.json holds): the
          * settings, the base's accuracy, every case's row with its phases ({@code phases}: what was trained, rate,
-         * epochs run, epoch kept, validation figures, for phase 2 of Cases 2 and 3 the paired comparison with the head
-         * and {@code tuning_kept} with its {@code keep_reason}; {@code refit}; {@code details}: the printed lines), the
-         * advisor's verdicts and Case 1's classifiers.
+         * epochs run, epoch kept and why, validation figures, each phase's {@code history}, in the words of
+         * {@code transfer --json} and {@code train --json} ({@link TransferHistory#tree}); for phase 2 of Cases 2 and
+         * 3 the paired comparison with the head and {@code tuning_kept} with its {@code keep_reason};
+         * {@code refit_phases}, also under its old name {@code refit} for one release; {@code details}: the printed
+         * lines), the advisor's verdicts and Case 1's classifiers.
          */
         public String toJson() {
             Map<String, Object> root = new LinkedHashMap<>();
@@ -335,7 +337,8 @@ public final class TransferExperiment {
                     m.put("frozen", r.frozen());
                     TransferHistory h = r.transferHistory();
                     m.put("phases", TransferHistory.tree(h.phases(), true));
-                    m.put("refit", TransferHistory.tree(h.refit(), true));
+                    m.put("refit_phases", TransferHistory.tree(h.refit(), true)); // as transfer --json names them
+                    m.put("refit", m.get("refit_phases")); // their old name here: remove in the next release
                     m.put("details", r.phaseDetails());
                 }
                 rs.add(m);

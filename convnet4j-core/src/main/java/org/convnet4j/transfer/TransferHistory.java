@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.convnet4j.train.History;
+import org.convnet4j.train.KeptEpoch;
 
 /**
  * What a gradient transfer run (Cases 2, 3 and 4) trained, phase by phase, each phase with its own epochs, as Keras'
@@ -44,6 +45,16 @@ public record TransferHistory(List<String> frozen, List<PhaseEpochs> phases, Lis
         /** The epoch whose weights the phase ended with (1-based, within the phase). */
         public int keptEpoch() {
             return phase.bestEpoch();
+        }
+
+        /**
+         * The epoch kept and why in {@link KeptEpoch}'s words, the vocabulary of {@code train --json} and
+         * {@code fuse --json}: a validated phase's best epoch with its validation figures; a refit phase's last epoch
+         * (it has no validation data).
+         */
+        public KeptEpoch kept() {
+            return new KeptEpoch(phase.epochs(), phase.maxEpochs(), phase.bestEpoch(), keptBecause, earlyStopped(),
+                    phase.bestValidationLoss(), phase.validationAccuracy());
         }
 
         /** True when early stopping ended the phase before its most epochs. */
@@ -146,11 +157,12 @@ public record TransferHistory(List<String> frozen, List<PhaseEpochs> phases, Lis
     /**
      * The JSON-ready form of one list of phases (maps and lists; {@code withEpochs}: each phase's {@code history},
      * else only its summary, as the model file's description keeps it): {@code phase}, {@code title},
-     * {@code trained}, {@code learning_rate}, {@code max_epochs}, {@code epochs} (run), for validated phases
-     * {@code kept_epoch}, {@code kept_because}, {@code early_stop}, {@code val_loss} and {@code val_accuracy} of the
-     * kept epoch; for a fine-tuning phase after a head, the paired comparison ({@code gained_vs_head},
-     * {@code lost_vs_head}, {@code mcnemar_z}, {@code loss_gain_vs_head}, {@code loss_gain_se}), {@code tuning_kept}
-     * and {@code keep_reason}; for a refit phase {@code kept_because}.
+     * {@code trained}, {@code learning_rate}, then {@link KeptEpoch#tree} as {@code train --json} and
+     * {@code fuse --json} give it: {@code epochs} (run), {@code max_epochs}, {@code kept_epoch},
+     * {@code kept_because}, {@code early_stop}, and for validated phases {@code val_loss} and {@code val_accuracy}
+     * of the kept epoch (a refit phase keeps its last epoch); for a fine-tuning phase after a head, the paired
+     * comparison ({@code gained_vs_head}, {@code lost_vs_head}, {@code mcnemar_z}, {@code loss_gain_vs_head},
+     * {@code loss_gain_se}), {@code tuning_kept} and {@code keep_reason}.
      */
     public static List<Object> tree(List<PhaseEpochs> phases, boolean withEpochs) {
         List<Object> out = new ArrayList<>();
@@ -161,15 +173,7 @@ public record TransferHistory(List<String> frozen, List<PhaseEpochs> phases, Lis
             m.put("title", p.title());
             m.put("trained", p.trainedLayers());
             m.put("learning_rate", p.learningRate());
-            m.put("max_epochs", p.maxEpochs());
-            m.put("epochs", p.epochs());
-            if (!Double.isNaN(p.bestValidationLoss())) { // a refit phase has no validation data
-                m.put("kept_epoch", p.bestEpoch());
-                m.put("early_stop", pe.earlyStopped());
-                putNumber(m, "val_loss", p.bestValidationLoss());
-                putNumber(m, "val_accuracy", p.validationAccuracy());
-            }
-            m.put("kept_because", pe.keptBecause());
+            m.putAll(pe.kept().tree());
             if (pe.overHead() != null) {
                 if (p.gained() >= 0) {
                     m.put("gained_vs_head", p.gained());
@@ -192,7 +196,7 @@ public record TransferHistory(List<String> frozen, List<PhaseEpochs> phases, Lis
                     });
                     rows.add(row);
                 }
-                m.put("history", rows);
+                m.put(KeptEpoch.HISTORY, rows);
             }
             out.add(m);
         }

@@ -85,7 +85,7 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
             if (!outcome.refit().isEmpty()) {
                 result.add("refit_phases", Json.toTree(TransferHistory.tree(h.refit(), history)));
             }
-            result.addProperty("validation_accuracy", outcome.validationAccuracy());
+            result.addProperty("val_accuracy", outcome.validationAccuracy()); // the kept model's, as fuse --json names it
             if (history) {
                 result.add("history", Json.parseArray(outcome.history().toJson(), "history"));
             }

@@ -124,6 +124,40 @@ class CheckpointTest {
         assertEquals(sample(9).description(), Checkpoint.load(q).description());
     }
 
+    /**
+     * A checkpoint held as bytes (Spark's resume from HDFS, a model broadcast to executors) reads as the file does,
+     * with every check of the file reader, messages naming the origin, and the memory budget checked from the header
+     * before any tensor is allocated.
+     */
+    @Test
+    void loadingFromBytesChecksAsTheFileReaderDoesAndNamesTheOrigin() throws IOException {
+        Path p = dir.resolve("model.c4j");
+        Checkpoint.save(p, sample(10));
+        byte[] bytes = Files.readAllBytes(p);
+        String origin = "hdfs://nn:8020/runs/last.c4j";
+        Checkpoint fromFile = Checkpoint.load(p);
+        Checkpoint fromBytes = Checkpoint.load(bytes, origin);
+        assertSameTensors(fromFile.parameters(), fromBytes.parameters());
+        assertSameTensors(fromFile.optimizerState(), fromBytes.optimizerState());
+        assertEquals(fromFile.description(), fromBytes.description());
+
+        long dataStart = SafeTensors.readHeader(p).dataStart();
+        byte[] bad = bytes.clone();
+        bad[(int) (dataStart + bytes.length) / 2] ^= 0x10;
+        FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(bad, origin));
+        assertTrue(e.getMessage().startsWith(origin + " is corrupted: checksum mismatch"), e.getMessage());
+        byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 5);
+        FileFormatException c = assertThrows(FileFormatException.class, () -> Checkpoint.load(cut, origin));
+        assertTrue(c.getMessage().startsWith(origin + ": tensor '"), c.getMessage()); // lies outside the buffer
+
+        // A limit below the tensors' size: refused from the header, naming the origin, before any array is made.
+        try (var limit = org.convnet4j.util.MemoryBudget.limit("1k", "test")) {
+            var tooLarge = assertThrows(org.convnet4j.util.MemoryBudget.TooLargeException.class,
+                    () -> Checkpoint.load(bytes, origin));
+            assertTrue(tooLarge.getMessage().startsWith(origin + ": 6 tensors needs"), tooLarge.getMessage());
+        }
+    }
+
     @Test
     void checksumCoversTheWholeDataBuffer() throws IOException {
         Path p = dir.resolve("model.c4j");

@@ -101,7 +101,8 @@ class TransferExperimentReportTest {
         assertEquals(3, p2.get("gained_vs_head").getAsInt());
         assertEquals(false, p2.get("tuning_kept").getAsBoolean());
         assertTrue(p2.get("keep_reason").getAsString().contains("below 1"), p2.toString());
-        assertEquals(1, jr.getAsJsonArray("refit").size());
+        assertEquals(1, jr.getAsJsonArray("refit_phases").size()); // as transfer --json names them
+        assertEquals(jr.get("refit_phases"), jr.get("refit")); // the old name, kept for one release
         assertEquals(5, jr.getAsJsonArray("details").size());
     }
 
@@ -147,7 +148,8 @@ class TransferExperimentReportTest {
                 p2.toString());
         assertTrue(p2.get("keep_reason").getAsString().startsWith("lower validation loss"), p2.toString());
         assertEquals(1, jr.getAsJsonArray("phases").get(0).getAsJsonObject().getAsJsonArray("history").size());
-        com.google.gson.JsonObject refit2 = jr.getAsJsonArray("refit").get(1).getAsJsonObject();
+        com.google.gson.JsonObject refit2 = jr.getAsJsonArray("refit_phases").get(1).getAsJsonObject();
+        assertEquals(2, refit2.get("kept_epoch").getAsInt()); // a refit keeps its last epoch
         assertEquals(2, refit2.getAsJsonArray("history").size());
         assertFalse(refit2.getAsJsonArray("history").get(0).getAsJsonObject().has("val_loss"));
 

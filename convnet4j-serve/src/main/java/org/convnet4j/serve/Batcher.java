@@ -62,6 +62,14 @@ public final class Batcher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger mostRunning = new java.util.concurrent.atomic.AtomicInteger();
     private volatile int depth;
+    /** The batcher whose worker this thread is (set by the worker for itself; null on any other thread). */
+    private static final ThreadLocal<Batcher> WORKER_OF = new ThreadLocal<>();
+    /** Workers writing their batch's answers at this moment (between the forward pass and the queue again). */
+    private volatile int answering;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Batcher> ANSWERING =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Batcher.class, "answering");
+    /** Idle workers woken by {@link #submit} (for tests). */
+    private final java.util.concurrent.atomic.AtomicLong wakeups = new java.util.concurrent.atomic.AtomicLong();
     /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
     private boolean callerRunning;
     private volatile long callerRunsMaxNanos;
@@ -195,8 +203,16 @@ public final class Batcher implements AutoCloseable {
                 queuedSamples += n;
                 if (gathering > 0 && gathering + queuedSamples >= maxBatch) {
                     more.signal();
-                } else if (waitingForFirst > 0 && !gatherer && !callerRunning) {
+                } else if (waitingForFirst > 0 && !gatherer && !callerRunning && answering == 0
+                        && WORKER_OF.get() != this) {
+                    // not while a worker is writing its batch's answers (this thread may be that worker, running
+                    // the next request of a connection resumed on it: AnsweringThreadPool): it takes the queue
+                    // itself as soon as its answers are out (it looks at the queue after leaving the answering
+                    // state), and a worker woken now would mostly find the queue taken or wait for the same
+                    // requests to fill a batch: a futex wake and wait and two context switches for nothing
+                    // (docs/SERVING.md, "The workers' hand-off")
                     work.signal();
+                    wakeups.incrementAndGet();
                 }
             }
             size = queue.size();
@@ -306,6 +322,7 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void run(int index) {
+        WORKER_OF.set(this);
         org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
         if (index == 0) {
             warmUp();
@@ -453,12 +470,22 @@ public final class Batcher implements AutoCloseable {
             int outPer = y.size() / n;
             Shape outSample = y.shape().dropFirst();
             int off = 0;
-            for (Job j : live) {
-                int k = j.input.dim(0);
-                float[] d = new float[k * outPer];
-                System.arraycopy(y.data(), off * outPer, d, 0, d.length);
-                off += k;
-                j.result.complete(Tensor.wrap(d, outSample.prepend(k)));
+            boolean worker = WORKER_OF.get() == this; // a caller running the model does not come back to the queue
+            if (worker) {
+                ANSWERING.incrementAndGet(this);
+            }
+            try {
+                for (Job j : live) {
+                    int k = j.input.dim(0);
+                    float[] d = new float[k * outPer];
+                    System.arraycopy(y.data(), off * outPer, d, 0, d.length);
+                    off += k;
+                    j.result.complete(Tensor.wrap(d, outSample.prepend(k)));
+                }
+            } finally {
+                if (worker) {
+                    ANSWERING.decrementAndGet(this);
+                }
             }
         } catch (Throwable e) {
             // whatever one batch throws is its requests' answer (500); the worker lives on for the next batch
@@ -524,6 +551,11 @@ public final class Batcher implements AutoCloseable {
             return false; // a model the summary cannot walk: one worker with every kernel thread, as before
         }
         return macs > 0 && macs <= AUTO_SMALL_PASS_MACS / batch;
+    }
+
+    /** Idle workers {@link #submit} woke so far (for tests). */
+    long wakeups() {
+        return wakeups.get();
     }
 
     /** The most forward passes that ran at the same moment so far (for tests). */

@@ -112,6 +112,65 @@ class BatcherTest {
     }
 
     /**
+     * A request submitted while a worker answers its batch, on that worker (on the server: the next request of a
+     * connection resumed on the worker when its answer is written) or on another thread (the selector's), wakes no
+     * other worker: the answering worker takes it once its answers are out, and it is answered as {@code predict}
+     * answers it (rounds alternate between the two). The answer callback is registered right
+     * after the submit; when the answer was already there (the callback then runs on this thread) the round is
+     * repeated, so that the rounds counted are those whose callback ran on the worker. Without the rule, the idle
+     * second worker is woken in each of them (a wake-up counted) and mostly finds the queue already taken.
+     */
+    @Test
+    void aRequestSubmittedWhileAWorkerAnswersWakesNoOtherWorker() throws Exception {
+        Random r = new Random(6);
+        try (Batcher b = new Batcher("m", model, 1, 0, 16, new ServeMetrics(), 0, 2, 1)) {
+            int onWorker = 0;
+            for (int round = 0; round < 200 && onWorker < 6; round++) {
+                Tensor x1 = TestModels.randomInput(r, 1);
+                Tensor x2 = TestModels.randomInput(r, 1);
+                awaitIdle(b);
+                CompletableFuture<Tensor> first = b.submit(x1, false);
+                CompletableFuture<CompletableFuture<Tensor>> second = new CompletableFuture<>();
+                long[] wakeupsAround = new long[2];
+                String[] answeredOn = new String[1];
+                boolean fromOtherThread = round % 2 == 1;
+                first.whenComplete((y, e) -> {
+                    answeredOn[0] = Thread.currentThread().getName();
+                    wakeupsAround[0] = b.wakeups();
+                    if (fromOtherThread) {
+                        // as the selector thread does with a request that arrives while the worker answers
+                        Thread t = new Thread(() -> second.complete(b.submit(x2, false)));
+                        t.start();
+                        try {
+                            t.join();
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                        }
+                    } else {
+                        second.complete(b.submit(x2, false));
+                    }
+                    wakeupsAround[1] = b.wakeups();
+                });
+                assertArrayEquals(model.predict(x1).data(), first.get(60, TimeUnit.SECONDS).data());
+                Tensor y2 = second.get(60, TimeUnit.SECONDS).get(60, TimeUnit.SECONDS);
+                assertArrayEquals(model.predict(x2).data(), y2.data());
+                if (answeredOn[0].startsWith("convnet4j-batcher-m")) {
+                    onWorker++;
+                    assertEquals(wakeupsAround[0], wakeupsAround[1], "a submit " + (fromOtherThread
+                            ? "from another thread" : "on the worker") + " while the worker answered woke another worker");
+                }
+            }
+            assertEquals(6, onWorker, "in 200 rounds the answer callback ran on the worker fewer than 6 times");
+            // control: with both workers idle, a submit wakes one
+            awaitIdle(b);
+            long w0 = b.wakeups();
+            Tensor x = TestModels.randomInput(r, 1);
+            assertArrayEquals(model.predict(x).data(), b.submit(x, false).get(60, TimeUnit.SECONDS).data());
+            assertEquals(w0 + 1, b.wakeups(), "control: a submit to idle workers woke none");
+        }
+    }
+
+    /**
      * One kernel thread per worker: a batch of 32 LeNet-5 samples, whose convolutions the kernels split over the
      * shared threads when asked for more, runs with no hand-off to them and gives the same bits as the uncapped
      * model on this thread. The control (threads per worker 0) shows the same batch does hand work off.

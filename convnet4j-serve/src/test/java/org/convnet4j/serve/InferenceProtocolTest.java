@@ -63,6 +63,68 @@ class InferenceProtocolTest {
         }
     }
 
+    /**
+     * Runs of digits of every length from 1 to 40 in the integer part and the fraction, with leading zeros in the
+     * fraction, so that the eight-digits-at-a-time reading meets every split: a run shorter than eight, a block of
+     * eight ending exactly at the end of the text or before '.', 'e', ',' or ']', a non-digit at each position of the
+     * eight bytes, and the significant-digit count crossing 15 and 18 inside a block. Each must be read as
+     * Double.parseDouble reads it, and inside a data array as (float) of that.
+     */
+    @Test
+    void digitRunsOfEveryLengthAndSplitAreReadAsParseDoubleReadsThem() {
+        Random r = new Random(18);
+        StringBuilder data = new StringBuilder("[");
+        java.util.List<Float> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            StringBuilder s = new StringBuilder(r.nextInt(4) == 0 ? "-" : "");
+            int whole = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(40);
+            s.append(whole == 0 ? "0" : Integer.toString(1 + r.nextInt(9)));
+            for (int k = 1; k < whole; k++) {
+                s.append((char) ('0' + r.nextInt(10)));
+            }
+            if (r.nextInt(4) != 0) {
+                s.append('.');
+                int zeros = r.nextInt(3) == 0 ? r.nextInt(20) : 0;
+                s.append("0".repeat(zeros));
+                int fraction = 1 + r.nextInt(40);
+                for (int k = 0; k < fraction; k++) {
+                    s.append((char) ('0' + r.nextInt(10)));
+                }
+            }
+            if (r.nextInt(5) == 0) {
+                s.append(r.nextBoolean() ? 'e' : 'E').append(r.nextBoolean() ? "-" : "").append(r.nextInt(30));
+            }
+            String t = s.toString();
+            assertEquals(Double.doubleToRawLongBits(Double.parseDouble(t)), Double.doubleToRawLongBits(number(t)), t);
+            float f = (float) Double.parseDouble(t);
+            if (Float.isFinite(f) && expected.size() < 6 * 4) {
+                data.append(expected.isEmpty() ? "" : ",").append(t);
+                expected.add(f);
+            }
+        }
+        // in a data array the same numbers end at ',' and ']' instead of the end of the text
+        for (int k = 0; expected.size() < 6 * 4; k++) {
+            data.append(",12345678.123456789");
+            expected.add((float) 12345678.123456789);
+        }
+        float[] want = new float[expected.size()];
+        for (int i = 0; i < want.length; i++) {
+            want[i] = expected.get(i);
+        }
+        InferenceProtocol.Request req = parse("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\","
+                + "\"shape\":[4,1,2,3],\"data\":" + data + "]}]}");
+        assertArrayEquals(want, req.input().data());
+        // a digit block cut by a non-digit at each of its eight positions
+        for (int cut = 0; cut < 8; cut++) {
+            String t = "0." + "1234567".substring(0, cut) + "x" + "98765432";
+            assertThrows(ApiException.class, () -> number(t), t);
+            String u = "0." + "12345678".substring(0, cut);
+            if (cut > 0) {
+                assertEquals(Double.parseDouble(u), number(u + " "), u);
+            }
+        }
+    }
+
     @Test
     void dataEqualsWhatGsonReads() {
         Random r = new Random(6);

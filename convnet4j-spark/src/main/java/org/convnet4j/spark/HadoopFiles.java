@@ -177,6 +177,8 @@ public final class HadoopFiles {
         if (length > MAX_BYTES) {
             throw new IOException(uri + ": " + length + " bytes is more than the " + MAX_BYTES + " bytes a model file may have");
         }
+        // The bytes are held in memory (then read from there, never staged on local disk): budget them first.
+        org.convnet4j.util.MemoryBudget.require(uri + ": a file of " + length + " bytes", length);
         try (InputStream in = fs.open(p)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) length);
             in.transferTo(out);

@@ -2,8 +2,6 @@ package org.convnet4j.spark;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 
@@ -55,23 +53,14 @@ public final class ModelBytes implements Serializable {
 
     /** The model rebuilt: architecture, weights, class names and preprocessing. */
     public SavedModel parse() throws IOException {
-        // The checkpoint reader works on files (it verifies a checksum over a mapped file); a private temporary copy
-        // is cheap next to building the network.
-        // The reader is told the origin: its messages and notes name the user's file, and a note (an older format)
-        // is logged once per process, not once per parse (the driver parses a model several times).
-        Path dir = Files.createTempDirectory("convnet4j-model-");
-        Path tmp = dir.resolve("model.c4j");
+        // Read from the bytes themselves (no temporary copy a killed executor would leave behind). The reader is
+        // told the origin: its messages and notes name the user's file, and a note (an older format) is logged
+        // once per process, not once per parse (the driver parses a model several times).
         try {
-            Files.write(tmp, bytes);
-            try {
-                return ModelFiles.read(tmp, origin);
-            } catch (IOException | RuntimeException e) {
-                String m = String.valueOf(e.getMessage()).replace(tmp.toString(), origin);
-                throw new IOException(m.startsWith(origin) ? m : origin + ": " + m, e);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-            Files.deleteIfExists(dir);
+            return ModelFiles.read(bytes, origin);
+        } catch (IOException | RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new IOException(m.startsWith(origin) ? m : origin + ": " + m, e);
         }
     }
 }

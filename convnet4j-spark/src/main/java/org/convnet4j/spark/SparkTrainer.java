@@ -200,15 +200,8 @@ public final class SparkTrainer implements TrainingEngine, org.convnet4j.run.Sav
 
     /** Continues from a checkpoint this trainer (or {@code train}) wrote, at any Hadoop URI. */
     public History resume(String checkpointUri, Model model, Dataset train, Dataset val) throws IOException {
-        byte[] bytes = HadoopFiles.readAll(checkpointUri, spark.sparkContext().hadoopConfiguration());
-        java.nio.file.Path tmp = Files.createTempFile("convnet4j-resume-", ".c4j");
-        Checkpoint checkpoint;
-        try {
-            Files.write(tmp, bytes);
-            checkpoint = Checkpoint.load(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Checkpoint checkpoint = SparkTrainingRun.readCheckpoint(checkpointUri,
+                spark.sparkContext().hadoopConfiguration());
         ModelFiles.requireSameArchitecture(checkpoint, model, checkpointUri);
         return trainer().resume(checkpoint, model, train, val);
     }

@@ -128,14 +128,8 @@ public final class SparkTrainingRun {
         if (Files.isRegularFile(Path.of(uri))) {
             return Checkpoint.load(Path.of(uri));
         }
-        byte[] bytes = HadoopFiles.readAll(uri, conf);
-        Path tmp = Files.createTempFile("convnet4j-resume-", ".c4j");
-        try {
-            Files.write(tmp, bytes);
-            return Checkpoint.load(tmp, uri);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        // Read from the bytes: no temporary copy that a killed process would leave in the temporary folder.
+        return Checkpoint.load(HadoopFiles.readAll(uri, conf), uri);
     }
 
     /**

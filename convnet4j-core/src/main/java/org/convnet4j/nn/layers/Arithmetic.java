@@ -19,6 +19,9 @@ public final class Arithmetic extends Layer {
     private Tensor b;
     private int[] aMap;
     private int[] bMap;
+    private int[] aMapDims; // the operand shapes the index maps were built for (built once per pair of shapes)
+    private int[] bMapDims;
+    private boolean same; // the last forward pass had two operands of one shape: no maps
     private int repeat;
     private boolean gateIsA;
 
@@ -70,8 +73,30 @@ public final class Arithmetic extends Layer {
         float[] yd = y.data();
         float[] ad = a.data();
         float[] bd = b.data();
-        // fast paths: equal shapes (SiLU's x * sigmoid(x)) and a gate that repeats over trailing axes
-        // (squeeze-and-excitation's [N, C, H, W] * [N, C, 1, 1]): no index maps
+        // fast paths: equal shapes (residual additions, SiLU's x * sigmoid(x)) and a gate that repeats over
+        // trailing axes (squeeze-and-excitation's [N, C, H, W] * [N, C, 1, 1]): no index maps
+        same = java.util.Arrays.equals(a.shape().dims(), b.shape().dims());
+        if (same) {
+            this.repeat = 0;
+            switch (op) {
+                case ADD -> {
+                    for (int k = 0; k < yd.length; k++) {
+                        yd[k] = ad[k] + bd[k];
+                    }
+                }
+                case MUL -> {
+                    for (int k = 0; k < yd.length; k++) {
+                        yd[k] = ad[k] * bd[k];
+                    }
+                }
+                default -> {
+                    for (int k = 0; k < yd.length; k++) {
+                        yd[k] = op.apply(ad[k], bd[k]);
+                    }
+                }
+            }
+            return y;
+        }
         int bRepeat = Broadcasting.trailingRepeat(b.shape().dims(), out);
         int aRepeat = Broadcasting.trailingRepeat(a.shape().dims(), out);
         if (op == ArithmeticOp.MUL && (aRepeat == 1 && bRepeat >= 1 || bRepeat == 1 && aRepeat >= 1)) {
@@ -85,14 +110,18 @@ public final class Arithmetic extends Layer {
                     yd[k] = full[k] * g;
                 }
             }
-            aMap = null;
-            bMap = null;
             this.repeat = repeat;
             return y;
         }
         this.repeat = 0;
-        aMap = Broadcasting.indexMap(a.shape().dims(), out);
-        bMap = Broadcasting.indexMap(b.shape().dims(), out);
+        if (aMap == null || !java.util.Arrays.equals(a.shape().dims(), aMapDims)
+                || !java.util.Arrays.equals(b.shape().dims(), bMapDims)) {
+            // the maps depend only on the two shapes: built once per pair, not per pass
+            aMap = Broadcasting.indexMap(a.shape().dims(), out);
+            bMap = Broadcasting.indexMap(b.shape().dims(), out);
+            aMapDims = a.shape().dims().clone();
+            bMapDims = b.shape().dims().clone();
+        }
         for (int k = 0; k < yd.length; k++) {
             yd[k] = op.apply(ad[aMap[k]], bd[bMap[k]]);
         }
@@ -107,6 +136,18 @@ public final class Arithmetic extends Layer {
         float[] g = gradOutput.data();
         float[] ad = a.data();
         float[] bd = b.data();
+        if (same) {
+            float[] dA = da.data();
+            float[] dB = db.data();
+            for (int k = 0; k < g.length; k++) {
+                dA[k] = g[k] * op.dA(ad[k], bd[k]);
+                dB[k] = g[k] * op.dB(ad[k], bd[k]);
+            }
+            List<Tensor> out = new ArrayList<>(2);
+            out.add(da);
+            out.add(db);
+            return out;
+        }
         if (repeat > 0) {
             float[] dFull = gateIsA ? db.data() : da.data();
             float[] dGate = gateIsA ? da.data() : db.data();

@@ -8,6 +8,8 @@ import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * Layer normalisation over the last {@code axes} per-sample axes (Ba et al. 2016; ONNX LayerNormalization,
@@ -87,26 +89,16 @@ public final class LayerNorm extends UnaryLayer {
         float[] yd = y.data();
         float[] hd = xh.data();
         float[] rs = new float[rows];
+        Kernels k = KernelProvider.get();
         for (int r = 0; r < rows; r++) {
             int o = r * d;
-            double sum = 0;
-            for (int i = 0; i < d; i++) {
-                sum += xd[o + i];
-            }
-            double mean = sum / d;
-            double sq = 0;
-            for (int i = 0; i < d; i++) {
-                double c = xd[o + i] - mean;
-                sq += c * c;
-            }
+            // two-pass statistics as batch norm's (float blocks of at most Kernels.WIDE_BLOCK added in double),
+            // then the row's normalise-scale-shift pass: all three vectorised by the kernels
+            float m = (float) (k.sumWide(d, xd, o) / d);
+            double sq = k.sumSquaredDeviations(d, xd, o, m);
             float inv = (float) (1 / Math.sqrt(sq / d + eps));
-            float m = (float) mean;
             rs[r] = inv;
-            for (int i = 0; i < d; i++) {
-                float h = (xd[o + i] - m) * inv;
-                hd[o + i] = h;
-                yd[o + i] = h * g[i] + b[i];
-            }
+            k.layerNormRow(d, xd, o, m, inv, g, b, hd, o, yd, o);
         }
         xhat = GradMode.keep(xh);
         rstd = GradMode.keep(rs);
@@ -125,23 +117,9 @@ public final class LayerNorm extends UnaryLayer {
         float[] db = beta.grad().data();
         Tensor dx = Tensor.zeros(xh.shape());
         float[] dxd = dx.data();
+        Kernels k = KernelProvider.get();
         for (int r = 0; r < rows; r++) {
-            int o = r * d;
-            double s1 = 0;
-            double s2 = 0;
-            for (int i = 0; i < d; i++) {
-                float gh = gy[o + i] * g[i];
-                s1 += gh;
-                s2 += gh * h[o + i];
-                dg[i] += gy[o + i] * h[o + i];
-                db[i] += gy[o + i];
-            }
-            float m1 = (float) (s1 / d);
-            float m2 = (float) (s2 / d);
-            float inv = rstd[r];
-            for (int i = 0; i < d; i++) {
-                dxd[o + i] = inv * (gy[o + i] * g[i] - m1 - h[o + i] * m2);
-            }
+            k.layerNormBackwardRow(d, gy, r * d, g, h, r * d, rstd[r], dg, db, dxd, r * d);
         }
         return dx;
     }

@@ -2,6 +2,7 @@ package org.convnet4j.tensor.kernels;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.management.MBeanServer;
@@ -35,7 +36,29 @@ final class JitDirectives {
             + " c1: { Exclude: true } }]";
     private static volatile boolean installed;
 
+    /** The directive file's name is this prefix, the writing process's id and {@code .json}. */
+    static final String FILE_PREFIX = "convnet4j-jit-p";
+
     private JitDirectives() {
+    }
+
+    /** Removes directive files of processes that are no longer alive (killed between writing and deleting). */
+    static void removeDeadProcessesFiles(Path dir) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, FILE_PREFIX + "*.json")) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                String digits = n.substring(FILE_PREFIX.length(), n.length() - ".json".length());
+                if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long pid = Long.parseLong(digits);
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (Exception e) {
+            // an unreadable temporary folder: nothing to clean, and the directive still works
+        }
     }
 
     /** Installs the directive once per JVM; true if the JVM accepted it. Never throws. */
@@ -45,7 +68,12 @@ final class JitDirectives {
         }
         Path file = null;
         try {
-            file = Files.createTempFile("convnet4j-jit", ".json");
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+            removeDeadProcessesFiles(dir);
+            // The JVM reads directives only from a file. It exists for the milliseconds of the call below; its name
+            // carries this process id, so a file left by a process killed in that window is removed by the next
+            // run (any process's) once that process is gone.
+            file = dir.resolve(FILE_PREFIX + ProcessHandle.current().pid() + ".json");
             Files.writeString(file, DIRECTIVE, StandardCharsets.UTF_8);
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName name = new ObjectName("com.sun.management:type=DiagnosticCommand");
@@ -59,7 +87,7 @@ final class JitDirectives {
                 try {
                     Files.deleteIfExists(file);
                 } catch (Exception ignored) {
-                    // a leftover 100-byte temp file is harmless
+                    // left for the next run's removeDeadProcessesFiles
                 }
             }
         }

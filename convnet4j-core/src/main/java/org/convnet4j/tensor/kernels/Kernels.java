@@ -169,6 +169,74 @@ public interface Kernels {
                          float[] xhat, int hOff, float[] out, int outOff);
 
     /**
+     * Layer-norm forward for one row of {@code n} values, with a scale and shift per position (ConvNeXt's and
+     * ONNX LayerNormalization's gamma and beta): {@code xhat[i] = (x[i] - mean) * invStd;
+     * out[i] = xhat[i] * gamma[i] + beta[i]}, each operation rounded to float separately (no fused multiply-add), so
+     * every implementation gives the same bits. The default is the scalar twin.
+     */
+    default void layerNormRow(int n, float[] x, int xOff, float mean, float invStd, float[] gamma, float[] beta,
+                              float[] xhat, int hOff, float[] out, int outOff) {
+        Checks.range("layerNormRow", "x", x, xOff, n);
+        Checks.range("layerNormRow", "gamma", gamma, 0, n);
+        Checks.range("layerNormRow", "beta", beta, 0, n);
+        Checks.range("layerNormRow", "xhat", xhat, hOff, n);
+        Checks.range("layerNormRow", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            float h = (x[xOff + i] - mean) * invStd;
+            xhat[hOff + i] = h;
+            float scaled = h * gamma[i];
+            out[outOff + i] = scaled + beta[i];
+        }
+    }
+
+    /**
+     * Layer-norm backward for one row of {@code n} values: with {@code gy[i] = dy[i] * gamma[i]} (rounded),
+     * {@code m1 = sum(gy) / n} and {@code m2 = sum(gy[i] * xhat[i]) / n} (each product rounded, both sums accumulated
+     * as at {@link #WIDE_BLOCK}, then rounded to float), writes
+     * {@code dx[i] = invStd * ((gy[i] - m1) - xhat[i] * m2)} and adds {@code dy[i] * xhat[i]} to {@code dGamma[i]} and
+     * {@code dy[i]} to {@code dBeta[i]}, each operation rounded separately. The element-wise results are the same
+     * bits in every implementation given the same m1 and m2; the two sums may differ in their last bits (their
+     * order within a block is free). The default is the scalar twin.
+     */
+    default void layerNormBackwardRow(int n, float[] dy, int dyOff, float[] gamma, float[] xhat, int hOff,
+                                      float invStd, float[] dGamma, float[] dBeta, float[] dx, int dxOff) {
+        Checks.range("layerNormBackwardRow", "dy", dy, dyOff, n);
+        Checks.range("layerNormBackwardRow", "gamma", gamma, 0, n);
+        Checks.range("layerNormBackwardRow", "xhat", xhat, hOff, n);
+        Checks.range("layerNormBackwardRow", "dGamma", dGamma, 0, n);
+        Checks.range("layerNormBackwardRow", "dBeta", dBeta, 0, n);
+        Checks.range("layerNormBackwardRow", "dx", dx, dxOff, n);
+        double s1 = 0;
+        double s2 = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            float b1 = 0;
+            float b2 = 0;
+            for (int i = start; i < end; i++) {
+                float gy = dy[dyOff + i] * gamma[i];
+                b1 += gy;
+                float p = gy * xhat[hOff + i];
+                b2 += p;
+            }
+            s1 += b1;
+            s2 += b2;
+        }
+        float m1 = (float) (s1 / n);
+        float m2 = (float) (s2 / n);
+        for (int i = 0; i < n; i++) {
+            float g = dy[dyOff + i];
+            float h = xhat[hOff + i];
+            float gh = g * h;
+            dGamma[i] += gh;
+            dBeta[i] += g;
+            float gy = g * gamma[i];
+            float centred = gy - m1;
+            float projection = h * m2;
+            dx[dxOff + i] = invStd * (centred - projection);
+        }
+    }
+
+    /**
      * Batch-norm backward with batch statistics, for one channel segment:
      * {@code dx[i] = scale * ((dy[i] - meanDy) - xhat[i] * meanDyXhat)}, each operation rounded separately.
      * {@code dx} may be {@code dy}.

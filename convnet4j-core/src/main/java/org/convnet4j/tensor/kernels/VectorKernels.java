@@ -708,6 +708,87 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void layerNormRow(int n, float[] x, int xOff, float mean, float invStd, float[] gamma, float[] beta,
+                             float[] xhat, int hOff, float[] out, int outOff) {
+        Checks.range("layerNormRow", "x", x, xOff, n);
+        Checks.range("layerNormRow", "gamma", gamma, 0, n);
+        Checks.range("layerNormRow", "beta", beta, 0, n);
+        Checks.range("layerNormRow", "xhat", xhat, hOff, n);
+        Checks.range("layerNormRow", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(invStd);
+            h.intoArray(xhat, hOff + i);
+            h.mul(FloatVector.fromArray(S, gamma, i)).add(FloatVector.fromArray(S, beta, i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float h = (x[xOff + i] - mean) * invStd;
+            xhat[hOff + i] = h;
+            float scaled = h * gamma[i];
+            out[outOff + i] = scaled + beta[i];
+        }
+    }
+
+    @Override
+    public void layerNormBackwardRow(int n, float[] dy, int dyOff, float[] gamma, float[] xhat, int hOff,
+                                     float invStd, float[] dGamma, float[] dBeta, float[] dx, int dxOff) {
+        Checks.range("layerNormBackwardRow", "dy", dy, dyOff, n);
+        Checks.range("layerNormBackwardRow", "gamma", gamma, 0, n);
+        Checks.range("layerNormBackwardRow", "xhat", xhat, hOff, n);
+        Checks.range("layerNormBackwardRow", "dGamma", dGamma, 0, n);
+        Checks.range("layerNormBackwardRow", "dBeta", dBeta, 0, n);
+        Checks.range("layerNormBackwardRow", "dx", dx, dxOff, n);
+        double s1 = 0;
+        double s2 = 0;
+        for (int start = 0; start < n; start += WIDE_BLOCK) {
+            int end = Math.min(n, start + WIDE_BLOCK);
+            int bound = start + S.loopBound(end - start);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            int i = start;
+            for (; i < bound; i += VL) {
+                FloatVector gy = FloatVector.fromArray(S, dy, dyOff + i).mul(FloatVector.fromArray(S, gamma, i));
+                a1 = a1.add(gy);
+                a2 = a2.add(gy.mul(FloatVector.fromArray(S, xhat, hOff + i)));
+            }
+            float b1 = a1.reduceLanes(VectorOperators.ADD);
+            float b2 = a2.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float gy = dy[dyOff + i] * gamma[i];
+                b1 += gy;
+                float p = gy * xhat[hOff + i];
+                b2 += p;
+            }
+            s1 += b1;
+            s2 += b2;
+        }
+        float m1 = (float) (s1 / n);
+        float m2 = (float) (s2 / n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += VL) {
+            FloatVector g = FloatVector.fromArray(S, dy, dyOff + i);
+            FloatVector h = FloatVector.fromArray(S, xhat, hOff + i);
+            FloatVector.fromArray(S, dGamma, i).add(g.mul(h)).intoArray(dGamma, i);
+            FloatVector.fromArray(S, dBeta, i).add(g).intoArray(dBeta, i);
+            FloatVector centred = g.mul(FloatVector.fromArray(S, gamma, i)).sub(m1);
+            centred.sub(h.mul(m2)).mul(invStd).intoArray(dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            float g = dy[dyOff + i];
+            float h = xhat[hOff + i];
+            float gh = g * h;
+            dGamma[i] += gh;
+            dBeta[i] += g;
+            float gy = g * gamma[i];
+            float centred = gy - m1;
+            float projection = h * m2;
+            dx[dxOff + i] = invStd * (centred - projection);
+        }
+    }
+
+    @Override
     public void batchNormBackward(int n, float[] dy, int dyOff, float[] xhat, int hOff, float scale, float meanDy,
                                   float meanDyXhat, float[] dx, int dxOff) {
         Checks.range("batchNormBackward", "dy", dy, dyOff, n);

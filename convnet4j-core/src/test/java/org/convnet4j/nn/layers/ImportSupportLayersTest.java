@@ -79,6 +79,43 @@ class ImportSupportLayersTest {
                 1)).data()); // d(4 / x) = -4 / x^2
     }
 
+    /**
+     * Arithmetic keeps its broadcast maps per pair of operand shapes (built once, not per pass): after another pair
+     * whose maps differ, and back, every result is checked by hand; two operands of one shape take no maps at all.
+     */
+    @Test
+    void arithmeticKeepsItsMapsPerShapePairAndSkipsThemForEqualShapes() {
+        Arithmetic sub = new Arithmetic(ArithmeticOp.SUB);
+        Tensor a = Tensor.of(new float[] {1, 2}, 1, 2, 1);
+        Tensor b = Tensor.of(new float[] {10, 20, 30}, 1, 1, 3);
+        assertArrayEquals(new float[] {-9, -19, -29, -8, -18, -28}, sub.forward(List.of(a, b), true).data());
+        List<Tensor> d = sub.backwardAll(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3));
+        assertArrayEquals(new float[] {6, 15}, d.get(0).data()); // 1 + 2 + 3, 4 + 5 + 6
+        assertArrayEquals(new float[] {-5, -7, -9}, d.get(1).data()); // -(1 + 4), -(2 + 5), -(3 + 6)
+        Tensor full = Tensor.of(new float[] {10, 20, 30, 40, 50, 60}, 1, 2, 3);
+        assertArrayEquals(new float[] {-9, -19, -29, -38, -48, -58}, sub.forward(List.of(a, full), true).data());
+        d = sub.backwardAll(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3));
+        assertArrayEquals(new float[] {6, 15}, d.get(0).data());
+        assertArrayEquals(new float[] {-1, -2, -3, -4, -5, -6}, d.get(1).data());
+        assertArrayEquals(new float[] {-9, -19, -29, -8, -18, -28}, sub.forward(List.of(a, b), false).data());
+        Tensor x = Tensor.of(new float[] {1, 2, 3}, 1, 3);
+        Tensor z = Tensor.of(new float[] {4, 5, 6}, 1, 3);
+        Tensor g = Tensor.of(new float[] {1, 1, 2}, 1, 3);
+        Arithmetic mul = new Arithmetic(ArithmeticOp.MUL);
+        assertArrayEquals(new float[] {4, 10, 18}, mul.forward(List.of(x, z), true).data());
+        d = mul.backwardAll(g);
+        assertArrayEquals(new float[] {4, 5, 12}, d.get(0).data());
+        assertArrayEquals(new float[] {1, 2, 6}, d.get(1).data());
+        Arithmetic div = new Arithmetic(ArithmeticOp.DIV);
+        assertArrayEquals(new float[] {1f / 4, 2f / 5, 3f / 6}, div.forward(List.of(x, z), true).data());
+        d = div.backwardAll(g);
+        assertArrayEquals(new float[] {1f / 4, 1f / 5, 2 * (1f / 6)}, d.get(0).data());
+        assertArrayEquals(new float[] {-1f / (4 * 4), -2f / (5 * 5), 2 * (-3f / (6 * 6))}, d.get(1).data());
+        // after equal shapes, a broadcast pair again uses maps of its own shapes
+        assertArrayEquals(new float[6], sub.forward(List.of(full, full), true).data());
+        assertArrayEquals(new float[] {-9, -19, -29, -38, -48, -58}, sub.forward(List.of(a, full), true).data());
+    }
+
     @Test
     void constantArithmeticByHandAndGradient() {
         ConstantArithmetic sub = new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {1, 2}, 2, 1), true);

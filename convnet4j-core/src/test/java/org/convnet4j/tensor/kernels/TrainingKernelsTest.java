@@ -179,6 +179,90 @@ class TrainingKernelsTest {
         }
     }
 
+    /** LayerNorm's row pass with gamma and beta per position: the scalar twin's bits, and the formula. */
+    @Test
+    void layerNormRowIsBitIdenticalAndComputesTheFormula() {
+        for (int n : LENGTHS) {
+            float[] x = randomArray(n + 1, 3.0);
+            float[] gamma = randomArray(n, 1.0);
+            float[] beta = randomArray(n, 1.0);
+            float[][] results = new float[2][];
+            int r = 0;
+            for (Kernels k : new Kernels[] {scalar, vector}) {
+                float[] h = new float[n + 2];
+                float[] out = new float[n];
+                k.layerNormRow(n, x, 1, 0.5f, 1.7f, gamma, beta, h, 2, out, 0);
+                for (int i = 0; i < n; i++) {
+                    double expectedH = (x[1 + i] - 0.5) * 1.7;
+                    assertEquals(expectedH, h[2 + i], 2 * EPS * (1 + Math.abs(expectedH)));
+                    double expected = (double) h[2 + i] * gamma[i] + beta[i];
+                    assertEquals(expected, out[i], 2 * EPS * (Math.abs(h[2 + i] * gamma[i]) + Math.abs(beta[i])));
+                }
+                float[] both = new float[2 * n];
+                System.arraycopy(h, 2, both, 0, n);
+                System.arraycopy(out, 0, both, n, n);
+                results[r++] = both;
+            }
+            assertArrayEquals(results[0], results[1], "layerNormRow n=" + n);
+        }
+    }
+
+    /**
+     * LayerNorm's row backward: dGamma and dBeta the twin's bits (element-wise additions), dx within the rounding of
+     * the two block-wise sums and the element-wise operations of a double-precision evaluation of the formula.
+     */
+    @Test
+    void layerNormBackwardRowMatchesTheFormula() {
+        for (int n : LENGTHS) {
+            if (n == 0) {
+                continue;
+            }
+            float[] dy = randomArray(n + 3, 1.0);
+            float[] gamma = randomArray(n, 1.0);
+            float[] xhat = randomArray(n + 1, 1.0);
+            float[] dg0 = randomArray(n, 1.0);
+            float[] db0 = randomArray(n, 1.0);
+            float invStd = 1.3f;
+            double s1 = 0;
+            double s2 = 0;
+            double a1 = 0;
+            double a2 = 0;
+            for (int i = 0; i < n; i++) {
+                double gy = (double) dy[3 + i] * gamma[i];
+                s1 += gy;
+                s2 += gy * xhat[1 + i];
+                a1 += Math.abs(gy);
+                a2 += Math.abs(gy * xhat[1 + i]);
+            }
+            double m1 = s1 / n;
+            double m2 = s2 / n;
+            float[][] grads = new float[2][];
+            int r = 0;
+            for (Kernels k : new Kernels[] {scalar, vector}) {
+                float[] dg = dg0.clone();
+                float[] db = db0.clone();
+                float[] dx = new float[n + 2];
+                k.layerNormBackwardRow(n, dy, 3, gamma, xhat, 1, invStd, dg, db, dx, 2);
+                for (int i = 0; i < n; i++) {
+                    double h = xhat[1 + i];
+                    double gy = (double) dy[3 + i] * gamma[i];
+                    double want = invStd * ((gy - m1) - h * m2);
+                    double tol = invStd * ((Kernels.WIDE_BLOCK + 4) * EPS * (a1 / n + Math.abs(h) * a2 / n)
+                            + 6 * EPS * (Math.abs(gy) + Math.abs(m1) + Math.abs(h * m2)));
+                    assertEquals(want, dx[2 + i], tol, k.name() + " dx n=" + n + " at " + i);
+                    assertEquals(Float.floatToRawIntBits(dg0[i] + dy[3 + i] * xhat[1 + i]),
+                            Float.floatToRawIntBits(dg[i]), "dGamma");
+                    assertEquals(Float.floatToRawIntBits(db0[i] + dy[3 + i]), Float.floatToRawIntBits(db[i]), "dBeta");
+                }
+                float[] both = new float[2 * n];
+                System.arraycopy(dg, 0, both, 0, n);
+                System.arraycopy(db, 0, both, n, n);
+                grads[r++] = both;
+            }
+            assertArrayEquals(grads[0], grads[1], "dGamma and dBeta n=" + n);
+        }
+    }
+
     @Test
     void batchNormBackwardIsBitIdenticalAndComputesTheFormula() {
         for (int n : LENGTHS) {

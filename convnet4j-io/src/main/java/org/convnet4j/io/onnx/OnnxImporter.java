@@ -263,6 +263,7 @@ public final class OnnxImporter {
     private final Set<Node> absorbed = new HashSet<>();
     // the typed run-time path (importProgram only): integer/boolean and batchless values, evaluated exactly
     private final boolean program;
+    private boolean fuseActivations = true; // exported GELU chains as one layer (off only to compare, in tests)
     private final Set<String> runtimeTyped = new HashSet<>(); // ONNX values computed on the typed path at run time
     private final List<Node> typedNodes = new ArrayList<>(); // evaluated after the float graph, in this order
     private final Set<String> graphReads = new java.util.LinkedHashSet<>(); // float values the typed nodes read
@@ -293,6 +294,13 @@ public final class OnnxImporter {
     /** Imports the model; {@code what} names it in messages (e.g. the file). */
     public static Graph importModel(Model model, String what) {
         return importModel(model, what, Map.of());
+    }
+
+    /** The import node by node, without fusing exported GELU chains: what the fused layer must equal (tests). */
+    static Graph importUnfused(Model model, String what) {
+        OnnxImporter im = new OnnxImporter(model, what, Map.of());
+        im.fuseActivations = false;
+        return im.build();
     }
 
     /**
@@ -418,6 +426,8 @@ public final class OnnxImporter {
         }
         Set<String> live = liveValues();
         Map<Node, Node> silu = siluPairs();
+        Map<Node, OnnxActivationFusion.Group> geluGroups = fuseActivations
+                ? OnnxActivationFusion.geluGroups(model.graph()) : Map.of();
         for (Node n : model.graph().nodes()) {
             if (n.outputs().stream().noneMatch(live::contains)) {
                 dead++; // dead-node removal: nothing that leads to an output is lost
@@ -433,23 +443,21 @@ public final class OnnxImporter {
                 }
                 continue; // the Sigmoid itself is folded into the SiLU
             }
-            try {
-                if (!program) {
-                    convert(n);
-                } else if (n.inputs().stream().anyMatch(deferredValues::contains)) {
-                    defer(n);
-                } else if (!typedStep(n)) {
-                    convertOrEvaluate(n);
+            OnnxActivationFusion.Group gelu = geluGroups.get(n);
+            if (gelu != null) {
+                if (n != gelu.last()) {
+                    continue; // imported with the chain's last node, which only reads x, constants and the chain
                 }
-            } catch (UnsupportedOnnxException e) {
-                throw e;
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw unsupported(where(n) + ": " + e.getMessage());
-            } catch (IndexOutOfBoundsException e) {
-                // fewer inputs, outputs or values than the operator reads (structure-aware fuzzing, issue 15:
-                // a Concat without inputs, an Add given one, a folded Concat longer than its declared result)
-                throw unsupported(where(n) + ": its inputs or values do not fit the operator (" + e.getMessage() + ")");
+                String x = deferredValues.contains(gelu.x()) || runtimeTyped.contains(gelu.x()) ? null
+                        : nodeOf.get(gelu.x());
+                if (x != null && gelu.constantsHold(consts)) {
+                    addNamed(n, n.outputs().get(0), new Elementwise(gelu.fn()), x);
+                } else {
+                    gelu.nodes().forEach(this::step); // not the exact pattern after all: node by node, in order
+                }
+                continue;
             }
+            step(n);
         }
         if (program) {
             return null; // buildProgram() chooses the float graph's outputs
@@ -463,6 +471,27 @@ public final class OnnxImporter {
             builder.output(node);
         }
         return builder.build();
+    }
+
+    /** Imports one node: a float layer, a folded constant, a typed-path step or a deferred (second-stage) node. */
+    private void step(Node n) {
+        try {
+            if (!program) {
+                convert(n);
+            } else if (n.inputs().stream().anyMatch(deferredValues::contains)) {
+                defer(n);
+            } else if (!typedStep(n)) {
+                convertOrEvaluate(n);
+            }
+        } catch (UnsupportedOnnxException e) {
+            throw e;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw unsupported(where(n) + ": " + e.getMessage());
+        } catch (IndexOutOfBoundsException e) {
+            // fewer inputs, outputs or values than the operator reads (structure-aware fuzzing, issue 15:
+            // a Concat without inputs, an Add given one, a folded Concat longer than its declared result)
+            throw unsupported(where(n) + ": its inputs or values do not fit the operator (" + e.getMessage() + ")");
+        }
     }
 
     /** Float operators whose inputs after the data are settings (sizes, scales, pads, bounds). */

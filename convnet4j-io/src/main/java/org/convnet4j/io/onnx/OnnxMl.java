@@ -9,24 +9,29 @@ import org.convnet4j.io.onnx.OnnxModel.Attribute;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 
 /**
- * The ONNX-ML operators (domain {@code ai.onnx.ml}) that classifier heads on a network's features are written with:
- * {@code SVMClassifier}, {@code TreeEnsembleClassifier}, {@code LinearClassifier}, {@code Normalizer},
- * {@code Scaler} and {@code ZipMap}. They run on the typed path of {@link OnnxProgram} (in double precision, as the
- * rest of it), for inference only: no reference framework trains a tree ensemble or a kernel SVM by gradient, so
- * these nodes have no backward pass and a program that reaches them in {@code backward} says so.
+ * The ONNX-ML operators (domain {@code ai.onnx.ml}) that heads on a network's features are written with: the
+ * classifiers {@code SVMClassifier}, {@code TreeEnsembleClassifier}, {@code LinearClassifier}; the regressors
+ * {@code SVMRegressor}, {@code TreeEnsembleRegressor}, {@code LinearRegressor} and ai.onnx.ml 5's
+ * {@code TreeEnsemble}; the transforms {@code Normalizer}, {@code Scaler}, {@code Binarizer}, {@code Imputer},
+ * {@code ArrayFeatureExtractor}, {@code OneHotEncoder} (integer categories), {@code LabelEncoder} (number keys and
+ * values) and {@code ZipMap}. They run on the typed path of {@link OnnxProgram} (in double precision, as the rest of
+ * it), for inference only: no reference framework trains a tree ensemble or a kernel SVM by gradient, so these nodes
+ * have no backward pass and a program that reaches them in {@code backward} says so.
  *
  * <p>{@link #check} reads and checks a node's attributes once at import (lengths that must agree, known kernel,
  * mode and post_transform names), so a malformed node is one line naming the node and the attribute.
  * {@code ZipMap}'s result (a sequence of maps from class label to probability) is given as the [N, C] tensor of
- * its values, columns in the order of its labels. String class labels are read where only the probabilities are
- * used; a label output of string labels is refused (the typed path holds numbers).
+ * its values, columns in the order of its labels. The typed path holds numbers: string class labels are read where
+ * only the probabilities are used, a label output of string labels is refused, and so are string keys, values and
+ * categories of LabelEncoder and OneHotEncoder.
  */
 final class OnnxMl {
     static final String DOMAIN = "ai.onnx.ml";
 
     /** The operators of {@link #DOMAIN} this class evaluates. */
     static final Set<String> OPS = Set.of("SVMClassifier", "TreeEnsembleClassifier", "LinearClassifier",
-            "Normalizer", "Scaler", "ZipMap");
+            "Normalizer", "Scaler", "ZipMap", "SVMRegressor", "TreeEnsembleRegressor", "LinearRegressor",
+            "TreeEnsemble", "ArrayFeatureExtractor", "Binarizer", "Imputer", "LabelEncoder", "OneHotEncoder");
 
     private static final Set<String> CLASSIFIERS = Set.of("SVMClassifier", "TreeEnsembleClassifier",
             "LinearClassifier");
@@ -59,6 +64,15 @@ final class OnnxMl {
             case "SVMClassifier" -> labelsUsable(Svm.of(n).labels, labelRead);
             case "TreeEnsembleClassifier" -> labelsUsable(Trees.of(n).labels, labelRead);
             case "LinearClassifier" -> labelsUsable(Linear.of(n).labels, labelRead);
+            case "SVMRegressor" -> Svr.of(n);
+            case "LinearRegressor" -> LinearRegressor.of(n);
+            case "TreeEnsembleRegressor", "TreeEnsemble" -> Trees.of(n);
+            case "ArrayFeatureExtractor" -> {
+            }
+            case "Binarizer" -> floatAttr(n, "threshold", 0);
+            case "Imputer" -> Imputer.of(n);
+            case "LabelEncoder" -> LabelEncoder.of(n);
+            case "OneHotEncoder" -> OneHot.of(n);
             case "Normalizer" -> norm(n);
             case "Scaler" -> {
                 floats(n, "offset");
@@ -67,6 +81,46 @@ final class OnnxMl {
             case "ZipMap" -> Labels.of(n, "classlabels_int64s", "classlabels_strings");
             default -> throw new IllegalArgumentException("operator " + DOMAIN + "." + n.opType() + " is not supported");
         }
+    }
+
+    /**
+     * The class labels behind graph value {@code value} as text, or null: the labels of the ZipMap that makes it, or
+     * of the classifier whose scores it is, through Normalizer, Identity, Softmax and LogSoftmax nodes (a
+     * classifier's scores normalised or put in a map keep its columns).
+     */
+    static List<String> classLabels(OnnxModel.Graph graph, String value) {
+        java.util.Map<String, Node> maker = new java.util.HashMap<>();
+        for (Node n : graph.nodes()) {
+            for (String o : n.outputs()) {
+                maker.put(o, n);
+            }
+        }
+        String v = value;
+        for (int step = 0; step <= graph.nodes().size(); step++) {
+            Node n = maker.get(v);
+            if (n == null) {
+                return null;
+            }
+            boolean ml = isMl(n);
+            String op = n.opType();
+            if (ml && op.equals("ZipMap") || ml && CLASSIFIERS.contains(op) && n.outputs().indexOf(v) == 1) {
+                Labels labels = op.equals("ZipMap") || op.equals("TreeEnsembleClassifier")
+                        ? Labels.of(n, "classlabels_int64s", "classlabels_strings")
+                        : Labels.of(n, "classlabels_ints", "classlabels_strings");
+                List<String> names = new ArrayList<>();
+                for (int c = 0; c < labels.size(); c++) {
+                    names.add(labels.ints != null ? Long.toString(labels.ints[c]) : labels.strings[c]);
+                }
+                return names;
+            }
+            boolean passes = ml && op.equals("Normalizer")
+                    || !ml && Set.of("Identity", "Softmax", "LogSoftmax").contains(op);
+            if (!passes || n.inputs().isEmpty()) {
+                return null;
+            }
+            v = n.inputs().get(0);
+        }
+        return null;
     }
 
     private static void labelsUsable(Labels labels, boolean labelRead) {
@@ -82,6 +136,30 @@ final class OnnxMl {
         if (x == null) {
             throw new IllegalArgumentException(n.opType() + ": no input X");
         }
+        switch (n.opType()) { // element-wise and indexing operators: any rank
+            case "ArrayFeatureExtractor" -> {
+                return List.of(extract(x, a.size() > 1 ? a.get(1) : null));
+            }
+            case "Binarizer" -> {
+                double t = floatAttr(n, "threshold", 0);
+                double[] v = new double[x.v().length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Double.isNaN(x.v()[i]) ? Double.NaN : x.v()[i] > t ? 1 : 0;
+                }
+                return List.of(new Arr(x.type(), x.dims().clone(), v));
+            }
+            case "Imputer" -> {
+                return List.of(Imputer.of(n).run(x));
+            }
+            case "LabelEncoder" -> {
+                return List.of(LabelEncoder.of(n).run(x));
+            }
+            case "OneHotEncoder" -> {
+                return List.of(OneHot.of(n).run(x));
+            }
+            default -> {
+            }
+        }
         if (x.rank() < 1 || x.rank() > 2) {
             throw new IllegalArgumentException(n.opType() + ": X has shape " + java.util.Arrays.toString(x.dims())
                     + " (a row [F] or rows [N, F] are expected)");
@@ -90,8 +168,10 @@ final class OnnxMl {
         int width = (int) x.dims()[x.rank() - 1];
         return switch (n.opType()) {
             case "SVMClassifier" -> Svm.of(n).run(x.v(), rows, width);
-            case "TreeEnsembleClassifier" -> Trees.of(n).run(x.v(), rows, width);
+            case "TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble" -> Trees.of(n).run(x, rows, width);
             case "LinearClassifier" -> Linear.of(n).run(x.v(), rows, width);
+            case "SVMRegressor" -> Svr.of(n).run(x.v(), rows, width);
+            case "LinearRegressor" -> LinearRegressor.of(n).run(x.v(), rows, width);
             case "Normalizer" -> List.of(normalize(norm(n), x, rows, width));
             case "Scaler" -> List.of(scale(n, x, rows, width));
             case "ZipMap" -> {
@@ -122,10 +202,20 @@ final class OnnxMl {
                 + java.util.Arrays.toString(types) + ")");
     }
 
-    /** A FLOATS attribute, or the TENSOR attribute {@code name_as_tensor} of later opsets; empty if neither. */
+    /**
+     * A FLOATS attribute, or the TENSOR attribute {@code name_as_tensor} of later opsets, or a TENSOR attribute
+     * {@code name} (ai.onnx.ml 5); empty if none.
+     */
     private static double[] floats(Node n, String name) {
-        Attribute a = attribute(n, name, Attribute.FLOATS);
+        Attribute a = attribute(n, name, Attribute.FLOATS, Attribute.TENSOR);
         Attribute t = attribute(n, name + "_as_tensor", Attribute.TENSOR);
+        if (a != null && a.type() == Attribute.TENSOR) { // ai.onnx.ml 5 gives its numbers as tensors
+            if (t != null) {
+                throw new IllegalArgumentException("attributes " + name + " and " + name + "_as_tensor are both given");
+            }
+            t = a;
+            a = null;
+        }
         if (a != null && t != null) {
             throw new IllegalArgumentException("attributes " + name + " and " + name + "_as_tensor are both given");
         }
@@ -370,23 +460,7 @@ final class OnnxMl {
         }
 
         double kernel(double[] x, int xFrom, double[] y, int yFrom) {
-            if (kernel.equals("RBF")) {
-                double sq = 0;
-                for (int j = 0; j < features; j++) {
-                    double d = x[xFrom + j] - y[yFrom + j];
-                    sq += d * d;
-                }
-                return Math.exp(-gamma * sq);
-            }
-            double dot = 0;
-            for (int j = 0; j < features; j++) {
-                dot += x[xFrom + j] * y[yFrom + j];
-            }
-            return switch (kernel) {
-                case "POLY" -> Math.pow(gamma * dot + coef0, degree);
-                case "SIGMOID" -> Math.tanh(gamma * dot + coef0);
-                default -> dot;
-            };
+            return OnnxMl.kernel(kernel, gamma, coef0, degree, features, x, xFrom, y, yFrom);
         }
 
         List<Arr> run(double[] x, int rows, int width) {
@@ -555,22 +629,42 @@ final class OnnxMl {
         }
     }
 
-    // ---- TreeEnsembleClassifier ---------------------------------------------------------------------------------
+    // ---- TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble (ai.onnx.ml 5) -----------------------------
 
     /**
-     * The trees as arrays indexed by position in the nodes_* attributes: each branch's feature, threshold, mode and
-     * the positions its two children are at; each leaf's weights (class, weight) pairs.
+     * The trees as arrays indexed by node position: each branch's feature, threshold (or set, for BRANCH_MEMBER),
+     * mode and the positions its two children are at; each leaf's (target, weight) pairs. A classifier's targets are
+     * its classes. {@code TreeEnsemble} of ai.onnx.ml 5 keeps its leaves in arrays of their own; they are given
+     * positions after its branches here.
      */
-    private record Trees(Labels labels, int[] roots, int[] feature, double[] threshold, byte[] mode, boolean[] missingTrue,
-                         int[] yes, int[] no, int[][] leafClass, double[][] leafWeight, double[] base, String transform,
-                         int maxFeature) {
+    private record Trees(String op, Labels labels, int targets, int[] roots, int[] feature, double[] threshold,
+                         double[][] members, byte[] mode, boolean[] missingTrue, int[] yes, int[] no, int[][] leafClass,
+                         double[][] leafWeight, double[] base, String transform, String aggregate, int maxFeature) {
         static final List<String> MODES = List.of("BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ",
                 "BRANCH_NEQ", "LEAF");
+        static final byte NEQ = 5;
         static final byte LEAF = 6;
+        static final byte MEMBER = 7;
+        static final List<String> AGGREGATES = List.of("AVERAGE", "SUM", "MIN", "MAX");
 
         static Trees of(Node n) {
-            Labels labels = Labels.of(n, "classlabels_int64s", "classlabels_strings");
-            int classes = labels.size();
+            if (n.opType().equals("TreeEnsemble")) {
+                return ofVersion5(n);
+            }
+            boolean classifier = n.opType().equals("TreeEnsembleClassifier");
+            Labels labels = classifier ? Labels.of(n, "classlabels_int64s", "classlabels_strings") : null;
+            int targets;
+            if (classifier) {
+                targets = labels.size();
+            } else {
+                long t = intAttr(n, "n_targets", -1);
+                if (t < 1 || t > 1 << 20) {
+                    throw new IllegalArgumentException("attribute n_targets is " + (t == -1 ? "missing" : t)
+                            + " (1 to 2^20 outputs per row)");
+                }
+                targets = (int) t;
+            }
+            String prefix = classifier ? "class_" : "target_";
             long[] treeIds = ints(n, "nodes_treeids");
             long[] nodeIds = ints(n, "nodes_nodeids");
             long[] featureIds = ints(n, "nodes_featureids");
@@ -612,12 +706,8 @@ final class OnnxMl {
                             + " (one of " + String.join(", ", MODES) + ")");
                 }
                 mode[i] = (byte) m;
-                if (m != LEAF && (featureIds[i] < 0 || featureIds[i] > Integer.MAX_VALUE)) {
-                    throw new IllegalArgumentException("attribute nodes_featureids has " + featureIds[i]
-                            + " at position " + i);
-                }
                 if (m != LEAF) {
-                    maxFeature = (int) Math.max(maxFeature, featureIds[i]);
+                    maxFeature = Math.max(maxFeature, featureIndex(featureIds[i], i));
                 }
             }
             int[] yes = new int[count];
@@ -640,35 +730,35 @@ final class OnnxMl {
                 yes[i] = y;
                 no[i] = f;
             }
-            long[] classTree = ints(n, "class_treeids");
-            long[] classNode = ints(n, "class_nodeids");
-            long[] classIds = ints(n, "class_ids");
-            double[] weights = floats(n, "class_weights");
-            sameLength("class_nodeids", classNode.length, "class_treeids", classTree.length);
-            sameLength("class_ids", classIds.length, "class_treeids", classTree.length);
-            sameLength("class_weights", weights.length, "class_treeids", classTree.length);
+            long[] leafTree = ints(n, prefix + "treeids");
+            long[] leafNode = ints(n, prefix + "nodeids");
+            long[] leafIds = ints(n, prefix + "ids");
+            double[] weights = floats(n, prefix + "weights");
+            sameLength(prefix + "nodeids", leafNode.length, prefix + "treeids", leafTree.length);
+            sameLength(prefix + "ids", leafIds.length, prefix + "treeids", leafTree.length);
+            sameLength(prefix + "weights", weights.length, prefix + "treeids", leafTree.length);
             List<List<int[]>> perLeaf = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 perLeaf.add(null);
             }
             java.util.Set<Long> used = new java.util.TreeSet<>();
-            for (int k = 0; k < classTree.length; k++) {
-                Integer leaf = at.get(key(classTree[k], classNode[k]));
+            for (int k = 0; k < leafTree.length; k++) {
+                Integer leaf = at.get(key(leafTree[k], leafNode[k]));
                 if (leaf == null || mode[leaf] != LEAF) {
-                    throw new IllegalArgumentException("attribute class_nodeids: node " + classNode[k] + " of tree "
-                            + classTree[k] + " (weight " + k + ") is not a leaf among the nodes");
+                    throw new IllegalArgumentException("attribute " + prefix + "nodeids: node " + leafNode[k]
+                            + " of tree " + leafTree[k] + " (weight " + k + ") is not a leaf among the nodes");
                 }
-                if (classIds[k] < 0 || classIds[k] >= classes) {
-                    throw new IllegalArgumentException("attribute class_ids has " + classIds[k] + " at position " + k
-                            + " (there are " + classes + " classes)");
+                if (leafIds[k] < 0 || leafIds[k] >= targets) {
+                    throw new IllegalArgumentException("attribute " + prefix + "ids has " + leafIds[k]
+                            + " at position " + k + " (there are " + targets + (classifier ? " classes)" : " targets)"));
                 }
-                used.add(classIds[k]);
+                used.add(leafIds[k]);
                 if (perLeaf.get(leaf) == null) {
                     perLeaf.set(leaf, new ArrayList<>());
                 }
-                perLeaf.get(leaf).add(new int[] {(int) classIds[k], k});
+                perLeaf.get(leaf).add(new int[] {(int) leafIds[k], k});
             }
-            if (classes == 2 && used.size() < 2) {
+            if (classifier && targets == 2 && used.size() < 2) {
                 throw new IllegalArgumentException("attribute class_ids names one class of two (a binary ensemble's"
                         + " single score): runtimes differ on the other class's score; give each leaf a weight for"
                         + " both classes");
@@ -687,12 +777,149 @@ final class OnnxMl {
             }
             double[] base = floats(n, "base_values");
             if (base.length != 0) {
-                sameLength("base_values", base.length, labels.attribute, classes);
+                sameLength("base_values", base.length, classifier ? labels.attribute : "n_targets", targets);
+            }
+            String aggregate = "SUM";
+            if (!classifier) {
+                aggregate = string(n, "aggregate_function", "SUM");
+                if (!AGGREGATES.contains(aggregate)) {
+                    throw new IllegalArgumentException("attribute aggregate_function is '" + aggregate + "' (one of "
+                            + String.join(", ", AGGREGATES) + ")");
+                }
             }
             int[] rootAt = roots.values().stream().mapToInt(Integer::intValue).toArray();
             checkAcyclic(rootAt, mode, yes, no, count);
-            return new Trees(labels, rootAt, feature, values, mode, missingTrue, yes, no, leafClass, leafWeight, base,
-                    postTransformOf(n), maxFeature);
+            return new Trees(n.opType(), labels, targets, rootAt, feature, values, null, mode, missingTrue, yes, no,
+                    leafClass, leafWeight, base, postTransformOf(n), aggregate, maxFeature);
+        }
+
+        private static int featureIndex(long f, int position) {
+            if (f < 0 || f > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("attribute nodes_featureids has " + f + " at position " + position);
+            }
+            return (int) f;
+        }
+
+        /**
+         * ai.onnx.ml 5's TreeEnsemble: branches at positions 0..B-1 (nodes_*), leaves at B..B+L-1 (leaf_targetids,
+         * leaf_weights; each leaf one target and one weight); a child is a leaf where nodes_trueleafs /
+         * nodes_falseleafs say so. Modes are numbers (0 BRANCH_LEQ ... 5 BRANCH_NEQ, 6 BRANCH_MEMBER with the
+         * branch's set in membership_values, the sets separated by NaN), aggregate_function and post_transform too.
+         */
+        private static Trees ofVersion5(Node n) {
+            long t = intAttr(n, "n_targets", -1);
+            if (t < 1 || t > 1 << 20) {
+                throw new IllegalArgumentException("attribute n_targets is " + (t == -1 ? "missing" : t)
+                        + " (1 to 2^20 outputs per row)");
+            }
+            int targets = (int) t;
+            long[] featureIds = ints(n, "nodes_featureids");
+            double[] splits = floats(n, "nodes_splits");
+            double[] modeCodes = floats(n, "nodes_modes");
+            long[] yesIds = ints(n, "nodes_truenodeids");
+            long[] noIds = ints(n, "nodes_falsenodeids");
+            long[] yesLeaf = ints(n, "nodes_trueleafs");
+            long[] noLeaf = ints(n, "nodes_falseleafs");
+            long[] missing = ints(n, "nodes_missing_value_tracks_true");
+            long[] rootIds = ints(n, "tree_roots");
+            long[] leafTargets = ints(n, "leaf_targetids");
+            double[] leafWeights = floats(n, "leaf_weights");
+            int branches = featureIds.length;
+            if (branches == 0 || rootIds.length == 0) {
+                throw new IllegalArgumentException("attribute " + (branches == 0 ? "nodes_featureids" : "tree_roots")
+                        + " is empty (no trees)");
+            }
+            sameLength("nodes_splits", splits.length, "nodes_featureids", branches);
+            sameLength("nodes_modes", modeCodes.length, "nodes_featureids", branches);
+            sameLength("nodes_truenodeids", yesIds.length, "nodes_featureids", branches);
+            sameLength("nodes_falsenodeids", noIds.length, "nodes_featureids", branches);
+            sameLength("nodes_trueleafs", yesLeaf.length, "nodes_featureids", branches);
+            sameLength("nodes_falseleafs", noLeaf.length, "nodes_featureids", branches);
+            if (missing.length != 0) {
+                sameLength("nodes_missing_value_tracks_true", missing.length, "nodes_featureids", branches);
+            }
+            sameLength("leaf_weights", leafWeights.length, "leaf_targetids", leafTargets.length);
+            int leaves = leafTargets.length;
+            int count = branches + leaves;
+            byte[] mode = new byte[count];
+            int[] feature = new int[count];
+            int[] yes = new int[count];
+            int[] no = new int[count];
+            boolean[] missingTrue = new boolean[count];
+            double[][] members = new double[count][];
+            double[] membership = floats(n, "membership_values");
+            int set = 0; // the next set in membership_values
+            int maxFeature = -1;
+            for (int i = 0; i < branches; i++) {
+                double code = modeCodes[i];
+                if (!(code >= 0 && code <= 6) || code != Math.rint(code)) {
+                    throw new IllegalArgumentException("attribute nodes_modes has " + code + " at position " + i
+                            + " (0 BRANCH_LEQ to 6 BRANCH_MEMBER)");
+                }
+                mode[i] = code == 6 ? MEMBER : (byte) code;
+                feature[i] = featureIndex(featureIds[i], i);
+                maxFeature = Math.max(maxFeature, feature[i]);
+                missingTrue[i] = missing.length != 0 && missing[i] != 0;
+                yes[i] = child("nodes_truenodeids", yesIds[i], yesLeaf[i] != 0, i, branches, leaves);
+                no[i] = child("nodes_falsenodeids", noIds[i], noLeaf[i] != 0, i, branches, leaves);
+                if (mode[i] == MEMBER) { // the sets, in the order of the BRANCH_MEMBER nodes, end at each NaN
+                    int from = set;
+                    while (set < membership.length && !Double.isNaN(membership[set])) {
+                        set++;
+                    }
+                    if (set >= membership.length && from >= membership.length) {
+                        throw new IllegalArgumentException("attribute membership_values has no set for the"
+                                + " BRANCH_MEMBER node at position " + i);
+                    }
+                    members[i] = java.util.Arrays.copyOfRange(membership, from, set);
+                    set++; // past the NaN
+                }
+            }
+            int[][] leafClass = new int[count][];
+            double[][] leafWeight = new double[count][];
+            for (int i = 0; i < branches; i++) {
+                leafClass[i] = new int[0];
+                leafWeight[i] = new double[0];
+            }
+            for (int k = 0; k < leaves; k++) {
+                if (leafTargets[k] < 0 || leafTargets[k] >= targets) {
+                    throw new IllegalArgumentException("attribute leaf_targetids has " + leafTargets[k]
+                            + " at position " + k + " (there are " + targets + " targets)");
+                }
+                mode[branches + k] = LEAF;
+                leafClass[branches + k] = new int[] {(int) leafTargets[k]};
+                leafWeight[branches + k] = new double[] {leafWeights[k]};
+            }
+            int[] roots = new int[rootIds.length];
+            for (int r = 0; r < roots.length; r++) {
+                roots[r] = child("tree_roots", rootIds[r], false, r, branches, leaves);
+            }
+            checkAcyclic(roots, mode, yes, no, count);
+            double[] base = floats(n, "base_values"); // not in opset 5; kept for symmetry with the older forms
+            int aggregate = (int) intAttr(n, "aggregate_function", 1);
+            int transform = (int) intAttr(n, "post_transform", 0);
+            if (aggregate < 0 || aggregate > 3) {
+                throw new IllegalArgumentException("attribute aggregate_function is " + aggregate
+                        + " (0 AVERAGE, 1 SUM, 2 MIN, 3 MAX)");
+            }
+            if (transform < 0 || transform > 4) {
+                throw new IllegalArgumentException("attribute post_transform is " + transform
+                        + " (0 NONE, 1 SOFTMAX, 2 LOGISTIC, 3 SOFTMAX_ZERO, 4 PROBIT)");
+            }
+            return new Trees(n.opType(), null, targets, roots, feature, splits, members, mode, missingTrue, yes, no,
+                    leafClass, leafWeight, base.length == targets ? base : new double[0],
+                    List.of("NONE", "SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO", "PROBIT").get(transform),
+                    AGGREGATES.get(aggregate), maxFeature);
+        }
+
+        /** The position of a v5 child: a branch position, or a leaf index after the branches. */
+        private static int child(String attribute, long id, boolean leaf, int position, int branches, int leaves) {
+            long limit = leaf ? leaves : branches;
+            if (id < 0 || id >= limit) {
+                throw new IllegalArgumentException("attribute " + attribute + " has " + id + " at position " + position
+                        + " (there are " + limit + (leaf ? " leaves)" : " branch nodes)"));
+            }
+            return (int) (leaf ? branches + id : id);
         }
 
         private static long key(long tree, long node) {
@@ -735,45 +962,84 @@ final class OnnxMl {
             }
         }
 
-        List<Arr> run(double[] x, int rows, int width) {
+        /** The leaf row r reaches from a root. */
+        private int leaf(double[] x, int r, int width, int root) {
+            int i = root;
+            while (mode[i] != LEAF) {
+                double v = x[r * width + feature[i]];
+                double t = threshold[i];
+                boolean go;
+                if (Double.isNaN(v)) {
+                    go = missingTrue[i] || mode[i] == NEQ; // NaN compares false, and "not equal" true
+                } else {
+                    go = switch (mode[i]) {
+                        case 0 -> v <= t;
+                        case 1 -> v < t;
+                        case 2 -> v >= t;
+                        case 3 -> v > t;
+                        case 4 -> v == t;
+                        case NEQ -> v != t;
+                        default -> contains(members[i], v);
+                    };
+                }
+                i = go ? yes[i] : no[i];
+            }
+            return i;
+        }
+
+        private static boolean contains(double[] set, double v) {
+            for (double s : set) {
+                if (s == v) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        List<Arr> run(Arr in, int rows, int width) {
             if (maxFeature >= width) {
-                throw new IllegalArgumentException("TreeEnsembleClassifier: X has " + width + " features per row,"
-                        + " the trees read feature " + maxFeature);
+                throw new IllegalArgumentException(op + ": X has " + width + " features per row, the trees read"
+                        + " feature " + maxFeature);
             }
-            int classes = labels.size();
-            double[] scores = new double[rows * classes];
+            double[] x = in.v();
+            budget(op, rows, targets); // n_targets is the file's word, not stored data
+            double[] scores = new double[rows * targets];
+            boolean[] has = new boolean[targets];
             int[] label = new int[rows];
+            boolean minMax = aggregate.equals("MIN") || aggregate.equals("MAX");
             for (int r = 0; r < rows; r++) {
-                int o = r * classes;
+                int o = r * targets;
+                java.util.Arrays.fill(has, false);
                 for (int root : roots) {
-                    int i = root;
-                    while (mode[i] != LEAF) {
-                        double v = x[r * width + feature[i]];
-                        double t = threshold[i];
-                        boolean go = Double.isNaN(v) ? missingTrue[i] || mode[i] == 5 : switch (mode[i]) {
-                            case 0 -> v <= t;
-                            case 1 -> v < t;
-                            case 2 -> v >= t;
-                            case 3 -> v > t;
-                            case 4 -> v == t;
-                            default -> v != t;
-                        };
-                        i = go ? yes[i] : no[i];
-                    }
+                    int i = leaf(x, r, width, root);
                     for (int k = 0; k < leafClass[i].length; k++) {
-                        scores[o + leafClass[i][k]] += leafWeight[i][k];
+                        int c = leafClass[i][k];
+                        double w = leafWeight[i][k];
+                        if (!minMax) {
+                            scores[o + c] += w;
+                        } else if (!has[c]) { // the first value a target meets, then the smaller or larger
+                            scores[o + c] = w;
+                        } else {
+                            scores[o + c] = aggregate.equals("MIN") ? Math.min(scores[o + c], w)
+                                    : Math.max(scores[o + c], w);
+                        }
+                        has[c] = true;
                     }
                 }
-                for (int c = 0; c < base.length; c++) {
-                    scores[o + c] += base[c];
+                for (int c = 0; c < targets; c++) {
+                    if (aggregate.equals("AVERAGE")) {
+                        scores[o + c] /= roots.length;
+                    }
+                    scores[o + c] += base.length == 0 ? 0 : base[c];
                 }
-                label[r] = argmax(scores, o, classes);
-                applyTransform(transform, scores, o, classes);
+                label[r] = argmax(scores, o, targets);
+                applyTransform(transform, scores, o, targets);
             }
-            return List.of(labelsOf(labels, label), new Arr(OnnxModel.FLOAT, new long[] {rows, classes}, scores));
+            int type = op.equals("TreeEnsemble") ? in.type() : OnnxModel.FLOAT; // v5 gives X's type
+            Arr y = new Arr(type, new long[] {rows, targets}, scores);
+            return labels == null ? List.of(y) : List.of(labelsOf(labels, label), y);
         }
     }
-
     // ---- Normalizer, Scaler -------------------------------------------------------------------------------------
 
     private static String norm(Node n) {
@@ -826,5 +1092,349 @@ final class OnnxMl {
             }
         }
         return new Arr(OnnxModel.FLOAT, x.dims().clone(), out);
+    }
+
+    // ---- regressors ---------------------------------------------------------------------------------------------
+
+    /** An output of rows x columns doubles fits the memory budget (and an int index). */
+    private static void budget(String op, int rows, int columns) {
+        long values = (long) rows * columns;
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": " + rows + " rows x " + columns + " outputs is more values than"
+                    + " an array holds");
+        }
+        org.convnet4j.util.MemoryBudget.requireParameter(op + ": " + rows + " rows x " + columns + " outputs",
+                org.convnet4j.util.MemoryBudget.bytesOf(Double.BYTES, rows, columns));
+    }
+
+    /** A scalar FLOAT attribute, or {@code fallback}. */
+    static double floatAttr(Node n, String name, double fallback) {
+        Attribute a = attribute(n, name, Attribute.FLOAT);
+        return a == null ? fallback : a.f();
+    }
+
+    /** A scalar INT attribute, or {@code fallback}. */
+    static long intAttr(Node n, String name, long fallback) {
+        Attribute a = attribute(n, name, Attribute.INT);
+        return a == null ? fallback : a.i();
+    }
+
+    /** LIBSVM's kernels on two rows of {@code features} values. */
+    static double kernel(String kernel, double gamma, double coef0, double degree, int features, double[] x, int xFrom,
+                         double[] y, int yFrom) {
+        if (kernel.equals("RBF")) {
+            double sq = 0;
+            for (int j = 0; j < features; j++) {
+                double d = x[xFrom + j] - y[yFrom + j];
+                sq += d * d;
+            }
+            return Math.exp(-gamma * sq);
+        }
+        double dot = 0;
+        for (int j = 0; j < features; j++) {
+            dot += x[xFrom + j] * y[yFrom + j];
+        }
+        return switch (kernel) {
+            case "POLY" -> Math.pow(gamma * dot + coef0, degree);
+            case "SIGMOID" -> Math.tanh(gamma * dot + coef0);
+            default -> dot;
+        };
+    }
+
+    /**
+     * SVMRegressor: {@code sum_i coefficients[i] K(x, sv_i) + rho[0]} over the n_supports support vectors, or with
+     * none, {@code coefficients . x + rho[0]}; one_class gives 1 for a positive score, -1 otherwise. Y is [N, 1].
+     */
+    private record Svr(String kernel, double gamma, double coef0, double degree, int vectors, int features,
+                       double[] supportVectors, double[] coefficients, double rho, boolean oneClass, String transform) {
+        static Svr of(Node n) {
+            String kernel = string(n, "kernel_type", "LINEAR");
+            if (!Set.of("LINEAR", "POLY", "RBF", "SIGMOID").contains(kernel)) {
+                throw new IllegalArgumentException("attribute kernel_type is '" + kernel
+                        + "' (one of LINEAR, POLY, RBF, SIGMOID)");
+            }
+            double[] params = floats(n, "kernel_params");
+            if (params.length != 0 && params.length != 3) {
+                throw new IllegalArgumentException("attribute kernel_params has " + params.length
+                        + " values (gamma, coef0, degree: 3)");
+            }
+            long supports = intAttr(n, "n_supports", 0);
+            double[] sv = floats(n, "support_vectors");
+            double[] coefficients = floats(n, "coefficients");
+            double[] rho = floats(n, "rho");
+            if (coefficients.length == 0) {
+                throw new IllegalArgumentException("attribute coefficients is required");
+            }
+            if (rho.length != 1) {
+                throw new IllegalArgumentException("attribute rho has " + rho.length + " values (one is read)");
+            }
+            if (supports < 0 || supports > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("attribute n_supports is " + supports);
+            }
+            int features;
+            if (supports > 0) {
+                sameLength("coefficients", coefficients.length, "n_supports", (int) supports);
+                if (sv.length == 0 || sv.length % supports != 0) {
+                    throw new IllegalArgumentException("attribute support_vectors has " + sv.length + " values, not a"
+                            + " multiple of the " + supports + " vectors of n_supports");
+                }
+                features = (int) (sv.length / supports);
+            } else {
+                features = coefficients.length;
+            }
+            return new Svr(kernel, params.length == 3 ? params[0] : 0, params.length == 3 ? params[1] : 0,
+                    params.length == 3 ? params[2] : 0, (int) supports, features, sv, coefficients, rho[0],
+                    intAttr(n, "one_class", 0) != 0, postTransformOf(n));
+        }
+
+        List<Arr> run(double[] x, int rows, int width) {
+            checkFeatures("SVMRegressor", width, features);
+            double[] y = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                double s = rho;
+                if (vectors == 0) {
+                    s += OnnxMl.kernel(kernel, gamma, coef0, degree, features, x, r * features, coefficients, 0);
+                } else {
+                    for (int v = 0; v < vectors; v++) {
+                        s += coefficients[v] * OnnxMl.kernel(kernel, gamma, coef0, degree, features, x, r * features,
+                                supportVectors, v * features);
+                    }
+                }
+                y[r] = oneClass ? s > 0 ? 1 : -1 : s;
+                applyTransform(transform, y, r, 1);
+            }
+            return List.of(new Arr(OnnxModel.FLOAT, new long[] {rows, 1}, y));
+        }
+    }
+
+    /** LinearRegressor: {@code Y = X coefficients^T + intercepts}, [N, targets]. */
+    private record LinearRegressor(double[] coefficients, double[] intercepts, int targets, String transform) {
+        static LinearRegressor of(Node n) {
+            long targets = intAttr(n, "targets", 1);
+            double[] coefficients = floats(n, "coefficients");
+            double[] intercepts = floats(n, "intercepts");
+            if (targets < 1 || targets > 1 << 20) {
+                throw new IllegalArgumentException("attribute targets is " + targets + " (1 to 2^20)");
+            }
+            if (coefficients.length == 0 || coefficients.length % targets != 0) {
+                throw new IllegalArgumentException("attribute coefficients has " + coefficients.length + " values, not"
+                        + " a multiple of the " + targets + " targets");
+            }
+            if (intercepts.length != 0) {
+                sameLength("intercepts", intercepts.length, "targets", (int) targets);
+            }
+            return new LinearRegressor(coefficients, intercepts, (int) targets, postTransformOf(n));
+        }
+
+        List<Arr> run(double[] x, int rows, int width) {
+            int features = coefficients.length / targets;
+            checkFeatures("LinearRegressor", width, features);
+            budget("LinearRegressor", rows, targets);
+            double[] y = new double[rows * targets];
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < targets; t++) {
+                    double s = intercepts.length == 0 ? 0 : intercepts[t];
+                    for (int j = 0; j < features; j++) {
+                        s += coefficients[t * features + j] * x[r * features + j];
+                    }
+                    y[r * targets + t] = s;
+                }
+                applyTransform(transform, y, r * targets, targets);
+            }
+            return List.of(new Arr(OnnxModel.FLOAT, new long[] {rows, targets}, y));
+        }
+    }
+
+    // ---- ArrayFeatureExtractor, Imputer, LabelEncoder, OneHotEncoder --------------------------------------------
+
+    /** X's last axis at the indices Y (int64), in Y's order: [..., len(Y)]. */
+    private static Arr extract(Arr x, Arr y) {
+        if (y == null || !y.integer()) {
+            throw new IllegalArgumentException("ArrayFeatureExtractor: Y must be an int64 tensor of indices");
+        }
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException("ArrayFeatureExtractor: X is a scalar");
+        }
+        int width = (int) x.dims()[x.rank() - 1];
+        int k = y.v().length;
+        for (double i : y.v()) {
+            if (i < 0 || i >= width) {
+                throw new IllegalArgumentException("ArrayFeatureExtractor: index " + (long) i + " of Y is outside the "
+                        + width + " columns of X");
+            }
+        }
+        int rows = width == 0 ? 0 : x.v().length / width;
+        double[] out = new double[rows * k];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < k; j++) {
+                out[r * k + j] = x.v()[r * width + (int) y.v()[j]];
+            }
+        }
+        long[] dims = x.rank() == 1 ? new long[] {1, k} : x.dims().clone(); // a row of features gives one row
+        dims[dims.length - 1] = k;
+        return new Arr(x.type(), dims, out);
+    }
+
+    /**
+     * Imputer: each value equal to replaced_value_float (or int64), or NaN where that is NaN, replaced by the
+     * imputed value of its column (one value for all columns, or one per column).
+     */
+    private record Imputer(double[] imputed, double replaced) {
+        static Imputer of(Node n) {
+            double[] f = floats(n, "imputed_value_floats");
+            long[] i = ints(n, "imputed_value_int64s");
+            if (f.length > 0 == i.length > 0) {
+                throw new IllegalArgumentException("attribute imputed_value_floats or imputed_value_int64s is required"
+                        + " (exactly one)");
+            }
+            double[] imputed = f;
+            double replaced = floatAttr(n, "replaced_value_float", 0);
+            if (i.length > 0) {
+                imputed = new double[i.length];
+                for (int k = 0; k < i.length; k++) {
+                    imputed[k] = i[k];
+                }
+                replaced = intAttr(n, "replaced_value_int64", 0);
+            }
+            return new Imputer(imputed, replaced);
+        }
+
+        Arr run(Arr x) {
+            int width = x.rank() == 0 ? 1 : (int) x.dims()[x.rank() - 1];
+            if (imputed.length != 1 && imputed.length != width) {
+                throw new IllegalArgumentException("Imputer: " + imputed.length + " imputed values for " + width
+                        + " columns");
+            }
+            double[] out = x.v().clone();
+            for (int k = 0; k < out.length; k++) {
+                double v = out[k];
+                if (v == replaced || Double.isNaN(replaced) && Double.isNaN(v)) {
+                    out[k] = imputed[imputed.length == 1 ? 0 : k % width];
+                }
+            }
+            return new Arr(x.type(), x.dims().clone(), out);
+        }
+    }
+
+    /**
+     * LabelEncoder with numbers for keys and values (ai.onnx.ml 2: keys_int64s / keys_floats, values_int64s /
+     * values_floats, default_int64 / default_float; 4: keys_tensor, values_tensor, default_tensor). String keys or
+     * values (opset 1's classes_strings and the *_strings attributes) are refused: the typed path holds numbers.
+     */
+    private record LabelEncoder(java.util.Map<Double, Double> map, double fallback, int type) {
+        static LabelEncoder of(Node n) {
+            for (String s : List.of("classes_strings", "keys_strings", "values_strings", "default_string")) {
+                if (n.attributes().containsKey(s)) {
+                    throw new IllegalArgumentException("attribute " + s + ": string keys or values cannot be held on"
+                            + " the typed path (it holds numbers; int64 and float maps are read)");
+                }
+            }
+            Attribute kt = attribute(n, "keys_tensor", Attribute.TENSOR);
+            Attribute vt = attribute(n, "values_tensor", Attribute.TENSOR);
+            double[] keys;
+            double[] values;
+            int type;
+            double fallback;
+            if (kt != null || vt != null) {
+                if (kt == null || vt == null || kt.t() == null || vt.t() == null) {
+                    throw new IllegalArgumentException("attributes keys_tensor and values_tensor are required together");
+                }
+                if (kt.t().dataType() == 8 /* STRING */|| vt.t().dataType() == 8) {
+                    throw new IllegalArgumentException("attribute keys_tensor/values_tensor: string keys or values"
+                            + " cannot be held on the typed path (it holds numbers)");
+                }
+                keys = values(kt.t());
+                values = values(vt.t());
+                type = vt.t().dataType();
+                Attribute dt = attribute(n, "default_tensor", Attribute.TENSOR);
+                fallback = dt == null || dt.t() == null || dt.t().elementCount() == 0 ? OnnxModel.isFloating(type)
+                        ? -0.0 : -1 : dt.t().value(0);
+            } else {
+                long[] ki = ints(n, "keys_int64s");
+                double[] kf = floats(n, "keys_floats");
+                long[] vi = ints(n, "values_int64s");
+                double[] vf = floats(n, "values_floats");
+                if (ki.length > 0 == kf.length > 0 || vi.length > 0 == vf.length > 0) {
+                    throw new IllegalArgumentException("attributes keys_int64s or keys_floats, and values_int64s or"
+                            + " values_floats, are required (one of each)");
+                }
+                keys = ki.length > 0 ? toDoubles(ki) : kf;
+                values = vi.length > 0 ? toDoubles(vi) : vf;
+                type = vi.length > 0 ? OnnxModel.INT64 : OnnxModel.FLOAT;
+                fallback = vi.length > 0 ? intAttr(n, "default_int64", -1) : floatAttr(n, "default_float", -0.0f);
+            }
+            sameLength("values", values.length, "keys", keys.length);
+            java.util.Map<Double, Double> map = new java.util.HashMap<>();
+            for (int k = 0; k < keys.length; k++) {
+                map.put(Double.isNaN(keys[k]) ? Double.NaN : keys[k] + 0.0, values[k]); // -0.0 and 0.0 one key
+            }
+            return new LabelEncoder(map, fallback, type);
+        }
+
+        private static double[] toDoubles(long[] l) {
+            double[] d = new double[l.length];
+            for (int k = 0; k < l.length; k++) {
+                d[k] = l[k];
+            }
+            return d;
+        }
+
+        private static double[] values(TensorData t) {
+            double[] d = new double[(int) t.elementCount()];
+            for (int k = 0; k < d.length; k++) {
+                d[k] = t.value(k);
+            }
+            return d;
+        }
+
+        Arr run(Arr x) {
+            double[] out = new double[x.v().length];
+            for (int k = 0; k < out.length; k++) {
+                double v = x.v()[k];
+                out[k] = map.getOrDefault(Double.isNaN(v) ? Double.NaN : v + 0.0, fallback);
+            }
+            return new Arr(type, x.dims().clone(), out);
+        }
+    }
+
+    /**
+     * OneHotEncoder with integer categories (cats_int64s): Y has X's shape and one more axis of length C, 1 where X
+     * is category c. zeros = 0 makes a value outside the categories an error. String categories are refused.
+     */
+    private record OneHot(double[] cats, boolean zeros) {
+        static OneHot of(Node n) {
+            if (n.attributes().containsKey("cats_strings")) {
+                throw new IllegalArgumentException("attribute cats_strings: string categories cannot be held on the"
+                        + " typed path (it holds numbers; cats_int64s is read)");
+            }
+            long[] c = ints(n, "cats_int64s");
+            if (c.length == 0) {
+                throw new IllegalArgumentException("attribute cats_int64s is required (the categories)");
+            }
+            return new OneHot(LabelEncoder.toDoubles(c), intAttr(n, "zeros", 1) != 0);
+        }
+
+        Arr run(Arr x) {
+            int c = cats.length;
+            budget("OneHotEncoder", x.v().length, c);
+            java.util.Map<Double, Integer> at = new java.util.HashMap<>();
+            for (int k = c - 1; k >= 0; k--) {
+                at.put(cats[k], k);
+            }
+            double[] out = new double[x.v().length * c];
+            for (int k = 0; k < x.v().length; k++) {
+                double v = x.v()[k];
+                Integer i = at.get(x.integer() ? v : Math.rint(v) == v ? v : Double.NaN);
+                if (i != null) {
+                    out[k * c + i] = 1;
+                } else if (!zeros) {
+                    throw new IllegalArgumentException("OneHotEncoder: value " + v + " is not among cats_int64s"
+                            + " (zeros = 0)");
+                }
+            }
+            long[] dims = java.util.Arrays.copyOf(x.dims(), x.rank() + 1);
+            dims[x.rank()] = c;
+            return new Arr(OnnxModel.FLOAT, dims, out);
+        }
     }
 }

@@ -156,6 +156,19 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         return source;
     }
 
+    /**
+     * The class labels of an ONNX-ML classifier head whose scores (or ZipMap of them) this program outputs, as text
+     * ({@code classlabels_strings}, or the integer labels written out); null when the output is not such scores.
+     * {@code ModelLoader} makes them the model's class names.
+     */
+    public List<String> classLabels() {
+        try {
+            return OnnxMl.classLabels(source.graph(), program.outputNames().get(0));
+        } catch (IllegalArgumentException e) {
+            return null; // labels the import did not read (the check at import names any that are malformed)
+        }
+    }
+
     @Override
     public String type() {
         return TYPE;

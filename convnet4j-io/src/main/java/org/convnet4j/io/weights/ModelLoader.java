@@ -112,6 +112,11 @@ public final class ModelLoader {
                 org.convnet4j.io.onnx.OnnxProgramLayer layer = (org.convnet4j.io.onnx.OnnxProgramLayer)
                         ((org.convnet4j.nn.Sequential) model).layers().get(0);
                 typed = layer.program().typedNodeCount() + " nodes on the typed path (" + e.getMessage() + ")";
+                // an ONNX-ML classifier head's labels (classlabels_strings or its integers) name the output's columns
+                List<String> labels = layer.classLabels();
+                if (labels != null && model.outputShape().rank() == 1 && model.outputShape().dim(0) == labels.size()) {
+                    model.setClassNames(labels);
+                }
             }
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());

@@ -26,8 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OnnxMlTest {
     private static final String DIR = "/fixtures/onnx_ml_sklearn/";
+    /** Cases with scikit-learn's outputs as a reference (label.pb and/or scores.pb) and ONNX Runtime's (ort.json). */
     private static final List<String> CASES = List.of("svc_linear", "svc_poly", "svc_rbf", "svc_sigmoid",
-            "svc_rbf_scores", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc");
+            "svc_rbf_scores", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc", "svr_rbf",
+            "linear_regression", "forest_regressor", "gradient_boosting", "imputer_extractor", "binarizer", "one_hot",
+            "label_encoder", "string_labels");
+    /**
+     * Hand-made trees (the branch modes other than BRANCH_LEQ, NaN routing, base_values, MIN/MAX/AVERAGE/SUM,
+     * ai.onnx.ml 5's TreeEnsemble with BRANCH_MEMBER): ONNX Runtime's outputs are the reference.
+     */
+    private static final List<String> RUNTIME_ONLY = List.of("trees_classifier", "trees_sum", "trees_average",
+            "trees_min", "trees_max", "trees_v5");
 
     @TempDir
     Path tmp;
@@ -36,21 +45,28 @@ class OnnxMlTest {
         Path out = tmp.resolve(name.replace('/', '_'));
         try (InputStream in = OnnxMlTest.class.getResourceAsStream(DIR + name)) {
             assertTrue(in != null, "missing test resource " + DIR + name);
-            Files.copy(in, out);
+            Files.copy(in, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         return out;
     }
 
+    private boolean hasResource(String name) {
+        return OnnxMlTest.class.getResource(DIR + name) != null;
+    }
+
     @TestFactory
-    List<DynamicTest> sklearnShapedHeadsGiveScikitLearnsLabelsAndProbabilities() {
+    List<DynamicTest> sklearnShapedHeadsGiveScikitLearnsAndOnnxRuntimesOutputs() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String c : CASES) {
+            tests.add(DynamicTest.dynamicTest(c, () -> runCase(c)));
+        }
+        for (String c : RUNTIME_ONLY) {
             tests.add(DynamicTest.dynamicTest(c, () -> runCase(c)));
         }
         return tests;
     }
 
-    private void runCase(String name) throws IOException {
+    private void runCase(String name) throws Exception {
         Path file = resource(name + "/model.onnx");
         OnnxModel.Model m = OnnxReader.readModel(file);
         // the float layers do not take ONNX-ML operators: one line saying where they run
@@ -58,15 +74,40 @@ class OnnxMlTest {
                 () -> OnnxImporter.importModel(m, file.toString()));
         assertTrue(e.getMessage().contains("runs on the typed path only"), e.getMessage());
         OnnxProgram p = OnnxImporter.importProgram(m, file.toString());
-        TensorData x = OnnxReader.readTensor(resource(name + "/input_0.pb"));
-        TensorData wantLabel = OnnxReader.readTensor(resource(name + "/label.pb"));
-        TensorData wantScores = OnnxReader.readTensor(resource(name + "/scores.pb"));
+        Path input = resource(name + "/input_0.pb");
+        TensorData x = OnnxReader.readTensor(input);
         List<TensorData> out = p.run(List.of(x));
-        assertEquals(2, out.size(), name);
-        TensorData label = out.get(0);
-        TensorData scores = out.get(1);
-        assertEquals(OnnxModel.INT64, label.dataType(), name);
-        assertArrayEquals(wantLabel.longs(), label.longs(), name + ": labels");
+        String report = name + ":";
+        if (hasResource(name + "/label.pb") || hasResource(name + "/scores.pb")) {
+            report += compareWithScikitLearn(name, out);
+        } else {
+            assertTrue(RUNTIME_ONLY.contains(name), name + ": no scikit-learn reference");
+        }
+        // ONNX Runtime's outputs, kept with the fixture by the generator: every output compared
+        report += " ONNX Runtime (kept)" + OnnxRuntimeOutputs.compare(name, out,
+                OnnxRuntimeOutputs.parse(Files.readString(resource(name + "/ort.json"))));
+        // and with -Dconvnet4j.onnxruntime=DIR (CI gives it), ONNX Runtime run now on the same file and rows
+        List<OnnxRuntimeOutputs.Output> live = OnnxRuntimeOutputs.run(file, x, tmp);
+        if (live != null) {
+            report += " ONNX Runtime (run now)" + OnnxRuntimeOutputs.compare(name, out, live);
+        }
+        System.out.println(report);
+    }
+
+    /** Labels (label.pb) equal, and the scores (scores.pb) within 1e-4; a description of the largest difference. */
+    private String compareWithScikitLearn(String name, List<TensorData> out) throws IOException {
+        boolean labelled = hasResource(name + "/label.pb");
+        assertEquals(labelled ? 2 : 1, out.size(), name);
+        String report = "";
+        if (labelled) {
+            TensorData wantLabel = OnnxReader.readTensor(resource(name + "/label.pb"));
+            TensorData label = out.get(0);
+            assertEquals(OnnxModel.INT64, label.dataType(), name);
+            assertArrayEquals(wantLabel.longs(), label.longs(), name + ": labels");
+            report += " " + label.longs().length + " labels equal";
+        }
+        TensorData wantScores = OnnxReader.readTensor(resource(name + "/scores.pb"));
+        TensorData scores = out.get(labelled ? 1 : 0);
         assertArrayEquals(wantScores.dims(), scores.dims(), name + ": scores' shape");
         double worst = 0;
         int spread = 0;
@@ -77,8 +118,10 @@ class OnnxMlTest {
             assertEquals(w, g, 1e-4 * Math.max(1, Math.abs(w)), name + ": score " + i);
             spread += w > 0.02 && w < 0.98 ? 1 : 0;
         }
-        assertTrue(spread > 0, name + ": some scores are neither near 0 nor near 1");
-        System.out.printf("%s: %d labels equal, largest score difference %.2e%n", name, label.longs().length, worst);
+        if (labelled) { // a classifier's probabilities or scores: not all saturated
+            assertTrue(spread > 0, name + ": some values are neither near 0 nor near 1");
+        }
+        return report + String.format(" scikit-learn's %d values within %.2e", wantScores.elementCount(), worst);
     }
 
     @Test
@@ -88,6 +131,7 @@ class OnnxMlTest {
             {"bad_forest_post_transform", "TreeEnsembleClassifier", "attribute post_transform is 'SQUASH'"},
             {"bad_forest_class_weights_length", "TreeEnsembleClassifier", "attribute class_weights has"},
             {"bad_linear_coefficients_length", "LinearClassifier", "attribute coefficients has 17 values"},
+            {"bad_string_label_read", "LinearClassifier", "string labels cannot be held on the typed path"},
         };
         for (String[] c : cases) {
             Path file = resource(c[0] + "/model.onnx");
@@ -100,6 +144,38 @@ class OnnxMlTest {
             assertTrue(msg.contains(c[2]), msg);
             assertFalse(msg.contains("\n"), msg);
         }
+    }
+
+    /**
+     * A head fitted on string class names (classlabels_strings) read as a model: its class names are the labels, in
+     * the order of the columns ONNX Runtime's ZipMap keys them by, and its output is ONNX Runtime's probabilities.
+     */
+    @Test
+    void stringClassLabelsBecomeTheModelsClassNames() throws Exception {
+        Path file = resource("string_labels/model.onnx");
+        org.convnet4j.model.SavedModel saved = org.convnet4j.io.weights.ModelLoader.load(file);
+        List<OnnxRuntimeOutputs.Output> ort = OnnxRuntimeOutputs.parse(
+                Files.readString(resource("string_labels/ort.json")));
+        assertEquals(List.of("bird", "cat", "dog"), ort.get(0).keys()); // as scikit-learn sorts them
+        assertEquals(ort.get(0).keys(), saved.model().classNames());
+        TensorData x = OnnxReader.readTensor(resource("string_labels/input_0.pb"));
+        org.convnet4j.tensor.Tensor in = org.convnet4j.tensor.Tensor.of(x.floats(), (int) x.dims()[0],
+                (int) x.dims()[1]);
+        float[] p = saved.model().predict(in).data();
+        double[] want = ort.get(0).values();
+        assertEquals(want.length, p.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], p[i], 1e-5, "probability " + i);
+        }
+        // integer labels are written out the same way
+        Path forest = resource("forest/model.onnx");
+        OnnxModel.Model m = OnnxReader.readModel(forest);
+        OnnxModel.Graph g = m.graph();
+        OnnxModel.Graph probabilitiesOnly = new OnnxModel.Graph(g.name(), g.nodes(), g.initializers(), g.inputs(),
+                g.outputs().stream().filter(o -> !o.name().equals("output_label")).toList(), g.valueInfo());
+        OnnxProgramLayer layer = new OnnxProgramLayer(new OnnxModel.Model(m.irVersion(), m.opsets(), m.producerName(),
+                m.producerVersion(), probabilitiesOnly), forest.toString());
+        assertEquals(List.of("0", "1", "2"), layer.classLabels());
     }
 
     @Test

@@ -1,0 +1,145 @@
+package org.convnet4j.bench;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.benchmark.Timing;
+import org.convnet4j.nn.Model;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.zoo.ModelZoo;
+
+/**
+ * One JVM start of the bench's model workload, measured so that starts can be compared: the same warm-up as
+ * {@code convnet4j bench} (3 calls, 1 s, then until the JIT is idle, at most 30 s), then {@code ROUNDS} blocks of
+ * {@code CALLS} predicts, each with its wall time, the process's CPU time and every live thread's CPU time (by
+ * thread name: the caller, the GEMM pool's workers, the JIT compilers, GC), all per image. Run it about ten times,
+ * each with its own compilation log, and compare the fast starts with the slow ones: CPU per image that differs
+ * means the code differs (a JIT decision); equal CPU with different wall means waiting (hand-offs, placement).
+ *
+ * <pre>for i in $(seq 10); do java --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:MaxNewSize=256m -Xss4m \
+ *     -Dconvnet4j.jit.directives=true -XX:+PrintCompilation -cp convnet4j-bench/target/benchmarks.jar \
+ *     org.convnet4j.bench.StartSpread googlenet 1 7 20 &gt; jit-$i.log 2&gt; spread-$i.txt; done</pre>
+ *
+ * <p>Its own lines go to standard error so that the compilation log on standard output stays apart; the last line
+ * starts with {@code SUMMARY}.
+ */
+public final class StartSpread {
+    private StartSpread() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length < 4) {
+            System.err.println("usage: StartSpread MODEL BATCH ROUNDS CALLS_PER_ROUND");
+            System.exit(2);
+        }
+        KernelProvider.installJitDirectives();
+        String name = args[0];
+        int batch = Integer.parseInt(args[1]);
+        int rounds = Integer.parseInt(args[2]);
+        int calls = Integer.parseInt(args[3]);
+        Model net = ModelZoo.build(name, null, name.startsWith("lenet") ? 10 : 1000);
+        net.initialize(0);
+        Tensor x = Tensor.randn(new Random(0), 1f, batch, 3, 224, 224);
+        long startMs = ManagementFactory.getRuntimeMXBean().getUptime();
+        Timing.Result warm = new Timing(3, 0, 1.0, 1, 30).measure(() -> net.predict(x));
+        System.err.printf(Locale.ROOT, "%6d ms  warm-up done: %d calls, JIT settled %b, %.1f ms/call after; load %s%n",
+                ManagementFactory.getRuntimeMXBean().getUptime(), warm.warmupCalls(), warm.jitSettled(),
+                warm.median() * 1e3, FlagAB.load());
+        Map<Long, String> names = new java.util.HashMap<>();
+        double[] wall = new double[rounds];
+        double[] cpu = new double[rounds];
+        Map<String, double[]> perThread = new LinkedHashMap<>();
+        long h0all = KernelProvider.handOffs();
+        long jitTotal = 0;
+        for (int r = 0; r < rounds; r++) {
+            Map<Long, Long> before = threadCpu(names);
+            long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            long c0 = FlagAB.cpuNanos();
+            long t0 = System.nanoTime();
+            for (int s = 0; s < calls; s++) {
+                net.predict(x);
+            }
+            double images = (double) calls * batch;
+            wall[r] = (System.nanoTime() - t0) / 1e6 / images;
+            cpu[r] = (FlagAB.cpuNanos() - c0) / 1e6 / images;
+            Map<Long, Long> after = threadCpu(names);
+            long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
+            jitTotal += jitMs;
+            Map<String, Double> byName = new LinkedHashMap<>();
+            for (Map.Entry<Long, Long> e : after.entrySet()) {
+                long b = before.getOrDefault(e.getKey(), 0L);
+                double ms = (e.getValue() - b) / 1e6 / images;
+                if (ms > 0.05) {
+                    byName.merge(group(names.get(e.getKey())), ms, Double::sum);
+                }
+            }
+            StringBuilder line = new StringBuilder();
+            for (Map.Entry<String, Double> e : byName.entrySet()) {
+                perThread.computeIfAbsent(e.getKey(), k -> new double[rounds])[r] = e.getValue();
+                line.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(), e.getValue()));
+            }
+            System.err.printf(Locale.ROOT, "%6d ms  round %d: wall %.2f ms/img (%.2f img/s), process CPU %.2f ms/img;"
+                    + " JIT compiling %d ms; threads' CPU ms/img:%s%n", ManagementFactory.getRuntimeMXBean().getUptime(),
+                    r, wall[r], 1e3 / wall[r], cpu[r], jitMs, line);
+        }
+        double handOffs = (double) (KernelProvider.handOffs() - h0all) / (rounds * calls);
+        StringBuilder threads = new StringBuilder();
+        for (Map.Entry<String, double[]> e : perThread.entrySet()) {
+            threads.append(String.format(Locale.ROOT, " %s=%.2f", e.getKey(), FlagAB.median(e.getValue())));
+        }
+        System.err.printf(Locale.ROOT, "SUMMARY %s b%d: %.2f img/s, wall %.2f ms/img, CPU %.2f ms/img, hand-offs %.1f"
+                + " per call, JIT compiling %d ms in the rounds, warm-up %d calls from %d ms, settled %b; median thread CPU ms/img:%s; load %s%n", name,
+                batch, 1e3 / FlagAB.median(wall), FlagAB.median(wall), FlagAB.median(cpu), handOffs,
+                jitTotal, warm.warmupCalls(), startMs, warm.jitSettled(), threads, FlagAB.load());
+    }
+
+    /**
+     * CPU nanoseconds of every thread of this process by thread id, from /proc/self/task (so the JIT compilers and
+     * GC threads, which ThreadMXBean does not list, count too), with the thread's name from its comm file.
+     */
+    private static Map<Long, Long> threadCpu(Map<Long, String> names) {
+        Map<Long, Long> m = new LinkedHashMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return m;
+        }
+        double nanosPerTick = 1e9 / 100; // USER_HZ on Linux
+        for (java.io.File task : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+                long tid = Long.parseLong(task.getName());
+                m.put(tid, (long) (ticks * nanosPerTick));
+                names.computeIfAbsent(tid, k -> {
+                    try {
+                        return java.nio.file.Files.readString(task.toPath().resolve("comm")).trim();
+                    } catch (java.io.IOException e) {
+                        return "?" + k;
+                    }
+                });
+            } catch (java.io.IOException | RuntimeException e) {
+                // the thread ended between the listing and the read
+            }
+        }
+        return m;
+    }
+
+    /** Thread names grouped: compiler threads and GC threads each summed under one name. */
+    private static String group(String n) {
+        if (n.startsWith("C2 Compiler")) {
+            return "C2";
+        }
+        if (n.startsWith("C1 Compiler")) {
+            return "C1";
+        }
+        if (n.startsWith("GC Thread") || n.startsWith("VM Thread")) {
+            return "GC/VM";
+        }
+        return n.replace(' ', '_');
+    }
+
+}

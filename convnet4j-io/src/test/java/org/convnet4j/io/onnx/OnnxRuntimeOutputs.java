@@ -1,0 +1,118 @@
+package org.convnet4j.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ONNX Runtime's outputs of a model as tools/fixtures/onnx_ort_eval.js writes them (every graph output, in the graph's
+ * order; a ZipMap output as its keys and the [N, C] values of its maps), and their comparison with ours output by
+ * output: the same shape, integers equal, floats within 1e-4 (relative beyond 1: ONNX Runtime computes in float32).
+ */
+final class OnnxRuntimeOutputs {
+    /** One output: ONNX Runtime's type name ("float32", "int64", "seq(map)", ...), shape and values. */
+    record Output(String name, String type, long[] dims, double[] values, List<String> keys) {
+    }
+
+    private OnnxRuntimeOutputs() {
+    }
+
+    static List<Output> parse(String json) {
+        List<Output> out = new ArrayList<>();
+        for (JsonElement e : JsonParser.parseString(json).getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            JsonArray d = o.getAsJsonArray("dims");
+            long[] dims = new long[d.size()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = d.get(i).getAsLong();
+            }
+            JsonArray v = o.getAsJsonArray("data");
+            double[] values = new double[v.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = v.get(i).isJsonNull() ? Double.NaN : v.get(i).getAsDouble();
+            }
+            List<String> keys = null;
+            if (o.has("keys")) {
+                keys = new ArrayList<>();
+                for (JsonElement k : o.getAsJsonArray("keys")) {
+                    keys.add(k.getAsString());
+                }
+            }
+            out.add(new Output(o.get("name").getAsString(), o.get("type").getAsString(), dims, values, keys));
+        }
+        return out;
+    }
+
+    /** Asserts that ours equal ONNX Runtime's, output by output; describes the comparison. */
+    static String compare(String name, List<TensorData> ours, List<Output> runtime) {
+        assertEquals(runtime.size(), ours.size(), name + ": the number of outputs");
+        double worst = 0;
+        long values = 0;
+        for (int k = 0; k < runtime.size(); k++) {
+            Output want = runtime.get(k);
+            TensorData got = ours.get(k);
+            String what = name + ", output " + k + " '" + want.name() + "' (" + want.type() + ")";
+            assertArrayEquals(want.dims(), got.dims(), what + ": shape");
+            if (want.keys() != null) {
+                assertEquals(want.keys().size(), want.dims()[want.dims().length - 1], what + ": one key per column");
+            }
+            boolean integer = want.type().startsWith("int") || want.type().startsWith("uint");
+            assertEquals(integer, got.isInteger(), what + ": integer type");
+            for (int i = 0; i < want.values().length; i++) {
+                double w = want.values()[i];
+                double g = got.value(i);
+                if (integer) {
+                    assertEquals(w, g, 0, what + ", value " + i);
+                } else {
+                    worst = Math.max(worst, Math.abs(w - g));
+                    assertEquals(w, g, 1e-4 * Math.max(1, Math.abs(w)), what + ", value " + i);
+                }
+            }
+            values += want.values().length;
+        }
+        return String.format(" %d outputs, %d values, largest difference %.2e", runtime.size(), values, worst);
+    }
+
+    /**
+     * ONNX Runtime run now on {@code file} and {@code x} (float32), with {@code -Dconvnet4j.onnxruntime=DIR} (a folder
+     * where tools/onnx-runtime-install.sh put onnxruntime-node; .ci/run gives it); null without it.
+     */
+    static List<Output> run(Path file, TensorData x, Path tmp) throws IOException, InterruptedException {
+        String ort = System.getProperty("convnet4j.onnxruntime");
+        if (ort == null) {
+            return null;
+        }
+        Path in = Files.createTempFile(tmp, "ort-x", ".f32");
+        Path out = Files.createTempFile(tmp, "ort-y", ".json");
+        int n = (int) x.elementCount();
+        ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            b.putFloat((float) x.value(i));
+        }
+        Files.write(in, b.array());
+        StringBuilder dims = new StringBuilder();
+        for (int k = 0; k < x.dims().length; k++) {
+            dims.append(k == 0 ? "" : ",").append(x.dims()[k]);
+        }
+        // tests run in the module's folder; a relative DIR is taken from the repository root
+        ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
+                file.toString(), in.toString(), dims.toString(), out.toString()).redirectErrorStream(true);
+        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
+        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
+        return parse(Files.readString(out));
+    }
+}
