@@ -90,7 +90,7 @@ public final class SparkTrainingRun {
          * The folder this checkpoint was written to by a run's checkpoint directory ({@code --checkpoint-dir}: the file
          * is its {@code last.c4j} or an {@code epoch-NNN.c4j}, and holds the Spark settings only those checkpoints
          * carry), as a URI to write the next checkpoints to: the local folder of a local file, else the Hadoop parent
-         * of {@link #origin}. Empty for any other file (a run's {@code --out} or its {@code .last.c4j}).
+         * of {@link #origin()}. Empty for any other file (a run's {@code --out} or its {@code .last.c4j}).
          */
         public Optional<String> checkpointFolder() {
             String name = new org.apache.hadoop.fs.Path(origin).getName();
