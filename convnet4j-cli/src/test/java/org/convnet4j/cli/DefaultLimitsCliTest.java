@@ -138,7 +138,9 @@ class DefaultLimitsCliTest {
         Path png = dir.resolve("x.png");
         org.convnet4j.image.Images.write(org.convnet4j.tensor.Tensor.zeros(3, 16, 16), png);
         refusedCheaply(new String[] {"predict", "--model", onnx.toString(), png.toString()}, onnx.toString(),
-                "a forward pass of one picture [3, 16, 1048576] needs up to 4.4 GB", "--max-model-memory");
+                // the figure itself depends on how the importer groups the graph's nodes (the GELU chain in this file
+                // became one layer on 2026-12-05: 4.4 GB to 3.3 GB); the form of the line is what this test is about
+                "a forward pass of one picture [3, 16, 1048576] needs up to ", " GB", "--max-model-memory");
         Path seed = Files.copy(Path.of(DefaultLimitsCliTest.class.getResource("/hostile/tinymix_op17.onnx")
                 .toURI()), dir.resolve("tinymix.onnx"));
         CliRun ok = CliRun.of("predict", "--model", seed.toString(), png.toString());
