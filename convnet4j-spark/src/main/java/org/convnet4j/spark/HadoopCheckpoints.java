@@ -25,6 +25,11 @@ import org.convnet4j.util.AtomicFiles;
  * {@code epoch-NNN.c4j}) in a directory on any Hadoop file system, in the layout of {@code TrainingCheckpoints}.
  */
 final class HadoopCheckpoints implements TrainingListener {
+    /**
+     * The key of the Spark settings in the description of every checkpoint written here (and of no other model file):
+     * how {@code --resume} knows a file of a checkpoint directory.
+     */
+    static final String SPARK_KEY = "spark";
     private final SparkSession spark;
     private final String checkpointDir;
     private final Preprocessing preprocessing;
@@ -52,7 +57,7 @@ final class HadoopCheckpoints implements TrainingListener {
         JsonObject s = new JsonObject();
         s.addProperty("local_steps", localSteps);
         s.addProperty("partitions", partitions);
-        d.add("spark", s);
+        d.add(SPARK_KEY, s);
         Checkpoint c = TrainingCheckpoints.capture(ctx, Json.toCompact(d));
         try {
             save(checkpointDir, epoch, c, spark.sparkContext().hadoopConfiguration(), UnaryOperator.identity());

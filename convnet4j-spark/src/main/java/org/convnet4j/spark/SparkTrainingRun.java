@@ -87,6 +87,34 @@ public final class SparkTrainingRun {
         }
 
         /**
+         * The folder this checkpoint was written to by a run's checkpoint directory ({@code --checkpoint-dir}: the file
+         * is its {@code last.c4j} or an {@code epoch-NNN.c4j}, and holds the Spark settings only those checkpoints
+         * carry), as a URI to write the next checkpoints to: the local folder of a local file, else the Hadoop parent
+         * of {@link #origin()}. Empty for any other file (a run's {@code --out} or its {@code .last.c4j}).
+         */
+        public Optional<String> checkpointFolder() {
+            String name = new org.apache.hadoop.fs.Path(origin).getName();
+            if (!name.matches("last\\.c4j|epoch-[0-9]{3,}\\.c4j")) {
+                return Optional.empty();
+            }
+            JsonObject d;
+            try {
+                d = Json.parseObject(checkpoint.description(), "description");
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+            if (!d.has(HadoopCheckpoints.SPARK_KEY)) {
+                return Optional.empty();
+            }
+            if (!origin.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && Files.isRegularFile(Path.of(origin))) {
+                String folder = Path.of(origin).toAbsolutePath().getParent().toUri().toString(); // file:///.../ckpt/
+                return Optional.of(new org.apache.hadoop.fs.Path(folder.endsWith("/") ? folder.substring(0,
+                        folder.length() - 1) : folder).toString());
+            }
+            return Optional.of(new org.apache.hadoop.fs.Path(origin).getParent().toString());
+        }
+
+        /**
          * The settings to continue from: the saved run's (its {@code out} included), or the defaults when the file
          * holds none (then the caller must at least set the model and the data).
          */
@@ -123,12 +151,23 @@ public final class SparkTrainingRun {
         return started == null ? e.getMessage() : started.divergenceMessage(e);
     }
 
-    /** Continues the run saved in {@code r} (with this run's settings). */
+    /**
+     * Continues the run saved in {@code r} (with this run's settings). When {@code r} is a file of a checkpoint
+     * directory ({@link Resumable#checkpointFolder}) and no {@link #checkpointDir} is set, the run keeps writing its
+     * checkpoints to that folder, as the interrupted run did (set a checkpoint directory to write them elsewhere).
+     */
     public SparkTrainingRun resume(Resumable r) {
         this.resumed = r.checkpoint();
         this.resumedFrom = r.origin();
+        if (checkpointDir == null) {
+            checkpointDir = r.checkpointFolder().orElse(null);
+            checkpointsContinued = checkpointDir != null;
+        }
         return this;
     }
+
+    /** Whether the checkpoints continue in the folder of the resumed checkpoint (none was set). */
+    private boolean checkpointsContinued;
 
     /** Data shards; 0 (the default): Spark's default parallelism (the task slots). */
     public SparkTrainingRun partitions(int n) {
@@ -157,7 +196,13 @@ public final class SparkTrainingRun {
     /** Also writes {@code last.c4j} and {@code epoch-NNN.c4j} to this Hadoop directory after every epoch. */
     public SparkTrainingRun checkpointDir(String uri) {
         this.checkpointDir = uri;
+        this.checkpointsContinued = false;
         return this;
+    }
+
+    /** The directory the checkpoints go to (set, or the resumed checkpoint's folder), or null for none. */
+    public String checkpointDir() {
+        return checkpointDir;
     }
 
     /**
@@ -337,6 +382,10 @@ public final class SparkTrainingRun {
                 split.train().size(), split.validation() == null ? "no" : Integer.toString(split.validation().size()),
                 prep.outputShape(), pictures.numClasses(), settings.optimizer(), settings.lr(), settings.batch(),
                 settings.seed()));
+        if (checkpointsContinued) {
+            messages.accept("checkpoints continue in " + checkpointDir + " (the folder of the resumed checkpoint; give"
+                    + " --checkpoint-dir to write them elsewhere)");
+        }
         TrainingRun.Result r;
         try {
             r = run.run();

@@ -265,6 +265,9 @@ abstract class RemoteFileSystemTests {
                 "--out", resumed.toString());
         assertEquals("0", r[0], r[1] + r[2]);
         assertTrue(r[1].contains("epoch 2/2") && !r[1].contains("epoch 1/2"), r[1]);
+        // a --checkpoint-dir file resumed without --checkpoint-dir: the run keeps checkpointing in its folder there
+        assertTrue(r[1].contains("checkpoints continue in " + ckpt + " (the folder of the resumed checkpoint;"), r[1]);
+        assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "last.c4j"), listNames(ckpt));
         assertTrue(largestDifference(Checkpoint.load(dir.resolve("remote-run/m.last.c4j")),
                 Checkpoint.load(dir.resolve("resumed/m.last.c4j"))) <= 1e-5);
     }

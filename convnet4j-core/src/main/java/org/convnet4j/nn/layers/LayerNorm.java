@@ -26,6 +26,14 @@ public final class LayerNorm extends UnaryLayer {
     private Tensor xhat;
     private float[] rstd;
 
+    /**
+     * Row passes on the kernels ({@code Kernels.sumWide}, {@code sumSquaredDeviations}, {@code layerNormRow},
+     * {@code layerNormBackwardRow}) instead of the scalar double loops: {@code -Dconvnet4j.layernorm.vector=true}.
+     * Off by default: on ConvNeXt-Tiny (one thread, 2026-12-05, docs/ONNX.md) the LayerNorm layers took about 5 ms
+     * less per pass, but the Dense layers in the same JVM about 60-120 ms more (repeated A/B, cause not found).
+     */
+    static volatile boolean vectorRows = Boolean.getBoolean("convnet4j.layernorm.vector");
+
     public LayerNorm(int axes, double eps) {
         if (axes < 1 || !(eps > 0)) {
             throw new IllegalArgumentException("LayerNorm: need axes >= 1 and eps > 0, got " + axes + ", " + eps);
@@ -89,16 +97,40 @@ public final class LayerNorm extends UnaryLayer {
         float[] yd = y.data();
         float[] hd = xh.data();
         float[] rs = new float[rows];
-        Kernels k = KernelProvider.get();
-        for (int r = 0; r < rows; r++) {
-            int o = r * d;
-            // two-pass statistics as batch norm's (float blocks of at most Kernels.WIDE_BLOCK added in double),
-            // then the row's normalise-scale-shift pass: all three vectorised by the kernels
-            float m = (float) (k.sumWide(d, xd, o) / d);
-            double sq = k.sumSquaredDeviations(d, xd, o, m);
-            float inv = (float) (1 / Math.sqrt(sq / d + eps));
-            rs[r] = inv;
-            k.layerNormRow(d, xd, o, m, inv, g, b, hd, o, yd, o);
+        if (vectorRows) {
+            Kernels k = KernelProvider.get();
+            for (int r = 0; r < rows; r++) {
+                int o = r * d;
+                // two-pass statistics as batch norm's (float blocks of at most Kernels.WIDE_BLOCK added in double),
+                // then the row's normalise-scale-shift pass: all three vectorised by the kernels
+                float m = (float) (k.sumWide(d, xd, o) / d);
+                double sq = k.sumSquaredDeviations(d, xd, o, m);
+                float inv = (float) (1 / Math.sqrt(sq / d + eps));
+                rs[r] = inv;
+                k.layerNormRow(d, xd, o, m, inv, g, b, hd, o, yd, o);
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int o = r * d;
+                double sum = 0;
+                for (int i = 0; i < d; i++) {
+                    sum += xd[o + i];
+                }
+                double mean = sum / d;
+                double sq = 0;
+                for (int i = 0; i < d; i++) {
+                    double c = xd[o + i] - mean;
+                    sq += c * c;
+                }
+                float inv = (float) (1 / Math.sqrt(sq / d + eps));
+                float m = (float) mean;
+                rs[r] = inv;
+                for (int i = 0; i < d; i++) {
+                    float h = (xd[o + i] - m) * inv;
+                    hd[o + i] = h;
+                    yd[o + i] = h * g[i] + b[i];
+                }
+            }
         }
         xhat = GradMode.keep(xh);
         rstd = GradMode.keep(rs);
@@ -117,9 +149,30 @@ public final class LayerNorm extends UnaryLayer {
         float[] db = beta.grad().data();
         Tensor dx = Tensor.zeros(xh.shape());
         float[] dxd = dx.data();
-        Kernels k = KernelProvider.get();
+        if (vectorRows) {
+            Kernels k = KernelProvider.get();
+            for (int r = 0; r < rows; r++) {
+                k.layerNormBackwardRow(d, gy, r * d, g, h, r * d, rstd[r], dg, db, dxd, r * d);
+            }
+            return dx;
+        }
         for (int r = 0; r < rows; r++) {
-            k.layerNormBackwardRow(d, gy, r * d, g, h, r * d, rstd[r], dg, db, dxd, r * d);
+            int o = r * d;
+            double s1 = 0;
+            double s2 = 0;
+            for (int i = 0; i < d; i++) {
+                float gh = gy[o + i] * g[i];
+                s1 += gh;
+                s2 += gh * h[o + i];
+                dg[i] += gy[o + i] * h[o + i];
+                db[i] += gy[o + i];
+            }
+            float m1 = (float) (s1 / d);
+            float m2 = (float) (s2 / d);
+            float inv = rstd[r];
+            for (int i = 0; i < d; i++) {
+                dxd[o + i] = inv * (gy[o + i] * g[i] - m1 - h[o + i] * m2);
+            }
         }
         return dx;
     }

@@ -41,6 +41,25 @@ final class Activations {
         int scale = (Float.floatToRawIntBits(z) - ROUND_BITS + 127) << 23;
         float r = Math.fma(n, -LN2_HI, t);
         r = Math.fma(n, -LN2_LO, r);
+        return expReduced(r, scale);
+    }
+
+    /**
+     * e^(t + tl) for a correction tl of the order of t's last bit: as {@link #exp}, with tl added to the reduced
+     * argument, so that an argument known to more than float precision (GELU's -x^2/2, about -70 at x = -12, where
+     * one rounding of the sum would cost 4e-6 relative) keeps its low part.
+     */
+    static float exp(float t, float tl) {
+        t = Math.min(Math.max(t, LO), HI);
+        float z = Math.fma(t, LOG2E, ROUND);
+        float n = z - ROUND;
+        int scale = (Float.floatToRawIntBits(z) - ROUND_BITS + 127) << 23;
+        float r = Math.fma(n, -LN2_HI, t);
+        r = Math.fma(n, -LN2_LO, r);
+        return expReduced(r + tl, scale);
+    }
+
+    private static float expReduced(float r, int scale) {
         float p = Math.fma(P5, r, P4);
         p = Math.fma(p, r, P3);
         p = Math.fma(p, r, P2);
@@ -49,6 +68,45 @@ final class Activations {
         p = Math.fma(p, r * r, r);
         p = p + 1f;
         return p * Float.intBitsToFloat(scale);
+    }
+
+    /** 1 / sqrt 2, and erfc's coefficients (Numerical Recipes' erfcc, Chebyshev fit; fractional error below 1.2e-7). */
+    static final float INV_SQRT2 = 0.70710678118654752f;
+    /** GELU's erfc is taken at x clamped to [-16, 16]: beyond, the result is x, or a negative value below 1e-37. */
+    static final float GELU_CLAMP = 16f;
+    static final float[] ERFC = {-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f, 0.27886807f,
+        -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f};
+
+    /**
+     * GELU {@code 0.5 x (1 + erf(x / sqrt 2))} through erfc of {@code a = |x| / sqrt 2}, which has no cancellation on
+     * either side: {@code erfc(a) = t e^(-a^2 + P(t))} with {@code t = 1 / (1 + a / 2)} and P of degree 9 (Horner, fused
+     * multiply-adds), the exponent's -x^2/2 carried in two parts ({@link #exp(float, float)}); then {@code 0.5 x erfc(a)} for x below 0 and {@code x - 0.5 x erfc(a)} (one fused
+     * multiply-add) otherwise, with x clamped to [-16, 16] inside erfc (and in the first product). +infinity
+     * stays +infinity, NaN stays the same NaN.
+     */
+    static float gelu(float x) {
+        if (x != x) {
+            return x;
+        }
+        float xc = Math.min(Math.max(x, -GELU_CLAMP), GELU_CLAMP);
+        float a = Math.abs(xc) * INV_SQRT2;
+        float t = 1f / Math.fma(a, 0.5f, 1f);
+        float p = Math.fma(ERFC[9], t, ERFC[8]);
+        for (int k = 7; k >= 0; k--) {
+            p = Math.fma(p, t, ERFC[k]);
+        }
+        // the exponent -x^2/2 + P in two parts: x^2 = sq + sqLow exactly, -sq/2 + P rounded to th, and what that
+        // rounding lost (Fast2Sum) plus -sqLow/2 in tl
+        float sq = xc * xc;
+        float sqLow = Math.fma(xc, xc, -sq);
+        float big = -0.5f * sq;
+        float th = big + p;
+        float tl = Math.fma(-0.5f, sqLow, (big - th) + p);
+        float erfc = t * exp(th, tl);
+        if (x < 0f) {
+            return 0.5f * xc * erfc;
+        }
+        return x == Float.POSITIVE_INFINITY ? x : Math.fma(-0.5f * x, erfc, x);
     }
 
     /** SiLU (swish): {@code x / (1 + e^-x)}. */

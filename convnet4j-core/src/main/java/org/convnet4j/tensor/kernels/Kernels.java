@@ -71,6 +71,19 @@ public interface Kernels {
     }
 
     /**
+     * GELU forward: {@code out[i] = 0.5 x[i] (1 + erf(x[i] / sqrt 2))}, in single precision through erfc with the
+     * exponential of {@link #silu} (see {@code Activations.gelu}): within about 1e-6 relative of the exact value
+     * (ActivationKernelsTest), and the same bits in every implementation. {@code out} may be {@code x}.
+     */
+    default void gelu(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("gelu", "x", x, xOff, n);
+        Checks.range("gelu", "out", out, outOff, n);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Activations.gelu(x[xOff + i]);
+        }
+    }
+
+    /**
      * Logistic sigmoid forward: {@code out[i] = 1 / (1 + e^-x[i])}, with the exponential of {@link #silu}; the same
      * bits in every implementation. {@code out} may be {@code x}.
      */

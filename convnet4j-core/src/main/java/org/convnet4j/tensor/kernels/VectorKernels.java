@@ -433,6 +433,38 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void gelu(int n, float[] x, int xOff, float[] out, int outOff) {
+        Checks.range("gelu", "x", x, xOff, n);
+        Checks.range("gelu", "out", out, outOff, n);
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector xc = v.max(-Activations.GELU_CLAMP).min(Activations.GELU_CLAMP);
+            FloatVector a = xc.abs().mul(Activations.INV_SQRT2);
+            FloatVector t = one.div(a.fma(FloatVector.broadcast(S, 0.5f), one));
+            FloatVector p = FloatVector.broadcast(S, Activations.ERFC[9]).fma(t,
+                    FloatVector.broadcast(S, Activations.ERFC[8]));
+            for (int k = 7; k >= 0; k--) {
+                p = p.fma(t, FloatVector.broadcast(S, Activations.ERFC[k]));
+            }
+            FloatVector sq = xc.mul(xc);
+            FloatVector sqLow = xc.fma(xc, sq.neg());
+            FloatVector big = sq.mul(-0.5f);
+            FloatVector th = big.add(p);
+            FloatVector tl = sqLow.fma(FloatVector.broadcast(S, -0.5f), big.sub(th).add(p));
+            FloatVector erfc = t.mul(exp(th, tl));
+            v.mul(-0.5f).fma(erfc, v).blend(xc.mul(0.5f).mul(erfc), v.lt(0f))
+                    .blend(v, v.eq(Float.POSITIVE_INFINITY).or(v.test(VectorOperators.IS_NAN)))
+                    .intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Activations.gelu(x[xOff + i]);
+        }
+    }
+
+    @Override
     public void sigmoid(int n, float[] x, int xOff, float[] out, int outOff) {
         Checks.range("sigmoid", "x", x, xOff, n);
         Checks.range("sigmoid", "out", out, outOff, n);
@@ -450,6 +482,11 @@ final class VectorKernels implements Kernels {
 
     /** {@link Activations#exp} lane by lane: the same operations in the same order, hence the same bits. */
     private static FloatVector exp(FloatVector t) {
+        return exp(t, null);
+    }
+
+    /** {@link Activations#exp(float, float)} lane by lane (tl null: {@link Activations#exp(float)}). */
+    private static FloatVector exp(FloatVector t, FloatVector tl) {
         t = t.max(Activations.LO).min(Activations.HI);
         FloatVector z = t.fma(Activations.LOG2E, Activations.ROUND);
         FloatVector n = z.sub(Activations.ROUND);
@@ -457,6 +494,9 @@ final class VectorKernels implements Kernels {
                 .reinterpretAsFloats();
         FloatVector r = n.fma(FloatVector.broadcast(S, -Activations.LN2_HI), t);
         r = n.fma(FloatVector.broadcast(S, -Activations.LN2_LO), r);
+        if (tl != null) {
+            r = r.add(tl);
+        }
         FloatVector p = FloatVector.broadcast(S, Activations.P5).fma(r, FloatVector.broadcast(S, Activations.P4));
         p = p.fma(r, FloatVector.broadcast(S, Activations.P3));
         p = p.fma(r, FloatVector.broadcast(S, Activations.P2));

@@ -129,6 +129,56 @@ class TensorGraphLayersTest {
         checkAndRebuild(two, randn(9, 2, 3, 4, 5));
     }
 
+    /**
+     * {@code -Dconvnet4j.layernorm.vector=true}: the rows on the kernels (float-block statistics) agree with the scalar
+     * double loops within the block sums' rounding ((d + 8) * 2^-24 in units of the output, d at most
+     * Kernels.WIDE_BLOCK here); parameter gradients and input gradients alike.
+     */
+    @Test
+    void layerNormOnTheKernelsAgreesWithTheScalarRows() {
+        for (int axes : new int[] {1, 2}) {
+            int[] sample = axes == 1 ? new int[] {7, 96} : new int[] {3, 8, 40};
+            int[] dims = new int[sample.length + 1];
+            dims[0] = 4;
+            System.arraycopy(sample, 0, dims, 1, sample.length);
+            Tensor x = randn(21, dims);
+            Tensor dy = randn(22, x.shape().dims());
+            float[][] results = new float[2][];
+            float[][] dGamma = new float[2][];
+            for (int v = 0; v < 2; v++) {
+                LayerNorm.vectorRows = v == 1;
+                try {
+                    LayerNorm ln = new LayerNorm(axes, 1e-5);
+                    ln.outputShape(x.shape().dropFirst());
+                    ln.gamma().load(randn(23, ln.gamma().value().shape().dims()));
+                    ln.beta().load(randn(24, ln.beta().value().shape().dims()));
+                    float[] y = ln.forward(x, true).data();
+                    float[] dx = ln.backward(dy).data();
+                    results[v] = concat(y, dx);
+                    dGamma[v] = concat(ln.gamma().grad().data(), ln.beta().grad().data());
+                } finally {
+                    LayerNorm.vectorRows = false;
+                }
+            }
+            int d = axes == 1 ? sample[1] : sample[1] * sample[2];
+            double eps = Math.ulp(1f) / 2;
+            for (int i = 0; i < results[0].length; i++) {
+                double tol = (d + 8) * eps * 4 * (1 + Math.abs(results[0][i]));
+                assertEquals(results[0][i], results[1][i], tol, "axes " + axes + " at " + i);
+            }
+            for (int i = 0; i < dGamma[0].length; i++) {
+                double tol = (d + 8) * eps * 4 * x.size() / d * (1 + Math.abs(dGamma[0][i]));
+                assertEquals(dGamma[0][i], dGamma[1][i], tol, "axes " + axes + " parameter gradient " + i);
+            }
+        }
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     @Test
     void matMulAndDenseOverTheLastAxis() {
         MatMul mm = new MatMul();

@@ -84,35 +84,57 @@ final class OnnxRuntimeOutputs {
         return String.format(" %d outputs, %d values, largest difference %.2e", runtime.size(), values, worst);
     }
 
+    /** One file and its rows for {@link #runAll}. */
+    record Job(Path model, TensorData x) {
+    }
+
     /**
-     * ONNX Runtime run now on {@code file} and {@code x} (float32), with {@code -Dconvnet4j.onnxruntime=DIR} (a folder
-     * where tools/onnx-runtime-install.sh put onnxruntime-node; .ci/run gives it); null without it.
+     * ONNX Runtime run now on each job's file and rows (float32), all in one node process, with
+     * {@code -Dconvnet4j.onnxruntime=DIR} (a folder where tools/onnx-runtime-install.sh put onnxruntime-node;
+     * .ci/run gives it); null without it. The outputs in the jobs' order.
      */
-    static List<Output> run(Path file, TensorData x, Path tmp) throws IOException, InterruptedException {
+    static List<List<Output>> runAll(List<Job> jobs, Path tmp) throws IOException, InterruptedException {
         String ort = System.getProperty("convnet4j.onnxruntime");
         if (ort == null) {
             return null;
         }
-        Path in = Files.createTempFile(tmp, "ort-x", ".f32");
-        Path out = Files.createTempFile(tmp, "ort-y", ".json");
-        int n = (int) x.elementCount();
-        ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            b.putFloat((float) x.value(i));
+        com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+        List<Path> outs = new ArrayList<>();
+        for (Job j : jobs) {
+            Path in = Files.createTempFile(tmp, "ort-x", ".f32");
+            Path out = Files.createTempFile(tmp, "ort-y", ".json");
+            int n = (int) j.x().elementCount();
+            ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                b.putFloat((float) j.x().value(i));
+            }
+            Files.write(in, b.array());
+            StringBuilder dims = new StringBuilder();
+            for (int k = 0; k < j.x().dims().length; k++) {
+                dims.append(k == 0 ? "" : ",").append(j.x().dims()[k]);
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("model", j.model().toString());
+            o.addProperty("input", in.toString());
+            o.addProperty("dims", dims.toString());
+            o.addProperty("output", out.toString());
+            list.add(o);
+            outs.add(out);
         }
-        Files.write(in, b.array());
-        StringBuilder dims = new StringBuilder();
-        for (int k = 0; k < x.dims().length; k++) {
-            dims.append(k == 0 ? "" : ",").append(x.dims()[k]);
-        }
+        Path jobFile = Files.createTempFile(tmp, "ort-jobs", ".json");
+        Files.writeString(jobFile, list.toString());
         // tests run in the module's folder; a relative DIR is taken from the repository root
         ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
-                file.toString(), in.toString(), dims.toString(), out.toString()).redirectErrorStream(true);
+                "--batch", jobFile.toString()).redirectErrorStream(true);
         Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
         pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
         Process p = pb.start();
         String log = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
-        return parse(Files.readString(out));
+        List<List<Output>> results = new ArrayList<>();
+        for (Path out : outs) {
+            results.add(parse(Files.readString(out)));
+        }
+        return results;
     }
 }

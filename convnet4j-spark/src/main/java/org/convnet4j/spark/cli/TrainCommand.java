@@ -53,7 +53,8 @@ final class TrainCommand extends SparkMain.SparkCommand {
     String checkpointDir;
 
     @Option(names = "--resume", paramLabel = "FILE|URI", description = "continue a run from its --out, .last or"
-            + " --checkpoint-dir file (options not given come from the file)")
+            + " --checkpoint-dir file (options not given come from the file; from a --checkpoint-dir file the run keeps"
+            + " checkpointing in that folder unless --checkpoint-dir is given)")
     String resume;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "model file (default model.c4j); FILE.last.c4j"

@@ -1,12 +1,15 @@
 package org.convnet4j.spark.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.convnet4j.image.Images;
 import org.convnet4j.tensor.Tensor;
@@ -40,7 +43,8 @@ class SparkTrainCommandTest {
         Path out = dir.resolve("m.c4j");
         String[] a = run("train", "--master", "local[2]", "--data", data.toString(), "--limit", "10", "--epochs", "2",
                 "--batch", "8", "--val-split", "0.2", "--partitions", "2", "--json", "--no-progress",
-                "--plots", dir.resolve("plots").toString(), "--out", out.toString());
+                "--plots", dir.resolve("plots").toString(), "--checkpoint-dir", dir.resolve("ckpt").toUri().toString(),
+                "--out", out.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         JsonObject j = JsonParser.parseString(a[1].substring(a[1].indexOf('{'))).getAsJsonObject();
         assertEquals(24, j.get("train_samples").getAsInt(), "10 per class, 20% held out");
@@ -72,5 +76,29 @@ class SparkTrainCommandTest {
                 "epoch 3: \\d+ batches in \\d:\\d\\d:\\d\\d \\(\\d+ batches/s\\) loss \\d+\\.\\d{4}")), b[2]);
         assertTrue(b[1].contains("Resuming lenet5") && b[1].contains("epoch 3/3") && !b[1].contains("epoch 2/3"), b[1]);
         assertTrue(b[1].contains("skipped 1 picture(s) that cannot be decoded: ") && b[1].contains("broken.png"), b[1]);
+
+        // resumed from --out's .last file, not a --checkpoint-dir file: no checkpoints written to the first run's folder
+        Path ckpt = dir.resolve("ckpt");
+        assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "last.c4j"), names(ckpt));
+        assertTrue(!b[1].contains("checkpoints continue"), b[1]);
+        // resumed from that folder's last.c4j (epoch 2) without --checkpoint-dir: the run keeps checkpointing there
+        byte[] epoch2 = Files.readAllBytes(ckpt.resolve("last.c4j"));
+        String[] c = run("train", "--master", "local[2]", "--resume", ckpt.resolve("last.c4j").toString(), "--epochs",
+                "3", "--no-progress");
+        assertEquals("0", c[0], c[1] + c[2]);
+        assertTrue(c[1].contains("checkpoints continue in file:" + ckpt + " (the folder of the resumed checkpoint;"),
+                c[1]);
+        assertTrue(c[1].contains("epoch 3/3") && !c[1].contains("epoch 2/3"), c[1]);
+        assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "epoch-003.c4j", "last.c4j"), names(ckpt));
+        assertArrayEquals(Files.readAllBytes(ckpt.resolve("epoch-003.c4j")), Files.readAllBytes(ckpt.resolve("last.c4j")));
+        assertFalse(java.util.Arrays.equals(epoch2, Files.readAllBytes(ckpt.resolve("last.c4j"))), "last.c4j is epoch 3's");
+        assertEquals(3, org.convnet4j.train.TrainingCheckpoints.read(org.convnet4j.checkpoint.Checkpoint.load(
+                ckpt.resolve("last.c4j"))).epochsCompleted());
+    }
+
+    private static List<String> names(Path folder) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
     }
 }
