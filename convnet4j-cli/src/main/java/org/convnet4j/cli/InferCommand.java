@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** Runs a model on tensors from files and writes its outputs. */
 @Command(name = "infer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Run a model on tensors stored as ONNX TensorProto (.pb) or NumPy (.npy) files.",
+        header = "Run a model on tensors stored as ONNX TensorProto (.pb), NumPy (.npy) or JSON files.",
         description = {"Each --input is one batched tensor [N, ...] in the model's input order; outputs are written"
                 + " to OUTDIR as output_0.pb, output_1.pb, ... (or .npy with --format npy).", ""},
         footer = {"", "Example:", "  convnet4j infer --model net.onnx --input input_0.pb -o out/"})
@@ -34,7 +34,7 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model (.onnx, .c4j, weights, an http(s) URL or a catalogued name such as resnet18:imagenet).")
     String modelFile;
 
-    @Option(names = "--input", required = true, paramLabel = "TENSOR", description = "Input tensor (.pb or .npy).")
+    @Option(names = "--input", required = true, paramLabel = "TENSOR", description = "Input tensor (.pb, .npy or .json).")
     List<Path> inputs;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTDIR", description = "Directory for outputs.")
@@ -63,8 +63,7 @@ final class InferCommand implements Callable<Integer> {
         }
         List<Tensor> xs = new ArrayList<>();
         for (Path p : inputs) {
-            xs.add(p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") ? Npy.read(p)
-                    : OnnxReader.readTensor(p).toTensor());
+            xs.add(OnnxInputs.read(p).toTensor()); // .npy, .json or TensorProto
         }
         List<Tensor> ys = GradMode.withoutGradients(() -> model instanceof Graph g ? g.forwardMulti(xs, false)
                 : List.of(model.forward(xs, false)));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code infer} on ONNX models whose inputs are integer (an INT64 index input into an embedding table; an INT32 index
- * input beside a float one, into Gather, with an INT64 output), from {@code .pb} and {@code .npy} files, against the outputs
+ * input beside a float one, into Gather, with an INT64 output), from {@code .pb}, {@code .npy} and {@code .json} files, against the outputs
  * PyTorch computed on the same weights ({@code tools/fixtures/integer_inputs.py}); and the one-line refusals.
  */
 class InferIntegerInputsTest {
@@ -36,6 +36,7 @@ class InferIntegerInputsTest {
         for (int i = 0; i < inputs; i++) {
             files.add("test_data_set_0/input_" + i + ".pb");
             files.add("test_data_set_0/input_" + i + ".npy");
+            files.add("test_data_set_0/input_" + i + ".json");
         }
         for (int i = 0; i < outputs; i++) {
             files.add("test_data_set_0/output_" + i + ".pb");
@@ -65,11 +66,11 @@ class InferIntegerInputsTest {
     }
 
     @Test
-    void integerInputsFromPbAndNpyGivePyTorchsOutputs() throws Exception {
+    void integerInputsFromPbNpyAndJsonGivePyTorchsOutputs() throws Exception {
         Object[][] cases = {{"embedding_int64", 1, 1}, {"gather_int32", 2, 2}};
         for (Object[] c : cases) {
             Path d = fixture((String) c[0], (int) c[1], (int) c[2]);
-            for (String in : new String[] {"pb", "npy"}) {
+            for (String in : new String[] {"pb", "npy", "json"}) {
                 for (String fmt : new String[] {"pb", "npy"}) {
                     List<String> args = new ArrayList<>(List.of("infer", "--model", d.resolve("model.onnx").toString()));
                     for (int i = 0; i < (int) c[1]; i++) {
@@ -133,6 +134,19 @@ class InferIntegerInputsTest {
 
         assertOneLine(CliRun.of("infer", "--model", model, "--input", x, "-o", out.toString()),
                 model + " takes 2 input(s) [x, idx]", "got 1");
+
+        Path json = dir.resolve("half.json"); // a JSON tensor whose INT32 data is not whole
+        Files.writeString(json, "{\"shape\": [3], \"datatype\": \"INT32\", \"data\": [0, 1.5, 2]}");
+        assertOneLine(CliRun.of("infer", "--model", model, "--input", x, "--input", json.toString(), "-o",
+                out.toString()), json + ": INT32 data holds a value that is not a whole number", "1.5");
+        Path count = dir.resolve("count.json"); // shape and data disagree
+        Files.writeString(count, "{\"data\": [[0, 1], [2, 3]], \"shape\": [3], \"datatype\": \"INT64\"}");
+        assertOneLine(CliRun.of("infer", "--model", model, "--input", x, "--input", count.toString(), "-o",
+                out.toString()), count + ": shape [3] needs 3 values", "data has 4");
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"shape\": [3], \"datatype\": \"INT64\", \"data\": [0, 1,");
+        assertOneLine(CliRun.of("infer", "--model", model, "--input", x, "--input", broken.toString(), "-o",
+                out.toString()), broken + ": not a JSON tensor", "");
 
         Path outside = dir.resolve("outside.npy"); // an index past the end of the gathered axis (6)
         Npy.write(outside, TensorData.ofLongs("o", new long[] {0, 1, 6}, 3));
