@@ -140,7 +140,8 @@ class DefaultLimitsCliTest {
         refusedCheaply(new String[] {"predict", "--model", onnx.toString(), png.toString()}, onnx.toString(),
                 // the figure itself depends on how the importer groups the graph's nodes (the GELU chain in this file
                 // became one layer on 2026-12-05: 4.4 GB to 3.3 GB); the form of the line is what this test is about
-                "a forward pass of one picture [3, 16, 1048576] needs up to ", " GB", "--max-model-memory");
+                "a forward pass of one picture [3, 16, 1048576] needs up to ", " GB", "above the limit",
+                "--max-model-memory");
         Path seed = Files.copy(Path.of(DefaultLimitsCliTest.class.getResource("/hostile/tinymix_op17.onnx")
                 .toURI()), dir.resolve("tinymix.onnx"));
         CliRun ok = CliRun.of("predict", "--model", seed.toString(), png.toString());
