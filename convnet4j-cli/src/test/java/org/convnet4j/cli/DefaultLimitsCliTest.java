@@ -138,7 +138,8 @@ class DefaultLimitsCliTest {
         Path png = dir.resolve("x.png");
         org.convnet4j.image.Images.write(org.convnet4j.tensor.Tensor.zeros(3, 16, 16), png);
         refusedCheaply(new String[] {"predict", "--model", onnx.toString(), png.toString()}, onnx.toString(),
-                "a forward pass of one picture [3, 16, 1048576] needs up to 4.4 GB", "--max-model-memory");
+                // the estimate itself (4.4 GB before the import fused tinymix's GELU chain, 3.3 GB since) is not the point
+                "a forward pass of one picture [3, 16, 1048576] needs up to ", "above the limit", "--max-model-memory");
         Path seed = Files.copy(Path.of(DefaultLimitsCliTest.class.getResource("/hostile/tinymix_op17.onnx")
                 .toURI()), dir.resolve("tinymix.onnx"));
         CliRun ok = CliRun.of("predict", "--model", seed.toString(), png.toString());
