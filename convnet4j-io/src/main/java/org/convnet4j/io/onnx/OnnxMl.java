@@ -383,16 +383,8 @@ final class OnnxMl {
         static Svm of(Node n) {
             Labels labels = Labels.of(n, "classlabels_ints", "classlabels_strings");
             int classes = labels.size();
-            String kernel = string(n, "kernel_type", "LINEAR");
-            if (!Set.of("LINEAR", "POLY", "RBF", "SIGMOID").contains(kernel)) {
-                throw new IllegalArgumentException("attribute kernel_type is '" + kernel
-                        + "' (one of LINEAR, POLY, RBF, SIGMOID)");
-            }
-            double[] params = floats(n, "kernel_params");
-            if (params.length != 0 && params.length != 3) {
-                throw new IllegalArgumentException("attribute kernel_params has " + params.length
-                        + " values (gamma, coef0, degree: 3)");
-            }
+            String kernel = svmKernelType(n);
+            double[] params = svmKernelParams(n);
             long[] per = ints(n, "vectors_per_class");
             double[] sv = floats(n, "support_vectors");
             double[] coefficients = floats(n, "coefficients");
@@ -1145,19 +1137,31 @@ final class OnnxMl {
      * SVMRegressor: {@code sum_i coefficients[i] K(x, sv_i) + rho[0]} over the n_supports support vectors, or with
      * none, {@code coefficients . x + rho[0]}; one_class gives 1 for a positive score, -1 otherwise. Y is [N, 1].
      */
+    /** SVMClassifier's and SVMRegressor's kernel_type, checked (LINEAR when absent). */
+    private static String svmKernelType(Node n) {
+        String kernel = string(n, "kernel_type", "LINEAR");
+        if (!Set.of("LINEAR", "POLY", "RBF", "SIGMOID").contains(kernel)) {
+            throw new IllegalArgumentException("attribute kernel_type is '" + kernel
+                    + "' (one of LINEAR, POLY, RBF, SIGMOID)");
+        }
+        return kernel;
+    }
+
+    /** SVMClassifier's and SVMRegressor's kernel_params: none, or gamma, coef0 and degree. */
+    private static double[] svmKernelParams(Node n) {
+        double[] params = floats(n, "kernel_params");
+        if (params.length != 0 && params.length != 3) {
+            throw new IllegalArgumentException("attribute kernel_params has " + params.length
+                    + " values (gamma, coef0, degree: 3)");
+        }
+        return params;
+    }
+
     private record Svr(String kernel, double gamma, double coef0, double degree, int vectors, int features,
                        double[] supportVectors, double[] coefficients, double rho, boolean oneClass, String transform) {
         static Svr of(Node n) {
-            String kernel = string(n, "kernel_type", "LINEAR");
-            if (!Set.of("LINEAR", "POLY", "RBF", "SIGMOID").contains(kernel)) {
-                throw new IllegalArgumentException("attribute kernel_type is '" + kernel
-                        + "' (one of LINEAR, POLY, RBF, SIGMOID)");
-            }
-            double[] params = floats(n, "kernel_params");
-            if (params.length != 0 && params.length != 3) {
-                throw new IllegalArgumentException("attribute kernel_params has " + params.length
-                        + " values (gamma, coef0, degree: 3)");
-            }
+            String kernel = svmKernelType(n);
+            double[] params = svmKernelParams(n);
             long supports = intAttr(n, "n_supports", 0);
             double[] sv = floats(n, "support_vectors");
             double[] coefficients = floats(n, "coefficients");
