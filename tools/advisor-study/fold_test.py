@@ -48,6 +48,7 @@ def main(paths):
     print()
     print("Early cut minus Case 2 / Case 3, points: folds | fold models on test | final on test | size-effect difference")
     diffs = {"2": [], "3": []}
+    pictures = {"2": [], "3": []}
     for cell, s in summary.items():
         if "1-early" not in s:
             continue
@@ -57,12 +58,30 @@ def main(paths):
             e, o = s["1-early"], s[other]
             size = 100 * ((e[2] - e[1]) - (o[2] - o[1]))
             diffs[other].append(size)
+            pictures[other].append(100 * ((e[1] - e[0]) - (o[1] - o[0])))
             print(f"  {cell[0]} {cell[1]} seed {cell[2]} vs case {other}: {100 * (e[0] - o[0]):+.1f} | "
                   f"{100 * (e[1] - o[1]):+.1f} | {100 * (e[2] - o[2]):+.1f} | {size:+.1f}")
+    # every pair of cases in every cell: the folds' error on the difference (final minus folds) split in two
+    size_part, picture_part = [], []
+    for cell, s in summary.items():
+        labels = sorted(s)
+        for i, x in enumerate(labels):
+            for y in labels[i + 1:]:
+                a, b = s[x], s[y]
+                size_part.append(100 * ((a[2] - a[1]) - (b[2] - b[1])))
+                picture_part.append(100 * ((a[1] - a[0]) - (b[1] - b[0])))
+    if size_part:
+        def rms(v):
+            return (sum(t * t for t in v) / len(v)) ** 0.5
+        print(f"all {len(size_part)} pairs of cases: the folds' error on a difference, root mean square: "
+              f"training size {rms(size_part):.2f} points, pictures judged {rms(picture_part):.2f} points")
     for other, d in diffs.items():
         if d:
             print(f"mean size(1-early) - size({other}) over {len(d)} cells: {sum(d) / len(d):+.2f} points "
                   f"(min {min(d):+.1f}, max {max(d):+.1f})")
+            p = pictures[other]
+            print(f"mean pictures(1-early) - pictures({other}) over {len(p)} cells: {sum(p) / len(p):+.2f} points "
+                  f"(min {min(p):+.1f}, max {max(p):+.1f})")
 
 
 if __name__ == "__main__":
