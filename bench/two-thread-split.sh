@@ -1,7 +1,9 @@
 #!/bin/bash
 # The two-thread split of GoogLeNet b1 starts (docs/PERFORMANCE.md, "Fifteenth pass"): runs N rounds; each round
 # starts one JVM per variant, one after another (so a change of the machine over time hits every variant alike), and
-# appends each start's SUMMARY and PAIR lines to OUT/VARIANT.txt; then bench/two_thread_split_summary.py OUT.
+# appends each start's SUMMARY and PAIR lines to OUT/VARIANT.txt (all its lines, rounds included, to
+# OUT/VARIANT-I.log: a start whose rounds change speed midway points at the machine, not at the start); then
+# bench/two_thread_split_summary.py OUT.
 # usage: bench/two-thread-split.sh JAR_BEFORE JAR_AFTER OUT N [VARIANT...]
 # variants: before (JAR_BEFORE, no options), stats (JAR_AFTER, -Dconvnet4j.pool.stats=true: per-thread task and wait
 # time, PAIR probe), spread (stats + -Dconvnet4j.gemm.spreadTasks=true), spin20 (stats + spinMicros=20),
@@ -23,7 +25,7 @@ for i in $(seq $N); do
       one)    args="$S -Dconvnet4j.threads=1 -cp $AF" ;;
       *) echo "unknown variant $v" >&2; exit 2 ;;
     esac
-    $J $args org.convnet4j.bench.StartSpread googlenet 1 7 ${CALLS:-40} 2>&1 | grep -E '^(SUMMARY|PAIR)' \
-      | tee -a "$OUT/$v.txt"
+    $J $args org.convnet4j.bench.StartSpread googlenet 1 7 ${CALLS:-40} > "$OUT/$v-$i.log" 2>&1
+    grep -E '^(SUMMARY|PAIR)' "$OUT/$v-$i.log" | tee -a "$OUT/$v.txt"
   done
 done

@@ -29,6 +29,12 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
             r['pair gemm'] = min(float(pair.group(2)), float(pair.group(3)))
             r['pool speedup'] = float(pair.group(4))
         rows.append(r)
+    # each start's rounds (OUT/VARIANT-I.log): the slowest round's wall over the fastest, in start order
+    logs = sorted(glob.glob(os.path.join(out, v + '-*.log')), key=lambda f: int(re.findall(r'-(\d+)\.log$', f)[0]))
+    for r, log in zip(rows, logs):
+        walls = [float(w) for w in re.findall(r'round \d+: wall ([\d.]+) ms/img', open(log).read())]
+        if walls:
+            r['rounds max/min'] = max(walls) / min(walls)
     if not rows:
         continue
     fast = [r for r in rows if r['img/s'] >= split]
