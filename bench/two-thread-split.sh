@@ -5,7 +5,7 @@
 # OUT/VARIANT-I.log: a start whose rounds change speed midway points at the machine, not at the start); then
 # bench/two_thread_split_summary.py OUT.
 # usage: bench/two-thread-split.sh JAR_BEFORE JAR_AFTER OUT N [VARIANT...]
-# variants: before (JAR_BEFORE, no options), stats (JAR_AFTER, -Dconvnet4j.pool.stats=true: per-thread task and wait
+# variants: before (JAR_BEFORE, no options), after (JAR_AFTER, no options), stats (JAR_AFTER, -Dconvnet4j.pool.stats=true: per-thread task and wait
 # time, PAIR probe), spread (stats + -Dconvnet4j.gemm.spreadTasks=true), spin20 (stats + spinMicros=20),
 # thp (stats + -XX:+UseTransparentHugePages -XX:+AlwaysPreTouch), one (stats + one thread). Default: before stats.
 # ~35 s per start on 2 quiet cores (CALLS=40 calls per round, 7 rounds).
@@ -18,6 +18,7 @@ for i in $(seq $N); do
   for v in $VARIANTS; do
     case $v in
       before) args="-cp $B4" ;;
+      after)  args="-cp $AF" ;;
       stats)  args="$S -cp $AF" ;;
       spread) args="$S -Dconvnet4j.gemm.spreadTasks=true -cp $AF" ;;
       spin20) args="$S -Dconvnet4j.pool.spinMicros=20 -cp $AF" ;;
