@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tools/fixtures/onnx_ml_sklearn_fixture.py), loaded as a model by {@link ModelLoader}: the model's output is ONNX
  * Runtime's scores output, and the class name of each row's highest score is ONNX Runtime's label output for that row
  * (integer labels, string labels, and labels mapped by LabelEncoder, CategoryMapper, Cast and Identity after the
- * classifier). The generator keeps ONNX Runtime's outputs (ort.json); with {@code -Dconvnet4j.onnxruntime=DIR} it is
+ * classifier), and a small convolutional network with a string-labelled LinearClassifier head. The generator keeps ONNX Runtime's outputs (ort.json); with {@code -Dconvnet4j.onnxruntime=DIR} it is
  * also run now.
  */
 class OnnxMlTwoOutputsTest {
@@ -35,7 +35,7 @@ class OnnxMlTwoOutputsTest {
     private static final List<String> CASES = List.of("svc_linear", "svc_poly", "svc_rbf", "svc_sigmoid", "forest",
             "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc", "label_encoder", "trees_classifier",
             "label_strings_zipmap", "label_int_to_string", "label_string_to_int", "label_category_mapper",
-            "label_label_encoder_v1", "label_cast_identity");
+            "label_label_encoder_v1", "label_cast_identity", "label_cnn_head");
 
     @TempDir
     Path tmp;
@@ -73,8 +73,8 @@ class OnnxMlTwoOutputsTest {
         List<OnnxRuntimeOutputs.Output> kept = OnnxRuntimeOutputs.parse(Files.readString(resource(name + "/ort.json")));
         assertEquals(kept.get(0).name(), layer.labelOutput(), name + ": the label output");
         TensorData x = OnnxReader.readTensor(resource(name + "/input_0.pb"));
-        Tensor in = Tensor.of(x.floats(), (int) x.dims()[0], (int) x.dims()[1]);
-        float[] p = saved.model().predict(in).data();
+        int[] dims = java.util.Arrays.stream(x.dims()).mapToInt(d -> (int) d).toArray();
+        float[] p = saved.model().predict(Tensor.of(x.floats(), dims)).data(); // rows of features, or pictures
         List<String> names = saved.model().classNames();
         assertNotNull(names, name + ": class names");
         String report = name + ": classes " + names;
