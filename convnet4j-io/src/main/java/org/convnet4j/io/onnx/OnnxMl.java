@@ -138,6 +138,48 @@ final class OnnxMl {
         return s.vectors == 0 || s.probA.length > 0 || s.labels.size() <= 2;
     }
 
+    /**
+     * Whether graph value {@code value} holds class probabilities: made by a Softmax, or (through ZipMap and
+     * Identity) by a classifier whose scores are probabilities (post_transform SOFTMAX or SOFTMAX_ZERO, LOGISTIC then a
+     * Normalizer L1, an SVMClassifier with prob_a). A tree ensemble's vote fractions are not recognised (their rows
+     * sum to 1 only as sklearn writes them).
+     */
+    static boolean probabilities(OnnxModel.Graph graph, String value) {
+        java.util.Map<String, Node> maker = new java.util.HashMap<>();
+        graph.nodes().forEach(n -> n.outputs().forEach(o -> maker.put(o, n)));
+        String v = value;
+        boolean l1 = false;
+        for (int step = 0; step <= graph.nodes().size(); step++) {
+            Node n = maker.get(v);
+            if (n == null || n.inputs().isEmpty()) {
+                return false;
+            }
+            boolean ml = isMl(n);
+            String op = n.opType();
+            if (!ml && op.equals("Softmax")) {
+                return true;
+            }
+            if (ml && CLASSIFIERS.contains(op)) {
+                if (n.outputs().indexOf(v) != 1) {
+                    return false;
+                }
+                String t = postTransformOf(n);
+                return t.equals("SOFTMAX") || t.equals("SOFTMAX_ZERO") || l1 && t.equals("LOGISTIC")
+                        || op.equals("SVMClassifier") && Svm.of(n).probA.length > 0;
+            }
+            if (ml && op.equals("Normalizer")) {
+                if (!norm(n).equals("L1")) {
+                    return false;
+                }
+                l1 = true;
+            } else if (!(ml && op.equals("ZipMap") || !ml && op.equals("Identity"))) {
+                return false;
+            }
+            v = n.inputs().get(0);
+        }
+        return false;
+    }
+
     /** Classifier n's labels in the order of its score columns: Long for integer labels, String for strings. */
     static List<Object> labelValues(Node n) {
         Labels labels = n.opType().equals("TreeEnsembleClassifier")

@@ -23,7 +23,7 @@ import org.convnet4j.tensor.Tensor;
  * {@link Sequential}, the model the loaders return.
  */
 public final class OnnxProgramLayer extends Layer implements org.convnet4j.transfer.ReplaceableHead,
-        org.convnet4j.transfer.CuttableLayer {
+        org.convnet4j.transfer.CuttableLayer, org.convnet4j.nn.ProbabilityOutput {
     /** The layer type written in model files. */
     public static final String TYPE = "OnnxProgram";
 
@@ -182,6 +182,19 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
     /** The imported program (its float graph and typed path). */
     public OnnxProgram program() {
         return program;
+    }
+
+    /**
+     * Whether the output is class probabilities (a Softmax, or an ONNX-ML classifier's probabilities, also through a
+     * ZipMap), so that {@code ImageClassifier} (and {@code predict}) does not apply a softmax to them again.
+     */
+    @Override
+    public boolean outputsProbabilities() {
+        try {
+            return OnnxMl.probabilities(source.graph(), program.outputNames().get(0));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** A two-output classifier file's label output (not this layer's output), or null. */

@@ -37,6 +37,16 @@ class OnnxMlTwoOutputsTest {
             "label_strings_zipmap", "label_int_to_string", "label_string_to_int", "label_category_mapper",
             "label_label_encoder_v1", "label_cast_identity", "label_cnn_head");
 
+    /**
+     * The cases whose output the layer reports as probabilities (SOFTMAX, LOGISTIC then Normalizer L1, libsvm's
+     * coupling); not recognised, though their rows sum to 1: the forest's vote fractions and the two-class LOGISTIC
+     * rows (-w, w). linear_svc's are decision values.
+     */
+    private static final java.util.Set<String> PROBABILITIES = java.util.Set.of("svc_linear", "svc_poly", "svc_rbf",
+            "svc_sigmoid", "logreg_softmax", "logreg_ovr", "label_encoder", "trees_classifier", "label_strings_zipmap",
+            "label_int_to_string", "label_string_to_int", "label_category_mapper", "label_label_encoder_v1",
+            "label_cast_identity", "label_cnn_head");
+
     @TempDir
     Path tmp;
 
@@ -77,6 +87,14 @@ class OnnxMlTwoOutputsTest {
         float[] p = saved.model().predict(Tensor.of(x.floats(), dims)).data(); // rows of features, or pictures
         List<String> names = saved.model().classNames();
         assertNotNull(names, name + ": class names");
+        assertEquals(PROBABILITIES.contains(name), layer.outputsProbabilities(), name + ": probabilities?");
+        for (int r = 0; layer.outputsProbabilities() && r < p.length / names.size(); r++) {
+            double sum = 0;
+            for (int c = 0; c < names.size(); c++) {
+                sum += p[r * names.size() + c];
+            }
+            assertEquals(1, sum, 1e-5, name + ": row " + r + " of what the layer calls probabilities");
+        }
         String report = name + ": classes " + names;
         if (hasResource(name + "/label.txt")) { // scikit-learn's predict, as text: ONNX Runtime's labels are the same
             List<String> sklearn = List.of(Files.readString(resource(name + "/label.txt")).split("\n"));
@@ -132,6 +150,29 @@ class OnnxMlTwoOutputsTest {
         }
         assertTrue(seen.size() > 1, name + ": the rows are not all one class");
         return String.format(" (%d labels equal, %s; scores within %.2e)", rows, seen, worst);
+    }
+
+    /**
+     * An ImageClassifier (what {@code predict} runs) on the CNN with a string-labelled head takes its probabilities as
+     * they are: ONNX Runtime's, not a softmax of them (which made 0.589 read as 42%).
+     */
+    @Test
+    void anImageClassifierTakesTheHeadsProbabilitiesAsTheyAre() throws Exception {
+        Path file = resource("label_cnn_head/model.onnx");
+        SavedModel saved = ModelLoader.load(file);
+        org.convnet4j.model.ImageClassifier c = new org.convnet4j.model.ImageClassifier(saved.model(),
+                saved.preprocessing());
+        TensorData x = OnnxReader.readTensor(resource("label_cnn_head/input_0.pb"));
+        float[] p = saved.model().predict(Tensor.of(x.floats(), 24, 1, 8, 8)).data();
+        List<OnnxRuntimeOutputs.Output> ort = OnnxRuntimeOutputs.parse(
+                Files.readString(resource("label_cnn_head/ort.json")));
+        for (int r = 0; r < 24; r++) {
+            org.convnet4j.model.Classifications k = c.classificationsOf(p, r * 3);
+            for (int j = 0; j < 3; j++) {
+                assertEquals(ort.get(1).values()[r * 3 + j], k.probability(j), 1e-5, "row " + r + ", class " + j);
+            }
+            assertEquals(ort.get(0).strings().get(r), k.best().className(), "row " + r);
+        }
     }
 
     /** What a two-output file cannot be as a model is one line naming the file and the part that does not fit. */
