@@ -239,7 +239,7 @@ final class JsonTensorFile {
             float f = (float) d;
             if (type == OnnxModel.DOUBLE ? !Double.isFinite(d) : !Float.isFinite(f)) {
                 throw bad(file, datatype + " data holds " + clip(text) + ", beyond the range of " + datatype + " (+-"
-                        + (type == OnnxModel.DOUBLE ? Double.MAX_VALUE : Float.MAX_VALUE) + ")");
+                        + (type == OnnxModel.DOUBLE ? String.valueOf(Double.MAX_VALUE) : String.valueOf(Float.MAX_VALUE)) + ")");
             }
             floats[i] = f;
             if (doubles != null) {
