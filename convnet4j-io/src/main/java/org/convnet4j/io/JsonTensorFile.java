@@ -135,8 +135,9 @@ final class JsonTensorFile {
     }
 
     private IllegalArgumentException notJson(Exception e) {
+        // Gson's message may quote the file's text (a malformed escape's four characters): one line, escaped
         return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: "
-                + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                + oneLine(String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
     }
 
     private void once(boolean seen, String key) {
@@ -238,7 +239,7 @@ final class JsonTensorFile {
             float f = (float) d;
             if (type == OnnxModel.DOUBLE ? !Double.isFinite(d) : !Float.isFinite(f)) {
                 throw bad(file, datatype + " data holds " + clip(text) + ", beyond the range of " + datatype + " (+-"
-                        + (type == OnnxModel.DOUBLE ? Double.MAX_VALUE : Float.MAX_VALUE) + ")");
+                        + (type == OnnxModel.DOUBLE ? String.valueOf(Double.MAX_VALUE) : String.valueOf(Float.MAX_VALUE)) + ")");
             }
             floats[i] = f;
             if (doubles != null) {
@@ -391,7 +392,10 @@ final class JsonTensorFile {
 
     /** Text from the file for a message: at most 40 characters, on one line, nothing a terminal would act on. */
     private static String clip(String text) {
-        String s = text.length() > 40 ? text.substring(0, 40) + "... (" + text.length() + " characters)" : text;
+        return oneLine(text.length() > 40 ? text.substring(0, 40) + "... (" + text.length() + " characters)" : text);
+    }
+
+    private static String oneLine(String s) {
         return TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"));
     }
 

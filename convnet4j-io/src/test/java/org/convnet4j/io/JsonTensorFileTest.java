@@ -115,6 +115,8 @@ class JsonTensorFileTest {
         refused("{\"shape\": [1], \"datatype\": \"FP64\", \"data\": [" + "1".repeat(5000) + "]}", "not a JSON tensor");
         refused("{\"shape\": [1], \"datatype\": \"" + "X".repeat(3000) + "\", \"data\": [1]}", "(3000 characters)");
         refused("", "not a JSON tensor");
+        // Jazzer's first finding: Gson quotes a malformed escape's characters (here ESC ] 0 ;) in its message
+        refused("{\"d\":\"\\u\u001b]0;\"}", "Malformed Unicode escape \\u\\x1b]0;");
     }
 
     @Test
@@ -138,7 +140,7 @@ class JsonTensorFileTest {
     /** The budget (8 bytes a byte of the file) is checked before reading: beyond it, refused having allocated little. */
     @Test
     void theBudgetIsCheckedBeforeReading() throws IOException {
-        Path f = zeros(dir.resolve("zeros.json"), 500_000);
+        Path f = zeros(dir.resolve("zeros.json"), 1_000_000); // the values alone would take 12 MB
         long need = JsonTensorFile.BYTES_PER_CHARACTER * Files.size(f);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, Long.toString(need - 1))) {
@@ -148,10 +150,10 @@ class JsonTensorFileTest {
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             assertTrue(e.getMessage().startsWith(f + ": a JSON tensor of " + Files.size(f) + " bytes needs"),
                     e.getMessage());
-            assertTrue(allocated < 1_000_000, "allocated " + allocated + " bytes before refusing");
+            assertTrue(allocated < 4_000_000, "allocated " + allocated + " bytes before refusing");
         }
         try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, Long.toString(need))) {
-            assertEquals(500_000, OnnxInputs.read(f).longs().length);
+            assertEquals(1_000_000, OnnxInputs.read(f).longs().length);
         }
     }
 
