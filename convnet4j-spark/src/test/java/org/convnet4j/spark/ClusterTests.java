@@ -2,8 +2,14 @@ package org.convnet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarOutputStream;
+import java.util.zip.ZipEntry;
 import org.convnet4j.tensor.Tensor;
 
 /** What the tests of training and of clusters share: comparing weights, a driver's settings, stopping JVMs. */
@@ -65,6 +71,23 @@ final class ClusterTests {
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(mainAndArgs);
         return cmd;
+    }
+
+    /**
+     * A jar in {@code folder} holding only the test driver {@link org.convnet4j.spark.cli.CommandsInOneApplication}
+     * (several spark commands in one application): for spark-submit's {@code --jars} or a driver's class path, next to
+     * the shaded jar it runs the commands from.
+     */
+    static Path commandsDriverJar(Path folder) throws IOException {
+        Class<?> driver = org.convnet4j.spark.cli.CommandsInOneApplication.class;
+        Path jar = Files.createDirectories(folder).resolve("commands-driver.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                InputStream in = driver.getResourceAsStream(driver.getSimpleName() + ".class")) {
+            out.putNextEntry(new ZipEntry(driver.getName().replace('.', '/') + ".class"));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
     }
 
     /** Stops the JVMs a test started (and what they started), the last started first. */

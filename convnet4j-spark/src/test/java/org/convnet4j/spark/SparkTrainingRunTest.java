@@ -75,7 +75,7 @@ class SparkTrainingRunTest {
         Files.createDirectories(dir.resolve("local"));
         Files.createDirectories(dir.resolve("spark"));
         TrainingSettings.Builder b = TrainingSettings.builder().model("lenet5-classic").data(folder.toString())
-                .epochs(3).batch(16).optimizer("sgd").lr(0.5).momentum(0.5).seed(9).valSplit(0.25).limit(40);
+                .epochs(2).batch(16).optimizer("sgd").lr(0.5).momentum(0.5).seed(9).valSplit(0.25).limit(40);
         ImageFolderDataset local = ImageFolderDataset.builder(folder).channels(1).transform(PREP.transform()).build();
         TrainingRun.Result a = new TrainingRun(b.out(dir.resolve("local/m.c4j")).build(), local).run();
         PictureFolder listed = PictureFolder.list(folder.toString(), PREP, spark.sparkContext().hadoopConfiguration());

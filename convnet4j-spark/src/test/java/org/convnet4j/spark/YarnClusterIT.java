@@ -45,8 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       test, the ApplicationMaster and the executor are YARN containers; the CSV equals the local[2] run's byte for
  *       byte, and the ResourceManager saw the application finish with SUCCEEDED;</li>
  *   <li>cluster deploy mode through Spark's launcher (what {@code spark-submit --master yarn --deploy-mode cluster}
- *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; the same CSV,
- *       SUCCEEDED in one attempt;</li>
+ *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; {@code spark
+ *       train --exchange ring} and {@code spark predict} in one application (the same test driver, from
+ *       {@code --jars}): the same CSV, SUCCEEDED in one attempt;</li>
  *   <li>{@code spark train} in client mode with the tree exchange (Spark's jars from the archive {@code spark
  *       package-yarn} put on an HDFS) and in cluster mode with the ring exchange (two executor containers): the model
  *       equals the in-process run's within 1e-5;</li>
@@ -406,32 +407,6 @@ class YarnClusterIT {
         }
     }
 
-    /**
-     * {@code spark train --exchange ring} on YARN in cluster deploy mode ({@code spark-submit --deploy-mode cluster}: the
-     * driver in the ApplicationMaster's container writes the model): each step a barrier stage of 2 tasks in 2 executor
-     * containers of one core each, exchanging gradients over the ring's sockets between the containers; the model
-     * equals the in-process one and the driver's log has the in-process best validation accuracy. (The tree exchange
-     * runs in client deploy mode below.)
-     */
-    @Test
-    void trainWithTheRingExchangeInClusterDeployModeAcrossTwoExecutorContainers() throws Exception {
-        long t0 = System.nanoTime();
-        Path out = Files.createDirectories(dir.resolve("yarn-ring")).resolve("m.c4j");
-        List<String> conf = new ArrayList<>(List.of(
-                "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
-        conf.addAll(yarnConf(2, 1, dir.resolve("staging").toUri().toString()));
-        // a barrier stage waits for both executors' slots: check every second, not every 15 s
-        conf.addAll(List.of("spark.dynamicAllocation.enabled=false",
-                "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
-                "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600",
-                "spark.scheduler.minRegisteredResourcesRatio=1.0"));
-        RMApp app = submitInClusterMode("convnet4j-train-ring", conf, train("ring", out));
-        assertEquals(2, executorsRanTasks(app), "executor containers that ran tasks");
-        double worst = assertLikeInProcess(out, containerLogs(app));
-        System.out.printf("YarnClusterIT: train (ring) in cluster deploy mode, 2 executor containers, %s, weights"
-                + " within %.2g, %.1f s%n", app.getApplicationId(), worst, (System.nanoTime() - t0) / 1e9);
-    }
-
     /** spark featurize's arguments but the master and the output, on YARN and on local[2]. */
     private List<String> featurizeArgs() {
         return List.of("featurize", "--model", model.toString(), "--images", pictures.toString(), "--partitions", "4",
@@ -541,25 +516,62 @@ class YarnClusterIT {
         throw new AssertionError("no logistic regression in " + pipeline);
     }
 
+    /**
+     * YARN's cluster deploy mode through Spark's launcher ({@code spark-submit --master yarn --deploy-mode cluster}): the
+     * driver runs in the ApplicationMaster's container, two executor containers of one core each; one application
+     * (the test driver CommandsInOneApplication, given with {@code --jars}, the last command through SparkMain.main
+     * as spark-submit runs it there) instead of one per command, SUCCEEDED in one attempt:
+     *
+     * <ul>
+     *   <li>{@code spark train --exchange ring}: each step a barrier stage of 2 tasks in the 2 executor containers,
+     *       exchanging gradients over the ring's sockets between the containers; the driver writes the model, which
+     *       equals the in-process one, and its log has the in-process best validation accuracy (the tree exchange runs
+     *       in client deploy mode below);</li>
+     *   <li>{@code spark predict}: the CSV equals the local[2] run's byte for byte, the summary is in the
+     *       ApplicationMaster's log.</li>
+     * </ul>
+     */
     @Test
-    void predictInClusterDeployModeThroughSparkSubmit() throws Exception {
+    void ringTrainingAndPredictInClusterDeployModeAcrossTwoExecutorContainers() throws Exception {
         long t0 = System.nanoTime();
-        Path out = dir.resolve("cluster.csv");
-        RMApp app = submitInClusterMode("convnet4j-cluster-mode", yarnConf(), predict("yarn", out));
-        assertTrue(containerLogs(app).contains("24 pictures, 24 classified, 0 could not be decoded"),
-                "the driver's summary is not in the ApplicationMaster's log:\n" + tail(containerLogs(app)));
-        assertArrayEquals(localCsv(), Files.readAllBytes(out), "cluster mode's CSV differs from local[2]'s");
-        System.out.printf("YarnClusterIT: cluster deploy mode, %s, %.1f s%n", app.getApplicationId(),
+        Path model = Files.createDirectories(dir.resolve("yarn-ring")).resolve("m.c4j");
+        Path csv = dir.resolve("cluster.csv");
+        List<String> conf = new ArrayList<>(List.of(
+                "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
+        conf.addAll(yarnConf(2, 1, dir.resolve("staging").toUri().toString()));
+        // a barrier stage waits for both executors' slots: check every second, not every 15 s
+        conf.addAll(List.of("spark.dynamicAllocation.enabled=false",
+                "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
+                "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600",
+                "spark.scheduler.minRegisteredResourcesRatio=1.0"));
+        List<String> commands = train("ring", model);
+        commands.add("--then");
+        commands.addAll(predict("yarn", csv));
+        RMApp app = submitInClusterMode("convnet4j-cluster-mode", conf, commands);
+        String logs = containerLogs(app);
+        assertTrue(logs.contains("command 1 (train) exited with 0") && logs.contains("command 2 (predict) exited with 0"),
+                "the commands' ends are not in the ApplicationMaster's log:\n" + tail(logs));
+        // train
+        assertEquals(2, executorsRanTasks(app), "executor containers that ran tasks");
+        double worst = assertLikeInProcess(model, logs);
+        // predict
+        assertTrue(logs.contains("24 pictures, 24 classified, 0 could not be decoded"),
+                "the driver's summary is not in the ApplicationMaster's log:\n" + tail(logs));
+        assertArrayEquals(localCsv(), Files.readAllBytes(csv), "cluster mode's CSV differs from local[2]'s");
+        System.out.printf("YarnClusterIT: cluster deploy mode, train (ring, weights within %.2g) and predict in one"
+                + " application, 2 executor containers, %s, %.1f s%n", worst, app.getApplicationId(),
                 (System.nanoTime() - t0) / 1e9);
     }
 
     /**
-     * {@code spark-submit --master yarn --deploy-mode cluster --name NAME --conf ... convnet4j-spark.jar ARGS} as Spark's
-     * launcher builds it (a SPARK_HOME whose jars are the test class path's Spark jars): the driver runs {@link
-     * SparkMain} in the ApplicationMaster's container. Asserts the submission exits 0 and the application SUCCEEDED in
+     * {@code spark-submit --master yarn --deploy-mode cluster --name NAME --conf ... --jars commands-driver.jar
+     * convnet4j-spark.jar ARGS} as Spark's launcher builds it (a SPARK_HOME whose jars are the test class path's Spark
+     * jars): the driver runs the commands of {@code args} (separated by {@code --then}) with CommandsInOneApplication
+     * in the ApplicationMaster's container, the last through {@link SparkMain#main}. Asserts the submission exits 0 and the application SUCCEEDED in
      * one attempt; returns it.
      */
     private RMApp submitInClusterMode(String name, List<String> conf, List<String> args) throws Exception {
+        Path driverJar = ClusterTests.commandsDriverJar(dir.resolve("cluster-driver"));
         Path sparkHome = dir.resolve("spark-home");
         Path jars = Files.createDirectories(sparkHome.resolve("jars"));
         synchronized (this) {
@@ -572,7 +584,8 @@ class YarnClusterIT {
         }
         List<String> submit = new ArrayList<>(List.of(javaBin(), "-cp", jars + "/*", "org.apache.spark.launcher.Main",
                 "org.apache.spark.deploy.SparkSubmit", "--master", "yarn", "--deploy-mode", "cluster",
-                "--name", name, "--class", SparkMain.class.getName(), "--driver-memory", "768m",
+                "--name", name, "--class", org.convnet4j.spark.cli.CommandsInOneApplication.class.getName(),
+                "--jars", driverJar.toString(), "--driver-memory", "768m",
                 "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m"));
         submit.addAll(confArgs(conf));
         submit.add(jar.toString());

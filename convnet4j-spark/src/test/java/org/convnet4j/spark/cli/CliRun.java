@@ -45,6 +45,60 @@ public final class CliRun {
      * 180 s and returns its stderr lines but the JVM's incubator-module warning.
      */
     public static List<String> child(int exit, String... args) throws Exception {
+        return childJvm(SparkMain.class.getName(), exit, List.of(args));
+    }
+
+    private static final String THEN = "--then";
+    private static final String EXIT = "convnet4j-test: exit code ";
+
+    /**
+     * Several spark commands one after another in one child JVM (one JVM start instead of one each; each command
+     * through {@link SparkMain#run} as SparkMain.main runs it, with a session of its own, started and stopped by the
+     * command): asserts command {@code i} exits with {@code exits[i]}; returns each command's stderr lines but the
+     * JVM's incubator-module warning. The first command meets a fresh JVM as a user's does; the later ones a JVM
+     * with SparkMain's logging set up already, as the first left it.
+     */
+    public static List<List<String>> children(int[] exits, List<List<String>> commands) throws Exception {
+        List<String> args = new ArrayList<>();
+        for (List<String> c : commands) {
+            if (!args.isEmpty()) {
+                args.add(THEN);
+            }
+            args.addAll(c);
+        }
+        List<String> lines = childJvm(CliRun.class.getName(), 0, args);
+        List<List<String>> each = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        for (String line : lines) {
+            if (line.startsWith(EXIT)) {
+                assertEquals(exits[each.size()], Integer.parseInt(line.substring(EXIT.length())),
+                        "command " + (each.size() + 1) + ": " + String.join("\n", lines));
+                each.add(current);
+                current = new ArrayList<>();
+            } else {
+                current.add(line);
+            }
+        }
+        assertEquals(commands.size(), each.size(), String.join("\n", lines));
+        return each;
+    }
+
+    /** {@link #children}' child JVM: each command separated by --then through SparkMain.run, then its exit code. */
+    public static void main(String[] args) {
+        List<String> command = new ArrayList<>();
+        for (int i = 0; i <= args.length; i++) {
+            if (i == args.length || args[i].equals(THEN)) {
+                int code = SparkMain.run(command.toArray(String[]::new));
+                System.err.println(EXIT + code);
+                command.clear();
+            } else {
+                command.add(args[i]);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static List<String> childJvm(String main, int exit, List<String> args) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(javaBin));
         for (String a : System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")) {
@@ -52,8 +106,8 @@ public final class CliRun {
                 cmd.add(a);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkMain.class.getName()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), err);

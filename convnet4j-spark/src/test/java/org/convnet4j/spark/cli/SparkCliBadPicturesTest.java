@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Undecodable pictures among good ones, as a user meets them with the spark commands: by default each is an error
  * row and counted in the summary; with {@code --fail-fast} the job stops on it in one line (exit 2) and leaves no
- * output, no temporaries. The {@code --fail-fast} runs are child JVMs: what the user sees on stderr depends on the
- * logging set-up, which is SparkMain's alone there.
+ * output, no temporaries. The {@code --fail-fast} runs are in a child JVM: what the user sees on stderr depends on
+ * the logging set-up, which is SparkMain's alone there.
  */
 class SparkCliBadPicturesTest {
     @TempDir
@@ -86,12 +86,14 @@ class SparkCliBadPicturesTest {
     @Test
     void failFastStopsOnTheBrokenPictureInOneLineAndLeavesNothing() throws Exception {
         Path out = Files.createDirectories(dir.resolve("ff"));
-        List<String> lines = CliRun.child(2, "transfer", "--master", "local[2]", "--fail-fast", "--base",
-                model.toString(), "--images", labelled.toString(), "-o", out.resolve("pipeline").toString());
-        assertOneLineNamingTheBrokenPicture(lines, "convnet4j spark transfer: ");
-        lines = CliRun.child(2, "predict", "--master", "local[2]", "--fail-fast", "--model", model.toString(),
-                "--images", labelled.toString(), "-o", out.resolve("answers.parquet").toString());
-        assertOneLineNamingTheBrokenPicture(lines, "convnet4j spark predict: ");
+        // both in one child JVM (one JVM start less), each command with a session of its own as for a user
+        List<List<String>> lines = CliRun.children(new int[] {2, 2}, List.of(
+                List.of("transfer", "--master", "local[2]", "--fail-fast", "--base", model.toString(), "--images",
+                        labelled.toString(), "-o", out.resolve("pipeline").toString()),
+                List.of("predict", "--master", "local[2]", "--fail-fast", "--model", model.toString(), "--images",
+                        labelled.toString(), "-o", out.resolve("answers.parquet").toString())));
+        assertOneLineNamingTheBrokenPicture(lines.get(0), "convnet4j spark transfer: ");
+        assertOneLineNamingTheBrokenPicture(lines.get(1), "convnet4j spark predict: ");
         try (Stream<Path> s = Files.list(out)) {
             assertEquals(List.of(), s.toList(), "no output, no partial output, no temporaries");
         }

@@ -123,10 +123,12 @@ class SparkTransferPipelineTest {
         assertTrue(out[2].contains("gives class indices but no class names"), out[2]);
         assertTrue(!Files.exists(dir.resolve("indices.csv")));
 
-        // the same pipeline with Spark's IndexToString under a name of its own: predict writes the names
-        stages.add(new IndexToString().setInputCol("prediction").setOutputCol("predictedLabel")
+        // the same pipeline with Spark's IndexToString under a name of its own: predict writes the names (the fitted
+        // stages reused: a pipeline of transformers only is fitted without passing any data through it)
+        List<PipelineStage> named = new ArrayList<>(List.of(indicesOnly.stages()));
+        named.add(new IndexToString().setInputCol("prediction").setOutputCol("predictedLabel")
                 .setLabels(labels.labelsArray()[0]));
-        new Pipeline().setStages(stages.toArray(PipelineStage[]::new)).fit(withLabels).write().overwrite()
+        new Pipeline().setStages(named.toArray(PipelineStage[]::new)).fit(withLabels).write().overwrite()
                 .save(dir.resolve("with-names").toString());
         Path csv = dir.resolve("names.csv");
         out = CliRun.run("predict", "--master", "local[2]", "--model", dir.resolve("with-names").toString(),
