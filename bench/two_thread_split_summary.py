@@ -5,7 +5,7 @@ worker's task and wait ms per image, tasks per image, microseconds per task, and
 SPLIT_IMG_S img/s (default 31, between the quiet fast 36-39 and slow 25-26 groups) count as fast. Then per variant
 and group the medians, so that slow starts can be told apart: more task time per task = the work runs slower; more
 wait time = the threads wait; a low private pair ratio = the two cores slow each other with nothing shared; and
-every round's wall time grouped by the cache-line round trip measured right after it (near ~65 ns, far ~300 ns)."""
+every round's wall time grouped by the cache-line round trip measured before and after it (near ~65 ns, far ~300 ns)."""
 import re, sys, os, glob, statistics as st
 
 out = sys.argv[1]
@@ -40,10 +40,14 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
         if walls:
             r['rounds max/min'] = max(walls) / min(walls)
     # every round of every start: wall ms/img against the line round trip measured right after it
-    by_state = {'near (<150 ns)': [], 'far (>=150 ns)': []}
+    # (before and after the round both near, both far, or the state changed during the round)
+    by_state = {'near (<150 ns)': [], 'far (>=150 ns)': [], 'changed': []}
     for log in logs:
-        for wall, trip in re.findall(r'round \d+: wall ([\d.]+) ms/img.*?line round trip ([\d.]+) ns', open(log).read()):
-            by_state['near (<150 ns)' if float(trip) < 150 else 'far (>=150 ns)'].append(float(wall))
+        for wall, t0, t1 in re.findall(r'round \d+: wall ([\d.]+) ms/img.*?line round trip before/after ([\d.]+)/([\d.]+) ns',
+                                      open(log).read()):
+            near = (float(t0) < 150, float(t1) < 150)
+            state = 'near (<150 ns)' if all(near) else 'far (>=150 ns)' if not any(near) else 'changed'
+            by_state[state].append(float(wall))
     if not rows:
         continue
     fast = [r for r in rows if r['img/s'] >= split]

@@ -28,8 +28,8 @@ import org.convnet4j.zoo.ModelZoo;
  * per image, with spin iterations and parks ({@link KernelProvider#poolStatistics()}): in a slow start, more task
  * time per task means the work itself runs slower, more wait time means the threads wait for each other.
  *
- * <p>After each round, the round trip of one cache line between two threads ({@link PairProbe#pingPong}): on
- * this KVM guest ~65 ns or ~300 ns, changing over time, so each round's speed can be set against the cores' state.
+ * <p>Before and after each round, the round trip of one cache line between two threads ({@link PairProbe#pingPong}):
+ * on this KVM guest ~65 ns or ~300 ns, changing over time, so each round's speed can be set against the cores' state.
  * After the rounds a {@code PAIR} line measures the two cores with none of the pool's code or data shared: FMA
  * chains and a private single-threaded SGEMM (n = 384) on one thread alone, then on two threads at once (each its
  * own arrays), as the ratio alone / together per thread (1.0: the two cores do not slow each other); and the pool's
@@ -71,6 +71,7 @@ public final class StartSpread {
         long h0all = KernelProvider.handOffs();
         long jitTotal = 0;
         for (int r = 0; r < rounds; r++) {
+            double tripBefore = PairProbe.pingPong(20, 1000);
             Map<Long, Long> before = threadCpu(names);
             Map<String, long[]> pool0 = KernelProvider.poolStatistics();
             long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
@@ -101,9 +102,9 @@ public final class StartSpread {
                 line.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(), e.getValue()));
             }
             System.err.printf(Locale.ROOT, "%6d ms  round %d: wall %.2f ms/img (%.2f img/s), process CPU %.2f ms/img;"
-                    + " JIT compiling %d ms; line round trip %.0f ns; threads' CPU ms/img:%s%s%n",
+                    + " JIT compiling %d ms; line round trip before/after %.0f/%.0f ns; threads' CPU ms/img:%s%s%n",
                     ManagementFactory.getRuntimeMXBean().getUptime(), r, wall[r], 1e3 / wall[r], cpu[r], jitMs,
-                    roundTrip[r], line, pool);
+                    tripBefore, roundTrip[r], line, pool);
         }
         double handOffs = (double) (KernelProvider.handOffs() - h0all) / (rounds * calls);
         String pair = PairProbe.line();
