@@ -4,7 +4,8 @@ Per variant (OUT/VARIANT.txt): each start's img/s, CPU ms/img, and (with pool st
 worker's task and wait ms per image, tasks per image, microseconds per task, and the PAIR probe; starts at or above
 SPLIT_IMG_S img/s (default 31, between the quiet fast 36-39 and slow 25-26 groups) count as fast. Then per variant
 and group the medians, so that slow starts can be told apart: more task time per task = the work runs slower; more
-wait time = the threads wait; a low private pair ratio = the two cores slow each other with nothing shared."""
+wait time = the threads wait; a low private pair ratio = the two cores slow each other with nothing shared; and
+every round's wall time grouped by the cache-line round trip measured before and after it (near ~65 ns, far ~300 ns)."""
 import re, sys, os, glob, statistics as st
 
 out = sys.argv[1]
@@ -23,6 +24,9 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
                 who = 'worker' if name.startswith('convnet4j-kerne') else 'caller'
                 r[who + ' task'] = float(task)
                 r[who + ' wait'] = float(wait)
+        rt = re.search(r'line round trip ([\d.]+) ns \(median of rounds\)', line)
+        if rt:
+            r['round trip ns'] = float(rt.group(1))
         pair = re.search(r'pair fma ([\d.]+) gemm-private ([\d.]+)/([\d.]+) pool-speedup ([\d.]+)', line)
         if pair:
             r['pair fma'] = float(pair.group(1))
@@ -35,6 +39,15 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
         walls = [float(w) for w in re.findall(r'round \d+: wall ([\d.]+) ms/img', open(log).read())]
         if walls:
             r['rounds max/min'] = max(walls) / min(walls)
+    # every round of every start: wall ms/img against the line round trip measured right after it
+    # (before and after the round both near, both far, or the state changed during the round)
+    by_state = {'near (<150 ns)': [], 'far (>=150 ns)': [], 'changed': []}
+    for log in logs:
+        for wall, t0, t1 in re.findall(r'round \d+: wall ([\d.]+) ms/img.*?line round trip before/after ([\d.]+)/([\d.]+) ns',
+                                      open(log).read()):
+            near = (float(t0) < 150, float(t1) < 150)
+            state = 'near (<150 ns)' if all(near) else 'far (>=150 ns)' if not any(near) else 'changed'
+            by_state[state].append(float(wall))
     if not rows:
         continue
     fast = [r for r in rows if r['img/s'] >= split]
@@ -42,6 +55,10 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
     print('== %s: %d starts, %d fast, %d slow (split at %.1f img/s)' % (v, len(rows), len(fast), len(slow), split))
     for r in rows:
         print('   ' + ' '.join('%s %.2f' % (k, x) for k, x in r.items()))
+    for state, walls in by_state.items():
+        if walls:
+            print('  rounds with the line round trip %s: %d, wall ms/img median %.2f (%.2f-%.2f)'
+                  % (state, len(walls), st.median(walls), min(walls), max(walls)))
     for label, group in (('fast', fast), ('slow', slow)):
         if group:
             keys = [k for k in group[0] if all(k in g for g in group)]

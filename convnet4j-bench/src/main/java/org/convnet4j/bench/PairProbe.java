@@ -3,6 +3,7 @@ package org.convnet4j.bench;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
 import org.convnet4j.tensor.kernels.internal.FmaPeakProbe;
@@ -13,7 +14,10 @@ import org.convnet4j.tensor.kernels.internal.FmaPeakProbe;
  * thread runs as fast beside the other as alone; about 0.5-0.6: the two threads share one core's units, as two
  * hyper-threads of one core do). Three figures: FMA chains in registers ({@link FmaPeakProbe}), a private
  * single-threaded SGEMM of n = 384 per thread (the two threads' ratios), and the pool's speed-up of one two-thread
- * SGEMM of n = 384 over the same on one thread. About 2 s.
+ * SGEMM of n = 384 over the same on one thread. About 2 s. And the round trip of one cache line between two
+ * threads ({@link #pingPong}): on this KVM guest it is either ~65 ns or ~300 ns, changing from one minute to the
+ * next (the host moving the two virtual CPUs between cores that share a last-level cache and cores that do not),
+ * which a two-thread pass that hands data between the threads feels and the FMA and private figures do not.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp convnet4j-bench/target/benchmarks.jar org.convnet4j.bench.PairProbe 5</pre>
  */
@@ -23,21 +27,79 @@ public final class PairProbe {
     private PairProbe() {
     }
 
+    /**
+     * {@code PairProbe [TIMES]}: TIMES PAIR lines; {@code PairProbe pingpong [TIMES]}: TIMES lines of the cache-line
+     * round trip alone (clock time, then the fastest, 10th percentile and median of 100 blocks of 1,000 round trips).
+     */
     public static void main(String[] args) {
-        int times = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        boolean pingPongOnly = args.length > 0 && args[0].equals("pingpong");
+        int times = args.length > (pingPongOnly ? 1 : 0) ? Integer.parseInt(args[pingPongOnly ? 1 : 0]) : 1;
         for (int i = 0; i < times; i++) {
-            System.out.println("PAIR " + line() + "; load " + FlagAB.load());
+            if (pingPongOnly) {
+                double[] trips = pingPongTrips(100, 1000);
+                System.out.printf(Locale.ROOT, "%s line round trip ns: min %.0f p10 %.0f p50 %.0f; load %s%n",
+                        java.time.LocalTime.now().withNano(0), trips[0], trips[10], trips[50], FlagAB.load());
+            } else {
+                System.out.println("PAIR " + line() + "; load " + FlagAB.load());
+            }
         }
     }
 
-    /** One measurement as {@code fma R gemm-private R1/R2 pool-speedup S}. */
+    /** One measurement as {@code fma R gemm-private R1/R2 pool-speedup S line-round-trip NS}. */
     static String line() {
         double fma1 = FmaPeakProbe.gflops(1, 0.3);
         double fma2 = FmaPeakProbe.gflops(2, 0.3);
         double[] gemm = privateGemmRatios();
         double speedup = poolSpeedup();
-        return String.format(Locale.ROOT, "fma %.2f gemm-private %.2f/%.2f pool-speedup %.2f", fma2 / (2 * fma1),
-                gemm[0], gemm[1], speedup);
+        return String.format(Locale.ROOT, "fma %.2f gemm-private %.2f/%.2f pool-speedup %.2f line-round-trip %.0f",
+                fma2 / (2 * fma1), gemm[0], gemm[1], speedup, pingPong(100, 1000));
+    }
+
+    /**
+     * Nanoseconds for one cache line to go from this thread to a second one and back: the two threads take turns
+     * writing one int (in a line of its own), {@code chunks} blocks of {@code perChunk} round trips; the median
+     * block's time per round trip (a block in which the OS took a thread away is slower, so on a loaded machine the
+     * median is high and only the fast blocks say what the cores do).
+     */
+    static double pingPong(int chunks, int perChunk) {
+        return pingPongTrips(chunks, perChunk)[chunks / 2];
+    }
+
+    /** {@link #pingPong}'s blocks: nanoseconds per round trip of each block, sorted. */
+    static double[] pingPongTrips(int chunks, int perChunk) {
+        AtomicIntegerArray line = new AtomicIntegerArray(48); // the int at 16 has a 64-byte line to itself
+        int total = chunks * perChunk;
+        Thread other = new Thread(() -> {
+            for (int i = 0; i < total; i++) {
+                while (line.get(16) != 2 * i + 1) {
+                    Thread.onSpinWait();
+                }
+                line.set(16, 2 * i + 2);
+            }
+        }, "pair-probe-pong");
+        other.setDaemon(true);
+        other.start();
+        double[] perTrip = new double[chunks];
+        int v = 0;
+        for (int c = 0; c < chunks; c++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < perChunk; i++) {
+                line.set(16, v + 1);
+                while (line.get(16) != v + 2) {
+                    Thread.onSpinWait();
+                }
+                v += 2;
+            }
+            perTrip[c] = (double) (System.nanoTime() - t0) / perChunk;
+        }
+        try {
+            other.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("PairProbe interrupted", e);
+        }
+        java.util.Arrays.sort(perTrip);
+        return perTrip;
     }
 
     /** Seconds per SGEMM of one thread alone, then of each of two threads running at the same time. */

@@ -28,7 +28,9 @@ import org.convnet4j.zoo.ModelZoo;
  * per image, with spin iterations and parks ({@link KernelProvider#poolStatistics()}): in a slow start, more task
  * time per task means the work itself runs slower, more wait time means the threads wait for each other.
  *
- * <p>After the rounds a {@code PAIR} line measures the two cores with none of the pool's code or data shared: FMA
+ * <p>Before and after each round, the round trip of one cache line between two threads ({@link PairProbe#pingPong}):
+ * on this KVM guest ~65 ns or ~300 ns, changing over time, so each round's speed can be set against the cores' state.
+ * After the rounds a {@code PAIR} line measures the two cores with none of the pool's code or data shared: FMA
  * chains and a private single-threaded SGEMM (n = 384) on one thread alone, then on two threads at once (each its
  * own arrays), as the ratio alone / together per thread (1.0: the two cores do not slow each other); and the pool's
  * two-thread speed-up on one SGEMM. A slow start whose private pair ratio is low loses its time to the cores
@@ -64,10 +66,12 @@ public final class StartSpread {
         double[] cpu = new double[rounds];
         Map<String, double[]> perThread = new LinkedHashMap<>();
         Map<String, double[]> taskMs = new LinkedHashMap<>();
+        double[] roundTrip = new double[rounds];
         Map<String, double[]> waitMs = new LinkedHashMap<>();
         long h0all = KernelProvider.handOffs();
         long jitTotal = 0;
         for (int r = 0; r < rounds; r++) {
+            double tripBefore = PairProbe.pingPong(20, 1000);
             Map<Long, Long> before = threadCpu(names);
             Map<String, long[]> pool0 = KernelProvider.poolStatistics();
             long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
@@ -81,6 +85,7 @@ public final class StartSpread {
             cpu[r] = (FlagAB.cpuNanos() - c0) / 1e6 / images;
             Map<Long, Long> after = threadCpu(names);
             String pool = poolLine(pool0, KernelProvider.poolStatistics(), images, r, rounds, taskMs, waitMs);
+            roundTrip[r] = PairProbe.pingPong(20, 1000); // ~2-7 ms: the cores' state right after the round
             long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
             jitTotal += jitMs;
             Map<String, Double> byName = new LinkedHashMap<>();
@@ -97,8 +102,9 @@ public final class StartSpread {
                 line.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(), e.getValue()));
             }
             System.err.printf(Locale.ROOT, "%6d ms  round %d: wall %.2f ms/img (%.2f img/s), process CPU %.2f ms/img;"
-                    + " JIT compiling %d ms; threads' CPU ms/img:%s%s%n", ManagementFactory.getRuntimeMXBean().getUptime(),
-                    r, wall[r], 1e3 / wall[r], cpu[r], jitMs, line, pool);
+                    + " JIT compiling %d ms; line round trip before/after %.0f/%.0f ns; threads' CPU ms/img:%s%s%n",
+                    ManagementFactory.getRuntimeMXBean().getUptime(), r, wall[r], 1e3 / wall[r], cpu[r], jitMs,
+                    tripBefore, roundTrip[r], line, pool);
         }
         double handOffs = (double) (KernelProvider.handOffs() - h0all) / (rounds * calls);
         String pair = PairProbe.line();
@@ -114,10 +120,11 @@ public final class StartSpread {
         }
         System.err.printf(Locale.ROOT, "SUMMARY %s b%d: %.2f img/s, wall %.2f ms/img, CPU %.2f ms/img, hand-offs %.1f"
                 + " per call, JIT compiling %d ms in the rounds, warm-up %d calls from %d ms, settled %b; median thread CPU ms/img:%s;"
-                + "%s pair %s; load %s%n", name,
+                + "%s line round trip %.0f ns (median of rounds); pair %s; load %s%n", name,
                 batch, 1e3 / FlagAB.median(wall), FlagAB.median(wall), FlagAB.median(cpu), handOffs,
                 jitTotal, warm.warmupCalls(), startMs, warm.jitSettled(), threads,
-                poolSummary.length() == 0 ? "" : " median pool task/wait ms/img:" + poolSummary + ";", pair,
+                poolSummary.length() == 0 ? "" : " median pool task/wait ms/img:" + poolSummary + ";",
+                FlagAB.median(roundTrip), pair,
                 FlagAB.load());
     }
 
