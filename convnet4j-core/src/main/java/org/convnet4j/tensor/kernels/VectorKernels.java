@@ -403,8 +403,10 @@ final class VectorKernels implements Kernels {
      * and its writes inside the outputs (so threads working on neighbouring planes never meet); the rest, at most
      * the call's last rows, runs the twin's chain.
      *
-     * <p>Not used for {@link #maxPool2x2ArgMax}: carrying the indices through the blends this way (int bits in float
-     * lanes, as the gathers do) took 3.0 against 2.4 ns per output on LeNet-5's first pool, one thread.
+     * <p>Not used for {@link #maxPool2x2ArgMax}: carrying the indices along this way took 3.0 ns per output (index
+     * bits blended in float lanes, as the gathers do) or 5.1 ns (the compare masks choosing a float offset 0, 1, w or
+     * w + 1, converted to int after the even-lane selection) against the gathers' 2.4 ns, on LeNet-5's first pool at
+     * batch 8, one thread (JDK 17, AVX-512, load average 25-49).
      */
     private static void max2x2Rows(int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y,
                                    int yOff) {
