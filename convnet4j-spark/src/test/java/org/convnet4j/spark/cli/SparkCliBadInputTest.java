@@ -273,18 +273,18 @@ class SparkCliBadInputTest {
                         dir.resolve("st.c4j").toString()},
                     new String[] {nn + "/ck/last.c4j", "train", "--resume", nn + "/ck/last.c4j"});
             for (String[] c : cases) {
-                // the first command waits the checks' own 10 s; the others are given 1.5 s as a user can
-                // (--conf spark.hadoop.ipc.client.rpc-timeout.ms), which the checks keep: 34 s less waiting
+                // the first command waits the checks' own 10 s; the others are given 0.5 s as a user can
+                // (--conf spark.hadoop.ipc.client.rpc-timeout.ms), which the checks keep: 38 s less waiting
                 boolean first = c == cases.get(0);
                 List<String> args = new java.util.ArrayList<>(List.of(c).subList(1, c.length));
                 if (!first) {
-                    args.addAll(List.of("--conf", "spark.hadoop.ipc.client.rpc-timeout.ms=1500"));
+                    args.addAll(List.of("--conf", "spark.hadoop.ipc.client.rpc-timeout.ms=500"));
                 }
                 long t0 = System.nanoTime();
                 String[] r = run(args.toArray(String[]::new));
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 assertOneLine(r, c[0] + ": no answer from 127.0.0.1:" + silent.port() + " within the timeout ("
-                        + (first ? "10000" : "1500") + " ms)");
+                        + (first ? "10000" : "500") + " ms)");
                 assertTrue(seconds < (first ? 40 : 30), c[1] + " took " + seconds + " s");
             }
             assertFalse(Files.exists(dir.resolve("s.csv")) || Files.exists(dir.resolve("s.parquet"))
