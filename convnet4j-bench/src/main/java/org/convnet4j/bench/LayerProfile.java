@@ -28,7 +28,9 @@ import org.convnet4j.zoo.ModelZoo;
  * with their share, MACs and GFLOPS, after a warm-up. A diagnosis tool for the engine, not a benchmark: the
  * per-layer timer calls add a little overhead of their own. Inference fuses as {@code Model.predict} does (a
  * convolution with its batch norm and activation is one row, "Conv2d+BatchNorm2d+ReLU ...");
- * {@code -Dconvnet4j.profile.fused=false} times them apart.
+ * {@code -Dconvnet4j.profile.fused=false} times them apart. {@code -Dconvnet4j.profile.flip=Class.field} (a static
+ * boolean switch, e.g. {@code org.convnet4j.nn.layers.LayerNorm.vectorRows}) prints blocks of passes with the switch
+ * as it is and flipped, alternating, in one JVM.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp convnet4j-bench/target/benchmarks.jar \
  *     org.convnet4j.bench.LayerProfile resnet50 8 [repetitions]</pre>
@@ -70,6 +72,11 @@ public final class LayerProfile {
         for (int i = 0; i < 3; i++) {
             GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
         }
+        String flip = System.getProperty("convnet4j.profile.flip");
+        if (flip != null) {
+            p.flipBlocks(model, x, reps, flip, Integer.getInteger("convnet4j.profile.blocks", 6));
+            return;
+        }
         p.recording = true;
         long t0 = now();
         for (int i = 0; i < reps; i++) {
@@ -78,6 +85,48 @@ public final class LayerProfile {
         }
         double total = (now() - t0) / 1e9 / reps;
         p.print(name, batch, total, reps);
+    }
+
+    /**
+     * {@code -Dconvnet4j.profile.flip=Class.field}: an A/B of a static boolean switch in ONE JVM, per layer type.
+     * After the warm-up, {@code -Dconvnet4j.profile.blocks} blocks (6 unless given) of {@code reps} passes each, the
+     * field as it was in the first block and flipped in every other one (set by reflection), each block printed
+     * on its own: whether the time a switch costs stays with the switch or with the JVM (compiled code, profiles).
+     */
+    private void flipBlocks(Model model, Tensor x, int reps, String spec, int blocks) {
+        java.lang.reflect.Field f;
+        try {
+            int dot = spec.lastIndexOf('.');
+            f = Class.forName(spec.substring(0, dot)).getDeclaredField(spec.substring(dot + 1));
+            f.setAccessible(true);
+            boolean start = f.getBoolean(null);
+            for (int b = 0; b < blocks; b++) {
+                boolean value = b % 2 == 0 ? start : !start;
+                f.setBoolean(null, value);
+                rows.clear();
+                fastest.clear();
+                recording = true;
+                long t0 = now();
+                for (int i = 0; i < reps; i++) {
+                    pass();
+                    GradMode.withoutGradients(() -> run(model, List.of(x), false));
+                }
+                double total = (now() - t0) / 1e9 / reps;
+                System.out.printf("## block %d, %s=%s, load %s%n", b + 1, spec, value, loadAverage());
+                print(model.name(), x.dim(0), total, reps);
+            }
+            f.setBoolean(null, start);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("convnet4j.profile.flip=" + spec + ": " + e, e);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     /**

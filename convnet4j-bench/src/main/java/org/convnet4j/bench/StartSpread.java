@@ -23,6 +23,19 @@ import org.convnet4j.zoo.ModelZoo;
  *     -Dconvnet4j.jit.directives=true -XX:+PrintCompilation -cp convnet4j-bench/target/benchmarks.jar \
  *     org.convnet4j.bench.StartSpread googlenet 1 7 20 &gt; jit-$i.log 2&gt; spread-$i.txt; done</pre>
  *
+ * <p>With {@code -Dconvnet4j.pool.stats=true} each round also gives, per thread of the kernels' pool, the tasks it
+ * ran, the milliseconds inside them and the milliseconds it waited (a caller for workers, a worker for a job), all
+ * per image, with spin iterations and parks ({@link KernelProvider#poolStatistics()}): in a slow start, more task
+ * time per task means the work itself runs slower, more wait time means the threads wait for each other.
+ *
+ * <p>Before and after each round, the round trip of one cache line between two threads ({@link PairProbe#pingPong}):
+ * on this KVM guest ~65 ns or ~300 ns, changing over time, so each round's speed can be set against the cores' state.
+ * After the rounds a {@code PAIR} line measures the two cores with none of the pool's code or data shared: FMA
+ * chains and a private single-threaded SGEMM (n = 384) on one thread alone, then on two threads at once (each its
+ * own arrays), as the ratio alone / together per thread (1.0: the two cores do not slow each other); and the pool's
+ * two-thread speed-up on one SGEMM. A slow start whose private pair ratio is low loses its time to the cores
+ * (the host's placement of the two virtual CPUs), not to hand-offs or shared cache lines.
+ *
  * <p>Its own lines go to standard error so that the compilation log on standard output stays apart; the last line
  * starts with {@code SUMMARY}.
  */
@@ -52,10 +65,15 @@ public final class StartSpread {
         double[] wall = new double[rounds];
         double[] cpu = new double[rounds];
         Map<String, double[]> perThread = new LinkedHashMap<>();
+        Map<String, double[]> taskMs = new LinkedHashMap<>();
+        double[] roundTrip = new double[rounds];
+        Map<String, double[]> waitMs = new LinkedHashMap<>();
         long h0all = KernelProvider.handOffs();
         long jitTotal = 0;
         for (int r = 0; r < rounds; r++) {
+            double tripBefore = PairProbe.pingPong(20, 1000);
             Map<Long, Long> before = threadCpu(names);
+            Map<String, long[]> pool0 = KernelProvider.poolStatistics();
             long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
             long c0 = FlagAB.cpuNanos();
             long t0 = System.nanoTime();
@@ -66,6 +84,8 @@ public final class StartSpread {
             wall[r] = (System.nanoTime() - t0) / 1e6 / images;
             cpu[r] = (FlagAB.cpuNanos() - c0) / 1e6 / images;
             Map<Long, Long> after = threadCpu(names);
+            String pool = poolLine(pool0, KernelProvider.poolStatistics(), images, r, rounds, taskMs, waitMs);
+            roundTrip[r] = PairProbe.pingPong(20, 1000); // ~2-7 ms: the cores' state right after the round
             long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
             jitTotal += jitMs;
             Map<String, Double> byName = new LinkedHashMap<>();
@@ -82,18 +102,30 @@ public final class StartSpread {
                 line.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(), e.getValue()));
             }
             System.err.printf(Locale.ROOT, "%6d ms  round %d: wall %.2f ms/img (%.2f img/s), process CPU %.2f ms/img;"
-                    + " JIT compiling %d ms; threads' CPU ms/img:%s%n", ManagementFactory.getRuntimeMXBean().getUptime(),
-                    r, wall[r], 1e3 / wall[r], cpu[r], jitMs, line);
+                    + " JIT compiling %d ms; line round trip before/after %.0f/%.0f ns; threads' CPU ms/img:%s%s%n",
+                    ManagementFactory.getRuntimeMXBean().getUptime(), r, wall[r], 1e3 / wall[r], cpu[r], jitMs,
+                    tripBefore, roundTrip[r], line, pool);
         }
         double handOffs = (double) (KernelProvider.handOffs() - h0all) / (rounds * calls);
+        String pair = PairProbe.line();
+        System.err.println("PAIR " + pair);
+        StringBuilder poolSummary = new StringBuilder();
+        for (Map.Entry<String, double[]> e : taskMs.entrySet()) {
+            poolSummary.append(String.format(Locale.ROOT, " %s=%.2f/%.2f", e.getKey(), FlagAB.median(e.getValue()),
+                    FlagAB.median(waitMs.get(e.getKey()))));
+        }
         StringBuilder threads = new StringBuilder();
         for (Map.Entry<String, double[]> e : perThread.entrySet()) {
             threads.append(String.format(Locale.ROOT, " %s=%.2f", e.getKey(), FlagAB.median(e.getValue())));
         }
         System.err.printf(Locale.ROOT, "SUMMARY %s b%d: %.2f img/s, wall %.2f ms/img, CPU %.2f ms/img, hand-offs %.1f"
-                + " per call, JIT compiling %d ms in the rounds, warm-up %d calls from %d ms, settled %b; median thread CPU ms/img:%s; load %s%n", name,
+                + " per call, JIT compiling %d ms in the rounds, warm-up %d calls from %d ms, settled %b; median thread CPU ms/img:%s;"
+                + "%s line round trip %.0f ns (median of rounds); pair %s; load %s%n", name,
                 batch, 1e3 / FlagAB.median(wall), FlagAB.median(wall), FlagAB.median(cpu), handOffs,
-                jitTotal, warm.warmupCalls(), startMs, warm.jitSettled(), threads, FlagAB.load());
+                jitTotal, warm.warmupCalls(), startMs, warm.jitSettled(), threads,
+                poolSummary.length() == 0 ? "" : " median pool task/wait ms/img:" + poolSummary + ";",
+                FlagAB.median(roundTrip), pair,
+                FlagAB.load());
     }
 
     /**
@@ -126,6 +158,31 @@ public final class StartSpread {
             }
         }
         return m;
+    }
+
+    /**
+     * Per pool thread between two {@link KernelProvider#poolStatistics()} snapshots: tasks, task ms, wait ms, spin
+     * iterations (thousands) and parks, all per image, and microseconds per task; records task and wait ms of round r.
+     */
+    static String poolLine(Map<String, long[]> before, Map<String, long[]> after, double images, int r, int rounds,
+                           Map<String, double[]> taskMs, Map<String, double[]> waitMs) {
+        if (after.isEmpty()) {
+            return "";
+        }
+        StringBuilder line = new StringBuilder("; pool per img (tasks, task ms, wait ms, k spins, parks; us/task):");
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[e.getValue().length]);
+            long[] a = e.getValue();
+            double tasks = (a[0] - b[0]) / images;
+            double task = (a[1] - b[1]) / 1e6 / images;
+            double wait = (a[2] - b[2]) / 1e6 / images;
+            String who = group(e.getKey());
+            taskMs.computeIfAbsent(who, k -> new double[rounds])[r] = task;
+            waitMs.computeIfAbsent(who, k -> new double[rounds])[r] = wait;
+            line.append(String.format(Locale.ROOT, " %s %.1f %.2f %.2f %.1f %.1f; %.1f", who, tasks, task, wait,
+                    (a[3] - b[3]) / 1e3 / images, (a[4] - b[4]) / images, tasks == 0 ? 0 : task * 1e3 / tasks));
+        }
+        return line.toString();
     }
 
     /** Thread names grouped: compiler threads and GC threads each summed under one name. */

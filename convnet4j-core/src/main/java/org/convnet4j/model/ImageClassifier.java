@@ -110,7 +110,9 @@ public final class ImageClassifier {
         if (!(model instanceof Sequential s) || s.layers().isEmpty()) {
             return false;
         }
-        return s.layers().get(s.layers().size() - 1) instanceof Softmax;
+        org.convnet4j.nn.Layer last = s.layers().get(s.layers().size() - 1);
+        return last instanceof Softmax
+                || last instanceof org.convnet4j.nn.ProbabilityOutput p && p.outputsProbabilities();
     }
 
     public Model model() {

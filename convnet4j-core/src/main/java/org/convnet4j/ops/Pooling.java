@@ -96,12 +96,13 @@ public final class Pooling {
                     geo.ow, yd, p0 * out, argMax, p0 * out));
             return y;
         }
-        int vl = kernels.floatsPerVector();
-        if (p.type() == PoolType.MAX && argMax == null && windowSweep && inference2x2Kernel && vl > 1
-                && isInside2x2(p, geo) && geo.ow % vl != 0 && geo.oh * geo.ow <= SCRATCH_MAX_OUTPUTS) {
-            // inference's 2x2/2 pools whose output rows are not whole vectors (GoogLeNet's ceil-mode pool on 14x14
-            // planes: rows of 7 outputs, each ran the scalar chain): all planes as one run of outputs
-            maxPool2x2Planes(kernels, xd, geo, yd);
+        if (p.type() == PoolType.MAX && argMax == null && windowSweep && inference2x2Kernel && isInside2x2(p, geo)) {
+            // inference's 2x2/2 pools (LeNet-5's, VGG's, GoogLeNet's ceil-mode pool on 14x14 planes): whole ranges of
+            // planes to the kernel
+            int in = geo.h * geo.w;
+            int out = geo.oh * geo.ow;
+            forEachPlaneRange(geo, (p0, p1) -> kernels.maxPool2x2(p1 - p0, xd, p0 * in, geo.h, geo.w, geo.oh, geo.ow,
+                    yd, p0 * out));
             return y;
         }
         forEachPlane(geo, pl -> {
@@ -487,17 +488,11 @@ public final class Pooling {
     static volatile boolean argMaxKernel = !"false".equals(System.getProperty("convnet4j.pool.argMaxKernel"));
 
     /**
-     * {@code -Dconvnet4j.pool.inference2x2Kernel=false}: inference's 2x2/2 pools with output rows narrower than whole
-     * vectors run row by row through {@link #maxPlane} again instead of {@link #maxPool2x2Planes} (same bits).
+     * {@code -Dconvnet4j.pool.inference2x2Kernel=false}: inference's 2x2/2 pools run row by row through
+     * {@link #maxPlane} again instead of {@link Kernels#maxPool2x2} (same bits).
      */
     static volatile boolean inference2x2Kernel = !"false".equals(
             System.getProperty("convnet4j.pool.inference2x2Kernel"));
-
-    /** Most outputs per plane (and per scratch chunk) of {@link #maxPool2x2Planes}: 16 KB of scratch indices. */
-    private static final int SCRATCH_MAX_OUTPUTS = 4096;
-
-    /** Per thread: the arg-max indices {@link #maxPool2x2Planes} has the kernel write and drops. */
-    private static final ThreadLocal<int[]> INDEX_SCRATCH = ThreadLocal.withInitial(() -> new int[SCRATCH_MAX_OUTPUTS]);
 
     /**
      * A 2x2 window at stride 2 whose windows all lie inside the image: unpadded at the top and left, and the bottom
@@ -506,26 +501,6 @@ public final class Pooling {
     private static boolean isInside2x2(PoolParams p, Planes geo) {
         return p.kh() == 2 && p.kw() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padding().top() == 0
                 && p.padding().left() == 0 && 2L * geo.oh <= geo.h && 2L * geo.ow <= geo.w;
-    }
-
-    /**
-     * Max pooling, no arg-max wanted, of {@link #isInside2x2} windows: the planes, in chunks of at most
-     * {@link #SCRATCH_MAX_OUTPUTS} outputs, go to {@link Kernels#maxPool2x2ArgMax} as one run of outputs (a vector
-     * of outputs may span rows and planes), its indices written to a scratch array and dropped. Its chain per output
-     * (a, then b, c, d each taken when strictly greater) is the one {@link #maxPlane}'s window sweep runs over the
-     * same four elements in the same order, so the values are the same bits, NaN and signed zeros included.
-     */
-    private static void maxPool2x2Planes(Kernels kernels, float[] xd, Planes geo, float[] yd) {
-        int in = geo.h * geo.w;
-        int out = geo.oh * geo.ow;
-        int chunk = Math.max(1, SCRATCH_MAX_OUTPUTS / out);
-        forEachPlaneRange(geo, (p0, p1) -> {
-            int[] scratch = INDEX_SCRATCH.get();
-            for (int c0 = p0; c0 < p1; c0 += chunk) {
-                int c1 = Math.min(p1, c0 + chunk);
-                kernels.maxPool2x2ArgMax(c1 - c0, xd, c0 * in, geo.h, geo.w, geo.oh, geo.ow, yd, c0 * out, scratch, 0);
-            }
-        });
     }
 
     /** The common 2x2, stride-2, unpadded window (every window lies inside the image). */

@@ -150,15 +150,17 @@ class PoolingArgMaxTest {
 
     @Test
     void inferenceTwoByTwoOnNarrowRowsGivesTheWindowSweepsBits() {
-        // Pooling.inference2x2Kernel: inference's 2x2/2 pools whose output rows are not whole vectors, all planes
-        // as one run through Kernels.maxPool2x2ArgMax, against the row-by-row window sweep and the recording path:
-        // GoogLeNet's ceil-mode pool on 14x14 (padding never reached), VGG's 112x112 (rows of 56), odd sizes (last
-        // row and column unused), planes of one output, more planes than one scratch chunk; ties, +-0, +-inf, NaN
+        // Pooling.inference2x2Kernel: inference's 2x2/2 pools through Kernels.maxPool2x2 (ranges of planes),
+        // against the row-by-row window sweep and the recording path: GoogLeNet's ceil-mode pool on 14x14 (padding
+        // never reached), VGG's 112x112 (rows of 56), odd sizes (last row and column unused), planes of one output,
+        // many planes, LeNet-5's two pools at batch 8 (large enough for the planes to be split over threads);
+        // ties, +-0, +-inf, NaN
         PoolParams ceil = new PoolParams(PoolType.MAX, 2, 2, 2, 2, new Padding(0, 1, 0, 1), 0, false);
         PoolParams plain = PoolParams.max(2, 2);
         Object[][] cases = {{new int[] {1, 40, 14, 14}, ceil}, {new int[] {2, 5, 14, 14}, plain},
             {new int[] {1, 2, 112, 112}, plain}, {new int[] {1, 3, 9, 11}, plain}, {new int[] {3, 7, 2, 2}, plain},
-            {new int[] {1, 100, 14, 14}, plain}, {new int[] {1, 3, 7, 7}, ceil}};
+            {new int[] {1, 100, 14, 14}, plain}, {new int[] {1, 3, 7, 7}, ceil}, {new int[] {8, 6, 28, 28}, plain},
+            {new int[] {8, 16, 10, 10}, plain}};
         float[] values = {-1.5f, -0.5f, 0.5f, 1.5f, -0f, 0f, Float.NaN, Float.NEGATIVE_INFINITY,
             Float.POSITIVE_INFINITY};
         Random r = new Random(13);
@@ -225,6 +227,14 @@ class PoolingArgMaxTest {
                         at + " output " + i);
             }
             assertArrayEquals(loopArgMax, kernelArgMax, at);
+            // the backward pass routes each gradient to the recorded element: the same gradient from both
+            Tensor dy = tiedRandom(new Random(dims[1]), Pooling.outputShape(x.shape(), p).dims());
+            Tensor dxKernel = Pooling.backwardMax(kernelArgMax, dy, x.shape());
+            Tensor dxLoop = Pooling.backwardMax(loopArgMax, dy, x.shape());
+            for (int i = 0; i < dxLoop.size(); i++) {
+                assertEquals(Float.floatToRawIntBits(dxLoop.data()[i]), Float.floatToRawIntBits(dxKernel.data()[i]),
+                        at + " gradient " + i);
+            }
         }
     }
 

@@ -1,8 +1,5 @@
 package org.convnet4j.io;
 
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +12,6 @@ import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxProgram;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.TensorData;
-import org.convnet4j.util.MemoryBudget;
 
 /**
  * Input values for an ONNX model read from files with their element type kept, so that a model whose inputs are
@@ -63,141 +59,15 @@ public final class OnnxInputs {
     /**
      * A tensor file with its element type, by its suffix: {@code .npy}; {@code .json}, one tensor as in an inference
      * request ({@code {"shape": [2, 5], "datatype": "INT64", "data": [...]}}, data flat or nested, datatype one of FP32,
-     * FP64, INT64, INT32, INT16, INT8, UINT8, BOOL); a TensorProto otherwise.
+     * FP64, INT64, INT32, INT16, INT8, UINT8, BOOL); a TensorProto otherwise. A JSON tensor is read twice, streamed:
+     * its layout is checked and its values counted before the memory they need is budgeted and allocated; data nested
+     * deeper than one level must be nested exactly as the shape; FP32/FP64 values must lie within the type's finite
+     * range, integer values be whole and within the type's range.
      */
     public static TensorData read(Path file) throws IOException {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".npy") ? Npy.readData(file) : name.endsWith(".json") ? readJson(file)
+        return name.endsWith(".npy") ? Npy.readData(file) : name.endsWith(".json") ? JsonTensorFile.read(file)
                 : OnnxReader.readTensor(file);
-    }
-
-    /** Elements a JSON tensor file may hold (as {@code .npy} and TensorProto files). */
-    static final long MAX_JSON_ELEMENTS = OnnxReader.MAX_ELEMENTS;
-
-    private static TensorData readJson(Path file) throws IOException {
-        long size = java.nio.file.Files.size(file);
-        // the text is streamed; the values it may hold are bounded by its length (a number takes at least 2 bytes)
-        MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes", MemoryBudget.bytesOf(16, size / 2 + 1));
-        long[] shape = null;
-        String datatype = null;
-        double[] values = new double[16];
-        long[] ints = new long[16];
-        boolean[] whole = new boolean[16];
-        int count = 0;
-        boolean sawData = false;
-        try (JsonReader r = new JsonReader(java.nio.file.Files.newBufferedReader(file))) {
-            r.setStrictness(Strictness.STRICT);
-            r.beginObject();
-            while (r.hasNext()) {
-                String key = r.nextName();
-                switch (key) {
-                    case "shape" -> {
-                        List<Long> dims = new ArrayList<>();
-                        r.beginArray();
-                        while (r.hasNext()) {
-                            dims.add(r.nextLong());
-                        }
-                        r.endArray();
-                        shape = dims.stream().mapToLong(Long::longValue).toArray();
-                    }
-                    case "datatype" -> datatype = r.nextString();
-                    case "data" -> {
-                        sawData = true;
-                        int depth = 0;
-                        do {
-                            JsonToken t = r.peek();
-                            if (t == JsonToken.BEGIN_ARRAY) {
-                                if (++depth > 32) {
-                                    throw new IllegalArgumentException(file + ": data nests deeper than 32 arrays");
-                                }
-                                r.beginArray();
-                            } else if (t == JsonToken.END_ARRAY) {
-                                depth--;
-                                r.endArray();
-                            } else {
-                                if (count == values.length) {
-                                    if (count >= MAX_JSON_ELEMENTS) {
-                                        throw new IllegalArgumentException(file + ": more than " + MAX_JSON_ELEMENTS
-                                                + " values");
-                                    }
-                                    values = Arrays.copyOf(values, (int) Math.min(MAX_JSON_ELEMENTS, 2L * count));
-                                    ints = Arrays.copyOf(ints, values.length);
-                                    whole = Arrays.copyOf(whole, values.length);
-                                }
-                                if (t == JsonToken.BOOLEAN) {
-                                    ints[count] = r.nextBoolean() ? 1 : 0;
-                                    values[count] = ints[count];
-                                    whole[count] = true;
-                                } else if (t == JsonToken.NUMBER) {
-                                    String text = r.nextString(); // exact for integers of 64 bits
-                                    values[count] = Double.parseDouble(text);
-                                    try {
-                                        ints[count] = Long.parseLong(text);
-                                        whole[count] = true;
-                                    } catch (NumberFormatException e) {
-                                        whole[count] = false; // checked for integer types below
-                                    }
-                                } else {
-                                    throw new IllegalArgumentException(file + ": data holds " + t
-                                            + " where numbers are expected");
-                                }
-                                count++;
-                            }
-                        } while (depth > 0);
-                    }
-                    default -> r.skipValue();
-                }
-            }
-            r.endObject();
-        } catch (com.google.gson.JsonParseException | IllegalStateException | NumberFormatException
-                 | java.io.EOFException | com.google.gson.stream.MalformedJsonException e) {
-            throw new IllegalArgumentException(file + ": not a JSON tensor {\"shape\", \"datatype\", \"data\"}: "
-                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-        }
-        if (shape == null || datatype == null || !sawData) {
-            throw new IllegalArgumentException(file + ": a JSON tensor needs shape, datatype and data");
-        }
-        int type = switch (datatype) {
-            case "FP32" -> OnnxModel.FLOAT;
-            case "FP64" -> OnnxModel.DOUBLE;
-            case "INT64" -> OnnxModel.INT64;
-            case "INT32" -> OnnxModel.INT32;
-            case "INT16" -> OnnxModel.INT16;
-            case "INT8" -> OnnxModel.INT8;
-            case "UINT8" -> OnnxModel.UINT8;
-            case "BOOL" -> OnnxModel.BOOL;
-            default -> throw new IllegalArgumentException(file + ": datatype '" + datatype + "' is not one of FP32,"
-                    + " FP64, INT64, INT32, INT16, INT8, UINT8, BOOL");
-        };
-        long elements = 1;
-        for (long d : shape) {
-            if (d < 0 || d > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(file + ": shape " + Arrays.toString(shape) + " has a dimension"
-                        + " outside 0.." + Integer.MAX_VALUE);
-            }
-            elements = Math.min(Long.MAX_VALUE / Integer.MAX_VALUE, elements * d);
-        }
-        if (elements != count) {
-            throw new IllegalArgumentException(file + ": shape " + Arrays.toString(shape) + " needs " + elements
-                    + " values, data has " + count);
-        }
-        float[] f = new float[count];
-        for (int i = 0; i < count; i++) {
-            f[i] = (float) values[i];
-        }
-        if (OnnxModel.isFloating(type)) {
-            return new TensorData(file.getFileName().toString(), type, shape, f, null,
-                    type == OnnxModel.DOUBLE ? Arrays.copyOf(values, count) : null);
-        }
-        long[] range = type == OnnxModel.BOOL ? new long[] {0, 1} : range(type);
-        for (int i = 0; i < count; i++) {
-            if (!whole[i] || ints[i] < range[0] || ints[i] > range[1]) {
-                throw new IllegalArgumentException(file + ": " + datatype + " data holds " + (!whole[i]
-                        ? "a value that is not a whole number (" + values[i] + ")" : ints[i] + ", outside " + range[0]
-                        + ".." + range[1]));
-            }
-        }
-        return new TensorData(file.getFileName().toString(), type, shape, f, Arrays.copyOf(ints, count));
     }
 
     /**
@@ -242,16 +112,7 @@ public final class OnnxInputs {
     }
 
     private static long[] range(int type) {
-        return switch (type) {
-            case OnnxModel.INT8 -> new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE};
-            case OnnxModel.UINT8 -> new long[] {0, 255};
-            case OnnxModel.INT16 -> new long[] {Short.MIN_VALUE, Short.MAX_VALUE};
-            case OnnxModel.UINT16 -> new long[] {0, 65535};
-            case OnnxModel.INT32 -> new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
-            case OnnxModel.UINT32 -> new long[] {0, 0xFFFFFFFFL};
-            case OnnxModel.UINT64 -> new long[] {0, Long.MAX_VALUE};
-            default -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
-        };
+        return JsonTensorFile.range(type);
     }
 
     private static String shapeText(long[] dims) {

@@ -19,6 +19,7 @@ import org.convnet4j.internal.json.Json;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
+import org.convnet4j.train.KeptEpoch;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingCheckpoints;
 import org.convnet4j.train.TrainingListener;
@@ -289,7 +290,21 @@ public final class SparkTrainingRun {
             return s.toString();
         }
 
-        /** The result as one pretty-printed JSON object (settings, sizes, best epoch, accuracies, files, history). */
+        /**
+         * The epoch whose weights are in {@code out} and why, as {@code train --json} says it
+         * ({@link TrainingRun.Report#kept()}: the highest validation accuracy, the first of equal ones, or the last
+         * epoch without validation data).
+         */
+        public KeptEpoch kept() {
+            return new TrainingRun.Report(settings, run).kept();
+        }
+
+        /**
+         * The result as one pretty-printed JSON object: settings, sizes, skipped pictures, the epoch kept in
+         * {@code out} and why in the keys every command's JSON uses for a fit ({@link KeptEpoch#tree}: {@code epochs},
+         * {@code max_epochs}, {@code kept_epoch}, {@code kept_because}, {@code early_stop}, the kept epoch's
+         * {@code val_loss} and {@code val_accuracy}), the test accuracy, the files and the per-epoch {@code history}.
+         */
         public String toJson() {
             JsonObject o = new JsonObject();
             o.addProperty("model", settings.model());
@@ -304,11 +319,7 @@ public final class SparkTrainingRun {
             com.google.gson.JsonArray first = new com.google.gson.JsonArray();
             firstSkipped().forEach(first::add);
             o.add("skipped_first", first);
-            o.addProperty("epochs", run.history().size());
-            o.addProperty("best_epoch", run.bestEpoch());
-            if (!Double.isNaN(run.bestValidationAccuracy())) {
-                o.addProperty("best_val_accuracy", run.bestValidationAccuracy());
-            }
+            kept().tree().forEach((k, v) -> o.add(k, Json.toTree(v)));
             if (testAccuracy != null) {
                 o.addProperty("test_accuracy", testAccuracy);
             }
@@ -318,7 +329,7 @@ public final class SparkTrainingRun {
                 o.addProperty("plots", curves.toString());
             }
             o.addProperty("seconds", run.seconds());
-            o.add("history", Json.parseArray(run.history().toJson(), "history"));
+            o.add(KeptEpoch.HISTORY, Json.parseArray(run.history().toJson(), "history"));
             return Json.toPretty(o);
         }
     }

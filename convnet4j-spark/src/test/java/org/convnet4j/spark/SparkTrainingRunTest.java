@@ -151,6 +151,14 @@ class SparkTrainingRunTest {
         var json = com.google.gson.JsonParser.parseString(r.toJson()).getAsJsonObject();
         assertEquals(2, json.get("skipped").getAsInt());
         assertEquals(2, json.getAsJsonArray("skipped_first").size());
+        // the kept epoch as train --json gives it for the same run (TrainingRun.Report.kept)
+        var train = com.google.gson.JsonParser.parseString(new TrainingRun.Report(r.settings(), r.run()).toJson())
+                .getAsJsonObject();
+        for (String k : List.of("epochs", "max_epochs", "kept_epoch", "kept_because", "early_stop", "val_loss",
+                "val_accuracy", "history")) {
+            assertEquals(train.get(k), json.get(k), k);
+        }
+        assertEquals(r.run().bestEpoch(), r.kept().epoch());
 
         SparkTrainingRun strict = new SparkTrainingRun(b.out(dir.resolve("out/strict.c4j")).build()).partitions(2)
                 .failFast(true);

@@ -25,6 +25,9 @@ public final class ConstantArithmetic extends UnaryLayer {
     private int[] xMap;
     private int[] cMap;
     private int[] mapDims;
+    // the constant read with a period instead of index maps (see periodicRepeat): each constant value covers
+    // `repeat` consecutive outputs, and the constant repeats every constant-size * repeat outputs; 0 = use the maps
+    private int repeat;
 
     /** The order of the operands: {@code x op value} or {@code value op x}. */
     public enum Order {
@@ -123,26 +126,108 @@ public final class ConstantArithmetic extends UnaryLayer {
         int[] in = input.shape().dims();
         if (!java.util.Arrays.equals(in, mapDims)) {
             // the index maps depend only on the input's shape (the constant's is fixed): built once per shape, not
-            // per pass (building them cost more than the arithmetic)
-            xMap = Broadcasting.indexMap(in, out);
-            cMap = Broadcasting.indexMap(constant.shape().prepend(1).dims(), out);
+            // per pass (building them cost more than the arithmetic). A constant over consecutive axes (a bias
+            // [C] against [.., C], a per-channel scale [C, 1, 1] against [N, C, H, W], a scalar) against an
+            // input that is not stretched needs none: its index is (k / repeat) % size
+            int[] c = constant.shape().prepend(1).dims();
+            repeat = java.util.Arrays.equals(in, out) ? periodicRepeat(c, out) : 0;
+            xMap = repeat > 0 ? null : Broadcasting.indexMap(in, out);
+            cMap = repeat > 0 ? null : Broadcasting.indexMap(c, out);
             mapDims = in.clone();
         }
         Tensor y = Tensor.zeros(Shape.of(out));
         float[] yd = y.data();
         float[] xd = input.data();
         float[] cd = constant.value().data();
-        if (cd.length == 1 && xd.length == yd.length) { // a scalar constant: no maps needed
-            float c = cd[0];
-            for (int k = 0; k < yd.length; k++) {
-                yd[k] = constantFirst ? op.apply(c, xd[k]) : op.apply(xd[k], c);
-            }
+        if (repeat > 0) {
+            forwardPeriodic(xd, cd, yd);
             return y;
         }
         for (int k = 0; k < yd.length; k++) {
             yd[k] = constantFirst ? op.apply(cd[cMap[k]], xd[xMap[k]]) : op.apply(xd[xMap[k]], cd[cMap[k]]);
         }
         return y;
+    }
+
+    /**
+     * If the constant {@code c} (batch axis included) equals {@code out} on one run of consecutive axes and is 1
+     * on all others, the number of outputs each constant value covers in a row (the product of {@code out}'s
+     * axes after the run; all of them for a constant of one value); else 0. Then output {@code k} reads constant
+     * value {@code (k / repeat) % c.size}.
+     */
+    static int periodicRepeat(int[] c, int[] out) {
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] != 1 && c[i] == out[i]) {
+                if (first < 0) {
+                    first = i;
+                }
+                last = i;
+            }
+        }
+        int repeat = 1;
+        for (int i = 0; i < c.length; i++) {
+            boolean inRun = first >= 0 && i >= first && i <= last;
+            if (inRun ? c[i] != out[i] : c[i] != 1) {
+                return 0;
+            }
+            if (i > last) {
+                repeat *= out[i];
+            }
+        }
+        return repeat;
+    }
+
+    // y = x op c (or c op x) with c's value i covering `repeat` consecutive outputs, c repeating after them all:
+    // the same values as the maps give (one operation per output, the same operands)
+    private void forwardPeriodic(float[] xd, float[] cd, float[] yd) {
+        int period = cd.length;
+        if (repeat == 1) { // a constant over the last axes: one row of the constant per stretch of the output
+            for (int o = 0; o < yd.length; o += period) {
+                switch (op) {
+                    case ADD -> {
+                        for (int i = 0; i < period; i++) {
+                            yd[o + i] = xd[o + i] + cd[i];
+                        }
+                    }
+                    case MUL -> {
+                        for (int i = 0; i < period; i++) {
+                            yd[o + i] = xd[o + i] * cd[i];
+                        }
+                    }
+                    default -> {
+                        for (int i = 0; i < period; i++) {
+                            yd[o + i] = constantFirst ? op.apply(cd[i], xd[o + i]) : op.apply(xd[o + i], cd[i]);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        for (int k = 0; k < yd.length; ) {
+            for (int i = 0; i < period; i++) {
+                float c = cd[i];
+                int end = k + repeat;
+                switch (op) {
+                    case ADD -> {
+                        for (; k < end; k++) {
+                            yd[k] = xd[k] + c;
+                        }
+                    }
+                    case MUL -> {
+                        for (; k < end; k++) {
+                            yd[k] = xd[k] * c;
+                        }
+                    }
+                    default -> {
+                        for (; k < end; k++) {
+                            yd[k] = constantFirst ? op.apply(c, xd[k]) : op.apply(xd[k], c);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Override
@@ -156,6 +241,10 @@ public final class ConstantArithmetic extends UnaryLayer {
         float[] cd = constant.value().data();
         float[] d = dx.data();
         float[] dc = learnable ? constant.grad().data() : null;
+        if (repeat > 0) {
+            backwardPeriodic(g, xd, cd, d, dc);
+            return dx;
+        }
         for (int k = 0; k < g.length; k++) {
             float v = xd[xMap[k]];
             float c = cd[cMap[k]];
@@ -165,6 +254,62 @@ public final class ConstantArithmetic extends UnaryLayer {
             }
         }
         return dx;
+    }
+
+    // the maps' backward without them: the input is not stretched, so each input gradient is one product (added to
+    // zero, as the maps' loop does, so a -0 becomes +0 there too); the constant's gradient sums in the same order
+    private void backwardPeriodic(float[] g, float[] xd, float[] cd, float[] d, float[] dc) {
+        int period = cd.length;
+        if (repeat == 1 && (op == ArithmeticOp.ADD || op == ArithmeticOp.MUL)) { // a bias or scale over the last axes
+            boolean add = op == ArithmeticOp.ADD;
+            for (int o = 0; o < g.length; o += period) {
+                for (int i = 0; i < period; i++) {
+                    float gk = g[o + i];
+                    d[o + i] = 0f + (add ? gk : gk * cd[i]);
+                }
+                if (dc != null) {
+                    for (int i = 0; i < period; i++) {
+                        dc[i] += add ? g[o + i] : g[o + i] * xd[o + i];
+                    }
+                }
+            }
+            return;
+        }
+        for (int k = 0; k < g.length; ) {
+            for (int i = 0; i < period; i++) {
+                float c = cd[i];
+                int end = k + repeat;
+                if (op == ArithmeticOp.ADD) {
+                    float sum = dc == null ? 0f : dc[i];
+                    for (; k < end; k++) {
+                        d[k] = 0f + g[k];
+                        sum += g[k];
+                    }
+                    if (dc != null) {
+                        dc[i] = sum;
+                    }
+                    continue;
+                }
+                if (op == ArithmeticOp.MUL) {
+                    float sum = dc == null ? 0f : dc[i];
+                    for (; k < end; k++) {
+                        d[k] = 0f + g[k] * c;
+                        sum += g[k] * xd[k];
+                    }
+                    if (dc != null) {
+                        dc[i] = sum;
+                    }
+                    continue;
+                }
+                for (; k < end; k++) {
+                    float v = xd[k];
+                    d[k] = 0f + g[k] * (constantFirst ? op.dB(c, v) : op.dA(v, c));
+                    if (dc != null) {
+                        dc[i] += g[k] * (constantFirst ? op.dA(c, v) : op.dB(v, c));
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -28,11 +28,35 @@ public final class LayerNorm extends UnaryLayer {
 
     /**
      * Row passes on the kernels ({@code Kernels.sumWide}, {@code sumSquaredDeviations}, {@code layerNormRow},
-     * {@code layerNormBackwardRow}) instead of the scalar double loops: {@code -Dconvnet4j.layernorm.vector=true}.
-     * Off by default: on ConvNeXt-Tiny (one thread, 2026-12-05, docs/ONNX.md) the LayerNorm layers took about 5 ms
-     * less per pass, but the Dense layers in the same JVM about 60-120 ms more (repeated A/B, cause not found).
+     * {@code layerNormBackwardRow}) instead of the scalar double loops. {@code -Dconvnet4j.layernorm.vector=true} or
+     * {@code false} decides; without it they are on only in a JVM whose {@code -XX:PerMethodTrapLimit} is at least
+     * {@value #SAFE_TRAP_LIMIT} (the {@code convnet4j} launcher passes 10000). Why (docs/ONNX.md, ConvNeXt): with
+     * HotSpot's default limit of 100, C2 stops emitting class-check traps in a compilation once the class-check trap
+     * counts of the methods it inlines add up to 100; the Vector API's {@code VectorOperators.opKind} carries a few
+     * such traps once any vector code has run before C2 compiled it, and the GEMM micro-kernel inlines it 48 times,
+     * so a micro-kernel compiled after that point boxes its later vectors (Dense 1.3-1.7x slower). Vector rows made
+     * that later compilation the usual case; the higher limit removes the cause.
      */
-    static volatile boolean vectorRows = Boolean.getBoolean("convnet4j.layernorm.vector");
+    static volatile boolean vectorRows = vectorRowsByDefault(System.getProperty("convnet4j.layernorm.vector"),
+            perMethodTrapLimit());
+
+    /** The trap limit from which the vector rows are on by default. */
+    static final long SAFE_TRAP_LIMIT = 1000;
+
+    /** The property's value if given, else whether the JVM's trap limit is at least {@link #SAFE_TRAP_LIMIT}. */
+    static boolean vectorRowsByDefault(String property, long trapLimit) {
+        return property != null ? Boolean.parseBoolean(property) : trapLimit >= SAFE_TRAP_LIMIT;
+    }
+
+    /** This JVM's {@code -XX:PerMethodTrapLimit}, or -1 where it cannot be read (not HotSpot). */
+    static long perMethodTrapLimit() {
+        try {
+            return Long.parseLong(java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("PerMethodTrapLimit").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
 
     public LayerNorm(int axes, double eps) {
         if (axes < 1 || !(eps > 0)) {

@@ -1,7 +1,10 @@
 package org.convnet4j.tensor.kernels;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -23,12 +26,45 @@ import java.util.function.IntConsumer;
  * and calls sgemm per item), or from another application thread — runs its tasks one after another on its
  * own thread. Kernels never let results depend on the thread count, so this only
  * changes the speed.
+ *
+ * <p><b>Layout.</b> The two counters every hand-off writes from both threads (the next task, the workers inside)
+ * sit 64 bytes apart in one padded array, so that neither shares a cache line with the other or with any other
+ * object; a waiting worker spins on a plain read of its slot and writes it only once a job is there.
+ *
+ * <p><b>Statistics.</b> With {@code -D}{@value #STATS_PROPERTY}{@code =true} every thread that runs tasks counts
+ * them, the nanoseconds inside them, the nanoseconds it waited (a caller for workers still inside, a worker for a
+ * job), its spin iterations and its parks ({@link KernelProvider#poolStatistics()}): a diagnostic for telling
+ * slower work from longer waits. Off, nothing is counted.
  */
 final class GemmPool {
     /** System property overriding the default thread count. */
     static final String THREADS_PROPERTY = "convnet4j.threads";
     /** How long a worker (or a waiting caller) spins before it parks: long enough to bridge the gaps of a step. */
     static final long SPIN_NANOS = Long.getLong("convnet4j.pool.spinMicros", 200) * 1000;
+    /** System property that turns the per-thread statistics on. */
+    static final String STATS_PROPERTY = "convnet4j.pool.stats";
+    /** Whether threads count ({@link #STATS_PROPERTY}); tests switch it. */
+    static volatile boolean stats = Boolean.getBoolean(STATS_PROPERTY);
+    /** Index of each statistic in a thread's {@link #ownStats()} array (after {@link #PAD} longs of padding). */
+    static final int TASKS = 0;
+    static final int TASK_NANOS = 1;
+    static final int WAIT_NANOS = 2;
+    static final int SPINS = 3;
+    static final int PARKS = 4;
+    private static final int COUNTS = 5;
+    /** Longs of padding before and after a thread's counters: they never share a line with another thread's. */
+    private static final int PAD = 16;
+    /** Ints between the two counters of a job (and on either side): 64 bytes. */
+    private static final int LINE_INTS = 16;
+    private static final int NEXT = LINE_INTS;
+    private static final int ACTIVE = 2 * LINE_INTS;
+    /** Every thread's statistics array with its thread's name, in the order threads first counted. */
+    private static final CopyOnWriteArrayList<Map.Entry<String, long[]>> ALL_STATS = new CopyOnWriteArrayList<>();
+    private static final ThreadLocal<long[]> THREAD_STATS = ThreadLocal.withInitial(() -> {
+        long[] own = new long[PAD + COUNTS + PAD];
+        ALL_STATS.add(Map.entry(Thread.currentThread().getName(), own));
+        return own;
+    });
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     /**
@@ -81,6 +117,27 @@ final class GemmPool {
         return handOffs;
     }
 
+    /** The calling thread's statistics array (counters from index {@link #PAD}); only used when {@link #stats}. */
+    private static long[] ownStats() {
+        return THREAD_STATS.get();
+    }
+
+    /**
+     * A copy of every counting thread's statistics by thread name ({@link #TASKS}, {@link #TASK_NANOS},
+     * {@link #WAIT_NANOS}, {@link #SPINS}, {@link #PARKS}); empty unless {@value #STATS_PROPERTY} is on. Read racily
+     * (each thread writes only its own), so a figure may lag by one task. Two threads of one name are summed.
+     */
+    static Map<String, long[]> statistics() {
+        Map<String, long[]> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : ALL_STATS) {
+            long[] sum = copy.computeIfAbsent(e.getKey(), k -> new long[COUNTS]);
+            for (int i = 0; i < COUNTS; i++) {
+                sum[i] += e.getValue()[PAD + i];
+            }
+        }
+        return copy;
+    }
+
     /** True on a pool worker: nested parallel work must then run on the calling thread. */
     static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;
@@ -128,6 +185,16 @@ final class GemmPool {
         Worker[] ws = workers;
         int helpers = Math.min(Math.min(allowedHere(threads), tasks) - 1, ws.length);
         if (helpers <= 0 || !BUSY.compareAndSet(false, true)) {
+            if (stats) {
+                long[] st = ownStats();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < tasks; t++) {
+                    body.accept(t);
+                }
+                st[PAD + TASK_NANOS] += System.nanoTime() - t0;
+                st[PAD + TASKS] += tasks;
+                return;
+            }
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
@@ -158,12 +225,15 @@ final class GemmPool {
         }
     }
 
-    /** One parallel call: its tasks, the next task to take, how many workers are inside, the first failure. */
+    /**
+     * One parallel call: its tasks, the next task to take and how many workers are inside (both in {@code counters},
+     * a line apart), the first failure.
+     */
     private static final class Job {
         final IntConsumer body;
         final int tasks;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger active = new AtomicInteger();
+        /** {@link #NEXT} and {@link #ACTIVE}, each with a line of its own (the rest is padding). */
+        final AtomicIntegerArray counters = new AtomicIntegerArray(3 * LINE_INTS);
         final Thread caller;
         volatile boolean callerParked;
         volatile Throwable failure;
@@ -176,25 +246,33 @@ final class GemmPool {
 
         /** Takes and runs tasks until none is left (or one failed). */
         void work() {
+            long[] st = stats ? ownStats() : null;
             try {
-                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
-                    body.accept(t);
+                for (int t = counters.getAndIncrement(NEXT); t < tasks; t = counters.getAndIncrement(NEXT)) {
+                    if (st != null) {
+                        long t0 = System.nanoTime();
+                        body.accept(t);
+                        st[PAD + TASK_NANOS] += System.nanoTime() - t0;
+                        st[PAD + TASKS]++;
+                    } else {
+                        body.accept(t);
+                    }
                 }
             } catch (Throwable e) {
                 if (failure == null) {
                     failure = e;
                 }
-                next.set(tasks); // nobody starts another task
+                counters.set(NEXT, tasks); // nobody starts another task
             }
         }
 
         /** A worker's part: announced in {@code active} before it takes a task, so the caller waits for it. */
         void help() {
-            active.incrementAndGet();
+            counters.incrementAndGet(ACTIVE);
             try {
                 work();
             } finally {
-                if (active.decrementAndGet() == 0 && callerParked) {
+                if (counters.decrementAndGet(ACTIVE) == 0 && callerParked) {
                     LockSupport.unpark(caller);
                 }
             }
@@ -202,19 +280,34 @@ final class GemmPool {
 
         /** Called once the counter is exhausted: only workers that took a task are still inside. */
         void awaitWorkers() {
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (active.get() > 0) {
+            long start = System.nanoTime();
+            long spinUntil = start + SPIN_NANOS;
+            long spins = 0;
+            long parks = 0;
+            while (counters.get(ACTIVE) > 0) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
+                    spins++;
                     continue;
                 }
                 // Announce the park before re-checking, so a worker leaving now sees the flag and unparks us.
                 callerParked = true;
-                if (active.get() > 0) {
+                if (counters.get(ACTIVE) > 0) {
+                    parks++;
                     LockSupport.park(this);
                 }
             }
+            if (stats) {
+                count(System.nanoTime() - start, spins, parks);
+            }
         }
+    }
+
+    private static void count(long waitNanos, long spins, long parks) {
+        long[] st = ownStats();
+        st[PAD + WAIT_NANOS] += waitNanos;
+        st[PAD + SPINS] += spins;
+        st[PAD + PARKS] += parks;
     }
 
     private static final class Worker extends Thread {
@@ -242,18 +335,27 @@ final class GemmPool {
         }
 
         private Job awaitJob() {
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            long start = System.nanoTime();
+            long spinUntil = start + SPIN_NANOS;
+            long spins = 0;
+            long parks = 0;
             Job j;
-            while ((j = slot.getAndSet(null)) == null) {
+            // Spin on a read: the slot's line stays shared until the caller writes a job into it.
+            while (slot.get() == null || (j = slot.getAndSet(null)) == null) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
+                    spins++;
                     continue;
                 }
                 parked = true;
                 if (slot.get() == null) {
+                    parks++;
                     LockSupport.park(this);
                 }
                 parked = false;
+            }
+            if (stats) {
+                count(System.nanoTime() - start, spins, parks);
             }
             return j;
         }

@@ -66,6 +66,18 @@ public final class KernelProvider {
     }
 
     /**
+     * Per thread of the shared pool (by thread name: the callers that made parallel calls and the workers), what
+     * it did since the JVM started, when the JVM runs with {@code -Dconvnet4j.pool.stats=true} (else the map is
+     * empty): {@code [tasks run, nanoseconds inside tasks, nanoseconds waiting (a caller for workers still inside
+     * its call, a worker for its next job), spin iterations while waiting, parks]}. A diagnostic for benchmarks
+     * that must tell slower work (more nanoseconds per task) from longer waits; the figures are read without
+     * synchronisation and may lag by one task.
+     */
+    public static java.util.Map<String, long[]> poolStatistics() {
+        return GemmPool.statistics();
+    }
+
+    /**
      * Caps the threads that kernel calls made on the calling thread use, the calling thread included: 1 runs them
      * on this thread alone, with no hand-off to the shared worker threads; 0 lifts the cap (the kernels' own thread
      * count applies again). Other threads are not affected, and results do not change (kernels never let them

@@ -502,6 +502,32 @@ public interface Kernels {
     }
 
     /**
+     * {@link #maxPool2x2ArgMax} without the arg-max, inference's 2x2 stride-2 max pooling: the same geometry and, for
+     * every output, the same chain ({@code m = a; m = b > m ? b : m; m = c > m ? c : m; m = d > m ? d : m}), so
+     * every implementation gives the bits of that method's outputs, NaN and signed zeros included.
+     */
+    default void maxPool2x2(int planes, float[] x, int xOff, int h, int w, int oh, int ow, float[] y, int yOff) {
+        Checks.pool2x2("maxPool2x2", planes, x, xOff, h, w, oh, ow, y, yOff, null, Checks.NO_ARG_MAX);
+        for (int p = 0; p < planes; p++) {
+            for (int r = 0; r < oh; r++) {
+                int row = xOff + p * h * w + 2 * r * w;
+                int out = yOff + (p * oh + r) * ow;
+                for (int q = 0; q < ow; q++) {
+                    int k = row + 2 * q;
+                    float m = x[k];
+                    float b = x[k + 1];
+                    float c = x[k + w];
+                    float d = x[k + w + 1];
+                    m = b > m ? b : m;
+                    m = c > m ? c : m;
+                    m = d > m ? d : m;
+                    y[out + q] = m;
+                }
+            }
+        }
+    }
+
+    /**
      * Shifted dot products, the weight gradient of {@link #shiftedProducts}: for {@code fo < f} and {@code t < taps},
      * <pre>
      *   out[outOff + fo * taps + t] = sum over p &lt; len of  dy[dyOff + fo * ldd + p] * x[xOff + offsets[t] + p]

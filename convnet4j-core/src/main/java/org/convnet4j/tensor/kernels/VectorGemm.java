@@ -153,8 +153,9 @@ final class VectorGemm {
                     // Task boundaries split whole micro-tiles as evenly as possible.
                     int i0 = splitRows ? (int) ((long) rowUnits * task / tasks) * MR : 0;
                     int i1 = splitRows ? Math.min(m, (int) ((long) rowUnits * (task + 1) / tasks) * MR) : m;
-                    int q0 = splitRows ? 0 : (int) ((long) panels * task / tasks);
-                    int q1 = splitRows ? panels : (int) ((long) panels * (task + 1) / tasks);
+                    int cut = splitRows || !spreadTasks ? task : spread(task, tasks);
+                    int q0 = splitRows ? 0 : (int) ((long) panels * cut / tasks);
+                    int q1 = splitRows ? panels : (int) ((long) panels * (cut + 1) / tasks);
                     macroKernel(transA, alpha, a, aOff, lda, prepackedA, roundUp(m, MR), i0, i1, pcF, kc, packedB,
                             jcF, nc, q0, q1, c, cOff, ldc, betaEff, overwrite, WORKSPACE.get());
                 });
@@ -407,6 +408,23 @@ final class VectorGemm {
         return taskGrid && m > MC && ceilDiv(n, NR) <= GRID_MAX_PANELS;
     }
 
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.gemm.spreadTasks=true}): tasks that cut C's columns into ranges take
+     * them in {@link #spread} order, so that the two tasks taken one after the other (which two threads run at the
+     * same time) never write the two sides of one range boundary, where the rows of both share cache lines (a row
+     * of 196 floats puts three in four boundaries inside a 64-byte line). Same tiles, same bits either way.
+     */
+    static volatile boolean spreadTasks = Boolean.getBoolean("convnet4j.gemm.spreadTasks");
+
+    /**
+     * The {@code i}-th of {@code n} ranges in spread order: the odd ranges first, then the even ones (1, 3, 5, 0, 2,
+     * 4), so that for {@code n >= 4} no two consecutive ones are neighbours. A permutation of {@code 0 .. n-1}.
+     */
+    static int spread(int i, int n) {
+        int odd = n / 2;
+        return i < odd ? 2 * i + 1 : 2 * (i - odd);
+    }
+
     /** Most column panels (of NR) of a {@link #isTallNarrow tall, narrow} product. */
     static final int GRID_MAX_PANELS = 8;
 
@@ -448,7 +466,7 @@ final class VectorGemm {
         int panelRanges = grid[1];
         GemmPool.forEach(parts, rowBlocks * panelRanges, task -> {
             int rb = task / panelRanges;
-            int pr = task % panelRanges;
+            int pr = spreadTasks ? spread(task % panelRanges, panelRanges) : task % panelRanges;
             int i0 = (int) ((long) rowUnits * rb / rowBlocks) * MR;
             int i1 = Math.min(m, (int) ((long) rowUnits * (rb + 1) / rowBlocks) * MR);
             int q0 = (int) ((long) panels * pr / panelRanges);

@@ -116,6 +116,82 @@ class ImportSupportLayersTest {
         assertArrayEquals(new float[] {-9, -19, -29, -38, -48, -58}, sub.forward(List.of(a, full), true).data());
     }
 
+    /**
+     * A constant over one run of consecutive axes (a bias [1, 1, C] over channels-last, a scale [C, 1, 1] over
+     * [N, C, H, W], a row [1, H, 1], a scalar) is read with a period instead of index maps. For every op and
+     * operand order the forward, the input gradient and the constant's gradient (accumulated over two passes) have
+     * the same bits as the index-map loop, written out here as it was; shapes that need maps (a constant over two
+     * separate axes, a stretched input) still take them and agree too.
+     */
+    @Test
+    void constantArithmeticPeriodicPathHasTheIndexMapsBits() {
+        int[][][] cases = { // {constant, input} (the input's batch axis first)
+            {{1, 1, 5}, {2, 3, 4, 5}}, {{3, 1, 1}, {2, 3, 4, 5}}, {{1, 4, 1}, {2, 3, 4, 5}}, {{1, 1, 1}, {2, 3, 4, 5}},
+            {{4, 5}, {3, 4, 5}}, {{3, 1, 5}, {2, 3, 4, 5}}, {{3, 4, 1}, {1, 1, 4, 5}}, {{1, 4, 5}, {2, 3, 4, 5}}};
+        int[] expectedRepeat = {1, 20, 5, 120, 1, 0, -1, 1}; // -1: input stretched, maps
+        for (int n = 0; n < cases.length; n++) {
+            int[] cDims = cases[n][0];
+            int[] inDims = cases[n][1];
+            int[] out = Broadcasting.shape(inDims, prependOne(cDims));
+            if (expectedRepeat[n] >= 0) {
+                assertEquals(expectedRepeat[n], ConstantArithmetic.periodicRepeat(prependOne(cDims), out),
+                        java.util.Arrays.toString(cDims));
+            }
+            for (ArithmeticOp op : ArithmeticOp.values()) {
+                for (ConstantArithmetic.Order order : ConstantArithmetic.Order.values()) {
+                    Tensor c = randn(10 + n, cDims);
+                    Tensor x = randn(20 + n, inDims);
+                    if (op == ArithmeticOp.DIV) {
+                        Tensor divisor = order == ConstantArithmetic.Order.CONSTANT_FIRST ? x : c;
+                        for (int i = 0; i < divisor.size(); i++) {
+                            divisor.data()[i] = 0.5f + Math.abs(divisor.data()[i]);
+                        }
+                    }
+                    ConstantArithmetic l = new ConstantArithmetic(op, c, order, ConstantArithmetic.Kind.LEARNABLE);
+                    l.parameters().get(0).zeroGrad();
+                    boolean first = order == ConstantArithmetic.Order.CONSTANT_FIRST;
+                    String what = op + " " + order + " " + java.util.Arrays.toString(cDims) + " on "
+                            + java.util.Arrays.toString(inDims);
+                    float[] dcRef = new float[c.size()];
+                    for (int pass = 0; pass < 2; pass++) {
+                        Tensor g = randn(30 + pass, out);
+                        float[][] ref = indexMapPass(op, first, x, c, g, out, dcRef);
+                        assertArrayEquals(ref[0], l.forward(x, true).data(), what);
+                        assertArrayEquals(ref[1], l.backward(g).data(), what);
+                        assertArrayEquals(dcRef, l.parameters().get(0).grad().data(), what);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] prependOne(int[] dims) {
+        int[] r = new int[dims.length + 1];
+        r[0] = 1;
+        System.arraycopy(dims, 0, r, 1, dims.length);
+        return r;
+    }
+
+    /** The index-map forward and backward (the layer's code before the periodic path); adds into {@code dc}. */
+    private static float[][] indexMapPass(ArithmeticOp op, boolean first, Tensor x, Tensor c, Tensor g, int[] out,
+            float[] dc) {
+        int[] xMap = Broadcasting.indexMap(x.shape().dims(), out);
+        int[] cMap = Broadcasting.indexMap(prependOne(c.shape().dims()), out);
+        float[] xd = x.data();
+        float[] cd = c.data();
+        float[] gd = g.data();
+        float[] y = new float[xMap.length];
+        float[] dx = new float[xd.length];
+        for (int k = 0; k < y.length; k++) {
+            float v = xd[xMap[k]];
+            float w = cd[cMap[k]];
+            y[k] = first ? op.apply(w, v) : op.apply(v, w);
+            dx[xMap[k]] += gd[k] * (first ? op.dB(w, v) : op.dA(v, w));
+            dc[cMap[k]] += gd[k] * (first ? op.dA(w, v) : op.dB(v, w));
+        }
+        return new float[][] {y, dx};
+    }
+
     @Test
     void constantArithmeticByHandAndGradient() {
         ConstantArithmetic sub = new ConstantArithmetic(ArithmeticOp.SUB, Tensor.of(new float[] {1, 2}, 2, 1), true);

@@ -2,6 +2,7 @@ package org.convnet4j.nn.layers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -130,6 +131,26 @@ class TensorGraphLayersTest {
     }
 
     /**
+     * The vector rows' default: the property decides when given; else on only with a JVM trap limit of at least 1000
+     * (the launcher's 10000), off with HotSpot's 100 or an unreadable limit. The limit read is this JVM's: its
+     * {@code -XX:PerMethodTrapLimit=} argument, else HotSpot's default of 100.
+     */
+    @Test
+    void layerNormVectorRowsFollowTheTrapLimitUnlessThePropertyDecides() {
+        assertTrue(LayerNorm.vectorRowsByDefault(null, 10000));
+        assertTrue(LayerNorm.vectorRowsByDefault(null, 1000));
+        assertFalse(LayerNorm.vectorRowsByDefault(null, 999));
+        assertFalse(LayerNorm.vectorRowsByDefault(null, 100));
+        assertFalse(LayerNorm.vectorRowsByDefault(null, -1));
+        assertFalse(LayerNorm.vectorRowsByDefault("false", 10000));
+        assertTrue(LayerNorm.vectorRowsByDefault("true", 100));
+        long expected = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:PerMethodTrapLimit=")).map(a -> Long.parseLong(a.substring(23)))
+                .reduce((a, b) -> b).orElse(100L);
+        assertEquals(expected, LayerNorm.perMethodTrapLimit());
+    }
+
+    /**
      * {@code -Dconvnet4j.layernorm.vector=true}: the rows on the kernels (float-block statistics) agree with the scalar
      * double loops within the block sums' rounding ((d + 8) * 2^-24 in units of the output, d at most
      * Kernels.WIDE_BLOCK here); parameter gradients and input gradients alike.
@@ -145,6 +166,7 @@ class TensorGraphLayersTest {
             Tensor dy = randn(22, x.shape().dims());
             float[][] results = new float[2][];
             float[][] dGamma = new float[2][];
+            boolean before = LayerNorm.vectorRows;
             for (int v = 0; v < 2; v++) {
                 LayerNorm.vectorRows = v == 1;
                 try {
@@ -157,7 +179,7 @@ class TensorGraphLayersTest {
                     results[v] = concat(y, dx);
                     dGamma[v] = concat(ln.gamma().grad().data(), ln.beta().grad().data());
                 } finally {
-                    LayerNorm.vectorRows = false;
+                    LayerNorm.vectorRows = before;
                 }
             }
             int d = axes == 1 ? sample[1] : sample[1] * sample[2];

@@ -92,12 +92,32 @@ class PoolKernelsTest {
 
     @Test
     void twoByTwoArgMaxVectorGivesTheScalarTwinsBitsAndTheWrittenOutChain() {
-        // plane counts and sizes so that vectors of outputs start and end inside planes, span several small planes,
-        // and leave tails of 0 to VL - 1 outputs; odd plane sizes (last row and column unused); an offset start;
-        // GoogLeNet's ceil-mode pool on 14x14 planes (rows of 7 outputs, inference runs all planes as one run)
+        twoByTwoVectorGivesTheScalarTwinsBits();
+    }
+
+    /** {@code -Dconvnet4j.pool.pairLoads=false} (A/B runs: maxPool2x2 on the scalar twin) gives the same bits. */
+    @Test
+    void twoByTwoWithoutPairLoadsGivesTheSameBits() {
+        boolean was = VectorKernels.pairLoads;
+        try {
+            VectorKernels.pairLoads = !was;
+            twoByTwoVectorGivesTheScalarTwinsBits();
+        } finally {
+            VectorKernels.pairLoads = was;
+        }
+    }
+
+    private void twoByTwoVectorGivesTheScalarTwinsBits() {
+        // maxPool2x2ArgMax and maxPool2x2 (no arg-max), scalar twins and vector kernels, against a chain written out
+        // here. Plane counts and sizes so that vectors of outputs start and end inside planes and rows, rows narrower
+        // than a vector (a row's last vector runs into the next rows), rows of several vectors, tails of 0 to VL - 1
+        // outputs; odd plane sizes (last row and column unused); an offset start and guard values after the outputs
+        // (nothing may be written past them); LeNet-5's pools at batch 1 and 8; GoogLeNet's 14x14 planes
         Random random = new Random(12);
-        int[][] shapes = {{1, 2, 2}, {3, 4, 4}, {5, 9, 11}, {6, 28, 28}, {16, 10, 10}, {2, 2 * VL, 6},
-            {1, 2, 2 * VL + 2}, {VL + 1, 2, 2}, {40, 14, 14}, {9, 15, 15}};
+        int[][] shapes = {{1, 2, 2}, {3, 4, 4}, {5, 9, 11}, {6, 28, 28}, {48, 28, 28}, {16, 10, 10}, {128, 10, 10},
+            {2, 2 * VL, 6}, {1, 2, 2 * VL + 2}, {VL + 1, 2, 2}, {40, 14, 14}, {9, 15, 15}, {2, 6, 4 * VL + 2},
+            {3, 5, 2 * VL}, {2, 4, 2 * VL + 1}, {1, 3, 6 * VL + 3}};
+        int guard = 2 * VL + 3;
         int checked = 0;
         for (int[] shape : shapes) {
             int planes = shape[0];
@@ -116,14 +136,21 @@ class PoolKernelsTest {
             for (int i = 2; i < x.length; i += 23) {
                 x[i] = Float.NaN;
             }
+            for (int i = 5; i < x.length; i += 11) {
+                x[i] = 0f; // ties with -0f
+            }
             x[xOff + 4] = Float.POSITIVE_INFINITY;
             int n = planes * oh * ow;
-            float[] ys = new float[n + 2];
-            float[] yv = new float[n + 2];
-            int[] as = new int[n + 3];
-            int[] av = new int[n + 3];
+            float[] ys = new float[n + 1 + guard];
+            float[] yv = new float[n + 1 + guard];
+            float[] ysPlain = new float[n + 1 + guard];
+            float[] yvPlain = new float[n + 1 + guard];
+            int[] as = new int[n + 2 + guard];
+            int[] av = new int[n + 2 + guard];
             scalar.maxPool2x2ArgMax(planes, x, xOff, h, w, oh, ow, ys, 1, as, 2);
             vector.maxPool2x2ArgMax(planes, x, xOff, h, w, oh, ow, yv, 1, av, 2);
+            scalar.maxPool2x2(planes, x, xOff, h, w, oh, ow, ysPlain, 1);
+            vector.maxPool2x2(planes, x, xOff, h, w, oh, ow, yvPlain, 1);
             for (int p = 0; p < planes; p++) {
                 for (int r = 0; r < oh; r++) {
                     for (int q = 0; q < ow; q++) {
@@ -140,14 +167,22 @@ class PoolKernelsTest {
                         assertEquals(best, as[2 + o], at);
                         assertEquals(Float.floatToRawIntBits(ys[1 + o]), Float.floatToRawIntBits(yv[1 + o]), at);
                         assertEquals(as[2 + o], av[2 + o], at);
+                        assertEquals(Float.floatToRawIntBits(ys[1 + o]), Float.floatToRawIntBits(ysPlain[1 + o]), at);
+                        assertEquals(Float.floatToRawIntBits(ys[1 + o]), Float.floatToRawIntBits(yvPlain[1 + o]), at);
                         checked++;
                     }
                 }
             }
-            assertEquals(0f, yv[0]);
-            assertEquals(0f, yv[n + 1]);
+            for (float[] y : new float[][] {yv, yvPlain}) {
+                assertEquals(0f, y[0]);
+                for (int i = n + 1; i < y.length; i++) {
+                    assertEquals(0f, y[i], planes + "x" + h + "x" + w + ": written past the outputs at " + i);
+                }
+            }
             assertEquals(0, av[1]);
-            assertEquals(0, av[n + 2]);
+            for (int i = n + 2; i < av.length; i++) {
+                assertEquals(0, av[i], planes + "x" + h + "x" + w + ": arg-max written past the outputs at " + i);
+            }
         }
         assertEquals(true, checked > 1_000, "outputs checked: " + checked);
     }
@@ -163,6 +198,10 @@ class PoolKernelsTest {
             assertEquals(true, e.getMessage().contains("maxPool2x2ArgMax"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2ArgMax(1, x, 0, 3, 3, 2, 1, y, 0, a, 0));
             assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2ArgMax(1, x, 0, 2, 2, 1, 1, y, 0, a, 4));
+            e = assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2(1, x, 0, 4, 4, 2, 2, y, 0));
+            assertEquals(true, e.getMessage().contains("maxPool2x2"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2(1, x, 0, 3, 3, 2, 1, y, 0));
+            assertThrows(IllegalArgumentException.class, () -> k.maxPool2x2(2, x, 0, 2, 2, 1, 1, y, 3));
             assertEquals(0f, y[0]);
         }
     }

@@ -33,7 +33,7 @@ final class OnnxMl {
             "Normalizer", "Scaler", "ZipMap", "SVMRegressor", "TreeEnsembleRegressor", "LinearRegressor",
             "TreeEnsemble", "ArrayFeatureExtractor", "Binarizer", "Imputer", "LabelEncoder", "OneHotEncoder");
 
-    private static final Set<String> CLASSIFIERS = Set.of("SVMClassifier", "TreeEnsembleClassifier",
+    static final Set<String> CLASSIFIERS = Set.of("SVMClassifier", "TreeEnsembleClassifier",
             "LinearClassifier");
 
     private static final Set<String> TRANSFORMS = Set.of("NONE", "SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO", "PROBIT");
@@ -104,6 +104,9 @@ final class OnnxMl {
             boolean ml = isMl(n);
             String op = n.opType();
             if (ml && op.equals("ZipMap") || ml && CLASSIFIERS.contains(op) && n.outputs().indexOf(v) == 1) {
+                if (!op.equals("ZipMap") && !scoresPerClass(n)) {
+                    return null; // an SVM's pairwise decision values: a column per class pair, not per class
+                }
                 Labels labels = op.equals("ZipMap") || op.equals("TreeEnsembleClassifier")
                         ? Labels.of(n, "classlabels_int64s", "classlabels_strings")
                         : Labels.of(n, "classlabels_ints", "classlabels_strings");
@@ -121,6 +124,72 @@ final class OnnxMl {
             v = n.inputs().get(0);
         }
         return null;
+    }
+
+    /**
+     * Whether classifier n's scores have one column per class: all but an SVMClassifier with support vectors, more
+     * than two classes and no probabilities (prob_a), whose scores are the decision values of the class pairs.
+     */
+    static boolean scoresPerClass(Node n) {
+        if (!n.opType().equals("SVMClassifier")) {
+            return true;
+        }
+        Svm s = Svm.of(n);
+        return s.vectors == 0 || s.probA.length > 0 || s.labels.size() <= 2;
+    }
+
+    /**
+     * Whether graph value {@code value} holds class probabilities: made by a Softmax, or (through ZipMap and
+     * Identity) by a classifier whose scores are probabilities (post_transform SOFTMAX or SOFTMAX_ZERO, LOGISTIC then a
+     * Normalizer L1, an SVMClassifier with prob_a). A tree ensemble's vote fractions are not recognised (their rows
+     * sum to 1 only as sklearn writes them).
+     */
+    static boolean probabilities(OnnxModel.Graph graph, String value) {
+        java.util.Map<String, Node> maker = new java.util.HashMap<>();
+        graph.nodes().forEach(n -> n.outputs().forEach(o -> maker.put(o, n)));
+        String v = value;
+        boolean l1 = false;
+        for (int step = 0; step <= graph.nodes().size(); step++) {
+            Node n = maker.get(v);
+            if (n == null || n.inputs().isEmpty()) {
+                return false;
+            }
+            boolean ml = isMl(n);
+            String op = n.opType();
+            if (!ml && op.equals("Softmax")) {
+                return true;
+            }
+            if (ml && CLASSIFIERS.contains(op)) {
+                if (n.outputs().indexOf(v) != 1) {
+                    return false;
+                }
+                String t = postTransformOf(n);
+                return t.equals("SOFTMAX") || t.equals("SOFTMAX_ZERO") || l1 && t.equals("LOGISTIC")
+                        || op.equals("SVMClassifier") && Svm.of(n).probA.length > 0;
+            }
+            if (ml && op.equals("Normalizer")) {
+                if (!norm(n).equals("L1")) {
+                    return false;
+                }
+                l1 = true;
+            } else if (!(ml && op.equals("ZipMap") || !ml && op.equals("Identity"))) {
+                return false;
+            }
+            v = n.inputs().get(0);
+        }
+        return false;
+    }
+
+    /** Classifier n's labels in the order of its score columns: Long for integer labels, String for strings. */
+    static List<Object> labelValues(Node n) {
+        Labels labels = n.opType().equals("TreeEnsembleClassifier")
+                ? Labels.of(n, "classlabels_int64s", "classlabels_strings")
+                : Labels.of(n, "classlabels_ints", "classlabels_strings");
+        List<Object> out = new ArrayList<>();
+        for (int c = 0; c < labels.size(); c++) {
+            out.add(labels.ints != null ? (Object) labels.ints[c] : labels.strings[c]);
+        }
+        return out;
     }
 
     private static void labelsUsable(Labels labels, boolean labelRead) {
@@ -188,7 +257,7 @@ final class OnnxMl {
 
     // ---- attributes ---------------------------------------------------------------------------------------------
 
-    private static Attribute attribute(Node n, String name, int... types) {
+    static Attribute attribute(Node n, String name, int... types) {
         Attribute a = n.attributes().get(name);
         if (a == null) {
             return null;
@@ -206,7 +275,7 @@ final class OnnxMl {
      * A FLOATS attribute, or the TENSOR attribute {@code name_as_tensor} of later opsets, or a TENSOR attribute
      * {@code name} (ai.onnx.ml 5); empty if none.
      */
-    private static double[] floats(Node n, String name) {
+    static double[] floats(Node n, String name) {
         Attribute a = attribute(n, name, Attribute.FLOATS, Attribute.TENSOR);
         Attribute t = attribute(n, name + "_as_tensor", Attribute.TENSOR);
         if (a != null && a.type() == Attribute.TENSOR) { // ai.onnx.ml 5 gives its numbers as tensors
@@ -233,17 +302,17 @@ final class OnnxMl {
         return v;
     }
 
-    private static long[] ints(Node n, String name) {
+    static long[] ints(Node n, String name) {
         Attribute a = attribute(n, name, Attribute.INTS);
         return a == null || a.ints() == null ? new long[0] : a.ints();
     }
 
-    private static String string(Node n, String name, String fallback) {
+    static String string(Node n, String name, String fallback) {
         Attribute a = attribute(n, name, Attribute.STRING);
         return a == null ? fallback : a.string();
     }
 
-    private static String[] strings(Node n, String name) {
+    static String[] strings(Node n, String name) {
         Attribute a = attribute(n, name, Attribute.STRINGS);
         if (a == null || a.strings() == null) {
             return new String[0];

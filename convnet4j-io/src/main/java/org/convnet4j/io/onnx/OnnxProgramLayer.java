@@ -23,7 +23,7 @@ import org.convnet4j.tensor.Tensor;
  * {@link Sequential}, the model the loaders return.
  */
 public final class OnnxProgramLayer extends Layer implements org.convnet4j.transfer.ReplaceableHead,
-        org.convnet4j.transfer.CuttableLayer {
+        org.convnet4j.transfer.CuttableLayer, org.convnet4j.nn.ProbabilityOutput {
     /** The layer type written in model files. */
     public static final String TYPE = "OnnxProgram";
 
@@ -34,6 +34,8 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
     private final Shape inputShape;
     private final Shape outputShape;
     private final long declaredBatch;
+    /** A two-output classifier file's label output and the class names it gives (null for one output). */
+    private final OnnxMlLabels.Split labels;
 
     /**
      * Imports {@code model} ({@code what} names it in messages) as a program and checks that it has the one float
@@ -44,7 +46,13 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
     public OnnxProgramLayer(OnnxModel.Model model, String what) {
         this.source = model;
         this.what = what;
-        this.program = OnnxImporter.importProgram(model, what);
+        try {
+            this.labels = OnnxMlLabels.split(model.graph());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
+        // a classifier's label output is not the layer's: its scores are, and the label path names their columns
+        this.program = OnnxImporter.importProgram(labels == null ? model : scoresOnly(model, labels.scores()), what);
         if (program.inputNames().size() != 1 || program.outputNames().size() != 1) {
             throw new IllegalArgumentException(what + ": a layer needs one input and one output; this model has inputs "
                     + program.inputNames() + " and outputs " + program.outputNames());
@@ -107,6 +115,31 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         }
     }
 
+    /** Model m with output {@code scores} only, and the nodes and initializers it needs. */
+    private static OnnxModel.Model scoresOnly(OnnxModel.Model m, String scores) {
+        OnnxModel.Graph g = m.graph();
+        Map<String, OnnxModel.Node> producer = new java.util.HashMap<>();
+        g.nodes().forEach(n -> n.outputs().forEach(o -> producer.put(o, n)));
+        java.util.Set<OnnxModel.Node> needed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(scores));
+        java.util.Set<String> reads = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            String value = todo.pop();
+            if (!reads.add(value)) {
+                continue;
+            }
+            OnnxModel.Node n = producer.get(value);
+            if (n != null && needed.add(n)) {
+                n.inputs().stream().filter(i -> !i.isEmpty()).forEach(todo::push);
+            }
+        }
+        return new OnnxModel.Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                new OnnxModel.Graph(g.name(), g.nodes().stream().filter(needed::contains).toList(),
+                        g.initializers().stream().filter(t -> reads.contains(t.name())).toList(),
+                        g.inputs().stream().filter(i -> reads.contains(i.name())).toList(),
+                        g.outputs().stream().filter(o -> o.name().equals(scores)).toList(), g.valueInfo()));
+    }
+
     private static long[] toLongs(long batch, int[] sample) {
         long[] l = new long[sample.length + 1];
         l[0] = batch;
@@ -151,6 +184,24 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         return program;
     }
 
+    /**
+     * Whether the output is class probabilities (a Softmax, or an ONNX-ML classifier's probabilities, also through a
+     * ZipMap), so that {@code ImageClassifier} (and {@code predict}) does not apply a softmax to them again.
+     */
+    @Override
+    public boolean outputsProbabilities() {
+        try {
+            return OnnxMl.probabilities(source.graph(), program.outputNames().get(0));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A two-output classifier file's label output (not this layer's output), or null. */
+    public String labelOutput() {
+        return labels == null ? null : labels.label();
+    }
+
     /** The ONNX model this layer was imported from. */
     public OnnxModel.Model source() {
         return source;
@@ -159,9 +210,15 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
     /**
      * The class labels of an ONNX-ML classifier head whose scores (or ZipMap of them) this program outputs, as text
      * ({@code classlabels_strings}, or the integer labels written out); null when the output is not such scores.
+     * For a file with two outputs, a classifier's label and its scores (as sklearn-onnx writes it), the layer's output
+     * is the scores and these are the values its label output gives each class: the classifier's labels mapped
+     * through the LabelEncoder, CategoryMapper, Cast and Identity nodes between it and that output.
      * {@code ModelLoader} makes them the model's class names.
      */
     public List<String> classLabels() {
+        if (labels != null) {
+            return labels.names();
+        }
         try {
             return OnnxMl.classLabels(source.graph(), program.outputNames().get(0));
         } catch (IllegalArgumentException e) {

@@ -106,6 +106,12 @@ public final class ModelLoader {
                     tooLarge.addSuppressed(e);
                     throw tooLarge;
                 } catch (RuntimeException notEither) {
+                    if (notEither instanceof IllegalArgumentException
+                            && String.valueOf(e.getMessage()).contains("runs on the typed path only")) {
+                        // the file needs the typed path (ONNX-ML operators): its refusal says what is amiss
+                        notEither.addSuppressed(e);
+                        throw notEither;
+                    }
                     e.addSuppressed(notEither);
                     throw e;
                 }

@@ -118,6 +118,51 @@ class ReaderFuzzTest {
         });
     }
 
+    /** Declared inputs a JSON tensor that was read is conformed to, as {@code infer} does with the model's inputs. */
+    private static final java.util.List<org.convnet4j.io.onnx.OnnxModel.ValueInfo> DECLARED = java.util.List.of(
+            new org.convnet4j.io.onnx.OnnxModel.ValueInfo("x", org.convnet4j.io.onnx.OnnxModel.FLOAT,
+                    new long[] {-1, 3}, true),
+            new org.convnet4j.io.onnx.OnnxModel.ValueInfo("ids", org.convnet4j.io.onnx.OnnxModel.INT32,
+                    new long[] {2, -1}, true),
+            new org.convnet4j.io.onnx.OnnxModel.ValueInfo("k", org.convnet4j.io.onnx.OnnxModel.INT64,
+                    new long[0], false),
+            new org.convnet4j.io.onnx.OnnxModel.ValueInfo("m", org.convnet4j.io.onnx.OnnxModel.BOOL,
+                    new long[] {-1}, true));
+
+    @FuzzTest(maxDuration = "30s")
+    void jsonTensor(byte[] data) throws Exception {
+        // OnnxInputs.read of a .json tensor (infer --input x.json), then conform to declared inputs. Its refusals must
+        // also be one line starting with the file and holding nothing a terminal acts on.
+        Path f = dir.resolve("t.json");
+        Files.write(f, data);
+        String source = f.toString();
+        try {
+            org.convnet4j.io.onnx.TensorData t = org.convnet4j.io.OnnxInputs.read(f);
+            if (t.floats().length != t.elementCount() || (t.longs() != null && t.longs().length != t.floats().length)) {
+                throw new AssertionError("read " + t.floats().length + " values for dims "
+                        + java.util.Arrays.toString(t.dims()));
+            }
+            for (org.convnet4j.io.onnx.OnnxModel.ValueInfo v : DECLARED) {
+                try {
+                    org.convnet4j.io.OnnxInputs.conform(t, v, source);
+                } catch (IllegalArgumentException e) {
+                    requireOneLineNaming(e, source);
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            requireOneLineNaming(e, source);
+        }
+    }
+
+    private static void requireOneLineNaming(Exception e, String source) {
+        String m = String.valueOf(e.getMessage());
+        boolean clean = m.chars().noneMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
+                || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069));
+        if (!m.startsWith(source + ": ") || !clean) {
+            throw new AssertionError("a refusal that is not one clean line starting with the file: " + m, e);
+        }
+    }
+
     @FuzzTest(maxDuration = "30s")
     void onnx(byte[] data) throws Exception {
         fuzz(data, "f.onnx", f -> OnnxImporter.importModel(OnnxReader.readModel(f), f.toString()));

@@ -22,7 +22,8 @@ import java.util.List;
  */
 final class OnnxRuntimeOutputs {
     /** One output: ONNX Runtime's type name ("float32", "int64", "seq(map)", ...), shape and values. */
-    record Output(String name, String type, long[] dims, double[] values, List<String> keys) {
+    /** One output; a string tensor's values are in {@code strings} (its {@code values} are NaN). */
+    record Output(String name, String type, long[] dims, double[] values, List<String> keys, List<String> strings) {
     }
 
     private OnnxRuntimeOutputs() {
@@ -39,7 +40,13 @@ final class OnnxRuntimeOutputs {
             }
             JsonArray v = o.getAsJsonArray("data");
             double[] values = new double[v.size()];
+            List<String> strings = o.get("type").getAsString().equals("string") ? new ArrayList<>() : null;
             for (int i = 0; i < values.length; i++) {
+                if (strings != null) {
+                    strings.add(v.get(i).getAsString());
+                    values[i] = Double.NaN;
+                    continue;
+                }
                 values[i] = v.get(i).isJsonNull() ? Double.NaN : v.get(i).getAsDouble();
             }
             List<String> keys = null;
@@ -49,7 +56,7 @@ final class OnnxRuntimeOutputs {
                     keys.add(k.getAsString());
                 }
             }
-            out.add(new Output(o.get("name").getAsString(), o.get("type").getAsString(), dims, values, keys));
+            out.add(new Output(o.get("name").getAsString(), o.get("type").getAsString(), dims, values, keys, strings));
         }
         return out;
     }

@@ -60,5 +60,18 @@ class CacheReportTest {
         assertFalse(u.get("partial").getAsBoolean());
         assertFalse(u.get("recorded").getAsBoolean()); // copied in by hand: no record, its SHA-256 computed now
         assertEquals(64, u.get("sha256").getAsString().length());
+
+        // the same cache as weights list's text: the cache, a table row per entry, then the URL downloads
+        String text = CacheReport.text(catalogue, d);
+        assertTrue(text.startsWith("cache: " + d.config().weightsDir() + " (offline)\n"), text); // offline: true above
+        String firstRow = text.lines().filter(l -> l.startsWith(entries.get(0).name())).findFirst().orElseThrow();
+        assertTrue(firstRow.contains(mine) && firstRow.endsWith("  0.0 MB"), firstRow); // 3 bytes
+        String secondRow = text.lines().filter(l -> l.startsWith(entries.get(1).name())).findFirst().orElseThrow();
+        assertTrue(secondRow.contains(theirs) && secondRow.endsWith("; " + d.otherCaches().get(0).possessive()
+                + ": 0.0 MB"), secondRow);
+        assertTrue(text.contains("fetched from other URLs (" + d.config().weightsDir().resolve("urls") + "): 1\n"),
+                text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("head.onnx ") && l.contains(u.get("sha256").getAsString())),
+                text);
     }
 }

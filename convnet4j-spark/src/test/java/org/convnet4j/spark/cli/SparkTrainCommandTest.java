@@ -53,6 +53,20 @@ class SparkTrainCommandTest {
         assertEquals(24, j.get("train_samples").getAsInt(), "10 per class, 20% held out");
         assertEquals(6, j.get("val_samples").getAsInt());
         assertEquals(2, j.get("epochs").getAsInt());
+        // the kept epoch in train --json's words (KeptEpoch): which epoch is in --out and why, no old best_* keys
+        assertEquals(2, j.get("max_epochs").getAsInt());
+        assertFalse(j.get("early_stop").getAsBoolean());
+        int kept = j.get("kept_epoch").getAsInt();
+        assertTrue(kept == 1 || kept == 2, a[1]);
+        var rows = j.getAsJsonArray("history");
+        assertEquals(2, rows.size());
+        double keptAccuracy = rows.get(kept - 1).getAsJsonObject().get("val_accuracy").getAsDouble();
+        assertEquals(keptAccuracy, j.get("val_accuracy").getAsDouble(), "the kept epoch's row");
+        assertEquals(rows.get(kept - 1).getAsJsonObject().get("val_loss").getAsDouble(), j.get("val_loss").getAsDouble());
+        double other = rows.get(2 - kept).getAsJsonObject().get("val_accuracy").getAsDouble();
+        assertTrue(kept == 1 ? keptAccuracy >= other : keptAccuracy > other, "highest, the first of equal ones: " + a[1]);
+        assertTrue(j.get("kept_because").getAsString().startsWith("highest validation accuracy ("), a[1]);
+        assertFalse(j.has("best_epoch") || j.has("best_val_accuracy"), a[1]);
         assertEquals(2, j.get("partitions").getAsInt());
         assertEquals(1, j.get("skipped").getAsInt(), "the broken picture is left out and counted");
         assertTrue(j.getAsJsonArray("skipped_first").get(0).getAsString().contains("broken.png"), a[1]);

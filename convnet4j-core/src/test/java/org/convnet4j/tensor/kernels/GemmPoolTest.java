@@ -1,0 +1,132 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pool's statistics (what each thread did: tasks, time inside them, time waiting) and the spread order of
+ * column-range tasks, which keeps the two tasks that run at the same time off each other's cache lines.
+ */
+class GemmPoolTest {
+
+    @Test
+    void spreadIsAPermutationThatNeverTakesTwoNeighboursOneAfterTheOther() {
+        for (int n = 1; n <= 40; n++) {
+            boolean[] seen = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                int r = VectorGemm.spread(i, n);
+                assertTrue(r >= 0 && r < n && !seen[r], "n " + n + ": " + r + " out of range or twice");
+                seen[r] = true;
+                if (n >= 4 && i > 0) {
+                    assertNotEquals(1, Math.abs(r - VectorGemm.spread(i - 1, n)),
+                            "n " + n + ": ranges " + VectorGemm.spread(i - 1, n) + " and " + r + " taken in a row");
+                }
+            }
+        }
+    }
+
+    /** Column ranges in spread order compute the same tiles: the bits of one thread, on both loop orders. */
+    @Test
+    void spreadTasksGiveTheBitsOfOneThread() {
+        Random random = new Random(17);
+        int kc = VectorGemm.KC;
+        int nr = VectorGemm.NR;
+        // few rows (column ranges, one hand-off), general order with rows too few to split (column ranges per slice)
+        int[][] shapes = {{64, 7 * nr + 7, kc + 9}, {20, 9 * nr + 5, 40}, {49, 4 * nr + 3, 40}};
+        boolean before = VectorGemm.spreadTasks;
+        try {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = new float[m * k];
+                float[] b = new float[k * n];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = random.nextFloat() - 0.5f;
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = random.nextFloat() - 0.5f;
+                }
+                float[] expected = new float[m * n];
+                new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+                for (boolean spread : new boolean[] {false, true}) {
+                    VectorGemm.spreadTasks = spread;
+                    for (boolean fewRows : new boolean[] {false, true}) {
+                        for (int threads : new int[] {2, 3}) {
+                            float[] c = new float[m * n];
+                            new VectorGemm(threads, fewRows).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c,
+                                    0, n);
+                            assertArrayEquals(expected, c, m + "x" + n + "x" + k + " spread " + spread + " few rows "
+                                    + fewRows + " threads " + threads);
+                        }
+                    }
+                }
+            }
+        } finally {
+            VectorGemm.spreadTasks = before;
+        }
+    }
+
+    /**
+     * With statistics on, every task is counted once on the thread that ran it, with at least the time it took;
+     * two tasks that can only finish together prove a worker took one; off, nothing is counted.
+     */
+    @Test
+    void statisticsCountEveryTaskOnTheThreadThatRanIt() throws InterruptedException {
+        GemmPool.ensureCapacity(2);
+        boolean before = GemmPool.stats;
+        try {
+            GemmPool.stats = true;
+            Map<String, long[]> s0 = GemmPool.statistics();
+            CountDownLatch both = new CountDownLatch(2);
+            GemmPool.forEach(2, 10, t -> {
+                if (t < 2) { // the caller and the worker each hold one of the first two tasks until both are in
+                    both.countDown();
+                    try {
+                        assertTrue(both.await(30, TimeUnit.SECONDS), "no second thread took a task");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                long until = System.nanoTime() + 2_000_000;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            });
+            Map<String, long[]> s1 = GemmPool.statistics();
+            long tasks = delta(s0, s1, GemmPool.TASKS, null);
+            long nanos = delta(s0, s1, GemmPool.TASK_NANOS, null);
+            assertEquals(10, tasks, "every task counted once");
+            assertTrue(nanos >= 10 * 2_000_000L, "task time " + nanos + " ns below the 20 ms the tasks took");
+            assertTrue(delta(s0, s1, GemmPool.TASKS, "convnet4j-kernels-1") >= 1, "the worker's tasks: " + s1.keySet());
+            assertTrue(delta(s0, s1, GemmPool.TASKS, Thread.currentThread().getName()) >= 1, "the caller's tasks");
+
+            GemmPool.stats = false;
+            Map<String, long[]> s2 = GemmPool.statistics();
+            GemmPool.forEach(2, 10, t -> { });
+            assertEquals(0, delta(s2, GemmPool.statistics(), GemmPool.TASKS, null), "counted while off");
+        } finally {
+            GemmPool.stats = before;
+        }
+    }
+
+    /** The change of statistic {@code i} between two snapshots, for one thread name or (null) summed over all. */
+    private static long delta(Map<String, long[]> before, Map<String, long[]> after, int i, String name) {
+        long sum = 0;
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            if (name == null || name.equals(e.getKey())) {
+                long[] b = before.get(e.getKey());
+                sum += e.getValue()[i] - (b == null ? 0 : b[i]);
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,405 @@
+package org.convnet4j.io;
+
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.EOFException;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.util.MemoryBudget;
+import org.convnet4j.util.TerminalText;
+
+/**
+ * One tensor in a JSON file, as in an inference request: {@code {"shape": [2, 3], "datatype": "INT64", "data": [...]}}.
+ * The file is read twice, streamed. The first pass checks the layout and counts the values without keeping them:
+ * each key at most once, shape, datatype and data present, data flat (or one number for a one-element tensor) or
+ * nested exactly as the shape, at most {@value #MAX_RANK} levels, numbers or booleans only. Only then are the value
+ * arrays allocated, of exactly the count, and the second pass stores the values, checking each against the datatype:
+ * FP32 and FP64 values within their finite range, integer values whole and within the type's range. Every refusal is
+ * one line starting with the file.
+ *
+ * <p>Memory: {@value #BYTES_PER_CHARACTER} bytes a byte of the file, checked against the budget before the first
+ * pass. The first pass keeps nothing but the strings Gson builds for a key or the datatype (at most 6 bytes a
+ * character while a string grows and is copied); the second holds the arrays, at most 12 bytes a value (a float and a
+ * long or double), every value taking at least 2 characters ("0,"), plus the same strings again, so it too stays
+ * within 8 bytes a byte of the file. Numbers are at most 1024 characters (Gson refuses longer ones in strict mode).
+ */
+final class JsonTensorFile {
+    /** Deepest nesting of data, and the largest rank of shape. */
+    static final int MAX_RANK = 32;
+    /** Deepest nesting of a value under a key this reader does not use (skipped). */
+    static final int MAX_SKIPPED_DEPTH = 64;
+    /** Elements a JSON tensor file may hold (as {@code .npy} and TensorProto files). */
+    static final long MAX_ELEMENTS = OnnxReader.MAX_ELEMENTS;
+    /** Bytes of memory a byte of the file may cost while it is read (the class comment says why). */
+    static final int BYTES_PER_CHARACTER = 8;
+
+    private final Path file;
+    private long[] shape;
+    private String datatype;
+    private int type = -1;
+    private boolean sawData;
+    private long count;
+    private int deepest; // the deepest array level of data (0: a bare value)
+    private final long[] lengths = new long[MAX_RANK + 1]; // per level: the length of its arrays; -1 uneven
+    private final byte[] holds = new byte[MAX_RANK + 1]; // per level: 1 arrays, 2 values, 3 both
+    // second pass only
+    private float[] floats;
+    private long[] longs;
+    private double[] doubles;
+    private int stored;
+
+    private JsonTensorFile(Path file) {
+        this.file = file;
+        Arrays.fill(lengths, -2); // -2: no array seen at that level yet
+    }
+
+    static TensorData read(Path file) throws IOException {
+        long size = Files.size(file);
+        MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes",
+                MemoryBudget.bytesOf(BYTES_PER_CHARACTER, size));
+        JsonTensorFile layout = new JsonTensorFile(file);
+        layout.pass(false);
+        layout.check();
+        JsonTensorFile values = new JsonTensorFile(file);
+        values.type = layout.type;
+        int n = (int) layout.count;
+        values.floats = new float[n];
+        if (layout.type == OnnxModel.DOUBLE) {
+            values.doubles = new double[n];
+        } else if (!OnnxModel.isFloating(layout.type)) {
+            values.longs = new long[n];
+        }
+        values.pass(true);
+        if (values.stored != n || values.count != layout.count || values.type() != layout.type
+                || !Arrays.equals(values.shape, layout.shape)) {
+            throw bad(file, "the file changed while it was read");
+        }
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        return new TensorData(name, layout.type, layout.shape, values.floats, values.longs, values.doubles);
+    }
+
+    private int type() {
+        return datatype == null ? -1 : typeOf(datatype);
+    }
+
+    private void pass(boolean store) throws IOException {
+        try (JsonReader r = new JsonReader(Files.newBufferedReader(file))) {
+            r.setStrictness(Strictness.STRICT);
+            r.beginObject();
+            while (r.hasNext()) {
+                String key = r.nextName();
+                switch (key) {
+                    case "shape" -> {
+                        once(shape != null, key);
+                        shape = shape(r);
+                    }
+                    case "datatype" -> {
+                        once(datatype != null, key);
+                        if (r.peek() != JsonToken.STRING) {
+                            throw bad(file, "datatype must be a string such as \"FP32\", not " + describe(r.peek()));
+                        }
+                        datatype = r.nextString();
+                        if (!store) {
+                            type = typeOf(datatype);
+                        }
+                    }
+                    case "data" -> {
+                        once(sawData, key);
+                        sawData = true;
+                        data(r, store);
+                    }
+                    default -> skip(r);
+                }
+            }
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw bad(file, "text after the tensor's closing brace");
+            }
+        } catch (JsonParseException | IllegalStateException | NumberFormatException | EOFException e) {
+            // MalformedJsonException is an IOException that Gson throws for text that is not JSON
+            throw notJson(e);
+        } catch (com.google.gson.stream.MalformedJsonException e) {
+            throw notJson(e);
+        } catch (CharacterCodingException e) {
+            throw bad(file, "not UTF-8 text (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private IllegalArgumentException notJson(Exception e) {
+        // Gson's message may quote the file's text (a malformed escape's four characters): one line, escaped
+        return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: "
+                + oneLine(String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+    }
+
+    private void once(boolean seen, String key) {
+        if (seen) {
+            throw bad(file, key + " is given twice");
+        }
+    }
+
+    private long[] shape(JsonReader r) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_ARRAY) {
+            throw bad(file, "shape must be an array of sizes, not " + describe(r.peek()));
+        }
+        long[] dims = new long[MAX_RANK];
+        int rank = 0;
+        r.beginArray();
+        while (r.hasNext()) {
+            if (rank == MAX_RANK) {
+                throw bad(file, "shape has more than " + MAX_RANK + " dimensions");
+            }
+            if (r.peek() != JsonToken.NUMBER) {
+                throw bad(file, "shape holds " + describe(r.peek()) + " where sizes are expected");
+            }
+            String text = r.nextString();
+            long d;
+            try {
+                d = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                d = -1;
+            }
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw bad(file, "shape holds " + clip(text) + ", not a size in 0.." + Integer.MAX_VALUE);
+            }
+            dims[rank++] = d;
+        }
+        r.endArray();
+        return Arrays.copyOf(dims, rank);
+    }
+
+    /** Walks data without recursion: counts its values, notes each level's array lengths, stores in the second pass. */
+    private void data(JsonReader r, boolean store) throws IOException {
+        long[] open = new long[MAX_RANK + 1]; // values or arrays so far in the open array of each level
+        int depth = 0;
+        do {
+            JsonToken t = r.peek();
+            if (t == JsonToken.BEGIN_ARRAY) {
+                if (depth == MAX_RANK) {
+                    throw bad(file, "data nests deeper than " + MAX_RANK + " arrays");
+                }
+                if (depth > 0) {
+                    open[depth]++;
+                    holds[depth] |= 1;
+                }
+                r.beginArray();
+                depth++;
+                open[depth] = 0;
+                deepest = Math.max(deepest, depth);
+            } else if (t == JsonToken.END_ARRAY) {
+                r.endArray();
+                lengths[depth] = lengths[depth] == -2 || lengths[depth] == open[depth] ? open[depth] : -1;
+                depth--;
+            } else {
+                if (depth > 0) {
+                    open[depth]++;
+                }
+                holds[depth] |= 2;
+                value(r, t, store);
+            }
+        } while (depth > 0);
+    }
+
+    private void value(JsonReader r, JsonToken t, boolean store) throws IOException {
+        if (t != JsonToken.NUMBER && t != JsonToken.BOOLEAN) {
+            throw bad(file, "data holds " + describe(t) + " where numbers are expected");
+        }
+        if (++count > MAX_ELEMENTS) {
+            throw bad(file, "data holds more than " + MAX_ELEMENTS + " values");
+        }
+        if (!store) {
+            r.skipValue();
+            return;
+        }
+        if (stored == floats.length) {
+            throw bad(file, "the file changed while it was read");
+        }
+        int i = stored++;
+        if (t == JsonToken.BOOLEAN) {
+            long b = r.nextBoolean() ? 1 : 0;
+            floats[i] = b;
+            if (longs != null) {
+                longs[i] = b;
+            } else if (doubles != null) {
+                doubles[i] = b;
+            }
+            return;
+        }
+        String text = r.nextString(); // exact: integers of 64 bits, and doubles rounded once
+        if (OnnxModel.isFloating(type)) {
+            double d = Double.parseDouble(text);
+            float f = (float) d;
+            if (type == OnnxModel.DOUBLE ? !Double.isFinite(d) : !Float.isFinite(f)) {
+                throw bad(file, datatype + " data holds " + clip(text) + ", beyond the range of " + datatype + " (+-"
+                        + (type == OnnxModel.DOUBLE ? String.valueOf(Double.MAX_VALUE) : String.valueOf(Float.MAX_VALUE)) + ")");
+            }
+            floats[i] = f;
+            if (doubles != null) {
+                doubles[i] = d;
+            }
+            return;
+        }
+        long[] range = range(type);
+        long v;
+        try {
+            v = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            v = whole(text, range);
+        }
+        if (v < range[0] || v > range[1]) {
+            throw outside(text, range);
+        }
+        longs[i] = v;
+        floats[i] = v;
+    }
+
+    /** A number written with a fraction or an exponent, or beyond 64 bits, as an integer if it is one exactly. */
+    private long whole(String text, long[] range) {
+        BigDecimal b;
+        try {
+            b = new BigDecimal(text); // Gson hands over at most 1024 characters
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw outside(text, range); // an exponent beyond 32 bits
+        }
+        try {
+            return b.longValueExact();
+        } catch (ArithmeticException e) {
+            if (b.stripTrailingZeros().scale() <= 0) { // whole, beyond 64 bits
+                throw outside(text, range);
+            }
+            throw bad(file, datatype + " data holds a value that is not a whole number (" + clip(text) + ")");
+        }
+    }
+
+    private IllegalArgumentException outside(String text, long[] range) {
+        return bad(file, datatype + " data holds " + clip(text) + ", outside " + range[0] + ".." + range[1]);
+    }
+
+    /** Skips a value under a key this reader does not use, without recursion and at most so deep. */
+    private void skip(JsonReader r) throws IOException {
+        int depth = 0;
+        do {
+            switch (r.peek()) {
+                case BEGIN_ARRAY, BEGIN_OBJECT -> {
+                    if (++depth > MAX_SKIPPED_DEPTH) {
+                        throw bad(file, "a value nests deeper than " + MAX_SKIPPED_DEPTH + " levels");
+                    }
+                    if (r.peek() == JsonToken.BEGIN_ARRAY) {
+                        r.beginArray();
+                    } else {
+                        r.beginObject();
+                    }
+                }
+                case END_ARRAY -> {
+                    r.endArray();
+                    depth--;
+                }
+                case END_OBJECT -> {
+                    r.endObject();
+                    depth--;
+                }
+                default -> r.skipValue(); // a name, string, number, boolean or null
+            }
+        } while (depth > 0);
+    }
+
+    /** After the first pass: what is there, the datatype known, and data laid out as the shape. */
+    private void check() {
+        if (shape == null || datatype == null || !sawData) {
+            throw bad(file, "a JSON tensor needs shape, datatype and data");
+        }
+        if (type < 0) {
+            throw bad(file, "datatype '" + clip(datatype) + "' is not one of FP32, FP64, INT64, INT32, INT16, INT8,"
+                    + " UINT8, BOOL");
+        }
+        long elements = 1; // exact up to MAX_ELEMENTS, then MAX_ELEMENTS + 1 (unless some dimension is 0)
+        for (long d : shape) {
+            elements = Math.min(MAX_ELEMENTS + 1, elements * d); // both factors within 2^31
+        }
+        for (long d : shape) {
+            elements = d == 0 ? 0 : elements;
+        }
+        if (elements != count) {
+            throw bad(file, "shape " + Arrays.toString(shape) + " needs " + (elements > MAX_ELEMENTS ? "more than "
+                    + MAX_ELEMENTS : elements) + " values, data has " + count
+                    + (deepest > 1 ? " (nested " + deepest + " deep)" : ""));
+        }
+        if (deepest <= 1) {
+            return; // flat, or one bare value for a one-element tensor
+        }
+        boolean even = true;
+        for (int level = 1; level <= deepest; level++) {
+            even &= lengths[level] >= 0 && holds[level] != 3 && (level == deepest || holds[level] != 2);
+        }
+        if (!even) {
+            throw bad(file, "data's nested arrays are uneven; nest them as the shape " + Arrays.toString(shape)
+                    + " or write data flat");
+        }
+        long[] nested = Arrays.copyOfRange(lengths, 1, deepest + 1);
+        if (!Arrays.equals(nested, shape)) {
+            throw bad(file, "data is nested as " + Arrays.toString(nested) + ", the shape is "
+                    + Arrays.toString(shape) + "; nest it as the shape or write it flat");
+        }
+    }
+
+    static int typeOf(String datatype) {
+        return switch (datatype) {
+            case "FP32" -> OnnxModel.FLOAT;
+            case "FP64" -> OnnxModel.DOUBLE;
+            case "INT64" -> OnnxModel.INT64;
+            case "INT32" -> OnnxModel.INT32;
+            case "INT16" -> OnnxModel.INT16;
+            case "INT8" -> OnnxModel.INT8;
+            case "UINT8" -> OnnxModel.UINT8;
+            case "BOOL" -> OnnxModel.BOOL;
+            default -> -1;
+        };
+    }
+
+    static long[] range(int type) {
+        return switch (type) {
+            case OnnxModel.BOOL -> new long[] {0, 1};
+            case OnnxModel.INT8 -> new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE};
+            case OnnxModel.UINT8 -> new long[] {0, 255};
+            case OnnxModel.INT16 -> new long[] {Short.MIN_VALUE, Short.MAX_VALUE};
+            case OnnxModel.UINT16 -> new long[] {0, 65535};
+            case OnnxModel.INT32 -> new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
+            case OnnxModel.UINT32 -> new long[] {0, 0xFFFFFFFFL};
+            case OnnxModel.UINT64 -> new long[] {0, Long.MAX_VALUE};
+            default -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
+        };
+    }
+
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case BEGIN_ARRAY -> "an array";
+            case BEGIN_OBJECT -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> t.toString();
+        };
+    }
+
+    /** Text from the file for a message: at most 40 characters, on one line, nothing a terminal would act on. */
+    private static String clip(String text) {
+        return oneLine(text.length() > 40 ? text.substring(0, 40) + "... (" + text.length() + " characters)" : text);
+    }
+
+    private static String oneLine(String s) {
+        return TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"));
+    }
+
+    private static IllegalArgumentException bad(Path file, String problem) {
+        return new IllegalArgumentException(file + ": " + problem);
+    }
+}

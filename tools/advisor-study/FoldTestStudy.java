@@ -1,0 +1,133 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import org.convnet4j.data.Dataset;
+import org.convnet4j.data.Datasets;
+import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.nn.Sequential;
+import org.convnet4j.transfer.FeatureCache;
+import org.convnet4j.transfer.FeatureExtractor;
+import org.convnet4j.transfer.FineTuneSettings;
+import org.convnet4j.transfer.Transfer;
+import org.convnet4j.transfer.TransferAdvisor;
+import org.convnet4j.transfer.TransferCase;
+import org.convnet4j.transfer.TransferOptions;
+import org.convnet4j.transfer.TransferRun;
+
+/**
+ * Why `advise --try`'s folds rank cases differently from the test set at 10 pictures per class (docs/TRANSFER.md,
+ * "Seed 2030's advisor miss: what the folds get wrong"). For each cell (target, data seed; drawn as
+ * `experiment transfer` draws it: 10 per class, the same 100 test pictures per class) and each tried case, the
+ * case is carried out exactly as {@link TransferAdvisor#heldOutAccuracy} does it, on the same folds and round seeds
+ * (4 rounds of 5 folds, fold seed = seed + 1000 r), and every fold run's model predicts both its held-out fifth of
+ * the training pictures (what the advisor counts) and the 500 test pictures. The final run on all training
+ * pictures gives the test accuracy the experiment reports. So the folds' error splits into
+ * <ul>
+ *   <li>training size: the fold models (40 pictures) against the final model (50), both on the test set;</li>
+ *   <li>the pictures judged: the same fold models on their held-out training pictures against the test set.</li>
+ * </ul>
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp convnet4j.jar tools/advisor-study/FoldTestStudy.java \
+ *     BASE.c4j SEEDS(1,2,..) OUT.csv [spec,spec] [cases 1,1-early,2,3]
+ * </pre>
+ * One row per fold run: target, seed, case, round, fold, right on the held-out part, its size, the fold model's
+ * test accuracy, the final model's test accuracy, and which held-out training pictures (indices into the cell's
+ * training set) it got wrong.
+ */
+public class FoldTestStudy {
+    public static void main(String[] a) throws Exception {
+        Path basePath = Path.of(a[0]);
+        List<Long> seeds = java.util.Arrays.stream(a[1].split(",")).map(Long::parseLong).toList();
+        Path out = Path.of(a[2]);
+        List<String> specs = a.length > 3 ? List.of(a[3].split(",")) : List.of("fashion-mnist:5-9", "opencv-digits");
+        List<String> cases = a.length > 4 ? List.of(a[4].split(",")) : List.of("1", "1-early", "2", "3");
+        Sequential base = (Sequential) ModelFiles.load(basePath);
+        Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
+        FeatureCache cache = new FeatureCache(out.toAbsolutePath().resolveSibling("fold-test-cache"));
+        if (!Files.exists(out)) {
+            Files.writeString(out, "base,target,per_class,seed,case,round,fold,held_right,held_n,fold_test_accuracy,"
+                    + "final_test_accuracy,wrong\n");
+        }
+        int perClass = 10;
+        for (String spec : specs) {
+            DataSpec.Loaded full = DataSpec.of(spec).trainAndTest(prep, 42);
+            Dataset test = DataSpec.perClass(full.test(), 100, 7);
+            for (long seed : seeds) {
+                Dataset train = DataSpec.perClass(full.train(), perClass, seed);
+                TransferOptions o = TransferOptions.forClasses(train.classNames()).withSeed(seed);
+                FineTuneSettings s = FineTuneSettings.defaults().withSeed(seed);
+                for (String label : cases) {
+                    TransferCase c = TransferCase.of(label.charAt(0) - '0');
+                    TransferOptions lo = o.withCut(label.equals("1-early") ? Transfer.earlyCut(base)
+                            : label.equals("1") ? Transfer.defaultCut(base) : null);
+                    TransferRun.Outcome fin = TransferRun.run(Transfer.plan(c, Transfer.copyOf(base), lo), train, test,
+                            "logreg", s, cache, null, List.of(), FeatureExtractor.Progress.NONE);
+                    double again = TransferRun.accuracyByName(fin.model(), test, null);
+                    if (Math.abs(again - fin.accuracy()) > 1e-9) {
+                        throw new IllegalStateException("the final model's test accuracy by name " + again
+                                + " is not the run's " + fin.accuracy() + " (case " + label + ")");
+                    }
+                    StringBuilder rows = new StringBuilder();
+                    for (int r = 0; r < TransferAdvisor.MAX_ROUNDS; r++) {
+                        FineTuneSettings rs = s.withSeed(s.seed() + TransferAdvisor.ROUND_SEED_STEP * r);
+                        int[] fold = TransferAdvisor.stratifiedFolds(train, TransferAdvisor.FOLDS, rs.seed());
+                        for (int f = 0; f < TransferAdvisor.FOLDS; f++) {
+                            int[][] parts = parts(fold, f);
+                            Dataset part = Datasets.view(train, parts[0]);
+                            Dataset held = Datasets.view(train, parts[1]);
+                            TransferRun.Outcome o2 = TransferRun.run(Transfer.plan(c, Transfer.copyOf(base), lo), part,
+                                    held, "logreg", rs, cache, null, List.of(), FeatureExtractor.Progress.NONE);
+                            int right = (int) Math.round(o2.accuracy() * held.size());
+                            StringBuilder wrong = new StringBuilder(); // the training pictures (indices) it got wrong
+                            int rightOneByOne = 0;
+                            for (int i = 0; i < parts[1].length; i++) {
+                                if (TransferRun.accuracyByName(o2.model(), Datasets.view(train, new int[] {parts[1][i]}),
+                                        null) > 0.5) {
+                                    rightOneByOne++;
+                                } else {
+                                    wrong.append(wrong.length() == 0 ? "" : " ").append(parts[1][i]);
+                                }
+                            }
+                            if (rightOneByOne != right) {
+                                throw new IllegalStateException("picture by picture " + rightOneByOne + " right, the run "
+                                        + right + " (case " + label + ", round " + r + ", fold " + f + ")");
+                            }
+                            double onTest = TransferRun.accuracyByName(o2.model(), test, null);
+                            rows.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d,%d,%d,%.4f,%.4f,%s%n",
+                                    basePath.getParent().getFileName(), spec, perClass, seed, label, r, f, right,
+                                    held.size(), onTest, fin.accuracy(), wrong));
+                        }
+                    }
+                    Files.writeString(out, rows.toString(), StandardOpenOption.APPEND);
+                    System.out.print(rows);
+                    System.out.flush();
+                }
+            }
+        }
+    }
+
+    /** The training and held-out indices of fold {@code f}, as the advisor's private foldParts makes them. */
+    private static int[][] parts(int[] fold, int f) {
+        int held = 0;
+        for (int v : fold) {
+            held += v == f ? 1 : 0;
+        }
+        int[] train = new int[fold.length - held];
+        int[] test = new int[held];
+        int a = 0;
+        int b = 0;
+        for (int i = 0; i < fold.length; i++) {
+            if (fold[i] == f) {
+                test[b++] = i;
+            } else {
+                train[a++] = i;
+            }
+        }
+        return new int[][] {train, test};
+    }
+}
