@@ -145,30 +145,40 @@ class NetworkNamespacesClusterIT {
         assertEquals(3, theirs.size(), "master and workers each in a namespace of their own: " + theirs);
         assertTrue(!theirs.contains(ours), "a cluster JVM runs in the driver's namespace");
 
+        // predict, then train, in one application (one session on the cluster, made as the commands make theirs; each
+        // command reuses it): one driver context and two executor starts instead of two each
         // predict: model and pictures on HDFS, CSV to HDFS; equal to a local[2] run on the same files
         String model = hdfs.put(TestSpark.lenetFile(dir, List.of("horizontal", "vertical")), "/models/lenet.c4j");
         String pictures = hdfs.put(TestSpark.stripeFolder(dir.resolve("pictures"), 30, 6), "/data/pictures");
         hdfs.fileSystem().mkdirs(new org.apache.hadoop.fs.Path(hdfs.uri + "/out"));
-        String[] r = run(with(List.of("predict", "--model", model, "--images", pictures, "-o", hdfs.uri + "/out/cluster.csv",
-                "--partitions", "4", "--batch", "8")));
-        assertEquals("0", r[0], r[2]);
-        r = run("predict", "--master", "local[2]", "--model", model, "--images", pictures, "-o",
+        List<String> predict = with(List.of("predict", "--model", model, "--images", pictures, "-o",
+                hdfs.uri + "/out/cluster.csv", "--partitions", "4", "--batch", "8"));
+        // train with the ring exchange (executor to executor across the bridge) from HDFS, checkpoints on HDFS
+        Path folder = TestSpark.stripeFolder(dir.resolve("train"), 40, 12);
+        String data = hdfs.put(folder, "/data/train");
+        Path out = dir.resolve("cluster-train/m.c4j");
+        Files.createDirectories(out.getParent());
+        String[] predicted;
+        String[] trained;
+        org.apache.spark.sql.SparkSession application = org.convnet4j.spark.cli.CommandsInOneApplication.session(predict);
+        try {
+            predicted = run(predict);
+            trained = run(with(List.of("train", "--model", "lenet5-classic", "--data", data, "--epochs", "1", "--batch",
+                    "16", "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "3",
+                    "--partitions", "2", "--exchange", "ring", "--no-progress", "--checkpoint-dir",
+                    hdfs.uri + "/runs/ring", "--out", out.toString())));
+        } finally {
+            application.stop();
+        }
+        assertEquals("0", predicted[0], predicted[2]);
+        String[] r = run("predict", "--master", "local[2]", "--model", model, "--images", pictures, "-o",
                 hdfs.uri + "/out/local.csv", "--partitions", "4", "--batch", "8");
         assertEquals("0", r[0], r[2]);
         String clusterCsv = read(hdfs.uri + "/out/cluster.csv");
         assertEquals(61, clusterCsv.lines().count(), "a header and one row per picture");
         assertEquals(read(hdfs.uri + "/out/local.csv"), clusterCsv);
 
-        // train with the ring exchange (executor to executor across the bridge) from HDFS, checkpoints on HDFS
-        Path folder = TestSpark.stripeFolder(dir.resolve("train"), 40, 12);
-        String data = hdfs.put(folder, "/data/train");
-        Path out = dir.resolve("cluster-train/m.c4j");
-        Files.createDirectories(out.getParent());
-        r = run(with(List.of("train", "--model", "lenet5-classic", "--data", data, "--epochs", "1", "--batch", "16",
-                "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "3",
-                "--partitions", "2", "--exchange", "ring", "--no-progress", "--checkpoint-dir", hdfs.uri + "/runs/ring",
-                "--out", out.toString())));
-        assertEquals("0", r[0], r[1] + r[2]);
+        assertEquals("0", trained[0], trained[1] + trained[2]);
         Path local = dir.resolve("local-train/m.c4j");
         Files.createDirectories(local.getParent());
         Preprocessing prep = Preprocessing.forInput(Shape.of(1, 28, 28));

@@ -153,6 +153,9 @@ abstract class RemoteFileSystemTests {
 
     @Test
     void sparkCommandsReadAndWriteThere() throws Exception {
+        // the commands run in the tests' local[2] session (SparkMain.run keeps a caller's session on the same master)
+        // instead of each starting and stopping one of its own (another test of this class stops it)
+        TestSpark.session();
         // predict: model, pictures and the CSV there; the same rows as from the local folder to a local file
         String csv = root + "/out/answers.csv";
         String[] r = run("predict", "--master", "local[2]", "--model", remoteModel, "--images", remotePictures, "-o", csv,
@@ -233,6 +236,7 @@ abstract class RemoteFileSystemTests {
 
     @Test
     void trainingReadsPicturesFromThereCheckpointsThereAndResumesFromThere() throws Exception {
+        TestSpark.session(); // the runs share the tests' local[2] session, as the commands above
         String data = put(TestSpark.stripeFolder(dir.resolve("train"), 20, 4), "/data/train");
         String ckpt = root + "/runs/stripes";
         List<String> common = List.of("--master", "local[2]", "--model", "lenet5-classic", "--batch", "8",

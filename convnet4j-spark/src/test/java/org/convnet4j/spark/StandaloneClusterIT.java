@@ -49,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>Prediction: the executor is killed as soon as it runs a task; its tasks are retried and the CSV is complete
  *       and byte for byte the one of a clean local run.</li>
  *   <li>spark-submit: {@code convnet4j-spark.jar} submitted through Spark's launcher with executors that get
- *       convnet4j only from that jar: train, predict, featurize, each equal to the in-process result.</li>
+ *       convnet4j only from that jar: train, predict, featurize in one application, each equal to the in-process
+ *       result.</li>
  * </ul>
  *
  * <p>Lessons from its first versions on the shared machine: with ResNet-18 as the predicted model executors needed
@@ -225,8 +226,9 @@ class StandaloneClusterIT {
      * what {@code bin/spark-submit} runs through {@code bin/spark-class}) builds the driver's command from the Spark
      * home, that command runs {@code SparkSubmit} with {@code convnet4j-spark.jar} as the application jar, and the
      * executors get convnet4j only from that jar (their class path is the Spark home's jars; the driver ships the
-     * application jar). A short training, then prediction and features with the trained model; each output equals
-     * the one of the same command in this JVM (local[2], or the in-process TrainingRun for the model). The executors'
+     * application jar). A short training, then prediction and features with the trained model, the three commands in
+     * one application (the test driver CommandsInOneApplication as spark-submit's main class, from {@code --jars});
+     * each output equals the one of the same command in this JVM (local[2], or the in-process TrainingRun for the model). The executors'
      * command lines show the spark-submit option kept and SparkSessions' options added to it.
      */
     @Test
@@ -238,12 +240,23 @@ class StandaloneClusterIT {
         String data = folder.toUri().toString();
         assertTrue(data.startsWith("file:/"), data);
 
-        // 1. spark train (tree exchange, one epoch), compared with the same run in this process
+        // one application (the test driver CommandsInOneApplication, from a jar of its own given as --jars: one driver
+        // and two executor starts instead of three each): 1. spark train (tree exchange, one epoch), then 2. spark
+        // predict and 3. spark featurize with the trained model
         Path model = Files.createDirectories(dir.resolve("submit-train")).resolve("m.c4j");
-        String trainLog = submit("submit-train", jar, List.of("train", "--master", url, "--model", "lenet5-classic",
+        List<String> commands = new ArrayList<>(List.of("train", "--master", url, "--model", "lenet5-classic",
                 "--data", data, "--epochs", "1", "--batch", "16", "--optimizer", "sgd", "--lr", "0.5", "--momentum",
                 "0.5", "--val-split", "0.2", "--seed", "4", "--partitions", "2", "--no-progress", "--out",
                 model.toString()));
+        List<String> outputs = List.of("predict", "featurize");
+        for (String command : outputs) {
+            commands.addAll(List.of("--then", command, "--model", model.toString(), "--images", data, "--partitions",
+                    "4", "--batch", "8", "--master", url, "-o", dir.resolve("submit-" + command + ".csv").toString()));
+        }
+        String trainLog = submit("submit", jar, "org.convnet4j.spark.cli.CommandsInOneApplication",
+                ClusterTests.commandsDriverJar(dir.resolve("submit-driver")), commands);
+        assertTrue(trainLog.contains("command 3 (featurize) exited with 0"), tail(trainLog));
+        // 1. the training compared with the same run in this process
         Path local = Files.createDirectories(dir.resolve("submit-local-train")).resolve("m.c4j");
         Preprocessing prep = Preprocessing.forInput(Shape.of(1, 28, 28));
         TrainingRun.Result expected = new TrainingRun(TrainingSettings.builder().model("lenet5-classic")
@@ -255,29 +268,23 @@ class StandaloneClusterIT {
         assertTrue(trainLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
                 expected.bestValidationAccuracy(), expected.bestEpoch())), trainLog);
 
-        // 2. spark predict and 3. spark featurize with the trained model, against the same commands on local[2]
-        for (String command : List.of("predict", "featurize")) {
+        // 2. predict and 3. featurize against the same commands on local[2]
+        for (String command : outputs) {
             Path out = dir.resolve("submit-" + command + ".csv");
             Path want = dir.resolve("local-" + command + ".csv");
-            List<String> args = List.of(command, "--model", model.toString(), "--images", data, "--partitions", "4",
-                    "--batch", "8");
-            List<String> remote = new ArrayList<>(args);
-            remote.addAll(List.of("--master", url, "-o", out.toString()));
-            submit("submit-" + command, jar, remote);
-            List<String> clean = new ArrayList<>(args);
-            clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
-            assertEquals(0, runLocally(clean));
+            assertEquals(0, runLocally(List.of(command, "--model", model.toString(), "--images", data, "--partitions",
+                    "4", "--batch", "8", "--master", "local[2]", "-o", want.toString())));
             List<String> lines = Files.readAllLines(out);
             assertEquals(61, lines.size(), command + ": a header and one row per picture");
             assertEquals(Files.readAllLines(want), lines, command);
             assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(out), command);
         }
 
-        // the executors of the submitted applications: one on each worker address; convnet4j only from the shipped
+        // the executors of the submitted application: one on each worker address; convnet4j only from the shipped
         // jar; spark-submit's executor option kept and SparkSessions' added
         Set<String> hosts = new TreeSet<>();
         int executors = 0;
-        for (String app : List.of("submit-train", "submit-predict", "submit-featurize")) {
+        for (String app : List.of("submit")) {
             java.util.regex.Matcher id = java.util.regex.Pattern.compile("app ID (app-[0-9-]+)").matcher(log(app));
             assertTrue(id.find(), app + ": no application id in the driver's log:\n" + tail(log(app)));
             for (Path work : workDirs) {
@@ -311,7 +318,7 @@ class StandaloneClusterIT {
                 }
             }
         }
-        assertTrue(executors >= 3, "executors found: " + executors);
+        assertTrue(executors >= 2, "executors found: " + executors);
         assertEquals(new TreeSet<>(WORKER_HOSTS), hosts, "the executors' addresses");
     }
 
@@ -416,10 +423,14 @@ class StandaloneClusterIT {
                 .map(String::strip).filter(a -> !a.isEmpty()).toList();
     }
 
-    /** Submits {@code command} of the shaded jar through Spark's launcher; returns the driver's log (exit 0 asserted). */
-    private String submit(String name, Path jar, List<String> command) throws Exception {
+    /**
+     * Submits {@code command} of the shaded jar through Spark's launcher with {@code mainClass} from {@code driverJar}
+     * (spark-submit's {@code --jars}); returns the driver's log (exit 0 asserted).
+     */
+    private String submit(String name, Path jar, String mainClass, Path driverJar, List<String> command)
+            throws Exception {
         List<String> cmd = sparkSubmitCommand(List.of("--master", url, "--name", name,
-                "--class", "org.convnet4j.spark.cli.SparkMain",
+                "--class", mainClass, "--jars", driverJar.toString(),
                 "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
                 "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m",
                 "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j

@@ -27,6 +27,9 @@ class SparkTrainCommandTest {
 
     @Test
     void trainsAFolderWithTheTrainCommandsProtocolAndResumes() throws Exception {
+        // the three runs share the tests' local[2] session (SparkMain.run keeps a caller's session on the same master)
+        // instead of each starting and stopping one of its own
+        org.convnet4j.spark.TestSpark.session();
         Path data = dir.resolve("pictures");
         Random r = new Random(2);
         for (int c = 0; c < 3; c++) {
