@@ -40,27 +40,25 @@ import org.junit.jupiter.api.io.TempDir;
  * jar with Spark's jars, as {@code ./convnet4j spark} runs it:
  *
  * <ul>
- *   <li>client deploy mode, {@code spark predict}, {@code featurize} and {@code transfer} in one application (a
- *       test driver running the three commands in one session, as the commands make it): the driver is a JVM of this
+ *   <li>client deploy mode, {@code spark predict}, {@code featurize}, {@code transfer} and {@code train} (tree
+ *       exchange) in one application (a test driver running the four commands in one session, as the commands make
+ *       it), with Spark's jars from the archive {@code spark package-yarn} put on an HDFS: the driver is a JVM of this
  *       test, the ApplicationMaster and the executor are YARN containers; the CSV equals the local[2] run's byte for
- *       byte, and the ResourceManager saw the application finish with SUCCEEDED;</li>
+ *       byte, the features equal local[2]'s within 1e-6, the pipeline answers as the local[2] one, the model equals
+ *       the in-process run's within 1e-5, and the ResourceManager saw the application finish with SUCCEEDED;</li>
  *   <li>cluster deploy mode through Spark's launcher (what {@code spark-submit --master yarn --deploy-mode cluster}
  *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; {@code spark
- *       train --exchange ring} and {@code spark predict} in one application (the same test driver, from
- *       {@code --jars}): the same CSV, SUCCEEDED in one attempt;</li>
- *   <li>{@code spark train} in client mode with the tree exchange (Spark's jars from the archive {@code spark
- *       package-yarn} put on an HDFS) and in cluster mode with the ring exchange (two executor containers): the model
- *       equals the in-process run's within 1e-5;</li>
- *   <li>{@code spark featurize} (client mode, above): the features equal local[2]'s within 1e-6;</li>
- *   <li>{@code spark transfer} (client mode, above): the pipeline answers as the local[2] one.</li>
+ *       train --exchange ring} (two executor containers; the model equals the in-process run's within 1e-5) and
+ *       {@code spark predict} (the same CSV) in one application (the same test driver, from {@code --jars}),
+ *       SUCCEEDED in one attempt.</li>
  * </ul>
  *
  * <p>One ResourceManager and NodeManager for the class; the local[2] references run in one session of this JVM,
  * stopped after the last test.
  *
- * <p>Spark's jars reach the containers as {@code spark.yarn.jars} = {@code local:} paths (the test class path's Spark
- * jars; a cluster has them installed on every node): nothing of Spark is uploaded; the tree-training test gets them
- * from package-yarn's archive instead. The NodeManager's memory checks are
+ * <p>Spark's jars reach the cluster-mode containers as {@code spark.yarn.jars} = {@code local:} paths (the test class
+ * path's Spark jars; a cluster has them installed on every node): nothing of Spark is uploaded; the client-mode
+ * application gets them from package-yarn's archive instead. The NodeManager's memory checks are
  * off (a loaded machine; virtual memory of JVMs is no measure of use) and its memory is 4 GB.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -152,14 +150,6 @@ class YarnClusterIT {
         return local;
     }
 
-    /** What every application here sets: Spark's jars from the nodes' disks, small containers, a patient driver. */
-    private List<String> yarnConf() {
-        List<String> c = new ArrayList<>(List.of(
-                "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
-        c.addAll(yarnConf(1, 2, dir.resolve("staging").toUri().toString()));
-        return c;
-    }
-
     /**
      * The settings of an application with {@code executors} executors of {@code cores} cores, its staging directory
      * in {@code staging} (no spark.yarn.jars).
@@ -201,52 +191,6 @@ class YarnClusterIT {
     }
 
     /**
-     * Client deploy mode: {@code spark predict}, {@code spark featurize} and {@code spark transfer} one after another in
-     * one application ({@link org.convnet4j.spark.cli.CommandsInOneApplication}: the session made as the commands make
-     * theirs, each command reusing it; one ApplicationMaster and executor start instead of three). The driver is a JVM
-     * of this test, the ApplicationMaster and the executor are YARN containers; the application SUCCEEDED and an
-     * executor container ran tasks. Predict's CSV equals local[2]'s byte for byte, featurize's features equal
-     * local[2]'s within 1e-6, transfer's pipeline answers as the local[2] one.
-     */
-    @Test
-    void predictFeaturizeAndTransferInClientDeployMode() throws Exception {
-        long t0 = System.nanoTime();
-        Path csv = dir.resolve("client.csv");
-        Path features = dir.resolve("yarn-features.csv");
-        Path yarnPipeline = dir.resolve("yarn-pipeline");
-        List<String> conf = clientConf("convnet4j-client", yarnConf());
-        List<String> cmd = clientDriver(dir.resolve("home"), true);
-        cmd.addAll(predict("yarn", csv));
-        cmd.addAll(conf);
-        cmd.add("--then");
-        cmd.addAll(featurizeArgs());
-        cmd.addAll(List.of("--master", "yarn", "-o", features.toString()));
-        cmd.addAll(conf);
-        cmd.add("--then");
-        cmd.addAll(List.of("transfer", "--master", "yarn", "--base", model.toString(), "--images", pictures.toString(),
-                "-o", yarnPipeline.toString(), "--partitions", "4"));
-        cmd.addAll(conf);
-        String log = run("client", cmd);
-        assertTrue(log.contains("command 3 (transfer) exited with 0"), log);
-        RMApp app = onlyApp("convnet4j-client", "client");
-        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
-        assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
-
-        // predict
-        assertTrue(log.contains("24 pictures, 24 classified, 0 could not be decoded"), log);
-        assertArrayEquals(localCsv(), Files.readAllBytes(csv), "client mode's CSV differs from local[2]'s");
-        // featurize
-        assertTrue(log.contains("24 pictures, 0 could not be decoded"), log);
-        int columns = assertLocalFeatures(features);
-        // transfer
-        assertTrue(log.contains("case 1: 24 pictures of 2 classes"), log);
-        double coefficients = assertLocalPipelinesAnswers(yarnPipeline);
-        System.out.printf("YarnClusterIT: client deploy mode, predict, featurize (%d features per picture) and transfer"
-                + " (coefficients within %.2g) in one application, %s, %.1f s%n", columns - 1, coefficients,
-                app.getApplicationId(), (System.nanoTime() - t0) / 1e9);
-    }
-
-    /**
      * A driver as {@code ./convnet4j spark} starts it: this module's shaded jar, Spark's jars, the cluster's
      * configuration folder, the driver on 127.0.0.1, and {@code home} as the user's home folder (where the default file
      * system, {@code file:} here, has package-yarn's archive); the arguments are to be added.
@@ -265,6 +209,8 @@ class YarnClusterIT {
         String main = SparkMain.class.getName();
         String classPath = jar + ":" + String.join(":", sparkJars) + ":" + confDir;
         if (several) {
+            // a class folder, not a jar: the jars on the driver's class path but its own are Spark's (the archive
+            // package-yarn wrote is named after them; one more jar and the driver would not find it)
             Class<?> driver = org.convnet4j.spark.cli.CommandsInOneApplication.class;
             Path classes = dir.resolve("driver-classes");
             Path file = classes.resolve(driver.getName().replace('.', '/') + ".class");
@@ -336,15 +282,28 @@ class YarnClusterIT {
     }
 
     /**
-     * {@code spark package-yarn} puts Spark's jars on the cluster's file system once: an HDFS (MiniDFSCluster, the
-     * default file system given as {@code spark.hadoop.fs.defaultFS}) in the user's home folder there. Then
-     * {@code spark train --master yarn} (tree exchange) with nothing saying where Spark's jars are finds it and gives it
-     * as {@code spark.yarn.archive}; its staging directory, on the same HDFS, holds Spark's configuration but none of
-     * Spark's jars and no copy of the archive (Spark copies only what is on another file system), and the containers
-     * ran Spark from it (the application SUCCEEDED). The trained model equals the in-process one.
+     * Client deploy mode, one application of four commands ({@link org.convnet4j.spark.cli.CommandsInOneApplication}:
+     * the session made as the commands make theirs, each command reusing it; one ApplicationMaster and executor start
+     * instead of four): the driver is a JVM of this test, the ApplicationMaster and the executor are YARN containers;
+     * the application SUCCEEDED and an executor container ran tasks.
+     *
+     * <p>Where Spark comes from: {@code spark package-yarn} puts Spark's jars on the cluster's file system once, an
+     * HDFS (MiniDFSCluster, the default file system given as {@code spark.hadoop.fs.defaultFS}) in the user's home
+     * folder there (run twice: the second finds it). Then the application, with nothing saying where Spark's jars
+     * are, finds it and gives it as {@code spark.yarn.archive}; its staging directory, on the same HDFS, holds Spark's
+     * configuration but none of Spark's jars and no copy of the archive (Spark copies only what is on another file
+     * system), and the containers ran Spark from it. The commands' own files are {@code file:} URIs (the default file
+     * system is HDFS).
+     *
+     * <ul>
+     *   <li>{@code spark predict}: the CSV equals local[2]'s byte for byte;</li>
+     *   <li>{@code spark featurize}: the features equal local[2]'s within 1e-6;</li>
+     *   <li>{@code spark transfer}: the pipeline answers as the local[2] one;</li>
+     *   <li>{@code spark train} with the tree exchange: the model equals the in-process one.</li>
+     * </ul>
      */
     @Test
-    void trainWithTheTreeExchangeUsingTheArchivePackageYarnPutOnHdfs() throws Exception {
+    void predictFeaturizeTransferAndTreeTrainingInClientDeployModeWithSparkFromTheArchiveOnHdfs() throws Exception {
         long t0 = System.nanoTime();
         try (MiniHdfs hdfs = new MiniHdfs(dir.resolve("hdfs"))) {
             System.out.printf("YarnClusterIT: MiniDFSCluster up in %.1f s%n", hdfs.startSeconds);
@@ -376,18 +335,36 @@ class YarnClusterIT {
             System.out.printf("YarnClusterIT: package-yarn put %d jars, %d MB, on HDFS, %.1f s%n", entries.size(),
                     made[0].getLen() >> 20, (System.nanoTime() - t0) / 1e9);
 
-            Path out = Files.createDirectories(dir.resolve("yarn-tree")).resolve("m.c4j");
-            List<String> cmd = clientDriver(dir.resolve("home"));
-            cmd.addAll(train("tree", out));
-            cmd.addAll(fs);
+            Path csv = dir.resolve("client.csv");
+            Path features = dir.resolve("yarn-features.csv");
+            Path yarnPipeline = dir.resolve("yarn-pipeline");
+            Path trained = Files.createDirectories(dir.resolve("yarn-tree")).resolve("m.c4j");
             List<String> conf = new ArrayList<>(yarnConf(1, 2, hdfs.uri + "/staging"));
             conf.add("spark.yarn.preserve.staging.files=true");
-            cmd.addAll(clientConf("convnet4j-train-tree", conf));
-            String log = run("train-tree", cmd);
-            RMApp app = onlyApp("convnet4j-train-tree", "train (tree)");
+            List<String> settings = new ArrayList<>(fs);
+            settings.addAll(clientConf("convnet4j-client", conf));
+            String modelUri = model.toUri().toString();
+            String images = pictures.toUri().toString();
+            List<String> cmd = clientDriver(dir.resolve("home"), true);
+            cmd.addAll(List.of("predict", "--master", "yarn", "--model", modelUri, "--images", images, "-o",
+                    csv.toUri().toString(), "--partitions", "4", "--batch", "8"));
+            cmd.addAll(settings);
+            cmd.addAll(List.of("--then", "featurize", "--master", "yarn", "--model", modelUri, "--images", images,
+                    "--partitions", "4", "--batch", "8", "-o", features.toUri().toString()));
+            cmd.addAll(settings);
+            cmd.addAll(List.of("--then", "transfer", "--master", "yarn", "--base", modelUri, "--images", images, "-o",
+                    yarnPipeline.toUri().toString(), "--partitions", "4"));
+            cmd.addAll(settings);
+            cmd.add("--then");
+            cmd.addAll(train("tree", trained));
+            cmd.addAll(settings);
+            String log = run("client", cmd);
+            assertTrue(log.contains("command 4 (train) exited with 0"), log);
+            RMApp app = onlyApp("convnet4j-client", "client");
             assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(),
                     app.getDiagnostics().toString());
             assertTrue(executorsRanTasks(app) >= 1, "no executor container of " + app.getApplicationId() + " ran a task");
+            // Spark from the archive: nothing of it uploaded
             assertTrue(!log.contains("uploading Spark's"), log);
             List<String> staged = new ArrayList<>();
             // Spark 3 puts an application's staging folder under spark.yarn.stagingDir/USER/.sparkStaging/ID
@@ -401,9 +378,22 @@ class YarnClusterIT {
             assertTrue(staged.stream().anyMatch(f -> f.startsWith("__spark_conf__.zip ")), staged.toString());
             assertTrue(staged.stream().noneMatch(f -> f.startsWith("spark-") || f.startsWith("__spark_libs__")
                     || f.contains(".zip ") && !f.startsWith("__spark_conf__")), "Spark's jars were uploaded: " + staged);
-            double worst = assertLikeInProcess(out, log);
-            System.out.printf("YarnClusterIT: train (tree) from the archive on HDFS, %s, staged %s, weights within %.2g,"
-                    + " %.1f s%n", app.getApplicationId(), staged, worst, (System.nanoTime() - t0) / 1e9);
+
+            // predict
+            assertTrue(log.contains("24 pictures, 24 classified, 0 could not be decoded"), log);
+            assertArrayEquals(localCsv(), Files.readAllBytes(csv), "client mode's CSV differs from local[2]'s");
+            // featurize
+            assertTrue(log.contains("24 pictures, 0 could not be decoded"), log);
+            int columns = assertLocalFeatures(features);
+            // transfer
+            assertTrue(log.contains("case 1: 24 pictures of 2 classes"), log);
+            double coefficients = assertLocalPipelinesAnswers(yarnPipeline);
+            // train
+            double worst = assertLikeInProcess(trained, log);
+            System.out.printf("YarnClusterIT: client deploy mode, Spark from the archive on HDFS (staged %s), predict,"
+                    + " featurize (%d features per picture), transfer (coefficients within %.2g) and train (tree, weights"
+                    + " within %.2g) in one application, %s, %.1f s%n", staged, columns - 1, coefficients, worst,
+                    app.getApplicationId(), (System.nanoTime() - t0) / 1e9);
         }
     }
 
