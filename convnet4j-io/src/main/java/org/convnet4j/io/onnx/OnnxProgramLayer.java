@@ -115,24 +115,37 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         }
     }
 
+    /**
+     * What one value needs: the nodes it is computed by, walked back from it, and every value they read (inputs and
+     * initializers among them). A node's subgraphs are not walked: the importer refuses control flow.
+     */
+    private record Upstream(java.util.Set<OnnxModel.Node> nodes, java.util.Set<String> values) {
+        static Upstream of(Map<String, OnnxModel.Node> producer, String start) {
+            java.util.Set<OnnxModel.Node> nodes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            java.util.Set<String> values = new java.util.HashSet<>();
+            java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(start));
+            while (!todo.isEmpty()) {
+                String value = todo.pop();
+                if (!values.add(value)) {
+                    continue;
+                }
+                OnnxModel.Node n = producer.get(value);
+                if (n != null && nodes.add(n)) {
+                    n.inputs().stream().filter(i -> !i.isEmpty()).forEach(todo::push);
+                }
+            }
+            return new Upstream(nodes, values);
+        }
+    }
+
     /** Model m with output {@code scores} only, and the nodes and initializers it needs. */
     private static OnnxModel.Model scoresOnly(OnnxModel.Model m, String scores) {
         OnnxModel.Graph g = m.graph();
         Map<String, OnnxModel.Node> producer = new java.util.HashMap<>();
         g.nodes().forEach(n -> n.outputs().forEach(o -> producer.put(o, n)));
-        java.util.Set<OnnxModel.Node> needed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(scores));
-        java.util.Set<String> reads = new java.util.HashSet<>();
-        while (!todo.isEmpty()) {
-            String value = todo.pop();
-            if (!reads.add(value)) {
-                continue;
-            }
-            OnnxModel.Node n = producer.get(value);
-            if (n != null && needed.add(n)) {
-                n.inputs().stream().filter(i -> !i.isEmpty()).forEach(todo::push);
-            }
-        }
+        Upstream up = Upstream.of(producer, scores);
+        java.util.Set<OnnxModel.Node> needed = up.nodes();
+        java.util.Set<String> reads = up.values();
         return new OnnxModel.Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
                 new OnnxModel.Graph(g.name(), g.nodes().stream().filter(needed::contains).toList(),
                         g.initializers().stream().filter(t -> reads.contains(t.name())).toList(),
@@ -501,20 +514,9 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
                     + String.join(", ", cutPoints()));
         }
         Map<String, OnnxModel.Node> producer = producers();
-        java.util.Set<OnnxModel.Node> needed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(v));
-        java.util.Set<String> reads = new java.util.HashSet<>();
-        while (!todo.isEmpty()) {
-            String value = todo.pop();
-            if (!reads.add(value)) {
-                continue;
-            }
-            OnnxModel.Node n = producer.get(value);
-            if (n != null && needed.add(n)) {
-                n.inputs().stream().filter(i -> !i.isEmpty()).forEach(todo::push);
-                // a node's subgraphs are not walked: the importer refuses control flow
-            }
-        }
+        Upstream up = Upstream.of(producer, v);
+        java.util.Set<OnnxModel.Node> needed = up.nodes();
+        java.util.Set<String> reads = up.values();
         OnnxModel.Graph g = source.graph();
         List<OnnxModel.Node> nodes = g.nodes().stream().filter(needed::contains).toList();
         List<TensorData> inits = g.initializers().stream().filter(t -> reads.contains(t.name())).toList();
