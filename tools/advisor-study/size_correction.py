@@ -21,6 +21,10 @@ The rule, fixed before any row of the new cells was read (committed with this sc
          seeds 4014,4015,4016 at 10 per class; base 2031 seeds 4007,4008,4009 and base 2032 seeds 4017,4018,4019 at
          20 per class; both targets. Last session's held-out files (seed 2030; bases 2031/2032 seeds 4001-4003 and
          4011-4013) were read last session: reported apart (--also), never used to design or adopt.
+  changed at 12:55 UTC, still before any new row was read (load 29: a 10-per-class run of 3 seeds x 2 targets took
+  ~25 min, so the 20-per-class runs could not end by 14:00 before the held-out runs): the held-out 10-per-class runs
+  go second; at 20 per class only one selection seed per base runs after them (base 2028 seed 2028, base 2029 seed
+  2029; 4 cells) and no held-out cell, so nothing can be adopted at 20 per class this session (reported only).
   design on selection only, per size (pictures per class):
     1. extra = mean over the cells of size(1-early) - (size(2) + size(3)) / 2, size = final test accuracy minus the
        fold models' mean test accuracy (what the last fifth of the pictures adds). If extra < 1 point: no
