@@ -84,7 +84,7 @@ class JsonTensorFileTest {
         refused("{\"shape\": [" + "1, ".repeat(39) + "1], \"datatype\": \"FP32\", \"data\": [1]}",
                 "more than 32 dimensions");
         refused("{\"shape\": [1], \"datatype\": \"FP32\", \"data\": " + "[".repeat(40) + "1" + "]".repeat(40) + "}",
-                "data nests deeper than 32 arrays");
+                "data is nested more deeply than 32 arrays");
         refused("{\"x\": " + "[{\"a\":".repeat(3000) + "1" + "}]".repeat(3000) + "}", "nests deeper than 64");
         refused("{\"shape\": [3], \"datatype\": \"FP32\", \"data\": [NaN, Infinity, -Infinity]}", "not a JSON tensor");
         refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1e39, 1]}", "FP32 data holds 1e39, beyond the range");
