@@ -22,7 +22,7 @@ import org.convnet4j.util.TerminalText;
  * The file is read twice, streamed. The first pass checks the layout and counts the values without keeping them:
  * each key at most once, shape, datatype and data present, data laid out as {@link TensorNesting} says (flat, one
  * number for a one-element tensor, or nested exactly as the shape, at most {@value #MAX_RANK} levels: the server's v2
- * requests follow the same rule), numbers or booleans only. Only then are the value
+ * requests follow the same rule), numbers, or booleans for BOOL. Only then are the value
  * arrays allocated, of exactly the count, and the second pass stores the values, checking each against the datatype:
  * FP32 and FP64 values within their finite range, integer values whole and within the type's range. Every refusal is
  * one line starting with the file.
@@ -211,6 +211,9 @@ final class JsonTensorFile {
         }
         int i = stored++;
         if (t == JsonToken.BOOLEAN) {
+            if (type != OnnxModel.BOOL) { // as the server's v2 requests: true and false are BOOL values only
+                throw bad(file, datatype + " data holds a boolean where numbers are expected");
+            }
             long b = r.nextBoolean() ? 1 : 0;
             floats[i] = b;
             if (longs != null) {

@@ -107,6 +107,8 @@ class JsonTensorFileTest {
         refused("{\"shape\": [2], \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1]}", "shape is given twice");
         refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, \"2\"]}", "data holds a string");
         refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, null]}", "data holds null");
+        refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, true]}", "FP32 data holds a boolean");
+        refused("{\"shape\": [1], \"datatype\": \"INT8\", \"data\": [false]}", "INT8 data holds a boolean");
         refused("{\"shape\": [1], \"datatype\": \"\\u001b]0;owned\\u0007\\n\", \"data\": [1]}",
                 "datatype '\\x1b]0;owned\\x07\\n' is not one of");
         refused("{\"shape\": [1], \"datatype\": 5, \"data\": [1]}", "datatype must be a string");

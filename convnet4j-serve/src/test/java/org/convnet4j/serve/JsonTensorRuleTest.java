@@ -48,6 +48,8 @@ class JsonTensorRuleTest {
         {"[1,1,2,3]", "[[[[[1,2,3,4,5,6]]]]]", "nested"},
         {"[1,1,2,3]", "[1,2,3,4,5]", "5"},
         {"[1,1,1,1]", "[]", "0"},
+        // values: booleans are BOOL's, FP32 holds numbers
+        {"[1,1,1,1]", "[true]", "boolean"},
     };
 
     private static String request(String shape, String data) {
