@@ -134,8 +134,10 @@ final class JsonTensorFile {
 
     private IllegalArgumentException notJson(Exception e) {
         // Gson's message may quote the file's text (a malformed escape's four characters): one line, escaped
-        return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: "
-                + oneLine(String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+        // and its advice to programmers ("Use JsonReader.setStrictness(...) to accept malformed JSON") is not the user's
+        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                .replaceFirst("^Use JsonReader\\.setStrictness\\([^)]*\\) to accept malformed JSON", "malformed JSON");
+        return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: " + oneLine(first));
     }
 
     private void once(boolean seen, String key) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -45,6 +46,7 @@ class JsonTensorFileTest {
         assertTrue(m.startsWith(f + ": "), m);
         assertTrue(m.contains(part), () -> "'" + part + "' not in: " + m);
         assertTrue(m.chars().noneMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)), m);
+        assertFalse(m.contains("Strictness") || m.contains("JsonReader"), m); // Gson's advice to a programmer
     }
 
     @Test
