@@ -293,6 +293,11 @@ public final class ModelServer implements AutoCloseable {
         return threads;
     }
 
+    /** Whether every worker of {@code model} waits for a request, with nothing queued or running (for tests). */
+    boolean idle(String model) {
+        return models.get(model).batcher.idle();
+    }
+
     /** The listening connector (for tests: its lone-connection poll counters). */
     LoneConnectionConnector connector() {
         return connector;
