@@ -66,25 +66,14 @@ public final class SparkSessions {
         requireNoSessionOnAnotherMaster(master);
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
-        String userJars = "";
         // a running session is reused as it is (getOrCreate): its libraries were worked out (and any upload warned
         // of) when it started, once per application
-        if (master.equals("yarn") && !runningOn(master)) {
-            Map<String, String> libraries = yarnLibraries(conf, System.getenv("SPARK_HOME"),
-                    System.getProperty("java.class.path"), ownJar(), yarnConf(conf));
-            for (Map.Entry<String, String> e : libraries.entrySet()) {
-                if (e.getKey().equals(JARS_KEY)) {
-                    userJars = e.getValue();
-                } else {
-                    b.config(e.getKey(), e.getValue());
-                }
-            }
-        }
+        Map<String, String> libraries = master.equals("yarn") && !runningOn(master)
+                ? yarnLibraries(conf, System.getenv("SPARK_HOME"), System.getProperty("java.class.path"), ownJar(),
+                        yarnConf(conf))
+                : Map.of();
         if (!master.startsWith("local")) {
             String jars = jars(conf, ownJar());
-            if (!userJars.isEmpty()) {
-                jars = jars.isEmpty() ? userJars : jars + "," + userJars;
-            }
             if (!jars.isEmpty()) {
                 b.config(JARS_KEY, jars);
             }
@@ -95,6 +84,7 @@ public final class SparkSessions {
                 b.config(k, v);
             }
         });
+        libraries.forEach(b::config); // after conf: its spark.yarn.dist.jars are in them
         return b.getOrCreate();
     }
 
@@ -177,6 +167,7 @@ public final class SparkSessions {
     private static final String JARS_KEY = "spark.jars";
     private static final String YARN_JARS_KEY = "spark.yarn.jars";
     private static final String YARN_ARCHIVE_KEY = "spark.yarn.archive";
+    private static final String YARN_DIST_JARS_KEY = "spark.yarn.dist.jars";
 
     /**
      * The Spark jars a YARN application's containers get when nothing says where they are: the jar files of
@@ -206,25 +197,39 @@ public final class SparkSessions {
      * {@code convnet4j spark package-yarn} ({@link SparkYarnArchive#publish}) put in its default folder on the
      * cluster's file system ({@code hadoop}'s {@code fs.defaultFS}) when one fits ({@link SparkYarnArchive#find}), as
      * {@code spark.yarn.archive} (nothing of Spark uploaded), with the class path's jars that are not in it (a user's
-     * library next to convnet4j's jar) as {@code spark.jars}, for the executors; else {@link #yarnJars} as
+     * library next to convnet4j's jar) added to {@code spark.yarn.dist.jars} (what spark-submit makes of
+     * {@code --jars} on YARN: uploaded for the application, on the executors' class path); else {@link #yarnJars} as
      * {@code spark.yarn.jars}, uploaded for this application, with a warning saying how to stop that. Empty when
      * Spark's own rule applies.
      */
     static Map<String, String> yarnLibraries(Map<String, String> conf, String sparkHome, String classPath,
             String own, org.apache.hadoop.conf.Configuration hadoop) {
+        return yarnLibraries(conf, sparkHome, classPath, own, hadoop, null);
+    }
+
+    /** {@link #yarnLibraries}, looking for the archive in {@code folder} (null: the default folder). */
+    static Map<String, String> yarnLibraries(Map<String, String> conf, String sparkHome, String classPath,
+            String own, org.apache.hadoop.conf.Configuration hadoop, URI folder) {
         String jars = yarnJars(conf, sparkHome, classPath, own);
         if (jars == null) {
             return Map.of();
         }
         java.util.List<Path> list = SparkYarnArchive.sparkJars(classPath, own);
         try {
-            SparkYarnArchive.Found archive = SparkYarnArchive.find(list,
-                    SparkYarnArchive.defaultFolder(HadoopFiles.forChecks(hadoop)), hadoop);
+            SparkYarnArchive.Found archive = SparkYarnArchive.find(list, folder != null ? folder
+                    : SparkYarnArchive.defaultFolder(HadoopFiles.forChecks(hadoop)), hadoop);
             if (archive != null) {
                 Map<String, String> settings = new java.util.LinkedHashMap<>();
                 settings.put(YARN_ARCHIVE_KEY, archive.location().toString());
                 if (!archive.notInIt().isEmpty()) {
-                    settings.put(JARS_KEY, String.join(",", archive.notInIt().stream().map(Path::toString).toList()));
+                    String given = conf.containsKey(YARN_DIST_JARS_KEY) ? conf.get(YARN_DIST_JARS_KEY)
+                            : new org.apache.spark.SparkConf().get(YARN_DIST_JARS_KEY, "");
+                    java.util.List<String> all = new java.util.ArrayList<>();
+                    if (!given.isBlank()) {
+                        all.add(given.strip());
+                    }
+                    archive.notInIt().forEach(p -> all.add(p.toUri().toString()));
+                    settings.put(YARN_DIST_JARS_KEY, String.join(",", all));
                 }
                 return settings;
             }

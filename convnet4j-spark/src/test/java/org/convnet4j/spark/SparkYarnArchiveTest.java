@@ -140,6 +140,16 @@ class SparkYarnArchiveTest {
                 new byte[1999]);
         assertNull(SparkYarnArchive.find(List.of(a, otherSize, user), folder, conf), "a jar of another size");
 
+        // what a yarn application then gets: that archive, the driver's other jars added to spark.yarn.dist.jars
+        String cp = String.join(File.pathSeparator, a.toString(), b.toString(), user.toString());
+        assertEquals(Map.of("spark.yarn.archive", spark.toString(), "spark.yarn.dist.jars", user.toUri().toString()),
+                SparkSessions.yarnLibraries(Map.of(), null, cp, null, conf, folder));
+        assertEquals(Map.of("spark.yarn.archive", spark.toString(), "spark.yarn.dist.jars",
+                "hdfs:///jobs/x.jar," + user.toUri()), SparkSessions.yarnLibraries(Map.of("spark.yarn.dist.jars",
+                        "hdfs:///jobs/x.jar"), null, cp, null, conf, folder));
+        assertEquals(Map.of("spark.yarn.archive", spark.toString()), SparkSessions.yarnLibraries(Map.of(), null,
+                String.join(File.pathSeparator, a.toString(), b.toString()), null, conf, folder));
+
         // an archive of exactly the driver's jars is taken before the smaller one
         URI all = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(folder),
                 SparkYarnArchive.fileName(List.of(a, b, user))).toUri();
