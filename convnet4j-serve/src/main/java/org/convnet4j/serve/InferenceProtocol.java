@@ -213,7 +213,7 @@ public final class InferenceProtocol {
                     if (key.equals("name")) {
                         String n = r.peek() == '"' ? r.string() : null;
                         if (!OUTPUT_NAME.equals(n)) {
-                            throw bad("unknown output " + (n == null ? "name" : "\"" + n + "\"")
+                            throw bad("unknown output " + (n == null ? "name" : "\"" + shown(n) + "\"")
                                     + "; the model's output is \"" + OUTPUT_NAME + "\"");
                         }
                     } else if (key.equals("parameters")) {
@@ -252,7 +252,7 @@ public final class InferenceProtocol {
                     case "name" -> {
                         name = r.peek() == '"' ? r.string() : skipNull(r);
                         if (name != null && !INPUT_NAME.equals(name)) {
-                            throw bad("unknown input \"" + name + "\"; the model's input is \"" + INPUT_NAME + "\"");
+                            throw bad("unknown input \"" + shown(name) + "\"; the model's input is \"" + INPUT_NAME + "\"");
                         }
                     }
                     case "datatype" -> {
@@ -286,7 +286,7 @@ public final class InferenceProtocol {
             } while (r.more('}'));
         }
         if (!FP32.equals(datatype)) {
-            throw badInput("datatype must be FP32, got " + (datatype == null ? "none" : datatype));
+            throw badInput("datatype must be FP32, got " + (datatype == null ? "none" : shown(datatype)));
         }
         if (shape == null) {
             throw badInput("\"shape\" must be an array of dimensions");
@@ -600,6 +600,15 @@ public final class InferenceProtocol {
         if (seen) {
             throw badInput("\"" + key + "\" is given twice");
         }
+    }
+
+    /**
+     * The client's text in a refusal: at most 40 characters (a refusal is one short line, not an echo of the body),
+     * control characters escaped (as a JSON tensor file's refusals show a file's text).
+     */
+    static String shown(String text) {
+        String s = text.length() > 40 ? text.substring(0, 40) + "... (" + text.length() + " characters)" : text;
+        return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"));
     }
 
     /** A problem with the input tensor, named as the model names it (its only input). */
