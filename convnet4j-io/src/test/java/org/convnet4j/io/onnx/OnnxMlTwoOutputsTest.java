@@ -35,17 +35,18 @@ class OnnxMlTwoOutputsTest {
     private static final List<String> CASES = List.of("svc_linear", "svc_poly", "svc_rbf", "svc_sigmoid", "forest",
             "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc", "label_encoder", "trees_classifier",
             "label_strings_zipmap", "label_int_to_string", "label_string_to_int", "label_category_mapper",
-            "label_label_encoder_v1", "label_cast_identity", "label_cnn_head");
+            "label_label_encoder_v1", "label_cast_identity", "label_cnn_head", "picture_forest",
+            "picture_logreg_binary");
 
     /**
      * The cases whose output the layer reports as probabilities (SOFTMAX, LOGISTIC then Normalizer L1, libsvm's
-     * coupling); not recognised, though their rows sum to 1: the forest's vote fractions and the two-class LOGISTIC
-     * rows (-w, w). linear_svc's are decision values.
+     * coupling, a forest's vote fractions, the two-class LOGISTIC rows -w, w). linear_svc's are decision values.
      */
     private static final java.util.Set<String> PROBABILITIES = java.util.Set.of("svc_linear", "svc_poly", "svc_rbf",
-            "svc_sigmoid", "logreg_softmax", "logreg_ovr", "label_encoder", "trees_classifier", "label_strings_zipmap",
-            "label_int_to_string", "label_string_to_int", "label_category_mapper", "label_label_encoder_v1",
-            "label_cast_identity", "label_cnn_head");
+            "svc_sigmoid", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "label_encoder",
+            "trees_classifier", "label_strings_zipmap", "label_int_to_string", "label_string_to_int",
+            "label_category_mapper", "label_label_encoder_v1", "label_cast_identity", "label_cnn_head",
+            "picture_forest", "picture_logreg_binary");
 
     @TempDir
     Path tmp;
@@ -172,6 +173,32 @@ class OnnxMlTwoOutputsTest {
                 assertEquals(ort.get(1).values()[r * 3 + j], k.probability(j), 1e-5, "row " + r + ", class " + j);
             }
             assertEquals(ort.get(0).strings().get(r), k.best().className(), "row " + r);
+        }
+    }
+
+    /**
+     * Probabilities are read from the graph, not from the values: a forest with one tree's votes doubled and a
+     * -w, w pair whose intercepts are not opposed load, are not called probabilities, and indeed their rows do not
+     * sum to 1 (so {@code predict} is right to take a softmax of them).
+     */
+    @Test
+    void rowsTheGraphDoesNotProveToSumToOneAreNotProbabilities() throws IOException {
+        for (String c : List.of("not_probabilities_forest", "not_probabilities_logreg_binary")) {
+            SavedModel saved = ModelLoader.load(resource(c + "/model.onnx"));
+            OnnxProgramLayer layer = (OnnxProgramLayer) ((Sequential) saved.model()).layers().get(0);
+            assertFalse(layer.outputsProbabilities(), c);
+            TensorData x = OnnxReader.readTensor(resource(c.substring("not_probabilities_".length()) + "/input_0.pb"));
+            float[] p = saved.model().predict(Tensor.of(x.floats(), (int) x.dims()[0], (int) x.dims()[1])).data();
+            int k = saved.model().classNames().size();
+            double far = 0;
+            for (int r = 0; r < p.length / k; r++) {
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    sum += p[r * k + j];
+                }
+                far = Math.max(far, Math.abs(sum - 1));
+            }
+            assertTrue(far > 0.01, c + ": rows sum to 1 within " + far);
         }
     }
 
