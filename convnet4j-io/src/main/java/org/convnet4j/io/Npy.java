@@ -43,10 +43,14 @@ public final class Npy {
      * element count is checked against the memory budget before the values are decoded.
      */
     public static TensorData readData(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) { // a device or a pipe has no size to budget (/dev/zero never ends)
+            throw new OnnxFormatException(file + ": " + (Files.exists(file) ? "not a regular file" : "file not found"));
+        }
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 1024) {
             throw new OnnxFormatException(file + ": too large for a .npy tensor (" + size + " bytes)");
         }
+        MemoryBudget.require(file + ": a .npy file of " + size + " bytes", size); // held whole while it is decoded
         byte[] b = Files.readAllBytes(file);
         if (b.length < 10) {
             throw new OnnxFormatException(file + ": too short for a .npy file");
@@ -130,7 +134,7 @@ public final class Npy {
         int n = (int) count;
         boolean integer = !descr.startsWith("<f");
         MemoryBudget.require(file + ": " + descr + " array of " + count + " elements",
-                MemoryBudget.bytesOf(4L + (integer || descr.equals("<f8") ? 8 : 0), count));
+                MemoryBudget.add(b.length, MemoryBudget.bytesOf(4L + (integer || descr.equals("<f8") ? 8 : 0), count)));
         float[] out = new float[n];
         long[] longs = integer ? new long[n] : null;
         double[] doubles = descr.equals("<f8") ? new double[n] : null;
