@@ -84,7 +84,7 @@ public final class Npy {
         Matcher o = ORDER.matcher(header);
         Matcher s = SHAPE.matcher(header);
         if (!d.find() || !o.find() || !s.find()) {
-            throw new OnnxFormatException(file + ": .npy header lacks descr, fortran_order or shape: " + header.trim());
+            throw new OnnxFormatException(file + ": .npy header lacks descr, fortran_order or shape: " + shown(header.trim()));
         }
         if (o.group(1).equals("True")) {
             throw new OnnxFormatException(file + ": Fortran-order arrays are not supported (save with C order)");
@@ -95,7 +95,7 @@ public final class Npy {
             case "<f8", "<i8" -> 8;
             case "<i4" -> 4;
             case "|u1", "<u1", "|i1", "<i1", "|b1" -> 1;
-            default -> throw new OnnxFormatException(file + ": dtype '" + descr + "' is not supported (float32,"
+            default -> throw new OnnxFormatException(file + ": dtype '" + shown(descr) + "' is not supported (float32,"
                     + " float64, int64, int32, int8, uint8 or bool, little-endian; object arrays are never read)");
         };
         String[] parts = s.group(1).split(",");
@@ -109,7 +109,7 @@ public final class Npy {
             try {
                 v = Long.parseLong(p.trim());
             } catch (NumberFormatException e) {
-                throw new OnnxFormatException(file + ": bad shape entry '" + p.trim() + "'");
+                throw new OnnxFormatException(file + ": bad shape entry '" + shown(p.trim()) + "'");
             }
             if (v < 1 || v > Integer.MAX_VALUE) {
                 throw new OnnxFormatException(file + ": shape dimension " + v + " is not supported (1.."
@@ -240,5 +240,11 @@ public final class Npy {
         out.write(data);
         byte[] bytes = out.toByteArray();
         AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    /** Header text in a message: at most 60 characters, on one line, nothing a terminal would act on. */
+    private static String shown(String text) {
+        String s = text.length() > 60 ? text.substring(0, 60) + "... (" + text.length() + " characters)" : text;
+        return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r"));
     }
 }
