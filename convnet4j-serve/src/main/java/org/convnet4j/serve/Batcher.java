@@ -79,6 +79,19 @@ public final class Batcher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong warmupPasses = new java.util.concurrent.atomic.AtomicLong();
     private final CompletableFuture<Long> warmedUp = new CompletableFuture<>();
 
+    // The layout that follows the load (threadsPerWorker FOLLOW_LOAD), guarded by lock.
+    /** Whether the kernel threads follow the load (see {@link #FOLLOW_LOAD}). */
+    private final boolean followLoad;
+    /** Requests are queuing up: every worker takes batches, each on one kernel thread. */
+    private boolean narrow;
+    /** Batch closes in a row that left nothing queued (while narrow). */
+    private int calmCloses;
+    /** Workers holding a batch, from taking its first request until its answers are out. */
+    private int busy;
+    private final java.util.concurrent.atomic.AtomicLong wideBatches = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong narrowBatches = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong layoutSwitches = new java.util.concurrent.atomic.AtomicLong();
+
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
         this(name, model, maxBatch, maxWaitMicros, queueCapacity, metrics, 0);
     }
@@ -98,6 +111,21 @@ public final class Batcher implements AutoCloseable {
 
     /** {@code workers} value: choose the workers and their kernel threads from the model's size (see below). */
     public static final int AUTO = 0;
+
+    /**
+     * {@code threadsPerWorker} value: the layout follows the load. While the queue is short (a lone client, or
+     * batches that take everything queued), one worker at a time runs each forward pass on every kernel thread,
+     * so a lone request gets all cores; once a batch closes with at least a full batch ({@code maxBatch} samples)
+     * still queued, every worker takes batches, each on one kernel thread (no hand-offs between cores, less CPU
+     * per request); after {@value #CALM_CLOSES} batch closes in a row that left nothing queued, back to one
+     * worker on every thread. A switch only changes what the next batch gets: passes already running keep their
+     * threads, and a pass on every kernel thread starts only while no other pass runs, so a switch neither drops
+     * a request nor makes two passes share a core.
+     */
+    public static final int FOLLOW_LOAD = -1;
+
+    /** Batch closes in a row with nothing left queued before a load-following batcher returns to one wide worker. */
+    static final int CALM_CLOSES = 4;
 
     /**
      * A forward pass of a full batch with fewer multiply-accumulates than this makes {@link #AUTO} choose one
@@ -122,11 +150,12 @@ public final class Batcher implements AutoCloseable {
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics,
                    int warmupRuns, int workers, int threadsPerWorker) {
         if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0 || workers < 0
-                || threadsPerWorker < 0) {
+                || threadsPerWorker < FOLLOW_LOAD) {
             throw new IllegalArgumentException("Batcher: max batch " + maxBatch + ", max wait " + maxWaitMicros
                     + " us, queue " + queueCapacity + ", warm-up runs " + warmupRuns + ", workers " + workers
                     + " and threads per worker " + threadsPerWorker
-                    + " must be positive (the wait, the warm-up, the workers (auto) and the threads per worker may be 0)");
+                    + " must be positive (the wait, the warm-up, the workers (auto) and the threads per worker may be 0;"
+                    + " the threads per worker -1: following the load)");
         }
         if (workers == AUTO) {
             int[] chosen = chooseWorkers(model, maxBatch);
@@ -134,6 +163,7 @@ public final class Batcher implements AutoCloseable {
             threadsPerWorker = chosen[1];
         }
         this.threadsPerWorker = threadsPerWorker;
+        this.followLoad = threadsPerWorker == FOLLOW_LOAD;
         this.warmupRuns = warmupRuns;
         this.name = name;
         this.model = model;
@@ -203,7 +233,7 @@ public final class Batcher implements AutoCloseable {
                 queuedSamples += n;
                 if (gathering > 0 && gathering + queuedSamples >= maxBatch) {
                     more.signal();
-                } else if (waitingForFirst > 0 && !gatherer && !callerRunning && answering == 0
+                } else if (waitingForFirst > 0 && !gatherer && !callerRunning && answering == 0 && admits()
                         && WORKER_OF.get() != this) {
                     // not while a worker is writing its batch's answers (this thread may be that worker, running
                     // the next request of a connection resumed on it: AnsweringThreadPool): it takes the queue
@@ -243,6 +273,46 @@ public final class Batcher implements AutoCloseable {
         }
         metrics.queueDepth(name, size);
         return job.result;
+    }
+
+    /**
+     * Whether a waiting worker may start a batch as far as the layout goes: always, unless the layout follows the
+     * load and is wide (one pass at a time on every kernel thread) while another worker holds a batch.
+     */
+    private boolean admits() {
+        return !followLoad || narrow || busy == 0;
+    }
+
+    /**
+     * At a batch's close (lock held): a full batch still queued makes the layout narrow; {@link #CALM_CLOSES}
+     * closes in a row that left nothing queued make it wide again.
+     */
+    private void followTheQueue() {
+        if (queuedSamples >= maxBatch) {
+            calmCloses = 0;
+            if (!narrow) {
+                narrow = true;
+                layoutSwitches.incrementAndGet();
+            }
+        } else if (queuedSamples == 0) {
+            if (narrow && ++calmCloses >= CALM_CLOSES) {
+                narrow = false;
+                calmCloses = 0;
+                layoutSwitches.incrementAndGet();
+            }
+        } else {
+            calmCloses = 0;
+        }
+    }
+
+    /** Whether a load-following layout is narrow now (for tests). */
+    boolean narrow() {
+        lock.lock();
+        try {
+            return narrow;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** True while every worker waits for a first request and nothing is queued or running on a caller (for tests). */
@@ -323,7 +393,7 @@ public final class Batcher implements AutoCloseable {
 
     private void run(int index) {
         WORKER_OF.set(this);
-        org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
+        org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(followLoad ? 0 : threadsPerWorker);
         if (index == 0) {
             warmUp();
         } else {
@@ -336,10 +406,16 @@ public final class Batcher implements AutoCloseable {
         List<Job> batch = new ArrayList<>();
         Job carry = null; // a request too large to join the previous batch starts the next one
         boolean interrupted = false;
+        boolean holding = false; // this worker counts in busy
         while (!interrupted) {
             batch.clear();
+            int cap = -1; // kernel threads for this batch when the layout follows the load
             lock.lock();
             try {
+                if (holding) {
+                    busy--;
+                    holding = false;
+                }
                 Job head = carry;
                 carry = null;
                 if (head == null) {
@@ -347,7 +423,7 @@ public final class Batcher implements AutoCloseable {
                     // meanwhile) and no caller runs the model
                     waitingForFirst++;
                     try {
-                        while ((queue.isEmpty() || callerRunning || gatherer) && (accepting || callerRunning)) {
+                        while ((queue.isEmpty() || callerRunning || gatherer || !admits()) && (accepting || callerRunning)) {
                             work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
                         }
                     } catch (InterruptedException e) {
@@ -360,6 +436,8 @@ public final class Batcher implements AutoCloseable {
                         break; // interrupted, or closed with nothing left
                     }
                 }
+                busy++;
+                holding = true;
                 gatherer = true;
                 try {
                     carry = gather(head, batch);
@@ -367,7 +445,13 @@ public final class Batcher implements AutoCloseable {
                     interrupted = true;
                 } finally {
                     gatherer = false;
-                    if (!queue.isEmpty() && waitingForFirst > 0 && !callerRunning) {
+                    if (followLoad) {
+                        followTheQueue();
+                        // every kernel thread only while no other pass runs (just after a switch to wide, a
+                        // single-threaded pass may still be running)
+                        cap = narrow || busy > 1 ? 1 : 0;
+                    }
+                    if (!queue.isEmpty() && waitingForFirst > 0 && !callerRunning && admits()) {
                         work.signal(); // what arrived while this batch closed starts another worker's batch
                     }
                 }
@@ -376,6 +460,11 @@ public final class Batcher implements AutoCloseable {
                 lock.unlock();
             }
             metrics.queueDepth(name, depth);
+            if (cap >= 0) {
+                org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
+                (cap == 1 ? narrowBatches : wideBatches).incrementAndGet();
+                metrics.layoutBatch(name, cap == 1 ? "narrow" : "wide");
+            }
             runBatch(batch);
         }
         // only an interrupted worker leaves requests behind: fail them rather than let clients hang
@@ -530,16 +619,30 @@ public final class Batcher implements AutoCloseable {
         return workers.length;
     }
 
-    /** Kernel threads per worker, 0 for the kernels' own count (as given, or as {@link #AUTO} chose). */
+    /**
+     * Kernel threads per worker, 0 for the kernels' own count, {@link #FOLLOW_LOAD} when they follow the load (as
+     * given, or as {@link #AUTO} chose).
+     */
     public int threadsPerWorker() {
         return threadsPerWorker;
+    }
+
+    /**
+     * Batches a load-following batcher ran on every kernel thread (wide) and on one thread per worker (narrow), and
+     * its switches between the two so far: {wide, narrow, switches}; zeros for a fixed layout.
+     */
+    public long[] layoutCounts() {
+        return new long[] {wideBatches.get(), narrowBatches.get(), layoutSwitches.get()};
     }
 
     /** What {@link #AUTO} chooses for {@code model} at {@code maxBatch}: {workers, threads per worker}. */
     static int[] chooseWorkers(Model model, int maxBatch) {
         int threads = Math.max(1, org.convnet4j.tensor.kernels.KernelProvider.get().threads());
+        if (threads == 1) {
+            return new int[] {1, 0};
+        }
         boolean small = smallPass(model, maxBatch);
-        return new int[] {small ? threads : 1, small && threads > 1 ? 1 : 0};
+        return small ? new int[] {threads, 1} : new int[] {threads, FOLLOW_LOAD};
     }
 
     /** A forward pass of {@code batch} samples has fewer than {@link #AUTO_SMALL_PASS_MACS} multiply-accumulates. */

@@ -52,6 +52,7 @@ public final class ServeMetrics {
     private final Map<String, Histogram> batchSizes = new ConcurrentHashMap<>();  // key: model
     private final Map<String, Histogram> forwardSeconds = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> queueDepth = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> layoutBatches = new ConcurrentHashMap<>(); // key: model \0 layout
     private volatile java.util.function.IntSupplier inFlight;
     private volatile java.util.function.Supplier<Map<String, long[]>> warmup;
     private volatile java.util.function.LongSupplier decodeReserved;
@@ -106,6 +107,11 @@ public final class ServeMetrics {
         forwardSeconds.computeIfAbsent(model, k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
     }
 
+    /** One forward pass of a model whose worker layout follows the load, in {@code layout} (wide or narrow). */
+    public void layoutBatch(String model, String layout) {
+        layoutBatches.computeIfAbsent(model + '\0' + layout, k -> new AtomicLong()).incrementAndGet();
+    }
+
     public void queueDepth(String model, int depth) {
         queueDepth.computeIfAbsent(model, k -> new AtomicLong()).set(depth);
     }
@@ -144,6 +150,17 @@ public final class ServeMetrics {
         for (Map.Entry<String, AtomicLong> e : new TreeMap<>(queueDepth).entrySet()) {
             b.append("convnet4j_queue_depth{model=\"").append(escape(e.getKey())).append("\"} ")
                     .append(e.getValue().get()).append('\n');
+        }
+        if (!layoutBatches.isEmpty()) {
+            b.append("# HELP convnet4j_worker_layout_batches_total Forward passes of a model whose worker layout follows"
+                    + " the load: wide (one pass at a time on every kernel thread) or narrow (a pass per worker, one"
+                    + " kernel thread each).\n");
+            b.append("# TYPE convnet4j_worker_layout_batches_total counter\n");
+            for (Map.Entry<String, AtomicLong> e : new TreeMap<>(layoutBatches).entrySet()) {
+                String[] k = e.getKey().split("\0", 2);
+                b.append("convnet4j_worker_layout_batches_total{model=\"").append(escape(k[0])).append("\",layout=\"")
+                        .append(k[1]).append("\"} ").append(e.getValue().get()).append('\n');
+            }
         }
         heapAfterGc(b);
         java.util.function.LongSupplier caught = polledCaught;
