@@ -12,6 +12,7 @@ import org.convnet4j.nn.Sequential;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FeatureExtractor;
 import org.convnet4j.transfer.FineTuneSettings;
+import org.convnet4j.transfer.FineTuning;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferAdvisor;
 import org.convnet4j.transfer.TransferCase;
@@ -33,11 +34,11 @@ import org.convnet4j.transfer.TransferRun;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp convnet4j.jar tools/advisor-study/FoldTestStudy.java \
- *     BASE.c4j SEEDS(1,2,..) OUT.csv [spec,spec] [cases 1,1-early,2,3]
+ *     BASE.c4j SEEDS(1,2,..) OUT.csv [spec,spec] [cases 1,1-early,2,3] [pictures per class, 10]
  * </pre>
  * One row per fold run: target, seed, case, round, fold, right on the held-out part, its size, the fold model's
  * test accuracy, the final model's test accuracy, and which held-out training pictures (indices into the cell's
- * training set) it got wrong.
+ * training set) it got wrong, and for Cases 2 and 3 whether the fold run kept its fine-tuning (1/0).
  */
 public class FoldTestStudy {
     public static void main(String[] a) throws Exception {
@@ -51,9 +52,9 @@ public class FoldTestStudy {
         FeatureCache cache = new FeatureCache(out.toAbsolutePath().resolveSibling("fold-test-cache"));
         if (!Files.exists(out)) {
             Files.writeString(out, "base,target,per_class,seed,case,round,fold,held_right,held_n,fold_test_accuracy,"
-                    + "final_test_accuracy,wrong\n");
+                    + "final_test_accuracy,wrong,kept\n");
         }
-        int perClass = 10;
+        int perClass = a.length > 5 ? Integer.parseInt(a[5]) : 10;
         for (String spec : specs) {
             DataSpec.Loaded full = DataSpec.of(spec).trainAndTest(prep, 42);
             Dataset test = DataSpec.perClass(full.test(), 100, 7);
@@ -98,9 +99,13 @@ public class FoldTestStudy {
                                         + right + " (case " + label + ", round " + r + ", fold " + f + ")");
                             }
                             double onTest = TransferRun.accuracyByName(o2.model(), test, null);
-                            rows.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d,%d,%d,%.4f,%.4f,%s%n",
+                            // whether this fold run kept its fine-tuning (as heldOutAccuracy counts it; empty for
+                            // Case 1): choose() sets aside a close Case 2/3 none of whose fold runs kept it
+                            String kept = o2.phases().stream().anyMatch(p -> p.number() == 1)
+                                    ? (FineTuning.tuningKept(o2.phases(), o2.refit()) ? "1" : "0") : "";
+                            rows.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d,%d,%d,%.4f,%.4f,%s,%s%n",
                                     basePath.getParent().getFileName(), spec, perClass, seed, label, r, f, right,
-                                    held.size(), onTest, fin.accuracy(), wrong));
+                                    held.size(), onTest, fin.accuracy(), wrong, kept));
                         }
                     }
                     Files.writeString(out, rows.toString(), StandardOpenOption.APPEND);

@@ -87,7 +87,9 @@ class InferenceBuffersTest {
 
     @Test
     void buffersGiveTheBitsOfNewArraysAndLeaveEarlierResultsAlone() {
-        for (Model m : List.of(awkwardGraph(), resnet(), sequential())) {
+        Model convNext = StepBuffersTest.convNextLike();
+        convNext.initialize(6);
+        for (Model m : List.of(awkwardGraph(), resnet(), sequential(), convNext)) {
             Shape sample = m.inputShapes().get(0);
             Random r = new Random(3);
             List<Tensor> results = new ArrayList<>();

@@ -10,11 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.convnet4j.nn.layers.Add;
+import org.convnet4j.nn.layers.ArithmeticOp;
+import org.convnet4j.nn.layers.ConstantArithmetic;
+import org.convnet4j.nn.layers.Elementwise;
 import org.convnet4j.nn.layers.BatchNorm2d;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Flatten;
 import org.convnet4j.nn.layers.ReLU;
+import org.convnet4j.nn.layers.Transpose;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.loss.SoftmaxCrossEntropy;
@@ -233,5 +237,81 @@ class StepBuffersTest {
         assertSame(seen[0], seen[1]);
         assertNotSame(seen[1], seen[2]);
         assertNotSame(relu.forward(x, true), relu.forward(x, true)); // outside a step: always new
+    }
+
+    /**
+     * ConvNeXt's non-GEMM layers, which take their outputs and input gradients from slots since session 8: a
+     * transpose to channels-last and back, a learned bias and layer scale over the last axis, GELU (its output read
+     * twice: by the layer scale and by an Add that may write over its first input), a fixed per-channel scale
+     * [C, 1, 1] (periodic path with a repeat) and a learned divisor [C, 1, W] (the index-map path, whose input
+     * gradient adds into zeros).
+     */
+    static Model convNextLike() {
+        Random r = new Random(11);
+        Shape in = Shape.of(2, 6, 6);
+        Tensor divisor = Tensor.randn(r, 0.1f, 4, 1, 6);
+        for (int i = 0; i < divisor.size(); i++) {
+            divisor.data()[i] += 1.5f; // well away from zero
+        }
+        Graph g = Graph.builder("convnext_like").input("x", in)
+                .add("c", new Conv2d(4, 3).padding(1), "x")
+                .add("t", new Transpose(1, 2, 0), "c")
+                .add("bias", new ConstantArithmetic(ArithmeticOp.ADD, Tensor.randn(r, 1f, 1, 1, 4),
+                        ConstantArithmetic.Order.INPUT_FIRST, ConstantArithmetic.Kind.LEARNABLE), "t")
+                .add("gelu", new Elementwise(Elementwise.Fn.GELU), "bias")
+                .add("ls", new ConstantArithmetic(ArithmeticOp.MUL, Tensor.randn(r, 1f, 1, 1, 4),
+                        ConstantArithmetic.Order.CONSTANT_FIRST, ConstantArithmetic.Kind.LEARNABLE), "gelu")
+                .add("join", new Add(), "ls", "gelu")
+                .add("back", new Transpose(2, 0, 1), "join")
+                .add("scale", new ConstantArithmetic(ArithmeticOp.MUL, Tensor.randn(r, 1f, 4, 1, 1)), "back")
+                .add("div", new ConstantArithmetic(ArithmeticOp.DIV, divisor,
+                        ConstantArithmetic.Order.INPUT_FIRST, ConstantArithmetic.Kind.LEARNABLE), "scale")
+                .add("res", new Add(), "div", "c")
+                .output("res")
+                .build();
+        return new Sequential("convnext_like_net", in, g, new Flatten(), new Dense(4));
+    }
+
+    @Test
+    void convNextLayersGiveTheBitsOfFreshBuffersWithAndWithoutThePlan() {
+        Shape in = Shape.of(2, 6, 6);
+        List<float[]> fresh = train(convNextLike(), Mode.FRESH, 4, in);
+        assertSameBits(fresh, train(convNextLike(), Mode.REUSE, 4, in), "convnext-like (reuse)");
+        assertSameBits(fresh, train(convNextLike(), Mode.PLAN, 4, in), "convnext-like (plan)");
+    }
+
+    @Test
+    void constantArithmeticElementwiseAndTransposeReuseTheirOutputsFromStepToStep() {
+        Tensor x = Tensor.randn(new Random(3), 1f, 2, 4, 3, 5);
+        Tensor dy = Tensor.randn(new Random(4), 1f, 2, 4, 3, 5);
+        List<Layer> layers = List.of(
+                new ConstantArithmetic(ArithmeticOp.MUL, Tensor.randn(new Random(5), 1f, 4, 1, 1)), // periodic
+                new ConstantArithmetic(ArithmeticOp.SUB, Tensor.randn(new Random(6), 1f, 4, 1, 5)), // maps
+                new Elementwise(Elementwise.Fn.GELU));
+        for (Layer layer : layers) {
+            Tensor[] seen = new Tensor[4];
+            for (int step = 0; step < 2; step++) {
+                int k = 2 * step;
+                StepBuffers.step(StepBuffers.MemoryPlan.OFF, () -> {
+                    seen[k] = layer.forward(List.of(x), true);
+                    seen[k + 1] = layer.backwardAll(dy).get(0);
+                });
+            }
+            assertSame(seen[0], seen[2], layer.describe());
+            assertSame(seen[1], seen[3], layer.describe());
+            assertNotSame(layer.forward(List.of(x), true), layer.forward(List.of(x), true)); // outside a step: new
+        }
+        Transpose t = new Transpose(2, 0, 1);
+        Tensor dyT = Tensor.randn(new Random(7), 1f, 2, 5, 4, 3);
+        Tensor[] seen = new Tensor[4];
+        for (int step = 0; step < 2; step++) {
+            int k = 2 * step;
+            StepBuffers.step(StepBuffers.MemoryPlan.OFF, () -> {
+                seen[k] = t.forward(x, true);
+                seen[k + 1] = t.backward(dyT);
+            });
+        }
+        assertSame(seen[0], seen[2]);
+        assertSame(seen[1], seen[3]);
     }
 }

@@ -39,6 +39,16 @@ final class JsonBytes {
         return pos;
     }
 
+    /**
+     * At the start: skips a UTF-8 byte-order mark (EF BB BF). RFC 8259 lets a parser ignore one; the JSON tensor file
+     * reader (Gson) ignores it too, so a body saved by an editor that writes one is read as a file would be.
+     */
+    void skipByteOrderMark() {
+        if (pos == 0 && end >= 3 && (b[0] & 0xff) == 0xEF && (b[1] & 0xff) == 0xBB && (b[2] & 0xff) == 0xBF) {
+            pos = 3;
+        }
+    }
+
     /** The next byte that is not whitespace (not consumed), or -1 at the end. */
     int peek() {
         while (pos < end) {

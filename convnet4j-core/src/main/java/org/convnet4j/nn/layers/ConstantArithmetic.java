@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -21,6 +22,9 @@ public final class ConstantArithmetic extends UnaryLayer {
     private final boolean constantFirst;
     private final Parameter constant;
     private final boolean learnable;
+    // the output and the input gradient: reused between training steps and taken from the inference buffers in
+    // Model.predict (every element is written), instead of a fresh zeroed array per call
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2);
     private Tensor x;
     private int[] xMap;
     private int[] cMap;
@@ -135,7 +139,7 @@ public final class ConstantArithmetic extends UnaryLayer {
             cMap = repeat > 0 ? null : Broadcasting.indexMap(c, out);
             mapDims = in.clone();
         }
-        Tensor y = Tensor.zeros(Shape.of(out));
+        Tensor y = buffers.overwritten(0, Shape.of(out)); // every element written below, on either path
         float[] yd = y.data();
         float[] xd = input.data();
         float[] cd = constant.value().data();
@@ -235,7 +239,8 @@ public final class ConstantArithmetic extends UnaryLayer {
         if (x == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        Tensor dx = Tensor.zeros(x.shape());
+        // the periodic path writes every input gradient (d[k] = 0 + ...); the maps' loop adds into zeros
+        Tensor dx = repeat > 0 ? buffers.gradientOverwritten(1, x.shape()) : buffers.gradientZeros(1, x.shape());
         float[] g = dy.data();
         float[] xd = x.data();
         float[] cd = constant.value().data();

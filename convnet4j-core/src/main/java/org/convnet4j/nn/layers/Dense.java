@@ -10,6 +10,8 @@ import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
  * Fully connected layer: y = x W^T + b, with x [N, in] and y [N, units].
@@ -25,6 +27,7 @@ public final class Dense extends UnaryLayer {
     private Parameter bias;
     private boolean lastAxis;
     private Tensor x; // cached input
+    private boolean inference; // this forward call: not training and no gradients (InferenceFusion.active)
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(2); // output, input gradient
 
     public Dense(int units) {
@@ -126,6 +129,12 @@ public final class Dense extends UnaryLayer {
 
     @Override
     public Tensor forward(Tensor input, boolean training) {
+        if (GradMode.isEnabled()) {
+            // As Conv2d: a hand-written loop may write the weights after a gradient-tracking pass without calling
+            // Parameter.changed(); the next inference packs them afresh.
+            kernel.changed();
+        }
+        this.inference = !training && !GradMode.isEnabled();
         if (lastAxis) {
             Shape out = outputShapeOf(input.shape().dropFirst()).prepend(input.dim(0));
             return forwardRows(input.reshape(input.size() / in, in)).reshape(out);
@@ -140,7 +149,14 @@ public final class Dense extends UnaryLayer {
         // the GEMM writes every output (beta 0): last step's buffer, or one of predict's, needs no clearing
         Tensor y = buffers.overwritten(0, Shape.of(n, units));
         // y[N, units] = x[N, in] * W[units, in]^T
-        KernelProvider.get().sgemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0, units);
+        Kernels k = KernelProvider.get();
+        PreparedMatrix packed = packedWeights(k, n);
+        if (packed != null) {
+            k.sgemmPreparedBThreaded(false, n, input.data(), 0, in, packed, 0f, y.data(), 0, units);
+        } else {
+            k.sgemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0,
+                    units);
+        }
         if (bias != null) {
             float[] yd = y.data();
             float[] b = bias.value().data();
@@ -151,6 +167,27 @@ public final class Dense extends UnaryLayer {
             }
         }
         return y;
+    }
+
+    /**
+     * Switch for A/B runs: {@code -Dconvnet4j.inference.denseWeights=false} packs W^T on every inference call again
+     * (same bits either way).
+     */
+    static volatile boolean keepPackedWeights =
+            !"false".equals(System.getProperty("convnet4j.inference.denseWeights"));
+
+    /**
+     * In inference without gradients, W^T packed for the GEMM ({@link Kernels#prepareB}) and kept in the kernel
+     * parameter ({@link Parameter#derived}) until its values change, when the product of {@code rows} inputs reads
+     * that copy ({@link Kernels#readsPreparedB}: a few rows against a transposed B are dot products and pack nothing);
+     * else null. Without it every call packed all of W^T for a handful of rows: at 8 rows of [400] -> [120] the
+     * packing was 4/5 of the call. The products have the bits of the unpacked call.
+     */
+    private PreparedMatrix packedWeights(Kernels k, int rows) {
+        if (!keepPackedWeights || !inference || !k.readsPreparedB(true, rows, in, units)) {
+            return null;
+        }
+        return kernel.derived(k, () -> k.prepareB(true, in, units, kernel.value().data(), 0, in));
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.convnet4j.nn.layers;
 import java.util.Locale;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
@@ -109,6 +110,9 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
     private final double beta;
     private Tensor x;
     private Tensor y;
+    // the output and the input gradient: reused between training steps and taken from the inference buffers in
+    // Model.predict, instead of a fresh zeroed array per call (ConvNeXt's GELU outputs are 4x its widest activation)
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2);
 
     public Elementwise(Fn fn) {
         this(fn, defaultAlpha(fn), defaultBeta(fn));
@@ -185,7 +189,7 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
 
     @Override
     public Tensor forward(Tensor input, boolean training) {
-        Tensor out = Tensor.zeros(input.shape());
+        Tensor out = buffers.overwritten(0, input.shape()); // apply writes every element
         float[] xd = input.data();
         float[] yd = out.data();
         int tasks = (xd.length + CHUNK - 1) / CHUNK;
@@ -251,7 +255,7 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
     @Override
     public Tensor backward(Tensor dy) {
         Tensor in = fromForward(x);
-        Tensor dx = Tensor.zeros(in.shape());
+        Tensor dx = buffers.gradientOverwritten(1, in.shape()); // every element written below
         float[] xd = in.data();
         float[] yd = y.data();
         float[] g = dy.data();

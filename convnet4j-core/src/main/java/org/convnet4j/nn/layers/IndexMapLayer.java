@@ -3,6 +3,7 @@ package org.convnet4j.nn.layers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 
@@ -18,6 +19,9 @@ public abstract class IndexMapLayer extends UnaryLayer {
     private Shape mappedFor;
     private int[] map;
     private Shape inShape;
+    // the output (every element written by the gather) and the input gradient (a scatter-add into zeros): reused
+    // between training steps and taken from the inference buffers in Model.predict instead of fresh arrays
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2);
 
     /** For each per-sample output position (row-major), the per-sample input position it reads. */
     protected abstract int[] sourceMap(Shape inSample, Shape outSample);
@@ -39,7 +43,7 @@ public abstract class IndexMapLayer extends UnaryLayer {
         int n = x.dim(0);
         int inSize = sample.size();
         int outSize = m.length;
-        Tensor y = Tensor.zeros(out.prepend(n));
+        Tensor y = buffers.overwritten(0, out.prepend(n));
         float[] xd = x.data();
         float[] yd = y.data();
         for (int b = 0; b < n; b++) {
@@ -60,7 +64,7 @@ public abstract class IndexMapLayer extends UnaryLayer {
         int n = in.dim(0);
         int inSize = in.sizeFrom(1);
         int outSize = m.length;
-        Tensor dx = Tensor.zeros(in);
+        Tensor dx = buffers.gradientZeros(1, in);
         float[] g = dy.data();
         float[] d = dx.data();
         for (int b = 0; b < n; b++) {

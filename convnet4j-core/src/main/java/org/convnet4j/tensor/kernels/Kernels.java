@@ -398,6 +398,16 @@ public interface Kernels {
     }
 
     /**
+     * Whether {@link #sgemmPreparedB} / {@link #sgemmPreparedBThreaded} with an {@code m}-row left operand read the
+     * packed copy {@link #prepareB} makes of op(B) [k x n] (so keeping that copy saves packing B on every call), or
+     * would run the ordinary product on B itself (a few rows against a transposed B are dot products; an op(B) too
+     * large to keep packed). False for kernels that pack nothing.
+     */
+    default boolean readsPreparedB(boolean transB, int m, int k, int n) {
+        return false;
+    }
+
+    /**
      * Whether an {@code m x n} product fills this implementation's register tiles clearly better computed as
      * its transpose ({@code n x m}): a batch-1 convolution over a 7x7 map is a GEMM 49 columns wide, which a
      * 48-column tile covers with two tiles, the second almost empty. The scalar kernels have no tiles: false.

@@ -558,13 +558,14 @@ final class VectorGemm {
 
     /**
      * Adds an edge tile computed into scratch to C, with exactly the arithmetic the micro-kernel's own
-     * store uses ({@code C * beta + acc}, two roundings), so results do not depend on tile position.
+     * store uses ({@code fma(C, beta, acc)}, one rounding), so results do not depend on tile position.
      */
     private static void mergeTile(float[] tile, int mr, int nr, float[] c, int cIdx, int ldc,
                                   float beta, boolean overwrite) {
         // Vectorised: with few rows (LeNet's 6 and 16 filters) every micro-tile is an edge tile, and a scalar
         // merge cost about as much as the micro-kernel itself. Whole vectors where they fit, a scalar tail.
         int full = nr - nr % VL;
+        FloatVector betaV = FloatVector.broadcast(S, beta);
         for (int r = 0; r < mr; r++) {
             int row = cIdx + r * ldc;
             int t = r * NR;
@@ -572,12 +573,12 @@ final class VectorGemm {
             for (; j < full; j += VL) {
                 FloatVector v = FloatVector.fromArray(S, tile, t + j);
                 if (!overwrite) {
-                    v = FloatVector.fromArray(S, c, row + j).mul(beta).add(v);
+                    v = FloatVector.fromArray(S, c, row + j).fma(betaV, v);
                 }
                 v.intoArray(c, row + j);
             }
             for (; j < nr; j++) {
-                c[row + j] = overwrite ? tile[t + j] : c[row + j] * beta + tile[t + j];
+                c[row + j] = overwrite ? tile[t + j] : Math.fma(c[row + j], beta, tile[t + j]);
             }
         }
     }
@@ -907,7 +908,7 @@ final class VectorGemm {
 
     /**
      * A row of NR floats of -0.0: what an overwriting {@link #microKernel8x3} "merges" from (with row stride 0 and
-     * beta 1: {@code -0 * 1 + acc == acc} for every float acc). Shared, never written.
+     * beta 1: {@code fma(-0, 1, acc) == acc} for every float acc). Shared, never written.
      */
     static final float[] NEGATIVE_ZEROS = negativeZeros(NR);
 
@@ -919,7 +920,7 @@ final class VectorGemm {
 
     /**
      * One full MR x NR tile: runs the micro-kernel of this machine's shape (MR is a constant, so the JIT keeps only
-     * one branch). Overwriting (C not read) or {@code C = C * beta + acc}. Not named microKernel*: the JIT
+     * one branch). Overwriting (C not read) or {@code C = fma(C, beta, acc)}. Not named microKernel*: the JIT
      * directive keeps C1 away from those, and this small method's branches may be deoptimised cheaply.
      */
     private static void fullTile(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
@@ -943,10 +944,19 @@ final class VectorGemm {
      * were moved into a helper, HotSpot stopped inlining the vector intrinsics and throughput collapsed
      * about 15-fold. Check with {@code -XX:+UnlockDiagnosticVMOptions -XX:+PrintInlining} after any edit.
      *
-     * <p>The store has no branch: it always writes {@code C = from * beta + acc} (a multiply then an add, not
-     * an FMA, so that {@link #mergeTile} reproduces it bit for bit), where {@code from} is C itself when merging
-     * and a row of -0.0 ({@link #NEGATIVE_ZEROS}, {@code fromLd} 0, beta 1) when overwriting: {@code -0 * 1 + acc}
-     * is {@code acc} for every float, -0, infinities and NaN included, and C is not read. Why: with an
+     * <p>The store has no branch: it always writes {@code C = fma(from, beta, acc)} (one rounding; {@link #mergeTile}
+     * does the same, so results do not depend on tile position), where {@code from} is C itself when merging
+     * and a row of -0.0 ({@link #NEGATIVE_ZEROS}, {@code fromLd} 0, beta 1) when overwriting: {@code fma(-0, 1, acc)}
+     * is {@code acc} for every float, -0, infinities and NaN included, and C is not read. With beta 1 the FMA gives
+     * the bits of {@code from + acc} (the product is exact); other betas are rounded once instead of twice.
+     *
+     * <p>Why an FMA and not {@code mul(beta).add(acc)} (the store until 2026-12-05): every {@code lanewise(Binary)}
+     * call inlines {@code VectorOperators.opKind}, whose profile carries about four class-check traps once vector code
+     * ran before C2 compiled it; C2 sums the trap counts of everything it inlines into one compilation and, past
+     * {@code -XX:PerMethodTrapLimit} (100), stops emitting those checks: with 48 binary calls the last stores' vector
+     * intrinsics failed and boxed their vectors whenever this kernel was compiled late (about 26 s into a JVM). The
+     * ternary FMA does not call {@code opKind}, so the store inlines no such trap and a JVM without the option gets
+     * the fast kernel whenever it is compiled. Keep binary lanewise calls out of this method. Why no branch: with an
      * {@code if (overwrite)} here, C2 compiled the kernel with an uncommon trap on the branch side its profile had
      * not seen; the first call that took it threw the compiled code away, and since C1 is kept away from the
      * micro-kernels ({@link JitDirectives}) the kernel then ran in the interpreter, boxing every vector, until C2
@@ -1008,30 +1018,31 @@ final class VectorGemm {
             ai += 8;
             bi += NR;
         }
-        FloatVector.fromArray(S, from, fromIdx).mul(beta).add(c00).intoArray(c, cIdx);
-        FloatVector.fromArray(S, from, fromIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + fromLd).mul(beta).add(c10).intoArray(c, cIdx + ldc);
-        FloatVector.fromArray(S, from, fromIdx + fromLd + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + fromLd + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd).mul(beta).add(c40).intoArray(c, cIdx + 4 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + VL).mul(beta).add(c41).intoArray(c, cIdx + 4 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + 2 * VL).mul(beta).add(c42).intoArray(c, cIdx + 4 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd).mul(beta).add(c50).intoArray(c, cIdx + 5 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + VL).mul(beta).add(c51).intoArray(c, cIdx + 5 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + 2 * VL).mul(beta).add(c52).intoArray(c, cIdx + 5 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd).mul(beta).add(c60).intoArray(c, cIdx + 6 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd + VL).mul(beta).add(c61).intoArray(c, cIdx + 6 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd + 2 * VL).mul(beta).add(c62).intoArray(c, cIdx + 6 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd).mul(beta).add(c70).intoArray(c, cIdx + 7 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd + VL).mul(beta).add(c71).intoArray(c, cIdx + 7 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd + 2 * VL).mul(beta).add(c72).intoArray(c, cIdx + 7 * ldc + 2 * VL);
+        FloatVector betaV = FloatVector.broadcast(S, beta);
+        FloatVector.fromArray(S, from, fromIdx).fma(betaV, c00).intoArray(c, cIdx);
+        FloatVector.fromArray(S, from, fromIdx + VL).fma(betaV, c01).intoArray(c, cIdx + VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * VL).fma(betaV, c02).intoArray(c, cIdx + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + fromLd).fma(betaV, c10).intoArray(c, cIdx + ldc);
+        FloatVector.fromArray(S, from, fromIdx + fromLd + VL).fma(betaV, c11).intoArray(c, cIdx + ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + fromLd + 2 * VL).fma(betaV, c12).intoArray(c, cIdx + ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd).fma(betaV, c20).intoArray(c, cIdx + 2 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + VL).fma(betaV, c21).intoArray(c, cIdx + 2 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + 2 * VL).fma(betaV, c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).fma(betaV, c30).intoArray(c, cIdx + 3 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).fma(betaV, c31).intoArray(c, cIdx + 3 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).fma(betaV, c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd).fma(betaV, c40).intoArray(c, cIdx + 4 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + VL).fma(betaV, c41).intoArray(c, cIdx + 4 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + 2 * VL).fma(betaV, c42).intoArray(c, cIdx + 4 * ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd).fma(betaV, c50).intoArray(c, cIdx + 5 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + VL).fma(betaV, c51).intoArray(c, cIdx + 5 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + 2 * VL).fma(betaV, c52).intoArray(c, cIdx + 5 * ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd).fma(betaV, c60).intoArray(c, cIdx + 6 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd + VL).fma(betaV, c61).intoArray(c, cIdx + 6 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd + 2 * VL).fma(betaV, c62).intoArray(c, cIdx + 6 * ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd).fma(betaV, c70).intoArray(c, cIdx + 7 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd + VL).fma(betaV, c71).intoArray(c, cIdx + 7 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd + 2 * VL).fma(betaV, c72).intoArray(c, cIdx + 7 * ldc + 2 * VL);
     }
 
     /** The 4 x NR variant of {@link #microKernel8x3} for 256-bit and narrower vectors (16 registers). */
@@ -1068,17 +1079,18 @@ final class VectorGemm {
             ai += 4;
             bi += NR;
         }
-        FloatVector.fromArray(S, from, fromIdx).mul(beta).add(c00).intoArray(c, cIdx);
-        FloatVector.fromArray(S, from, fromIdx + VL).mul(beta).add(c01).intoArray(c, cIdx + VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * VL).mul(beta).add(c02).intoArray(c, cIdx + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + fromLd).mul(beta).add(c10).intoArray(c, cIdx + ldc);
-        FloatVector.fromArray(S, from, fromIdx + fromLd + VL).mul(beta).add(c11).intoArray(c, cIdx + ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + fromLd + 2 * VL).mul(beta).add(c12).intoArray(c, cIdx + ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd).mul(beta).add(c20).intoArray(c, cIdx + 2 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + VL).mul(beta).add(c21).intoArray(c, cIdx + 2 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + 2 * VL).mul(beta).add(c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).mul(beta).add(c30).intoArray(c, cIdx + 3 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).mul(beta).add(c31).intoArray(c, cIdx + 3 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).mul(beta).add(c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
+        FloatVector betaV = FloatVector.broadcast(S, beta);
+        FloatVector.fromArray(S, from, fromIdx).fma(betaV, c00).intoArray(c, cIdx);
+        FloatVector.fromArray(S, from, fromIdx + VL).fma(betaV, c01).intoArray(c, cIdx + VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * VL).fma(betaV, c02).intoArray(c, cIdx + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + fromLd).fma(betaV, c10).intoArray(c, cIdx + ldc);
+        FloatVector.fromArray(S, from, fromIdx + fromLd + VL).fma(betaV, c11).intoArray(c, cIdx + ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + fromLd + 2 * VL).fma(betaV, c12).intoArray(c, cIdx + ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd).fma(betaV, c20).intoArray(c, cIdx + 2 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + VL).fma(betaV, c21).intoArray(c, cIdx + 2 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + 2 * VL).fma(betaV, c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).fma(betaV, c30).intoArray(c, cIdx + 3 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).fma(betaV, c31).intoArray(c, cIdx + 3 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).fma(betaV, c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
     }
 }

@@ -130,6 +130,11 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public boolean readsPreparedB(boolean transB, int m, int k, int n) {
+        return patchPanels(m, k, n) != null && !VectorGemm.isDotShape(transB, m, n, k);
+    }
+
+    @Override
     public boolean fillsBetterTransposed(int m, int n) {
         double asIs = filled(m, VectorGemm.MR) * filled(n, VectorGemm.NR);
         double transposed = filled(n, VectorGemm.MR) * filled(m, VectorGemm.NR);

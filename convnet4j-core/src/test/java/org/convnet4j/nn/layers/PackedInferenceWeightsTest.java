@@ -1,6 +1,7 @@
 package org.convnet4j.nn.layers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -33,6 +34,7 @@ class PackedInferenceWeightsTest {
     @AfterEach
     void restore() {
         Conv2d.keepPackedWeights = true;
+        Dense.keepPackedWeights = true;
     }
 
     /** Layers that take the GEMM path (more than 32 filters, stride 2, groups, 1x1), with a fused BN + ReLU. */
@@ -53,10 +55,12 @@ class PackedInferenceWeightsTest {
 
     private static float[] predictWithoutCache(Model m, Tensor x) {
         Conv2d.keepPackedWeights = false;
+        Dense.keepPackedWeights = false;
         try {
             return m.predict(x).data().clone();
         } finally {
             Conv2d.keepPackedWeights = true;
+            Dense.keepPackedWeights = true;
         }
     }
 
@@ -65,6 +69,8 @@ class PackedInferenceWeightsTest {
         for (var l : s.layers()) {
             if (l instanceof Conv2d c) {
                 out.add(c.kernel());
+            } else if (l instanceof Dense d) {
+                out.add(d.kernel());
             }
         }
         return out;
@@ -91,6 +97,36 @@ class PackedInferenceWeightsTest {
             Object first = kept(kernels(m).get(0));
             m.predict(input(2, 9));
             assertSame(first, kept(kernels(m).get(0)), "a second predict reuses the kept packing");
+        }
+    }
+
+    /**
+     * Dense layers keep W^T packed when the product reads the packed copy (5 or more rows: fewer are dot products
+     * and pack nothing): the bits of packing per call at 1, 2, 5, 8 and 16 rows, over the last axis too, and the
+     * copy is kept only for the row counts that read it.
+     */
+    @Test
+    void denseKeepsPackedWeightsOnlyWhereTheProductReadsThemWithTheSameBits() {
+        Sequential m = new Sequential(Shape.of(400)).add(new Dense(120)).add(new ReLU()).add(new Dense(84));
+        m.initialize(11);
+        Sequential rows = new Sequential(Shape.of(6, 32)).add(new Dense(40).overLastAxis(true));
+        rows.initialize(12);
+        boolean packs = !KernelProvider.isScalar(KernelProvider.get());
+        for (int n : new int[] {1, 2, 8, 5, 16, 1}) {
+            Tensor x = Tensor.randn(new Random(n), 1f, n, 400);
+            float[] reference = predictWithoutCache(m, x);
+            for (Parameter k : kernels(m)) {
+                k.changed(); // nothing kept from an earlier batch size
+            }
+            assertArrayEquals(reference, m.predict(x).data(), "batch " + n + ", first call");
+            assertArrayEquals(reference, m.predict(x).data(), "batch " + n + ", packed weights kept");
+            for (Parameter k : kernels(m)) {
+                assertEquals(packs && n >= 5, kept(k) != null, k + " at batch " + n);
+            }
+            Tensor r = Tensor.randn(new Random(n + 100), 1f, n, 6, 32); // 6n rows over the last axis
+            float[] rowsReference = predictWithoutCache(rows, r);
+            assertArrayEquals(rowsReference, rows.predict(r).data(), "last axis, batch " + n);
+            assertArrayEquals(rowsReference, rows.predict(r).data(), "last axis, batch " + n + ", kept");
         }
     }
 

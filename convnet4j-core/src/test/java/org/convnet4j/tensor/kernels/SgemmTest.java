@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -184,13 +185,13 @@ class SgemmTest {
     @Test
     void kernelsGiveTheNaiveTwinsBits() {
         // The naive twin: per element of C, for each KC slice in order, acc = an FMA chain from +0 over the slice of
-        // (alpha * a) * b, then C = from * beta + acc (a multiply and an add), where from is C itself (beta 1 after
+        // (alpha * a) * b, then C = fma(from, beta, acc) (one rounding), where from is C itself (beta 1 after
         // the first slice) or, overwriting (first slice, beta 0 or -0), -0 with beta 1, which leaves acc as it is.
-        // Whole products on the general and few-rows paths, k below and above KC, five betas, A and B with NaN,
+        // Whole products on the general and few-rows paths, k below and above KC, six betas, A and B with NaN,
         // infinities, +-0 and subnormals; C with a marked NaN that must not show when beta is 0.
         int[][] shapes = {{2 * MR, 2 * NR, VectorGemm.KC}, {3 * MR + 1, 2 * NR + 3, 2 * VectorGemm.KC + 5},
             {VectorGemm.MC + MR, 3 * NR, VectorGemm.KC + 1}, {MR - 1, NR + 1, 7}};
-        float[] betas = {0f, -0f, 1f, 0.25f, -2f};
+        float[] betas = {0f, -0f, 1f, 0.25f, -2f, 0.3f}; // 0.3: C * beta is inexact, so one rounding != two
         for (int[] s : shapes) {
             for (float beta : betas) {
                 for (int t = 0; t < 4; t++) {
@@ -247,7 +248,7 @@ class SgemmTest {
                             acc = Math.fma(pa[p * MR + i], pb[p * NR + j], acc);
                         }
                         int at = 1 + i * ldc + j;
-                        expected[at] = overwrite ? acc : expected[at] * beta + acc;
+                        expected[at] = overwrite ? acc : Math.fma(expected[at], beta, acc);
                     }
                 }
                 float[] actual = c0.clone();
@@ -261,17 +262,68 @@ class SgemmTest {
                 assertBitsEqual(expected, actual, "kernel beta=" + beta + " overwrite=" + overwrite);
             }
         }
-        // -0 * 1 + acc == acc for every float acc, the identity the overwriting store relies on (a sample of all;
-        // signalling NaNs left out: an add quiets them, and no accumulator can hold one, an FMA's result is quiet).
+        // fma(-0, 1, acc) == acc for every float acc, the identity the overwriting store relies on (a sample of all;
+        // signalling NaNs left out: an FMA quiets them, and no accumulator can hold one, an FMA's result is quiet).
         for (long bits = 0; bits <= 0xFFFF_FFFFL; bits += 65_519) {
             float acc = Float.intBitsToFloat((int) bits);
             if (Float.isNaN(acc) && (bits & 0x0040_0000L) == 0) {
                 continue;
             }
-            assertEquals((int) bits, Float.floatToRawIntBits(-0f * 1f + acc), "acc bits " + Long.toHexString(bits));
+            assertEquals((int) bits, Float.floatToRawIntBits(Math.fma(-0f, 1f, acc)),
+                    "acc bits " + Long.toHexString(bits));
         }
         for (float acc : specialsList) {
-            assertEquals(Float.floatToRawIntBits(acc), Float.floatToRawIntBits(-0f * 1f + acc), "acc " + acc);
+            assertEquals(Float.floatToRawIntBits(acc), Float.floatToRawIntBits(Math.fma(-0f, 1f, acc)), "acc " + acc);
+        }
+    }
+
+    /**
+     * The store's FMA (since 2026-12-05; before, {@code C * beta + acc}, a multiply and an add) changes results only
+     * where {@code C * beta} is inexact: beta other than 0, +-1 or a power of two (1 after the first KC slice, 0 when
+     * overwriting, so no layer of ours, whose betas are 0 and 1, changes). There the two differ by the product's
+     * rounding carried through the add, at most {@code ulp(C * beta) / 2 + ulp(result)}: checked element by element
+     * against the old two-rounding arithmetic, and the FMA's result is never the farther one from the exact value.
+     */
+    @Test
+    void otherBetasAreRoundedOnceWithinOneRoundingOfTheOldMultiplyAdd() {
+        int m = 3 * MR + 1;
+        int n = 2 * NR + 3;
+        int k = VectorGemm.KC + 9;
+        for (float beta : new float[] {0.3f, -1.7f, 0.7f}) {
+            float[] a = randomArray(m * k);
+            float[] b = randomArray(k * n);
+            float[] c0 = randomArray(m * n);
+            float[] actual = c0.clone();
+            vector.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, beta, actual, 0, n);
+            int differ = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float acc = 0f;
+                    for (int p = 0; p < VectorGemm.KC; p++) {
+                        acc = Math.fma(a[i * k + p], b[p * n + j], acc);
+                    }
+                    int at = i * n + j;
+                    float twoRoundings = c0[at] * beta + acc;
+                    float oneRounding = Math.fma(c0[at], beta, acc);
+                    float rest = 0f;
+                    for (int p = VectorGemm.KC; p < k; p++) {
+                        rest = Math.fma(a[i * k + p], b[p * n + j], rest);
+                    }
+                    float old = twoRoundings + rest;
+                    float now = oneRounding + rest;
+                    assertEquals(Float.floatToIntBits(now), Float.floatToIntBits(actual[at]), "element " + at);
+                    double bound = Math.ulp(c0[at] * beta) / 2 + Math.max(Math.ulp(twoRoundings), Math.ulp(oneRounding));
+                    assertTrue(Math.abs(oneRounding - twoRoundings) <= bound, "element " + at + " beta " + beta);
+                    BigDecimal exact = new BigDecimal(c0[at]).multiply(new BigDecimal(beta)).add(new BigDecimal(acc));
+                    assertTrue(new BigDecimal(oneRounding).subtract(exact).abs()
+                            .compareTo(new BigDecimal(twoRoundings).subtract(exact).abs()) <= 0,
+                            "one rounding farther from exact at " + at + " beta " + beta);
+                    if (now != old) {
+                        differ++;
+                    }
+                }
+            }
+            assertTrue(differ > 0, "beta " + beta + ": no element changed, the test would not see the old store");
         }
     }
 
@@ -288,7 +340,7 @@ class SgemmTest {
                     }
                     int at = i * ldc + j;
                     boolean overwrite = pc == 0 && beta == 0f;
-                    c[at] = overwrite ? acc : c[at] * (pc == 0 ? beta : 1f) + acc;
+                    c[at] = overwrite ? acc : Math.fma(c[at], pc == 0 ? beta : 1f, acc);
                 }
             }
         }

@@ -283,6 +283,7 @@ public final class OnnxImporter {
         this.opset = model.defaultOpset();
         String name = sanitize(model.graph().name().isEmpty() ? "onnx_model" : model.graph().name());
         this.builder = Graph.builder(name);
+        refuseStrings(model.graph());
         for (TensorData t : model.graph().initializers()) {
             consts.put(t.name(), t);
             parameterValues.add(t.name());
@@ -371,6 +372,33 @@ public final class OnnxImporter {
         // and within the per-file cap: the file's tensors (initializers and node attributes) bound what it may ask for
         try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(null, storedBytes(model))) {
             return buildNodes();
+        }
+    }
+
+    /**
+     * String tensors are read only on a two-output classifier's label path ({@code OnnxMlLabels}), which is left out
+     * of what is imported: one anywhere else (an initializer a node reads, a tensor attribute) is one line naming the
+     * node that reads it.
+     */
+    private void refuseStrings(OnnxModel.Graph g) {
+        Set<String> strings = new HashSet<>();
+        g.initializers().stream().filter(TensorData::isString).forEach(t -> strings.add(t.name()));
+        for (Node n : g.nodes()) {
+            String node = n.opType() + " node '" + (n.name().isEmpty() ? String.join(",", n.outputs()) : n.name()) + "'";
+            for (String in : n.inputs()) {
+                if (strings.contains(in)) {
+                    throw new UnsupportedOnnxException(what, List.of(node + " reads the string tensor '" + in + "':"
+                            + " string tensors are read only as a classifier's class names, on a two-output file's"
+                            + " label path, which runs on the typed path only"));
+                }
+            }
+            for (OnnxModel.Attribute a : n.attributes().values()) {
+                if (a.t() != null && a.t().isString()) {
+                    throw new UnsupportedOnnxException(what, List.of(node + ": attribute " + a.name() + " is a string"
+                            + " tensor: string tensors are read only as a classifier's class names, on a two-output"
+                            + " file's label path, which runs on the typed path only"));
+                }
+            }
         }
     }
 

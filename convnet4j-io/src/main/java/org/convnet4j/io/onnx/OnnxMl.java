@@ -140,9 +140,12 @@ final class OnnxMl {
 
     /**
      * Whether graph value {@code value} holds class probabilities: made by a Softmax, or (through ZipMap and
-     * Identity) by a classifier whose scores are probabilities (post_transform SOFTMAX or SOFTMAX_ZERO, LOGISTIC then a
-     * Normalizer L1, an SVMClassifier with prob_a). A tree ensemble's vote fractions are not recognised (their rows
-     * sum to 1 only as sklearn writes them).
+     * Identity) by a classifier whose scores are probabilities: post_transform SOFTMAX or SOFTMAX_ZERO; LOGISTIC then a
+     * Normalizer L1; a two-class LinearClassifier with LOGISTIC whose second row and intercept are the first's negated
+     * (sklearn-onnx's binary logistic regression: the two scores are s and -s, and their logistics sum to 1); a
+     * TreeEnsembleClassifier with NONE whose leaves prove its rows sum to 1 (a random forest's vote fractions: see
+     * {@code Trees.fractionsSumToOne}); an SVMClassifier with prob_a. Read from the node's attributes, never from
+     * output values.
      */
     static boolean probabilities(OnnxModel.Graph graph, String value) {
         java.util.Map<String, Node> maker = new java.util.HashMap<>();
@@ -165,7 +168,9 @@ final class OnnxMl {
                 }
                 String t = postTransformOf(n);
                 return t.equals("SOFTMAX") || t.equals("SOFTMAX_ZERO") || l1 && t.equals("LOGISTIC")
-                        || op.equals("SVMClassifier") && Svm.of(n).probA.length > 0;
+                        || op.equals("SVMClassifier") && Svm.of(n).probA.length > 0
+                        || op.equals("LinearClassifier") && t.equals("LOGISTIC") && Linear.of(n).opposedPair()
+                        || op.equals("TreeEnsembleClassifier") && t.equals("NONE") && Trees.of(n).fractionsSumToOne();
             }
             if (ml && op.equals("Normalizer")) {
                 if (!norm(n).equals("L1")) {
@@ -670,6 +675,23 @@ final class OnnxMl {
             return new Linear(labels, coefficients, intercepts, targets, postTransformOf(n));
         }
 
+        /**
+         * Whether this is two rows, the second the first negated, intercepts too (exactly: negation is exact in
+         * float), so that the two scores of every input are s and -s.
+         */
+        boolean opposedPair() {
+            if (targets != 2) {
+                return false;
+            }
+            int features = coefficients.length / 2;
+            for (int j = 0; j < features; j++) {
+                if (coefficients[features + j] != -coefficients[j]) {
+                    return false;
+                }
+            }
+            return intercepts.length == 0 || intercepts[1] == -intercepts[0];
+        }
+
         List<Arr> run(double[] x, int rows, int width) {
             int features = coefficients.length / targets;
             checkFeatures("LinearClassifier", width, features);
@@ -852,6 +874,53 @@ final class OnnxMl {
             checkAcyclic(rootAt, mode, yes, no, count);
             return new Trees(n.opType(), labels, targets, rootAt, feature, values, null, mode, missingTrue, yes, no,
                     leafClass, leafWeight, base, postTransformOf(n), aggregate, maxFeature);
+        }
+
+        /**
+         * Whether a classifier's scores (summed over trees, no post_transform) are fractions that sum to 1 for every
+         * input: no base values (or all 0), every leaf's weights at least 0, every leaf a tree can reach holding the
+         * same total as that tree's other leaves, and those per-tree totals summing to 1 (a random forest as
+         * sklearn-onnx writes it: each leaf's class fractions divided by the number of trees). Totals are compared
+         * within 1e-6 per tree and 1e-5 overall, the rounding of float weights.
+         */
+        boolean fractionsSumToOne() {
+            for (double b : base) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            boolean[] seen = new boolean[mode.length];
+            double total = 0;
+            for (int root : roots) {
+                double tree = Double.NaN;
+                java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(List.of(root));
+                while (!todo.isEmpty()) {
+                    int i = todo.pop();
+                    if (seen[i]) {
+                        continue;
+                    }
+                    seen[i] = true;
+                    if (mode[i] != LEAF) {
+                        todo.push(yes[i]);
+                        todo.push(no[i]);
+                        continue;
+                    }
+                    double sum = 0;
+                    for (double w : leafWeight[i]) {
+                        if (!(w >= 0)) {
+                            return false;
+                        }
+                        sum += w;
+                    }
+                    if (Double.isNaN(tree)) {
+                        tree = sum;
+                    } else if (Math.abs(sum - tree) > 1e-6) {
+                        return false;
+                    }
+                }
+                total += Double.isNaN(tree) ? 0 : tree;
+            }
+            return Math.abs(total - 1) <= 1e-5;
         }
 
         private static int featureIndex(long f, int position) {

@@ -35,17 +35,19 @@ class OnnxMlTwoOutputsTest {
     private static final List<String> CASES = List.of("svc_linear", "svc_poly", "svc_rbf", "svc_sigmoid", "forest",
             "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc", "label_encoder", "trees_classifier",
             "label_strings_zipmap", "label_int_to_string", "label_string_to_int", "label_category_mapper",
-            "label_label_encoder_v1", "label_cast_identity", "label_cnn_head");
+            "label_label_encoder_v1", "label_cast_identity", "label_cnn_head", "picture_forest",
+            "picture_logreg_binary", "picture_mlp_strings", "picture_mlp_ints", "label_label_encoder_v4_strings");
 
     /**
      * The cases whose output the layer reports as probabilities (SOFTMAX, LOGISTIC then Normalizer L1, libsvm's
-     * coupling); not recognised, though their rows sum to 1: the forest's vote fractions and the two-class LOGISTIC
-     * rows (-w, w). linear_svc's are decision values.
+     * coupling, a forest's vote fractions, the two-class LOGISTIC rows -w, w). linear_svc's are decision values.
      */
     private static final java.util.Set<String> PROBABILITIES = java.util.Set.of("svc_linear", "svc_poly", "svc_rbf",
-            "svc_sigmoid", "logreg_softmax", "logreg_ovr", "label_encoder", "trees_classifier", "label_strings_zipmap",
-            "label_int_to_string", "label_string_to_int", "label_category_mapper", "label_label_encoder_v1",
-            "label_cast_identity", "label_cnn_head");
+            "svc_sigmoid", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "label_encoder",
+            "trees_classifier", "label_strings_zipmap", "label_int_to_string", "label_string_to_int",
+            "label_category_mapper", "label_label_encoder_v1", "label_cast_identity", "label_cnn_head",
+            "picture_forest", "picture_logreg_binary", "picture_mlp_strings", "picture_mlp_ints",
+            "label_label_encoder_v4_strings");
 
     @TempDir
     Path tmp;
@@ -175,12 +177,40 @@ class OnnxMlTwoOutputsTest {
         }
     }
 
+    /**
+     * Probabilities are read from the graph, not from the values: a forest with one tree's votes doubled and a
+     * -w, w pair whose intercepts are not opposed load, are not called probabilities, and indeed their rows do not
+     * sum to 1 (so {@code predict} is right to take a softmax of them).
+     */
+    @Test
+    void rowsTheGraphDoesNotProveToSumToOneAreNotProbabilities() throws IOException {
+        for (String c : List.of("not_probabilities_forest", "not_probabilities_logreg_binary")) {
+            SavedModel saved = ModelLoader.load(resource(c + "/model.onnx"));
+            OnnxProgramLayer layer = (OnnxProgramLayer) ((Sequential) saved.model()).layers().get(0);
+            assertFalse(layer.outputsProbabilities(), c);
+            TensorData x = OnnxReader.readTensor(resource(c.substring("not_probabilities_".length()) + "/input_0.pb"));
+            float[] p = saved.model().predict(Tensor.of(x.floats(), (int) x.dims()[0], (int) x.dims()[1])).data();
+            int k = saved.model().classNames().size();
+            double far = 0;
+            for (int r = 0; r < p.length / k; r++) {
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    sum += p[r * k + j];
+                }
+                far = Math.max(far, Math.abs(sum - 1));
+            }
+            assertTrue(far > 0.01, c + ": rows sum to 1 within " + far);
+        }
+    }
+
     /** What a two-output file cannot be as a model is one line naming the file and the part that does not fit. */
     @Test
     void aLabelPathThatDoesNotFitIsOneLine() throws IOException {
         String[][] cases = {
             {"svc_rbf_scores", "holds the decision values of the class pairs"},
             {"bad_label_encoder_keys", "LabelEncoder node 'output_label': its keys are strings, the label is integers"},
+            {"bad_mlp_argmax_axis", "ArgMax node 'argmax': attribute axis is 0"},
+            {"bad_mlp_label_only", "ArrayFeatureExtractor node 'extracted' reads the string tensor 'classes'"},
         };
         for (String[] c : cases) {
             Path file = resource(c[0] + "/model.onnx");
