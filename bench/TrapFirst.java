@@ -5,7 +5,8 @@
 // those traps. Prints the SGEMM's GFLOPS (CPU time of the thread) per block. A JIT probe, not engine code: it uses
 // the Vector API itself to make the traps. Whether the traps land is itself a race (C2 must compile the probe within
 // a phase), so run several starts, jars alternated:
-//   java --add-modules jdk.incubator.vector -cp JAR bench/TrapFirst.java TRAP_SECONDS GEMM_SECONDS N   (16 30 384)
+//   java --add-modules jdk.incubator.vector -cp JAR bench/TrapFirst.java TRAP_SECONDS GEMM_SECONDS N [gelu]   (16 30 384)
+// (with "gelu" the second phase runs VectorKernels.gelu over N * N values instead of SGEMM)
 // add -XX:+UnlockDiagnosticVMOptions -XX:+PrintCompilation -XX:+PrintInlining to see the micro-kernel's stores.
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -31,6 +32,7 @@ public class TrapFirst {
         double trapSeconds = Double.parseDouble(args[0]);
         double gemmSeconds = Double.parseDouble(args[1]);
         int n = Integer.parseInt(args[2]);
+        boolean gelu = args.length > 3 && args[3].equals("gelu"); // VectorKernels.gelu on n * n values instead
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         float[] x = new float[4096];
         Random r = new Random(3);
@@ -60,12 +62,21 @@ public class TrapFirst {
             long c0 = mx.getCurrentThreadCpuTime();
             int calls = 0;
             while (mx.getCurrentThreadCpuTime() - c0 < 2e9) {
-                k.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                if (gelu) {
+                    k.gelu(n * n, a, 0, c, 0);
+                } else {
+                    k.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                }
                 calls++;
             }
             double cpu = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
-            System.out.printf("gemm block %d at %.1f s: %.1f GFLOPS (CPU time, %d calls)%n", block++,
-                    (System.nanoTime() - t0) / 1e9, 2.0 * n * n * n * calls / cpu / 1e9, calls);
+            if (gelu) {
+                System.out.printf("gelu block %d at %.1f s: %.3f G values per s (CPU time, %d calls)%n", block++,
+                        (System.nanoTime() - t0) / 1e9, (double) n * n * calls / cpu / 1e9, calls);
+            } else {
+                System.out.printf("gemm block %d at %.1f s: %.1f GFLOPS (CPU time, %d calls)%n", block++,
+                        (System.nanoTime() - t0) / 1e9, 2.0 * n * n * n * calls / cpu / 1e9, calls);
+            }
         }
     }
 

@@ -79,5 +79,11 @@ class InferFloatInputsTest {
                 dir.resolve("out-ok").toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("[2, 3]"), r.out());
+        // an output folder that is a file
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CliRun f = CliRun.of("infer", "--model", model.toString(), "--input", ok.toString(),
+                "-o", file.toString());
+        assertEquals(2, f.exitCode(), f.err());
+        assertTrue(f.err().strip().equals("convnet4j infer: " + file + ": exists and is not a directory"), f.err());
     }
 }

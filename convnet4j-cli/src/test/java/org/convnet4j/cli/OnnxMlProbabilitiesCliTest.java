@@ -20,13 +20,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two-output sklearn-onnx-shaped files on pictures (tools/fixtures/onnx_ml_sklearn_fixture.py: a random forest's vote
- * fractions, a two-class logistic regression's rows -w, w; string labels, ZipMap) through {@code predict} and
+ * fractions, a two-class logistic regression's rows -w, w; an MLP whose label is a STRING classes initializer picked
+ * by ArgMax; string labels, ZipMap) through {@code predict} and
  * {@code serve}: the percentages are ONNX Runtime's probabilities (expected.json, from its ort.json on the same
  * pictures), not a softmax of them, and the best class is ONNX Runtime's label.
  */
 class OnnxMlProbabilitiesCliTest {
     private static final Path DIR = Path.of("src/test/resources/fixtures/onnx_ml_pictures");
-    private static final List<String> CASES = List.of("forest", "logreg_binary");
+    private static final List<String> CASES = List.of("forest", "logreg_binary", "mlp_strings");
     private static final int PICTURES = 3;
 
     private static JsonObject expected(String c) throws Exception {

@@ -61,6 +61,9 @@ final class JsonTensorFile {
     }
 
     static TensorData read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) { // read twice, and budgeted from its size: a device or a pipe has neither
+            throw bad(file, Files.exists(file) ? "not a regular file" : "file not found");
+        }
         long size = Files.size(file);
         MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes",
                 MemoryBudget.bytesOf(BYTES_PER_CHARACTER, size));

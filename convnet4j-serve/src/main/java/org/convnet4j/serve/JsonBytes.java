@@ -128,7 +128,9 @@ final class JsonBytes {
                     }
                     pos += 4;
                 } else if ("\"\\/bfnrt".indexOf(e) < 0) {
-                    throw syntax("bad escape \\" + (char) e);
+                    // the byte as a number unless printable: a refusal quotes nothing a terminal acts on
+                    throw syntax("bad escape \\" + (e > 0x20 && e < 0x7f ? String.valueOf((char) e)
+                            : String.format(java.util.Locale.ROOT, " followed by byte 0x%02x", e & 0xff)));
                 }
             }
             pos++;

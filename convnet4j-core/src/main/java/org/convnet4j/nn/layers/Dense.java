@@ -180,7 +180,7 @@ public final class Dense extends UnaryLayer {
      * In inference without gradients, W^T packed for the GEMM ({@link Kernels#prepareB}) and kept in the kernel
      * parameter ({@link Parameter#derived}) until its values change, when the product of {@code rows} inputs reads
      * that copy ({@link Kernels#readsPreparedB}: a few rows against a transposed B are dot products and pack nothing);
-     * else null. Without it every call packed all of W^T for a handful of rows: at 8 rows of [400] -> [120] the
+     * else null. Without it every call packed all of W^T for a handful of rows: at 8 rows of [400] to [120] the
      * packing was 4/5 of the call. The products have the bits of the unpacked call.
      */
     private PreparedMatrix packedWeights(Kernels k, int rows) {
