@@ -3,7 +3,8 @@
 # JAR as serve-load.sh starts it, warms it with WARM (default 4) 5-s wrk runs, then counts with perf stat on the
 # server process during a 5-s wrk run: CPU (task-clock), context switches, futex and other system calls, each per
 # request (epoll_wait twice: all calls, and those that may sleep); context switches per request by thread name,
-# voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters from /metrics; the
+# voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters and, for a model whose
+# worker layout follows the load, the batches each layout ran since start (not the warm-up) from /metrics; the
 # client's (wrk's) CPU per request.
 # SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"). CPU per request is also split by thread (from
 # /proc/PID/task/*/stat). INPROC=B: then the same counters for in-process predict at batch B on one thread (the
@@ -46,7 +47,7 @@ awk -v r="$R" -v s="$SECS" '/task-clock|context-switches|sys_enter/ { gsub(",", 
   seen[$2] = 1; printf "  %s per request: %.*f\n", e, (e == "msec" ? 4 : 2), $1 / (r * s) }' "$OUT/perf"
 awk -v r="$R" -v s="$SECS" '/task-clock/ { gsub(",", "", $1); printf "  client (wrk) task-clock per request: %.3f ms\n", $1 / (r * s) }' "$OUT/perf-wrk"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
-  /^convnet4j_lone_connection_polls_total/ { p = p " " $1 "=" $2 }
+  /^convnet4j_lone_connection_polls_total|^convnet4j_worker_layout_batches_total/ { p = p " " $1 "=" $2 }
   END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'
 awk -v r="$R" -v s="$SECS" 'NR == FNR { v[$2] = $3; n[$2] = $4; next } { k = $1; gsub(/[0-9-]+$/, "", k); sv[k] += $3 - v[$2]; sn[k] += $4 - n[$2] }
   END { for (k in sv) if (sv[k] + sn[k] > 0) printf "    context switches per request, %-16s %.2f voluntary, %.2f involuntary\n", k, sv[k] / (r * s), sn[k] / (r * s) }' \

@@ -154,6 +154,8 @@ def main():
     ap.add_argument("--heldout", nargs="*", default=[])
     ap.add_argument("--also", nargs="*", default=[])
     ap.add_argument("--show", action="store_true", help="print every cell's pick")
+    ap.add_argument("--sweep", action="store_true",
+                    help="for information, not the rule: misses and mean loss with bonuses of 0.5..6 points")
     a = ap.parse_args()
     sel = by_size(read(a.selection))
     held = by_size(read(a.heldout)) if a.heldout else {}
@@ -176,6 +178,9 @@ def main():
                 print("no candidate: worse on selection or no pick changed")
         else:
             print("below the 1-point threshold: no correction designed at this size")
+        if a.sweep:
+            for b in [x / 2 for x in range(1, 13)]:
+                print("  (information) " + line(f"early cut +{b:.1f} points", score(cells, b)))
         for name, group in (("held-out", held), ("earlier held-out (read last session)", also)):
             if n in group:
                 g = group[n]

@@ -41,7 +41,7 @@ import org.convnet4j.transfer.TransferRun;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp convnet4j.jar tools/keep-rule-study/FoldKeepStudy.java \
- *     BASE.c4j SEEDS(1,2,..) OUT.csv [PER_CLASS, default 10]
+ *     BASE.c4j SEEDS(1,2,..) OUT.csv [PER_CLASS, default 10] [CASE 2 or 3, default 3]
  * </pre>
  */
 public class FoldKeepStudy {
@@ -51,6 +51,11 @@ public class FoldKeepStudy {
         List<Long> seeds = java.util.Arrays.stream(a[1].split(",")).map(Long::parseLong).toList();
         Path out = Path.of(a[2]);
         int n = a.length > 3 ? Integer.parseInt(a[3]) : 10;
+        // Case 2's keep decision by folds is the same question for the other two-phase case (not yet run)
+        int c = a.length > 4 ? Integer.parseInt(a[4]) : 3;
+        if (c != 2 && c != 3) {
+            throw new IllegalArgumentException("FoldKeepStudy: the case is 2 or 3, not " + c);
+        }
         Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
         FeatureCache cache = new FeatureCache(out.toAbsolutePath().resolveSibling("fold-keep-cache"));
         if (!Files.exists(out)) {
@@ -67,15 +72,15 @@ public class FoldKeepStudy {
                 TransferOptions o = TransferOptions.forClasses(train.classNames()).withSeed(seed);
                 FineTuneSettings s = FineTuneSettings.defaults().withSeed(seed);
                 double case1 = run(base, 1, o.withCut(Transfer.defaultCut(base)), train, test, s, cache).accuracy();
-                TransferRun.Outcome tuned = run(base, 3, o, train, test, s.withKeepSe(0), cache);
-                TransferRun.Outcome head = run(base, 3, o, train, test, s.withKeepSe(1e9), cache);
+                TransferRun.Outcome tuned = run(base, c, o, train, test, s.withKeepSe(0), cache);
+                TransferRun.Outcome head = run(base, c, o, train, test, s.withKeepSe(1e9), cache);
                 FineTuning.Phase p2 = tuned.phases().stream().filter(p -> p.number() == 2).findFirst().orElseThrow();
                 boolean kept = FineTuning.tuningKept(tuned.phases(), tuned.refit());
-                TransferAdvisor.HeldOut folds = TransferAdvisor.heldOutAccuracy(base, TransferCase.of(3), o, train,
+                TransferAdvisor.HeldOut folds = TransferAdvisor.heldOutAccuracy(base, TransferCase.of(c), o, train,
                         s.withKeepSe(0), cache);
-                List<Integer> headRight = headAloneFolds(base, o, train, s);
+                List<Integer> headRight = headAloneFolds(base, c, o, train, s);
                 // the fold runs' head alone is FineTuning.fitHead; on the whole cell it must give the run's head alone
-                TransferPlan whole = Transfer.plan(TransferCase.of(3), Transfer.copyOf(base), o);
+                TransferPlan whole = Transfer.plan(TransferCase.of(c), Transfer.copyOf(base), o);
                 FineTuning.fitHead(whole, train, s.headFit(), null);
                 double check = Trainer.evaluate(whole.model(), test, 256).accuracy();
                 if (Math.abs(check - head.accuracy()) > 1e-9) {
@@ -86,8 +91,8 @@ public class FoldKeepStudy {
                     throw new IllegalStateException("fold counts differ: " + headRight.size() + " vs "
                             + folds.rightPerFold().size());
                 }
-                String row = String.format(Locale.ROOT, "%s,%s,%d,%d,3,%.4f,%.4f,%.4f,%b,%.4f,%d,%d,%s,%s,%s,%d,%.1f%n",
-                        basePath.toAbsolutePath().getParent().getFileName(), spec, n, seed, case1, tuned.accuracy(),
+                String row = String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.4f,%.4f,%.4f,%b,%.4f,%d,%d,%s,%s,%s,%d,%.1f%n",
+                        basePath.toAbsolutePath().getParent().getFileName(), spec, n, seed, c, case1, tuned.accuracy(),
                         head.accuracy(), kept, p2.lossGainT(), p2.epochs(), p2.bestEpoch(), join(folds.answersPerFold()),
                         join(folds.rightPerFold()), join(headRight), folds.foldsKeepingTuning(),
                         (System.nanoTime() - t0) / 1e9);
@@ -98,7 +103,8 @@ public class FoldKeepStudy {
     }
 
     /** The head alone on every fold of heldOutAccuracy's repeated cross-validation (same folds, same order). */
-    private static List<Integer> headAloneFolds(Sequential base, TransferOptions o, Dataset data, FineTuneSettings s) {
+    private static List<Integer> headAloneFolds(Sequential base, int c, TransferOptions o, Dataset data,
+                                                FineTuneSettings s) {
         List<Integer> right = new ArrayList<>();
         int k = TransferAdvisor.FOLDS;
         int run = TransferAdvisor.foldsToRun(data.size(), k, TransferAdvisor.MIN_ANSWERS);
@@ -115,7 +121,7 @@ public class FoldKeepStudy {
                 }
                 Dataset train = Datasets.view(data, tr.stream().mapToInt(Integer::intValue).toArray());
                 Dataset held = Datasets.view(data, te.stream().mapToInt(Integer::intValue).toArray());
-                TransferPlan plan = Transfer.plan(TransferCase.of(3), Transfer.copyOf(base), o);
+                TransferPlan plan = Transfer.plan(TransferCase.of(c), Transfer.copyOf(base), o);
                 FineTuning.fitHead(plan, train, s.headFit(), null);
                 double acc = Trainer.evaluate(plan.model(), held, 256).accuracy();
                 right.add((int) Math.round(acc * held.size()));

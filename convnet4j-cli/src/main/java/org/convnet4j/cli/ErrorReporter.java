@@ -100,6 +100,13 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
                 || ex instanceof IOException || ex instanceof UncheckedIOException;
     }
 
+    /** FileAlreadyExistsException's words: mostly an output folder ({@code -o}) that is a file. */
+    private static String existing(String file) {
+        java.nio.file.Path p = file == null ? null : java.nio.file.Path.of(file);
+        return p != null && java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)
+                ? "exists and is not a directory" : "already exists";
+    }
+
     /** A message that names the file and the problem, also for JDK exceptions that only carry a path. */
     static String describe(Throwable ex) {
         if (ex instanceof UncheckedIOException && ex.getMessage() == null && ex.getCause() != null) {
@@ -112,6 +119,8 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
             }
             String what = ex instanceof NoSuchFileException ? "no such file or directory"
                     : ex instanceof AccessDeniedException ? "permission denied"
+                    : ex instanceof java.nio.file.FileAlreadyExistsException ? existing(fse.getFile())
+                    : ex instanceof java.nio.file.NotDirectoryException ? "not a directory"
                     : ex.getClass().getSimpleName();
             return fse.getFile() + ": " + what;
         }

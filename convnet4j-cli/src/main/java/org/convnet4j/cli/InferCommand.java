@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -61,10 +60,7 @@ final class InferCommand implements Callable<Integer> {
             throw new BadInputException(modelFile + " takes " + model.inputShapes().size() + " input(s), got "
                     + inputs.size());
         }
-        List<Tensor> xs = new ArrayList<>();
-        for (Path p : inputs) {
-            xs.add(OnnxInputs.read(p).toTensor()); // .npy, .json or TensorProto
-        }
+        List<Tensor> xs = OnnxInputs.floatInputs(inputs, model.inputShapes()); // .npy, .json or TensorProto
         List<Tensor> ys = GradMode.withoutGradients(() -> model instanceof Graph g ? g.forwardMulti(xs, false)
                 : List.of(model.forward(xs, false)));
         Files.createDirectories(outDir);

@@ -63,7 +63,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Worker threads per model, each "
             + "running its own forward passes; 0: per model, one single-threaded worker per core for a small model, "
-            + "else one using every core. Default: ${DEFAULT-VALUE}.")
+            + "else one per core following the load (one pass on every core while the queue is short, one core per "
+            + "worker once requests queue up). Default: ${DEFAULT-VALUE}.")
     int workers;
 
     @Option(names = "--threads-per-worker", paramLabel = "N", defaultValue = "0", description = "Kernel threads per "

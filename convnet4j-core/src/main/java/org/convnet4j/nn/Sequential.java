@@ -118,7 +118,7 @@ public final class Sequential extends Model {
         requireInputs(inputs);
         Tensor x = inputs.get(0);
         if (x.rank() != inputShape.rank() + 1 || !x.shape().dropFirst().equals(inputShape)) {
-            throw new IllegalArgumentException("model '" + name() + "' expects input [N, "
+            throw new IllegalArgumentException((name() == null ? "the model" : "model '" + name() + "'") + " expects input [N, "
                     + inputShape.toString().substring(1) + ", got " + x.shape());
         }
         boolean fuse = InferenceFusion.active(training);

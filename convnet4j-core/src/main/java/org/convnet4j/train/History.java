@@ -28,6 +28,12 @@ public final class History {
     public static final String SECONDS = "seconds";
     public static final String IMAGES_PER_SECOND = "images_per_second";
 
+    /**
+     * The keys that count rather than measure, written to JSON as whole numbers when whole: {@code epoch}, and the
+     * {@code phase} and {@code refit} columns of a two-phase fit's history (transfer's FineTuning).
+     */
+    public static final Set<String> COUNTERS = Set.of(EPOCH, "phase", "refit");
+
     private final List<Map<String, Double>> epochs = new ArrayList<>();
 
     public void add(Map<String, Double> record) {
@@ -79,10 +85,15 @@ public final class History {
         JsonArray a = new JsonArray();
         for (Map<String, Double> r : epochs) {
             JsonObject o = new JsonObject();
-            // JSON has no NaN; a missing key stands for it
+            // JSON has no NaN; a missing key stands for it. Counters are written as whole numbers ("epoch": 3, not
+            // 3.0), as TransferHistory's per-phase rows and the kept-epoch keys write them
             r.forEach((k, v) -> {
                 if (Double.isFinite(v)) {
-                    o.addProperty(k, v);
+                    if (COUNTERS.contains(k) && v == Math.rint(v) && Math.abs(v) < 1e15) {
+                        o.addProperty(k, (long) (double) v);
+                    } else {
+                        o.addProperty(k, v);
+                    }
                 }
             });
             a.add(o);

@@ -36,6 +36,16 @@ class ModelTest {
     }
 
     @Test
+    void aWrongInputNamesTheModelOnlyWhenItHasAName() {
+        Sequential m = new Sequential(Shape.of(2, 3, 3), new Flatten(), new Dense(4));
+        m.initialize(1);
+        String unnamed = assertThrows(IllegalArgumentException.class, () -> m.forward(Tensor.zeros(1, 2, 3, 4), false))
+                .getMessage();
+        assertTrue(unnamed.startsWith("the model expects input [N, 2, 3, 3], got [1, 2, 3, 4]"), unnamed);
+        assertFalse(unnamed.contains("null"), unnamed);
+    }
+
+    @Test
     void sameSeedSameModel() {
         Sequential a = new Sequential(Shape.of(6), new Dense(5), new Dense(2));
         Sequential b = new Sequential(Shape.of(6), new Dense(5), new Dense(2));

@@ -20,8 +20,9 @@ import org.convnet4j.util.TerminalText;
 /**
  * One tensor in a JSON file, as in an inference request: {@code {"shape": [2, 3], "datatype": "INT64", "data": [...]}}.
  * The file is read twice, streamed. The first pass checks the layout and counts the values without keeping them:
- * each key at most once, shape, datatype and data present, data flat (or one number for a one-element tensor) or
- * nested exactly as the shape, at most {@value #MAX_RANK} levels, numbers or booleans only. Only then are the value
+ * each key at most once, shape, datatype and data present, data laid out as {@link TensorNesting} says (flat, one
+ * number for a one-element tensor, or nested exactly as the shape, at most {@value #MAX_RANK} levels: the server's v2
+ * requests follow the same rule), numbers, or booleans for BOOL. Only then are the value
  * arrays allocated, of exactly the count, and the second pass stores the values, checking each against the datatype:
  * FP32 and FP64 values within their finite range, integer values whole and within the type's range. Every refusal is
  * one line starting with the file.
@@ -34,7 +35,7 @@ import org.convnet4j.util.TerminalText;
  */
 final class JsonTensorFile {
     /** Deepest nesting of data, and the largest rank of shape. */
-    static final int MAX_RANK = 32;
+    static final int MAX_RANK = TensorNesting.MAX_DEPTH;
     /** Deepest nesting of a value under a key this reader does not use (skipped). */
     static final int MAX_SKIPPED_DEPTH = 64;
     /** Elements a JSON tensor file may hold (as {@code .npy} and TensorProto files). */
@@ -48,9 +49,7 @@ final class JsonTensorFile {
     private int type = -1;
     private boolean sawData;
     private long count;
-    private int deepest; // the deepest array level of data (0: a bare value)
-    private final long[] lengths = new long[MAX_RANK + 1]; // per level: the length of its arrays; -1 uneven
-    private final byte[] holds = new byte[MAX_RANK + 1]; // per level: 1 arrays, 2 values, 3 both
+    private final TensorNesting nesting = new TensorNesting(MAX_RANK); // the rule the server's requests follow too
     // second pass only
     private float[] floats;
     private long[] longs;
@@ -59,10 +58,12 @@ final class JsonTensorFile {
 
     private JsonTensorFile(Path file) {
         this.file = file;
-        Arrays.fill(lengths, -2); // -2: no array seen at that level yet
     }
 
     static TensorData read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) { // read twice, and budgeted from its size: a device or a pipe has neither
+            throw bad(file, Files.exists(file) ? "not a regular file" : "file not found");
+        }
         long size = Files.size(file);
         MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes",
                 MemoryBudget.bytesOf(BYTES_PER_CHARACTER, size));
@@ -136,8 +137,10 @@ final class JsonTensorFile {
 
     private IllegalArgumentException notJson(Exception e) {
         // Gson's message may quote the file's text (a malformed escape's four characters): one line, escaped
-        return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: "
-                + oneLine(String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+        // and its advice to programmers ("Use JsonReader.setStrictness(...) to accept malformed JSON") is not the user's
+        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                .replaceFirst("^Use JsonReader\\.setStrictness\\([^)]*\\) to accept malformed JSON", "malformed JSON");
+        return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: " + oneLine(first));
     }
 
     private void once(boolean seen, String key) {
@@ -176,36 +179,25 @@ final class JsonTensorFile {
         return Arrays.copyOf(dims, rank);
     }
 
-    /** Walks data without recursion: counts its values, notes each level's array lengths, stores in the second pass. */
+    /** Walks data without recursion: counts its values, notes its nesting, stores the values in the second pass. */
     private void data(JsonReader r, boolean store) throws IOException {
-        long[] open = new long[MAX_RANK + 1]; // values or arrays so far in the open array of each level
-        int depth = 0;
         do {
             JsonToken t = r.peek();
             if (t == JsonToken.BEGIN_ARRAY) {
-                if (depth == MAX_RANK) {
-                    throw bad(file, "data nests deeper than " + MAX_RANK + " arrays");
-                }
-                if (depth > 0) {
-                    open[depth]++;
-                    holds[depth] |= 1;
+                try {
+                    nesting.open();
+                } catch (IllegalArgumentException e) { // nested too deeply
+                    throw bad(file, e.getMessage());
                 }
                 r.beginArray();
-                depth++;
-                open[depth] = 0;
-                deepest = Math.max(deepest, depth);
             } else if (t == JsonToken.END_ARRAY) {
                 r.endArray();
-                lengths[depth] = lengths[depth] == -2 || lengths[depth] == open[depth] ? open[depth] : -1;
-                depth--;
+                nesting.close();
             } else {
-                if (depth > 0) {
-                    open[depth]++;
-                }
-                holds[depth] |= 2;
                 value(r, t, store);
+                nesting.value();
             }
-        } while (depth > 0);
+        } while (nesting.depth() > 0);
     }
 
     private void value(JsonReader r, JsonToken t, boolean store) throws IOException {
@@ -224,6 +216,9 @@ final class JsonTensorFile {
         }
         int i = stored++;
         if (t == JsonToken.BOOLEAN) {
+            if (type != OnnxModel.BOOL) { // as the server's v2 requests: true and false are BOOL values only
+                throw bad(file, datatype + " data holds a boolean where numbers are expected");
+            }
             long b = r.nextBoolean() ? 1 : 0;
             floats[i] = b;
             if (longs != null) {
@@ -320,33 +315,10 @@ final class JsonTensorFile {
             throw bad(file, "datatype '" + clip(datatype) + "' is not one of FP32, FP64, INT64, INT32, INT16, INT8,"
                     + " UINT8, BOOL");
         }
-        long elements = 1; // exact up to MAX_ELEMENTS, then MAX_ELEMENTS + 1 (unless some dimension is 0)
-        for (long d : shape) {
-            elements = Math.min(MAX_ELEMENTS + 1, elements * d); // both factors within 2^31
-        }
-        for (long d : shape) {
-            elements = d == 0 ? 0 : elements;
-        }
-        if (elements != count) {
-            throw bad(file, "shape " + Arrays.toString(shape) + " needs " + (elements > MAX_ELEMENTS ? "more than "
-                    + MAX_ELEMENTS : elements) + " values, data has " + count
-                    + (deepest > 1 ? " (nested " + deepest + " deep)" : ""));
-        }
-        if (deepest <= 1) {
-            return; // flat, or one bare value for a one-element tensor
-        }
-        boolean even = true;
-        for (int level = 1; level <= deepest; level++) {
-            even &= lengths[level] >= 0 && holds[level] != 3 && (level == deepest || holds[level] != 2);
-        }
-        if (!even) {
-            throw bad(file, "data's nested arrays are uneven; nest them as the shape " + Arrays.toString(shape)
-                    + " or write data flat");
-        }
-        long[] nested = Arrays.copyOfRange(lengths, 1, deepest + 1);
-        if (!Arrays.equals(nested, shape)) {
-            throw bad(file, "data is nested as " + Arrays.toString(nested) + ", the shape is "
-                    + Arrays.toString(shape) + "; nest it as the shape or write it flat");
+        try {
+            nesting.check(shape, MAX_ELEMENTS);
+        } catch (IllegalArgumentException e) {
+            throw bad(file, e.getMessage());
         }
     }
 

@@ -43,10 +43,14 @@ public final class Npy {
      * element count is checked against the memory budget before the values are decoded.
      */
     public static TensorData readData(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) { // a device or a pipe has no size to budget (/dev/zero never ends)
+            throw new OnnxFormatException(file + ": " + (Files.exists(file) ? "not a regular file" : "file not found"));
+        }
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 1024) {
             throw new OnnxFormatException(file + ": too large for a .npy tensor (" + size + " bytes)");
         }
+        MemoryBudget.require(file + ": a .npy file of " + size + " bytes", size); // held whole while it is decoded
         byte[] b = Files.readAllBytes(file);
         if (b.length < 10) {
             throw new OnnxFormatException(file + ": too short for a .npy file");
@@ -80,7 +84,7 @@ public final class Npy {
         Matcher o = ORDER.matcher(header);
         Matcher s = SHAPE.matcher(header);
         if (!d.find() || !o.find() || !s.find()) {
-            throw new OnnxFormatException(file + ": .npy header lacks descr, fortran_order or shape: " + header.trim());
+            throw new OnnxFormatException(file + ": .npy header lacks descr, fortran_order or shape: " + shown(header.trim()));
         }
         if (o.group(1).equals("True")) {
             throw new OnnxFormatException(file + ": Fortran-order arrays are not supported (save with C order)");
@@ -91,7 +95,7 @@ public final class Npy {
             case "<f8", "<i8" -> 8;
             case "<i4" -> 4;
             case "|u1", "<u1", "|i1", "<i1", "|b1" -> 1;
-            default -> throw new OnnxFormatException(file + ": dtype '" + descr + "' is not supported (float32,"
+            default -> throw new OnnxFormatException(file + ": dtype '" + shown(descr) + "' is not supported (float32,"
                     + " float64, int64, int32, int8, uint8 or bool, little-endian; object arrays are never read)");
         };
         String[] parts = s.group(1).split(",");
@@ -105,7 +109,7 @@ public final class Npy {
             try {
                 v = Long.parseLong(p.trim());
             } catch (NumberFormatException e) {
-                throw new OnnxFormatException(file + ": bad shape entry '" + p.trim() + "'");
+                throw new OnnxFormatException(file + ": bad shape entry '" + shown(p.trim()) + "'");
             }
             if (v < 1 || v > Integer.MAX_VALUE) {
                 throw new OnnxFormatException(file + ": shape dimension " + v + " is not supported (1.."
@@ -130,7 +134,7 @@ public final class Npy {
         int n = (int) count;
         boolean integer = !descr.startsWith("<f");
         MemoryBudget.require(file + ": " + descr + " array of " + count + " elements",
-                MemoryBudget.bytesOf(4L + (integer || descr.equals("<f8") ? 8 : 0), count));
+                MemoryBudget.add(b.length, MemoryBudget.bytesOf(4L + (integer || descr.equals("<f8") ? 8 : 0), count)));
         float[] out = new float[n];
         long[] longs = integer ? new long[n] : null;
         double[] doubles = descr.equals("<f8") ? new double[n] : null;
@@ -236,5 +240,11 @@ public final class Npy {
         out.write(data);
         byte[] bytes = out.toByteArray();
         AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    /** Header text in a message: at most 60 characters, on one line, nothing a terminal would act on. */
+    private static String shown(String text) {
+        String s = text.length() > 60 ? text.substring(0, 60) + "... (" + text.length() + " characters)" : text;
+        return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r"));
     }
 }

@@ -12,6 +12,8 @@ import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxProgram;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
 
 /**
  * Input values for an ONNX model read from files with their element type kept, so that a model whose inputs are
@@ -68,6 +70,45 @@ public final class OnnxInputs {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         return name.endsWith(".npy") ? Npy.readData(file) : name.endsWith(".json") ? JsonTensorFile.read(file)
                 : OnnxReader.readTensor(file);
+    }
+
+    /**
+     * Input files for a float model (the float route of {@code infer}): each read as {@link #read} does and made a float
+     * tensor for the input of the same position, which takes [N, ...{@code inputShapes.get(i)}]. Every refusal is one
+     * line starting with the file's path: a dimension of 0 or beyond 2^31 - 1 (a float tensor holds at least one
+     * value per axis), or a shape the model's input cannot take.
+     *
+     * @throws IllegalArgumentException when the counts differ (naming neither) or a file does not fit (naming it)
+     */
+    public static List<Tensor> floatInputs(List<Path> files, List<Shape> inputShapes) throws IOException {
+        if (files.size() != inputShapes.size()) {
+            throw new IllegalArgumentException("the model takes " + inputShapes.size() + " input(s), got "
+                    + files.size() + " file(s)");
+        }
+        List<Tensor> out = new ArrayList<>(files.size());
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            TensorData value = read(file);
+            long[] dims = value.dims();
+            String which = files.size() == 1 ? "the model's input" : "the model's input " + i;
+            String wanted = "[N, " + inputShapes.get(i).toString().substring(1);
+            for (long d : dims) {
+                if (d < 1 || d > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(file + ": shape " + Arrays.toString(dims) + " has a dimension of "
+                            + d + "; " + which + " is " + wanted + " with every dimension 1.." + Integer.MAX_VALUE);
+                }
+            }
+            boolean fits = dims.length == inputShapes.get(i).rank() + 1;
+            for (int k = 1; fits && k < dims.length; k++) {
+                fits = dims[k] == inputShapes.get(i).dim(k - 1);
+            }
+            if (!fits) {
+                throw new IllegalArgumentException(file + ": shape " + Arrays.toString(dims) + " does not fit " + which
+                        + " " + wanted);
+            }
+            out.add(value.toTensor());
+        }
+        return out;
     }
 
     /**

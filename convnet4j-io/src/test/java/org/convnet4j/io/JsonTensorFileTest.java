@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -45,6 +46,7 @@ class JsonTensorFileTest {
         assertTrue(m.startsWith(f + ": "), m);
         assertTrue(m.contains(part), () -> "'" + part + "' not in: " + m);
         assertTrue(m.chars().noneMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)), m);
+        assertFalse(m.contains("Strictness") || m.contains("JsonReader"), m); // Gson's advice to a programmer
     }
 
     @Test
@@ -84,7 +86,7 @@ class JsonTensorFileTest {
         refused("{\"shape\": [" + "1, ".repeat(39) + "1], \"datatype\": \"FP32\", \"data\": [1]}",
                 "more than 32 dimensions");
         refused("{\"shape\": [1], \"datatype\": \"FP32\", \"data\": " + "[".repeat(40) + "1" + "]".repeat(40) + "}",
-                "data nests deeper than 32 arrays");
+                "data is nested more deeply than 32 arrays");
         refused("{\"x\": " + "[{\"a\":".repeat(3000) + "1" + "}]".repeat(3000) + "}", "nests deeper than 64");
         refused("{\"shape\": [3], \"datatype\": \"FP32\", \"data\": [NaN, Infinity, -Infinity]}", "not a JSON tensor");
         refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1e39, 1]}", "FP32 data holds 1e39, beyond the range");
@@ -107,6 +109,8 @@ class JsonTensorFileTest {
         refused("{\"shape\": [2], \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1]}", "shape is given twice");
         refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, \"2\"]}", "data holds a string");
         refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, null]}", "data holds null");
+        refused("{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, true]}", "FP32 data holds a boolean");
+        refused("{\"shape\": [1], \"datatype\": \"INT8\", \"data\": [false]}", "INT8 data holds a boolean");
         refused("{\"shape\": [1], \"datatype\": \"\\u001b]0;owned\\u0007\\n\", \"data\": [1]}",
                 "datatype '\\x1b]0;owned\\x07\\n' is not one of");
         refused("{\"shape\": [1], \"datatype\": 5, \"data\": [1]}", "datatype must be a string");

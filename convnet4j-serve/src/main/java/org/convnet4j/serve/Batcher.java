@@ -46,8 +46,20 @@ public final class Batcher implements AutoCloseable {
     // batch (or by that worker when it closes its batch and requests are left); the gathering worker only once the
     // queued samples fill its batch (or overfill it), else its deadline ends the wait. Waking a worker for every
     // arrival cost a futex call and a context switch per request (bench/serve-cpu.sh, perf stat; docs/SERVING.md).
+    //
+    // Which waiting worker a wake-up goes to: the one that started waiting last (a stack, not the lock's first-come
+    // queue). A lone client's next request then goes to the worker that answered its last one, whose caches and
+    // kernel workspaces are warm, and the other stays asleep; woken oldest first, the two workers took a lone
+    // client's requests in turn (BatcherTest, docs/SERVING.md "A lone client's requests stay on one worker").
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
+    /** What each worker waits on for a batch's first request (by worker index). */
+    private final Condition[] work;
+    /** Workers waiting on {@link #work}, the last to start waiting first; a woken worker leaves it. */
+    private final ArrayDeque<Integer> waitingOrder = new ArrayDeque<>();
+    private final boolean[] inWaitingOrder;
+    /** Workers woken by {@link #wakeOne} that have not looked at the queue yet (by index), and how many. */
+    private final boolean[] woken;
+    private int wokenPending;
     /** What the gathering worker waits on: its batch filled (the others wait on {@link #work}). */
     private final Condition more = lock.newCondition();
     private final ArrayDeque<Job> queue;
@@ -79,6 +91,27 @@ public final class Batcher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong warmupPasses = new java.util.concurrent.atomic.AtomicLong();
     private final CompletableFuture<Long> warmedUp = new CompletableFuture<>();
 
+    // The layout that follows the load (threadsPerWorker FOLLOW_LOAD), guarded by lock.
+    /** Whether the kernel threads follow the load (see {@link #FOLLOW_LOAD}). */
+    private final boolean followLoad;
+    /** Requests are queuing up: every worker takes batches, each on one kernel thread. */
+    private boolean narrow;
+    /** Batch closes in a row that left nothing queued (while narrow). */
+    private int calmCloses;
+    /** Workers holding a batch, from taking its first request until its answers are out. */
+    private int busy;
+    private final java.util.concurrent.atomic.AtomicLong wideBatches = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong narrowBatches = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong layoutSwitches = new java.util.concurrent.atomic.AtomicLong();
+
+    // Which worker ran each batch (several workers only; lastWorker guarded by lock).
+    /** Forward passes per worker (the metrics' counters), null with one worker. */
+    private final java.util.concurrent.atomic.AtomicLong[] workerBatches;
+    /** Batches run by another worker than the batch before. */
+    private final java.util.concurrent.atomic.AtomicLong handovers;
+    /** The worker that took the last batch, -1 before the first. */
+    private int lastWorker = -1;
+
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
         this(name, model, maxBatch, maxWaitMicros, queueCapacity, metrics, 0);
     }
@@ -98,6 +131,21 @@ public final class Batcher implements AutoCloseable {
 
     /** {@code workers} value: choose the workers and their kernel threads from the model's size (see below). */
     public static final int AUTO = 0;
+
+    /**
+     * {@code threadsPerWorker} value: the layout follows the load. While the queue is short (a lone client, or
+     * batches that take everything queued), one worker at a time runs each forward pass on every kernel thread,
+     * so a lone request gets all cores; once a batch closes with at least a full batch ({@code maxBatch} samples)
+     * still queued, every worker takes batches, each on one kernel thread (no hand-offs between cores, less CPU
+     * per request); after {@value #CALM_CLOSES} batch closes in a row that left nothing queued, back to one
+     * worker on every thread. A switch only changes what the next batch gets: passes already running keep their
+     * threads, and a pass on every kernel thread starts only while no other pass runs, so a switch neither drops
+     * a request nor makes two passes share a core.
+     */
+    public static final int FOLLOW_LOAD = -1;
+
+    /** Batch closes in a row with nothing left queued before a load-following batcher returns to one wide worker. */
+    static final int CALM_CLOSES = 4;
 
     /**
      * A forward pass of a full batch with fewer multiply-accumulates than this makes {@link #AUTO} choose one
@@ -122,11 +170,12 @@ public final class Batcher implements AutoCloseable {
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics,
                    int warmupRuns, int workers, int threadsPerWorker) {
         if (maxBatch < 1 || maxWaitMicros < 0 || queueCapacity < 1 || warmupRuns < 0 || workers < 0
-                || threadsPerWorker < 0) {
+                || threadsPerWorker < FOLLOW_LOAD) {
             throw new IllegalArgumentException("Batcher: max batch " + maxBatch + ", max wait " + maxWaitMicros
                     + " us, queue " + queueCapacity + ", warm-up runs " + warmupRuns + ", workers " + workers
                     + " and threads per worker " + threadsPerWorker
-                    + " must be positive (the wait, the warm-up, the workers (auto) and the threads per worker may be 0)");
+                    + " must be positive (the wait, the warm-up, the workers (auto) and the threads per worker may be 0;"
+                    + " the threads per worker -1: following the load)");
         }
         if (workers == AUTO) {
             int[] chosen = chooseWorkers(model, maxBatch);
@@ -134,6 +183,7 @@ public final class Batcher implements AutoCloseable {
             threadsPerWorker = chosen[1];
         }
         this.threadsPerWorker = threadsPerWorker;
+        this.followLoad = threadsPerWorker == FOLLOW_LOAD;
         this.warmupRuns = warmupRuns;
         this.name = name;
         this.model = model;
@@ -144,6 +194,17 @@ public final class Batcher implements AutoCloseable {
         this.queue = new ArrayDeque<>(Math.min(queueCapacity, 1024));
         this.metrics = metrics;
         this.workers = new Thread[workers];
+        this.work = new Condition[workers];
+        for (int i = 0; i < workers; i++) {
+            this.work[i] = lock.newCondition();
+        }
+        this.inWaitingOrder = new boolean[workers];
+        this.woken = new boolean[workers];
+        this.workerBatches = workers > 1 ? new java.util.concurrent.atomic.AtomicLong[workers] : null;
+        this.handovers = workers > 1 ? metrics.workerHandovers(name) : new java.util.concurrent.atomic.AtomicLong();
+        for (int i = 0; i < workers && workers > 1; i++) {
+            this.workerBatches[i] = metrics.workerBatches(name, i + 1);
+        }
         for (int i = 0; i < workers; i++) {
             int index = i;
             this.workers[i] = new Thread(() -> run(index), "convnet4j-batcher-" + name + (workers == 1 ? "" : "-" + (i + 1)));
@@ -203,7 +264,7 @@ public final class Batcher implements AutoCloseable {
                 queuedSamples += n;
                 if (gathering > 0 && gathering + queuedSamples >= maxBatch) {
                     more.signal();
-                } else if (waitingForFirst > 0 && !gatherer && !callerRunning && answering == 0
+                } else if (waitingForFirst > 0 && !gatherer && !callerRunning && answering == 0 && admits()
                         && WORKER_OF.get() != this) {
                     // not while a worker is writing its batch's answers (this thread may be that worker, running
                     // the next request of a connection resumed on it: AnsweringThreadPool): it takes the queue
@@ -211,7 +272,7 @@ public final class Batcher implements AutoCloseable {
                     // state), and a worker woken now would mostly find the queue taken or wait for the same
                     // requests to fill a batch: a futex wake and wait and two context switches for nothing
                     // (docs/SERVING.md, "The workers' hand-off")
-                    work.signal();
+                    wakeOne();
                     wakeups.incrementAndGet();
                 }
             }
@@ -233,7 +294,7 @@ public final class Batcher implements AutoCloseable {
                 try {
                     callerRunning = false;
                     if (!queue.isEmpty()) {
-                        work.signal(); // what arrived meanwhile: the worker (waiting for a first request) takes it
+                        wakeOne(); // what arrived meanwhile: a worker (waiting for a first request) takes it
                     }
                 } finally {
                     lock.unlock();
@@ -243,6 +304,46 @@ public final class Batcher implements AutoCloseable {
         }
         metrics.queueDepth(name, size);
         return job.result;
+    }
+
+    /**
+     * Whether a waiting worker may start a batch as far as the layout goes: always, unless the layout follows the
+     * load and is wide (one pass at a time on every kernel thread) while another worker holds a batch.
+     */
+    private boolean admits() {
+        return !followLoad || narrow || busy == 0;
+    }
+
+    /**
+     * At a batch's close (lock held): a full batch still queued makes the layout narrow; {@link #CALM_CLOSES}
+     * closes in a row that left nothing queued make it wide again.
+     */
+    private void followTheQueue() {
+        if (queuedSamples >= maxBatch) {
+            calmCloses = 0;
+            if (!narrow) {
+                narrow = true;
+                layoutSwitches.incrementAndGet();
+            }
+        } else if (queuedSamples == 0) {
+            if (narrow && ++calmCloses >= CALM_CLOSES) {
+                narrow = false;
+                calmCloses = 0;
+                layoutSwitches.incrementAndGet();
+            }
+        } else {
+            calmCloses = 0;
+        }
+    }
+
+    /** Whether a load-following layout is narrow now (for tests). */
+    boolean narrow() {
+        lock.lock();
+        try {
+            return narrow;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** True while every worker waits for a first request and nothing is queued or running on a caller (for tests). */
@@ -313,6 +414,17 @@ public final class Batcher implements AutoCloseable {
         nanosPerSample = Double.isInfinite(before) ? per : 0.8 * before + 0.2 * per;
     }
 
+    /** Wakes the worker that started waiting for a first request last, if any (lock held). */
+    private void wakeOne() {
+        Integer w = waitingOrder.pollFirst();
+        if (w != null) {
+            inWaitingOrder[w] = false;
+            woken[w] = true;
+            wokenPending++;
+            work[w].signal();
+        }
+    }
+
     private Job poll() {
         Job j = queue.pollFirst();
         if (j != null) {
@@ -323,7 +435,7 @@ public final class Batcher implements AutoCloseable {
 
     private void run(int index) {
         WORKER_OF.set(this);
-        org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker);
+        org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(followLoad ? 0 : threadsPerWorker);
         if (index == 0) {
             warmUp();
         } else {
@@ -336,10 +448,16 @@ public final class Batcher implements AutoCloseable {
         List<Job> batch = new ArrayList<>();
         Job carry = null; // a request too large to join the previous batch starts the next one
         boolean interrupted = false;
+        boolean holding = false; // this worker counts in busy
         while (!interrupted) {
             batch.clear();
+            int cap = -1; // kernel threads for this batch when the layout follows the load
             lock.lock();
             try {
+                if (holding) {
+                    busy--;
+                    holding = false;
+                }
                 Job head = carry;
                 carry = null;
                 if (head == null) {
@@ -347,28 +465,68 @@ public final class Batcher implements AutoCloseable {
                     // meanwhile) and no caller runs the model
                     waitingForFirst++;
                     try {
-                        while ((queue.isEmpty() || callerRunning || gatherer) && (accepting || callerRunning)) {
-                            work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        while (true) {
+                            boolean chosen = woken[index];
+                            if (chosen) {
+                                woken[index] = false;
+                                wokenPending--;
+                            }
+                            if (!accepting && !callerRunning) {
+                                break; // closing: take what is left, or leave
+                            }
+                            // a worker whose wait ran out does not take the request another was woken for
+                            if (!queue.isEmpty() && !callerRunning && !gatherer && admits()
+                                    && (chosen || wokenPending == 0)) {
+                                break;
+                            }
+                            if (!inWaitingOrder[index]) { // first wait, or woken with nothing for it: on top
+                                waitingOrder.addFirst(index);
+                                inWaitingOrder[index] = true;
+                            }
+                            work[index].awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
                         }
                     } catch (InterruptedException e) {
                         interrupted = true;
                     } finally {
                         waitingForFirst--;
+                        if (inWaitingOrder[index]) { // leaving without a wake-up (closing, or a wait ran out)
+                            waitingOrder.removeFirstOccurrence(index);
+                            inWaitingOrder[index] = false;
+                        }
+                        if (woken[index]) { // woken, then interrupted before it looked
+                            woken[index] = false;
+                            wokenPending--;
+                        }
                     }
                     head = interrupted ? null : poll();
                     if (head == null) {
                         break; // interrupted, or closed with nothing left
                     }
                 }
+                busy++;
+                holding = true;
                 gatherer = true;
+                if (workerBatches != null) {
+                    workerBatches[index].incrementAndGet();
+                    if (lastWorker >= 0 && lastWorker != index) {
+                        handovers.incrementAndGet();
+                    }
+                    lastWorker = index;
+                }
                 try {
                     carry = gather(head, batch);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } finally {
                     gatherer = false;
-                    if (!queue.isEmpty() && waitingForFirst > 0 && !callerRunning) {
-                        work.signal(); // what arrived while this batch closed starts another worker's batch
+                    if (followLoad) {
+                        followTheQueue();
+                        // every kernel thread only while no other pass runs (just after a switch to wide, a
+                        // single-threaded pass may still be running)
+                        cap = narrow || busy > 1 ? 1 : 0;
+                    }
+                    if (!queue.isEmpty() && waitingForFirst > 0 && !callerRunning && admits()) {
+                        wakeOne(); // what arrived while this batch closed starts another worker's batch
                     }
                 }
                 depth = queue.size();
@@ -376,6 +534,11 @@ public final class Batcher implements AutoCloseable {
                 lock.unlock();
             }
             metrics.queueDepth(name, depth);
+            if (cap >= 0) {
+                org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
+                (cap == 1 ? narrowBatches : wideBatches).incrementAndGet();
+                metrics.layoutBatch(name, cap == 1 ? "narrow" : "wide");
+            }
             runBatch(batch);
         }
         // only an interrupted worker leaves requests behind: fail them rather than let clients hang
@@ -505,7 +668,9 @@ public final class Batcher implements AutoCloseable {
         lock.lock();
         try {
             accepting = false;
-            work.signalAll();
+            for (Condition c : work) {
+                c.signalAll();
+            }
             more.signalAll();
         } finally {
             lock.unlock();
@@ -530,16 +695,30 @@ public final class Batcher implements AutoCloseable {
         return workers.length;
     }
 
-    /** Kernel threads per worker, 0 for the kernels' own count (as given, or as {@link #AUTO} chose). */
+    /**
+     * Kernel threads per worker, 0 for the kernels' own count, {@link #FOLLOW_LOAD} when they follow the load (as
+     * given, or as {@link #AUTO} chose).
+     */
     public int threadsPerWorker() {
         return threadsPerWorker;
+    }
+
+    /**
+     * Batches a load-following batcher ran on every kernel thread (wide) and on one thread per worker (narrow), and
+     * its switches between the two so far: {wide, narrow, switches}; zeros for a fixed layout.
+     */
+    public long[] layoutCounts() {
+        return new long[] {wideBatches.get(), narrowBatches.get(), layoutSwitches.get()};
     }
 
     /** What {@link #AUTO} chooses for {@code model} at {@code maxBatch}: {workers, threads per worker}. */
     static int[] chooseWorkers(Model model, int maxBatch) {
         int threads = Math.max(1, org.convnet4j.tensor.kernels.KernelProvider.get().threads());
+        if (threads == 1) {
+            return new int[] {1, 0};
+        }
         boolean small = smallPass(model, maxBatch);
-        return new int[] {small ? threads : 1, small && threads > 1 ? 1 : 0};
+        return small ? new int[] {threads, 1} : new int[] {threads, FOLLOW_LOAD};
     }
 
     /** A forward pass of {@code batch} samples has fewer than {@link #AUTO_SMALL_PASS_MACS} multiply-accumulates. */
@@ -551,6 +730,20 @@ public final class Batcher implements AutoCloseable {
             return false; // a model the summary cannot walk: one worker with every kernel thread, as before
         }
         return macs > 0 && macs <= AUTO_SMALL_PASS_MACS / batch;
+    }
+
+    /**
+     * Batches each worker took so far, in worker order, and the batches taken by another worker than the batch
+     * before: {worker 1, worker 2, ..., handovers}; {handovers} = {0} with one worker.
+     */
+    public long[] workerCounts() {
+        int n = workerBatches == null ? 0 : workerBatches.length;
+        long[] c = new long[n + 1];
+        for (int i = 0; i < n; i++) {
+            c[i] = workerBatches[i].get();
+        }
+        c[n] = handovers.get();
+        return c;
     }
 
     /** Idle workers {@link #submit} woke so far (for tests). */

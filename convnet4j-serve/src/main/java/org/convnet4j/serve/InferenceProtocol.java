@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.convnet4j.io.TensorNesting;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -77,6 +78,7 @@ public final class InferenceProtocol {
             throw bad(HEADER_LENGTH + " is " + jsonLength + " but the body has " + body.length + " bytes");
         }
         JsonBytes r = new JsonBytes(body, jsonLength < 0 ? body.length : jsonLength);
+        r.skipByteOrderMark();
         if (r.peek() != '{') {
             throw bad("the body must be a JSON object with \"inputs\"");
         }
@@ -211,7 +213,7 @@ public final class InferenceProtocol {
                     if (key.equals("name")) {
                         String n = r.peek() == '"' ? r.string() : null;
                         if (!OUTPUT_NAME.equals(n)) {
-                            throw bad("unknown output " + (n == null ? "name" : "\"" + n + "\"")
+                            throw bad("unknown output " + (n == null ? "name" : "\"" + shown(n) + "\"")
                                     + "; the model's output is \"" + OUTPUT_NAME + "\"");
                         }
                     } else if (key.equals("parameters")) {
@@ -238,6 +240,8 @@ public final class InferenceProtocol {
         String datatype = null;
         List<Double> shape = null;
         Floats data = null;
+        // the layout rule of JSON tensor files too (infer --input x.json): flat, a bare number, or nested as the shape
+        TensorNesting nesting = new TensorNesting(Math.min(TensorNesting.MAX_DEPTH, sample.rank() + 1));
         long binarySize = -1;
         long cap = (long) maxSamples * sample.size();
         if (!r.consume('}')) {
@@ -245,37 +249,47 @@ public final class InferenceProtocol {
                 String key = r.string();
                 r.expect(':');
                 switch (key) {
-                    case "name" -> name = r.peek() == '"' ? r.string() : skipNull(r);
-                    case "datatype" -> datatype = r.peek() == '"' ? r.string() : skipNull(r);
+                    case "name" -> {
+                        name = r.peek() == '"' ? r.string() : skipNull(r);
+                        if (name != null && !INPUT_NAME.equals(name)) {
+                            throw bad("unknown input \"" + shown(name) + "\"; the model's input is \"" + INPUT_NAME + "\"");
+                        }
+                    }
+                    case "datatype" -> {
+                        once(datatype != null, key);
+                        datatype = r.peek() == '"' ? r.string() : skipNull(r);
+                        datatype = datatype == null ? "null" : datatype;
+                    }
                     case "shape" -> {
+                        once(shape != null, key);
                         if (r.peek() != '[') {
-                            throw bad("\"shape\" must be an array of dimensions");
+                            throw badInput("\"shape\" must be an array of dimensions");
                         }
                         r.expect('[');
                         shape = new ArrayList<>();
                         if (!r.consume(']')) {
                             do {
                                 if (!r.atNumber() || shape.size() > 16) {
-                                    throw bad("\"shape\" must be an array of whole numbers");
+                                    throw badInput("\"shape\" must be an array of whole numbers");
                                 }
                                 shape.add(r.number());
                             } while (r.more(']'));
                         }
                     }
-                    case "data" -> data = readData(r, sample.rank() + 1, cap);
+                    case "data" -> {
+                        once(data != null, key);
+                        data = readData(r, nesting, cap);
+                    }
                     case "parameters" -> binarySize = binaryDataSize(r);
                     default -> r.skipValue(3);
                 }
             } while (r.more('}'));
         }
-        if (name != null && !INPUT_NAME.equals(name)) {
-            throw bad("unknown input \"" + name + "\"; the model's input is \"" + INPUT_NAME + "\"");
-        }
         if (!FP32.equals(datatype)) {
-            throw bad("datatype must be FP32, got " + (datatype == null ? "none" : datatype));
+            throw badInput("datatype must be FP32, got " + (datatype == null ? "none" : shown(datatype)));
         }
         if (shape == null) {
-            throw bad("\"shape\" must be an array of dimensions");
+            throw badInput("\"shape\" must be an array of dimensions");
         }
         // the shape as the client wrote it, for messages only (built when one is needed)
         List<Double> given = shape;
@@ -284,38 +298,49 @@ public final class InferenceProtocol {
                 .collect(java.util.stream.Collectors.joining(",", "[", "]"));
         int[] expected = sample.dims();
         if (shape.size() != expected.length + 1) {
-            throw bad("shape " + shownShape.get() + " does not match the model's input [N, " + join(expected) + "]");
+            throw badInput("shape " + shownShape.get() + " does not match the model's input [N, " + join(expected)
+                        + "]");
         }
         int[] dims = new int[shape.size()];
         for (int i = 0; i < dims.length; i++) {
             double v = shape.get(i);
             if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
-                throw bad("shape " + shownShape.get() + ": dimensions must be positive whole numbers");
+                throw badInput("shape " + shownShape.get() + ": dimensions must be positive whole numbers");
             }
             dims[i] = (int) v;
             if (i > 0 && dims[i] != expected[i - 1]) {
-                throw bad("shape " + shownShape.get() + " does not match the model's input [N, " + join(expected) + "]");
+                throw badInput("shape " + shownShape.get() + " does not match the model's input [N, " + join(expected)
+                        + "]");
             }
         }
         if (dims[0] > maxSamples) {
-            throw bad("shape " + shownShape.get() + ": at most " + maxSamples + " samples per request");
+            throw badInput("shape " + shownShape.get() + ": at most " + maxSamples + " samples per request");
         }
         long size = (long) dims[0] * sample.size();
         if (binarySize >= 0) {
             if (data != null) {
-                throw bad("the input has both \"data\" and binary_data_size");
+                throw badInput("the input has both \"data\" and binary_data_size");
             }
             if (binarySize != 4 * size) {
-                throw bad("binary_data_size is " + binarySize + " bytes, shape " + shownShape.get() + " in FP32 needs "
-                        + 4 * size);
+                throw badInput("binary_data_size is " + binarySize + " bytes, shape " + shownShape.get()
+                        + " in FP32 needs " + 4 * size);
             }
             return new TensorRead(null, dims, binarySize);
         }
         if (data == null) {
-            throw bad("\"data\" must be an array of numbers");
+            throw badInput("\"data\" must be an array of numbers");
         }
         if (data.size != size) {
-            throw bad("\"data\" has " + data.size + " numbers, shape " + shownShape.get() + " needs " + size);
+            throw badInput("\"data\" has " + data.size + " numbers, shape " + shownShape.get() + " needs " + size);
+        }
+        long[] dimensions = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            dimensions[i] = dims[i];
+        }
+        try {
+            nesting.check(dimensions, cap);
+        } catch (IllegalArgumentException e) {
+            throw badInput(e.getMessage());
         }
         return new TensorRead(Tensor.wrap(data.trimmed(), dims), null, -1);
     }
@@ -361,61 +386,80 @@ public final class InferenceProtocol {
         }
     }
 
-    /** Numbers in arrays nested at most {@code maxDepth} deep, in order, at most {@code cap} of them. */
-    private static Floats readData(JsonBytes r, int maxDepth, long cap) {
-        if (r.peek() != '[') {
-            throw bad("\"data\" must be an array of numbers");
+    /**
+     * The numbers of {@code "data"}, in order, at most {@code cap} of them: an array (nested or not) or one bare number;
+     * {@code nesting} sees every bracket and value, so the layout can be checked against the shape afterwards.
+     */
+    private static Floats readData(JsonBytes r, TensorNesting nesting, long cap) {
+        int first = r.peek();
+        if (first != '[' && first != '-' && (first < '0' || first > '9')) {
+            throw badInput("\"data\" must be an array of numbers");
         }
         Floats out = new Floats();
-        r.expect('[');
-        int depth = 1;
+        if (first != '[') { // one bare number (a one-element tensor)
+            out.values[out.size++] = fp32(r);
+            nesting.value();
+            return out;
+        }
+        open(r, nesting);
         boolean opened = true; // right after '[': a ']' may close the array at once
         while (true) {
             boolean closed = opened && r.consume(']');
             if (closed) {
-                depth--;
+                nesting.close();
             } else {
                 int c = r.peek();
                 if (c == '[') {
-                    if (depth >= maxDepth) {
-                        throw bad("\"data\" is nested more deeply than the shape has dimensions");
-                    }
-                    r.expect('[');
-                    depth++;
+                    open(r, nesting);
                     opened = true;
                     continue;
                 }
                 if (c == '-' || (c >= '0' && c <= '9')) {
-                    float v = (float) r.number();
-                    if (!Float.isFinite(v)) {
-                        throw bad("\"data\" holds a number outside the FP32 range");
-                    }
+                    float v = fp32(r);
                     if (out.size >= cap) {
-                        throw bad("\"data\" has more numbers than " + cap + " (the most samples per request)");
+                        throw badInput("\"data\" has more numbers than " + cap + " (the most samples per request)");
                     }
                     if (out.size == out.values.length) {
                         out.values = java.util.Arrays.copyOf(out.values, (int) Math.min(cap, 2L * out.values.length));
                     }
                     out.values[out.size++] = v;
+                    nesting.value();
                 } else if (c == '"' || c == '{' || c == 't' || c == 'f' || c == 'n') {
                     String kind = c == '"' ? "string" : c == '{' ? "object" : c == 'n' ? "null" : "boolean";
-                    throw bad("\"data\" holds " + kind + ", not a number");
+                    throw badInput("\"data\" holds " + kind + ", not a number");
                 } else {
                     throw r.syntax("expected a number or '['");
                 }
             }
             // after a value or a closed array: ',' and the next value, or ']'s closing arrays
             opened = false;
-            while (depth > 0 && !r.consume(',')) {
+            while (nesting.depth() > 0 && !r.consume(',')) {
                 if (!r.consume(']')) {
                     throw r.syntax("expected ',' or ']'");
                 }
-                depth--;
+                nesting.close();
             }
-            if (depth == 0) {
+            if (nesting.depth() == 0) {
                 return out;
             }
         }
+    }
+
+    private static void open(JsonBytes r, TensorNesting nesting) {
+        try {
+            nesting.open();
+        } catch (IllegalArgumentException e) { // nested more deeply than the shape can be
+            throw badInput(e.getMessage() + " (the input's shape has " + nesting.maxDepth() + " dimensions)");
+        }
+        r.expect('[');
+    }
+
+    private static float fp32(JsonBytes r) {
+        float v = (float) r.number();
+        if (!Float.isFinite(v)) {
+            throw badInput("\"data\" holds a number outside the FP32 range");
+        }
+        return v;
     }
 
     /**
@@ -549,6 +593,27 @@ public final class InferenceProtocol {
 
     static ApiException bad(String message) {
         return new ApiException(400, message);
+    }
+
+    /** Each of a tensor's shape, datatype and data at most once (as in a JSON tensor file). */
+    private static void once(boolean seen, String key) {
+        if (seen) {
+            throw badInput("\"" + key + "\" is given twice");
+        }
+    }
+
+    /**
+     * The client's text in a refusal: at most 40 characters (a refusal is one short line, not an echo of the body),
+     * control characters escaped (as a JSON tensor file's refusals show a file's text).
+     */
+    static String shown(String text) {
+        String s = text.length() > 40 ? text.substring(0, 40) + "... (" + text.length() + " characters)" : text;
+        return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"));
+    }
+
+    /** A problem with the input tensor, named as the model names it (its only input). */
+    private static ApiException badInput(String problem) {
+        return bad("input \"" + INPUT_NAME + "\": " + problem);
     }
 
     private static String join(int[] dims) {

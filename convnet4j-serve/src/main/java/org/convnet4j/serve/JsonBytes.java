@@ -39,6 +39,16 @@ final class JsonBytes {
         return pos;
     }
 
+    /**
+     * At the start: skips a UTF-8 byte-order mark (EF BB BF). RFC 8259 lets a parser ignore one; the JSON tensor file
+     * reader (Gson) ignores it too, so a body saved by an editor that writes one is read as a file would be.
+     */
+    void skipByteOrderMark() {
+        if (pos == 0 && end >= 3 && (b[0] & 0xff) == 0xEF && (b[1] & 0xff) == 0xBB && (b[2] & 0xff) == 0xBF) {
+            pos = 3;
+        }
+    }
+
     /** The next byte that is not whitespace (not consumed), or -1 at the end. */
     int peek() {
         while (pos < end) {
@@ -118,7 +128,9 @@ final class JsonBytes {
                     }
                     pos += 4;
                 } else if ("\"\\/bfnrt".indexOf(e) < 0) {
-                    throw syntax("bad escape \\" + (char) e);
+                    // the byte as a number unless printable: a refusal quotes nothing a terminal acts on
+                    throw syntax("bad escape \\" + (e > 0x20 && e < 0x7f ? String.valueOf((char) e)
+                            : String.format(java.util.Locale.ROOT, " followed by byte 0x%02x", e & 0xff)));
                 }
             }
             pos++;

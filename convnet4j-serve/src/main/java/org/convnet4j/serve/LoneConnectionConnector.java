@@ -3,6 +3,7 @@ package org.convnet4j.serve;
 import java.io.IOException;
 import java.nio.channels.Selector;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SelectorManager;
@@ -40,6 +41,9 @@ final class LoneConnectionConnector extends ServerConnector {
     private final LongAdder missed = new LongAdder();
     private final LongAdder blocking = new LongAdder();
     private final LongAdder skipped = new LongAdder();
+    private final LongAdder sleptAfterCatch = new LongAdder();
+    /** Selector threads inside a poll right now. */
+    private final AtomicInteger polling = new AtomicInteger();
 
     LoneConnectionConnector(Server server, long spinMicros, ConnectionFactory... factories) {
         super(server, factories);
@@ -79,6 +83,20 @@ final class LoneConnectionConnector extends ServerConnector {
         return blocking.sum();
     }
 
+    /**
+     * Blocking selects whose selector's previous select was a poll that caught something: the poll found the
+     * request, yet the thread went to sleep before answering it. Jetty's own wake-ups (a blocking select that
+     * returns for an update or a timer) follow a blocking select, not a poll, and are not counted here.
+     */
+    long sleptAfterCatch() {
+        return sleptAfterCatch.sum();
+    }
+
+    /** Whether a selector thread is polling right now (an observable state for tests). */
+    boolean polling() {
+        return polling.get() > 0;
+    }
+
     @Override
     protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
         return new ServerConnectorManager(executor, scheduler, selectors) {
@@ -94,6 +112,8 @@ final class LoneConnectionConnector extends ServerConnector {
         /** Opportunities to let pass without polling, after polls that ran out (see {@link #poll}). */
         private int skip;
         private int backoff;
+        /** Whether this selector's last select was a poll that caught something. */
+        private boolean lastCaught;
 
         PollingSelector(SelectorManager manager, int id) {
             super(manager, id);
@@ -101,6 +121,10 @@ final class LoneConnectionConnector extends ServerConnector {
 
         @Override
         protected int nioSelect(Selector selector, boolean now) throws IOException {
+            boolean afterCatch = lastCaught;
+            if (!now) {
+                lastCaught = false;
+            }
             if (!now && spinNanos > 0) {
                 boolean[] mark = ANSWERED.get();
                 if (mark[0]) {
@@ -109,7 +133,9 @@ final class LoneConnectionConnector extends ServerConnector {
                         if (skip == 0) {
                             // 0 when it ran out: Jetty's loop goes round (applying updates whose wake-up the poll
                             // consumed) and comes back here, mark cleared, for the ordinary select
-                            return poll(selector);
+                            int n = poll(selector);
+                            lastCaught = n > 0;
+                            return n;
                         } else {
                             skip--;
                             skipped.increment();
@@ -119,6 +145,9 @@ final class LoneConnectionConnector extends ServerConnector {
             }
             if (!now) {
                 blocking.increment();
+                if (afterCatch) {
+                    sleptAfterCatch.increment();
+                }
             }
             return super.nioSelect(selector, now);
         }
@@ -131,15 +160,20 @@ final class LoneConnectionConnector extends ServerConnector {
          */
         private int poll(Selector selector) throws IOException {
             long deadline = System.nanoTime() + spinNanos;
-            do {
-                int n = selector.selectNow();
-                if (n > 0) {
-                    caught.increment();
-                    backoff = 0;
-                    return n;
-                }
-                Thread.onSpinWait();
-            } while (System.nanoTime() - deadline < 0);
+            polling.incrementAndGet();
+            try {
+                do {
+                    int n = selector.selectNow();
+                    if (n > 0) {
+                        caught.increment();
+                        backoff = 0;
+                        return n;
+                    }
+                    Thread.onSpinWait();
+                } while (System.nanoTime() - deadline < 0);
+            } finally {
+                polling.decrementAndGet();
+            }
             missed.increment();
             backoff = Math.min(2 * backoff + 1, 63);
             skip = backoff;

@@ -57,14 +57,18 @@ public final class ModelServer implements AutoCloseable {
          * workers and Triton's CPU instances); only one gathers a batch at a time. Memory: up to this many forward
          * passes of {@link #maxBatch} samples are in flight per model. 0: chosen per model from its size
          * ({@link Batcher#AUTO}): one single-threaded worker per kernel thread for a model whose forward pass of
-         * {@link #maxBatch} samples is small (LeNet-5), else one worker using every kernel thread (ResNet-18): the
-         * default, which cut the CPU per request of LeNet-5 cells on 2 cores (docs/SERVING.md, "Model workers").
+         * {@link #maxBatch} samples is small (LeNet-5), which cut the CPU per request of LeNet-5 cells on 2 cores
+         * (docs/SERVING.md, "Model workers"); else (ResNet-18) as many workers whose kernel threads follow the load
+         * ({@link Batcher#FOLLOW_LOAD}: one pass at a time on every kernel thread while the queue is short, one
+         * thread per worker once requests queue up; docs/SERVING.md, "A worker layout that follows the load").
          */
         public int workers = Batcher.AUTO;
         /**
          * Kernel threads each worker's forward passes use, the worker included: 1 runs them on the worker alone,
          * with no hand-off to the kernels' shared threads (cheapest for small models and many small requests);
-         * 0: the kernels' own count (every core, or {@code -Dconvnet4j.threads}). Ignored when {@link #workers} is 0.
+         * 0: the kernels' own count (every core, or {@code -Dconvnet4j.threads}); {@link Batcher#FOLLOW_LOAD} (-1):
+         * every kernel thread for one pass at a time while the queue is short, one per worker once requests queue
+         * up. Ignored when {@link #workers} is 0.
          */
         public int threadsPerWorker = 0;
         /** How long the worker waits for more requests to fill a batch. */
@@ -146,10 +150,10 @@ public final class ModelServer implements AutoCloseable {
         if (saved.isEmpty()) {
             throw new IllegalArgumentException("ModelServer: no models to serve");
         }
-        if (options.workers < 0 || options.threadsPerWorker < 0) {
+        if (options.workers < 0 || options.threadsPerWorker < Batcher.FOLLOW_LOAD) {
             throw new IllegalArgumentException("ModelServer: workers (0: chosen per model) and threads per worker (0:"
-                    + " the kernels' own count) must be at least 0, got " + options.workers + " and "
-                    + options.threadsPerWorker);
+                    + " the kernels' own count; -1: following the load) must be at least 0 and -1, got "
+                    + options.workers + " and " + options.threadsPerWorker);
         }
         for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
             String name = e.getKey();
@@ -248,6 +252,10 @@ public final class ModelServer implements AutoCloseable {
     public record Workers(int workers, int threadsPerWorker) {
         @Override
         public String toString() {
+            if (threadsPerWorker == Batcher.FOLLOW_LOAD) {
+                return workers + (workers == 1 ? " worker" : " workers") + " following the load (one on all kernel"
+                        + " threads while the queue is short, each on 1 thread when requests queue up)";
+            }
             return workers + (workers == 1 ? " worker" : " workers") + " x " + (threadsPerWorker == 0 ? "all kernel"
                     : Integer.toString(threadsPerWorker)) + (threadsPerWorker == 1 ? " thread" : " threads");
         }
@@ -291,6 +299,11 @@ public final class ModelServer implements AutoCloseable {
     /** Jetty's thread pool (for tests: where answered connections were resumed). */
     AnsweringThreadPool threads() {
         return threads;
+    }
+
+    /** Whether every worker of {@code model} waits for a request, with nothing queued or running (for tests). */
+    boolean idle(String model) {
+        return models.get(model).batcher.idle();
     }
 
     /** The listening connector (for tests: its lone-connection poll counters). */

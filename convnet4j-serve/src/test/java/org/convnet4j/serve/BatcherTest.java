@@ -200,7 +200,8 @@ class BatcherTest {
 
     /**
      * Workers 0 (auto) chooses from the model's multiply-accumulates per full batch, exactly at the threshold: one
-     * single-threaded worker per kernel thread up to it, one worker with every kernel thread past it.
+     * single-threaded worker per kernel thread up to it, past it as many workers whose kernel threads follow the
+     * load (one worker with every kernel thread on a one-thread machine).
      */
     @Test
     void autoWorkersAreChosenFromTheFullBatchsMultiplyAccumulates() {
@@ -213,11 +214,149 @@ class BatcherTest {
              Batcher given = new Batcher("m", model, largestSmall, 0, 16, new ServeMetrics(), 0, 3, 2)) {
             assertEquals(threads, small.workers());
             assertEquals(threads > 1 ? 1 : 0, small.threadsPerWorker());
-            assertEquals(1, large.workers());
-            assertEquals(0, large.threadsPerWorker());
+            assertEquals(threads > 1 ? threads : 1, large.workers());
+            assertEquals(threads > 1 ? Batcher.FOLLOW_LOAD : 0, large.threadsPerWorker());
             assertEquals(3, given.workers());
             assertEquals(2, given.threadsPerWorker());
         }
+    }
+
+    /**
+     * A load-following layout drives both regimes: a lone client's requests run one pass at a time on every
+     * kernel thread (wide); a burst that leaves a full batch queued when a batch closes turns every worker on,
+     * each on one kernel thread (narrow); closes with nothing queued turn it wide again. Every request is
+     * answered with its own outputs through the switches; the counters (and the metrics' exposition) say which
+     * layout ran each batch, and each pass's own thread cap, read inside the model, agrees with them.
+     */
+    @Test
+    void aLayoutFollowingTheLoadServesALoneClientWideAndAQueueNarrow() throws Exception {
+        ServeMetrics metrics = new ServeMetrics();
+        java.util.Queue<Integer> caps = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Model probed = capProbed(caps);
+        try (Batcher b = new Batcher("m", probed, 4, 1_000, 64, metrics, 0, 2, Batcher.FOLLOW_LOAD)) {
+            assertEquals(2, b.workers());
+            Random r = new Random(11);
+            for (int i = 0; i < 6; i++) { // a lone client: one request at a time
+                Tensor x = TestModels.randomInput(r, 1);
+                assertArrayEquals(model.predict(x).data(), b.submit(x).get(60, TimeUnit.SECONDS).data());
+            }
+            assertArrayEquals(new long[] {6, 0, 0}, b.layoutCounts(), "{wide, narrow, switches} for a lone client");
+            assertEquals(List.of(0, 0, 0, 0, 0, 0), List.copyOf(caps), "thread caps of the lone client's passes");
+            assertEquals(1, b.mostRunningAtOnce(), "two passes at once while wide");
+            // a burst of 40 one-sample requests: a batch closes with a full batch (and more) still queued
+            List<Tensor> inputs = new ArrayList<>();
+            List<CompletableFuture<Tensor>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                inputs.add(TestModels.randomInput(r, 1));
+            }
+            for (Tensor x : inputs) {
+                answers.add(b.submit(x, false));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                assertArrayEquals(model.predict(inputs.get(i)).data(), answers.get(i).get(60, TimeUnit.SECONDS).data(),
+                        1e-5f, "request " + i + " of the burst");
+            }
+            long[] burst = b.layoutCounts();
+            // (one switch as a rule; a submitting thread descheduled mid-burst on a loaded machine can let the
+            // queue run dry and the layout switch back and forth)
+            assertTrue(burst[2] >= 1, "no switch in the burst");
+            assertTrue(burst[1] >= 5, "narrow batches in the burst: " + burst[1]);
+            // lone again: after CALM_CLOSES closes with nothing queued (the burst's last ones count), wide
+            awaitIdle(b);
+            for (int i = 0; i < 6; i++) {
+                Tensor x = TestModels.randomInput(r, 1);
+                assertArrayEquals(model.predict(x).data(), b.submit(x).get(60, TimeUnit.SECONDS).data(), 1e-5f);
+            }
+            long[] after = b.layoutCounts();
+            assertFalse(b.narrow(), "still narrow after 6 lone requests");
+            assertEquals(6, after[0] - burst[0] + after[1] - burst[1], "batches of the 6 lone requests");
+            assertTrue(after[1] - burst[1] < Batcher.CALM_CLOSES, "narrow batches before the switch back: "
+                    + (after[1] - burst[1]));
+            // each pass ran with the cap its layout says: every kernel thread (0) wide, one thread narrow
+            assertEquals(after[0], caps.stream().filter(c -> c == 0).count(), "passes on every kernel thread " + caps);
+            assertEquals(after[1], caps.stream().filter(c -> c == 1).count(), "passes on one thread " + caps);
+            String exposition = metrics.render();
+            assertTrue(exposition.contains("convnet4j_worker_layout_batches_total{model=\"m\",layout=\"wide\"} "
+                    + after[0] + "\n"), exposition);
+            assertTrue(exposition.contains("convnet4j_worker_layout_batches_total{model=\"m\",layout=\"narrow\"} "
+                    + after[1] + "\n"), exposition);
+        }
+    }
+
+    /**
+     * A lone client (one request at a time, sent once the workers are idle again) with two workers: every request
+     * is taken by the worker that answered the one before, for both layouts two workers can have (following the
+     * load, and one kernel thread each); the other worker is never handed a batch. Counted twice: by the batcher's
+     * per-worker counters (and the metrics' exposition) and by the name of the thread each forward pass ran on.
+     * With the workers woken oldest waiter first, the requests alternate between the two workers (a handover per
+     * request).
+     */
+    @Test
+    void aLoneClientsRequestsStayOnTheWorkerThatAnsweredTheLastOne() throws Exception {
+        Random r = new Random(12);
+        for (int layout : new int[] {Batcher.FOLLOW_LOAD, 1}) {
+            ServeMetrics metrics = new ServeMetrics();
+            java.util.Queue<String> ranOn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Model probed = probed(() -> ranOn.add(Thread.currentThread().getName()));
+            try (Batcher b = new Batcher("m", probed, 4, 1_000, 64, metrics, 0, 2, layout)) {
+                int n = 12;
+                for (int i = 0; i < n; i++) {
+                    awaitIdle(b); // the worker that answered waits again, as when the client's next request is on its way
+                    Tensor x = TestModels.randomInput(r, 1);
+                    assertArrayEquals(model.predict(x).data(), b.submit(x, false).get(60, TimeUnit.SECONDS).data(),
+                            1e-5f, "request " + i);
+                }
+                long[] counts = b.workerCounts();
+                String what = "layout " + layout + ": {worker 1, worker 2, handovers} " + java.util.Arrays.toString(counts)
+                        + ", passes ran on " + ranOn;
+                assertEquals(0, counts[2], what);
+                assertEquals(n, Math.max(counts[0], counts[1]), what);
+                assertEquals(n, ranOn.size(), what);
+                assertEquals(1, new java.util.HashSet<>(ranOn).size(), what);
+                String exposition = metrics.render();
+                assertTrue(exposition.contains("convnet4j_worker_handovers_total{model=\"m\"} 0\n"), exposition);
+                assertTrue(exposition.contains("convnet4j_worker_batches_total{model=\"m\",worker=\"1\"} " + counts[0]
+                        + "\n"), exposition);
+                assertTrue(exposition.contains("convnet4j_worker_batches_total{model=\"m\",worker=\"2\"} " + counts[1]
+                        + "\n"), exposition);
+            }
+        }
+    }
+
+    /** LeNet-5 (the test's model) followed by a layer that records the thread cap each forward pass runs with. */
+    private Model capProbed(java.util.Queue<Integer> caps) {
+        return probed(() -> {
+            int cap = org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(0);
+            org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
+            caps.add(cap);
+        });
+    }
+
+    /** LeNet-5 (the test's model) followed by a layer that runs {@code onPass} in each forward pass. */
+    private Model probed(Runnable onPass) {
+        org.convnet4j.nn.Sequential m = (org.convnet4j.nn.Sequential) model;
+        org.convnet4j.nn.Sequential g = new org.convnet4j.nn.Sequential("probed", m.inputShapes().get(0));
+        for (org.convnet4j.nn.Layer l : m.layers()) {
+            g.add(l);
+        }
+        g.add(new org.convnet4j.nn.UnaryLayer() {
+            @Override
+            protected org.convnet4j.tensor.Shape outputShapeOf(org.convnet4j.tensor.Shape input) {
+                return input;
+            }
+
+            @Override
+            public Tensor forward(Tensor t, boolean training) {
+                onPass.run();
+                return t;
+            }
+
+            @Override
+            public Tensor backward(Tensor dy) {
+                return dy;
+            }
+        }.named("probe"));
+        return g;
     }
 
     /** LeNet-5 (the test's model) followed by a gate where each forward pass waits until two are inside. */

@@ -315,6 +315,9 @@ class ModelServerTest {
         assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": []}".getBytes()), 400, "got 0");
         assertError(post(server, "/v2/models/lenet/infer", "{\"inputs\": [{\"datatype\": \"FP32\", \"shape\": [1,1,28,28], \"data\": [[[[[[1]]]]]]}]}"
                 .getBytes()), 400, "nested more deeply");
+        // ragged data whose count fits: refused as a JSON tensor file is (one rule, io.TensorNesting), naming the input
+        assertError(post(server, "/v2/models/lenet/infer", ("{\"inputs\": [{\"datatype\": \"FP32\", \"shape\": [1,1,28,28],"
+                + " \"data\": [[" + "0,".repeat(782) + "0],[0]]}]}").getBytes()), 400, "input \"input\": data's nested arrays are uneven");
         // more numbers than 64 samples could hold are refused while reading, before the shape is even known
         assertError(post(server, "/v2/models/lenet/infer", ("{\"inputs\": [{\"data\": [" + "0,".repeat(64 * 784)
                 + "0]}]}").getBytes()), 400, "more numbers than 50176");

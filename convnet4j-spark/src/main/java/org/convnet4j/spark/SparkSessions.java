@@ -47,7 +47,9 @@ public final class SparkSessions {
      * the jar this class was loaded from is added to the jars shipped to the executors ({@link #jars}: those of
      * {@code conf}'s or spark-submit's {@code spark.jars}, kept) and {@link #EXECUTOR_JVM_OPTIONS} are appended to
      * {@code conf}'s {@code spark.executor.extraJavaOptions} (or, when {@code conf} has none, to the one spark-submit
-     * set).
+     * set). On {@code yarn}, where the containers get Spark from is worked out ({@link #yarnLibraries}: package-yarn's
+     * archive, else an upload with a warning) only when no session runs on it yet: a running one is returned as it is,
+     * so several commands in one application look once and warn at most once.
      * Spark's console progress bar is off.
      *
      * @throws IllegalArgumentException when a standalone master cannot be reached
@@ -64,13 +66,12 @@ public final class SparkSessions {
         requireNoSessionOnAnotherMaster(master);
         SparkSession.Builder b = SparkSession.builder().appName(appName).master(master)
                 .config("spark.ui.showConsoleProgress", "false");
-        if (master.equals("yarn")) {
-            Map.Entry<String, String> libraries = yarnLibraries(conf, System.getenv("SPARK_HOME"),
-                    System.getProperty("java.class.path"), ownJar(), yarnConf(conf));
-            if (libraries != null) {
-                b.config(libraries.getKey(), libraries.getValue());
-            }
-        }
+        // a running session is reused as it is (getOrCreate): its libraries were worked out (and any upload warned
+        // of) when it started, once per application
+        Map<String, String> libraries = master.equals("yarn") && !runningOn(master)
+                ? yarnLibraries(conf, System.getenv("SPARK_HOME"), System.getProperty("java.class.path"), ownJar(),
+                        yarnConf(conf))
+                : Map.of();
         if (!master.startsWith("local")) {
             String jars = jars(conf, ownJar());
             if (!jars.isEmpty()) {
@@ -83,6 +84,7 @@ public final class SparkSessions {
                 b.config(k, v);
             }
         });
+        libraries.forEach(b::config); // after conf: its spark.yarn.dist.jars are in them
         return b.getOrCreate();
     }
 
@@ -107,6 +109,19 @@ public final class SparkSessions {
                         + theirs + " (one per JVM); stop that session first, or use --master " + theirs);
             }
         }
+    }
+
+    /**
+     * Whether this JVM runs a Spark session (the active or the default one, not stopped) on {@code master}: the one
+     * {@link #start} then returns, as it is.
+     */
+    static boolean runningOn(String master) {
+        scala.Option<SparkSession> running = SparkSession.getActiveSession();
+        if (running.isEmpty()) {
+            running = SparkSession.getDefaultSession();
+        }
+        return running.isDefined() && !running.get().sparkContext().isStopped()
+                && running.get().sparkContext().master().equals(master);
     }
 
     /**
@@ -152,6 +167,7 @@ public final class SparkSessions {
     private static final String JARS_KEY = "spark.jars";
     private static final String YARN_JARS_KEY = "spark.yarn.jars";
     private static final String YARN_ARCHIVE_KEY = "spark.yarn.archive";
+    private static final String YARN_DIST_JARS_KEY = "spark.yarn.dist.jars";
 
     /**
      * The Spark jars a YARN application's containers get when nothing says where they are: the jar files of
@@ -178,23 +194,44 @@ public final class SparkSessions {
 
     /**
      * Where a YARN application's containers get Spark from when nothing says ({@link #yarnJars} not null): the archive
-     * {@code convnet4j spark package-yarn} ({@link SparkYarnArchive#publish}) put at its default location on the
-     * cluster's file system ({@code hadoop}'s {@code fs.defaultFS}) when it is there, as {@code spark.yarn.archive}
-     * (nothing of Spark uploaded); else {@link #yarnJars} as {@code spark.yarn.jars}, uploaded for this application,
-     * with a warning saying how to stop that. Null when Spark's own rule applies.
+     * {@code convnet4j spark package-yarn} ({@link SparkYarnArchive#publish}) put in its default folder on the
+     * cluster's file system ({@code hadoop}'s {@code fs.defaultFS}) when one fits ({@link SparkYarnArchive#find}), as
+     * {@code spark.yarn.archive} (nothing of Spark uploaded), with the class path's jars that are not in it (a user's
+     * library next to convnet4j's jar) added to {@code spark.yarn.dist.jars} (what spark-submit makes of
+     * {@code --jars} on YARN: uploaded for the application, on the executors' class path); else {@link #yarnJars} as
+     * {@code spark.yarn.jars}, uploaded for this application, with a warning saying how to stop that. Empty when
+     * Spark's own rule applies.
      */
-    static Map.Entry<String, String> yarnLibraries(Map<String, String> conf, String sparkHome, String classPath,
+    static Map<String, String> yarnLibraries(Map<String, String> conf, String sparkHome, String classPath,
             String own, org.apache.hadoop.conf.Configuration hadoop) {
+        return yarnLibraries(conf, sparkHome, classPath, own, hadoop, null);
+    }
+
+    /** {@link #yarnLibraries}, looking for the archive in {@code folder} (null: the default folder). */
+    static Map<String, String> yarnLibraries(Map<String, String> conf, String sparkHome, String classPath,
+            String own, org.apache.hadoop.conf.Configuration hadoop, URI folder) {
         String jars = yarnJars(conf, sparkHome, classPath, own);
         if (jars == null) {
-            return null;
+            return Map.of();
         }
         java.util.List<Path> list = SparkYarnArchive.sparkJars(classPath, own);
         try {
-            URI archive = SparkYarnArchive.find(SparkYarnArchive.defaultLocation(list,
-                    HadoopFiles.forChecks(hadoop)), hadoop);
+            SparkYarnArchive.Found archive = SparkYarnArchive.find(list, folder != null ? folder
+                    : SparkYarnArchive.defaultFolder(HadoopFiles.forChecks(hadoop)), hadoop);
             if (archive != null) {
-                return Map.entry(YARN_ARCHIVE_KEY, archive.toString());
+                Map<String, String> settings = new java.util.LinkedHashMap<>();
+                settings.put(YARN_ARCHIVE_KEY, archive.location().toString());
+                if (!archive.notInIt().isEmpty()) {
+                    String given = conf.containsKey(YARN_DIST_JARS_KEY) ? conf.get(YARN_DIST_JARS_KEY)
+                            : new org.apache.spark.SparkConf().get(YARN_DIST_JARS_KEY, "");
+                    java.util.List<String> all = new java.util.ArrayList<>();
+                    if (!given.isBlank()) {
+                        all.add(given.strip());
+                    }
+                    archive.notInIt().forEach(p -> all.add(p.toUri().toString()));
+                    settings.put(YARN_DIST_JARS_KEY, String.join(",", all));
+                }
+                return settings;
             }
         } catch (IOException | RuntimeException e) {
             // no default file system to look on: upload, as without an archive
@@ -203,7 +240,7 @@ public final class SparkSessions {
         System.getLogger(SparkSessions.class.getName()).log(System.Logger.Level.WARNING, String.format(
                 java.util.Locale.ROOT, "uploading Spark's %d jars (%d MB) for this application; 'convnet4j spark"
                         + " package-yarn' puts them on the cluster once (docs/SPARK.md)", list.size(), bytes >> 20));
-        return Map.entry(YARN_JARS_KEY, jars);
+        return Map.of(YARN_JARS_KEY, jars);
     }
 
     static String ownJar() {

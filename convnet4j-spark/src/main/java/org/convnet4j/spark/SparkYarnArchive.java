@@ -33,9 +33,10 @@ import org.apache.hadoop.fs.permission.FsPermission;
  *   // then --conf spark.yarn.archive=p.location() (SparkSessions.start finds the default location by itself)
  * </pre>
  *
- * <p>The archive's name carries Spark's version and a hash of the jars' file names and sizes, so a driver whose class
- * path differs (another Spark, the S3 add-on's jars) looks for an archive of its own and never uses one that lacks
- * its jars.
+ * <p>The archive's name carries Spark's version and a hash of the jars' file names and sizes. A driver looks for the
+ * archive of exactly its jars first; failing that it takes an archive whose every jar it has ({@link #find}: a driver
+ * with a user's jar besides Spark's still uses the archive of Spark's jars, and ships its own jars itself), never one
+ * with a jar it lacks or has in another size (another Spark).
  */
 public final class SparkYarnArchive {
     private SparkYarnArchive() {
@@ -79,7 +80,7 @@ public final class SparkYarnArchive {
 
     /**
      * The archive's file name for {@code jars}: {@code spark-jars-VERSION-HASH.zip}, HASH the first 12 hex digits of
-     * the SHA-256 of the jars' file names and sizes in order.
+     * the SHA-256 of the jars' file names and sizes, by file name (the class path's order does not count).
      */
     public static String fileName(List<java.nio.file.Path> jars) throws IOException {
         MessageDigest sha;
@@ -88,7 +89,9 @@ public final class SparkYarnArchive {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        for (java.nio.file.Path j : jars) {
+        List<java.nio.file.Path> byName = new ArrayList<>(jars);
+        byName.sort(java.util.Comparator.comparing(j -> j.getFileName().toString()));
+        for (java.nio.file.Path j : byName) {
             sha.update((j.getFileName() + " " + Files.size(j) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         return "spark-jars-" + org.apache.spark.package$.MODULE$.SPARK_VERSION() + "-"
@@ -101,8 +104,119 @@ public final class SparkYarnArchive {
      * {@code hdfs://NAMENODE/user/USER}).
      */
     public static URI defaultLocation(List<java.nio.file.Path> jars, Configuration conf) throws IOException {
+        return new Path(new Path(defaultFolder(conf)), fileName(jars)).toUri();
+    }
+
+    /**
+     * The folder of {@link #defaultLocation}: {@code .convnet4j} in the user's home directory on the default file
+     * system of {@code conf}.
+     */
+    public static URI defaultFolder(Configuration conf) throws IOException {
         FileSystem fs = FileSystem.get(conf);
-        return new Path(new Path(fs.getHomeDirectory(), ".convnet4j"), fileName(jars)).toUri();
+        return new Path(fs.getHomeDirectory(), ".convnet4j").toUri();
+    }
+
+    /**
+     * An archive a driver can take Spark from: where it is, and the driver's jars that are not in it (to be shipped
+     * to the executors another way, e.g. {@code spark.jars}; empty when the archive has them all).
+     */
+    public record Found(URI location, List<java.nio.file.Path> notInIt) {
+    }
+
+    /**
+     * The archive in {@code folder} for a driver whose jars are {@code jars} (its class path's but convnet4j's, as
+     * {@link #sparkJars}): the one named for exactly these jars ({@link #fileName}) when it is there; else, of the
+     * archives of this Spark version there ({@code spark-jars-VERSION-*.zip}), the largest whose every jar (file name
+     * and size, read from the zip's central directory) is one of {@code jars}. A driver with jars besides Spark's (a
+     * user's library next to convnet4j's jar, a test's driver) thus still finds the archive package-yarn wrote from
+     * Spark's jars alone, and ships the others itself; an archive with a jar the driver does not have, or of another
+     * size, is never taken. Null when none fits or the folder cannot be read (the application then uploads the jars).
+     */
+    public static Found find(List<java.nio.file.Path> jars, URI folder, Configuration conf) {
+        try {
+            Path dir = new Path(folder);
+            FileSystem fs = dir.getFileSystem(HadoopFiles.forChecks(conf));
+            Path exact = new Path(dir, fileName(jars));
+            if (fs.exists(exact) && fs.getFileStatus(exact).isFile()) {
+                return new Found(exact.toUri(), List.of());
+            }
+            java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+            for (java.nio.file.Path j : jars) {
+                sizes.put(j.getFileName().toString(), Files.size(j));
+            }
+            String prefix = "spark-jars-" + org.apache.spark.package$.MODULE$.SPARK_VERSION() + "-";
+            if (!fs.exists(dir)) {
+                return null;
+            }
+            org.apache.hadoop.fs.FileStatus[] listed = fs.listStatus(dir,
+                    f -> f.getName().startsWith(prefix) && f.getName().endsWith(".zip"));
+            Path best = null;
+            Set<String> bestNames = null;
+            long bestBytes = -1;
+            for (org.apache.hadoop.fs.FileStatus f : listed) {
+                java.util.Map<String, Long> entries = f.isFile() ? entries(fs, f.getPath(), f.getLen()) : null;
+                if (entries == null || entries.isEmpty() || !entries.entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(sizes.get(e.getKey())))) {
+                    continue;
+                }
+                long bytes = entries.values().stream().mapToLong(Long::longValue).sum();
+                if (bytes > bestBytes) {
+                    best = new Path(dir, f.getPath().getName());
+                    bestNames = entries.keySet();
+                    bestBytes = bytes;
+                }
+            }
+            if (best == null) {
+                return null;
+            }
+            Set<String> in = bestNames;
+            return new Found(best.toUri(), jars.stream().filter(j -> !in.contains(j.getFileName().toString())).toList());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The entries of the zip {@code archive} ({@code length} bytes) with their uncompressed sizes, from its central
+     * directory (read from the end of the file; nothing else of it is read); null when it is not a zip this class
+     * reads (no end record in the last 64 KB, a ZIP64 archive, a central directory over 16 MB).
+     */
+    static java.util.Map<String, Long> entries(FileSystem fs, Path archive, long length) throws IOException {
+        int tail = (int) Math.min(length, 22 + 65_535);
+        byte[] end = new byte[tail];
+        try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(archive)) {
+            in.readFully(length - tail, end);
+            java.nio.ByteBuffer e = java.nio.ByteBuffer.wrap(end).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int at = tail - 22;
+            while (at >= 0 && e.getInt(at) != 0x06054b50) {
+                at--;
+            }
+            if (at < 0) {
+                return null;
+            }
+            long size = Integer.toUnsignedLong(e.getInt(at + 12));
+            long offset = Integer.toUnsignedLong(e.getInt(at + 16));
+            if (size > 16 << 20 || offset == 0xFFFFFFFFL || offset + size > length) {
+                return null;
+            }
+            byte[] directory = new byte[(int) size];
+            in.readFully(offset, directory);
+            java.nio.ByteBuffer d = java.nio.ByteBuffer.wrap(directory).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.util.Map<String, Long> entries = new java.util.LinkedHashMap<>();
+            int i = 0;
+            while (i + 46 <= directory.length && d.getInt(i) == 0x02014b50) {
+                long uncompressed = Integer.toUnsignedLong(d.getInt(i + 24));
+                int name = Short.toUnsignedInt(d.getShort(i + 28));
+                int extra = Short.toUnsignedInt(d.getShort(i + 30));
+                int comment = Short.toUnsignedInt(d.getShort(i + 32));
+                if (uncompressed == 0xFFFFFFFFL || i + 46 + name > directory.length) {
+                    return null;
+                }
+                entries.put(new String(directory, i + 46, name, StandardCharsets.UTF_8), uncompressed);
+                i += 46 + name + extra + comment;
+            }
+            return entries;
+        }
     }
 
     /**

@@ -48,6 +48,19 @@ class SparkSessionsTest {
         assertEquals("/a.jar,/opt/convnet4j-spark.jar", SparkSessions.jars(Map.of(JARS, "/a.jar"), "/opt/convnet4j-spark.jar"));
     }
 
+    /**
+     * SparkSessions.start works out a YARN application's libraries (and warns of an upload of Spark's jars) only for a
+     * session it makes: a session running on the same master is returned as it is (so a second command in one
+     * application no longer prints the upload warning again); one on another master is not this master's.
+     */
+    @Test
+    void aSessionRunningOnTheMasterIsTheOneStartReturns() {
+        org.apache.spark.sql.SparkSession running = TestSpark.session(); // local[2]
+        org.junit.jupiter.api.Assertions.assertTrue(SparkSessions.runningOn("local[2]"));
+        org.junit.jupiter.api.Assertions.assertFalse(SparkSessions.runningOn("yarn"));
+        org.junit.jupiter.api.Assertions.assertSame(running, SparkSessions.start("x", "local[2]", Map.of()));
+    }
+
     @Test
     void nothingGivenMeansOurOptionsAlone() {
         System.clearProperty(KEY);

@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>cluster deploy mode through Spark's launcher (what {@code spark-submit --master yarn --deploy-mode cluster}
  *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; {@code spark
  *       train --exchange ring} (two executor containers; the model equals the in-process run's within 1e-5) and
- *       {@code spark predict} (the same CSV) in one application (the same test driver, from {@code --jars}),
- *       SUCCEEDED in one attempt.</li>
+ *       {@code spark featurize}, {@code spark transfer} and {@code spark predict} (the same features, pipeline and CSV as
+ *       local[2]) in one application (the same test driver, from {@code --jars}), SUCCEEDED in one attempt.</li>
  * </ul>
  *
  * <p>One ResourceManager and NodeManager for the class; the local[2] references run in one session of this JVM,
@@ -201,25 +201,18 @@ class YarnClusterIT {
 
     /**
      * {@link #clientDriver(Path)}, or with {@code several} a driver that runs several commands, separated by
-     * {@code --then}, in one application: the same class path and the test's {@code CommandsInOneApplication} (that
-     * class file alone, copied into a folder of its own) as the main class instead of SparkMain.
+     * {@code --then}, in one application: the same class path and a jar of the test's {@code CommandsInOneApplication}
+     * as the main class instead of SparkMain. That jar is one more than the archive package-yarn wrote holds, as a
+     * user's library next to convnet4j's jar would be: the driver still finds that archive (it has every jar of it) and
+     * ships its own jar to the executors itself.
      */
     private List<String> clientDriver(Path home, boolean several) throws IOException {
         Files.createDirectories(home);
         String main = SparkMain.class.getName();
         String classPath = jar + ":" + String.join(":", sparkJars) + ":" + confDir;
         if (several) {
-            // a class folder, not a jar: the jars on the driver's class path but its own are Spark's (the archive
-            // package-yarn wrote is named after them; one more jar and the driver would not find it)
-            Class<?> driver = org.convnet4j.spark.cli.CommandsInOneApplication.class;
-            Path classes = dir.resolve("driver-classes");
-            Path file = classes.resolve(driver.getName().replace('.', '/') + ".class");
-            Files.createDirectories(file.getParent());
-            try (java.io.InputStream in = driver.getResourceAsStream(driver.getSimpleName() + ".class")) {
-                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            main = driver.getName();
-            classPath += ":" + classes;
+            main = org.convnet4j.spark.cli.CommandsInOneApplication.class.getName();
+            classPath += ":" + ClusterTests.commandsDriverJar(dir.resolve("client-driver"));
         }
         List<String> cmd = new ArrayList<>(List.of(javaBin()));
         cmd.addAll(testJvmArgs());
@@ -353,7 +346,7 @@ class YarnClusterIT {
                     "--partitions", "4", "--batch", "8", "-o", features.toUri().toString()));
             cmd.addAll(settings);
             cmd.addAll(List.of("--then", "transfer", "--master", "yarn", "--base", modelUri, "--images", images, "-o",
-                    yarnPipeline.toUri().toString(), "--partitions", "4"));
+                    yarnPipeline.toUri().toString(), "--partitions", "4", "--max-iter", TRANSFER_ITERATIONS));
             cmd.addAll(settings);
             cmd.add("--then");
             cmd.addAll(train("tree", trained));
@@ -387,7 +380,7 @@ class YarnClusterIT {
             int columns = assertLocalFeatures(features);
             // transfer
             assertTrue(log.contains("case 1: 24 pictures of 2 classes"), log);
-            double coefficients = assertLocalPipelinesAnswers(yarnPipeline);
+            double coefficients = assertLocalPipelinesAnswers(yarnPipeline, log);
             // train
             double worst = assertLikeInProcess(trained, log);
             System.out.printf("YarnClusterIT: client deploy mode, Spark from the archive on HDFS (staged %s), predict,"
@@ -403,18 +396,28 @@ class YarnClusterIT {
                 "--batch", "8");
     }
 
+    private Path localFeatures;
+
+    /** The local[2] run of the same featurize (once for the class): what both YARN runs' features must equal. */
+    private synchronized Path localFeatures() {
+        if (localFeatures == null) {
+            Path want = dir.resolve("local-features.csv");
+            local();
+            List<String> clean = new ArrayList<>(featurizeArgs());
+            clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
+            assertEquals(0, SparkMain.run(clean.toArray(String[]::new)));
+            localFeatures = want;
+        }
+        return localFeatures;
+    }
+
     /**
      * The bottleneck features (the default cut) of every picture in {@code got}, a CSV written by {@code spark
      * featurize} on YARN, equal the same command's on local[2] within 1e-6 (same header, same pictures); returns the
      * number of columns.
      */
     private int assertLocalFeatures(Path got) throws Exception {
-        Path want = dir.resolve("local-features.csv");
-        local();
-        List<String> clean = new ArrayList<>(featurizeArgs());
-        clean.addAll(List.of("--master", "local[2]", "-o", want.toString()));
-        assertEquals(0, SparkMain.run(clean.toArray(String[]::new)));
-        List<String> wantLines = Files.readAllLines(want);
+        List<String> wantLines = Files.readAllLines(localFeatures());
         List<String> gotLines = Files.readAllLines(got);
         assertEquals(wantLines.get(0), gotLines.get(0), "header");
         Map<String, String[]> wantRows = csvRows(wantLines);
@@ -433,8 +436,8 @@ class YarnClusterIT {
             }
         }
         assertTrue(worst <= 1e-6, "largest feature difference to local[2]: " + worst);
-        System.out.printf("YarnClusterIT: featurize, %d features per picture within %.2g of local[2]%n", columns - 1,
-                worst);
+        System.out.printf("YarnClusterIT: featurize (%s), %d features per picture within %.2g of local[2]%n",
+                got.getFileName(), columns - 1, worst);
         return columns;
     }
 
@@ -448,51 +451,107 @@ class YarnClusterIT {
         return rows;
     }
 
+    /** What the local[2] run of spark transfer made (once for the class). */
+    private record LocalTransfer(org.apache.spark.ml.PipelineModel model, String stated,
+            Map<String, String[]> answers) {
+    }
+
+    private LocalTransfer localTransfer;
+
+    /**
+     * The logistic regression's iterations in every spark transfer of this class (YARN's and local[2]'s alike): each
+     * is a Spark job (23 to converge with the default 100, ~25 s of a loaded cluster-mode application); the
+     * assertions compare the same fit on YARN and on local[2], which needs no converged one.
+     */
+    private static final String TRANSFER_ITERATIONS = "5";
+
+    /**
+     * The local[2] run of the same {@code spark transfer} (once for the class): its pipeline, the result it states
+     * ("case 1: ... training accuracy A", the line up to "; saved"), and that pipeline's answer (class name, top
+     * probability) for every picture, applied directly in the local[2] session.
+     */
+    private synchronized LocalTransfer localTransfer() throws Exception {
+        if (localTransfer == null) {
+            Path localPipeline = dir.resolve("local-pipeline");
+            org.apache.spark.sql.SparkSession spark = local();
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream out = System.out;
+            System.setOut(new java.io.PrintStream(new OutputStream() {
+                @Override
+                public void write(int b) {
+                    out.write(b);
+                    printed.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    out.write(b, off, len);
+                    printed.write(b, off, len);
+                }
+            }, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                assertEquals(0, SparkMain.run("transfer", "--master", "local[2]", "--base", model.toString(),
+                        "--images", pictures.toString(), "-o", localPipeline.toString(), "--partitions", "4",
+                        "--max-iter", TRANSFER_ITERATIONS));
+            } finally {
+                System.setOut(out);
+            }
+            String stated = printed.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("case 1: ")).findFirst().orElseThrow(() -> new AssertionError(
+                            "no 'case 1:' line from the local[2] transfer:\n" + printed));
+            stated = stated.substring(0, stated.indexOf("; saved"));
+            org.apache.spark.ml.PipelineModel localModel = org.apache.spark.ml.PipelineModel.load(
+                    localPipeline.toString());
+            Map<String, String[]> answers = new java.util.TreeMap<>();
+            String names = org.convnet4j.spark.ConvNetPipelines.classNameColumn(localModel);
+            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> pics = spark.read().format("binaryFile")
+                    .option("recursiveFileLookup", "true").load(pictures.toString());
+            for (org.apache.spark.sql.Row r : org.convnet4j.spark.ConvNetPipelines.transform(localModel, pics)
+                    .select("path", names, "prediction", "probability").collectAsList()) {
+                org.apache.spark.ml.linalg.Vector p = r.getAs(3);
+                answers.put(r.getString(0), new String[] {r.getString(0), r.getString(1),
+                    Double.toString(p.apply((int) r.getDouble(2)))});
+            }
+            assertEquals(24, answers.size());
+            localTransfer = new LocalTransfer(localModel, stated, answers);
+        }
+        return localTransfer;
+    }
+
     /**
      * The pipeline {@code spark transfer} wrote on YARN in {@code yarnPipeline} (case 1: features of the LeNet-5, MLlib's
      * logistic regression) gives the same class names as the pipeline of the same command on local[2] for every
      * picture, probabilities within 1e-5, coefficients within 1e-6 (MLlib sums the partitions' gradients in the order
-     * tasks finish); returns the largest coefficient difference.
+     * tasks finish), and the YARN run's {@code log} states the local[2] run's result (pictures, classes, features,
+     * cut, training accuracy); returns the largest coefficient difference.
      */
-    private double assertLocalPipelinesAnswers(Path yarnPipeline) throws Exception {
-        Path localPipeline = dir.resolve("local-pipeline");
-        org.apache.spark.sql.SparkSession spark = local();
-        assertEquals(0, SparkMain.run("transfer", "--master", "local[2]", "--base", model.toString(), "--images",
-                pictures.toString(), "-o", localPipeline.toString(), "--partitions", "4"));
-        org.apache.spark.ml.PipelineModel localModel = org.apache.spark.ml.PipelineModel.load(localPipeline.toString());
-        org.apache.spark.ml.linalg.Matrix want = logistic(localModel).coefficientMatrix();
+    private double assertLocalPipelinesAnswers(Path yarnPipeline, String log) throws Exception {
+        LocalTransfer want = localTransfer();
+        assertTrue(log.contains(want.stated() + "; saved "), "the local[2] transfer's result, '" + want.stated()
+                + "', is not in the YARN run's log:\n" + tail(log));
+        org.apache.spark.ml.linalg.Matrix wantCoefficients = logistic(want.model()).coefficientMatrix();
         org.apache.spark.ml.linalg.Matrix got = logistic(org.apache.spark.ml.PipelineModel.load(yarnPipeline.toString()))
                 .coefficientMatrix();
         double worst = 0;
-        for (int i = 0; i < want.numRows(); i++) {
-            for (int j = 0; j < want.numCols(); j++) {
-                worst = Math.max(worst, Math.abs(want.apply(i, j) - got.apply(i, j)));
+        for (int i = 0; i < wantCoefficients.numRows(); i++) {
+            for (int j = 0; j < wantCoefficients.numCols(); j++) {
+                worst = Math.max(worst, Math.abs(wantCoefficients.apply(i, j) - got.apply(i, j)));
             }
         }
         assertTrue(worst <= 1e-6, "largest coefficient difference: " + worst);
         // the YARN pipeline through spark predict (local[2]), the local one applied directly in the same session
-        Path csv = dir.resolve("yarn-pipeline.csv");
+        Path csv = dir.resolve(yarnPipeline.getFileName() + ".csv");
         assertEquals(0, SparkMain.run("predict", "--master", "local[2]", "--model", yarnPipeline.toString(), "--images",
                 pictures.toString(), "-o", csv.toString()));
         Map<String, String[]> yarnRows = csvRows(Files.readAllLines(csv));
-        Map<String, String[]> localRows = new java.util.TreeMap<>();
-        String names = org.convnet4j.spark.ConvNetPipelines.classNameColumn(localModel);
-        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> pics = spark.read().format("binaryFile")
-                .option("recursiveFileLookup", "true").load(pictures.toString());
-        for (org.apache.spark.sql.Row r : org.convnet4j.spark.ConvNetPipelines.transform(localModel, pics)
-                .select("path", names, "prediction", "probability").collectAsList()) {
-            org.apache.spark.ml.linalg.Vector p = r.getAs(3);
-            localRows.put(r.getString(0), new String[] {r.getString(0), r.getString(1),
-                Double.toString(p.apply((int) r.getDouble(2)))});
-        }
-        assertEquals(localRows.keySet(), yarnRows.keySet());
-        assertEquals(24, localRows.size());
-        for (Map.Entry<String, String[]> e : localRows.entrySet()) {
+        assertEquals(want.answers().keySet(), yarnRows.keySet());
+        for (Map.Entry<String, String[]> e : want.answers().entrySet()) {
             String[] y = yarnRows.get(e.getKey());
             assertEquals(e.getValue()[1], y[1], e.getKey());
             assertEquals(Double.parseDouble(e.getValue()[2]), Double.parseDouble(y[2]), 1e-5, e.getKey());
         }
-        System.out.printf("YarnClusterIT: transfer, coefficients within %.2g of local[2]%n", worst);
+        System.out.printf("YarnClusterIT: transfer (%s), coefficients within %.2g of local[2]%n",
+                yarnPipeline.getFileName(), worst);
         return worst;
     }
 
@@ -517,14 +576,18 @@ class YarnClusterIT {
      *       exchanging gradients over the ring's sockets between the containers; the driver writes the model, which
      *       equals the in-process one, and its log has the in-process best validation accuracy (the tree exchange runs
      *       in client deploy mode below);</li>
+     *   <li>{@code spark featurize}: the features equal local[2]'s within 1e-6 (the reference the client-mode test
+     *       uses, computed once for the class);</li>
+     *   <li>{@code spark transfer}: the ApplicationMaster's log states the local[2] run's result (pictures, classes,
+     *       features, training accuracy), coefficients within 1e-6, the pipeline answers as the local[2] one;</li>
      *   <li>{@code spark predict}: the CSV equals the local[2] run's byte for byte, the summary is in the
      *       ApplicationMaster's log.</li>
      * </ul>
      */
     @Test
-    void ringTrainingAndPredictInClusterDeployModeAcrossTwoExecutorContainers() throws Exception {
+    void ringTrainingFeaturizeTransferAndPredictInClusterDeployModeAcrossTwoExecutorContainers() throws Exception {
         long t0 = System.nanoTime();
-        Path model = Files.createDirectories(dir.resolve("yarn-ring")).resolve("m.c4j");
+        Path trained = Files.createDirectories(dir.resolve("yarn-ring")).resolve("m.c4j");
         Path csv = dir.resolve("cluster.csv");
         List<String> conf = new ArrayList<>(List.of(
                 "spark.yarn.jars=" + sparkJars.stream().map(j -> "local:" + j).collect(Collectors.joining(","))));
@@ -534,22 +597,39 @@ class YarnClusterIT {
                 "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s",
                 "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600",
                 "spark.scheduler.minRegisteredResourcesRatio=1.0"));
-        List<String> commands = train("ring", model);
+        Path features = dir.resolve("cluster-features.csv");
+        Path pipeline = dir.resolve("cluster-pipeline");
+        List<String> commands = train("ring", trained);
+        commands.add("--then");
+        commands.addAll(featurizeArgs());
+        commands.addAll(List.of("--master", "yarn", "-o", features.toString()));
+        commands.addAll(List.of("--then", "transfer", "--master", "yarn", "--base", model.toString(), "--images",
+                pictures.toString(), "-o", pipeline.toString(), "--partitions", "4", "--max-iter",
+                TRANSFER_ITERATIONS));
         commands.add("--then");
         commands.addAll(predict("yarn", csv));
         RMApp app = submitInClusterMode("convnet4j-cluster-mode", conf, commands);
         String logs = containerLogs(app);
-        assertTrue(logs.contains("command 1 (train) exited with 0") && logs.contains("command 2 (predict) exited with 0"),
-                "the commands' ends are not in the ApplicationMaster's log:\n" + tail(logs));
+        for (String done : List.of("command 1 (train)", "command 2 (featurize)", "command 3 (transfer)",
+                "command 4 (predict)")) {
+            assertTrue(logs.contains(done + " exited with 0"),
+                    "'" + done + " exited with 0' is not in the ApplicationMaster's log:\n" + tail(logs));
+        }
         // train
         assertEquals(2, executorsRanTasks(app), "executor containers that ran tasks");
-        double worst = assertLikeInProcess(model, logs);
+        double worst = assertLikeInProcess(trained, logs);
+        // featurize
+        assertTrue(logs.contains("24 pictures, 0 could not be decoded"), tail(logs));
+        int columns = assertLocalFeatures(features);
+        // transfer
+        double coefficients = assertLocalPipelinesAnswers(pipeline, logs);
         // predict
         assertTrue(logs.contains("24 pictures, 24 classified, 0 could not be decoded"),
                 "the driver's summary is not in the ApplicationMaster's log:\n" + tail(logs));
         assertArrayEquals(localCsv(), Files.readAllBytes(csv), "cluster mode's CSV differs from local[2]'s");
-        System.out.printf("YarnClusterIT: cluster deploy mode, train (ring, weights within %.2g) and predict in one"
-                + " application, 2 executor containers, %s, %.1f s%n", worst, app.getApplicationId(),
+        System.out.printf("YarnClusterIT: cluster deploy mode, train (ring, weights within %.2g), featurize (%d features"
+                + " per picture), transfer (coefficients within %.2g) and predict in one application, 2 executor"
+                + " containers, %s, %.1f s%n", worst, columns - 1, coefficients, app.getApplicationId(),
                 (System.nanoTime() - t0) / 1e9);
     }
 

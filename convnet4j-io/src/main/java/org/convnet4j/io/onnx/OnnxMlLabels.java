@@ -24,7 +24,8 @@ final class OnnxMlLabels {
     record Split(String label, String scores, List<String> names) {
     }
 
-    private static final Set<String> LABEL_PATH = Set.of("Identity", "Cast", "LabelEncoder", "CategoryMapper");
+    private static final Set<String> LABEL_PATH = Set.of("Identity", "Cast", "Reshape", "LabelEncoder",
+            "CategoryMapper");
 
     private OnnxMlLabels() {
     }
@@ -41,13 +42,18 @@ final class OnnxMlLabels {
         }
         Map<String, Node> maker = new HashMap<>();
         graph.nodes().forEach(n -> n.outputs().forEach(o -> maker.put(o, n)));
+        Set<String> initializers = new java.util.HashSet<>();
+        graph.initializers().forEach(t -> initializers.add(t.name()));
         for (int i = 0; i < 2; i++) {
             String label = graph.outputs().get(i).name();
             String scores = graph.outputs().get(1 - i).name();
             List<Node> path = new ArrayList<>();
-            Node classifier = labelPath(maker, label, path);
+            Node classifier = labelPath(maker, initializers, label, path);
             if (classifier == null) {
                 continue;
+            }
+            if (classifier.opType().equals("ArrayFeatureExtractor")) {
+                return new Split(label, scores, names(extracted(graph, maker, classifier, scores), path));
             }
             Node behind = scoresClassifier(maker, scores);
             if (behind != classifier) {
@@ -60,28 +66,82 @@ final class OnnxMlLabels {
                         + " decision values of the class pairs (no prob_a), not one score per class; a model needs"
                         + " per-class scores");
             }
-            List<Object> values = OnnxMl.labelValues(classifier);
-            for (Node n : path) {
-                List<Object> mapped = new ArrayList<>();
-                for (Object v : values) {
-                    mapped.add(map(n, v));
-                }
-                values = mapped;
-            }
-            List<String> names = new ArrayList<>();
-            for (Object v : values) {
-                names.add(text(v));
-            }
-            return new Split(label, scores, names);
+            return new Split(label, scores, names(OnnxMl.labelValues(classifier), path));
         }
         return null;
+    }
+
+    /** The class labels mapped through the label path's nodes, as text. */
+    private static List<String> names(List<Object> values, List<Node> path) {
+        for (Node n : path) {
+            List<Object> mapped = new ArrayList<>();
+            for (Object v : values) {
+                mapped.add(map(n, v));
+            }
+            values = mapped;
+        }
+        List<String> names = new ArrayList<>();
+        for (Object v : values) {
+            names.add(text(v));
+        }
+        return names;
+    }
+
+    /**
+     * The class labels of a label made as sklearn-onnx writes it for MLPClassifier (and other converters without an
+     * ONNX-ML classifier): {@code ArrayFeatureExtractor(classes, ArgMax(scores, axis=1))}, classes an initializer
+     * (strings, int64s or floats); the ArgMax must read the scores output (through Identity or ZipMap), along the
+     * class axis, taking the first of equal scores.
+     */
+    private static List<Object> extracted(OnnxModel.Graph graph, Map<String, Node> maker, Node afe, String scores) {
+        TensorData classes = graph.initializers().stream().filter(t -> t.name().equals(afe.inputs().get(0)))
+                .findFirst().orElseThrow();
+        Node argmax = afe.inputs().size() > 1 ? maker.get(afe.inputs().get(1)) : null;
+        if (argmax == null || !argmax.opType().equals("ArgMax") || !(argmax.domain() == null
+                || argmax.domain().isEmpty()) || argmax.inputs().isEmpty()) {
+            throw cannot(afe, "its indices are not an ArgMax of the scores (a label picks a class name by the"
+                    + " largest score)");
+        }
+        long axis = OnnxMl.intAttr(argmax, "axis", 0);
+        if (axis != 1 && axis != -1 || OnnxMl.intAttr(argmax, "select_last_index", 0) != 0) {
+            throw cannot(argmax, "attribute axis is " + axis + (axis == 1 || axis == -1 ? " with select_last_index"
+                    : "") + "; a label is the class of a row's largest score (axis 1, the first of equal scores)");
+        }
+        if (!source(maker, argmax.inputs().get(0)).equals(source(maker, scores))) {
+            throw cannot(argmax, "it reads '" + argmax.inputs().get(0) + "', not the scores output '" + scores + "'");
+        }
+        long rows = classes.dims().length == 2 ? classes.dims()[0] : 1;
+        if (classes.dims().length > 2 || rows != 1) {
+            throw cannot(afe, "the classes '" + classes.name() + "' have dims "
+                    + java.util.Arrays.toString(classes.dims()) + " (one row of class labels)");
+        }
+        List<Object> out = new ArrayList<>();
+        for (int k = 0; k < classes.elementCount(); k++) {
+            out.add(classes.isString() ? classes.strings().get(k) : classes.isInteger() ? (Object) (long) classes.value(k)
+                    : (Object) (classes.value(k) + 0.0));
+        }
+        return out;
+    }
+
+    /** Value v traced back through Identity and ZipMap nodes. */
+    private static String source(Map<String, Node> maker, String v) {
+        for (int step = 0; step <= maker.size(); step++) {
+            Node n = maker.get(v);
+            boolean passes = n != null && !n.inputs().isEmpty() && (OnnxMl.isMl(n) ? n.opType().equals("ZipMap")
+                    : n.opType().equals("Identity"));
+            if (!passes) {
+                return v;
+            }
+            v = n.inputs().get(0);
+        }
+        return v;
     }
 
     /**
      * The classifier whose label output (its first) {@code value} is, through label-path nodes (collected into
      * {@code path} in the order they run), or null.
      */
-    private static Node labelPath(Map<String, Node> maker, String value, List<Node> path) {
+    private static Node labelPath(Map<String, Node> maker, Set<String> initializers, String value, List<Node> path) {
         String v = value;
         for (int step = 0; step <= maker.size(); step++) {
             Node n = maker.get(v);
@@ -90,6 +150,9 @@ final class OnnxMlLabels {
             }
             if (OnnxMl.isMl(n) && OnnxMl.CLASSIFIERS.contains(n.opType())) {
                 return n.outputs().indexOf(v) == 0 ? n : null;
+            }
+            if (OnnxMl.isMl(n) && n.opType().equals("ArrayFeatureExtractor") && n.inputs().size() == 2) {
+                return initializers.contains(n.inputs().get(0)) ? n : null; // the class labels, picked by index
             }
             boolean ml = OnnxMl.isMl(n);
             boolean passes = ml ? n.opType().equals("LabelEncoder") || n.opType().equals("CategoryMapper")
@@ -136,7 +199,7 @@ final class OnnxMlLabels {
     /** Value v (Long, Double or String) as node n maps it. */
     static Object map(Node n, Object v) {
         return switch (n.opType()) {
-            case "Identity" -> v;
+            case "Identity", "Reshape" -> v; // Reshape: sklearn-onnx's [N, 1] labels to [N]
             case "Cast" -> cast(n, v);
             case "LabelEncoder" -> labelEncoder(n, v);
             case "CategoryMapper" -> categoryMapper(n, v);
@@ -192,7 +255,7 @@ final class OnnxMlLabels {
     /**
      * LabelEncoder: ai.onnx.ml 1 (classes_strings: an integer is an index into them, a string its position, with
      * default_string "_Unused" and default_int64 -1), ai.onnx.ml 2 (keys_* to values_*, strings, int64s or floats;
-     * defaults "_Unused", -1, -0.0) and 4's keys_tensor / values_tensor with numbers.
+     * defaults "_Unused", -1, -0.0) and 4's keys_tensor / values_tensor (numbers or strings).
      */
     private static Object labelEncoder(Node n, Object v) {
         String[] classes = OnnxMl.strings(n, "classes_strings");
@@ -216,15 +279,11 @@ final class OnnxMlLabels {
             if (vt == null || kt.t() == null || vt.t() == null) {
                 throw cannot(n, "attributes keys_tensor and values_tensor are required together");
             }
-            if (kt.t().dataType() == 8 || vt.t().dataType() == 8) {
-                throw cannot(n, "string keys_tensor or values_tensor are not read (give keys_strings / values_strings,"
-                        + " ai.onnx.ml 2's form)");
-            }
             keys = tensorValues(kt.t());
             values = tensorValues(vt.t());
             Attribute dt = OnnxMl.attribute(n, "default_tensor", Attribute.TENSOR);
             fallback = dt != null && dt.t() != null && dt.t().elementCount() > 0 ? tensorValues(dt.t()).get(0)
-                    : vt.t().isInteger() ? (Object) (-1L) : (Object) (-0.0);
+                    : vt.t().isString() ? "_Unused" : vt.t().isInteger() ? (Object) (-1L) : (Object) (-0.0);
         } else {
             keys = listOf(n, "keys");
             values = listOf(n, "values");
@@ -293,6 +352,9 @@ final class OnnxMlLabels {
     }
 
     private static List<Object> tensorValues(TensorData t) {
+        if (t.isString()) {
+            return new ArrayList<>(t.strings());
+        }
         List<Object> out = new ArrayList<>();
         for (int k = 0; k < t.elementCount(); k++) {
             out.add(t.isInteger() ? (Object) (long) t.value(k) : (Object) (t.value(k) + 0.0));

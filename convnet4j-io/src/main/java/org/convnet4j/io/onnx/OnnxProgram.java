@@ -462,7 +462,7 @@ public final class OnnxProgram {
                         + OnnxModel.typeName(d.elemType()) + ", given " + OnnxModel.typeName(v.dataType()));
             }
             env.put(inputs.get(i), new TensorData(inputs.get(i), v.dataType(), v.dims(), v.floats(), v.longs(),
-                    v.doubles()));
+                    v.doubles(), v.strings()));
         }
         if (graph != null) {
             List<Tensor> feed = new ArrayList<>();
@@ -833,7 +833,7 @@ public final class OnnxProgram {
     }
 
     private static int family(int type) {
-        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : 1;
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : type == 8 /* STRING */ ? 3 : 1;
     }
 
     /** A float result of the float layers given the output's declared integer or boolean type. */

@@ -429,9 +429,11 @@ public final class OnnxReader {
         byte[] raw = null;
         boolean external = false;
         Map<String, String> ext = new LinkedHashMap<>();
+        List<String> stringData = new ArrayList<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1 -> readVarints(in, tag, dims);
+                case 6 -> stringData.add(string(in, tag));
                 case 2 -> dataType = (int) varint(in, tag);
                 case 4 -> readFloats(in, tag, floatData);
                 case 5, 7 -> readVarints(in, tag, intData);
@@ -467,10 +469,17 @@ public final class OnnxReader {
             }
         }
         int n = (int) count;
+        if (dataType == 8) { // STRING: string_data only (its bytes are already in memory, read with the file)
+            if (raw != null || external || stringData.size() != n) {
+                throw bad(where + ": a STRING tensor needs string_data of " + n + " values (dims " + Arrays.toString(d)
+                        + "), not " + (raw != null || external ? "raw or external data" : stringData.size() + " values"));
+            }
+            return new TensorData(name, dataType, d, new float[0], null, null, List.copyOf(stringData));
+        }
         int size = OnnxModel.elementSize(dataType);
         if (size == 0) {
             throw bad(where + ": data_type " + OnnxModel.typeName(dataType) + " is not supported (FLOAT, DOUBLE, FLOAT16,"
-                    + " BFLOAT16, INT8/16/32/64, UINT8/16/32/64 and BOOL are)");
+                    + " BFLOAT16, INT8/16/32/64, UINT8/16/32/64, BOOL and STRING are)");
         }
         // what all tensors of the file ask for together (30 initializers can each stay under the per-tensor cap)
         declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (dataType == OnnxModel.DOUBLE ? 8 : 0)

@@ -155,6 +155,12 @@ public final class OnnxWriter {
             }
             out.writeInt32(2, t.dataType());
             out.writeString(8, t.name());
+            if (t.isString()) { // string_data, as read (a classifier's class names)
+                for (String v : t.strings()) {
+                    out.writeString(6, v);
+                }
+                return;
+            }
             int size = OnnxModel.elementSize(t.dataType());
             ByteBuffer b = ByteBuffer.allocate(t.floats().length * size).order(ByteOrder.LITTLE_ENDIAN);
             for (int k = 0; k < t.floats().length; k++) {

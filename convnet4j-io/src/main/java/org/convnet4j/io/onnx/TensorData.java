@@ -10,7 +10,22 @@ import org.convnet4j.tensor.Tensor;
  * 2^63 - 1 as the long of the same bits), DOUBLE tensors exact doubles ({@code doubles}, null for other types).
  * FLOAT16 and BFLOAT16 values are exact as floats.
  */
-public record TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
+public record TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs, double[] doubles,
+                         java.util.List<String> strings) {
+
+    /**
+     * A numeric tensor ({@code strings} null). A STRING tensor (data_type 8) has {@code strings} (UTF-8, row-major)
+     * and no numbers ({@code floats} empty): a classifier's label path reads one (its class names), and the typed
+     * path of {@link OnnxProgram} computes with them where {@code OnnxStrings} does; the float layers never see one.
+     */
+    public TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
+        this(name, dataType, dims, floats, longs, doubles, null);
+    }
+
+    /** Whether this is a STRING tensor (its values in {@link #strings}). */
+    public boolean isString() {
+        return strings != null;
+    }
 
     /** A tensor without exact doubles (every type but DOUBLE). */
     public TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs) {

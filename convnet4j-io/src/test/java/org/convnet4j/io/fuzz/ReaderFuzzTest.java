@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * Coverage-guided fuzz targets for every reader of untrusted files: safetensors and .c4j checkpoints (with their
  * JSON description and the model built from it), IDX (raw and gzip), pictures, Keras .h5 and ONNX (read and
- * imported). A reader may refuse an input only with an IOException or an IllegalArgumentException (the CLI's
+ * imported), and infer's input tensors (.json, .npy, TensorProto .pb). A reader may refuse an input only with an IOException or an IllegalArgumentException (the CLI's
  * exit 2); anything else (another RuntimeException, OutOfMemoryError, StackOverflowError, a hang past the
  * timeout) is a finding.
  *
@@ -139,6 +139,40 @@ class ReaderFuzzTest {
         try {
             org.convnet4j.io.onnx.TensorData t = org.convnet4j.io.OnnxInputs.read(f);
             if (t.floats().length != t.elementCount() || (t.longs() != null && t.longs().length != t.floats().length)) {
+                throw new AssertionError("read " + t.floats().length + " values for dims "
+                        + java.util.Arrays.toString(t.dims()));
+            }
+            for (org.convnet4j.io.onnx.OnnxModel.ValueInfo v : DECLARED) {
+                try {
+                    org.convnet4j.io.OnnxInputs.conform(t, v, source);
+                } catch (IllegalArgumentException e) {
+                    requireOneLineNaming(e, source);
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            requireOneLineNaming(e, source);
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void npy(byte[] data) throws Exception {
+        // OnnxInputs.read of a .npy array (infer --input x.npy), then conform: refusals one clean line naming the file
+        inputFile(data, "t.npy");
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void tensorProto(byte[] data) throws Exception {
+        // OnnxInputs.read of a TensorProto .pb (infer --input x.pb), then conform, as above
+        inputFile(data, "t.pb");
+    }
+
+    private static void inputFile(byte[] data, String name) throws Exception {
+        Path f = dir.resolve(name);
+        Files.write(f, data);
+        String source = f.toString();
+        try {
+            org.convnet4j.io.onnx.TensorData t = org.convnet4j.io.OnnxInputs.read(f);
+            if (t.floats().length != t.elementCount()) {
                 throw new AssertionError("read " + t.floats().length + " values for dims "
                         + java.util.Arrays.toString(t.dims()));
             }

@@ -36,7 +36,7 @@ class OnnxMlTwoOutputsTest {
             "logreg_softmax", "logreg_ovr", "logreg_binary", "linear_svc", "label_encoder", "trees_classifier",
             "label_strings_zipmap", "label_int_to_string", "label_string_to_int", "label_category_mapper",
             "label_label_encoder_v1", "label_cast_identity", "label_cnn_head", "picture_forest",
-            "picture_logreg_binary");
+            "picture_logreg_binary", "picture_mlp_strings", "picture_mlp_ints", "label_label_encoder_v4_strings");
 
     /**
      * The cases whose output the layer reports as probabilities (SOFTMAX, LOGISTIC then Normalizer L1, libsvm's
@@ -46,7 +46,8 @@ class OnnxMlTwoOutputsTest {
             "svc_sigmoid", "forest", "logreg_softmax", "logreg_ovr", "logreg_binary", "label_encoder",
             "trees_classifier", "label_strings_zipmap", "label_int_to_string", "label_string_to_int",
             "label_category_mapper", "label_label_encoder_v1", "label_cast_identity", "label_cnn_head",
-            "picture_forest", "picture_logreg_binary");
+            "picture_forest", "picture_logreg_binary", "picture_mlp_strings", "picture_mlp_ints",
+            "label_label_encoder_v4_strings");
 
     @TempDir
     Path tmp;
@@ -208,6 +209,9 @@ class OnnxMlTwoOutputsTest {
         String[][] cases = {
             {"svc_rbf_scores", "holds the decision values of the class pairs"},
             {"bad_label_encoder_keys", "LabelEncoder node 'output_label': its keys are strings, the label is integers"},
+            {"bad_mlp_argmax_axis", "ArgMax node 'argmax': attribute axis is 0"},
+            // the label alone: the program API computes it (OnnxMlStringsTest); a Model needs scores
+            {"bad_mlp_label_only", "output 'label' must be a float tensor with the batch axis first; it is STRING"},
         };
         for (String[] c : cases) {
             Path file = resource(c[0] + "/model.onnx");

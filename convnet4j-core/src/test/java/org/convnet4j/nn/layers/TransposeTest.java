@@ -1,0 +1,82 @@
+package org.convnet4j.nn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Transpose against a coordinate-by-coordinate reference: every perm of ranks 1 to 4, shapes with axes of 1 and
+ * long axes, forward and backward. (A blocked matrix transpose for the rotations was tried in session 8 and removed:
+ * with reused output buffers the index-map gather was faster, docs/ONNX.md.)
+ */
+class TransposeTest {
+    @Test
+    void everyPermMatchesTheCoordinateDefinitionForwardAndBackward() {
+        int[][] shapes = {{5}, {3, 70}, {33, 1, 40}, {2, 3, 35, 4}, {37, 2, 1, 33}};
+        Random r = new Random(5);
+        for (int[] sample : shapes) {
+            for (int[] perm : permutations(sample.length)) {
+                Transpose t = new Transpose(perm);
+                int n = 2;
+                Tensor x = Tensor.randn(r, 1f, Shape.of(sample).prepend(n).dims());
+                Tensor y = t.forward(x, true);
+                int[] outDims = new int[sample.length];
+                for (int i = 0; i < perm.length; i++) {
+                    outDims[i] = sample[perm[i]];
+                }
+                assertArrayEquals(Shape.of(outDims).prepend(n).dims(), y.shape().dims());
+                float[] want = new float[x.size()];
+                Tensor dy = Tensor.randn(r, 1f, y.shape().dims());
+                float[] wantDx = new float[x.size()];
+                int[] inStrides = Shape.of(sample).strides();
+                int size = Shape.of(sample).size();
+                int[] idx = new int[sample.length];
+                for (int k = 0; k < size; k++) { // k walks the output's coordinates in row-major order
+                    int src = 0;
+                    for (int i = 0; i < perm.length; i++) {
+                        src += idx[i] * inStrides[perm[i]];
+                    }
+                    for (int b = 0; b < n; b++) {
+                        want[b * size + k] = x.data()[b * size + src];
+                        wantDx[b * size + src] = dy.data()[b * size + k];
+                    }
+                    for (int j = outDims.length - 1; j >= 0; j--) {
+                        if (++idx[j] < outDims[j]) {
+                            break;
+                        }
+                        idx[j] = 0;
+                    }
+                }
+                String what = java.util.Arrays.toString(sample) + " perm " + java.util.Arrays.toString(perm);
+                assertArrayEquals(want, y.data(), what);
+                assertArrayEquals(wantDx, t.backward(dy).data(), what + " backward");
+            }
+        }
+    }
+
+    private static List<int[]> permutations(int rank) {
+        List<int[]> out = new ArrayList<>();
+        permute(new int[rank], new boolean[rank], 0, out);
+        return out;
+    }
+
+    private static void permute(int[] p, boolean[] used, int i, List<int[]> out) {
+        if (i == p.length) {
+            out.add(p.clone());
+            return;
+        }
+        for (int v = 0; v < p.length; v++) {
+            if (!used[v]) {
+                used[v] = true;
+                p[i] = v;
+                permute(p, used, i + 1, out);
+                used[v] = false;
+            }
+        }
+    }
+}
