@@ -24,7 +24,7 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * <p>In inference without gradients ({@link InferenceFusion}) the layer absorbs what follows it row by row: a
  * {@link ConstantArithmetic} whose constant is one output row (the bias Add of a Linear layer PyTorch exports as
  * MatMul + Add), then an element-wise activation (ConvNeXt's GELU, ReLU, ...). The product is computed in blocks of
- * at most {@link #ROW_BLOCK} rows with the kept packed weights, and each block gets the absorbed layers' own
+ * at most 192 rows with the kept packed weights, and each block gets the absorbed layers' own
  * arithmetic while it is in cache: the bits of running the layers one by one.
  */
 public final class Dense extends UnaryLayer implements InferenceFusion {
