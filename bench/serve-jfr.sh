@@ -8,7 +8,8 @@
 # compiled the kernels: the profile is then of a cold JVM (on a loaded machine it can stay so for minutes).
 # It also prints the bytes allocated per request, by thread (jdk.ThreadAllocationStatistics at the recording's start
 # and end) and by allocation site (jdk.ObjectAllocationSample weights, top frames outside java.*/jdk.*).
-# Usage: bench/serve-jfr.sh JAR MAX_BATCH CONC [OUT.jfr]   (SERVE_ARGS: extra serve options; MIX: the wrk mix,
+# Usage: bench/serve-jfr.sh JAR MAX_BATCH CONC [OUT.jfr]   (SERVE_ARGS: extra serve options; WARM: 5-s warm-up runs,
+#        default 4 (a loaded machine needs more before C2 has compiled the kernels); MIX: the wrk mix,
 #        default bin1, e.g. bin8 for 8-sample requests; the model and bodies as serve-perfstat.sh: DIR=$C4J_PERF_DIR,
 #        default /tmp/c4j-perf)
 set -uo pipefail
@@ -25,7 +26,7 @@ for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/n
 T=$(( C < 2 ? 1 : 2 ))
 MIX=${MIX:-bin1}
 drive() { wrk -t$T -c"$C" -d"$1"s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX"; }
-for _ in 1 2 3 4; do drive 5 >/dev/null; done
+for _ in $(seq "${WARM:-4}"); do drive 5 >/dev/null; done
 jcmd $P JFR.start name=serve settings=profile >/dev/null
 rps=$(drive 15 | awk '$1 == "rps" { print $2 }')
 jcmd $P JFR.dump name=serve filename="$JFR" >/dev/null

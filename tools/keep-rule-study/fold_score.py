@@ -20,6 +20,13 @@ minus Case 1 in points, how many cells keep the tuning, and the cells where it d
 Adoption (fixed beforehand): on the selection cells a rule must have no more misses than `today` and a mean no
 lower; of those, the one with the highest selection mean is checked on the held-out cells and adopted only if there
 it has no more misses and a higher mean than `today`.
+
+Case 2 (FoldKeepStudy's fifth argument), fixed on 2026-12-05 at 21:33 UTC before any Case 2 cell ran: the same four
+rules, the same adoption test and the same cells (selection: base 2028 with seeds 2028,3001-3005 and base 2029 with
+2029,3011-3015, both targets, 10 per class; held-out: base 2031 with 4001-4005 and base 2032 with 4011-4015), the
+bar's reference Case 1 as above. The bases are pretrained again by `experiment transfer --seed S` with the jar of
+ded7be6 (the machine that held the earlier ones was replaced); the held-out cells run only after the selection
+cells are scored, and only if there is time.
 """
 import csv
 import math
@@ -85,8 +92,9 @@ def main(paths):
     for p in paths:
         with open(p) as f:
             cells.extend(csv.DictReader(f))
-    print(f"{len(cells)} Case 3 cells from {', '.join(paths)}")
-    print("| rule | cells | bar misses | mean case 3 - case 1 (points) | tuning kept | cells that differ from today |")
+    case = "/".join(sorted({c["case"] for c in cells})) or "3"
+    print(f"{len(cells)} Case {case} cells from {', '.join(paths)}")
+    print(f"| rule | cells | bar misses | mean case {case} - case 1 (points) | tuning kept | cells that differ from today |")
     print("|---|---:|---:|---:|---:|---|")
     for rule, (n, misses, mean, kept, changed) in score(cells).items():
         print(f"| {rule} | {n} | {misses} | {mean:+.2f} | {kept} | {'; '.join(changed)} |")

@@ -14,6 +14,7 @@ import org.convnet4j.vision.ClassicKernels;
 import org.convnet4j.vision.ImageFilters;
 import org.convnet4j.vision.Normalization;
 import org.convnet4j.vision.SobelEdges;
+import org.convnet4j.vision.DisplayMaps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

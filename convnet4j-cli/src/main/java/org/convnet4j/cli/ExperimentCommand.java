@@ -36,9 +36,10 @@ public final class ExperimentCommand implements Callable<Integer> {
     }
 
     @Command(name = "transfer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-            description = {"Pretrain LeNet-5 on Fashion-MNIST classes 0-4, then transfer it to a similar target",
-                "(Fashion-MNIST 5-9) and a dissimilar one (OpenCV's handwritten digits) at several sizes, with every",
-                "case and the advisor's verdict; writes results.md, results.csv and transfer-accuracy.png.",
+            description = {"Pretrain LeNet-5 on Fashion-MNIST classes 0-4 and transfer it to two targets at several sizes.",
+                "The targets are a similar one (Fashion-MNIST 5-9) and a dissimilar one (OpenCV's handwritten digits);"
+                    + " every case runs, with the advisor's verdict, and results.md, results.csv and"
+                    + " transfer-accuracy.png are written.",
                 "--sizes and --test-per-class count pictures per class, as --limit does everywhere.", ""})
     static final class TransferExperiment implements Callable<Integer> {
         @Spec

@@ -13,6 +13,32 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code experiment transfer} on a tiny setting: the case rows, --try's choice by held-out answers, the classifiers. */
 class ExperimentCommandTest {
+    /**
+     * The description was four fixed lines that broke sentences in the middle: `experiment --help` listed the command
+     * as "... then transfer it to a similar target" and the next line of `experiment transfer --help` began with
+     * "(Fashion-MNIST 5-9)".
+     */
+    @Test
+    void theHelpDescribesTheExperimentInWholeSentences() {
+        CliRun list = CliRun.of("experiment", "--help");
+        String listed = String.join(" ", (list.out() + list.err()).lines().map(String::trim).toList());
+        assertTrue(listed.contains("Pretrain LeNet-5 on Fashion-MNIST classes 0-4 and transfer it to two targets at"
+                + " several sizes."), listed);
+        CliRun help = CliRun.of("experiment", "transfer", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        // each line of the description as written is whole sentences (how picocli wraps them depends on the width)
+        String[] lines = new picocli.CommandLine(new Main()).getSubcommands().get("experiment").getSubcommands()
+                .get("transfer").getCommandSpec().usageMessage().description();
+        for (String line : lines) {
+            assertTrue(line.isEmpty() || line.endsWith(".") && Character.isUpperCase(line.charAt(0))
+                    || line.startsWith("--"), "not a whole sentence: " + line);
+        }
+        String text = String.join(" ", help.out().lines().map(String::trim).toList());
+        assertTrue(text.contains("a similar one (Fashion-MNIST 5-9) and a dissimilar one (OpenCV's handwritten digits)"),
+                text);
+        assertTrue(text.contains("count pictures per class, as --limit does everywhere."), text);
+    }
+
     @Test
     void aTinyExperimentWritesItsTablesWithTheClassifierComparison(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");

@@ -6,8 +6,8 @@ import java.util.Arrays;
  * The one rule for how a JSON tensor's {@code "data"} may be laid out, shared by the JSON tensor file reader
  * ({@code infer --input x.json}) and the server's v2 inference requests, so that both accept and refuse the same
  * nesting. A reader walks its data (whatever its JSON parser) and reports each {@link #open() [}, {@link #value()
- * value} and {@link #close() ]}; this keeps a few numbers per level, never the values. Then {@link #check(long[])}
- * compares what it saw with the shape. Accepted: data flat ({@code [1, 2, 3, 4, 5, 6]}), nested exactly as the shape
+ * value} and {@link #close() ]}; this keeps a few numbers per level, never the values. Then
+ * {@link #check(long[], long)} compares what it saw with the shape. Accepted: data flat ({@code [1, 2, 3, 4, 5, 6]}), nested exactly as the shape
  * ({@code [[1, 2, 3], [4, 5, 6]]} for [2, 3]), or one bare number for a one-element tensor. Refused: any other
  * nesting ({@code [[1, 2], [3, 4], [5, 6]]} for [2, 3]), uneven or mixed arrays ({@code [[1, 2], [3]]},
  * {@code [1, [2]]}), a count other than the shape's, and nesting deeper than the limit (checked as the arrays open).

@@ -46,8 +46,20 @@ public final class Batcher implements AutoCloseable {
     // batch (or by that worker when it closes its batch and requests are left); the gathering worker only once the
     // queued samples fill its batch (or overfill it), else its deadline ends the wait. Waking a worker for every
     // arrival cost a futex call and a context switch per request (bench/serve-cpu.sh, perf stat; docs/SERVING.md).
+    //
+    // Which waiting worker a wake-up goes to: the one that started waiting last (a stack, not the lock's first-come
+    // queue). A lone client's next request then goes to the worker that answered its last one, whose caches and
+    // kernel workspaces are warm, and the other stays asleep; woken oldest first, the two workers took a lone
+    // client's requests in turn (BatcherTest, docs/SERVING.md "A lone client's requests stay on one worker").
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
+    /** What each worker waits on for a batch's first request (by worker index). */
+    private final Condition[] work;
+    /** Workers waiting on {@link #work}, the last to start waiting first; a woken worker leaves it. */
+    private final ArrayDeque<Integer> waitingOrder = new ArrayDeque<>();
+    private final boolean[] inWaitingOrder;
+    /** Workers woken by {@link #wakeOne} that have not looked at the queue yet (by index), and how many. */
+    private final boolean[] woken;
+    private int wokenPending;
     /** What the gathering worker waits on: its batch filled (the others wait on {@link #work}). */
     private final Condition more = lock.newCondition();
     private final ArrayDeque<Job> queue;
@@ -91,6 +103,14 @@ public final class Batcher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong wideBatches = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong narrowBatches = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong layoutSwitches = new java.util.concurrent.atomic.AtomicLong();
+
+    // Which worker ran each batch (several workers only; lastWorker guarded by lock).
+    /** Forward passes per worker (the metrics' counters), null with one worker. */
+    private final java.util.concurrent.atomic.AtomicLong[] workerBatches;
+    /** Batches run by another worker than the batch before. */
+    private final java.util.concurrent.atomic.AtomicLong handovers;
+    /** The worker that took the last batch, -1 before the first. */
+    private int lastWorker = -1;
 
     public Batcher(String name, Model model, int maxBatch, long maxWaitMicros, int queueCapacity, ServeMetrics metrics) {
         this(name, model, maxBatch, maxWaitMicros, queueCapacity, metrics, 0);
@@ -174,6 +194,17 @@ public final class Batcher implements AutoCloseable {
         this.queue = new ArrayDeque<>(Math.min(queueCapacity, 1024));
         this.metrics = metrics;
         this.workers = new Thread[workers];
+        this.work = new Condition[workers];
+        for (int i = 0; i < workers; i++) {
+            this.work[i] = lock.newCondition();
+        }
+        this.inWaitingOrder = new boolean[workers];
+        this.woken = new boolean[workers];
+        this.workerBatches = workers > 1 ? new java.util.concurrent.atomic.AtomicLong[workers] : null;
+        this.handovers = workers > 1 ? metrics.workerHandovers(name) : new java.util.concurrent.atomic.AtomicLong();
+        for (int i = 0; i < workers && workers > 1; i++) {
+            this.workerBatches[i] = metrics.workerBatches(name, i + 1);
+        }
         for (int i = 0; i < workers; i++) {
             int index = i;
             this.workers[i] = new Thread(() -> run(index), "convnet4j-batcher-" + name + (workers == 1 ? "" : "-" + (i + 1)));
@@ -241,7 +272,7 @@ public final class Batcher implements AutoCloseable {
                     // state), and a worker woken now would mostly find the queue taken or wait for the same
                     // requests to fill a batch: a futex wake and wait and two context switches for nothing
                     // (docs/SERVING.md, "The workers' hand-off")
-                    work.signal();
+                    wakeOne();
                     wakeups.incrementAndGet();
                 }
             }
@@ -263,7 +294,7 @@ public final class Batcher implements AutoCloseable {
                 try {
                     callerRunning = false;
                     if (!queue.isEmpty()) {
-                        work.signal(); // what arrived meanwhile: the worker (waiting for a first request) takes it
+                        wakeOne(); // what arrived meanwhile: a worker (waiting for a first request) takes it
                     }
                 } finally {
                     lock.unlock();
@@ -383,6 +414,17 @@ public final class Batcher implements AutoCloseable {
         nanosPerSample = Double.isInfinite(before) ? per : 0.8 * before + 0.2 * per;
     }
 
+    /** Wakes the worker that started waiting for a first request last, if any (lock held). */
+    private void wakeOne() {
+        Integer w = waitingOrder.pollFirst();
+        if (w != null) {
+            inWaitingOrder[w] = false;
+            woken[w] = true;
+            wokenPending++;
+            work[w].signal();
+        }
+    }
+
     private Job poll() {
         Job j = queue.pollFirst();
         if (j != null) {
@@ -423,13 +465,38 @@ public final class Batcher implements AutoCloseable {
                     // meanwhile) and no caller runs the model
                     waitingForFirst++;
                     try {
-                        while ((queue.isEmpty() || callerRunning || gatherer || !admits()) && (accepting || callerRunning)) {
-                            work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        while (true) {
+                            boolean chosen = woken[index];
+                            if (chosen) {
+                                woken[index] = false;
+                                wokenPending--;
+                            }
+                            if (!accepting && !callerRunning) {
+                                break; // closing: take what is left, or leave
+                            }
+                            // a worker whose wait ran out does not take the request another was woken for
+                            if (!queue.isEmpty() && !callerRunning && !gatherer && admits()
+                                    && (chosen || wokenPending == 0)) {
+                                break;
+                            }
+                            if (!inWaitingOrder[index]) { // first wait, or woken with nothing for it: on top
+                                waitingOrder.addFirst(index);
+                                inWaitingOrder[index] = true;
+                            }
+                            work[index].awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
                         }
                     } catch (InterruptedException e) {
                         interrupted = true;
                     } finally {
                         waitingForFirst--;
+                        if (inWaitingOrder[index]) { // leaving without a wake-up (closing, or a wait ran out)
+                            waitingOrder.removeFirstOccurrence(index);
+                            inWaitingOrder[index] = false;
+                        }
+                        if (woken[index]) { // woken, then interrupted before it looked
+                            woken[index] = false;
+                            wokenPending--;
+                        }
                     }
                     head = interrupted ? null : poll();
                     if (head == null) {
@@ -439,6 +506,13 @@ public final class Batcher implements AutoCloseable {
                 busy++;
                 holding = true;
                 gatherer = true;
+                if (workerBatches != null) {
+                    workerBatches[index].incrementAndGet();
+                    if (lastWorker >= 0 && lastWorker != index) {
+                        handovers.incrementAndGet();
+                    }
+                    lastWorker = index;
+                }
                 try {
                     carry = gather(head, batch);
                 } catch (InterruptedException e) {
@@ -452,7 +526,7 @@ public final class Batcher implements AutoCloseable {
                         cap = narrow || busy > 1 ? 1 : 0;
                     }
                     if (!queue.isEmpty() && waitingForFirst > 0 && !callerRunning && admits()) {
-                        work.signal(); // what arrived while this batch closed starts another worker's batch
+                        wakeOne(); // what arrived while this batch closed starts another worker's batch
                     }
                 }
                 depth = queue.size();
@@ -594,7 +668,9 @@ public final class Batcher implements AutoCloseable {
         lock.lock();
         try {
             accepting = false;
-            work.signalAll();
+            for (Condition c : work) {
+                c.signalAll();
+            }
             more.signalAll();
         } finally {
             lock.unlock();
@@ -654,6 +730,20 @@ public final class Batcher implements AutoCloseable {
             return false; // a model the summary cannot walk: one worker with every kernel thread, as before
         }
         return macs > 0 && macs <= AUTO_SMALL_PASS_MACS / batch;
+    }
+
+    /**
+     * Batches each worker took so far, in worker order, and the batches taken by another worker than the batch
+     * before: {worker 1, worker 2, ..., handovers}; {handovers} = {0} with one worker.
+     */
+    public long[] workerCounts() {
+        int n = workerBatches == null ? 0 : workerBatches.length;
+        long[] c = new long[n + 1];
+        for (int i = 0; i < n; i++) {
+            c[i] = workerBatches[i].get();
+        }
+        c[n] = handovers.get();
+        return c;
     }
 
     /** Idle workers {@link #submit} woke so far (for tests). */

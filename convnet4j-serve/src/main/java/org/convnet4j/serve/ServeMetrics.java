@@ -53,6 +53,8 @@ public final class ServeMetrics {
     private final Map<String, Histogram> forwardSeconds = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> queueDepth = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> layoutBatches = new ConcurrentHashMap<>(); // key: model \0 layout
+    private final Map<String, AtomicLong> workerBatches = new ConcurrentHashMap<>(); // key: model \0 worker
+    private final Map<String, AtomicLong> workerHandovers = new ConcurrentHashMap<>(); // key: model
     private volatile java.util.function.IntSupplier inFlight;
     private volatile java.util.function.Supplier<Map<String, long[]>> warmup;
     private volatile java.util.function.LongSupplier decodeReserved;
@@ -112,6 +114,22 @@ public final class ServeMetrics {
         layoutBatches.computeIfAbsent(model + '\0' + layout, k -> new AtomicLong()).incrementAndGet();
     }
 
+    /**
+     * The counter of forward passes worker {@code worker} (1, 2, ...) of a model with several workers ran, for the
+     * worker to keep and increment (no look-up per batch).
+     */
+    public AtomicLong workerBatches(String model, int worker) {
+        return workerBatches.computeIfAbsent(model + '\0' + worker, k -> new AtomicLong());
+    }
+
+    /**
+     * The counter of a model's forward passes run by another worker than the one that ran the pass before (a lone
+     * client's requests moving between workers), for the batcher to keep and increment.
+     */
+    public AtomicLong workerHandovers(String model) {
+        return workerHandovers.computeIfAbsent(model, k -> new AtomicLong());
+    }
+
     public void queueDepth(String model, int depth) {
         queueDepth.computeIfAbsent(model, k -> new AtomicLong()).set(depth);
     }
@@ -160,6 +178,23 @@ public final class ServeMetrics {
                 String[] k = e.getKey().split("\0", 2);
                 b.append("convnet4j_worker_layout_batches_total{model=\"").append(escape(k[0])).append("\",layout=\"")
                         .append(k[1]).append("\"} ").append(e.getValue().get()).append('\n');
+            }
+        }
+        if (!workerBatches.isEmpty()) {
+            b.append("# HELP convnet4j_worker_batches_total Forward passes each worker of a model with several workers"
+                    + " ran.\n");
+            b.append("# TYPE convnet4j_worker_batches_total counter\n");
+            for (Map.Entry<String, AtomicLong> e : new TreeMap<>(workerBatches).entrySet()) {
+                String[] k = e.getKey().split("\0", 2);
+                b.append("convnet4j_worker_batches_total{model=\"").append(escape(k[0])).append("\",worker=\"")
+                        .append(k[1]).append("\"} ").append(e.getValue().get()).append('\n');
+            }
+            b.append("# HELP convnet4j_worker_handovers_total Forward passes of a model with several workers run by"
+                    + " another worker than the pass before.\n");
+            b.append("# TYPE convnet4j_worker_handovers_total counter\n");
+            for (Map.Entry<String, AtomicLong> e : new TreeMap<>(workerHandovers).entrySet()) {
+                b.append("convnet4j_worker_handovers_total{model=\"").append(escape(e.getKey())).append("\"} ")
+                        .append(e.getValue().get()).append('\n');
             }
         }
         heapAfterGc(b);

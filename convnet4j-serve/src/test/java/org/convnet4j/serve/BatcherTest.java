@@ -283,8 +283,57 @@ class BatcherTest {
         }
     }
 
+    /**
+     * A lone client (one request at a time, sent once the workers are idle again) with two workers: every request
+     * is taken by the worker that answered the one before, for both layouts two workers can have (following the
+     * load, and one kernel thread each); the other worker is never handed a batch. Counted twice: by the batcher's
+     * per-worker counters (and the metrics' exposition) and by the name of the thread each forward pass ran on.
+     * With the workers woken oldest waiter first, the requests alternate between the two workers (a handover per
+     * request).
+     */
+    @Test
+    void aLoneClientsRequestsStayOnTheWorkerThatAnsweredTheLastOne() throws Exception {
+        Random r = new Random(12);
+        for (int layout : new int[] {Batcher.FOLLOW_LOAD, 1}) {
+            ServeMetrics metrics = new ServeMetrics();
+            java.util.Queue<String> ranOn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Model probed = probed(() -> ranOn.add(Thread.currentThread().getName()));
+            try (Batcher b = new Batcher("m", probed, 4, 1_000, 64, metrics, 0, 2, layout)) {
+                int n = 12;
+                for (int i = 0; i < n; i++) {
+                    awaitIdle(b); // the worker that answered waits again, as when the client's next request is on its way
+                    Tensor x = TestModels.randomInput(r, 1);
+                    assertArrayEquals(model.predict(x).data(), b.submit(x, false).get(60, TimeUnit.SECONDS).data(),
+                            1e-5f, "request " + i);
+                }
+                long[] counts = b.workerCounts();
+                String what = "layout " + layout + ": {worker 1, worker 2, handovers} " + java.util.Arrays.toString(counts)
+                        + ", passes ran on " + ranOn;
+                assertEquals(0, counts[2], what);
+                assertEquals(n, Math.max(counts[0], counts[1]), what);
+                assertEquals(n, ranOn.size(), what);
+                assertEquals(1, new java.util.HashSet<>(ranOn).size(), what);
+                String exposition = metrics.render();
+                assertTrue(exposition.contains("convnet4j_worker_handovers_total{model=\"m\"} 0\n"), exposition);
+                assertTrue(exposition.contains("convnet4j_worker_batches_total{model=\"m\",worker=\"1\"} " + counts[0]
+                        + "\n"), exposition);
+                assertTrue(exposition.contains("convnet4j_worker_batches_total{model=\"m\",worker=\"2\"} " + counts[1]
+                        + "\n"), exposition);
+            }
+        }
+    }
+
     /** LeNet-5 (the test's model) followed by a layer that records the thread cap each forward pass runs with. */
     private Model capProbed(java.util.Queue<Integer> caps) {
+        return probed(() -> {
+            int cap = org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(0);
+            org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
+            caps.add(cap);
+        });
+    }
+
+    /** LeNet-5 (the test's model) followed by a layer that runs {@code onPass} in each forward pass. */
+    private Model probed(Runnable onPass) {
         org.convnet4j.nn.Sequential m = (org.convnet4j.nn.Sequential) model;
         org.convnet4j.nn.Sequential g = new org.convnet4j.nn.Sequential("probed", m.inputShapes().get(0));
         for (org.convnet4j.nn.Layer l : m.layers()) {
@@ -298,9 +347,7 @@ class BatcherTest {
 
             @Override
             public Tensor forward(Tensor t, boolean training) {
-                int cap = org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(0);
-                org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
-                caps.add(cap);
+                onPass.run();
                 return t;
             }
 
@@ -308,7 +355,7 @@ class BatcherTest {
             public Tensor backward(Tensor dy) {
                 return dy;
             }
-        }.named("cap probe"));
+        }.named("probe"));
         return g;
     }
 

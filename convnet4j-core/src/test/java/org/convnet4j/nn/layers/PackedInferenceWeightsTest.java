@@ -226,6 +226,39 @@ class PackedInferenceWeightsTest {
         }
     }
 
+    /**
+     * As the hand-written loop above at 8 rows, where Dense keeps W^T packed too (at 2 rows it packs nothing): the pass
+     * that tracks gradients drops every packing, so the step written after it is seen by the next predict.
+     */
+    @Test
+    void aHandWrittenStepIsSeenByDenseLayersThatKeepWTransposed() {
+        Sequential m = net(9);
+        Tensor x = input(8, 8);
+        float[] before = m.predict(x).data().clone();
+        if (!KernelProvider.isScalar(KernelProvider.get())) {
+            for (Parameter k : kernels(m)) {
+                assertNotNull(kept(k), k + ": packed at 8 rows");
+            }
+        }
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        m.namedParameters().values().forEach(Parameter::zeroGrad);
+        var v = loss.compute(m.forward(x, false), new int[] {0, 4, 1, 2, 3, 0, 1, 2});
+        for (Parameter k : kernels(m)) {
+            assertTrue(kept(k) == null, k + ": its packing dropped by the pass that tracks gradients");
+        }
+        m.backwardParameters(v.gradient());
+        for (Parameter p : m.learnableParameters().values()) {
+            float[] w = p.value().data();
+            float[] g = p.grad().data();
+            for (int i = 0; i < w.length; i++) {
+                w[i] -= 0.5f * g[i];
+            }
+        }
+        float[] after = m.predict(x).data().clone();
+        assertFalse(Arrays.equals(before, after));
+        assertArrayEquals(predictWithoutCache(m, x), after, "the hand-written step seen");
+    }
+
     @Test
     void versionsChangeWithEveryWriteAndNeverRepeat() {
         Sequential a = net(6);

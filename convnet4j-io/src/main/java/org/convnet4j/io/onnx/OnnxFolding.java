@@ -106,6 +106,9 @@ final class OnnxFolding {
      * but a result the evaluator cannot give, or an integer beyond 2^53 (not exact as a double), is an error.
      */
     static List<TensorData> evaluate(Node n, List<TensorData> in, long opset) {
+        if (OnnxStrings.handles(n, in)) {
+            return OnnxStrings.evaluate(n, in, opset); // STRING values: OnnxStrings, which calls back with codes
+        }
         List<Arr> a = new ArrayList<>();
         for (TensorData t : in) {
             if (t != null && t.isInteger()) {

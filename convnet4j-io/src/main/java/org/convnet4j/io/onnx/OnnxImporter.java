@@ -273,6 +273,8 @@ public final class OnnxImporter {
     // the typed run-time path (importProgram only): integer/boolean and batchless values, evaluated exactly
     private final boolean program;
     private boolean fuseActivations = true; // exported GELU chains as one layer (off only to compare, in tests)
+    /** importProgram: STRING values (inputs, initializers, what string nodes give), all on the typed path. */
+    private final Set<String> stringValues = new HashSet<>();
     private final Set<String> runtimeTyped = new HashSet<>(); // ONNX values computed on the typed path at run time
     private final List<Node> typedNodes = new ArrayList<>(); // evaluated after the float graph, in this order
     private final Set<String> graphReads = new java.util.LinkedHashSet<>(); // float values the typed nodes read
@@ -292,7 +294,11 @@ public final class OnnxImporter {
         this.opset = model.defaultOpset();
         String name = sanitize(model.graph().name().isEmpty() ? "onnx_model" : model.graph().name());
         this.builder = Graph.builder(name);
-        refuseStrings(model.graph());
+        if (program) {
+            stringsOfTheProgram(model.graph());
+        } else {
+            refuseStrings(model.graph());
+        }
         for (TensorData t : model.graph().initializers()) {
             consts.put(t.name(), t);
             parameterValues.add(t.name());
@@ -411,6 +417,72 @@ public final class OnnxImporter {
         }
     }
 
+    /**
+     * importProgram: the STRING values the file starts with (graph inputs, initializers); the typed path computes with
+     * them where {@link OnnxStrings} does (refused in one line elsewhere, {@link #stringStep}). A STRING tensor
+     * attribute is read by a LabelEncoder only.
+     */
+    private void stringsOfTheProgram(OnnxModel.Graph g) {
+        g.initializers().stream().filter(TensorData::isString).forEach(t -> stringValues.add(t.name()));
+        g.inputs().stream().filter(v -> v.elemType() == 8 /* STRING */).forEach(v -> stringValues.add(v.name()));
+        for (Node n : g.nodes()) {
+            for (OnnxModel.Attribute a : n.attributes().values()) {
+                if (a.t() != null && a.t().isString() && !(OnnxMl.isMl(n) && n.opType().equals("LabelEncoder"))) {
+                    String node = n.opType() + " node '" + (n.name().isEmpty() ? String.join(",", n.outputs())
+                            : n.name()) + "'";
+                    throw new UnsupportedOnnxException(what, List.of(node + ": attribute " + a.name() + " is a string"
+                            + " tensor: string tensor attributes are read by LabelEncoder only"));
+                }
+            }
+        }
+    }
+
+    /**
+     * importProgram: node n reads a STRING value: it runs on the typed path ({@link OnnxStrings}) where it may read
+     * one there, else one line naming the node and the value. Its outputs are typed, and STRING where it gives strings.
+     */
+    private void stringStep(Node n) {
+        boolean readsString = false;
+        for (int i = 0; i < n.inputs().size(); i++) {
+            String v = n.inputs().get(i);
+            if (stringValues.contains(v)) {
+                String refused = OnnxStrings.refusal(n, i, v);
+                if (refused != null) {
+                    throw new UnsupportedOnnxException(what, List.of(refused));
+                }
+                readsString = true;
+            }
+        }
+        if (n.outputs().size() != 1 || n.outputs().get(0).isEmpty()) {
+            throw unsupported(where(n) + ": " + n.outputs().size() + " outputs (one is read with strings)");
+        }
+        if (OnnxStrings.takes(n)) {
+            OnnxStrings.check(n);
+        } else if (OnnxMl.isMl(n)) {
+            OnnxMl.check(n, isRead(n.outputs().get(0)));
+        }
+        for (String v : n.inputs()) {
+            if (!v.isEmpty() && !runtimeTyped.contains(v) && !consts.containsKey(v)) {
+                input(n, n.inputs().indexOf(v)); // defined before?
+                graphReads.add(v);
+            }
+        }
+        typedNodes.add(n);
+        runtimeTyped.add(n.outputs().get(0));
+        if (OnnxStrings.gives(n, readsString)) {
+            stringValues.add(n.outputs().get(0));
+        }
+    }
+
+    /** The ML check of a typed node: its string form ({@link OnnxStrings}) or its numeric one ({@link OnnxMl}). */
+    private void checkMl(Node n) {
+        if (OnnxStrings.takes(n)) {
+            OnnxStrings.check(n);
+        } else {
+            OnnxMl.check(n, isRead(n.outputs().get(0)));
+        }
+    }
+
     /** The tensors a model holds (initializers and tensors in node attributes), as float32 bytes. */
     static long storedBytes(Model model) {
         long total = 0;
@@ -515,6 +587,8 @@ public final class OnnxImporter {
         try {
             if (!program) {
                 convert(n);
+            } else if (n.inputs().stream().anyMatch(stringValues::contains)) {
+                stringStep(n);
             } else if (n.inputs().stream().anyMatch(deferredValues::contains)) {
                 defer(n);
             } else if (!typedStep(n)) {
@@ -585,7 +659,10 @@ public final class OnnxImporter {
                 throw unsupported(where(n) + ": " + n.outputs().size() + " outputs on the typed path");
             }
             if (OnnxMl.isMl(n)) {
-                OnnxMl.check(n, isRead(n.outputs().get(0)));
+                checkMl(n);
+                if (OnnxStrings.gives(n, false)) {
+                    stringValues.add(n.outputs().get(0)); // a LabelEncoder from numbers to strings
+                }
             }
             for (String v : n.inputs()) {
                 if (!v.isEmpty() && !runtimeTyped.contains(v) && !consts.containsKey(v)) {
@@ -703,7 +780,10 @@ public final class OnnxImporter {
                 checkWindowAttributes(n); // a malformed node is refused as the float import refuses it
             }
             if (OnnxMl.isMl(n)) {
-                OnnxMl.check(n, isRead(n.outputs().get(0))); // attributes read once here: one line naming the one amiss
+                checkMl(n); // attributes read once here: one line naming the one amiss
+                if (OnnxStrings.gives(n, false)) {
+                    stringValues.add(n.outputs().get(0)); // a LabelEncoder from numbers to strings
+                }
             }
             for (String v : n.inputs()) {
                 if (v.isEmpty() || consts.containsKey(v) || runtimeTyped.contains(v)) {

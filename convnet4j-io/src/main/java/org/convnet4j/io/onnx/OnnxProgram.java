@@ -49,8 +49,10 @@ public final class OnnxProgram {
      * back, and a training pass copies the running statistics back out.
      */
     private final java.util.Set<String> stageWeights;
-    /** Per imported stage: the version of each stage weight last copied into it. */
+    /** Per imported stage: the version of each stage weight last copied into it ({@link #STALE}: copy it again). */
     private final Map<OnnxProgram, Map<String, Long>> synced = new java.util.WeakHashMap<>();
+    /** A copy the next sync makes whatever the weight's version (versions are positive). */
+    private static final long STALE = -1;
     /** The second stage that ran in the last training pass (for {@link #backward}). */
     private OnnxProgram lastStage;
     /** Second stages imported for the run-time values they were given, most recent last (at most STAGES). */
@@ -460,7 +462,7 @@ public final class OnnxProgram {
                         + OnnxModel.typeName(d.elemType()) + ", given " + OnnxModel.typeName(v.dataType()));
             }
             env.put(inputs.get(i), new TensorData(inputs.get(i), v.dataType(), v.dims(), v.floats(), v.longs(),
-                    v.doubles()));
+                    v.doubles(), v.strings()));
         }
         if (graph != null) {
             List<Tensor> feed = new ArrayList<>();
@@ -648,6 +650,27 @@ public final class OnnxProgram {
         if (training) {
             lastStage = stage;
             syncBuffersOut(stage);
+            markCopiesStale();
+        }
+    }
+
+    /**
+     * After a training pass every stage copies the learned weights again at its next run: a hand-written step
+     * ({@code w -= lr * g} on the arrays, no {@code changed()} call) moves them without a new version, as Conv2d and
+     * Dense assume of a pass that tracks gradients (the next inference reads the written values). Frozen weights are
+     * left (no step moves them); an optimiser step gives the others new versions anyway, so a training loop copies no
+     * more than before.
+     */
+    private void markCopiesStale() {
+        synchronized (synced) {
+            for (Map<String, Long> seen : synced.values()) {
+                for (String v : stageWeights) {
+                    Parameter mine = learned.get(v);
+                    if (mine.isLearnable() && !mine.isFrozen() && seen.containsKey(v)) {
+                        seen.put(v, STALE);
+                    }
+                }
+            }
         }
     }
 
@@ -810,7 +833,7 @@ public final class OnnxProgram {
     }
 
     private static int family(int type) {
-        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : 1;
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : type == 8 /* STRING */ ? 3 : 1;
     }
 
     /** A float result of the float layers given the output's declared integer or boolean type. */

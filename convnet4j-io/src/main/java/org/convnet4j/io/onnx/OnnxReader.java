@@ -479,7 +479,7 @@ public final class OnnxReader {
         int size = OnnxModel.elementSize(dataType);
         if (size == 0) {
             throw bad(where + ": data_type " + OnnxModel.typeName(dataType) + " is not supported (FLOAT, DOUBLE, FLOAT16,"
-                    + " BFLOAT16, INT8/16/32/64, UINT8/16/32/64, BOOL and, on a classifier's label path, STRING are)");
+                    + " BFLOAT16, INT8/16/32/64, UINT8/16/32/64, BOOL and STRING are)");
         }
         // what all tensors of the file ask for together (30 initializers can each stay under the per-tensor cap)
         declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (dataType == OnnxModel.DOUBLE ? 8 : 0)

@@ -15,8 +15,8 @@ public record TensorData(String name, int dataType, long[] dims, float[] floats,
 
     /**
      * A numeric tensor ({@code strings} null). A STRING tensor (data_type 8) has {@code strings} (UTF-8, row-major)
-     * and no numbers ({@code floats} empty): only a classifier's label path reads one (its class names); the
-     * importers refuse it anywhere else.
+     * and no numbers ({@code floats} empty): a classifier's label path reads one (its class names), and the typed
+     * path of {@link OnnxProgram} computes with them where {@code OnnxStrings} does; the float layers never see one.
      */
     public TensorData(String name, int dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
         this(name, dataType, dims, floats, longs, doubles, null);

@@ -446,11 +446,15 @@ class OnnxGradientsTest {
         double norm = 0;
         for (int k = 0; k < wv.length; k++) {
             float keep = wv[k];
+            // each write announced (Parameter's contract): inference keeps the Dense's W^T packed between calls
             wv[k] = keep + eps;
+            w.changed();
             double up = p.run(List.of(in)).get(0).floats()[0];
             wv[k] = keep - eps;
+            w.changed();
             double down = p.run(List.of(in)).get(0).floats()[0];
             wv[k] = keep;
+            w.changed();
             double numeric = (up - down) / (2 * eps);
             norm += numeric * numeric;
             assertEquals(numeric, wg[k], 2e-3 + 1e-2 * Math.abs(numeric), "d y / d W[" + k + "]");
