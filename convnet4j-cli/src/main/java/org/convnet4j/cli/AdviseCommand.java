@@ -76,6 +76,11 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the recommendation as one JSON object.")
     boolean json;
 
+    /** After a measured recommendation without --try: the table is a guess, and how to measure instead. */
+    static final String TRY_HINT = "The table is a rule of thumb: --try trains every viable case on these pictures,"
+            + " measures each by cross-validation and recommends the best measured (no new case starts after --budget"
+            + " seconds).";
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -122,6 +127,9 @@ public final class AdviseCommand implements Callable<Integer> {
             out.println(report.toJson());
         } else {
             report.lines().forEach(out::println);
+            if (!tryThem && b != null) {
+                out.println(TRY_HINT);
+            }
         }
         return 0;
     }

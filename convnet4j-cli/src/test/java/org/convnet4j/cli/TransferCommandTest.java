@@ -251,5 +251,12 @@ class TransferCommandTest {
         assertTrue(figures.has("probe_feature_accuracy") && figures.has("probe_pixel_accuracy"), probed.out());
         assertTrue(!figures.has("feature_shift"), probed.out());
         assertTrue(probed.out().contains("linear probe on 'act4'"), probed.out());
+        assertFalse(probed.out().contains("--try"), "the JSON stays one object: " + probed.out());
+        // measured without --try, the text says the table is a guess and how to measure instead
+        CliRun text = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "20",
+                "--probe-samples", "60");
+        assertEquals(0, text.exitCode(), text.err());
+        assertEquals(AdviseCommand.TRY_HINT, text.out().strip().lines().reduce((a, c) -> c).orElseThrow(), text.out());
+        assertTrue(large.out().lines().noneMatch(AdviseCommand.TRY_HINT::equals), "nothing measured: " + large.out());
     }
 }
