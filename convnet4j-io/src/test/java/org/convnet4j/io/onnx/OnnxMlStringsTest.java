@@ -44,7 +44,7 @@ class OnnxMlStringsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"one_hot_strings", "one_hot_classifier", "label_encoder_v4", "label_encoder_v2",
-        "string_constant", "mlp_label_only"})
+        "string_constant", "mlp_label_only", "argmax_label_encoder"})
     void givesOnnxRuntimesAndTheDefinitionsOutputs(String c) throws Exception {
         Path file = resource(c + "/model.onnx");
         OnnxProgram p = OnnxImporter.importProgram(OnnxReader.readModel(file), file.toString());
