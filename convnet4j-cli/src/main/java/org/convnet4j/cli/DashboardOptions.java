@@ -79,7 +79,11 @@ final class DashboardOptions {
             try {
                 log = RunLog.create(logdir, name);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("--logdir " + logdir + ": " + e.getMessage(), e);
+                // the JDK's FileSystemExceptions carry only the path (FileAlreadyExistsException: a file where a
+                // folder was to be made); describe gives the cause in words and starts with the path it names
+                String why = ErrorReporter.describe(e);
+                throw new java.io.UncheckedIOException("--logdir " + (why.startsWith(logdir.toString()) ? why
+                        : logdir + ": " + why), e);
             }
             logs.add(log);
             if (server != null) {

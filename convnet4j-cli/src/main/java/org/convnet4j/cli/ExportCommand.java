@@ -29,6 +29,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireTarget(output); // before the model is downloaded or read
         Model m = ModelArgument.load(input, null, null, null, spec.commandLine().getErr()).model();
         OnnxExporter.export(m, output);
         spec.commandLine().getOut().println("wrote " + output);

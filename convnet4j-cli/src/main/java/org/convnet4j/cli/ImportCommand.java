@@ -84,6 +84,7 @@ final class ImportCommand implements Callable<Integer> {
                 throw new BadInputException("--input-shape: " + e.getMessage(), e);
             }
         }
+        OutputFile.requireTarget(output); // before a catalogued file is downloaded or a large one read
         SavedModel m = ModelArgument.load(file, architecture, input, preprocessing.spec, spec.commandLine().getErr());
         JsonObject d = Json.parseObject(m.description(), file + ": description");
         ModelLoader.save(m, output); // the preprocessing chosen now is stored, and said only this once

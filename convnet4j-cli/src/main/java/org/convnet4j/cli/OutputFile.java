@@ -36,6 +36,21 @@ record OutputFile(Path path, boolean csv) {
         return new OutputFile(path, csv);
     }
 
+    /**
+     * Checks, before any work, that a file can be written at {@code path} (a model, an ONNX file): it is not a
+     * directory and its directory exists. Commands that read a large input or train first (import of a catalogued
+     * name, export, transfer) would otherwise refuse a typo in {@code -o} only after that work.
+     */
+    static void requireTarget(Path path) {
+        if (Files.isDirectory(path)) {
+            throw new BadInputException(path + ": is a directory, not a file");
+        }
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new BadInputException(path + ": output directory " + (dir == null ? "(none)" : dir) + " does not exist");
+        }
+    }
+
     /** Writes the tensor: raw numbers to CSV, or a [C,H,W] tensor with values 0..255 (clamped) as a picture. */
     void write(Tensor t) throws IOException {
         if (csv) {

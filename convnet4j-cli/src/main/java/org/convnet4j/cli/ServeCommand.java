@@ -104,13 +104,19 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (maxBatch < 1 || queue < 1 || maxWaitMicros < 0 || maxBody < 1 || maxPixels < 1 || timeoutMillis < 1 || loneSpinMicros < 0 || port < 0
-                || port > 65535 || warmup < 0 || (decodeBudget != null && decodeBudget < 1) || workers < 0 || threadsPerWorker < 0) {
-            throw new BadInputException("--max-batch, --queue, --max-body, --max-pixels, --timeout-ms and "
-                    + "--decode-budget must be positive, --max-wait-us and --warmup at least 0, --workers and "
-                    + "--threads-per-worker at least 0, "
-                    + "--lone-spin-us at least 0 and "
-                    + "--port 0..65535");
+        requireRange("--max-batch", maxBatch, 1, Long.MAX_VALUE);
+        requireRange("--queue", queue, 1, Long.MAX_VALUE);
+        requireRange("--max-body", maxBody, 1, Long.MAX_VALUE);
+        requireRange("--max-pixels", maxPixels, 1, Long.MAX_VALUE);
+        requireRange("--timeout-ms", timeoutMillis, 1, Long.MAX_VALUE);
+        requireRange("--max-wait-us", maxWaitMicros, 0, Long.MAX_VALUE);
+        requireRange("--lone-spin-us", loneSpinMicros, 0, Long.MAX_VALUE);
+        requireRange("--warmup", warmup, 0, Long.MAX_VALUE);
+        requireRange("--workers", workers, 0, Long.MAX_VALUE);
+        requireRange("--threads-per-worker", threadsPerWorker, 0, Long.MAX_VALUE);
+        requireRange("--port", port, 0, 65535);
+        if (decodeBudget != null) {
+            requireRange("--decode-budget", decodeBudget, 1, Long.MAX_VALUE);
         }
         Map<String, String> prep = ModelArgument.perModel("--preprocessing", preprocessing, models);
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
@@ -180,5 +186,13 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Stopped.");
         out.flush();
         return 0;
+    }
+
+    /** One line naming the option whose value is out of range. */
+    private static void requireRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new BadInputException(option + ": must be " + (max == Long.MAX_VALUE ? "at least " + min
+                    : min + ".." + max) + ", got " + value);
+        }
     }
 }

@@ -3,8 +3,9 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.convnet4j.io.weights.WeightsCatalogue;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.convnet4j.io.weights.WeightsCatalogue;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.tensor.Shape;
@@ -65,6 +66,10 @@ public final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of a table")
     private boolean json;
 
+    /** Options that shape a zoo model; a model file or name brings its own. */
+    private static final List<String> ZOO_ONLY = List.of("--input", "--classes", "--width", "--layout",
+            "--small-input", "--batch-norm", "--lrn", "--no-top", "--pooling");
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1) {
@@ -81,7 +86,15 @@ public final class SummaryCommand implements Callable<Integer> {
     private Model load() throws Exception {
         if (model.endsWith(".c4j") || Files.isRegularFile(Path.of(model)) || model.contains("://")
                 || WeightsCatalogue.looksLikeName(model)) {
-            // saved models (rebuilt from their architecture), other frameworks' files, URLs, catalogued weights
+            // saved models (rebuilt from their architecture), other frameworks' files, URLs, catalogued weights;
+            // the zoo's options would be ignored here (the file's input was shown for --input 3x1000000x1000000)
+            List<String> given = ZOO_ONLY.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o))
+                    .toList();
+            if (!given.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), String.join(", ", given) + ": "
+                        + (given.size() == 1 ? "applies" : "apply") + " to zoo models only; " + model
+                        + " has its own architecture and input");
+            }
             return ModelArgument.load(model, null, null, null, spec.commandLine().getErr()).model();
         }
         try {

@@ -96,6 +96,41 @@ class BadInputTest {
     }
 
     @Test
+    void binaryKernelFile() throws IOException {
+        // it said "cannot read kernel file: Input length = 1" (MalformedInputException's words)
+        Path k = dir.resolve("kernel.bin");
+        Files.write(k, new byte[] {'1', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
+        assertMentions(fails("convolve", step.toString(), "-k", k.toString(), "-o", out.toString()),
+                "kernel.bin", "not UTF-8");
+    }
+
+    @Test
+    void outputPathsAreCheckedBeforeTheInputIsRead() throws IOException {
+        // import, export and transfer read (or download) the model and transfer trains before writing: a missing
+        // output directory was refused only then (after "extracting features" for transfer); the input here is not
+        // a model at all, so the refusal can only be the output's if it comes first
+        Path junk = dir.resolve("junk.c4j");
+        Files.writeString(junk, "not a model");
+        Path nowhere = dir.resolve("no-such-dir");
+        assertMentions(fails("import", junk.toString(), "-o", nowhere.resolve("m.c4j").toString()),
+                "no-such-dir", "does not exist");
+        assertMentions(fails("export", junk.toString(), "-o", nowhere.resolve("m.onnx").toString()),
+                "no-such-dir", "does not exist");
+        assertMentions(fails("export", junk.toString(), "-o", dir.toString()), "is a directory");
+        assertMentions(fails("transfer", "--base", junk.toString(), "--case", "1", "--data", "fashion-mnist:5-9",
+                "--out", nowhere.resolve("t.c4j").toString()), "no-such-dir", "does not exist");
+        assertFalse(Files.exists(nowhere));
+    }
+
+    @Test
+    void serveNamesTheOptionOutOfRange() throws IOException {
+        // it listed all eleven options and their ranges whichever was wrong
+        String line = fails("serve", "--model", "a=" + step, "--port", "99999");
+        assertMentions(line, "--port: must be 0..65535, got 99999");
+        assertMentions(fails("serve", "--model", "a=" + step, "--max-batch", "0"), "--max-batch: must be at least 1");
+    }
+
+    @Test
     void missingKernelFile() throws IOException {
         assertMentions(fails("convolve", step.toString(), "-k", "my/kernel.txt", "-o", out.toString()),
                 "my/kernel.txt", "not found");

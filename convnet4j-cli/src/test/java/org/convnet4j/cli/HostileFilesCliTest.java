@@ -238,7 +238,7 @@ class HostileFilesCliTest {
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--workers", "1", "--queue", "2000000000"),
                 2, "--max-batch 8, --queue 2000000000: serving m (per model: its weights, a forward pass of 8 samples");
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--workers", "-1"), 2,
-                "--workers and --threads-per-worker at least 0");
+                "--workers: must be at least 0, got -1");
         assertOneLine(CliRun.of("serve", "--model", "m=" + out, "--port", "0", "--max-batch", "2000000000"), 2,
                 "--max-batch 2000000000, --queue 64: serving m (", "needs at least");
     }

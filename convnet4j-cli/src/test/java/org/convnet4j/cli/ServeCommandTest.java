@@ -40,11 +40,11 @@ class ServeCommandTest {
         CliRun negativeSpin = CliRun.of("serve", "--model", "m=lenet.c4j", "--lone-spin-us", "-1");
         assertEquals(2, negativeSpin.exitCode());
         assertEquals(1, negativeSpin.err().strip().lines().count(), negativeSpin.err());
-        assertTrue(negativeSpin.err().contains("--lone-spin-us at least 0"), negativeSpin.err());
+        assertTrue(negativeSpin.err().contains("--lone-spin-us: must be at least 0, got -1"), negativeSpin.err());
         CliRun negativeWarmup = CliRun.of("serve", "--model", "m=lenet.c4j", "--warmup", "-1");
         assertEquals(2, negativeWarmup.exitCode());
         assertEquals(1, negativeWarmup.err().strip().lines().count(), negativeWarmup.err());
-        assertTrue(negativeWarmup.err().contains("--warmup at least 0"), negativeWarmup.err());
+        assertTrue(negativeWarmup.err().contains("--warmup: must be at least 0, got -1"), negativeWarmup.err());
         CliRun noDir = CliRun.of("ui", "--logdir", dir.resolve("none").toString());
         assertEquals(2, noDir.exitCode());
         assertTrue(noDir.err().contains("no such directory"), noDir.err());
@@ -231,6 +231,14 @@ class ServeCommandTest {
             assertEquals(0, s.count(), "a refused run leaves no run directory");
         }
         assertTrue(!Files.exists(dir.resolve("m0.c4j")));
+        // a --logdir that is a file: the cause in words (it said "--logdir F: F", the JDK's bare path)
+        Path file = data.resolve("dark").resolve("0.png");
+        CliRun onFile = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split",
+                "0.25", "--no-progress", "--logdir", file.toString(), "--out", dir.resolve("m1.c4j").toString());
+        assertEquals(2, onFile.exitCode(), onFile.err());
+        assertEquals(1, onFile.err().strip().lines().count(), onFile.err());
+        assertTrue(onFile.err().contains("--logdir " + file + ": exists and is not a directory"), onFile.err());
+        assertTrue(!Files.exists(dir.resolve("m1.c4j")));
         CliRun r = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0.25",
                 "--no-progress", "--ui", "0", "--logdir", logdir.toString(), "--out", dir.resolve("m.c4j").toString(),
                 "--ui-maps", "pool2");

@@ -79,5 +79,14 @@ class SummaryCommandTest {
         assertEquals(2, missing.exitCode(), missing.err());
         assertTrue(missing.err().contains("missing.c4j"), missing.err());
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
+
+        // the zoo's options do not apply to a file: refused, not silently ignored (--input 3x1000000x1000000 showed
+        // the file's [1, 28, 28] with exit 0)
+        CliRun input = CliRun.of("summary", "--model", file.toString(), "--input", "3x1000000x1000000");
+        assertEquals(2, input.exitCode(), input.err());
+        assertEquals(1, input.err().strip().lines().count(), input.err());
+        assertTrue(input.err().contains("--input: applies to zoo models only; " + file), input.err());
+        CliRun two = CliRun.of("summary", "--model", file.toString(), "--classes", "3", "--no-top");
+        assertTrue(two.exitCode() == 2 && two.err().contains("--classes, --no-top: apply to zoo models only"), two.err());
     }
 }

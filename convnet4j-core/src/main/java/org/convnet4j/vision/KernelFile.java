@@ -39,6 +39,9 @@ public final class KernelFile {
                         + MAX_BYTES + " a kernel of at most " + MAX_SIZE + "x" + MAX_SIZE + " needs");
             }
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not a kernel file: not UTF-8 text (a kernel file is rows of"
+                    + " numbers; see 'convnet4j kernels')", e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read kernel file: " + e.getMessage(), e);
         }

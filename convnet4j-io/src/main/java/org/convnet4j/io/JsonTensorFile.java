@@ -131,7 +131,7 @@ final class JsonTensorFile {
         } catch (com.google.gson.stream.MalformedJsonException e) {
             throw notJson(e);
         } catch (CharacterCodingException e) {
-            throw bad(file, "not UTF-8 text (" + e.getClass().getSimpleName() + ")");
+            throw bad(file, "not UTF-8 text (it holds bytes that UTF-8 does not allow; save the file as UTF-8)");
         }
     }
 

@@ -130,6 +130,7 @@ class JsonTensorFileTest {
                 .getBytes(StandardCharsets.ISO_8859_1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxInputs.read(f));
         assertTrue(e.getMessage().startsWith(f + ": not UTF-8 text"), e.getMessage());
+        assertFalse(e.getMessage().contains("Exception"), "the cause in words, not a class name: " + e.getMessage());
     }
 
     /** A file of {@code n} zeros as an INT64 tensor: 2 bytes of text a value. */

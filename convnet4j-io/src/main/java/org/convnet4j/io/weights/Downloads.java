@@ -164,10 +164,33 @@ public final class Downloads {
         Progress NONE = (f, d, t) -> { };
     }
 
-    private final Config config;
+    /**
+     * The most one download may bring into the cache, in bytes ({@code k/m/g/t} suffixes): a server that declares
+     * more is refused before the first byte, and one that sends more (an endless stream without a Content-Length)
+     * is cut there and what arrived deleted, so a URL cannot fill the disk. Default 16 GiB (the largest catalogued
+     * file is under 1 GiB).
+     */
+    public static final String MAX_DOWNLOAD_PROPERTY = "convnet4j.maxDownloadBytes";
+    static final long DEFAULT_MAX_DOWNLOAD = 16L << 30;
 
+    private final Config config;
+    private final long maxBytes;
+
+    /** Downloads with {@code config}; the download limit from {@link #MAX_DOWNLOAD_PROPERTY} or its default. */
     public Downloads(Config config) {
+        this(config, maxDownloadBytes());
+    }
+
+    Downloads(Config config, long maxBytes) {
         this.config = config;
+        this.maxBytes = maxBytes;
+    }
+
+    /** {@link #MAX_DOWNLOAD_PROPERTY}'s value, or 16 GiB when it is not set. */
+    static long maxDownloadBytes() {
+        String text = System.getProperty(MAX_DOWNLOAD_PROPERTY);
+        return text == null || text.isBlank() ? DEFAULT_MAX_DOWNLOAD
+                : MemoryBudget.parseSize(text, "-D" + MAX_DOWNLOAD_PROPERTY);
     }
 
     public Config config() {
@@ -619,13 +642,24 @@ public final class Downloads {
             long done = append ? have : 0;
             long total = length < 0 ? -1 : done + length;
             if (length > 0) {
-                requireSpace(url, part, length);
+                requireSpace(url, part, length); // first: raising the limit would not help
+            }
+            if (total > maxBytes) {
+                throw new CacheWriteException(url + ": the server says the file has " + MemoryBudget.human(total)
+                        + ", above the download limit of " + MemoryBudget.human(maxBytes) + "; nothing was"
+                        + " downloaded" + raiseLimit());
             }
             progress.update(fileName, done, total);
+            boolean over = false;
             try (InputStream in = c.getInputStream();
                  OutputStream out = openPart(url, part, append)) {
                 byte[] buf = new byte[1 << 16];
-                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                // at most one byte past the limit is read: enough to know the file is larger
+                for (int n = in.read(buf, 0, want(buf, done)); n >= 0; n = in.read(buf, 0, want(buf, done))) {
+                    if (done + n > maxBytes) {
+                        over = true; // a byte past the limit: what is written stays within it
+                        break;
+                    }
                     try {
                         out.write(buf, 0, n);
                     } catch (IOException e) {
@@ -638,12 +672,29 @@ public final class Downloads {
                 throw new IOException(url + ": no data for " + seconds(config.readTimeout()) + " (read timeout)"
                         + " after " + done + " bytes", e);
             }
+            if (over) {
+                Files.deleteIfExists(part); // not a file we would keep: nothing to resume
+                throw new CacheWriteException(url + ": more than " + MemoryBudget.human(maxBytes) + " arrived"
+                        + (total < 0 ? " (the server did not say the size)" : "") + ", above the download limit;"
+                        + " what arrived was deleted" + raiseLimit());
+            }
             if (total >= 0 && done != total) {
                 throw new IOException(url + ": the connection closed after " + done + " of " + total + " bytes");
             }
         } finally {
             c.disconnect();
         }
+    }
+
+    /** How much to read next: a buffer, or what is left below the limit plus one byte (no overflow at any limit). */
+    private int want(byte[] buf, long done) {
+        long room = maxBytes - done; // done never passes maxBytes: the loop stops one byte after it
+        return room >= buf.length ? buf.length : (int) Math.max(0, room) + 1;
+    }
+
+    private static String raiseLimit() {
+        return "; if the file is genuine, raise the limit with -D" + MAX_DOWNLOAD_PROPERTY + "=SIZE (e.g. 64g;"
+                + " the command line takes it in CONVNET4J_JAVA_OPTS)";
     }
 
     /**
