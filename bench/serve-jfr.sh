@@ -17,12 +17,9 @@ set -uo pipefail
 JAR=$1; MB=$2; C=$3; JFR=${4:-$(mktemp -u /tmp/serve-XXXX.jfr)}
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18196; LOG=$(mktemp)
-java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads -jar "$JAR" serve \
-  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} \
-  >"$LOG" 2>&1 &
-P=$!
+. "$REPO/bench/serve-start.sh"
+serve_start "$JAR" $PORT lenet5 "$DIR/lenet5.c4j" "$MB" "$LOG"
 trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -f "$LOG"' EXIT
-for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 T=$(( C < 2 ? 1 : 2 ))
 MIX=${MIX:-bin1}
 drive() { wrk -t$T -c"$C" -d"$1"s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX"; }

@@ -21,10 +21,8 @@ set -uo pipefail
 JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}; SECS=${SECS:-5}
-java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads "$@" -jar "$JAR" serve \
-  --model "$MODEL"="$DIR/$MODEL.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} >"$OUT/server.log" 2>&1 &
-P=$!
-for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
+. "$REPO/bench/serve-start.sh"
+serve_start "$JAR" $PORT "$MODEL" "$DIR/$MODEL.c4j" "$MB" "$OUT/server.log" "$@"
 T=$(( C < 2 ? 1 : 2 ))
 for _ in $(seq "${WARM:-4}"); do
   wrk -t$T -c"$C" -d${SECS}s ${WRK_ARGS:-} -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- "$MODEL" "$DIR/$MODEL" "$MIX" >/dev/null

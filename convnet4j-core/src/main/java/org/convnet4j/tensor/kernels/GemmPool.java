@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -31,6 +32,14 @@ import java.util.function.IntConsumer;
  * sit 64 bytes apart in one padded array, so that neither shares a cache line with the other or with any other
  * object; a waiting worker spins on a plain read of its slot and writes it only once a job is there.
  *
+ * <p><b>Fixed split</b> ({@code -D}{@value #FIXED_PROPERTY}{@code =true}, off by default). Instead of one shared counter,
+ * the tasks are cut into one contiguous block per thread (the caller's is the first, worker {@code i}'s the
+ * {@code i+1}-th), each with its own counter on a line of its own. A thread runs its own block from the front, then
+ * takes what is left of the others from their backs. So, while no thread is late, a thread runs the same part of every
+ * call (the same output columns of every layer, where the caller orders its tasks so, see VectorGemm's few-rows path),
+ * its data stays in its cache, and a task costs no cache-line transfer; a late thread's tasks are still taken by the
+ * others. Which thread runs a task still never changes a result.
+ *
  * <p><b>Statistics.</b> With {@code -D}{@value #STATS_PROPERTY}{@code =true} every thread that runs tasks counts
  * them, the nanoseconds inside them, the nanoseconds it waited (a caller for workers still inside, a worker for a
  * job), its spin iterations and its parks ({@link KernelProvider#poolStatistics()}): a diagnostic for telling
@@ -41,6 +50,10 @@ final class GemmPool {
     static final String THREADS_PROPERTY = "convnet4j.threads";
     /** How long a worker (or a waiting caller) spins before it parks: long enough to bridge the gaps of a step. */
     static final long SPIN_NANOS = Long.getLong("convnet4j.pool.spinMicros", 200) * 1000;
+    /** System property that turns the {@link #fixedSplit fixed split} on. */
+    static final String FIXED_PROPERTY = "convnet4j.pool.fixedSplit";
+    /** Whether parallel calls cut their tasks into one block per thread ({@link #FIXED_PROPERTY}); tests switch it. */
+    static volatile boolean fixedSplit = Boolean.getBoolean(FIXED_PROPERTY);
     /** System property that turns the per-thread statistics on. */
     static final String STATS_PROPERTY = "convnet4j.pool.stats";
     /** Whether threads count ({@link #STATS_PROPERTY}); tests switch it. */
@@ -58,6 +71,8 @@ final class GemmPool {
     private static final int LINE_INTS = 16;
     private static final int NEXT = LINE_INTS;
     private static final int ACTIVE = 2 * LINE_INTS;
+    /** Longs in 64 bytes: the fixed split's per-block counters sit a line apart. */
+    private static final int LONG_LINE = 8;
     /** Every thread's statistics array with its thread's name, in the order threads first counted. */
     private static final CopyOnWriteArrayList<Map.Entry<String, long[]>> ALL_STATS = new CopyOnWriteArrayList<>();
     private static final ThreadLocal<long[]> THREAD_STATS = ThreadLocal.withInitial(() -> {
@@ -202,11 +217,11 @@ final class GemmPool {
         }
         try {
             handOffs++; // only the BUSY holder writes it
-            Job job = new Job(body, tasks, Thread.currentThread());
+            Job job = new Job(body, tasks, Thread.currentThread(), fixedSplit ? helpers + 1 : 0);
             for (int i = 0; i < helpers; i++) {
                 ws[i].post(job);
             }
-            job.work();
+            job.work(0);
             // Wait even after a failure: workers write into the caller's arrays, so returning early would let
             // them race with whatever the caller does next.
             job.awaitWorkers();
@@ -235,42 +250,94 @@ final class GemmPool {
         /** {@link #NEXT} and {@link #ACTIVE}, each with a line of its own (the rest is padding). */
         final AtomicIntegerArray counters = new AtomicIntegerArray(3 * LINE_INTS);
         final Thread caller;
+        /**
+         * With the fixed split: the number of blocks (threads), and per block {@code b} at {@code b * LONG_LINE} its
+         * next task from the front (high 32 bits) and its end (low 32 bits: the next from the back is end - 1).
+         */
+        final int blocks;
+        final AtomicLongArray ranges;
         volatile boolean callerParked;
         volatile Throwable failure;
 
-        Job(IntConsumer body, int tasks, Thread caller) {
+        Job(IntConsumer body, int tasks, Thread caller, int blocks) {
             this.body = body;
             this.tasks = tasks;
             this.caller = caller;
+            this.blocks = blocks;
+            if (blocks > 0) {
+                ranges = new AtomicLongArray((blocks + 1) * LONG_LINE);
+                for (int b = 0; b < blocks; b++) {
+                    long from = (long) tasks * b / blocks;
+                    long to = (long) tasks * (b + 1) / blocks;
+                    ranges.set((b + 1) * LONG_LINE, from << 32 | to);
+                }
+            } else {
+                ranges = null;
+            }
         }
 
-        /** Takes and runs tasks until none is left (or one failed). */
-        void work() {
+        /** The next task of block {@code b} from its front ({@code own}) or its back; -1 when the block is done. */
+        int take(int b, boolean own) {
+            int at = (b + 1) * LONG_LINE;
+            while (true) {
+                long r = ranges.get(at);
+                int front = (int) (r >>> 32);
+                int end = (int) r;
+                if (front >= end) {
+                    return -1;
+                }
+                long next = own ? (long) (front + 1) << 32 | end : (long) front << 32 | (end - 1);
+                if (ranges.compareAndSet(at, r, next)) {
+                    return own ? front : end - 1;
+                }
+            }
+        }
+
+        /** Takes and runs tasks until none is left (or one failed); {@code self}: the thread's block (0: caller). */
+        void work(int self) {
             long[] st = stats ? ownStats() : null;
             try {
-                for (int t = counters.getAndIncrement(NEXT); t < tasks; t = counters.getAndIncrement(NEXT)) {
-                    if (st != null) {
-                        long t0 = System.nanoTime();
-                        body.accept(t);
-                        st[PAD + TASK_NANOS] += System.nanoTime() - t0;
-                        st[PAD + TASKS]++;
-                    } else {
-                        body.accept(t);
+                if (ranges != null) {
+                    for (int i = 0; i < blocks; i++) {
+                        int b = (self + i) % blocks;
+                        for (int t = take(b, i == 0); t >= 0; t = take(b, i == 0)) {
+                            run(t, st);
+                        }
                     }
+                    return;
+                }
+                for (int t = counters.getAndIncrement(NEXT); t < tasks; t = counters.getAndIncrement(NEXT)) {
+                    run(t, st);
                 }
             } catch (Throwable e) {
                 if (failure == null) {
                     failure = e;
                 }
                 counters.set(NEXT, tasks); // nobody starts another task
+                if (ranges != null) {
+                    for (int b = 0; b < blocks; b++) {
+                        ranges.set((b + 1) * LONG_LINE, 0L);
+                    }
+                }
+            }
+        }
+
+        private void run(int t, long[] st) {
+            if (st != null) {
+                long t0 = System.nanoTime();
+                body.accept(t);
+                st[PAD + TASK_NANOS] += System.nanoTime() - t0;
+                st[PAD + TASKS]++;
+            } else {
+                body.accept(t);
             }
         }
 
         /** A worker's part: announced in {@code active} before it takes a task, so the caller waits for it. */
-        void help() {
+        void help(int self) {
             counters.incrementAndGet(ACTIVE);
             try {
-                work();
+                work(blocks > 0 ? self % blocks : 0);
             } finally {
                 if (counters.decrementAndGet(ACTIVE) == 0 && callerParked) {
                     LockSupport.unpark(caller);
@@ -314,9 +381,12 @@ final class GemmPool {
         /** The job to join; a late worker may find an old, finished one, whose counter then gives it nothing. */
         private final AtomicReference<Job> slot = new AtomicReference<>();
         private volatile boolean parked;
+        /** This worker's block in a fixed split (the caller's is 0). */
+        private final int id;
 
         Worker(int id) {
             super("convnet4j-kernels-" + id);
+            this.id = id;
             setDaemon(true);
         }
 
@@ -330,7 +400,7 @@ final class GemmPool {
         @Override
         public void run() {
             while (true) {
-                awaitJob().help();
+                awaitJob().help(id);
             }
         }
 

@@ -464,9 +464,13 @@ final class VectorGemm {
         int[] grid = fewRowsGrid(m, n, parts);
         int rowBlocks = grid[0];
         int panelRanges = grid[1];
+        // With the pool's fixed split the tasks go column range by column range, so that each thread's block of
+        // tasks is a slab of C's columns (the same pixels in every layer of a one-sample network), all its rows.
+        boolean byColumns = GemmPool.fixedSplit;
         GemmPool.forEach(parts, rowBlocks * panelRanges, task -> {
-            int rb = task / panelRanges;
-            int pr = spreadTasks ? spread(task % panelRanges, panelRanges) : task % panelRanges;
+            int rb = byColumns ? task % rowBlocks : task / panelRanges;
+            int pr = byColumns ? task / rowBlocks
+                    : spreadTasks ? spread(task % panelRanges, panelRanges) : task % panelRanges;
             int i0 = (int) ((long) rowUnits * rb / rowBlocks) * MR;
             int i1 = Math.min(m, (int) ((long) rowUnits * (rb + 1) / rowBlocks) * MR);
             int q0 = (int) ((long) panels * pr / panelRanges);

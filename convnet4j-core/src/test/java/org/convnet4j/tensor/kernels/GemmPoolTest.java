@@ -75,6 +75,100 @@ class GemmPoolTest {
         }
     }
 
+    /** The fixed split (one block of tasks per thread, column ranges in blocks): the bits of one thread. */
+    @Test
+    void fixedSplitGivesTheBitsOfOneThread() {
+        Random random = new Random(19);
+        int kc = VectorGemm.KC;
+        int nr = VectorGemm.NR;
+        int[][] shapes = {{64, 7 * nr + 7, kc + 9}, {20, 9 * nr + 5, 40}, {49, 4 * nr + 3, 40}, {200, 3 * nr + 4, 70}};
+        boolean before = GemmPool.fixedSplit;
+        try {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = new float[m * k];
+                float[] b = new float[k * n];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = random.nextFloat() - 0.5f;
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = random.nextFloat() - 0.5f;
+                }
+                float[] expected = new float[m * n];
+                new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+                for (boolean fixed : new boolean[] {false, true}) {
+                    GemmPool.fixedSplit = fixed;
+                    for (boolean fewRows : new boolean[] {false, true}) {
+                        for (int threads : new int[] {2, 3}) {
+                            float[] c = new float[m * n];
+                            new VectorGemm(threads, fewRows).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c,
+                                    0, n);
+                            assertArrayEquals(expected, c, m + "x" + n + "x" + k + " fixed " + fixed + " few rows "
+                                    + fewRows + " threads " + threads);
+                        }
+                    }
+                }
+            }
+        } finally {
+            GemmPool.fixedSplit = before;
+        }
+    }
+
+    /**
+     * The fixed split: each thread runs its own block (the caller the first half, the worker the second) from the
+     * front, in order, then what is left of the other block from its back; every task once. Whatever the timing (a
+     * late worker leaves its block to the caller, taken from the back), so this holds on a loaded machine too.
+     */
+    @Test
+    void fixedSplitRunsItsOwnBlockFromTheFrontAndTheOthersFromTheBack() {
+        GemmPool.ensureCapacity(2);
+        boolean before = GemmPool.fixedSplit;
+        try {
+            GemmPool.fixedSplit = true;
+            for (int round = 0; round < 50; round++) {
+                int tasks = 2 + round % 11;
+                java.util.List<java.util.Map.Entry<Thread, Integer>> ran =
+                        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                GemmPool.forEach(2, tasks, t -> {
+                    ran.add(java.util.Map.entry(Thread.currentThread(), t));
+                    long until = System.nanoTime() + 20_000;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                });
+                int half = tasks / 2;
+                boolean[] once = new boolean[tasks];
+                Map<Thread, java.util.List<Integer>> byThread = new java.util.LinkedHashMap<>();
+                for (var e : ran) {
+                    assertTrue(!once[e.getValue()], "task " + e.getValue() + " twice");
+                    once[e.getValue()] = true;
+                    byThread.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue());
+                }
+                assertEquals(tasks, ran.size(), "every task once");
+                for (var e : byThread.entrySet()) {
+                    boolean caller = e.getKey() == Thread.currentThread();
+                    int ownFrom = caller ? 0 : half;
+                    int ownTo = caller ? half : tasks;
+                    int otherTo = caller ? tasks : half;
+                    java.util.List<Integer> seq = e.getValue();
+                    int i = 0;
+                    for (int want = ownFrom; i < seq.size() && seq.get(i) >= ownFrom && seq.get(i) < ownTo; want++) {
+                        assertEquals(want, seq.get(i), "own block from its front, in order: " + byThread);
+                        i++;
+                    }
+                    for (int want = otherTo - 1; i < seq.size(); want--) {
+                        assertEquals(want, seq.get(i), "then the other block from its back: " + byThread);
+                        i++;
+                    }
+                }
+            }
+        } finally {
+            GemmPool.fixedSplit = before;
+        }
+    }
+
     /**
      * With statistics on, every task is counted once on the thread that ran it, with at least the time it took;
      * two tasks that can only finish together prove a worker took one; off, nothing is counted.
