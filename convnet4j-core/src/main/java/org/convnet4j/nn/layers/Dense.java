@@ -259,6 +259,10 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
             return k.readsPreparedB(true, rows, in, units) ? 1 : 0;
         }
         int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        int threads = k.threads();
+        if (threads > 1) { // a whole number of blocks per thread (each thread takes whole blocks): 784 rows in 6, not 5
+            blocks = (blocks + threads - 1) / threads * threads;
+        }
         int rowUnits = (rows + BLOCK_UNIT - 1) / BLOCK_UNIT;
         int largest = (rowUnits + blocks - 1) / blocks * BLOCK_UNIT;
         return k.readsPreparedB(true, largest, in, units) ? blocks : 0; // smaller blocks (more than 4 rows) too
