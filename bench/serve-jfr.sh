@@ -8,7 +8,8 @@
 # compiled the kernels: the profile is then of a cold JVM (on a loaded machine it can stay so for minutes).
 # It also prints the bytes allocated per request, by thread (jdk.ThreadAllocationStatistics at the recording's start
 # and end) and by allocation site (jdk.ObjectAllocationSample weights, top frames outside java.*/jdk.*).
-# Usage: bench/serve-jfr.sh JAR MAX_BATCH CONC [OUT.jfr]   (SERVE_ARGS: extra serve options; MIX: the wrk mix,
+# Usage: bench/serve-jfr.sh JAR MAX_BATCH CONC [OUT.jfr]   (SERVE_ARGS: extra serve options; WARM: 5-s warm-up runs,
+#        default 4 (a loaded machine needs more before C2 has compiled the kernels); MIX: the wrk mix,
 #        default bin1, e.g. bin8 for 8-sample requests; the model and bodies as serve-perfstat.sh: DIR=$C4J_PERF_DIR,
 #        default /tmp/c4j-perf)
 set -uo pipefail
@@ -16,16 +17,13 @@ set -uo pipefail
 JAR=$1; MB=$2; C=$3; JFR=${4:-$(mktemp -u /tmp/serve-XXXX.jfr)}
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18196; LOG=$(mktemp)
-java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads -jar "$JAR" serve \
-  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} \
-  >"$LOG" 2>&1 &
-P=$!
+. "$REPO/bench/serve-start.sh"
+serve_start "$JAR" $PORT lenet5 "$DIR/lenet5.c4j" "$MB" "$LOG"
 trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -f "$LOG"' EXIT
-for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 T=$(( C < 2 ? 1 : 2 ))
 MIX=${MIX:-bin1}
 drive() { wrk -t$T -c"$C" -d"$1"s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX"; }
-for _ in 1 2 3 4; do drive 5 >/dev/null; done
+for _ in $(seq "${WARM:-4}"); do drive 5 >/dev/null; done
 jcmd $P JFR.start name=serve settings=profile >/dev/null
 rps=$(drive 15 | awk '$1 == "rps" { print $2 }')
 jcmd $P JFR.dump name=serve filename="$JFR" >/dev/null

@@ -14,13 +14,9 @@ set -uo pipefail
 JAR=$1; MB=$2; C=$3; MIX=$4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18198; OUT=$(mktemp -d)
-java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads \
-  -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -jar "$JAR" serve \
-  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} \
-  >"$OUT/server.log" 2>&1 &
-P=$!
+. "$REPO/bench/serve-start.sh"
+serve_start "$JAR" $PORT lenet5 "$DIR/lenet5.c4j" "$MB" "$OUT/server.log" -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit
 trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -rf "$OUT" /tmp/perf-$P.map' EXIT
-for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
 T=$(( C < 2 ? 1 : 2 ))
 drive() { wrk -t$T -c"$C" -d"$1"s -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- lenet5 "$DIR/lenet5" "$MIX"; }
 for _ in $(seq "${WARM:-4}"); do drive 5 >/dev/null; done

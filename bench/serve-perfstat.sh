@@ -4,7 +4,9 @@
 # server process during a 5-s wrk run: CPU (task-clock), context switches, futex and other system calls, each per
 # request (epoll_wait twice: all calls, and those that may sleep); context switches per request by thread name,
 # voluntary and involuntary (from /proc/PID/task/*/status); the lone-connection poll counters and, for a model whose
-# worker layout follows the load, the batches each layout ran since start (not the warm-up) from /metrics; the
+# worker layout follows the load, the batches each layout ran since start (not the warm-up) from /metrics (with
+# several workers also the batches each worker took and the handovers between workers, since start and in the
+# measured window); the
 # client's (wrk's) CPU per request.
 # SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"). CPU per request is also split by thread (from
 # /proc/PID/task/*/stat). INPROC=B: then the same counters for in-process predict at batch B on one thread (the
@@ -19,10 +21,8 @@ set -uo pipefail
 JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}; SECS=${SECS:-5}
-java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads "$@" -jar "$JAR" serve \
-  --model "$MODEL"="$DIR/$MODEL.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} >"$OUT/server.log" 2>&1 &
-P=$!
-for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.5; done
+. "$REPO/bench/serve-start.sh"
+serve_start "$JAR" $PORT "$MODEL" "$DIR/$MODEL.c4j" "$MB" "$OUT/server.log" "$@"
 T=$(( C < 2 ? 1 : 2 ))
 for _ in $(seq "${WARM:-4}"); do
   wrk -t$T -c"$C" -d${SECS}s ${WRK_ARGS:-} -s "$REPO/bench/serve-load.lua" http://127.0.0.1:$PORT -- "$MODEL" "$DIR/$MODEL" "$MIX" >/dev/null
@@ -30,6 +30,7 @@ done
 # per thread: name, id, voluntary and involuntary context switches, CPU clock ticks (user + system)
 threads() { for t in /proc/$P/task/*; do echo "$(tr ' ' _ <"$t/comm") ${t##*/} $(awk '/^voluntary_ctxt/ { v = $2 } /nonvoluntary_ctxt/ { n = $2 } END { print v, n }' "$t/status") $(awk '{ i = index($0, ") "); split(substr($0, i + 2), f, " "); print f[12] + f[13] }' "$t/stat")"; done; }
 threads >"$OUT/t0"
+curl -s http://127.0.0.1:$PORT/metrics >"$OUT/m0"
 perf stat -e task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait \
   -e syscalls:sys_enter_epoll_wait --filter 'timeout != 0' -e raw_syscalls:sys_enter \
   -p $P -o "$OUT/perf" -- sleep "$SECS" &
@@ -47,8 +48,11 @@ awk -v r="$R" -v s="$SECS" '/task-clock|context-switches|sys_enter/ { gsub(",", 
   seen[$2] = 1; printf "  %s per request: %.*f\n", e, (e == "msec" ? 4 : 2), $1 / (r * s) }' "$OUT/perf"
 awk -v r="$R" -v s="$SECS" '/task-clock/ { gsub(",", "", $1); printf "  client (wrk) task-clock per request: %.3f ms\n", $1 / (r * s) }' "$OUT/perf-wrk"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
-  /^convnet4j_lone_connection_polls_total|^convnet4j_worker_layout_batches_total/ { p = p " " $1 "=" $2 }
+  /^convnet4j_lone_connection_polls_total|^convnet4j_worker_layout_batches_total|^convnet4j_worker_batches_total|^convnet4j_worker_handovers_total/ { p = p " " $1 "=" $2 }
   END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'
+# the workers' counters in the measured window alone: batches per worker and handovers between workers
+curl -s http://127.0.0.1:$PORT/metrics | awk 'NR == FNR { if (/^convnet4j_worker_(batches|handovers|layout_batches)_total/) v[$1] = $2; next }
+  /^convnet4j_worker_(batches|handovers|layout_batches)_total/ { p = p " " $1 "=" $2 - v[$1] } END { if (p != "") print "  in the window:" p }' "$OUT/m0" -
 awk -v r="$R" -v s="$SECS" 'NR == FNR { v[$2] = $3; n[$2] = $4; next } { k = $1; gsub(/[0-9-]+$/, "", k); sv[k] += $3 - v[$2]; sn[k] += $4 - n[$2] }
   END { for (k in sv) if (sv[k] + sn[k] > 0) printf "    context switches per request, %-16s %.2f voluntary, %.2f involuntary\n", k, sv[k] / (r * s), sn[k] / (r * s) }' \
   "$OUT/t0" "$OUT/t1" | sort -k6 -nr | head -6

@@ -12,12 +12,9 @@ JAR=$1; MB=$2; C=$3; N=${4:-6}; W=${5:-3}
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18194; OUT=$(mktemp -d)
 t0=$(date +%s.%N)
-java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads -jar "$JAR" serve \
-  --model lenet5="$DIR/lenet5.c4j" --port $PORT --max-batch "$MB" --max-wait-us 2000 --queue 256 ${SERVE_ARGS:-} \
-  >"$OUT/server.log" 2>&1 &
-P=$!
+. "$REPO/bench/serve-start.sh"
+READY_POLL=0.1 serve_start "$JAR" $PORT lenet5 "$DIR/lenet5.c4j" "$MB" "$OUT/server.log"
 trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -rf "$OUT"' EXIT
-for _ in $(seq 1800); do curl -sf http://127.0.0.1:$PORT/v2/health/ready >/dev/null && break; sleep 0.1; done
 t1=$(date +%s.%N)
 first=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/octet-stream' \
   -H "Inference-Header-Content-Length: $(cat "$DIR/lenet5/valid1.bin.len")" \

@@ -98,6 +98,14 @@ def main(paths):
     print("|---|---:|---:|---:|---:|---|")
     for rule, (n, misses, mean, kept, changed) in score(cells).items():
         print(f"| {rule} | {n} | {misses} | {mean:+.2f} | {kept} | {'; '.join(changed)} |")
+    # information, not a rule: which decision had the sign right where tuning and the head differ on the test set
+    differ = [c for c in cells if abs(float(c["tuned_accuracy"]) - float(c["head_accuracy"])) > 1e-9]
+    folds_right = sum((fold_diff(c)[0] > 0) == (float(c["tuned_accuracy"]) > float(c["head_accuracy"])) for c in differ)
+    today_right = sum(keeps("today", c) == (float(c["tuned_accuracy"]) > float(c["head_accuracy"])) for c in differ)
+    ses = [100 * fold_diff(c)[1] for c in cells]
+    print(f"cells where tuning and the head differ on the test set: {len(differ)}; the folds' sign right in"
+          f" {folds_right}, today's decision right in {today_right}; the folds' corrected standard error of the"
+          f" difference {min(ses):.1f}-{max(ses):.1f} points")
 
 
 if __name__ == "__main__":

@@ -22,11 +22,13 @@ import picocli.CommandLine.Spec;
 /** {@code convnet4j advise}: which transfer case the lecture's table recommends for a target data set. */
 @Command(name = "advise", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         header = "Recommend a transfer-learning case (0-4) from the target data's size and similarity.",
-        description = {"Recommend a transfer-learning case from the target data's size and its similarity to the",
-            "base model's training data: the shift of the base's feature statistics (saved in its file by 'train'",
-            "and 'experiment transfer') with a 90%% bootstrap interval; 'uncertain' when the interval straddles",
-            "the threshold. Bases without statistics: a linear probe (--probe-samples N). --try measures instead",
-            "of guessing: every viable case by cross-validation, the best measured wins.", "",
+        description = {"Recommend a transfer-learning case from the target data's size and its similarity to the base"
+                + " model's training data.",
+            "The similarity is the shift of the base's feature statistics (saved in its file by 'train' and"
+                + " 'experiment transfer') with a 90%% bootstrap interval, 'uncertain' when the interval straddles the"
+                + " threshold; bases without statistics need a linear probe (--probe-samples N).",
+            "--try measures instead of guessing: every viable case by cross-validation, and the best measured wins.",
+            "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
                 + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
             "--data takes " + DataSpec.DATA_HELP, ""},

@@ -7,6 +7,8 @@ import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.ImageFilters;
 import org.convnet4j.vision.Normalization;
+import org.convnet4j.vision.DisplayMaps;
+import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.io.Npy;
 import org.convnet4j.io.OnnxInputs;
+import org.convnet4j.io.ProgramInference;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.OnnxWriter;
@@ -51,8 +52,10 @@ final class InferCommand implements Callable<Integer> {
         Path local = Path.of(modelFile);
         if (modelFile.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(local)) {
             OnnxModel.Model onnx = OnnxReader.readModel(local);
-            if (OnnxInputs.hasNonFloatInput(onnx)) { // integer or boolean inputs: the typed program runs them
-                return ProgramInfer.run(onnx, modelFile, inputs, outDir, fmt, spec.commandLine().getOut());
+            if (OnnxInputs.hasNonFloatInput(onnx)) { // integer, boolean or string inputs: the typed program runs them
+                ProgramInference.run(onnx, modelFile, inputs, outDir, fmt)
+                        .forEach(w -> spec.commandLine().getOut().println("wrote " + w));
+                return 0;
             }
         }
         Model model = ModelArgument.load(modelFile, null, null, null, spec.commandLine().getErr()).model();

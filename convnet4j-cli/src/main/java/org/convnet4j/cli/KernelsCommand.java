@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.ClassicKernels;
+import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;

@@ -37,13 +37,15 @@ import picocli.CommandLine.Spec;
 /** {@code convnet4j transfer}: one of the lecture's transfer-learning cases, evaluated on held-out data, saved. */
 @Command(name = "transfer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Transfer learning from a pretrained model (the lecture's cases 0-4).", "",
-            "Case 0 predicts with the base as it is; 1 trains a shallow classifier on bottleneck features; 2 fine-tunes",
-            "the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.",
-            "Cases 2 and 3 run in two phases: first the new head alone on the frozen features, as Case 1's logistic",
-            "regression fitted to convergence (--head-fit); then the unfrozen layers at --head-lr x --fine-tune-factor",
-            "with early stopping, kept only when they beat the head on validation loss and accuracy. The validation",
-            "data is --val-split of the training data; it only chooses the epochs: then the model is trained again",
-            "from the start on all the training data for those epochs (--no-refit keeps the early-stopped weights).", ""},
+            "Case 0 predicts with the base as it is; 1 trains a shallow classifier on bottleneck features; 2 fine-tunes"
+                + " the last layers; 3 fine-tunes everything; 4 retrains the same architecture from scratch.",
+            "Cases 2 and 3 run in two phases. First the new head alone learns on the frozen features, as Case 1's"
+                + " logistic regression fitted to convergence (--head-fit). Then the unfrozen layers train at --head-lr"
+                + " x --fine-tune-factor with early stopping; they are kept over the head only when their validation"
+                + " loss is lower by at least --keep-se standard errors and their validation accuracy is not lower.",
+            "The validation data is --val-split of the training data and only chooses the epochs: the model is then"
+                + " trained again from the start on all the training data for those epochs (--no-refit keeps the"
+                + " early-stopped weights).", ""},
         footer = {"", "Examples:",
             "  convnet4j transfer --base base.c4j --case 1 --classifier rbf-svm --data fashion-mnist:5-9 --limit 100 --out c1.c4j",
             "  convnet4j transfer --base base.c4j --case 2 --data fashion-mnist:5-9 --limit 100 --out c2.c4j --plots plots",

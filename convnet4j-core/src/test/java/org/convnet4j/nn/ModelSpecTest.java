@@ -197,6 +197,7 @@ class ModelSpecTest {
                     for (int i = 0; i < p.value().size(); i++) {
                         p.value().data()[i] = (float) random.nextGaussian();
                     }
+                    p.changed(); // written in place: announced, as Parameter's contract asks (packings are kept)
                 }
                 Map<String, Object> spec = JsonLike.roundTrip(ModelSpec.toMap(original));
                 Model rebuilt = ModelSpec.fromMap(spec);

@@ -85,6 +85,8 @@ public final class Batcher implements AutoCloseable {
     /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
     private boolean callerRunning;
     private volatile long callerRunsMaxNanos;
+    /** See {@link #answersIn}. */
+    private volatile java.util.function.Consumer<Runnable> answerScope = Runnable::run;
     /** Forward-pass time per sample, smoothed; the model's speed as {@link #callerRuns} judges it. */
     private volatile double nanosPerSample = Double.POSITIVE_INFINITY;
     private final int warmupRuns;
@@ -225,6 +227,16 @@ public final class Batcher implements AutoCloseable {
      */
     public Batcher callerRuns(long maxMicros) {
         this.callerRunsMaxNanos = Math.max(0, maxMicros) * 1000L;
+        return this;
+    }
+
+    /**
+     * Runs the completion of a batch's answers (several requests) inside {@code scope}, which must run what it is
+     * given on this thread, once (a server holds back the connections the answers resume until all are written:
+     * {@code AnsweringThreadPool.batch}). By default they are completed directly.
+     */
+    public Batcher answersIn(java.util.function.Consumer<Runnable> scope) {
+        this.answerScope = java.util.Objects.requireNonNull(scope);
         return this;
     }
 
@@ -632,18 +644,26 @@ public final class Batcher implements AutoCloseable {
             observe(n, nanos);
             int outPer = y.size() / n;
             Shape outSample = y.shape().dropFirst();
-            int off = 0;
             boolean worker = WORKER_OF.get() == this; // a caller running the model does not come back to the queue
             if (worker) {
                 ANSWERING.incrementAndGet(this);
             }
             try {
-                for (Job j : live) {
-                    int k = j.input.dim(0);
-                    float[] d = new float[k * outPer];
-                    System.arraycopy(y.data(), off * outPer, d, 0, d.length);
-                    off += k;
-                    j.result.complete(Tensor.wrap(d, outSample.prepend(k)));
+                Tensor out = y;
+                Runnable answers = () -> {
+                    int at = 0;
+                    for (Job j : live) {
+                        int k = j.input.dim(0);
+                        float[] d = new float[k * outPer];
+                        System.arraycopy(out.data(), at * outPer, d, 0, d.length);
+                        at += k;
+                        j.result.complete(Tensor.wrap(d, outSample.prepend(k)));
+                    }
+                };
+                if (live.size() > 1) {
+                    answerScope.accept(answers);
+                } else {
+                    answers.run();
                 }
             } finally {
                 if (worker) {

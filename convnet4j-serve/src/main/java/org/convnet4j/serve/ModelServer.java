@@ -169,7 +169,8 @@ public final class ModelServer implements AutoCloseable {
             ImageClassifier classifier = pictureClassifier(m);
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
                     metrics, options.warmupRuns, options.workers, options.threadsPerWorker)
-                    .callerRuns(options.callerRunsMicros);
+                    .callerRuns(options.callerRunsMicros)
+                    .answersIn(AnsweringThreadPool::batch); // connections resumed once all the batch's answers are out
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }

@@ -68,10 +68,10 @@ public final class SparkSessions {
                 .config("spark.ui.showConsoleProgress", "false");
         // a running session is reused as it is (getOrCreate): its libraries were worked out (and any upload warned
         // of) when it started, once per application
-        Map<String, String> libraries = master.equals("yarn") && !runningOn(master)
+        Map<String, String> libraries = forANewSession(master, () -> master.equals("yarn")
                 ? yarnLibraries(conf, System.getenv("SPARK_HOME"), System.getProperty("java.class.path"), ownJar(),
                         yarnConf(conf))
-                : Map.of();
+                : Map.of());
         if (!master.startsWith("local")) {
             String jars = jars(conf, ownJar());
             if (!jars.isEmpty()) {
@@ -109,6 +109,17 @@ public final class SparkSessions {
                         + theirs + " (one per JVM); stop that session first, or use --master " + theirs);
             }
         }
+    }
+
+    /**
+     * What {@code workOut} gives, or nothing without calling it when this JVM already runs a session on {@code master}
+     * ({@link #runningOn}): {@link #start} returns that session as it is, so settings only a new session takes (a YARN
+     * application's libraries, and the warning that Spark's jars are uploaded) are worked out, and that warning printed,
+     * once per application, by the command that starts it, not again by every command that reuses it.
+     */
+    static Map<String, String> forANewSession(String master,
+            java.util.function.Supplier<Map<String, String>> workOut) {
+        return runningOn(master) ? Map.of() : workOut.get();
     }
 
     /**

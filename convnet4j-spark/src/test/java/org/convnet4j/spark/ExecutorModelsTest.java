@@ -27,8 +27,9 @@ class ExecutorModelsTest {
         Path pictures = TestSpark.stripeFolder(dir.resolve("pictures"), 3, 5);
         Path first = TestSpark.lenetFile(Files.createDirectories(dir.resolve("a")), List.of("horizontal", "vertical"));
         Path second = TestSpark.lenetFile(Files.createDirectories(dir.resolve("b")), List.of("left", "right"));
-        // each application does the same from a fresh context, so the two models' broadcasts get the same id
-        TestSpark.session().stop();
+        // each application does the same from a fresh context, so the two models' broadcasts get the same id (a
+        // session left running by an earlier test class is stopped; none is started only to be stopped)
+        TestSpark.stopIfRunning();
         Set<String> before = classNames(TestSpark.session(), first, pictures);
         assertTrue(Set.of("horizontal", "vertical").containsAll(before), before.toString());
         TestSpark.session().stop();

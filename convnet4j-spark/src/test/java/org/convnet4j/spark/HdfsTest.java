@@ -45,7 +45,7 @@ class HdfsTest extends RemoteFileSystemTests {
     @Test
     void hdfsPathsWithoutANameNodeUseTheDefaultFileSystemGivenWithConf() throws Exception {
         // the command must make its own session (Spark applies spark.hadoop.* only to a new context)
-        TestSpark.session().stop();
+        TestSpark.stopIfRunning();
         try {
             String[] r = org.convnet4j.spark.cli.CliRun.run("predict", "--master", "local[2]", "--conf",
                     "spark.hadoop.fs.defaultFS=" + hdfs.uri, "--conf", "spark.ui.enabled=false", "--model", "hdfs:///models/lenet.c4j", "--images",

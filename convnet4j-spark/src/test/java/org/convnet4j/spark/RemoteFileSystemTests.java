@@ -198,8 +198,11 @@ abstract class RemoteFileSystemTests {
 
         // case 1 at scale: transfer saves the fitted pipeline there, predict applies it from there
         String pipeline = root + "/pipelines/stripes";
+        // 5 logistic-regression iterations (each a Spark job): where the pipeline goes and what it gives are
+        // checked, not the fit
         r = run("transfer", "--master", "local[2]", "--base", remoteModel, "--images", put(
-                TestSpark.stripeFolder(dir.resolve("labelled"), 10, 8), "/data/labelled"), "-o", pipeline);
+                TestSpark.stripeFolder(dir.resolve("labelled"), 10, 8), "/data/labelled"), "-o", pipeline,
+                "--max-iter", "5");
         assertEquals("0", r[0], r[2]);
         assertEquals(4, PipelineModel.load(pipeline).stages().length);
         r = run("predict", "--master", "local[2]", "--model", pipeline, "--images", remotePictures, "-o",
@@ -227,9 +230,13 @@ abstract class RemoteFileSystemTests {
         assertTrue(broken.getString(5).contains("broken.png"), broken.getString(5));
         assertEquals(plain.keySet(), kept.keySet());
         for (String k : plain.keySet()) {
-            for (int c = 1; c <= 3; c++) {
-                assertEquals(plain.get(k).get(c), kept.get(k).get(c), k);
-            }
+            // the same class, and the same probabilities but for the last bits: without the broken picture the
+            // pictures after it fall into other batches, and a batch of another size may take another of Dense's
+            // products (rows one by one, or the blocked GEMM), which rounds differently (seen once in two runs on
+            // 2026-12-05, after the Dense row-count paths were merged: 0.0011785925210078584 against ...593)
+            assertEquals(plain.get(k).get(1), kept.get(k).get(1), k);
+            assertEquals(plain.get(k).get(3), kept.get(k).get(3), k);
+            assertArrayEquals(((Vector) plain.get(k).get(2)).toArray(), ((Vector) kept.get(k).get(2)).toArray(), 1e-12, k);
             assertTrue(kept.get(k).isNullAt(5), k);
         }
     }

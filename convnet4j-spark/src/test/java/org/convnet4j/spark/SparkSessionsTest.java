@@ -49,16 +49,65 @@ class SparkSessionsTest {
     }
 
     /**
-     * SparkSessions.start works out a YARN application's libraries (and warns of an upload of Spark's jars) only for a
-     * session it makes: a session running on the same master is returned as it is (so a second command in one
-     * application no longer prints the upload warning again); one on another master is not this master's.
+     * The warning that Spark's jars are uploaded is printed when they are, once per application: by the command that
+     * starts the session (SparkSessions.start on a master no session of this JVM runs on), not by every command that
+     * reuses it (several commands in one application: the test drivers, a user's program), and not when package-yarn's
+     * archive is found (nothing of Spark uploaded). Before, the commands of a one-application run each printed it.
      */
     @Test
-    void aSessionRunningOnTheMasterIsTheOneStartReturns() {
+    void theUploadWarningIsPrintedOnlyByTheCommandThatStartsAnApplicationThatUploads(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.util.List<String> warned = new java.util.ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(SparkSessions.class.getName());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warned.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try {
+            java.nio.file.Path spark = java.nio.file.Files.write(dir.resolve("spark-core_2.13-3.5.6.jar"), new byte[3000]);
+            org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+            java.net.URI folder = dir.resolve("cluster/.convnet4j").toUri();
+            // no archive: Spark's jars are uploaded, and the warning says so, once
+            assertEquals(Map.of("spark.yarn.jars", spark.toString()),
+                    SparkSessions.yarnLibraries(Map.of(), null, spark.toString(), null, hadoop, folder));
+            assertEquals(1, warned.size(), warned.toString());
+            org.junit.jupiter.api.Assertions.assertTrue(warned.get(0).startsWith("uploading Spark's 1 jars"), warned.get(0));
+            // package-yarn's archive there: nothing uploaded, nothing printed
+            SparkYarnArchive.publish(java.util.List.of(spark), new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(
+                    folder), SparkYarnArchive.fileName(java.util.List.of(spark))).toUri(), hadoop, false);
+            assertEquals("spark.yarn.archive", SparkSessions.yarnLibraries(Map.of(), null, spark.toString(), null, hadoop,
+                    folder).keySet().iterator().next());
+            assertEquals(1, warned.size(), warned.toString());
+        } finally {
+            log.removeHandler(h);
+        }
+
+        // a session running on the master: start returns it as it is, the libraries are not worked out again
         org.apache.spark.sql.SparkSession running = TestSpark.session(); // local[2]
+        int[] workedOut = {0};
+        java.util.function.Supplier<Map<String, String>> count = () -> {
+            workedOut[0]++;
+            return Map.of("spark.yarn.jars", "x.jar");
+        };
+        assertEquals(Map.of(), SparkSessions.forANewSession("local[2]", count));
+        assertEquals(0, workedOut[0], "worked out for a command reusing the running session");
+        org.junit.jupiter.api.Assertions.assertSame(running, SparkSessions.start("x", "local[2]", Map.of()));
+        // a master no session runs on: a new session's settings are worked out
+        assertEquals(Map.of("spark.yarn.jars", "x.jar"), SparkSessions.forANewSession("yarn", count));
+        assertEquals(1, workedOut[0]);
         org.junit.jupiter.api.Assertions.assertTrue(SparkSessions.runningOn("local[2]"));
         org.junit.jupiter.api.Assertions.assertFalse(SparkSessions.runningOn("yarn"));
-        org.junit.jupiter.api.Assertions.assertSame(running, SparkSessions.start("x", "local[2]", Map.of()));
     }
 
     @Test

@@ -35,6 +35,19 @@ public final class TestSpark {
         return session;
     }
 
+    /**
+     * Stops the tests' session if one runs (a test that needs the next application to start from a fresh context),
+     * without starting one to stop it.
+     */
+    public static synchronized void stopIfRunning() {
+        for (scala.Option<SparkSession> running : List.of(SparkSession.getActiveSession(),
+                SparkSession.getDefaultSession(), scala.Option.apply(session))) {
+            if (running.isDefined() && !running.get().sparkContext().isStopped()) {
+                running.get().stop();
+            }
+        }
+    }
+
     /** LeNet-5 with seeded random weights and two classes, saved as a model file. */
     public static Path lenetFile(Path dir, List<String> classes) throws IOException {
         Sequential m = LeNet5.build(Shape.of(1, 28, 28), classes.size(), LeNet5.Variant.MODERN);

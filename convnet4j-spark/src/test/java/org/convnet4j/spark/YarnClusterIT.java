@@ -163,7 +163,9 @@ class YarnClusterIT {
                 "spark.executor.memory=512m", "spark.yarn.am.memory=384m",
                 // the NodeManager's JVM has no JAVA_HOME of its own here (a cluster's has)
                 "spark.yarn.appMasterEnv.JAVA_HOME=" + java, "spark.executorEnv.JAVA_HOME=" + java,
-                "spark.network.timeout=600s", "spark.executor.heartbeatInterval=30s");
+                "spark.network.timeout=600s", "spark.executor.heartbeatInterval=30s",
+                // no web UI (a Jetty server and its pages in each driver): nothing here looks at it
+                "spark.ui.enabled=false");
     }
 
     private static List<String> confArgs(List<String> conf) {
@@ -608,15 +610,31 @@ class YarnClusterIT {
                 TRANSFER_ITERATIONS));
         commands.add("--then");
         commands.addAll(predict("yarn", csv));
-        RMApp app = submitInClusterMode("convnet4j-cluster-mode", conf, commands);
+        // an executor container killed (kill -9) before the last command, the prediction: the driver waits for go
+        // before it; the test notes which containers ran tasks so far, kills one, and says go once the driver saw it
+        Path go = dir.resolve("cluster-mode-go");
+        java.util.concurrent.CompletableFuture<KilledContainer> killer = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> killAnExecutorContainerBeforeTheLastCommand("convnet4j-cluster-mode", go));
+        RMApp app;
+        try {
+            app = submitInClusterMode("convnet4j-cluster-mode", conf, commands, "-Dconvnet4j.test.goBeforeLast=" + go);
+        } finally {
+            Files.writeString(go.resolveSibling("cluster-mode-stop"), "the submission ended");
+        }
+        KilledContainer killed = killer.get(60, TimeUnit.SECONDS);
         String logs = containerLogs(app);
         for (String done : List.of("command 1 (train)", "command 2 (featurize)", "command 3 (transfer)",
                 "command 4 (predict)")) {
             assertTrue(logs.contains(done + " exited with 0"),
                     "'" + done + " exited with 0' is not in the ApplicationMaster's log:\n" + tail(logs));
         }
+        // the killed container: the driver saw it go, the prediction ran without it (the CSV below is complete and
+        // local[2]'s), the application SUCCEEDED in one attempt (submitInClusterMode)
+        assertTrue(logs.contains("Lost executor"), "the driver should have seen the executor go:\n" + tail(logs));
+        System.out.println("YarnClusterIT: killed executor container " + killed.container() + " before spark predict;"
+                + " the application still SUCCEEDED in one attempt");
         // train
-        assertEquals(2, executorsRanTasks(app), "executor containers that ran tasks");
+        assertEquals(2, killed.ranTasksBefore(), "executor containers that ran tasks");
         double worst = assertLikeInProcess(trained, logs);
         // featurize
         assertTrue(logs.contains("24 pictures, 0 could not be decoded"), tail(logs));
@@ -640,7 +658,8 @@ class YarnClusterIT {
      * in the ApplicationMaster's container, the last through {@link SparkMain#main}. Asserts the submission exits 0 and the application SUCCEEDED in
      * one attempt; returns it.
      */
-    private RMApp submitInClusterMode(String name, List<String> conf, List<String> args) throws Exception {
+    private RMApp submitInClusterMode(String name, List<String> conf, List<String> args, String driverOptions)
+            throws Exception {
         Path driverJar = ClusterTests.commandsDriverJar(dir.resolve("cluster-driver"));
         Path sparkHome = dir.resolve("spark-home");
         Path jars = Files.createDirectories(sparkHome.resolve("jars"));
@@ -656,7 +675,7 @@ class YarnClusterIT {
                 "org.apache.spark.deploy.SparkSubmit", "--master", "yarn", "--deploy-mode", "cluster",
                 "--name", name, "--class", org.convnet4j.spark.cli.CommandsInOneApplication.class.getName(),
                 "--jars", driverJar.toString(), "--driver-memory", "768m",
-                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m"));
+                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m " + driverOptions));
         submit.addAll(confArgs(conf));
         submit.add(jar.toString());
         submit.addAll(args);
@@ -679,6 +698,88 @@ class YarnClusterIT {
                 app.getDiagnostics() + "\n" + log);
         assertEquals(1, app.getAppAttempts().size(), "one attempt: " + app.getDiagnostics());
         return app;
+    }
+
+    /** The executor container killed before the last command, and how many containers had run tasks before it. */
+    private record KilledContainer(String container, int ranTasksBefore) {
+    }
+
+    /**
+     * For the cluster-mode application {@code name} whose driver waits for {@code go} before its last command: waits
+     * for the driver to say so, counts the containers that ran tasks so far, kills (kill -9) one of those executor
+     * containers, waits until the driver has logged the loss ("Lost executor"), then creates {@code go}; gives up
+     * when the file {@code cluster-mode-stop} next to {@code go} appears (the submission ended) or after 10 minutes.
+     * Killed between two jobs rather than in the middle of a task: a task of the short prediction here would often
+     * end before the kill landed (StandaloneClusterIT kills in the middle of a task, on its longer jobs).
+     */
+    private KilledContainer killAnExecutorContainerBeforeTheLastCommand(String name, Path go) {
+        try {
+            Path stop = go.resolveSibling("cluster-mode-stop");
+            long deadline = System.nanoTime() + 600_000_000_000L;
+            RMApp app = null;
+            while (System.nanoTime() < deadline && !Files.exists(stop)) {
+                if (app == null) {
+                    app = yarn.getResourceManager().getRMContext().getRMApps().values().stream()
+                            .filter(a -> a.getName().equals(name)).findFirst().orElse(null);
+                }
+                if (app != null && containerLogs(app).contains("waiting for " + go)) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(app != null && containerLogs(app).contains("waiting for " + go),
+                    "the driver did not reach its last command");
+            Map<String, Integer> before = tasksPerContainer(app);
+            List<String> ran = before.entrySet().stream().filter(e -> e.getValue() > 0).map(Map.Entry::getKey).toList();
+            assertTrue(!ran.isEmpty(), "no executor container ran a task: " + before);
+            String container = ran.get(ran.size() - 1);
+            ProcessHandle victim = ProcessHandle.current().descendants()
+                    .filter(h -> commandLine(h).contains("YarnCoarseGrainedExecutorBackend"))
+                    .filter(h -> commandLine(h).contains(container)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no executor process of " + container));
+            assertTrue(victim.destroyForcibly(), "kill -9 was not delivered to " + container);
+            victim.onExit().get(60, TimeUnit.SECONDS);
+            while (System.nanoTime() < deadline && !Files.exists(stop) && !containerLogs(app).contains("Lost executor")) {
+                Thread.sleep(100);
+            }
+            Files.createFile(go);
+            return new KilledContainer(container, ran.size());
+        } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    /** Tasks started per container of {@code app} (their logs' "Running task" lines), by container id. */
+    private Map<String, Integer> tasksPerContainer(RMApp app) throws IOException {
+        Map<String, Integer> n = new java.util.TreeMap<>();
+        for (String logDir : yarn.getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
+            Path appDir = Path.of(logDir, app.getApplicationId().toString());
+            if (!Files.isDirectory(appDir)) {
+                continue;
+            }
+            try (Stream<Path> containers = Files.list(appDir)) {
+                for (Path c : containers.filter(Files::isDirectory).toList()) {
+                    int tasks = 0;
+                    try (Stream<Path> files = Files.walk(c)) {
+                        for (Path f : files.filter(Files::isRegularFile).toList()) {
+                            tasks += (int) Files.readString(f).lines().filter(l -> l.contains("Running task")).count();
+                        }
+                    }
+                    n.put(c.getFileName().toString(), tasks);
+                }
+            }
+        }
+        return n;
+    }
+
+    /** A process's whole command line (/proc: ProcessHandle.Info gives at most a page of it). */
+    private static String commandLine(ProcessHandle h) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return h.info().commandLine().orElse("");
+        }
     }
 
     private String run(String name, List<String> cmd) throws Exception {

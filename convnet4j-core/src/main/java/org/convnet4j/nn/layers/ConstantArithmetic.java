@@ -6,6 +6,7 @@ import java.util.Map;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -188,25 +189,7 @@ public final class ConstantArithmetic extends UnaryLayer {
     private void forwardPeriodic(float[] xd, float[] cd, float[] yd) {
         int period = cd.length;
         if (repeat == 1) { // a constant over the last axes: one row of the constant per stretch of the output
-            for (int o = 0; o < yd.length; o += period) {
-                switch (op) {
-                    case ADD -> {
-                        for (int i = 0; i < period; i++) {
-                            yd[o + i] = xd[o + i] + cd[i];
-                        }
-                    }
-                    case MUL -> {
-                        for (int i = 0; i < period; i++) {
-                            yd[o + i] = xd[o + i] * cd[i];
-                        }
-                    }
-                    default -> {
-                        for (int i = 0; i < period; i++) {
-                            yd[o + i] = constantFirst ? op.apply(cd[i], xd[o + i]) : op.apply(xd[o + i], cd[i]);
-                        }
-                    }
-                }
-            }
+            rows(xd, cd, yd, 0, yd.length);
             return;
         }
         for (int k = 0; k < yd.length; ) {
@@ -232,6 +215,51 @@ public final class ConstantArithmetic extends UnaryLayer {
                 }
             }
         }
+    }
+
+    // y = x op c for the outputs [from, to), whole rows of c's length (the constant over the last axes)
+    private void rows(float[] xd, float[] cd, float[] yd, int from, int to) {
+        int period = cd.length;
+        for (int o = from; o < to; o += period) {
+            switch (op) {
+                case ADD -> {
+                    for (int i = 0; i < period; i++) {
+                        yd[o + i] = xd[o + i] + cd[i];
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < period; i++) {
+                        yd[o + i] = xd[o + i] * cd[i];
+                    }
+                }
+                default -> {
+                    for (int i = 0; i < period; i++) {
+                        yd[o + i] = constantFirst ? op.apply(cd[i], xd[o + i]) : op.apply(xd[o + i], cd[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * This layer's forward pass in place on runs of whole rows of {@code row} values, for a layer before it that
+     * writes such rows (a {@link Dense} absorbing it in inference, {@link org.convnet4j.nn.InferenceFusion}): when
+     * the constant is one such row ({@code [1, .., 1, row]}, the bias Add of an exported Linear), so that it
+     * stretches no input and output k reads constant value {@code k % row}, the arithmetic {@link #forward} does
+     * on that path (the same bits); else null. The constant's current value is read on every call.
+     */
+    ConvEpilogue.Activation rowEpilogue(int row) {
+        int[] c = constant.shape().dims();
+        if (row < 1 || c.length == 0 || c[c.length - 1] != row || constant.shape().size() != row) {
+            return null;
+        }
+        return (k, y, off, len) -> {
+            if (off % row != 0 || len % row != 0) {
+                throw new IllegalArgumentException(describe() + ": rows of " + row + " expected, got [" + off + ", "
+                        + (off + len) + ")");
+            }
+            rows(y, constant.value().data(), y, off, off + len);
+        };
     }
 
     @Override

@@ -3,10 +3,13 @@ package org.convnet4j.nn.layers;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.InferenceFusion;
+import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.ops.ConvEpilogue;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
@@ -17,8 +20,14 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * Fully connected layer: y = x W^T + b, with x [N, in] and y [N, units].
  * The kernel is stored [units, in] (PyTorch/ONNX order); importers of Keras' [in, units] transpose.
  * The input size is taken from the shape the layer is built with.
+ *
+ * <p>In inference without gradients ({@link InferenceFusion}) the layer absorbs what follows it row by row: a
+ * {@link ConstantArithmetic} whose constant is one output row (the bias Add of a Linear layer PyTorch exports as
+ * MatMul + Add), then an element-wise activation (ConvNeXt's GELU, ReLU, ...). The product is computed in blocks of
+ * at most 192 rows with the kept packed weights, and each block gets the absorbed layers' own
+ * arithmetic while it is in cache: the bits of running the layers one by one.
  */
-public final class Dense extends UnaryLayer {
+public final class Dense extends UnaryLayer implements InferenceFusion {
     private final int units;
     private final boolean useBias;
     private Initializer kernelInit = Initializer.GLOROT_UNIFORM;
@@ -135,38 +144,71 @@ public final class Dense extends UnaryLayer {
             kernel.changed();
         }
         this.inference = !training && !GradMode.isEnabled();
-        if (lastAxis) {
-            Shape out = outputShapeOf(input.shape().dropFirst()).prepend(input.dim(0));
-            return forwardRows(input.reshape(input.size() / in, in)).reshape(out);
-        }
-        requireSample(input, Shape.of(in));
-        return forwardRows(input);
+        return forwardShaped(input, NONE);
     }
 
-    private Tensor forwardRows(Tensor input) {
+    private static final ConvEpilogue.Activation[] NONE = {};
+
+    private Tensor forwardShaped(Tensor input, ConvEpilogue.Activation[] after) {
+        if (lastAxis) {
+            Shape out = outputShapeOf(input.shape().dropFirst()).prepend(input.dim(0));
+            return forwardRows(input.reshape(input.size() / in, in), after).reshape(out);
+        }
+        requireSample(input, Shape.of(in));
+        return forwardRows(input, after);
+    }
+
+    /** y = x W^T (+ b), then each of {@code after} in place on the rows (what absorbed layers compute). */
+    private Tensor forwardRows(Tensor input, ConvEpilogue.Activation[] after) {
         this.x = GradMode.keep(input);
         int n = input.dim(0);
         // the GEMM writes every output (beta 0): last step's buffer, or one of predict's, needs no clearing
         Tensor y = buffers.overwritten(0, Shape.of(n, units));
+        float[] xd = input.data();
+        float[] yd = y.data();
         // y[N, units] = x[N, in] * W[units, in]^T
         Kernels k = KernelProvider.get();
-        PreparedMatrix packed = packedWeights(k, n);
-        if (packed != null) {
-            k.sgemmPreparedBThreaded(false, n, input.data(), 0, in, packed, 0f, y.data(), 0, units);
+        int blocks = rowBlocks(k, n);
+        if (blocks > 0) {
+            PreparedMatrix packed = kernel.derived(k, () -> k.prepareB(true, in, units, kernel.value().data(), 0, in));
+            int rowUnits = (n + BLOCK_UNIT - 1) / BLOCK_UNIT;
+            java.util.function.IntUnaryOperator start = b -> Math.min(n, (int) ((long) rowUnits * b / blocks)
+                    * BLOCK_UNIT);
+            if (blocks >= k.threads()) { // a block per task: its product, then its rows finished, on one thread
+                k.parallelFor(blocks, b -> {
+                    int r0 = start.applyAsInt(b);
+                    int r1 = start.applyAsInt(b + 1);
+                    k.sgemmPreparedB(false, r1 - r0, xd, r0 * in, in, packed, 0f, yd, r0 * units, units);
+                    finishRows(k, yd, r0, r1, after);
+                });
+            } else {
+                for (int b = 0; b < blocks; b++) {
+                    int r0 = start.applyAsInt(b);
+                    int r1 = start.applyAsInt(b + 1);
+                    k.sgemmPreparedBThreaded(false, r1 - r0, xd, r0 * in, in, packed, 0f, yd, r0 * units, units);
+                    finishRows(k, yd, r0, r1, after);
+                }
+            }
         } else {
-            k.sgemm(false, true, n, units, in, 1f, input.data(), 0, in, kernel.value().data(), 0, in, 0f, y.data(), 0,
-                    units);
+            k.sgemm(false, true, n, units, in, 1f, xd, 0, in, kernel.value().data(), 0, in, 0f, yd, 0, units);
+            finishRows(k, yd, 0, n, after);
         }
+        return y;
+    }
+
+    /** Rows [r0, r1) of y after the product: the bias, then the absorbed layers in order. */
+    private void finishRows(Kernels k, float[] yd, int r0, int r1, ConvEpilogue.Activation[] after) {
         if (bias != null) {
-            float[] yd = y.data();
             float[] b = bias.value().data();
-            for (int i = 0; i < n; i++) {
+            for (int i = r0; i < r1; i++) {
                 for (int j = 0; j < units; j++) {
                     yd[i * units + j] += b[j];
                 }
             }
         }
-        return y;
+        for (ConvEpilogue.Activation a : after) {
+            a.apply(k, yd, r0 * units, (r1 - r0) * units);
+        }
     }
 
     /**
@@ -177,17 +219,80 @@ public final class Dense extends UnaryLayer {
             !"false".equals(System.getProperty("convnet4j.inference.denseWeights"));
 
     /**
-     * In inference without gradients, W^T packed for the GEMM ({@link Kernels#prepareB}) and kept in the kernel
-     * parameter ({@link Parameter#derived}) until its values change, when the product of {@code rows} inputs reads
-     * that copy ({@link Kernels#readsPreparedB}: a few rows against a transposed B are dot products and pack nothing);
-     * else null. Without it every call packed all of W^T for a handful of rows: at 8 rows of [400] to [120] the
-     * packing was 4/5 of the call. The products have the bits of the unpacked call.
+     * Switch for A/B runs: {@code -Dconvnet4j.inference.denseRowBlocks=false} computes a product of more than
+     * {@link #ROW_BLOCK} rows in one call on W^T itself again, as before 2026-12-05 (same bits either way).
      */
-    private PreparedMatrix packedWeights(Kernels k, int rows) {
-        if (!keepPackedWeights || !inference || !k.readsPreparedB(true, rows, in, units)) {
-            return null;
+    static volatile boolean blockRows = !"false".equals(System.getProperty("convnet4j.inference.denseRowBlocks"));
+
+    /**
+     * Switch for A/B runs: {@code -Dconvnet4j.inference.denseEpilogue=false} absorbs nothing (the bias Add and the
+     * activation after the layer run as their own layers again; same bits either way).
+     */
+    static volatile boolean fuseEpilogue = !"false".equals(System.getProperty("convnet4j.inference.denseEpilogue"));
+
+    /**
+     * Most rows of one product with the kept packed weights: the vector GEMM reads a prepared right operand for up
+     * to 192 rows ({@link Kernels#readsPreparedB}), and a block of 192 output rows of ConvNeXt's widest layer (1536)
+     * still fits the L2 caches of the machines measured, so the absorbed layers find it there.
+     */
+    static final int ROW_BLOCK = 192;
+
+    /** Block bounds fall on multiples of this (the GEMM's register tile is 8 rows tall with AVX-512). */
+    private static final int BLOCK_UNIT = 8;
+
+    /**
+     * In inference without gradients: into how many row blocks the product of {@code rows} inputs is cut, each
+     * computed with W^T packed for the GEMM ({@link Kernels#prepareB}) and kept in the kernel parameter
+     * ({@link Parameter#derived}) until its values change; 0 (one ordinary call on W^T itself) when the GEMM would
+     * not read that copy for blocks of that size ({@link Kernels#readsPreparedB}: a few rows against a transposed
+     * B are dot products and pack nothing) or outside inference. Without the kept copy every call packed all of
+     * W^T for a handful of rows (at 8 rows of [400] to [120] the packing was 4/5 of the call); without the blocks
+     * a product of more than 192 rows (ConvNeXt-Tiny's 196 to 3136) packed all of W^T on every call. The GEMM
+     * computes every element by the same operations wherever its row falls, so the blocks have the bits of the
+     * unpacked single call.
+     */
+    private int rowBlocks(Kernels k, int rows) {
+        if (!keepPackedWeights || !inference || rows == 0) {
+            return 0;
         }
-        return kernel.derived(k, () -> k.prepareB(true, in, units, kernel.value().data(), 0, in));
+        if (rows <= ROW_BLOCK || !blockRows) {
+            return k.readsPreparedB(true, rows, in, units) ? 1 : 0;
+        }
+        int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        int rowUnits = (rows + BLOCK_UNIT - 1) / BLOCK_UNIT;
+        int largest = (rowUnits + blocks - 1) / blocks * BLOCK_UNIT;
+        return k.readsPreparedB(true, largest, in, units) ? blocks : 0; // smaller blocks (more than 4 rows) too
+    }
+
+    @Override
+    public int absorbable(List<Layer> following) {
+        if (!fuseEpilogue || following.isEmpty() || in == -1) {
+            return 0;
+        }
+        int count = following.get(0) instanceof ConstantArithmetic ca && ca.rowEpilogue(units) != null ? 1 : 0;
+        return following.size() > count && activation(following.get(count)) != null ? count + 1 : count;
+    }
+
+    private static ConvEpilogue.Activation activation(Layer layer) {
+        if (layer instanceof ReLU relu) {
+            return relu.epilogueActivation();
+        }
+        return layer instanceof FusableActivation a ? a.epilogueActivation() : null;
+    }
+
+    @Override
+    public Tensor forwardAbsorbing(List<Tensor> inputs, List<Layer> following, int count) {
+        requireInputs(inputs);
+        ConvEpilogue.Activation[] after = new ConvEpilogue.Activation[count];
+        int i = 0;
+        if (following.get(0) instanceof ConstantArithmetic ca && ca.rowEpilogue(units) != null) {
+            after[i++] = ca.rowEpilogue(units);
+        }
+        if (i < count) {
+            after[i] = activation(following.get(i));
+        }
+        this.inference = true;
+        return forwardShaped(inputs.get(0), after);
     }
 
     @Override

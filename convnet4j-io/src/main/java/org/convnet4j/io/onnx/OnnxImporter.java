@@ -164,6 +164,15 @@ public final class OnnxImporter {
                     intAttr(n, "keepdims", 1) != 0 ? ArgMax.Dims.KEEP : ArgMax.Dims.DROP,
                     intAttr(n, "select_last_index", 0) != 0 ? ArgMax.Ties.LAST : ArgMax.Ties.FIRST));
         });
+        op("ArgMin", "as ArgMax, of the input negated (negation is exact, so the same index, ties included)",
+                (im, n) -> {
+            // the first (select_last_index: last) smallest value is the first (last) largest of -x
+            Shape in = im.shapeOf(im.input(n, 0));
+            String negated = im.add(n, new Elementwise(Elementwise.Fn.NEG), "_neg", im.input(n, 0));
+            im.unaryFrom(n, new ArgMax(im.sampleAxis(n, intAttr(n, "axis", 0), in.rank() + 1),
+                    intAttr(n, "keepdims", 1) != 0 ? ArgMax.Dims.KEEP : ArgMax.Dims.DROP,
+                    intAttr(n, "select_last_index", 0) != 0 ? ArgMax.Ties.LAST : ArgMax.Ties.FIRST), negated);
+        });
         op("Tile", "constant repeats, 1 along the batch axis", OnnxImporter::tile);
         op("Expand", "a computed tensor to a constant shape of the same rank, the batch axis unchanged", OnnxImporter::expand);
         op("DepthToSpace", "DCR and CRD", OnnxImporter::depthToSpace);

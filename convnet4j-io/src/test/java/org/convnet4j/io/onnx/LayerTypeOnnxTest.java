@@ -39,6 +39,7 @@ class LayerTypeOnnxTest {
             for (int i = 0; i < p.value().size(); i++) {
                 p.value().data()[i] = (float) random.nextGaussian();
             }
+            p.changed(); // written in place: announced, as Parameter's contract asks (packings are kept)
         }
         return m;
     }

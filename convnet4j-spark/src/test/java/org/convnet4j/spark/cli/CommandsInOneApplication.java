@@ -15,13 +15,15 @@ import org.convnet4j.spark.SparkSessions;
  * CODE} for each; stops at the first that fails, stops the session and exits with its code (0 when all succeed).
  * Inside a YARN ApplicationMaster (cluster deploy mode) the last command runs through {@link SparkMain#main} as
  * spark-submit would run it there, and nothing exits: main returns, or throws when a command failed (the
- * ApplicationMaster marks an application that exits before main returns FAILED, even with 0).
+ * ApplicationMaster marks an application that exits before main returns FAILED, even with 0). With the system
+ * property {@code convnet4j.test.goBeforeLast=FILE} it prints {@code waiting for FILE} before the last command and
+ * starts it once that file exists (a test that kills an executor during the last command notes the state first).
  */
 public final class CommandsInOneApplication {
     private CommandsInOneApplication() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         List<List<String>> commands = new ArrayList<>();
         commands.add(new ArrayList<>());
         for (String a : args) {
@@ -37,6 +39,14 @@ public final class CommandsInOneApplication {
         try {
             for (int n = 0; n < commands.size() && code == 0; n++) {
                 String[] command = commands.get(n).toArray(String[]::new);
+                String go = System.getProperty("convnet4j.test.goBeforeLast");
+                if (go != null && n == commands.size() - 1) {
+                    // a test that acts during the last command (kills an executor) notes the state first
+                    System.out.println("waiting for " + go);
+                    while (!java.nio.file.Files.exists(java.nio.file.Path.of(go))) {
+                        Thread.sleep(20);
+                    }
+                }
                 if (applicationMaster && n == commands.size() - 1) {
                     SparkMain.main(command); // returns in the ApplicationMaster; throws unless the exit code is 0
                 } else {

@@ -1,15 +1,19 @@
-package org.convnet4j.cli;
+package org.convnet4j.vision;
 
 import java.util.Locale;
 import org.convnet4j.image.Images;
 import org.convnet4j.tensor.Tensor;
 
-/** Prints a 2-D tensor as right-aligned columns: whole numbers as they are, others with 4 decimals. */
-final class MatrixText {
+/**
+ * A 2-D tensor as text, as the CLI's kernels, edges, pool and convolve commands print it: right-aligned columns, whole
+ * numbers as they are, others with 4 decimals; a tensor's value range; one number written short.
+ */
+public final class MatrixText {
     private MatrixText() {
     }
 
-    static String format(Tensor m, String indent) {
+    /** The last two axes as rows and columns, each row starting with {@code indent}. */
+    public static String format(Tensor m, String indent) {
         int rows = m.dim(-2);
         int cols = m.dim(-1);
         float[] d = m.data();
@@ -32,16 +36,8 @@ final class MatrixText {
         return b.toString();
     }
 
-    /** "3x300x451" for a shape. */
-    static String dims(Tensor t) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < t.rank(); i++) {
-            b.append(i == 0 ? "" : "x").append(t.dim(i));
-        }
-        return b.toString();
-    }
-
-    static String range(Tensor t) {
+    /** "MIN..MAX" of the values, each as {@link #num} writes it. */
+    public static String range(Tensor t) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (float v : t.data()) {
@@ -51,7 +47,8 @@ final class MatrixText {
         return num(min) + ".." + num(max);
     }
 
-    static String num(double v) {
+    /** A whole number below 10^9 as an integer, else 4 significant digits. */
+    public static String num(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.4g", v);
     }
 }

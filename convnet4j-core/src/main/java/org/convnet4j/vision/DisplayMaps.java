@@ -1,18 +1,18 @@
-package org.convnet4j.cli;
+package org.convnet4j.vision;
 
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.vision.Normalization;
 
 /**
  * Maps filter responses, which can be any real numbers, to pixel values 0..255 for pictures. Pictures get one
- * range for the whole image (not per channel) so that a colour image keeps its colour balance.
+ * range for the whole image (not per channel) so that a colour image keeps its colour balance. What the CLI's
+ * {@code convolve}, {@code edges} and {@code pool} write; for a Java user writing filter responses as pictures.
  */
-final class DisplayMaps {
+public final class DisplayMaps {
     private DisplayMaps() {
     }
 
     /** NONE leaves values as they are (the writer clamps them to 0..255); MINMAX and ABS stretch to 0..255. */
-    static Tensor forPicture(Tensor t, Normalization.Mode mode) {
+    public static Tensor forPicture(Tensor t, Normalization.Mode mode) {
         switch (mode) {
             case MINMAX:
                 return Normalization.minMax(t, false);
@@ -24,7 +24,7 @@ final class DisplayMaps {
     }
 
     /** The same modes for raw numbers (CSV); NONE writes them unchanged. */
-    static Tensor forNumbers(Tensor t, Normalization.Mode mode) {
+    public static Tensor forNumbers(Tensor t, Normalization.Mode mode) {
         return forPicture(t, mode);
     }
 
@@ -32,7 +32,7 @@ final class DisplayMaps {
      * A signed response (a derivative) as grey: 0 is mid-grey 128, the largest |value| is black (negative) or
      * white (positive). Unlike min-max this keeps "no change" at the same grey in every picture.
      */
-    static Tensor signedGrey(Tensor t) {
+    public static Tensor signedGrey(Tensor t) {
         float maxAbs = maxAbs(t);
         Tensor out = Tensor.zeros(t.shape());
         float[] s = t.data();
@@ -44,7 +44,7 @@ final class DisplayMaps {
     }
 
     /** A non-negative response (a gradient magnitude) scaled so that its maximum is 255 and 0 stays black. */
-    static Tensor scaledToMax(Tensor t) {
+    public static Tensor scaledToMax(Tensor t) {
         float max = maxAbs(t);
         Tensor out = Tensor.zeros(t.shape());
         float[] s = t.data();
@@ -60,7 +60,7 @@ final class DisplayMaps {
      * 180 cyan, -90 = 270 violet), brightness = magnitude / max magnitude, so flat regions are black and only
      * edges show their colour. Input [1,H,W] (or [H,W]) planes of equal shape; output [3,H,W].
      */
-    static Tensor directionWheel(Tensor direction, Tensor magnitude) {
+    public static Tensor directionWheel(Tensor direction, Tensor magnitude) {
         Tensor.requireSameShape("directionWheel", direction, magnitude);
         int h = direction.dim(-2);
         int w = direction.dim(-1);
@@ -84,7 +84,7 @@ final class DisplayMaps {
     }
 
     /** Fully saturated HSV to RGB (each 0..1); hue in degrees 0..360. */
-    static void hsvToRgb(double hue, float value, float[] rgb) {
+    public static void hsvToRgb(double hue, float value, float[] rgb) {
         double h = hue / 60.0;
         int sector = (int) Math.floor(h) % 6;
         float f = (float) (h - Math.floor(h));

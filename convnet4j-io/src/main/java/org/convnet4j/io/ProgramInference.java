@@ -1,0 +1,82 @@
+package org.convnet4j.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.convnet4j.io.onnx.OnnxImporter;
+import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.OnnxProgram;
+import org.convnet4j.io.onnx.OnnxWriter;
+import org.convnet4j.io.onnx.TensorData;
+
+/**
+ * An ONNX model with integer, boolean or string inputs run on tensor files (what {@code convnet4j infer} does for
+ * such a model): each input read with its element type ({@link OnnxInputs#read}), checked against the declared input
+ * ({@link OnnxInputs#conform}), the model run as an {@link OnnxProgram}, and every output written to a folder as
+ * {@code output_I.pb} (TensorProto, STRING outputs included) or {@code .npy} (numbers only: a STRING output is refused
+ * before anything is written). Outputs keep their declared types.
+ */
+public final class ProgramInference {
+    /** One written output: its file, shape and ONNX element type. */
+    public record Written(Path file, long[] dims, int dataType) {
+        /** "FILE [d0, d1] TYPE", as {@code infer} prints it after "wrote ". */
+        @Override
+        public String toString() {
+            return file + " " + Arrays.toString(dims) + " " + OnnxModel.typeName(dataType);
+        }
+    }
+
+    private ProgramInference() {
+    }
+
+    /**
+     * Runs {@code model} ({@code name} in messages) on one file per declared input, in order, and writes the outputs
+     * to {@code outDir} (created) in {@code format} "pb" or "npy".
+     *
+     * @throws IllegalArgumentException in one line: the number of files, a file that does not fit its input (naming
+     *                                  the file), a value the model refuses, a STRING output asked for as .npy
+     */
+    public static List<Written> run(OnnxModel.Model model, String name, List<Path> inputs, Path outDir, String format)
+            throws IOException {
+        if (!format.equals("pb") && !format.equals("npy")) {
+            throw new IllegalArgumentException("format must be pb or npy, got '" + format + "'");
+        }
+        List<OnnxModel.ValueInfo> declared = OnnxInputs.declared(model);
+        if (inputs.size() != declared.size()) {
+            throw new IllegalArgumentException(name + " takes " + declared.size() + " input(s) "
+                    + declared.stream().map(OnnxModel.ValueInfo::name).toList() + ", got " + inputs.size());
+        }
+        List<TensorData> values = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            Path p = inputs.get(i);
+            values.add(OnnxInputs.conform(OnnxInputs.read(p), declared.get(i), p.toString()));
+        }
+        OnnxProgram program = OnnxImporter.importProgram(model, name);
+        List<TensorData> ys = program.run(values);
+        if (format.equals("npy")) {
+            for (int i = 0; i < ys.size(); i++) {
+                if (ys.get(i).isString()) {
+                    throw new IllegalArgumentException(name + ": output " + i + " '" + program.outputNames().get(i)
+                            + "' is a STRING tensor, which .npy files here do not hold (write .pb instead)");
+                }
+            }
+        }
+        Files.createDirectories(outDir);
+        List<Written> written = new ArrayList<>();
+        for (int i = 0; i < ys.size(); i++) {
+            TensorData y = ys.get(i);
+            Path file = outDir.resolve("output_" + i + "." + format);
+            if (format.equals("npy")) {
+                Npy.write(file, y);
+            } else {
+                OnnxWriter.writeTensor(file, new TensorData("output_" + i, y.dataType(), y.dims(), y.floats(),
+                        y.longs(), y.doubles(), y.strings()));
+            }
+            written.add(new Written(file, y.dims().clone(), y.dataType()));
+        }
+        return written;
+    }
+}
