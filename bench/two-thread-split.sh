@@ -6,7 +6,8 @@
 # bench/two_thread_split_summary.py OUT.
 # usage: bench/two-thread-split.sh JAR_BEFORE JAR_AFTER OUT N [VARIANT...]
 # variants: before (JAR_BEFORE, no options), after (JAR_AFTER, no options), stats (JAR_AFTER, -Dconvnet4j.pool.stats=true: per-thread task and wait
-# time, PAIR probe), spread (stats + -Dconvnet4j.gemm.spreadTasks=true), spin20 (stats + spinMicros=20),
+# time, PAIR probe), spread (stats + -Dconvnet4j.gemm.spreadTasks=true), fixed (stats +
+# -Dconvnet4j.pool.fixedSplit=true: one block of tasks per thread, GemmPool), spin20 (stats + spinMicros=20),
 # thp (stats + -XX:+UseTransparentHugePages -XX:+AlwaysPreTouch), one (stats + one thread). Default: before stats.
 # ~35 s per start on 2 quiet cores (CALLS=40 calls per round, 7 rounds).
 B4=$1; AF=$2; OUT=$3; N=$4; shift 4
@@ -21,6 +22,7 @@ for i in $(seq $N); do
       after)  args="-cp $AF" ;;
       stats)  args="$S -cp $AF" ;;
       spread) args="$S -Dconvnet4j.gemm.spreadTasks=true -cp $AF" ;;
+      fixed)  args="$S -Dconvnet4j.pool.fixedSplit=true -cp $AF" ;;
       spin20) args="$S -Dconvnet4j.pool.spinMicros=20 -cp $AF" ;;
       thp)    args="$S -XX:+UseTransparentHugePages -XX:+AlwaysPreTouch -cp $AF" ;;
       one)    args="$S -Dconvnet4j.threads=1 -cp $AF" ;;

@@ -42,12 +42,14 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
     # every round of every start: wall ms/img against the line round trip measured right after it
     # (before and after the round both near, both far, or the state changed during the round)
     by_state = {'near (<150 ns)': [], 'far (>=150 ns)': [], 'changed': []}
+    cpu_by_state = {k: [] for k in by_state}
     for log in logs:
-        for wall, t0, t1 in re.findall(r'round \d+: wall ([\d.]+) ms/img.*?line round trip before/after ([\d.]+)/([\d.]+) ns',
-                                      open(log).read()):
+        for wall, cpu, t0, t1 in re.findall(r'round \d+: wall ([\d.]+) ms/img.*?process CPU ([\d.]+) ms/img.*?'
+                                           r'line round trip before/after ([\d.]+)/([\d.]+) ns', open(log).read()):
             near = (float(t0) < 150, float(t1) < 150)
             state = 'near (<150 ns)' if all(near) else 'far (>=150 ns)' if not any(near) else 'changed'
             by_state[state].append(float(wall))
+            cpu_by_state[state].append(float(cpu))
     if not rows:
         continue
     fast = [r for r in rows if r['img/s'] >= split]
@@ -57,8 +59,10 @@ for path in sorted(glob.glob(os.path.join(out, '*.txt'))):
         print('   ' + ' '.join('%s %.2f' % (k, x) for k, x in r.items()))
     for state, walls in by_state.items():
         if walls:
-            print('  rounds with the line round trip %s: %d, wall ms/img median %.2f (%.2f-%.2f)'
-                  % (state, len(walls), st.median(walls), min(walls), max(walls)))
+            cpus = cpu_by_state[state]
+            print('  rounds with the line round trip %s: %d, wall ms/img median %.2f (%.2f-%.2f), process CPU ms/img'
+                  ' median %.2f (%.2f-%.2f)' % (state, len(walls), st.median(walls), min(walls), max(walls),
+                                                st.median(cpus), min(cpus), max(cpus)))
     for label, group in (('fast', fast), ('slow', slow)):
         if group:
             keys = [k for k in group[0] if all(k in g for g in group)]

@@ -117,6 +117,41 @@ class GemmPoolTest {
     }
 
     /**
+     * A one-sample network (convolutions on the few-rows path, batch norm, pooling, a dense head) predicts the same
+     * bits on one thread, on two with the shared counter and on two with the fixed split.
+     */
+    @Test
+    void aNetworkPredictsTheSameBitsWithTheFixedSplit() {
+        org.convnet4j.nn.Sequential net = new org.convnet4j.nn.Sequential(org.convnet4j.tensor.Shape.of(3, 28, 28))
+                .add(new org.convnet4j.nn.layers.Conv2d(48, 3).padding(1))
+                .add(new org.convnet4j.nn.layers.BatchNorm2d()).add(new org.convnet4j.nn.layers.ReLU())
+                .add(new org.convnet4j.nn.layers.Conv2d(64, 1)).add(new org.convnet4j.nn.layers.ReLU())
+                .add(new org.convnet4j.nn.layers.MaxPool2d(2))
+                .add(new org.convnet4j.nn.layers.Conv2d(96, 3).padding(1))
+                .add(new org.convnet4j.nn.layers.GlobalAvgPool2d()).add(new org.convnet4j.nn.layers.Flatten())
+                .add(new org.convnet4j.nn.layers.Dense(10));
+        net.initialize(23);
+        org.convnet4j.tensor.Tensor x = org.convnet4j.tensor.Tensor.randn(new Random(24), 1f, 1, 3, 28, 28);
+        GemmPool.ensureCapacity(2);
+        boolean before = GemmPool.fixedSplit;
+        float[] one;
+        KernelProvider.limitThreadsOnThisThread(1);
+        try {
+            one = net.predict(x).data().clone();
+        } finally {
+            KernelProvider.limitThreadsOnThisThread(0);
+        }
+        try {
+            for (boolean fixed : new boolean[] {false, true, false, true}) {
+                GemmPool.fixedSplit = fixed;
+                assertArrayEquals(one, net.predict(x).data(), "fixed split " + fixed);
+            }
+        } finally {
+            GemmPool.fixedSplit = before;
+        }
+    }
+
+    /**
      * The fixed split: each thread runs its own block (the caller the first half, the worker the second) from the
      * front, in order, then what is left of the other block from its back; every task once. Whatever the timing (a
      * late worker leaves its block to the caller, taken from the back), so this holds on a loaded machine too.
