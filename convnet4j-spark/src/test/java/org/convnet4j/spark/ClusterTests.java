@@ -39,6 +39,8 @@ final class ClusterTests {
     static List<String> driverConf(String host, java.nio.file.Path log4j) {
         return List.of(
                 "--conf", "spark.driver.host=" + host, "--conf", "spark.driver.bindAddress=" + host,
+                // no web UI (a Jetty server and its pages per driver): nothing here looks at it
+                "--conf", "spark.ui.enabled=false",
                 "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
                 "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
                 "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",

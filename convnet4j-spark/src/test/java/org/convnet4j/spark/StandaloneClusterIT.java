@@ -142,28 +142,45 @@ class StandaloneClusterIT {
         return org.convnet4j.spark.cli.SparkMain.run(args.toArray(String[]::new));
     }
 
+    /**
+     * One application (one driver, and executor starts only for the killed ones, instead of a driver and two
+     * executors more for a second application): {@code spark train} with an executor killed in the middle of epoch 2,
+     * then {@code spark predict} with an executor killed as soon as it runs a task of the prediction.
+     */
     @Test
     void killedExecutorsCostNeitherTrainingNorPredictions() throws Exception {
-        trainingSurvivesAKilledExecutor(url, cluster, workDirs, sparkHome);
-        predictionsSurviveAKilledExecutor(url, cluster, workDirs, sparkHome);
+        Prediction prediction = predictionJob();
+        Path go = dir.resolve("predict-go");
+        List<String> predictArgs = predict(url, prediction.model(), prediction.pictures(), prediction.csv(), cluster);
+        String driverLog = trainingSurvivesAKilledExecutor(url, cluster, workDirs, sparkHome, go,
+                predictArgs.subList(1, predictArgs.size()));
+        predictionsSurviveAKilledExecutor(prediction, driverLog, go);
     }
+
+    /** The driver of the killed-executor test's application (training, then prediction). */
+    private Process trainingDriver;
 
     /**
      * spark train on a picture folder with the ring exchange (the optimiser steps on the executors); one executor killed
-     * in the middle of epoch 2; the model equals the in-process run's.
+     * in the middle of epoch 2; the model equals the in-process run's. The driver then runs {@code next} (a spark
+     * command) in the same application once {@code go} exists; returns the driver's log up to there.
      */
-    private void trainingSurvivesAKilledExecutor(String url, List<String> cluster, List<Path> workDirs, Path sparkHome)
-            throws Exception {
+    private String trainingSurvivesAKilledExecutor(String url, List<String> cluster, List<Path> workDirs, Path sparkHome,
+            Path go, List<String> next) throws Exception {
         Path folder = TestSpark.stripeFolder(dir.resolve("stripes"), 50, 21);
         Path out = dir.resolve("cluster-train/m.c4j");
         Files.createDirectories(out.getParent());
         // SparkMain train in a session of the driver's own, which afterwards asks the executors for their model pools
-        List<String> args = new ArrayList<>(List.of("org.convnet4j.spark.cli.PoolCheckingDriver", "train", "--master", url,
+        List<String> args = new ArrayList<>(List.of("-Dconvnet4j.test.go=" + go,
+                "org.convnet4j.spark.cli.PoolCheckingDriver", "train", "--master", url,
                 "--model", "lenet5-classic", "--data", folder.toString(), "--epochs", "2", "--batch", "16",
                 "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "9",
                 "--partitions", "2", "--exchange", "ring", "--no-progress", "--out", out.toString()));
         args.addAll(cluster);
+        args.add("--then");
+        args.addAll(next);
         Process driver = start("train-driver", args, sparkHome);
+        trainingDriver = driver;
         // kill an executor in the middle of epoch 2 (5 exchanges of 16 pictures): once epoch 1 is logged, wait until
         // one executor has started the second exchange of epoch 2 (each exchange is a barrier stage with one task per
         // executor), then kill it. Its cached shards are rebuilt from their lineage elsewhere, and its model replica
@@ -174,16 +191,24 @@ class StandaloneClusterIT {
             Thread.sleep(20);
         }
         assertTrue(log("train-driver").contains("epoch 1/2"), "epoch 1 did not finish:\n" + logs(workDirs, "train-driver"));
-        Executor victim = runningExecutor(workDirs).orElseThrow(() -> new AssertionError("no executor ran a task"));
+        Executor victim = runningExecutor(workDirs, java.util.Map.of())
+                .orElseThrow(() -> new AssertionError("no executor ran a task"));
         int tasksBefore = victim.tasksStarted();
         while (victim.tasksStarted() < tasksBefore + 2 && driver.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertTrue(!log("train-driver").contains("epoch 2/2"), "epoch 2 ended before the kill:\n" + log("train-driver"));
         kill(victim.process());
-        assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "training driver did not finish");
-        String driverLog = log("train-driver");
-        assertEquals(0, driver.exitValue(), driverLog);
+        // the training's end: the driver waits for go before the next command
+        String waiting = "waiting for " + go;
+        deadline = System.nanoTime() + 600_000_000_000L;
+        while (!log("train-driver").contains(waiting) && driver.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        String all = log("train-driver");
+        assertTrue(all.contains(waiting), "the training did not finish (driver " + (driver.isAlive() ? "running"
+                : "exited " + driver.exitValue()) + "):\n" + tail(all));
+        String driverLog = all.substring(0, all.indexOf(waiting));
         assertTrue(driverLog.contains("Lost") || driverLog.contains("lost"), "the driver should have seen the executor go:\n"
                 + driverLog);
         assertTrue(driverLog.contains("epoch 2/2"), driverLog);
@@ -219,6 +244,7 @@ class StandaloneClusterIT {
         assertTrue(worst <= 1e-5, "largest weight difference to the in-process run: " + worst);
         assertTrue(driverLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
                 expected.bestValidationAccuracy(), expected.bestEpoch())), driverLog);
+        return driverLog;
     }
 
     /**
@@ -352,7 +378,8 @@ class StandaloneClusterIT {
                 "--driver-java-options", SparkSessions.EXECUTOR_JVM_OPTIONS,
                 "--conf", "spark.standalone.submit.waitAppCompletion=true",
                 "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s"),
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
+                "--conf", "spark.ui.enabled=false"),
                 jar, command);
         Process client = launch("cluster-mode-client", cmd, sparkHome, "127.0.0.1", null);
         assertTrue(client.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "the submitting client did not finish");
@@ -436,7 +463,8 @@ class StandaloneClusterIT {
                 "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j
                         + " -Dconvnet4j.test.submitted=yes",
                 "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s"),
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
+                "--conf", "spark.ui.enabled=false"),
                 jar, command);
         assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd.toString());
         Process driver = launch(name, cmd, sparkHome, "127.0.0.1", null);
@@ -450,9 +478,11 @@ class StandaloneClusterIT {
         return ClusterTests.largestDifference(Checkpoint.load(want).parameters(), Checkpoint.load(got).parameters());
     }
 
-    /** spark predict; one executor killed while it runs a task; the CSV equals a clean local run's. */
-    private void predictionsSurviveAKilledExecutor(String url, List<String> cluster, List<Path> workDirs, Path sparkHome)
-            throws Exception {
+    /** The prediction job: the pictures, the model and where the cluster's CSV goes. */
+    private record Prediction(Path pictures, Path model, Path csv, int n) {
+    }
+
+    private static Prediction predictionJob() throws IOException {
         Path pictures = dir.resolve("pictures");
         Files.createDirectories(pictures);
         Random r = new Random(5);
@@ -470,33 +500,46 @@ class StandaloneClusterIT {
         m.initialize(1);
         Path model = dir.resolve("lenet5.c4j");
         ModelFiles.save(m, model);
+        return new Prediction(pictures, model, dir.resolve("cluster.csv"), n);
+    }
 
-        Path clusterCsv = dir.resolve("cluster.csv");
-        Process driver = start("driver", predict(url, model, pictures, clusterCsv, cluster), sparkHome);
-        killRunningExecutor(workDirs, driver, "driver");
-        assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "driver did not finish");
-        String driverLog = log("driver");
-        assertEquals(0, driver.exitValue(), driverLog);
+    /**
+     * spark predict, the training driver's next command (after {@code trainLog}, the log of the training); one
+     * executor killed as soon as it runs a task of the prediction (the tasks each executor had run are noted before
+     * {@code go} lets the prediction start); the CSV equals a clean local run's.
+     */
+    private void predictionsSurviveAKilledExecutor(Prediction job, String trainLog, Path go) throws Exception {
+        java.util.Map<Path, Integer> before = tasksStarted(workDirs);
+        Files.createFile(go);
+        Process training = trainingDriver;
+        killRunningExecutor(workDirs, training, "train-driver", before);
+        assertTrue(training.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "driver did not finish");
+        String all = log("train-driver");
+        assertEquals(0, training.exitValue(), all);
+        assertTrue(all.startsWith(trainLog), "the driver's log changed before the prediction");
+        String driverLog = all.substring(trainLog.length());
+        assertTrue(driverLog.contains("the next command exited with 0"), driverLog);
         assertTrue(driverLog.contains("Lost") || driverLog.contains("lost"),
                 "the driver should have seen the executor go:\n" + driverLog);
 
         // the clean run in this JVM (one JVM start less): the same command on local[2]
         Path localCsv = dir.resolve("local.csv");
-        List<String> clean = predict("local[2]", model, pictures, localCsv, List.of());
+        List<String> clean = predict("local[2]", job.model(), job.pictures(), localCsv, List.of());
         assertEquals(0, runLocally(clean.subList(1, clean.size())));
 
-        List<String> lines = Files.readAllLines(clusterCsv);
+        List<String> lines = Files.readAllLines(job.csv());
         assertEquals("path,class,probability", lines.get(0));
-        assertEquals(n + 1, lines.size(), "one row per picture");
-        assertArrayEquals(Files.readAllBytes(localCsv), Files.readAllBytes(clusterCsv));
+        assertEquals(job.n() + 1, lines.size(), "one row per picture");
+        assertArrayEquals(Files.readAllBytes(localCsv), Files.readAllBytes(job.csv()));
     }
 
-    /** kill -9 the first executor of the driver's app that runs a task; asserts it is gone. */
-    private void killRunningExecutor(List<Path> workDirs, Process driver, String driverName) throws Exception {
+    /** kill -9 the first executor of the driver's app that starts a task more than {@code before} says; asserts it is gone. */
+    private void killRunningExecutor(List<Path> workDirs, Process driver, String driverName,
+            java.util.Map<Path, Integer> before) throws Exception {
         Executor victim = null;
         long deadline = System.nanoTime() + 300_000_000_000L;
         while (victim == null && System.nanoTime() < deadline && driver.isAlive()) {
-            victim = runningExecutor(workDirs).orElse(null);
+            victim = runningExecutor(workDirs, before).orElse(null);
             if (victim == null) {
                 Thread.sleep(100);
             }
@@ -534,31 +577,53 @@ class StandaloneClusterIT {
         return a;
     }
 
-    /** An executor (a child of one of our workers) whose log shows a running task. */
-    private Optional<Executor> runningExecutor(List<Path> workDirs) throws IOException {
+    /**
+     * An executor (a child of one of our workers) whose log shows more tasks started than {@code before} gives for that
+     * log (none for a log not in it).
+     */
+    private Optional<Executor> runningExecutor(List<Path> workDirs, java.util.Map<Path, Integer> before)
+            throws IOException {
+        for (Path err : executorLogs(workDirs)) {
+            Executor e = new Executor(null, err);
+            if (e.tasksStarted() <= before.getOrDefault(err, 0)) {
+                continue;
+            }
+            String id = err.getParent().getFileName().toString();
+            String app = err.getParent().getParent().getFileName().toString();
+            Optional<ProcessHandle> p = started.stream().flatMap(Process::descendants)
+                    .filter(h -> commandLine(h).contains("CoarseGrainedExecutorBackend"))
+                    .filter(h -> commandLine(h).contains(" --executor-id " + id + " "))
+                    .filter(h -> commandLine(h).contains(" --app-id " + app + " "))
+                    .findFirst();
+            if (p.isPresent()) {
+                return Optional.of(new Executor(p.get(), err));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The tasks each executor's log shows started so far. */
+    private static java.util.Map<Path, Integer> tasksStarted(List<Path> workDirs) throws IOException {
+        java.util.Map<Path, Integer> n = new java.util.HashMap<>();
+        for (Path err : executorLogs(workDirs)) {
+            n.put(err, new Executor(null, err).tasksStarted());
+        }
+        return n;
+    }
+
+    /** The executors' logs (stderr) in the workers' directories. */
+    private static List<Path> executorLogs(List<Path> workDirs) throws IOException {
+        List<Path> logs = new ArrayList<>();
         for (Path work : workDirs) {
             if (!Files.isDirectory(work)) {
                 continue;
             }
             try (Stream<Path> files = Files.walk(work)) {
-                for (Path err : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-                    if (!Files.readString(err).contains("Running task")) {
-                        continue;
-                    }
-                    String id = err.getParent().getFileName().toString();
-                    String app = err.getParent().getParent().getFileName().toString();
-                    Optional<ProcessHandle> p = started.stream().flatMap(Process::descendants)
-                            .filter(h -> commandLine(h).contains("CoarseGrainedExecutorBackend"))
-                            .filter(h -> commandLine(h).contains(" --executor-id " + id + " "))
-                            .filter(h -> commandLine(h).contains(" --app-id " + app + " "))
-                            .findFirst();
-                    if (p.isPresent()) {
-                        return Optional.of(new Executor(p.get(), err));
-                    }
-                }
+                files.filter(f -> f.getFileName().toString().equals("stderr"))
+                        .filter(f -> !f.getParent().getFileName().toString().startsWith("driver-")).forEach(logs::add);
             }
         }
-        return Optional.empty();
+        return logs;
     }
 
     /**

@@ -15,7 +15,10 @@ import org.convnet4j.spark.PoolProbe;
 /**
  * StandaloneClusterIT's training driver: {@code convnet4j spark train ARGS} in a session this main makes (the
  * command leaves a caller's session running), then every live executor is asked how many model copies of any training
- * run its JVM still pools; prints {@code model copies pooled per executor after the run: {HOST:PORT=N, ...}}.
+ * run its JVM still pools; prints {@code model copies pooled per executor after the run: {HOST:PORT=N, ...}}. With
+ * {@code train ARGS --then COMMAND ARGS} it then waits for the file named by the system property
+ * {@code convnet4j.test.go} and runs that command in the same application (the session is reused; no driver or
+ * executor start more), printing {@code the next command exited with CODE}; exits with the last command's code.
  */
 public final class PoolCheckingDriver {
     private PoolCheckingDriver() {
@@ -43,9 +46,22 @@ public final class PoolCheckingDriver {
         SparkSession spark = b.master(master)
                 .config("spark.executor.extraJavaOptions", executorOptions + " " + org.convnet4j.spark.SparkSessions.EXECUTOR_JVM_OPTIONS)
                 .getOrCreate();
-        int code = SparkMain.run(args);
+        int then = java.util.Arrays.asList(args).indexOf("--then");
+        String[] train = then < 0 ? args : java.util.Arrays.copyOfRange(args, 0, then);
+        int code = SparkMain.run(train);
         if (code == 0) {
             System.out.println("model copies pooled per executor after the run: " + pooledPerExecutor(spark));
+            if (then >= 0) {
+                // the next command in the same application, once the test says go (it notes first which tasks the
+                // executors have run so far, so that it can tell the next command's tasks from these)
+                java.nio.file.Path go = java.nio.file.Path.of(System.getProperty("convnet4j.test.go"));
+                System.out.println("waiting for " + go);
+                while (!java.nio.file.Files.exists(go)) {
+                    Thread.sleep(20);
+                }
+                code = SparkMain.run(java.util.Arrays.copyOfRange(args, then + 1, args.length));
+                System.out.println("the next command exited with " + code);
+            }
         }
         spark.stop();
         System.exit(code);
