@@ -89,12 +89,12 @@ class DownloadsTest {
             }
         });
         server.createContext("/endless/", ex -> {
-            // no Content-Length (chunked), 64 KB at a time: 8 MB, or until the client hangs up
+            // no Content-Length (chunked), 64 KB at a time: 2 MB, or until the client hangs up
             fullGets.incrementAndGet();
             ex.sendResponseHeaders(200, 0);
             try (OutputStream o = ex.getResponseBody()) {
                 byte[] chunk = new byte[1 << 16];
-                for (int i = 0; i < 128; i++) {
+                for (int i = 0; i < 32; i++) {
                     o.write(chunk);
                 }
             } catch (IOException ignored) {
@@ -102,12 +102,12 @@ class DownloadsTest {
             }
         });
         server.createContext("/declared/", ex -> {
-            // an honest Content-Length of 8 MB
+            // an honest Content-Length of 2 MB
             fullGets.incrementAndGet();
-            ex.sendResponseHeaders(200, 8L << 20);
+            ex.sendResponseHeaders(200, 2L << 20);
             try (OutputStream o = ex.getResponseBody()) {
                 byte[] chunk = new byte[1 << 16];
-                for (int i = 0; i < 128; i++) {
+                for (int i = 0; i < 32; i++) {
                     o.write(chunk);
                 }
             } catch (IOException ignored) {
@@ -557,29 +557,29 @@ class DownloadsTest {
     }
 
     /**
-     * Issue 15, a URL's size: the download limit (here 1 MB, {@code convnet4j.maxDownloadBytes} for users; 16 GiB by
-     * default) refuses a declared 8 MB before the first byte, and cuts a stream without a Content-Length one byte
+     * Issue 15, a URL's size: the download limit (here 256 KiB, {@code convnet4j.maxDownloadBytes} for users; 16 GiB by
+     * default) refuses a declared 2 MiB before the first byte, and cuts a stream without a Content-Length one byte
      * past the limit, deleting what arrived (before, both were written whole into the cache: an endless stream filled
      * the disk, and a full disk kept the part for a resume). Not retried; nothing kept.
      */
     @Test
     void aDownloadAboveTheLimitIsRefusedOrCutAndNothingIsKept() throws Exception {
         Downloads d = new Downloads(new Downloads.Config(dir.resolve("cache"), false, null, null, Duration.ofSeconds(5),
-                Duration.ofSeconds(15), 3), 1 << 20);
+                Duration.ofSeconds(15), 3), 1 << 18);
         long[] most = {0};
         Downloads.Progress watch = (f, done, total) -> most[0] = Math.max(most[0], done);
         IOException declared = assertThrows(IOException.class,
                 () -> d.fetchUrl(base + "/declared/big.safetensors", null, false, watch));
         assertTrue(declared.getMessage().startsWith(base + "/declared/big.safetensors: the server says the file has"
-                + " 8.4 MB, above the download limit of 1.0 MB; nothing was downloaded; if the file is genuine, raise"
+                + " 2.1 MB, above the download limit of 262 KB; nothing was downloaded; if the file is genuine, raise"
                 + " the limit with -Dconvnet4j.maxDownloadBytes=SIZE"), declared.getMessage());
         assertEquals(0, most[0], "not a byte written");
         IOException endless = assertThrows(IOException.class,
                 () -> d.fetchUrl(base + "/endless/big.safetensors", null, false, watch));
-        assertTrue(endless.getMessage().startsWith(base + "/endless/big.safetensors: more than 1.0 MB arrived (the"
+        assertTrue(endless.getMessage().startsWith(base + "/endless/big.safetensors: more than 262 KB arrived (the"
                 + " server did not say the size), above the download limit; what arrived was deleted"),
                 endless.getMessage());
-        assertTrue(most[0] <= 1 << 20, "at most the limit written: " + most[0]);
+        assertTrue(most[0] <= 1 << 18, "at most the limit written: " + most[0]);
         assertEquals(2, fullGets.get(), "one request each: not retried");
         try (Stream<Path> files = Files.walk(dir)) {
             assertEquals(List.of(), files.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".lock"))
