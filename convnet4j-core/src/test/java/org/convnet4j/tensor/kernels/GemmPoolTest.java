@@ -36,40 +36,13 @@ class GemmPoolTest {
     /** Column ranges in spread order compute the same tiles: the bits of one thread, on both loop orders. */
     @Test
     void spreadTasksGiveTheBitsOfOneThread() {
-        Random random = new Random(17);
         int kc = VectorGemm.KC;
         int nr = VectorGemm.NR;
         // few rows (column ranges, one hand-off), general order with rows too few to split (column ranges per slice)
         int[][] shapes = {{64, 7 * nr + 7, kc + 9}, {20, 9 * nr + 5, 40}, {49, 4 * nr + 3, 40}};
         boolean before = VectorGemm.spreadTasks;
         try {
-            for (int[] s : shapes) {
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                float[] a = new float[m * k];
-                float[] b = new float[k * n];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = random.nextFloat() - 0.5f;
-                }
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = random.nextFloat() - 0.5f;
-                }
-                float[] expected = new float[m * n];
-                new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
-                for (boolean spread : new boolean[] {false, true}) {
-                    VectorGemm.spreadTasks = spread;
-                    for (boolean fewRows : new boolean[] {false, true}) {
-                        for (int threads : new int[] {2, 3}) {
-                            float[] c = new float[m * n];
-                            new VectorGemm(threads, fewRows).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c,
-                                    0, n);
-                            assertArrayEquals(expected, c, m + "x" + n + "x" + k + " spread " + spread + " few rows "
-                                    + fewRows + " threads " + threads);
-                        }
-                    }
-                }
-            }
+            assertTheBitsOfOneThread(new Random(17), shapes, "spread", on -> VectorGemm.spreadTasks = on);
         } finally {
             VectorGemm.spreadTasks = before;
         }
@@ -78,41 +51,48 @@ class GemmPoolTest {
     /** The fixed split (one block of tasks per thread, column ranges in blocks): the bits of one thread. */
     @Test
     void fixedSplitGivesTheBitsOfOneThread() {
-        Random random = new Random(19);
         int kc = VectorGemm.KC;
         int nr = VectorGemm.NR;
         int[][] shapes = {{64, 7 * nr + 7, kc + 9}, {20, 9 * nr + 5, 40}, {49, 4 * nr + 3, 40}, {200, 3 * nr + 4, 70}};
         boolean before = GemmPool.fixedSplit;
         try {
-            for (int[] s : shapes) {
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                float[] a = new float[m * k];
-                float[] b = new float[k * n];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = random.nextFloat() - 0.5f;
-                }
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = random.nextFloat() - 0.5f;
-                }
-                float[] expected = new float[m * n];
-                new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
-                for (boolean fixed : new boolean[] {false, true}) {
-                    GemmPool.fixedSplit = fixed;
-                    for (boolean fewRows : new boolean[] {false, true}) {
-                        for (int threads : new int[] {2, 3}) {
-                            float[] c = new float[m * n];
-                            new VectorGemm(threads, fewRows).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c,
-                                    0, n);
-                            assertArrayEquals(expected, c, m + "x" + n + "x" + k + " fixed " + fixed + " few rows "
-                                    + fewRows + " threads " + threads);
-                        }
+            assertTheBitsOfOneThread(new Random(19), shapes, "fixed", on -> GemmPool.fixedSplit = on);
+        } finally {
+            GemmPool.fixedSplit = before;
+        }
+    }
+
+    /**
+     * For each m x n x k shape (random operands), with a task-order switch off and on, both loop orders and 2 and 3
+     * threads: the same product bits as one thread. The caller restores the switch.
+     */
+    private static void assertTheBitsOfOneThread(Random random, int[][] shapes, String switchName,
+                                                 java.util.function.Consumer<Boolean> setSwitch) {
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] a = new float[m * k];
+            float[] b = new float[k * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = random.nextFloat() - 0.5f;
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = random.nextFloat() - 0.5f;
+            }
+            float[] expected = new float[m * n];
+            new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+            for (boolean on : new boolean[] {false, true}) {
+                setSwitch.accept(on);
+                for (boolean fewRows : new boolean[] {false, true}) {
+                    for (int threads : new int[] {2, 3}) {
+                        float[] c = new float[m * n];
+                        new VectorGemm(threads, fewRows).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+                        assertArrayEquals(expected, c, m + "x" + n + "x" + k + " " + switchName + " " + on
+                                + " few rows " + fewRows + " threads " + threads);
                     }
                 }
             }
-        } finally {
-            GemmPool.fixedSplit = before;
         }
     }
 
