@@ -46,7 +46,8 @@ class SecondStageBatchNormStateTest {
         return new Attribute(name, Attribute.INTS, 0, 0, null, null, null, v, null);
     }
 
-    private static TensorData init(String name, SplittableRandom r, double lo, double hi, long... dims) {
+    /** An initializer of the given dims drawn uniformly from [lo, hi) (the second-stage tests' weights). */
+    static TensorData init(String name, SplittableRandom r, double lo, double hi, long... dims) {
         int n = 1;
         for (long d : dims) {
             n *= (int) d;

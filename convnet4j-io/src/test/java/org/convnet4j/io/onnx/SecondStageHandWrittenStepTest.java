@@ -1,5 +1,6 @@
 package org.convnet4j.io.onnx;
 
+import static org.convnet4j.io.onnx.SecondStageBatchNormStateTest.init;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,18 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class SecondStageHandWrittenStepTest {
     private static final List<String> NAMES = List.of("W", "C", "sT", "bT", "mT", "vT", "K", "D");
-
-    private static TensorData init(String name, SplittableRandom r, double lo, double hi, long... dims) {
-        int n = 1;
-        for (long d : dims) {
-            n *= (int) d;
-        }
-        float[] v = new float[n];
-        for (int k = 0; k < n; k++) {
-            v[k] = (float) r.nextDouble(lo, hi);
-        }
-        return new TensorData(name, OnnxModel.FLOAT, dims, v, null);
-    }
 
     /**
      * x [N, 18] -> Gemm(x, W, C) on the float layers (a Dense holding W transposed) -> BatchNormalization training
