@@ -112,8 +112,13 @@ class SecondStageBatchNormStateTest {
 
     /** Every initializer's current value in the program, in the file's layout. */
     private static Map<String, float[]> current(OnnxProgram p) {
+        return current(p, NAMES);
+    }
+
+    /** The named initializers' current values in the program, in the file's layout. */
+    static Map<String, float[]> current(OnnxProgram p, List<String> names) {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        for (String w : NAMES) {
+        for (String w : names) {
             Parameter h = p.holder(w);
             out.put(w, (p.holderTransposed(w) ? h.value().transposed() : h.value()).data().clone());
         }

@@ -61,12 +61,7 @@ class SecondStageHandWrittenStepTest {
 
     /** Every initializer's current value in the program, in the file's layout. */
     private static Map<String, float[]> current(OnnxProgram p) {
-        Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        for (String w : NAMES) {
-            Parameter h = p.holder(w);
-            out.put(w, (p.holderTransposed(w) ? h.value().transposed() : h.value()).data().clone());
-        }
-        return out;
+        return SecondStageBatchNormStateTest.current(p, NAMES);
     }
 
     @Test
