@@ -45,9 +45,21 @@ class KillAtAByteTest {
 
     @BeforeAll
     static void inputs() throws IOException {
-        model = dir.resolve("lenet5.c4j");
+        model = inputModel(dir);
+        data = inputPictures(dir);
+        tensor = inputTensor(dir);
+    }
+
+    /** A LeNet-5 model file (untrained). */
+    static Path inputModel(Path dir) throws IOException {
+        Path model = dir.resolve("lenet5.c4j");
         ModelFiles.save(LeNet5.build().initialize(1), model, Preprocessing.forInput(Shape.of(1, 28, 28)));
-        data = dir.resolve("pictures");
+        return model;
+    }
+
+    /** A --data folder of 8 grey 28x28 pictures in two classes. */
+    static Path inputPictures(Path dir) throws IOException {
+        Path data = dir.resolve("pictures");
         for (String cls : new String[] {"bright", "dark"}) {
             Files.createDirectories(data.resolve(cls));
             for (int i = 0; i < 4; i++) {
@@ -56,12 +68,18 @@ class KillAtAByteTest {
                 Images.write(t, data.resolve(cls).resolve(i + ".png"));
             }
         }
-        tensor = dir.resolve("x.npy");
+        return data;
+    }
+
+    /** Two inputs for the model, as .npy. */
+    static Path inputTensor(Path dir) throws IOException {
+        Path tensor = dir.resolve("x.npy");
         Tensor x = Tensor.zeros(2, 1, 28, 28);
         for (int i = 0; i < x.size(); i++) {
             x.data()[i] = (i % 29) / 29f;
         }
         Npy.write(tensor, x);
+        return tensor;
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.convnet4j.image.Images;
@@ -91,15 +90,7 @@ class PictureWriteFailureTest {
 
     @Test
     void trainingCurvesWhoseDiskFillsUp() throws Exception {
-        Path data = dir.resolve("pictures");
-        for (String cls : new String[] {"bright", "dark"}) {
-            Files.createDirectories(data.resolve(cls));
-            for (int i = 0; i < 4; i++) {
-                Tensor t = Tensor.zeros(1, 28, 28);
-                Arrays.fill(t.data(), cls.equals("bright") ? 200 + i : 20 + i);
-                Images.write(t, data.resolve(cls).resolve(i + ".png"));
-            }
-        }
+        Path data = KillAtAByteTest.inputPictures(dir);
         Path plots = Files.createDirectories(dir.resolve("plots"));
         Path png = plots.resolve("training-curves.png");
         byte[] before = earlier(png);
