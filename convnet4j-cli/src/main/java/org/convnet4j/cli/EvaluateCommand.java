@@ -99,6 +99,8 @@ final class EvaluateCommand implements Callable<Integer> {
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
+        org.convnet4j.run.TrainedOn.warning(saved.description(), modelOption.file, data)
+                .ifPresent(w -> spec.commandLine().getErr().println("warning: " + w));
         return report(model, same, data, out);
     }
 

@@ -56,11 +56,21 @@ class OneDataLanguageTest {
                 List.of("advise", "--base", base.toString(), "--data", "opencv-digits:0-4", "--limit", "4"),
                 List.of("advise", "--base", base.toString(), "--data", folder.toString(), "--limit", "4"),
                 List.of("fuse", "--mode", "late", "--inputs", "a=" + folder + ",b=" + folder, "--epochs", "1", "--limit",
-                        "5", "--val-split", "0.2", "--out", dir.resolve("f.c4j").toString()));
+                        "5", "--val-split", "0.2", "--out", dir.resolve("f.c4j").toString()),
+                List.of("evaluate", "--model", dir.resolve("t2.c4j").toString(), "--data", folder.toString()));
+        java.util.Map<Integer, CliRun> done = new java.util.HashMap<>();
         for (List<String> args : runs) {
             CliRun r = CliRun.of(args.toArray(String[]::new));
             assertEquals(0, r.exitCode(), args + "\n" + r.out() + r.err());
+            done.put(done.size(), r);
         }
+        // evaluating a model on the folder it was trained on says so (once, on stderr); on other data it does not
+        assertTrue(done.get(1).err().contains("warning: " + own + " was trained on this folder (" + folder
+                + ": all but its validation split), so accuracy on it overstates"), done.get(1).err());
+        assertTrue(done.get(9).err().contains("warning: " + dir.resolve("t2.c4j") + " was made by transfer from this"
+                + " folder (" + folder + "): 8 of its pictures trained it"), done.get(9).err());
+        assertTrue(done.get(9).err().contains("; transfer measured "), done.get(9).err());
+        assertTrue(!done.get(0).err().contains("warning: "), done.get(0).err());
     }
 
     @Test

@@ -12,7 +12,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
@@ -58,10 +60,12 @@ public final class ImageFolderDataset extends LabelledDataset {
     private final int minHeight;
     private final int minWidth;
     private final Shape sampleShape;
+    private final Map<Shape, Integer> decodedShapes;
 
     private ImageFolderDataset(Builder b, List<String> classNames, List<Path> files, int[] labels,
-                               List<Skipped> skipped, Shape sampleShape) {
+                               List<Skipped> skipped, Shape sampleShape, Map<Shape, Integer> decodedShapes) {
         super(classNames, labels);
+        this.decodedShapes = Collections.unmodifiableMap(new LinkedHashMap<>(decodedShapes));
         this.root = b.root;
         this.files = List.copyOf(files);
         this.skipped = List.copyOf(skipped);
@@ -169,13 +173,17 @@ public final class ImageFolderDataset extends LabelledDataset {
         List<Integer> labels = new ArrayList<>();
         Shape shape = null;
         Path shapeSource = null;
+        Map<Shape, Integer> decoded = new LinkedHashMap<>();
         for (int label = 0; label < classDirs.size(); label++) {
             Path dir = classDirs.get(label);
             classNames.add(dir.getFileName().toString());
             for (Path f : imageFiles(dir, rootReal, skipped)) {
                 Tensor t;
+                Shape asDecoded;
                 try {
-                    t = load(f, b.maxPixels, b.minHeight, b.minWidth, b.channels, b.transform, null);
+                    Tensor img = decode(f, b.maxPixels, b.minHeight, b.minWidth);
+                    asDecoded = img.shape();
+                    t = prepare(img, b.channels, b.transform, null);
                 } catch (ImageFormatException e) {
                     if (b.onBadFile == OnBadFile.FAIL) {
                         throw e;
@@ -204,6 +212,7 @@ public final class ImageFolderDataset extends LabelledDataset {
                 }
                 files.add(f);
                 labels.add(label);
+                decoded.merge(asDecoded, 1, Integer::sum);
             }
         }
         if (files.isEmpty()) {
@@ -212,7 +221,7 @@ public final class ImageFolderDataset extends LabelledDataset {
                     + "; supported extensions: " + String.join(", ", new java.util.TreeSet<>(EXTENSIONS)));
         }
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
-        return new ImageFolderDataset(b, classNames, files, lab, skipped, shape);
+        return new ImageFolderDataset(b, classNames, files, lab, skipped, shape, decoded);
     }
 
     private static boolean insideRoot(Path p, Path rootReal) {
@@ -297,7 +306,14 @@ public final class ImageFolderDataset extends LabelledDataset {
 
     private static Tensor load(Path f, long maxPixels, int minHeight, int minWidth, int channels, Transform transform,
                                Random random) throws ImageFormatException {
-        Tensor img = minHeight > 0 ? Images.readAtLeast(f, maxPixels, minHeight, minWidth) : Images.read(f, maxPixels);
+        return prepare(decode(f, maxPixels, minHeight, minWidth), channels, transform, random);
+    }
+
+    private static Tensor decode(Path f, long maxPixels, int minHeight, int minWidth) throws ImageFormatException {
+        return minHeight > 0 ? Images.readAtLeast(f, maxPixels, minHeight, minWidth) : Images.read(f, maxPixels);
+    }
+
+    private static Tensor prepare(Tensor img, int channels, Transform transform, Random random) {
         if (img.dim(0) != channels) {
             img = channels == 1 ? Images.toGrey(img) : Images.toRgb(img);
         }
@@ -338,6 +354,15 @@ public final class ImageFolderDataset extends LabelledDataset {
     public Path file(int index) {
         checkIndex("ImageFolderDataset.file", index);
         return files.get(index);
+    }
+
+    /**
+     * The pictures' shapes as decoded (channels, height, width; before the conversion to {@link Builder#channels}
+     * and the transform), each with how many of the dataset's pictures have it, in the order first met: what
+     * {@code DataSpec} reports as the conversion when a folder mixes grey and colour pictures or sizes.
+     */
+    public Map<Shape, Integer> decodedShapes() {
+        return decodedShapes;
     }
 
     /** The files left out (bad files in SKIP mode, links leading outside the root), in scan order. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.convnet4j.data.ArrayDataset;
 import org.convnet4j.data.Dataset;
@@ -302,12 +303,9 @@ public final class DataSpec {
             throw new IllegalArgumentException("--data " + spec + ": found " + ds.numClasses() + " class folder(s) "
                     + ds.classNames() + "; a classifier needs at least 2 (one sub-folder of pictures per class)");
         }
-        if (ds.size() > 0) {
-            Shape first = Images.readAtLeast(ds.file(0), side, side).shape();
-            if (!first.equals(prep.outputShape())) {
-                notes.add(spec + ": pictures like " + ds.file(0).getFileName() + " " + first
-                        + " (channels, height, width) converted to the model's input " + prep.outputShape());
-            }
+        String conversion = conversion(spec, ds, prep.outputShape());
+        if (!conversion.isEmpty()) {
+            notes.add(conversion);
         }
         int[] counts = new int[ds.numClasses()];
         for (int i = 0; i < ds.size(); i++) {
@@ -320,6 +318,34 @@ public final class DataSpec {
             }
         }
         return ds;
+    }
+
+    /**
+     * The conversion note of a folder: empty when every picture already has the model's shape; "pictures like F
+     * [c, h, w] ... converted" when they all share another; when they mix shapes (grey and colour, several sizes),
+     * how many pictures have each shape, the commonest first (at most four, then how many more).
+     */
+    static String conversion(String label, ImageFolderDataset ds, Shape model) {
+        Map<Shape, Integer> shapes = ds.decodedShapes();
+        if (shapes.isEmpty() || (shapes.size() == 1 && shapes.containsKey(model))) {
+            return "";
+        }
+        if (shapes.size() == 1) {
+            return label + ": pictures like " + ds.file(0).getFileName() + " " + shapes.keySet().iterator().next()
+                    + " (channels, height, width) converted to the model's input " + model;
+        }
+        List<Map.Entry<Shape, Integer>> byCount = new ArrayList<>(shapes.entrySet());
+        byCount.sort((x, y) -> Integer.compare(y.getValue(), x.getValue())); // stable: ties in the order first met
+        StringBuilder list = new StringBuilder();
+        int shown = Math.min(4, byCount.size());
+        for (int i = 0; i < shown; i++) {
+            list.append(i == 0 ? "" : ", ").append(byCount.get(i).getValue()).append(" ").append(byCount.get(i).getKey());
+        }
+        if (byCount.size() > shown) {
+            list.append(" and ").append(byCount.size() - shown).append(" more");
+        }
+        return label + ": " + ds.size() + " pictures of " + shapes.size() + " shapes (channels, height, width): " + list
+                + ", converted to the model's input " + model;
     }
 
     private static Dataset digits(List<Integer> classes) throws IOException {

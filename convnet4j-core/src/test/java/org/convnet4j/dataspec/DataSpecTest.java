@@ -47,6 +47,36 @@ class DataSpecTest {
         assertThrows(IllegalArgumentException.class, () -> DataSpec.perClass(d, 0, 3));
     }
 
+    /**
+     * A user's folder mixes grey pictures of the model's size with colour ones of other sizes, and the first file
+     * (in sorted order) already has the model's shape: the note still says what was converted, counting each shape
+     * (it used to look at the first file only and print nothing). A folder all of the model's shape has no note.
+     */
+    @Test
+    void mixedFolderSaysWhatWasConvertedEvenWhenTheFirstPictureFits(@TempDir Path dir) throws Exception {
+        Shape[] shapes = {Shape.of(1, 28, 28), Shape.of(1, 28, 28), Shape.of(3, 12, 10), Shape.of(3, 40, 40),
+            Shape.of(1, 28, 28), Shape.of(3, 12, 10)};
+        for (int i = 0; i < shapes.length; i++) {
+            Path cls = dir.resolve(i % 2 == 0 ? "a" : "b");
+            java.nio.file.Files.createDirectories(cls);
+            Tensor t = Tensor.zeros(shapes[i].dims());
+            java.util.Arrays.fill(t.data(), 30 + 20 * i);
+            Images.write(t, cls.resolve(i + ".png"));
+        }
+        Preprocessing grey28 = Preprocessing.forInput(Shape.of(1, 28, 28));
+        DataSpec.Loaded l = DataSpec.of(dir.toString()).trainAndTest(grey28, 1);
+        assertEquals(List.of(dir + ": 6 pictures of 3 shapes (channels, height, width): 3 [1, 28, 28], 2 [3, 12, 10],"
+                + " 1 [3, 40, 40], converted to the model's input [1, 28, 28]"), l.conversions());
+        assertEquals(Shape.of(1, 28, 28), l.train().sampleShape());
+
+        Path fits = dir.resolve("fits");
+        for (int i = 0; i < 4; i++) {
+            java.nio.file.Files.createDirectories(fits.resolve(i % 2 == 0 ? "a" : "b"));
+            Images.write(Tensor.zeros(1, 28, 28), fits.resolve(i % 2 == 0 ? "a" : "b").resolve(i + ".png"));
+        }
+        assertEquals(List.of(), DataSpec.of(fits.toString()).trainAndTest(grey28, 1).conversions());
+    }
+
     @Test
     void colourFolderOfAnotherSizeIsConvertedAndSaysSo(@TempDir Path dir) throws Exception {
         for (String cls : List.of("cat", "dog")) {
