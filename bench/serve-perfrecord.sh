@@ -39,7 +39,7 @@ for line in sys.stdin:
         continue
     if not line.startswith((" ", "\t")):
         if cur: samples.append(cur)
-        cur = [line.split()[0], []]
+        cur = [line.strip(), []]  # the thread name, which may hold spaces ("C2 CompilerThre", "GC Thread#0")
     elif cur is not None:
         parts = line.strip().split(None, 1)
         cur[1].append(parts[1] if len(parts) > 1 else "?")
@@ -64,6 +64,10 @@ for comm, stack in samples:
     if kernel:
         joined = " ".join(stack)
         a = next((k for k, p in areas[:5] if re.search(p, joined)), "kernel: other")
+    elif re.match(r"C\d CompilerThre", comm):
+        a = "JIT compiler"  # all user time of the compiler threads, whatever libjvm symbol the leaf is
+    elif re.match(r"GC Thread|G1 ", comm):
+        a = "GC"
     else:
         joined = leaf  # user code: by the leaf (Java stacks without frame pointers do not unwind)
         a = next((k for k, p in areas[5:] if re.search(p, joined)), "other user (JVM, libc, unnamed)")

@@ -7,7 +7,7 @@
 # worker layout follows the load, the batches each layout ran since start (not the warm-up) from /metrics (with
 # several workers also the batches each worker took and the handovers between workers, since start and in the
 # measured window); the
-# client's (wrk's) CPU per request.
+# client's (wrk's) CPU per request; the wake-ups of the thread that times requests out (in the window).
 # SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"). CPU per request is also split by thread (from
 # /proc/PID/task/*/stat). INPROC=B: then the same counters for in-process predict at batch B on one thread (the
 # reference the ratio cells compare with; ServeLoadTool baseline-loop, warmed up as serve-load.sh does), per batch.
@@ -56,6 +56,11 @@ curl -s http://127.0.0.1:$PORT/metrics | awk 'NR == FNR { if (/^convnet4j_worker
 awk -v r="$R" -v s="$SECS" 'NR == FNR { v[$2] = $3; n[$2] = $4; next } { k = $1; gsub(/[0-9-]+$/, "", k); sv[k] += $3 - v[$2]; sn[k] += $4 - n[$2] }
   END { for (k in sv) if (sv[k] + sn[k] > 0) printf "    context switches per request, %-16s %.2f voluntary, %.2f involuntary\n", k, sv[k] / (r * s), sn[k] / (r * s) }' \
   "$OUT/t0" "$OUT/t1" | sort -k6 -nr | head -6
+# the thread that times requests out: the JDK's delay thread (orTimeout, before 9de454b6) or convnet4j-deadlines;
+# each of its voluntary context switches is a wait it was woken from
+awk -v r="$R" -v s="$SECS" 'NR == FNR { v[$2] = $3; next } /^CompletableFutu|^convnet4j-deadl/ { w += $3 - v[$2]; k = $1 }
+  END { printf "  request-timeout thread %s: %d wake-ups in the window, %.4f per request\n", (k == "" ? "(none)" : k), w, w / (r * s) }' \
+  "$OUT/t0" "$OUT/t1"
 # CPU per request by thread: the model's worker runs one forward pass at a time, so whatever else it does per
 # request (answer encoding and writing, resumed reads) is serialized with the forward passes
 awk -v r="$R" -v s="$SECS" -v hz="$(getconf CLK_TCK)" 'NR == FNR { c[$2] = $5; next } { k = $1; gsub(/[0-9-]+$/, "", k); d[k] += $5 - c[$2] }

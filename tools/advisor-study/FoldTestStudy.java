@@ -38,7 +38,11 @@ import org.convnet4j.transfer.TransferRun;
  * </pre>
  * One row per fold run: target, seed, case, round, fold, right on the held-out part, its size, the fold model's
  * test accuracy, the final model's test accuracy, and which held-out training pictures (indices into the cell's
- * training set) it got wrong, and for Cases 2 and 3 whether the fold run kept its fine-tuning (1/0).
+ * training set) it got wrong, and for Cases 2 and 3 whether the fold run kept its fine-tuning (1/0). Since
+ * 2026-12-06 also the held-out part's summed Brier score ({@code held_brier}: sum over its pictures of
+ * sum_j (p_j - y_j)^2) and summed log-likelihood of the right class ({@code held_loglik}, p clipped at 1e-4), from
+ * the fold model's class probabilities (softmax of its outputs unless they already are a distribution), for
+ * brier_choice.py; and an optional seventh argument, the test pictures per class (default 100, as the experiment).
  */
 public class FoldTestStudy {
     public static void main(String[] a) throws Exception {
@@ -52,12 +56,12 @@ public class FoldTestStudy {
         FeatureCache cache = new FeatureCache(out.toAbsolutePath().resolveSibling("fold-test-cache"));
         if (!Files.exists(out)) {
             Files.writeString(out, "base,target,per_class,seed,case,round,fold,held_right,held_n,fold_test_accuracy,"
-                    + "final_test_accuracy,wrong,kept\n");
+                    + "final_test_accuracy,wrong,kept,held_brier,held_loglik\n");
         }
         int perClass = a.length > 5 ? Integer.parseInt(a[5]) : 10;
         for (String spec : specs) {
             DataSpec.Loaded full = DataSpec.of(spec).trainAndTest(prep, 42);
-            Dataset test = DataSpec.perClass(full.test(), 100, 7);
+            Dataset test = DataSpec.perClass(full.test(), a.length > 6 ? Integer.parseInt(a[6]) : 100, 7);
             for (long seed : seeds) {
                 Dataset train = DataSpec.perClass(full.train(), perClass, seed);
                 TransferOptions o = TransferOptions.forClasses(train.classNames()).withSeed(seed);
@@ -103,9 +107,10 @@ public class FoldTestStudy {
                             // Case 1): choose() sets aside a close Case 2/3 none of whose fold runs kept it
                             String kept = o2.phases().stream().anyMatch(p -> p.number() == 1)
                                     ? (FineTuning.tuningKept(o2.phases(), o2.refit()) ? "1" : "0") : "";
-                            rows.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d,%d,%d,%.4f,%.4f,%s,%s%n",
+                            double[] scores = properScores(o2.model(), held);
+                            rows.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d,%d,%d,%.4f,%.4f,%s,%s,%.6f,%.6f%n",
                                     basePath.getParent().getFileName(), spec, perClass, seed, label, r, f, right,
-                                    held.size(), onTest, fin.accuracy(), wrong, kept));
+                                    held.size(), onTest, fin.accuracy(), wrong, kept, scores[0], scores[1]));
                         }
                     }
                     Files.writeString(out, rows.toString(), StandardOpenOption.APPEND);
@@ -114,6 +119,59 @@ public class FoldTestStudy {
                 }
             }
         }
+    }
+
+    /**
+     * The summed Brier score and summed log-likelihood of the right class over {@code held}, classes matched by name
+     * as {@link TransferRun#accuracyByName} matches them. The outputs are turned into probabilities by a softmax
+     * unless a row already is a distribution (non-negative, summing to 1 within 1e-4).
+     */
+    static double[] properScores(Sequential model, Dataset held) {
+        List<String> own = model.classNames().isEmpty()
+                ? org.convnet4j.train.ConfusionMatrix.numberedClasses(model.outputShape().dim(0)) : model.classNames();
+        int[] index = org.convnet4j.dataspec.ClassNames.match(held.classNames(), own).indexOf();
+        double brier = 0;
+        double loglik = 0;
+        int size = held.sampleShape().size();
+        for (int i = 0; i < held.size(); i++) {
+            org.convnet4j.tensor.Tensor x = org.convnet4j.tensor.Tensor.zeros(held.sampleShape().prepend(1));
+            held.copySample(i, x.data(), 0);
+            float[] out = model.predict(x).data();
+            int k = out.length;
+            double[] p = new double[k];
+            double sum = 0;
+            boolean distribution = true;
+            for (int j = 0; j < k; j++) {
+                distribution &= out[j] >= 0;
+                sum += out[j];
+            }
+            distribution &= Math.abs(sum - 1) <= 1e-4;
+            if (distribution) {
+                for (int j = 0; j < k; j++) {
+                    p[j] = out[j];
+                }
+            } else {
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : out) {
+                    max = Math.max(max, v);
+                }
+                double z = 0;
+                for (int j = 0; j < k; j++) {
+                    p[j] = Math.exp(out[j] - max);
+                    z += p[j];
+                }
+                for (int j = 0; j < k; j++) {
+                    p[j] /= z;
+                }
+            }
+            int right = index[held.label(i)];
+            for (int j = 0; j < k; j++) {
+                double y = j == right ? 1 : 0;
+                brier += (p[j] - y) * (p[j] - y);
+            }
+            loglik += Math.log(Math.max(1e-4, right >= 0 ? p[right] : 0));
+        }
+        return new double[] {brier, loglik};
     }
 
     /** The training and held-out indices of fold {@code f}, as the advisor's private foldParts makes them. */

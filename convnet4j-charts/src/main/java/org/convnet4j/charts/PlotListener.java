@@ -11,21 +11,45 @@ import org.convnet4j.train.TrainingListener;
  * Redraws the training curves ({@link TrainingCurves#write(org.convnet4j.train.History, Path)}: loss and accuracy per
  * epoch, training and validation) as one PNG after every epoch, so the picture can be watched while training runs;
  * the file is replaced atomically.
+ *
+ * <p>By default a failed write (a full disk) stops training with an UncheckedIOException. After
+ * {@link #keepTrainingOnFailure()} it does not: the first failure is kept for {@link #failure()}, no further
+ * picture is tried, and the run goes on to save its model; a picture is not worth the epochs.
  */
 public final class PlotListener implements TrainingListener {
     private final Path png;
+    private boolean keepTraining;
+    private IOException failure;
 
     /** Writes to {@code png} (its folder must exist). */
     public PlotListener(Path png) {
         this.png = png;
     }
 
+    /** A failed write no longer stops training; see {@link #failure()}. Returns this listener. */
+    public PlotListener keepTrainingOnFailure() {
+        this.keepTraining = true;
+        return this;
+    }
+
+    /** The first failed write (its message names the file and the cause), or null. */
+    public IOException failure() {
+        return failure;
+    }
+
     @Override
     public void onEpochEnd(TrainingContext ctx, int epoch, Map<String, Double> record) {
+        if (failure != null) {
+            return;
+        }
         try {
             TrainingCurves.write(ctx.history(), png);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write the training curves to " + png + ": " + e.getMessage(), e);
+            if (!keepTraining) {
+                // the message names the file and the cause already
+                throw new UncheckedIOException("training curves: " + e.getMessage(), e);
+            }
+            failure = e;
         }
     }
 }

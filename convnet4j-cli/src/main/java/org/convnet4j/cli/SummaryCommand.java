@@ -101,7 +101,7 @@ public final class SummaryCommand implements Callable<Integer> {
             ZooOptions o = ZooOptions.builder().input(input == null ? null : parseShape(input)).classes(classes)
                     .width(width).layout(layout).smallInput(smallInput).batchNorm(batchNorm).lrn(lrn)
                     .includeTop(!noTop).pooling(ZooOptions.Pool.parse(pooling)).build();
-            return ModelZoo.build(model, o);
+            return ModelZoo.describe(model, o); // shapes only: the summary needs no weights (VGG16 in ms, not 1.1 GB)
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -104,9 +104,12 @@ final class TrainCommand implements Callable<Integer> {
         if (!json) {
             run.addListener(new LogListener(WriterOutputStream.printStream(stdout)));
         }
+        PlotListener curves = null;
         if (plots != null) {
             Files.createDirectories(plots);
-            run.addListener(new PlotListener(plots.resolve("training-curves.png")));
+            // a picture that cannot be written (a full disk) must not cost the training: reported at the end
+            curves = new PlotListener(plots.resolve("training-curves.png")).keepTrainingOnFailure();
+            run.addListener(curves);
         }
         DashboardOptions.Session ui = dashboard.open(stdout);
         run.addListener(ui.run(settings.model(), run.split().validation()));
@@ -124,6 +127,10 @@ final class TrainCommand implements Callable<Integer> {
                 progress.close();
             }
             ui.close();
+        }
+        if (curves != null && curves.failure() != null) {
+            throw new java.io.IOException("training curves: " + curves.failure().getMessage() + "; the training went on"
+                    + (Files.exists(result.out()) ? " and saved " + result.out() : ""), curves.failure());
         }
         TrainReport.print(stdout, settings, result, json, plots);
         return 0;

@@ -16,6 +16,8 @@ import org.convnet4j.tensor.Tensor;
 public abstract class Model extends Layer {
     private List<String> classNames = List.of();
     private final Map<String, Integer> nameCounters = new HashMap<>();
+    /** Built inside {@link ShapesOnly#build}: no weights, refuses to predict (before any work). */
+    private final boolean shapesOnly = ShapesOnly.active();
 
     /** Per-sample shapes of the inputs (one for most models). */
     public abstract List<Shape> inputShapes();
@@ -31,6 +33,7 @@ public abstract class Model extends Layer {
      * pass ({@link GradMode#withoutGradients}): each activation is garbage as soon as it has been consumed.
      */
     public Tensor predict(Tensor x) {
+        refuseShapesOnly();
         // activations from this thread's reused buffers (InferenceBuffers); the result is the caller's
         return GradMode.withoutGradients(() -> InferenceBuffers.call(() -> forward(x, false)));
     }
@@ -40,7 +43,14 @@ public abstract class Model extends Layer {
      * inference path (packed weights, this thread's activation buffers), the result the caller's.
      */
     public Tensor predict(List<Tensor> inputs) {
+        refuseShapesOnly();
         return GradMode.withoutGradients(() -> InferenceBuffers.call(() -> forward(inputs, false)));
+    }
+
+    private void refuseShapesOnly() {
+        if (shapesOnly) {
+            ShapesOnly.check(this, "run");
+        }
     }
 
     /** Names of the classes the outputs stand for, if known (saved with the model). */

@@ -29,6 +29,8 @@ public final class Parameter {
 
     private final String name;
     private final Kind kind;
+    private final Shape shape;
+    /** Null for a parameter of a model built shapes only ({@link ShapesOnly}). */
     private final Tensor value;
     private final Tensor grad;
     private final Initializer initializer;
@@ -46,11 +48,12 @@ public final class Parameter {
     private record Derived(long version, Object key, Object value) {
     }
 
-    private Parameter(String name, Kind kind, Tensor value, Initializer init, int fanIn, int fanOut) {
+    private Parameter(String name, Kind kind, Shape shape, Tensor value, Initializer init, int fanIn, int fanOut) {
         this.name = name;
         this.kind = kind;
+        this.shape = shape;
         this.value = value;
-        this.grad = kind == Kind.LEARNABLE ? Tensor.zeros(value.shape()) : null;
+        this.grad = kind == Kind.LEARNABLE && value != null ? Tensor.zeros(shape) : null;
         this.initializer = init;
         this.fanIn = fanIn;
         this.fanOut = fanOut;
@@ -62,6 +65,9 @@ public final class Parameter {
      * a model seed takes effect.
      */
     public static Parameter learnable(String name, Shape shape, Initializer init, int fanIn, int fanOut) {
+        if (ShapesOnly.active()) {
+            return new Parameter(name, Kind.LEARNABLE, shape, null, init, fanIn, fanOut); // no values, no budget
+        }
         // a layer sized by an input shape (a dense layer after flattening a huge picture) must not die of
         // OutOfMemoryError while it is built (its value alone above the budget cannot be used for anything)
         org.convnet4j.util.MemoryBudget.requireParameter("parameter '" + name + "' " + shape,
@@ -69,18 +75,21 @@ public final class Parameter {
         // and all parameters of the model being built together (value and gradient), when a build is counted
         org.convnet4j.util.MemoryBudget.chargeParameter("parameter '" + name + "' " + shape + " (value and gradient)",
                 org.convnet4j.util.MemoryBudget.bytesOf(8, shape.size()));
-        Parameter p = new Parameter(name, Kind.LEARNABLE, Tensor.zeros(shape), init, fanIn, fanOut);
+        Parameter p = new Parameter(name, Kind.LEARNABLE, shape, Tensor.zeros(shape), init, fanIn, fanOut);
         p.initialize(new Random(name.hashCode()));
         return p;
     }
 
     /** A buffer with the given initial value; {@link #initialize} resets it to that value. */
     public static Parameter buffer(String name, Tensor initial) {
+        if (ShapesOnly.active()) {
+            return new Parameter(name, Kind.BUFFER, initial.shape(), null, null, 0, 0);
+        }
         // the initial value exists already; its copy and the value count towards the model being built
         org.convnet4j.util.MemoryBudget.chargeParameter("buffer '" + name + "' " + initial.shape()
                 + " (value and initial copy)", org.convnet4j.util.MemoryBudget.bytesOf(8, initial.size()));
         Tensor start = initial.copy();
-        return new Parameter(name, Kind.BUFFER, initial, (t, in, out, r) ->
+        return new Parameter(name, Kind.BUFFER, initial.shape(), initial, (t, in, out, r) ->
                 System.arraycopy(start.data(), 0, t.data(), 0, t.size()), 0, 0);
     }
 
@@ -89,7 +98,7 @@ public final class Parameter {
      * parameter no longer counts as loaded.
      */
     public void initialize(Random random) {
-        initializer.fill(value, Math.max(1, fanIn), Math.max(1, fanOut), random);
+        initializer.fill(value(), Math.max(1, fanIn), Math.max(1, fanOut), random);
         loaded = false;
         changed();
     }
@@ -166,17 +175,38 @@ public final class Parameter {
         return kind == Kind.LEARNABLE;
     }
 
+    /**
+     * The values. Fails (IllegalStateException) for a parameter of a model built shapes only ({@link ShapesOnly}):
+     * such a model has no values to run, train, initialise, load or save.
+     */
     public Tensor value() {
+        if (value == null) {
+            throw noValues();
+        }
         return value;
     }
 
-    /** Gradient accumulated by backward passes; null for buffers. */
+    /** Gradient accumulated by backward passes; null for buffers. Fails as {@link #value()} does when shapes only. */
     public Tensor grad() {
+        if (value == null && kind == Kind.LEARNABLE) {
+            throw noValues();
+        }
         return grad;
     }
 
+    /** True for a parameter of a model built shapes only ({@link ShapesOnly}): a shape, no values. */
+    public boolean isShapeOnly() {
+        return value == null;
+    }
+
+    private IllegalStateException noValues() {
+        return new IllegalStateException("parameter '" + name + "' " + shape + " has no values: its model was built "
+                + "shapes only (ModelZoo.describe / ShapesOnly.build), for counting parameters, MACs and memory; "
+                + "build it with ModelZoo.build (or without ShapesOnly) to run, train, initialise, load or save it");
+    }
+
     public Shape shape() {
-        return value.shape();
+        return shape;
     }
 
     /** A frozen parameter is never updated: no gradient step, no weight decay, no momentum. */
@@ -189,14 +219,14 @@ public final class Parameter {
     }
 
     public void zeroGrad() {
-        if (grad != null) {
+        if (grad != null) { // none for buffers and for shapes only
             grad.fill(0f);
         }
     }
 
     /** Copies values from {@code source}, which must have the same shape. */
     public void load(Tensor source) {
-        Tensor.requireSameShape("load parameter '" + name + "'", value, source);
+        Tensor.requireSameShape("load parameter '" + name + "'", value(), source);
         System.arraycopy(source.data(), 0, value.data(), 0, value.size());
         loaded = true;
         changed();
@@ -204,6 +234,6 @@ public final class Parameter {
 
     @Override
     public String toString() {
-        return name + value.shape() + (frozen ? " (frozen)" : "");
+        return name + shape + (frozen ? " (frozen)" : "");
     }
 }

@@ -322,7 +322,12 @@ public final class TrainingRun {
         if (split.validation() == null && Files.exists(last)) {
             // without validation the last epoch is the model to keep
             // through a temporary file: a full disk or a kill mid-copy must not cost the previous model
-            org.convnet4j.util.AtomicFiles.copy(last, out);
+            try {
+                org.convnet4j.util.AtomicFiles.copy(last, out);
+            } catch (java.io.IOException e) {
+                // the training is not lost with the copy: say where it is
+                throw new java.io.IOException(e.getMessage() + "; the trained model is in " + last, e);
+            }
         }
         if (Files.exists(out)) {
             // for 'advise --base': how the kept model's penultimate features spread on its own training data

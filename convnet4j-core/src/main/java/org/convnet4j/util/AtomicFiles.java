@@ -35,6 +35,9 @@ import java.util.regex.Pattern;
  * <p>A process killed with {@code kill -9} cannot delete its temporary file. The temporary name carries the
  * writer's process id, so the next write to the same target removes the ones whose process has gone
  * ({@link #cleanStaleTemporaries}); a live writer's file is never touched.
+ *
+ * <p>The fault tests stop a write at a chosen byte (a kill, a full disk) with {@code -Dconvnet4j.faults.write}
+ * (see {@code WriteFaults}); it is off unless that property is set.
  */
 public final class AtomicFiles {
     /** Temporary files of the older naming ({@code .NAME.DIGITS.tmp}) are removed once they are this old. */
@@ -72,9 +75,10 @@ public final class AtomicFiles {
         try {
             keepUsualPermissions(tmp, abs);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = Channels.newOutputStream(ch)) {
+                 OutputStream out = WriteFaults.around(abs, Channels.newOutputStream(ch))) {
                 writer.write(out);
                 out.flush();
+                WriteFaults.end(out); // the fault tests' hook; nothing unless -Dconvnet4j.faults.write names this file
                 ch.force(true); // the rename must not reach the disk before the content does
             } catch (IOException e) {
                 throw failure(target, "could not write", e);
@@ -241,7 +245,8 @@ public final class AtomicFiles {
     }
 
     /** An IOException that names the target and the cause (a JDK FileSystemException often carries only a path). */
-    private static IOException failure(Path target, String what, IOException cause) {
+    private static IOException failure(Path target, String what, IOException thrown) {
+        IOException cause = rootCause(thrown);
         String reason = cause instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (cause instanceof FileSystemException fse && fse.getReason() == null && fse.getFile() != null
@@ -249,8 +254,23 @@ public final class AtomicFiles {
             reason = cause.getClass().getSimpleName();
         }
         IOException e = new IOException(target + ": " + what + " (" + reason + "); any earlier " + target.getFileName()
-                + " is unchanged", cause);
+                + " is unchanged", thrown);
         return e;
+    }
+
+    /**
+     * The IOException that started it: ImageIO wraps a full disk in "I/O error writing PNG file!", which says
+     * neither what failed nor why; the disk's own words are in the innermost IOException of the chain.
+     */
+    private static IOException rootCause(IOException thrown) {
+        IOException root = thrown;
+        Throwable t = thrown.getCause();
+        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) { // a cause chain can be a cycle
+            if (t instanceof IOException io && (io.getMessage() != null || io instanceof FileSystemException)) {
+                root = io;
+            }
+        }
+        return root;
     }
 
     /**

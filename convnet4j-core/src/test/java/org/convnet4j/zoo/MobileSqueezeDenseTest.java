@@ -39,18 +39,18 @@ class MobileSqueezeDenseTest {
     void featureExtractorsEndInTheLastConvolutionsChannels() {
         int[] channels = {1280, 512, 512, 1024, 2208, 1664, 1920};
         for (int i = 0; i < NAMES.length; i++) {
-            Model m = ModelZoo.build(NAMES[i], ZooOptions.builder().includeTop(false).pooling(ZooOptions.Pool.AVG)
+            Model m = ModelZoo.describe(NAMES[i], ZooOptions.builder().includeTop(false).pooling(ZooOptions.Pool.AVG)
                     .build());
             assertEquals(Shape.of(channels[i]), m.outputShape(), NAMES[i]);
         }
         // the shapes of the papers' tables at 224x224
-        assertEquals(Shape.of(1280, 7, 7), ModelZoo.build("mobilenet_v2", ZooOptions.builder().includeTop(false)
+        assertEquals(Shape.of(1280, 7, 7), ModelZoo.describe("mobilenet_v2", ZooOptions.builder().includeTop(false)
                 .build()).outputShape());
-        assertEquals(Shape.of(512, 13, 13), ModelZoo.build("squeezenet1_0", ZooOptions.builder().includeTop(false)
+        assertEquals(Shape.of(512, 13, 13), ModelZoo.describe("squeezenet1_0", ZooOptions.builder().includeTop(false)
                 .build()).outputShape());
-        assertEquals(Shape.of(512, 13, 13), ModelZoo.build("squeezenet1_1", ZooOptions.builder().includeTop(false)
+        assertEquals(Shape.of(512, 13, 13), ModelZoo.describe("squeezenet1_1", ZooOptions.builder().includeTop(false)
                 .build()).outputShape());
-        assertEquals(Shape.of(1024, 7, 7), ModelZoo.build("densenet121", ZooOptions.builder().includeTop(false)
+        assertEquals(Shape.of(1024, 7, 7), ModelZoo.describe("densenet121", ZooOptions.builder().includeTop(false)
                 .build()).outputShape());
     }
 

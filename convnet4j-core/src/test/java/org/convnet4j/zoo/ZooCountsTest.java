@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Published parameter counts at default settings, and MACs, each checked against torchvision
- * (tools/fixtures/zoo_parity.py --counts prints them) or by hand where noted. Each big model is built once.
+ * (tools/fixtures/zoo_parity.py --counts prints them) or by hand where noted. The models are described
+ * ({@link ModelZoo#describe}: shapes only, no weights drawn), whose counts and MACs are those of the built models
+ * (ZooDescribeTest); building them drew 1.2 billion Gaussian weights (94 s of the suite).
  */
 class ZooCountsTest {
     private static long buffers(Model m) {
@@ -18,32 +20,32 @@ class ZooCountsTest {
 
     @Test
     void alexnet() {
-        Model m = ModelZoo.build("alexnet", ZooOptions.defaults());
+        Model m = ModelZoo.describe("alexnet", ZooOptions.defaults());
         assertEquals(61_100_840L, m.parameterCount());   // torchvision alexnet
         assertEquals(714_188_480L, m.totalMacs());       // torchvision conv+linear hooks ("0.71 GFLOPS")
         // paper layout with two groups: conv 34,944 + 307,456 + 885,120 + 663,936 + 442,624, fc 37,752,832
         // + 16,781,312 + 4,097,000 (by hand)
-        Model paper = ModelZoo.build("alexnet", ZooOptions.builder().layout("paper").build());
+        Model paper = ModelZoo.describe("alexnet", ZooOptions.builder().layout("paper").build());
         assertEquals(60_965_224L, paper.parameterCount());
     }
 
     @Test
     void vgg16() {
-        Model m = ModelZoo.build("vgg16", ZooOptions.defaults());
+        Model m = ModelZoo.describe("vgg16", ZooOptions.defaults());
         assertEquals(138_357_544L, m.parameterCount());
         assertEquals(15_470_264_320L, m.totalMacs());    // torchvision "15.47 GFLOPS"
     }
 
     @Test
     void vgg19() {
-        Model m = ModelZoo.build("vgg19", ZooOptions.defaults());
+        Model m = ModelZoo.describe("vgg19", ZooOptions.defaults());
         assertEquals(143_667_240L, m.parameterCount());
         assertEquals(19_632_062_464L, m.totalMacs());
     }
 
     @Test
     void vgg16WithBatchNormIsTorchvisionsVgg16Bn() {
-        Model m = ModelZoo.build("vgg16", ZooOptions.builder().batchNorm(true).includeTop(false).build());
+        Model m = ModelZoo.describe("vgg16", ZooOptions.builder().batchNorm(true).includeTop(false).build());
         // vgg16_bn 138,365,992 minus the classifier (102,764,544 + 16,781,312 + 4,097,000)
         assertEquals(138_365_992L - 123_642_856L, m.parameterCount());
         assertEquals(8_448L, buffers(m));
@@ -51,13 +53,13 @@ class ZooCountsTest {
 
     @Test
     void resnets() {
-        Model r18 = ModelZoo.build("resnet18", ZooOptions.defaults());
+        Model r18 = ModelZoo.describe("resnet18", ZooOptions.defaults());
         assertEquals(11_689_512L, r18.parameterCount());
         assertEquals(1_814_073_344L, r18.totalMacs());
-        Model r34 = ModelZoo.build("resnet34", ZooOptions.defaults());
+        Model r34 = ModelZoo.describe("resnet34", ZooOptions.defaults());
         assertEquals(21_797_672L, r34.parameterCount());
         assertEquals(3_663_761_408L, r34.totalMacs());
-        Model r50 = ModelZoo.build("resnet50", ZooOptions.defaults());
+        Model r50 = ModelZoo.describe("resnet50", ZooOptions.defaults());
         assertEquals(25_557_032L, r50.parameterCount());   // torchvision: learnable values only
         assertEquals(53_120L, buffers(r50));                // running mean + var
         assertEquals(4_089_184_256L, r50.totalMacs());      // torchvision "4.09 GFLOPS"
@@ -65,8 +67,7 @@ class ZooCountsTest {
 
     /**
      * torchvision's resnet.py and vgg.py families, each against its weights' metadata (torchvision 0.14's num_params;
-     * _ops, torchvision's GFLOPS at 224, to its three decimals). Built one at a time (wide_resnet101_2 is 0.5 GB);
-     * VGG without its classifier (123,642,856 values filled at random for nothing), which is added by hand.
+     * _ops, torchvision's GFLOPS at 224, to its three decimals). VGG without its classifier, which is added by hand.
      */
     @Test
     void torchvisionResNetAndVggFamiliesCountAsTorchvision() {
@@ -77,7 +78,7 @@ class ZooCountsTest {
             {"wide_resnet101_2", 126_886_696L, 22.753}};
         for (Object[] p : published) {
             String name = (String) p[0];
-            Model m = ModelZoo.build(name, ZooOptions.defaults());
+            Model m = ModelZoo.describe(name, ZooOptions.defaults());
             assertEquals((long) p[1], m.parameterCount(), name);
             assertEquals((double) p[2], m.totalMacs() / 1e9, 0.0005 + 1e-9, name + " GMACs");
         }
@@ -87,7 +88,7 @@ class ZooCountsTest {
         Object[][] vggs = {{"vgg11", false, 132_863_336L, 7.609}, {"vgg11", true, 132_868_840L, 7.609},
             {"vgg13", false, 133_047_848L, 11.308}, {"vgg13", true, 133_053_736L, 11.308}};
         for (Object[] v : vggs) {
-            Model m = ModelZoo.build((String) v[0], ZooOptions.builder().batchNorm((boolean) v[1]).includeTop(false)
+            Model m = ModelZoo.describe((String) v[0], ZooOptions.builder().batchNorm((boolean) v[1]).includeTop(false)
                     .build());
             String name = v[0] + ((boolean) v[1] ? "_bn" : "");
             assertEquals((long) v[2], m.parameterCount() + classifier, name);
@@ -111,7 +112,7 @@ class ZooCountsTest {
             {"densenet201", 20_013_928L, 4_291_365_888L}};
         for (Object[] p : published) {
             String name = (String) p[0];
-            Model m = ModelZoo.build(name, ZooOptions.defaults());
+            Model m = ModelZoo.describe(name, ZooOptions.defaults());
             assertEquals((long) p[1], m.parameterCount(), name);
             assertEquals((long) p[2], m.totalMacs(), name + " MACs");
         }
@@ -120,16 +121,16 @@ class ZooCountsTest {
     @Test
     void resnetVariantsAtReducedWidthKeepWholeGroups() {
         // 32 groups at width 1/16: 2 groups; layer1's bottleneck 128 -> 8 channels
-        Model r = ModelZoo.build("resnext50_32x4d", ZooOptions.builder().width(1.0 / 16).input(3, 32, 32).build());
+        Model r = ModelZoo.describe("resnext50_32x4d", ZooOptions.builder().width(1.0 / 16).input(3, 32, 32).build());
         assertTrue(r.parameterCount() > 0);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> ModelZoo.build("resnext50_32x4d", ZooOptions.builder().width(0.3).build()));
+                () -> ModelZoo.describe("resnext50_32x4d", ZooOptions.builder().width(0.3).build()));
         assertTrue(e.getMessage().contains("groups"), e.getMessage());
     }
 
     @Test
     void resnet50KerasLayoutCountsLikeKeras() {
-        Model k = ModelZoo.build("resnet50", ZooOptions.builder().layout("keras").build());
+        Model k = ModelZoo.describe("resnet50", ZooOptions.builder().layout("keras").build());
         // Keras: trainable 25,583,592 (torchvision's + 26,560 conv biases), total 25,636,712 with buffers
         assertEquals(25_583_592L, k.parameterCount());
         assertEquals(25_636_712L, k.parameterCount() + buffers(k));
@@ -137,18 +138,18 @@ class ZooCountsTest {
 
     @Test
     void googlenetBothLayouts() {
-        Model paper = ModelZoo.build("googlenet", ZooOptions.defaults());
+        Model paper = ModelZoo.describe("googlenet", ZooOptions.defaults());
         assertEquals(6_998_552L, paper.parameterCount());
-        Model tv = ModelZoo.build("googlenet", ZooOptions.builder().layout("torchvision").build());
+        Model tv = ModelZoo.describe("googlenet", ZooOptions.builder().layout("torchvision").build());
         assertEquals(6_624_904L, tv.parameterCount());
         assertEquals(1_498_376_192L, tv.totalMacs());     // torchvision "1.50 GFLOPS"
     }
 
     @Test
     void inceptionV3() {
-        Model m = ModelZoo.build("inception_v3", ZooOptions.defaults());
+        Model m = ModelZoo.describe("inception_v3", ZooOptions.defaults());
         assertEquals(23_834_568L, m.parameterCount());    // torchvision inception_v3(aux_logits=False)
-        Model tv = ModelZoo.build("inception_v3", ZooOptions.builder().layout("torchvision").build());
+        Model tv = ModelZoo.describe("inception_v3", ZooOptions.builder().layout("torchvision").build());
         assertEquals(23_834_568L, tv.parameterCount()); // torchvision inception_v3(aux_logits=False), torchvision's names
         assertEquals(m.totalMacs(), tv.totalMacs());       // the same convolutions; only names and avg pools differ
         assertTrue(tv.namedParameters().containsKey("Mixed_7c.branch3x3dbl_3b.conv.kernel"), "torchvision's names");
@@ -161,6 +162,6 @@ class ZooCountsTest {
 
     @Test
     void lenet5() {
-        assertEquals(61_706L, ModelZoo.build("lenet5", ZooOptions.defaults()).parameterCount());
+        assertEquals(61_706L, ModelZoo.describe("lenet5", ZooOptions.defaults()).parameterCount());
     }
 }

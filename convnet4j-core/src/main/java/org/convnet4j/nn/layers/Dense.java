@@ -25,7 +25,9 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * {@link ConstantArithmetic} whose constant is one output row (the bias Add of a Linear layer PyTorch exports as
  * MatMul + Add), then an element-wise activation (ConvNeXt's GELU, ReLU, ...). The product is computed in blocks of
  * at most 192 rows with the kept packed weights, and each block gets the absorbed layers' own
- * arithmetic while it is in cache: the bits of running the layers one by one.
+ * arithmetic while it is in cache: the bits of running the layers one by one. A {@link Transpose} after those that
+ * moves the last axis first (ConvNeXt's permute back to [C, H, W]) is absorbed too: the product is then computed
+ * transposed, W x^T, straight into that layout (same bits).
  */
 public final class Dense extends UnaryLayer implements InferenceFusion {
     private final int units;
@@ -274,7 +276,42 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
             return 0;
         }
         int count = following.get(0) instanceof ConstantArithmetic ca && ca.rowEpilogue(units) != null ? 1 : 0;
-        return following.size() > count && activation(following.get(count)) != null ? count + 1 : count;
+        if (following.size() > count && activation(following.get(count)) != null) {
+            count++;
+        }
+        if (transposedOutput && lastAxis && units > TRANSPOSED_MIN_UNITS && following.size() > count
+                && movesLastAxisFirst(following.get(count))) {
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * Switch for A/B runs: {@code -Dconvnet4j.inference.denseTransposedOutput=false} leaves a Transpose after the
+     * layer (and its absorbed bias and activation) that moves the last axis first to its own pass again (same bits
+     * either way).
+     */
+    static volatile boolean transposedOutput =
+            !"false".equals(System.getProperty("convnet4j.inference.denseTransposedOutput"));
+
+    /** Fewest units for which the product is computed transposed (a few rows of C would take other arithmetic). */
+    private static final int TRANSPOSED_MIN_UNITS = 16;
+
+    /** Whether {@code layer} is a Transpose that moves the last per-sample axis first: [H, W, C] to [C, H, W]. */
+    static boolean movesLastAxisFirst(Layer layer) {
+        if (!(layer instanceof Transpose t)) {
+            return false;
+        }
+        int[] p = t.perm();
+        if (p.length < 2 || p[0] != p.length - 1) {
+            return false;
+        }
+        for (int i = 1; i < p.length; i++) {
+            if (p[i] != i - 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ConvEpilogue.Activation activation(Layer layer) {
@@ -287,16 +324,101 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
     @Override
     public Tensor forwardAbsorbing(List<Tensor> inputs, List<Layer> following, int count) {
         requireInputs(inputs);
-        ConvEpilogue.Activation[] after = new ConvEpilogue.Activation[count];
+        ConstantArithmetic rowConstant = null;
+        ConvEpilogue.Activation act = null;
         int i = 0;
         if (following.get(0) instanceof ConstantArithmetic ca && ca.rowEpilogue(units) != null) {
-            after[i++] = ca.rowEpilogue(units);
+            rowConstant = ca;
+            i++;
         }
-        if (i < count) {
-            after[i] = activation(following.get(i));
+        if (i < count && activation(following.get(i)) != null) {
+            act = activation(following.get(i));
+            i++;
         }
+        Transpose transpose = i < count ? (Transpose) following.get(i) : null;
+        ConvEpilogue.Activation[] after = java.util.stream.Stream.of(
+                rowConstant == null ? null : rowConstant.rowEpilogue(units), act)
+                .filter(java.util.Objects::nonNull).toArray(ConvEpilogue.Activation[]::new);
         this.inference = true;
-        return forwardShaped(inputs.get(0), after);
+        Tensor input = inputs.get(0);
+        if (transpose == null) {
+            return forwardShaped(input, after);
+        }
+        Kernels k = KernelProvider.get();
+        int rows = input.size() / in;
+        int plane = input.dim(0) == 0 ? 0 : rows / input.dim(0);
+        if (transpose.perm().length != input.shape().rank() - 1 || rowBlocks(k, rows) == 0
+                || (long) units * Math.min(plane, ROW_BLOCK) <= TRANSPOSED_MIN_OUTPUTS) {
+            // the row path's GEMM would not read the kept copy (dot products for a few rows): as layer by layer
+            return transpose.forward(forwardShaped(input, after), false);
+        }
+        return forwardTransposed(k, input, plane, rowConstant, act, transpose);
+    }
+
+    /** Blocks of C computed transposed have more values than this (smaller ones would take the dot products). */
+    private static final int TRANSPOSED_MIN_OUTPUTS = 256;
+
+    /**
+     * In inference: y = (x W^T + b) transposed so that the last axis comes first, [N, H, W, in] to [N, units, H, W],
+     * computed as W x^T per sample (the GEMM's left operand is W, packed once and kept, its right operand the rows
+     * of x), without the [N, H, W, units] intermediate and the Transpose's pass over it (ConvNeXt's second Linear
+     * and its permute back to NCHW). Every output is the GEMM's same chain of fused multiply-adds over the same KC
+     * slices as in the row product (a product and its transpose multiply the same pairs in the same order), then
+     * the same bias and activation arithmetic: the bits of the layers one by one.
+     */
+    private Tensor forwardTransposed(Kernels k, Tensor input, int plane, ConstantArithmetic rowConstant,
+                                     ConvEpilogue.Activation act, Transpose transpose) {
+        this.x = GradMode.keep(input);
+        int n = input.dim(0);
+        Shape out = transpose.outputShapeOf(outputShapeOf(input.shape().dropFirst())).prepend(n);
+        Tensor y = buffers.overwritten(0, out);
+        float[] xd = input.data();
+        float[] yd = y.data();
+        PreparedMatrix w = kernel.derived(new TransposedKey(k), () -> k.prepareA(false, units, in, 1f,
+                kernel.value().data(), 0, in));
+        int perSample = (plane + ROW_BLOCK - 1) / ROW_BLOCK;
+        int tasks = n * perSample;
+        int columnUnits = (plane + BLOCK_UNIT - 1) / BLOCK_UNIT;
+        java.util.function.IntUnaryOperator start = b -> Math.min(plane, (int) ((long) columnUnits * b / perSample)
+                * BLOCK_UNIT);
+        java.util.function.IntConsumer block = t -> {
+            int s = t / perSample;
+            int c0 = start.applyAsInt(t % perSample);
+            int c1 = start.applyAsInt(t % perSample + 1);
+            int base = s * units * plane;
+            if (tasks >= k.threads()) {
+                k.sgemmPrepared(w, true, c1 - c0, xd, (s * plane + c0) * in, in, 0f, yd, base + c0, plane);
+            } else {
+                k.sgemmPreparedThreaded(w, true, c1 - c0, xd, (s * plane + c0) * in, in, 0f, yd, base + c0, plane);
+            }
+            float[] b = bias == null ? null : bias.value().data();
+            for (int u = 0; u < units; u++) {
+                int off = base + u * plane + c0;
+                if (b != null) {
+                    for (int q = 0; q < c1 - c0; q++) {
+                        yd[off + q] += b[u];
+                    }
+                }
+                if (rowConstant != null) {
+                    rowConstant.applyToRun(yd, off, c1 - c0, u);
+                }
+                if (act != null) {
+                    act.apply(k, yd, off, c1 - c0);
+                }
+            }
+        };
+        if (tasks >= k.threads()) {
+            k.parallelFor(tasks, block);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                block.accept(t);
+            }
+        }
+        return y;
+    }
+
+    /** The key of W packed as the GEMM's left operand ({@link #forwardTransposed}), per kernels instance. */
+    private record TransposedKey(Kernels kernels) {
     }
 
     @Override

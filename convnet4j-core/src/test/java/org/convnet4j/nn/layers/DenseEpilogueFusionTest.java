@@ -81,6 +81,69 @@ class DenseEpilogueFusionTest {
         }
     }
 
+    /**
+     * ConvNeXt's block as exported: NCHW in, permute to channels-last, LayerNorm-free MLP (MatMul, Add, GELU, MatMul,
+     * Add), permute back, layer scale per channel, residual sum; plus a Dense with its own bias and a ReLU before the
+     * permute. The second Dense computes its product transposed straight into [C, H, W].
+     */
+    private static Graph block(int side) {
+        Random r = new Random(7);
+        Graph g = Graph.builder("block").input("x", Shape.of(24, side, side))
+                .add("to_last", new Transpose(1, 2, 0), "x")
+                .add("fc1", Dense.withoutBias(40).over(Dense.Over.LAST_AXIS), "to_last")
+                .add("b1", new ConstantArithmetic(ArithmeticOp.ADD, row(r, 40)), "fc1")
+                .add("gelu", new Elementwise(Elementwise.Fn.GELU), "b1")
+                .add("fc2", Dense.withoutBias(24).over(Dense.Over.LAST_AXIS), "gelu")
+                .add("b2", new ConstantArithmetic(ArithmeticOp.ADD, row(r, 24), ConstantArithmetic.Order.CONSTANT_FIRST,
+                        ConstantArithmetic.Kind.LEARNABLE), "fc2")
+                .add("to_first", new Transpose(2, 0, 1), "b2")
+                .add("scale", new ConstantArithmetic(ArithmeticOp.MUL, Tensor.randn(r, 0.5f, 24, 1, 1)), "to_first")
+                .add("sum", new Add(), "scale", "x")
+                .add("to_last2", new Transpose(1, 2, 0), "sum")
+                .add("fc3", new Dense(20).over(Dense.Over.LAST_AXIS), "to_last2") // its own bias
+                .add("relu", new ReLU(), "fc3")
+                .add("to_first2", new Transpose(2, 0, 1), "relu")
+                .add("pool", new GlobalAvgPool2d(), "to_first2")
+                .output("pool").build();
+        g.initialize(8);
+        return g;
+    }
+
+    @Test
+    void aTransposedProductGivesTheBitsOfTheLayersOneByOne() {
+        for (int side : new int[] {20, 10, 3}) { // 400 rows per sample in blocks, 100 in one, 9
+            Graph g = block(side);
+            Tensor x = Tensor.randn(new Random(side), 1f, 2, 24, side, side);
+            Tensor layerByLayer = g.forward(x, false);
+            assertArrayEquals(layerByLayer.data(), g.predict(x).data(), side + " x " + side);
+            assertArrayEquals(layerByLayer.data(), g.predict(x).data(), side + " x " + side + ", W kept packed");
+            Dense.transposedOutput = false;
+            try {
+                assertArrayEquals(layerByLayer.data(), g.predict(x).data(), side + " x " + side + ", rows");
+            } finally {
+                Dense.transposedOutput = true;
+            }
+        }
+        Dense fc = Dense.withoutBias(24).over(Dense.Over.LAST_AXIS);
+        Random r = new Random(2);
+        ConstantArithmetic bias = new ConstantArithmetic(ArithmeticOp.ADD, row(r, 24));
+        Elementwise gelu = new Elementwise(Elementwise.Fn.GELU);
+        Transpose back = new Transpose(2, 0, 1);
+        Graph.builder("g").input("x", Shape.of(3, 5, 4)).add("fc", fc, "x").add("b", bias, "fc").add("a", gelu, "b")
+                .add("t", back, "a").output("t").build();
+        assertEquals(3, fc.absorbable(List.of(bias, gelu, back)));
+        assertEquals(2, fc.absorbable(List.of(bias, back)));
+        assertEquals(1, fc.absorbable(List.of(back, gelu)));
+        assertEquals(0, fc.absorbable(List.of(new Transpose(1, 2, 0))));
+        assertEquals(0, fc.absorbable(List.of(new Transpose(0, 2, 1))));
+        Dense.transposedOutput = false;
+        try {
+            assertEquals(2, fc.absorbable(List.of(bias, gelu, back)));
+        } finally {
+            Dense.transposedOutput = true;
+        }
+    }
+
     @Test
     void absorbsARowConstantThenAnActivation() {
         Dense fc = Dense.withoutBias(6).over(Dense.Over.LAST_AXIS);

@@ -1,0 +1,142 @@
+package org.convnet4j.util;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A fault-injection hook for the fault tests, off unless the system property {@value #PROPERTY} is set: it stops
+ * {@link AtomicFiles#write} to files of one name at chosen byte offsets, so that a test can show what a kill, a
+ * full disk or an I/O error at that byte leaves behind. When the property is not set, a write costs one
+ * {@code System.getProperty} call and nothing else.
+ *
+ * <p>The value is {@code NAME@STOP[,STOP...]}: every write whose target's file name is {@code NAME} is stopped
+ * at each {@code STOP} in turn. A stop is an offset ({@code 0}: the temporary file exists and nothing is in it;
+ * {@code N}: exactly N bytes have reached it; {@code end}: all of it, before it is forced to disk and renamed)
+ * and an action:
+ * <ul>
+ *   <li>{@code :halt} (the default): {@code Runtime.halt(137)}, as {@code kill -9} would (no finally block, no
+ *       shutdown hook runs);</li>
+ *   <li>{@code :pause}: prints {@code convnet4j.faults.write: NAME paused at N bytes} on stderr and waits for a
+ *       line on stdin, so that the process driving this one can look at the directory in exactly the state a kill
+ *       at that byte would leave (the bytes written are in the file, nothing else has happened);</li>
+ *   <li>{@code :fail}: throws an IOException ("No space left on device (injected ...)"), as a full disk would.</li>
+ * </ul>
+ * Example: {@code -Dconvnet4j.faults.write=model.onnx@0:pause,1000:pause,end:halt}.
+ */
+final class WriteFaults {
+    static final String PROPERTY = "convnet4j.faults.write";
+    /** The exit status of a halt: what a shell reports for a process killed by SIGKILL. */
+    static final int HALT_STATUS = 137;
+
+    private WriteFaults() {
+    }
+
+    private record Stop(long offset, String action) {
+        static final long END = Long.MAX_VALUE;
+    }
+
+    /** {@code out} itself unless the property names {@code target}'s file; then a stream that stops as it says. */
+    static OutputStream around(Path target, OutputStream out) throws IOException {
+        String spec = System.getProperty(PROPERTY);
+        if (spec == null || spec.isEmpty()) {
+            return out;
+        }
+        int at = spec.lastIndexOf('@');
+        if (at <= 0 || target.getFileName() == null || !target.getFileName().toString().equals(spec.substring(0, at))) {
+            return out;
+        }
+        List<Stop> stops = new ArrayList<>();
+        for (String s : spec.substring(at + 1).split(",")) {
+            String[] p = s.strip().split(":", 2);
+            String action = p.length > 1 ? p[1] : "halt";
+            if (!List.of("halt", "pause", "fail").contains(action)) {
+                throw new IllegalArgumentException(PROPERTY + ": unknown action '" + action + "' in " + spec);
+            }
+            long offset = p[0].equals("end") ? Stop.END : Long.parseLong(p[0]);
+            if (offset < 0 || (!stops.isEmpty() && offset < stops.get(stops.size() - 1).offset())) {
+                throw new IllegalArgumentException(PROPERTY + ": offsets must be >= 0 and in order: " + spec);
+            }
+            stops.add(new Stop(offset, action));
+        }
+        Stopping s = new Stopping(out, target.getFileName().toString(), stops);
+        s.reached(0);
+        return s;
+    }
+
+    /** Called when the writer has written everything, before the temporary file is forced and renamed. */
+    static void end(OutputStream out) throws IOException {
+        if (out instanceof Stopping s) {
+            s.flush();
+            s.atEnd();
+        }
+    }
+
+    private static final class Stopping extends FilterOutputStream {
+        private final String name;
+        private final List<Stop> stops;
+        private int next;
+        private long written;
+
+        Stopping(OutputStream out, String name, List<Stop> stops) {
+            super(out);
+            this.name = name;
+            this.stops = stops;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                long limit = next < stops.size() ? stops.get(next).offset() : Long.MAX_VALUE;
+                int n = (int) Math.min(len, limit - written);
+                out.write(b, off, n);
+                written += n;
+                off += n;
+                len -= n;
+                reached(written);
+            }
+        }
+
+        /** Acts on every stop at {@code offset} (several stops may share one). */
+        void reached(long offset) throws IOException {
+            while (next < stops.size() && stops.get(next).offset() == offset) {
+                act(stops.get(next++), offset);
+            }
+        }
+
+        void atEnd() throws IOException {
+            while (next < stops.size() && stops.get(next).offset() == Stop.END) {
+                act(stops.get(next++), written);
+            }
+        }
+
+        private void act(Stop stop, long at) throws IOException {
+            out.flush(); // the bytes counted are in the file (AtomicFiles' channel stream does not buffer)
+            switch (stop.action()) {
+                case "pause" -> {
+                    PrintStream err = System.err;
+                    err.println(PROPERTY + ": " + name + " paused at " + at + " bytes");
+                    err.flush();
+                    InputStream in = System.in;
+                    int c;
+                    do {
+                        c = in.read();
+                    } while (c != '\n' && c != -1);
+                }
+                case "fail" -> throw new IOException("No space left on device (injected by " + PROPERTY + " at byte "
+                        + at + ")");
+                default -> Runtime.getRuntime().halt(HALT_STATUS);
+            }
+        }
+    }
+}
