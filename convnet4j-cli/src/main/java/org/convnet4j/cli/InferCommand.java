@@ -5,17 +5,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.Npy;
-import org.convnet4j.io.OnnxInputs;
+import org.convnet4j.io.ModelInference;
 import org.convnet4j.io.ProgramInference;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
-import org.convnet4j.io.onnx.OnnxWriter;
-import org.convnet4j.io.onnx.TensorData;
-import org.convnet4j.nn.GradMode;
-import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
-import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,30 +46,15 @@ final class InferCommand implements Callable<Integer> {
         Path local = Path.of(modelFile);
         if (modelFile.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(local)) {
             OnnxModel.Model onnx = OnnxReader.readModel(local);
-            if (OnnxInputs.hasNonFloatInput(onnx)) { // integer, boolean or string inputs: the typed program runs them
+            if (ProgramInference.needed(onnx)) { // integer, boolean or string inputs, string outputs: the typed program
                 ProgramInference.run(onnx, modelFile, inputs, outDir, fmt)
                         .forEach(w -> spec.commandLine().getOut().println("wrote " + w));
                 return 0;
             }
         }
         Model model = ModelArgument.load(modelFile, null, null, null, spec.commandLine().getErr()).model();
-        if (inputs.size() != model.inputShapes().size()) {
-            throw new BadInputException(modelFile + " takes " + model.inputShapes().size() + " input(s), got "
-                    + inputs.size());
-        }
-        List<Tensor> xs = OnnxInputs.floatInputs(inputs, model.inputShapes()); // .npy, .json or TensorProto
-        List<Tensor> ys = GradMode.withoutGradients(() -> model instanceof Graph g ? g.forwardMulti(xs, false)
-                : List.of(model.forward(xs, false)));
-        Files.createDirectories(outDir);
-        for (int i = 0; i < ys.size(); i++) {
-            Path out = outDir.resolve("output_" + i + "." + fmt);
-            if (fmt.equals("npy")) {
-                Npy.write(out, ys.get(i));
-            } else {
-                OnnxWriter.writeTensor(out, TensorData.of("output_" + i, ys.get(i)));
-            }
-            spec.commandLine().getOut().println("wrote " + out + " " + ys.get(i).shape());
-        }
+        ModelInference.run(model, modelFile, inputs, outDir, fmt).forEach(w -> spec.commandLine().getOut().println(
+                "wrote " + w.file() + " " + java.util.Arrays.toString(w.dims())));
         return 0;
     }
 }

@@ -4,14 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.convnet4j.io.onnx.OnnxExporter;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.nn.layers.Conv2d;
@@ -23,6 +29,7 @@ import org.convnet4j.tensor.Tensor;
 import org.convnet4j.transfer.Bottleneck;
 import org.convnet4j.transfer.ShallowClassifier;
 import org.convnet4j.transfer.ShallowClassifiers;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,17 +92,48 @@ class CaseOneOnnxExportTest {
         return Bottleneck.join(net, c, classes, names);
     }
 
+    /**
+     * {@code onnx_torch_eval.py --serve}, started by the first job and ended after the class: one python process (one
+     * import of torch and onnx, most of a run's CPU time) for every file of the class instead of one each.
+     */
+    private static Process evaluator;
+    private static BufferedWriter jobs;
+    private static BufferedReader answers;
+
+    /** One job for the evaluator (its tab-separated fields); asserts it succeeded and returns its answer. */
+    private static String evaluator(String... job) throws IOException {
+        if (evaluator == null) {
+            evaluator = new ProcessBuilder(PYTHON.toString(), EVAL.toString(), "--serve")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            jobs = new BufferedWriter(new OutputStreamWriter(evaluator.getOutputStream(), StandardCharsets.UTF_8));
+            answers = new BufferedReader(new InputStreamReader(evaluator.getInputStream(), StandardCharsets.UTF_8));
+        }
+        jobs.write(String.join("\t", job));
+        jobs.newLine();
+        jobs.flush();
+        String answer = answers.readLine();
+        assertTrue(answer != null && answer.startsWith("ok\t"), "onnx_torch_eval.py " + job[0] + " " + job[1] + ": "
+                + answer);
+        return answer.substring(3);
+    }
+
+    @AfterAll
+    static void stopEvaluator() throws Exception {
+        if (evaluator != null) {
+            jobs.close();
+            assertTrue(evaluator.waitFor(60, TimeUnit.SECONDS), "onnx_torch_eval.py --serve did not end");
+            assertEquals(0, evaluator.exitValue());
+        }
+    }
+
     private float[] runOutside(Path model, Tensor x) throws Exception {
         Path in = dir.resolve("x.f32");
         Path out = dir.resolve("y.f32");
         ByteBuffer b = ByteBuffer.allocate(4 * x.size()).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(x.data());
         Files.write(in, b.array());
-        List<String> cmd = List.of(PYTHON.toString(), EVAL.toString(), model.toString(), in.toString(),
-                x.dim(0) + "," + x.dim(1) + "," + x.dim(2) + "," + x.dim(3), out.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), "onnx_torch_eval.py: " + log);
+        evaluator("eval", model.toString(), in.toString(), x.dim(0) + "," + x.dim(1) + "," + x.dim(2) + "," + x.dim(3),
+                out.toString());
         ByteBuffer y = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
         float[] v = new float[y.remaining() / 4];
         y.asFloatBuffer().get(v);
@@ -303,13 +341,8 @@ class CaseOneOnnxExportTest {
                 twoClassSvmFileComputesTheModel(model, file, x, want);
                 continue;
             }
-            Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import onnx, sys; m = onnx.load(sys.argv[1]);"
-                    + " onnx.checker.check_model(m, full_check=True);"
-                    + " print([n.op_type for n in m.graph.node if n.domain == 'ai.onnx.ml'])", file.toString())
-                    .redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), "onnx.checker: " + log);
-            assertEquals("['SVMClassifier']", log.strip());
+            // onnx.checker's full check, then the ONNX-ML nodes' types
+            assertEquals("['SVMClassifier']", evaluator("check", file.toString()).strip());
             // our importer runs the SVMClassifier on its typed path (in double): libsvm's probabilities again
             float[] again = importedBack(file, x, "SVMClassifier");
             assertEquals(want.length, again.length);

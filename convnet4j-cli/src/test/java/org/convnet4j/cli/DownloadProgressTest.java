@@ -58,10 +58,11 @@ class DownloadProgressTest {
         server.stop(0);
     }
 
+    /** {@code weights fetch url} in a child JVM ({@link ChildJvm#light}: a download needs no optimising compiler). */
     private List<String> command(String url, String cache) {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "-Dconvnet4j.cache=" + cache, Main.class.getName(), "weights",
-                "fetch", url);
+        List<String> cmd = ChildJvm.light("-Dconvnet4j.cache=" + cache);
+        cmd.addAll(List.of(Main.class.getName(), "weights", "fetch", url));
+        return cmd;
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,10 +49,14 @@ class HttpsDownloadsTest {
 
     @TempDir
     Path dir;
+    /** The certificate, the server's key store and the user's trust store: made once for the class by keytool. */
+    @TempDir
+    static Path certificates;
+    private static Path trustStore;
+    private static KeyStore serverKeys;
 
     private HttpsServer server;
     private int port;
-    private Path trustStore;
     private byte[] payload;
     private String name;
     private final List<String> ranges = new CopyOnWriteArrayList<>();
@@ -62,33 +67,43 @@ class HttpsDownloadsTest {
     private volatile String requiredAuthorization;
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
+    /**
+     * A self-signed certificate, made by the JDK's own tool (a JVM of its own: once for the class, not before each
+     * test), and the user's trust store holding just that certificate.
+     */
+    @BeforeAll
+    static void certificate() throws Exception {
+        Path serverStore = certificates.resolve("server.p12");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        for (String option : ChildJvm.LIGHT) {
+            cmd.add("-J" + option);
+        }
+        cmd.addAll(List.of("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+                "CN=weights.invalid", "-ext", "SAN=dns:weights.invalid,ip:127.0.0.1", "-validity", "3", "-keystore",
+                serverStore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD));
+        Process keytool = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String keytoolOut = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, keytoolOut);
+        serverKeys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(serverStore)) {
+            serverKeys.load(in, PASSWORD.toCharArray());
+        }
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("weights", serverKeys.getCertificate("server"));
+        trustStore = certificates.resolve("trust.p12");
+        try (OutputStream o = Files.newOutputStream(trustStore)) {
+            trust.store(o, PASSWORD.toCharArray());
+        }
+    }
+
     @BeforeEach
     void start() throws Exception {
         payload = new byte[1_500_000];
         new Random(11).nextBytes(payload);
         name = "tiny-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload)).substring(0, 8)
                 + ".pth";
-        // a self-signed certificate, made here by the JDK's own tool
-        Path serverStore = dir.resolve("server.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                "CN=weights.invalid", "-ext", "SAN=dns:weights.invalid,ip:127.0.0.1", "-validity", "3", "-keystore",
-                serverStore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD)
-                .redirectErrorStream(true).start();
-        String keytoolOut = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, keytoolOut);
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(serverStore)) {
-            ks.load(in, PASSWORD.toCharArray());
-        }
-        // the user's trust store: just that certificate
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("weights", ks.getCertificate("server"));
-        trustStore = dir.resolve("trust.p12");
-        try (OutputStream o = Files.newOutputStream(trustStore)) {
-            trust.store(o, PASSWORD.toCharArray());
-        }
+        KeyStore ks = serverKeys;
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, PASSWORD.toCharArray());
         SSLContext tls = SSLContext.getInstance("TLS");
@@ -223,11 +238,12 @@ class HttpsDownloadsTest {
     private record Run(int exit, String out, List<String> errLines) {
     }
 
-    /** {@code weights fetch url} in a child JVM with {@code jvmOptions} and {@code env} (no other proxy variables). */
+    /**
+     * {@code weights fetch url} in a child JVM ({@link ChildJvm#light}) with {@code jvmOptions} and {@code env} (no
+     * other proxy variables).
+     */
     private Run fetch(String cache, String url, List<String> jvmOptions, String... env) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dconvnet4j.cache=" + dir.resolve(cache),
-                "-Dconvnet4j.progress=none"));
+        List<String> cmd = ChildJvm.light("-Dconvnet4j.cache=" + dir.resolve(cache), "-Dconvnet4j.progress=none");
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of(Main.class.getName(), "weights", "fetch", url));
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -46,9 +46,10 @@ class LargePicturesCliTest {
     /** The command in a child JVM with the heap {@code xmx} and no limit set: the defaults a user gets. */
     private Child child(String xmx, String... args) throws Exception {
         Path measured = dir.resolve("allocated-" + System.nanoTime());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx" + xmx, "-Dmeasured.out=" + measured, "-cp",
-                System.getProperty("java.class.path"), MeasuredMain.class.getName()));
+        // the JVM's default collector (the memory limit follows its maximum heap); C1 only: a refusal computes nothing
+        List<String> cmd = ChildJvm.lightJit("--add-modules", "jdk.incubator.vector", "-Xmx" + xmx,
+                "-Dmeasured.out=" + measured);
+        cmd.add(MeasuredMain.class.getName());
         cmd.addAll(List.of(args));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

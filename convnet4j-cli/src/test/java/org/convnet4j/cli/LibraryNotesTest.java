@@ -41,9 +41,9 @@ class LibraryNotesTest {
     @Test
     void theFormatOneNoteIsOneLine(@TempDir Path dir) throws Exception {
         Path old = formatOne(dir);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "inspect", old.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> cmd = ChildJvm.light();
+        cmd.addAll(List.of(Main.class.getName(), "inspect", old.toString()));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), err);

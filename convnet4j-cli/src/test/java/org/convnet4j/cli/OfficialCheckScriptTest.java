@@ -101,9 +101,10 @@ class OfficialCheckScriptTest {
                         "Keras-style (" + (catBytes.length + 1) + " bytes in a download log)"),
                 entry.formatted("bad:imagenet", tamperedName, tamperedName, mib, "torchvision (test)")) + "]}");
 
-        String convnet4j = Stream.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), Main.class.getName()).map(OfficialCheckScriptTest::quote)
-                .collect(Collectors.joining(" "));
+        // the script starts about a dozen JVMs (list, then fetch, summary, predict per entry): light ones
+        List<String> command = ChildJvm.light();
+        command.add(Main.class.getName());
+        String convnet4j = command.stream().map(OfficialCheckScriptTest::quote).collect(Collectors.joining(" "));
         Path out = dir.resolve("report");
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", "../tools/weights/check_official.py",
                 "--convnet4j", convnet4j, "--picture", "../demo/images/chelsea.png", "--out", out.toString(),

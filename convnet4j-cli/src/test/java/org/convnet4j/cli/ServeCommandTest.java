@@ -69,11 +69,11 @@ class ServeCommandTest {
         CliRun twice = CliRun.of("serve", "--model", "m=" + model, "--preprocessing", "m=none", "--preprocessing", "m=unit");
         assertEquals(2, twice.exitCode());
         assertTrue(twice.err().contains("model m is given twice"), twice.err());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model", "m=" + model,
-                "--model", "n=" + model, "--preprocessing", "m=none", "--port", "0", "--warmup", "0")
-                .redirectErrorStream(true).start();
+        // a light child (no warm-up, one listing): ChildJvm.light
+        List<String> cmd = ChildJvm.light("--add-modules", "jdk.incubator.vector");
+        cmd.addAll(List.of(Main.class.getName(), "serve", "--model", "m=" + model, "--model", "n=" + model,
+                "--preprocessing", "m=none", "--port", "0", "--warmup", "0"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             StringBuilder seen = new StringBuilder();
@@ -103,6 +103,8 @@ class ServeCommandTest {
     void sigtermFinishesRequestsInFlightAndRefusesNewOnes(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("lenet.c4j");
         ModelFiles.save(LeNet5.build().initialize(1), model, Preprocessing.forInput(Shape.of(1, 28, 28)));
+        // the plain JVM: the warm-up's 320 passes (batches up to 64) cost more under ChildJvm.smallWork (15.2 s of
+        // CPU for the class's children against 12.3)
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model", "m=" + model,

@@ -155,10 +155,10 @@ class TrainCommandTest {
     void redirectedToFilesTrainWritesNoCarriageReturnAndOneLinePerEpoch() throws Exception {
         Path err = dir.resolve("err.log");
         Path out = dir.resolve("out.log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "train", "--limit", "26", "--epochs", "3", "--val-split", "0.2", "--seed", "4",
-                "--out", dir.resolve("f.c4j").toString()).redirectError(err.toFile()).redirectOutput(out.toFile());
+        java.util.List<String> cmd = ChildJvm.smallWork("--add-modules", "jdk.incubator.vector");
+        cmd.addAll(java.util.List.of(Main.class.getName(), "train", "--limit", "26", "--epochs", "3", "--val-split",
+                "0.2", "--seed", "4", "--out", dir.resolve("f.c4j").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile());
         pb.environment().remove("CONVNET4J_PROGRESS");
         Process p = pb.start();
         assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "train did not end in 300 s");

@@ -92,6 +92,47 @@ class FashionMnistTest {
                 + "(each may be gzipped, name.gz)", m);
     }
 
+    /** An IDX file of unsigned bytes: magic 0x0000_08_RANK, the dimensions as big-endian ints, then the values. */
+    private static void idx(Path file, int[] dims, byte[] values) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 * dims.length + values.length);
+        b.putInt(0x0800 | dims.length);
+        for (int d : dims) {
+            b.putInt(d);
+        }
+        b.put(values);
+        Files.write(file, b.array());
+    }
+
+    /**
+     * A file pair is decoded once per JVM: asked again, the same (unchangeable) set comes back; a file replaced (another
+     * modification time) is read again. Without the cache the second call gave an equal set, not the same one.
+     */
+    @Test
+    void aFilePairIsDecodedOnceAndReadAgainWhenAFileChanges() throws IOException {
+        Path user = Files.createDirectories(dir.resolve("tiny"));
+        byte[] pixels = new byte[3 * 28 * 28];
+        pixels[5] = (byte) 255;
+        for (String set : new String[] {"train", "t10k"}) {
+            idx(user.resolve(set + "-images-idx3-ubyte"), new int[] {3, 28, 28}, pixels);
+            idx(user.resolve(set + "-labels-idx1-ubyte"), new int[] {3}, new byte[] {9, 0, 4});
+        }
+        FashionMnist.Files f = FashionMnist.locate(new FashionMnist.Places(user, "test", DEBIAN, dir.resolve("c"), null));
+        ArrayDataset first = f.train();
+        assertEquals(9, first.label(0));
+        org.junit.jupiter.api.Assertions.assertSame(first, f.train());
+        org.junit.jupiter.api.Assertions.assertSame(first, FashionMnist.locate(new FashionMnist.Places(user, "test",
+                DEBIAN, dir.resolve("c"), null)).train());
+        assertTrue(first != f.test(), "the test pair is another set");
+        Path labels = user.resolve("train-labels-idx1-ubyte");
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(labels);
+        idx(labels, new int[] {3}, new byte[] {2, 0, 4});
+        Files.setLastModifiedTime(labels, java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 2000));
+        ArrayDataset again = f.train();
+        assertTrue(again != first, "a changed file is read again");
+        assertEquals(2, again.label(0));
+        assertEquals(9, first.label(0), "the set handed out before is unchanged");
+    }
+
     @Test
     void cacheIsUsedWhenThereIsNoPackage() throws IOException {
         Path cache = Files.createDirectories(dir.resolve("cache"));

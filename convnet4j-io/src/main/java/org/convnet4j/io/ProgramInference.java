@@ -13,8 +13,9 @@ import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
 
 /**
- * An ONNX model with integer, boolean or string inputs run on tensor files (what {@code convnet4j infer} does for
- * such a model): each input read with its element type ({@link OnnxInputs#read}), checked against the declared input
+ * An ONNX model with integer, boolean or string inputs, or a STRING output, run on tensor files (what
+ * {@code convnet4j infer} does for such a model, {@link #needed}; {@link ModelInference} runs float models): each input
+ * read with its element type ({@link OnnxInputs#read}), checked against the declared input
  * ({@link OnnxInputs#conform}), the model run as an {@link OnnxProgram}, and every output written to a folder as
  * {@code output_I.pb} (TensorProto, STRING outputs included) or {@code .npy} (numbers only: a STRING output is refused
  * before anything is written). Outputs keep their declared types.
@@ -29,7 +30,28 @@ public final class ProgramInference {
         }
     }
 
+    /** TensorProto.DataType STRING. */
+    private static final int STRING = 8;
+
     private ProgramInference() {
+    }
+
+    /**
+     * Whether {@code model} needs this typed route rather than the float one (a {@code Model} from
+     * {@code ModelLoader}, float tensors in and out): an input that is not floating point (integer, boolean, string),
+     * or a STRING output (class names from a LabelEncoder after a float network, for one), which a float model cannot
+     * give. Integer outputs beside float inputs (an ONNX-ML classifier's label) stay on the float route.
+     */
+    public static boolean needed(OnnxModel.Model model) {
+        if (OnnxInputs.hasNonFloatInput(model)) {
+            return true;
+        }
+        for (OnnxModel.ValueInfo v : model.graph().outputs()) {
+            if (v.elemType() == STRING) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

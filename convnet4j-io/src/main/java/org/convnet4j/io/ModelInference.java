@@ -1,0 +1,67 @@
+package org.convnet4j.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.OnnxWriter;
+import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.nn.GradMode;
+import org.convnet4j.nn.Graph;
+import org.convnet4j.nn.Model;
+import org.convnet4j.tensor.Tensor;
+
+/**
+ * A float {@link Model} run on tensor files: what {@code convnet4j infer} does for a model whose inputs and outputs are
+ * floating point ({@link ProgramInference} runs the others; {@link ProgramInference#needed} tells which). One file per
+ * model input, in order, each read as {@link OnnxInputs#floatInputs} does ({@code .pb}, {@code .npy} or {@code .json},
+ * a batch [N, ...the input's shape]); every output of one forward pass (all outputs of a {@link Graph}) written to a
+ * folder as {@code output_I.pb} (TensorProto) or {@code output_I.npy}.
+ *
+ * <pre>
+ *   Model model = ModelLoader.load(Path.of("net.onnx")).model();
+ *   List&lt;ProgramInference.Written&gt; written = ModelInference.run(model, "net.onnx",
+ *           List.of(Path.of("input_0.pb")), Path.of("out"), "npy");
+ * </pre>
+ */
+public final class ModelInference {
+    private ModelInference() {
+    }
+
+    /**
+     * Runs {@code model} ({@code name} in messages) on one file per input and writes its outputs to {@code outDir}
+     * (created) in {@code format} "pb" or "npy"; nothing is written when an input is refused.
+     *
+     * @throws IllegalArgumentException in one line: the format, the number of files, a file that does not fit its input
+     *                                  (naming the file)
+     * @throws IOException              a file that cannot be read, or {@code outDir} that cannot be made (a file there)
+     */
+    public static List<ProgramInference.Written> run(Model model, String name, List<Path> inputs, Path outDir,
+                                                     String format) throws IOException {
+        if (!format.equals("pb") && !format.equals("npy")) {
+            throw new IllegalArgumentException("format must be pb or npy, got '" + format + "'");
+        }
+        if (inputs.size() != model.inputShapes().size()) {
+            throw new IllegalArgumentException(name + " takes " + model.inputShapes().size() + " input(s), got "
+                    + inputs.size());
+        }
+        List<Tensor> xs = OnnxInputs.floatInputs(inputs, model.inputShapes());
+        List<Tensor> ys = GradMode.withoutGradients(() -> model instanceof Graph g ? g.forwardMulti(xs, false)
+                : List.of(model.forward(xs, false)));
+        Files.createDirectories(outDir);
+        List<ProgramInference.Written> written = new ArrayList<>();
+        for (int i = 0; i < ys.size(); i++) {
+            Path out = outDir.resolve("output_" + i + "." + format);
+            if (format.equals("npy")) {
+                Npy.write(out, ys.get(i));
+            } else {
+                OnnxWriter.writeTensor(out, TensorData.of("output_" + i, ys.get(i)));
+            }
+            written.add(new ProgramInference.Written(out, java.util.Arrays.stream(ys.get(i).shape().dims()).asLongStream()
+                    .toArray(), OnnxModel.FLOAT));
+        }
+        return written;
+    }
+}
