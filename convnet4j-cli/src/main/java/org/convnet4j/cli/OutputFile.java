@@ -29,10 +29,7 @@ record OutputFile(Path path, boolean csv) {
         if (Files.isDirectory(path)) {
             throw new BadInputException(path + ": is a directory; give a file name such as " + path.resolve("out." + ext));
         }
-        Path dir = path.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new BadInputException(path + ": output directory " + (dir == null ? "(none)" : dir) + " does not exist");
-        }
+        requireFolder(path);
         return new OutputFile(path, csv);
     }
 
@@ -45,9 +42,25 @@ record OutputFile(Path path, boolean csv) {
         if (Files.isDirectory(path)) {
             throw new BadInputException(path + ": is a directory, not a file");
         }
+        requireFolder(path);
+    }
+
+    /** The folder {@code path} goes in exists and this process may create files in it. */
+    private static void requireFolder(Path path) {
         Path dir = path.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new BadInputException(path + ": output directory " + (dir == null ? "(none)" : dir) + " does not exist");
+        }
+        requireWritable(path, dir);
+    }
+
+    /**
+     * Refuses, before any work, a folder this process cannot create files in (a read-only folder or file system;
+     * root passes this check everywhere, and meets a read-only file system when writing, in one line too).
+     */
+    static void requireWritable(Path path, Path dir) {
+        if (!Files.isWritable(dir)) {
+            throw new BadInputException(path + ": output directory " + dir + " is not writable");
         }
     }
 

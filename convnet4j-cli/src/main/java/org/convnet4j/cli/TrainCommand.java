@@ -107,6 +107,7 @@ final class TrainCommand implements Callable<Integer> {
         PlotListener curves = null;
         if (plots != null) {
             Files.createDirectories(plots);
+            OutputFile.requireWritable(plots.resolve("training-curves.png"), plots); // before the training, not after
             // a picture that cannot be written (a full disk) must not cost the training: reported at the end
             curves = new PlotListener(plots.resolve("training-curves.png")).keepTrainingOnFailure();
             run.addListener(curves);

@@ -272,6 +272,9 @@ public final class TrainingRun {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("out " + out + ": directory " + dir + " does not exist");
         }
+        if (!Files.isWritable(dir)) { // a read-only folder: said now, not when the first epoch is saved
+            throw new IllegalArgumentException("out " + out + ": directory " + dir + " is not writable");
+        }
         if (Files.isDirectory(out)) {
             throw new IllegalArgumentException("out " + out + ": is a directory; give a file name such as "
                     + out.resolve("model.c4j"));

@@ -251,7 +251,12 @@ public final class AtomicFiles {
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (cause instanceof FileSystemException fse && fse.getReason() == null && fse.getFile() != null
                 && reason.equals(fse.getFile())) {
-            reason = cause.getClass().getSimpleName();
+            // the JDK's exception carries only the path: its type is the reason, in words
+            reason = cause instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : cause instanceof NoSuchFileException ? "no such file or directory"
+                    : cause instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : cause instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                    : cause.getClass().getSimpleName();
         }
         IOException e = new IOException(target + ": " + what + " (" + reason + "); any earlier " + target.getFileName()
                 + " is unchanged", thrown);

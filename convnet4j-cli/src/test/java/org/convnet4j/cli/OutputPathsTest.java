@@ -1,0 +1,90 @@
+package org.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.convnet4j.image.Images;
+import org.convnet4j.tensor.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's rule for output paths, on every command that writes: the folder of an output *file* must exist
+ * (exit 2, one line naming that folder, nothing created), and an option that names an output *folder* creates it.
+ */
+class OutputPathsTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path data;
+    static Path tensor;
+    static Path picture;
+
+    @BeforeAll
+    static void inputs() throws IOException {
+        model = KillAtAByteTest.inputModel(dir);
+        data = KillAtAByteTest.inputPictures(dir);
+        tensor = KillAtAByteTest.inputTensor(dir);
+        picture = dir.resolve("pic.png");
+        Tensor t = Tensor.zeros(1, 16, 16);
+        for (int i = 0; i < t.size(); i++) {
+            t.data()[i] = (i * 37) % 256;
+        }
+        Images.write(t, picture);
+    }
+
+    @Test
+    void theFolderOfAnOutputFileMustExist() throws Exception {
+        Path missing = dir.resolve("no-such-folder");
+        String m = model.toString();
+        String d = data.toString();
+        List<String[]> lines = List.of(
+                new String[] {"train", "--data", d, "--epochs", "1", "--val-split", "0", "--no-progress", "--out", "x.c4j"},
+                new String[] {"transfer", "--base", m, "--case", "1", "--data", d, "-o", "x.c4j"},
+                new String[] {"fuse", "--mode", "early", "--inputs", "a=" + d + ",b=" + d, "--epochs", "1", "--out", "x.c4j"},
+                new String[] {"import", m, "-o", "x.c4j"},
+                new String[] {"export", m, "-o", "x.onnx"},
+                new String[] {"edges", picture.toString(), "-o", "x.png"},
+                new String[] {"convolve", picture.toString(), "--kernel", "sobel-x", "-o", "x.png"},
+                new String[] {"pool", picture.toString(), "-o", "x.csv"});
+        List<String> wrong = new ArrayList<>();
+        for (String[] line : lines) {
+            String[] args = line.clone();
+            args[args.length - 1] = missing.resolve(args[args.length - 1]).toString();
+            CliRun r = CliRun.of(args);
+            if (r.exitCode() != 2 || r.errLines() != 1 || !r.err().contains(missing.toString())
+                    || !r.err().contains("does not exist")) {
+                wrong.add(String.join(" ", line) + " -> exit " + r.exitCode() + ": " + r.err().strip());
+            }
+            assertFalse(Files.exists(missing), String.join(" ", line) + " created " + missing);
+        }
+        assertEquals(List.of(), wrong);
+    }
+
+    @Test
+    void anOutputFolderIsCreated() throws Exception {
+        Path outs = dir.resolve("new/infer");
+        CliRun infer = CliRun.of("infer", "--model", model.toString(), "--input", tensor.toString(), "-o", outs.toString());
+        assertEquals(0, infer.exitCode(), infer.err());
+        assertTrue(Files.isRegularFile(outs.resolve("output_0.pb")));
+
+        Path plots = dir.resolve("new/train-plots");
+        CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0",
+                "--no-progress", "--out", dir.resolve("t.c4j").toString(), "--plots", plots.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(Files.isRegularFile(plots.resolve("training-curves.png")));
+
+        Path evalPlots = dir.resolve("new/evaluate-plots");
+        CliRun eval = CliRun.of("evaluate", "--model", dir.resolve("t.c4j").toString(), "--data", data.toString(),
+                "--plots", evalPlots.toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(Files.isRegularFile(evalPlots.resolve("confusion-matrix.png")));
+    }
+}
