@@ -360,6 +360,7 @@ final class BuiltinOnnxForms {
             case RECIPROCAL -> "Reciprocal";
             case FLOOR -> "Floor";
             case CEIL -> "Ceil";
+            case ROUND -> "Round";
             case ERF -> "Erf";
             case HARD_SWISH -> "HardSwish";
             case MISH -> "Mish";

@@ -21,7 +21,9 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
     /** The functions; {@code f} and {@code df} (dy/dx at x, with y = f(x) given) in double. */
     public enum Fn {
         EXP, LOG, SQRT, ABS, NEG, RECIPROCAL, FLOOR, CEIL, ERF, GELU, GELU_TANH, HARD_SIGMOID, HARD_SWISH, MISH,
-        SOFTPLUS, ELU, SELU, CELU, POW, SIN, COS, SIGN, IDENTITY, SILU;
+        SOFTPLUS, ELU, SELU, CELU, POW, SIN, COS, SIGN, IDENTITY, SILU,
+        /** Round half to even (ONNX Round). */
+        ROUND;
 
         double f(double x, double a, double b) {
             return switch (this) {
@@ -49,6 +51,7 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
                 case SIGN -> Math.signum(x);
                 case IDENTITY -> x;
                 case SILU -> x * sigmoid(x);
+                case ROUND -> Math.rint(x);
             };
         }
 
@@ -60,7 +63,7 @@ public final class Elementwise extends UnaryLayer implements FusableActivation {
                 case ABS -> Math.signum(x);
                 case NEG -> -1;
                 case RECIPROCAL -> -y * y;
-                case FLOOR, CEIL, SIGN -> 0; // piecewise constant
+                case FLOOR, CEIL, SIGN, ROUND -> 0; // piecewise constant
                 case ERF -> 2 / Math.sqrt(Math.PI) * Math.exp(-x * x);
                 case GELU -> 0.5 * (1 + erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
                 case GELU_TANH -> {

@@ -126,6 +126,7 @@ public final class OnnxImporter {
         unaryOp("Reciprocal", Elementwise.Fn.RECIPROCAL);
         unaryOp("Floor", Elementwise.Fn.FLOOR);
         unaryOp("Ceil", Elementwise.Fn.CEIL);
+        unaryOp("Round", Elementwise.Fn.ROUND);
         unaryOp("Erf", Elementwise.Fn.ERF);
         unaryOp("HardSwish", Elementwise.Fn.HARD_SWISH);
         unaryOp("Mish", Elementwise.Fn.MISH);
@@ -224,7 +225,7 @@ public final class OnnxImporter {
             im.alias(n, n.inputs().get(0));
         });
         for (String f : new String[] {"Range", "ConstantOfShape", "Where", "Equal", "Less", "Greater",
-            "Not", "And", "Or", "TopK"}) {
+            "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "TopK"}) {
             op(f, "folded at import; computed inputs on the typed path (importProgram)", (im, n) -> {
                 throw im.unsupported(im.where(n) + ": only constant inputs are supported in a float graph (folded at"
                         + " import); OnnxImporter.importProgram computes it at run time");
