@@ -111,7 +111,7 @@ public abstract class Model extends Layer {
         // checkpoint draws only the parameters that nothing has loaded yet (a new head, a fresh branch).
         namedParameters().forEach((fullName, p) -> {
             if (!p.isLoaded()) {
-                p.initialize(new java.util.Random(seed * 1_000_003L + fullName.hashCode()));
+                p.initialize(new org.convnet4j.nn.init.SeededRandom(seed * 1_000_003L + fullName.hashCode()));
             }
         });
         return this;
@@ -122,7 +122,8 @@ public abstract class Model extends Layer {
      * the same values {@link #initialize} gives a model that loaded nothing.
      */
     public Model reinitialize(long seed) {
-        namedParameters().forEach((fullName, p) -> p.initialize(new java.util.Random(seed * 1_000_003L + fullName.hashCode())));
+        namedParameters().forEach((fullName, p) ->
+                p.initialize(new org.convnet4j.nn.init.SeededRandom(seed * 1_000_003L + fullName.hashCode())));
         return this;
     }
 

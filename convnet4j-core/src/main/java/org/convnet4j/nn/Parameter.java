@@ -2,6 +2,7 @@ package org.convnet4j.nn;
 
 import java.util.Random;
 import org.convnet4j.nn.init.Initializer;
+import org.convnet4j.nn.init.SeededRandom;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -76,7 +77,7 @@ public final class Parameter {
         org.convnet4j.util.MemoryBudget.chargeParameter("parameter '" + name + "' " + shape + " (value and gradient)",
                 org.convnet4j.util.MemoryBudget.bytesOf(8, shape.size()));
         Parameter p = new Parameter(name, Kind.LEARNABLE, shape, Tensor.zeros(shape), init, fanIn, fanOut);
-        p.initialize(new Random(name.hashCode()));
+        p.initialize(new SeededRandom(name.hashCode())); // new Random(...)'s values, faster
         return p;
     }
 

@@ -67,18 +67,12 @@ class KerasCountsTest {
             String arch = e.architecture();
             ZooOptions options = KerasApplications.options(arch, 1.0, e.includeTop(), 1000, null);
             if (arch.startsWith("vgg") && e.includeTop()) {
-                // not built again here (138M values, about half a minute on a loaded CI machine): the import builds
-                // the zoo's default VGG, whose count ZooCountsTest holds to 138,357,544 / 143,667,240; here the
-                // catalogue and the published figure against our build without top plus Keras' top
+                // the import builds the zoo's default VGG (ZooCountsTest: 138,357,544 / 143,667,240)
                 assertEquals(ZooOptions.builder().classes(1000).build(), options, e.name() + ": the zoo's default");
                 assertEquals(Shape.of(3, 224, 224), ModelZoo.defaultInput(arch));
-                long ours = counts.get(arch) + kerasTop(arch, notopFeatures.get(arch));
-                assertEquals(e.parameters(), ours, e.name() + ": catalogue vs our build counted as Keras does");
-                assertEquals(published(arch), ours, e.name() + ": keras.io's applications table");
-                checked.add(e.name() + " " + ours);
-                continue;
             }
-            Model m = ModelZoo.build(arch, options);
+            // described (shapes only): the built model's counts (ZooDescribeTest), without drawing 138M weights
+            Model m = ModelZoo.describe(arch, options);
             long ours = kerasCount(arch, m);
             assertEquals(e.parameters(), ours, e.name() + ": catalogue vs our build counted as Keras does");
             if (e.includeTop()) {
@@ -93,8 +87,6 @@ class KerasCountsTest {
                 counts.put(arch, ours);
             }
             checked.add(e.name() + " " + ours);
-            m = null;
-            System.gc();
         }
         assertEquals(8, checked.size(), checked.toString());
     }
