@@ -88,6 +88,7 @@ class DashboardGraphMapsTest {
 
     @Test
     void aChosenNodesMapsAppearOnTheDashboard() throws Exception {
+        Browser.shared(); // starts while the run trains
         Graph model = residual();
         ArrayDataset train = data(64, 1);
         ArrayDataset val = data(20, 2);
@@ -97,10 +98,9 @@ class DashboardGraphMapsTest {
         DashboardListener listener = new DashboardListener(log, null, val.sample(0), "sum");
         new Trainer(config).addListener(listener).fit(model, train, val);
         listener.confusion(Trainer.evaluate(model, val, 8).confusion(), val.size());
-        WebDriver browser = null;
         try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
             server.addRun(log);
-            browser = Browser.start();
+            WebDriver browser = Browser.sharedNow();
             browser.get(server.url() + "/");
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
             wait.until(d -> !d.findElements(By.cssSelector("img.feature-maps")).isEmpty());
@@ -115,10 +115,6 @@ class DashboardGraphMapsTest {
             wait.until(d -> ((Number) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
                     "const i = document.querySelector('img.feature-maps'); return i.complete ? i.naturalWidth : 0"))
                     .intValue() > 28);
-        } finally {
-            if (browser != null) {
-                browser.quit();
-            }
         }
 
         // a node that is not there stops the run at its start, naming the candidates

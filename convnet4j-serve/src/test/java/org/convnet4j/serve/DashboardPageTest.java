@@ -50,6 +50,7 @@ class DashboardPageTest {
 
     @Test
     void curvesUpdateWhileARunTrainsAndTheRunStaysReadable(@TempDir Path logdir) throws Exception {
+        Browser.shared(); // starts while the run is set up
         ArrayDataset train = randomData(128, 1);
         ArrayDataset val = randomData(40, 2);
         Sequential model = LeNet5.build();
@@ -67,10 +68,9 @@ class DashboardPageTest {
                 }
             }
         });
-        WebDriver browser = null;
         try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
             server.addRun(log);
-            browser = Browser.start();
+            WebDriver browser = Browser.sharedNow();
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
             browser.get(server.url() + "/");
             CompletableFuture<Void> training = CompletableFuture.runAsync(() -> trainer.fit(model, train, val));
@@ -98,10 +98,6 @@ class DashboardPageTest {
                     + "'table.confusion td')].reduce((n, td) => n + Number(td.textContent), 0)");
             assertEquals(val.size(), total.intValue());
             log.close();
-        } finally {
-            if (browser != null) {
-                browser.quit();
-            }
         }
         // the same run from its log directory, as 'convnet4j ui --logdir' shows it
         List<Path> runs;

@@ -85,6 +85,17 @@ class DecodeBudgetSmallHeapTest {
 
     @Test
     void manyLargeCompressiblePicturesAtOnceInASmallHeapQueueOrGet503AndTheServerStaysUp() throws Exception {
+        Path err = dir.resolve("child.err");
+        Process child = startChild(err); // its JVM and server start while the pictures are made
+        ExecutorService pool = Executors.newFixedThreadPool(REQUESTS);
+        try {
+            burstAndCheck(child, err, pool);
+        } finally {
+            stop(child, pool);
+        }
+    }
+
+    private static void burstAndCheck(Process child, Path err, ExecutorService pool) throws Exception {
         byte[] png = picture("png", 0);
         byte[] jpeg = picture("jpeg", 40);
         long need = new PictureDecoder(16_000_000).bytesToPrepare(png, 1);
@@ -92,57 +103,49 @@ class DecodeBudgetSmallHeapTest {
         assertTrue(png.length < 200_000 && jpeg.length < 200_000, png.length + " / " + jpeg.length);
         assertTrue(need > 30_000_000L && need * REQUESTS > 2 * heap, "what each needs: " + need);
         assertTrue(2 * need < heap / 2, "several fit in the default budget at once: " + need);
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String first = out.readLine();
+        assertTrue(first != null && first.startsWith("port "), first + " / " + Files.readString(err));
+        String base = "http://127.0.0.1:" + first.split(" ")[1];
+        long budget = Long.parseLong(first.split(" ")[3]);
+        assertTrue(budget < heap / 2 + (16 << 20) && budget > heap / 3, "default budget " + budget);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
 
-        Path err = dir.resolve("child.err");
-        Process child = startChild(err);
-        ExecutorService pool = Executors.newFixedThreadPool(REQUESTS);
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            String first = out.readLine();
-            assertTrue(first != null && first.startsWith("port "), first + " / " + Files.readString(err));
-            String base = "http://127.0.0.1:" + first.split(" ")[1];
-            long budget = Long.parseLong(first.split(" ")[3]);
-            assertTrue(budget < heap / 2 + (16 << 20) && budget > heap / 3, "default budget " + budget);
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-
-            List<Future<HttpResponse<String>>> answers = burst(http, base, png, jpeg, pool);
-            int ok = 0;
-            int refused = 0;
-            for (Future<HttpResponse<String>> a : answers) {
-                HttpResponse<String> r = a.get(300, TimeUnit.SECONDS);
-                if (r.statusCode() == 200) {
-                    ok++;
-                } else {
-                    assertEquals(503, r.statusCode(), r.body());
-                    assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
-                    assertTrue(r.body().contains("decode budget") && r.body().strip().lines().count() == 1, r.body());
-                    refused++;
-                }
+        List<Future<HttpResponse<String>>> answers = burst(http, base, png, jpeg, pool);
+        int ok = 0;
+        int refused = 0;
+        for (Future<HttpResponse<String>> a : answers) {
+            HttpResponse<String> r = a.get(300, TimeUnit.SECONDS);
+            if (r.statusCode() == 200) {
+                ok++;
+            } else {
+                assertEquals(503, r.statusCode(), r.body());
+                assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+                assertTrue(r.body().contains("decode budget") && r.body().strip().lines().count() == 1, r.body());
+                refused++;
             }
-            assertTrue(ok >= 2, ok + " answered, " + refused + " refused");
-            assertTrue(child.isAlive(), "the server died: " + Files.readString(err));
-
-            HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/health/live")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, live.statusCode());
-            for (String path : List.of("/predictions/lenet", "/api/models/lenet/input")) {
-                HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
-                assertEquals(200, again.statusCode(), path + ": " + again.body());
-            }
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            assertEquals(refused, ModelServerTest.metricValue(metrics, "convnet4j_decode_refused_total"), metrics);
-            assertEquals(0, ModelServerTest.metricValue(metrics, "convnet4j_decode_reserved_bytes"), metrics);
-            assertTrue(child.isAlive(), "the server died: " + Files.readString(err));
-            String stderr = Files.readString(err);
-            assertFalse(stderr.contains("OutOfMemoryError"), stderr);
-            System.out.println("decode budget " + budget + " B, " + need + " B a picture, " + REQUESTS
-                    + " at once: " + ok + " answered, " + refused + " refused with 503");
-        } finally {
-            stop(child, pool);
         }
+        assertTrue(ok >= 2, ok + " answered, " + refused + " refused");
+        assertTrue(child.isAlive(), "the server died: " + Files.readString(err));
+
+        HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/health/live")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, live.statusCode());
+        for (String path : List.of("/predictions/lenet", "/api/models/lenet/input")) {
+            HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
+            assertEquals(200, again.statusCode(), path + ": " + again.body());
+        }
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertEquals(refused, ModelServerTest.metricValue(metrics, "convnet4j_decode_refused_total"), metrics);
+        assertEquals(0, ModelServerTest.metricValue(metrics, "convnet4j_decode_reserved_bytes"), metrics);
+        assertTrue(child.isAlive(), "the server died: " + Files.readString(err));
+        String stderr = Files.readString(err);
+        assertFalse(stderr.contains("OutOfMemoryError"), stderr);
+        System.out.println("decode budget " + budget + " B, " + need + " B a picture, " + REQUESTS
+                + " at once: " + ok + " answered, " + refused + " refused with 503");
     }
 
     /** The server in a child JVM with a 256 MB heap that exits on any out-of-memory error. */

@@ -25,6 +25,7 @@ class PicturePageTest {
 
     @Test
     void choosingAPictureShowsTheTop5OfPredict(@TempDir Path dir) throws Exception {
+        Browser.shared(); // starts while the model and the expected answer are made
         SavedModel saved = TestModels.lenet(11);
         Path picture = dir.resolve("picture.png");
         Files.write(picture, ModelServerTest.png(ModelServerTest.testPicture(64, 48)));
@@ -33,9 +34,8 @@ class PicturePageTest {
 
         ModelServer.Options o = new ModelServer.Options();
         o.port = 0;
-        WebDriver browser = null;
         try (ModelServer server = ModelServer.start(Map.of("fashion", saved), o)) {
-            browser = Browser.start();
+            WebDriver browser = Browser.sharedNow();
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
             browser.get(server.url() + "/");
             WebElement link = wait.until(d -> d.findElements(By.cssSelector("a.model-link")).stream().findFirst().orElse(null));
@@ -61,10 +61,6 @@ class PicturePageTest {
             assertEquals(28, h.intValue());
             assertTrue(browser.findElement(By.id("about")).getText().contains("grey 28x28"),
                     browser.findElement(By.id("about")).getText());
-        } finally {
-            if (browser != null) {
-                browser.quit();
-            }
         }
     }
 }
