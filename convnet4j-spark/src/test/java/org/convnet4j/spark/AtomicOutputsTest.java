@@ -47,7 +47,8 @@ class AtomicOutputsTest {
      */
     static long killHalfway(List<String> jvmOptions, Class<?> main, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-                "java").toString(), "-cp", System.getProperty("java.class.path")));
+                "java").toString(), "-cp", SparkCds.classPath()));
+        command.addAll(SparkCds.options());
         command.addAll(jvmOptions);
         command.add(main.getName());
         command.addAll(List.of(args));

@@ -41,8 +41,10 @@ final class ClusterTests {
                 "--conf", "spark.driver.host=" + host, "--conf", "spark.driver.bindAddress=" + host,
                 // no web UI (a Jetty server and its pages per driver): nothing here looks at it
                 "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
+                // the test class path, the class-data-sharing archive's jars first (SparkCds), and the archive
+                "--conf", "spark.executor.extraClassPath=" + SparkCds.classPath(),
+                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j + " "
+                        + SparkCds.optionString(),
                 "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
                 // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
                 // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
@@ -67,10 +69,11 @@ final class ClusterTests {
             }
         }
         cmd.add("-Xmx1g");
+        cmd.addAll(SparkCds.options());
         // the master drops a worker whose heartbeat is 60 s late by default; a loaded machine can stall that long
         cmd.add("-Dspark.worker.timeout=600");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(SparkCds.classPath());
         cmd.addAll(mainAndArgs);
         return cmd;
     }

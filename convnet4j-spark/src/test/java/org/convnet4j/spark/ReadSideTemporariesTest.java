@@ -49,8 +49,9 @@ class ReadSideTemporariesTest {
 
     private static Process child(Path tmp, String uri, long stallAt) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), "-Xmx512m", "-Djava.io.tmpdir=" + tmp,
-                Reader.class.getName(), uri, tmp.toString(), Long.toString(stallAt)));
+                .toString(), "-cp", SparkCds.classPath(), "-Xmx512m", "-Djava.io.tmpdir=" + tmp));
+        command.addAll(SparkCds.options());
+        command.addAll(List.of(Reader.class.getName(), uri, tmp.toString(), Long.toString(stallAt)));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 

@@ -106,7 +106,8 @@ public final class CliRun {
                 cmd.add(a);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
+        cmd.addAll(org.convnet4j.spark.SparkCds.options());
+        cmd.addAll(List.of("-cp", org.convnet4j.spark.SparkCds.classPath(), main));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
