@@ -25,9 +25,9 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * {@link ConstantArithmetic} whose constant is one output row (the bias Add of a Linear layer PyTorch exports as
  * MatMul + Add), then an element-wise activation (ConvNeXt's GELU, ReLU, ...). The product is computed in blocks of
  * at most 192 rows with the kept packed weights, and each block gets the absorbed layers' own
- * arithmetic while it is in cache: the bits of running the layers one by one. A {@link Transpose} after those that
- * moves the last axis first (ConvNeXt's permute back to [C, H, W]) is absorbed too: the product is then computed
- * transposed, W x^T, straight into that layout (same bits).
+ * arithmetic while it is in cache: the bits of running the layers one by one. On request ({@link #transposedOutput})
+ * a {@link Transpose} after those that moves the last axis first (ConvNeXt's permute back to [C, H, W]) is absorbed
+ * too: the product is then computed transposed, W x^T, straight into that layout (same bits).
  */
 public final class Dense extends UnaryLayer implements InferenceFusion {
     private final int units;
@@ -287,12 +287,15 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
     }
 
     /**
-     * Switch for A/B runs: {@code -Dconvnet4j.inference.denseTransposedOutput=false} leaves a Transpose after the
-     * layer (and its absorbed bias and activation) that moves the last axis first to its own pass again (same bits
-     * either way).
+     * Whether a Transpose after the layer (and its absorbed bias and activation) that moves the last axis first is
+     * absorbed ({@link #forwardTransposed}); off unless {@code -Dconvnet4j.inference.denseTransposedOutput=true} (a
+     * field for A/B runs; same bits either way). Off because it was not faster: ConvNeXt-Tiny's whole predict pass,
+     * one thread, CPU, in-JVM A/B alternated (tools/ab/PredictAB, load 25-31, 2026-12-06), median 232.9/232.0 ms
+     * without and 246.0/241.7 with it for every size, 214.0/212.2 without and 220.5/218.0 with it from 512 pixels up.
+     * Still to be measured on the quiet machine (docs/ONNX.md).
      */
     static volatile boolean transposedOutput =
-            !"false".equals(System.getProperty("convnet4j.inference.denseTransposedOutput"));
+            "true".equals(System.getProperty("convnet4j.inference.denseTransposedOutput"));
 
     /** Fewest units for which the product is computed transposed (a few rows of C would take other arithmetic). */
     private static final int TRANSPOSED_MIN_UNITS = 16;
@@ -348,12 +351,22 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
         int rows = input.size() / in;
         int plane = input.dim(0) == 0 ? 0 : rows / input.dim(0);
         if (transpose.perm().length != input.shape().rank() - 1 || rowBlocks(k, rows) == 0
-                || (long) units * Math.min(plane, ROW_BLOCK) <= TRANSPOSED_MIN_OUTPUTS) {
+                || plane < transposedMinPixels || (long) units * Math.min(plane, ROW_BLOCK) <= TRANSPOSED_MIN_OUTPUTS) {
             // the row path's GEMM would not read the kept copy (dot products for a few rows): as layer by layer
             return transpose.forward(forwardShaped(input, after), false);
         }
         return forwardTransposed(k, input, plane, rowConstant, act, transpose);
     }
+
+    /**
+     * Fewest pixels per sample (rows of x) for which the product is computed transposed; fewer go through the rows
+     * and the Transpose ({@code -Dconvnet4j.inference.denseTransposedMinPixels}, a field for tests and A/B runs). In
+     * the transposed product the pixels are the GEMM's columns, in panels of 48 (AVX-512): ConvNeXt-Tiny's 14x14 and
+     * 7x7 stages (196 = 4 x 48 + 4, 49 = 48 + 1) then spend a whole narrow edge panel on 4 or 1 pixels and took
+     * 6-7 ms more per pass than rows + Transpose (CPU, one thread, load 28-40, 2026-12-06); at 56x56 and 28x28 it
+     * was 0-1.4 ms per layer faster.
+     */
+    static volatile int transposedMinPixels = Integer.getInteger("convnet4j.inference.denseTransposedMinPixels", 512);
 
     /** Blocks of C computed transposed have more values than this (smaller ones would take the dot products). */
     private static final int TRANSPOSED_MIN_OUTPUTS = 256;

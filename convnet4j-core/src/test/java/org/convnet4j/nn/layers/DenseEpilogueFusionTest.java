@@ -111,18 +111,30 @@ class DenseEpilogueFusionTest {
 
     @Test
     void aTransposedProductGivesTheBitsOfTheLayersOneByOne() {
-        for (int side : new int[] {20, 10, 3}) { // 400 rows per sample in blocks, 100 in one, 9
-            Graph g = block(side);
-            Tensor x = Tensor.randn(new Random(side), 1f, 2, 24, side, side);
-            Tensor layerByLayer = g.forward(x, false);
-            assertArrayEquals(layerByLayer.data(), g.predict(x).data(), side + " x " + side);
-            assertArrayEquals(layerByLayer.data(), g.predict(x).data(), side + " x " + side + ", W kept packed");
-            Dense.transposedOutput = false;
-            try {
-                assertArrayEquals(layerByLayer.data(), g.predict(x).data(), side + " x " + side + ", rows");
-            } finally {
-                Dense.transposedOutput = true;
+        int minPixels = Dense.transposedMinPixels;
+        boolean transposed = Dense.transposedOutput;
+        Dense.transposedOutput = true; // off by default (not measured faster)
+        try {
+            for (int side : new int[] {24, 10, 3}) { // 576 pixels per sample (transposed at the default threshold, in blocks), 100, 9
+                Graph g = block(side);
+                Tensor x = Tensor.randn(new Random(side), 1f, 2, 24, side, side);
+                Tensor layerByLayer = g.forward(x, false);
+                String what = side + " x " + side;
+                assertArrayEquals(layerByLayer.data(), g.predict(x).data(), what + ", default threshold");
+                Dense.transposedMinPixels = 1; // every size transposed
+                assertArrayEquals(layerByLayer.data(), g.predict(x).data(), what);
+                assertArrayEquals(layerByLayer.data(), g.predict(x).data(), what + ", W kept packed");
+                Dense.transposedOutput = false;
+                try {
+                    assertArrayEquals(layerByLayer.data(), g.predict(x).data(), what + ", rows");
+                } finally {
+                    Dense.transposedOutput = true;
+                }
+                Dense.transposedMinPixels = minPixels;
             }
+        } finally {
+            Dense.transposedMinPixels = minPixels;
+            Dense.transposedOutput = transposed;
         }
         Dense fc = Dense.withoutBias(24).over(Dense.Over.LAST_AXIS);
         Random r = new Random(2);
@@ -131,16 +143,16 @@ class DenseEpilogueFusionTest {
         Transpose back = new Transpose(2, 0, 1);
         Graph.builder("g").input("x", Shape.of(3, 5, 4)).add("fc", fc, "x").add("b", bias, "fc").add("a", gelu, "b")
                 .add("t", back, "a").output("t").build();
-        assertEquals(3, fc.absorbable(List.of(bias, gelu, back)));
-        assertEquals(2, fc.absorbable(List.of(bias, back)));
-        assertEquals(1, fc.absorbable(List.of(back, gelu)));
-        assertEquals(0, fc.absorbable(List.of(new Transpose(1, 2, 0))));
-        assertEquals(0, fc.absorbable(List.of(new Transpose(0, 2, 1))));
-        Dense.transposedOutput = false;
+        assertEquals(2, fc.absorbable(List.of(bias, gelu, back))); // the default
+        Dense.transposedOutput = true;
         try {
-            assertEquals(2, fc.absorbable(List.of(bias, gelu, back)));
+            assertEquals(3, fc.absorbable(List.of(bias, gelu, back)));
+            assertEquals(2, fc.absorbable(List.of(bias, back)));
+            assertEquals(1, fc.absorbable(List.of(back, gelu)));
+            assertEquals(0, fc.absorbable(List.of(new Transpose(1, 2, 0))));
+            assertEquals(0, fc.absorbable(List.of(new Transpose(0, 2, 1))));
         } finally {
-            Dense.transposedOutput = true;
+            Dense.transposedOutput = transposed;
         }
     }
 
