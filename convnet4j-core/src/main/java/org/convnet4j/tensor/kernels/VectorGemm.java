@@ -379,8 +379,8 @@ final class VectorGemm {
         int k = pb.m();
         int n = pb.k();
         boolean transB = pb.transA();
-        if (pb.packed() == null || m == 0 || n == 0 || k == 0 || isDotShape(transB, m, n, k) || !fewRowsPath
-                || !isFewRows(m, k)) {
+        if (pb.packed() == null || m == 0 || n == 0 || k == 0 || (!exactRows && isDotShape(transB, m, n, k))
+                || !fewRowsPath || !isFewRows(m, k)) {
             sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, pb.a(), pb.aOff(), pb.lda(), beta, c, cOff, ldc,
                     maxThreads);
             return;
@@ -389,6 +389,22 @@ final class VectorGemm {
         float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
         fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), pb.packed(), beta, c, cOff, ldc, parts);
     }
+
+    /**
+     * {@code -Dconvnet4j.gemm.exactRows=true} (off by default): with a prepared B, a few rows ({@link #isDotShape})
+     * take the packed few-rows path too, not the dot products, so a row of C is computed by the same operations
+     * whatever the number of rows and an inference's output for one sample does not depend on the other samples of
+     * its batch. Why a batch changes a sample's bits: the dot products sum a row's terms in another order than the
+     * GEMM's micro-kernels, and Dense takes them for at most 4 rows (and for a small output from long rows: 1024 to 10
+     * up to 25 rows); every other path (few rows, general, Dense's row blocks) gives a row the same bits for any
+     * batch (BatchIndependentRowsTest). Why not on by default: (1) inference would then differ in the last bits from
+     * the training forward and from the unpacked product for batches of 1-4 (which keep the dot products: packing W
+     * for each step of a few rows is what they avoid), against the "same bits either way" of the kept packed weights
+     * (PackedInferenceWeightsTest, PreparedRightOperandTest); (2) a dense layer too large to keep packed (VGG16's
+     * 25088 x 4096) keeps the dot products anyway; (3) a narrow layer pays the 4-row tile: 1024 to 10 at batch 1 went
+     * from 2 to 7-12 us CPU per call (2048 to 1000 and a whole LeNet-5 unchanged within the noise; load 30-38).
+     */
+    static volatile boolean exactRows = Boolean.getBoolean("convnet4j.gemm.exactRows");
 
     /**
      * Switch for A/B runs ({@code FlagAB}; {@code -Dconvnet4j.gemm.taskGrid=false}): {@code false} restores the

@@ -131,7 +131,7 @@ final class VectorKernels implements Kernels {
 
     @Override
     public boolean readsPreparedB(boolean transB, int m, int k, int n) {
-        return patchPanels(m, k, n) != null && !VectorGemm.isDotShape(transB, m, n, k);
+        return patchPanels(m, k, n) != null && (VectorGemm.exactRows || !VectorGemm.isDotShape(transB, m, n, k));
     }
 
     @Override
