@@ -150,8 +150,9 @@ class KillAtAByteTest {
              OutputStream in = child.getOutputStream()) {
             for (String line; (line = err.readLine()) != null; ) {
                 stderr.append(line).append('\n');
-                if (line.startsWith(prefix)) {
-                    long at = Long.parseLong(line.substring(prefix.length(), line.indexOf(" bytes")));
+                int p = line.indexOf(prefix); // a log line: "convnet4j: WARNING: convnet4j.faults.write: ..."
+                if (p >= 0) {
+                    long at = Long.parseLong(line.substring(p + prefix.length(), line.indexOf(" bytes", p)));
                     pausedAt.add(at);
                     assertArrayEquals(previous, Files.readAllBytes(target), name + " paused at " + at);
                     assertEquals(at, Files.size(temporary(folder, name, child.pid())), "bytes in the temporary file");

@@ -4,7 +4,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +21,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code :halt} (the default): {@code Runtime.halt(137)}, as {@code kill -9} would (no finally block, no
  *       shutdown hook runs);</li>
- *   <li>{@code :pause}: prints {@code convnet4j.faults.write: NAME paused at N bytes} on stderr and waits for a
- *       line on stdin, so that the process driving this one can look at the directory in exactly the state a kill
+ *   <li>{@code :pause}: logs {@code convnet4j.faults.write: NAME paused at N bytes} (a WARNING of logger
+ *       {@code org.convnet4j.faults}: a stderr line in the CLI) and waits for a line on stdin, so that the process driving this one can look at the directory in exactly the state a kill
  *       at that byte would leave (the bytes written are in the file, nothing else has happened);</li>
  *   <li>{@code :fail}: throws an IOException ("No space left on device (injected ...)"), as a full disk would.</li>
  * </ul>
@@ -33,6 +32,7 @@ final class WriteFaults {
     static final String PROPERTY = "convnet4j.faults.write";
     /** The exit status of a halt: what a shell reports for a process killed by SIGKILL. */
     static final int HALT_STATUS = 137;
+    private static final System.Logger LOG = System.getLogger("org.convnet4j.faults");
 
     private WriteFaults() {
     }
@@ -124,9 +124,8 @@ final class WriteFaults {
             out.flush(); // the bytes counted are in the file (AtomicFiles' channel stream does not buffer)
             switch (stop.action()) {
                 case "pause" -> {
-                    PrintStream err = System.err;
-                    err.println(PROPERTY + ": " + name + " paused at " + at + " bytes");
-                    err.flush();
+                    // through System.Logger, as the library's other messages (the CLI prints them as stderr lines)
+                    LOG.log(System.Logger.Level.WARNING, PROPERTY + ": " + name + " paused at " + at + " bytes");
                     InputStream in = System.in;
                     int c;
                     do {
