@@ -150,8 +150,9 @@ public final class SparkCds {
                     "-cp", cp, CdsWorkload.class.getName(), work.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("log").toFile())
                     .start();
-            if (!p.waitFor(600, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            // ~30 s on 2 quiet cores; minutes on a loaded machine
+            if (!p.waitFor(900, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
                 return false;
             }
             if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
