@@ -24,6 +24,8 @@ public final class CdsWorkload {
                 // another Spark: its classes are simply not archived
             }
         }
+        // one session for the three commands (SparkMain.run keeps a caller's session on the same master)
+        TestSpark.session();
         Path data = TestSpark.stripeFolder(work.resolve("stripes"), 16, 3);
         Path model = work.resolve("m.c4j");
         check(SparkMain.run(new String[] {"train", "--master", "local[2]", "--model", "lenet5-classic", "--data",
@@ -33,6 +35,7 @@ public final class CdsWorkload {
             check(SparkMain.run(new String[] {command, "--master", "local[2]", "--model", model.toString(), "--images",
                 data.toString(), "--partitions", "2", "--batch", "8", "-o", work.resolve(command + ".csv").toString()}));
         }
+        TestSpark.stopIfRunning();
     }
 
     private static void check(int code) {

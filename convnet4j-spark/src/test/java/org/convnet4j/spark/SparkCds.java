@@ -32,7 +32,7 @@ import java.util.zip.ZipEntry;
  *
  * <p>A dynamic archive serves a JVM whose class path starts with the archive's, which may hold no directory with
  * classes: {@link #classPath()}, the class path of the archive and of every JVM the tests start, is the test class
- * path's jars, then one jar of this module's test classes and classes.
+ * path's jars, then one jar of this module's test classes and classes, then anything else of the test class path.
  */
 public final class SparkCds {
     private static final Path TARGET = target();
@@ -50,7 +50,7 @@ public final class SparkCds {
     public static synchronized String classPath() {
         if (classPath == null) {
             try {
-                classPath = archivedJars() + java.io.File.pathSeparator + ownJar();
+                classPath = archivedJars() + java.io.File.pathSeparator + ownJar() + others();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -77,6 +77,21 @@ public final class SparkCds {
     /** {@link #options()} as one string, for {@code spark.executor.extraJavaOptions}. */
     public static String optionString() {
         return String.join(" ", options());
+    }
+
+    /**
+     * The test class path's entries that are neither an archived jar nor this module's (another module's classes
+     * folder, when a reactor build stops before the package phase): kept, after the archive's part (a folder there
+     * keeps the archive from being made; the JVMs then start without it).
+     */
+    private static String others() {
+        StringBuilder b = new StringBuilder();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!isArchived(e) && !Path.of(e).toAbsolutePath().normalize().startsWith(TARGET)) {
+                b.append(java.io.File.pathSeparator).append(e);
+            }
+        }
+        return b.toString();
     }
 
     private static boolean isArchived(String entry) {
@@ -150,8 +165,9 @@ public final class SparkCds {
                     "-cp", cp, CdsWorkload.class.getName(), work.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("log").toFile())
                     .start();
-            if (!p.waitFor(600, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            // ~30 s on 2 quiet cores; minutes on a loaded machine
+            if (!p.waitFor(900, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
                 return false;
             }
             if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
