@@ -99,9 +99,11 @@ final class EvaluateCommand implements Callable<Integer> {
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
+        int rc = report(model, same, data, out);
+        // after the report, so that a refused run (e.g. --top-k) stays the one error line
         org.convnet4j.run.TrainedOn.warning(saved.description(), modelOption.file, data)
                 .ifPresent(w -> spec.commandLine().getErr().println("warning: " + w));
-        return report(model, same, data, out);
+        return rc;
     }
 
     /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */
