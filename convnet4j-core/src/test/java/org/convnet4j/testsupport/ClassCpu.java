@@ -1,4 +1,4 @@
-package org.convnet4j.spark;
+package org.convnet4j.testsupport;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -11,12 +11,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * With {@code -Dconvnet4j.test.classCpu=true} on Maven's command line (surefire and failsafe pass Maven's user
- * properties to the test JVM; docs/SPARK.md "Test time"), prints one line per test class: its wall time, the CPU time of this JVM and the CPU
- * time of the child processes this JVM waited for (Linux {@code /proc/self/stat} cutime + cstime: drivers, cluster
- * JVMs, YARN containers started through the NodeManager in this JVM; an executor whose worker was killed before it
- * reaped it is not counted), from before the class's {@code @BeforeAll} to after its {@code @AfterAll}. CPU time is
- * the measure of a test's cost on a loaded machine, where wall time mostly says how busy the machine was. Off
- * otherwise (nothing printed, nothing read). Registered for every test class by JUnit's extension autodetection.
+ * properties to the test JVM), prints one line per test class: its wall time, the CPU time of this JVM and the CPU
+ * time of the child processes this JVM waited for (Linux {@code /proc/self/stat} cutime + cstime: child JVMs, python
+ * and node processes, Spark drivers and cluster JVMs, YARN containers started through a NodeManager in this JVM; a
+ * process killed before it was reaped is not counted), from before the class's {@code @BeforeAll} to after its
+ * {@code @AfterAll}. CPU time is the measure of a test's cost on a loaded machine, where wall time mostly says how
+ * busy the machine was; the "this JVM" figure includes the compiler's work, so a class run first in a fork pays more
+ * of it. Off otherwise (nothing printed, nothing read). Registered for every test class of every module that has
+ * core's test jar by JUnit's extension autodetection (docs/SPARK.md, "Test time").
  */
 public final class ClassCpu implements BeforeAllCallback, AfterAllCallback {
     private static final boolean ON = Boolean.getBoolean("convnet4j.test.classCpu");
@@ -41,10 +43,10 @@ public final class ClassCpu implements BeforeAllCallback, AfterAllCallback {
         if (s == null) {
             return;
         }
-        double[] load = new double[] {ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()};
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         System.out.printf(Locale.ROOT, "class-cpu %s: wall %.1f s, cpu %.1f s (this JVM), children %.1f s, load %.1f%n",
                 context.getRequiredTestClass().getSimpleName(), (System.nanoTime() - s.wall()) / 1e9,
-                (processCpuNanos() - s.cpu()) / 1e9, (childrenCpuNanos() - s.children()) / 1e9, load[0]);
+                (processCpuNanos() - s.cpu()) / 1e9, (childrenCpuNanos() - s.children()) / 1e9, load);
     }
 
     private static long processCpuNanos() {
