@@ -16,12 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * request under load (perf trace, docs/SERVING.md). Here the pending deadlines are a list in deadline order (a
  * request's deadline is its arrival plus the server's one budget, so a new one goes at or near the end) and the
  * thread sleeps until the first: a request answered in time only leaves the list (under a lock, no wake-up). While
- * nothing is pending the thread sleeps for half the budget ({@code idleNanos / 2}), so that a request arriving
- * meanwhile, whose deadline is later than that, does not need to wake it either, even one that arrived up to half
- * the budget before the thread last looked (a request's clock starts at its arrival, and it is added once parsed):
- * with a budget of 30 s it wakes about once every 15-30 s under a steady load of requests answered in time,
- * instead of per request. Only a deadline earlier than the one the thread sleeps towards (a budget shorter than a
- * second, or a request older than every pending one by more than that margin) wakes it.
+ * nothing is pending the thread sleeps for the budget itself ({@code idleNanos}), so that a request arriving
+ * meanwhile, whose deadline is later than that, does not need to wake it either: with a budget of 30 s it wakes
+ * about once every 30 s under a steady load of requests answered in time, instead of per request. Only a deadline
+ * earlier than the one the thread sleeps towards (a budget shorter than a second) wakes it.
  */
 final class Deadlines implements AutoCloseable {
     /** A request's place in the list; {@link #done} takes it out. */
@@ -53,12 +51,12 @@ final class Deadlines implements AutoCloseable {
     private final AtomicLong expired = new AtomicLong();
 
     /**
-     * {@code idleNanos}: the requests' budget; while nothing is pending the thread sleeps for half of it (at least
-     * a second is used as the budget, so that a budget of 0 does not make it spin).
+     * {@code idleNanos}: how long the thread sleeps while nothing is pending (the requests' budget; at least a
+     * second is used, so that a budget of 0 does not make it spin).
      */
     Deadlines(String name, long idleNanos) {
         this.idleNanos = Math.max(idleNanos, 1_000_000_000L);
-        this.wakeAt = System.nanoTime() + this.idleNanos / 2;
+        this.wakeAt = System.nanoTime() + this.idleNanos;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -153,7 +151,7 @@ final class Deadlines implements AutoCloseable {
                     unlink(e);
                     due.add(e);
                 }
-                wakeAt = first != null ? first.deadline : now + idleNanos / 2;
+                wakeAt = first != null ? first.deadline : now + idleNanos;
                 sleep = wakeAt - now;
             } finally {
                 lock.unlock();
