@@ -144,8 +144,6 @@ public final class ModelServer implements AutoCloseable {
     private int port;
     private volatile LoneConnectionConnector connector;
     private AnsweringThreadPool threads;
-    /** Fails v2 requests not answered within {@link Options#timeoutMillis} (504); free for those answered in time. */
-    private final Deadlines deadlines;
 
     private ModelServer(Map<String, SavedModel> saved, Options options) {
         this.options = options;
@@ -186,8 +184,6 @@ public final class ModelServer implements AutoCloseable {
                 .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
                 () -> connector == null ? 0 : connector.missed());
-        this.deadlines = new Deadlines("convnet4j-deadlines", TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis));
-        metrics.deadlineWakeups(() -> deadlines.counts()[0]);
         this.pictures = new PictureDecoder(options.maxPixels);
         this.decoding = new DecodeBudget(options.decodeBudgetBytes);
         metrics.decodeReserved(decoding::reserved);
@@ -215,7 +211,6 @@ public final class ModelServer implements AutoCloseable {
             s.port = s.app.port();
         } catch (RuntimeException e) {
             s.closeModels();
-            s.deadlines.close();
             throw new IOException("cannot listen on " + options.host + ":" + options.port + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
@@ -609,12 +604,8 @@ public final class ModelServer implements AutoCloseable {
             // at the time budget): the request's thread returns now instead of sleeping until the worker wakes it.
             // For a small model that wake-up and the thread's own scheduling cost about as much CPU as the forward
             // pass (perf stat per request, docs/SERVING.md); the worker's extra work is a small write per answer.
-            // The time budget: the deadline thread fails the future once it passes (Deadlines: a request answered
-            // in time costs it no wake-up, where orTimeout's delay queue woke its thread about every fifth request).
             long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
-            Deadlines.Entry deadline = deadlines.add(f, t0 + budget);
-            f.whenComplete((out, err) -> {
-                deadlines.done(deadline);
+            f.orTimeout(Math.max(0, budget - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS).whenComplete((out, err) -> {
                 if (err == null && System.nanoTime() - t0 > budget) {
                     err = new TimeoutException(); // came too late: refused like a missing answer (see await)
                 }
@@ -957,7 +948,6 @@ public final class ModelServer implements AutoCloseable {
         }
         closeModels();
         app.stop();
-        deadlines.close();
         stopped.complete(null);
     }
 

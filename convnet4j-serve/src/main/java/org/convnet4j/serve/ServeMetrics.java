@@ -62,7 +62,6 @@ public final class ServeMetrics {
     private final AtomicLong decodeWaited = new AtomicLong();
     private volatile java.util.function.LongSupplier polledCaught;
     private volatile java.util.function.LongSupplier polledMissed;
-    private volatile java.util.function.LongSupplier deadlineWakeups;
 
     /**
      * Where each model's warm-up is read: model name to {passes run so far, 1 if finished else 0}; null: no such
@@ -88,11 +87,6 @@ public final class ServeMetrics {
     }
 
     /** Where the bytes reserved by pictures being decoded are read (see {@code DecodeBudget}); null: no such gauge. */
-    /** Where the wake-ups of the thread that times requests out are read (see {@code Deadlines}). */
-    public void deadlineWakeups(java.util.function.LongSupplier wakeups) {
-        this.deadlineWakeups = wakeups;
-    }
-
     public void decodeReserved(java.util.function.LongSupplier bytes) {
         this.decodeReserved = bytes;
     }
@@ -212,13 +206,6 @@ public final class ServeMetrics {
             b.append("# TYPE convnet4j_lone_connection_polls_total counter\n");
             b.append("convnet4j_lone_connection_polls_total{result=\"caught\"} ").append(caught.getAsLong()).append('\n');
             b.append("convnet4j_lone_connection_polls_total{result=\"missed\"} ").append(missed.getAsLong()).append('\n');
-        }
-        java.util.function.LongSupplier dw = deadlineWakeups;
-        if (dw != null) {
-            b.append("# HELP convnet4j_deadline_wakeups_total Wake-ups of the thread that answers 504 to requests not"
-                    + " answered within the timeout (none for requests answered in time).\n");
-            b.append("# TYPE convnet4j_deadline_wakeups_total counter\n");
-            b.append("convnet4j_deadline_wakeups_total ").append(dw.getAsLong()).append('\n');
         }
         java.util.function.Supplier<Map<String, long[]>> w = warmup;
         if (w != null) {

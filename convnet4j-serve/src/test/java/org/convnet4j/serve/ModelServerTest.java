@@ -382,20 +382,13 @@ class ModelServerTest {
                 }
                 int ok = 0;
                 int full = 0;
-                int late = 0;
                 for (Future<HttpResponse<String>> a : answers) {
                     int s = a.get().statusCode();
                     assertTrue(s == 200 || s == 429 || s == 504, "status " + s + ": " + a.get().body());
                     ok += s == 200 ? 1 : 0;
                     full += s == 429 ? 1 : 0;
-                    late += s == 504 ? 1 : 0;
                 }
                 assertTrue(ok > 0 && full > 0, ok + " answered, " + full + " refused with 429");
-                // requests answered in time do not wake the thread that times requests out (Deadlines): only a
-                // 504 (a deadline that passed), or at most one spurious return from its wait
-                double wakeups = metricValue(get(small, "/metrics").body(), "convnet4j_deadline_wakeups_total");
-                assertTrue(wakeups <= late + 1, wakeups + " deadline wake-ups for " + ok + " answers in time and "
-                        + late + " 504s");
             } finally {
                 pool.shutdownNow();
             }
