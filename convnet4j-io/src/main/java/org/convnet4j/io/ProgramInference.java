@@ -30,9 +30,6 @@ public final class ProgramInference {
         }
     }
 
-    /** TensorProto.DataType STRING. */
-    private static final int STRING = 8;
-
     private ProgramInference() {
     }
 
@@ -47,7 +44,7 @@ public final class ProgramInference {
             return true;
         }
         for (OnnxModel.ValueInfo v : model.graph().outputs()) {
-            if (v.elemType() == STRING) {
+            if (v.elemType() == OnnxModel.STRING) {
                 return true;
             }
         }

@@ -425,7 +425,7 @@ public final class OnnxImporter {
      */
     private void stringsOfTheProgram(OnnxModel.Graph g) {
         g.initializers().stream().filter(TensorData::isString).forEach(t -> stringValues.add(t.name()));
-        g.inputs().stream().filter(v -> v.elemType() == 8 /* STRING */).forEach(v -> stringValues.add(v.name()));
+        g.inputs().stream().filter(v -> v.elemType() == OnnxModel.STRING).forEach(v -> stringValues.add(v.name()));
         for (Node n : g.nodes()) {
             for (OnnxModel.Attribute a : n.attributes().values()) {
                 if (a.t() != null && a.t().isString() && !(OnnxMl.isMl(n) && n.opType().equals("LabelEncoder"))) {

@@ -1481,7 +1481,7 @@ final class OnnxMl {
                 if (kt == null || vt == null || kt.t() == null || vt.t() == null) {
                     throw new IllegalArgumentException("attributes keys_tensor and values_tensor are required together");
                 }
-                if (kt.t().dataType() == 8 /* STRING */|| vt.t().dataType() == 8) {
+                if (kt.t().dataType() == OnnxModel.STRING || vt.t().dataType() == OnnxModel.STRING) {
                     throw new IllegalArgumentException("attribute keys_tensor/values_tensor: string keys or values"
                             + " cannot be held on the typed path (it holds numbers)");
                 }

@@ -115,6 +115,8 @@ public final class OnnxModel {
     public static final int INT16 = 5;
     public static final int INT32 = 6;
     public static final int INT64 = 7;
+    /** Text: read as {@code string_data}; only the typed program and ONNX-ML's string operators hold it. */
+    public static final int STRING = 8;
     public static final int BOOL = 9;
     public static final int FLOAT16 = 10;
     public static final int DOUBLE = 11;

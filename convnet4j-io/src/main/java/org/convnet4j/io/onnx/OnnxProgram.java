@@ -833,7 +833,7 @@ public final class OnnxProgram {
     }
 
     private static int family(int type) {
-        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : type == 8 /* STRING */ ? 3 : 1;
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : type == OnnxModel.STRING ? 3 : 1;
     }
 
     /** A float result of the float layers given the output's declared integer or boolean type. */

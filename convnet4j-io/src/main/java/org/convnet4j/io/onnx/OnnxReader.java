@@ -469,7 +469,7 @@ public final class OnnxReader {
             }
         }
         int n = (int) count;
-        if (dataType == 8) { // STRING: string_data only (its bytes are already in memory, read with the file)
+        if (dataType == OnnxModel.STRING) { // string_data only (its bytes are already in memory, read with the file)
             if (raw != null || external || stringData.size() != n) {
                 throw bad(where + ": a STRING tensor needs string_data of " + n + " values (dims " + Arrays.toString(d)
                         + "), not " + (raw != null || external ? "raw or external data" : stringData.size() + " values"));

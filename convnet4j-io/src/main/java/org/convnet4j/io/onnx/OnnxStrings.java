@@ -229,7 +229,7 @@ final class OnnxStrings {
             mapped.add(y);
         }
         int type = outputType(n, x.isString());
-        if (type == 8) {
+        if (type == OnnxModel.STRING) {
             List<String> s = new ArrayList<>(count);
             mapped.forEach(y -> s.add((String) y));
             return new TensorData(name, 8, x.dims().clone(), new float[0], null, null, s);
