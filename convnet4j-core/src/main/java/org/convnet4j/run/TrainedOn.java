@@ -37,7 +37,6 @@ public final class TrainedOn {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
-        String name = modelName;
         JsonObject t = object(d, "transfer");
         if (t != null && sameFolder(text(t, "data"), data)) {
             String measured = t.has("test_accuracy") && t.has("test_samples")
@@ -45,13 +44,13 @@ public final class TrainedOn {
                             t.get("test_accuracy").getAsDouble(), t.get("test_samples").getAsInt())
                     : "";
             String trained = t.has("train_samples") ? t.get("train_samples").getAsInt() + " of its pictures" : "most of its pictures";
-            return Optional.of(name + " was made by transfer from this folder (" + data + "): " + trained
+            return Optional.of(modelName + " was made by transfer from this folder (" + data + "): " + trained
                     + " trained it, so accuracy on the whole folder overstates how it does on new pictures" + measured
                     + ". Evaluate a folder of other pictures.");
         }
         JsonObject c = object(d, "cli_run");
         if (c != null && sameFolder(text(c, "data"), data)) {
-            return Optional.of(name + " was trained on this folder (" + data + ": all but its validation split), so"
+            return Optional.of(modelName + " was trained on this folder (" + data + ": all but its validation split), so"
                     + " accuracy on it overstates how it does on new pictures. Evaluate a folder of other pictures.");
         }
         return Optional.empty();
