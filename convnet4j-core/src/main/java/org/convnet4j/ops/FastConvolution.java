@@ -989,6 +989,29 @@ final class FastConvolution {
         private float[] partials = new float[0];
         private float[] rows = new float[0];
         private float[] reduction = new float[0];
+        private float[] depthwise = new float[0];
+        private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
+
+        /**
+         * The depthwise forward pass's input buffer, at least {@code floats} long. Only that pass writes it; it
+         * records which geometry's zeros the buffer holds ({@link #depthwiseZerosOf}) so that the next plane of an
+         * equal geometry on this thread only writes its input pixels ({@link #depthwiseZeros}).
+         */
+        float[] depthwise(int floats) {
+            if (depthwise.length < floats) {
+                depthwise = new float[floats];
+                depthwiseLayout = null;
+            }
+            return depthwise;
+        }
+
+        boolean depthwiseZeros(Object layout) {
+            return layout.equals(depthwiseLayout);
+        }
+
+        void depthwiseZerosOf(Object layout) {
+            depthwiseLayout = layout;
+        }
 
         /** The direct weight gradient's chunk partials (the chunks' tasks use col, rows and partials). */
         float[] reduction(int size) {
