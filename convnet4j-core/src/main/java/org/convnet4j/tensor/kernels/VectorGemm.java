@@ -711,7 +711,7 @@ final class VectorGemm {
             }
         } else if (nr == NR && vectorPanelRows) {
             // A full panel: each row is three vectors, copied inline (System.arraycopy's stub call per 48-float
-            // row was 4.7% of a one-thread W6 step, perf)
+            // row was 4.7% of a one-thread W6 step, perf); off by default, see vectorPanelRows
             for (int p = 0; p < kc; p++) {
                 int src = bOff + (pc + p) * ldb + col;
                 int d = base + p * NR;
@@ -733,10 +733,13 @@ final class VectorGemm {
     }
 
     /**
-     * Full B panel rows copied as vectors ({@code -Dconvnet4j.gemm.vectorPanelRows=false}: {@code System.arraycopy}
-     * per row, as before; the same values either way; a field for A/B runs).
+     * Full B panel rows copied as vectors; <b>off by default</b> ({@code -Dconvnet4j.gemm.vectorPanelRows=true} turns it
+     * on; the same values either way; a field for A/B runs). One 3x3 layer's forward and backward data at one thread
+     * took 3-7% less CPU with it, but whole W6 steps at two threads took 15% more CPU and wall time
+     * ({@code FlagAB resnet50 train8 6 1 ...vectorPanelRows}, paired A/B 0.847, CPU B/A 0.846, load 6-14; cause not
+     * found: docs/PERFORMANCE.md, nineteenth pass).
      */
-    static volatile boolean vectorPanelRows = !"false".equals(System.getProperty("convnet4j.gemm.vectorPanelRows"));
+    static volatile boolean vectorPanelRows = Boolean.getBoolean("convnet4j.gemm.vectorPanelRows");
 
     static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;
