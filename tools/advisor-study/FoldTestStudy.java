@@ -43,6 +43,9 @@ import org.convnet4j.transfer.TransferRun;
  * sum_j (p_j - y_j)^2) and summed log-likelihood of the right class ({@code held_loglik}, p clipped at 1e-4), from
  * the fold model's class probabilities (softmax of its outputs unless they already are a distribution), for
  * brier_choice.py; and an optional seventh argument, the test pictures per class (default 100, as the experiment).
+ * Since 2026-12-06 (03:40 UTC) also OUT-probs.csv beside OUT.csv: one row per held-out picture of every fold run
+ * (cell, case, round, fold, the picture's index in the cell's training set, its right class's index among the fold
+ * model's classes, then ln p of every class, p clipped at 1e-12), for calibrated_choice.py.
  */
 public class FoldTestStudy {
     public static void main(String[] a) throws Exception {
@@ -54,6 +57,10 @@ public class FoldTestStudy {
         Sequential base = (Sequential) ModelFiles.load(basePath);
         Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
         FeatureCache cache = new FeatureCache(out.toAbsolutePath().resolveSibling("fold-test-cache"));
+        Path probsOut = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.csv$", "") + "-probs.csv");
+        if (!Files.exists(probsOut)) {
+            Files.writeString(probsOut, "base,target,per_class,seed,case,round,fold,picture,right,logp\n");
+        }
         if (!Files.exists(out)) {
             Files.writeString(out, "base,target,per_class,seed,case,round,fold,held_right,held_n,fold_test_accuracy,"
                     + "final_test_accuracy,wrong,kept,held_brier,held_loglik\n");
@@ -78,6 +85,7 @@ public class FoldTestStudy {
                                 + " is not the run's " + fin.accuracy() + " (case " + label + ")");
                     }
                     StringBuilder rows = new StringBuilder();
+                    StringBuilder probs = new StringBuilder();
                     for (int r = 0; r < TransferAdvisor.MAX_ROUNDS; r++) {
                         FineTuneSettings rs = s.withSeed(s.seed() + TransferAdvisor.ROUND_SEED_STEP * r);
                         int[] fold = TransferAdvisor.stratifiedFolds(train, TransferAdvisor.FOLDS, rs.seed());
@@ -108,12 +116,18 @@ public class FoldTestStudy {
                             String kept = o2.phases().stream().anyMatch(p -> p.number() == 1)
                                     ? (FineTuning.tuningKept(o2.phases(), o2.refit()) ? "1" : "0") : "";
                             double[] scores = properScores(o2.model(), held);
+                            String cell = String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d",
+                                    basePath.getParent().getFileName(), spec, perClass, seed, label, r, f);
+                            for (String line : logProbabilities(o2.model(), held, parts[1])) {
+                                probs.append(cell).append(',').append(line).append('\n');
+                            }
                             rows.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%d,%d,%d,%.4f,%.4f,%s,%s,%.6f,%.6f%n",
                                     basePath.getParent().getFileName(), spec, perClass, seed, label, r, f, right,
                                     held.size(), onTest, fin.accuracy(), wrong, kept, scores[0], scores[1]));
                         }
                     }
                     Files.writeString(out, rows.toString(), StandardOpenOption.APPEND);
+                    Files.writeString(probsOut, probs.toString(), StandardOpenOption.APPEND);
                     System.out.print(rows);
                     System.out.flush();
                 }
@@ -172,6 +186,56 @@ public class FoldTestStudy {
             loglik += Math.log(Math.max(1e-4, right >= 0 ? p[right] : 0));
         }
         return new double[] {brier, loglik};
+    }
+
+    /**
+     * One line per picture of {@code held}: its index ({@code indices}), its right class's index among the model's
+     * classes (-1 when the model lacks it), and ln p of every class (p as {@link #properScores} makes them, clipped at
+     * 1e-12), separated by spaces in the last field.
+     */
+    static List<String> logProbabilities(Sequential model, Dataset held, int[] indices) {
+        List<String> own = model.classNames().isEmpty()
+                ? org.convnet4j.train.ConfusionMatrix.numberedClasses(model.outputShape().dim(0)) : model.classNames();
+        int[] index = org.convnet4j.dataspec.ClassNames.match(held.classNames(), own).indexOf();
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < held.size(); i++) {
+            org.convnet4j.tensor.Tensor x = org.convnet4j.tensor.Tensor.zeros(held.sampleShape().prepend(1));
+            held.copySample(i, x.data(), 0);
+            float[] out = model.predict(x).data();
+            double[] p = probabilities(out);
+            StringBuilder b = new StringBuilder().append(indices[i]).append(',').append(index[held.label(i)]).append(',');
+            for (int j = 0; j < p.length; j++) {
+                b.append(j == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.6f", Math.log(Math.max(1e-12, p[j]))));
+            }
+            lines.add(b.toString());
+        }
+        return lines;
+    }
+
+    /** A softmax of {@code out} unless it already is a distribution (as {@link #properScores}). */
+    static double[] probabilities(float[] out) {
+        int k = out.length;
+        double[] p = new double[k];
+        double sum = 0;
+        boolean distribution = true;
+        for (int j = 0; j < k; j++) {
+            distribution &= out[j] >= 0;
+            sum += out[j];
+        }
+        distribution &= Math.abs(sum - 1) <= 1e-4;
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : out) {
+            max = Math.max(max, v);
+        }
+        double z = 0;
+        for (int j = 0; j < k; j++) {
+            p[j] = distribution ? out[j] : Math.exp(out[j] - max);
+            z += p[j];
+        }
+        for (int j = 0; j < k; j++) {
+            p[j] /= distribution ? 1 : z;
+        }
+        return p;
     }
 
     /** The training and held-out indices of fold {@code f}, as the advisor's private foldParts makes them. */

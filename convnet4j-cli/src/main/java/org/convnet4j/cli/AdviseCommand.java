@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
             "The similarity is the shift of the base's feature statistics (saved in its file by 'train' and"
                 + " 'experiment transfer') with a 90%% bootstrap interval, 'uncertain' when the interval straddles the"
                 + " threshold; bases without statistics need a linear probe (--probe-samples N).",
-            "--try measures instead of guessing: every viable case by cross-validation, and the best measured wins.",
+            "--try measures instead of guessing: every viable case by cross-validation, ranked by its held-out Brier"
+                + " score (how confident its answers were, lower is better), and the best measured wins; exact ties go"
+                + " to the cheaper case.",
             "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
                 + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
@@ -67,7 +69,8 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) and"
             + " measure each by stratified 5-fold cross-validation on the training data (folds until at least 500"
             + " held-out answers, or all 5, repeated with new fold seeds up to 4 rounds for small data), within --budget;"
-            + " recommend the best measured; 'uncertain' names the cases it cannot tell apart from the best.")
+            + " rank them by the held-out Brier score and recommend the best measured; 'uncertain' names the cases it"
+            + " cannot tell apart from the best.")
     boolean tryThem;
 
     @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")
@@ -78,7 +81,7 @@ public final class AdviseCommand implements Callable<Integer> {
 
     /** After a measured recommendation without --try: the table is a guess, and how to measure instead. */
     static final String TRY_HINT = "The table is a rule of thumb: --try trains every viable case on these pictures,"
-            + " measures each by cross-validation and recommends the best measured (no new case starts after --budget"
+            + " measures each by cross-validation (held-out Brier score) and recommends the best measured (no new case starts after --budget"
             + " seconds).";
 
     @Override

@@ -65,7 +65,11 @@ class TrainFeatureStatisticsTest {
         // measured by 5-fold cross-validation, 4 rounds for so few pictures: each of the 50 pictures (10 per class)
         // predicted once a round, held out
         assertEquals(200, t.get("case 1 answers").getAsInt(), tried.out());
+        // ranked by the folds' Brier score, which is shown (0 a picture at best, 2 at worst)
+        assertEquals("brier score", t.get("ranked_by").getAsString(), tried.out());
+        assertTrue(t.get("case 1 brier").getAsDouble() >= 0 && t.get("case 1 brier").getAsDouble() <= 2, tried.out());
         assertTrue(tried.err().contains("(200 answers, 4 rounds of 5 folds)"), tried.err());
+        assertTrue(tried.err().contains("tried case 1        held-out Brier score "), tried.err());
         assertEquals("case 1 was the only case tried", t.get("reason").getAsString(), tried.out());
         assertTrue(tried.err().contains("skipped case 2: the time budget of 0 s is spent"), tried.err());
     }

@@ -120,7 +120,8 @@ public final class AdviceReport {
     /**
      * The {@code --json} document: {@code case} and {@code cut} of the recommendation, {@code size},
      * {@code similarity}, {@code reasons}, {@code figures}, the table's answer under {@code table}, and with tried
-     * cases {@code try} (each case's held-out accuracy and answers, {@code winner}, {@code best_measured},
+     * cases {@code try} (each case's held-out accuracy, answers and Brier score, {@code ranked_by} the score that
+     * ranked them ("brier score" or "accuracy"), {@code tie_rule}, {@code winner}, {@code best_measured},
      * {@code uncertain}, {@code reason}) and {@code recommended}.
      */
     public String toJson() {
@@ -144,7 +145,12 @@ public final class AdviceReport {
             for (TransferAdvisor.Trial tr : trials) {
                 t.addProperty("case " + tr.label(), tr.accuracy());
                 t.addProperty("case " + tr.label() + " answers", tr.heldOut().answers());
+                if (tr.heldOut().hasBrier()) {
+                    t.addProperty("case " + tr.label() + " brier", tr.heldOut().brier());
+                }
             }
+            t.addProperty("ranked_by", choice.ranking().words().toLowerCase(Locale.ROOT));
+            t.addProperty("tie_rule", TransferAdvisor.TIE_RULE);
             t.addProperty("winner", "case " + choice.label());
             t.addProperty("best_measured", "case " + choice.best());
             t.addProperty("uncertain", choice.uncertain());
@@ -161,10 +167,16 @@ public final class AdviceReport {
         out.add("The table says: " + table.transferCase() + (tableCut() == null ? "" : ", cut at " + tableCut()));
         table.reasons().forEach(s -> out.add("  - " + s));
         if (choice != null) {
-            out.add("Recommended (stratified " + TransferAdvisor.FOLDS + "-fold cross-validation): case "
+            out.add("Recommended (stratified " + TransferAdvisor.FOLDS + "-fold cross-validation, cases ranked by"
+                    + " their held-out " + rankedBy(choice.ranking()) + "): case "
                     + choice.label() + (recommendedCut() == null ? "" : ", cut at " + recommendedCut()) + "; "
                     + choice.reason());
         }
         return out;
+    }
+
+    private static String rankedBy(TransferAdvisor.Ranking r) {
+        return r == TransferAdvisor.Ranking.BRIER_SCORE
+                ? "Brier score, lower is better; " + TransferAdvisor.TIE_RULE : "accuracy; " + TransferAdvisor.TIE_RULE;
     }
 }

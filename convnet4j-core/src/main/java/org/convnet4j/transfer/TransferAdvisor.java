@@ -135,15 +135,44 @@ public final class TransferAdvisor {
     public static final double INDISTINGUISHABLE_SE = 1.0;
 
     /**
-     * What {@code --try} recommends: {@code label}; {@code best} the case with the best held-out accuracy;
-     * {@code indistinguishable} the cases (the best included) that the measurement cannot tell from the best;
-     * {@code uncertain} when there are several; {@code reason} in words.
+     * The score that ranks {@code --try}'s cases: the folds' held-out Brier score (lower is better; the default
+     * whenever every case has one, adopted 2026-12-06 by the study rule of docs/TRANSFER.md, "Ranking the folds by
+     * the Brier score") or their held-out accuracy (measurements without Brier scores).
      */
-    public record Choice(String label, String best, boolean uncertain, List<String> indistinguishable, String reason) {
+    public enum Ranking {
+        BRIER_SCORE("Brier score"), ACCURACY("accuracy");
+
+        private final String words;
+
+        Ranking(String words) {
+            this.words = words;
+        }
+
+        /** "Brier score" or "accuracy". */
+        public String words() {
+            return words;
+        }
+    }
+
+    /**
+     * What {@code --try} recommends: {@code label}; {@code best} the case with the best held-out score;
+     * {@code indistinguishable} the cases (the best included) that the measurement cannot tell from the best;
+     * {@code uncertain} when there are several; {@code reason} in words; {@code ranking} the score that ranked them.
+     */
+    public record Choice(String label, String best, boolean uncertain, List<String> indistinguishable, String reason,
+                         Ranking ranking) {
         public Choice {
             indistinguishable = List.copyOf(indistinguishable);
         }
+
+        /** A choice ranked by accuracy. */
+        public Choice(String label, String best, boolean uncertain, List<String> indistinguishable, String reason) {
+            this(label, best, uncertain, indistinguishable, reason, Ranking.ACCURACY);
+        }
     }
+
+    /** How {@link #choose} breaks exact ties of the score, in words. */
+    public static final String TIE_RULE = "exact ties go to the case tried first (the cheaper: 1, 1-early, 2, 3, 4)";
 
     /** The case label of a table answer: "1", "1-early", "2", "3". */
     public static String labelOf(Recommendation r) {
@@ -151,8 +180,12 @@ public final class TransferAdvisor {
     }
 
     /**
-     * {@code --try}'s decision. The best measured case is the one with the best held-out accuracy over all rounds of
-     * the cross-validation (ties: the earlier, cheaper case). Every other case is compared with it fold by fold (the
+     * {@code --try}'s decision. Each case is scored on its held-out pictures by the folds' Brier score
+     * ({@link Ranking#BRIER_SCORE}, lower is better: it weighs how confident each answer was, so 50 pictures rank
+     * cases better than right-or-wrong does; docs/TRANSFER.md, "Ranking the folds by the Brier score"), or by their
+     * accuracy when some case has no Brier score ({@link HeldOut#hasBrier}). The best measured case is the one with
+     * the best score over all rounds of the cross-validation ({@link #TIE_RULE}: the trials' order, cheapest first
+     * as {@link #tryCases} runs them). Every other case is compared with it fold by fold (the
      * same folds, so the differences are paired): the mean difference against its standard error, corrected for the
      * overlap of the training parts of cross-validation (Nadeau and Bengio's factor 1/J + 1/(k-1) on the variance, J
      * fold runs of k-fold cross-validation). Cases within {@link #INDISTINGUISHABLE_SE} corrected standard error of
@@ -176,15 +209,17 @@ public final class TransferAdvisor {
         if (trials.isEmpty()) {
             throw new IllegalArgumentException("advisor: no case was tried");
         }
+        Ranking ranking = trials.stream().allMatch(t -> t.heldOut().hasBrier()) ? Ranking.BRIER_SCORE
+                : Ranking.ACCURACY;
         Trial best = trials.get(0);
         for (Trial t : trials) {
-            if (t.accuracy() > best.accuracy()) {
+            if (score(ranking, t) > score(ranking, best)) { // strictly: a tie stays with the earlier case
                 best = t;
             }
         }
         List<String> close = new ArrayList<>();
         for (Trial t : trials) {
-            if (t == best || pairedGap(best.heldOut(), t.heldOut()) <= 0) {
+            if (t == best || pairedGap(ranking, best.heldOut(), t.heldOut()) <= 0) {
                 close.add(t.label());
             }
         }
@@ -207,7 +242,7 @@ public final class TransferAdvisor {
             Trial chosen = null;
             for (Trial t : trials) {
                 if (left.contains(t.label()) && (!fineTuningLeft || FINE_TUNING_FIRST.contains(t.label()))
-                        && (chosen == null || t.accuracy() > chosen.accuracy())) {
+                        && (chosen == null || score(ranking, t) > score(ranking, chosen))) {
                     chosen = t;
                 }
             }
@@ -217,27 +252,39 @@ public final class TransferAdvisor {
         if (trials.size() == 1) {
             reason = "case " + best.label() + " was the only case tried";
         } else if (!uncertain) {
-            reason = String.format(Locale.ROOT, "case %s has the best held-out accuracy (%.3f), clearly ahead of the"
-                    + " others", best.label(), best.accuracy());
+            reason = String.format(Locale.ROOT, "case %s has the best held-out %s (%s), clearly ahead of the"
+                    + " others", best.label(), ranking.words(), scoreText(ranking, best));
         } else {
             String setAside = aside.isEmpty() ? "" : String.format(Locale.ROOT, "case%s %s set aside (none of %s fold"
                     + " runs kept the fine-tuning: only the head was measured); ", aside.size() > 1 ? "s" : "",
                     String.join(" and ", aside), aside.size() > 1 ? "their" : "its");
             String why = pick == best
-                    ? String.format(Locale.ROOT, "%sthe best measured is recommended, case %s at %.3f", setAside,
-                            best.label(), best.accuracy())
+                    ? String.format(Locale.ROOT, "%sthe best measured is recommended, case %s at %s", setAside,
+                            best.label(), scoreText(ranking, best))
                     : !fineTuningLeft
-                    ? String.format(Locale.ROOT, "%scase %s at %.3f is recommended, the best measured of the rest",
-                            setAside, pick.label(), pick.accuracy())
-                    : String.format(Locale.ROOT, "%scase %s at %.3f is recommended over the best measured, case %s at"
-                            + " %.3f: fine-tuning starts from Case 1's head and keeps its tuning only when validation"
-                            + " says it is better", setAside, pick.label(), pick.accuracy(), best.label(),
-                            best.accuracy());
-            reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart (within %.0f corrected"
+                    ? String.format(Locale.ROOT, "%scase %s at %s is recommended, the best measured of the rest",
+                            setAside, pick.label(), scoreText(ranking, pick))
+                    : String.format(Locale.ROOT, "%scase %s at %s is recommended over the best measured, case %s at"
+                            + " %s: fine-tuning starts from Case 1's head and keeps its tuning only when validation"
+                            + " says it is better", setAside, pick.label(), scoreText(ranking, pick), best.label(),
+                            scoreText(ranking, best));
+            reason = String.format(Locale.ROOT, "uncertain: cases %s cannot be told apart by %s (within %.0f corrected"
                     + " standard error of the best); %s; the table's case %s is %s", String.join(", ", close),
-                    INDISTINGUISHABLE_SE, why, tableLabel, close.contains(tableLabel) ? "among them" : "not among them");
+                    ranking.words(), INDISTINGUISHABLE_SE, why, tableLabel,
+                    close.contains(tableLabel) ? "among them" : "not among them");
         }
-        return new Choice(pick.label(), best.label(), uncertain, close, reason);
+        return new Choice(pick.label(), best.label(), uncertain, close, reason, ranking);
+    }
+
+    /** A trial's score under {@code ranking}, higher is better (minus the mean Brier score). */
+    static double score(Ranking ranking, Trial t) {
+        return ranking == Ranking.BRIER_SCORE ? -t.heldOut().brier() : t.accuracy();
+    }
+
+    private static String scoreText(Ranking ranking, Trial t) {
+        return ranking == Ranking.BRIER_SCORE
+                ? String.format(Locale.ROOT, "Brier %.3f, accuracy %.3f", t.heldOut().brier(), t.accuracy())
+                : String.format(Locale.ROOT, "%.3f", t.accuracy());
     }
 
     /**
@@ -251,11 +298,21 @@ public final class TransferAdvisor {
      * (positive: clearly behind), from their fold-by-fold held-out accuracies.
      */
     static double pairedGap(HeldOut best, HeldOut other) {
+        return pairedGap(Ranking.ACCURACY, best, other);
+    }
+
+    /**
+     * As {@link #pairedGap(HeldOut, HeldOut)} with the folds scored by {@code ranking}: the fold's accuracy, or minus
+     * its mean Brier score.
+     */
+    static double pairedGap(Ranking ranking, HeldOut best, HeldOut other) {
         int j = Math.min(best.rightPerFold().size(), other.rightPerFold().size());
         double[] d = new double[j];
         double mean = 0;
         for (int i = 0; i < j; i++) {
-            d[i] = (best.rightPerFold().get(i) - other.rightPerFold().get(i)) / (double) best.answersPerFold().get(i);
+            d[i] = (ranking == Ranking.BRIER_SCORE
+                    ? other.brierPerFold().get(i) - best.brierPerFold().get(i)
+                    : best.rightPerFold().get(i) - other.rightPerFold().get(i)) / (double) best.answersPerFold().get(i);
             mean += d[i] / j;
         }
         if (j < 2) {
@@ -286,13 +343,35 @@ public final class TransferAdvisor {
      * in {@code rounds} rounds of cross-validation; {@code rightPerFold} and {@code answersPerFold} fold by fold
      * (the folds of a seed hold the same pictures for every case, so two cases can be compared fold by fold);
      * {@code foldsKeepingTuning}: for Cases 2 and 3, how many fold runs kept their fine-tuning phase
-     * ({@link FineTuning#tuningKept}), -1 for the other cases.
+     * ({@link FineTuning#tuningKept}), -1 for the other cases; {@code brierPerFold} each fold's summed Brier score
+     * ({@link BrierScore#sum}; empty when not measured).
      */
     public record HeldOut(double accuracy, int answers, int folds, int rounds, List<Integer> rightPerFold,
-                          List<Integer> answersPerFold, int foldsKeepingTuning) {
+                          List<Integer> answersPerFold, int foldsKeepingTuning, List<Double> brierPerFold) {
         public HeldOut {
             rightPerFold = List.copyOf(rightPerFold);
             answersPerFold = List.copyOf(answersPerFold);
+            brierPerFold = List.copyOf(brierPerFold);
+            if (!brierPerFold.isEmpty() && brierPerFold.size() != rightPerFold.size()) {
+                throw new IllegalArgumentException("advisor: " + brierPerFold.size() + " Brier scores for "
+                        + rightPerFold.size() + " folds");
+            }
+        }
+
+        /** A measurement without Brier scores. */
+        public HeldOut(double accuracy, int answers, int folds, int rounds, List<Integer> rightPerFold,
+                       List<Integer> answersPerFold, int foldsKeepingTuning) {
+            this(accuracy, answers, folds, rounds, rightPerFold, answersPerFold, foldsKeepingTuning, List.of());
+        }
+
+        /** True when every fold has its Brier score. */
+        public boolean hasBrier() {
+            return !brierPerFold.isEmpty();
+        }
+
+        /** The mean Brier score a held-out picture (0 best, 2 worst); NaN when not measured. */
+        public double brier() {
+            return hasBrier() ? brierPerFold.stream().mapToDouble(Double::doubleValue).sum() / answers : Double.NaN;
         }
 
         /** A measurement without the count of fold runs that kept their fine-tuning (-1: not counted). */
@@ -344,6 +423,7 @@ public final class TransferAdvisor {
         int answers = 0;
         List<Integer> perFold = new ArrayList<>();
         List<Integer> heldPerFold = new ArrayList<>();
+        List<Double> brierPerFold = new ArrayList<>();
         int kept = -1;
         int rounds = 0;
         while (rounds == 0 || (run == FOLDS && answers < MIN_ANSWERS && rounds < MAX_ROUNDS)) {
@@ -362,13 +442,15 @@ public final class TransferAdvisor {
                 }
                 int r = (int) Math.round(acc * held.size());
                 perFold.add(r);
+                brierPerFold.add(BrierScore.sum(outcome.model(), held));
                 heldPerFold.add(held.size());
                 right += r;
                 answers += held.size();
             }
             rounds++;
         }
-        return new HeldOut(right / (double) answers, answers, perFold.size(), rounds, perFold, heldPerFold, kept);
+        return new HeldOut(right / (double) answers, answers, perFold.size(), rounds, perFold, heldPerFold, kept,
+                brierPerFold);
     }
 
     /**
@@ -462,8 +544,8 @@ public final class TransferAdvisor {
             Trial trial = new Trial(label, h, (System.nanoTime() - t) / 1e9);
             out.add(trial);
             if (log != null) {
-                log.accept(String.format(Locale.ROOT, "tried case %-8s held-out accuracy %.4f (%d answers, %s)  %.1f s",
-                        label, h.accuracy(), h.answers(), h.rounds() > 1 ? h.rounds() + " rounds of " + FOLDS + " folds"
+                log.accept(String.format(Locale.ROOT, "tried case %-8s held-out Brier score %.4f, accuracy %.4f (%d"
+                        + " answers, %s)  %.1f s", label, h.brier(), h.accuracy(), h.answers(), h.rounds() > 1 ? h.rounds() + " rounds of " + FOLDS + " folds"
                                 : h.folds() + " of " + FOLDS + " folds", trial.seconds()));
             }
         }

@@ -49,8 +49,9 @@ class AdviceReportTest {
         assertEquals(1, j.getAsJsonObject("table").get("case").getAsInt());
         assertEquals("case 2", j.getAsJsonObject("try").get("winner").getAsString());
         assertTrue(two.lines().get(0).startsWith("The table says: Case 1"), two.lines().toString());
-        assertTrue(two.lines().get(two.lines().size() - 1).startsWith("Recommended (stratified 5-fold cross-validation):"
-                + " case 2; "), two.lines().toString());
+        assertTrue(two.lines().get(two.lines().size() - 1).startsWith("Recommended (stratified 5-fold cross-validation,"
+                + " cases ranked by their held-out accuracy; exact ties go to the case tried first (the cheaper: 1,"
+                + " 1-early, 2, 3, 4)): case 2; "), two.lines().toString());
 
         // and the early cut chosen from a table that said Case 3: the early cut is named
         AdviceReport early = AdviceReport.of(TransferAdvisor.table(TransferAdvisor.Size.LARGE,
@@ -58,6 +59,23 @@ class AdviceReportTest {
         assertEquals("pool1", json(early).get("cut").getAsString());
         assertFalse(json(early).getAsJsonObject("table").has("cut"));
         assertTrue(early.lines().get(early.lines().size() - 1).contains("case 1-early, cut at pool1"));
+    }
+
+    @Test
+    void theJsonAndTheTextSayWhichScoreRankedTheCasesAndShowIt() {
+        List<TransferAdvisor.Trial> trials = TransferAdvisorTest.smallRunMiss();
+        AdviceReport r = AdviceReport.of(SMALL_DISSIMILAR, TransferTest.base(1)).withTrials(trials,
+                TransferAdvisor.choose(trials, "1-early"));
+        JsonObject t = json(r).getAsJsonObject("try");
+        assertEquals("brier score", t.get("ranked_by").getAsString(), t.toString());
+        assertEquals(trials.get(4).heldOut().brier(), t.get("case 4 brier").getAsDouble(), 1e-12);
+        assertEquals(0.875, t.get("case 4").getAsDouble(), 1e-12);
+        assertTrue(t.get("tie_rule").getAsString().startsWith("exact ties go to the case tried first"), t.toString());
+        assertEquals("case 4", t.get("winner").getAsString());
+        String last = r.lines().get(r.lines().size() - 1);
+        assertTrue(last.startsWith("Recommended (stratified 5-fold cross-validation, cases ranked by their held-out"
+                + " Brier score, lower is better; exact ties go to the case tried first"), last);
+        assertTrue(last.contains("case 4 at Brier 0.203, accuracy 0.875"), last);
     }
 
     @Test
