@@ -9,16 +9,18 @@ Rows are summed by module type, kernel, stride and shapes in the form of convnet
 split into "backward weights" and "backward data" (here one "backward" row).
 Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_layer_train_cpu.py resnet50 8 3"""
 import os, sys, time, collections
-os.environ["OMP_NUM_THREADS"] = "1"
+THREADS = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+os.environ["OMP_NUM_THREADS"] = str(THREADS)
 import torch, torchvision
-clock = time.thread_time_ns
+# one thread: the calling thread's CPU clock; more: wall time (the helpers' CPU is not on the calling thread)
+clock = time.thread_time_ns if THREADS == 1 else time.perf_counter_ns
 
 
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "resnet50"
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None).train()
     for m in model.modules():
@@ -108,7 +110,7 @@ def main():
         step()
     total = (clock() - c0) / 1e6 / steps
     s = sum(r[0] for r in rows.values()) / 1e6 / steps
-    print(f"# {name} training step batch {batch}: {total:.2f} ms CPU per step, 1 thread, torch {torch.__version__}; "
+    print(f"# {name} training step batch {batch}: {total:.2f} ms {'CPU' if THREADS == 1 else 'wall'} per step, {THREADS} thread(s), torch {torch.__version__}; "
           f"timed rows sum to {s:.2f} ms; load {open('/proc/loadavg').read().split()[0]}")
     phases = collections.defaultdict(float)
     for k, (ns, n) in rows.items():

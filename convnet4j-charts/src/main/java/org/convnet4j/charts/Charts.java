@@ -152,6 +152,25 @@ public final class Charts {
     }
 
     /**
+     * Draws a transfer experiment's held-out accuracies ({@link org.convnet4j.transfer.TransferExperiment.Report#chartValues()})
+     * as grouped bars into {@code png}, 1100 x 500 pixels: one group per target and size, one bar per case.
+     */
+    public static void transferAccuracy(List<org.convnet4j.transfer.TransferExperiment.ChartValue> bars, Path png)
+            throws IOException {
+        org.jfree.data.category.DefaultCategoryDataset data = new org.jfree.data.category.DefaultCategoryDataset();
+        bars.forEach(v -> data.addValue(v.value(), v.series(), v.category()));
+        JFreeChart chart = ChartFactory.createBarChart("Transfer learning: held-out accuracy by case",
+                "target and training images per class", "accuracy", data, PlotOrientation.VERTICAL, true, false, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        // six categories share 1100 pixels: "dissimilar 100/class" did not fit one line and was cut to
+        // "dissimil..."; two lines and the whole category width fit every label
+        org.jfree.chart.axis.CategoryAxis axis = chart.getCategoryPlot().getDomainAxis();
+        axis.setMaximumCategoryLabelLines(2);
+        axis.setMaximumCategoryLabelWidthRatio(1.0f);
+        save(chart, 1100, 500, png);
+    }
+
+    /**
      * Grouped bars from nested maps (fuse-demo's accuracies per model and corruption), 1400 x 620 pixels.
      *
      * @param values series (bar colour) → category (group) → value; NaN values are left out

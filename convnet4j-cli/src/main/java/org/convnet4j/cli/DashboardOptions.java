@@ -3,12 +3,8 @@ package org.convnet4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.convnet4j.data.Dataset;
-import org.convnet4j.serve.DashboardListener;
-import org.convnet4j.serve.DashboardServer;
-import org.convnet4j.serve.RunLog;
+import org.convnet4j.serve.TrainingDashboard;
 import org.convnet4j.train.TrainingListener;
 import picocli.CommandLine.Option;
 
@@ -39,75 +35,39 @@ final class DashboardOptions {
         if (uiPort != null && (uiPort < 0 || uiPort > 65535)) {
             throw new BadInputException("--ui: port " + uiPort + " is not 0..65535");
         }
-        DashboardServer server = uiPort == null ? null : DashboardServer.start("127.0.0.1", uiPort, null);
-        if (server != null) {
-            out.println("Dashboard: " + server.url() + "/ (while this command runs"
-                    + (logdir != null ? "; afterwards: convnet4j ui --logdir " + logdir : "") + ")");
-            out.flush();
-        }
         if (mapsLayer != null && uiPort == null && logdir == null) {
             throw new BadInputException("--ui-maps needs --ui or --logdir");
         }
-        return new Session(server, uiPort != null || logdir != null ? logdir : null, uiPort != null || logdir != null,
-                mapsLayer);
+        TrainingDashboard d = TrainingDashboard.open(uiPort, logdir, mapsLayer);
+        if (d.url() != null) {
+            out.println("Dashboard: " + d.url() + "/ (while this command runs"
+                    + (logdir != null ? "; afterwards: convnet4j ui --logdir " + logdir : "") + ")");
+            out.flush();
+        }
+        return new Session(d, logdir);
     }
 
-    static final class Session implements AutoCloseable {
-        private final DashboardServer server;
-        private final Path logdir;
-        private final boolean enabled;
-        private final String mapsLayer;
-        private final List<RunLog> logs = new ArrayList<>();
-
-        private Session(DashboardServer server, Path logdir, boolean enabled, String mapsLayer) {
-            this.server = server;
-            this.logdir = logdir;
-            this.enabled = enabled;
-            this.mapsLayer = mapsLayer;
-        }
-
-        /**
-         * The listener of one training run named {@code name}; {@code validation} (may be null) gives the sample
-         * whose feature maps are drawn and the confusion matrix at the end.
-         */
+    /** The library's {@link TrainingDashboard}, whose folder errors name --logdir. */
+    record Session(TrainingDashboard dashboard, Path logdir) implements AutoCloseable {
         TrainingListener run(String name, Dataset validation) {
-            if (!enabled) {
-                return new TrainingListener() {
-                };
-            }
-            RunLog log;
             try {
-                log = RunLog.create(logdir, name);
-            } catch (IOException e) {
+                return dashboard.run(name, validation);
+            } catch (java.io.UncheckedIOException e) {
                 // the JDK's FileSystemExceptions carry only the path (FileAlreadyExistsException: a file where a
                 // folder was to be made); describe gives the cause in words and starts with the path it names
-                String why = ErrorReporter.describe(e);
+                String why = ErrorReporter.describe(e.getCause());
                 throw new java.io.UncheckedIOException("--logdir " + (why.startsWith(logdir.toString()) ? why
-                        : logdir + ": " + why), e);
+                        : logdir + ": " + why), e.getCause());
             }
-            logs.add(log);
-            if (server != null) {
-                server.addRun(log);
-            }
-            boolean pictures = validation != null && validation.size() > 0 && validation.inputShapes().size() == 1;
-            return new DashboardListener(log, validation, pictures ? validation.sample(0) : null, mapsLayer);
         }
 
-        /** Shows a confusion matrix computed after training in {@code listener}'s run (one from {@link #run}). */
         void confusion(TrainingListener listener, org.convnet4j.train.ConfusionMatrix cm, int samples) {
-            if (listener instanceof DashboardListener d) {
-                d.confusion(cm, samples);
-            }
+            dashboard.confusion(listener, cm, samples);
         }
 
         @Override
         public void close() throws IOException {
-            if (server != null) {
-                server.close();
-            }
-            for (RunLog l : logs) {
-                l.close();
-            }
+            dashboard.close();
         }
     }
 }

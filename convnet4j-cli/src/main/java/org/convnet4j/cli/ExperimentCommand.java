@@ -1,7 +1,5 @@
 package org.convnet4j.cli;
 
-import java.awt.Color;
-import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,13 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
+import org.convnet4j.charts.Charts;
 import org.convnet4j.transfer.FeatureCache;
-import org.convnet4j.util.AtomicFiles;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.data.category.DefaultCategoryDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -138,35 +131,16 @@ public final class ExperimentCommand implements Callable<Integer> {
                         progress.println(line);
                         progress.flush();
                     });
-            String md = report.markdown();
-            AtomicFiles.writeString(outDir.resolve("results.md"), md);
-            AtomicFiles.writeString(outDir.resolve("results.csv"), report.csv());
-            AtomicFiles.writeString(outDir.resolve("results.json"), report.toJson());
-            DefaultCategoryDataset chart = new DefaultCategoryDataset();
-            report.chartValues().forEach(v -> chart.addValue(v.value(), v.series(), v.category()));
-            writeChart(chart, outDir.resolve("transfer-accuracy.png"));
+            report.write(outDir);
+            Charts.transferAccuracy(report.chartValues(), outDir.resolve("transfer-accuracy.png"));
             if (json) {
                 out.println(report.toJson());
-                progress.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json, transfer-accuracy.png");
-                return 0;
+            } else {
+                out.println();
+                out.print(report.markdown());
             }
-            out.println();
-            out.print(md);
-            out.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json, transfer-accuracy.png");
+            progress.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json, transfer-accuracy.png");
             return 0;
-        }
-
-        private static void writeChart(DefaultCategoryDataset data, Path png) throws java.io.IOException {
-            JFreeChart chart = ChartFactory.createBarChart("Transfer learning: held-out accuracy by case",
-                    "target and training images per class", "accuracy", data, PlotOrientation.VERTICAL, true, false, false);
-            chart.setBackgroundPaint(Color.WHITE);
-            // six categories share 1100 pixels: "dissimilar 100/class" did not fit one line and was cut to
-            // "dissimil..."; two lines and the whole category width fit every label
-            org.jfree.chart.axis.CategoryAxis axis = chart.getCategoryPlot().getDomainAxis();
-            axis.setMaximumCategoryLabelLines(2);
-            axis.setMaximumCategoryLabelWidthRatio(1.0f);
-            BufferedImage img = chart.createBufferedImage(1100, 500);
-            AtomicFiles.write(png, o -> ImageIO.write(img, "png", o));
         }
     }
 }

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.run.FusionComparison;
-import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -67,13 +66,10 @@ final class FuseDemoCommand implements Callable<Integer> {
             log.println(line);
             log.flush();
         });
-        String table = r.markdown();
         log.println();
-        log.print(table);
-        AtomicFiles.writeString(outDir.resolve("results.json"), r.toJson() + "\n");
-        AtomicFiles.writeString(outDir.resolve("results.md"), table);
-        Charts.groupedBars(String.format(Locale.ROOT, "Fashion-MNIST pixels + Sobel edges: test accuracy (%d test images, "
-                + "noise std %.2f)", r.testSamples(), noise), "accuracy", r.accuracy(), 0.0, outDir.resolve("robustness.png"));
+        log.print(r.markdown());
+        r.write(outDir);
+        Charts.groupedBars(r.chartTitle(), "accuracy", r.accuracy(), 0.0, outDir.resolve("robustness.png"));
         log.printf(Locale.ROOT, "wrote %s, %s, %s; %.1f s in total%n", outDir.resolve("results.md"),
                 outDir.resolve("results.json"), outDir.resolve("robustness.png"), r.totalSeconds());
         return 0;

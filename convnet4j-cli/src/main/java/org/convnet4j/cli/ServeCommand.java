@@ -1,7 +1,5 @@
 package org.convnet4j.cli;
 
-import org.convnet4j.util.MemoryBudget;
-
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.serve.ModelServer;
+import org.convnet4j.serve.ServingMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -132,33 +131,10 @@ final class ServeCommand implements Callable<Integer> {
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name
             loaded.put(name, ModelArgument.load(m.substring(eq + 1), null, null, prep.get(name), spec.commandLine().getErr()));
         }
-        // per model, before the server allocates anything: a forward pass of --max-batch samples per worker, and the queue
-        // (its slots, and at least one sample held by each waiting request): a lower bound
-        long need = 0;
         ModelServer.Options o = new ModelServer.Options();
         o.maxBatch = maxBatch;
         o.workers = workers;
         o.threadsPerWorker = threadsPerWorker;
-        int inFlight = 1; // forward passes a model may run at once: its workers (for the message: the most of any)
-        for (SavedModel m : loaded.values()) {
-            int passesAtOnce = ModelServer.workersFor(m.model(), o).workers();
-            inFlight = Math.max(inFlight, passesAtOnce);
-            org.convnet4j.nn.ModelSummary summary = org.convnet4j.nn.ModelSummary.of(m.model());
-            long queued = MemoryBudget.bytesOf(MemoryBudget.add(8, MemoryBudget.bytesOf(4, summary.inputValuesPerSample())),
-                    queue);
-            long weights = summary.inferenceMemoryBytes(0);
-            long passes = MemoryBudget.bytesOf(summary.inferenceMemoryBytes(maxBatch) - weights, passesAtOnce);
-            need = MemoryBudget.add(need, MemoryBudget.add(MemoryBudget.add(weights, passes), queued));
-        }
-        try {
-            MemoryBudget.requireSetting("--max-batch " + maxBatch + (workers <= 1 ? "" : ", --workers " + workers)
-                    + ", --queue " + queue, "serving "
-                    + String.join(", ", loaded.keySet()) + " (per model: its weights, " + (inFlight == 1 ? "a forward pass" : inFlight + " forward passes") + " of " + maxBatch
-                    + " samples and " + queue + " queued requests of one sample each; a lower bound, larger"
-                    + " requests and pictures being decoded need more)", need);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
         o.host = host;
         o.port = port;
         o.maxWaitMicros = maxWaitMicros;
@@ -170,6 +146,12 @@ final class ServeCommand implements Callable<Integer> {
         o.warmupRuns = warmup;
         if (decodeBudget != null) {
             o.decodeBudgetBytes = decodeBudget;
+        }
+        try { // before the server allocates anything
+            ServingMemory.require(loaded, o, "--max-batch " + maxBatch + (workers <= 1 ? "" : ", --workers " + workers)
+                    + ", --queue " + queue);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
         }
         long started = System.nanoTime();
         ModelServer server = ModelServer.start(loaded, o);

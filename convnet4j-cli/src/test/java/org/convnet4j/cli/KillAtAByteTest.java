@@ -17,13 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.convnet4j.image.Images;
-import org.convnet4j.io.Npy;
-import org.convnet4j.model.ModelFiles;
-import org.convnet4j.model.Preprocessing;
-import org.convnet4j.tensor.Shape;
-import org.convnet4j.tensor.Tensor;
-import org.convnet4j.zoo.LeNet5;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,47 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 class KillAtAByteTest {
     @TempDir
     static Path dir;
-    static Path model;
-    static Path data;
-    static Path tensor;
+    static SaveFaults in;
 
     @BeforeAll
     static void inputs() throws IOException {
-        model = inputModel(dir);
-        data = inputPictures(dir);
-        tensor = inputTensor(dir);
-    }
-
-    /** A LeNet-5 model file (untrained). */
-    static Path inputModel(Path dir) throws IOException {
-        Path model = dir.resolve("lenet5.c4j");
-        ModelFiles.save(LeNet5.build().initialize(1), model, Preprocessing.forInput(Shape.of(1, 28, 28)));
-        return model;
-    }
-
-    /** A --data folder of 8 grey 28x28 pictures in two classes. */
-    static Path inputPictures(Path dir) throws IOException {
-        Path data = dir.resolve("pictures");
-        for (String cls : new String[] {"bright", "dark"}) {
-            Files.createDirectories(data.resolve(cls));
-            for (int i = 0; i < 4; i++) {
-                Tensor t = Tensor.zeros(1, 28, 28);
-                Arrays.fill(t.data(), cls.equals("bright") ? 200 + i : 20 + i);
-                Images.write(t, data.resolve(cls).resolve(i + ".png"));
-            }
-        }
-        return data;
-    }
-
-    /** Two inputs for the model, as .npy. */
-    static Path inputTensor(Path dir) throws IOException {
-        Path tensor = dir.resolve("x.npy");
-        Tensor x = Tensor.zeros(2, 1, 28, 28);
-        for (int i = 0; i < x.size(); i++) {
-            x.data()[i] = (i % 29) / 29f;
-        }
-        Npy.write(tensor, x);
-        return tensor;
+        in = SaveFaults.in(dir);
     }
 
     @Test
@@ -87,41 +44,56 @@ class KillAtAByteTest {
         Path out = Files.createDirectories(dir.resolve("train"));
         Path target = out.resolve("model.c4j");
         // the halted temporary held the whole copy of its source, the last epoch's checkpoint
-        killed(target, 100_000, out.resolve("model.last.c4j"), "train", "--data", data.toString(), "--epochs", "1",
+        killed(target, 100_000, out.resolve("model.last.c4j"), List.of(), "train", "--data", in.data().toString(), "--epochs", "1",
                 "--batch", "4", "--val-split", "0", "--no-progress", "--out", target.toString());
     }
 
     @Test
     void export() throws Exception {
         Path target = Files.createDirectories(dir.resolve("export")).resolve("model.onnx");
-        killed(target, 100_000, null, "export", model.toString(), "-o", target.toString());
+        killed(target, 100_000, null, List.of(), "export", in.model().toString(), "-o", target.toString());
     }
 
     @Test
     void importAModelFile() throws Exception {
         Path target = Files.createDirectories(dir.resolve("import")).resolve("imported.c4j");
-        killed(target, 100_000, null, "import", model.toString(), "-o", target.toString());
+        killed(target, 100_000, null, List.of(), "import", in.model().toString(), "-o", target.toString());
     }
 
     @Test
     void inferOutputs() throws Exception {
         Path out = Files.createDirectories(dir.resolve("infer"));
         Path target = out.resolve("output_0.pb");
-        killed(target, 20, null, "infer", "--model", model.toString(), "--input", tensor.toString(), "-o",
-                out.toString());
+        killed(target, 20, null, List.of(), "infer", "--model", in.model().toString(), "--input", in.tensor().toString(),
+                "-o", out.toString());
+    }
+
+    /**
+     * A model with two outputs, killed while writing the second: neither output is replaced (the outputs are one
+     * result; before, output_0 was already new beside the old output_1).
+     */
+    @Test
+    void inferOutputsAreReplacedTogether() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("infer2"));
+        killed(out.resolve("output_1.pb"), 10, null, List.of(out.resolve("output_0.pb")), "infer", "--model",
+                in.twoOutputs().toString(), "--input", in.twoInputs().toString(), "-o", out.toString());
     }
 
     /**
      * Runs {@code args} in a child JVM that pauses at byte 0 and byte {@code middle} of the write of {@code target}
      * and halts at its end; checks the directory at each stop; then runs {@code args} in-process. The halted
      * temporary file must hold all of {@code whole} (read right after the kill), or else all of what the next run
-     * writes.
+     * writes. The files {@code together} are written with the target (before it): they too must be as they were at
+     * every stop, and replaced by the next run.
      */
-    private static void killed(Path target, long middle, Path whole, String... args) throws Exception {
+    private static void killed(Path target, long middle, Path whole, List<Path> together, String... args)
+            throws Exception {
         Path folder = target.getParent();
-        byte[] previous = ("an earlier " + target.getFileName() + " that no failure may cost\n")
-                .getBytes(StandardCharsets.UTF_8);
-        Files.write(target, previous);
+        byte[] previous = SaveFaults.earlier(target);
+        List<byte[]> others = new ArrayList<>();
+        for (Path p : together) {
+            others.add(SaveFaults.earlier(p));
+        }
         String name = target.getFileName().toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // a small, quick JVM (C1 only; the scalar kernels, 1.5 s of CPU for the train case against 2.2 s with the
@@ -155,6 +127,10 @@ class KillAtAByteTest {
                     long at = Long.parseLong(line.substring(p + prefix.length(), line.indexOf(" bytes", p)));
                     pausedAt.add(at);
                     assertArrayEquals(previous, Files.readAllBytes(target), name + " paused at " + at);
+                    for (int i = 0; i < together.size(); i++) {
+                        assertArrayEquals(others.get(i), Files.readAllBytes(together.get(i)),
+                                together.get(i).getFileName() + " when " + name + " paused at " + at);
+                    }
                     assertEquals(at, Files.size(temporary(folder, name, child.pid())), "bytes in the temporary file");
                     in.write('\n');
                     in.flush();
@@ -165,6 +141,9 @@ class KillAtAByteTest {
         assertEquals(137, child.exitValue(), "halted by the hook: " + stderr);
         assertEquals(List.of(0L, middle), pausedAt, stderr.toString());
         assertArrayEquals(previous, Files.readAllBytes(target), name + " after the kill");
+        for (int i = 0; i < together.size(); i++) {
+            assertArrayEquals(others.get(i), Files.readAllBytes(together.get(i)), together.get(i) + " after the kill");
+        }
         Path tmp = temporary(folder, name, child.pid());
         byte[] halted = Files.readAllBytes(tmp);
         assertTrue(halted.length > middle, "the halt came after the middle stop: " + halted.length);
@@ -175,6 +154,9 @@ class KillAtAByteTest {
         CliRun next = CliRun.of(args); // the next run: no hook
         assertEquals(0, next.exitCode(), next.err());
         assertFalse(Arrays.equals(previous, Files.readAllBytes(target)), name + " replaced by the next run");
+        for (int i = 0; i < together.size(); i++) {
+            assertFalse(Arrays.equals(others.get(i), Files.readAllBytes(together.get(i))), together.get(i) + " replaced");
+        }
         try (Stream<Path> s = Files.list(folder)) {
             List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
             assertEquals(List.of(), left, "the killed run's temporary file is removed by the next run");

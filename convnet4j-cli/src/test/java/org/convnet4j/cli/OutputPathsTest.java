@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.convnet4j.image.Images;
-import org.convnet4j.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,15 +27,11 @@ class OutputPathsTest {
 
     @BeforeAll
     static void inputs() throws IOException {
-        model = KillAtAByteTest.inputModel(dir);
-        data = KillAtAByteTest.inputPictures(dir);
-        tensor = KillAtAByteTest.inputTensor(dir);
-        picture = dir.resolve("pic.png");
-        Tensor t = Tensor.zeros(1, 16, 16);
-        for (int i = 0; i < t.size(); i++) {
-            t.data()[i] = (i * 37) % 256;
-        }
-        Images.write(t, picture);
+        SaveFaults in = SaveFaults.in(dir);
+        model = in.model();
+        data = in.data();
+        tensor = in.tensor();
+        picture = in.picture();
     }
 
     @Test

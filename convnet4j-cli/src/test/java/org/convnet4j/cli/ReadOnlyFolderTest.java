@@ -38,9 +38,10 @@ class ReadOnlyFolderTest {
 
     @BeforeAll
     static void inputs() throws Exception {
-        model = KillAtAByteTest.inputModel(dir);
-        data = KillAtAByteTest.inputPictures(dir);
-        tensor = KillAtAByteTest.inputTensor(dir);
+        SaveFaults in = SaveFaults.in(dir);
+        model = in.model();
+        data = in.data();
+        tensor = in.tensor();
         readOnly = Files.createDirectories(dir.resolve("read-only"));
         Files.writeString(readOnly.resolve("model.onnx"), "an earlier model.onnx\n");
         Files.writeString(readOnly.resolve("output_0.pb"), "an earlier output_0.pb\n");

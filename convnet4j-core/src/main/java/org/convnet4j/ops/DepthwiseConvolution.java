@@ -91,9 +91,14 @@ final class DepthwiseConvolution {
                               int b, int g, ConvEpilogue epilogue) {
         ConvDims d = geo.d();
         FastConvolution.Scratch scratch = FastConvolution.scratch();
-        float[] buf = scratch.col(geo.bufferFloats());
+        float[] buf = scratch.depthwise(geo.bufferFloats());
         float[] out = scratch.rows(d.fg() * geo.run());
-        fill(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+        if (keepZeros && scratch.depthwiseZeros(geo)) {
+            fillPixels(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+        } else {
+            fill(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+            scratch.depthwiseZerosOf(geo);
+        }
         int taps = d.kh() * d.kw();
         k.shiftedProducts(d.fg(), taps, wd, g * d.fg() * taps, offsets, buf, 0, geo.run(), out, 0, geo.run());
         int ow = d.ow();
@@ -122,10 +127,30 @@ final class DepthwiseConvolution {
     }
 
     /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.depthwiseKeepZeros=false}): the forward pass writes its whole
+     * buffer for every plane again, zeros included, instead of only the input pixels when the thread's buffer still
+     * holds the zeros of the same geometry (same bits either way).
+     */
+    static volatile boolean keepZeros = !"false".equals(System.getProperty("convnet4j.conv.depthwiseKeepZeros"));
+
+    /**
      * Writes every float of the buffer: the zero-padded input plane at {@code xBase}, split into polyphase
      * components, then the zero tail.
      */
     static void fill(Geometry geo, float[] xd, int xBase, float[] buf) {
+        fill(geo, xd, xBase, buf, true);
+    }
+
+    /**
+     * Writes the input pixels of the plane at {@code xBase} into their slots of {@link #fill}'s layout and nothing
+     * else: the buffer's other floats must already be the zeros {@link #fill} wrote for an equal geometry (the slots
+     * of the pixels are the same for every plane of a geometry, so the previous plane's pixels are all overwritten).
+     */
+    static void fillPixels(Geometry geo, float[] xd, int xBase, float[] buf) {
+        fill(geo, xd, xBase, buf, false);
+    }
+
+    private static void fill(Geometry geo, float[] xd, int xBase, float[] buf, boolean zeros) {
         ConvDims d = geo.d();
         int sh = d.sh();
         int sw = d.sw();
@@ -142,10 +167,15 @@ final class DepthwiseConvolution {
                     int row = base + rq * wq;
                     int ih = ph + sh * rq - d.padTop();
                     if (ih < 0 || ih >= d.h()) {
-                        java.util.Arrays.fill(buf, row, row + wq, 0f);
+                        if (zeros) {
+                            java.util.Arrays.fill(buf, row, row + wq, 0f);
+                        }
                         continue;
                     }
-                    java.util.Arrays.fill(buf, row, row + c0, 0f);
+                    if (zeros) {
+                        java.util.Arrays.fill(buf, row, row + c0, 0f);
+                        java.util.Arrays.fill(buf, row + c1, row + wq, 0f);
+                    }
                     int src = xBase + ih * d.w() + pw - d.padLeft();
                     if (sw == 1) {
                         System.arraycopy(xd, src + c0, buf, row + c0, c1 - c0);
@@ -154,11 +184,12 @@ final class DepthwiseConvolution {
                             buf[row + c] = xd[src + sw * c];
                         }
                     }
-                    java.util.Arrays.fill(buf, row + c1, row + wq, 0f);
                 }
             }
         }
-        java.util.Arrays.fill(buf, geo.offsetSpan(), geo.bufferFloats(), 0f);
+        if (zeros) {
+            java.util.Arrays.fill(buf, geo.offsetSpan(), geo.bufferFloats(), 0f);
+        }
     }
 
     /**

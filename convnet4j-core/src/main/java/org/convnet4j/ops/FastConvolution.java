@@ -282,10 +282,10 @@ final class FastConvolution {
         if (parallelReduce && k.threads() > 1 && size >= REDUCE_PARALLEL) {
             // disjoint element ranges, each element summed in chunk order as below: the same bits on any thread count
             int blocks = ceilDiv(size, REDUCE_BLOCK);
-            k.parallelFor(blocks, blk -> addPartials(partial, parts, size, dwd, blk * REDUCE_BLOCK,
+            k.parallelFor(blocks, blk -> addPartials(k, partial, parts, size, dwd, blk * REDUCE_BLOCK,
                     Math.min(size, (blk + 1) * REDUCE_BLOCK)));
         } else {
-            addPartials(partial, parts, size, dwd, 0, size);
+            addPartials(k, partial, parts, size, dwd, 0, size);
         }
     }
 
@@ -296,8 +296,16 @@ final class FastConvolution {
     static final int REDUCE_PARALLEL = 64 * 1024;
     private static final int REDUCE_BLOCK = 16 * 1024;
 
-    /** dw[i] += the partials' sum for i in [from, to), chunks in order, in double. */
-    private static void addPartials(float[] partial, int parts, int size, float[] dwd, int from, int to) {
+    /**
+     * dw[i] += the partials' sum for i in [from, to), chunks in order, in double ({@link Kernels#addPartials}: on
+     * vectors with the vector kernels, the same bits; {@code -Dconvnet4j.conv.vectorPartials=false} runs the scalar
+     * loop, for A/B runs).
+     */
+    private static void addPartials(Kernels k, float[] partial, int parts, int size, float[] dwd, int from, int to) {
+        if (vectorPartials) {
+            k.addPartials(to - from, parts, partial, from, size, dwd, from);
+            return;
+        }
         for (int i = from; i < to; i++) {
             double s = 0;
             for (int part = 0; part < parts; part++) {
@@ -306,6 +314,9 @@ final class FastConvolution {
             dwd[i] += (float) s;
         }
     }
+
+    /** Switch for A/B runs ({@code FlagAB}): false adds the partials in the scalar loop (same bits). */
+    static volatile boolean vectorPartials = !"false".equals(System.getProperty("convnet4j.conv.vectorPartials"));
 
     /**
      * How many batch chunks the weight gradient is summed in: up to {@link #MAX_PARTIALS}, no more than the
@@ -978,6 +989,29 @@ final class FastConvolution {
         private float[] partials = new float[0];
         private float[] rows = new float[0];
         private float[] reduction = new float[0];
+        private float[] depthwise = new float[0];
+        private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
+
+        /**
+         * The depthwise forward pass's input buffer, at least {@code floats} long. Only that pass writes it; it
+         * records which geometry's zeros the buffer holds ({@link #depthwiseZerosOf}) so that the next plane of an
+         * equal geometry on this thread only writes its input pixels ({@link #depthwiseZeros}).
+         */
+        float[] depthwise(int floats) {
+            if (depthwise.length < floats) {
+                depthwise = new float[floats];
+                depthwiseLayout = null;
+            }
+            return depthwise;
+        }
+
+        boolean depthwiseZeros(Object layout) {
+            return layout.equals(depthwiseLayout);
+        }
+
+        void depthwiseZerosOf(Object layout) {
+            depthwiseLayout = layout;
+        }
 
         /** The direct weight gradient's chunk partials (the chunks' tasks use col, rows and partials). */
         float[] reduction(int size) {

@@ -92,6 +92,21 @@ public final class FusionComparison {
             lateWeights = List.copyOf(lateWeights);
         }
 
+        /** File names {@link #write} gives the report in its folder: the JSON, then the table. */
+        public static final List<String> FILES = List.of("results.json", "results.md");
+
+        /** Writes {@link #toJson()} and {@link #markdown()} to {@code dir} (which must exist) as {@link #FILES}, atomically. */
+        public void write(java.nio.file.Path dir) throws IOException {
+            org.convnet4j.util.AtomicFiles.writeString(dir.resolve(FILES.get(0)), toJson() + "\n");
+            org.convnet4j.util.AtomicFiles.writeString(dir.resolve(FILES.get(1)), markdown());
+        }
+
+        /** The title of the accuracy chart ({@code fuse-demo}'s robustness.png): test images and noise. */
+        public String chartTitle() {
+            return String.format(Locale.ROOT, "Fashion-MNIST pixels + Sobel edges: test accuracy (%d test images, "
+                    + "noise std %.2f)", testSamples, settings.noise());
+        }
+
         /** A markdown table: one row per model, one column per condition, then the training seconds. */
         public String markdown() {
             List<String> conds = new ArrayList<>(accuracy.values().iterator().next().keySet());

@@ -168,6 +168,19 @@ public final class TransferExperiment {
             classifiers = List.copyOf(classifiers);
         }
 
+        /** File names {@link #write} gives the tables in its folder, in this order. */
+        public static final List<String> FILES = List.of("results.md", "results.csv", "results.json");
+
+        /**
+         * Writes {@link #markdown()}, {@link #csv()} and {@link #toJson()} to {@code dir} as {@link #FILES} (each
+         * atomically: an interrupted write leaves the earlier file); {@code dir} must exist.
+         */
+        public void write(Path dir) throws IOException {
+            org.convnet4j.util.AtomicFiles.writeString(dir.resolve(FILES.get(0)), markdown());
+            org.convnet4j.util.AtomicFiles.writeString(dir.resolve(FILES.get(1)), csv());
+            org.convnet4j.util.AtomicFiles.writeString(dir.resolve(FILES.get(2)), toJson());
+        }
+
         /** The cases' table: one row per target, size and case, header first. */
         public List<String[]> caseTable() {
             List<String[]> out = new ArrayList<>();

@@ -54,6 +54,25 @@ public final class AtomicFiles {
 
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
+        Path tmp = stage(target, writer);
+        boolean done = false;
+        try {
+            rename(target, tmp, abs);
+            done = true;
+            forceDirectory(abs.getParent());
+        } finally {
+            if (!done) {
+                deleteQuietly(tmp);
+            }
+        }
+    }
+
+    /**
+     * Writes {@code writer}'s content to a new temporary file beside {@code target} and forces it to disk; the
+     * target is not touched. On failure the temporary file is deleted and the IOException names the target.
+     */
+    private static Path stage(Path target, Writer writer) throws IOException {
+        Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new FileSystemException(target.toString(), null, dir + " is a file, not a directory");
@@ -83,23 +102,199 @@ public final class AtomicFiles {
             } catch (IOException e) {
                 throw failure(target, "could not write", e);
             }
+            done = true;
+            return tmp;
+        } finally {
+            if (!done) {
+                deleteQuietly(tmp);
+            }
+        }
+    }
+
+    /** Renames the finished {@code tmp} over {@code abs} in one step ({@code target} in messages). */
+    private static void rename(Path target, Path tmp, Path abs) throws IOException {
+        try {
+            WriteFaults.beforeRename(abs); // the fault tests' hook, as in stage
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw failure(target, "could not rename the finished temporary file onto it", e);
             }
-            done = true;
-            forceDirectory(dir);
-        } finally {
-            if (!done) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the next write to this target removes it (cleanStaleTemporaries)
+        } catch (IOException e) {
+            throw failure(target, "could not rename the finished temporary file onto it", e);
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // the next write to this target removes it (cleanStaleTemporaries)
+        }
+    }
+
+    /** A new, empty {@link Group}: files that are replaced all together or not at all. */
+    public static Group group() {
+        return new Group();
+    }
+
+    /**
+     * Several files that belong together (the outputs of one inference, say), replaced all or none: {@link #write}
+     * puts each one's content in a temporary file beside its target (forced to disk; no target is touched), and
+     * {@link #publish} renames them over their targets one after the other. When a rename fails, the targets
+     * already replaced are put back as they were (the earlier versions are kept as hard links until every rename is
+     * done; a target that did not exist is removed again), and the exception says so; should putting one back fail
+     * too, it says which files are new and which are as before. {@link #close} deletes whatever was not published.
+     *
+     * <pre>
+     *   try (AtomicFiles.Group g = AtomicFiles.group()) {
+     *       g.write(dir.resolve("a.npy"), out -&gt; ...);
+     *       g.write(dir.resolve("b.npy"), out -&gt; ...);
+     *       g.publish();
+     *   }
+     * </pre>
+     *
+     * A kill during {@link #write} leaves every target as it was (the next write to one of them removes the
+     * temporaries); a kill in the middle of {@link #publish} (a few renames) can leave some replaced.
+     */
+    public static final class Group implements AutoCloseable {
+        private final java.util.List<Path> targets = new java.util.ArrayList<>();
+        private final java.util.List<Path> staged = new java.util.ArrayList<>();
+        private boolean published;
+        /** False: as on a file system without hard links (a test's switch); the earlier versions are not kept. */
+        boolean hardLinks = true;
+
+        private Group() {
+        }
+
+        /**
+         * Writes {@code target}'s new content to a temporary file (see {@link AtomicFiles#write}); on failure the
+         * exception names the target and says that no file of the group was replaced.
+         */
+        public void write(Path target, Writer writer) throws IOException {
+            if (published) {
+                throw new IllegalStateException("this group is published already");
+            }
+            Path abs = target.toAbsolutePath();
+            if (targets.stream().anyMatch(t -> t.toAbsolutePath().equals(abs))) {
+                throw new IllegalArgumentException(target + " is in this group already");
+            }
+            try {
+                staged.add(stage(target, writer));
+            } catch (IOException e) {
+                throw untouched(e, -1);
+            }
+            targets.add(target);
+        }
+
+        /** Renames every file written over its target: all are replaced, or (an IOException) none. */
+        public void publish() throws IOException {
+            if (published) {
+                throw new IllegalStateException("this group is published already");
+            }
+            published = true;
+            int n = targets.size();
+            Path[] earlier = new Path[n]; // hard links to the versions being replaced (all but the last file's)
+            boolean[] existed = new boolean[n];
+            int renamed = 0;
+            try {
+                for (int i = 0; i < n; i++) {
+                    Path abs = targets.get(i).toAbsolutePath();
+                    existed[i] = Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (existed[i] && i < n - 1 && hardLinks) {
+                        earlier[i] = keepEarlier(abs);
+                    }
+                }
+                for (; renamed < n; renamed++) {
+                    try {
+                        rename(targets.get(renamed), staged.get(renamed), targets.get(renamed).toAbsolutePath());
+                    } catch (IOException e) {
+                        throw putBack(e, renamed, earlier, existed);
+                    }
+                }
+                java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+                targets.forEach(t -> dirs.add(t.toAbsolutePath().getParent()));
+                dirs.forEach(AtomicFiles::forceDirectory);
+            } finally {
+                for (int i = renamed; i < n; i++) {
+                    deleteQuietly(staged.get(i));
+                }
+                for (Path p : earlier) {
+                    if (p != null) {
+                        deleteQuietly(p);
+                    }
                 }
             }
+        }
+
+        /** Deletes the temporary files of a group that was not published. */
+        @Override
+        public void close() {
+            if (!published) {
+                staged.forEach(AtomicFiles::deleteQuietly);
+                published = true;
+            }
+        }
+
+        /** A hard link to {@code abs} under a temporary name (removed as stale should this process be killed). */
+        private static Path keepEarlier(Path abs) {
+            Path link = abs.getParent().resolve(temporaryName(abs.getFileName().toString()));
+            try {
+                return Files.createLink(link, abs);
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                return null; // no hard links here: should a later rename fail, this one is reported as new
+            }
+        }
+
+        /** Undoes the renames before {@code failed}; the exception says what each file now holds. */
+        private IOException putBack(IOException e, int failed, Path[] earlier, boolean[] existed) {
+            java.util.List<String> stillNew = new java.util.ArrayList<>();
+            for (int i = failed - 1; i >= 0; i--) {
+                Path abs = targets.get(i).toAbsolutePath();
+                try {
+                    if (!existed[i]) {
+                        Files.delete(abs);
+                    } else if (earlier[i] != null) {
+                        Files.move(earlier[i], abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        earlier[i] = null;
+                    } else {
+                        stillNew.add(0, targets.get(i).getFileName().toString());
+                    }
+                } catch (IOException | UnsupportedOperationException putBackFailed) {
+                    stillNew.add(0, targets.get(i).getFileName().toString());
+                }
+            }
+            if (stillNew.isEmpty()) {
+                return untouched(e, failed);
+            }
+            java.util.List<String> before = new java.util.ArrayList<>();
+            for (Path t : targets) {
+                if (!stillNew.contains(t.getFileName().toString())) {
+                    before.add(t.getFileName().toString());
+                }
+            }
+            IOException mixed = new IOException(e.getMessage() + "; of the " + targets.size() + " files written together, "
+                    + String.join(", ", stillNew) + (stillNew.size() == 1 ? " is" : " are") + " new and "
+                    + String.join(", ", before) + (before.size() == 1 ? " is" : " are") + " as before", e);
+            mixed.setStackTrace(e.getStackTrace());
+            return mixed;
+        }
+
+        /** {@code e} (naming target {@code failed}, or a file not yet in the group), adding that the others are as before. */
+        private IOException untouched(IOException e, int failed) {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                if (i != failed) {
+                    names.add(targets.get(i).getFileName().toString());
+                }
+            }
+            if (names.isEmpty()) {
+                return e;
+            }
+            IOException all = new IOException(e.getMessage() + ", and so " + (names.size() == 1 ? "is " : "are ")
+                    + String.join(", ", names) + ", written with it", e);
+            all.setStackTrace(e.getStackTrace());
+            return all;
         }
     }
 

@@ -16,17 +16,20 @@ import java.util.List;
  *
  * <p>The value is {@code NAME@STOP[,STOP...]}: every write whose target's file name is {@code NAME} is stopped
  * at each {@code STOP} in turn. A stop is an offset ({@code 0}: the temporary file exists and nothing is in it;
- * {@code N}: exactly N bytes have reached it; {@code end}: all of it, before it is forced to disk and renamed)
- * and an action:
+ * {@code N}: exactly N bytes have reached it; {@code end}: all of it, before it is forced to disk; {@code rename}:
+ * forced, just before it is renamed over the target) and an action:
  * <ul>
  *   <li>{@code :halt} (the default): {@code Runtime.halt(137)}, as {@code kill -9} would (no finally block, no
  *       shutdown hook runs);</li>
  *   <li>{@code :pause}: logs {@code convnet4j.faults.write: NAME paused at N bytes} (a WARNING of logger
  *       {@code org.convnet4j.faults}: a stderr line in the CLI) and waits for a line on stdin, so that the process driving this one can look at the directory in exactly the state a kill
  *       at that byte would leave (the bytes written are in the file, nothing else has happened);</li>
- *   <li>{@code :fail}: throws an IOException ("No space left on device (injected ...)"), as a full disk would.</li>
+ *   <li>{@code :enospc} (or {@code :fail}): throws an IOException ("No space left on device (injected ...)"), as a
+ *       full disk would;</li>
+ *   <li>{@code :eio}: throws an IOException ("Input/output error (injected ...)"), as a failing disk or a lost
+ *       network file system would.</li>
  * </ul>
- * Example: {@code -Dconvnet4j.faults.write=model.onnx@0:pause,1000:pause,end:halt}.
+ * Example: {@code -Dconvnet4j.faults.write=model.onnx@0:pause,1000:pause,end:halt}; {@code output_1.pb@rename:eio}.
  */
 final class WriteFaults {
     static final String PROPERTY = "convnet4j.faults.write";
@@ -37,36 +40,78 @@ final class WriteFaults {
     private WriteFaults() {
     }
 
+    private static final List<String> ACTIONS = List.of("halt", "pause", "fail", "enospc", "eio");
+
     private record Stop(long offset, String action) {
-        static final long END = Long.MAX_VALUE;
+        static final long END = Long.MAX_VALUE - 1;
+        static final long RENAME = Long.MAX_VALUE;
     }
 
     /** {@code out} itself unless the property names {@code target}'s file; then a stream that stops as it says. */
     static OutputStream around(Path target, OutputStream out) throws IOException {
+        List<Stop> stops = stops(target);
+        if (stops == null) {
+            return out;
+        }
+        Stopping s = new Stopping(out, target.getFileName().toString(), stops);
+        s.reached(0);
+        return s;
+    }
+
+    /** Called just before the finished temporary file is renamed over {@code target}: the {@code rename} stops. */
+    static void beforeRename(Path target) throws IOException {
+        List<Stop> stops = stops(target);
+        if (stops != null) {
+            for (Stop stop : stops) {
+                if (stop.offset() == Stop.RENAME) {
+                    act(stop, target.getFileName().toString(), "the rename");
+                }
+            }
+        }
+    }
+
+    /** The stops the property asks for at {@code target}, or null when it does not name that file. */
+    private static List<Stop> stops(Path target) {
         String spec = System.getProperty(PROPERTY);
         if (spec == null || spec.isEmpty()) {
-            return out;
+            return null;
         }
         int at = spec.lastIndexOf('@');
         if (at <= 0 || target.getFileName() == null || !target.getFileName().toString().equals(spec.substring(0, at))) {
-            return out;
+            return null;
         }
         List<Stop> stops = new ArrayList<>();
         for (String s : spec.substring(at + 1).split(",")) {
             String[] p = s.strip().split(":", 2);
             String action = p.length > 1 ? p[1] : "halt";
-            if (!List.of("halt", "pause", "fail").contains(action)) {
+            if (!ACTIONS.contains(action)) {
                 throw new IllegalArgumentException(PROPERTY + ": unknown action '" + action + "' in " + spec);
             }
-            long offset = p[0].equals("end") ? Stop.END : Long.parseLong(p[0]);
+            long offset = p[0].equals("end") ? Stop.END : p[0].equals("rename") ? Stop.RENAME : Long.parseLong(p[0]);
             if (offset < 0 || (!stops.isEmpty() && offset < stops.get(stops.size() - 1).offset())) {
                 throw new IllegalArgumentException(PROPERTY + ": offsets must be >= 0 and in order: " + spec);
             }
             stops.add(new Stop(offset, action));
         }
-        Stopping s = new Stopping(out, target.getFileName().toString(), stops);
-        s.reached(0);
-        return s;
+        return stops;
+    }
+
+    private static void act(Stop stop, String name, String where) throws IOException {
+        switch (stop.action()) {
+            case "pause" -> {
+                // through System.Logger, as the library's other messages (the CLI prints them as stderr lines)
+                LOG.log(System.Logger.Level.WARNING, PROPERTY + ": " + name + " paused at " + where);
+                InputStream in = System.in;
+                int c;
+                do {
+                    c = in.read();
+                } while (c != '\n' && c != -1);
+            }
+            case "fail", "enospc" -> throw new IOException("No space left on device (injected by " + PROPERTY + " at "
+                    + where + ")");
+            case "eio" -> throw new IOException("Input/output error (injected by " + PROPERTY + " at " + where + ")");
+            default -> Runtime.getRuntime().halt(HALT_STATUS);
+        }
     }
 
     /** Called when the writer has written everything, before the temporary file is forced and renamed. */
@@ -122,20 +167,7 @@ final class WriteFaults {
 
         private void act(Stop stop, long at) throws IOException {
             out.flush(); // the bytes counted are in the file (AtomicFiles' channel stream does not buffer)
-            switch (stop.action()) {
-                case "pause" -> {
-                    // through System.Logger, as the library's other messages (the CLI prints them as stderr lines)
-                    LOG.log(System.Logger.Level.WARNING, PROPERTY + ": " + name + " paused at " + at + " bytes");
-                    InputStream in = System.in;
-                    int c;
-                    do {
-                        c = in.read();
-                    } while (c != '\n' && c != -1);
-                }
-                case "fail" -> throw new IOException("No space left on device (injected by " + PROPERTY + " at byte "
-                        + at + ")");
-                default -> Runtime.getRuntime().halt(HALT_STATUS);
-            }
+            WriteFaults.act(stop, name, stop.action().equals("pause") ? at + " bytes" : "byte " + at);
         }
     }
 }

@@ -22,16 +22,21 @@ import org.convnet4j.util.TerminalText;
  * The file is read twice, streamed. The first pass checks the layout and counts the values without keeping them:
  * each key at most once, shape, datatype and data present, data laid out as {@link TensorNesting} says (flat, one
  * number for a one-element tensor, or nested exactly as the shape, at most {@value #MAX_RANK} levels: the server's v2
- * requests follow the same rule), numbers, or booleans for BOOL. Only then are the value
+ * requests follow the same rule), numbers, booleans for BOOL, strings for BYTES (the v2 protocol's name for a STRING
+ * tensor). Only then are the value
  * arrays allocated, of exactly the count, and the second pass stores the values, checking each against the datatype:
- * FP32 and FP64 values within their finite range, integer values whole and within the type's range. Every refusal is
- * one line starting with the file.
+ * FP32 and FP64 values within their finite range, integer values whole and within the type's range, BYTES values
+ * strings of Unicode text (no lone surrogate, which UTF-8 cannot hold). Every refusal is one line starting with the
+ * file.
  *
  * <p>Memory: {@value #BYTES_PER_CHARACTER} bytes a byte of the file, checked against the budget before the first
  * pass. The first pass keeps nothing but the strings Gson builds for a key or the datatype (at most 6 bytes a
  * character while a string grows and is copied); the second holds the arrays, at most 12 bytes a value (a float and a
  * long or double), every value taking at least 2 characters ("0,"), plus the same strings again, so it too stays
  * within 8 bytes a byte of the file. Numbers are at most 1024 characters (Gson refuses longer ones in strict mode).
+ * BYTES values are budgeted again after the first pass, before any is kept: {@value #BYTES_PER_STRING} bytes a
+ * string (its object, its array and its slot) beside the 8 bytes a byte of the file (a string's characters take at
+ * most 2 bytes each, fewer than the file's).
  */
 final class JsonTensorFile {
     /** Deepest nesting of data, and the largest rank of shape. */
@@ -42,6 +47,8 @@ final class JsonTensorFile {
     static final long MAX_ELEMENTS = OnnxReader.MAX_ELEMENTS;
     /** Bytes of memory a byte of the file may cost while it is read (the class comment says why). */
     static final int BYTES_PER_CHARACTER = 8;
+    /** Bytes of memory a BYTES value may cost besides its characters. */
+    static final int BYTES_PER_STRING = 64;
 
     private final Path file;
     private long[] shape;
@@ -54,6 +61,7 @@ final class JsonTensorFile {
     private float[] floats;
     private long[] longs;
     private double[] doubles;
+    private String[] strings;
     private int stored;
 
     private JsonTensorFile(Path file) {
@@ -73,10 +81,17 @@ final class JsonTensorFile {
         JsonTensorFile values = new JsonTensorFile(file);
         values.type = layout.type;
         int n = (int) layout.count;
-        values.floats = new float[n];
+        if (layout.type == OnnxModel.STRING) {
+            MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes holding " + n + " strings",
+                    MemoryBudget.add(MemoryBudget.bytesOf(BYTES_PER_CHARACTER, size), MemoryBudget.bytesOf(BYTES_PER_STRING, n)));
+            values.strings = new String[n];
+            values.floats = new float[0];
+        } else {
+            values.floats = new float[n];
+        }
         if (layout.type == OnnxModel.DOUBLE) {
             values.doubles = new double[n];
-        } else if (!OnnxModel.isFloating(layout.type)) {
+        } else if (!OnnxModel.isFloating(layout.type) && layout.type != OnnxModel.STRING) {
             values.longs = new long[n];
         }
         values.pass(true);
@@ -85,7 +100,8 @@ final class JsonTensorFile {
             throw bad(file, "the file changed while it was read");
         }
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        return new TensorData(name, layout.type, layout.shape, values.floats, values.longs, values.doubles);
+        return new TensorData(name, layout.type, layout.shape, values.floats, values.longs, values.doubles,
+                values.strings == null ? null : java.util.Arrays.asList(values.strings));
     }
 
     private int type() {
@@ -201,8 +217,14 @@ final class JsonTensorFile {
     }
 
     private void value(JsonReader r, JsonToken t, boolean store) throws IOException {
-        if (t != JsonToken.NUMBER && t != JsonToken.BOOLEAN) {
-            throw bad(file, "data holds " + describe(t) + " where numbers are expected");
+        // the datatype may come after data: a string is refused here when it is known, in the second pass otherwise
+        boolean strings = type == OnnxModel.STRING;
+        if (t != JsonToken.NUMBER && t != JsonToken.BOOLEAN && t != JsonToken.STRING
+                || t == JsonToken.STRING && (store || type >= 0) && !strings) {
+            throw bad(file, "data holds " + describe(t) + " where " + (strings ? "strings" : "numbers") + " are expected");
+        }
+        if (strings && (store || type >= 0) && t != JsonToken.STRING) {
+            throw bad(file, "BYTES data holds " + describe(t) + " where strings are expected");
         }
         if (++count > MAX_ELEMENTS) {
             throw bad(file, "data holds more than " + MAX_ELEMENTS + " values");
@@ -211,10 +233,24 @@ final class JsonTensorFile {
             r.skipValue();
             return;
         }
-        if (stored == floats.length) {
+        if (stored == (strings ? this.strings.length : floats.length)) {
             throw bad(file, "the file changed while it was read");
         }
         int i = stored++;
+        if (strings) {
+            String v = r.nextString();
+            for (int k = 0; k < v.length(); k++) {
+                char c = v.charAt(k);
+                if (Character.isHighSurrogate(c) && k + 1 < v.length() && Character.isLowSurrogate(v.charAt(k + 1))) {
+                    k++;
+                } else if (Character.isSurrogate(c)) {
+                    throw bad(file, "BYTES data holds a string with a lone surrogate (\\u" + Integer.toHexString(c)
+                            + "), which is not Unicode text");
+                }
+            }
+            this.strings[i] = v;
+            return;
+        }
         if (t == JsonToken.BOOLEAN) {
             if (type != OnnxModel.BOOL) { // as the server's v2 requests: true and false are BOOL values only
                 throw bad(file, datatype + " data holds a boolean where numbers are expected");
@@ -313,7 +349,7 @@ final class JsonTensorFile {
         }
         if (type < 0) {
             throw bad(file, "datatype '" + clip(datatype) + "' is not one of FP32, FP64, INT64, INT32, INT16, INT8,"
-                    + " UINT8, BOOL");
+                    + " UINT8, BOOL, BYTES" + (datatype.equals("STRING") ? " (BYTES holds strings)" : ""));
         }
         try {
             nesting.check(shape, MAX_ELEMENTS);
@@ -332,6 +368,7 @@ final class JsonTensorFile {
             case "INT8" -> OnnxModel.INT8;
             case "UINT8" -> OnnxModel.UINT8;
             case "BOOL" -> OnnxModel.BOOL;
+            case "BYTES" -> OnnxModel.STRING;
             default -> -1;
         };
     }

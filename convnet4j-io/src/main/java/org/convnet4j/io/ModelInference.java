@@ -12,13 +12,15 @@ import org.convnet4j.nn.GradMode;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.util.AtomicFiles;
 
 /**
  * A float {@link Model} run on tensor files: what {@code convnet4j infer} does for a model whose inputs and outputs are
  * floating point ({@link ProgramInference} runs the others; {@link ProgramInference#needed} tells which). One file per
  * model input, in order, each read as {@link OnnxInputs#floatInputs} does ({@code .pb}, {@code .npy} or {@code .json},
  * a batch [N, ...the input's shape]); every output of one forward pass (all outputs of a {@link Graph}) written to a
- * folder as {@code output_I.pb} (TensorProto) or {@code output_I.npy}.
+ * folder as {@code output_I.pb} (TensorProto) or {@code output_I.npy}, all together ({@link AtomicFiles.Group}): a
+ * failure replaces none of the earlier outputs.
  *
  * <pre>
  *   Model model = ModelLoader.load(Path.of("net.onnx")).model();
@@ -52,15 +54,16 @@ public final class ModelInference {
                 : List.of(model.forward(xs, false)));
         Files.createDirectories(outDir);
         List<ProgramInference.Written> written = new ArrayList<>();
-        for (int i = 0; i < ys.size(); i++) {
-            Path out = outDir.resolve("output_" + i + "." + format);
-            if (format.equals("npy")) {
-                Npy.write(out, ys.get(i));
-            } else {
-                OnnxWriter.writeTensor(out, TensorData.of("output_" + i, ys.get(i)));
+        try (AtomicFiles.Group outputs = AtomicFiles.group()) { // all outputs replaced, or none
+            for (int i = 0; i < ys.size(); i++) {
+                Path out = outDir.resolve("output_" + i + "." + format);
+                byte[] bytes = format.equals("npy") ? Npy.bytes(ys.get(i))
+                        : OnnxWriter.tensorBytes(TensorData.of("output_" + i, ys.get(i)));
+                outputs.write(out, o -> o.write(bytes));
+                written.add(new ProgramInference.Written(out, java.util.Arrays.stream(ys.get(i).shape().dims())
+                        .asLongStream().toArray(), OnnxModel.FLOAT));
             }
-            written.add(new ProgramInference.Written(out, java.util.Arrays.stream(ys.get(i).shape().dims()).asLongStream()
-                    .toArray(), OnnxModel.FLOAT));
+            outputs.publish();
         }
         return written;
     }

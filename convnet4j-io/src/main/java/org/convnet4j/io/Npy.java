@@ -180,6 +180,12 @@ public final class Npy {
      * BOOL as themselves; other types are refused (IllegalArgumentException naming the file and the type).
      */
     public static void write(Path file, TensorData t) throws IOException {
+        byte[] bytes = bytes(file, t);
+        AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    /** The content of {@link #write(Path, TensorData)}'s file ({@code file} in messages). */
+    static byte[] bytes(Path file, TensorData t) {
         String descr = switch (t.dataType()) {
             case OnnxModel.FLOAT -> "<f4";
             case OnnxModel.DOUBLE -> "<f8";
@@ -207,18 +213,24 @@ public final class Npy {
         for (int i = 0; i < dims.length; i++) {
             dims[i] = (int) t.dims()[i];
         }
-        writeArray(file, descr, dims, data.array());
+        return arrayBytes(descr, dims, data.array());
     }
 
     public static void write(Path file, Tensor t) throws IOException {
+        byte[] bytes = bytes(t);
+        AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    /** The content of {@link #write(Path, Tensor)}'s file. */
+    static byte[] bytes(Tensor t) {
         ByteBuffer data = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : t.data()) {
             data.putFloat(v);
         }
-        writeArray(file, "<f4", t.shape().dims(), data.array());
+        return arrayBytes("<f4", t.shape().dims(), data.array());
     }
 
-    private static void writeArray(Path file, String descr, int[] dims, byte[] data) throws IOException {
+    private static byte[] arrayBytes(String descr, int[] dims, byte[] data) {
         StringBuilder shape = new StringBuilder();
         for (int d : dims) {
             shape.append(d).append(", ");
@@ -231,15 +243,14 @@ public final class Npy {
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(MAGIC);
+        out.writeBytes(MAGIC);
         out.write(1);
         out.write(0);
         out.write(header.length() & 0xFF);
         out.write(header.length() >> 8);
-        out.write(header.getBytes(StandardCharsets.US_ASCII));
-        out.write(data);
-        byte[] bytes = out.toByteArray();
-        AtomicFiles.write(file, o -> o.write(bytes));
+        out.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(data);
+        return out.toByteArray();
     }
 
     /** Header text in a message: at most 60 characters, on one line, nothing a terminal would act on. */

@@ -61,7 +61,8 @@ public final class OnnxInputs {
     /**
      * A tensor file with its element type, by its suffix: {@code .npy}; {@code .json}, one tensor as in an inference
      * request ({@code {"shape": [2, 5], "datatype": "INT64", "data": [...]}}, data flat or nested, datatype one of FP32,
-     * FP64, INT64, INT32, INT16, INT8, UINT8, BOOL); a TensorProto otherwise. A JSON tensor is read twice, streamed:
+     * FP64, INT64, INT32, INT16, INT8, UINT8, BOOL, or BYTES for a STRING tensor of JSON strings); a TensorProto
+     * otherwise. A JSON tensor is read twice, streamed:
      * its layout is checked and its values counted before the memory they need is budgeted and allocated; data nested
      * deeper than one level must be nested exactly as the shape; FP32/FP64 values must lie within the type's finite
      * range, integer values be whole and within the type's range.
@@ -92,6 +93,9 @@ public final class OnnxInputs {
             long[] dims = value.dims();
             String which = files.size() == 1 ? "the model's input" : "the model's input " + i;
             String wanted = "[N, " + inputShapes.get(i).toString().substring(1);
+            if (value.isString()) {
+                throw new IllegalArgumentException(file + ": the file holds STRING values; " + which + " takes numbers");
+            }
             for (long d : dims) {
                 if (d < 1 || d > Integer.MAX_VALUE) {
                     throw new IllegalArgumentException(file + ": shape " + Arrays.toString(dims) + " has a dimension of "
@@ -112,7 +116,7 @@ public final class OnnxInputs {
     }
 
     /**
-     * {@code value} as the input {@code declared}: the same kind (floating, integer or boolean); an integer converted
+     * {@code value} as the input {@code declared}: the same kind (floating, integer, boolean or string); an integer converted
      * to the declared integer type when every element fits it; the declared rank and every fixed dimension.
      *
      * @throws IllegalArgumentException starting with {@code source} (the file) when the value does not fit
@@ -149,7 +153,7 @@ public final class OnnxInputs {
     }
 
     private static int kind(int type) {
-        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : 1;
+        return OnnxModel.isFloating(type) ? 0 : type == OnnxModel.BOOL ? 2 : type == OnnxModel.STRING ? 3 : 1;
     }
 
     private static long[] range(int type) {

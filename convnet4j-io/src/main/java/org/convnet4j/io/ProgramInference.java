@@ -11,6 +11,7 @@ import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxProgram;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.util.AtomicFiles;
 
 /**
  * An ONNX model with integer, boolean or string inputs, or a STRING output, run on tensor files (what
@@ -18,7 +19,8 @@ import org.convnet4j.io.onnx.TensorData;
  * read with its element type ({@link OnnxInputs#read}), checked against the declared input
  * ({@link OnnxInputs#conform}), the model run as an {@link OnnxProgram}, and every output written to a folder as
  * {@code output_I.pb} (TensorProto, STRING outputs included) or {@code .npy} (numbers only: a STRING output is refused
- * before anything is written). Outputs keep their declared types.
+ * before anything is written). Outputs keep their declared types; they are replaced all together or not at all
+ * ({@link org.convnet4j.util.AtomicFiles.Group}).
  */
 public final class ProgramInference {
     /** One written output: its file, shape and ONNX element type. */
@@ -85,16 +87,17 @@ public final class ProgramInference {
         }
         Files.createDirectories(outDir);
         List<Written> written = new ArrayList<>();
-        for (int i = 0; i < ys.size(); i++) {
-            TensorData y = ys.get(i);
-            Path file = outDir.resolve("output_" + i + "." + format);
-            if (format.equals("npy")) {
-                Npy.write(file, y);
-            } else {
-                OnnxWriter.writeTensor(file, new TensorData("output_" + i, y.dataType(), y.dims(), y.floats(),
+        try (AtomicFiles.Group outputs = AtomicFiles.group()) { // all outputs replaced, or none
+            for (int i = 0; i < ys.size(); i++) {
+                TensorData y = ys.get(i);
+                Path file = outDir.resolve("output_" + i + "." + format);
+                byte[] bytes = format.equals("npy") ? Npy.bytes(file, y)
+                        : OnnxWriter.tensorBytes(new TensorData("output_" + i, y.dataType(), y.dims(), y.floats(),
                         y.longs(), y.doubles(), y.strings()));
+                outputs.write(file, o -> o.write(bytes));
+                written.add(new Written(file, y.dims().clone(), y.dataType()));
             }
-            written.add(new Written(file, y.dims().clone(), y.dataType()));
+            outputs.publish();
         }
         return written;
     }

@@ -25,8 +25,15 @@ import org.convnet4j.tensor.Tensor;
  * model may instead run on the request's own thread when every worker is idle ({@link #callerRuns}).
  */
 public final class Batcher implements AutoCloseable {
-    /** Samples [n, ...input] of one request and where its outputs [n, ...output] go. */
-    private record Job(Tensor input, CompletableFuture<Tensor> result) {
+    /**
+     * Samples [n, ...input] of one request and where its outputs [n, ...output] go; {@code timed}: the request must
+     * be answered by {@code deadline} ({@link System#nanoTime}), else it fails with a {@link
+     * java.util.concurrent.TimeoutException} (see {@link #deadlines}).
+     */
+    private record Job(Tensor input, CompletableFuture<Tensor> result, boolean timed, long deadline) {
+        boolean expired(long now) {
+            return timed && now - deadline >= 0;
+        }
     }
 
     private final String name;
@@ -92,6 +99,19 @@ public final class Batcher implements AutoCloseable {
     private final int warmupRuns;
     private final java.util.concurrent.atomic.AtomicLong warmupPasses = new java.util.concurrent.atomic.AtomicLong();
     private final CompletableFuture<Long> warmedUp = new CompletableFuture<>();
+
+    // Request deadlines (see deadlines()): nothing shared is touched per request. A request's deadline is a field of
+    // its job; each worker publishes the jobs of the batch it is running (and the one it carries to the next) in
+    // its own slot, once per batch, with a release write; the watcher thread looks at the queue and the slots a
+    // few times per budget and fails what has expired.
+    /** Per worker: the jobs its current forward pass is for, and the request it carries to the next; null between. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<java.util.concurrent.atomic.AtomicReference<Job[]>>
+            slots;
+    private volatile Thread watcher;
+    private volatile boolean watching;
+    /** Requests the watcher failed at their deadline (queued or in a forward pass), and dropped by a worker. */
+    private final java.util.concurrent.atomic.AtomicLong expiredByWatcher = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong expiredByWorker = new java.util.concurrent.atomic.AtomicLong();
 
     // The layout that follows the load (threadsPerWorker FOLLOW_LOAD), guarded by lock.
     /** Whether the kernel threads follow the load (see {@link #FOLLOW_LOAD}). */
@@ -201,6 +221,7 @@ public final class Batcher implements AutoCloseable {
             this.work[i] = lock.newCondition();
         }
         this.inWaitingOrder = new boolean[workers];
+        this.slots = new java.util.concurrent.atomic.AtomicReferenceArray<>(workers);
         this.woken = new boolean[workers];
         this.workerBatches = workers > 1 ? new java.util.concurrent.atomic.AtomicLong[workers] : null;
         this.handovers = workers > 1 ? metrics.workerHandovers(name) : new java.util.concurrent.atomic.AtomicLong();
@@ -241,6 +262,103 @@ public final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Starts the watcher of request deadlines ({@link #submit(Tensor, boolean, long)}): a daemon thread that every
+     * {@code periodMillis} fails the requests whose deadline has passed, whether queued (removed from the queue) or
+     * in a forward pass (the pass goes on; its answer to them is dropped), with a {@link
+     * java.util.concurrent.TimeoutException}. A request is thus failed at most one period after its deadline. Unlike
+     * a timer per request ({@link CompletableFuture#orTimeout}: the JDK's one delay queue, under its lock, twice per
+     * request), a request costs nothing shared: its deadline is a field, and each worker shows the watcher the
+     * batch it runs in a slot of its own. The watcher takes the queue's lock only when something is queued, a few
+     * times per period at most. Without it, deadlines are still checked by the workers before each forward pass.
+     */
+    public Batcher deadlines(long periodMillis) {
+        if (periodMillis < 1) {
+            throw new IllegalArgumentException("Batcher: the deadline watcher's period must be at least 1 ms, got "
+                    + periodMillis);
+        }
+        if (watcher != null) {
+            throw new IllegalStateException("Batcher " + name + ": the deadline watcher is already running");
+        }
+        long period = TimeUnit.MILLISECONDS.toNanos(periodMillis);
+        watching = true;
+        Thread t = new Thread(() -> {
+            while (watching) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, period);
+                expire(System.nanoTime());
+            }
+        }, "convnet4j-deadlines-" + name);
+        t.setDaemon(true);
+        watcher = t;
+        t.start();
+        return this;
+    }
+
+    /**
+     * Fails the requests whose deadline is before {@code now}: queued ones leave the queue, those in a forward pass
+     * (or carried to the next by their worker) are completed with the timeout first. Returns how many.
+     */
+    int expire(long now) {
+        List<Job> late = null;
+        if (depth > 0) { // a racy look (the queue's depth as last written): what it misses now, the next period sees
+            lock.lock();
+            try {
+                for (java.util.Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
+                    Job j = it.next();
+                    if (j.expired(now)) {
+                        it.remove();
+                        queuedSamples -= j.input.dim(0);
+                        (late == null ? late = new ArrayList<>() : late).add(j);
+                    }
+                }
+                depth = queue.size();
+            } finally {
+                lock.unlock();
+            }
+        }
+        for (int i = 0; i < slots.length(); i++) {
+            java.util.concurrent.atomic.AtomicReference<Job[]> slot = slots.get(i);
+            Job[] running = slot == null ? null : slot.get();
+            if (running != null) {
+                for (Job j : running) {
+                    if (j != null && j.expired(now) && !j.result.isDone()) {
+                        (late == null ? late = new ArrayList<>() : late).add(j);
+                    }
+                }
+            }
+        }
+        int n = 0;
+        if (late != null) {
+            for (Job j : late) {
+                if (j.result.completeExceptionally(new java.util.concurrent.TimeoutException())) {
+                    n++;
+                }
+            }
+            expiredByWatcher.addAndGet(n);
+        }
+        return n;
+    }
+
+    /** Requests failed at their deadline by the watcher, and dropped by a worker before a forward pass (for tests). */
+    long[] expiredCounts() {
+        return new long[] {expiredByWatcher.get(), expiredByWorker.get()};
+    }
+
+    /** Requests in a forward pass or carried to the next one, as the workers show them to the watcher (for tests). */
+    int watchedRunning() {
+        int n = 0;
+        for (int i = 0; i < slots.length(); i++) {
+            java.util.concurrent.atomic.AtomicReference<Job[]> slot = slots.get(i);
+            Job[] running = slot == null ? null : slot.get();
+            if (running != null) {
+                for (Job j : running) {
+                    n += j == null ? 0 : 1;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
      * Queues samples [n, ...input] (n >= 1); the future completes with the outputs [n, ...output], or
      * exceptionally (it may be complete on return: see {@link #callerRuns}). Throws {@link ApiException} 429 when
      * the queue is full and 503 once closing.
@@ -255,7 +373,22 @@ public final class Batcher implements AutoCloseable {
      * forming).
      */
     public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun) {
-        Job job = new Job(input, new CompletableFuture<>());
+        return submit(new Job(input, new CompletableFuture<>(), false, 0), callerMayRun);
+    }
+
+    /**
+     * As {@link #submit(Tensor, boolean)}, answered by {@code deadline} ({@link System#nanoTime}): a request not
+     * answered by then fails with a {@link java.util.concurrent.TimeoutException}. A worker drops a request whose
+     * deadline has passed instead of running it; the watcher ({@link #deadlines}) fails requests still queued or
+     * in a forward pass at their deadline (within its period), so that a stuck or slow model does not hold its
+     * clients. A request run on the caller's own thread ({@link #callerRuns}) is answered when that pass ends.
+     */
+    public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun, long deadline) {
+        return submit(new Job(input, new CompletableFuture<>(), true, deadline), callerMayRun);
+    }
+
+    private CompletableFuture<Tensor> submit(Job job, boolean callerMayRun) {
+        Tensor input = job.input;
         int n = input.dim(0);
         int size;
         boolean inline = false;
@@ -297,7 +430,7 @@ public final class Batcher implements AutoCloseable {
             int cap = threadsPerWorker > 0
                     ? org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(threadsPerWorker) : -1;
             try {
-                runBatch(List.of(job));
+                runBatch(List.of(job), null, null);
             } finally {
                 if (cap >= 0) {
                     org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(cap);
@@ -447,6 +580,9 @@ public final class Batcher implements AutoCloseable {
 
     private void run(int index) {
         WORKER_OF.set(this);
+        // made by the worker itself, so that it lies apart from the other workers' slots (no shared cache line)
+        java.util.concurrent.atomic.AtomicReference<Job[]> slot = new java.util.concurrent.atomic.AtomicReference<>();
+        slots.set(index, slot);
         org.convnet4j.tensor.kernels.KernelProvider.limitThreadsOnThisThread(followLoad ? 0 : threadsPerWorker);
         if (index == 0) {
             warmUp();
@@ -551,7 +687,7 @@ public final class Batcher implements AutoCloseable {
                 (cap == 1 ? narrowBatches : wideBatches).incrementAndGet();
                 metrics.layoutBatch(name, cap == 1 ? "narrow" : "wide");
             }
-            runBatch(batch);
+            runBatch(batch, carry, slot);
         }
         // only an interrupted worker leaves requests behind: fail them rather than let clients hang
         lock.lock();
@@ -604,17 +740,46 @@ public final class Batcher implements AutoCloseable {
         return null;
     }
 
-    private void runBatch(List<Job> jobs) {
-        // requests whose client already timed out are dropped before spending compute on them
+    /**
+     * Runs one forward pass for {@code jobs}. {@code slot} (a worker's; null on a caller's thread): where the jobs
+     * and {@code carry} (the request the worker keeps for its next batch) are shown to the deadline watcher while
+     * the pass runs.
+     */
+    private void runBatch(List<Job> jobs, Job carry, java.util.concurrent.atomic.AtomicReference<Job[]> slot) {
+        // requests whose client already timed out, or whose deadline has passed, are dropped before spending
+        // compute on them
         List<Job> live = new ArrayList<>();
+        long now = System.nanoTime();
         for (Job j : jobs) {
-            if (!j.result.isDone()) {
-                live.add(j);
+            if (j.result.isDone()) {
+                continue;
             }
+            if (j.expired(now)) {
+                if (j.result.completeExceptionally(new java.util.concurrent.TimeoutException())) {
+                    expiredByWorker.incrementAndGet();
+                }
+                continue;
+            }
+            live.add(j);
         }
         if (live.isEmpty()) {
             return;
         }
+        if (slot != null) {
+            Job[] shown = live.toArray(new Job[live.size() + 1]);
+            shown[live.size()] = carry;
+            slot.lazySet(shown); // a release write: no fence on the worker's path; the watcher reads it next period
+        }
+        try {
+            runLive(live);
+        } finally {
+            if (slot != null) {
+                slot.lazySet(null);
+            }
+        }
+    }
+
+    private void runLive(List<Job> live) {
         int n = 0;
         for (Job j : live) {
             n += j.input.dim(0);
@@ -706,6 +871,16 @@ public final class Batcher implements AutoCloseable {
         for (Thread w : workers) {
             if (w.isAlive()) {
                 w.interrupt();
+            }
+        }
+        Thread t = watcher;
+        if (t != null) {
+            watching = false; // after the workers: requests still draining keep their deadlines
+            java.util.concurrent.locks.LockSupport.unpark(t);
+            try {
+                t.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -81,7 +81,11 @@ public final class ModelServer implements AutoCloseable {
          * few hundred kilobytes of PNG can claim 100 megapixels, and a server decodes for many clients at once.
          */
         public long maxPixels = Math.min(Images.maxPixels(), 16_000_000L);
-        /** From arrival to answer, including the wait in the queue. */
+        /**
+         * From arrival to answer, including the wait in the queue. A request not answered in time is answered 504
+         * at most {@link #deadlinePeriodMillis} later (its model's deadline watcher, {@link Batcher#deadlines}); an
+         * answer that comes after the budget is refused with 504 as well.
+         */
         public long timeoutMillis = 30_000;
         /** Samples in one v2 request. */
         public int maxSamplesPerRequest = 64;
@@ -170,7 +174,8 @@ public final class ModelServer implements AutoCloseable {
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
                     metrics, options.warmupRuns, options.workers, options.threadsPerWorker)
                     .callerRuns(options.callerRunsMicros)
-                    .answersIn(AnsweringThreadPool::batch); // connections resumed once all the batch's answers are out
+                    .answersIn(AnsweringThreadPool::batch) // connections resumed once all the batch's answers are out
+                    .deadlines(deadlinePeriodMillis(options.timeoutMillis));
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
             metrics.queueDepth(name, 0);
         }
@@ -305,6 +310,11 @@ public final class ModelServer implements AutoCloseable {
     /** Whether every worker of {@code model} waits for a request, with nothing queued or running (for tests). */
     boolean idle(String model) {
         return models.get(model).batcher.idle();
+    }
+
+    /** The batcher of a served model (for tests). */
+    Batcher batcher(String model) {
+        return models.get(model).batcher;
     }
 
     /** The listening connector (for tests: its lone-connection poll counters). */
@@ -482,7 +492,7 @@ public final class ModelServer implements AutoCloseable {
     private InferenceProtocol.Encoded infer(Served m, String declared, long contentLength, InputStream in, long t0)
             throws Exception {
         InferenceProtocol.Request req = inferRequest(m, declared, contentLength, in);
-        Tensor out = await(m, m.batcher.submit(req.input(), alone()), t0);
+        Tensor out = await(m, submit(m, req.input(), alone(), t0), t0);
         return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
     }
 
@@ -595,17 +605,18 @@ public final class ModelServer implements AutoCloseable {
             CompletableFuture<Tensor> f;
             try {
                 req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest);
-                f = m.batcher.submit(req.input(), alone() && onlyConnection(response.getRequest()));
+                f = submit(m, req.input(), alone() && onlyConnection(response.getRequest()), t0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
                 return;
             }
-            // The answer is written by whichever thread completes the future (the model's worker, or the timer
-            // at the time budget): the request's thread returns now instead of sleeping until the worker wakes it.
+            // The answer is written by whichever thread completes the future (the model's worker, or its deadline
+            // watcher at the time budget: Batcher#deadlines, which costs a request nothing shared, unlike orTimeout's
+            // one delay queue): the request's thread returns now instead of sleeping until the worker wakes it.
             // For a small model that wake-up and the thread's own scheduling cost about as much CPU as the forward
             // pass (perf stat per request, docs/SERVING.md); the worker's extra work is a small write per answer.
             long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
-            f.orTimeout(Math.max(0, budget - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS).whenComplete((out, err) -> {
+            f.whenComplete((out, err) -> {
                 if (err == null && System.nanoTime() - t0 > budget) {
                     err = new TimeoutException(); // came too late: refused like a missing answer (see await)
                 }
@@ -777,6 +788,31 @@ public final class ModelServer implements AutoCloseable {
         }
     }
 
+    /**
+     * How often each model's deadline watcher looks for requests past their budget: an eighth of the budget, at
+     * least 10 ms and at most 250 ms (4 looks a second with the default 30-s budget; a 504 then comes at most a
+     * quarter of a second late).
+     */
+    static long deadlinePeriodMillis(long timeoutMillis) {
+        return Math.max(10, Math.min(250, timeoutMillis / 8));
+    }
+
+    /**
+     * The {@link System#nanoTime} by which a request that arrived at {@code t0} must be answered, or
+     * {@link Long#MAX_VALUE} when the budget is too long to count in nanoseconds from now (then it has none).
+     */
+    private long deadline(long t0) {
+        long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
+        return budget >= Long.MAX_VALUE / 4 ? Long.MAX_VALUE : t0 + budget;
+    }
+
+    /** Hands a request's samples to its model's batcher, with the request's deadline unless it has none. */
+    private CompletableFuture<Tensor> submit(Served m, Tensor input, boolean callerMayRun, long t0) {
+        long deadline = deadline(t0);
+        return deadline == Long.MAX_VALUE ? m.batcher.submit(input, callerMayRun)
+                : m.batcher.submit(input, callerMayRun, deadline);
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -790,7 +826,7 @@ public final class ModelServer implements AutoCloseable {
         }
         int k = topK(ctx, m);
         Tensor x = prepared(ctx, m);
-        Tensor out = await(m, m.batcher.submit(x.reshape(x.shape().prepend(1)), alone()), t0);
+        Tensor out = await(m, submit(m, x.reshape(x.shape().prepend(1)), alone(), t0), t0);
         JsonObject o = new JsonObject();
         for (Prediction p : m.classifier.classificationsOf(out.data(), 0).topK(k)) {
             o.addProperty(p.className(), p.probability());

@@ -359,6 +359,62 @@ class BatcherTest {
         return g;
     }
 
+    /**
+     * Deadlines without the watcher thread, its sweep called with a chosen clock: nothing expires before the
+     * deadline; at it, the request in the (held) forward pass and the one queued behind it fail with a timeout and
+     * the queued one leaves the queue, while one with a later deadline stays and is answered as {@code predict}
+     * answers it once the model is let go; the held pass's own answer does not replace the timeout. A request
+     * whose deadline has passed when a worker takes it is dropped by the worker, never run.
+     */
+    @Test
+    void requestsPastTheirDeadlineFailQueuedOrRunningAndLaterOnesAreAnswered() throws Exception {
+        TestModels.Gate gate = TestModels.gated(7);
+        Random r = new Random(9);
+        Tensor x = TestModels.randomInput(r, 1);
+        Tensor y = gate.saved.model().predict(x);
+        int before = gate.entered.get();
+        try (Batcher b = new Batcher("m", gate.saved.model(), 1, 0, 8, new ServeMetrics(), 0, 1, 1)) {
+            long d = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+            gate.hold();
+            CompletableFuture<Tensor> running = b.submit(x, false, d);
+            gate.awaitEntered(before + 1);
+            CompletableFuture<Tensor> queued = b.submit(x, false, d);
+            CompletableFuture<Tensor> later = b.submit(x, false, d + 1);
+            CompletableFuture<Tensor> none = b.submit(x, false);
+            assertEquals(0, b.expire(d - 1));
+            assertEquals(3, b.queueDepth());
+            assertEquals(2, b.expire(d));
+            assertEquals(2, b.queueDepth(), "the expired request left the queue");
+            assertEquals(0, b.expire(d), "each request fails once");
+            for (CompletableFuture<Tensor> f : List.of(running, queued)) {
+                java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        java.util.concurrent.ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof java.util.concurrent.TimeoutException, e.toString());
+            }
+            gate.open();
+            assertArrayEquals(y.data(), later.get(60, TimeUnit.SECONDS).data());
+            assertArrayEquals(y.data(), none.get(60, TimeUnit.SECONDS).data());
+            assertTrue(running.isCompletedExceptionally(), "the held pass's late answer replaced the timeout");
+            assertEquals(before + 3, gate.entered.get(), "the expired queued request was run");
+            awaitIdle(b);
+            assertEquals(0, b.watchedRunning());
+            // a worker drops what is past its deadline when it takes it
+            CompletableFuture<Tensor> past = b.submit(x, false, System.nanoTime() - 1);
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> past.get(60, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof java.util.concurrent.TimeoutException, e.toString());
+            assertEquals(before + 3, gate.entered.get());
+            // the worker counts the drop after failing the request (the test may see the failure first)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (b.expiredCounts()[1] < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertArrayEquals(new long[] {2, 1}, b.expiredCounts());
+        } finally {
+            gate.open();
+        }
+    }
+
     /** LeNet-5 (the test's model) followed by a gate where each forward pass waits until two are inside. */
     private Model gated(java.util.concurrent.CountDownLatch bothInside,
                         java.util.concurrent.atomic.AtomicBoolean timedOut) {

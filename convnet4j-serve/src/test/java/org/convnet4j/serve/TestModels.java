@@ -27,4 +27,85 @@ final class TestModels {
     static Tensor randomInput(Random r, int n) {
         return Tensor.uniform(r, 0, 1, n, 1, 28, 28);
     }
+
+    /**
+     * LeNet-5 (seed {@code seed}) followed by a gate: while {@link Gate#hold} is set, each forward pass waits at the
+     * gate (after the last layer) until {@link Gate#open} is called; {@link Gate#entered} counts the passes that
+     * reached it. A stuck model whose release the test controls: answers that come while it is held cannot come
+     * from the model.
+     */
+    static Gate gated(long seed) {
+        return new Gate(seed);
+    }
+
+    static final class Gate {
+        final java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile java.util.concurrent.CountDownLatch held;
+        final SavedModel saved;
+
+        private Gate(long seed) {
+            Sequential m = LeNet5.build();
+            m.initialize(seed);
+            Sequential g = new Sequential("gated", m.inputShapes().get(0));
+            for (org.convnet4j.nn.Layer l : m.layers()) {
+                g.add(l);
+            }
+            g.add(new org.convnet4j.nn.UnaryLayer() {
+                @Override
+                protected Shape outputShapeOf(Shape input) {
+                    return input;
+                }
+
+                @Override
+                public Tensor forward(Tensor t, boolean training) {
+                    entered.incrementAndGet();
+                    java.util.concurrent.CountDownLatch h = held;
+                    if (h != null) {
+                        try {
+                            h.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return t;
+                }
+
+                @Override
+                public Tensor backward(Tensor dy) {
+                    return dy;
+                }
+            }.named("gate"));
+            g.setClassNames(CLASSES);
+            saved = new SavedModel(g, Preprocessing.forInput(Shape.of(1, 28, 28)), "{}");
+        }
+
+        /** From now on forward passes wait at the gate. */
+        void hold() {
+            held = new java.util.concurrent.CountDownLatch(1);
+        }
+
+        /** Lets the waiting passes go, and later ones pass freely. */
+        void open() {
+            java.util.concurrent.CountDownLatch h = held;
+            held = null;
+            if (h != null) {
+                h.countDown();
+            }
+        }
+
+        boolean held() {
+            return held != null;
+        }
+
+        /** Waits until {@code n} passes have reached the gate (at most 60 s). */
+        void awaitEntered(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (entered.get() < n) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(entered.get() + " forward passes reached the gate in 60 s, not " + n);
+                }
+                Thread.sleep(1);
+            }
+        }
+    }
 }

@@ -219,7 +219,9 @@ public final class SparkTrainingRun {
 
     /**
      * Draws the training curves to {@code dir/training-curves.png} after every epoch, as {@code train --plots} does
-     * ({@link org.convnet4j.charts.PlotListener}); the folder is made if needed. Null: none.
+     * ({@link org.convnet4j.charts.PlotListener}); the folder is made if needed. Null: none. A picture that cannot be
+     * written (a full disk) does not stop the training: no further picture is tried, the model is saved, and the
+     * failure is in {@link Result#curvesFailure()}.
      */
     public SparkTrainingRun plots(Path dir) {
         this.plots = dir;
@@ -260,11 +262,12 @@ public final class SparkTrainingRun {
 
     /**
      * What a run ended with: the library run's result, the test accuracy (built-in data with a test set, else
-     * null) and where it ran.
+     * null) and where it ran; {@code curves} is the training-curves picture (null: none asked for) and
+     * {@code curvesFailure} its first failed write (its message names the file and the cause), or null.
      */
     public record Result(TrainingSettings settings, TrainingRun.Result run, Double testAccuracy, String master,
                          int partitions, int localSteps, SparkTrainer.Exchange exchange,
-                         List<PictureFolder.Skipped> skipped, Path curves) {
+                         List<PictureFolder.Skipped> skipped, Path curves, IOException curvesFailure) {
         /** How many skipped pictures the summary and the JSON name (all are counted). */
         public static final int NAMED = 5;
 
@@ -286,7 +289,7 @@ public final class SparkTrainingRun {
             s.append(String.format(Locale.ROOT, "%swrote %s (%s), %s (last epoch, for --resume)%s; %.1f s",
                     testAccuracy == null ? "" : String.format(Locale.ROOT, "test accuracy %.4f; ", testAccuracy),
                     run.out(), run.validation() == null ? "last epoch" : "best epoch", run.last(),
-                    curves == null ? "" : ", " + curves, run.seconds()));
+                    curves == null || curvesFailure != null ? "" : ", " + curves, run.seconds()));
             return s.toString();
         }
 
@@ -325,7 +328,7 @@ public final class SparkTrainingRun {
             }
             o.addProperty("out", run.out().toString());
             o.addProperty("last", run.last().toString());
-            if (curves != null) {
+            if (curves != null && curvesFailure == null) {
                 o.addProperty("plots", curves.toString());
             }
             o.addProperty("seconds", run.seconds());
@@ -379,10 +382,13 @@ public final class SparkTrainingRun {
         }
         listeners.forEach(run::addListener);
         Path curves = null;
+        org.convnet4j.charts.PlotListener plotter = null;
         if (plots != null) {
             Files.createDirectories(plots);
             curves = plots.resolve("training-curves.png");
-            run.addListener(new org.convnet4j.charts.PlotListener(curves));
+            // a picture is not worth the epochs: a failed write is kept for the Result, the run goes on
+            plotter = new org.convnet4j.charts.PlotListener(curves).keepTrainingOnFailure();
+            run.addListener(plotter);
         }
         TrainingRun.Split split = run.split();
         String exchangeName = exchange.name().toLowerCase(Locale.ROOT);
@@ -409,6 +415,7 @@ public final class SparkTrainingRun {
         if (loaded != null && loaded.test() != loaded.train()) {
             test = Trainer.evaluate(r.model(), loaded.test(), 256).accuracy();
         }
-        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange, skipped, curves);
+        return new Result(settings, r, test, spark.sparkContext().master(), parts, localSteps, exchange, skipped, curves,
+                plotter == null ? null : plotter.failure());
     }
 }

@@ -231,9 +231,12 @@ abstract class RemoteFileSystemTests {
         assertEquals(plain.keySet(), kept.keySet());
         for (String k : plain.keySet()) {
             // the same class, and the same probabilities but for the last bits: without the broken picture the
-            // pictures after it fall into other batches, and a batch of another size may take another of Dense's
-            // products (rows one by one, or the blocked GEMM), which rounds differently (seen once in two runs on
-            // 2026-12-05, after the Dense row-count paths were merged: 0.0011785925210078584 against ...593)
+            // pictures after it fall into other batches, and a Dense layer's rows come out with other bits when
+            // their batch is small: a product of at most 4 rows (up to 25 for a narrow output from long rows,
+            // 1024 -> 10) is computed as VectorGemm's dot products, which add a row's terms in another order than
+            // the GEMM that larger batches take (issue 17, docs/PERFORMANCE.md "Dense's bits and the batch"; every
+            // other path gives a row the same bits in any batch; -Dconvnet4j.gemm.exactRows=true would, and stays
+            // off). Seen once in two runs on 2026-12-05: 0.0011785925210078584 against ...593
             assertEquals(plain.get(k).get(1), kept.get(k).get(1), k);
             assertEquals(plain.get(k).get(3), kept.get(k).get(3), k);
             assertArrayEquals(((Vector) plain.get(k).get(2)).toArray(), ((Vector) kept.get(k).get(2)).toArray(), 1e-12, k);

@@ -61,17 +61,37 @@ public final class SparkCds {
     private static String classPath;
 
     /**
-     * The JVM options that use the archive (made first if it is missing or older than a jar), or none when it cannot
-     * be made.
+     * The JVM options that use the archive (made first if it is missing or older than a jar; when {@link #early} is
+     * making it, once that is done), or none when it cannot be made.
      */
     public static synchronized List<String> options() {
         if (options == null) {
-            options = Boolean.parseBoolean(System.getProperty("convnet4j.test.cds", "true")) && ensure()
+            options = enabled() && ensure()
                     ? List.of("-XX:SharedArchiveFile=" + ARCHIVE, "-Xshare:auto", "-Xlog:cds=off",
                             "-Xlog:cds+dynamic=off")
                     : List.of();
         }
         return options;
+    }
+
+    private static boolean enabled() {
+        return Boolean.parseBoolean(System.getProperty("convnet4j.test.cds", "true"));
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean EARLY = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts {@link #options()} (making the archive if it is missing or stale) in a thread of its own, once per JVM,
+     * when the test JVM starts ({@link SparkCdsEarly}): the test classes that start no JVM run meanwhile instead of
+     * after it (it takes about 15-25 s on 2 quiet cores); the first test that needs the archive waits for the rest.
+     * A dump still running when the JVM exits (no test needed it) is stopped.
+     */
+    static void early() {
+        if (enabled() && EARLY.compareAndSet(false, true)) {
+            Thread t = new Thread(SparkCds::options, "spark-cds-early");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     /** {@link #options()} as one string, for {@code spark.executor.extraJavaOptions}. */
@@ -165,10 +185,29 @@ public final class SparkCds {
                     "-cp", cp, CdsWorkload.class.getName(), work.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("log").toFile())
                     .start();
-            // ~30 s on 2 quiet cores; minutes on a loaded machine
-            if (!p.waitFor(900, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                return false;
+            // made early (SparkCds.early) for tests that end before it does: not left running after this JVM
+            Thread reaper = new Thread(() -> {
+                p.destroyForcibly();
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                deleteTree(work);
+            }, "spark-cds-reaper");
+            Runtime.getRuntime().addShutdownHook(reaper);
+            try {
+                // ~15-30 s on 2 quiet cores; minutes on a loaded machine
+                if (!p.waitFor(900, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    return false;
+                }
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(reaper);
+                } catch (IllegalStateException exiting) {
+                    // the JVM is exiting: the hook runs
+                }
             }
             if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
                 System.out.println("SparkCds: the workload exited with " + p.exitValue() + ": "

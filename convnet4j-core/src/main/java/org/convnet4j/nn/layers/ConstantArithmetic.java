@@ -262,32 +262,6 @@ public final class ConstantArithmetic extends UnaryLayer {
         };
     }
 
-    /**
-     * This layer's forward pass in place on {@code len} values at {@code off} that all meet element {@code index} of a
-     * one-row constant ({@link #rowEpilogue}): a {@link Dense} that writes its output transposed hands over one
-     * unit's run. Each value gets the arithmetic of {@link #rows}, so the bits of the row form.
-     */
-    void applyToRun(float[] y, int off, int len, int index) {
-        float c = constant.value().data()[index];
-        switch (op) {
-            case ADD -> {
-                for (int i = off; i < off + len; i++) {
-                    y[i] = y[i] + c;
-                }
-            }
-            case MUL -> {
-                for (int i = off; i < off + len; i++) {
-                    y[i] = y[i] * c;
-                }
-            }
-            default -> {
-                for (int i = off; i < off + len; i++) {
-                    y[i] = constantFirst ? op.apply(c, y[i]) : op.apply(y[i], c);
-                }
-            }
-        }
-    }
-
     @Override
     public Tensor backward(Tensor dy) {
         if (x == null) {

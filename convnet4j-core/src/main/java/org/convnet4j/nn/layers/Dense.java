@@ -25,9 +25,7 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * {@link ConstantArithmetic} whose constant is one output row (the bias Add of a Linear layer PyTorch exports as
  * MatMul + Add), then an element-wise activation (ConvNeXt's GELU, ReLU, ...). The product is computed in blocks of
  * at most 192 rows with the kept packed weights, and each block gets the absorbed layers' own
- * arithmetic while it is in cache: the bits of running the layers one by one. On request ({@link #transposedOutput})
- * a {@link Transpose} after those that moves the last axis first (ConvNeXt's permute back to [C, H, W]) is absorbed
- * too: the product is then computed transposed, W x^T, straight into that layout (same bits).
+ * arithmetic while it is in cache: the bits of running the layers one by one.
  */
 public final class Dense extends UnaryLayer implements InferenceFusion {
     private final int units;
@@ -276,45 +274,7 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
             return 0;
         }
         int count = following.get(0) instanceof ConstantArithmetic ca && ca.rowEpilogue(units) != null ? 1 : 0;
-        if (following.size() > count && activation(following.get(count)) != null) {
-            count++;
-        }
-        if (transposedOutput && lastAxis && units > TRANSPOSED_MIN_UNITS && following.size() > count
-                && movesLastAxisFirst(following.get(count))) {
-            count++;
-        }
-        return count;
-    }
-
-    /**
-     * Whether a Transpose after the layer (and its absorbed bias and activation) that moves the last axis first is
-     * absorbed ({@link #forwardTransposed}); off unless {@code -Dconvnet4j.inference.denseTransposedOutput=true} (a
-     * field for A/B runs; same bits either way). Off because it was not faster: ConvNeXt-Tiny's whole predict pass,
-     * one thread, CPU, in-JVM A/B alternated (tools/ab/PredictAB, load 25-31, 2026-12-06), median 232.9/232.0 ms
-     * without and 246.0/241.7 with it for every size, 214.0/212.2 without and 220.5/218.0 with it from 512 pixels up.
-     * Still to be measured on the quiet machine (docs/ONNX.md).
-     */
-    static volatile boolean transposedOutput =
-            "true".equals(System.getProperty("convnet4j.inference.denseTransposedOutput"));
-
-    /** Fewest units for which the product is computed transposed (a few rows of C would take other arithmetic). */
-    private static final int TRANSPOSED_MIN_UNITS = 16;
-
-    /** Whether {@code layer} is a Transpose that moves the last per-sample axis first: [H, W, C] to [C, H, W]. */
-    static boolean movesLastAxisFirst(Layer layer) {
-        if (!(layer instanceof Transpose t)) {
-            return false;
-        }
-        int[] p = t.perm();
-        if (p.length < 2 || p[0] != p.length - 1) {
-            return false;
-        }
-        for (int i = 1; i < p.length; i++) {
-            if (p[i] != i - 1) {
-                return false;
-            }
-        }
-        return true;
+        return following.size() > count && activation(following.get(count)) != null ? count + 1 : count;
     }
 
     private static ConvEpilogue.Activation activation(Layer layer) {
@@ -327,111 +287,16 @@ public final class Dense extends UnaryLayer implements InferenceFusion {
     @Override
     public Tensor forwardAbsorbing(List<Tensor> inputs, List<Layer> following, int count) {
         requireInputs(inputs);
-        ConstantArithmetic rowConstant = null;
-        ConvEpilogue.Activation act = null;
+        ConvEpilogue.Activation[] after = new ConvEpilogue.Activation[count];
         int i = 0;
         if (following.get(0) instanceof ConstantArithmetic ca && ca.rowEpilogue(units) != null) {
-            rowConstant = ca;
-            i++;
+            after[i++] = ca.rowEpilogue(units);
         }
-        if (i < count && activation(following.get(i)) != null) {
-            act = activation(following.get(i));
-            i++;
+        if (i < count) {
+            after[i] = activation(following.get(i));
         }
-        Transpose transpose = i < count ? (Transpose) following.get(i) : null;
-        ConvEpilogue.Activation[] after = java.util.stream.Stream.of(
-                rowConstant == null ? null : rowConstant.rowEpilogue(units), act)
-                .filter(java.util.Objects::nonNull).toArray(ConvEpilogue.Activation[]::new);
         this.inference = true;
-        Tensor input = inputs.get(0);
-        if (transpose == null) {
-            return forwardShaped(input, after);
-        }
-        Kernels k = KernelProvider.get();
-        int rows = input.size() / in;
-        int plane = input.dim(0) == 0 ? 0 : rows / input.dim(0);
-        if (transpose.perm().length != input.shape().rank() - 1 || rowBlocks(k, rows) == 0
-                || plane < transposedMinPixels || (long) units * Math.min(plane, ROW_BLOCK) <= TRANSPOSED_MIN_OUTPUTS) {
-            // the row path's GEMM would not read the kept copy (dot products for a few rows): as layer by layer
-            return transpose.forward(forwardShaped(input, after), false);
-        }
-        return forwardTransposed(k, input, plane, rowConstant, act, transpose);
-    }
-
-    /**
-     * Fewest pixels per sample (rows of x) for which the product is computed transposed; fewer go through the rows
-     * and the Transpose ({@code -Dconvnet4j.inference.denseTransposedMinPixels}, a field for tests and A/B runs). In
-     * the transposed product the pixels are the GEMM's columns, in panels of 48 (AVX-512): ConvNeXt-Tiny's 14x14 and
-     * 7x7 stages (196 = 4 x 48 + 4, 49 = 48 + 1) then spend a whole narrow edge panel on 4 or 1 pixels and took
-     * 6-7 ms more per pass than rows + Transpose (CPU, one thread, load 28-40, 2026-12-06); at 56x56 and 28x28 it
-     * was 0-1.4 ms per layer faster.
-     */
-    static volatile int transposedMinPixels = Integer.getInteger("convnet4j.inference.denseTransposedMinPixels", 512);
-
-    /** Blocks of C computed transposed have more values than this (smaller ones would take the dot products). */
-    private static final int TRANSPOSED_MIN_OUTPUTS = 256;
-
-    /**
-     * In inference: y = (x W^T + b) transposed so that the last axis comes first, [N, H, W, in] to [N, units, H, W],
-     * computed as W x^T per sample (the GEMM's left operand is W, packed once and kept, its right operand the rows
-     * of x), without the [N, H, W, units] intermediate and the Transpose's pass over it (ConvNeXt's second Linear
-     * and its permute back to NCHW). Every output is the GEMM's same chain of fused multiply-adds over the same KC
-     * slices as in the row product (a product and its transpose multiply the same pairs in the same order), then
-     * the same bias and activation arithmetic: the bits of the layers one by one.
-     */
-    private Tensor forwardTransposed(Kernels k, Tensor input, int plane, ConstantArithmetic rowConstant,
-                                     ConvEpilogue.Activation act, Transpose transpose) {
-        this.x = GradMode.keep(input);
-        int n = input.dim(0);
-        Shape out = transpose.outputShapeOf(outputShapeOf(input.shape().dropFirst())).prepend(n);
-        Tensor y = buffers.overwritten(0, out);
-        float[] xd = input.data();
-        float[] yd = y.data();
-        PreparedMatrix w = kernel.derived(new TransposedKey(k), () -> k.prepareA(false, units, in, 1f,
-                kernel.value().data(), 0, in));
-        int perSample = (plane + ROW_BLOCK - 1) / ROW_BLOCK;
-        int tasks = n * perSample;
-        int columnUnits = (plane + BLOCK_UNIT - 1) / BLOCK_UNIT;
-        java.util.function.IntUnaryOperator start = b -> Math.min(plane, (int) ((long) columnUnits * b / perSample)
-                * BLOCK_UNIT);
-        java.util.function.IntConsumer block = t -> {
-            int s = t / perSample;
-            int c0 = start.applyAsInt(t % perSample);
-            int c1 = start.applyAsInt(t % perSample + 1);
-            int base = s * units * plane;
-            if (tasks >= k.threads()) {
-                k.sgemmPrepared(w, true, c1 - c0, xd, (s * plane + c0) * in, in, 0f, yd, base + c0, plane);
-            } else {
-                k.sgemmPreparedThreaded(w, true, c1 - c0, xd, (s * plane + c0) * in, in, 0f, yd, base + c0, plane);
-            }
-            float[] b = bias == null ? null : bias.value().data();
-            for (int u = 0; u < units; u++) {
-                int off = base + u * plane + c0;
-                if (b != null) {
-                    for (int q = 0; q < c1 - c0; q++) {
-                        yd[off + q] += b[u];
-                    }
-                }
-                if (rowConstant != null) {
-                    rowConstant.applyToRun(yd, off, c1 - c0, u);
-                }
-                if (act != null) {
-                    act.apply(k, yd, off, c1 - c0);
-                }
-            }
-        };
-        if (tasks >= k.threads()) {
-            k.parallelFor(tasks, block);
-        } else {
-            for (int t = 0; t < tasks; t++) {
-                block.accept(t);
-            }
-        }
-        return y;
-    }
-
-    /** The key of W packed as the GEMM's left operand ({@link #forwardTransposed}), per kernels instance. */
-    private record TransposedKey(Kernels kernels) {
+        return forwardShaped(inputs.get(0), after);
     }
 
     @Override

@@ -46,6 +46,21 @@ final class Checks {
         }
     }
 
+    /** The arguments of {@link Kernels#addPartials}: dst's n elements and src's parts runs of n, stride apart. */
+    static void partials(int n, int parts, float[] src, int sOff, int stride, float[] dst, int dOff) {
+        if (parts < 0 || stride < 0) {
+            throw new IllegalArgumentException("addPartials: negative parts " + parts + " or stride " + stride);
+        }
+        range("addPartials", "dst", dst, dOff, n);
+        if (parts > 0) {
+            long span = (long) (parts - 1) * stride + n;
+            if (span > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("addPartials: src span " + span + " too long");
+            }
+            range("addPartials", "src", src, sOff, (int) span);
+        }
+    }
+
     static void range(String op, String name, float[] x, int off, int n) {
         if (n < 0) {
             throw new IllegalArgumentException(op + ": negative length " + n);

@@ -168,6 +168,24 @@ public interface Kernels {
     }
 
     /**
+     * {@code dst[dOff + i] += (float) (0.0 + src[sOff + i] + src[sOff + stride + i] + ... )} for {@code i < n}: per
+     * element, the {@code parts} values at {@code sOff + p * stride + i} added to 0.0 in double in order of p,
+     * rounded once to float and added to dst in float (a convolution's weight gradient summed from its fixed batch
+     * chunks). Every element is independent of the others, so an implementation that runs several elements in
+     * vector lanes gives the same bits. This default is the scalar twin.
+     */
+    default void addPartials(int n, int parts, float[] src, int sOff, int stride, float[] dst, int dOff) {
+        Checks.partials(n, parts, src, sOff, stride, dst, dOff);
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int p = 0; p < parts; p++) {
+                s += src[sOff + p * stride + i];
+            }
+            dst[dOff + i] += (float) s;
+        }
+    }
+
+    /**
      * {@code sum((x[i] - mean)^2)} for {@code i < n}, each difference and square rounded to float, accumulated as at
      * {@link #WIDE_BLOCK}: the second pass of a two-pass variance.
      */

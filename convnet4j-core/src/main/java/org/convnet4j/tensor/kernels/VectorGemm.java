@@ -709,6 +709,16 @@ final class VectorGemm {
                     dst[base + j + p * NR] = 0f;
                 }
             }
+        } else if (nr == NR && vectorPanelRows) {
+            // A full panel: each row is three vectors, copied inline (System.arraycopy's stub call per 48-float
+            // row was 4.7% of a one-thread W6 step, perf)
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (pc + p) * ldb + col;
+                int d = base + p * NR;
+                FloatVector.fromArray(S, b, src).intoArray(dst, d);
+                FloatVector.fromArray(S, b, src + VL).intoArray(dst, d + VL);
+                FloatVector.fromArray(S, b, src + 2 * VL).intoArray(dst, d + 2 * VL);
+            }
         } else {
             // Stored B is k x n: each panel row is a contiguous run of a stored row.
             for (int p = 0; p < kc; p++) {
@@ -721,6 +731,12 @@ final class VectorGemm {
             }
         }
     }
+
+    /**
+     * Full B panel rows copied as vectors ({@code -Dconvnet4j.gemm.vectorPanelRows=false}: {@code System.arraycopy}
+     * per row, as before; the same values either way; a field for A/B runs).
+     */
+    static volatile boolean vectorPanelRows = !"false".equals(System.getProperty("convnet4j.gemm.vectorPanelRows"));
 
     static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;

@@ -366,6 +366,60 @@ class TrainingKernelsTest {
         }
     }
 
+    /**
+     * The weight gradient's chunk sums: the vector kernels give the scalar twin's bits for every length and chunk
+     * count (values of mixed magnitude, so the double sum and its one rounding matter; in every other lane a small
+     * first part that two large later ones cancel, so the order of the parts matters; signed zeros and an infinity),
+     * and both equal the formula written out here.
+     */
+    @Test
+    void addPartialsGivesTheScalarTwinsBitsAndTheFormula() {
+        for (int parts : new int[] {0, 1, 2, 3, 4, 7}) {
+            for (int n : LENGTHS) {
+                int stride = n + 5;
+                float[] src = new float[3 + parts * stride];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = (float) (random.nextGaussian() * Math.pow(2, random.nextInt(40) - 20));
+                }
+                for (int i = 0; parts >= 3 && i < n; i += 2) { // order matters: 2^-20 survives only if it comes last
+                    src[3 + i] = 0x1p-20f * (1 + i % 7);
+                    src[3 + stride + i] = 0x1p40f;
+                    src[3 + 2 * stride + i] = -0x1p40f;
+                }
+                if (n > 2 && parts > 1) {
+                    src[3 + n - 1] = -0f;
+                    src[3 + stride + n - 1] = -0f;
+                    src[3 + 1] = Float.POSITIVE_INFINITY;
+                }
+                float[] dst0 = randomArray(n + 2, 1.0);
+                if (n > 0) {
+                    dst0[2 + n - 1] = -0f;
+                }
+                float[] expected = dst0.clone();
+                for (int i = 0; i < n; i++) {
+                    double s = 0.0;
+                    for (int p = 0; p < parts; p++) {
+                        s = s + src[3 + p * stride + i];
+                    }
+                    expected[2 + i] = expected[2 + i] + (float) s;
+                }
+                for (Kernels k : new Kernels[] {scalar, vector}) {
+                    float[] dst = dst0.clone();
+                    k.addPartials(n, parts, src, 3, stride, dst, 2);
+                    for (int i = 0; i < dst.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(dst[i]),
+                                k.name() + " parts=" + parts + " n=" + n + " at " + i);
+                    }
+                }
+            }
+        }
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            float[] x = new float[10];
+            assertThrows(IllegalArgumentException.class, () -> k.addPartials(4, 3, x, 0, 4, x, 0));
+            assertThrows(IllegalArgumentException.class, () -> k.addPartials(4, 1, x, 0, 4, x, 7));
+        }
+    }
+
     @Test
     void rejectsOutOfRangeSlices() {
         float[] x = new float[10];

@@ -45,6 +45,19 @@ public final class TorchWeights {
 
     /** Loads {@code sd} into {@code model}: names and shapes are all checked before any value is read. */
     public static ImportReport load(StateDict sd, Model model) throws IOException {
+        return plan(sd, model).execute();
+    }
+
+    /**
+     * Whether {@code sd} fits {@code model}, checked as {@link #load} checks it (every name and shape), reading no
+     * value and writing none: fails as {@code load} would, or returns the report a load would give. The model may
+     * be one built shapes only ({@code ModelZoo.describe}).
+     */
+    public static ImportReport check(StateDict sd, Model model) throws IOException {
+        return plan(sd, model).verify();
+    }
+
+    private static WeightLoadPlan plan(StateDict sd, Model model) throws IOException {
         StateDict renamed = TorchNames.current(sd);
         sd = renamed;
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -94,7 +107,7 @@ public final class TorchWeights {
                 }
             }
         }
-        return plan.execute();
+        return plan;
     }
 
     private static String localName(WeightTarget t, String leaf) {

@@ -89,22 +89,26 @@ public final class WeightLoadPlan {
         return !missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty();
     }
 
+    /**
+     * Fails as {@link #execute} does when there are problems, or returns the report {@code execute} would give, without
+     * reading a source or touching a parameter's values (so the targets may be shapes only).
+     */
+    public ImportReport verify() {
+        failOnProblems();
+        long values = 0;
+        int tensors = 0;
+        for (Step s : steps) {
+            values += s.target().shape().size();
+            if (s.source() != null) {
+                tensors++;
+            }
+        }
+        return new ImportReport(tensors, values, notes);
+    }
+
     /** Fails listing every problem, or loads every weight. */
     public ImportReport execute() throws IOException {
-        if (hasProblems()) {
-            List<String> parts = new ArrayList<>();
-            if (!missing.isEmpty()) {
-                parts.add("missing in the file: " + String.join(", ", missing));
-            }
-            if (!unexpected.isEmpty()) {
-                parts.add("not in the model: " + String.join(", ", unexpected));
-            }
-            if (!mismatched.isEmpty()) {
-                parts.add("shape mismatch: " + String.join("; ", mismatchText));
-            }
-            throw new CheckpointMismatchException(origin + " does not fit model " + modelName + ": "
-                    + String.join("; ", parts), missing, unexpected, mismatched);
-        }
+        failOnProblems();
         long values = 0;
         int tensors = 0;
         for (Step s : steps) {
@@ -124,5 +128,22 @@ public final class WeightLoadPlan {
             values += value.size();
         }
         return new ImportReport(tensors, values, notes);
+    }
+
+    private void failOnProblems() {
+        if (hasProblems()) {
+            List<String> parts = new ArrayList<>();
+            if (!missing.isEmpty()) {
+                parts.add("missing in the file: " + String.join(", ", missing));
+            }
+            if (!unexpected.isEmpty()) {
+                parts.add("not in the model: " + String.join(", ", unexpected));
+            }
+            if (!mismatched.isEmpty()) {
+                parts.add("shape mismatch: " + String.join("; ", mismatchText));
+            }
+            throw new CheckpointMismatchException(origin + " does not fit model " + modelName + ": "
+                    + String.join("; ", parts), missing, unexpected, mismatched);
+        }
     }
 }

@@ -96,14 +96,22 @@ class TorchvisionZooTest {
         };
     }
 
+    /**
+     * The listing is detected as {@code name} at width 1 with 1000 classes and fits that zoo model name by name and
+     * shape by shape with nothing left over or missing. Checked on the model described shapes only
+     * ({@code ModelZoo.describe}, {@link TorchWeights#check}): the values are zeros, so loading them into a built
+     * model (drawing up to 88 M initial weights first) would add no assertion; {@link #aCheckAndALoadAgree} loads one.
+     */
     static void assertListingLoads(String name, boolean olderDenseNetNames) throws IOException {
         StateDict sd = listing(name, olderDenseNetNames);
         TorchArchitectures.Detected d = TorchArchitectures.detect(sd, null, null);
         assertEquals(name, d.architecture());
         assertEquals(1.0, d.options().width(), 0.0, name);
         assertEquals(1000, d.options().classes(), name);
-        Model m = ModelZoo.build(d.architecture(), d.options());
-        TorchWeights.load(sd, m); // throws naming every unexpected, missing or mis-shaped tensor
+        Model m = ModelZoo.describe(d.architecture(), d.options());
+        // throws naming every unexpected, missing or mis-shaped tensor, as a load would
+        org.convnet4j.io.weights.ImportReport report = TorchWeights.check(sd, m);
+        assertEquals(m.parameterCount() + org.convnet4j.nn.ModelSummary.bufferCount(m), report.values(), name);
         long values = 0;
         for (Map.Entry<String, long[]> e : sd.shapes().entrySet()) {
             if (!e.getKey().endsWith("num_batches_tracked")) {
@@ -132,6 +140,37 @@ class TorchvisionZooTest {
         for (String name : List.of("resnet101", "resnext101_32x8d", "wide_resnet50_2")) {
             assertListingLoads(name, false);
         }
+    }
+
+    /**
+     * The check the listings above get is the load's own: on a built model a full-size listing (SqueezeNet 1.1, the
+     * smallest) loads with the report the check gives on the described one, every value written (the zeros replace
+     * the initial weights); and a listing with one tensor mis-shaped fails the check with the load's message.
+     */
+    @Test
+    void aCheckAndALoadAgree() throws IOException {
+        StateDict sd = listing("squeezenet1_1", false);
+        TorchArchitectures.Detected d = TorchArchitectures.detect(sd, null, null);
+        Model built = ModelZoo.build(d.architecture(), d.options());
+        built.initialize(1);
+        org.convnet4j.io.weights.ImportReport loaded = TorchWeights.load(sd, built);
+        org.convnet4j.io.weights.ImportReport checked = TorchWeights.check(sd, ModelZoo.describe(d.architecture(),
+                d.options()));
+        assertEquals(loaded, checked);
+        for (Map.Entry<String, org.convnet4j.nn.Parameter> p : built.learnableParameters().entrySet()) {
+            for (float v : p.getValue().value().data()) {
+                assertEquals(0f, v, p.getKey());
+            }
+        }
+        Map<String, long[]> s = new LinkedHashMap<>(sd.shapes());
+        s.put("features.0.weight", new long[] {64, 3, 5, 5});
+        StateDict bad = new ShapesOnly("bad.pth", s);
+        Exception onCheck = assertThrows(org.convnet4j.checkpoint.CheckpointMismatchException.class,
+                () -> TorchWeights.check(bad, ModelZoo.describe(d.architecture(), d.options())));
+        Exception onLoad = assertThrows(org.convnet4j.checkpoint.CheckpointMismatchException.class,
+                () -> TorchWeights.load(bad, ModelZoo.build(d.architecture(), d.options())));
+        assertEquals(onLoad.getMessage(), onCheck.getMessage());
+        assertTrue(onCheck.getMessage().contains("features.0"), onCheck.getMessage());
     }
 
     @Test

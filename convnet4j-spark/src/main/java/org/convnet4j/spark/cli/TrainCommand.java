@@ -137,6 +137,10 @@ final class TrainCommand extends SparkMain.SparkCommand {
         } catch (TrainingDivergedException e) {
             throw new IllegalArgumentException(prepared.divergenceMessage(e), e);
         }
+        if (r.curvesFailure() != null) { // as train --plots: the model is saved, the failure is the one line
+            throw new IOException("training curves: " + r.curvesFailure().getMessage() + "; the training went on"
+                    + (java.nio.file.Files.exists(r.run().out()) ? " and saved " + r.run().out() : ""), r.curvesFailure());
+        }
         System.out.println(json ? r.toJson() : r.summary());
         return 0;
     }

@@ -45,7 +45,12 @@ public final class CliRun {
      * 180 s and returns its stderr lines but the JVM's incubator-module warning.
      */
     public static List<String> child(int exit, String... args) throws Exception {
-        return childJvm(SparkMain.class.getName(), exit, List.of(args));
+        return childJvm(SparkMain.class.getName(), exit, List.of(args), List.of());
+    }
+
+    /** {@link #child} with {@code jvmOptions} (system properties, say) added to the child's command line. */
+    public static List<String> child(List<String> jvmOptions, int exit, String... args) throws Exception {
+        return childJvm(SparkMain.class.getName(), exit, List.of(args), jvmOptions);
     }
 
     private static final String THEN = "--then";
@@ -66,7 +71,7 @@ public final class CliRun {
             }
             args.addAll(c);
         }
-        List<String> lines = childJvm(CliRun.class.getName(), 0, args);
+        List<String> lines = childJvm(CliRun.class.getName(), 0, args, List.of());
         List<List<String>> each = new ArrayList<>();
         List<String> current = new ArrayList<>();
         for (String line : lines) {
@@ -98,7 +103,8 @@ public final class CliRun {
         System.exit(0);
     }
 
-    private static List<String> childJvm(String main, int exit, List<String> args) throws Exception {
+    private static List<String> childJvm(String main, int exit, List<String> args, List<String> jvmOptions)
+            throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(javaBin));
         for (String a : System.getProperty("convnet4j.spark.testJvmArgs", "").trim().split("\\s+")) {
@@ -106,6 +112,7 @@ public final class CliRun {
                 cmd.add(a);
             }
         }
+        cmd.addAll(jvmOptions);
         cmd.addAll(org.convnet4j.spark.SparkCds.options());
         cmd.addAll(List.of("-cp", org.convnet4j.spark.SparkCds.classPath(), main));
         cmd.addAll(args);

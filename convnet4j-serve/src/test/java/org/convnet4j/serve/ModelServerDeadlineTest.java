@@ -1,0 +1,126 @@
+package org.convnet4j.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A request's time budget on a stuck model: a v2 request in the model's forward pass and one queued behind it are
+ * both answered 504 while the model is still held (so the answers cannot have come from the model: the deadline
+ * watcher gave them), the queued one is never run, and once the model is let go the worker answers the next request
+ * 200. Counted, not timed: requests per status, forward passes, what the batcher still holds, requests in flight,
+ * the watcher thread gone after close.
+ */
+class ModelServerDeadlineTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String INFER = "/v2/models/{name}/infer";
+
+    @Test
+    void aStuckModelsRequestsAnswer504InTimeAndTheWorkerRecovers() throws Exception {
+        TestModels.Gate gate = TestModels.gated(11);
+        ModelServer.Options o = new ModelServer.Options();
+        o.port = 0;
+        o.maxBatch = 1;
+        o.workers = 1;
+        o.threadsPerWorker = 1;
+        o.warmupRuns = 0;
+        o.callerRunsMicros = 0;
+        o.queueCapacity = 8;
+        // the watcher looks every 125 ms; a second is long enough for the worker to take the first request on a
+        // loaded machine (it runs no warm-up), short enough to keep the test at some 1.5 s
+        o.timeoutMillis = 1_000;
+        byte[] body = ModelServerTest.inferBody(TestModels.randomInput(new Random(12), 1)).getBytes();
+        ModelServer server = ModelServer.start(Map.of("m", gate.saved), o);
+        Thread watcher = null;
+        try {
+            gate.hold();
+            CompletableFuture<HttpResponse<String>> running = send(server, body);
+            // the worker is in the forward pass, held
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (gate.entered.get() < 1 && !running.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, gate.entered.get(), "the first request did not reach the model before its deadline: "
+                    + (running.isDone() ? running.get().statusCode() + " " + running.get().body() : "no answer"));
+            CompletableFuture<HttpResponse<String>> queued = send(server, body);
+            HttpResponse<String> a = running.get(60, TimeUnit.SECONDS);
+            HttpResponse<String> b = queued.get(60, TimeUnit.SECONDS);
+            assertTrue(gate.held(), "the answers came while the model was held");
+            assertTimedOut(a);
+            assertTimedOut(b);
+            Batcher batcher = batcher(server);
+            // counted once the watcher has written the answers (a client may read its 504 a moment before)
+            awaitExpired(batcher, 2);
+            assertEquals(0, batcher.queueDepth());
+            assertEquals(1, batcher.watchedRunning(), "the held pass is still shown to the watcher");
+            watcher = thread("convnet4j-deadlines-m");
+            assertTrue(watcher != null && watcher.isAlive());
+
+            gate.open();
+            HttpResponse<String> c = send(server, body).get(60, TimeUnit.SECONDS);
+            assertEquals(200, c.statusCode(), c.body());
+            assertEquals(2, gate.entered.get(), "the queued request was run after its 504");
+            awaitIdle(server);
+            assertEquals(0, batcher.watchedRunning());
+            assertEquals(2, server.metrics().requests(INFER, 504));
+            assertEquals(1, server.metrics().requests(INFER, 200));
+            assertEquals(2, batcher.expiredCounts()[0]);
+            String metrics = ModelServerTestHttp.get(server.url() + "/metrics");
+            assertEquals(1.0, ModelServerTest.metricValue(metrics, "convnet4j_http_requests_in_flight"), metrics);
+        } finally {
+            gate.open();
+            server.close();
+        }
+        watcher.join(5_000);
+        assertFalse(watcher.isAlive(), "the deadline watcher outlived its server");
+    }
+
+    private static void assertTimedOut(HttpResponse<String> r) {
+        assertEquals(504, r.statusCode(), r.body());
+        String error = JsonParser.parseString(r.body()).getAsJsonObject().get("error").getAsString();
+        assertTrue(error.contains("did not answer within 1000 ms"), error);
+    }
+
+    private static CompletableFuture<HttpResponse<String>> send(ModelServer s, byte[] body) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(s.url() + "/v2/models/m/infer"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Batcher batcher(ModelServer s) {
+        return s.batcher("m");
+    }
+
+    private static Thread thread(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+                .orElse(null);
+    }
+
+    /** Waits until the watcher has counted {@code n} requests failed at their deadline (at most 30 s). */
+    private static void awaitExpired(Batcher b, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (b.expiredCounts()[0] < n && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(n, b.expiredCounts()[0], "failed by the watcher: one in the pass, one queued");
+        assertEquals(0, b.expiredCounts()[1], "dropped by the worker");
+    }
+
+    private static void awaitIdle(ModelServer s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!s.idle("m")) {
+            assertTrue(System.nanoTime() < deadline, "the worker did not become idle within 30 s");
+            Thread.sleep(1);
+        }
+    }
+}
