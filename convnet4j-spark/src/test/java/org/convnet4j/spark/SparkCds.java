@@ -24,7 +24,8 @@ import java.util.zip.ZipEntry;
  * Scala's, Hadoop's and convnet4j's classes instead of loading, parsing and verifying them from ~200 jars (about half
  * the CPU of a Spark JVM's start: docs/SPARK.md, "Test time (session 10)").
  *
- * <p>Made once per build, when a test first starts a JVM, into {@code target/spark-cds.jsa}: one JVM runs
+ * <p>Made once per build, in the background from the test JVM's start ({@link SparkCdsEarly}; the first test that
+ * starts a JVM waits for it), into {@code target/spark-cds.jsa}: one JVM runs
  * {@link CdsWorkload} (a local[2] train, predict and featurize) with {@code -XX:ArchiveClassesAtExit}. Never a
  * requirement: when it cannot be made (or with {@code -Dconvnet4j.test.cds=false}) the JVMs start without it, and the
  * JVM itself ignores a stale or mismatched archive; {@code -Xlog:cds=off} keeps it from saying so on stdout, so the
