@@ -136,12 +136,24 @@ class YarnClusterIT {
             // a session left running in this JVM would be the next cluster test's (SparkSessions.start refuses it)
             local.stop();
         }
-        long t1 = System.nanoTime();
+        System.out.printf("YarnClusterIT: local session stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         if (yarn != null) {
-            yarn.stop();
+            // MiniYARNCluster's stop is mostly sleeping (17.1 s at load 32; the quiet CI spent ~21 s of this class
+            // outside its two tests): the NodeManager waits in 1-s sleeps for its applications to be finished, then up
+            // to 10 s for its log deleter's pool (NonAggregatingLogHandler: log aggregation is off, and the logs'
+            // deletion is scheduled hours ahead). Nothing after this class needs it gone (every port ephemeral, its
+            // folders its own, the applications ended, the JVMs this class started stopped above): it stops in the
+            // background while the next class runs
+            MiniYARNCluster cluster = yarn;
+            Thread stopper = new Thread(() -> {
+                long t1 = System.nanoTime();
+                cluster.stop();
+                System.out.printf("YarnClusterIT: MiniYARNCluster stopped in %.1f s (in the background)%n",
+                        (System.nanoTime() - t1) / 1e9);
+            }, "YarnClusterIT-stop");
+            stopper.setDaemon(true);
+            stopper.start();
         }
-        System.out.printf("YarnClusterIT: local session stopped in %.1f s, MiniYARNCluster in %.1f s%n", (t1 - t0) / 1e9,
-                (System.nanoTime() - t1) / 1e9);
     }
 
     private org.apache.spark.sql.SparkSession local;
