@@ -38,6 +38,7 @@ The rule, fixed and committed before any row of these runs was read (2026-12-06,
 import argparse
 import collections
 import csv
+import gzip
 import math
 import os
 import sys
@@ -86,7 +87,9 @@ def fit(pics):
 def read_probs(paths):
     probs = collections.defaultdict(list)  # (cell key, case, round, fold) -> [(right, logp)]
     for p in paths:
-        with open(p.replace(".csv", "-probs.csv")) as f:
+        q = p.replace(".csv", "-probs.csv")
+        # the committed files are gzipped (results/calibrated/*-probs.csv.gz); read either
+        with (gzip.open(q + ".gz", "rt") if not os.path.exists(q) else open(q)) as f:
             for r in csv.DictReader(f):
                 key = (r["base"], r["target"], int(r["per_class"]), r["seed"])
                 probs[(key, r["case"], r["round"], r["fold"])].append(

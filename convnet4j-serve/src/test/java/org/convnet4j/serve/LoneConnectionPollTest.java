@@ -206,8 +206,12 @@ class LoneConnectionPollTest {
             }
             LoneConnectionConnector c = server.connector();
             String counts = "caught " + c.caught() + ", missed " + c.missed() + ", skipped " + c.skipped();
-            // 40 answers: polls after answers 1, 3, 7, 15, 31 (5 or so; a poll may catch the client's close)
-            assertTrue(c.missed() >= 3 && c.missed() <= 7, counts);
+            // 40 answers: polls after answers 1, 3, 7, 15, 31 (5 or so; a poll may catch the client's close). On a
+            // loaded machine the selector can reach its poll after the client's next request is already there: that
+            // poll catches, and a catch starts the backoff over (caught 2, missed 8 was seen at load 38), so the
+            // bound is on all polls, not on misses alone; without the backoff there would be one poll per answer
+            assertTrue(c.missed() >= 3, counts);
+            assertTrue(c.caught() + c.missed() <= 10, counts);
             assertTrue(c.skipped() >= 30, counts);
         }
     }

@@ -55,10 +55,22 @@ final class ClusterTests {
                 "--conf", "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures=600");
     }
 
+    /** The main classes of a standalone cluster's own JVMs: they keep the cluster's state and start executors. */
+    private static final java.util.Set<String> DAEMONS = java.util.Set.of("org.apache.spark.deploy.master.Master",
+            "org.apache.spark.deploy.worker.Worker");
+
+    /**
+     * The JVM option of the JVMs the tests start that run no convnet4j engine code (a master, a worker, a YARN client
+     * ApplicationMaster, spark-submit's client in cluster deploy mode): the C1 compiler only, no C2. Such a JVM spends
+     * about 40 % less CPU (a Spark JVM's start and a tiny job: 2.9 against 4.8 CPU-s, loaded; docs/SPARK.md, "Test time
+     * (session 11)"); executors and drivers keep C2 (the engine's vector kernels need it).
+     */
+    static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
+
     /**
      * The command of a cluster JVM (master, worker, driver) the tests start: this JVM's java, the JVM options Spark
-     * needs as surefire gives them to this module's tests, 1 GB of heap, the test class path, then
-     * {@code mainAndArgs}.
+     * needs as surefire gives them to this module's tests, 1 GB of heap ({@link #CLIENT_COMPILER_ONLY} for a master or
+     * a worker), the archive's options and class path, then {@code mainAndArgs}.
      */
     static List<String> clusterJvm(List<String> mainAndArgs) {
         List<String> cmd = new java.util.ArrayList<>();
@@ -69,6 +81,9 @@ final class ClusterTests {
             }
         }
         cmd.add("-Xmx1g");
+        if (mainAndArgs.stream().anyMatch(DAEMONS::contains)) {
+            cmd.add(CLIENT_COMPILER_ONLY);
+        }
         cmd.addAll(SparkCds.options());
         // the master drops a worker whose heartbeat is 60 s late by default; a loaded machine can stall that long
         cmd.add("-Dspark.worker.timeout=600");

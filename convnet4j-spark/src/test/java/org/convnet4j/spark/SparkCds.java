@@ -24,7 +24,8 @@ import java.util.zip.ZipEntry;
  * Scala's, Hadoop's and convnet4j's classes instead of loading, parsing and verifying them from ~200 jars (about half
  * the CPU of a Spark JVM's start: docs/SPARK.md, "Test time (session 10)").
  *
- * <p>Made once per build, when a test first starts a JVM, into {@code target/spark-cds.jsa}: one JVM runs
+ * <p>Made once per build, in the background from the test JVM's start ({@link SparkCdsEarly}; the first test that
+ * starts a JVM waits for it), into {@code target/spark-cds.jsa}: one JVM runs
  * {@link CdsWorkload} (a local[2] train, predict and featurize) with {@code -XX:ArchiveClassesAtExit}. Never a
  * requirement: when it cannot be made (or with {@code -Dconvnet4j.test.cds=false}) the JVMs start without it, and the
  * JVM itself ignores a stale or mismatched archive; {@code -Xlog:cds=off} keeps it from saying so on stdout, so the
@@ -137,6 +138,14 @@ public final class SparkCds {
             if (upToDate(cp, recorded)) {
                 return true;
             }
+            String folder = folderOf(cp);
+            if (folder != null) {
+                // a build that stops before the package phase (mvn test): the dump would run its whole workload, then
+                // fail ("Cannot have non-empty directory in paths"); made early, it would do so in every such run
+                System.out.println("SparkCds: no archive: " + folder + " is a folder on the class path (a dynamic"
+                        + " archive takes none; the jars come with the package phase): the JVMs start without it");
+                return false;
+            }
             long t0 = System.nanoTime();
             boolean made = make(cp);
             System.out.printf("SparkCds: %s %s in %.1f s%n", made ? "made" : "could not make", ARCHIVE,
@@ -152,6 +161,21 @@ public final class SparkCds {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The first entry of {@code cp} that is a folder holding anything, or null. */
+    private static String folderOf(String cp) throws IOException {
+        for (String e : cp.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(e);
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> files = Files.list(p)) {
+                    if (files.findAny().isPresent()) {
+                        return e;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static boolean upToDate(String cp, Path recorded) throws IOException {

@@ -100,6 +100,10 @@ class YarnClusterIT {
         c.set("yarn.scheduler.capacity.root.default.maximum-capacity", "100");
         c.set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5");
         c.set("yarn.scheduler.capacity.node-locality-delay", "-1");
+        // the NodeManager reports every 100 ms (1 s by default): the scheduler hands out containers on those reports
+        // (an ApplicationMaster, the executors, a replacement), and a killed container's end reaches the driver's
+        // "Lost executor" (which the cluster-mode test waits for) through them; latencies, not work
+        c.setLong(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, 100);
         yarn = new MiniYARNCluster("YarnClusterIT", 1, 1, 1);
         yarn.init(c);
         yarn.start();
@@ -126,13 +130,29 @@ class YarnClusterIT {
 
     @AfterAll
     void stop() {
+        long t0 = System.nanoTime();
         ClusterTests.stopAll(started);
         if (local != null) {
             // a session left running in this JVM would be the next cluster test's (SparkSessions.start refuses it)
             local.stop();
         }
+        System.out.printf("YarnClusterIT: local session stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         if (yarn != null) {
-            yarn.stop();
+            // MiniYARNCluster's stop is mostly sleeping (17.1 s at load 32; the quiet CI spent ~21 s of this class
+            // outside its two tests): the NodeManager waits in 1-s sleeps for its applications to be finished, then up
+            // to 10 s for its log deleter's pool (NonAggregatingLogHandler: log aggregation is off, and the logs'
+            // deletion is scheduled hours ahead). Nothing after this class needs it gone (every port ephemeral, its
+            // folders its own, the applications ended, the JVMs this class started stopped above): it stops in the
+            // background while the next class runs
+            MiniYARNCluster cluster = yarn;
+            Thread stopper = new Thread(() -> {
+                long t1 = System.nanoTime();
+                cluster.stop();
+                System.out.printf("YarnClusterIT: MiniYARNCluster stopped in %.1f s (in the background)%n",
+                        (System.nanoTime() - t1) / 1e9);
+            }, "YarnClusterIT-stop");
+            stopper.setDaemon(true);
+            stopper.start();
         }
     }
 
@@ -164,6 +184,9 @@ class YarnClusterIT {
                 // the NodeManager's JVM has no JAVA_HOME of its own here (a cluster's has)
                 "spark.yarn.appMasterEnv.JAVA_HOME=" + java, "spark.executorEnv.JAVA_HOME=" + java,
                 "spark.network.timeout=600s", "spark.executor.heartbeatInterval=30s",
+                // the client asks for the application's state every 0.25 s (1 s by default): it waits for it to run
+                // (client mode) or to end (cluster mode)
+                "spark.yarn.report.interval=250ms",
                 // no web UI (a Jetty server and its pages in each driver): nothing here looks at it
                 "spark.ui.enabled=false");
     }
@@ -336,6 +359,8 @@ class YarnClusterIT {
             Path trained = Files.createDirectories(dir.resolve("yarn-tree")).resolve("m.c4j");
             List<String> conf = new ArrayList<>(yarnConf(1, 2, hdfs.uri + "/staging"));
             conf.add("spark.yarn.preserve.staging.files=true");
+            // the ApplicationMaster of client deploy mode only asks for and watches containers: no engine code
+            conf.add("spark.yarn.am.extraJavaOptions=" + ClusterTests.CLIENT_COMPILER_ONLY);
             List<String> settings = new ArrayList<>(fs);
             settings.addAll(clientConf("convnet4j-client", conf));
             String modelUri = model.toUri().toString();
@@ -685,6 +710,8 @@ class YarnClusterIT {
         env.put("SPARK_SCALA_VERSION", "2.13");
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("HADOOP_CONF_DIR", confDir.toString());
+        // the client JVM the launcher's command starts (it submits, then watches the application): no engine code
+        env.put("SPARK_SUBMIT_OPTS", ClusterTests.CLIENT_COMPILER_ONLY);
         Process launcher = b.redirectError(ProcessBuilder.Redirect.INHERIT).start();
         byte[] printed = launcher.getInputStream().readAllBytes();
         assertEquals(0, launcher.waitFor(), "Spark's launcher failed");

@@ -81,8 +81,8 @@ public final class Transpose extends IndexMapLayer implements InferenceFusion {
         int b = inSample.size() / Math.max(1, a);
         if (absorbed == null) {
             transpose(a, b, xd, xo, yd, yo);
-        } else {
-            transpose(a, b, xd, xo, yd, yo, absorbed);
+        } else { // the copy's rows j run over the output's leading axes; the constant's value is the first one's index
+            transpose(a, b, xd, xo, yd, yo, absorbed, b / Math.max(1, inSample.dim(perm[0])));
         }
         return true;
     }
@@ -118,10 +118,12 @@ public final class Transpose extends IndexMapLayer implements InferenceFusion {
     }
 
     /**
-     * {@link #transpose}, each value then combined with the constant of its output row j ({@code ca}'s value j, or
-     * its only value) by exactly {@link ConstantArithmetic}'s operation: y = v op c (c op v for a constant first).
+     * {@link #transpose}, each value then combined with the constant of its output row j ({@code ca}'s value
+     * {@code j / per}, {@code per} rows per index of the output's first axis, or its only value) by exactly
+     * {@link ConstantArithmetic}'s operation: y = v op c (c op v for a constant first).
      */
-    private static void transpose(int rows, int cols, float[] x, int xo, float[] y, int yo, ConstantArithmetic ca) {
+    private static void transpose(int rows, int cols, float[] x, int xo, float[] y, int yo, ConstantArithmetic ca,
+                                  int per) {
         float[] cd = ca.constant().data();
         ArithmeticOp op = ca.op();
         boolean first = ca.constantFirst();
@@ -131,7 +133,7 @@ public final class Transpose extends IndexMapLayer implements InferenceFusion {
                 int j1 = Math.min(cols, j0 + BLOCK);
                 for (int j = j0; j < j1; j++) {
                     int dst = yo + j * rows;
-                    float c = cd[cd.length == 1 ? 0 : j];
+                    float c = cd[cd.length == 1 ? 0 : j / per];
                     if (op == ArithmeticOp.MUL) {
                         for (int i = i0; i < i1; i++) {
                             y[dst + i] = x[xo + i * cols + j] * c;

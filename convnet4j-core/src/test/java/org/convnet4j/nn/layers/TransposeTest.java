@@ -64,7 +64,8 @@ class TransposeTest {
     /**
      * In inference a rotating Transpose absorbs a constant arithmetic with one value per output row (ConvNeXt's layer
      * scale after its permute back to [C, H, W]) and gives the bits of the two layers one by one: each operation,
-     * either operand order, a per-row and a single-value constant, rows longer than a block (35 = 5 x 7 > 16).
+     * either operand order, a per-row and a single-value constant, rows longer than a block (35 = 5 x 7 > 16), and
+     * a rotation whose output leads with two axes ([C, H, W] to [H, W, C], a constant [H, 1, 1]: H x W copy rows).
      * Other constants and perms are left to the layers one by one.
      */
     @Test
@@ -72,16 +73,20 @@ class TransposeTest {
         Random r = new Random(9);
         Tensor x = Tensor.randn(r, 1f, 2, 5, 7, 20);
         Transpose back = new Transpose(2, 0, 1);
+        Tensor chw = Tensor.randn(r, 1f, 2, 4, 6, 5);
+        Transpose forth = new Transpose(1, 2, 0); // [4, 6, 5] -> [6, 5, 4]
         for (ArithmeticOp op : ArithmeticOp.values()) {
             for (boolean first : new boolean[] {false, true}) {
-                for (int[] shape : new int[][] {{20, 1, 1}, {1, 1, 1}}) {
+                for (int[] shape : new int[][] {{20, 1, 1}, {1, 1, 1}, {6, 1, 1}}) {
                     Tensor c = Tensor.randn(r, 1f, shape);
                     ConstantArithmetic ca = new ConstantArithmetic(op, c, ConstantArithmetic.Order.constantFirst(first),
                             ConstantArithmetic.Kind.learnable(false));
+                    Transpose t = shape[0] == 6 ? forth : back;
+                    Tensor in = shape[0] == 6 ? chw : x;
                     String what = op + " first " + first + " " + java.util.Arrays.toString(shape);
-                    assertEquals(1, back.absorbable(List.of(ca)), what);
-                    float[] want = ca.forward(back.forward(x, false), false).data().clone();
-                    assertArrayEquals(want, back.forwardAbsorbing(List.of(x), List.of(ca), 1).data(), what);
+                    assertEquals(1, t.absorbable(List.of(ca)), what);
+                    float[] want = ca.forward(t.forward(in, false), false).data().clone();
+                    assertArrayEquals(want, t.forwardAbsorbing(List.of(in), List.of(ca), 1).data(), what);
                 }
             }
         }
