@@ -297,9 +297,11 @@ final class FastConvolution {
     private static final int REDUCE_BLOCK = 16 * 1024;
 
     /**
-     * dw[i] += the partials' sum for i in [from, to), chunks in order, in double ({@link Kernels#addPartials}: on
-     * vectors with the vector kernels, the same bits; {@code -Dconvnet4j.conv.vectorPartials=false} runs the scalar
-     * loop, for A/B runs).
+     * dw[i] += the partials' sum for i in [from, to), chunks in order, in double: the scalar loop below, or with
+     * {@code -Dconvnet4j.conv.vectorPartials=true} {@link Kernels#addPartials} (on vectors with the vector kernels, the
+     * same bits). The vector route is off because in a training step its float/double conversions are not compiled
+     * to vector instructions: it allocates ~150 MB per ResNet-50 step (5 MB without) and, with the JVM's default
+     * collector, raised the peak RSS of 10 steps from ~1.9 to ~2.5 GB for ~3% less time (docs/PERFORMANCE.md).
      */
     private static void addPartials(Kernels k, float[] partial, int parts, int size, float[] dwd, int from, int to) {
         if (vectorPartials) {
@@ -315,8 +317,8 @@ final class FastConvolution {
         }
     }
 
-    /** Switch for A/B runs ({@code FlagAB}): false adds the partials in the scalar loop (same bits). */
-    static volatile boolean vectorPartials = !"false".equals(System.getProperty("convnet4j.conv.vectorPartials"));
+    /** Switch for A/B runs ({@code FlagAB}): true adds the partials with {@link Kernels#addPartials} (same bits). */
+    static volatile boolean vectorPartials = "true".equals(System.getProperty("convnet4j.conv.vectorPartials"));
 
     /**
      * How many batch chunks the weight gradient is summed in: up to {@link #MAX_PARTIALS}, no more than the
