@@ -3,9 +3,7 @@ package org.convnet4j.transfer;
 import java.util.List;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
-import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Sequential;
-import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 
 /**
@@ -26,30 +24,19 @@ public final class BrierScore {
         List<String> own = model.classNames().isEmpty()
                 ? ConfusionMatrix.numberedClasses(model.outputShape().dim(0)) : model.classNames();
         int[] index = ClassNames.match(data.classNames(), own).indexOf();
-        double total = 0;
-        int n = data.size();
-        int size = data.sampleShape().size();
-        try (InferenceBuffers.Scope scope = InferenceBuffers.scope()) {
-            for (int start = 0; start < n; start += 256) {
-                int b = Math.min(256, n - start);
-                Tensor x = Tensor.zeros(data.sampleShape().prepend(b));
-                for (int i = 0; i < b; i++) {
-                    data.copySample(start + i, x.data(), i * size);
-                }
-                Tensor out = model.predict(x);
-                int k = out.dim(1);
-                double[] p = new double[k];
-                for (int i = 0; i < b; i++) {
-                    probabilities(out.data(), i * k, p);
-                    int right = index[data.label(start + i)];
-                    for (int j = 0; j < k; j++) {
-                        double y = j == right ? 1 : 0;
-                        total += (p[j] - y) * (p[j] - y);
-                    }
+        double[] total = {0};
+        TransferRun.predictInBatches(model, data, (start, b, out, k) -> {
+            double[] p = new double[k];
+            for (int i = 0; i < b; i++) {
+                probabilities(out, i * k, p);
+                int right = index[data.label(start + i)];
+                for (int j = 0; j < k; j++) {
+                    double y = j == right ? 1 : 0;
+                    total[0] += (p[j] - y) * (p[j] - y);
                 }
             }
-        }
-        return total;
+        });
+        return total[0];
     }
 
     /** Row {@code from .. from + p.length} of {@code out} as probabilities, into {@code p}. */

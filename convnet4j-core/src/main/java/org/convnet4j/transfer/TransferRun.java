@@ -110,29 +110,43 @@ public final class TransferRun {
         if (!m.warning().isEmpty() && log != null) {
             log.accept("warning: " + m.warning());
         }
-        int right = 0;
-        int n = test.size();
-        int size = test.sampleShape().size();
-        try (InferenceBuffers.Scope scope = InferenceBuffers.scope()) { // the thread keeps no test-sized arrays
-            for (int start = 0; start < n; start += 256) {
-                int b = Math.min(256, n - start);
-                Tensor x = Tensor.zeros(test.sampleShape().prepend(b));
-                for (int i = 0; i < b; i++) {
-                    test.copySample(start + i, x.data(), i * size);
+        int[] right = {0};
+        predictInBatches(model, test, (start, b, out, k) -> {
+            for (int i = 0; i < b; i++) {
+                int best = 0;
+                for (int j = 1; j < k; j++) {
+                    best = out[i * k + j] > out[i * k + best] ? j : best;
                 }
-                Tensor out = model.predict(x);
-                int k = out.dim(1);
-                for (int i = 0; i < b; i++) {
-                    int best = 0;
-                    for (int j = 1; j < k; j++) {
-                        best = out.data()[i * k + j] > out.data()[i * k + best] ? j : best;
-                    }
-                    if (m.indexOf()[test.label(start + i)] == best) {
-                        right++;
-                    }
+                if (m.indexOf()[test.label(start + i)] == best) {
+                    right[0]++;
                 }
             }
+        });
+        return right[0] / (double) test.size();
+    }
+
+    /** A batch's outputs: samples {@code start .. start + count} of the data set, row i at {@code out[i * k]}. */
+    interface BatchOutputs {
+        void accept(int start, int count, float[] out, int k);
+    }
+
+    /**
+     * Runs {@code model} over every sample of {@code data} in batches of 256 and hands each batch's outputs to
+     * {@code sink}, in order; the thread keeps no data-sized arrays afterwards (its inference buffers are released).
+     */
+    static void predictInBatches(Sequential model, Dataset data, BatchOutputs sink) {
+        int n = data.size();
+        int size = data.sampleShape().size();
+        try (InferenceBuffers.Scope scope = InferenceBuffers.scope()) {
+            for (int start = 0; start < n; start += 256) {
+                int b = Math.min(256, n - start);
+                Tensor x = Tensor.zeros(data.sampleShape().prepend(b));
+                for (int i = 0; i < b; i++) {
+                    data.copySample(start + i, x.data(), i * size);
+                }
+                Tensor out = model.predict(x);
+                sink.accept(start, b, out.data(), out.dim(1));
+            }
         }
-        return right / (double) n;
     }
 }
