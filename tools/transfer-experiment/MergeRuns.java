@@ -2,25 +2,20 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import javax.imageio.ImageIO;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.data.category.DefaultCategoryDataset;
+import org.convnet4j.charts.Charts;
+import org.convnet4j.transfer.TransferExperiment;
 
 /**
  * The accuracy chart of several `experiment transfer` runs of the same seed and base that split the sizes between
  * them (e.g. --sizes 10,100 and --sizes 400): each size is computed from the seed alone, so the runs' rows together
- * are the rows of one run with all the sizes. Draws the bars exactly as ExperimentCommand does (series "case LABEL",
- * category "similar 10/class", rows ordered by target as listed in the runs, then by size).
+ * are the rows of one run with all the sizes. Draws the bars with the library's Charts.transferAccuracy, as
+ * `experiment transfer` does (series "case LABEL", category "similar 10/class", rows ordered by target as listed in the
+ * runs, then by size).
  * usage: java -cp convnet4j.jar tools/transfer-experiment/MergeRuns.java OUT.png RUN1/results.json RUN2/results.json ...
  */
 public class MergeRuns {
@@ -46,16 +41,9 @@ public class MergeRuns {
             }
         }
         bars.sort(Comparator.comparingInt(Bar::target).thenComparingInt(Bar::perClass).thenComparingInt(Bar::order));
-        DefaultCategoryDataset data = new DefaultCategoryDataset();
-        bars.forEach(b -> data.addValue(b.value(), b.series(), b.category()));
-        JFreeChart chart = ChartFactory.createBarChart("Transfer learning: held-out accuracy by case",
-                "target and training images per class", "accuracy", data, PlotOrientation.VERTICAL, true, false, false);
-        chart.setBackgroundPaint(Color.WHITE);
-        org.jfree.chart.axis.CategoryAxis axis = chart.getCategoryPlot().getDomainAxis();
-        axis.setMaximumCategoryLabelLines(2);
-        axis.setMaximumCategoryLabelWidthRatio(1.0f);
-        BufferedImage img = chart.createBufferedImage(1100, 500);
-        ImageIO.write(img, "png", new File(args[0]));
+        // the library's chart, the one `experiment transfer` draws
+        Charts.transferAccuracy(bars.stream().map(b -> new TransferExperiment.ChartValue(b.series(), b.category(),
+                b.value())).toList(), Path.of(args[0]));
         System.out.println("wrote " + args[0] + ": " + bars.size() + " bars");
     }
 }
