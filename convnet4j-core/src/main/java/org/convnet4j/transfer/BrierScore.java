@@ -4,6 +4,7 @@ import java.util.List;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.RowOps;
 import org.convnet4j.train.ConfusionMatrix;
 
 /**
@@ -54,17 +55,6 @@ public final class BrierScore {
             }
             return;
         }
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) {
-            max = Math.max(max, out[from + j]);
-        }
-        double z = 0;
-        for (int j = 0; j < k; j++) {
-            p[j] = Math.exp(out[from + j] - max);
-            z += p[j];
-        }
-        for (int j = 0; j < k; j++) {
-            p[j] /= z;
-        }
+        RowOps.softmax(out, from, k, p);
     }
 }
