@@ -73,7 +73,9 @@ public final class AdviseCommand implements Callable<Integer> {
             + " cannot tell apart from the best.")
     boolean tryThem;
 
-    @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--budget", paramLabel = "SECONDS", description = "Wall-clock seconds (the time you wait, as Keras"
+            + " Tuner's max_time and Optuna's timeout): --try starts no new case after this, so a busy machine tries"
+            + " fewer cases; the output names those not tried and the CPU time spent. Default: ${DEFAULT-VALUE}.")
     double budget = 600;
 
     @Option(names = "--json", description = "Print the recommendation as one JSON object.")
@@ -82,7 +84,7 @@ public final class AdviseCommand implements Callable<Integer> {
     /** After a measured recommendation without --try: the table is a guess, and how to measure instead. */
     static final String TRY_HINT = "The table is a rule of thumb: --try trains every viable case on these pictures,"
             + " measures each by cross-validation (held-out Brier score) and recommends the best measured (no new case starts after --budget"
-            + " seconds).";
+            + " wall-clock seconds).";
 
     @Override
     public Integer call() throws Exception {
@@ -124,7 +126,8 @@ public final class AdviseCommand implements Callable<Integer> {
                         info.println(line);
                         info.flush();
                     });
-            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()));
+            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()),
+                    TransferAdvisor.notTried(trials));
         }
         if (json) {
             out.println(report.toJson());
