@@ -25,23 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Accuracy, top-k, per-class precision/recall/F1 and the confusion matrix of a model file on test data. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Measure a trained model on test pictures: accuracy, top-k, confusion matrix, precision/recall/F1.",
-        description = {
-            "Runs the model on every test picture (Fashion-MNIST's 10000 test images, or every picture of a folder "
-                + "with one sub-folder per class, prepared as the model file says) and prints the loss, accuracy, "
-                + "top-k accuracy, the confusion matrix (rows: true class, columns: predicted class) and precision, "
-                + "recall and F1 per class.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j evaluate --model lenet5.c4j --data fashion-mnist --plots plots",
-            "  convnet4j evaluate --model mine.c4j --data my-test-pictures/ --json",
-            "  convnet4j evaluate --model resnet.onnx --data my-test-pictures/",
-            "  convnet4j evaluate --model fused.c4j --inputs rgb=test/rgb,depth=test/depth"
-        })
+@Command(name = "evaluate", resourceBundle = "org.convnet4j.cli.help.evaluate",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -54,24 +39,22 @@ final class EvaluateCommand implements Callable<Integer> {
                 + " all of it).")
     String data;
 
-    @Option(names = "--inputs", paramLabel = "NAME=SRC,...", description = "Multi-input (fusion) models: the "
-            + "test data per input, as for fuse (NAME=DIR, NAME=fashion-mnist, NAME=fashion-mnist:sobel or "
-            + "fashion-mnist-sobel). Default: the sources the model was trained on.")
+    @Option(names = "--inputs", paramLabel = "NAME=SRC,...")
     String inputs;
 
     @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
     Integer limit;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "k of the top-k accuracy. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5")
     int topK;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "Pictures per forward pass. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "256")
     int batch;
 
-    @Option(names = "--plots", paramLabel = "DIR", description = "Write the confusion matrix heat map to DIR/confusion-matrix.png.")
+    @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json", description = "Print the metrics as one JSON object (for scripts).")
+    @Option(names = "--json")
     boolean json;
 
     /** The metrics of the last run, for the demo. */

@@ -25,65 +25,40 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Trains (or evaluates) a model fusing several inputs: early, intermediate or late fusion. */
-@Command(name = "fuse", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Fuse several inputs (modalities): early, intermediate or late fusion; train, save, evaluate.",
-        description = {
-            "early: the inputs are stacked as channels and one network (--branch) learns from them. intermediate: each "
-                + "input has its own branch (--branch, cut after --join-at), the features are joined (--join) and shared "
-                + "layers and a head follow; trained end to end. late: one model per input is trained on its own, then "
-                + "their probabilities are combined (--combine); 'weighted' fits member weights and 'stack' a logistic "
-                + "regression on a fitting split (--fit-split of the training part), never on the validation split.",
-            "A fraction of the data (--val-split) is held out and the validation accuracy reported. --evaluate FILE "
-                + "measures a saved fusion model instead (Fashion-MNIST sources then use the test set); --corrupt "
-                + "NAME=noise:STD|zeros damages one input to test robustness.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j fuse --mode intermediate --inputs fashion-mnist-sobel --join-at pool2 --epochs 2 --out inter.c4j",
-            "  convnet4j fuse --mode late --inputs pixels=fashion-mnist,edges=fashion-mnist:sobel --combine stack --out late.c4j",
-            "  convnet4j fuse --mode early --inputs rgb=data/rgb,depth=data/depth --resize 64x64 --out early.c4j",
-            "  convnet4j fuse --evaluate inter.c4j --inputs fashion-mnist-sobel --corrupt pixels=zeros --json"
-        })
+@Command(name = "fuse", resourceBundle = "org.convnet4j.cli.help.fuse",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class FuseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...", description = "The inputs: NAME=DIR "
-            + "(folders paired by class and file name), NAME=fashion-mnist[:CLASSES] or NAME=opencv-digits[:CLASSES] "
-            + "(the pictures), the same followed by :sobel (their Sobel edges, e.g. fashion-mnist:5-9:sobel), or the "
-            + "shorthand fashion-mnist-sobel (pixels + edges).")
+    @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...")
     String inputs;
 
     @Mixin
     FusionOptions training;
 
-    @Option(names = "--resize", paramLabel = "HxW", description = "Resample every input to HxW (needed by early fusion "
-            + "of inputs of different sizes).")
+    @Option(names = "--resize", paramLabel = "HxW")
     String resize;
 
-    @Option(names = "--on-missing", paramLabel = "skip|fail", defaultValue = "fail", description = "Folders: a "
-            + "sample missing in some input is skipped (and reported) or fatal. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--on-missing", paramLabel = "skip|fail", defaultValue = "fail")
     String onMissing;
 
     @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
     Integer limit;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Model file to write (training).")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE")
     Path out;
 
-    @Option(names = "--evaluate", paramLabel = "FILE", description = "Evaluate this saved fusion model on --inputs.")
+    @Option(names = "--evaluate", paramLabel = "FILE")
     Path evaluate;
 
-    @Option(names = "--corrupt", paramLabel = "NAME=noise:STD|zeros", description = "With --evaluate: corrupt one input.")
+    @Option(names = "--corrupt", paramLabel = "NAME=noise:STD|zeros")
     String corrupt;
 
-    @Option(names = "--plots", paramLabel = "DIR", description = "Write the validation confusion matrix heat map to "
-            + "DIR/confusion-matrix.png (training) or of the test data (--evaluate).")
+    @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json", description = "Print the final metrics as one JSON object.")
+    @Option(names = "--json")
     boolean json;
 
     @Mixin

@@ -21,24 +21,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** The most likely classes of pictures, by a trained model. */
-@Command(name = "predict", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Classify pictures with a trained model: the k most likely classes and their probabilities.",
-        description = {
-            "Each picture is prepared as the model file says (converted to grey or RGB, resized to the model input, "
-                + "scaled), then classified. Fashion-MNIST models expect light clothing on a dark background, as "
-                + "in the dataset.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j predict --model resnet50:imagenet cat.jpg",
-            "  convnet4j predict --model lenet5.c4j shoe.png shirt.png",
-            "  convnet4j predict --model resnet18.onnx --preprocessing torchvision cat.jpg",
-            "  convnet4j predict --model lenet5.c4j --top-k 1 --json pictures/*.png",
-            "  convnet4j predict --model c2.c4j --data fashion-mnist:5-9 --limit 2     (2 test pictures per class)",
-            "  convnet4j predict --model fused.c4j --input pixels=shoe.png --input edges=shoe.png"
-        })
+@Command(name = "predict", resourceBundle = "org.convnet4j.cli.help.predict",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,15 +30,13 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOption;
 
-    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3", description = "Classes to show per picture. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3")
     int topK;
 
-    @Option(names = "--json", description = "Print the predictions as one JSON object.")
+    @Option(names = "--json")
     boolean json;
 
-    @Option(names = "--input", paramLabel = "NAME=IMAGE", description = "Multi-input (fusion) models: the picture "
-            + "of one input; repeat for every input. Each is prepared as that input was for training (a "
-            + "fashion-mnist:sobel input takes the picture and computes its edges).")
+    @Option(names = "--input", paramLabel = "NAME=IMAGE")
     List<String> namedInputs = new ArrayList<>();
 
     @Option(names = "--data", paramLabel = "SPEC", description = DataSpec.DATA_HELP + " Its test part is predicted (a"
@@ -65,9 +47,7 @@ final class PredictCommand implements Callable<Integer> {
             + " arguments (the same choice as evaluate --limit N).")
     Integer limit;
 
-    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR|SPEC", description = "Pictures (PNG, JPEG, BMP, GIF, WebP),"
-            + " folders: every picture in them and their sub-folders (a --data folder), sorted by path, or built-in"
-            + " sets as --data names them (fashion-mnist:5-9).")
+    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR|SPEC")
     List<Path> images = new ArrayList<>();
 
     @Override

@@ -28,25 +28,22 @@ final class TrainDemo {
     static final int DEFAULT_EPOCHS = 3;
     static final int DEFAULT_LIMIT = 6000;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + DEFAULT_EPOCHS,
-            description = "Training epochs. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + DEFAULT_EPOCHS)
     int epochs;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT,
-            description = "Training pictures per class (of 6000; 10%% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT)
     int limit;
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "Test pictures per class evaluated (of 1000). Default: all.")
+    @Option(names = "--test-limit", paramLabel = "N")
     Integer testLimit;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42")
     long seed;
 
-    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out",
-            description = "Directory for the model and the pictures (created if missing). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out")
     Path outDir;
 
-    @Option(names = "--no-progress", description = "No progress bar on stderr.")
+    @Option(names = "--no-progress")
     boolean noProgress;
 
     int run(PrintWriter out, PrintWriter err) throws Exception {
