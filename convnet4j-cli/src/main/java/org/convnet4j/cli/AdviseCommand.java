@@ -50,8 +50,8 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--similarity", paramLabel = "similar|dissimilar")
     String similarityText;
 
-    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
     @Mixin
     PreprocessingOption preprocessing;
@@ -68,8 +68,8 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--budget", paramLabel = "SECONDS")
     double budget = 600;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     /** After a measured recommendation without --try: the table is a guess, and how to measure instead. */
     static final String TRY_HINT = "The table is a rule of thumb: --try trains every viable case on these pictures,"
@@ -79,7 +79,7 @@ public final class AdviseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter info = json ? spec.commandLine().getErr() : out;
+        PrintWriter info = json.given ? spec.commandLine().getErr() : out;
         TransferAdvisor.Size size = sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
         TransferAdvisor.Similarity similarity = similarityText == null ? null
                 : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
@@ -97,7 +97,7 @@ public final class AdviseCommand implements Callable<Integer> {
             ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
             DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
             loaded.conversions().forEach(n -> info.println("converting: " + n));
-            train = DataSpec.limited(loaded.train(), limit, 42);
+            train = DataSpec.limited(loaded.train(), limit.perClass, 42);
             if (b.featureStatistics() == null && probeSamples == 0 && similarity == null) {
                 throw new BadInputException("--base " + b.origin() + " has no feature statistics (saved by 'train' and"
                         + " 'experiment transfer'): nothing measures the similarity; give --similarity or"
@@ -118,7 +118,7 @@ public final class AdviseCommand implements Callable<Integer> {
                     });
             report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()));
         }
-        if (json) {
+        if (json.given) {
             out.println(report.toJson());
         } else {
             report.lines().forEach(out::println);

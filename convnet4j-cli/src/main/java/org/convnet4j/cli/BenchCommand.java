@@ -10,6 +10,7 @@ import org.convnet4j.benchmark.Workloads;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Spec;
 /** {@code convnet4j bench}: the standard workloads W1..W6, named like the PyTorch reference scripts. */
 @Command(name = "bench", resourceBundle = "org.convnet4j.cli.help.bench", mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--only", split = ",", paramLabel = "W1,W3,...")
     List<String> only;
@@ -43,19 +44,19 @@ public final class BenchCommand implements Callable<Integer> {
                 .withOnnxReader(file -> OnnxImporter.importModel(OnnxReader.readModel(file), file.toString()));
         Workloads workloads = new Workloads(quick ? settings.quickly() : settings, r -> {
             results.add(r);
-            if (!json) {
+            if (!json.given) {
                 out.println(r.tabLine());
                 out.flush();
             }
         });
-        if (!json) {
+        if (!json.given) {
             out.println("# convnet4j bench" + (quick ? " --quick (smoke test, not a measurement)" : "") + "; "
                     + workloads.environment());
         }
         for (String g : groups) {
             workloads.run(g);
         }
-        if (json) {
+        if (json.given) {
             out.print(BenchResult.toJsonArray(results));
         }
         out.flush();

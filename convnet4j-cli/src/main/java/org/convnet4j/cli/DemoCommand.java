@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         header = "The tour: LeNet-5 learns Fashion-MNIST, then shows what it learned (files in out/).",
         description = {
             "Trains LeNet-5 on Fashion-MNIST (3 epochs of the 60000 training pictures by default: a few minutes on 2 "
-                + "cores), tests it on the 10000 test pictures and writes to OUT_DIR: the model file, the training "
+                + "cores), tests it on the 10000 test pictures and writes to DIR: the model file, the training "
                 + "curves, the confusion matrix, the first layer's kernels and the feature maps of a test picture. "
                 + "'demo edges' is the image-operator tour (Sobel edges, filters, pooling on a photo).",
             ""

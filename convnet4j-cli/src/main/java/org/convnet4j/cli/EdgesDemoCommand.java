@@ -27,7 +27,7 @@ final class EdgesDemoCommand implements Callable<Integer> {
             description = "Photograph to use. Default: the shipped sample " + SAMPLE + " (Chelsea the cat, CC0).")
     Path image;
 
-    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out")
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "out")
     Path outDir;
 
     @Override

@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.Charts;
@@ -42,8 +41,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--inputs", paramLabel = "NAME=SRC,...")
     String inputs;
 
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "5")
     int topK;
@@ -54,8 +53,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     /** The metrics of the last run, for the demo. */
     Metrics metrics;
@@ -63,8 +62,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
-            throw new BadInputException("--top-k, --batch and --limit must be at least 1");
+        if (topK < 1 || batch < 1) {
+            throw new BadInputException("--top-k and --batch must be at least 1");
         }
         if (inputs == null) {
             DataSpec.of(data).requireAvailable(); // a mistyped folder fails here, before any download or model load
@@ -77,8 +76,9 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
         }
         Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelOption.file);
-        Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
-        test = DataSpec.limited(test, limit, 42);
+        Dataset test = DataSource.test(data, prep,
+                n -> (json.given ? spec.commandLine().getErr() : out).println("converting: " + n));
+        test = DataSpec.limited(test, limit.perClass, 42);
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
@@ -93,8 +93,9 @@ final class EvaluateCommand implements Callable<Integer> {
     private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
         MultiInputDataset test;
         try {
-            test = inputs == null ? FusionSources.testDataFor(saved, modelOption.file, limit)
-                    : FusionSources.parse(inputs).loadFor(g, modelOption.file, limit, null, PairedFolders.OnMissing.FAIL,
+            test = inputs == null ? FusionSources.testDataFor(saved, modelOption.file, limit.perClass)
+                    : FusionSources.parse(inputs).loadFor(g, modelOption.file, limit.perClass, null,
+                            PairedFolders.OnMissing.FAIL,
                             out::println);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(inputs == null ? e.getMessage() + " with --inputs" : "--inputs: " + e.getMessage(), e);
@@ -116,8 +117,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (plots != null) {
             Charts.confusionMatrix(metrics.confusion(), plots);
         }
-        out.print(json ? r.toJson() + System.lineSeparator() : r.text());
-        if (!json && plots != null) {
+        out.print(json.given ? r.toJson() + System.lineSeparator() : r.text());
+        if (!json.given && plots != null) {
             out.println("wrote " + plots.resolve("confusion-matrix.png"));
         }
         return 0;

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.transfer.FeatureCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,8 +62,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--classifiers-at", paramLabel = "N")
         int classifiersAt = 100;
 
-        @Option(names = "--seed", paramLabel = "S")
-        long seed = org.convnet4j.transfer.TransferExperiment.Config.DEFAULT_SEED;
+        @Mixin
+        SeedOption seed;
 
         @Option(names = "--head-fit", paramLabel = "HOW")
         String headFit = org.convnet4j.transfer.FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
@@ -70,8 +71,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--keep-se", paramLabel = "T")
         double keepSe = org.convnet4j.transfer.FineTuneSettings.DEFAULT_KEEP_SE;
 
-        @Option(names = "--json")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
@@ -112,8 +113,8 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed);
-            PrintWriter progress = json ? spec.commandLine().getErr() : out;
+                    testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value);
+            PrintWriter progress = json.given ? spec.commandLine().getErr() : out;
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
                         progress.println(line);
@@ -121,7 +122,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     });
             report.write(outDir);
             Charts.transferAccuracy(report.chartValues(), outDir.resolve("transfer-accuracy.png"));
-            if (json) {
+            if (json.given) {
                 out.println(report.toJson());
             } else {
                 out.println();

@@ -43,8 +43,8 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--on-missing", paramLabel = "skip|fail", defaultValue = "fail")
     String onMissing;
 
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE")
     Path out;
@@ -58,8 +58,8 @@ final class FuseCommand implements Callable<Integer> {
     @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     DashboardOptions dashboard;
@@ -87,9 +87,9 @@ final class FuseCommand implements Callable<Integer> {
         }
         FusionRun.Settings settings = training.settings();
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
-        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit, size, missing,
-                stderr::println));
-        PrintWriter log = json ? stderr : stdout;
+        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
+                missing, stderr::println));
+        PrintWriter log = json.given ? stderr : stdout;
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
         TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
@@ -101,8 +101,8 @@ final class FuseCommand implements Callable<Integer> {
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
         Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
         FusionRun.Report report = new FusionRun.Report(settings, in.sources(), r, out, png);
-        stdout.println(json ? report.toJson() : report.summary() + "\n");
-        if (!json) {
+        stdout.println(json.given ? report.toJson() : report.summary() + "\n");
+        if (!json.given) {
             stdout.print(cm);
             if (png != null) {
                 stdout.println("wrote " + png);
@@ -118,15 +118,15 @@ final class FuseCommand implements Callable<Integer> {
         }
         Graph g = (Graph) saved.model();
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
-        MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit, size, missing,
-                stderr::println));
+        MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit.perClass, size,
+                missing, stderr::println));
         Corruption.Named c = corrupt == null ? null : option("--corrupt", () -> Corruption.parseNamed(corrupt));
         FusionRun.Evaluation e = FusionRun.evaluate(g, evaluate.toString(), data, c);
         if (plots != null) {
             Charts.confusionMatrix(e.metrics().confusion(), plots);
         }
-        stdout.println(json ? e.toJson() : e.summary() + "\n");
-        if (!json) {
+        stdout.println(json.given ? e.toJson() : e.summary() + "\n");
+        if (!json.given) {
             stdout.print(e.metrics().confusion());
         }
         return 0;

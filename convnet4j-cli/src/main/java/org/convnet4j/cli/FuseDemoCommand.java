@@ -9,6 +9,7 @@ import org.convnet4j.charts.Charts;
 import org.convnet4j.run.FusionComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,8 +36,8 @@ final class FuseDemoCommand implements Callable<Integer> {
     @Option(names = "--noise", paramLabel = "STD", defaultValue = "0.5")
     double noise;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
     @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "fusion-demo")
     Path outDir;
@@ -46,7 +47,7 @@ final class FuseDemoCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         FusionComparison.Settings settings;
         try {
-            settings = new FusionComparison.Settings(trainN, testN, epochs, noise, seed);
+            settings = new FusionComparison.Settings(trainN, testN, epochs, noise, seed.value);
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import org.convnet4j.fusion.Join;
 import org.convnet4j.nn.layers.DecisionFusion;
 import org.convnet4j.run.FusionBranches;
 import org.convnet4j.run.FusionRun;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code fuse} options that become {@link FusionRun.Settings} and the branches (training). */
@@ -41,14 +42,14 @@ final class FusionOptions {
     @Option(names = "--val-split", paramLabel = "F", defaultValue = "0.1")
     double valSplit;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
     /** The settings these options give (the library checks their ranges). */
     FusionRun.Settings settings() {
         return new FusionRun.Settings(mode, Join.parse(join), freezeBranches ? FusionRun.BranchWeights.FROZEN
                 : FusionRun.BranchWeights.TRAINED, DecisionFusion.Mode.parse(combine),
-                fitSplit, epochs, batch, lr, valSplit, seed);
+                fitSplit, epochs, batch, lr, valSplit, seed.value);
     }
 
     /** The network of each input, from --branch and --join-at. */

@@ -33,8 +33,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3")
     int topK;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--input", paramLabel = "NAME=IMAGE")
     List<String> namedInputs = new ArrayList<>();
@@ -43,9 +43,8 @@ final class PredictCommand implements Callable<Integer> {
             + " folder: every picture), read as evaluate reads it; each answer names the picture and its true class.")
     String data;
 
-    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to --data and SPEC"
-            + " arguments (the same choice as evaluate --limit N).")
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
     @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR|SPEC")
     List<Path> images = new ArrayList<>();
@@ -56,7 +55,8 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
-        List<String> specs = ModelArgument.dataSpecs(data, images, limit); // checked before any download or model load
+        // checked before any download or model load
+        List<String> specs = ModelArgument.dataSpecs(data, images, limit.perClass);
         // folders: the pictures in them, sorted; a missing picture is one line before the model is downloaded or read
         images = ImageFolderDataset.picturesOf(images.stream().filter(p -> !specs.contains(p.toString())).toList());
         Map<String, Path> named;
@@ -83,7 +83,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException(modelOption.file + ": " + e.getMessage(), e);
         }
         // every picture is read before any answer, so a bad file fails the command without partial output
-        BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit, topK);
+        BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit.perClass, topK);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
         print(out, answers);
         return 0;
@@ -112,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, BatchPrediction answers) {
-        if (json) {
+        if (json.given) {
             out.println(answers.toJson(modelOption.file));
         } else {
             out.print(answers.text());

@@ -12,6 +12,7 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -59,8 +60,8 @@ public final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "32")
     private int batch;
 
-    @Option(names = "--json")
-    private boolean json;
+    @Mixin
+    private JsonOption json;
 
     /** Options that shape a zoo model; a model file or name brings its own. */
     private static final List<String> ZOO_ONLY = List.of("--input", "--classes", "--width", "--layout",
@@ -74,7 +75,7 @@ public final class SummaryCommand implements Callable<Integer> {
         Model m = load();
         ModelSummary s = ModelSummary.of(m);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? s.toJson(batch) + "\n" : s.toTable(batch));
+        out.print(json.given ? s.toJson(batch) + "\n" : s.toTable(batch));
         out.flush();
         return 0;
     }

@@ -46,11 +46,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
-    @Option(names = "--no-progress")
-    boolean noProgress;
+    @Mixin
+    ProgressOption noProgress;
 
     @Option(names = "--fail-fast")
     boolean failFast;
@@ -73,15 +73,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--" + e.getMessage(), e);
         }
         Dataset pictures = DataSource.training(settings.data(), Preprocessing.forInput(settings.inputShape()),
-                n -> (json ? stderr : stdout).println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
+                n -> (json.given ? stderr : stdout).println("converting: " + n),
+                failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
-        ProgressBarListener progress = noProgress ? null
+        ProgressBarListener progress = noProgress.given ? null
                 : new ProgressBarListener(WriterOutputStream.printStream(stderr), Terminal.progress());
         if (progress != null) {
             run.addListener(progress);
         }
-        if (!json) {
+        if (!json.given) {
             run.addListener(new LogListener(WriterOutputStream.printStream(stdout)));
         }
         PlotListener curves = null;
@@ -94,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         DashboardOptions.Session ui = dashboard.open(stdout);
         run.addListener(ui.run(settings.model(), run.split().validation()));
-        if (!json) {
+        if (!json.given) {
             stdout.println(run.describe());
         }
         try {
@@ -113,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new java.io.IOException("training curves: " + curves.failure().getMessage() + "; the training went on"
                     + (Files.exists(result.out()) ? " and saved " + result.out() : ""), curves.failure());
         }
-        TrainReport.print(stdout, settings, result, json, plots);
+        TrainReport.print(stdout, settings, result, json.given, plots);
         return 0;
     }
 

@@ -17,6 +17,7 @@ import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,14 +38,14 @@ final class TrainDemo {
     @Option(names = "--test-limit", paramLabel = "N")
     Integer testLimit;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
-    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out")
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "out")
     Path outDir;
 
-    @Option(names = "--no-progress")
-    boolean noProgress;
+    @Mixin
+    ProgressOption noProgress;
 
     int run(PrintWriter out, PrintWriter err) throws Exception {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
@@ -57,9 +58,10 @@ final class TrainDemo {
 
         out.println("1. Training  (convnet4j train)");
         List<String> trainArgs = new ArrayList<>(List.of("--model", "lenet5", "--data", DataSource.FASHION_MNIST,
-                "--epochs", Integer.toString(epochs), "--limit", Integer.toString(limit), "--seed", Long.toString(seed),
+                "--epochs", Integer.toString(epochs), "--limit", Integer.toString(limit),
+                "--seed", Long.toString(seed.value),
                 "--out", modelFile.toString(), "--plots", outDir.toString()));
-        if (noProgress) {
+        if (noProgress.given) {
             trainArgs.add("--no-progress");
         }
         TrainCommand train = sub(new TrainCommand(), out, err, trainArgs);

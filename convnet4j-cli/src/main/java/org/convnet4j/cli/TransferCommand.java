@@ -60,8 +60,8 @@ public final class TransferCommand implements Callable<Integer> {
     @Mixin
     FineTuneOptions tuning;
 
-    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
     @Option(names = "--test-limit", paramLabel = "N")
     int testLimit = 200;
@@ -78,8 +78,8 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--partial-classes")
     boolean partialClasses;
 
-    @Option(names = "--seed", paramLabel = "S")
-    long seed = 42;
+    @Mixin
+    SeedOption seed;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE")
     Path out;
@@ -87,11 +87,11 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
-    @Option(names = "--no-progress")
-    boolean noProgress;
+    @Mixin
+    ProgressOption noProgress;
 
     @Mixin
     DashboardOptions dashboard;
@@ -110,32 +110,32 @@ public final class TransferCommand implements Callable<Integer> {
             throw new BadInputException("--classifier " + classifier + ": not known; known: "
                     + String.join(", ", ShallowClassifiers.algorithms()));
         }
-        if (testLimit < 1 || (limit != null && limit < 1)) {
-            throw new BadInputException("--limit and --test-limit must be at least 1 picture per class");
+        if (testLimit < 1) {
+            throw new BadInputException("--test-limit must be at least 1 picture per class");
         }
-        FineTuneSettings settings = tuning.settings(seed);
+        FineTuneSettings settings = tuning.settings(seed.value);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
         OutputFile.requireTarget(out); // before the features are extracted and the model trained
         BaseModel b = BaseModel.load(base, preprocessing.spec);
         ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
-        PrintWriter info = json ? stderr : stdout;
-        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed);
+        PrintWriter info = json.given ? stderr : stdout;
+        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed.value);
         loaded.conversions().forEach(n -> info.println("converting: " + n));
-        Dataset train = DataSpec.limited(loaded.train(), limit, seed);
-        Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed);
+        Dataset train = DataSpec.limited(loaded.train(), limit.perClass, seed.value);
+        Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed.value);
         TransferPlan plan = Transfer.plan(c, b.copy(),
-                tuning.options(train.classNames(), cut, seed).withPartialClasses(partialClasses));
+                tuning.options(train.classNames(), cut, seed.value).withPartialClasses(partialClasses));
         info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier,
                 settings.headFit()));
         info.flush();
         PrintStream err = new PrintStream(new WriterOutputStream(stderr), true, StandardCharsets.UTF_8);
         List<TrainingListener> listeners = new ArrayList<>();
         ProgressBarListener bar = null;
-        if (!noProgress && plan.trainsByGradient()) {
+        if (!noProgress.given && plan.trainsByGradient()) {
             bar = new ProgressBarListener(err, Terminal.progress());
             listeners.add(bar);
         }
-        FeatureExtractor.Progress progress = noProgress ? FeatureExtractor.Progress.NONE
+        FeatureExtractor.Progress progress = noProgress.given ? FeatureExtractor.Progress.NONE
                 : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix");
         FeatureCache featureCache = new FeatureCache(cache != null ? cache : FeatureCache.defaultFolder());
         Consumer<String> log = line -> {
@@ -161,7 +161,7 @@ public final class TransferCommand implements Callable<Integer> {
             info.println("wrote " + png);
         }
         ModelFiles.save(r.model(), out, b.preprocessing(), Map.of("transfer", new RawJson(report.modelDescriptionJson())));
-        stdout.println(json ? report.toJson() : report.summaryLine());
+        stdout.println(json.given ? report.toJson() : report.summaryLine());
         return 0;
     }
 }

@@ -6,8 +6,8 @@ import org.convnet4j.io.weights.CacheReport;
 import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.io.weights.ModelLoader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code convnet4j weights list}: the catalogue and the download cache (a subcommand of {@link WeightsCommand}). */
@@ -17,15 +17,15 @@ final class WeightsListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ModelLoader.Options o = ModelLoader.Options.defaults();
         Downloads d = o.downloads();
-        if (json) {
+        if (json.given) {
             out.println(CacheReport.json(o.catalogue(), d));
             return 0;
         }

@@ -65,7 +65,8 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         }
         // the data is read (and any problem with it reported) before anything is written
         Shape pictureShape = option("--picture", () -> Shape.parseGreyOrRgbPicture(picture));
-        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape), planOptions.seed);
+        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape),
+                planOptions.seed.value);
         loaded.conversions().forEach(n -> stdout.println("converting: " + n));
         Files.createDirectories(out);
 

@@ -2,9 +2,9 @@ package org.convnet4j.cli;
 
 import java.util.List;
 import java.util.function.Function;
-import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.run.PerModel;
 import org.convnet4j.run.ZooBenchmark;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code zoo-benchmark} options that become its {@link ZooBenchmark.Plan}: models, sizes, epochs, training. */
@@ -35,8 +35,8 @@ final class ZooPlanOptions {
     @Option(names = "--lr", paramLabel = "LR")
     Double lr;
 
-    @Option(names = "--seed", paramLabel = "S")
-    long seed = 42;
+    @Mixin
+    SeedOption seed;
 
     @Option(names = "--test-every-epoch")
     boolean testEveryEpoch;
@@ -53,7 +53,7 @@ final class ZooPlanOptions {
                 throw new BadInputException("--lr: must be a positive number, got " + rate);
             }
             positive("--batch", batch);
-            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed,
+            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed.value,
                     testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
                     augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
             List<String> names = ZooBenchmarkCommand.option("--models", () -> ZooBenchmark.models(models));
