@@ -21,13 +21,10 @@ final class DashboardOptions {
                     + "feature maps, the confusion matrix at the end.")
     Integer uiPort;
 
-    @Option(names = "--ui-maps", paramLabel = "LAYER", description = "The layer (a sequential model's layer or a "
-            + "graph's node, as 'summary' names them) whose feature maps the dashboard draws each epoch; default: the "
-            + "first convolution.")
+    @Option(names = "--ui-maps", paramLabel = "LAYER")
     String mapsLayer;
 
-    @Option(names = "--logdir", paramLabel = "DIR", description = "Also write the run's events to DIR/RUN/events.jsonl; "
-            + "'convnet4j ui --logdir DIR' shows the runs there side by side.")
+    @Option(names = "--logdir", paramLabel = "DIR")
     Path logdir;
 
     /** The dashboard of one command: nothing when neither option was given. */
