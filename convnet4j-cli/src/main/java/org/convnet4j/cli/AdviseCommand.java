@@ -79,7 +79,7 @@ public final class AdviseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter info = json.given ? spec.commandLine().getErr() : out;
+        PrintWriter info = json.progress();
         TransferAdvisor.Size size = sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
         TransferAdvisor.Similarity similarity = similarityText == null ? null
                 : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");

@@ -76,8 +76,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
         }
         Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelOption.file);
-        Dataset test = DataSource.test(data, prep,
-                n -> (json.given ? spec.commandLine().getErr() : out).println("converting: " + n));
+        Dataset test = DataSource.test(data, prep, n -> json.progress().println("converting: " + n));
         test = DataSpec.limited(test, limit.perClass, 42);
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);

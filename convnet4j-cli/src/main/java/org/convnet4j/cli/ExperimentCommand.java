@@ -114,7 +114,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
                     testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value);
-            PrintWriter progress = json.given ? spec.commandLine().getErr() : out;
+            PrintWriter progress = json.progress();
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
                         progress.println(line);

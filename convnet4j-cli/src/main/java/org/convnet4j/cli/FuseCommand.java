@@ -89,7 +89,7 @@ final class FuseCommand implements Callable<Integer> {
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
         MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
                 missing, stderr::println));
-        PrintWriter log = json.given ? stderr : stdout;
+        PrintWriter log = json.progress();
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
         TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);

@@ -73,8 +73,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--" + e.getMessage(), e);
         }
         Dataset pictures = DataSource.training(settings.data(), Preprocessing.forInput(settings.inputShape()),
-                n -> (json.given ? stderr : stdout).println("converting: " + n),
-                failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
+                n -> json.progress().println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = noProgress.given ? null

@@ -118,7 +118,7 @@ public final class TransferCommand implements Callable<Integer> {
         OutputFile.requireTarget(out); // before the features are extracted and the model trained
         BaseModel b = BaseModel.load(base, preprocessing.spec);
         ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
-        PrintWriter info = json.given ? stderr : stdout;
+        PrintWriter info = json.progress();
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed.value);
         loaded.conversions().forEach(n -> info.println("converting: " + n));
         Dataset train = DataSpec.limited(loaded.train(), limit.perClass, seed.value);
