@@ -79,6 +79,10 @@ def main():
             with open(p, "rb") as f:
                 t.ParseFromString(f.read())
             tensors.append(t)
+        try:
+            [numpy_helper.to_array(t) for t in tensors]
+        except (ValueError, TypeError):  # a sequence or optional input (node suite), not a TensorProto
+            continue
         seeds.append((d, onnx.load(os.path.join(d, "model.onnx")), tensors))
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "cases.txt"), "w") as log:

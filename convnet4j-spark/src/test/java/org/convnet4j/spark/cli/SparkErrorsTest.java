@@ -36,7 +36,12 @@ class SparkErrorsTest {
         StringWriter err = new StringWriter();
         CommandLine cmd = SparkMain.handled(new CommandLine(new Boom(error)), false);
         cmd.setErr(new PrintWriter(err, true));
-        int code = SparkMain.execute(cmd, new String[0], false);
+        int code;
+        try {
+            code = SparkMain.execute(cmd, new String[0], false);
+        } catch (Throwable escaped) { // an OutOfMemoryError escaping a test would end the test JVM (JUnit rethrows it)
+            throw new AssertionError("escaped SparkMain.execute: " + escaped);
+        }
         return new Object[] {code, err.toString()};
     }
 
