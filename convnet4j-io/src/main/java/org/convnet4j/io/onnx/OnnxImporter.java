@@ -154,6 +154,15 @@ public final class OnnxImporter {
         op("Sub", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.SUB));
         op("Mul", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.MUL));
         op("Div", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.DIV));
+        op("Mod", "fmod 1 on floats (C's fmod: the sign of the dividend; PyTorch's torch.fmod), as Add; fmod 0 (Python's"
+                + " sign rule) on integers, folded or on the typed path (importProgram)", (im, n) -> {
+            if (intAttr(n, "fmod", 0) == 0) {
+                // float-graph values are floating point; ONNX defines fmod=0 for integers only
+                throw im.unsupported(im.where(n) + ": fmod=0 on floating-point tensors: ONNX defines it for integers"
+                        + " only; floats need fmod=1");
+            }
+            im.arithmetic(n, ArithmeticOp.MOD);
+        });
         op("Sum", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
         op("Mean", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
         op("Max", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
@@ -773,6 +782,9 @@ public final class OnnxImporter {
         } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
             // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
             boolean evaluated = OnnxFolding.evaluates(n) || OnnxWindows.OPS.contains(n.opType());
+            if (n.opType().equals("Mod") && intAttr(n, "fmod", 0) == 0) {
+                throw e; // of a float-graph value: fmod=0 is defined for integers only, on either path
+            }
             long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
             if (!evaluated || outs != 1 && !OnnxFolding.multiOutput(n)) {
                 throw e;
