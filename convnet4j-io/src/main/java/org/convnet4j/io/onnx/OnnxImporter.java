@@ -31,6 +31,7 @@ import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.Add;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.AxisResize;
 import org.convnet4j.nn.layers.AxisTaps;
@@ -1870,6 +1871,12 @@ public final class OnnxImporter {
         return d;
     }
 
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.import.residualAdd=false}): an Add of two computed tensors of one shape is
+     * imported as an {@link Arithmetic} ADD again instead of the engine's {@link Add} (same values either way).
+     */
+    static volatile boolean residualAdd = !"false".equals(System.getProperty("convnet4j.import.residualAdd"));
+
     private void arithmetic(Node n, ArithmeticOp op) {
         if (n.inputs().size() != 2 || n.inputs().get(0).isEmpty() || n.inputs().get(1).isEmpty()) {
             throw unsupported(where(n) + ": needs two inputs, got " + n.inputs());
@@ -1888,7 +1895,10 @@ public final class OnnxImporter {
             if (sa.rank() != sb.rank()) {
                 throw unsupported(where(n) + ": computed operands of different ranks " + sa + " and " + sb);
             }
-            addNamed(n, n.outputs().get(0), new Arithmetic(op), input(n, 0), input(n, 1));
+            // a residual sum of two equal shapes (ResNet's, ConvNeXt's): the engine's Add, which sums in place of a
+            // dying operand and takes the ReLU after it into the same pass in inference (the same additions, bits)
+            boolean residual = op == ArithmeticOp.ADD && sa.equals(sb) && residualAdd;
+            addNamed(n, n.outputs().get(0), residual ? new Add() : new Arithmetic(op), input(n, 0), input(n, 1));
             return;
         }
         int runtime = ca ? 1 : 0;
