@@ -337,13 +337,17 @@ final class FastConvolution {
         int kk = d.patch();
         boolean pointwise = isPointwise(d);
         boolean direct = tile.nb() == 1;
+        // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
+        boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
+        if (shiftedPatches && !transposed && !packedPatches && ShiftedPatches.applies(d)) {
+            shiftedTile(k, threadedGemm, d, xd, wd, weights, bias, yd, tile, epilogue);
+            return;
+        }
         Scratch scratch = SCRATCH.get();
         float[] col = pointwise && direct ? null : scratch.col(kk * t);
         // One sample: the GEMM writes straight into y's rows; several: into a [fg x T] buffer, scattered after.
         float[] out = direct ? yd : scratch.rows(d.fg() * t);
         int ldc = direct ? d.outPlane() : t;
-        // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
-        boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
         // The patches straight into the GEMM's packed layout, where its product reads them so (one copy, not two)
         PanelLayout panels = packedPatches && direct && !pointwise && !transposed ? k.patchPanels(d.fg(), kk, t) : null;
         for (int g = 0; g < d.groups(); g++) {
@@ -379,6 +383,62 @@ final class FastConvolution {
             if (!direct) {
                 scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
             }
+        }
+    }
+
+    /**
+     * Stride-1 tiles read their patches from a padded slice of the input ({@link ShiftedPatches}) instead of im2col's
+     * column buffer: the same bits. {@code -Dconvnet4j.conv.shiftedPatches=false} builds the column buffer again (for
+     * A/B runs).
+     */
+    static volatile boolean shiftedPatches = !"false".equals(System.getProperty("convnet4j.conv.shiftedPatches"));
+
+    /**
+     * {@link #forwardTile} of a stride-1 tile through {@link ShiftedPatches}: per group, the slice, then
+     * {@code out [fg x T'] = bias + W_g · patches} (T' columns, dropped ones included) on the prepared weights when
+     * there are, the kept columns copied into y and the epilogue run on them there.
+     */
+    private static void shiftedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
+                                    PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
+                                    ConvEpilogue epilogue) {
+        Scratch scratch = SCRATCH.get();
+        int kk = d.patch();
+        int fg = d.fg();
+        int cols = ShiftedPatches.columns(d, tile);
+        float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile));
+        float[] out = scratch.rows(fg * cols);
+        int[] offsets = ShiftedPatches.offsets(d, tile, scratch.offsets(kk));
+        for (int g = 0; g < d.groups(); g++) {
+            ShiftedPatches.fill(d, xd, tile, g, slice);
+            float beta = fillBias(d, bias, g, out, 0, cols, cols);
+            if (weights != null) {
+                k.sgemmPreparedRows(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols, threadedGemm);
+            } else {
+                k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols,
+                        threadedGemm);
+            }
+            ShiftedPatches.scatter(d, out, cols, tile, g, yd);
+            if (epilogue != null) { // on y, while the tile is still in cache
+                int g0 = g * fg;
+                int plane = d.outPlane();
+                int run = tile.nb() == 1 ? tile.cols() : plane;
+                int at = tile.nb() == 1 ? tile.r0() * d.ow() : 0;
+                if (threadedGemm && (long) fg * tile.cols() >= EPILOGUE_PARALLEL) {
+                    k.parallelFor(fg, fo -> epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run));
+                } else {
+                    for (int fo = 0; fo < fg; fo++) {
+                        epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The epilogue of channel {@code fo} over the tile's outputs in y: a run per sample. */
+    private static void epilogueOnTile(Kernels k, ConvEpilogue epilogue, ConvDims d, float[] yd, Tile tile, int fo,
+                                       int at, int run) {
+        for (int s = 0; s < tile.nb(); s++) {
+            epilogue.apply(k, yd, ((tile.b0() + s) * d.f() + fo) * d.outPlane() + at, run, fo);
         }
     }
 
@@ -992,6 +1052,7 @@ final class FastConvolution {
         private float[] rows = new float[0];
         private float[] reduction = new float[0];
         private float[] depthwise = new float[0];
+        private int[] offsets = new int[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
         /**
@@ -1035,6 +1096,13 @@ final class FastConvolution {
                 col = new float[size];
             }
             return col;
+        }
+
+        int[] offsets(int size) {
+            if (offsets.length < size) {
+                offsets = new int[size];
+            }
+            return offsets;
         }
 
         float[] partials(int size) {
