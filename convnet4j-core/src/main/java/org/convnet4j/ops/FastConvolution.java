@@ -140,7 +140,13 @@ final class FastConvolution {
         }
         Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
         ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
-        float[] xd = xs.data();
+        gemmForward(k, d, xs.data(), wd, bd, yd, epilogue, packed);
+        return y;
+    }
+
+    /** The GEMM path's forward pass: every output of {@code yd} written (tiles of im2col or shifted patches). */
+    private static void gemmForward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd,
+                                    ConvEpilogue epilogue, PackedWeights packed) {
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         if (parallel && balancedTiles) {
@@ -160,7 +166,6 @@ final class FastConvolution {
                 ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
         run(k, parallel, tiles.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
                 weightsRight, bd, yd, tiles.tile(t), epilogue));
-        return y;
     }
 
     static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k) {
@@ -195,6 +200,13 @@ final class FastConvolution {
         }
         boolean materialise = materialisePadding(p);
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
+        if (shiftedInputGradient && shiftsBack(d)) {
+            // the forward pass of the transposed convolution: no column buffer, no col2im; it writes every element
+            Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
+            ConvDims back = backward(d);
+            gemmForward(k, back, dyd, flipped(d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null, null);
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+        }
         // col2im adds into dx; a pointwise convolution's GEMMs (beta 0) or plane copies write every element
         Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w())
                 : isPointwise(d) ? anyInto(xShape, into) : zerosInto(xShape, into);
@@ -213,6 +225,49 @@ final class FastConvolution {
             }
         });
         return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+    }
+
+    /**
+     * The data gradient of a stride-1 convolution as the forward pass of another one ({@link #backward}) when its
+     * padding is at most the kernel's reach (so the other one's is not negative): its tiles then read shifted
+     * patches of dy ({@link ShiftedPatches}) instead of writing a column buffer and adding it back with col2im. Each
+     * input gradient is then one GEMM sum over (filter, tap) where it was a GEMM sum over filters per tap, the taps
+     * added after: not the column buffer's bits (FastConvolutionTest holds both to the reference's tolerance), but the
+     * same bits on any thread count. {@code -Dconvnet4j.conv.shiftedInputGradient=false} restores col2im (A/B runs).
+     */
+    static volatile boolean shiftedInputGradient =
+            !"false".equals(System.getProperty("convnet4j.conv.shiftedInputGradient"));
+
+    private static boolean shiftsBack(ConvDims d) {
+        return ShiftedPatches.applies(d) && d.padTop() <= (d.kh() - 1) * d.dh() && d.padLeft() <= (d.kw() - 1) * d.dw();
+    }
+
+    /**
+     * dx of a stride-1 convolution d is the convolution of dy with the filters flipped and their channel roles
+     * swapped ({@link #flipped}), dy padded by the kernel's reach less d's padding: its dims (input dy, output dx).
+     */
+    static ConvDims backward(ConvDims d) {
+        return new ConvDims(d.n(), d.f(), d.oh(), d.ow(), d.c(), d.kh(), d.kw(), d.h(), d.w(), d.groups(), 1, 1,
+                d.dh(), d.dw(), (d.kh() - 1) * d.dh() - d.padTop(), (d.kw() - 1) * d.dw() - d.padLeft());
+    }
+
+    /** w' [C, F/groups, KH, KW] of {@link #backward}: w'[g*cg + ci][fo][i][j] = w[g*fg + fo][ci][KH-1-i][KW-1-j]. */
+    static float[] flipped(ConvDims d, float[] wd, float[] out) {
+        int kh = d.kh();
+        int kw = d.kw();
+        int taps = kh * kw;
+        for (int g = 0; g < d.groups(); g++) {
+            for (int fo = 0; fo < d.fg(); fo++) {
+                for (int ci = 0; ci < d.cg(); ci++) {
+                    int src = ((g * d.fg() + fo) * d.cg() + ci) * taps;
+                    int dst = ((g * d.cg() + ci) * d.fg() + fo) * taps;
+                    for (int t = 0; t < taps; t++) {
+                        out[dst + t] = wd[src + taps - 1 - t];
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     static void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor dbias, ConvParams p, Kernels k) {
@@ -1053,6 +1108,7 @@ final class FastConvolution {
         private float[] reduction = new float[0];
         private float[] depthwise = new float[0];
         private int[] offsets = new int[0];
+        private float[] flipped = new float[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
         /**
@@ -1096,6 +1152,14 @@ final class FastConvolution {
                 col = new float[size];
             }
             return col;
+        }
+
+        /** The flipped filters of a data gradient ({@link #flipped}); only backwardInput writes it. */
+        float[] flipped(int size) {
+            if (flipped.length < size) {
+                flipped = new float[size];
+            }
+            return flipped;
         }
 
         int[] offsets(int size) {
