@@ -780,8 +780,33 @@ final class FastConvolution {
         }
     }
 
+    /**
+     * Stride-1 weight gradients read shifted patches of x ({@link ShiftedPatches}) instead of im2col's column buffer,
+     * against dy gathered with zeros at the dropped columns: the products of the column buffer plus zero ones, so the
+     * same sums up to the sign of a zero as long as a tile has at most the GEMM's slice depth of columns, and
+     * within the reference's tolerance otherwise (the slices then cut the sums elsewhere); the same bits on any
+     * thread count. {@code -Dconvnet4j.conv.shiftedWeightGradient=false} restores the column buffer (A/B runs).
+     */
+    static volatile boolean shiftedWeightGradient =
+            !"false".equals(System.getProperty("convnet4j.conv.shiftedWeightGradient"));
+
     private static void weightGradientTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] dyd,
                                            float[] partial, int partialOff, Tile tile, boolean first) {
+        if (shiftedWeightGradient && ShiftedPatches.applies(d)) {
+            Scratch scratch = SCRATCH.get();
+            int kk = d.patch();
+            int cols = ShiftedPatches.columns(d, tile);
+            float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile));
+            float[] dyRows = scratch.rows(d.fg() * cols);
+            int[] offsets = ShiftedPatches.offsets(d, tile, scratch.offsets(kk));
+            for (int g = 0; g < d.groups(); g++) {
+                ShiftedPatches.fill(d, xd, tile, g, slice);
+                ShiftedPatches.gather(d, dyd, tile, g, dyRows, cols);
+                k.sgemmRows(false, true, d.fg(), kk, cols, dyRows, 0, cols, slice, 0, offsets, first ? 0f : 1f,
+                        partial, partialOff + g * d.fg() * kk, kk, threadedGemm);
+            }
+            return;
+        }
         int t = tile.cols();
         int kk = d.patch();
         int ohw = d.outPlane();

@@ -111,4 +111,27 @@ final class ShiftedPatches {
             }
         }
     }
+
+    /**
+     * The inverse of {@link #scatter} for a gradient: group g's planes of {@code dyd} for the tile into {@code buf}
+     * (fg rows of {@code ld} floats), each kept column at its GEMM column and every dropped column zero.
+     */
+    static void gather(ConvDims d, float[] dyd, FastConvolution.Tile tile, int g, float[] buf, int ld) {
+        int wp = width(d);
+        int ow = d.ow();
+        int nb = tile.nb();
+        int plane = d.outPlane();
+        int cols = columns(d, tile);
+        for (int fo = 0; fo < d.fg(); fo++) {
+            for (int s = 0; s < nb; s++) {
+                int src = ((tile.b0() + s) * d.f() + g * d.fg() + fo) * plane + tile.r0() * ow;
+                int dst = fo * ld + s * wp;
+                for (int r = tile.r0(); r < tile.r1(); r++, src += ow, dst += nb * wp) {
+                    System.arraycopy(dyd, src, buf, dst, ow);
+                    int end = Math.min(dst + wp, fo * ld + cols);
+                    java.util.Arrays.fill(buf, dst + ow, end, 0f);
+                }
+            }
+        }
+    }
 }
