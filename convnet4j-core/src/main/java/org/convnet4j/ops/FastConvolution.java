@@ -239,7 +239,8 @@ final class FastConvolution {
             !"false".equals(System.getProperty("convnet4j.conv.shiftedInputGradient"));
 
     private static boolean shiftsBack(ConvDims d) {
-        return ShiftedPatches.applies(d) && d.padTop() <= (d.kh() - 1) * d.dh() && d.padLeft() <= (d.kw() - 1) * d.dw();
+        return ShiftedPatches.applies(d) && d.sh() == 1 && d.sw() == 1 && d.padTop() <= (d.kh() - 1) * d.dh()
+                && d.padLeft() <= (d.kw() - 1) * d.dw();
     }
 
     /**

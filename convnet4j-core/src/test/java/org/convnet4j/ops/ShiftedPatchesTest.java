@@ -12,7 +12,7 @@ import org.convnet4j.tensor.kernels.Kernels;
 import org.junit.jupiter.api.Test;
 
 /**
- * Stride-1 convolutions through {@link ShiftedPatches} (no im2col) against the column-buffer path: the same bits,
+ * Convolutions through {@link ShiftedPatches} (no im2col) against the column-buffer path: the same bits,
  * forward with and without an epilogue, on every kernel set; FastConvolutionTest holds both to the reference.
  */
 class ShiftedPatchesTest {
@@ -24,6 +24,14 @@ class ShiftedPatchesTest {
         out.add(new FastConvolutionTest.Case(8, 32, 7, 7, 24, 3, 3, ConvParams.of(1, 1)));
         out.add(new FastConvolutionTest.Case(3, 24, 14, 14, 200, 3, 3, ConvParams.of(1, 1))); // > MC filters
         out.add(new FastConvolutionTest.Case(2, 4, 12, 9, 8, 7, 7, ConvParams.of(1, 3)));
+        // strided: the stem (7x7/2), a 3x3/2 (ResNet-50 v1.5's first block of a stage), a 1x1/2 (one phase of four),
+        // stride 3 with dilation 2, unequal strides with asymmetric padding
+        out.add(new FastConvolutionTest.Case(2, 3, 20, 18, 16, 7, 7, ConvParams.of(2, 3)));
+        out.add(new FastConvolutionTest.Case(8, 16, 14, 14, 24, 3, 3, ConvParams.of(2, 1)));
+        out.add(new FastConvolutionTest.Case(3, 32, 13, 14, 40, 1, 1, ConvParams.defaults().withStride(2, 2)));
+        out.add(new FastConvolutionTest.Case(2, 5, 17, 16, 6, 3, 3, ConvParams.of(3, 2).withDilation(2)));
+        out.add(new FastConvolutionTest.Case(2, 4, 11, 15, 5, 4, 3, ConvParams.of(1, new Padding(2, 0, 1, 3))
+                .withStride(3, 2)));
         return out;
     }
 
@@ -32,9 +40,6 @@ class ShiftedPatchesTest {
         int shifted = 0;
         for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.scalar()}) {
             for (FastConvolutionTest.Case cs : cases()) {
-                if (cs.p().strideH() != 1 || cs.p().strideW() != 1) {
-                    continue; // the column buffer either way
-                }
                 Random random = new Random(cs.hashCode());
                 int cg = cs.c() / cs.p().groups();
                 Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
@@ -56,7 +61,7 @@ class ShiftedPatchesTest {
                 }
             }
         }
-        assertTrue(shifted > 30, "stride-1 cases: " + shifted);
+        assertTrue(shifted > 60, "cases with patches: " + shifted);
     }
 
     private static float[] forward(boolean shifted, Tensor x, Tensor w, Tensor bias, FastConvolutionTest.Case cs,
