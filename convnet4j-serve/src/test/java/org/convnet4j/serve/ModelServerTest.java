@@ -337,6 +337,8 @@ class ModelServerTest {
         assertError(get(server, "/v2/models/nope"), 404, "unknown model 'nope'");
         assertError(post(server, "/v2/models/nope/infer", "{}".getBytes()), 404, "unknown model");
         assertError(get(server, "/no/such/path"), 404, "no such endpoint");
+        // an empty picture body names every format the endpoint reads, as a broken one does
+        assertError(post(server, "/predictions/lenet", new byte[0]), 400, "(PNG, JPEG, BMP, GIF, WebP or TIFF)");
         assertError(post(server, "/v2/models/lenet/infer", "{not json".getBytes()), 400, "not valid JSON");
         assertError(post(server, "/v2/models/lenet/infer", inferBody(Tensor.zeros(1, 1, 32, 32)).getBytes()), 400,
                 "does not match the model's input [N, 1, 28, 28]");
