@@ -114,4 +114,47 @@ class DashboardPageTest {
                     .getAsJsonArray("events").size());
         }
     }
+
+    /**
+     * A learning rate decaying to 0.00075 and below: the y axis is as wide as its longest tick label in the axis'
+     * font (a fixed 60 px cut "0.00075" at the left edge of the chart).
+     */
+    @Test
+    void tickLabelsOfASmallLearningRateFitTheirAxis(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        RunLog log = RunLog.create(logdir, "decay");
+        com.google.gson.JsonObject start = new com.google.gson.JsonObject();
+        start.addProperty("type", "start");
+        start.addProperty("run", log.id());
+        start.addProperty("epochs", 1);
+        log.append(start);
+        for (int i = 1; i <= 10; i++) {
+            com.google.gson.JsonObject e = new com.google.gson.JsonObject();
+            e.addProperty("type", "step");
+            e.addProperty("epoch", 1);
+            e.addProperty("step", i);
+            e.addProperty("loss", 2.0 / i);
+            e.addProperty("lr", 0.001 * (1 - (i - 1) / 10.0)); // 0.001 down to 0.0001
+            log.append(e);
+        }
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            WebDriver browser = Browser.sharedNow();
+            browser.get(server.url() + "/");
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> points(d, "step-lr") == 10);
+            @SuppressWarnings("unchecked")
+            List<Object> fit = (List<Object>) ((JavascriptExecutor) browser).executeScript(
+                    "const a = charts.get('step-lr').plot.axes[1]; const c = document.createElement('canvas').getContext('2d');"
+                    + " c.font = a.font[0]; const w = Math.max(...a._values.map(v => c.measureText(String(v)).width)) / devicePixelRatio;"
+                    + " return [a._values.join(' '), w, a._size, a.ticks.size + a.gap];");
+            double widest = ((Number) fit.get(1)).doubleValue();
+            double size = ((Number) fit.get(2)).doubleValue();
+            double tickAndGap = ((Number) fit.get(3)).doubleValue();
+            assertTrue(String.valueOf(fit.get(0)).contains("0.00"), "labels " + fit.get(0));
+            assertTrue(widest + tickAndGap <= size, "labels " + fit.get(0) + ": widest " + widest + " px + tick and gap "
+                    + tickAndGap + " px in an axis of " + size + " px");
+        } finally {
+            log.close();
+        }
+    }
 }
