@@ -157,4 +157,40 @@ class DashboardPageTest {
             log.close();
         }
     }
+
+    /**
+     * A run that ended and then got its confusion matrix (as fuse adds it after training) is finished, on the page
+     * and in /api/runs, live and read back from its folder: the state was taken from the last event alone, so
+     * such runs showed "running" with an ETA of 0m00s forever.
+     */
+    @Test
+    void aRunWithItsConfusionMatrixAfterTheEndIsFinished(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        RunLog log = RunLog.create(logdir, "fuse-intermediate");
+        for (String json : List.of("{\"type\":\"start\",\"epochs\":1}",
+                "{\"type\":\"step\",\"epoch\":1,\"step\":1,\"loss\":1.5,\"lr\":0.002,\"eta_seconds\":0}",
+                "{\"type\":\"end\"}",
+                "{\"type\":\"confusion\",\"confusion\":{\"classes\":[\"a\",\"b\"],\"matrix\":[[3,1],[0,4]],"
+                        + "\"accuracy\":0.875,\"samples\":8}}")) {
+            log.append(com.google.gson.JsonParser.parseString(json).getAsJsonObject());
+        }
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            assertTrue(ModelServerTestHttp.get(server.url() + "/api/runs").contains("\"finished\":true"),
+                    ModelServerTestHttp.get(server.url() + "/api/runs"));
+            WebDriver browser = Browser.sharedNow();
+            browser.get(server.url() + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(d -> !d.findElements(By.cssSelector("table.confusion")).isEmpty());
+            wait.until(d -> d.findElements(By.cssSelector("tr.run")).size() == 1);
+            assertEquals("finished", ((JavascriptExecutor) browser).executeScript(
+                    "return document.querySelector('tr.run td:last-child').textContent.trim()"));
+        } finally {
+            log.close();
+        }
+        try (DashboardServer past = DashboardServer.start("127.0.0.1", 0, logdir)) {
+            String listing = ModelServerTestHttp.get(past.url() + "/api/runs");
+            assertTrue(listing.contains("\"finished\":true"), listing);
+        }
+    }
 }

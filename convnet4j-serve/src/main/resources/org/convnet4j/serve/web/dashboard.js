@@ -27,7 +27,9 @@ async function poll() {
       const page = await (await fetch('/api/runs/' + encodeURIComponent(id) + '/events?from=' + run.next)).json();
       run.events.push(...page.events);
       run.next = page.next;
-      run.finished = run.events.length > 0 && run.events[run.events.length - 1].type === 'end';
+      // ended: the last start or end is an end (fuse adds its confusion matrix after the end)
+      const mark = run.events.findLast(e => e.type === 'start' || e.type === 'end');
+      run.finished = mark !== undefined && mark.type === 'end';
     }
     render();
   } catch (e) {
