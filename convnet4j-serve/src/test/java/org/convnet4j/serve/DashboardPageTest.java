@@ -171,7 +171,7 @@ class DashboardPageTest {
                 "{\"type\":\"step\",\"epoch\":1,\"step\":1,\"loss\":1.5,\"lr\":0.002,\"eta_seconds\":0}",
                 "{\"type\":\"end\"}",
                 "{\"type\":\"confusion\",\"confusion\":{\"classes\":[\"a\",\"b\"],\"matrix\":[[3,1],[0,4]],"
-                        + "\"accuracy\":0.875,\"samples\":8}}")) {
+                        + "\"accuracy\":0.875,\"samples\":8,\"data\":\"test\"}}")) {
             log.append(com.google.gson.JsonParser.parseString(json).getAsJsonObject());
         }
         try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
@@ -185,6 +185,9 @@ class DashboardPageTest {
             wait.until(d -> d.findElements(By.cssSelector("tr.run")).size() == 1);
             assertEquals("finished", ((JavascriptExecutor) browser).executeScript(
                     "return document.querySelector('tr.run td:last-child').textContent.trim()"));
+            // the matrix says which pictures it counts (zoo-benchmark and transfer give their test set)
+            String title = browser.findElement(By.cssSelector("table.confusion")).findElement(By.xpath("..")).getText();
+            assertTrue(title.startsWith("confusion matrix (test;"), title);
         } finally {
             log.close();
         }

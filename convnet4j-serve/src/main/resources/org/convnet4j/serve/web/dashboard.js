@@ -190,7 +190,7 @@ function confusionTable(c) {
   wrap.className = 'panel';
   const title = document.createElement('div');
   title.className = 'muted';
-  title.textContent = 'confusion matrix (validation; rows: true class, columns: predicted), accuracy '
+  title.textContent = 'confusion matrix (' + (c.data || 'validation') + '; rows: true class, columns: predicted), accuracy '
     + c.accuracy.toFixed(4);
   const t = document.createElement('table');
   t.className = 'cm confusion';
