@@ -74,7 +74,7 @@ public final class AdviseCommand implements Callable<Integer> {
     /** After a measured recommendation without --try: the table is a guess, and how to measure instead. */
     static final String TRY_HINT = "The table is a rule of thumb: --try trains every viable case on these pictures,"
             + " measures each by cross-validation (held-out Brier score) and recommends the best measured (no new case starts after --budget"
-            + " seconds).";
+            + " wall-clock seconds).";
 
     @Override
     public Integer call() throws Exception {
@@ -116,7 +116,8 @@ public final class AdviseCommand implements Callable<Integer> {
                         info.println(line);
                         info.flush();
                     });
-            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()));
+            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()),
+                    TransferAdvisor.notTried(trials));
         }
         if (json.given) {
             out.println(report.toJson());

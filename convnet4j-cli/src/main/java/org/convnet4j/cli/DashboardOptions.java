@@ -47,8 +47,13 @@ final class DashboardOptions {
     /** The library's {@link TrainingDashboard}, whose folder errors name --logdir. */
     record Session(TrainingDashboard dashboard, Path logdir) implements AutoCloseable {
         TrainingListener run(String name, Dataset validation) {
+            return run(name, validation, "validation");
+        }
+
+        /** A run whose confusion matrix is computed on {@code data}, named {@code dataName} on the page. */
+        TrainingListener run(String name, Dataset data, String dataName) {
             try {
-                return dashboard.run(name, validation);
+                return dashboard.run(name, data, dataName);
             } catch (java.io.UncheckedIOException e) {
                 // the JDK's FileSystemExceptions carry only the path (FileAlreadyExistsException: a file where a
                 // folder was to be made); describe gives the cause in words and starts with the path it names

@@ -10,6 +10,7 @@ import org.convnet4j.io.ProgramInference;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.nn.Model;
+import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,6 +37,10 @@ final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.isDirectory(outDir)) {
+            // first: outputs that a killed infer left half-replaced are settled (finished), one line if so
+            AtomicFiles.recover(outDir);
+        }
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("pb") && !fmt.equals("npy")) {
             throw new BadInputException("--format must be pb or npy, got '" + format + "'");

@@ -143,7 +143,7 @@ public final class TransferCommand implements Callable<Integer> {
             info.flush();
         };
         DashboardOptions.Session ui = dashboard.open(stdout);
-        listeners.add(ui.run("transfer-case" + c.number(), test));
+        listeners.add(ui.run("transfer-case" + c.number(), test, "test"));
         TransferRun.Outcome r;
         try {
             r = TransferRun.run(plan, train, test, classifier, settings, featureCache, log, listeners, progress);

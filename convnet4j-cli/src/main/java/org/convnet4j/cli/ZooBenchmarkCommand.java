@@ -80,7 +80,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             results = ZooBenchmark.run(plan, loaded.train(), test, line -> {
                 stdout.println(line);
                 stdout.flush();
-            }, (model, testIn) -> ui.run("zoo-" + model, testIn), (latest, all) -> {
+            }, (model, testIn) -> ui.run("zoo-" + model, testIn, "test"), (latest, all) -> {
                 env.put("load average at end", ZooBenchmark.loadAverage());
                 ZooReport report = new ZooReport(data, all, plan.training(), env);
                 report.write(out);

@@ -140,7 +140,13 @@ final class FastConvolution {
         }
         Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
         ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
-        float[] xd = xs.data();
+        gemmForward(k, d, xs.data(), wd, bd, yd, epilogue, packed);
+        return y;
+    }
+
+    /** The GEMM path's forward pass: every output of {@code yd} written (tiles of im2col or shifted patches). */
+    private static void gemmForward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd,
+                                    ConvEpilogue epilogue, PackedWeights packed) {
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         if (parallel && balancedTiles) {
@@ -160,7 +166,6 @@ final class FastConvolution {
                 ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
         run(k, parallel, tiles.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
                 weightsRight, bd, yd, tiles.tile(t), epilogue));
-        return y;
     }
 
     static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k) {
@@ -195,6 +200,13 @@ final class FastConvolution {
         }
         boolean materialise = materialisePadding(p);
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
+        if (shiftedInputGradient && shiftsBack(d)) {
+            // the forward pass of the transposed convolution: no column buffer, no col2im; it writes every element
+            Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
+            ConvDims back = backward(d);
+            gemmForward(k, back, dyd, flipped(d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null, null);
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+        }
         // col2im adds into dx; a pointwise convolution's GEMMs (beta 0) or plane copies write every element
         Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w())
                 : isPointwise(d) ? anyInto(xShape, into) : zerosInto(xShape, into);
@@ -213,6 +225,50 @@ final class FastConvolution {
             }
         });
         return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+    }
+
+    /**
+     * The data gradient of a stride-1 convolution as the forward pass of another one ({@link #backward}) when its
+     * padding is at most the kernel's reach (so the other one's is not negative): its tiles then read shifted
+     * patches of dy ({@link ShiftedPatches}) instead of writing a column buffer and adding it back with col2im. Each
+     * input gradient is then one GEMM sum over (filter, tap) where it was a GEMM sum over filters per tap, the taps
+     * added after: not the column buffer's bits (FastConvolutionTest holds both to the reference's tolerance), but the
+     * same bits on any thread count. {@code -Dconvnet4j.conv.shiftedInputGradient=false} restores col2im (A/B runs).
+     */
+    static volatile boolean shiftedInputGradient =
+            !"false".equals(System.getProperty("convnet4j.conv.shiftedInputGradient"));
+
+    private static boolean shiftsBack(ConvDims d) {
+        return ShiftedPatches.applies(d) && d.sh() == 1 && d.sw() == 1 && d.padTop() <= (d.kh() - 1) * d.dh()
+                && d.padLeft() <= (d.kw() - 1) * d.dw();
+    }
+
+    /**
+     * dx of a stride-1 convolution d is the convolution of dy with the filters flipped and their channel roles
+     * swapped ({@link #flipped}), dy padded by the kernel's reach less d's padding: its dims (input dy, output dx).
+     */
+    static ConvDims backward(ConvDims d) {
+        return new ConvDims(d.n(), d.f(), d.oh(), d.ow(), d.c(), d.kh(), d.kw(), d.h(), d.w(), d.groups(), 1, 1,
+                d.dh(), d.dw(), (d.kh() - 1) * d.dh() - d.padTop(), (d.kw() - 1) * d.dw() - d.padLeft());
+    }
+
+    /** w' [C, F/groups, KH, KW] of {@link #backward}: w'[g*cg + ci][fo][i][j] = w[g*fg + fo][ci][KH-1-i][KW-1-j]. */
+    static float[] flipped(ConvDims d, float[] wd, float[] out) {
+        int kh = d.kh();
+        int kw = d.kw();
+        int taps = kh * kw;
+        for (int g = 0; g < d.groups(); g++) {
+            for (int fo = 0; fo < d.fg(); fo++) {
+                for (int ci = 0; ci < d.cg(); ci++) {
+                    int src = ((g * d.fg() + fo) * d.cg() + ci) * taps;
+                    int dst = ((g * d.cg() + ci) * d.fg() + fo) * taps;
+                    for (int t = 0; t < taps; t++) {
+                        out[dst + t] = wd[src + taps - 1 - t];
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     static void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor dbias, ConvParams p, Kernels k) {
@@ -337,13 +393,17 @@ final class FastConvolution {
         int kk = d.patch();
         boolean pointwise = isPointwise(d);
         boolean direct = tile.nb() == 1;
+        // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
+        boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
+        if (shiftedPatches && !transposed && !packedPatches && ShiftedPatches.applies(d)) {
+            shiftedTile(k, threadedGemm, d, xd, wd, weights, bias, yd, tile, epilogue);
+            return;
+        }
         Scratch scratch = SCRATCH.get();
         float[] col = pointwise && direct ? null : scratch.col(kk * t);
         // One sample: the GEMM writes straight into y's rows; several: into a [fg x T] buffer, scattered after.
         float[] out = direct ? yd : scratch.rows(d.fg() * t);
         int ldc = direct ? d.outPlane() : t;
-        // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
-        boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
         // The patches straight into the GEMM's packed layout, where its product reads them so (one copy, not two)
         PanelLayout panels = packedPatches && direct && !pointwise && !transposed ? k.patchPanels(d.fg(), kk, t) : null;
         for (int g = 0; g < d.groups(); g++) {
@@ -379,6 +439,62 @@ final class FastConvolution {
             if (!direct) {
                 scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
             }
+        }
+    }
+
+    /**
+     * Stride-1 tiles read their patches from a padded slice of the input ({@link ShiftedPatches}) instead of im2col's
+     * column buffer: the same bits. {@code -Dconvnet4j.conv.shiftedPatches=false} builds the column buffer again (for
+     * A/B runs).
+     */
+    static volatile boolean shiftedPatches = !"false".equals(System.getProperty("convnet4j.conv.shiftedPatches"));
+
+    /**
+     * {@link #forwardTile} of a stride-1 tile through {@link ShiftedPatches}: per group, the slice, then
+     * {@code out [fg x T'] = bias + W_g · patches} (T' columns, dropped ones included) on the prepared weights when
+     * there are, the kept columns copied into y and the epilogue run on them there.
+     */
+    private static void shiftedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
+                                    PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
+                                    ConvEpilogue epilogue) {
+        Scratch scratch = SCRATCH.get();
+        int kk = d.patch();
+        int fg = d.fg();
+        int cols = ShiftedPatches.columns(d, tile);
+        float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile));
+        float[] out = scratch.rows(fg * cols);
+        int[] offsets = ShiftedPatches.offsets(d, tile, scratch.offsets(kk));
+        for (int g = 0; g < d.groups(); g++) {
+            ShiftedPatches.fill(d, xd, tile, g, slice);
+            float beta = fillBias(d, bias, g, out, 0, cols, cols);
+            if (weights != null) {
+                k.sgemmPreparedRows(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols, threadedGemm);
+            } else {
+                k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols,
+                        threadedGemm);
+            }
+            ShiftedPatches.scatter(d, out, cols, tile, g, yd);
+            if (epilogue != null) { // on y, while the tile is still in cache
+                int g0 = g * fg;
+                int plane = d.outPlane();
+                int run = tile.nb() == 1 ? tile.cols() : plane;
+                int at = tile.nb() == 1 ? tile.r0() * d.ow() : 0;
+                if (threadedGemm && (long) fg * tile.cols() >= EPILOGUE_PARALLEL) {
+                    k.parallelFor(fg, fo -> epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run));
+                } else {
+                    for (int fo = 0; fo < fg; fo++) {
+                        epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The epilogue of channel {@code fo} over the tile's outputs in y: a run per sample. */
+    private static void epilogueOnTile(Kernels k, ConvEpilogue epilogue, ConvDims d, float[] yd, Tile tile, int fo,
+                                       int at, int run) {
+        for (int s = 0; s < tile.nb(); s++) {
+            epilogue.apply(k, yd, ((tile.b0() + s) * d.f() + fo) * d.outPlane() + at, run, fo);
         }
     }
 
@@ -665,8 +781,33 @@ final class FastConvolution {
         }
     }
 
+    /**
+     * Stride-1 weight gradients read shifted patches of x ({@link ShiftedPatches}) instead of im2col's column buffer,
+     * against dy gathered with zeros at the dropped columns: the products of the column buffer plus zero ones, so the
+     * same sums up to the sign of a zero as long as a tile has at most the GEMM's slice depth of columns, and
+     * within the reference's tolerance otherwise (the slices then cut the sums elsewhere); the same bits on any
+     * thread count. {@code -Dconvnet4j.conv.shiftedWeightGradient=false} restores the column buffer (A/B runs).
+     */
+    static volatile boolean shiftedWeightGradient =
+            !"false".equals(System.getProperty("convnet4j.conv.shiftedWeightGradient"));
+
     private static void weightGradientTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] dyd,
                                            float[] partial, int partialOff, Tile tile, boolean first) {
+        if (shiftedWeightGradient && ShiftedPatches.applies(d)) {
+            Scratch scratch = SCRATCH.get();
+            int kk = d.patch();
+            int cols = ShiftedPatches.columns(d, tile);
+            float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile));
+            float[] dyRows = scratch.rows(d.fg() * cols);
+            int[] offsets = ShiftedPatches.offsets(d, tile, scratch.offsets(kk));
+            for (int g = 0; g < d.groups(); g++) {
+                ShiftedPatches.fill(d, xd, tile, g, slice);
+                ShiftedPatches.gather(d, dyd, tile, g, dyRows, cols);
+                k.sgemmRows(false, true, d.fg(), kk, cols, dyRows, 0, cols, slice, 0, offsets, first ? 0f : 1f,
+                        partial, partialOff + g * d.fg() * kk, kk, threadedGemm);
+            }
+            return;
+        }
         int t = tile.cols();
         int kk = d.patch();
         int ohw = d.outPlane();
@@ -992,6 +1133,8 @@ final class FastConvolution {
         private float[] rows = new float[0];
         private float[] reduction = new float[0];
         private float[] depthwise = new float[0];
+        private int[] offsets = new int[0];
+        private float[] flipped = new float[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
         /**
@@ -1035,6 +1178,21 @@ final class FastConvolution {
                 col = new float[size];
             }
             return col;
+        }
+
+        /** The flipped filters of a data gradient ({@link #flipped}); only backwardInput writes it. */
+        float[] flipped(int size) {
+            if (flipped.length < size) {
+                flipped = new float[size];
+            }
+            return flipped;
+        }
+
+        int[] offsets(int size) {
+            if (offsets.length < size) {
+                offsets = new int[size];
+            }
+            return offsets;
         }
 
         float[] partials(int size) {

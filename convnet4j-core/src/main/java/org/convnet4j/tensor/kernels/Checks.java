@@ -46,6 +46,33 @@ final class Checks {
         }
     }
 
+    /** C alone, as {@link #gemm} checks it. */
+    static void output(int m, int n, float[] c, int cOff, int ldc) {
+        matrix("C", c, cOff, ldc, m, n, m != 0 && n != 0);
+    }
+
+    /** Bounds of {@code Kernels.sgemmRows}' B: every stored row inside {@code b}. */
+    static void rows(boolean transB, int m, int n, int k, float[] b, int bOff, int[] rows) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " n=" + n + " k=" + k);
+        }
+        int storedRows = transB ? n : k;
+        int len = transB ? k : n;
+        if (storedRows == 0 || len == 0) {
+            return;
+        }
+        if (b == null || rows == null || rows.length < storedRows) {
+            throw new IllegalArgumentException("sgemm: B or its " + storedRows + " row offsets missing");
+        }
+        for (int r = 0; r < storedRows; r++) {
+            long start = (long) bOff + rows[r];
+            if (start < 0 || start + len > b.length) {
+                throw new IllegalArgumentException("sgemm: row " + r + " of B [" + start + ", " + (start + len)
+                        + ") is outside its array of " + b.length);
+            }
+        }
+    }
+
     /** The arguments of {@link Kernels#addPartials}: dst's n elements and src's parts runs of n, stride apart. */
     static void partials(int n, int parts, float[] src, int sOff, int stride, float[] dst, int dOff) {
         if (parts < 0 || stride < 0) {

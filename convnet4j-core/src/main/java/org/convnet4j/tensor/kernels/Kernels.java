@@ -376,6 +376,36 @@ public interface Kernels {
     }
 
     /**
+     * {@code C = op(A) op(B) + beta C} where B's stored rows lie anywhere in {@code b}: stored row r (row r of op(B)
+     * when B is not transposed, n floats; column r of op(B) when it is, k floats) starts at {@code b[bOff + rows[r]]}.
+     * Rows may overlap: a stride-1 convolution's patch matrix is its input's rows shifted by each tap (an implicit
+     * im2col, no column buffer). On every thread when {@code threaded}, else on the caller alone. Exactly the bits of
+     * the {@link #sgemm} call on B copied into a matrix, which is what this default does (the naive twin).
+     */
+    default void sgemmRows(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+                           float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc, boolean threaded) {
+        float[] copy = RowsB.copy(transB, m, n, k, b, bOff, rows);
+        int ldb = transB ? k : n;
+        if (threaded) {
+            sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, copy, 0, ldb, beta, c, cOff, ldc);
+        } else {
+            sgemmSingleThread(transA, transB, m, n, k, 1f, a, aOff, lda, copy, 0, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** {@link #sgemmRows} with a prepared left operand: the bits of {@link #sgemmPrepared} on B's copy (the default). */
+    default void sgemmPreparedRows(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
+                                   float beta, float[] c, int cOff, int ldc, boolean threaded) {
+        float[] copy = RowsB.copy(transB, a.m(), n, a.k(), b, bOff, rows);
+        int ldb = transB ? a.k() : n;
+        if (threaded) {
+            sgemmPreparedThreaded(a, transB, n, copy, 0, ldb, beta, c, cOff, ldc);
+        } else {
+            sgemmPrepared(a, transB, n, copy, 0, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /**
      * The right operand {@code op(B)} [k x n] of several products with different left operands, prepared once
      * (the weights of a one-sample convolution tile computed transposed). In the returned matrix {@code transA},
      * {@code m}, {@code k} and {@code lda} stand for transB, k, n and ldb; alpha is 1. {@code b} is never modified.

@@ -115,7 +115,8 @@ final class VectorGemm {
             fewRows(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
             return;
         }
-        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
+        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, null, beta, c, cOff, ldc, parts,
+                own);
     }
 
     /**
@@ -124,7 +125,7 @@ final class VectorGemm {
      * have written (blocks start at multiples of MR), so the same bits.
      */
     private void general(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                         float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb,
+                         float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb, int[] bRows,
                          float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -147,7 +148,8 @@ final class VectorGemm {
                 int pcF = pc;
                 GemmPool.forEach(parts, panels, q -> {
                     int col = q * NR;
-                    packBPanel(transB, b, bOff, ldb, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB, col * kc);
+                    packBPanel(transB, b, bOff, ldb, bRows, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB,
+                            col * kc);
                 });
                 GemmPool.forEach(parts, tasks, task -> {
                     // Task boundaries split whole micro-tiles as evenly as possible.
@@ -264,7 +266,7 @@ final class VectorGemm {
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
-        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, null, beta, c, cOff, ldc, parts);
+        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, null, null, beta, c, cOff, ldc, parts);
     }
 
     /** All of alpha * op(A) in the few-rows layout: slice pc at pc * mPad, MR-tall panels inside as packA lays them. */
@@ -341,11 +343,11 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (fewRowsPath && (isFewRows(m, k) || isTallNarrow(m, n))) {
-            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, beta, c, cOff, ldc, parts);
+            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, null, beta, c, cOff, ldc, parts);
             return;
         }
-        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, ldb, beta, c,
-                cOff, ldc, parts, WORKSPACE.get());
+        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, ldb, null, beta,
+                c, cOff, ldc, parts, WORKSPACE.get());
     }
 
     /**
@@ -363,7 +365,7 @@ final class VectorGemm {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             for (int col = 0; col < n; col += NR) {
-                packBPanel(transB, b, bOff, ldb, pc, kc, col, Math.min(NR, n - col), dst, pc * nPad + col * kc);
+                packBPanel(transB, b, bOff, ldb, null, pc, kc, col, Math.min(NR, n - col), dst, pc * nPad + col * kc);
             }
         }
         return dst;
@@ -387,7 +389,8 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
-        fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), pb.packed(), beta, c, cOff, ldc, parts);
+        fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), null, pb.packed(), beta, c, cOff, ldc,
+                parts);
     }
 
     /**
@@ -471,8 +474,8 @@ final class VectorGemm {
      * Tasks take (row block, column-panel range) cells of {@link #fewRowsGrid}; one pool hand-off per call.
      */
     private static void fewRowsPacked(boolean transB, int m, int n, int k, float[] packedA, float[] b, int bOff,
-                                      int ldb, float[] prepackedB, float beta, float[] c, int cOff, int ldc,
-                                      int parts) {
+                                      int ldb, int[] bRows, float[] prepackedB, float beta, float[] c, int cOff,
+                                      int ldc, int parts) {
         int mPad = roundUp(m, MR);
         int nPad = roundUp(n, NR);
         int panels = ceilDiv(n, NR);
@@ -505,7 +508,7 @@ final class VectorGemm {
                     float[] pb = panel;
                     int pbIdx = 0;
                     if (prepackedB == null) {
-                        packBPanel(transB, b, bOff, ldb, pc, kc, col, nr, panel, 0);
+                        packBPanel(transB, b, bOff, ldb, bRows, pc, kc, col, nr, panel, 0);
                     } else {
                         pb = prepackedB;
                         pbIdx = pc * nPad + col * kc;
@@ -584,6 +587,15 @@ final class VectorGemm {
                                   float beta, boolean overwrite) {
         // Vectorised: with few rows (LeNet's 6 and 16 filters) every micro-tile is an edge tile, and a scalar
         // merge cost about as much as the micro-kernel itself. Whole vectors where they fit, a scalar tail.
+        // No vector chosen by a branch, and the plain copy not on vectors: inlined into its callers by C2 (JDK 17),
+        // the vectors of the old single loop (the tile, or the FMA when merging) were boxed on the heap in some
+        // compilations, ~100 bytes each: 72-150 MB per ResNet-50 training step (JFR), depending on the JIT's profile.
+        if (overwrite) {
+            for (int r = 0; r < mr; r++) {
+                System.arraycopy(tile, r * NR, c, cIdx + r * ldc, nr);
+            }
+            return;
+        }
         int full = nr - nr % VL;
         FloatVector betaV = FloatVector.broadcast(S, beta);
         for (int r = 0; r < mr; r++) {
@@ -591,14 +603,11 @@ final class VectorGemm {
             int t = r * NR;
             int j = 0;
             for (; j < full; j += VL) {
-                FloatVector v = FloatVector.fromArray(S, tile, t + j);
-                if (!overwrite) {
-                    v = FloatVector.fromArray(S, c, row + j).fma(betaV, v);
-                }
-                v.intoArray(c, row + j);
+                FloatVector.fromArray(S, c, row + j).fma(betaV, FloatVector.fromArray(S, tile, t + j))
+                        .intoArray(c, row + j);
             }
             for (; j < nr; j++) {
-                c[row + j] = overwrite ? tile[t + j] : Math.fma(c[row + j], beta, tile[t + j]);
+                c[row + j] = Math.fma(c[row + j], beta, tile[t + j]);
             }
         }
     }
@@ -691,10 +700,16 @@ final class VectorGemm {
 
     /**
      * Packs k-range [pc, pc + kc) x columns [col, col + nr) of op(B) into one NR-wide panel at
-     * {@code dst[base ..]}: for each p, the NR values of row p (columns past the edge are zero).
+     * {@code dst[base ..]}: for each p, the NR values of row p (columns past the edge are zero). Stored row r of B
+     * starts at {@code bOff + r * ldb}, or with {@code bRows} at {@code bOff + bRows[r]} (a convolution's shifted
+     * input rows: {@link #sgemmRows}).
      */
-    private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col, int nr,
-                                   float[] dst, int base) {
+    private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int[] bRows, int pc, int kc, int col,
+                                   int nr, float[] dst, int base) {
+        if (bRows != null) {
+            packRowsPanel(transB, b, bOff, bRows, pc, kc, col, nr, dst, base);
+            return;
+        }
         if (transB) {
             // Stored B is n x k: read each stored row (one column of op(B)) contiguously.
             for (int j = 0; j < nr; j++) {
@@ -740,6 +755,77 @@ final class VectorGemm {
      * found: docs/PERFORMANCE.md, nineteenth pass).
      */
     static volatile boolean vectorPanelRows = Boolean.getBoolean("convnet4j.gemm.vectorPanelRows");
+
+    /** {@link #packBPanel} of a B whose stored row r starts at {@code bOff + bRows[r]}: the same values, the same places. */
+    private static void packRowsPanel(boolean transB, float[] b, int bOff, int[] bRows, int pc, int kc, int col,
+                                      int nr, float[] dst, int base) {
+        if (transB) {
+            for (int j = 0; j < nr; j++) {
+                int src = bOff + bRows[col + j] + pc;
+                int d = base + j;
+                for (int p = 0; p < kc; p++) {
+                    dst[d + p * NR] = b[src + p];
+                }
+            }
+            for (int j = nr; j < NR; j++) {
+                for (int p = 0; p < kc; p++) {
+                    dst[base + j + p * NR] = 0f;
+                }
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int d = base + p * NR;
+                System.arraycopy(b, bOff + bRows[pc + p] + col, dst, d, nr);
+                for (int j = nr; j < NR; j++) {
+                    dst[d + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * C = alpha * op(A) op(B) + beta * C on at most {@code maxThreads} threads, where stored row r of B (row r of
+     * op(B) when B is not transposed, column r when it is) starts at {@code b[bOff + rows[r]]}: rows anywhere in
+     * {@code b}, overlapping or not (a convolution's input rows shifted by each tap: an implicit im2col). Exactly the
+     * bits of {@link #sgemm} on B copied into a matrix: the packed paths read B only through {@link #packBPanel}, which
+     * puts the same values in the same places; the dot-product path gets that copy.
+     */
+    void sgemmRows(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                   float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc, int maxThreads) {
+        if (m == 0 || n == 0 || k == 0 || alpha == 0f || isDotShape(transB, m, n, k)) {
+            int ldb = transB ? k : n;
+            sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, RowsB.copy(transB, m, n, k, b, bOff, rows), 0, ldb, beta,
+                    c, cOff, ldc, maxThreads);
+            return;
+        }
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
+        Workspace own = WORKSPACE.get();
+        if (fewRowsPath && isFewRows(m, k)) {
+            float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
+            fewRowsPacked(transB, m, n, k, packedA, b, bOff, 0, rows, null, beta, c, cOff, ldc, parts);
+            return;
+        }
+        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, 0, rows, beta, c, cOff, ldc, parts, own);
+    }
+
+    /** {@link #sgemmRows} with a prepared A: the dispatch of {@link #sgemmPrepared}, so the bits of its call on B's copy. */
+    void sgemmPreparedRows(PreparedMatrix p, boolean transB, int n, float[] b, int bOff, int[] rows, float beta,
+                           float[] c, int cOff, int ldc, int maxThreads) {
+        int m = p.m();
+        int k = p.k();
+        if (p.packed() == null || m == 0 || n == 0 || k == 0 || p.alpha() == 0f || isDotShape(transB, m, n, k)) {
+            sgemmRows(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), b, bOff, rows, beta, c, cOff,
+                    ldc, maxThreads);
+            return;
+        }
+        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
+        if (fewRowsPath && (isFewRows(m, k) || isTallNarrow(m, n))) {
+            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, 0, rows, null, beta, c, cOff, ldc, parts);
+            return;
+        }
+        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, 0, rows, beta,
+                c, cOff, ldc, parts, WORKSPACE.get());
+    }
 
     static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;

@@ -99,6 +99,25 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void sgemmRows(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+                          float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc, boolean threaded) {
+        Checks.leftOperand(transA, m, k, a, aOff, lda);
+        Checks.output(m, n, c, cOff, ldc);
+        Checks.rows(transB, m, n, k, b, bOff, rows);
+        gemm.sgemmRows(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc,
+                threaded ? gemm.threads() : 1);
+    }
+
+    @Override
+    public void sgemmPreparedRows(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
+                                  float beta, float[] c, int cOff, int ldc, boolean threaded) {
+        Checks.leftOperand(a.transA(), a.m(), a.k(), a.a(), a.aOff(), a.lda());
+        Checks.output(a.m(), n, c, cOff, ldc);
+        Checks.rows(transB, a.m(), n, a.k(), b, bOff, rows);
+        gemm.sgemmPreparedRows(a, transB, n, b, bOff, rows, beta, c, cOff, ldc, threaded ? gemm.threads() : 1);
+    }
+
+    @Override
     public PreparedMatrix prepareB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         Checks.leftOperand(transB, k, n, b, bOff, ldb); // op(B) is k x n: the same bounds as a left operand's
         return new PreparedMatrix(transB, k, n, 1f, b, bOff, ldb, gemm.packForFewRowsB(transB, k, n, b, bOff, ldb));

@@ -1,0 +1,125 @@
+// The three passes of ResNet-50's im2col layers at batch 8, each alone, thread CPU per call, with the shifted-patch
+// switches of FastConvolution as they are (A) and flipped (B) in alternating blocks of one JVM (which goes first
+// alternates too): whether a change to the convolution's operand copies pays, layer by layer, steadier than a whole
+// step under load. Prints each layer's medians and the median of the paired ratios B/A (> 1: A uses less CPU).
+//   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
+//       -cp convnet4j-bench/target/benchmarks.jar bench/ConvPassesCpu.java [ROUNDS [CALLS]]
+import java.lang.management.*;
+import java.lang.reflect.Field;
+import java.util.*;
+import org.convnet4j.ops.*;
+import org.convnet4j.tensor.*;
+
+public class ConvPassesCpu {
+    record Layer(String name, int c, int h, int f, int k, int stride, int pad) { }
+
+    static final String[] FIELDS = {"shiftedPatches", "shiftedInputGradient", "shiftedWeightGradient"};
+
+    public static void main(String[] a) throws Exception {
+        int rounds = a.length > 0 ? Integer.parseInt(a[0]) : 6;
+        int calls = a.length > 1 ? Integer.parseInt(a[1]) : 2;
+        org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
+        List<Layer> layers = List.of(
+            new Layer("3x3 64 on 56x56", 64, 56, 64, 3, 1, 1),
+            new Layer("3x3 128 on 28x28", 128, 28, 128, 3, 1, 1),
+            new Layer("3x3 256 on 14x14", 256, 14, 256, 3, 1, 1),
+            new Layer("3x3 512 on 7x7", 512, 7, 512, 3, 1, 1),
+            new Layer("3x3/2 128 56->28", 128, 56, 128, 3, 2, 1),
+            new Layer("3x3/2 512 14->7", 512, 14, 512, 3, 2, 1),
+            new Layer("7x7/2 stem", 3, 224, 64, 7, 2, 3),
+            new Layer("1x1/2 256->512 56->28", 256, 56, 512, 1, 2, 0));
+        Class<?> fc = Class.forName("org.convnet4j.ops.FastConvolution");
+        Field[] fields = new Field[FIELDS.length];
+        boolean[] defaults = new boolean[FIELDS.length];
+        for (int i = 0; i < FIELDS.length; i++) {
+            fields[i] = fc.getDeclaredField(FIELDS[i]);
+            fields[i].setAccessible(true);
+            defaults[i] = fields[i].getBoolean(null);
+        }
+        ThreadMXBean tm = ManagementFactory.getThreadMXBean();
+        Random random = new Random(1);
+        System.out.println("# B flips " + String.join(", ", FIELDS) + "; load " + load());
+        for (Layer l : layers) {
+            ConvParams p = ConvParams.of(l.stride(), l.pad());
+            Tensor x = Tensor.randn(random, 1f, 8, l.c(), l.h(), l.h());
+            Tensor w = Tensor.randn(random, 0.05f, l.f(), l.c(), l.k(), l.k());
+            Tensor y = Convolution.forward(x, w, null, p);
+            Tensor dy = Tensor.randn(random, 1f, y.shape().dims());
+            Tensor dx = Tensor.zeros(x.shape().dims());
+            Tensor dw = Tensor.zeros(w.shape().dims());
+            double[][] cpu = new double[2][3 * rounds]; // [variant][pass * rounds + round], ms per call
+            for (int warm = 0; warm < 4; warm++) {
+                set(fields, defaults, warm % 2 == 1);
+                passes(x, w, p, y, dy, dx, dw, 1, tm, null);
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int v0 = 0; v0 < 2; v0++) {
+                    int v = (r + v0) % 2;
+                    set(fields, defaults, v == 1);
+                    double[] ms = new double[3];
+                    passes(x, w, p, y, dy, dx, dw, calls, tm, ms);
+                    for (int pass = 0; pass < 3; pass++) {
+                        cpu[v][pass * rounds + r] = ms[pass];
+                    }
+                }
+            }
+            set(fields, defaults, false);
+            String[] names = {"forward", "data grad", "weight grad"};
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-22s", l.name()));
+            for (int pass = 0; pass < 3; pass++) {
+                double[] ra = Arrays.copyOfRange(cpu[0], pass * rounds, (pass + 1) * rounds);
+                double[] rb = Arrays.copyOfRange(cpu[1], pass * rounds, (pass + 1) * rounds);
+                double[] ratio = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratio[r] = rb[r] / ra[r];
+                }
+                line.append(String.format(Locale.ROOT, " | %s A %7.2f B %7.2f ms, B/A %.3f (%.2f..%.2f)", names[pass],
+                        median(ra), median(rb), median(ratio), Arrays.stream(ratio).min().getAsDouble(),
+                        Arrays.stream(ratio).max().getAsDouble()));
+            }
+            System.out.println(line + "; load " + load());
+        }
+    }
+
+    static void passes(Tensor x, Tensor w, ConvParams p, Tensor y, Tensor dy, Tensor dx, Tensor dw, int calls,
+                       ThreadMXBean tm, double[] ms) {
+        long t0 = tm.getCurrentThreadCpuTime();
+        for (int i = 0; i < calls; i++) {
+            Convolution.forward(x, w, null, p, null, y);
+        }
+        long t1 = tm.getCurrentThreadCpuTime();
+        for (int i = 0; i < calls; i++) {
+            Convolution.backwardInput(dy, w, x.shape(), p, dx);
+        }
+        long t2 = tm.getCurrentThreadCpuTime();
+        for (int i = 0; i < calls; i++) {
+            Convolution.backwardWeights(x, dy, dw, null, p);
+        }
+        long t3 = tm.getCurrentThreadCpuTime();
+        if (ms != null) {
+            ms[0] = (t1 - t0) / 1e6 / calls;
+            ms[1] = (t2 - t1) / 1e6 / calls;
+            ms[2] = (t3 - t2) / 1e6 / calls;
+        }
+    }
+
+    static void set(Field[] fields, boolean[] defaults, boolean flipped) throws IllegalAccessException {
+        for (int i = 0; i < fields.length; i++) {
+            fields[i].setBoolean(null, flipped != defaults[i]);
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static String load() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+}
