@@ -4,7 +4,7 @@
 # /tmp/i15/pic.png (any small RGB picture); OTHER seeds are copies of fixtures with the suffix the loader goes by.
 # Environment: SEED (default 22; the jvm steps use SEED+1), OUT (default /tmp/i15/fuzz), and the time boxes T_STRUCT,
 # T_FILES, T_OTHER, T_ONNX, T_PTH, T_SERVE, T_JVM, T_PROG (defaults: those of the 15:36 run); STEPS, a space-separated list of
-# the steps to run (struct files other onnx pth serve jvm prog pthstruct; default all of them), e.g. STEPS="other onnx pth jvm" to
+# the steps to run (struct files other onnx pth serve jvm prog pthstruct inputs; default all of them), e.g. STEPS="other onnx pth jvm" to
 # finish the steps an earlier run cut; N_OTHER, N_ONNX, N_PTH, N_JVM, N_PROG: inputs per step (defaults 600, 1000, 600, 20, 500).
 cd "$(dirname "$0")/../.."
 SEED=${SEED:-22}
@@ -19,7 +19,7 @@ PTH="$F/pth/vgg13_w32.pth $F/pth/vgg11_bn_w32.pth $F/pth/resnet18_legacy.pth $F/
 OTHER="/tmp/i15/seeds/valid.c4j /tmp/i15/seeds/vgg16_notop.h5 /tmp/i15/seeds/resnet50_keras2.h5 /tmp/i15/seeds/torch_resnet18.safetensors /tmp/i15/seeds/torch_vgg16.safetensors"
 O=${OUT:-/tmp/i15/fuzz}
 P=/tmp/i15/pic.png
-STEPS=${STEPS:-struct files other onnx pth serve jvm prog pthstruct}
+STEPS=${STEPS:-struct files other onnx pth serve jvm prog pthstruct inputs}
 on() { case " $STEPS " in *" $1 "*) return 0;; *) return 1;; esac; }
 step() { local t=$1; shift; echo "=== $(date -u +%T) start $* (timeout $t)"; timeout $t "$@"; local rc=$?; echo "=== $(date -u +%T) end rc=$rc (124: cut by the time box) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 on struct && step ${T_STRUCT:-60} /usr/bin/python3 tools/fuzz/onnx_structured.py $O/onnx-struct-in 600 $SEED $ONNX
@@ -37,4 +37,7 @@ on prog && step ${T_PROG:-8m} $J infer $O/prog 0 0 - $O/prog-in/c*/
 on prog && step ${T_PROG:-8m} $J infer $O/prog-bytes ${N_PROG:-500} $SEED2 - $O/prog-in/c*/
 on pthstruct && step 60 /usr/bin/python3 tools/fuzz/pth_structured.py $O/pth-struct-in ${N_PTH:-600} $SEED $PTH
 on pthstruct && step ${T_PTH:-5m} $J files $O/pth-struct 0 0 $P $O/pth-struct-in/*.pth
+# infer's inputs mutated, the .json STRING tensors among them (2026-12-06): step "inputs"
+on inputs && step 60 /usr/bin/python3 tools/fuzz/infer_input_cases.py $O/inputs-cases
+on inputs && step ${T_INPUTS:-12m} $J inputs $O/inputs ${N_INPUTS:-800} $SEED - $O/inputs-cases/*/
 echo "=== done $(date -u +%T)"

@@ -79,34 +79,13 @@ public final class SparkMain implements Runnable {
             PrintWriter err = cmd.getErr();
             String name = cmd.getCommandSpec().qualifiedName()
                     + (args.length > 0 && !args[0].isEmpty() && !args[0].startsWith("-") ? " " + args[0] : "");
-            err.println(name + ": " + describeError(e, debug));
+            err.println(name + ": " + ErrorLines.describe(e, debug));
             if (debug) {
                 e.printStackTrace(err);
             }
             err.flush();
             return e instanceof OutOfMemoryError || e instanceof StackOverflowError ? BAD_INPUT : INTERNAL;
         }
-    }
-
-    static String describeError(Throwable e, boolean debug) {
-        if (e instanceof OutOfMemoryError) {
-            return "out of memory (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB heap in the driver): the input"
-                    + " or the model is too large for it; give the driver more with CONVNET4J_JAVA_OPTS=-Xmx8g"
-                    + " (spark-submit: --driver-memory 8g)";
-        }
-        if (e instanceof StackOverflowError) {
-            return "stack overflow: a structure in the input nests too deeply (a corrupt or hostile file?); if the file"
-                    + " is genuine, give Java a larger stack with CONVNET4J_JAVA_OPTS=-Xss64m";
-        }
-        String msg = oneLine(e.getMessage());
-        if (e instanceof IllegalAccessError && (msg.contains("does not export") || msg.contains("does not open"))) {
-            int because = msg.indexOf("because ");
-            return "this JVM was started without the options Spark needs on Java 17 ("
-                    + (because >= 0 ? msg.substring(because + 8) : msg) + "); start the spark commands with"
-                    + " './convnet4j spark ...' or spark-submit, or give the driver's java the --add-opens options"
-                    + " listed in docs/SPARK.md (java.base/sun.nio.ch=ALL-UNNAMED and others)";
-        }
-        return "internal error: " + oneLine(e.toString()) + (debug ? "" : " (rerun with --debug for details)");
     }
 
     /** {@code cmd} with the spark commands' handlers: every failure is one line, exit 2 for bad input, 1 otherwise. */
