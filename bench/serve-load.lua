@@ -1,7 +1,7 @@
 -- wrk script of bench/serve-load.sh. Arguments after "--": MODEL BODY_DIR MIX
 --   MIX "valid": every request is a valid v2 inference of MODEL;
 --   MIX "json1", "json8": valid v2 inference of 1 or 8 samples in JSON;
---   MIX "bin1", "bin8":   the same through the binary tensor data extension (JSON header + raw FP32, answered
+--   MIX "bin1", "bin8", "bin32": the same through the binary tensor data extension (JSON header + raw FP32, answered
 --                         in binary too);
 --   MIX "picture", "picture1": every request the valid 320x240 picture (picture.png) to /predictions/MODEL (decode, the
 --                  model's preprocessing, top 5);
@@ -43,7 +43,7 @@ function init(args)
     local file = (mix == "soakbig") and "/large.png" or "/picture.png"
     picture = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. file))
   end
-  local kind, samples = string.match(mix, "^(%a+)(%d)$")
+  local kind, samples = string.match(mix, "^(%a+)(%d+)$")
   if mix == "picture" or kind == "picture" then
     valid = wrk.format("POST", "/predictions/" .. model, nil, read(dir .. "/picture.png"))
   elseif kind == "json" then

@@ -64,7 +64,7 @@ command -v wrk >/dev/null || { echo "serve-load.sh: needs wrk (apt-get install w
 command -v jcmd >/dev/null && command -v jstat >/dev/null || { echo "serve-load.sh: needs jcmd and jstat (a JDK)" >&2; exit 2; }
 
 "$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
-JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
+JAR="${JAR:-$REPO/convnet4j-cli/target/convnet4j.jar}"  # JAR=FILE: another build (a copy, kept still during a long run)
 JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads)
 WORK="$(mktemp -d)"
 SERVER_PID=""

@@ -39,6 +39,9 @@ import java.util.concurrent.TimeoutException;
  *     inproc|jvm OUT N SEED PICTURE SEEDFILE...      (model files: predict --model MUTANT PICTURE)
  * java ... tools/fuzz/CliFuzz.java files OUT 0 0 PICTURE FILE...   (files mutated elsewhere, as they are, in process)
  * java ... tools/fuzz/CliFuzz.java serve OUT N SEED PICTURE   (request bodies against a child `serve`)
+ * java ... tools/fuzz/CliFuzz.java inputs OUT N SEED - CASEDIR...  (the case's model as it is, one of its inputs
+ *     input_J.json / .pb / .npy mutated: JSON text by value and structure (huge, lone-surrogate, control-character
+ *     strings, shapes, datatypes, deep nesting), .pb/.npy bytes as the model files)
  * java ... tools/fuzz/CliFuzz.java infer OUT N SEED - CASEDIR...  (ONNX programs run by `infer --model
  *     CASEDIR/model.onnx --input CASEDIR/input_0.pb ...`: N = 0 each case as it is (tools/fuzz/onnx_programs.py
  *     makes them), N > 0 that many byte mutations of a random case's model file, with its inputs)
@@ -68,6 +71,10 @@ public class CliFuzz {
         }
         if (mode.equals("infer")) {
             programs(out, n, seed, seeds);
+            return;
+        }
+        if (mode.equals("inputs")) {
+            inputs(out, n, seed, seeds);
             return;
         }
         models(mode, out, n, seed, picture, seeds);
@@ -251,6 +258,143 @@ public class CliFuzz {
         }
     }
 
+    /** A case's inputs, in order: input_J with the first suffix of .json, .pb, .npy that exists. */
+    static List<Path> caseInputs(Path c) {
+        List<Path> inputs = new ArrayList<>();
+        for (int j = 0; ; j++) {
+            Path found = null;
+            for (String ext : List.of(".json", ".pb", ".npy")) {
+                if (Files.exists(c.resolve("input_" + j + ext))) {
+                    found = c.resolve("input_" + j + ext);
+                    break;
+                }
+            }
+            if (found == null) {
+                return inputs;
+            }
+            inputs.add(found);
+        }
+    }
+
+    /** The models as they are, one input of each run mutated (see main's doc). */
+    static void inputs(Path out, int n, long seed, List<Path> cases) throws Exception {
+        Random r = new Random(seed);
+        Map<String, Integer> counts = new TreeMap<>();
+        long worstPeak = 0;
+        double worstSeconds = 0;
+        Path work = Files.createDirectories(out.resolve("work"));
+        for (int i = 0; i < n; i++) {
+            Path c = cases.get(r.nextInt(cases.size()));
+            List<Path> inputs = caseInputs(c);
+            int which = r.nextInt(inputs.size());
+            List<String> args = new ArrayList<>(List.of("infer", "--model", c.resolve("model.onnx").toString()));
+            byte[] mutated = null;
+            Path mutant = null;
+            for (int j = 0; j < inputs.size(); j++) {
+                Path in = inputs.get(j);
+                if (j == which) {
+                    String name = in.getFileName().toString();
+                    byte[] b = Files.readAllBytes(in);
+                    mutated = name.endsWith(".json") && r.nextInt(4) != 0 ? mutateJson(new String(b, StandardCharsets.UTF_8), r)
+                            .getBytes(StandardCharsets.UTF_8) : mutate(b, r);
+                    mutant = work.resolve(name);
+                    Files.write(mutant, mutated);
+                    in = mutant;
+                }
+                args.addAll(List.of("--input", in.toString()));
+            }
+            args.addAll(List.of("-o", work.resolve("out").toString()));
+            Outcome o = inProcess(args.toArray(String[]::new));
+            String verdict = verdict(o);
+            counts.merge(verdict, 1, Integer::sum);
+            worstPeak = Math.max(worstPeak, o.peakBytes);
+            worstSeconds = Math.max(worstSeconds, o.seconds);
+            if (verdict.startsWith("FINDING")) {
+                Path keep = Files.createDirectories(out.resolve("findings").resolve(String.format("%04d-%s", i,
+                        c.getFileName())));
+                Files.write(keep.resolve(mutant.getFileName().toString()), mutated);
+                Files.writeString(keep.resolve("finding.txt"), verdict + "\ncase " + c + "\nmutation " + lastMutation
+                        + "\nexit " + o.code + "\n" + o.err);
+            }
+            if ((i + 1) % 50 == 0 || i + 1 == n) {
+                System.out.printf(Locale.ROOT, "inputs %d/%d %s worst peak %d MB, worst %.1f s%n", i + 1, n, counts,
+                        worstPeak >> 20, worstSeconds);
+            }
+        }
+    }
+
+    static final String[] JSON_VALUES = {"\"\"", "\"\\ud800\"", "\"\\u001b]0;x\\u0007\"", "\"\\udc00\\ud800\"", "null", "true",
+            "1e400", "-0", "[]", "{}", "[[]]", "\"BYTES\"", "\"FP32\"", "\"INT64\"", "\"STRING\"", "9223372036854775808",
+            "-1", "0", "4294967296", "[1,2]", "\"\\u0000\"", "\"é\"", "\"\uD83D\uDE00\""};
+
+    /** Mutations of JSON text that keep it mostly JSON: values swapped, strings grown, arrays nested, cut. */
+    static String mutateJson(String s, Random r) {
+        StringBuilder what = new StringBuilder("json ");
+        int rounds = 1 + r.nextInt(3);
+        for (int k = 0; k < rounds && s.length() < (1 << 24); k++) { // at most some 16M characters
+            int op = r.nextInt(8);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"[^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+\"|-?[0-9][0-9.eE+-]*+|true|false|null")
+                    .matcher(s);
+            List<int[]> tokens = new ArrayList<>();
+            while (m.find()) {
+                tokens.add(new int[] {m.start(), m.end()});
+            }
+            if (tokens.isEmpty()) {
+                return s + "]";
+            }
+            int[] t = tokens.get(r.nextInt(tokens.size()));
+            switch (op) {
+                case 0 -> { // a value replaced by an interesting one
+                    String v = JSON_VALUES[r.nextInt(JSON_VALUES.length)];
+                    s = s.substring(0, t[0]) + v + s.substring(t[1]);
+                    what.append("value ").append(v).append(' ');
+                }
+                case 1 -> { // a number replaced by an interesting integer
+                    long v = INTERESTING[r.nextInt(INTERESTING.length)];
+                    s = s.substring(0, t[0]) + v + s.substring(t[1]);
+                    what.append("int ").append(v).append(' ');
+                }
+                case 2 -> { // a huge string
+                    int len = 1 << (10 + r.nextInt(14));
+                    s = s.substring(0, t[0]) + "\"" + "x".repeat(len) + "\"" + s.substring(t[1]);
+                    what.append("string of ").append(len).append(' ');
+                }
+                case 3 -> { // a token repeated many times (more values than the shape)
+                    String tok = s.substring(t[0], t[1]);
+                    int times = Math.max(1, Math.min(1 << r.nextInt(16), (1 << 22) / (tok.length() + 1)));
+                    s = s.substring(0, t[1]) + ("," + tok).repeat(times) + s.substring(t[1]);
+                    what.append("repeat ").append(times).append(' ');
+                }
+                case 4 -> { // deep nesting
+                    int depth = 1 << r.nextInt(15);
+                    s = s.substring(0, t[0]) + "[".repeat(depth) + s.substring(t[0], t[1]) + "]".repeat(depth)
+                            + s.substring(t[1]);
+                    what.append("nest ").append(depth).append(' ');
+                }
+                case 5 -> { // cut
+                    int at = r.nextInt(s.length());
+                    s = s.substring(0, at);
+                    what.append("cut@").append(at).append(' ');
+                }
+                case 6 -> { // a token deleted
+                    s = s.substring(0, t[0]) + s.substring(t[1]);
+                    what.append("delete ").append(' ');
+                }
+                default -> { // a key duplicated / an unknown key
+                    String key = List.of("\"shape\"", "\"datatype\"", "\"data\"", "\"x\"").get(r.nextInt(4));
+                    int brace = s.indexOf('{');
+                    if (brace >= 0) {
+                        s = s.substring(0, brace + 1) + key + ":" + JSON_VALUES[r.nextInt(JSON_VALUES.length)] + ","
+                                + s.substring(brace + 1);
+                    }
+                    what.append("key ").append(key).append(' ');
+                }
+            }
+        }
+        lastMutation = what.toString().strip();
+        return s;
+    }
+
     static String verdict(Outcome o) {
         List<String> lines = o.err.lines().filter(l -> !l.isBlank())
                 .filter(l -> !l.startsWith("WARNING: Using incubator")).filter(l -> !l.startsWith("convnet4j: WARNING: "))
@@ -431,7 +575,8 @@ public class CliFuzz {
             HttpRequest.Builder q;
             String what;
             if (kind == 0) {
-                body = mutate(jsonBody, r);
+                body = r.nextBoolean() ? mutate(jsonBody, r) // bytes, or (since session 12) JSON values and structure
+                        : mutateJson(new String(jsonBody, StandardCharsets.UTF_8), r).getBytes(StandardCharsets.UTF_8);
                 q = HttpRequest.newBuilder(URI.create(base + "/v2/models/lenet/infer"));
                 what = "json";
             } else if (kind == 1) {

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code convnet4j advise}: which transfer case the lecture's table recommends for a target data set. */
-@Command(name = "advise", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        header = "Recommend a transfer-learning case (0-4) from the target data's size and similarity.",
+@Command(name = "advise", resourceBundle = "org.convnet4j.cli.help.advise",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Recommend a transfer-learning case from the target data's size and its similarity to the base"
                 + " model's training data.",
             "The similarity is the shift of the base's feature statistics (saved in its file by 'train' and"
@@ -33,61 +33,53 @@ import picocli.CommandLine.Spec;
             "",
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
                 + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
-            "--data takes " + DataSpec.DATA_HELP, ""},
-        footer = {"", "Examples:",
-            "  convnet4j advise --size small --similarity dissimilar",
-            "  convnet4j advise --base base.c4j --data opencv-digits --limit 10 --try --budget 300"})
+            "--data takes " + DataSpec.DATA_HELP, ""})
 public final class AdviseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--base", paramLabel = "MODEL", description = "The pretrained model file (with feature statistics).")
+    @Option(names = "--base", paramLabel = "MODEL")
     String base;
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "The target data (as for transfer).")
+    @Option(names = "--data", paramLabel = "SPEC")
     String data;
 
-    @Option(names = "--size", paramLabel = "small|medium|large", description = "Give the size instead of measuring it.")
+    @Option(names = "--size", paramLabel = "small|medium|large")
     String sizeText;
 
-    @Option(names = "--similarity", paramLabel = "similar|dissimilar", description = "Give the similarity instead of measuring it.")
+    @Option(names = "--similarity", paramLabel = "similar|dissimilar")
     String similarityText;
 
-    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to the training part.")
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
     @Mixin
-    BasePreprocessingOption preprocessing;
+    PreprocessingOption preprocessing;
 
-    @Option(names = "--resize", hidden = true, description = "Accepted for old scripts: pictures are converted anyway.")
+    @Option(names = "--resize", hidden = true)
     boolean resize;
 
-    @Option(names = "--probe-samples", paramLabel = "N", description = "Target images for the linear probe (two"
-            + " thirds train it, one third tests it; 0 = no probe). Default: 0 (the probe is reported only).")
+    @Option(names = "--probe-samples", paramLabel = "N")
     int probeSamples;
 
-    @Option(names = "--try", description = "Run every viable case (1 at the default and the early cut, 2, 3, 4) and"
-            + " measure each by stratified 5-fold cross-validation on the training data (folds until at least 500"
-            + " held-out answers, or all 5, repeated with new fold seeds up to 4 rounds for small data), within --budget;"
-            + " rank them by the held-out Brier score and recommend the best measured; 'uncertain' names the cases it"
-            + " cannot tell apart from the best.")
+    @Option(names = "--try")
     boolean tryThem;
 
-    @Option(names = "--budget", paramLabel = "SECONDS", description = "--try starts no new case after this. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--budget", paramLabel = "SECONDS")
     double budget = 600;
 
-    @Option(names = "--json", description = "Print the recommendation as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     /** After a measured recommendation without --try: the table is a guess, and how to measure instead. */
     static final String TRY_HINT = "The table is a rule of thumb: --try trains every viable case on these pictures,"
             + " measures each by cross-validation (held-out Brier score) and recommends the best measured (no new case starts after --budget"
-            + " seconds).";
+            + " wall-clock seconds).";
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter info = json ? spec.commandLine().getErr() : out;
+        PrintWriter info = json.progress();
         TransferAdvisor.Size size = sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
         TransferAdvisor.Similarity similarity = similarityText == null ? null
                 : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
@@ -105,7 +97,7 @@ public final class AdviseCommand implements Callable<Integer> {
             ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
             DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
             loaded.conversions().forEach(n -> info.println("converting: " + n));
-            train = DataSpec.limited(loaded.train(), limit, 42);
+            train = DataSpec.limited(loaded.train(), limit.perClass, 42);
             if (b.featureStatistics() == null && probeSamples == 0 && similarity == null) {
                 throw new BadInputException("--base " + b.origin() + " has no feature statistics (saved by 'train' and"
                         + " 'experiment transfer'): nothing measures the similarity; give --similarity or"
@@ -124,9 +116,10 @@ public final class AdviseCommand implements Callable<Integer> {
                         info.println(line);
                         info.flush();
                     });
-            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()));
+            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()),
+                    TransferAdvisor.notTried(trials));
         }
-        if (json) {
+        if (json.given) {
             out.println(report.toJson());
         } else {
             report.lines().forEach(out::println);

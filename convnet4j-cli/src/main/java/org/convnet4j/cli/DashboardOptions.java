@@ -21,13 +21,10 @@ final class DashboardOptions {
                     + "feature maps, the confusion matrix at the end.")
     Integer uiPort;
 
-    @Option(names = "--ui-maps", paramLabel = "LAYER", description = "The layer (a sequential model's layer or a "
-            + "graph's node, as 'summary' names them) whose feature maps the dashboard draws each epoch; default: the "
-            + "first convolution.")
+    @Option(names = "--ui-maps", paramLabel = "LAYER")
     String mapsLayer;
 
-    @Option(names = "--logdir", paramLabel = "DIR", description = "Also write the run's events to DIR/RUN/events.jsonl; "
-            + "'convnet4j ui --logdir DIR' shows the runs there side by side.")
+    @Option(names = "--logdir", paramLabel = "DIR")
     Path logdir;
 
     /** The dashboard of one command: nothing when neither option was given. */
@@ -50,8 +47,13 @@ final class DashboardOptions {
     /** The library's {@link TrainingDashboard}, whose folder errors name --logdir. */
     record Session(TrainingDashboard dashboard, Path logdir) implements AutoCloseable {
         TrainingListener run(String name, Dataset validation) {
+            return run(name, validation, "validation");
+        }
+
+        /** A run whose confusion matrix is computed on {@code data}, named {@code dataName} on the page. */
+        TrainingListener run(String name, Dataset data, String dataName) {
             try {
-                return dashboard.run(name, validation);
+                return dashboard.run(name, data, dataName);
             } catch (java.io.UncheckedIOException e) {
                 // the JDK's FileSystemExceptions carry only the path (FileAlreadyExistsException: a file where a
                 // folder was to be made); describe gives the cause in words and starts with the path it names

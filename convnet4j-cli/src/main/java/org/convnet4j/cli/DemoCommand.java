@@ -7,11 +7,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code demo} (= {@code demo train}): LeNet-5 learns Fashion-MNIST; {@code demo edges}: the image-operator tour. */
-@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(name = "demo", resourceBundle = "org.convnet4j.cli.help.demo",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
         header = "The tour: LeNet-5 learns Fashion-MNIST, then shows what it learned (files in out/).",
         description = {
             "Trains LeNet-5 on Fashion-MNIST (3 epochs of the 60000 training pictures by default: a few minutes on 2 "
-                + "cores), tests it on the 10000 test pictures and writes to OUT_DIR: the model file, the training "
+                + "cores), tests it on the 10000 test pictures and writes to DIR: the model file, the training "
                 + "curves, the confusion matrix, the first layer's kernels and the feature maps of a test picture. "
                 + "'demo edges' is the image-operator tour (Sobel edges, filters, pooling on a photo).",
             ""
@@ -37,8 +38,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The same tour, by its own name. */
-    @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-            header = "LeNet-5 learns Fashion-MNIST, then shows what it learned (the default demo).")
+    @Command(name = "train", resourceBundle = "org.convnet4j.cli.help.demo-train",
+            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
     static final class Train implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -16,52 +16,33 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Sobel edge detection: gradient magnitude and, optionally, direction and the two derivatives. */
-@Command(name = "edges", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Sobel edge detection: gradient magnitude, direction, Gx and Gy.",
-        description = {
-            "On the grey version of IMAGE: Gx = sobel-x * A, Gy = sobel-y * A, magnitude sqrt(Gx^2 + Gy^2), "
-                + "direction atan2(Gy, Gx) (y points down).",
-            "Pictures: the magnitude is scaled so that the strongest edge is 255 (0 stays black); Gx and Gy are "
-                + "grey with 0 at mid-grey 128, positive brighter; the direction is a colour wheel (hue = angle: "
-                + "0 red, 60 yellow, 120 green, 180 cyan, 240 blue, 300 magenta) with brightness = magnitude, so "
-                + "flat areas are black. A .csv output holds the raw numbers instead (direction in radians).",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j edges photo.png -o edges.png",
-            "  convnet4j edges photo.png -o edges.png --direction dir.png --gx gx.png --gy gy.png",
-            "  convnet4j edges step.png --padding valid -o magnitude.csv"
-        })
+@Command(name = "edges", resourceBundle = "org.convnet4j.cli.help.edges",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class EdgesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "Input picture (PNG, JPEG, BMP or GIF).")
+    @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-            description = "Gradient magnitude: a picture, or .csv for the raw numbers.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
     Path output;
 
-    @Option(names = "--direction", paramLabel = "FILE", description = "Also write the gradient direction.")
+    @Option(names = "--direction", paramLabel = "FILE")
     Path direction;
 
-    @Option(names = "--gx", paramLabel = "FILE", description = "Also write Gx (sobel-x response, vertical edges).")
+    @Option(names = "--gx", paramLabel = "FILE")
     Path gx;
 
-    @Option(names = "--gy", paramLabel = "FILE", description = "Also write Gy (sobel-y response, horizontal edges).")
+    @Option(names = "--gy", paramLabel = "FILE")
     Path gy;
 
     @Option(names = "--padding", paramLabel = "valid|same|N|T,B,L,R", defaultValue = "same",
-            converter = Converters.PaddingConverter.class,
-            description = "Default: same (the output has the input's size); valid gives (H-2) x (W-2) as in the lecture.")
+            converter = Converters.PaddingConverter.class)
     PaddingSpec padding;
 
     @Option(names = "--pad-mode", paramLabel = "zero|replicate|reflect", defaultValue = "replicate",
-            converter = Converters.PadModeConverter.class,
-            description = "Default: replicate, because zero padding would draw a false edge around the border.")
+            converter = Converters.PadModeConverter.class)
     PadMode padMode;
 
     @Override

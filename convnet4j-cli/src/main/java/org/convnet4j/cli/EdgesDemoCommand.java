@@ -15,20 +15,8 @@ import picocli.CommandLine.Spec;
  * The guided tour: the lecture's 6x6 Sobel example in numbers, then edge maps and other filters of a real
  * photograph written as PNG files.
  */
-@Command(name = "edges", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "The image-operator tour: the lecture's Sobel example, then edge maps of a photo written to out/.",
-        description = {
-            "Prints the lecture's edge-detection example (a 6x6 step image * Sobel-y = rows 0, -1020, -1020, 0), "
-                + "then runs Sobel edges, a Laplacian, a blur, a sharpen and max pooling on a photograph and "
-                + "writes the results as PNG files to OUT_DIR.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j demo edges",
-            "  convnet4j demo edges --image my-photo.jpg -o my-out"
-        })
+@Command(name = "edges", resourceBundle = "org.convnet4j.cli.help.demo-edges",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class EdgesDemoCommand implements Callable<Integer> {
     static final String SAMPLE = "demo/images/chelsea.png";
 
@@ -39,8 +27,7 @@ final class EdgesDemoCommand implements Callable<Integer> {
             description = "Photograph to use. Default: the shipped sample " + SAMPLE + " (Chelsea the cat, CC0).")
     Path image;
 
-    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out",
-            description = "Directory for the pictures (created if missing). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "out")
     Path outDir;
 
     @Override

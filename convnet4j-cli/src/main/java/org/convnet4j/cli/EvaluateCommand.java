@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.Charts;
@@ -25,23 +24,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Accuracy, top-k, per-class precision/recall/F1 and the confusion matrix of a model file on test data. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Measure a trained model on test pictures: accuracy, top-k, confusion matrix, precision/recall/F1.",
-        description = {
-            "Runs the model on every test picture (Fashion-MNIST's 10000 test images, or every picture of a folder "
-                + "with one sub-folder per class, prepared as the model file says) and prints the loss, accuracy, "
-                + "top-k accuracy, the confusion matrix (rows: true class, columns: predicted class) and precision, "
-                + "recall and F1 per class.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j evaluate --model lenet5.c4j --data fashion-mnist --plots plots",
-            "  convnet4j evaluate --model mine.c4j --data my-test-pictures/ --json",
-            "  convnet4j evaluate --model resnet.onnx --data my-test-pictures/",
-            "  convnet4j evaluate --model fused.c4j --inputs rgb=test/rgb,depth=test/depth"
-        })
+@Command(name = "evaluate", resourceBundle = "org.convnet4j.cli.help.evaluate",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -54,25 +38,23 @@ final class EvaluateCommand implements Callable<Integer> {
                 + " all of it).")
     String data;
 
-    @Option(names = "--inputs", paramLabel = "NAME=SRC,...", description = "Multi-input (fusion) models: the "
-            + "test data per input, as for fuse (NAME=DIR, NAME=fashion-mnist, NAME=fashion-mnist:sobel or "
-            + "fashion-mnist-sobel). Default: the sources the model was trained on.")
+    @Option(names = "--inputs", paramLabel = "NAME=SRC,...")
     String inputs;
 
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "k of the top-k accuracy. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5")
     int topK;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "Pictures per forward pass. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "256")
     int batch;
 
-    @Option(names = "--plots", paramLabel = "DIR", description = "Write the confusion matrix heat map to DIR/confusion-matrix.png.")
+    @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json", description = "Print the metrics as one JSON object (for scripts).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     /** The metrics of the last run, for the demo. */
     Metrics metrics;
@@ -80,8 +62,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (topK < 1 || batch < 1 || (limit != null && limit < 1)) {
-            throw new BadInputException("--top-k, --batch and --limit must be at least 1");
+        if (topK < 1 || batch < 1) {
+            throw new BadInputException("--top-k and --batch must be at least 1");
         }
         if (inputs == null) {
             DataSpec.of(data).requireAvailable(); // a mistyped folder fails here, before any download or model load
@@ -94,8 +76,8 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
         }
         Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelOption.file);
-        Dataset test = DataSource.test(data, prep, n -> (json ? spec.commandLine().getErr() : out).println("converting: " + n));
-        test = DataSpec.limited(test, limit, 42);
+        Dataset test = DataSource.test(data, prep, n -> json.progress().println("converting: " + n));
+        test = DataSpec.limited(test, limit.perClass, 42);
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
@@ -110,8 +92,9 @@ final class EvaluateCommand implements Callable<Integer> {
     private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
         MultiInputDataset test;
         try {
-            test = inputs == null ? FusionSources.testDataFor(saved, modelOption.file, limit)
-                    : FusionSources.parse(inputs).loadFor(g, modelOption.file, limit, null, PairedFolders.OnMissing.FAIL,
+            test = inputs == null ? FusionSources.testDataFor(saved, modelOption.file, limit.perClass)
+                    : FusionSources.parse(inputs).loadFor(g, modelOption.file, limit.perClass, null,
+                            PairedFolders.OnMissing.FAIL,
                             out::println);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(inputs == null ? e.getMessage() + " with --inputs" : "--inputs: " + e.getMessage(), e);
@@ -133,8 +116,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (plots != null) {
             Charts.confusionMatrix(metrics.confusion(), plots);
         }
-        out.print(json ? r.toJson() + System.lineSeparator() : r.text());
-        if (!json && plots != null) {
+        out.print(json.given ? r.toJson() + System.lineSeparator() : r.text());
+        if (!json.given && plots != null) {
             out.println("wrote " + plots.resolve("confusion-matrix.png"));
         }
         return 0;

@@ -10,13 +10,14 @@ import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.transfer.FeatureCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code convnet4j experiment transfer}: every transfer case on a similar and a dissimilar target, at three sizes. */
-@Command(name = "experiment", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = {"Reproducible experiments.", ""},
+@Command(name = "experiment", resourceBundle = "org.convnet4j.cli.help.experiment",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         subcommands = {ExperimentCommand.TransferExperiment.class})
 public final class ExperimentCommand implements Callable<Integer> {
     @Spec
@@ -28,62 +29,50 @@ public final class ExperimentCommand implements Callable<Integer> {
         return ErrorReporter.BAD_INPUT;
     }
 
-    @Command(name = "transfer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-            description = {"Pretrain LeNet-5 on Fashion-MNIST classes 0-4 and transfer it to two targets at several sizes.",
-                "The targets are a similar one (Fashion-MNIST 5-9) and a dissimilar one (OpenCV's handwritten digits);"
-                    + " every case runs, with the advisor's verdict, and results.md, results.csv and"
-                    + " transfer-accuracy.png are written.",
-                "--sizes and --test-per-class count pictures per class, as --limit does everywhere.", ""})
+    @Command(name = "transfer", resourceBundle = "org.convnet4j.cli.help.experiment-transfer",
+            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
     static final class TransferExperiment implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--out-dir", paramLabel = "DIR", description = "Where results go. Default: transfer-experiment.")
+        @Option(names = "--out-dir", paramLabel = "DIR")
         Path outDir = Path.of("transfer-experiment");
 
-        @Option(names = "--sizes", split = ",", paramLabel = "N,N,..", description = "Training pictures per class. Default: 10,100,400.")
+        @Option(names = "--sizes", split = ",", paramLabel = "N,N,..")
         List<Integer> sizes = List.of(10, 100, 400);
 
-        @Option(names = "--cases", split = ",", paramLabel = "C,C,..", description = "Cases to run (0, 1, 1-early, 2, 3, 4). Default: all.")
+        @Option(names = "--cases", split = ",", paramLabel = "C,C,..")
         List<String> cases = org.convnet4j.transfer.TransferExperiment.CASES;
 
-        @Option(names = "--targets", split = ",", paramLabel = "similar|dissimilar", description = "Targets. Default: both.")
+        @Option(names = "--targets", split = ",", paramLabel = "similar|dissimilar")
         List<String> targets = List.of("similar", "dissimilar");
 
-        @Option(names = "--pretrain-per-class", paramLabel = "N", description = "Pretraining pictures per class. Default: 1000.")
+        @Option(names = "--pretrain-per-class", paramLabel = "N")
         int pretrainPerClass = 1000;
 
-        @Option(names = "--pretrain-epochs", paramLabel = "N", description = "Default: 4.")
+        @Option(names = "--pretrain-epochs", paramLabel = "N")
         int pretrainEpochs = 4;
 
-        @Option(names = "--test-per-class", paramLabel = "N", description = "Held-out pictures per class. Default: 100.")
+        @Option(names = "--test-per-class", paramLabel = "N")
         int testPerClass = 100;
 
-        @Option(names = "--classifiers", split = ",", paramLabel = "NAME,..", description = "Case 1's classifiers compared"
-                + " side by side on each target (none: skip). Default: logreg,svm,rbf-svm,knn,forest.")
+        @Option(names = "--classifiers", split = ",", paramLabel = "NAME,..")
         List<String> classifiers = org.convnet4j.transfer.TransferExperiment.CLASSIFIERS;
 
-        @Option(names = "--classifiers-at", paramLabel = "N", description = "Training pictures per class of the classifier"
-                + " comparison. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--classifiers-at", paramLabel = "N")
         int classifiersAt = 100;
 
-        @Option(names = "--seed", paramLabel = "S", description = "Seed of every random choice but the held-out test"
-                + " pictures (the base's weights and pictures, the training pictures, splits, folds, new weights)."
-                + " Default: ${DEFAULT-VALUE}.")
-        long seed = org.convnet4j.transfer.TransferExperiment.Config.DEFAULT_SEED;
+        @Mixin
+        SeedOption seed;
 
-        @Option(names = "--head-fit", paramLabel = "HOW", description = "Phase 1 of cases 2 and 3 (as transfer --head-fit):"
-                + " case1, logreg or gradient. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--head-fit", paramLabel = "HOW")
         String headFit = org.convnet4j.transfer.FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
 
-        @Option(names = "--keep-se", paramLabel = "T", description = "Cases 2 and 3 (as transfer --keep-se): keep phase 2 only"
-                + " if its validation loss gain over the head is at least T standard errors. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--keep-se", paramLabel = "T")
         double keepSe = org.convnet4j.transfer.FineTuneSettings.DEFAULT_KEEP_SE;
 
-        @Option(names = "--json", description = "Print the report as JSON (every case's phases: frozen layers, rates, epochs"
-                + " run, early stop, kept epoch, whether the tuned weights were kept and why) instead of the tables;"
-                + " progress goes to stderr. results.json is written either way.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
@@ -124,8 +113,8 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed);
-            PrintWriter progress = json ? spec.commandLine().getErr() : out;
+                    testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value);
+            PrintWriter progress = json.progress();
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {
                         progress.println(line);
@@ -133,7 +122,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     });
             report.write(outDir);
             Charts.transferAccuracy(report.chartValues(), outDir.resolve("transfer-accuracy.png"));
-            if (json) {
+            if (json.given) {
                 out.println(report.toJson());
             } else {
                 out.println();

@@ -11,20 +11,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** A convnet4j model to ONNX. */
-@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Write a convnet4j model as ONNX (opset 17).",
-        description = {"Reads MODEL and writes it as an ONNX file with a symbolic batch axis.", ""},
-        footer = {"", "Examples:", "  convnet4j export model.c4j -o model.onnx",
-            "  convnet4j export resnet18:imagenet -o resnet18.onnx"})
+@Command(name = "export", resourceBundle = "org.convnet4j.cli.help.export",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file (.c4j, or any format import reads),"
-            + " an http(s) URL of one, or a catalogued name such as resnet18:imagenet (convnet4j weights list).")
+    @Parameters(index = "0", paramLabel = "MODEL")
     String input;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "ONNX file to write.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
     Path output;
 
     @Override

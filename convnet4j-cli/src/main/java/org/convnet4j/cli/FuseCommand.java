@@ -25,66 +25,41 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Trains (or evaluates) a model fusing several inputs: early, intermediate or late fusion. */
-@Command(name = "fuse", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Fuse several inputs (modalities): early, intermediate or late fusion; train, save, evaluate.",
-        description = {
-            "early: the inputs are stacked as channels and one network (--branch) learns from them. intermediate: each "
-                + "input has its own branch (--branch, cut after --join-at), the features are joined (--join) and shared "
-                + "layers and a head follow; trained end to end. late: one model per input is trained on its own, then "
-                + "their probabilities are combined (--combine); 'weighted' fits member weights and 'stack' a logistic "
-                + "regression on a fitting split (--fit-split of the training part), never on the validation split.",
-            "A fraction of the data (--val-split) is held out and the validation accuracy reported. --evaluate FILE "
-                + "measures a saved fusion model instead (Fashion-MNIST sources then use the test set); --corrupt "
-                + "NAME=noise:STD|zeros damages one input to test robustness.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j fuse --mode intermediate --inputs fashion-mnist-sobel --join-at pool2 --epochs 2 --out inter.c4j",
-            "  convnet4j fuse --mode late --inputs pixels=fashion-mnist,edges=fashion-mnist:sobel --combine stack --out late.c4j",
-            "  convnet4j fuse --mode early --inputs rgb=data/rgb,depth=data/depth --resize 64x64 --out early.c4j",
-            "  convnet4j fuse --evaluate inter.c4j --inputs fashion-mnist-sobel --corrupt pixels=zeros --json"
-        })
+@Command(name = "fuse", resourceBundle = "org.convnet4j.cli.help.fuse",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class FuseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...", description = "The inputs: NAME=DIR "
-            + "(folders paired by class and file name), NAME=fashion-mnist[:CLASSES] or NAME=opencv-digits[:CLASSES] "
-            + "(the pictures), the same followed by :sobel (their Sobel edges, e.g. fashion-mnist:5-9:sobel), or the "
-            + "shorthand fashion-mnist-sobel (pixels + edges).")
+    @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...")
     String inputs;
 
     @Mixin
     FusionOptions training;
 
-    @Option(names = "--resize", paramLabel = "HxW", description = "Resample every input to HxW (needed by early fusion "
-            + "of inputs of different sizes).")
+    @Option(names = "--resize", paramLabel = "HxW")
     String resize;
 
-    @Option(names = "--on-missing", paramLabel = "skip|fail", defaultValue = "fail", description = "Folders: a "
-            + "sample missing in some input is skipped (and reported) or fatal. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--on-missing", paramLabel = "skip|fail", defaultValue = "fail")
     String onMissing;
 
-    @Option(names = "--limit", paramLabel = "N", description = org.convnet4j.dataspec.DataSpec.LIMIT_HELP)
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Model file to write (training).")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE")
     Path out;
 
-    @Option(names = "--evaluate", paramLabel = "FILE", description = "Evaluate this saved fusion model on --inputs.")
+    @Option(names = "--evaluate", paramLabel = "FILE")
     Path evaluate;
 
-    @Option(names = "--corrupt", paramLabel = "NAME=noise:STD|zeros", description = "With --evaluate: corrupt one input.")
+    @Option(names = "--corrupt", paramLabel = "NAME=noise:STD|zeros")
     String corrupt;
 
-    @Option(names = "--plots", paramLabel = "DIR", description = "Write the validation confusion matrix heat map to "
-            + "DIR/confusion-matrix.png (training) or of the test data (--evaluate).")
+    @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json", description = "Print the final metrics as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     DashboardOptions dashboard;
@@ -112,9 +87,9 @@ final class FuseCommand implements Callable<Integer> {
         }
         FusionRun.Settings settings = training.settings();
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
-        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit, size, missing,
-                stderr::println));
-        PrintWriter log = json ? stderr : stdout;
+        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
+                missing, stderr::println));
+        PrintWriter log = json.progress();
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
         TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
@@ -126,8 +101,8 @@ final class FuseCommand implements Callable<Integer> {
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
         Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
         FusionRun.Report report = new FusionRun.Report(settings, in.sources(), r, out, png);
-        stdout.println(json ? report.toJson() : report.summary() + "\n");
-        if (!json) {
+        stdout.println(json.given ? report.toJson() : report.summary() + "\n");
+        if (!json.given) {
             stdout.print(cm);
             if (png != null) {
                 stdout.println("wrote " + png);
@@ -143,15 +118,15 @@ final class FuseCommand implements Callable<Integer> {
         }
         Graph g = (Graph) saved.model();
         FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
-        MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit, size, missing,
-                stderr::println));
+        MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit.perClass, size,
+                missing, stderr::println));
         Corruption.Named c = corrupt == null ? null : option("--corrupt", () -> Corruption.parseNamed(corrupt));
         FusionRun.Evaluation e = FusionRun.evaluate(g, evaluate.toString(), data, c);
         if (plots != null) {
             Charts.confusionMatrix(e.metrics().confusion(), plots);
         }
-        stdout.println(json ? e.toJson() : e.summary() + "\n");
-        if (!json) {
+        stdout.println(json.given ? e.toJson() : e.summary() + "\n");
+        if (!json.given) {
             stdout.print(e.metrics().confusion());
         }
         return 0;

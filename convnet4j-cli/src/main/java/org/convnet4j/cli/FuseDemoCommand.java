@@ -9,6 +9,7 @@ import org.convnet4j.charts.Charts;
 import org.convnet4j.run.FusionComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -17,39 +18,28 @@ import picocli.CommandLine.Spec;
  * intermediate and late fusion (every combiner), each measured on clean test data and with one input corrupted
  * ({@link FusionComparison}); this command prints its lines and writes the table, the JSON and the chart.
  */
-@Command(name = "fuse-demo", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Compare single-input models with early, intermediate and late fusion on Fashion-MNIST pixels + edges.",
-        description = {
-            "Trains a small CNN on the pixels, one on the Sobel edges (magnitude and direction), an early-fusion CNN on "
-                + "both stacked, and an intermediate-fusion network (branches joined after pool2); combines the two "
-                + "single-input models by every late-fusion rule (weighted and stack fitted on a validation split). "
-                + "Then measures every model on test images, clean and with one input corrupted by noise or missing "
-                + "(zeros). Writes results.md, results.json and robustness.png to --out-dir.",
-            ""
-        },
-        footer = {"", "Example:", "  convnet4j fuse-demo --train 10000 --test 5000 --epochs 3 --out-dir docs/fusion"})
+@Command(name = "fuse-demo", resourceBundle = "org.convnet4j.cli.help.fuse-demo",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class FuseDemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--train", paramLabel = "N", defaultValue = "10000", description = "Training images (10% of them "
-            + "validate / fit the late-fusion combiners). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--train", paramLabel = "N", defaultValue = "10000")
     int trainN;
 
-    @Option(names = "--test", paramLabel = "N", defaultValue = "5000", description = "Test images. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--test", paramLabel = "N", defaultValue = "5000")
     int testN;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3")
     int epochs;
 
-    @Option(names = "--noise", paramLabel = "STD", defaultValue = "0.5", description = "Std of the Gaussian noise "
-            + "added to a corrupted input. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--noise", paramLabel = "STD", defaultValue = "0.5")
     double noise;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
-    @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "fusion-demo", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "fusion-demo")
     Path outDir;
 
     @Override
@@ -57,7 +47,7 @@ final class FuseDemoCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         FusionComparison.Settings settings;
         try {
-            settings = new FusionComparison.Settings(trainN, testN, epochs, noise, seed);
+            settings = new FusionComparison.Settings(trainN, testN, epochs, noise, seed.value);
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--" + e.getMessage(), e);
         }

@@ -16,52 +16,25 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Another framework's weights to a convnet4j model file. */
-@Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Convert another framework's model (ONNX, Keras .h5, PyTorch .pth/.safetensors, a catalogued name) into a convnet4j model file.",
-        description = {
-            "ONNX files carry their graph and are imported op by op (convnet4j inspect FILE lists what is"
-                + " unsupported). For weight files the architecture is guessed from the layer names (block5_conv3 -> vgg16, mixed10 -> inception_v3, ...),"
-                + " the classes and channel width from the weight shapes; a file without classifier gives a model"
-                + " without classifier. The model file keeps the preprocessing the weights expect (Keras: caffe or"
-                + " tf mode; torchvision: resize 256, crop 224, mean/std) and the ImageNet class names for 1000"
-                + " classes. PyTorch .pth/.pt files are read by a restricted unpickler that runs nothing from the file. ONNX files do"
-                + " not say how pictures were prepared: PyTorch exports of RGB models get torchvision's preprocessing,"
-                + " others pixels / 255 (a note says which); --preprocessing sets it.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j import resnet50:imagenet -o resnet50.c4j",
-            "  convnet4j import resnet18-f37072fd.pth -o resnet18.c4j",
-            "  convnet4j import resnet.onnx --preprocessing torchvision -o resnet.c4j",
-            "  convnet4j import dynamic_hw.onnx --input-shape 3x224x224 -o model.c4j",
-            "  convnet4j import vgg16_weights_tf_dim_ordering_tf_kernels.h5 -o vgg16.c4j",
-            "  convnet4j import resnet18.safetensors --model resnet18 -o resnet18.c4j",
-            "  convnet4j predict --model vgg16.c4j cat.jpg"
-        })
+@Command(name = "import", resourceBundle = "org.convnet4j.cli.help.import",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model or weights: .onnx, .h5 (Keras), .pth/.pt/.safetensors (PyTorch state dict) or .c4j; an http(s) URL of one; or a catalogued name such as resnet50:imagenet (convnet4j weights list).")
+    @Parameters(index = "0", paramLabel = "MODEL")
     String file;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL_FILE", description = "The model file to write (.c4j).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL_FILE")
     Path output;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "ARCH",
-            description = "Zoo architecture (vgg16, vgg19, resnet50, inception_v3, resnet18, ...); guessed if not given.")
+    @Option(names = {"-m", "--model"}, paramLabel = "ARCH")
     String architecture;
 
-    @Option(names = "--size", paramLabel = "PIXELS",
-            description = "Input height and width (default: the architecture's, or what VGG's fc1 implies).")
+    @Option(names = "--size", paramLabel = "PIXELS")
     Integer size;
 
-    @Option(names = "--input-shape", paramLabel = "CxHxW",
-            description = "ONNX: the per-sample shape of the model's input, for exports whose height and width (or"
-                    + " other axes but the batch axis) are symbolic, e.g. 3x224x224; a fixed axis must keep its size."
-                    + " Weight files: the input shape, as --size.")
+    @Option(names = "--input-shape", paramLabel = "CxHxW")
     String inputShape;
 
     @Mixin

@@ -10,35 +10,37 @@ import org.convnet4j.io.ProgramInference;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.nn.Model;
+import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Runs a model on tensors from files and writes its outputs. */
-@Command(name = "infer", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Run a model on tensors stored as ONNX TensorProto (.pb), NumPy (.npy) or JSON files.",
-        description = {"Each --input is one batched tensor [N, ...] in the model's input order; outputs are written"
-                + " to OUTDIR as output_0.pb, output_1.pb, ... (or .npy with --format npy).", ""},
-        footer = {"", "Example:", "  convnet4j infer --model net.onnx --input input_0.pb -o out/"})
+@Command(name = "infer", resourceBundle = "org.convnet4j.cli.help.infer",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class InferCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model (.onnx, .c4j, weights, an http(s) URL or a catalogued name such as resnet18:imagenet).")
+    @Option(names = "--model", required = true, paramLabel = "MODEL")
     String modelFile;
 
-    @Option(names = "--input", required = true, paramLabel = "TENSOR", description = "Input tensor (.pb, .npy or .json).")
+    @Option(names = "--input", required = true, paramLabel = "TENSOR")
     List<Path> inputs;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTDIR", description = "Directory for outputs.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTDIR")
     Path outDir;
 
-    @Option(names = "--format", paramLabel = "pb|npy", defaultValue = "pb", description = "Output format. Default: pb.")
+    @Option(names = "--format", paramLabel = "pb|npy", defaultValue = "pb")
     String format;
 
     @Override
     public Integer call() throws Exception {
+        if (Files.isDirectory(outDir)) {
+            // first: outputs that a killed infer left half-replaced are settled (finished), one line if so
+            AtomicFiles.recover(outDir);
+        }
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("pb") && !fmt.equals("npy")) {
             throw new BadInputException("--format must be pb or npy, got '" + format + "'");

@@ -15,19 +15,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 /** What a model file holds: layers or ONNX operators, shapes, parameters, what cannot be imported. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        header = "Show what a model (a file, an http(s) URL or a catalogued name) holds.",
-        description = {"Lists the layers (or ONNX operators with their opset), shapes and parameter count, and for"
-                + " ONNX what the importer does not support.", ""},
-        footer = {"", "Examples:", "  convnet4j inspect model.onnx", "  convnet4j inspect resnet18:imagenet",
-            "  convnet4j inspect https://example.org/models/model.onnx"})
+@Command(name = "inspect", resourceBundle = "org.convnet4j.cli.help.inspect",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file (.onnx, .c4j, .h5, .pth/.pt or"
-            + " .safetensors), an http(s) URL of one, or a catalogued name such as resnet18:imagenet (convnet4j weights"
-            + " list).")
+    @Parameters(index = "0", paramLabel = "MODEL")
     String input;
 
     @Override

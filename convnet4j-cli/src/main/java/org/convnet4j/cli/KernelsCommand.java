@@ -12,21 +12,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Lists the named kernels with their matrices. */
-@Command(name = "kernels", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        header = "Lists the named kernels with their matrices.",
-        description = {"Lists the named kernels that --kernel accepts, with their matrices; or shows the given ones.", ""},
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j kernels",
-            "  convnet4j kernels sobel-x sobel-y",
-            "  convnet4j kernels gaussian:0.8 box4"
-        })
+@Command(name = "kernels", resourceBundle = "org.convnet4j.cli.help.kernels",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
 final class KernelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "NAME", arity = "0..*", description = "Kernels to show (default: all).")
+    @Parameters(paramLabel = "NAME", arity = "0..*")
     List<String> names;
 
     @Override

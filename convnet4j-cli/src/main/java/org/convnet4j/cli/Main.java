@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
  * The {@code convnet4j} command. Each subcommand is one class in this package; add new ones (train,
  * evaluate, predict, summary, bench, transfer, fuse) to the {@code subcommands} list below.
  */
-@Command(name = "convnet4j", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+@Command(name = "convnet4j", resourceBundle = "org.convnet4j.cli.help.convnet4j",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Convolutional neural networks and transfer learning in pure Java: image convolution and edges,"
                 + " training, the classic architectures, other frameworks' weights, fusion.", ""},
         subcommands = {
@@ -48,16 +49,11 @@ import picocli.CommandLine.Spec;
         })
 public final class Main implements Callable<Integer> {
     /** Declared so that picocli accepts it anywhere; the error reporter reads it from the raw arguments. */
-    @Option(names = "--debug", scope = ScopeType.INHERIT,
-            description = "On errors, print the stack trace too (same as CONVNET4J_DEBUG=1).")
+    @Option(names = "--debug", scope = ScopeType.INHERIT)
     boolean debug;
 
     /** Declared so that picocli accepts it anywhere; {@link #execute} reads it from the raw arguments. */
-    @Option(names = "--max-model-memory", scope = ScopeType.INHERIT, paramLabel = "SIZE",
-            description = "How much memory one input file may ask for (a model, a dataset, a picture), e.g. 6g; raises"
-                    + " both the memory limit (default: half the Java heap, less when the heap is in use) and the"
-                    + " per-file cap (16 times the file + 64 MB). Same as -Dconvnet4j.maxInputBytes and"
-                    + " -Dconvnet4j.maxUnstoredBytes.")
+    @Option(names = "--max-model-memory", scope = ScopeType.INHERIT, paramLabel = "SIZE")
     String maxModelMemory;
 
     @Spec

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** {@code -m/--model} and {@code --preprocessing}, as evaluate and predict take them, and the model they name. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "A model file (.c4j, ONNX .onnx, Keras .h5, PyTorch .pth/.pt/.safetensors), an http(s) URL of one, or a catalogued name such as resnet50:imagenet (downloaded once into the cache; convnet4j weights list).")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", descriptionKey = "model-file")
     String file;
 
     @Mixin

@@ -19,56 +19,38 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Max, mean or Lp pooling of every channel of a picture. */
-@Command(name = "pool", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Max, mean or Lp pooling of every channel of a picture.",
-        description = {
-            "Pools every channel of IMAGE over K x K windows: max, avg (mean) or lp ((sum |x|^p)^(1/p)). "
-                + "The lecture's example is --type max --size 2 --stride 2 (the defaults): a 4x4 image becomes 2x2.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j pool photo.png --type max -o half.png",
-            "  convnet4j pool photo.png --type avg --size 3 --stride 1 --padding 1 -o avg.png",
-            "  convnet4j pool grid.png --type lp --p 2 -o l2.csv"
-        })
+@Command(name = "pool", resourceBundle = "org.convnet4j.cli.help.pool",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class PoolCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "Input picture (PNG, JPEG, BMP or GIF).")
+    @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
     @Option(names = "--type", paramLabel = "max|avg|lp", defaultValue = "max",
-            converter = Converters.PoolTypeConverter.class, description = "Aggregate of each window. Default: max.")
+            converter = Converters.PoolTypeConverter.class)
     PoolType type;
 
-    @Option(names = "--p", paramLabel = "P", defaultValue = "2",
-            description = "Exponent of lp pooling, >= 1 (1 = sum of |x|, 2 = Euclidean norm). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--p", paramLabel = "P", defaultValue = "2")
     double p;
 
-    @Option(names = "--size", paramLabel = "K", defaultValue = "2", description = "Window side. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--size", paramLabel = "K", defaultValue = "2")
     int size;
 
-    @Option(names = "--stride", paramLabel = "S", description = "Step between windows. Default: the window size.")
+    @Option(names = "--stride", paramLabel = "S")
     Integer stride;
 
-    @Option(names = "--padding", paramLabel = "N", defaultValue = "0",
-            description = "Pixels added on every side, at most SIZE/2 (padding never wins a max and is not counted "
-                    + "in a mean). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--padding", paramLabel = "N", defaultValue = "0")
     int padding;
 
-    @Option(names = "--normalize", paramLabel = "none|minmax|abs", converter = Converters.NormalizeConverter.class,
-            description = "For pictures: default none for max/avg (their values stay in 0..255), minmax for lp "
-                    + "(a norm exceeds 255). CSV output is raw numbers unless this is given.")
+    @Option(names = "--normalize", paramLabel = "none|minmax|abs", converter = Converters.NormalizeConverter.class)
     Normalization.Mode normalize;
 
-    @Option(names = {"--grey", "--gray"}, description = "Convert to one grey channel first.")
+    @Option(names = {"--grey", "--gray"})
     boolean grey;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-            description = "Output file: a picture (.png/.jpg/.bmp/.gif) or .csv for the raw numbers.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
     Path output;
 
     @Override

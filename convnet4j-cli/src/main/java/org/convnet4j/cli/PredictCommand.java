@@ -21,24 +21,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** The most likely classes of pictures, by a trained model. */
-@Command(name = "predict", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Classify pictures with a trained model: the k most likely classes and their probabilities.",
-        description = {
-            "Each picture is prepared as the model file says (converted to grey or RGB, resized to the model input, "
-                + "scaled), then classified. Fashion-MNIST models expect light clothing on a dark background, as "
-                + "in the dataset.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j predict --model resnet50:imagenet cat.jpg",
-            "  convnet4j predict --model lenet5.c4j shoe.png shirt.png",
-            "  convnet4j predict --model resnet18.onnx --preprocessing torchvision cat.jpg",
-            "  convnet4j predict --model lenet5.c4j --top-k 1 --json pictures/*.png",
-            "  convnet4j predict --model c2.c4j --data fashion-mnist:5-9 --limit 2     (2 test pictures per class)",
-            "  convnet4j predict --model fused.c4j --input pixels=shoe.png --input edges=shoe.png"
-        })
+@Command(name = "predict", resourceBundle = "org.convnet4j.cli.help.predict",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,28 +30,23 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOption;
 
-    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3", description = "Classes to show per picture. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3")
     int topK;
 
-    @Option(names = "--json", description = "Print the predictions as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
-    @Option(names = "--input", paramLabel = "NAME=IMAGE", description = "Multi-input (fusion) models: the picture "
-            + "of one input; repeat for every input. Each is prepared as that input was for training (a "
-            + "fashion-mnist:sobel input takes the picture and computes its edges).")
+    @Option(names = "--input", paramLabel = "NAME=IMAGE")
     List<String> namedInputs = new ArrayList<>();
 
     @Option(names = "--data", paramLabel = "SPEC", description = DataSpec.DATA_HELP + " Its test part is predicted (a"
             + " folder: every picture), read as evaluate reads it; each answer names the picture and its true class.")
     String data;
 
-    @Option(names = "--limit", paramLabel = "N", description = DataSpec.LIMIT_HELP + " Applies to --data and SPEC"
-            + " arguments (the same choice as evaluate --limit N).")
-    Integer limit;
+    @Mixin
+    LimitOption limit;
 
-    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR|SPEC", description = "Pictures (PNG, JPEG, BMP, GIF, WebP),"
-            + " folders: every picture in them and their sub-folders (a --data folder), sorted by path, or built-in"
-            + " sets as --data names them (fashion-mnist:5-9).")
+    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR|SPEC")
     List<Path> images = new ArrayList<>();
 
     @Override
@@ -76,7 +55,8 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new BadInputException("--top-k: must be at least 1, got " + topK);
         }
-        List<String> specs = ModelArgument.dataSpecs(data, images, limit); // checked before any download or model load
+        // checked before any download or model load
+        List<String> specs = ModelArgument.dataSpecs(data, images, limit.perClass);
         // folders: the pictures in them, sorted; a missing picture is one line before the model is downloaded or read
         images = ImageFolderDataset.picturesOf(images.stream().filter(p -> !specs.contains(p.toString())).toList());
         Map<String, Path> named;
@@ -103,7 +83,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException(modelOption.file + ": " + e.getMessage(), e);
         }
         // every picture is read before any answer, so a bad file fails the command without partial output
-        BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit, topK);
+        BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit.perClass, topK);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
         print(out, answers);
         return 0;
@@ -132,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, BatchPrediction answers) {
-        if (json) {
+        if (json.given) {
             out.println(answers.toJson(modelOption.file));
         } else {
             out.print(answers.text());

@@ -14,90 +14,55 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Serves models over HTTP until stopped (Ctrl-C or SIGTERM stop it gracefully). */
-@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Serve models over HTTP: Open Inference Protocol v2, a picture endpoint, metrics and a page to try them.",
-        description = {
-            "Endpoints: GET /v2/health/live, /v2/health/ready, /v2/models/NAME (metadata), POST /v2/models/NAME/infer "
-                + "(JSON FP32 tensors), POST /predictions/NAME[?topk=K] (a picture's bytes; top K classes, default 5), "
-                + "GET /metrics (Prometheus), and the pages: / lists the models, /models/NAME tries one on a picture.",
-            "Requests are batched per model (--max-batch, --max-wait-us); a full queue answers 429, a body over "
-                + "--max-body 413, bad input 400, an unknown model 404, a request not answered within --timeout-ms 504. "
-                + "SIGTERM or Ctrl-C stops gracefully: new requests get 503, requests in flight finish.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j serve --model lenet=lenet5.c4j",
-            "  convnet4j serve --model lenet=lenet5.c4j --model resnet=resnet18.safetensors --port 9000",
-            "  curl -s --data-binary @shoe.png http://127.0.0.1:8080/predictions/lenet"
-        })
+@Command(name = "serve", resourceBundle = "org.convnet4j.cli.help.serve",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "NAME=FILE", description = "A model to serve under "
-            + "NAME: what predict's --model takes (a model file written by train or import, Keras .h5, torchvision "
-            + ".safetensors or .pth, ONNX, an http(s) URL or a catalogue name such as resnet18:imagenet). Repeat for more.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "NAME=FILE")
     List<String> models;
 
-    @Option(names = "--preprocessing", paramLabel = "NAME=SPEC", description = "How pictures become model NAME's input, "
-            + "replacing what its file says (or guesses for ONNX): a SPEC as predict's --preprocessing takes it. Repeat for more.")
+    @Option(names = "--preprocessing", paramLabel = "NAME=SPEC")
     List<String> preprocessing = List.of();
 
-    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on. "
-            + "Default: ${DEFAULT-VALUE} (this machine only).")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Default: ${DEFAULT-VALUE}; 0 picks a free port.")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080")
     int port;
 
-    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "8", description = "Most samples per forward pass; "
-            + "1 turns dynamic batching off. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "8")
     int maxBatch;
 
-    @Option(names = "--max-wait-us", paramLabel = "MICROS", defaultValue = "2000", description = "How long a batch waits "
-            + "for more requests. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-wait-us", paramLabel = "MICROS", defaultValue = "2000")
     long maxWaitMicros;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Worker threads per model, each "
-            + "running its own forward passes; 0: per model, one single-threaded worker per core for a small model, "
-            + "else one per core following the load (one pass on every core while the queue is short, one core per "
-            + "worker once requests queue up). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "0")
     int workers;
 
-    @Option(names = "--threads-per-worker", paramLabel = "N", defaultValue = "0", description = "Kernel threads per "
-            + "worker (1: each forward pass on its worker alone; 0: every core). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threads-per-worker", paramLabel = "N", defaultValue = "0")
     int threadsPerWorker;
 
-    @Option(names = "--queue", paramLabel = "N", defaultValue = "64", description = "Requests waiting per model before "
-            + "429. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "64")
     int queue;
 
-    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "16777216", description = "Largest request body. "
-            + "Default: ${DEFAULT-VALUE} (16 MiB).")
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "16777216")
     long maxBody;
 
-    @Option(names = "--max-pixels", paramLabel = "PIXELS", defaultValue = "16000000", description = "Largest picture "
-            + "accepted, checked from its header before decoding. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-pixels", paramLabel = "PIXELS", defaultValue = "16000000")
     long maxPixels;
 
-    @Option(names = "--timeout-ms", paramLabel = "MILLIS", defaultValue = "30000", description = "Per request, queue "
-            + "included. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--timeout-ms", paramLabel = "MILLIS", defaultValue = "30000")
     long timeoutMillis;
 
-    @Option(names = "--lone-spin-us", paramLabel = "MICROS", defaultValue = "100", description = "After answering the "
-            + "only open connection, poll that long for its next request before sleeping (0: never). Costs up to that "
-            + "much CPU per answer; saves a thread wake-up per request. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lone-spin-us", paramLabel = "MICROS", defaultValue = "100")
     long loneSpinMicros;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Before the server says ready, run "
-            + "N forward passes per model at each batch size 1..--max-batch (0: none; requests wait meanwhile). "
-            + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5")
     int warmup;
 
-    @Option(names = "--decode-budget", paramLabel = "BYTES", description = "Memory all pictures being decoded at once "
-            + "may hold together; a picture waits up to 1 s for it, then gets 503. Default: half the heap.")
+    @Option(names = "--decode-budget", paramLabel = "BYTES")
     Long decodeBudget;
 
     @Override

@@ -12,6 +12,7 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -21,50 +22,46 @@ import picocli.CommandLine.Spec;
  * {@code convnet4j summary --model NAME|FILE.c4j [--input CxHxW] [--classes K] [--batch B] [--json]}: the layer
  * table of a zoo architecture or a saved model, with parameter counts, MACs and a memory estimate.
  */
-@Command(name = "summary", mixinStandardHelpOptions = true,
-        description = "Layer table of a zoo model or a .c4j file: output shapes, parameters, MACs, memory.")
+@Command(name = "summary", resourceBundle = "org.convnet4j.cli.help.summary", mixinStandardHelpOptions = true)
 public final class SummaryCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "NAME|FILE.c4j",
-            description = "a zoo name (lenet5, alexnet, vgg16, vgg19, resnet18, resnet34, resnet50, googlenet, "
-                    + "inception_v3), a model or weights file, an http(s) URL or a catalogued name (resnet50:imagenet)")
+    @Option(names = "--model", required = true, paramLabel = "NAME|FILE.c4j")
     private String model;
 
-    @Option(names = "--input", paramLabel = "CxHxW", description = "per-sample input shape (zoo models)")
+    @Option(names = "--input", paramLabel = "CxHxW")
     private String input;
 
-    @Option(names = "--classes", paramLabel = "K", description = "number of classes (zoo models)")
+    @Option(names = "--classes", paramLabel = "K")
     private int classes;
 
-    @Option(names = "--width", paramLabel = "W", defaultValue = "1.0", description = "channel width multiplier")
+    @Option(names = "--width", paramLabel = "W", defaultValue = "1.0")
     private double width;
 
-    @Option(names = "--layout", paramLabel = "NAME", description = "architecture variant, e.g. paper, torchvision, keras")
+    @Option(names = "--layout", paramLabel = "NAME")
     private String layout;
 
-    @Option(names = "--small-input", description = "CIFAR-style ResNet stem (3x3 stride 1, no max pool)")
+    @Option(names = "--small-input")
     private boolean smallInput;
 
-    @Option(names = "--batch-norm", description = "VGG with batch norm")
+    @Option(names = "--batch-norm")
     private boolean batchNorm;
 
-    @Option(names = "--lrn", description = "AlexNet with local response normalisation")
+    @Option(names = "--lrn")
     private boolean lrn;
 
-    @Option(names = "--no-top", description = "leave the classifier off (feature extractor)")
+    @Option(names = "--no-top")
     private boolean noTop;
 
-    @Option(names = "--pooling", paramLabel = "none|avg|max", defaultValue = "none",
-            description = "feature pooling with --no-top")
+    @Option(names = "--pooling", paramLabel = "none|avg|max", defaultValue = "none")
     private String pooling;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "batch size for the memory estimate")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32")
     private int batch;
 
-    @Option(names = "--json", description = "print JSON instead of a table")
-    private boolean json;
+    @Mixin
+    private JsonOption json;
 
     /** Options that shape a zoo model; a model file or name brings its own. */
     private static final List<String> ZOO_ONLY = List.of("--input", "--classes", "--width", "--layout",
@@ -78,7 +75,7 @@ public final class SummaryCommand implements Callable<Integer> {
         Model m = load();
         ModelSummary s = ModelSummary.of(m);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? s.toJson(batch) + "\n" : s.toTable(batch));
+        out.print(json.given ? s.toJson(batch) + "\n" : s.toTable(batch));
         out.flush();
         return 0;
     }

@@ -27,25 +27,8 @@ import picocli.CommandLine.Spec;
  * Trains a model of the zoo on Fashion-MNIST or an image folder, with a progress bar, one line per epoch,
  * best/last checkpoints, early stopping, resume and training curves.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Train a CNN (LeNet-5 or any zoo model) on Fashion-MNIST or a picture folder; save a model file.",
-        description = {
-            "Trains with a live progress bar on stderr and one line per epoch on stdout. A fraction of the training "
-                + "pictures (--val-split, stratified by class: each class its share within one picture, every class keeps a "
-                + "training picture) is held out for validation; the model file --out keeps the epoch with the "
-                + "best validation accuracy (without validation: the last epoch), and FILE with '.last' before the "
-                + "extension is rewritten after every epoch. Either file can be given to --resume, which continues "
-                + "the run with its saved settings (a resumed run gives the same weights as an uninterrupted one).",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j train --model lenet5 --data fashion-mnist --epochs 10 --out lenet5.c4j --plots plots",
-            "  convnet4j train --model lenet5-classic --optimizer sgd --lr 0.9 --batch 256 --out classic.c4j",
-            "  convnet4j train --data my-pictures/ --val-split 0.2 --patience 3 --out mine.c4j",
-            "  convnet4j train --resume lenet5.last.c4j --epochs 15"
-        })
+@Command(name = "train", resourceBundle = "org.convnet4j.cli.help.train",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class TrainCommand implements Callable<Integer> {
 
     @Spec
@@ -54,25 +37,22 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Model file to write. Default: model.c4j.")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "Continue the run saved in this file "
-            + "(--out or its .last file); options not given are taken from the file.")
+    @Option(names = "--resume", paramLabel = "CHECKPOINT")
     Path resume;
 
-    @Option(names = "--plots", paramLabel = "DIR", description = "Write the training curves to DIR/training-curves.png "
-            + "(redrawn after every epoch).")
+    @Option(names = "--plots", paramLabel = "DIR")
     Path plots;
 
-    @Option(names = "--json", description = "Print the result as one JSON object on stdout instead of the epoch lines.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
-    @Option(names = "--no-progress", description = "No progress bar on stderr.")
-    boolean noProgress;
+    @Mixin
+    ProgressOption noProgress;
 
-    @Option(names = "--fail-fast", description = "Stop at the first picture of a --data folder that cannot be decoded"
-            + " (default: leave it out, counted and named in the summary).")
+    @Option(names = "--fail-fast")
     boolean failFast;
 
     @Mixin
@@ -93,15 +73,15 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--" + e.getMessage(), e);
         }
         Dataset pictures = DataSource.training(settings.data(), Preprocessing.forInput(settings.inputShape()),
-                n -> (json ? stderr : stdout).println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
+                n -> json.progress().println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
-        ProgressBarListener progress = noProgress ? null
+        ProgressBarListener progress = noProgress.given ? null
                 : new ProgressBarListener(WriterOutputStream.printStream(stderr), Terminal.progress());
         if (progress != null) {
             run.addListener(progress);
         }
-        if (!json) {
+        if (!json.given) {
             run.addListener(new LogListener(WriterOutputStream.printStream(stdout)));
         }
         PlotListener curves = null;
@@ -114,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         DashboardOptions.Session ui = dashboard.open(stdout);
         run.addListener(ui.run(settings.model(), run.split().validation()));
-        if (!json) {
+        if (!json.given) {
             stdout.println(run.describe());
         }
         try {
@@ -133,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new java.io.IOException("training curves: " + curves.failure().getMessage() + "; the training went on"
                     + (Files.exists(result.out()) ? " and saved " + result.out() : ""), curves.failure());
         }
-        TrainReport.print(stdout, settings, result, json, plots);
+        TrainReport.print(stdout, settings, result, json.given, plots);
         return 0;
     }
 

@@ -17,6 +17,7 @@ import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,26 +29,23 @@ final class TrainDemo {
     static final int DEFAULT_EPOCHS = 3;
     static final int DEFAULT_LIMIT = 6000;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + DEFAULT_EPOCHS,
-            description = "Training epochs. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + DEFAULT_EPOCHS)
     int epochs;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT,
-            description = "Training pictures per class (of 6000; 10%% of them are held out for validation). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT)
     int limit;
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "Test pictures per class evaluated (of 1000). Default: all.")
+    @Option(names = "--test-limit", paramLabel = "N")
     Integer testLimit;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
-    @Option(names = {"-o", "--out-dir"}, paramLabel = "OUT_DIR", defaultValue = "out",
-            description = "Directory for the model and the pictures (created if missing). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "out")
     Path outDir;
 
-    @Option(names = "--no-progress", description = "No progress bar on stderr.")
-    boolean noProgress;
+    @Mixin
+    ProgressOption noProgress;
 
     int run(PrintWriter out, PrintWriter err) throws Exception {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
@@ -60,9 +58,10 @@ final class TrainDemo {
 
         out.println("1. Training  (convnet4j train)");
         List<String> trainArgs = new ArrayList<>(List.of("--model", "lenet5", "--data", DataSource.FASHION_MNIST,
-                "--epochs", Integer.toString(epochs), "--limit", Integer.toString(limit), "--seed", Long.toString(seed),
+                "--epochs", Integer.toString(epochs), "--limit", Integer.toString(limit),
+                "--seed", Long.toString(seed.value),
                 "--out", modelFile.toString(), "--plots", outDir.toString()));
-        if (noProgress) {
+        if (noProgress.given) {
             trainArgs.add("--no-progress");
         }
         TrainCommand train = sub(new TrainCommand(), out, err, trainArgs);

@@ -12,32 +12,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** The training dashboard over the runs of a log directory, until Ctrl-C. */
-@Command(name = "ui", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Show the training runs logged with --logdir side by side in the browser.",
-        description = {
-            "Runs written by 'train --logdir DIR' (and transfer, fuse, zoo-benchmark) appear as they are written, so "
-                + "runs still in progress in other processes update too. Ctrl-C stops.",
-            ""
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  convnet4j train --model lenet5 --epochs 5 --logdir runs --out a.c4j",
-            "  convnet4j train --model lenet5 --epochs 5 --optimizer sgd --logdir runs --out b.c4j",
-            "  convnet4j ui --logdir runs"
-        })
+@Command(name = "ui", resourceBundle = "org.convnet4j.cli.help.ui",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class UiCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--logdir", required = true, paramLabel = "DIR", description = "The directory given to --logdir.")
+    @Option(names = "--logdir", required = true, paramLabel = "DIR")
     Path logdir;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + DashboardOptions.DEFAULT_PORT,
-            description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + DashboardOptions.DEFAULT_PORT)
     int port;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1")
     String host;
 
     @Override

@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** The weights catalogue and the download cache. */
-@Command(name = "weights", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+@Command(name = "weights", resourceBundle = "org.convnet4j.cli.help.weights",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         header = "Published ImageNet weights: list the catalogue and the cache, fetch files ahead of time.",
         description = {
             "Catalogued names (resnet50:imagenet, vgg16:keras, ...) work wherever a model file does: predict, evaluate,"
@@ -48,20 +49,16 @@ final class WeightsCommand implements Callable<Integer> {
         return ErrorReporter.BAD_INPUT;
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-            description = {"Delete cached files: catalogued names (resnet50:imagenet), URLs fetched before, or --urls"
-                + " for every file fetched from a URL outside the catalogue; interrupted downloads and the files' records"
-                + " go too. Prints each file removed and the space freed.",
-                "A name or URL that is not cached is reported and skipped (exit 0); something that is neither a"
-                + " catalogued name nor an http(s) URL is an error (exit 2) and nothing is removed."})
+    @Command(name = "remove", resourceBundle = "org.convnet4j.cli.help.weights-remove",
+            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
     static final class RemoveCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(arity = "0..*", paramLabel = "NAME|URL", description = "Catalogued names or URLs.")
+        @Parameters(arity = "0..*", paramLabel = "NAME|URL")
         List<String> names = new ArrayList<>();
 
-        @Option(names = "--urls", description = "Also remove every file fetched from a URL outside the catalogue.")
+        @Option(names = "--urls")
         boolean urls;
 
         @Override
@@ -112,13 +109,13 @@ final class WeightsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "fetch", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-            description = "Download and verify catalogued files (or http(s) URLs) into the cache; prints their paths.")
+    @Command(name = "fetch", resourceBundle = "org.convnet4j.cli.help.weights-fetch",
+            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
     static final class FetchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(arity = "1..*", paramLabel = "NAME|URL", description = "Catalogued names or URLs.")
+        @Parameters(arity = "1..*", paramLabel = "NAME|URL")
         List<String> names;
 
         @Override

@@ -21,26 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code convnet4j zoo-benchmark}: trains zoo models on Fashion-MNIST and tabulates accuracy, size and speed. */
-@Command(name = "zoo-benchmark", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        sortOptions = false,
-        header = "Train zoo models on Fashion-MNIST (or any --data) at CPU-friendly sizes; table of accuracy, parameters, MACs, time.",
-        description = {
-            "Trains each model from scratch (augmentation only with --augment; pixels standardised with the training set's mean and",
-            "deviation, resized when the model needs a larger input; Adam or SGD with a cosine schedule), tests it on",
-            "the test part of --data (Fashion-MNIST's test set by default) and writes OUT/zoo-results.md,",
-            "OUT/zoo-results.json and OUT/zoo-accuracy.png (on the whole Fashion-MNIST, test accuracy next to the figures",
-            "published in its README). The files are rewritten after",
-            "every model, so an interrupted run keeps what it finished.",
-            "",
-            "Default sizes: lenet5 28x28 width 1; resnet* 28x28 width 0.25 with the CIFAR stem; vgg* 32x32 width 0.25",
-            "with batch norm; googlenet 32x32 width 0.25 (torchvision layout, batch norm); alexnet 64x64 width 0.25",
-            "(its 11x11/4 stem and three 3/2 pools need at least 63x63).",
-            ""
-        },
-        footer = {"", "Examples:",
-            "  convnet4j zoo-benchmark --epochs 2 --limit 10000 --out zoo",
-            "  convnet4j zoo-benchmark --models resnet18 --width 0.125,resnet18=0.5 --test-every-epoch --epochs 5",
-            "  convnet4j zoo-benchmark --models vgg16,alexnet --input vgg16=32,alexnet=64"})
+@Command(name = "zoo-benchmark", resourceBundle = "org.convnet4j.cli.help.zoo-benchmark",
+        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        sortOptions = false)
 public final class ZooBenchmarkCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,16 +36,13 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             + " Default: ${DEFAULT-VALUE}.")
     String data = "fashion-mnist";
 
-    @Option(names = "--picture", paramLabel = "CxHxW", description = "What the pictures are converted to before each"
-            + " model's own resize (1 = grey, 3 = colour). Default: ${DEFAULT-VALUE}, the built-in data's own form;"
-            + " e.g. 3x64x64 keeps a colour folder's colours.")
+    @Option(names = "--picture", paramLabel = "CxHxW")
     String picture = "1x28x28";
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "Test on at most N test pictures per class. Default:"
-            + " all (Fashion-MNIST: 1000 per class).")
+    @Option(names = "--test-limit", paramLabel = "N")
     Integer testLimit;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output folder (created). Default: zoo-benchmark.")
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR")
     Path out = Path.of("zoo-benchmark");
 
     @Mixin
@@ -85,7 +65,8 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         }
         // the data is read (and any problem with it reported) before anything is written
         Shape pictureShape = option("--picture", () -> Shape.parseGreyOrRgbPicture(picture));
-        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape), planOptions.seed);
+        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape),
+                planOptions.seed.value);
         loaded.conversions().forEach(n -> stdout.println("converting: " + n));
         Files.createDirectories(out);
 
@@ -99,7 +80,7 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
             results = ZooBenchmark.run(plan, loaded.train(), test, line -> {
                 stdout.println(line);
                 stdout.flush();
-            }, (model, testIn) -> ui.run("zoo-" + model, testIn), (latest, all) -> {
+            }, (model, testIn) -> ui.run("zoo-" + model, testIn, "test"), (latest, all) -> {
                 env.put("load average at end", ZooBenchmark.loadAverage());
                 ZooReport report = new ZooReport(data, all, plan.training(), env);
                 report.write(out);

@@ -2,9 +2,9 @@ package org.convnet4j.cli;
 
 import java.util.List;
 import java.util.function.Function;
-import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.run.PerModel;
 import org.convnet4j.run.ZooBenchmark;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code zoo-benchmark} options that become its {@link ZooBenchmark.Plan}: models, sizes, epochs, training. */
@@ -14,44 +14,34 @@ final class ZooPlanOptions {
     @Option(names = "--models", paramLabel = "M1,M2,...", description = "Zoo models to train. Default: " + DEFAULT_MODELS + ".")
     String models = DEFAULT_MODELS;
 
-    @Option(names = "--epochs", paramLabel = "N|M=N,...", description = "Epochs for every model, per model "
-            + "(vgg16=1) or both (3,vgg16=1). Default: 1.")
+    @Option(names = "--epochs", paramLabel = "N|M=N,...")
     String epochs = "1";
 
-    @Option(names = "--limit", paramLabel = "N|M=N,...", description = "Train on at most N training pictures per class"
-            + " (a seeded choice, as --limit everywhere), for every model, per model or both (like --epochs)."
-            + " Default: all (Fashion-MNIST: 6000 per class).")
+    @Option(names = "--limit", paramLabel = "N|M=N,...")
     String limit;
 
-    @Option(names = "--width", paramLabel = "W|M=W,...", description = "Width multiplier for every model (0.25), per "
-            + "model (resnet18=0.5) or both (0.25,lenet5=1). Default: per model, see above.")
+    @Option(names = "--width", paramLabel = "W|M=W,...")
     String width;
 
-    @Option(names = "--input", paramLabel = "S|M=S,...", description = "Square input size (32 or 32x32) for every "
-            + "model, per model (alexnet=64) or both. Fashion-MNIST's 28x28 pictures are resized to it. Default: per "
-            + "model, see above.")
+    @Option(names = "--input", paramLabel = "S|M=S,...")
     String input;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Batch size. Default: 64.")
+    @Option(names = "--batch", paramLabel = "B")
     int batch = 64;
 
-    @Option(names = "--optimizer", paramLabel = "adam|sgd", description = "adam, or sgd with Nesterov momentum 0.9. "
-            + "Default: adam.")
+    @Option(names = "--optimizer", paramLabel = "adam|sgd")
     String optimizer = "adam";
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (cosine schedule to 0). Default: 0.001 "
-            + "for adam, 0.05 for sgd.")
+    @Option(names = "--lr", paramLabel = "LR")
     Double lr;
 
-    @Option(names = "--seed", paramLabel = "S", description = "Seed of the weights and the data order. Default: 42.")
-    long seed = 42;
+    @Mixin
+    SeedOption seed;
 
-    @Option(names = "--test-every-epoch", description = "Test after every epoch (accuracy-versus-epochs curve in the "
-            + "JSON) instead of once at the end.")
+    @Option(names = "--test-every-epoch")
     boolean testEveryEpoch;
 
-    @Option(names = "--augment", description = "Augment the training pictures: random crop after padding by 2 "
-            + "pixels, random left-right flip. Default: off.")
+    @Option(names = "--augment")
     boolean augment;
 
     /** The plan these options give; a refusal names the option. */
@@ -63,7 +53,7 @@ final class ZooPlanOptions {
                 throw new BadInputException("--lr: must be a positive number, got " + rate);
             }
             positive("--batch", batch);
-            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed,
+            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed.value,
                     testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
                     augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
             List<String> names = ZooBenchmarkCommand.option("--models", () -> ZooBenchmark.models(models));

@@ -71,6 +71,11 @@ class TrainFeatureStatisticsTest {
         assertTrue(tried.err().contains("(200 answers, 4 rounds of 5 folds)"), tried.err());
         assertTrue(tried.err().contains("tried case 1        held-out Brier score "), tried.err());
         assertEquals("case 1 was the only case tried", t.get("reason").getAsString(), tried.out());
-        assertTrue(tried.err().contains("skipped case 2: the time budget of 0 s is spent"), tried.err());
+        // one line names every case the (wall-clock) budget cut, and the JSON lists them
+        assertTrue(tried.err().contains("not tried: cases 1-early, 2, 3, 4: the time budget of 0 s (wall-clock) ran"
+                + " out after "), tried.err());
+        assertEquals(1, tried.err().lines().filter(l -> l.contains("not tried")).count(), tried.err());
+        assertEquals("[\"1-early\",\"2\",\"3\",\"4\"]", t.getAsJsonArray("not_tried").toString(), tried.out());
+        assertEquals("wall", t.get("budget_clock").getAsString(), tried.out());
     }
 }

@@ -8,6 +8,7 @@ import org.convnet4j.nn.OnnxForm.Export;
 import org.convnet4j.nn.layers.Add;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.Arithmetic;
+import org.convnet4j.nn.layers.ArithmeticOp;
 import org.convnet4j.nn.layers.AvgPool2d;
 import org.convnet4j.nn.layers.AxisResize;
 import org.convnet4j.nn.layers.AxisSoftmax;
@@ -279,7 +280,7 @@ final class BuiltinOnnxForms {
             }
         });
         export(Concat.class, (c, o) -> o.node("Concat", o.inputs(), attrs("axis", (long) c.axis() + 1)));
-        export(Arithmetic.class, (a, o) -> o.node(opName(a.op().id()), o.inputs(), Map.of()));
+        export(Arithmetic.class, (a, o) -> o.node(opName(a.op().id()), o.inputs(), arithmeticAttributes(a.op())));
         // LeNet-5 (1998) and fusion layers
         export(ScaledTanh.class, (t, o) -> {
             // A tanh(S x): the constants are Constant nodes, so that importing the file keeps them fixed
@@ -345,7 +346,7 @@ final class BuiltinOnnxForms {
             // an initializer is imported again as a learnable parameter, a Constant node as a fixed value
             String k = c.learnable() ? o.initializer("constant", value) : o.constant("constant", value);
             o.node(opName(c.op().id()), c.constantFirst() ? List.of(k, o.inputs().get(0)) : List.of(o.inputs().get(0), k),
-                    Map.of());
+                    arithmeticAttributes(c.op()));
         });
     }
 
@@ -633,6 +634,11 @@ final class BuiltinOnnxForms {
 
     private static long[] longs(Object list) {
         return ((List<?>) list).stream().mapToLong(v -> ((Number) v).longValue()).toArray();
+    }
+
+    /** Mod's fmod=1: C's fmod, what {@link ArithmeticOp#MOD} computes (ONNX's default fmod=0 is integer only). */
+    private static Map<String, Object> arithmeticAttributes(ArithmeticOp op) {
+        return op == ArithmeticOp.MOD ? attrs("fmod", 1L) : Map.of();
     }
 
     private static String opName(String id) {

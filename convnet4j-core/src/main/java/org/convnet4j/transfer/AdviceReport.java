@@ -20,23 +20,34 @@ public final class AdviceReport {
     private final Sequential base;
     private final List<TransferAdvisor.Trial> trials;
     private final TransferAdvisor.Choice choice;
+    private final List<String> notTried;
 
     private AdviceReport(TransferAdvisor.Recommendation table, Sequential base, List<TransferAdvisor.Trial> trials,
-                         TransferAdvisor.Choice choice) {
+                         TransferAdvisor.Choice choice, List<String> notTried) {
         this.table = table;
         this.base = base;
         this.trials = List.copyOf(trials);
         this.choice = choice;
+        this.notTried = List.copyOf(notTried);
     }
 
     /** The table's answer; {@code base} (may be null when size and similarity were given) names the cuts. */
     public static AdviceReport of(TransferAdvisor.Recommendation table, Sequential base) {
-        return new AdviceReport(table, base, List.of(), null);
+        return new AdviceReport(table, base, List.of(), null, List.of());
     }
 
     /** The same report with the cases tried and the choice among them (what {@code --try} adds). */
     public AdviceReport withTrials(List<TransferAdvisor.Trial> tried, TransferAdvisor.Choice chosen) {
-        return new AdviceReport(table, base, tried, chosen);
+        return withTrials(tried, chosen, List.of());
+    }
+
+    /**
+     * As {@link #withTrials(List, TransferAdvisor.Choice)}, with the cases the time budget cut ({@code notTried},
+     * {@link TransferAdvisor#notTried}): the recommendation line and {@code --json} name them.
+     */
+    public AdviceReport withTrials(List<TransferAdvisor.Trial> tried, TransferAdvisor.Choice chosen,
+                                   List<String> notTried) {
+        return new AdviceReport(table, base, tried, chosen, notTried);
     }
 
     /**
@@ -75,6 +86,14 @@ public final class AdviceReport {
 
     public List<TransferAdvisor.Trial> trials() {
         return trials;
+    }
+
+    /**
+     * The cases {@code --try} did not run because its time budget ran out, as given to
+     * {@link #withTrials(List, TransferAdvisor.Choice, List)}; empty without {@code --try} or when every case ran.
+     */
+    public List<String> notTried() {
+        return notTried;
     }
 
     /** The choice among the tried cases; null without {@code --try}. */
@@ -122,7 +141,8 @@ public final class AdviceReport {
      * {@code similarity}, {@code reasons}, {@code figures}, the table's answer under {@code table}, and with tried
      * cases {@code try} (each case's held-out accuracy, answers and Brier score, {@code ranked_by} the score that
      * ranked them ("brier score" or "accuracy"), {@code tie_rule}, {@code winner}, {@code best_measured},
-     * {@code uncertain}, {@code reason}) and {@code recommended}.
+     * {@code uncertain}, {@code reason}, {@code not_tried} the cases the time budget cut, {@code budget_clock} "wall":
+     * the budget counts wall-clock seconds) and {@code recommended}.
      */
     public String toJson() {
         JsonObject o = new JsonObject();
@@ -155,6 +175,8 @@ public final class AdviceReport {
             t.addProperty("best_measured", "case " + choice.best());
             t.addProperty("uncertain", choice.uncertain());
             t.addProperty("reason", choice.reason());
+            t.add("not_tried", Json.toTree(notTried()));
+            t.addProperty("budget_clock", "wall");
             o.add("try", t);
             o.addProperty("recommended", "case " + choice.label());
         }
@@ -170,7 +192,9 @@ public final class AdviceReport {
             out.add("Recommended (stratified " + TransferAdvisor.FOLDS + "-fold cross-validation, cases ranked by"
                     + " their held-out " + rankedBy(choice.ranking()) + "): case "
                     + choice.label() + (recommendedCut() == null ? "" : ", cut at " + recommendedCut()) + "; "
-                    + choice.reason());
+                    + choice.reason() + (notTried().isEmpty() ? ""
+                    : "; not tried (the time budget ran out): case" + (notTried().size() > 1 ? "s " : " ")
+                    + String.join(", ", notTried())));
         }
         return out;
     }

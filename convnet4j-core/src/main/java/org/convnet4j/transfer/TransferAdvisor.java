@@ -510,7 +510,10 @@ public final class TransferAdvisor {
     /**
      * {@code advise --try}: every viable case (1 at the default cut, 1 at the early cut, 2, 3, 4) measured by
      * {@link #heldOutAccuracy}, cheapest first, until {@code budgetSeconds} are spent (a case that would start
-     * after the budget is skipped; the first, Case 1, always runs). The best measured is the recommendation.
+     * after the budget is skipped; the first, Case 1, always runs). The budget counts wall-clock seconds, the time
+     * the user waits, as Keras Tuner's {@code max_time} and Optuna's {@code timeout} do: on a busy machine fewer
+     * cases are tried. When it skips cases, {@code log} gets one line naming them, with the wall-clock seconds spent
+     * and this process's CPU seconds in them ({@link #budgetLine}). The best measured is the recommendation.
      */
     public static List<Trial> tryCases(Sequential base, Dataset train, TransferOptions o, FineTuneSettings s,
                                        FeatureCache cache, double budgetSeconds, java.util.function.Consumer<String> log)
@@ -523,17 +526,22 @@ public final class TransferAdvisor {
                                        FeatureCache cache, double budgetSeconds, List<String> labels,
                                        java.util.function.Consumer<String> log) throws java.io.IOException {
         List<Trial> out = new ArrayList<>();
+        List<String> notTried = new ArrayList<>();
         long start = System.nanoTime();
+        double cpuStart = processCpuSeconds();
+        double spentWhenCut = 0;
+        double cpuWhenCut = Double.NaN;
         for (String label : labels) {
             if (!TRIED.contains(label)) {
                 throw new IllegalArgumentException("advisor: cannot try case '" + label + "'; cases: " + TRIED);
             }
             double spent = (System.nanoTime() - start) / 1e9;
             if (spent > budgetSeconds && !out.isEmpty()) { // the cheapest case is always tried
-                if (log != null) {
-                    log.accept(String.format(Locale.ROOT, "skipped case %s: the time budget of %.0f s is spent", label,
-                            budgetSeconds));
+                if (notTried.isEmpty()) {
+                    spentWhenCut = spent;
+                    cpuWhenCut = processCpuSeconds() - cpuStart;
                 }
+                notTried.add(label);
                 continue;
             }
             TransferCase c = TransferCase.of(label.charAt(0) - '0');
@@ -549,7 +557,45 @@ public final class TransferAdvisor {
                                 : h.folds() + " of " + FOLDS + " folds", trial.seconds()));
             }
         }
+        if (!notTried.isEmpty() && log != null) {
+            log.accept(budgetLine(notTried, budgetSeconds, spentWhenCut, cpuWhenCut));
+        }
         return out;
+    }
+
+    /**
+     * The one line {@link #tryCases} logs when its time budget cuts cases: which were not tried, that the budget is
+     * wall-clock time, the seconds spent and this process's CPU seconds in them (NaN: not measurable here), e.g.
+     * "not tried: cases 3, 4: the time budget of 300 s (wall-clock) ran out after 412 s, in which this process had
+     * 21 s of CPU time; the recommendation is among the cases tried (a busy machine tries fewer cases; a larger
+     * budget tries more)".
+     */
+    public static String budgetLine(List<String> notTried, double budgetSeconds, double spentSeconds,
+                                    double cpuSeconds) {
+        String cpu = Double.isNaN(cpuSeconds) ? ""
+                : String.format(Locale.ROOT, ", in which this process had %.0f s of CPU time", cpuSeconds);
+        return String.format(Locale.ROOT, "not tried: case%s %s: the time budget of %.0f s (wall-clock) ran out after"
+                + " %.0f s%s; the recommendation is among the cases tried (a busy machine tries fewer cases; a larger"
+                + " budget tries more)", notTried.size() > 1 ? "s" : "", String.join(", ", notTried), budgetSeconds,
+                spentSeconds, cpu);
+    }
+
+    /** This process's CPU seconds so far (all threads), or NaN where the JVM does not say. */
+    static double processCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            long t = sun.getProcessCpuTime();
+            if (t >= 0) {
+                return t / 1e9;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** The cases of {@link #TRIED} that {@code trials} lacks, in {@link #TRIED}'s order (those a time budget cut). */
+    public static List<String> notTried(List<Trial> trials) {
+        List<String> tried = trials.stream().map(Trial::label).toList();
+        return TRIED.stream().filter(l -> !tried.contains(l)).toList();
     }
 
     /** A recommended case, with the early cut if the lecture's small + dissimilar rule applies. */

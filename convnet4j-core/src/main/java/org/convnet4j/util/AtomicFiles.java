@@ -154,8 +154,11 @@ public final class AtomicFiles {
      *   }
      * </pre>
      *
-     * A kill during {@link #write} leaves every target as it was (the next write to one of them removes the
-     * temporaries); a kill in the middle of {@link #publish} (a few renames) can leave some replaced.
+     * The files of a group are in one directory. A kill during {@link #write} leaves every target as it was (the
+     * next write to one of them removes the temporaries). A kill in the middle of {@link #publish} (between its
+     * renames) leaves a journal ({@code GroupJournal}) that the next write into the directory, or
+     * {@link AtomicFiles#recover}, settles before anything else: the renames are finished (all files new) or, if
+     * that is impossible, undone (all as before), and one line says which.
      */
     public static final class Group implements AutoCloseable {
         private final java.util.List<Path> targets = new java.util.ArrayList<>();
@@ -179,6 +182,10 @@ public final class AtomicFiles {
             if (targets.stream().anyMatch(t -> t.toAbsolutePath().equals(abs))) {
                 throw new IllegalArgumentException(target + " is in this group already");
             }
+            if (!targets.isEmpty() && !targets.get(0).toAbsolutePath().getParent().equals(abs.getParent())) {
+                throw new IllegalArgumentException(target + " is not in " + targets.get(0).toAbsolutePath().getParent()
+                        + ": the files of a group share one directory (its journal's)");
+            }
             try {
                 staged.add(stage(target, writer));
             } catch (IOException e) {
@@ -187,41 +194,79 @@ public final class AtomicFiles {
             targets.add(target);
         }
 
-        /** Renames every file written over its target: all are replaced, or (an IOException) none. */
+        /**
+         * Renames every file written over its target: all are replaced, or (an IOException) none. With two files or
+         * more, a journal is put on disk first ({@code GroupJournal}): should the process be killed between the
+         * renames, the next write into that directory (or {@link AtomicFiles#recover}) finishes them.
+         */
         public void publish() throws IOException {
             if (published) {
                 throw new IllegalStateException("this group is published already");
             }
             published = true;
             int n = targets.size();
+            if (n == 0) {
+                return;
+            }
+            Path dir = targets.get(0).toAbsolutePath().getParent();
             Path[] earlier = new Path[n]; // hard links to the versions being replaced (all but the last file's)
             boolean[] existed = new boolean[n];
             int renamed = 0;
+            Path journal = null;
+            // false while something other than an IOException (an Error, a test's simulated crash) can leave the
+            // commit half-done: then nothing is cleaned up, the state is what a kill leaves, the journal settles it
+            boolean settled = false;
             try {
+                java.util.List<GroupJournal.Entry> entries = new java.util.ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     Path abs = targets.get(i).toAbsolutePath();
                     existed[i] = Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS);
                     if (existed[i] && i < n - 1 && hardLinks) {
                         earlier[i] = keepEarlier(abs);
                     }
+                    entries.add(new GroupJournal.Entry(abs.getFileName().toString(),
+                            staged.get(i).getFileName().toString(),
+                            earlier[i] == null ? null : earlier[i].getFileName().toString(), existed[i],
+                            GroupJournal.key(abs), GroupJournal.key(staged.get(i))));
                 }
-                for (; renamed < n; renamed++) {
+                if (n > 1) {
                     try {
-                        rename(targets.get(renamed), staged.get(renamed), targets.get(renamed).toAbsolutePath());
+                        journal = GroupJournal.write(dir, entries);
                     } catch (IOException e) {
-                        throw putBack(e, renamed, earlier, existed);
+                        throw untouched(failure(targets.get(0), "could not write the journal of the files written"
+                                + " with it", e), 0);
                     }
                 }
-                java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
-                targets.forEach(t -> dirs.add(t.toAbsolutePath().getParent()));
-                dirs.forEach(AtomicFiles::forceDirectory);
-            } finally {
-                for (int i = renamed; i < n; i++) {
-                    deleteQuietly(staged.get(i));
+                for (; renamed < n; renamed++) {
+                    Path target = targets.get(renamed);
+                    try {
+                        rename(target, staged.get(renamed), target.toAbsolutePath());
+                    } catch (IOException e) {
+                        IOException said = putBack(e, renamed, earlier, existed);
+                        if (journal != null) {
+                            GroupJournal.remove(journal); // settled here: put back, or the message says what is what
+                        }
+                        throw said;
+                    }
+                    WriteFaults.afterRename(target.toAbsolutePath());
                 }
-                for (Path p : earlier) {
-                    if (p != null) {
-                        deleteQuietly(p);
+                forceDirectory(dir);
+                if (journal != null) {
+                    GroupJournal.remove(journal);
+                }
+                settled = true;
+            } catch (IOException e) {
+                settled = true;
+                throw e;
+            } finally {
+                if (settled) {
+                    for (int i = renamed; i < n; i++) {
+                        deleteQuietly(staged.get(i));
+                    }
+                    for (Path p : earlier) {
+                        if (p != null) {
+                            deleteQuietly(p);
+                        }
                     }
                 }
             }
@@ -252,6 +297,7 @@ public final class AtomicFiles {
             for (int i = failed - 1; i >= 0; i--) {
                 Path abs = targets.get(i).toAbsolutePath();
                 try {
+                    WriteFaults.beforePutBack(abs); // the fault tests' hook
                     if (!existed[i]) {
                         Files.delete(abs);
                     } else if (earlier[i] != null) {
@@ -341,6 +387,16 @@ public final class AtomicFiles {
     }
 
     /**
+     * Settles the group commits ({@link Group#publish}) in {@code dir} that a killed process left half-done: finishes
+     * their renames (or, if that is impossible, undoes them), one WARNING line each (logger
+     * {@code org.convnet4j.files}), which are returned. Every write into a directory does this first; call it before
+     * reading files written as a group. Never throws.
+     */
+    public static java.util.List<String> recover(Path dir) {
+        return GroupJournal.any(dir) ? GroupJournal.recover(dir, false) : java.util.List.of();
+    }
+
+    /**
      * Deletes temporary files of earlier writes to {@code target} that were interrupted (process killed): those
      * whose process id no longer runs, and old-style ones older than {@link #LEGACY_STALE_AFTER}. Returns how
      * many were removed. Never throws: cleaning up is a courtesy, not part of the write.
@@ -355,11 +411,32 @@ public final class AtomicFiles {
         Pattern ours = Pattern.compile("p(\\d+)-\\d+\\.tmp");
         Pattern legacy = Pattern.compile("\\d+\\.tmp");
         int removed = 0;
+        java.util.List<Path> found = new java.util.ArrayList<>();
+        boolean journal = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> {
             String n = p.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(".tmp");
+            return (n.startsWith(prefix) && n.endsWith(".tmp"))
+                    || (n.startsWith(GroupJournal.PREFIX) && n.endsWith(GroupJournal.SUFFIX));
         })) {
             for (Path p : entries) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(GroupJournal.PREFIX) && n.endsWith(GroupJournal.SUFFIX)) {
+                    journal = true;
+                } else {
+                    found.add(p);
+                }
+            }
+        } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+            return removed;
+        }
+        if (journal) { // first: a half-done group's temporaries are its new content, not garbage
+            GroupJournal.recover(dir, false);
+            if (GroupJournal.any(dir)) {
+                return 0; // one not settled yet (its process runs, or a rename failed): keep every temporary
+            }
+        }
+        try {
+            for (Path p : found) {
                 String rest = p.getFileName().toString().substring(prefix.length());
                 Matcher m = ours.matcher(rest);
                 boolean stale;
@@ -431,7 +508,7 @@ public final class AtomicFiles {
     }
 
     /** Makes the rename durable: on Linux a directory can be opened for reading and forced. */
-    private static void forceDirectory(Path dir) {
+    static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {

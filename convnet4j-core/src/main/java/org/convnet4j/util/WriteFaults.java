@@ -17,7 +17,9 @@ import java.util.List;
  * <p>The value is {@code NAME@STOP[,STOP...]}: every write whose target's file name is {@code NAME} is stopped
  * at each {@code STOP} in turn. A stop is an offset ({@code 0}: the temporary file exists and nothing is in it;
  * {@code N}: exactly N bytes have reached it; {@code end}: all of it, before it is forced to disk; {@code rename}:
- * forced, just before it is renamed over the target) and an action:
+ * forced, just before it is renamed over the target; for a file of an {@link AtomicFiles.Group}, also
+ * {@code renamed}: just after its rename, and {@code putback}: before its earlier version is put back because a
+ * later file's rename failed) and an action:
  * <ul>
  *   <li>{@code :halt} (the default): {@code Runtime.halt(137)}, as {@code kill -9} would (no finally block, no
  *       shutdown hook runs);</li>
@@ -27,8 +29,11 @@ import java.util.List;
  *   <li>{@code :enospc} (or {@code :fail}): throws an IOException ("No space left on device (injected ...)"), as a
  *       full disk would;</li>
  *   <li>{@code :eio}: throws an IOException ("Input/output error (injected ...)"), as a failing disk or a lost
- *       network file system would.</li>
+ *       network file system would;</li>
+ *   <li>{@code :crash}: throws {@link SimulatedCrash}, an Error after which a group cleans nothing up: a kill
+ *       for tests that must keep their JVM.</li>
  * </ul>
+ * Several files: {@code NAME@STOPS;NAME@STOPS}.
  * Example: {@code -Dconvnet4j.faults.write=model.onnx@0:pause,1000:pause,end:halt}; {@code output_1.pb@rename:eio}.
  */
 final class WriteFaults {
@@ -40,11 +45,23 @@ final class WriteFaults {
     private WriteFaults() {
     }
 
-    private static final List<String> ACTIONS = List.of("halt", "pause", "fail", "enospc", "eio");
+    private static final List<String> ACTIONS = List.of("halt", "pause", "fail", "enospc", "eio", "crash");
 
     private record Stop(long offset, String action) {
-        static final long END = Long.MAX_VALUE - 1;
-        static final long RENAME = Long.MAX_VALUE;
+        static final long END = Long.MAX_VALUE - 3;
+        static final long RENAME = Long.MAX_VALUE - 2;
+        static final long RENAMED = Long.MAX_VALUE - 1;
+        static final long PUT_BACK = Long.MAX_VALUE;
+    }
+
+    /**
+     * What the {@code crash} action throws: the in-process stand-in for a kill, for tests that cannot lose their
+     * JVM. An {@link AtomicFiles.Group} that sees it mid-commit cleans nothing up, as a killed process would not.
+     */
+    static final class SimulatedCrash extends Error {
+        SimulatedCrash(String where) {
+            super("simulated crash (" + PROPERTY + ") at " + where);
+        }
     }
 
     /** {@code out} itself unless the property names {@code target}'s file; then a stream that stops as it says. */
@@ -60,11 +77,25 @@ final class WriteFaults {
 
     /** Called just before the finished temporary file is renamed over {@code target}: the {@code rename} stops. */
     static void beforeRename(Path target) throws IOException {
+        at(target, Stop.RENAME, "the rename");
+    }
+
+    /** Called just after a group's file is renamed over {@code target}: the {@code renamed} stops (halt, pause, crash). */
+    static void afterRename(Path target) throws IOException {
+        at(target, Stop.RENAMED, "its rename");
+    }
+
+    /** Called before a group puts back {@code target}'s earlier version (a later rename failed): {@code putback}. */
+    static void beforePutBack(Path target) throws IOException {
+        at(target, Stop.PUT_BACK, "the put-back");
+    }
+
+    private static void at(Path target, long where, String words) throws IOException {
         List<Stop> stops = stops(target);
         if (stops != null) {
             for (Stop stop : stops) {
-                if (stop.offset() == Stop.RENAME) {
-                    act(stop, target.getFileName().toString(), "the rename");
+                if (stop.offset() == where) {
+                    act(stop, target.getFileName().toString(), words);
                 }
             }
         }
@@ -76,10 +107,19 @@ final class WriteFaults {
         if (spec == null || spec.isEmpty()) {
             return null;
         }
-        int at = spec.lastIndexOf('@');
-        if (at <= 0 || target.getFileName() == null || !target.getFileName().toString().equals(spec.substring(0, at))) {
+        if (target.getFileName() == null) {
             return null;
         }
+        for (String one : spec.split(";")) {
+            int at = one.lastIndexOf('@');
+            if (at > 0 && target.getFileName().toString().equals(one.substring(0, at))) {
+                return parse(one, at);
+            }
+        }
+        return null;
+    }
+
+    private static List<Stop> parse(String spec, int at) {
         List<Stop> stops = new ArrayList<>();
         for (String s : spec.substring(at + 1).split(",")) {
             String[] p = s.strip().split(":", 2);
@@ -87,7 +127,16 @@ final class WriteFaults {
             if (!ACTIONS.contains(action)) {
                 throw new IllegalArgumentException(PROPERTY + ": unknown action '" + action + "' in " + spec);
             }
-            long offset = p[0].equals("end") ? Stop.END : p[0].equals("rename") ? Stop.RENAME : Long.parseLong(p[0]);
+            long offset = switch (p[0]) {
+                case "end" -> Stop.END;
+                case "rename" -> Stop.RENAME;
+                case "renamed" -> Stop.RENAMED;
+                case "putback" -> Stop.PUT_BACK;
+                default -> Long.parseLong(p[0]);
+            };
+            if (offset == Stop.RENAMED && !List.of("halt", "pause", "crash").contains(action)) {
+                throw new IllegalArgumentException(PROPERTY + ": after a rename only halt, pause or crash: " + spec);
+            }
             if (offset < 0 || (!stops.isEmpty() && offset < stops.get(stops.size() - 1).offset())) {
                 throw new IllegalArgumentException(PROPERTY + ": offsets must be >= 0 and in order: " + spec);
             }
@@ -110,6 +159,7 @@ final class WriteFaults {
             case "fail", "enospc" -> throw new IOException("No space left on device (injected by " + PROPERTY + " at "
                     + where + ")");
             case "eio" -> throw new IOException("Input/output error (injected by " + PROPERTY + " at " + where + ")");
+            case "crash" -> throw new SimulatedCrash(name + ", " + where);
             default -> Runtime.getRuntime().halt(HALT_STATUS);
         }
     }

@@ -76,6 +76,29 @@ class AdviceReportTest {
         assertTrue(last.startsWith("Recommended (stratified 5-fold cross-validation, cases ranked by their held-out"
                 + " Brier score, lower is better; exact ties go to the case tried first"), last);
         assertTrue(last.contains("case 4 at Brier 0.203, accuracy 0.875"), last);
+        // every case ran: nothing is said about the time budget but that it counts wall-clock seconds
+        assertEquals(0, t.getAsJsonArray("not_tried").size(), t.toString());
+        assertEquals("wall", t.get("budget_clock").getAsString(), t.toString());
+        assertFalse(last.contains("not tried"), last);
+    }
+
+    @Test
+    void casesTheTimeBudgetCutAreNamedInTheTextAndTheJson() {
+        List<TransferAdvisor.Trial> trials = TransferAdvisorTest.smallRunMiss().subList(0, 3); // 1, 1-early, 2 ran
+        assertEquals(List.of("3", "4"), TransferAdvisor.notTried(trials));
+        AdviceReport r = AdviceReport.of(SMALL_DISSIMILAR, TransferTest.base(1)).withTrials(trials,
+                TransferAdvisor.choose(trials, "1-early"), TransferAdvisor.notTried(trials));
+        JsonObject t = json(r).getAsJsonObject("try");
+        assertEquals("[\"3\",\"4\"]", t.getAsJsonArray("not_tried").toString());
+        String last = r.lines().get(r.lines().size() - 1);
+        assertTrue(last.endsWith("; not tried (the time budget ran out): cases 3, 4"), last);
+        // the line tryCases logs when it cuts: the cases, the clock, the seconds and the CPU seconds in them
+        assertEquals("not tried: cases 3, 4: the time budget of 300 s (wall-clock) ran out after 412 s, in which this"
+                + " process had 21 s of CPU time; the recommendation is among the cases tried (a busy machine tries"
+                + " fewer cases; a larger budget tries more)",
+                TransferAdvisor.budgetLine(List.of("3", "4"), 300, 412.3, 21.2));
+        assertTrue(TransferAdvisor.budgetLine(List.of("4"), 300, 301, Double.NaN)
+                .startsWith("not tried: case 4: the time budget of 300 s (wall-clock) ran out after 301 s; the"), "");
     }
 
     @Test

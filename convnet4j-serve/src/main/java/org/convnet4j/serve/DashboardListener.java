@@ -34,6 +34,8 @@ public final class DashboardListener implements TrainingListener {
 
     private final RunLog log;
     private final Dataset validation;
+    /** What the confusion matrix at the end is computed on, as the page names it. */
+    private String dataName = "validation";
     private final Tensor sample;
     private final String mapsLayer;
     private long runStart;
@@ -158,6 +160,15 @@ public final class DashboardListener implements TrainingListener {
         log.append(e);
     }
 
+    /**
+     * Names the data given as {@code validation} for the page ("validation" by default): "test" when a command
+     * gives its test set (zoo-benchmark, transfer), so that the confusion matrix says which pictures it counts.
+     */
+    public DashboardListener dataName(String name) {
+        this.dataName = name;
+        return this;
+    }
+
     @Override
     public void onTrainEnd(TrainingContext ctx) {
         JsonObject e = event("end");
@@ -185,7 +196,7 @@ public final class DashboardListener implements TrainingListener {
         log.append(e);
     }
 
-    private static JsonObject confusionJson(ConfusionMatrix cm, int samples) {
+    private JsonObject confusionJson(ConfusionMatrix cm, int samples) {
         JsonArray classes = new JsonArray();
         cm.classNames().forEach(classes::add);
         JsonArray rows = new JsonArray();
@@ -201,6 +212,7 @@ public final class DashboardListener implements TrainingListener {
         c.add("matrix", rows);
         c.addProperty("accuracy", cm.accuracy());
         c.addProperty("samples", samples);
+        c.addProperty("data", dataName);
         return c;
     }
 

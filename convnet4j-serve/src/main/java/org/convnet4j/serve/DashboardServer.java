@@ -107,7 +107,8 @@ public final class DashboardServer implements AutoCloseable {
     private void listRuns(Context ctx) throws IOException {
         Map<String, List<JsonObject>> all = logged == null ? new TreeMap<>() : new TreeMap<>(logged.all());
         for (RunLog r : live.values()) {
-            all.put(r.id(), r.since(Math.max(0, r.size() - 1))); // live runs win: they are newer; the last event is enough
+            // live runs win: they are newer; the last few events are enough to say whether the run has ended
+            all.put(r.id(), r.since(Math.max(0, r.size() - 8)));
         }
         JsonArray a = new JsonArray();
         for (Map.Entry<String, List<JsonObject>> e : all.entrySet()) {
@@ -117,12 +118,29 @@ public final class DashboardServer implements AutoCloseable {
             o.addProperty("id", e.getKey());
             o.addProperty("events", r != null ? r.size() : events.size());
             o.addProperty("live", r != null);
-            o.addProperty("finished", !events.isEmpty()
-                    && events.get(events.size() - 1).get("type") instanceof com.google.gson.JsonPrimitive t
-                    && "end".equals(t.getAsString()));
+            o.addProperty("finished", finished(events));
             a.add(o);
         }
         Http.json(ctx, 200, a);
+    }
+
+    /**
+     * Whether the last "start" or "end" among {@code events} is an end: events that come after the end (the
+     * confusion matrix fuse computes after training) do not make a run running again, a new start does (fuse trains
+     * the members of a late fusion in turn, in one run).
+     */
+    static boolean finished(List<JsonObject> events) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            if (events.get(i).get("type") instanceof com.google.gson.JsonPrimitive t) {
+                if ("end".equals(t.getAsString())) {
+                    return true;
+                }
+                if ("start".equals(t.getAsString())) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     private void events(Context ctx) throws IOException {

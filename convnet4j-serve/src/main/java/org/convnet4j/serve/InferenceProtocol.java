@@ -17,6 +17,11 @@ import org.convnet4j.tensor.Tensor;
 public final class InferenceProtocol {
     public static final String INPUT_NAME = "input";
     public static final String OUTPUT_NAME = "output";
+    /**
+     * The one version of every served model: its metadata lists it, answers carry it, and the protocol's versioned
+     * paths ({@code /v2/models/NAME/versions/1[/ready|/infer]}) take it.
+     */
+    public static final String MODEL_VERSION = "1";
     private static final String FP32 = "FP32";
 
     private InferenceProtocol() {
@@ -26,7 +31,7 @@ public final class InferenceProtocol {
         JsonObject m = new JsonObject();
         m.addProperty("name", name);
         JsonArray versions = new JsonArray();
-        versions.add("1");
+        versions.add(MODEL_VERSION);
         m.add("versions", versions);
         m.addProperty("platform", "convnet4j");
         m.add("inputs", tensorMeta(INPUT_NAME, input));
@@ -523,7 +528,7 @@ public final class InferenceProtocol {
         StringBuilder b = new StringBuilder(64 + (binary ? 0 : 12 * output.size()));
         b.append("{\"model_name\":");
         quote(b, modelName);
-        b.append(",\"model_version\":\"1\"");
+        b.append(",\"model_version\":\"" + MODEL_VERSION + "\"");
         if (id != null) {
             b.append(",\"id\":");
             quote(b, id);

@@ -24,6 +24,23 @@ public final class MapImages {
     }
 
     /**
+     * A model input as {@link #picture(Tensor)} draws it, its channels in BGR order when {@code bgr} (Keras' caffe
+     * preprocessing): drawn with red and blue swapped back, so that a red picture shows red, not blue.
+     */
+    public static byte[] picture(Tensor chw, boolean bgr) {
+        if (!bgr || chw.dim(0) != 3) {
+            return picture(chw);
+        }
+        float[] d = chw.data();
+        int plane = chw.dim(1) * chw.dim(2);
+        float[] rgb = new float[3 * plane];
+        System.arraycopy(d, 2 * plane, rgb, 0, plane);
+        System.arraycopy(d, plane, rgb, plane, plane);
+        System.arraycopy(d, 0, rgb, 2 * plane, plane);
+        return png(grid(rgb, 1, 3, chw.dim(1), chw.dim(2), 1, 3));
+    }
+
+    /**
      * The first {@code maxTiles} of [N, C, H, W] in a grid {@code cols} wide with a 1-pixel gap; a tile is drawn
      * in colour when C = 3, otherwise from its first channel.
      */

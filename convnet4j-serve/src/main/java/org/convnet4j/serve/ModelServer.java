@@ -350,6 +350,25 @@ public final class ModelServer implements AutoCloseable {
         config.routes.get("/v2/models/{name}/ready", ctx -> handle("/v2/models/{name}/ready", ctx, c ->
                 ok(c, "ready", !draining && warmed(model(c)))));
         config.routes.post(INFER, ctx -> handle(INFER, ctx, this::infer));
+        // the protocol's versioned paths, for the one version the metadata lists (clients such as Triton's and
+        // KServe's send them when given a model version); versioned inference is counted under INFER
+        config.routes.get(VERSIONED, ctx -> handle(VERSIONED, ctx, c -> {
+            Served m = versioned(c);
+            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
+        }));
+        config.routes.get(VERSIONED + "/ready", ctx -> handle(VERSIONED + "/ready", ctx, c ->
+                ok(c, "ready", !draining && warmed(versioned(c)))));
+        config.routes.post(VERSIONED + INFER_SUFFIX, ctx -> handle(INFER, ctx, c -> {
+            versioned(c);
+            infer(c);
+        }));
+        // the endpoints that take a POST answer another method with 405 and the method they take, not 404
+        for (String post : List.of(INFER, VERSIONED + INFER_SUFFIX, "/predictions/{name}", "/api/models/{name}/input")) {
+            config.routes.get(post, ctx -> handle(post.equals(VERSIONED + INFER_SUFFIX) ? INFER : post, ctx, c -> {
+                c.header("Allow", "POST");
+                throw new ApiException(405, "use POST for " + c.path());
+            }));
+        }
         config.routes.post("/predictions/{name}", ctx -> handle("/predictions/{name}", ctx, this::predictPicture));
         config.routes.get("/metrics", ctx -> handle("/metrics", ctx, c ->
                 c.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render())));
@@ -434,6 +453,17 @@ public final class ModelServer implements AutoCloseable {
         extensions.add("binary_tensor_data");
         o.add("extensions", extensions);
         Http.json(ctx, 200, o);
+    }
+
+    /** The model of a versioned path, 404 for a version it does not have. */
+    private Served versioned(Context ctx) {
+        Served m = model(ctx);
+        String version = ctx.pathParam("version");
+        if (!InferenceProtocol.MODEL_VERSION.equals(version)) {
+            throw new ApiException(404, "model '" + m.name + "' has no version '" + version + "'; its version is "
+                    + InferenceProtocol.MODEL_VERSION);
+        }
+        return m;
     }
 
     private Served model(Context ctx) {
@@ -524,6 +554,9 @@ public final class ModelServer implements AutoCloseable {
     private static final String INFER = "/v2/models/{name}/infer";
     private static final String MODELS_PREFIX = "/v2/models/";
     private static final String INFER_SUFFIX = "/infer";
+    private static final String VERSIONED = "/v2/models/{name}/versions/{version}";
+    /** The versioned form of a model's name in a v2 path ({@code NAME/versions/1}), as the fast path meets it. */
+    private static final String VERSION_SUFFIX = "/versions/" + InferenceProtocol.MODEL_VERSION;
 
     /**
      * v2 inference of a served model straight on Jetty's core API, before Javalin's servlet: for a small model
@@ -544,7 +577,7 @@ public final class ModelServer implements AutoCloseable {
                     || path.length() <= MODELS_PREFIX.length() + INFER_SUFFIX.length()) {
                 return false;
             }
-            Served m = models.get(path.substring(MODELS_PREFIX.length(), path.length() - INFER_SUFFIX.length()));
+            Served m = servedOnFastPath(path.substring(MODELS_PREFIX.length(), path.length() - INFER_SUFFIX.length()));
             if (m == null) {
                 return false;
             }
@@ -596,6 +629,15 @@ public final class ModelServer implements AutoCloseable {
                 }
             });
             return true;
+        }
+
+        /** The model a fast-path name gives: NAME, or NAME/versions/1 (looked up only after a miss), else null. */
+        private Served servedOnFastPath(String name) {
+            Served m = models.get(name);
+            if (m == null && name.endsWith(VERSION_SUFFIX)) {
+                m = models.get(name.substring(0, name.length() - VERSION_SUFFIX.length()));
+            }
+            return m;
         }
 
         /** The rest of a v2 request once its body is read: parsed, handed to the model, answered when done. */
@@ -951,7 +993,7 @@ public final class ModelServer implements AutoCloseable {
         if (m.classifier == null) {
             throw new ApiException(400, "model " + m.name + " does not take pictures");
         }
-        ctx.contentType("image/png").result(MapImages.picture(prepared(ctx, m)));
+        ctx.contentType("image/png").result(MapImages.picture(prepared(ctx, m), m.classifier.preprocessing().bgr()));
     }
 
     /** Blocks until {@link #close} has finished (from another thread or the shutdown hook). */

@@ -12,7 +12,7 @@ import org.convnet4j.util.MemoryBudget;
  * header before decoding), so that the server's answer is the command's answer.
  */
 final class PictureDecoder {
-    private static final String EMPTY = "the body is empty; send the picture's bytes (PNG, JPEG, BMP or GIF)";
+    private static final String EMPTY = "the body is empty; send the picture's bytes (PNG, JPEG, BMP, GIF, WebP or TIFF)";
     private final long maxPixels;
 
     PictureDecoder(long maxPixels) {

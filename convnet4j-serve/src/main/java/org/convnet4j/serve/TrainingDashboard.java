@@ -55,6 +55,15 @@ public final class TrainingDashboard implements AutoCloseable {
      * @throws UncheckedIOException when the run's folder cannot be made under the log folder
      */
     public TrainingListener run(String name, Dataset validation) {
+        return run(name, validation, "validation");
+    }
+
+    /**
+     * As {@link #run(String, Dataset)}, with {@code data} named {@code dataName} on the page (e.g. "test" for a
+     * command that gives its test set for the confusion matrix at the end).
+     */
+    public TrainingListener run(String name, Dataset data, String dataName) {
+        Dataset validation = data;
         if (!enabled) {
             return new TrainingListener() {
             };
@@ -70,7 +79,7 @@ public final class TrainingDashboard implements AutoCloseable {
             server.addRun(log);
         }
         boolean pictures = validation != null && validation.size() > 0 && validation.inputShapes().size() == 1;
-        return new DashboardListener(log, validation, pictures ? validation.sample(0) : null, mapsLayer);
+        return new DashboardListener(log, validation, pictures ? validation.sample(0) : null, mapsLayer).dataName(dataName);
     }
 
     /** Shows a confusion matrix computed after training in {@code listener}'s run (one from {@link #run}). */

@@ -114,4 +114,86 @@ class DashboardPageTest {
                     .getAsJsonArray("events").size());
         }
     }
+
+    /**
+     * A learning rate decaying to 0.00075 and below: the y axis is as wide as its longest tick label in the axis'
+     * font (a fixed 60 px cut "0.00075" at the left edge of the chart).
+     */
+    @Test
+    void tickLabelsOfASmallLearningRateFitTheirAxis(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        RunLog log = RunLog.create(logdir, "decay");
+        com.google.gson.JsonObject start = new com.google.gson.JsonObject();
+        start.addProperty("type", "start");
+        start.addProperty("run", log.id());
+        start.addProperty("epochs", 1);
+        log.append(start);
+        for (int i = 1; i <= 10; i++) {
+            com.google.gson.JsonObject e = new com.google.gson.JsonObject();
+            e.addProperty("type", "step");
+            e.addProperty("epoch", 1);
+            e.addProperty("step", i);
+            e.addProperty("loss", 2.0 / i);
+            e.addProperty("lr", 0.001 * (1 - (i - 1) / 10.0)); // 0.001 down to 0.0001
+            log.append(e);
+        }
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            WebDriver browser = Browser.sharedNow();
+            browser.get(server.url() + "/");
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> points(d, "step-lr") == 10);
+            @SuppressWarnings("unchecked")
+            List<Object> fit = (List<Object>) ((JavascriptExecutor) browser).executeScript(
+                    "const a = charts.get('step-lr').plot.axes[1]; const c = document.createElement('canvas').getContext('2d');"
+                    + " c.font = a.font[0]; const w = Math.max(...a._values.map(v => c.measureText(String(v)).width)) / devicePixelRatio;"
+                    + " return [a._values.join(' '), w, a._size, a.ticks.size + a.gap];");
+            double widest = ((Number) fit.get(1)).doubleValue();
+            double size = ((Number) fit.get(2)).doubleValue();
+            double tickAndGap = ((Number) fit.get(3)).doubleValue();
+            assertTrue(String.valueOf(fit.get(0)).contains("0.00"), "labels " + fit.get(0));
+            assertTrue(widest + tickAndGap <= size, "labels " + fit.get(0) + ": widest " + widest + " px + tick and gap "
+                    + tickAndGap + " px in an axis of " + size + " px");
+        } finally {
+            log.close();
+        }
+    }
+
+    /**
+     * A run that ended and then got its confusion matrix (as fuse adds it after training) is finished, on the page
+     * and in /api/runs, live and read back from its folder: the state was taken from the last event alone, so
+     * such runs showed "running" with an ETA of 0m00s forever.
+     */
+    @Test
+    void aRunWithItsConfusionMatrixAfterTheEndIsFinished(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        RunLog log = RunLog.create(logdir, "fuse-intermediate");
+        for (String json : List.of("{\"type\":\"start\",\"epochs\":1}",
+                "{\"type\":\"step\",\"epoch\":1,\"step\":1,\"loss\":1.5,\"lr\":0.002,\"eta_seconds\":0}",
+                "{\"type\":\"end\"}",
+                "{\"type\":\"confusion\",\"confusion\":{\"classes\":[\"a\",\"b\"],\"matrix\":[[3,1],[0,4]],"
+                        + "\"accuracy\":0.875,\"samples\":8,\"data\":\"test\"}}")) {
+            log.append(com.google.gson.JsonParser.parseString(json).getAsJsonObject());
+        }
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            assertTrue(ModelServerTestHttp.get(server.url() + "/api/runs").contains("\"finished\":true"),
+                    ModelServerTestHttp.get(server.url() + "/api/runs"));
+            WebDriver browser = Browser.sharedNow();
+            browser.get(server.url() + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(d -> !d.findElements(By.cssSelector("table.confusion")).isEmpty());
+            wait.until(d -> d.findElements(By.cssSelector("tr.run")).size() == 1);
+            assertEquals("finished", ((JavascriptExecutor) browser).executeScript(
+                    "return document.querySelector('tr.run td:last-child').textContent.trim()"));
+            // the matrix says which pictures it counts (zoo-benchmark and transfer give their test set)
+            String title = browser.findElement(By.cssSelector("table.confusion")).findElement(By.xpath("..")).getText();
+            assertTrue(title.startsWith("confusion matrix (test;"), title);
+        } finally {
+            log.close();
+        }
+        try (DashboardServer past = DashboardServer.start("127.0.0.1", 0, logdir)) {
+            String listing = ModelServerTestHttp.get(past.url() + "/api/runs");
+            assertTrue(listing.contains("\"finished\":true"), listing);
+        }
+    }
 }

@@ -106,6 +106,40 @@ class ModelServerTest {
     }
 
     /**
+     * The protocol's versioned paths for the version the metadata lists ("1"): the same metadata, readiness and
+     * answers as the plain paths (a Triton or KServe client given a model version sends these); another version is
+     * a 404 naming the one there is. A GET on an endpoint that takes POST is a 405 saying so, not "no such endpoint".
+     */
+    @Test
+    void versionedPathsAnswerForTheListedVersionAndPostEndpointsSay405ToGet() throws Exception {
+        JsonObject plain = JsonParser.parseString(get(server, "/v2/models/lenet").body()).getAsJsonObject();
+        assertEquals("[\"1\"]", plain.getAsJsonArray("versions").toString());
+        HttpResponse<String> meta = get(server, "/v2/models/lenet/versions/1");
+        assertEquals(200, meta.statusCode(), meta.body());
+        assertEquals(plain, JsonParser.parseString(meta.body()).getAsJsonObject());
+        HttpResponse<String> ready = get(server, "/v2/models/lenet/versions/1/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        Tensor x = TestModels.randomInput(new Random(5), 2);
+        for (String path : List.of("/v2/models/lenet/versions/1/infer", "/v2/models/lenet/versions/%31/infer")) {
+            HttpResponse<String> r = post(server, path, inferBody(x).getBytes()); // the fast path, then Javalin's
+            assertEquals(200, r.statusCode(), path + ": " + r.body());
+            JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+            assertEquals("1", o.get("model_version").getAsString());
+            assertOutputsMatch(saved.model().predict(x), o);
+        }
+        assertError(get(server, "/v2/models/lenet/versions/2"), 404, "has no version '2'; its version is 1");
+        assertError(get(server, "/v2/models/lenet/versions/2/ready"), 404, "has no version '2'");
+        assertError(post(server, "/v2/models/lenet/versions/2/infer", inferBody(x).getBytes()), 404, "has no version '2'");
+        assertError(post(server, "/v2/models/nope/versions/1/infer", inferBody(x).getBytes()), 404, "unknown model 'nope'");
+        for (String path : List.of("/predictions/lenet", "/v2/models/lenet/infer", "/v2/models/lenet/versions/1/infer",
+                "/api/models/lenet/input")) {
+            HttpResponse<String> r = get(server, path);
+            assertError(r, 405, "use POST");
+            assertEquals("POST", r.headers().firstValue("allow").orElse(""), path);
+        }
+    }
+
+    /**
      * v2 inference of a served model is answered by a Jetty handler before Javalin; other spellings of the same
      * path (a trailing slash, a percent-encoded name) reach Javalin's route. Both must give the same answers.
      */
@@ -303,6 +337,8 @@ class ModelServerTest {
         assertError(get(server, "/v2/models/nope"), 404, "unknown model 'nope'");
         assertError(post(server, "/v2/models/nope/infer", "{}".getBytes()), 404, "unknown model");
         assertError(get(server, "/no/such/path"), 404, "no such endpoint");
+        // an empty picture body names every format the endpoint reads, as a broken one does
+        assertError(post(server, "/predictions/lenet", new byte[0]), 400, "(PNG, JPEG, BMP, GIF, WebP or TIFF)");
         assertError(post(server, "/v2/models/lenet/infer", "{not json".getBytes()), 400, "not valid JSON");
         assertError(post(server, "/v2/models/lenet/infer", inferBody(Tensor.zeros(1, 1, 32, 32)).getBytes()), 400,
                 "does not match the model's input [N, 1, 28, 28]");

@@ -51,6 +51,36 @@ class TrainingDashboardTest {
         }
     }
 
+    /**
+     * zoo-benchmark and transfer give their test set for the confusion matrix: the run says so ("data": "test"),
+     * (the page's title names it: DashboardPageTest); a run given validation data says that.
+     */
+    @Test
+    void theConfusionMatrixNamesTheDataItCounts() throws Exception {
+        Path logs = dir.resolve("named");
+        org.convnet4j.train.ConfusionMatrix cm = new org.convnet4j.train.ConfusionMatrix(List.of("a", "b"));
+        cm.add(0, 0);
+        cm.add(1, 0);
+        try (TrainingDashboard d = TrainingDashboard.open(null, logs, null)) {
+            ((DashboardListener) d.run("zoo-lenet5", null, "test")).confusion(cm, 2);
+            ((DashboardListener) d.run("lenet5", null)).confusion(cm, 2);
+        }
+        List<String> data;
+        try (Stream<Path> runs = Files.list(logs)) {
+            data = runs.sorted().map(r -> {
+                List<com.google.gson.JsonObject> events;
+                try {
+                    events = RunLog.read(r).since(0);
+                } catch (java.io.IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return r.getFileName().toString().replaceAll("-\\d.*", "") + ":"
+                        + events.get(events.size() - 1).getAsJsonObject("confusion").get("data").getAsString();
+            }).toList();
+        }
+        assertEquals(List.of("lenet5:validation", "zoo-lenet5:test"), data);
+    }
+
     @Test
     void aFileWhereTheFolderShouldBeIsAnUncheckedIoException() throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-folder"), "x");

@@ -2,6 +2,7 @@ package org.convnet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -29,18 +30,27 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.zoo.ModelZoo;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real cluster on this machine, shared by the tests of this class: a Spark standalone master on 127.0.0.1 and two
- * workers of one core each on 127.0.0.2 and 127.0.0.3 (each its own JVM, address, work and local directories),
- * started here from the test class path; the drivers are further JVMs on 127.0.0.1 submitting to
- * spark://127.0.0.1:PORT. An integration test (failsafe, after the package phase): it submits the shaded jar.
+ * A real cluster on this machine, shared by the tests of this class: a Spark standalone master and two workers of one
+ * core each (each its own JVM, address, work and local directories), started here from the test class path, and a real
+ * HDFS (Hadoop's MiniDFSCluster) in this JVM. With root (CI runs as root) the master and each worker are on a separate
+ * network host ({@link NetworkNamespaces}: a network namespace of its own, with its own address, loopback and ports,
+ * reached over a veth pair and a bridge), and the drivers and HDFS are on the bridge address in this JVM's namespace;
+ * without root (outside CI only: in CI it fails) the master is on 127.0.0.1, the workers on 127.0.0.2 and 127.0.0.3, the
+ * drivers and HDFS on 127.0.0.1. The drivers are further JVMs submitting to spark://MASTER:PORT. An integration test
+ * (failsafe, after the package phase): it submits the shaded jar.
  *
  * <ul>
+ *   <li>The killed-executor application reads its pictures, model and training data from HDFS
+ *       (hdfs://DRIVER-HOST:PORT, not a path the hosts share), writes its CSV and its checkpoints to HDFS, and its
+ *       ring exchange's sockets go from one worker's host to the other's (until 2026-12-06 a second cluster of
+ *       NetworkNamespacesClusterIT ran a second application for that: a prediction and a ring training from HDFS).</li>
  *   <li>Training (ring exchange): the executor is killed in the middle of epoch 2, when it holds cached shards of the
  *       decoded training pictures and a model replica that has taken some of epoch 2's steps; Spark rebuilds the
  *       shards from their lineage (file names), the driver rebuilds every replica from epoch 1's state and replays
@@ -64,10 +74,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StandaloneClusterIT {
-    /** The workers' addresses: loopback addresses other than the master's and the drivers' 127.0.0.1. */
-    static final List<String> WORKER_HOSTS = List.of("127.0.0.2", "127.0.0.3");
+    /** Without network namespaces: the workers' loopback addresses, other than the master's and the drivers' 127.0.0.1. */
+    static final List<String> LOOPBACK_WORKER_HOSTS = List.of("127.0.0.2", "127.0.0.3");
 
     private final List<Process> started = new ArrayList<>();
+    /** The master's and the workers' JVMs (in their namespaces, if any). */
+    private final List<Process> daemons = new ArrayList<>();
+    /** The master's (0) and the workers' (1, 2) network hosts; null without root (outside CI). */
+    private NetworkNamespaces hosts;
+    /** Why there are no network hosts of their own (null if there are). */
+    private String noNamespaces;
+    private String masterHost;
+    /** The workers' addresses. */
+    private List<String> workerHosts;
+    /** The drivers' and HDFS's address: the bridge's with network hosts, else 127.0.0.1. */
+    private String driverHost;
+    private MiniHdfs hdfs;
 
     @TempDir
     static Path dir;
@@ -80,14 +102,33 @@ class StandaloneClusterIT {
     private List<String> cluster;
 
     /**
-     * The cluster all tests of this class share: a master on 127.0.0.1 and two workers of 1 core each, on 127.0.0.2
-     * and 127.0.0.3, each with its own work and local directories and SPARK_LOCAL_IP (so their executors bind to
-     * and advertise that address). The Spark home is a distribution's layout made of Spark's jars from Maven Central
+     * The cluster all tests of this class share: a master and two workers of 1 core each, each on a network host of its
+     * own (or, without root, on 127.0.0.1, 127.0.0.2 and 127.0.0.3), each with its own work and local directories and
+     * SPARK_LOCAL_IP (so their executors bind to and advertise that address); HDFS in this JVM on the drivers' address. The Spark home is a distribution's layout made of Spark's jars from Maven Central
      * (jars/ links to the module's provided class path): what a worker puts on its executors' class path and what
      * the spark-submit launcher builds the driver's class path from.
      */
     @BeforeAll
     void startCluster() throws Exception {
+        try {
+            hosts = NetworkNamespaces.create(3);
+            masterHost = hosts.address(0);
+            workerHosts = List.of(hosts.address(1), hosts.address(2));
+            driverHost = hosts.bridgeAddress();
+        } catch (IOException e) {
+            noNamespaces = "separate network hosts need root and iproute2 (ip netns, veth, bridge): " + e.getMessage();
+            if (org.convnet4j.testsupport.NoSkipInCi.inCi()) {
+                throw new AssertionError("in CI the cluster must run on separate network hosts: " + noNamespaces, e);
+            }
+            System.out.println("StandaloneClusterIT: the cluster on loopback addresses (" + noNamespaces + ")");
+            masterHost = "127.0.0.1";
+            workerHosts = LOOPBACK_WORKER_HOSTS;
+            driverHost = "127.0.0.1";
+        }
+        hdfs = new MiniHdfs(dir.resolve("dfs"), hosts == null ? null : driverHost);
+        System.out.printf(java.util.Locale.ROOT, "StandaloneClusterIT: master %s, workers %s, drivers and HDFS %s (%s, up"
+                + " in %.1f s, %.1f s CPU)%n", masterHost, workerHosts, driverHost, hdfs.uri, hdfs.startSeconds,
+                hdfs.startCpuSeconds);
         sparkHome = dir.resolve("spark-home");
         Path jars = Files.createDirectories(sparkHome.resolve("jars"));
         for (String jar : Files.readString(Path.of(System.getProperty("convnet4j.spark.classpathFile"))).trim().split(":")) {
@@ -100,30 +141,69 @@ class StandaloneClusterIT {
                 "appender.e.layout.type = PatternLayout", "appender.e.layout.pattern = %m%n",
                 "logger.x.name = org.apache.spark.executor.Executor", "logger.x.level = info", ""));
 
-        int masterPort = freePort();
-        Process master = start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(freePort())), sparkHome,
-                "127.0.0.1", null);
-        waitForPort(masterPort, master, 90);
-        url = "spark://127.0.0.1:" + masterPort;
-        for (int w = 0; w < WORKER_HOSTS.size(); w++) {
-            String host = WORKER_HOSTS.get(w);
+        // on a host of its own nothing else listens: fixed ports there
+        int masterPort = hosts == null ? freePort() : 7077;
+        Process master = startDaemon(0, "master", List.of("org.apache.spark.deploy.master.Master", "--host", masterHost,
+                "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(hosts == null ? freePort() : 8080)),
+                masterHost, null);
+        waitForPort(masterHost, masterPort, master, 90);
+        url = "spark://" + masterHost + ":" + masterPort;
+        for (int w = 0; w < workerHosts.size(); w++) {
+            String host = workerHosts.get(w);
             Path work = dir.resolve("worker" + w);
             workDirs.add(work);
-            start("worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", host, "--cores", "1",
-                    "--memory", "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), url),
-                    sparkHome, host, Files.createDirectories(dir.resolve("local" + w)));
+            startDaemon(w + 1, "worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", host, "--cores",
+                    "1", "--memory", "2g", "--webui-port", Integer.toString(hosts == null ? freePort() : 8081),
+                    "--work-dir", work.toString(), url), host, Files.createDirectories(dir.resolve("local" + w)));
         }
-        cluster = ClusterTests.driverConf("127.0.0.1", log4j);
+        List<String> c = new ArrayList<>(ClusterTests.driverConf(driverHost, log4j));
+        if (hosts != null) {
+            // the DataNode is found by the name it announces (the bridge address), not the NameNode's view of it
+            c.addAll(List.of("--conf", "spark.hadoop.dfs.client.use.datanode.hostname=true"));
+        }
+        cluster = List.copyOf(c);
     }
 
     @AfterAll
     void stopEverything() {
         ClusterTests.stopAll(started); // only what this test started: drivers, workers (and their executors), master
+        for (Process p : started) {
+            try {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // the namespaces go anyway
+            }
+        }
         if (local != null) {
             // a session left running in this JVM would be the next cluster test's (SparkSessions.start refuses it)
             local.stop();
         }
+        if (hdfs != null) {
+            hdfs.close();
+        }
+        if (hosts != null) {
+            hosts.close();
+        }
+    }
+
+    /**
+     * The cluster's hosts are separate network hosts: the master and each worker in a network namespace of its own
+     * (its own interfaces, loopback and ports: a worker does not have the master's port on its loopback), none of them
+     * this JVM's, where the drivers and HDFS run. Without root (outside CI only) it is skipped, saying why.
+     */
+    @Test
+    void theClusterRunsOnSeparateNetworkHosts() throws Exception {
+        Assumptions.assumeTrue(hosts != null, () -> noNamespaces);
+        String ours = NetworkNamespaces.namespaceOf(ProcessHandle.current().pid());
+        Set<String> theirs = new TreeSet<>();
+        for (Process p : daemons) {
+            assertTrue(p.isAlive(), "a cluster JVM exited");
+            theirs.add(NetworkNamespaces.namespaceOf(p.pid()));
+        }
+        assertEquals(3, daemons.size());
+        assertEquals(3, theirs.size(), "master and workers each in a namespace of their own: " + theirs);
+        assertTrue(!theirs.contains(ours), "a cluster JVM runs in the drivers' namespace");
+        assertNotEquals(workerHosts.get(0), workerHosts.get(1));
     }
 
     private org.apache.spark.sql.SparkSession local;
@@ -145,41 +225,81 @@ class StandaloneClusterIT {
     /**
      * One application (one driver, and executor starts only for the killed ones, instead of a driver and two
      * executors more for a second application): {@code spark train} with an executor killed in the middle of epoch 2,
-     * then {@code spark predict} with an executor killed as soon as it runs a task of the prediction.
+     * then {@code spark predict} with an executor killed as soon as it runs a task of the prediction. Its training data,
+     * model and pictures are on HDFS, its checkpoints and CSV go to HDFS; its executors ran on both worker hosts, with
+     * their own addresses.
      */
     @Test
     void killedExecutorsCostNeitherTrainingNorPredictions() throws Exception {
+        Set<Path> appsBefore = applicationDirs();
         Prediction prediction = predictionJob();
         Path go = dir.resolve("predict-go");
         List<String> predictArgs = predict(url, prediction.model(), prediction.pictures(), prediction.csv(), cluster);
         String driverLog = trainingSurvivesAKilledExecutor(url, cluster, workDirs, sparkHome, go,
                 predictArgs.subList(1, predictArgs.size()));
         predictionsSurviveAKilledExecutor(prediction, driverLog, go);
+
+        // the application's executors (the killed ones and their replacements) ran on both worker hosts, each with its
+        // own address
+        Set<String> executorHosts = new TreeSet<>();
+        List<String> looked = new ArrayList<>(); // for the failure message: what the walk found
+        Set<Path> apps = applicationDirs();
+        apps.removeAll(appsBefore);
+        for (Path app : apps) {
+            try (Stream<Path> files = Files.walk(app)) {
+                for (Path err : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+                    looked.add(err + " (" + Files.size(err) + " bytes)");
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"--hostname\" \"([0-9.]+)\"")
+                            .matcher(Files.readString(err));
+                    if (m.find()) {
+                        executorHosts.add(m.group(1));
+                    }
+                }
+            }
+        }
+        assertEquals(new TreeSet<>(workerHosts), executorHosts, "executors' stderr files of " + apps + ": " + looked);
+    }
+
+    /** The application directories in the workers' work directories (one per application that had an executor there). */
+    private Set<Path> applicationDirs() throws IOException {
+        Set<Path> apps = new java.util.HashSet<>();
+        for (Path work : workDirs) {
+            if (Files.isDirectory(work)) {
+                try (Stream<Path> d = Files.list(work)) {
+                    d.filter(f -> f.getFileName().toString().startsWith("app-")).forEach(apps::add);
+                }
+            }
+        }
+        return apps;
     }
 
     /** The driver of the killed-executor test's application (training, then prediction). */
     private Process trainingDriver;
 
     /**
-     * spark train on a picture folder with the ring exchange (the optimiser steps on the executors); one executor killed
-     * in the middle of epoch 2; the model equals the in-process run's. The driver then runs {@code next} (a spark
-     * command) in the same application once {@code go} exists; returns the driver's log up to there.
+     * spark train on a picture folder on HDFS with the ring exchange (the optimiser steps on the executors, their
+     * sockets from one worker host to the other), checkpoints to HDFS; one executor killed in the middle of epoch 2; the
+     * model equals the in-process run's (on the same pictures from the local folder). The driver then runs {@code next}
+     * (a spark command) in the same application once {@code go} exists; returns the driver's log up to there.
      */
     private String trainingSurvivesAKilledExecutor(String url, List<String> cluster, List<Path> workDirs, Path sparkHome,
             Path go, List<String> next) throws Exception {
         Path folder = TestSpark.stripeFolder(dir.resolve("stripes"), 50, 21);
+        String data = hdfs.put(folder, "/data/train");
+        String checkpoints = hdfs.uri + "/runs/ring";
         Path out = dir.resolve("cluster-train/m.c4j");
         Files.createDirectories(out.getParent());
         // SparkMain train in a session of the driver's own, which afterwards asks the executors for their model pools
         List<String> args = new ArrayList<>(List.of("-Dconvnet4j.test.go=" + go,
                 "org.convnet4j.spark.cli.PoolCheckingDriver", "train", "--master", url,
-                "--model", "lenet5-classic", "--data", folder.toString(), "--epochs", "2", "--batch", "16",
+                "--model", "lenet5-classic", "--data", data, "--epochs", "2", "--batch", "16",
                 "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "9",
-                "--partitions", "2", "--exchange", "ring", "--no-progress", "--out", out.toString()));
+                "--partitions", "2", "--exchange", "ring", "--no-progress", "--checkpoint-dir", checkpoints,
+                "--out", out.toString()));
         args.addAll(cluster);
         args.add("--then");
         args.addAll(next);
-        Process driver = start("train-driver", args, sparkHome);
+        Process driver = start("train-driver", args, sparkHome, driverHost, null);
         trainingDriver = driver;
         // kill an executor in the middle of epoch 2 (5 exchanges of 16 pictures): once epoch 1 is logged, wait until
         // one executor has started the second exchange of epoch 2 (each exchange is a barrier stage with one task per
@@ -241,7 +361,12 @@ class StandaloneClusterIT {
                 .out(local).build(),
                 ImageFolderDataset.builder(folder).channels(1).transform(prep.transform()).build()).run();
         double worst = largestDifference(local, out);
+        System.out.println("StandaloneClusterIT: ring training across the worker hosts, largest weight difference to"
+                + " the in-process run " + worst);
         assertTrue(worst <= 1e-5, "largest weight difference to the in-process run: " + worst);
+        // the checkpoints on HDFS (each epoch's, written by the driver)
+        assertTrue(hdfs.fileSystem().exists(new org.apache.hadoop.fs.Path(checkpoints + "/last.c4j")),
+                "no checkpoint on HDFS at " + checkpoints);
         assertTrue(driverLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
                 expected.bestValidationAccuracy(), expected.bestEpoch())), driverLog);
         return driverLog;
@@ -308,7 +433,7 @@ class StandaloneClusterIT {
 
         // the executors of the submitted application: one on each worker address; convnet4j only from the shipped
         // jar; spark-submit's executor option kept and SparkSessions' added
-        Set<String> hosts = new TreeSet<>();
+        Set<String> addresses = new TreeSet<>();
         int executors = 0;
         for (String app : List.of("submit")) {
             java.util.regex.Matcher id = java.util.regex.Pattern.compile("app ID (app-[0-9-]+)").matcher(log(app));
@@ -327,7 +452,7 @@ class StandaloneClusterIT {
                         java.util.regex.Matcher host = java.util.regex.Pattern.compile("\"--hostname\" \"([0-9.]+)\"")
                                 .matcher(command);
                         assertTrue(host.find(), command);
-                        hosts.add(host.group(1));
+                        addresses.add(host.group(1));
                         // (the worker quotes every argument) spark-submit's option kept, SparkSessions' after it
                         int submitted = command.indexOf("\"-Dconvnet4j.test.submitted=yes\"");
                         int ours = command.indexOf("\"--add-modules\" \"jdk.incubator.vector\" \"-Xss4m\"");
@@ -345,7 +470,7 @@ class StandaloneClusterIT {
             }
         }
         assertTrue(executors >= 2, "executors found: " + executors);
-        assertEquals(new TreeSet<>(WORKER_HOSTS), hosts, "the executors' addresses");
+        assertEquals(new TreeSet<>(workerHosts), addresses, "the executors' addresses");
     }
 
     /**
@@ -381,7 +506,10 @@ class StandaloneClusterIT {
                 "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
                 "--conf", "spark.ui.enabled=false"),
                 jar, command);
-        Process client = launch("cluster-mode-client", cmd, sparkHome, "127.0.0.1", null);
+        // no SPARK_LOCAL_IP for this client: Spark's standalone client sends its whole environment with the driver, and
+        // the worker starts the driver with it (DriverRunner), so the driver would try to bind this host's address on
+        // the worker's host ("Service 'Driver' could not bind", seen on separate network hosts; SPARK.md says so)
+        Process client = launch("cluster-mode-client", cmd, sparkHome, null, null);
         assertTrue(client.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "the submitting client did not finish");
         String clientLog = log("cluster-mode-client");
         assertEquals(0, client.exitValue(), clientLog);
@@ -462,12 +590,12 @@ class StandaloneClusterIT {
                 "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m",
                 "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j
                         + " -Dconvnet4j.test.submitted=yes",
-                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.driver.host=" + driverHost, "--conf", "spark.driver.bindAddress=" + driverHost,
                 "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
                 "--conf", "spark.ui.enabled=false"),
                 jar, command);
         assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd.toString());
-        Process driver = launch(name, cmd, sparkHome, "127.0.0.1", null);
+        Process driver = launch(name, cmd, sparkHome, driverHost, null);
         assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), name + " did not finish");
         String driverLog = log(name);
         assertEquals(0, driver.exitValue(), name + ":\n" + tail(driverLog));
@@ -478,11 +606,12 @@ class StandaloneClusterIT {
         return ClusterTests.largestDifference(Checkpoint.load(want).parameters(), Checkpoint.load(got).parameters());
     }
 
-    /** The prediction job: the pictures, the model and where the cluster's CSV goes. */
-    private record Prediction(Path pictures, Path model, Path csv, int n) {
+    /** The prediction job: the pictures, the model and where the cluster's CSV goes (HDFS URIs). */
+    private record Prediction(String pictures, String model, String csv, int n) {
     }
 
-    private static Prediction predictionJob() throws IOException {
+    /** The pictures and the model written here and put on HDFS; the CSV to go to HDFS. */
+    private Prediction predictionJob() throws IOException {
         Path pictures = dir.resolve("pictures");
         Files.createDirectories(pictures);
         Random r = new Random(5);
@@ -500,13 +629,15 @@ class StandaloneClusterIT {
         m.initialize(1);
         Path model = dir.resolve("lenet5.c4j");
         ModelFiles.save(m, model);
-        return new Prediction(pictures, model, dir.resolve("cluster.csv"), n);
+        hdfs.fileSystem().mkdirs(new org.apache.hadoop.fs.Path(hdfs.uri + "/out"));
+        return new Prediction(hdfs.put(pictures, "/data/pictures"), hdfs.put(model, "/models/lenet5.c4j"),
+                hdfs.uri + "/out/cluster.csv", n);
     }
 
     /**
      * spark predict, the training driver's next command (after {@code trainLog}, the log of the training); one
      * executor killed as soon as it runs a task of the prediction (the tasks each executor had run are noted before
-     * {@code go} lets the prediction start); the CSV equals a clean local run's.
+     * {@code go} lets the prediction start); the CSV (on HDFS) equals a clean local run's on the same HDFS files.
      */
     private void predictionsSurviveAKilledExecutor(Prediction job, String trainLog, Path go) throws Exception {
         java.util.Map<Path, Integer> before = tasksStarted(workDirs);
@@ -523,14 +654,15 @@ class StandaloneClusterIT {
                 "the driver should have seen the executor go:\n" + driverLog);
 
         // the clean run in this JVM (one JVM start less): the same command on local[2]
-        Path localCsv = dir.resolve("local.csv");
+        String localCsv = hdfs.uri + "/out/local.csv";
         List<String> clean = predict("local[2]", job.model(), job.pictures(), localCsv, List.of());
         assertEquals(0, runLocally(clean.subList(1, clean.size())));
 
-        List<String> lines = Files.readAllLines(job.csv());
+        byte[] csv = readHdfs(job.csv());
+        List<String> lines = new String(csv, java.nio.charset.StandardCharsets.UTF_8).lines().toList();
         assertEquals("path,class,probability", lines.get(0));
         assertEquals(job.n() + 1, lines.size(), "one row per picture");
-        assertArrayEquals(Files.readAllBytes(localCsv), Files.readAllBytes(job.csv()));
+        assertArrayEquals(readHdfs(localCsv), csv);
     }
 
     /** kill -9 the first executor of the driver's app that starts a task more than {@code before} says; asserts it is gone. */
@@ -569,9 +701,15 @@ class StandaloneClusterIT {
         }
     }
 
-    private static List<String> predict(String master, Path model, Path pictures, Path out, List<String> extra) {
+    private byte[] readHdfs(String uri) throws IOException {
+        try (java.io.InputStream in = hdfs.fileSystem().open(new org.apache.hadoop.fs.Path(uri))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static List<String> predict(String master, String model, String pictures, String out, List<String> extra) {
         List<String> a = new ArrayList<>(List.of("org.convnet4j.spark.cli.SparkMain", "predict", "--master", master,
-                "--model", model.toString(), "--images", pictures.toString(), "-o", out.toString(),
+                "--model", model, "--images", pictures, "-o", out,
                 "--partitions", "8", "--batch", "8"));
         a.addAll(extra);
         return a;
@@ -639,8 +777,16 @@ class StandaloneClusterIT {
         }
     }
 
-    private Process start(String name, List<String> mainAndArgs, Path sparkHome) throws IOException {
-        return start(name, mainAndArgs, sparkHome, "127.0.0.1", null);
+    /**
+     * The master (host 0) or a worker (1, 2): a JVM of the test class path on {@code address}, in its host's network
+     * namespace if there are network hosts.
+     */
+    private Process startDaemon(int host, String name, List<String> mainAndArgs, String address, Path localDirs)
+            throws IOException {
+        List<String> cmd = ClusterTests.clusterJvm(mainAndArgs);
+        Process p = launch(name, hosts == null ? cmd : hosts.command(host, cmd), sparkHome, address, localDirs);
+        daemons.add(p);
+        return p;
     }
 
     /** A JVM of the test class path on {@code host} (SPARK_LOCAL_IP), with its own SPARK_LOCAL_DIRS if given. */
@@ -649,13 +795,18 @@ class StandaloneClusterIT {
         return launch(name, ClusterTests.clusterJvm(mainAndArgs), sparkHome, host, localDirs);
     }
 
+    /** {@code cmd} with SPARK_LOCAL_IP {@code host} (none if null), its output in NAME.log. */
     private Process launch(String name, List<String> cmd, Path sparkHome, String host, Path localDirs)
             throws IOException {
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         b.environment().put("SPARK_HOME", sparkHome.toString());
         b.environment().put("SPARK_SCALA_VERSION", "2.13");
-        b.environment().put("SPARK_LOCAL_IP", host);
+        if (host != null) {
+            b.environment().put("SPARK_LOCAL_IP", host);
+        } else {
+            b.environment().remove("SPARK_LOCAL_IP");
+        }
         b.environment().put("SPARK_LOG_DIR", dir.toString());
         b.environment().put("JAVA_HOME", System.getProperty("java.home"));
         if (localDirs != null) {
@@ -699,10 +850,10 @@ class StandaloneClusterIT {
         }
     }
 
-    private static void waitForPort(int port, Process p, int seconds) throws Exception {
+    private static void waitForPort(String host, int port, Process p, int seconds) throws Exception {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
+            try (Socket s = new Socket(host, port)) {
                 return;
             } catch (IOException e) {
                 if (!p.isAlive()) {

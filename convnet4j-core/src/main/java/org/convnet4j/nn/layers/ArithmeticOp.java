@@ -2,9 +2,13 @@ package org.convnet4j.nn.layers;
 
 import java.util.Locale;
 
-/** The element-wise binary operations of {@link Arithmetic} and {@link ConstantArithmetic} (max/min: ONNX Max, Min). */
+/**
+ * The element-wise binary operations of {@link Arithmetic} and {@link ConstantArithmetic} (max/min: ONNX Max, Min;
+ * mod: ONNX Mod with fmod=1, C's fmod: the remainder of the quotient truncated toward zero, with the sign of the
+ * dividend, as Java's {@code %} on floats and PyTorch's {@code torch.fmod}).
+ */
 public enum ArithmeticOp {
-    ADD, SUB, MUL, DIV, MAX, MIN;
+    ADD, SUB, MUL, DIV, MAX, MIN, MOD;
 
     float apply(float a, float b) {
         switch (this) {
@@ -18,6 +22,8 @@ public enum ArithmeticOp {
                 return Math.max(a, b);
             case MIN:
                 return Math.min(a, b);
+            case MOD:
+                return a % b;
             default:
                 return a / b;
         }
@@ -35,6 +41,8 @@ public enum ArithmeticOp {
                 return a >= b ? 1f : 0f; // ties go to the first operand, as in PyTorch
             case MIN:
                 return a <= b ? 1f : 0f;
+            case MOD:
+                return 1f; // a - trunc(a / b) * b, the quotient constant between its jumps
             default:
                 return 1f / b;
         }
@@ -53,9 +61,16 @@ public enum ArithmeticOp {
                 return a >= b ? 0f : 1f;
             case MIN:
                 return a <= b ? 0f : 1f;
+            case MOD:
+                return -truncatedQuotient(a, b); // as PyTorch's fmod: -trunc(a / b), the float quotient truncated
             default:
                 return -a / (b * b);
         }
+    }
+
+    private static float truncatedQuotient(float a, float b) {
+        float q = a / b;
+        return q < 0 ? (float) Math.ceil(q) : (float) Math.floor(q);
     }
 
     public String id() {
@@ -68,6 +83,6 @@ public enum ArithmeticOp {
                 return op;
             }
         }
-        throw new IllegalArgumentException("arithmetic op '" + text + "': expected add, sub, mul, div, max or min");
+        throw new IllegalArgumentException("arithmetic op '" + text + "': expected add, sub, mul, div, max, min or mod");
     }
 }

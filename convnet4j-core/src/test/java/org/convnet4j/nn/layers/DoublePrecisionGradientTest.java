@@ -719,6 +719,7 @@ class DoublePrecisionGradientTest {
             case DIV -> a / b;
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
+            case MOD -> a % b;
         };
     }
 

@@ -25,6 +25,37 @@ class ImportSupportLayersTest {
         return Tensor.randn(new Random(seed), 1f, dims);
     }
 
+    /**
+     * MOD (fmod) jumps by the divisor where dividend / divisor crosses an integer, so a finite difference across a
+     * jump is no derivative: moves the operand of shape {@code out} (the dividend if {@code nudgeDividend}, else the
+     * divisor; the other may be broadcast, a constant without the batch axis included) until every quotient is at
+     * least 0.1 from an integer (the checks' eps of 1e-2 then moves a quotient by less than that).
+     */
+    static void awayFromModJumps(Tensor dividend, Tensor divisor, int[] out, boolean nudgeDividend) {
+        int[] aMap = Broadcasting.indexMap(withBatch(dividend.shape().dims(), out), out);
+        int[] bMap = Broadcasting.indexMap(withBatch(divisor.shape().dims(), out), out);
+        float[] a = dividend.data();
+        float[] b = divisor.data();
+        for (int k = 0; k < aMap.length; k++) {
+            for (int tries = 0; ; tries++) {
+                double q = (double) a[aMap[k]] / b[bMap[k]];
+                if (Math.abs(q - Math.rint(q)) >= 0.1) {
+                    break;
+                }
+                assertTrue(tries < 20, "no MOD operands away from the jumps at output " + k);
+                if (nudgeDividend) {
+                    a[aMap[k]] += 0.3f * Math.abs(b[bMap[k]]);
+                } else {
+                    b[bMap[k]] *= 1.13f;
+                }
+            }
+        }
+    }
+
+    private static int[] withBatch(int[] dims, int[] out) {
+        return dims.length == out.length ? dims : prependOne(dims);
+    }
+
     @Test
     void arithmeticBroadcastsByHand() {
         Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
@@ -44,13 +75,20 @@ class ImportSupportLayersTest {
         for (ArithmeticOp op : ArithmeticOp.values()) {
             Layer l = new Arithmetic(op);
             Tensor b = randn(2, 2, 3, 1, 4);
-            if (op == ArithmeticOp.DIV) {
+            Tensor a = randn(1, 2, 3, 2, 4);
+            if (op == ArithmeticOp.DIV || op == ArithmeticOp.MOD) {
                 for (int i = 0; i < b.size(); i++) {
-                    b.data()[i] = 1.5f + Math.abs(b.data()[i]); // away from 0
+                    b.data()[i] = Math.copySign(1.5f + Math.abs(b.data()[i]), op == ArithmeticOp.MOD ? b.data()[i] : 1f); // away from 0
                 }
             }
+            if (op == ArithmeticOp.MOD) {
+                for (int i = 0; i < a.size(); i++) {
+                    a.data()[i] *= 3; // several periods of the divisor, both signs
+                }
+                awayFromModJumps(a, b, new int[] {2, 3, 2, 4}, true);
+            }
             l.outputShape(List.of(Shape.of(3, 2, 4), Shape.of(3, 1, 4)));
-            GradientCheck.Result r = GradientCheck.check(l, List.of(randn(1, 2, 3, 2, 4), b), GradientCheck.Options.training(30, 3));
+            GradientCheck.Result r = GradientCheck.check(l, List.of(a, b), GradientCheck.Options.training(30, 3));
             assertTrue(r.passed(), op + ": " + r);
         }
     }
@@ -141,7 +179,7 @@ class ImportSupportLayersTest {
                 for (ConstantArithmetic.Order order : ConstantArithmetic.Order.values()) {
                     Tensor c = randn(10 + n, cDims);
                     Tensor x = randn(20 + n, inDims);
-                    if (op == ArithmeticOp.DIV) {
+                    if (op == ArithmeticOp.DIV || op == ArithmeticOp.MOD) {
                         Tensor divisor = order == ConstantArithmetic.Order.CONSTANT_FIRST ? x : c;
                         for (int i = 0; i < divisor.size(); i++) {
                             divisor.data()[i] = 0.5f + Math.abs(divisor.data()[i]);
@@ -202,10 +240,13 @@ class ImportSupportLayersTest {
                 Tensor c = Tensor.of(new float[] {1.5f, -2f, 2.5f}, 3, 1);
                 ConstantArithmetic l = new ConstantArithmetic(op, c, first);
                 Tensor in = randn(4, 2, 3, 4);
-                if (op == ArithmeticOp.DIV && first) {
+                if ((op == ArithmeticOp.DIV || op == ArithmeticOp.MOD) && first) {
                     for (int i = 0; i < in.size(); i++) {
                         in.data()[i] = 1.5f + Math.abs(in.data()[i]);
                     }
+                }
+                if (op == ArithmeticOp.MOD) {
+                    awayFromModJumps(first ? c : in, first ? in : c, new int[] {2, 3, 4}, !first);
                 }
                 LayerGradientTest.check(l, in, true);
             }
@@ -228,6 +269,9 @@ class ImportSupportLayersTest {
                     if (Math.abs(in.data()[i] - 2.5f) < 0.05f) {
                         in.data()[i] += 0.1f;
                     }
+                }
+                if (op == ArithmeticOp.MOD) {
+                    awayFromModJumps(first ? c : in, first ? in : c, new int[] {2, 3, 4}, !first);
                 }
                 l.outputShape(List.of(in.shape().dropFirst()));
                 GradientCheck.Result r = GradientCheck.check(l, List.of(in), GradientCheck.Options.training(11, 5));

@@ -609,7 +609,8 @@ final class OnnxFolding {
                  "Cos", "Tanh", "Sigmoid" ->
                     unary(n.opType(), x);
             case "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-                 "And", "Or", "Mod" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
+                 "And", "Or" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
+            case "Mod" -> mod(x, a.get(1), ints(n, "fmod", 0) != 0);
             case "Max", "Min", "Sum", "Mean" -> {
                 Arr acc = a.get(0);
                 for (int i = 1; i < a.size(); i++) {
@@ -836,6 +837,19 @@ final class OnnxFolding {
         return map;
     }
 
+    /**
+     * ONNX Mod: fmod=1 is C's fmod (the remainder of the quotient truncated toward zero, with the sign of the dividend;
+     * Java's {@code %}), fmod=0 Python's {@code %} (the quotient floored, the sign of the divisor). ONNX defines fmod=0
+     * for integers only (ONNX Runtime refuses it on floats), so it is refused on floats.
+     */
+    static Arr mod(Arr a, Arr b, boolean fmod) {
+        if (!fmod && !(a.integer() && b.integer())) {
+            throw new IllegalArgumentException("Mod with fmod=0 on " + OnnxModel.typeName(a.integer() ? b.type()
+                    : a.type()) + " tensors: ONNX defines fmod=0 for integers only; floating-point tensors need fmod=1");
+        }
+        return binary(fmod ? "Fmod" : "Mod", a, b);
+    }
+
     private static Arr binary(String op, Arr a, Arr b) {
         long[] out = broadcast(a.dims(), b.dims());
         int[] ma = readMap(a.dims(), out);
@@ -854,7 +868,8 @@ final class OnnxFolding {
                 case "Sub" -> x - y;
                 case "Mul" -> x * y;
                 case "Div" -> integer ? (double) ((long) x / nonZero((long) y)) : x / y;
-                case "Mod" -> integer ? Math.floorMod((long) x, nonZero((long) y)) : x % y;
+                case "Mod" -> Math.floorMod((long) x, nonZero((long) y)); // integers only (see mod)
+                case "Fmod" -> integer ? (double) ((long) x % nonZero((long) y)) : x % y;
                 case "Pow" -> Math.pow(x, y);
                 case "PRelu" -> x < 0 ? x * y : x;
                 case "Max" -> Math.max(x, y);

@@ -35,7 +35,7 @@ final class OnnxGradients {
             "Mean"), Set.of("Identity", "Transpose", "Concat", "Split", "Gather", "Tile",
             "Slice", "Expand", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Where", "MatMul", "Gemm", "Softmax",
             "LogSoftmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1",
-            "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "PRelu", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Sqrt",
+            "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "PRelu", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs", "Sqrt",
             "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"),
             Set.of("Resize", "Upsample", "Pad", "Clip", "Erf"));
 
@@ -134,7 +134,7 @@ final class OnnxGradients {
                 out.set(0, gx);
                 out.set(1, differentiable(s) ? gs : null);
             }
-            case "Add", "Sub", "Mul", "Div" -> arithmetic(op, in, y, g, out);
+            case "Add", "Sub", "Mul", "Div", "Mod" -> arithmetic(op, in, y, g, out);
             // a float-to-float Cast passes the gradient through (its rounding has derivative 1 almost everywhere)
             case "Cast" -> out.set(0, y.integer() ? new double[in.get(0).v().length] : g.clone());
             case "Pow" -> pow(in.get(0), in.get(1), y, g, out);
@@ -268,6 +268,11 @@ final class OnnxGradients {
                 case "Mul" -> {
                     ga[ma[k]] += g[k] * z;
                     gb[mb[k]] += g[k] * x;
+                }
+                case "Mod" -> { // fmod=1 on floats (fmod=0 is integer only): a - trunc(a / b) b, as PyTorch's fmod
+                    double q = x / z;
+                    ga[ma[k]] += g[k];
+                    gb[mb[k]] -= g[k] * (q < 0 ? Math.ceil(q) : Math.floor(q));
                 }
                 default -> {
                     ga[ma[k]] += g[k] / z;

@@ -31,6 +31,7 @@ import org.convnet4j.nn.layers.ConstantArithmetic;
 import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.nn.layers.ConvTranspose2d;
 import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.nn.layers.Add;
 import org.convnet4j.nn.layers.ArgMax;
 import org.convnet4j.nn.layers.AxisResize;
 import org.convnet4j.nn.layers.AxisTaps;
@@ -154,6 +155,15 @@ public final class OnnxImporter {
         op("Sub", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.SUB));
         op("Mul", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.MUL));
         op("Div", "as Add", (im, n) -> im.arithmetic(n, ArithmeticOp.DIV));
+        op("Mod", "fmod 1 on floats (C's fmod: the sign of the dividend; PyTorch's torch.fmod), as Add; fmod 0 (Python's"
+                + " sign rule) on integers, folded or on the typed path (importProgram)", (im, n) -> {
+            if (intAttr(n, "fmod", 0) == 0) {
+                // float-graph values are floating point; ONNX defines fmod=0 for integers only
+                throw im.unsupported(im.where(n) + ": fmod=0 on floating-point tensors: ONNX defines it for integers"
+                        + " only; floats need fmod=1");
+            }
+            im.arithmetic(n, ArithmeticOp.MOD);
+        });
         op("Sum", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
         op("Mean", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
         op("Max", "variadic, computed tensors of equal rank", OnnxImporter::variadic);
@@ -773,6 +783,9 @@ public final class OnnxImporter {
         } catch (IllegalArgumentException | IllegalStateException e) { // UnsupportedOnnxException among them
             // the window operators (OnnxWindows) only here: for what the float layers refuse (3-D, wide pads)
             boolean evaluated = OnnxFolding.evaluates(n) || OnnxWindows.OPS.contains(n.opType());
+            if (n.opType().equals("Mod") && intAttr(n, "fmod", 0) == 0) {
+                throw e; // of a float-graph value: fmod=0 is defined for integers only, on either path
+            }
             long outs = n.outputs().stream().filter(o -> !o.isEmpty()).count();
             if (!evaluated || outs != 1 && !OnnxFolding.multiOutput(n)) {
                 throw e;
@@ -1858,6 +1871,12 @@ public final class OnnxImporter {
         return d;
     }
 
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.import.residualAdd=false}): an Add of two computed tensors of one shape is
+     * imported as an {@link Arithmetic} ADD again instead of the engine's {@link Add} (same values either way).
+     */
+    static volatile boolean residualAdd = !"false".equals(System.getProperty("convnet4j.import.residualAdd"));
+
     private void arithmetic(Node n, ArithmeticOp op) {
         if (n.inputs().size() != 2 || n.inputs().get(0).isEmpty() || n.inputs().get(1).isEmpty()) {
             throw unsupported(where(n) + ": needs two inputs, got " + n.inputs());
@@ -1876,7 +1895,10 @@ public final class OnnxImporter {
             if (sa.rank() != sb.rank()) {
                 throw unsupported(where(n) + ": computed operands of different ranks " + sa + " and " + sb);
             }
-            addNamed(n, n.outputs().get(0), new Arithmetic(op), input(n, 0), input(n, 1));
+            // a residual sum of two equal shapes (ResNet's, ConvNeXt's): the engine's Add, which sums in place of a
+            // dying operand and takes the ReLU after it into the same pass in inference (the same additions, bits)
+            boolean residual = op == ArithmeticOp.ADD && sa.equals(sb) && residualAdd;
+            addNamed(n, n.outputs().get(0), residual ? new Add() : new Arithmetic(op), input(n, 0), input(n, 1));
             return;
         }
         int runtime = ca ? 1 : 0;

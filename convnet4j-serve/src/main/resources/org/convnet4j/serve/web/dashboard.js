@@ -27,7 +27,9 @@ async function poll() {
       const page = await (await fetch('/api/runs/' + encodeURIComponent(id) + '/events?from=' + run.next)).json();
       run.events.push(...page.events);
       run.next = page.next;
-      run.finished = run.events.length > 0 && run.events[run.events.length - 1].type === 'end';
+      // ended: the last start or end is an end (fuse adds its confusion matrix after the end)
+      const mark = run.events.findLast(e => e.type === 'start' || e.type === 'end');
+      run.finished = mark !== undefined && mark.type === 'end';
     }
     render();
   } catch (e) {
@@ -64,6 +66,18 @@ function epochSeries(metric) {
   return out;
 }
 
+/**
+ * The y axis' width: its longest tick label as drawn in the axis' font, plus the tick and the gap, at least 40 px.
+ * A fixed 60 px cut labels such as 0.00075 (a decaying learning rate) at the left edge.
+ */
+function axisWidth(u, values, i, cycle) {
+  const a = u.axes[i];
+  if (cycle > 1 && a._size) return a._size; // uPlot asks again after laying out: keep the first answer
+  u.ctx.font = a.font[0];
+  const widest = Math.max(0, ...(values || []).map(v => u.ctx.measureText(String(v)).width)) / devicePixelRatio;
+  return Math.max(40, Math.ceil(widest + a.ticks.size + a.gap + 4));
+}
+
 function draw(elementId, title, xLabel, series) {
   const el = document.getElementById(elementId);
   const tables = series.filter(s => s.xs.length).map(s => [Float64Array.from(s.xs), Float64Array.from(s.ys)]);
@@ -83,7 +97,7 @@ function draw(elementId, title, xLabel, series) {
     title, width: 430, height: 240,
     scales: {x: {time: false}},
     // three significant digits: learning rates like 0.0015 would otherwise print as 0.002
-    axes: [{label: xLabel}, {size: 60, values: (u, vals) => vals.map(v => v == null ? '' : +v.toPrecision(3))}],
+    axes: [{label: xLabel}, {size: axisWidth, values: (u, vals) => vals.map(v => v == null ? '' : +v.toPrecision(3))}],
     series: [{label: xLabel}].concat(drawn.map(s => ({
       label: s.label || s.id, stroke: colourOf(s.id), width: 1.5, dash: s.dash || undefined, spanGaps: true,
       points: {show: s.xs.length < 40}}))),
@@ -176,7 +190,7 @@ function confusionTable(c) {
   wrap.className = 'panel';
   const title = document.createElement('div');
   title.className = 'muted';
-  title.textContent = 'confusion matrix (validation; rows: true class, columns: predicted), accuracy '
+  title.textContent = 'confusion matrix (' + (c.data || 'validation') + '; rows: true class, columns: predicted), accuracy '
     + c.accuracy.toFixed(4);
   const t = document.createElement('table');
   t.className = 'cm confusion';

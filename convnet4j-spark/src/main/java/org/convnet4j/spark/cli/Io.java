@@ -28,6 +28,36 @@ final class Io {
         if (found == null || found.length == 0) {
             throw new IOException("--images " + images + ": " + (isGlob(images) ? "no file matches" : "no such file or directory"));
         }
+        if (!isGlob(images) && found.length == 1 && found[0].isDirectory()) {
+            // a folder without a picture below it: refused as local predict refuses it (Spark read nothing, exit 0)
+            FileSystem fs = p.getFileSystem(conf);
+            boolean any = org.convnet4j.spark.HadoopFiles.reach(images, () -> {
+                org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(found[0].getPath(), true);
+                while (files.hasNext()) {
+                    if (isPicture(files.next().getPath().getName())) {
+                        return true; // the first one is enough
+                    }
+                }
+                return false;
+            });
+            if (!any) {
+                throw new IOException("--images " + images + ": a folder without pictures (" + PICTURE_TYPES + ")");
+            }
+        }
+    }
+
+    /** The picture types {@link #PICTURES} takes from a folder. */
+    static final String PICTURE_TYPES = "png, jpg, jpeg, bmp, gif";
+
+    /** Whether {@code name} is a file {@link #PICTURES} matches (the suffix all lower or all upper case, as there). */
+    static boolean isPicture(String name) {
+        int dot = name.lastIndexOf('.');
+        if (dot < 0) {
+            return false;
+        }
+        String ext = name.substring(dot + 1);
+        return java.util.List.of(PICTURE_TYPES.split(", ")).contains(ext)
+                || java.util.List.of(PICTURE_TYPES.toUpperCase(Locale.ROOT).split(", ")).contains(ext);
     }
 
     /**

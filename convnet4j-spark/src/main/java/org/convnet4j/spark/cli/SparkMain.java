@@ -64,11 +64,59 @@ public final class SparkMain implements Runnable {
             System.setProperty(TASK_LOG_LEVEL, "warn"); // Spark's reports of failed tasks (log4j2-cli.properties)
             System.setProperty("convnet4j.spark.raceFilter", "NEUTRAL");
         }
-        CommandLine cmd = new CommandLine(new SparkMain());
+        return execute(handled(new CommandLine(new SparkMain()), debug), args, debug);
+    }
+
+    /**
+     * Runs {@code cmd}; an Error picocli lets through (it hands only Exceptions to the handler) is one line too:
+     * out of memory and a stack overflow say what to do (exit 2, as the other CLI); a JVM started without the
+     * options Spark needs on Java 17 says how to start it (exit 1); others are internal errors.
+     */
+    static int execute(CommandLine cmd, String[] args, boolean debug) {
+        try {
+            return cmd.execute(args);
+        } catch (VirtualMachineError | LinkageError | AssertionError e) {
+            PrintWriter err = cmd.getErr();
+            String name = cmd.getCommandSpec().qualifiedName()
+                    + (args.length > 0 && !args[0].isEmpty() && !args[0].startsWith("-") ? " " + args[0] : "");
+            err.println(name + ": " + describeError(e, debug));
+            if (debug) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return e instanceof OutOfMemoryError || e instanceof StackOverflowError ? BAD_INPUT : INTERNAL;
+        }
+    }
+
+    static String describeError(Throwable e, boolean debug) {
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB heap in the driver): the input"
+                    + " or the model is too large for it; give the driver more with CONVNET4J_JAVA_OPTS=-Xmx8g"
+                    + " (spark-submit: --driver-memory 8g)";
+        }
+        if (e instanceof StackOverflowError) {
+            return "stack overflow: a structure in the input nests too deeply (a corrupt or hostile file?); if the file"
+                    + " is genuine, give Java a larger stack with CONVNET4J_JAVA_OPTS=-Xss64m";
+        }
+        String msg = oneLine(e.getMessage());
+        if (e instanceof IllegalAccessError && (msg.contains("does not export") || msg.contains("does not open"))) {
+            int because = msg.indexOf("because ");
+            return "this JVM was started without the options Spark needs on Java 17 ("
+                    + (because >= 0 ? msg.substring(because + 8) : msg) + "); start the spark commands with"
+                    + " './convnet4j spark ...' or spark-submit, or give the driver's java the --add-opens options"
+                    + " listed in docs/SPARK.md (java.base/sun.nio.ch=ALL-UNNAMED and others)";
+        }
+        return "internal error: " + oneLine(e.toString()) + (debug ? "" : " (rerun with --debug for details)");
+    }
+
+    /** {@code cmd} with the spark commands' handlers: every failure is one line, exit 2 for bad input, 1 otherwise. */
+    static CommandLine handled(CommandLine cmd, boolean debug) {
         cmd.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();
-            err.println(name + ": " + oneLine(ex.getMessage()) + " (see '" + name + " --help')");
+            // picocli says "Value for option option '--conf' (KEY=VALUE) should be ..." for a map option
+            String msg = oneLine(ex.getMessage()).replace("option option '", "option '");
+            err.println(name + ": " + msg + " (see '" + name + " --help')");
             err.flush();
             return BAD_INPUT;
         });
@@ -86,7 +134,7 @@ public final class SparkMain implements Runnable {
             err.flush();
             return bad ? BAD_INPUT : INTERNAL;
         });
-        return cmd.execute(args);
+        return cmd;
     }
 
     static String oneLine(String s) {

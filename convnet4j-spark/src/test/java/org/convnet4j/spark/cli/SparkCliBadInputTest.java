@@ -197,6 +197,24 @@ class SparkCliBadInputTest {
                 dir.resolve("c.csv").toString()), "no file matches");
     }
 
+    /** A folder without pictures (empty, or other files only): refused before Spark starts (was: exit 0, 0 rows). */
+    @Test
+    void aFolderWithoutPicturesIsRefused() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Path other = Files.createDirectories(dir.resolve("other/deeper"));
+        Files.writeString(other.resolve("notes.txt"), "no picture here");
+        Files.writeString(other.resolve("x.Png"), "mixed case: Spark's filter skips it too");
+        for (Path folder : List.of(empty, dir.resolve("other"))) {
+            for (String command : List.of("predict", "featurize")) {
+                Path out = dir.resolve(command + "-" + folder.getFileName() + ".csv");
+                assertOneLine(run(command, "--model", model.toString(), "--images", folder.toString(), "-o", out.toString()),
+                        "--images " + folder + ": a folder without pictures (png, jpg, jpeg, bmp, gif)");
+                assertFalse(Files.exists(out), out.toString());
+            }
+        }
+        assertTrue(Io.isPicture("a.png") && Io.isPicture("a.JPEG") && !Io.isPicture("a.Png") && !Io.isPicture("png"));
+    }
+
     @Test
     void trainRefusesAMissingFolderAndBadSettingsBeforeSparkStarts() {
         assertOneLine(run("train", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("t.c4j").toString()),

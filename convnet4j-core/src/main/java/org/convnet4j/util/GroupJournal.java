@@ -1,0 +1,390 @@
+package org.convnet4j.util;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * The intent record that makes an {@link AtomicFiles.Group}'s commit crash-consistent, as a database's journal or
+ * git's lock files do. Before the first of the group's renames, {@link #write} puts in the directory a small file
+ * ({@code .convnet4j-group.pPID-RANDOM.journal}, forced to disk with the directory) that lists, for every file of
+ * the group, its target, its finished temporary file, the hard link that keeps the earlier version (if any), and
+ * the file keys (device and inode) of the earlier and the new content. Once it is on disk the group counts as
+ * committed; it is deleted after the last rename.
+ *
+ * <p>A process killed between the renames leaves the journal. {@link #recover} (run before any write into that
+ * directory, and by {@link AtomicFiles#recover}) finds it once its process is gone and finishes the commit: every
+ * temporary still there is renamed over its target, so all the files hold the new content. A commit that cannot
+ * be finished (a kill while a failed rename was being undone: some new content is gone) is undone instead, from
+ * the hard links, so all hold the earlier content. Either way it says so in one line (a WARNING of logger
+ * {@code org.convnet4j.files}: a stderr line in the CLI). A journal cut short (the process died while writing it)
+ * means no rename had started: it is deleted, and the temporaries go as stale ones do.
+ *
+ * <p>A journal is untrusted input like any file in the directory: it can name only files of that directory, and
+ * only temporaries of its own process (by their name), so it cannot rename anything else.
+ */
+final class GroupJournal {
+    static final String PREFIX = ".convnet4j-group.p";
+    static final String SUFFIX = ".journal";
+    private static final String MAGIC = "convnet4j group journal 1";
+    /** A journal is a few lines per file; anything larger is not one of ours. */
+    private static final long MAX_BYTES = 1 << 20;
+    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-\\d+" + Pattern.quote(SUFFIX));
+    private static final System.Logger LOG = System.getLogger("org.convnet4j.files");
+
+    private GroupJournal() {
+    }
+
+    /** One file of a group: names within the directory; keys as {@link #key} gives them. */
+    record Entry(String target, String temporary, String earlier, boolean existed, String oldKey, String newKey) {
+    }
+
+    /** The file key (device and inode) of {@code p} itself (a link is not followed), "-" if absent, "?" if unknown. */
+    static String key(Path p) {
+        try {
+            Object k = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return k == null ? "?" : k.toString().replaceAll("[\\s\\t]", "");
+        } catch (NoSuchFileException e) {
+            return "-";
+        } catch (IOException | SecurityException e) {
+            return "?";
+        }
+    }
+
+    /** Writes the journal of {@code entries} into {@code dir} and forces it and the directory to disk. */
+    static Path write(Path dir, List<Entry> entries) throws IOException {
+        long pid = ProcessHandle.current().pid();
+        StringBuilder b = new StringBuilder(MAGIC).append('\n');
+        b.append("process ").append(pid).append(' ').append(startOf(ProcessHandle.current()).map(Instant::toString)
+                .orElse("-")).append('\n');
+        for (Entry e : entries) {
+            b.append("file ").append(escape(e.target())).append('\t').append(escape(e.temporary())).append('\t')
+                    .append(e.earlier() == null ? "-" : escape(e.earlier())).append('\t').append(e.existed() ? 1 : 0)
+                    .append('\t').append(e.oldKey()).append('\t').append(e.newKey()).append('\n');
+        }
+        CRC32 crc = new CRC32();
+        crc.update(b.toString().getBytes(StandardCharsets.UTF_8));
+        b.append("end ").append(Long.toHexString(crc.getValue())).append('\n');
+        Path journal = dir.resolve(PREFIX + pid + "-"
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + SUFFIX);
+        boolean done = false;
+        try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+            ch.force(true);
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(journal);
+            }
+        }
+        AtomicFiles.forceDirectory(dir); // the journal must be on disk before the first rename is
+        return journal;
+    }
+
+    /** Deletes a finished group's journal (the group's renames are on disk: the directory was forced before). */
+    static void remove(Path journal) {
+        try {
+            Files.deleteIfExists(journal);
+        } catch (IOException ignored) {
+            // its renames are all done: the next recovery finds every file renamed and only deletes it
+        }
+        AtomicFiles.forceDirectory(journal.getParent());
+    }
+
+    /** Whether {@code dir} holds a journal at all (one cheap scan, done before every write into it). */
+    static boolean any(Path dir) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
+            return s.iterator().hasNext();
+        } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Finishes (or else undoes) the group commits in {@code dir} whose process was killed; one WARNING line each.
+     * Returns those lines. A journal of a live process (another process committing right now) is left alone,
+     * unless {@code ownProcessToo} and it is this process's (a test's simulated crash). Never throws.
+     */
+    static List<String> recover(Path dir, boolean ownProcessToo) {
+        List<String> said = new ArrayList<>();
+        List<Path> journals = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
+            s.forEach(journals::add);
+        } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+            return said;
+        }
+        journals.sort(null);
+        for (Path journal : journals) {
+            Matcher m = NAME.matcher(journal.getFileName().toString());
+            if (!m.matches() || !Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            long pid;
+            try {
+                pid = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (pid == ProcessHandle.current().pid() && !ownProcessToo) {
+                continue;
+            }
+            Parsed p = parse(journal, pid);
+            if (p != null && pid != ProcessHandle.current().pid() && alive(pid, p.started())) {
+                continue;
+            }
+            if (p == null) {
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue; // being written right now, perhaps
+                }
+                // cut short or not ours: no rename had started (they start once it is whole on disk)
+                deleteQuietly(journal);
+                continue;
+            }
+            String line = settle(dir, journal, pid, p.entries());
+            if (line != null) {
+                LOG.log(System.Logger.Level.WARNING, line);
+                said.add(line);
+            }
+        }
+        return said;
+    }
+
+    private record Parsed(Instant started, List<Entry> entries) {
+    }
+
+    /** The journal's content, or null unless it is whole (its checksum right) and names only what it may. */
+    private static Parsed parse(Path journal, long pid) {
+        String text;
+        try {
+            if (Files.size(journal) > MAX_BYTES) {
+                return null;
+            }
+            text = Files.readString(journal, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        int end = text.lastIndexOf("end ");
+        if (!text.startsWith(MAGIC + "\n") || end < 0 || !text.endsWith("\n") || (end > 0 && text.charAt(end - 1) != '\n')) {
+            return null;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(text.substring(0, end).getBytes(StandardCharsets.UTF_8));
+        if (!text.substring(end + 4, text.length() - 1).equals(Long.toHexString(crc.getValue()))) {
+            return null;
+        }
+        String[] lines = text.substring(0, end).split("\n");
+        if (lines.length < 3 || !lines[1].startsWith("process ")) {
+            return null;
+        }
+        String[] proc = lines[1].split(" ");
+        if (proc.length != 3 || !proc[1].equals(Long.toString(pid))) {
+            return null;
+        }
+        Instant started = null;
+        try {
+            started = proc[2].equals("-") ? null : Instant.parse(proc[2]);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 2; i < lines.length; i++) {
+            if (!lines[i].startsWith("file ")) {
+                return null;
+            }
+            String[] f = lines[i].substring(5).split("\t", -1);
+            if (f.length != 6) {
+                return null;
+            }
+            String target = unescape(f[0]);
+            String tmp = unescape(f[1]);
+            String earlier = f[2].equals("-") ? null : unescape(f[2]);
+            if (target == null || tmp == null || (earlier == null && !f[2].equals("-")) || !plainName(target)
+                    || !temporaryOf(tmp, target, pid) || (earlier != null && !temporaryOf(earlier, target, pid))
+                    || !(f[3].equals("0") || f[3].equals("1"))) {
+                return null;
+            }
+            entries.add(new Entry(target, tmp, earlier, f[3].equals("1"), f[4], f[5]));
+        }
+        return new Parsed(started, entries);
+    }
+
+    /** A file name of the directory itself: no separator, not "." or "..". */
+    private static boolean plainName(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
+                && name.indexOf('\\') < 0 && name.indexOf('\0') < 0;
+    }
+
+    /** Whether {@code name} is a temporary file of {@code target} made by process {@code pid}. */
+    private static boolean temporaryOf(String name, String target, long pid) {
+        String prefix = "." + AtomicFiles.stem(target) + ".p" + pid + "-";
+        return name.startsWith(prefix) && name.endsWith(".tmp")
+                && name.substring(prefix.length(), name.length() - 4).matches("\\d{1,19}");
+    }
+
+    private static boolean alive(long pid, Instant started) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty() || !h.get().isAlive()) {
+            return false;
+        }
+        Optional<Instant> now = startOf(h.get());
+        return started == null || now.isEmpty() || now.get().equals(started); // else: the pid was reused
+    }
+
+    private static Optional<Instant> startOf(ProcessHandle h) {
+        try {
+            return h.info().startInstant();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Finishes or undoes one group; returns its line (null when there was nothing to say). */
+    private static String settle(Path dir, Path journal, long pid, List<Entry> entries) {
+        int n = entries.size();
+        boolean[] renamed = new boolean[n];
+        boolean[] pending = new boolean[n];
+        boolean[] asBefore = new boolean[n];
+        boolean[] restorable = new boolean[n];
+        boolean forward = true;
+        boolean backward = true;
+        int done = 0;
+        for (int i = 0; i < n; i++) {
+            Entry e = entries.get(i);
+            Path target = dir.resolve(e.target());
+            Path tmp = dir.resolve(e.temporary());
+            String now = key(target);
+            boolean tmpThere = Files.isRegularFile(tmp, LinkOption.NOFOLLOW_LINKS)
+                    && (e.newKey().equals("?") || key(tmp).equals(e.newKey()));
+            renamed[i] = !tmpThere && (e.newKey().equals("?") ? !now.equals("-") : now.equals(e.newKey()));
+            pending[i] = tmpThere;
+            asBefore[i] = !renamed[i] && (e.existed() ? !e.oldKey().equals("?") && now.equals(e.oldKey()) : now.equals("-"));
+            restorable[i] = renamed[i] && (!e.existed() || (e.earlier() != null && !e.oldKey().equals("?")
+                    && key(dir.resolve(e.earlier())).equals(e.oldKey())));
+            forward &= renamed[i] || pending[i];
+            backward &= asBefore[i] || restorable[i];
+            done += renamed[i] ? 1 : 0;
+        }
+        List<String> names = entries.stream().map(e -> TerminalText.escape(e.target())).toList();
+        String what = dir + ": process " + pid + " was stopped while replacing " + String.join(", ", names)
+                + " together (" + done + " of " + n + " replaced)";
+        try {
+            if (forward) {
+                for (int i = 0; i < n; i++) {
+                    if (pending[i]) {
+                        Files.move(dir.resolve(entries.get(i).temporary()), dir.resolve(entries.get(i).target()),
+                                StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                AtomicFiles.forceDirectory(dir);
+                finish(dir, journal, entries);
+                return what + "; finished it: " + (n == 2 ? "both" : "all " + n) + " now hold that run's new content";
+            }
+            if (backward) {
+                for (int i = n - 1; i >= 0; i--) {
+                    Entry e = entries.get(i);
+                    if (restorable[i]) {
+                        if (e.existed()) {
+                            Files.move(dir.resolve(e.earlier()), dir.resolve(e.target()), StandardCopyOption.ATOMIC_MOVE,
+                                    StandardCopyOption.REPLACE_EXISTING);
+                        } else {
+                            Files.deleteIfExists(dir.resolve(e.target()));
+                        }
+                    }
+                }
+                AtomicFiles.forceDirectory(dir);
+                finish(dir, journal, entries);
+                return what + "; undid it (its new content was partly gone): " + (n == 2 ? "both" : "all " + n)
+                        + " are as before that run";
+            }
+        } catch (IOException | RuntimeException failed) {
+            return what + "; could not settle it (" + failed.getMessage() + "); will try again on the next write here";
+        }
+        List<String> fresh = new ArrayList<>();
+        List<String> old = new ArrayList<>();
+        List<String> other = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            (renamed[i] ? fresh : asBefore[i] ? old : other).add(names.get(i));
+        }
+        finish(dir, journal, entries);
+        return what + "; could neither finish nor undo it: " + describe(fresh, "new") + describe(old, "as before")
+                + describe(other, "changed since by something else");
+    }
+
+    private static String describe(List<String> names, String what) {
+        return names.isEmpty() ? "" : String.join(", ", names) + (names.size() == 1 ? " is " : " are ") + what + "; ";
+    }
+
+    /** Deletes the journal (forcing the directory), then the group's temporaries and hard links still there. */
+    private static void finish(Path dir, Path journal, List<Entry> entries) {
+        remove(journal);
+        for (Entry e : entries) {
+            deleteQuietly(dir.resolve(e.temporary()));
+            if (e.earlier() != null) {
+                deleteQuietly(dir.resolve(e.earlier()));
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException | SecurityException ignored) {
+            // a stale temporary: the next write to its target removes it
+        }
+    }
+
+    /** Percent-encodes what would break a line or a field (names may hold any character but '/' and NUL). */
+    static String escape(String name) {
+        StringBuilder b = new StringBuilder();
+        for (char c : name.toCharArray()) {
+            if (c == '%' || c == '\t' || c == '\n' || c == '\r') {
+                b.append('%').append(String.format("%02X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** The inverse of {@link #escape}; null for a malformed escape. */
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '%') {
+                b.append(c);
+                continue;
+            }
+            if (i + 2 >= s.length()) {
+                return null;
+            }
+            try {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            i += 2;
+        }
+        return b.toString();
+    }
+}
