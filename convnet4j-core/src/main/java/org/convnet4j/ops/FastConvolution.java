@@ -239,8 +239,8 @@ final class FastConvolution {
             !"false".equals(System.getProperty("convnet4j.conv.shiftedInputGradient"));
 
     private static boolean shiftsBack(ConvDims d) {
-        return ShiftedPatches.applies(d) && d.sh() == 1 && d.sw() == 1 && d.padTop() <= (d.kh() - 1) * d.dh()
-                && d.padLeft() <= (d.kw() - 1) * d.dw();
+        return ShiftedPatches.appliesToGradients(d) && d.sh() == 1 && d.sw() == 1
+                && d.padTop() <= (d.kh() - 1) * d.dh() && d.padLeft() <= (d.kw() - 1) * d.dw();
     }
 
     /**
@@ -793,7 +793,7 @@ final class FastConvolution {
 
     private static void weightGradientTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] dyd,
                                            float[] partial, int partialOff, Tile tile, boolean first) {
-        if (shiftedWeightGradient && ShiftedPatches.applies(d)) {
+        if (shiftedWeightGradient && ShiftedPatches.appliesToGradients(d)) {
             Scratch scratch = SCRATCH.get();
             int kk = d.patch();
             int cols = ShiftedPatches.columns(d, tile);

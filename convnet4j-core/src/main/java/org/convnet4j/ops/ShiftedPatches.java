@@ -30,9 +30,29 @@ final class ShiftedPatches {
     private ShiftedPatches() {
     }
 
-    /** Not pointwise (a pointwise tile needs no patches at all). */
+    /**
+     * More than one tap. A pointwise tile needs no patches at all; a strided 1x1 kernel's im2col is already one copy
+     * of a quarter of the input, which the slice would copy just the same and then its output be copied out once
+     * more: the 1x1/2 layers of ResNet-50 took 15% more CPU forward this way (bench/ConvPassesCpu.java).
+     */
     static boolean applies(ConvDims d) {
-        return !FastConvolution.isPointwise(d);
+        return d.kh() * d.kw() > 1;
+    }
+
+    /** Narrowest output plane whose gradients take the slice; see {@link #appliesToGradients}. */
+    static final int GRADIENT_MIN_WIDTH = 28;
+
+    /**
+     * Whether the gradients take the slice as well: only for output rows at least {@link #GRADIENT_MIN_WIDTH} wide.
+     * In the weight gradient the dropped columns are part of the GEMM's depth and cost their full share (14x14: 222
+     * columns for 196 pixels, 13% more products; 7x7: 27%), and the data gradient as a transposed convolution packs
+     * nine times as many B rows as the column buffer's GEMM did, which col2im's saving pays for only on wide rows.
+     * Measured at one thread on ResNet-50's layers at batch 8 (bench/ConvPassesCpu.java, CPU of the column buffer
+     * over the slice's): data gradient 1.16 at 56x56, 1.14 at 28x28, 0.96 at 14x14, 0.82 at 7x7; weight gradient
+     * 1.01, 1.04, 0.95, 0.91, the 7x7/2 stem 1.38, 3x3/2 to 28x28 1.07, to 7x7 0.99.
+     */
+    static boolean appliesToGradients(ConvDims d) {
+        return applies(d) && d.ow() >= GRADIENT_MIN_WIDTH;
     }
 
     /** Width of one slice row: the output row and the kernel's reach in its phase. */

@@ -40,6 +40,9 @@ class ShiftedPatchesTest {
         int shifted = 0;
         for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.scalar()}) {
             for (FastConvolutionTest.Case cs : cases()) {
+                if (!k.name().startsWith("vector") && (long) cs.n() * cs.c() * cs.h() * cs.w() > 20_000) {
+                    continue; // the scalar twin is slow; the small cases check its default sgemmRows
+                }
                 Random random = new Random(cs.hashCode());
                 int cg = cs.c() / cs.p().groups();
                 Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
@@ -49,12 +52,12 @@ class ShiftedPatchesTest {
                 float[] invStd = randoms(random, cs.f());
                 ConvEpilogue epilogue = new ConvEpilogue(mean, invStd, randoms(random, cs.f()),
                         randoms(random, cs.f()), true);
-                for (ConvEpilogue e : new ConvEpilogue[] {null, epilogue}) {
-                    for (Tensor b : new Tensor[] {bias, null}) {
-                        float[] on = forward(true, x, w, b, cs, k, e);
-                        float[] off = forward(false, x, w, b, cs, k, e);
-                        assertArrayEquals(off, on, cs + " epilogue " + (e != null) + " bias " + (b != null));
-                    }
+                for (int variant = 0; variant < 2; variant++) { // a bias, or an epilogue and no bias
+                    Tensor b = variant == 0 ? bias : null;
+                    ConvEpilogue e = variant == 0 ? null : epilogue;
+                    float[] on = forward(true, x, w, b, cs, k, e);
+                    float[] off = forward(false, x, w, b, cs, k, e);
+                    assertArrayEquals(off, on, cs + " epilogue " + (e != null) + " bias " + (b != null));
                 }
                 if (cs.kh() > 1 || cs.kw() > 1) {
                     shifted++;
@@ -62,6 +65,30 @@ class ShiftedPatchesTest {
             }
         }
         assertTrue(shifted > 60, "cases with patches: " + shifted);
+    }
+
+    /**
+     * The gradients take the slice only from 28-wide output rows on (FastConvolutionTest's cases are mostly narrower):
+     * wide cases with groups, dilation, asymmetric padding, strides and joined samples against the reference.
+     */
+    @Test
+    void wideGradientsMatchTheReference() {
+        List<FastConvolutionTest.Case> wide = List.of(
+                new FastConvolutionTest.Case(2, 6, 30, 33, 8, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                new FastConvolutionTest.Case(1, 4, 32, 36, 5, 3, 2, ConvParams.of(1, new Padding(2, 0, 1, 3))
+                        .withDilation(2, 1)),
+                new FastConvolutionTest.Case(3, 3, 40, 60, 8, 7, 7, ConvParams.of(2, 3)),
+                new FastConvolutionTest.Case(9, 3, 4, 30, 4, 3, 3, ConvParams.of(1, 1))); // short planes, joined
+        for (FastConvolutionTest.Case cs : wide) {
+            ConvDims d = ConvDims.of(org.convnet4j.tensor.Shape.of(cs.n(), cs.c(), cs.h(), cs.w()),
+                    org.convnet4j.tensor.Shape.of(cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw()),
+                    Convolution.outputShape(org.convnet4j.tensor.Shape.of(cs.n(), cs.c(), cs.h(), cs.w()),
+                            org.convnet4j.tensor.Shape.of(cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw()),
+                            cs.p()), cs.p());
+            assertTrue(ShiftedPatches.appliesToGradients(d), cs.toString());
+            FastConvolutionTest.check(cs, KernelProvider.vector(2), 5);
+            FastConvolutionTest.check(cs, KernelProvider.scalar(), 6);
+        }
     }
 
     private static float[] forward(boolean shifted, Tensor x, Tensor w, Tensor bias, FastConvolutionTest.Case cs,
