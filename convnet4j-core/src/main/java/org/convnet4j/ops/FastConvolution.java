@@ -355,9 +355,11 @@ final class FastConvolution {
     /**
      * dw[i] += the partials' sum for i in [from, to), chunks in order, in double: the scalar loop below, or with
      * {@code -Dconvnet4j.conv.vectorPartials=true} {@link Kernels#addPartials} (on vectors with the vector kernels, the
-     * same bits). The vector route is off because in a training step its float/double conversions are not compiled
-     * to vector instructions: it allocates ~150 MB per ResNet-50 step (5 MB without) and, with the JVM's default
-     * collector, raised the peak RSS of 10 steps from ~1.9 to ~2.5 GB for ~3% less time (docs/PERFORMANCE.md).
+     * same bits). Warm, the vector route allocates nothing more (5 MB per W6 step either way: the ~150 MB once seen
+     * with it on were VectorGemm.mergeTile's boxed vectors, fixed there) and uses ~6% less CPU per W6 step (paired,
+     * load 40); it stays off because before C2 compiles it, it boxes its vectors: ~0.5 GB more garbage in the first
+     * ResNet-50 step, and with the JVM's default collector a peak RSS of 2.28 GB against 1.71 (docs/PERFORMANCE.md,
+     * session 12).
      */
     private static void addPartials(Kernels k, float[] partial, int parts, int size, float[] dwd, int from, int to) {
         if (vectorPartials) {

@@ -751,8 +751,11 @@ final class VectorGemm {
      * Full B panel rows copied as vectors; <b>off by default</b> ({@code -Dconvnet4j.gemm.vectorPanelRows=true} turns it
      * on; the same values either way; a field for A/B runs). One 3x3 layer's forward and backward data at one thread
      * took 3-7% less CPU with it, but whole W6 steps at two threads took 15% more CPU and wall time
-     * ({@code FlagAB resnet50 train8 6 1 ...vectorPanelRows}, paired A/B 0.847, CPU B/A 0.846, load 6-14; cause not
-     * found: docs/PERFORMANCE.md, nineteenth pass).
+     * ({@code FlagAB resnet50 train8 6 1 ...vectorPanelRows}, paired A/B 0.847, CPU B/A 0.846, load 6-14). After
+     * mergeTile stopped boxing its vectors (session 12) the same A/B gave CPU B/A 0.972 (rounds 0.83-1.02, load 40-47),
+     * no loss; the old code with it on allocated 5 MB per warm step in one W6StepCpu run, so the 15% is not shown to
+     * have been boxes. Still off: a vector load feeding a store is the pattern that boxed in mergeTile, and before C2
+     * compiles it every copied row is boxed (first-step garbage, peak RSS); docs/PERFORMANCE.md, twentieth pass.
      */
     static volatile boolean vectorPanelRows = Boolean.getBoolean("convnet4j.gemm.vectorPanelRows");
 

@@ -48,6 +48,26 @@ class TrapBudgetTest {
         }
     }
 
+    /**
+     * mergeTile copies the overwrite case with {@code System.arraycopy} and runs vectors only in its merge loop (two
+     * loads, one FMA, one store, one broadcast of beta). Inlined into C2-compiled callers, its old loop's vectors (a
+     * tile load chosen by a branch or fed straight to a store) were boxed on the heap in some compilations: 72-150 MB
+     * of garbage per warm ResNet-50 training step (PERFORMANCE.md, twentieth pass). The old loop had the same vector
+     * calls but no arraycopy; the first fix (a vector copy loop) had three loads and two stores.
+     */
+    @Test
+    void mergeTileCopiesWithoutVectors() throws Exception {
+        String body = body(javap(VectorGemm.class), "mergeTile");
+        java.util.Map<String, Integer> calls = new java.util.TreeMap<>();
+        Matcher m = CALL.matcher(body);
+        while (m.find()) {
+            calls.merge(m.group(1), 1, Integer::sum);
+        }
+        assertEquals(java.util.Map.of("broadcast", 1, "fma", 1, "fromArray", 2, "intoArray", 1), calls,
+                "mergeTile's vector calls");
+        assertTrue(body.contains("Method java/lang/System.arraycopy"), "mergeTile copies the overwrite case with arraycopy");
+    }
+
     private static String javap(Class<?> type) throws Exception {
         ToolProvider tool = ToolProvider.findFirst("javap").orElseThrow();
         Path where = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
