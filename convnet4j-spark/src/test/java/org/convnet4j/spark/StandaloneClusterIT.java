@@ -125,10 +125,6 @@ class StandaloneClusterIT {
             workerHosts = LOOPBACK_WORKER_HOSTS;
             driverHost = "127.0.0.1";
         }
-        hdfs = new MiniHdfs(dir.resolve("dfs"), hosts == null ? null : driverHost);
-        System.out.printf(java.util.Locale.ROOT, "StandaloneClusterIT: master %s, workers %s, drivers and HDFS %s (%s, up"
-                + " in %.1f s, %.1f s CPU)%n", masterHost, workerHosts, driverHost, hdfs.uri, hdfs.startSeconds,
-                hdfs.startCpuSeconds);
         sparkHome = dir.resolve("spark-home");
         Path jars = Files.createDirectories(sparkHome.resolve("jars"));
         for (String jar : Files.readString(Path.of(System.getProperty("convnet4j.spark.classpathFile"))).trim().split(":")) {
@@ -146,6 +142,11 @@ class StandaloneClusterIT {
         Process master = startDaemon(0, "master", List.of("org.apache.spark.deploy.master.Master", "--host", masterHost,
                 "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(hosts == null ? freePort() : 8080)),
                 masterHost, null);
+        // HDFS starts in this JVM while the master's JVM starts
+        hdfs = new MiniHdfs(dir.resolve("dfs"), hosts == null ? null : driverHost);
+        System.out.printf(java.util.Locale.ROOT, "StandaloneClusterIT: master %s, workers %s, drivers and HDFS %s (%s, up"
+                + " in %.1f s, %.1f s CPU)%n", masterHost, workerHosts, driverHost, hdfs.uri, hdfs.startSeconds,
+                hdfs.startCpuSeconds);
         waitForPort(masterHost, masterPort, master, 90);
         url = "spark://" + masterHost + ":" + masterPort;
         for (int w = 0; w < workerHosts.size(); w++) {
