@@ -2,7 +2,7 @@
 // as they are (A) and flipped (B), alternating pass by pass, outputs compared bit for bit every round (finer than
 // FlagAB's process CPU clock, which steps by 2 ms).
 //   java --add-modules jdk.incubator.vector -Dconvnet4j.threads=1 -cp JAR bench/PredictFlagCpu.java MODEL.c4j 100 \
-//        org.convnet4j.nn.layers.Transpose.absorbResidual
+//        org.convnet4j.nn.layers.Transpose.absorbConstant
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.util.*;

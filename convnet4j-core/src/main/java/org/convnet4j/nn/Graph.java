@@ -45,8 +45,6 @@ public final class Graph extends Model {
     private final int[] readers;                    // per node: how many node inputs name it
     private final StepBuffers.Slots joins;          // per node: its summed gradient where paths join
     private final List<List<Layer>> chains;          // per node: the chain after it that fusion may absorb
-    private final int[] residualSkip;               // per node: the skip of a sum ending its chain (-1: none)
-    private final List<List<Layer>> residualChains;  // per node: that chain's layers, the sum's last
 
     private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
         if (name != null) {
@@ -75,59 +73,6 @@ public final class Graph extends Model {
             after.add(chainAfter(i, readers));
         }
         this.chains = List.copyOf(after);
-        this.residualSkip = new int[nodes.size()];
-        List<List<Layer>> residual = new ArrayList<>(nodes.size());
-        for (int i = 0; i < nodes.size(); i++) {
-            residualSkip[i] = residualAfter(i);
-            List<Layer> chain = new ArrayList<>();
-            if (residualSkip[i] >= 0) {
-                int m = chainLengthBeforeSum(i);
-                chain.addAll(chains.get(i).subList(0, m));
-                chain.add(nodes.get(i + m + 1).layer());
-            }
-            residual.add(List.copyOf(chain));
-        }
-        this.residualChains = List.copyOf(residual);
-    }
-
-    /**
-     * For node i: the index of the skip when node i's chain (or a first part of it, or none) ends in a two-input node
-     * j right after it that adds the chain's end (read by j alone, not an output) to a node computed before i, of the
-     * same shape; else -1. Structural only: the layer decides whether node j's layer is a sum
-     * ({@link ResidualFusion#absorbsWithResidual}).
-     */
-    private int residualAfter(int i) {
-        int m = chainLengthBeforeSum(i);
-        if (m < 0) {
-            return -1;
-        }
-        Node end = nodes.get(i + m);
-        Node sum = nodes.get(i + m + 1);
-        String other = sum.inputs().get(0).equals(end.name()) ? sum.inputs().get(1) : sum.inputs().get(0);
-        int s = index.get(other);
-        return s < i && nodes.get(s).shape().equals(end.shape()) ? s : -1;
-    }
-
-    /** How many of node i's chain come before a two-input node reading the last of them (-1: no such node). */
-    private int chainLengthBeforeSum(int i) {
-        if (nodes.get(i).isInput()) {
-            return -1;
-        }
-        List<Layer> chain = chains.get(i);
-        for (int m = 0; m <= chain.size(); m++) {
-            int j = i + m + 1;
-            if (j >= nodes.size()) {
-                return -1;
-            }
-            Node end = nodes.get(i + m);
-            Node sum = nodes.get(j);
-            boolean reads = !sum.isInput() && sum.inputs().size() == 2 && readers[i + m] == 1 && lastUse[i + m] == j
-                    && (sum.inputs().get(0).equals(end.name()) != sum.inputs().get(1).equals(end.name()));
-            if (reads) {
-                return m;
-            }
-        }
-        return -1;
     }
 
     public static Builder builder() {
@@ -230,17 +175,7 @@ public final class Graph extends Model {
             }
             int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chains.get(i)) : 0;
             int target = plan && n.layer() instanceof InPlace ip ? overwritable(i, ip) : -1;
-            int skip = fuse && residualSkip[i] >= 0 && n.layer() instanceof ResidualFusion rf
-                    && rf.absorbsWithResidual(residualChains.get(i)) ? residualSkip[i] : -1;
-            if (skip >= 0) {
-                // node i's layer runs its chain and the sum that ends it, adding the skip as it writes
-                absorbed = residualChains.get(i).size();
-                acts[i + absorbed] = ((ResidualFusion) n.layer()).forwardAbsorbingResidual(args,
-                        residualChains.get(i), acts[skip]);
-                if (!tracking && lastUse[skip] == i + absorbed) {
-                    release(acts, skip, reuse);
-                }
-            } else if (absorbed > 0) {
+            if (absorbed > 0) {
                 // node i's layer also runs the next nodes of its chain, which nobody else reads
                 acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args, chains.get(i), absorbed);
             } else if (target >= 0) {
@@ -252,8 +187,12 @@ public final class Graph extends Model {
                 // Nothing will go backward: an activation can go as soon as its last reader has run.
                 for (String src : n.inputs()) {
                     int j = index.get(src);
-                    if (lastUse[j] == i) {
-                        release(acts, j, reuse);
+                    if (lastUse[j] == i && acts[j] != null) {
+                        Tensor dead = acts[j];
+                        acts[j] = null;
+                        if (reuse != null && !nodes.get(j).isInput() && !shared(acts, dead.data())) {
+                            reuse.giveBack(dead.data()); // Model.predict's buffers: the next layer may write it
+                        }
                     }
                 }
             }
@@ -265,33 +204,6 @@ public final class Graph extends Model {
             out.add(acts[index.get(o)]);
         }
         return out;
-    }
-
-    /**
-     * How many residual sums an inference pass runs inside the layer before them ({@link ResidualFusion}), with the
-     * switches as they are now.
-     */
-    public int fusedResidualSums() {
-        int count = 0;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (residualSkip[i] >= 0 && nodes.get(i).layer() instanceof ResidualFusion rf
-                    && rf.absorbsWithResidual(residualChains.get(i))) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    /** Drops node j's activation after its last reader ran; Model.predict's buffers take its array back. */
-    private void release(Tensor[] acts, int j, InferenceBuffers reuse) {
-        Tensor dead = acts[j];
-        if (dead == null) {
-            return;
-        }
-        acts[j] = null;
-        if (reuse != null && !nodes.get(j).isInput() && !shared(acts, dead.data())) {
-            reuse.giveBack(dead.data()); // the next layer may write it
-        }
     }
 
     /** Whether a live activation (a view, or a layer that returned its input) still holds array {@code a}. */

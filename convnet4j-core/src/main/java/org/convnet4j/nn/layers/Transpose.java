@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.Layer;
-import org.convnet4j.nn.ResidualFusion;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
@@ -13,10 +12,9 @@ import org.convnet4j.tensor.Tensor;
  * Permutes the per-sample axes (the batch axis stays first): ONNX Transpose whose perm keeps axis 0, as
  * ShuffleNet's channel shuffle and ConvNeXt's channels-last blocks use.
  */
-public final class Transpose extends IndexMapLayer implements InferenceFusion, ResidualFusion {
+public final class Transpose extends IndexMapLayer implements InferenceFusion {
     private final int[] perm;
     private ConstantArithmetic absorbed; // during forwardAbsorbing only: applied to each value as it is copied
-    private float[] skip; // during forwardAbsorbingResidual only: added to each value as it is written (output layout)
 
     /** {@code perm[i]} is the input axis (per sample, 0-based) that becomes output axis i. */
     public Transpose(int... perm) {
@@ -81,10 +79,10 @@ public final class Transpose extends IndexMapLayer implements InferenceFusion, R
             a *= inSample.dim(i);
         }
         int b = inSample.size() / Math.max(1, a);
-        if (absorbed == null && skip == null) {
+        if (absorbed == null) {
             transpose(a, b, xd, xo, yd, yo);
         } else { // the copy's rows j run over the output's leading axes; the constant's value is the first one's index
-            transpose(a, b, xd, xo, yd, yo, absorbed, b / Math.max(1, inSample.dim(perm[0])), skip);
+            transpose(a, b, xd, xo, yd, yo, absorbed, b / Math.max(1, inSample.dim(perm[0])));
         }
         return true;
     }
@@ -122,36 +120,21 @@ public final class Transpose extends IndexMapLayer implements InferenceFusion, R
     /**
      * {@link #transpose}, each value then combined with the constant of its output row j ({@code ca}'s value
      * {@code j / per}, {@code per} rows per index of the output's first axis, or its only value) by exactly
-     * {@link ConstantArithmetic}'s operation: y = v op c (c op v for a constant first); then, with {@code skip}, the
-     * skip's value at the same output position added: y = (v op c) + s, what the sum layer after them computes. A
-     * null {@code ca}: the copy and the sum only.
+     * {@link ConstantArithmetic}'s operation: y = v op c (c op v for a constant first).
      */
     private static void transpose(int rows, int cols, float[] x, int xo, float[] y, int yo, ConstantArithmetic ca,
-                                  int per, float[] skip) {
-        float[] cd = ca == null ? null : ca.constant().data();
-        ArithmeticOp op = ca == null ? null : ca.op();
-        boolean first = ca != null && ca.constantFirst();
+                                  int per) {
+        float[] cd = ca.constant().data();
+        ArithmeticOp op = ca.op();
+        boolean first = ca.constantFirst();
         for (int i0 = 0; i0 < rows; i0 += BLOCK) {
             int i1 = Math.min(rows, i0 + BLOCK);
             for (int j0 = 0; j0 < cols; j0 += BLOCK) {
                 int j1 = Math.min(cols, j0 + BLOCK);
                 for (int j = j0; j < j1; j++) {
                     int dst = yo + j * rows;
-                    float c = cd == null ? 0f : cd[cd.length == 1 ? 0 : j / per];
-                    if (skip != null && op == ArithmeticOp.MUL) { // ConvNeXt: layer scale, then the residual sum
-                        for (int i = i0; i < i1; i++) {
-                            y[dst + i] = x[xo + i * cols + j] * c + skip[dst + i];
-                        }
-                    } else if (skip != null && op == null) {
-                        for (int i = i0; i < i1; i++) {
-                            y[dst + i] = x[xo + i * cols + j] + skip[dst + i];
-                        }
-                    } else if (skip != null) {
-                        for (int i = i0; i < i1; i++) {
-                            float v = x[xo + i * cols + j];
-                            y[dst + i] = (first ? op.apply(c, v) : op.apply(v, c)) + skip[dst + i];
-                        }
-                    } else if (op == ArithmeticOp.MUL) {
+                    float c = cd[cd.length == 1 ? 0 : j / per];
+                    if (op == ArithmeticOp.MUL) {
                         for (int i = i0; i < i1; i++) {
                             y[dst + i] = x[xo + i * cols + j] * c;
                         }
@@ -212,50 +195,6 @@ public final class Transpose extends IndexMapLayer implements InferenceFusion, R
             return forward(x, false);
         } finally {
             absorbed = null;
-        }
-    }
-
-    /**
-     * Switch for A/B runs ({@code -Dconvnet4j.inference.transposeResidual=false}): the residual sum after the Transpose
-     * (and its absorbed constant) runs as its own layer again (same bits either way).
-     */
-    static volatile boolean absorbResidual =
-            !"false".equals(System.getProperty("convnet4j.inference.transposeResidual"));
-
-    /**
-     * In inference, a rotating Transpose also takes over the residual sum that ends its chain (ConvNeXt's block: the
-     * permute back to [C, H, W], the layer scale, then the sum with the block's input): {@code following} is the sum
-     * alone, or a constant it absorbs ({@link #absorbable}) then the sum; the sum an {@link Add} of two or an
-     * {@link Arithmetic} ADD (the imported form), of equal shapes (the graph checks the shapes).
-     */
-    @Override
-    public boolean absorbsWithResidual(List<Layer> following) {
-        if (!absorbResidual || !rotates() || following.isEmpty() || following.size() > 2) {
-            return false;
-        }
-        Layer sum = following.get(following.size() - 1);
-        boolean adds = sum instanceof Arithmetic a && a.op() == ArithmeticOp.ADD || sum instanceof Add;
-        return adds && (following.size() == 1 || absorbable(following) == 1);
-    }
-
-    @Override
-    public Tensor forwardAbsorbingResidual(List<Tensor> inputs, List<Layer> following, Tensor skip) {
-        requireInputs(inputs);
-        Tensor x = inputs.get(0);
-        ConstantArithmetic ca = following.size() == 2 ? (ConstantArithmetic) following.get(0) : null;
-        int rows = ca == null ? 1 : ca.constant().shape().dim(0);
-        if (rows != 1 && rows != x.dim(perm[0] + 1) || skip.size() != x.size()) {
-            // would not broadcast, or a skip of another batch size: the layers' own messages
-            Tensor t = ca == null ? forward(x, false) : ca.forward(forward(x, false), false);
-            return following.get(following.size() - 1).forward(List.of(t, skip), false);
-        }
-        absorbed = ca;
-        this.skip = skip.data();
-        try {
-            return forward(x, false);
-        } finally {
-            absorbed = null;
-            this.skip = null;
         }
     }
 

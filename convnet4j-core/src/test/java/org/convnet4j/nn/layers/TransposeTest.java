@@ -97,61 +97,6 @@ class TransposeTest {
         assertEquals(0, back.absorbable(List.of(new ReLU())));
     }
 
-    /**
-     * ConvNeXt's block end: the permute back to [C, H, W], the layer scale, the residual sum with the block's input.
-     * predict runs the sum inside the Transpose's copy ({@link Transpose#forwardAbsorbingResidual}) and gives the bits
-     * of the layers one by one (a pass with gradients fuses nothing): with and without the constant, the skip as
-     * either operand, {@link Add} or {@link Arithmetic}; not fused when the skip is computed after the Transpose, is
-     * broadcast, or the switch is off.
-     */
-    @Test
-    void runsTheResidualSumWithTheBitsOfTheLayersOneByOne() {
-        Random r = new Random(11);
-        Tensor x = Tensor.randn(r, 1f, 2, 20, 5, 7);
-        for (boolean scale : new boolean[] {true, false}) {
-            for (boolean skipFirst : new boolean[] {false, true}) {
-                for (boolean arithmetic : new boolean[] {true, false}) {
-                    org.convnet4j.nn.Graph.Builder b = org.convnet4j.nn.Graph.builder("block")
-                            .input("x", Shape.of(20, 5, 7))
-                            .add("hwc", new Transpose(1, 2, 0), "x")
-                            .add("act", new Elementwise(Elementwise.Fn.GELU), "hwc")
-                            .add("chw", new Transpose(2, 0, 1), "act");
-                    String last = "chw";
-                    if (scale) {
-                        b.add("gamma", new ConstantArithmetic(ArithmeticOp.MUL, Tensor.randn(r, 1f, 20, 1, 1)), "chw");
-                        last = "gamma";
-                    }
-                    org.convnet4j.nn.Layer sum = arithmetic ? new Arithmetic(ArithmeticOp.ADD) : new Add();
-                    b.add("sum", sum, skipFirst ? new String[] {"x", last} : new String[] {last, "x"});
-                    org.convnet4j.nn.Graph g = b.output("sum").build();
-                    String what = "scale " + scale + ", skip first " + skipFirst + ", arithmetic " + arithmetic;
-                    assertEquals(1, g.fusedResidualSums(), what);
-                    float[] layerByLayer = g.forward(x, false).data().clone(); // gradients tracked: nothing fused
-                    assertArrayEquals(layerByLayer, g.predict(x).data(), what);
-                    Transpose.absorbResidual = false;
-                    try {
-                        assertEquals(0, g.fusedResidualSums(), what);
-                        assertArrayEquals(layerByLayer, g.predict(x).data(), what + ", switch off");
-                    } finally {
-                        Transpose.absorbResidual = true;
-                    }
-                }
-            }
-        }
-        // the skip computed after the Transpose (not there yet when it runs), and a broadcast skip: not fused
-        org.convnet4j.nn.Graph late = org.convnet4j.nn.Graph.builder("late").input("x", Shape.of(20, 5, 7))
-                .add("hwc", new Transpose(1, 2, 0), "x").add("chw", new Transpose(2, 0, 1), "hwc")
-                .add("skip", new Elementwise(Elementwise.Fn.EXP), "x")
-                .add("sum", new Arithmetic(ArithmeticOp.ADD), "chw", "skip").output("sum").build();
-        assertEquals(0, late.fusedResidualSums());
-        org.convnet4j.nn.Graph broadcast = org.convnet4j.nn.Graph.builder("broadcast").input("x", Shape.of(20, 5, 7))
-                .add("pool", new Reduce(Reduce.Op.MEAN, new int[] {1, 2}, true), "x")
-                .add("hwc", new Transpose(1, 2, 0), "x").add("chw", new Transpose(2, 0, 1), "hwc")
-                .add("sum", new Arithmetic(ArithmeticOp.ADD), "chw", "pool").output("sum").build();
-        assertEquals(0, broadcast.fusedResidualSums());
-        assertArrayEquals(broadcast.forward(x, false).data().clone(), broadcast.predict(x).data());
-    }
-
     private static List<int[]> permutations(int rank) {
         List<int[]> out = new ArrayList<>();
         permute(new int[rank], new boolean[rank], 0, out);
