@@ -47,11 +47,10 @@ public final class ModelArgument {
     }
 
     /**
-     * {@code option}'s NAME=VALUE arguments by NAME, each NAME one of the NAME=FILE {@code models}' (checked before any
-     * model is read: an unknown or repeated NAME is one line).
+     * {@code option}'s NAME=VALUE arguments by NAME, each NAME one of the served models' {@code names} (checked before
+     * any model is read: an unknown or repeated NAME is one line).
      */
-    static Map<String, String> perModel(String option, List<String> values, List<String> models) {
-        List<String> names = models.stream().filter(m -> m.indexOf('=') > 0).map(m -> m.substring(0, m.indexOf('='))).toList();
+    static Map<String, String> perModel(String option, List<String> values, List<String> names) {
         Map<String, String> byName = new HashMap<>();
         for (String v : values) {
             int eq = v.indexOf('=');

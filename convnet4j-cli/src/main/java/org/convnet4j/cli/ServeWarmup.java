@@ -9,6 +9,12 @@ final class ServeWarmup {
     private ServeWarmup() {
     }
 
+    /** The line saying what the warm-up runs ("1 forward pass", "5 forward passes"). */
+    static String announcement(java.util.Collection<String> models, int runs, int maxBatch, long passes) {
+        return "Warming up " + String.join(", ", models) + ": " + runs + (runs == 1 ? " forward pass" : " forward passes")
+                + " at each batch size 1.." + maxBatch + " (" + passes + " in all); /v2/health/ready answers 503 until done";
+    }
+
     /** {@code started}: System.nanoTime() when the server was started (and its warm-up with it). */
     static void report(ModelServer server, int runs, int maxBatch, long started, PrintWriter out) {
         if (runs == 0) {
@@ -20,8 +26,7 @@ final class ServeWarmup {
         for (String m : server.modelNames()) {
             passes += server.warmUp(m).passesPlanned();
         }
-        out.println("Warming up " + String.join(", ", server.modelNames()) + ": " + runs + " forward passes at each batch"
-                + " size 1.." + maxBatch + " (" + passes + " in all); /v2/health/ready answers 503 until done");
+        out.println(announcement(server.modelNames(), runs, maxBatch, passes));
         out.flush();
         server.warmedUp().whenComplete((v, e) -> {
             double s = (System.nanoTime() - started) / 1e9;

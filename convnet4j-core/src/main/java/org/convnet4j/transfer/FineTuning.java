@@ -18,6 +18,7 @@ import org.convnet4j.train.EarlyStopping;
 import org.convnet4j.train.History;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.Metrics;
+import org.convnet4j.train.SolverFitEvents;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingContext;
@@ -309,7 +310,7 @@ public final class FineTuning {
             FreezeState planState = FreezeState.of(model);
             if (e[0] == 1 && p.convex()) {
                 phasePlan = headOnly(plan);
-                Phase again = convexPhase(phasePlan, all, null, out, progress, history, true, s.headFit());
+                Phase again = convexPhase(phasePlan, all, null, out, progress, history, true, s.headFit(), listeners);
                 planState.restore();
                 done.add(new Phase(1, "refit: " + p.title(), phasePlan.trainedLayers(), 0, 0, again.epochs(),
                         again.bestEpoch(), Double.NaN, Double.NaN));
@@ -361,7 +362,8 @@ public final class FineTuning {
         if (plan.headLearningRate() > 0 && (convex || settings.maxHeadEpochs() > 0)) {
             FreezeState planState = FreezeState.of(model);
             TransferPlan headPlan = headOnly(plan);
-            head = convex ? convexPhase(headPlan, train, validation, out, progress, history, false, settings.headFit())
+            head = convex ? convexPhase(headPlan, train, validation, out, progress, history, false, settings.headFit(),
+                    listeners)
                     : phase(1, "new head only, base frozen", headPlan, settings.maxHeadEpochs(), train, validation,
                     settings, out, listeners, progress, history);
             phases.add(head);
@@ -431,7 +433,7 @@ public final class FineTuning {
         FreezeState state = FreezeState.of(plan.model());
         try {
             return convexPhase(headOnly(plan), train, null, log == null ? s -> { } : log, FeatureExtractor.Progress.NONE,
-                    new History(), false, fit);
+                    new History(), false, fit, List.of());
         } finally {
             state.restore();
         }
@@ -575,7 +577,7 @@ public final class FineTuning {
      */
     private static Phase convexPhase(TransferPlan headPlan, Dataset train, Dataset val, Consumer<String> out,
                                      FeatureExtractor.Progress progress, History all, boolean refit,
-                                     FineTuneSettings.HeadFit fit) {
+                                     FineTuneSettings.HeadFit fit, List<TrainingListener> listeners) {
         Sequential model = headPlan.model();
         List<Layer> layers = model.layers();
         List<Layer> weighted = Transfer.weightedLayers(layers);
@@ -641,6 +643,9 @@ public final class FineTuning {
             row.put(REFIT, 1.0);
         }
         all.add(row);
+        // listeners (a dashboard, a progress bar) see the solver's fit as one epoch of one step, as they see phase 2
+        SolverFitEvents.report(listeners, model, TrainConfig.builder(new Sgd(List.of(), 0)).epochs(1)
+                .batchSize(f.size()).build(), f.size(), row);
         out.accept(String.format(Locale.ROOT, "  %sphase 1 %s on %d pictures x %d features:"
                         + " train loss %.4f, accuracy %.4f%s", refit ? "refit " : "", solved, f.size(), f.dim(),
                 tr.loss(), tr.accuracy(),
