@@ -163,6 +163,10 @@ class ArchitectureTest {
             "org.convnet4j.tensor.kernels.VectorKernels.sgemmSingleThread", "org.convnet4j.tensor.kernels.VectorKernels.sgdUpdate",
             "org.convnet4j.tensor.kernels.ScalarKernels.sgemm", "org.convnet4j.tensor.kernels.ScalarKernels.sgemmSingleThread",
             "org.convnet4j.tensor.kernels.ScalarKernels.sgdUpdate",
+            // BLAS's transA/transB pair, as sgemm's
+            "org.convnet4j.tensor.kernels.Kernels.sgemmRows", "org.convnet4j.tensor.kernels.Kernels.sgemmRowsThreaded",
+            "org.convnet4j.tensor.kernels.VectorKernels.sgemmRows",
+            "org.convnet4j.tensor.kernels.VectorKernels.sgemmRowsThreaded",
             "org.convnet4j.zoo.ZooOptions.<init>", "org.convnet4j.io.keras.KerasWeights$Options.<init>",
             "org.convnet4j.io.weights.WeightsCatalogue$Entry.<init>", "org.convnet4j.transfer.TransferOptions.<init>",
             "org.convnet4j.io.weights.Downloads$CachedFile.<init>");

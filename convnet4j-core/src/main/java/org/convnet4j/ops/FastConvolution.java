@@ -470,10 +470,16 @@ final class FastConvolution {
             ShiftedPatches.fill(d, xd, tile, g, slice);
             float beta = fillBias(d, bias, g, out, 0, cols, cols);
             if (weights != null) {
-                k.sgemmPreparedRows(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols, threadedGemm);
+                if (threadedGemm) {
+                    k.sgemmPreparedRowsThreaded(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols);
+                } else {
+                    k.sgemmPreparedRows(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols);
+                }
+            } else if (threadedGemm) {
+                k.sgemmRowsThreaded(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0,
+                        cols);
             } else {
-                k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols,
-                        threadedGemm);
+                k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols);
             }
             ShiftedPatches.scatter(d, out, cols, tile, g, yd);
             if (epilogue != null) { // on y, while the tile is still in cache
@@ -805,8 +811,15 @@ final class FastConvolution {
             for (int g = 0; g < d.groups(); g++) {
                 ShiftedPatches.fill(d, xd, tile, g, slice);
                 ShiftedPatches.gather(d, dyd, tile, g, dyRows, cols);
-                k.sgemmRows(false, true, d.fg(), kk, cols, dyRows, 0, cols, slice, 0, offsets, first ? 0f : 1f,
-                        partial, partialOff + g * d.fg() * kk, kk, threadedGemm);
+                float beta = first ? 0f : 1f;
+                int cOff = partialOff + g * d.fg() * kk;
+                if (threadedGemm) {
+                    k.sgemmRowsThreaded(false, true, d.fg(), kk, cols, dyRows, 0, cols, slice, 0, offsets, beta,
+                            partial, cOff, kk);
+                } else {
+                    k.sgemmRows(false, true, d.fg(), kk, cols, dyRows, 0, cols, slice, 0, offsets, beta, partial, cOff,
+                            kk);
+                }
             }
             return;
         }

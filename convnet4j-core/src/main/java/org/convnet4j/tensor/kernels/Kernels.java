@@ -379,30 +379,35 @@ public interface Kernels {
      * {@code C = op(A) op(B) + beta C} where B's stored rows lie anywhere in {@code b}: stored row r (row r of op(B)
      * when B is not transposed, n floats; column r of op(B) when it is, k floats) starts at {@code b[bOff + rows[r]]}.
      * Rows may overlap: a stride-1 convolution's patch matrix is its input's rows shifted by each tap (an implicit
-     * im2col, no column buffer). On every thread when {@code threaded}, else on the caller alone. Exactly the bits of
-     * the {@link #sgemm} call on B copied into a matrix, which is what this default does (the naive twin).
+     * im2col, no column buffer). On the caller's thread alone ({@link #sgemmRowsThreaded}: on every thread). Exactly the
+     * bits of the {@link #sgemmSingleThread} call on B copied into a matrix, which is what this default does (the naive
+     * twin).
      */
     default void sgemmRows(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
-                           float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc, boolean threaded) {
+                           float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc) {
         float[] copy = RowsB.copy(transB, m, n, k, b, bOff, rows);
-        int ldb = transB ? k : n;
-        if (threaded) {
-            sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, copy, 0, ldb, beta, c, cOff, ldc);
-        } else {
-            sgemmSingleThread(transA, transB, m, n, k, 1f, a, aOff, lda, copy, 0, ldb, beta, c, cOff, ldc);
-        }
+        sgemmSingleThread(transA, transB, m, n, k, 1f, a, aOff, lda, copy, 0, transB ? k : n, beta, c, cOff, ldc);
+    }
+
+    /** {@link #sgemmRows} on every thread (the bits of {@link #sgemm} on B's copy, which is what this default does). */
+    default void sgemmRowsThreaded(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+                                   float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc) {
+        float[] copy = RowsB.copy(transB, m, n, k, b, bOff, rows);
+        sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, copy, 0, transB ? k : n, beta, c, cOff, ldc);
     }
 
     /** {@link #sgemmRows} with a prepared left operand: the bits of {@link #sgemmPrepared} on B's copy (the default). */
     default void sgemmPreparedRows(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
-                                   float beta, float[] c, int cOff, int ldc, boolean threaded) {
+                                   float beta, float[] c, int cOff, int ldc) {
         float[] copy = RowsB.copy(transB, a.m(), n, a.k(), b, bOff, rows);
-        int ldb = transB ? a.k() : n;
-        if (threaded) {
-            sgemmPreparedThreaded(a, transB, n, copy, 0, ldb, beta, c, cOff, ldc);
-        } else {
-            sgemmPrepared(a, transB, n, copy, 0, ldb, beta, c, cOff, ldc);
-        }
+        sgemmPrepared(a, transB, n, copy, 0, transB ? a.k() : n, beta, c, cOff, ldc);
+    }
+
+    /** {@link #sgemmPreparedRows} on every thread: the bits of {@link #sgemmPreparedThreaded} on B's copy. */
+    default void sgemmPreparedRowsThreaded(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
+                                           float beta, float[] c, int cOff, int ldc) {
+        float[] copy = RowsB.copy(transB, a.m(), n, a.k(), b, bOff, rows);
+        sgemmPreparedThreaded(a, transB, n, copy, 0, transB ? a.k() : n, beta, c, cOff, ldc);
     }
 
     /**

@@ -100,21 +100,42 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void sgemmRows(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
-                          float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc, boolean threaded) {
+                          float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc) {
+        rows(transA, transB, m, n, k, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc, 1);
+    }
+
+    @Override
+    public void sgemmRowsThreaded(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc) {
+        rows(transA, transB, m, n, k, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc, gemm.threads());
+    }
+
+    private void rows(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+                      float[] b, int bOff, int[] rows, float beta, float[] c, int cOff, int ldc, int threads) {
         Checks.leftOperand(transA, m, k, a, aOff, lda);
         Checks.output(m, n, c, cOff, ldc);
         Checks.rows(transB, m, n, k, b, bOff, rows);
-        gemm.sgemmRows(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc,
-                threaded ? gemm.threads() : 1);
+        gemm.sgemmRows(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc, threads);
     }
 
     @Override
     public void sgemmPreparedRows(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
-                                  float beta, float[] c, int cOff, int ldc, boolean threaded) {
+                                  float beta, float[] c, int cOff, int ldc) {
+        preparedRows(a, transB, n, b, bOff, rows, beta, c, cOff, ldc, 1);
+    }
+
+    @Override
+    public void sgemmPreparedRowsThreaded(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
+                                          float beta, float[] c, int cOff, int ldc) {
+        preparedRows(a, transB, n, b, bOff, rows, beta, c, cOff, ldc, gemm.threads());
+    }
+
+    private void preparedRows(PreparedMatrix a, boolean transB, int n, float[] b, int bOff, int[] rows,
+                              float beta, float[] c, int cOff, int ldc, int threads) {
         Checks.leftOperand(a.transA(), a.m(), a.k(), a.a(), a.aOff(), a.lda());
         Checks.output(a.m(), n, c, cOff, ldc);
         Checks.rows(transB, a.m(), n, a.k(), b, bOff, rows);
-        gemm.sgemmPreparedRows(a, transB, n, b, bOff, rows, beta, c, cOff, ldc, threaded ? gemm.threads() : 1);
+        gemm.sgemmPreparedRows(a, transB, n, b, bOff, rows, beta, c, cOff, ldc, threads);
     }
 
     @Override

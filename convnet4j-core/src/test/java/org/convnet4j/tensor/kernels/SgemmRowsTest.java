@@ -54,11 +54,19 @@ class SgemmRowsTest {
                             String what = k.name() + " " + m + "x" + n + "x" + kk + " transB " + transB + " beta "
                                     + beta + " threaded " + threaded;
                             float[] c = c0.clone();
-                            k.sgemmRows(false, transB, m, n, kk, a, 0, kk, b, bOff, rows, beta, c, 0, n, threaded);
+                            if (threaded) {
+                                k.sgemmRowsThreaded(false, transB, m, n, kk, a, 0, kk, b, bOff, rows, beta, c, 0, n);
+                            } else {
+                                k.sgemmRows(false, transB, m, n, kk, a, 0, kk, b, bOff, rows, beta, c, 0, n);
+                            }
                             assertArrayEquals(expected, c, what);
                             c = c0.clone();
                             PreparedMatrix p = k.prepareA(false, m, kk, 1f, a, 0, kk);
-                            k.sgemmPreparedRows(p, transB, n, b, bOff, rows, beta, c, 0, n, threaded);
+                            if (threaded) {
+                                k.sgemmPreparedRowsThreaded(p, transB, n, b, bOff, rows, beta, c, 0, n);
+                            } else {
+                                k.sgemmPreparedRows(p, transB, n, b, bOff, rows, beta, c, 0, n);
+                            }
                             assertArrayEquals(expected, c, "prepared " + what);
                         }
                     }
@@ -73,9 +81,9 @@ class SgemmRowsTest {
         float[] b = new float[20];
         float[] c = new float[4];
         assertThrows(IllegalArgumentException.class, () -> k.sgemmRows(false, false, 2, 2, 2, new float[4], 0, 2, b, 0,
-                new int[] {0, 19}, 0f, c, 0, 2, false));
+                new int[] {0, 19}, 0f, c, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> KernelProvider.scalar().sgemmRows(false, false, 2, 2, 2,
-                new float[4], 0, 2, b, 0, new int[] {-1, 0}, 0f, c, 0, 2, false));
+                new float[4], 0, 2, b, 0, new int[] {-1, 0}, 0f, c, 0, 2));
     }
 
     private static float[] randoms(Random random, int n) {
