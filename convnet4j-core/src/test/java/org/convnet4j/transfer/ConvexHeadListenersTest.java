@@ -51,6 +51,7 @@ class ConvexHeadListenersTest {
         FineTuning.Result r = FineTuning.fit(plan, all, s, null, List.of(l), FeatureExtractor.Progress.NONE);
 
         assertEquals(true, r.phases().get(0).convex(), "phase 1 is the solver's");
+        assertEquals(5, events.size(), "phase 1's start, step, end and phase 2's start, end: " + events);
         assertEquals(List.of("start 1x1", "step 1:1/1 step 1", "end", "start 1x" + events.get(3).split("x")[1], "end"),
                 events, events.toString());
         assertEquals(1.0, records.get(0).get(FineTuning.PHASE));
