@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.serve.ModelServer;
+import org.convnet4j.serve.ServedModelNames;
 import org.convnet4j.serve.ServingMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,7 +83,7 @@ final class ServeCommand implements Callable<Integer> {
         if (decodeBudget != null) {
             requireRange("--decode-budget", decodeBudget, 1, Long.MAX_VALUE);
         }
-        Map<String, String> named = named(models);
+        Map<String, String> named = ServedModelNames.named(models);
         Map<String, String> prep = ModelArgument.perModel("--preprocessing", preprocessing, List.copyOf(named.keySet()));
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
         for (Map.Entry<String, String> m : named.entrySet()) {
@@ -127,76 +128,6 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Stopped.");
         out.flush();
         return 0;
-    }
-
-    /** The names a served model may have (as {@link ModelServer} checks them). */
-    private static final java.util.regex.Pattern SERVED_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-
-    /**
-     * The --model arguments as NAME -> reference, in order (checked before any model is read): NAME=FILE, or FILE alone
-     * (an existing file whose name has a '=' too is a file) named by {@link #defaultName}. A name given twice, or two
-     * models with the same default name, is one line.
-     */
-    static Map<String, String> named(List<String> models) {
-        Map<String, String> named = new LinkedHashMap<>();
-        Map<String, Boolean> byDefault = new LinkedHashMap<>();
-        for (String m : models) {
-            int eq = m.indexOf('=');
-            boolean explicit = eq >= 0 && !isFile(m);
-            if (explicit && (eq < 1 || eq == m.length() - 1)) {
-                throw new BadInputException("--model " + m + ": expected NAME=FILE or FILE");
-            }
-            String name = explicit ? m.substring(0, eq) : defaultName(m);
-            String reference = explicit ? m.substring(eq + 1) : m;
-            if (!explicit && !SERVED_NAME.matcher(name).matches()) {
-                throw new BadInputException("--model " + m + ": its default name '" + name + "' is not a model name"
-                        + " (letters, digits, '.', '_' or '-'): give one as NAME=FILE");
-            }
-            if (named.containsKey(name)) {
-                throw new BadInputException("--model " + m + ": the name " + name + " is given twice"
-                        + (!explicit || byDefault.get(name) ? " (a FILE's default name is its base name without"
-                        + " extension): name them with NAME=FILE" : ""));
-            }
-            named.put(name, reference);
-            byDefault.put(name, !explicit);
-        }
-        return named;
-    }
-
-    /**
-     * The name a model given as a bare reference is served under: a file's (or an http(s) URL's last segment's) base
-     * name without its extension, as TorchServe and DJL name a model after its archive ({@code models/lenet5.c4j} ->
-     * {@code lenet5}); a catalogue name stays itself, its ':' written '-' as model names have no ':'
-     * ({@code resnet18:imagenet} -> {@code resnet18-imagenet}).
-     */
-    static String defaultName(String reference) {
-        String ref = reference.strip();
-        String lower = ref.toLowerCase(java.util.Locale.ROOT);
-        if (!lower.startsWith("http://") && !lower.startsWith("https://")
-                && !isFile(ref)
-                && org.convnet4j.io.weights.WeightsCatalogue.looksLikeName(ref)) {
-            return ref.replace(':', '-');
-        }
-        String base = ref;
-        int q = base.indexOf('?');
-        if (q >= 0 && (lower.startsWith("http://") || lower.startsWith("https://"))) {
-            base = base.substring(0, q);
-        }
-        while (base.endsWith("/") || base.endsWith(java.io.File.separator)) {
-            base = base.substring(0, base.length() - 1);
-        }
-        base = base.substring(Math.max(base.lastIndexOf('/'), base.lastIndexOf(java.io.File.separatorChar)) + 1);
-        int dot = base.lastIndexOf('.');
-        return dot > 0 ? base.substring(0, dot) : base;
-    }
-
-    /** Whether {@code s} names an existing file (false for what cannot be a path). */
-    private static boolean isFile(String s) {
-        try {
-            return java.nio.file.Files.exists(java.nio.file.Path.of(s.strip()));
-        } catch (java.nio.file.InvalidPathException e) {
-            return false;
-        }
     }
 
     /** One line naming the option whose value is out of range. */

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.serve.ServedModelNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,17 +19,17 @@ class ServeModelNamesTest {
 
     @Test
     void aModelWithoutNameIsServedUnderItsFilesBaseName(@TempDir Path dir) throws Exception {
-        assertEquals("lenet5", ServeCommand.defaultName("models/lenet5.c4j"));
-        assertEquals("resnet18", ServeCommand.defaultName("/tmp/x/resnet18.onnx"));
+        assertEquals("lenet5", ServedModelNames.defaultName("models/lenet5.c4j"));
+        assertEquals("resnet18", ServedModelNames.defaultName("/tmp/x/resnet18.onnx"));
         assertEquals("vgg16_weights_tf_dim_ordering_tf_kernels",
-                ServeCommand.defaultName("vgg16_weights_tf_dim_ordering_tf_kernels.h5"));
-        assertEquals("resnet18-f37072fd", ServeCommand.defaultName("https://download.pytorch.org/models/resnet18-f37072fd.pth"));
-        assertEquals("model", ServeCommand.defaultName("https://example.org/a/model.onnx?download=1"));
-        assertEquals("resnet18-imagenet", ServeCommand.defaultName("resnet18:imagenet")); // a catalogue name
+                ServedModelNames.defaultName("vgg16_weights_tf_dim_ordering_tf_kernels.h5"));
+        assertEquals("resnet18-f37072fd", ServedModelNames.defaultName("https://download.pytorch.org/models/resnet18-f37072fd.pth"));
+        assertEquals("model", ServedModelNames.defaultName("https://example.org/a/model.onnx?download=1"));
+        assertEquals("resnet18-imagenet", ServedModelNames.defaultName("resnet18:imagenet")); // a catalogue name
         // a file that exists is a file, also when its path has an '=' (not NAME=FILE then)
         Path odd = Files.writeString(Files.createDirectories(dir.resolve("m=1")).resolve("lenet.c4j"), "");
-        assertEquals(Map.of("lenet", odd.toString()), ServeCommand.named(List.of(odd.toString())));
-        Map<String, String> named = ServeCommand.named(List.of("m=models/lenet5.c4j", "models/grey.c4j", "resnet18:imagenet"));
+        assertEquals(Map.of("lenet", odd.toString()), ServedModelNames.named(List.of(odd.toString())));
+        Map<String, String> named = ServedModelNames.named(List.of("m=models/lenet5.c4j", "models/grey.c4j", "resnet18:imagenet"));
         assertEquals(List.of("m", "grey", "resnet18-imagenet"), List.copyOf(named.keySet()));
         assertEquals(List.of("models/lenet5.c4j", "models/grey.c4j", "resnet18:imagenet"), List.copyOf(named.values()));
     }

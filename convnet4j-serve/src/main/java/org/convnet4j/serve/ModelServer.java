@@ -161,7 +161,7 @@ public final class ModelServer implements AutoCloseable {
         }
         for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
             String name = e.getKey();
-            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            if (!ServedModelNames.isValid(name)) {
                 throw new IllegalArgumentException("model name '" + name + "': use letters, digits, '.', '_' or '-'"
                         + " (at most 64), starting with a letter or digit");
             }
