@@ -63,24 +63,7 @@ class TorchFmodTest {
             close(want, out.get(0).floats(), 1e-5, "opset " + opset + " logits");
 
             long[] labels = OnnxReader.readTensor(data.resolve("labels.pb")).longs();
-            float[] logits = out.get(0).floats();
-            int n = labels.length;
-            int classes = logits.length / n;
-            float[] g = new float[logits.length];
-            for (int i = 0; i < n; i++) { // the mean cross-entropy's gradient of the logits
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) {
-                    max = Math.max(max, logits[i * classes + c]);
-                }
-                double sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    sum += Math.exp(logits[i * classes + c] - max);
-                }
-                for (int c = 0; c < classes; c++) {
-                    double softmax = Math.exp(logits[i * classes + c] - max) / sum;
-                    g[i * classes + c] = (float) ((softmax - (c == labels[i] ? 1 : 0)) / n);
-                }
-            }
+            float[] g = TorchTrainingFormsTest.meanCrossEntropyGradient(out.get(0).floats(), labels);
             p.graph().namedParameters().values().forEach(Parameter::zeroGrad);
             p.parameters().forEach(Parameter::zeroGrad);
             p.backward(Arrays.asList(new TensorData("dlogits", OnnxModel.FLOAT, out.get(0).dims(), g, null)));

@@ -49,24 +49,7 @@ class TorchTrainingFormsTest {
 
         // the mean cross-entropy's gradient of the logits
         long[] labels = OnnxReader.readTensor(DIR.resolve("test_data_set_0/labels.pb")).longs();
-        float[] logits = out.get(0).floats();
-        int n = labels.length;
-        int classes = logits.length / n;
-        float[] g = new float[logits.length];
-        for (int i = 0; i < n; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-                max = Math.max(max, logits[i * classes + c]);
-            }
-            double sum = 0;
-            for (int c = 0; c < classes; c++) {
-                sum += Math.exp(logits[i * classes + c] - max);
-            }
-            for (int c = 0; c < classes; c++) {
-                double softmax = Math.exp(logits[i * classes + c] - max) / sum;
-                g[i * classes + c] = (float) ((softmax - (c == labels[i] ? 1 : 0)) / n);
-            }
-        }
+        float[] g = meanCrossEntropyGradient(out.get(0).floats(), labels);
         p.graph().namedParameters().values().forEach(Parameter::zeroGrad);
         p.parameters().forEach(Parameter::zeroGrad);
         p.backward(Arrays.asList(new TensorData("dlogits", OnnxModel.FLOAT, out.get(0).dims(), g, null), null));
@@ -100,5 +83,27 @@ class TorchTrainingFormsTest {
             onnx[c] = (float) (before[c] * m + (torch[c] - before[c] * m) * (count - 1) / count);
         }
         close(Tensor.wrap(onnx, onnx.length), p.holder("bn.running_var").value().data(), 1e-5, "running variance");
+    }
+
+    /** The gradient of the mean cross-entropy over the rows of {@code logits} (one row per label), in double. */
+    static float[] meanCrossEntropyGradient(float[] logits, long[] labels) {
+        int n = labels.length;
+        int classes = logits.length / n;
+        float[] g = new float[logits.length];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[i * classes + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                sum += Math.exp(logits[i * classes + c] - max);
+            }
+            for (int c = 0; c < classes; c++) {
+                double softmax = Math.exp(logits[i * classes + c] - max) / sum;
+                g[i * classes + c] = (float) ((softmax - (c == labels[i] ? 1 : 0)) / n);
+            }
+        }
+        return g;
     }
 }
