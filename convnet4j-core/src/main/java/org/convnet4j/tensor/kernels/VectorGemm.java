@@ -724,16 +724,6 @@ final class VectorGemm {
                     dst[base + j + p * NR] = 0f;
                 }
             }
-        } else if (nr == NR && vectorPanelRows) {
-            // A full panel: each row is three vectors, copied inline (System.arraycopy's stub call per 48-float
-            // row was 4.7% of a one-thread W6 step, perf); off by default, see vectorPanelRows
-            for (int p = 0; p < kc; p++) {
-                int src = bOff + (pc + p) * ldb + col;
-                int d = base + p * NR;
-                FloatVector.fromArray(S, b, src).intoArray(dst, d);
-                FloatVector.fromArray(S, b, src + VL).intoArray(dst, d + VL);
-                FloatVector.fromArray(S, b, src + 2 * VL).intoArray(dst, d + 2 * VL);
-            }
         } else {
             // Stored B is k x n: each panel row is a contiguous run of a stored row.
             for (int p = 0; p < kc; p++) {
@@ -746,18 +736,6 @@ final class VectorGemm {
             }
         }
     }
-
-    /**
-     * Full B panel rows copied as vectors; <b>off by default</b> ({@code -Dconvnet4j.gemm.vectorPanelRows=true} turns it
-     * on; the same values either way; a field for A/B runs). One 3x3 layer's forward and backward data at one thread
-     * took 3-7% less CPU with it, but whole W6 steps at two threads took 15% more CPU and wall time
-     * ({@code FlagAB resnet50 train8 6 1 ...vectorPanelRows}, paired A/B 0.847, CPU B/A 0.846, load 6-14). After
-     * mergeTile stopped boxing its vectors (session 12) the same A/B gave CPU B/A 0.972 (rounds 0.83-1.02, load 40-47),
-     * no loss; the old code with it on allocated 5 MB per warm step in one W6StepCpu run, so the 15% is not shown to
-     * have been boxes. Still off: a vector load feeding a store is the pattern that boxed in mergeTile, and before C2
-     * compiles it every copied row is boxed (first-step garbage, peak RSS); docs/PERFORMANCE.md, twentieth pass.
-     */
-    static volatile boolean vectorPanelRows = Boolean.getBoolean("convnet4j.gemm.vectorPanelRows");
 
     /** {@link #packBPanel} of a B whose stored row r starts at {@code bOff + bRows[r]}: the same values, the same places. */
     private static void packRowsPanel(boolean transB, float[] b, int bOff, int[] bRows, int pc, int kc, int col,

@@ -575,48 +575,6 @@ class SgemmTest {
     }
 
     /**
-     * Full B panel rows copied as vectors give the bits of the row-by-row copy, on the general and the few-rows paths,
-     * prepared or not, 1 and 2 threads, with an edge panel after the full ones and B at an offset with a leading
-     * dimension wider than n; and both agree with the oracle.
-     */
-    @Test
-    void vectorPanelRowsGiveTheCopysBits() {
-        VectorGemm[] gemms = {new VectorGemm(1, false), new VectorGemm(2, false), new VectorGemm(1, true),
-            new VectorGemm(2, true)};
-        boolean saved = VectorGemm.vectorPanelRows;
-        try {
-            for (int[] mnk : new int[][] {{MR, 2 * NR, 37}, {2 * MR + 3, 3 * NR + 5, VectorGemm.KC + 19},
-                {VectorGemm.MC + 5, NR + 1, 64}}) {
-                int m = mnk[0];
-                int n = mnk[1];
-                int k = mnk[2];
-                int ldb = n + 7;
-                float[] a = randomArray(m * k);
-                float[] b = randomArray(3 + k * ldb);
-                float[] c0 = randomArray(m * n);
-                VectorGemm.vectorPanelRows = false;
-                float[] copied = c0.clone();
-                gemms[0].sgemm(false, false, m, n, k, 0.75f, a, 0, k, b, 3, ldb, 0.5f, copied, 0, n);
-                VectorGemm.vectorPanelRows = true;
-                for (int i = 0; i < gemms.length; i++) {
-                    String what = " gemm " + i + " shape " + m + "x" + n + "x" + k;
-                    float[] c = c0.clone();
-                    gemms[i].sgemm(false, false, m, n, k, 0.75f, a, 0, k, b, 3, ldb, 0.5f, c, 0, n);
-                    assertArrayEquals(copied, c, "vector panel rows," + what);
-                    float[] packed = gemms[i].packForFewRows(false, m, k, 0.75f, a, 0, k);
-                    float[] cp = c0.clone();
-                    gemms[i].sgemmPrepared(new PreparedMatrix(false, m, k, 0.75f, a, 0, k, packed), false, n,
-                            b, 3, ldb, 0.5f, cp, 0, n, 2);
-                    assertArrayEquals(copied, cp, "vector panel rows, prepared," + what);
-                }
-                check(m, n, k, false, false, 0.75f, 0.5f, 0, 0);
-            }
-        } finally {
-            VectorGemm.vectorPanelRows = saved;
-        }
-    }
-
-    /**
      * Row panels with 1 to 4 of their MR rows in use (a one-sample 7x7 tile computed transposed: m = 49) run the
      * 4-row kernel: the same bits as the full kernel, on both loop orders, prepared or not, 1 and 2 threads.
      */
