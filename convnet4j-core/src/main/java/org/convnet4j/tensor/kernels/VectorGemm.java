@@ -706,14 +706,10 @@ final class VectorGemm {
      */
     private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int[] bRows, int pc, int kc, int col,
                                    int nr, float[] dst, int base) {
-        if (bRows != null) {
-            packRowsPanel(transB, b, bOff, bRows, pc, kc, col, nr, dst, base);
-            return;
-        }
         if (transB) {
             // Stored B is n x k: read each stored row (one column of op(B)) contiguously.
             for (int j = 0; j < nr; j++) {
-                int src = bOff + (col + j) * ldb + pc;
+                int src = bOff + rowStart(bRows, ldb, col + j) + pc;
                 int d = base + j;
                 for (int p = 0; p < kc; p++) {
                     dst[d + p * NR] = b[src + p];
@@ -727,9 +723,8 @@ final class VectorGemm {
         } else {
             // Stored B is k x n: each panel row is a contiguous run of a stored row.
             for (int p = 0; p < kc; p++) {
-                int src = bOff + (pc + p) * ldb + col;
                 int d = base + p * NR;
-                System.arraycopy(b, src, dst, d, nr);
+                System.arraycopy(b, bOff + rowStart(bRows, ldb, pc + p) + col, dst, d, nr);
                 for (int j = nr; j < NR; j++) {
                     dst[d + j] = 0f;
                 }
@@ -737,31 +732,9 @@ final class VectorGemm {
         }
     }
 
-    /** {@link #packBPanel} of a B whose stored row r starts at {@code bOff + bRows[r]}: the same values, the same places. */
-    private static void packRowsPanel(boolean transB, float[] b, int bOff, int[] bRows, int pc, int kc, int col,
-                                      int nr, float[] dst, int base) {
-        if (transB) {
-            for (int j = 0; j < nr; j++) {
-                int src = bOff + bRows[col + j] + pc;
-                int d = base + j;
-                for (int p = 0; p < kc; p++) {
-                    dst[d + p * NR] = b[src + p];
-                }
-            }
-            for (int j = nr; j < NR; j++) {
-                for (int p = 0; p < kc; p++) {
-                    dst[base + j + p * NR] = 0f;
-                }
-            }
-        } else {
-            for (int p = 0; p < kc; p++) {
-                int d = base + p * NR;
-                System.arraycopy(b, bOff + bRows[pc + p] + col, dst, d, nr);
-                for (int j = nr; j < NR; j++) {
-                    dst[d + j] = 0f;
-                }
-            }
-        }
+    /** Where stored row r of B starts after {@code bOff}: {@code r * ldb}, or {@code bRows[r]} when rows are given. */
+    private static int rowStart(int[] bRows, int ldb, int r) {
+        return bRows == null ? r * ldb : bRows[r];
     }
 
     /**
