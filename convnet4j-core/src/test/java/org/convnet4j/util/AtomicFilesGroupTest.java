@@ -25,6 +25,11 @@ class AtomicFilesGroupTest {
     }
 
     private List<String> listing() throws IOException {
+        return listing(dir);
+    }
+
+    /** The names in {@code dir}, sorted. */
+    static List<String> listing(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
@@ -32,6 +37,11 @@ class AtomicFilesGroupTest {
 
     /** Writes "new a", "new b", "new c" to a, b, c as one group. */
     private void writeThree() throws IOException {
+        writeThree(dir);
+    }
+
+    /** Writes "new a", "new b", "new c" to a, b, c of {@code dir} as one group. */
+    static void writeThree(Path dir) throws IOException {
         try (AtomicFiles.Group g = AtomicFiles.group()) {
             for (String n : List.of("a", "b", "c")) {
                 g.write(dir.resolve(n), out -> out.write(("new " + n).getBytes(StandardCharsets.UTF_8)));

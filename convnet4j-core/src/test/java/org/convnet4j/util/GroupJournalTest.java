@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,18 +32,11 @@ class GroupJournalTest {
     }
 
     private List<String> listing() throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+        return AtomicFilesGroupTest.listing(dir);
     }
 
     private void writeThree() throws IOException {
-        try (AtomicFiles.Group g = AtomicFiles.group()) {
-            for (String n : NAMES) {
-                g.write(dir.resolve(n), out -> out.write(("new " + n).getBytes(StandardCharsets.UTF_8)));
-            }
-            g.publish();
-        }
+        AtomicFilesGroupTest.writeThree(dir);
     }
 
     /** a and c exist ("old a", "old c"), b does not: the group makes it. */
