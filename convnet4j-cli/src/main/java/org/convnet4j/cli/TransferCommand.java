@@ -115,7 +115,7 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FineTuneSettings settings = tuning.settings(seed.value);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-        OutputFile.requireTarget(out); // before the features are extracted and the model trained
+        org.convnet4j.util.AtomicFiles.requireWritable(out); // before the features are extracted and the model trained
         BaseModel b = BaseModel.load(base, preprocessing.spec);
         ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
         PrintWriter info = json.progress();
