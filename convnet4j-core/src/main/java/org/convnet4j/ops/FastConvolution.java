@@ -425,7 +425,9 @@ final class FastConvolution {
                     tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
                 }
             }
-            if (epilogue != null) { // while the tile is still in cache
+            // A residual is indexed by the output's positions: a tile of joined samples gets it after the scatter.
+            boolean onRows = epilogue != null && (direct || epilogue.residual() == null);
+            if (onRows) { // while the tile is still in cache
                 int fg = d.fg();
                 int g0 = g * fg;
                 int c0 = cOff;
@@ -440,6 +442,16 @@ final class FastConvolution {
             }
             if (!direct) {
                 scatterPlanes(out, t, yd, d.f(), g * d.fg(), d.fg(), d.outPlane(), tile);
+                if (epilogue != null && !onRows) {
+                    int g0 = g * d.fg();
+                    if (threadedGemm && (long) d.fg() * t >= EPILOGUE_PARALLEL) {
+                        k.parallelFor(d.fg(), fo -> epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, 0, d.outPlane()));
+                    } else {
+                        for (int fo = 0; fo < d.fg(); fo++) {
+                            epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, 0, d.outPlane());
+                        }
+                    }
+                }
             }
         }
     }
