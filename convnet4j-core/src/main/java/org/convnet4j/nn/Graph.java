@@ -45,6 +45,9 @@ public final class Graph extends Model {
     private final int[] readers;                    // per node: how many node inputs name it
     private final StepBuffers.Slots joins;          // per node: its summed gradient where paths join
     private final List<List<Layer>> chains;          // per node: the chain after it that fusion may absorb
+    private final int[] residualSkip;               // per node: the skip of a sum after its chain (-1: none)
+    private final int[] residualSumAt;              // per node: where that sum is in its residual chain
+    private final List<List<Layer>> residualChains;  // per node: unary chain, the sum, the sum's chain
 
     private Graph(String name, List<Node> nodes, List<String> inputs, List<String> outputs) {
         if (name != null) {
@@ -73,6 +76,76 @@ public final class Graph extends Model {
             after.add(chainAfter(i, readers));
         }
         this.chains = List.copyOf(after);
+        this.residualSkip = new int[nodes.size()];
+        this.residualSumAt = new int[nodes.size()];
+        List<List<Layer>> residual = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            int m = chainLengthBeforeSum(i);
+            residualSumAt[i] = m;
+            residualSkip[i] = m < 0 ? -1 : skipOfSum(i, m);
+            List<Layer> chain = new ArrayList<>();
+            if (residualSkip[i] >= 0) {
+                chain.addAll(chains.get(i).subList(0, m));
+                chain.add(nodes.get(i + m + 1).layer());
+                chain.addAll(chains.get(i + m + 1));
+            }
+            residual.add(List.copyOf(chain));
+        }
+        this.residualChains = List.copyOf(residual);
+    }
+
+    /**
+     * How many nodes of node i's chain come before a two-input node right after them that reads the last of them
+     * (the chain's end, read by that node alone, or node i itself); -1 when there is no such node.
+     */
+    private int chainLengthBeforeSum(int i) {
+        if (nodes.get(i).isInput()) {
+            return -1;
+        }
+        for (int m = 0; m <= chains.get(i).size() && i + m + 1 < nodes.size(); m++) {
+            Node end = nodes.get(i + m);
+            Node sum = nodes.get(i + m + 1);
+            if (!sum.isInput() && sum.inputs().size() == 2 && readers[i + m] == 1 && lastUse[i + m] == i + m + 1
+                    && sum.inputs().get(0).equals(end.name()) != sum.inputs().get(1).equals(end.name())) {
+                return m;
+            }
+        }
+        return -1;
+    }
+
+    /** The sum's other input when it was computed before node i and has the chain end's shape; else -1. */
+    private int skipOfSum(int i, int m) {
+        Node end = nodes.get(i + m);
+        Node sum = nodes.get(i + m + 1);
+        String other = sum.inputs().get(0).equals(end.name()) ? sum.inputs().get(1) : sum.inputs().get(0);
+        int s = index.get(other);
+        return s < i && nodes.get(s).shape().equals(end.shape()) ? s : -1;
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} runs residual sums as layers of their own in inference
+     * instead of inside the layer before them ({@link ResidualFusion}; same bits);
+     * {@code -Dconvnet4j.inference.fuseResidual=false}.
+     */
+    static volatile boolean fuseResidual = !"false".equals(System.getProperty("convnet4j.inference.fuseResidual"));
+
+    /** How many of node i's residual chain its layer runs with the skip added (0: none), with the switches now. */
+    private int residualAbsorbable(int i) {
+        Node n = nodes.get(i);
+        if (!fuseResidual || residualSkip[i] < 0 || !(n.layer() instanceof ResidualFusion rf)) {
+            return 0;
+        }
+        int count = rf.absorbableWithResidual(residualChains.get(i), residualSumAt[i]);
+        return count > residualSumAt[i] ? count : 0;
+    }
+
+    /** How many residual sums an inference pass runs inside the layer before them ({@link ResidualFusion}). */
+    public int fusedResidualSums() {
+        int count = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            count += residualAbsorbable(i) > 0 ? 1 : 0;
+        }
+        return count;
     }
 
     public static Builder builder() {
@@ -173,9 +246,15 @@ public final class Graph extends Model {
             for (String src : n.inputs()) {
                 args.add(acts[index.get(src)]);
             }
-            int absorbed = fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chains.get(i)) : 0;
+            int withSkip = fuse ? residualAbsorbable(i) : 0;
+            int absorbed = withSkip > 0 ? withSkip
+                    : fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chains.get(i)) : 0;
             int target = plan && n.layer() instanceof InPlace ip ? overwritable(i, ip) : -1;
-            if (absorbed > 0) {
+            if (withSkip > 0) {
+                // node i's layer runs its chain, the sum after it (adding the skip as it writes) and the sum's chain
+                acts[i + absorbed] = ((ResidualFusion) n.layer()).forwardAbsorbingResidual(args,
+                        residualChains.get(i), absorbed, acts[residualSkip[i]]);
+            } else if (absorbed > 0) {
                 // node i's layer also runs the next nodes of its chain, which nobody else reads
                 acts[i + absorbed] = ((InferenceFusion) n.layer()).forwardAbsorbing(args, chains.get(i), absorbed);
             } else if (target >= 0) {
@@ -184,14 +263,17 @@ public final class Graph extends Model {
                 acts[i] = n.layer().forward(args, training);
             }
             if (!tracking) {
-                // Nothing will go backward: an activation can go as soon as its last reader has run.
-                for (String src : n.inputs()) {
-                    int j = index.get(src);
-                    if (lastUse[j] == i && acts[j] != null) {
-                        Tensor dead = acts[j];
-                        acts[j] = null;
-                        if (reuse != null && !nodes.get(j).isInput() && !shared(acts, dead.data())) {
-                            reuse.giveBack(dead.data()); // Model.predict's buffers: the next layer may write it
+                // Nothing will go backward: an activation can go as soon as its last reader has run (node i or a node
+                // it absorbed: a fused sum's skip).
+                for (int q = i; q <= i + absorbed; q++) {
+                    for (String src : nodes.get(q).inputs()) {
+                        int j = index.get(src);
+                        if (lastUse[j] == q && acts[j] != null) {
+                            Tensor dead = acts[j];
+                            acts[j] = null;
+                            if (reuse != null && !nodes.get(j).isInput() && !shared(acts, dead.data())) {
+                                reuse.giveBack(dead.data()); // Model.predict's buffers: the next layer may write it
+                            }
                         }
                     }
                 }

@@ -8,8 +8,19 @@ import org.convnet4j.tensor.kernels.Kernels;
  * as a clip, ...) — what an inference pass of conv → batch norm → activation does in three sweeps over memory. It
  * calls the very kernels {@code BatchNorm} and the activation layer use, in the same order, so the fused result
  * has the unfused result's bits. {@code mean == null}: no batch norm; {@code activation == null}: none.
+ *
+ * <p>{@code residual} (null: none) is a residual block's skip, shaped like the convolution's output: after the batch
+ * norm and before the activation each output value gets the skip's value at its own position added, by
+ * {@link Kernels#add} as the {@code Add} layer does (ResNet's conv3 → bn3 → add → ReLU in one sweep instead of two).
+ * The convolutions apply an epilogue only to runs of the output tensor itself, so a run's offset is the skip's too.
  */
-public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] beta, Activation activation) {
+public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] beta, Activation activation,
+                           float[] residual) {
+
+    /** Batch norm (when {@code mean != null}), then the activation (when not null); no residual. */
+    public ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] beta, Activation activation) {
+        this(mean, invStd, gamma, beta, activation, null);
+    }
 
     /**
      * An element-wise function applied in place to a run of one channel's values; an activation layer hands out
@@ -38,6 +49,11 @@ public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] 
         return new ConvEpilogue(null, null, null, null, activation);
     }
 
+    /** This epilogue with {@code skip} (the output's shape) added after the batch norm, before the activation. */
+    public ConvEpilogue withResidual(float[] skip) {
+        return new ConvEpilogue(mean, invStd, gamma, beta, activation, skip);
+    }
+
     /** Whether the activation is ReLU. */
     public boolean relu() {
         return activation == RELU;
@@ -48,6 +64,9 @@ public record ConvEpilogue(float[] mean, float[] invStd, float[] gamma, float[] 
         if (mean != null) {
             k.normalizeAffine(len, y, off, mean[channel], invStd[channel], gamma[channel], beta[channel], y, off,
                     y, off);
+        }
+        if (residual != null) {
+            k.add(len, y, off, residual, off, y, off);
         }
         if (activation != null) {
             activation.apply(k, y, off, len);

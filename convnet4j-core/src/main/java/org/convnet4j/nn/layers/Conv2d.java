@@ -7,6 +7,7 @@ import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.InputGradientOptional;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.ResidualFusion;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
@@ -34,7 +35,7 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * {@code new Conv2d(6, 5).padding(2).stride(1)}. The kernel starts glorot-uniform (Keras' default) with
  * {@code fanIn = C/groups*KH*KW}, {@code fanOut = F*KH*KW}; the bias starts at zero.
  */
-public final class Conv2d extends UnaryLayer implements InputGradientOptional, InferenceFusion {
+public final class Conv2d extends UnaryLayer implements InputGradientOptional, InferenceFusion, ResidualFusion {
     private final int filters;
     private final int kh;
     private final int kw;
@@ -340,6 +341,42 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         Tensor into = buffers.overwritten(0, outputOf(built).prepend(input.dim(0)));
         return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue, into,
                 packedWeights(false));
+    }
+
+    /**
+     * A residual sum after this layer, or after its batch norm (ResNet's conv3 → bn3 → add), with an activation after
+     * the sum or not: the convolution's epilogue adds the skip after the batch norm, before the activation.
+     */
+    @Override
+    public int absorbableWithResidual(List<Layer> following, int sumAt) {
+        if (sumAt < 0 || sumAt > 1 || following.size() <= sumAt || !(following.get(sumAt) instanceof Add)) {
+            return 0;
+        }
+        if (sumAt == 1 && !(following.get(0) instanceof BatchNorm2d bn && bn.channels() == filters)) {
+            return 0;
+        }
+        return following.size() > sumAt + 1 && activation(following.get(sumAt + 1)) != null ? sumAt + 2 : sumAt + 1;
+    }
+
+    @Override
+    public Tensor forwardAbsorbingResidual(List<Tensor> inputs, List<Layer> following, int count, Tensor skip) {
+        requireInputs(inputs);
+        Tensor input = inputs.get(0);
+        requireBuilt();
+        requireSample(input, built);
+        this.x = GradMode.keep(input);
+        int sumAt = following.get(0) instanceof BatchNorm2d ? 1 : 0;
+        ConvEpilogue.Activation act = count > sumAt + 1 ? activation(following.get(sumAt + 1)) : null;
+        ConvEpilogue epilogue = sumAt == 1 ? ((BatchNorm2d) following.get(0)).inferenceEpilogue(act)
+                : ConvEpilogue.activationOnly(act);
+        Shape ys = outputOf(built).prepend(input.dim(0));
+        Tensor into = buffers.overwritten(0, ys);
+        Tensor.requireSameShape(describe(), into, skip);
+        if (into.data() == skip.data()) {
+            into = Tensor.zeros(ys); // never sum into the skip while reading it
+        }
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params,
+                epilogue.withResidual(skip.data()), into, packedWeights(false));
     }
 
     @Override
