@@ -367,7 +367,7 @@ public final class Downloads {
      */
     public record CachedFile(Path file, String url, String fetchedFrom, long size, String sha256, String verified,
                              Instant downloaded, boolean recorded, boolean partial) {
-        /** Where the finished download is (or will be): {@link #file}, without a partial one's {@code .part}. */
+        /** Where the finished download is (or will be): {@link #file()}, without a partial one's {@code .part}. */
         public Path target() {
             return partial ? file.resolveSibling(file.getFileName().toString().replaceFirst("\\.part$", "")) : file;
         }
