@@ -210,6 +210,8 @@ class ReaderFuzzTest {
      * as that process's temporaries, a hard link of an earlier {@code a}, a seal, and a file beside the folder.
      * The recovery (run by every write into a folder) never throws, never touches a file outside the folder, never
      * makes a name or a content that was not there; the readers' check refuses only with one line naming the file.
+     * Inputs that start with {@code +} get the rest as the journal's body with its right CRC line appended, so that
+     * mutations reach the parser and the recovery behind the checksum.
      */
     @FuzzTest(maxDuration = "30s")
     void groupJournal(byte[] data) throws Exception {
@@ -227,7 +229,7 @@ class ReaderFuzzTest {
         for (java.util.Map.Entry<String, String> e : before.entrySet()) {
             Path p = group.resolve(e.getKey());
             if (e.getValue() == null) {
-                Files.write(p, data);
+                Files.write(p, withCrc(data));
             } else {
                 Files.writeString(p, e.getValue());
             }
@@ -257,6 +259,19 @@ class ReaderFuzzTest {
             removeFolder(group);
             Files.delete(victim);
         }
+    }
+
+    /** {@code data} as it is, or (first byte '+') the rest followed by "end CRC32" of it, as a whole journal ends. */
+    private static byte[] withCrc(byte[] data) {
+        if (data.length == 0 || data[0] != '+') {
+            return data;
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(data, 1, data.length - 1);
+        byte[] end = ("end " + Long.toHexString(crc.getValue()) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOfRange(data, 1, data.length + end.length);
+        System.arraycopy(end, 0, all, data.length - 1, end.length);
+        return all;
     }
 
     /** Deletes {@code folder} and the files in it (tearDown deletes files only). */
