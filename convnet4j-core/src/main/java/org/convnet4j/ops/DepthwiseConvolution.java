@@ -106,7 +106,9 @@ final class DepthwiseConvolution {
             int fo = g * d.fg() + fl;
             int yBase = (b * d.f() + fo) * d.outPlane();
             int src = fl * geo.run();
-            if (bd == null) {
+            if (vectorCopyOut) {
+                k.rowsPlusBias(d.oh(), ow, out, src, geo.wq(), bd == null ? -0f : bd[fo], yd, yBase);
+            } else if (bd == null) {
                 for (int r = 0; r < d.oh(); r++) {
                     System.arraycopy(out, src + r * geo.wq(), yd, yBase + r * ow, ow);
                 }
@@ -125,6 +127,15 @@ final class DepthwiseConvolution {
             }
         }
     }
+
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.depthwiseVectorCopyOut=false}): the run's rows are copied out
+     * (plus the bias) by the scalar loops as before instead of {@link Kernels#rowsPlusBias} (whole vectors per row;
+     * a 14 x 14 plane is 14 vector additions instead of 196 scalar ones). Same bits: one rounded addition of the
+     * bias either way; without a bias the kernel adds -0f, which is exact.
+     */
+    static volatile boolean vectorCopyOut =
+            !"false".equals(System.getProperty("convnet4j.conv.depthwiseVectorCopyOut"));
 
     /**
      * Switch for A/B runs ({@code -Dconvnet4j.conv.depthwiseKeepZeros=false}): the forward pass writes its whole
