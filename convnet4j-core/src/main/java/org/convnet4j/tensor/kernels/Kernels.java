@@ -520,6 +520,20 @@ public interface Kernels {
     }
 
     /**
+     * Every {@code stride}-th element: {@code dst[dstOff + i] = src[srcOff + i * stride]} for {@code i < n} (the
+     * polyphase split of a strided depthwise layer's input rows). A copy: every implementation gives the same bits.
+     */
+    default void stridedCopy(int n, float[] src, int srcOff, int stride, float[] dst, int dstOff) {
+        Checks.range("stridedCopy", "dst", dst, dstOff, n);
+        if (n > 0) {
+            Checks.range("stridedCopy", "src", src, srcOff, (n - 1) * stride + 1);
+        }
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = src[srcOff + i * stride];
+        }
+    }
+
+    /**
      * Max pooling over windows that lie wholly inside the image, the inference path of {@code Pooling}: for
      * {@code q < count}, with {@code s = xOff + q * stride},
      * <pre>

@@ -239,6 +239,24 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    /** Stride 2 as gathers of whole vectors (the pooling kernels' index map); other strides and the rest scalar. */
+    @Override
+    public void stridedCopy(int n, float[] src, int srcOff, int stride, float[] dst, int dstOff) {
+        Checks.range("stridedCopy", "dst", dst, dstOff, n);
+        if (n > 0) {
+            Checks.range("stridedCopy", "src", src, srcOff, (n - 1) * stride + 1);
+        }
+        int i = 0;
+        if (stride == 2) {
+            for (; i + VL <= n; i += VL) {
+                FloatVector.fromArray(S, src, srcOff + 2 * i, STRIDE_2, 0).intoArray(dst, dstOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = src[srcOff + i * stride];
+        }
+    }
+
     @Override
     public void shiftedDots(int f, int taps, float[] dy, int dyOff, int ldd, int[] offsets, float[] x, int xOff,
                             int len, float[] out, int outOff) {

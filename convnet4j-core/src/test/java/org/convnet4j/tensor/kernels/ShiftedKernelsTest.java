@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The direct-convolution primitives {@link Kernels#shiftedProducts} and {@link Kernels#shiftedDots} of
  * {@link VectorKernels} (register tiles of 4 filters x 3 vectors and 2 filters x 5 taps; one filter in 8-, 5- and
- * 4-vector tiles), and {@link Kernels#rowsPlusBias} (the depthwise copy-out), against their scalar twins
+ * 4-vector tiles), {@link Kernels#rowsPlusBias} (the depthwise copy-out) and {@link Kernels#stridedCopy}, against their scalar twins
  * (the interface defaults, used by {@link ScalarKernels}), for filter and tap counts that leave every kind of
  * remainder, runs shorter than a vector, and non-zero offsets. Products: the same fma chain per element, so bit for
  * bit; dots: lane-wise partial sums, so within {@code (len + 2) * 2^-24 * sum|terms|} of a double-precision oracle.
@@ -105,6 +105,26 @@ class ShiftedKernelsTest {
                         if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(copy[i])) {
                             throw new AssertionError(where + " bias -0f at " + i + ": " + want + " vs " + copy[i]);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link Kernels#stridedCopy}: the vector kernel (gathers at stride 2) copies exactly what the scalar twin does. */
+    @Test
+    void stridedCopyEqualsTheScalarTwin() {
+        for (int stride : new int[] {1, 2, 3}) {
+            for (int n : new int[] {0, 1, VL - 1, VL, VL + 1, 2 * VL + 3, 56}) {
+                float[] src = array(7 + Math.max(0, (n - 1) * stride + 1)); // the last element read is the array's last
+                float[] expected = array(n + 9);
+                float[] actual = expected.clone();
+                scalar.stridedCopy(n, src, 7, stride, expected, 4);
+                vector.stridedCopy(n, src, 7, stride, actual, 4);
+                assertArrayEquals(expected, actual, "stride=" + stride + " n=" + n);
+                for (int i = 0; i < n; i++) {
+                    if (Float.floatToRawIntBits(actual[4 + i]) != Float.floatToRawIntBits(src[7 + i * stride])) {
+                        throw new AssertionError("stride=" + stride + " n=" + n + " at " + i);
                     }
                 }
             }
