@@ -9,13 +9,19 @@ On a quiet machine, `... resnet50 1 20 wall 2` gives wall-clock rows with 2 thre
 at -Dconvnet4j.threads=2 without -Dconvnet4j.profile.cpu): where the second thread helps and where it does not.
 Column 'best ms': the sum of each call's fastest time over the passes (a row's n-th call in a pass is one call
 site); with wall time on a loaded machine it estimates the quiet figure far better than the mean (LayerProfile:
--Dconvnet4j.profile.min=true)."""
+-Dconvnet4j.profile.min=true).
+`... resnet50 8 6 proc 2`: two threads, the process's CPU clock (all threads; OMP_WAIT_POLICY=PASSIVE so that waiting
+threads sleep): the work of each row at two threads, steadier than wall on a loaded machine, blind to idle threads
+(compare with LayerProfile -Dconvnet4j.threads=2 -Dconvnet4j.profile.cpu=process)."""
 import os, sys, time, collections
 WALL = len(sys.argv) > 4 and sys.argv[4] == "wall"
-THREADS = int(sys.argv[5]) if WALL and len(sys.argv) > 5 else 1
+PROC = len(sys.argv) > 4 and sys.argv[4] == "proc"
+THREADS = int(sys.argv[5]) if (WALL or PROC) and len(sys.argv) > 5 else 1
 os.environ["OMP_NUM_THREADS"] = str(THREADS)
+if PROC:  # OpenMP threads sleep instead of spinning between regions: the process CPU clock then counts work
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch, torchvision
-clock = time.perf_counter_ns if WALL else time.thread_time_ns
+clock = time.perf_counter_ns if WALL else time.process_time_ns if PROC else time.thread_time_ns
 
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "resnet50"
@@ -79,7 +85,7 @@ def main():
             model(x)
         total = (clock() - c0) / 1e6 / reps
     s = sum(r[0] for r in rows.values()) / 1e6 / reps
-    print(f"# {name} batch {batch}: {total:.2f} ms {'wall' if WALL else 'CPU'} per pass, {THREADS} thread(s), torch {torch.__version__}; "
+    print(f"# {name} batch {batch}: {total:.2f} ms {'wall' if WALL else 'process CPU' if PROC else 'CPU'} per pass, {THREADS} thread(s), torch {torch.__version__}; "
           f"timed modules sum to {s:.2f} ms; load {open('/proc/loadavg').read().split()[0]}")
     best = lambda k: sum(v for (kk, _), v in fastest.items() if kk == k) / 1e6
     print(f"# fastest calls: {sum(best(k) for k in rows):.2f} ms per pass summed over the rows; column 'best ms'")

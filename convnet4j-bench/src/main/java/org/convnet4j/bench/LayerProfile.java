@@ -339,11 +339,33 @@ public final class LayerProfile {
      * runs on the caller).
      */
     private static final boolean CPU = Boolean.getBoolean("convnet4j.profile.cpu");
+    /**
+     * {@code -Dconvnet4j.profile.cpu=process}: the CPU time of the calling thread and the kernels' worker threads
+     * (not the JIT's or GC's): the work of each row at any thread count, blind to threads left idle
+     * (bench/torch_layer_cpu.py's "proc" mode). The process clock itself steps by 10 ms here: too coarse.
+     */
+    private static final boolean PROCESS_CPU = "process".equals(System.getProperty("convnet4j.profile.cpu"));
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
+    private static long[] workers; // the kernels' worker threads, found while warming up
+    private static int scans;
 
     private static long now() {
-        return CPU ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+        if (CPU) {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+        if (!PROCESS_CPU) {
+            return System.nanoTime();
+        }
+        if (workers == null || (workers.length == 0 && scans++ < 200)) {
+            workers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("convnet4j-kernels-")).mapToLong(Thread::getId).toArray();
+        }
+        long sum = THREADS.getCurrentThreadCpuTime();
+        for (long id : workers) {
+            sum += Math.max(0, THREADS.getThreadCpuTime(id));
+        }
+        return sum;
     }
 
     /** {@code -Dconvnet4j.profile.fused=false} times batch norm and activations as layers of their own. */
@@ -395,7 +417,7 @@ public final class LayerProfile {
         double sum = rows.values().stream().mapToDouble(r -> r[0]).sum();
         System.out.printf("# %s batch %d: %.2f ms per pass (%.2f img/s); timed parts sum to %.2f ms%s%n",
                 name, batch, total * 1e3, batch / total, sum / 1e6 / reps,
-                CPU ? " (CPU time of the calling thread)" : "");
+                CPU ? " (CPU time of the calling thread)" : PROCESS_CPU ? " (CPU time of the process)" : "");
         Map<String, double[]> phases = new java.util.TreeMap<>(); // by layer type and phase: {nanos, macs}
         rows.forEach((key, r) -> {
             String type = key.substring(0, key.indexOf(' ') < 0 ? key.length() : key.indexOf(' '));

@@ -147,7 +147,7 @@ final class FastConvolution {
     /** The GEMM path's forward pass: every output of {@code yd} written (tiles of im2col or shifted patches). */
     private static void gemmForward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd,
                                     ConvEpilogue epilogue, PackedWeights packed) {
-        Tiling tiling = pointwiseOutputTiles && isPointwise(d) ? Tiling.of(d).outputCapped(d) : Tiling.of(d);
+        Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         if (parallel && balancedTiles) {
             tiling = tiling.balanced(k.threads());
@@ -563,19 +563,6 @@ final class FastConvolution {
      * {@code -Dconvnet4j.conv.balancedTiles=false} keeps the tiles of the other passes (same bits; for A/B runs).
      */
     static volatile boolean balancedTiles = !"false".equals(System.getProperty("convnet4j.conv.balancedTiles"));
-
-    /**
-     * Floats of one forward tile's output a pointwise convolution aims at ({@link Tiling#outputCapped}): 128 Ki = 512 KB,
-     * so that the epilogue (batch norm, a residual sum, ReLU) finds the tile still in L2.
-     */
-    static final int POINTWISE_OUT = Integer.getInteger("convnet4j.conv.pointwiseOutFloats", 128 * 1024);
-
-    /**
-     * Switch for A/B runs ({@code FlagAB}): {@code false} cuts a pointwise convolution's forward tiles by the column
-     * budget alone, as the other passes do (same bits); {@code -Dconvnet4j.conv.pointwiseOutputTiles=false}.
-     */
-    static volatile boolean pointwiseOutputTiles =
-            !"false".equals(System.getProperty("convnet4j.conv.pointwiseOutputTiles"));
 
     /**
      * Switch for A/B runs ({@code FlagAB}): {@code false} packs the right-operand weights of transposed tiles on every
@@ -1021,26 +1008,6 @@ final class FastConvolution {
             }
             int even = ceilDiv(oh, tiles);
             return new Tiling(n, oh, ow, 1, even, ceilDiv(oh, even));
-        }
-
-        /**
-         * The forward tiles of a pointwise convolution re-cut so that a tile's output ({@code F x T} floats) stays
-         * within {@link #POINTWISE_OUT}, never below {@link #MIN_COLS} columns: there is no column buffer to size them
-         * by, and at batch 1 ResNet-50's 1x1 64->256 layer on 56x56 had 2 MB tiles (36 rows) that its epilogue then
-         * read back from memory. Forward only, like {@link #balanced}: tiles fix no summation order there.
-         */
-        Tiling outputCapped(ConvDims d) {
-            long perColumn = d.f();
-            if (perTile == 1) {
-                int capped = (int) Math.max(ceilDiv(MIN_COLS, ow), POINTWISE_OUT / (perColumn * ow));
-                if (capped >= rows) {
-                    return this;
-                }
-                return new Tiling(n, oh, ow, 1, capped, ceilDiv(oh, capped));
-            }
-            int plane = oh * ow;
-            int capped = (int) Math.max(ceilDiv(MIN_COLS, plane), POINTWISE_OUT / (perColumn * plane));
-            return capped >= perTile ? this : new Tiling(n, oh, ow, capped, oh, 1);
         }
 
         int tasks() {
