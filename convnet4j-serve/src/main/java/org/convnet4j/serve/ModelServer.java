@@ -150,7 +150,7 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
-                          Shape output) {
+                          Shape output, TensorNames names) {
     }
 
     private static final String[] ASSETS = {"index.html", "model.html", "common.css"};
@@ -198,7 +198,8 @@ public final class ModelServer implements AutoCloseable {
                     .callerRuns(options.callerRunsMicros)
                     .answersIn(AnsweringThreadPool::batch) // connections resumed once all the batch's answers are out
                     .deadlines(deadlinePeriodMillis(options.timeoutMillis));
-            models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
+            models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape(),
+                    TensorNames.of(m.description())));
             metrics.queueDepth(name, 0);
         }
         metrics.inFlight(inFlight::get);
@@ -369,7 +370,7 @@ public final class ModelServer implements AutoCloseable {
         config.routes.get("/v2", ctx -> handle("/v2", ctx, this::serverMetadata));
         config.routes.get("/v2/models/{name}", ctx -> handle("/v2/models/{name}", ctx, c -> {
             Served m = model(c);
-            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
+            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output, m.names));
         }));
         config.routes.get("/v2/models/{name}/ready", ctx -> handle("/v2/models/{name}/ready", ctx, c ->
                 ok(c, "ready", !draining && warmed(model(c)))));
@@ -378,7 +379,7 @@ public final class ModelServer implements AutoCloseable {
         // KServe's send them when given a model version); versioned inference is counted under INFER
         config.routes.get(VERSIONED, ctx -> handle(VERSIONED, ctx, c -> {
             Served m = versioned(c);
-            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
+            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output, m.names));
         }));
         config.routes.get(VERSIONED + "/ready", ctx -> handle(VERSIONED + "/ready", ctx, c ->
                 ok(c, "ready", !draining && warmed(versioned(c)))));
@@ -550,14 +551,15 @@ public final class ModelServer implements AutoCloseable {
             throws Exception {
         InferenceProtocol.Request req = inferRequest(m, declared, contentLength, in);
         Tensor out = await(m, submit(m, req.input(), alone(), t0), t0);
-        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
+        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat(), req.outputName());
     }
 
     /** A v2 request read and checked against the model: the body, and the binary extension's header (may be null). */
     private InferenceProtocol.Request inferRequest(Served m, String declared, long contentLength, InputStream in)
             throws IOException {
         int jsonLength = jsonLength(declared);
-        return InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input, options.maxSamplesPerRequest);
+        return InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input, options.maxSamplesPerRequest,
+                m.names);
     }
 
     /** The binary extension's header value as a length; -1 when absent (the body is all JSON). */
@@ -678,7 +680,7 @@ public final class ModelServer implements AutoCloseable {
             InferenceProtocol.Request req;
             CompletableFuture<Tensor> f;
             try {
-                req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest);
+                req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest, m.names);
                 f = submit(m, req.input(), alone() && onlyConnection(response.getRequest()), t0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
@@ -700,7 +702,7 @@ public final class ModelServer implements AutoCloseable {
                 }
                 try {
                     InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
-                            req.outputFormat());
+                            req.outputFormat(), req.outputName());
                     String type = "application/json";
                     if (answer.jsonLength() >= 0) {
                         response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
