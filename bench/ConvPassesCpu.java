@@ -4,6 +4,8 @@
 // step under load. Prints each layer's medians and the median of the paired ratios B/A (> 1: A uses less CPU).
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/ConvPassesCpu.java [ROUNDS [CALLS]]
+// -Dflip=pkg.Class.field,... flips other static boolean switches instead (e.g. org.convnet4j.tensor.kernels.VectorGemm.rowsInPlace);
+// -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers).
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -28,18 +30,24 @@ public class ConvPassesCpu {
             new Layer("3x3/2 512 14->7", 512, 14, 512, 3, 2, 1),
             new Layer("7x7/2 stem", 3, 224, 64, 7, 2, 3),
             new Layer("1x1/2 256->512 56->28", 256, 56, 512, 1, 2, 0));
-        Class<?> fc = Class.forName("org.convnet4j.ops.FastConvolution");
-        Field[] fields = new Field[FIELDS.length];
-        boolean[] defaults = new boolean[FIELDS.length];
-        for (int i = 0; i < FIELDS.length; i++) {
-            fields[i] = fc.getDeclaredField(FIELDS[i]);
+        String[] flip = System.getProperty("flip", "").isEmpty() ? Arrays.stream(FIELDS)
+                .map(f -> "org.convnet4j.ops.FastConvolution." + f).toArray(String[]::new)
+                : System.getProperty("flip").split(",");
+        Field[] fields = new Field[flip.length];
+        boolean[] defaults = new boolean[flip.length];
+        for (int i = 0; i < flip.length; i++) {
+            int dot = flip[i].lastIndexOf('.');
+            fields[i] = Class.forName(flip[i].substring(0, dot)).getDeclaredField(flip[i].substring(dot + 1));
             fields[i].setAccessible(true);
             defaults[i] = fields[i].getBoolean(null);
         }
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
         Random random = new Random(1);
-        System.out.println("# B flips " + String.join(", ", FIELDS) + "; load " + load());
+        System.out.println("# B flips " + String.join(", ", flip) + "; load " + load());
         for (Layer l : layers) {
+            if (!l.name().contains(System.getProperty("only", ""))) {
+                continue;
+            }
             ConvParams p = ConvParams.of(l.stride(), l.pad());
             Tensor x = Tensor.randn(random, 1f, 8, l.c(), l.h(), l.h());
             Tensor w = Tensor.randn(random, 0.05f, l.f(), l.c(), l.k(), l.k());

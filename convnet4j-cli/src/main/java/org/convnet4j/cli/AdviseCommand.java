@@ -2,13 +2,12 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.transfer.AdviceReport;
+import org.convnet4j.transfer.AutoTransfer;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.TransferAdvisor;
@@ -44,12 +43,6 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "SPEC")
     String data;
 
-    @Option(names = "--size", paramLabel = "small|medium|large")
-    String sizeText;
-
-    @Option(names = "--similarity", paramLabel = "similar|dissimilar")
-    String similarityText;
-
     @Mixin
     LimitOption limit;
 
@@ -59,14 +52,8 @@ public final class AdviseCommand implements Callable<Integer> {
     @Option(names = "--resize", hidden = true)
     boolean resize;
 
-    @Option(names = "--probe-samples", paramLabel = "N")
-    int probeSamples;
-
-    @Option(names = "--try")
-    boolean tryThem;
-
-    @Option(names = "--budget", paramLabel = "SECONDS")
-    double budget = 600;
+    @Mixin
+    AdviceOptions advice;
 
     @Mixin
     JsonOption json;
@@ -80,62 +67,37 @@ public final class AdviseCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter info = json.progress();
-        TransferAdvisor.Size size = sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
-        TransferAdvisor.Similarity similarity = similarityText == null ? null
-                : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
+        AutoTransfer.Advice asked = advice.advice();
         AdviceReport report;
-        BaseModel b = null;
-        Dataset train = null;
-        if (size != null && similarity != null && data == null) {
-            report = AdviceReport.of(TransferAdvisor.table(size, similarity), null);
+        if (asked.size() != null && asked.similarity() != null && data == null && !asked.tryCases()) {
+            report = AdviceReport.of(TransferAdvisor.table(asked.size(), asked.similarity()), null);
         } else {
             if (base == null || data == null) {
-                throw new BadInputException("advise: give --base and --data to measure, or --size and --similarity");
+                throw new BadInputException(asked.tryCases() ? "--try needs --base and --data"
+                        : "advise: give --base and --data to measure, or --size and --similarity");
             }
             DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-            b = BaseModel.load(base, preprocessing.spec);
+            BaseModel b = BaseModel.load(base, preprocessing.spec);
             ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
             DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
             loaded.conversions().forEach(n -> info.println("converting: " + n));
-            train = DataSpec.limited(loaded.train(), limit.perClass, 42);
-            if (b.featureStatistics() == null && probeSamples == 0 && similarity == null) {
-                throw new BadInputException("--base " + b.origin() + " has no feature statistics (saved by 'train' and"
-                        + " 'experiment transfer'): nothing measures the similarity; give --similarity or"
-                        + " --probe-samples N");
-            }
-            report = AdviceReport.of(AdviceReport.recommend(b.model(), b.featureStatistics(), train, probeSamples, size,
-                    similarity, 42), b.model());
-        }
-        if (tryThem) {
-            if (b == null) {
-                throw new BadInputException("--try needs --base and --data");
-            }
-            List<TransferAdvisor.Trial> trials = TransferAdvisor.tryCases(b.model(), train,
+            Dataset train = DataSpec.limited(loaded.train(), limit.perClass, 42);
+            AdviceOptions.requireSimilarityMeasure(b, asked, "");
+            report = AutoTransfer.advise(b.model(), b.featureStatistics(), train, asked,
                     TransferOptions.forClasses(train.classNames()), FineTuneSettings.defaults(),
-                    new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), budget, line -> {
+                    new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), line -> {
                         info.println(line);
                         info.flush();
                     });
-            report = report.withTrials(trials, TransferAdvisor.choose(trials, report.tableLabel()),
-                    TransferAdvisor.notTried(trials));
         }
         if (json.given) {
             out.println(report.toJson());
         } else {
             report.lines().forEach(out::println);
-            if (!tryThem && b != null) {
+            if (!asked.tryCases() && data != null) {
                 out.println(TRY_HINT);
             }
         }
         return 0;
-    }
-
-    private static <E extends Enum<E>> E parse(Class<E> type, String text, String option) {
-        try {
-            return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(option + " " + text + ": expected one of "
-                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
-        }
     }
 }

@@ -1,6 +1,6 @@
 package org.convnet4j.cli;
 
-import java.util.Locale;
+import java.util.function.Function;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.ops.PoolType;
@@ -16,53 +16,45 @@ final class Converters {
     private Converters() {
     }
 
-    static final class PaddingConverter implements ITypeConverter<PaddingSpec> {
+    /** A converter calling one library parser: its IllegalArgumentException is picocli's invalid value. */
+    abstract static class Parsed<T> implements ITypeConverter<T> {
+        private final Function<String, T> parser;
+
+        Parsed(Function<String, T> parser) {
+            this.parser = parser;
+        }
+
         @Override
-        public PaddingSpec convert(String value) {
+        public T convert(String value) {
             try {
-                return PaddingSpec.parse(value);
+                return parser.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
         }
     }
 
-    static final class PadModeConverter implements ITypeConverter<PadMode> {
-        @Override
-        public PadMode convert(String value) {
-            try {
-                return PadMode.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class PaddingConverter extends Parsed<PaddingSpec> {
+        PaddingConverter() {
+            super(PaddingSpec::parse);
         }
     }
 
-    static final class NormalizeConverter implements ITypeConverter<Normalization.Mode> {
-        @Override
-        public Normalization.Mode convert(String value) {
-            try {
-                return Normalization.Mode.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class PadModeConverter extends Parsed<PadMode> {
+        PadModeConverter() {
+            super(PadMode::parse);
         }
     }
 
-    static final class PoolTypeConverter implements ITypeConverter<PoolType> {
-        @Override
-        public PoolType convert(String value) {
-            switch (value.trim().toLowerCase(Locale.ROOT)) {
-                case "max":
-                    return PoolType.MAX;
-                case "avg":
-                case "mean":
-                    return PoolType.AVG;
-                case "lp":
-                    return PoolType.LP;
-                default:
-                    throw new TypeConversionException("pool type '" + value + "' is unknown; use max, avg or lp");
-            }
+    static final class NormalizeConverter extends Parsed<Normalization.Mode> {
+        NormalizeConverter() {
+            super(Normalization.Mode::parse);
+        }
+    }
+
+    static final class PoolTypeConverter extends Parsed<PoolType> {
+        PoolTypeConverter() {
+            super(PoolType::parse);
         }
     }
 }

@@ -57,12 +57,8 @@ final class ConvolveCommand implements Callable<Integer> {
         OutputFile out = OutputFile.of(output);
         Tensor k = KernelArgument.resolve(kernel);
         Tensor in = InputImage.read(image, grey, 4);
-        Tensor result;
-        try {
-            result = ImageFilters.convolve2d(in, k, padding, padMode, stride);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(image + ": " + e.getMessage(), e);
-        }
+        Tensor result = BadInputException.prefixed(image + ": ",
+                () -> ImageFilters.convolve2d(in, k, padding, padMode, stride));
         Normalization.Mode mode = normalize != null ? normalize : out.csv() ? Normalization.Mode.NONE
                 : Normalization.Mode.MINMAX;
         out.write(out.csv() ? DisplayMaps.forNumbers(result, mode) : DisplayMaps.forPicture(result, mode));

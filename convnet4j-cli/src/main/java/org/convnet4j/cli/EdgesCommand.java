@@ -53,7 +53,7 @@ final class EdgesCommand implements Callable<Integer> {
         OutputFile gxOut = gx == null ? null : OutputFile.of(gx);
         OutputFile gyOut = gy == null ? null : OutputFile.of(gy);
         Tensor in = InputImage.read(image, false, 4);
-        SobelEdges e = compute(image, in, padding, padMode);
+        SobelEdges e = BadInputException.prefixed(image + ": ", () -> ImageFilters.sobelEdges(in, padding, padMode));
         write(magOut, e.magnitude(), DisplayMaps.scaledToMax(e.magnitude()));
         if (dirOut != null) {
             write(dirOut, e.direction(), DisplayMaps.directionWheel(e.direction(), e.magnitude()));
@@ -69,14 +69,6 @@ final class EdgesCommand implements Callable<Integer> {
                 dirOut == null ? "" : ", direction -> " + direction, gxOut == null ? "" : ", Gx -> " + gx,
                 gyOut == null ? "" : ", Gy -> " + gy);
         return 0;
-    }
-
-    static SobelEdges compute(Path image, Tensor in, PaddingSpec padding, PadMode padMode) {
-        try {
-            return ImageFilters.sobelEdges(in, padding, padMode);
-        } catch (IllegalArgumentException ex) {
-            throw new BadInputException(image + ": " + ex.getMessage(), ex);
-        }
     }
 
     /** Raw numbers to CSV, the display mapping to a picture. */

@@ -3,7 +3,6 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.convnet4j.cli.train.DataSource;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
@@ -33,7 +32,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOption;
 
-    @Option(names = "--data", paramLabel = "SPEC", defaultValue = DataSource.FASHION_MNIST,
+    @Option(names = "--data", paramLabel = "SPEC", defaultValue = DataSpec.FASHION_MNIST,
             description = org.convnet4j.dataspec.DataSpec.DATA_HELP + " Default: fashion-mnist (its test set; a folder:"
                 + " all of it).")
     String data;
@@ -76,8 +75,9 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
         }
         Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelOption.file);
-        Dataset test = DataSource.test(data, prep, n -> json.progress().println("converting: " + n));
-        test = DataSpec.limited(test, limit.perClass, 42);
+        DataSpec.Loaded loaded = DataSpec.of(data).test(prep, 42);
+        loaded.conversions().forEach(n -> json.progress().println("converting: " + n));
+        Dataset test = DataSpec.limited(loaded.test(), limit.perClass, 42);
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
@@ -125,15 +125,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** The model's outputs must be the data's classes: matched by name, leniently, in any order (relabelled). */
     private Dataset requireSameClasses(Model model, Dataset test, String data) {
-        try {
-            org.convnet4j.dataspec.ClassNames.Relabelled r = org.convnet4j.dataspec.ClassNames.forModel(model, test,
-                    data);
-            if (!r.warning().isEmpty()) {
-                spec.commandLine().getErr().println("warning: " + r.warning());
-            }
-            return r.data();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
+        org.convnet4j.dataspec.ClassNames.Relabelled r = org.convnet4j.dataspec.ClassNames.forModel(model, test, data);
+        if (!r.warning().isEmpty()) {
+            spec.commandLine().getErr().println("warning: " + r.warning());
         }
+        return r.data();
     }
 }

@@ -77,12 +77,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            org.convnet4j.transfer.FineTuneSettings.HeadFit fit;
-            try {
-                fit = org.convnet4j.transfer.FineTuneSettings.HeadFit.of(headFit);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--head-fit: " + e.getMessage());
-            }
+            org.convnet4j.transfer.FineTuneSettings.HeadFit fit = BadInputException.prefixed("--head-fit: ",
+                    () -> org.convnet4j.transfer.FineTuneSettings.HeadFit.of(headFit));
             for (String c : cases) {
                 if (!org.convnet4j.transfer.TransferExperiment.CASES.contains(c)) {
                     throw new BadInputException("--cases " + c + ": expected some of " + org.convnet4j.transfer.TransferExperiment.CASES);
@@ -99,12 +95,8 @@ public final class ExperimentCommand implements Callable<Integer> {
                 throw new BadInputException("--classifiers-at must be at least 1 picture per class");
             }
             org.convnet4j.transfer.TransferExperiment.Config d = org.convnet4j.transfer.TransferExperiment.Config.defaults();
-            org.convnet4j.transfer.FineTuneSettings ft;
-            try {
-                ft = d.fineTune().withHeadFit(fit).withKeepSe(keepSe);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--keep-se: " + e.getMessage());
-            }
+            org.convnet4j.transfer.FineTuneSettings ft = BadInputException.prefixed("--keep-se: ",
+                    () -> d.fineTune().withHeadFit(fit).withKeepSe(keepSe));
             Files.createDirectories(outDir);
             Map<String, String> t = new LinkedHashMap<>();
             d.targets().forEach((k, v) -> {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.convnet4j.io.onnx.OnnxExporter;
 import org.convnet4j.nn.Model;
+import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -25,7 +26,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputFile.requireTarget(output); // before the model is downloaded or read
+        AtomicFiles.requireWritable(output); // before the model is downloaded or read
         Model m = ModelArgument.load(input, null, null, null, spec.commandLine().getErr()).model();
         OnnxExporter.export(m, output);
         spec.commandLine().getOut().println("wrote " + output);

@@ -72,8 +72,6 @@ final class FuseCommand implements Callable<Integer> {
         try (DashboardOptions.Session session = dashboard.open(stdout)) {
             ui = session;
             return evaluate != null ? runEvaluate(stdout, stderr) : runTraining(stdout, stderr);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
         }
     }
 
@@ -86,7 +84,7 @@ final class FuseCommand implements Callable<Integer> {
             throw new BadInputException("--out " + out + ": the directory does not exist");
         }
         FusionRun.Settings settings = training.settings();
-        FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
+        FusionSources in = BadInputException.prefixed("--inputs: ", () -> FusionSources.parse(inputs));
         MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
                 missing, stderr::println));
         PrintWriter log = json.progress();
@@ -117,10 +115,11 @@ final class FuseCommand implements Callable<Integer> {
             throw new BadInputException(evaluate + ": not a multi-input model (use 'convnet4j evaluate' for it)");
         }
         Graph g = (Graph) saved.model();
-        FusionSources in = option("--inputs", () -> FusionSources.parse(inputs));
+        FusionSources in = BadInputException.prefixed("--inputs: ", () -> FusionSources.parse(inputs));
         MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit.perClass, size,
                 missing, stderr::println));
-        Corruption.Named c = corrupt == null ? null : option("--corrupt", () -> Corruption.parseNamed(corrupt));
+        Corruption.Named c = corrupt == null ? null
+                : BadInputException.prefixed("--corrupt: ", () -> Corruption.parseNamed(corrupt));
         FusionRun.Evaluation e = FusionRun.evaluate(g, evaluate.toString(), data, c);
         if (plots != null) {
             Charts.confusionMatrix(e.metrics().confusion(), plots);
@@ -134,27 +133,14 @@ final class FuseCommand implements Callable<Integer> {
 
     /** The --inputs data, read with the --resize and --on-missing options; their errors name the option. */
     private MultiInputDataset load(FusionSources in, Loader loader) throws java.io.IOException {
-        int[] size = option("--resize", () -> FusionSources.parseResize(resize));
-        PairedFolders.OnMissing missing = option("--on-missing", () -> PairedFolders.OnMissing.parse(onMissing));
-        return option("--inputs", () -> loader.load(size, missing));
+        int[] size = BadInputException.prefixed("--resize: ", () -> FusionSources.parseResize(resize));
+        PairedFolders.OnMissing missing = BadInputException.prefixed("--on-missing: ",
+                () -> PairedFolders.OnMissing.parse(onMissing));
+        return BadInputException.prefixed("--inputs: ", () -> loader.load(size, missing));
     }
 
     @FunctionalInterface
     interface Loader {
         MultiInputDataset load(int[] size, PairedFolders.OnMissing missing) throws java.io.IOException;
-    }
-
-    /** A step whose IllegalArgumentException names what {@code option} gave; the message gets the option's name. */
-    @FunctionalInterface
-    interface Step<T> {
-        T run() throws java.io.IOException;
-    }
-
-    static <T> T option(String option, Step<T> step) throws java.io.IOException {
-        try {
-            return step.run();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(option + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -45,12 +45,8 @@ final class FuseDemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
-        FusionComparison.Settings settings;
-        try {
-            settings = new FusionComparison.Settings(trainN, testN, epochs, noise, seed.value);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--" + e.getMessage(), e);
-        }
+        FusionComparison.Settings settings = BadInputException.prefixed("--",
+                () -> new FusionComparison.Settings(trainN, testN, epochs, noise, seed.value));
         Files.createDirectories(outDir);
         FusionComparison.Report r = FusionComparison.run(settings, line -> {
             log.println(line);

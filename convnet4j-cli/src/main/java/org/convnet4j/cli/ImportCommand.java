@@ -8,6 +8,7 @@ import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -49,15 +50,10 @@ final class ImportCommand implements Callable<Integer> {
         if (size != null && inputShape != null) {
             throw new BadInputException("--size and --input-shape: give one of them");
         }
-        Shape input = size == null ? null : Shape.of(3, size, size);
-        if (inputShape != null) {
-            try {
-                input = Shape.parsePicture(inputShape);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--input-shape: " + e.getMessage(), e);
-            }
-        }
-        OutputFile.requireTarget(output); // before a catalogued file is downloaded or a large one read
+        Shape input = inputShape != null
+                ? BadInputException.prefixed("--input-shape: ", () -> Shape.parsePicture(inputShape))
+                : size == null ? null : Shape.of(3, size, size);
+        AtomicFiles.requireWritable(output); // before a catalogued file is downloaded or a large one read
         SavedModel m = ModelArgument.load(file, architecture, input, preprocessing.spec, spec.commandLine().getErr());
         JsonObject d = Json.parseObject(m.description(), file + ": description");
         ModelLoader.save(m, output); // the preprocessing chosen now is stored, and said only this once

@@ -75,8 +75,6 @@ public final class ModelArgument {
             // held until the command has checked the model (flushNotes), so that a failure stays one line
             notePreprocessing(reference, ModelLoader.chosenPreprocessing(m));
             return m;
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
         }
     }
 
@@ -84,8 +82,6 @@ public final class ModelArgument {
     static Path resolve(String reference) throws IOException {
         try (DownloadBar bar = new DownloadBar(System.err)) {
             return ModelLoader.resolve(reference, ModelLoader.Options.defaults().withProgress(bar)).file();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
         }
     }
 
@@ -119,11 +115,7 @@ public final class ModelArgument {
                     : "--limit counts pictures per class of --data (or a SPEC argument); IMAGE and DIR arguments are"
                     + " all used");
         }
-        try {
-            specs.forEach(s -> DataSpec.of(s).requireAvailable());
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
+        specs.forEach(s -> DataSpec.of(s).requireAvailable());
         return specs;
     }
 }

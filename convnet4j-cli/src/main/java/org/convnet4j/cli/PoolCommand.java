@@ -73,13 +73,9 @@ final class PoolCommand implements Callable<Integer> {
         }
         OutputFile out = OutputFile.of(output);
         Tensor in = InputImage.read(image, grey, 3);
-        Tensor pooled;
-        try {
-            pooled = Pooling.forward(in.reshape(in.shape().prepend(1)), params);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(image + ": " + e.getMessage(), e);
-        }
-        pooled = pooled.reshape(pooled.shape().dropFirst());
+        Tensor batch = BadInputException.prefixed(image + ": ",
+                () -> Pooling.forward(in.reshape(in.shape().prepend(1)), params));
+        Tensor pooled = batch.reshape(batch.shape().dropFirst());
         Normalization.Mode mode = normalize != null ? normalize : out.csv() || type != PoolType.LP
                 ? Normalization.Mode.NONE : Normalization.Mode.MINMAX;
         out.write(out.csv() ? DisplayMaps.forNumbers(pooled, mode) : DisplayMaps.forPicture(pooled, mode));

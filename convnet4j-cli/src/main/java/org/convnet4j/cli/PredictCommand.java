@@ -59,12 +59,7 @@ final class PredictCommand implements Callable<Integer> {
         List<String> specs = ModelArgument.dataSpecs(data, images, limit.perClass);
         // folders: the pictures in them, sorted; a missing picture is one line before the model is downloaded or read
         images = ImageFolderDataset.picturesOf(images.stream().filter(p -> !specs.contains(p.toString())).toList());
-        Map<String, Path> named;
-        try {
-            named = FusionClassifier.namedPictures(namedInputs);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--input: " + e.getMessage(), e);
-        }
+        Map<String, Path> named = BadInputException.prefixed("--input: ", () -> FusionClassifier.namedPictures(namedInputs));
         SavedModel saved = modelOption.load(spec.commandLine().getErr());
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
             if (!specs.isEmpty()) {
@@ -76,12 +71,8 @@ final class PredictCommand implements Callable<Integer> {
         if (images.isEmpty() && specs.isEmpty()) {
             throw new BadInputException("predict: give at least one IMAGE, DIR or --data SPEC");
         }
-        ImageClassifier classifier;
-        try {
-            classifier = new ImageClassifier(saved.model(), ModelArgument.picturePreprocessing(saved, modelOption.file));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(modelOption.file + ": " + e.getMessage(), e);
-        }
+        ImageClassifier classifier = BadInputException.prefixed(modelOption.file + ": ",
+                () -> new ImageClassifier(saved.model(), ModelArgument.picturePreprocessing(saved, modelOption.file)));
         // every picture is read before any answer, so a bad file fails the command without partial output
         BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit.perClass, topK);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
@@ -99,12 +90,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException(modelOption.file + " takes inputs " + fused.inputNames()
                     + ": give one --input NAME=IMAGE per input instead of plain IMAGE arguments");
         }
-        Classifications c;
-        try {
-            c = fused.classifyFiles(files);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(modelOption.file + ": " + e.getMessage(), e);
-        }
+        Classifications c = BadInputException.prefixed(modelOption.file + ": ", () -> fused.classifyFiles(files));
         String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(","));
         print(out, BatchPrediction.of(List.of(new BatchPrediction.Answer(label, null, c.topK(topK)))));

@@ -13,10 +13,6 @@ public final class Terminal {
 
     /** The progress mode for standard error; a bad {@code CONVNET4J_PROGRESS} is one line, exit 2. */
     public static ProgressOutput.Mode progress() {
-        try {
-            return ProgressOutput.Mode.forStderr();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
+        return ProgressOutput.Mode.forStderr(); // its IllegalArgumentException is bad input (ErrorReporter)
     }
 }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.OnBadFile;
-import org.convnet4j.cli.train.DataSource;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.charts.PlotListener;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.data.Dataset;
@@ -17,6 +17,7 @@ import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingDivergedException;
+import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -66,14 +67,12 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
-        TrainingSettings settings;
-        try {
-            settings = over(resumed == null ? TrainingSettings.builder() : resumedSettings(resumed)).build();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--" + e.getMessage(), e);
-        }
-        Dataset pictures = DataSource.training(settings.data(), Preprocessing.forInput(settings.inputShape()),
-                n -> json.progress().println("converting: " + n), failFast ? OnBadFile.FAIL : OnBadFile.SKIP);
+        TrainingSettings settings = BadInputException.prefixed("--",
+                () -> over(resumed == null ? TrainingSettings.builder() : resumedSettings(resumed)).build());
+        DataSpec.Loaded loaded = DataSpec.of(settings.data()).onBadFile(failFast ? OnBadFile.FAIL : OnBadFile.SKIP)
+                .training(Preprocessing.forInput(settings.inputShape()), 42);
+        loaded.conversions().forEach(n -> json.progress().println("converting: " + n));
+        Dataset pictures = loaded.train();
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = noProgress.given ? null
@@ -87,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
         PlotListener curves = null;
         if (plots != null) {
             Files.createDirectories(plots);
-            OutputFile.requireWritable(plots.resolve("training-curves.png"), plots); // before the training, not after
+            AtomicFiles.requireWritable(plots.resolve("training-curves.png")); // before the training, not after
             // a picture that cannot be written (a full disk) must not cost the training: reported at the end
             curves = new PlotListener(plots.resolve("training-curves.png")).keepTrainingOnFailure();
             run.addListener(curves);
@@ -119,29 +118,21 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The options given on the command line over {@code b} (the saved run's settings, or the defaults). */
     private TrainingSettings.Builder over(TrainingSettings.Builder b) {
-        TrainingSettings.Overrides given = options.overrides(input -> {
-            try {
-                return Shape.parseGreyOrRgbPicture(input); // 1 (grey) or 3 (RGB) channels
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--input: " + e.getMessage());
-            }
-        });
+        TrainingSettings.Overrides given = options.overrides( // 1 (grey) or 3 (RGB) channels
+                input -> BadInputException.prefixed("--input: ", () -> Shape.parseGreyOrRgbPicture(input)));
         given.out = out;
         return b.override(given);
     }
 
     /** The settings saved in the checkpoint given to --resume (model and data must be given when it has none). */
     private TrainingSettings.Builder resumedSettings(Checkpoint resumed) {
-        try {
-            return TrainingSettings.resuming(resumed, resume).orElseGet(() -> {
-                if (options.model() == null || options.data() == null) {
-                    throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and"
-                            + " --data must be given to resume it");
-                }
-                return TrainingSettings.builder();
-            });
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--resume " + resume + ": " + e.getMessage(), e);
-        }
+        return BadInputException.prefixed("--resume " + resume + ": ", () -> TrainingSettings.resuming(resumed, resume))
+                .orElseGet(() -> {
+                    if (options.model() == null || options.data() == null) {
+                        throw new BadInputException(resume + " was not written by 'convnet4j train', so --model and"
+                                + " --data must be given to resume it");
+                    }
+                    return TrainingSettings.builder();
+                });
     }
 }

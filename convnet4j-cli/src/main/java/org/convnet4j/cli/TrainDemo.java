@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.convnet4j.cli.train.DataSource;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
@@ -57,7 +57,7 @@ final class TrainDemo {
                 + "training pictures, Adam, batch 64.%n%n", epochs, limit * 10);
 
         out.println("1. Training  (convnet4j train)");
-        List<String> trainArgs = new ArrayList<>(List.of("--model", "lenet5", "--data", DataSource.FASHION_MNIST,
+        List<String> trainArgs = new ArrayList<>(List.of("--model", "lenet5", "--data", DataSpec.FASHION_MNIST,
                 "--epochs", Integer.toString(epochs), "--limit", Integer.toString(limit),
                 "--seed", Long.toString(seed.value),
                 "--out", modelFile.toString(), "--plots", outDir.toString()));
@@ -70,7 +70,7 @@ final class TrainDemo {
         out.println();
         out.println("2. Testing on pictures it never saw  (convnet4j evaluate)");
         List<String> evalArgs = new ArrayList<>(List.of("--model", modelFile.toString(), "--data",
-                DataSource.FASHION_MNIST, "--plots", outDir.toString()));
+                DataSpec.FASHION_MNIST, "--plots", outDir.toString()));
         if (testLimit != null) {
             evalArgs.addAll(List.of("--limit", testLimit.toString()));
         }
@@ -80,7 +80,7 @@ final class TrainDemo {
         out.println();
         out.println("3. What it learned  (pictures in " + outDir + ")");
         SavedModel saved = ModelFiles.read(modelFile);
-        showWhatItLearned(out, saved, DataSource.test(DataSource.FASHION_MNIST, saved.preprocessing()));
+        showWhatItLearned(out, saved, DataSpec.of(DataSpec.FASHION_MNIST).test(saved.preprocessing(), 42).test());
         out.println();
         out.printf(Locale.ROOT, "Test accuracy %.4f after %d epoch(s) (chance: 0.10). Open the PNG files in %s.%n",
                 evaluate.metrics.accuracy(), train.result.history().size(), outDir.toAbsolutePath().normalize());

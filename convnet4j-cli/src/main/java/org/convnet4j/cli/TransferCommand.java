@@ -19,12 +19,15 @@ import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.RawJson;
 import org.convnet4j.train.TrainingListener;
+import org.convnet4j.transfer.AdviceReport;
+import org.convnet4j.transfer.AutoTransfer;
 import org.convnet4j.transfer.FeatureCache;
 import org.convnet4j.transfer.FeatureExtractor;
 import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.ShallowClassifiers;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferCase;
+import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
 import org.convnet4j.transfer.TransferReport;
 import org.convnet4j.transfer.TransferRun;
@@ -44,8 +47,11 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, paramLabel = "MODEL")
     String base;
 
-    @Option(names = "--case", required = true, paramLabel = "0..4")
-    int caseNumber;
+    @Option(names = "--case", required = true, paramLabel = "0..4|auto")
+    String caseText;
+
+    @Mixin
+    AdviceOptions advice;
 
     @Option(names = "--data", required = true, paramLabel = "SPEC", description = DataSpec.DATA_HELP
             + " Fashion-MNIST: training set / test set; digits: 400 / 100 per class; a folder: 80%% / 20%% (seeded).")
@@ -100,13 +106,11 @@ public final class TransferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        TransferCase c;
-        try {
-            c = TransferCase.of(caseNumber);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--case: " + e.getMessage());
-        }
-        if (c == TransferCase.BOTTLENECK && !ShallowClassifiers.algorithms().contains(classifier)) {
+        boolean auto = caseText.trim().equalsIgnoreCase("auto");
+        TransferCase c = auto ? null : caseOf(caseText);
+        AutoTransfer.Advice asked = advice.advice();
+        advice.requireForTransfer(auto, cut);
+        if ((auto || c == TransferCase.BOTTLENECK) && !ShallowClassifiers.algorithms().contains(classifier)) {
             throw new BadInputException("--classifier " + classifier + ": not known; known: "
                     + String.join(", ", ShallowClassifiers.algorithms()));
         }
@@ -115,7 +119,7 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FineTuneSettings settings = tuning.settings(seed.value);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-        OutputFile.requireTarget(out); // before the features are extracted and the model trained
+        org.convnet4j.util.AtomicFiles.requireWritable(out); // before the features are extracted and the model trained
         BaseModel b = BaseModel.load(base, preprocessing.spec);
         ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
         PrintWriter info = json.progress();
@@ -123,8 +127,21 @@ public final class TransferCommand implements Callable<Integer> {
         loaded.conversions().forEach(n -> info.println("converting: " + n));
         Dataset train = DataSpec.limited(loaded.train(), limit.perClass, seed.value);
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed.value);
-        TransferPlan plan = Transfer.plan(c, b.copy(),
-                tuning.options(train.classNames(), cut, seed.value).withPartialClasses(partialClasses));
+        TransferOptions options = tuning.options(train.classNames(), cut, seed.value).withPartialClasses(partialClasses);
+        FeatureCache featureCache = new FeatureCache(cache != null ? cache : FeatureCache.defaultFolder());
+        Consumer<String> log = line -> {
+            info.println(line);
+            info.flush();
+        };
+        AdviceReport chosen = null;
+        if (auto) {
+            AdviceOptions.requireSimilarityMeasure(b, asked, "--case auto: ");
+            chosen = AutoTransfer.advise(b.model(), b.featureStatistics(), train, asked, options, settings,
+                    featureCache, log);
+            log.accept(AutoTransfer.line(chosen));
+            c = AutoTransfer.transferCase(chosen);
+        }
+        TransferPlan plan = auto ? AutoTransfer.plan(chosen, b.copy(), options) : Transfer.plan(c, b.copy(), options);
         info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier,
                 settings.headFit()));
         info.flush();
@@ -137,11 +154,6 @@ public final class TransferCommand implements Callable<Integer> {
         }
         FeatureExtractor.Progress progress = noProgress.given ? FeatureExtractor.Progress.NONE
                 : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix");
-        FeatureCache featureCache = new FeatureCache(cache != null ? cache : FeatureCache.defaultFolder());
-        Consumer<String> log = line -> {
-            info.println(line);
-            info.flush();
-        };
         DashboardOptions.Session ui = dashboard.open(stdout);
         listeners.add(ui.run("transfer-case" + c.number(), test, "test"));
         TransferRun.Outcome r;
@@ -153,7 +165,8 @@ public final class TransferCommand implements Callable<Integer> {
                 bar.close();
             }
         }
-        TransferReport report = new TransferReport(r, base, data, classifier, train.size(), test.size(), out.toString());
+        TransferReport report = new TransferReport(r, base, data, classifier, train.size(), test.size(), out.toString(),
+                chosen);
         if (plots != null && r.history().size() > 0) {
             Files.createDirectories(plots);
             Path png = plots.resolve("transfer-curves.png");
@@ -163,5 +176,15 @@ public final class TransferCommand implements Callable<Integer> {
         ModelFiles.save(r.model(), out, b.preprocessing(), Map.of("transfer", new RawJson(report.modelDescriptionJson())));
         stdout.println(json.given ? report.toJson() : report.summaryLine());
         return 0;
+    }
+
+    private static TransferCase caseOf(String text) {
+        try {
+            return TransferCase.of(Integer.parseInt(text.trim()));
+        } catch (NumberFormatException e) {
+            throw new BadInputException("--case " + text + ": expected a case 0..4 or auto");
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--case: " + e.getMessage());
+        }
     }
 }

@@ -72,16 +72,11 @@ final class WeightsCommand implements Callable<Integer> {
             Downloads d = o.downloads();
             List<Path> targets = new ArrayList<>();
             for (String n : names) {
-                targets.add(where(n, o)); // every argument checked before anything is deleted
+                targets.add(ModelLoader.cachedPath(n, o)); // every argument checked before anything is deleted
             }
             if (urls) {
-                for (Downloads.CachedFile c : d.urlDownloads()) {
-                    Path t = c.partial() ? c.file().resolveSibling(c.file().getFileName().toString()
-                            .replaceFirst("\\.part$", "")) : c.file();
-                    if (!targets.contains(t)) {
-                        targets.add(t);
-                    }
-                }
+                d.urlDownloads().stream().map(Downloads.CachedFile::target).filter(t -> !targets.contains(t))
+                        .distinct().forEach(targets::add);
             }
             long total = 0;
             for (int i = 0; i < targets.size(); i++) {
@@ -97,15 +92,6 @@ final class WeightsCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "freed %.1f MB%n", total / 1e6);
             return 0;
-        }
-
-        /** Where {@code reference} is cached, as a download of it would put it ({@link ModelLoader#cachedPath}). */
-        private static Path where(String reference, ModelLoader.Options o) throws java.io.IOException {
-            try {
-                return ModelLoader.cachedPath(reference, o);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(e.getMessage(), e);
-            }
         }
     }
 
@@ -124,11 +110,7 @@ final class WeightsCommand implements Callable<Integer> {
             try (DownloadBar bar = new DownloadBar(System.err)) {
                 ModelLoader.Options o = ModelLoader.Options.defaults().withProgress(bar);
                 for (String n : names) {
-                    try {
-                        out.println(ModelLoader.resolve(n, o).file());
-                    } catch (IllegalArgumentException e) {
-                        throw new BadInputException(e.getMessage(), e);
-                    }
+                    out.println(ModelLoader.resolve(n, o).file());
                 }
             }
             return 0;

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
@@ -58,13 +57,9 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new BadInputException("--out " + out + ": exists and is not a directory");
         }
-        try {
-            plan.requireBuildable(model -> "set it with --input " + model + "=SIZE");
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
+        plan.requireBuildable(model -> "set it with --input " + model + "=SIZE");
         // the data is read (and any problem with it reported) before anything is written
-        Shape pictureShape = option("--picture", () -> Shape.parseGreyOrRgbPicture(picture));
+        Shape pictureShape = BadInputException.prefixed("--picture: ", () -> Shape.parseGreyOrRgbPicture(picture));
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(Preprocessing.forInput(pictureShape),
                 planOptions.seed.value);
         loaded.conversions().forEach(n -> stdout.println("converting: " + n));
@@ -93,14 +88,5 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
                 out.resolve(ZooReport.CHART));
         stdout.flush();
         return 0;
-    }
-
-    /** Runs {@code step}, prefixing the message of a refusal with the option's name. */
-    static <T> T option(String option, Supplier<T> step) {
-        try {
-            return step.get();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(option + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -46,31 +46,27 @@ final class ZooPlanOptions {
 
     /** The plan these options give; a refusal names the option. */
     ZooBenchmark.Plan plan() {
-        try {
-            String opt = ZooBenchmarkCommand.option("--optimizer", () -> ZooBenchmark.Training.optimizerName(optimizer));
-            double rate = lr != null ? lr : ZooBenchmark.Training.defaultLr(opt);
-            if (!(rate > 0) || Double.isInfinite(rate)) {
-                throw new BadInputException("--lr: must be a positive number, got " + rate);
-            }
-            positive("--batch", batch);
-            ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed.value,
-                    testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
-                    augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
-            List<String> names = ZooBenchmarkCommand.option("--models", () -> ZooBenchmark.models(models));
-            PerModel<Double> widths = perModel("--width", width, PerModel::width, names);
-            PerModel<Integer> sizes = perModel("--input", input, PerModel::squareSize, names);
-            PerModel<Integer> epochCounts = perModel("--epochs", epochs, PerModel.count("epochs"), names);
-            PerModel<Integer> limits = perModel("--limit", limit, PerModel.count("limit"), names);
-            return new ZooBenchmark.Plan(ZooBenchmark.setups(names, widths, sizes), training, epochCounts, limits);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
+        String opt = BadInputException.prefixed("--optimizer: ", () -> ZooBenchmark.Training.optimizerName(optimizer));
+        double rate = lr != null ? lr : ZooBenchmark.Training.defaultLr(opt);
+        if (!(rate > 0) || Double.isInfinite(rate)) {
+            throw new BadInputException("--lr: must be a positive number, got " + rate);
         }
+        positive("--batch", batch);
+        ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed.value,
+                testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
+                augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
+        List<String> names = BadInputException.prefixed("--models: ", () -> ZooBenchmark.models(models));
+        PerModel<Double> widths = perModel("--width", width, PerModel::width, names);
+        PerModel<Integer> sizes = perModel("--input", input, PerModel::squareSize, names);
+        PerModel<Integer> epochCounts = perModel("--epochs", epochs, PerModel.count("epochs"), names);
+        PerModel<Integer> limits = perModel("--limit", limit, PerModel.count("limit"), names);
+        return new ZooBenchmark.Plan(ZooBenchmark.setups(names, widths, sizes), training, epochCounts, limits);
     }
 
     /** Parses one per-model option (null: none given) and checks that the models it names are being run. */
     private static <T> PerModel<T> perModel(String option, String text, Function<String, T> parser, List<String> models) {
         PerModel<T> values = text == null ? PerModel.none() : PerModel.parse(option, text, parser);
-        ZooBenchmarkCommand.option(option, () -> {
+        BadInputException.prefixed(option + ": ", () -> {
             values.requireNamedAmong(models);
             return null;
         });

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every Java block of the README compiles against the current API. The blocks that ReadmeJavaExamplesTest,
- * ReadmeSparkExampleTest and LayerTypeReadmeTest run (or hold word for word) are left to them; the others are
+ * ReadmeSparkExampleTest, ReadmeServeExampleTest (serve) and LayerTypeReadmeTest run (or hold word for word) are left to them; the others are
  * fragments of a larger program (they use a {@code model}, a {@code config}, data from the text around them): each is
  * compiled as it stands, with the packages it uses imported and those few variables declared (below, per block),
  * not run (they name files, servers and downloads).
@@ -34,8 +34,6 @@ class ReadmeEveryJavaBlockCompilesTest {
 
     /** The variables a fragment takes from the text around it, by a line that starts the block. */
     private static final Map<String, String> CONTEXT = Map.of(
-            "Map<String, SavedModel> models", "Model model = null; TrainConfig config = null; Dataset train = null,"
-                    + " validation = null;",
             "MultiInputDataset data = FashionMnistSobel", "Model pixelModel = null, edgeModel = null;"
                     + " MultiInputDataset testData = null;");
 

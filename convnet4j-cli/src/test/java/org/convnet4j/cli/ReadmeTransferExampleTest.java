@@ -13,14 +13,23 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
+import org.convnet4j.model.SavedModel;
+import org.convnet4j.run.SavedFeatureStatistics;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.train.Trainer;
+import org.convnet4j.transfer.AdviceReport;
+import org.convnet4j.transfer.AutoTransfer;
+import org.convnet4j.transfer.FeatureCache;
+import org.convnet4j.transfer.FeatureExtractor;
+import org.convnet4j.transfer.FeatureStatistics;
 import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.FineTuning;
 import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferCase;
 import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
+import org.convnet4j.transfer.TransferAdvisor;
+import org.convnet4j.transfer.TransferRun;
 import org.convnet4j.zoo.LeNet5;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,5 +84,68 @@ class ReadmeTransferExampleTest {
         assertEquals(accuracy, o.get("test_accuracy").getAsDouble(), 1e-12);
         assertEquals(r.history().size(), o.getAsJsonArray("history").size());
         assertTrue(accuracy > 0.2, "chance is 0.2: " + accuracy);
+    }
+
+    @Test
+    void readmeAutoExampleReproducesTheCommand(@TempDir Path dir) throws Exception {
+        Sequential lenet = LeNet5.build();
+        lenet.initialize(5);
+        ModelFiles.save(lenet, dir.resolve("base.c4j"));
+        // the statistics `train` saves with a base (300 pictures of Fashion-MNIST 0-4)
+        SavedFeatureStatistics.addTo(dir.resolve("base.c4j"), DataSpec.perClass(DataSpec.of("fashion-mnist:0-4")
+                .trainAndTest(Preprocessing.forInput(lenet.inputShapes().get(0)), 42).train(), 60, 42), 300);
+        List<String> printed = new ArrayList<>();
+        Path auto = dir.resolve("auto.c4j");
+        Path cacheDir = dir.resolve("cache");
+
+        // --- as in README.md (--try with a budget of 0 s: Case 1 alone is tried; a cache of its own; printing
+        // into a list) ---
+        SavedModel saved = ModelFiles.read(dir.resolve("base.c4j"));
+        Sequential base = (Sequential) saved.model();
+        Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
+        DataSpec.Loaded data = DataSpec.of("opencv-digits").trainAndTest(prep, 42);
+        Dataset train = DataSpec.perClass(data.train(), 10, 42);                   // --limit 10
+        TransferOptions options = TransferOptions.forClasses(train.classNames());
+        FeatureCache cache = new FeatureCache(cacheDir);
+        AdviceReport advice = AutoTransfer.advise(base, FeatureStatistics.savedIn(saved.description(), "base.c4j").orElse(null),
+                train, AutoTransfer.Advice.measured().withTry(0), options, FineTuneSettings.defaults(), cache, printed::add);
+        printed.add(AutoTransfer.line(advice));
+        TransferRun.Outcome r = TransferRun.run(AutoTransfer.plan(advice, base, options), train, DataSpec.perClass(data.test(),
+                200, 42), "logreg", FineTuneSettings.defaults(), cache, printed::add, List.of(), FeatureExtractor.Progress.NONE);
+        ModelFiles.save(r.model(), auto, prep);
+        // ---
+
+        String readme = Files.readString(README);
+        for (String line : List.of(
+                "SavedModel saved = ModelFiles.read(Path.of(\"base.c4j\"));",
+                "Sequential base = (Sequential) saved.model();",
+                "DataSpec.Loaded data = DataSpec.of(\"opencv-digits\").trainAndTest(prep, 42);",
+                "Dataset train = DataSpec.perClass(data.train(), 10, 42);                   // --limit 10",
+                "TransferOptions options = TransferOptions.forClasses(train.classNames());",
+                "AdviceReport advice = AutoTransfer.advise(base, FeatureStatistics.savedIn(saved.description(), \"base.c4j\").orElse(null),",
+                "        train, AutoTransfer.Advice.measured().withTry(300), options, FineTuneSettings.defaults(), cache, System.out::println);",
+                "System.out.println(AutoTransfer.line(advice));",
+                "TransferRun.Outcome r = TransferRun.run(AutoTransfer.plan(advice, base, options), train, DataSpec.perClass(data.test(),",
+                "        200, 42), \"logreg\", FineTuneSettings.defaults(), cache, System.out::println, List.of(), FeatureExtractor.Progress.NONE);",
+                "ModelFiles.save(r.model(), Path.of(\"auto.c4j\"), prep);")) {
+            assertTrue(readme.contains(line), "README.md lacks the line: " + line);
+        }
+        // a budget of 0 s tries the cheapest case only: Case 1 at the default cut
+        assertEquals(List.of("1"), advice.trials().stream().map(TransferAdvisor.Trial::label).toList());
+        assertEquals(List.of("1-early", "2", "3", "4"), advice.notTried());
+        assertEquals("flatten", advice.recommendedCut());
+
+        CliRun cli = CliRun.of("transfer", "--base", dir.resolve("base.c4j").toString(), "--case", "auto", "--try",
+                "--budget", "0", "--data", "opencv-digits", "--limit", "10", "--out", dir.resolve("cli.c4j").toString(),
+                "--json", "--no-progress", "--cache", cacheDir.toString());
+        assertEquals(0, cli.exitCode(), cli.err());
+        JsonObject o = Json.parseObject(cli.out().trim(), "stdout");
+        assertEquals(r.accuracy(), o.get("test_accuracy").getAsDouble(), 1e-12);
+        assertEquals(Json.parseObject(advice.toJson(), "advice"), o.getAsJsonObject("advice"));
+        // the one line is the library's, word for word
+        assertTrue(cli.err().lines().anyMatch(AutoTransfer.line(advice)::equals), cli.err() + "\n" + printed);
+        assertTrue(AutoTransfer.line(advice).startsWith("auto: case 1, cut at flatten (measured by 5-fold"
+                + " cross-validation, ranked by the held-out Brier score: case 1 was the only case tried; not tried"
+                + " (the time budget ran out): cases 1-early, 2, 3, 4)"), AutoTransfer.line(advice));
     }
 }

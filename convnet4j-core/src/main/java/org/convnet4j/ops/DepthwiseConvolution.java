@@ -94,9 +94,9 @@ final class DepthwiseConvolution {
         float[] buf = scratch.depthwise(geo.bufferFloats());
         float[] out = scratch.rows(d.fg() * geo.run());
         if (keepZeros && scratch.depthwiseZeros(geo)) {
-            fillPixels(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+            fillPixels(k, geo, xd, (b * d.c() + g) * d.inPlane(), buf);
         } else {
-            fill(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+            fill(k, geo, xd, (b * d.c() + g) * d.inPlane(), buf);
             scratch.depthwiseZerosOf(geo);
         }
         int taps = d.kh() * d.kw();
@@ -106,7 +106,9 @@ final class DepthwiseConvolution {
             int fo = g * d.fg() + fl;
             int yBase = (b * d.f() + fo) * d.outPlane();
             int src = fl * geo.run();
-            if (bd == null) {
+            if (vectorCopyOut) {
+                k.rowsPlusBias(d.oh(), ow, out, src, geo.wq(), bd == null ? -0f : bd[fo], yd, yBase);
+            } else if (bd == null) {
                 for (int r = 0; r < d.oh(); r++) {
                     System.arraycopy(out, src + r * geo.wq(), yd, yBase + r * ow, ow);
                 }
@@ -127,6 +129,23 @@ final class DepthwiseConvolution {
     }
 
     /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.depthwiseVectorCopyOut=false}): the run's rows are copied out
+     * (plus the bias) by the scalar loops as before instead of {@link Kernels#rowsPlusBias} (whole vectors per row;
+     * a 14 x 14 plane is 14 vector additions instead of 196 scalar ones). Same bits: one rounded addition of the
+     * bias either way; without a bias the kernel adds -0f, which is exact.
+     */
+    static volatile boolean vectorCopyOut =
+            !"false".equals(System.getProperty("convnet4j.conv.depthwiseVectorCopyOut"));
+
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.depthwiseVectorStridedFill=false}): a strided layer's polyphase
+     * components are filled by the scalar loop as before instead of {@link Kernels#stridedCopy} (a gather of every
+     * second pixel per vector at stride 2) for rows of a vector or more. The same values either way (a copy).
+     */
+    static volatile boolean vectorStridedFill =
+            !"false".equals(System.getProperty("convnet4j.conv.depthwiseVectorStridedFill"));
+
+    /**
      * Switch for A/B runs ({@code -Dconvnet4j.conv.depthwiseKeepZeros=false}): the forward pass writes its whole
      * buffer for every plane again, zeros included, instead of only the input pixels when the thread's buffer still
      * holds the zeros of the same geometry (same bits either way).
@@ -137,8 +156,8 @@ final class DepthwiseConvolution {
      * Writes every float of the buffer: the zero-padded input plane at {@code xBase}, split into polyphase
      * components, then the zero tail.
      */
-    static void fill(Geometry geo, float[] xd, int xBase, float[] buf) {
-        fill(geo, xd, xBase, buf, true);
+    static void fill(Kernels k, Geometry geo, float[] xd, int xBase, float[] buf) {
+        fill(k, geo, xd, xBase, buf, true);
     }
 
     /**
@@ -146,11 +165,11 @@ final class DepthwiseConvolution {
      * else: the buffer's other floats must already be the zeros {@link #fill} wrote for an equal geometry (the slots
      * of the pixels are the same for every plane of a geometry, so the previous plane's pixels are all overwritten).
      */
-    static void fillPixels(Geometry geo, float[] xd, int xBase, float[] buf) {
-        fill(geo, xd, xBase, buf, false);
+    static void fillPixels(Kernels k, Geometry geo, float[] xd, int xBase, float[] buf) {
+        fill(k, geo, xd, xBase, buf, false);
     }
 
-    private static void fill(Geometry geo, float[] xd, int xBase, float[] buf, boolean zeros) {
+    private static void fill(Kernels k, Geometry geo, float[] xd, int xBase, float[] buf, boolean zeros) {
         ConvDims d = geo.d();
         int sh = d.sh();
         int sw = d.sw();
@@ -179,6 +198,8 @@ final class DepthwiseConvolution {
                     int src = xBase + ih * d.w() + pw - d.padLeft();
                     if (sw == 1) {
                         System.arraycopy(xd, src + c0, buf, row + c0, c1 - c0);
+                    } else if (vectorStridedFill && c1 - c0 >= k.floatsPerVector()) { // a vector's worth, or the call costs
+                        k.stridedCopy(c1 - c0, xd, src + sw * c0, sw, buf, row + c0);
                     } else {
                         for (int c = c0; c < c1; c++) {
                             buf[row + c] = xd[src + sw * c];
@@ -252,7 +273,7 @@ final class DepthwiseConvolution {
             FastConvolution.Scratch scratch = FastConvolution.scratch();
             float[] buf = scratch.col(geo.bufferFloats());
             float[] dyq = scratch.rows(fg * geo.run());
-            fill(geo, xd, (b * d.c() + g) * d.inPlane(), buf);
+            fill(k, geo, xd, (b * d.c() + g) * d.inPlane(), buf);
             for (int fl = 0; fl < fg; fl++) {
                 spreadRows(geo, dyd, (b * d.f() + g * fg + fl) * d.outPlane(), dyq, fl * geo.run(), geo.run());
             }

@@ -155,6 +155,16 @@ public record FeatureStatistics(String layer, long count, double[] mean, double[
         return java.util.Optional.of(fromJson(Json.toCompact(d.get(key)), what));
     }
 
+    /**
+     * The statistics the advisor measures a target's similarity with, from a model file's description (JSON text,
+     * e.g. {@code SavedModel.description()}): its pixel statistics ({@link #INPUT_KEY}) when it has them, else its
+     * penultimate feature statistics ({@link #KEY}); empty when it has neither (as {@code advise --base} reads them).
+     */
+    public static java.util.Optional<FeatureStatistics> savedIn(String descriptionJson, String what) {
+        java.util.Optional<FeatureStatistics> pixels = savedIn(descriptionJson, INPUT_KEY, what);
+        return pixels.isPresent() ? pixels : savedIn(descriptionJson, KEY, what);
+    }
+
     private static JsonArray array(double[] v) {
         JsonArray a = new JsonArray();
         for (double x : v) {

@@ -19,9 +19,17 @@ import org.convnet4j.internal.json.Json;
  * @param trainSamples training pictures
  * @param testSamples  held-out pictures
  * @param out          the model file written
+ * @param advice       what chose the case ({@code transfer --case auto}, {@link AutoTransfer}), or null: given, it is
+ *                     the {@code advice} object of both JSON objects ({@link AdviceReport#toJson()})
  */
 public record TransferReport(TransferRun.Outcome outcome, String base, String data, String classifier,
-                             int trainSamples, int testSamples, String out) {
+                             int trainSamples, int testSamples, String out, AdviceReport advice) {
+    /** A run whose case was given ({@code transfer --case N}): no advice. */
+    public TransferReport(TransferRun.Outcome outcome, String base, String data, String classifier, int trainSamples,
+                          int testSamples, String out) {
+        this(outcome, base, data, classifier, trainSamples, testSamples, out, null);
+    }
+
     /**
      * What a run is about to do, before it starts: "base B, data D: N training pictures (K per class), M held out"
      * (the base marked when it is a zoo architecture with random weights), then the plan's summary, which starts
@@ -97,6 +105,9 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
         result.addProperty("test_accuracy", outcome.accuracy());
         result.addProperty("seconds", outcome.seconds());
         result.addProperty("out", out);
+        if (advice != null) {
+            result.add("advice", Json.parseObject(advice.toJson(), "advice"));
+        }
         return result;
     }
 }

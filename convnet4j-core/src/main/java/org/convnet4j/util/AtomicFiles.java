@@ -52,6 +52,29 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /**
+     * Checks, before any work, that {@link #write} can put a file at {@code target}: it is not a directory, and its
+     * directory exists and this process may create files in it. An application that computes or trains before
+     * writing calls it first, so that a typo in the output path costs milliseconds, not the work (root passes the
+     * last check everywhere and meets a read-only file system only when writing, in one line too).
+     *
+     * @throws FileSystemException naming {@code target} and the problem (NoSuchFileException: no such directory;
+     *         AccessDeniedException: not writable)
+     */
+    public static void requireWritable(Path target) throws IOException {
+        if (Files.isDirectory(target)) {
+            throw new FileSystemException(target.toString(), null, "is a directory, not a file");
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new NoSuchFileException(target.toString(), null, "output directory " + dir + " does not exist");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new java.nio.file.AccessDeniedException(target.toString(), null, "output directory " + dir
+                    + " is not writable");
+        }
+    }
+
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path tmp = stage(target, writer);
@@ -135,7 +158,16 @@ public final class AtomicFiles {
 
     /** A new, empty {@link Group}: files that are replaced all together or not at all. */
     public static Group group() {
-        return new Group();
+        return new Group(false);
+    }
+
+    /**
+     * A new, empty {@link Group} that also writes its seal ({@link GroupSeal}): the SHA-256 sums of its files, as
+     * {@value GroupSeal#FILE} in their folder, renamed last. Readers that {@link GroupSeal#check} the files (and
+     * {@code sha256sum -c}) then never take a mix of two groups for one, even between a kill and the next write.
+     */
+    public static Group sealedGroup() {
+        return new Group(true);
     }
 
     /**
@@ -158,16 +190,22 @@ public final class AtomicFiles {
      * next write to one of them removes the temporaries). A kill in the middle of {@link #publish} (between its
      * renames) leaves a journal ({@code GroupJournal}) that the next write into the directory, or
      * {@link AtomicFiles#recover}, settles before anything else: the renames are finished (all files new) or, if
-     * that is impossible, undone (all as before), and one line says which.
+     * that is impossible, undone (all as before), and one line says which. Until then a reader sees the mix: a
+     * sealed group ({@link AtomicFiles#sealedGroup}) also writes the files' SHA-256 sums, renamed last, which
+     * {@link GroupSeal#check} holds a reader's files to.
      */
     public static final class Group implements AutoCloseable {
         private final java.util.List<Path> targets = new java.util.ArrayList<>();
         private final java.util.List<Path> staged = new java.util.ArrayList<>();
+        /** The SHA-256 of each staged file's content, when sealed. */
+        private final java.util.List<byte[]> sums = new java.util.ArrayList<>();
+        private final boolean sealed;
         private boolean published;
         /** False: as on a file system without hard links (a test's switch); the earlier versions are not kept. */
         boolean hardLinks = true;
 
-        private Group() {
+        private Group(boolean sealed) {
+            this.sealed = sealed;
         }
 
         /**
@@ -186,12 +224,40 @@ public final class AtomicFiles {
                 throw new IllegalArgumentException(target + " is not in " + targets.get(0).toAbsolutePath().getParent()
                         + ": the files of a group share one directory (its journal's)");
             }
+            if (sealed && abs.getFileName().toString().equals(GroupSeal.FILE)) {
+                throw new IllegalArgumentException(target + ": that name is the group's seal");
+            }
+            java.security.MessageDigest sum = sealed ? GroupSeal.sha256() : null;
             try {
-                staged.add(stage(target, writer));
+                staged.add(stage(target, !sealed ? writer : out -> {
+                    java.security.DigestOutputStream d = new java.security.DigestOutputStream(out, sum);
+                    writer.write(d);
+                    d.flush();
+                }));
             } catch (IOException e) {
                 throw untouched(e, -1);
             }
             targets.add(target);
+            if (sealed) {
+                sums.add(sum.digest());
+            }
+        }
+
+        private boolean isSeal(int i) {
+            return sealed && i == targets.size() - 1 && targets.get(i).getFileName().toString().equals(GroupSeal.FILE);
+        }
+
+        /** A sealed group's seal, staged as its last file (it is renamed last: the group is whole once it is). */
+        private void stageSeal() throws IOException {
+            Path dir = targets.get(0).toAbsolutePath().getParent();
+            byte[] text = GroupSeal.text(targets.stream().map(t -> t.getFileName().toString()).toList(), sums);
+            Path seal = dir.resolve(GroupSeal.FILE);
+            try {
+                staged.add(stage(seal, out -> out.write(text)));
+            } catch (IOException e) {
+                throw untouched(e, -1);
+            }
+            targets.add(seal);
         }
 
         /**
@@ -202,6 +268,9 @@ public final class AtomicFiles {
         public void publish() throws IOException {
             if (published) {
                 throw new IllegalStateException("this group is published already");
+            }
+            if (sealed && !targets.isEmpty()) {
+                stageSeal(); // on failure the group stays unpublished: close() deletes its temporaries
             }
             published = true;
             int n = targets.size();
@@ -314,12 +383,14 @@ public final class AtomicFiles {
                 return untouched(e, failed);
             }
             java.util.List<String> before = new java.util.ArrayList<>();
-            for (Path t : targets) {
-                if (!stillNew.contains(t.getFileName().toString())) {
+            for (int i = 0; i < targets.size(); i++) {
+                Path t = targets.get(i);
+                if (!stillNew.contains(t.getFileName().toString()) && !isSeal(i)) {
                     before.add(t.getFileName().toString());
                 }
             }
-            IOException mixed = new IOException(e.getMessage() + "; of the " + targets.size() + " files written together, "
+            int files = targets.size() - (isSeal(targets.size() - 1) ? 1 : 0);
+            IOException mixed = new IOException(e.getMessage() + "; of the " + files + " files written together, "
                     + String.join(", ", stillNew) + (stillNew.size() == 1 ? " is" : " are") + " new and "
                     + String.join(", ", before) + (before.size() == 1 ? " is" : " are") + " as before", e);
             mixed.setStackTrace(e.getStackTrace());
@@ -330,7 +401,7 @@ public final class AtomicFiles {
         private IOException untouched(IOException e, int failed) {
             java.util.List<String> names = new java.util.ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
-                if (i != failed) {
+                if (i != failed && !isSeal(i)) { // the seal is the group's own: messages name the caller's files
                     names.add(targets.get(i).getFileName().toString());
                 }
             }

@@ -169,6 +169,37 @@ final class GroupJournal {
         return said;
     }
 
+    /** A group commit under way or cut off in a folder: its process, whether that still runs, the files it replaces. */
+    record Pending(long pid, boolean running, List<String> targets) {
+    }
+
+    /** The group commits whose journal is in {@code dir} and whole (a journal cut short started no rename). */
+    static List<Pending> pending(Path dir) {
+        List<Pending> found = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
+            for (Path journal : s) {
+                Matcher m = NAME.matcher(journal.getFileName().toString());
+                if (!m.matches() || !Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                Parsed p = parse(journal, pid);
+                if (p != null) {
+                    boolean running = pid == ProcessHandle.current().pid() || alive(pid, p.started());
+                    found.add(new Pending(pid, running, p.entries().stream().map(Entry::target).toList()));
+                }
+            }
+        } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+            return found;
+        }
+        return found;
+    }
+
     private record Parsed(Instant started, List<Entry> entries) {
     }
 

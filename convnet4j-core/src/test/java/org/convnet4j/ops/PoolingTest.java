@@ -255,4 +255,15 @@ class PoolingTest {
         }
         return s;
     }
+
+    /** The spellings the pool command and a Java caller share; anything else is one line naming the three. */
+    @org.junit.jupiter.api.Test
+    void poolTypesParseTheirNames() {
+        assertEquals(PoolType.MAX, PoolType.parse("max"));
+        assertEquals(PoolType.AVG, PoolType.parse(" Mean "));
+        assertEquals(PoolType.AVG, PoolType.parse("AVG"));
+        assertEquals(PoolType.LP, PoolType.parse("lp"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PoolType.parse("median"));
+        assertEquals("pool type 'median' is unknown; use max, avg or lp", e.getMessage());
+    }
 }

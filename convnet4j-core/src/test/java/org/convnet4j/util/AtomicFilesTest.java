@@ -166,4 +166,21 @@ class AtomicFilesTest {
         assertEquals("a\\x1b]0;pwned\\x07b", TerminalText.escape("a\u001b]0;pwned\u0007b"));
         assertEquals("line\n\ttab", TerminalText.escape("line\n\ttab"));
     }
+
+    /** The check before work: a directory, a missing folder are refused naming the target; a plain target passes. */
+    @Test
+    void requireWritableRefusesADirectoryAndAMissingFolderBeforeAnyWork(@TempDir Path dir) throws IOException {
+        AtomicFiles.requireWritable(dir.resolve("out.png")); // a new file in a writable folder
+        java.nio.file.FileSystemException isDir = assertThrows(java.nio.file.FileSystemException.class,
+                () -> AtomicFiles.requireWritable(dir));
+        assertEquals(dir + ": is a directory, not a file", isDir.getMessage());
+        Path missing = dir.resolve("no").resolve("m.c4j");
+        java.nio.file.NoSuchFileException noDir = assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> AtomicFiles.requireWritable(missing));
+        assertEquals(missing + ": output directory " + dir.resolve("no") + " does not exist", noDir.getMessage());
+        Files.writeString(dir.resolve("file"), "x");
+        assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> AtomicFiles.requireWritable(dir.resolve("file").resolve("m.c4j"))); // a file where the folder is
+        // a folder that is not writable: ReadOnlyFolderTest (cli) runs it as another user, since root may write anywhere
+    }
 }

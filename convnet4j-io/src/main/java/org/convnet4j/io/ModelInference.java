@@ -54,7 +54,7 @@ public final class ModelInference {
                 : List.of(model.forward(xs, false)));
         Files.createDirectories(outDir);
         List<ProgramInference.Written> written = new ArrayList<>();
-        try (AtomicFiles.Group outputs = AtomicFiles.group()) { // all outputs replaced, or none
+        try (AtomicFiles.Group outputs = AtomicFiles.sealedGroup()) { // all outputs replaced, or none
             for (int i = 0; i < ys.size(); i++) {
                 Path out = outDir.resolve("output_" + i + "." + format);
                 byte[] bytes = format.equals("npy") ? Npy.bytes(ys.get(i))

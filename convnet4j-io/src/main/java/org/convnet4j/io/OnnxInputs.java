@@ -14,6 +14,7 @@ import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.TensorData;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.util.GroupSeal;
 
 /**
  * Input values for an ONNX model read from files with their element type kept, so that a model whose inputs are
@@ -86,6 +87,7 @@ public final class OnnxInputs {
             throw new IllegalArgumentException("the model takes " + inputShapes.size() + " input(s), got "
                     + files.size() + " file(s)");
         }
+        GroupSeal.Check seal = GroupSeal.check(files); // files of a half-replaced group refused
         List<Tensor> out = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
@@ -112,6 +114,7 @@ public final class OnnxInputs {
             }
             out.add(value.toTensor());
         }
+        seal.confirm();
         return out;
     }
 

@@ -12,6 +12,7 @@ import org.convnet4j.io.onnx.OnnxProgram;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.GroupSeal;
 
 /**
  * An ONNX model with integer, boolean or string inputs, or a STRING output, run on tensor files (what
@@ -70,11 +71,13 @@ public final class ProgramInference {
             throw new IllegalArgumentException(name + " takes " + declared.size() + " input(s) "
                     + declared.stream().map(OnnxModel.ValueInfo::name).toList() + ", got " + inputs.size());
         }
+        GroupSeal.Check seal = GroupSeal.check(inputs); // files of a half-replaced group refused
         List<TensorData> values = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             Path p = inputs.get(i);
             values.add(OnnxInputs.conform(OnnxInputs.read(p), declared.get(i), p.toString()));
         }
+        seal.confirm();
         OnnxProgram program = OnnxImporter.importProgram(model, name);
         List<TensorData> ys = program.run(values);
         if (format.equals("npy")) {
@@ -87,7 +90,7 @@ public final class ProgramInference {
         }
         Files.createDirectories(outDir);
         List<Written> written = new ArrayList<>();
-        try (AtomicFiles.Group outputs = AtomicFiles.group()) { // all outputs replaced, or none
+        try (AtomicFiles.Group outputs = AtomicFiles.sealedGroup()) { // all outputs replaced, or none
             for (int i = 0; i < ys.size(); i++) {
                 TensorData y = ys.get(i);
                 Path file = outDir.resolve("output_" + i + "." + format);

@@ -28,14 +28,19 @@ public final class InferenceProtocol {
     }
 
     static JsonObject metadata(String name, Shape input, Shape output) {
+        return metadata(name, input, output, TensorNames.GENERIC);
+    }
+
+    /** The model's metadata, its tensors under {@code names}. */
+    static JsonObject metadata(String name, Shape input, Shape output, TensorNames names) {
         JsonObject m = new JsonObject();
         m.addProperty("name", name);
         JsonArray versions = new JsonArray();
         versions.add(MODEL_VERSION);
         m.add("versions", versions);
         m.addProperty("platform", "convnet4j");
-        m.add("inputs", tensorMeta(INPUT_NAME, input));
-        m.add("outputs", tensorMeta(OUTPUT_NAME, output));
+        m.add("inputs", tensorMeta(names.input(), input));
+        m.add("outputs", tensorMeta(names.output(), output));
         return m;
     }
 
@@ -59,7 +64,12 @@ public final class InferenceProtocol {
      * for the output in binary (the binary tensor data extension: {@code "binary_data_output": true} in the
      * request's parameters, or {@code "binary_data": true} in the output's).
      */
-    public record Request(Tensor input, String id, boolean binaryOutput) {
+    public record Request(Tensor input, String id, boolean binaryOutput, String outputName) {
+        /** A request that named no output: the answer calls it {@value #OUTPUT_NAME}. */
+        public Request(Tensor input, String id, boolean binaryOutput) {
+            this(input, id, binaryOutput, OUTPUT_NAME);
+        }
+
         /** How the response is to be written: {@link OutputFormat#BINARY} when the request asked for binary data. */
         public OutputFormat outputFormat() {
             return binaryOutput ? OutputFormat.BINARY : OutputFormat.JSON;
@@ -79,6 +89,15 @@ public final class InferenceProtocol {
      * samples' worth of them: a request never costs more memory than that, whatever its size on the wire.
      */
     public static Request parseRequest(byte[] body, int jsonLength, Shape sample, int maxSamples) {
+        return parseRequest(body, jsonLength, sample, maxSamples, TensorNames.GENERIC);
+    }
+
+    /**
+     * As above for a model whose tensors are called {@code names}: the input may be named so or
+     * {@value #INPUT_NAME}, an output asked for so or {@value #OUTPUT_NAME}; the request's
+     * {@link Request#outputName} is the name it asked for, else the model's.
+     */
+    public static Request parseRequest(byte[] body, int jsonLength, Shape sample, int maxSamples, TensorNames names) {
         if (jsonLength > body.length || jsonLength < -1) {
             throw bad(HEADER_LENGTH + " is " + jsonLength + " but the body has " + body.length + " bytes");
         }
@@ -94,6 +113,7 @@ public final class InferenceProtocol {
         int[] binaryDims = null;
         boolean sawInputs = false;
         boolean binaryOutput = false;
+        String outputName = names.output();
         if (!r.consume('}')) {
             do {
                 String field = r.string();
@@ -115,9 +135,9 @@ public final class InferenceProtocol {
                     r.expect('[');
                     if (!r.consume(']')) {
                         do {
-                            TensorRead t = readTensor(r, sample, maxSamples);
+                            TensorRead t = readTensor(r, sample, maxSamples, names);
                             if (input != null || binaryDims != null) {
-                                throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got more");
+                                throw bad("the model takes one input tensor " + inputShown(names) + ", got more");
                             }
                             input = t.values;
                             binaryDims = t.binaryDims;
@@ -127,7 +147,9 @@ public final class InferenceProtocol {
                 } else if (field.equals("parameters")) {
                     binaryOutput |= flag(r, "binary_data_output");
                 } else if (field.equals("outputs")) {
-                    binaryOutput |= readOutputs(r);
+                    String[] asked = {outputName};
+                    binaryOutput |= readOutputs(r, names, asked);
+                    outputName = asked[0];
                 } else {
                     r.skipValue(1);
                 }
@@ -138,7 +160,7 @@ public final class InferenceProtocol {
             throw bad("\"inputs\" must be an array of tensors");
         }
         if (input == null && binarySize < 0) {
-            throw bad("the model takes one input tensor \"" + INPUT_NAME + "\", got 0");
+            throw bad("the model takes one input tensor " + inputShown(names) + ", got 0");
         }
         int binaryBytes = jsonLength < 0 ? 0 : body.length - jsonLength;
         if (binarySize >= 0) {
@@ -161,7 +183,11 @@ public final class InferenceProtocol {
         } else if (binaryBytes > 0) {
             throw bad(binaryBytes + " bytes follow the JSON header but no tensor has binary_data_size");
         }
-        return new Request(input, id, binaryOutput);
+        return new Request(input, id, binaryOutput, outputName);
+    }
+
+    private static String inputShown(TensorNames names) {
+        return TensorNames.shownWithGeneric(names.input(), INPUT_NAME);
     }
 
     /**
@@ -196,8 +222,11 @@ public final class InferenceProtocol {
         return on;
     }
 
-    /** The requested outputs: each must be ours; true if one asks for binary data. */
-    private static boolean readOutputs(JsonBytes r) {
+    /**
+     * The requested outputs: each must be ours (the last name given goes to {@code asked[0]}); true if one asks for
+     * binary data.
+     */
+    private static boolean readOutputs(JsonBytes r, TensorNames names, String[] asked) {
         if (r.peek() != '[') {
             throw bad("\"outputs\" must be an array of {\"name\": ...} objects");
         }
@@ -217,10 +246,11 @@ public final class InferenceProtocol {
                     r.expect(':');
                     if (key.equals("name")) {
                         String n = r.peek() == '"' ? r.string() : null;
-                        if (!OUTPUT_NAME.equals(n)) {
+                        if (n == null || !names.isOutput(n)) {
                             throw bad("unknown output " + (n == null ? "name" : "\"" + shown(n) + "\"")
-                                    + "; the model's output is \"" + OUTPUT_NAME + "\"");
+                                    + "; the model's output is " + TensorNames.shownWithGeneric(names.output(), OUTPUT_NAME));
                         }
+                        asked[0] = n;
                     } else if (key.equals("parameters")) {
                         binary |= flag(r, "binary_data");
                     } else {
@@ -233,7 +263,7 @@ public final class InferenceProtocol {
     }
 
     /** Reads one tensor object (fields in any order), then checks name, datatype, shape and element count. */
-    private static TensorRead readTensor(JsonBytes r, Shape sample, int maxSamples) {
+    private static TensorRead readTensor(JsonBytes r, Shape sample, int maxSamples, TensorNames names) {
         if (r.peek() == ']' || r.peek() == -1) {
             throw r.syntax("expected a value");
         }
@@ -256,8 +286,8 @@ public final class InferenceProtocol {
                 switch (key) {
                     case "name" -> {
                         name = r.peek() == '"' ? r.string() : skipNull(r);
-                        if (name != null && !INPUT_NAME.equals(name)) {
-                            throw bad("unknown input \"" + shown(name) + "\"; the model's input is \"" + INPUT_NAME + "\"");
+                        if (name != null && !names.isInput(name)) {
+                            throw bad("unknown input \"" + shown(name) + "\"; the model's input is " + inputShown(names));
                         }
                     }
                     case "datatype" -> {
@@ -513,8 +543,14 @@ public final class InferenceProtocol {
      * FP32 values, as the binary tensor data extension has it.
      */
     public static Encoded encodeResponse(String modelName, String id, Tensor output, OutputFormat format) {
+        return encodeResponse(modelName, id, output, format, OUTPUT_NAME);
+    }
+
+    /** As above, the output tensor called {@code outputName} ({@link Request#outputName}). */
+    public static Encoded encodeResponse(String modelName, String id, Tensor output, OutputFormat format,
+                                         String outputName) {
         boolean binary = format == OutputFormat.BINARY;
-        byte[] header = responseHeader(modelName, id, output, binary);
+        byte[] header = responseHeader(modelName, id, output, binary, outputName);
         if (!binary) {
             return new Encoded(header, -1);
         }
@@ -524,7 +560,8 @@ public final class InferenceProtocol {
         return new Encoded(all, header.length);
     }
 
-    private static byte[] responseHeader(String modelName, String id, Tensor output, boolean binary) {
+    private static byte[] responseHeader(String modelName, String id, Tensor output, boolean binary,
+                                         String outputName) {
         StringBuilder b = new StringBuilder(64 + (binary ? 0 : 12 * output.size()));
         b.append("{\"model_name\":");
         quote(b, modelName);
@@ -533,8 +570,13 @@ public final class InferenceProtocol {
             b.append(",\"id\":");
             quote(b, id);
         }
-        b.append(",\"outputs\":[{\"name\":\"").append(OUTPUT_NAME).append("\",\"datatype\":\"").append(FP32)
-                .append("\",\"shape\":[");
+        b.append(",\"outputs\":[{\"name\":");
+        if (outputName == OUTPUT_NAME) { // NOPMD the constant itself: nothing to escape
+            b.append("\"" + OUTPUT_NAME + "\"");
+        } else {
+            quote(b, outputName);
+        }
+        b.append(",\"datatype\":\"").append(FP32).append("\",\"shape\":[");
         int[] dims = output.shape().dims();
         for (int i = 0; i < dims.length; i++) {
             b.append(i > 0 ? "," : "").append(dims[i]);

@@ -99,6 +99,28 @@ public final class ModelServer implements AutoCloseable {
         /** How long shutdown waits for requests in flight. */
         public long drainMillis = 30_000;
         /**
+         * How long a connection may sit idle between requests before the server closes it; sent to clients as
+         * {@code Keep-Alive: timeout=SECONDS}. HTTP/1.1 has no way to close an idle connection safely: a client that
+         * sends a request on it just as the server closes it gets no answer, and may not retry a POST (RFC 9112,
+         * 9.3.1; the JDK's HttpClient reports "header parser received no bytes"). So this is longer than clients
+         * keep idle connections in their pools (the JDK 11-19 HttpClient: 1200 s; JDK 20 and later 30 s, curl 118 s,
+         * Go 90 s, OkHttp 300 s), and the server is not the one to close them (docs/SERVING.md, "Connections").
+         * Jetty's default was 30 s.
+         */
+        public long keepAliveMillis = 1_260_000;
+        /**
+         * How long a request may stall (no bytes of its headers' remainder or body arrive, or its answer cannot be
+         * written) before its connection is closed: a client that stops halfway does not hold the connection for
+         * {@link #keepAliveMillis}.
+         */
+        public long idleTimeoutMillis = 30_000;
+        /**
+         * From this many open connections on, idle connections are closed after {@link #idleTimeoutMillis} instead
+         * of {@link #keepAliveMillis} (Jetty's low-resource monitor, checked every half second), until fewer are
+         * open: the long keep-alive does not let idle connections pile up.
+         */
+        public int manyConnections = 512;
+        /**
          * After answering the only open connection on the selector thread, poll that long for its next request
          * before sleeping in {@code epoll_wait} (a client turns round in some 30-50 us; sleeping and waking cost a
          * lone connection about a third of its throughput). At most once per answer; 0: never.
@@ -128,7 +150,7 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
-                          Shape output) {
+                          Shape output, TensorNames names) {
     }
 
     private static final String[] ASSETS = {"index.html", "model.html", "common.css"};
@@ -176,7 +198,8 @@ public final class ModelServer implements AutoCloseable {
                     .callerRuns(options.callerRunsMicros)
                     .answersIn(AnsweringThreadPool::batch) // connections resumed once all the batch's answers are out
                     .deadlines(deadlinePeriodMillis(options.timeoutMillis));
-            models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape()));
+            models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape(),
+                    TensorNames.of(m.description())));
             metrics.queueDepth(name, 0);
         }
         metrics.inFlight(inFlight::get);
@@ -328,10 +351,12 @@ public final class ModelServer implements AutoCloseable {
         config.jetty.threadPool = threads;
         config.jetty.addConnector((server, http) -> {
             http.setInputBufferSize(READ_BUFFER_BYTES);
+            Connections.configure(server, http, options.keepAliveMillis, options.idleTimeoutMillis);
             LoneConnectionConnector c = new LoneConnectionConnector(server, options.loneSpinMicros,
                     new org.eclipse.jetty.server.HttpConnectionFactory(http));
             c.setHost(options.host);
             c.setPort(options.port);
+            Connections.limit(server, c, options.keepAliveMillis, options.idleTimeoutMillis, options.manyConnections);
             connector = c;
             return c;
         });
@@ -345,7 +370,7 @@ public final class ModelServer implements AutoCloseable {
         config.routes.get("/v2", ctx -> handle("/v2", ctx, this::serverMetadata));
         config.routes.get("/v2/models/{name}", ctx -> handle("/v2/models/{name}", ctx, c -> {
             Served m = model(c);
-            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
+            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output, m.names));
         }));
         config.routes.get("/v2/models/{name}/ready", ctx -> handle("/v2/models/{name}/ready", ctx, c ->
                 ok(c, "ready", !draining && warmed(model(c)))));
@@ -354,7 +379,7 @@ public final class ModelServer implements AutoCloseable {
         // KServe's send them when given a model version); versioned inference is counted under INFER
         config.routes.get(VERSIONED, ctx -> handle(VERSIONED, ctx, c -> {
             Served m = versioned(c);
-            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output));
+            Http.json(c, 200, InferenceProtocol.metadata(m.name, m.input, m.output, m.names));
         }));
         config.routes.get(VERSIONED + "/ready", ctx -> handle(VERSIONED + "/ready", ctx, c ->
                 ok(c, "ready", !draining && warmed(versioned(c)))));
@@ -391,8 +416,11 @@ public final class ModelServer implements AutoCloseable {
         long t0 = System.nanoTime();
         inFlight.incrementAndGet();
         try {
-            if (draining && !endpoint.startsWith("/v2/health") && !endpoint.equals("/metrics")) {
-                throw new ApiException(503, "the server is shutting down");
+            if (draining) {
+                ctx.header("Connection", "close"); // the server is about to close its connections
+                if (!endpoint.startsWith("/v2/health") && !endpoint.equals("/metrics")) {
+                    throw new ApiException(503, "the server is shutting down");
+                }
             }
             body.handle(ctx);
         } catch (ApiException e) {
@@ -523,14 +551,15 @@ public final class ModelServer implements AutoCloseable {
             throws Exception {
         InferenceProtocol.Request req = inferRequest(m, declared, contentLength, in);
         Tensor out = await(m, submit(m, req.input(), alone(), t0), t0);
-        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat());
+        return InferenceProtocol.encodeResponse(m.name, req.id(), out, req.outputFormat(), req.outputName());
     }
 
     /** A v2 request read and checked against the model: the body, and the binary extension's header (may be null). */
     private InferenceProtocol.Request inferRequest(Served m, String declared, long contentLength, InputStream in)
             throws IOException {
         int jsonLength = jsonLength(declared);
-        return InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input, options.maxSamplesPerRequest);
+        return InferenceProtocol.parseRequest(body(contentLength, in), jsonLength, m.input, options.maxSamplesPerRequest,
+                m.names);
     }
 
     /** The binary extension's header value as a length; -1 when absent (the body is all JSON). */
@@ -605,7 +634,12 @@ public final class ModelServer implements AutoCloseable {
                             ? body -> infer(m, jsonLength, body, response, callback, t0)
                             : body -> request.getComponents().getThreadPool().execute(
                                     () -> infer(m, jsonLength, body, response, callback, t0));
-                    new BodyReader(request, (int) declared, then, e -> refuse(response, callback, e, t0)).run();
+                    new BodyReader(request, (int) declared, then, e -> {
+                        // a body that broke off or stalled leaves the connection unusable, and Jetty closes it
+                        // after this answer: the client is told so instead of finding it closed on its next request
+                        response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
+                        refuse(response, callback, e, t0);
+                    }).run();
                     return true;
                 }
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
@@ -646,7 +680,7 @@ public final class ModelServer implements AutoCloseable {
             InferenceProtocol.Request req;
             CompletableFuture<Tensor> f;
             try {
-                req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest);
+                req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest, m.names);
                 f = submit(m, req.input(), alone() && onlyConnection(response.getRequest()), t0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
@@ -668,7 +702,7 @@ public final class ModelServer implements AutoCloseable {
                 }
                 try {
                     InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
-                            req.outputFormat());
+                            req.outputFormat(), req.outputName());
                     String type = "application/json";
                     if (answer.jsonLength() >= 0) {
                         response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
@@ -705,6 +739,10 @@ public final class ModelServer implements AutoCloseable {
                     response.write(true, java.nio.ByteBuffer.wrap(body), org.eclipse.jetty.util.Callback.from(
                             () -> drain(request, callback, DRAIN_BYTES), callback::failed));
                     return;
+                }
+                if (draining) {
+                    // the server is about to close its connections: this one is not to be used again
+                    response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
                 }
                 LoneConnectionConnector.answered(response.getRequest());
                 // when this thread is not the connection's (the model's worker), Jetty resumes the connection on

@@ -43,8 +43,8 @@ final class ClusterTests {
                 "--conf", "spark.ui.enabled=false",
                 // the test class path, the class-data-sharing archive's jars first (SparkCds), and the archive
                 "--conf", "spark.executor.extraClassPath=" + SparkCds.classPath(),
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j + " "
-                        + SparkCds.optionString(),
+                "--conf", "spark.executor.extraJavaOptions=" + withJit("-Dlog4j2.configurationFile=" + log4j + " "
+                        + SparkCds.optionString()),
                 "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
                 // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
                 // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
@@ -63,9 +63,25 @@ final class ClusterTests {
      * The JVM option of the JVMs the tests start that run no convnet4j engine code (a master, a worker, a YARN client
      * ApplicationMaster, spark-submit's client in cluster deploy mode): the C1 compiler only, no C2. Such a JVM spends
      * about 40 % less CPU (a Spark JVM's start and a tiny job: 2.9 against 4.8 CPU-s, loaded; docs/SPARK.md, "Test time
-     * (session 11)"); executors and drivers keep C2 (the engine's vector kernels need it).
+     * (session 11)"). Since session 13 the tests' drivers and executors get C1 only as well ({@link #jitOptions()}, the
+     * POM's spark.test.jit.args): their engine work is small.
      */
     static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
+
+    /**
+     * The JIT options of the test JVMs (the POM's {@code spark.test.jit.args}: C1 only) for the JVMs the tests do not
+     * start themselves, which {@code convnet4j.spark.testJvmArgs} does not reach: the drivers and executors Spark starts
+     * (spark-submit's, the workers' executors, YARN's containers). Empty when the property is not set.
+     */
+    static String jitOptions() {
+        return System.getProperty("convnet4j.spark.testJitArgs", "").trim();
+    }
+
+    /** {@code options} followed by {@link #jitOptions()}, one space between. */
+    static String withJit(String options) {
+        String jit = jitOptions();
+        return jit.isEmpty() ? options : options + " " + jit;
+    }
 
     /**
      * The command of a cluster JVM (master, worker, driver) the tests start: this JVM's java, the JVM options Spark

@@ -501,16 +501,20 @@ class StandaloneClusterIT {
                 "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "1",
                 // a worker starts this driver without the --add-opens Spark's launcher gives a client-mode driver
                 // (without them: IllegalAccessError, sun.nio.ch.DirectBuffer): the executors' options, as SPARK.md says
-                "--driver-java-options", SparkSessions.EXECUTOR_JVM_OPTIONS,
+                "--driver-java-options", ClusterTests.withJit(SparkSessions.EXECUTOR_JVM_OPTIONS),
                 "--conf", "spark.standalone.submit.waitAppCompletion=true",
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j,
+                "--conf", "spark.executor.extraJavaOptions=" + ClusterTests.withJit("-Dlog4j2.configurationFile=" + log4j),
                 "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
                 "--conf", "spark.ui.enabled=false"),
                 jar, command);
         // no SPARK_LOCAL_IP for this client: Spark's standalone client sends its whole environment with the driver, and
         // the worker starts the driver with it (DriverRunner), so the driver would try to bind this host's address on
         // the worker's host ("Service 'Driver' could not bind", seen on separate network hosts; SPARK.md says so)
-        Process client = launch("cluster-mode-client", cmd, sparkHome, null, null);
+        // the submitting client only submits and waits (no engine code): C1 only, as the cluster's own JVMs (an
+        // option of its java command, not SPARK_SUBMIT_OPTS: the client sends its environment with the driver)
+        List<String> clientCmd = new ArrayList<>(cmd);
+        clientCmd.add(1, ClusterTests.CLIENT_COMPILER_ONLY);
+        Process client = launch("cluster-mode-client", clientCmd, sparkHome, null, null);
         assertTrue(client.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "the submitting client did not finish");
         String clientLog = log("cluster-mode-client");
         assertEquals(0, client.exitValue(), clientLog);
@@ -588,9 +592,9 @@ class StandaloneClusterIT {
         List<String> cmd = sparkSubmitCommand(List.of("--master", url, "--name", name,
                 "--class", mainClass, "--jars", driverJar.toString(),
                 "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
-                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m",
-                "--conf", "spark.executor.extraJavaOptions=-Dlog4j2.configurationFile=" + log4j
-                        + " -Dconvnet4j.test.submitted=yes",
+                "--driver-java-options", ClusterTests.withJit("--add-modules jdk.incubator.vector -Xss4m"),
+                "--conf", "spark.executor.extraJavaOptions=" + ClusterTests.withJit("-Dlog4j2.configurationFile=" + log4j
+                        + " -Dconvnet4j.test.submitted=yes"),
                 "--conf", "spark.driver.host=" + driverHost, "--conf", "spark.driver.bindAddress=" + driverHost,
                 "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
                 "--conf", "spark.ui.enabled=false"),

@@ -184,6 +184,8 @@ class YarnClusterIT {
                 // the NodeManager's JVM has no JAVA_HOME of its own here (a cluster's has)
                 "spark.yarn.appMasterEnv.JAVA_HOME=" + java, "spark.executorEnv.JAVA_HOME=" + java,
                 "spark.network.timeout=600s", "spark.executor.heartbeatInterval=30s",
+                // the executor containers: C1 only, as every JVM of the tests (ClusterTests.jitOptions)
+                "spark.executor.extraJavaOptions=" + ClusterTests.jitOptions(),
                 // the client asks for the application's state every 0.25 s (1 s by default): it waits for it to run
                 // (client mode) or to end (cluster mode)
                 "spark.yarn.report.interval=250ms",
@@ -700,7 +702,7 @@ class YarnClusterIT {
                 "org.apache.spark.deploy.SparkSubmit", "--master", "yarn", "--deploy-mode", "cluster",
                 "--name", name, "--class", org.convnet4j.spark.cli.CommandsInOneApplication.class.getName(),
                 "--jars", driverJar.toString(), "--driver-memory", "768m",
-                "--driver-java-options", "--add-modules jdk.incubator.vector -Xss4m " + driverOptions));
+                "--driver-java-options", ClusterTests.withJit("--add-modules jdk.incubator.vector -Xss4m " + driverOptions)));
         submit.addAll(confArgs(conf));
         submit.add(jar.toString());
         submit.addAll(args);

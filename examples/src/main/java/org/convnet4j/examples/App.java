@@ -21,19 +21,25 @@ import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.run.TrainingRun;
 import org.convnet4j.run.TrainingSettings;
+import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.train.TrainConfig;
-import org.convnet4j.train.Trainer;
-import org.convnet4j.train.optim.Adam;
+import org.convnet4j.transfer.FineTuneSettings;
+import org.convnet4j.transfer.FineTuning;
+import org.convnet4j.transfer.Transfer;
+import org.convnet4j.transfer.TransferCase;
+import org.convnet4j.transfer.TransferOptions;
+import org.convnet4j.transfer.TransferPlan;
 
 /**
  * What an application does with convnet4j, using only the BOM, convnet4j-core and convnet4j-io: train with
- * checkpoints and resume, fine-tune, save, and classify encoded pictures (bytes) on several threads at once.
- * The pictures are made up (stripes of three orientations), so the example needs no data set. Exit code 0 when
- * every step did what it should.
+ * checkpoints and resume, fine-tune the trained network for a new task (transfer learning), save, and classify
+ * encoded pictures (bytes) on several threads at once. The pictures are made up (stripes of three orientations),
+ * so the example needs no data set. Exit code 0 when every step did what it should.
  */
 public final class App {
     private static final List<String> CLASSES = List.of("horizontal", "vertical", "diagonal");
+    /** The new task of the fine-tuning: horizontal and vertical stripes are "straight". */
+    private static final List<String> NEW_TASK = List.of("straight", "diagonal");
     private static final int SIZE = 28;
 
     private App() {
@@ -43,7 +49,7 @@ public final class App {
         Path dir = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "run"));
 
         // 1. train for 2 epochs with best/last checkpoints, then resume the same run up to 3 epochs
-        Dataset pictures = stripes(600, 1, 1f / 255);
+        Dataset pictures = stripes(600, 1, 1f / 255, CLASSES, 0, 1, 2);
         TrainingSettings settings = TrainingSettings.builder().model("lenet5").data("stripes").epochs(2).batch(32)
                 .valSplit(0.2).seed(7).out(dir.resolve("stripes.c4j")).build();
         new TrainingRun(settings, pictures).run();
@@ -51,17 +57,22 @@ public final class App {
         System.out.printf("trained %d epochs, best validation accuracy %.3f%n", trained.history().size(),
                 trained.bestValidationAccuracy());
 
-        // 2. fine-tune the kept model on new pictures with a small learning rate, and save it (convnet4j-io reads it)
+        // 2. fine-tune it for a new task (transfer learning, case 2): a new head for straight vs diagonal stripes on
+        //    the trained network's features, then its last layers tuned with the head; saved (convnet4j-io reads it)
         SavedModel saved = ModelLoader.load(trained.out());
-        Dataset more = stripes(200, 2, 1f / 255);
-        new Trainer(TrainConfig.builder(new Adam(saved.model(), 1e-4)).epochs(1).batchSize(32).seed(1).build())
-                .fit(saved.model(), more, null);
+        Dataset target = stripes(300, 2, 1f / 255, NEW_TASK, 0, 0, 1);
+        TransferPlan plan = Transfer.plan(TransferCase.FINE_TUNE_LAST, (Sequential) saved.model(),
+                TransferOptions.forClasses(target.classNames()));
+        FineTuning.Result fineTuned = FineTuning.fit(plan, target,
+                FineTuneSettings.defaults().withMaxHeadEpochs(20).withMaxTuneEpochs(3), line -> { });
         Path tuned = dir.resolve("stripes-tuned.c4j");
-        ModelFiles.save(saved.model(), tuned, saved.preprocessing());
+        ModelFiles.save(fineTuned.model(), tuned, saved.preprocessing());
+        System.out.printf("fine-tuned for %s: validation accuracy %.3f%n", NEW_TASK,
+                fineTuned.validationAccuracy());
 
         // 3. classify PNG bytes (as an upload would arrive) on 4 threads sharing one classifier
         ImageClassifier classifier = ModelLoader.classifier(tuned);
-        Dataset test = stripes(60, 3, 1f);
+        Dataset test = stripes(60, 3, 1f, NEW_TASK, 0, 0, 1);
         List<byte[]> uploads = new ArrayList<>();
         for (int i = 0; i < test.size(); i++) {
             uploads.add(png(test, i));
@@ -92,14 +103,17 @@ public final class App {
         }
     }
 
-    /** n pictures [1, 28, 28] of stripes (class = orientation) with a random phase and noise, times scale. */
-    static ArrayDataset stripes(int n, long seed, float scale) {
+    /**
+     * n pictures [1, 28, 28] of stripes with a random phase and noise, times scale; orientation o (horizontal,
+     * vertical, diagonal) is class {@code classOf[o]} of {@code classes}.
+     */
+    static ArrayDataset stripes(int n, long seed, float scale, List<String> classes, int... classOf) {
         Random r = new Random(seed);
         float[] data = new float[n * SIZE * SIZE];
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
-            int label = i % CLASSES.size();
-            labels[i] = label;
+            int label = i % 3;
+            labels[i] = classOf[label];
             int period = 4 + r.nextInt(4);
             int phase = r.nextInt(period);
             for (int y = 0; y < SIZE; y++) {
@@ -115,7 +129,7 @@ public final class App {
                 }
             }
         }
-        return ArrayDataset.ofFloats(data, Shape.of(1, SIZE, SIZE), labels, CLASSES);
+        return ArrayDataset.ofFloats(data, Shape.of(1, SIZE, SIZE), labels, classes);
     }
 
     /** Sample i (values 0..255) encoded as a grey PNG. */

@@ -88,7 +88,6 @@ public record BaseModel(Sequential model, String origin, boolean pretrained, Jso
         if (description == null) {
             return null;
         }
-        String key = description.has(FeatureStatistics.INPUT_KEY) ? FeatureStatistics.INPUT_KEY : FeatureStatistics.KEY;
-        return description.has(key) ? FeatureStatistics.fromJson(Json.toCompact(description.get(key)), origin) : null;
+        return FeatureStatistics.savedIn(Json.toCompact(description), origin).orElse(null);
     }
 }

@@ -495,6 +495,45 @@ public interface Kernels {
     }
 
     /**
+     * Rows of a strided matrix plus one bias, packed: for {@code r < rows}, {@code q < cols},
+     * <pre>
+     *   dst[dstOff + r * cols + q] = src[srcOff + r * lds + q] + bias
+     * </pre>
+     * one rounded addition per element in every implementation (same bits; {@code bias = -0f} copies every value
+     * exactly, signed zeros included). Writes nothing outside {@code dst[dstOff, dstOff + rows * cols)}; the vector
+     * kernels may read {@code src} past a row's {@code cols} up to the array's end (the depthwise forward's copy-out:
+     * its run's rows are {@code lds} apart with dropped columns between them).
+     */
+    default void rowsPlusBias(int rows, int cols, float[] src, int srcOff, int lds, float bias, float[] dst,
+                              int dstOff) {
+        Checks.range("rowsPlusBias", "dst", dst, dstOff, rows * cols);
+        if (rows > 0) {
+            Checks.range("rowsPlusBias", "src", src, srcOff, (rows - 1) * lds + cols);
+        }
+        for (int r = 0; r < rows; r++) {
+            int s = srcOff + r * lds;
+            int d = dstOff + r * cols;
+            for (int q = 0; q < cols; q++) {
+                dst[d + q] = src[s + q] + bias;
+            }
+        }
+    }
+
+    /**
+     * Every {@code stride}-th element: {@code dst[dstOff + i] = src[srcOff + i * stride]} for {@code i < n} (the
+     * polyphase split of a strided depthwise layer's input rows). A copy: every implementation gives the same bits.
+     */
+    default void stridedCopy(int n, float[] src, int srcOff, int stride, float[] dst, int dstOff) {
+        Checks.range("stridedCopy", "dst", dst, dstOff, n);
+        if (n > 0) {
+            Checks.range("stridedCopy", "src", src, srcOff, (n - 1) * stride + 1);
+        }
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = src[srcOff + i * stride];
+        }
+    }
+
+    /**
      * Max pooling over windows that lie wholly inside the image, the inference path of {@code Pooling}: for
      * {@code q < count}, with {@code s = xOff + q * stride},
      * <pre>

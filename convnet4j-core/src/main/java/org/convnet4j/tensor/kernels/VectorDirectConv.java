@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Register tiles, as in the GEMM micro-kernel but with the B panel replaced by shifted loads of the input:
  * products 4 filters x 3 vectors (12 accumulators, 3 loads and 4 broadcasts per 12 fused multiply-adds; a 2-filter
- * and a 1-filter variant for the remainder); dots 2
+ * and a 1-filter variant for the remainder; a single filter, as in a depthwise plane, in 1 x 8, 1 x 5 and 1 x 4 tiles); dots 2
  * filters x 5 taps (10 accumulators, 7 loads per 10). Each kernel is one self-contained method, like
  * {@code VectorGemm}'s micro-kernels, so that HotSpot inlines every vector call.
  *
@@ -37,6 +37,13 @@ final class VectorDirectConv {
      */
     static volatile boolean overlappingTail =
             !"false".equals(System.getProperty("convnet4j.directConv.overlappingTail"));
+
+    /**
+     * Switch for A/B runs: {@code false} computes a single filter's run (depthwise planes) in the 3-vector tiles as
+     * before instead of 8- and 4-vector tiles (3 chains of dependent fused multiply-adds could not cover their
+     * latency); {@code -Dconvnet4j.directConv.wideSingle=false}. Same bits either way.
+     */
+    static volatile boolean wideSingle = !"false".equals(System.getProperty("convnet4j.directConv.wideSingle"));
 
     static void shiftedProducts(int f, int taps, float[] w, int wOff, int[] offsets, float[] x, int xOff, int len,
                                 float[] out, int outOff, int ldo) {
@@ -78,6 +85,23 @@ final class VectorDirectConv {
         }
         for (; fo < f; fo++) {
             int p = 0;
+            if (wideSingle) { // depthwise planes: one filter, so the tile is wide instead of tall
+                for (; p + 8 * VL <= len; p += 8 * VL) {
+                    products1x8(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p);
+                }
+                if (p + 5 * VL <= len) { // EfficientNet-B0's 7 x 7 planes, 5 x 5 kernel: a run of 5 vectors
+                    products1x5(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p);
+                    p += 5 * VL;
+                }
+                for (; p + 4 * VL <= len; p += 4 * VL) {
+                    products1x4(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p);
+                }
+                if (p < len && overlap && len >= 4 * VL) {
+                    int q = len - 4 * VL;
+                    products1x4(taps, w, wOff + fo * taps, offsets, x, xOff + q, out, outOff + fo * ldo + q);
+                    continue;
+                }
+            }
             for (; p + 3 * VL <= len; p += 3 * VL) {
                 products1x3(taps, w, wOff + fo * taps, offsets, x, xOff + p, out, outOff + fo * ldo + p);
             }
@@ -212,6 +236,84 @@ final class VectorDirectConv {
         a0.intoArray(out, o0);
         a1.intoArray(out, o0 + VL);
         a2.intoArray(out, o0 + 2 * VL);
+    }
+
+    /** One filter x 8 vectors: 8 independent chains, enough to cover the fused multiply-add's latency. */
+    private static void products1x8(int taps, float[] w, int w0, int[] offsets, float[] x, int xOff, float[] out,
+                                    int o0) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        FloatVector a6 = FloatVector.zero(S);
+        FloatVector a7 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xi = xOff + offsets[t];
+            FloatVector b = FloatVector.broadcast(S, w[w0 + t]);
+            a0 = FloatVector.fromArray(S, x, xi).fma(b, a0);
+            a1 = FloatVector.fromArray(S, x, xi + VL).fma(b, a1);
+            a2 = FloatVector.fromArray(S, x, xi + 2 * VL).fma(b, a2);
+            a3 = FloatVector.fromArray(S, x, xi + 3 * VL).fma(b, a3);
+            a4 = FloatVector.fromArray(S, x, xi + 4 * VL).fma(b, a4);
+            a5 = FloatVector.fromArray(S, x, xi + 5 * VL).fma(b, a5);
+            a6 = FloatVector.fromArray(S, x, xi + 6 * VL).fma(b, a6);
+            a7 = FloatVector.fromArray(S, x, xi + 7 * VL).fma(b, a7);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + VL);
+        a2.intoArray(out, o0 + 2 * VL);
+        a3.intoArray(out, o0 + 3 * VL);
+        a4.intoArray(out, o0 + 4 * VL);
+        a5.intoArray(out, o0 + 5 * VL);
+        a6.intoArray(out, o0 + 6 * VL);
+        a7.intoArray(out, o0 + 7 * VL);
+    }
+
+    /** One filter x 5 vectors. */
+    private static void products1x5(int taps, float[] w, int w0, int[] offsets, float[] x, int xOff, float[] out,
+                                    int o0) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xi = xOff + offsets[t];
+            FloatVector b = FloatVector.broadcast(S, w[w0 + t]);
+            a0 = FloatVector.fromArray(S, x, xi).fma(b, a0);
+            a1 = FloatVector.fromArray(S, x, xi + VL).fma(b, a1);
+            a2 = FloatVector.fromArray(S, x, xi + 2 * VL).fma(b, a2);
+            a3 = FloatVector.fromArray(S, x, xi + 3 * VL).fma(b, a3);
+            a4 = FloatVector.fromArray(S, x, xi + 4 * VL).fma(b, a4);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + VL);
+        a2.intoArray(out, o0 + 2 * VL);
+        a3.intoArray(out, o0 + 3 * VL);
+        a4.intoArray(out, o0 + 4 * VL);
+    }
+
+    /** One filter x 4 vectors (the 7 x 7 planes' runs of 4 and 5 vectors, and what 8-vector tiles leave). */
+    private static void products1x4(int taps, float[] w, int w0, int[] offsets, float[] x, int xOff, float[] out,
+                                    int o0) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xi = xOff + offsets[t];
+            FloatVector b = FloatVector.broadcast(S, w[w0 + t]);
+            a0 = FloatVector.fromArray(S, x, xi).fma(b, a0);
+            a1 = FloatVector.fromArray(S, x, xi + VL).fma(b, a1);
+            a2 = FloatVector.fromArray(S, x, xi + 2 * VL).fma(b, a2);
+            a3 = FloatVector.fromArray(S, x, xi + 3 * VL).fma(b, a3);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + VL);
+        a2.intoArray(out, o0 + 2 * VL);
+        a3.intoArray(out, o0 + 3 * VL);
     }
 
     static void shiftedDots(int f, int taps, float[] dy, int dyOff, int ldd, int[] offsets, float[] x, int xOff,

@@ -203,6 +203,60 @@ final class VectorKernels implements Kernels {
         VectorDirectConv.shiftedProducts(f, taps, w, wOff, offsets, x, xOff, len, out, outOff, ldo);
     }
 
+    /**
+     * Each row as whole vectors: the last one of a row ends at the row's end (overlapping the one before), or, for
+     * rows narrower than a vector, spills past the row into the next one, which is written after it; rows whose
+     * vector would pass the block's end (or src's) are done in scalars.
+     */
+    @Override
+    public void rowsPlusBias(int rows, int cols, float[] src, int srcOff, int lds, float bias, float[] dst,
+                             int dstOff) {
+        Checks.range("rowsPlusBias", "dst", dst, dstOff, rows * cols);
+        if (rows > 0) {
+            Checks.range("rowsPlusBias", "src", src, srcOff, (rows - 1) * lds + cols);
+        }
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int end = dstOff + rows * cols;
+        for (int r = 0; r < rows; r++) {
+            int s = srcOff + r * lds;
+            int d = dstOff + r * cols;
+            if (cols >= VL) {
+                int q = 0;
+                for (; q + VL <= cols; q += VL) {
+                    FloatVector.fromArray(S, src, s + q).add(b).intoArray(dst, d + q);
+                }
+                if (q < cols) {
+                    q = cols - VL;
+                    FloatVector.fromArray(S, src, s + q).add(b).intoArray(dst, d + q);
+                }
+            } else if (d + VL <= end && s + VL <= src.length) {
+                FloatVector.fromArray(S, src, s).add(b).intoArray(dst, d);
+            } else {
+                for (int q = 0; q < cols; q++) {
+                    dst[d + q] = src[s + q] + bias;
+                }
+            }
+        }
+    }
+
+    /** Stride 2 as gathers of whole vectors (the pooling kernels' index map); other strides and the rest scalar. */
+    @Override
+    public void stridedCopy(int n, float[] src, int srcOff, int stride, float[] dst, int dstOff) {
+        Checks.range("stridedCopy", "dst", dst, dstOff, n);
+        if (n > 0) {
+            Checks.range("stridedCopy", "src", src, srcOff, (n - 1) * stride + 1);
+        }
+        int i = 0;
+        if (stride == 2) {
+            for (; i + VL <= n; i += VL) {
+                FloatVector.fromArray(S, src, srcOff + 2 * i, STRIDE_2, 0).intoArray(dst, dstOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = src[srcOff + i * stride];
+        }
+    }
+
     @Override
     public void shiftedDots(int f, int taps, float[] dy, int dyOff, int ldd, int[] offsets, float[] x, int xOff,
                             int len, float[] out, int outOff) {

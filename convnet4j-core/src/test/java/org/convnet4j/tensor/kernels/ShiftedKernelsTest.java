@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The direct-convolution primitives {@link Kernels#shiftedProducts} and {@link Kernels#shiftedDots} of
- * {@link VectorKernels} (register tiles of 4 filters x 3 vectors and 2 filters x 5 taps) against their scalar twins
+ * {@link VectorKernels} (register tiles of 4 filters x 3 vectors and 2 filters x 5 taps; one filter in 8-, 5- and
+ * 4-vector tiles), {@link Kernels#rowsPlusBias} (the depthwise copy-out) and {@link Kernels#stridedCopy}, against their scalar twins
  * (the interface defaults, used by {@link ScalarKernels}), for filter and tap counts that leave every kind of
  * remainder, runs shorter than a vector, and non-zero offsets. Products: the same fma chain per element, so bit for
  * bit; dots: lane-wise partial sums, so within {@code (len + 2) * 2^-24 * sum|terms|} of a double-precision oracle.
@@ -36,6 +37,95 @@ class ShiftedKernelsTest {
                     scalar.shiftedProducts(f, taps, w, 2, offsets, x, 5, len, expected, 4, ldo);
                     vector.shiftedProducts(f, taps, w, 2, offsets, x, 5, len, actual, 4, ldo);
                     assertArrayEquals(expected, actual, "f=" + f + " taps=" + taps + " len=" + len);
+                }
+            }
+        }
+    }
+
+    /**
+     * One filter (a depthwise plane) runs in 8-, 5- and 4-vector tiles: every combination of them and of the
+     * overlapping last tile, including the depthwise runs of MobileNetV2 / EfficientNet-B0 (4, 5, 16, 56, 203
+     * vectors), bit for bit as the scalar twin, and as the 3-vector tiles with the switch off.
+     */
+    @Test
+    void singleFilterRunsInWideTilesEqualTheScalarTwinBitForBit() {
+        boolean before = VectorDirectConv.wideSingle;
+        try {
+            for (int taps : new int[] {9, 25}) {
+                for (int len : new int[] {4 * VL, 4 * VL + 3, 5 * VL, 5 * VL + 1, 8 * VL, 8 * VL + 1, 9 * VL + 7,
+                    12 * VL, 13 * VL, 13 * VL + 2, 16 * VL, 21 * VL, 56 * VL, 203 * VL, 203 * VL - 1}) {
+                    int[] offsets = offsets(taps);
+                    float[] x = array(len + 200 + 5);
+                    float[] w = array(taps + 2);
+                    float[] expected = array(len + 8);
+                    float[] wide = expected.clone();
+                    float[] narrow = expected.clone();
+                    scalar.shiftedProducts(1, taps, w, 2, offsets, x, 5, len, expected, 4, len);
+                    VectorDirectConv.wideSingle = true;
+                    vector.shiftedProducts(1, taps, w, 2, offsets, x, 5, len, wide, 4, len);
+                    VectorDirectConv.wideSingle = false;
+                    vector.shiftedProducts(1, taps, w, 2, offsets, x, 5, len, narrow, 4, len);
+                    assertArrayEquals(expected, wide, "wide tiles, taps=" + taps + " len=" + len);
+                    assertArrayEquals(expected, narrow, "3-vector tiles, taps=" + taps + " len=" + len);
+                }
+            }
+        } finally {
+            VectorDirectConv.wideSingle = before;
+        }
+    }
+
+    /**
+     * {@link Kernels#rowsPlusBias}: the vector kernel's bits equal the scalar twin's for rows narrower than a vector
+     * (7, 14: whole vectors spilling into the next row), as wide (VL), wider (VL + 1, 28, 56: the last vector
+     * overlapping), with the source's rows wider than the block's and at the source array's very end; nothing
+     * outside the block is written; with bias -0f every value, -0 and NaN included, is copied exactly.
+     */
+    @Test
+    void rowsPlusBiasEqualsTheScalarTwinAndWritesOnlyItsBlock() {
+        for (int cols : new int[] {1, 7, 14, VL - 1, VL, VL + 1, 28, 56}) {
+            for (int rows : new int[] {1, 2, 3, 7, 14}) {
+                for (int extra : new int[] {0, 2, 4, 11}) {
+                    int lds = cols + extra;
+                    float[] src = array(3 + (rows - 1) * lds + cols); // the last row ends at the array's end
+                    src[3] = -0f;
+                    src[src.length - 1] = Float.NaN;
+                    float bias = (float) random.nextGaussian();
+                    float[] expected = array(5 + rows * cols + 6);
+                    float[] actual = expected.clone();
+                    scalar.rowsPlusBias(rows, cols, src, 3, lds, bias, expected, 5);
+                    vector.rowsPlusBias(rows, cols, src, 3, lds, bias, actual, 5);
+                    String where = "rows=" + rows + " cols=" + cols + " lds=" + lds;
+                    assertArrayEquals(expected, actual, where);
+                    float[] copy = actual.clone();
+                    vector.rowsPlusBias(rows, cols, src, 3, lds, -0f, copy, 5);
+                    for (int i = 0; i < copy.length; i++) {
+                        int r = (i - 5) / cols;
+                        int q = (i - 5) % cols;
+                        float want = i < 5 || i >= 5 + rows * cols ? actual[i] : src[3 + r * lds + q];
+                        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(copy[i])) {
+                            throw new AssertionError(where + " bias -0f at " + i + ": " + want + " vs " + copy[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link Kernels#stridedCopy}: the vector kernel (gathers at stride 2) copies exactly what the scalar twin does. */
+    @Test
+    void stridedCopyEqualsTheScalarTwin() {
+        for (int stride : new int[] {1, 2, 3}) {
+            for (int n : new int[] {0, 1, VL - 1, VL, VL + 1, 2 * VL + 3, 56}) {
+                float[] src = array(7 + Math.max(0, (n - 1) * stride + 1)); // the last element read is the array's last
+                float[] expected = array(n + 9);
+                float[] actual = expected.clone();
+                scalar.stridedCopy(n, src, 7, stride, expected, 4);
+                vector.stridedCopy(n, src, 7, stride, actual, 4);
+                assertArrayEquals(expected, actual, "stride=" + stride + " n=" + n);
+                for (int i = 0; i < n; i++) {
+                    if (Float.floatToRawIntBits(actual[4 + i]) != Float.floatToRawIntBits(src[7 + i * stride])) {
+                        throw new AssertionError("stride=" + stride + " n=" + n + " at " + i);
+                    }
                 }
             }
         }

@@ -367,6 +367,11 @@ public final class Downloads {
      */
     public record CachedFile(Path file, String url, String fetchedFrom, long size, String sha256, String verified,
                              Instant downloaded, boolean recorded, boolean partial) {
+        /** Where the finished download is (or will be): {@link #file()}, without a partial one's {@code .part}. */
+        public Path target() {
+            return partial ? file.resolveSibling(file.getFileName().toString().replaceFirst("\\.part$", "")) : file;
+        }
+
         /** The file's format as the loader sees it, from its name: what {@code --model} makes of it. */
         public String format() {
             String n = file.getFileName().toString().toLowerCase(Locale.ROOT);

@@ -125,7 +125,8 @@ public final class ModelLoader {
                 }
             }
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
-            SavedModel m = imported(file, "onnx", null, model, g == null ? null : g.preprocessing());
+            SavedModel m = withOnnxTensorNames(imported(file, "onnx", null, model, g == null ? null : g.preprocessing()),
+                    onnx);
             if (g != null) {
                 m = withImportNote(m, CHOSEN, g.reason());
             }
@@ -401,6 +402,22 @@ public final class ModelLoader {
         }
         JsonObject from = d.getAsJsonObject("imported_from");
         from.add(CHOSEN_AT_IMPORT, from.remove(CHOSEN));
+        return new SavedModel(m.model(), m.preprocessing(), Json.toCompact(d));
+    }
+
+    /**
+     * The ONNX graph's own names of the tensors fed at run time and of its outputs, kept in the description's
+     * {@code imported_from} as {@code "inputs"} and {@code "outputs"} (so a {@code .c4j} written from it keeps them):
+     * a model server names the model's tensors as the exporter did (a Triton or KServe client sends those names).
+     */
+    private static SavedModel withOnnxTensorNames(SavedModel m, OnnxModel.Model onnx) {
+        JsonObject d = Json.parseObject(m.description(), "description");
+        com.google.gson.JsonArray inputs = new com.google.gson.JsonArray();
+        OnnxImporter.runtimeInputs(onnx).forEach(inputs::add);
+        com.google.gson.JsonArray outputs = new com.google.gson.JsonArray();
+        onnx.graph().outputs().forEach(v -> outputs.add(v.name()));
+        d.getAsJsonObject("imported_from").add("inputs", inputs);
+        d.getAsJsonObject("imported_from").add("outputs", outputs);
         return new SavedModel(m.model(), m.preprocessing(), Json.toCompact(d));
     }
 

@@ -202,4 +202,109 @@ class ReaderFuzzTest {
         fuzz(data, "f.onnx", f -> OnnxImporter.importModel(OnnxReader.readModel(f), f.toString()));
     }
 
+    /** A pid no process has (above Linux's largest pid_max, 2^22): the group journals' killed process. */
+    static final long GONE = 999_999_999L;
+
+    /**
+     * A folder with a group journal of these bytes (a killed process's): {@code a}, {@code b}, their new versions
+     * as that process's temporaries, a hard link of an earlier {@code a}, a seal, and a file beside the folder.
+     * The recovery (run by every write into a folder) never throws, never touches a file outside the folder, never
+     * makes a name or a content that was not there; the readers' check refuses only with one line naming the file.
+     * Inputs that start with {@code +} get the rest as the journal's body with its right CRC line appended, so that
+     * mutations reach the parser and the recovery behind the checksum.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void groupJournal(byte[] data) throws Exception {
+        Path group = Files.createDirectories(dir.resolve("group"));
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "outside");
+        java.util.Map<String, String> before = new java.util.TreeMap<>();
+        before.put("a", "old a");
+        before.put("b", "old b");
+        before.put(".a.p" + GONE + "-1.tmp", "new a");
+        before.put(".b.p" + GONE + "-2.tmp", "new b");
+        before.put(".a.p" + GONE + "-3.tmp", "earlier a");
+        before.put(org.convnet4j.util.GroupSeal.FILE, "0".repeat(64) + "  a\n");
+        before.put(".convnet4j-group.p" + GONE + "-4.journal", null);
+        for (java.util.Map.Entry<String, String> e : before.entrySet()) {
+            Path p = group.resolve(e.getKey());
+            if (e.getValue() == null) {
+                Files.write(p, withCrc(data));
+            } else {
+                Files.writeString(p, e.getValue());
+            }
+        }
+        try {
+            try {
+                org.convnet4j.util.GroupSeal.check(java.util.List.of(group.resolve("a"), group.resolve("b"))).confirm();
+            } catch (IOException e) {
+                requireOneLine(e, group.toString());
+            }
+            org.convnet4j.util.AtomicFiles.recover(group);
+            if (!Files.readString(victim).equals("outside")) {
+                throw new AssertionError("the recovery changed a file outside its folder");
+            }
+            try (var listing = Files.list(group)) {
+                for (Path p : listing.toList()) {
+                    String name = p.getFileName().toString();
+                    if (!before.containsKey(name)) {
+                        throw new AssertionError("the recovery made " + name);
+                    }
+                    if (before.get(name) != null && !before.containsValue(Files.readString(p))) {
+                        throw new AssertionError("the recovery put new content in " + name);
+                    }
+                }
+            }
+        } finally {
+            removeFolder(group);
+            Files.delete(victim);
+        }
+    }
+
+    /** {@code data} as it is, or (first byte '+') the rest followed by "end CRC32" of it, as a whole journal ends. */
+    private static byte[] withCrc(byte[] data) {
+        if (data.length == 0 || data[0] != '+') {
+            return data;
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(data, 1, data.length - 1);
+        byte[] end = ("end " + Long.toHexString(crc.getValue()) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOfRange(data, 1, data.length + end.length);
+        System.arraycopy(end, 0, all, data.length - 1, end.length);
+        return all;
+    }
+
+    /** Deletes {@code folder} and the files in it (tearDown deletes files only). */
+    private static void removeFolder(Path folder) throws IOException {
+        try (var listing = Files.list(folder)) {
+            for (Path p : listing.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(folder);
+    }
+
+    /** A seal of these bytes beside {@code a}: the readers' check takes or refuses it, in one line naming a file. */
+    @FuzzTest(maxDuration = "30s")
+    void groupSeal(byte[] data) throws Exception {
+        Path group = Files.createDirectories(dir.resolve("sealed"));
+        Files.writeString(group.resolve("a"), "a\n");
+        Files.write(group.resolve(org.convnet4j.util.GroupSeal.FILE), data);
+        try {
+            org.convnet4j.util.GroupSeal.check(java.util.List.of(group.resolve("a"))).confirm();
+        } catch (IOException e) {
+            requireOneLine(e, group.toString());
+        } finally {
+            removeFolder(group);
+        }
+    }
+
+    /** One line without control characters, starting with a path in {@code folder}. */
+    private static void requireOneLine(Exception e, String folder) {
+        String m = String.valueOf(e.getMessage());
+        if (!m.startsWith(folder + "/") || m.chars().anyMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f))) {
+            throw new AssertionError("a refusal that is not one clean line starting with the file: " + m, e);
+        }
+    }
+
 }

@@ -307,6 +307,7 @@ class DownloadsTest {
         assertFalse(hand.recorded());
         assertEquals(sha256(other), hand.sha256());
         assertEquals("ONNX", hand.format());
+        assertEquals(byHand, hand.target(), "a finished file is its own target");
         Downloads.CachedFile changed = listed.stream().filter(c -> plain.equals(c.url())).findFirst().orElseThrow();
         assertFalse(changed.recorded());
         assertEquals(sha256(other), changed.sha256());
@@ -330,6 +331,7 @@ class DownloadsTest {
         assertFalse(Files.exists(a) || Files.exists(Downloads.recordOf(a)));
         assertTrue(Files.exists(a.resolveSibling(a.getFileName() + ".lock")));
         Path cut = d.cachedUrl(base + "/cut/" + name);
+        assertEquals(cut, part.target()); // where the finished download goes: what remove takes
         assertTrue(d.remove(cut) >= part.size());
         assertFalse(Files.exists(part.file()) || Files.exists(Downloads.recordOf(cut)));
         assertEquals(0, d.remove(a));

@@ -112,4 +112,23 @@ class ModelLoaderTest {
         assertEquals(null, ModelLoader.chosenPreprocessing(ModelLoader.load(older)));
         assertEquals(imported.preprocessing(), ModelLoader.load(older).preprocessing());
     }
+
+    /**
+     * An ONNX model's own tensor names (the inputs fed at run time, the graph's outputs) are kept in the description's
+     * imported_from, and a .c4j written from it keeps them: the model server names the tensors so.
+     */
+    @Test
+    void onnxTensorNamesAreKeptThroughImportAndTheModelFile() throws IOException {
+        SavedModel imported = ModelLoader.load(Path.of("src/test/resources/fixtures/second_stage_transfer/model.onnx"));
+        com.google.gson.JsonObject from = org.convnet4j.internal.json.Json.parseObject(imported.description(), "d")
+                .getAsJsonObject("imported_from");
+        assertEquals("[\"x\"]", from.get("inputs").toString());
+        assertEquals("[\"logits\"]", from.get("outputs").toString());
+        Path c4j = dir.resolve("second.c4j");
+        ModelLoader.save(imported, c4j);
+        com.google.gson.JsonObject again = org.convnet4j.internal.json.Json.parseObject(ModelLoader.load(c4j).description(),
+                "d").getAsJsonObject("imported_from");
+        assertEquals(from.get("inputs"), again.get("inputs"));
+        assertEquals(from.get("outputs"), again.get("outputs"));
+    }
 }

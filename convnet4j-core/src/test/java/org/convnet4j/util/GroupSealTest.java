@@ -1,0 +1,141 @@
+package org.convnet4j.util;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sealed group ({@link AtomicFiles#sealedGroup}) and its reader's check ({@link GroupSeal#check}): the seal is what
+ * coreutils' {@code sha256sum -c} accepts; a commit stopped at any of its renames leaves files that the check
+ * refuses (never a mix taken for a group), and after the journal's recovery it takes them; a file changed after
+ * the seal, a seal that is not one, a file replaced while being read are refused, each in one line naming it.
+ */
+class GroupSealTest {
+    private static final List<String> NAMES = List.of("a", "b");
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void hookOff() {
+        System.clearProperty(WriteFaults.PROPERTY);
+    }
+
+    private List<Path> files() {
+        return NAMES.stream().map(dir::resolve).toList();
+    }
+
+    private void writeBoth(String version) throws IOException {
+        try (AtomicFiles.Group g = AtomicFiles.sealedGroup()) {
+            for (String n : NAMES) {
+                g.write(dir.resolve(n), out -> out.write((version + " " + n + "\n").getBytes(StandardCharsets.UTF_8)));
+            }
+            g.publish();
+        }
+    }
+
+    /** "old"/"new" per file, as a reader that checks nothing would see them. */
+    private List<String> contents() throws IOException {
+        List<String> s = new ArrayList<>();
+        for (Path p : files()) {
+            s.add(Files.readString(p).substring(0, 3));
+        }
+        return s;
+    }
+
+    @Test
+    void theSealIsWhatSha256sumChecks() throws Exception {
+        writeBoth("new");
+        assertEquals(List.of("a", "b", GroupSeal.FILE), AtomicFilesGroupTest.listing(dir));
+        Process p = new ProcessBuilder("sha256sum", "-c", GroupSeal.FILE).directory(dir.toFile())
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), said);
+        assertEquals("a: OK\nb: OK\n", said);
+        GroupSeal.check(files()).confirm();
+    }
+
+    @Test
+    void aCommitStoppedAtAnyRenameIsRefusedUntilRecovered() throws IOException {
+        // before a's rename (0 of 3 done), after a's, after b's, before the seal's, after the seal's (3 of 3)
+        String[] stops = {"a@rename", "a@renamed", "b@renamed", GroupSeal.FILE + "@rename", GroupSeal.FILE + "@renamed"};
+        for (String stop : stops) {
+            for (Path p : files()) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir.resolve(GroupSeal.FILE));
+            writeBoth("old");
+            System.setProperty(WriteFaults.PROPERTY, stop + ":crash");
+            assertThrows(WriteFaults.SimulatedCrash.class, () -> writeBoth("new"), stop);
+            System.clearProperty(WriteFaults.PROPERTY);
+            for (List<Path> read : List.of(files(), files().subList(0, 1), files().subList(1, 2))) {
+                IOException e = assertThrows(IOException.class, () -> GroupSeal.check(read), stop + " " + read);
+                assertTrue(e.getMessage().startsWith(read.get(0) + ": being replaced together with "), e.getMessage());
+                assertTrue(e.getMessage().contains(" by process " + ProcessHandle.current().pid() + " "), e.getMessage());
+            }
+            GroupJournal.recover(dir, true); // this process stands for the killed one
+            GroupSeal.check(files()).confirm();
+            assertEquals(List.of("new", "new"), contents(), stop);
+        }
+    }
+
+    @Test
+    void aMixWithoutItsJournalIsRefusedByTheSums() throws IOException {
+        writeBoth("old");
+        byte[] oldB = Files.readAllBytes(dir.resolve("b"));
+        writeBoth("new");
+        Files.write(dir.resolve("b"), oldB); // a mix made by hand (or by a copy): no journal says so
+        GroupSeal.check(files().subList(0, 1)).confirm(); // a alone is the sealed one
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(files()));
+        assertEquals(dir.resolve("b") + ": does not match its SHA-256 in " + dir.resolve(GroupSeal.FILE) + " (changed"
+                + " or replaced since convnet4j wrote it with the other files listed there)", e.getMessage());
+    }
+
+    @Test
+    void filesTheSealDoesNotListAndFoldersWithoutOneAreNotChecked() throws IOException {
+        Files.writeString(dir.resolve("a"), "plain a");
+        GroupSeal.check(files().subList(0, 1)).confirm();
+        writeBoth("new");
+        Files.writeString(dir.resolve("input.pb"), "not in the group");
+        GroupSeal.check(List.of(dir.resolve("input.pb"), dir.resolve("a"))).confirm();
+    }
+
+    @Test
+    void aSealThatIsNotOneIsRefused() throws IOException {
+        writeBoth("new");
+        Files.writeString(dir.resolve(GroupSeal.FILE), "0123  a\n");
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(files()));
+        assertTrue(e.getMessage().startsWith(dir.resolve(GroupSeal.FILE) + ": line 1 is not 'SHA-256  NAME'"), e.getMessage());
+        Files.write(dir.resolve(GroupSeal.FILE), new byte[(int) GroupSeal.MAX_BYTES + 1]);
+        e = assertThrows(IOException.class, () -> GroupSeal.check(files()));
+        assertTrue(e.getMessage().startsWith(dir.resolve(GroupSeal.FILE) + ": over 1048576 bytes"), e.getMessage());
+    }
+
+    @Test
+    void aFileReplacedWhileBeingReadIsRefused() throws IOException {
+        writeBoth("old");
+        GroupSeal.Check seal = GroupSeal.check(files());
+        writeBoth("new"); // another run, between the check and the end of the reading
+        IOException e = assertThrows(IOException.class, seal::confirm);
+        assertTrue(e.getMessage().contains(": replaced while it was being read"), e.getMessage());
+    }
+
+    @Test
+    void aSealedGroupRefusesTheSealsName() {
+        try (AtomicFiles.Group g = AtomicFiles.sealedGroup()) {
+            assertThrows(IllegalArgumentException.class, () -> g.write(dir.resolve(GroupSeal.FILE), out -> out.write(1)));
+        }
+    }
+}
