@@ -1,6 +1,6 @@
 // sgemmPreparedRows on a W2 tile shape (64 x N x 576, B by shifted row offsets into a slice; "plain": a plain K x N matrix by row offsets), the
-// VectorGemm switch -Dflip=FIELD (default rowsInPlace) on (A) and off (B) alternating, thread CPU per call; B/A > 1: on uses less CPU.
-//   java -Xmx1g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -cp convnet4j-bench/target/benchmarks.jar bench/RowsGemmCpu.java 230 [plain]
+// VectorGemm switch -Dflip=FIELD (e.g. exactRows; required) on (A) and off (B) alternating, thread CPU per call; B/A > 1: on uses less CPU.
+//   java -Xmx1g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -cp convnet4j-bench/target/benchmarks.jar -Dflip=FIELD bench/RowsGemmCpu.java 230 [plain]
 import java.lang.reflect.Field;
 import java.util.*;
 import org.convnet4j.tensor.kernels.*;
@@ -25,7 +25,7 @@ public class RowsGemmCpu {
         for (int i = 0; i < w.length; i++) w[i] = r.nextFloat();
         PreparedMatrix pm = ker.prepareA(false, m, k, 1f, w, 0, k);
         float[] c = new float[m * n];
-        Field f = Class.forName("org.convnet4j.tensor.kernels.VectorGemm").getDeclaredField(System.getProperty("flip", "rowsInPlace"));
+        Field f = Class.forName("org.convnet4j.tensor.kernels.VectorGemm").getDeclaredField(Objects.requireNonNull(System.getProperty("flip"), "give -Dflip=FIELD, a static boolean of VectorGemm"));
         f.setAccessible(true);
         var tm = java.lang.management.ManagementFactory.getThreadMXBean();
         double[][] ms = new double[2][8];

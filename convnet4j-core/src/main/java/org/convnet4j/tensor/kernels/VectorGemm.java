@@ -486,9 +486,6 @@ final class VectorGemm {
         // With the pool's fixed split the tasks go column range by column range, so that each thread's block of
         // tasks is a slab of C's columns (the same pixels in every layer of a one-sample network), all its rows.
         boolean byColumns = GemmPool.fixedSplit;
-        // Rows of B read in place (no packed panel) by full panels: see readsRowsInPlace.
-        boolean inPlaceRows = readsRowsInPlace(transB, bRows, prepackedB);
-        long rowsEnd = inPlaceRows ? (long) bOff + maxOf(bRows, k) + NR : 0;
         GemmPool.forEach(parts, rowBlocks * panelRanges, task -> {
             int rb = byColumns ? task % rowBlocks : task / panelRanges;
             int pr = byColumns ? task / rowBlocks
@@ -503,8 +500,6 @@ final class VectorGemm {
             for (int q = q0; q < q1; q++) {
                 int col = q * NR;
                 int nr = Math.min(NR, n - col);
-                // a full panel whose rows all end inside b is read where it lies
-                boolean inPlace = inPlaceRows && nr == NR && rowsEnd + col <= b.length;
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
                     boolean first = pc == 0;
@@ -512,11 +507,8 @@ final class VectorGemm {
                     float betaEff = first ? beta : 1f;
                     float[] pb = panel;
                     int pbIdx = 0;
-                    boolean packed = !inPlace;
                     if (prepackedB == null) {
-                        if (packed) {
-                            packBPanel(transB, b, bOff, ldb, bRows, pc, kc, col, nr, panel, 0);
-                        }
+                        packBPanel(transB, b, bOff, ldb, bRows, pc, kc, col, nr, panel, 0);
                     } else {
                         pb = prepackedB;
                         pbIdx = pc * nPad + col * kc;
@@ -525,16 +517,9 @@ final class VectorGemm {
                         int mr = Math.min(MR, m - ir);
                         int aIdx = pc * mPad + ir * kc;
                         int cIdx = cOff + ir * ldc + col;
-                        if (mr == MR && nr == NR && !packed) {
-                            fullTileRows(kc, packedA, aIdx, b, bOff + col, bRows, pc, c, cIdx, ldc, betaEff, overwrite);
-                        } else if (mr == MR && nr == NR) {
+                        if (mr == MR && nr == NR) {
                             fullTile(kc, packedA, aIdx, pb, pbIdx, c, cIdx, ldc, betaEff, overwrite);
                         } else {
-                            if (!packed) {
-                                // a last row panel of fewer than MR rows: its kernels read the packed panel
-                                packBPanel(transB, b, bOff, ldb, bRows, pc, kc, col, nr, panel, 0);
-                                packed = true;
-                            }
                             edgeKernel(kc, packedA, aIdx, pb, pbIdx, tile, mr, nr);
                             mergeTile(tile, mr, nr, c, cIdx, ldc, betaEff, overwrite);
                         }
@@ -542,42 +527,6 @@ final class VectorGemm {
                 }
             }
         });
-    }
-
-    /**
-     * Whether the few-rows path reads B's rows where they lie instead of packing them ({@code
-     * -Dconvnet4j.gemm.rowsInPlace=true}; off by default; a field for A/B runs). For B given by row offsets and not
-     * transposed (a convolution's shifted patches: {@link #sgemmRows}), row p of a KC x NR panel is the NR contiguous
-     * floats at {@code b[bOff + bRows[pc + p] + col]}; {@link #microKernel8x3Rows} loads them from there, so the panel
-     * is never copied (its packing is ~12% of W2's CPU at one thread). The same values meet the same FMAs in the same
-     * order: the same bits (SgemmRowsTest). Only full 8 x NR tiles whose rows all end inside {@code b}; edge tiles
-     * keep the packed panel. Why off: measured under load it saved nothing (W2's forward at one thread used 0.93x
-     * the CPU with the copy, the GEMM alone 0.91-1.01x: PERFORMANCE.md, twenty-first pass); the lead's quiet A/B
-     * decides whether it stays.
-     */
-    static volatile boolean rowsInPlace = Boolean.getBoolean("convnet4j.gemm.rowsInPlace");
-
-    private static boolean readsRowsInPlace(boolean transB, int[] bRows, float[] prepackedB) {
-        return rowsInPlace && MR == 8 && !transB && bRows != null && prepackedB == null;
-    }
-
-    /** The largest of {@code v[0 .. n)}. */
-    private static int maxOf(int[] v, int n) {
-        int max = Integer.MIN_VALUE;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, v[i]);
-        }
-        return max;
-    }
-
-    /** {@link #fullTile} with B's rows read in place: row p of the panel at {@code b[bBase + rows[pc + p]]}. */
-    private static void fullTileRows(int kc, float[] pa, int aIdx, float[] b, int bBase, int[] rows, int pc,
-                                     float[] c, int cIdx, int ldc, float beta, boolean overwrite) {
-        float[] from = overwrite ? NEGATIVE_ZEROS : c;
-        int fromIdx = overwrite ? 0 : cIdx;
-        int fromLd = overwrite ? 0 : ldc;
-        float bt = overwrite ? 1f : beta;
-        microKernel8x3Rows(kc, pa, aIdx, b, bBase, rows, pc, from, fromIdx, fromLd, bt, c, cIdx, ldc);
     }
 
     /** C = beta * C, overwriting when beta is 0 (so NaN in C does not survive). */
@@ -1147,91 +1096,6 @@ final class VectorGemm {
             c72 = a.fma(b2, c72);
             ai += 8;
             bi += NR;
-        }
-        FloatVector betaV = FloatVector.broadcast(S, beta);
-        FloatVector.fromArray(S, from, fromIdx).fma(betaV, c00).intoArray(c, cIdx);
-        FloatVector.fromArray(S, from, fromIdx + VL).fma(betaV, c01).intoArray(c, cIdx + VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * VL).fma(betaV, c02).intoArray(c, cIdx + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + fromLd).fma(betaV, c10).intoArray(c, cIdx + ldc);
-        FloatVector.fromArray(S, from, fromIdx + fromLd + VL).fma(betaV, c11).intoArray(c, cIdx + ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + fromLd + 2 * VL).fma(betaV, c12).intoArray(c, cIdx + ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd).fma(betaV, c20).intoArray(c, cIdx + 2 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + VL).fma(betaV, c21).intoArray(c, cIdx + 2 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + 2 * VL).fma(betaV, c22).intoArray(c, cIdx + 2 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).fma(betaV, c30).intoArray(c, cIdx + 3 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).fma(betaV, c31).intoArray(c, cIdx + 3 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).fma(betaV, c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd).fma(betaV, c40).intoArray(c, cIdx + 4 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + VL).fma(betaV, c41).intoArray(c, cIdx + 4 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + 2 * VL).fma(betaV, c42).intoArray(c, cIdx + 4 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd).fma(betaV, c50).intoArray(c, cIdx + 5 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + VL).fma(betaV, c51).intoArray(c, cIdx + 5 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + 2 * VL).fma(betaV, c52).intoArray(c, cIdx + 5 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd).fma(betaV, c60).intoArray(c, cIdx + 6 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd + VL).fma(betaV, c61).intoArray(c, cIdx + 6 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 6 * fromLd + 2 * VL).fma(betaV, c62).intoArray(c, cIdx + 6 * ldc + 2 * VL);
-        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd).fma(betaV, c70).intoArray(c, cIdx + 7 * ldc);
-        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd + VL).fma(betaV, c71).intoArray(c, cIdx + 7 * ldc + VL);
-        FloatVector.fromArray(S, from, fromIdx + 7 * fromLd + 2 * VL).fma(betaV, c72).intoArray(c, cIdx + 7 * ldc + 2 * VL);
-    }
-
-    /**
-     * {@link #microKernel8x3} with B's rows read where they lie ({@link #rowsInPlace}): row p of the NR-wide panel is
-     * {@code pb[bBase + rows[pc + p] ..]} instead of the packed panel's {@code pb[bIdx + p * NR ..]}. The same loads
-     * of the same values, the same FMAs in the same order, the same store: the same bits. Kept a copy of the kernel
-     * (not a shared helper) for the reasons given there.
-     */
-    static void microKernel8x3Rows(int kc, float[] pa, int aIdx, float[] pb, int bBase, int[] rows, int pc,
-                                  float[] from, int fromIdx, int fromLd, float beta,
-                               float[] c, int cIdx, int ldc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
-        int ai = aIdx;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + rows[pc + p];
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
-            FloatVector b2 = FloatVector.fromArray(S, pb, bi + 2 * VL);
-            FloatVector a;
-            a = FloatVector.broadcast(S, pa[ai + 0]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            c02 = a.fma(b2, c02);
-            a = FloatVector.broadcast(S, pa[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            c12 = a.fma(b2, c12);
-            a = FloatVector.broadcast(S, pa[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            c22 = a.fma(b2, c22);
-            a = FloatVector.broadcast(S, pa[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            c32 = a.fma(b2, c32);
-            a = FloatVector.broadcast(S, pa[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            c42 = a.fma(b2, c42);
-            a = FloatVector.broadcast(S, pa[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-            c52 = a.fma(b2, c52);
-            a = FloatVector.broadcast(S, pa[ai + 6]);
-            c60 = a.fma(b0, c60);
-            c61 = a.fma(b1, c61);
-            c62 = a.fma(b2, c62);
-            a = FloatVector.broadcast(S, pa[ai + 7]);
-            c70 = a.fma(b0, c70);
-            c71 = a.fma(b1, c71);
-            c72 = a.fma(b2, c72);
-            ai += 8;
         }
         FloatVector betaV = FloatVector.broadcast(S, beta);
         FloatVector.fromArray(S, from, fromIdx).fma(betaV, c00).intoArray(c, cIdx);

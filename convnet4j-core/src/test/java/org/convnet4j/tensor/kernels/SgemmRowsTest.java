@@ -21,7 +21,6 @@ class SgemmRowsTest {
             {200, 500, 300},  // more rows than MC, wide: the general loop order
             {3, 40, 1100},    // three rows against a transposed B: dot products
             {9, 7, 5},        // edges only
-            {13, 100, 40},    // full panels read in place by the first 8 rows, packed for the last 5
         };
         Random random = new Random(17);
         for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.scalar()}) {
@@ -73,57 +72,6 @@ class SgemmRowsTest {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * With {@link VectorGemm#rowsInPlace} (off by default) the few-rows path's full tiles read B's rows in place
-     * ({@code microKernel8x3Rows}) instead of a packed panel: still the bits of sgemm on the copy, with edge rows
-     * (13 rows: 8 in place, 5 packed), KC slices after the first (k = 576) and two threads.
-     */
-    @Test
-    void rowsReadInPlaceGiveTheSameBits() {
-        boolean before = VectorGemm.rowsInPlace;
-        VectorGemm.rowsInPlace = true;
-        try {
-            Random random = new Random(23);
-            for (int[] s : new int[][] {{24, 230, 576}, {13, 100, 40}}) {
-                int m = s[0];
-                int n = s[1];
-                int kk = s[2];
-                float[] b = randoms(random, n + 3 * kk + 11);
-                int[] rows = new int[kk];
-                for (int r = 0; r < kk; r++) {
-                    rows[r] = random.nextInt(3 * kk + 6);
-                }
-                float[] copy = new float[kk * n];
-                for (int r = 0; r < kk; r++) {
-                    System.arraycopy(b, 5 + rows[r], copy, r * n, n);
-                }
-                float[] a = randoms(random, m * kk);
-                for (float beta : new float[] {0f, 1f}) {
-                    float[] c0 = randoms(new Random(m + n), m * n);
-                    float[] expected = c0.clone();
-                    KernelProvider.vector(1).sgemm(false, false, m, n, kk, 1f, a, 0, kk, copy, 0, n, beta, expected, 0,
-                            n);
-                    VectorGemm.rowsInPlace = false;
-                    float[] packed = c0.clone();
-                    KernelProvider.vector(1).sgemmRows(false, false, m, n, kk, a, 0, kk, b, 5, rows, beta, packed, 0, n);
-                    VectorGemm.rowsInPlace = true;
-                    assertArrayEquals(expected, packed, "packed panels " + m + "x" + n + "x" + kk);
-                    for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2)}) {
-                        float[] c = c0.clone();
-                        k.sgemmRowsThreaded(false, false, m, n, kk, a, 0, kk, b, 5, rows, beta, c, 0, n);
-                        assertArrayEquals(packed, c, k.name() + " " + m + "x" + n + "x" + kk + " beta " + beta);
-                        c = c0.clone();
-                        k.sgemmPreparedRows(k.prepareA(false, m, kk, 1f, a, 0, kk), false, n, b, 5, rows, beta, c, 0,
-                                n);
-                        assertArrayEquals(packed, c, "prepared " + k.name() + " " + m + "x" + n + "x" + kk);
-                    }
-                }
-            }
-        } finally {
-            VectorGemm.rowsInPlace = before;
         }
     }
 
