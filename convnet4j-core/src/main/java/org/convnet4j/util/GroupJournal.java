@@ -127,24 +127,9 @@ final class GroupJournal {
      */
     static List<String> recover(Path dir, boolean ownProcessToo) {
         List<String> said = new ArrayList<>();
-        List<Path> journals = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
-            s.forEach(journals::add);
-        } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
-            return said;
-        }
-        journals.sort(null);
-        for (Path journal : journals) {
-            Matcher m = NAME.matcher(journal.getFileName().toString());
-            if (!m.matches() || !Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
-                continue;
-            }
-            long pid;
-            try {
-                pid = Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
-                continue;
-            }
+        for (Named named : journals(dir)) {
+            Path journal = named.path();
+            long pid = named.pid();
             if (pid == ProcessHandle.current().pid() && !ownProcessToo) {
                 continue;
             }
@@ -176,27 +161,42 @@ final class GroupJournal {
     /** The group commits whose journal is in {@code dir} and whole (a journal cut short started no rename). */
     static List<Pending> pending(Path dir) {
         List<Pending> found = new ArrayList<>();
+        for (Named named : journals(dir)) {
+            long pid = named.pid();
+            Parsed p = parse(named.path(), pid);
+            if (p != null) {
+                boolean running = pid == ProcessHandle.current().pid() || alive(pid, p.started());
+                found.add(new Pending(pid, running, p.entries().stream().map(Entry::target).toList()));
+            }
+        }
+        return found;
+    }
+
+    /** A journal file in a folder and the process its name gives. */
+    private record Named(Path path, long pid) {
+    }
+
+    /**
+     * The journal files of {@code dir} whose names are well formed and that are regular files (not links), in name
+     * order; those listed before an error if the folder cannot be read to the end.
+     */
+    private static List<Named> journals(Path dir) {
+        List<Named> found = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
             for (Path journal : s) {
                 Matcher m = NAME.matcher(journal.getFileName().toString());
-                if (!m.matches() || !Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                long pid;
-                try {
-                    pid = Long.parseLong(m.group(1));
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                Parsed p = parse(journal, pid);
-                if (p != null) {
-                    boolean running = pid == ProcessHandle.current().pid() || alive(pid, p.started());
-                    found.add(new Pending(pid, running, p.entries().stream().map(Entry::target).toList()));
+                if (m.matches() && Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        found.add(new Named(journal, Long.parseLong(m.group(1))));
+                    } catch (NumberFormatException e) {
+                        // digits beyond a long: not a process of this machine
+                    }
                 }
             }
         } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
-            return found;
+            // keep what was listed
         }
+        found.sort(java.util.Comparator.comparing(Named::path));
         return found;
     }
 
