@@ -79,6 +79,7 @@ public final class GroupSeal {
      */
     public static Check check(List<Path> files) throws IOException {
         Map<Path, Map<String, String>> seals = new LinkedHashMap<>();
+        Map<Path, List<GroupJournal.Pending>> pending = new LinkedHashMap<>(); // a folder's journals read once
         Map<Path, Stamp> stamps = new LinkedHashMap<>();
         for (Path file : files) {
             Path abs = file.toAbsolutePath();
@@ -87,7 +88,7 @@ public final class GroupSeal {
                 continue;
             }
             String name = abs.getFileName().toString();
-            for (GroupJournal.Pending p : GroupJournal.pending(dir)) {
+            for (GroupJournal.Pending p : pending.computeIfAbsent(dir, GroupJournal::pending)) {
                 if (p.targets().contains(name)) {
                     throw new IOException(file + ": being replaced together with " + others(p.targets(), name)
                             + " by process " + p.pid() + (p.running() ? " (still running: read it once that run ends)"
