@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.convnet4j.internal.json.Json;
+import org.convnet4j.testsupport.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -195,40 +196,21 @@ class DownloadsTest {
      */
     @Test
     void eachNetworkDownloadIsOneInfoRecord() throws Exception {
-        List<String> logged = new CopyOnWriteArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Downloads.LOGGER);
-        java.util.logging.Handler h = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r.getLevel() + " " + r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        jul.addHandler(h);
-        try {
+        try (LogCapture log = LogCapture.of(Downloads.LOGGER)) {
             Downloads d = downloads(false, null);
             Path weights = dir.resolve("cache/weights");
             d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
             d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE); // cached: nothing logged
             assertEquals(List.of("INFO downloading " + name + " from " + base + "/ok/" + name + " into " + weights),
-                    logged);
+                    log.leveled());
             // a part left by an earlier run: the record says the download resumes, and from where
             Files.delete(weights.resolve(name));
             Files.write(weights.resolve(name + ".part"), java.util.Arrays.copyOf(payload, 1000));
             d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
             assertEquals("INFO downloading " + name + " from " + base + "/ok/" + name + " into " + weights
-                    + ", resuming after 1000 bytes", logged.get(1));
-            assertEquals(2, logged.size(), logged.toString());
+                    + ", resuming after 1000 bytes", log.leveled().get(1));
+            assertEquals(2, log.leveled().size(), log.leveled().toString());
             assertEquals(List.of("bytes=1000-"), ranges);
-        } finally {
-            jul.removeHandler(h);
         }
     }
 
