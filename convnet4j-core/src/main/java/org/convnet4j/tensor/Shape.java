@@ -161,6 +161,15 @@ public final class Shape {
 
     /** Parses {@code 3x224x224} (also with ',' or '*' between numbers). */
     public static Shape parse(String text) {
+        return new Shape(parseDims(text));
+    }
+
+    /**
+     * The numbers of {@code 3x224x224} (also with ',', '*' or 'X' between them), not yet checked as a shape's
+     * dimensions: for callers that word their own range checks. A part that is not a whole number is an
+     * IllegalArgumentException naming it.
+     */
+    public static int[] parseDims(String text) {
         String[] parts = text.trim().split("[x,*X]");
         int[] d = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -170,6 +179,6 @@ public final class Shape {
                 throw new IllegalArgumentException("shape '" + text + "': '" + parts[i] + "' is not a whole number");
             }
         }
-        return new Shape(d);
+        return d;
     }
 }

@@ -227,7 +227,7 @@ public final class AtomicFiles {
             if (sealed && abs.getFileName().toString().equals(GroupSeal.FILE)) {
                 throw new IllegalArgumentException(target + ": that name is the group's seal");
             }
-            java.security.MessageDigest sum = sealed ? GroupSeal.sha256() : null;
+            java.security.MessageDigest sum = sealed ? Digests.sha256() : null;
             try {
                 staged.add(stage(target, !sealed ? writer : out -> {
                     java.security.DigestOutputStream d = new java.security.DigestOutputStream(out, sum);
@@ -570,12 +570,7 @@ public final class AtomicFiles {
             bytes += n;
             i += Character.charCount(cp);
         }
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(utf8);
-            return b + "~" + java.util.HexFormat.of().formatHex(digest, 0, 4);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return b + "~" + Digests.sha256Hex(utf8).substring(0, 8);
     }
 
     /** Makes the rename durable: on Linux a directory can be opened for reading and forced. */
@@ -594,12 +589,7 @@ public final class AtomicFiles {
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (cause instanceof FileSystemException fse && fse.getReason() == null && fse.getFile() != null
                 && reason.equals(fse.getFile())) {
-            // the JDK's exception carries only the path: its type is the reason, in words
-            reason = cause instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : cause instanceof NoSuchFileException ? "no such file or directory"
-                    : cause instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
-                    : cause instanceof java.nio.file.NotDirectoryException ? "not a directory"
-                    : cause.getClass().getSimpleName();
+            reason = FileProblems.reason(fse); // the JDK's exception carries only the path: its type, in words
         }
         IOException e = new IOException(target + ": " + what + " (" + reason + "); any earlier " + target.getFileName()
                 + " is unchanged", thrown);

@@ -1,17 +1,13 @@
 package org.convnet4j.util;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,17 +52,9 @@ public final class GroupSeal {
             if (name.indexOf('\n') >= 0 || name.indexOf('\r') >= 0 || name.indexOf('\\') >= 0) {
                 throw new IllegalArgumentException(name + ": a name with a line break or a backslash cannot be sealed");
             }
-            b.append(HexFormat.of().formatHex(sums.get(i))).append("  ").append(name).append('\n');
+            b.append(Digests.hex(sums.get(i))).append("  ").append(name).append('\n');
         }
         return b.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
     }
 
     /**
@@ -111,7 +99,7 @@ public final class GroupSeal {
             if (before == null) {
                 continue; // gone: the reader says so
             }
-            if (!sum.equals(sumOf(abs))) {
+            if (!sum.equals(Digests.sha256Hex(abs))) {
                 throw new IOException(file + ": does not match its SHA-256 in " + dir.resolve(FILE) + " (changed or"
                         + " replaced since convnet4j wrote it with the other files listed there)");
             }
@@ -182,17 +170,6 @@ public final class GroupSeal {
             sums.put(m.group(2), m.group(1));
         }
         return sums;
-    }
-
-    private static String sumOf(Path file) throws IOException {
-        MessageDigest md = sha256();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     private static String others(List<String> targets, String name) {
