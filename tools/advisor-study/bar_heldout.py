@@ -41,6 +41,13 @@ heldOutAccuracy runs its folds: -Dstudy.asAdvisor=true; cases 1, 1-early, 2, 3, 
    3 base-2030 seed 4321 Fashion 5-9 100/class    7 base-2029 seed 4312 Fashion 5-9 100/class
    4 base-2031 seed 4331 digits 100/class         8 base-2030 seed 4322 digits 100/class
   The cells complete by 13:50 UTC are the held-out set (stopped by the clock); every one is reported.
+  ADDENDUM, committed ~13:05 UTC before any of these cells started (the first 8 ran faster than feared: 2-3 min a
+  cell at load 22-31; cells 1-3 had been read): 8 more cells, run after cell 8 by bar_heldout_run2.sh, judged
+  exactly as above (nothing else changes; they join the same held-out set if complete by 13:50):
+   9 base-2031 seed 4333 Fashion 5-9 10/class    13 base-2030 seed 4323 Fashion 5-9 10/class
+  10 base-2032 seed 4343 digits 10/class         14 base-2031 seed 4334 digits 10/class
+  11 base-2028 seed 4303 Fashion 5-9 100/class   15 base-2032 seed 4344 Fashion 5-9 100/class
+  12 base-2029 seed 4313 digits 100/class        16 base-2028 seed 4304 digits 100/class
   Per cell: the adopted advisor's pick (brier_choice.choose ranked by the Brier score, the tie-break, and the Case-4
   set-aside when the table says the early cut: the digits at 10 per class) and the prior candidate's pick; the loss
   below the best case on the experiment's test pictures (100 per class) and on the whole test split, with the paired

@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +110,6 @@ public final class ExperimentCommand implements Callable<Integer> {
             org.convnet4j.transfer.TransferExperiment.Config d = org.convnet4j.transfer.TransferExperiment.Config.defaults();
             org.convnet4j.transfer.FineTuneSettings ft = BadInputException.prefixed("--keep-se: ",
                     () -> d.fineTune().withHeadFit(fit).withKeepSe(keepSe));
-            Files.createDirectories(outDir);
             Map<String, String> t = new LinkedHashMap<>();
             d.targets().forEach((k, v) -> {
                 if (data.isEmpty() && targets.stream().anyMatch(k::startsWith)) {

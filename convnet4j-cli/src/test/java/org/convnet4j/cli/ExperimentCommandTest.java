@@ -109,10 +109,11 @@ class ExperimentCommandTest {
         assertFalse(md.contains("Fashion-MNIST 5-9 |"), "only the given target: " + md);
         assertTrue(Files.size(out.resolve("transfer-accuracy.png")) > 0);
 
+        // a size the folder cannot give is refused before the base is pretrained (it ran with fewer, named 9)
         String[][] bad = {{"--targets", "similar", "--data", mine.toString()}, {"--targets", "alike"},
-            {"--data", dir.resolve("none").toString()}};
+            {"--data", dir.resolve("none").toString()}, {"--data", mine.toString(), "--sizes", "6,9"}};
         String[] expected = {"--data and --targets: give one", "--targets alike: expected similar or dissimilar",
-            "no such directory"};
+            "no such directory", "--sizes 9: " + mine + " has "};
         for (int i = 0; i < bad.length; i++) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("experiment", "transfer",
                     "--out-dir", dir.resolve("bad").toString()));
