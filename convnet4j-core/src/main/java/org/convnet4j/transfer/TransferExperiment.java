@@ -387,11 +387,14 @@ public final class TransferExperiment {
             return Json.toPretty(Json.toTree(root));
         }
 
-        /** The chart's bars: series "case LABEL", category "similar 10/class", value the test accuracy. */
+        /**
+         * The chart's bars: series "case LABEL", category "similar 10/class" (the built-in targets: "similar" or
+         * "dissimilar", other targets by their name), value the test accuracy.
+         */
         public List<ChartValue> chartValues() {
             return rows.stream().map(r -> new ChartValue("case " + r.caseLabel(),
-                    (r.target().startsWith("similar") ? "similar " : "dissimilar ") + r.perClass() + "/class",
-                    r.accuracy())).toList();
+                    (r.target().startsWith("similar:") ? "similar " : r.target().startsWith("dissimilar:")
+                            ? "dissimilar " : r.target() + " ") + r.perClass() + "/class", r.accuracy())).toList();
         }
 
         private static String markdownTable(List<String[]> rows) {
@@ -428,6 +431,7 @@ public final class TransferExperiment {
         for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
             // the split into training and test parts and the test pictures do not move with the seed
             DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
+            full.conversions().forEach(c -> log.accept(t.getKey() + ": converting: " + c));
             Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), TEST_SEED);
             for (int n : cfg.sizes()) {
                 Dataset train = DataSpec.perClass(full.train(), n, cfg.seed());

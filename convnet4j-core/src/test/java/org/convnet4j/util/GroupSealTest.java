@@ -138,4 +138,34 @@ class GroupSealTest {
             assertThrows(IllegalArgumentException.class, () -> g.write(dir.resolve(GroupSeal.FILE), out -> out.write(1)));
         }
     }
+
+    @Test
+    void aFileOfTheGroupsNamesThatTheSealDoesNotListIsRefused() throws IOException {
+        java.util.regex.Pattern family = java.util.regex.Pattern.compile("[a-z]");
+        Files.writeString(dir.resolve("c"), "c of an earlier group of three"); // unsealed folder: read
+        Files.writeString(dir.resolve("notes.txt"), "the user's");
+        GroupSeal.check(List.of(dir.resolve("c")), family).confirm();
+        writeBoth("new");
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(List.of(dir.resolve("a"),
+                dir.resolve("c")), family));
+        assertEquals(dir.resolve("c") + ": not listed in " + dir.resolve(GroupSeal.FILE) + " with the files convnet4j"
+                + " wrote there last (a, b): left over from an earlier run; write it again, or delete it", e.getMessage());
+        GroupSeal.check(List.of(dir.resolve("a"), dir.resolve("notes.txt")), family).confirm(); // not of the family
+        GroupSeal.check(List.of(dir.resolve("c")), null).confirm(); // no family given: as before
+        GroupSeal.check(List.of(dir.resolve("a"), dir.resolve("b")), family).confirm();
+    }
+
+    @Test
+    void aLinkToAFileIsCheckedInTheFolderOfThatFile() throws IOException {
+        writeBoth("old");
+        byte[] oldB = Files.readAllBytes(dir.resolve("b"));
+        writeBoth("new");
+        Files.write(dir.resolve("b"), oldB); // a mix: b does not match the seal
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(elsewhere.resolve("latest_b"), dir.resolve("b"));
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(List.of(link)));
+        assertEquals(link + ": does not match its SHA-256 in " + dir.resolve(GroupSeal.FILE) + " (changed or replaced"
+                + " since convnet4j wrote it with the other files listed there)", e.getMessage());
+        GroupSeal.check(List.of(Files.createSymbolicLink(elsewhere.resolve("latest_a"), dir.resolve("a")))).confirm();
+    }
 }

@@ -86,9 +86,51 @@ class ReaderFuzzTest {
         });
     }
 
+    /**
+     * A {@code .c4j} of these bytes, read and its model built. Both SHA-256 sums (data, description) stop nearly every
+     * byte mutation before the description parser; an input starting with {@code +} is a description (the rest, as
+     * UTF-8 JSON text) put into a whole checkpoint with its right sums and a Dense [2, 4] layer's tensors, so that
+     * mutations reach the architecture, the model built from it and the weights' fitting.
+     */
     @FuzzTest(maxDuration = "30s")
     void checkpoint(byte[] data) throws Exception {
-        fuzz(data, "f.c4j", f -> ModelFiles.read(f));
+        fuzz(signed(data), "f.c4j", f -> ModelFiles.read(f));
+    }
+
+    /** {@code data} as it is, or (first byte '+') a checkpoint whose description is the rest, with its right sums. */
+    static byte[] signed(byte[] data) throws Exception {
+        if (data.length == 0 || data[0] != '+') {
+            return data;
+        }
+        String description = new String(data, 1, data.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tensors = new byte[40]; // dense.kernel [2, 4] and dense.bias [2], F32 zeros
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        String dataSum = java.util.HexFormat.of().formatHex(sha.digest(tensors));
+        String descriptionSum = java.util.HexFormat.of().formatHex(sha.digest(
+                description.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String header = "{\"__metadata__\":{\"format\":\"convnet4j\",\"format_version\":\"2\",\"convnet4j\":"
+                + jsonString(description) + ",\"sha256\":\"" + dataSum + "\",\"description_sha256\":\"" + descriptionSum
+                + "\"},\"dense.kernel\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,32]},"
+                + "\"dense.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[32,40]}}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + tensors.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return b.putLong(h.length).put(h).put(tensors).array();
+    }
+
+    /** {@code s} as a JSON string literal. */
+    private static String jsonString(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     @FuzzTest(maxDuration = "30s")

@@ -95,6 +95,9 @@ function draw(elementId, title, xLabel, series) {
   if (existing) existing.plot.destroy();
   const opts = {
     title, width: 430, height: 240,
+    // with several runs the legend listed every run's name, one per line, under each chart (longer than the chart);
+    // the runs table above names the colours, so the legend (and its values under the cursor) is kept for 1-2 lines
+    legend: {show: drawn.length <= 2},
     scales: {x: {time: false}},
     // three significant digits: learning rates like 0.0015 would otherwise print as 0.002
     axes: [{label: xLabel}, {size: axisWidth, values: (u, vals) => vals.map(v => v == null ? '' : +v.toPrecision(3))}],
