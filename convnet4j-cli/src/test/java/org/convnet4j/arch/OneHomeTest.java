@@ -196,14 +196,28 @@ class OneHomeTest {
     /** Where {@code text} holds a copy of the rule's routine: "line (what)". */
     private static List<String> copies(Rule r, String text) {
         List<String> where = new ArrayList<>(shapes(r, text));
-        Matcher m = METHOD.matcher(text);
-        while (m.find()) {
-            String name = m.group(1);
-            if (r.methodName().matcher(name).matches() && !delegates(text, m.end(), r.delegation())) {
-                where.add(line(text, m.start(1)) + " (a method named " + name + ")");
+        for (Declared d : DECLARED.computeIfAbsent(text, OneHomeTest::declared)) {
+            if (r.methodName().matcher(d.name()).matches() && !delegates(text, d.parameters(), r.delegation())) {
+                where.add(line(text, d.at()) + " (a method named " + d.name() + ")");
             }
         }
         return where;
+    }
+
+    /** A method declared in a file: its name, where the name starts and where its parameters start. */
+    private record Declared(String name, int at, int parameters) {
+    }
+
+    /** The methods of each text, found once for all the rules (the slow part of the scan). */
+    private static final Map<String, List<Declared>> DECLARED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static List<Declared> declared(String text) {
+        List<Declared> found = new ArrayList<>();
+        Matcher m = METHOD.matcher(text);
+        while (m.find()) {
+            found.add(new Declared(m.group(1), m.start(1), m.end()));
+        }
+        return found;
     }
 
     private static List<String> shapes(Rule r, String text) {
