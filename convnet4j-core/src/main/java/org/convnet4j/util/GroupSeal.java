@@ -142,6 +142,10 @@ public final class GroupSeal {
             if (!stamps.containsKey(abs)) {
                 continue; // gone: the reader says so
             }
+            if (!Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) { // not read: a pipe would block
+                throw new IOException(file + ": not a regular file (a folder, a pipe or a device), so not the file "
+                        + seal + " lists");
+            }
             if (!sum.equals(Digests.sha256Hex(abs))) {
                 throw new IOException(file + ": does not match its SHA-256 in " + seal + " (changed or"
                         + " replaced since convnet4j wrote it with the other files listed there)");
@@ -263,14 +267,21 @@ public final class GroupSeal {
     /** The seal's name-to-sum lines; it is untrusted: bounded, and refused whole when a line is not "SUM  NAME". */
     private static Map<String, String> read(Path seal) throws IOException {
         byte[] bytes;
-        try {
-            if (Files.size(seal) > MAX_BYTES) {
-                throw new IOException(seal + ": over " + MAX_BYTES + " bytes, not a list of SHA-256 sums convnet4j"
-                        + " wrote (delete it to read the files of that folder unchecked)");
+        if (!Files.isRegularFile(seal, LinkOption.NOFOLLOW_LINKS)) { // not opened: a pipe would block, /dev/zero not end
+            if (!Files.exists(seal, LinkOption.NOFOLLOW_LINKS)) {
+                return Map.of();
             }
-            bytes = Files.readAllBytes(seal);
+            throw new IOException(seal + ": not a regular file (a link, a folder, a pipe or a device), so not a seal"
+                    + " convnet4j wrote (delete it to read the files of that folder unchecked)");
+        }
+        try (InputStream in = Files.newInputStream(seal, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = in.readNBytes((int) MAX_BYTES + 1);
         } catch (NoSuchFileException e) {
             return Map.of();
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new IOException(seal + ": over " + MAX_BYTES + " bytes, not a list of SHA-256 sums convnet4j"
+                    + " wrote (delete it to read the files of that folder unchecked)");
         }
         Map<String, String> sums = new LinkedHashMap<>();
         String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);

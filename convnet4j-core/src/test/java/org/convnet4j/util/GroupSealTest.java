@@ -2,6 +2,7 @@ package org.convnet4j.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -167,5 +168,63 @@ class GroupSealTest {
         assertEquals(link + ": does not match its SHA-256 in " + dir.resolve(GroupSeal.FILE) + " (changed or replaced"
                 + " since convnet4j wrote it with the other files listed there)", e.getMessage());
         GroupSeal.check(List.of(Files.createSymbolicLink(elsewhere.resolve("latest_a"), dir.resolve("a")))).confirm();
+    }
+
+    /**
+     * A folder from elsewhere (an unpacked archive) whose seal is a pipe, a link to /dev/zero or a folder, or whose
+     * listed file is a pipe: refused in one line without opening it (before: a pipe blocked the reader for ever,
+     * /dev/zero filled the heap).
+     */
+    @Test
+    void aSealOrAListedFileThatIsNotARegularFileIsRefusedUnopened() throws Exception {
+        writeBoth("new");
+        Path seal = dir.resolve(GroupSeal.FILE);
+        String sealText = Files.readString(seal);
+        List<Runnable> kinds = List.of(() -> mkfifo(seal), () -> link(seal, Path.of("/dev/zero")), () -> folder(seal));
+        for (Runnable make : kinds) {
+            Files.delete(seal);
+            make.run();
+            IOException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                    () -> assertThrows(IOException.class, () -> GroupSeal.check(files())));
+            assertEquals(seal + ": not a regular file (a link, a folder, a pipe or a device), so not a seal convnet4j"
+                    + " wrote (delete it to read the files of that folder unchecked)", e.getMessage());
+            if (Files.isDirectory(seal, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(seal);
+                Files.writeString(seal, "");
+            }
+        }
+        Files.delete(seal);
+        Files.writeString(seal, sealText);
+        Files.delete(dir.resolve("b"));
+        mkfifo(dir.resolve("b"));
+        IOException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> assertThrows(IOException.class, () -> GroupSeal.check(files())));
+        assertEquals(dir.resolve("b") + ": not a regular file (a folder, a pipe or a device), so not the file " + seal
+                + " lists", e.getMessage());
+    }
+
+    private static void mkfifo(Path p) {
+        try {
+            Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+            assertTrue(mk.waitFor(30, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo " + p);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void link(Path p, Path to) {
+        try {
+            Files.createSymbolicLink(p, to);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void folder(Path p) {
+        try {
+            Files.createDirectory(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 }
