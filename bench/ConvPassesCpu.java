@@ -5,7 +5,7 @@
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/ConvPassesCpu.java [ROUNDS [CALLS]]
 // -Dflip=pkg.Class.field,... flips other static boolean switches instead (e.g. org.convnet4j.tensor.kernels.VectorGemm.exactRows);
-// -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers).
+// -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers); -Dbatch=N (default 8).
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -49,7 +49,7 @@ public class ConvPassesCpu {
                 continue;
             }
             ConvParams p = ConvParams.of(l.stride(), l.pad());
-            Tensor x = Tensor.randn(random, 1f, 8, l.c(), l.h(), l.h());
+            Tensor x = Tensor.randn(random, 1f, Integer.getInteger("batch", 8), l.c(), l.h(), l.h());
             Tensor w = Tensor.randn(random, 0.05f, l.f(), l.c(), l.k(), l.k());
             Tensor y = Convolution.forward(x, w, null, p);
             Tensor dy = Tensor.randn(random, 1f, y.shape().dims());

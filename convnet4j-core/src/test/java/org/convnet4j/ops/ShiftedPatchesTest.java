@@ -91,6 +91,72 @@ class ShiftedPatchesTest {
         }
     }
 
+    /**
+     * One-sample tiles of "same"-width convolutions read the input in place ({@link ShiftedPatches#windows}) and write y
+     * directly: the slice's bits forward (bias, epilogue with a residual, into a NaN-filled buffer, so every output is
+     * written) and for the data gradient, on every kernel set; the slice's columns are a superset, so a wrong window
+     * (a padding tap reading a neighbour row, a row above the image) shows as different bits.
+     */
+    @Test
+    void windowedTilesGiveTheSlicesBits() {
+        List<FastConvolutionTest.Case> all = new ArrayList<>(cases());
+        all.add(new FastConvolutionTest.Case(1, 8, 57, 56, 16, 3, 3, ConvParams.of(1, 1)));      // row tiles, batch 1
+        all.add(new FastConvolutionTest.Case(2, 6, 30, 31, 6, 3, 3, ConvParams.of(1, 1).withGroups(2)));
+        all.add(new FastConvolutionTest.Case(1, 3, 29, 28, 4, 5, 5, ConvParams.of(1, 2)));       // two taps of padding
+        all.add(new FastConvolutionTest.Case(2, 3, 30, 28, 4, 3, 3, ConvParams.of(1, 2).withDilation(2)));
+        all.add(new FastConvolutionTest.Case(1, 4, 31, 29, 5, 3, 3, ConvParams.of(1, new Padding(2, 0, 1, 1))));
+        all.add(new FastConvolutionTest.Case(1, 2, 3, 2, 3, 5, 5, ConvParams.of(1, 2)));         // taps all padding
+        int windowed = 0;
+        for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.scalar()}) {
+            for (FastConvolutionTest.Case cs : all) {
+                org.convnet4j.tensor.Shape xs = org.convnet4j.tensor.Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
+                org.convnet4j.tensor.Shape ws = org.convnet4j.tensor.Shape.of(cs.f(), cs.c() / cs.p().groups(),
+                        cs.kh(), cs.kw());
+                org.convnet4j.tensor.Shape ys = Convolution.outputShape(xs, ws, cs.p());
+                ConvDims d = ConvDims.of(xs, ws, ys, cs.p());
+                if (!ShiftedPatches.readsInput(d) || cs.p().padMode() != PadMode.ZERO
+                        || !k.name().startsWith("vector") && (long) cs.n() * cs.c() * cs.h() * cs.w() > 20_000) {
+                    continue;
+                }
+                Random random = new Random(cs.hashCode() + 7);
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
+                Tensor bias = Tensor.randn(random, 1f, cs.f());
+                Tensor skip = Tensor.randn(random, 1f, ys.dims());
+                ConvEpilogue epilogue = new ConvEpilogue(randoms(random, cs.f()), randoms(random, cs.f()),
+                        randoms(random, cs.f()), randoms(random, cs.f()), true).withResidual(skip.data());
+                for (int variant = 0; variant < 2; variant++) {
+                    Tensor b = variant == 0 ? bias : null;
+                    ConvEpilogue e = variant == 0 ? null : epilogue;
+                    Tensor into = Tensor.zeros(ys);
+                    java.util.Arrays.fill(into.data(), Float.NaN);
+                    float[] on = windowed(true, () -> FastConvolution.forward(x, w, b, cs.p(), k, e, into));
+                    float[] off = windowed(false, () -> FastConvolution.forward(x, w, b, cs.p(), k, e, null));
+                    assertArrayEquals(off, on, k.name() + " " + cs + " epilogue " + (e != null));
+                }
+                Tensor dy = Tensor.randn(random, 1f, ys.dims());
+                float[] on = windowed(true, () -> FastConvolution.backwardInput(dy, w, xs, cs.p(), k));
+                float[] off = windowed(false, () -> FastConvolution.backwardInput(dy, w, xs, cs.p(), k));
+                assertArrayEquals(off, on, k.name() + " " + cs + " data gradient");
+                windowed++;
+            }
+        }
+        assertTrue(windowed > 20, "cases read in place: " + windowed);
+    }
+
+    private static float[] windowed(boolean on, java.util.function.Supplier<Tensor> pass) {
+        boolean was = FastConvolution.windowedPatches;
+        int width = FastConvolution.windowMinWidth;
+        FastConvolution.windowedPatches = on;
+        FastConvolution.windowMinWidth = 1; // every width, not only the wide rows that take it by default
+        try {
+            return pass.get().data();
+        } finally {
+            FastConvolution.windowedPatches = was;
+            FastConvolution.windowMinWidth = width;
+        }
+    }
+
     private static float[] forward(boolean shifted, Tensor x, Tensor w, Tensor bias, FastConvolutionTest.Case cs,
                                    Kernels k, ConvEpilogue epilogue) {
         boolean was = FastConvolution.shiftedPatches;

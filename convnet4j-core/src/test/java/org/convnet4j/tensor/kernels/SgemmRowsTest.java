@@ -75,6 +75,101 @@ class SgemmRowsTest {
         }
     }
 
+    /**
+     * {@link Kernels#sgemmWindowed} and its prepared and threaded forms against sgemm on B's copy ({@link RowWindows}:
+     * zero outside each row's window): random windows (empty ones, whole rows, a left and a right margin in every
+     * period, rows starting before the array where their window begins later), every path of the shapes above.
+     */
+    @Test
+    void windowedRowsGiveTheBitsOfTheCopiedMatrix() {
+        int[][] shapes = {{24, 230, 576}, {200, 222, 300}, {200, 500, 300}, {3, 40, 1100}, {9, 7, 5}};
+        Random random = new Random(23);
+        for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(2), KernelProvider.scalar()}) {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int kk = s[2];
+                if (!k.name().startsWith("vector") && (long) m * n * kk > 200_000) {
+                    continue;
+                }
+                int period = 1 + random.nextInt(Math.min(n, 60));
+                float[] b = randoms(random, n + 2 * kk + 9);
+                int bOff = 4;
+                int[] rows = new int[kk];
+                int[] from = new int[kk];
+                int[] to = new int[kk];
+                int[] lo = new int[kk];
+                int[] hi = new int[kk];
+                for (int r = 0; r < kk; r++) {
+                    // kind 0: all of the row; 1: a window of columns; 2: all columns, a period window; 3-4: both
+                    int kind = random.nextInt(5);
+                    from[r] = kind == 0 || kind == 2 ? 0 : random.nextInt(n);
+                    to[r] = kind == 0 || kind == 2 ? n : from[r] + random.nextInt(n - from[r] + 1); // empty ones too
+                    lo[r] = kind <= 1 ? 0 : random.nextInt(period);
+                    hi[r] = kind <= 1 ? period : lo[r] + random.nextInt(period - lo[r] + 1);
+                    // the window [from, to) inside b; where it starts late, the row may start before the array
+                    rows[r] = random.nextInt(2 * kk + 6) - from[r] - bOff + Math.min(from[r], bOff);
+                }
+                RowWindows win = new RowWindows(period, rows, from, to, lo, hi);
+                float[] copy = new float[kk * n];
+                for (int r = 0; r < kk; r++) {
+                    for (int t = from[r]; t < to[r]; t++) {
+                        if (t % period >= lo[r] && t % period < hi[r]) {
+                            copy[r * n + t] = b[bOff + rows[r] + t];
+                        }
+                    }
+                }
+                float[] a = randoms(random, m * kk);
+                for (float beta : new float[] {0f, 1f}) {
+                    float[] c0 = randoms(new Random(m + n), m * n);
+                    float[] expected = c0.clone();
+                    k.sgemm(false, false, m, n, kk, 1f, a, 0, kk, copy, 0, n, beta, expected, 0, n);
+                    for (boolean threaded : new boolean[] {false, true}) {
+                        String what = k.name() + " " + m + "x" + n + "x" + kk + " period " + period + " beta " + beta
+                                + " threaded " + threaded;
+                        float[] c = c0.clone();
+                        if (threaded) {
+                            k.sgemmWindowedThreaded(m, n, kk, a, 0, kk, b, bOff, win, beta, c, 0, n);
+                        } else {
+                            k.sgemmWindowed(m, n, kk, a, 0, kk, b, bOff, win, beta, c, 0, n);
+                        }
+                        assertArrayEquals(expected, c, what);
+                        c = c0.clone();
+                        PreparedMatrix p = k.prepareA(false, m, kk, 1f, a, 0, kk);
+                        if (threaded) {
+                            k.sgemmPreparedWindowedThreaded(p, n, b, bOff, win, beta, c, 0, n);
+                        } else {
+                            k.sgemmPreparedWindowed(p, n, b, bOff, win, beta, c, 0, n);
+                        }
+                        assertArrayEquals(expected, c, "prepared " + what);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesAWindowOutsideItsArray() {
+        float[] b = new float[20];
+        float[] c = new float[4];
+        for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.scalar()}) {
+            // row 1 starts before the array and its window begins at its first column
+            RowWindows early = new RowWindows(2, new int[] {0, -1}, new int[] {0, 0}, new int[] {2, 2},
+                    new int[] {0, 0}, new int[] {2, 2});
+            assertThrows(IllegalArgumentException.class, () -> k.sgemmWindowed(2, 2, 2, new float[4], 0, 2, b, 0,
+                    early, 0f, c, 0, 2));
+            // row 1 ends past the array
+            RowWindows late = new RowWindows(2, new int[] {0, 19}, new int[] {0, 0}, new int[] {2, 2},
+                    new int[] {0, 0}, new int[] {2, 2});
+            assertThrows(IllegalArgumentException.class, () -> k.sgemmWindowed(2, 2, 2, new float[4], 0, 2, b, 0,
+                    late, 0f, c, 0, 2));
+            // the same rows with windows inside the array are fine
+            RowWindows inside = new RowWindows(2, new int[] {0, -1}, new int[] {0, 1}, new int[] {2, 2},
+                    new int[] {0, 1}, new int[] {2, 2});
+            k.sgemmWindowed(2, 2, 2, new float[4], 0, 2, b, 0, inside, 0f, c, 0, 2);
+        }
+    }
+
     @Test
     void refusesARowOutsideItsArray() {
         Kernels k = KernelProvider.vector(1);
