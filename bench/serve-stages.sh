@@ -67,7 +67,10 @@ for comm, stack in samples:
         k = " ".join(f for f in stack if "kallsyms" in f)
         s = next((n for n, p in kernel if re.search(p, k)), "kernel: other")
     else:
-        s = next((n for f in stack for n, p in user if re.search(p, f)), "other (interpreter, stubs, libc)")
+        # a frame by its method alone: "boolean org.convnet4j.serve.ModelServer$InferHandler.handle(org.eclipse.jetty...)"
+        # is ours, whatever its parameter types name
+        names = [f.split("(")[0].split()[-1] if f.split("(")[0].split() else f for f in stack]
+        s = next((n for f in names for n, p in user if re.search(p, f)), "other (interpreter, stubs, libc)")
     count[s] += 1
 n = max(1, len(samples)); jit = count["JIT compiler"]
 print("  %d samples; %% of all, %% of all but the JIT" % len(samples))
