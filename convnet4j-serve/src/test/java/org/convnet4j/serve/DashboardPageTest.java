@@ -161,7 +161,7 @@ class DashboardPageTest {
     /**
      * With several runs shown the charts carry no legend (it listed every run's name, one per line, under each of
      * the six charts: longer than the chart itself; the runs table names the colours); with one run the legend is
-     * back, as a line with no table rules.
+     * back, as a line with no table rules. The x ticks of a 3-epoch run are 1, 2, 3 (they were 1, 1.5, 2, 2.5, 3).
      */
     @Test
     void severalRunsDrawNoRunListUnderEachChart(@TempDir Path logdir) throws Exception {
@@ -176,6 +176,10 @@ class DashboardPageTest {
                     log.append(com.google.gson.JsonParser.parseString("{\"type\":\"step\",\"epoch\":1,\"step\":" + i
                             + ",\"loss\":" + (2.0 / i) + ",\"lr\":0.001}").getAsJsonObject());
                 }
+                for (int e = 1; e <= 3; e++) {
+                    log.append(com.google.gson.JsonParser.parseString("{\"type\":\"epoch\",\"epoch\":" + e
+                            + ",\"record\":{\"train_loss\":" + (1.0 / e) + "}}").getAsJsonObject());
+                }
                 server.addRun(log);
             }
             WebDriver browser = Browser.sharedNow();
@@ -184,6 +188,10 @@ class DashboardPageTest {
             wait.until(d -> points(d, "step-loss") == 12);
             JavascriptExecutor js = (JavascriptExecutor) browser;
             assertEquals(0L, js.executeScript("return document.querySelectorAll('#step-loss .u-legend').length"));
+            // epochs (and steps) are whole numbers: no tick at 1.5 or 2.5 of a 3-epoch run
+            wait.until(d -> points(d, "epoch-loss") == 9);
+            assertEquals("1 2 3", js.executeScript("return charts.get('epoch-loss').plot.axes[0]._values"
+                    + ".filter(v => v !== '').join(' ')"));
             // one run left: its chart is drawn again, with a legend of one line whose cells have no rule
             // one box at a time: each change rebuilds the table
             js.executeScript("for (let k = 0; k < 2; k++) [...document.querySelectorAll('tr.run input')].slice(1)"
