@@ -135,16 +135,16 @@ public final class Shape {
      * parser behind every {@code --input} option.
      */
     public static Shape parsePicture(String text) {
-        Shape s = parse(text);
-        if (s.rank() != 3) {
+        int[] d = parseDims(text); // the numbers first: Shape's own check would word a 0 as "shape [0, 28, 28]"
+        if (d.length != 3) {
             throw new IllegalArgumentException("'" + text + "' is not CxHxW, e.g. 1x28x28");
         }
         for (int i = 0; i < 3; i++) {
-            if (s.dim(i) < 1) {
+            if (d[i] < 1) {
                 throw new IllegalArgumentException("'" + text + "' is not CxHxW with positive whole numbers, e.g. 1x28x28");
             }
         }
-        return s;
+        return new Shape(d);
     }
 
     /**
