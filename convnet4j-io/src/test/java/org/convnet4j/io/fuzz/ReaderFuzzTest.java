@@ -244,6 +244,40 @@ class ReaderFuzzTest {
         fuzz(data, "f.onnx", f -> OnnxImporter.importModel(OnnxReader.readModel(f), f.toString()));
     }
 
+    /**
+     * An ONNX model of these bytes imported and, when its inputs hold at most 2^16 values in all, run once in inference
+     * on a batch of one: the mappings that only act when the model runs (the engine's Add summing in place and taking
+     * the ReLU after it, the residual fusion, Mod) under mutation. Refusals as in {@link #onnx}; any other exception
+     * from the run means the importer took a model it cannot run.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void onnxRun(byte[] data) throws Exception {
+        fuzz(data, "r.onnx", f -> {
+            org.convnet4j.nn.Graph g = OnnxImporter.importModel(OnnxReader.readModel(f), f.toString());
+            long values = 0;
+            java.util.List<org.convnet4j.tensor.Tensor> xs = new java.util.ArrayList<>();
+            for (org.convnet4j.tensor.Shape s : g.inputShapes()) {
+                long n = 1;
+                for (int d : s.dims()) {
+                    n *= d;
+                    if (d < 1 || n > 1 << 16) { // an open dimension, or too large to run here
+                        return;
+                    }
+                }
+                values += n;
+                if (values > 1 << 16) {
+                    return;
+                }
+                org.convnet4j.tensor.Tensor x = org.convnet4j.tensor.Tensor.zeros(s.prepend(1));
+                for (int i = 0; i < x.size(); i++) {
+                    x.data()[i] = (i % 7 - 3) / 4f;
+                }
+                xs.add(x);
+            }
+            org.convnet4j.nn.GradMode.withoutGradients(() -> g.forwardMulti(xs, false));
+        });
+    }
+
     /** A pid no process has (above Linux's largest pid_max, 2^22): the group journals' killed process. */
     static final long GONE = 999_999_999L;
 
