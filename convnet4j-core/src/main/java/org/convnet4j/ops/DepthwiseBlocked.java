@@ -3,7 +3,7 @@ package org.convnet4j.ops;
 import org.convnet4j.tensor.kernels.Kernels;
 
 /**
- * The depthwise forward pass on small planes (7 x 7, 14 x 14; strided ones up to 56 x 56), channel-blocked: a block of as many channels as a
+ * The depthwise forward pass on small planes (7 x 7 outputs; strided ones up to 56 x 56), channel-blocked: a block of as many channels as a
  * vector has lanes (16 with AVX-512) is laid out interleaved, channel fastest, in {@link DepthwiseConvolution}'s
  * zero-padded polyphase layout, and {@link Kernels#blockedProducts} computes every output pixel of the block as one
  * vector (one channel per lane), only the pixels that exist. One plane at a time, a 7 x 7 plane with a 5 x 5 filter
@@ -17,10 +17,11 @@ final class DepthwiseBlocked {
     /** {@code -Dconvnet4j.conv.depthwiseBlocked=false} leaves every plane to the plane-at-a-time path (A/B runs). */
     static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.depthwiseBlocked"));
     /**
-     * Largest output plane (pixels) taken at stride 1: 14 x 14. Larger stride-1 planes fill their own vectors one channel
-     * at a time, and the plane path was cheaper there (28 x 28: 1.36-1.52x its time channel-blocked).
+     * Largest output plane (pixels) taken at stride 1: 7 x 7. At 14 x 14 the two paths were even alone (0.89-1.03 paired)
+     * and the blocked one slower inside the nets (LayerProfile, EfficientNet-B0's 14 x 14 rows 1.14x, two runs); at
+     * 28 x 28 and more the plane path was clearly cheaper (the blocked one 1.36-1.52x).
      */
-    static volatile int maxPlane = Integer.getInteger("convnet4j.conv.depthwiseBlockedMaxPlane", 196);
+    static volatile int maxPlane = Integer.getInteger("convnet4j.conv.depthwiseBlockedMaxPlane", 49);
     /**
      * Largest output plane taken when strided: 56 x 56 (the plane path's polyphase split of every input row costs more
      * than the interleaving gathers there: 0.77-0.83x its time at 28 x 28 and 56 x 56 outputs).

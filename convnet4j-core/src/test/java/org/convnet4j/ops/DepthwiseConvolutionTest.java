@@ -191,6 +191,8 @@ class DepthwiseConvolutionTest {
         blocked.add(new FastConvolutionTest.Case(2, 16, 11, 13, 16, 3, 5,
                 ConvParams.of(1, new Padding(0, 2, 1, 0)).withStride(2, 1).withGroups(16)));
         boolean before = DepthwiseBlocked.enabled;
+        int maxPlane = DepthwiseBlocked.maxPlane;
+        DepthwiseBlocked.maxPlane = 196; // 14 x 14 stride-1 planes too (the default takes 7 x 7)
         try {
             for (FastConvolutionTest.Case cs : blocked) {
                 Random random = new Random(cs.hashCode());
@@ -231,6 +233,7 @@ class DepthwiseConvolutionTest {
             assertArrayEquals(after.data(), fused.data(), "the epilogue on blocked planes");
         } finally {
             DepthwiseBlocked.enabled = before;
+            DepthwiseBlocked.maxPlane = maxPlane;
         }
     }
 
