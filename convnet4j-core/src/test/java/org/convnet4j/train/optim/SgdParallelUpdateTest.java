@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A large parameter's SGD update runs in chunks on the kernels' threads ({@code Sgd.parallelUpdate}): three momentum
- * steps (the first fills the buffer) give the bits of the update on the calling thread alone, for a parameter whose
+ * steps (the first fills the buffer) give the bits of one kernel call over the whole parameter, for a parameter whose
  * length is not a multiple of the chunk, with and without Nesterov and weight decay.
  */
 class SgdParallelUpdateTest {
@@ -28,7 +28,8 @@ class SgdParallelUpdateTest {
             long handOffs = 0;
             for (int variant = 0; variant < 2; variant++) {
                 boolean threaded = variant == 1;
-                int before = KernelProvider.limitThreadsOnThisThread(threaded ? 0 : 1);
+                boolean switchBefore = Sgd.parallelUpdate;
+                Sgd.parallelUpdate = threaded; // off: one kernel call over the whole parameter
                 try {
                     Random random = new Random(7);
                     Parameter p = Parameter.learnable("w", Shape.of(n), Initializer.ZEROS, 1, 1);
@@ -46,7 +47,7 @@ class SgdParallelUpdateTest {
                     }
                     results[variant] = p.value().data().clone();
                 } finally {
-                    KernelProvider.limitThreadsOnThisThread(before);
+                    Sgd.parallelUpdate = switchBefore;
                 }
             }
             assertArrayEquals(results[0], results[1], "nesterov " + nesterov);
