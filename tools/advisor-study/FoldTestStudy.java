@@ -55,6 +55,20 @@ public class FoldTestStudy {
      */
     static final int FOLDS = Integer.getInteger("study.folds", TransferAdvisor.FOLDS);
     static final int ROUNDS = Integer.getInteger("study.rounds", TransferAdvisor.MAX_ROUNDS);
+    /**
+     * Since 2026-12-06 12:40 UTC (bar_heldout.py): {@code -Dstudy.asAdvisor=true} runs the folds exactly as
+     * heldOutAccuracy does (foldsToRun of the cell's pictures, rounds until {@link TransferAdvisor#MIN_ANSWERS}
+     * answers or {@link TransferAdvisor#MAX_ROUNDS}; at 100 per class one round, and 3 of 5 folds on the digits)
+     * instead of all FOLDS x ROUNDS.
+     */
+    static final boolean AS_ADVISOR = Boolean.getBoolean("study.asAdvisor");
+    /**
+     * Since 2026-12-06 12:40 UTC (bar_heldout.py): {@code -Dstudy.fullTest=true} also evaluates every final model on
+     * the target's whole test split (Fashion-MNIST 5-9: 5000 pictures; the digits: their 1000) and writes
+     * OUT-final.csv: one row per case with both test accuracies and the right (1) / wrong (0) answer on every picture
+     * of the whole split, in its order, so two cases can be compared picture by picture (a paired standard error).
+     */
+    static final boolean FULL_TEST = Boolean.getBoolean("study.fullTest");
 
     public static void main(String[] a) throws Exception {
         Path basePath = Path.of(a[0]);
@@ -74,6 +88,11 @@ public class FoldTestStudy {
                     + "final_test_accuracy,wrong,kept,held_brier,held_loglik\n");
         }
         int perClass = a.length > 5 ? Integer.parseInt(a[5]) : 10;
+        Path finalOut = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.csv$", "") + "-final.csv");
+        if (FULL_TEST && !Files.exists(finalOut)) {
+            Files.writeString(finalOut, "base,target,per_class,seed,case,test_n,full_test_accuracy,"
+                    + "final_test_accuracy,right\n");
+        }
         for (String spec : specs) {
             DataSpec.Loaded full = DataSpec.of(spec).trainAndTest(prep, 42);
             Dataset test = DataSpec.perClass(full.test(), a.length > 6 ? Integer.parseInt(a[6]) : 100, 7);
@@ -92,18 +111,38 @@ public class FoldTestStudy {
                         throw new IllegalStateException("the final model's test accuracy by name " + again
                                 + " is not the run's " + fin.accuracy() + " (case " + label + ")");
                     }
+                    if (FULL_TEST) {
+                        String right = rightAnswers(fin.model(), full.test());
+                        double fullAcc = right.chars().filter(ch -> ch == '1').count() / (double) right.length();
+                        double check = TransferRun.accuracyByName(fin.model(), full.test(), null);
+                        if (Math.abs(check - fullAcc) > 1e-9) {
+                            throw new IllegalStateException("picture by picture " + fullAcc + " on the whole test split,"
+                                    + " accuracyByName " + check + " (case " + label + ")");
+                        }
+                        Files.writeString(finalOut, String.format(Locale.ROOT, "%s,%s,%d,%d,%s,%d,%.4f,%.4f,%s%n",
+                                basePath.getParent().getFileName(), spec, perClass, seed, label, right.length(), fullAcc,
+                                fin.accuracy(), right), StandardOpenOption.APPEND);
+                        System.out.printf(Locale.ROOT, "final %s %s seed %d case %s: whole test split %.4f (%d),"
+                                + " published test %.4f%n", spec, perClass, seed, label, fullAcc, right.length(),
+                                fin.accuracy());
+                    }
                     StringBuilder rows = new StringBuilder();
                     StringBuilder probs = new StringBuilder();
-                    for (int r = 0; r < ROUNDS; r++) {
+                    int run = AS_ADVISOR ? TransferAdvisor.foldsToRun(train.size(), FOLDS, TransferAdvisor.MIN_ANSWERS)
+                            : FOLDS;
+                    int answers = 0;
+                    for (int r = 0; AS_ADVISOR ? r == 0 || (run == FOLDS && answers < TransferAdvisor.MIN_ANSWERS
+                            && r < TransferAdvisor.MAX_ROUNDS) : r < ROUNDS; r++) {
                         FineTuneSettings rs = s.withSeed(s.seed() + TransferAdvisor.ROUND_SEED_STEP * r);
                         int[] fold = TransferAdvisor.stratifiedFolds(train, FOLDS, rs.seed());
-                        for (int f = 0; f < FOLDS; f++) {
+                        for (int f = 0; f < run; f++) {
                             int[][] parts = parts(fold, f);
                             Dataset part = Datasets.view(train, parts[0]);
                             Dataset held = Datasets.view(train, parts[1]);
                             TransferRun.Outcome o2 = TransferRun.run(Transfer.plan(c, Transfer.copyOf(base), lo), part,
                                     held, "logreg", rs, cache, null, List.of(), FeatureExtractor.Progress.NONE);
                             int right = (int) Math.round(o2.accuracy() * held.size());
+                            answers += held.size();
                             StringBuilder wrong = new StringBuilder(); // the training pictures (indices) it got wrong
                             int rightOneByOne = 0;
                             for (int i = 0; i < parts[1].length; i++) {
@@ -141,6 +180,35 @@ public class FoldTestStudy {
                 }
             }
         }
+    }
+
+    /**
+     * '1' for every picture of {@code test} the model answers right, '0' otherwise, in order; classes matched by name
+     * as {@link TransferRun#accuracyByName} matches them, in batches of 256.
+     */
+    static String rightAnswers(Sequential model, Dataset test) {
+        List<String> own = model.classNames().isEmpty()
+                ? org.convnet4j.train.ConfusionMatrix.numberedClasses(model.outputShape().dim(0)) : model.classNames();
+        int[] index = org.convnet4j.dataspec.ClassNames.match(test.classNames(), own).indexOf();
+        StringBuilder right = new StringBuilder(test.size());
+        int size = test.sampleShape().size();
+        for (int start = 0; start < test.size(); start += 256) {
+            int b = Math.min(256, test.size() - start);
+            org.convnet4j.tensor.Tensor x = org.convnet4j.tensor.Tensor.zeros(test.sampleShape().prepend(b));
+            for (int i = 0; i < b; i++) {
+                test.copySample(start + i, x.data(), i * size);
+            }
+            float[] out = model.predict(x).data();
+            int k = out.length / b;
+            for (int i = 0; i < b; i++) {
+                int best = 0;
+                for (int j = 1; j < k; j++) {
+                    best = out[i * k + j] > out[i * k + best] ? j : best;
+                }
+                right.append(index[test.label(start + i)] == best ? '1' : '0');
+            }
+        }
+        return right.toString();
     }
 
     /**

@@ -70,7 +70,8 @@ public final class LayerProfile {
         }
         // as predict() runs: without gradient bookkeeping
         for (int i = 0; i < 3; i++) {
-            GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
+            GradMode.withoutGradients(() -> BUFFERS ? withBuffers(() -> p.run(model, List.of(x), false))
+                    : p.run(model, List.of(x), false));
         }
         String flip = System.getProperty("convnet4j.profile.flip");
         if (flip != null) {
@@ -81,10 +82,123 @@ public final class LayerProfile {
         long t0 = now();
         for (int i = 0; i < reps; i++) {
             p.pass();
-            GradMode.withoutGradients(() -> p.run(model, List.of(x), false));
+            GradMode.withoutGradients(() -> BUFFERS ? withBuffers(() -> p.run(model, List.of(x), false))
+                    : p.run(model, List.of(x), false));
         }
         double total = (now() - t0) / 1e9 / reps;
         p.print(name, batch, total, reps);
+        if (SPAN) {
+            p.printSpan(name, batch, reps);
+            wholePredictSpan(model, x, reps);
+        }
+    }
+
+    /**
+     * {@code -Dconvnet4j.profile.buffers=true} (the default in span mode): every recorded pass runs inside the
+     * activation buffers {@code Model.predict} uses ({@code InferenceBuffers}, reached by reflection), so that layers
+     * write into reused arrays as in predict instead of new ones the JVM zeroes first on the calling thread.
+     */
+    private static final boolean BUFFERS = Boolean.parseBoolean(System.getProperty("convnet4j.profile.buffers",
+            String.valueOf("span".equals(System.getProperty("convnet4j.profile.cpu")))));
+
+    private static Tensor withBuffers(java.util.function.Supplier<Tensor> pass) {
+        try {
+            java.lang.reflect.Method call = Class.forName("org.convnet4j.nn.InferenceBuffers")
+                    .getDeclaredMethod("call", java.util.function.Supplier.class);
+            call.setAccessible(true);
+            return (Tensor) call.invoke(null, pass);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("InferenceBuffers.call: " + e, e);
+        }
+    }
+
+    /**
+     * {@code -Dconvnet4j.profile.cpu=span} (with {@code -Dconvnet4j.pool.span=true}): per row, in thread CPU time, the
+     * work (the caller's CPU outside parallel calls plus every parallel call's tasks) and the time two idle threads
+     * would need (the caller's CPU outside parallel calls plus each call's greedy-schedule span,
+     * {@link org.convnet4j.tensor.kernels.KernelProvider#poolSpan()}); idle = threads x span - work is the CPU time a
+     * thread would sit idle, before any hand-off latency. Load changes these little: no wall clock in them.
+     */
+    private static final boolean SPAN = "span".equals(System.getProperty("convnet4j.profile.cpu"));
+    private final Map<String, double[]> spanRows = new LinkedHashMap<>(); // key -> {work, span, jobs, serial, calls}
+    private long[] spanBefore;
+    private long cpuBefore;
+
+    private void spanStart() {
+        if (SPAN) {
+            spanBefore = org.convnet4j.tensor.kernels.KernelProvider.poolSpan();
+            cpuBefore = THREADS.getCurrentThreadCpuTime();
+        }
+    }
+
+    private void spanEnd(String key) {
+        if (SPAN && recording) {
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpuBefore;
+            long[] d = org.convnet4j.tensor.kernels.KernelProvider.poolSpan();
+            for (int i = 0; i < d.length; i++) {
+                d[i] -= spanBefore[i];
+            }
+            double serial = cpu - d[3];
+            double[] r = spanRows.computeIfAbsent(key, k -> new double[6]);
+            r[0] += serial + d[1];
+            r[1] += serial + d[2];
+            r[2] += d[0];
+            r[3] += serial;
+            r[4] += 1;
+            r[5] += d[5];
+        }
+    }
+
+    private void printSpan(String name, int batch, int reps) {
+        int threads = org.convnet4j.tensor.kernels.KernelProvider.get().threads();
+        double work = spanRows.values().stream().mapToDouble(r -> r[0]).sum() / 1e6 / reps;
+        double span = spanRows.values().stream().mapToDouble(r -> r[1]).sum() / 1e6 / reps;
+        double serial = spanRows.values().stream().mapToDouble(r -> r[3]).sum() / 1e6 / reps;
+        System.out.printf("# span %s batch %d, %d threads, per pass (thread CPU): work %.2f ms, span %.2f ms, of it serial"
+                + " %.2f ms; use %.3f (work / (threads x span)); idle %.2f ms%n", name, batch, threads, work, span,
+                serial, work / (threads * span), threads * span - work);
+        System.out.printf("%8s %8s %8s %8s %6s %6s %7s %s%n", "work", "span", "serial", "idle", "use", "calls", "jobs",
+                "layer (sorted by idle)");
+        spanRows.entrySet().stream()
+                .sorted((a, b) -> Double.compare(threads * b.getValue()[1] - b.getValue()[0],
+                        threads * a.getValue()[1] - a.getValue()[0]))
+                .limit(40).forEach(e -> {
+                    double[] r = e.getValue();
+                    System.out.printf("%8.3f %8.3f %8.3f %8.3f %6.3f %6d %7.1f %s%n", r[0] / 1e6 / reps,
+                            r[1] / 1e6 / reps, r[3] / 1e6 / reps, (threads * r[1] - r[0]) / 1e6 / reps,
+                            r[0] / (threads * r[1]), (int) (r[4] / reps), r[2] / reps,
+                            e.getKey().length() > 120 ? e.getKey().substring(0, 120) : e.getKey());
+                });
+    }
+
+    /** The same figures for whole {@code Model.predict} calls (the graph's own fusions, the residual sums included). */
+    private static void wholePredictSpan(Model model, Tensor x, int reps) {
+        int threads = org.convnet4j.tensor.kernels.KernelProvider.get().threads();
+        double[] works = new double[reps];
+        double[] spans = new double[reps];
+        double[] serials = new double[reps];
+        double[] jobs = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long[] s0 = org.convnet4j.tensor.kernels.KernelProvider.poolSpan();
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            model.predict(x);
+            long cpu = THREADS.getCurrentThreadCpuTime() - c0;
+            long[] s1 = org.convnet4j.tensor.kernels.KernelProvider.poolSpan();
+            double serial = cpu - (s1[3] - s0[3]);
+            works[i] = (serial + s1[1] - s0[1]) / 1e6;
+            spans[i] = (serial + s1[2] - s0[2]) / 1e6;
+            serials[i] = serial / 1e6;
+            jobs[i] = s1[0] - s0[0];
+        }
+        System.out.printf("# span of whole predict calls, %d threads, medians of %d: work %.2f ms, span %.2f ms, serial"
+                + " %.2f ms, parallel calls %.0f; use %.3f%n", threads, reps, median(works), median(spans),
+                median(serials), median(jobs), median(works) / (threads * median(spans)));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /**
@@ -147,20 +261,29 @@ public final class LayerProfile {
             long t0 = now();
             for (int step = 0; step < steps; step++) {
                 pass();
+                spanStart();
                 long s0 = now();
                 sgd.zeroGrad();
                 record("optimizer zeroGrad", now() - s0, 0);
+                spanEnd("optimizer zeroGrad");
                 Tensor out = run(model, List.of(x), true);
+                spanStart();
                 long l0 = now();
                 Tensor g = loss.compute(out, labels).gradient();
                 record("loss", now() - l0, 0);
+                spanEnd("loss");
                 trainBackward(model, g);
+                spanStart();
                 long u0 = now();
                 sgd.step();
                 record("optimizer step", now() - u0, 0);
+                spanEnd("optimizer step");
             }
             if (recording) {
                 print(model.name() + " training step", x.dim(0), (now() - t0) / 1e9 / steps, steps);
+                if (SPAN) {
+                    printSpan(model.name() + " training step", x.dim(0), steps);
+                }
             }
         }
     }
@@ -211,19 +334,26 @@ public final class LayerProfile {
             // the two halves of Conv2d.backward, timed apart (same calls, fresh input-gradient tensor)
             Tensor x = convInputs.get(conv);
             double macs = leafMacs.getOrDefault(layer, 0.0);
+            spanStart();
             long t0 = now();
             Convolution.backwardWeights(x, dy, conv.kernel().grad(), conv.bias() == null ? null : conv.bias().grad(),
                     conv.convParams());
             long t1 = now();
             record(keys.get(layer) + " backward weights", t1 - t0, macs);
+            spanEnd(keys.get(layer) + " backward weights");
+            spanStart();
+            t1 = now();
             Tensor dx = Convolution.backwardInput(dy, conv.kernel().value(), x.shape(), conv.convParams(),
                     Tensor.zeros(x.shape().dims()));
             record(keys.get(layer) + " backward data", now() - t1, macs);
+            spanEnd(keys.get(layer) + " backward data");
             return List.of(dx);
         }
+        spanStart();
         long t0 = now();
         List<Tensor> g = layer.backwardAll(dy);
         record(keys.get(layer) + " backward", now() - t0, 2 * leafMacs.getOrDefault(layer, 0.0));
+        spanEnd(keys.get(layer) + " backward");
         return g;
     }
 
@@ -319,6 +449,7 @@ public final class LayerProfile {
         if (training && layer instanceof Conv2d conv) {
             convInputs.put(conv, inputs.get(0));
         }
+        spanStart();
         long t0 = now();
         Tensor y = layer.forward(inputs, training);
         long dt = now() - t0;
@@ -330,6 +461,7 @@ public final class LayerProfile {
         double macs = layer.macs(shapes) * (double) inputs.get(0).dim(0);
         leafMacs.put(layer, macs);
         record(training ? key + " forward" : key, dt, macs);
+        spanEnd(training ? key + " forward" : key);
         return y;
     }
 
@@ -395,6 +527,7 @@ public final class LayerProfile {
     private Tensor runFused(InferenceFusion f, List<Tensor> args, List<Layer> chain, int absorbed) {
         Layer layer = (Layer) f;
         Tensor in = args.get(0);
+        spanStart();
         long t0 = now();
         Tensor y = f.forwardAbsorbing(args, chain, absorbed);
         long dt = now() - t0;
@@ -410,6 +543,7 @@ public final class LayerProfile {
             shapes.add(t.shape().dropFirst());
         }
         record(key, dt, layer.macs(shapes) * (double) in.dim(0));
+        spanEnd(key);
         return y;
     }
 

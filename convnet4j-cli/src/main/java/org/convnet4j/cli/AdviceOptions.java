@@ -62,6 +62,17 @@ final class AdviceOptions {
     }
 
     /**
+     * {@code advise}'s and {@code transfer}'s check: {@code --budget} only with {@code --try} (without it nothing is
+     * timed, and an option that does nothing is refused, as Keras Tuner and Optuna refuse unknown arguments).
+     */
+    void requireBudgetWithTry() {
+        if (!tryThem && given().contains("--budget")) {
+            throw new BadInputException("--budget is the time budget of --try's cases: give --try too, or leave"
+                    + " --budget out");
+        }
+    }
+
+    /**
      * {@code transfer}'s checks: these options only with {@code --case auto} ({@code auto}), {@code --budget} only
      * with {@code --try}, and no {@code --cut} with {@code auto} (the advisor chooses it).
      */
@@ -70,10 +81,7 @@ final class AdviceOptions {
             throw new BadInputException(String.join(", ", given()) + ": only with --case auto (the advisor's"
                     + " options, as for advise)");
         }
-        if (!tryThem && given().contains("--budget")) {
-            throw new BadInputException("--budget is the time budget of --try's cases: give --try too, or leave"
-                    + " --budget out");
-        }
+        requireBudgetWithTry();
         if (auto && cut != null) {
             throw new BadInputException("--cut " + cut + ": with --case auto the advisor chooses the cut; give --case 1"
                     + " --cut " + cut + " to choose it yourself");

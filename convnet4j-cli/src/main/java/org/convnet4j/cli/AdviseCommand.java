@@ -68,6 +68,7 @@ public final class AdviseCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter info = json.progress();
         AutoTransfer.Advice asked = advice.advice();
+        advice.requireBudgetWithTry();
         AdviceReport report;
         if (asked.size() != null && asked.similarity() != null && data == null && !asked.tryCases()) {
             report = AdviceReport.of(TransferAdvisor.table(asked.size(), asked.similarity()), null);

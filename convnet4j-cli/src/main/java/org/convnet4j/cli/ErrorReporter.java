@@ -3,9 +3,7 @@ package org.convnet4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
+import org.convnet4j.util.FileProblems;
 import org.convnet4j.util.MemoryBudget;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -100,30 +98,8 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
                 || ex instanceof IOException || ex instanceof UncheckedIOException;
     }
 
-    /** FileAlreadyExistsException's words: mostly an output folder ({@code -o}) that is a file. */
-    private static String existing(String file) {
-        java.nio.file.Path p = file == null ? null : java.nio.file.Path.of(file);
-        return p != null && java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)
-                ? "exists and is not a directory" : "already exists";
-    }
-
-    /** A message that names the file and the problem, also for JDK exceptions that only carry a path. */
+    /** A message that names the file and the problem ({@link FileProblems#describe}), or what to do for a VM error. */
     static String describe(Throwable ex) {
-        if (ex instanceof UncheckedIOException && ex.getMessage() == null && ex.getCause() != null) {
-            return describe(ex.getCause());
-        }
-        if (ex instanceof FileSystemException) {
-            FileSystemException fse = (FileSystemException) ex;
-            if (fse.getReason() != null) {
-                return fse.getMessage();
-            }
-            String what = ex instanceof NoSuchFileException ? "no such file or directory"
-                    : ex instanceof AccessDeniedException ? "permission denied"
-                    : ex instanceof java.nio.file.FileAlreadyExistsException ? existing(fse.getFile())
-                    : ex instanceof java.nio.file.NotDirectoryException ? "not a directory"
-                    : ex.getClass().getSimpleName();
-            return fse.getFile() + ": " + what;
-        }
         if (ex instanceof OutOfMemoryError) {
             return "out of memory (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB heap): the input or the"
                     + " model is too large for it; give Java more with CONVNET4J_JAVA_OPTS=-Xmx8g (inputs are refused"
@@ -134,11 +110,7 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
             return "stack overflow: a structure in the input nests too deeply (a corrupt or hostile file?); if the file"
                     + " is genuine, give Java a larger stack with CONVNET4J_JAVA_OPTS=-Xss64m";
         }
-        String msg = ex.getMessage();
-        if (msg == null || msg.isBlank()) {
-            return ex.getClass().getSimpleName();
-        }
-        return asOption(ex, msg);
+        return asOption(ex, FileProblems.describe(ex));
     }
 
     /**

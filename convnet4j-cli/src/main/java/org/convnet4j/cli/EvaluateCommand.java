@@ -74,7 +74,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (inputs != null) {
             throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
         }
-        Preprocessing prep = ModelArgument.picturePreprocessing(saved, modelOption.file);
+        Preprocessing prep = saved.picturePreprocessing(modelOption.file);
         DataSpec.Loaded loaded = DataSpec.of(data).test(prep, 42);
         loaded.conversions().forEach(n -> json.progress().println("converting: " + n));
         Dataset test = DataSpec.limited(loaded.test(), limit.perClass, 42);

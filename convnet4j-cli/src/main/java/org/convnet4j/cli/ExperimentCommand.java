@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +45,10 @@ public final class ExperimentCommand implements Callable<Integer> {
 
         @Option(names = "--targets", split = ",", paramLabel = "similar|dissimilar")
         List<String> targets = List.of("similar", "dissimilar");
+
+        @Option(names = "--data", paramLabel = "SPEC", description = "A target of your own instead of the built-in"
+                + " ones (repeatable; named by its spec): " + org.convnet4j.dataspec.DataSpec.DATA_HELP)
+        List<String> data = List.of();
 
         @Option(names = "--pretrain-per-class", paramLabel = "N")
         int pretrainPerClass = 1000;
@@ -94,16 +97,26 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (classifiersAt < 1) {
                 throw new BadInputException("--classifiers-at must be at least 1 picture per class");
             }
+            for (String t : targets) {
+                if (!t.equals("similar") && !t.equals("dissimilar")) {
+                    throw new BadInputException("--targets " + t + ": expected similar or dissimilar (for other data,"
+                            + " --data SPEC)");
+                }
+            }
+            if (!data.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--targets")) {
+                throw new BadInputException("--data and --targets: give one (--data replaces the built-in targets)");
+            }
+            data.forEach(d -> org.convnet4j.dataspec.DataSpec.of(d).requireAvailable()); // before the base is trained
             org.convnet4j.transfer.TransferExperiment.Config d = org.convnet4j.transfer.TransferExperiment.Config.defaults();
             org.convnet4j.transfer.FineTuneSettings ft = BadInputException.prefixed("--keep-se: ",
                     () -> d.fineTune().withHeadFit(fit).withKeepSe(keepSe));
-            Files.createDirectories(outDir);
             Map<String, String> t = new LinkedHashMap<>();
             d.targets().forEach((k, v) -> {
-                if (targets.stream().anyMatch(k::startsWith)) {
+                if (data.isEmpty() && targets.stream().anyMatch(k::startsWith)) {
                     t.put(k, v);
                 }
             });
+            data.forEach(s -> t.put(s, s)); // the user's own targets, named by their spec
             org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
                     testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value);
             PrintWriter progress = json.progress();

@@ -67,8 +67,10 @@ public final class Main implements Callable<Integer> {
         return ErrorReporter.BAD_INPUT;
     }
 
-    /** Held so the logger (and the level set on it) is not garbage-collected. */
+    /** Held so the loggers (and the levels set on them) are not garbage-collected. */
     private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+    private static final java.util.logging.Logger WEIGHTS_LOG =
+            java.util.logging.Logger.getLogger(org.convnet4j.io.weights.Downloads.LOGGER);
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
@@ -92,13 +94,15 @@ public final class Main implements Callable<Integer> {
 
     /**
      * The process-wide settings an application (not the library) chooses: one-line log records on stderr,
-     * Tribuo's per-tree INFO lines muted, and the JIT directive that keeps the GEMM micro-kernels away from C1.
+     * Tribuo's per-tree INFO lines muted, the weights' "downloading" INFO record muted (DownloadBar names the file,
+     * and a failed download stays one line), and the JIT directive that keeps the GEMM micro-kernels away from C1.
      */
     static void configureProcess() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "convnet4j: %4$s: %5$s%6$s%n");
         }
         TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING);
+        WEIGHTS_LOG.setLevel(java.util.logging.Level.WARNING);
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
     }
 

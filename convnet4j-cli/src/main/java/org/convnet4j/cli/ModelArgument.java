@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.dataspec.DataSpec;
-import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
 
@@ -83,20 +82,6 @@ public final class ModelArgument {
         try (DownloadBar bar = new DownloadBar(System.err)) {
             return ModelLoader.resolve(reference, ModelLoader.Options.defaults().withProgress(bar)).file();
         }
-    }
-
-    /**
-     * How pictures become {@code saved}'s input, for every command that feeds it pictures: what the file says, or what
-     * the loader chose when it did not (ONNX: {@link org.convnet4j.io.weights.OnnxPreprocessing}; convnet4j files
-     * without it: {@link org.convnet4j.model.ModelFiles#defaultPreprocessing}), or {@code --preprocessing}. No
-     * command has a fallback of its own; a model that does not take pictures is a bad input.
-     */
-    static Preprocessing picturePreprocessing(SavedModel saved, Object reference) {
-        if (saved.preprocessing() == null) {
-            throw new BadInputException(reference + ": the model does not take pictures (input "
-                    + saved.model().inputShapes() + ")");
-        }
-        return saved.preprocessing();
     }
 
     /**

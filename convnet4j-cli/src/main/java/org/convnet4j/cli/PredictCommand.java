@@ -11,6 +11,7 @@ import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.fusion.FusionClassifier;
 import org.convnet4j.model.Classifications;
 import org.convnet4j.model.ImageClassifier;
+import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.run.BatchPrediction;
 import picocli.CommandLine.Command;
@@ -71,8 +72,9 @@ final class PredictCommand implements Callable<Integer> {
         if (images.isEmpty() && specs.isEmpty()) {
             throw new BadInputException("predict: give at least one IMAGE, DIR or --data SPEC");
         }
+        Preprocessing prep = saved.picturePreprocessing(modelOption.file); // names the file itself
         ImageClassifier classifier = BadInputException.prefixed(modelOption.file + ": ",
-                () -> new ImageClassifier(saved.model(), ModelArgument.picturePreprocessing(saved, modelOption.file)));
+                () -> new ImageClassifier(saved.model(), prep));
         // every picture is read before any answer, so a bad file fails the command without partial output
         BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit.perClass, topK);
         ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine

@@ -18,6 +18,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", resourceBundle = "org.convnet4j.cli.help.serve",
         mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
+    /** Jetty's low-resource idle timeout is an int of milliseconds: 24 days. */
+    private static final long MAX_SECONDS = Integer.MAX_VALUE / 1000;
+
     @Spec
     CommandSpec spec;
 
@@ -57,6 +60,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--timeout-ms", paramLabel = "MILLIS", defaultValue = "30000")
     long timeoutMillis;
 
+    @Option(names = "--keep-alive", paramLabel = "SECONDS", defaultValue = "1260")
+    long keepAliveSeconds;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30")
+    long idleTimeoutSeconds;
+
     @Option(names = "--lone-spin-us", paramLabel = "MICROS", defaultValue = "100")
     long loneSpinMicros;
 
@@ -76,6 +85,8 @@ final class ServeCommand implements Callable<Integer> {
         requireRange("--timeout-ms", timeoutMillis, 1, Long.MAX_VALUE);
         requireRange("--max-wait-us", maxWaitMicros, 0, Long.MAX_VALUE);
         requireRange("--lone-spin-us", loneSpinMicros, 0, Long.MAX_VALUE);
+        requireRange("--keep-alive", keepAliveSeconds, 1, MAX_SECONDS);
+        requireRange("--idle-timeout", idleTimeoutSeconds, 1, MAX_SECONDS);
         requireRange("--warmup", warmup, 0, Long.MAX_VALUE);
         requireRange("--workers", workers, 0, Long.MAX_VALUE);
         requireRange("--threads-per-worker", threadsPerWorker, 0, Long.MAX_VALUE);
@@ -103,6 +114,8 @@ final class ServeCommand implements Callable<Integer> {
         o.timeoutMillis = timeoutMillis;
         o.maxPixels = maxPixels;
         o.loneSpinMicros = loneSpinMicros;
+        o.keepAliveMillis = keepAliveSeconds * 1000;
+        o.idleTimeoutMillis = idleTimeoutSeconds * 1000;
         o.warmupRuns = warmup;
         if (decodeBudget != null) {
             o.decodeBudgetBytes = decodeBudget;

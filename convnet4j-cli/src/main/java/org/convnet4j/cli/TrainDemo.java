@@ -48,10 +48,7 @@ final class TrainDemo {
     ProgressOption noProgress;
 
     int run(PrintWriter out, PrintWriter err) throws Exception {
-        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new BadInputException(outDir + ": exists and is not a directory");
-        }
-        Files.createDirectories(outDir);
+        Files.createDirectories(outDir); // a file there: "OUT: exists and is not a directory" (FileProblems)
         Path modelFile = outDir.resolve("lenet5.c4j");
         out.printf(Locale.ROOT, "LeNet-5 (ReLU, max pooling; 61,706 weights) learns Fashion-MNIST: %d epoch(s) on %d "
                 + "training pictures, Adam, batch 64.%n%n", epochs, limit * 10);

@@ -74,6 +74,58 @@ class ExperimentCommandTest {
         assertFalse(Files.exists(dir.resolve("x")), "nothing written on bad input");
     }
 
+    /**
+     * Issue 12, Deliver 4 (one data language, the experiment included): a folder of the user's own colour pictures of
+     * another size is a target (`--data`), converted to the base's grey 28x28 with the conversion printed; before,
+     * the experiment took only its two built-in targets, and an unknown `--targets` value ran none, silently.
+     */
+    @Test
+    void aFolderOfYourOwnPicturesIsATargetAndBadTargetsAreOneLine(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        Path mine = dir.resolve("mine");
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 10; i++) { // 80% training (8 a class), 20% test (2 a class)
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(36, 32,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 32; y++) {
+                    for (int x = 0; x < 36; x++) {
+                        int v = (x * (20 + 60 * c) + y * (7 + i)) % 256;
+                        img.setRGB(x, y, v << 16 | (255 - v) << 8 | v / 3);
+                    }
+                }
+                Files.createDirectories(mine.resolve("class" + c));
+                javax.imageio.ImageIO.write(img, "png", mine.resolve("class" + c).resolve(i + ".png").toFile());
+            }
+        }
+        Path out = dir.resolve("own");
+        CliRun r = CliRun.of("experiment", "transfer", "--out-dir", out.toString(), "--data", mine.toString(),
+                "--sizes", "6", "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "2",
+                "--cases", "0,1", "--classifiers", "none");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue((r.out() + r.err()).contains(mine + ": converting: "), r.out() + r.err()); // progress: stdout
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.matches("(?s).*\\| " + java.util.regex.Pattern.quote(mine.toString())
+                + " \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|.*"), md);
+        assertFalse(md.contains("Fashion-MNIST 5-9 |"), "only the given target: " + md);
+        assertTrue(Files.size(out.resolve("transfer-accuracy.png")) > 0);
+
+        // a size the folder cannot give is refused before the base is pretrained (it ran with fewer, named 9)
+        String[][] bad = {{"--targets", "similar", "--data", mine.toString()}, {"--targets", "alike"},
+            {"--data", dir.resolve("none").toString()}, {"--data", mine.toString(), "--sizes", "6,9"}};
+        String[] expected = {"--data and --targets: give one", "--targets alike: expected similar or dissimilar",
+            "no such directory", "--sizes 9: " + mine + " has "};
+        for (int i = 0; i < bad.length; i++) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("experiment", "transfer",
+                    "--out-dir", dir.resolve("bad").toString()));
+            args.addAll(java.util.List.of(bad[i]));
+            CliRun b = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, b.exitCode(), String.join(" ", bad[i]) + ": " + b.err());
+            assertEquals(1, b.errLines(), b.err());
+            assertTrue(b.err().contains(expected[i]), b.err());
+            assertFalse(Files.exists(dir.resolve("bad")), "nothing written on bad input");
+        }
+    }
+
     @Test
     void jsonPrintsEachFineTuningCasesPhasesAndWhyItsTuningWasKeptOrNot(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");

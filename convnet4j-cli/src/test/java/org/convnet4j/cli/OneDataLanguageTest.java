@@ -86,7 +86,8 @@ class OneDataLanguageTest {
                 List.of("advise", "--base", base.toString(), "--data", bad),
                 List.of("fuse", "--mode", "late", "--inputs", "a=" + bad + ",b=" + bad + ":sobel", "--out",
                         dir.resolve("z.c4j").toString()),
-                List.of("zoo-benchmark", "--models", "lenet5", "--data", bad, "--out", dir.resolve("zoo").toString()));
+                List.of("zoo-benchmark", "--models", "lenet5", "--data", bad, "--out", dir.resolve("zoo").toString()),
+                List.of("experiment", "transfer", "--data", bad, "--out-dir", dir.resolve("e").toString()));
         for (List<String> args : runs) {
             CliRun r = CliRun.of(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), args + "\n" + r.out() + r.err());
@@ -104,6 +105,10 @@ class OneDataLanguageTest {
             assertTrue(help.contains(DataSpec.LIMIT_HELP), cmd + ": " + help);
             assertTrue(help.contains("fashion-mnist:CLASSES") || help.contains("fashion-mnist[:CLASSES]"), cmd + ": " + help);
         }
+        // the experiment counts per class with --sizes and --test-per-class, and takes the same specs with --data
+        String exp = CliRun.of("experiment", "transfer", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(exp.contains("--data=SPEC") && exp.contains("fashion-mnist:CLASSES")
+                && exp.contains("count pictures per class, as --limit does everywhere"), exp);
     }
 
     private static void write(Path file, int shade) throws Exception {

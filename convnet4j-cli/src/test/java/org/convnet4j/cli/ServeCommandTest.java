@@ -45,6 +45,12 @@ class ServeCommandTest {
         assertEquals(2, negativeWarmup.exitCode());
         assertEquals(1, negativeWarmup.err().strip().lines().count(), negativeWarmup.err());
         assertTrue(negativeWarmup.err().contains("--warmup: must be at least 0, got -1"), negativeWarmup.err());
+        for (String[] bad : new String[][] {{"--keep-alive", "0"}, {"--idle-timeout", "2147484"}}) {
+            CliRun r = CliRun.of("serve", "--model", "m=lenet.c4j", bad[0], bad[1]);
+            assertEquals(2, r.exitCode(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(bad[0] + ": must be 1..2147483, got " + bad[1]), r.err());
+        }
         CliRun noDir = CliRun.of("ui", "--logdir", dir.resolve("none").toString());
         assertEquals(2, noDir.exitCode());
         assertTrue(noDir.err().contains("no such directory"), noDir.err());
@@ -53,10 +59,12 @@ class ServeCommandTest {
     /**
      * --preprocessing NAME=SPEC replaces one served model's preprocessing (as predict's --preprocessing does for its
      * model): the same file served as m (spec "none") and as n (what the file says) lists two preprocessings; a NAME no
-     * --model gives, a repeated NAME or a bad SPEC is one line, exit 2.
+     * --model gives, a repeated NAME or a bad SPEC is one line, exit 2. The same server (one child JVM for both) is
+     * started with --keep-alive 77 and --idle-timeout 1: its answers say Keep-Alive: timeout=77, and a request whose
+     * body stalls is cut after 1 s with a 400 (the default would hold it 30 s, past the socket's 20-s read timeout).
      */
     @Test
-    void preprocessingIsGivenPerServedModel(@TempDir Path dir) throws Exception {
+    void preprocessingIsGivenPerServedModelAndConnectionTimesReachTheServer(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("lenet.c4j");
         ModelFiles.save(LeNet5.build().initialize(1), model, Preprocessing.forInput(Shape.of(1, 28, 28)));
         for (String[] bad : new String[][] {{"x=none", "expected NAME=SPEC, NAME one of the served models (m)"},
@@ -73,7 +81,8 @@ class ServeCommandTest {
         List<String> cmd = ChildJvm.light("--add-modules", "jdk.incubator.vector");
         // n: served under the file's default name, lenet (no NAME=)
         cmd.addAll(List.of(Main.class.getName(), "serve", "--model", "m=" + model, "--model", model.toString(),
-                "--preprocessing", "m=none", "--port", "0", "--warmup", "0"));
+                "--preprocessing", "m=none", "--port", "0", "--warmup", "0", "--keep-alive", "77",
+                "--idle-timeout", "1"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -92,6 +101,9 @@ class ServeCommandTest {
             Preprocessing n = Preprocessing.fromJson(objectAfter(listed, "\"preprocessing\":", second), "lenet");
             assertEquals(Preprocessing.forInput(Shape.of(1, 28, 28)).toJson(), n.toJson());
             assertTrue(!m.toJson().equals(n.toJson()), m.toJson());
+            HttpResponse<String> live = get(HttpClient.newHttpClient(), url + "/v2/health/live");
+            assertEquals("timeout=77", live.headers().firstValue("Keep-Alive").orElse(null), live.headers().toString());
+            assertTrue(stalledBodyIsCut(url), "a stalled body was not answered with a 400 within 20 s");
         } finally {
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
@@ -182,6 +194,22 @@ class ServeCommandTest {
             assertEquals(143, p.exitValue(), "128 + SIGTERM, after the shutdown hooks ran");
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /** Sends 2 of a body's 10 bytes and waits: true when the server answers 400 before the 20-s read timeout. */
+    private static boolean stalledBodyIsCut(String url) throws Exception {
+        URI u = URI.create(url);
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{\"")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            return status != null && status.startsWith("HTTP/1.1 400");
+        } catch (java.net.SocketTimeoutException stillWaiting) {
+            return false;
         }
     }
 

@@ -134,6 +134,26 @@ class TransferAutoTest {
     }
 
     @Test
+    void budgetWithoutTryIsRefusedAlikeByAdviseAndTransfer() {
+        CliRun transfer = CliRun.of(run("fashion-mnist:5-9", "budget.c4j", "--case", "auto", "--budget", "30")
+                .toArray(String[]::new));
+        CliRun table = CliRun.of("advise", "--size", "small", "--similarity", "dissimilar", "--budget", "30");
+        CliRun measured = CliRun.of("advise", "--base", base.toString(), "--data", "fashion-mnist:5-9", "--limit", "5",
+                "--budget", "0", "--json");
+        for (CliRun r : List.of(transfer, table, measured)) {
+            assertEquals(2, r.exitCode(), r.out() + r.err());
+            assertEquals(1, r.errLines(), r.err());
+            assertEquals("", r.out(), "nothing printed to stdout, not even with --json");
+        }
+        // the same line after the command's name, naming the option, from both commands
+        String line = "--budget is the time budget of --try's cases: give --try too, or leave --budget out";
+        assertTrue(transfer.err().strip().endsWith("transfer: " + line), transfer.err());
+        assertTrue(table.err().strip().endsWith("advise: " + line), table.err());
+        assertTrue(measured.err().strip().endsWith("advise: " + line), measured.err());
+        assertFalse(Files.exists(dir.resolve("budget.c4j")));
+    }
+
+    @Test
     void badInputIsOneLineAndExitCode2() {
         String[][] bad = {
             {"--case", "five"}, {"--case", "9"}, {"--case", "2", "--try"}, {"--case", "1", "--size", "small"},

@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.util.Digests;
 
 /**
  * A saved model: its named parameters and buffers, optional optimiser state, and a JSON description
@@ -133,7 +134,7 @@ public final class Checkpoint {
         String description = checkpoint.description;
         metadata.put(KEY_DESCRIPTION, description);
         metadata.put(KEY_SHA256, SafeTensors.dataSha256(tensors));
-        metadata.put(KEY_DESCRIPTION_SHA256, descriptionSha256(description));
+        metadata.put(KEY_DESCRIPTION_SHA256, Digests.sha256Hex(description));
         return metadata;
     }
 
@@ -173,9 +174,9 @@ public final class Checkpoint {
         if (expectedSha == null) {
             throw new FileFormatException(file + " has no '" + KEY_SHA256 + "' entry in its metadata");
         }
-        MessageDigest digest = SafeTensors.sha256();
+        MessageDigest digest = Digests.sha256();
         SafeTensors.Contents contents = SafeTensors.read(file, ch, digest);
-        String actualSha = SafeTensors.hex(digest.digest());
+        String actualSha = Digests.hex(digest);
         if (!actualSha.equalsIgnoreCase(expectedSha)) {
             throw new FileFormatException(file + " is corrupted: checksum mismatch (recorded " + expectedSha
                     + ", data has " + actualSha + ")");
@@ -219,11 +220,6 @@ public final class Checkpoint {
         return Collections.unmodifiableList(notes);
     }
 
-    static String descriptionSha256(String description) {
-        MessageDigest d = SafeTensors.sha256();
-        return SafeTensors.hex(d.digest(description.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    }
-
     /** The description alone, from the header (no tensor data is read); checks format and version. */
     public static String readDescription(Path file) throws IOException {
         Map<String, String> metadata = SafeTensors.readHeader(file).metadata();
@@ -265,7 +261,7 @@ public final class Checkpoint {
             throw new FileFormatException(file + " has no '" + KEY_DESCRIPTION_SHA256 + "' entry in its metadata");
         }
         if (expected != null) {
-            String actual = descriptionSha256(text);
+            String actual = Digests.sha256Hex(text);
             if (!actual.equalsIgnoreCase(expected)) {
                 throw new FileFormatException(file + " is corrupted: the description's checksum does not match (recorded "
                         + expected + ", description has " + actual + ")");

@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -35,6 +34,7 @@ import java.util.function.UnaryOperator;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.Digests;
 import org.convnet4j.util.MemoryBudget;
 
 /**
@@ -577,25 +577,9 @@ public final class SafeTensors {
 
     /** Hex SHA-256 of the data buffer that {@link #write} produces for these tensors. */
     public static String dataSha256(Map<String, Tensor> tensors) throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Digests.sha256();
         forEachDataChunk(tensors, digest::update);
-        return hex(digest.digest());
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime must provide SHA-256", e);
-        }
-    }
-
-    static String hex(byte[] bytes) {
-        StringBuilder b = new StringBuilder(bytes.length * 2);
-        for (byte x : bytes) {
-            b.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
-        }
-        return b.toString();
+        return Digests.hex(digest);
     }
 
     @FunctionalInterface

@@ -98,12 +98,7 @@ public final class ImageClassifier {
 
     /** Reads a model file ({@link ModelFiles#read}); it must say how to prepare pictures. */
     public static ImageClassifier load(Path modelFile) throws IOException {
-        SavedModel saved = ModelFiles.read(modelFile);
-        if (saved.preprocessing() == null) {
-            throw new IllegalArgumentException(modelFile + ": the model does not take pictures (input "
-                    + saved.model().inputShapes() + ")");
-        }
-        return new ImageClassifier(saved.model(), saved.preprocessing());
+        return ModelFiles.read(modelFile).classifier(modelFile);
     }
 
     private static boolean endsInSoftmax(Model model) {

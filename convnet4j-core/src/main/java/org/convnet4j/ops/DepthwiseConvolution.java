@@ -83,8 +83,15 @@ final class DepthwiseConvolution {
     static void forward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd, ConvEpilogue epilogue) {
         Geometry geo = Geometry.of(d, k.floatsPerVector());
         int[] offsets = geo.offsets();
-        k.parallelFor(d.n() * d.groups(), t -> plane(k, geo, offsets, xd, wd, bd, yd, t / d.groups(),
-                t % d.groups(), epilogue));
+        int blocked = DepthwiseBlocked.channels(k, d); // small planes: whole blocks of channels, one per lane
+        if (blocked > 0) {
+            DepthwiseBlocked.forward(k, geo, offsets, blocked, xd, wd, bd, yd, epilogue);
+        }
+        int rest = d.groups() - blocked;
+        if (rest > 0) {
+            k.parallelFor(d.n() * rest, t -> plane(k, geo, offsets, xd, wd, bd, yd, t / rest, blocked + t % rest,
+                    epilogue));
+        }
     }
 
     private static void plane(Kernels k, Geometry geo, int[] offsets, float[] xd, float[] wd, float[] bd, float[] yd,

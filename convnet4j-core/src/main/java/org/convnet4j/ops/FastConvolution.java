@@ -420,8 +420,24 @@ final class FastConvolution {
                 int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
                 int ld = src == xd ? d.inPlane() : t;
                 if (transposed) {
-                    transposedTile(k, threadedGemm, d, wd, weightsRight == null ? null : weightsRight[g], bias, g,
-                            src, srcOff, ld, t, scratch.rows(t * d.fg()), out, cOff, ldc);
+                    float[] ct = scratch.rows(t * d.fg());
+                    transposedProduct(k, threadedGemm, d, wd, weightsRight == null ? null : weightsRight[g], bias, g,
+                            src, srcOff, ld, t, ct);
+                    if (threadedGemm && parallelTileRows && (long) d.fg() * t >= EPILOGUE_PARALLEL) {
+                        // the tile's GEMM ran on every thread: so do its copy back and its epilogue, in one call
+                        int g0 = g * d.fg();
+                        int fg = d.fg();
+                        forFilterBlocks(k, fg, (f0, f1) -> {
+                            copyBack(ct, fg, t, f0, f1, out, cOff, ldc);
+                            if (epilogue != null) {
+                                for (int fo = f0; fo < f1; fo++) {
+                                    epilogue.apply(k, out, cOff + fo * ldc, t, g0 + fo);
+                                }
+                            }
+                        });
+                        continue;
+                    }
+                    copyBack(ct, d.fg(), t, 0, d.fg(), out, cOff, ldc);
                 } else {
                     tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
                 }
@@ -434,7 +450,15 @@ final class FastConvolution {
                 int c0 = cOff;
                 if (threadedGemm && (long) fg * t >= EPILOGUE_PARALLEL) {
                     // the tile's GEMM ran on every thread: so does its epilogue (channels are independent)
-                    k.parallelFor(fg, fo -> epilogue.apply(k, out, c0 + fo * ldc, t, g0 + fo));
+                    if (parallelTileRows) {
+                        forFilterBlocks(k, fg, (f0, f1) -> {
+                            for (int fo = f0; fo < f1; fo++) {
+                                epilogue.apply(k, out, c0 + fo * ldc, t, g0 + fo);
+                            }
+                        });
+                    } else {
+                        k.parallelFor(fg, fo -> epilogue.apply(k, out, c0 + fo * ldc, t, g0 + fo));
+                    }
                 } else {
                     for (int fo = 0; fo < fg; fo++) {
                         epilogue.apply(k, out, c0 + fo * ldc, t, g0 + fo);
@@ -483,8 +507,16 @@ final class FastConvolution {
         float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile));
         float[] out = scratch.rows(fg * cols);
         int[] offsets = ShiftedPatches.offsets(d, tile, scratch.offsets(kk));
+        boolean rowsOnAll = threadedGemm && parallelTileRows && (long) fg * tile.cols() >= EPILOGUE_PARALLEL;
         for (int g = 0; g < d.groups(); g++) {
-            ShiftedPatches.fill(d, xd, tile, g, slice);
+            int gg = g;
+            if (rowsOnAll && ShiftedPatches.sliceSize(d, tile) >= IM2COL_PARALLEL) {
+                int tasks = Math.min(d.cg(), Math.max(1, ShiftedPatches.sliceSize(d, tile) / IM2COL_TASK));
+                k.parallelFor(tasks, task -> ShiftedPatches.fill(d, xd, tile, gg, slice,
+                        (int) ((long) d.cg() * task / tasks), (int) ((long) d.cg() * (task + 1) / tasks)));
+            } else {
+                ShiftedPatches.fill(d, xd, tile, g, slice);
+            }
             float beta = fillBias(d, bias, g, out, 0, cols, cols);
             if (weights != null) {
                 if (threadedGemm) {
@@ -498,12 +530,23 @@ final class FastConvolution {
             } else {
                 k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols);
             }
+            int g0 = g * fg;
+            int plane = d.outPlane();
+            int run = tile.nb() == 1 ? tile.cols() : plane;
+            int at = tile.nb() == 1 ? tile.r0() * d.ow() : 0;
+            if (rowsOnAll) { // the copy into y and the epilogue of each block of filters, on every thread
+                forFilterBlocks(k, fg, (f0, f1) -> {
+                    ShiftedPatches.scatter(d, out, cols, tile, gg, yd, f0, f1);
+                    if (epilogue != null) {
+                        for (int fo = f0; fo < f1; fo++) {
+                            epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run);
+                        }
+                    }
+                });
+                continue;
+            }
             ShiftedPatches.scatter(d, out, cols, tile, g, yd);
             if (epilogue != null) { // on y, while the tile is still in cache
-                int g0 = g * fg;
-                int plane = d.outPlane();
-                int run = tile.nb() == 1 ? tile.cols() : plane;
-                int at = tile.nb() == 1 ? tile.r0() * d.ow() : 0;
                 if (threadedGemm && (long) fg * tile.cols() >= EPILOGUE_PARALLEL) {
                     k.parallelFor(fg, fo -> epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run));
                 } else {
@@ -725,12 +768,12 @@ final class FastConvolution {
 
     /**
      * As {@link #tileProduct}, computed as its transpose {@code C^T [T x fg] = patches^T · W_g^T} in {@code ct}
-     * and copied back (bias first, then the products, as there). Whether a shape is computed transposed depends
-     * only on the shapes, so results stay independent of the thread count.
+     * ({@link #copyBack} copies it back: bias first, then the products, as there). Whether a shape is computed
+     * transposed depends only on the shapes, so results stay independent of the thread count.
      */
-    private static void transposedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, PreparedMatrix right,
-                                       float[] bias, int g, float[] src, int srcOff, int ld, int t, float[] ct,
-                                       float[] out, int cOff, int ldc) {
+    private static void transposedProduct(Kernels k, boolean threadedGemm, ConvDims d, float[] wd,
+                                          PreparedMatrix right, float[] bias, int g, float[] src, int srcOff, int ld,
+                                          int t, float[] ct) {
         int kk = d.patch();
         int fg = d.fg();
         float beta = 0f;
@@ -749,13 +792,40 @@ final class FastConvolution {
         } else {
             gemm(k, threadedGemm, true, true, t, fg, kk, src, srcOff, ld, wd, g * fg * kk, kk, beta, ct, 0, fg);
         }
-        for (int fo = 0; fo < fg; fo++) {
+    }
+
+    /** Filters [f0, f1) of a transposed tile ({@code ct}, T x fg) into their rows of {@code out} (ldc apart). */
+    private static void copyBack(float[] ct, int fg, int t, int f0, int f1, float[] out, int cOff, int ldc) {
+        for (int fo = f0; fo < f1; fo++) {
             int row = cOff + fo * ldc;
             for (int j = 0; j < t; j++) {
                 out[row + j] = ct[j * fg + fo];
             }
         }
     }
+
+    /** A range of filters [f0, f1) of one task of {@link #forFilterBlocks}. */
+    private interface FilterRange {
+        void run(int f0, int f1);
+    }
+
+    /** Filters per task when a threaded tile's rows are finished on every thread (a 64-byte line of a transposed tile). */
+    private static final int FILTER_BLOCK = 16;
+
+    /** Runs {@code body} over filters [0, fg) in blocks of {@link #FILTER_BLOCK}, one parallel call. */
+    private static void forFilterBlocks(Kernels k, int fg, FilterRange body) {
+        int tasks = ceilDiv(fg, FILTER_BLOCK);
+        k.parallelFor(tasks, task -> body.run(task * FILTER_BLOCK, Math.min(fg, (task + 1) * FILTER_BLOCK)));
+    }
+
+    /**
+     * Whether a tile whose GEMM ran threaded also finishes its rows on every thread: the copy of a transposed tile back
+     * into y, the shifted patches' slice and the copy of its kept columns into y, each with the epilogue in the same
+     * parallel call (before, those copies ran on the caller alone while the second thread waited: ResNet-50's 7x7 and
+     * 14x14 layers at batch 1). The same values in the same places, the same bits; {@code
+     * -Dconvnet4j.conv.parallelTileRows=false} runs the copies on the caller again (for A/B runs).
+     */
+    static volatile boolean parallelTileRows = !"false".equals(System.getProperty("convnet4j.conv.parallelTileRows"));
 
     /**
      * The K x T patch matrix of a tile, group g. A one-sample pointwise tile is the input itself (no copy; rows

@@ -155,6 +155,11 @@ final class ShiftedPatches {
 
     /** Writes the phases some tap reads of group g's channels for the tile into {@code buf}. */
     static void fill(ConvDims d, float[] xd, FastConvolution.Tile tile, int g, float[] buf) {
+        fill(d, xd, tile, g, buf, 0, d.cg());
+    }
+
+    /** {@link #fill} of the group's channels [c0, c1) only (each channel's part of the slice is its own). */
+    static void fill(ConvDims d, float[] xd, FastConvolution.Tile tile, int g, float[] buf, int c0, int c1) {
         int sh = d.sh();
         int sw = d.sw();
         boolean[] rowPhase = phases(d.kh(), d.dh(), sh);
@@ -164,7 +169,7 @@ final class ShiftedPatches {
         int w = d.w();
         int rows = rows(d, tile);
         int nb = tile.nb();
-        for (int ci = 0; ci < d.cg(); ci++) {
+        for (int ci = c0; ci < c1; ci++) {
             for (int u = 0; u < sh; u++) {
                 if (!rowPhase[u]) {
                     continue;
@@ -220,11 +225,17 @@ final class ShiftedPatches {
      * planes of {@code yd} ([N, F, oh, ow]).
      */
     static void scatter(ConvDims d, float[] out, int ld, FastConvolution.Tile tile, int g, float[] yd) {
+        scatter(d, out, ld, tile, g, yd, 0, d.fg());
+    }
+
+    /** {@link #scatter} of the group's filters [f0, f1) only. */
+    static void scatter(ConvDims d, float[] out, int ld, FastConvolution.Tile tile, int g, float[] yd, int f0,
+                        int f1) {
         int wp = width(d);
         int ow = d.ow();
         int nb = tile.nb();
         int plane = d.outPlane();
-        for (int fo = 0; fo < d.fg(); fo++) {
+        for (int fo = f0; fo < f1; fo++) {
             for (int s = 0; s < nb; s++) {
                 int dst = ((tile.b0() + s) * d.f() + g * d.fg() + fo) * plane + tile.r0() * ow;
                 int src = fo * ld + s * wp;

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.convnet4j.tensor.Shape;
 
 /**
  * An option value that may differ per model: {@code "0.25"} (every model), {@code "alexnet=0.5,vgg16=0.25"}
@@ -117,18 +118,21 @@ public final class PerModel<T> {
 
     /** Parses a square input size, "32" or "32x32" (the zoo benchmark builds square inputs). */
     public static int squareSize(String s) {
-        String[] parts = s.toLowerCase(Locale.ROOT).split("x");
+        int[] d;
         try {
-            int h = Integer.parseInt(parts[0].trim());
-            if (parts.length > 2 || parts.length == 2 && Integer.parseInt(parts[1].trim()) != h) {
-                throw new IllegalArgumentException("'" + s + "': give one size (32) or a square one (32x32)");
+            d = Shape.parseDims(s);
+            if (d.length == 0) {
+                throw new IllegalArgumentException("no number");
             }
-            if (h < 1) {
-                throw new IllegalArgumentException("size " + s + " must be at least 1");
-            }
-            return h;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "' is not a size such as 32 or 32x32");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a size such as 32 or 32x32", e);
         }
+        if (d.length > 2 || d.length == 2 && d[1] != d[0]) {
+            throw new IllegalArgumentException("'" + s + "': give one size (32) or a square one (32x32)");
+        }
+        if (d[0] < 1) {
+            throw new IllegalArgumentException("size " + s + " must be at least 1");
+        }
+        return d[0];
     }
 }

@@ -63,13 +63,51 @@ public final class RowOps {
 
     /** Index of the largest value; the first one on ties. */
     public static int argmax(double[] v) {
+        return argmax(v, 0, v.length);
+    }
+
+    /** Index of the largest of {@code k} doubles from {@code off}; the first one on ties. */
+    public static int argmax(double[] v, int off, int k) {
         int best = 0;
-        for (int c = 1; c < v.length; c++) {
-            if (v[c] > v[best]) {
+        for (int c = 1; c < k; c++) {
+            if (v[off + c] > v[off + best]) {
                 best = c;
             }
         }
         return best;
+    }
+
+    /**
+     * log(sum(exp(v))) of {@code k} scores from {@code off}, in double precision, shifted by their maximum so that
+     * {@code exp} cannot overflow: a row's cross-entropy for class {@code y} is {@code logSumExp - v[off + y]}.
+     */
+    public static double logSumExp(float[] v, int off, int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < k; c++) {
+            max = Math.max(max, v[off + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            sum += Math.exp(v[off + c] - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    /** Log-softmax of a double row, in place: each value less the row's log-sum-exp (shifted by the maximum). */
+    public static double[] logSoftmaxInPlace(double[] v) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (double x : v) {
+            sum += Math.exp(x - max);
+        }
+        double lse = max + Math.log(sum);
+        for (int c = 0; c < v.length; c++) {
+            v[c] -= lse;
+        }
+        return v;
     }
 
     /** The arg-max of every row of a [N, K] tensor (any rank: rows are the first dimension). */

@@ -135,16 +135,16 @@ public final class Shape {
      * parser behind every {@code --input} option.
      */
     public static Shape parsePicture(String text) {
-        Shape s = parse(text);
-        if (s.rank() != 3) {
+        int[] d = parseDims(text); // the numbers first: Shape's own check would word a 0 as "shape [0, 28, 28]"
+        if (d.length != 3) {
             throw new IllegalArgumentException("'" + text + "' is not CxHxW, e.g. 1x28x28");
         }
         for (int i = 0; i < 3; i++) {
-            if (s.dim(i) < 1) {
+            if (d[i] < 1) {
                 throw new IllegalArgumentException("'" + text + "' is not CxHxW with positive whole numbers, e.g. 1x28x28");
             }
         }
-        return s;
+        return new Shape(d);
     }
 
     /**
@@ -161,6 +161,15 @@ public final class Shape {
 
     /** Parses {@code 3x224x224} (also with ',' or '*' between numbers). */
     public static Shape parse(String text) {
+        return new Shape(parseDims(text));
+    }
+
+    /**
+     * The numbers of {@code 3x224x224} (also with ',', '*' or 'X' between them), not yet checked as a shape's
+     * dimensions: for callers that word their own range checks. A part that is not a whole number is an
+     * IllegalArgumentException naming it.
+     */
+    public static int[] parseDims(String text) {
         String[] parts = text.trim().split("[x,*X]");
         int[] d = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -170,6 +179,6 @@ public final class Shape {
                 throw new IllegalArgumentException("shape '" + text + "': '" + parts[i] + "' is not a whole number");
             }
         }
-        return new Shape(d);
+        return d;
     }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.nn.ModelSpec;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.util.Digests;
 
 /**
  * Bottleneck features on disk, so that trying several shallow classifiers (or running again) extracts them only
@@ -84,19 +84,19 @@ public final class FeatureCache {
 
     /** Hex SHA-256 of the network (architecture + weights) and the dataset's fingerprint. */
     public static String key(Sequential network, Dataset data) {
-        MessageDigest d = sha256();
+        MessageDigest d = Digests.sha256();
         d.update(Json.toCompact(Json.toTree(ModelSpec.toMap(network))).getBytes(StandardCharsets.UTF_8));
         network.stateDict().forEach((name, tensor) -> {
             d.update(name.getBytes(StandardCharsets.UTF_8));
             update(d, tensor.data(), tensor.size());
         });
         d.update(fingerprint(data));
-        return hex(d.digest());
+        return Digests.hex(d);
     }
 
     /** SHA-256 of a dataset's sample shape, size, class names, labels and sample values. */
     public static byte[] fingerprint(Dataset data) {
-        MessageDigest d = sha256();
+        MessageDigest d = Digests.sha256();
         d.update(data.sampleShape().toString().getBytes(StandardCharsets.UTF_8));
         d.update(String.valueOf(data.classNames()).getBytes(StandardCharsets.UTF_8));
         int n = data.sampleShape().size();
@@ -124,21 +124,4 @@ public final class FeatureCache {
             i += m;
         }
     }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
-        }
-    }
-
-    static String hex(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (byte x : b) {
-            s.append(String.format("%02x", x));
-        }
-        return s.toString();
-    }
-
 }

@@ -13,6 +13,7 @@ import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.nn.layers.Dense;
+import org.convnet4j.tensor.RowOps;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.EarlyStopping;
 import org.convnet4j.train.History;
@@ -453,15 +454,7 @@ public final class FineTuning {
             int k = y.dim(1);
             float[] v = y.data();
             for (int i = 0; i < b; i++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) {
-                    max = Math.max(max, v[i * k + j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < k; j++) {
-                    sum += Math.exp(v[i * k + j] - max);
-                }
-                loss[start + i] = max + Math.log(sum) - v[i * k + data.label(start + i)];
+                loss[start + i] = RowOps.logSumExp(v, i * k, k) - v[i * k + data.label(start + i)];
             }
         }
         return loss;
@@ -506,7 +499,7 @@ public final class FineTuning {
                 Tensor y = model.predict(x);
                 int k = y.dim(1);
                 for (int i = 0; i < b; i++) {
-                    right[start + i] = org.convnet4j.tensor.RowOps.argmax(y.data(), i * k, k) == data.label(start + i);
+                    right[start + i] = RowOps.argmax(y.data(), i * k, k) == data.label(start + i);
                 }
             }
         }

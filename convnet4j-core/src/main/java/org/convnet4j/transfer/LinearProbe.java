@@ -5,6 +5,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.data.Datasets;
 import org.convnet4j.fusion.LogisticRegression;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.RowOps;
 
 /**
  * A linear probe of how well a base model's features suit a target: a logistic regression is trained on the base's
@@ -97,11 +98,7 @@ public final class LinearProbe {
         int right = 0;
         for (int i = 0; i < tx.length; i++) {
             double[] p = lr.probabilities(tx[i]);
-            int best = 0;
-            for (int c = 1; c < p.length; c++) {
-                best = p[c] > p[best] ? c : best;
-            }
-            right += best == ty[i] ? 1 : 0;
+            right += RowOps.argmax(p) == ty[i] ? 1 : 0;
         }
         return right / (double) tx.length;
     }

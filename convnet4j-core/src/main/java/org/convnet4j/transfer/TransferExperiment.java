@@ -387,11 +387,14 @@ public final class TransferExperiment {
             return Json.toPretty(Json.toTree(root));
         }
 
-        /** The chart's bars: series "case LABEL", category "similar 10/class", value the test accuracy. */
+        /**
+         * The chart's bars: series "case LABEL", category "similar 10/class" (the built-in targets: "similar" or
+         * "dissimilar", other targets by their name), value the test accuracy.
+         */
         public List<ChartValue> chartValues() {
             return rows.stream().map(r -> new ChartValue("case " + r.caseLabel(),
-                    (r.target().startsWith("similar") ? "similar " : "dissimilar ") + r.perClass() + "/class",
-                    r.accuracy())).toList();
+                    (r.target().startsWith("similar:") ? "similar " : r.target().startsWith("dissimilar:")
+                            ? "dissimilar " : r.target() + " ") + r.perClass() + "/class", r.accuracy())).toList();
         }
 
         private static String markdownTable(List<String[]> rows) {
@@ -413,9 +416,44 @@ public final class TransferExperiment {
     private TransferExperiment() {
     }
 
+    /**
+     * Refuses a size above the training pictures of {@code target}'s smallest class: {@link DataSpec#perClass} would
+     * take fewer than the size says, and the tables would name the size.
+     */
+    static void requireSizes(String target, Dataset train, List<Integer> sizes) {
+        int[] count = new int[train.numClasses()];
+        for (int i = 0; i < train.size(); i++) {
+            count[train.label(i)]++;
+        }
+        int smallest = 0;
+        for (int c = 0; c < count.length; c++) {
+            smallest = count[c] < count[smallest] ? c : smallest;
+        }
+        int fewest = count.length == 0 ? 0 : count[smallest];
+        int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (largest > fewest) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "experiment: --sizes %d: %s has %d training"
+                    + " pictures in its smallest class ('%s'); give sizes up to %d", largest, target, fewest,
+                    train.classNames().isEmpty() ? String.valueOf(smallest) : train.classNames().get(smallest),
+                    fewest));
+        }
+    }
+
     /** Pretrains (or reuses) the base in {@code dir}, then runs every setting; {@code log} gets one line per row. */
     public static Report run(Config cfg, Path dir, FeatureCache cache, Consumer<String> log) throws IOException {
         long t0 = System.nanoTime();
+        // every target is read, and its sizes checked, before the base is pretrained (for LeNet-5's input, as
+        // pretrain builds it): a target with fewer training pictures per class than a size asks for is refused now,
+        // not after the pretraining, and not run quietly with fewer (perClass takes at most N)
+        Preprocessing lenet = Preprocessing.forInput(Shape.of(1, 28, 28));
+        Map<String, DataSpec.Loaded> targets = new LinkedHashMap<>();
+        for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
+            // the split into training and test parts and the test pictures do not move with the seed
+            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(lenet, Config.DEFAULT_SEED);
+            requireSizes(t.getKey(), full.train(), cfg.sizes());
+            targets.put(t.getKey(), full);
+        }
+        java.nio.file.Files.createDirectories(dir);
         Path basePath = dir.resolve("base-fashion-0-4.c4j");
         double baseAcc = pretrain(cfg, basePath, log);
         Sequential base = (Sequential) ModelFiles.load(basePath);
@@ -426,8 +464,9 @@ public final class TransferExperiment {
         List<Row> rows = new ArrayList<>();
         List<Advice> advice = new ArrayList<>();
         for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
-            // the split into training and test parts and the test pictures do not move with the seed
-            DataSpec.Loaded full = DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
+            DataSpec.Loaded full = prep.equals(lenet) ? targets.get(t.getKey())
+                    : DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
+            full.conversions().forEach(c -> log.accept(t.getKey() + ": converting: " + c));
             Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), TEST_SEED);
             for (int n : cfg.sizes()) {
                 Dataset train = DataSpec.perClass(full.train(), n, cfg.seed());

@@ -7,6 +7,7 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
 import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.RowOps;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
@@ -113,11 +114,7 @@ public final class TransferRun {
         int[] right = {0};
         predictInBatches(model, test, (start, b, out, k) -> {
             for (int i = 0; i < b; i++) {
-                int best = 0;
-                for (int j = 1; j < k; j++) {
-                    best = out[i * k + j] > out[i * k + best] ? j : best;
-                }
-                if (m.indexOf()[test.label(start + i)] == best) {
+                if (m.indexOf()[test.label(start + i)] == RowOps.argmax(out, i * k, k)) {
                     right[0]++;
                 }
             }

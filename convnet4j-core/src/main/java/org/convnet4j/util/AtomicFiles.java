@@ -227,7 +227,7 @@ public final class AtomicFiles {
             if (sealed && abs.getFileName().toString().equals(GroupSeal.FILE)) {
                 throw new IllegalArgumentException(target + ": that name is the group's seal");
             }
-            java.security.MessageDigest sum = sealed ? GroupSeal.sha256() : null;
+            java.security.MessageDigest sum = sealed ? Digests.sha256() : null;
             try {
                 staged.add(stage(target, !sealed ? writer : out -> {
                     java.security.DigestOutputStream d = new java.security.DigestOutputStream(out, sum);
@@ -360,6 +360,19 @@ public final class AtomicFiles {
             }
         }
 
+        /**
+         * Puts the earlier version kept as hard link {@code link} back at {@code abs} (one rename): the same file
+         * (file key, size, modification time) as before the commit, so its change time is made later than it was
+         * ({@link GroupSeal#changedAfter}): a reader that stamped it before the commit and read the new content
+         * between the renames is refused at its {@link GroupSeal.Check#confirm}, not handed bytes of a group that
+         * was never published.
+         */
+        static void restore(Path link, Path abs) throws IOException {
+            java.nio.file.attribute.FileTime before = GroupSeal.changeTime(link);
+            Files.move(link, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            GroupSeal.changedAfter(abs, before);
+        }
+
         /** Undoes the renames before {@code failed}; the exception says what each file now holds. */
         private IOException putBack(IOException e, int failed, Path[] earlier, boolean[] existed) {
             java.util.List<String> stillNew = new java.util.ArrayList<>();
@@ -370,7 +383,7 @@ public final class AtomicFiles {
                     if (!existed[i]) {
                         Files.delete(abs);
                     } else if (earlier[i] != null) {
-                        Files.move(earlier[i], abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        restore(earlier[i], abs);
                         earlier[i] = null;
                     } else {
                         stillNew.add(0, targets.get(i).getFileName().toString());
@@ -468,9 +481,11 @@ public final class AtomicFiles {
     }
 
     /**
-     * Deletes temporary files of earlier writes to {@code target} that were interrupted (process killed): those
-     * whose process id no longer runs, and old-style ones older than {@link #LEGACY_STALE_AFTER}. Returns how
-     * many were removed. Never throws: cleaning up is a courtesy, not part of the write.
+     * Deletes temporary files of earlier writes that were interrupted (process killed) in {@code target}'s directory:
+     * those of any target there ({@code .NAME.pPID-N.tmp}) whose process id no longer runs (a killed run that wrote
+     * other files, {@code output_2.pb} or another model name, leaves no garbage behind either), and old-style ones
+     * of {@code target} ({@code .NAME.DIGITS.tmp}) older than {@link #LEGACY_STALE_AFTER}. Returns how many were
+     * removed. Never throws: cleaning up is a courtesy, not part of the write.
      */
     public static int cleanStaleTemporaries(Path target) {
         Path abs = target.toAbsolutePath();
@@ -479,14 +494,14 @@ public final class AtomicFiles {
             return 0;
         }
         String prefix = "." + stem(abs.getFileName().toString()) + ".";
-        Pattern ours = Pattern.compile("p(\\d+)-\\d+\\.tmp");
+        Pattern anyTarget = Pattern.compile("\\..+\\.p(\\d+)-\\d+\\.tmp"); // any target's, in this naming
         Pattern legacy = Pattern.compile("\\d+\\.tmp");
         int removed = 0;
         java.util.List<Path> found = new java.util.ArrayList<>();
         boolean journal = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> {
             String n = p.getFileName().toString();
-            return (n.startsWith(prefix) && n.endsWith(".tmp"))
+            return (n.startsWith(prefix) && n.endsWith(".tmp")) || anyTarget.matcher(n).matches()
                     || (n.startsWith(GroupJournal.PREFIX) && n.endsWith(GroupJournal.SUFFIX));
         })) {
             for (Path p : entries) {
@@ -508,8 +523,9 @@ public final class AtomicFiles {
         }
         try {
             for (Path p : found) {
-                String rest = p.getFileName().toString().substring(prefix.length());
-                Matcher m = ours.matcher(rest);
+                String n = p.getFileName().toString();
+                String rest = n.startsWith(prefix) ? n.substring(prefix.length()) : "";
+                Matcher m = anyTarget.matcher(n);
                 boolean stale;
                 if (m.matches()) {
                     long pid;
@@ -570,12 +586,7 @@ public final class AtomicFiles {
             bytes += n;
             i += Character.charCount(cp);
         }
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(utf8);
-            return b + "~" + java.util.HexFormat.of().formatHex(digest, 0, 4);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return b + "~" + Digests.sha256Hex(utf8).substring(0, 8);
     }
 
     /** Makes the rename durable: on Linux a directory can be opened for reading and forced. */
@@ -594,12 +605,7 @@ public final class AtomicFiles {
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (cause instanceof FileSystemException fse && fse.getReason() == null && fse.getFile() != null
                 && reason.equals(fse.getFile())) {
-            // the JDK's exception carries only the path: its type is the reason, in words
-            reason = cause instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : cause instanceof NoSuchFileException ? "no such file or directory"
-                    : cause instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
-                    : cause instanceof java.nio.file.NotDirectoryException ? "not a directory"
-                    : cause.getClass().getSimpleName();
+            reason = FileProblems.reason(fse); // the JDK's exception carries only the path: its type, in words
         }
         IOException e = new IOException(target + ": " + what + " (" + reason + "); any earlier " + target.getFileName()
                 + " is unchanged", thrown);

@@ -335,8 +335,7 @@ final class GroupJournal {
                     Entry e = entries.get(i);
                     if (restorable[i]) {
                         if (e.existed()) {
-                            Files.move(dir.resolve(e.earlier()), dir.resolve(e.target()), StandardCopyOption.ATOMIC_MOVE,
-                                    StandardCopyOption.REPLACE_EXISTING);
+                            AtomicFiles.Group.restore(dir.resolve(e.earlier()), dir.resolve(e.target()));
                         } else {
                             Files.deleteIfExists(dir.resolve(e.target()));
                         }

@@ -227,38 +227,21 @@ class CheckpointTest {
         Files.copy(old, copy2);
         String origin = "hdfs://namenode" + old;
 
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Checkpoint.class.getName());
-        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler h = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        jul.addHandler(h);
-        try {
+        try (org.convnet4j.testsupport.LogCapture log = org.convnet4j.testsupport.LogCapture.of(Checkpoint.class.getName())) {
             for (int i = 0; i < 3; i++) {
                 Checkpoint c = Checkpoint.load(old);
                 assertEquals(List.of(old + " was written by an older convnet4j (format 1): its description (architecture,"
                         + " preprocessing, class names) has no checksum; saving it again adds one"), c.notes());
             }
-            assertEquals(1, logged.size(), logged.toString());
-            assertTrue(logged.get(0).startsWith(old + " was written by an older convnet4j (format 1)"), logged.get(0));
+            assertEquals(1, log.messages().size(), log.messages().toString());
+            assertTrue(log.messages().get(0).startsWith(old + " was written by an older convnet4j (format 1)"), log.messages().get(0));
             // two temporary copies of one remote file: named after the origin, noted once
             for (Path copy : List.of(copy1, copy2, copy1)) {
                 Checkpoint c = Checkpoint.load(copy, origin);
                 assertTrue(c.notes().get(0).startsWith(origin + " was written by an older"), c.notes().get(0));
             }
-            assertEquals(2, logged.size(), logged.toString());
-            assertTrue(logged.get(1).startsWith(origin + " was written by an older"), logged.get(1));
+            assertEquals(2, log.messages().size(), log.messages().toString());
+            assertTrue(log.messages().get(1).startsWith(origin + " was written by an older"), log.messages().get(1));
             // the same name with other content is another file
             Map<String, Tensor> other = new LinkedHashMap<>(tensors);
             other.put("extra", Tensor.of(new float[] {3f}, 1));
@@ -266,9 +249,7 @@ class CheckpointTest {
             otherMeta.put("sha256", SafeTensors.dataSha256(other));
             SafeTensors.write(copy2, other, otherMeta);
             Checkpoint.load(copy2, origin);
-            assertEquals(3, logged.size(), logged.toString());
-        } finally {
-            jul.removeHandler(h);
+            assertEquals(3, log.messages().size(), log.messages().toString());
         }
     }
 

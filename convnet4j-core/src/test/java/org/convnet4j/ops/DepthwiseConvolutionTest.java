@@ -167,6 +167,76 @@ class DepthwiseConvolutionTest {
         assertArrayEquals(after.data(), fused.data());
     }
 
+    /**
+     * Channel-blocked planes ({@link DepthwiseBlocked}): 16 and 40 channels (one and two whole blocks of 16, and 8
+     * channels left to the plane path, with AVX-512; 2 and 5 blocks of 8 with AVX2), 7 x 7 and 14 x 14 outputs and
+     * strided 29 x 29 ones at 3 x 3 and 5 x 5, odd sizes with dilation and with one-sided padding, a batch of 2: bit for
+     * bit the contract, on 1 and 3 threads, with and without bias, the same as with the path off, and the epilogue as
+     * applied afterwards.
+     */
+    @Test
+    void channelBlockedSmallPlanesEqualTheContractBitForBit() {
+        List<FastConvolutionTest.Case> blocked = new ArrayList<>();
+        for (int c : new int[] {16, 40}) {
+            for (int k : new int[] {3, 5}) {
+                for (int hw : new int[] {7, 14, 57}) {
+                    int s = hw == 57 ? 2 : 1;
+                    blocked.add(new FastConvolutionTest.Case(2, c, hw, hw, c, k, k,
+                            ConvParams.of(1, k / 2).withStride(s, s).withGroups(c)));
+                }
+            }
+        }
+        blocked.add(new FastConvolutionTest.Case(1, 16, 9, 11, 16, 3, 3, ConvParams.of(1, 2).withDilation(2)
+                .withGroups(16)));
+        blocked.add(new FastConvolutionTest.Case(2, 16, 11, 13, 16, 3, 5,
+                ConvParams.of(1, new Padding(0, 2, 1, 0)).withStride(2, 1).withGroups(16)));
+        boolean before = DepthwiseBlocked.enabled;
+        int maxPlane = DepthwiseBlocked.maxPlane;
+        DepthwiseBlocked.maxPlane = 196; // 14 x 14 stride-1 planes too (the default takes 7 x 7)
+        try {
+            for (FastConvolutionTest.Case cs : blocked) {
+                Random random = new Random(cs.hashCode());
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), 1, cs.kh(), cs.kw());
+                Tensor bias = Tensor.randn(random, 1f, cs.f());
+                Tensor expected = contract(x, w, bias, cs.p());
+                Tensor expectedNoBias = contract(x, w, null, cs.p());
+                for (Kernels k : new Kernels[] {KernelProvider.vector(1), KernelProvider.vector(3)}) {
+                    ConvDims d = ConvDims.of(x.shape(), w.shape(), Convolution.outputShape(x.shape(), w.shape(), cs.p()),
+                            cs.p());
+                    DepthwiseBlocked.enabled = true;
+                    assertTrue(DepthwiseBlocked.channels(k, d) >= 16, cs + ": not channel-blocked");
+                    assertArrayEquals(expected.data(), FastConvolution.forward(x, w, bias, cs.p(), k).data(),
+                            cs + " on " + k.name() + "/" + k.threads());
+                    assertArrayEquals(expectedNoBias.data(), FastConvolution.forward(x, w, null, cs.p(), k).data(),
+                            cs + " without bias on " + k.name() + "/" + k.threads());
+                    if (k.threads() == 1) {
+                        DepthwiseBlocked.enabled = false;
+                        assertArrayEquals(expected.data(), FastConvolution.forward(x, w, bias, cs.p(), k).data(),
+                                cs + " with the path off");
+                    }
+                }
+            }
+            DepthwiseBlocked.enabled = true;
+            Kernels k = KernelProvider.vector(2);
+            Random random = new Random(5);
+            int c = 32;
+            ConvParams p = ConvParams.of(1, 2).withGroups(c);
+            Tensor x = Tensor.randn(random, 1f, 2, c, 7, 7);
+            Tensor w = Tensor.randn(random, 1f, c, 1, 5, 5);
+            Tensor bias = Tensor.randn(random, 1f, c);
+            ConvEpilogue epilogue = new ConvEpilogue(Tensor.randn(random, 1f, c).data(), Tensor.randn(random, 1f, c)
+                    .data(), Tensor.randn(random, 1f, c).data(), Tensor.randn(random, 1f, c).data(), true);
+            Tensor fused = FastConvolution.forward(x, w, bias, p, k, epilogue, null);
+            Tensor after = FastConvolution.forward(x, w, bias, p, k);
+            epilogue.applyAll(k, after.data(), 2, c, after.dim(2) * after.dim(3));
+            assertArrayEquals(after.data(), fused.data(), "the epilogue on blocked planes");
+        } finally {
+            DepthwiseBlocked.enabled = before;
+            DepthwiseBlocked.maxPlane = maxPlane;
+        }
+    }
+
     @Test
     void takenForDepthwiseLayersOnly() {
         ConvParams p = ConvParams.of(1, 2).withGroups(672);

@@ -39,6 +39,24 @@ class PerModelTest {
     }
 
     @Test
+    void squareSizesParseThroughTheOneShapeParser() {
+        assertEquals(32, PerModel.squareSize("32"));
+        assertEquals(32, PerModel.squareSize(" 32x32 "));
+        assertEquals(32, PerModel.squareSize("32X32"));
+        assertRefused("28x32", "'28x32': give one size (32) or a square one (32x32)");
+        assertRefused("32x32x32", "'32x32x32': give one size (32) or a square one (32x32)");
+        assertRefused("0", "size 0 must be at least 1");
+        for (String bad : List.of("", "x", "abc", "32xa", "x32")) {
+            assertRefused(bad, "'" + bad + "' is not a size such as 32 or 32x32");
+        }
+    }
+
+    private static void assertRefused(String text, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PerModel.squareSize(text), text);
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
     void meanAndDeviationOfAllPixels() {
         // two 1x1x2 samples 0,1 and 2,3: mean 1.5, population variance (2.25+0.25+0.25+2.25)/4 = 1.25
         Dataset d = ArrayDataset.ofFloats(new float[] {0, 1, 2, 3}, Shape.of(1, 1, 2), new int[] {0, 1}, List.of("a", "b"));

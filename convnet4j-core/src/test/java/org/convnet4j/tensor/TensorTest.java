@@ -39,6 +39,21 @@ class TensorTest {
     }
 
     @Test
+    void pictureShapesAreRefusedInTheWordsOfWhatWasTyped() {
+        assertEquals(Shape.of(1, 28, 28), Shape.parsePicture(" 1x28x28 "));
+        assertEquals(Shape.of(3, 32, 32), Shape.parsePicture("3,32,32"));
+        // a 0 reaches parsePicture's own words (before: Shape's "shape [0, 28, 28]: every dimension must be >= 1")
+        assertEquals("'0x28x28' is not CxHxW with positive whole numbers, e.g. 1x28x28",
+                assertThrows(IllegalArgumentException.class, () -> Shape.parsePicture("0x28x28")).getMessage());
+        assertEquals("'28x28' is not CxHxW, e.g. 1x28x28",
+                assertThrows(IllegalArgumentException.class, () -> Shape.parsePicture("28x28")).getMessage());
+        assertEquals("shape '1xax28': 'a' is not a whole number",
+                assertThrows(IllegalArgumentException.class, () -> Shape.parsePicture("1xax28")).getMessage());
+        assertEquals("pictures have 1 (grey) or 3 (RGB) channels, not 2",
+                assertThrows(IllegalArgumentException.class, () -> Shape.parseGreyOrRgbPicture("2x8x8")).getMessage());
+    }
+
+    @Test
     void transposedTurnsAMatrixAround() {
         Tensor m = Tensor.zeros(2, 3);
         for (int i = 0; i < 6; i++) {

@@ -192,6 +192,26 @@ class TransferExperimentReportTest {
         List<TransferExperiment.ChartValue> v = report(42).chartValues();
         assertEquals(3, v.size());
         assertEquals(new TransferExperiment.ChartValue("case 4", "similar 10/class", 0.898), v.get(2));
+        // a target of the user's own (experiment transfer --data DIR) is named by its spec, not called "dissimilar"
+        TransferExperiment.Row own = new TransferExperiment.Row("photos/mine", 10, "1", "1 (cut flatten)", 0.7,
+                0.75, 30, 0.5, 0, 3.0, List.of(9, 9, 8));
+        TransferExperiment.Row digits = new TransferExperiment.Row("dissimilar: digits 0-9", 10, "1", "1 (cut flatten)",
+                0.8, 0.8, 30, 0.5, 0, 3.0, List.of(9, 9, 8));
+        List<TransferExperiment.ChartValue> mine = new TransferExperiment.Report(List.of(own, digits), List.of(),
+                List.of(), 0.884, 10, TransferExperiment.Config.defaults()).chartValues();
+        assertEquals("photos/mine 10/class", mine.get(0).category());
+        assertEquals("dissimilar 10/class", mine.get(1).category());
+    }
+
+    @Test
+    void aSizeAboveTheSmallestClassIsRefusedNamingTheTargetAndTheClass() {
+        org.convnet4j.data.Dataset train = org.convnet4j.data.ArrayDataset.ofFloats(new float[5],
+                org.convnet4j.tensor.Shape.of(1), new int[] {0, 0, 0, 1, 1}, List.of("cat", "dog"));
+        TransferExperiment.requireSizes("mine", train, List.of(1, 2)); // 2 dogs: fine
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TransferExperiment.requireSizes("mine", train, List.of(2, 3)));
+        assertEquals("experiment: --sizes 3: mine has 2 training pictures in its smallest class ('dog'); give sizes"
+                + " up to 2", e.getMessage());
     }
 
     @Test

@@ -135,11 +135,15 @@ class AtomicFilesTest {
         Path oldLegacy = Files.writeString(dir.resolve(".model.c4j.8812345.tmp"), "older naming");
         Files.setLastModifiedTime(oldLegacy, FileTime.from(Instant.now().minusSeconds(7200)));
         Path freshLegacy = Files.writeString(dir.resolve(".model.c4j.999.tmp"), "maybe still being written");
-        Path otherTarget = Files.writeString(dir.resolve(".other.c4j.p" + deadPid + "-1.tmp"), "not ours");
+        // another target's, of a killed run that wrote other files here (output_2.pb of a run with more outputs)
+        Path otherTarget = Files.writeString(dir.resolve(".output_2.pb.p" + deadPid + "-1.tmp"), "a killed run's");
+        Path otherLive = Files.writeString(dir.resolve(".other.c4j.p1-2.tmp"), "a live writer's");
+        Path usersOwn = Files.writeString(dir.resolve(".notes.tmp"), "the user's");
         AtomicFiles.writeString(target, "new");
         assertTrue(Files.notExists(dead));
         assertTrue(Files.notExists(oldLegacy));
-        assertTrue(Files.exists(live) && Files.exists(freshLegacy) && Files.exists(otherTarget));
+        assertTrue(Files.notExists(otherTarget), "stale temporaries of any target in that folder are cleaned");
+        assertTrue(Files.exists(live) && Files.exists(freshLegacy) && Files.exists(otherLive) && Files.exists(usersOwn));
         assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(target));
     }
 

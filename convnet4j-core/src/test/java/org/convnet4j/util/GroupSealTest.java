@@ -2,6 +2,7 @@ package org.convnet4j.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -136,6 +137,94 @@ class GroupSealTest {
     void aSealedGroupRefusesTheSealsName() {
         try (AtomicFiles.Group g = AtomicFiles.sealedGroup()) {
             assertThrows(IllegalArgumentException.class, () -> g.write(dir.resolve(GroupSeal.FILE), out -> out.write(1)));
+        }
+    }
+
+    @Test
+    void aFileOfTheGroupsNamesThatTheSealDoesNotListIsRefused() throws IOException {
+        java.util.regex.Pattern family = java.util.regex.Pattern.compile("[a-z]");
+        Files.writeString(dir.resolve("c"), "c of an earlier group of three"); // unsealed folder: read
+        Files.writeString(dir.resolve("notes.txt"), "the user's");
+        GroupSeal.check(List.of(dir.resolve("c")), family).confirm();
+        writeBoth("new");
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(List.of(dir.resolve("a"),
+                dir.resolve("c")), family));
+        assertEquals(dir.resolve("c") + ": not listed in " + dir.resolve(GroupSeal.FILE) + " with the files convnet4j"
+                + " wrote there last (a, b): left over from an earlier run; write it again, or delete it", e.getMessage());
+        GroupSeal.check(List.of(dir.resolve("a"), dir.resolve("notes.txt")), family).confirm(); // not of the family
+        GroupSeal.check(List.of(dir.resolve("c")), null).confirm(); // no family given: as before
+        GroupSeal.check(List.of(dir.resolve("a"), dir.resolve("b")), family).confirm();
+    }
+
+    @Test
+    void aLinkToAFileIsCheckedInTheFolderOfThatFile() throws IOException {
+        writeBoth("old");
+        byte[] oldB = Files.readAllBytes(dir.resolve("b"));
+        writeBoth("new");
+        Files.write(dir.resolve("b"), oldB); // a mix: b does not match the seal
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(elsewhere.resolve("latest_b"), dir.resolve("b"));
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(List.of(link)));
+        assertEquals(link + ": does not match its SHA-256 in " + dir.resolve(GroupSeal.FILE) + " (changed or replaced"
+                + " since convnet4j wrote it with the other files listed there)", e.getMessage());
+        GroupSeal.check(List.of(Files.createSymbolicLink(elsewhere.resolve("latest_a"), dir.resolve("a")))).confirm();
+    }
+
+    /**
+     * A folder from elsewhere (an unpacked archive) whose seal is a pipe, a link to /dev/zero or a folder, or whose
+     * listed file is a pipe: refused in one line without opening it (before: a pipe blocked the reader for ever,
+     * /dev/zero filled the heap).
+     */
+    @Test
+    void aSealOrAListedFileThatIsNotARegularFileIsRefusedUnopened() throws Exception {
+        writeBoth("new");
+        Path seal = dir.resolve(GroupSeal.FILE);
+        String sealText = Files.readString(seal);
+        List<Runnable> kinds = List.of(() -> mkfifo(seal), () -> link(seal, Path.of("/dev/zero")), () -> folder(seal));
+        for (Runnable make : kinds) {
+            Files.delete(seal);
+            make.run();
+            IOException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                    () -> assertThrows(IOException.class, () -> GroupSeal.check(files())));
+            assertEquals(seal + ": not a regular file (a link, a folder, a pipe or a device), so not a seal convnet4j"
+                    + " wrote (delete it to read the files of that folder unchecked)", e.getMessage());
+            if (Files.isDirectory(seal, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(seal);
+                Files.writeString(seal, "");
+            }
+        }
+        Files.delete(seal);
+        Files.writeString(seal, sealText);
+        Files.delete(dir.resolve("b"));
+        mkfifo(dir.resolve("b"));
+        IOException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> assertThrows(IOException.class, () -> GroupSeal.check(files())));
+        assertEquals(dir.resolve("b") + ": not a regular file (a folder, a pipe or a device), so not the file " + seal
+                + " lists", e.getMessage());
+    }
+
+    private static void mkfifo(Path p) {
+        try {
+            Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+            assertTrue(mk.waitFor(30, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo " + p);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void link(Path p, Path to) {
+        try {
+            Files.createSymbolicLink(p, to);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void folder(Path p) {
+        try {
+            Files.createDirectory(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
         }
     }
 }

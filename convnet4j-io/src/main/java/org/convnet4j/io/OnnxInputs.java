@@ -87,7 +87,7 @@ public final class OnnxInputs {
             throw new IllegalArgumentException("the model takes " + inputShapes.size() + " input(s), got "
                     + files.size() + " file(s)");
         }
-        GroupSeal.Check seal = GroupSeal.check(files); // files of a half-replaced group refused
+        GroupSeal.Check seal = GroupSeal.check(files, ProgramInference.OUTPUT_NAMES); // half-replaced, stale: refused
         List<Tensor> out = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);

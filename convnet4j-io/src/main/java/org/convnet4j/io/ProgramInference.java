@@ -33,6 +33,13 @@ public final class ProgramInference {
         }
     }
 
+    /**
+     * The names infer gives its outputs, {@code output_I.pb} or {@code output_I.npy}: in a folder with a seal, one the seal
+     * does not list is left over from an earlier run (one with more outputs, or another format) and is not read
+     * ({@link GroupSeal#check(List, java.util.regex.Pattern)}).
+     */
+    static final java.util.regex.Pattern OUTPUT_NAMES = java.util.regex.Pattern.compile("output_[0-9]+\\.(pb|npy)");
+
     private ProgramInference() {
     }
 
@@ -71,7 +78,7 @@ public final class ProgramInference {
             throw new IllegalArgumentException(name + " takes " + declared.size() + " input(s) "
                     + declared.stream().map(OnnxModel.ValueInfo::name).toList() + ", got " + inputs.size());
         }
-        GroupSeal.Check seal = GroupSeal.check(inputs); // files of a half-replaced group refused
+        GroupSeal.Check seal = GroupSeal.check(inputs, OUTPUT_NAMES); // a half-replaced group, a stale output refused
         List<TensorData> values = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             Path p = inputs.get(i);

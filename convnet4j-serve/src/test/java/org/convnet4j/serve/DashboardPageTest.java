@@ -159,6 +159,55 @@ class DashboardPageTest {
     }
 
     /**
+     * With several runs shown the charts carry no legend (it listed every run's name, one per line, under each of
+     * the six charts: longer than the chart itself; the runs table names the colours); with one run the legend is
+     * back, as a line with no table rules. The x ticks of a 3-epoch run are 1, 2, 3 (they were 1, 1.5, 2, 2.5, 3).
+     */
+    @Test
+    void severalRunsDrawNoRunListUnderEachChart(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        List<RunLog> logs = new java.util.ArrayList<>();
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            for (String name : List.of("zoo-lenet5", "zoo-resnet18", "transfer-case2")) {
+                RunLog log = RunLog.create(logdir, name);
+                logs.add(log);
+                log.append(com.google.gson.JsonParser.parseString("{\"type\":\"start\",\"epochs\":1}").getAsJsonObject());
+                for (int i = 1; i <= 4; i++) {
+                    log.append(com.google.gson.JsonParser.parseString("{\"type\":\"step\",\"epoch\":1,\"step\":" + i
+                            + ",\"loss\":" + (2.0 / i) + ",\"lr\":0.001}").getAsJsonObject());
+                }
+                for (int e = 1; e <= 3; e++) {
+                    log.append(com.google.gson.JsonParser.parseString("{\"type\":\"epoch\",\"epoch\":" + e
+                            + ",\"record\":{\"train_loss\":" + (1.0 / e) + "}}").getAsJsonObject());
+                }
+                server.addRun(log);
+            }
+            WebDriver browser = Browser.sharedNow();
+            browser.get(server.url() + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(d -> points(d, "step-loss") == 12);
+            JavascriptExecutor js = (JavascriptExecutor) browser;
+            assertEquals(0L, js.executeScript("return document.querySelectorAll('#step-loss .u-legend').length"));
+            // epochs (and steps) are whole numbers: no tick at 1.5 or 2.5 of a 3-epoch run
+            wait.until(d -> points(d, "epoch-loss") == 9);
+            assertEquals("1 2 3", js.executeScript("return charts.get('epoch-loss').plot.axes[0]._values"
+                    + ".filter(v => v !== '').join(' ')"));
+            // one run left: its chart is drawn again, with a legend of one line whose cells have no rule
+            // one box at a time: each change rebuilds the table
+            js.executeScript("for (let k = 0; k < 2; k++) [...document.querySelectorAll('tr.run input')].slice(1)"
+                    + ".find(b => b.checked).click();");
+            wait.until(d -> points(d, "step-loss") == 4);
+            assertEquals(1L, js.executeScript("return document.querySelectorAll('#step-loss .u-legend').length"));
+            assertEquals("0px", js.executeScript("return getComputedStyle("
+                    + "document.querySelector('#step-loss .u-legend th')).borderBottomWidth"));
+        } finally {
+            for (RunLog log : logs) {
+                log.close();
+            }
+        }
+    }
+
+    /**
      * A run that ended and then got its confusion matrix (as fuse adds it after training) is finished, on the page
      * and in /api/runs, live and read back from its folder: the state was taken from the last event alone, so
      * such runs showed "running" with an ETA of 0m00s forever.

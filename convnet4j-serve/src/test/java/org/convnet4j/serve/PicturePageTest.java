@@ -61,6 +61,9 @@ class PicturePageTest {
             assertEquals(28, h.intValue());
             assertTrue(browser.findElement(By.id("about")).getText().contains("grey 28x28"),
                     browser.findElement(By.id("about")).getText());
+            // the view says its size and that it is stretched (a dark grey background shows black)
+            wait.until(d -> d.findElement(By.id("prepared-note")).getText().startsWith("28x28 pixels"));
+            assertTrue(browser.findElement(By.id("prepared-note")).getText().contains("darkest to its brightest"));
         }
     }
 

@@ -116,10 +116,7 @@ public final class ConvNetClassifierModel extends ConvNetStage {
     }
 
     static ImageClassifier classifier(SavedModel m) {
-        if (m.preprocessing() == null) {
-            throw new IllegalArgumentException("the model does not take pictures (input " + m.model().inputShapes() + ")");
-        }
-        return new ImageClassifier(m.model(), m.preprocessing());
+        return m.classifier(null);
     }
 
     @Override

@@ -113,10 +113,7 @@ public final class ConvNetFeaturizer extends ConvNetStage {
 
     @Override
     protected void validate() {
-        if (savedModel().preprocessing() == null) {
-            throw new IllegalArgumentException("the model does not take pictures (input "
-                    + savedModel().model().inputShapes() + ")");
-        }
+        savedModel().picturePreprocessing(null);
         network(savedModel(), $(cutLayer));
     }
 

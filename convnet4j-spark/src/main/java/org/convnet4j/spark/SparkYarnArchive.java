@@ -6,10 +6,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.Deflater;
@@ -20,6 +18,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.convnet4j.util.Digests;
 
 /**
  * Spark's jars as one archive on a cluster's file system, for YARN's {@code spark.yarn.archive}: made once from the
@@ -83,19 +82,14 @@ public final class SparkYarnArchive {
      * the SHA-256 of the jars' file names and sizes, by file name (the class path's order does not count).
      */
     public static String fileName(List<java.nio.file.Path> jars) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Digests.sha256();
         List<java.nio.file.Path> byName = new ArrayList<>(jars);
         byName.sort(java.util.Comparator.comparing(j -> j.getFileName().toString()));
         for (java.nio.file.Path j : byName) {
             sha.update((j.getFileName() + " " + Files.size(j) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         return "spark-jars-" + org.apache.spark.package$.MODULE$.SPARK_VERSION() + "-"
-                + HexFormat.of().formatHex(sha.digest()).substring(0, 12) + ".zip";
+                + Digests.hex(sha).substring(0, 12) + ".zip";
     }
 
     /**

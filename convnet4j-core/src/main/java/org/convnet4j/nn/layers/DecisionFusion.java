@@ -219,14 +219,14 @@ public final class DecisionFusion extends Layer {
                     }
                     logOut[c] = s / m;
                 }
-                logSoftmaxInPlace(logOut);
+                RowOps.logSoftmaxInPlace(logOut);
             }
             case VOTE -> {
                 for (int c = 0; c < k; c++) {
                     logOut[c] = 0;
                 }
                 for (int j = 0; j < m; j++) {
-                    logOut[argmax(p[j])] += VOTE_UNIT;
+                    logOut[RowOps.argmax(p[j])] += VOTE_UNIT;
                 }
                 for (int c = 0; c < k; c++) {
                     double mean = 0;
@@ -249,14 +249,10 @@ public final class DecisionFusion extends Layer {
                     }
                     logOut[c] = z;
                 }
-                logSoftmaxInPlace(logOut);
+                RowOps.logSoftmaxInPlace(logOut);
             }
             default -> throw new IllegalStateException("unreachable");
         }
-    }
-
-    static int argmax(double[] v) {
-        return RowOps.argmax(v);
     }
 
     /** Softmax of logits[off .. off+K) into out, in double. */
@@ -271,21 +267,6 @@ public final class DecisionFusion extends Layer {
         }
         for (int c = 0; c < v.length; c++) {
             v[c] = Math.log(Math.max(v[c] / sum, FLOOR));
-        }
-    }
-
-    private static void logSoftmaxInPlace(double[] v) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double x : v) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (double x : v) {
-            sum += Math.exp(x - max);
-        }
-        double lse = max + Math.log(sum);
-        for (int c = 0; c < v.length; c++) {
-            v[c] -= lse;
         }
     }
 

@@ -58,6 +58,33 @@ final class GemmPool {
     static final String STATS_PROPERTY = "convnet4j.pool.stats";
     /** Whether threads count ({@link #STATS_PROPERTY}); tests switch it. */
     static volatile boolean stats = Boolean.getBoolean(STATS_PROPERTY);
+    /** System property that turns the {@link #span critical-path accounting} on. */
+    static final String SPAN_PROPERTY = "convnet4j.pool.span";
+    /**
+     * Whether parallel calls measure each task's thread CPU time and add up, per call, the work and the span a
+     * greedy schedule of those tasks on the call's threads would take ({@link KernelProvider#poolSpan()}); tests
+     * switch it. Off, nothing is measured.
+     */
+    static volatile boolean span = Boolean.getBoolean(SPAN_PROPERTY);
+    /** Index of each figure in {@link #SPAN}: see {@link KernelProvider#poolSpan()}. */
+    static final int SPAN_JOBS = 0;
+    static final int SPAN_WORK = 1;
+    static final int SPAN_SPAN = 2;
+    static final int SPAN_CALLER_CPU = 3;
+    static final int SPAN_WORKER_WORK = 4;
+    static final int SPAN_SERIAL_CALLS = 5;
+    static final int SPAN_SERIAL_CPU = 6;
+    /** Written only by the thread holding {@link #BUSY} (or, for serial calls, the caller), read racily. */
+    private static final long[] SPAN = new long[7];
+
+    /** The thread CPU clocks, loaded on first use only (the management classes cost start-up time). */
+    private static final class Clocks {
+        static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    }
+
+    private static long threadCpu() {
+        return Clocks.CPU.getCurrentThreadCpuTime();
+    }
     /** Index of each statistic in a thread's {@link #ownStats()} array (after {@link #PAD} longs of padding). */
     static final int TASKS = 0;
     static final int TASK_NANOS = 1;
@@ -82,6 +109,8 @@ final class GemmPool {
     });
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
+    /** The thread holding {@link #BUSY} (its nested calls run inside its tasks: not counted as serial by the span). */
+    private static Thread owner;
     /**
      * Parallel calls that handed tasks to workers since start (written only while holding {@link #BUSY}, read
      * racily: a diagnostic for benchmarks, {@link KernelProvider#handOffs()}).
@@ -130,6 +159,13 @@ final class GemmPool {
     /** Parallel calls that woke or fed a worker since the JVM started (see {@link KernelProvider#handOffs()}). */
     static long handOffs() {
         return handOffs;
+    }
+
+    /** A copy of the {@link #span} figures (see {@link KernelProvider#poolSpan()}). */
+    static long[] spanFigures() {
+        synchronized (SPAN) {
+            return SPAN.clone();
+        }
     }
 
     /** The calling thread's statistics array (counters from index {@link #PAD}); only used when {@link #stats}. */
@@ -200,6 +236,17 @@ final class GemmPool {
         Worker[] ws = workers;
         int helpers = Math.min(Math.min(allowedHere(threads), tasks) - 1, ws.length);
         if (helpers <= 0 || !BUSY.compareAndSet(false, true)) {
+            if (span && !inWorker() && owner != Thread.currentThread()) {
+                long c0 = threadCpu();
+                for (int t = 0; t < tasks; t++) {
+                    body.accept(t);
+                }
+                synchronized (SPAN) {
+                    SPAN[SPAN_SERIAL_CALLS]++;
+                    SPAN[SPAN_SERIAL_CPU] += threadCpu() - c0;
+                }
+                return;
+            }
             if (stats) {
                 long[] st = ownStats();
                 long t0 = System.nanoTime();
@@ -215,9 +262,11 @@ final class GemmPool {
             }
             return;
         }
+        owner = Thread.currentThread();
         try {
             handOffs++; // only the BUSY holder writes it
             Job job = new Job(body, tasks, Thread.currentThread(), fixedSplit ? helpers + 1 : 0);
+            long c0 = job.taskCpu != null ? threadCpu() : 0;
             for (int i = 0; i < helpers; i++) {
                 ws[i].post(job);
             }
@@ -225,6 +274,9 @@ final class GemmPool {
             // Wait even after a failure: workers write into the caller's arrays, so returning early would let
             // them race with whatever the caller does next.
             job.awaitWorkers();
+            if (job.taskCpu != null) {
+                job.addSpan(helpers + 1, threadCpu() - c0);
+            }
             Throwable failure = job.failure;
             if (failure instanceof RuntimeException re) {
                 throw re;
@@ -236,6 +288,7 @@ final class GemmPool {
                 throw new IllegalStateException(failure);
             }
         } finally {
+            owner = null;
             BUSY.set(false);
         }
     }
@@ -258,12 +311,17 @@ final class GemmPool {
         final AtomicLongArray ranges;
         volatile boolean callerParked;
         volatile Throwable failure;
+        /** With {@link #span}: each task's thread CPU time, and which tasks a worker ran (else null). */
+        final long[] taskCpu;
+        final boolean[] byWorker;
 
         Job(IntConsumer body, int tasks, Thread caller, int blocks) {
             this.body = body;
             this.tasks = tasks;
             this.caller = caller;
             this.blocks = blocks;
+            this.taskCpu = span ? new long[tasks] : null;
+            this.byWorker = span ? new boolean[tasks] : null;
             if (blocks > 0) {
                 ranges = new AtomicLongArray((blocks + 1) * LONG_LINE);
                 for (int b = 0; b < blocks; b++) {
@@ -323,6 +381,13 @@ final class GemmPool {
         }
 
         private void run(int t, long[] st) {
+            if (taskCpu != null) {
+                long c0 = threadCpu();
+                body.accept(t);
+                taskCpu[t] = threadCpu() - c0;
+                byWorker[t] = inWorker();
+                return;
+            }
             if (st != null) {
                 long t0 = System.nanoTime();
                 body.accept(t);
@@ -330,6 +395,40 @@ final class GemmPool {
                 st[PAD + TASKS]++;
             } else {
                 body.accept(t);
+            }
+        }
+
+        /**
+         * Adds this finished call to {@link #SPAN}: its tasks' CPU (the work), the span of a greedy schedule of them in
+         * task order on {@code threads} threads that all start at once (what the shared counter gives when no thread
+         * is held up: each task goes to the thread that is free first), the caller's CPU from posting to the end of
+         * its wait, and the CPU of the tasks workers ran.
+         */
+        void addSpan(int threads, long callerCpu) {
+            long[] free = new long[threads];
+            long work = 0;
+            long workers = 0;
+            for (int t = 0; t < tasks; t++) {
+                int first = 0;
+                for (int i = 1; i < threads; i++) {
+                    if (free[i] < free[first]) {
+                        first = i;
+                    }
+                }
+                free[first] += taskCpu[t];
+                work += taskCpu[t];
+                workers += byWorker[t] ? taskCpu[t] : 0;
+            }
+            long end = 0;
+            for (long f : free) {
+                end = Math.max(end, f);
+            }
+            synchronized (SPAN) {
+                SPAN[SPAN_JOBS]++;
+                SPAN[SPAN_WORK] += work;
+                SPAN[SPAN_SPAN] += end;
+                SPAN[SPAN_CALLER_CPU] += callerCpu;
+                SPAN[SPAN_WORKER_WORK] += workers;
             }
         }
 

@@ -78,6 +78,20 @@ public final class KernelProvider {
     }
 
     /**
+     * Where the threads' time would go with nothing else running, measured in thread CPU time (so a loaded machine does
+     * not change it much), when the JVM runs with {@code -Dconvnet4j.pool.span=true} (else all zeros): since the JVM
+     * started, {@code [parallel calls handed to workers, CPU ns of their tasks (the work), ns of the span a greedy
+     * schedule of each call's tasks in task order on its threads takes (the critical path), the callers' CPU ns from
+     * handing a call out to the end of its wait, CPU ns of the tasks the workers ran, parallel calls that ran on the
+     * caller alone (one task, or the pool busy), their CPU ns]}. A diagnostic: a caller's CPU outside its parallel
+     * calls plus the spans is the time two idle cores would need; the work over twice that is their use. Every task is
+     * timed, which adds about a microsecond per task.
+     */
+    public static long[] poolSpan() {
+        return GemmPool.spanFigures();
+    }
+
+    /**
      * Caps the threads that kernel calls made on the calling thread use, the calling thread included: 1 runs them
      * on this thread alone, with no hand-off to the shared worker threads; 0 lifts the cap (the kernels' own thread
      * count applies again). Other threads are not affected, and results do not change (kernels never let them

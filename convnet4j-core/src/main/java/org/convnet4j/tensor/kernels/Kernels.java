@@ -525,6 +525,65 @@ public interface Kernels {
     }
 
     /**
+     * Depthwise products of a block of {@code lanes} channels held interleaved (channel fastest: value {@code c} of
+     * pixel slot {@code s} at {@code s * lanes + c}): for {@code i < count}, {@code c < lanes},
+     * <pre>
+     *   acc = 0; for t &lt; taps: acc = fma(w[wOff + t * lanes + c], x[xOff + (positions[i] + offsets[t]) * lanes + c], acc)
+     *   out[outOff + i * lanes + c] = acc
+     * </pre>
+     * The chain of each output is {@link #shiftedProducts}' (taps in order from 0), so a channel-blocked depthwise
+     * layer gives the same bits as one plane at a time; every implementation gives the same bits (vector kernels: one
+     * channel per lane, when {@code lanes} is their vector length).
+     */
+    default void blockedProducts(int lanes, int taps, float[] w, int wOff, int[] offsets, int[] positions, int count,
+                                 float[] x, int xOff, float[] out, int outOff) {
+        for (int i = 0; i < count; i++) {
+            int o = outOff + i * lanes;
+            for (int c = 0; c < lanes; c++) {
+                float acc = 0f;
+                for (int t = 0; t < taps; t++) {
+                    acc = Math.fma(w[wOff + t * lanes + c], x[xOff + (positions[i] + offsets[t]) * lanes + c], acc);
+                }
+                out[o + c] = acc;
+            }
+        }
+    }
+
+    /**
+     * {@code lanes} planes {@code stride} apart into the interleaved layout of {@link #blockedProducts}: for
+     * {@code p < n} with {@code slots[p] >= 0}, {@code c < lanes},
+     * {@code dst[slots[p] * lanes + c] = src[srcOff + c * stride + p]}. A copy: every implementation gives the same bits.
+     */
+    default void interleave(int lanes, int n, float[] src, int srcOff, int stride, int[] slots, float[] dst) {
+        for (int c = 0; c < lanes; c++) {
+            int from = srcOff + c * stride;
+            for (int p = 0; p < n; p++) {
+                int slot = slots[p];
+                if (slot >= 0) {
+                    dst[slot * lanes + c] = src[from + p];
+                }
+            }
+        }
+    }
+
+    /**
+     * The interleaved outputs of {@link #blockedProducts} back to {@code lanes} planes {@code stride} apart, plus each
+     * plane's bias: for {@code i < n}, {@code c < lanes},
+     * {@code dst[dstOff + c * stride + i] = src[i * lanes + c] + bias[biasOff + c]} ({@code bias} null: {@code + -0f},
+     * exact). One rounded addition per element in every implementation: the same bits.
+     */
+    default void deinterleavePlusBias(int lanes, int n, float[] src, float[] bias, int biasOff, float[] dst, int dstOff,
+                                      int stride) {
+        for (int c = 0; c < lanes; c++) {
+            float b = bias == null ? -0f : bias[biasOff + c];
+            int to = dstOff + c * stride;
+            for (int i = 0; i < n; i++) {
+                dst[to + i] = src[i * lanes + c] + b;
+            }
+        }
+    }
+
+    /**
      * Rows of a strided matrix plus one bias, packed: for {@code r < rows}, {@code q < cols},
      * <pre>
      *   dst[dstOff + r * cols + q] = src[srcOff + r * lds + q] + bias

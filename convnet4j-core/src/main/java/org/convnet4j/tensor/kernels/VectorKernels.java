@@ -244,6 +244,133 @@ final class VectorKernels implements Kernels {
     }
 
     /**
+     * One channel per lane when {@code lanes} is the vector length (else the scalar twin): 8 output pixels at a time,
+     * 8 independent chains of fused multiply-adds in flight (one chain could not cover the latency), then 4, then 1.
+     */
+    @Override
+    public void blockedProducts(int lanes, int taps, float[] w, int wOff, int[] offsets, int[] positions, int count,
+                                float[] x, int xOff, float[] out, int outOff) {
+        if (lanes != VL) {
+            Kernels.super.blockedProducts(lanes, taps, w, wOff, offsets, positions, count, x, xOff, out, outOff);
+            return;
+        }
+        Checks.range("blockedProducts", "w", w, wOff, taps * VL);
+        Checks.range("blockedProducts", "out", out, outOff, count * VL);
+        int i = 0;
+        for (; i + 8 <= count; i += 8) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            FloatVector a4 = a0;
+            FloatVector a5 = a0;
+            FloatVector a6 = a0;
+            FloatVector a7 = a0;
+            int p0 = xOff + positions[i] * VL;
+            int p1 = xOff + positions[i + 1] * VL;
+            int p2 = xOff + positions[i + 2] * VL;
+            int p3 = xOff + positions[i + 3] * VL;
+            int p4 = xOff + positions[i + 4] * VL;
+            int p5 = xOff + positions[i + 5] * VL;
+            int p6 = xOff + positions[i + 6] * VL;
+            int p7 = xOff + positions[i + 7] * VL;
+            for (int t = 0; t < taps; t++) {
+                FloatVector wt = FloatVector.fromArray(S, w, wOff + t * VL);
+                int o = offsets[t] * VL;
+                a0 = FloatVector.fromArray(S, x, p0 + o).fma(wt, a0);
+                a1 = FloatVector.fromArray(S, x, p1 + o).fma(wt, a1);
+                a2 = FloatVector.fromArray(S, x, p2 + o).fma(wt, a2);
+                a3 = FloatVector.fromArray(S, x, p3 + o).fma(wt, a3);
+                a4 = FloatVector.fromArray(S, x, p4 + o).fma(wt, a4);
+                a5 = FloatVector.fromArray(S, x, p5 + o).fma(wt, a5);
+                a6 = FloatVector.fromArray(S, x, p6 + o).fma(wt, a6);
+                a7 = FloatVector.fromArray(S, x, p7 + o).fma(wt, a7);
+            }
+            int d = outOff + i * VL;
+            a0.intoArray(out, d);
+            a1.intoArray(out, d + VL);
+            a2.intoArray(out, d + 2 * VL);
+            a3.intoArray(out, d + 3 * VL);
+            a4.intoArray(out, d + 4 * VL);
+            a5.intoArray(out, d + 5 * VL);
+            a6.intoArray(out, d + 6 * VL);
+            a7.intoArray(out, d + 7 * VL);
+        }
+        for (; i + 4 <= count; i += 4) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            int p0 = xOff + positions[i] * VL;
+            int p1 = xOff + positions[i + 1] * VL;
+            int p2 = xOff + positions[i + 2] * VL;
+            int p3 = xOff + positions[i + 3] * VL;
+            for (int t = 0; t < taps; t++) {
+                FloatVector wt = FloatVector.fromArray(S, w, wOff + t * VL);
+                int o = offsets[t] * VL;
+                a0 = FloatVector.fromArray(S, x, p0 + o).fma(wt, a0);
+                a1 = FloatVector.fromArray(S, x, p1 + o).fma(wt, a1);
+                a2 = FloatVector.fromArray(S, x, p2 + o).fma(wt, a2);
+                a3 = FloatVector.fromArray(S, x, p3 + o).fma(wt, a3);
+            }
+            int d = outOff + i * VL;
+            a0.intoArray(out, d);
+            a1.intoArray(out, d + VL);
+            a2.intoArray(out, d + 2 * VL);
+            a3.intoArray(out, d + 3 * VL);
+        }
+        for (; i < count; i++) {
+            FloatVector a = FloatVector.zero(S);
+            int p = xOff + positions[i] * VL;
+            for (int t = 0; t < taps; t++) {
+                a = FloatVector.fromArray(S, x, p + offsets[t] * VL).fma(FloatVector.fromArray(S, w, wOff + t * VL), a);
+            }
+            a.intoArray(out, outOff + i * VL);
+        }
+    }
+
+    /** One gather of {@code lanes} planes' pixel per slot when {@code lanes} is the vector length (else the twin). */
+    @Override
+    public void interleave(int lanes, int n, float[] src, int srcOff, int stride, int[] slots, float[] dst) {
+        if (lanes != VL) {
+            Kernels.super.interleave(lanes, n, src, srcOff, stride, slots, dst);
+            return;
+        }
+        int[] map = strides(stride);
+        for (int p = 0; p < n; p++) {
+            int slot = slots[p];
+            if (slot >= 0) {
+                FloatVector.fromArray(S, src, srcOff + p, map, 0).intoArray(dst, slot * VL);
+            }
+        }
+    }
+
+    /** One vector addition and one scatter per output pixel when {@code lanes} is the vector length (else the twin). */
+    @Override
+    public void deinterleavePlusBias(int lanes, int n, float[] src, float[] bias, int biasOff, float[] dst, int dstOff,
+                                     int stride) {
+        if (lanes != VL) {
+            Kernels.super.deinterleavePlusBias(lanes, n, src, bias, biasOff, dst, dstOff, stride);
+            return;
+        }
+        Checks.range("deinterleavePlusBias", "dst", dst, dstOff, n == 0 ? 0 : (VL - 1) * stride + n);
+        int[] map = strides(stride);
+        FloatVector b = bias == null ? FloatVector.broadcast(S, -0f) : FloatVector.fromArray(S, bias, biasOff);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(S, src, i * VL).add(b).intoArray(dst, dstOff + i, map, 0);
+        }
+    }
+
+    /** {@code {0, stride, 2 stride, ...}}: one lane per plane. */
+    private static int[] strides(int stride) {
+        int[] map = new int[VL];
+        for (int l = 0; l < VL; l++) {
+            map[l] = l * stride;
+        }
+        return map;
+    }
+
+    /**
      * Each row as whole vectors: the last one of a row ends at the row's end (overlapping the one before), or, for
      * rows narrower than a vector, spills past the row into the next one, which is written after it; rows whose
      * vector would pass the block's end (or src's) are done in scalars.

@@ -227,6 +227,56 @@ class GemmPoolTest {
         }
     }
 
+    /**
+     * The span accounting: one handed-off call of ten tasks of ~2 ms CPU each counts ten tasks' CPU as work and, on two
+     * threads, half of it as span (the greedy schedule of equal tasks); a one-task call counts as serial, not as a
+     * parallel call; a task that is four times the others makes the span at least its own CPU; off, nothing moves.
+     */
+    @Test
+    void spanCountsTheWorkAndTheGreedyScheduleOfEveryCall() {
+        GemmPool.ensureCapacity(2);
+        boolean before = GemmPool.span;
+        try {
+            GemmPool.span = true;
+            long[] s0 = GemmPool.spanFigures();
+            GemmPool.forEach(2, 10, t -> burnCpu(2_000_000));
+            long[] s1 = GemmPool.spanFigures();
+            assertEquals(1, s1[GemmPool.SPAN_JOBS] - s0[GemmPool.SPAN_JOBS], "one parallel call");
+            long work = s1[GemmPool.SPAN_WORK] - s0[GemmPool.SPAN_WORK];
+            long span = s1[GemmPool.SPAN_SPAN] - s0[GemmPool.SPAN_SPAN];
+            assertTrue(work >= 10 * 2_000_000L, "work " + work + " ns below the tasks' 20 ms of CPU");
+            assertTrue(span >= work / 2 && span <= work / 2 + 2 * work / 10, "span " + span + " of work " + work
+                    + ": ten equal tasks on two threads take half");
+            assertEquals(0, s1[GemmPool.SPAN_SERIAL_CALLS] - s0[GemmPool.SPAN_SERIAL_CALLS]);
+
+            GemmPool.forEach(2, 1, t -> burnCpu(1_000_000));
+            long[] s2 = GemmPool.spanFigures();
+            assertEquals(0, s2[GemmPool.SPAN_JOBS] - s1[GemmPool.SPAN_JOBS], "a one-task call is no parallel call");
+            assertEquals(1, s2[GemmPool.SPAN_SERIAL_CALLS] - s1[GemmPool.SPAN_SERIAL_CALLS]);
+            assertTrue(s2[GemmPool.SPAN_SERIAL_CPU] - s1[GemmPool.SPAN_SERIAL_CPU] >= 1_000_000L, "its CPU");
+
+            GemmPool.forEach(2, 3, t -> burnCpu(t == 0 ? 8_000_000 : 2_000_000));
+            long[] s3 = GemmPool.spanFigures();
+            assertTrue(s3[GemmPool.SPAN_SPAN] - s2[GemmPool.SPAN_SPAN] >= 8_000_000L, "the long task is the span");
+
+            GemmPool.span = false;
+            GemmPool.forEach(2, 10, t -> { });
+            GemmPool.forEach(2, 1, t -> { });
+            assertArrayEquals(s3, GemmPool.spanFigures(), "counted while off");
+        } finally {
+            GemmPool.span = before;
+        }
+    }
+
+    /** Spins until this thread has used {@code nanos} of CPU. */
+    private static void burnCpu(long nanos) {
+        java.lang.management.ThreadMXBean clocks = java.lang.management.ManagementFactory.getThreadMXBean();
+        long until = clocks.getCurrentThreadCpuTime() + nanos;
+        while (clocks.getCurrentThreadCpuTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** The change of statistic {@code i} between two snapshots, for one thread name or (null) summed over all. */
     private static long delta(Map<String, long[]> before, Map<String, long[]> after, int i, String name) {
         long sum = 0;

@@ -1,6 +1,7 @@
 package org.convnet4j.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -112,6 +113,72 @@ class ShiftedKernelsTest {
     }
 
     /** {@link Kernels#stridedCopy}: the vector kernel (gathers at stride 2) copies exactly what the scalar twin does. */
+    /**
+     * Channel-blocked products ({@link Kernels#blockedProducts}, one channel per lane, tiles of 8 and 4 pixels and
+     * single ones): bit for bit the scalar twin for every count's remainder, 9 and 25 taps, positions with gaps (the
+     * dropped columns of a padded row), non-zero offsets into w, x and out; another lane count runs the twin.
+     */
+    @Test
+    void blockedProductsEqualTheScalarTwinBitForBit() {
+        for (int taps : new int[] {1, 9, 25}) {
+            for (int count : new int[] {1, 3, 4, 7, 8, 9, 12, 13, 49, 196}) {
+                for (int lanes : new int[] {VL, 3}) {
+                    int[] offsets = offsets(taps);
+                    int wq = 11;
+                    int[] positions = new int[count];
+                    for (int i = 0; i < count; i++) {
+                        positions[i] = i / 7 * wq + i % 7; // rows of 7 pixels, wq apart
+                    }
+                    int slots = positions[count - 1] + 201;
+                    float[] x = array(slots * lanes + 5);
+                    float[] w = array(taps * lanes + 2);
+                    float[] expected = array(count * lanes + 7);
+                    float[] actual = expected.clone();
+                    scalar.blockedProducts(lanes, taps, w, 2, offsets, positions, count, x, 5, expected, 3);
+                    vector.blockedProducts(lanes, taps, w, 2, offsets, positions, count, x, 5, actual, 3);
+                    assertArrayEquals(expected, actual, "taps=" + taps + " count=" + count + " lanes=" + lanes);
+                }
+            }
+        }
+    }
+
+    /**
+     * The channel-blocked layer's copies in and out ({@link Kernels#interleave}: gathers; {@link Kernels#deinterleavePlusBias}:
+     * an addition and a scatter per pixel) equal their scalar twins bit for bit, slots that take no pixel (-1) and the
+     * floats around the planes untouched, with a bias and without (-0f: signed zeros kept).
+     */
+    @Test
+    void interleaveAndDeinterleaveEqualTheScalarTwins() {
+        for (int lanes : new int[] {VL, 3}) {
+            for (int n : new int[] {1, 49, 121, 196}) {
+                int stride = n + 5;
+                int[] slots = new int[n];
+                for (int p = 0; p < n; p++) {
+                    slots[p] = p % 7 == 3 ? -1 : 2 * p + 1;
+                }
+                float[] src = array(3 + lanes * stride);
+                float[] expected = array((2 * n + 2) * lanes);
+                float[] actual = expected.clone();
+                scalar.interleave(lanes, n, src, 3, stride, slots, expected);
+                vector.interleave(lanes, n, src, 3, stride, slots, actual);
+                assertArrayEquals(expected, actual, "interleave lanes=" + lanes + " n=" + n);
+                float[] blocked = array(n * lanes);
+                blocked[0] = -0f;
+                float[] bias = array(lanes + 2);
+                for (float[] b : new float[][] {bias, null}) {
+                    float[] out = array(4 + lanes * stride);
+                    float[] got = out.clone();
+                    scalar.deinterleavePlusBias(lanes, n, blocked, b, 2, out, 4, stride);
+                    vector.deinterleavePlusBias(lanes, n, blocked, b, 2, got, 4, stride);
+                    assertArrayEquals(out, got, "deinterleave lanes=" + lanes + " n=" + n + " bias " + (b != null));
+                    if (b == null) {
+                        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(got[4]), "-0 kept");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void stridedCopyEqualsTheScalarTwin() {
         for (int stride : new int[] {1, 2, 3}) {

@@ -1058,7 +1058,7 @@ public final class OnnxImporter {
             org.convnet4j.nn.Parameter p = buffers.contains(v)
                     ? org.convnet4j.nn.Parameter.buffer(name, c.toTensor().reshape(dims))
                     : org.convnet4j.nn.Parameter.learnable(name, Shape.of(dims), init, fanIn, fanOut);
-            p.load(c.toTensor().reshape(dims));
+            p.load(c.view().reshape(dims));
             out.put(v, p);
         }
         return out;
@@ -1480,10 +1480,10 @@ public final class OnnxImporter {
                 .dilation(int32(n, "dilation", dil[0]), int32(n, "dilation", dil[1])).padding(PaddingSpec.explicit(pad)).groups(group)
                 .useBias(b != null);
         addNamed(n, n.outputs().get(0), conv, input(n, 0));
-        conv.kernel().load(w.toTensor());
+        conv.kernel().load(w.view());
         bound(n, 1, conv.kernel(), false);
         if (b != null) {
-            conv.bias().load(b.toTensor().reshape(m));
+            conv.bias().load(b.view().reshape(m));
             bound(n, 2, conv.bias(), false);
         }
     }
@@ -1630,9 +1630,9 @@ public final class OnnxImporter {
             throw unsupported(where(n) + ": " + e.getMessage());
         }
         addNamed(n, n.outputs().get(0), layer, input(n, 0));
-        layer.kernel().load(w.toTensor());
+        layer.kernel().load(w.view());
         if (b != null) {
-            layer.bias().load(b.toTensor().reshape(m));
+            layer.bias().load(b.view().reshape(m));
         }
     }
 
@@ -1764,10 +1764,10 @@ public final class OnnxImporter {
         bn.momentum(1 - floatAttr(n, "momentum", 0.9f)).eps(floatAttr(n, "epsilon", 1e-5f));
         addNamed(n, n.outputs().get(0), bn, input(n, 0));
         int c = in.dim(0);
-        bn.gamma().load(constInput(n, 1, "scale").toTensor().reshape(c));
-        bn.beta().load(constInput(n, 2, "B").toTensor().reshape(c));
-        bn.runningMean().load(constInput(n, 3, "mean").toTensor().reshape(c));
-        bn.runningVar().load(constInput(n, 4, "var").toTensor().reshape(c));
+        bn.gamma().load(constInput(n, 1, "scale").view().reshape(c));
+        bn.beta().load(constInput(n, 2, "B").view().reshape(c));
+        bn.runningMean().load(constInput(n, 3, "mean").view().reshape(c));
+        bn.runningVar().load(constInput(n, 4, "var").view().reshape(c));
         for (int slot = 1; slot <= 4; slot++) { // one parameter with a typed node or a second stage reading it
             bound(n, slot, bn.parameters().get(slot - 1), false);
         }
@@ -1801,15 +1801,13 @@ public final class OnnxImporter {
         boolean transB = intAttr(n, "transB", 0) != 0;
         float alpha = floatAttr(n, "alpha", 1f);
         float beta = floatAttr(n, "beta", 1f);
-        Tensor kernel = transB ? b.toTensor() : b.toTensor().transposed();
-        int units = kernel.dim(0);
-        scale(kernel, alpha);
+        int units = int32(n, "B dimension", b.dims()[transB ? 0 : 1]);
         Tensor bias = null;
         if (n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() && !consts.containsKey(n.inputs().get(2))) {
             // computed C: the product as a dense layer, then + beta * C
             Dense d = Dense.withoutBias(units);
             String prod = add(n, d, "_gemm", input(n, 0));
-            d.kernel().load(kernel);
+            loadKernel(n, d.kernel(), b, !transB, alpha);
             String c = input(n, 2);
             if (beta != 1f) {
                 c = add(n, new ConstantArithmetic(ArithmeticOp.MUL, Tensor.full(Shape.of(oneShape(shapeOf(c).rank())),
@@ -1831,7 +1829,12 @@ public final class OnnxImporter {
                 bias.data()[i] = beta * c.floats()[count == 1 ? 0 : i];
             }
         }
-        Dense d = dense(n, kernel, bias);
+        Dense d = new Dense(units, bias != null);
+        addNamed(n, n.outputs().get(0), d, input(n, 0));
+        loadKernel(n, d.kernel(), b, !transB, alpha);
+        if (bias != null) {
+            d.bias().load(bias);
+        }
         if (alpha == 1f) {
             bound(n, 1, d.kernel(), !transB);
         }
@@ -1854,21 +1857,43 @@ public final class OnnxImporter {
         if (b.dims().length != 2) {
             throw unsupported(where(n) + ": a constant B must be 2-D, got " + Arrays.toString(b.dims()));
         }
-        Tensor kernel = b.toTensor().transposed();
-        Dense d = Dense.withoutBias(kernel.dim(0)).over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
+        Dense d = Dense.withoutBias(int32(n, "B dimension", b.dims()[1]))
+                .over(in.rank() > 1 ? Dense.Over.LAST_AXIS : Dense.Over.WHOLE_SAMPLE);
         addNamed(n, n.outputs().get(0), d, input(n, 0));
-        d.kernel().load(kernel);
+        loadKernel(n, d.kernel(), b, true, 1f);
         bound(n, 1, d.kernel(), true);
     }
 
-    private Dense dense(Node n, Tensor kernel, Tensor bias) {
-        Dense d = new Dense(kernel.dim(0), bias != null);
-        addNamed(n, n.outputs().get(0), d, input(n, 0));
-        d.kernel().load(kernel);
-        if (bias != null) {
-            d.bias().load(bias);
+    /**
+     * Writes the 2-D constant {@code b} (or its transpose), times {@code alpha}, straight into a dense layer's kernel
+     * [units, inputs]: the same values as loading {@code b.toTensor().transposed()} scaled by alpha, without that
+     * temporary matrix (vgg11's first classifier matrix, 0.4 GB, was held a second and a third time while imported).
+     */
+    private void loadKernel(Node n, org.convnet4j.nn.Parameter kernel, TensorData b, boolean transposed, float alpha) {
+        int rows = int32(n, "B dimension", b.dims()[0]);
+        int cols = int32(n, "B dimension", b.dims()[1]);
+        Shape want = transposed ? Shape.of(cols, rows) : Shape.of(rows, cols);
+        if (!kernel.value().shape().equals(want)) {
+            throw unsupported(where(n) + ": B " + Arrays.toString(b.dims()) + (transposed ? " transposed" : "")
+                    + " does not fit the kernel " + kernel.value().shape());
         }
-        return d;
+        float[] from = b.floats();
+        float[] to = kernel.value().data();
+        if (transposed) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    to[j * rows + i] = from[i * cols + j];
+                }
+            }
+        } else {
+            System.arraycopy(from, 0, to, 0, to.length);
+        }
+        if (alpha != 1f) {
+            for (int i = 0; i < to.length; i++) {
+                to[i] *= alpha;
+            }
+        }
+        kernel.markLoaded();
     }
 
     /**
@@ -2158,10 +2183,10 @@ public final class OnnxImporter {
         LayerNorm ln = new LayerNorm(in.rank() - first, floatAttr(n, "epsilon", 1e-5f));
         addNamed(n, n.outputs().get(0), ln, input(n, 0));
         Shape norm = ln.gamma().shape();
-        ln.gamma().load(constInput(n, 1, "scale").toTensor().reshape(norm));
+        ln.gamma().load(constInput(n, 1, "scale").view().reshape(norm));
         boolean hasB = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty();
         if (hasB) {
-            ln.beta().load(constInput(n, 2, "B").toTensor().reshape(norm));
+            ln.beta().load(constInput(n, 2, "B").view().reshape(norm));
         }
         if (!isParameter(n.inputs().get(1)) && (!hasB || !isParameter(n.inputs().get(2)))) {
             ln.setTrainable(false); // scale and B from Constant nodes (or folded): fixed, as everywhere else
@@ -2960,15 +2985,6 @@ public final class OnnxImporter {
 
     private static String attributeType(int type) {
         return type >= 0 && type < ATTRIBUTE_TYPES.length ? ATTRIBUTE_TYPES[type] : "type " + type;
-    }
-
-    private static void scale(Tensor t, float s) {
-        if (s != 1f) {
-            float[] d = t.data();
-            for (int i = 0; i < d.length; i++) {
-                d[i] *= s;
-            }
-        }
     }
 
     /** Input names that are fed at run time (graph inputs without an initializer), in order. */

@@ -7,6 +7,7 @@ import java.util.Set;
 import org.convnet4j.io.onnx.OnnxFolding.Arr;
 import org.convnet4j.io.onnx.OnnxModel.Attribute;
 import org.convnet4j.io.onnx.OnnxModel.Node;
+import org.convnet4j.tensor.RowOps;
 
 /**
  * The ONNX-ML operators (domain {@code ai.onnx.ml}) that heads on a network's features are written with: the
@@ -439,16 +440,6 @@ final class OnnxMl {
         return Math.sqrt(2) * x;
     }
 
-    private static int argmax(double[] v, int from, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (v[from + i] > v[from + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     // ---- SVMClassifier ------------------------------------------------------------------------------------------
 
     private record Svm(Labels labels, String kernel, double gamma, double coef0, double degree, int[] perClass,
@@ -644,7 +635,7 @@ final class OnnxMl {
                 for (int c = 0; c < classes; c++) {
                     scores[r * classes + c] = kernel(x, r * features, coefficients, c * features) + rho[0];
                 }
-                int best = argmax(scores, r * classes, classes);
+                int best = RowOps.argmax(scores, r * classes, classes);
                 double top = scores[r * classes + best];
                 label[r] = classes == 2 && (positive && top >= 0.5 || !positive && top > 0) ? 1 : best;
                 applyTransform(transform, scores, r * classes, classes);
@@ -705,7 +696,7 @@ final class OnnxMl {
                     }
                     scores[r * targets + c] = s;
                 }
-                label[r] = argmax(scores, r * targets, targets);
+                label[r] = RowOps.argmax(scores, r * targets, targets);
                 applyTransform(transform, scores, r * targets, targets);
             }
             return List.of(labelsOf(labels, label), new Arr(OnnxModel.FLOAT, new long[] {rows, targets}, scores));
@@ -1162,7 +1153,7 @@ final class OnnxMl {
                     }
                     scores[o + c] += base.length == 0 ? 0 : base[c];
                 }
-                label[r] = argmax(scores, o, targets);
+                label[r] = RowOps.argmax(scores, o, targets);
                 applyTransform(transform, scores, o, targets);
             }
             int type = op.equals("TreeEnsemble") ? in.type() : OnnxModel.FLOAT; // v5 gives X's type

@@ -51,8 +51,20 @@ public record TensorData(String name, int dataType, long[] dims, float[] floats,
 
     /** The values as a tensor of shape {@code dims} (a scalar becomes shape [1]). */
     public Tensor toTensor() {
+        return tensorOf(floats.clone());
+    }
+
+    /**
+     * The values as a tensor of shape {@code dims} that shares this tensor's array: for reading only, e.g. a parameter's
+     * {@code load}, which copies them (an importer that cloned each initializer first held the largest one twice).
+     */
+    Tensor view() {
+        return tensorOf(floats);
+    }
+
+    private Tensor tensorOf(float[] values) {
         if (dims.length == 0) {
-            return Tensor.wrap(floats.clone(), 1);
+            return Tensor.wrap(values, 1);
         }
         int[] d = new int[dims.length];
         for (int i = 0; i < d.length; i++) {
@@ -62,7 +74,7 @@ public record TensorData(String name, int dataType, long[] dims, float[] floats,
             }
             d[i] = (int) dims[i];
         }
-        return Tensor.wrap(floats.clone(), Shape.of(d));
+        return Tensor.wrap(values, Shape.of(d));
     }
 
     public boolean isInteger() {

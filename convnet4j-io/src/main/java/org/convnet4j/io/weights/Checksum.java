@@ -1,12 +1,5 @@
 package org.convnet4j.io.weights;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,50 +29,6 @@ public record Checksum(String algorithm, String hex, List<String> alternatives) 
     public static Checksum fromFileName(String name) {
         Matcher m = TORCH_HUB.matcher(name);
         return m.find() ? new Checksum("SHA-256", m.group(1)) : null;
-    }
-
-    /** The file's digest in hex. */
-    public static String digest(Path file, String algorithm) throws IOException {
-        MessageDigest d;
-        try {
-            d = MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks " + algorithm, e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n = in.read(buf); n > 0; n = in.read(buf)) {
-                d.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(d.digest());
-    }
-
-    /**
-     * The file's digests for each of {@code algorithms} (e.g. SHA-256 and MD5), read once: algorithm -> hex. A
-     * Keras file is checked against its MD5 and recorded with its SHA-256 without reading 500 MB twice.
-     */
-    public static java.util.Map<String, String> digests(Path file, java.util.Collection<String> algorithms)
-            throws IOException {
-        java.util.Map<String, MessageDigest> ds = new java.util.LinkedHashMap<>();
-        for (String a : algorithms) {
-            try {
-                ds.put(a, MessageDigest.getInstance(a));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("the JDK lacks " + a, e);
-            }
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n = in.read(buf); n > 0; n = in.read(buf)) {
-                for (MessageDigest d : ds.values()) {
-                    d.update(buf, 0, n);
-                }
-            }
-        }
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        ds.forEach((a, d) -> out.put(a, HexFormat.of().formatHex(d.digest())));
-        return out;
     }
 
     /** True if {@code actualHex} (a whole digest) matches this expectation or one of its alternatives. */

@@ -9,18 +9,14 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +26,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.util.AtomicFiles;
+import org.convnet4j.util.Digests;
 import org.convnet4j.util.MemoryBudget;
 
 /**
@@ -54,12 +51,18 @@ import org.convnet4j.util.MemoryBudget;
  *   <li>proxies: the JVM's ({@code -Dhttps.proxyHost=...}, {@code -Djava.net.useSystemProxies=true}), else the
  *       {@code https_proxy}/{@code http_proxy} variables ({@code no_proxy} honoured, loopback always direct), with a
  *       user name and password when given ({@link ProxyRoute});</li>
- *   <li>connect and read timeouts; an HTTP error is reported with its status and URL.</li>
+ *   <li>connect and read timeouts; an HTTP error is reported with its status and URL;</li>
+ *   <li>each download from the network is logged at INFO on {@value #LOGGER} ({@link System.Logger}: the
+ *       application's logging decides whether it is shown; the command line, which draws its own bar, hides it):
+ *       {@code downloading NAME from URL into DIR}, with {@code , resuming after N bytes} for a resumed one.</li>
  * </ul>
  * Every setting also has a system property ({@code convnet4j.cache}, {@code convnet4j.offline},
  * {@code convnet4j.weights.mirror}, {@code convnet4j.weights.catalogue}), which wins over the variable.
  */
 public final class Downloads {
+    /** The name of the {@link System.Logger} that logs each download from the network at INFO. */
+    public static final String LOGGER = "org.convnet4j.io.weights";
+    private static final System.Logger LOG = System.getLogger(LOGGER);
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
     private static final Map<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
 
@@ -214,12 +217,7 @@ public final class Downloads {
 
     /** The first 16 hex digits of the SHA-256 of {@code url} (UTF-8): its directory under {@code weights/urls/}. */
     public static String urlKey(String url) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(url.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return Digests.sha256Hex(url).substring(0, 16);
     }
 
     /**
@@ -273,7 +271,7 @@ public final class Downloads {
                 }
                 java.util.Set<String> algorithms = new java.util.LinkedHashSet<>(List.of("SHA-256",
                         expected.algorithm()));
-                Map<String, String> digests = Checksum.digests(part, algorithms);
+                Map<String, String> digests = Digests.fileHex(part, algorithms);
                 if (!expected.matches(digests.get(expected.algorithm()))) {
                     Files.deleteIfExists(part);
                     rejected.add(other + " (" + expected.algorithm() + " " + digests.get(expected.algorithm())
@@ -467,7 +465,7 @@ public final class Downloads {
         String sha = r == null ? null : string(r, "sha256");
         boolean recorded = sha != null && r.has("size") && r.get("size").getAsLong() == size;
         if (!recorded) {
-            sha = Checksum.digest(target, "SHA-256"); // no record (older download, copied in) or the file changed
+            sha = Digests.sha256Hex(target); // no record (older download, copied in) or the file changed
         }
         return new CachedFile(target, url, from, size, sha, recorded ? string(r, "verified") : null, when, recorded,
                 false);
@@ -555,6 +553,9 @@ public final class Downloads {
             } catch (IOException e) {
                 // left as it was (an earlier run's record of the same URL, or none)
             }
+            long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+            LOG.log(System.Logger.Level.INFO, () -> "downloading " + fileName + " from " + from + " into " + dir
+                    + (have > 0 ? ", resuming after " + have + " bytes" : ""));
             try {
                 download(from, part, fileName, progress);
             } catch (IOException | RuntimeException e) {
@@ -575,7 +576,7 @@ public final class Downloads {
             if (expected != null) {
                 algorithms.add(expected.algorithm());
             }
-            Map<String, String> digests = Checksum.digests(part, algorithms);
+            Map<String, String> digests = Digests.fileHex(part, algorithms);
             if (expected != null) {
                 String actual = digests.get(expected.algorithm());
                 if (!expected.matches(actual)) {

@@ -433,12 +433,7 @@ public final class ModelLoader {
 
     /** The file as an image classifier (for {@code predict}). */
     public static ImageClassifier classifier(Path file) throws IOException {
-        SavedModel saved = load(file);
-        if (saved.preprocessing() == null) {
-            throw new IllegalArgumentException(file + ": the model does not take pictures (input "
-                    + saved.model().inputShapes() + ")");
-        }
-        return new ImageClassifier(saved.model(), saved.preprocessing());
+        return load(file).classifier(file);
     }
 
     private static boolean isConvnet4j(Path file) {

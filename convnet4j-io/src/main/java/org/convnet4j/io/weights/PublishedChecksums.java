@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.convnet4j.checkpoint.FileFormatException;
+import org.convnet4j.util.Digests;
 
 /**
  * Checksums published for official weight files, checked when a local file carries an official name, so that a
@@ -48,7 +49,7 @@ public final class PublishedChecksums {
             return false;
         }
         Checksum expected = e.checksum();
-        String actual = Checksum.digest(file, expected.algorithm());
+        String actual = Digests.fileHex(file, expected.algorithm());
         if (!expected.matches(actual)) {
             throw new FileFormatException(file + ": " + expected.algorithm() + " " + actual + " differs from the "
                     + (e.equals(WeightsCatalogue.builtIn().byFile(e.file())) ? "published " : "catalogued ") + expected
@@ -59,6 +60,6 @@ public final class PublishedChecksums {
     }
 
     static String md5(Path file) throws IOException {
-        return Checksum.digest(file, "MD5");
+        return Digests.fileHex(file, "MD5");
     }
 }

@@ -86,9 +86,51 @@ class ReaderFuzzTest {
         });
     }
 
+    /**
+     * A {@code .c4j} of these bytes, read and its model built. Both SHA-256 sums (data, description) stop nearly every
+     * byte mutation before the description parser; an input starting with {@code +} is a description (the rest, as
+     * UTF-8 JSON text) put into a whole checkpoint with its right sums and a Dense [2, 4] layer's tensors, so that
+     * mutations reach the architecture, the model built from it and the weights' fitting.
+     */
     @FuzzTest(maxDuration = "30s")
     void checkpoint(byte[] data) throws Exception {
-        fuzz(data, "f.c4j", f -> ModelFiles.read(f));
+        fuzz(signed(data), "f.c4j", f -> ModelFiles.read(f));
+    }
+
+    /** {@code data} as it is, or (first byte '+') a checkpoint whose description is the rest, with its right sums. */
+    static byte[] signed(byte[] data) throws Exception {
+        if (data.length == 0 || data[0] != '+') {
+            return data;
+        }
+        String description = new String(data, 1, data.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tensors = new byte[40]; // dense.kernel [2, 4] and dense.bias [2], F32 zeros
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        String dataSum = java.util.HexFormat.of().formatHex(sha.digest(tensors));
+        String descriptionSum = java.util.HexFormat.of().formatHex(sha.digest(
+                description.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String header = "{\"__metadata__\":{\"format\":\"convnet4j\",\"format_version\":\"2\",\"convnet4j\":"
+                + jsonString(description) + ",\"sha256\":\"" + dataSum + "\",\"description_sha256\":\"" + descriptionSum
+                + "\"},\"dense.kernel\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,32]},"
+                + "\"dense.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[32,40]}}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + tensors.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return b.putLong(h.length).put(h).put(tensors).array();
+    }
+
+    /** {@code s} as a JSON string literal. */
+    private static String jsonString(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     @FuzzTest(maxDuration = "30s")
@@ -200,6 +242,40 @@ class ReaderFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void onnx(byte[] data) throws Exception {
         fuzz(data, "f.onnx", f -> OnnxImporter.importModel(OnnxReader.readModel(f), f.toString()));
+    }
+
+    /**
+     * An ONNX model of these bytes imported and, when its inputs hold at most 2^16 values in all, run once in inference
+     * on a batch of one: the mappings that only act when the model runs (the engine's Add summing in place and taking
+     * the ReLU after it, the residual fusion, Mod) under mutation. Refusals as in {@link #onnx}; any other exception
+     * from the run means the importer took a model it cannot run.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void onnxRun(byte[] data) throws Exception {
+        fuzz(data, "r.onnx", f -> {
+            org.convnet4j.nn.Graph g = OnnxImporter.importModel(OnnxReader.readModel(f), f.toString());
+            long values = 0;
+            java.util.List<org.convnet4j.tensor.Tensor> xs = new java.util.ArrayList<>();
+            for (org.convnet4j.tensor.Shape s : g.inputShapes()) {
+                long n = 1;
+                for (int d : s.dims()) {
+                    n *= d;
+                    if (d < 1 || n > 1 << 16) { // an open dimension, or too large to run here
+                        return;
+                    }
+                }
+                values += n;
+                if (values > 1 << 16) {
+                    return;
+                }
+                org.convnet4j.tensor.Tensor x = org.convnet4j.tensor.Tensor.zeros(s.prepend(1));
+                for (int i = 0; i < x.size(); i++) {
+                    x.data()[i] = (i % 7 - 3) / 4f;
+                }
+                xs.add(x);
+            }
+            org.convnet4j.nn.GradMode.withoutGradients(() -> g.forwardMulti(xs, false));
+        });
     }
 
     /** A pid no process has (above Linux's largest pid_max, 2^22): the group journals' killed process. */

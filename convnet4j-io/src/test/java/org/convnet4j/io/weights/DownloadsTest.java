@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.convnet4j.internal.json.Json;
+import org.convnet4j.testsupport.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,6 +187,31 @@ class DownloadsTest {
         d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
         assertEquals(1, fullGets.get());
         assertFalse(Files.exists(dir.resolve("cache/weights/" + name + ".part")));
+    }
+
+    /**
+     * Item 3 of issue 14: each download from the network is one INFO record on {@link Downloads#LOGGER} (through
+     * System.Logger, here java.util.logging), saying what comes from where into which folder, and that it resumes;
+     * a file already cached logs nothing. The command line hides these (it draws its own bar): Main.configureProcess.
+     */
+    @Test
+    void eachNetworkDownloadIsOneInfoRecord() throws Exception {
+        try (LogCapture log = LogCapture.of(Downloads.LOGGER)) {
+            Downloads d = downloads(false, null);
+            Path weights = dir.resolve("cache/weights");
+            d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
+            d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE); // cached: nothing logged
+            assertEquals(List.of("INFO downloading " + name + " from " + base + "/ok/" + name + " into " + weights),
+                    log.leveled());
+            // a part left by an earlier run: the record says the download resumes, and from where
+            Files.delete(weights.resolve(name));
+            Files.write(weights.resolve(name + ".part"), java.util.Arrays.copyOf(payload, 1000));
+            d.fetch(base + "/ok/" + name, name, expected(), Downloads.Progress.NONE);
+            assertEquals("INFO downloading " + name + " from " + base + "/ok/" + name + " into " + weights
+                    + ", resuming after 1000 bytes", log.leveled().get(1));
+            assertEquals(2, log.leveled().size(), log.leveled().toString());
+            assertEquals(List.of("bytes=1000-"), ranges);
+        }
     }
 
     @Test
@@ -500,21 +526,26 @@ class DownloadsTest {
         pb.environment().keySet().removeIf(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
         pb.environment().put("http_proxy", "http://127.0.0.1:" + server.getAddress().getPort() + "/");
         pb.environment().put("no_proxy", "example.invalid,.other.invalid");
-        pb.redirectErrorStream(true);
+        Path childErr = dir.resolve("child-stderr.txt");
+        pb.redirectError(childErr.toFile()); // stdout is the child's answer; stderr has the library's log
         Process child = pb.start();
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child finished");
         String out = new String(child.getInputStream().readAllBytes());
-        assertEquals(0, child.exitValue(), out);
+        String log = Files.readString(childErr);
+        assertEquals(0, child.exitValue(), out + log);
         assertEquals(List.of(url), seen); // the proxy received the absolute URL
         assertArrayEquals(payload, Files.readAllBytes(Path.of(out.trim())));
+        // an application that leaves java.util.logging as it is sees the download's INFO record on stderr
+        assertTrue(log.contains("INFO: downloading " + name + " from " + url + " into "), log);
         // a host in no_proxy goes direct (and is refused by the proxy-less resolver: the proxy sees nothing)
         pb.command().set(pb.command().size() - 2, "http://weights.other.invalid/models/" + name);
         pb.command().set(pb.command().size() - 3, dir.resolve("env2").toString());
         Process direct = pb.start();
         assertTrue(direct.waitFor(60, TimeUnit.SECONDS), "the child finished");
-        String err = new String(direct.getInputStream().readAllBytes());
+        String err = new String(direct.getInputStream().readAllBytes()) + Files.readString(childErr);
         assertEquals(1, seen.size(), err);
-        assertTrue(direct.exitValue() != 0 && err.contains("weights.other.invalid"), err);
+        String failure = err.lines().filter(l -> !l.startsWith("INFO: downloading ")).reduce("", String::concat);
+        assertTrue(direct.exitValue() != 0 && failure.contains("weights.other.invalid"), err);
     }
 
     @Test
@@ -524,12 +555,13 @@ class DownloadsTest {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), FetchMain.class.getName(), cache.toString(),
                 base + "/slowbody/" + name, name);
-        pb.redirectErrorStream(true);
+        Path childErr = dir.resolve("child-stderr.txt");
+        pb.redirectError(childErr.toFile()); // stdout is the child's answer; stderr has the library's log
         Process child = pb.start();
         Path mine = downloads(false, null).fetch(base + "/slowbody/" + name, name, expected(), Downloads.Progress.NONE);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the other process finished");
         String out = new String(child.getInputStream().readAllBytes());
-        assertEquals(0, child.exitValue(), out);
+        assertEquals(0, child.exitValue(), out + Files.readString(childErr));
         assertEquals(mine.toString(), out.trim());
         assertArrayEquals(payload, Files.readAllBytes(mine));
         assertEquals(1, fullGets.get(), "the file was downloaded once, the second process waited for it");
@@ -603,9 +635,11 @@ class DownloadsTest {
                 + " \"$4\" \"$5\"";
         Process p = new ProcessBuilder("bash", "-c", child, javaBin, System.getProperty("java.class.path"),
                 FetchOrSayMain.class.getName(), cache.toString(), base + "/ok/" + name, name)
-                .redirectErrorStream(true).start();
+                .redirectError(dir.resolve("child-stderr.txt").toFile()).start(); // stderr: the library's log
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        String log = Files.readString(dir.resolve("child-stderr.txt"));
+        assertTrue(log.contains("INFO: downloading " + name + " from " + base + "/ok/" + name + " into "), log);
         assertTrue(Files.isDirectory(cache), out);
         Path part;
         try (Stream<Path> files = Files.walk(cache)) {

@@ -78,6 +78,10 @@ function axisWidth(u, values, i, cycle) {
   return Math.max(40, Math.ceil(widest + a.ticks.size + a.gap + 4));
 }
 
+// steps and epochs are whole numbers: x ticks 1, 2, 5, 10, ... apart (a 3-epoch run was labelled 1, 1.5, 2, 2.5, 3)
+const WHOLE_STEPS = [1, 2, 5].flatMap(m => [1, 10, 100, 1000, 10000, 100000, 1000000].map(p => m * p))
+  .sort((a, b) => a - b);
+
 function draw(elementId, title, xLabel, series) {
   const el = document.getElementById(elementId);
   const tables = series.filter(s => s.xs.length).map(s => [Float64Array.from(s.xs), Float64Array.from(s.ys)]);
@@ -95,9 +99,12 @@ function draw(elementId, title, xLabel, series) {
   if (existing) existing.plot.destroy();
   const opts = {
     title, width: 430, height: 240,
+    // with several runs the legend listed every run's name, one per line, under each chart (longer than the chart);
+    // the runs table above names the colours, so the legend (and its values under the cursor) is kept for 1-2 lines
+    legend: {show: drawn.length <= 2},
     scales: {x: {time: false}},
     // three significant digits: learning rates like 0.0015 would otherwise print as 0.002
-    axes: [{label: xLabel}, {size: axisWidth, values: (u, vals) => vals.map(v => v == null ? '' : +v.toPrecision(3))}],
+    axes: [{label: xLabel, incrs: WHOLE_STEPS}, {size: axisWidth, values: (u, vals) => vals.map(v => v == null ? '' : +v.toPrecision(3))}],
     series: [{label: xLabel}].concat(drawn.map(s => ({
       label: s.label || s.id, stroke: colourOf(s.id), width: 1.5, dash: s.dash || undefined, spanGaps: true,
       points: {show: s.xs.length < 40}}))),

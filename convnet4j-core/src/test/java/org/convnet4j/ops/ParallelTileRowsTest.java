@@ -1,0 +1,82 @@
+package org.convnet4j.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batch-1 tiles whose GEMM runs on every thread also finish their rows there ({@code FastConvolution.parallelTileRows}):
+ * the shifted patches' slice filled by channel ranges, its kept columns copied into y by filter blocks, a transposed
+ * tile copied back by filter blocks, each with its epilogue (batch norm, a residual, ReLU) in the same parallel call.
+ * Forward at two and three threads, switch on and off, gives the one-thread bits.
+ */
+class ParallelTileRowsTest {
+
+    @Test
+    void threadedTilesGiveTheOneThreadBitsWithTheirEpilogue() {
+        Kernels one = KernelProvider.vector(1);
+        List<FastConvolutionTest.Case> cases = List.of(
+                // one shifted tile (14x14), a slice of 256 x 16 x 16 values: filled on all threads
+                new FastConvolutionTest.Case(1, 256, 14, 14, 128, 3, 3, ConvParams.of(1, 1)),
+                // one shifted tile with four phases (3x3 stride 2, 28x28 -> 14x14), 80 x 4 x 15 x 15 values
+                new FastConvolutionTest.Case(1, 80, 28, 28, 128, 3, 3, ConvParams.of(2, 1)),
+                // 7x7 planes computed transposed: a pointwise layer and a 3x3 one (im2col on all threads)
+                new FastConvolutionTest.Case(1, 128, 7, 7, 400, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(1, 96, 7, 7, 352, 3, 3, ConvParams.of(1, 1)),
+                // a pointwise tile with a threaded GEMM, 56 filters (not a multiple of the 16 of a block)
+                new FastConvolutionTest.Case(1, 64, 20, 20, 56, 1, 1, ConvParams.defaults()));
+        assertTrue(one.fillsBetterTransposed(400, 49) && one.fillsBetterTransposed(352, 49),
+                "the 7x7 cases are computed transposed");
+        assertTrue(!one.fillsBetterTransposed(128, 196) && !one.fillsBetterTransposed(56, 400),
+                "the 3x3 cases are shifted tiles, the 20x20 one is not transposed");
+        assertTrue(256 * 16 * 16 >= FastConvolution.IM2COL_PARALLEL && 80 * 4 * 15 * 15 >= FastConvolution.IM2COL_PARALLEL
+                && 128 * 196 >= FastConvolution.EPILOGUE_PARALLEL && 56 * 400 >= FastConvolution.EPILOGUE_PARALLEL
+                && 352 * 49 >= FastConvolution.EPILOGUE_PARALLEL, "the slices are filled and the rows finished on all threads");
+        boolean before = FastConvolution.parallelTileRows;
+        try {
+            for (FastConvolutionTest.Case cs : cases) {
+                Random random = new Random(cs.hashCode());
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                // run before each checked call (one thread): this thread's scratch buffers then hold another input's
+                Tensor other = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+                int plane = Convolution.outputShape(x.shape(), w.shape(), cs.p()).dim(2)
+                        * Convolution.outputShape(x.shape(), w.shape(), cs.p()).dim(3);
+                float[] skip = Tensor.randn(random, 1f, cs.f() * plane).data();
+                ConvEpilogue bnRelu = new ConvEpilogue(randoms(random, cs.f()), randoms(random, cs.f()),
+                        randoms(random, cs.f()), Tensor.randn(random, 1f, cs.f()).data(), true);
+                for (ConvEpilogue e : new ConvEpilogue[] {null, bnRelu, bnRelu.withResidual(skip)}) {
+                    FastConvolution.parallelTileRows = false;
+                    float[] y1 = FastConvolution.forward(x, w, null, cs.p(), one, e, null).data();
+                    for (boolean on : new boolean[] {true, false}) {
+                        FastConvolution.parallelTileRows = on;
+                        for (int threads = 2; threads <= 3; threads++) {
+                            Kernels k = KernelProvider.vector(threads);
+                            FastConvolution.forward(other, w, null, cs.p(), one, e, null); // fills every slice value
+                            FastConvolution.parallelTileRows = on;
+                            assertArrayEquals(y1, FastConvolution.forward(x, w, null, cs.p(), k, e, null).data(),
+                                    cs + " epilogue " + (e == null ? "none" : e.residual() != null ? "bn+sum+relu"
+                                            : "bn+relu") + ", switch " + on + ", threads " + threads);
+                        }
+                    }
+                }
+            }
+        } finally {
+            FastConvolution.parallelTileRows = before;
+        }
+    }
+
+    private static float[] randoms(Random random, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = 0.5f + random.nextFloat();
+        }
+        return out;
+    }
+}
