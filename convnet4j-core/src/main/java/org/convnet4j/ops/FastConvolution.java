@@ -562,10 +562,12 @@ final class FastConvolution {
      * One-sample tiles of a stride-1 "same"-width convolution read their patches straight out of the input
      * ({@link ShiftedPatches#windows}, {@link Kernels#sgemmWindowed}) and the product writes y's rows itself: no padded
      * slice, no dropped columns, no copy of the result. The same bits as the slice (same packed values, same products;
-     * the GEMM's result for a column does not depend on where the column sits). {@code
-     * -Dconvnet4j.conv.windowedPatches=false} keeps the slice for every tile (for A/B runs).
+     * the GEMM's result for a column does not depend on where the column sits). <b>Off by default</b>
+     * ({@code -Dconvnet4j.conv.windowedPatches=true} turns it on): under load it used the same CPU as the slice or up to
+     * ~6% less on 56-wide rows (within the noise), and the first W6 step allocated 1.7-2.7 GB more (warm steps alike;
+     * peak RSS 1.64-1.65 against 1.61-1.62 GB), docs/PERFORMANCE.md "Twenty-second pass"; the lead's quiet A/B decides.
      */
-    static volatile boolean windowedPatches = !"false".equals(System.getProperty("convnet4j.conv.windowedPatches"));
+    static volatile boolean windowedPatches = "true".equals(System.getProperty("convnet4j.conv.windowedPatches"));
 
     /**
      * Narrowest output rows whose tiles take {@link #windowedPatches}. Measured at one thread on ResNet-50's stride-1 3x3
