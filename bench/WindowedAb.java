@@ -4,7 +4,9 @@
 // given (into). Prints the medians and the median paired ratio B/A per variant (> 1: A uses less CPU).
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/WindowedAb.java [ROUNDS [CALLS [N C H F]]]
-// -Dflip=FIELD (default windowedPatches) names the FastConvolution field.
+// -Dflip=FIELD (default shiftedPatches; the twenty-second pass flipped windowedPatches, since removed) names the
+// field; -Dwall=true times wall-clock instead of the calling thread's CPU (for -Dconvnet4j.threads=2 on a quiet
+// machine: the pool's thread is not on the caller's clock; the column then reads "ms CPU/call" all the same).
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -21,7 +23,7 @@ public class WindowedAb {
         int f = a.length > 5 ? Integer.parseInt(a[5]) : 64;
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
         Class<?> fc = Class.forName("org.convnet4j.ops.FastConvolution");
-        Field field = fc.getDeclaredField(System.getProperty("flip", "windowedPatches"));
+        Field field = fc.getDeclaredField(System.getProperty("flip", "shiftedPatches"));
         field.setAccessible(true);
         boolean def = field.getBoolean(null);
         Random random = new Random(3);
@@ -64,11 +66,12 @@ public class WindowedAb {
     }
 
     static double run(Tensor x, Tensor w, Tensor b, ConvParams p, Tensor into, int calls, ThreadMXBean tm) {
-        long t0 = tm.getCurrentThreadCpuTime();
+        boolean wall = Boolean.getBoolean("wall");
+        long t0 = wall ? System.nanoTime() : tm.getCurrentThreadCpuTime();
         for (int i = 0; i < calls; i++) {
             Convolution.forward(x, w, b, p, null, into);
         }
-        return (tm.getCurrentThreadCpuTime() - t0) / 1e6 / calls;
+        return ((wall ? System.nanoTime() : tm.getCurrentThreadCpuTime()) - t0) / 1e6 / calls;
     }
 
     static double median(double[] v) {

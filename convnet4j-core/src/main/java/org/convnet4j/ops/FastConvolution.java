@@ -6,7 +6,6 @@ import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.Kernels;
 import org.convnet4j.tensor.kernels.PanelLayout;
 import org.convnet4j.tensor.kernels.PreparedMatrix;
-import org.convnet4j.tensor.kernels.RowWindows;
 
 /**
  * The fast path behind {@link Convolution}: every pass becomes matrix products on the kernels' SGEMM.
@@ -496,10 +495,6 @@ final class FastConvolution {
     private static void shiftedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
                                     PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
                                     ConvEpilogue epilogue) {
-        if (windowedPatches && tile.nb() == 1 && d.ow() >= windowMinWidth && ShiftedPatches.readsInput(d)) {
-            windowedTile(k, threadedGemm, d, xd, wd, weights, bias, yd, tile, epilogue);
-            return;
-        }
         Scratch scratch = SCRATCH.get();
         int kk = d.patch();
         int fg = d.fg();
@@ -552,75 +547,6 @@ final class FastConvolution {
                 } else {
                     for (int fo = 0; fo < fg; fo++) {
                         epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * One-sample tiles of a stride-1 "same"-width convolution read their patches straight out of the input
-     * ({@link ShiftedPatches#windows}, {@link Kernels#sgemmWindowed}) and the product writes y's rows itself: no padded
-     * slice, no dropped columns, no copy of the result. The same bits as the slice (same packed values, same products;
-     * the GEMM's result for a column does not depend on where the column sits). <b>Off by default</b>
-     * ({@code -Dconvnet4j.conv.windowedPatches=true} turns it on): under load it used the same CPU as the slice or up to
-     * ~6% less on 56-wide rows (within the noise), and the first W6 step allocated 1.7-2.7 GB more (warm steps alike;
-     * peak RSS 1.64-1.65 against 1.61-1.62 GB), docs/PERFORMANCE.md "Twenty-second pass"; the lead's quiet A/B decides.
-     */
-    static volatile boolean windowedPatches = "true".equals(System.getProperty("convnet4j.conv.windowedPatches"));
-
-    /**
-     * Narrowest output rows whose tiles take {@link #windowedPatches}. Measured at one thread on ResNet-50's stride-1 3x3
-     * layers at batch 8 (bench/ConvPassesCpu.java, CPU of the slice over the windows, load 40-44): 56x56 forward 1.06,
-     * data gradient 1.05; 28x28 0.95 and 0.97; 14x14 0.97 and 1.00: packing straight from the input costs more per
-     * tap row than from the compact slice, which the saved slice and output copies pay for only on wide rows.
-     * {@code -Dconvnet4j.conv.windowMinWidth=N}; tests lower it to reach every geometry.
-     */
-    static volatile int windowMinWidth = Integer.getInteger("convnet4j.conv.windowMinWidth", 56);
-
-    /** Without a bias, {@link #windowedTile} writes zeros over the tile's rows of y before the product (for A/B runs). */
-    static volatile boolean touchRows = !"false".equals(System.getProperty("convnet4j.conv.touchRows"));
-
-    /** {@link #shiftedTile} of a one-sample tile through {@link #windowedPatches}: bias, product into y, epilogue. */
-    private static void windowedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                     PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
-                                     ConvEpilogue epilogue) {
-        int kk = d.patch();
-        int fg = d.fg();
-        int t = tile.cols();
-        int plane = d.outPlane();
-        RowWindows win = ShiftedPatches.windows(d, tile, SCRATCH.get().windows(kk));
-        for (int g = 0; g < d.groups(); g++) {
-            int bOff = g * d.cg() * d.inPlane();
-            int cOff = (tile.b0() * d.f() + g * fg) * plane + tile.r0() * d.ow();
-            float beta = fillBias(d, bias, g, yd, cOff, plane, t);
-            if (bias == null && touchRows) {
-                // The product overwrites these rows (beta 0) but they are fg runs far apart in y, mostly not in cache:
-                // writing them first, one sequential run each, brings them in before the micro-kernel's stores need
-                // them (8x64x56x56 at one thread, bench/WindowedAb.java -Dflip=touchRows: 1.10x the CPU without it).
-                for (int fo = 0; fo < fg; fo++) {
-                    java.util.Arrays.fill(yd, cOff + fo * plane, cOff + fo * plane + t, 0f);
-                }
-            }
-            if (weights != null) {
-                if (threadedGemm) {
-                    k.sgemmPreparedWindowedThreaded(weights[g], t, xd, bOff, win, beta, yd, cOff, plane);
-                } else {
-                    k.sgemmPreparedWindowed(weights[g], t, xd, bOff, win, beta, yd, cOff, plane);
-                }
-            } else if (threadedGemm) {
-                k.sgemmWindowedThreaded(fg, t, kk, wd, g * fg * kk, kk, xd, bOff, win, beta, yd, cOff, plane);
-            } else {
-                k.sgemmWindowed(fg, t, kk, wd, g * fg * kk, kk, xd, bOff, win, beta, yd, cOff, plane);
-            }
-            if (epilogue != null) { // on y, while the tile is still in cache
-                int g0 = g * fg;
-                int at = tile.r0() * d.ow();
-                if (threadedGemm && (long) fg * t >= EPILOGUE_PARALLEL) {
-                    k.parallelFor(fg, fo -> epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, t));
-                } else {
-                    for (int fo = 0; fo < fg; fo++) {
-                        epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, t);
                     }
                 }
             }
@@ -1305,7 +1231,6 @@ final class FastConvolution {
         private float[] reduction = new float[0];
         private float[] depthwise = new float[0];
         private int[] offsets = new int[0];
-        private final int[][] windows = {new int[0], new int[0], new int[0], new int[0], new int[0]};
         private float[] flipped = new float[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
@@ -1358,16 +1283,6 @@ final class FastConvolution {
                 flipped = new float[size];
             }
             return flipped;
-        }
-
-        /** {@link ShiftedPatches#windows}' five arrays, each at least {@code size} long. */
-        int[][] windows(int size) {
-            for (int i = 0; i < windows.length; i++) {
-                if (windows[i].length < size) {
-                    windows[i] = new int[size];
-                }
-            }
-            return windows;
         }
 
         int[] offsets(int size) {

@@ -1,7 +1,5 @@
 package org.convnet4j.ops;
 
-import org.convnet4j.tensor.kernels.RowWindows;
-
 /**
  * A convolution tile's patch matrix without im2col: the GEMM reads each of its K rows straight out of a zero-padded
  * copy of the tile's input rows, at one offset per kernel tap ({@code Kernels.sgemmRows}), and packs its B panels
@@ -95,62 +93,6 @@ final class ShiftedPatches {
             }
         }
         return off;
-    }
-
-    /**
-     * Whether a one-sample tile can read its patches straight out of the input ({@link #windows}): stride 1 and output
-     * rows as wide as the input's ("same" width, such as 3x3 with padding 1), so that the tile's output pixels in y's
-     * order are, for every tap, one run of the input plane shifted by the tap.
-     */
-    static boolean readsInput(ConvDims d) {
-        return applies(d) && d.sh() == 1 && d.sw() == 1 && d.w() == d.ow();
-    }
-
-    /**
-     * The patch matrix of a one-sample tile of group 0 as windows of the input ({@link #readsInput}; group g: the call's
-     * {@code bOff} moved by {@code g * cg} planes). Column t is output pixel (r0 + t / ow, t % ow); tap (ci, i, j) reads
-     * input row {@code r + i*dh - padTop}, column {@code q + j*dw - padLeft}: one run of the plane, its window the
-     * output rows whose input row is inside the image ({@code from}, {@code to}, tightened to the first and last pixel
-     * read) and, within each row, the columns whose input column is ({@code lo}, {@code hi}). A tap entirely in the
-     * padding has an empty window. {@code buf}: five int arrays of at least K.
-     */
-    static RowWindows windows(ConvDims d, FastConvolution.Tile tile, int[][] buf) {
-        int[] rows = buf[0];
-        int[] from = buf[1];
-        int[] to = buf[2];
-        int[] lo = buf[3];
-        int[] hi = buf[4];
-        int ow = d.ow();
-        int w = d.w();
-        int r0 = tile.r0();
-        int r1 = tile.r1();
-        int p = 0;
-        for (int ci = 0; ci < d.cg(); ci++) {
-            int plane = (tile.b0() * d.c() + ci) * d.inPlane();
-            for (int i = 0; i < d.kh(); i++) {
-                int shiftRows = i * d.dh() - d.padTop();
-                int rLo = Math.max(r0, -shiftRows);
-                int rHi = Math.min(r1, d.h() - shiftRows);
-                for (int j = 0; j < d.kw(); j++, p++) {
-                    int shiftCols = j * d.dw() - d.padLeft();
-                    int qLo = Math.max(0, -shiftCols);
-                    int qHi = Math.min(ow, w - shiftCols);
-                    rows[p] = plane + (r0 + shiftRows) * w + shiftCols;
-                    if (rLo >= rHi || qLo >= qHi) {
-                        from[p] = 0;
-                        to[p] = 0;
-                        lo[p] = 0;
-                        hi[p] = ow;
-                    } else {
-                        from[p] = (rLo - r0) * ow + qLo;
-                        to[p] = (rHi - 1 - r0) * ow + qHi;
-                        lo[p] = qLo;
-                        hi[p] = qHi;
-                    }
-                }
-            }
-        }
-        return new RowWindows(ow, rows, from, to, lo, hi);
     }
 
     /** Writes the phases some tap reads of group g's channels for the tile into {@code buf}. */

@@ -411,36 +411,6 @@ public interface Kernels {
     }
 
     /**
-     * {@code C = A B + beta C} (A [m x k] not transposed) where B [k x n] is given by row windows: row r, column t is
-     * {@code b[bOff + rows.rows[r] + t]} inside the row's window and 0 outside it ({@link RowWindows}): a stride-1
-     * "same"-width convolution's patch matrix read straight out of its input, padding included. On the caller's
-     * thread alone ({@link #sgemmWindowedThreaded}: on every thread). Exactly the bits of the {@link #sgemmSingleThread}
-     * call on B copied into a matrix, which is what this default does (the naive twin).
-     */
-    default void sgemmWindowed(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                               RowWindows rows, float beta, float[] c, int cOff, int ldc) {
-        sgemmSingleThread(false, false, m, n, k, 1f, a, aOff, lda, rows.copy(n, k, b, bOff), 0, n, beta, c, cOff, ldc);
-    }
-
-    /** {@link #sgemmWindowed} on every thread (the bits of {@link #sgemm} on B's copy, which is what this default does). */
-    default void sgemmWindowedThreaded(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                                       RowWindows rows, float beta, float[] c, int cOff, int ldc) {
-        sgemm(false, false, m, n, k, 1f, a, aOff, lda, rows.copy(n, k, b, bOff), 0, n, beta, c, cOff, ldc);
-    }
-
-    /** {@link #sgemmWindowed} with a prepared left operand: the bits of {@link #sgemmPrepared} on B's copy (the default). */
-    default void sgemmPreparedWindowed(PreparedMatrix a, int n, float[] b, int bOff, RowWindows rows, float beta,
-                                       float[] c, int cOff, int ldc) {
-        sgemmPrepared(a, false, n, rows.copy(n, a.k(), b, bOff), 0, n, beta, c, cOff, ldc);
-    }
-
-    /** {@link #sgemmPreparedWindowed} on every thread: the bits of {@link #sgemmPreparedThreaded} on B's copy. */
-    default void sgemmPreparedWindowedThreaded(PreparedMatrix a, int n, float[] b, int bOff, RowWindows rows,
-                                               float beta, float[] c, int cOff, int ldc) {
-        sgemmPreparedThreaded(a, false, n, rows.copy(n, a.k(), b, bOff), 0, n, beta, c, cOff, ldc);
-    }
-
-    /**
      * The right operand {@code op(B)} [k x n] of several products with different left operands, prepared once
      * (the weights of a one-sample convolution tile computed transposed). In the returned matrix {@code transA},
      * {@code m}, {@code k} and {@code lda} stand for transB, k, n and ldb; alpha is 1. {@code b} is never modified.

@@ -115,7 +115,7 @@ final class VectorGemm {
             fewRows(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
             return;
         }
-        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, null, null, beta, c, cOff, ldc, parts,
+        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, null, beta, c, cOff, ldc, parts,
                 own);
     }
 
@@ -126,7 +126,6 @@ final class VectorGemm {
      */
     private void general(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb, int[] bRows,
-                         RowWindows win,
                          float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -149,7 +148,7 @@ final class VectorGemm {
                 int pcF = pc;
                 GemmPool.forEach(parts, panels, q -> {
                     int col = q * NR;
-                    packBPanel(transB, b, bOff, ldb, bRows, win, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB,
+                    packBPanel(transB, b, bOff, ldb, bRows, pcF, kc, jcF + col, Math.min(NR, nc - col), packedB,
                             col * kc);
                 });
                 GemmPool.forEach(parts, tasks, task -> {
@@ -267,7 +266,7 @@ final class VectorGemm {
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
-        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, null, null, null, beta, c, cOff, ldc, parts);
+        fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, null, null, beta, c, cOff, ldc, parts);
     }
 
     /** All of alpha * op(A) in the few-rows layout: slice pc at pc * mPad, MR-tall panels inside as packA lays them. */
@@ -344,11 +343,11 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (fewRowsPath && (isFewRows(m, k) || isTallNarrow(m, n))) {
-            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, null, null, beta, c, cOff, ldc, parts);
+            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, ldb, null, null, beta, c, cOff, ldc, parts);
             return;
         }
-        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, ldb, null, null,
-                beta, c, cOff, ldc, parts, WORKSPACE.get());
+        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, ldb, null, beta,
+                c, cOff, ldc, parts, WORKSPACE.get());
     }
 
     /**
@@ -366,8 +365,7 @@ final class VectorGemm {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             for (int col = 0; col < n; col += NR) {
-                packBPanel(transB, b, bOff, ldb, null, null, pc, kc, col, Math.min(NR, n - col), dst,
-                        pc * nPad + col * kc);
+                packBPanel(transB, b, bOff, ldb, null, pc, kc, col, Math.min(NR, n - col), dst, pc * nPad + col * kc);
             }
         }
         return dst;
@@ -391,8 +389,8 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
-        fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), null, null, pb.packed(), beta, c, cOff,
-                ldc, parts);
+        fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), null, pb.packed(), beta, c, cOff, ldc,
+                parts);
     }
 
     /**
@@ -476,8 +474,8 @@ final class VectorGemm {
      * Tasks take (row block, column-panel range) cells of {@link #fewRowsGrid}; one pool hand-off per call.
      */
     private static void fewRowsPacked(boolean transB, int m, int n, int k, float[] packedA, float[] b, int bOff,
-                                      int ldb, int[] bRows, RowWindows win, float[] prepackedB, float beta,
-                                      float[] c, int cOff, int ldc, int parts) {
+                                      int ldb, int[] bRows, float[] prepackedB, float beta, float[] c, int cOff,
+                                      int ldc, int parts) {
         int mPad = roundUp(m, MR);
         int nPad = roundUp(n, NR);
         int panels = ceilDiv(n, NR);
@@ -510,7 +508,7 @@ final class VectorGemm {
                     float[] pb = panel;
                     int pbIdx = 0;
                     if (prepackedB == null) {
-                        packBPanel(transB, b, bOff, ldb, bRows, win, pc, kc, col, nr, panel, 0);
+                        packBPanel(transB, b, bOff, ldb, bRows, pc, kc, col, nr, panel, 0);
                     } else {
                         pb = prepackedB;
                         pbIdx = pc * nPad + col * kc;
@@ -704,11 +702,10 @@ final class VectorGemm {
      * Packs k-range [pc, pc + kc) x columns [col, col + nr) of op(B) into one NR-wide panel at
      * {@code dst[base ..]}: for each p, the NR values of row p (columns past the edge are zero). Stored row r of B
      * starts at {@code bOff + r * ldb}, or with {@code bRows} at {@code bOff + bRows[r]} (a convolution's shifted
-     * input rows: {@link #sgemmRows}); with {@code win} (B not transposed, its rows {@code win.rows}) each row reads as
-     * zero outside its window ({@link #sgemmWindowed}).
+     * input rows: {@link #sgemmRows}).
      */
-    private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int[] bRows, RowWindows win, int pc,
-                                   int kc, int col, int nr, float[] dst, int base) {
+    private static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int[] bRows, int pc, int kc, int col,
+                                   int nr, float[] dst, int base) {
         if (transB) {
             // Stored B is n x k: read each stored row (one column of op(B)) contiguously.
             for (int j = 0; j < nr; j++) {
@@ -724,10 +721,6 @@ final class VectorGemm {
                 }
             }
         } else {
-            if (win != null) { // each row's window copied, zero elsewhere
-                win.packPanel(b, bOff, pc, kc, col, nr, dst, base, NR, WORKSPACE.get().masks);
-                return;
-            }
             // Stored B is k x n: each panel row is a contiguous run of a stored row.
             for (int p = 0; p < kc; p++) {
                 int d = base + p * NR;
@@ -763,11 +756,10 @@ final class VectorGemm {
         Workspace own = WORKSPACE.get();
         if (fewRowsPath && isFewRows(m, k)) {
             float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
-            fewRowsPacked(transB, m, n, k, packedA, b, bOff, 0, rows, null, null, beta, c, cOff, ldc, parts);
+            fewRowsPacked(transB, m, n, k, packedA, b, bOff, 0, rows, null, beta, c, cOff, ldc, parts);
             return;
         }
-        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, 0, rows, null, beta, c, cOff, ldc, parts,
-                own);
+        general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, 0, rows, beta, c, cOff, ldc, parts, own);
     }
 
     /** {@link #sgemmRows} with a prepared A: the dispatch of {@link #sgemmPrepared}, so the bits of its call on B's copy. */
@@ -782,54 +774,11 @@ final class VectorGemm {
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
         if (fewRowsPath && (isFewRows(m, k) || isTallNarrow(m, n))) {
-            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, 0, rows, null, null, beta, c, cOff, ldc, parts);
+            fewRowsPacked(transB, m, n, k, p.packed(), b, bOff, 0, rows, null, beta, c, cOff, ldc, parts);
             return;
         }
-        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, 0, rows, null,
-                beta, c, cOff, ldc, parts, WORKSPACE.get());
-    }
-
-    /**
-     * C = alpha * A B + beta * C on at most {@code maxThreads} threads, B [k x n] given by {@link RowWindows} (zero
-     * outside each row's window). Exactly the bits of {@link #sgemm} on B's copy ({@link RowWindows#copy}): the packed
-     * paths read B only through {@link #packBPanel}, which puts the same values in the same places; the dot-product
-     * path gets that copy.
-     */
-    void sgemmWindowed(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b,
-                       int bOff, RowWindows win, float beta, float[] c, int cOff, int ldc, int maxThreads) {
-        if (m == 0 || n == 0 || k == 0 || alpha == 0f || isDotShape(false, m, n, k)) {
-            sgemm(transA, false, m, n, k, alpha, a, aOff, lda, win.copy(n, k, b, bOff), 0, n, beta, c, cOff, ldc,
-                    maxThreads);
-            return;
-        }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
-        Workspace own = WORKSPACE.get();
-        if (fewRowsPath && isFewRows(m, k)) {
-            float[] packedA = packAllOfA(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
-            fewRowsPacked(false, m, n, k, packedA, b, bOff, 0, win.rows, win, null, beta, c, cOff, ldc, parts);
-            return;
-        }
-        general(transA, false, m, n, k, alpha, a, aOff, lda, null, b, bOff, 0, win.rows, win, beta, c, cOff, ldc,
-                parts, own);
-    }
-
-    /** {@link #sgemmWindowed} with a prepared A: the dispatch of {@link #sgemmPrepared}, so the bits of its call on B's copy. */
-    void sgemmPreparedWindowed(PreparedMatrix p, int n, float[] b, int bOff, RowWindows win, float beta, float[] c,
-                               int cOff, int ldc, int maxThreads) {
-        int m = p.m();
-        int k = p.k();
-        if (p.packed() == null || m == 0 || n == 0 || k == 0 || p.alpha() == 0f || isDotShape(false, m, n, k)) {
-            sgemmWindowed(p.transA(), m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), b, bOff, win, beta, c, cOff, ldc,
-                    maxThreads);
-            return;
-        }
-        int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
-        if (fewRowsPath && (isFewRows(m, k) || isTallNarrow(m, n))) {
-            fewRowsPacked(false, m, n, k, p.packed(), b, bOff, 0, win.rows, win, null, beta, c, cOff, ldc, parts);
-            return;
-        }
-        general(p.transA(), false, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, 0, win.rows,
-                win, beta, c, cOff, ldc, parts, WORKSPACE.get());
+        general(p.transA(), transB, m, n, k, p.alpha(), p.a(), p.aOff(), p.lda(), p.packed(), b, bOff, 0, rows, beta,
+                c, cOff, ldc, parts, WORKSPACE.get());
     }
 
     static int roundUp(int x, int multiple) {
@@ -839,7 +788,6 @@ final class VectorGemm {
     /** Per-thread packing buffers, grown on demand and reused across calls (no allocation per call). */
     private static final class Workspace {
         final float[] tile = new float[MR * NR];
-        final RowWindows.Masks masks = new RowWindows.Masks();
         private float[] packedA = new float[0];
         private float[] packedB = new float[0];
 

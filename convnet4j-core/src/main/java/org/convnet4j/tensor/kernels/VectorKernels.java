@@ -139,46 +139,6 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void sgemmWindowed(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                              RowWindows rows, float beta, float[] c, int cOff, int ldc) {
-        windowed(m, n, k, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc, 1);
-    }
-
-    @Override
-    public void sgemmWindowedThreaded(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                                      RowWindows rows, float beta, float[] c, int cOff, int ldc) {
-        windowed(m, n, k, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc, gemm.threads());
-    }
-
-    private void windowed(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, RowWindows rows,
-                          float beta, float[] c, int cOff, int ldc, int threads) {
-        Checks.leftOperand(false, m, k, a, aOff, lda);
-        Checks.output(m, n, c, cOff, ldc);
-        rows.check(n, k, b, bOff);
-        gemm.sgemmWindowed(false, m, n, k, 1f, a, aOff, lda, b, bOff, rows, beta, c, cOff, ldc, threads);
-    }
-
-    @Override
-    public void sgemmPreparedWindowed(PreparedMatrix a, int n, float[] b, int bOff, RowWindows rows, float beta,
-                                      float[] c, int cOff, int ldc) {
-        preparedWindowed(a, n, b, bOff, rows, beta, c, cOff, ldc, 1);
-    }
-
-    @Override
-    public void sgemmPreparedWindowedThreaded(PreparedMatrix a, int n, float[] b, int bOff, RowWindows rows,
-                                              float beta, float[] c, int cOff, int ldc) {
-        preparedWindowed(a, n, b, bOff, rows, beta, c, cOff, ldc, gemm.threads());
-    }
-
-    private void preparedWindowed(PreparedMatrix a, int n, float[] b, int bOff, RowWindows rows, float beta,
-                                  float[] c, int cOff, int ldc, int threads) {
-        Checks.leftOperand(a.transA(), a.m(), a.k(), a.a(), a.aOff(), a.lda());
-        Checks.output(a.m(), n, c, cOff, ldc);
-        rows.check(n, a.k(), b, bOff);
-        gemm.sgemmPreparedWindowed(a, n, b, bOff, rows, beta, c, cOff, ldc, threads);
-    }
-
-    @Override
     public PreparedMatrix prepareB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         Checks.leftOperand(transB, k, n, b, bOff, ldb); // op(B) is k x n: the same bounds as a left operand's
         return new PreparedMatrix(transB, k, n, 1f, b, bOff, ldb, gemm.packForFewRowsB(transB, k, n, b, bOff, ldb));
