@@ -71,9 +71,39 @@ public final class AtomicOutputs {
                 throw new IOException(out + ": cannot move the result into place");
             }
         } finally {
-            SparkSessions.awaitNoRunningTasks(); // a task of a failed job may still be writing below tmp
+            removeAfterFailedJob(fs, tmp);
+        }
+    }
+
+    /** How long a failed write's temporary is watched after its removal, and how often. */
+    static final long SETTLE_MS = 500, SETTLE_STEP_MS = 50;
+
+    /**
+     * Removes a failed job's temporary directory once its tasks have stopped. The status tracker can show no running
+     * task while a task of the failed job still runs (it learns of tasks through the asynchronous listener bus): such a
+     * task creates its attempt folder below {@code tmp} again after the removal (seen in CI: a
+     * {@code .answers.parquet.tmp-...} left by {@code spark predict --fail-fast}). So after a removal the folder is
+     * watched for {@link #SETTLE_MS} and removed again whenever it reappears; a successful write (nothing to remove)
+     * does not wait.
+     */
+    static void removeAfterFailedJob(FileSystem fs, org.apache.hadoop.fs.Path tmp) throws IOException {
+        SparkSessions.awaitNoRunningTasks();
+        if (!fs.exists(tmp)) {
+            return;
+        }
+        fs.delete(tmp, true);
+        long until = System.nanoTime() + SETTLE_MS * 1_000_000L;
+        while (System.nanoTime() < until) {
+            try {
+                Thread.sleep(SETTLE_STEP_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
             if (fs.exists(tmp)) {
+                SparkSessions.awaitNoRunningTasks();
                 fs.delete(tmp, true);
+                until = System.nanoTime() + SETTLE_MS * 1_000_000L;
             }
         }
     }
