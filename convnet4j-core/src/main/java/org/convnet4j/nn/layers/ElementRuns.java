@@ -8,16 +8,18 @@ import org.convnet4j.tensor.kernels.Kernels;
  * values each way, a few percent of the step with the second core idle. Each value is computed by the same kernel
  * call whatever chunk it falls in, so the results are the same bits on any thread count.
  *
- * <p><b>Off by default</b> ({@code -Dconvnet4j.elementwise.parallel=true} turns it on; FlagAB flips {@link #parallel}):
- * on the loaded machine it was measured on (load 37-45), paired wall-clock A/B in one JVM put the W6 step at 0.90 and
- * W3 at 0.85 with it on (CPU per image 0.7% and 7% more), each extra hand-off waiting for a worker the OS had
- * descheduled; only a quiet A/B can say whether it pays (docs/PERFORMANCE.md, twelfth pass).
+ * <p><b>On by default</b> since the quiet A/B of 2026-12-06 14:10 ({@code -Dconvnet4j.elementwise.parallel=false} turns
+ * it off; FlagAB flips {@link #parallel}). On the loaded machine of the twelfth pass (load 37-45) it had lost (W6 step
+ * 0.90, W3 0.85: each extra hand-off waited for a descheduled worker), so it stayed off until a quiet run: with nothing
+ * else running, FlagAB A = off / B = on gave the W6 step (resnet50 train8) paired 0.973 with every round 0.95-1.00,
+ * ResNet-50 inference at batch 1 0.998, LeNet-5 training 0.973 (rounds 0.43-1.26): it pays where the runs are long
+ * and costs nothing measurable elsewhere (docs/PERFORMANCE.md, "The lead's runs of session 14").
  */
 final class ElementRuns {
     /** Values per chunk (128 KB of floats): small runs stay on the calling thread. */
     static final int CHUNK = 1 << 15;
 
-    static volatile boolean parallel = Boolean.getBoolean("convnet4j.elementwise.parallel");
+    static volatile boolean parallel = !"false".equals(System.getProperty("convnet4j.elementwise.parallel"));
 
     private ElementRuns() {
     }
