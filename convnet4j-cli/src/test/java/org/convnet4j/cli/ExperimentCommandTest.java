@@ -99,10 +99,13 @@ class ExperimentCommandTest {
         }
         Path out = dir.resolve("own");
         CliRun r = CliRun.of("experiment", "transfer", "--out-dir", out.toString(), "--data", mine.toString(),
-                "--sizes", "6", "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "2",
+                "--sizes", "6", "--pretrain-per-class", "20", "--pretrain-epochs", "1", "--test-per-class", "3",
                 "--cases", "0,1", "--classifiers", "none");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue((r.out() + r.err()).contains(mine + ": converting: "), r.out() + r.err()); // progress: stdout
+        // 2 test pictures a class, 3 asked: the run says what its scores stand on (it used to take 2 silently)
+        assertTrue((r.out() + r.err()).contains(mine + ": testing on 6 pictures, not 3 of each of its 3 classes"),
+                r.out() + r.err());
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.matches("(?s).*\\| " + java.util.regex.Pattern.quote(mine.toString())
                 + " \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|.*"), md);

@@ -468,6 +468,12 @@ public final class TransferExperiment {
                     : DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
             full.conversions().forEach(c -> log.accept(t.getKey() + ": converting: " + c));
             Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), TEST_SEED);
+            if (test.size() < (long) cfg.testPerClass() * test.numClasses()) {
+                // perClass takes at most N of each class: say how many the scores stand on (the tables name no test size)
+                log.accept(String.format(Locale.ROOT, "%s: testing on %d pictures, not %d of each of its %d classes:"
+                        + " its test part has fewer in some classes", t.getKey(), test.size(), cfg.testPerClass(),
+                        test.numClasses()));
+            }
             for (int n : cfg.sizes()) {
                 Dataset train = DataSpec.perClass(full.train(), n, cfg.seed());
                 TransferAdvisor.Assessment similarity = TransferAdvisor.assess(Transfer.copyOf(base), stats, train,
