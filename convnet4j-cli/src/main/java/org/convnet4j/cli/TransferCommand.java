@@ -172,6 +172,9 @@ public final class TransferCommand implements Callable<Integer> {
             Path png = plots.resolve("transfer-curves.png");
             TrainingCurves.write(r.history(), png);
             info.println("wrote " + png);
+        } else if (plots != null) { // it wrote nothing and said nothing
+            info.println("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
+                    : " fits its classifier by a solver, without epochs") + " (curves are drawn for cases 2-4)");
         }
         ModelFiles.save(r.model(), out, b.preprocessing(), Map.of("transfer", new RawJson(report.modelDescriptionJson())));
         stdout.println(json.given ? report.toJson() : report.summaryLine());

@@ -47,8 +47,12 @@ class TransferCommandTest {
         Path out = dir.resolve("c1.c4j");
         CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--classifier", "knn",
                 "--data", "fashion-mnist:5-9", "--limit", "20", "--out", out.toString(), "--json", "--no-progress",
-                "--cache", dir.resolve("cache").toString());
+                "--cache", dir.resolve("cache").toString(), "--plots", dir.resolve("plots1").toString());
         assertEquals(0, r.exitCode(), r.err());
+        // Case 1 has no epochs: --plots says it drew nothing (it said nothing), stdout stays one JSON object
+        assertTrue(r.err().contains("--plots: no curves: case 1 fits its classifier by a solver, without epochs"
+                + " (curves are drawn for cases 2-4)"), r.err());
+        assertFalse(Files.exists(dir.resolve("plots1")));
         JsonObject o = Json.parseObject(r.out().strip(), "stdout");
         assertEquals(1, o.get("case").getAsInt());
         assertEquals("flatten", o.get("cut").getAsString());
@@ -180,8 +184,10 @@ class TransferCommandTest {
         Path file = dir.resolve("five.c4j");
         ModelFiles.save(five, file);
         CliRun r = CliRun.of("transfer", "--base", file.toString(), "--case", "0", "--data", "fashion-mnist:0-4",
-                "--test-limit", "20", "--out", dir.resolve("c0.c4j").toString(), "--no-progress");
+                "--test-limit", "20", "--out", dir.resolve("c0.c4j").toString(), "--no-progress",
+                "--plots", dir.resolve("plots0").toString());
         assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("--plots: no curves: case 0 trains nothing"), r.out());
         assertTrue(r.out().contains("warning: class names matched ignoring case and punctuation: 'T-shirt/top' ="
                 + " 't-shirt_top', 'Trouser' = 'TROUSER', 'Pullover' = 'Pull over'"), r.out());
     }
