@@ -3,7 +3,7 @@ package org.convnet4j.cli;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import org.convnet4j.cli.transfer.BaseModel;
+import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.transfer.AutoTransfer;
 import org.convnet4j.transfer.TransferAdvisor;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,9 +89,9 @@ final class AdviceOptions {
     }
 
     /** Refused when nothing would measure or give the similarity: no saved statistics, no probe, none given. */
-    static void requireSimilarityMeasure(BaseModel b, AutoTransfer.Advice asked, String prefix) {
+    static void requireSimilarityMeasure(TransferBase b, AutoTransfer.Advice asked, String prefix) {
         if (b.featureStatistics() == null && asked.probeSamples() == 0 && asked.similarity() == null) {
-            throw new BadInputException(prefix + "--base " + b.origin() + " has no feature statistics (saved by 'train'"
+            throw new BadInputException(prefix + "--base " + b.reference() + " has no feature statistics (saved by 'train'"
                     + " and 'experiment transfer'): nothing measures the similarity; give --similarity or"
                     + " --probe-samples N");
         }

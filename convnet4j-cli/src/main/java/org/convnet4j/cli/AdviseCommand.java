@@ -3,9 +3,9 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.transfer.AdviceReport;
 import org.convnet4j.transfer.AutoTransfer;
 import org.convnet4j.transfer.FeatureCache;
@@ -78,9 +78,9 @@ public final class AdviseCommand implements Callable<Integer> {
                         : "advise: give --base and --data to measure, or --size and --similarity");
             }
             DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
-            BaseModel b = BaseModel.load(base, preprocessing.spec);
-            ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
-            DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), 42);
+            TransferBase b = ModelArgument.base(base, preprocessing.spec);
+            DataSpec.Loaded loaded = DataSpec.of(data)
+                    .trainAndTest(BadInputException.prefixed("--base ", b::preprocessing), 42);
             loaded.conversions().forEach(n -> info.println("converting: " + n));
             Dataset train = DataSpec.limited(loaded.train(), limit.perClass, 42);
             AdviceOptions.requireSimilarityMeasure(b, asked, "");

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.io.weights.ModelLoader;
+import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
@@ -81,6 +82,16 @@ public final class ModelArgument {
     static Path resolve(String reference) throws IOException {
         try (DownloadBar bar = new DownloadBar(System.err)) {
             return ModelLoader.resolve(reference, ModelLoader.Options.defaults().withProgress(bar)).file();
+        }
+    }
+
+    /** A {@code --base} argument ({@link TransferBase#load}), with a bar and the note; its refusals name the option. */
+    static TransferBase base(String reference, String preprocessing) throws IOException {
+        try (DownloadBar bar = new DownloadBar(System.err)) {
+            ModelLoader.Options o = ModelLoader.Options.defaults().withPreprocessing(preprocessing).withProgress(bar);
+            TransferBase b = BadInputException.prefixed("--base ", () -> TransferBase.load(reference, o));
+            notePreprocessing(reference, b.chosenPreprocessing());
+            return b;
         }
     }
 

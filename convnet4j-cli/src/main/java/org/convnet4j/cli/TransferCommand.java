@@ -12,11 +12,12 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.convnet4j.charts.TrainingCurves;
 import org.convnet4j.cli.train.ProgressBarListener;
-import org.convnet4j.cli.transfer.BaseModel;
 import org.convnet4j.cli.transfer.ExtractionProgressBar;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.RawJson;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.transfer.AdviceReport;
@@ -120,10 +121,10 @@ public final class TransferCommand implements Callable<Integer> {
         FineTuneSettings settings = tuning.settings(seed.value);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
         org.convnet4j.util.AtomicFiles.requireWritable(out); // before the features are extracted and the model trained
-        BaseModel b = BaseModel.load(base, preprocessing.spec);
-        ModelArgument.notePreprocessing(base, b.chosenPreprocessing());
+        TransferBase b = ModelArgument.base(base, preprocessing.spec);
+        Preprocessing prep = BadInputException.prefixed("--base ", b::preprocessing);
         PrintWriter info = json.progress();
-        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(b.preprocessing(), seed.value);
+        DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(prep, seed.value);
         loaded.conversions().forEach(n -> info.println("converting: " + n));
         Dataset train = DataSpec.limited(loaded.train(), limit.perClass, seed.value);
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed.value);
@@ -176,7 +177,7 @@ public final class TransferCommand implements Callable<Integer> {
             info.println("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
                     : " fits its classifier by a solver, without epochs") + " (curves are drawn for cases 2-4)");
         }
-        ModelFiles.save(r.model(), out, b.preprocessing(), Map.of("transfer", new RawJson(report.modelDescriptionJson())));
+        ModelFiles.save(r.model(), out, prep, Map.of("transfer", new RawJson(report.modelDescriptionJson())));
         stdout.println(json.given ? report.toJson() : report.summaryLine());
         return 0;
     }

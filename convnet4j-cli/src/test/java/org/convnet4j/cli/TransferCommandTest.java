@@ -212,6 +212,12 @@ class TransferCommandTest {
                 "fashion-mnist:5-9", "--out", out);
         assertEquals(2, unreadable.exitCode());
         assertTrue(unreadable.err().contains("cannot read the base model"), unreadable.err());
+        // a zoo name has random weights and no file to take a preprocessing from (TransferBase's refusal, named)
+        CliRun zooPrep = CliRun.of("transfer", "--base", "lenet5", "--case", "4", "--preprocessing", "none", "--data",
+                "fashion-mnist:5-9", "--out", out);
+        assertEquals(2, zooPrep.exitCode());
+        assertEquals(1, zooPrep.errLines(), zooPrep.err());
+        assertTrue(zooPrep.err().contains("--base lenet5: a preprocessing applies to a model file"), zooPrep.err());
 
         Path folder = dir.resolve("pics");
         image(folder.resolve("a/1.png"), 32, 32, 2);
