@@ -169,7 +169,7 @@ class KillAtAByteTest {
     /** The one temporary file of {@code name} that process {@code pid} has in {@code folder}. */
     private static Path temporary(Path folder, String name, long pid) throws IOException {
         try (Stream<Path> s = Files.list(folder)) {
-            List<Path> tmps = s.filter(p -> p.getFileName().toString().startsWith("." + name + ".p" + pid + "-")
+            List<Path> tmps = s.filter(p -> p.getFileName().toString().startsWith(org.convnet4j.util.AtomicFiles.temporaryPrefix(name, pid))
                     && p.getFileName().toString().endsWith(".tmp")).toList();
             assertEquals(1, tmps.size(), "one temporary file of " + name + " in " + folder + ": " + tmps);
             return tmps.get(0);

@@ -27,14 +27,15 @@ import java.util.regex.Pattern;
 /**
  * The one way convnet4j writes a file, so that a reader never sees a half-written one and a failure never
  * costs the previous version: the content goes to a temporary file in the same directory
- * ({@code .NAME.pPID-RANDOM.tmp}), is forced to disk, renamed over the target in one atomic step, and the
+ * ({@code .NAME.pPID@HOST-RANDOM.tmp}), is forced to disk, renamed over the target in one atomic step, and the
  * directory is forced too (otherwise a power cut can undo the rename). If anything fails (a full disk, an I/O
  * error, an exception in the writer), the temporary file is deleted and an existing target is left exactly as
  * it was.
  *
  * <p>A process killed with {@code kill -9} cannot delete its temporary file. The temporary name carries the
- * writer's process id, so the next write to the same target removes the ones whose process has gone
- * ({@link #cleanStaleTemporaries}); a live writer's file is never touched.
+ * writer's process id and host, so the next write into the directory removes this host's whose process has gone
+ * ({@link #cleanStaleTemporaries}); a live writer's file is never touched. Another host's (two machines writing one
+ * network folder) are removed only once a day old: a process id says nothing on another host.
  *
  * <p>The fault tests stop a write at a chosen byte (a kill, a full disk) with {@code -Dconvnet4j.faults.write}
  * (see {@code WriteFaults}); it is off unless that property is set.
@@ -65,6 +66,7 @@ public final class AtomicFiles {
         if (Files.isDirectory(target)) {
             throw new FileSystemException(target.toString(), null, "is a directory, not a file");
         }
+        requireNoDevice(target);
         Path dir = target.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NoSuchFileException(target.toString(), null, "output directory " + dir + " does not exist");
@@ -72,6 +74,20 @@ public final class AtomicFiles {
         if (!Files.isWritable(dir)) {
             throw new java.nio.file.AccessDeniedException(target.toString(), null, "output directory " + dir
                     + " is not writable");
+        }
+    }
+
+    /**
+     * Refuses a target that exists and is neither a directory nor a regular file (links followed): a device such as
+     * {@code /dev/null}, a pipe, a socket. The rename that replaces an output would replace that node itself (run as
+     * root, {@code -o /dev/null} made /dev/null a regular file holding a model), and a stream into it could take half
+     * an output. One line naming it.
+     */
+    private static void requireNoDevice(Path target) throws FileSystemException {
+        if (Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
+            throw new FileSystemException(target.toString(), null, "not a regular file (a device, a pipe or a socket):"
+                    + " convnet4j replaces an output file by renaming a finished one over it, which would replace that"
+                    + " node itself; give the path of a file");
         }
     }
 
@@ -106,6 +122,7 @@ public final class AtomicFiles {
         if (Files.isDirectory(abs)) {
             throw new FileSystemException(target.toString(), null, "is a directory, not a file");
         }
+        requireNoDevice(target);
         cleanStaleTemporaries(abs);
         Path tmp;
         try {
@@ -482,9 +499,11 @@ public final class AtomicFiles {
 
     /**
      * Deletes temporary files of earlier writes that were interrupted (process killed) in {@code target}'s directory:
-     * those of any target there ({@code .NAME.pPID-N.tmp}) whose process id no longer runs (a killed run that wrote
-     * other files, {@code output_2.pb} or another model name, leaves no garbage behind either), and old-style ones
-     * of {@code target} ({@code .NAME.DIGITS.tmp}) older than {@link #LEGACY_STALE_AFTER}. Returns how many were
+     * those of any target there made on this host ({@code .NAME.pPID@HOST-N.tmp}) whose process no longer runs (a
+     * killed run that wrote other files, {@code output_2.pb} or another model name, leaves no garbage behind either);
+     * those of another host, or of the older form that names none ({@code .NAME.pPID-N.tmp}), once untouched for a
+     * day (system property {@code convnet4j.files.otherHostsStaleAfter}, an ISO-8601 duration, changes that); and
+     * old-style ones of {@code target} ({@code .NAME.DIGITS.tmp}) older than {@link #LEGACY_STALE_AFTER}. Returns how many were
      * removed. Never throws: cleaning up is a courtesy, not part of the write.
      */
     public static int cleanStaleTemporaries(Path target) {
@@ -494,7 +513,7 @@ public final class AtomicFiles {
             return 0;
         }
         String prefix = "." + stem(abs.getFileName().toString()) + ".";
-        Pattern anyTarget = Pattern.compile("\\..+\\.p(\\d+)-\\d+\\.tmp"); // any target's, in this naming
+        Pattern anyTarget = Pattern.compile("\\..+\\.p\\d{1,19}(?:@" + WriterId.HOST_REGEX + ")?-\\d+\\.tmp"); // any target
         Pattern legacy = Pattern.compile("\\d+\\.tmp");
         int removed = 0;
         java.util.List<Path> found = new java.util.ArrayList<>();
@@ -525,16 +544,10 @@ public final class AtomicFiles {
             for (Path p : found) {
                 String n = p.getFileName().toString();
                 String rest = n.startsWith(prefix) ? n.substring(prefix.length()) : "";
-                Matcher m = anyTarget.matcher(n);
+                WriterId writer = WriterId.ofTemporary(n);
                 boolean stale;
-                if (m.matches()) {
-                    long pid;
-                    try {
-                        pid = Long.parseLong(m.group(1));
-                    } catch (NumberFormatException e) {
-                        continue;
-                    }
-                    stale = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+                if (writer != null) {
+                    stale = writer.gone(p); // another host's (or of no named host) only once a day old
                 } else if (legacy.matcher(rest).matches()) {
                     FileTime t = Files.getLastModifiedTime(p);
                     stale = t.toInstant().isBefore(Instant.now().minus(LEGACY_STALE_AFTER));
@@ -557,12 +570,30 @@ public final class AtomicFiles {
     }
 
     static String temporaryName(String targetName) {
-        return "." + stem(targetName) + ".p" + ProcessHandle.current().pid() + "-"
+        return temporaryName(targetName, WriterId.self());
+    }
+
+    /** The name of a new temporary of {@code targetName} as {@code writer} makes it (tests: another host's). */
+    static String temporaryName(String targetName, WriterId writer) {
+        return "." + stem(targetName) + "." + writer.tag() + "-"
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + ".tmp";
     }
 
-    /** Longest stem in UTF-8 bytes: with ".", ".p" + a 20-digit pid, "-" + 19 digits and ".tmp", 237 <= NAME_MAX (255). */
-    static final int MAX_STEM_BYTES = 190;
+    /**
+     * The start of the names of the temporary files that process {@code pid} of this host gives {@code targetName}
+     * ({@code .NAME.pPID@HOST-}; a random number and {@code .tmp} follow). For tools and tests that look for them.
+     */
+    public static String temporaryPrefix(String targetName, long pid) {
+        return "." + stem(targetName) + "." + new WriterId(pid, WriterId.localHost()).tag() + "-";
+    }
+
+    /**
+     * Longest stem in UTF-8 bytes: with ".", ".p" + a 20-digit pid, "@" + a 32-character host, "-" + 19 digits and
+     * ".tmp", 250 <= NAME_MAX (255).
+     */
+    static final int MAX_STEM_BYTES = 170;
+    /** The longest stem of the older names, without a host (a journal of an earlier version names them). */
+    static final int MAX_STEM_BYTES_BEFORE_HOSTS = 190;
 
     /**
      * The target's name as it appears in its temporary files: the name itself, or for a name too long to carry
@@ -570,8 +601,13 @@ public final class AtomicFiles {
      * {@code ~} and 8 hex digits of its SHA-256, so that different long names still get different temporaries.
      */
     static String stem(String targetName) {
+        return stem(targetName, MAX_STEM_BYTES);
+    }
+
+    /** {@link #stem} with at most {@code maxBytes} (the older names' limit was larger). */
+    static String stem(String targetName, int maxBytes) {
         byte[] utf8 = targetName.getBytes(StandardCharsets.UTF_8);
-        if (utf8.length <= MAX_STEM_BYTES) {
+        if (utf8.length <= maxBytes) {
             return targetName;
         }
         StringBuilder b = new StringBuilder();
@@ -579,7 +615,7 @@ public final class AtomicFiles {
         for (int i = 0; i < targetName.length(); ) {
             int cp = targetName.codePointAt(i);
             int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-            if (bytes + n > MAX_STEM_BYTES - 9) {
+            if (bytes + n > maxBytes - 9) {
                 break;
             }
             b.appendCodePoint(cp);

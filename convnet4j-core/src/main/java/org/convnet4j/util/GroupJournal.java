@@ -24,13 +24,14 @@ import java.util.zip.CRC32;
 /**
  * The intent record that makes an {@link AtomicFiles.Group}'s commit crash-consistent, as a database's journal or
  * git's lock files do. Before the first of the group's renames, {@link #write} puts in the directory a small file
- * ({@code .convnet4j-group.pPID-RANDOM.journal}, forced to disk with the directory) that lists, for every file of
+ * ({@code .convnet4j-group.pPID@HOST-RANDOM.journal}, forced to disk with the directory) that lists, for every file of
  * the group, its target, its finished temporary file, the hard link that keeps the earlier version (if any), and
  * the file keys (device and inode) of the earlier and the new content. Once it is on disk the group counts as
  * committed; it is deleted after the last rename.
  *
  * <p>A process killed between the renames leaves the journal. {@link #recover} (run before any write into that
- * directory, and by {@link AtomicFiles#recover}) finds it once its process is gone and finishes the commit: every
+ * directory, and by {@link AtomicFiles#recover}) finds it once its process is gone (another host's: once the journal
+ * is a day old) and finishes the commit: every
  * temporary still there is renamed over its target, so all the files hold the new content. A commit that cannot
  * be finished (a kill while a failed rename was being undone: some new content is gone) is undone instead, from
  * the hard links, so all hold the earlier content. Either way it says so in one line (a WARNING of logger
@@ -46,7 +47,8 @@ final class GroupJournal {
     private static final String MAGIC = "convnet4j group journal 1";
     /** A journal is a few lines per file; anything larger is not one of ours. */
     private static final long MAX_BYTES = 1 << 20;
-    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-\\d+" + Pattern.quote(SUFFIX));
+    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d{1,19})(?:@(" + WriterId.HOST_REGEX + "))?-\\d+"
+            + Pattern.quote(SUFFIX));
     private static final System.Logger LOG = System.getLogger("org.convnet4j.files");
 
     private GroupJournal() {
@@ -70,10 +72,15 @@ final class GroupJournal {
 
     /** Writes the journal of {@code entries} into {@code dir} and forces it and the directory to disk. */
     static Path write(Path dir, List<Entry> entries) throws IOException {
-        long pid = ProcessHandle.current().pid();
+        return write(dir, entries, WriterId.self());
+    }
+
+    /** As {@link #write(Path, List)}, as process {@code self} would (tests: another host's, an earlier version's). */
+    static Path write(Path dir, List<Entry> entries, WriterId self) throws IOException {
         StringBuilder b = new StringBuilder(MAGIC).append('\n');
-        b.append("process ").append(pid).append(' ').append(startOf(ProcessHandle.current()).map(Instant::toString)
-                .orElse("-")).append('\n');
+        b.append("process ").append(self.pid()).append(' ').append((self.isSelf() ? startOf(ProcessHandle.current())
+                : Optional.<Instant>empty()).map(Instant::toString).orElse("-"))
+                .append(self.host() == null ? "" : " " + self.host()).append('\n');
         for (Entry e : entries) {
             b.append("file ").append(escape(e.target())).append('\t').append(escape(e.temporary())).append('\t')
                     .append(e.earlier() == null ? "-" : escape(e.earlier())).append('\t').append(e.existed() ? 1 : 0)
@@ -82,7 +89,7 @@ final class GroupJournal {
         CRC32 crc = new CRC32();
         crc.update(b.toString().getBytes(StandardCharsets.UTF_8));
         b.append("end ").append(Long.toHexString(crc.getValue())).append('\n');
-        Path journal = dir.resolve(PREFIX + pid + "-"
+        Path journal = dir.resolve(".convnet4j-group." + self.tag() + "-"
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + SUFFIX);
         boolean done = false;
         try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -123,29 +130,32 @@ final class GroupJournal {
     /**
      * Finishes (or else undoes) the group commits in {@code dir} whose process was killed; one WARNING line each.
      * Returns those lines. A journal of a live process (another process committing right now) is left alone,
-     * unless {@code ownProcessToo} and it is this process's (a test's simulated crash). Never throws.
+     * unless {@code ownProcessToo} and it is this process's (a test's simulated crash). So is another host's (or an
+     * earlier version's, which names no host) until it is {@link WriterId#OTHER_HOSTS_STALE_AFTER} old: this host
+     * cannot tell whether that process still runs. Never throws.
      */
     static List<String> recover(Path dir, boolean ownProcessToo) {
         List<String> said = new ArrayList<>();
         for (Named named : journals(dir)) {
             Path journal = named.path();
-            long pid = named.pid();
-            if (pid == ProcessHandle.current().pid() && !ownProcessToo) {
+            WriterId id = named.id();
+            if (id.isSelf() && !ownProcessToo) {
                 continue;
             }
-            Parsed p = parse(journal, pid);
-            if (p != null && pid != ProcessHandle.current().pid() && alive(pid, p.started())) {
+            Parsed p = parse(journal, id);
+            if (p != null && !id.isSelf() && running(id, p.started(), journal)) {
                 continue;
             }
             if (p == null) {
-                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (!id.isSelf() && (id.onThisHost() ? ProcessHandle.of(id.pid()).map(ProcessHandle::isAlive).orElse(false)
+                        : !WriterId.untouchedFor(journal, WriterId.otherHostsStaleAfter()))) {
                     continue; // being written right now, perhaps
                 }
                 // cut short or not ours: no rename had started (they start once it is whole on disk)
                 deleteQuietly(journal);
                 continue;
             }
-            String line = settle(dir, journal, pid, p.entries());
+            String line = settle(dir, journal, id, p.entries());
             if (line != null) {
                 LOG.log(System.Logger.Level.WARNING, line);
                 said.add(line);
@@ -154,26 +164,40 @@ final class GroupJournal {
         return said;
     }
 
-    /** A group commit under way or cut off in a folder: its process, whether that still runs, the files it replaces. */
-    record Pending(long pid, boolean running, List<String> targets) {
+    /**
+     * A group commit under way or cut off in a folder: its process and host (null: a journal of an earlier version,
+     * which named none), whether that may still run, the files it replaces. {@code otherHost}: the process is not
+     * of this host, so whether it runs is a guess by the journal's age.
+     */
+    record Pending(long pid, String host, boolean otherHost, boolean running, List<String> targets) {
     }
 
     /** The group commits whose journal is in {@code dir} and whole (a journal cut short started no rename). */
     static List<Pending> pending(Path dir) {
         List<Pending> found = new ArrayList<>();
         for (Named named : journals(dir)) {
-            long pid = named.pid();
-            Parsed p = parse(named.path(), pid);
+            WriterId id = named.id();
+            Parsed p = parse(named.path(), id);
             if (p != null) {
-                boolean running = pid == ProcessHandle.current().pid() || alive(pid, p.started());
-                found.add(new Pending(pid, running, p.entries().stream().map(Entry::target).toList()));
+                boolean running = id.isSelf() || running(id, p.started(), named.path());
+                found.add(new Pending(id.pid(), id.host(), !id.onThisHost(), running,
+                        p.entries().stream().map(Entry::target).toList()));
             }
         }
         return found;
     }
 
-    /** A journal file in a folder and the process its name gives. */
-    private record Named(Path path, long pid) {
+    /**
+     * Whether the process that wrote {@code journal} may still run: of this host, it runs and started when the journal
+     * says (else the id was reused); of another host or none named, the journal is younger than a day.
+     */
+    private static boolean running(WriterId id, Instant started, Path journal) {
+        return id.onThisHost() ? alive(id.pid(), started)
+                : !WriterId.untouchedFor(journal, WriterId.otherHostsStaleAfter());
+    }
+
+    /** A journal file in a folder and the process (and host) its name gives. */
+    private record Named(Path path, WriterId id) {
     }
 
     /**
@@ -187,7 +211,7 @@ final class GroupJournal {
                 Matcher m = NAME.matcher(journal.getFileName().toString());
                 if (m.matches() && Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
                     try {
-                        found.add(new Named(journal, Long.parseLong(m.group(1))));
+                        found.add(new Named(journal, new WriterId(Long.parseLong(m.group(1)), m.group(2))));
                     } catch (NumberFormatException e) {
                         // digits beyond a long: not a process of this machine
                     }
@@ -204,7 +228,7 @@ final class GroupJournal {
     }
 
     /** The journal's content, or null unless it is whole (its checksum right) and names only what it may. */
-    private static Parsed parse(Path journal, long pid) {
+    private static Parsed parse(Path journal, WriterId id) {
         String text;
         try {
             if (Files.size(journal) > MAX_BYTES) {
@@ -228,7 +252,9 @@ final class GroupJournal {
             return null;
         }
         String[] proc = lines[1].split(" ");
-        if (proc.length != 3 || !proc[1].equals(Long.toString(pid))) {
+        // "process PID START HOST"; an earlier version's journal (its name has no host) has no HOST
+        if (proc.length != (id.host() == null ? 3 : 4) || !proc[1].equals(Long.toString(id.pid()))
+                || (id.host() != null && !proc[3].equals(id.host()))) {
             return null;
         }
         Instant started = null;
@@ -250,7 +276,7 @@ final class GroupJournal {
             String tmp = unescape(f[1]);
             String earlier = f[2].equals("-") ? null : unescape(f[2]);
             if (target == null || tmp == null || (earlier == null && !f[2].equals("-")) || !plainName(target)
-                    || !temporaryOf(tmp, target, pid) || (earlier != null && !temporaryOf(earlier, target, pid))
+                    || !temporaryOf(tmp, target, id) || (earlier != null && !temporaryOf(earlier, target, id))
                     || !(f[3].equals("0") || f[3].equals("1"))) {
                 return null;
             }
@@ -265,9 +291,14 @@ final class GroupJournal {
                 && name.indexOf('\\') < 0 && name.indexOf('\0') < 0;
     }
 
-    /** Whether {@code name} is a temporary file of {@code target} made by process {@code pid}. */
-    private static boolean temporaryOf(String name, String target, long pid) {
-        String prefix = "." + AtomicFiles.stem(target) + ".p" + pid + "-";
+    /** Whether {@code name} is a temporary file of {@code target} made by process {@code id}. */
+    private static boolean temporaryOf(String name, String target, WriterId id) {
+        return temporaryOf(name, target, id, AtomicFiles.stem(target)) || (id.host() == null
+                && temporaryOf(name, target, id, AtomicFiles.stem(target, AtomicFiles.MAX_STEM_BYTES_BEFORE_HOSTS)));
+    }
+
+    private static boolean temporaryOf(String name, String target, WriterId id, String stem) {
+        String prefix = "." + stem + "." + id.tag() + "-";
         return name.startsWith(prefix) && name.endsWith(".tmp")
                 && name.substring(prefix.length(), name.length() - 4).matches("\\d{1,19}");
     }
@@ -290,7 +321,7 @@ final class GroupJournal {
     }
 
     /** Finishes or undoes one group; returns its line (null when there was nothing to say). */
-    private static String settle(Path dir, Path journal, long pid, List<Entry> entries) {
+    private static String settle(Path dir, Path journal, WriterId id, List<Entry> entries) {
         int n = entries.size();
         boolean[] renamed = new boolean[n];
         boolean[] pending = new boolean[n];
@@ -316,7 +347,8 @@ final class GroupJournal {
             done += renamed[i] ? 1 : 0;
         }
         List<String> names = entries.stream().map(e -> TerminalText.escape(e.target())).toList();
-        String what = dir + ": process " + pid + " was stopped while replacing " + String.join(", ", names)
+        String what = dir + ": process " + id.pid() + (id.onThisHost() ? "" : id.host() == null ? " (of an earlier version)"
+                : " on host " + id.host()) + " was stopped while replacing " + String.join(", ", names)
                 + " together (" + done + " of " + n + " replaced)";
         try {
             if (forward) {

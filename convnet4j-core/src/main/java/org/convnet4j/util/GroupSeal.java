@@ -86,6 +86,25 @@ public final class GroupSeal {
      *                     not matching the seal, left over from an earlier group, or the seal not readable as one
      */
     public static Check check(List<Path> files, Pattern family) throws IOException {
+        return check(files, family, null);
+    }
+
+    /**
+     * What a reader takes of one file, told to {@link #check(List, Pattern, SizeLimit)} so that a file the reader
+     * would refuse for its size is refused before it is hashed against the seal (hashing is bounded in memory, not in
+     * time: a listed file of 50 GB took minutes to be refused).
+     */
+    @FunctionalInterface
+    public interface SizeLimit {
+        /** Throws (one line naming {@code file}) when the reader would refuse a file of {@code bytes}. */
+        void require(Path file, long bytes) throws IOException;
+    }
+
+    /**
+     * As {@link #check(List, Pattern)}, and each file the seal lists is first held to {@code limit} (null: none) with
+     * its size; it is then hashed no further than that size (a file grown meanwhile was replaced: refused).
+     */
+    public static Check check(List<Path> files, Pattern family, SizeLimit limit) throws IOException {
         Map<Path, Stamp> stamps = new LinkedHashMap<>();
         List<Path> absent = new ArrayList<>();
         List<Path> reals = new ArrayList<>(files.size());
@@ -117,8 +136,12 @@ public final class GroupSeal {
             for (GroupJournal.Pending p : pending.computeIfAbsent(dir, GroupJournal::pending)) {
                 if (p.targets().contains(name)) {
                     throw new IOException(file + ": being replaced together with " + others(p.targets(), name)
-                            + " by process " + p.pid() + (p.running() ? " (still running: read it once that run ends)"
-                            : " (stopped mid-way: the next convnet4j write into " + dir + " finishes or undoes it)"));
+                            + " by process " + p.pid() + (!p.otherHost() ? "" : p.host() == null
+                            ? " of an earlier version (perhaps of another host)" : " of host " + p.host())
+                            + (!p.running() ? " (stopped mid-way: the next convnet4j write into " + dir
+                            + " finishes or undoes it)" : !p.otherHost() ? " (still running: read it once that run ends)"
+                            : " (this host cannot tell whether it still runs: read it once that run ends; the next"
+                            + " convnet4j write into " + dir + " finishes or undoes it once its journal is a day old)"));
                 }
             }
             Path seal = dir.resolve(FILE);
@@ -147,7 +170,11 @@ public final class GroupSeal {
                 throw new IOException(file + ": not a regular file (a folder, a pipe or a device), so not the file "
                         + seal + " lists");
             }
-            if (!sum.equals(Digests.sha256Hex(abs))) {
+            long size = stamps.get(abs).size();
+            if (limit != null) { // before the hash: a listed file of 50 GB is refused at once, not read through first
+                limit.require(file, size);
+            }
+            if (!sum.equals(sha256OfFirst(abs, size, file))) {
                 throw new IOException(file + ": does not match its SHA-256 in " + seal + " (changed or"
                         + " replaced since convnet4j wrote it with the other files listed there)");
             }
@@ -168,6 +195,28 @@ public final class GroupSeal {
         } catch (IOException | SecurityException e) {
             return file.toAbsolutePath();
         }
+    }
+
+    /**
+     * The SHA-256 of {@code abs}, which was {@code size} bytes when stamped, read no further than that: a file that has
+     * grown since (written to meanwhile) is refused, not read to its new end ({@code file}: the name in messages).
+     */
+    private static String sha256OfFirst(Path abs, long size, Path file) throws IOException {
+        java.security.MessageDigest d = Digests.sha256();
+        byte[] buf = new byte[1 << 16];
+        long left = size;
+        try (java.io.InputStream in = Files.newInputStream(abs, LinkOption.NOFOLLOW_LINKS)) {
+            for (int n = in.read(buf, 0, (int) Math.min(buf.length, left + 1)); n > 0;
+                    n = in.read(buf, 0, (int) Math.min(buf.length, left + 1))) {
+                if (n > left) {
+                    throw new IOException(file + ": replaced while it was being read (it grew while it was checked;"
+                            + " another run writing into " + abs.getParent() + "?); try again once that run ends");
+                }
+                d.update(buf, 0, n);
+                left -= n;
+            }
+        }
+        return Digests.hex(d);
     }
 
     /** What {@link #check} saw: {@link #confirm} after reading tells whether any of it was replaced meanwhile. */

@@ -114,7 +114,9 @@ class AtomicFilesTest {
             AtomicFiles.writeString(target, "two");
             assertEquals("two", Files.readString(target));
             long deadPid = ProcessHandle.current().pid() + 4_000_000L;
-            Path stale = Files.writeString(dir.resolve("." + AtomicFiles.stem(name) + ".p" + deadPid + "-7.tmp"), "half");
+            Path stale = Files.writeString(dir.resolve(AtomicFiles.temporaryPrefix(name, deadPid) + "7.tmp"), "half");
+            String longest = AtomicFiles.temporaryName(name, new WriterId(Long.MAX_VALUE, "h".repeat(WriterId.MAX_HOST_CHARS)));
+            assertTrue(longest.getBytes(StandardCharsets.UTF_8).length <= 255, "with the longest host: " + longest);
             AtomicFiles.writeString(target, "three");
             assertTrue(Files.notExists(stale), "a killed writer's temporary of a long name is cleaned");
             assertEquals(List.of(name), listing());
@@ -130,14 +132,17 @@ class AtomicFilesTest {
     void staleTemporariesOfDeadProcessesAreRemovedLiveOnesKept() throws IOException {
         Path target = dir.resolve("model.c4j");
         long deadPid = ProcessHandle.current().pid() + 4_000_000L; // above Linux's pid_max: no such process
-        Path dead = Files.writeString(dir.resolve(".model.c4j.p" + deadPid + "-123.tmp"), "half");
-        Path live = Files.writeString(dir.resolve(".model.c4j.p1-456.tmp"), "pid 1 is always alive");
+        Path dead = Files.writeString(dir.resolve(AtomicFiles.temporaryPrefix("model.c4j", deadPid) + "123.tmp"), "half");
+        Path live = Files.writeString(dir.resolve(AtomicFiles.temporaryPrefix("model.c4j", 1) + "456.tmp"),
+                "pid 1 is always alive");
         Path oldLegacy = Files.writeString(dir.resolve(".model.c4j.8812345.tmp"), "older naming");
         Files.setLastModifiedTime(oldLegacy, FileTime.from(Instant.now().minusSeconds(7200)));
         Path freshLegacy = Files.writeString(dir.resolve(".model.c4j.999.tmp"), "maybe still being written");
         // another target's, of a killed run that wrote other files here (output_2.pb of a run with more outputs)
-        Path otherTarget = Files.writeString(dir.resolve(".output_2.pb.p" + deadPid + "-1.tmp"), "a killed run's");
-        Path otherLive = Files.writeString(dir.resolve(".other.c4j.p1-2.tmp"), "a live writer's");
+        Path otherTarget = Files.writeString(dir.resolve(AtomicFiles.temporaryPrefix("output_2.pb", deadPid) + "1.tmp"),
+                "a killed run's");
+        Path otherLive = Files.writeString(dir.resolve(AtomicFiles.temporaryPrefix("other.c4j", 1) + "2.tmp"),
+                "a live writer's");
         Path usersOwn = Files.writeString(dir.resolve(".notes.tmp"), "the user's");
         AtomicFiles.writeString(target, "new");
         assertTrue(Files.notExists(dead));
@@ -145,6 +150,30 @@ class AtomicFilesTest {
         assertTrue(Files.notExists(otherTarget), "stale temporaries of any target in that folder are cleaned");
         assertTrue(Files.exists(live) && Files.exists(freshLegacy) && Files.exists(otherLive) && Files.exists(usersOwn));
         assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(target));
+    }
+
+    /**
+     * A target that is a pipe, or a link to a device ({@code -o /dev/null}, {@code -o /dev/stdout}): the rename would
+     * replace the node itself (as root, /dev/null made a regular file holding the output; here a pipe made a file, or
+     * the link replaced). Refused in one line naming it, before anything is written; the node is left as it was.
+     */
+    @Test
+    void aPipeOrADeviceAsTargetIsRefusedAndLeftAsItIs() throws Exception {
+        Path pipe = dir.resolve("pipe");
+        Process mk = new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start();
+        assertTrue(mk.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo");
+        Path devNull = Files.createSymbolicLink(dir.resolve("null"), Path.of("/dev/null"));
+        for (Path target : List.of(pipe, devNull)) {
+            for (org.junit.jupiter.api.function.Executable write : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> AtomicFiles.requireWritable(target), () -> AtomicFiles.writeString(target, "model"))) {
+                IOException e = assertThrows(IOException.class, write);
+                assertEquals(target + ": not a regular file (a device, a pipe or a socket): convnet4j replaces an output"
+                        + " file by renaming a finished one over it, which would replace that node itself; give the path"
+                        + " of a file", e.getMessage());
+            }
+        }
+        assertTrue(Files.isSymbolicLink(devNull) && !Files.isRegularFile(pipe) && Files.exists(pipe));
+        assertEquals(List.of("null", "pipe"), listing());
     }
 
     @Test

@@ -149,18 +149,18 @@ class GroupJournalTest {
         Path sub = Files.createDirectories(dir.resolve("d"));
         Files.writeString(dir.resolve("victim"), "mine");
         Files.writeString(sub.resolve("x"), "planted");
-        Files.writeString(sub.resolve(".y.p1-1.tmp"), "planted");
+        Files.writeString(sub.resolve(AtomicFiles.temporaryPrefix("y", 1) + "1.tmp"), "planted");
         long pid = ProcessHandle.current().pid();
         for (List<GroupJournal.Entry> hostile : List.of(
                 // a target outside the directory
-                List.of(new GroupJournal.Entry("../victim", ".victim.p" + pid + "-1.tmp", null, true, "?", "?"),
-                        new GroupJournal.Entry("x", ".x.p" + pid + "-2.tmp", null, false, "-", "?")),
+                List.of(new GroupJournal.Entry("../victim", AtomicFiles.temporaryPrefix("victim", pid) + "1.tmp", null, true, "?", "?"),
+                        new GroupJournal.Entry("x", AtomicFiles.temporaryPrefix("x", pid) + "2.tmp", null, false, "-", "?")),
                 // a "temporary" that is just another file of the directory
                 List.of(new GroupJournal.Entry("z", "x", null, false, "-", "?"),
-                        new GroupJournal.Entry("w", ".w.p" + pid + "-2.tmp", null, false, "-", "?")),
+                        new GroupJournal.Entry("w", AtomicFiles.temporaryPrefix("w", pid) + "2.tmp", null, false, "-", "?")),
                 // another process's temporary
-                List.of(new GroupJournal.Entry("y", ".y.p1-1.tmp", null, false, "-", "?"),
-                        new GroupJournal.Entry("w", ".w.p" + pid + "-2.tmp", null, false, "-", "?")))) {
+                List.of(new GroupJournal.Entry("y", AtomicFiles.temporaryPrefix("y", 1) + "1.tmp", null, false, "-", "?"),
+                        new GroupJournal.Entry("w", AtomicFiles.temporaryPrefix("w", pid) + "2.tmp", null, false, "-", "?")))) {
             GroupJournal.write(sub, hostile);
             assertEquals(List.of(), GroupJournal.recover(sub, true));
             assertEquals("mine", Files.readString(dir.resolve("victim")));

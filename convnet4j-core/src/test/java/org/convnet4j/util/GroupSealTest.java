@@ -227,4 +227,28 @@ class GroupSealTest {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * A reader's size limit is applied to a listed file before it is hashed, with the size stamped at the check; the
+     * hash reads no further than that size, so a file that grows meanwhile (here: in the limit's call) is refused
+     * rather than read to its new end.
+     */
+    @Test
+    void theSizeLimitComesBeforeTheHashWhichStopsAtTheStampedSize() throws IOException {
+        writeBoth("new");
+        List<String> asked = new ArrayList<>();
+        IOException e = assertThrows(IOException.class, () -> GroupSeal.check(files(), null, (file, bytes) -> {
+            asked.add(file.getFileName() + " " + bytes);
+            throw new IOException(file + ": too large for this reader");
+        }));
+        assertEquals(dir.resolve("a") + ": too large for this reader", e.getMessage());
+        assertEquals(List.of("a 6"), asked);
+
+        e = assertThrows(IOException.class, () -> GroupSeal.check(files(), null, (file, bytes) ->
+                Files.writeString(file, "more", java.nio.file.StandardOpenOption.APPEND)));
+        assertTrue(e.getMessage().startsWith(dir.resolve("a") + ": replaced while it was being read (it grew while it"
+                + " was checked;"), e.getMessage());
+        writeBoth("new");
+        GroupSeal.check(files(), null, (file, bytes) -> { }).confirm(); // within the limit: checked as before
+    }
 }

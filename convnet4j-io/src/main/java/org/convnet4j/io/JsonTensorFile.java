@@ -68,13 +68,17 @@ final class JsonTensorFile {
         this.file = file;
     }
 
+    /** The first check of {@link #read}: a JSON tensor file of {@code size} bytes against the memory budget. */
+    static void requireSize(Path file, long size) throws IOException {
+        MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes", MemoryBudget.bytesOf(BYTES_PER_CHARACTER, size));
+    }
+
     static TensorData read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) { // read twice, and budgeted from its size: a device or a pipe has neither
             throw bad(file, Files.exists(file) ? "not a regular file" : "file not found");
         }
         long size = Files.size(file);
-        MemoryBudget.require(file + ": a JSON tensor of " + size + " bytes",
-                MemoryBudget.bytesOf(BYTES_PER_CHARACTER, size));
+        requireSize(file, size);
         JsonTensorFile layout = new JsonTensorFile(file);
         layout.pass(false);
         layout.check();

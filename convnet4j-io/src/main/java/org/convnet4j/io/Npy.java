@@ -37,6 +37,14 @@ public final class Npy {
         return readData(file).toTensor();
     }
 
+    /** The first check of {@link #readData}: a .npy file of {@code size} bytes is held whole while it is decoded. */
+    static void requireSize(Path file, long size) throws IOException {
+        if (size > Integer.MAX_VALUE - 1024) {
+            throw new OnnxFormatException(file + ": too large for a .npy tensor (" + size + " bytes)");
+        }
+        MemoryBudget.require(file + ": a .npy file of " + size + " bytes", size);
+    }
+
     /**
      * The array with its element type kept: float32 as FLOAT, float64 as DOUBLE (exact doubles), int64 as INT64,
      * int32 as INT32, uint8 as UINT8, int8 as INT8, bool as BOOL (integers as exact longs), named by the file. The
@@ -47,10 +55,7 @@ public final class Npy {
             throw new OnnxFormatException(file + ": " + (Files.exists(file) ? "not a regular file" : "file not found"));
         }
         long size = Files.size(file);
-        if (size > Integer.MAX_VALUE - 1024) {
-            throw new OnnxFormatException(file + ": too large for a .npy tensor (" + size + " bytes)");
-        }
-        MemoryBudget.require(file + ": a .npy file of " + size + " bytes", size); // held whole while it is decoded
+        requireSize(file, size);
         byte[] b = Files.readAllBytes(file);
         if (b.length < 10) {
             throw new OnnxFormatException(file + ": too short for a .npy file");

@@ -75,6 +75,22 @@ public final class OnnxInputs {
     }
 
     /**
+     * The size check {@link #read} makes first, by the file's kind (.npy, .json, else a TensorProto), for
+     * {@link GroupSeal#check(List, java.util.regex.Pattern, GroupSeal.SizeLimit)}: a file that would be refused for
+     * its size is refused before it is hashed against its folder's seal, not after reading it through.
+     */
+    static final GroupSeal.SizeLimit SIZE_LIMIT = (file, bytes) -> {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".npy")) {
+            Npy.requireSize(file, bytes);
+        } else if (name.endsWith(".json")) {
+            JsonTensorFile.requireSize(file, bytes);
+        } else {
+            OnnxReader.requireTensorFileSize(file, bytes);
+        }
+    };
+
+    /**
      * Input files for a float model (the float route of {@code infer}): each read as {@link #read} does and made a float
      * tensor for the input of the same position, which takes [N, ...{@code inputShapes.get(i)}]. Every refusal is one
      * line starting with the file's path: a dimension of 0 or beyond 2^31 - 1 (a float tensor holds at least one
@@ -87,7 +103,8 @@ public final class OnnxInputs {
             throw new IllegalArgumentException("the model takes " + inputShapes.size() + " input(s), got "
                     + files.size() + " file(s)");
         }
-        GroupSeal.Check seal = GroupSeal.check(files, ProgramInference.OUTPUT_NAMES); // half-replaced, stale: refused
+        // half-replaced, stale, or too large for its reader: refused (the last before the file is hashed)
+        GroupSeal.Check seal = GroupSeal.check(files, ProgramInference.OUTPUT_NAMES, SIZE_LIMIT);
         List<Tensor> out = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);

@@ -78,7 +78,8 @@ public final class ProgramInference {
             throw new IllegalArgumentException(name + " takes " + declared.size() + " input(s) "
                     + declared.stream().map(OnnxModel.ValueInfo::name).toList() + ", got " + inputs.size());
         }
-        GroupSeal.Check seal = GroupSeal.check(inputs, OUTPUT_NAMES); // a half-replaced group, a stale output refused
+        // a half-replaced group, a stale output, a file too large for its reader refused (before it is hashed)
+        GroupSeal.Check seal = GroupSeal.check(inputs, OUTPUT_NAMES, OnnxInputs.SIZE_LIMIT);
         List<TensorData> values = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             Path p = inputs.get(i);

@@ -45,14 +45,14 @@ class HadoopFilesTest {
         }
         assertTrue(Files.exists(dir.resolve(".last.c4j.crc")));
         // a temporary of a killed writer (a pid that does not run) and one of a live one (ours, another name)
-        Path dead = Files.writeString(dir.resolve(".last.c4j.p2147483646-1.tmp"), "half");
-        Path live = Files.writeString(dir.resolve(".other.c4j.p" + ProcessHandle.current().pid() + "-1.tmp"), "busy");
+        Path dead = Files.writeString(dir.resolve(org.convnet4j.util.AtomicFiles.temporaryPrefix("last.c4j", 2147483646L) + "1.tmp"), "half");
+        Path live = Files.writeString(dir.resolve(org.convnet4j.util.AtomicFiles.temporaryPrefix("other.c4j", ProcessHandle.current().pid()) + "1.tmp"), "busy");
 
         HadoopFiles.writeAtomically(target.toString(), "new".getBytes(StandardCharsets.UTF_8), conf);
         assertEquals("new", Files.readString(target));
         assertFalse(Files.exists(dead));
         assertTrue(Files.exists(live));
-        assertEquals(List.of(".other.c4j.p" + ProcessHandle.current().pid() + "-1.tmp", "last.c4j"), names(dir));
+        assertEquals(List.of(org.convnet4j.util.AtomicFiles.temporaryPrefix("other.c4j", ProcessHandle.current().pid()) + "1.tmp", "last.c4j"), names(dir));
         // read back through Hadoop (which would check a stale .crc against the new bytes and fail)
         assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), HadoopFiles.readAll(target.toString(), conf));
         assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), HadoopFiles.readAll("file://" + target, conf));

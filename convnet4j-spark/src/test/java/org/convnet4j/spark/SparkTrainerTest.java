@@ -114,7 +114,7 @@ class SparkTrainerTest {
                 epoch2.toString(), killed.toUri().toString(), Long.toString(Files.size(epoch2) / 2));
         List<String> left = names(killed);
         assertEquals(4, left.size(), left.toString());
-        assertTrue(left.get(0).startsWith(".last.c4j.p" + pid + "-") && left.get(0).endsWith(".tmp"), left.toString());
+        assertTrue(left.get(0).startsWith(org.convnet4j.util.AtomicFiles.temporaryPrefix("last.c4j", pid)) && left.get(0).endsWith(".tmp"), left.toString());
         assertTrue(Files.size(killed.resolve(left.get(0))) > 0, "the kill came in the middle of the write");
         assertEquals(List.of("epoch-001.c4j", "epoch-002.c4j", "last.c4j"), left.subList(1, 4));
         assertArrayEquals(epoch1, Files.readAllBytes(killed.resolve("last.c4j")), "the previous last.c4j is whole");

@@ -76,6 +76,9 @@ public final class OnnxReader {
 
     /** Reads a file holding one TensorProto (the ONNX test-data {@code input_0.pb} layout). */
     public static TensorData readTensor(Path file) throws IOException {
+        if (Files.isRegularFile(file)) {
+            requireTensorFileSize(file, Files.size(file));
+        }
         byte[] bytes = readCapped(file);
         OnnxReader r = new OnnxReader(file.toString(), file.toAbsolutePath().getParent());
         r.source = bytes;
@@ -96,6 +99,18 @@ public final class OnnxReader {
                     + " this reader holds in memory");
         }
         return Files.readAllBytes(file);
+    }
+
+    /**
+     * The first check of {@link #readTensor}: a tensor file of {@code size} bytes is held whole in memory while it is
+     * decoded, so it must fit a Java array and the memory budget ({@link MemoryBudget#require}).
+     */
+    public static void requireTensorFileSize(Path file, long size) throws IOException {
+        if (size > MAX_FILE_BYTES) {
+            throw new OnnxFormatException(file + ": " + size + " bytes is more than the " + MAX_FILE_BYTES
+                    + " this reader holds in memory");
+        }
+        MemoryBudget.require(file + ": a tensor file of " + size + " bytes", size);
     }
 
     /**

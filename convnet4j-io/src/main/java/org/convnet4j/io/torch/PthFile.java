@@ -246,7 +246,7 @@ public final class PthFile implements StateDict {
                 return storages.computeIfAbsent(key, k -> new Storage(k, dtype, numel, -1, data.getName()));
             });
             return budgeted(file, views(file, root));
-        } catch (FileFormatException e) {
+        } catch (FileFormatException | MemoryBudget.TooLargeException e) { // not "damaged": too large, said so
             throw e;
         } catch (IOException e) {
             throw new FileFormatException(file + ": damaged zip archive (" + e.getMessage() + ")", e);
@@ -358,13 +358,18 @@ public final class PthFile implements StateDict {
         return out;
     }
 
-    /** All tensors as float32 within {@link MemoryBudget}, checked before any value is read. */
+    /**
+     * All tensors as float32 within {@link MemoryBudget}, and within what a file of this size may ask for
+     * ({@link MemoryBudget#requireStored}), checked before any value is read: a zip entry declares its own
+     * uncompressed size, so a file whose tensor data is DEFLATE-compressed (torch.save never compresses it) could
+     * otherwise ask for the heap's whole budget from a few KB, as could many views of one storage.
+     */
     private static PthFile budgeted(Path file, Map<String, View> views) throws IOException {
         long bytes = 0;
         for (View v : views.values()) {
             bytes = MemoryBudget.add(bytes, MemoryBudget.bytesOf(4, v.ref().numel()));
         }
-        MemoryBudget.require(file + ": " + views.size() + " tensors", bytes);
+        MemoryBudget.requireStored(file + ": " + views.size() + " tensors", bytes, java.nio.file.Files.size(file));
         return new PthFile(file, views);
     }
 

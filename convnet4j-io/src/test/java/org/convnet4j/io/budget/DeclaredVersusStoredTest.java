@@ -132,4 +132,25 @@ class DeclaredVersusStoredTest {
         IOException e = assertThrows(IOException.class, () -> OnnxReader.readModel(model));
         assertTrue(e.getMessage().contains("has 2 hard links"), e.getMessage());
     }
+
+    /**
+     * torch.save stores tensor data uncompressed, but a zip entry may be DEFLATE-compressed and declares its own
+     * uncompressed size: tools/fixtures/pth_zip_bomb.py's file of about 16 KB holds 16 MiB of float32 zeros that way.
+     * Held to what a file of its size may ask for (16 times its size plus the allowance, 1 MB here so that the case
+     * stays small); before, only to the heap's budget, so the same file at 2^28 elements (about 1 MB) made {@code inspect}
+     * inflate and allocate 1 GB.
+     */
+    @Test
+    void aPthWhoseTensorDataIsCompressedIsHeldToWhatItStores() throws Exception {
+        Path pth = fixture("pth_deflated_zeros.pth");
+        assertTrue(Files.size(pth) < 64_000, Files.size(pth) + " bytes");
+        try (TemporaryProperty allowance = TemporaryProperty.set(MemoryBudget.UNSTORED_PROPERTY, "1m")) {
+            IOException e = assertThrows(IOException.class, () -> org.convnet4j.io.torch.PthFile.open(pth));
+            assertTrue(e.getMessage().startsWith(pth + ": 1 tensors needs 17 MB, more than the 17 KB it stores allow (1.3 MB: "),
+                    e.getMessage());
+            assertThrows(IOException.class, () -> ModelLoader.load(pth));
+        }
+        // the default allowance (64 MB) takes it: 16 MiB of zeros, read in full
+        assertEquals(4 << 20, org.convnet4j.io.torch.PthFile.open(pth).values("w").length);
+    }
 }
