@@ -160,6 +160,8 @@ public final class TransferCommand implements Callable<Integer> {
         TransferRun.Outcome r;
         try {
             r = TransferRun.run(plan, train, test, classifier, settings, featureCache, log, listeners, progress);
+        } catch (org.convnet4j.train.TrainingMemory.TooLargeException e) {
+            throw e.from(base); // gradients + optimiser state over the limit: name the model
         } finally {
             ui.close();
             if (bar != null) {

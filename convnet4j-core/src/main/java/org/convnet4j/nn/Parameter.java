@@ -35,7 +35,8 @@ public final class Parameter {
     private final Tensor value;
     /**
      * Made at its first use ({@link #grad()}): a model that only runs inference never holds one (an imported vgg11's
-     * 0.53 GB of gradients were allocated, and zeroed, with its values). The memory budget still counts it.
+     * 0.53 GB of gradients were allocated, and zeroed, with its values). The model's build charges the value only;
+     * training charges the gradients when it starts ({@code org.convnet4j.train.TrainingMemory}).
      */
     private volatile Tensor grad;
     private final Initializer initializer;
@@ -76,9 +77,12 @@ public final class Parameter {
         // OutOfMemoryError while it is built (its value alone above the budget cannot be used for anything)
         org.convnet4j.util.MemoryBudget.requireParameter("parameter '" + name + "' " + shape,
                 org.convnet4j.util.MemoryBudget.bytesOf(4, shape.size()));
-        // and all parameters of the model being built together (value and gradient), when a build is counted
-        org.convnet4j.util.MemoryBudget.chargeParameter("parameter '" + name + "' " + shape + " (value and gradient)",
-                org.convnet4j.util.MemoryBudget.bytesOf(8, shape.size()));
+        // and all parameters of the model being built together, when a build is counted: the value only. The gradient
+        // is made at the first backward pass ({@link #grad()}); training charges it, with the optimiser's state, when
+        // it starts (org.convnet4j.train.TrainingMemory), so a model that is only imported, inspected, run, exported
+        // or served is not refused for memory it never allocates.
+        org.convnet4j.util.MemoryBudget.chargeParameter("parameter '" + name + "' " + shape + " (value)",
+                org.convnet4j.util.MemoryBudget.bytesOf(4, shape.size()));
         Parameter p = new Parameter(name, Kind.LEARNABLE, shape, Tensor.zeros(shape), init, fanIn, fanOut);
         p.initialize(new SeededRandom(name.hashCode())); // new Random(...)'s values, faster
         return p;
@@ -209,6 +213,11 @@ public final class Parameter {
             }
         }
         return g;
+    }
+
+    /** True once {@link #grad()} made the gradient (a learnable parameter that took part in a backward pass). */
+    public boolean hasGradient() {
+        return grad != null;
     }
 
     /** True for a parameter of a model built shapes only ({@link ShapesOnly}): a shape, no values. */

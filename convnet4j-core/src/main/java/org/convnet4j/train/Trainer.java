@@ -86,6 +86,8 @@ public final class Trainer {
         requireOptimizerOwns(model, cfg.optimizer());
         requireOutputsMatchClasses(model, train, cfg.loss());
         if (engine == null) {
+            // gradients and the optimiser's state first (a model's build charged its values only), then the batch
+            TrainingMemory.require(null, model, cfg.optimizer());
             requireBatchFits(model, train, cfg);
         }
         DataLoader loader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).seed(cfg.seed()).build();

@@ -17,7 +17,8 @@ import java.io.IOException;
  * <p>The <b>per-file cap</b> ({@link #fileCapBytes}) bounds what a file may ask for beyond what it stores: a
  * model built from a file, the content of a compressed stream, may need at most {@value #STORED_FACTOR} times the
  * file's bytes plus an allowance, 64 MB unless {@value #UNSTORED_PROPERTY} says otherwise. A file that stores its
- * weights never needs more (value and gradient are 8 bytes per value, stored as 1 to 4); a file of a few KB that
+ * weights never needs more (a model's build charges each parameter's value, 4 bytes, stored as 1 to 4; the gradient and
+ * the optimiser's state are charged when training starts, {@link #requireTraining}); a file of a few KB that
  * declares a ResNet-50 without its weights is refused before the model is built, whatever the heap. The command line's
  * {@code --max-model-memory SIZE} sets both properties.
  */
@@ -132,7 +133,17 @@ public final class MemoryBudget {
      * thing ("model.c4j: tensor conv1.weight [6400, 3, 7, 7]").
      */
     public static void require(String what, long bytes) throws TooLargeException {
-        long limit = limitFor(bytes, 0);
+        require(what, bytes, 0);
+    }
+
+    /**
+     * Like {@link #require}, for an input read piece by piece: {@code bytes} is what it asks for so far, of which
+     * {@code heldBytes} are already allocated (the tensors a reader decoded before this one). Those are in the heap's
+     * kept share, from which the default limit is computed, so they are counted once: a reader that charged them in
+     * {@code bytes} and again as kept heap refused a 0.53 GB model below a 2.1 GB heap although reading it needs 1.1 GB.
+     */
+    public static void require(String what, long bytes, long heldBytes) throws TooLargeException {
+        long limit = limitFor(bytes, Math.max(0, heldBytes));
         if (bytes < 0 || bytes > limit) {
             throw new TooLargeException(what + " needs " + (bytes < 0 ? "more than 8 EB" : human(bytes))
                     + ", above the limit of " + human(limit) + " for one input; if the file is genuine, give Java more"
@@ -276,6 +287,28 @@ public final class MemoryBudget {
             throw total.refusal;
         }
         total.bytes = sum;
+    }
+
+    /**
+     * Refuses, when training starts, the memory training adds to a model whose values are already built: a model's
+     * build charges its values only ({@link #chargeParameter}), so an inference-only use is not refused for gradients
+     * it never allocates; training adds a gradient per learnable value and the optimiser's state. {@code heldBytes}
+     * (the model's values, in the heap already) and {@code moreBytes} (what training will allocate) together are held
+     * to the limit of one model (the same as a build's, the values counted once); above it a
+     * {@link ModelTooLargeException} whose message starts with {@code what} ("training a model of 132,863,336
+     * parameters") and names the Java heap, before anything is allocated.
+     */
+    public static void requireTraining(String what, long heldBytes, long moreBytes) {
+        long total = add(heldBytes, moreBytes);
+        long limit = limitFor(total, Math.max(0, heldBytes));
+        if (total < 0 || total > limit) {
+            long max = Runtime.getRuntime().maxMemory();
+            throw new ModelTooLargeException(null, what + " needs " + (moreBytes < 0 ? "more than 8 EB" : human(moreBytes))
+                    + " more for gradients and the optimiser's state; with the model's " + human(heldBytes) + " of"
+                    + " values that is above the limit of " + human(limit) + " for one model (Java heap "
+                    + human(max) + "); give Java more memory (CONVNET4J_JAVA_OPTS=-Xmx8g), freeze more layers, or raise"
+                    + " the limit with --max-model-memory SIZE (-D" + PROPERTY + "=BYTES)");
+        }
     }
 
     /** The running total of {@link #startModelBuild}; closing the outermost one ends it. */

@@ -30,33 +30,36 @@ class ModelFileBudgetTest {
     @TempDir
     Path dir;
 
-    /** Three dense layers of 2000 x 2000 (16 MB of values each, 32 MB with gradients) and no weights stored. */
-    private Path craftedModelFile() throws Exception {
+    /**
+     * Three dense layers of {@code units} x {@code units} (2000: 16 MB of values each; a build charges the values, the
+     * gradients are charged when training starts) and no weights stored.
+     */
+    private Path craftedModelFile(int units) throws Exception {
         Model small = new Sequential(Shape.of(20), new Dense(20).named("a"), new Dense(20).named("b"),
                 new Dense(20).named("c"));
-        String description = ModelFiles.describe(small, null).replace("\"units\":20", "\"units\":2000")
-                .replace("[20]", "[2000]");
-        assertEquals(3, description.split("\"units\":2000", -1).length - 1, description);
-        Path file = dir.resolve("dense.c4j");
+        String description = ModelFiles.describe(small, null).replace("\"units\":20", "\"units\":" + units)
+                .replace("[20]", "[" + units + "]");
+        assertEquals(3, description.split("\"units\":" + units, -1).length - 1, description);
+        Path file = dir.resolve("dense" + units + ".c4j");
         Checkpoint.save(file, new Checkpoint(Map.of(), Map.of(), description));
         return file;
     }
 
     @Test
     void aModelFileWhoseLayersTogetherExceedTheBudgetIsRefusedNamingTheFile() throws Exception {
-        Path file = craftedModelFile();
+        Path file = craftedModelFile(2000);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "40m")) {
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "20m")) {
             long before = threads.getCurrentThreadAllocatedBytes();
             IllegalArgumentException e = assertThrows(MemoryBudget.ModelTooLargeException.class,
                     () -> ModelFiles.read(file));
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             String m = e.getMessage();
             assertFalse(m.contains("\n"), m);
-            assertTrue(m.startsWith(file + ": layer 'b': parameter 'kernel' [2000, 2000] (value and gradient) needs"
-                    + " 32 MB; with the model's parameters before it (32 MB) that is above the limit of 42 MB for one model"), m);
-            // the first layer (32 MB with its gradient) was built, the second never allocated
-            assertTrue(allocated < (48L << 20), "allocated " + allocated);
+            assertTrue(m.startsWith(file + ": layer 'b': parameter 'kernel' [2000, 2000] (value) needs"
+                    + " 16 MB; with the model's parameters before it (16 MB) that is above the limit of 21 MB for one model"), m);
+            // the first layer (16 MB) was built, the second never allocated
+            assertTrue(allocated < (24L << 20), "allocated " + allocated);
         }
         // within a budget it fits (and a per-file cap raised as --max-model-memory does): built, then refused for what
         // the file lacks (its weights)
@@ -71,11 +74,12 @@ class ModelFileBudgetTest {
 
     /**
      * The per-file cap: whatever the heap (here a memory limit of 4 GB, a normal -Xmx8g), a file storing no weights
-     * may make us build at most 64 MB of parameters: the third 32 MB layer is refused before it is allocated.
+     * may make us build at most 64 MB of parameters: of three 3000 x 3000 layers (36 MB of values each) the second is
+     * refused before it is allocated.
      */
     @Test
     void aModelFileMayNotAskForMoreThanItStores() throws Exception {
-        Path file = craftedModelFile();
+        Path file = craftedModelFile(3000);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "4g")) {
             assertEquals(64L << 20, MemoryBudget.fileCapBytes(0));
@@ -85,8 +89,8 @@ class ModelFileBudgetTest {
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             String m = e.getMessage();
             assertFalse(m.contains("\n"), m);
-            assertTrue(m.startsWith(file + ": layer 'c': parameter 'kernel' [2000, 2000] (value and gradient) needs"
-                    + " 32 MB; with the model's parameters before it (64 MB) that is more than the 0 bytes of weights it"
+            assertTrue(m.startsWith(file + ": layer 'b': parameter 'kernel' [3000, 3000] (value) needs"
+                    + " 36 MB; with the model's parameters before it (36 MB) that is more than the 0 bytes of weights it"
                     + " stores allow (67 MB: a file may ask for 16 times what it stores + 67 MB; if the file is genuine,"
                     + " raise it with --max-model-memory SIZE"), m);
             assertTrue(allocated < (80L << 20), "allocated " + allocated);
@@ -104,14 +108,14 @@ class ModelFileBudgetTest {
 
     @Test
     void aZooModelWhoseParametersTogetherExceedTheBudgetIsRefusedNamingTheModel() {
-        // VGG11 at width 1/4: 9.1 M parameters (73 MB with gradients), the largest fc1 [1024, 6272] 26 MB alone
+        // VGG11 at width 1/4: 9.1 M parameters (36 MB of values), the largest fc1 [1024, 6272] 26 MB alone
         ZooOptions quarter = ZooOptions.builder().width(0.25).build();
-        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "50m")) {
+        try (TemporaryProperty p = TemporaryProperty.set(MemoryBudget.PROPERTY, "27000000")) {
             IllegalArgumentException e = assertThrows(MemoryBudget.ModelTooLargeException.class,
                     () -> ModelZoo.build("vgg11", quarter));
             assertTrue(e.getMessage().startsWith("model 'vgg11': layer 'fc1': parameter 'kernel' [1024, 6272]"
-                    + " (value and gradient) needs 51 MB; with the model's parameters before it (4.6 MB)"), e.getMessage());
-            assertTrue(e.getMessage().contains("above the limit of 52 MB for one model"), e.getMessage());
+                    + " (value) needs 26 MB; with the model's parameters before it (2.3 MB)"), e.getMessage());
+            assertTrue(e.getMessage().contains("above the limit of 27 MB for one model"), e.getMessage());
             // the size search for an input too small is not run for a model too large
             assertFalse(e.getMessage().contains("too small"), e.getMessage());
         }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * refused before the one that crosses it is allocated; outside a build only each parameter alone is checked.
  */
 class ModelBuildBudgetTest {
-    // 1 MB budget; a [50000] parameter takes 400 KB with its gradient (200 KB of values: within the per-parameter check)
-    private static final Shape S = Shape.of(50_000);
+    // 1 MB budget; a [100000] parameter's value takes 400 KB (a build charges values; training charges gradients)
+    private static final Shape S = Shape.of(100_000);
 
     @Test
     void parametersTogetherAboveTheBudgetAreRefusedBeforeAllocating() {

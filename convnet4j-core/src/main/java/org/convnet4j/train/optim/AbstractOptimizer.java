@@ -90,6 +90,31 @@ public abstract class AbstractOptimizer implements Optimizer {
         return n;
     }
 
+    /**
+     * float32 values of {@link #stateValues} not held yet (slots the next steps will create; a run resumed from saved
+     * state, or a second run with this optimiser, holds some or all of them already): what starting training adds.
+     */
+    public final long stateValuesToCome() {
+        long n = 0;
+        for (ParamGroup g : groups) {
+            if (g.isFrozen()) {
+                continue;
+            }
+            for (Map.Entry<String, Parameter> e : g.parameters().entrySet()) {
+                if (e.getValue().isFrozen()) {
+                    continue;
+                }
+                Map<String, Tensor> held = slots.get(e.getKey());
+                for (Map.Entry<String, Shape> s : slotShapes(e.getValue().shape()).entrySet()) {
+                    if (held == null || !held.containsKey(s.getKey())) {
+                        n += s.getValue().size();
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
     /** The slot tensor of a parameter, or null if it has not been created (parameter never updated). */
     protected final Tensor slot(String param, String slot) {
         Map<String, Tensor> m = slots.get(param);

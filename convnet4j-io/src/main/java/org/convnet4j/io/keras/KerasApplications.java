@@ -122,7 +122,7 @@ public final class KerasApplications {
                 + " (as its weights declare)", ModelZoo.estimatedParameterBytes(arch, options), file.storedWeightBytes());
         Model model;
         Set<String> names = layerNames(file);
-        // and all its parameters (value and gradient) counted as they are built, refused naming the file before the
+        // and all its parameters (their values; training charges gradients) counted as they are built, refused naming the file before the
         // one that crosses the budget is allocated
         try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.file().toString(),
                 file.storedWeightBytes())) {

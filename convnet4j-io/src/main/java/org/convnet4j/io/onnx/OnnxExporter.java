@@ -44,15 +44,26 @@ public final class OnnxExporter {
     private final Map<String, String> records = new LinkedHashMap<>();
     private final Map<String, Integer> used = new LinkedHashMap<>();
 
-    private OnnxExporter() {
+    /**
+     * Initializers refer to the model's own arrays instead of copies: only for {@link #export}, which writes them at
+     * once (a model returned by {@link #toOnnx} must not change when the model trains on).
+     */
+    private final boolean shareValues;
+
+    private OnnxExporter(boolean shareValues) {
+        this.shareValues = shareValues;
     }
 
     public static void export(Model model, Path file) throws IOException {
-        OnnxWriter.writeModel(file, toOnnx(model));
+        OnnxWriter.writeModel(file, toOnnx(model, true));
     }
 
     public static OnnxModel.Model toOnnx(Model model) {
-        OnnxExporter e = new OnnxExporter();
+        return toOnnx(model, false);
+    }
+
+    private static OnnxModel.Model toOnnx(Model model, boolean shareValues) {
+        OnnxExporter e = new OnnxExporter(shareValues);
         List<ValueInfo> inputs = new ArrayList<>();
         List<String> inNames = new ArrayList<>();
         List<Shape> inShapes = model.inputShapes();
@@ -342,7 +353,8 @@ public final class OnnxExporter {
     /** Adds an initializer; {@code scalar} stores a one-element tensor with no dims (as ONNX wants for bounds). */
     private String init(String name, Tensor value, boolean scalar) {
         String n = unique(name);
-        TensorData t = TensorData.of(n, value);
+        TensorData t = shareValues && value.data().length == value.size() ? TensorData.sharing(n, value)
+                : TensorData.of(n, value);
         inits.add(scalar ? new TensorData(n, OnnxModel.FLOAT, new long[0], t.floats(), null) : t);
         return n;
     }

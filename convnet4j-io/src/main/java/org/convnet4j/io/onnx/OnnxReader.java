@@ -519,9 +519,10 @@ public final class OnnxReader {
                     + " BFLOAT16, INT8/16/32/64, UINT8/16/32/64, BOOL and STRING are)");
         }
         // what all tensors of the file ask for together (30 initializers can each stay under the per-tensor cap)
+        long held = declaredBytes; // the tensors before this one are decoded already: in the heap, counted once
         declaredBytes = MemoryBudget.add(declaredBytes, MemoryBudget.bytesOf(4L + (dataType == OnnxModel.DOUBLE ? 8 : 0)
                 + (external ? size : 0), n));
-        MemoryBudget.require(what + ": its tensors (" + where + " and those before it)", declaredBytes);
+        MemoryBudget.require(what + ": its tensors (" + where + " and those before it)", declaredBytes, held);
         if (external) {
             raw = readExternal(where, ext, (long) n * size);
             rawOffset = 0;

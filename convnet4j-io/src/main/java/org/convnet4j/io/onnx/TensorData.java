@@ -99,6 +99,15 @@ public record TensorData(String name, int dataType, long[] dims, float[] floats,
         return new TensorData(name, OnnxModel.FLOAT, dims, t.data().clone(), null);
     }
 
+    /** A float tensor over {@code t}'s own array (no copy: what changes it changes this), for writing at once. */
+    static TensorData sharing(String name, Tensor t) {
+        long[] dims = new long[t.rank()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = t.dim(i);
+        }
+        return new TensorData(name, OnnxModel.FLOAT, dims, t.data(), null);
+    }
+
     /** An INT64 tensor (shapes, pads) with the given values and dims. */
     public static TensorData ofLongs(String name, long[] values, long... dims) {
         float[] f = new float[values.length];

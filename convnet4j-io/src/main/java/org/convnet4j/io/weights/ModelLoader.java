@@ -144,7 +144,7 @@ public final class ModelLoader {
             StateDict sd = pickle ? PthFile.open(file) : StateDict.safetensors(file);
             TorchArchitectures.Detected d = TorchArchitectures.detect(sd, architecture, input);
             Model model;
-            // all its parameters (value and gradient) within the memory budget, refused naming the file before the
+            // all its parameters (their values; training charges gradients) within the memory budget, refused naming the file before the
             // one that crosses it is allocated (the estimate in detect() is an early, rougher check)
             try (MemoryBudget.ModelBuild counted = MemoryBudget.startModelBuild(file.toString(),
                     TorchArchitectures.storedBytes(sd.shapes()))) {
