@@ -5,7 +5,8 @@
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/WindowedAb.java [ROUNDS [CALLS [N C H F]]]
 // -Dflip=FIELD (default shiftedPatches; the twenty-second pass flipped windowedPatches, since removed) names the
-// field; -Dwall=true times wall-clock instead of the calling thread's CPU (for -Dconvnet4j.threads=2 on a quiet
+// field of FastConvolution, -Dflip=pkg.Class.field another class's (org.convnet4j.ops.DirectTiles.enabled);
+// -Dwall=true times wall-clock instead of the calling thread's CPU (for -Dconvnet4j.threads=2 on a quiet
 // machine: the pool's thread is not on the caller's clock; the column then reads "ms CPU/call" all the same).
 import java.lang.management.*;
 import java.lang.reflect.Field;
@@ -22,8 +23,10 @@ public class WindowedAb {
         int h = a.length > 4 ? Integer.parseInt(a[4]) : 56;
         int f = a.length > 5 ? Integer.parseInt(a[5]) : 64;
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
-        Class<?> fc = Class.forName("org.convnet4j.ops.FastConvolution");
-        Field field = fc.getDeclaredField(System.getProperty("flip", "shiftedPatches"));
+        String flip = System.getProperty("flip", "shiftedPatches");
+        int dot = flip.lastIndexOf('.');
+        Class<?> fc = Class.forName(dot < 0 ? "org.convnet4j.ops.FastConvolution" : flip.substring(0, dot));
+        Field field = fc.getDeclaredField(flip.substring(dot + 1));
         field.setAccessible(true);
         boolean def = field.getBoolean(null);
         Random random = new Random(3);

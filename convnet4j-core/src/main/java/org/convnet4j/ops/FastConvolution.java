@@ -157,15 +157,21 @@ final class FastConvolution {
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
         // With a cache (inference), weights packed by an earlier call serve every tile, a lone one too.
         // Tiles that write their patches packed have the product pack the weights (it reads both operands packed)
-        PreparedMatrix[] weights = everyTilePacksPatches(k, d, tiles) ? null
+        // Shifted tiles with the direct product read the weights in its own packing (kept between inference calls)
+        // (every tile of such a layer, one-sample tiles that the GEMM would compute transposed too: whether a layer is
+        // direct depends on its shapes only, so every output gets the same bits whatever the tiling and thread count)
+        float[][] direct = shiftedPatches && !packedPatches && DirectTiles.applies(d)
+                ? DirectTiles.packed(d, wd, packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
+                : null;
+        PreparedMatrix[] weights = everyTilePacksPatches(k, d, tiles) || direct != null ? null
                 : packed != null && anyTileUsesPackedWeights(k, d, tiles)
                 ? packed.get(k, () -> prepare(k, d, false, wd, true))
                 : tiles.tasks() > 1 && (parallel || preparedInTurn) ? prepare(k, d, false, wd) : null;
         // Tiles computed transposed have the weights on the right: with a cache, packed once as the right operand.
-        PreparedMatrix[] weightsRight = packed != null && preparedRight && anyTileTransposed(k, d, tiles)
-                ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
+        PreparedMatrix[] weightsRight = direct == null && packed != null && preparedRight
+                && anyTileTransposed(k, d, tiles) ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
         run(k, parallel, tiles.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
-                weightsRight, bd, yd, tiles.tile(t), epilogue));
+                weightsRight, direct, bd, yd, tiles.tile(t), epilogue));
     }
 
     static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k) {
@@ -389,16 +395,16 @@ final class FastConvolution {
     }
 
     private static void forwardTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                    PreparedMatrix[] weights, PreparedMatrix[] weightsRight, float[] bias, float[] yd,
-                                    Tile tile, ConvEpilogue epilogue) {
+                                    PreparedMatrix[] weights, PreparedMatrix[] weightsRight, float[][] directWeights,
+                                    float[] bias, float[] yd, Tile tile, ConvEpilogue epilogue) {
         int t = tile.cols();
         int kk = d.patch();
         boolean pointwise = isPointwise(d);
         boolean direct = tile.nb() == 1;
         // A narrow tile (one sample's 7x7 plane: T = 49) against many filters is computed transposed.
-        boolean transposed = direct && k.fillsBetterTransposed(d.fg(), t);
+        boolean transposed = direct && directWeights == null && k.fillsBetterTransposed(d.fg(), t);
         if (shiftedPatches && !transposed && !packedPatches && ShiftedPatches.applies(d)) {
-            shiftedTile(k, threadedGemm, d, xd, wd, weights, bias, yd, tile, epilogue);
+            shiftedTile(k, threadedGemm, d, xd, wd, weights, directWeights, bias, yd, tile, epilogue);
             return;
         }
         Scratch scratch = SCRATCH.get();
@@ -490,18 +496,25 @@ final class FastConvolution {
     /**
      * {@link #forwardTile} of a stride-1 tile through {@link ShiftedPatches}: per group, the slice, then
      * {@code out [fg x T'] = bias + W_g · patches} (T' columns, dropped ones included) on the prepared weights when
-     * there are, the kept columns copied into y and the epilogue run on them there.
+     * there are, the kept columns copied into y and the epilogue run on them there. With {@code direct} weights the
+     * product is a direct convolution on the slice ({@link DirectTiles}): by columns as the GEMM's, or by pixels
+     * ({@code out [T x fg]}, the tile's output pixels only), transposed into y.
      */
     private static void shiftedTile(Kernels k, boolean threadedGemm, ConvDims d, float[] xd, float[] wd,
-                                    PreparedMatrix[] weights, float[] bias, float[] yd, Tile tile,
+                                    PreparedMatrix[] weights, float[][] direct, float[] bias, float[] yd, Tile tile,
                                     ConvEpilogue epilogue) {
         Scratch scratch = SCRATCH.get();
         int kk = d.patch();
         int fg = d.fg();
         int cols = ShiftedPatches.columns(d, tile);
-        float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile));
-        float[] out = scratch.rows(fg * cols);
+        boolean byPixels = direct != null && DirectTiles.byPixels(d);
+        // direct column tiles run to a whole vector (16 floats): a few more dropped columns, read past the slice's end
+        int ld = direct != null && !byPixels ? DirectTiles.paddedColumns(cols) : cols;
+        float[] slice = scratch.col(ShiftedPatches.sliceSize(d, tile) + ld - cols);
+        float[] out = scratch.rows(fg * (byPixels ? tile.cols() : ld));
         int[] offsets = ShiftedPatches.offsets(d, tile, scratch.offsets(kk));
+        int pixels = byPixels ? DirectTiles.positions(d, tile, scratch.positions(tile.cols())) : 0;
+        int[] positions = byPixels ? scratch.positions(tile.cols()) : null;
         boolean rowsOnAll = threadedGemm && parallelTileRows && (long) fg * tile.cols() >= EPILOGUE_PARALLEL;
         for (int g = 0; g < d.groups(); g++) {
             int gg = g;
@@ -512,18 +525,13 @@ final class FastConvolution {
             } else {
                 ShiftedPatches.fill(d, xd, tile, g, slice);
             }
-            float beta = fillBias(d, bias, g, out, 0, cols, cols);
-            if (weights != null) {
-                if (threadedGemm) {
-                    k.sgemmPreparedRowsThreaded(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols);
-                } else {
-                    k.sgemmPreparedRows(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols);
-                }
-            } else if (threadedGemm) {
-                k.sgemmRowsThreaded(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0,
-                        cols);
+            if (pixels > 0) {
+                DirectTiles.pixelProduct(k, threadedGemm, d, direct[g], offsets, positions, pixels, slice, bias, g,
+                        out);
+            } else if (direct != null) {
+                DirectTiles.product(k, threadedGemm, d, direct[g], offsets, slice, ld, bias, g, out);
             } else {
-                k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols);
+                gemmOnSlice(k, threadedGemm, d, wd, weights, bias, g, slice, offsets, cols, out);
             }
             int g0 = g * fg;
             int plane = d.outPlane();
@@ -531,7 +539,11 @@ final class FastConvolution {
             int at = tile.nb() == 1 ? tile.r0() * d.ow() : 0;
             if (rowsOnAll) { // the copy into y and the epilogue of each block of filters, on every thread
                 forFilterBlocks(k, fg, (f0, f1) -> {
-                    ShiftedPatches.scatter(d, out, cols, tile, gg, yd, f0, f1);
+                    if (byPixels) {
+                        DirectTiles.scatterPixels(d, out, tile, gg, yd, f0, f1);
+                    } else {
+                        ShiftedPatches.scatter(d, out, ld, tile, gg, yd, f0, f1);
+                    }
                     if (epilogue != null) {
                         for (int fo = f0; fo < f1; fo++) {
                             epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run);
@@ -540,7 +552,11 @@ final class FastConvolution {
                 });
                 continue;
             }
-            ShiftedPatches.scatter(d, out, cols, tile, g, yd);
+            if (byPixels) {
+                DirectTiles.scatterPixels(d, out, tile, g, yd, 0, fg);
+            } else {
+                ShiftedPatches.scatter(d, out, ld, tile, g, yd);
+            }
             if (epilogue != null) { // on y, while the tile is still in cache
                 if (threadedGemm && (long) fg * tile.cols() >= EPILOGUE_PARALLEL) {
                     k.parallelFor(fg, fo -> epilogueOnTile(k, epilogue, d, yd, tile, g0 + fo, at, run));
@@ -550,6 +566,26 @@ final class FastConvolution {
                     }
                 }
             }
+        }
+    }
+
+    /** {@code out [fg x cols] = bias + W_g · patches} of a shifted tile by the GEMM (on prepared weights if any). */
+    private static void gemmOnSlice(Kernels k, boolean threadedGemm, ConvDims d, float[] wd, PreparedMatrix[] weights,
+                                    float[] bias, int g, float[] slice, int[] offsets, int cols, float[] out) {
+        int fg = d.fg();
+        int kk = d.patch();
+        float beta = fillBias(d, bias, g, out, 0, cols, cols);
+        if (weights != null) {
+            if (threadedGemm) {
+                k.sgemmPreparedRowsThreaded(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols);
+            } else {
+                k.sgemmPreparedRows(weights[g], false, cols, slice, 0, offsets, beta, out, 0, cols);
+            }
+        } else if (threadedGemm) {
+            k.sgemmRowsThreaded(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0,
+                    cols);
+        } else {
+            k.sgemmRows(false, false, fg, cols, kk, wd, g * fg * kk, kk, slice, 0, offsets, beta, out, 0, cols);
         }
     }
 
@@ -1231,6 +1267,7 @@ final class FastConvolution {
         private float[] reduction = new float[0];
         private float[] depthwise = new float[0];
         private int[] offsets = new int[0];
+        private int[] positions = new int[0];
         private float[] flipped = new float[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
@@ -1290,6 +1327,14 @@ final class FastConvolution {
                 offsets = new int[size];
             }
             return offsets;
+        }
+
+        /** The output pixels' places in a tile's slice ({@link DirectTiles#positions}). */
+        int[] positions(int size) {
+            if (positions.length < size) {
+                positions = new int[size];
+            }
+            return positions;
         }
 
         float[] partials(int size) {

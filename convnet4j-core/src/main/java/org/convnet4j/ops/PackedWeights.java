@@ -25,4 +25,12 @@ public interface PackedWeights {
     default PreparedMatrix[] getRight(Kernels k, Supplier<PreparedMatrix[]> pack) {
         return pack.get();
     }
+
+    /**
+     * The weights as the direct products of shifted tiles read them (an opaque packing that the convolution checks
+     * before use); kept beside {@link #get}'s form. By default packed per call.
+     */
+    default Object getDirect(Kernels k, Supplier<Object> pack) {
+        return pack.get();
+    }
 }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Convolutions through {@link ShiftedPatches} (no im2col) against the column-buffer path: the same bits,
- * forward with and without an epilogue, on every kernel set; FastConvolutionTest holds both to the reference.
+ * forward with and without an epilogue, on every kernel set (the slice's GEMM: {@link DirectTiles} off);
+ * FastConvolutionTest holds both to the reference.
  */
 class ShiftedPatchesTest {
 
@@ -94,11 +95,14 @@ class ShiftedPatchesTest {
     private static float[] forward(boolean shifted, Tensor x, Tensor w, Tensor bias, FastConvolutionTest.Case cs,
                                    Kernels k, ConvEpilogue epilogue) {
         boolean was = FastConvolution.shiftedPatches;
+        boolean direct = DirectTiles.enabled;
         FastConvolution.shiftedPatches = shifted;
+        DirectTiles.enabled = false; // the GEMM on the slice; DirectTilesTest holds the direct product to the reference
         try {
             return FastConvolution.forward(x, w, bias, cs.p(), k, epilogue, null).data();
         } finally {
             FastConvolution.shiftedPatches = was;
+            DirectTiles.enabled = direct;
         }
     }
 

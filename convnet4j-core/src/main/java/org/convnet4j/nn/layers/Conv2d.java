@@ -239,7 +239,10 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         return keepPackedWeights && InferenceFusion.active(training) ? kept : null;
     }
 
-    /** The kernel's kept packings, as left operand (tiles) and right operand (one-sample tiles computed transposed). */
+    /**
+     * The kernel's kept packings, as left operand (tiles), right operand (one-sample tiles computed transposed) and for
+     * the direct products of shifted tiles.
+     */
     private final PackedWeights kept = new PackedWeights() {
         @Override
         public PreparedMatrix[] get(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
@@ -249,6 +252,11 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         @Override
         public PreparedMatrix[] getRight(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
             return kernel.derived(k, () -> new Packings(k)).right(pack);
+        }
+
+        @Override
+        public Object getDirect(Kernels k, java.util.function.Supplier<Object> pack) {
+            return kernel.derived(k, () -> new Packings(k)).direct(pack);
         }
     };
 
@@ -260,6 +268,7 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         private final Kernels kernels;
         private volatile PreparedMatrix[] left;
         private volatile PreparedMatrix[] right;
+        private volatile Object direct;
 
         Packings(Kernels kernels) {
             this.kernels = kernels;
@@ -281,6 +290,15 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
                 right = r;
             }
             return r;
+        }
+
+        Object direct(java.util.function.Supplier<Object> pack) {
+            Object d = direct;
+            if (d == null) {
+                d = pack.get();
+                direct = d;
+            }
+            return d;
         }
 
         @Override

@@ -494,6 +494,71 @@ public interface Kernels {
         }
     }
 
+    /** Filters per block of {@link #directProducts}' packed weights. */
+    int DIRECT_ROWS = 8;
+
+    /**
+     * A direct convolution's products with weights packed once per layer (no packed B panel: the input is read where
+     * it lies, at one offset per tap, as in {@link #shiftedProducts}): for {@code fo < f} and {@code p < len},
+     * <pre>
+     *   acc = bias == null ? 0 : bias[biasOff + fo]
+     *   for t = 0, 1, ..., taps - 1:  acc = fma(wp[wOff + (fo / R * taps + t) * R + fo % R], x[xOff + offsets[t] + p], acc)
+     *   out[outOff + fo * ldo + p] = acc
+     * </pre>
+     * with {@code R = }{@link #DIRECT_ROWS}: the weights of R filters side by side, tap after tap (a last block of fewer
+     * filters padded to R). Every implementation performs that chain for every output, so all give the same bits, and
+     * how a caller cuts f or len into pieces (threads) does not change them. {@code x} must hold every element read.
+     */
+    default void directProducts(int f, int taps, float[] wp, int wOff, int[] offsets, float[] x, int xOff, int len,
+                                float[] bias, int biasOff, float[] out, int outOff, int ldo) {
+        int r = DIRECT_ROWS;
+        for (int fo = 0; fo < f; fo++) {
+            int w0 = wOff + fo / r * taps * r + fo % r;
+            int oRow = outOff + fo * ldo;
+            float b = bias == null ? 0f : bias[biasOff + fo];
+            for (int p = 0; p < len; p++) {
+                float acc = b;
+                for (int t = 0; t < taps; t++) {
+                    acc = Math.fma(wp[w0 + t * r], x[xOff + offsets[t] + p], acc);
+                }
+                out[oRow + p] = acc;
+            }
+        }
+    }
+
+    /** Filters per block of {@link #directPixels}' packed weights. */
+    int DIRECT_LANES = 16;
+
+    /**
+     * A direct convolution's products computed pixel by pixel, the filters along the vectors (no dropped columns: only
+     * the listed output pixels are computed): for {@code p < count} and {@code fo < f},
+     * <pre>
+     *   acc = bias == null ? 0 : bias[biasOff + fo]
+     *   for t = 0, 1, ..., taps - 1:
+     *       acc = fma(wp[wOff + (fo / L * taps + t) * L + fo % L], x[xOff + offsets[t] + positions[posOff + p]], acc)
+     *   out[outOff + p * ldo + fo] = acc
+     * </pre>
+     * with {@code L = }{@link #DIRECT_LANES}: the weights of L filters side by side, tap after tap (a last block of
+     * fewer filters padded to L). The chain of each output is {@link #directProducts}' (bias, then the taps in order),
+     * so both and every implementation give the same bits, however a caller cuts the pixels or filters.
+     */
+    default void directPixels(int f, int taps, float[] wp, int wOff, int[] offsets, int[] positions, int posOff,
+                              int count, float[] x, int xOff, float[] bias, int biasOff, float[] out, int outOff,
+                              int ldo) {
+        int l = DIRECT_LANES;
+        for (int p = 0; p < count; p++) {
+            int x0 = xOff + positions[posOff + p];
+            for (int fo = 0; fo < f; fo++) {
+                int w0 = wOff + fo / l * taps * l + fo % l;
+                float acc = bias == null ? 0f : bias[biasOff + fo];
+                for (int t = 0; t < taps; t++) {
+                    acc = Math.fma(wp[w0 + t * l], x[x0 + offsets[t]], acc);
+                }
+                out[outOff + p * ldo + fo] = acc;
+            }
+        }
+    }
+
     /**
      * Depthwise products of a block of {@code lanes} channels held interleaved (channel fastest: value {@code c} of
      * pixel slot {@code s} at {@code s * lanes + c}): for {@code i < count}, {@code c < lanes},

@@ -203,6 +203,49 @@ final class VectorKernels implements Kernels {
         VectorDirectConv.shiftedProducts(f, taps, w, wOff, offsets, x, xOff, len, out, outOff, ldo);
     }
 
+    @Override
+    public void directProducts(int f, int taps, float[] wp, int wOff, int[] offsets, float[] x, int xOff, int len,
+                               float[] bias, int biasOff, float[] out, int outOff, int ldo) {
+        if (f <= 0 || len <= 0) {
+            return;
+        }
+        Checks.range("directProducts", "wp", wp, wOff, (f + Kernels.DIRECT_ROWS - 1) / Kernels.DIRECT_ROWS
+                * Kernels.DIRECT_ROWS * taps);
+        Checks.range("directProducts", "out", out, outOff, (f - 1) * ldo + len);
+        if (bias != null) {
+            Checks.range("directProducts", "bias", bias, biasOff, f);
+        }
+        VectorDirectProducts.products(f, taps, wp, wOff, offsets, x, xOff, len, bias, biasOff, out, outOff, ldo);
+    }
+
+    @Override
+    public void directPixels(int f, int taps, float[] wp, int wOff, int[] offsets, int[] positions, int posOff,
+                             int count, float[] x, int xOff, float[] bias, int biasOff, float[] out, int outOff,
+                             int ldo) {
+        if (f <= 0 || count <= 0) {
+            return;
+        }
+        int whole = VectorDirectPixels.fits() ? f / Kernels.DIRECT_LANES * Kernels.DIRECT_LANES : 0;
+        Checks.range("directPixels", "wp", wp, wOff, (f + Kernels.DIRECT_LANES - 1) / Kernels.DIRECT_LANES
+                * Kernels.DIRECT_LANES * taps);
+        Checks.range("directPixels", "out", out, outOff, (count - 1) * ldo + f);
+        if (bias != null) {
+            Checks.range("directPixels", "bias", bias, biasOff, f);
+        }
+        if (whole > 0) {
+            VectorDirectPixels.pixels(whole, taps, wp, wOff, offsets, positions, posOff, count, x, xOff, bias, biasOff,
+                    out, outOff, ldo);
+        }
+        if (whole < f) { // a last block of fewer filters than a vector (or vectors narrower than a block)
+            float[] part = new float[count * (f - whole)];
+            Kernels.super.directPixels(f - whole, taps, wp, wOff + whole * taps, offsets, positions, posOff, count, x,
+                    xOff, bias, biasOff + whole, part, 0, f - whole);
+            for (int p = 0; p < count; p++) {
+                System.arraycopy(part, p * (f - whole), out, outOff + p * ldo + whole, f - whole);
+            }
+        }
+    }
+
     /**
      * One channel per lane when {@code lanes} is the vector length (else the scalar twin): 8 output pixels at a time,
      * 8 independent chains of fused multiply-adds in flight (one chain could not cover the latency), then 4, then 1.

@@ -1,0 +1,201 @@
+package org.convnet4j.ops;
+
+import org.convnet4j.tensor.kernels.Kernels;
+
+/**
+ * The product of a shifted tile ({@link ShiftedPatches}) as a direct convolution ({@link Kernels#directProducts}):
+ * the register tiles read the tile's padded slice where it lies, one offset per tap, instead of the GEMM packing a B
+ * panel from it for every 48 columns, and the weights are packed once per call (or kept packed between inference
+ * calls) 8 filters side by side per tap. The slice, the dropped columns and the copy into y stay as they are.
+ *
+ * <p>Bits: each output is the bias (or 0) followed by one fused multiply-add per tap in tap order; the GEMM sums the
+ * taps in its own order (depth slices, bias added with beta = 1), so the two paths differ in the last bits. The bits
+ * of this path do not depend on the thread count or on how a tile's filters are shared out.
+ */
+final class DirectTiles {
+    /** {@code -Dconvnet4j.conv.directTiles=false} sends shifted tiles back to the GEMM (A/B runs). */
+    static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.directTiles"));
+
+    /**
+     * Pixel by pixel, filters along the vectors ({@link Kernels#directPixels}): only the tile's output pixels are
+     * computed (no dropped columns, no partly empty column tiles), the results transposed into y. For layers whose
+     * output rows are at most {@link #pixelsMaxWidth} wide and whose filters fill whole blocks of 16;
+     * {@code -Dconvnet4j.conv.directPixels=false} keeps them on the column tiles (A/B runs).
+     */
+    static volatile boolean pixels = "true".equals(System.getProperty("convnet4j.conv.directPixels"));
+    /** Widest output row that takes the pixel tiles ({@code -Dconvnet4j.conv.directPixelsMaxWidth}). */
+    static volatile int pixelsMaxWidth = Integer.getInteger("convnet4j.conv.directPixelsMaxWidth", Integer.MAX_VALUE);
+
+    private DirectTiles() {
+    }
+
+    /**
+     * Columns a direct column tile computes: the slice's, rounded up to 16 (a whole AVX-512 vector), so that no output
+     * is left to a scalar tail (6 of 230 columns at 56 x 56 cost as much as a fifth of the vector work). The extra
+     * columns are dropped ones; they read past the slice's end into its buffer's slack, whatever it holds.
+     */
+    static int paddedColumns(int cols) {
+        return (cols + 15) / 16 * 16;
+    }
+
+    /** Whether this layer's tiles take the pixel tiles (else the column tiles). */
+    static boolean byPixels(ConvDims d) {
+        return pixels && d.ow() <= pixelsMaxWidth && d.fg() % Kernels.DIRECT_LANES == 0;
+    }
+
+    /**
+     * Whether other kernels than stride-1 3x3 ones take the direct product too (strided, 5x5, 7x7, dilated): off until
+     * measured; {@code -Dconvnet4j.conv.directAnyKernel=true}.
+     */
+    static volatile boolean anyKernel = "true".equals(System.getProperty("convnet4j.conv.directAnyKernel"));
+
+    /** Whether the tiles through the slice of this layer take the direct product: a rule of the shapes only. */
+    static boolean applies(ConvDims d) {
+        return enabled && ShiftedPatches.applies(d) && d.fg() >= Kernels.DIRECT_ROWS && (anyKernel
+                || d.kh() == 3 && d.kw() == 3 && d.sh() == 1 && d.sw() == 1 && d.dh() == 1 && d.dw() == 1);
+    }
+
+    /** A layer's packed weights: filters per block (the layout) and each group's array. */
+    record Packed(int block, float[][] groups) {
+    }
+
+    /**
+     * The weights for this call: {@code kept} (a layer's packing kept between inference calls, or null) when it has
+     * the layout this layer takes now (a switch flipped between calls changes it), else packed anew.
+     */
+    static float[][] packed(ConvDims d, float[] wd, Object kept) {
+        int block = byPixels(d) ? Kernels.DIRECT_LANES : Kernels.DIRECT_ROWS;
+        if (kept instanceof Packed p && p.block() == block) {
+            return p.groups();
+        }
+        if (d.groups() > 1) {
+            return pack(d, wd).groups();
+        }
+        // per call (training): into this thread's buffer, as the GEMM's transient packing (no 45 MB per ResNet-50 step)
+        float[] buf = TRANSIENT.get();
+        int size = roundUp(d.fg(), block) * d.patch();
+        if (buf.length < size) {
+            buf = new float[size];
+            TRANSIENT.set(buf);
+        }
+        packGroup(d, wd, 0, block, buf);
+        return new float[][] {buf};
+    }
+
+    /** This thread's per-call packing, reused by its next call (a call is done with it before the next one packs). */
+    private static final ThreadLocal<float[]> TRANSIENT = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /** Group g's weights into {@code wp} (blocks of {@code r} filters, tap after tap; a short last block zero-padded). */
+    private static void packGroup(ConvDims d, float[] wd, int g, int r, float[] wp) {
+        int fg = d.fg();
+        int kk = d.patch();
+        java.util.Arrays.fill(wp, fg * kk, roundUp(fg, r) * kk, 0f);
+        for (int fo = 0; fo < fg; fo++) {
+            int src = (g * fg + fo) * kk;
+            int dst = fo / r * kk * r + fo % r;
+            for (int t = 0; t < kk; t++) {
+                wp[dst + t * r] = wd[src + t];
+            }
+        }
+    }
+
+    /**
+     * Each group's weights in {@link Kernels#directProducts}' layout, or {@link Kernels#directPixels}' for a layer
+     * {@link #byPixels} (a last block of filters padded with zeros).
+     */
+    static Packed pack(ConvDims d, float[] wd) {
+        int r = byPixels(d) ? Kernels.DIRECT_LANES : Kernels.DIRECT_ROWS;
+        float[][] out = new float[d.groups()][];
+        for (int g = 0; g < d.groups(); g++) {
+            out[g] = new float[roundUp(d.fg(), r) * d.patch()];
+            packGroup(d, wd, g, r, out[g]);
+        }
+        return new Packed(r, out);
+    }
+
+    /**
+     * {@code out [fg x cols] = bias + W_g * patches} of one group, the patches at {@code offsets} in the slice; on
+     * every thread (the filters shared out in whole blocks) when {@code threaded}.
+     */
+    static void product(Kernels k, boolean threaded, ConvDims d, float[] wp, int[] offsets, float[] slice, int cols,
+                        float[] bias, int g, float[] out) {
+        int fg = d.fg();
+        int kk = d.patch();
+        int r = Kernels.DIRECT_ROWS;
+        int blocks = (fg + r - 1) / r;
+        int tasks = threaded ? Math.min(blocks, k.threads()) : 1;
+        if (tasks <= 1) {
+            k.directProducts(fg, kk, wp, 0, offsets, slice, 0, cols, bias, g * fg, out, 0, cols);
+            return;
+        }
+        k.parallelFor(tasks, task -> {
+            int f0 = blocks * task / tasks * r;
+            int f1 = Math.min(fg, blocks * (task + 1) / tasks * r);
+            k.directProducts(f1 - f0, kk, wp, f0 * kk, offsets, slice, 0, cols, bias, g * fg + f0, out,
+                    f0 * cols, cols);
+        });
+    }
+
+    /**
+     * {@code out [pixels x fg] = bias + W_g * patches} of one group pixel by pixel, the tile's pixels in the order
+     * sample, row, column ({@link #positions}); on every thread (the pixels shared out) when {@code threaded}.
+     */
+    static void pixelProduct(Kernels k, boolean threaded, ConvDims d, float[] wp, int[] offsets, int[] positions,
+                             int count, float[] slice, float[] bias, int g, float[] out) {
+        int fg = d.fg();
+        int kk = d.patch();
+        int tasks = threaded ? Math.min(k.threads(), Math.max(1, count / 24)) : 1;
+        if (tasks <= 1) {
+            k.directPixels(fg, kk, wp, 0, offsets, positions, 0, count, slice, 0, bias, g * fg, out, 0, fg);
+            return;
+        }
+        k.parallelFor(tasks, task -> {
+            int p0 = count * task / tasks;
+            int p1 = count * (task + 1) / tasks;
+            k.directPixels(fg, kk, wp, 0, offsets, positions, p0, p1 - p0, slice, 0, bias, g * fg, out, p0 * fg, fg);
+        });
+    }
+
+    /** Where each output pixel of the tile (sample, row, column order) starts in its slice; returns the count. */
+    static int positions(ConvDims d, FastConvolution.Tile tile, int[] into) {
+        int wp = ShiftedPatches.width(d);
+        int nb = tile.nb();
+        int ow = d.ow();
+        int n = 0;
+        for (int s = 0; s < nb; s++) {
+            for (int rr = 0; rr < tile.r1() - tile.r0(); rr++) {
+                int at = (rr * nb + s) * wp;
+                for (int q = 0; q < ow; q++) {
+                    into[n++] = at + q;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Filters [f0, f1) of a pixel product ({@code out}, pixels x fg) into their planes of y. */
+    static void scatterPixels(ConvDims d, float[] out, FastConvolution.Tile tile, int g, float[] yd, int f0, int f1) {
+        int fg = d.fg();
+        int plane = d.outPlane();
+        int run = (tile.r1() - tile.r0()) * d.ow();
+        int block = Kernels.DIRECT_LANES;
+        for (int s = 0; s < tile.nb(); s++) {
+            int y0 = ((tile.b0() + s) * d.f() + g * fg) * plane + tile.r0() * d.ow();
+            int o0 = s * run * fg;
+            for (int b0 = f0; b0 < f1; b0 += block) { // a line of out at a time, into 16 planes
+                int b1 = Math.min(f1, b0 + block);
+                for (int i = 0; i < run; i++) {
+                    int src = o0 + i * fg;
+                    int dst = y0 + i;
+                    for (int fo = b0; fo < b1; fo++) {
+                        yd[dst + fo * plane] = out[src + fo];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package org.convnet4j.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shifted tiles whose product is a direct convolution ({@link DirectTiles}, {@link Kernels#directProducts}): the
+ * vector kernel gives its scalar twin's bits and writes nothing outside its rows; whole convolutions (forward, with
+ * a bias and with a batch norm + ReLU epilogue, strided, grouped, a last block of fewer than 8 filters, batch 1 with
+ * the filters shared out over threads) stay within the reference's rounding bound (FastConvolutionTest's: the taps
+ * are summed in another order than the reference's, so bits differ; each side is within (terms + 2) * 2^-24 of the
+ * sum of absolute products), give the same bits at 1, 2 and 3 threads (whatever the tiling: balanced row tiles, tiles
+ * the GEMM would compute transposed), and call the direct products and no GEMM (the slice's GEMM with the switch off).
+ */
+class DirectTilesTest {
+
+    @Test
+    void vectorProductsGiveTheScalarTwinsBits() {
+        Kernels vector = KernelProvider.vector(1);
+        Kernels scalar = KernelProvider.scalar();
+        Random random = new Random(17);
+        int r = Kernels.DIRECT_ROWS;
+        // filters: whole blocks, a last short block, fewer than a block; runs: shorter than a tile (48 columns with
+        // AVX-512), whole tiles, tiles and a tail that overlaps the last whole tile
+        for (int f : new int[] {8, 16, 13, 3}) {
+            for (int taps : new int[] {1, 9, 27}) {
+                for (int len : new int[] {5, 17, 48, 49, 100, 230}) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        int blocks = (f + r - 1) / r;
+                        int wOff = 3 * r;
+                        float[] wp = randoms(random, wOff + blocks * r * taps);
+                        int[] offsets = new int[taps];
+                        for (int t = 0; t < taps; t++) {
+                            offsets[t] = random.nextInt(64); // any shifts, overlapping or not
+                        }
+                        int xOff = 5;
+                        float[] x = randoms(random, xOff + 64 + len);
+                        float[] bias = withBias ? randoms(random, f + 2) : null;
+                        int ldo = len + 7;
+                        int outOff = 3;
+                        float[] expected = new float[outOff + f * ldo + 4];
+                        float[] actual = new float[expected.length];
+                        Arrays.fill(expected, Float.NaN);
+                        Arrays.fill(actual, Float.NaN);
+                        scalar.directProducts(f, taps, wp, wOff, offsets, x, xOff, len, bias, 2, expected, outOff, ldo);
+                        vector.directProducts(f, taps, wp, wOff, offsets, x, xOff, len, bias, 2, actual, outOff, ldo);
+                        String what = "f " + f + " taps " + taps + " len " + len + " bias " + withBias;
+                        assertArrayEquals(expected, actual, what);
+                        for (int i = 0; i < actual.length; i++) { // written exactly the rows' first len values
+                            int row = (i - outOff) / ldo;
+                            boolean inside = i >= outOff && row < f && (i - outOff) % ldo < len;
+                            assertEquals(inside, !Float.isNaN(actual[i]), what + " at " + i);
+                        }
+                    }
+                }
+            }
+        }
+        // the contract's chain, checked by hand for one output: bias, then the taps in order
+        float[] wp = new float[2 * r];
+        wp[0] = 3f;
+        wp[r] = 0.5f;
+        float[] out = new float[1];
+        vector.directProducts(1, 2, wp, 0, new int[] {0, 1}, new float[] {2f, 4f}, 0, 1, new float[] {1f}, 0, out, 0,
+                1);
+        assertEquals(1f + 3f * 2f + 0.5f * 4f, out[0]);
+    }
+
+    @Test
+    void vectorPixelsGiveTheScalarTwinsBits() {
+        Kernels vector = KernelProvider.vector(1);
+        Kernels scalar = KernelProvider.scalar();
+        Random random = new Random(23);
+        int l = Kernels.DIRECT_LANES;
+        // filters: 4-block tiles, 4 blocks and 1 left, a last short block; pixels: 6-pixel tiles and leftovers;
+        // taps: one slice, more than one slice of 256 (the sums stored and loaded back between slices)
+        for (int f : new int[] {64, 80, 16, 13, 128}) {
+            for (int taps : new int[] {9, 300}) {
+                for (int count : new int[] {1, 6, 13}) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        int blocks = (f + l - 1) / l;
+                        int wOff = 2 * l;
+                        float[] wp = randoms(random, wOff + blocks * l * taps);
+                        int[] offsets = new int[taps];
+                        for (int t = 0; t < taps; t++) {
+                            offsets[t] = random.nextInt(200);
+                        }
+                        int[] positions = new int[count + 3];
+                        for (int p = 0; p < positions.length; p++) {
+                            positions[p] = random.nextInt(100);
+                        }
+                        float[] x = randoms(random, 7 + 300);
+                        float[] bias = withBias ? randoms(random, f + 1) : null;
+                        int ldo = f + 5;
+                        int outOff = 2;
+                        float[] expected = new float[outOff + count * ldo + 3];
+                        float[] actual = new float[expected.length];
+                        Arrays.fill(expected, Float.NaN);
+                        Arrays.fill(actual, Float.NaN);
+                        scalar.directPixels(f, taps, wp, wOff, offsets, positions, 3, count, x, 7, bias, 1, expected,
+                                outOff, ldo);
+                        vector.directPixels(f, taps, wp, wOff, offsets, positions, 3, count, x, 7, bias, 1, actual,
+                                outOff, ldo);
+                        String what = "f " + f + " taps " + taps + " count " + count + " bias " + withBias;
+                        assertArrayEquals(expected, actual, what);
+                        for (int i = 0; i < actual.length; i++) {
+                            boolean inside = i >= outOff && (i - outOff) / ldo < count && (i - outOff) % ldo < f;
+                            assertEquals(inside, !Float.isNaN(actual[i]), what + " at " + i);
+                        }
+                    }
+                }
+            }
+        }
+        // the same chain as directProducts: one filter block of each layout, the same weights, the same bits
+        int taps = 20;
+        float[] w = randoms(random, 16 * taps);
+        float[] byRows = new float[16 * taps];
+        float[] byLanes = new float[16 * taps];
+        for (int fo = 0; fo < 16; fo++) {
+            for (int t = 0; t < taps; t++) {
+                byRows[(fo / 8 * taps + t) * 8 + fo % 8] = w[fo * taps + t];
+                byLanes[t * 16 + fo] = w[fo * taps + t];
+            }
+        }
+        int[] offsets = new int[taps];
+        for (int t = 0; t < taps; t++) {
+            offsets[t] = t * 3;
+        }
+        float[] x = randoms(random, 200);
+        float[] bias = randoms(random, 16);
+        float[] columns = new float[16 * 60];
+        vector.directProducts(16, taps, byRows, 0, offsets, x, 0, 60, bias, 0, columns, 0, 60);
+        int[] positions = new int[60];
+        for (int p = 0; p < 60; p++) {
+            positions[p] = p;
+        }
+        float[] pixels = new float[60 * 16];
+        vector.directPixels(16, taps, byLanes, 0, offsets, positions, 0, 60, x, 0, bias, 0, pixels, 0, 16);
+        for (int fo = 0; fo < 16; fo++) {
+            for (int p = 0; p < 60; p++) {
+                assertEquals(columns[fo * 60 + p], pixels[p * 16 + fo], "filter " + fo + " pixel " + p);
+            }
+        }
+    }
+
+    @Test
+    void convolutionsThroughDirectTilesMatchTheReference() {
+        boolean was = DirectTiles.pixels;
+        boolean any = DirectTiles.anyKernel;
+        DirectTiles.anyKernel = true; // the strided and 5x5 cases too
+        try {
+            for (boolean byPixels : new boolean[] {false, true}) {
+                DirectTiles.pixels = byPixels;
+                throughDirectTiles(byPixels);
+            }
+        } finally {
+            DirectTiles.pixels = was;
+            DirectTiles.anyKernel = any;
+        }
+    }
+
+    private void throughDirectTiles(boolean byPixels) {
+        List<FastConvolutionTest.Case> cases = List.of(
+                // (each beyond DirectConvolution's small layers: more than 32 filters or 400 taps, strided or grouped)
+                // row tiles of one sample (56x56-like), joined small planes (7x7 at batch 8), strided (phases)
+                new FastConvolutionTest.Case(2, 16, 30, 30, 40, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(8, 48, 7, 7, 24, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(8, 16, 14, 14, 24, 3, 3, ConvParams.of(2, 1)),
+                // a last block of 4 filters; groups of 8 filters; a 5x5 kernel with dilation
+                new FastConvolutionTest.Case(3, 48, 11, 13, 20, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(2, 8, 12, 10, 16, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                new FastConvolutionTest.Case(2, 5, 17, 16, 9, 5, 5, ConvParams.of(1, 4).withDilation(2)),
+                // batch 1, one large tile: its filters shared out over the threads
+                new FastConvolutionTest.Case(1, 64, 40, 40, 32, 3, 3, ConvParams.of(1, 1)),
+                // pixel tiles: 4 blocks and 1 (80 filters), a short row tile; 16 filters per group
+                new FastConvolutionTest.Case(3, 24, 9, 11, 80, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(2, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)));
+        int taken = 0;
+        for (FastConvolutionTest.Case cs : cases) {
+            ConvDims d = dims(cs);
+            assertTrue(DirectTiles.applies(d) && !DirectConvolution.applies(d, cs.p()), cs.toString());
+            if (DirectTiles.byPixels(d) == byPixels) {
+                taken++;
+            }
+            FastConvolutionTest.check(cs, KernelProvider.vector(2), 11);
+            FastConvolutionTest.check(cs, KernelProvider.vector(1), 12);
+            Random random = new Random(cs.hashCode());
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
+            Tensor bias = Tensor.randn(random, 1f, cs.f());
+            ConvEpilogue bnRelu = new ConvEpilogue(randoms(random, cs.f()), positive(random, cs.f()),
+                    positive(random, cs.f()), randoms(random, cs.f()), true);
+            for (int variant = 0; variant < 2; variant++) {
+                Tensor b = variant == 0 ? bias : null;
+                ConvEpilogue e = variant == 0 ? null : bnRelu;
+                float[] y1 = FastConvolution.forward(x, w, b, cs.p(), KernelProvider.vector(1), e, null).data();
+                for (int threads = 2; threads <= 3; threads++) {
+                    assertArrayEquals(y1, FastConvolution.forward(x, w, b, cs.p(), KernelProvider.vector(threads), e,
+                            null).data(), cs + " variant " + variant + " threads " + threads);
+                }
+            }
+            // which kernels the forward pass calls: the direct products only, and the slice's GEMM with the switch off
+            Map<String, Integer> calls = new ConcurrentHashMap<>();
+            Kernels counting = counting(KernelProvider.vector(2), calls);
+            assertArrayEquals(FastConvolution.forward(x, w, bias, cs.p(), KernelProvider.vector(1)).data(),
+                    FastConvolution.forward(x, w, bias, cs.p(), counting).data(), cs + " through the counting kernels");
+            String kernel = DirectTiles.byPixels(d) ? "directPixels" : "directProducts";
+            assertTrue(calls.getOrDefault(kernel, 0) > 0 && calls.keySet().stream().noneMatch(m -> m.startsWith("sgemm")),
+                    cs + ": " + calls);
+            calls.clear();
+            boolean was = DirectTiles.enabled;
+            DirectTiles.enabled = false;
+            try {
+                FastConvolution.forward(x, w, bias, cs.p(), counting);
+            } finally {
+                DirectTiles.enabled = was;
+            }
+            assertTrue(!calls.containsKey("directProducts") && !calls.containsKey("directPixels")
+                    && calls.keySet().stream().anyMatch(m -> m.startsWith("sgemm")), cs + " switched off: " + calls);
+        }
+        assertTrue(taken >= 3, "cases through " + (byPixels ? "pixel" : "column") + " tiles: " + taken);
+    }
+
+    @Test
+    void takesShiftedTilesWithAtLeastOneBlockOfFilters() {
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 3, 3,
+                ConvParams.of(1, 1)))));
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 1, 1,
+                ConvParams.defaults()))), "pointwise: no slice");
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(2, 3, 7, 7, 5, 3, 3, ConvParams.of(1, 1)))),
+                "fewer filters than a block");
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 3, 3, ConvParams.of(2,
+                1)))) || DirectTiles.anyKernel, "strided: not measured yet");
+    }
+
+    /** {@code k} with a count of each of its methods called (by name). */
+    private static Kernels counting(Kernels k, Map<String, Integer> calls) {
+        return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                (proxy, method, args) -> {
+                    calls.merge(method.getName(), 1, Integer::sum);
+                    try {
+                        return method.invoke(k, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private static ConvDims dims(FastConvolutionTest.Case cs) {
+        Shape xs = Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
+        Shape ws = Shape.of(cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
+        return ConvDims.of(xs, ws, Convolution.outputShape(xs, ws, cs.p()), cs.p());
+    }
+
+    private static float[] randoms(Random random, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+
+    private static float[] positive(Random random, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = 0.5f + random.nextFloat();
+        }
+        return out;
+    }
+}
