@@ -4,7 +4,8 @@ GemmPool frame (so not inside a parallel call, where the caller runs tasks besid
 innermost org.convnet4j frame and by the first frame of a layer/graph/optimizer class. Sample counts, not times:
 a JFR sample every 10-20 ms of the thread's running time.
   jfr print --events jdk.ExecutionSample --stack-depth 64 run.jfr > samples.txt
-  python3 bench/serial_profile.py samples.txt [thread] [top]
+  python3 bench/serial_profile.py samples.txt [thread] [top] [frame]
+With [frame] (e.g. StepBuffers.step) only samples whose stack holds that frame count (the steps, not the set-up).
 """
 import re
 import sys
@@ -13,6 +14,7 @@ from collections import Counter
 path = sys.argv[1]
 thread = sys.argv[2] if len(sys.argv) > 2 else "main"
 top = int(sys.argv[3]) if len(sys.argv) > 3 else 30
+within = sys.argv[4] if len(sys.argv) > 4 else None
 inner, owner, total, serial = Counter(), Counter(), 0, 0
 frames, who = [], None
 OWNER = re.compile(r"org\.convnet4j\.(nn\.layers\.\w+|nn\.Graph|nn\.StepBuffers|train\.optim\.\w+|ops\.\w+)\.")
@@ -20,7 +22,7 @@ OWNER = re.compile(r"org\.convnet4j\.(nn\.layers\.\w+|nn\.Graph|nn\.StepBuffers|
 
 def flush():
     global total, serial
-    if who != thread or not frames:
+    if who != thread or not frames or (within and not any(within in f for f in frames)):
         return
     total += 1
     if any("GemmPool" in f for f in frames):
