@@ -220,6 +220,14 @@ public final class Parameter {
         return grad != null;
     }
 
+    /**
+     * The gradient if one was made ({@link #grad()}), else null (never allocates): for code that clears or reads
+     * gradients in bulk without creating those nothing wrote (the optimisers' {@code zeroGrad}).
+     */
+    public Tensor gradIfPresent() {
+        return grad;
+    }
+
     /** True for a parameter of a model built shapes only ({@link ShapesOnly}): a shape, no values. */
     public boolean isShapeOnly() {
         return value == null;

@@ -128,6 +128,16 @@ public final class Sequential extends Model {
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             Tensor before = x;
+            // memory plan: a ReLU that would run in place over this layer's output runs inside this layer
+            if (plan && i + 1 < layers.size() && l instanceof TrainingReluFusion f && f.absorbsRelu(layers.get(i + 1))
+                    && layers.get(i + 1) instanceof InPlace relu && relu.canOverwriteInput(0, 1)
+                    && !l.backwardReadsOutput()) {
+                boolean over = i > 0 && l instanceof InPlace ip && ip.canOverwriteInput(0, 1)
+                        && !layers.get(i - 1).backwardReadsOutput();
+                x = f.forwardWithRelu(List.of(x), over ? 0 : -1, training, layers.get(i + 1));
+                i++;
+                continue;
+            }
             // memory plan: the previous layer's output has no other reader here, and its backward does not need it
             if (plan && i > 0 && l instanceof InPlace ip && ip.canOverwriteInput(0, 1)
                     && !layers.get(i - 1).backwardReadsOutput()) {

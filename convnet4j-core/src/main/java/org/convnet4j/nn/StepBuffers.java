@@ -152,7 +152,7 @@ public final class StepBuffers {
                 return zeros(slot, shape);
             }
             Tensor t = pool.overwritten(shape);
-            Arrays.fill(t.data(), 0f);
+            Clearing.clear(t.data()); // on the kernels' threads when long (the same zeros)
             return t;
         }
 

@@ -73,6 +73,14 @@ public final class ReLU extends UnaryLayer implements InPlace, FusableActivation
         return x;
     }
 
+    /**
+     * The layer before ran this ReLU over its own output {@code out} ({@link org.convnet4j.nn.TrainingReluFusion}):
+     * keep it as this pass's output, as {@link #forwardInPlace} over that tensor would have.
+     */
+    void ranOver(Tensor out) {
+        this.y = GradMode.keep(out);
+    }
+
     @Override
     public List<Tensor> backwardInPlace(Tensor gradOutput) {
         return one(backwardInto(gradOutput, gradOutput));

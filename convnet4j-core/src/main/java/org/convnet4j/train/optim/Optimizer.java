@@ -58,11 +58,11 @@ public interface Optimizer {
 
     /** Clears every gradient of every group (frozen ones too: they are not used, but stay clean). */
     default void zeroGrad() {
+        java.util.List<Parameter> all = new java.util.ArrayList<>();
         for (ParamGroup g : groups()) {
-            for (Parameter p : g.parameters().values()) {
-                p.zeroGrad();
-            }
+            all.addAll(g.parameters().values());
         }
+        GradZeroing.zero(all); // on the kernels' threads when there are many values (the same zeros)
     }
 
     /** All parameters of all groups by full name. */
