@@ -19,6 +19,7 @@ import org.convnet4j.train.EarlyStopping;
 import org.convnet4j.train.History;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.Metrics;
+import org.convnet4j.train.PhaseListener;
 import org.convnet4j.train.SolverFitEvents;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
@@ -325,12 +326,14 @@ public final class FineTuning {
             }
             int offset = history.size();
             int number = e[0];
+            PhaseListener.started(listeners, number, "refit: " + p.title());
             List<TrainingListener> ls = new ArrayList<>(listeners);
             ls.add(new PhaseRecorder(history, offset, number, true, e[1], out));
             TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), phasePlan.learningRate())).epochs(e[1])
                     .batchSize(s.batchSize()).seed(s.seed() + number).build();
             TransferTraining.fit(phasePlan, all, null,
-                    TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls).withProgress(progress));
+                    TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls)
+                    .withProgress(told(listeners, progress)));
             planState.restore();
             done.add(new Phase(number, "refit: " + p.title(), phasePlan.trainedLayers(), phasePlan.learningRate(), e[1],
                     e[1], e[1], Double.NaN, Double.NaN));
@@ -524,6 +527,7 @@ public final class FineTuning {
                 maxEpochs, s.patience()));
         out.accept("  trained: " + String.join(", ", plan.trainedLayers()));
         out.accept("  frozen : " + (plan.frozenLayers().isEmpty() ? "nothing" : String.join(", ", plan.frozenLayers())));
+        PhaseListener.started(listeners, number, title);
         EarlyStopping stop = new EarlyStopping("val_loss", s.patience(), EarlyStopping.AtEnd.RESTORE_BEST);
         if (plan.transferCase() == TransferCase.FROM_SCRATCH) {
             // random weights: the first epochs' validation loss can be lowest while the network is still near chance
@@ -537,7 +541,8 @@ public final class FineTuning {
         TrainConfig cfg = TrainConfig.builder(new Sgd(List.of(), plan.learningRate())).epochs(maxEpochs)
                 .batchSize(s.batchSize()).seed(s.seed() + number).build();
         TransferTraining.Result r = TransferTraining.fit(plan, train, val,
-                TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls).withProgress(progress));
+                TransferTraining.Settings.of(cfg).withPrefixCache(true).withListeners(ls)
+                    .withProgress(told(listeners, progress)));
         History h = r.history();
         double[] valAcc = h.series(History.VAL_ACCURACY);
         int best = Math.max(1, stop.bestEpoch());
@@ -597,8 +602,9 @@ public final class FineTuning {
             out.accept("  trained: " + String.join(", ", headPlan.trainedLayers()));
             out.accept("  frozen : " + String.join(", ", headPlan.frozenLayers()));
         }
+        PhaseListener.started(listeners, 1, (refit ? "refit: " : "") + title);
         long t = System.nanoTime();
-        Features f = FeatureExtractor.extract(below, train, 256, progress);
+        Features f = FeatureExtractor.extract(below, train, 256, told(listeners, progress));
         String solved;
         if (available) {
             ShallowClassifier c = ShallowClassifiers.create(CASE_1_CLASSIFIER, TransferRun.CASE_1_SEED);
@@ -647,6 +653,23 @@ public final class FineTuning {
         return new Phase(1, title, headPlan.trainedLayers(), 0, 0, 1, 1,
                 va == null ? Double.NaN : va.loss(), va == null ? Double.NaN : va.accuracy());
     }
+
+    /**
+     * {@code progress}, and the phase listeners among {@code listeners} told of it too (the frozen layers' outputs
+     * computed before a phase's first step: a dashboard shows them coming); {@code progress} itself without any.
+     */
+    private static FeatureExtractor.Progress told(List<TrainingListener> listeners, FeatureExtractor.Progress progress) {
+        if (!PhaseListener.any(listeners)) {
+            return progress;
+        }
+        return (done, total) -> {
+            PhaseListener.progress(listeners, FROZEN_OUTPUTS, done, total);
+            progress.update(done, total);
+        };
+    }
+
+    /** What a phase computes before its first step, as {@link PhaseListener#onPhaseProgress} names it. */
+    static final String FROZEN_OUTPUTS = "outputs of the frozen layers";
 
     /** Adds each epoch of a phase (or of its refit) to the run's history, numbered after the earlier phases, and prints it. */
     private static final class PhaseRecorder implements TrainingListener {

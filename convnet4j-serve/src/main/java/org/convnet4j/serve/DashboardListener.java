@@ -15,9 +15,9 @@ import org.convnet4j.nn.layers.Conv2d;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.Metrics;
+import org.convnet4j.train.PhaseListener;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingContext;
-import org.convnet4j.train.TrainingListener;
 
 /**
  * Feeds a {@link RunLog} from a training run, for the dashboard: a {@code start} event, {@code step} events
@@ -25,8 +25,11 @@ import org.convnet4j.train.TrainingListener;
  * small), an {@code epoch} event with the epoch's record, the first layer's kernels and a sample's feature maps
  * as pictures, and an {@code end} event with the validation confusion matrix. Feature maps are those of the first
  * convolution, or of a chosen layer (a {@link Sequential}'s layer or a {@link Graph}'s node, by name).
+ * A training in phases (transfer learning) adds a {@code phase} event as each phase starts and {@code progress}
+ * events while the phase computes what it needs before its first step (the frozen layers' outputs), at most about
+ * four a second.
  */
-public final class DashboardListener implements TrainingListener {
+public final class DashboardListener implements PhaseListener {
     private static final long STEP_EVERY_NANOS = 250_000_000L;
     private static final int MAX_TILES = 64;
     /** The confusion matrix at the end uses at most this many validation samples, so that it takes seconds. */
@@ -43,6 +46,8 @@ public final class DashboardListener implements TrainingListener {
     private long lastStepEvent;
     private long stepsThisRun;
     private int firstEpoch;
+    private long preparationStart;
+    private long lastProgressEvent;
 
     /**
      * @param validation for the confusion matrix at the end (may be null)
@@ -94,6 +99,35 @@ public final class DashboardListener implements TrainingListener {
         e.addProperty("batch_size", ctx.config().batchSize());
         e.addProperty("batches_per_epoch", ctx.batchesPerEpoch());
         e.addProperty("first_epoch", firstEpoch);
+        log.append(e);
+    }
+
+    @Override
+    public void onPhaseStart(int number, String title) {
+        JsonObject e = event("phase");
+        e.addProperty("phase", number);
+        e.addProperty("title", title);
+        log.append(e);
+    }
+
+    @Override
+    public void onPhaseProgress(String what, long done, long total) {
+        long now = System.nanoTime();
+        if (done == 0) {
+            preparationStart = now;
+        } else if (done < total && now - lastProgressEvent < STEP_EVERY_NANOS) {
+            return;
+        }
+        lastProgressEvent = now;
+        JsonObject e = event("progress");
+        e.addProperty("what", what);
+        e.addProperty("done", done);
+        e.addProperty("total", total);
+        double seconds = (now - preparationStart) / 1e9;
+        if (done > 0 && seconds > 0) {
+            e.addProperty("images_per_second", done / seconds);
+            e.addProperty("eta_seconds", (total - done) * seconds / done);
+        }
         log.append(e);
     }
 

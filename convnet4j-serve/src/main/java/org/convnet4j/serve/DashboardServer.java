@@ -127,7 +127,7 @@ public final class DashboardServer implements AutoCloseable {
     /**
      * Whether the last "start" or "end" among {@code events} is an end: events that come after the end (the
      * confusion matrix fuse computes after training) do not make a run running again, a new start does (fuse trains
-     * the members of a late fusion in turn, in one run).
+     * the members of a late fusion in turn, in one run; a phase event too: transfer's next phase).
      */
     static boolean finished(List<JsonObject> events) {
         for (int i = events.size() - 1; i >= 0; i--) {
@@ -135,7 +135,7 @@ public final class DashboardServer implements AutoCloseable {
                 if ("end".equals(t.getAsString())) {
                     return true;
                 }
-                if ("start".equals(t.getAsString())) {
+                if ("start".equals(t.getAsString()) || "phase".equals(t.getAsString())) {
                     return false;
                 }
             }

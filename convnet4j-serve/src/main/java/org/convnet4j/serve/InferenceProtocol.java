@@ -98,10 +98,40 @@ public final class InferenceProtocol {
      * {@link Request#outputName} is the name it asked for, else the model's.
      */
     public static Request parseRequest(byte[] body, int jsonLength, Shape sample, int maxSamples, TensorNames names) {
-        if (jsonLength > body.length || jsonLength < -1) {
-            throw bad(HEADER_LENGTH + " is " + jsonLength + " but the body has " + body.length + " bytes");
+        checkJsonLength(jsonLength, body.length);
+        int json = jsonLength < 0 ? body.length : jsonLength;
+        return parse(body, json, jsonLength >= 0, java.nio.ByteBuffer.wrap(body, json, body.length - json), sample,
+                maxSamples, names);
+    }
+
+    /**
+     * As above for a body in a buffer (its bytes from position to limit; neither is moved): the server parses a
+     * body that arrived in one piece straight from the connection's buffer. Only the JSON part is copied (for a
+     * binary request its short header); binary tensor data goes from the buffer straight into the input's floats.
+     */
+    static Request parseRequest(java.nio.ByteBuffer body, int jsonLength, Shape sample, int maxSamples,
+                                TensorNames names) {
+        int length = body.remaining();
+        checkJsonLength(jsonLength, length);
+        byte[] json = new byte[jsonLength < 0 ? length : jsonLength];
+        body.get(body.position(), json);
+        java.nio.ByteBuffer binary = body.slice(body.position() + json.length, length - json.length);
+        return parse(json, json.length, jsonLength >= 0, binary, sample, maxSamples, names);
+    }
+
+    private static void checkJsonLength(int jsonLength, int bodyLength) {
+        if (jsonLength > bodyLength || jsonLength < -1) {
+            throw bad(HEADER_LENGTH + " is " + jsonLength + " but the body has " + bodyLength + " bytes");
         }
-        JsonBytes r = new JsonBytes(body, jsonLength < 0 ? body.length : jsonLength);
+    }
+
+    /**
+     * Parses the JSON in {@code json[0, jsonEnd)} and the binary tensor data after it ({@code binary}'s position to
+     * limit; empty when the whole body is JSON); {@code header}: whether the request gave {@value #HEADER_LENGTH}.
+     */
+    private static Request parse(byte[] json, int jsonEnd, boolean header, java.nio.ByteBuffer binary, Shape sample,
+                                 int maxSamples, TensorNames names) {
+        JsonBytes r = new JsonBytes(json, jsonEnd);
         r.skipByteOrderMark();
         if (r.peek() != '{') {
             throw bad("the body must be a JSON object with \"inputs\"");
@@ -124,7 +154,7 @@ public final class InferenceProtocol {
                     } else {
                         int from = r.position();
                         r.number();
-                        id = new String(body, from, r.position() - from, java.nio.charset.StandardCharsets.US_ASCII)
+                        id = new String(json, from, r.position() - from, java.nio.charset.StandardCharsets.US_ASCII)
                                 .strip();
                     }
                 } else if (field.equals("inputs")) {
@@ -135,7 +165,12 @@ public final class InferenceProtocol {
                     r.expect('[');
                     if (!r.consume(']')) {
                         do {
-                            TensorRead t = readTensor(r, sample, maxSamples, names);
+                            TensorRead t;
+                            try {
+                                t = readTensor(r, sample, maxSamples, names);
+                            } catch (InputProblem e) {
+                                throw badInput(names, e);
+                            }
                             if (input != null || binaryDims != null) {
                                 throw bad("the model takes one input tensor " + inputShown(names) + ", got more");
                             }
@@ -162,9 +197,9 @@ public final class InferenceProtocol {
         if (input == null && binarySize < 0) {
             throw bad("the model takes one input tensor " + inputShown(names) + ", got 0");
         }
-        int binaryBytes = jsonLength < 0 ? 0 : body.length - jsonLength;
+        int binaryBytes = binary.remaining();
         if (binarySize >= 0) {
-            if (jsonLength < 0) {
+            if (!header) {
                 throw bad("the input has binary_data_size but the request has no " + HEADER_LENGTH + " header");
             }
             if (binaryBytes != binarySize) {
@@ -172,8 +207,7 @@ public final class InferenceProtocol {
                         + " bytes follow the JSON header");
             }
             float[] v = new float[(int) (binarySize / 4)];
-            java.nio.ByteBuffer.wrap(body, jsonLength, binaryBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(v);
+            binary.order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
             for (float f : v) {
                 if (!Float.isFinite(f)) {
                     throw bad("the input's binary data holds a NaN or infinity");
@@ -658,9 +692,25 @@ public final class InferenceProtocol {
         return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"));
     }
 
-    /** A problem with the input tensor, named as the model names it (its only input). */
-    private static ApiException badInput(String problem) {
-        return bad("input \"" + INPUT_NAME + "\": " + problem);
+    /**
+     * A problem with the input tensor: {@link #readTensor} and what it calls do not know the model's names, so its
+     * caller turns this into the 400 that names the input as the model does ({@link #badInput(TensorNames,
+     * InputProblem)}): the names are needed only on the way out of a refusal, not passed along for every number.
+     */
+    private static InputProblem badInput(String problem) {
+        return new InputProblem(problem);
+    }
+
+    /** The refusal of an input problem, the input named as the model names it (its only input). */
+    private static ApiException badInput(TensorNames names, InputProblem problem) {
+        return bad("input \"" + shown(names.input()) + "\": " + problem.getMessage());
+    }
+
+    /** A problem with the input tensor on its way to {@link #badInput(TensorNames, InputProblem)} (no stack trace). */
+    private static final class InputProblem extends RuntimeException {
+        InputProblem(String problem) {
+            super(problem, null, false, false);
+        }
     }
 
     private static String join(int[] dims) {

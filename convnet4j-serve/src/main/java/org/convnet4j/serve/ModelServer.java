@@ -634,7 +634,10 @@ public final class ModelServer implements AutoCloseable {
                             ? body -> infer(m, jsonLength, body, response, callback, t0)
                             : body -> request.getComponents().getThreadPool().execute(
                                     () -> infer(m, jsonLength, body, response, callback, t0));
-                    new BodyReader(request, (int) declared, then, e -> {
+                    // A small body that arrives in one piece is parsed straight from Jetty's buffer (no copy)
+                    BodyReader.InPlace inPlace = declared <= INLINE_BODY_BYTES
+                            ? whole -> parsed(m, whole, jsonLength, response, callback, t0) : null;
+                    new BodyReader(request, (int) declared, then, inPlace, e -> {
                         // a body that broke off or stalled leaves the connection unusable, and Jetty closes it
                         // after this answer: the client is told so instead of finding it closed on its next request
                         response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
@@ -678,9 +681,37 @@ public final class ModelServer implements AutoCloseable {
         private void infer(Served m, int jsonLength, byte[] body, org.eclipse.jetty.server.Response response,
                            org.eclipse.jetty.util.Callback callback, long t0) {
             InferenceProtocol.Request req;
-            CompletableFuture<Tensor> f;
             try {
                 req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest, m.names);
+            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                refuse(response, callback, e, t0);
+                return;
+            }
+            infer(m, req, response, callback, t0);
+        }
+
+        /**
+         * A body that arrived whole in {@code whole} (Jetty's buffer: read here, not kept), parsed; what to do once
+         * the body has ended: hand the request to the model, or refuse it as {@link #infer(Served, int, byte[],
+         * org.eclipse.jetty.server.Response, org.eclipse.jetty.util.Callback, long)} would.
+         */
+        private Runnable parsed(Served m, java.nio.ByteBuffer whole, int jsonLength,
+                                org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
+                                long t0) {
+            try {
+                InferenceProtocol.Request req = InferenceProtocol.parseRequest(whole, jsonLength, m.input,
+                        options.maxSamplesPerRequest, m.names);
+                return () -> infer(m, req, response, callback, t0);
+            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                return () -> refuse(response, callback, e, t0);
+            }
+        }
+
+        /** A parsed v2 request handed to the model, answered when done. */
+        private void infer(Served m, InferenceProtocol.Request req, org.eclipse.jetty.server.Response response,
+                           org.eclipse.jetty.util.Callback callback, long t0) {
+            CompletableFuture<Tensor> f;
+            try {
                 f = submit(m, req.input(), alone() && onlyConnection(response.getRequest()), t0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
@@ -784,22 +815,40 @@ public final class ModelServer implements AutoCloseable {
         return largestBodyChunk.get();
     }
 
+    /** Bodies parsed straight from Jetty's buffer, having arrived in one piece (for tests). */
+    private final java.util.concurrent.atomic.LongAdder bodiesInPlace = new java.util.concurrent.atomic.LongAdder();
+
+    long bodiesInPlace() {
+        return bodiesInPlace.sum();
+    }
+
     /**
-     * Reads a body of a declared length into one array without ever waiting: what has arrived is taken, and when
-     * nothing more has, Jetty calls this again (on its selector thread: non-blocking) when more comes.
+     * Reads a body of a declared length without ever waiting: what has arrived is taken, and when nothing more has,
+     * Jetty calls this again (on its selector thread: non-blocking) when more comes. A body that comes in one piece
+     * is given to {@link InPlace} while it is still in Jetty's buffer (when one is given); one in several pieces is
+     * copied into one array for {@code done}. Either way the request goes on only once the body has ended.
      */
     private final class BodyReader implements Runnable, org.eclipse.jetty.util.thread.Invocable {
+        /** Reads a whole body from Jetty's buffer (not kept: it is released after this) and says what to do next. */
+        interface InPlace {
+            Runnable parse(java.nio.ByteBuffer whole);
+        }
+
         private final org.eclipse.jetty.server.Request request;
-        private final byte[] body;
+        private final int length;
         private final java.util.function.Consumer<byte[]> done;
+        private final InPlace inPlace;
         private final java.util.function.Consumer<Exception> failed;
+        private byte[] body;
+        private Runnable then;
         private int filled;
 
         BodyReader(org.eclipse.jetty.server.Request request, int length, java.util.function.Consumer<byte[]> done,
-                   java.util.function.Consumer<Exception> failed) {
+                   InPlace inPlace, java.util.function.Consumer<Exception> failed) {
             this.request = request;
-            this.body = new byte[length];
+            this.length = length;
             this.done = done;
+            this.inPlace = inPlace;
             this.failed = failed;
         }
 
@@ -814,25 +863,36 @@ public final class ModelServer implements AutoCloseable {
                 if (org.eclipse.jetty.io.Content.Chunk.isFailure(c)) {
                     Throwable t = c.getFailure();
                     failed.accept(new ApiException(400, "the body could not be read after " + filled + " of its "
-                            + body.length + " bytes: " + t));
+                            + length + " bytes: " + t));
                     return;
                 }
                 java.nio.ByteBuffer b = c.getByteBuffer();
-                int n = Math.min(b.remaining(), body.length - filled);
+                int n = Math.min(b.remaining(), length - filled);
                 if (n > 0) {
                     bodyChunks.increment();
                     largestBodyChunk.accumulate(n);
                 }
-                b.get(body, filled, n);
+                if (n == length && n > 0 && inPlace != null) { // the whole body in this piece (filled is 0)
+                    bodiesInPlace.increment();
+                    then = inPlace.parse(b.remaining() == n ? b : b.slice(b.position(), n));
+                    b.position(b.position() + n);
+                } else if (n > 0) {
+                    if (body == null) {
+                        body = new byte[length];
+                    }
+                    b.get(body, filled, n);
+                }
                 filled += n;
                 boolean last = c.isLast();
                 c.release();
                 if (last) {
-                    if (filled < body.length) {
-                        failed.accept(new ApiException(400, "the body ended after " + filled + " of its " + body.length
+                    if (filled < length) {
+                        failed.accept(new ApiException(400, "the body ended after " + filled + " of its " + length
                                 + " bytes"));
+                    } else if (then != null) {
+                        then.run();
                     } else {
-                        done.accept(body);
+                        done.accept(body != null ? body : new byte[0]);
                     }
                     return;
                 }

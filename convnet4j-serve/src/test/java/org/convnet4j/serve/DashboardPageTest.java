@@ -245,4 +245,71 @@ class DashboardPageTest {
             assertTrue(listing.contains("\"finished\":true"), listing);
         }
     }
+
+    private static String cell(WebDriver d, String css) {
+        Object t = ((JavascriptExecutor) d).executeScript("const td = document.querySelector('tr.run " + css + "');"
+                + " return td ? td.textContent.trim() : ''");
+        return String.valueOf(t);
+    }
+
+    /**
+     * A transfer run (Case 2: the new head on the frozen base, fitted on the base's outputs, then fine-tuning), held
+     * in phase 1 after the frozen layers' outputs are computed and before its first step: the page says which phase
+     * runs and how far its preparation has come (it showed nothing until the head was fitted); then phase 2's epochs
+     * are drawn after phase 1's (both counted from 1, they were drawn over each other).
+     */
+    @Test
+    void aTransferRunSaysWhichPhaseRunsBeforeItsFirstStep(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        ArrayDataset train = randomData(96, 5);
+        Sequential base = LeNet5.build();
+        base.initialize(6);
+        org.convnet4j.transfer.TransferPlan plan = org.convnet4j.transfer.Transfer.plan(
+                org.convnet4j.transfer.TransferCase.FINE_TUNE_LAST, base,
+                org.convnet4j.transfer.TransferOptions.forClasses(train.classNames()).withFineTuneLast(2));
+        org.convnet4j.transfer.FineTuneSettings settings =
+                new org.convnet4j.transfer.FineTuneSettings(5, 2, 2, 0.25, 16, 7, false);
+        RunLog log = RunLog.create(logdir, "transfer-case2");
+        DashboardListener listener = new DashboardListener(log, null, null);
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+        org.convnet4j.transfer.FeatureExtractor.Progress hold = (done, total) -> {
+            if (done == total && held.compareAndSet(false, true)) {
+                try {
+                    seen.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            WebDriver browser = Browser.sharedNow();
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            browser.get(server.url() + "/");
+            CompletableFuture<org.convnet4j.transfer.FineTuning.Result> run = CompletableFuture.supplyAsync(() ->
+                    org.convnet4j.transfer.FineTuning.fit(plan, train, settings, null, List.of(listener), hold));
+            try {
+                // held after all of phase 1's training pictures went through the frozen layers
+                wait.until(d -> cell(d, "td.phase").matches(".*; outputs of the frozen layers ([1-9][0-9]*) / \\1"));
+                String phase = cell(browser, "td.phase");
+                assertTrue(phase.startsWith("1: new head only, base frozen"), phase);
+                assertEquals("running", cell(browser, "td:last-child"));
+                assertEquals(0, points(browser, "step-loss"), "no step yet");
+            } finally {
+                seen.countDown();
+            }
+            org.convnet4j.transfer.FineTuning.Result r = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            wait.until(d -> "finished".equals(cell(d, "td:last-child")));
+            int epochs = r.history().size();
+            assertTrue(epochs >= 2, "phase 1's fit and phase 2's epochs: " + epochs);
+            wait.until(d -> points(d, "epoch-loss") == 2 * epochs);
+            assertEquals(String.valueOf(epochs), browser.findElement(By.id("epoch-loss")).getAttribute("data-last-x"),
+                    "phase 2's epochs after phase 1's");
+            String phase = cell(browser, "td.phase");
+            assertTrue(phase.startsWith("2: last ") && !phase.contains("frozen layers "), phase);
+        } finally {
+            log.close();
+        }
+    }
 }

@@ -228,4 +228,61 @@ class InferenceProtocolTest {
         JsonObject t = JsonParser.parseString(new String(text.body(), StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals("[0.25,-1.0E-7,3.0]", t.getAsJsonArray("outputs").get(0).getAsJsonObject().get("data").toString());
     }
+
+    /**
+     * A body in a buffer (the server's path for a body that arrived in one piece: Jetty's buffer, heap or direct, the
+     * body anywhere between position and limit) is read as the same bytes in an array: same input, id and output
+     * format, the same refusal; the buffer's position and limit are left as they were.
+     */
+    @Test
+    void aBodyInABufferIsReadAsTheSameBytesInAnArray() {
+        Shape sample = Shape.of(1, 2, 2);
+        float[] v = {0.5f, -1, 2, 3.25f, 4, 5, 6, -7};
+        byte[] header = ("{\"id\":\"q\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[2,1,2,2],"
+                + "\"parameters\":{\"binary_data_size\":32}}],\"parameters\":{\"binary_data_output\":true}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(header.length + 32).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(header).asFloatBuffer().put(v);
+        byte[] bin = b.array();
+        byte[] json = InferenceProtocol.request(Tensor.of(v, 2, 1, 2, 2), "j").getBytes(StandardCharsets.UTF_8);
+        byte[] broken = ("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,1,2,2],\"data\":[1,2,3,\"x\"]}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        for (boolean direct : new boolean[] {false, true}) {
+            for (Object[] c : new Object[][] {{bin, header.length}, {json, -1}}) {
+                byte[] body = (byte[]) c[0];
+                int jsonLength = (Integer) c[1];
+                ByteBuffer at = inBuffer(body, direct);
+                InferenceProtocol.Request fromArray = InferenceProtocol.parseRequest(body, jsonLength, sample, 4);
+                InferenceProtocol.Request fromBuffer = InferenceProtocol.parseRequest(at, jsonLength, sample, 4,
+                        TensorNames.GENERIC);
+                assertEquals(7, at.position());
+                assertEquals(7 + body.length, at.limit());
+                assertArrayEquals(fromArray.input().data(), fromBuffer.input().data());
+                assertEquals(fromArray.input().shape(), fromBuffer.input().shape());
+                assertEquals(fromArray.id(), fromBuffer.id());
+                assertEquals(fromArray.binaryOutput(), fromBuffer.binaryOutput());
+            }
+            ApiException fromArray = assertThrows(ApiException.class,
+                    () -> InferenceProtocol.parseRequest(broken, -1, sample, 4));
+            ApiException fromBuffer = assertThrows(ApiException.class,
+                    () -> InferenceProtocol.parseRequest(inBuffer(broken, direct), -1, sample, 4, TensorNames.GENERIC));
+            assertEquals(fromArray.getMessage(), fromBuffer.getMessage());
+            ApiException tooLong = assertThrows(ApiException.class, () -> InferenceProtocol.parseRequest(
+                    inBuffer(bin, direct), bin.length + 1, sample, 4, TensorNames.GENERIC));
+            assertEquals(InferenceProtocol.HEADER_LENGTH + " is " + (bin.length + 1) + " but the body has " + bin.length
+                    + " bytes", tooLong.getMessage());
+        }
+        assertArrayEquals(v, InferenceProtocol.parseRequest(inBuffer(bin, true), header.length, sample, 4,
+                TensorNames.GENERIC).input().data());
+    }
+
+    /** {@code body} at position 7 of a larger buffer, 5 bytes of other data after its limit. */
+    private static ByteBuffer inBuffer(byte[] body, boolean direct) {
+        ByteBuffer b = direct ? ByteBuffer.allocateDirect(body.length + 12) : ByteBuffer.allocate(body.length + 12);
+        for (int i = 0; i < b.capacity(); i++) {
+            b.put(i, (byte) '{');
+        }
+        b.put(7, body);
+        return b.position(7).limit(7 + body.length);
+    }
 }

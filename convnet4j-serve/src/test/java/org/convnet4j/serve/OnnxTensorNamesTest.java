@@ -109,6 +109,32 @@ class OnnxTensorNamesTest {
                 .getBytes(StandardCharsets.UTF_8))).get("name").getAsString());
     }
 
+    /** A bad value in the input tensor is refused naming the input as the model does, whichever name the client used. */
+    @Test
+    void aBadInputTensorIsNamedAsTheModelNamesIt() throws Exception {
+        Tensor x = TestModels.randomInput(new Random(9), 1);
+        for (String path : new String[] {"/v2/models/onnx/infer", "/v2/models/onnx/infer/"}) {
+            for (String name : new String[] {"x", "input"}) {
+                String[][] cases = {
+                    {body(name, x, null).replaceFirst("\"data\":\\[", "\"data\":[\"a\","), "\"data\" holds string, not a number"},
+                    {body(name, x, null).replace("\"FP32\"", "\"INT8\""), "datatype must be FP32, got INT8"},
+                    {body(name, x, null).replaceFirst("\"shape\":\\[1,", "\"shape\":[2,"), "\"data\" has 784 numbers"},
+                };
+                for (String[] c : cases) {
+                    HttpResponse<String> r = ModelServerTest.post(server, path, c[0].getBytes(StandardCharsets.UTF_8));
+                    assertEquals(400, r.statusCode(), r.body());
+                    String error = JsonParser.parseString(r.body()).getAsJsonObject().get("error").getAsString();
+                    assertTrue(error.startsWith("input \"x\": ") && error.contains(c[1]), path + " " + name + ": " + error);
+                }
+            }
+        }
+        // a model without the graph's names still calls it "input"
+        HttpResponse<String> plain = ModelServerTest.post(server, "/v2/models/plain/infer",
+                body("input", x, null).replace("\"FP32\"", "\"INT8\"").getBytes(StandardCharsets.UTF_8));
+        assertEquals(400, plain.statusCode(), plain.body());
+        assertTrue(plain.body().contains("input \\\"input\\\": datatype must be FP32"), plain.body());
+    }
+
     @Test
     void namesAreTakenOnlyWhenTheDescriptionGivesOneForASide() {
         assertEquals(TensorNames.GENERIC, TensorNames.of("{}"));

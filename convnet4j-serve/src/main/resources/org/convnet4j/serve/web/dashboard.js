@@ -27,8 +27,9 @@ async function poll() {
       const page = await (await fetch('/api/runs/' + encodeURIComponent(id) + '/events?from=' + run.next)).json();
       run.events.push(...page.events);
       run.next = page.next;
-      // ended: the last start or end is an end (fuse adds its confusion matrix after the end)
-      const mark = run.events.findLast(e => e.type === 'start' || e.type === 'end');
+      // ended: the last start, phase or end is an end (fuse adds its confusion matrix after the end; transfer's next
+      // phase begins with a phase event, maybe long before its training starts)
+      const mark = run.events.findLast(e => e.type === 'start' || e.type === 'end' || e.type === 'phase');
       run.finished = mark !== undefined && mark.type === 'end';
     }
     render();
@@ -42,11 +43,38 @@ function shownRuns() {
   return [...runs.entries()].filter(([, r]) => r.shown);
 }
 
+/**
+ * A run's step and epoch events with their x: the step or epoch, except in a run trained in phases (transfer: the new
+ * head on the frozen base, then fine-tuning, then their refit), whose phases each count from 1 again: each phase is
+ * drawn after the one before.
+ */
+function placed(r) {
+  const steps = [];
+  const epochs = [];
+  let stepBase = 0;
+  let epochBase = 0;
+  let lastStep = 0;
+  let lastEpoch = 0;
+  for (const e of r.events) {
+    if (e.type === 'phase') {
+      stepBase = lastStep;
+      epochBase = lastEpoch;
+    } else if (e.type === 'step') {
+      lastStep = stepBase + e.step;
+      steps.push({e, x: lastStep});
+    } else if (e.type === 'epoch') {
+      lastEpoch = epochBase + e.epoch;
+      epochs.push({e, x: lastEpoch});
+    }
+  }
+  return {steps, epochs};
+}
+
 /** One line per run of field f of the step events, over the global step. */
 function stepSeries(f) {
   return shownRuns().map(([id, r]) => {
-    const pts = r.events.filter(e => e.type === 'step' && e[f] !== undefined && e[f] >= 0);
-    return {id, xs: pts.map(e => e.step), ys: pts.map(e => e[f]), dash: null};
+    const pts = placed(r).steps.filter(p => p.e[f] !== undefined && p.e[f] >= 0);
+    return {id, xs: pts.map(p => p.x), ys: pts.map(p => p.e[f]), dash: null};
   });
 }
 
@@ -54,12 +82,12 @@ function stepSeries(f) {
 function epochSeries(metric) {
   const out = [];
   for (const [id, r] of shownRuns()) {
-    const pts = r.events.filter(e => e.type === 'epoch');
+    const pts = placed(r).epochs;
     for (const [prefix, dash] of [['train_', null], ['val_', [6, 4]]]) {
-      const withValue = pts.filter(e => e.record[prefix + metric] !== undefined && e.record[prefix + metric] >= 0);
+      const withValue = pts.filter(p => p.e.record[prefix + metric] !== undefined && p.e.record[prefix + metric] >= 0);
       if (withValue.length) {
-        out.push({id, label: id + ' ' + prefix.slice(0, -1), xs: withValue.map(e => e.epoch),
-          ys: withValue.map(e => e.record[prefix + metric]), dash});
+        out.push({id, label: id + ' ' + prefix.slice(0, -1), xs: withValue.map(p => p.x),
+          ys: withValue.map(p => p.e.record[prefix + metric]), dash});
       }
     }
   }
@@ -119,13 +147,29 @@ function fmtSeconds(s) {
     : Math.floor(s / 60) + 'm' + String(s % 60).padStart(2, '0') + 's';
 }
 
+/** A phase's title for the runs table: at most 60 characters (the whole title is its tooltip). */
+function shortTitle(t) {
+  return t.length > 60 ? t.slice(0, 57) + '...' : t;
+}
+
 function renderTable() {
   const body = document.querySelector('#runs tbody');
   body.innerHTML = '';
   for (const [id, r] of runs) {
-    const start = r.events.find(e => e.type === 'start') || {};
-    const steps = r.events.filter(e => e.type === 'step');
-    const last = steps[steps.length - 1] || {};
+    const at = type => r.events.findLastIndex(e => e.type === type);
+    const phaseAt = at('phase');
+    const startAt = at('start');
+    const stepAt = at('step');
+    const progressAt = at('progress');
+    // the latest training (of the current phase, in a run trained in phases), not yet begun when a phase is newer
+    const start = startAt > phaseAt ? r.events[startAt] : {};
+    const steps = placed(r).steps;
+    const lastPlaced = stepAt > phaseAt ? steps[steps.length - 1] : null;
+    const last = lastPlaced ? lastPlaced.e : {};
+    // what a phase computes before its first step (the frozen layers' outputs), while that is the latest news
+    const preparing = progressAt > Math.max(startAt, stepAt) ? r.events[progressAt] : null;
+    const phase = phaseAt >= 0 ? r.events[phaseAt] : null;
+    const now = preparing || last;
     const tr = document.createElement('tr');
     tr.className = 'run';
     tr.dataset.run = id;
@@ -133,15 +177,21 @@ function renderTable() {
     box.type = 'checkbox';
     box.checked = r.shown;
     box.addEventListener('change', () => { r.shown = box.checked; render(); });
-    const cells = [box, id, (last.epoch || '') + (start.epochs ? ' / ' + start.epochs : ''), last.step ?? '',
+    const phaseText = phase ? phase.phase + ': ' + shortTitle(phase.title) + (preparing && !r.finished
+      ? '; ' + preparing.what + ' ' + preparing.done + ' / ' + preparing.total : '') : '';
+    const cells = [box, id, (last.epoch || '') + (start.epochs ? ' / ' + start.epochs : ''), lastPlaced ? lastPlaced.x : '',
       last.running_loss !== undefined ? last.running_loss.toFixed(4) : '',
       last.running_accuracy !== undefined ? last.running_accuracy.toFixed(4) : '',
-      last.images_per_second !== undefined ? Math.round(last.images_per_second) : '',
-      r.finished ? '' : fmtSeconds(last.eta_seconds), r.finished ? 'finished' : 'running'];
+      now.images_per_second !== undefined ? Math.round(now.images_per_second) : '',
+      r.finished ? '' : fmtSeconds(now.eta_seconds), phaseText, r.finished ? 'finished' : 'running'];
     cells.forEach((c, i) => {
       const td = document.createElement('td');
       if (c instanceof Node) { td.appendChild(c); } else { td.textContent = c; }
       if (i === 1) td.style.color = r.colour;
+      if (i === cells.length - 2) {
+        td.className = 'phase';
+        if (phase) td.title = 'phase ' + phase.phase + ': ' + phase.title;
+      }
       tr.appendChild(td);
     });
     body.appendChild(tr);

@@ -1,0 +1,41 @@
+package org.convnet4j.train;
+
+import java.util.List;
+
+/**
+ * A training listener that also hears about the phases of a training done in several (transfer learning's head
+ * phase on the frozen base, then fine-tuning, then their refit): which phase starts, and how far the work before its
+ * first step has come (the frozen layers' outputs computed once over the training pictures, which can take longer
+ * than the phase's own steps). A dashboard says so while it happens instead of showing nothing.
+ */
+public interface PhaseListener extends TrainingListener {
+    /** Phase {@code number} ({@code title}: what it trains, in words) starts; its training events follow. */
+    void onPhaseStart(int number, String title);
+
+    /** {@code done} of {@code total} pictures of the phase's preparation ({@code what}, in words) are done. */
+    default void onPhaseProgress(String what, long done, long total) {
+    }
+
+    /** Tells the phase listeners among {@code listeners} that phase {@code number} starts. */
+    static void started(List<? extends TrainingListener> listeners, int number, String title) {
+        for (TrainingListener l : listeners) {
+            if (l instanceof PhaseListener p) {
+                p.onPhaseStart(number, title);
+            }
+        }
+    }
+
+    /** Whether any of {@code listeners} is a phase listener. */
+    static boolean any(List<? extends TrainingListener> listeners) {
+        return listeners.stream().anyMatch(l -> l instanceof PhaseListener);
+    }
+
+    /** Tells the phase listeners among {@code listeners} how far the phase's preparation has come. */
+    static void progress(List<? extends TrainingListener> listeners, String what, long done, long total) {
+        for (TrainingListener l : listeners) {
+            if (l instanceof PhaseListener p) {
+                p.onPhaseProgress(what, done, total);
+            }
+        }
+    }
+}
