@@ -111,17 +111,19 @@ final class ClusterTests {
 
     /**
      * A jar in {@code folder} holding only the test driver {@link org.convnet4j.spark.cli.CommandsInOneApplication}
-     * (several spark commands in one application): for spark-submit's {@code --jars} or a driver's class path, next to
-     * the shaded jar it runs the commands from.
+     * (several spark commands in one application) and {@link HoldingFileSystem} (a test's {@code held:} files): for
+     * spark-submit's {@code --jars} or a driver's class path, next to the shaded jar it runs the commands from.
      */
     static Path commandsDriverJar(Path folder) throws IOException {
-        Class<?> driver = org.convnet4j.spark.cli.CommandsInOneApplication.class;
         Path jar = Files.createDirectories(folder).resolve("commands-driver.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-                InputStream in = driver.getResourceAsStream(driver.getSimpleName() + ".class")) {
-            out.putNextEntry(new ZipEntry(driver.getName().replace('.', '/') + ".class"));
-            in.transferTo(out);
-            out.closeEntry();
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (Class<?> c : List.of(org.convnet4j.spark.cli.CommandsInOneApplication.class, HoldingFileSystem.class)) {
+                try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+                    out.putNextEntry(new ZipEntry(c.getName().replace('.', '/') + ".class"));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
         }
         return jar;
     }

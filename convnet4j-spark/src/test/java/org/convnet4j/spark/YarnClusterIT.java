@@ -50,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       runs): the driver runs in the ApplicationMaster's container from the uploaded application jar; {@code spark
  *       train --exchange ring} (two executor containers; the model equals the in-process run's within 1e-5) and
  *       {@code spark featurize}, {@code spark transfer} and {@code spark predict} (the same features, pipeline and CSV as
- *       local[2]) in one application (the same test driver, from {@code --jars}), SUCCEEDED in one attempt.</li>
+ *       local[2]; an executor container killed in the middle of a prediction task, which is retried) in one application
+ *       (the same test driver, from {@code --jars}), SUCCEEDED in one attempt.</li>
  * </ul>
  *
  * <p>One ResourceManager and NodeManager for the class; the local[2] references run in one session of this JVM,
@@ -609,8 +610,10 @@ class YarnClusterIT {
      *       uses, computed once for the class);</li>
      *   <li>{@code spark transfer}: the ApplicationMaster's log states the local[2] run's result (pictures, classes,
      *       features, training accuracy), coefficients within 1e-6, the pipeline answers as the local[2] one;</li>
-     *   <li>{@code spark predict}: the CSV equals the local[2] run's byte for byte, the summary is in the
-     *       ApplicationMaster's log.</li>
+     *   <li>{@code spark predict}, the pictures read through {@link HoldingFileSystem}, with one executor container
+     *       killed (kill -9) in the middle of a task (the task that opened a picture the test holds up,
+     *       {@link HeldPicture}): the task is retried in another container and finishes, the CSV has local[2]'s rows
+     *       (the pictures named by their {@code held:} URIs), the summary is in the ApplicationMaster's log.</li>
      * </ul>
      */
     @Test
@@ -636,17 +639,25 @@ class YarnClusterIT {
                 pictures.toString(), "-o", pipeline.toString(), "--partitions", "4", "--max-iter",
                 TRANSFER_ITERATIONS));
         commands.add("--then");
-        commands.addAll(predict("yarn", csv));
-        // an executor container killed (kill -9) before the last command, the prediction: the driver waits for go
-        // before it; the test notes which containers ran tasks so far, kills one, and says go once the driver saw it
+        // the prediction reads the pictures through HoldingFileSystem (held: URIs), which can hold up a picture's task
+        List<String> predict = predict("yarn", csv);
+        predict.set(predict.indexOf("--images") + 1, HeldPicture.uri(pictures));
+        commands.addAll(predict);
+        conf.add("spark.hadoop.fs." + HoldingFileSystem.SCHEME + ".impl=" + HoldingFileSystem.class.getName());
+        // an executor container killed (kill -9) in the middle of a task of the last command, the prediction: the
+        // driver waits for go before it; the test notes which containers ran tasks so far, holds one picture (the task
+        // that opens it waits), says go, kills the container whose task opened that picture, and lets the picture go
+        // once the task's retry in another container has opened it
         Path go = dir.resolve("cluster-mode-go");
+        HeldPicture held = new HeldPicture(pictures.resolve("vertical").resolve("vertical-5.png"));
         java.util.concurrent.CompletableFuture<KilledContainer> killer = java.util.concurrent.CompletableFuture
-                .supplyAsync(() -> killAnExecutorContainerBeforeTheLastCommand("convnet4j-cluster-mode", go));
+                .supplyAsync(() -> killAnExecutorContainerInAPredictionTask("convnet4j-cluster-mode", go, held));
         RMApp app;
         try {
             app = submitInClusterMode("convnet4j-cluster-mode", conf, commands, "-Dconvnet4j.test.goBeforeLast=" + go);
         } finally {
             Files.writeString(go.resolveSibling("cluster-mode-stop"), "the submission ended");
+            held.close();
         }
         KilledContainer killed = killer.get(60, TimeUnit.SECONDS);
         String logs = containerLogs(app);
@@ -658,8 +669,17 @@ class YarnClusterIT {
         // the killed container: the driver saw it go, the prediction ran without it (the CSV below is complete and
         // local[2]'s), the application SUCCEEDED in one attempt (submitInClusterMode)
         assertTrue(logs.contains("Lost executor"), "the driver should have seen the executor go:\n" + tail(logs));
-        System.out.println("YarnClusterIT: killed executor container " + killed.container() + " before spark predict;"
-                + " the application still SUCCEEDED in one attempt");
+        // in the middle of a task: the killed container's log has the task it was running (the one that had the held
+        // picture open) started and never finished; the container that opened the picture next ran it again (a later
+        // attempt of the same partition of the same stage) and finished it
+        java.util.regex.Matcher retried = java.util.regex.Pattern.compile("Finished task " + killed.partition()
+                + "\\.([1-9][0-9]*) in stage " + killed.stage() + "\\.[0-9]+ ").matcher(containerLog(app, killed.retriedIn()));
+        assertTrue(retried.find(), "container " + killed.retriedIn() + " opened the held picture after the kill but did"
+                + " not finish a later attempt of task " + killed.partition() + " in stage " + killed.stage() + ":\n"
+                + tail(containerLog(app, killed.retriedIn())));
+        System.out.println("YarnClusterIT: killed executor container " + killed.container() + " in the middle of "
+                + killed.task() + " of spark predict (it had the held picture open); attempt " + retried.group(1)
+                + " finished in " + killed.retriedIn() + "; the application still SUCCEEDED in one attempt");
         // train
         assertEquals(2, killed.ranTasksBefore(), "executor containers that ran tasks");
         double worst = assertLikeInProcess(trained, logs);
@@ -671,7 +691,9 @@ class YarnClusterIT {
         // predict
         assertTrue(logs.contains("24 pictures, 24 classified, 0 could not be decoded"),
                 "the driver's summary is not in the ApplicationMaster's log:\n" + tail(logs));
-        assertArrayEquals(localCsv(), Files.readAllBytes(csv), "cluster mode's CSV differs from local[2]'s");
+        // the same rows as local[2]'s, the pictures named by their held: URIs
+        assertEquals(new String(localCsv(), java.nio.charset.StandardCharsets.UTF_8).replace("\nfile:/", "\n"
+                + HoldingFileSystem.SCHEME + ":/"), Files.readString(csv), "cluster mode's CSV differs from local[2]'s");
         System.out.printf("YarnClusterIT: cluster deploy mode, train (ring, weights within %.2g), featurize (%d features"
                 + " per picture), transfer (coefficients within %.2g) and predict in one application, 2 executor"
                 + " containers, %s, %.1f s%n", worst, columns - 1, coefficients, app.getApplicationId(),
@@ -729,19 +751,30 @@ class YarnClusterIT {
         return app;
     }
 
-    /** The executor container killed before the last command, and how many containers had run tasks before it. */
-    private record KilledContainer(String container, int ranTasksBefore) {
+    /**
+     * The executor container killed in the middle of a task of the last command, how many containers had run tasks
+     * before that command, the task it was running ({@code task P.0 in stage S.A (TID T)}: partition, stage) and the
+     * container that opened the held picture next (the task's retry).
+     */
+    private record KilledContainer(String container, int ranTasksBefore, String task, int partition, int stage,
+            String retriedIn) {
     }
 
+    private static final java.util.regex.Pattern RUNNING = java.util.regex.Pattern.compile(
+            "Running (task ([0-9]+)\\.([0-9]+) in stage ([0-9]+)\\.[0-9]+ \\(TID ([0-9]+)\\))");
+
     /**
-     * For the cluster-mode application {@code name} whose driver waits for {@code go} before its last command: waits
-     * for the driver to say so, counts the containers that ran tasks so far, kills (kill -9) one of those executor
-     * containers, waits until the driver has logged the loss ("Lost executor"), then creates {@code go}; gives up
-     * when the file {@code cluster-mode-stop} next to {@code go} appears (the submission ended) or after 10 minutes.
-     * Killed between two jobs rather than in the middle of a task: a task of the short prediction here would often
-     * end before the kill landed (StandaloneClusterIT kills in the middle of a task, on its longer jobs).
+     * For the cluster-mode application {@code name} whose driver waits for {@code go} before its last command (a
+     * prediction): waits for the driver to say so, counts the containers that ran tasks so far, holds the picture
+     * {@code held} (a named pipe from now: the task that reads it waits), creates {@code go}, waits for an executor
+     * container to have the held picture open, kills (kill -9) that container's process, waits for another executor
+     * container to open the picture (the task's retry), lets the picture go and waits until the driver has logged the
+     * loss ("Lost executor"). Gives up when the file {@code cluster-mode-stop} next to {@code go} appears (the
+     * submission ended) or after 10 minutes; puts the picture back if it fails (the job then goes on instead of
+     * waiting for ever). A task of this short prediction would often end before a kill aimed by time landed: the held
+     * picture keeps it running until it is killed.
      */
-    private KilledContainer killAnExecutorContainerBeforeTheLastCommand(String name, Path go) {
+    private KilledContainer killAnExecutorContainerInAPredictionTask(String name, Path go, HeldPicture held) {
         try {
             Path stop = go.resolveSibling("cluster-mode-stop");
             long deadline = System.nanoTime() + 600_000_000_000L;
@@ -761,21 +794,84 @@ class YarnClusterIT {
             Map<String, Integer> before = tasksPerContainer(app);
             List<String> ran = before.entrySet().stream().filter(e -> e.getValue() > 0).map(Map.Entry::getKey).toList();
             assertTrue(!ran.isEmpty(), "no executor container ran a task: " + before);
-            String container = ran.get(ran.size() - 1);
-            ProcessHandle victim = ProcessHandle.current().descendants()
-                    .filter(h -> commandLine(h).contains("YarnCoarseGrainedExecutorBackend"))
-                    .filter(h -> commandLine(h).contains(container)).findFirst()
-                    .orElseThrow(() -> new AssertionError("no executor process of " + container));
+            held.hold();
+            Files.createFile(go);
+            ProcessHandle victim = firstReader(held, -1, deadline, stop);
+            String container = containerOf(victim);
+            // the task it is in the middle of: started in its log, not finished (one core: one task at a time)
+            String log = containerLog(app, container);
+            java.util.regex.Matcher m = RUNNING.matcher(log);
+            String task = null;
+            int partition = -1;
+            int stage = -1;
+            while (m.find()) {
+                if (!log.contains("Finished " + m.group(1))) {
+                    task = m.group(1);
+                    partition = Integer.parseInt(m.group(2));
+                    stage = Integer.parseInt(m.group(4));
+                    assertEquals("0", m.group(3), "the first attempt of " + task);
+                }
+            }
+            assertTrue(task != null, container + " has the held picture open but no unfinished task:\n" + tail(log));
+            long held0 = System.nanoTime();
             assertTrue(victim.destroyForcibly(), "kill -9 was not delivered to " + container);
             victim.onExit().get(60, TimeUnit.SECONDS);
+            String retriedIn = containerOf(firstReader(held, victim.pid(), deadline, stop));
+            held.release();
+            System.out.printf("YarnClusterIT: killed %s in %s; %s opened the held picture %.1f s after the kill%n",
+                    container, task, retriedIn, (System.nanoTime() - held0) / 1e9);
             while (System.nanoTime() < deadline && !Files.exists(stop) && !containerLogs(app).contains("Lost executor")) {
                 Thread.sleep(100);
             }
-            Files.createFile(go);
-            return new KilledContainer(container, ran.size());
-        } catch (Exception e) {
+            return new KilledContainer(container, ran.size(), task, partition, stage, retriedIn);
+        } catch (Exception | AssertionError e) {
+            try {
+                held.close();
+            } catch (IOException ignored) {
+                // the assertion is the report
+            }
             throw new java.util.concurrent.CompletionException(e);
         }
+    }
+
+    /** The first executor container process (other than {@code not}) seen with {@code held} open; waits for one. */
+    private static ProcessHandle firstReader(HeldPicture held, long not, long deadline, Path stop) throws Exception {
+        while (System.nanoTime() < deadline && !Files.exists(stop)) {
+            List<ProcessHandle> readers = held.readers(ProcessHandle.current().descendants()
+                    .filter(h -> h.pid() != not)
+                    .filter(h -> commandLine(h).contains("YarnCoarseGrainedExecutorBackend")));
+            if (!readers.isEmpty()) {
+                return readers.get(0);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no executor container opened the held picture" + (not < 0 ? "" : " after the kill"));
+    }
+
+    private static final java.util.regex.Pattern CONTAINER = java.util.regex.Pattern.compile(
+            "container_(e[0-9]+_)?[0-9]+_[0-9]+_[0-9]+_[0-9]+");
+
+    /** The YARN container id of an executor process (its log folder, on its command line). */
+    private static String containerOf(ProcessHandle executor) {
+        java.util.regex.Matcher m = CONTAINER.matcher(commandLine(executor));
+        assertTrue(m.find(), "no container id in " + commandLine(executor));
+        return m.group();
+    }
+
+    /** The log files of one container of {@code app}, joined. */
+    private String containerLog(RMApp app, String container) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (String logDir : yarn.getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
+            Path c = Path.of(logDir, app.getApplicationId().toString(), container);
+            if (Files.isDirectory(c)) {
+                try (Stream<Path> files = Files.walk(c)) {
+                    for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                        b.append(Files.readString(f));
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** Tasks started per container of {@code app} (their logs' "Running task" lines), by container id. */

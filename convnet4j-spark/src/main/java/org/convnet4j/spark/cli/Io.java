@@ -12,7 +12,13 @@ import org.apache.spark.sql.functions;
 
 /** Pictures in and results out for the spark commands: any Hadoop path, outputs all-or-nothing. */
 final class Io {
-    static final String PICTURES = "*.{png,PNG,jpg,JPG,jpeg,JPEG,bmp,BMP,gif,GIF}";
+    /**
+     * The pictures of a folder, as Spark's {@code pathGlobFilter}: the main CLI's picture types
+     * ({@link org.convnet4j.data.ImageFolderDataset#EXTENSIONS}, as {@code predict DIR} and {@code spark train} find
+     * them) in any case ({@code *.{[bB][mM][pP],...}}), so that both commands answer for the same pictures of a folder.
+     */
+    static final String PICTURES = org.convnet4j.data.ImageFolderDataset.EXTENSIONS.stream().sorted().map(Io::anyCase)
+            .collect(java.util.stream.Collectors.joining(",", "*.{", "}"));
 
     private Io() {
     }
@@ -46,18 +52,24 @@ final class Io {
         }
     }
 
-    /** The picture types {@link #PICTURES} takes from a folder. */
-    static final String PICTURE_TYPES = "png, jpg, jpeg, bmp, gif";
+    /** The picture types {@link #PICTURES} takes from a folder, as the main CLI names them. */
+    static final String PICTURE_TYPES = String.join(", ",
+            new java.util.TreeSet<>(org.convnet4j.data.ImageFolderDataset.EXTENSIONS));
 
-    /** Whether {@code name} is a file {@link #PICTURES} matches (the suffix all lower or all upper case, as there). */
+    /** A glob matching {@code ext} in any case: {@code png} gives {@code [pP][nN][gG]}. */
+    private static String anyCase(String ext) {
+        StringBuilder b = new StringBuilder();
+        for (char c : ext.toCharArray()) {
+            b.append('[').append(Character.toLowerCase(c)).append(Character.toUpperCase(c)).append(']');
+        }
+        return b.toString();
+    }
+
+    /** Whether {@code name} is a file {@link #PICTURES} matches (a picture type's suffix in any case). */
     static boolean isPicture(String name) {
         int dot = name.lastIndexOf('.');
-        if (dot < 0) {
-            return false;
-        }
-        String ext = name.substring(dot + 1);
-        return java.util.List.of(PICTURE_TYPES.split(", ")).contains(ext)
-                || java.util.List.of(PICTURE_TYPES.toUpperCase(Locale.ROOT).split(", ")).contains(ext);
+        return dot >= 0 && org.convnet4j.data.ImageFolderDataset.EXTENSIONS.contains(
+                name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     /**

@@ -203,16 +203,19 @@ class SparkCliBadInputTest {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Path other = Files.createDirectories(dir.resolve("other/deeper"));
         Files.writeString(other.resolve("notes.txt"), "no picture here");
-        Files.writeString(other.resolve("x.Png"), "mixed case: Spark's filter skips it too");
+        Files.writeString(other.resolve("x.png.txt"), "a picture's name, then another suffix");
         for (Path folder : List.of(empty, dir.resolve("other"))) {
             for (String command : List.of("predict", "featurize")) {
                 Path out = dir.resolve(command + "-" + folder.getFileName() + ".csv");
                 assertOneLine(run(command, "--model", model.toString(), "--images", folder.toString(), "-o", out.toString()),
-                        "--images " + folder + ": a folder without pictures (png, jpg, jpeg, bmp, gif)");
+                        "--images " + folder + ": a folder without pictures (bmp, gif, jpeg, jpg, png, webp)");
                 assertFalse(Files.exists(out), out.toString());
             }
         }
-        assertTrue(Io.isPicture("a.png") && Io.isPicture("a.JPEG") && !Io.isPicture("a.Png") && !Io.isPicture("png"));
+        // the main CLI's picture types in any case (predict DIR and spark train find the same)
+        assertTrue(Io.isPicture("a.png") && Io.isPicture("a.JPEG") && Io.isPicture("a.Png") && Io.isPicture("a.webp")
+                && !Io.isPicture("png") && !Io.isPicture("a.png.txt"));
+        assertEquals("*.{[bB][mM][pP],[gG][iI][fF],[jJ][pP][eE][gG],[jJ][pP][gG],[pP][nN][gG],[wW][eE][bB][pP]}", Io.PICTURES);
     }
 
     @Test
