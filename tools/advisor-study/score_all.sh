@@ -23,7 +23,7 @@ selection=(
 )
 heldout=(
   pub42=docs/transfer/seed-42-2026-12-03/results.csv
-  se42=docs/transfer/results.csv
+  se42=docs/transfer/seed-42-2026-12-05-test-100/results.csv
   pub2027=docs/transfer/seed-2027/results.csv
   tb2030=$A/tie-break/seed-2030.csv
   tb2031=$A/tie-break/seed-2031.csv

@@ -4,10 +4,12 @@ between them (each size is computed from the seed alone, so together they are th
 sizes; docs/TRANSFER.md, "The experiment"). Rows are ordered by target (as the runs list them), then size, then as
 each run wrote them; tables only one run has (Case 1's classifiers) are kept; the total time is the sum.
 usage: merge_runs.py OUT_DIR RUN_DIR [RUN_DIR ...]       (the chart: MergeRuns.java)
+A RUN_DIR:classifiers gives only that run's classifier comparison (no rows; e.g. a `--cases 0` run made for it).
 """
 import csv, os, re, sys
 
-out, runs = sys.argv[1], sys.argv[2:]
+out, runs = sys.argv[1], [r.removesuffix(":classifiers") for r in sys.argv[2:]]
+only_classifiers = {r.removesuffix(":classifiers") for r in sys.argv[2:] if r.endswith(":classifiers")}
 targets = []
 
 
@@ -20,6 +22,8 @@ def key(target, n, i):
 # results.csv
 rows, header = [], None
 for r in runs:
+    if r in only_classifiers:
+        continue
     with open(os.path.join(r, "results.csv"), newline="") as f:
         rd = csv.reader(f)
         h = next(rd)
@@ -57,9 +61,9 @@ total = 0.0
 for d in docs:
     m = re.search(r"Total time ([0-9.]+) s", "\n".join(d))
     total += float(m.group(1)) if m else 0
-for d in docs[1:]:
+for r, d in zip(runs[1:], docs[1:]):
     for b in blocks(d):
-        if b[0] != "table":
+        if b[0] != "table" or (r in only_classifiers and not b[1][0].startswith("| classifier")):
             continue
         same = [m for m in merged if m[0] == "table" and m[1][0] == b[1][0]]
         if same:
@@ -77,5 +81,24 @@ for b in merged:
         idx = {}
         body = sorted(body, key=lambda c: key(c.split("|")[1].strip(), c.split("|")[2].strip(), idx.setdefault(c, len(idx))))
     lines += b[1][:2] + body
+
+
+def epochs(lines):
+    """The lines inside the fence of the per-epoch history section, and the index of its closing fence."""
+    start = next((i for i, l in enumerate(lines) if l.startswith("Per-epoch history")), None)
+    if start is None:
+        return [], None
+    opening = lines.index("```", start)
+    closing = lines.index("```", opening + 1)
+    return lines[opening + 1:closing], closing
+
+
+# the per-epoch history of every run (the text blocks above come from the first run only), in the order given
+_, close = epochs(lines)
+more = [l for r, d in zip(runs[1:], docs[1:]) if r not in only_classifiers for l in epochs(d)[0]]
+if more:
+    if close is None:
+        sys.exit("the first run has no per-epoch history section to add the others' to")
+    lines[close:close] = more
 open(os.path.join(out, "results.md"), "w").write("\n".join(lines))
 print(f"wrote {out}/results.csv ({len(rows)} rows) and results.md")
