@@ -82,11 +82,6 @@ public final class ExperimentCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             org.convnet4j.transfer.FineTuneSettings.HeadFit fit = BadInputException.prefixed("--head-fit: ",
                     () -> org.convnet4j.transfer.FineTuneSettings.HeadFit.of(headFit));
-            for (String c : cases) {
-                if (!org.convnet4j.transfer.TransferExperiment.CASES.contains(c)) {
-                    throw new BadInputException("--cases " + c + ": expected some of " + org.convnet4j.transfer.TransferExperiment.CASES);
-                }
-            }
             List<String> shallow = classifiers.equals(List.of("none")) ? List.of() : classifiers;
             for (String c : shallow) {
                 if (!org.convnet4j.transfer.ShallowClassifiers.algorithms().contains(c)) {
@@ -117,8 +112,9 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             data.forEach(s -> t.put(s, s)); // the user's own targets, named by their spec
-            org.convnet4j.transfer.TransferExperiment.Config cfg = new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                    testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value);
+            org.convnet4j.transfer.TransferExperiment.Config cfg = BadInputException.prefixed("--", // --cases
+                    () -> new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
+                            testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value));
             PrintWriter progress = json.progress();
             org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
                     new FeatureCache(outDir.resolve("feature-cache")), line -> {

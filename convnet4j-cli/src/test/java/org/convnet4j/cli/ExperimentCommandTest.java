@@ -114,9 +114,10 @@ class ExperimentCommandTest {
 
         // a size the folder cannot give is refused before the base is pretrained (it ran with fewer, named 9)
         String[][] bad = {{"--targets", "similar", "--data", mine.toString()}, {"--targets", "alike"},
-            {"--data", dir.resolve("none").toString()}, {"--data", mine.toString(), "--sizes", "6,9"}};
+            {"--data", dir.resolve("none").toString()}, {"--data", mine.toString(), "--sizes", "6,9"},
+            {"--data", mine.toString(), "--cases", "0,7"}};
         String[] expected = {"--data and --targets: give one", "--targets alike: expected similar or dissimilar",
-            "no such directory", "--sizes 9: " + mine + " has "};
+            "no such directory", "--sizes 9: " + mine + " has ", "--cases 7: expected some of [0, 1, 1-early, 2, 3, 4]"};
         for (int i = 0; i < bad.length; i++) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("experiment", "transfer",
                     "--out-dir", dir.resolve("bad").toString()));

@@ -39,8 +39,9 @@ public final class TransferExperiment {
     public static final List<String> CLASSIFIERS = List.of("logreg", "svm", "rbf-svm", "knn", "forest");
 
     /**
-     * Settings; {@code cases} may be a subset of {@link #CASES}. {@code classifiers} (may be empty) are compared
-     * as Case 1 at the default cut on each target with {@code classifiersAt} training pictures per class.
+     * Settings; {@code cases} may be a subset of {@link #CASES} (another label is refused here).
+     * {@code classifiers} (may be empty) are compared as Case 1 at the default cut on each target with
+     * {@code classifiersAt} training pictures per class.
      * {@code seed} decides every random choice but the held-out test pictures (the same in every run, so runs
      * compare): the base's initial weights, its pretraining pictures and their order, the target's training
      * pictures, the validation splits and folds, the new layers' weights. It replaces the seeds of
@@ -54,6 +55,12 @@ public final class TransferExperiment {
 
         public Config {
             classifiers = List.copyOf(classifiers);
+            cases = List.copyOf(cases);
+            for (String c : cases) { // an unknown label would fail after the pretraining, or run as another case
+                if (!CASES.contains(c)) {
+                    throw new IllegalArgumentException("cases " + c + ": expected some of " + CASES);
+                }
+            }
             if (!classifiers.isEmpty() && classifiersAt < 1) {
                 throw new IllegalArgumentException("experiment: the classifier comparison needs at least 1 picture"
                         + " per class, got " + classifiersAt);

@@ -31,6 +31,20 @@ class TransferExperimentReportTest {
     }
 
     @Test
+    void aConfigRefusesACaseLabelItDoesNotRun() {
+        // "5" failed only after the base was pretrained (TransferCase.of), "1-late" ran as case 1 under its label
+        TransferExperiment.Config d = TransferExperiment.Config.defaults();
+        for (String bad : List.of("5", "1-late")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new TransferExperiment.Config(d.sizes(), d.pretrainPerClass(), d.pretrainEpochs(),
+                            d.testPerClass(), d.targets(), List.of("0", bad), d.fineTune(), d.options(),
+                            d.classifiers(), d.classifiersAt(), d.seed()));
+            assertEquals("cases " + bad + ": expected some of [0, 1, 1-early, 2, 3, 4]", e.getMessage());
+        }
+        assertEquals(TransferExperiment.CASES, d.cases());
+    }
+
+    @Test
     void markdownHoldsTheCasesWithTheirCrossValidationTimeAndTheAdvisorsPickAgainstTheBest() {
         String md = report(42).markdown();
         assertTrue(md.startsWith("Base: LeNet-5 on Fashion-MNIST 0-4, 1000 per class, 4 epochs: test accuracy 0.884.\n"),
