@@ -176,6 +176,7 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
+        RiffLength.requireWhole(java.util.Arrays.copyOf(bytes, Math.min(bytes.length, 12)), bytes.length, name);
         JpegHeader jpeg = JpegHeader.parse(bytes);
         return withReader(() -> ImageIO.createImageInputStream(new ByteArrayInputStream(bytes)), name,
                 r -> header(r, name, jpeg));
@@ -196,6 +197,9 @@ public final class Images {
             if (Files.size(file) == 0) {
                 throw new ImageFormatException(name + ": empty file, not an image");
             }
+            in.mark(16);
+            RiffLength.requireWhole(in.readNBytes(12), Files.size(file), name);
+            in.reset();
             return JpegHeader.read(in);
         } catch (ImageFormatException e) {
             throw e;
@@ -297,6 +301,7 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageFormatException(name + ": empty file, not an image");
         }
+        RiffLength.requireWhole(java.util.Arrays.copyOf(bytes, Math.min(bytes.length, 12)), bytes.length, name);
         JpegHeader jpeg = JpegHeader.parse(bytes);
         return withReader(() -> ImageIO.createImageInputStream(new ByteArrayInputStream(bytes)), name,
                 r -> decode(r, jpeg, name, maxPixels, minHeight, minWidth, 0));

@@ -282,4 +282,27 @@ class UntrustedPicturesTest {
         assertEquals(0f, a.maxAbsDiff(b));
         assertEquals(0f, a.maxAbsDiff(c));
     }
+
+    /**
+     * A lossless WebP cut short (tools/fixtures/webp_lossless_fixture.py): the VP8L decoder filled what was missing and
+     * the picture was read, half its values wrong, without a word (JPEG and PNG decoders fail or warn). Refused now from
+     * the RIFF header's length, from a file and from bytes; the whole file reads to its pixels exactly.
+     */
+    @Test
+    void aLosslessWebpCutShortIsRefused(@TempDir Path dir) throws Exception {
+        byte[] whole = Files.readAllBytes(Path.of(getClass().getResource("lossless_32.webp").toURI()));
+        byte[] rgb = Files.readAllBytes(Path.of(getClass().getResource("lossless_32.rgb").toURI()));
+        Tensor t = Images.read(whole, "whole.webp");
+        for (int i = 0; i < rgb.length; i++) {
+            assertEquals(rgb[i] & 0xff, t.get(i % 3, i / 96, (i / 3) % 32), 0f, "value " + i);
+        }
+        for (int cut : new int[] {whole.length / 2, whole.length - 1}) {
+            Path file = Files.write(dir.resolve("cut" + cut + ".webp"), Arrays.copyOf(whole, cut));
+            String said = ": truncated WebP file (its header says " + whole.length + " bytes, the file has " + cut + ")";
+            ImageFormatException e = assertThrows(ImageFormatException.class, () -> Images.read(file));
+            assertEquals(file + said, e.getMessage());
+            e = assertThrows(ImageFormatException.class, () -> Images.read(Arrays.copyOf(whole, cut), "upload.webp"));
+            assertEquals("upload.webp" + said, e.getMessage());
+        }
+    }
 }

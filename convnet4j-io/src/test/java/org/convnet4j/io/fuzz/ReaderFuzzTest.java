@@ -294,24 +294,42 @@ class ReaderFuzzTest {
     void groupJournal(byte[] data) throws Exception {
         System.setProperty("convnet4j.files.otherHostsStaleAfter", "PT0S");
         try {
-            groupJournalOfAnEarlierVersion(data);
+            groupJournalOf(data, "");
         } finally {
             System.clearProperty("convnet4j.files.otherHostsStaleAfter");
         }
     }
 
-    private void groupJournalOfAnEarlierVersion(byte[] data) throws Exception {
+    /**
+     * As {@link #groupJournal}, with the names and the journal's process line of the current form, another host's
+     * ({@code @node-b}): the same inputs (the committed corpus is of the older form) with ".p999999999-" read as
+     * ".p999999999@node-b-" and the host added to the process line, before a {@code +} input gets its CRC line.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void groupJournalOfAnotherHost(byte[] data) throws Exception {
+        String text = new String(data, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace(".p" + GONE + "-", ".p" + GONE + "@node-b-")
+                .replace("process " + GONE + " -\n", "process " + GONE + " - node-b\n");
+        System.setProperty("convnet4j.files.otherHostsStaleAfter", "PT0S");
+        try {
+            groupJournalOf(text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), "@node-b");
+        } finally {
+            System.clearProperty("convnet4j.files.otherHostsStaleAfter");
+        }
+    }
+
+    private void groupJournalOf(byte[] data, String host) throws Exception {
         Path group = Files.createDirectories(dir.resolve("group"));
         Path victim = dir.resolve("victim");
         Files.writeString(victim, "outside");
         java.util.Map<String, String> before = new java.util.TreeMap<>();
         before.put("a", "old a");
         before.put("b", "old b");
-        before.put(".a.p" + GONE + "-1.tmp", "new a");
-        before.put(".b.p" + GONE + "-2.tmp", "new b");
-        before.put(".a.p" + GONE + "-3.tmp", "earlier a");
+        before.put(".a.p" + GONE + host + "-1.tmp", "new a");
+        before.put(".b.p" + GONE + host + "-2.tmp", "new b");
+        before.put(".a.p" + GONE + host + "-3.tmp", "earlier a");
         before.put(org.convnet4j.util.GroupSeal.FILE, "0".repeat(64) + "  a\n");
-        before.put(".convnet4j-group.p" + GONE + "-4.journal", null);
+        before.put(".convnet4j-group.p" + GONE + host + "-4.journal", null);
         for (java.util.Map.Entry<String, String> e : before.entrySet()) {
             Path p = group.resolve(e.getKey());
             if (e.getValue() == null) {
