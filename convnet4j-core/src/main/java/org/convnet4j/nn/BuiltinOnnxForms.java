@@ -228,10 +228,34 @@ final class BuiltinOnnxForms {
             Map<String, Object> cfg = s.config();
             int axis = ((Number) cfg.get("axis")).intValue();
             int end = ((Number) cfg.get("end_axis")).intValue();
-            if (end != axis + 1) {
-                throw unsupported(s, "softmax over several axes (opset 13 Softmax takes one axis)");
+            Shape in = o.inputShape(0);
+            int last = end == -1 ? in.rank() : end;
+            String op = s.isLog() ? "LogSoftmax" : "Softmax";
+            if (last == axis + 1) {
+                o.node(op, o.inputs(), attrs("axis", (long) axis + 1));
+                return;
             }
-            o.node(s.isLog() ? "LogSoftmax" : "Softmax", o.inputs(), attrs("axis", (long) axis + 1));
+            // several axes [axis, last) together (the form of opsets before 13, which flatten at axis): opset 13's
+            // Softmax takes one axis, so the axes are reshaped into one, and back (0: the batch as the input has it)
+            long[] flat = new long[axis + 2 + in.rank() - last];
+            long[] back = new long[in.rank() + 1];
+            long len = 1;
+            for (int i = axis; i < last; i++) {
+                len *= in.dim(i);
+            }
+            for (int i = 0; i < in.rank(); i++) {
+                back[i + 1] = in.dim(i);
+                if (i < axis) {
+                    flat[i + 1] = in.dim(i);
+                } else if (i >= last) {
+                    flat[i + 1 - (last - axis) + 1] = in.dim(i);
+                }
+            }
+            flat[axis + 1] = len;
+            String flattened = node(o, "Reshape", "_flat", List.of(o.inputs().get(0), o.longs("flat_shape", flat)),
+                    Map.of());
+            String soft = node(o, op, "_softmax", List.of(flattened), attrs("axis", (long) axis + 1));
+            o.node("Reshape", List.of(soft, o.longs("shape", back)), Map.of());
         });
         export(Dropout.class, (d, o) -> o.node("Dropout", List.of(o.inputs().get(0), o.scalar("ratio", (float) d.rate())),
                 Map.of()));

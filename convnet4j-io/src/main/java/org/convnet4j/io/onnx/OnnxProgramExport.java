@@ -20,7 +20,8 @@ import org.convnet4j.nn.Parameter;
  * operators (ModelLoader makes an {@code OnnxProgram} layer of them again when the float layers refuse some).
  *
  * <p>The typed nodes keep their file's operator versions, so they are written only when the file's opset has the
- * same operator definitions as the exporter's ({@value #MIN_VERBATIM_OPSET} to {@link OnnxForm#OPSET}); a program
+ * same operator definitions as the exporter's ({@value #MIN_VERBATIM_OPSET} to {@link OnnxForm#OPSET}), or when every
+ * typed node is of an operator whose older form translates ({@link #UPGRADED}: the windows and batch norm); a program
  * from another opset whose typed path is not empty is refused naming both.
  */
 final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
@@ -39,7 +40,7 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
         }
         OnnxProgram p = layer.program();
         boolean verbatim = !p.typedNodes().isEmpty() || p.deferred() != null;
-        if (verbatim && (p.opset() < MIN_VERBATIM_OPSET || p.opset() > OnnxForm.OPSET)) {
+        if (verbatim && (p.opset() < MIN_VERBATIM_OPSET && !upgradable(p) || p.opset() > OnnxForm.OPSET)) {
             throw new IllegalArgumentException("ONNX export: " + layer.describe() + ": its typed path ("
                     + p.typedNodeCount() + " nodes) is written as the file had it, at opset " + p.opset()
                     + ", and the export writes opset " + OnnxForm.OPSET + " (only " + MIN_VERBATIM_OPSET + " to "
@@ -47,6 +48,47 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                     + " at an opset in that range");
         }
         new Writer(layer, p, fe).write();
+    }
+
+    /**
+     * Operators whose nodes of an opset before {@value #MIN_VERBATIM_OPSET} mean at the exporter's opset what they meant
+     * in the file once their legacy attributes are dropped ({@link #upgraded}): the windows only gained attributes whose
+     * defaults keep the old meaning (Conv; MaxPool's storage_order, ceil_mode, dilations; AveragePool's
+     * count_include_pad, ceil_mode); BatchNormalization in its inference form loses is_test, spatial (1, the only value
+     * its inference form has kept) and consumed_inputs. A program of such an opset whose typed nodes are all of these
+     * (the 3-D windows of the pytorch-converted suite, opset 6) is written at the exporter's opset.
+     */
+    static final java.util.Set<String> UPGRADED = java.util.Set.of("Conv", "MaxPool", "AveragePool",
+            "BatchNormalization");
+
+    static boolean upgradable(OnnxProgram p) {
+        List<Node> all = new ArrayList<>(p.typedNodes());
+        if (p.deferred() != null) {
+            all.addAll(p.deferred().nodes());
+        }
+        for (Node n : all) {
+            if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx") || !UPGRADED.contains(n.opType())) {
+                return false;
+            }
+            if (n.opType().equals("BatchNormalization")) {
+                Attribute spatial = n.attributes().get("spatial");
+                Attribute test = n.attributes().get("is_test");
+                if (spatial != null && spatial.i() != 1 || test != null && test.i() == 0 || n.outputs().size() != 1) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** A node of an older opset as the exporter's opset writes it ({@link #UPGRADED}). */
+    static Node upgraded(Node n) {
+        if (!n.opType().equals("BatchNormalization")) {
+            return n;
+        }
+        Map<String, Attribute> a = new java.util.LinkedHashMap<>(n.attributes());
+        a.keySet().removeAll(java.util.Set.of("is_test", "spatial", "consumed_inputs"));
+        return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), a);
     }
 
     /** One export: the program's ONNX value names and what they became. */
@@ -119,8 +161,8 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                 out.node(new Node(n.name(), "Dropout", "", in, outs, Map.of()), 0);
                 return;
             }
-            out.node(new Node(n.name(), n.opType(), n.domain(), in, outs, n.attributes()),
-                    opsets.getOrDefault(n.domain(), 1L));
+            Node written = new Node(n.name(), n.opType(), n.domain(), in, outs, n.attributes());
+            out.node(p.opset() < MIN_VERBATIM_OPSET ? upgraded(written) : written, opsets.getOrDefault(n.domain(), 1L));
         }
 
         private String fresh(String v) {
