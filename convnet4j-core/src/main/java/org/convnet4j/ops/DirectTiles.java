@@ -44,15 +44,28 @@ final class DirectTiles {
     }
 
     /**
-     * Whether other kernels than stride-1 3x3 ones take the direct product too (strided, 5x5, 7x7, dilated): off until
-     * measured; {@code -Dconvnet4j.conv.directAnyKernel=true}.
+     * Whether other kernels than the measured ones (3x3 at stride 1 or 2, 7x7 at stride 2: the stem) take the direct
+     * product too (5x5, other strides, dilated): off until measured; {@code -Dconvnet4j.conv.directAnyKernel=true}.
      */
     static volatile boolean anyKernel = "true".equals(System.getProperty("convnet4j.conv.directAnyKernel"));
 
-    /** Whether the tiles through the slice of this layer take the direct product: a rule of the shapes only. */
+    /**
+     * Whether the tiles through the slice of this layer take the direct product: a rule of the shapes only. Not for
+     * planes smaller than a tile's 192 columns taken one sample at a time (batch 1 to 4 at 7 x 7): a 49-pixel tile
+     * padded to 64 columns cost 1.05x the GEMM, which computes such a tile transposed.
+     */
     static boolean applies(ConvDims d) {
-        return enabled && ShiftedPatches.applies(d) && d.fg() >= Kernels.DIRECT_ROWS && (anyKernel
-                || d.kh() == 3 && d.kw() == 3 && d.sh() == 1 && d.sw() == 1 && d.dh() == 1 && d.dw() == 1);
+        return enabled && ShiftedPatches.applies(d) && d.fg() >= Kernels.DIRECT_ROWS && (anyKernel || measured(d))
+                && !(d.outPlane() < FastConvolution.MIN_COLS && FastConvolution.Tiling.of(d).perTile() == 1);
+    }
+
+    /**
+     * The kernels measured (bench/ConvPassesCpu.java, batch 8, one thread, CPU of the GEMM over the direct path):
+     * 3x3 stride 1 forward 1.15-1.25, data gradient 1.20-1.33; 3x3 stride 2 forward 1.15-1.16; the 7x7/2 stem 1.09.
+     */
+    private static boolean measured(ConvDims d) {
+        boolean square = d.sh() == d.sw() && d.dh() == 1 && d.dw() == 1;
+        return square && (d.kh() == 3 && d.kw() == 3 && d.sh() <= 2 || d.kh() == 7 && d.kw() == 7 && d.sh() == 2);
     }
 
     /** A layer's packed weights: filters per block (the layout) and each group's array. */

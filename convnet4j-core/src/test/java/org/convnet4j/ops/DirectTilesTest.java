@@ -175,20 +175,21 @@ class DirectTilesTest {
 
     private void throughDirectTiles(boolean byPixels) {
         List<FastConvolutionTest.Case> cases = List.of(
-                // (each beyond DirectConvolution's small layers: more than 32 filters or 400 taps, strided or grouped)
+                // (each beyond DirectConvolution's small layers: more than 32 filters or 400 taps, strided or grouped;
+                // planes under 192 pixels at batch 8: two samples per tile)
                 // row tiles of one sample (56x56-like), joined small planes (7x7 at batch 8), strided (phases)
                 new FastConvolutionTest.Case(2, 16, 30, 30, 40, 3, 3, ConvParams.of(1, 1)),
                 new FastConvolutionTest.Case(8, 48, 7, 7, 24, 3, 3, ConvParams.of(1, 1)),
                 new FastConvolutionTest.Case(8, 16, 14, 14, 24, 3, 3, ConvParams.of(2, 1)),
                 // a last block of 4 filters; groups of 8 filters; a 5x5 kernel with dilation
-                new FastConvolutionTest.Case(3, 48, 11, 13, 20, 3, 3, ConvParams.of(1, 1)),
-                new FastConvolutionTest.Case(2, 8, 12, 10, 16, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                new FastConvolutionTest.Case(8, 48, 11, 13, 20, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(8, 8, 12, 10, 16, 3, 3, ConvParams.of(1, 1).withGroups(2)),
                 new FastConvolutionTest.Case(2, 5, 17, 16, 9, 5, 5, ConvParams.of(1, 4).withDilation(2)),
                 // batch 1, one large tile: its filters shared out over the threads
                 new FastConvolutionTest.Case(1, 64, 40, 40, 32, 3, 3, ConvParams.of(1, 1)),
                 // pixel tiles: 4 blocks and 1 (80 filters), a short row tile; 16 filters per group
-                new FastConvolutionTest.Case(3, 24, 9, 11, 80, 3, 3, ConvParams.of(1, 1)),
-                new FastConvolutionTest.Case(2, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)));
+                new FastConvolutionTest.Case(8, 24, 9, 11, 80, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(8, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)));
         int taken = 0;
         for (FastConvolutionTest.Case cs : cases) {
             ConvDims d = dims(cs);
@@ -243,8 +244,16 @@ class DirectTilesTest {
                 ConvParams.defaults()))), "pointwise: no slice");
         assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(2, 3, 7, 7, 5, 3, 3, ConvParams.of(1, 1)))),
                 "fewer filters than a block");
-        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 3, 3, ConvParams.of(2,
-                1)))) || DirectTiles.anyKernel, "strided: not measured yet");
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(1, 512, 7, 7, 512, 3, 3, ConvParams.of(1,
+                1)))), "batch 1 on 7x7: the GEMM's transposed tile");
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 512, 7, 7, 512, 3, 3, ConvParams.of(1,
+                1)))), "batch 8 on 7x7: two samples per tile");
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 3, 3, ConvParams.of(2,
+                1)))), "3x3/2");
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 3, 224, 224, 64, 7, 7, ConvParams.of(2,
+                3)))), "the 7x7/2 stem");
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 32, 28, 28, 64, 5, 5, ConvParams.of(1,
+                2)))) || DirectTiles.anyKernel, "5x5: not measured");
     }
 
     /** {@code k} with a count of each of its methods called (by name). */
