@@ -194,11 +194,11 @@ class DirectTilesTest {
         for (FastConvolutionTest.Case cs : cases) {
             ConvDims d = dims(cs);
             assertTrue(DirectTiles.applies(d) && !DirectConvolution.applies(d, cs.p()), cs.toString());
-            if (DirectTiles.byPixels(d) == byPixels) {
-                taken++;
+            if (DirectTiles.byPixels(d) != byPixels) {
+                continue; // the column cases ran in the first round
             }
+            taken++;
             FastConvolutionTest.check(cs, KernelProvider.vector(2), 11);
-            FastConvolutionTest.check(cs, KernelProvider.vector(1), 12);
             Random random = new Random(cs.hashCode());
             Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
             Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
