@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Shifted tiles whose product is a direct convolution ({@link DirectTiles}, {@link Kernels#directProducts}): the
  * vector kernel gives its scalar twin's bits and writes nothing outside its rows; whole convolutions (forward, with
  * a bias and with a batch norm + ReLU epilogue, strided, grouped, a last block of fewer than 8 filters, batch 1 with
- * the filters shared out over threads) stay within the reference's rounding bound (FastConvolutionTest's: the taps
+ * the filters shared out over threads, pointwise layers read straight from x) stay within the reference's rounding bound (FastConvolutionTest's: the taps
  * are summed in another order than the reference's, so bits differ; each side is within (terms + 2) * 2^-24 of the
  * sum of absolute products), give the same bits at 1, 2 and 3 threads (whatever the tiling: balanced row tiles, tiles
  * the GEMM would compute transposed), and call the direct products and no GEMM (the slice's GEMM with the switch off).
@@ -189,11 +189,17 @@ class DirectTilesTest {
                 new FastConvolutionTest.Case(1, 64, 40, 40, 32, 3, 3, ConvParams.of(1, 1)),
                 // pixel tiles: 4 blocks and 1 (80 filters), a short row tile; 16 filters per group
                 new FastConvolutionTest.Case(8, 24, 9, 11, 80, 3, 3, ConvParams.of(1, 1)),
-                new FastConvolutionTest.Case(8, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)));
+                new FastConvolutionTest.Case(8, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                // pointwise (input channels >= 2 x filters): one-sample row tiles read from x, joined 14x14 planes, a
+                // run that ends mid-vector
+                new FastConvolutionTest.Case(1, 96, 20, 20, 48, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(8, 96, 14, 14, 40, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(2, 48, 30, 31, 24, 1, 1, ConvParams.defaults()));
         int taken = 0;
         for (FastConvolutionTest.Case cs : cases) {
             ConvDims d = dims(cs);
-            assertTrue(DirectTiles.applies(d) && !DirectConvolution.applies(d, cs.p()), cs.toString());
+            assertTrue((DirectTiles.applies(d) || DirectTiles.appliesPointwise(d)) && !DirectConvolution.applies(d,
+                    cs.p()), cs.toString());
             if (DirectTiles.byPixels(d) != byPixels) {
                 continue; // the column cases ran in the first round
             }
