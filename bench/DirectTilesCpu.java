@@ -3,6 +3,7 @@
 // P = direct pixel tiles. Prints each layer's medians and the median paired ratios C/G and P/G (< 1: direct cheaper).
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/DirectTilesCpu.java [ROUNDS [CALLS [BATCH]]]
+// -Dpointwise=true: ResNet-50's 1x1 layers instead (P is then C: pointwise layers have no pixel tiles);
 // -Donly=TEXT keeps the layers whose name contains TEXT; -Dbias=true gives the layers a bias; -Dwall=true times
 // wall-clock instead (for two threads on a quiet machine).
 import java.lang.management.*;
@@ -12,7 +13,7 @@ import org.convnet4j.ops.*;
 import org.convnet4j.tensor.*;
 
 public class DirectTilesCpu {
-    record Layer(String name, int c, int h, int f) { }
+    record Layer(String name, int c, int h, int f, int k) { }
 
     public static void main(String[] a) throws Exception {
         int rounds = a.length > 0 ? Integer.parseInt(a[0]) : 7;
@@ -24,8 +25,13 @@ public class DirectTilesCpu {
         Field pixels = dt.getDeclaredField("pixels");
         enabled.setAccessible(true);
         pixels.setAccessible(true);
-        List<Layer> layers = List.of(new Layer("3x3 64 on 56x56", 64, 56, 64), new Layer("3x3 128 on 28x28", 128, 28, 128),
-                new Layer("3x3 256 on 14x14", 256, 14, 256), new Layer("3x3 512 on 7x7", 512, 7, 512));
+        List<Layer> layers = Boolean.getBoolean("pointwise") ? List.of(new Layer("1x1 256->64 on 56", 256, 56, 64, 1),
+                new Layer("1x1 64->256 on 56", 64, 56, 256, 1), new Layer("1x1 512->128 on 28", 512, 28, 128, 1),
+                new Layer("1x1 128->512 on 28", 128, 28, 512, 1), new Layer("1x1 1024->256 on 14", 1024, 14, 256, 1),
+                new Layer("1x1 256->1024 on 14", 256, 14, 1024, 1), new Layer("1x1 2048->512 on 7", 2048, 7, 512, 1),
+                new Layer("1x1 512->2048 on 7", 512, 7, 2048, 1))
+                : List.of(new Layer("3x3 64 on 56x56", 64, 56, 64, 3), new Layer("3x3 128 on 28x28", 128, 28, 128, 3),
+                new Layer("3x3 256 on 14x14", 256, 14, 256, 3), new Layer("3x3 512 on 7x7", 512, 7, 512, 3));
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
         Random random = new Random(5);
         String[] names = {"G", "C", "P"};
@@ -34,9 +40,9 @@ public class DirectTilesCpu {
             if (!l.name().contains(System.getProperty("only", ""))) {
                 continue;
             }
-            ConvParams p = ConvParams.of(1, 1);
+            ConvParams p = l.k() == 3 ? ConvParams.of(1, 1) : ConvParams.defaults();
             Tensor x = Tensor.randn(random, 1f, batch, l.c(), l.h(), l.h());
-            Tensor w = Tensor.randn(random, 0.05f, l.f(), l.c(), 3, 3);
+            Tensor w = Tensor.randn(random, 0.05f, l.f(), l.c(), l.k(), l.k());
             Tensor b = Boolean.getBoolean("bias") ? Tensor.randn(random, 0.1f, l.f()) : null;
             Tensor into = Convolution.forward(x, w, b, p);
             double[][] ms = new double[3][rounds];

@@ -40,19 +40,88 @@ final class DirectTiles {
 
     /** Whether this layer's tiles take the pixel tiles (else the column tiles). */
     static boolean byPixels(ConvDims d) {
-        return pixels && d.ow() <= pixelsMaxWidth && d.fg() % Kernels.DIRECT_LANES == 0;
+        return pixels && !FastConvolution.isPointwise(d) && d.ow() <= pixelsMaxWidth
+                && d.fg() % Kernels.DIRECT_LANES == 0;
     }
 
     /**
-     * Whether other kernels than stride-1 3x3 ones take the direct product too (strided, 5x5, 7x7, dilated): off until
-     * measured; {@code -Dconvnet4j.conv.directAnyKernel=true}.
+     * Whether other kernels than the measured ones (3x3 at stride 1 or 2, 7x7 at stride 2: the stem) take the direct
+     * product too (5x5, other strides, dilated): off until measured; {@code -Dconvnet4j.conv.directAnyKernel=true}.
      */
     static volatile boolean anyKernel = "true".equals(System.getProperty("convnet4j.conv.directAnyKernel"));
 
-    /** Whether the tiles through the slice of this layer take the direct product: a rule of the shapes only. */
+    /**
+     * Whether the tiles through the slice of this layer take the direct product: a rule of the shapes only. Not for
+     * planes smaller than a tile's 192 columns taken one sample at a time (batch 1 to 4 at 7 x 7): a 49-pixel tile
+     * padded to 64 columns cost 1.05x the GEMM, which computes such a tile transposed.
+     */
     static boolean applies(ConvDims d) {
-        return enabled && ShiftedPatches.applies(d) && d.fg() >= Kernels.DIRECT_ROWS && (anyKernel
-                || d.kh() == 3 && d.kw() == 3 && d.sh() == 1 && d.sw() == 1 && d.dh() == 1 && d.dw() == 1);
+        return enabled && ShiftedPatches.applies(d) && d.fg() >= Kernels.DIRECT_ROWS && (anyKernel || measured(d))
+                && !(d.outPlane() < FastConvolution.MIN_COLS && FastConvolution.Tiling.of(d).perTile() == 1);
+    }
+
+    /**
+     * The kernels measured (bench/ConvPassesCpu.java, batch 8, one thread, CPU of the GEMM over the direct path):
+     * 3x3 stride 1 forward 1.15-1.25, data gradient 1.20-1.33; 3x3 stride 2 forward 1.15-1.16; the 7x7/2 stem 1.09.
+     */
+    private static boolean measured(ConvDims d) {
+        boolean square = d.sh() == d.sw() && d.dh() == 1 && d.dw() == 1;
+        return square && (d.kh() == 3 && d.kw() == 3 && d.sh() <= 2 || d.kh() == 7 && d.kw() == 7 && d.sh() == 2);
+    }
+
+    /**
+     * Pointwise (1x1, stride 1) layers through the direct products too: a one-sample tile reads x where it lies (one
+     * channel per tap) and writes y, no B panel, no copy; joined small planes read im2col's copy of them.
+     * {@code -Dconvnet4j.conv.directPointwise=false} leaves them to the GEMM (A/B runs).
+     */
+    static volatile boolean pointwise = !"false".equals(System.getProperty("convnet4j.conv.directPointwise"));
+
+    /**
+     * Whether this pointwise layer's tiles take the direct products (the same size rules as {@link #applies}): only
+     * layers with at least twice as many input channels as filters (a bottleneck's reducing 1x1). ResNet-50's 1x1
+     * layers at batch 8, one thread, CPU direct / GEMM (bench/DirectTilesCpu.java -Dpointwise=true, load 33-36):
+     * 256->64 on 56 0.87-0.99, 512->128 on 28 0.73-0.80, 1024->256 on 14 0.81, 2048->512 on 7 0.85; the expanding
+     * ones were mixed (64->256 on 56 1.01-1.03, 128->512 on 28 1.18-1.35, 256->1024 on 14 0.94-1.00, 512->2048 on 7
+     * 0.81-0.92): for each 48 columns every filter block's weights pass, and with many filters they come from L2.
+     */
+    static boolean appliesPointwise(ConvDims d) {
+        return enabled && pointwise && FastConvolution.isPointwise(d) && d.fg() >= Kernels.DIRECT_ROWS
+                && d.cg() >= 2 * d.fg()
+                && !(d.outPlane() < FastConvolution.MIN_COLS && FastConvolution.Tiling.of(d).perTile() == 1);
+    }
+
+    /**
+     * A pointwise tile: {@code out[cOff + fo * ldc + p] = bias + sum over c of w[fo][c] * src[srcOff + c * ld + p]},
+     * {@code p < t}; on every thread (filters shared out in whole blocks) when {@code threaded}.
+     */
+    static void pointwise(Kernels k, boolean threaded, ConvDims d, float[] wp, float[] src, int srcOff, int ld, int t,
+                          float[] bias, int g, float[] out, int cOff, int ldc) {
+        int kk = d.patch();
+        int[] offsets = FastConvolution.scratch().offsets(kk);
+        for (int c = 0; c < kk; c++) {
+            offsets[c] = c * ld;
+        }
+        run(k, threaded, d, wp, offsets, src, srcOff, t, bias, g, out, cOff, ldc);
+    }
+
+    /** The products of one group's tile, on every thread when {@code threaded} (filters in whole blocks). */
+    private static void run(Kernels k, boolean threaded, ConvDims d, float[] wp, int[] offsets, float[] x, int xOff,
+                            int len, float[] bias, int g, float[] out, int outOff, int ldo) {
+        int fg = d.fg();
+        int kk = d.patch();
+        int r = Kernels.DIRECT_ROWS;
+        int blocks = (fg + r - 1) / r;
+        int tasks = threaded ? Math.min(blocks, k.threads()) : 1;
+        if (tasks <= 1) {
+            k.directProducts(fg, kk, wp, 0, offsets, x, xOff, len, bias, g * fg, out, outOff, ldo);
+            return;
+        }
+        k.parallelFor(tasks, task -> {
+            int f0 = blocks * task / tasks * r;
+            int f1 = Math.min(fg, blocks * (task + 1) / tasks * r);
+            k.directProducts(f1 - f0, kk, wp, f0 * kk, offsets, x, xOff, len, bias, g * fg + f0, out,
+                    outOff + f0 * ldo, ldo);
+        });
     }
 
     /** A layer's packed weights: filters per block (the layout) and each group's array. */
@@ -123,21 +192,7 @@ final class DirectTiles {
      */
     static void product(Kernels k, boolean threaded, ConvDims d, float[] wp, int[] offsets, float[] slice, int cols,
                         float[] bias, int g, float[] out) {
-        int fg = d.fg();
-        int kk = d.patch();
-        int r = Kernels.DIRECT_ROWS;
-        int blocks = (fg + r - 1) / r;
-        int tasks = threaded ? Math.min(blocks, k.threads()) : 1;
-        if (tasks <= 1) {
-            k.directProducts(fg, kk, wp, 0, offsets, slice, 0, cols, bias, g * fg, out, 0, cols);
-            return;
-        }
-        k.parallelFor(tasks, task -> {
-            int f0 = blocks * task / tasks * r;
-            int f1 = Math.min(fg, blocks * (task + 1) / tasks * r);
-            k.directProducts(f1 - f0, kk, wp, f0 * kk, offsets, slice, 0, cols, bias, g * fg + f0, out,
-                    f0 * cols, cols);
-        });
+        run(k, threaded, d, wp, offsets, slice, 0, cols, bias, g, out, 0, cols);
     }
 
     /**

@@ -160,7 +160,7 @@ final class FastConvolution {
         // Shifted tiles with the direct product read the weights in its own packing (kept between inference calls)
         // (every tile of such a layer, one-sample tiles that the GEMM would compute transposed too: whether a layer is
         // direct depends on its shapes only, so every output gets the same bits whatever the tiling and thread count)
-        float[][] direct = shiftedPatches && !packedPatches && DirectTiles.applies(d)
+        float[][] direct = !packedPatches && (shiftedPatches && DirectTiles.applies(d) || DirectTiles.appliesPointwise(d))
                 ? DirectTiles.packed(d, wd, packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
                 : null;
         PreparedMatrix[] weights = everyTilePacksPatches(k, d, tiles) || direct != null ? null
@@ -443,6 +443,9 @@ final class FastConvolution {
                         continue;
                     }
                     copyBack(ct, d.fg(), t, 0, d.fg(), out, cOff, ldc);
+                } else if (directWeights != null) { // a pointwise tile: x (or its joined planes) read where it lies
+                    DirectTiles.pointwise(k, threadedGemm, d, directWeights[g], src, srcOff, ld, t, bias, g, out, cOff,
+                            ldc);
                 } else {
                     tileProduct(k, threadedGemm, d, wd, weights, bias, g, src, srcOff, ld, t, out, cOff, ldc);
                 }

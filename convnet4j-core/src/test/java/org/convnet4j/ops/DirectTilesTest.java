@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Shifted tiles whose product is a direct convolution ({@link DirectTiles}, {@link Kernels#directProducts}): the
  * vector kernel gives its scalar twin's bits and writes nothing outside its rows; whole convolutions (forward, with
  * a bias and with a batch norm + ReLU epilogue, strided, grouped, a last block of fewer than 8 filters, batch 1 with
- * the filters shared out over threads) stay within the reference's rounding bound (FastConvolutionTest's: the taps
+ * the filters shared out over threads, pointwise layers read straight from x) stay within the reference's rounding bound (FastConvolutionTest's: the taps
  * are summed in another order than the reference's, so bits differ; each side is within (terms + 2) * 2^-24 of the
  * sum of absolute products), give the same bits at 1, 2 and 3 threads (whatever the tiling: balanced row tiles, tiles
  * the GEMM would compute transposed), and call the direct products and no GEMM (the slice's GEMM with the switch off).
@@ -175,29 +175,36 @@ class DirectTilesTest {
 
     private void throughDirectTiles(boolean byPixels) {
         List<FastConvolutionTest.Case> cases = List.of(
-                // (each beyond DirectConvolution's small layers: more than 32 filters or 400 taps, strided or grouped)
+                // (each beyond DirectConvolution's small layers: more than 32 filters or 400 taps, strided or grouped;
+                // planes under 192 pixels at batch 8: two samples per tile)
                 // row tiles of one sample (56x56-like), joined small planes (7x7 at batch 8), strided (phases)
                 new FastConvolutionTest.Case(2, 16, 30, 30, 40, 3, 3, ConvParams.of(1, 1)),
                 new FastConvolutionTest.Case(8, 48, 7, 7, 24, 3, 3, ConvParams.of(1, 1)),
                 new FastConvolutionTest.Case(8, 16, 14, 14, 24, 3, 3, ConvParams.of(2, 1)),
                 // a last block of 4 filters; groups of 8 filters; a 5x5 kernel with dilation
-                new FastConvolutionTest.Case(3, 48, 11, 13, 20, 3, 3, ConvParams.of(1, 1)),
-                new FastConvolutionTest.Case(2, 8, 12, 10, 16, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                new FastConvolutionTest.Case(8, 48, 11, 13, 20, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(8, 8, 12, 10, 16, 3, 3, ConvParams.of(1, 1).withGroups(2)),
                 new FastConvolutionTest.Case(2, 5, 17, 16, 9, 5, 5, ConvParams.of(1, 4).withDilation(2)),
                 // batch 1, one large tile: its filters shared out over the threads
                 new FastConvolutionTest.Case(1, 64, 40, 40, 32, 3, 3, ConvParams.of(1, 1)),
                 // pixel tiles: 4 blocks and 1 (80 filters), a short row tile; 16 filters per group
-                new FastConvolutionTest.Case(3, 24, 9, 11, 80, 3, 3, ConvParams.of(1, 1)),
-                new FastConvolutionTest.Case(2, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)));
+                new FastConvolutionTest.Case(8, 24, 9, 11, 80, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(8, 16, 10, 10, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                // pointwise (input channels >= 2 x filters): one-sample row tiles read from x, joined 14x14 planes, a
+                // run that ends mid-vector
+                new FastConvolutionTest.Case(1, 96, 20, 20, 48, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(8, 96, 14, 14, 40, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(2, 48, 30, 31, 24, 1, 1, ConvParams.defaults()));
         int taken = 0;
         for (FastConvolutionTest.Case cs : cases) {
             ConvDims d = dims(cs);
-            assertTrue(DirectTiles.applies(d) && !DirectConvolution.applies(d, cs.p()), cs.toString());
-            if (DirectTiles.byPixels(d) == byPixels) {
-                taken++;
+            assertTrue((DirectTiles.applies(d) || DirectTiles.appliesPointwise(d)) && !DirectConvolution.applies(d,
+                    cs.p()), cs.toString());
+            if (DirectTiles.byPixels(d) != byPixels) {
+                continue; // the column cases ran in the first round
             }
+            taken++;
             FastConvolutionTest.check(cs, KernelProvider.vector(2), 11);
-            FastConvolutionTest.check(cs, KernelProvider.vector(1), 12);
             Random random = new Random(cs.hashCode());
             Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
             Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
@@ -243,8 +250,16 @@ class DirectTilesTest {
                 ConvParams.defaults()))), "pointwise: no slice");
         assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(2, 3, 7, 7, 5, 3, 3, ConvParams.of(1, 1)))),
                 "fewer filters than a block");
-        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 3, 3, ConvParams.of(2,
-                1)))) || DirectTiles.anyKernel, "strided: not measured yet");
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(1, 512, 7, 7, 512, 3, 3, ConvParams.of(1,
+                1)))), "batch 1 on 7x7: the GEMM's transposed tile");
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 512, 7, 7, 512, 3, 3, ConvParams.of(1,
+                1)))), "batch 8 on 7x7: two samples per tile");
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 64, 56, 56, 64, 3, 3, ConvParams.of(2,
+                1)))), "3x3/2");
+        assertTrue(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 3, 224, 224, 64, 7, 7, ConvParams.of(2,
+                3)))), "the 7x7/2 stem");
+        assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 32, 28, 28, 64, 5, 5, ConvParams.of(1,
+                2)))) || DirectTiles.anyKernel, "5x5: not measured");
     }
 
     /** {@code k} with a count of each of its methods called (by name). */

@@ -85,7 +85,7 @@ class PackedPatchesTest {
         Kernels one = KernelProvider.vector(1);
         boolean saved = FastConvolution.packedPatches;
         boolean direct = DirectTiles.enabled;
-        DirectTiles.enabled = false; // the packed GEMM path is under test; DirectTilesTest holds the direct product
+        DirectTiles.enabled = false; // the GEMM's two copies against its packed patches, not the direct products
         try {
             for (FastConvolutionTest.Case cs : CASES) {
                 ConvDims d = dims(cs);

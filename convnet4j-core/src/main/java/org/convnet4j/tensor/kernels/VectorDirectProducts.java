@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * narrower vectors (16 registers) 4 filters at a time. The taps go in slices of {@link #DEPTH}: a slice's input
  * columns (its channels' rows under one tile) stay in L1 while every block of filters passes over them, and between
  * slices a tile's sums wait in {@code out} (stored and loaded back exactly: the chain of each output is unchanged).
- * Outputs past the last whole vector, and a last block of fewer than 8 filters, go one at a time.
+ * Outputs past the last whole vector are one more vector ending at the run's end, all taps at once after the slices;
+ * a last block of fewer than 8 filters, and runs shorter than a vector, go one filter at a time.
  *
  * <p>Bits: every output is the contract's chain (bias, then one fused multiply-add per tap in tap order), as in the
  * scalar twin.
@@ -66,8 +67,26 @@ final class VectorDirectProducts {
                 p += n * VL;
             }
         }
-        for (int fo = 0; fo < blocks * R; fo++) { // outputs past the last whole vector
-            single(fo, taps, wp, wOff, offsets, x, xOff, whole, len, bias, biasOff, out, outOff, ldo);
+        if (whole < len && len >= VL) {
+            // outputs past the last whole vector: one more vector ending at len, every tap at once after the slices
+            // (the outputs it shares with the last whole vector get their same chain again: the same bits)
+            int p = len - VL;
+            for (int blk = 0; blk < blocks; blk++) {
+                int fo = blk * R;
+                int w0 = wOff + fo * taps;
+                int o0 = outOff + fo * ldo + p;
+                if (VL >= 16) {
+                    tile8x1(taps, 0, taps, wp, w0, offsets, x, xOff + p, bias, biasOff + fo, out, o0, ldo);
+                } else {
+                    tile4x1(taps, 0, taps, wp, w0, offsets, x, xOff + p, bias, biasOff + fo, out, o0, ldo);
+                    tile4x1(taps, 0, taps, wp, w0 + 4, offsets, x, xOff + p, bias, biasOff + fo + 4, out,
+                            o0 + 4 * ldo, ldo);
+                }
+            }
+        } else {
+            for (int fo = 0; fo < blocks * R; fo++) { // a run shorter than a vector
+                single(fo, taps, wp, wOff, offsets, x, xOff, whole, len, bias, biasOff, out, outOff, ldo);
+            }
         }
         for (int fo = blocks * R; fo < f; fo++) {
             single(fo, taps, wp, wOff, offsets, x, xOff, 0, len, bias, biasOff, out, outOff, ldo);
