@@ -5,7 +5,8 @@ import org.convnet4j.tensor.Tensor;
 
 /**
  * A layer whose forward pass with gradients can also run the ReLU right after it, piece by piece of its output while
- * that piece is in cache (batch norm: each plane right after its normalisation), instead of the ReLU's own pass over
+ * that piece is in cache (batch norm: each plane right after its normalisation; a residual sum: each chunk right after
+ * its addition), instead of the ReLU's own pass over
  * the whole activation afterwards. {@link Sequential} and {@link Graph} offer it only inside a {@link StepBuffers#step}
  * with the memory plan on, where the ReLU would have run in place over this layer's output (its only reader, which
  * this layer's backward does not read): the ReLU is handed that tensor as its output, as its in-place forward would

@@ -6,13 +6,14 @@ import org.convnet4j.nn.InPlace;
 import org.convnet4j.nn.InferenceFusion;
 import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.StepBuffers;
+import org.convnet4j.nn.TrainingReluFusion;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
 
 /** Element-wise sum of two or more inputs of equal shape: the join of a residual connection. */
-public final class Add extends Layer implements InferenceFusion, InPlace {
+public final class Add extends Layer implements InferenceFusion, InPlace, TrainingReluFusion {
     private int arity;
     private final StepBuffers.Slots buffers = new StepBuffers.Slots(1); // output
 
@@ -86,6 +87,30 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
     /** The sum written over input {@code target}: the same additions in the same order as {@link #forward}. */
     @Override
     public Tensor forwardInPlace(List<Tensor> inputs, int target, boolean training) {
+        return sumOver(inputs, target, false);
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} leaves the ReLU after a residual sum its own pass in training
+     * ({@code -Dconvnet4j.add.trainingRelu=false}). On: max(0, .) over each chunk right after its sum, while it is in
+     * cache ({@link TrainingReluFusion}; the kernels the ReLU itself runs: the same bits).
+     */
+    static volatile boolean trainingRelu = !"false".equals(System.getProperty("convnet4j.add.trainingRelu"));
+
+    @Override
+    public boolean absorbsRelu(Layer next) {
+        return trainingRelu && next instanceof ReLU;
+    }
+
+    @Override
+    public Tensor forwardWithRelu(List<Tensor> inputs, int target, boolean training, Layer relu) {
+        Tensor y = target >= 0 ? sumOver(inputs, target, true) : sum(inputs, true);
+        ((ReLU) relu).ranOver(y);
+        return y;
+    }
+
+    /** The sum written over input {@code target}, then with {@code relu} max(0, .) on each chunk. */
+    private Tensor sumOver(List<Tensor> inputs, int target, boolean relu) {
         requireInputs(inputs);
         Tensor out = inputs.get(target);
         for (Tensor t : inputs) {
@@ -101,6 +126,9 @@ public final class Add extends Layer implements InferenceFusion, InPlace {
             } else {
                 // two inputs, the sum over the second: in0 + in1 as forward computes it (addition commutes exactly)
                 kernels.add(to - from, inputs.get(0).data(), from, o, from, o, from);
+            }
+            if (relu) {
+                kernels.reluForward(to - from, o, from, o, from);
             }
         });
         arity = inputs.size();

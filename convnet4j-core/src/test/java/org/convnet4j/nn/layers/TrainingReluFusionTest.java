@@ -18,10 +18,11 @@ import org.convnet4j.train.optim.Sgd;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batch norm runs the ReLU after it inside its training forward pass ({@code BatchNorm.trainingRelu},
- * {@link org.convnet4j.nn.TrainingReluFusion}) in a {@link Sequential} and in a {@link Graph}: three SGD steps with the
- * memory plan give the bits of the layers run one by one (every parameter, running statistic, the last logits), in
- * one parallel call fewer per fused pair; a batch norm before a sum (not a ReLU) and a ReLU after the sum stay apart.
+ * Batch norm and the residual sum run the ReLU after them inside their training forward pass
+ * ({@code BatchNorm.trainingRelu}, {@code Add.trainingRelu}, {@link org.convnet4j.nn.TrainingReluFusion}) in a
+ * {@link Sequential} and in a {@link Graph}: three SGD steps with the memory plan give the bits of the layers run one by
+ * one (every parameter, running statistic, the last logits), in fewer parallel calls; a batch norm before a sum (not a
+ * ReLU) stays apart.
  */
 class TrainingReluFusionTest {
     private static final Shape IN = Shape.of(3, 32, 33);
@@ -36,7 +37,7 @@ class TrainingReluFusionTest {
         }
         assertArrayEquals(apart.logits(), fused.logits(), "logits");
         if (KernelProvider.get().threads() > 1) {
-            // two fused pairs (the stem's, the block's), each one ReLU pass over 8 x 67,584 values fewer per step
+            // three fused pairs (the stem's batch norm, the block's, the sum), each one ReLU pass over 8 x 67,584 values fewer
             assertTrue(fused.handOffs() < apart.handOffs(), fused.handOffs() + " vs " + apart.handOffs());
         }
     }
@@ -46,7 +47,9 @@ class TrainingReluFusionTest {
 
     private static Result train(boolean fuse) {
         boolean was = BatchNorm.trainingRelu;
+        boolean wasAdd = Add.trainingRelu;
         BatchNorm.trainingRelu = fuse;
+        Add.trainingRelu = fuse;
         try {
             Graph block = Graph.builder("block")
                     .input("x", Shape.of(8, 32, 33))
@@ -86,6 +89,7 @@ class TrainingReluFusionTest {
             return new Result(state, logits[0], handOffs);
         } finally {
             BatchNorm.trainingRelu = was;
+            Add.trainingRelu = wasAdd;
         }
     }
 }
