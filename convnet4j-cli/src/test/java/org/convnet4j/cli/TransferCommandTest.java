@@ -47,7 +47,8 @@ class TransferCommandTest {
         Path out = dir.resolve("c1.c4j");
         CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--classifier", "knn",
                 "--data", "fashion-mnist:5-9", "--limit", "20", "--out", out.toString(), "--json", "--no-progress",
-                "--cache", dir.resolve("cache").toString(), "--plots", dir.resolve("plots1").toString());
+                "--cache", dir.resolve("cache").toString(), "--plots", dir.resolve("plots1").toString(),
+                "--logdir", dir.resolve("runs1").toString());
         assertEquals(0, r.exitCode(), r.err());
         // Case 1 has no epochs: --plots says it drew nothing (it said nothing), stdout stays one JSON object
         assertTrue(r.err().contains("--plots: no curves: case 1 fits its classifier by a solver, without epochs"
@@ -55,6 +56,18 @@ class TransferCommandTest {
         assertFalse(Files.exists(dir.resolve("plots1")));
         JsonObject o = Json.parseObject(r.out().strip(), "stdout");
         assertEquals(1, o.get("case").getAsInt());
+        // the dashboard's log: the phase, the frozen base's features coming, the fit, the confusion on the test set
+        // (a Case 1 run logged nothing at all)
+        List<String> events;
+        try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("runs1"))) {
+            events = Files.readAllLines(runs.findFirst().orElseThrow().resolve("events.jsonl"));
+        }
+        assertTrue(events.get(0).contains("\"type\":\"phase\"") && events.get(0).contains("then the knn classifier"),
+                events.get(0));
+        assertTrue(events.stream().anyMatch(e -> e.contains("\"type\":\"progress\"") && e.contains("\"done\":100")),
+                String.join("\n", events));
+        String end = events.stream().filter(e -> e.contains("\"type\":\"end\"")).findFirst().orElseThrow();
+        assertTrue(end.contains("\"confusion\"") && end.contains("\"data\":\"test\""), end);
         assertEquals("flatten", o.get("cut").getAsString());
         assertEquals(100, o.get("train_samples").getAsInt());
         assertTrue(o.get("test_accuracy").getAsDouble() > 0.4, r.out()); // 5 classes: chance 0.2

@@ -658,7 +658,7 @@ public final class FineTuning {
      * {@code progress}, and the phase listeners among {@code listeners} told of it too (the frozen layers' outputs
      * computed before a phase's first step: a dashboard shows them coming); {@code progress} itself without any.
      */
-    private static FeatureExtractor.Progress told(List<TrainingListener> listeners, FeatureExtractor.Progress progress) {
+    static FeatureExtractor.Progress told(List<TrainingListener> listeners, FeatureExtractor.Progress progress) {
         if (!PhaseListener.any(listeners)) {
             return progress;
         }

@@ -2,6 +2,7 @@ package org.convnet4j.transfer;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
@@ -11,8 +12,12 @@ import org.convnet4j.tensor.RowOps;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
+import org.convnet4j.train.PhaseListener;
+import org.convnet4j.train.SolverFitEvents;
+import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingListener;
+import org.convnet4j.train.optim.Sgd;
 
 /**
  * One transfer case carried out on target data and evaluated on held-out data: Case 0 predicts, Case 1 fits
@@ -65,7 +70,16 @@ public final class TransferRun {
                     requireKnownClasses(model, test.classNames());
                 }
             }
-            case BOTTLENECK -> model = Bottleneck.fit(plan, train, classifier, CASE_1_SEED, cache, 256, progress);
+            case BOTTLENECK -> {
+                // a dashboard hears of Case 1 as of the head phase of Cases 2 and 3: the phase, the frozen base's
+                // features coming, then the classifier's fit as one epoch of one step (and the confusion at its end)
+                PhaseListener.started(listeners, 1, "features of the frozen base, then the " + classifier
+                        + " classifier fitted on them");
+                model = Bottleneck.fit(plan, train, classifier, CASE_1_SEED, cache, 256,
+                        FineTuning.told(listeners, progress));
+                SolverFitEvents.report(listeners, model, TrainConfig.builder(new Sgd(List.of(), 0)).epochs(1)
+                        .batchSize(train.size()).build(), train.size(), Map.of(History.EPOCH, 1.0));
+            }
             default -> {
                 FineTuning.Result r = FineTuning.fit(plan, train, settings, log, listeners, progress);
                 model = r.model();

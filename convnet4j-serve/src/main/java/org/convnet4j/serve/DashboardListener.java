@@ -104,6 +104,7 @@ public final class DashboardListener implements PhaseListener {
 
     @Override
     public void onPhaseStart(int number, String title) {
+        preparationStart = System.nanoTime(); // a phase whose preparation is cached reports only its end
         JsonObject e = event("phase");
         e.addProperty("phase", number);
         e.addProperty("title", title);
