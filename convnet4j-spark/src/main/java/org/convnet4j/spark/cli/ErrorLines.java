@@ -25,4 +25,25 @@ final class ErrorLines {
         }
         return "internal error: " + SparkMain.oneLine(e.toString()) + (debug ? "" : " (rerun with --debug for details)");
     }
+
+    private static final java.util.regex.Pattern GAVE_UP = java.util.regex.Pattern.compile(
+            "Task (\\S+) in stage (\\S+) failed (\\d+) times");
+
+    /**
+     * The line for a job Spark gave up on because the executor running one of its tasks was lost (killed, its
+     * container or machine gone) as often as {@code spark.task.maxFailures} allows: the cluster's failure, neither the
+     * input's nor an internal error; null for any other failure.
+     */
+    static String executorsLost(Throwable root) {
+        String m = root instanceof org.apache.spark.SparkException ? SparkMain.oneLine(root.getMessage()) : "";
+        int lost = m.indexOf("ExecutorLostFailure");
+        if (lost < 0) {
+            return null;
+        }
+        java.util.regex.Matcher t = GAVE_UP.matcher(m);
+        return "the job failed: " + (t.find() ? "task " + t.group(1) + " of stage " + t.group(2) + " failed "
+                + t.group(3) + " time(s) (spark.task.maxFailures)" : "a task failed")
+                + ", the last time because the executor running it was lost (" + m.substring(lost)
+                + "); see the cluster's logs for why its executors died";
+    }
 }

@@ -105,8 +105,9 @@ public final class SparkMain implements Runnable {
             Throwable root = SparkSessions.userCause(ex);
             boolean bad = root instanceof IllegalArgumentException || root instanceof IOException
                     || root instanceof UncheckedIOException;
-            err.println(name + ": " + (bad ? "" : "internal error: ") + oneLine(bad ? root.getMessage() : root.toString())
-                    + (bad || debug ? "" : " (rerun with --debug for details)"));
+            String lost = ErrorLines.executorsLost(root); // the cluster's failure: said as such, still exit 1
+            err.println(name + ": " + (lost != null ? lost : (bad ? "" : "internal error: ") + oneLine(bad
+                    ? root.getMessage() : root.toString()) + (bad || debug ? "" : " (rerun with --debug for details)")));
             if (debug) {
                 ex.printStackTrace(err);
             }

@@ -86,4 +86,57 @@ class SparkErrorsTest {
         assertEquals("convnet4j spark predict: Value for option '--conf' (KEY=VALUE) should be in KEY=VALUE format but"
                 + " was novalue (see 'convnet4j spark predict --help')", r[2].strip());
     }
+
+    /** A command whose Spark job was aborted with {@code message} (as the DAG scheduler aborts it). */
+    @Command(name = "aborted")
+    static final class Aborted implements Callable<Integer> {
+        private final String message;
+
+        Aborted(String message) {
+            this.message = message;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            throw new org.apache.spark.SparkException(message);
+        }
+    }
+
+    /**
+     * A job Spark gave up on because the executor running a task was lost each time (YarnClusterIT with no task retry,
+     * {@code spark.task.maxFailures=1}, its container killed: the message below, shortened) is said as the cluster's
+     * failure, in one line, exit 1; it was "internal error: org.apache.spark.SparkException: Job aborted ...". Another
+     * aborted job stays an internal error.
+     */
+    @Test
+    void aJobWhoseExecutorsWereLostSaysSo() {
+        String abort = "Job aborted due to stage failure: Task 0 in stage 84.0 failed 1 times, most recent failure: Lost"
+                + " task 0.0 in stage 84.0 (TID 130) (localhost executor 2): ExecutorLostFailure (executor 2 exited"
+                + " caused by one of the running tasks) Reason: Container from a bad node: container_1796571747333_0001"
+                + "_01_000003 on host: localhost. Exit status: 137. Diagnostics: [2026-12-06 15:44:04.151]Container"
+                + " killed on request. Exit code is 137\n[2026-12-06 15:44:04.152]Killed by external signal\n.\nDriver"
+                + " stacktrace:";
+        for (boolean debug : new boolean[] {false, true}) {
+            StringWriter err = new StringWriter();
+            CommandLine cmd = SparkMain.handled(new CommandLine(new Aborted(abort)), debug);
+            cmd.setErr(new PrintWriter(err, true));
+            assertEquals(1, SparkMain.execute(cmd, new String[0], debug));
+            assertEquals("aborted: the job failed: task 0 of stage 84.0 failed 1 time(s) (spark.task.maxFailures), the"
+                    + " last time because the executor running it was lost (ExecutorLostFailure (executor 2 exited caused"
+                    + " by one of the running tasks) Reason: Container from a bad node: container_1796571747333_0001_01"
+                    + "_000003 on host: localhost. Exit status: 137. Diagnostics: [2026-12-06 15:44:04.151]Container"
+                    + " killed on request. Exit code is 137); see the cluster's logs for why its executors died",
+                    err.toString().lines().findFirst().orElse(""));
+            if (!debug) {
+                assertEquals(1, err.toString().lines().filter(l -> !l.isBlank()).count(), err.toString());
+            }
+        }
+        StringWriter err = new StringWriter();
+        CommandLine cmd = SparkMain.handled(new CommandLine(new Aborted("Job aborted due to stage failure: Task 1 in"
+                + " stage 3.0 failed 4 times, most recent failure: java.lang.ArithmeticException: / by zero")), false);
+        cmd.setErr(new PrintWriter(err, true));
+        assertEquals(1, SparkMain.execute(cmd, new String[0], false));
+        assertTrue(err.toString().startsWith("aborted: internal error: org.apache.spark.SparkException: Job aborted"),
+                err.toString());
+    }
 }
