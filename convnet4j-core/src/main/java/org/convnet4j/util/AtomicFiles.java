@@ -68,6 +68,9 @@ public final class AtomicFiles {
         }
         requireNoDevice(target);
         Path dir = target.toAbsolutePath().getParent();
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) { // -o picture.png/x.png: not "does not exist"
+            throw new NoSuchFileException(target.toString(), null, dir + " is a file, not a directory");
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NoSuchFileException(target.toString(), null, "output directory " + dir + " does not exist");
         }

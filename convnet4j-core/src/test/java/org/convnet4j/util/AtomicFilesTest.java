@@ -184,6 +184,12 @@ class AtomicFilesTest {
         Path missing = dir.resolve("nope/out.txt");
         e = assertThrows(IOException.class, () -> AtomicFiles.writeString(missing, "x"));
         assertTrue(e.getMessage().contains("output directory " + dir.resolve("nope") + " does not exist"), e.getMessage());
+        Path file = Files.writeString(dir.resolve("picture.png"), "x"); // -o picture.png/x.png: a file, not "missing"
+        for (org.junit.jupiter.api.function.Executable write : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> AtomicFiles.requireWritable(file.resolve("x.png")), () -> AtomicFiles.writeString(file.resolve("x.png"), "y"))) {
+            e = assertThrows(IOException.class, write);
+            assertEquals(file.resolve("x.png") + ": " + file + " is a file, not a directory", e.getMessage());
+        }
     }
 
     @Test
