@@ -170,14 +170,15 @@ public final class TransferCommand implements Callable<Integer> {
         }
         TransferReport report = new TransferReport(r, base, data, classifier, train.size(), test.size(), out.toString(),
                 chosen);
-        if (plots != null && r.history().size() > 0) {
+        if (plots != null && c != TransferCase.BOTTLENECK && r.history().size() > 0) {
             Files.createDirectories(plots);
             Path png = plots.resolve("transfer-curves.png");
             TrainingCurves.write(r.history(), png);
             info.println("wrote " + png);
         } else if (plots != null) { // it wrote nothing and said nothing
             info.println("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
-                    : " fits its classifier by a solver, without epochs") + " (curves are drawn for cases 2-4)");
+                    : " fits its classifier in one go: one history row (in --json), no curve")
+                    + " (curves are drawn for cases 2-4)");
         }
         ModelFiles.save(r.model(), out, prep, Map.of("transfer", new RawJson(report.modelDescriptionJson())));
         stdout.println(json.given ? report.toJson() : report.summaryLine());

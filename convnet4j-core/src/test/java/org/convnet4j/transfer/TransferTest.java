@@ -261,6 +261,48 @@ class TransferTest {
         assertNotEquals(FeatureCache.key(plan.model(), train), FeatureCache.key(plan.model(), data(30, 3)));
     }
 
+    /**
+     * Issue 12, Deliver 7 ("history for every training case"): Case 1 gave no history at all, in the library's result
+     * or in transfer --json. Its classifier's fit is now one phase of one row, in the words of the head phase of
+     * Cases 2 and 3: the training loss and accuracy, which must be what the saved model itself scores on its own
+     * training pictures (an independent path: the network, then the classifier layer's log-probabilities).
+     */
+    @Test
+    void case1ReportsItsClassifiersFitAsOneHistoryRowOfTrainingLossAndAccuracy() throws Exception {
+        TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, base(1), TransferOptions.forClasses(TARGET));
+        Dataset train = data(30, 2);
+        List<String> log = new java.util.ArrayList<>();
+        TransferRun.Outcome r = TransferRun.run(plan, train, data(30, 7), "centroid", FineTuneSettings.defaults(),
+                null, log::add, List.of(), FeatureExtractor.Progress.NONE);
+        assertEquals(1, r.history().size());
+        Map<String, Double> row = r.history().epochs().get(0);
+        org.convnet4j.train.Metrics own = Trainer.evaluate(r.model(), train, 16,
+                new org.convnet4j.train.loss.SoftmaxCrossEntropy());
+        assertEquals(own.accuracy(), row.get("train_accuracy"), 1e-12);
+        assertEquals(own.loss(), row.get("train_loss"), 1e-4);
+        assertTrue(own.loss() > 0.01, "a loss that could differ: " + own.loss());
+        assertFalse(row.containsKey("val_loss"), row.toString()); // Case 1 fits on all its pictures: no validation
+        assertEquals(List.of(), r.phases()); // the gradient phases (the experiment's rows) stay Cases 2-4's
+        TransferHistory h = r.transferHistory();
+        assertEquals(1, h.phases().size());
+        TransferHistory.PhaseEpochs p = h.phases().get(0);
+        assertEquals(List.of("classifier"), p.phase().trainedLayers());
+        assertEquals(1, p.keptEpoch());
+        assertEquals(List.of(Map.of("epoch", 1.0, "train_loss", row.get("train_loss"), "train_accuracy",
+                row.get("train_accuracy"), "seconds", row.get("seconds"))), p.epochs());
+        assertTrue(log.get(0).startsWith("phase 1: features of the frozen base, then the centroid classifier fitted on"
+                + " them; one fit on 30 pictures x 16 features (no epochs): train loss "), log.get(0));
+        // what transfer --json prints: the phase with its one row, and the run's history of one row
+        String json = new TransferReport(r, "tiny", "data", "centroid", 30, 30, "c1.c4j").toJson();
+        com.google.gson.JsonObject o = org.convnet4j.internal.json.Json.parseObject(json, "json");
+        assertEquals(1, o.getAsJsonArray("history").size(), json);
+        com.google.gson.JsonObject phase = o.getAsJsonArray("phases").get(0).getAsJsonObject();
+        assertEquals(1, phase.get("kept_epoch").getAsInt(), json);
+        assertEquals(1, phase.getAsJsonArray("history").size(), json);
+        assertTrue(phase.getAsJsonArray("history").get(0).getAsJsonObject().has("train_accuracy"), json);
+        assertTrue(phase.get("kept_because").getAsString().startsWith("the classifier as fitted on all the training pictures"), json);
+    }
+
     @Test
     void badCutsNameTheLayersThereAre() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Transfer.plan(
