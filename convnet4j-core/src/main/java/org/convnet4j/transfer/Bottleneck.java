@@ -22,6 +22,11 @@ public final class Bottleneck {
         if (plan.transferCase() != TransferCase.BOTTLENECK) {
             throw new IllegalArgumentException("Bottleneck.fit: needs a Case 1 plan, got " + plan.transferCase());
         }
+        try { // before the features, which may take minutes
+            ShallowClassifiers.requireKnown(algorithm);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Case 1's classifier " + e.getMessage(), e);
+        }
         Sequential network = plan.model();
         Features f = cache == null ? FeatureExtractor.extract(network, train, batchSize, progress)
                 : cache.features(network, train, batchSize, progress);
