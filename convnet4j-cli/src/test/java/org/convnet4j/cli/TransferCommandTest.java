@@ -262,6 +262,19 @@ class TransferCommandTest {
                 "--out", out);
         assertEquals(2, noCase.exitCode());
         assertTrue(noCase.err().contains("does not exist (0..4)"), noCase.err());
+
+        // a --plots that is a file: refused before the work (it failed after the training, and no model was saved)
+        Path plotsFile = dir.resolve("plots-file");
+        Files.writeString(plotsFile, "not a folder");
+        Path notWritten = dir.resolve("plots-refused.c4j");
+        CliRun plots = CliRun.of("transfer", "--base", base.toString(), "--case", "4", "--epochs", "1", "--data",
+                "fashion-mnist:5-9", "--limit", "5", "--out", notWritten.toString(), "--no-progress", "--plots",
+                plotsFile.toString());
+        assertEquals(2, plots.exitCode(), plots.err());
+        assertEquals(1, plots.errLines(), plots.err());
+        assertTrue(plots.err().contains("--plots " + plotsFile + ": is a file, not a directory"), plots.err());
+        assertTrue(plots.out().isEmpty(), plots.out()); // no header: nothing was loaded or trained
+        assertFalse(Files.exists(notWritten));
     }
 
     @Test

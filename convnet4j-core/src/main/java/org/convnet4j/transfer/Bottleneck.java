@@ -19,6 +19,14 @@ public final class Bottleneck {
      */
     public static Sequential fit(TransferPlan plan, Dataset train, String algorithm, long seed, FeatureCache cache,
                                  int batchSize, FeatureExtractor.Progress progress) throws IOException {
+        if (plan.transferCase() != TransferCase.BOTTLENECK) {
+            throw new IllegalArgumentException("Bottleneck.fit: needs a Case 1 plan, got " + plan.transferCase());
+        }
+        try { // before the features, which may take minutes
+            ShallowClassifiers.requireKnown(algorithm);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Case 1's classifier " + e.getMessage(), e);
+        }
         Sequential network = plan.model();
         Features f = features(plan, train, cache, batchSize, progress);
         ShallowClassifier classifier = ShallowClassifiers.create(algorithm, seed);

@@ -1,8 +1,14 @@
 package org.convnet4j.transfer;
 
 import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import org.convnet4j.internal.json.Json;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.model.RawJson;
 
 /**
  * What one transfer run did, as {@code convnet4j transfer} reports it: the JSON object of {@code --json} (case,
@@ -64,6 +70,15 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
     /** The object saved in the model file under "transfer": as {@link #toJson()} without the history. */
     public String modelDescriptionJson() {
         return Json.toCompact(tree(false));
+    }
+
+    /**
+     * Saves the run's model to {@code file} as {@code convnet4j transfer} writes it: with {@code preprocessing} and
+     * {@link #modelDescriptionJson()} under "transfer" in its description (which {@code evaluate} reads to warn when
+     * the model is evaluated on the folder it was trained on: {@code run.TrainedOn}).
+     */
+    public void save(Path file, Preprocessing preprocessing) throws IOException {
+        ModelFiles.save(outcome.model(), file, preprocessing, Map.of("transfer", new RawJson(modelDescriptionJson())));
     }
 
     /** "held-out accuracy 0.9320 on 500 pictures; 1.5 s; wrote c2.c4j". */

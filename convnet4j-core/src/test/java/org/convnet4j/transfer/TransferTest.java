@@ -232,6 +232,19 @@ class TransferTest {
     }
 
     @Test
+    void case1RefusesAnUnknownClassifierBeforeExtractingAnyFeature(@TempDir Path dir) {
+        TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, base(1), TransferOptions.forClasses(TARGET));
+        AtomicLong seen = new AtomicLong();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Bottleneck.fit(plan,
+                data(30, 2), "centroids", 1, new FeatureCache(dir.resolve("cache")), 16, (d, t) -> seen.set(d)));
+        assertTrue(e.getMessage().startsWith("Case 1's classifier centroids: not known; known: ")
+                && e.getMessage().contains("centroid"), e.getMessage());
+        assertEquals(0, seen.get()); // no picture went through the network
+        assertFalse(Files.exists(dir.resolve("cache")));
+        assertEquals("centroid", ShallowClassifiers.requireKnown("centroid"));
+    }
+
+    @Test
     void case1JoinsTheCutNetworkAndTheClassifierIntoOneModelThatSavesAndPredicts(@TempDir Path dir) throws Exception {
         TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, base(1), TransferOptions.forClasses(TARGET));
         assertEquals("flatten", plan.cut());
