@@ -175,6 +175,10 @@ final class Io {
 
     static String extension(String out) {
         String lower = out.toLowerCase(Locale.ROOT);
+        if (lower.endsWith("/")) { // a folder meant, as a local file option says (AtomicFiles.outputFile)
+            throw new IllegalArgumentException("-o " + out + ": names no file (it ends in '/': a folder); give a name"
+                    + " ending in .csv or .parquet, such as " + out + "predictions.parquet");
+        }
         if (lower.endsWith(".csv")) {
             return "csv";
         }
