@@ -215,6 +215,17 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         return labels == null ? null : labels.label();
     }
 
+    /**
+     * The batch size the file fixed for the input (its first dimension), or -1 where it is symbolic: what the export
+     * writes, since a typed path may hold constants of that batch (a PyTorch export traced at batch 10 multiplying by a
+     * [10, 10] constant runs at batch 10 only).
+     */
+    long fixedBatch() {
+        ValueInfo in = source.graph().inputs().stream().filter(v -> v.name().equals(inputName)).findFirst()
+                .orElseThrow();
+        return in.dims()[0] > 0 ? in.dims()[0] : -1;
+    }
+
     /** The ONNX model this layer was imported from. */
     public OnnxModel.Model source() {
         return source;
