@@ -130,7 +130,7 @@ public final class OnnxExporter {
                 // an input that is an output as well: the output is a copy under a name of its own
                 o = e.unique(o + "_output");
             }
-            e.node("Identity", OnnxImporter.sanitize(name) + ".output_" + i, List.of(results.get(i)), o);
+            e.node("Identity", e.unique(OnnxImporter.sanitize(name) + ".output_" + i), List.of(results.get(i)), o);
             outputs.add(new ValueInfo(o, declared.elemType(), declared.dims(), declared.hasShape()));
         }
         OnnxModel.Graph g = new OnnxModel.Graph(name, e.nodes, e.inits, inputs, outputs, List.of());

@@ -52,7 +52,7 @@ final class OnnxLegacyForms {
             Map.entry("ReduceProd", 1L), Map.entry("ReduceL1", 1L), Map.entry("ReduceL2", 1L),
             Map.entry("ReduceLogSum", 1L), Map.entry("ReduceLogSumExp", 1L), Map.entry("ReduceSumSquare", 1L),
             Map.entry("DepthToSpace", 1L), Map.entry("SpaceToDepth", 1L), Map.entry("Clip", 11L),
-            Map.entry("Conv", 1L), Map.entry("MaxPool", 1L), Map.entry("AveragePool", 1L),
+            Map.entry("Conv", 1L), Map.entry("ConvTranspose", 11L), Map.entry("MaxPool", 1L), Map.entry("AveragePool", 1L),
             Map.entry("GlobalAveragePool", 1L), Map.entry("GlobalMaxPool", 1L), Map.entry("BatchNormalization", 1L),
             // attributes that became inputs at 13: translated below
             Map.entry("Split", 1L), Map.entry("Squeeze", 1L), Map.entry("Unsqueeze", 1L), Map.entry("ReduceSum", 1L),

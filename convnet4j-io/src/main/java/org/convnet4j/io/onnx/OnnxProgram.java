@@ -245,6 +245,16 @@ public final class OnnxProgram {
         return backward(outputGradients, null);
     }
 
+    /**
+     * As {@link #backward(List)}, returning the gradient of each float program input by name: what the float graph
+     * gives for it plus what the typed nodes and the second stage that read it directly give (absent where none does).
+     */
+    Map<String, double[]> backwardToInputs(List<TensorData> outputGradients) {
+        Map<String, double[]> in = new HashMap<>();
+        backward(outputGradients, in);
+        return in;
+    }
+
     /** As {@link #backward(List)}; with {@code inputGrads}, also the gradient of each float program input by name. */
     private List<Tensor> backward(List<TensorData> outputGradients, Map<String, double[]> inputGrads) {
         if (lastPass == null) {

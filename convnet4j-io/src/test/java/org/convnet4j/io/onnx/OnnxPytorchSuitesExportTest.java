@@ -52,6 +52,7 @@ class OnnxPytorchSuitesExportTest {
 
     @Test
     void everyCaseThatLoadsAsAModelExportsAndReproducesPyTorchAfterTheRoundTrip() throws Exception {
+        long cpu0 = ProgramRoundTrips.processCpuNanos();
         Assumptions.assumeTrue(Files.isDirectory(DATA.resolve("pytorch-converted")), "libonnx-testdata is not installed");
         Map<String, String> excluded = OnnxNodeTests.exclusions("/onnx-pytorch-exclusions.tsv");
         Map<String, String> notExported = new TreeMap<>();
@@ -97,14 +98,16 @@ class OnnxPytorchSuitesExportTest {
         notExported.forEach((k, v) -> report.append(k).append('\t').append(v).append('\n'));
         asPrograms.forEach((k, v) -> report.append(k).append("\texported as a program (").append(v).append(")\n"));
         Files.writeString(Path.of("target", "onnx-pytorch-export-left-out.tsv"), report);
-        System.out.println("ONNX pytorch suites exported: " + (exported + asPrograms.size()) + " of " + cases + " cases"
+        System.out.println("ONNX pytorch suites export (" + (ProgramRoundTrips.processCpuNanos() - cpu0) / 1_000_000
+                + " ms of JVM CPU): " + (exported + asPrograms.size()) + " of " + cases + " cases"
                 + " reproduce PyTorch after export and re-import (" + exported + " as models, " + asPrograms.size()
                 + " as programs); " + notExported.size() + " not exported (target/onnx-pytorch-export-left-out.tsv), "
                 + failures.size() + " failed");
         List<String> skipped = new ArrayList<>();
+        long wall0 = System.nanoTime();
         Integer byRuntime = ProgramRoundTrips.onnxRuntime(forRuntime, dir, failures, skipped);
-        System.out.println("ONNX Runtime on the exported files: " + (byRuntime == null ? "not run (no"
-                + " -Dconvnet4j.onnxruntime)" : byRuntime + " give PyTorch's outputs, " + skipped.size() + " not fed"));
+        System.out.println("ONNX Runtime on the exported files (" + (System.nanoTime() - wall0) / 1_000_000 + " ms): " + (byRuntime == null ? "not run (no"
+                + " -Dconvnet4j.onnxruntime)" : byRuntime + " give PyTorch's outputs; not run by it: " + skipped));
         assertTrue(failures.isEmpty(), String.join("\n", failures));
         assertEquals(NOT_EXPORTED, notExported.keySet(), "the cases not exported: " + notExported);
         assertTrue(asPrograms.size() >= MIN_AS_PROGRAMS, asPrograms.size() + " exported as programs, at least "
