@@ -206,9 +206,22 @@ class TransferCommandTest {
         ModelFiles.save(five, file);
         CliRun r = CliRun.of("transfer", "--base", file.toString(), "--case", "0", "--data", "fashion-mnist:0-4",
                 "--test-limit", "20", "--out", dir.resolve("c0.c4j").toString(), "--no-progress",
-                "--plots", dir.resolve("plots0").toString());
+                "--plots", dir.resolve("plots0").toString(), "--logdir", dir.resolve("runs0").toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("--plots: no curves: case 0 trains nothing"), r.out());
+        // the dashboard's log (a Case 0 run logged nothing): the phase, the test pictures answered, an end with the
+        // confusion matrix on the test set and the class map
+        List<String> events;
+        try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("runs0"))) {
+            events = Files.readAllLines(runs.findFirst().orElseThrow().resolve("events.jsonl"));
+        }
+        assertTrue(events.get(0).contains("\"type\":\"phase\"") && events.get(0).contains("evaluation only"),
+                events.get(0));
+        assertTrue(events.stream().anyMatch(e -> e.contains("\"type\":\"progress\"") && e.contains("\"done\":100")
+                && e.contains("\"total\":100")), String.join("\n", events));
+        String end = events.get(events.size() - 1);
+        assertTrue(end.contains("\"type\":\"end\"") && end.contains("\"data\":\"test\"")
+                && end.contains("{\"class\":\"T-shirt/top\",\"model_class\":\"t-shirt_top\"}"), end);
         assertTrue(r.out().contains("warning: class names matched ignoring case and punctuation: 'T-shirt/top' ="
                 + " 't-shirt_top', 'Trouser' = 'TROUSER', 'Pullover' = 'Pull over'"), r.out());
     }

@@ -8,7 +8,6 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
 import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Sequential;
-import org.convnet4j.tensor.RowOps;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
@@ -117,6 +116,10 @@ public final class TransferRun {
                 if (!plan.partialClasses()) {
                     requireKnownClasses(model, test.classNames());
                 }
+                // a dashboard hears of Case 0 as a phase that only evaluates: the test pictures answered, then the
+                // confusion matrix in the target's classes and the class map (no training event comes)
+                PhaseListener.started(listeners, 1, "evaluation only: the base answers with its own "
+                        + model.outputShape().dim(0) + " classes; nothing is trained");
             }
             case BOTTLENECK -> {
                 // a dashboard hears of Case 1 as of the head phase of Cases 2 and 3: the phase, the frozen base's
@@ -142,7 +145,8 @@ public final class TransferRun {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        double acc = plan.transferCase() == TransferCase.PREDICT ? accuracyByName(model, test, log)
+        double acc = plan.transferCase() == TransferCase.PREDICT
+                ? ByNameEvaluation.accuracy(model, test, log, listeners)
                 : Trainer.evaluate(model, test, 256).accuracy();
         return new Outcome(model, acc, seconds, plan, history, phases, val, refit);
     }
@@ -171,21 +175,7 @@ public final class TransferRun {
      * {@code log}). 0 when the base knows none of the target's classes.
      */
     public static double accuracyByName(Sequential model, Dataset test, Consumer<String> log) {
-        List<String> own = model.classNames().isEmpty() ? ConfusionMatrix.numberedClasses(model.outputShape().dim(0))
-                : model.classNames();
-        ClassNames.Match m = ClassNames.match(test.classNames(), own);
-        if (!m.warning().isEmpty() && log != null) {
-            log.accept("warning: " + m.warning());
-        }
-        int[] right = {0};
-        predictInBatches(model, test, (start, b, out, k) -> {
-            for (int i = 0; i < b; i++) {
-                if (m.indexOf()[test.label(start + i)] == RowOps.argmax(out, i * k, k)) {
-                    right[0]++;
-                }
-            }
-        });
-        return right[0] / (double) test.size();
+        return ByNameEvaluation.accuracy(model, test, log, List.of());
     }
 
     /** A batch's outputs: samples {@code start .. start + count} of the data set, row i at {@code out[i * k]}. */

@@ -211,6 +211,77 @@ class TransferTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("no match for [a, b, c]")), log.toString());
     }
 
+    /**
+     * Case 0 trains nothing, so a dashboard heard nothing of it: now the phase listeners get the phase, the test
+     * pictures answered batch by batch, and at the end the confusion matrix in the target's classes (a column for the
+     * base's classes that are none of them) with the class map; its accuracy is the run's.
+     */
+    @Test
+    void case0TellsPhaseListenersItsConfusionInTheTargetsClassesAndTheClassMap() throws Exception {
+        // the base knows w, x, y, z; the target is Y (lenient), w and q (unknown): x and z answer for none of them
+        Dataset abc = data(300, 4);
+        float[] x = new float[300 * 64];
+        int[] labels = new int[300];
+        for (int i = 0; i < 300; i++) {
+            abc.copySample(i, x, i * 64);
+            labels[i] = abc.label(i);
+        }
+        Dataset test = ArrayDataset.ofFloats(x, Shape.of(1, 8, 8), labels, List.of("Y", "w", "q"));
+        TransferPlan plan = Transfer.plan(TransferCase.PREDICT, base(1), TransferOptions.forClasses(List.of())
+                .withPartialClasses(true));
+        List<String> told = new java.util.ArrayList<>();
+        org.convnet4j.train.ConfusionMatrix[] confusion = new org.convnet4j.train.ConfusionMatrix[1];
+        Map<String, String> classMap = new LinkedHashMap<>();
+        org.convnet4j.train.PhaseListener listener = new org.convnet4j.train.PhaseListener() {
+            @Override
+            public void onPhaseStart(int number, String title) {
+                told.add(number + ": " + title);
+            }
+
+            @Override
+            public void onPhaseProgress(String what, long done, long total) {
+                told.add(what + " " + done + "/" + total);
+            }
+
+            @Override
+            public void onEvaluated(org.convnet4j.train.ConfusionMatrix cm, int samples, Map<String, String> map) {
+                told.add("evaluated " + samples);
+                confusion[0] = cm;
+                classMap.putAll(map);
+            }
+        };
+        TransferRun.Outcome r = TransferRun.run(plan, test, test, "logreg", FineTuneSettings.defaults(), null, null,
+                List.of(listener), FeatureExtractor.Progress.NONE);
+        assertEquals(List.of("1: evaluation only: the base answers with its own 4 classes; nothing is trained",
+                "test pictures answered 0/300", "test pictures answered 256/300", "test pictures answered 300/300",
+                "evaluated 300"), told);
+        org.convnet4j.train.ConfusionMatrix cm = confusion[0];
+        assertEquals(List.of("Y", "w", "q", ByNameEvaluation.OTHER), cm.classNames());
+        assertEquals(r.accuracy(), cm.accuracy(), 1e-12);
+        assertEquals(r.accuracy(), TransferRun.accuracyByName(plan.model(), test, null), 1e-12);
+        Map<String, String> expectedMap = new LinkedHashMap<>();
+        expectedMap.put("Y", "y");
+        expectedMap.put("w", "w");
+        expectedMap.put("q", null);
+        assertEquals(expectedMap, classMap);
+        // counted against the base's own answers: each predicted class goes to its column (x and z to the last)
+        long[] byBaseClass = new long[4];
+        Tensor out = plan.model().predict(Tensor.wrap(x, Shape.of(300, 1, 8, 8)));
+        for (int i = 0; i < 300; i++) {
+            byBaseClass[org.convnet4j.tensor.RowOps.argmax(out.data(), i * 4, 4)]++;
+        }
+        long[] columns = new long[4];
+        for (int row = 0; row < 4; row++) {
+            int a = row;
+            assertEquals(a == 3 ? 0 : 100, java.util.stream.IntStream.range(0, 4).mapToLong(p -> cm.count(a, p)).sum());
+            for (int p = 0; p < 4; p++) {
+                columns[p] += cm.count(a, p);
+            }
+        }
+        assertArrayEquals(new long[] {byBaseClass[2], byBaseClass[0], 0, byBaseClass[1] + byBaseClass[3]}, columns);
+        assertEquals(0, cm.count(2, 2), "q is never answered right");
+    }
+
     @Test
     void prefixCachingGivesTheSameWeightsAsTrainingTheWholeModel() {
         TransferOptions o = TransferOptions.forClasses(TARGET).withNewClassifier(false);
