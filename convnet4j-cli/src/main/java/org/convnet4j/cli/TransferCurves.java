@@ -29,7 +29,8 @@ final class TransferCurves {
             info.println("wrote " + png);
         } else if (plots != null) { // it wrote nothing and said nothing
             info.println("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
-                    : " fits its classifier in one go: one history row (in --json), no curve") + " (curves are drawn for cases 2-4)");
+                    : " fits its classifier in one go: one history row (in --json), no curve")
+                    + " (curves are drawn for cases 2-4)");
         }
     }
 }
