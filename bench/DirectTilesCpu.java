@@ -5,7 +5,7 @@
 //       -cp convnet4j-bench/target/benchmarks.jar bench/DirectTilesCpu.java [ROUNDS [CALLS [BATCH]]]
 // -Dpointwise=true: ResNet-50's 1x1 layers instead (P is then C: pointwise layers have no pixel tiles);
 // -Donly=TEXT keeps the layers whose name contains TEXT; -Dbias=true gives the layers a bias; -Dwall=true times
-// wall-clock instead (for two threads on a quiet machine).
+// wall-clock instead (for two threads on a quiet machine); -Dnopixels=true leaves P out (its column shows G).
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -46,16 +46,17 @@ public class DirectTilesCpu {
             Tensor b = Boolean.getBoolean("bias") ? Tensor.randn(random, 0.1f, l.f()) : null;
             Tensor into = Convolution.forward(x, w, b, p);
             double[][] ms = new double[3][rounds];
+            boolean noPixels = Boolean.getBoolean("nopixels");
             for (int warm = 0; warm < 3; warm++) {
                 for (int v = 0; v < 3; v++) {
-                    set(enabled, pixels, v);
+                    set(enabled, pixels, noPixels && v == 2 ? 0 : v);
                     run(x, w, b, p, into, 2, tm);
                 }
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < 3; i++) {
                     int v = (r + i) % 3;
-                    set(enabled, pixels, v);
+                    set(enabled, pixels, noPixels && v == 2 ? 0 : v);
                     ms[v][r] = run(x, w, b, p, into, calls, tm);
                 }
             }

@@ -81,7 +81,7 @@ fi
   echo "# side-by-side $STAMP on $(hostname), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
   echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# ours: CONVNET4J_JAVA_OPTS='$JAVA_OPTS' ./convnet4j bench --only $ONLY"
-  echo "#   (launcher JVM flags: --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:MaxNewSize=256m -Xss4m -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,org.convnet4j.*::*,0.1 -XX:PerMethodTrapLimit=10000 -Dconvnet4j.conv.directTiles=false $JAVA_OPTS)"
+  echo "#   (launcher JVM flags: --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:MaxNewSize=256m -Xss4m -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,org.convnet4j.*::*,0.1 -XX:PerMethodTrapLimit=10000 -XX:+UseCountedLoopSafepoints -XX:LoopStripMiningIter=1000 $JAVA_OPTS)"
 } > "$TMP"
 echo "running convnet4j bench --only $ONLY ..." >&2
 CONVNET4J_JAVA_OPTS="$JAVA_OPTS" "$REPO/convnet4j" bench --only "$ONLY" | tee "$TMP.ours" >&2

@@ -82,7 +82,7 @@ public final class TransferCommand implements Callable<Integer> {
     @Mixin
     SeedOption seed;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", converter = Converters.ModelFile.class)
     Path out;
 
     @Option(names = "--plots", paramLabel = "DIR")

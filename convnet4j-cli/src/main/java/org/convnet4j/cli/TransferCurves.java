@@ -22,14 +22,15 @@ final class TransferCurves {
 
     static void write(Path plots, TransferRun.Outcome r, PrintWriter info) throws IOException {
         TransferCase c = r.plan().transferCase();
-        if (plots != null && r.history().size() > 0) {
+        if (plots != null && c != TransferCase.BOTTLENECK && r.history().size() > 0) {
             Files.createDirectories(plots);
             Path png = plots.resolve("transfer-curves.png");
             TrainingCurves.write(r.history(), png);
             info.println("wrote " + png);
         } else if (plots != null) { // it wrote nothing and said nothing
             info.println("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
-                    : " fits its classifier by a solver, without epochs") + " (curves are drawn for cases 2-4)");
+                    : " fits its classifier in one go: one history row (in --json), no curve")
+                    + " (curves are drawn for cases 2-4)");
         }
     }
 }

@@ -14,7 +14,8 @@ import org.convnet4j.model.RawJson;
  * What one transfer run did, as {@code convnet4j transfer} reports it: the JSON object of {@code --json} (case,
  * base, data, rates, both phases and the refit from {@link TransferHistory} with each phase's own per-epoch
  * {@code history}, the epoch kept and why and whether the tuning was kept over the head and why, the whole run's
- * per-epoch {@code history} numbered on, frozen and trained layers, sizes, test accuracy, seconds, the output file),
+ * per-epoch {@code history} numbered on, for Case 1 its classifier's fit as one phase of one row with the training
+ * loss and accuracy, frozen and trained layers, sizes, test accuracy, seconds, the output file),
  * the same object without the epochs as stored in the saved model's description, and the one-line summary. The
  * command only prints these.
  *
@@ -109,6 +110,12 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
                 result.add("refit_phases", Json.toTree(TransferHistory.tree(h.refit(), history)));
             }
             result.addProperty("val_accuracy", outcome.validationAccuracy()); // the kept model's, as fuse --json names it
+            if (history) {
+                result.add("history", Json.parseArray(outcome.history().toJson(), "history"));
+            }
+        } else if (c == TransferCase.BOTTLENECK && outcome.history().size() > 0) {
+            // Case 1: its classifier's fit as one phase of one row (train loss and accuracy), in the others' words
+            result.add("phases", Json.toTree(TransferHistory.tree(outcome.transferHistory().phases(), history)));
             if (history) {
                 result.add("history", Json.parseArray(outcome.history().toJson(), "history"));
             }
