@@ -233,6 +233,7 @@ public final class OnnxReader {
      */
     private OnnxFormatException bad(String message) {
         return new OnnxFormatException(what + ": " + org.convnet4j.util.TerminalText.escape(message.replace("\n", "\\n")
+                .replace("\t", "\\t")
                 .replace("\r", "\\r")));
     }
 
