@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * pass ({@link GradientCheck}, inference mode: batch norms on their running statistics, as a fine-tuning step of an
  * imported eval-mode model runs them frozen; float32, step 1e-2, its documented tolerances). Then one SGD step along
  * those gradients must lower the loss. A case that does not load as a model is trained as a program elsewhere
- * (OnnxProgramLayer tests); here it is counted and listed in target/onnx-pytorch-training-left-out.tsv.
+ * (OnnxProgramLayer tests); here it is counted and listed in target/onnx-pytorch-training-left-out.tsv. And with PyTorch
+ * as the reference: every case's gradients against autograd's (tools/fixtures/pytorch_suite_grads.py).
  */
 class OnnxPytorchSuitesTrainingTest {
     private static final Path DATA = Path.of("/usr/share/libonnx-testdata/data/pytorch-converted");
@@ -98,6 +99,146 @@ class OnnxPytorchSuitesTrainingTest {
         assertEquals(List.of(), failures);
         assertTrue(checked >= MIN_CHECKED && withWeights >= MIN_WITH_WEIGHTS, checked + " checked, " + withWeights
                 + " with weights; at least " + MIN_CHECKED + " and " + MIN_WITH_WEIGHTS + " expected");
+    }
+
+    /**
+     * PyTorch as the reference: for the 80 cases of tools/fixtures/pytorch_suite_grads.py (every pytorch-converted case
+     * with a float input; evaluated there with torch operations, float64, reproducing PyTorch's stored outputs), the
+     * gradients of L = sum(y * r), r[i] = sin(0.7 i + 0.3), with respect to every learned weight (each initializer, in its
+     * own layout, through the parameter that holds it: a float layer's or the typed path's) and to 48 positions of the
+     * input must be autograd's: so one SGD step from our gradients is PyTorch's step. The program runs as imported:
+     * the float graph's inference pass (batch norms on their running statistics, as the eval-mode export), the typed
+     * path's training pass.
+     */
+    @Test
+    void ourGradientsArePyTorchsSoAnSgdStepIsPyTorchsStep() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(DATA), "libonnx-testdata is not installed");
+        com.google.gson.JsonObject fixture;
+        try (java.io.Reader r = new java.io.InputStreamReader(getClass().getResourceAsStream(
+                "/fixtures/pytorch_suite_grads.json"), java.nio.charset.StandardCharsets.UTF_8)) {
+            fixture = com.google.gson.JsonParser.parseReader(r).getAsJsonObject();
+        }
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        int values = 0;
+        for (Map.Entry<String, com.google.gson.JsonElement> e : fixture.getAsJsonObject("cases").entrySet()) {
+            Path d = DATA.resolve(e.getKey());
+            OnnxModel.Model m = OnnxReader.readModel(d.resolve("model.onnx"));
+            OnnxProgram p = OnnxImporter.importProgram(m, e.getKey());
+            TensorData x = OnnxReader.readTensor(d.resolve("test_data_set_0").resolve("input_0.pb"));
+            p.parameters().forEach(Parameter::zeroGrad);
+            if (p.graph() != null) {
+                p.graph().zeroGrad();
+            }
+            double[] dx;
+            boolean floatOnly = p.typedNodeCount() == 0 && p.deferred() == null && p.graph() != null
+                    && p.graph().outputNames().size() == 1;
+            if (floatOnly) {
+                Tensor y = p.graph().forwardMulti(List.of(x.toTensor()), false).get(0);
+                List<Tensor> back = p.graph().backwardMulti(List.of(r(y.shape().dims())));
+                float[] f = back.get(0).data();
+                dx = new double[f.length];
+                for (int k = 0; k < f.length; k++) {
+                    dx[k] = f[k];
+                }
+            } else {
+                TensorData y = p.forwardForTraining(List.of(x)).get(0);
+                int[] dims = java.util.Arrays.stream(y.dims()).mapToInt(v -> (int) v).toArray();
+                dx = p.backwardToInputs(List.of(TensorData.of(p.outputNames().get(0), r(dims))))
+                        .get(p.inputNames().get(0));
+            }
+            com.google.gson.JsonObject c = e.getValue().getAsJsonObject();
+            com.google.gson.JsonArray at = c.getAsJsonArray("x_at");
+            com.google.gson.JsonArray gx = c.getAsJsonArray("x");
+            double[] want = new double[at.size()];
+            double[] got = new double[at.size()];
+            for (int k = 0; k < want.length; k++) {
+                want[k] = gx.get(k).getAsDouble();
+                got[k] = dx == null ? 0 : dx[at.get(k).getAsInt()];
+            }
+            values += compare(e.getKey() + " input", got, want, failures);
+            for (Map.Entry<String, com.google.gson.JsonElement> w : c.getAsJsonObject("weights").entrySet()) {
+                Parameter h = p.holder(w.getKey());
+                com.google.gson.JsonArray g = w.getValue().getAsJsonArray();
+                double[] expect = new double[g.size()];
+                for (int k = 0; k < expect.length; k++) {
+                    expect[k] = g.get(k).getAsDouble();
+                }
+                Tensor ours;
+                if (h != null && h.isLearnable()) {
+                    ours = p.holderTransposed(w.getKey()) ? h.grad().transposed() : h.grad();
+                } else {
+                    // the importer records which parameter holds an initializer for the layers the typed path shares
+                    // weights with; a 1-D convolution, a ConvTranspose or a bias-less Linear is found by its values
+                    ours = byValue(p, m, w.getKey());
+                    if (ours == null) {
+                        failures.add(e.getKey() + " weight " + w.getKey() + ": no learned parameter holds it");
+                        continue;
+                    }
+                }
+                double[] have = new double[ours.data().length];
+                for (int k = 0; k < have.length; k++) {
+                    have[k] = ours.data()[k];
+                }
+                values += compare(e.getKey() + " weight " + w.getKey(), have, expect, failures);
+            }
+            cases++;
+        }
+        System.out.println("ONNX pytorch-converted gradients against PyTorch's: " + cases + " cases, " + values
+                + " values, " + failures.size() + " differ; left out by the generator: " + fixture.get("left_out"));
+        assertEquals(List.of(), failures);
+        assertTrue(cases >= 80, cases + " cases");
+    }
+
+    /** The gradient, in the initializer's layout, of the learned parameter whose values are initializer v's. */
+    private static Tensor byValue(OnnxProgram p, OnnxModel.Model m, String v) {
+        float[] init = m.graph().initializers().stream().filter(t -> t.name().equals(v)).findFirst().orElseThrow()
+                .floats();
+        List<Parameter> all = new ArrayList<>(p.parameters());
+        if (p.graph() != null) {
+            all.addAll(p.graph().namedParameters().values());
+        }
+        for (Parameter q : all) {
+            if (!q.isLearnable() || q.value().data().length != init.length) {
+                continue;
+            }
+            if (java.util.Arrays.equals(q.value().data(), init)) {
+                return q.grad();
+            }
+            if (q.value().shape().rank() == 2 && java.util.Arrays.equals(q.value().transposed().data(), init)) {
+                return q.grad().transposed();
+            }
+        }
+        return null;
+    }
+
+    /** r[i] = sin(0.7 i + 0.3), the generator's. */
+    private static Tensor r(int... dims) {
+        Tensor t = Tensor.zeros(org.convnet4j.tensor.Shape.of(dims));
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) Math.sin(0.7 * i + 0.3);
+        }
+        return t;
+    }
+
+    /** Adds what differs beyond 1e-3 relative (plus 1e-4 of the tensor's largest gradient); returns the count. */
+    private static int compare(String what, double[] got, double[] want, List<String> failures) {
+        if (got.length != want.length) {
+            failures.add(what + ": " + got.length + " values, PyTorch has " + want.length);
+            return 0;
+        }
+        double scale = 0;
+        for (double w : want) {
+            scale = Math.max(scale, Math.abs(w));
+        }
+        for (int k = 0; k < want.length; k++) {
+            if (!(Math.abs(got[k] - want[k]) <= 1e-3 * Math.abs(want[k]) + 1e-4 * scale)) {
+                failures.add(what + "[" + k + "]: " + got[k] + ", PyTorch " + want[k]);
+                return want.length;
+            }
+        }
+        return want.length;
     }
 
     /** Null when w -= lr * dL/dw (L = sum(y * r), lr small against the gradient) lowers L; else what happened. */
