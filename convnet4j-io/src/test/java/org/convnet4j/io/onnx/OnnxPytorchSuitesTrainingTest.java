@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 16's "every CNN case of the ONNX test suites ... trains", per case of {@code pytorch-converted} (PyTorch's
- * modules: convolutions, pooling, batch norms, activations, linear layers): each case that loads as a model
+ * modules: convolutions, pooling, batch norms, activations, linear layers) and {@code pytorch-operator} (single
+ * operators and small graphs): each case that loads as a model
  * ({@link ModelLoader}, as {@code convnet4j import} and {@code transfer --base} load it) is differentiated on the
  * case's own input, and the gradients of the loss {@code sum(y * r)} (r fixed, random) with respect to the input and to
  * a few elements of every learned weight are compared with central finite differences of the model's own forward
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.Test;
 class OnnxPytorchSuitesTrainingTest {
     private static final Path DATA = Path.of("/usr/share/libonnx-testdata/data/pytorch-converted");
     /** Cases checked when this was written (2026-12-06), and of those, cases with learned weights. */
-    static final int MIN_CHECKED = 80;
-    static final int MIN_WITH_WEIGHTS = 41;
+    static final int MIN_CHECKED = 106;
+    static final int MIN_WITH_WEIGHTS = 45;
 
     @Test
     void everyCaseThatLoadsAsAModelHasFiniteDifferenceGradientsAndAnSgdStepLowersItsLoss() throws Exception {
@@ -43,15 +44,18 @@ class OnnxPytorchSuitesTrainingTest {
         Map<String, String> excluded = OnnxNodeTests.exclusions("/onnx-pytorch-exclusions.tsv");
         Map<String, String> leftOut = new TreeMap<>();
         List<String> failures = new ArrayList<>();
+        List<String> smallerStep = new ArrayList<>();
         int checked = 0;
         int withWeights = 0;
         int values = 0;
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(DATA)) {
-            dirs = s.sorted().toList();
+        List<Path> dirs = new ArrayList<>();
+        for (Path suite : List.of(DATA, DATA.resolveSibling("pytorch-operator"))) {
+            try (Stream<Path> s = Files.list(suite)) {
+                dirs.addAll(s.sorted().toList());
+            }
         }
         for (Path d : dirs) {
-            String name = "pytorch-converted/" + d.getFileName();
+            String name = d.getParent().getFileName() + "/" + d.getFileName();
             if (excluded.containsKey(name)) {
                 continue;
             }
@@ -70,8 +74,24 @@ class OnnxPytorchSuitesTrainingTest {
             // a program (typed path) differentiates its training pass (forwardForTraining); the float layers' inference one
             boolean program = model instanceof org.convnet4j.nn.Sequential s && s.layers().size() == 1
                     && s.layers().get(0) instanceof OnnxProgramLayer;
-            GradientCheck.Result r = GradientCheck.check(model, inputs, program ? GradientCheck.Options.training(3, 16)
-                    : GradientCheck.Options.inference(3, 16));
+            GradientCheck.Result r;
+            try {
+                r = GradientCheck.check(model, inputs, program ? GradientCheck.Options.training(3, 16)
+                        : GradientCheck.Options.inference(3, 16));
+            } catch (RuntimeException e) {
+                // loads, but its inputs do not run as a model's (a second input broadcast along the batch axis)
+                leftOut.put(name, "does not run as a model: " + ProgramRoundTrips.oneLine(e));
+                continue;
+            }
+            if (!r.passed()) {
+                // an input or weight within the step of a kink (a Clip bound, a ReLU's 0, a max pool's tie) makes the
+                // central difference straddle it: checked again with a step of 1e-3, the same positions and tolerances
+                // (a wrong gradient fails at both steps; test_operator_clip's 0.5036 against the bound 0.5 needs it)
+                GradientCheck.Options o = program ? GradientCheck.Options.training(3, 16)
+                        : GradientCheck.Options.inference(3, 16);
+                r = GradientCheck.check(model, inputs, o.withTolerances(1e-3, GradientCheck.ATOL, GradientCheck.RTOL));
+                smallerStep.add(name);
+            }
             checked++;
             values += r.checked();
             boolean weights = model.namedParameters().values().stream().anyMatch(Parameter::isLearnable);
@@ -92,10 +112,11 @@ class OnnxPytorchSuitesTrainingTest {
         StringBuilder report = new StringBuilder();
         leftOut.forEach((k, v) -> report.append(k).append('\t').append(v).append('\n'));
         Files.writeString(Path.of("target", "onnx-pytorch-training-left-out.tsv"), report);
-        System.out.println("ONNX pytorch-converted training (" + (ProgramRoundTrips.processCpuNanos() - cpu0) / 1_000_000
+        System.out.println("ONNX pytorch suites training (" + (ProgramRoundTrips.processCpuNanos() - cpu0) / 1_000_000
                 + " ms of JVM CPU): " + checked + " cases gradient-checked (" + withWeights
                 + " with learned weights, " + values + " values against finite differences), " + leftOut.size()
-                + " not a model (target/onnx-pytorch-training-left-out.tsv), " + failures.size() + " failed");
+                + " not a model (target/onnx-pytorch-training-left-out.tsv), " + failures.size() + " failed; checked again"
+                + " with a step of 1e-3 (a kink within 1e-2): " + smallerStep);
         assertEquals(List.of(), failures);
         assertTrue(checked >= MIN_CHECKED && withWeights >= MIN_WITH_WEIGHTS, checked + " checked, " + withWeights
                 + " with weights; at least " + MIN_CHECKED + " and " + MIN_WITH_WEIGHTS + " expected");
