@@ -262,6 +262,22 @@ class DirectTilesTest {
                 2)))) || DirectTiles.anyKernel, "5x5: not measured");
     }
 
+    @Test
+    void onByDefaultOnlyWhereCountedLoopsKeepTheirSafepoints() {
+        assertTrue(DirectTiles.byDefault(null, true), "G1's JIT (UseCountedLoopSafepoints on)");
+        assertFalse(DirectTiles.byDefault(null, false), "ParallelGC's JIT (off): the register tiles compiled slower");
+        assertTrue(DirectTiles.byDefault(null, null), "not HotSpot: on");
+        assertFalse(DirectTiles.byDefault("false", true), "the switch off");
+        assertTrue(DirectTiles.byDefault("true", false), "the switch forces them on");
+        // this JVM's flag is read: the test JVM runs G1 (the build sets no collector), which turns it on
+        Boolean flag = DirectTiles.countedLoopSafepoints();
+        assertEquals(Boolean.valueOf(java.lang.management.ManagementFactory.getPlatformMXBean(
+                com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseCountedLoopSafepoints").getValue()),
+                flag);
+        assertEquals(DirectTiles.byDefault(System.getProperty("convnet4j.conv.directTiles"), flag),
+                DirectTiles.enabled, "the switch's start value");
+    }
+
     /** {@code k} with a count of each of its methods called (by name). */
     private static Kernels counting(Kernels k, Map<String, Integer> calls) {
         return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
