@@ -16,6 +16,8 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +30,19 @@ import org.junit.jupiter.api.Test;
  * the GEMM would compute transposed), and call the direct products and no GEMM (the slice's GEMM with the switch off).
  */
 class DirectTilesTest {
+    /** The switch's value before any test here set it (its default in this JVM, unless a property gave one). */
+    private static final boolean START = DirectTiles.enabled;
+
+    /** On for every test, whatever this JVM's default ({@link DirectTiles#byDefault}); the start value after. */
+    @BeforeEach
+    void directTilesOn() {
+        DirectTiles.enabled = true;
+    }
+
+    @AfterEach
+    void startValueAgain() {
+        DirectTiles.enabled = START;
+    }
 
     @Test
     void vectorProductsGiveTheScalarTwinsBits() {
@@ -274,8 +289,8 @@ class DirectTilesTest {
         assertEquals(Boolean.valueOf(java.lang.management.ManagementFactory.getPlatformMXBean(
                 com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseCountedLoopSafepoints").getValue()),
                 flag);
-        assertEquals(DirectTiles.byDefault(System.getProperty("convnet4j.conv.directTiles"), flag),
-                DirectTiles.enabled, "the switch's start value");
+        assertEquals(DirectTiles.byDefault(System.getProperty("convnet4j.conv.directTiles"), flag), START,
+                "the switch's start value");
     }
 
     /** {@code k} with a count of each of its methods called (by name). */
