@@ -9,10 +9,11 @@
 # headers, the body reader, the batcher (queue, gather, answers), metrics, the rest of Jetty, JDK NIO and locks.
 # The in-process side of the 90% target (bench/serve-load.sh --only ratio, INPROC=...:bytes) runs the forward pass,
 # v2 parse and encode and the batch copy; everything else here is what serving adds.
+# TOP=N (optional): also the N leaf methods outside the forward pass and the N methods of ours they run under.
 # Usage: bench/serve-stages.sh JAR MAX_BATCH CONC MIX   (model and bodies: DIR=$C4J_PERF_DIR, default /tmp/c4j-perf,
 #        written by ServeLoadTool models/bodies; needs perf with kernel symbols readable)
 set -uo pipefail
-[ $# -ge 4 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
 JAR=$1; MB=$2; C=$3; MIX=$4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18199; OUT=$(mktemp -d)
@@ -76,4 +77,26 @@ n = max(1, len(samples)); jit = count["JIT compiler"]
 print("  %d samples; %% of all, %% of all but the JIT" % len(samples))
 for name in ["JIT compiler", "GC, VM"] + [k for k, _ in kernel] + ["kernel: other"] + [u for u, _ in user] + ["other (interpreter, stubs, libc)"]:
     print("  %-42s %5.1f %5.1f" % (name, 100.0 * count[name] / n, 0.0 if name == "JIT compiler" else 100.0 * count[name] / max(1, n - jit)))
+# TOP=N: the N leaf methods with most samples outside the forward pass, the JIT and GC (self time: the innermost
+# frame, Java or kernel), and the N methods of our serve package with most samples under them (inclusive: the
+# innermost org.convnet4j.serve frame of each sample outside the forward pass), so a stage can be read by method
+top = int(__import__("os").environ.get("TOP", "0") or 0)
+if top:
+    leaf, ours = collections.Counter(), collections.Counter()
+    for comm, stack in samples:
+        if re.match(r"C\d CompilerThre|GC Thread|G1 |VM Thread", comm) or not stack:
+            continue
+        names = [f.split("(")[0].split()[-1] if f.split("(")[0].split() else f for f in stack]
+        if any(re.search(user[0][1], f) for f in names if "kallsyms" not in f):
+            continue
+        leaf[names[0]] += 1
+        own = next((f for f in names if "org.convnet4j.serve" in f or "org/convnet4j/serve" in f), None)
+        if own:
+            ours[own] += 1
+    print("  leaf methods outside the forward pass, JIT, GC (%% of all samples):")
+    for m, c in leaf.most_common(top):
+        print("    %5.1f  %s" % (100.0 * c / n, m[:110]))
+    print("  innermost org.convnet4j.serve method, samples outside the forward pass (%% of all, inclusive):")
+    for m, c in ours.most_common(top):
+        print("    %5.1f  %s" % (100.0 * c / n, m[:110]))
 '

@@ -2,7 +2,8 @@
 """Merges the results.md and results.csv of `experiment transfer` runs of one seed and base that split the sizes
 between them (each size is computed from the seed alone, so together they are the rows of one run with all the
 sizes; docs/TRANSFER.md, "The experiment"). Rows are ordered by target (as the runs list them), then size, then as
-each run wrote them; tables only one run has (Case 1's classifiers) are kept; the total time is the sum.
+each run wrote them; tables only one run has (Case 1's classifiers) are kept; the total time is the sum; the "Test pictures" list
+holds every run's lines, each once.
 usage: merge_runs.py OUT_DIR RUN_DIR [RUN_DIR ...]       (the chart: MergeRuns.java)
 A RUN_DIR:classifiers gives only that run's classifier comparison (no rows; e.g. a `--cases 0` run made for it).
 """
@@ -100,5 +101,24 @@ if more:
     if close is None:
         sys.exit("the first run has no per-epoch history section to add the others' to")
     lines[close:close] = more
+# the test pictures (runs that list them, one "- TARGET: ..." line per target after the "Test pictures" line): every
+# run's lines, each once, in the order of the runs (a target is scored on the same pictures in every run of one
+# --test-per-class: two lines for one target mean the runs differ there)
+def test_lines(lines):
+    start = next((i for i, l in enumerate(lines) if l.startswith("Test pictures")), None)
+    if start is None:
+        return None, []
+    i = start + 2
+    while i < len(lines) and lines[i].startswith("- "):
+        i += 1
+    return start, lines[start + 2:i]
+
+
+start, first = test_lines(lines)
+if start is not None:
+    seen = []
+    for d in docs:
+        seen += [l for l in test_lines(d)[1] if l != "- not counted in this report" and l not in seen]
+    lines[start + 2:start + 2 + len(first)] = seen or first
 open(os.path.join(out, "results.md"), "w").write("\n".join(lines))
 print(f"wrote {out}/results.csv ({len(rows)} rows) and results.md")

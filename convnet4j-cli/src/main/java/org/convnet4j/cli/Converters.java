@@ -1,9 +1,11 @@
 package org.convnet4j.cli;
 
+import java.nio.file.Path;
 import java.util.function.Function;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.ops.PoolType;
+import org.convnet4j.util.AtomicFiles;
 import org.convnet4j.vision.Normalization;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -31,6 +33,37 @@ final class Converters {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /**
+     * An output file's path ({@link AtomicFiles#outputFile}): text ending in '/' means a folder, refused in one line
+     * with a file name to give instead (the README: an output file's folder must exist; folder options create theirs).
+     */
+    abstract static class FileOutput extends Parsed<Path> {
+        FileOutput(String exampleName) {
+            super(s -> AtomicFiles.outputFile(s, exampleName));
+        }
+    }
+
+    /** A model file ({@code train}, {@code transfer}, {@code fuse}, {@code import} --out). */
+    static final class ModelFile extends FileOutput {
+        ModelFile() {
+            super("model.c4j");
+        }
+    }
+
+    /** An exported ONNX file. */
+    static final class OnnxFile extends FileOutput {
+        OnnxFile() {
+            super("model.onnx");
+        }
+    }
+
+    /** A picture or CSV ({@code edges}, {@code convolve}, {@code pool}). */
+    static final class PictureFile extends FileOutput {
+        PictureFile() {
+            super("out.png");
         }
     }
 

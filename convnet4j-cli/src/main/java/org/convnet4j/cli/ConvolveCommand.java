@@ -46,7 +46,7 @@ final class ConvolveCommand implements Callable<Integer> {
     @Option(names = {"--grey", "--gray"})
     boolean grey;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", converter = Converters.PictureFile.class)
     Path output;
 
     @Override

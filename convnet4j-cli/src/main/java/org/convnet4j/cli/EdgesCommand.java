@@ -25,16 +25,16 @@ final class EdgesCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", converter = Converters.PictureFile.class)
     Path output;
 
-    @Option(names = "--direction", paramLabel = "FILE")
+    @Option(names = "--direction", paramLabel = "FILE", converter = Converters.PictureFile.class)
     Path direction;
 
-    @Option(names = "--gx", paramLabel = "FILE")
+    @Option(names = "--gx", paramLabel = "FILE", converter = Converters.PictureFile.class)
     Path gx;
 
-    @Option(names = "--gy", paramLabel = "FILE")
+    @Option(names = "--gy", paramLabel = "FILE", converter = Converters.PictureFile.class)
     Path gy;
 
     @Option(names = "--padding", paramLabel = "valid|same|N|T,B,L,R", defaultValue = "same",

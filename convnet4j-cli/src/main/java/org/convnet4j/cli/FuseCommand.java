@@ -46,7 +46,7 @@ final class FuseCommand implements Callable<Integer> {
     @Mixin
     LimitOption limit;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", converter = Converters.ModelFile.class)
     Path out;
 
     @Option(names = "--evaluate", paramLabel = "FILE")

@@ -26,7 +26,7 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL")
     String file;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL_FILE")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL_FILE", converter = Converters.ModelFile.class)
     Path output;
 
     @Option(names = {"-m", "--model"}, paramLabel = "ARCH")

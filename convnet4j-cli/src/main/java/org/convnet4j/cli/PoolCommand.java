@@ -50,7 +50,7 @@ final class PoolCommand implements Callable<Integer> {
     @Option(names = {"--grey", "--gray"})
     boolean grey;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", converter = Converters.PictureFile.class)
     Path output;
 
     @Override

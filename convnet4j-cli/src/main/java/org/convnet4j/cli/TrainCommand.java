@@ -38,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", converter = Converters.ModelFile.class)
     Path out;
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT")

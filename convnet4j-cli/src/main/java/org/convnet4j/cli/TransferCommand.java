@@ -2,23 +2,17 @@ package org.convnet4j.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.convnet4j.charts.TrainingCurves;
 import org.convnet4j.cli.train.ProgressBarListener;
 import org.convnet4j.cli.transfer.ExtractionProgressBar;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.io.weights.TransferBase;
-import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
-import org.convnet4j.model.RawJson;
 import org.convnet4j.train.TrainingListener;
 import org.convnet4j.transfer.AdviceReport;
 import org.convnet4j.transfer.AutoTransfer;
@@ -88,7 +82,7 @@ public final class TransferCommand implements Callable<Integer> {
     @Mixin
     SeedOption seed;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", converter = Converters.ModelFile.class)
     Path out;
 
     @Option(names = "--plots", paramLabel = "DIR")
@@ -111,9 +105,8 @@ public final class TransferCommand implements Callable<Integer> {
         TransferCase c = auto ? null : caseOf(caseText);
         AutoTransfer.Advice asked = advice.advice();
         advice.requireForTransfer(auto, cut);
-        if ((auto || c == TransferCase.BOTTLENECK) && !ShallowClassifiers.algorithms().contains(classifier)) {
-            throw new BadInputException("--classifier " + classifier + ": not known; known: "
-                    + String.join(", ", ShallowClassifiers.algorithms()));
+        if (auto || c == TransferCase.BOTTLENECK) {
+            BadInputException.prefixed("--classifier ", () -> ShallowClassifiers.requireKnown(classifier));
         }
         if (testLimit < 1) {
             throw new BadInputException("--test-limit must be at least 1 picture per class");
@@ -121,6 +114,7 @@ public final class TransferCommand implements Callable<Integer> {
         FineTuneSettings settings = tuning.settings(seed.value);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
         org.convnet4j.util.AtomicFiles.requireWritable(out); // before the features are extracted and the model trained
+        TransferCurves.check(plots);
         TransferBase b = ModelArgument.base(base, preprocessing.spec);
         Preprocessing prep = BadInputException.prefixed("--base ", b::preprocessing);
         PrintWriter info = json.progress();
@@ -146,7 +140,7 @@ public final class TransferCommand implements Callable<Integer> {
         info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier,
                 settings.headFit()));
         info.flush();
-        PrintStream err = new PrintStream(new WriterOutputStream(stderr), true, StandardCharsets.UTF_8);
+        PrintStream err = WriterOutputStream.printStream(stderr);
         List<TrainingListener> listeners = new ArrayList<>();
         ProgressBarListener bar = null;
         if (!noProgress.given && plan.trainsByGradient()) {
@@ -170,16 +164,8 @@ public final class TransferCommand implements Callable<Integer> {
         }
         TransferReport report = new TransferReport(r, base, data, classifier, train.size(), test.size(), out.toString(),
                 chosen);
-        if (plots != null && r.history().size() > 0) {
-            Files.createDirectories(plots);
-            Path png = plots.resolve("transfer-curves.png");
-            TrainingCurves.write(r.history(), png);
-            info.println("wrote " + png);
-        } else if (plots != null) { // it wrote nothing and said nothing
-            info.println("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
-                    : " fits its classifier by a solver, without epochs") + " (curves are drawn for cases 2-4)");
-        }
-        ModelFiles.save(r.model(), out, prep, Map.of("transfer", new RawJson(report.modelDescriptionJson())));
+        report.save(out, prep); // before the curves: a failure there costs no model
+        TransferCurves.write(plots, r, info);
         stdout.println(json.given ? report.toJson() : report.summaryLine());
         return 0;
     }

@@ -50,6 +50,8 @@ class ExperimentCommandTest {
         // 6 per class x 5 classes: every one of the 30 pictures is predicted once by the 5 folds, in each of 4 rounds
         assertTrue(md.matches("(?s).*\\| similar: Fashion-MNIST 5-9 \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|"
                 + " [01]\\.\\d{3} \\(120\\) \\| \\d+\\.\\d \\| \\d+\\.\\d \\|.*"), md);
+        // the test pictures the scores stand on (results.md named none): 4 asked, 4 of each of the 5 classes
+        assertTrue(md.contains("\n- similar: Fashion-MNIST 5-9: 20 pictures, 4 per class, 5 classes\n"), md);
         assertTrue(md.contains("| case 1 was the only case tried |"), md);
         assertTrue(md.contains("| similar: Fashion-MNIST 5-9 | 6 | 0 (predict as is) | 0.000 |  |"), md);
         assertTrue(md.contains("Case 1's classifiers side by side (default cut):"), md);
@@ -103,13 +105,17 @@ class ExperimentCommandTest {
                 "--cases", "0,1", "--classifiers", "none");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue((r.out() + r.err()).contains(mine + ": converting: "), r.out() + r.err()); // progress: stdout
-        // 2 test pictures a class, 3 asked: the run says what its scores stand on (it used to take 2 silently)
+        // 6 test pictures (20% of 30: 1-3 a class), 3 a class asked: the run says what its scores stand on (it used to
+        // take fewer silently)
         assertTrue((r.out() + r.err()).contains(mine + ": testing on 6 pictures, not 3 of each of its 3 classes"),
                 r.out() + r.err());
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.matches("(?s).*\\| " + java.util.regex.Pattern.quote(mine.toString())
                 + " \\| 6 \\| 1 \\(cut flatten\\) \\| [01]\\.\\d{3} \\|.*"), md);
         assertFalse(md.contains("Fashion-MNIST 5-9 |"), "only the given target: " + md);
+        // results.md names them: the folder's 20% test part is 6 pictures, not evenly 2 a class (a seeded random split)
+        assertTrue(md.matches("(?s).*\\n- " + java.util.regex.Pattern.quote(mine.toString()) + ": 6 pictures, \\d(-\\d)? per"
+                + " class, 3 classes \\(its test part has fewer than 3 in (some classes|every class)\\)\\n.*"), md);
         assertTrue(Files.size(out.resolve("transfer-accuracy.png")) > 0);
 
         // a size the folder cannot give is refused before the base is pretrained (it ran with fewer, named 9)

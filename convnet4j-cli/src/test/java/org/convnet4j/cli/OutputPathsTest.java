@@ -81,4 +81,47 @@ class OutputPathsTest {
         assertEquals(0, eval.exitCode(), eval.err());
         assertTrue(Files.isRegularFile(evalPlots.resolve("confusion-matrix.png")));
     }
+
+    /**
+     * {@code -o nodir/} (a folder meant) on a command that writes one file: refused in one line, exit 2, naming the
+     * argument and a file name to give; no file {@code nodir} written (before: Path.of dropped the '/', and train,
+     * transfer, import, export wrote a FILE nodir, exit 0). A folder option keeps taking a trailing '/'.
+     */
+    @Test
+    void aNameEndingInASlashIsAFolderAndNoOutputFile() throws Exception {
+        String m = model.toString();
+        String d = data.toString();
+        String p = picture.toString();
+        List<String[]> lines = List.of(
+                new String[] {"train", "--data", d, "--epochs", "1", "--batch", "4", "--val-split", "0", "--no-progress",
+                    "--out", "m/"},
+                new String[] {"transfer", "--base", m, "--case", "1", "--data", d, "--epochs", "1", "-o", "t/"},
+                new String[] {"fuse", "--mode", "early", "--inputs", "a=" + d + ",b=" + d, "--epochs", "1", "--out", "f/"},
+                new String[] {"import", m, "-o", "i/"},
+                new String[] {"export", m, "-o", "e.onnx/"},
+                new String[] {"edges", p, "-o", "g.png/"},
+                new String[] {"edges", p, "-o", dir.resolve("ok.png").toString(), "--gx", "gx/."},
+                new String[] {"convolve", p, "--kernel", "sobel-x", "-o", "c.png/"},
+                new String[] {"pool", p, "-o", "p.csv/"});
+        List<String> wrong = new ArrayList<>();
+        for (String[] line : lines) {
+            String[] args = line.clone();
+            String given = args[args.length - 1];
+            args[args.length - 1] = dir.resolve("slash") + "/" + given;
+            Files.createDirectories(dir.resolve("slash"));
+            CliRun r = CliRun.of(args);
+            if (r.exitCode() != 2 || r.errLines() != 1 || !r.err().contains("'" + args[args.length - 1] + "' names no file")
+                    || !r.err().contains("give its name, such as ")) {
+                wrong.add(String.join(" ", line) + " -> exit " + r.exitCode() + ": " + r.err().strip());
+            }
+            try (var s = Files.list(dir.resolve("slash"))) {
+                assertEquals(List.of(), s.toList(), String.join(" ", line) + " wrote");
+            }
+        }
+        assertEquals(List.of(), wrong);
+        Path outs = dir.resolve("new/infer-slash");
+        CliRun infer = CliRun.of("infer", "--model", m, "--input", tensor.toString(), "-o", outs + "/");
+        assertEquals(0, infer.exitCode(), infer.err());
+        assertTrue(Files.isRegularFile(outs.resolve("output_0.pb")));
+    }
 }

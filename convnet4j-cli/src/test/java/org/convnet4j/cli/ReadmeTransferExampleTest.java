@@ -28,6 +28,7 @@ import org.convnet4j.transfer.Transfer;
 import org.convnet4j.transfer.TransferCase;
 import org.convnet4j.transfer.TransferOptions;
 import org.convnet4j.transfer.TransferPlan;
+import org.convnet4j.transfer.TransferReport;
 import org.convnet4j.transfer.TransferAdvisor;
 import org.convnet4j.transfer.TransferRun;
 import org.convnet4j.zoo.LeNet5;
@@ -110,9 +111,12 @@ class ReadmeTransferExampleTest {
         AdviceReport advice = AutoTransfer.advise(base, FeatureStatistics.savedIn(saved.description(), "base.c4j").orElse(null),
                 train, AutoTransfer.Advice.measured().withTry(0), options, FineTuneSettings.defaults(), cache, printed::add);
         printed.add(AutoTransfer.line(advice));
-        TransferRun.Outcome r = TransferRun.run(AutoTransfer.plan(advice, base, options), train, DataSpec.perClass(data.test(),
-                200, 42), "logreg", FineTuneSettings.defaults(), cache, printed::add, List.of(), FeatureExtractor.Progress.NONE);
-        ModelFiles.save(r.model(), auto, prep);
+        Dataset test = DataSpec.perClass(data.test(), 200, 42); // --test-limit 200
+        TransferRun.Outcome r = TransferRun.run(AutoTransfer.plan(advice, base, options), train, test, "logreg",
+                FineTuneSettings.defaults(), cache, printed::add, List.of(), FeatureExtractor.Progress.NONE);
+        TransferReport report = new TransferReport(r, "base.c4j", "opencv-digits", "logreg", train.size(), test.size(),
+                "auto.c4j", advice);                               // --json's object: report.toJson()
+        report.save(auto, prep); // the file transfer writes: "transfer" in its description
         // ---
 
         String readme = Files.readString(README);
@@ -125,9 +129,12 @@ class ReadmeTransferExampleTest {
                 "AdviceReport advice = AutoTransfer.advise(base, FeatureStatistics.savedIn(saved.description(), \"base.c4j\").orElse(null),",
                 "        train, AutoTransfer.Advice.measured().withTry(300), options, FineTuneSettings.defaults(), cache, System.out::println);",
                 "System.out.println(AutoTransfer.line(advice));",
-                "TransferRun.Outcome r = TransferRun.run(AutoTransfer.plan(advice, base, options), train, DataSpec.perClass(data.test(),",
-                "        200, 42), \"logreg\", FineTuneSettings.defaults(), cache, System.out::println, List.of(), FeatureExtractor.Progress.NONE);",
-                "ModelFiles.save(r.model(), Path.of(\"auto.c4j\"), prep);")) {
+                "Dataset test = DataSpec.perClass(data.test(), 200, 42);                    // --test-limit 200",
+                "TransferRun.Outcome r = TransferRun.run(AutoTransfer.plan(advice, base, options), train, test, \"logreg\",",
+                "        FineTuneSettings.defaults(), cache, System.out::println, List.of(), FeatureExtractor.Progress.NONE);",
+                "TransferReport report = new TransferReport(r, \"base.c4j\", \"opencv-digits\", \"logreg\", train.size(), test.size(),",
+                "        \"auto.c4j\", advice);                               // --json's object: report.toJson()",
+                "report.save(Path.of(\"auto.c4j\"), prep);                  // the file transfer writes: \"transfer\" in its description")) {
             assertTrue(readme.contains(line), "README.md lacks the line: " + line);
         }
         // a budget of 0 s tries the cheapest case only: Case 1 at the default cut
@@ -142,6 +149,15 @@ class ReadmeTransferExampleTest {
         JsonObject o = Json.parseObject(cli.out().trim(), "stdout");
         assertEquals(r.accuracy(), o.get("test_accuracy").getAsDouble(), 1e-12);
         assertEquals(Json.parseObject(advice.toJson(), "advice"), o.getAsJsonObject("advice"));
+        // the README's file is the command's: the same description under "transfer" but for the names and the time
+        JsonObject mine = Json.parseObject(ModelFiles.read(auto).description(), "auto.c4j").getAsJsonObject("transfer");
+        JsonObject its = Json.parseObject(ModelFiles.read(dir.resolve("cli.c4j")).description(), "cli.c4j")
+                .getAsJsonObject("transfer");
+        for (String k : List.of("base", "out", "seconds")) {
+            assertTrue(mine.remove(k) != null && its.remove(k) != null, k);
+        }
+        assertEquals(its, mine);
+        assertEquals(Json.parseObject(report.toJson(), "report").get("test_accuracy"), o.get("test_accuracy"));
         // the one line is the library's, word for word
         assertTrue(cli.err().lines().anyMatch(AutoTransfer.line(advice)::equals), cli.err() + "\n" + printed);
         assertTrue(AutoTransfer.line(advice).startsWith("auto: case 1, cut at flatten (measured by 5-fold"

@@ -51,11 +51,19 @@ class TransferCommandTest {
                 "--logdir", dir.resolve("runs1").toString());
         assertEquals(0, r.exitCode(), r.err());
         // Case 1 has no epochs: --plots says it drew nothing (it said nothing), stdout stays one JSON object
-        assertTrue(r.err().contains("--plots: no curves: case 1 fits its classifier by a solver, without epochs"
-                + " (curves are drawn for cases 2-4)"), r.err());
+        assertTrue(r.err().contains("--plots: no curves: case 1 fits its classifier in one go: one history row"
+                + " (in --json), no curve (curves are drawn for cases 2-4)"), r.err());
         assertFalse(Files.exists(dir.resolve("plots1")));
         JsonObject o = Json.parseObject(r.out().strip(), "stdout");
         assertEquals(1, o.get("case").getAsInt());
+        // its history (it had none): the classifier's fit as one phase of one row, printed as the other cases print theirs
+        assertEquals(1, o.getAsJsonArray("history").size(), r.out());
+        JsonObject fit = o.getAsJsonArray("phases").get(0).getAsJsonObject();
+        assertEquals(List.of("classifier"), List.of(fit.getAsJsonArray("trained").get(0).getAsString()), r.out());
+        JsonObject row = fit.getAsJsonArray("history").get(0).getAsJsonObject();
+        assertTrue(row.get("train_accuracy").getAsDouble() > 0.4 && row.has("train_loss") && !row.has("val_loss"), r.out());
+        assertTrue(r.err().contains("phase 1: features of the frozen base, then the knn classifier fitted on them; one fit on"
+                + " 100 pictures x "), r.err());
         // the dashboard's log: the phase, the frozen base's features coming, the fit, the confusion on the test set
         // (a Case 1 run logged nothing at all)
         List<String> events;
@@ -198,9 +206,22 @@ class TransferCommandTest {
         ModelFiles.save(five, file);
         CliRun r = CliRun.of("transfer", "--base", file.toString(), "--case", "0", "--data", "fashion-mnist:0-4",
                 "--test-limit", "20", "--out", dir.resolve("c0.c4j").toString(), "--no-progress",
-                "--plots", dir.resolve("plots0").toString());
+                "--plots", dir.resolve("plots0").toString(), "--logdir", dir.resolve("runs0").toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("--plots: no curves: case 0 trains nothing"), r.out());
+        // the dashboard's log (a Case 0 run logged nothing): the phase, the test pictures answered, an end with the
+        // confusion matrix on the test set and the class map
+        List<String> events;
+        try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("runs0"))) {
+            events = Files.readAllLines(runs.findFirst().orElseThrow().resolve("events.jsonl"));
+        }
+        assertTrue(events.get(0).contains("\"type\":\"phase\"") && events.get(0).contains("evaluation only"),
+                events.get(0));
+        assertTrue(events.stream().anyMatch(e -> e.contains("\"type\":\"progress\"") && e.contains("\"done\":100")
+                && e.contains("\"total\":100")), String.join("\n", events));
+        String end = events.get(events.size() - 1);
+        assertTrue(end.contains("\"type\":\"end\"") && end.contains("\"data\":\"test\"")
+                && end.contains("{\"class\":\"T-shirt/top\",\"model_class\":\"t-shirt_top\"}"), end);
         assertTrue(r.out().contains("warning: class names matched ignoring case and punctuation: 'T-shirt/top' ="
                 + " 't-shirt_top', 'Trouser' = 'TROUSER', 'Pullover' = 'Pull over'"), r.out());
     }
@@ -254,6 +275,19 @@ class TransferCommandTest {
                 "--out", out);
         assertEquals(2, noCase.exitCode());
         assertTrue(noCase.err().contains("does not exist (0..4)"), noCase.err());
+
+        // a --plots that is a file: refused before the work (it failed after the training, and no model was saved)
+        Path plotsFile = dir.resolve("plots-file");
+        Files.writeString(plotsFile, "not a folder");
+        Path notWritten = dir.resolve("plots-refused.c4j");
+        CliRun plots = CliRun.of("transfer", "--base", base.toString(), "--case", "4", "--epochs", "1", "--data",
+                "fashion-mnist:5-9", "--limit", "5", "--out", notWritten.toString(), "--no-progress", "--plots",
+                plotsFile.toString());
+        assertEquals(2, plots.exitCode(), plots.err());
+        assertEquals(1, plots.errLines(), plots.err());
+        assertTrue(plots.err().contains("--plots " + plotsFile + ": is a file, not a directory"), plots.err());
+        assertTrue(plots.out().isEmpty(), plots.out()); // no header: nothing was loaded or trained
+        assertFalse(Files.exists(notWritten));
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.ParallelChunks;
 
 /**
  * A directed acyclic graph of named nodes: inputs, and layers fed by earlier nodes. Residual blocks
@@ -513,24 +514,15 @@ public final class Graph extends Model {
      */
     static volatile boolean parallelJoin = !"false".equals(System.getProperty("convnet4j.graph.parallelJoin"));
 
-    /** Values per task of a join's sum (128 KB of floats): a shorter sum stays on the calling thread. */
-    static final int JOIN_CHUNK = 1 << 15;
-
     /**
-     * out = a + b over the first n values, chunk by chunk on the kernels' threads when long: each value is one addition by the same kernel
-     * whichever chunk holds it, so the same bits on any thread count. {@code out} may be {@code a} or {@code b}.
+     * out = a + b over the first n values, chunk by chunk on the kernels' threads when long ({@link ParallelChunks}; a
+     * shorter sum stays on the calling thread): each value is one addition by the same kernel whichever chunk holds it,
+     * so the same bits on any thread count. {@code out} may be {@code a} or {@code b}.
      */
     static void addJoin(int n, float[] a, float[] b, float[] out) {
         org.convnet4j.tensor.kernels.Kernels k = KernelProvider.get();
-        int tasks = (n + JOIN_CHUNK - 1) / JOIN_CHUNK;
-        if (tasks > 1 && parallelJoin && k.threads() > 1) {
-            k.parallelFor(tasks, t -> {
-                int from = t * JOIN_CHUNK;
-                k.add(Math.min(n, from + JOIN_CHUNK) - from, a, from, b, from, out, from);
-            });
-        } else {
-            k.add(n, a, 0, b, 0, out, 0);
-        }
+        ParallelChunks.run(k, n, parallelJoin, (from, to) -> k.add((int) (to - from), a, (int) from, b, (int) from, out,
+                (int) from));
     }
 
     /** Whether the pool handed out {@code a} in this step and neither the caller nor a pending node holds it. */

@@ -215,14 +215,10 @@ public final class Parameter {
         return g;
     }
 
-    /** True once {@link #grad()} made the gradient (a learnable parameter that took part in a backward pass). */
-    public boolean hasGradient() {
-        return grad != null;
-    }
-
     /**
-     * The gradient if one was made ({@link #grad()}), else null (never allocates): for code that clears or reads
-     * gradients in bulk without creating those nothing wrote (the optimisers' {@code zeroGrad}).
+     * The gradient if one was made ({@link #grad()}: a learnable parameter that took part in a backward pass), else
+     * null (never allocates): for code that clears, reads or counts gradients in bulk without creating those nothing
+     * wrote (the optimisers' {@code zeroGrad}, the training memory charge).
      */
     public Tensor gradIfPresent() {
         return grad;

@@ -5,6 +5,7 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.Kernels;
 import org.convnet4j.tensor.kernels.PanelLayout;
+import org.convnet4j.tensor.kernels.ParallelChunks;
 import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
@@ -189,15 +190,15 @@ final class FastConvolution {
             ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
             DepthwiseConvolution.backwardInput(k, d, dyd, wd, dx.data()); // writes every element
-            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
         }
         if (isDepthwise(d0)) {
             ConvDims d = d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w()));
-            Tensor dxp = pad.isZero() ? zerosInto(xShape, into) : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
+            Tensor dxp = pad.isZero() ? zerosInto(k, xShape, into) : Tensor.zeros(d.n(), d.c(), d.h(), d.w());
             float[] dxd = dxp.data();
             k.parallelFor(d.n() * d.groups(), t -> ConvolutionReference.backwardInputGroup(d, dyd, wd, dxd,
                     t / d.groups(), t % d.groups()));
-            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode(), zerosInto(xShape, into));
+            return pad.isZero() ? dxp : Pad.padBackward(dxp, xShape, pad, p.padMode(), zerosInto(k, xShape, into));
         }
         if (DirectConvolution.appliesBackward(d0, p)) {
             Tensor dx = anyInto(xShape, into); // the direct planes write every element
@@ -211,11 +212,11 @@ final class FastConvolution {
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
             ConvDims back = backward(d);
             gemmForward(k, back, dyd, flipped(d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null, null);
-            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
         }
         // col2im adds into dx; a pointwise convolution's GEMMs (beta 0) or plane copies write every element
         Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w())
-                : isPointwise(d) ? anyInto(xShape, into) : zerosInto(xShape, into);
+                : isPointwise(d) ? anyInto(xShape, into) : zerosInto(k, xShape, into);
         float[] dxd = dx.data();
         Tiling tiling = Tiling.of(d);
         // Neighbouring row tiles of one sample add into overlapping input rows, so a task is a whole sample
@@ -230,7 +231,7 @@ final class FastConvolution {
                         tiling.tile(group * tiling.rowTiles() + rt));
             }
         });
-        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(xShape, into)) : dx;
+        return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
     }
 
     /**
@@ -1244,14 +1245,26 @@ final class FastConvolution {
         return into;
     }
 
-    /** {@code into} filled with zeros when given (the caller adds into it), else a new tensor of zeros. */
-    private static Tensor zerosInto(Shape shape, Tensor into) {
+    /**
+     * {@code into} filled with zeros when given (the caller adds into it; on the kernels' threads when long,
+     * {@link ParallelChunks}), else a new tensor of zeros.
+     */
+    private static Tensor zerosInto(Kernels k, Shape shape, Tensor into) {
         Tensor t = anyInto(shape, into);
         if (t == into) {
-            java.util.Arrays.fill(t.data(), 0f);
+            float[] a = t.data();
+            ParallelChunks.run(k, a.length, parallelZeros, (from, to) -> java.util.Arrays.fill(a, (int) from, (int) to,
+                    0f));
         }
         return t;
     }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} clears a given input gradient buffer on the calling thread
+     * alone ({@code -Dconvnet4j.conv.parallelZeros=false}); zeros are zeros on any split. In a ResNet-50 training step
+     * the strided 3x3 layers' col2im adds into such buffers (JFR: the caller's next serial cost after the weight packing).
+     */
+    static volatile boolean parallelZeros = !"false".equals(System.getProperty("convnet4j.conv.parallelZeros"));
 
     private static int ceilDiv(int x, int y) {
         return (x + y - 1) / y;

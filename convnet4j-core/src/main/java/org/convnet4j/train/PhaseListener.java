@@ -1,12 +1,14 @@
 package org.convnet4j.train;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A training listener that also hears about the phases of a training done in several (transfer learning's head
  * phase on the frozen base, then fine-tuning, then their refit): which phase starts, and how far the work before its
  * first step has come (the frozen layers' outputs computed once over the training pictures, which can take longer
- * than the phase's own steps). A dashboard says so while it happens instead of showing nothing.
+ * than the phase's own steps), and the result of a phase that only evaluates. A dashboard says so while it
+ * happens instead of showing nothing.
  */
 public interface PhaseListener extends TrainingListener {
     /** Phase {@code number} ({@code title}: what it trains, in words) starts; its training events follow. */
@@ -14,6 +16,25 @@ public interface PhaseListener extends TrainingListener {
 
     /** {@code done} of {@code total} pictures of the phase's preparation ({@code what}, in words) are done. */
     default void onPhaseProgress(String what, long done, long total) {
+    }
+
+    /**
+     * A phase that only evaluates ended (transfer learning's Case 0: the base answers with its own classes, nothing
+     * is trained, so no training event comes): its confusion matrix on {@code samples} pictures and the class map
+     * ({@code classMap}: every evaluated class in order to the model's class that answers for it, matched by name
+     * leniently, or to null when the model does not know it).
+     */
+    default void onEvaluated(ConfusionMatrix confusion, int samples, Map<String, String> classMap) {
+    }
+
+    /** Tells the phase listeners among {@code listeners} that an evaluation without training ended. */
+    static void evaluated(List<? extends TrainingListener> listeners, ConfusionMatrix confusion, int samples,
+                          Map<String, String> classMap) {
+        for (TrainingListener l : listeners) {
+            if (l instanceof PhaseListener p) {
+                p.onEvaluated(confusion, samples, classMap);
+            }
+        }
     }
 
     /** Tells the phase listeners among {@code listeners} that phase {@code number} starts. */

@@ -41,7 +41,7 @@ public final class TrainingMemory {
     public static long bytesToCome(Model model, Optimizer optimizer) {
         long values = 0;
         for (Parameter p : model.learnableParameters().values()) {
-            if (!p.hasGradient()) {
+            if (p.gradIfPresent() == null) {
                 values += p.shape().size();
             }
         }

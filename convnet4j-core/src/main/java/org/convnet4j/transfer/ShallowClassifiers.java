@@ -24,6 +24,23 @@ public final class ShallowClassifiers {
         return List.copyOf(names);
     }
 
+    /**
+     * {@code algorithm} when a provider on the class path knows it, checked before any work (the features of a
+     * large training set take minutes; an unknown name would fail only after them).
+     *
+     * @throws IllegalArgumentException "{@code algorithm}: not known; known: logreg, svm, ..." (or that no provider is
+     *                                  on the class path)
+     */
+    public static String requireKnown(String algorithm) {
+        List<String> known = algorithms();
+        if (!known.contains(algorithm)) {
+            throw new IllegalArgumentException(algorithm + ": not known; " + (known.isEmpty()
+                    ? "no shallow classifier on the class path (add the convnet4j-ml module)"
+                    : "known: " + String.join(", ", known)));
+        }
+        return algorithm;
+    }
+
     public static ShallowClassifier create(String algorithm, long seed) {
         return provider(algorithm).create(algorithm, seed);
     }

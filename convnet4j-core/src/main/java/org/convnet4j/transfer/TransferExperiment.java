@@ -165,14 +165,22 @@ public final class TransferExperiment {
 
     /**
      * What {@link #run} measured, and its tables: {@link #markdown()} (results.md), {@link #csv()} (results.csv),
-     * {@link #chartValues()} (the bars of the accuracy chart).
+     * {@link #chartValues()} (the bars of the accuracy chart). {@code tests}: the test pictures each target's cases
+     * were scored on (empty when not recorded).
      */
     public record Report(List<Row> rows, List<Advice> advice, List<ClassifierRow> classifiers, double baseAccuracy,
-                         double seconds, Config config) {
+                         double seconds, Config config, List<TestSet> tests) {
         public Report {
             rows = List.copyOf(rows);
             advice = List.copyOf(advice);
             classifiers = List.copyOf(classifiers);
+            tests = List.copyOf(tests);
+        }
+
+        /** A report without its test pictures' counts (results.md then names only the most asked per class). */
+        public Report(List<Row> rows, List<Advice> advice, List<ClassifierRow> classifiers, double baseAccuracy,
+                      double seconds, Config config) {
+            this(rows, advice, classifiers, baseAccuracy, seconds, config, List.of());
         }
 
         /** File names {@link #write} gives the tables in its folder, in this order. */
@@ -259,12 +267,33 @@ public final class TransferExperiment {
             return out;
         }
 
-        /** results.md: the base, the cases' table, the advisor's table, the classifiers, the total time. */
+        /**
+         * results.md's paragraph on the test pictures: per target how many in all and per class, and how many
+         * classes; a target with fewer than {@link Config#testPerClass} in some class says so.
+         */
+        String testPictures() {
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "Test pictures (--test-per-class %d: at most"
+                    + " %d of each class, drawn with their own seed; every case of a target is scored on the same"
+                    + " ones):\n\n", config.testPerClass(), config.testPerClass()));
+            if (tests.isEmpty()) {
+                b.append("- not counted in this report\n");
+            }
+            for (TestSet t : tests) {
+                b.append("- ").append(t.target()).append(": ").append(t.describe(config.testPerClass())).append('\n');
+            }
+            return b.append('\n').toString();
+        }
+
+        /**
+         * results.md: the base, the test pictures per target, the cases' table, the advisor's table, the classifiers,
+         * the total time.
+         */
         public String markdown() {
             StringBuilder md = new StringBuilder();
             md.append(String.format(Locale.ROOT, "Base: LeNet-5 on Fashion-MNIST 0-4, %d per class, %d epochs: test"
                     + " accuracy %.3f.%s%n%n", config.pretrainPerClass(), config.pretrainEpochs(), baseAccuracy,
                     config.seed() == Config.DEFAULT_SEED ? "" : " Seed " + config.seed() + "."));
+            md.append(testPictures());
             md.append(markdownTable(caseTable())).append('\n').append(markdownTable(adviceTable()));
             if (!config.classifiers().isEmpty()) {
                 md.append("\nCase 1's classifiers side by side (default cut):\n\n").append(markdownTable(classifierTable()));
@@ -309,7 +338,8 @@ public final class TransferExperiment {
 
         /**
          * The whole report as JSON (what {@code experiment transfer --json} prints and results.json holds): the
-         * settings, the base's accuracy, every case's row with its phases ({@code phases}: what was trained, rate,
+         * settings, the base's accuracy, the test pictures per target ({@code test_pictures}: {@code target},
+         * {@code pictures}, {@code per_class} counts in class order), every case's row with its phases ({@code phases}: what was trained, rate,
          * epochs run, epoch kept and why, validation figures, each phase's {@code history}, in the words of
          * {@code transfer --json} and {@code train --json} ({@link TransferHistory#tree}); for phase 2 of Cases 2 and
          * 3 the paired comparison with the head and {@code tuning_kept} with its {@code keep_reason};
@@ -335,6 +365,15 @@ public final class TransferExperiment {
             c.put("refit", config.fineTune().refit());
             root.put("config", c);
             root.put("base_accuracy", baseAccuracy);
+            List<Object> ts = new ArrayList<>();
+            for (TestSet t : tests) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("target", t.target());
+                m.put("pictures", t.pictures());
+                m.put("per_class", t.perClass());
+                ts.add(m);
+            }
+            root.put("test_pictures", ts);
             List<Object> rs = new ArrayList<>();
             for (Row r : rows) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -416,6 +455,42 @@ public final class TransferExperiment {
         }
     }
 
+    /**
+     * The held-out test pictures one target's cases were scored on: how many of each class, in class order.
+     */
+    public record TestSet(String target, List<Integer> perClass) {
+        public TestSet {
+            perClass = List.copyOf(perClass);
+        }
+
+        /** The test pictures of every class together. */
+        public int pictures() {
+            return perClass.stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /** The counts of {@code test}'s classes. */
+        static TestSet of(String target, Dataset test) {
+            int[] count = new int[test.numClasses()];
+            for (int i = 0; i < test.size(); i++) {
+                count[test.label(i)]++;
+            }
+            return new TestSet(target, java.util.Arrays.stream(count).boxed().toList());
+        }
+
+        /**
+         * "5000 pictures, 1000 per class, 5 classes"; uneven classes as "95-100 per class"; with {@code asked} more
+         * than the most of a class, why there are fewer.
+         */
+        public String describe(int asked) {
+            int fewest = perClass.stream().mapToInt(Integer::intValue).min().orElse(0);
+            int most = perClass.stream().mapToInt(Integer::intValue).max().orElse(0);
+            return String.format(Locale.ROOT, "%d pictures, %s per class, %d classes%s", pictures(),
+                    fewest == most ? Integer.toString(most) : fewest + "-" + most, perClass.size(),
+                    fewest < asked ? " (its test part has fewer than " + asked + " in "
+                            + (most < asked ? "every class" : "some classes") + ")" : "");
+        }
+    }
+
     /** One bar of the accuracy chart. */
     public record ChartValue(String series, String category, double value) {
     }
@@ -470,13 +545,15 @@ public final class TransferExperiment {
         Preprocessing prep = Preprocessing.forInput(base.inputShapes().get(0));
         List<Row> rows = new ArrayList<>();
         List<Advice> advice = new ArrayList<>();
+        List<TestSet> tests = new ArrayList<>();
         for (Map.Entry<String, String> t : cfg.targets().entrySet()) {
             DataSpec.Loaded full = prep.equals(lenet) ? targets.get(t.getKey())
                     : DataSpec.of(t.getValue()).trainAndTest(prep, Config.DEFAULT_SEED);
             full.conversions().forEach(c -> log.accept(t.getKey() + ": converting: " + c));
             Dataset test = DataSpec.perClass(full.test(), cfg.testPerClass(), TEST_SEED);
+            tests.add(TestSet.of(t.getKey(), test));
             if (test.size() < (long) cfg.testPerClass() * test.numClasses()) {
-                // perClass takes at most N of each class: say how many the scores stand on (the tables name no test size)
+                // perClass takes at most N of each class: say how many the scores stand on (results.md lists them too)
                 log.accept(String.format(Locale.ROOT, "%s: testing on %d pictures, not %d of each of its %d classes:"
                         + " its test part has fewer in some classes", t.getKey(), test.size(), cfg.testPerClass(),
                         test.numClasses()));
@@ -510,7 +587,8 @@ public final class TransferExperiment {
                             List.of(), FeatureExtractor.Progress.NONE);
                     TransferAdvisor.Trial h = heldOut.get(label);
                     double val = h == null ? Double.NaN : h.accuracy();
-                    int epochs = r.history().size();
+                    // gradient epochs (Case 1's one history row, its classifier's fit, is no epoch)
+                    int epochs = r.phases().isEmpty() ? 0 : r.history().size();
                     String desc = describe(label, plan, r);
                     Row row = new Row(t.getKey(), n, label, desc, r.accuracy(), val, h == null ? 0 : h.heldOut().answers(),
                             r.seconds(), epochs, h == null ? 0 : h.seconds(),
@@ -551,7 +629,7 @@ public final class TransferExperiment {
                         t.getKey(), cfg.classifiersAt(), plan.cut(), name, r.accuracy(), r.seconds()));
             }
         }
-        return new Report(rows, advice, classifiers, baseAcc, (System.nanoTime() - t0) / 1e9, cfg);
+        return new Report(rows, advice, classifiers, baseAcc, (System.nanoTime() - t0) / 1e9, cfg, tests);
     }
 
     /** "case 2" or "case 1 (early cut)". */

@@ -10,7 +10,8 @@ import org.convnet4j.train.History;
 import org.convnet4j.train.KeptEpoch;
 
 /**
- * What a gradient transfer run (Cases 2, 3 and 4) trained, phase by phase, each phase with its own epochs, as Keras'
+ * What a gradient transfer run (Cases 2, 3 and 4) trained, phase by phase (Case 1: its classifier's fit, one phase of
+ * one row, {@link TransferRun.Outcome#transferHistory}), each phase with its own epochs, as Keras'
  * {@code History} gives a fit's epochs: for every epoch the training loss and accuracy, the validation loss and
  * accuracy, the learning rate and the seconds; for every phase the epoch kept and why; for the fine-tuning phase of
  * Cases 2 and 3 whether its weights were kept over the head's and why ({@link FineTuning#keepReason}); then the refit
@@ -82,12 +83,15 @@ public record TransferHistory(List<String> frozen, List<PhaseEpochs> phases, Lis
         return java.util.Collections.unmodifiableMap(m);
     }
 
-    /** No gradient training (Cases 0 and 1). */
+    /** No phase recorded (Case 0; Case 1 where only gradient phases are kept, as in the experiment's rows). */
     public static TransferHistory empty() {
         return new TransferHistory(List.of(), List.of(), List.of());
     }
 
-    /** True for Cases 0 and 1, which train nothing by gradient. */
+    /**
+     * True when no phase is recorded: Case 0, which trains nothing (Case 1 has one phase, its classifier's fit:
+     * {@link TransferRun.Outcome#transferHistory}).
+     */
     public boolean isEmpty() {
         return phases.isEmpty();
     }

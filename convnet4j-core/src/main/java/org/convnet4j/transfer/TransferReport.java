@@ -1,14 +1,21 @@
 package org.convnet4j.transfer;
 
 import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import org.convnet4j.internal.json.Json;
+import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.model.RawJson;
 
 /**
  * What one transfer run did, as {@code convnet4j transfer} reports it: the JSON object of {@code --json} (case,
  * base, data, rates, both phases and the refit from {@link TransferHistory} with each phase's own per-epoch
  * {@code history}, the epoch kept and why and whether the tuning was kept over the head and why, the whole run's
- * per-epoch {@code history} numbered on, frozen and trained layers, sizes, test accuracy, seconds, the output file),
+ * per-epoch {@code history} numbered on, for Case 1 its classifier's fit as one phase of one row with the training
+ * loss and accuracy, frozen and trained layers, sizes, test accuracy, seconds, the output file),
  * the same object without the epochs as stored in the saved model's description, and the one-line summary. The
  * command only prints these.
  *
@@ -65,6 +72,15 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
         return Json.toCompact(tree(false));
     }
 
+    /**
+     * Saves the run's model to {@code file} as {@code convnet4j transfer} writes it: with {@code preprocessing} and
+     * {@link #modelDescriptionJson()} under "transfer" in its description (which {@code evaluate} reads to warn when
+     * the model is evaluated on the folder it was trained on: {@code run.TrainedOn}).
+     */
+    public void save(Path file, Preprocessing preprocessing) throws IOException {
+        ModelFiles.save(outcome.model(), file, preprocessing, Map.of("transfer", new RawJson(modelDescriptionJson())));
+    }
+
     /** "held-out accuracy 0.9320 on 500 pictures; 1.5 s; wrote c2.c4j". */
     public String summaryLine() {
         return String.format(Locale.ROOT, "held-out accuracy %.4f on %d pictures; %.1f s; wrote %s",
@@ -94,6 +110,12 @@ public record TransferReport(TransferRun.Outcome outcome, String base, String da
                 result.add("refit_phases", Json.toTree(TransferHistory.tree(h.refit(), history)));
             }
             result.addProperty("val_accuracy", outcome.validationAccuracy()); // the kept model's, as fuse --json names it
+            if (history) {
+                result.add("history", Json.parseArray(outcome.history().toJson(), "history"));
+            }
+        } else if (c == TransferCase.BOTTLENECK && outcome.history().size() > 0) {
+            // Case 1: its classifier's fit as one phase of one row (train loss and accuracy), in the others' words
+            result.add("phases", Json.toTree(TransferHistory.tree(outcome.transferHistory().phases(), history)));
             if (history) {
                 result.add("history", Json.parseArray(outcome.history().toJson(), "history"));
             }

@@ -8,7 +8,6 @@ import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.ClassNames;
 import org.convnet4j.nn.InferenceBuffers;
 import org.convnet4j.nn.Sequential;
-import org.convnet4j.tensor.RowOps;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
@@ -26,9 +25,11 @@ import org.convnet4j.train.optim.Sgd;
  */
 public final class TransferRun {
     /**
-     * What a run gives: the model to save, its held-out accuracy, seconds, the plan, the history (empty for Cases
-     * 0 and 1), the phases of gradient training, the validation accuracy of the early-stopped model that chose
-     * the epochs (NaN for 0 and 1), and the phases of the refit on all the training data (empty without refit).
+     * What a run gives: the model to save, its held-out accuracy, seconds, the plan, the history (every epoch of
+     * every phase; for Case 1 one row, its classifier's fit with the training loss and accuracy; empty for Case 0),
+     * the phases of gradient training (empty for Cases 0 and 1), the validation accuracy of the early-stopped
+     * model that chose the epochs (NaN for 0 and 1), and the phases of the refit on all the training data (empty
+     * without refit).
      */
     public record Outcome(Sequential model, double accuracy, double seconds, TransferPlan plan, History history,
                           List<FineTuning.Phase> phases, double validationAccuracy, List<FineTuning.Phase> refit) {
@@ -37,12 +38,58 @@ public final class TransferRun {
             refit = List.copyOf(refit);
         }
 
-        /** The gradient training phase by phase, each with its epochs (empty for Cases 0 and 1). */
+        /**
+         * The training phase by phase, each with its epochs: the gradient phases of Cases 2-4; for Case 1 its one
+         * phase, the classifier fitted on the frozen base's features, with its one row (train loss and accuracy);
+         * empty for Case 0.
+         */
         public TransferHistory transferHistory() {
+            if (plan.transferCase() == TransferCase.BOTTLENECK && history.size() > 0
+                    && model.layers().get(model.layers().size() - 1) instanceof ShallowClassifierLayer l) {
+                FineTuning.Phase p = new FineTuning.Phase(1, case1Title(l.algorithm()), List.of(l.name()), 0, 1, 1, 1,
+                        Double.NaN, Double.NaN);
+                List<Map<String, Double>> rows = history.epochs().stream().map(r -> {
+                    Map<String, Double> m = new java.util.LinkedHashMap<>(r);
+                    m.remove(FineTuning.PHASE);
+                    return m;
+                }).toList();
+                return new TransferHistory(plan.frozenLayers(), List.of(new TransferHistory.PhaseEpochs(p, rows,
+                        CASE_1_KEPT, null)), List.of());
+            }
             return phases.isEmpty() ? TransferHistory.empty()
                     : TransferHistory.of(plan.frozenLayers(), phases, refit, history);
         }
     }
+
+    /**
+     * Case 1's one history row: epoch 1, the classifier's training loss and accuracy ({@link Bottleneck.Fitted}),
+     * the seconds of features and fit, phase 1 (no validation figures: Case 1 fits on all its training pictures).
+     */
+    static Map<String, Double> case1Row(Bottleneck.Fitted fit, double seconds) {
+        Map<String, Double> row = new java.util.LinkedHashMap<>();
+        row.put(History.EPOCH, 1.0);
+        row.put(History.TRAIN_LOSS, fit.trainLoss());
+        row.put(History.TRAIN_ACCURACY, fit.trainAccuracy());
+        row.put(History.SECONDS, seconds);
+        row.put(FineTuning.PHASE, 1.0);
+        return row;
+    }
+
+    /** The line Case 1's fit prints, as the head phase of Cases 2 and 3 prints its own. */
+    static String case1Line(String classifier, Bottleneck.Fitted fit) {
+        return String.format(java.util.Locale.ROOT, "phase 1: %s; one fit on %d pictures x %d"
+                + " features (no epochs): train loss %.4f, accuracy %.4f", case1Title(classifier), fit.pictures(),
+                fit.features(), fit.trainLoss(), fit.trainAccuracy());
+    }
+
+    /** What Case 1 trains, in the words of its phase ({@link PhaseListener}, {@code transfer --json}). */
+    static String case1Title(String classifier) {
+        return "features of the frozen base, then the " + classifier + " classifier fitted on them";
+    }
+
+    /** Why Case 1's one row is the epoch kept. */
+    static final String CASE_1_KEPT = "the classifier as fitted on all the training pictures (one fit:"
+            + " no epochs to choose, no validation split)";
 
     /** The seed Case 1's shallow classifier is created with (liblinear's logistic regression does not use it). */
     public static final long CASE_1_SEED = 1;
@@ -69,16 +116,24 @@ public final class TransferRun {
                 if (!plan.partialClasses()) {
                     requireKnownClasses(model, test.classNames());
                 }
+                // a dashboard hears of Case 0 as a phase that only evaluates: the test pictures answered, then the
+                // confusion matrix in the target's classes and the class map (no training event comes)
+                PhaseListener.started(listeners, 1, "evaluation only: the base answers with its own "
+                        + model.outputShape().dim(0) + " classes; nothing is trained");
             }
             case BOTTLENECK -> {
                 // a dashboard hears of Case 1 as of the head phase of Cases 2 and 3: the phase, the frozen base's
                 // features coming, then the classifier's fit as one epoch of one step (and the confusion at its end)
-                PhaseListener.started(listeners, 1, "features of the frozen base, then the " + classifier
-                        + " classifier fitted on them");
-                model = Bottleneck.fit(plan, train, classifier, CASE_1_SEED, cache, 256,
+                PhaseListener.started(listeners, 1, case1Title(classifier));
+                Bottleneck.Fitted fit = Bottleneck.fitScored(plan, train, classifier, CASE_1_SEED, cache, 256,
                         FineTuning.told(listeners, progress));
+                model = fit.model();
+                history.add(case1Row(fit, (System.nanoTime() - start) / 1e9));
+                if (log != null) {
+                    log.accept(case1Line(classifier, fit));
+                }
                 SolverFitEvents.report(listeners, model, TrainConfig.builder(new Sgd(List.of(), 0)).epochs(1)
-                        .batchSize(train.size()).build(), train.size(), Map.of(History.EPOCH, 1.0));
+                        .batchSize(train.size()).build(), train.size(), history.epochs().get(0));
             }
             default -> {
                 FineTuning.Result r = FineTuning.fit(plan, train, settings, log, listeners, progress);
@@ -90,7 +145,8 @@ public final class TransferRun {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        double acc = plan.transferCase() == TransferCase.PREDICT ? accuracyByName(model, test, log)
+        double acc = plan.transferCase() == TransferCase.PREDICT
+                ? ByNameEvaluation.accuracy(model, test, log, listeners)
                 : Trainer.evaluate(model, test, 256).accuracy();
         return new Outcome(model, acc, seconds, plan, history, phases, val, refit);
     }
@@ -119,21 +175,7 @@ public final class TransferRun {
      * {@code log}). 0 when the base knows none of the target's classes.
      */
     public static double accuracyByName(Sequential model, Dataset test, Consumer<String> log) {
-        List<String> own = model.classNames().isEmpty() ? ConfusionMatrix.numberedClasses(model.outputShape().dim(0))
-                : model.classNames();
-        ClassNames.Match m = ClassNames.match(test.classNames(), own);
-        if (!m.warning().isEmpty() && log != null) {
-            log.accept("warning: " + m.warning());
-        }
-        int[] right = {0};
-        predictInBatches(model, test, (start, b, out, k) -> {
-            for (int i = 0; i < b; i++) {
-                if (m.indexOf()[test.label(start + i)] == RowOps.argmax(out, i * k, k)) {
-                    right[0]++;
-                }
-            }
-        });
-        return right[0] / (double) test.size();
+        return ByNameEvaluation.accuracy(model, test, log, List.of());
     }
 
     /** A batch's outputs: samples {@code start .. start + count} of the data set, row i at {@code out[i * k]}. */

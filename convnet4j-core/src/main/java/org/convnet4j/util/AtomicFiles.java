@@ -81,6 +81,29 @@ public final class AtomicFiles {
     }
 
     /**
+     * The path of an output <em>file</em> given as text (a command-line argument, a setting), refusing text that can
+     * only mean a folder: a name ending in {@code /} (or this system's separator), or whose last part is {@code .} or
+     * {@code ..}. {@link Path#of} drops a trailing separator, so {@code nodir/} would otherwise become a file
+     * {@code nodir}. Refused like {@code cp} or {@code torch.save} refuse it, rather than guessing a file name:
+     * the message suggests one ({@code exampleName}).
+     *
+     * @throws IllegalArgumentException naming the argument, why it is a folder, and a file name to give instead
+     */
+    public static Path outputFile(String argument, String exampleName) {
+        String s = argument;
+        boolean slash = s.endsWith("/") || s.endsWith(java.io.File.separator);
+        String last = s.substring(Math.max(s.lastIndexOf('/'), s.lastIndexOf(java.io.File.separatorChar)) + 1);
+        if (s.isEmpty() || slash || last.equals(".") || last.equals("..")) {
+            String why = s.isEmpty() ? "an empty name" : slash ? "it ends in '" + s.charAt(s.length() - 1) + "': a folder"
+                    : "'" + last + "' is a folder";
+            String folder = s.isEmpty() ? "" : slash ? s : s + "/";
+            throw new IllegalArgumentException("'" + s + "' names no file (" + why + "); this option writes one file:"
+                    + " give its name, such as " + folder + exampleName);
+        }
+        return Path.of(s);
+    }
+
+    /**
      * Refuses a target that exists and is neither a directory nor a regular file (links followed): a device such as
      * {@code /dev/null}, a pipe, a socket. The rename that replaces an output would replace that node itself (run as
      * root, {@code -o /dev/null} made /dev/null a regular file holding a model), and a stream into it could take half

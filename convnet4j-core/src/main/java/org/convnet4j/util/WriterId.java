@@ -23,8 +23,11 @@ import java.util.regex.Pattern;
  * of another host, or of no host named (the older form: written by an earlier version, here or elsewhere), counts as
  * gone only once it is older than {@link #OTHER_HOSTS_STALE_AFTER} (its modification or change time, whichever is
  * later: making a hard link changes the latter).
+ *
+ * <p>Public for the other modules' temporaries (Spark's hidden output folders, {@code .NAME.tmp-pPID@HOST-N}): a
+ * name carries {@link #tag()} of {@link #self()}, and a cleaner asks {@link #ofTag} then {@link #gone}.
  */
-record WriterId(long pid, String host) {
+public record WriterId(long pid, String host) {
     /**
      * How old another host's temporary or journal must be before it is taken for a killed run's: a generous day,
      * unless system property {@value #AGE_PROPERTY} gives another (an ISO-8601 duration such as {@code PT2H}).
@@ -45,6 +48,8 @@ record WriterId(long pid, String host) {
             "\\..+\\.p(\\d{1,19})@(" + HOST_REGEX + ")-\\d{1,19}\\.tmp");
     /** The older form, without a host ({@code .NAME.pPID-N.tmp}). */
     private static final Pattern WITHOUT_HOST = Pattern.compile("\\..+\\.p(\\d{1,19})-\\d{1,19}\\.tmp");
+    /** A tag alone ({@link #tag()}). */
+    private static final Pattern TAG = Pattern.compile("p(\\d{1,19})(?:@(" + HOST_REGEX + "))?");
 
     /** The writer a temporary file's name gives, or null if the name is not of a temporary of either form. */
     static WriterId ofTemporary(String name) {
@@ -80,8 +85,26 @@ record WriterId(long pid, String host) {
     }
 
     /** This process on this host. */
-    static WriterId self() {
+    public static WriterId self() {
         return new WriterId(ProcessHandle.current().pid(), localHost());
+    }
+
+    /** Process {@code pid} of this host (what a killed run of this host left names with; for tests and tools). */
+    public static WriterId ofThisHost(long pid) {
+        return new WriterId(pid, localHost());
+    }
+
+    /** The tag form of the writer's name ({@code pPID@HOST}, or {@code pPID} of the older form), or null if it is not one. */
+    public static WriterId ofTag(String tag) {
+        Matcher m = TAG.matcher(tag);
+        if (!m.matches()) {
+            return null;
+        }
+        try {
+            return new WriterId(Long.parseLong(m.group(1)), m.group(2));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** This host's short form, or a tag no other host's files can share when the host's name cannot be found. */
@@ -90,7 +113,7 @@ record WriterId(long pid, String host) {
     }
 
     /** {@code pPID@HOST} (or {@code pPID} for a name of the older form), as it appears in file names. */
-    String tag() {
+    public String tag() {
         return "p" + pid + (host == null ? "" : "@" + host);
     }
 
@@ -109,7 +132,7 @@ record WriterId(long pid, String host) {
      * runs, or of another (or no named) host and {@code file} untouched for {@link #OTHER_HOSTS_STALE_AFTER}.
      * This process's own files are never gone.
      */
-    boolean gone(Path file) {
+    public boolean gone(Path file) {
         if (isSelf()) {
             return false;
         }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.ParallelChunks;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * array.
  */
 class ClearingTest {
-    private static final Shape SHAPE = Shape.of(2, 3 * Clearing.CHUNK / 2 + 7); // 3 chunks and 14 values
+    private static final Shape SHAPE = Shape.of(2, 3 * ParallelChunks.VALUES / 2 + 7); // 3 chunks and 14 values
 
     @Test
     void reusedGradientArraysAreClearedEverywhere() {

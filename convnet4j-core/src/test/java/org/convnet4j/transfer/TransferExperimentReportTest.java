@@ -228,6 +228,50 @@ class TransferExperimentReportTest {
                 + " up to 2", e.getMessage());
     }
 
+    /**
+     * Issue 12: results.md named no test size, so a page of test accuracies could not say whether it stood on 500 or
+     * 5000 pictures (the published run moved from 100 to 1000 per class). Each target's test pictures now head the
+     * tables: in all, per class, classes, and why a target has fewer than asked; results.json holds the counts.
+     */
+    @Test
+    void resultsNameEachTargetsTestPicturesInAllAndPerClass() {
+        TransferExperiment.Config d = TransferExperiment.Config.defaults();
+        TransferExperiment.Config cfg = new TransferExperiment.Config(d.sizes(), d.pretrainPerClass(),
+                d.pretrainEpochs(), 1000, d.targets(), d.cases(), d.fineTune(), d.options(), d.classifiers(),
+                d.classifiersAt(), d.seed());
+        org.convnet4j.data.Dataset uneven = org.convnet4j.data.ArrayDataset.ofFloats(new float[5],
+                org.convnet4j.tensor.Shape.of(1), new int[] {1, 0, 1, 2, 1}, List.of("a", "b", "c"));
+        List<TransferExperiment.TestSet> tests = List.of(
+                new TransferExperiment.TestSet(T, List.of(1000, 1000, 1000, 1000, 1000)),
+                new TransferExperiment.TestSet("dissimilar: digits 0-9", java.util.Collections.nCopies(10, 100)),
+                TransferExperiment.TestSet.of("photos/mine", uneven));
+        assertEquals(List.of(1, 3, 1), tests.get(2).perClass());
+        TransferExperiment.Report r = new TransferExperiment.Report(List.of(), List.of(), List.of(), 0.884, 10, cfg,
+                tests);
+        String md = r.markdown();
+        assertTrue(md.contains("\n\nTest pictures (--test-per-class 1000: at most 1000 of each class, drawn with their"
+                + " own seed; every case of a target is scored on the same ones):\n\n"
+                + "- similar: Fashion-MNIST 5-9: 5000 pictures, 1000 per class, 5 classes\n"
+                + "- dissimilar: digits 0-9: 1000 pictures, 100 per class, 10 classes (its test part has fewer than"
+                + " 1000 in every class)\n"
+                + "- photos/mine: 5 pictures, 1-3 per class, 3 classes (its test part has fewer than 1000 in every"
+                + " class)\n\n| target |"), md);
+        com.google.gson.JsonArray json = org.convnet4j.internal.json.Json.parseObject(r.toJson(), "json")
+                .getAsJsonArray("test_pictures");
+        assertEquals(3, json.size());
+        assertEquals(5000, json.get(0).getAsJsonObject().get("pictures").getAsInt());
+        assertEquals("[1,3,1]", json.get(2).getAsJsonObject().get("per_class").toString());
+        assertEquals("dissimilar: digits 0-9", json.get(1).getAsJsonObject().get("target").getAsString());
+        // a report made without the counts says so instead of naming none
+        String old = report(42).markdown();
+        assertTrue(old.contains("Test pictures (--test-per-class 100: at most 100 of each class,"), old);
+        assertTrue(old.contains("- not counted in this report\n\n| target |"), old);
+        assertEquals("1000 pictures, 100 per class, 10 classes",
+                new TransferExperiment.TestSet("d", java.util.Collections.nCopies(10, 100)).describe(100));
+        assertEquals("7 pictures, 3-4 per class, 2 classes (its test part has fewer than 4 in some classes)",
+                new TransferExperiment.TestSet("d", List.of(3, 4)).describe(4));
+    }
+
     @Test
     void theSeedReplacesTheSeedsOfTheFineTuningAndTheOptions() {
         TransferExperiment.Config c = TransferExperiment.Config.defaults().withSeed(2027);

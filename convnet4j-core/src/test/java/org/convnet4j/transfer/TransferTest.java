@@ -211,6 +211,77 @@ class TransferTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("no match for [a, b, c]")), log.toString());
     }
 
+    /**
+     * Case 0 trains nothing, so a dashboard heard nothing of it: now the phase listeners get the phase, the test
+     * pictures answered batch by batch, and at the end the confusion matrix in the target's classes (a column for the
+     * base's classes that are none of them) with the class map; its accuracy is the run's.
+     */
+    @Test
+    void case0TellsPhaseListenersItsConfusionInTheTargetsClassesAndTheClassMap() throws Exception {
+        // the base knows w, x, y, z; the target is Y (lenient), w and q (unknown): x and z answer for none of them
+        Dataset abc = data(300, 4);
+        float[] x = new float[300 * 64];
+        int[] labels = new int[300];
+        for (int i = 0; i < 300; i++) {
+            abc.copySample(i, x, i * 64);
+            labels[i] = abc.label(i);
+        }
+        Dataset test = ArrayDataset.ofFloats(x, Shape.of(1, 8, 8), labels, List.of("Y", "w", "q"));
+        TransferPlan plan = Transfer.plan(TransferCase.PREDICT, base(1), TransferOptions.forClasses(List.of())
+                .withPartialClasses(true));
+        List<String> told = new java.util.ArrayList<>();
+        org.convnet4j.train.ConfusionMatrix[] confusion = new org.convnet4j.train.ConfusionMatrix[1];
+        Map<String, String> classMap = new LinkedHashMap<>();
+        org.convnet4j.train.PhaseListener listener = new org.convnet4j.train.PhaseListener() {
+            @Override
+            public void onPhaseStart(int number, String title) {
+                told.add(number + ": " + title);
+            }
+
+            @Override
+            public void onPhaseProgress(String what, long done, long total) {
+                told.add(what + " " + done + "/" + total);
+            }
+
+            @Override
+            public void onEvaluated(org.convnet4j.train.ConfusionMatrix cm, int samples, Map<String, String> map) {
+                told.add("evaluated " + samples);
+                confusion[0] = cm;
+                classMap.putAll(map);
+            }
+        };
+        TransferRun.Outcome r = TransferRun.run(plan, test, test, "logreg", FineTuneSettings.defaults(), null, null,
+                List.of(listener), FeatureExtractor.Progress.NONE);
+        assertEquals(List.of("1: evaluation only: the base answers with its own 4 classes; nothing is trained",
+                "test pictures answered 0/300", "test pictures answered 256/300", "test pictures answered 300/300",
+                "evaluated 300"), told);
+        org.convnet4j.train.ConfusionMatrix cm = confusion[0];
+        assertEquals(List.of("Y", "w", "q", ByNameEvaluation.OTHER), cm.classNames());
+        assertEquals(r.accuracy(), cm.accuracy(), 1e-12);
+        assertEquals(r.accuracy(), TransferRun.accuracyByName(plan.model(), test, null), 1e-12);
+        Map<String, String> expectedMap = new LinkedHashMap<>();
+        expectedMap.put("Y", "y");
+        expectedMap.put("w", "w");
+        expectedMap.put("q", null);
+        assertEquals(expectedMap, classMap);
+        // counted against the base's own answers: each predicted class goes to its column (x and z to the last)
+        long[] byBaseClass = new long[4];
+        Tensor out = plan.model().predict(Tensor.wrap(x, Shape.of(300, 1, 8, 8)));
+        for (int i = 0; i < 300; i++) {
+            byBaseClass[org.convnet4j.tensor.RowOps.argmax(out.data(), i * 4, 4)]++;
+        }
+        long[] columns = new long[4];
+        for (int row = 0; row < 4; row++) {
+            int a = row;
+            assertEquals(a == 3 ? 0 : 100, java.util.stream.IntStream.range(0, 4).mapToLong(p -> cm.count(a, p)).sum());
+            for (int p = 0; p < 4; p++) {
+                columns[p] += cm.count(a, p);
+            }
+        }
+        assertArrayEquals(new long[] {byBaseClass[2], byBaseClass[0], 0, byBaseClass[1] + byBaseClass[3]}, columns);
+        assertEquals(0, cm.count(2, 2), "q is never answered right");
+    }
+
     @Test
     void prefixCachingGivesTheSameWeightsAsTrainingTheWholeModel() {
         TransferOptions o = TransferOptions.forClasses(TARGET).withNewClassifier(false);
@@ -229,6 +300,19 @@ class TransferTest {
                     1e-6f, k);
         }
         assertEquals(a.history().last().get("val_accuracy"), b.history().last().get("val_accuracy"));
+    }
+
+    @Test
+    void case1RefusesAnUnknownClassifierBeforeExtractingAnyFeature(@TempDir Path dir) {
+        TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, base(1), TransferOptions.forClasses(TARGET));
+        AtomicLong seen = new AtomicLong();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Bottleneck.fit(plan,
+                data(30, 2), "centroids", 1, new FeatureCache(dir.resolve("cache")), 16, (d, t) -> seen.set(d)));
+        assertTrue(e.getMessage().startsWith("Case 1's classifier centroids: not known; known: ")
+                && e.getMessage().contains("centroid"), e.getMessage());
+        assertEquals(0, seen.get()); // no picture went through the network
+        assertFalse(Files.exists(dir.resolve("cache")));
+        assertEquals("centroid", ShallowClassifiers.requireKnown("centroid"));
     }
 
     @Test
@@ -259,6 +343,48 @@ class TransferTest {
         assertArrayEquals(FeatureExtractor.extract(plan.model(), train, 16, FeatureExtractor.Progress.NONE).values(),
                 again.values());
         assertNotEquals(FeatureCache.key(plan.model(), train), FeatureCache.key(plan.model(), data(30, 3)));
+    }
+
+    /**
+     * Issue 12, Deliver 7 ("history for every training case"): Case 1 gave no history at all, in the library's result
+     * or in transfer --json. Its classifier's fit is now one phase of one row, in the words of the head phase of
+     * Cases 2 and 3: the training loss and accuracy, which must be what the saved model itself scores on its own
+     * training pictures (an independent path: the network, then the classifier layer's log-probabilities).
+     */
+    @Test
+    void case1ReportsItsClassifiersFitAsOneHistoryRowOfTrainingLossAndAccuracy() throws Exception {
+        TransferPlan plan = Transfer.plan(TransferCase.BOTTLENECK, base(1), TransferOptions.forClasses(TARGET));
+        Dataset train = data(30, 2);
+        List<String> log = new java.util.ArrayList<>();
+        TransferRun.Outcome r = TransferRun.run(plan, train, data(30, 7), "centroid", FineTuneSettings.defaults(),
+                null, log::add, List.of(), FeatureExtractor.Progress.NONE);
+        assertEquals(1, r.history().size());
+        Map<String, Double> row = r.history().epochs().get(0);
+        org.convnet4j.train.Metrics own = Trainer.evaluate(r.model(), train, 16,
+                new org.convnet4j.train.loss.SoftmaxCrossEntropy());
+        assertEquals(own.accuracy(), row.get("train_accuracy"), 1e-12);
+        assertEquals(own.loss(), row.get("train_loss"), 1e-4);
+        assertTrue(own.loss() > 0.01, "a loss that could differ: " + own.loss());
+        assertFalse(row.containsKey("val_loss"), row.toString()); // Case 1 fits on all its pictures: no validation
+        assertEquals(List.of(), r.phases()); // the gradient phases (the experiment's rows) stay Cases 2-4's
+        TransferHistory h = r.transferHistory();
+        assertEquals(1, h.phases().size());
+        TransferHistory.PhaseEpochs p = h.phases().get(0);
+        assertEquals(List.of("classifier"), p.phase().trainedLayers());
+        assertEquals(1, p.keptEpoch());
+        assertEquals(List.of(Map.of("epoch", 1.0, "train_loss", row.get("train_loss"), "train_accuracy",
+                row.get("train_accuracy"), "seconds", row.get("seconds"))), p.epochs());
+        assertTrue(log.get(0).startsWith("phase 1: features of the frozen base, then the centroid classifier fitted on"
+                + " them; one fit on 30 pictures x 16 features (no epochs): train loss "), log.get(0));
+        // what transfer --json prints: the phase with its one row, and the run's history of one row
+        String json = new TransferReport(r, "tiny", "data", "centroid", 30, 30, "c1.c4j").toJson();
+        com.google.gson.JsonObject o = org.convnet4j.internal.json.Json.parseObject(json, "json");
+        assertEquals(1, o.getAsJsonArray("history").size(), json);
+        com.google.gson.JsonObject phase = o.getAsJsonArray("phases").get(0).getAsJsonObject();
+        assertEquals(1, phase.get("kept_epoch").getAsInt(), json);
+        assertEquals(1, phase.getAsJsonArray("history").size(), json);
+        assertTrue(phase.getAsJsonArray("history").get(0).getAsJsonObject().has("train_accuracy"), json);
+        assertTrue(phase.get("kept_because").getAsString().startsWith("the classifier as fitted on all the training pictures"), json);
     }
 
     @Test

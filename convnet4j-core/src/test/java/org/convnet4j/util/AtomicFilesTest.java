@@ -222,4 +222,20 @@ class AtomicFilesTest {
                 () -> AtomicFiles.requireWritable(dir.resolve("file").resolve("m.c4j"))); // a file where the folder is
         // a folder that is not writable: ReadOnlyFolderTest (cli) runs it as another user, since root may write anywhere
     }
+
+    /** Text that can only mean a folder (-o nodir/) is no output file: refused with a name to give; a file name passes. */
+    @Test
+    void aNameEndingInASlashOrDotIsAFolderNotAnOutputFile() {
+        for (String folder : List.of("nodir/", "a/b/", "/", "x/.", "x/..", ".", "..", "")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> AtomicFiles.outputFile(folder, "model.c4j"), folder);
+            assertTrue(e.getMessage().startsWith("'" + folder + "' names no file ("), e.getMessage());
+        }
+        assertEquals("'nodir/' names no file (it ends in '/': a folder); this option writes one file: give its name,"
+                + " such as nodir/model.c4j", assertThrows(IllegalArgumentException.class,
+                        () -> AtomicFiles.outputFile("nodir/", "model.c4j")).getMessage());
+        assertEquals(Path.of("nodir/m.c4j"), AtomicFiles.outputFile("nodir/m.c4j", "model.c4j"));
+        assertEquals(Path.of("x.png"), AtomicFiles.outputFile("x.png", "out.png"));
+        assertEquals(Path.of(".hidden"), AtomicFiles.outputFile(".hidden", "out.png"));
+    }
 }

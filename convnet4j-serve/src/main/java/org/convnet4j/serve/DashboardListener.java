@@ -27,7 +27,8 @@ import org.convnet4j.train.TrainingContext;
  * convolution, or of a chosen layer (a {@link Sequential}'s layer or a {@link Graph}'s node, by name).
  * A training in phases (transfer learning) adds a {@code phase} event as each phase starts and {@code progress}
  * events while the phase computes what it needs before its first step (the frozen layers' outputs), at most about
- * four a second.
+ * four a second. A phase that only evaluates (transfer's Case 0) ends with an {@code end} event holding its
+ * confusion matrix and class map.
  */
 public final class DashboardListener implements PhaseListener {
     private static final long STEP_EVERY_NANOS = 250_000_000L;
@@ -129,6 +130,28 @@ public final class DashboardListener implements PhaseListener {
             e.addProperty("images_per_second", done / seconds);
             e.addProperty("eta_seconds", (total - done) * seconds / done);
         }
+        log.append(e);
+    }
+
+    /**
+     * A phase that only evaluates (transfer's Case 0) ended: an {@code end} event with its confusion matrix and a
+     * {@code class_map} (each evaluated class with the model's class that answers for it; none when it does not
+     * know it), so that the run is finished on the page with its result.
+     */
+    @Override
+    public void onEvaluated(ConfusionMatrix confusion, int samples, Map<String, String> classMap) {
+        JsonObject e = event("end");
+        e.add("confusion", confusionJson(confusion, samples));
+        JsonArray map = new JsonArray();
+        classMap.forEach((target, own) -> {
+            JsonObject m = new JsonObject();
+            m.addProperty("class", target);
+            if (own != null) {
+                m.addProperty("model_class", own);
+            }
+            map.add(m);
+        });
+        e.add("class_map", map);
         log.append(e);
     }
 

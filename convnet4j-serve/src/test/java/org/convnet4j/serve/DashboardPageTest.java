@@ -312,4 +312,103 @@ class DashboardPageTest {
             log.close();
         }
     }
+
+    /**
+     * A transfer Case 0 run (the base answers with its own classes: nothing is trained, so no training event comes)
+     * held after its test pictures are answered, then ended: the page says the phase only evaluates and how far it
+     * has come, then shows it finished with its accuracy, the confusion matrix in the data's classes (and a column
+     * for the base's other classes) and which of the base's classes answers for each class of the data. Such a run
+     * logged nothing at all, so the page never showed it.
+     */
+    @Test
+    void aTransferRunThatOnlyEvaluatesShowsItsResultAndClassMap(@TempDir Path logdir) throws Exception {
+        Browser.shared();
+        ArrayDataset test = randomData(40, 8);
+        Sequential base = LeNet5.build();
+        base.initialize(9);
+        // the base's classes: one the same but for punctuation, one the data lacks ("Boot"), one the base lacks
+        // ("Ankle boot")
+        List<String> own = new java.util.ArrayList<>(TestModels.CLASSES);
+        own.set(0, "t-shirt top");
+        own.set(9, "Boot");
+        base.setClassNames(own);
+        org.convnet4j.transfer.TransferPlan plan = org.convnet4j.transfer.Transfer.plan(
+                org.convnet4j.transfer.TransferCase.PREDICT, base,
+                org.convnet4j.transfer.TransferOptions.forClasses(List.of()).withPartialClasses(true));
+        RunLog log = RunLog.create(logdir, "transfer-case0");
+        DashboardListener listener = new DashboardListener(log, test, null).dataName("test");
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        org.convnet4j.train.PhaseListener hold = new org.convnet4j.train.PhaseListener() {
+            @Override
+            public void onPhaseStart(int number, String title) {
+            }
+
+            @Override
+            public void onPhaseProgress(String what, long done, long total) {
+                if (done == total) {
+                    try {
+                        seen.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        try (DashboardServer server = DashboardServer.start("127.0.0.1", 0, null)) {
+            server.addRun(log);
+            WebDriver browser = Browser.sharedNow();
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            browser.get(server.url() + "/");
+            CompletableFuture<org.convnet4j.transfer.TransferRun.Outcome> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return org.convnet4j.transfer.TransferRun.run(plan, test, test, "knn", null, null, null,
+                            List.of(listener, hold), org.convnet4j.transfer.FeatureExtractor.Progress.NONE);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            double accuracy;
+            try {
+                wait.until(d -> cell(d, "td.phase").endsWith("; test pictures answered 40 / 40"));
+                String phase = cell(browser, "td.phase");
+                assertTrue(phase.startsWith("1: evaluation only: the base answers with its own 10 classes"), phase);
+                assertEquals("running", cell(browser, "td:last-child"));
+            } finally {
+                seen.countDown();
+            }
+            accuracy = run.get(60, java.util.concurrent.TimeUnit.SECONDS).accuracy();
+            wait.until(d -> "finished".equals(cell(d, "td:last-child")));
+            wait.until(d -> !d.findElements(By.cssSelector("table.class-map")).isEmpty());
+            assertEquals(String.format(java.util.Locale.ROOT, "%.4f", accuracy), cell(browser, "td:nth-child(6)"),
+                    "the accuracy column");
+            JavascriptExecutor js = (JavascriptExecutor) browser;
+            // the confusion matrix: the data's 10 classes and the base's other class as rows and columns, every test
+            // picture counted once, the diagonal its accuracy
+            assertEquals(11L, js.executeScript("return document.querySelectorAll('table.confusion tr').length - 1"));
+            assertEquals("10 (another class of the base)", js.executeScript(
+                    "return document.querySelector('table.confusion tr:last-child th').textContent"));
+            assertEquals(40L, js.executeScript("return [...document.querySelectorAll('table.confusion td')]"
+                    + ".reduce((s, td) => s + Number(td.textContent), 0)"));
+            long diagonal = (Long) js.executeScript("const rows = [...document.querySelectorAll('table.confusion tr')]"
+                    + ".slice(1); return rows.reduce((s, tr, i) => s + Number(tr.querySelectorAll('td')[i].textContent),"
+                    + " 0)");
+            assertEquals(accuracy, diagonal / 40.0, 1e-9);
+            String title = browser.findElement(By.cssSelector("table.confusion")).findElement(By.xpath("..")).getText();
+            assertTrue(title.startsWith("confusion matrix (test;"), title);
+            // the class map, one row per class of the data
+            @SuppressWarnings("unchecked")
+            List<String> rows = (List<String>) js.executeScript("return [...document.querySelectorAll("
+                    + "'table.class-map tr')].slice(1).map(tr => tr.textContent)");
+            assertEquals(10, rows.size(), String.valueOf(rows));
+            assertEquals("T-shirt/topt-shirt top (same name but for case and punctuation)", rows.get(0));
+            assertEquals("TrouserTrouser", rows.get(1));
+            assertEquals("Ankle bootnone: the model does not know it (its pictures count as wrong)", rows.get(9));
+        } finally {
+            log.close();
+        }
+        try (DashboardServer past = DashboardServer.start("127.0.0.1", 0, logdir)) {
+            String listing = ModelServerTestHttp.get(past.url() + "/api/runs");
+            assertTrue(listing.contains("\"finished\":true"), listing);
+        }
+    }
 }

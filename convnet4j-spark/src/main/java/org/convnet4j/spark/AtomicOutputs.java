@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.convnet4j.util.WriterId;
 
 /**
  * Job outputs on any Hadoop file system, all or nothing: a CSV or a directory (Parquet, a saved pipeline) is written
@@ -47,7 +48,7 @@ public final class AtomicOutputs {
     }
 
     /**
-     * A directory output written by {@code body} into a hidden temporary sibling ({@code .NAME.tmp-N}) and renamed
+     * A directory output written by {@code body} into a hidden temporary sibling ({@code .NAME.tmp-pPID@HOST-N}) and renamed
      * into place when it is complete, so a job that fails leaves neither a partial directory nor a changed
      * {@code out}; the parent folders are created.
      */
@@ -57,8 +58,8 @@ public final class AtomicOutputs {
         org.apache.hadoop.fs.Path parent = fs.makeQualified(target).getParent();
         String prefix = "." + target.getName() + ".tmp-";
         cleanStaleDirectories(fs, parent, prefix);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(parent, prefix + "p"
-                + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(parent, prefix
+                + WriterId.self().tag() + "-" + System.nanoTime());
         try {
             body.write(tmp.toString());
             if (fs.exists(target)) {
@@ -110,26 +111,28 @@ public final class AtomicOutputs {
 
     /**
      * Removes the temporary directories ({@code .NAME.tmp-...}) of earlier writes to the same output that were
-     * killed ({@code kill -9} of the driver cannot delete them): on the local file system those whose writer's process
-     * id ({@code pPID}) no longer runs; elsewhere (the writer may be another machine's driver) those untouched for
-     * {@link HadoopFiles#STALE_AFTER_MS}; older names without a process id after that time everywhere. Returns how many
-     * were removed; never fails the write (cleaning up is a courtesy).
+     * killed ({@code kill -9} of the driver cannot delete them). On the local file system (which may be a network
+     * folder that other hosts write too) the writer is told by its name's {@link WriterId} tag ({@code pPID@HOST}), as
+     * for convnet4j's own temporary files: this host's whose process no longer runs at once; another host's, and the
+     * older form's ({@code pPID}, no host), once untouched for {@link WriterId}'s day
+     * ({@code -Dconvnet4j.files.otherHostsStaleAfter}). Elsewhere (HDFS, object stores: the writer may be another
+     * machine's driver) those untouched for {@link HadoopFiles#STALE_AFTER_MS}; the oldest names without a process id
+     * after that time everywhere. Returns how many were removed; never fails the write (cleaning up is a courtesy).
      */
     static int cleanStaleDirectories(FileSystem fs, org.apache.hadoop.fs.Path parent, String prefix) {
         int removed = 0;
         try {
             boolean local = fs instanceof org.apache.hadoop.fs.LocalFileSystem
                     || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem;
-            java.util.regex.Pattern ours = java.util.regex.Pattern.compile("p(\\d+)-\\d+");
+            java.util.regex.Pattern named = java.util.regex.Pattern.compile("(p\\d+(?:@[^/]*)?)-\\d+");
             long now = System.currentTimeMillis();
             for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(parent, p -> p.getName().startsWith(prefix))) {
-                java.util.regex.Matcher m = ours.matcher(f.getPath().getName().substring(prefix.length()));
+                java.util.regex.Matcher m = named.matcher(f.getPath().getName().substring(prefix.length()));
                 boolean old = now - f.getModificationTime() > HadoopFiles.STALE_AFTER_MS;
                 boolean stale;
                 if (m.matches() && local) {
-                    long pid = Long.parseLong(m.group(1));
-                    stale = pid != ProcessHandle.current().pid()
-                            && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+                    WriterId writer = WriterId.ofTag(m.group(1));
+                    stale = writer != null ? writer.gone(java.nio.file.Path.of(f.getPath().toUri())) : old;
                 } else {
                     stale = old;
                 }

@@ -198,7 +198,7 @@ public final class HadoopFiles {
      * may have left next to the target ({@code .NAME.crc}) is removed before, so that it never describes other
      * bytes. Elsewhere (HDFS, object stores) the temporary is synced and renamed with {@code FileContext}'s
      * {@code OVERWRITE}, which HDFS performs atomically; temporaries of interrupted writes
-     * ({@code .NAME.tmp-pPID-N}) are removed first once they are an hour old (their writer may be another machine's).
+     * ({@code .NAME.tmp-pPID@HOST-N}) are removed first once they are an hour old (their writer may be another machine's).
      */
     public static void writeAtomically(String uri, byte[] bytes, Configuration conf) throws IOException {
         writeAtomically(uri, out -> out.write(bytes), conf, false);
@@ -207,8 +207,8 @@ public final class HadoopFiles {
     /**
      * As {@link #writeAtomically(String, byte[], Configuration)}, with the content streamed by {@code body} straight
      * into the temporary file beside the target (nothing staged on the local disk or held in memory): a process killed
-     * while writing leaves the target as it was and a hidden temporary ({@code .NAME.pPID-N.tmp} on the local file
-     * system, {@code .NAME.tmp-pPID-N} elsewhere) that the next write to the same target removes.
+     * while writing leaves the target as it was and a hidden temporary ({@code .NAME.pPID@HOST-N.tmp} on the local file
+     * system, {@code .NAME.tmp-pPID@HOST-N} elsewhere) that the next write to the same target removes.
      */
     public static void writeAtomically(String uri, AtomicFiles.Writer body, Configuration conf) throws IOException {
         writeAtomically(uri, body, conf, false);
@@ -238,7 +238,7 @@ public final class HadoopFiles {
         String prefix = "." + target.getName() + ".tmp-";
         // the rule of AtomicOutputs' directories: a dead local writer's at once, elsewhere after STALE_AFTER_MS
         AtomicOutputs.cleanStaleDirectories(fs, target.getParent(), prefix);
-        Path tmp = new Path(target.getParent(), prefix + "p" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = new Path(target.getParent(), prefix + org.convnet4j.util.WriterId.self().tag() + "-" + System.nanoTime());
         boolean done = false;
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {

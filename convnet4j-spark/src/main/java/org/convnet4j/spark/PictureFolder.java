@@ -26,7 +26,8 @@ import org.convnet4j.tensor.Tensor;
  * {@link #copySample} decodes one on the calling machine, for the few the driver needs itself.
  *
  * <p>Same layout rules as {@link ImageFolderDataset}: class names are the sub-folders in sorted order, pictures are
- * found recursively by extension and sorted by path; hidden entries are ignored. Every picture is converted with the
+ * found recursively by extension and sorted by path; class folders whose name starts with {@code .} are ignored (pictures
+ * of any name are taken, as by train). Every picture is converted with the
  * {@link Preprocessing} (channels, size, scale), so all samples have its output shape.
  */
 public final class PictureFolder extends LabelledDataset {
@@ -81,7 +82,7 @@ public final class PictureFolder extends LabelledDataset {
             RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
             while (it.hasNext()) {
                 LocatedFileStatus f = it.next();
-                if (f.isFile() && picture(f.getPath()) && !hiddenBelow(f.getPath(), dir)) {
+                if (f.isFile() && picture(f.getPath())) { // any name, as train's ImageFolderDataset takes it
                     inClass.add(f.getPath().toString());
                 }
             }
@@ -225,17 +226,9 @@ public final class PictureFolder extends LabelledDataset {
     private record IndexedFile(int index, String file) implements java.io.Serializable {
     }
 
+    /** A folder that is no class, as for train's ImageFolderDataset: a name starting with '.'. */
     private static boolean hidden(Path p) {
-        return p.getName().startsWith(".") || p.getName().startsWith("_");
-    }
-
-    private static boolean hiddenBelow(Path file, Path dir) {
-        for (Path p = file; p != null && !p.equals(dir); p = p.getParent()) {
-            if (hidden(p)) {
-                return true;
-            }
-        }
-        return false;
+        return p.getName().startsWith(".");
     }
 
     private static boolean picture(Path p) {

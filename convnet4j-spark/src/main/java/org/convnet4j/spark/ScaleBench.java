@@ -27,7 +27,7 @@ import org.convnet4j.zoo.ModelZoo;
 /**
  * The measurements of docs/SCALE.md, one JVM per master setting (Spark allows one context per JVM):
  * <pre>
- *   ScaleBench predict MODEL.c4j PICTURE_DIR local[1]|local[2]|inprocess
+ *   ScaleBench predict MODEL.c4j PICTURE_DIR local[1]|local[2]|inprocess [files]
  *   ScaleBench train local[2]|inprocess STEPS
  *   ScaleBench bytes
  * </pre>
@@ -39,7 +39,7 @@ public final class ScaleBench {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "predict" -> predict(args[1], args[2], args[3]);
+            case "predict" -> predict(args[1], args[2], args[3], args.length > 4 && args[4].equals("files"));
             case "train" -> train(args[1], Integer.parseInt(args[2]), args.length > 3
                     ? SparkTrainer.Exchange.valueOf(args[3].toUpperCase(Locale.ROOT)) : SparkTrainer.Exchange.TREE);
             case "bytes" -> bytes();
@@ -47,7 +47,13 @@ public final class ScaleBench {
         }
     }
 
-    private static void predict(String model, String dir, String master) throws Exception {
+    /**
+     * {@code asCommands} (argument {@code files}): the pictures read as the spark commands read them
+     * ({@link PictureFiles}: names listed on the driver, hash-partitioned, content read in the tasks); otherwise
+     * Spark's binaryFile source, then a repartition (the file bytes shuffled), as the commands read them until
+     * 2026-12-06.
+     */
+    private static void predict(String model, String dir, String master, boolean asCommands) throws Exception {
         List<Path> files;
         try (Stream<Path> s = Files.walk(Path.of(dir))) {
             files = s.filter(p -> p.toString().endsWith(".png")).sorted().toList();
@@ -74,17 +80,18 @@ public final class ScaleBench {
             int slots = spark.sparkContext().defaultParallelism();
             for (int rep = 0; rep < 4; rep++) {
                 long t = System.nanoTime();
-                Dataset<Row> pics = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-                        .load(dir).repartition(slots * 2);
+                Dataset<Row> pics = asCommands ? PictureFiles.read(spark, dir, slots * 2)
+                        : spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dir)
+                        .repartition(slots * 2);
                 long n = stage.transform(pics).select("prediction").collectAsList().size();
                 rates.add(n / ((System.nanoTime() - t) / 1e9));
             }
             spark.stop();
         }
         rates.remove(0); // warm-up
-        System.out.printf(Locale.ROOT, "predict %s: %d pictures, median %.0f pictures/s (runs %s), peak heap %d MB%n",
-                master, files.size(), median(rates), rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList(),
-                peakHeapMb());
+        System.out.printf(Locale.ROOT, "predict %s%s: %d pictures, median %.0f pictures/s (runs %s), peak heap %d MB%n",
+                master, asCommands ? " (PictureFiles)" : "", files.size(), median(rates),
+                rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList(), peakHeapMb());
     }
 
     private static void train(String master, int steps, SparkTrainer.Exchange exchange) throws Exception {

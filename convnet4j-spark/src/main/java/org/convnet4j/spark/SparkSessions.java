@@ -292,22 +292,33 @@ public final class SparkSessions {
     }
 
     /**
-     * The Hadoop settings a YARN client reads: Hadoop's and YARN's defaults, the site files on the class path
-     * ({@code HADOOP_CONF_DIR}/{@code YARN_CONF_DIR} under spark-submit and the launcher), then every
-     * {@code spark.hadoop.KEY} of the application (spark-submit's, as system properties) and of {@code conf}.
+     * The Hadoop configuration a session started with {@code conf} ({@link #start}) will hold, for reading paths
+     * before it starts (model files, pictures, outputs, a checkpoint to resume): Hadoop's defaults and the site files
+     * on the class path ({@code HADOOP_CONF_DIR} under spark-submit), then every {@code spark.hadoop.KEY} set for the
+     * application (spark-submit's {@code --conf}, which arrive as system properties) and in {@code conf}, as
+     * {@code KEY}: so {@code hdfs:///path} with {@code spark.hadoop.fs.defaultFS=hdfs://NAMENODE:8020} is read where
+     * Spark will read it.
      */
-    static org.apache.hadoop.conf.Configuration yarnConf(Map<String, String> conf) {
+    public static org.apache.hadoop.conf.Configuration hadoopConfiguration(Map<String, String> conf) {
         org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
-        c.addResource("yarn-default.xml");
-        c.addResource("yarn-site.xml");
-        for (scala.Tuple2<String, String> kv : new org.apache.spark.SparkConf().getAllWithPrefix("spark.hadoop.")) {
+        for (scala.Tuple2<String, String> kv : new org.apache.spark.SparkConf().getAllWithPrefix(HADOOP_PREFIX)) {
             c.set(kv._1(), kv._2());
         }
         conf.forEach((k, v) -> {
-            if (k.startsWith("spark.hadoop.")) {
-                c.set(k.substring("spark.hadoop.".length()), v);
+            if (k.startsWith(HADOOP_PREFIX)) {
+                c.set(k.substring(HADOOP_PREFIX.length()), v);
             }
         });
+        return c;
+    }
+
+    private static final String HADOOP_PREFIX = "spark.hadoop.";
+
+    /** What a YARN client reads: {@link #hadoopConfiguration} with YARN's defaults and site file (YARN_CONF_DIR). */
+    static org.apache.hadoop.conf.Configuration yarnConf(Map<String, String> conf) {
+        org.apache.hadoop.conf.Configuration c = hadoopConfiguration(conf);
+        c.addResource("yarn-default.xml"); // the spark.hadoop.* values set above stay over these files
+        c.addResource("yarn-site.xml");
         return c;
     }
 

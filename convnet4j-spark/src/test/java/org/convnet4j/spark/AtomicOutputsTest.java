@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.convnet4j.util.WriterId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,24 +92,40 @@ class AtomicOutputsTest {
         assertEquals("path,class,probability\na.png,cat,0.9\n", Files.readString(out));
     }
 
+    /**
+     * Which killed runs' folders a write removes (local file system): this host's writers that are gone at once; a
+     * live writer's never; another host's (two machines sharing a network folder: host B's process id means nothing
+     * here) and the older form's (pPID, no host) only once untouched for a day. The old rule went by process id alone:
+     * host B's fresh folder, whose pid does not run here, was deleted under B's running job.
+     */
     @Test
     void onlyTemporariesOfWritersThatAreGoneAreRemoved() throws Exception {
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
         Process alive = new ProcessBuilder("sleep", "60").start();
         try {
-            Path gone = Files.createDirectories(dir.resolve(".o.parquet.tmp-p" + dead.pid() + "-1"));
-            Path running = Files.createDirectories(dir.resolve(".o.parquet.tmp-p" + alive.pid() + "-2"));
-            Path oldStyle = Files.createDirectories(dir.resolve(".o.parquet.tmp-123456789"));
-            Path oldStyleStale = Files.createDirectories(dir.resolve(".o.parquet.tmp-987654321"));
+            String p = ".o.parquet.tmp-";
+            Path gone = Files.createDirectories(dir.resolve(p + WriterId.ofThisHost(dead.pid()).tag() + "-1"));
+            Path running = Files.createDirectories(dir.resolve(p + WriterId.ofThisHost(alive.pid()).tag() + "-2"));
+            Path oldStyle = Files.createDirectories(dir.resolve(p + "123456789"));
+            Path oldStyleStale = Files.createDirectories(dir.resolve(p + "987654321"));
             Files.setLastModifiedTime(oldStyleStale, FileTime.from(Instant.now().minusSeconds(7200)));
-            Path other = Files.createDirectories(dir.resolve(".other.parquet.tmp-p" + dead.pid() + "-3"));
+            Path other = Files.createDirectories(dir.resolve(".other.parquet.tmp-" + WriterId.ofThisHost(dead.pid()).tag()
+                    + "-3"));
+            Path hostB = Files.createDirectories(dir.resolve(p + "p" + dead.pid() + "@host-b-4"));
+            Path olderForm = Files.createDirectories(dir.resolve(p + "p" + dead.pid() + "-5")); // maybe host B's
             var fs = org.apache.hadoop.fs.FileSystem.getLocal(new Configuration());
-            int removed = AtomicOutputs.cleanStaleDirectories(fs, new org.apache.hadoop.fs.Path(dir.toUri()),
-                    ".o.parquet.tmp-");
+            int removed = AtomicOutputs.cleanStaleDirectories(fs, new org.apache.hadoop.fs.Path(dir.toUri()), p);
+            assertFalse(Files.exists(gone) || Files.exists(oldStyleStale), names(dir).toString());
+            assertTrue(Files.exists(running) && Files.exists(oldStyle) && Files.exists(other), names(dir).toString());
+            assertTrue(Files.exists(hostB) && Files.exists(olderForm), "another host's fresh folders: " + names(dir));
             assertEquals(2, removed);
-            assertFalse(Files.exists(gone) || Files.exists(oldStyleStale));
-            assertTrue(Files.exists(running) && Files.exists(oldStyle) && Files.exists(other));
+            // a day later (the age at zero: a change time cannot be set back), host B's and the older form's go too
+            try (var day = org.convnet4j.testsupport.TemporaryProperty.set("convnet4j.files.otherHostsStaleAfter", "PT0S")) {
+                assertEquals(2, AtomicOutputs.cleanStaleDirectories(fs, new org.apache.hadoop.fs.Path(dir.toUri()), p));
+            }
+            assertFalse(Files.exists(hostB) || Files.exists(olderForm), names(dir).toString());
+            assertTrue(Files.exists(running) && Files.exists(oldStyle), names(dir).toString());
         } finally {
             alive.destroyForcibly();
         }

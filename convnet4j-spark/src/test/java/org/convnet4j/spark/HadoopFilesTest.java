@@ -75,11 +75,13 @@ class HadoopFilesTest {
         Path old = Files.writeString(dir.resolve(".best.c4j.tmp-1-1"), "killed two hours ago");
         Files.setLastModifiedTime(old, FileTime.from(Instant.now().minusSeconds(7200)));
         Path recent = Files.writeString(dir.resolve(".best.c4j.tmp-2-2"), "another writer, now");
-        // this path's own names carry the writer's process id: a dead one's goes at once (on a local file system)
+        // this path's own names carry the writer (pPID@HOST): this host's dead one goes at once (on a local file system)
         Process exited = new ProcessBuilder("true").start();
         exited.waitFor();
-        Path dead = Files.writeString(dir.resolve(".best.c4j.tmp-p" + exited.pid() + "-3"), "killed just now");
-        Path live = Files.writeString(dir.resolve(".best.c4j.tmp-p" + ProcessHandle.current().pid() + "-4"), "ours");
+        Path dead = Files.writeString(dir.resolve(".best.c4j.tmp-"
+                + org.convnet4j.util.WriterId.ofThisHost(exited.pid()).tag() + "-3"), "killed just now");
+        Path live = Files.writeString(dir.resolve(".best.c4j.tmp-"
+                + org.convnet4j.util.WriterId.self().tag() + "-4"), "ours");
 
         HadoopFiles.writeAtomically("file://" + target, out -> out.write("new".getBytes(StandardCharsets.UTF_8)),
                 conf, true);

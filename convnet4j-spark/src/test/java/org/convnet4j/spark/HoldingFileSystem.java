@@ -53,7 +53,15 @@ public class HoldingFileSystem extends RawLocalFileSystem {
 
     @Override
     public FSDataInputStream open(Path f, int bufferSize) throws IOException {
-        java.nio.file.Path file = java.nio.file.Path.of(f.toUri().getPath());
+        waitWhileHeld(java.nio.file.Path.of(f.toUri().getPath()), f);
+        return super.open(f, bufferSize);
+    }
+
+    /**
+     * While {@code file.hold} exists (after writing {@code file.reader-PID}), waits; {@code what} names the file in
+     * the message of an interrupted wait. Also {@link HoldingHdfs}'s, with {@code file} in a local folder of marks.
+     */
+    static void waitWhileHeld(java.nio.file.Path file, Object what) throws IOException {
         java.nio.file.Path hold = file.resolveSibling(file.getFileName() + ".hold");
         if (Files.exists(hold)) {
             Files.writeString(file.resolveSibling(file.getFileName() + ".reader-" + ProcessHandle.current().pid()), "");
@@ -62,10 +70,9 @@ public class HoldingFileSystem extends RawLocalFileSystem {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("held open of " + f + " interrupted");
+                    throw new InterruptedIOException("held open of " + what + " interrupted");
                 }
             }
         }
-        return super.open(f, bufferSize);
     }
 }

@@ -110,6 +110,34 @@ class SparkSessionsTest {
         org.junit.jupiter.api.Assertions.assertFalse(SparkSessions.runningOn("yarn"));
     }
 
+    /**
+     * The Hadoop settings the commands check paths with before Spark starts: spark-submit's spark.hadoop.* (system
+     * properties), overridden by the command's own, with the prefix cut; other keys are left out. A YARN client's
+     * keeps them over yarn-default.xml (which names its own resourcemanager address).
+     */
+    @Test
+    void theHadoopConfigurationHoldsEverySparkHadoopSettingWithoutItsPrefix() {
+        String a = "spark.hadoop.convnet4j.test.a";
+        String b = "spark.hadoop.yarn.resourcemanager.address";
+        System.setProperty(a, "from-submit");
+        System.setProperty(b, "rm-from-submit:1");
+        try {
+            org.apache.hadoop.conf.Configuration c = SparkSessions.hadoopConfiguration(Map.of(
+                    "spark.hadoop.convnet4j.test.b", "given", "convnet4j.test.c", "not hadoop's"));
+            assertEquals("from-submit", c.get("convnet4j.test.a"));
+            assertEquals("given", c.get("convnet4j.test.b"));
+            assertEquals(null, c.get("convnet4j.test.c"));
+            assertEquals("given-rm:2", SparkSessions.hadoopConfiguration(Map.of(b, "given-rm:2"))
+                    .get("yarn.resourcemanager.address"));
+            org.apache.hadoop.conf.Configuration yarn = SparkSessions.yarnConf(Map.of());
+            assertEquals("rm-from-submit:1", yarn.get("yarn.resourcemanager.address"));
+            assertEquals("from-submit", yarn.get("convnet4j.test.a"));
+        } finally {
+            System.clearProperty(a);
+            System.clearProperty(b);
+        }
+    }
+
     @Test
     void nothingGivenMeansOurOptionsAlone() {
         System.clearProperty(KEY);

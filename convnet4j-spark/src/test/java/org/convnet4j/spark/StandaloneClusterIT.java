@@ -56,8 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       shards from their lineage (file names), the driver rebuilds every replica from epoch 1's state and replays
  *       epoch 2's exchanges so far, the run finishes, and its model equals the in-process {@code TrainingRun}'s (same
  *       steps; the gradient sum's order may differ, 1e-5).</li>
- *   <li>Prediction: the executor is killed as soon as it runs a task; its tasks are retried and the CSV is complete
- *       and byte for byte the one of a clean local run.</li>
+ *   <li>Prediction: the executor is killed in the middle of a task: the one reading a picture held open
+ *       ({@link HoldingHdfs}: the application's HDFS opens wait while the test holds that picture); its tasks are
+ *       retried and the CSV is complete and byte for byte the one of a clean local run.</li>
  *   <li>spark-submit: {@code convnet4j-spark.jar} submitted through Spark's launcher with executors that get
  *       convnet4j only from that jar: train, predict, featurize in one application, each equal to the in-process
  *       result.</li>
@@ -236,9 +237,16 @@ class StandaloneClusterIT {
         Prediction prediction = predictionJob();
         Path go = dir.resolve("predict-go");
         List<String> predictArgs = predict(url, prediction.model(), prediction.pictures(), prediction.csv(), cluster);
-        String driverLog = trainingSurvivesAKilledExecutor(url, cluster, workDirs, sparkHome, go,
-                predictArgs.subList(1, predictArgs.size()));
-        predictionsSurviveAKilledExecutor(prediction, driverLog, go);
+        // the application's HDFS opens go through HoldingHdfs, which can hold up the task reading a picture
+        Path holds = Files.createDirectories(dir.resolve("holds"));
+        List<String> application = new ArrayList<>(cluster);
+        application.addAll(List.of("--conf", "spark.hadoop.fs.hdfs.impl=" + HoldingHdfs.class.getName(),
+                "--conf", "spark.hadoop." + HoldingHdfs.HOLDS + "=" + holds));
+        try (HeldPicture held = new HeldPicture(holds.resolve(HELD))) {
+            String driverLog = trainingSurvivesAKilledExecutor(url, application, workDirs, sparkHome, go,
+                    predictArgs.subList(1, predictArgs.size()));
+            predictionsSurviveAKilledExecutor(prediction, driverLog, go, held);
+        }
 
         // the application's executors (the killed ones and their replacements) ran on both worker hosts, each with its
         // own address
@@ -639,16 +647,30 @@ class StandaloneClusterIT {
                 hdfs.uri + "/out/cluster.csv", n);
     }
 
+    /** The picture of the prediction job whose task is killed (held open: {@link HoldingHdfs}). */
+    private static final String HELD = "p005.png";
+
     /**
      * spark predict, the training driver's next command (after {@code trainLog}, the log of the training); one
-     * executor killed as soon as it runs a task of the prediction (the tasks each executor had run are noted before
-     * {@code go} lets the prediction start); the CSV (on HDFS) equals a clean local run's on the same HDFS files.
+     * executor killed in the middle of a task of the prediction: the one reading the held picture ({@link #HELD},
+     * {@link HoldingHdfs}), which waits until the retry of its task in another executor has opened it too; the CSV (on
+     * HDFS) equals a clean local run's on the same HDFS files. (Until 2026-12-06 the kill went to the first executor
+     * seen starting a task of the prediction, whose task could be over by then.)
      */
-    private void predictionsSurviveAKilledExecutor(Prediction job, String trainLog, Path go) throws Exception {
-        java.util.Map<Path, Integer> before = tasksStarted(workDirs);
+    private void predictionsSurviveAKilledExecutor(Prediction job, String trainLog, Path go, HeldPicture held)
+            throws Exception {
+        held.hold();
         Files.createFile(go);
         Process training = trainingDriver;
-        killRunningExecutor(workDirs, training, "train-driver", before);
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        ProcessHandle victim = firstReader(held, -1, training, deadline);
+        long killed = System.nanoTime();
+        kill(victim);
+        ProcessHandle retry = firstReader(held, victim.pid(), training, deadline);
+        held.release();
+        System.out.printf(java.util.Locale.ROOT, "StandaloneClusterIT: killed executor %d while its task held %s open;"
+                + " executor %d opened it %.1f s after the kill%n", victim.pid(), HELD, retry.pid(),
+                (System.nanoTime() - killed) / 1e9);
         assertTrue(training.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "driver did not finish");
         String all = log("train-driver");
         assertEquals(0, training.exitValue(), all);
@@ -670,20 +692,19 @@ class StandaloneClusterIT {
         assertArrayEquals(readHdfs(localCsv), csv);
     }
 
-    /** kill -9 the first executor of the driver's app that starts a task more than {@code before} says; asserts it is gone. */
-    private void killRunningExecutor(List<Path> workDirs, Process driver, String driverName,
-            java.util.Map<Path, Integer> before) throws Exception {
-        Executor victim = null;
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (victim == null && System.nanoTime() < deadline && driver.isAlive()) {
-            victim = runningExecutor(workDirs, before).orElse(null);
-            if (victim == null) {
-                Thread.sleep(100);
+    /** The first executor of ours (other than {@code not}) with the held picture open; waits for one. */
+    private ProcessHandle firstReader(HeldPicture held, long not, Process driver, long deadline) throws Exception {
+        while (System.nanoTime() < deadline && driver.isAlive()) {
+            List<ProcessHandle> readers = held.readers(started.stream().flatMap(Process::descendants)
+                    .filter(h -> h.pid() != not).filter(h -> commandLine(h).contains("CoarseGrainedExecutorBackend")));
+            if (!readers.isEmpty()) {
+                return readers.get(0);
             }
+            Thread.sleep(50);
         }
-        assertTrue(victim != null, "no executor started a task (driver " + (driver.isAlive() ? "running" : "exited "
-                + driver.exitValue()) + "); logs:\n" + logs(workDirs, driverName));
-        kill(victim.process());
+        throw new AssertionError("no executor opened the held picture" + (not < 0 ? "" : " after the kill") + " (driver "
+                + (driver.isAlive() ? "running" : "exited " + driver.exitValue()) + "); logs:\n"
+                + logs(workDirs, "train-driver"));
     }
 
     private static void kill(ProcessHandle victim) throws Exception {
@@ -743,15 +764,6 @@ class StandaloneClusterIT {
             }
         }
         return Optional.empty();
-    }
-
-    /** The tasks each executor's log shows started so far. */
-    private static java.util.Map<Path, Integer> tasksStarted(List<Path> workDirs) throws IOException {
-        java.util.Map<Path, Integer> n = new java.util.HashMap<>();
-        for (Path err : executorLogs(workDirs)) {
-            n.put(err, new Executor(null, err).tasksStarted());
-        }
-        return n;
     }
 
     /** The executors' logs (stderr) in the workers' directories. */

@@ -310,7 +310,44 @@ final class VectorGemm {
         } else {
             dst = new float[size];
         }
-        return packAllOfA(transA, m, k, alpha, a, aOff, lda, dst);
+        return packAllOfAShared(transA, m, k, alpha, a, aOff, lda, dst);
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} packs a prepared A on the calling thread alone
+     * ({@code -Dconvnet4j.gemm.parallelPacking=false}). A training step packs every convolution's weights at least
+     * once per pass (forward, data gradient): in ResNet-50 at batch 8 that was 61% of the calling thread's serial
+     * samples while the second thread waited (JFR, docs/PERFORMANCE.md twenty-third pass, threads).
+     */
+    static volatile boolean parallelPacking = !"false".equals(System.getProperty("convnet4j.gemm.parallelPacking"));
+
+    /** Floats per task of a shared packing (128 KB): a packing of fewer than two is done on the calling thread. */
+    static final int PACK_CHUNK = 1 << 15;
+
+    /**
+     * {@link #packAllOfA} on the kernels' threads when large: tasks are (KC slice, block of rows) cells, each packing
+     * its rows of its slice with {@link #packA} into the place the whole packing puts them (blocks are whole MR
+     * panels), so every float is the same one multiplication by alpha, written to the same index: the same bits
+     * on any thread count. A transposed A is read along its stored rows, so its blocks are at least 128 rows wide
+     * (512 contiguous bytes per stored row; narrower blocks are the strided reads packATransposedByRows avoids).
+     */
+    private float[] packAllOfAShared(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda,
+                                     float[] packedA) {
+        int mPad = roundUp(m, MR);
+        int parts = !parallelPacking || (long) mPad * k < 2L * PACK_CHUNK ? 1 : GemmPool.allowedHere(threads);
+        if (parts < 2) {
+            return packAllOfA(transA, m, k, alpha, a, aOff, lda, packedA);
+        }
+        int slices = ceilDiv(k, KC);
+        int rows = Math.max(transA ? 128 : MR, PACK_CHUNK / Math.min(KC, k) / MR * MR);
+        int blocks = ceilDiv(m, rows);
+        GemmPool.forEach(parts, slices * blocks, t -> {
+            int pc = t / blocks * KC;
+            int ic = t % blocks * rows;
+            int kc = Math.min(KC, k - pc);
+            packA(transA, alpha, a, aOff, lda, ic, Math.min(rows, m - ic), pc, kc, packedA, pc * mPad + ic * kc);
+        });
+        return packedA;
     }
 
     /** Per thread: the buffer of {@link Kernels#prepareATransient}'s packed copies. */

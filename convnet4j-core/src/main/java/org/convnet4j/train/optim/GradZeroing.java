@@ -6,18 +6,15 @@ import java.util.List;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
-import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.ParallelChunks;
 
 /**
  * {@link Optimizer#zeroGrad()}'s clearing: all gradients as one run of values cut into fixed chunks that the kernels'
  * threads share (one parallel call for the whole model, not one per parameter). ResNet-50's 25.6 M gradient values
  * (102 MB) took 13 ms of every W6 training step on the calling thread alone while the second thread waited (span
- * accounting, docs/PERFORMANCE.md twenty-second pass). Zeros are zeros on any split: the same bits.
+ * accounting, docs/PERFORMANCE.md twenty-second pass). Zeros are zeros on any split: the same bits ({@link ParallelChunks}).
  */
 final class GradZeroing {
-    /** Values per task (128 KB of floats). */
-    static final int CHUNK = 1 << 15;
-
     /**
      * Switch for A/B runs ({@code FlagAB}): {@code false} clears every gradient on the calling thread
      * ({@code -Dconvnet4j.optim.parallelZeroGrad=false}). Models with fewer than two chunks of gradient values (LeNet-5)
@@ -29,40 +26,19 @@ final class GradZeroing {
     }
 
     static void zero(Iterable<Parameter> params) {
-        Kernels k = KernelProvider.get();
-        if (!parallel || k.threads() < 2) {
-            for (Parameter p : params) {
-                p.zeroGrad();
-            }
-            return;
-        }
         List<float[]> arrays = new ArrayList<>();
-        List<Integer> sizes = new ArrayList<>();
-        long total = 0;
         for (Parameter p : params) {
             Tensor g = p.gradIfPresent();
             if (g != null) {
-                arrays.add(g.data());
-                sizes.add(g.data().length); // all of it, as Parameter.zeroGrad clears
-                total += g.data().length;
+                arrays.add(g.data()); // all of it, as Parameter.zeroGrad clears
             }
-        }
-        if (total < 2L * CHUNK) {
-            for (int i = 0; i < arrays.size(); i++) {
-                Arrays.fill(arrays.get(i), 0, sizes.get(i), 0f);
-            }
-            return;
         }
         // start[i]: where gradient i begins in the run of all values
         long[] start = new long[arrays.size() + 1];
         for (int i = 0; i < arrays.size(); i++) {
-            start[i + 1] = start[i] + sizes.get(i);
+            start[i + 1] = start[i] + arrays.get(i).length;
         }
-        long end = total;
-        int tasks = (int) ((total + CHUNK - 1) / CHUNK);
-        k.parallelFor(tasks, t -> {
-            long from = (long) t * CHUNK;
-            long to = Math.min(end, from + CHUNK);
+        ParallelChunks.run(KernelProvider.get(), start[arrays.size()], parallel, (from, to) -> {
             int i = Arrays.binarySearch(start, from);
             i = i >= 0 ? i : -i - 2; // the gradient holding value 'from'
             while (from < to) {

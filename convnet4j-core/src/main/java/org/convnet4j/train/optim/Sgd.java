@@ -8,6 +8,7 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.ParallelChunks;
 
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, following the
@@ -110,25 +111,18 @@ public final class Sgd extends AbstractOptimizer {
         int n = w.length;
         float[] b = buf;
         boolean init = first;
-        if (parallelUpdate && n >= 2 * UPDATE_CHUNK && k.threads() > 1) {
-            // each chunk is updated by the same kernel call on the same values: the bits of one call over all of w
-            k.parallelFor((n + UPDATE_CHUNK - 1) / UPDATE_CHUNK, t -> {
-                int from = t * UPDATE_CHUNK;
-                k.sgdUpdate(Math.min(n, from + UPDATE_CHUNK) - from, w, from, grad, from, b, from, (float) lr,
-                        (float) weightDecay, (float) momentum, (float) (1 - dampening), nesterov, init);
-            });
-            return;
-        }
-        k.sgdUpdate(n, w, 0, grad, 0, b, 0, (float) lr, (float) weightDecay, (float) momentum,
-                (float) (1 - dampening), nesterov, init);
+        // each chunk is updated by the same kernel call on the same values: the bits of one call over all of w
+        ParallelChunks.run(k, n, parallelUpdate, (from, to) -> k.sgdUpdate((int) (to - from), w, (int) from, grad,
+                (int) from, b, (int) from, (float) lr, (float) weightDecay, (float) momentum, (float) (1 - dampening),
+                nesterov, init));
     }
 
     /**
-     * Values per task of a parameter's update on the kernels' threads: a multiple of every vector length, so a chunk's
-     * vector loop and tail split the values as one call over the whole parameter does (an element's result depends only
-     * on whether it is in the vector loop or the tail), the same bits.
+     * Values per task of a parameter's update on the kernels' threads ({@link ParallelChunks#VALUES}): a multiple of
+     * every vector length, so a chunk's vector loop and tail split the values as one call over the whole parameter does
+     * (an element's result depends only on whether it is in the vector loop or the tail), the same bits.
      */
-    static final int UPDATE_CHUNK = 1 << 15;
+    static final int UPDATE_CHUNK = ParallelChunks.VALUES;
 
     /**
      * Parameters of at least two chunks are updated on the kernels' threads (ResNet-50: 24 ms of a W6 step ran on the

@@ -12,6 +12,7 @@ import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.ParallelChunks;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * unmade.
  */
 class GradZeroingTest {
-    private static final int C = GradZeroing.CHUNK;
+    private static final int C = ParallelChunks.VALUES;
     private static final int[] SIZES = {3 * C + 17, 5, 1, C - 1, 2 * C + 1, 40_000, 7};
 
     @Test

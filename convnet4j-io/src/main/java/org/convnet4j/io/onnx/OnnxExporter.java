@@ -68,8 +68,9 @@ public final class OnnxExporter {
         List<String> inNames = new ArrayList<>();
         List<Shape> inShapes = model.inputShapes();
         List<String> declared = model instanceof Graph ? ((Graph) model).inputNames() : List.of("input");
+        long batch = fixedBatch(model);
         for (int i = 0; i < inShapes.size(); i++) {
-            inputs.add(info(declared.get(i), inShapes.get(i)));
+            inputs.add(info(declared.get(i), inShapes.get(i), batch));
             inNames.add(declared.get(i));
         }
         List<String> outs = e.emitModel(model, "", inNames);
@@ -77,7 +78,7 @@ public final class OnnxExporter {
         List<Shape> outShapes = model instanceof Graph ? ((Graph) model).outputNames().stream()
                 .map(n -> ((Graph) model).node(n).shape()).toList() : List.of(model.outputShape());
         for (int i = 0; i < outs.size(); i++) {
-            outputs.add(info(outs.get(i), outShapes.get(i)));
+            outputs.add(info(outs.get(i), outShapes.get(i), batch));
         }
         String name = model.name() == null ? "convnet4j_model" : model.name();
         OnnxModel.Graph g = new OnnxModel.Graph(name, e.nodes, e.inits, inputs, outputs, List.of());
@@ -87,9 +88,72 @@ public final class OnnxExporter {
         return new OnnxModel.Model(8, opsets, "convnet4j", "0.1", g, e.records);
     }
 
-    private static ValueInfo info(String name, Shape sample) {
+    /**
+     * Writes an imported program ({@link OnnxImporter#importProgram}) as an ONNX model of opset {@value #OPSET} with
+     * its current weights: every input it is fed and every output, named and typed as the file it came from declared
+     * them (inputs bound at import are constants of the program, written as initializers); the float graph by its
+     * layers' ONNX forms, the typed path's and second stage's nodes as the file had them, translated from an opset
+     * before 13 ({@link OnnxLegacyForms}). For programs that are not a model of one float input with a batch axis (int64
+     * token inputs, several inputs, tensors without a batch axis), which {@link #export(Model, Path)} cannot take.
+     *
+     * @throws IllegalArgumentException one line naming the program and what cannot be written (a typed node of a
+     *         newer opset than {@value #OPSET}, an older operator without a translation, a layer without ONNX form)
+     */
+    public static void export(OnnxProgram program, Path file) throws IOException {
+        OnnxWriter.writeModel(file, toOnnx(program, "program", true));
+    }
+
+    /** As {@link #export(OnnxProgram, Path)}, the model in memory ({@code name} its graph's name). */
+    public static OnnxModel.Model toOnnx(OnnxProgram program, String name) {
+        return toOnnx(program, name, false);
+    }
+
+    private static OnnxModel.Model toOnnx(OnnxProgram program, String name, boolean shareValues) {
+        OnnxExporter e = new OnnxExporter(shareValues);
+        List<ValueInfo> inputs = new ArrayList<>();
+        for (String in : program.inputNames()) {
+            ValueInfo d = program.declaredInput(in);
+            inputs.add(d != null ? d : new ValueInfo(in, OnnxModel.FLOAT, new long[0], false));
+            e.used.put(in, 1);
+        }
+        List<String> outNames = program.outputNames();
+        for (String o : outNames) {
+            e.used.merge(o, 1, Integer::sum);
+        }
+        FormExport fe = e.new FormExport(OnnxImporter.sanitize(name), program.inputNames(), null, List.of());
+        List<String> results = OnnxProgramExport.program(name, program, fe);
+        List<ValueInfo> outputs = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            ValueInfo declared = program.outputInfos().get(i);
+            String o = outNames.get(i);
+            if (program.inputNames().contains(o)) {
+                // an input that is an output as well: the output is a copy under a name of its own
+                o = e.unique(o + "_output");
+            }
+            e.node("Identity", e.unique(OnnxImporter.sanitize(name) + ".output_" + i), List.of(results.get(i)), o);
+            outputs.add(new ValueInfo(o, declared.elemType(), declared.dims(), declared.hasShape()));
+        }
+        OnnxModel.Graph g = new OnnxModel.Graph(name, e.nodes, e.inits, inputs, outputs, List.of());
+        Map<String, Long> opsets = new LinkedHashMap<>();
+        opsets.put("", (long) OPSET);
+        opsets.putAll(e.domains);
+        return new OnnxModel.Model(8, opsets, "convnet4j", "0.1", g, e.records);
+    }
+
+    /**
+     * The batch size a model's file fixed, where its first layer is an imported program that needs it
+     * ({@link OnnxProgramLayer#fixedBatch}); else -1, a symbolic batch axis "N".
+     */
+    private static long fixedBatch(Model model) {
+        if (model instanceof Sequential s && !s.layers().isEmpty() && s.layers().get(0) instanceof OnnxProgramLayer p) {
+            return p.fixedBatch();
+        }
+        return -1;
+    }
+
+    private static ValueInfo info(String name, Shape sample, long batch) {
         long[] dims = new long[sample.rank() + 1];
-        dims[0] = -1;
+        dims[0] = batch;
         for (int i = 0; i < sample.rank(); i++) {
             dims[i + 1] = sample.dim(i);
         }

@@ -174,6 +174,10 @@ final class OnnxFolding {
             long[] split = opset >= 13 ? longsOf(a, 1) : intsArr(n, "split");
             if (split == null) {
                 long num = n.attributes().containsKey("num_outputs") ? ints(n, "num_outputs", parts) : parts;
+                if (num < 1 || num > Math.max(parts, len)) { // sizes an array: 2^40 (a model's attribute) was 8 TB
+                    throw new IllegalArgumentException("Split num_outputs " + num + " does not fit its " + parts
+                            + " output(s) and axis of length " + len);
+                }
                 long each = (len + num - 1) / num;
                 split = new long[(int) num];
                 for (int i = 0; i < num; i++) {
@@ -477,6 +481,12 @@ final class OnnxFolding {
         long[] bBatch = Arrays.copyOf(bd, bd.length - 2);
         int[] ma = readMap(aBatch, batch);
         int[] mb = readMap(bBatch, batch);
+        // the output counted before it is allocated: [32768, 1] x [1, 32768] (256 KB of operands) asked for 2^30 values
+        // (4 GB as floats, at import), and past 2^31 the int size wrapped round (issue 15, sixteenth session)
+        long[] outDims = Arrays.copyOf(batch, batch.length + 2);
+        outDims[batch.length] = n;
+        outDims[batch.length + 1] = m;
+        checkedCount(outDims);
         double[] o;
         if (OnnxFloatRoute.applies(a, b)) {
             o = OnnxFloatRoute.matmul(a.v(), b.v(), ma, mb, (int) n, (int) k, (int) m);
@@ -544,9 +554,24 @@ final class OnnxFolding {
             throw new IllegalArgumentException("Tile needs one repeat per axis");
         }
         long[] d = new long[r];
+        // repeats given at run time are counted before anything is allocated (issue 15, sixteenth session: repeats
+        // [2^30] of a one-value input allocated 8 GB of indices; a negative one failed as NegativeArraySizeException)
+        for (int i = 0; i < r; i++) {
+            if (repeats[i] < 0) {
+                throw new IllegalArgumentException("Tile repeats " + Arrays.toString(repeats) + ": must be >= 0");
+            }
+            long len = org.convnet4j.util.MemoryBudget.bytesOf(1, x.dims()[i], repeats[i]);
+            d[i] = len < 0 ? Long.MAX_VALUE : len;
+        }
+        checkedCount(d);
+        for (long len : d) { // each axis too: [0, 2^40] holds 0 values but would make 2^40 indices
+            if (len > MAX_FOLD_ELEMENTS) {
+                throw new IllegalArgumentException("Tile repeats " + Arrays.toString(repeats) + " make an axis of " + len
+                        + ", above the limit of " + MAX_FOLD_ELEMENTS + " values");
+            }
+        }
         long[][] per = new long[r][];
         for (int i = 0; i < r; i++) {
-            d[i] = x.dims()[i] * repeats[i];
             per[i] = new long[(int) d[i]];
             for (int k = 0; k < d[i]; k++) {
                 per[i][k] = k % x.dims()[i];
@@ -667,13 +692,13 @@ final class OnnxFolding {
                 Attribute v = n.attributes().get("value");
                 Arr fill = v == null || v.t() == null ? new Arr(OnnxModel.FLOAT, new long[0], new double[] {0})
                         : Arr.of(v.t());
-                double[] vals = new double[(int) checkedCount(d)];
+                double[] vals = new double[(int) checkedCount(n, d)];
                 Arrays.fill(vals, fill.v()[0]);
                 yield new Arr(fill.type(), d, vals);
             }
             case "Expand" -> {
                 long[] shape = requiredLongs(n, a, 1, "shape");
-                Arr ones = new Arr(x.type(), shape, new double[(int) checkedCount(shape)]);
+                Arr ones = new Arr(x.type(), shape, new double[(int) checkedCount(n, shape)]);
                 yield binary("Add", x, ones);
             }
             default -> null;
@@ -685,16 +710,34 @@ final class OnnxFolding {
         return !n.attributes().containsKey("broadcast") || !n.attributes().containsKey("axis");
     }
 
+    /**
+     * The number of values of an output of shape {@code d} that {@code n} makes from a shape it is given (ConstantOfShape,
+     * Expand; at import or at run time), refused before allocating: beyond {@link #MAX_FOLD_ELEMENTS} or the memory
+     * limit, naming the shape and the limit (before: "too large to fold", the importer's word, at run time too).
+     */
+    private static long checkedCount(Node n, long[] d) {
+        long c = checkedCount(d);
+        org.convnet4j.util.MemoryBudget.requireParameter(n.opType() + " output shape " + Arrays.toString(d)
+                + " in double precision", c * Double.BYTES);
+        return c;
+    }
+
+    /**
+     * The number of values of shape {@code d}, refused beyond {@link #MAX_FOLD_ELEMENTS} naming the shape and the
+     * limit; a product past 2^63 is refused too (before, it wrapped round: [2^23, 2^41] counted 0 values).
+     */
     private static long checkedCount(long[] d) {
-        long c = 1;
         for (long v : d) {
             if (v < 0) {
                 throw new IllegalArgumentException("negative dimension in " + Arrays.toString(d));
             }
-            c *= v;
-            if (c > MAX_FOLD_ELEMENTS) {
-                throw new IllegalArgumentException("a constant of shape " + Arrays.toString(d) + " is too large to fold");
-            }
+        }
+        long c = org.convnet4j.util.MemoryBudget.bytesOf(1, d); // -1 past 2^63
+        if (c < 0 || c > MAX_FOLD_ELEMENTS) {
+            throw new IllegalArgumentException("output shape " + Arrays.toString(d) + " = " + (c < 0 ? "more than 2^63" : c)
+                    + " values, above the limit of " + MAX_FOLD_ELEMENTS + " values ("
+                    + org.convnet4j.util.MemoryBudget.human(MAX_FOLD_ELEMENTS * Double.BYTES)
+                    + " in double precision) for a tensor computed outside the float layers");
         }
         return c;
     }

@@ -1006,7 +1006,7 @@ public final class OnnxImporter {
         }
         return new OnnxProgram(what, graph, graphInputValues, new ArrayList<>(graphValues.values()), rawInputs.stream()
                 .filter(v -> !consts.containsKey(v)).toList(), model.graph().inputs(), kept, constants,
-                model.graph().outputs(), opset, deferred, params, tied, bindings, stageWeights);
+                model.graph().outputs(), opset, model.opsets(), deferred, params, tied, bindings, stageWeights);
     }
 
     /** Whether the float parameter still holds the initializer's values (as they are, or transposed). */

@@ -32,6 +32,8 @@ public final class OnnxProgram {
     private final Map<String, TensorData> constants;
     private final List<ValueInfo> outputs;
     private final long opset;
+    /** The file's opset imports (domain -> version; "" the default domain). */
+    private final Map<String, Long> opsets;
     private final Deferred deferred;
     /** Learned weights of the typed path by the ONNX value they replace (see {@link #parameters()}). */
     private final Map<String, Parameter> learned;
@@ -73,7 +75,8 @@ public final class OnnxProgram {
 
     OnnxProgram(String what, Graph graph, List<String> graphInputValues, List<List<String>> graphOutputValues,
                 List<String> inputs, List<ValueInfo> declaredInputs, List<Node> typedNodes,
-                Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Deferred deferred,
+                Map<String, TensorData> constants, List<ValueInfo> outputs, long opset, Map<String, Long> opsets,
+                Deferred deferred,
                 Map<String, Parameter> learned, Map<String, Boolean> tied,
                 Map<String, OnnxImporter.FloatBinding> bindings, java.util.Set<String> stageWeights) {
         this.what = what;
@@ -86,6 +89,7 @@ public final class OnnxProgram {
         this.constants = Map.copyOf(constants);
         this.outputs = List.copyOf(outputs);
         this.opset = opset;
+        this.opsets = Map.copyOf(opsets);
         this.deferred = deferred;
         this.learned = new LinkedHashMap<>(learned);
         this.tied = Map.copyOf(tied);
@@ -142,6 +146,11 @@ public final class OnnxProgram {
 
     long opset() {
         return opset;
+    }
+
+    /** The opset imports of the file the program was imported from. */
+    Map<String, Long> opsets() {
+        return opsets;
     }
 
     List<ValueInfo> outputInfos() {
@@ -234,6 +243,16 @@ public final class OnnxProgram {
      */
     public List<Tensor> backward(List<TensorData> outputGradients) {
         return backward(outputGradients, null);
+    }
+
+    /**
+     * As {@link #backward(List)}, returning the gradient of each float program input by name: what the float graph
+     * gives for it plus what the typed nodes and the second stage that read it directly give (absent where none does).
+     */
+    Map<String, double[]> backwardToInputs(List<TensorData> outputGradients) {
+        Map<String, double[]> in = new HashMap<>();
+        backward(outputGradients, in);
+        return in;
     }
 
     /** As {@link #backward(List)}; with {@code inputGrads}, also the gradient of each float program input by name. */

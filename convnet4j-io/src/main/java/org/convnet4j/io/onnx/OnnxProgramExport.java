@@ -2,8 +2,10 @@ package org.convnet4j.io.onnx;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.convnet4j.io.onnx.OnnxModel.Attribute;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
@@ -18,11 +20,13 @@ import org.convnet4j.nn.Parameter;
  * is written as a Dropout with its mask output. Every value of the program is renamed after the layer, so a program
  * can sit inside a larger model. Nothing is imported under this type: reading the file back gives standard
  * operators (ModelLoader makes an {@code OnnxProgram} layer of them again when the float layers refuse some).
+ * {@link #program} writes a whole program ({@link OnnxExporter#export(OnnxProgram, java.nio.file.Path)}) the same way,
+ * with every input and output it has, as the file declared them.
  *
- * <p>The typed nodes keep their file's operator versions, so they are written only when the file's opset has the
- * same operator definitions as the exporter's ({@value #MIN_VERBATIM_OPSET} to {@link OnnxForm#OPSET}), or when every
- * typed node is of an operator whose older form translates ({@link #UPGRADED}: the windows and batch norm); a program
- * from another opset whose typed path is not empty is refused naming both.
+ * <p>The typed nodes keep their file's operator versions, so they are written verbatim when the file's opset has the
+ * same operator definitions as the exporter's ({@value #MIN_VERBATIM_OPSET} to {@link OnnxForm#OPSET}); from an older
+ * opset each is translated to the exporter's opset ({@link OnnxLegacyForms}: attributes that became inputs, the
+ * legacy broadcast), and a node without such a translation is refused naming it, its operator and the opset.
  */
 final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
     /**
@@ -38,89 +42,130 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
             throw new IllegalArgumentException("ONNX export: " + layer.describe() + ": an imported ONNX program is"
                     + " written by convnet4j-io's OnnxExporter only");
         }
-        OnnxProgram p = layer.program();
-        boolean verbatim = !p.typedNodes().isEmpty() || p.deferred() != null;
-        if (verbatim && (p.opset() < MIN_VERBATIM_OPSET && !upgradable(p) || p.opset() > OnnxForm.OPSET)) {
-            throw new IllegalArgumentException("ONNX export: " + layer.describe() + ": its typed path ("
-                    + p.typedNodeCount() + " nodes) is written as the file had it, at opset " + p.opset()
-                    + ", and the export writes opset " + OnnxForm.OPSET + " (only " + MIN_VERBATIM_OPSET + " to "
-                    + OnnxForm.OPSET + " share those operators' definitions); export the model from its framework"
-                    + " at an opset in that range");
-        }
-        new Writer(layer, p, fe).write();
+        Writer w = new Writer(layer.describe(), layer.program(), fe);
+        w.check();
+        w.writeLayer();
     }
 
     /**
-     * Operators whose nodes of an opset before {@value #MIN_VERBATIM_OPSET} mean at the exporter's opset what they meant
-     * in the file once their legacy attributes are dropped ({@link #upgraded}): the windows only gained attributes whose
-     * defaults keep the old meaning (Conv; MaxPool's storage_order, ceil_mode, dilations; AveragePool's
-     * count_include_pad, ceil_mode); BatchNormalization in its inference form loses is_test, spatial (1, the only value
-     * its inference form has kept) and consumed_inputs. A program of such an opset whose typed nodes are all of these
-     * (the 3-D windows of the pytorch-converted suite, opset 6) is written at the exporter's opset.
+     * Writes program {@code p} through {@code out} (whose inputs are the program's inputs, in order); returns the
+     * exported names of the program's outputs, each of the type the file declared.
      */
-    static final java.util.Set<String> UPGRADED = java.util.Set.of("Conv", "MaxPool", "AveragePool",
-            "BatchNormalization");
-
-    static boolean upgradable(OnnxProgram p) {
-        List<Node> all = new ArrayList<>(p.typedNodes());
-        if (p.deferred() != null) {
-            all.addAll(p.deferred().nodes());
-        }
-        for (Node n : all) {
-            if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx") || !UPGRADED.contains(n.opType())) {
-                return false;
-            }
-            if (n.opType().equals("BatchNormalization")) {
-                Attribute spatial = n.attributes().get("spatial");
-                Attribute test = n.attributes().get("is_test");
-                if (spatial != null && spatial.i() != 1 || test != null && test.i() == 0 || n.outputs().size() != 1) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /** A node of an older opset as the exporter's opset writes it ({@link #UPGRADED}). */
-    static Node upgraded(Node n) {
-        if (!n.opType().equals("BatchNormalization")) {
-            return n;
-        }
-        Map<String, Attribute> a = new java.util.LinkedHashMap<>(n.attributes());
-        a.keySet().removeAll(java.util.Set.of("is_test", "spatial", "consumed_inputs"));
-        return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), a);
+    static List<String> program(String what, OnnxProgram p, OnnxExporter.FormExport out) {
+        Writer w = new Writer(what, p, out);
+        w.check();
+        return w.writeProgram();
     }
 
     /** One export: the program's ONNX value names and what they became. */
     private static final class Writer {
-        private final OnnxProgramLayer layer;
+        private final String what;
         private final OnnxProgram p;
         private final OnnxExporter.FormExport out;
         private final Map<String, String> names = new HashMap<>();
         private final Map<String, Long> opsets;
+        /** Ranks of the program's values where known (for the legacy broadcast's axis and softmax's axis). */
+        private final Map<String, Integer> ranks = new HashMap<>();
+        /** The program's values computed by the float graph (float32 whatever the file declared). */
+        private final Set<String> fromGraph = new HashSet<>();
+        /** Written as a model of its own (every input and output as declared), not as the layer. */
+        private boolean asModel;
 
-        Writer(OnnxProgramLayer layer, OnnxProgram p, OnnxExporter.FormExport out) {
-            this.layer = layer;
+        Writer(String what, OnnxProgram p, OnnxExporter.FormExport out) {
+            this.what = what;
             this.p = p;
             this.out = out;
-            this.opsets = layer.source().opsets();
+            this.opsets = p.opsets();
+            knownRanks();
         }
 
-        void write() {
-            String input = p.inputNames().get(0);
-            names.put(input, out.inputs().get(0));
-            if (p.graph() != null) {
-                List<String> in = new ArrayList<>();
-                for (String v : p.graphInputValues()) {
-                    in.add(value(v));
-                }
-                List<String> results = out.model(p.graph(), in);
-                for (int i = 0; i < results.size(); i++) {
-                    for (String v : p.graphOutputValues().get(i)) {
-                        names.put(v, results.get(i));
+        private List<Node> allNodes() {
+            List<Node> all = new ArrayList<>(p.typedNodes());
+            if (p.deferred() != null) {
+                all.addAll(p.deferred().nodes());
+            }
+            return all;
+        }
+
+        /** Refuses, before anything is written, a program whose typed nodes the exporter's opset cannot hold. */
+        void check() {
+            boolean verbatim = !p.typedNodes().isEmpty() || p.deferred() != null;
+            if (verbatim && p.opset() > OnnxForm.OPSET) {
+                throw new IllegalArgumentException("ONNX export: " + what + ": its typed path (" + p.typedNodeCount()
+                        + " nodes) is written as the file had it, at opset " + p.opset() + ", and the export writes"
+                        + " opset " + OnnxForm.OPSET + "; export the model from its framework at opset "
+                        + MIN_VERBATIM_OPSET + " to " + OnnxForm.OPSET);
+            }
+            if (p.opset() < MIN_VERBATIM_OPSET) {
+                for (Node n : allNodes()) {
+                    if (n.opType().equals(OnnxFolding.DROPOUT_MASK)) {
+                        continue;
+                    }
+                    String why = OnnxLegacyForms.whyNot(n, p.opset(), ranks::get);
+                    if (why != null) {
+                        throw new IllegalArgumentException("ONNX export: " + what + ": the typed path's "
+                                + n.opType() + " node '" + (n.name().isEmpty() ? n.outputs().get(0) : n.name())
+                                + "' is written at opset " + OnnxForm.OPSET + " and the file's is " + p.opset() + ": "
+                                + why + "; export the model from its framework at opset " + MIN_VERBATIM_OPSET + " to "
+                                + OnnxForm.OPSET);
                     }
                 }
             }
+        }
+
+        /** Ranks of inputs, constants and float-graph results, then of element-wise typed results from those. */
+        private void knownRanks() {
+            for (String in : p.inputNames()) {
+                ValueInfo d = p.declaredInput(in);
+                if (d != null && d.hasShape() && d.dims() != null) {
+                    ranks.put(in, d.dims().length);
+                }
+            }
+            p.typedConstants().forEach((k, v) -> ranks.put(k, v.dims().length));
+            if (p.deferred() != null) {
+                p.deferred().constants().forEach((k, v) -> ranks.put(k, v.dims().length));
+            }
+            if (p.graph() != null) {
+                List<String> outs = p.graph().outputNames();
+                for (int i = 0; i < outs.size(); i++) {
+                    int r = p.graph().node(outs.get(i)).shape().rank() + 1;
+                    for (String v : p.graphOutputValues().get(i)) {
+                        ranks.put(v, r);
+                        fromGraph.add(v);
+                    }
+                }
+            }
+            for (Node n : allNodes()) {
+                if (n.outputs().size() != 1 || n.inputs().isEmpty() || !ELEMENTWISE.contains(n.opType())) {
+                    continue;
+                }
+                int r = -1;
+                for (String v : n.inputs()) {
+                    Integer k = ranks.get(v);
+                    if (k == null) {
+                        r = -1;
+                        break;
+                    }
+                    r = Math.max(r, k);
+                }
+                if (r >= 0 && !(n.attributes().containsKey("broadcast") && n.attributes().containsKey("axis")
+                        && r != ranks.get(n.inputs().get(0)))) {
+                    ranks.put(n.outputs().get(0), r);
+                }
+            }
+        }
+
+        /** Operators whose result has the largest rank of their operands. */
+        private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum",
+                "Mean", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Floor", "Ceil",
+                "Erf", "Sin", "Cos", "Sign", "Identity", "Cast", "LeakyRelu", "Elu", "Selu", "HardSigmoid", "Softplus",
+                "Softsign", "Equal", "Less", "Greater", "And", "Or", "Xor", "Not", "Where");
+
+        /** As the layer's form: one float input, one float output. */
+        void writeLayer() {
+            String input = p.inputNames().get(0);
+            names.put(input, out.inputs().get(0));
+            writeGraph();
             ValueInfo declaredIn = p.declaredInput(input);
             if (declaredIn != null && declaredIn.elemType() != OnnxModel.FLOAT && declaredIn.elemType() != 0) {
                 // the layer is fed float32; the typed nodes read the input as the file declared it
@@ -129,6 +174,70 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                         Map.of("to", intAttribute("to", declaredIn.elemType()))), 0);
                 names.put(input, cast);
             }
+            writeNodes();
+            ValueInfo o = p.outputInfos().get(0);
+            String result = value(o.name());
+            if (o.elemType() == OnnxModel.FLOAT || o.elemType() == 0) {
+                out.node("Identity", List.of(result), Map.of());
+            } else {
+                out.node("Cast", List.of(result), Map.of("to", (long) OnnxModel.FLOAT));
+            }
+        }
+
+        /**
+         * As a model of its own: inputs of the declared types (the float graph reads float32 copies of the others),
+         * outputs of the declared types (the float graph's results cast where the file declared another type).
+         */
+        List<String> writeProgram() {
+            asModel = true;
+            for (int i = 0; i < p.inputNames().size(); i++) {
+                names.put(p.inputNames().get(i), out.inputs().get(i));
+            }
+            writeGraph();
+            writeNodes();
+            List<String> results = new ArrayList<>();
+            for (ValueInfo o : p.outputInfos()) {
+                String v = value(o.name());
+                if (fromGraph.contains(o.name()) && o.elemType() != OnnxModel.FLOAT && o.elemType() != 0) {
+                    String cast = out.value("." + OnnxImporter.sanitize(o.name()) + "_as_declared");
+                    out.node(new Node("", "Cast", "", List.of(v), List.of(cast),
+                            Map.of("to", intAttribute("to", o.elemType()))), 0);
+                    v = cast;
+                }
+                results.add(v);
+            }
+            return results;
+        }
+
+        private void writeGraph() {
+            if (p.graph() == null) {
+                return;
+            }
+            List<String> in = new ArrayList<>();
+            for (String v : p.graphInputValues()) {
+                String k = value(v);
+                ValueInfo d = p.declaredInput(v);
+                if (asModel && d != null && d.elemType() != 0 && d.elemType() != OnnxModel.FLOAT) {
+                    k = floatCopy(v, k); // the float graph reads a float32 copy, as run() feeds it
+                }
+                in.add(k);
+            }
+            List<String> results = out.model(p.graph(), in);
+            for (int i = 0; i < results.size(); i++) {
+                for (String v : p.graphOutputValues().get(i)) {
+                    names.put(v, results.get(i));
+                }
+            }
+        }
+
+        private String floatCopy(String v, String k) {
+            String cast = out.value("." + OnnxImporter.sanitize(v) + "_float");
+            out.node(new Node("", "Cast", "", List.of(k), List.of(cast),
+                    Map.of("to", intAttribute("to", OnnxModel.FLOAT))), 0);
+            return cast;
+        }
+
+        private void writeNodes() {
             for (Node n : p.typedNodes()) {
                 node(n, p.typedConstants());
             }
@@ -136,13 +245,6 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                 for (Node n : p.deferred().nodes()) {
                     node(n, p.deferred().constants());
                 }
-            }
-            ValueInfo o = p.outputInfos().get(0);
-            String result = value(o.name());
-            if (o.elemType() == OnnxModel.FLOAT || o.elemType() == 0) {
-                out.node("Identity", List.of(result), Map.of());
-            } else {
-                out.node("Cast", List.of(result), Map.of("to", (long) OnnxModel.FLOAT));
             }
         }
 
@@ -162,7 +264,11 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                 return;
             }
             Node written = new Node(n.name(), n.opType(), n.domain(), in, outs, n.attributes());
-            out.node(p.opset() < MIN_VERBATIM_OPSET ? upgraded(written) : written, opsets.getOrDefault(n.domain(), 1L));
+            if (p.opset() < MIN_VERBATIM_OPSET && (n.domain().isEmpty() || n.domain().equals("ai.onnx"))) {
+                OnnxLegacyForms.write(n, written, p.opset(), ranks::get, out);
+            } else {
+                out.node(written, opsets.getOrDefault(n.domain(), 1L));
+            }
         }
 
         private String fresh(String v) {
@@ -195,7 +301,7 @@ final class OnnxProgramExport implements OnnxForm<OnnxProgramLayer> {
                 TensorData c = constants.containsKey(v) ? constants.get(v) : p.typedConstants().get(v);
                 k = out.tensor(OnnxImporter.sanitize(v), c);
             } else {
-                throw new IllegalStateException("ONNX export: " + layer.describe() + ": value '" + v
+                throw new IllegalStateException("ONNX export: " + what + ": value '" + v
                         + "' of the program is neither computed before it is read nor a constant");
             }
             names.put(v, k);

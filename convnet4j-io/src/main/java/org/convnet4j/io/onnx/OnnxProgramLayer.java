@@ -215,6 +215,17 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
         return labels == null ? null : labels.label();
     }
 
+    /**
+     * The batch size the file fixed for the input (its first dimension), or -1 where it is symbolic: what the export
+     * writes, since a typed path may hold constants of that batch (a PyTorch export traced at batch 10 multiplying by a
+     * [10, 10] constant runs at batch 10 only).
+     */
+    long fixedBatch() {
+        ValueInfo in = source.graph().inputs().stream().filter(v -> v.name().equals(inputName)).findFirst()
+                .orElseThrow();
+        return in.dims()[0] > 0 ? in.dims()[0] : -1;
+    }
+
     /** The ONNX model this layer was imported from. */
     public OnnxModel.Model source() {
         return source;
@@ -264,14 +275,21 @@ public final class OnnxProgramLayer extends Layer implements org.convnet4j.trans
 
     @Override
     public List<Tensor> backwardAll(Tensor gradOutput) {
-        List<Tensor> g = program.backward(List.of(TensorData.of(program.outputNames().get(0), gradOutput)));
-        if (g.isEmpty() || g.get(0) == null) {
-            int[] dims = new int[inputShape.rank() + 1];
-            dims[0] = gradOutput.dim(0);
-            System.arraycopy(inputShape.dims(), 0, dims, 1, inputShape.rank());
-            return List.of(Tensor.zeros(Shape.of(dims))); // the input reaches the output on the typed path only
+        // the input's whole gradient: through the float graph and through the typed nodes that read it directly (before
+        // 2026-12-06 only the float graph's: zero where the input reaches the output on the typed path only)
+        double[] g = program.backwardToInputs(List.of(TensorData.of(program.outputNames().get(0), gradOutput)))
+                .get(inputName);
+        int[] dims = new int[inputShape.rank() + 1];
+        dims[0] = gradOutput.dim(0);
+        System.arraycopy(inputShape.dims(), 0, dims, 1, inputShape.rank());
+        if (g == null) {
+            return List.of(Tensor.zeros(Shape.of(dims))); // the output does not depend on the input
         }
-        return List.of(g.get(0));
+        float[] f = new float[g.length];
+        for (int k = 0; k < f.length; k++) {
+            f[k] = (float) g[k];
+        }
+        return List.of(Tensor.wrap(f, Shape.of(dims)));
     }
 
     @Override

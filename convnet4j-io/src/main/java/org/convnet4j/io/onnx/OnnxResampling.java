@@ -346,10 +346,13 @@ final class OnnxResampling {
                 throw new IllegalArgumentException("pads " + java.util.Arrays.toString(pads) + " for dims "
                         + java.util.Arrays.toString(x.dims()));
             }
-            size *= Math.min(len, OnnxReader.MAX_ELEMENTS + 1L);
-            if (size > OnnxReader.MAX_ELEMENTS) {
+            // the typed path's limit, checked before the int[] and double[] of that size are allocated (issue 15,
+            // sixteenth session: pads given at run time could ask for 2^28 values, 3 GB, refused only afterwards)
+            size *= Math.min(len, OnnxFolding.MAX_FOLD_ELEMENTS + 1L);
+            if (size > OnnxFolding.MAX_FOLD_ELEMENTS) {
                 throw new IllegalArgumentException("pads " + java.util.Arrays.toString(pads) + " make more than "
-                        + OnnxReader.MAX_ELEMENTS + " values");
+                        + OnnxFolding.MAX_FOLD_ELEMENTS + " values, the limit for a tensor computed outside the float"
+                        + " layers");
             }
         }
         return new Pads(begin, end, mode, value);

@@ -39,7 +39,7 @@ final class InferenceBudgetMain {
         } catch (TrainingMemory.TooLargeException e) {
             System.out.println("refused: " + e.getMessage());
         }
-        System.out.println("gradients made: " + g.learnableParameters().values().stream().filter(Parameter::hasGradient)
-                .count());
+        System.out.println("gradients made: " + g.learnableParameters().values().stream()
+                .filter(p -> p.gradIfPresent() != null).count());
     }
 }

@@ -1,7 +1,5 @@
 package org.convnet4j.io.onnx;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -117,18 +115,29 @@ final class OnnxNodeTests {
         }
     }
 
-    private static void runCase(Path dir) throws IOException {
+    /** A case read as the runner feeds it: the model, the inputs bound as constants, the inputs fed, the outputs. */
+    record Prepared(OnnxModel.Model model, Map<String, TensorData> bound, List<TensorData> feed,
+                    List<TensorData> want, List<TensorData> all) {
+    }
+
+    /**
+     * Reads a case: inputs whose first axis differs from the first input's (a weight or a broadcast operand fed as an
+     * input), integer operands beside float data and operands an operator takes as a constant are bound; the rest fed.
+     */
+    static Prepared prepare(Path dir) throws IOException {
         OnnxModel.Model m = OnnxReader.readModel(dir.resolve("model.onnx"));
         List<String> inputs = OnnxImporter.runtimeInputs(m);
         Path data = dir.resolve("test_data_set_0");
         Map<String, TensorData> bound = new LinkedHashMap<>();
         java.util.Set<String> constantSlots = constantSlots(m);
         List<TensorData> feed = new ArrayList<>();
+        List<TensorData> all = new ArrayList<>();
         long batch = -1;
         boolean typedFirst = false;
         for (int i = 0; i < inputs.size(); i++) {
             TensorData t = bfloat16Bits(OnnxReader.readTensor(data.resolve("input_" + i + ".pb")),
                     declaredType(m.graph().inputs(), inputs.get(i)));
+            all.add(t);
             long lead = t.dims().length == 0 ? -2 : t.dims()[0];
             if (i == 0) {
                 batch = lead;
@@ -145,40 +154,70 @@ final class OnnxNodeTests {
                 feed.add(t);
             }
         }
-        OnnxProgram p = OnnxImporter.importProgram(m, dir.getFileName().toString(), bound);
-        List<TensorData> got = p.run(feed);
-        assertEquals(m.graph().outputs().size(), got.size(), "number of outputs");
+        List<TensorData> want = new ArrayList<>();
+        for (int i = 0; i < m.graph().outputs().size(); i++) {
+            want.add(bfloat16Bits(OnnxReader.readTensor(data.resolve("output_" + i + ".pb")),
+                    m.graph().outputs().get(i).elemType()));
+        }
+        return new Prepared(m, bound, feed, want, all);
+    }
+
+    private static void runCase(Path dir) throws IOException {
+        Prepared c = prepare(dir);
+        OnnxProgram p = OnnxImporter.importProgram(c.model(), dir.getFileName().toString(), c.bound());
+        List<TensorData> got = p.run(c.feed());
+        String wrong = mismatch(c.want(), got);
+        if (wrong != null) {
+            fail(wrong);
+        }
+        assertTrue(got.size() > 0);
+    }
+
+    /** Null when {@code got} reproduces {@code want} within the runner's tolerance, else what differs (one line). */
+    static String mismatch(List<TensorData> want, List<TensorData> got) {
+        if (want.size() != got.size()) {
+            return "number of outputs: " + got.size() + ", expected " + want.size();
+        }
         for (int i = 0; i < got.size(); i++) {
-            TensorData want = bfloat16Bits(OnnxReader.readTensor(data.resolve("output_" + i + ".pb")),
-                    m.graph().outputs().get(i).elemType());
+            TensorData w = want.get(i);
             TensorData g = got.get(i);
-            assertArrayEquals(want.dims(), g.dims(), "output " + i + " shape");
-            if (want.isInteger()) {
+            if (!Arrays.equals(w.dims(), g.dims())) {
+                return "output " + i + " shape " + Arrays.toString(g.dims()) + ", expected " + Arrays.toString(w.dims());
+            }
+            if (w.isInteger()) {
                 // integer and boolean outputs: the same type and exactly the same values
-                assertEquals(OnnxModel.typeName(want.dataType()), OnnxModel.typeName(g.dataType()), "output " + i
-                        + " element type");
-                assertArrayEquals(want.longs(), g.longs(), "output " + i + " values");
+                if (w.dataType() != g.dataType()) {
+                    return "output " + i + " element type " + OnnxModel.typeName(g.dataType()) + ", expected "
+                            + OnnxModel.typeName(w.dataType());
+                }
+                if (!Arrays.equals(w.longs(), g.longs())) {
+                    return "output " + i + " values " + Arrays.toString(g.longs()) + ", expected "
+                            + Arrays.toString(w.longs());
+                }
                 continue;
             }
             float[] a = g.floats();
-            float[] e = want.floats();
-            assertEquals(e.length, a.length, "output " + i + " element count");
-            if (want.dataType() == OnnxModel.FLOAT16 || want.dataType() == OnnxModel.BFLOAT16) {
+            float[] e = w.floats();
+            if (e.length != a.length) {
+                return "output " + i + " element count " + a.length + ", expected " + e.length;
+            }
+            if (w.dataType() == OnnxModel.FLOAT16 || w.dataType() == OnnxModel.BFLOAT16) {
                 // 16-bit floats come from the typed path, rounded once: the same type and the same values
-                assertEquals(OnnxModel.typeName(want.dataType()), OnnxModel.typeName(g.dataType()), "output " + i
-                        + " element type");
-                assertArrayEquals(e, a, "output " + i + " values");
+                if (w.dataType() != g.dataType() || !Arrays.equals(e, a)) {
+                    return "output " + i + ": " + OnnxModel.typeName(g.dataType()) + " " + Arrays.toString(a)
+                            + ", expected " + OnnxModel.typeName(w.dataType()) + " " + Arrays.toString(e);
+                }
                 continue;
             }
             for (int k = 0; k < e.length; k++) {
                 // equal infinities and NaN where NaN is expected match (log(0), 0/0 of the operator tests)
                 boolean same = a[k] == e[k] || Float.isNaN(a[k]) && Float.isNaN(e[k]);
                 if (!same && !(Math.abs(a[k] - e[k]) <= ATOL + RTOL * Math.abs(e[k]))) {
-                    fail("output " + i + " element " + k + ": got " + a[k] + ", expected " + e[k]);
+                    return "output " + i + " element " + k + ": got " + a[k] + ", expected " + e[k];
                 }
             }
         }
-        assertTrue(got.size() > 0);
+        return null;
     }
 
     private static int declaredType(List<OnnxModel.ValueInfo> values, String name) {

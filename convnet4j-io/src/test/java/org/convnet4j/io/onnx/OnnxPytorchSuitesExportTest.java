@@ -1,5 +1,6 @@
 package org.convnet4j.io.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -22,33 +23,44 @@ import org.junit.jupiter.api.io.TempDir;
  * 6-9, IR 3): every case is loaded as a model ({@link ModelLoader}, as {@code convnet4j import} does), run on the
  * case's inputs, exported ({@link OnnxExporter#export}), read back and run again; both runs must reproduce PyTorch's
  * outputs (rtol 1e-3, atol 1e-5, as the node runner; a graph's several outputs by an inference forward pass). A case
- * that does not load as a model, or whose export is refused, is counted with its one-line reason; the counts are held
- * to a floor so that none is lost silently.
+ * that does not load as a model (int64 inputs, several inputs of different batch sizes, tensors without a batch axis) is
+ * taken as the program {@link OnnxImporter#importProgram} gives (every input fed, else bound as the node runner binds
+ * them), exported by {@link OnnxExporter#export(OnnxProgram, Path)}, read back and run again the same way. ONNX Runtime
+ * then runs every exported file (with -Dconvnet4j.onnxruntime, as .ci/run gives it) and must give PyTorch's outputs too.
+ * The counts are held to a floor and the cases exported neither way must be exactly {@link #NOT_EXPORTED}.
  */
 class OnnxPytorchSuitesExportTest {
     private static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
     /**
      * Cases that must export and reproduce PyTorch's outputs after the round trip: 81 when this was written, 88 with
      * the opset 6-12 Softmax/LogSoftmax exported, 103 with the opset 6 typed-path windows and batch norms (3-D) written
-     * at the exporter's opset, 104 with a graph's several outputs compared (2026-12-06). The 13 others
-     * (target/onnx-pytorch-export-left-out.tsv): 2 programs whose opset 6 typed path holds other operators
-     * (PoissonNLLLoss, test_operator_params), 9 files that do not load as a model of float inputs with a batch axis
-     * (int64 inputs, a computed Gemm B or Pow exponent, an Add of a scalar, a Squeeze or Split of the batch axis; the
-     * node runner binds those operands as constants or runs them batchless), one whose second input broadcasts along
-     * the batch axis.
+     * at the exporter's opset, 104 with a graph's several outputs compared, 106 with opset-6 element-wise typed nodes
+     * translated (OnnxLegacyForms) and a program's fixed batch kept (PoissonNLLLoss, test_operator_params).
      */
-    static final int MIN_EXPORTED = 104;
+    static final int MIN_EXPORTED = 106;
+    /** Cases exported as programs (OnnxExporter.export(OnnxProgram, Path)) because they do not load as a model. */
+    static final int MIN_AS_PROGRAMS = 11;
+    /**
+     * Cases exported neither way, each with its reason in docs/ONNX.md: none since 2026-12-06 (the 11 that do not load as a
+     * model export as programs). A case listed here that exports, or one not listed that does not, fails the test.
+     */
+    static final java.util.Set<String> NOT_EXPORTED = java.util.Set.of();
 
     @TempDir
     Path dir;
+    private Map<String, ProgramRoundTrips.Outcome> forRuntime;
 
     @Test
     void everyCaseThatLoadsAsAModelExportsAndReproducesPyTorchAfterTheRoundTrip() throws Exception {
+        long cpu0 = ProgramRoundTrips.processCpuNanos();
         Assumptions.assumeTrue(Files.isDirectory(DATA.resolve("pytorch-converted")), "libonnx-testdata is not installed");
         Map<String, String> excluded = OnnxNodeTests.exclusions("/onnx-pytorch-exclusions.tsv");
         Map<String, String> notExported = new TreeMap<>();
         List<String> failures = new ArrayList<>();
         int exported = 0;
+        // every exported file with its inputs and PyTorch's outputs, for ONNX Runtime at the end
+        forRuntime = new TreeMap<>();
+        Map<String, String> asPrograms = new TreeMap<>();
         int cases = 0;
         for (String suite : List.of("pytorch-converted", "pytorch-operator")) {
             List<Path> dirs;
@@ -67,17 +79,39 @@ class OnnxPytorchSuitesExportTest {
                 } else if (outcome.startsWith("FAIL ")) {
                     failures.add(name + ": " + outcome.substring(5));
                 } else {
-                    notExported.put(name, outcome);
+                    // not a model of float inputs with a batch axis: the program importProgram gives, exported as such
+                    ProgramRoundTrips.Outcome o = ProgramRoundTrips.roundTrip(name, d,
+                            dir.resolve(name.replace('/', '_') + ".program.onnx"), true);
+                    if (o.exported()) {
+                        forRuntime.put(name, o);
+                        asPrograms.put(name, o.bound() == 0 ? "every input fed" : o.bound()
+                                + " input(s) bound as the node runner binds them");
+                    } else if (o.failed()) {
+                        failures.add(name + " (as a program): " + o.reason().substring(5));
+                    } else {
+                        notExported.put(name, "as a model: " + outcome + "; as a program: " + o.reason());
+                    }
                 }
             }
         }
         StringBuilder report = new StringBuilder();
         notExported.forEach((k, v) -> report.append(k).append('\t').append(v).append('\n'));
+        asPrograms.forEach((k, v) -> report.append(k).append("\texported as a program (").append(v).append(")\n"));
         Files.writeString(Path.of("target", "onnx-pytorch-export-left-out.tsv"), report);
-        System.out.println("ONNX pytorch suites exported: " + exported + " of " + cases + " cases reproduce PyTorch after"
-                + " export and re-import; " + notExported.size() + " not exported (target/onnx-pytorch-export-left-out"
-                + ".tsv), " + failures.size() + " failed");
+        System.out.println("ONNX pytorch suites export (" + (ProgramRoundTrips.processCpuNanos() - cpu0) / 1_000_000
+                + " ms of JVM CPU): " + (exported + asPrograms.size()) + " of " + cases + " cases"
+                + " reproduce PyTorch after export and re-import (" + exported + " as models, " + asPrograms.size()
+                + " as programs); " + notExported.size() + " not exported (target/onnx-pytorch-export-left-out.tsv), "
+                + failures.size() + " failed");
+        List<String> skipped = new ArrayList<>();
+        long wall0 = System.nanoTime();
+        Integer byRuntime = ProgramRoundTrips.onnxRuntime(forRuntime, dir, failures, skipped);
+        System.out.println("ONNX Runtime on the exported files (" + (System.nanoTime() - wall0) / 1_000_000 + " ms): " + (byRuntime == null ? "not run (no"
+                + " -Dconvnet4j.onnxruntime)" : byRuntime + " give PyTorch's outputs; not run by it: " + skipped));
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+        assertEquals(NOT_EXPORTED, notExported.keySet(), "the cases not exported: " + notExported);
+        assertTrue(asPrograms.size() >= MIN_AS_PROGRAMS, asPrograms.size() + " exported as programs, at least "
+                + MIN_AS_PROGRAMS + " expected: " + asPrograms);
         assertTrue(exported >= MIN_EXPORTED, exported + " exported, at least " + MIN_EXPORTED + " expected; not exported: "
                 + notExported);
     }
@@ -135,7 +169,15 @@ class OnnxPytorchSuitesExportTest {
         } catch (RuntimeException e) {
             second = "run: " + oneLine(e);
         }
-        return second == null ? null : "FAIL after the round trip: " + second;
+        if (second == null) {
+            List<TensorData> feed = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                feed.add(TensorData.of("input_" + i, inputs.get(i)));
+            }
+            forRuntime.put(name, new ProgramRoundTrips.Outcome(null, 0, file, feed, want));
+            return null;
+        }
+        return "FAIL after the round trip: " + second;
     }
 
     /** The model's outputs: one by predict, several (a graph's, in its outputs' order) by an inference forward pass. */

@@ -91,6 +91,94 @@ final class OnnxRuntimeOutputs {
         return String.format(" %d outputs, %d values, largest difference %.2e", runtime.size(), values, worst);
     }
 
+    /** One file and every input it is fed, in the graph's order, for {@link #runPrograms}. */
+    record ProgramJob(Path model, List<TensorData> inputs) {
+    }
+
+    /** ONNX Runtime's name of an ONNX element type that onnx_ort_eval.js feeds, or null. */
+    static String ortType(int type) {
+        return switch (type) {
+            case OnnxModel.FLOAT -> "float32";
+            case OnnxModel.DOUBLE -> "float64";
+            case OnnxModel.INT64 -> "int64";
+            case OnnxModel.INT32 -> "int32";
+            case OnnxModel.INT16 -> "int16";
+            case OnnxModel.INT8 -> "int8";
+            case OnnxModel.UINT8 -> "uint8";
+            case OnnxModel.UINT16 -> "uint16";
+            case OnnxModel.UINT32 -> "uint32";
+            case OnnxModel.BOOL -> "bool";
+            default -> null;
+        };
+    }
+
+    /**
+     * ONNX Runtime run on each job's file with every input fed as its type (one node process for all, as
+     * {@link #runAll}); null without {@code -Dconvnet4j.onnxruntime}. Per job, in order: its outputs, or null with
+     * the runtime's message in {@code errors} (a job's failure does not stop the others).
+     */
+    static List<List<Output>> runPrograms(List<ProgramJob> jobs, Path tmp, List<String> errors)
+            throws IOException, InterruptedException {
+        String ort = System.getProperty("convnet4j.onnxruntime");
+        if (ort == null) {
+            return null;
+        }
+        com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+        List<Path> outs = new ArrayList<>();
+        for (ProgramJob j : jobs) {
+            Path out = Files.createTempFile(tmp, "ort-y", ".json");
+            JsonArray inputs = new JsonArray();
+            for (TensorData t : j.inputs()) {
+                JsonObject spec = new JsonObject();
+                spec.addProperty("type", ortType(t.dataType()));
+                JsonArray dims = new JsonArray();
+                for (long d : t.dims()) {
+                    dims.add(d);
+                }
+                spec.add("dims", dims);
+                JsonArray data = new JsonArray();
+                for (int i = 0; i < (int) t.elementCount(); i++) {
+                    if (t.isInteger()) {
+                        data.add(t.longs()[i]);
+                    } else if (Double.isFinite(t.value(i))) {
+                        data.add(t.value(i));
+                    } else { // JSON has no Infinity or NaN: as strings, which onnx_ort_eval.js turns into numbers
+                        data.add(String.valueOf(t.value(i)));
+                    }
+                }
+                spec.add("data", data);
+                inputs.add(spec);
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("model", j.model().toString());
+            o.add("inputs", inputs);
+            o.addProperty("output", out.toString());
+            list.add(o);
+            outs.add(out);
+        }
+        Path jobFile = Files.createTempFile(tmp, "ort-jobs", ".json");
+        Files.writeString(jobFile, list.toString());
+        ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
+                "--batch", jobFile.toString()).redirectErrorStream(true);
+        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
+        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
+        List<List<Output>> results = new ArrayList<>();
+        for (int k = 0; k < outs.size(); k++) {
+            String json = Files.readString(outs.get(k));
+            if (json.startsWith("{")) {
+                errors.add(jobs.get(k).model().getFileName() + ": "
+                        + JsonParser.parseString(json).getAsJsonObject().get("error").getAsString());
+                results.add(null);
+            } else {
+                results.add(parse(json));
+            }
+        }
+        return results;
+    }
+
     /** One file and its rows for {@link #runAll}. */
     record Job(Path model, TensorData x) {
     }

@@ -1,7 +1,7 @@
 // The dashboard polls /api/runs and each shown run's new events once a second, keeps every event in memory and
 // redraws: uPlot charts per step and per epoch (one line per run, runs side by side as in TensorBoard), a table
 // with each run's latest state, and per run the first layer's kernels, a sample's feature maps and the
-// confusion matrix once the run has ended.
+// confusion matrix once the run has ended (with the class map of a run that only evaluated: transfer Case 0).
 'use strict';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -170,6 +170,8 @@ function renderTable() {
     const preparing = progressAt > Math.max(startAt, stepAt) ? r.events[progressAt] : null;
     const phase = phaseAt >= 0 ? r.events[phaseAt] : null;
     const now = preparing || last;
+    // a run that only evaluated (transfer Case 0: no step) shows its result's accuracy
+    const evaluated = steps.length ? null : r.events.findLast(e => e.type === 'end' && e.confusion);
     const tr = document.createElement('tr');
     tr.className = 'run';
     tr.dataset.run = id;
@@ -181,7 +183,8 @@ function renderTable() {
       ? '; ' + preparing.what + ' ' + preparing.done + ' / ' + preparing.total : '') : '';
     const cells = [box, id, (last.epoch || '') + (start.epochs ? ' / ' + start.epochs : ''), lastPlaced ? lastPlaced.x : '',
       last.running_loss !== undefined ? last.running_loss.toFixed(4) : '',
-      last.running_accuracy !== undefined ? last.running_accuracy.toFixed(4) : '',
+      last.running_accuracy !== undefined ? last.running_accuracy.toFixed(4)
+        : evaluated ? evaluated.confusion.accuracy.toFixed(4) : '',
       now.images_per_second !== undefined ? Math.round(now.images_per_second) : '',
       r.finished ? '' : fmtSeconds(now.eta_seconds), phaseText, r.finished ? 'finished' : 'running'];
     cells.forEach((c, i) => {
@@ -238,6 +241,10 @@ function renderDetails() {
     if (confusion) {
       section.appendChild(confusionTable(confusion));
     }
+    const mapped = r.events.findLast(e => e.class_map);
+    if (mapped) {
+      section.appendChild(classMapTable(mapped.class_map));
+    }
     box.appendChild(section);
   }
 }
@@ -270,6 +277,40 @@ function confusionTable(c) {
     });
     t.appendChild(tr);
   });
+  wrap.append(title, t);
+  return wrap;
+}
+
+/**
+ * Which of the model's classes answers for each class of the data (transfer Case 0: the base as it is, matched by name
+ * leniently); a class it does not know can only be answered wrong.
+ */
+function classMapTable(map) {
+  const wrap = document.createElement('div');
+  wrap.className = 'panel';
+  const title = document.createElement('div');
+  title.className = 'muted';
+  title.textContent = 'classes: each class of the data and the model\'s class that answers for it';
+  const t = document.createElement('table');
+  t.className = 'class-map';
+  const head = document.createElement('tr');
+  for (const h of ['class', 'answered by the model\'s class']) {
+    const th = document.createElement('th');
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  t.appendChild(head);
+  for (const m of map) {
+    const tr = document.createElement('tr');
+    const own = m.model_class === undefined ? 'none: the model does not know it (its pictures count as wrong)'
+      : m.model_class + (m.model_class === m.class ? '' : ' (same name but for case and punctuation)');
+    for (const c of [m.class, own]) {
+      const td = document.createElement('td');
+      td.textContent = c;
+      tr.appendChild(td);
+    }
+    t.appendChild(tr);
+  }
   wrap.append(title, t);
   return wrap;
 }

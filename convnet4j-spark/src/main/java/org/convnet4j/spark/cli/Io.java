@@ -8,7 +8,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 
 /** Pictures in and results out for the spark commands: any Hadoop path, outputs all-or-nothing. */
 final class Io {
@@ -67,24 +66,19 @@ final class Io {
 
     /** Whether {@code name} is a file {@link #PICTURES} matches (a picture type's suffix in any case). */
     static boolean isPicture(String name) {
-        int dot = name.lastIndexOf('.');
-        return dot >= 0 && org.convnet4j.data.ImageFolderDataset.EXTENSIONS.contains(
-                name.substring(dot + 1).toLowerCase(Locale.ROOT));
+        return org.convnet4j.spark.PictureFiles.isPicture(name);
     }
 
     /**
      * The pictures as rows (path, modificationTime, length, content), hash-partitioned by path and sorted within each
-     * partition, so that a rerun (or a retried task) forms exactly the same batches.
+     * partition, so that a rerun (or a retried task) forms exactly the same batches. Every picture {@code predict DIR}
+     * finds, empty ones and names starting with . or _ included ({@link org.convnet4j.spark.PictureFiles}: Spark's
+     * binaryFile source leaves those out without a word).
      */
     static Dataset<Row> pictures(SparkSession spark, String images, int partitions) throws IOException {
         requirePictures(images, spark.sparkContext().hadoopConfiguration());
-        var reader = spark.read().format("binaryFile");
-        if (!isGlob(images)) {
-            reader = reader.option("recursiveFileLookup", "true").option("pathGlobFilter", PICTURES);
-        }
-        Dataset<Row> d = reader.load(images);
         int n = partitions > 0 ? partitions : Math.max(2, spark.sparkContext().defaultParallelism() * 2);
-        return d.repartition(n, functions.col("path")).sortWithinPartitions("path");
+        return org.convnet4j.spark.PictureFiles.read(spark, images, n);
     }
 
     /** Driver-side bookkeeping per partition (task, partition and shuffle metadata): a rough lower bound. */
@@ -175,6 +169,10 @@ final class Io {
 
     static String extension(String out) {
         String lower = out.toLowerCase(Locale.ROOT);
+        if (lower.endsWith("/")) { // a folder meant, as a local file option says (AtomicFiles.outputFile)
+            throw new IllegalArgumentException("-o " + out + ": names no file (it ends in '/': a folder); give a name"
+                    + " ending in .csv or .parquet, such as " + out + "predictions.parquet");
+        }
         if (lower.endsWith(".csv")) {
             return "csv";
         }

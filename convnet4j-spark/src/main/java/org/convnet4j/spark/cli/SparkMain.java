@@ -133,28 +133,10 @@ public final class SparkMain implements Runnable {
         @Option(names = "--debug", description = "stack traces on errors")
         boolean debug;
 
-        /**
-         * The Hadoop configuration the checks made before Spark starts read paths with (model files, pictures, outputs,
-         * --resume): Hadoop's defaults and the site files on the class path ({@code HADOOP_CONF_DIR} under
-         * spark-submit), then every {@code spark.hadoop.KEY} set for the application (spark-submit's {@code --conf},
-         * which arrive as system properties) and given to this command with {@code --conf}, as {@code KEY}: what the
-         * session's own Hadoop configuration will hold, so that {@code hdfs:///path} with
-         * {@code --conf spark.hadoop.fs.defaultFS=hdfs://NAMENODE:8020} is checked where Spark will read it.
-         */
+        /** What the checks made before Spark starts read paths with: the session's ({@link SparkSessions#hadoopConfiguration}). */
         org.apache.hadoop.conf.Configuration hadoopConf() {
-            org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
-            for (scala.Tuple2<String, String> kv : new org.apache.spark.SparkConf().getAllWithPrefix(HADOOP_PREFIX)) {
-                c.set(kv._1(), kv._2());
-            }
-            conf.forEach((k, v) -> {
-                if (k.startsWith(HADOOP_PREFIX)) {
-                    c.set(k.substring(HADOOP_PREFIX.length()), v);
-                }
-            });
-            return c;
+            return SparkSessions.hadoopConfiguration(conf);
         }
-
-        private static final String HADOOP_PREFIX = "spark.hadoop.";
 
         /** The session ({@link SparkSessions#start}: master checked, this jar shipped to a cluster's executors). */
         SparkSession session(String appName) {

@@ -58,7 +58,8 @@ final class TrainCommand extends SparkMain.SparkCommand {
     String resume;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "model file (default model.c4j); FILE.last.c4j"
-            + " beside it after every epoch")
+            + " beside it after every epoch",
+            converter = ModelFile.class)
     Path out;
 
     @Option(names = "--overwrite", description = "replace an existing --out")
@@ -150,5 +151,17 @@ final class TrainCommand extends SparkMain.SparkCommand {
         TrainingSettings.Overrides given = options.overrides(Shape::parsePicture);
         given.out = out;
         return b.override(given);
+    }
+
+    /** --out: a name ending in '/' means a folder, refused as the local train does (AtomicFiles.outputFile). */
+    static final class ModelFile implements picocli.CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            try {
+                return org.convnet4j.util.AtomicFiles.outputFile(value, "model.c4j");
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

@@ -74,8 +74,8 @@ final class TransferCommand extends SparkMain.SparkCommand {
 
     @Override
     int run(SparkSession spark) throws Exception {
-        Dataset<Row> labelled = Io.pictures(spark, images, partitions)
-                .withColumn("label_name", functions.element_at(functions.split(functions.col("path"), "/"), -2));
+        Dataset<Row> labelled = org.convnet4j.spark.PictureFiles.labelled(Io.pictures(spark, images, partitions), images,
+                spark.sparkContext().hadoopConfiguration());
         // featurized once (kept for the fit and the counts); a picture that cannot be decoded has an error and no
         // features, and is left out of the fit unless --fail-fast, which fails the job on it
         Dataset<Row> featurized = features.setFailFast(failFast).transform(labelled).persist();

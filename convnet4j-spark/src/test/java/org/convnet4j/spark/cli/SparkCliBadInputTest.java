@@ -218,6 +218,22 @@ class SparkCliBadInputTest {
         assertEquals("*.{[bB][mM][pP],[gG][iI][fF],[jJ][pP][eE][gG],[jJ][pP][gG],[pP][nN][gG],[wW][eE][bB][pP]}", Io.PICTURES);
     }
 
+    /**
+     * An output given with a trailing '/' (a folder meant) names no file: train's --out and predict/featurize's -o
+     * refuse it in one line, as the main CLI does (before: train took {@code m/} as a file {@code m}).
+     */
+    @Test
+    void anOutputEndingInASlashIsRefusedAsAFolder() {
+        String folder = dir.resolve("slash") + "/";
+        assertOneLine(run("train", "--data", dir.toString(), "--out", folder), "'" + folder + "' names no file",
+                "such as " + folder + "model.c4j");
+        for (String command : List.of("predict", "featurize")) {
+            assertOneLine(run(command, "--model", model.toString(), "--images", pictures.toString(), "-o",
+                    folder), "-o " + folder + ": names no file (it ends in '/': a folder)");
+        }
+        assertFalse(Files.exists(dir.resolve("slash")));
+    }
+
     @Test
     void trainRefusesAMissingFolderAndBadSettingsBeforeSparkStarts() {
         assertOneLine(run("train", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("t.c4j").toString()),

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.sql.Row;
 import org.convnet4j.spark.ConvNetFeaturizer;
 import org.convnet4j.spark.TestSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +67,41 @@ class SparkCliBadPicturesTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[2].contains("13 pictures, 12 classified, 1 could not be decoded (first: "), r[2]);
         assertEquals(13, Files.readAllLines(dir.resolve("answers.csv")).size(), "header and 12 rows");
+    }
+
+    /**
+     * Every picture the user gave is accounted for: an empty file is an error row in predict's words ("empty file, not
+     * an image") and counted in the summary, names starting with . or _ are classified. Spark's binaryFile index left
+     * all three out without a word (the summary said 4 pictures, 0 could not be decoded).
+     */
+    @Test
+    void anEmptyPictureIsAnErrorRowAndDotOrUnderscoreNamesAreClassified() throws Exception {
+        Path folder = TestSpark.stripeFolder(dir.resolve("every"), 2, 41);
+        Files.createFile(folder.resolve("vertical/empty.png"));
+        Files.copy(folder.resolve("vertical/vertical-0.png"), folder.resolve("vertical/.dot.png"));
+        Files.copy(folder.resolve("horizontal/horizontal-0.png"), folder.resolve("horizontal/_under.png"));
+        Path parquet = dir.resolve("every.parquet");
+        String[] r = CliRun.run("predict", "--master", "local[2]", "--model", model.toString(), "--images",
+                folder.toString(), "-o", parquet.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[2].contains("7 pictures, 6 classified, 1 could not be decoded (first: ")
+                && r[2].contains("empty.png: empty file, not an image)"), r[2]);
+        List<Row> rows = TestSpark.session().read().parquet(parquet.toString()).select("path", "class", "error")
+                .orderBy("path").collectAsList();
+        assertEquals(List.of("_under.png", "horizontal-0.png", "horizontal-1.png", ".dot.png", "empty.png",
+                "vertical-0.png", "vertical-1.png"), rows.stream().map(x -> Path.of(x.getString(0)).getFileName()
+                .toString()).toList());
+        for (Row x : rows) {
+            boolean empty = x.getString(0).endsWith("/empty.png");
+            assertEquals(empty, !x.isNullAt(2), x.toString());
+            assertEquals(empty, x.isNullAt(1), x.toString());
+        }
+        Path csv = dir.resolve("every-features.csv");
+        r = CliRun.run("featurize", "--master", "local[2]", "--model", model.toString(), "--images", folder.toString(),
+                "-o", csv.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[2].contains("7 pictures, 1 could not be decoded;"), r[2]);
+        assertEquals(7, Files.readAllLines(csv).size(), "header and 6 rows");
     }
 
     @Test

@@ -29,12 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The issue's "done when": the same picture folder gets the same answers from {@code spark predict} as from the main
- * CLI's {@code predict}, each run as a user runs it: {@code predict --json} of the main CLI's jar
- * ({@code convnet4j-cli/target/convnet4j.jar}, what {@code ./convnet4j predict} runs) in a child JVM, and {@code spark
+ * CLI's {@code predict}, each run as a user runs it: {@code predict --json} of the main CLI's jar ({@code
+ * convnet4j-cli/target/convnet4j.jar}, what {@code ./convnet4j predict} runs) in a child JVM, and {@code spark
  * predict} on local[2] to a CSV and to Parquet, on the same model file and folder (class sub-folders, a nested folder,
- * JPEG files, suffixes in upper and in mixed case). Both find the same pictures; for each, the CSV's class is the CLI's top-1 and its
- * probability the CLI's to the CSV's 6 decimals; the Parquet's class index, class name and every class's probability
- * equal the CLI's within 1e-6 (the CLI classifies one picture at a time, spark predict in batches of 3).
+ * JPEG files, suffixes in upper and in mixed case, names and folders starting with . or _). Both find the same
+ * pictures; for each, the CSV's class is the CLI's top-1 and its probability the CLI's to the CSV's 6 decimals; the
+ * Parquet's class index, class name and every class's probability equal the CLI's within 1e-6 (the CLI classifies one
+ * picture at a time, spark predict in batches of 3).
  */
 class SparkPredictAgainstPredictTest {
     @TempDir
@@ -50,9 +51,16 @@ class SparkPredictAgainstPredictTest {
         Images.write(TestSpark.stripes(true, r), pictures.resolve("horizontal/photo-1.jpg"));
         Images.write(TestSpark.stripes(false, r), pictures.resolve("vertical/photo-2.JPEG"));
         Images.write(TestSpark.stripes(true, r), pictures.resolve("horizontal/scan-3.Png"));
+        // names Spark's binaryFile index leaves out without a word (predict DIR takes them)
+        Files.createDirectories(pictures.resolve("_drafts"));
+        Files.createDirectories(pictures.resolve("vertical/.thumbs"));
+        Images.write(TestSpark.stripes(true, r), pictures.resolve("horizontal/.dot-4.png"));
+        Images.write(TestSpark.stripes(false, r), pictures.resolve("vertical/_under-5.png"));
+        Images.write(TestSpark.stripes(false, r), pictures.resolve("_drafts/draft-6.png"));
+        Images.write(TestSpark.stripes(true, r), pictures.resolve("vertical/.thumbs/thumb-7.png"));
 
         Map<Path, JsonObject> cli = mainCliPredict(model, pictures);
-        assertEquals(12, cli.size(), "pictures the main CLI's predict found: " + cli.keySet());
+        assertEquals(16, cli.size(), "pictures the main CLI's predict found: " + cli.keySet());
 
         SparkSession spark = TestSpark.session();
         Path csv = dir.resolve("answers.csv");
