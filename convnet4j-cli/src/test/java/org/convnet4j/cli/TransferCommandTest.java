@@ -84,8 +84,23 @@ class TransferCommandTest {
     void case2SaysWhatItFreezesAndAtWhichRateInBothPhases() throws Exception {
         CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--data", "fashion-mnist:0,2,4",
                 "--limit", "8", "--head-fit", "gradient", "--head-epochs", "3", "--epochs", "1", "--out",
-                dir.resolve("c2.c4j").toString(), "--no-progress");
+                dir.resolve("c2.c4j").toString(), "--no-progress", "--logdir", dir.resolve("runs2").toString());
         assertEquals(0, r.exitCode(), r.err());
+        // the dashboard's last word is the kept model's confusion on the test set, its accuracy the one printed (both
+        // phases trained on the frozen layers' cached outputs, whose ends had no confusion matrix: none at all)
+        List<String> events;
+        try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("runs2"))) {
+            events = Files.readAllLines(runs.findFirst().orElseThrow().resolve("events.jsonl"));
+        }
+        JsonObject end = Json.parseObject(events.get(events.size() - 1), "events.jsonl");
+        assertEquals("end", end.get("type").getAsString(), events.get(events.size() - 1));
+        java.util.regex.Matcher held = java.util.regex.Pattern.compile("held-out accuracy ([0-9.]+) on (\\d+) pictures")
+                .matcher(r.out());
+        assertTrue(held.find(), r.out());
+        JsonObject confusion = end.getAsJsonObject("confusion");
+        assertEquals(Double.parseDouble(held.group(1)), confusion.get("accuracy").getAsDouble(), 5e-5);
+        assertEquals(Integer.parseInt(held.group(2)), confusion.get("samples").getAsInt());
+        assertEquals("test", confusion.get("data").getAsString());
         // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
         // the case is named once (the plan's summary), not again in the line that says what it runs on

@@ -134,14 +134,22 @@ public final class DashboardListener implements PhaseListener {
     }
 
     /**
-     * A phase that only evaluates (transfer's Case 0) ended: an {@code end} event with its confusion matrix and a
-     * {@code class_map} (each evaluated class with the model's class that answers for it; none when it does not
-     * know it), so that the run is finished on the page with its result.
+     * The run's final model was evaluated (transfer: on the test set): an {@code end} event with its confusion matrix
+     * and, for a model answering with classes of its own (transfer's Case 0), a {@code class_map} (each evaluated class
+     * with the model's class that answers for it; none when it does not know it), so that the run is finished on the
+     * page with its result.
      */
     @Override
     public void onEvaluated(ConfusionMatrix confusion, int samples, Map<String, String> classMap) {
         JsonObject e = event("end");
         e.add("confusion", confusionJson(confusion, samples));
+        if (!classMap.isEmpty()) {
+            e.add("class_map", classMap(classMap));
+        }
+        log.append(e);
+    }
+
+    private static JsonArray classMap(Map<String, String> classMap) {
         JsonArray map = new JsonArray();
         classMap.forEach((target, own) -> {
             JsonObject m = new JsonObject();
@@ -151,8 +159,7 @@ public final class DashboardListener implements PhaseListener {
             }
             map.add(m);
         });
-        e.add("class_map", map);
-        log.append(e);
+        return map;
     }
 
     @Override
