@@ -101,6 +101,12 @@ class TransferCommandTest {
         assertEquals(Double.parseDouble(held.group(1)), confusion.get("accuracy").getAsDouble(), 5e-5);
         assertEquals(Integer.parseInt(held.group(2)), confusion.get("samples").getAsInt());
         assertEquals("test", confusion.get("data").getAsString());
+        // phase 2 trains conv2 and the head on conv1's cached outputs: its kernels are conv2's, and say so (the page
+        // titled them "first layer kernels"); phase 1 (the head alone) has none
+        List<String> kernels = events.stream().filter(e -> e.contains("\"kernels_layer\"")).toList();
+        assertFalse(kernels.isEmpty(), String.join("\n", events));
+        assertTrue(kernels.stream().allMatch(e -> e.contains("\"kernels_layer\":\"conv2\"")
+                && e.contains("\"kernels_after_cached\":true")), kernels.get(0).substring(0, 200));
         // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
         // the case is named once (the plan's summary), not again in the line that says what it runs on

@@ -203,13 +203,19 @@ public final class DashboardListener implements PhaseListener {
         e.add("record", r);
         Model model = ctx.model();
         try {
-            Tensor kernels = firstKernels(model);
-            if (kernels != null) {
-                e.addProperty("kernels", MapImages.dataUrl(MapImages.tiles(kernels, MAX_TILES, 8)));
-                e.addProperty("kernels_shape", kernels.shape().toString());
-            }
-            // transfer learning may train a head on cached features: then the sample is not the model's input
+            // transfer learning may train the layers after a frozen, cached part: then the sample is not the model's
+            // input, and the model's first convolution is not the network's first layer
             boolean fits = sample != null && model.inputShapes().equals(List.of(sample.shape()));
+            Map.Entry<String, Tensor> kernels = firstKernelsByName(model);
+            if (kernels != null) {
+                e.addProperty("kernels", MapImages.dataUrl(MapImages.tiles(kernels.getValue(), MAX_TILES, 8)));
+                e.addProperty("kernels_shape", kernels.getValue().shape().toString());
+                String name = kernels.getKey();
+                e.addProperty("kernels_layer", name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name);
+                if (sample != null && !fits) {
+                    e.addProperty("kernels_after_cached", true);
+                }
+            }
             String at = fits ? (mapsLayer != null ? mapsLayer : firstConvolution(model)) : null;
             Tensor maps = at != null ? featureMaps(model, sample, at) : null;
             if (maps != null) {
@@ -292,10 +298,13 @@ public final class DashboardListener implements PhaseListener {
         return Double.isFinite(v) ? v : -1; // JSON has no NaN; the page draws no point below zero for losses
     }
 
-    /** The first four-dimensional weight [F, C, KH, KW] in parameter order: the first convolution's kernels. */
-    static Tensor firstKernels(Model model) {
-        for (Tensor t : model.stateDict().values()) {
-            if (t.rank() == 4) {
+    /**
+     * The first four-dimensional weight [F, C, KH, KW] in parameter order, by its parameter's name ({@code conv1.weight}):
+     * the first convolution's kernels.
+     */
+    static Map.Entry<String, Tensor> firstKernelsByName(Model model) {
+        for (Map.Entry<String, Tensor> t : model.stateDict().entrySet()) {
+            if (t.getValue().rank() == 4) {
                 return t;
             }
         }
