@@ -59,8 +59,9 @@ public final class PictureFiles {
     }
 
     /**
-     * The files: below a folder every picture ({@link #isPicture}), at any depth; for a glob ({@code * ? [ {}) every
-     * file it matches and the pictures below each folder it matches. Listed on the driver, as Spark lists a folder.
+     * The files: below a folder every picture ({@link #isPicture}), at any depth; for a glob (a path with {@code *},
+     * {@code ?}, {@code [} or a brace) every file it matches and the pictures below each folder it matches. Listed on
+     * the driver, as Spark lists a folder.
      */
     public static List<FileStatus> list(String images, Configuration conf) throws IOException {
         return HadoopFiles.reach(images, () -> listReached(images, conf));
@@ -161,7 +162,7 @@ public final class PictureFiles {
      * The pictures with their class ({@code label_name}) as train's and transfer's class folders give it: the name of
      * the sub-folder of {@code images} a picture is below (at any depth); pictures outside a class folder and class
      * folders whose name starts with {@code .} are left out, as {@code ImageFolderDataset} leaves them out. For a glob
-     * ({@code * ? [ {}), the folder a picture is in.
+     * (a path with {@code *}, {@code ?}, {@code [} or a brace), the folder a picture is in.
      */
     public static Dataset<Row> labelled(Dataset<Row> pictures, String images, Configuration conf) throws IOException {
         Column path = functions.col("path");
