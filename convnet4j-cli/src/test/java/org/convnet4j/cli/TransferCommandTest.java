@@ -92,8 +92,29 @@ class TransferCommandTest {
     void case2SaysWhatItFreezesAndAtWhichRateInBothPhases() throws Exception {
         CliRun r = CliRun.of("transfer", "--base", base.toString(), "--case", "2", "--data", "fashion-mnist:0,2,4",
                 "--limit", "8", "--head-fit", "gradient", "--head-epochs", "3", "--epochs", "1", "--out",
-                dir.resolve("c2.c4j").toString(), "--no-progress");
+                dir.resolve("c2.c4j").toString(), "--no-progress", "--logdir", dir.resolve("runs2").toString());
         assertEquals(0, r.exitCode(), r.err());
+        // the dashboard's last word is the kept model's confusion on the test set, its accuracy the one printed (both
+        // phases trained on the frozen layers' cached outputs, whose ends had no confusion matrix: none at all)
+        List<String> events;
+        try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("runs2"))) {
+            events = Files.readAllLines(runs.findFirst().orElseThrow().resolve("events.jsonl"));
+        }
+        JsonObject end = Json.parseObject(events.get(events.size() - 1), "events.jsonl");
+        assertEquals("end", end.get("type").getAsString(), events.get(events.size() - 1));
+        java.util.regex.Matcher held = java.util.regex.Pattern.compile("held-out accuracy ([0-9.]+) on (\\d+) pictures")
+                .matcher(r.out());
+        assertTrue(held.find(), r.out());
+        JsonObject confusion = end.getAsJsonObject("confusion");
+        assertEquals(Double.parseDouble(held.group(1)), confusion.get("accuracy").getAsDouble(), 5e-5);
+        assertEquals(Integer.parseInt(held.group(2)), confusion.get("samples").getAsInt());
+        assertEquals("test", confusion.get("data").getAsString());
+        // phase 2 trains conv2 and the head on conv1's cached outputs: its kernels are conv2's, and say so (the page
+        // titled them "first layer kernels"); phase 1 (the head alone) has none
+        List<String> kernels = events.stream().filter(e -> e.contains("\"kernels_layer\"")).toList();
+        assertFalse(kernels.isEmpty(), String.join("\n", events));
+        assertTrue(kernels.stream().allMatch(e -> e.contains("\"kernels_layer\":\"conv2\"")
+                && e.contains("\"kernels_after_cached\":true")), kernels.get(0).substring(0, 200));
         // the dense classifier is replaced by one new layer on the features (Keras' include_top=False)
         assertTrue(r.out().contains("frozen : conv1\n"), r.out());
         // the case is named once (the plan's summary), not again in the line that says what it runs on

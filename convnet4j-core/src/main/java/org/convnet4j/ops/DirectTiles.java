@@ -13,8 +13,34 @@ import org.convnet4j.tensor.kernels.Kernels;
  * of this path do not depend on the thread count or on how a tile's filters are shared out.
  */
 final class DirectTiles {
-    /** {@code -Dconvnet4j.conv.directTiles=false} sends shifted tiles back to the GEMM (A/B runs). */
-    static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.directTiles"));
+    /**
+     * Whether the direct products are on: {@code -Dconvnet4j.conv.directTiles=false} sends shifted tiles back to the
+     * GEMM (A/B runs), {@code =true} forces them; without the property, {@link #byDefault}.
+     */
+    static volatile boolean enabled = byDefault(System.getProperty("convnet4j.conv.directTiles"),
+            countedLoopSafepoints());
+
+    /**
+     * The property's value if given; else on unless this JVM's C2 drops the safepoints of counted loops
+     * ({@code -XX:-UseCountedLoopSafepoints}, the default that comes with ParallelGC and SerialGC; G1, the JVM's
+     * default collector, turns them on with {@code LoopStripMiningIter=1000}). Without them C2 compiled the register
+     * tiles' loops so that a ResNet-50 3x3 layer took 1.04-1.19x the GEMM's CPU instead of 0.76-0.92x, and the whole
+     * ResNet-50 b8 pass 1.13x (docs/PERFORMANCE.md, twenty-fourth pass, kernels). Unknown (not HotSpot): on.
+     */
+    static boolean byDefault(String property, Boolean loopSafepoints) {
+        return property != null ? !"false".equals(property) : !Boolean.FALSE.equals(loopSafepoints);
+    }
+
+    /** This JVM's {@code -XX:UseCountedLoopSafepoints}, or null where it cannot be read (not HotSpot). */
+    static Boolean countedLoopSafepoints() {
+        try {
+            return Boolean.valueOf(java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseCountedLoopSafepoints")
+                    .getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
 
     /**
      * Pixel by pixel, filters along the vectors ({@link Kernels#directPixels}): only the tile's output pixels are

@@ -834,6 +834,33 @@ final class FastConvolution {
         return col;
     }
 
+    /**
+     * {@link #patches} (im2col) of a tile of one or several samples, each sample's channels shared out over the kernels'
+     * threads: for the weight gradient's tiles that run in turn with threaded GEMMs (one partial sum: ResNet-50's last
+     * strided 3x3 and 1x1 layers at batch 8), whose im2col ran on the caller alone (JFR: the largest part of what the
+     * caller still did alone in a W6 step after the weight packing). The same values in the same places.
+     */
+    private static float[] samplePatchesOnAllThreads(Kernels k, ConvDims d, float[] xd, Tile tile, int g, float[] col) {
+        int t = tile.cols();
+        int perChannel = d.kh() * d.kw() * (tile.r1() - tile.r0()) * d.ow();
+        int perSample = Math.min(d.cg(), Math.max(1, (int) ((long) d.cg() * perChannel / IM2COL_TASK)));
+        k.parallelFor(tile.nb() * perSample, task -> {
+            int s = task / perSample;
+            int part = task % perSample;
+            int c0 = (int) ((long) d.cg() * part / perSample);
+            int c1 = (int) ((long) d.cg() * (part + 1) / perSample);
+            im2col(d, xd, tile.b0() + s, g, tile.r0(), tile.r1(), col, s * d.outPlane(), t, c0, c1);
+        });
+        return col;
+    }
+
+    /**
+     * The weight gradient's im2col on every thread ({@link #samplePatchesOnAllThreads});
+     * {@code -Dconvnet4j.conv.parallelGradientIm2col=false}: on the caller alone (same values; for A/B runs).
+     */
+    static volatile boolean parallelGradientIm2col =
+            !"false".equals(System.getProperty("convnet4j.conv.parallelGradientIm2col"));
+
     /** Patch values of a one-sample tile from which its im2col runs on every thread when its GEMM does. */
     static final int IM2COL_PARALLEL = 64 * 1024;
     /** Patch values per im2col task. */
@@ -955,7 +982,8 @@ final class FastConvolution {
         float[] dyRows = direct ? dyd : scratch.rows(d.fg() * t);
         int ldDy = direct ? ohw : t;
         for (int g = 0; g < d.groups(); g++) {
-            float[] src = patches(d, pointwise, xd, tile, g, col);
+            float[] src = threadedGemm && !pointwise && parallelGradientIm2col && (long) kk * t >= IM2COL_PARALLEL
+                    ? samplePatchesOnAllThreads(k, d, xd, tile, g, col) : patches(d, pointwise, xd, tile, g, col);
             int srcOff = src == xd ? (tile.b0() * d.c() + g * d.cg()) * d.inPlane() + tile.r0() * d.ow() : 0;
             int ld = src == xd ? d.inPlane() : t;
             int dyOff = direct ? (tile.b0() * d.f() + g * d.fg()) * ohw + tile.r0() * d.ow() : 0;

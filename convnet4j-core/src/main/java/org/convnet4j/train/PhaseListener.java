@@ -19,10 +19,11 @@ public interface PhaseListener extends TrainingListener {
     }
 
     /**
-     * A phase that only evaluates ended (transfer learning's Case 0: the base answers with its own classes, nothing
-     * is trained, so no training event comes): its confusion matrix on {@code samples} pictures and the class map
-     * ({@code classMap}: every evaluated class in order to the model's class that answers for it, matched by name
-     * leniently, or to null when the model does not know it).
+     * A run's final model was evaluated (transfer learning: on the test set, after the last phase; Case 0, where the
+     * base answers with its own classes and nothing is trained, has no other event): its confusion matrix on
+     * {@code samples} pictures and, when the model answers with classes of its own, the class map ({@code classMap}:
+     * every evaluated class in order to the model's class that answers for it, matched by name leniently, or to null
+     * when the model does not know it; empty when the model's classes are the evaluated ones).
      */
     default void onEvaluated(ConfusionMatrix confusion, int samples, Map<String, String> classMap) {
     }

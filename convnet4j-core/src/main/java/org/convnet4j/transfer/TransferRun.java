@@ -11,6 +11,7 @@ import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.History;
+import org.convnet4j.train.Metrics;
 import org.convnet4j.train.PhaseListener;
 import org.convnet4j.train.SolverFitEvents;
 import org.convnet4j.train.TrainConfig;
@@ -145,9 +146,16 @@ public final class TransferRun {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        double acc = plan.transferCase() == TransferCase.PREDICT
-                ? ByNameEvaluation.accuracy(model, test, log, listeners)
-                : Trainer.evaluate(model, test, 256).accuracy();
+        double acc;
+        if (plan.transferCase() == TransferCase.PREDICT) {
+            acc = ByNameEvaluation.accuracy(model, test, log, listeners);
+        } else {
+            Metrics m = Trainer.evaluate(model, test, 256);
+            acc = m.accuracy();
+            // a dashboard's last word on the run: the final model's confusion on the test set (a phase trained on the
+            // frozen layers' cached outputs ends without one: its model is only the layers after them)
+            PhaseListener.evaluated(listeners, m.confusion(), test.size(), Map.of());
+        }
         return new Outcome(model, acc, seconds, plan, history, phases, val, refit);
     }
 

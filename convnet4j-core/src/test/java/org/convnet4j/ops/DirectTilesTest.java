@@ -16,6 +16,8 @@ import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +30,19 @@ import org.junit.jupiter.api.Test;
  * the GEMM would compute transposed), and call the direct products and no GEMM (the slice's GEMM with the switch off).
  */
 class DirectTilesTest {
+    /** The switch's value before any test here set it (its default in this JVM, unless a property gave one). */
+    private static final boolean START = DirectTiles.enabled;
+
+    /** On for every test, whatever this JVM's default ({@link DirectTiles#byDefault}); the start value after. */
+    @BeforeEach
+    void directTilesOn() {
+        DirectTiles.enabled = true;
+    }
+
+    @AfterEach
+    void startValueAgain() {
+        DirectTiles.enabled = START;
+    }
 
     @Test
     void vectorProductsGiveTheScalarTwinsBits() {
@@ -260,6 +275,22 @@ class DirectTilesTest {
                 3)))), "the 7x7/2 stem");
         assertFalse(DirectTiles.applies(dims(new FastConvolutionTest.Case(8, 32, 28, 28, 64, 5, 5, ConvParams.of(1,
                 2)))) || DirectTiles.anyKernel, "5x5: not measured");
+    }
+
+    @Test
+    void onByDefaultOnlyWhereCountedLoopsKeepTheirSafepoints() {
+        assertTrue(DirectTiles.byDefault(null, true), "G1's JIT (UseCountedLoopSafepoints on)");
+        assertFalse(DirectTiles.byDefault(null, false), "ParallelGC's JIT (off): the register tiles compiled slower");
+        assertTrue(DirectTiles.byDefault(null, null), "not HotSpot: on");
+        assertFalse(DirectTiles.byDefault("false", true), "the switch off");
+        assertTrue(DirectTiles.byDefault("true", false), "the switch forces them on");
+        // this JVM's flag is read: the test JVM runs G1 (the build sets no collector), which turns it on
+        Boolean flag = DirectTiles.countedLoopSafepoints();
+        assertEquals(Boolean.valueOf(java.lang.management.ManagementFactory.getPlatformMXBean(
+                com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseCountedLoopSafepoints").getValue()),
+                flag);
+        assertEquals(DirectTiles.byDefault(System.getProperty("convnet4j.conv.directTiles"), flag), START,
+                "the switch's start value");
     }
 
     /** {@code k} with a count of each of its methods called (by name). */

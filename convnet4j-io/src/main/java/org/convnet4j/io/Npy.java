@@ -261,6 +261,6 @@ public final class Npy {
     /** Header text in a message: at most 60 characters, on one line, nothing a terminal would act on. */
     private static String shown(String text) {
         String s = text.length() > 60 ? text.substring(0, 60) + "... (" + text.length() + " characters)" : text;
-        return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r"));
+        return org.convnet4j.util.TerminalText.escape(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"));
     }
 }

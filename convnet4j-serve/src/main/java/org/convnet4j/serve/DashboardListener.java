@@ -134,14 +134,22 @@ public final class DashboardListener implements PhaseListener {
     }
 
     /**
-     * A phase that only evaluates (transfer's Case 0) ended: an {@code end} event with its confusion matrix and a
-     * {@code class_map} (each evaluated class with the model's class that answers for it; none when it does not
-     * know it), so that the run is finished on the page with its result.
+     * The run's final model was evaluated (transfer: on the test set): an {@code end} event with its confusion matrix
+     * and, for a model answering with classes of its own (transfer's Case 0), a {@code class_map} (each evaluated class
+     * with the model's class that answers for it; none when it does not know it), so that the run is finished on the
+     * page with its result.
      */
     @Override
     public void onEvaluated(ConfusionMatrix confusion, int samples, Map<String, String> classMap) {
         JsonObject e = event("end");
         e.add("confusion", confusionJson(confusion, samples));
+        if (!classMap.isEmpty()) {
+            e.add("class_map", classMap(classMap));
+        }
+        log.append(e);
+    }
+
+    private static JsonArray classMap(Map<String, String> classMap) {
         JsonArray map = new JsonArray();
         classMap.forEach((target, own) -> {
             JsonObject m = new JsonObject();
@@ -151,8 +159,7 @@ public final class DashboardListener implements PhaseListener {
             }
             map.add(m);
         });
-        e.add("class_map", map);
-        log.append(e);
+        return map;
     }
 
     @Override
@@ -196,13 +203,19 @@ public final class DashboardListener implements PhaseListener {
         e.add("record", r);
         Model model = ctx.model();
         try {
-            Tensor kernels = firstKernels(model);
-            if (kernels != null) {
-                e.addProperty("kernels", MapImages.dataUrl(MapImages.tiles(kernels, MAX_TILES, 8)));
-                e.addProperty("kernels_shape", kernels.shape().toString());
-            }
-            // transfer learning may train a head on cached features: then the sample is not the model's input
+            // transfer learning may train the layers after a frozen, cached part: then the sample is not the model's
+            // input, and the model's first convolution is not the network's first layer
             boolean fits = sample != null && model.inputShapes().equals(List.of(sample.shape()));
+            Map.Entry<String, Tensor> kernels = firstKernelsByName(model);
+            if (kernels != null) {
+                e.addProperty("kernels", MapImages.dataUrl(MapImages.tiles(kernels.getValue(), MAX_TILES, 8)));
+                e.addProperty("kernels_shape", kernels.getValue().shape().toString());
+                String name = kernels.getKey();
+                e.addProperty("kernels_layer", name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name);
+                if (sample != null && !fits) {
+                    e.addProperty("kernels_after_cached", true);
+                }
+            }
             String at = fits ? (mapsLayer != null ? mapsLayer : firstConvolution(model)) : null;
             Tensor maps = at != null ? featureMaps(model, sample, at) : null;
             if (maps != null) {
@@ -285,10 +298,13 @@ public final class DashboardListener implements PhaseListener {
         return Double.isFinite(v) ? v : -1; // JSON has no NaN; the page draws no point below zero for losses
     }
 
-    /** The first four-dimensional weight [F, C, KH, KW] in parameter order: the first convolution's kernels. */
-    static Tensor firstKernels(Model model) {
-        for (Tensor t : model.stateDict().values()) {
-            if (t.rank() == 4) {
+    /**
+     * The first four-dimensional weight [F, C, KH, KW] in parameter order, by its parameter's name ({@code conv1.weight}):
+     * the first convolution's kernels.
+     */
+    static Map.Entry<String, Tensor> firstKernelsByName(Model model) {
+        for (Map.Entry<String, Tensor> t : model.stateDict().entrySet()) {
+            if (t.getValue().rank() == 4) {
                 return t;
             }
         }

@@ -92,6 +92,9 @@ class DashboardPageTest {
             wait.until(d -> "finished".equals(((JavascriptExecutor) d).executeScript(
                     "const td = document.querySelector('tr.run td:last-child'); return td ? td.textContent.trim() : null")));
             assertFalse(browser.findElements(By.cssSelector("img.kernels")).isEmpty());
+            // titled by the layer they come from
+            assertEquals("first layer kernels (conv1) [6, 1, 5, 5]", ((JavascriptExecutor) browser).executeScript(
+                    "return document.querySelector('img.kernels').parentElement.firstChild.textContent"));
             assertFalse(browser.findElements(By.cssSelector("img.feature-maps")).isEmpty());
             // the confusion matrix counts every validation sample once
             Number total = (Number) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll("

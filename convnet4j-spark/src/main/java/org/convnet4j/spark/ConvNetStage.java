@@ -162,8 +162,8 @@ public abstract class ConvNetStage extends Transformer implements MLWritable {
         StructType out = transformSchema(in);
         Pictures kind = Pictures.of(in, getInputCol());
         PartitionRunner runner = new PartitionRunner(broadcast(dataset.sparkSession()), batchFunction(), kind,
-                in.fieldIndex(getInputCol()), Pictures.nameColumn(in, getInputCol(), kind), getBatchSize(), getFailFast(),
-                outputFields().size(), Images.maxPixels());
+                in.fieldIndex(getInputCol()), Pictures.nameColumn(in, getInputCol(), kind),
+                Pictures.readErrorColumn(in), getBatchSize(), getFailFast(), outputFields().size(), Images.maxPixels());
         return dataset.toDF().mapPartitions(runner, Encoders.row(out));
     }
 
@@ -176,7 +176,8 @@ public abstract class ConvNetStage extends Transformer implements MLWritable {
 
     /** Decodes and batches one partition's pictures, lazily, one batch at a time. */
     private record PartitionRunner(Broadcast<ModelBytes> model, BatchFunction function, Pictures kind, int input,
-                                   int nameColumn, int batchSize, boolean failFast, int outputs, long maxPixels)
+                                   int nameColumn, int readError, int batchSize, boolean failFast, int outputs,
+                                   long maxPixels)
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
@@ -212,6 +213,9 @@ public abstract class ConvNetStage extends Transformer implements MLWritable {
                 taken.add(r);
                 String name = nameColumn >= 0 && !r.isNullAt(nameColumn) ? r.getString(nameColumn) : "picture";
                 try {
+                    if (readError >= 0 && !r.isNullAt(readError)) { // a file that could not be read (PictureFiles)
+                        throw new ImageFormatException(r.getString(readError));
+                    }
                     pictures.add(kind.decode(r.get(input), name, maxPixels));
                     good.add(i);
                 } catch (ImageFormatException e) {

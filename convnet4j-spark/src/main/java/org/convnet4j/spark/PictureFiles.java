@@ -32,15 +32,22 @@ import org.convnet4j.data.ImageFolderDataset;
  * ({@link ImageFolderDataset#EXTENSIONS}, any case, any depth, any name), an empty file keeps its row (empty
  * content, which the stages report as "empty file, not an image"), and the content is read in the tasks after the
  * rows are hash-partitioned by path (the pictures' bytes are not shuffled; a retried task reads the same files in
- * the same order).
+ * the same order). A file that is gone since the listing or may not be read gets a row with the reason
+ * ({@link Pictures#READ_ERROR}), which the stages report as its error; any other I/O error fails the task, which Spark
+ * retries, as with {@code binaryFile}.
  */
 public final class PictureFiles {
-    /** The schema of Spark's {@code binaryFile} data source, which the stages read. */
+    /**
+     * The schema of Spark's {@code binaryFile} data source, which the stages read, and {@link Pictures#READ_ERROR}: why
+     * a listed file could not be read (no such file any more, no permission to read it; its content is then null),
+     * which the stages report as the row's error.
+     */
     public static final StructType SCHEMA = new StructType()
             .add("path", DataTypes.StringType, false)
             .add("modificationTime", DataTypes.TimestampType, false)
             .add("length", DataTypes.LongType, false)
-            .add("content", DataTypes.BinaryType, true);
+            .add("content", DataTypes.BinaryType, true)
+            .add(Pictures.READ_ERROR, DataTypes.StringType, true);
 
     private PictureFiles() {
     }
@@ -52,8 +59,9 @@ public final class PictureFiles {
     }
 
     /**
-     * The files: below a folder every picture ({@link #isPicture}), at any depth; for a glob (<code>* ? [ {</code>) every
-     * file it matches and the pictures below each folder it matches. Listed on the driver, as Spark lists a folder.
+     * The files: below a folder every picture ({@link #isPicture}), at any depth; for a glob (a path with {@code *},
+     * {@code ?}, {@code [} or a brace) every file it matches and the pictures below each folder it matches. Listed on
+     * the driver, as Spark lists a folder.
      */
     public static List<FileStatus> list(String images, Configuration conf) throws IOException {
         return HadoopFiles.reach(images, () -> listReached(images, conf));
@@ -92,7 +100,7 @@ public final class PictureFiles {
         List<Row> listed = new ArrayList<>();
         for (FileStatus s : list(images, conf)) {
             listed.add(RowFactory.create(s.getPath().toString(), new java.sql.Timestamp(s.getModificationTime()),
-                    s.getLen(), null));
+                    s.getLen(), null, null));
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // an RDD, not a local relation: a million names are not folded into the plan on the driver
@@ -114,14 +122,22 @@ public final class PictureFiles {
             @Override
             public Row next() {
                 Row r = rows.next();
+                String path = r.getString(0);
                 try {
-                    return RowFactory.create(r.getString(0), r.get(1), r.getLong(2),
-                            content(r.getString(0), r.getLong(2), conf.get()));
+                    return RowFactory.create(path, r.get(1), r.getLong(2), content(path, r.getLong(2), conf.get()), null);
+                } catch (java.io.FileNotFoundException | org.apache.hadoop.security.AccessControlException e) {
+                    // gone since the listing, or not ours to read: a retry would not help; the row says why
+                    return RowFactory.create(path, r.get(1), r.getLong(2), null, path + ": cannot read: " + reason(e));
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e); // the task fails and Spark retries it, as for binaryFile
                 }
             }
         };
+    }
+
+    private static String reason(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
     }
 
     /** The file's bytes; an empty file is not opened (its row says "empty file" when decoded). */
@@ -146,7 +162,7 @@ public final class PictureFiles {
      * The pictures with their class ({@code label_name}) as train's and transfer's class folders give it: the name of
      * the sub-folder of {@code images} a picture is below (at any depth); pictures outside a class folder and class
      * folders whose name starts with {@code .} are left out, as {@code ImageFolderDataset} leaves them out. For a glob
-     * (<code>* ? [ {</code>), the folder a picture is in.
+     * (a path with {@code *}, {@code ?}, {@code [} or a brace), the folder a picture is in.
      */
     public static Dataset<Row> labelled(Dataset<Row> pictures, String images, Configuration conf) throws IOException {
         Column path = functions.col("path");

@@ -80,6 +80,22 @@ public enum Pictures {
         return Tensor.wrap(d, 3, h, w);
     }
 
+    /**
+     * The string column {@link PictureFiles#read} fills with why a file could not be read (null when it could): the
+     * stages report that reason as the row's error, as for a picture that cannot be decoded.
+     */
+    public static final String READ_ERROR = "readError";
+
+    /** The index of the {@link #READ_ERROR} string column, or -1. */
+    static int readErrorColumn(StructType schema) {
+        for (StructField f : schema.fields()) {
+            if (f.name().equals(READ_ERROR) && f.dataType().typeName().equals("string")) {
+                return schema.fieldIndex(READ_ERROR);
+            }
+        }
+        return -1;
+    }
+
     /** The index of a string column that names each row's file (for messages), or -1. */
     static int nameColumn(StructType schema, String pictureColumn, Pictures kind) {
         for (String candidate : new String[] {"path", "origin"}) {

@@ -2,6 +2,7 @@ package org.convnet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -65,6 +66,37 @@ class PictureFilesTest {
         Path dot = folder.resolve("vertical/.dot.png");
         assertArrayEquals(Files.readAllBytes(dot), (byte[]) rows.get(dot).getAs("content"));
         assertEquals(Files.size(dot), rows.get(dot).getLong(2));
+    }
+
+    /**
+     * A file gone between the listing and the read is an error row naming it and why (the task used to fail, and
+     * the job with it after Spark's retries), reported by the stage as a picture that cannot be decoded is.
+     */
+    @Test
+    void aFileGoneSinceTheListingIsAnErrorRowNotAFailedJob() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path few = TestSpark.stripeFolder(dir.resolve("few"), 2, 43);
+        Path model = TestSpark.lenetFile(Files.createDirectories(dir.resolve("model")), List.of("horizontal", "vertical"));
+        Dataset<Row> pictures = PictureFiles.read(spark, few.toString(), 2); // listed now, read when the job runs
+        Path gone = few.resolve("vertical/vertical-1.png");
+        Files.delete(gone);
+        Map<Path, Row> rows = new TreeMap<>();
+        for (Row r : ConvNetClassifierModel.fromFile(spark, model.toString()).transform(pictures)
+                .select("path", "content", Pictures.READ_ERROR, "className", "error").collectAsList()) {
+            rows.put(local(r.getString(0)), r);
+        }
+        assertEquals(4, rows.size(), rows.keySet().toString());
+        for (Map.Entry<Path, Row> e : rows.entrySet()) {
+            Row r = e.getValue();
+            boolean isGone = e.getKey().equals(gone);
+            assertEquals(isGone, r.isNullAt(1), r.toString());
+            assertEquals(isGone, !r.isNullAt(4), r.toString());
+            assertEquals(isGone, r.isNullAt(3), r.toString());
+            if (isGone) {
+                assertTrue(r.getString(4).startsWith(r.getString(0) + ": cannot read: "), r.getString(4));
+                assertEquals(r.getString(2), r.getString(4), "the stage reports the read's reason");
+            }
+        }
     }
 
     @Test

@@ -506,6 +506,21 @@ final class VectorKernels implements Kernels {
         return s;
     }
 
+    /** A vector at a time (its lanes tested as one mask), the rest as the scalar twin. */
+    @Override
+    public boolean allFinite(int n, float[] x, int xOff) {
+        Checks.range("allFinite", "x", x, xOff, n);
+        int i = 0;
+        boolean finite = true;
+        for (int bound = S.loopBound(n); i < bound; i += VL) {
+            finite &= FloatVector.fromArray(S, x, xOff + i).test(VectorOperators.IS_FINITE).allTrue();
+        }
+        for (; i < n; i++) {
+            finite &= Float.isFinite(x[xOff + i]);
+        }
+        return finite;
+    }
+
     /** Lane l reads element 2 l: the gather of stride-2 windows. */
     private static final int[] STRIDE_2 = java.util.stream.IntStream.range(0, VL).map(l -> 2 * l).toArray();
 

@@ -54,6 +54,46 @@ class ElementwiseKernelsTest {
         }
     }
 
+    /**
+     * allFinite: true for finite values up to the largest and the smallest subnormal; false with one NaN (any payload),
+     * infinity or minus infinity at any place of the vector body or the tail, and only inside the range asked about.
+     */
+    @Test
+    void allFiniteFindsOneBadValueAnywhereAndOnlyInItsRange() {
+        float[] bad = {Float.NaN, Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffffffff),
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            for (int n : LENGTHS) {
+                for (int off : new int[] {0, 3}) {
+                    float[] x = randomArray(n + off + 2);
+                    if (n > 0) {
+                        x[off] = Float.MAX_VALUE;
+                        x[off + n - 1] = -Float.MIN_VALUE;
+                    }
+                    assertTrue(k.allFinite(n, x, off), k.name() + " n=" + n);
+                    x[off + n] = Float.NaN; // just past the range, and just before it
+                    if (off > 0) {
+                        x[off - 1] = Float.POSITIVE_INFINITY;
+                    }
+                    assertTrue(k.allFinite(n, x, off), k.name() + " n=" + n + ": outside the range");
+                    for (int at = 0; at < n; at += Math.max(1, n / 40)) {
+                        for (float b : bad) {
+                            float keep = x[off + at];
+                            x[off + at] = b;
+                            assertEquals(false, k.allFinite(n, x, off), k.name() + " n=" + n + " " + b + " at " + at);
+                            x[off + at] = keep;
+                        }
+                    }
+                    if (n > 0) {
+                        x[off + n - 1] = Float.NEGATIVE_INFINITY; // the last element (the tail or a full vector)
+                        assertEquals(false, k.allFinite(n, x, off), k.name() + " n=" + n + " last");
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> vector.allFinite(5, new float[4], 0));
+    }
+
     @Test
     void axpyAndScaleComputeWhatTheySay() {
         float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,

@@ -113,6 +113,12 @@ final class OnnxLegacyForms {
                             return n.opType() + " of opset " + opset + " with broadcast along axis " + axis.i()
                                     + " of operands whose ranks are not known here";
                         }
+                        long ax = axis.i() < 0 ? axis.i() + ra : axis.i();
+                        if (ax + rb != ra) {
+                            // B aligned with inner axes of A: the typed path does not evaluate it either
+                            return n.opType() + " of opset " + opset + " with B of rank " + rb + " broadcast from axis "
+                                    + axis.i() + " of A of rank " + ra + " (not at A's last axes, where numpy aligns it)";
+                        }
                     }
                 }
             }
@@ -131,24 +137,8 @@ final class OnnxLegacyForms {
         List<String> in = new ArrayList<>(renamed.inputs());
         String op = n.opType();
         if (LEGACY_BROADCAST.contains(op) && opset < 7) {
-            Attribute b = n.attributes().get("broadcast");
-            Attribute axis = a.remove("axis");
-            if (b != null && b.i() == 1 && axis != null) {
-                int ra = rank.apply(n.inputs().get(0));
-                int rb = rank.apply(n.inputs().get(1));
-                long ax = axis.i() < 0 ? axis.i() + ra : axis.i();
-                if (ax + rb != ra) {
-                    // B is aligned with A's axes ax..ax+rb-1: trailing axes of size 1 make numpy align it there
-                    long[] axes = new long[(int) (ra - ax - rb)];
-                    for (int k = 0; k < axes.length; k++) {
-                        axes[k] = rb + k;
-                    }
-                    String lifted = out.value("." + OnnxImporter.sanitize(n.inputs().get(1)) + "_aligned");
-                    out.node(new Node(n.name() + "_align", "Unsqueeze", "", List.of(in.get(1),
-                            out.longs(OnnxImporter.sanitize(n.name()) + "_axes", axes)), List.of(lifted), Map.of()), 0);
-                    in.set(1, lifted);
-                }
-            }
+            // broadcast and axis dropped: whyNot let through only a B aligned with A's last axes, as numpy aligns it
+            a.remove("axis");
         } else if (opset < 13) {
             switch (op) {
                 case "Split" -> {

@@ -226,8 +226,15 @@ public final class OnnxReader {
         return new OnnxFormatException(what + ": not a valid ONNX file (truncated or corrupted?): " + m, e);
     }
 
+    /**
+     * A refusal naming the file; names taken from it (a tensor's, a node's) are escaped, so the line stays one clean
+     * line (Jazzer, sixteenth session: a TensorProto named U+0001 made "tensor '?' is segmented" with the raw
+     * character).
+     */
     private OnnxFormatException bad(String message) {
-        return new OnnxFormatException(what + ": " + message);
+        return new OnnxFormatException(what + ": " + org.convnet4j.util.TerminalText.escape(message.replace("\n", "\\n")
+                .replace("\t", "\\t")
+                .replace("\r", "\\r")));
     }
 
     // ---- messages -------------------------------------------------------------------------------

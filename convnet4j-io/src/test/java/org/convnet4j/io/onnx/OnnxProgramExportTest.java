@@ -131,4 +131,32 @@ class OnnxProgramExportTest {
         OnnxModel.Model at13 = new OnnxModel.Model(8, java.util.Map.of("", 13L), "test", "", old.graph());
         assertEquals(List.of(), OnnxImporter.check(OnnxExporter.toOnnx(OnnxProgramLayer.of(at13, "new.onnx"))));
     }
+
+
+    @Test
+    void anOpset6TypedAddWithTheLegacyBroadcastIsWrittenWithoutItAndGivesTheSameOutputs() {
+        // opset 6: Add(A [2, 3], B [2, 3], broadcast=1): B varies along the batch axis, so the Add runs on the typed path
+        // (which evaluates the legacy broadcast where B is aligned with A's last axes, as numpy aligns it; with an axis
+        // it refuses); at opset 17 the same sum is an Add without the attribute
+        OnnxModel.Attribute one = new OnnxModel.Attribute("broadcast", OnnxModel.Attribute.INT, 0, 1, null, null, null,
+                null, null);
+        OnnxModel.Model old = new OnnxModel.Model(3, java.util.Map.of("", 6L), "test", "", new OnnxModel.Graph("g",
+                List.of(new OnnxModel.Node("add", "Add", "", List.of("a", "b"), List.of("y"),
+                        java.util.Map.of("broadcast", one))),
+                List.of(new TensorData("b", OnnxModel.FLOAT, new long[] {2, 3}, new float[] {1, 2, 3, 40, 50, 60}, null)),
+                List.of(new OnnxModel.ValueInfo("a", OnnxModel.FLOAT, new long[] {2, 3}, true)),
+                List.of(new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new long[] {2, 3}, true)), List.of()));
+        OnnxProgram p = OnnxImporter.importProgram(old, "old.onnx");
+        assertEquals(1, p.typedNodeCount());
+        TensorData x = new TensorData("a", OnnxModel.FLOAT, new long[] {2, 3}, new float[] {0, 0, 0, 1, 1, 1}, null);
+        float[] want = p.run(List.of(x)).get(0).floats();
+        assertArrayEquals(new float[] {1, 2, 3, 41, 51, 61}, want);
+        OnnxModel.Model written = OnnxExporter.toOnnx(p, "old");
+        assertEquals(OnnxExporter.OPSET, written.defaultOpset());
+        for (OnnxModel.Node n : written.graph().nodes()) {
+            assertEquals(List.of(), OnnxPytorchSuitesExportTest.legacyAttributes(n).stream()
+                    .filter(n.attributes()::containsKey).toList(), n.toString());
+        }
+        assertArrayEquals(want, OnnxImporter.importProgram(written, "written").run(List.of(x)).get(0).floats());
+    }
 }

@@ -20,20 +20,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 16's "every CNN case of the ONNX test suites ... trains", per case of {@code pytorch-converted} (PyTorch's
- * modules: convolutions, pooling, batch norms, activations, linear layers): each case that loads as a model
+ * modules: convolutions, pooling, batch norms, activations, linear layers) and {@code pytorch-operator} (single
+ * operators and small graphs): each case that loads as a model
  * ({@link ModelLoader}, as {@code convnet4j import} and {@code transfer --base} load it) is differentiated on the
  * case's own input, and the gradients of the loss {@code sum(y * r)} (r fixed, random) with respect to the input and to
  * a few elements of every learned weight are compared with central finite differences of the model's own forward
  * pass ({@link GradientCheck}, inference mode: batch norms on their running statistics, as a fine-tuning step of an
  * imported eval-mode model runs them frozen; float32, step 1e-2, its documented tolerances). Then one SGD step along
  * those gradients must lower the loss. A case that does not load as a model is trained as a program elsewhere
- * (OnnxProgramLayer tests); here it is counted and listed in target/onnx-pytorch-training-left-out.tsv.
+ * (OnnxProgramLayer tests); here it is counted and listed in target/onnx-pytorch-training-left-out.tsv. And with PyTorch
+ * as the reference: every case's gradients against autograd's (tools/fixtures/pytorch_suite_grads.py).
  */
 class OnnxPytorchSuitesTrainingTest {
     private static final Path DATA = Path.of("/usr/share/libonnx-testdata/data/pytorch-converted");
     /** Cases checked when this was written (2026-12-06), and of those, cases with learned weights. */
-    static final int MIN_CHECKED = 80;
-    static final int MIN_WITH_WEIGHTS = 41;
+    static final int MIN_CHECKED = 106;
+    static final int MIN_WITH_WEIGHTS = 45;
+    /** Cases whose gradients are compared with PyTorch's (tools/fixtures/pytorch_suite_grads.py gives 112). */
+    static final int MIN_AGAINST_PYTORCH = 112;
 
     @Test
     void everyCaseThatLoadsAsAModelHasFiniteDifferenceGradientsAndAnSgdStepLowersItsLoss() throws Exception {
@@ -42,15 +46,18 @@ class OnnxPytorchSuitesTrainingTest {
         Map<String, String> excluded = OnnxNodeTests.exclusions("/onnx-pytorch-exclusions.tsv");
         Map<String, String> leftOut = new TreeMap<>();
         List<String> failures = new ArrayList<>();
+        List<String> smallerStep = new ArrayList<>();
         int checked = 0;
         int withWeights = 0;
         int values = 0;
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(DATA)) {
-            dirs = s.sorted().toList();
+        List<Path> dirs = new ArrayList<>();
+        for (Path suite : List.of(DATA, DATA.resolveSibling("pytorch-operator"))) {
+            try (Stream<Path> s = Files.list(suite)) {
+                dirs.addAll(s.sorted().toList());
+            }
         }
         for (Path d : dirs) {
-            String name = "pytorch-converted/" + d.getFileName();
+            String name = d.getParent().getFileName() + "/" + d.getFileName();
             if (excluded.containsKey(name)) {
                 continue;
             }
@@ -69,8 +76,24 @@ class OnnxPytorchSuitesTrainingTest {
             // a program (typed path) differentiates its training pass (forwardForTraining); the float layers' inference one
             boolean program = model instanceof org.convnet4j.nn.Sequential s && s.layers().size() == 1
                     && s.layers().get(0) instanceof OnnxProgramLayer;
-            GradientCheck.Result r = GradientCheck.check(model, inputs, program ? GradientCheck.Options.training(3, 16)
-                    : GradientCheck.Options.inference(3, 16));
+            GradientCheck.Result r;
+            try {
+                r = GradientCheck.check(model, inputs, program ? GradientCheck.Options.training(3, 16)
+                        : GradientCheck.Options.inference(3, 16));
+            } catch (RuntimeException e) {
+                // loads, but its inputs do not run as a model's (a second input broadcast along the batch axis)
+                leftOut.put(name, "does not run as a model: " + ProgramRoundTrips.oneLine(e));
+                continue;
+            }
+            if (!r.passed()) {
+                // an input or weight within the step of a kink (a Clip bound, a ReLU's 0, a max pool's tie) makes the
+                // central difference straddle it: checked again with a step of 1e-3, the same positions and tolerances
+                // (a wrong gradient fails at both steps; test_operator_clip's 0.5036 against the bound 0.5 needs it)
+                GradientCheck.Options o = program ? GradientCheck.Options.training(3, 16)
+                        : GradientCheck.Options.inference(3, 16);
+                r = GradientCheck.check(model, inputs, o.withTolerances(1e-3, GradientCheck.ATOL, GradientCheck.RTOL));
+                smallerStep.add(name);
+            }
             checked++;
             values += r.checked();
             boolean weights = model.namedParameters().values().stream().anyMatch(Parameter::isLearnable);
@@ -91,13 +114,162 @@ class OnnxPytorchSuitesTrainingTest {
         StringBuilder report = new StringBuilder();
         leftOut.forEach((k, v) -> report.append(k).append('\t').append(v).append('\n'));
         Files.writeString(Path.of("target", "onnx-pytorch-training-left-out.tsv"), report);
-        System.out.println("ONNX pytorch-converted training (" + (ProgramRoundTrips.processCpuNanos() - cpu0) / 1_000_000
+        System.out.println("ONNX pytorch suites training (" + (ProgramRoundTrips.processCpuNanos() - cpu0) / 1_000_000
                 + " ms of JVM CPU): " + checked + " cases gradient-checked (" + withWeights
                 + " with learned weights, " + values + " values against finite differences), " + leftOut.size()
-                + " not a model (target/onnx-pytorch-training-left-out.tsv), " + failures.size() + " failed");
+                + " not a model (target/onnx-pytorch-training-left-out.tsv), " + failures.size() + " failed; checked again"
+                + " with a step of 1e-3 (a kink within 1e-2): " + smallerStep);
         assertEquals(List.of(), failures);
         assertTrue(checked >= MIN_CHECKED && withWeights >= MIN_WITH_WEIGHTS, checked + " checked, " + withWeights
                 + " with weights; at least " + MIN_CHECKED + " and " + MIN_WITH_WEIGHTS + " expected");
+    }
+
+    /**
+     * PyTorch as the reference: for the 112 cases of tools/fixtures/pytorch_suite_grads.py (every case of both suites
+     * with float inputs and finite outputs; evaluated there with torch operations, float64, reproducing PyTorch's stored
+     * outputs), the
+     * gradients of L = sum(y * r), r[i] = sin(0.7 i + 0.3), with respect to every learned weight (each initializer, in its
+     * own layout, through the parameter that holds it: a float layer's or the typed path's) and to 48 positions of the
+     * first input must be autograd's: so one SGD step from our gradients is PyTorch's step. The program runs as imported:
+     * the float graph's inference pass (batch norms on their running statistics, as the eval-mode export), the typed
+     * path's training pass.
+     */
+    @Test
+    void ourGradientsArePyTorchsSoAnSgdStepIsPyTorchsStep() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(DATA), "libonnx-testdata is not installed");
+        com.google.gson.JsonObject fixture;
+        try (java.io.Reader r = new java.io.InputStreamReader(getClass().getResourceAsStream(
+                "/fixtures/pytorch_suite_grads.json"), java.nio.charset.StandardCharsets.UTF_8)) {
+            fixture = com.google.gson.JsonParser.parseReader(r).getAsJsonObject();
+        }
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        int values = 0;
+        for (Map.Entry<String, com.google.gson.JsonElement> e : fixture.getAsJsonObject("cases").entrySet()) {
+            Path d = DATA.getParent().resolve(e.getKey());
+            // imported as the node runner imports it: every input fed, unless it binds some (a batchless operand)
+            OnnxNodeTests.Prepared c0 = OnnxNodeTests.prepare(d);
+            OnnxModel.Model m = c0.model();
+            OnnxProgram p = OnnxImporter.importProgram(m, e.getKey(), c0.bound());
+            List<TensorData> feed = c0.feed();
+            p.parameters().forEach(Parameter::zeroGrad);
+            if (p.graph() != null) {
+                p.graph().zeroGrad();
+            }
+            double[] dx;
+            boolean floatOnly = p.typedNodeCount() == 0 && p.deferred() == null && p.graph() != null
+                    && p.graph().outputNames().size() == 1 && feed.size() == 1;
+            if (floatOnly) {
+                Tensor y = p.graph().forwardMulti(List.of(feed.get(0).toTensor()), false).get(0);
+                List<Tensor> back = p.graph().backwardMulti(List.of(r(y.shape().dims())));
+                float[] f = back.get(0).data();
+                dx = new double[f.length];
+                for (int k = 0; k < f.length; k++) {
+                    dx[k] = f[k];
+                }
+            } else {
+                TensorData y = p.forwardForTraining(feed).get(0);
+                int[] dims = java.util.Arrays.stream(y.dims()).mapToInt(v -> (int) v).toArray();
+                // the loss reads output 0 (the generator's); the other outputs get no gradient
+                List<TensorData> grads = new ArrayList<>();
+                grads.add(TensorData.of(p.outputNames().get(0), r(dims)));
+                while (grads.size() < p.outputNames().size()) {
+                    grads.add(null);
+                }
+                dx = p.backwardToInputs(grads).get(p.inputNames().get(0));
+            }
+            com.google.gson.JsonObject c = e.getValue().getAsJsonObject();
+            com.google.gson.JsonArray at = c.getAsJsonArray("x_at");
+            com.google.gson.JsonArray gx = c.getAsJsonArray("x");
+            double[] want = new double[at.size()];
+            double[] got = new double[at.size()];
+            for (int k = 0; k < want.length; k++) {
+                want[k] = gx.get(k).getAsDouble();
+                got[k] = dx == null ? 0 : dx[at.get(k).getAsInt()];
+            }
+            values += compare(e.getKey() + " input", got, want, failures);
+            for (Map.Entry<String, com.google.gson.JsonElement> w : c.getAsJsonObject("weights").entrySet()) {
+                Parameter h = p.holder(w.getKey());
+                com.google.gson.JsonArray g = w.getValue().getAsJsonArray();
+                double[] expect = new double[g.size()];
+                for (int k = 0; k < expect.length; k++) {
+                    expect[k] = g.get(k).getAsDouble();
+                }
+                Tensor ours;
+                if (h != null && h.isLearnable()) {
+                    ours = p.holderTransposed(w.getKey()) ? h.grad().transposed() : h.grad();
+                } else {
+                    // the importer records which parameter holds an initializer for the layers the typed path shares
+                    // weights with; a 1-D convolution, a ConvTranspose or a bias-less Linear is found by its values
+                    ours = byValue(p, m, w.getKey());
+                    if (ours == null) {
+                        failures.add(e.getKey() + " weight " + w.getKey() + ": no learned parameter holds it");
+                        continue;
+                    }
+                }
+                double[] have = new double[ours.data().length];
+                for (int k = 0; k < have.length; k++) {
+                    have[k] = ours.data()[k];
+                }
+                values += compare(e.getKey() + " weight " + w.getKey(), have, expect, failures);
+            }
+            cases++;
+        }
+        System.out.println("ONNX pytorch suites gradients against PyTorch's: " + cases + " cases, " + values
+                + " values, " + failures.size() + " differ; left out by the generator: " + fixture.get("left_out"));
+        assertEquals(List.of(), failures);
+        assertTrue(cases >= MIN_AGAINST_PYTORCH, cases + " cases, at least " + MIN_AGAINST_PYTORCH + " expected");
+    }
+
+    /** The gradient, in the initializer's layout, of the learned parameter whose values are initializer v's. */
+    private static Tensor byValue(OnnxProgram p, OnnxModel.Model m, String v) {
+        float[] init = m.graph().initializers().stream().filter(t -> t.name().equals(v)).findFirst().orElseThrow()
+                .floats();
+        List<Parameter> all = new ArrayList<>(p.parameters());
+        if (p.graph() != null) {
+            all.addAll(p.graph().namedParameters().values());
+        }
+        for (Parameter q : all) {
+            if (!q.isLearnable() || q.value().data().length != init.length) {
+                continue;
+            }
+            if (java.util.Arrays.equals(q.value().data(), init)) {
+                return q.grad();
+            }
+            if (q.value().shape().rank() == 2 && java.util.Arrays.equals(q.value().transposed().data(), init)) {
+                return q.grad().transposed();
+            }
+        }
+        return null;
+    }
+
+    /** r[i] = sin(0.7 i + 0.3), the generator's. */
+    private static Tensor r(int... dims) {
+        Tensor t = Tensor.zeros(org.convnet4j.tensor.Shape.of(dims));
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) Math.sin(0.7 * i + 0.3);
+        }
+        return t;
+    }
+
+    /** Adds what differs beyond 1e-3 relative (plus 1e-4 of the tensor's largest gradient); returns the count. */
+    private static int compare(String what, double[] got, double[] want, List<String> failures) {
+        if (got.length != want.length) {
+            failures.add(what + ": " + got.length + " values, PyTorch has " + want.length);
+            return 0;
+        }
+        double scale = 0;
+        for (double w : want) {
+            scale = Math.max(scale, Math.abs(w));
+        }
+        for (int k = 0; k < want.length; k++) {
+            if (!(Math.abs(got[k] - want[k]) <= 1e-3 * Math.abs(want[k]) + 1e-4 * scale)) {
+                failures.add(what + "[" + k + "]: " + got[k] + ", PyTorch " + want[k]);
+                return want.length;
+            }
+        }
+        return want.length;
     }
 
     /** Null when w -= lr * dL/dw (L = sum(y * r), lr small against the gradient) lowers L; else what happened. */

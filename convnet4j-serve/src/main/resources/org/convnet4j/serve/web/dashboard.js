@@ -233,7 +233,11 @@ function renderDetails() {
       section.appendChild(p);
     };
     if (last) {
-      add('first layer kernels ' + (last.kernels_shape || ''), last.kernels, 'kernels');
+      // a transfer phase trained after a frozen, cached part: its first convolution is not the network's first layer
+      add((last.kernels_after_cached ? 'kernels of ' + last.kernels_layer + ', the first convolution this phase trains (the '
+        + 'frozen layers before it are computed once, outside its model) '
+        : 'first layer kernels ' + (last.kernels_layer ? '(' + last.kernels_layer + ') ' : '')) + (last.kernels_shape || ''),
+        last.kernels, 'kernels');
       add('sample', last.sample, 'sample');
       add('its feature maps at ' + (last.maps_layer ? 'layer ' + last.maps_layer : 'the first convolution') + ' '
         + (last.maps_shape || ''), last.maps, 'feature-maps');
