@@ -8,7 +8,7 @@ import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * Shows whether the GEMM micro-kernels are deoptimised when a run changes from overwriting products to
- * accumulating ones: phase 1 makes only products with k <= KC and beta 0 (every micro-kernel call overwrites C)
+ * accumulating ones: phase 1 makes only products with k &lt;= KC and beta 0 (every micro-kernel call overwrites C)
  * until C2 has long compiled the kernels; phase 2 makes products with k = 1024 (three of four KC slices merge into
  * C). Each phase-2 block prints its GFLOPS and this thread's CPU time. Run it with {@code -XX:+PrintCompilation}
  * (a "made not entrant" line for {@code VectorGemm::microKernel8x3} is the deoptimisation) or with JFR
