@@ -214,8 +214,11 @@ class ReaderFuzzTest {
         String source = f.toString();
         try {
             org.convnet4j.io.onnx.TensorData t = org.convnet4j.io.OnnxInputs.read(f);
-            if (t.floats().length != t.elementCount()) {
-                throw new AssertionError("read " + t.floats().length + " values for dims "
+            // a STRING tensor holds its values in strings() (the sixteenth session's long run met a STRING scalar,
+            // which the check took for a number tensor read with 0 values: the target's mistake, not the reader's)
+            int read = t.isString() ? t.strings().size() : t.floats().length;
+            if (read != t.elementCount()) {
+                throw new AssertionError("read " + read + " values for dims "
                         + java.util.Arrays.toString(t.dims()));
             }
             for (org.convnet4j.io.onnx.OnnxModel.ValueInfo v : DECLARED) {
