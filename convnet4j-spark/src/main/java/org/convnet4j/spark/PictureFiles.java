@@ -11,7 +11,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -80,15 +79,26 @@ public final class PictureFiles {
                 out.add(s);
                 continue;
             }
-            RemoteIterator<LocatedFileStatus> files = fs.listFiles(s.getPath(), true);
-            while (files.hasNext()) {
-                LocatedFileStatus f = files.next();
-                if (f.isFile() && isPicture(f.getPath().getName())) {
-                    out.add(f);
-                }
-            }
+            filesBelow(fs, s.getPath(), f -> isPicture(f.getName()), out);
         }
         return out;
+    }
+
+    /**
+     * The files below {@code dir} that {@code take} accepts, depth first in the file system's order (as
+     * {@code listFiles(dir, true)} gives them). Not {@code listFiles}: it wraps each file in a
+     * {@link LocatedFileStatus}, whose copy of the permissions makes Hadoop's local file system (without its native
+     * library, as here) start an {@code ls -ld} process per file (docs/SCALE.md, the lead's quiet run of 2026-12-06).
+     */
+    static void filesBelow(FileSystem fs, Path dir, java.util.function.Predicate<Path> take, List<FileStatus> out)
+            throws IOException {
+        for (FileStatus f : fs.listStatus(dir)) {
+            if (f.isDirectory()) {
+                filesBelow(fs, f.getPath(), take, out);
+            } else if (f.isFile() && take.test(f.getPath())) {
+                out.add(f);
+            }
+        }
     }
 
     /**

@@ -9,9 +9,7 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.convnet4j.data.LabelledDataset;
 import org.convnet4j.data.ImageFolderDataset;
 import org.convnet4j.image.ImageFormatException;
@@ -79,12 +77,10 @@ public final class PictureFolder extends LabelledDataset {
             Path dir = dirs.get(label).getPath();
             names.add(dir.getName());
             List<String> inClass = new ArrayList<>();
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
-            while (it.hasNext()) {
-                LocatedFileStatus f = it.next();
-                if (f.isFile() && picture(f.getPath())) { // any name, as train's ImageFolderDataset takes it
-                    inClass.add(f.getPath().toString());
-                }
+            List<FileStatus> found = new ArrayList<>();
+            PictureFiles.filesBelow(fs, dir, PictureFolder::picture, found); // any name, as ImageFolderDataset takes it
+            for (FileStatus f : found) {
+                inClass.add(f.getPath().toString());
             }
             if (inClass.isEmpty()) {
                 throw new IllegalArgumentException(root + ": class folder '" + dir.getName() + "' has no pictures ("
