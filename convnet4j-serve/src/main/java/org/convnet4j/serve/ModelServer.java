@@ -457,12 +457,7 @@ public final class ModelServer implements AutoCloseable {
             res.setContentLength(body.length);
             res.getOutputStream().write(body);
             res.flushBuffer();
-            InputStream in = ctx.req().getInputStream();
-            byte[] dropped = new byte[64 << 10];
-            long left = DRAIN_BYTES;
-            for (int n; left > 0 && (n = in.read(dropped)) >= 0; ) {
-                left -= n;
-            }
+            dropBody(ctx.req().getInputStream(), DRAIN_BYTES);
         } catch (IOException | RuntimeException e) {
             // the client went away or the body broke off: the 413 is sent or cannot be, nothing more to do
         }
@@ -476,14 +471,21 @@ public final class ModelServer implements AutoCloseable {
      */
     private void dropUnreadBody(Context ctx) {
         try {
-            InputStream in = ctx.req().getInputStream();
-            byte[] dropped = new byte[16 << 10];
-            long left = options.maxBodyBytes;
-            for (int n; left > 0 && (n = in.read(dropped)) >= 0; ) {
-                left -= n;
-            }
+            dropBody(ctx.req().getInputStream(), options.maxBodyBytes);
         } catch (IOException | RuntimeException e) {
             // read and closed already, or the client went away: nothing to drop
+        }
+    }
+
+    /** Reads and drops what is left of a request's body, at most {@code limit} bytes, never kept. */
+    private static void dropBody(InputStream in, long limit) throws IOException {
+        byte[] dropped = new byte[64 << 10];
+        for (long left = limit; left > 0; ) {
+            int n = in.read(dropped);
+            if (n < 0) {
+                return;
+            }
+            left -= n;
         }
     }
 
