@@ -3,6 +3,7 @@ package org.convnet4j.transfer;
 import java.io.IOException;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.nn.Sequential;
+import org.convnet4j.tensor.RowOps;
 
 /**
  * Case 1 carried out: features of the frozen network (from a {@link FeatureCache} when one is given), a shallow
@@ -19,16 +20,8 @@ public final class Bottleneck {
      */
     public static Sequential fit(TransferPlan plan, Dataset train, String algorithm, long seed, FeatureCache cache,
                                  int batchSize, FeatureExtractor.Progress progress) throws IOException {
-        if (plan.transferCase() != TransferCase.BOTTLENECK) {
-            throw new IllegalArgumentException("Bottleneck.fit: needs a Case 1 plan, got " + plan.transferCase());
-        }
-        try { // before the features, which may take minutes
-            ShallowClassifiers.requireKnown(algorithm);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Case 1's classifier " + e.getMessage(), e);
-        }
         Sequential network = plan.model();
-        Features f = features(plan, train, cache, batchSize, progress);
+        Features f = features(plan, train, algorithm, cache, batchSize, progress);
         ShallowClassifier classifier = ShallowClassifiers.create(algorithm, seed);
         classifier.fit(rows(f), f.labels(), train.numClasses());
         return join(network, classifier, train.numClasses(), train.classNames());
@@ -42,7 +35,7 @@ public final class Bottleneck {
     public static Fitted fitScored(TransferPlan plan, Dataset train, String algorithm, long seed, FeatureCache cache,
                                    int batchSize, FeatureExtractor.Progress progress) throws IOException {
         Sequential network = plan.model();
-        Features f = features(plan, train, cache, batchSize, progress);
+        Features f = features(plan, train, algorithm, cache, batchSize, progress);
         ShallowClassifier classifier = ShallowClassifiers.create(algorithm, seed);
         float[][] x = rows(f);
         long t = System.nanoTime();
@@ -54,11 +47,7 @@ public final class Bottleneck {
         for (int i = 0; i < p.length; i++) {
             int y = f.labels()[i];
             loss -= Math.log(Math.max(p[i][y], 1e-12));
-            int best = 0;
-            for (int k = 1; k < p[i].length; k++) {
-                best = p[i][k] > p[i][best] ? k : best;
-            }
-            right += best == y ? 1 : 0;
+            right += RowOps.argmax(p[i]) == y ? 1 : 0;
         }
         return new Fitted(join(network, classifier, train.numClasses(), train.classNames()), loss / p.length,
                 right / (double) p.length, f.size(), f.dim(), seconds);
@@ -77,10 +66,16 @@ public final class Bottleneck {
                          double fitSeconds) {
     }
 
-    private static Features features(TransferPlan plan, Dataset train, FeatureCache cache, int batchSize,
-                                     FeatureExtractor.Progress progress) throws IOException {
+    /** The features Case 1 fits on, once the plan and the classifier's name are checked (both before any feature). */
+    private static Features features(TransferPlan plan, Dataset train, String algorithm, FeatureCache cache,
+                                     int batchSize, FeatureExtractor.Progress progress) throws IOException {
         if (plan.transferCase() != TransferCase.BOTTLENECK) {
             throw new IllegalArgumentException("Bottleneck.fit: needs a Case 1 plan, got " + plan.transferCase());
+        }
+        try { // before the features, which may take minutes
+            ShallowClassifiers.requireKnown(algorithm);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Case 1's classifier " + e.getMessage(), e);
         }
         return cache == null ? FeatureExtractor.extract(plan.model(), train, batchSize, progress)
                 : cache.features(plan.model(), train, batchSize, progress);

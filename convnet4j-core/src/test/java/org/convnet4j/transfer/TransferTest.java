@@ -313,6 +313,12 @@ class TransferTest {
         assertEquals(0, seen.get()); // no picture went through the network
         assertFalse(Files.exists(dir.resolve("cache")));
         assertEquals("centroid", ShallowClassifiers.requireKnown("centroid"));
+        // the scored fit (TransferRun's, so transfer --case 1's) checks the same, before any feature
+        IllegalArgumentException scored = assertThrows(IllegalArgumentException.class, () -> Bottleneck.fitScored(
+                plan, data(30, 2), "centroids", 1, new FeatureCache(dir.resolve("cache")), 16, (d, t) -> seen.set(d)));
+        assertEquals(e.getMessage(), scored.getMessage());
+        assertEquals(0, seen.get());
+        assertFalse(Files.exists(dir.resolve("cache")));
     }
 
     @Test
