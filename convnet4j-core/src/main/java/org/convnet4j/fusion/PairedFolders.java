@@ -71,6 +71,11 @@ public final class PairedFolders {
             Transform scale = new Transform.Scale(UNIT_SCALE);
             b.transform(resize == null ? scale : new Transform.Resize(resize[0], resize[1]).andThen(scale));
             ImageFolderDataset d = b.build();
+            if (d.numClasses() < 2) { // as DataSpec refuses a --data folder of one class: nothing to tell apart
+                throw new IllegalArgumentException("paired folders: modality '" + e.getKey() + "' (" + e.getValue()
+                        + ") has " + d.numClasses() + " class folder(s) " + d.classNames()
+                        + "; a classifier needs at least 2 (one sub-folder of pictures per class)");
+            }
             if (first != null && !d.classNames().equals(sets.get(first).classNames())) {
                 TreeSet<String> onlyHere = new TreeSet<>(d.classNames());
                 onlyHere.removeAll(sets.get(first).classNames());
@@ -113,6 +118,19 @@ public final class PairedFolders {
         if (common.isEmpty()) {
             throw new IllegalArgumentException("paired folders: no sample is present in every modality " + roots.keySet()
                     + " (files are matched by class folder and file name without extension)");
+        }
+        // a class without a paired sample (an empty class folder, or one whose pictures --on-missing skip dropped)
+        // would be an output the model never sees an example of, trained and scored without a word
+        ImageFolderDataset firstSet = sets.get(first);
+        boolean[] seen = new boolean[firstSet.numClasses()];
+        for (String key : common) {
+            seen[firstSet.label(keys.get(first).get(key))] = true;
+        }
+        for (int c = 0; c < seen.length; c++) {
+            if (!seen[c]) {
+                throw new IllegalArgumentException("paired folders: class folder '" + firstSet.classNames().get(c)
+                        + "' has no picture that every modality " + roots.keySet() + " has (an empty class folder?)");
+            }
         }
         Map<String, org.convnet4j.data.Dataset> aligned = new LinkedHashMap<>();
         for (String name : sets.keySet()) {

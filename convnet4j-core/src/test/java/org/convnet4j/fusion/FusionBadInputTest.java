@@ -154,6 +154,32 @@ class FusionBadInputTest {
     }
 
     @Test
+    void pairedFoldersRefuseOneClassAndAClassWithoutAPairedPicture(@TempDir Path dir) throws IOException {
+        Map<String, Path> roots = new LinkedHashMap<>();
+        for (String input : List.of("rgb", "depth")) {
+            Files.createDirectories(dir.resolve(input).resolve("cat"));
+            Images.write(Tensor.full(Shape.of(1, 4, 4), 9), dir.resolve(input).resolve("cat").resolve("x.png"));
+            roots.put(input, dir.resolve(input));
+        }
+        // one class: it trained a one-output model and called it accurate
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> PairedFolders.load(roots, null, PairedFolders.OnMissing.FAIL)), "modality 'rgb'",
+                "1 class folder(s) [cat]", "needs at least 2");
+        // an empty class folder in every input: a class the model would never see a picture of
+        Files.createDirectories(dir.resolve("rgb").resolve("dog"));
+        Files.createDirectories(dir.resolve("depth").resolve("dog"));
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> PairedFolders.load(roots, null, PairedFolders.OnMissing.FAIL)), "class folder 'dog'",
+                "no picture that every modality [rgb, depth] has");
+        // the same when --on-missing skip drops the class's only pictures
+        Images.write(Tensor.full(Shape.of(1, 4, 4), 200), dir.resolve("rgb").resolve("dog").resolve("y.png"));
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> PairedFolders.load(roots, null, PairedFolders.OnMissing.SKIP)), "class folder 'dog'");
+        Images.write(Tensor.full(Shape.of(1, 4, 4), 200), dir.resolve("depth").resolve("dog").resolve("y.png"));
+        assertEquals(2, PairedFolders.load(roots, null, PairedFolders.OnMissing.FAIL).dataset().size());
+    }
+
+    @Test
     void dataIsReorderedForAModelAndExtraOrMissingInputsAreNamed() {
         MultiInputDataset d = MultiInputDataset.of(two(data(3, Shape.of(3, 2, 2), AB, 0), data(3, Shape.of(1, 4, 4), AB, 0)));
         MultiInputDataset r = d.orderedFor(List.of("depth", "rgb"));
