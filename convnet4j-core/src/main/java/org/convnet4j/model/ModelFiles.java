@@ -138,6 +138,7 @@ public final class ModelFiles {
 
     /** As {@link #read}, for a checkpoint already loaded; {@code origin} names it in messages. */
     public static SavedModel fromCheckpoint(Checkpoint checkpoint, String origin) {
+        TrainingCheckpoints.requireFinite(checkpoint, origin);
         JsonObject d = Json.parseObject(checkpoint.description(), origin + ": description");
         JsonElement arch = d.get(ARCHITECTURE);
         if (arch == null || !arch.isJsonObject()) {

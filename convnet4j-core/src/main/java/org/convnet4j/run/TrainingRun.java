@@ -82,6 +82,7 @@ public final class TrainingRun {
      */
     public static TrainingRun resume(Path checkpoint, Dataset pictures, Overrides overrides) throws IOException {
         Checkpoint c = Checkpoint.load(checkpoint);
+        TrainingCheckpoints.requireFinite(c, checkpoint.toString());
         TrainingCheckpoints.read(c); // fails early, naming what is missing, if the file holds no run state
         TrainingSettings saved = TrainingSettings.savedIn(c).orElseThrow(() -> new IllegalArgumentException(
                 checkpoint + " was not written by a training run; start a new run with the settings instead"));
@@ -90,6 +91,7 @@ public final class TrainingRun {
 
     /** Continues the run saved in {@code checkpoint} with explicit settings (for files without saved ones). */
     public static TrainingRun resume(Checkpoint checkpoint, Path origin, TrainingSettings settings, Dataset pictures) {
+        TrainingCheckpoints.requireFinite(checkpoint, String.valueOf(origin));
         TrainingCheckpoints.read(checkpoint);
         return new TrainingRun(settings, pictures, checkpoint, origin);
     }

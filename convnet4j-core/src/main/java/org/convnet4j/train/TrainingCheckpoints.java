@@ -125,6 +125,21 @@ public final class TrainingCheckpoints {
         return null;
     }
 
+    /**
+     * Fails, naming {@code origin} and the first broken tensor, when a checkpoint's weights hold a NaN or an
+     * infinity: a diverged run's weights or a damaged file whose checksums were made to match. Such a model still
+     * gives plausible numbers (a ReLU turns NaN into 0: LeNet said 50%/50% with exit 0), so loading it for
+     * prediction or resuming from it is refused, as saving it is ({@link #firstNonFinite}).
+     */
+    public static void requireFinite(Checkpoint checkpoint, String origin) {
+        String broken = firstNonFinite(checkpoint.parameters());
+        if (broken != null) {
+            throw new IllegalArgumentException(origin + ": its weights are not finite: " + broken
+                    + "; a model with NaN or infinite weights computes nothing meaningful (a diverged run's or a"
+                    + " damaged file)");
+        }
+    }
+
     /** A copy of every parameter and buffer value, for restoring later (early stopping). */
     static Map<String, Tensor> snapshot(Model model) {
         Map<String, Tensor> copy = new LinkedHashMap<>();

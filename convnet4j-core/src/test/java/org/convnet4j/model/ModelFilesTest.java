@@ -88,6 +88,24 @@ class ModelFilesTest {
         assertTrue(e.getMessage().contains("no architecture"), e.getMessage());
     }
 
+    /**
+     * A file whose weights hold a NaN or an infinity, its checksums matching (made by hand, or by a run before the
+     * save-side check): the old code loaded it, and LeNet's ReLU turned the NaN into plausible 50%/50% predictions.
+     */
+    @Test
+    void weightsThatAreNotFiniteAreRefused() throws Exception {
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+            Model lenet = ModelZoo.build("lenet5", null, 10).initialize(7);
+            String name = lenet.stateDict().keySet().iterator().next();
+            lenet.stateDict().get(name).data()[3] = bad;
+            Path file = dir.resolve("broken.c4j");
+            ModelFiles.save(lenet, file);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(file));
+            assertTrue(e.getMessage().startsWith(file + ": its weights are not finite: " + name + " (1 of "),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void corruptedFileIsRefused() throws Exception {
         Path file = dir.resolve("lenet.c4j");
