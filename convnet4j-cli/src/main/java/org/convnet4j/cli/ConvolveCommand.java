@@ -2,10 +2,13 @@ package org.convnet4j.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.convnet4j.image.ImageOutput;
+import org.convnet4j.image.Images;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.ImageFilters;
+import org.convnet4j.vision.KernelFile;
 import org.convnet4j.vision.Normalization;
 import org.convnet4j.vision.DisplayMaps;
 import org.convnet4j.vision.MatrixText;
@@ -54,17 +57,18 @@ final class ConvolveCommand implements Callable<Integer> {
         if (stride < 1) {
             throw new ParameterException(spec.commandLine(), "--stride must be >= 1, got " + stride);
         }
-        OutputFile out = OutputFile.of(output);
-        Tensor k = KernelArgument.resolve(kernel);
-        Tensor in = InputImage.read(image, grey, 4);
+        ImageOutput out = ImageOutput.of(output);
+        Tensor k = KernelFile.resolve(kernel);
+        Tensor picture = Images.readToProcess(image, 4);
+        Tensor in = grey ? ImageFilters.toGrey(picture) : picture;
         Tensor result = BadInputException.prefixed(image + ": ",
                 () -> ImageFilters.convolve2d(in, k, padding, padMode, stride));
         Normalization.Mode mode = normalize != null ? normalize : out.csv() ? Normalization.Mode.NONE
                 : Normalization.Mode.MINMAX;
         out.write(out.csv() ? DisplayMaps.forNumbers(result, mode) : DisplayMaps.forPicture(result, mode));
         spec.commandLine().getOut().printf("%s (%s) * %s (%dx%d kernel), padding %s/%s, stride %d -> %s (%s, values %s, "
-                        + "normalize %s)%n", image, InputImage.describe(in), kernel, k.dim(0), k.dim(1), padding,
-                padMode.name().toLowerCase(java.util.Locale.ROOT), stride, output, InputImage.describe(result),
+                        + "normalize %s)%n", image, MatrixText.size(in), kernel, k.dim(0), k.dim(1), padding,
+                padMode.name().toLowerCase(java.util.Locale.ROOT), stride, output, MatrixText.size(result),
                 MatrixText.range(result), mode.name().toLowerCase(java.util.Locale.ROOT));
         return 0;
     }

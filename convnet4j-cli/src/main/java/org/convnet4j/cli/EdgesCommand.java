@@ -2,6 +2,8 @@ package org.convnet4j.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.convnet4j.image.ImageOutput;
+import org.convnet4j.image.Images;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.tensor.Tensor;
@@ -48,11 +50,11 @@ final class EdgesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Every target is checked before the work starts, so a typo in the last one leaves no other file behind.
-        OutputFile magOut = OutputFile.of(output);
-        OutputFile dirOut = direction == null ? null : OutputFile.of(direction);
-        OutputFile gxOut = gx == null ? null : OutputFile.of(gx);
-        OutputFile gyOut = gy == null ? null : OutputFile.of(gy);
-        Tensor in = InputImage.read(image, false, 4);
+        ImageOutput magOut = ImageOutput.of(output);
+        ImageOutput dirOut = direction == null ? null : ImageOutput.of(direction);
+        ImageOutput gxOut = gx == null ? null : ImageOutput.of(gx);
+        ImageOutput gyOut = gy == null ? null : ImageOutput.of(gy);
+        Tensor in = Images.readToProcess(image, 4);
         SobelEdges e = BadInputException.prefixed(image + ": ", () -> ImageFilters.sobelEdges(in, padding, padMode));
         write(magOut, e.magnitude(), DisplayMaps.scaledToMax(e.magnitude()));
         if (dirOut != null) {
@@ -65,14 +67,14 @@ final class EdgesCommand implements Callable<Integer> {
             write(gyOut, e.gy(), DisplayMaps.signedGrey(e.gy()));
         }
         spec.commandLine().getOut().printf("%s (%s) -> Sobel edges %s, magnitude %s -> %s%s%s%s%n", image,
-                InputImage.describe(in), InputImage.describe(e.magnitude()), MatrixText.range(e.magnitude()), output,
+                MatrixText.size(in), MatrixText.size(e.magnitude()), MatrixText.range(e.magnitude()), output,
                 dirOut == null ? "" : ", direction -> " + direction, gxOut == null ? "" : ", Gx -> " + gx,
                 gyOut == null ? "" : ", Gy -> " + gy);
         return 0;
     }
 
     /** Raw numbers to CSV, the display mapping to a picture. */
-    static void write(OutputFile out, Tensor raw, Tensor picture) throws java.io.IOException {
+    static void write(ImageOutput out, Tensor raw, Tensor picture) throws java.io.IOException {
         out.write(out.csv() ? raw : picture);
     }
 }

@@ -4,8 +4,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.convnet4j.image.ImageOutput;
+import org.convnet4j.image.Images;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.FilterTour;
+import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,14 +38,14 @@ final class EdgesDemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path photo = image != null ? image : sample();
         // Inputs and the output directory are checked before anything is printed or written.
-        Tensor rgb = InputImage.read(photo, false, 4);
+        Tensor rgb = Images.readToProcess(photo, 4);
         Files.createDirectories(outDir); // a file there: "OUT: exists and is not a directory" (FileProblems)
         out.print(FilterTour.lectureExample());
-        out.println("2. Filters on a photograph: " + photo + " (" + InputImage.describe(rgb) + ")");
+        out.println("2. Filters on a photograph: " + photo + " (" + MatrixText.size(rgb) + ")");
         try {
             FilterTour.pictures(rgb, p -> {
                 Path file = outDir.resolve(p.file());
-                OutputFile.of(file).write(p.pixels());
+                ImageOutput.of(file).write(p.pixels());
                 out.printf("   %-27s %s%n", file, p.description());
             });
         } catch (IllegalArgumentException e) {

@@ -1,10 +1,8 @@
 package org.convnet4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
@@ -55,14 +53,9 @@ final class ImportCommand implements Callable<Integer> {
                 : size == null ? null : Shape.of(3, size, size);
         AtomicFiles.requireWritable(output); // before a catalogued file is downloaded or a large one read
         SavedModel m = ModelArgument.load(file, architecture, input, preprocessing.spec, spec.commandLine().getErr());
-        JsonObject d = Json.parseObject(m.description(), file + ": description");
         ModelLoader.save(m, output); // the preprocessing chosen now is stored, and said only this once
         out.printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,
-                d.has("imported_from")
-                        && d.getAsJsonObject("imported_from").has("zoo_architecture")
-                        ? d.getAsJsonObject("imported_from").get("zoo_architecture").getAsString()
-                        : m.model().name(),
-                m.model().inputShapes().get(0), m.model().parameterCount(),
+                ModelLoader.architecture(m), m.model().inputShapes().get(0), m.model().parameterCount(),
                 m.model().classNames().isEmpty() ? "" : ", " + m.model().classNames().size() + " classes");
         return 0;
     }

@@ -1,8 +1,8 @@
 package org.convnet4j.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
@@ -26,38 +26,31 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         Model model;
         if (input.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
             // the operators as the file has them, before any import (downloaded first if a URL)
             Path file = ModelArgument.resolve(input);
             OnnxModel.Model m = OnnxReader.readModel(file);
-            spec.commandLine().getOut().println(input + ": ONNX IR " + m.irVersion() + ", opset " + m.defaultOpset() + ", producer "
-                    + m.producerName() + " " + m.producerVersion());
-            Map<String, Integer> ops = new TreeMap<>();
-            m.graph().nodes().forEach(n -> ops.merge(n.opType(), 1, Integer::sum));
-            spec.commandLine().getOut().println("operators: " + ops);
-            for (OnnxModel.ValueInfo v : m.graph().inputs()) {
-                spec.commandLine().getOut().println("input  " + v.name() + " " + java.util.Arrays.toString(v.dims()));
-            }
-            for (OnnxModel.ValueInfo v : m.graph().outputs()) {
-                spec.commandLine().getOut().println("output " + v.name() + " " + java.util.Arrays.toString(v.dims()));
-            }
+            List<String> about = m.describe();
+            out.println(input + ": " + about.get(0));
+            about.subList(1, about.size()).forEach(out::println);
             try {
                 model = OnnxImporter.importModel(m, file.toString());
             } catch (UnsupportedOnnxException e) {
-                spec.commandLine().getOut().println("unsupported:");
-                e.problems().forEach(p -> spec.commandLine().getOut().println("  " + p));
+                out.println("unsupported:");
+                e.problems().forEach(p -> out.println("  " + p));
                 return 0;
             }
         } else {
             model = ModelArgument.load(input, null, null, null, spec.commandLine().getErr()).model();
         }
-        spec.commandLine().getOut().printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
+        out.printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
         for (Model.SummaryRow r : model.summaryRows()) {
-            spec.commandLine().getOut().printf("%-28s %-18s %-18s %12d%n", r.name(), r.type(), r.outputShape(), r.params());
+            out.printf("%-28s %-18s %-18s %12d%n", r.name(), r.type(), r.outputShape(), r.params());
         }
-        spec.commandLine().getOut().println("parameters: " + model.parameterCount() + ", MACs per sample: " + model.totalMacs());
-        spec.commandLine().getOut().println("everything is supported");
+        out.println("parameters: " + model.parameterCount() + ", MACs per sample: " + model.totalMacs());
+        out.println("everything is supported");
         return 0;
     }
 }

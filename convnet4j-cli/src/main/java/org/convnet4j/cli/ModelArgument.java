@@ -4,14 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import org.convnet4j.io.weights.DownloadBar;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.util.ProgressOutput;
 
 /**
  * A {@code --model}/{@code --base} argument: a file, an http(s) URL or a catalogue name ({@code resnet18:imagenet}),
@@ -46,29 +46,14 @@ public final class ModelArgument {
         NOTES.remove();
     }
 
-    /**
-     * {@code option}'s NAME=VALUE arguments by NAME, each NAME one of the served models' {@code names} (checked before
-     * any model is read: an unknown or repeated NAME is one line).
-     */
-    static Map<String, String> perModel(String option, List<String> values, List<String> names) {
-        Map<String, String> byName = new HashMap<>();
-        for (String v : values) {
-            int eq = v.indexOf('=');
-            String name = eq > 0 ? v.substring(0, eq) : "";
-            if (!names.contains(name) || eq == v.length() - 1) {
-                throw new BadInputException(option + " " + v + ": expected NAME=SPEC, NAME one of the served models ("
-                        + String.join(", ", names) + ")");
-            }
-            if (byName.put(name, v.substring(eq + 1)) != null) {
-                throw new BadInputException(option + " " + v + ": model " + name + " is given twice");
-            }
-        }
-        return byName;
+    /** The download bar of every command: on standard error, as {@link ProgressOutput.Mode#forStderr()} says. */
+    static DownloadBar downloadBar() {
+        return new DownloadBar(System.err, ProgressOutput.Mode.forStderr());
     }
 
     static SavedModel load(String reference, String architecture, Shape input, String preprocessing, PrintWriter err)
             throws IOException {
-        try (DownloadBar bar = new DownloadBar(System.err)) {
+        try (DownloadBar bar = downloadBar()) {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)
                     .withPreprocessing(preprocessing).withProgress(bar);
             SavedModel m = ModelLoader.load(reference, o);
@@ -80,14 +65,14 @@ public final class ModelArgument {
 
     /** {@code reference} made local ({@link ModelLoader#resolve}): a URL or catalogued name downloaded, with a bar. */
     static Path resolve(String reference) throws IOException {
-        try (DownloadBar bar = new DownloadBar(System.err)) {
+        try (DownloadBar bar = downloadBar()) {
             return ModelLoader.resolve(reference, ModelLoader.Options.defaults().withProgress(bar)).file();
         }
     }
 
     /** A {@code --base} argument ({@link TransferBase#load}), with a bar and the note; its refusals name the option. */
     static TransferBase base(String reference, String preprocessing) throws IOException {
-        try (DownloadBar bar = new DownloadBar(System.err)) {
+        try (DownloadBar bar = downloadBar()) {
             ModelLoader.Options o = ModelLoader.Options.defaults().withPreprocessing(preprocessing).withProgress(bar);
             TransferBase b = BadInputException.prefixed("--base ", () -> TransferBase.load(reference, o));
             notePreprocessing(reference, b.chosenPreprocessing());

@@ -3,11 +3,14 @@ package org.convnet4j.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.convnet4j.image.ImageOutput;
+import org.convnet4j.image.Images;
 import org.convnet4j.ops.Padding;
 import org.convnet4j.ops.PoolParams;
 import org.convnet4j.ops.PoolType;
 import org.convnet4j.ops.Pooling;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.vision.ImageFilters;
 import org.convnet4j.vision.Normalization;
 import org.convnet4j.vision.DisplayMaps;
 import org.convnet4j.vision.MatrixText;
@@ -71,8 +74,9 @@ final class PoolCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        OutputFile out = OutputFile.of(output);
-        Tensor in = InputImage.read(image, grey, 3);
+        ImageOutput out = ImageOutput.of(output);
+        Tensor picture = Images.readToProcess(image, 3);
+        Tensor in = grey ? ImageFilters.toGrey(picture) : picture;
         Tensor batch = BadInputException.prefixed(image + ": ",
                 () -> Pooling.forward(in.reshape(in.shape().prepend(1)), params));
         Tensor pooled = batch.reshape(batch.shape().dropFirst());
@@ -80,8 +84,8 @@ final class PoolCommand implements Callable<Integer> {
                 ? Normalization.Mode.NONE : Normalization.Mode.MINMAX;
         out.write(out.csv() ? DisplayMaps.forNumbers(pooled, mode) : DisplayMaps.forPicture(pooled, mode));
         spec.commandLine().getOut().printf("%s (%s) -> %s pool %dx%d, stride %d, padding %d%s -> %s (%s, values %s)%n",
-                image, InputImage.describe(in), type.name().toLowerCase(Locale.ROOT), size, size, s, padding,
-                type == PoolType.LP ? ", p " + MatrixText.num(p) : "", output, InputImage.describe(pooled),
+                image, MatrixText.size(in), type.name().toLowerCase(Locale.ROOT), size, size, s, padding,
+                type == PoolType.LP ? ", p " + MatrixText.num(p) : "", output, MatrixText.size(pooled),
                 MatrixText.range(pooled));
         return 0;
     }

@@ -95,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
             requireRange("--decode-budget", decodeBudget, 1, Long.MAX_VALUE);
         }
         Map<String, String> named = ServedModelNames.named(models);
-        Map<String, String> prep = ModelArgument.perModel("--preprocessing", preprocessing, List.copyOf(named.keySet()));
+        Map<String, String> prep = ServedModelNames.perModel("--preprocessing", preprocessing, List.copyOf(named.keySet()));
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
         for (Map.Entry<String, String> m : named.entrySet()) {
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name

@@ -1,11 +1,9 @@
 package org.convnet4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.weights.WeightsCatalogue;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSummary;
 import org.convnet4j.tensor.Shape;
@@ -81,8 +79,7 @@ public final class SummaryCommand implements Callable<Integer> {
     }
 
     private Model load() throws Exception {
-        if (model.endsWith(".c4j") || Files.isRegularFile(Path.of(model)) || model.contains("://")
-                || WeightsCatalogue.looksLikeName(model)) {
+        if (ModelLoader.isModelReference(model)) {
             // saved models (rebuilt from their architecture), other frameworks' files, URLs, catalogued weights;
             // the zoo's options would be ignored here (the file's input was shown for --input 3x1000000x1000000)
             List<String> given = ZOO_ONLY.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o))

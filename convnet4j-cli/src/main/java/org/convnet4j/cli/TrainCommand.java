@@ -8,7 +8,8 @@ import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.OnBadFile;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.charts.PlotListener;
-import org.convnet4j.cli.train.ProgressBarListener;
+import org.convnet4j.util.ProgressOutput;
+import org.convnet4j.train.ProgressBarListener;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.run.internal.TrainingOptions;
 import org.convnet4j.model.Preprocessing;
@@ -76,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = noProgress.given ? null
-                : new ProgressBarListener(WriterOutputStream.printStream(stderr), Terminal.progress());
+                : new ProgressBarListener(WriterOutputStream.printStream(stderr), ProgressOutput.Mode.forStderr());
         if (progress != null) {
             run.addListener(progress);
         }

@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.convnet4j.cli.train.ProgressBarListener;
-import org.convnet4j.cli.transfer.ExtractionProgressBar;
+import org.convnet4j.util.ProgressOutput;
+import org.convnet4j.train.ProgressBarListener;
+import org.convnet4j.transfer.ExtractionProgressBar;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.io.weights.TransferBase;
@@ -145,11 +146,12 @@ public final class TransferCommand implements Callable<Integer> {
         List<TrainingListener> listeners = new ArrayList<>();
         ProgressBarListener bar = null;
         if (!noProgress.given && plan.trainsByGradient()) {
-            bar = new ProgressBarListener(err, Terminal.progress());
+            bar = new ProgressBarListener(err, ProgressOutput.Mode.forStderr());
             listeners.add(bar);
         }
         FeatureExtractor.Progress progress = noProgress.given ? FeatureExtractor.Progress.NONE
-                : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix");
+                : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix",
+                        ProgressOutput.Mode.forStderr());
         DashboardOptions.Session ui = dashboard.open(stdout);
         listeners.add(ui.run("transfer-case" + c.number(), test, "test"));
         TransferRun.Outcome r;

@@ -1,13 +1,11 @@
 package org.convnet4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.convnet4j.io.weights.Downloads;
+import org.convnet4j.io.weights.DownloadBar;
 import org.convnet4j.io.weights.ModelLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,27 +66,15 @@ final class WeightsCommand implements Callable<Integer> {
             }
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            ModelLoader.Options o = ModelLoader.Options.defaults();
-            Downloads d = o.downloads();
-            List<Path> targets = new ArrayList<>();
-            for (String n : names) {
-                targets.add(ModelLoader.cachedPath(n, o)); // every argument checked before anything is deleted
-            }
-            if (urls) {
-                d.urlDownloads().stream().map(Downloads.CachedFile::target).filter(t -> !targets.contains(t))
-                        .distinct().forEach(targets::add);
-            }
             long total = 0;
-            for (int i = 0; i < targets.size(); i++) {
-                Path t = targets.get(i);
-                long freed = d.remove(t);
-                String what = i < names.size() ? names.get(i) : t.toString();
-                if (freed == 0 && !Files.exists(t)) {
-                    err.println("weights remove: " + what + ": not in the cache (" + t + "), nothing removed");
+            for (ModelLoader.Removal r : ModelLoader.removeFromCache(names, urls, ModelLoader.Options.defaults())) {
+                if (r.wasCached()) {
+                    out.printf(Locale.ROOT, "removed %s (%.1f MB)%n", r.file(), r.freedBytes() / 1e6);
                 } else {
-                    out.printf(Locale.ROOT, "removed %s (%.1f MB)%n", t, freed / 1e6);
+                    err.println("weights remove: " + r.reference() + ": not in the cache (" + r.file()
+                            + "), nothing removed");
                 }
-                total += freed;
+                total += r.freedBytes();
             }
             out.printf(Locale.ROOT, "freed %.1f MB%n", total / 1e6);
             return 0;
@@ -107,7 +93,7 @@ final class WeightsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            try (DownloadBar bar = new DownloadBar(System.err)) {
+            try (DownloadBar bar = ModelArgument.downloadBar()) {
                 ModelLoader.Options o = ModelLoader.Options.defaults().withProgress(bar);
                 for (String n : names) {
                     out.println(ModelLoader.resolve(n, o).file());

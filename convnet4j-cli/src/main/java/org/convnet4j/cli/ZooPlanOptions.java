@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.util.List;
-import java.util.function.Function;
 import org.convnet4j.run.PerModel;
 import org.convnet4j.run.ZooBenchmark;
 import picocli.CommandLine.Mixin;
@@ -56,21 +55,11 @@ final class ZooPlanOptions {
                 testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
                 augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
         List<String> names = BadInputException.prefixed("--models: ", () -> ZooBenchmark.models(models));
-        PerModel<Double> widths = perModel("--width", width, PerModel::width, names);
-        PerModel<Integer> sizes = perModel("--input", input, PerModel::squareSize, names);
-        PerModel<Integer> epochCounts = perModel("--epochs", epochs, PerModel.count("epochs"), names);
-        PerModel<Integer> limits = perModel("--limit", limit, PerModel.count("limit"), names);
+        PerModel<Double> widths = PerModel.parse("--width", width, PerModel::width, names);
+        PerModel<Integer> sizes = PerModel.parse("--input", input, PerModel::squareSize, names);
+        PerModel<Integer> epochCounts = PerModel.parse("--epochs", epochs, PerModel.count("epochs"), names);
+        PerModel<Integer> limits = PerModel.parse("--limit", limit, PerModel.count("limit"), names);
         return new ZooBenchmark.Plan(ZooBenchmark.setups(names, widths, sizes), training, epochCounts, limits);
-    }
-
-    /** Parses one per-model option (null: none given) and checks that the models it names are being run. */
-    private static <T> PerModel<T> perModel(String option, String text, Function<String, T> parser, List<String> models) {
-        PerModel<T> values = text == null ? PerModel.none() : PerModel.parse(option, text, parser);
-        BadInputException.prefixed(option + ": ", () -> {
-            values.requireNamedAmong(models);
-            return null;
-        });
-        return values;
     }
 
     static void positive(String option, int v) {

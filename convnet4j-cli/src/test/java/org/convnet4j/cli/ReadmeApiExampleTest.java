@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.convnet4j.image.ImageOutput;
 import org.convnet4j.image.Images;
 import org.convnet4j.ops.PadMode;
 import org.convnet4j.ops.PaddingSpec;
@@ -33,11 +34,14 @@ class ReadmeApiExampleTest {
         Images.write(Normalization.apply(gy, Normalization.Mode.ABS), dir.resolve("gy.png"));
         SobelEdges e = ImageFilters.sobelEdges(photo);
         Images.writeCsv(e.magnitude(), dir.resolve("magnitude.csv"));
+        ImageOutput out = ImageOutput.of(dir.resolve("gx.csv"));
+        out.write(e.gx());
         // ---
 
         assertArrayEquals(new int[] {3, 6, 6}, Images.read(dir.resolve("gy.png")).shape().dims());
         // valid Sobel on 6x6: 4 rows of 4 values
         assertEquals(4, Files.readAllLines(dir.resolve("magnitude.csv")).size());
+        assertEquals(4, Files.readAllLines(dir.resolve("gx.csv")).size()); // the numbers, as the extension says
     }
 
     @Test

@@ -62,6 +62,21 @@ public final class PerModel<T> {
         return new PerModel<>(all, byModel);
     }
 
+    /**
+     * As {@link #parse(String, String, Function)} for a run of {@code models}: {@code text} null is {@link #none}, and a
+     * MODEL=VALUE naming a model that is not run fails too ({@link #requireNamedAmong}, the message after {@code option}).
+     */
+    public static <T> PerModel<T> parse(String option, String text, Function<String, T> parser,
+                                        java.util.Collection<String> models) {
+        PerModel<T> values = text == null ? none() : parse(option, text, parser);
+        try {
+            values.requireNamedAmong(models);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+        return values;
+    }
+
     /** The value for {@code model}: its own, else the one for every model, else {@code fallback}. */
     public T get(String model, T fallback) {
         T own = byModel.get(model);

@@ -48,6 +48,36 @@ public final class KernelFile {
         return parse(text, file.toString());
     }
 
+    /**
+     * A kernel given as text, as {@code convnet4j convolve --kernel} takes it: an existing file is read ({@link #read}),
+     * anything else is a name ({@link ClassicKernels#byName}: {@code sobel-x}, {@code gaussian:1.5}). A name that is
+     * unknown but looks like a file name (a '/' or an extension) is refused as a missing file, which is what was most
+     * likely meant; an unknown name is told that a file would do too.
+     *
+     * @throws IllegalArgumentException one line naming {@code nameOrFile} and the problem
+     */
+    public static Tensor resolve(String nameOrFile) {
+        Path p = Path.of(nameOrFile);
+        if (Files.isRegularFile(p)) {
+            return read(p);
+        }
+        if (Files.exists(p)) {
+            throw new IllegalArgumentException(nameOrFile + ": kernel file is not a regular file");
+        }
+        try {
+            return ClassicKernels.byName(nameOrFile);
+        } catch (IllegalArgumentException e) {
+            if (nameOrFile.contains("/") || nameOrFile.contains("\\") || nameOrFile.matches(".*\\.[A-Za-z][A-Za-z0-9]*")) {
+                throw new IllegalArgumentException(nameOrFile + ": kernel file not found (and it is not a kernel name;"
+                        + " see 'convnet4j kernels')", e);
+            }
+            // only an unknown name gets the hint; a known family with a bad argument (gaussian:abc) does not
+            boolean unknown = e.getMessage() != null && e.getMessage().startsWith("unknown kernel");
+            throw new IllegalArgumentException(e.getMessage() + (unknown ? "; or give a kernel file (see 'convnet4j"
+                    + " kernels')" : ""), e);
+        }
+    }
+
     /** Parses kernel text; {@code sourceName} prefixes every error message. */
     public static Tensor parse(String text, String sourceName) {
         List<double[]> rows = new ArrayList<>();

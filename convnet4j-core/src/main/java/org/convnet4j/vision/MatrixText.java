@@ -6,7 +6,7 @@ import org.convnet4j.tensor.Tensor;
 
 /**
  * A 2-D tensor as text, as the CLI's kernels, edges, pool and convolve commands print it: right-aligned columns, whole
- * numbers as they are, others with 4 decimals; a tensor's value range; one number written short.
+ * numbers as they are, others with 4 decimals; a tensor's value range; a picture's size; one number written short.
  */
 public final class MatrixText {
     private MatrixText() {
@@ -45,6 +45,11 @@ public final class MatrixText {
             max = Math.max(max, v);
         }
         return num(min) + ".." + num(max);
+    }
+
+    /** A [C, H, W] picture's size and kind: "HxW grey" for one channel, "HxW RGB" otherwise. */
+    public static String size(Tensor chw) {
+        return chw.dim(1) + "x" + chw.dim(2) + (chw.dim(0) == 1 ? " grey" : " RGB");
     }
 
     /** A whole number below 10^9 as an integer, else 4 significant digits. */

@@ -30,6 +30,16 @@ class PerModelTest {
     }
 
     @Test
+    void forARunNothingGivenIsNoneAndAModelNotRunIsRefusedNamingTheOption() {
+        List<String> run = List.of("alexnet", "vgg16");
+        assertEquals(5, PerModel.parse("--epochs", null, PerModel.count("epochs"), run).get("vgg16", 5));
+        assertEquals(2, PerModel.parse("--epochs", "1,vgg16=2", PerModel.count("epochs"), run).get("vgg16", 5));
+        assertEquals("--epochs: 'lenet5' is not one of the models being run (alexnet, vgg16)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> PerModel.parse("--epochs", "lenet5=2", PerModel.count("epochs"), run)).getMessage());
+    }
+
+    @Test
     void ambiguousOrMalformedTextIsRefused() {
         for (String bad : List.of("0.25,0.5", "alexnet=1,alexnet=2", "=1", "0.25,,vgg16=1")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

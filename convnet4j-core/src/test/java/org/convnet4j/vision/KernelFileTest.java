@@ -33,6 +33,22 @@ class KernelFileTest {
     }
 
     @Test
+    void aKernelArgumentIsAFileOrAName(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("sobel-x"), "1 0 -1\n2 0 -2\n1 0 -1\n");
+        assertArrayEquals(ClassicKernels.sobelX().data(), KernelFile.resolve(file.toString()).data());
+        assertArrayEquals(ClassicKernels.sobelY().data(), KernelFile.resolve("sobel-y").data());
+        String missing = dir.resolve("edge.txt").toString();
+        assertEquals(missing + ": kernel file not found (and it is not a kernel name; see 'convnet4j kernels')",
+                assertThrows(IllegalArgumentException.class, () -> KernelFile.resolve(missing)).getMessage());
+        assertEquals(dir + ": kernel file is not a regular file",
+                assertThrows(IllegalArgumentException.class, () -> KernelFile.resolve(dir.toString())).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> KernelFile.resolve("sobel-z")).getMessage()
+                .endsWith("; or give a kernel file (see 'convnet4j kernels')"));
+        assertTrue(!assertThrows(IllegalArgumentException.class, () -> KernelFile.resolve("gaussian:abc")).getMessage()
+                .contains("kernel file"), "a known family with a bad argument: no hint");
+    }
+
+    @Test
     void raggedRowsNameFileAndLine() {
         assertFails("1 2 3\n# c\n4 5\n", "k.txt: line 3:", "2 values", "line 1", "has 3");
     }

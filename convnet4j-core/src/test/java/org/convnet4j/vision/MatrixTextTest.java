@@ -23,4 +23,10 @@ class MatrixTextTest {
         assertEquals("1.000e+09", MatrixText.num(1e9));
         assertEquals("0.3333", MatrixText.num(1.0 / 3));
     }
+
+    @Test
+    void aPicturesSizeAndKind() {
+        assertEquals("28x32 grey", MatrixText.size(Tensor.zeros(1, 28, 32)));
+        assertEquals("4x5 RGB", MatrixText.size(Tensor.zeros(3, 4, 5)));
+    }
 }

@@ -61,6 +61,27 @@ public final class ServedModelNames {
     }
 
     /**
+     * {@code option}'s {@code NAME=VALUE} arguments by NAME, each NAME one of the served models' {@code names} (the keys
+     * of {@link #named}), checked before any model is read: an unknown or repeated NAME, or no VALUE, is one line naming
+     * the option and the argument.
+     */
+    public static Map<String, String> perModel(String option, List<String> values, List<String> names) {
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (String v : values) {
+            int eq = v.indexOf('=');
+            String name = eq > 0 ? v.substring(0, eq) : "";
+            if (!names.contains(name) || eq == v.length() - 1) {
+                throw new IllegalArgumentException(option + " " + v + ": expected NAME=SPEC, NAME one of the served"
+                        + " models (" + String.join(", ", names) + ")");
+            }
+            if (byName.put(name, v.substring(eq + 1)) != null) {
+                throw new IllegalArgumentException(option + " " + v + ": model " + name + " is given twice");
+            }
+        }
+        return byName;
+    }
+
+    /**
      * The name a bare reference is served under: a file's (or an http(s) URL's last segment's) base name without its
      * extension ({@code models/lenet5.c4j} -> {@code lenet5}); a catalogue name stays itself, its ':' written '-' as
      * model names have no ':' ({@code resnet18:imagenet} -> {@code resnet18-imagenet}).

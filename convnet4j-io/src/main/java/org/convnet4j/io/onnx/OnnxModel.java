@@ -37,6 +37,23 @@ public final class OnnxModel {
         }
 
         /**
+         * What the file holds, before any import, a line each: IR, opset and producer ("ONNX IR 8, opset 17, producer
+         * pytorch 2.1.0"), the operators counted by type ("operators: {Conv=4, Relu=3}"), then "input  NAME [dims]" per
+         * graph input and "output NAME [dims]" per output; what {@code convnet4j inspect} shows of an ONNX file.
+         */
+        public List<String> describe() {
+            List<String> lines = new java.util.ArrayList<>();
+            lines.add("ONNX IR " + irVersion + ", opset " + defaultOpset() + ", producer " + producerName + " "
+                    + producerVersion);
+            Map<String, Integer> ops = new java.util.TreeMap<>();
+            graph.nodes().forEach(n -> ops.merge(n.opType(), 1, Integer::sum));
+            lines.add("operators: " + ops);
+            graph.inputs().forEach(v -> lines.add("input  " + v.name() + " " + java.util.Arrays.toString(v.dims())));
+            graph.outputs().forEach(v -> lines.add("output " + v.name() + " " + java.util.Arrays.toString(v.dims())));
+            return lines;
+        }
+
+        /**
          * This model with the per-sample shape of graph input {@code input} fixed to {@code sample} (axes 1 on;
          * axis 0, the batch axis, stays as the file has it). For exports whose height and width (or other
          * non-batch axes) are symbolic: the engine's layers have fixed per-sample shapes, and with the sizes fixed

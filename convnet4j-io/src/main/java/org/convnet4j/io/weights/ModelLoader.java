@@ -251,6 +251,24 @@ public final class ModelLoader {
     }
 
     /**
+     * Whether {@code reference} names a model to {@link #load} (an existing file or folder, a {@code .c4j} file, a URL,
+     * a catalogue name such as {@code resnet18:imagenet}) rather than an architecture of the zoo ({@code resnet18}):
+     * how {@link TransferBase#load} and {@code convnet4j summary} tell the two apart. A missing {@code .c4j} file is a
+     * model file, so that its error says so.
+     */
+    public static boolean isModelReference(String reference) {
+        String ref = reference.strip();
+        if (ref.endsWith(".c4j") || ref.contains("://") || WeightsCatalogue.looksLikeName(ref)) {
+            return true;
+        }
+        try {
+            return Files.exists(Path.of(ref));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /**
      * Where {@link #resolve} keeps {@code reference} (a catalogued name or an http(s) URL) in the cache, whether or not
      * it is there, without any network access: the catalogued file's {@code weights/NAME} (also for its official URL),
      * else {@link Downloads#cachedUrl}. Anything else is refused: a local file is not the cache's to delete.
@@ -267,6 +285,44 @@ public final class ModelLoader {
         }
         throw new IllegalArgumentException("'" + ref + "' is neither a catalogued name (convnet4j weights list) nor an"
                 + " http(s) URL");
+    }
+
+    /**
+     * One file {@link #removeFromCache} was asked to remove: the reference it was named by (for a URL download found
+     * by {@code allUrlDownloads}, its path in the cache), where it is kept, the bytes freed (its record and a partial
+     * download included), and whether anything of it was there.
+     */
+    public record Removal(String reference, Path file, long freedBytes, boolean wasCached) {
+    }
+
+    /**
+     * Removes {@code references} (catalogued names or http(s) URLs, {@link #cachedPath}) from the download cache, and
+     * with {@code allUrlDownloads} every file fetched by URL besides (finished or partial, {@link
+     * Downloads#urlDownloads}) not named already, in that order. Every reference is checked before anything is deleted: one
+     * that is neither is an {@link IllegalArgumentException} and nothing is removed. Local files are never touched.
+     */
+    public static List<Removal> removeFromCache(List<String> references, boolean allUrlDownloads, Options o)
+            throws IOException {
+        List<String> named = new java.util.ArrayList<>(references);
+        List<Path> targets = new java.util.ArrayList<>();
+        for (String r : references) {
+            targets.add(cachedPath(r, o));
+        }
+        if (allUrlDownloads) {
+            for (Downloads.CachedFile f : o.downloads().urlDownloads()) {
+                if (!targets.contains(f.target())) { // a finished and a partial download of one URL: one target
+                    targets.add(f.target());
+                    named.add(f.target().toString());
+                }
+            }
+        }
+        List<Removal> removed = new java.util.ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Path t = targets.get(i);
+            long freed = o.downloads().remove(t);
+            removed.add(new Removal(named.get(i), t, freed, freed > 0 || Files.exists(t)));
+        }
+        return removed;
     }
 
     /**
@@ -376,6 +432,17 @@ public final class ModelLoader {
             return null;
         }
         return from.get(CHOSEN).getAsString();
+    }
+
+    /**
+     * The architecture of {@code m}: the zoo architecture another framework's weights were read into
+     * ({@code resnet50} for a torchvision state dict), else the model's own name.
+     */
+    public static String architecture(SavedModel m) {
+        JsonObject d = Json.parseObject(m.description(), "description");
+        JsonObject from = d.has("imported_from") && d.get("imported_from").isJsonObject()
+                ? d.getAsJsonObject("imported_from") : new JsonObject();
+        return from.has("zoo_architecture") ? from.get("zoo_architecture").getAsString() : m.model().name();
     }
 
     /**

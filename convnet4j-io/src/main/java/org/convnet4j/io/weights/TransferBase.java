@@ -1,7 +1,5 @@
 package org.convnet4j.io.weights;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
@@ -40,7 +38,7 @@ public record TransferBase(Sequential model, String reference, boolean pretraine
      * name that is neither a model file nor a zoo model, a model that is not a chain of one input and one output.
      */
     public static TransferBase load(String reference, ModelLoader.Options options) {
-        if (Files.exists(Path.of(reference)) || reference.contains("://") || WeightsCatalogue.looksLikeName(reference)) {
+        if (ModelLoader.isModelReference(reference)) {
             SavedModel saved;
             try {
                 saved = ModelLoader.load(reference, options);

@@ -1,24 +1,20 @@
-package org.convnet4j.cli;
+package org.convnet4j.io.weights;
 
 import java.io.PrintStream;
-import org.convnet4j.io.weights.Downloads;
 import org.convnet4j.util.ProgressOutput;
 
 /**
- * Size, speed and ETA of a download on stderr ({@link ProgressOutput}): a bar redrawn in place when stderr is a
- * terminal, whole lines ({@code downloading NAME (SIZE)}, every 10% or 30 s, a closing line) when it is a file or
- * pipe, nothing with {@code CONVNET4J_PROGRESS=none} ({@link Terminal#progress}).
+ * Size, speed and ETA of each download on {@code out} ({@link ProgressOutput}), as {@code mode} says: a bar redrawn in
+ * place ({@code bar}), whole lines ({@code downloading NAME (SIZE)}, every 10% or 30 s, a closing line) or nothing. The
+ * command line passes standard error and {@link ProgressOutput.Mode#forStderr()} (a bar at a terminal, lines in a log,
+ * {@code CONVNET4J_PROGRESS=bar|lines|none}); give it to {@link ModelLoader.Options#withProgress}.
  */
 public final class DownloadBar implements Downloads.Progress, AutoCloseable {
     private final PrintStream out;
     private final ProgressOutput.Mode mode;
     private ProgressOutput current;
 
-    public DownloadBar(PrintStream out) {
-        this(out, Terminal.progress());
-    }
-
-    DownloadBar(PrintStream out, ProgressOutput.Mode mode) {
+    public DownloadBar(PrintStream out, ProgressOutput.Mode mode) {
         this.out = out;
         this.mode = mode;
     }

@@ -1,23 +1,17 @@
-package org.convnet4j.cli.transfer;
+package org.convnet4j.transfer;
 
 import java.io.PrintStream;
-import org.convnet4j.cli.Terminal;
-import org.convnet4j.transfer.FeatureExtractor;
 import org.convnet4j.util.ProgressOutput;
 
 /**
- * Progress of feature extraction (bottleneck features, cached frozen prefix) on stderr ({@link ProgressOutput}):
- * a bar at a terminal, lines in a log.
+ * Progress of feature extraction (bottleneck features, cached frozen prefix) on {@code out} ({@link ProgressOutput}):
+ * a bar at a terminal, lines in a log ({@code mode}; the command line passes {@link ProgressOutput.Mode#forStderr()}).
  */
 public final class ExtractionProgressBar implements FeatureExtractor.Progress, AutoCloseable {
     private final PrintStream out;
     private final String task;
     private final ProgressOutput.Mode mode;
     private ProgressOutput current;
-
-    public ExtractionProgressBar(PrintStream out, String task) {
-        this(out, task, Terminal.progress());
-    }
 
     public ExtractionProgressBar(PrintStream out, String task, ProgressOutput.Mode mode) {
         this.out = out;

@@ -1,4 +1,4 @@
-package org.convnet4j.cli.train;
+package org.convnet4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,10 +16,6 @@ import org.convnet4j.nn.layers.Dense;
 import org.convnet4j.nn.layers.Flatten;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
-import org.convnet4j.train.TrainConfig;
-import org.convnet4j.train.Trainer;
-import org.convnet4j.train.TrainingContext;
-import org.convnet4j.train.TrainingListener;
 import org.convnet4j.train.optim.Sgd;
 import org.convnet4j.util.ProgressOutput;
 import org.junit.jupiter.api.Test;

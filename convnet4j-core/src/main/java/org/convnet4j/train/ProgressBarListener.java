@@ -1,12 +1,8 @@
-package org.convnet4j.cli.train;
+package org.convnet4j.train;
 
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
-import org.convnet4j.cli.Terminal;
-import org.convnet4j.train.Metrics;
-import org.convnet4j.train.TrainingContext;
-import org.convnet4j.train.TrainingListener;
 import org.convnet4j.util.ProgressOutput;
 
 /**
@@ -14,6 +10,8 @@ import org.convnet4j.util.ProgressOutput;
  * epoch, and the running loss and accuracy of the epoch's batches. A bar redrawn in place at a terminal; in a log
  * (stderr a file or a pipe), one line when the epoch ends and, within a long epoch, a line at its 10% steps (or after
  * 30 s) at most every {@link ProgressOutput#EPOCH_GAP_NANOS 5 s}; never a carriage return.
+ * The command line's {@code train} and {@code transfer} draw it on standard error with {@link
+ * ProgressOutput.Mode#forStderr()}; {@link LogListener} is the line per epoch beside it.
  */
 public final class ProgressBarListener implements TrainingListener {
     private final PrintStream out;
@@ -25,11 +23,6 @@ public final class ProgressBarListener implements TrainingListener {
     public ProgressBarListener(PrintStream out, ProgressOutput.Mode mode) {
         this.out = out;
         this.mode = mode;
-    }
-
-    /** On standard error, as {@link Terminal#progress()} says. */
-    public static ProgressBarListener onStderr() {
-        return new ProgressBarListener(System.err, Terminal.progress());
     }
 
     @Override
