@@ -121,6 +121,7 @@ public final class TransferCommand implements Callable<Integer> {
         PrintWriter info = json.progress();
         DataSpec.Loaded loaded = DataSpec.of(data).trainAndTest(prep, seed.value);
         loaded.conversions().forEach(n -> info.println("converting: " + n));
+        loaded.outsideClassFolders().ifPresent(info::println);
         Dataset train = DataSpec.limited(loaded.train(), limit.perClass, seed.value);
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed.value);
         TransferOptions options = tuning.options(train.classNames(), cut, seed.value).withPartialClasses(partialClasses);

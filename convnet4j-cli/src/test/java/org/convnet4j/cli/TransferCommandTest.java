@@ -285,6 +285,15 @@ class TransferCommandTest {
         assertEquals(0, resized.exitCode(), resized.err());
         assertTrue(resized.out().contains("converting: ") && resized.out().contains("[1, 32, 32]")
                 && resized.out().contains("[1, 28, 28]"), resized.out());
+        // a picture beside the class folders has no class: left out, and said so in one line (it was left out silently)
+        image(folder.resolve("loose.png"), 32, 32, 3);
+        CliRun loose = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),
+                "--out", out, "--no-progress", "--cache", dir.resolve("cache").toString());
+        assertEquals(0, loose.exitCode(), loose.err());
+        assertTrue(loose.out().contains("1 picture outside any class folder was left out: " + folder.resolve("loose.png")
+                + System.lineSeparator()), loose.out());
+        assertFalse(resized.out().contains("outside any class folder"), resized.out());
+        Files.delete(folder.resolve("loose.png"));
 
         Files.createDirectories(folder.resolve("c"));
         CliRun empty = CliRun.of("transfer", "--base", base.toString(), "--case", "1", "--data", folder.toString(),

@@ -54,6 +54,7 @@ public final class ImageFolderDataset extends LabelledDataset {
     private final Path root;
     private final List<Path> files;
     private final List<Skipped> skipped;
+    private final List<Path> outsideClassFolders;
     private final Transform transform;
     private final int channels;
     private final long maxPixels;
@@ -63,12 +64,14 @@ public final class ImageFolderDataset extends LabelledDataset {
     private final Map<Shape, Integer> decodedShapes;
 
     private ImageFolderDataset(Builder b, List<String> classNames, List<Path> files, int[] labels,
-                               List<Skipped> skipped, Shape sampleShape, Map<Shape, Integer> decodedShapes) {
+                               List<Skipped> skipped, List<Path> outsideClassFolders, Shape sampleShape,
+                               Map<Shape, Integer> decodedShapes) {
         super(classNames, labels);
         this.decodedShapes = Collections.unmodifiableMap(new LinkedHashMap<>(decodedShapes));
         this.root = b.root;
         this.files = List.copyOf(files);
         this.skipped = List.copyOf(skipped);
+        this.outsideClassFolders = List.copyOf(outsideClassFolders);
         this.transform = b.transform;
         this.channels = b.channels;
         this.maxPixels = b.maxPixels;
@@ -149,8 +152,14 @@ public final class ImageFolderDataset extends LabelledDataset {
         Path rootReal = b.root.toRealPath();
         List<Skipped> skipped = new ArrayList<>();
         List<Path> classDirs = new ArrayList<>();
+        List<Path> outside = new ArrayList<>();
         try (Stream<Path> s = Files.list(b.root)) {
             for (Path p : s.sorted().collect(Collectors.toList())) {
+                if (hasImageExtension(p) && Files.isRegularFile(p)
+                        && (!Files.isSymbolicLink(p) || insideRoot(p, rootReal))) {
+                    outside.add(p); // no class folder gives it a class: left out, and counted for the user
+                    continue;
+                }
                 if (p.getFileName().toString().startsWith(".")) {
                     continue;
                 }
@@ -221,7 +230,7 @@ public final class ImageFolderDataset extends LabelledDataset {
                     + "; supported extensions: " + String.join(", ", new java.util.TreeSet<>(EXTENSIONS)));
         }
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
-        return new ImageFolderDataset(b, classNames, files, lab, skipped, shape, decoded);
+        return new ImageFolderDataset(b, classNames, files, lab, skipped, outside, shape, decoded);
     }
 
     private static boolean insideRoot(Path p, Path rootReal) {
@@ -368,6 +377,23 @@ public final class ImageFolderDataset extends LabelledDataset {
     /** The files left out (bad files in SKIP mode, links leading outside the root), in scan order. */
     public List<Skipped> skipped() {
         return Collections.unmodifiableList(skipped);
+    }
+
+    /**
+     * The pictures directly in the root, outside any class folder, in path order: no class folder gives them a class,
+     * so they are left out; {@link #outsideClassFoldersLine} reports them.
+     */
+    public List<Path> outsideClassFolders() {
+        return outsideClassFolders;
+    }
+
+    /**
+     * The one line that reports {@code count} pictures left out for lying outside any class folder, naming the first
+     * (in path order): what {@code transfer} and {@code spark transfer} print.
+     */
+    public static String outsideClassFoldersLine(long count, String first) {
+        return count == 1 ? "1 picture outside any class folder was left out: " + first
+                : count + " pictures outside any class folder were left out: first " + first;
     }
 
     public Path root() {

@@ -65,6 +65,20 @@ public final class DataSpec {
         public List<String> skipped() {
             return skippedPictures(train);
         }
+
+        /**
+         * The line that says how many pictures of the folder lie outside any class folder and were left out
+         * ({@link ImageFolderDataset#outsideClassFoldersLine}), if any; empty for other data.
+         */
+        public java.util.Optional<String> outsideClassFolders() {
+            if (Datasets.source(train).base() instanceof ImageFolderDataset folder
+                    && !folder.outsideClassFolders().isEmpty()) {
+                List<Path> outside = folder.outsideClassFolders();
+                return java.util.Optional.of(ImageFolderDataset.outsideClassFoldersLine(outside.size(),
+                        outside.get(0).toString()));
+            }
+            return java.util.Optional.empty();
+        }
     }
 
     /**

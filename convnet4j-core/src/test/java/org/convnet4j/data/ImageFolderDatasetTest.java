@@ -55,6 +55,21 @@ class ImageFolderDatasetTest {
 
     private static final Transform RESIZE = new Transform.Resize(4, 6);
 
+    /** Pictures beside the class folders have no class: left out of the dataset and listed (they were dropped silently). */
+    @Test
+    void picturesOutsideAnyClassFolderAreLeftOutAndListed() throws IOException {
+        makeFolder();
+        Images.write(solid(4, 6, 9, 9, 9), root.resolve("loose-b.png"));
+        Images.write(solid(4, 6, 9, 9, 9), root.resolve("loose-a.bmp"));
+        Files.writeString(root.resolve("README.txt"), "not a picture: not counted");
+        ImageFolderDataset ds = ImageFolderDataset.builder(root).transform(RESIZE).onBadFile(OnBadFile.SKIP).build();
+        assertEquals(List.of("cat", "dog"), ds.classNames());
+        assertEquals(4, ds.size());
+        assertEquals(List.of(root.resolve("loose-a.bmp"), root.resolve("loose-b.png")), ds.outsideClassFolders());
+        assertEquals("2 pictures outside any class folder were left out: first " + root.resolve("loose-a.bmp"),
+                ImageFolderDataset.outsideClassFoldersLine(2, ds.outsideClassFolders().get(0).toString()));
+    }
+
     @Test
     void skipModeKeepsGoodImagesAndListsBadOnes() throws IOException {
         makeFolder();

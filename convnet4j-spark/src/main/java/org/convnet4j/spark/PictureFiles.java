@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -13,7 +14,6 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -92,9 +92,18 @@ public final class PictureFiles {
      */
     static void filesBelow(FileSystem fs, Path dir, java.util.function.Predicate<Path> take, List<FileStatus> out)
             throws IOException {
+        filesBelow(fs, dir, take, out, Integer.MAX_VALUE);
+    }
+
+    /** {@link #filesBelow}, stopping once {@code out} holds {@code limit} files. */
+    private static void filesBelow(FileSystem fs, Path dir, java.util.function.Predicate<Path> take,
+                                   List<FileStatus> out, int limit) throws IOException {
         for (FileStatus f : fs.listStatus(dir)) {
+            if (out.size() >= limit) {
+                return;
+            }
             if (f.isDirectory()) {
-                filesBelow(fs, f.getPath(), take, out);
+                filesBelow(fs, f.getPath(), take, out, limit);
             } else if (f.isFile() && take.test(f.getPath())) {
                 out.add(f);
             }
@@ -102,24 +111,47 @@ public final class PictureFiles {
     }
 
     /**
+     * Whether any picture ({@link #isPicture}) lies below {@code dir}, at any depth: the walk stops at the first one
+     * (the driver's check before any task; as {@link #filesBelow}, it asks no file for its permissions).
+     */
+    public static boolean anyPictureBelow(FileSystem fs, Path dir) throws IOException {
+        List<FileStatus> first = new ArrayList<>(1);
+        filesBelow(fs, dir, f -> isPicture(f.getName()), first, 1);
+        return !first.isEmpty();
+    }
+
+    /**
      * The pictures of {@link #list} in {@code partitions} partitions by a hash of the path, sorted by path within
      * each, the content read in the tasks (through the file's Hadoop file system, as {@code binaryFile} reads it).
      */
     public static Dataset<Row> read(SparkSession spark, String images, int partitions) throws IOException {
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
         List<Row> listed = new ArrayList<>();
-        for (FileStatus s : list(images, conf)) {
-            listed.add(RowFactory.create(s.getPath().toString(), new java.sql.Timestamp(s.getModificationTime()),
-                    s.getLen(), null, null));
+        for (FileStatus s : list(images, spark.sparkContext().hadoopConfiguration())) {
+            listed.add(listedRow(s));
         }
+        return readInTasks(spark, listed, SCHEMA, partitions);
+    }
+
+    /** A listed file's row of {@link #SCHEMA} (content and read error still empty), then {@code more} columns. */
+    private static Row listedRow(FileStatus s, Object... more) {
+        Object[] v = new Object[SCHEMA.size() + more.length];
+        v[0] = s.getPath().toString();
+        v[1] = new java.sql.Timestamp(s.getModificationTime());
+        v[2] = s.getLen();
+        System.arraycopy(more, 0, v, SCHEMA.size(), more.length);
+        return RowFactory.create(v);
+    }
+
+    /** The listed rows hash-partitioned by path, sorted within each partition, their content read in the tasks. */
+    private static Dataset<Row> readInTasks(SparkSession spark, List<Row> listed, StructType schema, int partitions) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // an RDD, not a local relation: a million names are not folded into the plan on the driver
         JavaRDD<Row> names = jsc.parallelize(listed, Math.max(1, Math.min(partitions, listed.size())));
-        Dataset<Row> sorted = spark.createDataFrame(names, SCHEMA)
+        Dataset<Row> sorted = spark.createDataFrame(names, schema)
                 .repartition(partitions, functions.col("path")).sortWithinPartitions("path");
-        SerializableHadoopConf shipped = new SerializableHadoopConf(conf);
+        SerializableHadoopConf shipped = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
         JavaRDD<Row> read = sorted.javaRDD().mapPartitions(rows -> withContent(rows, shipped));
-        return spark.createDataFrame(read, SCHEMA);
+        return spark.createDataFrame(read, schema);
     }
 
     private static Iterator<Row> withContent(Iterator<Row> rows, SerializableHadoopConf conf) {
@@ -132,15 +164,20 @@ public final class PictureFiles {
             @Override
             public Row next() {
                 Row r = rows.next();
+                Object[] v = new Object[r.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = r.get(i);
+                }
                 String path = r.getString(0);
                 try {
-                    return RowFactory.create(path, r.get(1), r.getLong(2), content(path, r.getLong(2), conf.get()), null);
+                    v[3] = content(path, r.getLong(2), conf.get());
                 } catch (java.io.FileNotFoundException | org.apache.hadoop.security.AccessControlException e) {
                     // gone since the listing, or not ours to read: a retry would not help; the row says why
-                    return RowFactory.create(path, r.get(1), r.getLong(2), null, path + ": cannot read: " + reason(e));
+                    v[4] = path + ": cannot read: " + reason(e);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e); // the task fails and Spark retries it, as for binaryFile
                 }
+                return RowFactory.create(v);
             }
         };
     }
@@ -168,23 +205,56 @@ public final class PictureFiles {
         }
     }
 
+    /** {@link #SCHEMA} and the class of each picture ({@code label_name}). */
+    public static final StructType LABELLED_SCHEMA = SCHEMA.add("label_name", DataTypes.StringType, false);
+
+    /**
+     * The pictures of class folders as {@link #labelled} finds them ({@link #LABELLED_SCHEMA}, read as {@link #read}
+     * reads them), how many there are, and the pictures left out for lying outside any class folder.
+     */
+    public record Labelled(Dataset<Row> pictures, long count, long outside, String firstOutside) {
+        /** The line that reports the pictures outside any class folder, as {@code transfer} says it; empty if none. */
+        public Optional<String> outsideLine() {
+            return outside == 0 ? Optional.empty()
+                    : Optional.of(ImageFolderDataset.outsideClassFoldersLine(outside, firstOutside));
+        }
+    }
+
     /**
      * The pictures with their class ({@code label_name}) as train's and transfer's class folders give it: the name of
-     * the sub-folder of {@code images} a picture is below (at any depth); pictures outside a class folder and class
-     * folders whose name starts with {@code .} are left out, as {@code ImageFolderDataset} leaves them out. For a glob
-     * (a path with {@code *}, {@code ?}, {@code [} or a brace), the folder a picture is in.
+     * the sub-folder of {@code images} a picture is below (at any depth). Class folders whose name starts with
+     * {@code .} are left out, as {@code ImageFolderDataset} leaves them out; pictures outside any class folder (directly
+     * in {@code images}) are left out and counted, as {@code transfer} counts them. For a glob (a path with {@code *},
+     * {@code ?}, {@code [} or a brace), the folder a picture is in. The classes are given on the driver, from the
+     * listing, so the pictures left out are never read.
      */
-    public static Dataset<Row> labelled(Dataset<Row> pictures, String images, Configuration conf) throws IOException {
-        Column path = functions.col("path");
-        if (isGlob(images)) {
-            return pictures.withColumn("label_name", functions.element_at(functions.split(path, "/"), -2));
+    public static Labelled labelled(SparkSession spark, String images, int partitions) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<FileStatus> files = list(images, conf);
+        Path root = new Path(HadoopFiles.resolve(images, conf));
+        String prefix = isGlob(images) ? null
+                : root.getFileSystem(conf).makeQualified(root).toString().replaceAll("/+$", "") + "/";
+        List<Row> listed = new ArrayList<>();
+        long outside = 0;
+        String firstOutside = null;
+        for (FileStatus s : files) {
+            String path = s.getPath().toString();
+            String label = prefix == null ? s.getPath().getParent().getName() : classFolder(path, prefix);
+            if (label == null) {
+                outside++;
+                firstOutside = firstOutside == null || path.compareTo(firstOutside) < 0 ? path : firstOutside;
+            } else if (prefix == null || !label.startsWith(".")) {
+                listed.add(listedRow(s, label));
+            }
         }
-        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(images);
-        String prefix = root.getFileSystem(conf).makeQualified(root).toString().replaceAll("/+$", "") + "/";
-        Column below = functions.split(functions.substring(path, prefix.length() + 1, Integer.MAX_VALUE), "/");
-        Column label = functions.element_at(below, 1);
-        return pictures.withColumn("label_name", label).filter(path.startsWith(prefix)
-                .and(functions.size(below).geq(2)).and(functions.not(label.startsWith("."))));
+        return new Labelled(readInTasks(spark, listed, LABELLED_SCHEMA, partitions), listed.size(), outside,
+                firstOutside);
+    }
+
+    /** The first folder name of {@code path} after {@code prefix} (its class folder), or null if it has none. */
+    private static String classFolder(String path, String prefix) {
+        int slash = path.startsWith(prefix) ? path.indexOf('/', prefix.length()) : -1;
+        return slash < 0 ? null : path.substring(prefix.length(), slash);
     }
 
     private static boolean isGlob(String path) {

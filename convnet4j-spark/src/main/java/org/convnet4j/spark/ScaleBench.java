@@ -30,6 +30,7 @@ import org.convnet4j.zoo.ModelZoo;
  *   ScaleBench predict MODEL.c4j PICTURE_DIR local[1]|local[2]|inprocess [files]
  *   ScaleBench train local[2]|inprocess STEPS
  *   ScaleBench bytes
+ *   ScaleBench list PICTURE_DIR
  * </pre>
  * Prints one line of numbers. Timings are medians of repeated runs after a warm-up run.
  */
@@ -43,6 +44,7 @@ public final class ScaleBench {
             case "train" -> train(args[1], Integer.parseInt(args[2]), args.length > 3
                     ? SparkTrainer.Exchange.valueOf(args[3].toUpperCase(Locale.ROOT)) : SparkTrainer.Exchange.TREE);
             case "bytes" -> bytes();
+            case "list" -> list(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -125,6 +127,36 @@ public final class ScaleBench {
         System.out.printf(Locale.ROOT, "train %s (%s): LeNet-5, global batch 64, epoch 2 (after warm-up): %.1f ms per"
                 + " step, total %.1f s, peak heap %d MB%n", master, exchange, seconds * 1000 / steps, (System.nanoTime() - t) / 1e9,
                 peakHeapMb());
+    }
+
+    /**
+     * The driver's listing of a folder of class folders, as {@code spark train} lists it ({@link PictureFolder}) and
+     * as the other spark commands do ({@link PictureFiles}), on Hadoop's local file system: the median of 5 after a
+     * warm-up. Run under {@code strace -f -e trace=execve -c} it also counts the processes the listing starts.
+     */
+    private static void list(String dir) throws Exception {
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        org.convnet4j.model.Preprocessing prep = org.convnet4j.model.Preprocessing.forInput(Shape.of(1, 28, 28));
+        List<Double> train = new ArrayList<>();
+        List<Double> files = new ArrayList<>();
+        int n = 0;
+        for (int rep = 0; rep < 6; rep++) {
+            long t = System.nanoTime();
+            n = PictureFolder.list(dir, prep, conf).size();
+            train.add((System.nanoTime() - t) / 1e6);
+            t = System.nanoTime();
+            PictureFiles.list(dir, conf);
+            files.add((System.nanoTime() - t) / 1e6);
+        }
+        train.remove(0); // warm-up
+        files.remove(0);
+        System.out.printf(Locale.ROOT, "list %d pictures: PictureFolder (spark train) median %.1f ms (runs %s),"
+                + " PictureFiles (predict, featurize, transfer) median %.1f ms (runs %s)%n", n, median(train),
+                rounded(train), median(files), rounded(files));
+    }
+
+    private static List<String> rounded(List<Double> v) {
+        return v.stream().map(x -> String.format(Locale.ROOT, "%.1f", x)).toList();
     }
 
     private static void bytes() {

@@ -102,8 +102,8 @@ class PictureFilesTest {
     @Test
     void labelledGivesTheClassFolderAPictureIsBelowAsTransferDoes() throws Exception {
         SparkSession spark = TestSpark.session();
-        Dataset<Row> labelled = PictureFiles.labelled(PictureFiles.read(spark, folder.toString(), 2), folder.toString(),
-                spark.sparkContext().hadoopConfiguration());
+        PictureFiles.Labelled found = PictureFiles.labelled(spark, folder.toString(), 2);
+        Dataset<Row> labelled = found.pictures();
         Map<String, String> classes = new TreeMap<>();
         for (Row r : labelled.select("path", "label_name").collectAsList()) {
             classes.put(folder.relativize(local(r.getString(0))).toString(), r.getString(1));
@@ -119,6 +119,12 @@ class PictureFilesTest {
         }
         assertEquals(expected, classes);
         assertEquals("_drafts", classes.get("_drafts/deeper/draft.png"), "the class folder, not the nearest folder");
+        // the picture beside the class folders: left out by both, and counted by both (spark transfer said nothing)
+        assertEquals(List.of(folder.resolve("outside-any-class.png")), local.outsideClassFolders());
+        assertEquals(local.outsideClassFolders().size(), found.outside());
+        assertEquals(classes.size(), found.count());
+        assertEquals("1 picture outside any class folder was left out: file:" + folder.resolve("outside-any-class.png"),
+                found.outsideLine().orElseThrow());
     }
 
     /**

@@ -36,15 +36,9 @@ final class Io {
         if (!isGlob(images) && found.length == 1 && found[0].isDirectory()) {
             // a folder without a picture below it: refused as local predict refuses it (Spark read nothing, exit 0)
             FileSystem fs = p.getFileSystem(conf);
-            boolean any = org.convnet4j.spark.HadoopFiles.reach(images, () -> {
-                org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(found[0].getPath(), true);
-                while (files.hasNext()) {
-                    if (isPicture(files.next().getPath().getName())) {
-                        return true; // the first one is enough
-                    }
-                }
-                return false;
-            });
+            // not listFiles: its LocatedFileStatus asks every file for its permissions (an ls process each, locally)
+            boolean any = org.convnet4j.spark.HadoopFiles.reach(images,
+                    () -> org.convnet4j.spark.PictureFiles.anyPictureBelow(fs, found[0].getPath()));
             if (!any) {
                 throw new IOException("--images " + images + ": a folder without pictures (" + PICTURE_TYPES + ")");
             }
@@ -64,11 +58,6 @@ final class Io {
         return b.toString();
     }
 
-    /** Whether {@code name} is a file {@link #PICTURES} matches (a picture type's suffix in any case). */
-    static boolean isPicture(String name) {
-        return org.convnet4j.spark.PictureFiles.isPicture(name);
-    }
-
     /**
      * The pictures as rows (path, modificationTime, length, content), hash-partitioned by path and sorted within each
      * partition, so that a rerun (or a retried task) forms exactly the same batches. Every picture {@code predict DIR}
@@ -77,8 +66,12 @@ final class Io {
      */
     static Dataset<Row> pictures(SparkSession spark, String images, int partitions) throws IOException {
         requirePictures(images, spark.sparkContext().hadoopConfiguration());
-        int n = partitions > 0 ? partitions : Math.max(2, spark.sparkContext().defaultParallelism() * 2);
-        return org.convnet4j.spark.PictureFiles.read(spark, images, n);
+        return org.convnet4j.spark.PictureFiles.read(spark, images, partitions(spark, partitions));
+    }
+
+    /** {@code --partitions}, or for 0 (automatic) twice the task slots, at least 2. */
+    static int partitions(SparkSession spark, int partitions) {
+        return partitions > 0 ? partitions : Math.max(2, spark.sparkContext().defaultParallelism() * 2);
     }
 
     /** Driver-side bookkeeping per partition (task, partition and shuffle metadata): a rough lower bound. */

@@ -74,8 +74,13 @@ final class TransferCommand extends SparkMain.SparkCommand {
 
     @Override
     int run(SparkSession spark) throws Exception {
-        Dataset<Row> labelled = org.convnet4j.spark.PictureFiles.labelled(Io.pictures(spark, images, partitions), images,
-                spark.sparkContext().hadoopConfiguration());
+        org.convnet4j.spark.PictureFiles.Labelled listed = org.convnet4j.spark.PictureFiles.labelled(spark, images,
+                Io.partitions(spark, partitions));
+        if (listed.count() == 0) {
+            throw new IllegalArgumentException("--images " + images + ": no picture in a class folder (give a folder"
+                    + " with one sub-folder of pictures per class)" + listed.outsideLine().map(l -> "; " + l).orElse(""));
+        }
+        Dataset<Row> labelled = listed.pictures();
         // featurized once (kept for the fit and the counts); a picture that cannot be decoded has an error and no
         // features, and is left out of the fit unless --fail-fast, which fails the job on it
         Dataset<Row> featurized = features.setFailFast(failFast).transform(labelled).persist();
@@ -111,6 +116,7 @@ final class TransferCommand extends SparkMain.SparkCommand {
                 System.err.println(undecodable + " of " + n + " pictures could not be decoded and were left out (first: "
                         + errors.first().getString(0) + ")");
             }
+            listed.outsideLine().ifPresent(System.err::println); // after the work: a failure stays one line
             return 0;
         } finally {
             featurized.unpersist();

@@ -52,6 +52,28 @@ class SparkCliBadInputTest {
         assertFalse(r[2].contains("Exception"), r[2]);
     }
 
+    /**
+     * The driver's check that a folder holds a picture asks no file for its permissions. It walked with
+     * {@code listFiles}, whose {@code LocatedFileStatus} copies them: an {@code ls -ld} process per file looked at on
+     * Hadoop's local file system without its native library, up to the first picture (every file of a folder
+     * without one).
+     */
+    @Test
+    void theFolderCheckAsksNoFileForItsPermissions() throws Exception {
+        org.apache.hadoop.conf.Configuration strict = new org.apache.hadoop.conf.Configuration();
+        strict.set("fs.file.impl", org.convnet4j.spark.NoPermissionsFileSystem.class.getName());
+        strict.setBoolean("fs.file.impl.disable.cache", true);
+        Path deep = Files.createDirectories(dir.resolve("check/a/b"));
+        Files.writeString(deep.getParent().resolve("notes.txt"), "not a picture");
+        Files.copy(pictures.resolve("x.png"), deep.resolve("x.png"));
+        Io.requirePictures(dir.resolve("check").toString(), strict);
+        Files.delete(deep.resolve("x.png"));
+        java.io.IOException none = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Io.requirePictures(dir.resolve("check").toString(), strict));
+        assertEquals("--images " + dir.resolve("check") + ": a folder without pictures (bmp, gif, jpeg, jpg, png,"
+                + " webp)", none.getMessage());
+    }
+
     @Test
     void unreadableModel() throws Exception {
         Path broken = dir.resolve("broken.c4j");
@@ -213,8 +235,9 @@ class SparkCliBadInputTest {
             }
         }
         // the main CLI's picture types in any case (predict DIR and spark train find the same)
-        assertTrue(Io.isPicture("a.png") && Io.isPicture("a.JPEG") && Io.isPicture("a.Png") && Io.isPicture("a.webp")
-                && !Io.isPicture("png") && !Io.isPicture("a.png.txt"));
+        java.util.function.Predicate<String> picture = org.convnet4j.spark.PictureFiles::isPicture;
+        assertTrue(picture.test("a.png") && picture.test("a.JPEG") && picture.test("a.Png") && picture.test("a.webp")
+                && !picture.test("png") && !picture.test("a.png.txt"));
         assertEquals("*.{[bB][mM][pP],[gG][iI][fF],[jJ][pP][eE][gG],[jJ][pP][gG],[pP][nN][gG],[wW][eE][bB][pP]}", Io.PICTURES);
     }
 

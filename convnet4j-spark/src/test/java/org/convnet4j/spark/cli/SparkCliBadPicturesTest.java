@@ -35,12 +35,16 @@ class SparkCliBadPicturesTest {
         model = TestSpark.lenetFile(dir, List.of("horizontal", "vertical"));
         labelled = TestSpark.stripeFolder(dir.resolve("labelled"), 6, 19);
         Files.write(labelled.resolve("vertical").resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2});
+        // beside the class folders: no class, left out of transfer's fit and counted; predict classifies them
+        Files.copy(labelled.resolve("vertical/vertical-0.png"), labelled.resolve("loose-b.png"));
+        Files.copy(labelled.resolve("horizontal/horizontal-0.png"), labelled.resolve("loose-a.png"));
     }
 
     /**
      * spark transfer leaves an undecodable picture out of the fit and says so (it used to fail the job on it with
      * no way to go on); the saved pipeline's featurizer reports such pictures as error rows; predict from it counts
-     * the broken picture.
+     * the broken picture. Pictures beside the class folders are left out and counted in one line, as transfer does
+     * (they were left out without a word).
      */
     @Test
     void transferLeavesUndecodablePicturesOutOfTheFitAndCountsThem() throws Exception {
@@ -52,6 +56,8 @@ class SparkCliBadPicturesTest {
         assertTrue(r[1].contains("case 1: 12 pictures of 2 classes"), r[1]);
         assertTrue(r[2].contains("1 of 13 pictures could not be decoded and were left out (first: ")
                 && r[2].contains("broken.png"), r[2]);
+        assertTrue(r[2].contains("2 pictures outside any class folder were left out: first file:" + labelled.resolve(
+                "loose-a.png") + "\n"), r[2]);
         PipelineModel fitted = PipelineModel.load(pipeline.toString());
         assertEquals(4, fitted.stages().length);
         for (Transformer t : fitted.stages()) {
@@ -65,8 +71,8 @@ class SparkCliBadPicturesTest {
         r = CliRun.run("predict", "--master", "local[2]", "--model", pipeline.toString(), "--images",
                 labelled.toString(), "-o", dir.resolve("answers.csv").toString());
         assertEquals("0", r[0], r[2]);
-        assertTrue(r[2].contains("13 pictures, 12 classified, 1 could not be decoded (first: "), r[2]);
-        assertEquals(13, Files.readAllLines(dir.resolve("answers.csv")).size(), "header and 12 rows");
+        assertTrue(r[2].contains("15 pictures, 14 classified, 1 could not be decoded (first: "), r[2]);
+        assertEquals(15, Files.readAllLines(dir.resolve("answers.csv")).size(), "header and 14 rows");
     }
 
     /**
