@@ -171,12 +171,25 @@ class LeanConnectionTest {
         all.write(request("/v2/models/lenet/infer", type, after));
         String afterExpected = new String(body(exchange(request("/v2/models/lenet/infer/", type, after))),
                 StandardCharsets.UTF_8);
-        long answered = lean.answered.sum();
-        long handed = lean.handedToJetty.sum();
+        // The five lean answers need the five requests in at most two reads each; a loaded machine can deliver the one
+        // write in more pieces, and then Jetty rightly takes the rest (CI saw 3 lean answers once). Every attempt must
+        // answer all seven in order and hand over exactly once; one attempt in five must answer all five lean.
+        long mostLean = 0;
+        for (int attempt = 0; attempt < 5 && mostLean < 5; attempt++) {
+            long answered = lean.answered.sum();
+            long handed = lean.handedToJetty.sum();
+            pipelined(all.toByteArray(), expected, afterExpected);
+            mostLean = Math.max(mostLean, lean.answered.sum() - answered);
+            assertEquals(handed + 1, lean.handedToJetty.sum(), "one hand-over to Jetty per connection");
+        }
+        assertEquals(5, mostLean, "the five requests sent together answered on the lean connection");
+    }
+
+    private void pipelined(byte[] all, String[] expected, String afterExpected) throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(all.toByteArray()); // in one write: each next request is there when the last is answered
+            out.write(all); // in one write: each next request is there when the last is answered
             out.flush();
             for (int i = 0; i < 5; i++) {
                 byte[] a = SelectorPathTest.readResponseBytes(s.getInputStream());
@@ -189,8 +202,6 @@ class LeanConnectionTest {
             assertTrue(status(a).startsWith("HTTP/1.1 200"), text(a));
             assertEquals(afterExpected, new String(body(a), StandardCharsets.UTF_8));
         }
-        assertEquals(answered + 5, lean.answered.sum());
-        assertEquals(handed + 1, lean.handedToJetty.sum());
     }
 
     @Test
