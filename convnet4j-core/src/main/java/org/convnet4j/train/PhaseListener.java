@@ -2,6 +2,7 @@ package org.convnet4j.train;
 
 import java.util.List;
 import java.util.Map;
+import org.convnet4j.nn.Model;
 
 /**
  * A training listener that also hears about the phases of a training done in several (transfer learning's head
@@ -28,12 +29,31 @@ public interface PhaseListener extends TrainingListener {
     default void onEvaluated(ConfusionMatrix confusion, int samples, Map<String, String> classMap) {
     }
 
+    /**
+     * The phase trains only the layers of {@code whole} after its first {@code cachedLayers}, on their outputs
+     * computed once before its first step, so its training events name a model that starts after them.
+     * {@code whole} is the network (its later layers are the very ones being trained) and takes the pictures: a
+     * dashboard can still show what the network does with one (its feature maps).
+     */
+    default void onCachedPrefix(Model whole, int cachedLayers) {
+    }
+
     /** Tells the phase listeners among {@code listeners} that an evaluation without training ended. */
     static void evaluated(List<? extends TrainingListener> listeners, ConfusionMatrix confusion, int samples,
                           Map<String, String> classMap) {
         for (TrainingListener l : listeners) {
             if (l instanceof PhaseListener p) {
                 p.onEvaluated(confusion, samples, classMap);
+            }
+        }
+    }
+
+    /** Tells the phase listeners among {@code listeners} that the phase trains after a cached prefix of {@code whole}. */
+    static void cachedPrefix(List<? extends TrainingListener> listeners, Model whole,
+                             int cachedLayers) {
+        for (TrainingListener l : listeners) {
+            if (l instanceof PhaseListener p) {
+                p.onCachedPrefix(whole, cachedLayers);
             }
         }
     }

@@ -7,6 +7,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.History;
+import org.convnet4j.train.PhaseListener;
 import org.convnet4j.train.TrainConfig;
 import org.convnet4j.train.Trainer;
 import org.convnet4j.train.TrainingListener;
@@ -112,6 +113,8 @@ public final class TransferTraining {
             valData = val == null ? null
                     : reshaped(FeatureExtractor.extract(head, val, config.evalBatchSize(), FeatureExtractor.Progress.NONE), out);
             target = tail;
+            // a dashboard still shows what the whole network does with a picture (the tail alone does not take one)
+            PhaseListener.cachedPrefix(listeners, model, prefix);
         } else {
             prefix = 0;
         }

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Who made a temporary file or a group journal, as its name says: the process id and a short, file-name-safe form of
- * the host's name ({@code pPID@HOST}; names of the older form carry no host: {@code pPID}), and whether that writer is
- * surely gone, so that its file may be removed or its commit settled.
+ * the machine that ran it ({@code pPID@HOST}, see {@link #hostForm}; names of the older form carry no host:
+ * {@code pPID}), and whether that writer is surely gone, so that its file may be removed or its commit settled.
  *
  * <p>A process id means something only on the host that gave it: two hosts writing one network folder (NFS, SMB), or
  * two containers with their own process ids sharing a volume, would otherwise take each other's in-progress files for
@@ -23,6 +23,11 @@ import java.util.regex.Pattern;
  * of another host, or of no host named (the older form: written by an earlier version, here or elsewhere), counts as
  * gone only once it is older than {@link #OTHER_HOSTS_STALE_AFTER} (its modification or change time, whichever is
  * later: making a hard link changes the latter).
+ *
+ * <p>"This host" is this machine (its boot and process id namespace, {@link #machineIdentity}) and not its name alone:
+ * two machines of one name would otherwise take each other's files for their own. A name that carries the host's
+ * name only ({@code pPID@NAME}: an earlier version's, or a machine whose identity cannot be read) is therefore another
+ * host's wherever this machine's identity is known, and waits the day.
  *
  * <p>Public for the other modules' temporaries (Spark's hidden output folders, {@code .NAME.tmp-pPID@HOST-N}): a
  * name carries {@link #tag()} of {@link #self()}, and a cleaner asks {@link #ofTag} then {@link #gone}.
@@ -38,7 +43,7 @@ public record WriterId(long pid, String host) {
     static final int MAX_HOST_CHARS = 32;
     /** The host part of a name, as a regular expression. */
     static final String HOST_REGEX = "[a-z0-9.~-]{1," + MAX_HOST_CHARS + "}";
-    private static final String LOCAL_HOST = shortForm(rawHostName());
+    private static final String LOCAL_HOST = hostForm(rawHostName(), machineIdentity());
 
     /**
      * A temporary's name with a host ({@code .NAME.pPID@HOST-N.tmp}): a host holds no '@' and the process id only
@@ -107,7 +112,7 @@ public record WriterId(long pid, String host) {
         }
     }
 
-    /** This host's short form, or a tag no other host's files can share when the host's name cannot be found. */
+    /** This machine's {@link #hostForm}, or a tag no other host's files can share when the host's name is unknown. */
     static String localHost() {
         return LOCAL_HOST != null ? LOCAL_HOST : "unknown-host";
     }
@@ -122,7 +127,7 @@ public record WriterId(long pid, String host) {
         return pid == ProcessHandle.current().pid() && onThisHost();
     }
 
-    /** Whether the name says this host (whose name is known), so that its process id can be asked about. */
+    /** Whether the name says this machine (whose host form is known), so that its process id can be asked about. */
     boolean onThisHost() {
         return LOCAL_HOST != null && LOCAL_HOST.equals(host);
     }
@@ -160,6 +165,7 @@ public record WriterId(long pid, String host) {
      * The form of a host name that file names carry: lower case, and if it is longer than {@link #MAX_HOST_CHARS} or
      * holds anything but letters, digits, '.' and '-', its first characters (others made '-') and '~' with 8 hex
      * digits of the whole name's SHA-256 (different long names stay different). Null for a missing or blank name.
+     * What a machine whose {@link #machineIdentity} cannot be read (and an earlier version) names itself.
      */
     static String shortForm(String raw) {
         if (raw == null || raw.isBlank()) {
@@ -169,29 +175,83 @@ public record WriterId(long pid, String host) {
         if (lower.length() <= MAX_HOST_CHARS && lower.matches("[a-z0-9.-]+")) {
             return lower;
         }
+        return readablePart(lower) + "~"
+                + Digests.sha256Hex(raw.strip().getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+    }
+
+    /**
+     * The host part of the names a machine gives its files: with a {@code machine} identity, the name's first
+     * characters as {@link #shortForm} keeps them (at most 23) and '~' with 8 hex digits of the SHA-256 of the name and
+     * the identity, so that two machines of one name (cloned machines, containers given one host name) are two hosts
+     * (a chance of 2^-32 that two share it); without one, the name's {@link #shortForm} (the form earlier versions
+     * wrote everywhere). A name of that plain form is therefore never this machine's where its identity is known: it
+     * may be another machine's of the same name, so it waits the day another host's files wait.
+     */
+    static String hostForm(String rawName, String machine) {
+        if (machine == null) {
+            return shortForm(rawName);
+        }
+        String name = rawName == null ? "" : rawName.strip();
+        String readable = readablePart(name.toLowerCase(Locale.ROOT));
+        return (readable.isEmpty() ? "host" : readable) + "~"
+                + Digests.sha256Hex((name + "\n" + machine).getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+    }
+
+    /** The first characters of a lower-case host name that leave room for '~' and 8 hex digits; others made '-'. */
+    private static String readablePart(String lower) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < lower.length() && b.length() < MAX_HOST_CHARS - 9; i++) {
             char c = lower.charAt(i);
             b.append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ? c : '-');
         }
-        return b + "~" + Digests.sha256Hex(raw.strip().getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+        return b.toString();
+    }
+
+    /**
+     * What tells this machine's process ids from every other's, or null where nothing can be read (not Linux): the
+     * kernel's boot id (a random UUID drawn at each boot; else the installation's {@code /etc/machine-id}, which cloned
+     * machines may share) and the process id namespace this JVM is in ({@code /proc/self/ns/pid}: containers on one
+     * machine, with one boot id, have their own process ids). Process ids mean one thing exactly within one boot and
+     * one namespace. After a reboot the files of the runs it stopped are thus another host's: they go after the day.
+     */
+    static String machineIdentity() {
+        String machine = firstLine(Path.of("/proc/sys/kernel/random/boot_id"));
+        if (machine == null) {
+            machine = firstLine(Path.of("/etc/machine-id"));
+        }
+        if (machine == null) {
+            return null;
+        }
+        try {
+            return machine + " " + Files.readSymbolicLink(Path.of("/proc/self/ns/pid"));
+        } catch (IOException | RuntimeException e) {
+            return machine; // no namespaces told: the boot (or the installation) alone
+        }
+    }
+
+    /** The first line of a small system file, or null if it is missing, unreadable, blank or not small. */
+    private static String firstLine(Path file) {
+        try {
+            if (Files.isRegularFile(file) && Files.size(file) < 4096) {
+                String s = Files.readString(file, StandardCharsets.UTF_8).strip();
+                int end = s.indexOf('\n');
+                s = end < 0 ? s : s.substring(0, end).strip();
+                return s.isEmpty() ? null : s;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not readable here: as if missing
+        }
+        return null;
     }
 
     /**
      * This host's name without asking a name server (which can take seconds): Linux's kernel host name, else the
      * environment's (Windows' COMPUTERNAME, a shell's HOSTNAME), else the JDK's local host lookup.
      */
-    private static String rawHostName() {
-        try {
-            Path kernel = Path.of("/proc/sys/kernel/hostname");
-            if (Files.isRegularFile(kernel)) {
-                String s = Files.readString(kernel, StandardCharsets.UTF_8).strip();
-                if (!s.isEmpty() && s.length() < 256) {
-                    return s;
-                }
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux, or not readable: the next source
+    static String rawHostName() {
+        String kernel = firstLine(Path.of("/proc/sys/kernel/hostname"));
+        if (kernel != null && kernel.length() < 256) {
+            return kernel;
         }
         for (String variable : new String[] {"COMPUTERNAME", "HOSTNAME"}) {
             String s = System.getenv(variable);

@@ -83,6 +83,42 @@ class OtherHostsFilesTest {
                 + WriterId.localHost() + "-"));
     }
 
+    /**
+     * Two machines of one name (cloned machines, containers given one host name): by the name alone they were one
+     * host, and this machine's next write deleted the other's temporary under its running save, its process id being
+     * gone here. The twin is simulated by its identity (another boot id). A name with the host's name only is what an
+     * earlier version, or a machine whose identity cannot be read, writes: here it may be the twin's, so it waits the
+     * day too. On the old code the plain-name temporary was removed at once.
+     */
+    @Test
+    void anotherMachineOfThisHostsNameIsAnotherHost() throws IOException {
+        boolean told = Files.isReadable(Path.of("/proc/sys/kernel/random/boot_id"))
+                || Files.isReadable(Path.of("/etc/machine-id"));
+        assertEquals(told, WriterId.machineIdentity() != null, "the identity is read wherever the system tells it");
+        String name = WriterId.rawHostName();
+        String twinHost = WriterId.hostForm(name, "a clone's boot id");
+        assertTrue(!twinHost.equals(WriterId.localHost()) && twinHost.matches(WriterId.HOST_REGEX), twinHost);
+        assertTrue(twinHost.length() <= WriterId.MAX_HOST_CHARS, twinHost);
+        String twin = AtomicFiles.temporaryName("model.c4j", new WriterId(NOT_HERE, twinHost));
+        String plainName = AtomicFiles.temporaryName("model.c4j", new WriterId(NOT_HERE, WriterId.shortForm(name)));
+        String thisMachineDead = AtomicFiles.temporaryPrefix("model.c4j", NOT_HERE) + "5.tmp";
+        for (String t : List.of(twin, plainName, thisMachineDead)) {
+            Files.writeString(dir.resolve(t), t);
+        }
+
+        AtomicFiles.writeString(dir.resolve("model.c4j"), "one");
+        List<String> kept = told ? List.of(twin, plainName, "model.c4j") : List.of(twin, "model.c4j");
+        assertEquals(kept.stream().sorted().toList(), listing(), "only this machine's dead writer's temporary goes");
+
+        System.setProperty(WriterId.AGE_PROPERTY, "PT0S"); // as if a day had passed
+        AtomicFiles.writeString(dir.resolve("model.c4j"), "two");
+        assertEquals(List.of("model.c4j"), listing());
+        String longName = "a-cloned-build-machine-with-a-long-name.example.org";
+        assertTrue(WriterId.hostForm(longName, "boot 1").startsWith("a-cloned-build-machine-~"));
+        assertTrue(!WriterId.hostForm(longName, "boot 1").equals(WriterId.hostForm(longName, "boot 2")));
+        assertEquals(WriterId.shortForm(longName), WriterId.hostForm(longName, null));
+    }
+
     /** B's group commit under way: its journal and its temporaries; a and b still hold the old content. */
     private Path commitUnderWay(WriterId writer) throws IOException {
         Files.writeString(dir.resolve("a"), "old a");

@@ -28,12 +28,16 @@ final class Connections {
         }
         http.setIdleTimeout(idleTimeoutMillis);
         // pre-encoded once: adding it to an answer's headers is a reference, not a formatting
-        PreEncodedHttpField keepAlive = new PreEncodedHttpField(HttpHeader.KEEP_ALIVE,
-                "timeout=" + Math.max(1, keepAliveMillis / 1000));
+        PreEncodedHttpField keepAlive = new PreEncodedHttpField(HttpHeader.KEEP_ALIVE, keepAlive(keepAliveMillis));
         http.addCustomizer((request, responseHeaders) -> {
             responseHeaders.add(keepAlive);
             return request;
         });
+    }
+
+    /** The value of the {@code Keep-Alive} header every answer carries: how long a connection may stay idle. */
+    static String keepAlive(long keepAliveMillis) {
+        return "timeout=" + Math.max(1, keepAliveMillis / 1000);
     }
 
     /** The connector idles connections for the keep-alive, and for the idle timeout from {@code many} connections on. */

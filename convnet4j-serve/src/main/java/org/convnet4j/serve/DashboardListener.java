@@ -28,7 +28,9 @@ import org.convnet4j.train.TrainingContext;
  * A training in phases (transfer learning) adds a {@code phase} event as each phase starts and {@code progress}
  * events while the phase computes what it needs before its first step (the frozen layers' outputs), at most about
  * four a second. A phase that only evaluates (transfer's Case 0) ends with an {@code end} event holding its
- * confusion matrix and class map.
+ * confusion matrix and class map. A training in phases gets its confusion matrix once, from {@link #onEvaluated}
+ * (transfer: the kept model's on the test set, after the last phase), not at the end of each phase as well
+ * ({@code FineTuning.fit} called on its own evaluates nothing, so its run ends without one).
  */
 public final class DashboardListener implements PhaseListener {
     private static final long STEP_EVERY_NANOS = 250_000_000L;
@@ -49,6 +51,13 @@ public final class DashboardListener implements PhaseListener {
     private int firstEpoch;
     private long preparationStart;
     private long lastProgressEvent;
+    /** A phase has started: the run's confusion matrix comes from {@link #onEvaluated}, once. */
+    private boolean phased;
+    /**
+     * In a phase trained after a cached part ({@link #onCachedPrefix}): the whole network, which takes the sample
+     * and shares the layers the phase trains; null otherwise.
+     */
+    private Model whole;
 
     /**
      * @param validation for the confusion matrix at the end (may be null)
@@ -77,7 +86,7 @@ public final class DashboardListener implements PhaseListener {
     @Override
     public void onTrainStart(TrainingContext ctx) {
         if (mapsLayer != null) {
-            List<String> candidates = mapLayers(ctx.model());
+            List<String> candidates = mapLayers(whole != null ? whole : ctx.model());
             if (!candidates.contains(mapsLayer)) {
                 try {
                     log.discardIfEmpty(); // a refused run leaves no empty run directory behind
@@ -105,6 +114,8 @@ public final class DashboardListener implements PhaseListener {
 
     @Override
     public void onPhaseStart(int number, String title) {
+        phased = true;
+        whole = null;
         preparationStart = System.nanoTime(); // a phase whose preparation is cached reports only its end
         JsonObject e = event("phase");
         e.addProperty("phase", number);
@@ -162,6 +173,12 @@ public final class DashboardListener implements PhaseListener {
         return map;
     }
 
+    /** Feature maps in such a phase are drawn through {@code whole} (see {@link #onEpochEnd}). */
+    @Override
+    public void onCachedPrefix(Model whole, int cachedLayers) {
+        this.whole = whole;
+    }
+
     @Override
     public void onEpochStart(TrainingContext ctx, int epoch) {
         epochStart = System.nanoTime();
@@ -216,10 +233,17 @@ public final class DashboardListener implements PhaseListener {
                     e.addProperty("kernels_after_cached", true);
                 }
             }
-            String at = fits ? (mapsLayer != null ? mapsLayer : firstConvolution(model)) : null;
-            Tensor maps = at != null ? featureMaps(model, sample, at) : null;
+            // after a cached part the maps come from the whole network (its frozen layers as they are, the trained
+            // ones as this epoch left them): the same maps a picture gets from the network
+            Model mapped = fits ? model : sample != null && whole != null
+                    && whole.inputShapes().equals(List.of(sample.shape())) ? whole : null;
+            String at = mapped != null ? (mapsLayer != null ? mapsLayer : firstConvolution(mapped)) : null;
+            Tensor maps = at != null ? featureMaps(mapped, sample, at) : null;
             if (maps != null) {
                 e.addProperty("maps_layer", at);
+                if (mapped != model) {
+                    e.addProperty("maps_through_cached", true);
+                }
                 e.addProperty("sample", MapImages.dataUrl(MapImages.picture(sample)));
                 e.addProperty("maps", MapImages.dataUrl(MapImages.tiles(maps, MAX_TILES, 8)));
                 e.addProperty("maps_shape", maps.shape().toString());
@@ -246,7 +270,9 @@ public final class DashboardListener implements PhaseListener {
         if (ctx.stopReason() != null) {
             e.addProperty("stopped", ctx.stopReason());
         }
-        if (validation != null && validation.size() > 0
+        // a run in phases is evaluated once, after its last phase (onEvaluated): an evaluation at each phase's end
+        // was one more pass over up to CONFUSION_SAMPLES pictures per phase, superseded by the next
+        if (!phased && validation != null && validation.size() > 0
                 && validation.inputShapes().equals(ctx.model().inputShapes())) {
             Dataset shown = validation.size() > CONFUSION_SAMPLES ? Datasets.subset(validation, CONFUSION_SAMPLES)
                     : validation;

@@ -58,7 +58,12 @@ final class LoneConnectionConnector extends ServerConnector {
      * connector's selector thread and the connection is the only one, its next select polls first.
      */
     static void answered(Request request) {
-        if (request.getConnectionMetaData().getConnector() instanceof LoneConnectionConnector c && c.spinNanos > 0) {
+        answered(request.getConnectionMetaData().getConnector());
+    }
+
+    /** As {@link #answered(Request)}, for a connection of {@code connector}. */
+    static void answered(org.eclipse.jetty.server.Connector connector) {
+        if (connector instanceof LoneConnectionConnector c && c.spinNanos > 0) {
             ANSWERED.get()[0] = true;
         }
     }

@@ -147,6 +147,15 @@ public final class ModelServer implements AutoCloseable {
          * is refused with 503 and {@code Retry-After}.
          */
         public long decodeWaitMillis = 1_000;
+        /**
+         * v2 inference on lean connections ({@link LeanConnection}): a connection's requests are read, answered and
+         * kept alive by a small HTTP/1.1 reader of this server's own, without Jetty's per-request machinery, as
+         * long as they are plain v2 requests of a served model that arrive whole; the first request that is anything
+         * else (another path, a chunked or partly arrived body, an {@code Expect} header, ...) hands the connection,
+         * with that request's bytes, to Jetty for good. Off by default until its A/B on a quiet machine
+         * (docs/SERVING.md); {@code -Dconvnet4j.serve.lean=true} turns it on without a code change.
+         */
+        public boolean leanConnections = Boolean.getBoolean("convnet4j.serve.lean");
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
@@ -352,8 +361,13 @@ public final class ModelServer implements AutoCloseable {
         config.jetty.addConnector((server, http) -> {
             http.setInputBufferSize(READ_BUFFER_BYTES);
             Connections.configure(server, http, options.keepAliveMillis, options.idleTimeoutMillis);
-            LoneConnectionConnector c = new LoneConnectionConnector(server, options.loneSpinMicros,
-                    new org.eclipse.jetty.server.HttpConnectionFactory(http));
+            org.eclipse.jetty.server.HttpConnectionFactory http1 = new org.eclipse.jetty.server.HttpConnectionFactory(http);
+            // with lean connections, every connection starts lean and is handed to http1 at its first other request
+            LoneConnectionConnector c = options.leanConnections
+                    ? new LoneConnectionConnector(server, options.loneSpinMicros, new LeanConnection.Factory(http1,
+                            leanInference(), Connections.keepAlive(options.keepAliveMillis),
+                            Math.min(INLINE_BODY_BYTES, options.maxBodyBytes), options.idleTimeoutMillis), http1)
+                    : new LoneConnectionConnector(server, options.loneSpinMicros, http1);
             c.setHost(options.host);
             c.setPort(options.port);
             Connections.limit(server, c, options.keepAliveMillis, options.idleTimeoutMillis, options.manyConnections);
@@ -690,15 +704,6 @@ public final class ModelServer implements AutoCloseable {
             return true;
         }
 
-        /** The model a fast-path name gives: NAME, or NAME/versions/1 (looked up only after a miss), else null. */
-        private Served servedOnFastPath(String name) {
-            Served m = models.get(name);
-            if (m == null && name.endsWith(VERSION_SUFFIX)) {
-                m = models.get(name.substring(0, name.length() - VERSION_SUFFIX.length()));
-            }
-            return m;
-        }
-
         /** The rest of a v2 request once its body is read: parsed, handed to the model, answered when done. */
         private void infer(Served m, int jsonLength, byte[] body, org.eclipse.jetty.server.Response response,
                            org.eclipse.jetty.util.Callback callback, long t0) {
@@ -732,55 +737,23 @@ public final class ModelServer implements AutoCloseable {
         /** A parsed v2 request handed to the model, answered when done. */
         private void infer(Served m, InferenceProtocol.Request req, org.eclipse.jetty.server.Response response,
                            org.eclipse.jetty.util.Callback callback, long t0) {
-            CompletableFuture<Tensor> f;
-            try {
-                f = submit(m, req.input(), alone() && onlyConnection(response.getRequest()), t0);
-            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-                refuse(response, callback, e, t0);
-                return;
-            }
-            // The answer is written by whichever thread completes the future (the model's worker, or its deadline
-            // watcher at the time budget: Batcher#deadlines, which costs a request nothing shared, unlike orTimeout's
-            // one delay queue): the request's thread returns now instead of sleeping until the worker wakes it.
-            // For a small model that wake-up and the thread's own scheduling cost about as much CPU as the forward
-            // pass (perf stat per request, docs/SERVING.md); the worker's extra work is a small write per answer.
-            long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
-            f.whenComplete((out, err) -> {
-                if (err == null && System.nanoTime() - t0 > budget) {
-                    err = new TimeoutException(); // came too late: refused like a missing answer (see await)
-                }
-                if (err != null) {
-                    refuse(response, callback, refusal(m, err), t0);
-                    return;
-                }
-                try {
-                    InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
-                            req.outputFormat(), req.outputName());
-                    String type = "application/json";
-                    if (answer.jsonLength() >= 0) {
-                        response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
-                        type = "application/octet-stream";
-                    }
-                    send(response, callback, 200, type, answer.body(), t0);
-                } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-                    refuse(response, callback, e, t0);
-                }
-            });
+            ModelServer.this.infer(m, req, onlyConnection(response.getRequest()), reply(response, callback), t0);
         }
 
         private void refuse(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
                             Throwable e, long t0) {
-            int status = e instanceof ApiException a ? a.status() : 500;
-            String message = e instanceof ApiException ? e.getMessage() : "internal error: " + e;
-            send(response, callback, status, "application/json", utf8(Http.errorBody(message).toString()), t0);
+            ModelServer.this.refuse(reply(response, callback), e, t0);
         }
 
-        private void send(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
-                          int status, String type, byte[] body, long t0) {
-            try {
+        /** Where this request's answer goes: Jetty's response of the request. */
+        private V2Reply reply(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback) {
+            return (status, type, body, jsonLength, close) -> {
                 response.setStatus(status);
                 response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, type);
                 response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, body.length);
+                if (jsonLength >= 0) {
+                    response.getHeaders().put(InferenceProtocol.HEADER_LENGTH, Integer.toString(jsonLength));
+                }
                 if (status == 413) {
                     // The body is over the limit and not read (a declared length) or read only up to the limit
                     // (chunked). Closing the connection with the rest unread would reset it under a client that
@@ -793,7 +766,7 @@ public final class ModelServer implements AutoCloseable {
                             () -> drain(request, callback, DRAIN_BYTES), callback::failed));
                     return;
                 }
-                if (draining) {
+                if (close) {
                     // the server is about to close its connections: this one is not to be used again
                     response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
                 }
@@ -801,11 +774,127 @@ public final class ModelServer implements AutoCloseable {
                 // when this thread is not the connection's (the model's worker), Jetty resumes the connection on
                 // completion: AnsweringThreadPool runs that here instead of waking a pool thread
                 AnsweringThreadPool.answering(() -> response.write(true, java.nio.ByteBuffer.wrap(body), callback));
-            } finally {
-                metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
-                inFlight.decrementAndGet();
-            }
+            };
         }
+    }
+
+    /**
+     * Where a v2 answer is written: Jetty's response on the fast path ({@link InferHandler}), or a lean connection
+     * ({@link LeanConnection}). Called once per request, on whichever thread answers it.
+     */
+    interface V2Reply {
+        /**
+         * The answer: status, content type, body, the binary extension's JSON length (-1: none), and whether the
+         * connection is to close after it (the server is shutting down).
+         */
+        void send(int status, String type, byte[] body, int jsonLength, boolean close);
+    }
+
+    /**
+     * A parsed v2 request handed to the model, answered through {@code reply} when done. {@code onlyConnection}:
+     * no other client connection is open (see {@link #onlyConnection}).
+     */
+    private void infer(Served m, InferenceProtocol.Request req, boolean onlyConnection, V2Reply reply, long t0) {
+        CompletableFuture<Tensor> f;
+        try {
+            f = submit(m, req.input(), alone() && onlyConnection, t0);
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            refuse(reply, e, t0);
+            return;
+        }
+        // The answer is written by whichever thread completes the future (the model's worker, or its deadline
+        // watcher at the time budget: Batcher#deadlines, which costs a request nothing shared, unlike orTimeout's
+        // one delay queue): the request's thread returns now instead of sleeping until the worker wakes it.
+        // For a small model that wake-up and the thread's own scheduling cost about as much CPU as the forward
+        // pass (perf stat per request, docs/SERVING.md); the worker's extra work is a small write per answer.
+        long budget = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis);
+        f.whenComplete((out, err) -> {
+            if (err == null && System.nanoTime() - t0 > budget) {
+                err = new TimeoutException(); // came too late: refused like a missing answer (see await)
+            }
+            if (err != null) {
+                refuse(reply, refusal(m, err), t0);
+                return;
+            }
+            try {
+                InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
+                        req.outputFormat(), req.outputName());
+                send(reply, 200, answer.jsonLength() >= 0 ? "application/octet-stream" : "application/json",
+                        answer.body(), answer.jsonLength(), t0);
+            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                refuse(reply, e, t0);
+            }
+        });
+    }
+
+    private void refuse(V2Reply reply, Throwable e, long t0) {
+        int status = e instanceof ApiException a ? a.status() : 500;
+        String message = e instanceof ApiException ? e.getMessage() : "internal error: " + e;
+        send(reply, status, "application/json", utf8(Http.errorBody(message).toString()), -1, t0);
+    }
+
+    /** Writes a v2 answer and counts the request (its status and time since arrival). */
+    private void send(V2Reply reply, int status, String type, byte[] body, int jsonLength, long t0) {
+        try {
+            reply.send(status, type, body, jsonLength, draining);
+        } finally {
+            metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** The model a fast-path name gives: NAME, or NAME/versions/1 (looked up only after a miss), else null. */
+    private Served servedOnFastPath(String name) {
+        Served m = models.get(name);
+        if (m == null && name.endsWith(VERSION_SUFFIX)) {
+            m = models.get(name.substring(0, name.length() - VERSION_SUFFIX.length()));
+        }
+        return m;
+    }
+
+    /**
+     * A v2 request that a lean connection read whole ({@link LeanConnection}; {@code body} is read here, not kept):
+     * refused while shutting down, parsed, handed to the model and answered through {@code reply}, with the same
+     * checks, answers, refusals and counts as on Jetty's fast path. False, with nothing done, when {@code name} is
+     * no served model (Jetty's routes answer that).
+     */
+    private boolean inferLean(String name, java.nio.ByteBuffer body, String jsonLengthHeader, boolean onlyConnection,
+                              V2Reply reply) {
+        Served m = servedOnFastPath(name);
+        if (m == null) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        inFlight.incrementAndGet();
+        try {
+            if (draining) {
+                throw new ApiException(503, "the server is shutting down");
+            }
+            InferenceProtocol.Request req = InferenceProtocol.parseRequest(body, jsonLength(jsonLengthHeader), m.input,
+                    options.maxSamplesPerRequest, m.names);
+            infer(m, req, onlyConnection, reply, t0);
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            refuse(reply, e, t0);
+        }
+        return true;
+    }
+
+    /** What lean connections hand their v2 requests to: the same code as Jetty's fast path. */
+    private LeanConnection.Inference leanInference() {
+        return new LeanConnection.Inference() {
+            @Override
+            public boolean infer(String name, java.nio.ByteBuffer body, String jsonLengthHeader, boolean onlyConnection,
+                                 V2Reply reply) {
+                return inferLean(name, body, jsonLengthHeader, onlyConnection, reply);
+            }
+
+            @Override
+            public void refuse(int status, String message, V2Reply reply) {
+                long t0 = System.nanoTime();
+                inFlight.incrementAndGet();
+                ModelServer.this.refuse(reply, new ApiException(status, message), t0);
+            }
+        };
     }
 
     /**

@@ -29,7 +29,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /** The training dashboard in a real headless Chromium while a short run trains, then as a past run. */
 class DashboardPageTest {
 
-    private static ArrayDataset randomData(int n, long seed) {
+    static ArrayDataset randomData(int n, long seed) {
         Random r = new Random(seed);
         float[] x = new float[n * 784];
         int[] y = new int[n];

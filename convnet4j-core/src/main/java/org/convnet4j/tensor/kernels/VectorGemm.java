@@ -321,9 +321,6 @@ final class VectorGemm {
      */
     static volatile boolean parallelPacking = !"false".equals(System.getProperty("convnet4j.gemm.parallelPacking"));
 
-    /** Floats per task of a shared packing (128 KB): a packing of fewer than two is done on the calling thread. */
-    static final int PACK_CHUNK = 1 << 15;
-
     /**
      * {@link #packAllOfA} on the kernels' threads when large: tasks are (KC slice, block of rows) cells, each packing
      * its rows of its slice with {@link #packA} into the place the whole packing puts them (blocks are whole MR
@@ -334,12 +331,14 @@ final class VectorGemm {
     private float[] packAllOfAShared(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda,
                                      float[] packedA) {
         int mPad = roundUp(m, MR);
-        int parts = !parallelPacking || (long) mPad * k < 2L * PACK_CHUNK ? 1 : GemmPool.allowedHere(threads);
+        // a task packs about one ParallelChunks chunk (128 KB); under two chunks the packing stays on the caller
+        int parts = !parallelPacking || (long) mPad * k < 2L * ParallelChunks.VALUES ? 1
+                : GemmPool.allowedHere(threads);
         if (parts < 2) {
             return packAllOfA(transA, m, k, alpha, a, aOff, lda, packedA);
         }
         int slices = ceilDiv(k, KC);
-        int rows = Math.max(transA ? 128 : MR, PACK_CHUNK / Math.min(KC, k) / MR * MR);
+        int rows = Math.max(transA ? 128 : MR, ParallelChunks.VALUES / Math.min(KC, k) / MR * MR);
         int blocks = ceilDiv(m, rows);
         GemmPool.forEach(parts, slices * blocks, t -> {
             int pc = t / blocks * KC;

@@ -634,7 +634,7 @@ final class OnnxFolding {
                  "Cos", "Tanh", "Sigmoid" ->
                     unary(n.opType(), x);
             case "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-                 "And", "Or" -> legacyOk(n) ? binary(n.opType(), x, a.get(1)) : null;
+                 "And", "Or" -> legacyOk(n, x, a.get(1)) ? binary(n.opType(), x, a.get(1)) : null;
             case "Mod" -> mod(x, a.get(1), ints(n, "fmod", 0) != 0);
             case "Max", "Min", "Sum", "Mean" -> {
                 Arr acc = a.get(0);
@@ -705,9 +705,17 @@ final class OnnxFolding {
         };
     }
 
-    /** Opset < 7 Add/Mul/... with broadcast=1 align the second operand at {@code axis}: the importer does that. */
-    private static boolean legacyOk(Node n) {
-        return !n.attributes().containsKey("broadcast") || !n.attributes().containsKey("axis");
+    /**
+     * Opset < 7 Add/Mul/... with broadcast=1 align the second operand at {@code axis}: where that is B's place in
+     * numpy's alignment (A's last axes: test_operator_add_broadcast's [3] at axis 1 of [2, 3]) the values are the
+     * same, else refused here (the importer aligns an inner axis for the float layers).
+     */
+    private static boolean legacyOk(Node n, Arr a, Arr b) {
+        if (!n.attributes().containsKey("broadcast") || !n.attributes().containsKey("axis") || b == null) {
+            return true;
+        }
+        long axis = n.attributes().get("axis").i();
+        return (axis < 0 ? axis + a.rank() : axis) + b.rank() == a.rank();
     }
 
     /**

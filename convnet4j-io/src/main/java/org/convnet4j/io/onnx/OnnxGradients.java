@@ -37,7 +37,7 @@ final class OnnxGradients {
             "LogSoftmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1",
             "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "PRelu", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs", "Sqrt",
             "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"),
-            Set.of("Resize", "Upsample", "Pad", "Clip", "Erf"));
+            Set.of("Resize", "Upsample", "Pad", "Clip", "Erf", "Range"));
 
     /** Operators whose inputs after the data are settings (sizes, pads, bounds): not learned even when float. */
     private static final Set<String> DATA_ONLY = Set.of("Resize", "Upsample", "Pad", "Clip");
@@ -107,6 +107,11 @@ final class OnnxGradients {
             OnnxWindows.batchNormTrainingBackward(n, in, gradOut, out);
             return nullsForIntegers(in, out);
         }
+        if (op.equals("LayerNormalization")) {
+            // its Mean and InvStdDev outputs depend on X too: a loss may read them without Y
+            layerNorm(n, in, gradOut, out);
+            return nullsForIntegers(in, out);
+        }
         double[] g = gradOut.get(0);
         if (g == null) {
             return out;
@@ -118,7 +123,6 @@ final class OnnxGradients {
             case "MatMul" -> matmul(in.get(0), in.get(1), g, y.dims(), out, 0, 1, 1);
             case "Gemm" -> gemm(n, in, g, y, out);
             case "Softmax", "LogSoftmax" -> out.set(0, softmax(n, in.get(0), y, g, opset));
-            case "LayerNormalization" -> layerNorm(n, in, g, out);
             case "PRelu" -> {
                 Arr x = in.get(0);
                 Arr s = in.get(1);
@@ -144,6 +148,19 @@ final class OnnxGradients {
             case "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos" ->
                     out.set(0, unary(op, in.get(0), y, g));
             case "Erf" -> out.set(0, OnnxResampling.erfBackward(in.get(0), g));
+            case "Range" -> {
+                // y[k] = start + k delta: d/dstart = sum g, d/ddelta = sum k g; the count, a step function of limit,
+                // has derivative 0 almost everywhere
+                double sum = 0;
+                double weighted = 0;
+                for (int k = 0; k < g.length; k++) {
+                    sum += g[k];
+                    weighted += k * g[k];
+                }
+                out.set(0, new double[] {sum});
+                out.set(1, new double[] {0});
+                out.set(2, new double[] {weighted});
+            }
             case "Resize", "Upsample" -> out.set(0, OnnxResampling.resizeBackward(n, in, g, opset));
             case "Pad" -> OnnxResampling.padBackward(n, in, g, opset, out);
             case "Clip" -> OnnxResampling.clipBackward(n, in, g, opset, out);
@@ -413,7 +430,12 @@ final class OnnxGradients {
     }
 
     /** Gradient of X for Y = (x - mean) * invstd * scale + B over the axes from {@code axis} on. */
-    private static void layerNorm(Node n, List<Arr> in, double[] g, List<double[]> out) {
+    private static void layerNorm(Node n, List<Arr> in, List<double[]> gradOut, List<double[]> out) {
+        // Y's gradient, and the optional Mean and InvStdDev outputs' (one value per normalised row; null where no loss
+        // reads them)
+        double[] g = gradOut.get(0) != null ? gradOut.get(0) : new double[in.get(0).v().length];
+        double[] gMean = gradOut.size() > 1 ? gradOut.get(1) : null;
+        double[] gInv = gradOut.size() > 2 ? gradOut.get(2) : null;
         Arr x = in.get(0);
         Arr scale = in.get(1);
         Arr bias = in.size() > 2 ? in.get(2) : null;
@@ -456,6 +478,13 @@ final class OnnxGradients {
                 double gh = g[r * inner + k] * scale.v()[ms[k]];
                 double xh = (x.v()[r * inner + k] - mu) * inv;
                 gx[r * inner + k] = inv * (gh - meanG - xh * meanGx);
+                // d mean / dx = 1 / inner; d InvStdDev / dx = -inv^3 (x - mean) / inner (the mean's own term sums to 0)
+                if (gMean != null) {
+                    gx[r * inner + k] += gMean[r] / inner;
+                }
+                if (gInv != null) {
+                    gx[r * inner + k] -= gInv[r] * inv * inv * xh / inner;
+                }
                 gScale[ms[k]] += g[r * inner + k] * xh;
                 if (gBias != null) {
                     gBias[mb[k]] += g[r * inner + k];

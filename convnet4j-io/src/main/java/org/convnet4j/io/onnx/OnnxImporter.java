@@ -516,7 +516,7 @@ public final class OnnxImporter {
                 continue; // IR < 4 lists initializers among the inputs too
             }
             boolean floating = in.elemType() == OnnxModel.FLOAT || in.elemType() == OnnxModel.DOUBLE;
-            if (program && (!floating || !in.hasShape() || in.dims().length < 1)) {
+            if (program && (!floating || batchless(in))) {
                 runtimeTyped.add(in.name()); // typed path: integer/boolean, or no batch axis
                 continue;
             }
@@ -717,6 +717,16 @@ public final class OnnxImporter {
     }
 
     /**
+     * Whether graph input {@code in} has no batch axis: no shape, a scalar, or a fixed first axis that is not the fixed
+     * batch size of the inputs before it (a broadcast operand fed as an input: test_operator_add_broadcast's [3] beside
+     * [2, 3], which the float layers would take as a batch of 3 samples).
+     */
+    private boolean batchless(ValueInfo in) {
+        return !in.hasShape() || in.dims().length < 1 || in.dims()[0] > 0 && nominalBatch > 0
+                && nominalBatch != SYMBOLIC_BATCH && in.dims()[0] != nominalBatch;
+    }
+
+    /**
      * Typed graph inputs of float operator n become float graph inputs (data it computes on: a max pool of UINT8
      * pixels); false, with nothing changed, when n reads a typed value computed at run time, a boolean or batchless
      * graph input, or a typed graph input where it takes a constant (sizes, shapes, weights): then n waits for the
@@ -730,7 +740,7 @@ public final class OnnxImporter {
                 continue;
             }
             ValueInfo in = model.graph().inputs().stream().filter(i -> i.name().equals(v)).findFirst().orElse(null);
-            if (in == null || !in.hasShape() || in.dims().length < 1 || in.elemType() == OnnxModel.BOOL
+            if (in == null || batchless(in) || in.elemType() == OnnxModel.BOOL
                     || takesConstant(n.opType(), slot)) {
                 return false;
             }

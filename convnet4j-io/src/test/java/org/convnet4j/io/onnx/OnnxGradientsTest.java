@@ -149,6 +149,16 @@ class OnnxGradientsTest {
                 ints(new long[] {0, 1}, 2), ints(new long[] {2, -2}, 2));
         check(node("Expand", 2, 1), 13, random(3, 1), ints(new long[] {2, 3, 4}, 3));
         check(node("Reshape", 2, 1), 13, random(2, 6), ints(new long[] {3, -1}, 2));
+        // Deliver 1's Squeeze and Unsqueeze (axes as an input from opset 13, an attribute before) and Flatten
+        check(node("Squeeze", 2, 1), 13, random(2, 1, 3, 1), ints(new long[] {-1, 1}, 2));
+        check(node("Squeeze", 1, 1, is("axes", 1)), 11, random(2, 1, 3));
+        check(node("Unsqueeze", 2, 1), 13, random(2, 3), ints(new long[] {0, -1}, 2));
+        check(node("Unsqueeze", 1, 1, is("axes", 1)), 11, random(2, 3));
+        check(node("Flatten", 1, 1, i("axis", 2)), 13, random(2, 3, 2, 2));
+        // Range of float start, limit and delta (5 values: the count is far from changing within the step)
+        check(node("Range", 3, 1), 11, new Arr(OnnxModel.DOUBLE, new long[0], new double[] {0.5}),
+                new Arr(OnnxModel.DOUBLE, new long[0], new double[] {3.9}),
+                new Arr(OnnxModel.DOUBLE, new long[0], new double[] {0.8}));
         Arr cond = new Arr(OnnxModel.BOOL, new long[] {2, 3}, new double[] {1, 0, 0, 1, 1, 0});
         check(node("Where", 3, 1), 13, cond, random(2, 3), random(3));
     }
@@ -169,6 +179,10 @@ class OnnxGradientsTest {
         check(node("Softmax", 1, 1, i("axis", 1)), 11, random(2, 3, 4)); // opset < 13: the axes from 1 on
         check(node("LogSoftmax", 1, 1, i("axis", -1)), 13, random(2, 5));
         check(node("LayerNormalization", 3, 1, i("axis", 1)), 17, random(2, 3, 4), random(3, 4), random(4));
+        // with its Mean and InvStdDev outputs in the loss too (their gradients were dropped before 2026-12-06), over
+        // every axis (axis 0: the typed path's, as the node suite's test_layer_normalization_*_axis0 cases run it)
+        check(node("LayerNormalization", 3, 3, i("axis", 0)), 17, random(3, 4), random(3, 4), random(3, 4));
+        check(node("LayerNormalization", 2, 3, i("axis", -2)), 17, random(2, 3, 4), random(3, 4));
         for (String op : new String[] {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
             "ReduceSumSquare", "ReduceLogSumExp"}) {
             check(node(op, 1, 1, is("axes", 0, 2), i("keepdims", 0)), 13, random(2, 3, 4));

@@ -35,6 +35,28 @@ final class ProgramRoundTrips {
         }
     }
 
+    /** A case's program and what it is fed; {@code bound}: how many inputs are bound as constants. */
+    record Imported(OnnxProgram program, List<TensorData> feed, int bound) {
+    }
+
+    /**
+     * Case {@code c} imported: with {@code allFed}, every input fed at run time (none bound: the program a user gets
+     * from {@code importProgram(model, name)}) where that reproduces the outputs; else as the node runner binds them.
+     */
+    static Imported imported(String name, OnnxNodeTests.Prepared c, boolean allFed) {
+        if (allFed && !c.bound().isEmpty()) {
+            try {
+                OnnxProgram unbound = OnnxImporter.importProgram(c.model(), name);
+                if (OnnxNodeTests.mismatch(c.want(), unbound.run(c.all())) == null) {
+                    return new Imported(unbound, c.all(), 0);
+                }
+            } catch (RuntimeException e) {
+                // refused or failed with every input fed: the runner's binding below
+            }
+        }
+        return new Imported(OnnxImporter.importProgram(c.model(), name, c.bound()), c.feed(), c.bound().size());
+    }
+
     /**
      * The round trip of case {@code dir}, written to {@code file}. With {@code allFed}, every input is first tried
      * fed at run time (none bound: the program a user gets from {@code importProgram(model, name)}); where that does
@@ -42,34 +64,19 @@ final class ProgramRoundTrips {
      */
     static Outcome roundTrip(String name, Path dir, Path file, boolean allFed) throws Exception {
         OnnxNodeTests.Prepared c = OnnxNodeTests.prepare(dir);
-        OnnxProgram p = null;
-        List<TensorData> feed = null;
-        int bound = 0;
-        if (allFed && !c.bound().isEmpty()) {
-            List<TensorData> all = c.all();
-            try {
-                OnnxProgram unbound = OnnxImporter.importProgram(c.model(), name);
-                if (OnnxNodeTests.mismatch(c.want(), unbound.run(all)) == null) {
-                    p = unbound;
-                    feed = all;
-                }
-            } catch (RuntimeException e) {
-                // refused or failed with every input fed: the runner's binding below
+        Imported im;
+        try {
+            im = imported(name, c, allFed);
+            String first = OnnxNodeTests.mismatch(c.want(), im.program().run(im.feed()));
+            if (first != null) {
+                return new Outcome("as imported: " + first, im.bound());
             }
+        } catch (RuntimeException e) {
+            return new Outcome("as imported: " + oneLine(e), c.bound().size());
         }
-        if (p == null) {
-            try {
-                p = OnnxImporter.importProgram(c.model(), name, c.bound());
-                feed = c.feed();
-                bound = c.bound().size();
-                String first = OnnxNodeTests.mismatch(c.want(), p.run(feed));
-                if (first != null) {
-                    return new Outcome("as imported: " + first, bound);
-                }
-            } catch (RuntimeException e) {
-                return new Outcome("as imported: " + oneLine(e), bound);
-            }
-        }
+        OnnxProgram p = im.program();
+        List<TensorData> feed = im.feed();
+        int bound = im.bound();
         try {
             OnnxExporter.export(p, file);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {

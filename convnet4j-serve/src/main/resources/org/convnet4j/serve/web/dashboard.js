@@ -1,4 +1,7 @@
-// The dashboard polls /api/runs and each shown run's new events once a second, keeps every event in memory and
+      // in such a phase the maps come from the whole network: the frozen layers included, as a picture meets them
+      add('its feature maps at ' + (last.maps_layer ? 'layer ' + last.maps_layer : 'the first convolution')
+        + (last.maps_through_cached ? ' (through the whole network, frozen layers included) ' : ' ')
+        + (last.maps_shape || ''), last.maps, 'feature-maps');// The dashboard polls /api/runs and each shown run's new events once a second, keeps every event in memory and
 // redraws: uPlot charts per step and per epoch (one line per run, runs side by side as in TensorBoard), a table
 // with each run's latest state, and per run the first layer's kernels, a sample's feature maps and the
 // confusion matrix once the run has ended (with the class map of a run that only evaluated: transfer Case 0).
@@ -239,7 +242,9 @@ function renderDetails() {
         : 'first layer kernels ' + (last.kernels_layer ? '(' + last.kernels_layer + ') ' : '')) + (last.kernels_shape || ''),
         last.kernels, 'kernels');
       add('sample', last.sample, 'sample');
-      add('its feature maps at ' + (last.maps_layer ? 'layer ' + last.maps_layer : 'the first convolution') + ' '
+      // in such a phase the maps come from the whole network: the frozen layers included, as a picture meets them
+      add('its feature maps at ' + (last.maps_layer ? 'layer ' + last.maps_layer : 'the first convolution')
+        + (last.maps_through_cached ? ' (through the whole network, frozen layers included) ' : ' ')
         + (last.maps_shape || ''), last.maps, 'feature-maps');
     }
     if (confusion) {
