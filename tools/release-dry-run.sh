@@ -14,7 +14,7 @@
 #      the CycloneDX SBOMs likewise; nothing of convnet4j-bench.
 # Needs central-publishing-maven-plugin and maven-gpg-plugin (the versions the parent pom pins) in the shared
 # repository: fetch them once online (docs/RELEASING.md). Not in the suite (a whole build with javadoc: minutes).
-# KEEP=1 keeps the throwaway folder (the bundle is WORK/src/target/central-publishing/central-bundle.zip).
+# KEEP=1 keeps the throwaway folder (the bundle is WORK/src/convnet4j-bom/target/central-publishing/central-bundle.zip).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,9 +62,10 @@ if grep -qiE "Uploading (deployment )?bundle|Deployment [0-9a-f-]+ (has been|was
   exit 1
 fi
 
-bundle="$WORK/src/target/central-publishing/central-bundle.zip"
-if [ ! -f "$bundle" ]; then
-  echo "release-dry-run: FAILED: no bundle at $bundle" >&2
+# the plugin writes it under the first project of the reactor (the BOM)
+bundle=$(find "$WORK/src" -path "*/target/central-publishing/central-bundle.zip" | head -1)
+if [ -z "$bundle" ]; then
+  echo "release-dry-run: FAILED: no central-bundle.zip under $WORK/src" >&2
   grep -i "central" "$WORK/build.log" | tail -20 >&2
   exit 1
 fi
