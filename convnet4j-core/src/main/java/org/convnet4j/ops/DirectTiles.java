@@ -158,7 +158,7 @@ final class DirectTiles {
      * The weights for this call: {@code kept} (a layer's packing kept between inference calls, or null) when it has
      * the layout this layer takes now (a switch flipped between calls changes it), else packed anew.
      */
-    static float[][] packed(ConvDims d, float[] wd, Object kept) {
+    static float[][] packed(Kernels k, ConvDims d, float[] wd, Object kept) {
         int block = byPixels(d) ? Kernels.DIRECT_LANES : Kernels.DIRECT_ROWS;
         if (kept instanceof Packed p && p.block() == block) {
             return p.groups();
@@ -166,18 +166,108 @@ final class DirectTiles {
         if (d.groups() > 1) {
             return pack(d, wd).groups();
         }
-        // per call (training): into this thread's buffer, as the GEMM's transient packing (no 45 MB per ResNet-50 step)
+        float[] buf = transientBuffer(roundUp(d.fg(), block) * d.patch());
+        int fg = d.fg();
+        java.util.Arrays.fill(buf, fg * d.patch(), roundUp(fg, block) * d.patch(), 0f);
+        overBlocks(k, (fg + block - 1) / block, block * d.patch(),
+                (b0, b1) -> packFilters(d, wd, 0, block, buf, b0 * block, Math.min(fg, b1 * block)));
+        return new float[][] {buf};
+    }
+
+    /**
+     * The direct weights of {@code back}, the transposed convolution that is stride-1 layer d's data gradient
+     * ({@code FastConvolution.backward}), read straight from d's weights {@code wd}: the floats {@link #packed} puts in
+     * its layout from {@code FastConvolution.flipped}'s copy, in one pass instead of two. The flip alone wrote 36-byte
+     * runs 18 KB apart (a 3x3 512-filter layer: 2.4 M floats per call); here each block of filters' channels reads one
+     * run per filter and writes its packing in order.
+     */
+    static float[][] packedFlipped(Kernels k, ConvDims d, ConvDims back, float[] wd) {
+        int r = byPixels(back) ? Kernels.DIRECT_LANES : Kernels.DIRECT_ROWS;
+        int fg = back.fg();
+        int kk = back.patch();
+        int blocks = (fg + r - 1) / r;
+        float[][] out = new float[back.groups()][];
+        for (int g = 0; g < back.groups(); g++) {
+            float[] wp = back.groups() > 1 ? new float[blocks * r * kk] : transientBuffer(blocks * r * kk);
+            java.util.Arrays.fill(wp, fg * kk, blocks * r * kk, 0f);
+            int gg = g;
+            overBlocks(k, blocks, r * kk, (b0, b1) -> flippedBlocks(d, wd, gg, r, wp, b0, b1));
+            out[g] = wp;
+        }
+        return out;
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} flips a direct data gradient's weights into a copy and packs
+     * that ({@code -Dconvnet4j.conv.flipWhilePacking=false}); the same floats in the same places either way.
+     */
+    static volatile boolean flipWhilePacking = !"false".equals(System.getProperty("convnet4j.conv.flipWhilePacking"));
+
+    /** Blocks [b0, b1) of {@link #packedFlipped}'s group g: back filter ci, tap (fo, t) = wd[fo][ci][taps - 1 - t]. */
+    private static void flippedBlocks(ConvDims d, float[] wd, int g, int r, float[] wp, int b0, int b1) {
+        int taps = d.kh() * d.kw();
+        int cg = d.cg();
+        int fg = d.fg();
+        int kk = fg * taps;
+        for (int blk = b0; blk < b1; blk++) {
+            int c0 = blk * r;
+            int c1 = Math.min(cg, c0 + r);
+            for (int fo = 0; fo < fg; fo++) {
+                int src = (g * fg + fo) * cg * taps + taps - 1;
+                int dst = blk * kk * r + fo * taps * r - c0;
+                for (int t = 0; t < taps; t++, dst += r) {
+                    for (int ci = c0; ci < c1; ci++) {
+                        wp[dst + ci] = wd[src + ci * taps - t];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Blocks [b0, b1) of a packing's filter blocks. */
+    private interface BlockRange {
+        void run(int b0, int b1);
+    }
+
+    /**
+     * {@code body} over a per-call packing's blocks of {@code perBlock} floats each: on the kernels' threads when the
+     * packing is large ({@link #parallelPacking}, {@link #PACK_TASK}), else on the calling thread.
+     */
+    private static void overBlocks(Kernels k, int blocks, int perBlock, BlockRange body) {
+        int tasks = parallelPacking ? (int) Math.min(blocks, (long) blocks * perBlock / PACK_TASK) : 1;
+        if (tasks < 2) {
+            body.run(0, blocks);
+            return;
+        }
+        k.parallelFor(tasks, t -> body.run(blocks * t / tasks, blocks * (t + 1) / tasks));
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}): {@code false} packs a training call's weights on the calling thread alone
+     * ({@code -Dconvnet4j.conv.directParallelPacking=false}), as before. A W6 step packs every direct layer's weights
+     * per call (forward, and the flipped ones of a data gradient): 11 of 46 samples of what the caller did alone while
+     * the second thread waited (JFR, default flags, docs/PERFORMANCE.md twenty-fourth pass, threads). A copy: the
+     * same floats in the same places on any split.
+     */
+    static volatile boolean parallelPacking =
+            !"false".equals(System.getProperty("convnet4j.conv.directParallelPacking"));
+
+    /** Packed floats per task of a per-call packing on the kernels' threads (256 KB; fewer than two: on the caller). */
+    static final int PACK_TASK = 64 * 1024;
+
+    /**
+     * This thread's per-call packing (training: as the GEMM's transient packing, no 45 MB per ResNet-50 step), reused
+     * by its next call (a call is done with it before the next one packs), at least {@code size} long.
+     */
+    private static float[] transientBuffer(int size) {
         float[] buf = TRANSIENT.get();
-        int size = roundUp(d.fg(), block) * d.patch();
         if (buf.length < size) {
             buf = new float[size];
             TRANSIENT.set(buf);
         }
-        packGroup(d, wd, 0, block, buf);
-        return new float[][] {buf};
+        return buf;
     }
 
-    /** This thread's per-call packing, reused by its next call (a call is done with it before the next one packs). */
     private static final ThreadLocal<float[]> TRANSIENT = ThreadLocal.withInitial(() -> new float[0]);
 
     private static int roundUp(int x, int m) {
@@ -189,7 +279,14 @@ final class DirectTiles {
         int fg = d.fg();
         int kk = d.patch();
         java.util.Arrays.fill(wp, fg * kk, roundUp(fg, r) * kk, 0f);
-        for (int fo = 0; fo < fg; fo++) {
+        packFilters(d, wd, g, r, wp, 0, fg);
+    }
+
+    /** Filters [f0, f1) of group g into their places in {@code wp}. */
+    private static void packFilters(ConvDims d, float[] wd, int g, int r, float[] wp, int f0, int f1) {
+        int fg = d.fg();
+        int kk = d.patch();
+        for (int fo = f0; fo < f1; fo++) {
             int src = (g * fg + fo) * kk;
             int dst = fo / r * kk * r + fo % r;
             for (int t = 0; t < kk; t++) {

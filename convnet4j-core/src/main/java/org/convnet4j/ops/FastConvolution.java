@@ -145,9 +145,20 @@ final class FastConvolution {
         return y;
     }
 
+    /** Whether a layer's tiles take the direct products ({@link DirectTiles}: shifted 3x3 or reducing 1x1 tiles). */
+    private static boolean takesDirectTiles(ConvDims d) {
+        return !packedPatches && (shiftedPatches && DirectTiles.applies(d) || DirectTiles.appliesPointwise(d));
+    }
+
     /** The GEMM path's forward pass: every output of {@code yd} written (tiles of im2col or shifted patches). */
     private static void gemmForward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd,
                                     ConvEpilogue epilogue, PackedWeights packed) {
+        gemmForward(k, d, xd, wd, bd, yd, epilogue, packed, null);
+    }
+
+    /** {@link #gemmForward}; {@code packedDirect}: this layer's direct weights, packed by the caller (then wd is unused). */
+    private static void gemmForward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd,
+                                    ConvEpilogue epilogue, PackedWeights packed, float[][] packedDirect) {
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         if (parallel && balancedTiles) {
@@ -161,8 +172,9 @@ final class FastConvolution {
         // Shifted tiles with the direct product read the weights in its own packing (kept between inference calls)
         // (every tile of such a layer, one-sample tiles that the GEMM would compute transposed too: whether a layer is
         // direct depends on its shapes only, so every output gets the same bits whatever the tiling and thread count)
-        float[][] direct = !packedPatches && (shiftedPatches && DirectTiles.applies(d) || DirectTiles.appliesPointwise(d))
-                ? DirectTiles.packed(d, wd, packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
+        float[][] direct = packedDirect != null ? packedDirect : takesDirectTiles(d)
+                ? DirectTiles.packed(k, d, wd,
+                        packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
                 : null;
         PreparedMatrix[] weights = everyTilePacksPatches(k, d, tiles) || direct != null ? null
                 : packed != null && anyTileUsesPackedWeights(k, d, tiles)
@@ -211,7 +223,12 @@ final class FastConvolution {
             // the forward pass of the transposed convolution: no column buffer, no col2im; it writes every element
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
             ConvDims back = backward(d);
-            gemmForward(k, back, dyd, flipped(d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null, null);
+            if (takesDirectTiles(back) && DirectTiles.flipWhilePacking) { // flipped straight into the direct packing
+                gemmForward(k, back, dyd, null, null, dx.data(), null, null, DirectTiles.packedFlipped(k, d, back, wd));
+            } else {
+                gemmForward(k, back, dyd, flipped(k, d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null,
+                        null);
+            }
             return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
         }
         // col2im adds into dx; a pointwise convolution's GEMMs (beta 0) or plane copies write every element
@@ -246,9 +263,30 @@ final class FastConvolution {
             !"false".equals(System.getProperty("convnet4j.conv.shiftedInputGradient"));
 
     private static boolean shiftsBack(ConvDims d) {
-        return ShiftedPatches.appliesToGradients(d) && d.sh() == 1 && d.sw() == 1
-                && d.padTop() <= (d.kh() - 1) * d.dh() && d.padLeft() <= (d.kw() - 1) * d.dw();
+        boolean reach = d.sh() == 1 && d.sw() == 1 && d.padTop() <= (d.kh() - 1) * d.dh()
+                && d.padLeft() <= (d.kw() - 1) * d.dw();
+        return reach && (ShiftedPatches.appliesToGradients(d) || directNarrowInputGradient && shiftedPatches
+                && !packedPatches && d.w() >= DIRECT_GRADIENT_MIN_WIDTH && ShiftedPatches.applies(d)
+                && DirectTiles.applies(backward(d)));
     }
+
+    /**
+     * Whether the data gradient of a layer with rows narrower than {@link ShiftedPatches#GRADIENT_MIN_WIDTH} (but at
+     * least {@link #DIRECT_GRADIENT_MIN_WIDTH}) is the transposed convolution too when that one takes the direct tiles:
+     * the narrow-row rule was measured on the slice's GEMM, which packs nine times the B rows of col2im's GEMM; the
+     * direct tiles pack no B panel. ResNet-50's 3x3 256 on 14x14 at batch 8, one thread's CPU (bench/ConvPassesCpu.java,
+     * AMD EPYC, loaded): col2im / direct 1.087; on 7x7 0.903 (the direct data gradient 34.8 ms against the same
+     * layer's forward 27.8: likely the flip of its 2.4 M weights per call, which the forward pass does not do).
+     * {@code -Dconvnet4j.conv.directNarrowInputGradient=false}: col2im below 28 (A/B runs).
+     */
+    static volatile boolean directNarrowInputGradient =
+            !"false".equals(System.getProperty("convnet4j.conv.directNarrowInputGradient"));
+
+    /**
+     * Narrowest input rows (the transposed convolution's output rows) of {@link #directNarrowInputGradient}
+     * ({@code -Dconvnet4j.conv.directGradientMinWidth}, for A/B runs).
+     */
+    static final int DIRECT_GRADIENT_MIN_WIDTH = Integer.getInteger("convnet4j.conv.directGradientMinWidth", 14);
 
     /**
      * dx of a stride-1 convolution d is the convolution of dy with the filters flipped and their channel roles
@@ -259,23 +297,39 @@ final class FastConvolution {
                 d.dh(), d.dw(), (d.kh() - 1) * d.dh() - d.padTop(), (d.kw() - 1) * d.dw() - d.padLeft());
     }
 
-    /** w' [C, F/groups, KH, KW] of {@link #backward}: w'[g*cg + ci][fo][i][j] = w[g*fg + fo][ci][KH-1-i][KW-1-j]. */
-    static float[] flipped(ConvDims d, float[] wd, float[] out) {
-        int kh = d.kh();
-        int kw = d.kw();
-        int taps = kh * kw;
-        for (int g = 0; g < d.groups(); g++) {
-            for (int fo = 0; fo < d.fg(); fo++) {
-                for (int ci = 0; ci < d.cg(); ci++) {
-                    int src = ((g * d.fg() + fo) * d.cg() + ci) * taps;
-                    int dst = ((g * d.cg() + ci) * d.fg() + fo) * taps;
-                    for (int t = 0; t < taps; t++) {
-                        out[dst + t] = wd[src + taps - 1 - t];
-                    }
+    /**
+     * w' [C, F/groups, KH, KW] of {@link #backward}: w'[g*cg + ci][fo][i][j] = w[g*fg + fo][ci][KH-1-i][KW-1-j]; the
+     * filters shared out over the kernels' threads when large ({@link DirectTiles#parallelPacking}: a copy, the same
+     * floats on any split; ResNet-50's 7x7 layers flip 2.4 M floats per training step's call).
+     */
+    static float[] flipped(Kernels k, ConvDims d, float[] wd, float[] out) {
+        int filters = d.groups() * d.fg();
+        int perFilter = d.cg() * d.kh() * d.kw();
+        int tasks = DirectTiles.parallelPacking ? (int) Math.min(filters, (long) filters * perFilter
+                / DirectTiles.PACK_TASK) : 1;
+        if (tasks < 2) {
+            flipFilters(d, wd, out, 0, filters);
+        } else {
+            k.parallelFor(tasks, t -> flipFilters(d, wd, out, (int) ((long) filters * t / tasks),
+                    (int) ((long) filters * (t + 1) / tasks)));
+        }
+        return out;
+    }
+
+    /** Filters [f0, f1) (all groups', in order) of {@link #flipped}. */
+    private static void flipFilters(ConvDims d, float[] wd, float[] out, int f0, int f1) {
+        int taps = d.kh() * d.kw();
+        for (int f = f0; f < f1; f++) {
+            int g = f / d.fg();
+            int fo = f % d.fg();
+            for (int ci = 0; ci < d.cg(); ci++) {
+                int src = (f * d.cg() + ci) * taps;
+                int dst = ((g * d.cg() + ci) * d.fg() + fo) * taps;
+                for (int t = 0; t < taps; t++) {
+                    out[dst + t] = wd[src + taps - 1 - t];
                 }
             }
         }
-        return out;
     }
 
     static void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor dbias, ConvParams p, Kernels k) {

@@ -8,12 +8,13 @@ package org.convnet4j.ops;
  *
  * <p>Stride 1 first. The slice of a tile (output rows [r0, r1) of samples [b0, b0 + nb)) is laid out
  * {@code [ci][row][s][wp]}: the padded input rows r0 .. r1 - 1 + (kh - 1) * dh, each sample's row after the other,
- * {@code wp = ow + (kw - 1) * dw} wide (the input row with its left and right padding). Output pixel (r, q) of sample
- * s is column {@code ((r - r0) * nb + s) * wp + q} of the GEMM, and tap (ci, i, j) its row at offset
+ * {@code wp = ow + (kw - 1) * dw} wide (the input row with its left and right padding; on narrow rows less the
+ * zero columns it shares with the next row, {@link #shared}). Output pixel (r, q) of sample s is column
+ * {@code ((r - r0) * nb + s) * wp + q} of the GEMM, and tap (ci, i, j) its row at offset
  * {@code (ci * rows + i * dh) * nb * wp + j * dw}: row p of the patch matrix, column t, is {@code slice[offset(p) + t]},
  * the very value im2col puts at (p, t). Columns with {@code q >= ow} are computed too (they straddle two input rows)
  * and dropped when the tile is copied out; the last column is the tile's last output pixel, so no row runs past the
- * slice.
+ * slice (past its rows only into the zero slack of shared columns).
  *
  * <p>Stride s: the padded input is cut into s_h x s_w phases (rows {@code ≡ u}, columns {@code ≡ v} modulo the
  * strides), each phase laid out as above. Tap (i, j) reads phase ({@code i*dh mod sh}, {@code j*dw mod sw}) shifted
@@ -22,9 +23,9 @@ package org.convnet4j.ops;
  *
  * <p>Forward: each output is the same sum of the same products in the same order as with im2col (the GEMM's result
  * for a column does not depend on where the column sits), so the same bits. Extra work: {@code (kw - 1) * dw / sw}
- * dropped columns per output row. For ResNet-50's stride-1 3x3 layers at batch 8 the tiles keep their count of 48-wide
- * GEMM panels (224 to 230 columns at 56x56, 196 to 208 at 28x28, 196 to 222 at 14x14, 98 to 124 for two joined 7x7
- * planes).
+ * dropped columns per output row, less the shared ones. For ResNet-50's stride-1 3x3 layers at batch 8 the tiles keep
+ * their count of 48-wide GEMM panels (224 to 230 columns at 56x56, 196 to 208 at 28x28, 196 to 222 at 14x14, 98 to
+ * 124 for two joined 7x7 planes, 111 with the shared column).
  */
 final class ShiftedPatches {
     private ShiftedPatches() {
@@ -55,9 +56,36 @@ final class ShiftedPatches {
         return applies(d) && d.ow() >= GRADIENT_MIN_WIDTH;
     }
 
-    /** Width of one slice row: the output row and the kernel's reach in its phase. */
+    /**
+     * Width of one slice row: the output row and the kernel's reach in its phase, less the zero columns it shares with
+     * the next row ({@link #shared}).
+     */
     static int width(ConvDims d) {
-        return d.ow() + (d.kw() - 1) * d.dw() / d.sw();
+        return d.ow() + (d.kw() - 1) * d.dw() / d.sw() - shared(d);
+    }
+
+    /**
+     * Whether a stride-1 slice row shares its right padding with the next row's left padding ({@link #shared});
+     * {@code -Dconvnet4j.conv.sharedPadding=false} keeps each row's own padding (A/B runs).
+     */
+    static volatile boolean sharedPadding = !"false".equals(System.getProperty("convnet4j.conv.sharedPadding"));
+
+    /**
+     * Zero columns a slice row leaves to the next one. A stride-1 row holds the padded input row, zeros on both sides;
+     * an output near the right edge reads as many columns past the row's end as the right padding is wide, and where
+     * those are the next row's left padding (zeros too: the next sample's row, the next channel's first row, or
+     * {@link #fill}'s zero slack after the last row) they need not be stored twice. A 3x3 layer with padding 1 on 7x7
+     * planes gets 8-wide rows instead of 9: two joined samples' tile computes 111 columns (7 whole vectors) instead of
+     * 124 (8) for its 98 outputs. Only below {@link #GRADIENT_MIN_WIDTH}, where only forward passes read the slice and
+     * each output's sum is the same whatever the width (wider rows keep the count of whole vectors and GEMM panels);
+     * stride 1 both ways, as with row phases the next row may lie in a phase no tap reads, which is not written.
+     */
+    static int shared(ConvDims d) {
+        if (!sharedPadding || d.sh() != 1 || d.sw() != 1 || d.ow() >= GRADIENT_MIN_WIDTH) {
+            return 0;
+        }
+        int padRight = d.ow() + (d.kw() - 1) * d.dw() - d.padLeft() - d.w();
+        return Math.max(0, Math.min(d.padLeft(), padRight));
     }
 
     /** Rows of one phase of a tile's slice. */
@@ -65,8 +93,13 @@ final class ShiftedPatches {
         return tile.r1() - tile.r0() + (d.kh() - 1) * d.dh() / d.sh();
     }
 
-    /** Floats of a tile's slice (one group's channels, every phase). */
+    /** Floats of a tile's slice (one group's channels, every phase, the zero slack of {@link #shared}). */
     static int sliceSize(ConvDims d, FastConvolution.Tile tile) {
+        return rowsEnd(d, tile) + shared(d);
+    }
+
+    /** Where the slice's rows end (its zero slack starts). */
+    private static int rowsEnd(ConvDims d, FastConvolution.Tile tile) {
         return d.cg() * d.sh() * d.sw() * rows(d, tile) * tile.nb() * width(d);
     }
 
@@ -100,8 +133,15 @@ final class ShiftedPatches {
         fill(d, xd, tile, g, buf, 0, d.cg());
     }
 
-    /** {@link #fill} of the group's channels [c0, c1) only (each channel's part of the slice is its own). */
+    /**
+     * {@link #fill} of the group's channels [c0, c1) only (each channel's part of the slice is its own; the part with
+     * the last channel writes the zero slack).
+     */
     static void fill(ConvDims d, float[] xd, FastConvolution.Tile tile, int g, float[] buf, int c0, int c1) {
+        if (c1 == d.cg()) {
+            int end = rowsEnd(d, tile);
+            java.util.Arrays.fill(buf, end, end + shared(d), 0f);
+        }
         int sh = d.sh();
         int sw = d.sw();
         boolean[] rowPhase = phases(d.kh(), d.dh(), sh);

@@ -241,18 +241,10 @@ class DirectTilesTest {
             assertArrayEquals(FastConvolution.forward(x, w, bias, cs.p(), KernelProvider.vector(1)).data(),
                     FastConvolution.forward(x, w, bias, cs.p(), counting).data(), cs + " through the counting kernels");
             String kernel = DirectTiles.byPixels(d) ? "directPixels" : "directProducts";
-            assertTrue(calls.getOrDefault(kernel, 0) > 0 && calls.keySet().stream().noneMatch(m -> m.startsWith("sgemm")),
-                    cs + ": " + calls);
+            assertTrue(calls.getOrDefault(kernel, 0) > 0 && noGemm(calls), cs + ": " + calls);
             calls.clear();
-            boolean was = DirectTiles.enabled;
-            DirectTiles.enabled = false;
-            try {
-                FastConvolution.forward(x, w, bias, cs.p(), counting);
-            } finally {
-                DirectTiles.enabled = was;
-            }
-            assertTrue(!calls.containsKey("directProducts") && !calls.containsKey("directPixels")
-                    && calls.keySet().stream().anyMatch(m -> m.startsWith("sgemm")), cs + " switched off: " + calls);
+            switchedOff("DirectTiles.enabled", () -> FastConvolution.forward(x, w, bias, cs.p(), counting));
+            assertTrue(gemmOnly(calls), cs + " switched off: " + calls);
         }
         assertTrue(taken >= 3, "cases through " + (byPixels ? "pixel" : "column") + " tiles: " + taken);
     }
@@ -291,6 +283,182 @@ class DirectTilesTest {
                 flag);
         assertEquals(DirectTiles.byDefault(System.getProperty("convnet4j.conv.directTiles"), flag), START,
                 "the switch's start value");
+    }
+
+    @Test
+    void narrowRowsShareAPaddingColumnWithTheSameBits() {
+        // 3x3 with padding 1: 7 and 14 wide rows take 8 and 15 (one zero column shared), 28 wide keep 30 (gradients)
+        assertEquals(8, ShiftedPatches.width(dims(new FastConvolutionTest.Case(8, 512, 7, 7, 512, 3, 3,
+                ConvParams.of(1, 1)))));
+        assertEquals(15, ShiftedPatches.width(dims(new FastConvolutionTest.Case(8, 256, 14, 14, 256, 3, 3,
+                ConvParams.of(1, 1)))));
+        assertEquals(30, ShiftedPatches.width(dims(new FastConvolutionTest.Case(8, 128, 28, 28, 128, 3, 3,
+                ConvParams.of(1, 1)))));
+        assertEquals(11, ShiftedPatches.width(dims(new FastConvolutionTest.Case(2, 8, 9, 9, 8, 3, 3,
+                ConvParams.of(1, new Padding(1, 1, 0, 2))))), "no left padding: nothing to share");
+        boolean any = DirectTiles.anyKernel;
+        DirectTiles.anyKernel = true; // the 5x5 and dilated cases too
+        try {
+            List<FastConvolutionTest.Case> cases = List.of(
+                    new FastConvolutionTest.Case(8, 48, 7, 7, 24, 3, 3, ConvParams.of(1, 1)), // two samples per tile
+                    new FastConvolutionTest.Case(3, 24, 14, 14, 36, 3, 3, ConvParams.of(1, 1)), // a short last block
+                    new FastConvolutionTest.Case(8, 16, 9, 11, 40, 5, 5, ConvParams.of(1, 2)), // two shared columns
+                    new FastConvolutionTest.Case(8, 16, 10, 9, 16, 3, 3, ConvParams.of(1, 2).withDilation(2)),
+                    new FastConvolutionTest.Case(8, 16, 9, 12, 40, 3, 3, ConvParams.of(1, new Padding(2, 0, 1, 3))),
+                    new FastConvolutionTest.Case(8, 16, 12, 9, 32, 3, 3, ConvParams.of(1, 1).withGroups(2)));
+            for (FastConvolutionTest.Case cs : cases) {
+                ConvDims d = dims(cs);
+                assertTrue(DirectTiles.applies(d) && ShiftedPatches.shared(d) > 0, cs.toString());
+                Random random = new Random(cs.hashCode());
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
+                Tensor bias = Tensor.randn(random, 1f, cs.f());
+                for (boolean direct : new boolean[] {true, false}) { // the direct tiles, the slice's GEMM
+                    DirectTiles.enabled = direct;
+                    float[] own = sharedPadding(false, x, w, bias, cs);
+                    float[] shared = sharedPadding(true, x, w, bias, cs);
+                    assertArrayEquals(own, shared, cs + " direct " + direct);
+                }
+                DirectTiles.enabled = true;
+                FastConvolutionTest.check(cs, KernelProvider.vector(2), 13);
+            }
+        } finally {
+            DirectTiles.anyKernel = any;
+        }
+    }
+
+    /**
+     * The forward pass on one thread with the slice's rows sharing padding columns or not, after this thread's
+     * scratch (where the slice goes) was filled with NaN: a shared column or its slack read but not written as a zero
+     * spoils an output.
+     */
+    private static float[] sharedPadding(boolean on, Tensor x, Tensor w, Tensor bias, FastConvolutionTest.Case cs) {
+        boolean was = ShiftedPatches.sharedPadding;
+        ShiftedPatches.sharedPadding = on;
+        try {
+            Arrays.fill(FastConvolution.scratch().col(1 << 20), Float.NaN);
+            return FastConvolution.forward(x, w, bias, cs.p(), KernelProvider.vector(1)).data();
+        } finally {
+            ShiftedPatches.sharedPadding = was;
+        }
+    }
+
+    @Test
+    void narrowDataGradientsTakeTheDirectTiles() {
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(2, 24, 14, 14, 48, 3, 3, ConvParams.of(1, 1)), // ResNet-50's 14x14 shape
+                new FastConvolutionTest.Case(3, 36, 14, 14, 48, 3, 3, ConvParams.of(1, 1)), // a short last block
+                new FastConvolutionTest.Case(8, 16, 12, 16, 48, 3, 3, ConvParams.of(1, new Padding(2, 0, 1, 2))),
+                new FastConvolutionTest.Case(8, 24, 7, 7, 48, 3, 3, ConvParams.of(1, 1))); // 7x7: col2im
+        for (FastConvolutionTest.Case cs : cases) {
+            boolean direct = cs.w() >= FastConvolution.DIRECT_GRADIENT_MIN_WIDTH;
+            if (direct) {
+                FastConvolutionTest.check(cs, KernelProvider.vector(2), 17);
+            }
+            Random random = new Random(cs.hashCode());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+            Shape xs = Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(xs, w.shape(), cs.p()).dims());
+            float[] dx1 = FastConvolution.backwardInput(dy, w, xs, cs.p(), KernelProvider.vector(1)).data();
+            assertArrayEquals(dx1, FastConvolution.backwardInput(dy, w, xs, cs.p(), KernelProvider.vector(3)).data(),
+                    cs + " threads 3");
+            Map<String, Integer> calls = new ConcurrentHashMap<>();
+            Kernels counting = counting(KernelProvider.vector(2), calls);
+            FastConvolution.backwardInput(dy, w, xs, cs.p(), counting);
+            assertEquals(direct, calls.getOrDefault("directProducts", 0) > 0 && noGemm(calls), cs + ": " + calls);
+            calls.clear();
+            switchedOff("FastConvolution.directNarrowInputGradient",
+                    () -> FastConvolution.backwardInput(dy, w, xs, cs.p(), counting));
+            assertTrue(gemmOnly(calls), cs + " switched off: " + calls);
+        }
+    }
+
+    @Test
+    void weightsPackedOnAllThreadsGiveTheCallersBits() {
+        // 136 x 1152 packed floats (two tasks) forward; flipped while packed (128 x 1224) for the data gradient
+        FastConvolutionTest.Case cs = new FastConvolutionTest.Case(2, 128, 14, 14, 136, 3, 3, ConvParams.of(1, 1));
+        Random random = new Random(29);
+        Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+        Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+        Tensor dy = Tensor.randn(random, 1f, cs.n(), cs.f(), cs.h(), cs.w());
+        float[][] results = new float[2][];
+        float[][] gradients = new float[2][];
+        int[][] parallelCalls = new int[2][2];
+        boolean was = DirectTiles.parallelPacking;
+        try {
+            for (int on = 0; on < 2; on++) {
+                DirectTiles.parallelPacking = on == 1;
+                Map<String, Integer> calls = new ConcurrentHashMap<>();
+                Kernels counting = counting(KernelProvider.vector(2), calls);
+                results[on] = FastConvolution.forward(x, w, null, cs.p(), counting).data();
+                parallelCalls[on][0] = calls.getOrDefault("parallelFor", 0);
+                calls.clear();
+                gradients[on] = FastConvolution.backwardInput(dy, w, x.shape(), cs.p(), counting).data();
+                parallelCalls[on][1] = calls.getOrDefault("parallelFor", 0);
+            }
+        } finally {
+            DirectTiles.parallelPacking = was;
+        }
+        assertArrayEquals(results[0], results[1], "forward");
+        assertArrayEquals(gradients[0], gradients[1], "data gradient");
+        assertEquals(parallelCalls[0][0] + 1, parallelCalls[1][0], "one shared packing forward");
+        assertEquals(parallelCalls[0][1] + 1, parallelCalls[1][1], "a shared flipping packing for the data gradient");
+    }
+
+    @Test
+    void weightsFlippedWhilePackedGiveTheFlippedCopysBits() {
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(2, 16, 28, 28, 48, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(3, 36, 14, 14, 48, 3, 3, ConvParams.of(1, 1)), // a short last block
+                new FastConvolutionTest.Case(2, 32, 28, 30, 48, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                new FastConvolutionTest.Case(2, 16, 30, 29, 40, 3, 3, ConvParams.of(1, new Padding(2, 0, 1, 2))));
+        boolean was = DirectTiles.flipWhilePacking;
+        try {
+            for (FastConvolutionTest.Case cs : cases) {
+                Random random = new Random(cs.hashCode());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
+                Shape xs = Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(xs, w.shape(), cs.p()).dims());
+                float[][] dx = new float[2][];
+                for (int on = 0; on < 2; on++) {
+                    DirectTiles.flipWhilePacking = on == 1;
+                    Map<String, Integer> calls = new ConcurrentHashMap<>();
+                    dx[on] = FastConvolution.backwardInput(dy, w, xs, cs.p(), counting(KernelProvider.vector(2), calls))
+                            .data();
+                    assertTrue(calls.containsKey("directProducts"), cs + ": " + calls);
+                }
+                assertArrayEquals(dx[0], dx[1], cs.toString());
+            }
+        } finally {
+            DirectTiles.flipWhilePacking = was;
+        }
+    }
+
+    /** Runs {@code body} with the static boolean switch {@code Class.field} of this package off, then as it was. */
+    private static void switchedOff(String name, Runnable body) {
+        try {
+            java.lang.reflect.Field field = Class.forName("org.convnet4j.ops." + name.substring(0, name.indexOf('.')))
+                    .getDeclaredField(name.substring(name.indexOf('.') + 1));
+            boolean was = field.getBoolean(null);
+            field.setBoolean(null, false);
+            try {
+                body.run();
+            } finally {
+                field.setBoolean(null, was);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(name, e);
+        }
+    }
+
+    /** Whether no GEMM was called. */
+    private static boolean noGemm(Map<String, Integer> calls) {
+        return calls.keySet().stream().noneMatch(m -> m.startsWith("sgemm"));
+    }
+
+    /** Whether a GEMM and no direct kernel was called. */
+    private static boolean gemmOnly(Map<String, Integer> calls) {
+        return !calls.containsKey("directProducts") && !calls.containsKey("directPixels") && !noGemm(calls);
     }
 
     /** {@code k} with a count of each of its methods called (by name). */

@@ -247,10 +247,20 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
      */
     static volatile boolean trainingResidual = !"false".equals(System.getProperty("convnet4j.bn.trainingResidual"));
 
-    /** A two-input {@link Add}; its ReLU as the sum would absorb it ({@code Add.trainingRelu}). */
+    /**
+     * Smallest plane (values per sample and channel) whose sum runs inside the normalisation. On smaller planes the
+     * extra kernel call per plane may cost more than the memory pass it saves (those tensors stay in the L3 between
+     * the passes): {@code bench/BnResidualSpan.java} at ResNet-50's batch-8 block ends, thread CPU, median work fused
+     * / apart 0.92 on 56x56 planes, 1.05 on 28x28, 1.12 on 14x14, 1.20 on 7x7 in one run (AMD EPYC, loaded, noisy:
+     * docs/PERFORMANCE.md, session 17; a quiet run decides).
+     */
+    static final int RESIDUAL_MIN_PLANE = 1024;
+
+    /** A two-input {@link Add}; its ReLU as the sum would absorb it ({@code Add.trainingRelu}); planes large enough. */
     @Override
     public boolean absorbsResidual(Layer sum, Layer relu) {
-        return trainingResidual && sum instanceof Add && (relu == null || ((Add) sum).absorbsRelu(relu));
+        return trainingResidual && built != null && built.size() / built.dim(0) >= RESIDUAL_MIN_PLANE
+                && sum instanceof Add && (relu == null || ((Add) sum).absorbsRelu(relu));
     }
 
     @Override
