@@ -26,18 +26,7 @@ if [ "${KEEP:-0}" != 1 ]; then
   trap 'rm -rf "$WORK"' EXIT
 fi
 REPO="$WORK/repository"
-cat > "$WORK/settings.xml" <<EOF
-<settings>
-  <localRepository>$REPO</localRepository>
-  <mirrors>
-    <mirror>
-      <id>shared-repository</id>
-      <mirrorOf>*</mirrorOf>
-      <url>file://$SHARED</url>
-    </mirror>
-  </mirrors>
-</settings>
-EOF
+bash tools/mirror-settings.sh "$REPO" "$SHARED" > "$WORK/settings.xml"
 export MAVEN_OPTS="${MAVEN_OPTS:--Xmx1g}"
 mvn=(mvn -B -q -s "$WORK/settings.xml" -Dmaven.repo.local="$REPO")
 

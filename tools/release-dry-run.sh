@@ -6,15 +6,15 @@
 #   3. `mvn -P release deploy` runs there against a throwaway local repository that takes every artifact from the
 #      shared one (~/.m2/repository) through a file:// mirror (as tools/consumer-check.sh does: the CycloneDX goals
 #      declare requiresOnline, so `mvn -o` would leave the SBOMs out of the bundle), with the publishing plugin's
-#      skipPublishing (the bundle is made, never uploaded) and a made-up token for server id central in a throwaway
-#      settings file (the plugin reads it even so; the Portal would refuse it);
+#      skipUpload (0.12.0: the bundle is made, nothing is sent; skipPublishing would leave every module out of it) and
+#      a made-up token for server id central in a throwaway settings file;
 #   4. the bundle is checked as the Central Portal validates one: for every published module (convnet4j-bench is
 #      not), under org/convnet4j/ARTIFACT/VERSION/, the pom and (for jars) the jar, -sources.jar and -javadoc.jar,
 #      each with a signature that verifies against the throwaway key and .md5/.sha1/.sha256/.sha512 files that match;
 #      the CycloneDX SBOMs likewise; nothing of convnet4j-bench.
 # Needs central-publishing-maven-plugin and maven-gpg-plugin (the versions the parent pom pins) in the shared
 # repository: fetch them once online (docs/RELEASING.md). Not in the suite (a whole build with javadoc: minutes).
-# KEEP=1 keeps the throwaway folder (the bundle is WORK/src/target/central-publishing/central-bundle.zip).
+# KEEP=1 keeps the throwaway folder (the bundle is WORK/src/convnet4j-bom/target/central-publishing/central-bundle.zip).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,30 +41,14 @@ key=$(gpg --list-keys --with-colons | awk -F: '/^fpr:/ {print $10; exit}')
 echo "release-dry-run: throwaway key $key"
 
 REPO="$WORK/repository"
-cat > "$WORK/settings.xml" <<EOF
-<settings>
-  <localRepository>$REPO</localRepository>
-  <servers>
-    <!-- the publishing plugin reads its server entry even with skipPublishing; a token the Portal would refuse -->
-    <server>
-      <id>central</id>
-      <username>release-dry-run</username>
-      <password>not-a-token</password>
-    </server>
-  </servers>
-  <mirrors>
-    <mirror>
-      <id>shared-repository</id>
-      <mirrorOf>*</mirrorOf>
-      <url>file://$SHARED</url>
-    </mirror>
-  </mirrors>
-</settings>
-EOF
+# skipUpload sends nothing and needs no credentials; a token the Portal would refuse, should a version ever ask
+bash "$root/tools/mirror-settings.sh" "$REPO" "$SHARED" \
+    "<server><id>central</id><username>release-dry-run</username><password>not-a-token</password></server>" \
+    > "$WORK/settings.xml"
 export MAVEN_OPTS="${MAVEN_OPTS:--Xmx1g}"
 started=$(date +%s)
 if ! (cd "$WORK/src" && nice mvn -B -s "$WORK/settings.xml" -Dmaven.repo.local="$REPO" -P release deploy -DskipTests \
-      -Dgpg.keyname="$key" -DskipPublishing=true \
+      -Dgpg.keyname="$key" -DskipUpload=true \
       -Dproject.build.outputTimestamp="$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/build.log" 2>&1); then
   echo "release-dry-run: FAILED: the build (last lines of $WORK/build.log):" >&2
   tail -40 "$WORK/build.log" >&2
@@ -78,9 +62,10 @@ if grep -qiE "Uploading (deployment )?bundle|Deployment [0-9a-f-]+ (has been|was
   exit 1
 fi
 
-bundle="$WORK/src/target/central-publishing/central-bundle.zip"
-if [ ! -f "$bundle" ]; then
-  echo "release-dry-run: FAILED: no bundle at $bundle" >&2
+# the plugin writes it under the first project of the reactor (the BOM)
+bundle=$(find "$WORK/src" -path "*/target/central-publishing/central-bundle.zip" | head -1)
+if [ -z "$bundle" ]; then
+  echo "release-dry-run: FAILED: no central-bundle.zip under $WORK/src" >&2
   grep -i "central" "$WORK/build.log" | tail -20 >&2
   exit 1
 fi
