@@ -251,17 +251,6 @@ public final class Graph extends Model {
             int absorbed = withSkip > 0 ? withSkip
                     : fuse && n.layer() instanceof InferenceFusion f ? f.absorbable(chains.get(i)) : 0;
             int target = plan && n.layer() instanceof InPlace ip ? overwritable(i, ip) : -1;
-            int sumAndRelu = absorbed == 0 && plan ? residualRunsInside(i) : 0;
-            if (sumAndRelu > 0) {
-                // node i's layer runs the sum after it (adding the skip as it writes) and, with 2, the sum's ReLU
-                acts[i] = ((TrainingResidualFusion) n.layer()).forwardWithResidual(args, target, training,
-                        acts[residualSkip[i]], nodes.get(i + 1).layer(), sumAndRelu == 2 ? nodes.get(i + 2).layer() : null);
-                for (int q = 1; q <= sumAndRelu; q++) {
-                    acts[i + q] = acts[i];
-                }
-                i += sumAndRelu;
-                continue;
-            }
             if (absorbed == 0 && plan && reluRunsInside(i)) {
                 // the ReLU after node i would run in place over its output: node i's layer runs it (same bits)
                 acts[i] = ((TrainingReluFusion) n.layer()).forwardWithRelu(args, target, training,
@@ -319,26 +308,6 @@ public final class Graph extends Model {
         }
         Layer next = chains.get(i).get(0); // node i + 1's layer, reading node i alone
         return f.absorbsRelu(next) && next instanceof InPlace ip && overwritable(i + 1, ip) == 0;
-    }
-
-    /**
-     * Under the memory plan: how many nodes after node i its layer runs ({@link TrainingResidualFusion}): 1, the sum
-     * right after it (reading node i alone and a skip computed before node i); 2, that sum and the ReLU after it, where
-     * the ReLU would run in place over the sum; 0, none.
-     */
-    private int residualRunsInside(int i) {
-        Node n = nodes.get(i);
-        if (n.isInput() || !(n.layer() instanceof TrainingResidualFusion f) || residualSumAt[i] != 0
-                || residualSkip[i] < 0 || n.layer().backwardReadsOutput()) {
-            return 0;
-        }
-        Layer sum = nodes.get(i + 1).layer();
-        List<Layer> after = chains.get(i + 1);
-        if (!after.isEmpty() && after.get(0) instanceof InPlace ip && overwritable(i + 2, ip) == 0
-                && f.absorbsResidual(sum, after.get(0))) {
-            return 2;
-        }
-        return f.absorbsResidual(sum, null) ? 1 : 0;
     }
 
     /** Whether a live activation (a view, or a layer that returned its input) still holds array {@code a}. */

@@ -72,14 +72,6 @@ public final class Add extends Layer implements InferenceFusion, InPlace, Traini
         return out;
     }
 
-    /**
-     * The layer before this sum ran it into its own output ({@link org.convnet4j.nn.TrainingResidualFusion}): backward
-     * hands the gradient to {@code arity} inputs as after {@link #forward}.
-     */
-    void ranAsSum(int arity) {
-        this.arity = arity;
-    }
-
     /** Backward passes the gradient on and reads nothing of the forward pass. */
     @Override
     public boolean backwardReadsOutput() {

@@ -10,7 +10,6 @@ import org.convnet4j.nn.ReluMasked;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.TrainingReluFusion;
-import org.convnet4j.nn.TrainingResidualFusion;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.ops.ConvEpilogue;
@@ -46,8 +45,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * and {@link Kernels#sumSquaredDeviations} (float blocks added in double), the normalisation with
  * {@link Kernels#normalizeAffine} and the backward pass with {@link Kernels#batchNormBackward}.
  */
-public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMasked, TrainingReluFusion,
-        TrainingResidualFusion {
+public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMasked, TrainingReluFusion {
     private static final Kernels K = KernelProvider.get();
     /** Tensors at least this large are normalised plane by plane on the kernels' threads. */
     private static final long PARALLEL_MIN_VALUES = 1 << 16;
@@ -214,7 +212,7 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        return forward(x, training, false, false, null);
+        return forward(x, training, false, false);
     }
 
     /**
@@ -233,46 +231,8 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
     @Override
     public Tensor forwardWithRelu(List<Tensor> inputs, int target, boolean training, Layer relu) {
         requireInputs(inputs);
-        Tensor y = forward(inputs.get(0), training, target >= 0 && GradMode.isEnabled(), true, null);
+        Tensor y = forward(inputs.get(0), training, target >= 0 && GradMode.isEnabled(), true);
         ((ReLU) relu).ranOver(y);
-        return y;
-    }
-
-    /**
-     * Switch for A/B runs ({@code FlagAB}): {@code false} leaves the residual sum after a batch norm its own pass in
-     * training ({@code -Dconvnet4j.bn.trainingResidual=false}). On: each output plane gets the skip added (and the
-     * sum's ReLU) right after its normalisation, while it is in cache ({@link TrainingResidualFusion}): the sum's
-     * separate pass read two tensors and wrote one, this reads the skip alone. Same kernel calls per value as
-     * {@link Add}: the same bits.
-     */
-    static volatile boolean trainingResidual = !"false".equals(System.getProperty("convnet4j.bn.trainingResidual"));
-
-    /**
-     * Smallest plane (values per sample and channel) whose sum runs inside the normalisation. On smaller planes the
-     * extra kernel call per plane may cost more than the memory pass it saves (those tensors stay in the L3 between
-     * the passes): {@code bench/BnResidualSpan.java} at ResNet-50's batch-8 block ends, thread CPU, median work fused
-     * / apart 0.92 on 56x56 planes, 1.05 on 28x28, 1.12 on 14x14, 1.20 on 7x7 in one run (AMD EPYC, loaded, noisy:
-     * docs/PERFORMANCE.md, session 17; a quiet run decides).
-     */
-    static final int RESIDUAL_MIN_PLANE = 1024;
-
-    /** A two-input {@link Add}; its ReLU as the sum would absorb it ({@code Add.trainingRelu}); planes large enough. */
-    @Override
-    public boolean absorbsResidual(Layer sum, Layer relu) {
-        return trainingResidual && built != null && built.size() / built.dim(0) >= RESIDUAL_MIN_PLANE
-                && sum instanceof Add && (relu == null || ((Add) sum).absorbsRelu(relu));
-    }
-
-    @Override
-    public Tensor forwardWithResidual(List<Tensor> inputs, int target, boolean training, Tensor skip, Layer sum,
-                                      Layer relu) {
-        requireInputs(inputs);
-        Tensor.requireSameShape(describe() + " + residual", inputs.get(0), skip);
-        Tensor y = forward(inputs.get(0), training, target >= 0 && GradMode.isEnabled(), relu != null, skip.data());
-        ((Add) sum).ranAsSum(2);
-        if (relu != null) {
-            ((ReLU) relu).ranOver(y);
-        }
         return y;
     }
 
@@ -284,7 +244,7 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
     @Override
     public Tensor forwardInPlace(List<Tensor> inputs, int target, boolean training) {
         requireInputs(inputs);
-        return forward(inputs.get(0), training, GradMode.isEnabled(), false, null);
+        return forward(inputs.get(0), training, GradMode.isEnabled(), false);
     }
 
     /** The backward pass with the input gradient written over the output gradient (per channel, after its sums). */
@@ -299,11 +259,8 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
         return false;
     }
 
-    /**
-     * The forward pass; with {@code skip} (null: none) the skip added to each output plane after its normalisation
-     * (the call {@link Add} makes: output + skip), then with {@code relu} max(0, .) over the plane.
-     */
-    private Tensor forward(Tensor x, boolean training, boolean xhatOverInput, boolean relu, float[] skip) {
+    /** The forward pass; with {@code relu} max(0, .) over each output plane after its normalisation. */
+    private Tensor forward(Tensor x, boolean training, boolean xhatOverInput, boolean relu) {
         if (built == null) {
             throw new IllegalStateException(describe() + ": not built yet; add it to a model first");
         }
@@ -357,9 +314,6 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * s;
                         K.normalizeAffine(s, a, base, muF, isOut[ch], g[ch], b[ch], h, base, o, base);
-                        if (skip != null) {
-                            K.add(s, o, base, skip, base, o, base);
-                        }
                         if (relu) {
                             K.reluForward(s, o, base, o, base);
                         }
@@ -383,9 +337,6 @@ public abstract class BatchNorm extends UnaryLayer implements InPlace, ReluMaske
             int ch = t % c;
             int base = t * s;
             K.normalizeAffine(s, a, base, mu[ch], is[ch], g[ch], b[ch], h, base, o, base);
-            if (skip != null) {
-                K.add(s, o, base, skip, base, o, base);
-            }
             if (relu) {
                 K.reluForward(s, o, base, o, base);
             }
