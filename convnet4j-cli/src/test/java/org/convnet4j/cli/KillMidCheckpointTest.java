@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,11 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.train.TrainingCheckpoints;
-import org.convnet4j.util.AtomicFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +56,7 @@ class KillMidCheckpointTest {
                 paused = line.contains("convnet4j.faults.write: model.last.c4j paused at " + middle + " bytes");
             }
             assertTrue(paused, "the child reached the middle of its checkpoint: " + stderr);
-            Path tmp = temporary(last, child.pid());
+            Path tmp = SaveFaults.temporary(last.getParent(), last.getFileName().toString(), child.pid());
             assertEquals(middle, Files.size(tmp), "half the new checkpoint is in its temporary file");
             child.destroyForcibly(); // SIGKILL, mid-save
             assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child ended");
@@ -74,10 +71,7 @@ class KillMidCheckpointTest {
         CliRun resumed = CliRun.of("train", "--resume", last.toString(), "--epochs", "2", "--no-progress");
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertEquals(2, TrainingCheckpoints.read(Checkpoint.load(last)).epochsCompleted());
-        try (Stream<Path> s = Files.list(last.getParent())) {
-            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList(),
-                    "the killed save's temporary file is removed by the resumed run");
-        }
+        SaveFaults.noTemporaryIn(last.getParent()); // the killed save's, removed by the resumed run
 
         // the same two epochs never interrupted: bit for bit the same weights
         Path whole = Files.createDirectories(dir.resolve("whole")).resolve("model.c4j");
@@ -96,16 +90,5 @@ class KillMidCheckpointTest {
         all.addAll(List.of(args));
         all.addAll(List.of("--batch", "4", "--val-split", "0", "--no-progress"));
         return CliRun.of(all.toArray(String[]::new));
-    }
-
-    /** The one temporary file of {@code target} that process {@code pid} has beside it. */
-    private static Path temporary(Path target, long pid) throws IOException {
-        String prefix = AtomicFiles.temporaryPrefix(target.getFileName().toString(), pid);
-        try (Stream<Path> s = Files.list(target.getParent())) {
-            List<Path> tmps = s.filter(p -> p.getFileName().toString().startsWith(prefix)
-                    && p.getFileName().toString().endsWith(".tmp")).toList();
-            assertEquals(1, tmps.size(), "one temporary file of " + target + ": " + tmps);
-            return tmps.get(0);
-        }
     }
 }
