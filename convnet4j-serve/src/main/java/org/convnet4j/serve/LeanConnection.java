@@ -27,11 +27,11 @@ import org.eclipse.jetty.util.Callback;
  * <p>What it takes: {@code POST /v2/models/NAME/infer HTTP/1.1} (or {@code NAME/versions/1}) of a served model, one
  * {@code Host}, a {@code Content-Length} up to the inline limit, no {@code Transfer-Encoding}, {@code Expect},
  * {@code Upgrade} or {@code Connection} other than keep-alive, header names of token characters and values without
- * control characters, the head within 8 KiB and the whole body in the bytes read so far. Anything else, and a
- * request that has arrived only in part, goes to Jetty: the connection becomes Jetty's {@code HttpConnection} with
- * that request's bytes (Jetty's own connection upgrade), and stays so; Jetty then answers it as before (404, 413,
- * 400 on a stalled body, the pages, a body that comes in pieces). So the lean reader never refuses what Jetty would
- * accept, and what it does accept is a strict subset of HTTP/1.1 that Jetty would accept too.
+ * control characters, the head within 8 KiB, head and body within the read buffer (32 KiB). A request that arrives
+ * in pieces is read on, piece by piece, each within the idle timeout. Anything else goes to Jetty: the connection
+ * becomes Jetty's {@code HttpConnection} with that request's bytes (Jetty's own connection upgrade), and stays so;
+ * Jetty then answers it as before (404, 413, 431, the pages, a body larger than the buffer). So the lean reader never
+ * refuses what Jetty would accept, and what it does accept is a strict subset of HTTP/1.1 that Jetty would accept too.
  *
  * <p>Requests on one connection are answered in order: the next is not read before the answer to this one is
  * written (pipelined requests wait in the buffer). The answer is written by the thread that has it (the model's
@@ -98,7 +98,7 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
     private final Connector connector;
     /** Bytes read and not yet consumed, in flush mode; null while none are held (given back to the pool). */
     private RetainableByteBuffer buffer;
-    /** The request whose rest is awaited (one more read; see {@link #waitForTheRest}), or null. */
+    /** The request whose rest is awaited (see {@link #waitForTheRest}), or null. */
     private volatile Head waiting;
     /** The idle timeout before {@link #waiting} (the keep-alive). */
     private long idleBefore;
@@ -293,20 +293,49 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
     }
 
     /**
-     * A request not all there yet: one more read, within the idle timeout (the keep-alive applies only between
-     * requests), if its head and body fit in the buffer; a second time, Jetty takes it (it arrives in pieces).
+     * A request not all there yet: read on, as many reads as it takes, each within the idle timeout (the keep-alive
+     * applies only between requests; a client that stops sending is cut as Jetty cuts it, see
+     * {@link #onIdleExpired}). When the request would run past the buffer's end (it started late in the buffer,
+     * behind pipelined requests already answered), its bytes so far are moved to the buffer's start first. Only a
+     * request larger than the whole buffer goes to Jetty, which reads bodies in pieces.
      */
     private void waitForTheRest(ByteBuffer b, Head head) {
-        boolean fits = head == Head.PARTIAL ? b.limit() < b.capacity()
-                : head.bodyStart + head.contentLength <= b.capacity();
-        if (waiting != null || !fits) {
-            toJetty();
-            return;
+        int start = b.position();
+        if (head == Head.PARTIAL) {
+            // a head is at most MAX_HEAD bytes (parse says PARTIAL only below that), far less than the buffer
+            if (b.limit() == b.capacity()) {
+                compact(b, head);
+            }
+        } else {
+            int size = head.bodyStart - start + head.contentLength;
+            if (size > b.capacity()) {
+                toJetty();
+                return;
+            }
+            if (start + size > b.capacity()) {
+                compact(b, head);
+            }
+        }
+        if (waiting == null) {
+            idleBefore = getEndPoint().getIdleTimeout();
+            getEndPoint().setIdleTimeout(factory.idleTimeoutMillis);
         }
         waiting = head;
-        idleBefore = getEndPoint().getIdleTimeout();
-        getEndPoint().setIdleTimeout(factory.idleTimeoutMillis);
         fillInterested();
+    }
+
+    /**
+     * Moves the unread bytes (the request being read, at the buffer's position) to the buffer's start; {@code head}'s
+     * offsets move with them. Nothing else refers to the buffer's bytes meanwhile: a request's body is read by the
+     * model's call before the next one is parsed.
+     */
+    private static void compact(ByteBuffer b, Head head) {
+        int shift = b.position();
+        b.compact().flip();
+        if (head != Head.PARTIAL) {
+            head.start -= shift;
+            head.bodyStart -= shift;
+        }
     }
 
     /** From here on the connection is Jetty's, starting with the request at the buffer's position. */
