@@ -25,9 +25,10 @@ import org.eclipse.jetty.util.Callback;
  * a body, written in one gathered write.
  *
  * <p>What it takes: {@code POST /v2/models/NAME/infer HTTP/1.1} (or {@code NAME/versions/1}) of a served model, one
- * {@code Host}, a {@code Content-Length} up to the inline limit, no {@code Transfer-Encoding}, {@code Expect},
- * {@code Upgrade} or {@code Connection} other than keep-alive, header names of token characters and values without
- * control characters, the head within 8 KiB, head and body within the read buffer (32 KiB). A request that arrives
+ * {@code Host} that is a plain name or IPv4 address with at most a port, a {@code Content-Length} up to the inline
+ * limit, no {@code Transfer-Encoding}, {@code Expect}, {@code Upgrade} or {@code Connection} other than keep-alive,
+ * header names of token characters and values without control characters, lines ended by CRLF, the head within
+ * 8 KiB, head and body within the read buffer (32 KiB). A request that arrives
  * in pieces is read on, piece by piece, each within the idle timeout. Anything else goes to Jetty: the connection
  * becomes Jetty's {@code HttpConnection} with that request's bytes (Jetty's own connection upgrade), and stays so;
  * Jetty then answers it as before (404, 413, 431, the pages, a body larger than the buffer). So the lean reader never
@@ -415,7 +416,9 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
             int end = Math.min(b.limit(), p + MAX_HEAD);
             if (!headEnds(b, p, end)) {
                 int n = Math.min(end - p, PREFIX.length);
-                return end == b.limit() && startsWith(b, p, p + n, java.util.Arrays.copyOf(PREFIX, n)) ? PARTIAL : null;
+                // a bare LF (Jetty takes LF-only line ends) would never end the head here: Jetty decides at once
+                return end == b.limit() && startsWith(b, p, p + n, java.util.Arrays.copyOf(PREFIX, n))
+                        && crlfOnly(b, p, end) ? PARTIAL : null;
             }
             if (!startsWith(b, p, end, PREFIX)) {
                 return null;
@@ -477,7 +480,12 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
                 }
                 String field = ascii(b, i, colon).toLowerCase(java.util.Locale.ROOT);
                 switch (field) {
-                    case "host" -> hosts++;
+                    case "host" -> {
+                        if (!plainHost(b, vs, ve)) {
+                            return null; // Jetty checks the authority (400 for a bad one): it decides the rest
+                        }
+                        hosts++;
+                    }
                     case "content-length" -> {
                         if (h.contentLength >= 0 || ve == vs || ve - vs > 9) {
                             return null;
@@ -529,6 +537,16 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
             return false;
         }
 
+        /** Whether every LF from {@code from} to {@code end} ends a CRLF. */
+        private static boolean crlfOnly(ByteBuffer b, int from, int end) {
+            for (int k = from; k < end; k++) {
+                if (b.get(k) == '\n' && (k == from || b.get(k - 1) != '\r')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private static boolean startsWith(ByteBuffer b, int at, int end, byte[] s) {
             if (end - at < s.length) {
                 return false;
@@ -556,6 +574,42 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
                 }
             }
             return -1;
+        }
+
+        /**
+         * Whether the Host value from {@code from} to {@code to} is a plain name or IPv4 address, of letters, digits
+         * and {@code -._~}, with at most a port of 1 to 65535: a subset of what Jetty's authority check accepts, so
+         * that a Host it refuses (an IPv6 literal cut short, spaces, a port past 65535) is never answered here.
+         */
+        private static boolean plainHost(ByteBuffer b, int from, int to) {
+            int k = from;
+            while (k < to && b.get(k) != ':') {
+                int c = b.get(k);
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                        || c == '_' || c == '~')) {
+                    return false;
+                }
+                k++;
+            }
+            if (k == from) {
+                return false;
+            }
+            if (k == to) {
+                return true;
+            }
+            int digits = to - k - 1;
+            if (digits < 1 || digits > 5) {
+                return false;
+            }
+            int port = 0;
+            for (int i = k + 1; i < to; i++) {
+                int d = b.get(i) - '0';
+                if (d < 0 || d > 9) {
+                    return false;
+                }
+                port = port * 10 + d;
+            }
+            return port >= 1 && port <= 65535;
         }
 
         private static boolean token(int c) {

@@ -283,6 +283,46 @@ class LeanConnectionTest {
     }
 
     @Test
+    void aHostJettyRefusesIsLeftToJetty() throws Exception {
+        byte[] body = json(80, 1);
+        String type = "Content-Type: application/json\r\n";
+        for (String host : new String[] {"a b", "[::1", "a:99999", "a:", "a@b", "", "[::1]:8080"}) {
+            long answered = lean.answered.sum();
+            byte[] mine = exchange(withHost("/v2/models/lenet/infer", host, type, body));
+            byte[] jetty = exchange(withHost("/v2/models/lenet/infer/", host, type, body));
+            assertEquals(answered, lean.answered.sum(), "Host '" + host + "' answered on the lean connection");
+            assertEquals(status(jetty), status(mine), "Host '" + host + "': " + text(mine));
+        }
+        for (String host : new String[] {"localhost", "127.0.0.1:8080", "model-server.example_1~x:65535"}) {
+            long answered = lean.answered.sum();
+            byte[] mine = exchange(withHost("/v2/models/lenet/infer", host, type, body));
+            assertEquals("HTTP/1.1 200 OK", status(mine), text(mine));
+            assertEquals(answered + 1, lean.answered.sum(), "Host '" + host + "' is answered lean");
+        }
+    }
+
+    private static byte[] withHost(String path, String host, String headers, byte[] body) {
+        String r = new String(request(path, headers, body), StandardCharsets.ISO_8859_1);
+        return r.replace("Host: test\r\n", "Host: " + host + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aHeadWithBareLineFeedsIsLeftToJetty() throws Exception {
+        // Jetty takes LF-only line ends; the lean reader, looking for CRLF CRLF, waited for the head's end until the
+        // idle timeout closed the connection without an answer
+        String[] h = new String[1];
+        byte[] body = binary(TestModels.randomInput(new Random(81), 1), h); // head and body within 8 KiB
+        byte[] head = ("POST /v2/models/lenet/infer HTTP/1.1\nHost: test\n" + h[0].replace("\r\n", "\n")
+                + "Content-Length: " + body.length + "\n\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] req = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, req, head.length, body.length);
+        long handed = lean.handedToJetty.sum();
+        byte[] a = exchange(req);
+        assertEquals("HTTP/1.1 200 OK", status(a), text(a));
+        assertEquals(handed + 1, lean.handedToJetty.sum());
+    }
+
+    @Test
     void anUnknownModelIsJettys404() throws Exception {
         long handed = lean.handedToJetty.sum();
         byte[] a = exchange(request("/v2/models/nope/infer", "Content-Type: application/json\r\n", json(5, 1)));
