@@ -230,8 +230,8 @@ final class DirectTiles {
     /**
      * The direct weights of each phase of strided layer d's data gradient ({@link StridedInputGradient}; column tiles,
      * one group), read straight from d's weights {@code wd} in one pass: phase p's filter ci (d's input channel), tap
-     * (fo, m, n) = {@code wd[fo][ci][rows[p][m]][cols[p][n]]}. A block of channels reads each filter's run of 9 x 8 floats
-     * once for all the phases (a 512-channel layer's weights are 9.4 MB: a pass per phase read them four times).
+     * (fo, m, n) = {@code wd[fo][ci][rows[p][m]][cols[p][n]]}. A block of channels reads each filter's run of 9 x 8
+     * floats once for all the phases (a 512-channel layer's weights are 9.4 MB: a pass per phase read them four times).
      */
     static float[][] packedPhases(Kernels k, ConvDims d, int[][] rows, int[][] cols, float[] wd) {
         int r = Kernels.DIRECT_ROWS;

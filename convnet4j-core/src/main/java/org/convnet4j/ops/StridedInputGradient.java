@@ -12,7 +12,7 @@ import org.convnet4j.tensor.kernels.Kernels;
  * convolution of dy with a sub-kernel of those taps (sub-kernel row {@code m = P - e_i}, P the largest e_i and the
  * padding above), and the same holds for the columns. The phases together multiply each tap once, as col2im's GEMM
  * does (a 3x3/2 layer: sub-kernels of 1, 2, 2 and 4 taps), but no K x T column buffer is written, read back and
- * added into dx (ResNet-50's 512-channel 14->7 layer: 1.8 MB per two-sample tile, past a 1 MB L2), and each product
+ * added into dx (ResNet-50's 128-channel 56->28 layer: 0.9 MB per seven-row tile), and each product
  * runs over F x taps instead of F. A phase's outputs go through a buffer of their own and are then set into their
  * places of dx: every element of dx is in exactly one phase, so every element is written once.
  *

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  * are summed in another order than the reference's, so bits differ; each side is within (terms + 2) * 2^-24 of the
  * sum of absolute products), give the same bits at 1, 2 and 3 threads (whatever the tiling: balanced row tiles, tiles
  * the GEMM would compute transposed), and call the direct products and no GEMM (the slice's GEMM with the switch off).
+ * Data gradients through them too: the transposed convolution of 14-27 wide rows, and the phases of 3x3 stride-2
+ * layers ({@link StridedInputGradient}).
  */
 class DirectTilesTest {
     /** The switch's value before any test here set it (its default in this JVM, unless a property gave one). */
@@ -472,6 +474,65 @@ class DirectTilesTest {
         }
     }
 
+    @Test
+    void phasesOfAThreeByThreeStrideTwoKernel() {
+        // padding 1: even rows get tap 1 alone (dy row a), odd rows taps 2 and 0 (dy rows a and a + 1)
+        assertAxis(StridedInputGradient.axis(14, 3, 2, 1, 0), new int[] {1}, 0, 7);
+        assertAxis(StridedInputGradient.axis(14, 3, 2, 1, 1), new int[] {2, 0}, 0, 7);
+        // an odd length: one more even row than odd ones
+        assertAxis(StridedInputGradient.axis(15, 3, 2, 1, 0), new int[] {1}, 0, 8);
+        assertAxis(StridedInputGradient.axis(15, 3, 2, 1, 1), new int[] {2, 0}, 0, 7);
+        // no padding: even rows get taps 2 and 0 from dy rows a - 1 and a (one row of padding before), odd rows tap 1
+        assertAxis(StridedInputGradient.axis(14, 3, 2, 0, 0), new int[] {2, 0}, 1, 7);
+        assertAxis(StridedInputGradient.axis(14, 3, 2, 0, 1), new int[] {1}, 0, 7);
+        // padding 2 on top: odd rows would need dy rows from a + 1 on (negative padding): not by phases
+        assertEquals(-1, StridedInputGradient.axis(14, 3, 2, 2, 1).pad());
+        assertFalse(StridedInputGradient.applies(dims(new FastConvolutionTest.Case(8, 16, 28, 28, 24, 3, 3,
+                ConvParams.of(2, new Padding(2, 0, 1, 1))))));
+        assertFalse(StridedInputGradient.applies(dims(new FastConvolutionTest.Case(1, 16, 26, 28, 24, 3, 3,
+                ConvParams.of(2, 1)))), "batch 1, 13x14 phases: a lone tile under 192 pixels");
+        assertFalse(StridedInputGradient.applies(dims(new FastConvolutionTest.Case(8, 16, 14, 14, 24, 3, 3,
+                ConvParams.of(2, 1)))), "7-wide phases: col2im");
+    }
+
+    private static void assertAxis(StridedInputGradient.Axis axis, int[] taps, int pad, int out) {
+        assertArrayEquals(taps, axis.taps());
+        assertEquals(pad, axis.pad());
+        assertEquals(out, axis.out());
+    }
+
+    @Test
+    void stridedDataGradientsGoByPhasesThroughTheDirectTiles() {
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(8, 16, 28, 28, 24, 3, 3, ConvParams.of(2, 1)), // 28->14: 14x14 phases
+                new FastConvolutionTest.Case(8, 12, 29, 27, 16, 3, 3, ConvParams.of(2, 1)), // odd sizes, a short block
+                new FastConvolutionTest.Case(2, 16, 30, 30, 24, 3, 3, ConvParams.of(2, 0)), // padding before a phase
+                new FastConvolutionTest.Case(8, 16, 27, 27, 24, 3, 3, ConvParams.of(2, new Padding(0, 2, 1, 1))));
+        for (FastConvolutionTest.Case cs : cases) {
+            assertTrue(StridedInputGradient.applies(dims(cs)), cs.toString());
+            FastConvolutionTest.check(cs, KernelProvider.vector(2), 23);
+            Random random = new Random(cs.hashCode());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+            Shape xs = Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(xs, w.shape(), cs.p()).dims());
+            // a given buffer full of NaN: every element must be written
+            Tensor into = Tensor.zeros(xs.dims());
+            java.util.Arrays.fill(into.data(), Float.NaN);
+            float[] dx1 = FastConvolution.backwardInput(dy, w, xs, cs.p(), KernelProvider.vector(1), into).data();
+            assertArrayEquals(ConvolutionReference.backwardInput(dy, w, xs, cs.p()).data(), dx1, 1e-3f, cs.toString());
+            assertArrayEquals(dx1, FastConvolution.backwardInput(dy, w, xs, cs.p(), KernelProvider.vector(3)).data(),
+                    cs + " threads 3");
+            Map<String, Integer> calls = new ConcurrentHashMap<>();
+            Kernels counting = counting(KernelProvider.vector(2), calls);
+            FastConvolution.backwardInput(dy, w, xs, cs.p(), counting);
+            assertTrue(calls.getOrDefault("directProducts", 0) > 0 && noGemm(calls), cs + ": " + calls);
+            calls.clear();
+            switchedOff("StridedInputGradient.enabled",
+                    () -> FastConvolution.backwardInput(dy, w, xs, cs.p(), counting));
+            assertTrue(gemmOnly(calls), cs + " switched off: " + calls);
+        }
+    }
+
     /** Runs {@code body} with the static boolean switch {@code Class.field} of this package off, then as it was. */
     private static void switchedOff(String name, Runnable body) {
         try {
@@ -490,17 +551,17 @@ class DirectTilesTest {
     }
 
     /** Whether no GEMM was called. */
-    static boolean noGemm(Map<String, Integer> calls) {
+    private static boolean noGemm(Map<String, Integer> calls) {
         return calls.keySet().stream().noneMatch(m -> m.startsWith("sgemm"));
     }
 
     /** Whether a GEMM and no direct kernel was called. */
-    static boolean gemmOnly(Map<String, Integer> calls) {
+    private static boolean gemmOnly(Map<String, Integer> calls) {
         return !calls.containsKey("directProducts") && !calls.containsKey("directPixels") && !noGemm(calls);
     }
 
     /** {@code k} with a count of each of its methods called (by name). */
-    static Kernels counting(Kernels k, Map<String, Integer> calls) {
+    private static Kernels counting(Kernels k, Map<String, Integer> calls) {
         return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
                 (proxy, method, args) -> {
                     calls.merge(method.getName(), 1, Integer::sum);
@@ -512,7 +573,7 @@ class DirectTilesTest {
                 });
     }
 
-    static ConvDims dims(FastConvolutionTest.Case cs) {
+    private static ConvDims dims(FastConvolutionTest.Case cs) {
         Shape xs = Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
         Shape ws = Shape.of(cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
         return ConvDims.of(xs, ws, Convolution.outputShape(xs, ws, cs.p()), cs.p());
