@@ -13,5 +13,5 @@ log="$dir/check.log"
 tests=CaseOneOnnxExportTest,OnnxNodeSuiteExportTest,OnnxPytorchSuitesExportTest,OnnxMlTest,OnnxMlTwoOutputsTest,TorchFmodTest
 CI=true nice mvn -B -o test -pl convnet4j-cli -am -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
   -Dconvnet4j.onnxruntime="$dir" > "$log" 2>&1 || { tail -40 "$log"; exit 1; }
-grep -h "onnxruntime agrees\|ONNX Runtime on the\|Tests run:.* -- in " "$log" \
-  convnet4j-cli/target/surefire-reports/*CaseOneOnnxExportTest*-output.txt 2>/dev/null | cut -c1-200 | sort -u
+# the tests' own lines are all in the log (grep of a missing surefire output file made this script exit 2)
+grep -h "onnxruntime agrees\|ONNX Runtime on the\|Tests run:.* -- in " "$log" | cut -c1-200 | sort -u
