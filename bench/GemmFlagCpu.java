@@ -57,17 +57,13 @@ public class GemmFlagCpu {
         }
     }
 
+    /** The middle value (rounds are odd in number: the upper middle otherwise). */
     static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return Arrays.stream(v).sorted().skip(v.length / 2).findFirst().orElse(Double.NaN);
     }
 
+    /** The one-minute load average, as the OS reports it to the JVM. */
     static String load() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split(" ")[0];
-        } catch (java.io.IOException e) {
-            return "?";
-        }
+        return String.format(Locale.ROOT, "%.1f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 }
