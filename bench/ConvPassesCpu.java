@@ -5,6 +5,7 @@
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/ConvPassesCpu.java [ROUNDS [CALLS]]
 // -Dflip=pkg.Class.field,... flips other static boolean switches instead (e.g. org.convnet4j.tensor.kernels.VectorGemm.exactRows);
+// -Dset=pointwise measures ResNet-50's 1x1 layers instead (PyTorch's twin: bench/torch_pointwise_cpu.py).
 // -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers); -Dbatch=N (default 8).
 import java.lang.management.*;
 import java.lang.reflect.Field;
@@ -17,11 +18,29 @@ public class ConvPassesCpu {
 
     static final String[] FIELDS = {"shiftedPatches", "shiftedInputGradient", "shiftedWeightGradient"};
 
+    /** -Dset=pointwise: ResNet-50's 1x1 layers (the shapes of bench/torch_pointwise_cpu.py, in its order). */
+    static final List<Layer> POINTWISE = List.of(
+        new Layer("1x1 64->64 56x56", 64, 56, 64, 1, 1, 0),
+        new Layer("1x1 64->256 56x56", 64, 56, 256, 1, 1, 0),
+        new Layer("1x1 256->64 56x56", 256, 56, 64, 1, 1, 0),
+        new Layer("1x1 256->128 56x56", 256, 56, 128, 1, 1, 0),
+        new Layer("1x1 128->512 28x28", 128, 28, 512, 1, 1, 0),
+        new Layer("1x1 512->128 28x28", 512, 28, 128, 1, 1, 0),
+        new Layer("1x1 512->256 28x28", 512, 28, 256, 1, 1, 0),
+        new Layer("1x1 256->1024 14x14", 256, 14, 1024, 1, 1, 0),
+        new Layer("1x1 1024->256 14x14", 1024, 14, 256, 1, 1, 0),
+        new Layer("1x1 1024->512 14x14", 1024, 14, 512, 1, 1, 0),
+        new Layer("1x1 512->2048 7x7", 512, 7, 2048, 1, 1, 0),
+        new Layer("1x1 2048->512 7x7", 2048, 7, 512, 1, 1, 0),
+        new Layer("1x1/2 256->512 56->28", 256, 56, 512, 1, 2, 0),
+        new Layer("1x1/2 512->1024 28->14", 512, 28, 1024, 1, 2, 0),
+        new Layer("1x1/2 1024->2048 14->7", 1024, 14, 2048, 1, 2, 0));
+
     public static void main(String[] a) throws Exception {
         int rounds = a.length > 0 ? Integer.parseInt(a[0]) : 6;
         int calls = a.length > 1 ? Integer.parseInt(a[1]) : 2;
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
-        List<Layer> layers = List.of(
+        List<Layer> layers = "pointwise".equals(System.getProperty("set")) ? POINTWISE : List.of(
             new Layer("3x3 64 on 56x56", 64, 56, 64, 3, 1, 1),
             new Layer("3x3 128 on 28x28", 128, 28, 128, 3, 1, 1),
             new Layer("3x3 256 on 14x14", 256, 14, 256, 3, 1, 1),

@@ -183,6 +183,59 @@ class SgemmTest {
     }
 
     @Test
+    void blockTransposedPackingsGiveTheScalarLoopsBits() {
+        // VectorGemm.transposeByBlocks: a transposed B's panels and an untransposed A's full MR-row panels (alpha 1)
+        // are packed four rows at a time, 4 x 4 blocks transposed in registers, instead of value by value. The same
+        // values in the same places: the same bits, on the general and few-rows paths and with B by row offsets
+        // (sgemmRows: overlapping rows), with row and column edges, k steps and columns left over after the 4 x 4
+        // blocks, an offset, lda > k, alpha 0.5 (A packed as before) and 1, and A and B with NaN, infinities, +-0 and
+        // subnormals.
+        int[][] shapes = {{2 * VectorGemm.MC + MR + 3, 2 * NR + VL + 5, VectorGemm.KC + 9}, {MR + 3, NR + 1, 41},
+            {VectorGemm.MC - 1, 3 * NR, 2 * VectorGemm.KC + 1}, {MR, VL, 1}, {1, 7, 5}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            int lda = k + 3;
+            for (int t = 0; t < 4; t++) {
+                boolean transA = (t & 1) != 0;
+                boolean transB = (t & 2) != 0;
+                int ldaT = transA ? m + 3 : lda;
+                float[] a = specials(randomArray(5 + (transA ? k : m) * ldaT));
+                float[] b = specials(randomArray(k * n));
+                int ldb = transB ? k : n;
+                int stored = transB ? n : k;
+                int[] rows = new int[stored];
+                for (int r = 0; r < stored; r++) {
+                    rows[r] = (stored - 1 - r) / 2 * ldb; // reversed, each row twice: overlapping
+                }
+                float[] c0 = randomArray(m * n);
+                for (float alpha : new float[] {0.5f, 1f}) {
+                    float[][] out = new float[2][];
+                    float[][] byRows = new float[2][];
+                    for (int v = 0; v < 2; v++) {
+                        VectorGemm.transposeByBlocks = v == 0;
+                        try {
+                            out[v] = c0.clone();
+                            vector.sgemm(transA, transB, m, n, k, alpha, a, 5, ldaT, b, 0, ldb, 0.25f, out[v], 0, n);
+                            byRows[v] = c0.clone();
+                            if (alpha == 1f) { // B by row offsets has no alpha
+                                vector.sgemmRowsThreaded(transA, transB, m, n, k, a, 5, ldaT, b, 0, rows, 1f, byRows[v],
+                                        0, n);
+                            }
+                        } finally {
+                            VectorGemm.transposeByBlocks = true;
+                        }
+                    }
+                    String what = "shape " + m + "x" + n + "x" + k + " t=" + t + " alpha " + alpha;
+                    assertBitsEqual(out[1], out[0], what);
+                    assertBitsEqual(byRows[1], byRows[0], "rows, " + what);
+                }
+            }
+        }
+    }
+
+    @Test
     void kernelsGiveTheNaiveTwinsBits() {
         // The naive twin: per element of C, for each KC slice in order, acc = an FMA chain from +0 over the slice of
         // (alpha * a) * b, then C = fma(from, beta, acc) (one rounding), where from is C itself (beta 1 after
