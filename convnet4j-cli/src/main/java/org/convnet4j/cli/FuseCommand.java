@@ -14,7 +14,9 @@ import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Graph;
+import org.convnet4j.run.FusionBranches;
 import org.convnet4j.run.FusionRun;
+import org.convnet4j.run.TrainedOn;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingListener;
@@ -85,18 +87,21 @@ final class FuseCommand implements Callable<Integer> {
         }
         FusionRun.Settings settings = training.settings();
         FusionSources in = BadInputException.prefixed("--inputs: ", () -> FusionSources.parse(inputs));
+        FusionBranches branches = training.branches();
+        // a pretrained branch takes the shape it was trained on: its input's pictures are converted to it
+        java.util.Map<String, org.convnet4j.tensor.Shape> fixed = branches.inputShapes(settings, in.sources().keySet());
         MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
-                missing, stderr::println));
+                fixed, missing, stderr::println));
         PrintWriter log = json.progress();
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
         TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
-        FusionRun.Result r = FusionRun.train(all, settings, training.branches(),
+        FusionRun.Result r = FusionRun.train(all, settings, branches,
                 new LogListener(WriterOutputStream.printStream(log)), dashboardRun);
         ConfusionMatrix cm = r.validation().confusion();
         ui.confusion(dashboardRun, cm, r.validationSamples());
         r.memberLines().forEach(log::println);
-        FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
+        FusionClassifier.save(r.model(), out, settings.mode(), in.sources(), r.training());
         Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
         FusionRun.Report report = new FusionRun.Report(settings, in.sources(), r, out, png);
         stdout.println(json.given ? report.toJson() : report.summary() + "\n");
@@ -128,6 +133,8 @@ final class FuseCommand implements Callable<Integer> {
         if (!json.given) {
             stdout.print(e.metrics().confusion());
         }
+        TrainedOn.fusionWarning(saved.description(), evaluate.toString(), in.sources())
+                .ifPresent(w -> stderr.println("warning: " + w));
         return 0;
     }
 
