@@ -81,17 +81,21 @@ final class EvaluateCommand extends CliCommand {
 
     /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */
     private Integer evaluateMultiInput(SavedModel saved, Graph g) throws Exception {
+        FusionSources sources;
         MultiInputDataset test;
         try {
-            test = inputs == null ? FusionSources.testDataFor(saved, modelOption.file, limit.perClass)
-                    : FusionSources.parse(inputs).loadFor(g, modelOption.file, limit.perClass, null,
-                            PairedFolders.OnMissing.FAIL, out()::println);
+            sources = inputs == null ? FusionSources.forModel(saved, modelOption.file) : FusionSources.parse(inputs);
+            test = sources.loadFor(g, modelOption.file, limit.perClass, null, PairedFolders.OnMissing.FAIL,
+                    json.progress()::println);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(inputs == null ? e.getMessage() + " with --inputs" : "--inputs: " + e.getMessage(), e);
         }
-        String label = inputs != null ? inputs : FusionSources.forModel(saved, modelOption.file).sources().entrySet()
+        String label = inputs != null ? inputs : sources.sources().entrySet()
                 .stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(","));
-        return report(g, requireSameClasses(g, test, label), label);
+        int rc = report(g, requireSameClasses(g, test, label), label);
+        org.convnet4j.run.TrainedOn.fusionWarning(saved.description(), modelOption.file, sources.sources())
+                .ifPresent(w -> err().println("warning: " + w));
+        return rc;
     }
 
     private Integer report(Model model, Dataset test, String dataLabel) throws Exception {

@@ -13,7 +13,9 @@ import org.convnet4j.fusion.PairedFolders;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Graph;
+import org.convnet4j.run.FusionBranches;
 import org.convnet4j.run.FusionRun;
+import org.convnet4j.run.TrainedOn;
 import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingListener;
@@ -76,18 +78,21 @@ final class FuseCommand extends CliCommand {
         }
         FusionRun.Settings settings = training.settings();
         FusionSources in = BadInputException.prefixed("--inputs: ", () -> FusionSources.parse(inputs));
+        FusionBranches branches = training.branches();
+        // a pretrained branch takes the shape it was trained on: its input's pictures are converted to it
+        java.util.Map<String, org.convnet4j.tensor.Shape> fixed = branches.inputShapes(settings, in.sources().keySet());
         MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
-                missing, err()::println));
+                fixed, missing, err()::println));
         PrintWriter log = json.progress();
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
         TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null, "validation");
-        FusionRun.Result r = FusionRun.train(all, settings, training.branches(),
+        FusionRun.Result r = FusionRun.train(all, settings, branches,
                 new LogListener(WriterOutputStream.printStream(log)), dashboardRun);
         ConfusionMatrix cm = r.validation().confusion();
         ui.dashboard().confusion(dashboardRun, cm, r.validationSamples());
         r.memberLines().forEach(log::println);
-        FusionClassifier.save(r.model(), out, settings.mode(), in.sources());
+        FusionClassifier.save(r.model(), out, settings.mode(), in.sources(), r.training());
         Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
         FusionRun.Report report = new FusionRun.Report(settings, in.sources(), r, out, png);
         out().println(json.given ? report.toJson() : report.summary() + "\n");
@@ -119,6 +124,8 @@ final class FuseCommand extends CliCommand {
         if (!json.given) {
             out().print(e.metrics().confusion());
         }
+        TrainedOn.fusionWarning(saved.description(), evaluate.toString(), in.sources())
+                .ifPresent(w -> err().println("warning: " + w));
         return 0;
     }
 

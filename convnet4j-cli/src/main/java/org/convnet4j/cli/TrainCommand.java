@@ -62,6 +62,7 @@ final class TrainCommand extends CliCommand {
         DataSpec.Loaded loaded = DataSpec.of(settings.data()).onBadFile(failFast ? OnBadFile.FAIL : OnBadFile.SKIP)
                 .training(Preprocessing.forInput(settings.inputShape()), 42);
         loaded.conversions().forEach(n -> json.progress().println("converting: " + n));
+        loaded.outsideClassFolders().ifPresent(json.progress()::println); // left out: no class folder gives them a class
         Dataset pictures = loaded.train();
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);

@@ -133,6 +133,30 @@ class HostileFilesCliTest {
         }
     }
 
+    /**
+     * Weights holding a NaN or an infinity in every format read directly (tools/fixtures/nonfinite_weights_fixture.py):
+     * one line naming the file and the weight as the file names it, exit 2, nothing written. Before, each was imported
+     * (and predicted with) as any other file: a .c4j alone was refused.
+     */
+    @Test
+    void weightsThatAreNotFiniteAreRefusedInEveryFormat() {
+        Path fixtures = Path.of("../convnet4j-io/src/test/resources/fixtures/nonfinite");
+        String[][] cases = {
+            {"squeezenet1_1_w8_nan.pth", "features.0.weight (1 of", "3x64x64"},
+            {"squeezenet1_1_w8_inf.safetensors", "classifier.1.bias (1 of", "3x64x64"},
+            {"vgg16_notop_nan.h5", "block2_conv1/block2_conv1/kernel:0 (1 of", null},
+            {"torch_small_neginf.onnx", "gate_Conv.kernel (1 of", null}};
+        for (String[] c : cases) {
+            Path out = dir.resolve(c[0] + ".c4j");
+            List<String> args = new ArrayList<>(List.of("import", fixtures.resolve(c[0]).toString(), "-o", out.toString()));
+            if (c[2] != null) {
+                args.addAll(List.of("--input-shape", c[2])); // a small SqueezeNet, as the io tests read it
+            }
+            assertOneLine(CliRun.of(args.toArray(String[]::new)), 2, c[0] + ": its weights are not finite: ", c[1]);
+            assertFalse(Files.exists(out), out + " not written");
+        }
+    }
+
     @Test
     void classNamesFromAFileCannotDriveTheTerminal() throws Exception {
         Model m = ModelZoo.build("lenet5", null, 2);

@@ -146,7 +146,12 @@ class InferIntegerInputsTest {
         Path broken = dir.resolve("broken.json");
         Files.writeString(broken, "{\"shape\": [3], \"datatype\": \"INT64\", \"data\": [0, 1,");
         assertOneLine(CliRun.of("infer", "--model", model, "--input", x, "--input", broken.toString(), "-o",
-                out.toString()), broken + ": not a JSON tensor", "");
+                out.toString()), broken + ": not a JSON tensor", "the text ends too early at line 1, column");
+        Path bare = dir.resolve("bare.json"); // the values alone: Gson said "Expected BEGIN_OBJECT but was BEGIN_ARRAY"
+        Files.writeString(bare, "[0, 1, 2]");
+        assertOneLine(CliRun.of("infer", "--model", model, "--input", x, "--input", bare.toString(), "-o",
+                out.toString()), bare + ": holds an array, not a JSON tensor: the file must hold one object such as",
+                "\"datatype\": \"FP32\"");
 
         Path outside = dir.resolve("outside.npy"); // an index past the end of the gathered axis (6)
         Npy.write(outside, TensorData.ofLongs("o", new long[] {0, 1, 6}, 3));

@@ -131,7 +131,7 @@ class KillAtAByteTest {
                         assertArrayEquals(others.get(i), Files.readAllBytes(together.get(i)),
                                 together.get(i).getFileName() + " when " + name + " paused at " + at);
                     }
-                    assertEquals(at, Files.size(temporary(folder, name, child.pid())), "bytes in the temporary file");
+                    assertEquals(at, Files.size(SaveFaults.temporary(folder, name, child.pid())), "bytes in the temporary file");
                     in.write('\n');
                     in.flush();
                 }
@@ -144,7 +144,7 @@ class KillAtAByteTest {
         for (int i = 0; i < together.size(); i++) {
             assertArrayEquals(others.get(i), Files.readAllBytes(together.get(i)), together.get(i) + " after the kill");
         }
-        Path tmp = temporary(folder, name, child.pid());
+        Path tmp = SaveFaults.temporary(folder, name, child.pid());
         byte[] halted = Files.readAllBytes(tmp);
         assertTrue(halted.length > middle, "the halt came after the middle stop: " + halted.length);
         if (whole != null) {
@@ -163,16 +163,6 @@ class KillAtAByteTest {
         }
         if (whole == null) {
             assertArrayEquals(Files.readAllBytes(target), halted, "the halted temporary held the whole file");
-        }
-    }
-
-    /** The one temporary file of {@code name} that process {@code pid} has in {@code folder}. */
-    private static Path temporary(Path folder, String name, long pid) throws IOException {
-        try (Stream<Path> s = Files.list(folder)) {
-            List<Path> tmps = s.filter(p -> p.getFileName().toString().startsWith(org.convnet4j.util.AtomicFiles.temporaryPrefix(name, pid))
-                    && p.getFileName().toString().endsWith(".tmp")).toList();
-            assertEquals(1, tmps.size(), "one temporary file of " + name + " in " + folder + ": " + tmps);
-            return tmps.get(0);
         }
     }
 }

@@ -73,6 +73,43 @@ class OneDataLanguageTest {
         assertTrue(!done.get(0).err().contains("warning: "), done.get(0).err());
     }
 
+    /**
+     * fuse with a pretrained branch converts the colour folders to the base's grey 28x28 (before: refused, "takes
+     * [[1, 28, 28]] but input 'a' is [3, 32, 36]"), and evaluating the fused model on the folders it was trained on
+     * (evaluate without --inputs reads them) says so, as for train and transfer models (before: no warning).
+     */
+    @Test
+    void fuseConvertsFoldersForAPretrainedBranchAndEvaluateWarnsOnItsTrainingFolders() throws Exception {
+        Path fused = dir.resolve("fused-branch.c4j");
+        CliRun fuse = CliRun.of("fuse", "--mode", "intermediate", "--branch", base.toString(), "--inputs",
+                "a=" + folder + ",b=" + folder, "--epochs", "1", "--val-split", "0.25", "--out", fused.toString());
+        assertEquals(0, fuse.exitCode(), fuse.out() + fuse.err());
+        assertTrue(fuse.err().contains("converting: input 'a' (" + folder + "): pictures like b0.png [3, 32, 36]"
+                + " (channels, height, width) converted to the model's input [1, 28, 28]"), fuse.err());
+        CliRun evaluated = CliRun.of("evaluate", "--model", fused.toString(), "--json");
+        assertEquals(0, evaluated.exitCode(), evaluated.err());
+        com.google.gson.JsonParser.parseString(evaluated.out()); // the notes stay off stdout: it holds the JSON alone
+        assertTrue(evaluated.err().contains("warning: " + fused + " was trained on these folders (a=" + folder + ", b="
+                + folder + "): "), evaluated.err());
+        assertTrue(evaluated.err().contains(" of their pictures trained it, so accuracy on them overstates how it does"
+                + " on new pictures; fuse measured "), evaluated.err());
+        CliRun again = CliRun.of("fuse", "--evaluate", fused.toString(), "--inputs", "a=" + folder + ",b=" + folder);
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.err().contains("warning: " + fused + " was trained on these folders"), again.err());
+        // other pictures: no warning
+        Path other = dir.resolve("other");
+        for (int i = 0; i < 3; i++) {
+            write(other.resolve("Bag").resolve("n" + i + ".png"), 40 + i);
+            write(other.resolve("Sandal").resolve("n" + i + ".png"), 130 + i);
+        }
+        CliRun fresh = CliRun.of("evaluate", "--model", fused.toString(), "--inputs", "a=" + other + ",b=" + other);
+        assertEquals(0, fresh.exitCode(), fresh.err());
+        assertTrue(!fresh.err().contains("warning: "), fresh.err());
+        CliRun predicted = CliRun.of("predict", "--model", fused.toString(), "--input", "a=" + other.resolve("Bag/n0.png"),
+                "--input", "b=" + other.resolve("Bag/n0.png"));
+        assertEquals(0, predicted.exitCode(), predicted.err());
+    }
+
     @Test
     void aBadSpecIsOneLineNamingItInEveryCommand() {
         String bad = "fashion-mnist:5-12";

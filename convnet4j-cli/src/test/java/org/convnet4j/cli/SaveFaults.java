@@ -20,9 +20,10 @@ import org.convnet4j.tensor.Tensor;
 import org.convnet4j.zoo.LeNet5;
 
 /**
- * What the fault suite's tests (KillAtAByteTest, FullDiskSavesTest, OutputPathsTest, PictureWriteFailureTest,
- * ReadOnlyFolderTest) start from, made once per class in its folder, and the checks they share: the earlier target
- * that no failure may cost, and no temporary file left behind.
+ * What the fault suite's tests (KillAtAByteTest, KillMidCheckpointTest, FullDiskSavesTest, OutputPathsTest,
+ * PictureWriteFailureTest, ReadOnlyFolderTest) start from, made once per class in its folder, and the checks they share:
+ * the earlier target that no failure may cost, the one temporary file a stopped write left, and no temporary file left
+ * behind.
  *
  * @param model      a LeNet-5 model file (untrained)
  * @param data       a --data folder of 8 grey 28x28 pictures in two classes
@@ -98,6 +99,16 @@ record SaveFaults(Path model, Path data, Path tensor, Path twoOutputs, Path twoI
         try (Stream<Path> s = Files.list(folder)) {
             assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList(),
                     "temporary files in " + folder);
+        }
+    }
+
+    /** The one temporary file of {@code name} that process {@code pid} has in {@code folder}. */
+    static Path temporary(Path folder, String name, long pid) throws IOException {
+        try (Stream<Path> s = Files.list(folder)) {
+            List<Path> tmps = s.filter(p -> p.getFileName().toString().startsWith(org.convnet4j.util.AtomicFiles.temporaryPrefix(name, pid))
+                    && p.getFileName().toString().endsWith(".tmp")).toList();
+            assertEquals(1, tmps.size(), "one temporary file of " + name + " in " + folder + ": " + tmps);
+            return tmps.get(0);
         }
     }
 }

@@ -290,7 +290,8 @@ class TrainCommandTest {
     /**
      * A folder with a file that is not a picture and a truncated PNG: train leaves both out (counted and named in the
      * summary and in --json) and trains on the rest, as spark train does; --fail-fast stops at the first with one
-     * line naming it (exit 2) and writes no model.
+     * line naming it (exit 2) and writes no model. A picture beside the class folders has no class: left out, in one line
+     * (on stderr with --json), as transfer says it.
      */
     @Test
     void undecodablePicturesAreSkippedAndNamedUnlessFailFast() throws Exception {
@@ -306,6 +307,8 @@ class TrainCommandTest {
         Files.writeString(data.resolve("bright/garbage.png"), "not a picture");
         byte[] png = Files.readAllBytes(data.resolve("dark/0.png"));
         Files.write(data.resolve("dark/truncated.png"), java.util.Arrays.copyOf(png, 40));
+        // a picture beside the class folders: no class folder gives it a class, so it is left out, and said so
+        Files.write(data.resolve("loose.png"), png);
         Path model = dir.resolve("skipping.c4j");
         CliRun train = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0",
                 "--out", model.toString(), "--no-progress");
@@ -313,11 +316,15 @@ class TrainCommandTest {
         assertTrue(train.out().contains("12 training"), train.out());
         assertTrue(train.out().contains("skipped 2 picture(s) that cannot be decoded: ")
                 && train.out().contains("garbage.png: ") && train.out().contains("truncated.png: "), train.out());
+        String outside = "1 picture outside any class folder was left out: " + data.resolve("loose.png")
+                + System.lineSeparator();
+        assertTrue(train.out().contains(outside), train.out());
         CliRun json = CliRun.of("train", "--data", data.toString(), "--epochs", "1", "--batch", "4", "--val-split", "0",
                 "--out", dir.resolve("skipping-json.c4j").toString(), "--no-progress", "--json");
         assertEquals(0, json.exitCode(), json.err());
         var o = Json.parseObject(json.out().strip(), "train --json");
         assertEquals(2, o.get("skipped").getAsInt());
+        assertTrue(json.err().contains(outside), "with --json the line goes to stderr: " + json.err());
         assertEquals(2, o.getAsJsonArray("skipped_first").size());
         assertTrue(o.getAsJsonArray("skipped_first").get(0).getAsString().contains("garbage.png"), o.toString());
         Path strict = dir.resolve("strict.c4j");

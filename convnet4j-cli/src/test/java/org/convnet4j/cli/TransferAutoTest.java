@@ -106,8 +106,10 @@ class TransferAutoTest {
         List<String> said = auto.err().lines().filter(l -> l.startsWith("auto: ")).toList();
         assertEquals(1, said.size(), auto.err());
         String cut = advice.has("cut") ? advice.get("cut").getAsString() : null;
-        assertTrue(said.get(0).startsWith("auto: case " + a.get("case").getAsInt() + (cut == null ? "" : ", cut at "
-                + cut) + " (the lecture's table: "), said.get(0));
+        // 5 pictures per class: small data, so Case 2 rather than the table's Case 1 (TransferAdvisor.withoutTrying)
+        assertEquals(2, a.get("case").getAsInt(), said.get(0));
+        assertTrue(said.get(0).startsWith("auto: case 2 (" + org.convnet4j.transfer.TransferAdvisor.SMALL_DATA_RULE
+                + "; the lecture's table: "), said.get(0));
         assertTrue(said.get(0).contains("images per class: small"), said.get(0));
         // then the case runs as --case N (--cut C) would: the same model, accuracy and JSON
         List<String> numbered = run("opencv-digits", "n.c4j", "--case", a.get("case").getAsString());

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.util.AtomicFiles;
@@ -324,21 +325,11 @@ public final class SafeTensors {
         } catch (FileFormatException e) {
             throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new FileFormatException(file + ": header is not valid safetensors JSON: " + gsonDetail(e), e);
+            throw new FileFormatException(file + ": header is not valid safetensors JSON: " + Json.syntaxError(e), e);
         }
         checkNoOverlap(file, entries.values());
         return new Header(Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata),
                 dataStart, dataLength);
-    }
-
-    /** Gson's message without its advice to programmers (lenient mode, a troubleshooting link). */
-    private static String gsonDetail(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int newline = m.indexOf('\n');
-        if (newline >= 0) {
-            m = m.substring(0, newline);
-        }
-        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
     }
 
     private static void parseMetadata(String file, JsonReader in, Map<String, String> metadata) throws IOException {

@@ -337,9 +337,10 @@ public final class DataSpec {
     /**
      * The conversion note of a folder: empty when every picture already has the model's shape; "pictures like F
      * [c, h, w] ... converted" when they all share another; when they mix shapes (grey and colour, several sizes),
-     * how many pictures have each shape, the commonest first (at most four, then how many more).
+     * how many pictures have each shape, the commonest first (at most four, then how many more). {@code label} names
+     * the data in it ("--data" specs, "input 'a' (DIR)" for a fusion input).
      */
-    static String conversion(String label, ImageFolderDataset ds, Shape model) {
+    public static String conversion(String label, ImageFolderDataset ds, Shape model) {
         Map<Shape, Integer> shapes = ds.decodedShapes();
         if (shapes.isEmpty() || (shapes.size() == 1 && shapes.containsKey(model))) {
             return "";

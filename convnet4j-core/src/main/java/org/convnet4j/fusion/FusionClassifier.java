@@ -103,10 +103,27 @@ public final class FusionClassifier {
     }
 
     /**
+     * How many pictures trained a fusion model and how it did on those it held out for validation: recorded in the
+     * file ({@link #save(Graph, Path, String, Map, Training)}), so that evaluating it on the folders it was trained on
+     * can say so ({@code run.TrainedOn#fusionWarning}), as {@code train} and {@code transfer} record theirs.
+     */
+    public record Training(int trainSamples, int validationSamples, double validationAccuracy) {
+    }
+
+    /**
      * Saves a trained fusion model with what {@link #prepare} needs later: the fusion {@code mode} and each
      * input's source (NAME -> {@value #PIXELS}, {@value #SOBEL} or a folder), written atomically.
      */
     public static void save(Graph model, Path file, String mode, Map<String, String> sources) throws IOException {
+        save(model, file, mode, sources, null);
+    }
+
+    /**
+     * As {@link #save(Graph, Path, String, Map)}, with what the sources' pictures did in training ({@code training},
+     * or null): {@code train_samples}, {@code val_samples} and {@code val_accuracy} beside the inputs.
+     */
+    public static void save(Graph model, Path file, String mode, Map<String, String> sources, Training training)
+            throws IOException {
         if (!new HashSet<>(model.inputNames()).equals(sources.keySet())) {
             throw new IllegalArgumentException("sources " + sources.keySet() + " must name the model's inputs "
                     + model.inputNames());
@@ -116,6 +133,11 @@ public final class FusionClassifier {
         JsonObject fusion = new JsonObject();
         fusion.addProperty("mode", mode.toLowerCase(Locale.ROOT));
         fusion.add("inputs", inputs);
+        if (training != null) {
+            fusion.addProperty("train_samples", training.trainSamples());
+            fusion.addProperty("val_samples", training.validationSamples());
+            fusion.addProperty("val_accuracy", training.validationAccuracy());
+        }
         // folder inputs: how a picture becomes the input (channels, size, 0..1), as PairedFolders read them
         JsonObject prep = new JsonObject();
         for (int i = 0; i < model.inputNames().size(); i++) {

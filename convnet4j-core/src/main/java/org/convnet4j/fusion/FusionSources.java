@@ -134,7 +134,15 @@ public final class FusionSources {
             throw new IllegalArgumentException(file + " takes inputs " + g.inputNames() + " but the sources give "
                     + sources.keySet());
         }
-        return load(Part.TEST, limit, resize, onMissing, notes).orderedFor(g.inputNames());
+        // the model fixes every input: folder pictures are converted to it as predict converts a picture file
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        for (int i = 0; i < g.inputNames().size(); i++) {
+            Shape s = g.inputShapes().get(i);
+            if (s.rank() == 3 && (s.dim(0) == 1 || s.dim(0) == 3)) {
+                shapes.put(g.inputNames().get(i), s);
+            }
+        }
+        return load(Part.TEST, limit, resize, shapes, onMissing, notes).orderedFor(g.inputNames());
     }
 
     private static boolean builtIn(String source) {
@@ -146,9 +154,15 @@ public final class FusionSources {
      * paired folders otherwise. {@code limit} (or null) keeps at most that many samples per class
      * ({@link DataSpec#perClass}); {@code resize} (or null) is {height, width}. Samples missing from some folder
      * are handled as {@code onMissing} says and, when skipped, described in one line to {@code notes}.
+     * <p>
+     * Folder inputs named in {@code shapes} (by input name, [1 or 3, H, W]; may be empty) must have that shape,
+     * because their network fixes it (a pretrained branch, {@link org.convnet4j.run.FusionBranches#inputShapes}, or
+     * a saved model): their pictures, grey or colour and any size, are converted to it as every command converts
+     * pictures for a model ({@link PairedFolders#load(Map, int[], Map, PairedFolders.OnMissing)}), and each
+     * conversion is described in one line to {@code notes} ("converting: ..."). Built-in sources are not converted.
      */
-    public MultiInputDataset load(Part part, Integer limit, int[] resize, PairedFolders.OnMissing onMissing,
-                                  Consumer<String> notes) throws IOException {
+    public MultiInputDataset load(Part part, Integer limit, int[] resize, Map<String, Shape> shapes,
+                                  PairedFolders.OnMissing onMissing, Consumer<String> notes) throws IOException {
         long builtIns = sources.values().stream().filter(FusionSources::builtIn).count();
         if (builtIns == sources.size()) {
             java.util.Set<String> specs = new java.util.LinkedHashSet<>();
@@ -174,7 +188,8 @@ public final class FusionSources {
         }
         Map<String, Path> roots = new LinkedHashMap<>();
         sources.forEach((name, src) -> roots.put(name, Path.of(src)));
-        PairedFolders.Result r = PairedFolders.load(roots, resize, onMissing);
+        PairedFolders.Result r = PairedFolders.load(roots, resize, shapes, onMissing);
+        r.conversions().forEach(c -> notes.accept("converting: " + c));
         if (!r.missing().isEmpty()) {
             notes.accept(String.format(Locale.ROOT, "skipped %d sample(s) not present in every input, e.g. %s",
                     r.missing().size(), r.missing().subList(0, Math.min(3, r.missing().size()))));

@@ -13,7 +13,10 @@ import org.convnet4j.data.DatasetFormatException;
 import org.convnet4j.data.Datasets;
 import org.convnet4j.data.ImageFolderDataset;
 import org.convnet4j.data.Transform;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.image.Images;
+import org.convnet4j.model.Preprocessing;
+import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
 
 /**
@@ -22,7 +25,8 @@ import org.convnet4j.tensor.Tensor;
  * extension ({@code cat/x.png} with {@code cat/x.jpg}). All modalities must have the same class folders. A sample
  * present in some modalities only is reported ({@link Result#missing()}) and, by {@link OnMissing}, skipped or
  * fatal. Each modality keeps its own size and channel count (grey pictures 1 channel, colour 3, decided by the
- * first picture), unless {@code resize} is given.
+ * first picture), unless {@code resize} is given, or its network fixes its input shape: then its pictures are converted
+ * to that shape as every other command converts pictures ({@link Preprocessing#forInput}: channels, size, 0..1).
  */
 public final class PairedFolders {
     /** Pictures are read as 0..255 and scaled by this, as {@code Preprocessing.UNIT_SCALE}. */
@@ -45,8 +49,15 @@ public final class PairedFolders {
         }
     }
 
-    /** The paired data set and the samples left out. */
-    public record Result(MultiInputDataset dataset, List<String> missing) {
+    /**
+     * The paired data set, the samples left out, and one line per modality whose pictures were converted to a fixed
+     * input shape ({@link DataSpec#conversion}'s words; empty when they fit as they are).
+     */
+    public record Result(MultiInputDataset dataset, List<String> missing, List<String> conversions) {
+        public Result {
+            missing = List.copyOf(missing);
+            conversions = List.copyOf(conversions);
+        }
     }
 
     private PairedFolders() {
@@ -58,19 +69,45 @@ public final class PairedFolders {
      *               pictures must then share one size)
      */
     public static Result load(Map<String, Path> roots, int[] resize, OnMissing onMissing) throws IOException {
+        return load(roots, resize, Map.of(), onMissing);
+    }
+
+    /**
+     * As {@link #load(Map, int[], OnMissing)}, with the input shape some modalities must have ({@code shapes}, by
+     * name; [1 or 3, H, W]): a pretrained branch or a saved model fixes it. Their pictures are read as
+     * {@link Preprocessing#forInput} prepares a picture for such an input (what the saved fusion model records and
+     * {@code predict} applies): converted to its channels and size, whatever {@code resize} says, and scaled to 0..1;
+     * {@link Result#conversions()} says what was converted.
+     */
+    public static Result load(Map<String, Path> roots, int[] resize, Map<String, Shape> shapes, OnMissing onMissing)
+            throws IOException {
         if (roots.isEmpty()) {
             throw new IllegalArgumentException("PairedFolders: no modalities given");
         }
         Map<String, ImageFolderDataset> sets = new LinkedHashMap<>();
         Map<String, Map<String, Integer>> keys = new LinkedHashMap<>();
+        List<String> conversions = new ArrayList<>();
         String first = null;
         for (Map.Entry<String, Path> e : roots.entrySet()) {
-            ImageFolderDataset.Builder b = ImageFolderDataset.builder(e.getValue()).channels(channelsOf(e.getValue()));
-            // pixels 0..255 become 0..1 like every other input (Fashion-MNIST, train's folders): raw values made
-            // the losses 20-150 and training unstable
-            Transform scale = new Transform.Scale(UNIT_SCALE);
-            b.transform(resize == null ? scale : new Transform.Resize(resize[0], resize[1]).andThen(scale));
+            Shape fixed = shapes.get(e.getKey());
+            ImageFolderDataset.Builder b = ImageFolderDataset.builder(e.getValue());
+            if (fixed != null) {
+                Preprocessing p = Preprocessing.forInput(fixed);
+                b.channels(p.channels()).transform(p.transform());
+            } else {
+                // pixels 0..255 become 0..1 like every other input (Fashion-MNIST, train's folders): raw values made
+                // the losses 20-150 and training unstable
+                Transform scale = new Transform.Scale(UNIT_SCALE);
+                b.channels(channelsOf(e.getValue()))
+                        .transform(resize == null ? scale : new Transform.Resize(resize[0], resize[1]).andThen(scale));
+            }
             ImageFolderDataset d = b.build();
+            if (fixed != null) {
+                String note = DataSpec.conversion("input '" + e.getKey() + "' (" + e.getValue() + ")", d, fixed);
+                if (!note.isEmpty()) {
+                    conversions.add(note);
+                }
+            }
             if (d.numClasses() < 2) { // as DataSpec refuses a --data folder of one class: nothing to tell apart
                 throw new IllegalArgumentException("paired folders: modality '" + e.getKey() + "' (" + e.getValue()
                         + ") has " + d.numClasses() + " class folder(s) " + d.classNames()
@@ -140,7 +177,7 @@ public final class PairedFolders {
             }
             aligned.put(name, Datasets.view(sets.get(name), idx));
         }
-        return new Result(MultiInputDataset.of(aligned), List.copyOf(missing));
+        return new Result(MultiInputDataset.of(aligned), missing, conversions);
     }
 
     /** class/relative-path-without-extension of every sample; two files with one key are refused. */

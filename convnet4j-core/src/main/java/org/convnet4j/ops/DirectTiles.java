@@ -82,7 +82,12 @@ final class DirectTiles {
      * padded to 64 columns cost 1.05x the GEMM, which computes such a tile transposed.
      */
     static boolean applies(ConvDims d) {
-        return enabled && ShiftedPatches.applies(d) && d.fg() >= Kernels.DIRECT_ROWS && (anyKernel || measured(d))
+        return ShiftedPatches.applies(d) && (anyKernel || measured(d)) && tilesFit(d);
+    }
+
+    /** Whether the direct tiles are on and fit this layer's shapes: a block of filters, no lone plane under a tile. */
+    static boolean tilesFit(ConvDims d) {
+        return enabled && d.fg() >= Kernels.DIRECT_ROWS
                 && !(d.outPlane() < FastConvolution.MIN_COLS && FastConvolution.Tiling.of(d).perTile() == 1);
     }
 
@@ -111,9 +116,7 @@ final class DirectTiles {
      * 0.81-0.92): for each 48 columns every filter block's weights pass, and with many filters they come from L2.
      */
     static boolean appliesPointwise(ConvDims d) {
-        return enabled && pointwise && FastConvolution.isPointwise(d) && d.fg() >= Kernels.DIRECT_ROWS
-                && d.cg() >= 2 * d.fg()
-                && !(d.outPlane() < FastConvolution.MIN_COLS && FastConvolution.Tiling.of(d).perTile() == 1);
+        return pointwise && FastConvolution.isPointwise(d) && d.cg() >= 2 * d.fg() && tilesFit(d);
     }
 
     /**
@@ -218,6 +221,66 @@ final class DirectTiles {
                 for (int t = 0; t < taps; t++, dst += r) {
                     for (int ci = c0; ci < c1; ci++) {
                         wp[dst + ci] = wd[src + ci * taps - t];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The direct weights of each phase of strided layer d's data gradient ({@link StridedInputGradient}; column tiles,
+     * one group), read straight from d's weights {@code wd} in one pass: phase p's filter ci (d's input channel), tap
+     * (fo, m, n) = {@code wd[fo][ci][rows[p][m]][cols[p][n]]}. A block of channels reads each filter's run of 9 x 8 floats
+     * once for all the phases (a 512-channel layer's weights are 9.4 MB: a pass per phase read them four times).
+     */
+    static float[][] packedPhases(Kernels k, ConvDims d, int[][] rows, int[][] cols, float[] wd) {
+        int r = Kernels.DIRECT_ROWS;
+        int phases = rows.length;
+        int blocks = (d.cg() + r - 1) / r;
+        float[][] bufs = PHASE_BUFFERS.get();
+        if (bufs.length < phases) {
+            bufs = java.util.Arrays.copyOf(bufs, phases);
+            PHASE_BUFFERS.set(bufs);
+        }
+        int[] kk = new int[phases];
+        for (int p = 0; p < phases; p++) {
+            kk[p] = d.fg() * rows[p].length * cols[p].length;
+            int size = blocks * r * kk[p];
+            if (bufs[p] == null || bufs[p].length < size) {
+                bufs[p] = new float[size];
+            }
+            java.util.Arrays.fill(bufs[p], d.cg() * kk[p], size, 0f);
+        }
+        float[][] out = java.util.Arrays.copyOf(bufs, phases);
+        overBlocks(k, blocks, r * d.fg() * d.kh() * d.kw(), (b0, b1) -> phaseBlocks(d, wd, rows, cols, kk, r, out, b0,
+                b1));
+        return out;
+    }
+
+    /** This thread's per-call packings of {@link #packedPhases}, one per phase, each reused by its next call. */
+    private static final ThreadLocal<float[][]> PHASE_BUFFERS = ThreadLocal.withInitial(() -> new float[0][]);
+
+    /** Blocks [b0, b1) of {@link #packedPhases}. */
+    private static void phaseBlocks(ConvDims d, float[] wd, int[][] rows, int[][] cols, int[] kk, int r, float[][] wp,
+                                    int b0, int b1) {
+        int taps = d.kh() * d.kw();
+        int cg = d.cg();
+        for (int blk = b0; blk < b1; blk++) {
+            int c0 = blk * r;
+            int c1 = Math.min(cg, c0 + r);
+            for (int fo = 0; fo < d.fg(); fo++) {
+                int src = fo * cg * taps;
+                for (int p = 0; p < wp.length; p++) {
+                    float[] to = wp[p];
+                    int dst = blk * kk[p] * r + fo * rows[p].length * cols[p].length * r - c0;
+                    for (int i : rows[p]) {
+                        for (int j : cols[p]) {
+                            int tap = src + i * d.kw() + j;
+                            for (int ci = c0; ci < c1; ci++) {
+                                to[dst + ci] = wd[tap + ci * taps];
+                            }
+                            dst += r;
+                        }
                     }
                 }
             }

@@ -156,10 +156,22 @@ final class FastConvolution {
         gemmForward(k, d, xd, wd, bd, yd, epilogue, packed, null);
     }
 
+    /** The forward pass of d (no bias, no epilogue; every output of yd written) on direct weights packed by the caller. */
+    static void directForward(Kernels k, ConvDims d, float[] xd, float[] yd, float[][] packedDirect) {
+        gemmForward(k, d, xd, null, null, yd, null, null, packedDirect);
+    }
+
     /** {@link #gemmForward}; {@code packedDirect}: this layer's direct weights, packed by the caller (then wd is unused). */
     private static void gemmForward(Kernels k, ConvDims d, float[] xd, float[] wd, float[] bd, float[] yd,
                                     ConvEpilogue epilogue, PackedWeights packed, float[][] packedDirect) {
-        Tiling tiling = Tiling.of(d);
+        // Shifted tiles with the direct product read the weights in its own packing (kept between inference calls)
+        // (every tile of such a layer, one-sample tiles that the GEMM would compute transposed too: whether a layer is
+        // direct depends on its shapes only, so every output gets the same bits whatever the tiling and thread count)
+        float[][] direct = packedDirect != null ? packedDirect : takesDirectTiles(d)
+                ? DirectTiles.packed(k, d, wd,
+                        packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
+                : null;
+        Tiling tiling = direct != null && joinsSamples(d) ? Tiling.of(d).joined() : Tiling.of(d);
         boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
         if (parallel && balancedTiles) {
             tiling = tiling.balanced(k.threads());
@@ -169,13 +181,6 @@ final class FastConvolution {
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
         // With a cache (inference), weights packed by an earlier call serve every tile, a lone one too.
         // Tiles that write their patches packed have the product pack the weights (it reads both operands packed)
-        // Shifted tiles with the direct product read the weights in its own packing (kept between inference calls)
-        // (every tile of such a layer, one-sample tiles that the GEMM would compute transposed too: whether a layer is
-        // direct depends on its shapes only, so every output gets the same bits whatever the tiling and thread count)
-        float[][] direct = packedDirect != null ? packedDirect : takesDirectTiles(d)
-                ? DirectTiles.packed(k, d, wd,
-                        packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
-                : null;
         PreparedMatrix[] weights = everyTilePacksPatches(k, d, tiles) || direct != null ? null
                 : packed != null && anyTileUsesPackedWeights(k, d, tiles)
                 ? packed.get(k, () -> prepare(k, d, false, wd, true))
@@ -185,6 +190,24 @@ final class FastConvolution {
                 && anyTileTransposed(k, d, tiles) ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
         run(k, parallel, tiles.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
                 weightsRight, direct, bd, yd, tiles.tile(t), epilogue));
+    }
+
+    /**
+     * Whether a direct layer's one-sample tiles of narrow rows join two samples in the forward pass
+     * ({@link Tiling#joined}): a 14x14 plane's slice rows are 15 wide, so one sample's tile computes 209 columns, 224
+     * as whole vectors, for 196 outputs (14% more), two samples' 419 (432) for 392 (10%). Only where the slice of two
+     * samples fits {@link #COL_BUDGET}, and only forward passes (the transposed convolution of a data gradient too):
+     * their tiles fix no summation order, and a direct output's chain does not depend on its tile.
+     * {@code -Dconvnet4j.conv.joinedNarrowTiles=false}: one sample per tile (A/B runs).
+     */
+    static volatile boolean joinedNarrowTiles = !"false".equals(System.getProperty("convnet4j.conv.joinedNarrowTiles"));
+
+    private static boolean joinsSamples(ConvDims d) {
+        Tiling tiling = Tiling.of(d);
+        Tiling joined = tiling.joined();
+        return joinedNarrowTiles && joined != tiling && !DirectTiles.byPixels(d) && ShiftedPatches.applies(d)
+                && d.ow() < ShiftedPatches.GRADIENT_MIN_WIDTH
+                && ShiftedPatches.sliceSize(d, joined.tile(0)) <= COL_BUDGET;
     }
 
     static Tensor backwardInput(Tensor dy, Tensor w, Shape xShape, ConvParams p, Kernels k) {
@@ -229,6 +252,11 @@ final class FastConvolution {
                 gemmForward(k, back, dyd, flipped(k, d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null,
                         null);
             }
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
+        }
+        if (StridedInputGradient.applies(d)) { // a stride-1 convolution of dy per phase of dx: every element written
+            Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
+            StridedInputGradient.backwardInput(k, d, dyd, wd, dx.data());
             return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
         }
         // col2im adds into dx; a pointwise convolution's GEMMs (beta 0) or plane copies write every element
@@ -1202,6 +1230,14 @@ final class FastConvolution {
             return new Tiling(n, oh, ow, 1, even, ceilDiv(oh, even));
         }
 
+        /**
+         * Two samples' whole planes per tile instead of one's, where the batch still gives {@link #MIN_GROUPS} tiles
+         * (else this tiling): for forward passes only ({@link #joinedNarrowTiles}).
+         */
+        Tiling joined() {
+            return perTile == 1 && rowTiles == 1 && n >= 2 * MIN_GROUPS ? new Tiling(n, oh, ow, 2, oh, 1) : this;
+        }
+
         int tasks() {
             return sampleGroups() * rowTiles;
         }
@@ -1367,6 +1403,7 @@ final class FastConvolution {
         private int[] offsets = new int[0];
         private int[] positions = new int[0];
         private float[] flipped = new float[0];
+        private float[] phase = new float[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
         /**
@@ -1418,6 +1455,14 @@ final class FastConvolution {
                 flipped = new float[size];
             }
             return flipped;
+        }
+
+        /** One phase's outputs of a strided data gradient ({@link StridedInputGradient}); only that pass writes it. */
+        float[] phase(int size) {
+            if (phase.length < size) {
+                phase = new float[size];
+            }
+            return phase;
         }
 
         int[] offsets(int size) {

@@ -2,7 +2,11 @@ package org.convnet4j.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.convnet4j.fusion.FusionNets;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.nn.Model;
@@ -15,10 +19,15 @@ import org.convnet4j.zoo.ModelZoo;
  * {@value FusionNets#SMALL_CNN} (the default, cut after pool2), a zoo name, or a model file (pretrained); and the
  * layer each is cut after, {@code LAYER} or {@code NAME=LAYER,...} (default: the whole model). Problems are
  * IllegalArgumentExceptions raised when the run asks for a branch.
+ * <p>
+ * A model file fixes the shape of its input: {@link #inputShapes} says which, so that the input's pictures are
+ * converted to it when they are read. The file is read once: the model read for {@link #inputShapes} is the one the
+ * run's first {@link #branch} call for that file gets.
  */
 public final class FusionBranches implements FusionRun.Branches {
     private final String branch;
     private final String joinAt;
+    private final Map<String, Model> read = new HashMap<>();
 
     /** {@code branch} and {@code joinAt} may be null (the defaults). */
     public FusionBranches(String branch, String joinAt) {
@@ -33,18 +42,40 @@ public final class FusionBranches implements FusionRun.Branches {
         return new FusionRun.Branch(network(net, shape, classes, input), joinAtFor(input, net));
     }
 
-    private static Model network(String net, Shape input, int classes, String inputName) {
-        if (isFile(net)) {
-            try {
-                Model m = ModelFiles.load(Path.of(net));
-                if (!m.inputShapes().equals(List.of(input))) {
-                    throw new IllegalArgumentException("branch " + net + " takes " + m.inputShapes() + " but input '"
-                            + inputName + "' is " + input);
+    /**
+     * The input shape each of {@code inputs} must have because its branch (intermediate fusion) or member (late
+     * fusion) is a model file taking one picture input [1 or 3, H, W]: for
+     * {@link org.convnet4j.fusion.FusionSources#load}, which converts the input's pictures to it. Early fusion's one
+     * network takes the inputs stacked: none is fixed there.
+     *
+     * @throws IllegalArgumentException when a model file cannot be read
+     */
+    public Map<String, Shape> inputShapes(FusionRun.Settings settings, Collection<String> inputs) {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        if (settings.mode().equals("early")) {
+            return out;
+        }
+        for (String input : inputs) {
+            String net = branchFor(input);
+            if (isFile(net)) {
+                List<Shape> shapes = read.computeIfAbsent(net, FusionBranches::load).inputShapes();
+                Shape s = shapes.get(0);
+                if (shapes.size() == 1 && s.rank() == 3 && (s.dim(0) == 1 || s.dim(0) == 3)) {
+                    out.put(input, s);
                 }
-                return m;
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("branch " + net + ": " + e.getMessage(), e);
             }
+        }
+        return out;
+    }
+
+    private Model network(String net, Shape input, int classes, String inputName) {
+        if (isFile(net)) {
+            Model m = read.containsKey(net) ? read.remove(net) : load(net);
+            if (!m.inputShapes().equals(List.of(input))) {
+                throw new IllegalArgumentException("branch " + net + " takes " + m.inputShapes() + " but input '"
+                        + inputName + "' is " + input);
+            }
+            return m;
         }
         if (net.equals(FusionNets.SMALL_CNN)) {
             return FusionNets.smallCnn(input, classes);
@@ -54,6 +85,14 @@ public final class FusionBranches implements FusionRun.Branches {
                     + ModelZoo.names() + " or a model file");
         }
         return ModelZoo.build(net, input, classes);
+    }
+
+    private static Model load(String net) {
+        try {
+            return ModelFiles.load(Path.of(net));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("branch " + net + ": " + e.getMessage(), e);
+        }
     }
 
     private static boolean isFile(String net) {

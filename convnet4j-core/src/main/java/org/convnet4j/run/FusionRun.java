@@ -142,6 +142,16 @@ public final class FusionRun {
             this(model, validation, memberAccuracy, memberWeights, trainSamples, validationSamples, seconds, null, null);
         }
 
+        /**
+         * What the model file records of this training ({@link org.convnet4j.fusion.FusionClassifier#save(Graph,
+         * java.nio.file.Path, String, Map, org.convnet4j.fusion.FusionClassifier.Training)}): the pictures that trained
+         * it, those held out and the accuracy on them.
+         */
+        public org.convnet4j.fusion.FusionClassifier.Training training() {
+            return new org.convnet4j.fusion.FusionClassifier.Training(trainSamples, validationSamples,
+                    validation.accuracy());
+        }
+
         /** Why a fusion fit's weights are its last epoch's, in {@link KeptEpoch}'s words. */
         public static final String LAST_EPOCH = "the last epoch: fuse trains its epochs without early stopping and"
                 + " keeps the weights they end with";

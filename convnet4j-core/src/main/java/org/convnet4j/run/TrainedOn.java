@@ -5,14 +5,18 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.internal.json.Json;
 
 /**
  * Whether the folder a model is about to be evaluated on is the folder it was trained on, as its file says
- * ({@code train}'s {@code cli_run.data}, {@code transfer}'s {@code transfer.data}). A new user evaluates the model
+ * ({@code train}'s {@code cli_run.data}, {@code transfer}'s {@code transfer.data}, {@code fuse}'s
+ * {@code fusion.inputs}). A new user evaluates the model
  * {@code transfer} made on the folder they gave it and reads an accuracy that counts the pictures it was fitted to;
  * {@link #warning} says so in one line. Only folders are compared (the built-in sets train on their training part
  * and are evaluated on their test part), by their real paths, a recorded relative path resolved against the
@@ -54,6 +58,47 @@ public final class TrainedOn {
                     + " accuracy on it overstates how it does on new pictures. Evaluate a folder of other pictures.");
         }
         return Optional.empty();
+    }
+
+    /**
+     * The warning for evaluating the fusion model file {@code modelName} on {@code sources} (input name -> source):
+     * empty unless some input is given the folder the file records as that input's training data ({@code fuse}'s
+     * {@code fusion.inputs}, with {@code train_samples}, {@code val_samples} and {@code val_accuracy} when
+     * recorded). {@code evaluate} without {@code --inputs} reads exactly those folders.
+     */
+    public static Optional<String> fusionWarning(String description, String modelName, Map<String, String> sources) {
+        if (description == null || sources == null) {
+            return Optional.empty();
+        }
+        JsonObject f;
+        try {
+            f = object(Json.parseObject(description, modelName + ": description"), "fusion");
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        JsonObject recorded = f == null ? null : object(f, "inputs");
+        if (recorded == null) {
+            return Optional.empty();
+        }
+        List<String> same = new ArrayList<>();
+        sources.forEach((name, source) -> {
+            if (sameFolder(text(recorded, name), source)) {
+                same.add(name + "=" + source);
+            }
+        });
+        if (same.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean one = same.size() == 1;
+        String trained = f.has("train_samples") ? f.get("train_samples").getAsInt() + " of " + (one ? "its" : "their")
+                + " pictures" : "most of " + (one ? "its" : "their") + " pictures";
+        String measured = f.has("val_accuracy") && f.has("val_samples")
+                ? String.format(Locale.ROOT, "; fuse measured %.4f on the %d it held out",
+                        f.get("val_accuracy").getAsDouble(), f.get("val_samples").getAsInt())
+                : "";
+        return Optional.of(modelName + " was trained on " + (one ? "this folder" : "these folders") + " ("
+                + String.join(", ", same) + "): " + trained + " trained it, so accuracy on " + (one ? "it" : "them")
+                + " overstates how it does on new pictures" + measured + ". Evaluate folders of other pictures.");
     }
 
     private static JsonObject object(JsonObject d, String key) {

@@ -110,19 +110,23 @@ public final class TrainingCheckpoints {
      */
     public static String firstNonFinite(Map<String, Tensor> tensors) {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            float[] d = e.getValue().data();
-            int bad = 0;
-            int n = e.getValue().size();
-            for (int i = 0; i < n; i++) {
-                if (!Float.isFinite(d[i])) {
-                    bad++;
-                }
-            }
-            if (bad > 0) {
-                return e.getKey() + " (" + bad + " of " + n + " values not finite)";
+            String broken = nonFinite(e.getKey(), e.getValue().data(), e.getValue().size());
+            if (broken != null) {
+                return broken;
             }
         }
         return null;
+    }
+
+    /** "name (N of M values not finite)" when the first {@code n} of {@code values} hold a NaN or an infinity, else null. */
+    private static String nonFinite(String name, float[] values, int n) {
+        int bad = 0;
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(values[i])) {
+                bad++;
+            }
+        }
+        return bad == 0 ? null : name + " (" + bad + " of " + n + " values not finite)";
     }
 
     /**
@@ -132,12 +136,32 @@ public final class TrainingCheckpoints {
      * prediction or resuming from it is refused, as saving it is ({@link #firstNonFinite}).
      */
     public static void requireFinite(Checkpoint checkpoint, String origin) {
-        String broken = firstNonFinite(checkpoint.parameters());
+        requireFinite(checkpoint.parameters(), origin);
+    }
+
+    /**
+     * As {@link #requireFinite(Checkpoint, String)} for weights read from any file: a model imported from ONNX, Keras
+     * or PyTorch is refused alike, {@code tensors} naming its weights as the file does where the reader knows it.
+     */
+    public static void requireFinite(Map<String, Tensor> tensors, String origin) {
+        String broken = firstNonFinite(tensors);
         if (broken != null) {
-            throw new IllegalArgumentException(origin + ": its weights are not finite: " + broken
-                    + "; a model with NaN or infinite weights computes nothing meaningful (a diverged run's or a"
-                    + " damaged file)");
+            throw notFinite(origin, broken);
         }
+    }
+
+    /** As {@link #requireFinite(Map, String)} for one tensor's values as a reader holds them (no shape needed). */
+    public static void requireFinite(float[] values, String name, String origin) {
+        String broken = nonFinite(name, values, values.length);
+        if (broken != null) {
+            throw notFinite(origin, broken);
+        }
+    }
+
+    private static IllegalArgumentException notFinite(String origin, String broken) {
+        return new IllegalArgumentException(origin + ": its weights are not finite: " + broken
+                + "; a model with NaN or infinite weights computes nothing meaningful (a diverged run's or a"
+                + " damaged file)");
     }
 
     /** A copy of every parameter and buffer value, for restoring later (early stopping). */

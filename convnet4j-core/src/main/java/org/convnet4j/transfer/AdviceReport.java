@@ -111,9 +111,17 @@ public final class AdviceReport {
         return cutOf(tableLabel());
     }
 
-    /** The recommended case label: the choice's when cases were tried, the table's otherwise. */
+    /**
+     * The recommended case label: the choice's when cases were tried, otherwise the table's except on small data
+     * ({@link TransferAdvisor#withoutTrying}: Case 2).
+     */
     public String recommendedLabel() {
-        return choice != null ? choice.label() : tableLabel();
+        return choice != null ? choice.label() : TransferAdvisor.withoutTrying(table);
+    }
+
+    /** True when nothing was tried and the recommendation is not the table's answer (small data: Case 2). */
+    public boolean departsFromTable() {
+        return choice == null && !recommendedLabel().equals(tableLabel());
     }
 
     public int recommendedCase() {
@@ -142,7 +150,8 @@ public final class AdviceReport {
      * cases {@code try} (each case's held-out accuracy, answers and Brier score, {@code ranked_by} the score that
      * ranked them ("brier score" or "accuracy"), {@code tie_rule}, {@code winner}, {@code best_measured},
      * {@code uncertain}, {@code reason}, {@code not_tried} the cases the time budget cut, {@code budget_clock} "wall":
-     * the budget counts wall-clock seconds) and {@code recommended}.
+     * the budget counts wall-clock seconds) and {@code recommended}; without them, when the recommendation departs
+     * from the table ({@link #departsFromTable}), {@code recommended} and {@code recommended_because}.
      */
     public String toJson() {
         JsonObject o = new JsonObject();
@@ -179,6 +188,9 @@ public final class AdviceReport {
             t.addProperty("budget_clock", "wall");
             o.add("try", t);
             o.addProperty("recommended", "case " + choice.label());
+        } else if (departsFromTable()) {
+            o.addProperty("recommended", "case " + recommendedLabel());
+            o.addProperty("recommended_because", TransferAdvisor.SMALL_DATA_RULE);
         }
         return Json.toCompact(o);
     }
@@ -188,6 +200,9 @@ public final class AdviceReport {
         List<String> out = new ArrayList<>();
         out.add("The table says: " + table.transferCase() + (tableCut() == null ? "" : ", cut at " + tableCut()));
         table.reasons().forEach(s -> out.add("  - " + s));
+        if (departsFromTable()) {
+            out.add("Recommended: case " + recommendedLabel() + " (" + TransferAdvisor.SMALL_DATA_RULE + ")");
+        }
         if (choice != null) {
             out.add("Recommended (stratified " + TransferAdvisor.FOLDS + "-fold cross-validation, cases ranked by"
                     + " their held-out " + rankedBy(choice.ranking()) + "): case "

@@ -102,8 +102,9 @@ public final class AutoTransfer {
 
     /**
      * Which case and why, in one line: "auto: case 2 (measured: ...the choice's reason...)" after {@code --try}, or
-     * "auto: case 1, cut at pool1 (the lecture's table: small and dissimilar: ...; 10 images per class: small ...;
-     * pixel shift ...: dissimilar ...)".
+     * "auto: case 3 (the lecture's table: large and dissimilar: ...; 2000 images per class: large ...; pixel shift ...:
+     * dissimilar ...)", on small data "auto: case 2 (small data: Case 2 rather than the table's Case 1 ...; the
+     * lecture's table: small and dissimilar: ...)".
      */
     public static String line(AdviceReport advice) {
         String which = "auto: case " + advice.recommendedCase()
@@ -117,6 +118,7 @@ public final class AutoTransfer {
         List<String> reasons = advice.table().reasons();
         String rule = reasons.get(reasons.size() - 1);
         String measured = String.join("; ", reasons.subList(0, reasons.size() - 1));
-        return which + " (the lecture's table: " + rule + (measured.isEmpty() ? "" : "; " + measured) + ")";
+        String table = "the lecture's table: " + rule + (measured.isEmpty() ? "" : "; " + measured);
+        return which + " (" + (advice.departsFromTable() ? TransferAdvisor.SMALL_DATA_RULE + "; " + table : table) + ")";
     }
 }

@@ -334,7 +334,7 @@ class SafeTensorsTest {
         byte[] badUtf8 = handMade("{\"x\":{}}", new byte[0]);
         badUtf8[10] = (byte) 0xFF; // inside the name
         assertFails(file("utf8", badUtf8), "not valid UTF-8");
-        assertFails(file("trailing", handMade("{} {}", new byte[0])), "not valid safetensors JSON: malformed JSON at line 1 column 5");
+        assertFails(file("trailing", handMade("{} {}", new byte[0])), "not valid safetensors JSON: malformed JSON at line 1, column 5");
     }
 
     // ---- atomic writing ------------------------------------------------------------------------

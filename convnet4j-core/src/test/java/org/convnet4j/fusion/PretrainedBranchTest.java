@@ -1,18 +1,33 @@
 package org.convnet4j.fusion;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.convnet4j.dataspec.DataSpec;
+import org.convnet4j.image.Images;
 import org.convnet4j.model.ModelFiles;
+import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
+import org.convnet4j.nn.layers.DecisionFusion;
+import org.convnet4j.run.FusionBranches;
+import org.convnet4j.run.FusionRun;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A pretrained branch read from a model file keeps its weights when the fused model is initialised. */
+/** A pretrained branch read from a model file keeps its weights, and fixes the shape its input's pictures take. */
 class PretrainedBranchTest {
     @Test
     void initializingTheFusedModelKeepsTheLoadedBranch(@TempDir Path dir) throws Exception {
@@ -33,5 +48,73 @@ class PretrainedBranchTest {
             }
         }
         assertFalse(compared == 0, "the fused model has the branch's parameters under a_branch.*");
+    }
+
+    /**
+     * Colour 48x64 folders with a grey 28x28 pretrained branch (a base trained on grey pictures): the pictures are
+     * converted to the branch's input, as every command converts pictures for a model, where before the run refused
+     * them ("branch base.c4j takes [[1, 28, 28]] but input 'a' is [3, 48, 64]"); evaluation (the recorded folders)
+     * and prediction (a picture file) then prepare them exactly as training read them.
+     */
+    @Test
+    void colourFoldersAreConvertedToAGreyPretrainedBranchForTrainingEvaluationAndPrediction(@TempDir Path dir)
+            throws Exception {
+        Path base = dir.resolve("base.c4j");
+        ModelFiles.save(FusionNets.smallCnn(Shape.of(1, 28, 28), 2).initialize(5), base);
+        Random r = new Random(7);
+        Map<String, String> sources = new LinkedHashMap<>();
+        for (String input : List.of("a", "b")) {
+            for (String cls : List.of("dark", "light")) {
+                Path d = Files.createDirectories(dir.resolve(input).resolve(cls));
+                for (int i = 0; i < 4; i++) {
+                    Tensor t = Tensor.zeros(3, 48, 64);
+                    for (int j = 0; j < t.size(); j++) {
+                        t.data()[j] = (cls.equals("dark") ? 20 : 170) + r.nextInt(80);
+                    }
+                    Images.write(t, d.resolve(i + ".png"));
+                }
+            }
+            sources.put(input, dir.resolve(input).toString());
+        }
+        FusionRun.Settings settings = new FusionRun.Settings("intermediate", Join.CONCAT,
+                FusionRun.BranchWeights.TRAINED, DecisionFusion.Mode.MEAN, 0.15, 1, 4, 0.002, 0.25, 42);
+        FusionBranches branches = new FusionBranches(base.toString(), null);
+        Map<String, Shape> fixed = branches.inputShapes(settings, sources.keySet());
+        assertEquals(Map.of("a", Shape.of(1, 28, 28), "b", Shape.of(1, 28, 28)), fixed);
+        // early fusion's one network takes the inputs stacked: no input has a shape of its own to convert to
+        assertEquals(Map.of(), new FusionBranches(base.toString(), null).inputShapes(FusionRun.Settings.of("early"),
+                sources.keySet()));
+
+        List<String> notes = new ArrayList<>();
+        MultiInputDataset data = FusionSources.of(sources).load(FusionSources.Part.TRAIN, null, null, fixed,
+                PairedFolders.OnMissing.FAIL, notes::add);
+        assertEquals(List.of(Shape.of(1, 28, 28), Shape.of(1, 28, 28)), data.inputShapes());
+        assertEquals(2, notes.size(), notes.toString());
+        assertEquals("converting: input 'a' (" + sources.get("a") + "): pictures like 0.png [3, 48, 64] (channels,"
+                + " height, width) converted to the model's input [1, 28, 28]", notes.get(0));
+        FusionRun.Result result = FusionRun.train(data, settings, branches);
+        Path file = dir.resolve("fused.c4j");
+        FusionClassifier.save(result.model(), file, settings.mode(), sources, result.training());
+
+        SavedModel saved = ModelFiles.read(file);
+        MultiInputDataset test = FusionSources.testDataFor(saved, "fused.c4j", null);
+        FusionClassifier fused = new FusionClassifier(saved);
+        assertEquals(8, test.size());
+        for (int i = 0; i < data.size(); i++) {
+            Map<String, Tensor> pictures = new LinkedHashMap<>();
+            for (String input : sources.keySet()) {
+                pictures.put(input, Images.read(Path.of(DataSpec.sampleName(data.input(input), i, input))));
+            }
+            List<Tensor> prepared = fused.prepare(pictures);
+            for (int input = 0; input < 2; input++) {
+                float[] trainedOn = new float[28 * 28];
+                float[] evaluated = new float[28 * 28];
+                data.copyInput(input, i, trainedOn, 0, null);
+                test.copyInput(input, i, evaluated, 0, null);
+                assertArrayEquals(trainedOn, evaluated, "sample " + i + " input " + input);
+                assertArrayEquals(trainedOn, prepared.get(input).data(), 1e-6f, "sample " + i + " input " + input);
+            }
+        }
+        assertTrue(saved.description().contains("\"train_samples\":" + result.trainSamples()), saved.description());
     }
 }

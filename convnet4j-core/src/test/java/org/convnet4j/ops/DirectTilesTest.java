@@ -374,6 +374,44 @@ class DirectTilesTest {
     }
 
     @Test
+    void narrowPlanesJoinTwoSamplesPerTileWithTheSameBits() {
+        // 48 channels and filters on 14x14: one sample's patches (432 x 196) are over half the column budget, so
+        // Tiling.of gives one sample per tile; the forward pass and the data gradient's transposed convolution join two
+        FastConvolutionTest.Case cs = new FastConvolutionTest.Case(8, 48, 14, 14, 48, 3, 3, ConvParams.of(1, 1));
+        assertEquals(1, FastConvolution.Tiling.of(dims(cs)).perTile());
+        FastConvolutionTest.check(cs, KernelProvider.vector(2), 31);
+        Random random = new Random(31);
+        Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+        Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+        Tensor bias = Tensor.randn(random, 1f, cs.f());
+        Tensor dy = Tensor.randn(random, 1f, cs.n(), cs.f(), cs.h(), cs.w());
+        float[][] y = new float[2][];
+        float[][] dx = new float[2][];
+        int[][] products = new int[2][2];
+        boolean was = FastConvolution.joinedNarrowTiles;
+        try {
+            for (int on = 0; on < 2; on++) {
+                FastConvolution.joinedNarrowTiles = on == 1;
+                Map<String, Integer> calls = new ConcurrentHashMap<>();
+                Kernels counting = counting(KernelProvider.vector(2), calls);
+                y[on] = FastConvolution.forward(x, w, bias, cs.p(), counting).data();
+                products[on][0] = calls.getOrDefault("directProducts", 0);
+                calls.clear();
+                dx[on] = FastConvolution.backwardInput(dy, w, x.shape(), cs.p(), counting).data();
+                products[on][1] = calls.getOrDefault("directProducts", 0);
+            }
+        } finally {
+            FastConvolution.joinedNarrowTiles = was;
+        }
+        assertArrayEquals(y[0], y[1], "forward");
+        assertArrayEquals(dx[0], dx[1], "data gradient");
+        assertEquals(8, products[0][0], "a tile per sample, one product each (tiles in parallel)");
+        assertEquals(4, products[1][0], "two samples per tile");
+        assertEquals(8, products[0][1]);
+        assertEquals(4, products[1][1]);
+    }
+
+    @Test
     void weightsPackedOnAllThreadsGiveTheCallersBits() {
         // 136 x 1152 packed floats (two tasks) forward; flipped while packed (128 x 1224) for the data gradient
         FastConvolutionTest.Case cs = new FastConvolutionTest.Case(2, 128, 14, 14, 136, 3, 3, ConvParams.of(1, 1));
@@ -452,17 +490,17 @@ class DirectTilesTest {
     }
 
     /** Whether no GEMM was called. */
-    private static boolean noGemm(Map<String, Integer> calls) {
+    static boolean noGemm(Map<String, Integer> calls) {
         return calls.keySet().stream().noneMatch(m -> m.startsWith("sgemm"));
     }
 
     /** Whether a GEMM and no direct kernel was called. */
-    private static boolean gemmOnly(Map<String, Integer> calls) {
+    static boolean gemmOnly(Map<String, Integer> calls) {
         return !calls.containsKey("directProducts") && !calls.containsKey("directPixels") && !noGemm(calls);
     }
 
     /** {@code k} with a count of each of its methods called (by name). */
-    private static Kernels counting(Kernels k, Map<String, Integer> calls) {
+    static Kernels counting(Kernels k, Map<String, Integer> calls) {
         return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
                 (proxy, method, args) -> {
                     calls.merge(method.getName(), 1, Integer::sum);
@@ -474,7 +512,7 @@ class DirectTilesTest {
                 });
     }
 
-    private static ConvDims dims(FastConvolutionTest.Case cs) {
+    static ConvDims dims(FastConvolutionTest.Case cs) {
         Shape xs = Shape.of(cs.n(), cs.c(), cs.h(), cs.w());
         Shape ws = Shape.of(cs.f(), cs.c() / cs.p().groups(), cs.kh(), cs.kw());
         return ConvDims.of(xs, ws, Convolution.outputShape(xs, ws, cs.p()), cs.p());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,5 +34,45 @@ class TrainedOnTest {
                 "mine.c4j", dir.resolve("gone").toString()));
         assertEquals(Optional.empty(), TrainedOn.warning("{\"architecture\":{}}", "m.c4j", mine.toString()));
         assertEquals(Optional.empty(), TrainedOn.warning("not json", "m.c4j", mine.toString()));
+    }
+
+    @Test
+    void warnsForAFusionModelOnTheFoldersItsFileRecordsForThoseInputs(@TempDir Path dir) throws Exception {
+        Path a = Files.createDirectories(dir.resolve("rgb"));
+        Path b = Files.createDirectories(dir.resolve("depth"));
+        Path other = Files.createDirectories(dir.resolve("other"));
+        String fused = "{\"fusion\":{\"mode\":\"early\",\"inputs\":{\"rgb\":\"" + a + "\",\"depth\":\"" + b + "\"},"
+                + "\"train_samples\":90,\"val_samples\":10,\"val_accuracy\":0.8}}";
+        assertEquals(Optional.of("fused.c4j was trained on these folders (rgb=" + a + ", depth=" + b + "): 90 of their"
+                + " pictures trained it, so accuracy on them overstates how it does on new pictures; fuse measured 0.8000"
+                + " on the 10 it held out. Evaluate folders of other pictures."),
+                TrainedOn.fusionWarning(fused, "fused.c4j", inputs("rgb", a.toString(), "depth", b.toString())));
+        // one input on its training folder is enough to overstate; an input given another input's folder is not
+        assertTrue(TrainedOn.fusionWarning(fused, "fused.c4j", inputs("rgb", a + "/.", "depth", other.toString()))
+                .orElseThrow().startsWith("fused.c4j was trained on this folder (rgb=" + a + "/.): 90 of its pictures"));
+        assertEquals(Optional.empty(), TrainedOn.fusionWarning(fused, "fused.c4j",
+                Map.of("rgb", b.toString(), "depth", a.toString())));
+        // a file saved before the counts were recorded still warns, without them
+        String older = "{\"fusion\":{\"mode\":\"early\",\"inputs\":{\"rgb\":\"" + a + "\",\"depth\":\"" + b + "\"}}}";
+        assertEquals(Optional.of("m.c4j was trained on these folders (rgb=" + a + ", depth=" + b + "): most of their"
+                + " pictures trained it, so accuracy on them overstates how it does on new pictures. Evaluate folders of"
+                + " other pictures."), TrainedOn.fusionWarning(older, "m.c4j",
+                        inputs("rgb", a.toString(), "depth", b.toString())));
+        // built-in sources (their test part), no fusion record, an unreadable description
+        assertEquals(Optional.empty(), TrainedOn.fusionWarning("{\"fusion\":{\"inputs\":{\"pixels\":\"fashion-mnist\","
+                + "\"edges\":\"fashion-mnist:sobel\"}}}", "m.c4j", Map.of("pixels", "fashion-mnist", "edges",
+                        "fashion-mnist:sobel")));
+        assertEquals(Optional.empty(), TrainedOn.fusionWarning("{\"cli_run\":{\"data\":\"" + a + "\"}}", "m.c4j",
+                Map.of("rgb", a.toString())));
+        assertEquals(Optional.empty(), TrainedOn.fusionWarning("not json", "m.c4j", Map.of("rgb", a.toString())));
+    }
+
+    /** NAME, SOURCE, ... in that order, as evaluate passes the sources. */
+    private static Map<String, String> inputs(String... nameSource) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nameSource.length; i += 2) {
+            m.put(nameSource[i], nameSource[i + 1]);
+        }
+        return m;
     }
 }

@@ -27,12 +27,28 @@ class AdviceReportTest {
     void theJsonCarriesTheCutOfTheChosenCaseNotTheTables() {
         Sequential base = TransferTest.base(1);
         AdviceReport table = AdviceReport.of(SMALL_DISSIMILAR, base);
-        // the table alone: Case 1 at the early cut
+        // nothing tried on small data: Case 2, not the table's Case 1 at the early cut, which stays under "table"
         JsonObject t = json(table);
-        assertEquals(1, t.get("case").getAsInt());
-        assertEquals(Transfer.earlyCut(base), t.get("cut").getAsString());
-        assertEquals("pool1", t.get("cut").getAsString());
+        assertEquals(2, t.get("case").getAsInt());
+        assertFalse(t.has("cut"), t.toString());
+        assertEquals(1, t.getAsJsonObject("table").get("case").getAsInt());
+        assertEquals(Transfer.earlyCut(base), t.getAsJsonObject("table").get("cut").getAsString());
+        assertEquals("pool1", t.getAsJsonObject("table").get("cut").getAsString());
+        assertEquals("case 2", t.get("recommended").getAsString());
+        assertEquals(TransferAdvisor.SMALL_DATA_RULE, t.get("recommended_because").getAsString());
         assertFalse(t.has("try"));
+        assertTrue(table.departsFromTable());
+        assertEquals("The table says: Case 1 (bottleneck features + shallow classifier), cut at pool1",
+                table.lines().get(0));
+        assertEquals("Recommended: case 2 (" + TransferAdvisor.SMALL_DATA_RULE + ")",
+                table.lines().get(table.lines().size() - 1));
+        // medium data: the table's answer is the recommendation, as before
+        AdviceReport medium = AdviceReport.of(TransferAdvisor.table(TransferAdvisor.Size.MEDIUM,
+                TransferAdvisor.Similarity.DISSIMILAR), base);
+        assertFalse(medium.departsFromTable());
+        assertEquals(3, json(medium).get("case").getAsInt());
+        assertFalse(json(medium).has("recommended"));
+        assertFalse(String.join(" ", medium.lines()).contains("Recommended"));
 
         // --try picks Case 1 at the default cut: the cut is the default one, the table's stays under "table"
         JsonObject one = json(table.withTrials(List.of(), chose("1")));
@@ -106,7 +122,8 @@ class AdviceReportTest {
     @Test
     void withoutABaseTheCutsAreNamedInWords() {
         AdviceReport r = AdviceReport.of(SMALL_DISSIMILAR, null);
-        assertEquals("<early layer>", json(r).get("cut").getAsString());
+        assertEquals("<early layer>", json(r).getAsJsonObject("table").get("cut").getAsString());
+        assertEquals("<early layer>", r.withTrials(List.of(), chose("1-early")).recommendedCut());
         assertEquals("<last layer before the dense head>", r.withTrials(List.of(), chose("1")).recommendedCut());
     }
 }

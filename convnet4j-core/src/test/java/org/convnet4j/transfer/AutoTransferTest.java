@@ -15,15 +15,16 @@ class AutoTransferTest {
     void theTablesCaseAndCutBecomeThePlanAndTheLineSaysWhy() {
         Sequential base = TransferTest.base(1);
         TransferOptions o = TransferOptions.forClasses(List.of("a", "b", "c"));
-        // small + dissimilar: Case 1 at the early cut
+        // small + dissimilar: Case 2, not the table's Case 1 at the early cut (TransferAdvisor.withoutTrying)
         AdviceReport early = AdviceReport.of(TransferAdvisor.table(TransferAdvisor.Size.SMALL,
                 TransferAdvisor.Similarity.DISSIMILAR), base);
         TransferPlan p = AutoTransfer.plan(early, Transfer.copyOf(base), o);
-        assertEquals(TransferCase.BOTTLENECK, p.transferCase());
-        assertEquals("pool1", p.cut());
-        assertEquals(Transfer.earlyCut(base), p.cut());
-        assertEquals("auto: case 1, cut at pool1 (the lecture's table: small and dissimilar: keep the initial layers"
-                + " only, flatten, train a shallow model (Case 1 cut early))", AutoTransfer.line(early));
+        assertEquals(TransferCase.FINE_TUNE_LAST, p.transferCase());
+        assertEquals(Transfer.plan(TransferCase.FINE_TUNE_LAST, Transfer.copyOf(base), o).trainedLayers(),
+                p.trainedLayers());
+        assertEquals("auto: case 2 (" + TransferAdvisor.SMALL_DATA_RULE + "; the lecture's table: small and"
+                + " dissimilar: keep the initial layers only, flatten, train a shallow model (Case 1 cut early))",
+                AutoTransfer.line(early));
 
         // medium + similar: Case 2, and a cut given in the options is not carried over (Case 2 has none)
         AdviceReport two = AdviceReport.of(TransferAdvisor.table(TransferAdvisor.Size.MEDIUM,

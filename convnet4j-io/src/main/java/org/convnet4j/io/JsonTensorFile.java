@@ -11,6 +11,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.convnet4j.internal.json.Json;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.TensorData;
@@ -49,6 +50,8 @@ final class JsonTensorFile {
     static final int BYTES_PER_CHARACTER = 8;
     /** Bytes of memory a BYTES value may cost besides its characters. */
     static final int BYTES_PER_STRING = 64;
+    /** What a JSON tensor file holds, for messages refusing one that holds something else. */
+    static final String EXAMPLE = "{\"shape\": [2, 3], \"datatype\": \"FP32\", \"data\": [1, 2, 3, 4, 5, 6]}";
 
     private final Path file;
     private long[] shape;
@@ -115,6 +118,11 @@ final class JsonTensorFile {
     private void pass(boolean store) throws IOException {
         try (JsonReader r = new JsonReader(Files.newBufferedReader(file))) {
             r.setStrictness(Strictness.STRICT);
+            JsonToken top = r.peek();
+            if (top != JsonToken.BEGIN_OBJECT) { // a bare array of numbers, most likely: say what the file must hold
+                throw bad(file, "holds " + describe(top) + ", not a JSON tensor: the file must hold one object such as "
+                        + EXAMPLE);
+            }
             r.beginObject();
             while (r.hasNext()) {
                 String key = r.nextName();
@@ -156,11 +164,7 @@ final class JsonTensorFile {
     }
 
     private IllegalArgumentException notJson(Exception e) {
-        // Gson's message may quote the file's text (a malformed escape's four characters): one line, escaped
-        // and its advice to programmers ("Use JsonReader.setStrictness(...) to accept malformed JSON") is not the user's
-        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("")
-                .replaceFirst("^Use JsonReader\\.setStrictness\\([^)]*\\) to accept malformed JSON", "malformed JSON");
-        return bad(file, "not a JSON tensor {\"shape\", \"datatype\", \"data\"}: " + oneLine(first));
+        return bad(file, "not a JSON tensor such as " + EXAMPLE + ": " + Json.syntaxError(e));
     }
 
     private void once(boolean seen, String key) {

@@ -47,6 +47,8 @@ class JsonTensorFileTest {
         assertTrue(m.contains(part), () -> "'" + part + "' not in: " + m);
         assertTrue(m.chars().noneMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)), m);
         assertFalse(m.contains("Strictness") || m.contains("JsonReader"), m); // Gson's advice to a programmer
+        // nor its jargon: token names, its JSONPath, exception classes, a troubleshooting link
+        assertFalse(m.matches(".*(BEGIN_|END_|\\bpath \\$|Exception|https?://).*"), m);
     }
 
     @Test
@@ -120,7 +122,26 @@ class JsonTensorFileTest {
         refused("{\"shape\": [1], \"datatype\": \"" + "X".repeat(3000) + "\", \"data\": [1]}", "(3000 characters)");
         refused("", "not a JSON tensor");
         // Jazzer's first finding: Gson quotes a malformed escape's characters (here ESC ] 0 ;) in its message
-        refused("{\"d\":\"\\u\u001b]0;\"}", "Malformed Unicode escape \\u\\x1b]0;");
+        refused("{\"d\":\"\\u\u001b]0;\"}", "malformed Unicode escape \\u\\x1b]0;");
+    }
+
+    /**
+     * Anything but one object is told in our words, with what the file should hold: a bare array of values was
+     * "Expected BEGIN_OBJECT but was BEGIN_ARRAY at line 1 column 2 path $" (Gson's wording).
+     */
+    @Test
+    void aFileThatIsNotOneObjectIsToldWhatItShouldHold() {
+        String should = "the file must hold one object such as {\"shape\": [2, 3], \"datatype\": \"FP32\", \"data\"";
+        refused("[1, 2, 3]", "holds an array, not a JSON tensor: " + should);
+        refused("[[1, 2], [3, 4]]", "holds an array, not a JSON tensor");
+        refused("1.5", "holds a number, not a JSON tensor");
+        refused("\"x\"", "holds a string, not a JSON tensor");
+        refused("null", "holds null, not a JSON tensor");
+        // syntax errors: where, in words (Gson's "Unterminated array at line 1 column 44 path $.data[1]")
+        refused("{\"shape\": [1], \"datatype\": \"FP32\", \"data\": [1", "the text ends too early at line 1, column");
+        refused("{\"shape\": [1], \"datatype\": \"FP32\", \"data\": [1}", "at line 1, column");
+        refused("{\"shape\": [1]\n \"datatype\": \"FP32\"}", "at line 2, column");
+        refused("{shape: [1]}", "at line 1, column");
     }
 
     @Test

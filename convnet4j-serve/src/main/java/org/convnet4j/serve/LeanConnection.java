@@ -25,13 +25,14 @@ import org.eclipse.jetty.util.Callback;
  * a body, written in one gathered write.
  *
  * <p>What it takes: {@code POST /v2/models/NAME/infer HTTP/1.1} (or {@code NAME/versions/1}) of a served model, one
- * {@code Host}, a {@code Content-Length} up to the inline limit, no {@code Transfer-Encoding}, {@code Expect},
- * {@code Upgrade} or {@code Connection} other than keep-alive, header names of token characters and values without
- * control characters, the head within 8 KiB and the whole body in the bytes read so far. Anything else, and a
- * request that has arrived only in part, goes to Jetty: the connection becomes Jetty's {@code HttpConnection} with
- * that request's bytes (Jetty's own connection upgrade), and stays so; Jetty then answers it as before (404, 413,
- * 400 on a stalled body, the pages, a body that comes in pieces). So the lean reader never refuses what Jetty would
- * accept, and what it does accept is a strict subset of HTTP/1.1 that Jetty would accept too.
+ * {@code Host} that is a plain name or IPv4 address with at most a port, a {@code Content-Length} up to the inline
+ * limit, no {@code Transfer-Encoding}, {@code Expect}, {@code Upgrade} or {@code Connection} other than keep-alive,
+ * header names of token characters and values without control characters, lines ended by CRLF, the head within
+ * 8 KiB, head and body within the read buffer (32 KiB). A request that arrives
+ * in pieces is read on, piece by piece, each within the idle timeout. Anything else goes to Jetty: the connection
+ * becomes Jetty's {@code HttpConnection} with that request's bytes (Jetty's own connection upgrade), and stays so;
+ * Jetty then answers it as before (404, 413, 431, the pages, a body larger than the buffer). So the lean reader never
+ * refuses what Jetty would accept, and what it does accept is a strict subset of HTTP/1.1 that Jetty would accept too.
  *
  * <p>Requests on one connection are answered in order: the next is not read before the answer to this one is
  * written (pipelined requests wait in the buffer). The answer is written by the thread that has it (the model's
@@ -98,7 +99,7 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
     private final Connector connector;
     /** Bytes read and not yet consumed, in flush mode; null while none are held (given back to the pool). */
     private RetainableByteBuffer buffer;
-    /** The request whose rest is awaited (one more read; see {@link #waitForTheRest}), or null. */
+    /** The request whose rest is awaited (see {@link #waitForTheRest}), or null. */
     private volatile Head waiting;
     /** The idle timeout before {@link #waiting} (the keep-alive). */
     private long idleBefore;
@@ -293,20 +294,49 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
     }
 
     /**
-     * A request not all there yet: one more read, within the idle timeout (the keep-alive applies only between
-     * requests), if its head and body fit in the buffer; a second time, Jetty takes it (it arrives in pieces).
+     * A request not all there yet: read on, as many reads as it takes, each within the idle timeout (the keep-alive
+     * applies only between requests; a client that stops sending is cut as Jetty cuts it, see
+     * {@link #onIdleExpired}). When the request would run past the buffer's end (it started late in the buffer,
+     * behind pipelined requests already answered), its bytes so far are moved to the buffer's start first. Only a
+     * request larger than the whole buffer goes to Jetty, which reads bodies in pieces.
      */
     private void waitForTheRest(ByteBuffer b, Head head) {
-        boolean fits = head == Head.PARTIAL ? b.limit() < b.capacity()
-                : head.bodyStart + head.contentLength <= b.capacity();
-        if (waiting != null || !fits) {
-            toJetty();
-            return;
+        int start = b.position();
+        if (head == Head.PARTIAL) {
+            // a head is at most MAX_HEAD bytes (parse says PARTIAL only below that), far less than the buffer
+            if (b.limit() == b.capacity()) {
+                compact(b, head);
+            }
+        } else {
+            int size = head.bodyStart - start + head.contentLength;
+            if (size > b.capacity()) {
+                toJetty();
+                return;
+            }
+            if (start + size > b.capacity()) {
+                compact(b, head);
+            }
+        }
+        if (waiting == null) {
+            idleBefore = getEndPoint().getIdleTimeout();
+            getEndPoint().setIdleTimeout(factory.idleTimeoutMillis);
         }
         waiting = head;
-        idleBefore = getEndPoint().getIdleTimeout();
-        getEndPoint().setIdleTimeout(factory.idleTimeoutMillis);
         fillInterested();
+    }
+
+    /**
+     * Moves the unread bytes (the request being read, at the buffer's position) to the buffer's start; {@code head}'s
+     * offsets move with them. Nothing else refers to the buffer's bytes meanwhile: a request's body is read by the
+     * model's call before the next one is parsed.
+     */
+    private static void compact(ByteBuffer b, Head head) {
+        int shift = b.position();
+        b.compact().flip();
+        if (head != Head.PARTIAL) {
+            head.start -= shift;
+            head.bodyStart -= shift;
+        }
     }
 
     /** From here on the connection is Jetty's, starting with the request at the buffer's position. */
@@ -386,7 +416,9 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
             int end = Math.min(b.limit(), p + MAX_HEAD);
             if (!headEnds(b, p, end)) {
                 int n = Math.min(end - p, PREFIX.length);
-                return end == b.limit() && startsWith(b, p, p + n, java.util.Arrays.copyOf(PREFIX, n)) ? PARTIAL : null;
+                // a bare LF (Jetty takes LF-only line ends) would never end the head here: Jetty decides at once
+                return end == b.limit() && startsWith(b, p, p + n, java.util.Arrays.copyOf(PREFIX, n))
+                        && crlfOnly(b, p, end) ? PARTIAL : null;
             }
             if (!startsWith(b, p, end, PREFIX)) {
                 return null;
@@ -448,7 +480,12 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
                 }
                 String field = ascii(b, i, colon).toLowerCase(java.util.Locale.ROOT);
                 switch (field) {
-                    case "host" -> hosts++;
+                    case "host" -> {
+                        if (!plainHost(b, vs, ve)) {
+                            return null; // Jetty checks the authority (400 for a bad one): it decides the rest
+                        }
+                        hosts++;
+                    }
                     case "content-length" -> {
                         if (h.contentLength >= 0 || ve == vs || ve - vs > 9) {
                             return null;
@@ -500,6 +537,16 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
             return false;
         }
 
+        /** Whether every LF from {@code from} to {@code end} ends a CRLF. */
+        private static boolean crlfOnly(ByteBuffer b, int from, int end) {
+            for (int k = from; k < end; k++) {
+                if (b.get(k) == '\n' && (k == from || b.get(k - 1) != '\r')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private static boolean startsWith(ByteBuffer b, int at, int end, byte[] s) {
             if (end - at < s.length) {
                 return false;
@@ -527,6 +574,42 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
                 }
             }
             return -1;
+        }
+
+        /**
+         * Whether the Host value from {@code from} to {@code to} is a plain name or IPv4 address, of letters, digits
+         * and {@code -._~}, with at most a port of 1 to 65535: a subset of what Jetty's authority check accepts, so
+         * that a Host it refuses (an IPv6 literal cut short, spaces, a port past 65535) is never answered here.
+         */
+        private static boolean plainHost(ByteBuffer b, int from, int to) {
+            int k = from;
+            while (k < to && b.get(k) != ':') {
+                int c = b.get(k);
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                        || c == '_' || c == '~')) {
+                    return false;
+                }
+                k++;
+            }
+            if (k == from) {
+                return false;
+            }
+            if (k == to) {
+                return true;
+            }
+            int digits = to - k - 1;
+            if (digits < 1 || digits > 5) {
+                return false;
+            }
+            int port = 0;
+            for (int i = k + 1; i < to; i++) {
+                int d = b.get(i) - '0';
+                if (d < 0 || d > 9) {
+                    return false;
+                }
+                port = port * 10 + d;
+            }
+            return port >= 1 && port <= 65535;
         }
 
         private static boolean token(int c) {

@@ -25,7 +25,8 @@ import org.convnet4j.tensor.Tensor;
  *
  * <p>Same layout rules as {@link ImageFolderDataset}: class names are the sub-folders in sorted order, pictures are
  * found recursively by extension and sorted by path; class folders whose name starts with {@code .} are ignored (pictures
- * of any name are taken, as by train). Every picture is converted with the
+ * of any name are taken, as by train). Pictures directly in the root have no class: they are left out and counted
+ * ({@link #outsideClassFoldersLine}), as by train. Every picture is converted with the
  * {@link Preprocessing} (channels, size, scale), so all samples have its output shape.
  */
 public final class PictureFolder extends LabelledDataset {
@@ -33,17 +34,20 @@ public final class PictureFolder extends LabelledDataset {
     private final String[] files;
     private final Preprocessing preprocessing;
     private final SerializableHadoopConf conf;
+    /** The line that reports the pictures directly in the root, outside any class folder; null if there are none. */
+    private final String outsideLine;
     private transient DecodedCache decoded; // driver side, on a folder made by decodable()
     /** Pictures decoded in this JVM so far (for the test that each is decoded once). */
     static final java.util.concurrent.atomic.AtomicLong DECODES = new java.util.concurrent.atomic.AtomicLong();
 
     private PictureFolder(String root, List<String> classNames, String[] files, int[] labels, Preprocessing p,
-                          Configuration conf) {
+                          Configuration conf, String outsideLine) {
         super(classNames, labels);
         this.root = root;
         this.files = files;
         this.preprocessing = p;
         this.conf = new SerializableHadoopConf(conf);
+        this.outsideLine = outsideLine;
     }
 
     /** Lists {@code root} (a local path or any Hadoop URI); one-line errors for a missing folder or empty classes. */
@@ -60,9 +64,12 @@ public final class PictureFolder extends LabelledDataset {
                     + " (give a folder with one sub-folder of pictures per class)");
         }
         List<FileStatus> dirs = new ArrayList<>();
+        List<String> outside = new ArrayList<>(); // no class folder gives them a class: left out, counted for the user
         for (FileStatus s : fs.listStatus(r)) {
             if (s.isDirectory() && !hidden(s.getPath())) {
                 dirs.add(s);
+            } else if (!s.isDirectory() && picture(s.getPath())) {
+                outside.add(s.getPath().toString());
             }
         }
         dirs.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
@@ -93,7 +100,9 @@ public final class PictureFolder extends LabelledDataset {
             }
         }
         return new PictureFolder(fs.makeQualified(r).toString(), names, files.toArray(new String[0]),
-                labels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf);
+                labels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf,
+                outside.isEmpty() ? null : ImageFolderDataset.outsideClassFoldersLine(outside.size(),
+                        java.util.Collections.min(outside)));
     }
 
     /** A picture left out of training, and why (one line). */
@@ -189,7 +198,7 @@ public final class PictureFolder extends LabelledDataset {
             }
         }
         PictureFolder kept = new PictureFolder(root, classNames, keep.toArray(new String[0]),
-                keptLabels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf.get());
+                keptLabels.stream().mapToInt(Integer::intValue).toArray(), preprocessing, conf.get(), outsideLine);
         kept.decoded = new DecodedCache(decoded, keptPartition.stream().mapToInt(Integer::intValue).toArray(),
                 keptRow.stream().mapToInt(Integer::intValue).toArray());
         return new Checked(kept, List.copyOf(bad));
@@ -235,6 +244,14 @@ public final class PictureFolder extends LabelledDataset {
 
     public String root() {
         return root;
+    }
+
+    /**
+     * The line that says how many pictures lie directly in the root, outside any class folder, and were left out, in
+     * {@code train}'s and {@code transfer}'s words ({@link ImageFolderDataset#outsideClassFoldersLine}); empty if none.
+     */
+    public java.util.Optional<String> outsideClassFoldersLine() {
+        return java.util.Optional.ofNullable(outsideLine);
     }
 
     /** The file of sample {@code index} (a qualified Hadoop path). */

@@ -261,6 +261,14 @@ public final class SparkTrainingRun {
     }
 
     /**
+     * The line that says how many pictures of the listed folder lie outside any class folder and were left out (as
+     * {@code train} says it); empty if there are none, for built-in data, or before the folder is listed.
+     */
+    public Optional<String> outsideClassFolders() {
+        return folder == null ? Optional.empty() : folder.outsideClassFoldersLine();
+    }
+
+    /**
      * What a run ended with: the library run's result, the test accuracy (built-in data with a test set, else
      * null) and where it ran; {@code curves} is the training-curves picture (null: none asked for) and
      * {@code curvesFailure} its first failed write (its message names the file and the cause), or null.

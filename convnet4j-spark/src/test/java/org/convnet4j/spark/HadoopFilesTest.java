@@ -167,23 +167,30 @@ class HadoopFilesTest {
 
     /**
      * A NameNode that accepts connections and never answers (a socket here that accepts and stays silent): with the
-     * checks' configuration every call is one line naming the URI within {@link HadoopFiles#CHECK_TIMEOUT_MS} (plus
-     * slack for a loaded machine); Hadoop's own default would wait for ever (a ping a minute, no call timeout).
+     * checks' configuration every call is one line naming the URI within the call timeout (plus slack for a loaded
+     * machine); Hadoop's own default would wait for ever (a ping a minute, no call timeout). The checks set
+     * {@link HadoopFiles#CHECK_TIMEOUT_MS} unless the configuration sets a timeout itself, which is kept: the wait here
+     * is a user's 500 ms (the checks' own 10 s are waited for end to end once, by the first case of
+     * SparkCliBadInputTest.aNameNodeThatAcceptsAndNeverAnswersIsOneLineWithinTheTimeout; waiting them here too cost
+     * the unit tests 10 s).
      */
     @Test
     void aNameNodeThatAcceptsAndNeverAnswersIsOneLineWithinTheChecksTimeout() throws Exception {
         try (SilentNameNode silent = new SilentNameNode()) {
             String uri = "hdfs://127.0.0.1:" + silent.port() + "/data/m.c4j";
-            Configuration quick = HadoopFiles.forChecks(new Configuration());
-            assertEquals(String.valueOf(HadoopFiles.CHECK_TIMEOUT_MS), quick.get("ipc.client.rpc-timeout.ms"));
+            assertEquals(String.valueOf(HadoopFiles.CHECK_TIMEOUT_MS), HadoopFiles.forChecks(new Configuration())
+                    .get("ipc.client.rpc-timeout.ms"));
             assertEquals("0", new Configuration().get("ipc.client.rpc-timeout.ms"), "Hadoop's default: no timeout");
+            Configuration given = new Configuration();
+            given.set("ipc.client.rpc-timeout.ms", "500"); // as --conf spark.hadoop.ipc.client.rpc-timeout.ms=500
+            Configuration quick = HadoopFiles.forChecks(given);
+            assertEquals("500", quick.get("ipc.client.rpc-timeout.ms"), "a timeout the configuration sets is kept");
             long t0 = System.nanoTime();
             IOException e = assertThrows(IOException.class, () -> HadoopFiles.exists(uri, quick));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertEquals(uri + ": no answer from 127.0.0.1:" + silent.port() + " within the timeout ("
-                    + HadoopFiles.CHECK_TIMEOUT_MS + " ms); is the NameNode at that address running and answering?",
-                    e.getMessage());
-            assertTrue(seconds >= HadoopFiles.CHECK_TIMEOUT_MS / 1000.0 * 0.9 && seconds < 40, seconds + " s");
+            assertEquals(uri + ": no answer from 127.0.0.1:" + silent.port() + " within the timeout (500 ms); is the"
+                    + " NameNode at that address running and answering?", e.getMessage());
+            assertTrue(seconds >= 0.5 * 0.9 && seconds < 40, seconds + " s");
             assertTrue(silent.accepted() >= 1, "the client did connect");
         }
     }

@@ -176,6 +176,10 @@ class PictureFilesTest {
             b.put(local(listed.file(i)), listed.classNames().get(listed.label(i)));
         }
         assertEquals(a, b);
+        // the picture beside the class folders: left out by both, and counted in the same words (spark train said nothing)
+        assertEquals(List.of(folder.resolve("outside-any-class.png")), local.outsideClassFolders());
+        assertEquals(java.util.Optional.of("1 picture outside any class folder was left out: file:"
+                + folder.resolve("outside-any-class.png")), listed.outsideClassFoldersLine());
     }
 
     private static Path local(String path) {

@@ -84,7 +84,7 @@ public final class Json {
         try {
             return JsonParser.parseString(text);
         } catch (JsonParseException ex) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + ex.getMessage(), ex);
+            throw new IllegalArgumentException(what + " is not valid JSON: " + syntaxError(ex), ex);
         }
     }
 
@@ -107,11 +107,66 @@ public final class Json {
         try {
             e = JsonParser.parseString(text);
         } catch (JsonParseException ex) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + ex.getMessage(), ex);
+            throw new IllegalArgumentException(what + " is not valid JSON: " + syntaxError(ex), ex);
         }
         if (!e.isJsonObject()) {
             throw new IllegalArgumentException(what + " is not a JSON object");
         }
         return e.getAsJsonObject();
+    }
+
+    /**
+     * Gson's account of a syntax error in our words, on one line and safe for a terminal: "the array is not closed at
+     * line 1, column 20" rather than "com.google.gson.stream.MalformedJsonException: Unterminated array at line 1
+     * column 20 path $.data[3]" and a troubleshooting link. Gson's path and its advice to programmers (its lenient
+     * mode) are left out: the line and column say where, for a person with the file in an editor. Gson may quote the
+     * file's text (a malformed escape), hence the escaping.
+     */
+    public static String syntaxError(Throwable e) {
+        Throwable t = e;
+        while (t instanceof JsonParseException && t.getCause() != null) { // JsonSyntaxException wraps the reader's
+            t = t.getCause();
+        }
+        String m = String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+        int path = m.lastIndexOf(" path $");
+        if (path >= 0) {
+            m = m.substring(0, path);
+        }
+        m = m.replaceFirst(" at line (\\d+) column (\\d+)$", " at line $1, column $2");
+        java.util.regex.Matcher expected = java.util.regex.Pattern.compile("^Expected (?:an? )?(\\S+) but was (\\S+)(.*)$")
+                .matcher(m);
+        if (expected.matches()) {
+            m = "expected " + token(expected.group(1)) + " but found " + token(expected.group(2)) + expected.group(3);
+        } else {
+            m = m.replaceFirst("^Unterminated (array|object|string|comment|escape sequence)", "the $1 is not closed")
+                    .replaceFirst("^End of input", "the text ends too early")
+                    .replaceFirst("^Expected name", "a key in double quotes is expected")
+                    .replaceFirst("^Expected ':'", "a colon after the key is expected")
+                    .replaceFirst("^Expected value", "a value is expected")
+                    .replaceFirst("^Unexpected value", "unexpected text")
+                    .replaceFirst("^Use JsonReader\\.setStrictness\\([^)]*\\) to accept malformed JSON", "malformed JSON")
+                    .replaceFirst("^JSON forbids NaN and infinities", "NaN and infinities are not JSON numbers");
+        }
+        if (!m.isEmpty()) {
+            m = Character.toLowerCase(m.charAt(0)) + m.substring(1);
+        }
+        return org.convnet4j.util.TerminalText.escape(m.replace("\n", "\\n").replace("\r", "\\r"));
+    }
+
+    /** A token of Gson's JsonToken (or the type a reader method wanted: "a long") as a person would say it. */
+    private static String token(String gson) {
+        return switch (gson) {
+            case "BEGIN_OBJECT" -> "an object";
+            case "BEGIN_ARRAY" -> "an array";
+            case "END_OBJECT" -> "the end of an object";
+            case "END_ARRAY" -> "the end of an array";
+            case "NAME" -> "a key";
+            case "STRING" -> "a string";
+            case "NUMBER", "long", "int", "double" -> "a number";
+            case "BOOLEAN", "boolean" -> "true or false";
+            case "NULL" -> "null";
+            case "END_DOCUMENT" -> "the end of the text";
+            default -> gson;
+        };
     }
 }

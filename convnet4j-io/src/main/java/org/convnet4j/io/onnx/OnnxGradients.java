@@ -17,10 +17,10 @@ import org.convnet4j.io.onnx.OnnxModel.Node;
  * each output element then holds the index of the input element it came from, and the gradient is scattered back
  * along those indices. The others have their derivatives written out: MatMul, Gemm, Softmax, LogSoftmax,
  * LayerNormalization (Y; X, scale and B), the Reduce* family, PRelu, Add, Sub, Mul, Div, Pow, variadic Max, Min,
- * Sum and Mean, a float-to-float Cast (passed through), the window operators over any number of spatial axes
- * (Conv, ConvTranspose, MaxPool, AveragePool, inference BatchNormalization: {@link OnnxWindows#backward}) and the
- * element-wise Neg, Abs, Sqrt, Exp, Log, Reciprocal, Relu, Tanh, Sigmoid, Sin, Cos. ArgMax, ArgMin, the comparisons,
- * Floor, Ceil, Round and Sign give zeros ({@link #ZERO}).
+ * Sum and Mean, TopK (Values back to the elements chosen), a float-to-float Cast (passed through), the window
+ * operators over any number of spatial axes (Conv, ConvTranspose, MaxPool, AveragePool, inference
+ * BatchNormalization: {@link OnnxWindows#backward}) and the element-wise Neg, Abs, Sqrt, Exp, Log, Reciprocal, Relu,
+ * Tanh, Sigmoid, Sin, Cos. ArgMax, ArgMin, the comparisons, Floor, Ceil, Round and Sign give zeros ({@link #ZERO}).
  */
 final class OnnxGradients {
     /**
@@ -37,7 +37,7 @@ final class OnnxGradients {
             "LogSoftmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1",
             "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "PRelu", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs", "Sqrt",
             "Exp", "Log", "Reciprocal", "Relu", "Tanh", "Sigmoid", "Sin", "Cos"),
-            Set.of("Resize", "Upsample", "Pad", "Clip", "Erf", "Range"));
+            Set.of("Resize", "Upsample", "Pad", "Clip", "Erf", "Range", "TopK"));
 
     /** Operators whose inputs after the data are settings (sizes, pads, bounds): not learned even when float. */
     private static final Set<String> DATA_ONLY = Set.of("Resize", "Upsample", "Pad", "Clip");
@@ -110,6 +110,11 @@ final class OnnxGradients {
         if (op.equals("LayerNormalization")) {
             // its Mean and InvStdDev outputs depend on X too: a loss may read them without Y
             layerNorm(n, in, gradOut, out);
+            return nullsForIntegers(in, out);
+        }
+        if (op.equals("TopK") && gradOut.get(0) != null) {
+            // Values are elements of X (its int64 Indices have no gradient): each goes back to the element it is
+            out.set(0, topK(n, in.get(0), OnnxFolding.evalMulti(n, in, opset).get(1), gradOut.get(0)));
             return nullsForIntegers(in, out);
         }
         double[] g = gradOut.get(0);
@@ -197,6 +202,26 @@ final class OnnxGradients {
                 case "Sin" -> Math.cos(v);
                 default -> -Math.sin(v); // Cos
             };
+        }
+        return gx;
+    }
+
+    /**
+     * TopK's dX: the gradient of each Values element added to the X element its index names along the axis (the index
+     * trick of {@link #moves} cannot serve: which elements TopK picks depends on their values). Elsewhere zero.
+     */
+    private static double[] topK(Node n, Arr x, Arr indices, double[] g) {
+        int ax = (int) OnnxFolding.axis(OnnxFolding.ints(n, "axis", -1), x.rank());
+        long len = x.dims()[ax];
+        long k = indices.dims()[ax];
+        long inner = 1;
+        for (int i = ax + 1; i < x.rank(); i++) {
+            inner *= x.dims()[i];
+        }
+        double[] gx = new double[x.v().length];
+        for (int at = 0; at < g.length; at++) {
+            long outer = at / (k * inner);
+            gx[(int) ((outer * len + (long) indices.v()[at]) * inner + at % inner)] += g[at];
         }
         return gx;
     }

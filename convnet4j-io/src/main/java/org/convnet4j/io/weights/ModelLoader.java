@@ -26,6 +26,7 @@ import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
+import org.convnet4j.train.TrainingCheckpoints;
 import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.zoo.ModelZoo;
 
@@ -124,6 +125,9 @@ public final class ModelLoader {
                     model.setClassNames(labels);
                 }
             }
+            // Keras and PyTorch weights are checked as they are read (WeightLoadPlan), named as their file names them;
+            // an ONNX file's become the parameters of the layers its nodes turn into (a Conv's kernel, an Add's operand)
+            TrainingCheckpoints.requireFinite(model.stateDict(), file.toString());
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = withOnnxTensorNames(imported(file, "onnx", null, model, g == null ? null : g.preprocessing()),
                     onnx);

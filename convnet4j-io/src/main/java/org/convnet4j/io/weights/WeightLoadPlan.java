@@ -9,6 +9,7 @@ import org.convnet4j.checkpoint.CheckpointMismatchException;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.train.TrainingCheckpoints;
 
 /**
  * Assignments of a foreign file's weights to a model's parameters, checked as a whole before any value is read.
@@ -16,8 +17,9 @@ import org.convnet4j.tensor.Tensor;
  * <p>Importers first describe every assignment with the shapes the file's header gives; {@link #execute} then
  * fails with one {@link CheckpointMismatchException} listing every missing, unexpected and mis-shaped weight,
  * or reads and converts the weights one at a time into the parameters (so at most one foreign tensor is held
- * in memory besides the model). A read error during that second phase leaves the model partly loaded; it is
- * reported as an exception, so the caller discards the model.
+ * in memory besides the model), refusing the first that holds a NaN or an infinity (named as the file names it).
+ * A read error or such a refusal during that second phase leaves the model partly loaded; it is reported as an
+ * exception, so the caller discards the model.
  */
 public final class WeightLoadPlan {
     /** Reads one weight's values, in the file's layout. */
@@ -26,7 +28,8 @@ public final class WeightLoadPlan {
         float[] read() throws IOException;
     }
 
-    private record Step(Parameter target, Source source, UnaryOperator<float[]> convert, float constant) {
+    private record Step(Parameter target, String sourceName, Source source, UnaryOperator<float[]> convert,
+                        float constant) {
     }
 
     private final String origin;
@@ -56,12 +59,12 @@ public final class WeightLoadPlan {
                     + " in the file (" + sourceName + ")");
             return;
         }
-        steps.add(new Step(target, source, convert, 0f));
+        steps.add(new Step(target, sourceName, source, convert, 0f));
     }
 
     /** Fill {@code target} with a constant (e.g. gamma = 1 for a Keras batch norm without scale). */
     public void fill(Parameter target, float value) {
-        steps.add(new Step(target, null, null, value));
+        steps.add(new Step(target, null, null, null, value));
     }
 
     /** A model parameter the file has no value for. */
@@ -116,7 +119,10 @@ public final class WeightLoadPlan {
             if (s.source() == null) {
                 value.fill(s.constant());
             } else {
-                float[] v = s.convert().apply(s.source().read());
+                float[] read = s.source().read();
+                // as a .c4j's are: a NaN or an infinity in a weight gives plausible but meaningless outputs
+                TrainingCheckpoints.requireFinite(read, s.sourceName(), origin);
+                float[] v = s.convert().apply(read);
                 if (v.length != value.size()) {
                     throw new IOException(origin + ": weight for " + s.target().name() + " has " + v.length
                             + " values, expected " + value.size());

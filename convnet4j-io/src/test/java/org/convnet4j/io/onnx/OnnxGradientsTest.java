@@ -300,11 +300,23 @@ class OnnxGradientsTest {
         check(node("MaxPool", 1, 2, is("kernel_shape", 2, 2, 2)), 12, random(1, 2, 3, 3, 4));
     }
 
+    /**
+     * TopK: the gradient of Values reaches the elements chosen (largest and smallest, every axis, K as an input and as
+     * opset 1's attribute); the int64 K and Indices have none.
+     */
+    @Test
+    void topKSendsTheGradientOfItsValuesToTheElementsChosen() {
+        check(node("TopK", 2, 2), 13, random(3, 5), ints(new long[] {2}, 1));
+        check(node("TopK", 2, 2, i("axis", 1), i("largest", 0)), 11, random(2, 4, 3), ints(new long[] {3}, 1));
+        check(node("TopK", 2, 2, i("axis", -3)), 13, random(4, 2, 3), ints(new long[] {4}, 1));
+        check(node("TopK", 1, 2, i("k", 1), i("axis", 0)), 1, random(3, 2));
+    }
+
     @Test
     void operatorsWithoutABackwardPassAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxGradients.backward(
-                node("TopK", 2, 2), List.of(random(2, 3), random(1)), List.of(new double[6]), 13));
-        assertTrue(e.getMessage().contains("TopK"), e.getMessage());
+                node("ConstantOfShape", 1, 1), List.of(ints(new long[] {2, 3}, 2)), List.of(new double[6]), 13));
+        assertTrue(e.getMessage().contains("ConstantOfShape has no backward pass"), e.getMessage());
     }
 
     private static Arr floats(double... v) {

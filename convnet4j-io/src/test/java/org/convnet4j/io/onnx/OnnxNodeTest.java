@@ -39,7 +39,7 @@ class OnnxNodeTest {
         Assumptions.assumeTrue(Files.isDirectory(OnnxNodeTests.ROOT), "libonnx-testdata is not installed");
         Map<String, String> excluded = OnnxNodeTests.exclusions();
         Map<String, String> leftOut = new TreeMap<>();
-        List<Path> cases = OnnxNodeTests.supportedCases(leftOut);
+        List<Path> cases = OnnxNodeSuite.supportedCases(leftOut);
         assertFalse(cases.isEmpty(), "no supported node test cases found");
         // the selection uses the importer's own check(): a regression there could quietly shrink the suite
         long reproduced = cases.stream().filter(d -> !excluded.containsKey(d.getFileName().toString())).count();

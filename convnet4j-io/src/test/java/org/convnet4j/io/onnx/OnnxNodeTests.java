@@ -163,8 +163,8 @@ final class OnnxNodeTests {
     }
 
     private static void runCase(Path dir) throws IOException {
-        Prepared c = prepare(dir);
-        OnnxProgram p = OnnxImporter.importProgram(c.model(), dir.getFileName().toString(), c.bound());
+        Prepared c = OnnxNodeSuite.prepared(dir);
+        OnnxProgram p = OnnxNodeSuite.program(dir);
         List<TensorData> got = p.run(c.feed());
         String wrong = mismatch(c.want(), got);
         if (wrong != null) {

@@ -126,6 +126,8 @@ final class TrainCommand extends SparkMain.SparkCommand {
 
     @Override
     int run(SparkSession spark) throws Exception {
+        // pictures beside the class folders have no class: left out, and said so as train says it
+        prepared.outsideClassFolders().ifPresent((json ? System.err : System.out)::println);
         if (!json) {
             prepared.addListener(new LogListener(System.out));
         }

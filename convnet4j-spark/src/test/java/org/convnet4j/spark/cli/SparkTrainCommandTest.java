@@ -43,12 +43,16 @@ class SparkTrainCommandTest {
             }
         }
         Files.write(data.resolve("class1").resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        // a picture beside the class folders has no class: left out and said so, as train says it (it said nothing)
+        Files.copy(data.resolve("class0").resolve("p0.png"), data.resolve("loose.png"));
+        String outside = "1 picture outside any class folder was left out: file:" + data.resolve("loose.png");
         Path out = dir.resolve("m.c4j");
         String[] a = run("train", "--master", "local[2]", "--data", data.toString(), "--limit", "10", "--epochs", "2",
                 "--batch", "8", "--val-split", "0.2", "--partitions", "2", "--json", "--no-progress",
                 "--plots", dir.resolve("plots").toString(), "--checkpoint-dir", dir.resolve("ckpt").toUri().toString(),
                 "--out", out.toString());
         assertEquals("0", a[0], a[1] + a[2]);
+        assertTrue(a[2].lines().anyMatch(outside::equals), "with --json on stderr: " + a[2]);
         JsonObject j = JsonParser.parseString(a[1].substring(a[1].indexOf('{'))).getAsJsonObject();
         assertEquals(24, j.get("train_samples").getAsInt(), "10 per class, 20% held out");
         assertEquals(6, j.get("val_samples").getAsInt());
@@ -89,6 +93,7 @@ class SparkTrainCommandTest {
             }
         }
         assertEquals("0", b[0], b[1] + b[2]);
+        assertTrue(b[1].lines().anyMatch(outside::equals), b[1]);
         assertTrue(!b[2].contains("\r") && b[2].lines().anyMatch(l -> l.matches(
                 "epoch 3: \\d+ batches in \\d:\\d\\d:\\d\\d \\(\\d+ batches/s\\) loss \\d+\\.\\d{4}")), b[2]);
         assertTrue(b[1].contains("Resuming lenet5") && b[1].contains("epoch 3/3") && !b[1].contains("epoch 2/3"), b[1]);
