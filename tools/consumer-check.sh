@@ -43,7 +43,7 @@ echo "consumer-check: building and running examples/ against it"
 rm -rf examples/target
 "${mvn[@]}" -f examples/pom.xml verify
 # nothing of the source tree on the example's class path: its jars come from the throwaway repository
-"${mvn[@]}" -f examples/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.outputFile="$WORK/classpath.txt"
+"${mvn[@]}" -f examples/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.11.0:build-classpath -Dmdep.outputFile="$WORK/classpath.txt"
 tr ':' '\n' < "$WORK/classpath.txt" > "$WORK/classpath-lines.txt"
 if grep -v "^$REPO/" "$WORK/classpath-lines.txt" | grep -q .; then
   echo "consumer-check: the example's class path has entries outside $REPO:" >&2

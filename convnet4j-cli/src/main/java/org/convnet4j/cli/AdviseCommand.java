@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.io.weights.TransferBase;
@@ -13,14 +12,11 @@ import org.convnet4j.transfer.FineTuneSettings;
 import org.convnet4j.transfer.TransferAdvisor;
 import org.convnet4j.transfer.TransferOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code convnet4j advise}: which transfer case the lecture's table recommends for a target data set. */
 @Command(name = "advise", resourceBundle = "org.convnet4j.cli.help.advise",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Recommend a transfer-learning case from the target data's size and its similarity to the base"
                 + " model's training data.",
             "The similarity is the shift of the base's feature statistics (saved in its file by 'train' and"
@@ -33,10 +29,7 @@ import picocli.CommandLine.Spec;
             "Sizes: small < " + TransferAdvisor.SMALL_BELOW + " images per class, large > " + TransferAdvisor.LARGE_ABOVE
                 + "; similar: feature shift <= " + TransferAdvisor.SIMILARITY_THRESHOLD + ".",
             "--data takes " + DataSpec.DATA_HELP, ""})
-public final class AdviseCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class AdviseCommand extends CliCommand {
     @Option(names = "--base", paramLabel = "MODEL")
     String base;
 
@@ -65,7 +58,7 @@ public final class AdviseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         PrintWriter info = json.progress();
         AutoTransfer.Advice asked = advice.advice();
         advice.requireBudgetWithTry();
@@ -86,10 +79,7 @@ public final class AdviseCommand implements Callable<Integer> {
             AdviceOptions.requireSimilarityMeasure(b, asked, "");
             report = AutoTransfer.advise(b.model(), b.featureStatistics(), train, asked,
                     TransferOptions.forClasses(train.classNames()), FineTuneSettings.defaults(),
-                    new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), line -> {
-                        info.println(line);
-                        info.flush();
-                    });
+                    new FeatureCache(Path.of(System.getProperty("java.io.tmpdir"), "convnet4j-advise")), lines(info));
         }
         if (json.given) {
             out.println(report.toJson());

@@ -31,4 +31,17 @@ final class BadInputException extends RuntimeException {
             throw new BadInputException(prefix + e.getMessage(), e);
         }
     }
+
+    /** Refused unless {@code value >= min}: one line naming the option, "OPTION: must be at least MIN, got V". */
+    static void requireAtLeast(String option, long value, long min) {
+        requireRange(option, value, min, Long.MAX_VALUE);
+    }
+
+    /** Refused unless {@code min <= value <= max}: "OPTION: must be MIN..MAX, got V" (or "at least MIN"). */
+    static void requireRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new BadInputException(option + ": must be " + (max == Long.MAX_VALUE ? "at least " + min
+                    : min + ".." + max) + ", got " + value);
+        }
+    }
 }

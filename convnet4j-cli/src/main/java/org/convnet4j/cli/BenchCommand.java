@@ -4,20 +4,17 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.convnet4j.benchmark.BenchResult;
 import org.convnet4j.benchmark.Workloads;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code convnet4j bench}: the standard workloads W1..W6, named like the PyTorch reference scripts. */
-@Command(name = "bench", resourceBundle = "org.convnet4j.cli.help.bench", mixinStandardHelpOptions = true)
-public final class BenchCommand implements Callable<Integer> {
+@Command(name = "bench", resourceBundle = "org.convnet4j.cli.help.bench")
+public final class BenchCommand extends CliCommand {
     @Mixin
     JsonOption json;
 
@@ -27,9 +24,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick")
     boolean quick;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() {
         Set<String> groups;
@@ -38,7 +32,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException("bench: " + e.getMessage().replaceFirst("'; known", "' in --only; known"), e);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         List<BenchResult> results = new ArrayList<>();
         Workloads.Settings settings = Workloads.Settings.measurement()
                 .withOnnxReader(file -> OnnxImporter.importModel(OnnxReader.readModel(file), file.toString()));

@@ -7,6 +7,7 @@ import org.convnet4j.ops.PaddingSpec;
 import org.convnet4j.ops.PoolType;
 import org.convnet4j.util.AtomicFiles;
 import org.convnet4j.vision.Normalization;
+import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -18,31 +19,39 @@ final class Converters {
     private Converters() {
     }
 
+    /** {@code cl} (and its subcommands) parsing the library's option types with the library's parsers. */
+    static CommandLine registeredOn(CommandLine cl) {
+        return cl.registerConverter(PaddingSpec.class, parsed(PaddingSpec::parse))
+                .registerConverter(PadMode.class, parsed(PadMode::parse))
+                .registerConverter(Normalization.Mode.class, parsed(Normalization.Mode::parse))
+                .registerConverter(PoolType.class, parsed(PoolType::parse));
+    }
+
     /** A converter calling one library parser: its IllegalArgumentException is picocli's invalid value. */
-    abstract static class Parsed<T> implements ITypeConverter<T> {
-        private final Function<String, T> parser;
-
-        Parsed(Function<String, T> parser) {
-            this.parser = parser;
-        }
-
-        @Override
-        public T convert(String value) {
+    static <T> ITypeConverter<T> parsed(Function<String, T> parser) {
+        return value -> {
             try {
                 return parser.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
-        }
+        };
     }
 
     /**
      * An output file's path ({@link AtomicFiles#outputFile}): text ending in '/' means a folder, refused in one line
      * with a file name to give instead (the README: an output file's folder must exist; folder options create theirs).
      */
-    abstract static class FileOutput extends Parsed<Path> {
+    abstract static class FileOutput implements ITypeConverter<Path> {
+        private final ITypeConverter<Path> parser;
+
         FileOutput(String exampleName) {
-            super(s -> AtomicFiles.outputFile(s, exampleName));
+            parser = parsed(s -> AtomicFiles.outputFile(s, exampleName));
+        }
+
+        @Override
+        public Path convert(String value) throws Exception {
+            return parser.convert(value);
         }
     }
 
@@ -64,30 +73,6 @@ final class Converters {
     static final class PictureFile extends FileOutput {
         PictureFile() {
             super("out.png");
-        }
-    }
-
-    static final class PaddingConverter extends Parsed<PaddingSpec> {
-        PaddingConverter() {
-            super(PaddingSpec::parse);
-        }
-    }
-
-    static final class PadModeConverter extends Parsed<PadMode> {
-        PadModeConverter() {
-            super(PadMode::parse);
-        }
-    }
-
-    static final class NormalizeConverter extends Parsed<Normalization.Mode> {
-        NormalizeConverter() {
-            super(Normalization.Mode::parse);
-        }
-    }
-
-    static final class PoolTypeConverter extends Parsed<PoolType> {
-        PoolTypeConverter() {
-            super(PoolType::parse);
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.image.ImageOutput;
 import org.convnet4j.image.Images;
 import org.convnet4j.ops.PadMode;
@@ -13,37 +12,28 @@ import org.convnet4j.vision.Normalization;
 import org.convnet4j.vision.DisplayMaps;
 import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Applies one 2-D kernel to every channel of a picture (the lecture's convolution as an image operator). */
-@Command(name = "convolve", resourceBundle = "org.convnet4j.cli.help.convolve",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class ConvolveCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "convolve", resourceBundle = "org.convnet4j.cli.help.convolve", sortOptions = false)
+final class ConvolveCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
     @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "NAME|FILE")
     String kernel;
 
-    @Option(names = "--padding", paramLabel = "valid|same|N|T,B,L,R", defaultValue = "valid",
-            converter = Converters.PaddingConverter.class)
+    @Option(names = "--padding", paramLabel = "valid|same|N|T,B,L,R", defaultValue = "valid")
     PaddingSpec padding;
 
-    @Option(names = "--pad-mode", paramLabel = "zero|replicate|reflect", defaultValue = "zero",
-            converter = Converters.PadModeConverter.class)
+    @Option(names = "--pad-mode", paramLabel = "zero|replicate|reflect", defaultValue = "zero")
     PadMode padMode;
 
     @Option(names = "--stride", paramLabel = "S", defaultValue = "1")
     int stride;
 
-    @Option(names = "--normalize", paramLabel = "none|minmax|abs", converter = Converters.NormalizeConverter.class)
+    @Option(names = "--normalize", paramLabel = "none|minmax|abs")
     Normalization.Mode normalize;
 
     @Option(names = {"--grey", "--gray"})
@@ -54,9 +44,7 @@ final class ConvolveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (stride < 1) {
-            throw new ParameterException(spec.commandLine(), "--stride must be >= 1, got " + stride);
-        }
+        requireUsageAtLeast("--stride", stride, 1);
         ImageOutput out = ImageOutput.of(output);
         Tensor k = KernelFile.resolve(kernel);
         Tensor picture = Images.readToProcess(image, 4);
@@ -66,7 +54,7 @@ final class ConvolveCommand implements Callable<Integer> {
         Normalization.Mode mode = normalize != null ? normalize : out.csv() ? Normalization.Mode.NONE
                 : Normalization.Mode.MINMAX;
         out.write(out.csv() ? DisplayMaps.forNumbers(result, mode) : DisplayMaps.forPicture(result, mode));
-        spec.commandLine().getOut().printf("%s (%s) * %s (%dx%d kernel), padding %s/%s, stride %d -> %s (%s, values %s, "
+        out().printf("%s (%s) * %s (%dx%d kernel), padding %s/%s, stride %d -> %s (%s, values %s, "
                         + "normalize %s)%n", image, MatrixText.size(in), kernel, k.dim(0), k.dim(1), padding,
                 padMode.name().toLowerCase(java.util.Locale.ROOT), stride, output, MatrixText.size(result),
                 MatrixText.range(result), mode.name().toLowerCase(java.util.Locale.ROOT));

@@ -46,10 +46,6 @@ final class DashboardOptions {
 
     /** The library's {@link TrainingDashboard}, whose folder errors name --logdir. */
     record Session(TrainingDashboard dashboard, Path logdir) implements AutoCloseable {
-        TrainingListener run(String name, Dataset validation) {
-            return run(name, validation, "validation");
-        }
-
         /** A run whose confusion matrix is computed on {@code data}, named {@code dataName} on the page. */
         TrainingListener run(String name, Dataset data, String dataName) {
             try {
@@ -61,10 +57,6 @@ final class DashboardOptions {
                 throw new java.io.UncheckedIOException("--logdir " + (why.startsWith(logdir.toString()) ? why
                         : logdir + ": " + why), e.getCause());
             }
-        }
-
-        void confusion(TrainingListener listener, org.convnet4j.train.ConfusionMatrix cm, int samples) {
-            dashboard.confusion(listener, cm, samples);
         }
 
         @Override

@@ -1,14 +1,10 @@
 package org.convnet4j.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code demo} (= {@code demo train}): LeNet-5 learns Fashion-MNIST; {@code demo edges}: the image-operator tour. */
-@Command(name = "demo", resourceBundle = "org.convnet4j.cli.help.demo",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(name = "demo", resourceBundle = "org.convnet4j.cli.help.demo", sortOptions = false,
         header = "The tour: LeNet-5 learns Fashion-MNIST, then shows what it learned (files in out/).",
         description = {
             "Trains LeNet-5 on Fashion-MNIST (3 epochs of the 60000 training pictures by default: a few minutes on 2 "
@@ -25,31 +21,24 @@ import picocli.CommandLine.Spec;
             "  convnet4j demo --epochs 1 --limit 1000       (under a minute, about 75%%)",
             "  convnet4j demo edges"
         })
-final class DemoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class DemoCommand extends CliCommand {
     @Mixin
     TrainDemo demo;
 
     @Override
     public Integer call() throws Exception {
-        return demo.run(spec.commandLine().getOut(), spec.commandLine().getErr());
+        return demo.run(out(), err());
     }
 
     /** The same tour, by its own name. */
-    @Command(name = "train", resourceBundle = "org.convnet4j.cli.help.demo-train",
-            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-    static final class Train implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
+    @Command(name = "train", resourceBundle = "org.convnet4j.cli.help.demo-train", sortOptions = false)
+    static final class Train extends CliCommand {
         @Mixin
         TrainDemo demo;
 
         @Override
         public Integer call() throws Exception {
-            return demo.run(spec.commandLine().getOut(), spec.commandLine().getErr());
+            return demo.run(out(), err());
         }
     }
 }

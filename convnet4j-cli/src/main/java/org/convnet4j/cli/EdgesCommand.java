@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.image.ImageOutput;
 import org.convnet4j.image.Images;
 import org.convnet4j.ops.PadMode;
@@ -12,18 +11,12 @@ import org.convnet4j.vision.SobelEdges;
 import org.convnet4j.vision.DisplayMaps;
 import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Sobel edge detection: gradient magnitude and, optionally, direction and the two derivatives. */
-@Command(name = "edges", resourceBundle = "org.convnet4j.cli.help.edges",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class EdgesCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "edges", resourceBundle = "org.convnet4j.cli.help.edges", sortOptions = false)
+final class EdgesCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
@@ -39,12 +32,10 @@ final class EdgesCommand implements Callable<Integer> {
     @Option(names = "--gy", paramLabel = "FILE", converter = Converters.PictureFile.class)
     Path gy;
 
-    @Option(names = "--padding", paramLabel = "valid|same|N|T,B,L,R", defaultValue = "same",
-            converter = Converters.PaddingConverter.class)
+    @Option(names = "--padding", paramLabel = "valid|same|N|T,B,L,R", defaultValue = "same")
     PaddingSpec padding;
 
-    @Option(names = "--pad-mode", paramLabel = "zero|replicate|reflect", defaultValue = "replicate",
-            converter = Converters.PadModeConverter.class)
+    @Option(names = "--pad-mode", paramLabel = "zero|replicate|reflect", defaultValue = "replicate")
     PadMode padMode;
 
     @Override
@@ -66,7 +57,7 @@ final class EdgesCommand implements Callable<Integer> {
         if (gyOut != null) {
             write(gyOut, e.gy(), DisplayMaps.signedGrey(e.gy()));
         }
-        spec.commandLine().getOut().printf("%s (%s) -> Sobel edges %s, magnitude %s -> %s%s%s%s%n", image,
+        out().printf("%s (%s) -> Sobel edges %s, magnitude %s -> %s%s%s%s%n", image,
                 MatrixText.size(in), MatrixText.size(e.magnitude()), MatrixText.range(e.magnitude()), output,
                 dirOut == null ? "" : ", direction -> " + direction, gxOut == null ? "" : ", Gx -> " + gx,
                 gyOut == null ? "" : ", Gy -> " + gy);

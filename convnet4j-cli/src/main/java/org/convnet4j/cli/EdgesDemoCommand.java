@@ -3,28 +3,21 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.image.ImageOutput;
 import org.convnet4j.image.Images;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.FilterTour;
 import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * The guided tour: the lecture's 6x6 Sobel example in numbers, then edge maps and other filters of a real
  * photograph written as PNG files.
  */
-@Command(name = "edges", resourceBundle = "org.convnet4j.cli.help.demo-edges",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class EdgesDemoCommand implements Callable<Integer> {
+@Command(name = "edges", resourceBundle = "org.convnet4j.cli.help.demo-edges", sortOptions = false)
+final class EdgesDemoCommand extends CliCommand {
     static final String SAMPLE = "demo/images/chelsea.png";
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--image", paramLabel = "IMAGE",
             description = "Photograph to use. Default: the shipped sample " + SAMPLE + " (Chelsea the cat, CC0).")
@@ -35,7 +28,7 @@ final class EdgesDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         Path photo = image != null ? image : sample();
         // Inputs and the output directory are checked before anything is printed or written.
         Tensor rgb = Images.readToProcess(photo, 4);

@@ -28,35 +28,28 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
 
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
-        CommandLine cmd = ex.getCommandLine();
-        PrintWriter err = cmd.getErr();
-        String name = cmd.getCommandSpec().qualifiedName();
-        err.println(name + ": " + oneLine(ex.getMessage()) + " (see '" + name + " --help')");
-        if (debug) {
-            ex.printStackTrace(err);
-        }
-        err.flush();
-        return BAD_INPUT;
+        String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+        return report(ex.getCommandLine().getErr(), name + ": " + oneLine(ex.getMessage()) + " (see '" + name
+                + " --help')", ex, BAD_INPUT);
     }
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
-        int code;
         Throwable vmError = vmErrorIn(ex);
         if (vmError != null) {
             // out of memory or stack in a worker thread arrives wrapped
             return handleError(vmError, new String[] {name.replaceFirst("^convnet4j ?", "")}, err);
         }
-        if (isBadInput(ex)) {
-            err.println(name + ": " + oneLine(describe(ex)));
-            code = BAD_INPUT;
-        } else {
-            err.println(name + ": internal error: " + oneLine(ex.toString())
-                    + (debug ? "" : " (rerun with --debug for details)"));
-            code = INTERNAL;
-        }
+        return isBadInput(ex) ? report(err, name + ": " + oneLine(describe(ex)), ex, BAD_INPUT)
+                : report(err, name + ": internal error: " + oneLine(ex.toString())
+                        + (debug ? "" : " (rerun with --debug for details)"), ex, INTERNAL);
+    }
+
+    /** {@code line} on stderr (with --debug, then the stack trace of {@code ex}); returns {@code code}. */
+    private int report(PrintWriter err, String line, Throwable ex, int code) {
+        err.println(line);
         if (debug) {
             ex.printStackTrace(err);
         }
@@ -80,13 +73,9 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
      */
     int handleError(Throwable e, String[] args, PrintWriter err) {
         String name = "convnet4j" + (args.length > 0 && !args[0].isEmpty() && !args[0].startsWith("-") ? " " + args[0] : "");
-        err.println(name + ": " + oneLine(describe(e)) + (debug || e instanceof VirtualMachineError ? ""
-                : " (rerun with --debug for details)"));
-        if (debug) {
-            e.printStackTrace(err);
-        }
-        err.flush();
-        return e instanceof OutOfMemoryError || e instanceof StackOverflowError ? BAD_INPUT : INTERNAL;
+        return report(err, name + ": " + oneLine(describe(e)) + (debug || e instanceof VirtualMachineError ? ""
+                : " (rerun with --debug for details)"), e,
+                e instanceof OutOfMemoryError || e instanceof StackOverflowError ? BAD_INPUT : INTERNAL);
     }
 
     /**

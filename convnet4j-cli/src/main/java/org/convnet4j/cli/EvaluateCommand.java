@@ -1,8 +1,6 @@
 package org.convnet4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
@@ -17,18 +15,12 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.run.EvaluationReport;
 import org.convnet4j.train.Metrics;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Accuracy, top-k, per-class precision/recall/F1 and the confusion matrix of a model file on test data. */
-@Command(name = "evaluate", resourceBundle = "org.convnet4j.cli.help.evaluate",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class EvaluateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "evaluate", resourceBundle = "org.convnet4j.cli.help.evaluate", sortOptions = false)
+final class EvaluateCommand extends CliCommand {
     @Mixin
     ModelOptions modelOption;
 
@@ -60,16 +52,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         if (topK < 1 || batch < 1) {
             throw new BadInputException("--top-k and --batch must be at least 1");
         }
         if (inputs == null) {
             DataSpec.of(data).requireAvailable(); // a mistyped folder fails here, before any download or model load
         }
-        SavedModel saved = modelOption.load(spec.commandLine().getErr());
+        SavedModel saved = modelOption.load();
         if (FusionClassifier.isMultiInput(saved)) {
-            return evaluateMultiInput(saved, (Graph) saved.model(), out);
+            return evaluateMultiInput(saved, (Graph) saved.model());
         }
         if (inputs != null) {
             throw new BadInputException("--inputs: " + modelOption.file + " has a single input; use --data");
@@ -80,16 +71,16 @@ final class EvaluateCommand implements Callable<Integer> {
         Dataset test = DataSpec.limited(loaded.test(), limit.perClass, 42);
         Model model = saved.model();
         Dataset same = requireSameClasses(model, test, data);
-        ModelArgument.flushNotes(spec.commandLine().getErr()); // model and data are fine: the note, then the run
-        int rc = report(model, same, data, out);
+        ModelArgument.flushNotes(err()); // model and data are fine: the note, then the run
+        int rc = report(model, same, data);
         // after the report, so that a refused run (e.g. --top-k) stays the one error line
         org.convnet4j.run.TrainedOn.warning(saved.description(), modelOption.file, data)
-                .ifPresent(w -> spec.commandLine().getErr().println("warning: " + w));
+                .ifPresent(w -> err().println("warning: " + w));
         return rc;
     }
 
     /** A fusion model: its inputs from --inputs, or else from the sources it was trained on. */
-    private Integer evaluateMultiInput(SavedModel saved, Graph g, PrintWriter out) throws Exception {
+    private Integer evaluateMultiInput(SavedModel saved, Graph g) throws Exception {
         FusionSources sources;
         MultiInputDataset test;
         try {
@@ -101,15 +92,15 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         String label = inputs != null ? inputs : sources.sources().entrySet()
                 .stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(","));
-        int rc = report(g, requireSameClasses(g, test, label), label, out);
+        int rc = report(g, requireSameClasses(g, test, label), label);
         org.convnet4j.run.TrainedOn.fusionWarning(saved.description(), modelOption.file, sources.sources())
-                .ifPresent(w -> spec.commandLine().getErr().println("warning: " + w));
+                .ifPresent(w -> err().println("warning: " + w));
         return rc;
     }
 
-    private Integer report(Model model, Dataset test, String dataLabel, PrintWriter out) throws Exception {
+    private Integer report(Model model, Dataset test, String dataLabel) throws Exception {
         if (topK > test.numClasses()) {
-            if (spec.commandLine().getParseResult().hasMatchedOption("--top-k")) {
+            if (given("--top-k")) {
                 throw new BadInputException("--top-k: " + topK + " is more than the " + test.numClasses() + " classes");
             }
             topK = test.numClasses(); // the default 5 on a 2-class problem
@@ -119,9 +110,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (plots != null) {
             Charts.confusionMatrix(metrics.confusion(), plots);
         }
-        out.print(json.given ? r.toJson() + System.lineSeparator() : r.text());
+        out().print(json.given ? r.toJson() + System.lineSeparator() : r.text());
         if (!json.given && plots != null) {
-            out.println("wrote " + plots.resolve("confusion-matrix.png"));
+            out().println("wrote " + plots.resolve("confusion-matrix.png"));
         }
         return 0;
     }
@@ -130,7 +121,7 @@ final class EvaluateCommand implements Callable<Integer> {
     private Dataset requireSameClasses(Model model, Dataset test, String data) {
         org.convnet4j.dataspec.ClassNames.Relabelled r = org.convnet4j.dataspec.ClassNames.forModel(model, test, data);
         if (!r.warning().isEmpty()) {
-            spec.commandLine().getErr().println("warning: " + r.warning());
+            err().println("warning: " + r.warning());
         }
         return r.data();
     }

@@ -5,35 +5,22 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
+import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.transfer.FeatureCache;
+import org.convnet4j.transfer.FineTuneSettings;
+import org.convnet4j.transfer.ShallowClassifiers;
+import org.convnet4j.transfer.TransferExperiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code convnet4j experiment transfer}: every transfer case on a similar and a dissimilar target, at three sizes. */
 @Command(name = "experiment", resourceBundle = "org.convnet4j.cli.help.experiment",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        subcommands = {ExperimentCommand.TransferExperiment.class})
-public final class ExperimentCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ErrorReporter.BAD_INPUT;
-    }
-
-    @Command(name = "transfer", resourceBundle = "org.convnet4j.cli.help.experiment-transfer",
-            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
-    static final class TransferExperiment implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
+        subcommands = {ExperimentCommand.Transfer.class})
+public final class ExperimentCommand extends CliCommand {
+    @Command(name = "transfer", resourceBundle = "org.convnet4j.cli.help.experiment-transfer")
+    static final class Transfer extends CliCommand {
         @Option(names = "--out-dir", paramLabel = "DIR")
         Path outDir = Path.of("transfer-experiment");
 
@@ -41,13 +28,13 @@ public final class ExperimentCommand implements Callable<Integer> {
         List<Integer> sizes = List.of(10, 100, 400);
 
         @Option(names = "--cases", split = ",", paramLabel = "C,C,..")
-        List<String> cases = org.convnet4j.transfer.TransferExperiment.CASES;
+        List<String> cases = TransferExperiment.CASES;
 
         @Option(names = "--targets", split = ",", paramLabel = "similar|dissimilar")
         List<String> targets = List.of("similar", "dissimilar");
 
         @Option(names = "--data", paramLabel = "SPEC", description = "A target of your own instead of the built-in"
-                + " ones (repeatable; named by its spec): " + org.convnet4j.dataspec.DataSpec.DATA_HELP)
+                + " ones (repeatable; named by its spec): " + DataSpec.DATA_HELP)
         List<String> data = List.of();
 
         @Option(names = "--pretrain-per-class", paramLabel = "N")
@@ -60,7 +47,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         int testPerClass = 100;
 
         @Option(names = "--classifiers", split = ",", paramLabel = "NAME,..")
-        List<String> classifiers = org.convnet4j.transfer.TransferExperiment.CLASSIFIERS;
+        List<String> classifiers = TransferExperiment.CLASSIFIERS;
 
         @Option(names = "--classifiers-at", paramLabel = "N")
         int classifiersAt = 100;
@@ -69,24 +56,23 @@ public final class ExperimentCommand implements Callable<Integer> {
         SeedOption seed;
 
         @Option(names = "--head-fit", paramLabel = "HOW")
-        String headFit = org.convnet4j.transfer.FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
+        String headFit = FineTuneSettings.DEFAULT_HEAD_FIT.optionName();
 
         @Option(names = "--keep-se", paramLabel = "T")
-        double keepSe = org.convnet4j.transfer.FineTuneSettings.DEFAULT_KEEP_SE;
+        double keepSe = FineTuneSettings.DEFAULT_KEEP_SE;
 
         @Mixin
         JsonOption json;
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            org.convnet4j.transfer.FineTuneSettings.HeadFit fit = BadInputException.prefixed("--head-fit: ",
-                    () -> org.convnet4j.transfer.FineTuneSettings.HeadFit.of(headFit));
+            FineTuneSettings.HeadFit fit = BadInputException.prefixed("--head-fit: ",
+                    () -> FineTuneSettings.HeadFit.of(headFit));
             List<String> shallow = classifiers.equals(List.of("none")) ? List.of() : classifiers;
             for (String c : shallow) {
-                if (!org.convnet4j.transfer.ShallowClassifiers.algorithms().contains(c)) {
+                if (!ShallowClassifiers.algorithms().contains(c)) {
                     throw new BadInputException("--classifiers " + c + ": not known; known: "
-                            + String.join(", ", org.convnet4j.transfer.ShallowClassifiers.algorithms()) + " (or none)");
+                            + String.join(", ", ShallowClassifiers.algorithms()) + " (or none)");
                 }
             }
             if (classifiersAt < 1) {
@@ -98,12 +84,12 @@ public final class ExperimentCommand implements Callable<Integer> {
                             + " --data SPEC)");
                 }
             }
-            if (!data.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--targets")) {
+            if (!data.isEmpty() && given("--targets")) {
                 throw new BadInputException("--data and --targets: give one (--data replaces the built-in targets)");
             }
-            data.forEach(d -> org.convnet4j.dataspec.DataSpec.of(d).requireAvailable()); // before the base is trained
-            org.convnet4j.transfer.TransferExperiment.Config d = org.convnet4j.transfer.TransferExperiment.Config.defaults();
-            org.convnet4j.transfer.FineTuneSettings ft = BadInputException.prefixed("--keep-se: ",
+            data.forEach(d -> DataSpec.of(d).requireAvailable()); // before the base is trained
+            TransferExperiment.Config d = TransferExperiment.Config.defaults();
+            FineTuneSettings ft = BadInputException.prefixed("--keep-se: ",
                     () -> d.fineTune().withHeadFit(fit).withKeepSe(keepSe));
             Map<String, String> t = new LinkedHashMap<>();
             d.targets().forEach((k, v) -> {
@@ -112,24 +98,18 @@ public final class ExperimentCommand implements Callable<Integer> {
                 }
             });
             data.forEach(s -> t.put(s, s)); // the user's own targets, named by their spec
-            org.convnet4j.transfer.TransferExperiment.Config cfg = BadInputException.prefixed("--", // --cases
-                    () -> new org.convnet4j.transfer.TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs,
-                            testPerClass, t, cases, ft, d.options(), shallow, classifiersAt, seed.value));
+            TransferExperiment.Config cfg = BadInputException.prefixed("--", // --cases
+                    () -> new TransferExperiment.Config(sizes, pretrainPerClass, pretrainEpochs, testPerClass, t, cases,
+                            ft, d.options(), shallow, classifiersAt, seed.value));
             PrintWriter progress = json.progress();
-            org.convnet4j.transfer.TransferExperiment.Report report = org.convnet4j.transfer.TransferExperiment.run(cfg, outDir,
-                    new FeatureCache(outDir.resolve("feature-cache")), line -> {
-                        progress.println(line);
-                        progress.flush();
-                    });
+            TransferExperiment.Report report = TransferExperiment.run(cfg, outDir,
+                    new FeatureCache(outDir.resolve("feature-cache")), lines(progress));
             report.write(outDir);
             Charts.transferAccuracy(report.chartValues(), outDir.resolve("transfer-accuracy.png"));
-            if (json.given) {
-                out.println(report.toJson());
-            } else {
-                out.println();
-                out.print(report.markdown());
-            }
-            progress.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json, transfer-accuracy.png");
+            out().print(json.given ? report.toJson() + System.lineSeparator()
+                    : System.lineSeparator() + report.markdown());
+            progress.println("wrote " + outDir.resolve("results.md") + ", results.csv, results.json,"
+                    + " transfer-accuracy.png");
             return 0;
         }
     }

@@ -52,14 +52,10 @@ final class FineTuneOptions {
     @Option(names = "--batch", paramLabel = "B")
     int batch = FineTuneSettings.DEFAULT_BATCH_SIZE;
 
-    /** The training settings these options give (bad values: one line naming them, exit 2). */
+    /** The training settings these options give (bad values: the library's one line naming them, exit 2). */
     FineTuneSettings settings(long seed) {
-        try {
-            return new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit,
-                    FineTuneSettings.HeadFit.of(headFit), keepZ, keepSe);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage());
-        }
+        return new FineTuneSettings(headEpochs, epochs, patience, valSplit, batch, seed, !noRefit,
+                FineTuneSettings.HeadFit.of(headFit), keepZ, keepSe);
     }
 
     /** The plan options for {@code classNames} (empty: Case 0) and {@code cut} (null: the default cut). */

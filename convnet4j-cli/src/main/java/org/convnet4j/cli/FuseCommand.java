@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.fusion.Corruption;
 import org.convnet4j.fusion.FusionClassifier;
@@ -21,18 +20,12 @@ import org.convnet4j.train.ConfusionMatrix;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingListener;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Trains (or evaluates) a model fusing several inputs: early, intermediate or late fusion. */
-@Command(name = "fuse", resourceBundle = "org.convnet4j.cli.help.fuse",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class FuseCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "fuse", resourceBundle = "org.convnet4j.cli.help.fuse", sortOptions = false)
+final class FuseCommand extends CliCommand {
     @Option(names = "--inputs", required = true, paramLabel = "NAME=SRC,...")
     String inputs;
 
@@ -69,15 +62,13 @@ final class FuseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
-        try (DashboardOptions.Session session = dashboard.open(stdout)) {
+        try (DashboardOptions.Session session = dashboard.open(out())) {
             ui = session;
-            return evaluate != null ? runEvaluate(stdout, stderr) : runTraining(stdout, stderr);
+            return evaluate != null ? runEvaluate() : runTraining();
         }
     }
 
-    private Integer runTraining(PrintWriter stdout, PrintWriter stderr) throws Exception {
+    private Integer runTraining() throws Exception {
         if (training.mode == null || out == null) {
             throw new BadInputException("fuse: training needs --mode early|intermediate|late and --out FILE "
                     + "(or --evaluate FILE)");
@@ -91,30 +82,30 @@ final class FuseCommand implements Callable<Integer> {
         // a pretrained branch takes the shape it was trained on: its input's pictures are converted to it
         java.util.Map<String, org.convnet4j.tensor.Shape> fixed = branches.inputShapes(settings, in.sources().keySet());
         MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
-                fixed, missing, stderr::println));
+                fixed, missing, err()::println));
         PrintWriter log = json.progress();
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());
         // several fits (late fusion: one per member) in one run log; the fused model's confusion matrix at the end
-        TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null);
+        TrainingListener dashboardRun = ui.run("fuse-" + settings.mode(), null, "validation");
         FusionRun.Result r = FusionRun.train(all, settings, branches,
                 new LogListener(WriterOutputStream.printStream(log)), dashboardRun);
         ConfusionMatrix cm = r.validation().confusion();
-        ui.confusion(dashboardRun, cm, r.validationSamples());
+        ui.dashboard().confusion(dashboardRun, cm, r.validationSamples());
         r.memberLines().forEach(log::println);
         FusionClassifier.save(r.model(), out, settings.mode(), in.sources(), r.training());
         Path png = plots == null ? null : Charts.confusionMatrix(cm, plots);
         FusionRun.Report report = new FusionRun.Report(settings, in.sources(), r, out, png);
-        stdout.println(json.given ? report.toJson() : report.summary() + "\n");
+        out().println(json.given ? report.toJson() : report.summary() + "\n");
         if (!json.given) {
-            stdout.print(cm);
+            out().print(cm);
             if (png != null) {
-                stdout.println("wrote " + png);
+                out().println("wrote " + png);
             }
         }
         return 0;
     }
 
-    private Integer runEvaluate(PrintWriter stdout, PrintWriter stderr) throws Exception {
+    private Integer runEvaluate() throws Exception {
         SavedModel saved = ModelFiles.read(evaluate);
         if (!FusionClassifier.isMultiInput(saved)) {
             throw new BadInputException(evaluate + ": not a multi-input model (use 'convnet4j evaluate' for it)");
@@ -122,19 +113,19 @@ final class FuseCommand implements Callable<Integer> {
         Graph g = (Graph) saved.model();
         FusionSources in = BadInputException.prefixed("--inputs: ", () -> FusionSources.parse(inputs));
         MultiInputDataset data = load(in, (size, missing) -> in.loadFor(g, evaluate.toString(), limit.perClass, size,
-                missing, stderr::println));
+                missing, err()::println));
         Corruption.Named c = corrupt == null ? null
                 : BadInputException.prefixed("--corrupt: ", () -> Corruption.parseNamed(corrupt));
         FusionRun.Evaluation e = FusionRun.evaluate(g, evaluate.toString(), data, c);
         if (plots != null) {
             Charts.confusionMatrix(e.metrics().confusion(), plots);
         }
-        stdout.println(json.given ? e.toJson() : e.summary() + "\n");
+        out().println(json.given ? e.toJson() : e.summary() + "\n");
         if (!json.given) {
-            stdout.print(e.metrics().confusion());
+            out().print(e.metrics().confusion());
         }
         TrainedOn.fusionWarning(saved.description(), evaluate.toString(), in.sources())
-                .ifPresent(w -> stderr.println("warning: " + w));
+                .ifPresent(w -> err().println("warning: " + w));
         return 0;
     }
 

@@ -4,26 +4,19 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.run.FusionComparison;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * The fusion experiment of docs/FUSION.md: Fashion-MNIST pixels and their Sobel edges; single-input models, early,
  * intermediate and late fusion (every combiner), each measured on clean test data and with one input corrupted
  * ({@link FusionComparison}); this command prints its lines and writes the table, the JSON and the chart.
  */
-@Command(name = "fuse-demo", resourceBundle = "org.convnet4j.cli.help.fuse-demo",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class FuseDemoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "fuse-demo", resourceBundle = "org.convnet4j.cli.help.fuse-demo", sortOptions = false)
+final class FuseDemoCommand extends CliCommand {
     @Option(names = "--train", paramLabel = "N", defaultValue = "10000")
     int trainN;
 
@@ -44,14 +37,11 @@ final class FuseDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter log = spec.commandLine().getOut();
+        PrintWriter log = out();
         FusionComparison.Settings settings = BadInputException.prefixed("--",
                 () -> new FusionComparison.Settings(trainN, testN, epochs, noise, seed.value));
         Files.createDirectories(outDir);
-        FusionComparison.Report r = FusionComparison.run(settings, line -> {
-            log.println(line);
-            log.flush();
-        });
+        FusionComparison.Report r = FusionComparison.run(settings, lines(log));
         log.println();
         log.print(r.markdown());
         r.write(outDir);

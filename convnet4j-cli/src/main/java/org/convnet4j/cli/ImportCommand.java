@@ -1,26 +1,18 @@
 package org.convnet4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Another framework's weights to a convnet4j model file. */
-@Command(name = "import", resourceBundle = "org.convnet4j.cli.help.import",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class ImportCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "import", resourceBundle = "org.convnet4j.cli.help.import", sortOptions = false)
+final class ImportCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "MODEL")
     String file;
 
@@ -41,7 +33,6 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         if (size != null && size < 1) {
             throw new BadInputException("--size: must be at least 1, got " + size);
         }
@@ -52,9 +43,9 @@ final class ImportCommand implements Callable<Integer> {
                 ? BadInputException.prefixed("--input-shape: ", () -> Shape.parsePicture(inputShape))
                 : size == null ? null : Shape.of(3, size, size);
         AtomicFiles.requireWritable(output); // before a catalogued file is downloaded or a large one read
-        SavedModel m = ModelArgument.load(file, architecture, input, preprocessing.spec, spec.commandLine().getErr());
+        SavedModel m = ModelArgument.load(file, architecture, input, preprocessing.spec);
         ModelLoader.save(m, output); // the preprocessing chosen now is stored, and said only this once
-        out.printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,
+        out().printf("%s -> %s: %s, input %s, %,d parameters%s%n", file, output,
                 ModelLoader.architecture(m), m.model().inputShapes().get(0), m.model().parameterCount(),
                 m.model().classNames().isEmpty() ? "" : ", " + m.model().classNames().size() + " classes");
         return 0;

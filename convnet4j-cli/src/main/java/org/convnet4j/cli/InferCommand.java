@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.convnet4j.io.ModelInference;
 import org.convnet4j.io.ProgramInference;
 import org.convnet4j.io.onnx.OnnxModel;
@@ -12,17 +11,11 @@ import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.nn.Model;
 import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Runs a model on tensors from files and writes its outputs. */
-@Command(name = "infer", resourceBundle = "org.convnet4j.cli.help.infer",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class InferCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "infer", resourceBundle = "org.convnet4j.cli.help.infer", sortOptions = false)
+final class InferCommand extends CliCommand {
     @Option(names = "--model", required = true, paramLabel = "MODEL")
     String modelFile;
 
@@ -50,12 +43,12 @@ final class InferCommand implements Callable<Integer> {
             OnnxModel.Model onnx = OnnxReader.readModel(local);
             if (ProgramInference.needed(onnx)) { // integer, boolean or string inputs, string outputs: the typed program
                 ProgramInference.run(onnx, modelFile, inputs, outDir, fmt)
-                        .forEach(w -> spec.commandLine().getOut().println("wrote " + w));
+                        .forEach(w -> out().println("wrote " + w));
                 return 0;
             }
         }
-        Model model = ModelArgument.load(modelFile, null, null, null, spec.commandLine().getErr()).model();
-        ModelInference.run(model, modelFile, inputs, outDir, fmt).forEach(w -> spec.commandLine().getOut().println(
+        Model model = ModelArgument.model(modelFile);
+        ModelInference.run(model, modelFile, inputs, outDir, fmt).forEach(w -> out().println(
                 "wrote " + w.file() + " " + java.util.Arrays.toString(w.dims())));
         return 0;
     }

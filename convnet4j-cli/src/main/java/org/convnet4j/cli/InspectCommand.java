@@ -3,30 +3,23 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.UnsupportedOnnxException;
 import org.convnet4j.nn.Model;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 /** What a model file holds: layers or ONNX operators, shapes, parameters, what cannot be imported. */
-@Command(name = "inspect", resourceBundle = "org.convnet4j.cli.help.inspect",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
-final class InspectCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "inspect", resourceBundle = "org.convnet4j.cli.help.inspect")
+final class InspectCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "MODEL")
     String input;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         Model model;
         if (input.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
             // the operators as the file has them, before any import (downloaded first if a URL)
@@ -43,7 +36,7 @@ final class InspectCommand implements Callable<Integer> {
                 return 0;
             }
         } else {
-            model = ModelArgument.load(input, null, null, null, spec.commandLine().getErr()).model();
+            model = ModelArgument.model(input);
         }
         out.printf("%-28s %-18s %-18s %12s%n", "layer", "type", "output", "params");
         for (Model.SummaryRow r : model.summaryRows()) {

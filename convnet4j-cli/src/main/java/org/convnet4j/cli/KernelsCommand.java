@@ -2,28 +2,21 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.vision.ClassicKernels;
 import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Lists the named kernels with their matrices. */
-@Command(name = "kernels", resourceBundle = "org.convnet4j.cli.help.kernels",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
-final class KernelsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "kernels", resourceBundle = "org.convnet4j.cli.help.kernels")
+final class KernelsCommand extends CliCommand {
     @Parameters(paramLabel = "NAME", arity = "0..*")
     List<String> names;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (names != null && !names.isEmpty()) {
             // Resolve all first: an unknown name fails before anything is printed.
             List<Tensor> kernels = names.stream().map(ClassicKernels::byName).toList();

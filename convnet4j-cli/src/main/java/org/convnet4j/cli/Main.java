@@ -2,22 +2,18 @@ package org.convnet4j.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.concurrent.Callable;
 import org.convnet4j.util.MemoryBudget;
 import org.convnet4j.util.TerminalText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 /**
  * The {@code convnet4j} command. Each subcommand is one class in this package; add new ones (train,
  * evaluate, predict, summary, bench, transfer, fuse) to the {@code subcommands} list below.
  */
 @Command(name = "convnet4j", resourceBundle = "org.convnet4j.cli.help.convnet4j",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Convolutional neural networks and transfer learning in pure Java: image convolution and edges,"
                 + " training, the classic architectures, other frameworks' weights, fusion.", ""},
         subcommands = {
@@ -47,7 +43,7 @@ import picocli.CommandLine.Spec;
             "  convnet4j convolve photo.png --kernel sobel-x -o gx.png",
             "  convnet4j edges photo.png -o edges.png --direction direction.png"
         })
-public final class Main implements Callable<Integer> {
+public final class Main extends CliCommand {
     /** Declared so that picocli accepts it anywhere; the error reporter reads it from the raw arguments. */
     @Option(names = "--debug", scope = ScopeType.INHERIT)
     boolean debug;
@@ -56,14 +52,11 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--max-model-memory", scope = ScopeType.INHERIT, paramLabel = "SIZE")
     String maxModelMemory;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        spec.commandLine().getErr().println();
-        spec.commandLine().getErr().println("convnet4j: missing command; start with 'convnet4j demo'");
+    public Integer call() throws Exception {
+        super.call();
+        err().println();
+        err().println("convnet4j: missing command; start with 'convnet4j demo'");
         return ErrorReporter.BAD_INPUT;
     }
 
@@ -125,7 +118,7 @@ public final class Main implements Callable<Integer> {
             safeErr.flush();
             return ErrorReporter.BAD_INPUT;
         }
-        CommandLine cl = new CommandLine(new Main())
+        CommandLine cl = Converters.registeredOn(new CommandLine(new Main()))
                 .setOut(safeOut)
                 .setErr(safeErr)
                 .setParameterExceptionHandler(reporter)

@@ -10,6 +10,7 @@ import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.util.ProgressOutput;
 
@@ -51,7 +52,12 @@ public final class ModelArgument {
         return new DownloadBar(System.err, ProgressOutput.Mode.forStderr());
     }
 
-    static SavedModel load(String reference, String architecture, Shape input, String preprocessing, PrintWriter err)
+    /** {@code reference}'s model as written, the network alone (export, inspect, infer, summary). */
+    static Model model(String reference) throws IOException {
+        return load(reference, null, null, null).model();
+    }
+
+    static SavedModel load(String reference, String architecture, Shape input, String preprocessing)
             throws IOException {
         try (DownloadBar bar = downloadBar()) {
             ModelLoader.Options o = ModelLoader.Options.defaults().withArchitecture(architecture, input)

@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import org.convnet4j.model.SavedModel;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,7 +14,7 @@ final class ModelOptions {
     PreprocessingOption preprocessing;
 
     /** The model (downloaded or read as ModelArgument does), with --preprocessing over what its file says. */
-    SavedModel load(PrintWriter err) throws IOException {
-        return ModelArgument.load(file, null, null, preprocessing.spec, err);
+    SavedModel load() throws IOException {
+        return ModelArgument.load(file, null, null, preprocessing.spec);
     }
 }

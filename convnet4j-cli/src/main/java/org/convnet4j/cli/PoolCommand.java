@@ -2,7 +2,6 @@ package org.convnet4j.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.convnet4j.image.ImageOutput;
 import org.convnet4j.image.Images;
 import org.convnet4j.ops.Padding;
@@ -15,24 +14,17 @@ import org.convnet4j.vision.Normalization;
 import org.convnet4j.vision.DisplayMaps;
 import org.convnet4j.vision.MatrixText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Max, mean or Lp pooling of every channel of a picture. */
-@Command(name = "pool", resourceBundle = "org.convnet4j.cli.help.pool",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class PoolCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "pool", resourceBundle = "org.convnet4j.cli.help.pool", sortOptions = false)
+final class PoolCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
-    @Option(names = "--type", paramLabel = "max|avg|lp", defaultValue = "max",
-            converter = Converters.PoolTypeConverter.class)
+    @Option(names = "--type", paramLabel = "max|avg|lp", defaultValue = "max")
     PoolType type;
 
     @Option(names = "--p", paramLabel = "P", defaultValue = "2")
@@ -47,7 +39,7 @@ final class PoolCommand implements Callable<Integer> {
     @Option(names = "--padding", paramLabel = "N", defaultValue = "0")
     int padding;
 
-    @Option(names = "--normalize", paramLabel = "none|minmax|abs", converter = Converters.NormalizeConverter.class)
+    @Option(names = "--normalize", paramLabel = "none|minmax|abs")
     Normalization.Mode normalize;
 
     @Option(names = {"--grey", "--gray"})
@@ -59,15 +51,9 @@ final class PoolCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int s = stride == null ? size : stride;
-        if (size < 1) {
-            throw new ParameterException(spec.commandLine(), "--size must be >= 1, got " + size);
-        }
-        if (s < 1) {
-            throw new ParameterException(spec.commandLine(), "--stride must be >= 1, got " + s);
-        }
-        if (padding < 0) {
-            throw new ParameterException(spec.commandLine(), "--padding must be >= 0, got " + padding);
-        }
+        requireUsageAtLeast("--size", size, 1);
+        requireUsageAtLeast("--stride", s, 1);
+        requireUsageAtLeast("--padding", padding, 0);
         PoolParams params;
         try {
             params = new PoolParams(type, size, size, s, s, Padding.of(padding), p, false);
@@ -83,7 +69,7 @@ final class PoolCommand implements Callable<Integer> {
         Normalization.Mode mode = normalize != null ? normalize : out.csv() || type != PoolType.LP
                 ? Normalization.Mode.NONE : Normalization.Mode.MINMAX;
         out.write(out.csv() ? DisplayMaps.forNumbers(pooled, mode) : DisplayMaps.forPicture(pooled, mode));
-        spec.commandLine().getOut().printf("%s (%s) -> %s pool %dx%d, stride %d, padding %d%s -> %s (%s, values %s)%n",
+        out().printf("%s (%s) -> %s pool %dx%d, stride %d, padding %d%s -> %s (%s, values %s)%n",
                 image, MatrixText.size(in), type.name().toLowerCase(Locale.ROOT), size, size, s, padding,
                 type == PoolType.LP ? ", p " + MatrixText.num(p) : "", output, MatrixText.size(pooled),
                 MatrixText.range(pooled));

@@ -1,11 +1,9 @@
 package org.convnet4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.convnet4j.data.ImageFolderDataset;
 import org.convnet4j.dataspec.DataSpec;
 import org.convnet4j.fusion.FusionClassifier;
@@ -15,19 +13,13 @@ import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.run.BatchPrediction;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** The most likely classes of pictures, by a trained model. */
-@Command(name = "predict", resourceBundle = "org.convnet4j.cli.help.predict",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class PredictCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "predict", resourceBundle = "org.convnet4j.cli.help.predict", sortOptions = false)
+final class PredictCommand extends CliCommand {
     @Mixin
     ModelOptions modelOption;
 
@@ -52,22 +44,19 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        if (topK < 1) {
-            throw new BadInputException("--top-k: must be at least 1, got " + topK);
-        }
+        BadInputException.requireAtLeast("--top-k", topK, 1);
         // checked before any download or model load
         List<String> specs = ModelArgument.dataSpecs(data, images, limit.perClass);
         // folders: the pictures in them, sorted; a missing picture is one line before the model is downloaded or read
         images = ImageFolderDataset.picturesOf(images.stream().filter(p -> !specs.contains(p.toString())).toList());
         Map<String, Path> named = BadInputException.prefixed("--input: ", () -> FusionClassifier.namedPictures(namedInputs));
-        SavedModel saved = modelOption.load(spec.commandLine().getErr());
+        SavedModel saved = modelOption.load();
         if (FusionClassifier.isMultiInput(saved) || !namedInputs.isEmpty()) {
             if (!specs.isEmpty()) {
                 throw new BadInputException(specs.get(0) + ": " + modelOption.file + " takes one picture per input (--input"
                         + " NAME=IMAGE); evaluate --inputs measures it on a data set");
             }
-            return predictMultiInput(saved, named, out);
+            return predictMultiInput(saved, named);
         }
         if (images.isEmpty() && specs.isEmpty()) {
             throw new BadInputException("predict: give at least one IMAGE, DIR or --data SPEC");
@@ -77,13 +66,13 @@ final class PredictCommand implements Callable<Integer> {
                 () -> new ImageClassifier(saved.model(), prep));
         // every picture is read before any answer, so a bad file fails the command without partial output
         BatchPrediction answers = BatchPrediction.run(classifier, images, specs, limit.perClass, topK);
-        ModelArgument.flushNotes(spec.commandLine().getErr()); // the model and every picture are fine
-        print(out, answers);
+        ModelArgument.flushNotes(err()); // the model and every picture are fine
+        print(answers);
         return 0;
     }
 
     /** One sample: a picture per input, prepared as the input was for training. */
-    private Integer predictMultiInput(SavedModel saved, Map<String, Path> files, PrintWriter out) throws Exception {
+    private Integer predictMultiInput(SavedModel saved, Map<String, Path> files) throws Exception {
         if (!FusionClassifier.isMultiInput(saved)) {
             throw new BadInputException("--input: " + modelOption.file + " has a single input; give the pictures as IMAGE");
         }
@@ -95,16 +84,12 @@ final class PredictCommand implements Callable<Integer> {
         Classifications c = BadInputException.prefixed(modelOption.file + ": ", () -> fused.classifyFiles(files));
         String label = files.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(","));
-        print(out, BatchPrediction.of(List.of(new BatchPrediction.Answer(label, null, c.topK(topK)))));
+        print(BatchPrediction.of(List.of(new BatchPrediction.Answer(label, null, c.topK(topK)))));
         return 0;
     }
 
-    private void print(PrintWriter out, BatchPrediction answers) {
-        if (json.given) {
-            out.println(answers.toJson(modelOption.file));
-        } else {
-            out.print(answers.text());
-        }
-        out.flush();
+    private void print(BatchPrediction answers) {
+        out().print(json.given ? answers.toJson(modelOption.file) + System.lineSeparator() : answers.text());
+        out().flush();
     }
 }

@@ -1,28 +1,23 @@
 package org.convnet4j.cli;
 
+import static org.convnet4j.cli.BadInputException.requireRange;
+
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.serve.ModelServer;
 import org.convnet4j.serve.ServedModelNames;
 import org.convnet4j.serve.ServingMemory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Serves models over HTTP until stopped (Ctrl-C or SIGTERM stop it gracefully). */
-@Command(name = "serve", resourceBundle = "org.convnet4j.cli.help.serve",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class ServeCommand implements Callable<Integer> {
+@Command(name = "serve", resourceBundle = "org.convnet4j.cli.help.serve", sortOptions = false)
+final class ServeCommand extends CliCommand {
     /** Jetty's low-resource idle timeout is an int of milliseconds: 24 days. */
     private static final long MAX_SECONDS = Integer.MAX_VALUE / 1000;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "[NAME=]FILE")
     List<String> models;
@@ -77,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         requireRange("--max-batch", maxBatch, 1, Long.MAX_VALUE);
         requireRange("--queue", queue, 1, Long.MAX_VALUE);
         requireRange("--max-body", maxBody, 1, Long.MAX_VALUE);
@@ -99,8 +94,7 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, SavedModel> loaded = new LinkedHashMap<>();
         for (Map.Entry<String, String> m : named.entrySet()) {
             // the same references as predict's --model: a file, an http(s) URL or a catalogue name
-            loaded.put(m.getKey(), ModelArgument.load(m.getValue(), null, null, prep.get(m.getKey()),
-                    spec.commandLine().getErr()));
+            loaded.put(m.getKey(), ModelArgument.load(m.getValue(), null, null, prep.get(m.getKey())));
         }
         ModelServer.Options o = new ModelServer.Options();
         o.maxBatch = maxBatch;
@@ -120,15 +114,12 @@ final class ServeCommand implements Callable<Integer> {
         if (decodeBudget != null) {
             o.decodeBudgetBytes = decodeBudget;
         }
-        try { // before the server allocates anything
-            ServingMemory.require(loaded, o, "--max-batch " + maxBatch + (workers <= 1 ? "" : ", --workers " + workers)
-                    + ", --queue " + queue);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
+        // before the server allocates anything; its refusal (an IllegalArgumentException) is one line, exit 2
+        ServingMemory.require(loaded, o, "--max-batch " + maxBatch + (workers <= 1 ? "" : ", --workers " + workers)
+                + ", --queue " + queue);
         long started = System.nanoTime();
         ModelServer server = ModelServer.start(loaded, o);
-        ModelArgument.flushNotes(spec.commandLine().getErr()); // the server runs: the notes about its models
+        ModelArgument.flushNotes(err()); // the server runs: the notes about its models
         // SIGTERM and Ctrl-C run shutdown hooks: the server drains before the JVM exits
         Thread hook = new Thread(server::close, "convnet4j-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -141,13 +132,5 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Stopped.");
         out.flush();
         return 0;
-    }
-
-    /** One line naming the option whose value is out of range. */
-    private static void requireRange(String option, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new BadInputException(option + ": must be " + (max == Long.MAX_VALUE ? "at least " + min
-                    : min + ".." + max) + ", got " + value);
-        }
     }
 }

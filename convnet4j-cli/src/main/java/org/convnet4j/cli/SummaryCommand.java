@@ -1,8 +1,6 @@
 package org.convnet4j.cli;
 
-import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Model;
 import org.convnet4j.nn.ModelSummary;
@@ -11,20 +9,15 @@ import org.convnet4j.zoo.ModelZoo;
 import org.convnet4j.zoo.ZooOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code convnet4j summary --model NAME|FILE.c4j [--input CxHxW] [--classes K] [--batch B] [--json]}: the layer
  * table of a zoo architecture or a saved model, with parameter counts, MACs and a memory estimate.
  */
-@Command(name = "summary", resourceBundle = "org.convnet4j.cli.help.summary", mixinStandardHelpOptions = true)
-public final class SummaryCommand implements Callable<Integer> {
-    @Spec
-    private CommandSpec spec;
-
+@Command(name = "summary", resourceBundle = "org.convnet4j.cli.help.summary")
+public final class SummaryCommand extends CliCommand {
     @Option(names = "--model", required = true, paramLabel = "NAME|FILE.c4j")
     private String model;
 
@@ -67,14 +60,11 @@ public final class SummaryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) {
-            throw new ParameterException(spec.commandLine(), "--batch must be >= 1, got " + batch);
-        }
+        requireUsageAtLeast("--batch", batch, 1);
         Model m = load();
         ModelSummary s = ModelSummary.of(m);
-        PrintWriter out = spec.commandLine().getOut();
-        out.print(json.given ? s.toJson(batch) + "\n" : s.toTable(batch));
-        out.flush();
+        out().print(json.given ? s.toJson(batch) + "\n" : s.toTable(batch));
+        out().flush();
         return 0;
     }
 
@@ -82,14 +72,13 @@ public final class SummaryCommand implements Callable<Integer> {
         if (ModelLoader.isModelReference(model)) {
             // saved models (rebuilt from their architecture), other frameworks' files, URLs, catalogued weights;
             // the zoo's options would be ignored here (the file's input was shown for --input 3x1000000x1000000)
-            List<String> given = ZOO_ONLY.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o))
-                    .toList();
+            List<String> given = ZOO_ONLY.stream().filter(this::given).toList();
             if (!given.isEmpty()) {
                 throw new ParameterException(spec.commandLine(), String.join(", ", given) + ": "
                         + (given.size() == 1 ? "applies" : "apply") + " to zoo models only; " + model
                         + " has its own architecture and input");
             }
-            return ModelArgument.load(model, null, null, null, spec.commandLine().getErr()).model();
+            return ModelArgument.model(model);
         }
         try {
             ZooOptions o = ZooOptions.builder().input(input == null ? null : parseShape(input)).classes(classes)

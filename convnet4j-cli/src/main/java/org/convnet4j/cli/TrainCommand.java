@@ -1,9 +1,7 @@
 package org.convnet4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.OnBadFile;
 import org.convnet4j.dataspec.DataSpec;
@@ -20,22 +18,15 @@ import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingDivergedException;
 import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * Trains a model of the zoo on Fashion-MNIST or an image folder, with a progress bar, one line per epoch,
  * best/last checkpoints, early stopping, resume and training curves.
  */
-@Command(name = "train", resourceBundle = "org.convnet4j.cli.help.train",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class TrainCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "train", resourceBundle = "org.convnet4j.cli.help.train", sortOptions = false)
+final class TrainCommand extends CliCommand {
     @Mixin
     TrainingOptions options;
 
@@ -65,8 +56,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
         Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
         TrainingSettings settings = BadInputException.prefixed("--",
                 () -> over(resumed == null ? TrainingSettings.builder() : resumedSettings(resumed)).build());
@@ -78,25 +67,26 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRun run = resumed != null ? TrainingRun.resume(resumed, resume, settings, pictures)
                 : new TrainingRun(settings, pictures);
         ProgressBarListener progress = noProgress.given ? null
-                : new ProgressBarListener(WriterOutputStream.printStream(stderr), ProgressOutput.Mode.forStderr());
+                : new ProgressBarListener(WriterOutputStream.printStream(err()), ProgressOutput.Mode.forStderr());
         if (progress != null) {
             run.addListener(progress);
         }
         if (!json.given) {
-            run.addListener(new LogListener(WriterOutputStream.printStream(stdout)));
+            run.addListener(new LogListener(WriterOutputStream.printStream(out())));
         }
+        Path curvesFile = plots == null ? null : plots.resolve("training-curves.png");
         PlotListener curves = null;
         if (plots != null) {
             Files.createDirectories(plots);
-            AtomicFiles.requireWritable(plots.resolve("training-curves.png")); // before the training, not after
+            AtomicFiles.requireWritable(curvesFile); // before the training, not after
             // a picture that cannot be written (a full disk) must not cost the training: reported at the end
-            curves = new PlotListener(plots.resolve("training-curves.png")).keepTrainingOnFailure();
+            curves = new PlotListener(curvesFile).keepTrainingOnFailure();
             run.addListener(curves);
         }
-        DashboardOptions.Session ui = dashboard.open(stdout);
-        run.addListener(ui.run(settings.model(), run.split().validation()));
+        DashboardOptions.Session ui = dashboard.open(out());
+        run.addListener(ui.run(settings.model(), run.split().validation(), "validation"));
         if (!json.given) {
-            stdout.println(run.describe());
+            out().println(run.describe());
         }
         try {
             result = run.run();
@@ -114,7 +104,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new java.io.IOException("training curves: " + curves.failure().getMessage() + "; the training went on"
                     + (Files.exists(result.out()) ? " and saved " + result.out() : ""), curves.failure());
         }
-        TrainReport.print(stdout, settings, result, json.given, plots);
+        TrainingRun.Report report = new TrainingRun.Report(settings, result);
+        out().print(json.given ? report.toJson() + System.lineSeparator() : report.summary(curvesFile));
         return 0;
     }
 

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.convnet4j.util.ProgressOutput;
 import org.convnet4j.train.ProgressBarListener;
@@ -28,18 +27,12 @@ import org.convnet4j.transfer.TransferPlan;
 import org.convnet4j.transfer.TransferReport;
 import org.convnet4j.transfer.TransferRun;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code convnet4j transfer}: one of the lecture's transfer-learning cases, evaluated on held-out data, saved. */
-@Command(name = "transfer", resourceBundle = "org.convnet4j.cli.help.transfer",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
-public final class TransferCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "transfer", resourceBundle = "org.convnet4j.cli.help.transfer")
+public final class TransferCommand extends CliCommand {
     @Option(names = "--base", required = true, paramLabel = "MODEL")
     String base;
 
@@ -100,8 +93,6 @@ public final class TransferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
         boolean auto = caseText.trim().equalsIgnoreCase("auto");
         TransferCase c = auto ? null : caseOf(caseText);
         AutoTransfer.Advice asked = advice.advice();
@@ -126,10 +117,7 @@ public final class TransferCommand implements Callable<Integer> {
         Dataset test = DataSpec.perClass(loaded.test(), testLimit, seed.value);
         TransferOptions options = tuning.options(train.classNames(), cut, seed.value).withPartialClasses(partialClasses);
         FeatureCache featureCache = new FeatureCache(cache != null ? cache : FeatureCache.defaultFolder());
-        Consumer<String> log = line -> {
-            info.println(line);
-            info.flush();
-        };
+        Consumer<String> log = lines(info);
         AdviceReport chosen = null;
         if (auto) {
             AdviceOptions.requireSimilarityMeasure(b, asked, "--case auto: ");
@@ -142,17 +130,17 @@ public final class TransferCommand implements Callable<Integer> {
         info.print(TransferReport.header(plan, base, b.pretrained(), data, train, test, classifier,
                 settings.headFit()));
         info.flush();
-        PrintStream err = WriterOutputStream.printStream(stderr);
+        PrintStream stderr = WriterOutputStream.printStream(err());
         List<TrainingListener> listeners = new ArrayList<>();
         ProgressBarListener bar = null;
         if (!noProgress.given && plan.trainsByGradient()) {
-            bar = new ProgressBarListener(err, ProgressOutput.Mode.forStderr());
+            bar = new ProgressBarListener(stderr, ProgressOutput.Mode.forStderr());
             listeners.add(bar);
         }
         FeatureExtractor.Progress progress = noProgress.given ? FeatureExtractor.Progress.NONE
-                : new ExtractionProgressBar(err, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix",
+                : new ExtractionProgressBar(stderr, c == TransferCase.BOTTLENECK ? "features" : "frozen prefix",
                         ProgressOutput.Mode.forStderr());
-        DashboardOptions.Session ui = dashboard.open(stdout);
+        DashboardOptions.Session ui = dashboard.open(out());
         listeners.add(ui.run("transfer-case" + c.number(), test, "test"));
         TransferRun.Outcome r;
         try {
@@ -169,7 +157,7 @@ public final class TransferCommand implements Callable<Integer> {
                 chosen);
         report.save(out, prep); // before the curves: a failure there costs no model
         TransferCurves.write(plots, r, info);
-        stdout.println(json.given ? report.toJson() : report.summaryLine());
+        out().println(json.given ? report.toJson() : report.summaryLine());
         return 0;
     }
 

@@ -1,23 +1,15 @@
 package org.convnet4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.convnet4j.serve.DashboardServer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** The training dashboard over the runs of a log directory, until Ctrl-C. */
-@Command(name = "ui", resourceBundle = "org.convnet4j.cli.help.ui",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false)
-final class UiCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "ui", resourceBundle = "org.convnet4j.cli.help.ui", sortOptions = false)
+final class UiCommand extends CliCommand {
     @Option(names = "--logdir", required = true, paramLabel = "DIR")
     Path logdir;
 
@@ -32,15 +24,14 @@ final class UiCommand implements Callable<Integer> {
         if (!Files.isDirectory(logdir)) {
             throw new BadInputException("--logdir " + logdir + ": no such directory");
         }
-        PrintWriter out = spec.commandLine().getOut();
         DashboardServer server = DashboardServer.start(host, port, logdir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "convnet4j-ui-shutdown"));
-        out.println("Dashboard of " + logdir + ": " + server.url() + "/ ; Ctrl-C stops");
-        out.flush();
+        out().println("Dashboard of " + logdir + ": " + server.url() + "/ ; Ctrl-C stops");
+        out().flush();
         stopped.await();
         return 0;
     }

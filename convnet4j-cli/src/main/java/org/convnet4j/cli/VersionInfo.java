@@ -3,12 +3,11 @@ package org.convnet4j.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.convnet4j.tensor.kernels.KernelProvider;
 import picocli.CommandLine.IVersionProvider;
 
 /** --version: our version, the Java runtime, and which compute kernels (Vector API or scalar) are in use. */
 final class VersionInfo implements IVersionProvider {
-    private static final String PROVIDER = "org.convnet4j.tensor.kernels.KernelProvider";
-
     @Override
     public String[] getVersion() {
         return new String[] {
@@ -16,7 +15,9 @@ final class VersionInfo implements IVersionProvider {
             "JDK " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
                     + System.getProperty("java.vendor") + ") on " + System.getProperty("os.name") + " "
                     + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores",
-            "compute kernels: " + kernels()
+            "compute kernels: " + KernelProvider.get().name()
+                    + (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? ""
+                    : " (start Java with --add-modules jdk.incubator.vector for the Vector API)")
         };
     }
 
@@ -30,20 +31,5 @@ final class VersionInfo implements IVersionProvider {
             return "(unknown version)";
         }
         return p.getProperty("version", "(unknown version)");
-    }
-
-    /**
-     * Looked up by reflection: the kernel provider lives in core and is chosen there once; the CLI only
-     * reports the choice and must not fail if a build lacks it.
-     */
-    static String kernels() {
-        boolean vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        String hint = vectorModule ? "" : " (start Java with --add-modules jdk.incubator.vector for the Vector API)";
-        try {
-            Object k = Class.forName(PROVIDER).getMethod("get").invoke(null);
-            return Class.forName("org.convnet4j.tensor.kernels.Kernels").getMethod("name").invoke(k) + hint;
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return "plain Java loops (no kernel provider in this build)" + hint;
-        }
     }
 }

@@ -4,18 +4,14 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.convnet4j.io.weights.DownloadBar;
 import org.convnet4j.io.weights.ModelLoader;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** The weights catalogue and the download cache. */
 @Command(name = "weights", resourceBundle = "org.convnet4j.cli.help.weights",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         header = "Published ImageNet weights: list the catalogue and the cache, fetch files ahead of time.",
         description = {
             "Catalogued names (resnet50:imagenet, vgg16:keras, ...) work wherever a model file does: predict, evaluate,"
@@ -37,22 +33,9 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  convnet4j weights list", "  convnet4j weights fetch resnet50:imagenet vgg16:keras",
             "  convnet4j weights remove vgg16:keras https://example.org/models/model.pth",
             "  CONVNET4J_WEIGHTS_MIRROR=http://10.0.0.5/weights/ convnet4j predict --model resnet18:imagenet cat.jpg"})
-final class WeightsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ErrorReporter.BAD_INPUT;
-    }
-
-    @Command(name = "remove", resourceBundle = "org.convnet4j.cli.help.weights-remove",
-            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
-    static final class RemoveCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
+final class WeightsCommand extends CliCommand {
+    @Command(name = "remove", resourceBundle = "org.convnet4j.cli.help.weights-remove")
+    static final class RemoveCommand extends CliCommand {
         @Parameters(arity = "0..*", paramLabel = "NAME|URL")
         List<String> names = new ArrayList<>();
 
@@ -64,8 +47,8 @@ final class WeightsCommand implements Callable<Integer> {
             if (names.isEmpty() && !urls) {
                 throw new BadInputException("name the files to remove (catalogued names or URLs), or give --urls");
             }
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
+            PrintWriter out = out();
+            PrintWriter err = err();
             long total = 0;
             for (ModelLoader.Removal r : ModelLoader.removeFromCache(names, urls, ModelLoader.Options.defaults())) {
                 if (r.wasCached()) {
@@ -81,18 +64,14 @@ final class WeightsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "fetch", resourceBundle = "org.convnet4j.cli.help.weights-fetch",
-            mixinStandardHelpOptions = true, versionProvider = VersionInfo.class)
-    static final class FetchCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
+    @Command(name = "fetch", resourceBundle = "org.convnet4j.cli.help.weights-fetch")
+    static final class FetchCommand extends CliCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME|URL")
         List<String> names;
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             try (DownloadBar bar = ModelArgument.downloadBar()) {
                 ModelLoader.Options o = ModelLoader.Options.defaults().withProgress(bar);
                 for (String n : names) {

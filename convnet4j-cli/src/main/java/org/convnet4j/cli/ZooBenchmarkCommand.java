@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.convnet4j.charts.Charts;
 import org.convnet4j.data.Dataset;
 import org.convnet4j.dataspec.DataSpec;
@@ -14,19 +13,12 @@ import org.convnet4j.run.ZooBenchmark;
 import org.convnet4j.run.ZooReport;
 import org.convnet4j.tensor.Shape;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code convnet4j zoo-benchmark}: trains zoo models on Fashion-MNIST and tabulates accuracy, size and speed. */
-@Command(name = "zoo-benchmark", resourceBundle = "org.convnet4j.cli.help.zoo-benchmark",
-        mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        sortOptions = false)
-public final class ZooBenchmarkCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+@Command(name = "zoo-benchmark", resourceBundle = "org.convnet4j.cli.help.zoo-benchmark", sortOptions = false)
+public final class ZooBenchmarkCommand extends CliCommand {
     @Mixin
     ZooPlanOptions planOptions;
 
@@ -49,10 +41,10 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        java.io.PrintWriter stdout = spec.commandLine().getOut();
+        java.io.PrintWriter stdout = out();
         ZooBenchmark.Plan plan = planOptions.plan();
         if (testLimit != null) {
-            ZooPlanOptions.positive("--test-limit", testLimit);
+            BadInputException.requireAtLeast("--test-limit", testLimit, 1);
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new BadInputException("--out " + out + ": exists and is not a directory");
@@ -72,15 +64,13 @@ public final class ZooBenchmarkCommand implements Callable<Integer> {
                 spec.commandLine().getParseResult().originalArgs()), data, loaded.train().numClasses());
         List<ZooBenchmark.Result> results;
         try (DashboardOptions.Session ui = dashboard.open(stdout)) {
-            results = ZooBenchmark.run(plan, loaded.train(), test, line -> {
-                stdout.println(line);
-                stdout.flush();
-            }, (model, testIn) -> ui.run("zoo-" + model, testIn, "test"), (latest, all) -> {
-                env.put("load average at end", ZooBenchmark.loadAverage());
-                ZooReport report = new ZooReport(data, all, plan.training(), env);
-                report.write(out);
-                Charts.bars(report.chart(), out.resolve(ZooReport.CHART));
-            });
+            results = ZooBenchmark.run(plan, loaded.train(), test, lines(stdout),
+                    (model, testIn) -> ui.run("zoo-" + model, testIn, "test"), (latest, all) -> {
+                        env.put("load average at end", ZooBenchmark.loadAverage());
+                        ZooReport report = new ZooReport(data, all, plan.training(), env);
+                        report.write(out);
+                        Charts.bars(report.chart(), out.resolve(ZooReport.CHART));
+                    });
         }
         stdout.println();
         stdout.print(new ZooReport(data, results, plan.training(), env).markdown());

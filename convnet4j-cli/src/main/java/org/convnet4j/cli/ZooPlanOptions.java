@@ -50,7 +50,7 @@ final class ZooPlanOptions {
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw new BadInputException("--lr: must be a positive number, got " + rate);
         }
-        positive("--batch", batch);
+        BadInputException.requireAtLeast("--batch", batch, 1);
         ZooBenchmark.Training training = new ZooBenchmark.Training(1, batch, opt, rate, seed.value,
                 testEveryEpoch ? ZooBenchmark.Testing.EVERY_EPOCH : ZooBenchmark.Testing.AT_END,
                 augment ? ZooBenchmark.Augmentation.CROP_AND_MIRROR : ZooBenchmark.Augmentation.NONE);
@@ -60,11 +60,5 @@ final class ZooPlanOptions {
         PerModel<Integer> epochCounts = PerModel.parse("--epochs", epochs, PerModel.count("epochs"), names);
         PerModel<Integer> limits = PerModel.parse("--limit", limit, PerModel.count("limit"), names);
         return new ZooBenchmark.Plan(ZooBenchmark.setups(names, widths, sizes), training, epochCounts, limits);
-    }
-
-    static void positive(String option, int v) {
-        if (v < 1) {
-            throw new BadInputException(option + ": must be at least 1, got " + v);
-        }
     }
 }

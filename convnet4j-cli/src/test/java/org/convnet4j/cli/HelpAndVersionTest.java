@@ -3,7 +3,12 @@ package org.convnet4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class HelpAndVersionTest {
     @Test
@@ -28,6 +33,22 @@ class HelpAndVersionTest {
         assertTrue(run.out().startsWith("convnet4j "), run.out());
         assertTrue(run.out().contains("JDK " + System.getProperty("java.version")), run.out());
         assertTrue(run.out().contains("compute kernels: "), run.out());
+    }
+
+    /** Every command's --version is the top's (bench and summary printed nothing before cli.CliCommand). */
+    @ParameterizedTest
+    @MethodSource("commandsWithVersion")
+    void everyCommandPrintsTheVersion(String command) {
+        List<String> args = new ArrayList<>(command.isEmpty() ? List.of() : List.of(command.split(" ")));
+        args.add("--version");
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), command);
+        assertEquals(CliRun.of("--version").out(), run.out(), "convnet4j " + command + " --version");
+    }
+
+    /** Every command path but picocli's {@code help}, which takes no options. */
+    static Stream<String> commandsWithVersion() {
+        return CommandHelpUnchangedTest.commands().filter(c -> !c.equals("help"));
     }
 
     @Test

@@ -84,9 +84,8 @@ class OnnxMlProbabilitiesCliTest {
     @Test
     void servePredictionsAreOnnxRuntimesProbabilities() throws Exception {
         java.util.Map<String, org.convnet4j.model.SavedModel> loaded = new java.util.LinkedHashMap<>();
-        java.io.PrintWriter notes = new java.io.PrintWriter(new java.io.StringWriter());
         for (String c : CASES) {
-            loaded.put(c, ModelArgument.load(DIR.resolve(c + "/model.onnx").toString(), null, null, null, notes));
+            loaded.put(c, ModelArgument.load(DIR.resolve(c + "/model.onnx").toString(), null, null, null));
         }
         org.convnet4j.serve.ModelServer.Options o = new org.convnet4j.serve.ModelServer.Options();
         o.host = "127.0.0.1";

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.internal.json.Json;
 import org.convnet4j.data.FashionMnist;
@@ -40,6 +41,11 @@ class TrainCommandTest {
                 model.toString(), "--plots", dir.toString(), "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().contains("epoch 1/1  train loss"), train.out());
+        // the closing summary (TrainingRun.Report.summary): the model, the checkpoint to resume from, the curves
+        String summary = Pattern.quote("wrote " + model + " (last epoch), ") + ".+"
+                + Pattern.quote(" (last epoch, for --resume), " + dir.resolve("training-curves.png") + "; ")
+                + "\\d+\\.\\d s";
+        assertTrue(train.out().lines().anyMatch(l -> l.matches(summary)), train.out());
         assertTrue(Files.isRegularFile(dir.resolve("training-curves.png")));
 
         CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--limit", "100", "--json");
@@ -173,7 +179,7 @@ class TrainCommandTest {
             // epoch of 208 pictures takes well under 5 s on a quiet machine: then the closing line alone)
             java.util.List<String> progress = e.lines().filter(l -> l.startsWith(prefix)).toList();
             String closing = progress.get(progress.size() - 1);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix)
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(Pattern.quote(prefix)
                     + ": 208 img in (\\d):(\\d\\d):(\\d\\d) \\([\\d,]+ img/s\\) loss \\d+\\.\\d{4} acc \\d\\.\\d{4}")
                     .matcher(closing);
             assertTrue(m.matches(), e);
@@ -181,7 +187,7 @@ class TrainCommandTest {
             java.util.List<String> within = progress.subList(0, progress.size() - 1);
             assertTrue(within.size() <= (seconds + 1) / 5, within.size() + " lines within an epoch of " + seconds + " s: " + e);
             for (String l : within) {
-                assertTrue(l.matches(java.util.regex.Pattern.quote(prefix) + ": \\d+% [\\d,]+ of [\\d,]+ img, .*"), l);
+                assertTrue(l.matches(Pattern.quote(prefix) + ": \\d+% [\\d,]+ of [\\d,]+ img, .*"), l);
             }
             // stdout: the epoch's line
             assertEquals(1, o.lines().filter(l -> l.startsWith(prefix + "  train loss")).count(), o);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.convnet4j.checkpoint.Checkpoint;
 import org.convnet4j.data.Dataset;
@@ -226,6 +227,25 @@ public final class TrainingRun {
             o.add("skipped_first", first);
             o.add(KeptEpoch.HISTORY, org.convnet4j.internal.json.Json.parseArray(result.history().toJson(), "history"));
             return org.convnet4j.internal.json.Json.toPretty(o);
+        }
+
+        /**
+         * What {@code train} prints when the run is over: the skipped pictures (if any), the best validation accuracy
+         * and its epoch (with validation data), then the files written (the model, the last epoch's checkpoint to
+         * resume from, {@code curves}: a picture of the training curves, or null) and the run's seconds.
+         */
+        public String summary(Path curves) {
+            StringBuilder s = new StringBuilder();
+            if (!result.skipped().isEmpty()) {
+                s.append(result.skippedLine()).append(System.lineSeparator());
+            }
+            if (result.history().size() > 0 && result.validation() != null) {
+                s.append(String.format(Locale.ROOT, "best validation accuracy %.4f at epoch %d%n",
+                        result.bestValidationAccuracy(), result.bestEpoch()));
+            }
+            return s.append(String.format(Locale.ROOT, "wrote %s (%s), %s (last epoch, for --resume)%s; %.1f s%n",
+                    result.out(), result.validation() == null ? "last epoch" : "best epoch", result.last(),
+                    curves == null ? "" : ", " + curves, result.seconds())).toString();
         }
     }
 
