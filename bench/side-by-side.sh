@@ -2,11 +2,13 @@
 # Runs convnet4j's standard workloads and the PyTorch reference (shared/bench/run_reference.sh) in one session and
 # prints, per workload, ours / reference. Both raw outputs and the table go to bench/results/<date>.txt.
 #
-# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [w1 w2 ... w7]   (default: all; 10-20 minutes)
+# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [--one-jvm] [w1 w2 ... w7]   (default: all; 6-20 min)
 #   w7 (MobileNetV2, EfficientNet-B0 from ONNX) has its PyTorch side in this repository: bench/w7_onnx_models.py
 #   --reference DIR  the reference scripts (default: shared/bench beside the repository, or beside its parent)
-#   --jfr            record a JFR profile of our run into bench/results/<date>.jfr (about 1-2% overhead)
+#   --jfr            record JFR profiles of our runs into bench/results/<date>-<workloads>.jfr (about 1-2% overhead)
 #   --rss            afterwards, run W6 once more on each side under /usr/bin/time for the peak resident size
+#   --one-jvm        ours in one JVM for all workloads (before session 18); by default each workload gets its own
+#                    JVM, as run_reference.sh gives each its own Python process (W0 rides with the first)
 # Needs python3-torch and python3-torchvision (Debian); installed with apt-get when run as root and missing.
 # The machine may be shared: the numbers are noisy, the FMA peak line (W0) says what the cores gave us right then.
 set -euo pipefail
@@ -15,13 +17,15 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 REF=""
 JFR=0
 RSS=0
+ONE_JVM=0
 WORKLOADS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --reference) REF="$2"; shift 2 ;;
     --jfr) JFR=1; shift ;;
     --rss) RSS=1; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --one-jvm) ONE_JVM=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     w[1-7]|W[1-7]) WORKLOADS+=("$(echo "$1" | tr 'W' 'w')"); shift ;;
     *) echo "side-by-side.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -73,18 +77,33 @@ fi
 ONLY="W0"
 for w in "${WORKLOADS[@]}"; do ONLY="$ONLY,$(echo "$w" | tr 'w' 'W')"; done
 JAVA_OPTS="${CONVNET4J_JAVA_OPTS:-} -Dconvnet4j.bench.onnx=$ONNX_DIR"
-if [ "$JFR" = 1 ]; then
-  JAVA_OPTS="$JAVA_OPTS -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP.jfr,settings=profile"
-fi
 
 {
   echo "# side-by-side $STAMP on $(hostname), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
   echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# ours: CONVNET4J_JAVA_OPTS='$JAVA_OPTS' ./convnet4j bench --only $ONLY"
+  if [ "$ONE_JVM" = 1 ]; then echo "# ours, one JVM: CONVNET4J_JAVA_OPTS='$JAVA_OPTS' ./convnet4j bench --only $ONLY"
+  else echo "# ours, one JVM per workload: CONVNET4J_JAVA_OPTS='$JAVA_OPTS' ./convnet4j bench --only W0,W1; --only W2; ... (each of $ONLY)"; fi
   echo "#   (launcher JVM flags: --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:MaxNewSize=256m -Xss4m -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,org.convnet4j.*::*,0.1 -XX:PerMethodTrapLimit=10000 -XX:+UseCountedLoopSafepoints -XX:LoopStripMiningIter=1000 $JAVA_OPTS)"
 } > "$TMP"
-echo "running convnet4j bench --only $ONLY ..." >&2
-CONVNET4J_JAVA_OPTS="$JAVA_OPTS" "$REPO/convnet4j" bench --only "$ONLY" | tee "$TMP.ours" >&2
+# One JVM per workload, like the reference's one Python process per workload: in one JVM for all, W6 ran after
+# W1-W5 had compiled the shared kernels with inference's profiles and took 15-20% longer than alone (AMD, session
+# 18: 4.34-4.76 img/s in the whole run, 5.47 in `bench --only W6`); --one-jvm keeps the old way for comparison.
+if [ "$ONE_JVM" = 1 ]; then
+  RUNS=("$ONLY")
+else
+  RUNS=()
+  for w in "${WORKLOADS[@]}"; do RUNS+=("$(echo "$w" | tr 'w' 'W')"); done
+  RUNS[0]="W0,${RUNS[0]}"
+fi
+: > "$TMP.ours"
+for run in "${RUNS[@]}"; do
+  echo "running convnet4j bench --only $run ..." >&2
+  opts="$JAVA_OPTS"
+  if [ "$JFR" = 1 ]; then # one recording per JVM
+    opts="$opts -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP-${run//,/-}.jfr,settings=profile"
+  fi
+  CONVNET4J_JAVA_OPTS="$opts" "$REPO/convnet4j" bench --only "$run" | tee -a "$TMP.ours" >&2
+done
 echo "running the reference: bash $REF/run_reference.sh ${REF_WORKLOADS[*]} ..." >&2
 : > "$TMP.ref"
 if [ ${#REF_WORKLOADS[@]} -gt 0 ]; then

@@ -743,17 +743,19 @@ final class VectorGemm {
     }
 
     /**
-     * Switch for A/B runs ({@code -Dconvnet4j.gemm.transposeByBlocks=false}: the scalar loops alone). The two packings
-     * that interleave stored rows value by value, a transposed B (NR rows of B into a panel: a weight gradient's x)
-     * and an untransposed A with alpha 1 (MR rows: a weight gradient's dy, W1's A), go four rows at a time through
-     * {@link #interleave4}: 4 x 4 blocks transposed in registers, four stores of four values instead of sixteen
-     * scalar stores at a stride of NR or MR floats. A 1x1 convolution's weight gradient packs one value of x per 2 x
-     * (its filters) flops and one of dy per 2 x (its channels): with the scalar loops, the packing of x took about
-     * four fifths as long as the micro-kernels (64 x 256 x 3136, perf, one thread). Values are only moved: the same
-     * bits either way.
+     * Switch for A/B runs, <b>off by default</b> ({@code -Dconvnet4j.gemm.transposeByBlocks=true} turns it on). The two
+     * packings that interleave stored rows value by value, a transposed B (NR rows of B into a panel: a weight
+     * gradient's x) and an untransposed A with alpha 1 (MR rows: a weight gradient's dy, W1's A), go four rows at a
+     * time through {@link #interleave4}: 4 x 4 blocks transposed in registers, four stores of four values instead of
+     * sixteen scalar stores at a stride of NR or MR floats. A 1x1 convolution's weight gradient packs one value of x
+     * per 2 x (its filters) flops and one of dy per 2 x (its channels): with the scalar loops, the packing of x took
+     * about four fifths as long as the micro-kernels (64 x 256 x 3136, perf, one thread). Values are only moved: the
+     * same bits either way. Off because the whole training step lost with it on, though the GEMM shapes alone gained
+     * 8-19%: W6 alone in a fresh JVM ({@code convnet4j bench --only W6}, AMD Zen 4, quiet, session 18) 3.45 and 3.52
+     * images/s on against 5.11 off (docs/PERFORMANCE.md, "Session 18, the lead's quiet runs"); why is not known yet.
      */
     static volatile boolean transposeByBlocks =
-            !"false".equals(System.getProperty("convnet4j.gemm.transposeByBlocks"));
+            "true".equals(System.getProperty("convnet4j.gemm.transposeByBlocks"));
 
     /** 128-bit vectors, whatever the preferred width: a 4 x 4 block of floats is four of them. */
     private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;

@@ -213,6 +213,7 @@ class SgemmTest {
                 for (float alpha : new float[] {0.5f, 1f}) {
                     float[][] out = new float[2][];
                     float[][] byRows = new float[2][];
+                    boolean before = VectorGemm.transposeByBlocks;
                     for (int v = 0; v < 2; v++) {
                         VectorGemm.transposeByBlocks = v == 0;
                         try {
@@ -224,7 +225,7 @@ class SgemmTest {
                                         0, n);
                             }
                         } finally {
-                            VectorGemm.transposeByBlocks = true;
+                            VectorGemm.transposeByBlocks = before;
                         }
                     }
                     String what = "shape " + m + "x" + n + "x" + k + " t=" + t + " alpha " + alpha;
