@@ -85,9 +85,10 @@ JAVA_OPTS="${CONVNET4J_JAVA_OPTS:-} -Dconvnet4j.bench.onnx=$ONNX_DIR"
   else echo "# ours, one JVM per workload: CONVNET4J_JAVA_OPTS='$JAVA_OPTS' ./convnet4j bench --only W0,W1; --only W2; ... (each of $ONLY)"; fi
   echo "#   (launcher JVM flags: --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:MaxNewSize=256m -Xss4m -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,org.convnet4j.*::*,0.1 -XX:PerMethodTrapLimit=10000 -XX:+UseCountedLoopSafepoints -XX:LoopStripMiningIter=1000 $JAVA_OPTS)"
 } > "$TMP"
-# One JVM per workload, like the reference's one Python process per workload: in one JVM for all, W6 ran after
-# W1-W5 had compiled the shared kernels with inference's profiles and took 15-20% longer than alone (AMD, session
-# 18: 4.34-4.76 img/s in the whole run, 5.47 in `bench --only W6`); --one-jvm keeps the old way for comparison.
+# One JVM per workload, like the reference's one Python process per workload (like for like: no workload runs on
+# a JIT state another left). Session 18 (AMD) suspected W6 paid for following W1-W5 in one JVM (4.34-4.76 img/s
+# there), but W6 alone varied as much between fresh JVMs (4.69-5.57) and after W4 gave 4.79 and 5.53: not shown.
+# --one-jvm keeps the old way for comparison.
 if [ "$ONE_JVM" = 1 ]; then
   RUNS=("$ONLY")
 else
