@@ -376,6 +376,7 @@ public final class ModelServer implements AutoCloseable {
             c.setHost(options.host);
             c.setPort(options.port);
             Connections.limit(server, c, options.keepAliveMillis, options.idleTimeoutMillis, options.manyConnections);
+            c.cutStalledHeads(options.idleTimeoutMillis);
             connector = c;
             return c;
         });
