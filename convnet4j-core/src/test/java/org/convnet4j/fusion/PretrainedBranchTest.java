@@ -3,6 +3,7 @@ package org.convnet4j.fusion;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -210,6 +211,13 @@ class PretrainedBranchTest {
         FusionClassifier.save(result.model(), file, early.mode(), sources.sources(), result.training());
         assertEquals(data.inputShapes(), FusionSources.testDataFor(ModelFiles.read(file), "early.c4j", 4)
                 .inputShapes());
+        // two grey inputs stack to 2 channels, not the network's 3: one line naming both
+        MultiInputDataset twoGrey = FusionSources.parse("a=fashion-mnist:5-6,b=fashion-mnist:5-6").load(
+                FusionSources.Part.TRAIN, 4, at, Map.of(), PairedFolders.OnMissing.FAIL, notes::add);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FusionRun.train(twoGrey, early, network));
+        assertEquals("early fusion's network " + base + " takes [[3, 40, 36]] but the inputs' channels stacked give"
+                + " [2, 40, 36] (the inputs' channels must add up to the network's)", e.getMessage());
         // without a model file the inputs keep the size asked for
         assertArrayEquals(new int[] {28, 28}, new FusionBranches(null, null).resizeFor(early, new int[] {28, 28},
                 notes::add));
