@@ -2,7 +2,6 @@ package org.convnet4j.io.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -93,18 +92,9 @@ final class OnnxRuntimeOutputs {
         return String.format(" %d outputs, %d values, largest difference %.2e", runtime.size(), values, worst);
     }
 
-    /**
-     * The folder of onnxruntime-node (-Dconvnet4j.onnxruntime=DIR), or null without it. In CI (CI=true) its absence
-     * fails the test instead, as a skip does there (NoSkipInCi): .ci/run installs the runtime
-     * (tools/onnx-runtime-install.sh) and passes the folder, so a CI run without it has lost its second evaluator.
-     */
+    /** The folder of onnxruntime-node, or null without it (failing in CI: {@link NoSkipInCi#onnxRuntimeFolder}). */
     static String runtimeFolder() {
-        String ort = System.getProperty("convnet4j.onnxruntime");
-        if (ort == null && NoSkipInCi.inCi()) {
-            fail("ONNX Runtime is required in CI (CI=true) and -Dconvnet4j.onnxruntime=DIR is not given: install it with"
-                    + " bash tools/onnx-runtime-install.sh DIR (as .ci/run does) and pass the folder");
-        }
-        return ort;
+        return NoSkipInCi.onnxRuntimeFolder();
     }
 
     /** One file and every input it is fed, in the graph's order, for {@link #runPrograms}. */
