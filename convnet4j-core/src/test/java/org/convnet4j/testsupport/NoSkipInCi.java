@@ -20,22 +20,6 @@ public final class NoSkipInCi implements TestExecutionExceptionHandler, Lifecycl
         return ci != null && (ci.equalsIgnoreCase("true") || ci.equals("1"));
     }
 
-    /**
-     * The folder of onnxruntime-node ({@code -Dconvnet4j.onnxruntime=DIR}), or null without it, for the tests that
-     * run our ONNX files through ONNX Runtime as a second evaluator. In CI its absence fails the test instead, as a
-     * skip does there: .ci/run installs the runtime (tools/onnx-runtime-install.sh) and passes the folder, so a CI run
-     * without it has lost its second evaluator.
-     */
-    public static String onnxRuntimeFolder() {
-        String ort = System.getProperty("convnet4j.onnxruntime");
-        if (ort == null && inCi()) {
-            throw new AssertionFailedError("ONNX Runtime is required in CI (CI=true) and -Dconvnet4j.onnxruntime=DIR is"
-                    + " not given: install it with bash tools/onnx-runtime-install.sh DIR (as .ci/run does) and pass"
-                    + " the folder");
-        }
-        return ort;
-    }
-
     private static Throwable strict(Throwable t) {
         if (t instanceof TestAbortedException && inCi()) {
             return new AssertionFailedError("skipped in CI, where nothing may skip (CI=true): " + t.getMessage()
