@@ -20,8 +20,14 @@ S3PROXY=$R/org/gaul/s3proxy/2.9.0/s3proxy-2.9.0-jar-with-dependencies.jar
 AWS=$R/org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar
 [ -f "$S3PROXY" ] || mvn -B -q dependency:get -Dartifact=org.gaul:s3proxy:2.9.0:jar:jar-with-dependencies -Dtransitive=false
 [ -f "$AWS" ] || mvn -B -q dependency:get -Dartifact=org.apache.hadoop:hadoop-aws:3.3.4
-S3CP=$AWS:$R/com/amazonaws/aws-java-sdk-bundle/1.12.262/aws-java-sdk-bundle-1.12.262.jar
-S3CP=$S3CP:$(find "$R/org/wildfly/openssl/wildfly-openssl" -name 'wildfly-openssl-*.jar' | head -1)
+# S3_JARS (jars separated by colons) replaces the add-on: e.g. hadoop-aws with the AWS SDK's modules instead of its
+# bundle (docs/SCALE.md, "s3a://: how a user gets it")
+if [ -n "${S3_JARS:-}" ]; then
+  S3CP=$S3_JARS
+else
+  S3CP=$AWS:$R/com/amazonaws/aws-java-sdk-bundle/1.12.262/aws-java-sdk-bundle-1.12.262.jar
+  S3CP=$S3CP:$(find "$R/org/wildfly/openssl/wildfly-openssl" -name 'wildfly-openssl-*.jar' | head -1)
+fi
 [ -f "$ROOT/convnet4j-spark/target/convnet4j-spark.jar" ] || mvn -B -q -o -f "$ROOT/pom.xml" -DskipTests package -pl convnet4j-spark -am
 CP="$ROOT/convnet4j-spark/target/convnet4j-spark.jar:$(cat "$ROOT/convnet4j-spark/target/spark-classpath.txt"):$S3CP"
 load() { cut -d' ' -f1-3 /proc/loadavg; }

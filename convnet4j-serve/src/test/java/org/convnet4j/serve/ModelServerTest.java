@@ -258,7 +258,11 @@ class ModelServerTest {
                 .header("Inference-Header-Content-Length", "x12")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build(), HttpResponse.BodyHandlers.ofString());
         assertError(bad, 400, "Inference-Header-Content-Length must be a whole number");
-        assertTrue(get(server, "/v2").body().contains("binary_tensor_data"));
+        String metadata = get(server, "/v2").body();
+        assertTrue(metadata.contains("binary_tensor_data"), metadata);
+        // the library's version, also when it runs from class folders (no jar manifest: it said "null")
+        assertTrue(org.convnet4j.util.LibraryVersion.get().matches("\\d+\\.\\d+\\.\\d+.*")
+                && metadata.contains("\"version\":\"" + org.convnet4j.util.LibraryVersion.get() + "\""), metadata);
     }
 
     @Test

@@ -16,8 +16,7 @@ public final class CdsWorkload {
         Path work = Path.of(args[0]);
         ClassLoader app = ClassLoader.getSystemClassLoader();
         for (String main : List.of("org.apache.spark.deploy.master.Master", "org.apache.spark.deploy.worker.Worker",
-                "org.apache.spark.executor.CoarseGrainedExecutorBackend", "org.apache.spark.deploy.worker.DriverWrapper",
-                "org.apache.spark.launcher.Main")) {
+                "org.apache.spark.deploy.worker.DriverWrapper", "org.apache.spark.launcher.Main")) {
             try {
                 Class.forName(main, false, app);
             } catch (ClassNotFoundException | LinkageError e) {

@@ -33,19 +33,14 @@ final class ClusterTests {
     }
 
     /**
-     * The settings of a driver on {@code host} for a standalone cluster the tests started: executors with the test
-     * class path and logging {@code log4j}, 1 GB and 2 cores in all, patient with a loaded machine.
+     * The spark-submit settings of a driver on {@code host} for a standalone cluster the tests started, patient with a
+     * loaded machine (memory, cores and the executors' JVM options are spark-submit options of their own).
      */
-    static List<String> driverConf(String host, java.nio.file.Path log4j) {
+    static List<String> driverConf(String host) {
         return List.of(
                 "--conf", "spark.driver.host=" + host, "--conf", "spark.driver.bindAddress=" + host,
                 // no web UI (a Jetty server and its pages per driver): nothing here looks at it
                 "--conf", "spark.ui.enabled=false",
-                // the test class path, the class-data-sharing archive's jars first (SparkCds), and the archive
-                "--conf", "spark.executor.extraClassPath=" + SparkCds.classPath(),
-                "--conf", "spark.executor.extraJavaOptions=" + withJit("-Dlog4j2.configurationFile=" + log4j + " "
-                        + SparkCds.optionString()),
-                "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
                 // a loaded machine stalls JVMs for many seconds: only the kill may remove an executor, not a late
                 // heartbeat (a killed executor is still noticed at once, its connection and its worker report it)
                 "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
@@ -115,9 +110,19 @@ final class ClusterTests {
      * spark-submit's {@code --jars} or a driver's class path, next to the shaded jar it runs the commands from.
      */
     static Path commandsDriverJar(Path folder) throws IOException {
-        Path jar = Files.createDirectories(folder).resolve("commands-driver.jar");
+        return testClassesJar(folder.resolve("commands-driver.jar"),
+                List.of(org.convnet4j.spark.cli.CommandsInOneApplication.class, HoldingFileSystem.class));
+    }
+
+    /**
+     * The jar {@code jar} holding only {@code classes}, test classes without nested ones (their class files as
+     * compiled): test code for spark-submit's {@code --jars}, which the driver and the executors load next to the
+     * shaded jar.
+     */
+    static Path testClassesJar(Path jar, List<Class<?>> classes) throws IOException {
+        Files.createDirectories(jar.getParent());
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            for (Class<?> c : List.of(org.convnet4j.spark.cli.CommandsInOneApplication.class, HoldingFileSystem.class)) {
+            for (Class<?> c : classes) {
                 try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
                     out.putNextEntry(new ZipEntry(c.getName().replace('.', '/') + ".class"));
                     in.transferTo(out);

@@ -1,5 +1,6 @@
 package org.convnet4j.spark;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -36,6 +37,34 @@ class ExecutorModelsTest {
         Set<String> after = classNames(TestSpark.session(), second, pictures);
         assertTrue(!after.isEmpty() && Set.of("left", "right").containsAll(after),
                 "the second application's answers should be its own model's classes: " + after);
+    }
+
+    /**
+     * A task's engine gets the cores Spark gives that task ({@code spark.task.cpus}, 1 in the tests' local[2]
+     * session), not every processor of the machine (the engine's default: 2 on this project's 2-core machines): the
+     * model a task borrows sets convnet4j's thread count ({@link EngineThreads#PROPERTY}) from the task, and a count the user set is kept.
+     */
+    @Test
+    void aTasksEngineGetsTheTasksCores() throws Exception {
+        Path pictures = TestSpark.stripeFolder(dir.resolve("threads"), 2, 7);
+        Path model = TestSpark.lenetFile(Files.createDirectories(dir.resolve("t")), List.of("horizontal", "vertical"));
+        SparkSession spark = TestSpark.session();
+        String before = System.getProperty(EngineThreads.PROPERTY);
+        try {
+            System.clearProperty(EngineThreads.PROPERTY);
+            classNames(spark, model, pictures);
+            assertEquals(Integer.toString(spark.sparkContext().conf().getInt("spark.task.cpus", 1)),
+                    System.getProperty(EngineThreads.PROPERTY), "threads after a task borrowed a model");
+            System.setProperty(EngineThreads.PROPERTY, "3");
+            classNames(spark, model, pictures);
+            assertEquals("3", System.getProperty(EngineThreads.PROPERTY), "a count the user set");
+        } finally {
+            if (before == null) {
+                System.clearProperty(EngineThreads.PROPERTY);
+            } else {
+                System.setProperty(EngineThreads.PROPERTY, before);
+            }
+        }
     }
 
     private static Set<String> classNames(SparkSession spark, Path model, Path pictures) throws Exception {

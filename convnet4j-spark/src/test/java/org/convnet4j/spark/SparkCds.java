@@ -20,7 +20,7 @@ import java.util.zip.ZipEntry;
 
 /**
  * A class-data-sharing archive (JDK 17 AppCDS, dynamic) of the classes a Spark JVM loads from this module's test class
- * path, for the JVMs the tests start (masters, workers, executors, drivers, CLI runs): each of them then maps Spark's,
+ * path, for the JVMs the tests start from it (masters, workers, drivers, CLI runs): each of them then maps Spark's,
  * Scala's, Hadoop's and convnet4j's classes instead of loading, parsing and verifying them from ~200 jars (about half
  * the CPU of a Spark JVM's start: docs/SPARK.md, "Test time (session 10)").
  *
@@ -93,11 +93,6 @@ public final class SparkCds {
             t.setDaemon(true);
             t.start();
         }
-    }
-
-    /** {@link #options()} as one string, for {@code spark.executor.extraJavaOptions}. */
-    public static String optionString() {
-        return String.join(" ", options());
     }
 
     /**

@@ -59,9 +59,11 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>Prediction: the executor is killed in the middle of a task: the one reading a picture held open
  *       ({@link HoldingHdfs}: the application's HDFS opens wait while the test holds that picture); its tasks are
  *       retried and the CSV is complete and byte for byte the one of a clean local run.</li>
- *   <li>spark-submit: {@code convnet4j-spark.jar} submitted through Spark's launcher with executors that get
- *       convnet4j only from that jar: train, predict, featurize in one application, each equal to the in-process
- *       result.</li>
+ *   <li>spark-submit: that application is {@code convnet4j-spark.jar} submitted through Spark's launcher in client
+ *       deploy mode, with executors that get convnet4j only from that jar, and after the prediction it computes
+ *       features of pictures given as a {@code file:} URI, equal to a local run's (until 2026-12-07 a third
+ *       application did train, predict and featurize through spark-submit); a second application is submitted in
+ *       cluster deploy mode.</li>
  * </ul>
  *
  * <p>Lessons from its first versions on the shared machine: with ResNet-18 as the predicted model executors needed
@@ -99,7 +101,7 @@ class StandaloneClusterIT {
     private Path log4j;
     private String url;
     private final List<Path> workDirs = new ArrayList<>();
-    /** What every application on the cluster sets (the spark-submit test gives the same as spark-submit options). */
+    /** What the client-mode application sets (spark-submit options; the cluster-deploy-mode one sets its own). */
     private List<String> cluster;
 
     /**
@@ -158,7 +160,7 @@ class StandaloneClusterIT {
                     "1", "--memory", "2g", "--webui-port", Integer.toString(hosts == null ? freePort() : 8081),
                     "--work-dir", work.toString(), url), host, Files.createDirectories(dir.resolve("local" + w)));
         }
-        List<String> c = new ArrayList<>(ClusterTests.driverConf(driverHost, log4j));
+        List<String> c = new ArrayList<>(ClusterTests.driverConf(driverHost));
         if (hosts != null) {
             // the DataNode is found by the name it announces (the bridge address), not the NameNode's view of it
             c.addAll(List.of("--conf", "spark.hadoop.dfs.client.use.datanode.hostname=true"));
@@ -225,32 +227,81 @@ class StandaloneClusterIT {
     }
 
     /**
-     * One application (one driver, and executor starts only for the killed ones, instead of a driver and two
-     * executors more for a second application): {@code spark train} with an executor killed in the middle of epoch 2,
-     * then {@code spark predict} with an executor killed as soon as it runs a task of the prediction. Its training data,
-     * model and pictures are on HDFS, its checkpoints and CSV go to HDFS; its executors ran on both worker hosts, with
-     * their own addresses.
+     * One application, submitted as {@code spark-submit} submits it in client deploy mode (until 2026-12-07 the
+     * spark-submit test was an application of its own, a driver and two executors more): Spark's launcher
+     * ({@code org.apache.spark.launcher.Main}, what {@code bin/spark-submit} runs through {@code bin/spark-class}) builds
+     * the driver's command from the Spark home, that command runs {@code SparkSubmit} with {@code convnet4j-spark.jar}
+     * as the application jar and the test driver {@link org.convnet4j.spark.cli.PoolCheckingDriver} as the main class
+     * (from a jar of its own given as {@code --jars}, with the test's HDFS client {@link HoldingHdfs}), and the executors
+     * get convnet4j only from the shaded jar (their class path is the Spark home's jars; the driver ships the jars). In
+     * it: {@code spark train} with an executor killed in the middle of epoch 2, then {@code spark predict} with an
+     * executor killed in the middle of a task, then {@code spark featurize} with the trained model on pictures given
+     * as a {@code file:} URI. Training data, model and the predicted pictures are on HDFS, its checkpoints and CSV go to
+     * HDFS; its executors ran on both worker hosts, with their own addresses; their command lines show spark-submit's
+     * executor option kept and SparkSessions' options added to it.
      */
     @Test
     void killedExecutorsCostNeitherTrainingNorPredictions() throws Exception {
+        Path jar = Path.of(System.getProperty("convnet4j.spark.jar"));
+        assertTrue(Files.isRegularFile(jar), "no shaded jar at " + jar + " (built in the package phase)");
         Set<Path> appsBefore = applicationDirs();
         Prediction prediction = predictionJob();
         Path go = dir.resolve("predict-go");
-        List<String> predictArgs = predict(url, prediction.model(), prediction.pictures(), prediction.csv(), cluster);
+        Path folder = TestSpark.stripeFolder(dir.resolve("stripes"), 50, 21);
+        String data = hdfs.put(folder, "/data/train");
+        String checkpoints = hdfs.uri + "/runs/ring";
+        Path model = Files.createDirectories(dir.resolve("cluster-train")).resolve("m.c4j");
+        // featurize's pictures through a URI every executor resolves by itself (on one machine the path is shared)
+        Path featurePictures = TestSpark.stripeFolder(dir.resolve("feature-stripes"), 30, 33);
+        String featureData = featurePictures.toUri().toString();
+        assertTrue(featureData.startsWith("file:/"), featureData);
+        Path features = dir.resolve("cluster-featurize.csv");
+
+        // spark train with the ring exchange (the optimiser steps on the executors, their sockets from one worker host
+        // to the other), checkpoints to HDFS; then, once go exists, spark predict and spark featurize
+        List<String> commands = new ArrayList<>(List.of("train", "--master", url,
+                "--model", "lenet5-classic", "--data", data, "--epochs", "2", "--batch", "16",
+                "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "9",
+                "--partitions", "2", "--exchange", "ring", "--no-progress", "--checkpoint-dir", checkpoints,
+                "--out", model.toString(), "--then"));
+        commands.addAll(predict(url, prediction.model(), prediction.pictures(), prediction.csv()));
+        commands.addAll(List.of("--then", "featurize", "--model", model.toString(), "--images", featureData,
+                "--partitions", "4", "--batch", "8", "--master", url, "-o", features.toString()));
         // the application's HDFS opens go through HoldingHdfs, which can hold up the task reading a picture
         Path holds = Files.createDirectories(dir.resolve("holds"));
-        List<String> application = new ArrayList<>(cluster);
-        application.addAll(List.of("--conf", "spark.hadoop.fs.hdfs.impl=" + HoldingHdfs.class.getName(),
+        List<String> submitArgs = new ArrayList<>(List.of("--master", url, "--name", "killed-executors",
+                "--class", org.convnet4j.spark.cli.PoolCheckingDriver.class.getName(),
+                "--jars", ClusterTests.testClassesJar(dir.resolve("killed-driver/pool-checking-driver.jar"),
+                        List.of(org.convnet4j.spark.cli.PoolCheckingDriver.class,
+                                org.convnet4j.spark.cli.CommandsInOneApplication.class, PoolProbe.class,
+                                HoldingHdfs.class, HoldingFileSystem.class)).toString(),
+                "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
+                "--driver-java-options", ClusterTests.withJit("--add-modules jdk.incubator.vector -Xss4m"
+                        + " -Dconvnet4j.test.go=" + go),
+                "--conf", "spark.executor.extraJavaOptions=" + ClusterTests.withJit("-Dlog4j2.configurationFile=" + log4j
+                        + " -Dconvnet4j.test.submitted=yes"),
+                "--conf", "spark.hadoop.fs.hdfs.impl=" + HoldingHdfs.class.getName(),
                 "--conf", "spark.hadoop." + HoldingHdfs.HOLDS + "=" + holds));
+        submitArgs.addAll(cluster);
+        List<String> cmd = sparkSubmitCommand(submitArgs, jar, commands);
+        assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd.toString());
         try (HeldPicture held = new HeldPicture(holds.resolve(HELD))) {
-            String driverLog = trainingSurvivesAKilledExecutor(url, application, workDirs, sparkHome, go,
-                    predictArgs.subList(1, predictArgs.size()));
-            predictionsSurviveAKilledExecutor(prediction, driverLog, go, held);
+            Process driver = launch("train-driver", cmd, sparkHome, driverHost, null);
+            String driverLog = trainingSurvivesAKilledExecutor(driver, folder, checkpoints, model, go);
+            predictionsSurviveAKilledExecutor(driver, prediction, driverLog, go, held);
         }
 
+        // featurize against the same command on local[2]
+        Path want = dir.resolve("local-featurize.csv");
+        assertEquals(0, runLocally(List.of("featurize", "--model", model.toString(), "--images", featureData,
+                "--partitions", "4", "--batch", "8", "--master", "local[2]", "-o", want.toString())));
+        assertEquals(61, Files.readAllLines(features).size(), "a header and one row per picture");
+        assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(features));
+
         // the application's executors (the killed ones and their replacements) ran on both worker hosts, each with its
-        // own address
+        // own address; convnet4j only from the shipped jar; spark-submit's executor option kept and SparkSessions' added
         Set<String> executorHosts = new TreeSet<>();
+        int ranTasks = 0;
         List<String> looked = new ArrayList<>(); // for the failure message: what the walk found
         Set<Path> apps = applicationDirs();
         apps.removeAll(appsBefore);
@@ -258,15 +309,34 @@ class StandaloneClusterIT {
             try (Stream<Path> files = Files.walk(app)) {
                 for (Path err : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
                     looked.add(err + " (" + Files.size(err) + " bytes)");
+                    String log = Files.readString(err);
+                    String command = log.lines().filter(l -> l.startsWith("Spark Executor Command:")).findFirst()
+                            .orElseThrow(() -> new AssertionError("no executor command in " + err));
                     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"--hostname\" \"([0-9.]+)\"")
-                            .matcher(Files.readString(err));
-                    if (m.find()) {
-                        executorHosts.add(m.group(1));
+                            .matcher(command);
+                    assertTrue(m.find(), command);
+                    executorHosts.add(m.group(1));
+                    // (the worker quotes every argument) spark-submit's option kept, SparkSessions' after it
+                    int submitted = command.indexOf("\"-Dconvnet4j.test.submitted=yes\"");
+                    int ours = command.indexOf("\"--add-modules\" \"jdk.incubator.vector\" \"-Xss4m\"");
+                    assertTrue(submitted >= 0, "spark-submit's option lost: " + command);
+                    assertTrue(ours > submitted, "SparkSessions' options missing: " + command);
+                    java.util.regex.Matcher cp = java.util.regex.Pattern.compile("\"-cp\" \"([^\"]*)\"").matcher(command);
+                    assertTrue(cp.find() && !cp.group(1).contains("convnet4j") && !cp.group(1).contains("/target/"),
+                            "convnet4j on the executor's class path: " + command);
+                    if (log.contains("Running task")) {
+                        // an executor fetches the application's jars before its first task (a replacement started
+                        // at the end may have had none)
+                        ranTasks++;
+                        Path fetched = err.resolveSibling(jar.getFileName());
+                        assertTrue(Files.isRegularFile(fetched) && Files.size(fetched) == Files.size(jar),
+                                "the executor did not fetch the application jar: " + err.getParent());
                     }
                 }
             }
         }
         assertEquals(new TreeSet<>(workerHosts), executorHosts, "executors' stderr files of " + apps + ": " + looked);
+        assertTrue(ranTasks >= 2, "executors that ran tasks: " + ranTasks + " of " + looked);
     }
 
     /** The application directories in the workers' work directories (one per application that had an executor there). */
@@ -282,34 +352,14 @@ class StandaloneClusterIT {
         return apps;
     }
 
-    /** The driver of the killed-executor test's application (training, then prediction). */
-    private Process trainingDriver;
-
     /**
-     * spark train on a picture folder on HDFS with the ring exchange (the optimiser steps on the executors, their
-     * sockets from one worker host to the other), checkpoints to HDFS; one executor killed in the middle of epoch 2; the
-     * model equals the in-process run's (on the same pictures from the local folder). The driver then runs {@code next}
-     * (a spark command) in the same application once {@code go} exists; returns the driver's log up to there.
+     * The first command of {@code driver}: spark train from the picture folder {@code folder}, put on HDFS, with the
+     * ring exchange, checkpoints to {@code checkpoints} on HDFS, the model to {@code out}; one executor killed in the
+     * middle of epoch 2; the model equals the in-process run's (on the same pictures from the local folder). The driver
+     * then waits for {@code go} before its next command; returns the driver's log up to there.
      */
-    private String trainingSurvivesAKilledExecutor(String url, List<String> cluster, List<Path> workDirs, Path sparkHome,
-            Path go, List<String> next) throws Exception {
-        Path folder = TestSpark.stripeFolder(dir.resolve("stripes"), 50, 21);
-        String data = hdfs.put(folder, "/data/train");
-        String checkpoints = hdfs.uri + "/runs/ring";
-        Path out = dir.resolve("cluster-train/m.c4j");
-        Files.createDirectories(out.getParent());
-        // SparkMain train in a session of the driver's own, which afterwards asks the executors for their model pools
-        List<String> args = new ArrayList<>(List.of("-Dconvnet4j.test.go=" + go,
-                "org.convnet4j.spark.cli.PoolCheckingDriver", "train", "--master", url,
-                "--model", "lenet5-classic", "--data", data, "--epochs", "2", "--batch", "16",
-                "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.5", "--val-split", "0.2", "--seed", "9",
-                "--partitions", "2", "--exchange", "ring", "--no-progress", "--checkpoint-dir", checkpoints,
-                "--out", out.toString()));
-        args.addAll(cluster);
-        args.add("--then");
-        args.addAll(next);
-        Process driver = start("train-driver", args, sparkHome, driverHost, null);
-        trainingDriver = driver;
+    private String trainingSurvivesAKilledExecutor(Process driver, Path folder, String checkpoints, Path out, Path go)
+            throws Exception {
         // kill an executor in the middle of epoch 2 (5 exchanges of 16 pictures): once epoch 1 is logged, wait until
         // one executor has started the second exchange of epoch 2 (each exchange is a barrier stage with one task per
         // executor), then kill it. Its cached shards are rebuilt from their lineage elsewhere, and its model replica
@@ -379,107 +429,6 @@ class StandaloneClusterIT {
         assertTrue(driverLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
                 expected.bestValidationAccuracy(), expected.bestEpoch())), driverLog);
         return driverLog;
-    }
-
-    /**
-     * The shaded jar submitted as {@code spark-submit} submits it: Spark's launcher ({@code org.apache.spark.launcher.Main},
-     * what {@code bin/spark-submit} runs through {@code bin/spark-class}) builds the driver's command from the Spark
-     * home, that command runs {@code SparkSubmit} with {@code convnet4j-spark.jar} as the application jar, and the
-     * executors get convnet4j only from that jar (their class path is the Spark home's jars; the driver ships the
-     * application jar). A short training, then prediction and features with the trained model, the three commands in
-     * one application (the test driver CommandsInOneApplication as spark-submit's main class, from {@code --jars});
-     * each output equals the one of the same command in this JVM (local[2], or the in-process TrainingRun for the model). The executors'
-     * command lines show the spark-submit option kept and SparkSessions' options added to it.
-     */
-    @Test
-    void theShadedJarRunsThroughSparkSubmit() throws Exception {
-        Path jar = Path.of(System.getProperty("convnet4j.spark.jar"));
-        assertTrue(Files.isRegularFile(jar), "no shaded jar at " + jar + " (built in the package phase)");
-        // the data through a URI every executor resolves by itself (on one machine the path is shared, of course)
-        Path folder = TestSpark.stripeFolder(dir.resolve("submit-stripes"), 30, 33);
-        String data = folder.toUri().toString();
-        assertTrue(data.startsWith("file:/"), data);
-
-        // one application (the test driver CommandsInOneApplication, from a jar of its own given as --jars: one driver
-        // and two executor starts instead of three each): 1. spark train (tree exchange, one epoch), then 2. spark
-        // predict and 3. spark featurize with the trained model
-        Path model = Files.createDirectories(dir.resolve("submit-train")).resolve("m.c4j");
-        List<String> commands = new ArrayList<>(List.of("train", "--master", url, "--model", "lenet5-classic",
-                "--data", data, "--epochs", "1", "--batch", "16", "--optimizer", "sgd", "--lr", "0.5", "--momentum",
-                "0.5", "--val-split", "0.2", "--seed", "4", "--partitions", "2", "--no-progress", "--out",
-                model.toString()));
-        List<String> outputs = List.of("predict", "featurize");
-        for (String command : outputs) {
-            commands.addAll(List.of("--then", command, "--model", model.toString(), "--images", data, "--partitions",
-                    "4", "--batch", "8", "--master", url, "-o", dir.resolve("submit-" + command + ".csv").toString()));
-        }
-        String trainLog = submit("submit", jar, "org.convnet4j.spark.cli.CommandsInOneApplication",
-                ClusterTests.commandsDriverJar(dir.resolve("submit-driver")), commands);
-        assertTrue(trainLog.contains("command 3 (featurize) exited with 0"), tail(trainLog));
-        // 1. the training compared with the same run in this process
-        Path local = Files.createDirectories(dir.resolve("submit-local-train")).resolve("m.c4j");
-        Preprocessing prep = Preprocessing.forInput(Shape.of(1, 28, 28));
-        TrainingRun.Result expected = new TrainingRun(TrainingSettings.builder().model("lenet5-classic")
-                .data(folder.toString()).epochs(1).batch(16).optimizer("sgd").lr(0.5).momentum(0.5).valSplit(0.2).seed(4)
-                .out(local).build(),
-                ImageFolderDataset.builder(folder).channels(1).transform(prep.transform()).build()).run();
-        assertTrue(largestDifference(local, model) <= 1e-5, "largest weight difference to the in-process run: "
-                + largestDifference(local, model));
-        assertTrue(trainLog.contains(String.format(java.util.Locale.ROOT, "best validation accuracy %.4f at epoch %d",
-                expected.bestValidationAccuracy(), expected.bestEpoch())), trainLog);
-
-        // 2. predict and 3. featurize against the same commands on local[2]
-        for (String command : outputs) {
-            Path out = dir.resolve("submit-" + command + ".csv");
-            Path want = dir.resolve("local-" + command + ".csv");
-            assertEquals(0, runLocally(List.of(command, "--model", model.toString(), "--images", data, "--partitions",
-                    "4", "--batch", "8", "--master", "local[2]", "-o", want.toString())));
-            List<String> lines = Files.readAllLines(out);
-            assertEquals(61, lines.size(), command + ": a header and one row per picture");
-            assertEquals(Files.readAllLines(want), lines, command);
-            assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(out), command);
-        }
-
-        // the executors of the submitted application: one on each worker address; convnet4j only from the shipped
-        // jar; spark-submit's executor option kept and SparkSessions' added
-        Set<String> addresses = new TreeSet<>();
-        int executors = 0;
-        for (String app : List.of("submit")) {
-            java.util.regex.Matcher id = java.util.regex.Pattern.compile("app ID (app-[0-9-]+)").matcher(log(app));
-            assertTrue(id.find(), app + ": no application id in the driver's log:\n" + tail(log(app)));
-            for (Path work : workDirs) {
-                Path appDir = work.resolve(id.group(1));
-                if (!Files.isDirectory(appDir)) {
-                    continue;
-                }
-                try (Stream<Path> dirs = Files.list(appDir)) {
-                    for (Path executorDir : dirs.toList()) {
-                        String err = Files.readString(executorDir.resolve("stderr"));
-                        String command = err.lines().filter(l -> l.startsWith("Spark Executor Command:")).findFirst()
-                                .orElseThrow(() -> new AssertionError("no executor command in " + executorDir));
-                        executors++;
-                        java.util.regex.Matcher host = java.util.regex.Pattern.compile("\"--hostname\" \"([0-9.]+)\"")
-                                .matcher(command);
-                        assertTrue(host.find(), command);
-                        addresses.add(host.group(1));
-                        // (the worker quotes every argument) spark-submit's option kept, SparkSessions' after it
-                        int submitted = command.indexOf("\"-Dconvnet4j.test.submitted=yes\"");
-                        int ours = command.indexOf("\"--add-modules\" \"jdk.incubator.vector\" \"-Xss4m\"");
-                        assertTrue(submitted >= 0, "spark-submit's option lost: " + command);
-                        assertTrue(ours > submitted, "SparkSessions' options missing: " + command);
-                        java.util.regex.Matcher cp = java.util.regex.Pattern.compile("\"-cp\" \"([^\"]*)\"")
-                                .matcher(command);
-                        assertTrue(cp.find() && !cp.group(1).contains("convnet4j") && !cp.group(1).contains("/target/"),
-                                "convnet4j on the executor's class path: " + command);
-                        Path fetched = executorDir.resolve(jar.getFileName());
-                        assertTrue(Files.isRegularFile(fetched) && Files.size(fetched) == Files.size(jar),
-                                "the executor did not fetch the application jar: " + executorDir);
-                    }
-                }
-            }
-        }
-        assertTrue(executors >= 2, "executors found: " + executors);
-        assertEquals(new TreeSet<>(workerHosts), addresses, "the executors' addresses");
     }
 
     /**
@@ -591,29 +540,6 @@ class StandaloneClusterIT {
                 .map(String::strip).filter(a -> !a.isEmpty()).toList();
     }
 
-    /**
-     * Submits {@code command} of the shaded jar through Spark's launcher with {@code mainClass} from {@code driverJar}
-     * (spark-submit's {@code --jars}); returns the driver's log (exit 0 asserted).
-     */
-    private String submit(String name, Path jar, String mainClass, Path driverJar, List<String> command)
-            throws Exception {
-        List<String> cmd = sparkSubmitCommand(List.of("--master", url, "--name", name,
-                "--class", mainClass, "--jars", driverJar.toString(),
-                "--driver-memory", "1g", "--executor-memory", "1g", "--total-executor-cores", "2",
-                "--driver-java-options", ClusterTests.withJit("--add-modules jdk.incubator.vector -Xss4m"),
-                "--conf", "spark.executor.extraJavaOptions=" + ClusterTests.withJit("-Dlog4j2.configurationFile=" + log4j
-                        + " -Dconvnet4j.test.submitted=yes"),
-                "--conf", "spark.driver.host=" + driverHost, "--conf", "spark.driver.bindAddress=" + driverHost,
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=30s",
-                "--conf", "spark.ui.enabled=false"),
-                jar, command);
-        assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd.toString());
-        Process driver = launch(name, cmd, sparkHome, driverHost, null);
-        assertTrue(driver.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), name + " did not finish");
-        String driverLog = log(name);
-        assertEquals(0, driver.exitValue(), name + ":\n" + tail(driverLog));
-        return driverLog;
-    }
 
     private static double largestDifference(Path want, Path got) throws IOException {
         return ClusterTests.largestDifference(Checkpoint.load(want).parameters(), Checkpoint.load(got).parameters());
@@ -651,17 +577,16 @@ class StandaloneClusterIT {
     private static final String HELD = "p005.png";
 
     /**
-     * spark predict, the training driver's next command (after {@code trainLog}, the log of the training); one
-     * executor killed in the middle of a task of the prediction: the one reading the held picture ({@link #HELD},
-     * {@link HoldingHdfs}), which waits until the retry of its task in another executor has opened it too; the CSV (on
-     * HDFS) equals a clean local run's on the same HDFS files. (Until 2026-12-06 the kill went to the first executor
+     * spark predict, the next command of the training driver {@code training} (after {@code trainLog}, the log of
+     * the training); one executor killed in the middle of a task of the prediction: the one reading the held picture
+     * ({@link #HELD}, {@link HoldingHdfs}), which waits until the retry of its task in another executor has opened it
+     * too; the CSV (on HDFS) equals a clean local run's on the same HDFS files. (Until 2026-12-06 the kill went to the first executor
      * seen starting a task of the prediction, whose task could be over by then.)
      */
-    private void predictionsSurviveAKilledExecutor(Prediction job, String trainLog, Path go, HeldPicture held)
-            throws Exception {
+    private void predictionsSurviveAKilledExecutor(Process training, Prediction job, String trainLog, Path go,
+            HeldPicture held) throws Exception {
         held.hold();
         Files.createFile(go);
-        Process training = trainingDriver;
         long deadline = System.nanoTime() + 300_000_000_000L;
         ProcessHandle victim = firstReader(held, -1, training, deadline);
         long killed = System.nanoTime();
@@ -676,14 +601,14 @@ class StandaloneClusterIT {
         assertEquals(0, training.exitValue(), all);
         assertTrue(all.startsWith(trainLog), "the driver's log changed before the prediction");
         String driverLog = all.substring(trainLog.length());
-        assertTrue(driverLog.contains("the next command exited with 0"), driverLog);
+        assertTrue(driverLog.contains("command 2 (predict) exited with 0"), driverLog);
+        assertTrue(driverLog.contains("command 3 (featurize) exited with 0"), driverLog);
         assertTrue(driverLog.contains("Lost") || driverLog.contains("lost"),
                 "the driver should have seen the executor go:\n" + driverLog);
 
         // the clean run in this JVM (one JVM start less): the same command on local[2]
         String localCsv = hdfs.uri + "/out/local.csv";
-        List<String> clean = predict("local[2]", job.model(), job.pictures(), localCsv, List.of());
-        assertEquals(0, runLocally(clean.subList(1, clean.size())));
+        assertEquals(0, runLocally(predict("local[2]", job.model(), job.pictures(), localCsv)));
 
         byte[] csv = readHdfs(job.csv());
         List<String> lines = new String(csv, java.nio.charset.StandardCharsets.UTF_8).lines().toList();
@@ -733,12 +658,10 @@ class StandaloneClusterIT {
         }
     }
 
-    private static List<String> predict(String master, String model, String pictures, String out, List<String> extra) {
-        List<String> a = new ArrayList<>(List.of("org.convnet4j.spark.cli.SparkMain", "predict", "--master", master,
-                "--model", model, "--images", pictures, "-o", out,
-                "--partitions", "8", "--batch", "8"));
-        a.addAll(extra);
-        return a;
+    /** The prediction job's command on {@code master}. */
+    private static List<String> predict(String master, String model, String pictures, String out) {
+        return List.of("predict", "--master", master, "--model", model, "--images", pictures, "-o", out,
+                "--partitions", "8", "--batch", "8");
     }
 
     /**
@@ -806,11 +729,6 @@ class StandaloneClusterIT {
         return p;
     }
 
-    /** A JVM of the test class path on {@code host} (SPARK_LOCAL_IP), with its own SPARK_LOCAL_DIRS if given. */
-    private Process start(String name, List<String> mainAndArgs, Path sparkHome, String host, Path localDirs)
-            throws IOException {
-        return launch(name, ClusterTests.clusterJvm(mainAndArgs), sparkHome, host, localDirs);
-    }
 
     /** {@code cmd} with SPARK_LOCAL_IP {@code host} (none if null), its output in NAME.log. */
     private Process launch(String name, List<String> cmd, Path sparkHome, String host, Path localDirs)

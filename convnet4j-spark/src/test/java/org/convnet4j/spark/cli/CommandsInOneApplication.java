@@ -24,15 +24,7 @@ public final class CommandsInOneApplication {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        List<List<String>> commands = new ArrayList<>();
-        commands.add(new ArrayList<>());
-        for (String a : args) {
-            if (a.equals("--then")) {
-                commands.add(new ArrayList<>());
-            } else {
-                commands.get(commands.size() - 1).add(a);
-            }
-        }
+        List<List<String>> commands = commands(args);
         boolean applicationMaster = SparkMain.insideYarnApplicationMaster();
         SparkSession spark = session(commands.get(0));
         int code = 0;
@@ -62,6 +54,20 @@ public final class CommandsInOneApplication {
         } else if (code != 0) {
             throw new IllegalStateException("command exit code " + code + " (the error is the line above)");
         }
+    }
+
+    /** The commands of {@code args}, separated by {@code --then}. */
+    static List<List<String>> commands(String[] args) {
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(new ArrayList<>());
+        for (String a : args) {
+            if (a.equals("--then")) {
+                commands.add(new ArrayList<>());
+            } else {
+                commands.get(commands.size() - 1).add(a);
+            }
+        }
+        return commands;
     }
 
     /**

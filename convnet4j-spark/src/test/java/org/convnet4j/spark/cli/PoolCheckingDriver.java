@@ -13,54 +13,36 @@ import org.apache.spark.storage.BlockManagerId;
 import org.convnet4j.spark.PoolProbe;
 
 /**
- * StandaloneClusterIT's training driver: {@code convnet4j spark train ARGS} in a session this main makes (the
- * command leaves a caller's session running), then every live executor is asked how many model copies of any training
- * run its JVM still pools; prints {@code model copies pooled per executor after the run: {HOST:PORT=N, ...}}. With
- * {@code train ARGS --then COMMAND ARGS} it then waits for the file named by the system property
- * {@code convnet4j.test.go} and runs that command in the same application (the session is reused; no driver or
- * executor start more), printing {@code the next command exited with CODE}; exits with the last command's code.
+ * StandaloneClusterIT's driver, spark-submit's main class (from {@code --jars}): {@code convnet4j spark train ARGS} in
+ * the session the command would make ({@link CommandsInOneApplication#session}: the command leaves a caller's session
+ * running), then every live executor is asked how many model copies of any training run its JVM still pools; prints
+ * {@code model copies pooled per executor after the run: {HOST:PORT=N, ...}}. With {@code train ARGS --then COMMAND
+ * ARGS [--then ...]} it then waits for the file named by the system property {@code convnet4j.test.go} and runs those
+ * commands in the same application (the session is reused; no driver or executor start more), printing {@code command
+ * N (NAME) exited with CODE} for each and stopping at the first that fails; exits with the last command's code.
  */
 public final class PoolCheckingDriver {
     private PoolCheckingDriver() {
     }
 
     public static void main(String[] args) throws Exception {
-        String master = null;
-        String executorOptions = "";
-        System.setProperty("log4j2.configurationFile", "org/convnet4j/spark/cli/log4j2-cli.properties");
-        SparkSession.Builder b = SparkSession.builder().appName("convnet4j TrainCommand")
-                .config("spark.ui.showConsoleProgress", "false");
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--master")) {
-                master = args[i + 1];
-            } else if (args[i].equals("--conf")) {
-                String[] kv = args[i + 1].split("=", 2);
-                if (kv[0].equals("spark.executor.extraJavaOptions")) {
-                    executorOptions = kv[1];
-                } else {
-                    b.config(kv[0], kv[1]);
-                }
-            }
-        }
-        // what the command adds for a cluster (it cannot, once the session exists)
-        SparkSession spark = b.master(master)
-                .config("spark.executor.extraJavaOptions", executorOptions + " " + org.convnet4j.spark.SparkSessions.EXECUTOR_JVM_OPTIONS)
-                .getOrCreate();
-        int then = java.util.Arrays.asList(args).indexOf("--then");
-        String[] train = then < 0 ? args : java.util.Arrays.copyOfRange(args, 0, then);
-        int code = SparkMain.run(train);
+        List<List<String>> commands = CommandsInOneApplication.commands(args);
+        SparkSession spark = CommandsInOneApplication.session(commands.get(0));
+        int code = SparkMain.run(commands.get(0).toArray(String[]::new));
         if (code == 0) {
             System.out.println("model copies pooled per executor after the run: " + pooledPerExecutor(spark));
-            if (then >= 0) {
-                // the next command in the same application, once the test says go (it notes first which tasks the
+            if (commands.size() > 1) {
+                // the next commands in the same application, once the test says go (it notes first which tasks the
                 // executors have run so far, so that it can tell the next command's tasks from these)
                 java.nio.file.Path go = java.nio.file.Path.of(System.getProperty("convnet4j.test.go"));
                 System.out.println("waiting for " + go);
                 while (!java.nio.file.Files.exists(go)) {
                     Thread.sleep(20);
                 }
-                code = SparkMain.run(java.util.Arrays.copyOfRange(args, then + 1, args.length));
-                System.out.println("the next command exited with " + code);
+                for (int n = 1; n < commands.size() && code == 0; n++) {
+                    code = SparkMain.run(commands.get(n).toArray(String[]::new));
+                    System.out.println("command " + (n + 1) + " (" + commands.get(n).get(0) + ") exited with " + code);
+                }
             }
         }
         spark.stop();
