@@ -2,10 +2,12 @@ package org.convnet4j.charts;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.convnet4j.train.TrainingContext;
 import org.convnet4j.train.TrainingListener;
+import org.convnet4j.util.AtomicFiles;
 
 /**
  * Redraws the training curves ({@link TrainingCurves#write(org.convnet4j.train.History, Path)}: loss and accuracy per
@@ -24,6 +26,23 @@ public final class PlotListener implements TrainingListener {
     /** Writes to {@code png} (its folder must exist). */
     public PlotListener(Path png) {
         this.png = png;
+    }
+
+    /**
+     * The curves of a training run in {@code dir/training-curves.png}, as {@code train --plots DIR} draws them: the
+     * folder is made and the picture checked writable now, before the training rather than after it, and a write that
+     * fails later (a full disk) does not stop the training ({@link #keepTrainingOnFailure()}: see {@link #failure()}).
+     */
+    public static PlotListener trainingCurvesIn(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path png = dir.resolve("training-curves.png");
+        AtomicFiles.requireWritable(png);
+        return new PlotListener(png).keepTrainingOnFailure();
+    }
+
+    /** The picture this listener draws. */
+    public Path file() {
+        return png;
     }
 
     /** A failed write no longer stops training; see {@link #failure()}. Returns this listener. */

@@ -4,11 +4,15 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import org.convnet4j.train.History;
+import org.convnet4j.transfer.TransferCase;
+import org.convnet4j.transfer.TransferRun;
 import org.convnet4j.util.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
@@ -39,6 +43,23 @@ public final class TrainingCurves {
             accuracies.put("validation accuracy", history.series(History.VAL_ACCURACY));
         }
         write(losses, accuracies, png);
+    }
+
+    /**
+     * The curves of a transfer-learning run ({@code transfer --plots}) as {@code dir/transfer-curves.png}, the folder
+     * made if needed, when the run trained by epochs (cases 2-4). Case 0 trains nothing and case 1 fits its classifier
+     * in one go (one history row, no curve): nothing is written for them.
+     *
+     * @return the picture written, or empty for cases 0 and 1
+     */
+    public static Optional<Path> writeTransfer(TransferRun.Outcome run, Path dir) throws IOException {
+        if (run.plan().transferCase() == TransferCase.BOTTLENECK || run.history().size() == 0) {
+            return Optional.empty();
+        }
+        Files.createDirectories(dir);
+        Path png = dir.resolve("transfer-curves.png");
+        write(run.history(), png);
+        return Optional.of(png);
     }
 
     /** Training curves: loss on the left chart, accuracy on the right, side by side in one PNG (1400x500). */

@@ -1,7 +1,6 @@
 package org.convnet4j.cli;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 import org.convnet4j.io.weights.TransferBase;
 import org.convnet4j.transfer.AutoTransfer;
@@ -36,12 +35,14 @@ final class AdviceOptions {
 
     /** The given size, or null (measured). */
     TransferAdvisor.Size size() {
-        return sizeText == null ? null : parse(TransferAdvisor.Size.class, sizeText, "--size");
+        return sizeText == null ? null
+                : BadInputException.prefixed("--size ", () -> TransferAdvisor.Size.parse(sizeText));
     }
 
     /** The given similarity, or null (measured). */
     TransferAdvisor.Similarity similarity() {
-        return similarityText == null ? null : parse(TransferAdvisor.Similarity.class, similarityText, "--similarity");
+        return similarityText == null ? null
+                : BadInputException.prefixed("--similarity ", () -> TransferAdvisor.Similarity.parse(similarityText));
     }
 
     /** The advice these options ask for (bad values: one line naming the option, exit 2). */
@@ -94,15 +95,6 @@ final class AdviceOptions {
             throw new BadInputException(prefix + "--base " + b.reference() + " has no feature statistics (saved by 'train'"
                     + " and 'experiment transfer'): nothing measures the similarity; give --similarity or"
                     + " --probe-samples N");
-        }
-    }
-
-    private static <E extends Enum<E>> E parse(Class<E> type, String text, String option) {
-        try {
-            return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(option + " " + text + ": expected one of "
-                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
         }
     }
 }

@@ -81,7 +81,10 @@ final class FuseCommand extends CliCommand {
         FusionBranches branches = training.branches();
         // a pretrained branch takes the shape it was trained on: its input's pictures are converted to it
         java.util.Map<String, org.convnet4j.tensor.Shape> fixed = branches.inputShapes(settings, in.sources().keySet());
-        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, size,
+        // early fusion's one pretrained network fixes the size every input is read at
+        int[] at = branches.resizeFor(settings, BadInputException.prefixed("--resize: ",
+                () -> FusionSources.parseResize(resize)), err()::println);
+        MultiInputDataset all = load(in, (size, missing) -> in.load(FusionSources.Part.TRAIN, limit.perClass, at,
                 fixed, missing, err()::println));
         PrintWriter log = json.progress();
         log.printf(Locale.ROOT, "%s fusion of %s: %d classes%n", settings.mode(), all.shapesByName(), all.numClasses());

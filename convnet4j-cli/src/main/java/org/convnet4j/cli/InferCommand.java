@@ -34,10 +34,7 @@ final class InferCommand extends CliCommand {
             // first: outputs that a killed infer left half-replaced are settled (finished), one line if so
             AtomicFiles.recover(outDir);
         }
-        String fmt = format.toLowerCase(Locale.ROOT);
-        if (!fmt.equals("pb") && !fmt.equals("npy")) {
-            throw new BadInputException("--format must be pb or npy, got '" + format + "'");
-        }
+        String fmt = BadInputException.prefixed("--", () -> ModelInference.format(format)); // before the model is read
         Path local = Path.of(modelFile);
         if (modelFile.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(local)) {
             OnnxModel.Model onnx = OnnxReader.readModel(local);

@@ -10,6 +10,7 @@ import org.convnet4j.model.SavedModel;
 import org.convnet4j.serve.ModelServer;
 import org.convnet4j.serve.ServedModelNames;
 import org.convnet4j.serve.ServingMemory;
+import org.convnet4j.serve.ServerStartup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -123,11 +124,14 @@ final class ServeCommand extends CliCommand {
         // SIGTERM and Ctrl-C run shutdown hooks: the server drains before the JVM exits
         Thread hook = new Thread(server::close, "convnet4j-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.println("Serving " + String.join(", ", loaded.keySet()) + " at " + server.url() + "/ (batch up to "
-                + maxBatch + ", wait " + maxWaitMicros + " us; " + String.join(", ", loaded.keySet().stream()
-                .map(n -> (loaded.size() > 1 ? n + ": " : "") + server.workers(n)).toList()) + "); Ctrl-C stops");
+        out.println(ServerStartup.serving(server) + "; Ctrl-C stops");
         out.flush();
-        ServeWarmup.report(server, warmup, maxBatch, started, out);
+        if (warmup == 0) {
+            out.println("No warm-up (--warmup 0): ready");
+            out.flush();
+        } else {
+            ServerStartup.warmUp(server, started, lines(out));
+        }
         server.awaitShutdown();
         out.println("Stopped.");
         out.flush();

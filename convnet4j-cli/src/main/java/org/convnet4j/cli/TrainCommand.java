@@ -16,7 +16,6 @@ import org.convnet4j.run.TrainingSettings;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.LogListener;
 import org.convnet4j.train.TrainingDivergedException;
-import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,13 +73,9 @@ final class TrainCommand extends CliCommand {
         if (!json.given) {
             run.addListener(new LogListener(WriterOutputStream.printStream(out())));
         }
-        Path curvesFile = plots == null ? null : plots.resolve("training-curves.png");
-        PlotListener curves = null;
-        if (plots != null) {
-            Files.createDirectories(plots);
-            AtomicFiles.requireWritable(curvesFile); // before the training, not after
-            // a picture that cannot be written (a full disk) must not cost the training: reported at the end
-            curves = new PlotListener(curvesFile).keepTrainingOnFailure();
+        // checked before the training; a picture that cannot be written later must not cost it: reported at the end
+        PlotListener curves = plots == null ? null : PlotListener.trainingCurvesIn(plots);
+        if (curves != null) {
             run.addListener(curves);
         }
         DashboardOptions.Session ui = dashboard.open(out());
@@ -105,7 +100,8 @@ final class TrainCommand extends CliCommand {
                     + (Files.exists(result.out()) ? " and saved " + result.out() : ""), curves.failure());
         }
         TrainingRun.Report report = new TrainingRun.Report(settings, result);
-        out().print(json.given ? report.toJson() + System.lineSeparator() : report.summary(curvesFile));
+        out().print(json.given ? report.toJson() + System.lineSeparator()
+                : report.summary(curves == null ? null : curves.file()));
         return 0;
     }
 

@@ -2,10 +2,12 @@ package org.convnet4j.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.convnet4j.charts.TrainingCurves;
 import org.convnet4j.util.ProgressOutput;
 import org.convnet4j.train.ProgressBarListener;
 import org.convnet4j.transfer.ExtractionProgressBar;
@@ -106,7 +108,9 @@ public final class TransferCommand extends CliCommand {
         FineTuneSettings settings = tuning.settings(seed.value);
         DataSpec.of(data).requireAvailable(); // before the base is downloaded or read
         org.convnet4j.util.AtomicFiles.requireWritable(out); // before the features are extracted and the model trained
-        TransferCurves.check(plots);
+        if (plots != null && Files.exists(plots) && !Files.isDirectory(plots)) { // else it fails after the training
+            throw new BadInputException("--plots " + plots + ": is a file, not a directory");
+        }
         TransferBase b = ModelArgument.base(base, preprocessing.spec);
         Preprocessing prep = BadInputException.prefixed("--base ", b::preprocessing);
         PrintWriter info = json.progress();
@@ -156,7 +160,12 @@ public final class TransferCommand extends CliCommand {
         TransferReport report = new TransferReport(r, base, data, classifier, train.size(), test.size(), out.toString(),
                 chosen);
         report.save(out, prep); // before the curves: a failure there costs no model
-        TransferCurves.write(plots, r, info);
+        if (plots != null) { // what it drew, or why nothing
+            info.println(TrainingCurves.writeTransfer(r, plots).map(png -> "wrote " + png)
+                    .orElse("--plots: no curves: case " + c.number() + (c == TransferCase.PREDICT ? " trains nothing"
+                            : " fits its classifier in one go: one history row (in --json), no curve")
+                    + " (curves are drawn for cases 2-4)"));
+        }
         out().println(json.given ? report.toJson() : report.summaryLine());
         return 0;
     }

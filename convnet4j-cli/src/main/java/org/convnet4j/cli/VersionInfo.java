@@ -1,9 +1,7 @@
 package org.convnet4j.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.util.LibraryVersion;
 import picocli.CommandLine.IVersionProvider;
 
 /** --version: our version, the Java runtime, and which compute kernels (Vector API or scalar) are in use. */
@@ -11,7 +9,7 @@ final class VersionInfo implements IVersionProvider {
     @Override
     public String[] getVersion() {
         return new String[] {
-            "convnet4j " + version(),
+            "convnet4j " + LibraryVersion.get(),
             "JDK " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
                     + System.getProperty("java.vendor") + ") on " + System.getProperty("os.name") + " "
                     + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores",
@@ -19,17 +17,5 @@ final class VersionInfo implements IVersionProvider {
                     + (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? ""
                     : " (start Java with --add-modules jdk.incubator.vector for the Vector API)")
         };
-    }
-
-    static String version() {
-        Properties p = new Properties();
-        try (InputStream in = VersionInfo.class.getResourceAsStream("version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            return "(unknown version)";
-        }
-        return p.getProperty("version", "(unknown version)");
     }
 }

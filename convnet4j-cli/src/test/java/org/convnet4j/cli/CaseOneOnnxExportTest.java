@@ -26,6 +26,7 @@ import org.convnet4j.nn.layers.MaxPool2d;
 import org.convnet4j.nn.layers.ReLU;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.testsupport.OnnxRuntimeEvaluator;
 import org.convnet4j.transfer.Bottleneck;
 import org.convnet4j.transfer.ShallowClassifier;
 import org.convnet4j.transfer.ShallowClassifiers;
@@ -271,9 +272,12 @@ class CaseOneOnnxExportTest {
         System.out.println("onnxruntime agrees on " + file.getFileName() + ": " + want.length + " values");
     }
 
-    /** ONNX Runtime's output for {@code x}, or null without {@code -Dconvnet4j.onnxruntime}. */
+    /**
+     * ONNX Runtime's output for {@code x}, or null without {@code -Dconvnet4j.onnxruntime} outside CI; in CI its absence
+     * fails the test, as in io ({@link OnnxRuntimeEvaluator#folder}).
+     */
     private float[] runOnnxRuntime(Path file, Tensor x) throws Exception {
-        String ort = System.getProperty("convnet4j.onnxruntime");
+        String ort = OnnxRuntimeEvaluator.folder();
         if (ort == null) {
             return null;
         }
@@ -286,12 +290,8 @@ class CaseOneOnnxExportTest {
         for (int k = 0; k < x.rank(); k++) {
             dims.append(k == 0 ? "" : ",").append(x.dim(k));
         }
-        ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
-                file.toString(), in.toString(), dims.toString(), out.toString()).redirectErrorStream(true);
-        // a relative folder is taken from the repository root (tests run in the module's folder)
-        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
-        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
-        Process p = pb.start();
+        Process p = OnnxRuntimeEvaluator.process(ort, file.toString(), in.toString(), dims.toString(), out.toString())
+                .start();
         String log = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
         ByteBuffer y = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);

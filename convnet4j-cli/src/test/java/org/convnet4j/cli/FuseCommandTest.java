@@ -154,4 +154,39 @@ class FuseCommandTest {
         assertTrue(mode.err().contains("not early, intermediate or late"), mode.err());
         assertEquals(1, mode.errLines(), mode.err());
     }
+
+    /**
+     * Built-in sources with a colour network of another size, in both places a model file fixes the input: a
+     * pretrained branch (intermediate fusion: the grey 28x28 pictures converted to it) and early fusion's one network
+     * (every input read at its size, the channels stacked: pixels 1 + edges 2 = its 3). Each conversion is printed.
+     * Before, both runs were refused with exit 2 ("branch base.c4j takes [[3, 40, 36]] but input ...").
+     */
+    @Test
+    void builtInSourcesAreConvertedToAPretrainedColourNetworkOfAnotherSize(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEBIAN_DIR)), "Fashion-MNIST not installed");
+        Path base = dir.resolve("base.c4j");
+        org.convnet4j.model.ModelFiles.save(org.convnet4j.fusion.FusionNets.smallCnn(
+                org.convnet4j.tensor.Shape.of(3, 40, 36), 2).initialize(5), base);
+        CliRun branch = CliRun.of("fuse", "--mode", "intermediate", "--inputs",
+                "pixels=fashion-mnist:5-6,edges=fashion-mnist:5-6:sobel", "--branch", "pixels=" + base,
+                "--join-at", "flatten", "--epochs", "1", "--limit", "5", "--out", dir.resolve("i.c4j").toString());
+        assertEquals(0, branch.exitCode(), branch.err());
+        assertTrue(branch.err().contains("converting: input 'pixels' (fashion-mnist:5-6): pictures [1, 28, 28]"
+                + " converted to the model's input [3, 40, 36]"), branch.err());
+        CliRun evaluate = CliRun.of("fuse", "--evaluate", dir.resolve("i.c4j").toString(), "--inputs",
+                "pixels=fashion-mnist:5-6,edges=fashion-mnist:5-6:sobel", "--limit", "5");
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        assertTrue(evaluate.out().contains("on 10 samples"), evaluate.out());
+
+        CliRun early = CliRun.of("fuse", "--mode", "early", "--inputs",
+                "pixels=fashion-mnist:5-6,edges=fashion-mnist:5-6:sobel", "--branch", base.toString(), "--epochs", "1",
+                "--limit", "5", "--out", dir.resolve("e.c4j").toString());
+        assertEquals(0, early.exitCode(), early.err());
+        assertTrue(early.err().contains("converting: early fusion's network " + base + " takes [3, 40, 36] (the"
+                + " inputs' channels stacked): every input is read at 40x36"), early.err());
+        CliRun earlyEvaluate = CliRun.of("fuse", "--evaluate", dir.resolve("e.c4j").toString(), "--inputs",
+                "pixels=fashion-mnist:5-6,edges=fashion-mnist:5-6:sobel", "--limit", "5");
+        assertEquals(0, earlyEvaluate.exitCode(), earlyEvaluate.err());
+        assertTrue(earlyEvaluate.out().contains("on 10 samples"), earlyEvaluate.out());
+    }
 }

@@ -31,6 +31,10 @@ class HelpAndVersionTest {
         CliRun run = CliRun.of("--version");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().startsWith("convnet4j "), run.out());
+        // the library's version (core's version.properties, as the build wrote it)
+        assertTrue(org.convnet4j.util.LibraryVersion.get().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"),
+                org.convnet4j.util.LibraryVersion.get());
+        assertEquals("convnet4j " + org.convnet4j.util.LibraryVersion.get(), run.out().lines().findFirst().orElse(""));
         assertTrue(run.out().contains("JDK " + System.getProperty("java.version")), run.out());
         assertTrue(run.out().contains("compute kernels: "), run.out());
     }

@@ -57,6 +57,14 @@ class OnnxCommandsTest {
         Tensor a = OnnxReader.readTensor(out1.resolve("output_0.pb")).toTensor();
         Tensor b = Npy.read(out2.resolve("output_0.npy"));
         assertTrue(want.maxAbsDiff(a) < 1e-5 && want.maxAbsDiff(b) < 1e-5);
+        // the format in any case; another is one line naming the option, before the model is read
+        assertEquals(0, CliRun.of("infer", "--model", back.toString(), "--input", pb.toString(), "-o",
+                dir.resolve("out3").toString(), "--format", "NPY").exitCode());
+        assertTrue(Files.exists(dir.resolve("out3").resolve("output_0.npy")));
+        CliRun csv = CliRun.of("infer", "--model", dir.resolve("missing.c4j").toString(), "--input", pb.toString(),
+                "-o", dir.resolve("out4").toString(), "--format", "CSV");
+        assertEquals(2, csv.exitCode(), csv.err());
+        assertEquals("convnet4j infer: --format must be pb or npy, got 'CSV'", csv.err().strip());
     }
 
     /**

@@ -128,7 +128,11 @@ class ServeCommandTest {
             String line;
             String url = null;
             String warming = null;
+            String serving = null;
             while ((line = out.readLine()) != null) {
+                if (line.startsWith("Serving ")) {
+                    serving = line;
+                }
                 Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
                 if (m.find()) {
                     url = m.group(1);
@@ -141,6 +145,9 @@ class ServeCommandTest {
                 }
             }
             assertTrue(url != null, "the server printed its address");
+            // where and how it serves (ServerStartup.serving), then the command's own end
+            assertTrue(serving != null && serving.matches("Serving m at http://127\\.0\\.0\\.1:\\d+/ \\(batch up to 64,"
+                    + " wait 5000000 us; \\d+ workers? (x|following) .*\\); Ctrl-C stops"), String.valueOf(serving));
             // the default warm-up: 5 forward passes at each batch size 1..64, announced, then done
             assertTrue(warming != null && warming.contains("1..64 (320 in all)"), String.valueOf(warming));
             assertTrue(line != null && line.matches("Warm-up done in \\d+\\.\\d s: ready"), String.valueOf(line));

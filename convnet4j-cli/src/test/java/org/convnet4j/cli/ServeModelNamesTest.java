@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.convnet4j.serve.ServedModelNames;
+import org.convnet4j.serve.ServerStartup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +57,8 @@ class ServeModelNamesTest {
     @Test
     void oneWarmUpRunIsOneForwardPass() {
         assertEquals("Warming up m: 1 forward pass at each batch size 1..8 (8 in all); /v2/health/ready answers 503"
-                + " until done", ServeWarmup.announcement(List.of("m"), 1, 8, 8));
-        assertTrue(ServeWarmup.announcement(List.of("m", "n"), 5, 8, 80).contains("m, n: 5 forward passes at"));
+                + " until done", ServerStartup.warmUpAnnouncement(List.of("m"), 1, 8, 8));
+        assertTrue(ServerStartup.warmUpAnnouncement(List.of("m", "n"), 5, 8, 80)
+                .contains("m, n: 5 forward passes at"));
     }
 }

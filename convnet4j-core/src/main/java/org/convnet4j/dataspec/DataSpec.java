@@ -154,13 +154,14 @@ public final class DataSpec {
         if (isBuiltIn(FASHION_MNIST)) {
             List<String> notes = new ArrayList<>();
             List<Integer> classes = classes(FASHION_MNIST, 10);
-            Dataset train = fitted(select(FashionMnist.train(), classes, FashionMnist.CLASS_NAMES), prep, notes);
-            Dataset test = fitted(select(FashionMnist.test(), classes, FashionMnist.CLASS_NAMES), prep, new ArrayList<>());
+            Dataset train = fitted(spec, select(FashionMnist.train(), classes, FashionMnist.CLASS_NAMES), prep, notes);
+            Dataset test = fitted(spec, select(FashionMnist.test(), classes, FashionMnist.CLASS_NAMES), prep,
+                    new ArrayList<>());
             return new Loaded(train, test, spec, notes);
         }
         if (isBuiltIn(OPENCV_DIGITS)) {
             List<String> notes = new ArrayList<>();
-            Dataset all = fitted(digits(classes(OPENCV_DIGITS, 10)), prep, notes);
+            Dataset all = fitted(spec, digits(classes(OPENCV_DIGITS, 10)), prep, notes);
             int[][] parts = stratified(all, 100, seed);
             return new Loaded(Datasets.view(all, parts[1]), Datasets.view(all, parts[0]), spec, notes);
         }
@@ -266,15 +267,20 @@ public final class DataSpec {
         return out;
     }
 
-    /** Built-in sets are 0..1 grey 28x28 (or 20x20): convert to the model's input when it differs. */
-    private Dataset fitted(Dataset ds, Preprocessing prep, List<String> notes) {
+    /**
+     * Built-in pictures (grey 0..1, 28x28 or the digits' 20x20, as Fashion-MNIST and the digits are loaded) prepared
+     * for a model's input as every command prepares them: {@code ds} itself when they fit, else converted (channels,
+     * size, the model's own steps) with one note "LABEL: pictures [1, 28, 28] converted to the model's input ..."
+     * added to {@code notes}. Fusion converts a built-in input for a pretrained branch with it too.
+     */
+    public static Dataset fitted(String label, Dataset ds, Preprocessing prep, List<String> notes) {
         Shape own = ds.sampleShape();
         boolean plain = prep.scale() == Preprocessing.UNIT_SCALE && prep.mean().length == 0 && !prep.bgr()
                 && prep.resizeShorter() == 0;
         if (own.equals(prep.outputShape()) && plain) {
             return ds;
         }
-        notes.add(spec + ": pictures " + own + " converted to the model's input " + prep.outputShape()
+        notes.add(label + ": pictures " + own + " converted to the model's input " + prep.outputShape()
                 + (plain ? "" : " with its preprocessing (" + prep + ")"));
         // the built-in samples are pixels / 255: back to 0..255, then the model's own steps
         Transform back = new Transform.Scale(255f);

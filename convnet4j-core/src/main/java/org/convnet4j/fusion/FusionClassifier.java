@@ -245,7 +245,7 @@ public final class FusionClassifier {
             throw new IllegalArgumentException("input '" + name + "' takes " + shape + "; a picture gives 1 or 3"
                     + " channels" + (source.isEmpty() ? " (the model file does not say how the input was made)" : ""));
         }
-        if (source.equals(PIXELS)) {
+        if (isBuiltIn(source)) { // any built-in picture source (fashion-mnist:5-9, opencv-digits): trained on 0..1
             return Preprocessing.forInput(shape).apply(picture);
         }
         // folders: converted to the channel count and resized, not scaled (as ImageFolderDataset reads them)

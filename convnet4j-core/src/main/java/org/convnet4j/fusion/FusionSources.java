@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -142,7 +143,36 @@ public final class FusionSources {
                 shapes.put(g.inputNames().get(i), s);
             }
         }
-        return load(Part.TEST, limit, resize, shapes, onMissing, notes).orderedFor(g.inputNames());
+        // inputs of one size (early fusion stacks them) are read at it: the size --resize or an early network's file
+        // gave in training, without --resize again
+        int[] at = resize;
+        java.util.Set<List<Integer>> sizes = new java.util.HashSet<>();
+        g.inputShapes().forEach(s -> sizes.add(s.rank() == 3 ? List.of(s.dim(1), s.dim(2)) : List.of()));
+        if (at == null && sizes.size() == 1 && sizes.iterator().next().size() == 2) {
+            List<Integer> hw = sizes.iterator().next();
+            at = new int[] {hw.get(0), hw.get(1)};
+        }
+        return load(Part.TEST, limit, at, shapes, onMissing, notes).orderedFor(g.inputNames());
+    }
+
+    /**
+     * Built-in input {@code name} for a network that fixes its shape (a pretrained branch, a saved model): its
+     * pictures ({@code pictures}, grey 0..1 at their own size, whatever --resize said) converted as every command
+     * converts built-in pictures for a model, the conversion noted. Sobel maps are refused: their 2 channels are no
+     * picture a network of pictures takes.
+     */
+    private Dataset fittedBuiltIn(String name, Shape now, Dataset pictures, Shape shape, Consumer<String> notes) {
+        String source = sources.get(name);
+        String label = "input '" + name + "' (" + source + ")";
+        if (FusionClassifier.isSobel(source)) {
+            throw new IllegalArgumentException(label + " gives Sobel edges " + now + " (magnitude and direction) but"
+                    + " its network takes " + shape + "; give that network a picture source ("
+                    + FusionClassifier.dataOf(source) + ")");
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        Dataset d = DataSpec.fitted(label, pictures, Preprocessing.forInput(shape), lines);
+        lines.forEach(line -> notes.accept("converting: " + line));
+        return d;
     }
 
     private static boolean builtIn(String source) {
@@ -155,11 +185,13 @@ public final class FusionSources {
      * ({@link DataSpec#perClass}); {@code resize} (or null) is {height, width}. Samples missing from some folder
      * are handled as {@code onMissing} says and, when skipped, described in one line to {@code notes}.
      * <p>
-     * Folder inputs named in {@code shapes} (by input name, [1 or 3, H, W]; may be empty) must have that shape,
+     * Inputs named in {@code shapes} (by input name, [1 or 3, H, W]; may be empty) must have that shape,
      * because their network fixes it (a pretrained branch, {@link org.convnet4j.run.FusionBranches#inputShapes}, or
      * a saved model): their pictures, grey or colour and any size, are converted to it as every command converts
      * pictures for a model ({@link PairedFolders#load(Map, int[], Map, PairedFolders.OnMissing)}), and each
-     * conversion is described in one line to {@code notes} ("converting: ..."). Built-in sources are not converted.
+     * conversion is described in one line to {@code notes} ("converting: ..."). A built-in picture source is
+     * converted the same way ({@link DataSpec#fitted}: a grey 28x28 Fashion-MNIST input for a colour branch of another
+     * size); a Sobel source, 2 channels, cannot be.
      */
     public MultiInputDataset load(Part part, Integer limit, int[] resize, Map<String, Shape> shapes,
                                   PairedFolders.OnMissing onMissing, Consumer<String> notes) throws IOException {
@@ -179,7 +211,14 @@ public final class FusionSources {
             sources.forEach((name, src) -> m.put(name, fm.input(FusionClassifier.isSobel(src)
                     ? FashionMnistSobel.EDGES : FashionMnistSobel.PIXELS)));
             MultiInputDataset d = MultiInputDataset.of(m);
-            return resize == null ? d : d.resized(resize[0], resize[1]);
+            d = resize == null ? d : d.resized(resize[0], resize[1]);
+            for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+                if (!d.input(e.getKey()).sampleShape().equals(e.getValue())) {
+                    d = d.withInput(e.getKey(), fittedBuiltIn(e.getKey(), d.input(e.getKey()).sampleShape(),
+                            fm.input(FashionMnistSobel.PIXELS), e.getValue(), notes));
+                }
+            }
+            return d;
         }
         if (builtIns > 0) {
             throw new IllegalArgumentException("the built-in sources (" + PIXELS + "[:CLASSES], " + SOBEL

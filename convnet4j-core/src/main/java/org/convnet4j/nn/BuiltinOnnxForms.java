@@ -388,7 +388,6 @@ final class BuiltinOnnxForms {
             case ROUND -> "Round";
             case ERF -> "Erf";
             case HARD_SWISH -> "HardSwish";
-            case MISH -> "Mish";
             case SOFTPLUS -> "Softplus";
             case SIN -> "Sin";
             case COS -> "Cos";
@@ -446,6 +445,15 @@ final class BuiltinOnnxForms {
                 String sg = o.value("_sigmoid");
                 o.node("", 0, "Sigmoid", "_sigmoid", List.of(x), sg, Map.of());
                 o.node("Mul", List.of(x, sg), Map.of());
+            }
+            case MISH -> {
+                // Mish is an operator from opset 18 (ONNX Runtime refuses it in an opset-17 file): x * tanh(softplus(x)),
+                // as torch exports it below opset 18
+                String sp = o.value("_softplus");
+                o.node("", 0, "Softplus", "_softplus", List.of(x), sp, Map.of());
+                String th = o.value("_tanh");
+                o.node("", 0, "Tanh", "_tanh", List.of(sp), th, Map.of());
+                o.node("Mul", List.of(x, th), Map.of());
             }
             default -> throw unsupported(l, "no ONNX opset " + OPSET + " operator for " + l.fn().id());
         }

@@ -21,7 +21,8 @@ import org.convnet4j.zoo.ModelZoo;
  * IllegalArgumentExceptions raised when the run asks for a branch.
  * <p>
  * A model file fixes the shape of its input: {@link #inputShapes} says which, so that the input's pictures are
- * converted to it when they are read. The file is read once: the model read for {@link #inputShapes} is the one the
+ * converted to it when they are read; early fusion's one network as a file fixes the size every input is read at
+ * ({@link #resizeFor}). The file is read once: the model read for {@link #inputShapes} is the one the
  * run's first {@link #branch} call for that file gets.
  */
 public final class FusionBranches implements FusionRun.Branches {
@@ -68,12 +69,44 @@ public final class FusionBranches implements FusionRun.Branches {
         return out;
     }
 
+    /**
+     * The height and width to read the inputs at: for early fusion whose one network is a model file taking one
+     * picture input [C, H, W], {H, W} (its inputs' channels are stacked into C, so each must be H x W), said in one line
+     * to {@code notes} ("converting: ..."); otherwise {@code resize} as given (null: the inputs' own sizes). Pass
+     * the result to {@link org.convnet4j.fusion.FusionSources#load} as its {@code resize}.
+     *
+     * @throws IllegalArgumentException when the model file cannot be read
+     */
+    public int[] resizeFor(FusionRun.Settings settings, int[] resize, java.util.function.Consumer<String> notes) {
+        if (!settings.mode().equals("early")) {
+            return resize;
+        }
+        String net = branchFor(null);
+        if (!isFile(net)) {
+            return resize;
+        }
+        List<Shape> shapes = read.computeIfAbsent(net, FusionBranches::load).inputShapes();
+        Shape s = shapes.get(0);
+        if (shapes.size() != 1 || s.rank() != 3) {
+            return resize;
+        }
+        int[] size = {s.dim(1), s.dim(2)};
+        if (resize == null || resize[0] != size[0] || resize[1] != size[1]) {
+            notes.accept("converting: early fusion's network " + net + " takes " + s + " (the inputs' channels"
+                    + " stacked): every input is read at " + size[0] + "x" + size[1]
+                    + (resize == null ? "" : ", not --resize's " + resize[0] + "x" + resize[1]));
+        }
+        return size;
+    }
+
     private Model network(String net, Shape input, int classes, String inputName) {
         if (isFile(net)) {
             Model m = read.containsKey(net) ? read.remove(net) : load(net);
             if (!m.inputShapes().equals(List.of(input))) {
-                throw new IllegalArgumentException("branch " + net + " takes " + m.inputShapes() + " but input '"
-                        + inputName + "' is " + input);
+                throw new IllegalArgumentException(inputName == null
+                        ? "early fusion's network " + net + " takes " + m.inputShapes() + " but the inputs' channels"
+                                + " stacked give " + input + " (the inputs' channels must add up to the network's)"
+                        : "branch " + net + " takes " + m.inputShapes() + " but input '" + inputName + "' is " + input);
             }
             return m;
         }

@@ -36,9 +36,32 @@ public final class TransferAdvisor {
     /** Feature shift up to which a target counts as similar to the base's training data. */
     public static final double SIMILARITY_THRESHOLD = 1.0;
 
-    public enum Size { SMALL, MEDIUM, LARGE }
+    public enum Size {
+        SMALL, MEDIUM, LARGE;
 
-    public enum Similarity { SIMILAR, DISSIMILAR, UNCERTAIN }
+        /** "small", "medium" or "large", in any case; otherwise "TEXT: expected one of [small, medium, large]". */
+        public static Size parse(String text) {
+            return parseEnum(Size.class, text);
+        }
+    }
+
+    public enum Similarity {
+        SIMILAR, DISSIMILAR, UNCERTAIN;
+
+        /** "similar", "dissimilar" or "uncertain", in any case; otherwise "TEXT: expected one of [...]". */
+        public static Similarity parse(String text) {
+            return parseEnum(Similarity.class, text);
+        }
+    }
+
+    private static <E extends Enum<E>> E parseEnum(Class<E> type, String text) {
+        try {
+            return Enum.valueOf(type, text.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(text + ": expected one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT), e);
+        }
+    }
 
     /** Bootstrap resamples of the target features behind the similarity interval. */
     public static final int BOOTSTRAP = 200;

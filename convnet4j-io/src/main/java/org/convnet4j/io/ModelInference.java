@@ -33,18 +33,30 @@ public final class ModelInference {
     }
 
     /**
+     * {@code format} as {@link #run} and {@link ProgramInference#run} take it: "pb" or "npy" (given in any case, as a
+     * user may type it), in lower case.
+     *
+     * @throws IllegalArgumentException "format must be pb or npy, got 'X'"
+     */
+    public static String format(String format) {
+        String f = format.toLowerCase(java.util.Locale.ROOT);
+        if (!f.equals("pb") && !f.equals("npy")) {
+            throw new IllegalArgumentException("format must be pb or npy, got '" + format + "'");
+        }
+        return f;
+    }
+
+    /**
      * Runs {@code model} ({@code name} in messages) on one file per input and writes its outputs to {@code outDir}
-     * (created) in {@code format} "pb" or "npy"; nothing is written when an input is refused.
+     * (created) in {@code formatName} "pb" or "npy" ({@link #format}); nothing is written when an input is refused.
      *
      * @throws IllegalArgumentException in one line: the format, the number of files, a file that does not fit its input
      *                                  (naming the file)
      * @throws IOException              a file that cannot be read, or {@code outDir} that cannot be made (a file there)
      */
     public static List<ProgramInference.Written> run(Model model, String name, List<Path> inputs, Path outDir,
-                                                     String format) throws IOException {
-        if (!format.equals("pb") && !format.equals("npy")) {
-            throw new IllegalArgumentException("format must be pb or npy, got '" + format + "'");
-        }
+                                                     String formatName) throws IOException {
+        String format = format(formatName);
         if (inputs.size() != model.inputShapes().size()) {
             throw new IllegalArgumentException(name + " takes " + model.inputShapes().size() + " input(s), got "
                     + inputs.size());

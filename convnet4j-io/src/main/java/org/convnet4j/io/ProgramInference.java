@@ -63,16 +63,14 @@ public final class ProgramInference {
 
     /**
      * Runs {@code model} ({@code name} in messages) on one file per declared input, in order, and writes the outputs
-     * to {@code outDir} (created) in {@code format} "pb" or "npy".
+     * to {@code outDir} (created) in {@code formatName} "pb" or "npy" ({@link ModelInference#format}).
      *
      * @throws IllegalArgumentException in one line: the number of files, a file that does not fit its input (naming
      *                                  the file), a value the model refuses, a STRING output asked for as .npy
      */
-    public static List<Written> run(OnnxModel.Model model, String name, List<Path> inputs, Path outDir, String format)
-            throws IOException {
-        if (!format.equals("pb") && !format.equals("npy")) {
-            throw new IllegalArgumentException("format must be pb or npy, got '" + format + "'");
-        }
+    public static List<Written> run(OnnxModel.Model model, String name, List<Path> inputs, Path outDir,
+                                    String formatName) throws IOException {
+        String format = ModelInference.format(formatName);
         List<OnnxModel.ValueInfo> declared = OnnxInputs.declared(model);
         if (inputs.size() != declared.size()) {
             throw new IllegalArgumentException(name + " takes " + declared.size() + " input(s) "

@@ -53,7 +53,7 @@ final class Http {
             if (first != null) {
                 // Javalin appends its servlet context to the Handler.Sequence it finds inside the server's wrapper
                 config.jetty.modifyServer(server -> server.setHandler(
-                        new SelectorHandoffs(first, new org.eclipse.jetty.server.Handler.Sequence())));
+                        new SelectorHandoffs(first, unmatched, new org.eclipse.jetty.server.Handler.Sequence())));
             }
             config.routes.error(404, ctx -> {
                 // our own 404s (unknown model) are JSON already; Javalin's "not found" text is replaced

@@ -358,7 +358,16 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
         ByteBuffer rest = ByteBuffer.allocateDirect(b.remaining());
         rest.put(b).flip();
         release();
-        return rest.hasRemaining() ? rest : null;
+        if (!rest.hasRemaining()) {
+            return null;
+        }
+        if (getEndPoint() instanceof ServeEndPoint socket) {
+            // read again by Jetty's connection as if from the socket: bytes given with the upgrade took another path
+            // in Jetty, which lost the 431 of a too-large head about a third of the time (see ServeEndPoint)
+            socket.unread(rest);
+            return null;
+        }
+        return rest;
     }
 
     @Override

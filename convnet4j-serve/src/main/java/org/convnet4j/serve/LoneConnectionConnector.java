@@ -1,12 +1,15 @@
 package org.convnet4j.serve;
 
 import java.io.IOException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
@@ -31,6 +34,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * or a machine too loaded for the client to run in time), so that little CPU goes to polls that find nothing. A wake-up meant for the selector during the poll (a new connection, an interest
  * change from another thread) is consumed by {@code selectNow}; Jetty's loop applies the pending updates when
  * this returns, so they are delayed by at most {@code spinMicros}, never lost.
+ *
+ * <p>Its sockets cut a request head that stops arriving and take back the bytes a lean connection has read
+ * ({@link ServeEndPoint}).
  */
 final class LoneConnectionConnector extends ServerConnector {
     /** Per thread: has this thread written an answer since it last selected? Only selector threads read it. */
@@ -44,6 +50,8 @@ final class LoneConnectionConnector extends ServerConnector {
     private final LongAdder sleptAfterCatch = new LongAdder();
     /** Selector threads inside a poll right now. */
     private final AtomicInteger polling = new AtomicInteger();
+    /** How long a started request head may stop arriving (0: as long as the connector's idle timeout). */
+    private long headTimeoutMillis;
 
     LoneConnectionConnector(Server server, long spinMicros, ConnectionFactory... factories) {
         super(server, factories);
@@ -100,6 +108,23 @@ final class LoneConnectionConnector extends ServerConnector {
     /** Whether a selector thread is polling right now (an observable state for tests). */
     boolean polling() {
         return polling.get() > 0;
+    }
+
+    /**
+     * Closes a connection whose request head started and then stopped arriving for {@code idleTimeoutMillis} (set
+     * before start): Jetty's connection applies its in-request idle timeout only once the head is complete, the
+     * connector's idle timeout (the keep-alive) until then.
+     */
+    void cutStalledHeads(long idleTimeoutMillis) {
+        this.headTimeoutMillis = idleTimeoutMillis;
+    }
+
+    @Override
+    protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key)
+            throws IOException {
+        long keepAlive = getIdleTimeout();
+        return new ServeEndPoint(channel, selector, key, getExecutor(), getScheduler(), keepAlive,
+                headTimeoutMillis < keepAlive ? headTimeoutMillis : 0);
     }
 
     @Override

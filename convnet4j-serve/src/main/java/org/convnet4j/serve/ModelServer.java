@@ -320,6 +320,11 @@ public final class ModelServer implements AutoCloseable {
         return new Workers(m.batcher.workers(), m.batcher.threadsPerWorker());
     }
 
+    /** The options the server was started with (not to be changed: read by {@link ServerStartup}). */
+    Options options() {
+        return options;
+    }
+
     /** The port bound at start (the chosen one when {@link Options#port} was 0). */
     public int port() {
         return port;
@@ -371,6 +376,7 @@ public final class ModelServer implements AutoCloseable {
             c.setHost(options.host);
             c.setPort(options.port);
             Connections.limit(server, c, options.keepAliveMillis, options.idleTimeoutMillis, options.manyConnections);
+            c.cutStalledHeads(options.idleTimeoutMillis);
             connector = c;
             return c;
         });
@@ -512,7 +518,7 @@ public final class ModelServer implements AutoCloseable {
     private void serverMetadata(Context ctx) {
         JsonObject o = new JsonObject();
         o.addProperty("name", "convnet4j");
-        o.addProperty("version", String.valueOf(ModelServer.class.getPackage().getImplementationVersion()));
+        o.addProperty("version", org.convnet4j.util.LibraryVersion.get());
         JsonArray extensions = new JsonArray();
         extensions.add("binary_tensor_data");
         o.add("extensions", extensions);

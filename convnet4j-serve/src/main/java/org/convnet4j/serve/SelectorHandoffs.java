@@ -1,5 +1,9 @@
 package org.convnet4j.serve;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -19,18 +23,35 @@ import org.eclipse.jetty.util.thread.Invocable;
  * handler makes the promise and keeps it: {@code first} (the v2 fast path) never blocks on the calling thread (it
  * reads small bodies as they arrive and sends larger ones to the pool), and every other request is handed to the
  * server's thread pool and goes on to the wrapped handlers (Javalin) there, as Jetty did before.
+ *
+ * <p>A method Javalin does not know is refused here, 400 with a JSON error: Javalin 7.2 takes only the upper-case
+ * letters A to Z in a method, so {@code post} or {@code M-SEARCH} got its empty 500, and every other unknown name is
+ * added to a static map of its own for good (its {@code HandlerType.findOrCreate}). HTTP methods are case-sensitive:
+ * {@code post} is not {@code POST}. (RFC 9110 suggests 501 for a method a server does not recognise; a 4xx says that
+ * the request, not the server, is at fault, and keeps the server's error counts for its own failures.)
  */
 final class SelectorHandoffs extends Handler.Wrapper {
-    private final Handler first;
+    /** The methods Javalin knows by name (its {@code HandlerType} constants); our routes take GET and POST. */
+    private static final Set<String> JAVALIN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS", "TRACE", "CONNECT", "QUERY");
 
-    SelectorHandoffs(Handler first, Handler next) {
+    private final Handler first;
+    private final Http.Unmatched unmatched;
+
+    /** {@code unmatched} (may be null) hears of the requests refused for their method, as of those of no route. */
+    SelectorHandoffs(Handler first, Http.Unmatched unmatched, Handler next) {
         super(next);
         this.first = first;
+        this.unmatched = unmatched;
         installBean(first);
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (!JAVALIN_METHODS.contains(request.getMethod())) {
+            refuseMethod(request, response, callback);
+            return true;
+        }
         if (first.handle(request, response, callback)) {
             return true;
         }
@@ -44,6 +65,20 @@ final class SelectorHandoffs extends Handler.Wrapper {
             }
         });
         return true;
+    }
+
+    private void refuseMethod(Request request, Response response, Callback callback) {
+        long t0 = System.nanoTime();
+        String method = request.getMethod();
+        String shown = method.length() > 40 ? method.substring(0, 40) + "..." : method;
+        byte[] body = Http.errorBody("unknown method '" + shown + "' (methods are case-sensitive: this server"
+                + " answers GET, HEAD and POST)").toString().getBytes(StandardCharsets.UTF_8);
+        response.setStatus(400);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        if (unmatched != null) { // counted before the answer leaves, so that a client reading it finds it counted
+            unmatched.request(400, (System.nanoTime() - t0) / 1e9);
+        }
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 
     @Override

@@ -323,6 +323,29 @@ class LeanConnectionTest {
     }
 
     @Test
+    void aHeadTooLargeIsAnswered431EveryTime() throws Exception {
+        // 10,000 headers (119 KB, the client still sending when Jetty refuses): handed over with the bytes given
+        // with the upgrade, Jetty asked for more input after its 431, met its closed parser and closed the
+        // connection, often before the 431 was written (12 of 30 tries); now 30 of 30, as on Jetty's own reads
+        StringBuilder head = new StringBuilder("POST /v2/models/lenet/infer HTTP/1.1\r\nHost: test\r\n");
+        for (int i = 0; i < 10_000; i++) {
+            head.append("X-H").append(i).append(": v\r\n");
+        }
+        byte[] huge = head.append("Content-Length: 2\r\n\r\n{}").toString().getBytes(StandardCharsets.US_ASCII);
+        long handed = lean.handedToJetty.sum();
+        for (int t = 0; t < 30; t++) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(huge);
+                s.getOutputStream().flush();
+                byte[] all = s.getInputStream().readAllBytes();
+                assertTrue(text(all).startsWith("HTTP/1.1 431 "), "try " + t + ": '" + text(all) + "'");
+            }
+        }
+        assertEquals(handed + 30, lean.handedToJetty.sum());
+    }
+
+    @Test
     void anUnknownModelIsJettys404() throws Exception {
         long handed = lean.handedToJetty.sum();
         byte[] a = exchange(request("/v2/models/nope/infer", "Content-Type: application/json\r\n", json(5, 1)));

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -257,7 +258,11 @@ class ModelServerTest {
                 .header("Inference-Header-Content-Length", "x12")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build(), HttpResponse.BodyHandlers.ofString());
         assertError(bad, 400, "Inference-Header-Content-Length must be a whole number");
-        assertTrue(get(server, "/v2").body().contains("binary_tensor_data"));
+        String metadata = get(server, "/v2").body();
+        assertTrue(metadata.contains("binary_tensor_data"), metadata);
+        // the library's version, also when it runs from class folders (no jar manifest: it said "null")
+        assertTrue(org.convnet4j.util.LibraryVersion.get().matches("\\d+\\.\\d+\\.\\d+.*")
+                && metadata.contains("\"version\":\"" + org.convnet4j.util.LibraryVersion.get() + "\""), metadata);
     }
 
     @Test
@@ -453,6 +458,31 @@ class ModelServerTest {
         assertTrue(metrics.contains("convnet4j_http_errors_total{endpoint=\"unmatched\",status=\"404\"}"));
         // no raw path became a label
         assertTrue(!metrics.contains("/scan/") && !metrics.contains("nonsense"), metrics);
+    }
+
+    @Test
+    void aMethodJavalinDoesNotKnowIsRefused400AsJson() throws Exception {
+        // Javalin 7.2 answered these with an empty 500 (it takes only A-Z in a method); methods are case-sensitive
+        double before = metricOrZero(get(server, "/metrics").body(),
+                "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"400\"}");
+        byte[] body = inferBody(TestModels.randomInput(new java.util.Random(7), 1)).getBytes(StandardCharsets.UTF_8);
+        for (String method : List.of("post", "get", "Post", "M-SEARCH")) {
+            String path = method.equalsIgnoreCase("get") ? "/v2/health/live" : "/v2/models/lenet/infer";
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: "
+                        + "application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body);
+                s.getOutputStream().flush();
+                String answer = SelectorPathTest.readResponse(s.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.contains("Content-Type: application/json")
+                        && answer.contains("{\"error\":\"unknown method '" + method + "' (methods are case-sensitive"),
+                        method + ": " + answer);
+            }
+        }
+        assertEquals(before + 4, metricValue(get(server, "/metrics").body(),
+                "convnet4j_http_requests_total{endpoint=\"unmatched\",status=\"400\"}"), 0.0);
     }
 
     private static void assertError(HttpResponse<String> r, int status, String fragment) {

@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * imported, but a training pass moves batch norms' running statistics and accumulates gradients, so
  * {@link #takeProgram} hands the program over and drops it, and a later user imports the case again. Whatever the order
  * of the test classes, each sees the program the importer gives. Cases of other folders (the pytorch suites, the
- * extra cases of OnnxExtraNodeTest) are read and imported on each call: one test goes through them.
+ * extra cases of OnnxExtraNodeTest) are read and imported on each call: one test goes through the pytorch suites, and
+ * the 17 extra cases are small.
  */
 final class OnnxNodeSuite {
     private static List<Path> supported;
@@ -37,6 +38,16 @@ final class OnnxNodeSuite {
         }
         into.putAll(leftOut);
         return supported;
+    }
+
+    /**
+     * The suite's supported cases ({@link #supportedCases}), then the extra cases of {@link OnnxNodeTests#EXTRA}: what
+     * the export and training tests go through.
+     */
+    static List<Path> casesWithExtra() throws IOException {
+        List<Path> all = new java.util.ArrayList<>(supportedCases(new TreeMap<>()));
+        all.addAll(OnnxNodeTests.extraCases());
+        return all;
     }
 
     /** {@link OnnxNodeTests#prepare}, read once. */

@@ -24,6 +24,12 @@ import java.util.stream.Stream;
  */
 final class OnnxNodeTests {
     static final Path ROOT = Path.of("/usr/share/libonnx-testdata/data/node");
+    /**
+     * Cases in the same layout for what that suite (onnx 1.12) does not cover, written by
+     * tools/fixtures/onnx_extra_node_cases.py with PyTorch's outputs: dilated AveragePool (opset 19), Gelu (20), Mish
+     * (18), GroupNormalization (18 and 21).
+     */
+    static final Path EXTRA = Path.of("src/test/resources/fixtures/onnx_node_extra");
     static final double RTOL = 1e-3;
     static final double ATOL = 1e-5;
 
@@ -104,6 +110,13 @@ final class OnnxNodeTests {
             }
         }
         return out;
+    }
+
+    /** The committed cases of {@link #EXTRA}, sorted by name: every one is expected to reproduce, export and train. */
+    static List<Path> extraCases() throws IOException {
+        try (Stream<Path> dirs = Files.list(EXTRA)) {
+            return dirs.filter(Files::isDirectory).sorted().toList();
+        }
     }
 
     /** Imports and runs the case; throws (assertion or import error) if it does not reproduce the outputs. */

@@ -2,7 +2,6 @@ package org.convnet4j.io.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -15,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.convnet4j.testsupport.NoSkipInCi;
+import org.convnet4j.testsupport.OnnxRuntimeEvaluator;
 
 /**
  * ONNX Runtime's outputs of a model as tools/fixtures/onnx_ort_eval.js writes them (every graph output, in the graph's
@@ -93,20 +92,6 @@ final class OnnxRuntimeOutputs {
         return String.format(" %d outputs, %d values, largest difference %.2e", runtime.size(), values, worst);
     }
 
-    /**
-     * The folder of onnxruntime-node (-Dconvnet4j.onnxruntime=DIR), or null without it. In CI (CI=true) its absence
-     * fails the test instead, as a skip does there (NoSkipInCi): .ci/run installs the runtime
-     * (tools/onnx-runtime-install.sh) and passes the folder, so a CI run without it has lost its second evaluator.
-     */
-    static String runtimeFolder() {
-        String ort = System.getProperty("convnet4j.onnxruntime");
-        if (ort == null && NoSkipInCi.inCi()) {
-            fail("ONNX Runtime is required in CI (CI=true) and -Dconvnet4j.onnxruntime=DIR is not given: install it with"
-                    + " bash tools/onnx-runtime-install.sh DIR (as .ci/run does) and pass the folder");
-        }
-        return ort;
-    }
-
     /** One file and every input it is fed, in the graph's order, for {@link #runPrograms}. */
     record ProgramJob(Path model, List<TensorData> inputs) {
     }
@@ -135,7 +120,7 @@ final class OnnxRuntimeOutputs {
      */
     static List<List<Output>> runPrograms(List<ProgramJob> jobs, Path tmp, List<String> errors)
             throws IOException, InterruptedException {
-        String ort = runtimeFolder();
+        String ort = OnnxRuntimeEvaluator.folder();
         if (ort == null) {
             return null;
         }
@@ -174,11 +159,7 @@ final class OnnxRuntimeOutputs {
         }
         Path jobFile = Files.createTempFile(tmp, "ort-jobs", ".json");
         Files.writeString(jobFile, list.toString());
-        ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
-                "--batch", jobFile.toString()).redirectErrorStream(true);
-        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
-        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
-        Process p = pb.start();
+        Process p = OnnxRuntimeEvaluator.process(ort, "--batch", jobFile.toString()).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
         List<List<Output>> results = new ArrayList<>();
@@ -205,7 +186,7 @@ final class OnnxRuntimeOutputs {
      * .ci/run gives it); null without it. The outputs in the jobs' order.
      */
     static List<List<Output>> runAll(List<Job> jobs, Path tmp) throws IOException, InterruptedException {
-        String ort = runtimeFolder();
+        String ort = OnnxRuntimeEvaluator.folder();
         if (ort == null) {
             return null;
         }
@@ -234,12 +215,7 @@ final class OnnxRuntimeOutputs {
         }
         Path jobFile = Files.createTempFile(tmp, "ort-jobs", ".json");
         Files.writeString(jobFile, list.toString());
-        // tests run in the module's folder; a relative DIR is taken from the repository root
-        ProcessBuilder pb = new ProcessBuilder("node", Path.of("..", "tools", "fixtures", "onnx_ort_eval.js").toString(),
-                "--batch", jobFile.toString()).redirectErrorStream(true);
-        Path root = Path.of(ort).isAbsolute() ? Path.of(ort) : Path.of("..").resolve(ort);
-        pb.environment().put("NODE_PATH", root.resolve("node_modules").toString());
-        Process p = pb.start();
+        Process p = OnnxRuntimeEvaluator.process(ort, "--batch", jobFile.toString()).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "onnx_ort_eval.js: " + log);
         List<List<Output>> results = new ArrayList<>();

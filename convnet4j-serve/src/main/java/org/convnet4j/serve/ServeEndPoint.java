@@ -1,0 +1,142 @@
+package org.convnet4j.serve;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * The server's sockets ({@link LoneConnectionConnector}), with two additions to Jetty's.
+ *
+ * <p><b>Bytes given back.</b> A lean connection ({@link LeanConnection}) that hands a request to Jetty gives back the
+ * bytes it has read ({@link #unread}); Jetty's connection then reads them first, through {@link #fill}, as if they came
+ * from the socket. Why not with the upgrade itself ({@code Connection.UpgradeFrom}): Jetty 12.1's {@code
+ * HttpConnection} parses bytes handed to it that way as "nothing filled", and when they are a bad request (a head over
+ * 8 KiB: 431) it still asks for more input; the client's next bytes then meet the closed parser ("Parser is
+ * terminated"), and the connection is closed, often before the 431 is written (12 of 30 tries of a 119 KB head got no
+ * answer; 0 of 30 on Jetty's own reads; docs/ROBUSTNESS.md). Read through {@code fill}, they take the path Jetty's own
+ * reads take.
+ *
+ * <p><b>Stalled heads cut.</b> With {@code headTimeoutMillis} > 0, a connection whose request head starts arriving
+ * and then stops for that long is closed, as {@link ModelServer.Options#idleTimeoutMillis} says. Jetty applies its
+ * in-request idle timeout only once a head is complete (it sets it when the request starts and restores the
+ * connection's own when it ends); until then the connection's own timeout, the keep-alive (21 min), applied, so a
+ * client that sent half a head held its connection that long (30 s once 512 connections are open), where a lean
+ * connection cut it after the idle timeout. From what the socket sees: bytes read while the timeout is the keep-alive
+ * start a head (between requests Jetty's timeout is the keep-alive, within one the idle timeout), and Jetty setting any
+ * other timeout means the head is complete. Only when a head has started and the connection then waits for more bytes
+ * is a check scheduled (a request that arrives in one read schedules nothing); it closes the connection once no byte
+ * has come for the timeout, and looks again later while bytes keep coming. Lean connections cut their own heads.
+ * Not covered: a head that arrived behind the previous request (pipelined) and whose rest never comes, as no read
+ * happens between the two requests.
+ */
+final class ServeEndPoint extends SocketChannelEndPoint {
+    private final Executor executor;
+    private final Scheduler scheduler;
+    private final long keepAliveMillis;
+    private final long headTimeoutMillis;
+    /** Bytes given back by a lean connection, read before the socket; null when none are left. */
+    private volatile ByteBuffer unread;
+    /** A request head has started and Jetty has not yet taken it: the check below may close the connection. */
+    private volatile boolean headStarted;
+    private final AtomicBoolean checkScheduled = new AtomicBoolean();
+
+    /** {@code headTimeoutMillis}: 0 for no cut (the keep-alive applies to a head, as in Jetty). */
+    ServeEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Executor executor,
+                  Scheduler scheduler, long keepAliveMillis, long headTimeoutMillis) {
+        super(channel, selector, key, scheduler);
+        this.executor = executor;
+        this.scheduler = scheduler;
+        this.keepAliveMillis = keepAliveMillis;
+        this.headTimeoutMillis = headTimeoutMillis;
+        setIdleTimeout(keepAliveMillis);
+    }
+
+    /**
+     * Gives back {@code bytes} (read from this socket, not consumed): the next reads return them before anything
+     * else. Called before the connection that will read them is opened.
+     */
+    void unread(ByteBuffer bytes) {
+        unread = bytes.hasRemaining() ? bytes : null;
+    }
+
+    @Override
+    public int fill(ByteBuffer buffer) throws IOException {
+        ByteBuffer given = unread;
+        int filled;
+        if (given != null) {
+            filled = BufferUtil.append(buffer, given);
+            if (!given.hasRemaining()) {
+                unread = null;
+            }
+            notIdle();
+        } else {
+            filled = super.fill(buffer);
+        }
+        if (filled > 0 && headTimeoutMillis > 0 && !headStarted && getIdleTimeout() == keepAliveMillis
+                && !(getConnection() instanceof LeanConnection)) {
+            headStarted = true;
+        }
+        return filled;
+    }
+
+    /** With bytes given back, a wish to read is answered at once (the socket may have nothing new to say). */
+    @Override
+    protected void needsFillInterest() {
+        if (unread != null) {
+            executor.execute(getFillInterest()::fillable);
+        } else {
+            super.needsFillInterest();
+        }
+    }
+
+    @Override
+    public void setIdleTimeout(long idleTimeout) {
+        super.setIdleTimeout(idleTimeout);
+        if (idleTimeout != keepAliveMillis) {
+            headStarted = false; // Jetty has the request (its in-request timeout), or a lean connection waits itself
+        }
+    }
+
+    @Override
+    public void fillInterested(Callback callback) {
+        super.fillInterested(callback);
+        waitingForTheHead();
+    }
+
+    @Override
+    public boolean tryFillInterested(Callback callback) {
+        boolean registered = super.tryFillInterested(callback);
+        waitingForTheHead();
+        return registered;
+    }
+
+    private void waitingForTheHead() {
+        if (headStarted && checkScheduled.compareAndSet(false, true)) {
+            scheduler.schedule(this::checkTheHead, headTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void checkTheHead() {
+        checkScheduled.set(false);
+        if (!headStarted || !isOpen()) {
+            return;
+        }
+        long idleFor = getIdleFor(); // since the last byte read
+        if (idleFor >= headTimeoutMillis) {
+            close(new TimeoutException("the request head stopped arriving for " + idleFor + " ms (idle timeout "
+                    + headTimeoutMillis + " ms)"));
+        } else if (checkScheduled.compareAndSet(false, true)) {
+            scheduler.schedule(this::checkTheHead, headTimeoutMillis - idleFor, TimeUnit.MILLISECONDS);
+        }
+    }
+}
