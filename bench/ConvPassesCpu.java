@@ -5,8 +5,10 @@
 //   java -Xmx3g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/ConvPassesCpu.java [ROUNDS [CALLS]]
 // -Dflip=pkg.Class.field,... flips other static boolean switches instead (e.g. org.convnet4j.tensor.kernels.VectorGemm.exactRows);
-// -Dset=pointwise measures ResNet-50's 1x1 layers instead (PyTorch's twin: bench/torch_pointwise_cpu.py).
-// -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers); -Dbatch=N (default 8).
+// -Dset=pointwise measures ResNet-50's 1x1 layers instead (PyTorch's twin: bench/torch_pointwise_cpu.py); -Dset=narrow
+// the 1x1 layers on 14x14 and 7x7 planes of MobileNetV2 and ResNet-50 (with -Dbatch=1: N = 196 or 49).
+// -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers); -Dbatch=N (default 8);
+// -Dwarm=N warm-up calls of each pass per layer (default 4; small layers need a few hundred before C2 has compiled their path).
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -36,11 +38,31 @@ public class ConvPassesCpu {
         new Layer("1x1/2 512->1024 28->14", 512, 28, 1024, 1, 2, 0),
         new Layer("1x1/2 1024->2048 14->7", 1024, 14, 2048, 1, 2, 0));
 
+    /**
+     * -Dset=narrow: the 1x1 layers on 14x14 and 7x7 planes (N = 196 or 49 per sample) of MobileNetV2 and ResNet-50, for
+     * -Dbatch=1 (PyTorch's twin: bench/torch_pointwise_cpu.py ROUNDS 1 narrow).
+     */
+    static final List<Layer> NARROW = List.of(
+        new Layer("mnv2 1x1 64->384 14x14", 64, 14, 384, 1, 1, 0),
+        new Layer("mnv2 1x1 384->64 14x14", 384, 14, 64, 1, 1, 0),
+        new Layer("mnv2 1x1 384->96 14x14", 384, 14, 96, 1, 1, 0),
+        new Layer("mnv2 1x1 96->576 14x14", 96, 14, 576, 1, 1, 0),
+        new Layer("mnv2 1x1 576->96 14x14", 576, 14, 96, 1, 1, 0),
+        new Layer("mnv2 1x1 576->160 7x7", 576, 7, 160, 1, 1, 0),
+        new Layer("mnv2 1x1 160->960 7x7", 160, 7, 960, 1, 1, 0),
+        new Layer("mnv2 1x1 960->160 7x7", 960, 7, 160, 1, 1, 0),
+        new Layer("mnv2 1x1 960->320 7x7", 960, 7, 320, 1, 1, 0),
+        new Layer("mnv2 1x1 320->1280 7x7", 320, 7, 1280, 1, 1, 0),
+        new Layer("r50 1x1 512->2048 7x7", 512, 7, 2048, 1, 1, 0),
+        new Layer("r50 1x1 2048->512 7x7", 2048, 7, 512, 1, 1, 0),
+        new Layer("r50 1x1/2 1024->2048 14->7", 1024, 14, 2048, 1, 2, 0));
+
     public static void main(String[] a) throws Exception {
         int rounds = a.length > 0 ? Integer.parseInt(a[0]) : 6;
         int calls = a.length > 1 ? Integer.parseInt(a[1]) : 2;
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
-        List<Layer> layers = "pointwise".equals(System.getProperty("set")) ? POINTWISE : List.of(
+        List<Layer> layers = "pointwise".equals(System.getProperty("set")) ? POINTWISE
+                : "narrow".equals(System.getProperty("set")) ? NARROW : List.of(
             new Layer("3x3 64 on 56x56", 64, 56, 64, 3, 1, 1),
             new Layer("3x3 128 on 28x28", 128, 28, 128, 3, 1, 1),
             new Layer("3x3 256 on 14x14", 256, 14, 256, 3, 1, 1),
@@ -76,7 +98,7 @@ public class ConvPassesCpu {
             Tensor dx = Tensor.zeros(x.shape().dims());
             Tensor dw = Tensor.zeros(w.shape().dims());
             double[][] cpu = new double[2][3 * rounds]; // [variant][pass * rounds + round], ms per call
-            for (int warm = 0; warm < 4; warm++) {
+            for (int warm = 0, warms = Integer.getInteger("warm", 4); warm < warms; warm++) {
                 set(fields, defaults, warm % 2 == 1);
                 passes(x, w, p, y, dy, dx, dw, 1, tm, null);
             }

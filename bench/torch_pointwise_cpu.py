@@ -8,7 +8,8 @@ every convolution goes to oneDNN):
   'auto'  = what PyTorch picks at one thread (torch.ops.aten.convolution / convolution_backward, autograd's calls);
   'dnn'   = oneDNN, the engine W4 and W6 run at two threads: the same calls on a batch twice as large (16 >= the
             rule's threshold, so oneDNN at one thread too), halved.
-Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_pointwise_cpu.py [ROUNDS [BATCH]]
+Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_pointwise_cpu.py [ROUNDS [BATCH [SET]]]
+(SET "narrow": the 1x1 layers on 14x14 and 7x7 planes, see NARROW; default ResNet-50's 1x1 layers.)
 Each figure is the median over ROUNDS rounds (default 7) of one call's thread CPU time."""
 import os, sys, time, statistics
 os.environ["OMP_NUM_THREADS"] = "1"
@@ -33,6 +34,24 @@ LAYERS = [
     ("1x1/2 1024->2048 14->7", 1024, 14, 2048, 2, 1),
 ]
 
+# SET "narrow": the 1x1 layers on 14x14 and 7x7 planes of MobileNetV2 and ResNet-50 (bench/ConvPassesCpu.java -Dset=narrow;
+# at batch 1, N = 196 or 49 per call); calls per pass are MobileNetV2's and ResNet-50's own.
+NARROW = [
+    ("mnv2 1x1 64->384 14x14", 64, 14, 384, 1, 4),
+    ("mnv2 1x1 384->64 14x14", 384, 14, 64, 1, 3),
+    ("mnv2 1x1 384->96 14x14", 384, 14, 96, 1, 1),
+    ("mnv2 1x1 96->576 14x14", 96, 14, 576, 1, 3),
+    ("mnv2 1x1 576->96 14x14", 576, 14, 96, 1, 2),
+    ("mnv2 1x1 576->160 7x7", 576, 7, 160, 1, 1),
+    ("mnv2 1x1 160->960 7x7", 160, 7, 960, 1, 3),
+    ("mnv2 1x1 960->160 7x7", 960, 7, 160, 1, 2),
+    ("mnv2 1x1 960->320 7x7", 960, 7, 320, 1, 1),
+    ("mnv2 1x1 320->1280 7x7", 320, 7, 1280, 1, 1),
+    ("r50 1x1 512->2048 7x7", 512, 7, 2048, 1, 3),
+    ("r50 1x1 2048->512 7x7", 2048, 7, 512, 1, 2),
+    ("r50 1x1/2 1024->2048 14->7", 1024, 14, 2048, 2, 1),
+]
+
 
 def cpu_ms(fn, rounds):
     fn()
@@ -48,13 +67,14 @@ def cpu_ms(fn, rounds):
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    layers = NARROW if len(sys.argv) > 3 and sys.argv[3] == "narrow" else LAYERS
     torch.set_num_threads(1)
     torch.manual_seed(0)
     print(f"# torch {torch.__version__}, 1 thread, batch {batch}, median of {rounds} calls, thread CPU ms; "
           f"load {open('/proc/loadavg').read().split()[0]}")
     print(f"# {'layer':<24} {'calls':>5} | forward auto / dnn | data grad auto / dnn | weight grad auto / dnn")
     totals = [0.0] * 6
-    for name, c, h, f, s, calls in LAYERS:
+    for name, c, h, f, s, calls in layers:
         st, pad, dil = [s, s], [0, 0], [1, 1]
         row = []
         for b in (batch, 2 * batch):  # 'auto', then 'dnn' (halved)

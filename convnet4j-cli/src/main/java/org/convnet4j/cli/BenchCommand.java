@@ -6,8 +6,7 @@ import java.util.List;
 import java.util.Set;
 import org.convnet4j.benchmark.BenchResult;
 import org.convnet4j.benchmark.Workloads;
-import org.convnet4j.io.onnx.OnnxImporter;
-import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.weights.ModelLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,7 +34,7 @@ public final class BenchCommand extends CliCommand {
         PrintWriter out = out();
         List<BenchResult> results = new ArrayList<>();
         Workloads.Settings settings = Workloads.Settings.measurement()
-                .withOnnxReader(file -> OnnxImporter.importModel(OnnxReader.readModel(file), file.toString()));
+                .withOnnxReader(file -> ModelLoader.importOnnx(ModelLoader.readOnnx(file), file));
         Workloads workloads = new Workloads(quick ? settings.quickly() : settings, r -> {
             results.add(r);
             if (!json.given) {

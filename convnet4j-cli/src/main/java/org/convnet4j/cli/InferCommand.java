@@ -7,7 +7,7 @@ import java.util.Locale;
 import org.convnet4j.io.ModelInference;
 import org.convnet4j.io.ProgramInference;
 import org.convnet4j.io.onnx.OnnxModel;
-import org.convnet4j.io.onnx.OnnxReader;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Model;
 import org.convnet4j.util.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -37,7 +37,7 @@ final class InferCommand extends CliCommand {
         String fmt = BadInputException.prefixed("--", () -> ModelInference.format(format)); // before the model is read
         Path local = Path.of(modelFile);
         if (modelFile.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(local)) {
-            OnnxModel.Model onnx = OnnxReader.readModel(local);
+            OnnxModel.Model onnx = ModelLoader.readOnnx(local);
             if (ProgramInference.needed(onnx)) { // integer, boolean or string inputs, string outputs: the typed program
                 ProgramInference.run(onnx, modelFile, inputs, outDir, fmt)
                         .forEach(w -> out().println("wrote " + w));

@@ -3,10 +3,9 @@ package org.convnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
-import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.onnx.UnsupportedOnnxException;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.nn.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -22,17 +21,23 @@ final class InspectCommand extends CliCommand {
         PrintWriter out = out();
         Model model;
         if (input.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
-            // the operators as the file has them, before any import (downloaded first if a URL)
+            // the operators as the file has them (downloaded first if a URL), then what the import makes of them; a
+            // file refused by either check prints nothing but its one line
             Path file = ModelArgument.resolve(input);
-            OnnxModel.Model m = OnnxReader.readModel(file);
+            OnnxModel.Model m = ModelLoader.readOnnx(file);
+            UnsupportedOnnxException unsupported = null;
+            try {
+                model = ModelLoader.importOnnx(m, file);
+            } catch (UnsupportedOnnxException e) {
+                model = null;
+                unsupported = e;
+            }
             List<String> about = m.describe();
             out.println(input + ": " + about.get(0));
             about.subList(1, about.size()).forEach(out::println);
-            try {
-                model = OnnxImporter.importModel(m, file.toString());
-            } catch (UnsupportedOnnxException e) {
+            if (unsupported != null) {
                 out.println("unsupported:");
-                e.problems().forEach(p -> out.println("  " + p));
+                unsupported.problems().forEach(p -> out.println("  " + p));
                 return 0;
             }
         } else {

@@ -157,6 +157,42 @@ class HostileFilesCliTest {
         }
     }
 
+    /**
+     * {@code inspect} and {@code infer}'s typed path read an ONNX file as {@code import} and {@code predict} do
+     * ({@code ModelLoader.readOnnx}, {@code importOnnx}, {@code importOnnxProgram}; fixtures from
+     * tools/fixtures/nonfinite_constants_fixture.py): a NaN stored in a constant and an infinite learned weight are one
+     * line, exit 2, nothing printed or written. Before, inspect listed the operators (and the layers) and infer wrote
+     * what the model gave, all with exit 0. A -Inf Clip bound is meant and inspected as any file.
+     */
+    @Test
+    void inspectAndTheTypedPathOfInferRefuseWhatTheOtherCommandsRefuse() {
+        Path fixtures = Path.of("../convnet4j-io/src/test/resources/fixtures/nonfinite");
+        String[][] inspected = {
+            {"pad_nan_value.onnx", "NaN stored in Constant node 'pad_value_node' attribute 'value' (1 of 1 values NaN)"},
+            {"embedding_nan_table.onnx", "NaN stored in initializer 'table' (1 of 40 values NaN)"},
+            {"torch_small_neginf.onnx", "its weights are not finite: gate_Conv.kernel (1 of 64 values not finite)"}};
+        for (String[] c : inspected) {
+            Path f = fixtures.resolve(c[0]);
+            CliRun run = CliRun.of("inspect", f.toString());
+            assertOneLine(run, 2, f + ": " + c[1]);
+            assertEquals("", run.out(), "nothing listed before the refusal");
+        }
+        Path ids = Path.of("src/test/resources/fixtures/integer_inputs/embedding_int64/test_data_set_0/input_0.pb");
+        String[][] inferred = {
+            {"embedding_nan_table.onnx", "NaN stored in initializer 'table' (1 of 40 values NaN)"},
+            {"embedding_inf_weight.onnx", "its weights are not finite: "}};
+        for (String[] c : inferred) {
+            Path f = fixtures.resolve(c[0]);
+            Path out = dir.resolve(c[0] + "-out");
+            assertOneLine(CliRun.of("infer", "--model", f.toString(), "--input", ids.toString(), "-o", out.toString()),
+                    2, f + ": " + c[1], "(1 of ");
+            assertFalse(Files.exists(out), out + " not written");
+        }
+        CliRun meant = CliRun.of("inspect", fixtures.resolve("clip_neginf_bound.onnx").toString());
+        assertEquals(0, meant.exitCode(), meant.err());
+        assertTrue(meant.out().contains("everything is supported"), meant.out());
+    }
+
     @Test
     void classNamesFromAFileCannotDriveTheTerminal() throws Exception {
         Model m = ModelZoo.build("lenet5", null, 2);

@@ -415,16 +415,27 @@ final class FastConvolution {
         Tiling tiling = Tiling.of(d);
         boolean parallel = taskParallel(k, parts, tiling.macs(d));
         boolean threadedGemm = !parallel && k.threads() > 1;
+        boolean byTaps = DirectWeightGradient.applies(k, d); // partials of dW^T
         run(k, parallel, parts, part -> {
             int b0 = (int) ((long) d.n() * part / parts);
             int b1 = (int) ((long) d.n() * (part + 1) / parts);
             boolean first = true;
             for (Tile tile : tiling.within(b0, b1)) {
-                weightGradientTile(k, threadedGemm, d, xd, dyd, partial, part * size, tile, first);
+                if (byTaps) {
+                    DirectWeightGradient.tile(k, threadedGemm, d, xd, dyd, partial, part * size, tile, first);
+                } else {
+                    weightGradientTile(k, threadedGemm, d, xd, dyd, partial, part * size, tile, first);
+                }
                 first = false;
             }
         });
-        if (parallelReduce && k.threads() > 1 && size >= REDUCE_PARALLEL) {
+        if (byTaps) {
+            // filters in disjoint ranges, each element summed in chunk order: the same bits on any thread count
+            int tasks = parallelReduce && k.threads() > 1 && size >= REDUCE_PARALLEL
+                    ? Math.min(d.f(), ceilDiv(size, REDUCE_BLOCK)) : 1;
+            run(k, tasks > 1, tasks, t -> DirectWeightGradient.addTransposed(d, partial, parts, dwd,
+                    (int) ((long) d.f() * t / tasks), (int) ((long) d.f() * (t + 1) / tasks)));
+        } else if (parallelReduce && k.threads() > 1 && size >= REDUCE_PARALLEL) {
             // disjoint element ranges, each element summed in chunk order as below: the same bits on any thread count
             int blocks = ceilDiv(size, REDUCE_BLOCK);
             k.parallelFor(blocks, blk -> addPartials(k, partial, parts, size, dwd, blk * REDUCE_BLOCK,
@@ -1404,6 +1415,7 @@ final class FastConvolution {
         private int[] positions = new int[0];
         private float[] flipped = new float[0];
         private float[] phase = new float[0];
+        private float[] tapRows = new float[0];
         private Object depthwiseLayout; // the geometry whose zero borders {@link #depthwise} holds, or null
 
         /**
@@ -1455,6 +1467,14 @@ final class FastConvolution {
                 flipped = new float[size];
             }
             return flipped;
+        }
+
+        /** A tile's dW^T before it is added to its chunk's partial ({@link DirectWeightGradient}). */
+        float[] tapRows(int size) {
+            if (tapRows.length < size) {
+                tapRows = new float[size];
+            }
+            return tapRows;
         }
 
         /** One phase's outputs of a strided data gradient ({@link StridedInputGradient}); only that pass writes it. */

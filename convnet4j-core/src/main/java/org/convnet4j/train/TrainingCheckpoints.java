@@ -120,13 +120,18 @@ public final class TrainingCheckpoints {
 
     /** "name (N of M values not finite)" when the first {@code n} of {@code values} hold a NaN or an infinity, else null. */
     private static String nonFinite(String name, float[] values, int n) {
+        return counted(name, values, n, false);
+    }
+
+    /** As {@link #nonFinite} counting NaN only ("name (N of M values NaN)"); {@code nanOnly} false counts infinities too. */
+    private static String counted(String name, float[] values, int n, boolean nanOnly) {
         int bad = 0;
         for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(values[i])) {
+            if (nanOnly ? Float.isNaN(values[i]) : !Float.isFinite(values[i])) {
                 bad++;
             }
         }
-        return bad == 0 ? null : name + " (" + bad + " of " + n + " values not finite)";
+        return bad == 0 ? null : name + " (" + bad + " of " + n + " values " + (nanOnly ? "NaN" : "not finite") + ")";
     }
 
     /**
@@ -155,6 +160,22 @@ public final class TrainingCheckpoints {
         String broken = nonFinite(name, values, values.length);
         if (broken != null) {
             throw notFinite(origin, broken);
+        }
+    }
+
+    /**
+     * Fails, in the form of {@link #requireFinite(Map, String)}, when {@code values} (a constant a model file stores:
+     * an ONNX initializer or a Constant node's value, whatever it feeds) hold a NaN. NaN is never meant in a weight or
+     * in a constant that arithmetic reads: it spreads through every operation after it, silently. Infinities are
+     * left to the caller, because a constant may mean one (a Clip bound of -Inf is "no lower bound"); a layer's
+     * weight may not ({@link #requireFinite(Map, String)}).
+     */
+    public static void requireNoNaN(float[] values, String name, String origin) {
+        String broken = counted(name, values, values.length, true);
+        if (broken != null) {
+            throw new IllegalArgumentException(origin + ": NaN stored in " + broken
+                    + "; NaN is never meant in a weight or a constant (infinities are allowed in constants that are"
+                    + " not a layer's weights: a Clip bound, a Pad value)");
         }
     }
 

@@ -446,6 +446,48 @@ class DirectTilesTest {
     }
 
     @Test
+    void packedWeightsHoldEveryFiltersTapsInItsBlock() {
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(2, 128, 14, 14, 136, 3, 3, ConvParams.of(1, 1)), // two packing tasks
+                new FastConvolutionTest.Case(2, 12, 14, 14, 21, 3, 3, ConvParams.of(1, 1)), // a short last block
+                new FastConvolutionTest.Case(2, 16, 14, 14, 24, 3, 3, ConvParams.of(1, 1).withGroups(2)),
+                new FastConvolutionTest.Case(2, 16, 7, 7, 32, 3, 3, ConvParams.of(1, 1))); // pixel tiles: blocks of 16
+        boolean was = DirectTiles.packTapsInOrder;
+        boolean wasPixels = DirectTiles.pixels;
+        try {
+            for (FastConvolutionTest.Case cs : cases) {
+                ConvDims d = dims(cs);
+                DirectTiles.pixels = cs.h() == 7;
+                int r = DirectTiles.byPixels(d) ? Kernels.DIRECT_LANES : Kernels.DIRECT_ROWS;
+                assertEquals(cs.h() == 7 ? 16 : 8, r, cs.toString());
+                float[] wd = randoms(new Random(cs.hashCode()), cs.f() * d.patch());
+                for (int on = 0; on < 2; on++) {
+                    DirectTiles.packTapsInOrder = on == 1;
+                    // the per-call packing (one group, on the kernels' threads when large) and the kept one
+                    float[][] groups = d.groups() == 1 ? DirectTiles.packed(KernelProvider.vector(2), d, wd, null)
+                            : DirectTiles.pack(d, wd).groups();
+                    int kk = d.patch();
+                    for (int g = 0; g < d.groups(); g++) {
+                        // (the lanes past a short last block are never read: the kernels take its filters one by one)
+                        for (int fo = 0; fo < d.fg(); fo++) {
+                            for (int t = 0; t < kk; t++) {
+                                float want = wd[(g * d.fg() + fo) * kk + t];
+                                if (groups[g][(fo / r * kk + t) * r + fo % r] != want) {
+                                    throw new AssertionError(cs + " in order " + (on == 1) + ": group " + g
+                                            + " filter " + fo + " tap " + t);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            DirectTiles.packTapsInOrder = was;
+            DirectTiles.pixels = wasPixels;
+        }
+    }
+
+    @Test
     void weightsFlippedWhilePackedGiveTheFlippedCopysBits() {
         List<FastConvolutionTest.Case> cases = List.of(
                 new FastConvolutionTest.Case(2, 16, 28, 28, 48, 3, 3, ConvParams.of(1, 1)),
@@ -531,6 +573,63 @@ class DirectTilesTest {
                     () -> FastConvolution.backwardInput(dy, w, xs, cs.p(), counting));
             assertTrue(gemmOnly(calls), cs + " switched off: " + calls);
         }
+    }
+
+    @Test
+    void wideWeightGradientsGoByTapsThroughThePixelKernel() {
+        boolean was = DirectWeightGradient.enabled;
+        DirectWeightGradient.enabled = true; // off by default (see its comment)
+        try {
+            weightGradientsByTaps();
+        } finally {
+            DirectWeightGradient.enabled = was;
+        }
+    }
+
+    private static void weightGradientsByTaps() {
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(3, 64, 28, 28, 32, 3, 3, ConvParams.of(1, 1)), // 8-row tiles, 3 chunks
+                new FastConvolutionTest.Case(4, 8, 56, 57, 16, 3, 3, ConvParams.of(2, 1)), // stride 2: 28 wide
+                new FastConvolutionTest.Case(2, 3, 61, 64, 16, 7, 7, ConvParams.of(2, 3)), // a stem: 147 taps
+                new FastConvolutionTest.Case(3, 12, 30, 31, 48, 3, 3, ConvParams.of(1, new Padding(2, 0, 1, 2))));
+        Kernels vector = KernelProvider.vector(2);
+        for (FastConvolutionTest.Case cs : cases) {
+            ConvDims d = dims(cs);
+            assertEquals(vector.floatsPerVector() == Kernels.DIRECT_LANES, DirectWeightGradient.applies(vector, d),
+                    cs.toString());
+            FastConvolutionTest.check(cs, vector, 31);
+            Random random = new Random(cs.hashCode());
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(x.shape(),
+                    Shape.of(cs.f(), cs.c(), cs.kh(), cs.kw()), cs.p()).dims());
+            float[][] dw = new float[3][];
+            for (int threads = 1; threads <= 3; threads++) {
+                Tensor into = Tensor.zeros(cs.f(), cs.c(), cs.kh(), cs.kw());
+                FastConvolution.backwardWeights(x, dy, into, null, cs.p(), KernelProvider.vector(threads));
+                dw[threads - 1] = into.data();
+            }
+            assertArrayEquals(dw[0], dw[1], cs + " threads 2");
+            assertArrayEquals(dw[0], dw[2], cs + " threads 3");
+            Map<String, Integer> calls = new ConcurrentHashMap<>();
+            Kernels counting = counting(vector, calls);
+            FastConvolution.backwardWeights(x, dy, Tensor.zeros(cs.f(), cs.c(), cs.kh(), cs.kw()), null, cs.p(),
+                    counting);
+            if (DirectWeightGradient.applies(vector, d)) {
+                assertTrue(calls.getOrDefault("directPixels", 0) > 0 && noGemm(calls), cs + ": " + calls);
+            }
+            calls.clear();
+            switchedOff("DirectWeightGradient.enabled", () -> FastConvolution.backwardWeights(x, dy,
+                    Tensor.zeros(cs.f(), cs.c(), cs.kh(), cs.kw()), null, cs.p(), counting));
+            assertTrue(gemmOnly(calls), cs + " switched off: " + calls);
+        }
+        // not for rows under MIN_WIDTH (28 unless a property says otherwise), filters not in blocks of 16, groups
+        assertEquals(vector.floatsPerVector() == Kernels.DIRECT_LANES && DirectWeightGradient.MIN_WIDTH <= 14,
+                DirectWeightGradient.applies(vector, dims(new FastConvolutionTest.Case(8, 16, 14, 14, 32, 3, 3,
+                        ConvParams.of(1, 1)))));
+        assertFalse(DirectWeightGradient.applies(vector, dims(new FastConvolutionTest.Case(2, 16, 28, 28, 24, 3, 3,
+                ConvParams.of(1, 1)))));
+        assertFalse(DirectWeightGradient.applies(vector, dims(new FastConvolutionTest.Case(2, 16, 28, 28, 32, 3, 3,
+                ConvParams.of(1, 1).withGroups(2)))));
     }
 
     /** Runs {@code body} with the static boolean switch {@code Class.field} of this package off, then as it was. */

@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
 import org.convnet4j.io.onnx.OnnxProgram;
 import org.convnet4j.io.onnx.OnnxWriter;
 import org.convnet4j.io.onnx.TensorData;
+import org.convnet4j.io.weights.ModelLoader;
 import org.convnet4j.util.AtomicFiles;
 import org.convnet4j.util.GroupSeal;
 
@@ -84,7 +84,8 @@ public final class ProgramInference {
             values.add(OnnxInputs.conform(OnnxInputs.read(p), declared.get(i), p.toString()));
         }
         seal.confirm();
-        OnnxProgram program = OnnxImporter.importProgram(model, name);
+        // within the memory budget, its learned weights finite: as ModelLoader checks the float route's
+        OnnxProgram program = ModelLoader.importOnnxProgram(model, name);
         List<TensorData> ys = program.run(values);
         if (format.equals("npy")) {
             for (int i = 0; i < ys.size(); i++) {

@@ -50,11 +50,10 @@ final class Http {
     static Javalin create(Consumer<JavalinConfig> routes, Unmatched unmatched, org.eclipse.jetty.server.Handler first) {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
-            if (first != null) {
-                // Javalin appends its servlet context to the Handler.Sequence it finds inside the server's wrapper
-                config.jetty.modifyServer(server -> server.setHandler(
-                        new SelectorHandoffs(first, unmatched, new org.eclipse.jetty.server.Handler.Sequence())));
-            }
+            // Javalin appends its servlet context to the Handler.Sequence it finds inside the server's wrapper; the
+            // wrapper also refuses methods Javalin does not know (SelectorHandoffs), with or without a fast path
+            config.jetty.modifyServer(server -> server.setHandler(
+                    new SelectorHandoffs(first, unmatched, new org.eclipse.jetty.server.Handler.Sequence())));
             config.routes.error(404, ctx -> {
                 // our own 404s (unknown model) are JSON already; Javalin's "not found" text is replaced
                 String type = ctx.res().getContentType();

@@ -38,12 +38,18 @@ final class SelectorHandoffs extends Handler.Wrapper {
     private final Handler first;
     private final Http.Unmatched unmatched;
 
-    /** {@code unmatched} (may be null) hears of the requests refused for their method, as of those of no route. */
+    /**
+     * {@code first}: null for a server without a fast path (the dashboard), whose requests go on to {@code next} on
+     * the thread Jetty gives them, as without this handler; {@code unmatched} (may be null) hears of the requests
+     * refused for their method, as of those of no route.
+     */
     SelectorHandoffs(Handler first, Http.Unmatched unmatched, Handler next) {
         super(next);
         this.first = first;
         this.unmatched = unmatched;
-        installBean(first);
+        if (first != null) {
+            installBean(first);
+        }
     }
 
     @Override
@@ -51,6 +57,9 @@ final class SelectorHandoffs extends Handler.Wrapper {
         if (!JAVALIN_METHODS.contains(request.getMethod())) {
             refuseMethod(request, response, callback);
             return true;
+        }
+        if (first == null) {
+            return super.handle(request, response, callback);
         }
         if (first.handle(request, response, callback)) {
             return true;
@@ -83,6 +92,6 @@ final class SelectorHandoffs extends Handler.Wrapper {
 
     @Override
     public Invocable.InvocationType getInvocationType() {
-        return Invocable.InvocationType.NON_BLOCKING;
+        return first == null ? super.getInvocationType() : Invocable.InvocationType.NON_BLOCKING;
     }
 }

@@ -74,6 +74,15 @@ class LoggedRunsTest {
                     .getAsJsonObject();
             assertEquals(2, tail.getAsJsonArray("events").size());
             assertEquals(3, tail.get("next").getAsInt());
+            // a method Javalin does not know: a JSON 400, as on the model server (Javalin's empty 500 before)
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", ui.port())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("get /api/runs HTTP/1.1\r\nHost: test\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String answer = SelectorPathTest.readResponse(s.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.contains("{\"error\":\"unknown method 'get'"),
+                        answer);
+            }
         }
     }
 }

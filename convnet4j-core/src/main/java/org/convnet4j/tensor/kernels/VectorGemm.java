@@ -1,9 +1,7 @@
 package org.convnet4j.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -745,54 +743,32 @@ final class VectorGemm {
     /**
      * Switch for A/B runs, <b>off by default</b> ({@code -Dconvnet4j.gemm.transposeByBlocks=true} turns it on). The two
      * packings that interleave stored rows value by value, a transposed B (NR rows of B into a panel: a weight
-     * gradient's x) and an untransposed A with alpha 1 (MR rows: a weight gradient's dy, W1's A), go four rows at a
-     * time through {@link #interleave4}: 4 x 4 blocks transposed in registers, four stores of four values instead of
-     * sixteen scalar stores at a stride of NR or MR floats. A 1x1 convolution's weight gradient packs one value of x
-     * per 2 x (its filters) flops and one of dy per 2 x (its channels): with the scalar loops, the packing of x took
-     * about four fifths as long as the micro-kernels (64 x 256 x 3136, perf, one thread). Values are only moved: the
-     * same bits either way. Off because the whole training step lost with it on, though the GEMM shapes alone gained
-     * 8-19%: W6 alone in a fresh JVM ({@code convnet4j bench --only W6}, AMD Zen 4, quiet, session 18) 3.45 and 3.52
-     * images/s on against 5.11 off (docs/PERFORMANCE.md, "Session 18, the lead's quiet runs"); why is not known yet.
+     * gradient's x, a transposed tile's weights) and an untransposed A with alpha 1 (MR rows: a weight gradient's dy,
+     * W1's A), go four stored rows at a time through {@link #interleave4}: for each k step the four values side by
+     * side, instead of walking one stored row at a time with every store NR (or MR) floats from the last. Values are
+     * only moved: the same bits either way. Measured (docs/PERFORMANCE.md, "Session 19, the GEMM engineer"; AMD,
+     * loaded): the weight gradients' GEMM shapes of ResNet-50's 1x1 layers use 11-12% less CPU with it on, W1 2%; a
+     * one-sample 7x7 tile's transposed product, which packs the weights so on every call, 7-11% more; the whole W6
+     * step in fresh JVMs 1-1.5% more CPU per step in two pairs (within the noise): no measured win, so off.
+     *
+     * <p>Why plain scalar moves, not session 18's 4 x 4 transposes in 128-bit vectors: those put a second float
+     * species (FloatVector.SPECIES_128) into a JVM whose kernels all use the preferred one, and with them a fresh W6
+     * JVM allocated 12.8 GB per training step (48 collections; 5 MB and none without them): JFR's allocation samples
+     * found the boxes in the 512-bit FMAs of other kernels (VectorDirectProducts.tile8x1, microKernel8x3: a
+     * Float512Vector and its float[16] from FloatVector.lanewiseTemplate), almost none in the transposes themselves.
+     * On JDK 17 the second species changed how C2 compiled the first one's kernels; scalar moves allocate nothing.
      */
     static volatile boolean transposeByBlocks =
             "true".equals(System.getProperty("convnet4j.gemm.transposeByBlocks"));
 
-    /** 128-bit vectors, whatever the preferred width: a 4 x 4 block of floats is four of them. */
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
-    /** Lane l takes lane l + 2 (mod 4), lane l - 1, lane l + 1: the moves of {@link #interleave4}'s two stages. */
-    private static final VectorShuffle<Float> HALVES_SWAPPED = VectorShuffle.fromValues(S4, 2, 3, 0, 1);
-    private static final VectorShuffle<Float> ONE_UP = VectorShuffle.fromValues(S4, 3, 0, 1, 2);
-    private static final VectorShuffle<Float> ONE_DOWN = VectorShuffle.fromValues(S4, 1, 2, 3, 0);
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromValues(S4, false, false, true, true);
-    private static final VectorMask<Float> LOWER_HALF = VectorMask.fromValues(S4, true, true, false, false);
-    private static final VectorMask<Float> ODD_LANES = VectorMask.fromValues(S4, false, true, false, true);
-    private static final VectorMask<Float> EVEN_LANES = VectorMask.fromValues(S4, true, false, true, false);
-
     /**
      * Four stored rows of {@code kc} values, starting at {@code src[s0]} .. {@code src[s3]}, interleaved: value p of
-     * row r goes to {@code dst[d + p * stride + r]}. Each 4 x 4 block is transposed in two stages of lane moves and
-     * blends (the off-diagonal 2 x 2 blocks swapped, then the off-diagonal values within each); the last kc % 4
-     * values one by one.
+     * row r goes to {@code dst[d + p * stride + r]}, the four values of one p stored side by side. Plain scalar moves,
+     * no Vector API: see {@link #transposeByBlocks} for why.
      */
     private static void interleave4(float[] src, int s0, int s1, int s2, int s3, int kc, float[] dst, int d,
                                     int stride) {
-        int p = 0;
-        for (; p <= kc - 4; p += 4) {
-            FloatVector v0 = FloatVector.fromArray(S4, src, s0 + p);
-            FloatVector v1 = FloatVector.fromArray(S4, src, s1 + p);
-            FloatVector v2 = FloatVector.fromArray(S4, src, s2 + p);
-            FloatVector v3 = FloatVector.fromArray(S4, src, s3 + p);
-            FloatVector u0 = v0.blend(v2.rearrange(HALVES_SWAPPED), UPPER_HALF);
-            FloatVector u2 = v2.blend(v0.rearrange(HALVES_SWAPPED), LOWER_HALF);
-            FloatVector u1 = v1.blend(v3.rearrange(HALVES_SWAPPED), UPPER_HALF);
-            FloatVector u3 = v3.blend(v1.rearrange(HALVES_SWAPPED), LOWER_HALF);
-            int at = d + p * stride;
-            u0.blend(u1.rearrange(ONE_UP), ODD_LANES).intoArray(dst, at);
-            u1.blend(u0.rearrange(ONE_DOWN), EVEN_LANES).intoArray(dst, at + stride);
-            u2.blend(u3.rearrange(ONE_UP), ODD_LANES).intoArray(dst, at + 2 * stride);
-            u3.blend(u2.rearrange(ONE_DOWN), EVEN_LANES).intoArray(dst, at + 3 * stride);
-        }
-        for (; p < kc; p++) {
+        for (int p = 0; p < kc; p++) {
             int at = d + p * stride;
             dst[at] = src[s0 + p];
             dst[at + 1] = src[s1 + p];

@@ -185,7 +185,8 @@ class SgemmTest {
     @Test
     void blockTransposedPackingsGiveTheScalarLoopsBits() {
         // VectorGemm.transposeByBlocks: a transposed B's panels and an untransposed A's full MR-row panels (alpha 1)
-        // are packed four rows at a time, 4 x 4 blocks transposed in registers, instead of value by value. The same
+        // are packed four stored rows at a time, the four values of each k step side by side, instead of one stored
+        // row at a time. The same
         // values in the same places: the same bits, on the general and few-rows paths and with B by row offsets
         // (sgemmRows: overlapping rows), with row and column edges, k steps and columns left over after the 4 x 4
         // blocks, an offset, lda > k, alpha 0.5 (A packed as before) and 1, and A and B with NaN, infinities, +-0 and

@@ -109,6 +109,16 @@ public final class OnnxProgram {
                 .toList();
     }
 
+    /**
+     * Every value the program learns or keeps by name, as a checkpoint would name them: the float graph's
+     * {@link Graph#stateDict()} and then the typed path's {@link #parameters()}.
+     */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> all = graph == null ? new LinkedHashMap<>() : new LinkedHashMap<>(graph.stateDict());
+        parameters().forEach(p -> all.put(p.name(), p.value()));
+        return all;
+    }
+
     /** The ONNX initializer each {@link #parameters()} entry replaces, by parameter name. */
     public Map<String, String> parameterSources() {
         Map<String, String> out = new LinkedHashMap<>();

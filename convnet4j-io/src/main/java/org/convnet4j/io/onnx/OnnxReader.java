@@ -22,6 +22,7 @@ import org.convnet4j.io.onnx.OnnxModel.Graph;
 import org.convnet4j.io.onnx.OnnxModel.Model;
 import org.convnet4j.io.onnx.OnnxModel.Node;
 import org.convnet4j.io.onnx.OnnxModel.ValueInfo;
+import org.convnet4j.train.TrainingCheckpoints;
 import org.convnet4j.util.MemoryBudget;
 
 /**
@@ -208,11 +209,57 @@ public final class OnnxReader {
 
     private Model model(byte[] bytes) throws OnnxFormatException {
         source = bytes;
+        Model model;
         try {
-            return parseModel(CodedInputStream.newInstance(bytes));
+            model = parseModel(CodedInputStream.newInstance(bytes));
         } catch (IOException | RuntimeException e) {
             throw wrap(e);
         }
+        requireNoNaN(model.graph());
+        return model;
+    }
+
+    /**
+     * NaN in no stored value of a floating type: the initializers (weights, Clip bounds, operands), the tensors of node
+     * attributes (a Constant node's value, ConstantOfShape's fill) and float attributes (a LeakyRelu's alpha, a
+     * Constant's value_float), whatever reads them, so every use of the file (import, inspection, the typed path)
+     * refuses it alike ({@link TrainingCheckpoints#requireNoNaN}). Infinities pass here: a constant may mean one (a
+     * Clip bound); what becomes a learned weight is refused when infinite after the import
+     * ({@code ModelLoader.importOnnx}). ONNX-ML operators' attributes are left: an Imputer's replaced_value_float is
+     * NaN by design (NaN marks what it replaces) and a LabelEncoder compares its keys bit for bit (a NaN key maps NaN
+     * inputs). Tensor files of inputs ({@link #readTensor}) are data, not a model: a NaN input is the caller's to give.
+     */
+    private void requireNoNaN(Graph graph) throws OnnxFormatException {
+        try {
+            for (TensorData t : graph.initializers()) {
+                if (OnnxModel.isFloating(t.dataType())) {
+                    requireNoNaN(t.floats(), "initializer '" + t.name() + "'");
+                }
+            }
+            for (Node n : graph.nodes()) {
+                if (OnnxMl.isMl(n)) {
+                    continue;
+                }
+                String shown = n.name().isEmpty() && !n.outputs().isEmpty() ? n.outputs().get(0) : n.name();
+                String node = n.opType() + " node '" + shown + "'";
+                for (Attribute a : n.attributes().values()) {
+                    String where = node + " attribute '" + a.name() + "'";
+                    if (a.t() != null && OnnxModel.isFloating(a.t().dataType())) {
+                        requireNoNaN(a.t().floats(), where);
+                    } else if (a.type() == Attribute.FLOAT) {
+                        requireNoNaN(new float[] {a.f()}, where);
+                    } else if (a.type() == Attribute.FLOATS) {
+                        requireNoNaN(a.floats(), where);
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new OnnxFormatException(e.getMessage(), e); // one line naming the file, as every refusal here
+        }
+    }
+
+    private void requireNoNaN(float[] values, String where) {
+        TrainingCheckpoints.requireNoNaN(values, org.convnet4j.util.TerminalText.escape(where), what);
     }
 
     private OnnxFormatException wrap(Exception e) {

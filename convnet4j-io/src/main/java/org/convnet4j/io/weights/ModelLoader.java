@@ -15,6 +15,7 @@ import org.convnet4j.io.keras.KerasApplications;
 import org.convnet4j.io.keras.KerasH5File;
 import org.convnet4j.io.onnx.OnnxImporter;
 import org.convnet4j.io.onnx.OnnxModel;
+import org.convnet4j.io.onnx.OnnxProgram;
 import org.convnet4j.io.onnx.OnnxReader;
 import org.convnet4j.io.torch.PthFile;
 import org.convnet4j.io.torch.StateDict;
@@ -24,6 +25,7 @@ import org.convnet4j.model.ImageClassifier;
 import org.convnet4j.model.ModelFiles;
 import org.convnet4j.model.Preprocessing;
 import org.convnet4j.model.SavedModel;
+import org.convnet4j.nn.Graph;
 import org.convnet4j.nn.Model;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.train.TrainingCheckpoints;
@@ -65,17 +67,61 @@ public final class ModelLoader {
         return load(file, architecture, input, false);
     }
 
-    /** {@code verified}: the file was checked on download, a file with an official name is not hashed again. */
-    private static SavedModel load(Path file, String architecture, Shape input, boolean verified) throws IOException {
+    /**
+     * An ONNX file read as every command reads one ({@link #load}, {@code inspect}, {@code infer}'s typed path,
+     * {@code bench}): a folder refused by name, a file with an official name checked against its published checksum,
+     * then {@link OnnxReader#readModel}: every declared length against the bytes really there, all tensors and their
+     * external data within the memory budget, external data only from the model's own folder, and NaN in no stored
+     * value (docs/ROBUSTNESS.md, "NaN and infinities in model files"). {@link #importOnnx} and
+     * {@link #importOnnxProgram} turn the result into layers with the same checks {@link #load} makes.
+     */
+    public static OnnxModel.Model readOnnx(Path file) throws IOException {
+        requireModelFile(file, false);
+        return OnnxReader.readModel(file);
+    }
+
+    /**
+     * The float layers of an ONNX model read by {@link #readOnnx} ({@link OnnxImporter#importModel}: every parameter
+     * within the memory budget before it is allocated), refused in one line naming {@code file} and the weight when a
+     * learned weight or a buffer is NaN or infinite ({@link TrainingCheckpoints#requireFinite(java.util.Map, String)}).
+     *
+     * @throws org.convnet4j.io.onnx.UnsupportedOnnxException when the float layers cannot hold the model
+     */
+    public static Graph importOnnx(OnnxModel.Model onnx, Path file) {
+        Graph g = OnnxImporter.importModel(onnx, file.toString());
+        // Keras and PyTorch weights are checked as they are read (WeightLoadPlan), named as their file names them;
+        // an ONNX file's become the parameters of the layers its nodes turn into (a Conv's kernel, an Add's operand)
+        TrainingCheckpoints.requireFinite(g.stateDict(), file.toString());
+        return g;
+    }
+
+    /**
+     * As {@link #importOnnx} for the typed path ({@link OnnxImporter#importProgram}: integer, boolean and string
+     * values), {@code name} naming the model in messages: the float graph's weights and the typed path's learned ones
+     * must be finite.
+     */
+    public static OnnxProgram importOnnxProgram(OnnxModel.Model onnx, String name) {
+        OnnxProgram program = OnnxImporter.importProgram(onnx, name);
+        TrainingCheckpoints.requireFinite(program.stateDict(), name);
+        return program;
+    }
+
+    /** A folder refused by name; unless {@code verified}, a file with an official name hashed against its checksum. */
+    private static void requireModelFile(Path file, boolean verified) throws IOException {
         if (java.nio.file.Files.isDirectory(file)) {
             // else the first read says only "Is a directory", without the path
             throw new FileFormatException(file + ": a directory, not a model file (.c4j, .onnx, .h5, .safetensors,"
                     + " .pth)");
         }
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!verified) {
             PublishedChecksums.verify(file);
         }
+    }
+
+    /** {@code verified}: the file was checked on download, a file with an official name is not hashed again. */
+    private static SavedModel load(Path file, String architecture, Shape input, boolean verified) throws IOException {
+        requireModelFile(file, verified);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
             try (KerasH5File h5 = KerasH5File.open(file)) {
                 KerasApplications.Imported imp = KerasApplications.load(h5, architecture, input);
@@ -83,7 +129,7 @@ public final class ModelLoader {
             }
         }
         if (name.endsWith(".onnx")) {
-            OnnxModel.Model onnx = OnnxReader.readModel(file);
+            OnnxModel.Model onnx = OnnxReader.readModel(file); // readOnnx's reading (requireModelFile is done)
             if (input != null) {
                 // symbolic height/width (or other non-batch axes): fixed for the import (withSampleShape)
                 List<String> runtime = OnnxImporter.runtimeInputs(onnx);
@@ -96,7 +142,7 @@ public final class ModelLoader {
             Model model;
             String typed = null;
             try {
-                model = OnnxImporter.importModel(onnx, file.toString());
+                model = importOnnx(onnx, file);
             } catch (org.convnet4j.io.onnx.UnsupportedOnnxException e) {
                 // what the float layers refuse (a Gemm after a Softmax across the batch, 3-D windows, ...) may run on
                 // the typed path: the whole program as one layer, trainable as any other
@@ -124,10 +170,9 @@ public final class ModelLoader {
                 if (labels != null && model.outputShape().rank() == 1 && model.outputShape().dim(0) == labels.size()) {
                     model.setClassNames(labels);
                 }
+                // the typed path's learned weights too, as importOnnx and importOnnxProgram check theirs
+                TrainingCheckpoints.requireFinite(model.stateDict(), file.toString());
             }
-            // Keras and PyTorch weights are checked as they are read (WeightLoadPlan), named as their file names them;
-            // an ONNX file's become the parameters of the layers its nodes turn into (a Conv's kernel, an Add's operand)
-            TrainingCheckpoints.requireFinite(model.stateDict(), file.toString());
             OnnxPreprocessing.Guess g = OnnxPreprocessing.guess(onnx, model);
             SavedModel m = withOnnxTensorNames(imported(file, "onnx", null, model, g == null ? null : g.preprocessing()),
                     onnx);
