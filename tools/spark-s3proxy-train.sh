@@ -13,56 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIMIT=${1:-30}
 W=${2:-$(mktemp -d /tmp/spark-s3proxy-train.XXXXXX)}
 mkdir -p "$W"
-R=${M2_REPO:-$HOME/.m2/repository}
-S3PROXY=$R/org/gaul/s3proxy/2.9.0/s3proxy-2.9.0-jar-with-dependencies.jar
-AWS=$R/org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar
-[ -f "$S3PROXY" ] || mvn -B -q dependency:get -Dartifact=org.gaul:s3proxy:2.9.0:jar:jar-with-dependencies -Dtransitive=false
-[ -f "$AWS" ] || mvn -B -q dependency:get -Dartifact=org.apache.hadoop:hadoop-aws:3.3.4
-if [ -n "${S3_JARS:-}" ]; then S3CP=$S3_JARS; else
-  S3CP=$AWS:$R/com/amazonaws/aws-java-sdk-bundle/1.12.262/aws-java-sdk-bundle-1.12.262.jar
-  S3CP=$S3CP:$(find "$R/org/wildfly/openssl/wildfly-openssl" -name 'wildfly-openssl-*.jar' | head -1)
-fi
-[ -f "$ROOT/convnet4j-spark/target/convnet4j-spark.jar" ] || mvn -B -q -o -f "$ROOT/pom.xml" -DskipTests package -pl convnet4j-spark -am
-CP="$ROOT/convnet4j-spark/target/convnet4j-spark.jar:$(cat "$ROOT/convnet4j-spark/target/spark-classpath.txt"):$S3CP"
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-since() { echo "$(date +%s.%N) - $1" | bc; }
-PORT=0
-for p in $(shuf -i 20000-60000 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[ "$PORT" != 0 ] || { echo "no free port found"; exit 1; }
-E=http://127.0.0.1:$PORT
-mkdir -p "$W/s3/convnet4j"
-cat > "$W/s3proxy.conf" <<EOF
-s3proxy.endpoint=$E
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=test
-s3proxy.credential=test
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$W/s3
-EOF
-echo "load before: $(load)"
-t0=$(date +%s.%N)
-java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$S3PROXY" --properties "$W/s3proxy.conf" > "$W/s3proxy.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
-until curl -s -o /dev/null "$E/"; do
-  kill -0 $SERVER 2>/dev/null || { cat "$W/s3proxy.log"; exit 1; }
-  sleep 0.1
-done
-echo "S3Proxy at $E after $(since "$t0") s (load $(load))"
-SIGN=(--aws-sigv4 "aws:amz:us-east-1:s3" --user test:test -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
-OPENS="-XX:+IgnoreUnrecognizedVMOptions"
-for pkg in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-           java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  OPENS="$OPENS --add-opens=java.base/$pkg=ALL-UNNAMED"
-done
-S3=()
-for kv in "fs.s3a.endpoint=$E" fs.s3a.endpoint.region=us-east-1 fs.s3a.path.style.access=true \
-          fs.s3a.connection.ssl.enabled=false fs.s3a.access.key=test fs.s3a.secret.key=test \
-          fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider; do
-  S3+=(--conf "spark.hadoop.$kv")
-done
+source "$ROOT/tools/s3proxy-common.sh"
 train() { # NAME ARGS...: spark train, its last stdout line, exit code, wall time
   local name=$1 t0 rc; shift; t0=$(date +%s.%N)
   # shellcheck disable=SC2086
