@@ -9,12 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.convnet4j.io.onnx.OnnxFolding.Arr;
 import org.convnet4j.nn.GradientCheck;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Resize's attributes of opset 18: {@code antialias=1} (linear and cubic) and {@code keep_aspect_ratio_policy}
@@ -27,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class OnnxResize18Test {
     static final Path DIR = Path.of("src/test/resources/fixtures/onnx_resize18");
-    static final int CASES = 6;
+    static final int CASES = 8;
     static final double RTOL = 1e-5;
 
     static List<Path> cases() throws IOException {
@@ -114,5 +117,31 @@ class OnnxResize18Test {
             values += r.values();
         }
         System.out.println("opset-18 Resize cases: " + values + " gradient values checked against finite differences");
+    }
+
+    @TempDir
+    Path tmp;
+
+    /** With -Dconvnet4j.onnxruntime=DIR: ONNX Runtime on the same files gives the same outputs (a second reading). */
+    @Test
+    void onnxRuntimeComputesTheSameOutputs() throws Exception {
+        Map<String, ProgramRoundTrips.Outcome> files = new TreeMap<>();
+        for (Path d : cases()) {
+            OnnxNodeTests.Prepared c = OnnxNodeTests.prepare(d);
+            String name = d.getFileName().toString();
+            Path file = Files.copy(d.resolve("model.onnx"), tmp.resolve(name + ".onnx"));
+            files.put(name, new ProgramRoundTrips.Outcome(null, 0, file, c.all(), c.want()));
+        }
+        List<String> failures = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        Integer byRuntime = ProgramRoundTrips.onnxRuntime(files, tmp, failures, skipped);
+        System.out.println("ONNX Runtime on the opset-18 Resize cases: " + (byRuntime == null
+                ? "not run (no -Dconvnet4j.onnxruntime=DIR)" : byRuntime + " run; failed: " + failures
+                + "; not run: " + skipped));
+        assertTrue(failures.isEmpty(), failures.size() + " failed:\n" + String.join("\n", failures));
+        if (byRuntime != null) {
+            assertEquals(List.of(), skipped, "cases ONNX Runtime did not run");
+            assertEquals(CASES, byRuntime, "cases ONNX Runtime ran");
+        }
     }
 }
