@@ -238,6 +238,9 @@ final class OnnxResampling {
         if (crop && (roi == null || roi.length != 2 * count)) {
             throw new IllegalArgumentException("tf_crop_and_resize needs a roi of " + 2 * count + " values");
         }
+        if (antialias && crop) {
+            throw new IllegalArgumentException("antialias with tf_crop_and_resize");
+        }
         double fill = OnnxFolding.floatAttr(n, "extrapolation_value", 0f);
         Double aspect = null;
         if (sizes != null) {
@@ -261,7 +264,7 @@ final class OnnxResampling {
                 continue;
             }
             int len = (int) outLen;
-            if (antialias && !crop) {
+            if (antialias) {
                 Taps t = antialiasTaps(coord, len, inLen, scale, cubic, cubicA, excludeOutside);
                 if (t == null) {
                     throw new IllegalArgumentException("coordinate_transformation_mode " + coord + " on the typed path");

@@ -144,4 +144,19 @@ class OnnxResize18Test {
             assertEquals(CASES, byRuntime, "cases ONNX Runtime ran");
         }
     }
+
+    /** Each imported case exports (the float layers' forms) and the exported file reproduces the expected outputs. */
+    @Test
+    void importedCasesExportAndRunAgain() throws Exception {
+        List<String> wrong = new ArrayList<>();
+        for (Path d : cases()) {
+            String name = d.getFileName().toString();
+            ProgramRoundTrips.Outcome o = ProgramRoundTrips.roundTrip(name, d, tmp.resolve(name + ".export.onnx"),
+                    false);
+            if (!o.exported()) {
+                wrong.add(name + ": " + o.reason());
+            }
+        }
+        assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    }
 }
