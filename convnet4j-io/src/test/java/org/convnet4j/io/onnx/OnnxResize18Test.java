@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.convnet4j.io.onnx.OnnxFolding.Arr;
 import org.convnet4j.nn.GradientCheck;
@@ -125,13 +124,7 @@ class OnnxResize18Test {
     /** With -Dconvnet4j.onnxruntime=DIR: ONNX Runtime on the same files gives the same outputs (a second reading). */
     @Test
     void onnxRuntimeComputesTheSameOutputs() throws Exception {
-        Map<String, ProgramRoundTrips.Outcome> files = new TreeMap<>();
-        for (Path d : cases()) {
-            OnnxNodeTests.Prepared c = OnnxNodeTests.prepare(d);
-            String name = d.getFileName().toString();
-            Path file = Files.copy(d.resolve("model.onnx"), tmp.resolve(name + ".onnx"));
-            files.put(name, new ProgramRoundTrips.Outcome(null, 0, file, c.all(), c.want()));
-        }
+        Map<String, ProgramRoundTrips.Outcome> files = ProgramRoundTrips.caseFiles(cases(), tmp);
         List<String> failures = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         Integer byRuntime = ProgramRoundTrips.onnxRuntime(files, tmp, failures, skipped);
