@@ -190,7 +190,8 @@ public final class OnnxImporter {
         op("SpaceToDepth", "", OnnxImporter::depthToSpace);
         op("Resize", "nearest (all nearest modes), linear and cubic (cubic_coeff_a, exclude_outside); every"
                 + " coordinate transformation but tf_crop_and_resize;"
-                + " scales or sizes, axes; not along the batch axis", OnnxImporter::resize);
+                + " scales or sizes, axes; antialias (linear, cubic) and keep_aspect_ratio_policy (18+);"
+                + " not along the batch axis", OnnxImporter::resize);
         op("Upsample", "nearest and linear, scales attribute (opset 7-8) or input (9)", OnnxImporter::resize);
         op("InstanceNormalization", "scale and B constant (learned when initializers)", OnnxImporter::groupNorm);
         op("GroupNormalization", "scale and bias constant (learned per channel when initializers); per-group"
@@ -2415,12 +2416,9 @@ public final class OnnxImporter {
         if (coord.equals("tf_crop_and_resize")) {
             throw unsupported(where(n) + ": coordinate_transformation_mode tf_crop_and_resize");
         }
-        if (intAttr(n, "antialias", 0) != 0) {
-            throw unsupported(where(n) + ": antialias");
-        }
-        if (!stringAttr(n, "keep_aspect_ratio_policy", "stretch").equals("stretch")) {
-            throw unsupported(where(n) + ": keep_aspect_ratio_policy " + stringAttr(n, "keep_aspect_ratio_policy", ""));
-        }
+        // opset 18's antialias (linear and cubic; nearest ignores it) and keep_aspect_ratio_policy (on sizes)
+        boolean antialias = !upsample && opset >= 18 && intAttr(n, "antialias", 0) != 0 && !mode.equals("nearest");
+        String policy = upsample || opset < 18 ? "stretch" : stringAttr(n, "keep_aspect_ratio_policy", "stretch");
         float[] scales = null;
         long[] sizes = null;
         if (upsample && opset < 9) {
@@ -2440,12 +2438,25 @@ public final class OnnxImporter {
         if ((scales == null || scales.length != count) && (sizes == null || sizes.length != count)) {
             throw unsupported(where(n) + ": need " + count + " scales or sizes");
         }
+        Double aspect = null;
+        if (sizes != null) {
+            long[] inLens = new long[count];
+            for (int k = 0; k < count; k++) {
+                inLens[k] = dims[axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k])];
+            }
+            try {
+                aspect = OnnxResampling.aspectScale(policy, sizes, inLens);
+            } catch (IllegalArgumentException e) {
+                throw unsupported(where(n) + ": " + e.getMessage());
+            }
+        }
         List<Layer> layers = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
             long inLen = dims[ax];
-            double scale = scales != null ? scales[k] : (double) sizes[k] / inLen;
-            long outLen = sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            double scale = scales != null ? scales[k] : aspect != null ? aspect : (double) sizes[k] / inLen;
+            long outLen = aspect != null ? OnnxResampling.aspectLength(aspect, inLen)
+                    : sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
             if (ax == 0) {
                 if (outLen != inLen) {
                     throw unsupported(where(n) + ": resizes the batch axis");
@@ -2459,6 +2470,19 @@ public final class OnnxImporter {
                 continue;
             }
             int len = (int) outLen;
+            if (antialias) {
+                OnnxResampling.Taps t = OnnxResampling.antialiasTaps(coord, len, inLen, scale, cubic, cubicA,
+                        excludeOutside);
+                if (t == null) {
+                    throw unsupported(where(n) + ": coordinate_transformation_mode " + coord);
+                }
+                float[] tw = new float[t.w().length];
+                for (int j = 0; j < tw.length; j++) {
+                    tw[j] = (float) t.w()[j];
+                }
+                layers.add(new AxisTaps(ax - 1, t.taps(), t.idx(), tw));
+                continue;
+            }
             int[] lo = new int[len];
             int[] hi = new int[len];
             float[] w = new float[len];

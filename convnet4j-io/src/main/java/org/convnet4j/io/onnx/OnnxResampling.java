@@ -98,6 +98,102 @@ final class OnnxResampling {
         }
     }
 
+    /** Taps of every output position along an axis: {@code taps} per position, positions and weights. */
+    record Taps(int taps, int[] idx, double[] w) {
+    }
+
+    /** ONNX Resize's linear (or cubic, coefficient {@code a}) kernel at distance {@code t}. */
+    private static double kernel(boolean cubic, double a, double t) {
+        t = Math.abs(t);
+        if (!cubic) {
+            return Math.max(0, 1 - t);
+        }
+        if (t <= 1) {
+            return ((a + 2) * t - (a + 3)) * t * t + 1;
+        }
+        return t < 2 ? ((a * t - 5 * a) * t + 8 * a) * t - 4 * a : 0;
+    }
+
+    /**
+     * Resize with {@code antialias=1} (opset 18+), linear or cubic: the kernel stretched by max(1, 1 / scale), so that
+     * when downscaling every input position within (cubic: 2, linear: 1) / scale of the source coordinate contributes
+     * kernel((p - x) * scale); the weights are normalised to sum 1 (the reference's coefficients); positions outside
+     * the axis take the edge value (the reference pads by repeating the edge), or with {@code excludeOutside} are
+     * dropped and the rest renormalised (what PyTorch's interpolate(antialias=True) computes). Positions are padded
+     * to the widest position's count with weight 0. Null for a coordinate mode not known here.
+     */
+    static Taps antialiasTaps(String coord, int len, long inLen, double scale, boolean cubic, double a,
+                              boolean excludeOutside) {
+        double s = Math.min(scale, 1);
+        double support = (cubic ? 2 : 1) / s;
+        int[][] pos = new int[len][];
+        double[][] wt = new double[len][];
+        int taps = 1;
+        for (int o = 0; o < len; o++) {
+            double x = sourceCoordinate(coord, o, len, inLen, scale);
+            if (Double.isNaN(x)) {
+                return null;
+            }
+            long lo = (long) Math.floor(x - support);
+            long hi = (long) Math.ceil(x + support);
+            int n = (int) (hi - lo + 1);
+            int[] p = new int[n];
+            double[] w = new double[n];
+            int m = 0;
+            double sum = 0;
+            for (long q = lo; q <= hi; q++) {
+                double k = kernel(cubic, a, (q - x) * s);
+                if (k == 0 || excludeOutside && (q < 0 || q >= inLen)) {
+                    continue;
+                }
+                p[m] = (int) Math.max(0, Math.min(inLen - 1, q));
+                w[m++] = k;
+                sum += k;
+            }
+            for (int j = 0; j < m; j++) {
+                w[j] /= sum;
+            }
+            pos[o] = java.util.Arrays.copyOf(p, Math.max(1, m));
+            wt[o] = java.util.Arrays.copyOf(w, Math.max(1, m));
+            taps = Math.max(taps, m);
+        }
+        int[] idx = new int[taps * len];
+        double[] w = new double[taps * len];
+        for (int o = 0; o < len; o++) {
+            System.arraycopy(pos[o], 0, idx, taps * o, pos[o].length);
+            System.arraycopy(wt[o], 0, w, taps * o, wt[o].length);
+        }
+        return new Taps(taps, idx, w);
+    }
+
+    /**
+     * Resize's {@code keep_aspect_ratio_policy} (opset 18+) on the {@code sizes} of the resized axes: null for
+     * stretch (each axis to its size), else the one scale of not_larger (the smallest sizes[i] / in[i]) or
+     * not_smaller (the largest); each resized axis is then round(scale * in), halves up, and its coordinates use that
+     * scale.
+     */
+    static Double aspectScale(String policy, long[] sizes, long[] inLens) {
+        if (policy.equals("stretch")) {
+            return null;
+        }
+        boolean larger = policy.equals("not_larger");
+        if (!larger && !policy.equals("not_smaller")) {
+            throw new IllegalArgumentException("keep_aspect_ratio_policy " + policy
+                    + " (stretch, not_larger, not_smaller)");
+        }
+        double scale = larger ? Double.POSITIVE_INFINITY : 0;
+        for (int k = 0; k < sizes.length; k++) {
+            double r = (double) sizes[k] / inLens[k];
+            scale = larger ? Math.min(scale, r) : Math.max(scale, r);
+        }
+        return scale;
+    }
+
+    /** round_int(scale * in), halfway cases up. */
+    static long aspectLength(double scale, long inLen) {
+        return (long) Math.floor(scale * inLen + 0.5);
+    }
+
     private static List<AxisMap> resizeMaps(Node n, List<Arr> a, long opset) {
         Arr x = a.get(0);
         int rank = x.rank();
@@ -111,12 +207,9 @@ final class OnnxResampling {
         boolean excludeOutside = OnnxFolding.ints(n, "exclude_outside", 0) != 0;
         String coord = upsample || opset < 11 ? "asymmetric" : string(n, "coordinate_transformation_mode", "half_pixel");
         String nearest = upsample || opset < 11 ? "floor" : string(n, "nearest_mode", "round_prefer_floor");
-        if (OnnxFolding.ints(n, "antialias", 0) != 0) {
-            throw new IllegalArgumentException("antialias");
-        }
-        if (!string(n, "keep_aspect_ratio_policy", "stretch").equals("stretch")) {
-            throw new IllegalArgumentException("keep_aspect_ratio_policy " + string(n, "keep_aspect_ratio_policy", ""));
-        }
+        boolean antialias = !upsample && opset >= 18 && OnnxFolding.ints(n, "antialias", 0) != 0
+                && !mode.equals("nearest");
+        String policy = upsample || opset < 18 ? "stretch" : string(n, "keep_aspect_ratio_policy", "stretch");
         double[] scales = null;
         long[] sizes = null;
         if (upsample && opset < 9) {
@@ -145,13 +238,25 @@ final class OnnxResampling {
         if (crop && (roi == null || roi.length != 2 * count)) {
             throw new IllegalArgumentException("tf_crop_and_resize needs a roi of " + 2 * count + " values");
         }
+        if (antialias && crop) {
+            throw new IllegalArgumentException("antialias with tf_crop_and_resize");
+        }
         double fill = OnnxFolding.floatAttr(n, "extrapolation_value", 0f);
+        Double aspect = null;
+        if (sizes != null) {
+            long[] inLens = new long[count];
+            for (int k = 0; k < count; k++) {
+                inLens[k] = x.dims()[axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k])];
+            }
+            aspect = aspectScale(policy, sizes, inLens);
+        }
         List<AxisMap> maps = new java.util.ArrayList<>();
         for (int k = 0; k < count; k++) {
             int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
             long inLen = x.dims()[ax];
-            double scale = scales != null ? (float) scales[k] : (double) sizes[k] / inLen;
-            long outLen = sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            double scale = scales != null ? (float) scales[k] : aspect != null ? aspect : (double) sizes[k] / inLen;
+            long outLen = aspect != null ? aspectLength(aspect, inLen)
+                    : sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
             if (outLen < 1 || outLen > OnnxReader.MAX_ELEMENTS) {
                 throw new IllegalArgumentException("output length " + outLen + " along axis " + ax);
             }
@@ -159,6 +264,14 @@ final class OnnxResampling {
                 continue;
             }
             int len = (int) outLen;
+            if (antialias) {
+                Taps t = antialiasTaps(coord, len, inLen, scale, cubic, cubicA, excludeOutside);
+                if (t == null) {
+                    throw new IllegalArgumentException("coordinate_transformation_mode " + coord + " on the typed path");
+                }
+                maps.add(new AxisMap(ax, len, t.taps(), t.idx(), t.w(), new boolean[len], fill));
+                continue;
+            }
             int taps = cubic ? 4 : mode.equals("nearest") ? 1 : 2;
             int[] idx = new int[taps * len];
             double[] w = new double[taps * len];

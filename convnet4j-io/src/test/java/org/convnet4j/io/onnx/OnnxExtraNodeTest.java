@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -52,15 +50,7 @@ class OnnxExtraNodeTest {
 
     @Test
     void onnxRuntimeComputesTheReferenceOutputsFromTheSameFiles() throws Exception {
-        Map<String, ProgramRoundTrips.Outcome> files = new TreeMap<>();
-        for (Path d : OnnxNodeTests.extraCases()) {
-            OnnxNodeTests.Prepared c = OnnxNodeTests.prepare(d);
-            String name = d.getFileName().toString();
-            // the case's own file under the case's name (the runtime's messages name the file), every input fed
-            // (scale and bias too: ONNX Runtime takes them at run time)
-            Path file = Files.copy(d.resolve("model.onnx"), tmp.resolve(name + ".onnx"));
-            files.put(name, new ProgramRoundTrips.Outcome(null, 0, file, c.all(), c.want()));
-        }
+        Map<String, ProgramRoundTrips.Outcome> files = ProgramRoundTrips.caseFiles(OnnxNodeTests.extraCases(), tmp);
         List<String> failures = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         Integer byRuntime = ProgramRoundTrips.onnxRuntime(files, tmp, failures, skipped);

@@ -365,6 +365,19 @@ class OnnxGradientsTest {
         check(node("Resize", 4, 1, s("mode", "cubic"), s("coordinate_transformation_mode", "asymmetric"),
                 f("cubic_coeff_a", -0.5f), i("exclude_outside", 1)), 13, random(2, 3, 4), none, none,
                 ints(new long[] {2, 5, 7}, 3));
+        // opset 18: antialias (linear and cubic, downscaling and upscaling, the edge repeated or excluded) and
+        // keep_aspect_ratio_policy on sizes with axes
+        check(node("Resize", 4, 1, s("mode", "linear"), i("antialias", 1)), 18, random(1, 2, 7, 6), none, none,
+                ints(new long[] {1, 2, 3, 8}, 4));
+        check(node("Resize", 4, 1, s("mode", "cubic"), i("antialias", 1), f("cubic_coeff_a", -0.5f),
+                i("exclude_outside", 1), is("axes", 2, 3)), 18, random(1, 2, 9, 4), none, none,
+                ints(new long[] {4, 3}, 2));
+        check(node("Resize", 4, 1, s("mode", "cubic"), i("antialias", 1), is("axes", 2)), 18, random(2, 1, 10, 2),
+                none, none, ints(new long[] {3}, 1));
+        check(node("Resize", 4, 1, s("mode", "linear"), s("keep_aspect_ratio_policy", "not_larger"),
+                is("axes", 2, 3)), 18, random(1, 1, 6, 8), none, none, ints(new long[] {5, 7}, 2));
+        check(node("Resize", 4, 1, s("mode", "nearest"), s("keep_aspect_ratio_policy", "not_smaller"),
+                is("axes", 2, 3)), 18, random(1, 1, 6, 8), none, none, ints(new long[] {4, 2}, 2));
     }
 
     /**

@@ -130,7 +130,7 @@ class OnnxNodeSuiteTrainingTest {
      * A check's outcome: values compared, mismatches, or why the case has nothing to check; positions at the edge of
      * the domain (not compared) and at a kink (matched by a one-sided difference).
      */
-    private record Check(int values, List<String> failures, String skip, List<String> edges, List<String> kinks) {
+    record Check(int values, List<String> failures, String skip, List<String> edges, List<String> kinks) {
         static Check skipped(String why) {
             return new Check(0, List.of(), why, List.of(), List.of());
         }
@@ -140,7 +140,7 @@ class OnnxNodeSuiteTrainingTest {
         return t.dataType() == OnnxModel.FLOAT || t.dataType() == OnnxModel.DOUBLE;
     }
 
-    private static Check check(OnnxProgram p, List<TensorData> feed, double eps, boolean oneSided) {
+    static Check check(OnnxProgram p, List<TensorData> feed, double eps, boolean oneSided) {
         List<TensorData> ys = p.forwardForTraining(feed);
         SplittableRandom random = new SplittableRandom(16);
         List<double[]> r = new ArrayList<>();

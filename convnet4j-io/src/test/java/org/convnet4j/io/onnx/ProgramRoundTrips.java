@@ -107,6 +107,22 @@ final class ProgramRoundTrips {
     }
 
     /**
+     * Node cases as written, for {@link #onnxRuntime}: each case's own model.onnx copied into {@code tmp} under the
+     * case's name (the runtime's messages name the file), every input fed (weights too: ONNX Runtime takes them at
+     * run time), the case's expected outputs.
+     */
+    static Map<String, Outcome> caseFiles(List<Path> dirs, Path tmp) throws java.io.IOException {
+        Map<String, Outcome> files = new java.util.TreeMap<>();
+        for (Path d : dirs) {
+            OnnxNodeTests.Prepared c = OnnxNodeTests.prepare(d);
+            String name = d.getFileName().toString();
+            Path file = java.nio.file.Files.copy(d.resolve("model.onnx"), tmp.resolve(name + ".onnx"));
+            files.put(name, new Outcome(null, 0, file, c.all(), c.want()));
+        }
+        return files;
+    }
+
+    /**
      * ONNX Runtime on every exported file of {@code done} (one node process), its outputs against the case's reference
      * within the runner's tolerance: null without -Dconvnet4j.onnxruntime, else the number of files compared; every
      * file ONNX Runtime refuses or gets wrong is added to {@code failures}. Files fed a type onnx_ort_eval.js has no
