@@ -20,9 +20,9 @@ import org.convnet4j.tensor.Tensor;
  * Each picture is an {@link ImageGrid} (every map min-max normalised on its own, enlarged, 8 tiles a row at most).
  *
  * <pre>{@code
- * for (LearnedPictures.Picture p : LearnedPictures.write(net, test.sample(0), "test picture #0", Path.of("out"))) {
- *     System.out.println(p.file() + ": " + p.description());
- * }
+ * List<LearnedPictures.Picture> written =
+ *         LearnedPictures.write(net, test.sample(0), "test picture #0", Path.of("out"));
+ * Path firstKernels = written.get(0).file(); // each Picture: its file and what it shows
  * }</pre>
  */
 public final class LearnedPictures {
