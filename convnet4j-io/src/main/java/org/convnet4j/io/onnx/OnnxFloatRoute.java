@@ -89,7 +89,7 @@ final class OnnxFloatRoute {
         return f;
     }
 
-    private static double[] doubles(float[] f) {
+    static double[] doubles(float[] f) {
         double[] v = new double[f.length];
         for (int i = 0; i < v.length; i++) {
             v[i] = f[i];

@@ -2438,25 +2438,18 @@ public final class OnnxImporter {
         if ((scales == null || scales.length != count) && (sizes == null || sizes.length != count)) {
             throw unsupported(where(n) + ": need " + count + " scales or sizes");
         }
-        Double aspect = null;
-        if (sizes != null) {
-            long[] inLens = new long[count];
-            for (int k = 0; k < count; k++) {
-                inLens[k] = dims[axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k])];
-            }
-            try {
-                aspect = OnnxResampling.aspectScale(policy, sizes, inLens);
-            } catch (IllegalArgumentException e) {
-                throw unsupported(where(n) + ": " + e.getMessage());
-            }
+        List<OnnxResampling.AxisPlan> plans;
+        try {
+            plans = OnnxResampling.axisPlans(dims, axes, scales == null ? null : OnnxFloatRoute.doubles(scales), sizes, policy);
+        } catch (IllegalArgumentException e) {
+            throw unsupported(where(n) + ": " + e.getMessage());
         }
         List<Layer> layers = new ArrayList<>();
-        for (int k = 0; k < count; k++) {
-            int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
-            long inLen = dims[ax];
-            double scale = scales != null ? scales[k] : aspect != null ? aspect : (double) sizes[k] / inLen;
-            long outLen = aspect != null ? OnnxResampling.aspectLength(aspect, inLen)
-                    : sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+        for (OnnxResampling.AxisPlan plan : plans) {
+            int ax = plan.axis();
+            long inLen = plan.inLen();
+            double scale = plan.scale();
+            long outLen = plan.outLen();
             if (ax == 0) {
                 if (outLen != inLen) {
                     throw unsupported(where(n) + ": resizes the batch axis");

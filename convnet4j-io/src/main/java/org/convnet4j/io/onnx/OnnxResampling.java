@@ -194,6 +194,37 @@ final class OnnxResampling {
         return (long) Math.floor(scale * inLen + 0.5);
     }
 
+    /** One resized axis: its index, its input length, the scale its coordinates use and its output length. */
+    record AxisPlan(int axis, long inLen, double scale, long outLen) {
+    }
+
+    /**
+     * The axes a Resize touches ({@code axes}, negative counted from the end; null: every axis of {@code dims}), each
+     * with the scale its coordinates use and its length: a scale (as the float ONNX stores) with floor(in * scale),
+     * or a size with size / in, or under {@code keep_aspect_ratio_policy} ({@link #aspectScale}) one scale for all
+     * with round(scale * in). Shared by the float layers and the typed path so that both size an output alike.
+     */
+    static List<AxisPlan> axisPlans(long[] dims, long[] axes, double[] scales, long[] sizes, String policy) {
+        int rank = dims.length;
+        int count = axes == null ? rank : axes.length;
+        int[] ax = new int[count];
+        long[] inLens = new long[count];
+        for (int k = 0; k < count; k++) {
+            ax[k] = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
+            inLens[k] = dims[ax[k]];
+        }
+        Double aspect = sizes == null ? null : aspectScale(policy, sizes, inLens);
+        List<AxisPlan> plans = new java.util.ArrayList<>(count);
+        for (int k = 0; k < count; k++) {
+            long inLen = inLens[k];
+            double scale = scales != null ? (float) scales[k] : aspect != null ? aspect : (double) sizes[k] / inLen;
+            long outLen = aspect != null ? aspectLength(aspect, inLen)
+                    : sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            plans.add(new AxisPlan(ax[k], inLen, scale, outLen));
+        }
+        return plans;
+    }
+
     private static List<AxisMap> resizeMaps(Node n, List<Arr> a, long opset) {
         Arr x = a.get(0);
         int rank = x.rank();
@@ -217,10 +248,7 @@ final class OnnxResampling {
             if (s == null || s.floats() == null) {
                 throw new IllegalArgumentException("no scales");
             }
-            scales = new double[s.floats().length];
-            for (int i = 0; i < scales.length; i++) {
-                scales[i] = s.floats()[i];
-            }
+            scales = OnnxFloatRoute.doubles(s.floats());
         } else if (upsample || opset == 10) {
             scales = a.get(1).v();
         } else if (present(a, 3)) {
@@ -242,21 +270,13 @@ final class OnnxResampling {
             throw new IllegalArgumentException("antialias with tf_crop_and_resize");
         }
         double fill = OnnxFolding.floatAttr(n, "extrapolation_value", 0f);
-        Double aspect = null;
-        if (sizes != null) {
-            long[] inLens = new long[count];
-            for (int k = 0; k < count; k++) {
-                inLens[k] = x.dims()[axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k])];
-            }
-            aspect = aspectScale(policy, sizes, inLens);
-        }
         List<AxisMap> maps = new java.util.ArrayList<>();
+        List<AxisPlan> plans = axisPlans(x.dims(), axes, scales, sizes, policy);
         for (int k = 0; k < count; k++) {
-            int ax = axes == null ? k : (int) (axes[k] < 0 ? axes[k] + rank : axes[k]);
-            long inLen = x.dims()[ax];
-            double scale = scales != null ? (float) scales[k] : aspect != null ? aspect : (double) sizes[k] / inLen;
-            long outLen = aspect != null ? aspectLength(aspect, inLen)
-                    : sizes != null ? sizes[k] : (long) Math.floor(inLen * scale);
+            int ax = plans.get(k).axis();
+            long inLen = plans.get(k).inLen();
+            double scale = plans.get(k).scale();
+            long outLen = plans.get(k).outLen();
             if (outLen < 1 || outLen > OnnxReader.MAX_ELEMENTS) {
                 throw new IllegalArgumentException("output length " + outLen + " along axis " + ax);
             }

@@ -38,16 +38,6 @@ class OnnxResize18Test {
         }
     }
 
-    private static double relErr(float[] got, float[] want) {
-        double maxAbs = 0;
-        double maxDiff = 0;
-        for (int k = 0; k < want.length; k++) {
-            maxAbs = Math.max(maxAbs, Math.abs(want[k]));
-            maxDiff = Math.max(maxDiff, Math.abs(got[k] - want[k]));
-        }
-        return maxDiff / maxAbs;
-    }
-
     @TestFactory
     List<DynamicTest> importedCasesMatchTorch() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
@@ -58,7 +48,7 @@ class OnnxResize18Test {
                 OnnxProgram p = OnnxImporter.importProgram(c.model(), name, c.bound());
                 List<TensorData> got = p.run(c.feed());
                 assertArrayEquals(c.want().get(0).dims(), got.get(0).dims(), name + ": output shape");
-                double err = relErr(got.get(0).floats(), c.want().get(0).floats());
+                double err = TorchvisionModels.relErr(got.get(0).floats(), c.want().get(0).floats());
                 System.out.printf("%s: float layers, max rel err %.2e%n", name, err);
                 assertTrue(err <= RTOL, name + ": max rel err " + err);
             }));
@@ -94,7 +84,7 @@ class OnnxResize18Test {
                 for (int k = 0; k < got.length; k++) {
                     got[k] = (float) y.v()[k];
                 }
-                double err = relErr(got, c.want().get(0).floats());
+                double err = TorchvisionModels.relErr(got, c.want().get(0).floats());
                 System.out.printf("%s: typed path, max rel err %.2e%n", name, err);
                 assertTrue(err <= RTOL, name + ": max rel err " + err);
             }));
