@@ -5,7 +5,8 @@
 // one-thread stream add over three 32 MiB arrays (memory bandwidth) and one thread's FMA rate (compute); then the
 // workload twice: W1's two-thread SGEMM at n = N (20 calls: best and median GFLOPS), or a W6 step ("w6"), or ten W4 b1
 // calls ("w4"), with the pool's shared task counter and with its fixed split, alternated (-Dab=false: shared counter
-// in both). With -Dconvnet4j.pool.span=true a workload line also gives the thread CPU of the kernels' tasks, which
+// in both); for W1 also "private-halves", the same product with nothing shared between the two threads (each
+// multiplies A by its own half of B's columns with the one-thread kernels). With -Dconvnet4j.pool.span=true a workload line also gives the thread CPU of the kernels' tasks, which
 // counts neither spinning nor waiting. On a loaded machine the two threads of a pair often share one vCPU, which hides
 // the placement: bench/pin-two-threads.sh keeps them on two.
 //   java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Dconvnet4j.jit.directives=true \
@@ -56,6 +57,9 @@ public class PlacementProbe {
         float[] sa = gauss(streamN, 7), sb = gauss(streamN, 8), so = new float[streamN];
         Filler filler = new Filler(64 * 1024);
         filler.start();
+        Kernels one = KernelProvider.vector(1);
+        Half helper = new Half();
+        helper.start();
         for (int r = 0; r < rounds; r++) {
             double[] trips = org.convnet4j.bench.PairProbe.pingPongTrips(60, 1000);
             double[] cross = new double[60], local = new double[60];
@@ -107,6 +111,22 @@ public class PlacementProbe {
                         split ? "fixed-split" : "shared-counter", flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9));
             }
             fixed.setBoolean(null, false);
+            if (workload == null) {
+                // the same product with nothing shared: each thread multiplies A by its own half of B's columns with
+                // the one-thread kernels, so it packs its own B panels (and all of A) and writes its own C columns
+                double[] s = new double[20];
+                for (int i = 0; i < s.length; i++) {
+                    long t0 = System.nanoTime();
+                    helper.run(() -> one.sgemmSingleThread(false, false, n, n - n / 2, n, 1f, a, 0, n, b, n / 2, n, 0f,
+                            c, n / 2, n));
+                    one.sgemmSingleThread(false, false, n, n / 2, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                    helper.await();
+                    s[i] = (System.nanoTime() - t0) / 1e9;
+                }
+                Arrays.sort(s);
+                gemm.append(String.format(Locale.ROOT, " W1 n=%d private-halves GFLOPS best %.0f median %.0f;", n,
+                        flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9));
+            }
             System.out.printf(Locale.ROOT, "round %d %s: line round trip ns min %.0f p10 %.0f p50 %.0f;"
                             + " read 256 KiB ns/KiB written by the other thread min %.1f p25 %.1f, by this one min %.1f p25 %.1f; one-thread stream add GB/s best %.1f median %.1f; one-thread FMA GFLOPS %.0f;%s load %.1f%n",
                     r, java.time.LocalTime.now().withNano(0), trips[0], trips[6], trips[30], cross[0], cross[15],
@@ -114,6 +134,49 @@ public class PlacementProbe {
                             .getSystemLoadAverage());
         }
         System.exit(0);
+    }
+
+    /** A second thread for one job at a time: spins a while after each job, then parks (as the pool's workers do). */
+    static final class Half extends Thread {
+        volatile Runnable job;
+        volatile boolean finished = true;
+
+        Half() {
+            super("placement-probe-half");
+            setDaemon(true);
+        }
+
+        void run(Runnable r) {
+            finished = false;
+            job = r;
+            java.util.concurrent.locks.LockSupport.unpark(this);
+        }
+
+        void await() {
+            while (!finished) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        public void run() {
+            long idleSince = System.nanoTime();
+            while (true) {
+                Runnable r = job;
+                if (r == null) {
+                    if (System.nanoTime() - idleSince < 200_000L) {
+                        Thread.onSpinWait();
+                    } else {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+                    }
+                    continue;
+                }
+                job = null;
+                r.run();
+                finished = true;
+                idleSince = System.nanoTime();
+            }
+        }
     }
 
     /** A thread that overwrites {@link #data} when asked, so the caller then reads lines another core wrote last. */
