@@ -79,14 +79,8 @@ class GemmPoolTest {
             int n = 6 * nr + 11;
             int k = kc + 3;
             int ldc = n + 5;
-            float[] a = new float[m * k];
-            float[] b = new float[n * k];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = random.nextFloat() - 0.5f;
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = random.nextFloat() - 0.5f;
-            }
+            float[] a = uniform(random, m * k);
+            float[] b = uniform(random, n * k);
             float[] expected = new float[m * ldc];
             float[] c = new float[m * ldc];
             java.util.Arrays.fill(expected, 0.25f);
@@ -99,6 +93,15 @@ class GemmPoolTest {
         }
     }
 
+    /** {@code n} values drawn uniformly from [-0.5, 0.5). */
+    private static float[] uniform(Random random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextFloat() - 0.5f;
+        }
+        return v;
+    }
+
     /**
      * For each m x n x k shape (random operands), with a task-order switch off and on, both loop orders and 2 and 3
      * threads: the same product bits as one thread. The caller restores the switch.
@@ -109,14 +112,8 @@ class GemmPoolTest {
             int m = s[0];
             int n = s[1];
             int k = s[2];
-            float[] a = new float[m * k];
-            float[] b = new float[k * n];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = random.nextFloat() - 0.5f;
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = random.nextFloat() - 0.5f;
-            }
+            float[] a = uniform(random, m * k);
+            float[] b = uniform(random, k * n);
             float[] expected = new float[m * n];
             new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
             for (boolean on : new boolean[] {false, true}) {
