@@ -24,11 +24,15 @@ import org.junit.jupiter.api.Test;
  * sockets, 8 connections whose requests are batched get every answer right with no connection handed to the pool,
  * and a client that sends several requests at once on one connection (so that the resumed connection finds its
  * next request and handles it on the worker thread) gets them all answered, in order.
+ * With second reads on, connections whose clients pause still get every answer (through the selector).
  */
 class ResumeOnAnsweringThreadTest {
 
     private static ModelServer start() throws IOException {
-        ModelServer.Options o = new ModelServer.Options();
+        return start(new ModelServer.Options());
+    }
+
+    private static ModelServer start(ModelServer.Options o) throws IOException {
         o.port = 0;
         o.timeoutMillis = 20_000;
         o.maxBatch = 8;
@@ -141,6 +145,64 @@ class ResumeOnAnsweringThreadTest {
             }
             assertTrue(server.threads().resumedHere() - hereBefore >= 5, "resumed on the worker "
                     + (server.threads().resumedHere() - hereBefore));
+        }
+    }
+
+    /**
+     * With second reads on, on Jetty's path and on lean connections: clients that pause before their next request
+     * (so that the resumed connection finds nothing, reads again after the batch's other connections and finds
+     * nothing again) still get every answer, through the selector; clients that turn round at once get theirs too.
+     */
+    @Test
+    void withSecondReadsEveryConnectionIsStillAnswered() throws Exception {
+        for (boolean lean : new boolean[] {false, true}) {
+            ModelServer.Options o = new ModelServer.Options();
+            o.secondRead = true;
+            o.leanConnections = lean;
+            try (ModelServer server = start(o)) {
+                String[] expected = new String[8];
+                for (int c = 0; c < 8; c++) {
+                    expected[c] = ModelServerTest.post(server, "/v2/models/lenet/infer",
+                            ModelServerTest.inferBody(TestModels.randomInput(new Random(c), 1))
+                                    .getBytes(StandardCharsets.UTF_8)).body();
+                }
+                for (int pauseMillis : new int[] {30, 0}) {
+                    ExecutorService clients = Executors.newFixedThreadPool(8);
+                    try {
+                        List<Future<?>> done = new ArrayList<>();
+                        for (int c = 0; c < 8; c++) {
+                            int id = c;
+                            done.add(clients.submit(() -> {
+                                try (Socket s = new Socket("127.0.0.1", server.port())) {
+                                    s.setSoTimeout(20_000);
+                                    byte[] req = request(id);
+                                    for (int i = 0; i < (pauseMillis > 0 ? 4 : 25); i++) {
+                                        Thread.sleep(pauseMillis);
+                                        s.getOutputStream().write(req);
+                                        s.getOutputStream().flush();
+                                        String answer = SelectorPathTest.readResponse(s.getInputStream());
+                                        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                                        assertSameOutputs(expected[id], body(answer));
+                                    }
+                                }
+                                return null;
+                            }));
+                        }
+                        for (Future<?> f : done) {
+                            f.get();
+                        }
+                    } finally {
+                        clients.shutdownNow();
+                    }
+                    if (pauseMillis > 0) {
+                        // the pause outlasts both reads: every such connection went on to wait on the selector
+                        assertTrue(server.connector().secondReads(false) > 0, "lean " + lean + ": second reads that"
+                                + " found nothing " + server.connector().secondReads(false));
+                    }
+                }
+                String metrics = ModelServerTest.get(server, "/metrics").body();
+                assertTrue(metrics.contains("convnet4j_second_reads_total{result=\"nothing\"} "), metrics);
+            }
         }
     }
 }
