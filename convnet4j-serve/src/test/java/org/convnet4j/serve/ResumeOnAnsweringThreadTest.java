@@ -78,43 +78,59 @@ class ResumeOnAnsweringThreadTest {
         return v;
     }
 
+    /** The answers to the requests of {@link #eightClients}, each asked alone. */
+    private static String[] expectedAnswers(ModelServer server) throws Exception {
+        String[] expected = new String[8];
+        for (int c = 0; c < 8; c++) {
+            expected[c] = ModelServerTest.post(server, "/v2/models/lenet/infer",
+                    ModelServerTest.inferBody(TestModels.randomInput(new Random(c), 1))
+                            .getBytes(StandardCharsets.UTF_8)).body();
+        }
+        return expected;
+    }
+
+    /**
+     * 8 clients on raw sockets, each sending its request {@code rounds} times on one connection, {@code pauseMillis}
+     * before each, and checking every answer against {@code expected}.
+     */
+    private static void eightClients(ModelServer server, String[] expected, int rounds, int pauseMillis)
+            throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int id = c;
+                done.add(clients.submit(() -> {
+                    try (Socket s = new Socket("127.0.0.1", server.port())) {
+                        s.setSoTimeout(20_000);
+                        byte[] req = request(id);
+                        for (int i = 0; i < rounds; i++) {
+                            Thread.sleep(pauseMillis);
+                            s.getOutputStream().write(req);
+                            s.getOutputStream().flush();
+                            String answer = SelectorPathTest.readResponse(s.getInputStream());
+                            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                            assertSameOutputs(expected[id], body(answer));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
     @Test
     void batchedAnswersResumeTheirConnectionsOnTheWorker() throws Exception {
         try (ModelServer server = start()) {
-            String[] expected = new String[8];
-            for (int c = 0; c < 8; c++) {
-                expected[c] = ModelServerTest.post(server, "/v2/models/lenet/infer",
-                        ModelServerTest.inferBody(TestModels.randomInput(new Random(c), 1))
-                                .getBytes(StandardCharsets.UTF_8)).body();
-            }
+            String[] expected = expectedAnswers(server);
             long poolBefore = server.threads().resumedByPool();
             long hereBefore = server.threads().resumedHere();
-            ExecutorService clients = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int c = 0; c < 8; c++) {
-                    int id = c;
-                    done.add(clients.submit(() -> {
-                        try (Socket s = new Socket("127.0.0.1", server.port())) {
-                            s.setSoTimeout(20_000);
-                            byte[] req = request(id);
-                            for (int i = 0; i < 25; i++) {
-                                s.getOutputStream().write(req);
-                                s.getOutputStream().flush();
-                                String answer = SelectorPathTest.readResponse(s.getInputStream());
-                                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
-                                assertSameOutputs(expected[id], body(answer));
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : done) {
-                    f.get();
-                }
-            } finally {
-                clients.shutdownNow();
-            }
+            eightClients(server, expected, 25, 0);
             long here = server.threads().resumedHere() - hereBefore;
             long pool = server.threads().resumedByPool() - poolBefore;
             assertTrue(here >= 150, "resumed on the worker " + here + ", by the pool " + pool);
@@ -160,46 +176,12 @@ class ResumeOnAnsweringThreadTest {
             o.secondRead = true;
             o.leanConnections = lean;
             try (ModelServer server = start(o)) {
-                String[] expected = new String[8];
-                for (int c = 0; c < 8; c++) {
-                    expected[c] = ModelServerTest.post(server, "/v2/models/lenet/infer",
-                            ModelServerTest.inferBody(TestModels.randomInput(new Random(c), 1))
-                                    .getBytes(StandardCharsets.UTF_8)).body();
-                }
-                for (int pauseMillis : new int[] {30, 0}) {
-                    ExecutorService clients = Executors.newFixedThreadPool(8);
-                    try {
-                        List<Future<?>> done = new ArrayList<>();
-                        for (int c = 0; c < 8; c++) {
-                            int id = c;
-                            done.add(clients.submit(() -> {
-                                try (Socket s = new Socket("127.0.0.1", server.port())) {
-                                    s.setSoTimeout(20_000);
-                                    byte[] req = request(id);
-                                    for (int i = 0; i < (pauseMillis > 0 ? 4 : 25); i++) {
-                                        Thread.sleep(pauseMillis);
-                                        s.getOutputStream().write(req);
-                                        s.getOutputStream().flush();
-                                        String answer = SelectorPathTest.readResponse(s.getInputStream());
-                                        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
-                                        assertSameOutputs(expected[id], body(answer));
-                                    }
-                                }
-                                return null;
-                            }));
-                        }
-                        for (Future<?> f : done) {
-                            f.get();
-                        }
-                    } finally {
-                        clients.shutdownNow();
-                    }
-                    if (pauseMillis > 0) {
-                        // the pause outlasts both reads: every such connection went on to wait on the selector
-                        assertTrue(server.connector().secondReads(false) > 0, "lean " + lean + ": second reads that"
-                                + " found nothing " + server.connector().secondReads(false));
-                    }
-                }
+                String[] expected = expectedAnswers(server);
+                // the pause outlasts both reads: every such connection goes on to wait on the selector
+                eightClients(server, expected, 4, 30);
+                assertTrue(server.connector().secondReads(false) > 0, "lean " + lean + ": second reads that found"
+                        + " nothing " + server.connector().secondReads(false));
+                eightClients(server, expected, 25, 0);
                 String metrics = ModelServerTest.get(server, "/metrics").body();
                 assertTrue(metrics.contains("convnet4j_second_reads_total{result=\"nothing\"} "), metrics);
             }
