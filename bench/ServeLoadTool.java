@@ -3,15 +3,16 @@
 //   java ... bench/ServeLoadTool.java baseline MODEL_FILE BATCH SECONDS
 //   java ... bench/ServeLoadTool.java bodies MODEL_FILE DIR
 //   java ... bench/ServeLoadTool.java baseline-loop MODEL_FILE BATCH [THREADS CAP FORM BODY_DIR]
-//            (reads "SECONDS" lines, prints images/s each; "warm WINDOW MAX [MIN]" lines: windows of at least
+//            (reads "SECONDS [B]" lines, prints images/s each; "warm WINDOW MAX [MIN [B]]" lines: windows of at least
 //            WINDOW s until the speed is stable, with at least MIN images (default 50) in each of the last three
-//            windows, or MAX s; prints the windows). With THREADS CAP FORM BODY_DIR, the in-process side does what
-//            the server does per request: THREADS threads (as the server's workers) each calling predict with its
-//            kernels capped to CAP threads (0: the kernels' own count), and each batch of BATCH samples built from
-//            the bytes the load test sends: FORM "tensor" (no bytes: one ready tensor, as without these arguments),
-//            "json1"/"json8"/"bin1"/"bin8" (BATCH/S request bodies of S samples from BODY_DIR parsed by the server's
-//            parser, their samples copied into one batch, and each answer cut out and encoded as the server encodes
-//            it), "picture1" (BATCH decodes of BODY_DIR/picture.png, the model's preprocessing, the top 5 of each)
+//            windows, or MAX s; prints the windows; B: the batch for that line, default BATCH). With THREADS CAP
+//            FORM BODY_DIR, the in-process side does what the server does per request: THREADS threads (as the
+//            server's workers) each calling predict with its kernels capped to CAP threads (0: the kernels' own
+//            count), and each batch of BATCH samples built from the bytes the load test sends: FORM "tensor" (no
+//            bytes: one ready tensor, as without these arguments), "json1"/"json8"/"bin1"/"bin8" (BATCH/S request
+//            bodies of S samples from BODY_DIR parsed by the server's parser, their samples copied into one batch,
+//            and each answer cut out and encoded as the server encodes it), "picture1" (BATCH decodes of
+//            BODY_DIR/picture.png, the model's preprocessing, the top 5 of each)
 //   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
 //            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
@@ -90,38 +91,42 @@ public class ServeLoadTool {
     }
 
     /**
-     * One warm model; each stdin line "SECONDS" runs predict that long and prints images/s. With {@code like}
-     * (null: one thread, one ready tensor), {@code like.threads} threads run, each building its batches from
-     * bytes as {@link #step} does.
+     * One warm model; each stdin line "SECONDS [BATCH]" runs predict that long (at BATCH samples a pass, default
+     * {@code batch}) and prints images/s; "warm WINDOW MAX [MIN [BATCH]]" warms it up (see {@link Warm}) at that batch.
+     * With {@code like} (null: one thread, one ready tensor), {@code like.threads} threads run, each building its
+     * batches from bytes as {@link #step} does. One JVM serves every batch size, so that serve-load.sh warms it once
+     * per model and batch size rather than once per cell.
      */
     static void baselineLoop(Path file, int batch, Like like) throws Exception {
         SavedModel saved = ModelFiles.read(file);
-        Shape in = saved.model().inputShapes().get(0);
-        Tensor x = Tensor.uniform(new Random(1), 0, 1, in.prepend(batch).dims());
-        java.util.function.IntSupplier once = like == null ? () -> {
-            saved.model().predict(x);
-            return batch;
-        } : step(saved, batch, like);
-        int threads = like == null ? 1 : like.threads();
-        int cap = like == null ? -1 : like.cap();
+        Like side = like == null ? new Like(1, -1, "tensor", null) : like;
+        java.util.Map<Integer, java.util.function.IntSupplier> steps = new java.util.HashMap<>();
         java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         String line;
         while ((line = commands.readLine()) != null) {
             String[] w = line.trim().split("\\s+");
-            if (w[0].equals("warm")) {
-                // "warm WINDOW MAX [MIN]": windows until the rate is stable (see Warm), at most MAX s
+            boolean warming = w[0].equals("warm");
+            int b = warming ? (w.length > 4 ? Integer.parseInt(w[4]) : batch) : (w.length > 1 ? Integer.parseInt(w[1]) : batch);
+            java.util.function.IntSupplier once = steps.get(b);
+            if (once == null) {
+                once = step(saved, b, side);
+                steps.put(b, once);
+            }
+            if (warming) {
+                // "warm WINDOW MAX [MIN [BATCH]]": windows until the rate is stable (see Warm), at most MAX s
                 Warm warm = new Warm(Double.parseDouble(w[2]), w.length > 3 ? Integer.parseInt(w[3]) : 50);
                 double window = Double.parseDouble(w[1]);
                 while (!warm.done()) {
                     double seconds = warm.nextWindow(window);
                     long t0 = System.nanoTime();
-                    double rate = imagesPerSecond(once, threads, cap, seconds);
+                    double rate = imagesPerSecond(once, side.threads(), side.cap(), seconds);
                     double took = (System.nanoTime() - t0) / 1e9;
                     warm.add(rate, took, rate * took);
                 }
                 System.out.println(warm);
             } else {
-                System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(once, threads, cap, Double.parseDouble(w[0])));
+                System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(once, side.threads(), side.cap(),
+                        Double.parseDouble(w[0])));
             }
             System.out.flush();
         }

@@ -13,16 +13,23 @@
 #        reserved bytes and the server's resident memory every second, and fails on any 5xx that is not such a
 #        refusal or when the reserved bytes ever exceed the budget
 #        bench/serve-load.sh --only ratio [--rounds R] [--duration S] [--warm-window W] [--warm-max M] [--warm-min N]
-#                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..."]
+#                            [--cells "MODEL:BATCH:SAMPLES:CONC:FORMAT[:S[:INBATCH]] ..." | --cells load[:FORMAT]]
 #        served vs in-process throughput side by side: per cell, R rounds of S s in-process predict (one warm JVM
 #        calling predict on INBATCH samples, default BATCH) then S s served (server started with --max-batch BATCH,
-#        wrk at CONC connections, SAMPLES per request, FORMAT json, bin = binary tensor extension, or picture (a 320x240 PNG to /predictions, SAMPLES 1); S may be
-#        empty to keep --duration), alternating so both see the same machine; prints each round's ratio and the
-#        median. Both sides first warm up the same way: windows of at least W s (default 5) until the last three
-#        rates are within 10% of their median and each of those windows counted at least N images (default 50), at
-#        most M s (default 240); a window that counted fewer than N images is followed by one long enough for 1.5 N
-#        at its rate (a slow model on a loaded machine: five seconds of ResNet-18 at 0.2 images/s is one image,
-#        and three such windows said "stable" on one image each). The windows go into the report as RATE[IMAGES].
+#        wrk at CONC connections, SAMPLES per request, FORMAT json, bin = binary tensor extension, or picture (a
+#        320x240 PNG to /predictions, SAMPLES 1); S may be empty to keep --duration), alternating so both see the
+#        same machine; prints each round's ratio and the median, wall and per CPU-second. Consecutive cells of one
+#        model and max batch share a server, and cells of one model a JVM per in-process side (warmed up once per
+#        batch size). "--cells load" (FORMAT json unless given, e.g. load:bin): every cell of the load test's table
+#        (the models of --models; max batch 1 and 8; 1, 8 and 32 connections; one sample per request), each
+#        against in-process predict at the largest batch the server can form there (1 without batching, the
+#        connections up to 8 with it). Both sides first warm up the same way: windows of at least W s (default 5)
+#        until the last three rates are within 10% of their median and each of those windows counted at least N
+#        images (default 50), at most M s (default 240); a window that counted fewer than N images is followed by
+#        one long enough for 1.5 N at its rate (a slow model on a loaded machine: five seconds of ResNet-18 at 0.2
+#        images/s is one image, and three such windows said "stable" on one image each). A cell that only changes
+#        the concurrency of a warm server gets one settling window instead. The windows go into the report as
+#        RATE[IMAGES].
 #        SERVE_ARGS (environment): extra options for every 'convnet4j serve' started (e.g. "--lone-spin-us 0").
 #        INPROC=THREADS:CAP:FORM (environment, ratio only): the in-process side as the server works instead of one
 #        thread on one ready tensor: THREADS threads (the server's workers) with kernels capped to CAP threads
@@ -30,6 +37,9 @@
 #        cell's clients send: its JSON or binary bodies parsed by the server's parser and the answers encoded, or
 #        its pictures decoded and prepared; ServeLoadTool baseline-loop). E.g. INPROC=2:1:bytes for LeNet-5's
 #        default layout of two single-threaded workers on 2 cores.
+#        LIKE=THREADS:CAP:FORM (environment, ratio only): as INPROC, but in a second in-process JVM and in columns of
+#        their own (served against it, wall and per CPU-second) next to the plain side, in the cells of the models
+#        in LIKE_MODELS (default lenet5); e.g. LIKE=2:1:bytes: both readings of the 90% target in one table.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -56,7 +66,7 @@ while [ $# -gt 0 ]; do
     --warm-window) WARM_WINDOW="$2"; shift 2 ;;
     --warm-max) WARM_MAX="$2"; shift 2 ;;
     --warm-min) WARM_MIN="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^# Output:/p' "$0"; exit 0 ;;
     *) echo "serve-load.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -68,10 +78,11 @@ JAR="${JAR:-$REPO/convnet4j-cli/target/convnet4j.jar}"  # JAR=FILE: another buil
 JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads)
 WORK="$(mktemp -d)"
 SERVER_PID=""
-BASE_PID=""
+# the in-process JVMs of --only ratio, by side (base, like): PID, the FIFOs' descriptors, what it runs, warm batches
+declare -A JPID=() JIN=() JOUT=() JKEY=() JWARM=()
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  if [ -n "$BASE_PID" ]; then kill "$BASE_PID" 2>/dev/null || true; wait "$BASE_PID" 2>/dev/null || true; fi
+  for p in "${JPID[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -146,8 +157,46 @@ warm_server() { # THREADS CONNECTIONS MODEL MIX SAMPLES
       s = (r > 0 && r * w < m) ? 1.5 * m / r : w; if (s > left) s = left; if (s < 1) s = 1; printf "%d", s + 0.999 }')
   done
 }
-java_pid() { # the JVM of a coproc: the coproc's own PID when bash exec'd it, else its java child
+java_pid() { # the JVM of a background job: the job's own PID when bash exec'd it, else its java child
   if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = java ]; then echo "$1"; else pgrep -P "$1" java | head -1; fi
+}
+# The in-process sides of --only ratio: a JVM each (ServeLoadTool baseline-loop, batch given per command), driven
+# through two FIFOs and kept while the cells that follow ask for the same thing. Not called in $(...): they keep
+# their state in the shell's variables.
+jvm() { # SIDE KEY MODEL [THREADS CAP FORM DIR]: SIDE's JVM running KEY, started unless it already runs it
+  local side=$1 key=$2 m=$3 d="$WORK/jvm-$1" wfd rfd
+  shift 3
+  [ "${JKEY[$side]:-}" = "$key" ] && return 0
+  jvm_stop "$side"
+  rm -rf "$d"; mkdir -p "$d"; mkfifo "$d/in" "$d/out"
+  "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" 1 "$@" <"$d/in" >"$d/out" 2>/dev/null &
+  JPID[$side]=$!
+  exec {wfd}>"$d/in"; exec {rfd}<"$d/out"
+  JIN[$side]=$wfd; JOUT[$side]=$rfd; JKEY[$side]=$key; JWARM[$side]=" "
+}
+jvm_stop() { # SIDE: ends SIDE's JVM, if one runs
+  local side=$1
+  [ -n "${JKEY[$side]:-}" ] || return 0
+  eval "exec ${JIN[$side]}>&- ${JOUT[$side]}<&-"
+  # killed, not left to end at the end of its input: every process started since it (the other JVM, the server)
+  # holds a copy of the FIFO's write end, so that end never closes
+  kill "${JPID[$side]}" 2>/dev/null || true
+  wait "${JPID[$side]}" 2>/dev/null || true
+  unset "JPID[$side]"; JKEY[$side]=""
+}
+jvm_warm() { # SIDE BATCH: warms SIDE's JVM up at BATCH (once per JVM); sets WARMED to its windows
+  case "${JWARM[$1]}" in *" $2 "*) WARMED="(warm)"; return 0 ;; esac
+  echo "warm $WARM_WINDOW $WARM_MAX $WARM_MIN $2" >&"${JIN[$1]}"
+  read -r WARMED <&"${JOUT[$1]}"
+  JWARM[$1]="${JWARM[$1]}$2 "
+}
+jvm_run() { # SIDE SECONDS BATCH: sets RATE (images/s) and TICKS (the JVM's CPU in that time, compilers excepted)
+  local pid c0
+  pid=$(java_pid "${JPID[$1]}")
+  c0=$(cpu_ticks "$pid")
+  echo "$2 $3" >&"${JIN[$1]}"
+  read -r RATE <&"${JOUT[$1]}"
+  TICKS=$(( $(cpu_ticks "$pid") - c0 ))
 }
 
 out "# convnet4j serve load test, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -157,6 +206,19 @@ out ""
 tool models "$WORK"
 
 if [ "$ONLY" = ratio ]; then
+  # --cells load[:FORMAT]: every cell of the load test's table above (the models of --models; batching off, max
+  # batch 1, and on, max batch 8; concurrency 1, 8 and 32; one sample per request, in JSON as the load test sends
+  # unless FORMAT says bin), each against in-process predict at the largest batch the server can form in it: 1
+  # without batching, the number of connections (at most 8) with it
+  case "$CELLS" in
+    load|load:*)
+      f=${CELLS#load}; f=${f#:}; f=${f:-json}
+      CELLS=""
+      for m in $MODELS; do for mb in 1 8; do for c in 1 8 32; do
+        CELLS="$CELLS $m:$mb:1:$c:$f::$(( mb == 1 ? 1 : (c < mb ? c : mb) ))"
+      done; done; done
+      CELLS=${CELLS# } ;;
+  esac
   if [ -n "${INPROC:-}" ]; then
     out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM, as the"
     out "server works: INPROC=$INPROC, threads:kernel cap:form, see the script's header) then S s served (wrk on the same machine);"
@@ -164,75 +226,110 @@ if [ "$ONLY" = ratio ]; then
     out "Served vs in-process, side by side: per cell $ROUNDS rounds of S s in-process predict (one warm JVM,"
     out "one thread calling predict on one ready tensor) then S s served (wrk on the same machine);"
   fi
+  [ -n "${LIKE:-}" ] && out "with LIKE=$LIKE, in the cells of ${LIKE_MODELS:-lenet5}, also S s of in-process predict like for like (a second JVM: threads:kernel cap:form as INPROC) in each round;"
   out "S = ${DURATION} s unless the cell says otherwise. Cells: $CELLS."
   out "Served images/s = requests/s x samples per request; ratio = served / in-process of the same round."
+  out "One server per model and max batch and one JVM per in-process side and model, kept from cell to cell (each warmed up once per batch size)."
   out ""
   out "Per CPU-second: served images per CPU-second of the server process (wrk, the client, not counted) divided by"
   out "in-process images per CPU-second of its JVM, in the same round: what the server costs per image, whatever"
   out "share of the machine each side got."
   out ""
-  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median | served p50 ms (median of rounds) | served p99 ms | mean batch | non-200 |"
-  out "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-  made=""
-  warmups=""
+  likecols=""; likesep=""
+  if [ -n "${LIKE:-}" ]; then
+    likecols=" like-for-like img/s per round | ratio per round | median | per CPU-second, per round | median |"
+    likesep="---|---|---|---|---|"
+  fi
+  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median |$likecols served p50 ms (median of rounds) | served p99 ms | mean batch | non-200 |"
+  out "|---|---|---|---|---|---|---|---|---|---|---|---|${likesep}---|---|---|---|"
+  med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
+  ratio() { awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2f", b / a }'; } # SERVED IN_PROCESS
+  # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the machine
+  # each side got (on a loaded machine the side with more runnable threads gets a larger share)
+  per_cpu() { awk -v b="$1" -v cs="$2" -v a="$3" -v ca="$4" 'BEGIN { if (ca > 0 && cs > 0) printf "%.2f", (b / cs) / (a / ca); else print "-" }'; } # SERVED TICKS IN_PROCESS TICKS
+  made=""; warmups=""; srv_key=""; srv_mix=""
   for cell in $CELLS; do
     IFS=: read -r m batch samples conc format secs inbatch <<<"$cell"
     secs=${secs:-$DURATION}
     inbatch=${inbatch:-$batch}
-    [ -n "$BASE_PID" ] && { kill "$BASE_PID" 2>/dev/null || true; }
     case " $made " in *" $m "*) ;; *) tool bodies "$WORK/$m.c4j" "$WORK/$m"; made="$made $m" ;; esac
-    like=()
+    base=()
     if [ -n "${INPROC:-}" ]; then
       IFS=: read -r ithreads icap iform <<<"$INPROC"
       [ "$iform" = bytes ] && iform="$format$samples"
-      like=("$ithreads" "$icap" "$iform" "$WORK/$m")
+      base=("$ithreads" "$icap" "$iform" "$WORK/$m")
     fi
-    coproc BASE { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" baseline-loop "$WORK/$m.c4j" "$inbatch" "${like[@]}" 2>/dev/null; }
+    jvm base "$m ${base[*]}" "$m" "${base[@]}"
     # warm-up, the same rule on both sides: windows of WARM_WINDOW s until the last three rates are within 10%
     # of their median (a JVM still compiling its Vector API kernels speeds up from window to window; on a loaded
     # machine that takes minutes), at most WARM_MAX s; the windows' rates go into the report
-    echo "warm $WARM_WINDOW $WARM_MAX $WARM_MIN" >&"${BASE[1]}"; read -r warm_in <&"${BASE[0]}"
-    start_server "$m" "$batch"
+    jvm_warm base "$inbatch"; warm_in=$WARMED
+    like=""; warm_like="-"
+    if [ -n "${LIKE:-}" ] && [[ " ${LIKE_MODELS:-lenet5} " == *" $m "* ]]; then
+      IFS=: read -r lthreads lcap lform <<<"$LIKE"
+      [ "$lform" = bytes ] && lform="$format$samples"
+      jvm like "$m $lthreads $lcap $lform" "$m" "$lthreads" "$lcap" "$lform" "$WORK/$m"
+      jvm_warm like "$inbatch"; warm_like=$WARMED
+      like=1
+    else
+      jvm_stop like
+    fi
     threads=$(( conc < 2 ? 1 : 2 ))
-    warm_out=$(warm_server "$threads" "$conc" "$m" "$format$samples" "$samples")
+    if [ "$srv_key" != "$m:$batch" ]; then
+      [ -n "$SERVER_PID" ] && stop_server
+      start_server "$m" "$batch"; srv_key="$m:$batch"; srv_mix=""
+    fi
+    if [ "$srv_mix" != "$format$samples" ]; then
+      warm_out=$(warm_server "$threads" "$conc" "$m" "$format$samples" "$samples"); srv_mix="$format$samples"
+    else
+      # a warm server, the same requests at another concurrency: one window (not counted) while batches settle
+      wrk -t$threads -c$conc -d${WARM_WINDOW}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+        -- "$m" "$WORK/$m" "$format$samples" >"$WORK/warm.txt"
+      warm_out="settle $(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/warm.txt")"
+    fi
     warmups="$warmups
-| $m | $batch | $samples | $conc | $format | $inbatch | $warm_in | $warm_out |"
-    ins=""; srv=""; ratios=""; cpuratios=""; bad=0; p50s=""; p99s=""
+| $m | $batch | $samples | $conc | $format | $inbatch | $warm_in |${LIKE:+ $warm_like |} $warm_out |"
+    ins=""; srv=""; ratios=""; cpuratios=""; likes=""; lratios=""; lcpu=""; bad=0; p50s=""; p99s=""
     t0=$(batch_totals "$m")
-    jvm=$(java_pid "$BASE_PID")
     for _ in $(seq 1 "$ROUNDS"); do
-      c0=$(cpu_ticks "$jvm")
-      echo "$secs" >&"${BASE[1]}"; read -r a <&"${BASE[0]}"
-      c1=$(cpu_ticks "$jvm"); s0=$(cpu_ticks "$SERVER_PID")
+      jvm_run base "$secs" "$inbatch"; a=$RATE; ca=$TICKS
+      [ -n "$like" ] && { jvm_run like "$secs" "$inbatch"; l=$RATE; cl=$TICKS; }
+      s0=$(cpu_ticks "$SERVER_PID")
       wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
         -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
       s1=$(cpu_ticks "$SERVER_PID")
       b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
       bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))
       p50s="$p50s $(field p50_ms "$WORK/wrk.txt")"; p99s="$p99s $(field p99_ms "$WORK/wrk.txt")"
-      ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')"
-      # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the
-      # machine each side got (on a loaded machine the side with more runnable threads gets a larger share)
-      cpuratios="$cpuratios $(awk -v a="$a" -v b="$b" -v ca="$((c1 - c0))" -v cs="$((s1 - s0))" -v t="$secs" \
-        'BEGIN { if (ca > 0 && cs > 0) printf "%.2f", (b * t / cs) / (a * t / ca); else print "-" }')"
+      ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(ratio "$b" "$a")"
+      cpuratios="$cpuratios $(per_cpu "$b" $((s1 - s0)) "$a" "$ca")"
+      if [ -n "$like" ]; then
+        likes="$likes $l"; lratios="$lratios $(ratio "$b" "$l")"; lcpu="$lcpu $(per_cpu "$b" $((s1 - s0)) "$l" "$cl")"
+      fi
     done
     mb=$(mean_batch "$t0" "$(batch_totals "$m")")
-    stop_server
-    eval "exec ${BASE[1]}>&-"; wait "$BASE_PID" 2>/dev/null || true; BASE_PID=""
-    med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-    slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
     flag=$(awk -v r="$(med $ratios)" 'BEGIN { if (r > 1.3) print " (suspect: served faster than in-process; on a loaded machine the server, with more threads, gets a larger share of the cores: read the per-CPU-second ratio)" }')
-    out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** | $(med $p50s) | $(med $p99s) | $mb | $bad |"
+    likecells=""
+    if [ -n "$like" ]; then
+      likecells="$(slashes $likes) |$(slashes $lratios) | **$(med $lratios)** |$(slashes $lcpu) | **$(med $lcpu)** |"
+    elif [ -n "${LIKE:-}" ]; then
+      likecells=" - | - | - | - | - |"
+    fi
+    out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** |$likecells $(med $p50s) | $(med $p99s) | $mb | $bad |"
   done
+  stop_server
+  jvm_stop base; jvm_stop like
   out ""
   out "Warm-up windows (images/s per window of at least ${WARM_WINDOW} s, with the images it counted in brackets, until"
   out "the last three are within 10% of their median and each counted at least ${WARM_MIN} images, at most ${WARM_MAX} s;"
-  out "discarded):"
+  out "discarded; \"(warm)\": that JVM was already warm at that batch; \"settle\": one window of a server already warm"
+  out "for those requests, at this cell's concurrency):"
   out ""
-  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process windows | served windows |"
-  out "|---|---|---|---|---|---|---|---|$warmups"
+  out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process windows |${LIKE:+ like-for-like windows |} served windows |"
+  out "|---|---|---|---|---|---|---|${LIKE:+---|}---|$warmups"
   out ""
-  out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s in all."
   echo "Report: $REPORT"
   exit 0
 fi

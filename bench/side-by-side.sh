@@ -2,13 +2,18 @@
 # Runs convnet4j's standard workloads and the PyTorch reference (shared/bench/run_reference.sh) in one session and
 # prints, per workload, ours / reference. Both raw outputs and the table go to bench/results/<date>.txt.
 #
-# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [--one-jvm] [w1 w2 ... w7]   (default: all; 6-20 min)
+# Usage: bench/side-by-side.sh [--reference DIR] [--jfr] [--rss] [--one-jvm] [--rounds R] [w1 w2 ... w7]
+#        (default: all workloads, 1 round; ~6 min per round)
 #   w7 (MobileNetV2, EfficientNet-B0 from ONNX) has its PyTorch side in this repository: bench/w7_onnx_models.py
 #   --reference DIR  the reference scripts (default: shared/bench beside the repository, or beside its parent)
 #   --jfr            record JFR profiles of our runs into bench/results/<date>-<workloads>.jfr (about 1-2% overhead)
 #   --rss            afterwards, run W6 once more on each side under /usr/bin/time for the peak resident size
 #   --one-jvm        ours in one JVM for all workloads (before session 18); by default each workload gets its own
 #                    JVM, as run_reference.sh gives each its own Python process (W0 rides with the first)
+#   --rounds R       R rounds; in each, every workload runs ours and the reference back to back, the side that goes
+#                    first alternating by workload and by round; the table gives each side's median over the rounds
+#                    and every round's own ratio. (Until 2026-12-07 all of ours ran first, then all of the reference:
+#                    minutes apart, on a machine whose memory bandwidth moves over tens of seconds.)
 # Needs python3-torch and python3-torchvision (Debian); installed with apt-get when run as root and missing.
 # The machine may be shared: the numbers are noisy, the FMA peak line (W0) says what the cores gave us right then.
 set -euo pipefail
@@ -18,6 +23,7 @@ REF=""
 JFR=0
 RSS=0
 ONE_JVM=0
+ROUNDS=1
 WORKLOADS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,12 +31,14 @@ while [ $# -gt 0 ]; do
     --jfr) JFR=1; shift ;;
     --rss) RSS=1; shift ;;
     --one-jvm) ONE_JVM=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     w[1-7]|W[1-7]) WORKLOADS+=("$(echo "$1" | tr 'W' 'w')"); shift ;;
     *) echo "side-by-side.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 [ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(w1 w2 w3 w4 w5 w6 w7)
+case "$ROUNDS" in [1-9]|[1-9][0-9]) ;; *) echo "side-by-side.sh: --rounds takes a whole number from 1 to 99, not '$ROUNDS'" >&2; exit 2 ;; esac
 
 if [ -z "$REF" ]; then
   for candidate in "$(dirname "$REPO")/shared/bench" "$(dirname "$(dirname "$REPO")")/shared/bench"; do
@@ -65,14 +73,10 @@ TMP="$(mktemp "$OUT_DIR/.$STAMP.XXXXXX")"
 trap 'rm -f "$TMP" "$TMP".*' EXIT
 
 # the shared reference knows w1-w6; w7's PyTorch side (and its ONNX files) comes from this repository
-REF_WORKLOADS=()
-for w in "${WORKLOADS[@]}"; do
-  if [ "$w" != w7 ]; then REF_WORKLOADS+=("$w"); fi
-done
 ONNX_DIR="$REPO/bench/results/onnx"
 if [[ " ${WORKLOADS[*]} " == *" w7 "* ]]; then
   echo "exporting the W7 models and timing PyTorch: bench/w7_onnx_models.py ..." >&2
-  /usr/bin/python3 "$REPO/bench/w7_onnx_models.py" "$ONNX_DIR" > "$TMP.w7ref"
+  /usr/bin/python3 "$REPO/bench/w7_onnx_models.py" "$ONNX_DIR" > /dev/null
 fi
 ONLY="W0"
 for w in "${WORKLOADS[@]}"; do ONLY="$ONLY,$(echo "$w" | tr 'w' 'W')"; done
@@ -96,25 +100,50 @@ else
   for w in "${WORKLOADS[@]}"; do RUNS+=("$(echo "$w" | tr 'w' 'W')"); done
   RUNS[0]="W0,${RUNS[0]}"
 fi
-: > "$TMP.ours"
-for run in "${RUNS[@]}"; do
-  echo "running convnet4j bench --only $run ..." >&2
-  opts="$JAVA_OPTS"
+# One of our runs: RUN is a --only list; every result line gets the round's number as a fourth field.
+ours_run() {
+  local run="$1" round="$2" opts="$JAVA_OPTS"
+  echo "round $round: convnet4j bench --only $run ..." >&2
   if [ "$JFR" = 1 ]; then # one recording per JVM
-    opts="$opts -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP-${run//,/-}.jfr,settings=profile"
+    opts="$opts -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP-${run//,/-}-r$round.jfr,settings=profile"
   fi
-  CONVNET4J_JAVA_OPTS="$opts" "$REPO/convnet4j" bench --only "$run" | tee -a "$TMP.ours" >&2
-done
-echo "running the reference: bash $REF/run_reference.sh ${REF_WORKLOADS[*]} ..." >&2
+  CONVNET4J_JAVA_OPTS="$opts" "$REPO/convnet4j" bench --only "$run" | tee /dev/stderr \
+    | awk -v r="$round" -F'\t' 'BEGIN {OFS="\t"} /^W/ {print $1, $2, $3, r}' >> "$TMP.ours"
+}
+# The reference of workloads W (w1..w7) in round R.
+ref_run() {
+  local round="$1"; shift
+  local w
+  for w in "$@"; do
+    echo "round $round: reference $w ..." >&2
+    if [ "$w" = w7 ]; then
+      # timed again here so that it runs next to ours (the first run above exported the ONNX files ours reads)
+      /usr/bin/python3 "$REPO/bench/w7_onnx_models.py" "$ONNX_DIR"
+    else
+      bash "$REF/run_reference.sh" "$w"
+    fi | tee /dev/stderr | awk -v r="$round" -F'\t' 'BEGIN {OFS="\t"} /^W/ {print $1, $2, $3, r}' >> "$TMP.ref"
+  done
+}
+: > "$TMP.ours"
 : > "$TMP.ref"
-if [ ${#REF_WORKLOADS[@]} -gt 0 ]; then
-  bash "$REF/run_reference.sh" "${REF_WORKLOADS[@]}" | tee "$TMP.ref" >&2
-fi
-if [ -f "$TMP.w7ref" ]; then
-  tee -a "$TMP.ref" < "$TMP.w7ref" >&2
-fi
+for round in $(seq 1 "$ROUNDS"); do
+  if [ "$ONE_JVM" = 1 ]; then
+    ours_run "${RUNS[0]}" "$round"
+    ref_run "$round" "${WORKLOADS[@]}"
+    continue
+  fi
+  for i in "${!RUNS[@]}"; do
+    # back to back, the first side alternating by workload and by round: neither side always starts a pair
+    if [ $(( (i + round) % 2 )) = 1 ]; then
+      ours_run "${RUNS[$i]}" "$round"; ref_run "$round" "${WORKLOADS[$i]}"
+    else
+      ref_run "$round" "${WORKLOADS[$i]}"; ours_run "${RUNS[$i]}" "$round"
+    fi
+  done
+done
 {
-  echo "# reference: bash $REF/run_reference.sh ${REF_WORKLOADS[*]}; w7: bench/w7_onnx_models.py"
+  echo "# reference: bash $REF/run_reference.sh WORKLOAD, one workload at a time; w7: bench/w7_onnx_models.py"
+  echo "# rounds: $ROUNDS; result lines: name, value, notes, round"
   echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "## ours"; cat "$TMP.ours"
   echo "## reference"; cat "$TMP.ref"
@@ -127,31 +156,45 @@ if [ "$RSS" = 1 ] && [[ " ${WORKLOADS[*]} " == *" w6 "* ]]; then
   { echo "## peak resident set size (whole process, /usr/bin/time)"; cat "$TMP.rss"; } >> "$TMP"
 fi
 
-# Pair lines by workload: drop the implementation tokens from the names; each reference variant gets a ratio.
-/usr/bin/python3 - "$TMP.ours" "$TMP.ref" <<'PY' | tee -a "$TMP"
-import sys
+# Pair lines by workload: drop the implementation tokens from the names; each reference variant gets a ratio of the
+# two sides' medians over the rounds, and with several rounds each round's own ratio too.
+/usr/bin/python3 - "$TMP.ours" "$TMP.ref" "$ROUNDS" <<'PY' | tee -a "$TMP"
+import statistics, sys
 IMPL = {"convnet4j", "torch", "mm", "avx512", "onednn", "no", "blocked"}
 def read(path):
-    rows = []
+    """name -> (key, variant, {round: value or None}) in first-seen order."""
+    rows = {}
     for line in open(path):
         parts = line.rstrip("\n").split("\t")
-        if len(parts) >= 2 and line[:1] == "W":
+        if len(parts) >= 4 and line[:1] == "W":
             toks = parts[0].split("_")
             key = "_".join(t for t in toks if t not in IMPL)
             variant = "_".join(t for t in toks if t in IMPL)
-            val = None if parts[1] == "NA" else float(parts[1])
-            rows.append((key, variant, parts[0], val))
+            row = rows.setdefault(parts[0], (key, variant, {}))
+            row[2][int(parts[3])] = None if parts[1] == "NA" else float(parts[1])
     return rows
+def median(values):
+    values = [v for v in values.values() if v is not None]
+    return statistics.median(values) if values else None
+def show(v):
+    return "NA" if v is None else f"{v:g}"
 ours, ref = read(sys.argv[1]), read(sys.argv[2])
-print("## ratios (ours / reference; > 1 means convnet4j is faster)")
-print(f"{'workload':34} {'convnet4j':>10} {'reference variant':>26} {'reference':>10} {'ratio':>7}")
-for key, _, name, val in ours:
-    matches = [r for r in ref if r[0] == key]
+rounds = int(sys.argv[3])
+print("## ratios (ours / reference; > 1 means convnet4j is faster)" + (f"; medians of {rounds} rounds" if rounds > 1 else ""))
+print(f"{'workload':34} {'convnet4j':>10} {'reference variant':>26} {'reference':>10} {'ratio':>7}" + ("  per round" if rounds > 1 else ""))
+for name, (key, _, vals) in ours.items():
+    val = median(vals)
+    matches = [r for r in ref.values() if r[0] == key]
     if not matches:
-        print(f"{name:34} {val if val is not None else 'NA':>10} {'(no reference line)':>26}")
-    for _, variant, _, rval in matches:
+        print(f"{name:34} {show(val):>10} {'(no reference line)':>26}")
+    for _, variant, rvals in matches:
+        rval = median(rvals)
         ratio = f"{val / rval:.2f}" if val is not None and rval else "NA"
-        print(f"{name:34} {val if val is not None else 'NA':>10} {variant:>26} {rval if rval is not None else 'NA':>10} {ratio:>7}")
+        per_round = ""
+        if rounds > 1:
+            per_round = "  " + " / ".join(f"{vals[r] / rvals[r]:.2f}" if vals.get(r) and rvals.get(r) else "NA"
+                                         for r in range(1, rounds + 1))
+        print(f"{name:34} {show(val):>10} {variant:>26} {show(rval):>10} {ratio:>7}{per_round}")
 PY
 mv "$TMP" "$RESULT"
 echo "results written to $RESULT" >&2

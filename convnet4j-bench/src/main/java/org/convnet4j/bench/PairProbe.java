@@ -65,8 +65,11 @@ public final class PairProbe {
         return pingPongTrips(chunks, perChunk)[chunks / 2];
     }
 
-    /** {@link #pingPong}'s blocks: nanoseconds per round trip of each block, sorted. */
-    static double[] pingPongTrips(int chunks, int perChunk) {
+    /**
+     * {@link #pingPong}'s blocks: nanoseconds per round trip of each block, sorted (also bench/PlacementProbe.java's
+     * placement reading; its partner thread is "pair-probe-pong").
+     */
+    public static double[] pingPongTrips(int chunks, int perChunk) {
         AtomicIntegerArray line = new AtomicIntegerArray(48); // the int at 16 has a 64-byte line to itself
         int total = chunks * perChunk;
         Thread other = new Thread(() -> {

@@ -20,6 +20,11 @@ final class AnsweringThreadPool extends QueuedThreadPool {
     private static final ThreadLocal<int[]> ANSWERING = ThreadLocal.withInitial(() -> new int[1]);
     /** Connections resumed while this thread writes a batch's answers, run once they are all out; null outside. */
     private static final ThreadLocal<java.util.ArrayDeque<Runnable>> DEFERRED = new ThreadLocal<>();
+    /**
+     * While the connections of a batch's answers are resumed: the waits for input put off until all of them have
+     * run (see {@link #putOff}); null outside that phase.
+     */
+    private static final ThreadLocal<java.util.ArrayDeque<Runnable>> PUT_OFF = new ThreadLocal<>();
 
     private final java.util.concurrent.atomic.LongAdder resumedHere = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder resumedByPool = new java.util.concurrent.atomic.LongAdder();
@@ -60,11 +65,42 @@ final class AnsweringThreadPool extends QueuedThreadPool {
             answers.run();
         } finally {
             DEFERRED.remove();
+            java.util.ArrayDeque<Runnable> later = new java.util.ArrayDeque<>();
+            PUT_OFF.set(later);
             Runnable job;
-            while ((job = held.pollFirst()) != null) {
-                runHere(job);
+            try {
+                while ((job = held.pollFirst()) != null) {
+                    runHere(job);
+                }
+            } finally {
+                PUT_OFF.remove();
+                // the second reads; a connection that finds nothing again now waits on the selector
+                while ((job = later.pollFirst()) != null) {
+                    runHere(job);
+                }
             }
         }
+    }
+
+    /**
+     * Called by a socket whose connection, resumed after its answer, found no next request and is about to wait
+     * for one on the selector ({@link ServeEndPoint}, with {@code ModelServer.Options.secondRead}): during a batch's
+     * resumptions, takes {@code readAgain} (the connection's read, run as if the selector had seen input) and runs it
+     * once the batch's other connections have run, and returns true; otherwise false (the socket then waits on the
+     * selector). Why: a connection resumed right after the answers finds nothing when its client has not turned
+     * round yet, and waiting on the selector costs the selector thread a wake-up and an {@code epoll_ctl}, and the
+     * request, when it comes, a read on the selector thread and the worker a futex wake-up; a moment later, after
+     * the other connections' reads, it is often there (the lean path's quiet loss at 8 connections of 1-sample
+     * requests came with more of those wake-ups, docs/SERVING.md). At most one such read per connection per batch:
+     * a connection that finds nothing again waits on the selector.
+     */
+    static boolean putOff(Runnable readAgain) {
+        java.util.ArrayDeque<Runnable> later = PUT_OFF.get();
+        if (later == null) {
+            return false;
+        }
+        later.addLast(readAgain);
+        return true;
     }
 
     /** Connections resumed on the thread that answered (for tests). */

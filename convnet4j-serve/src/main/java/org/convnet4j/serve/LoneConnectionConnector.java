@@ -35,8 +35,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * change from another thread) is consumed by {@code selectNow}; Jetty's loop applies the pending updates when
  * this returns, so they are delayed by at most {@code spinMicros}, never lost.
  *
- * <p>Its sockets cut a request head that stops arriving and take back the bytes a lean connection has read
- * ({@link ServeEndPoint}).
+ * <p>Its sockets cut a request head that stops arriving, take back the bytes a lean connection has read and, if
+ * asked ({@link #readAgainAfterBatches}), read once more before waiting on the selector ({@link ServeEndPoint}).
  */
 final class LoneConnectionConnector extends ServerConnector {
     /** Per thread: has this thread written an answer since it last selected? Only selector threads read it. */
@@ -52,6 +52,10 @@ final class LoneConnectionConnector extends ServerConnector {
     private final AtomicInteger polling = new AtomicInteger();
     /** How long a started request head may stop arriving (0: as long as the connector's idle timeout). */
     private long headTimeoutMillis;
+    /** Whether resumed connections read once more before waiting on the selector ({@link AnsweringThreadPool#putOff}). */
+    private boolean secondRead;
+    private final LongAdder secondReadFound = new LongAdder();
+    private final LongAdder secondReadNothing = new LongAdder();
 
     LoneConnectionConnector(Server server, long spinMicros, ConnectionFactory... factories) {
         super(server, factories);
@@ -119,12 +123,30 @@ final class LoneConnectionConnector extends ServerConnector {
         this.headTimeoutMillis = idleTimeoutMillis;
     }
 
+    /**
+     * Lets the sockets of connections resumed after a batch's answers read once more, after the batch's other
+     * connections, before waiting on the selector ({@link AnsweringThreadPool#putOff}; set before start).
+     */
+    void readAgainAfterBatches(boolean on) {
+        this.secondRead = on;
+    }
+
+    /** Second reads that found input ({@code found}) or nothing (the connection then waited on the selector). */
+    long secondReads(boolean found) {
+        return (found ? secondReadFound : secondReadNothing).sum();
+    }
+
+    /** Counts a second read's outcome (called by the sockets). */
+    void secondRead(boolean found) {
+        (found ? secondReadFound : secondReadNothing).increment();
+    }
+
     @Override
     protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key)
             throws IOException {
         long keepAlive = getIdleTimeout();
         return new ServeEndPoint(channel, selector, key, getExecutor(), getScheduler(), keepAlive,
-                headTimeoutMillis < keepAlive ? headTimeoutMillis : 0);
+                headTimeoutMillis < keepAlive ? headTimeoutMillis : 0, secondRead ? this : null);
     }
 
     @Override

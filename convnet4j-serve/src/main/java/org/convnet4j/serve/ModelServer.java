@@ -156,6 +156,14 @@ public final class ModelServer implements AutoCloseable {
          * (docs/SERVING.md); {@code -Dconvnet4j.serve.lean=true} turns it on without a code change.
          */
         public boolean leanConnections = Boolean.getBoolean("convnet4j.serve.lean");
+        /**
+         * After a batch's answers, a resumed connection whose next request has not come yet reads once more when the
+         * batch's other connections have been read, before it waits on the selector (see
+         * {@code AnsweringThreadPool.putOff}): fewer selector and worker wake-ups when clients turn round in about
+         * the time those reads take. Off by default until its A/B on a quiet machine (docs/SERVING.md);
+         * {@code -Dconvnet4j.serve.secondRead=true} turns it on without a code change.
+         */
+        public boolean secondRead = Boolean.getBoolean("convnet4j.serve.secondRead");
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
@@ -221,6 +229,10 @@ public final class ModelServer implements AutoCloseable {
                 .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
                 () -> connector == null ? 0 : connector.missed());
+        if (options.secondRead) {
+            metrics.secondReads(() -> connector == null ? 0 : connector.secondReads(true),
+                    () -> connector == null ? 0 : connector.secondReads(false));
+        }
         this.pictures = new PictureDecoder(options.maxPixels);
         this.decoding = new DecodeBudget(options.decodeBudgetBytes);
         metrics.decodeReserved(decoding::reserved);
@@ -377,6 +389,7 @@ public final class ModelServer implements AutoCloseable {
             c.setPort(options.port);
             Connections.limit(server, c, options.keepAliveMillis, options.idleTimeoutMillis, options.manyConnections);
             c.cutStalledHeads(options.idleTimeoutMillis);
+            c.readAgainAfterBatches(options.secondRead);
             connector = c;
             return c;
         });

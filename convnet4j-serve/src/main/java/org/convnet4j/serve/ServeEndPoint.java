@@ -15,7 +15,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The server's sockets ({@link LoneConnectionConnector}), with two additions to Jetty's.
+ * The server's sockets ({@link LoneConnectionConnector}), with three additions to Jetty's.
  *
  * <p><b>Bytes given back.</b> A lean connection ({@link LeanConnection}) that hands a request to Jetty gives back the
  * bytes it has read ({@link #unread}); Jetty's connection then reads them first, through {@link #fill}, as if they came
@@ -38,6 +38,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * has come for the timeout, and looks again later while bytes keep coming. Lean connections cut their own heads.
  * Not covered: a head that arrived behind the previous request (pipelined) and whose rest never comes, as no read
  * happens between the two requests.
+ *
+ * <p><b>A second read.</b> With second reads on ({@code ModelServer.Options.secondRead}), a connection resumed on
+ * the model's worker after its answer ({@link AnsweringThreadPool#batch}) that finds no next request does not wait
+ * on the selector at once: it reads once more after the batch's other connections have read
+ * ({@link AnsweringThreadPool#putOff}), and waits on the selector only if that finds nothing too.
  */
 final class ServeEndPoint extends SocketChannelEndPoint {
     private final Executor executor;
@@ -49,15 +54,24 @@ final class ServeEndPoint extends SocketChannelEndPoint {
     /** A request head has started and Jetty has not yet taken it: the check below may close the connection. */
     private volatile boolean headStarted;
     private final AtomicBoolean checkScheduled = new AtomicBoolean();
+    /** Where second reads are counted; null: none (see {@link #needsFillInterest}). */
+    private final LoneConnectionConnector secondReads;
+    /** A second read was put off and has not read yet. */
+    private volatile boolean readingAgain;
 
-    /** {@code headTimeoutMillis}: 0 for no cut (the keep-alive applies to a head, as in Jetty). */
+    /**
+     * {@code headTimeoutMillis}: 0 for no cut (the keep-alive applies to a head, as in Jetty); {@code secondReads}:
+     * where second reads are counted, null for none.
+     */
     ServeEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Executor executor,
-                  Scheduler scheduler, long keepAliveMillis, long headTimeoutMillis) {
+                  Scheduler scheduler, long keepAliveMillis, long headTimeoutMillis,
+                  LoneConnectionConnector secondReads) {
         super(channel, selector, key, scheduler);
         this.executor = executor;
         this.scheduler = scheduler;
         this.keepAliveMillis = keepAliveMillis;
         this.headTimeoutMillis = headTimeoutMillis;
+        this.secondReads = secondReads;
         setIdleTimeout(keepAliveMillis);
     }
 
@@ -82,6 +96,10 @@ final class ServeEndPoint extends SocketChannelEndPoint {
         } else {
             filled = super.fill(buffer);
         }
+        if (readingAgain) {
+            readingAgain = false;
+            secondReads.secondRead(filled != 0);
+        }
         if (filled > 0 && headTimeoutMillis > 0 && !headStarted && getIdleTimeout() == keepAliveMillis
                 && !(getConnection() instanceof LeanConnection)) {
             headStarted = true;
@@ -89,13 +107,28 @@ final class ServeEndPoint extends SocketChannelEndPoint {
         return filled;
     }
 
-    /** With bytes given back, a wish to read is answered at once (the socket may have nothing new to say). */
+    /**
+     * With bytes given back, a wish to read is answered at once (the socket may have nothing new to say). With second
+     * reads, a connection resumed after a batch's answers that found nothing reads once more after the batch's other
+     * connections ({@link AnsweringThreadPool#putOff}) before it waits on the selector.
+     */
     @Override
     protected void needsFillInterest() {
         if (unread != null) {
             executor.execute(getFillInterest()::fillable);
+        } else if (secondReads != null && !readingAgain && AnsweringThreadPool.putOff(this::readAgain)) {
+            readingAgain = true; // (the read runs later on this thread)
         } else {
             super.needsFillInterest();
+        }
+    }
+
+    /** The put-off read: the connection reads as if the selector had seen input. */
+    private void readAgain() {
+        try {
+            getFillInterest().fillable();
+        } catch (Throwable x) {
+            close(x); // the batch's other put-off reads still run
         }
     }
 

@@ -62,6 +62,8 @@ public final class ServeMetrics {
     private final AtomicLong decodeWaited = new AtomicLong();
     private volatile java.util.function.LongSupplier polledCaught;
     private volatile java.util.function.LongSupplier polledMissed;
+    private volatile java.util.function.LongSupplier secondReadFound;
+    private volatile java.util.function.LongSupplier secondReadNothing;
 
     /**
      * Where each model's warm-up is read: model name to {passes run so far, 1 if finished else 0}; null: no such
@@ -84,6 +86,16 @@ public final class ServeMetrics {
     public void lonePolls(java.util.function.LongSupplier caught, java.util.function.LongSupplier missed) {
         this.polledCaught = caught;
         this.polledMissed = missed;
+    }
+
+    /**
+     * Where the counters of second reads are read (see {@code ModelServer.Options.secondRead}): reads of a resumed
+     * connection put off until the batch's other connections had read, that found input or nothing; null: no such
+     * counter.
+     */
+    public void secondReads(java.util.function.LongSupplier found, java.util.function.LongSupplier nothing) {
+        this.secondReadFound = found;
+        this.secondReadNothing = nothing;
     }
 
     /** Where the bytes reserved by pictures being decoded are read (see {@code DecodeBudget}); null: no such gauge. */
@@ -206,6 +218,16 @@ public final class ServeMetrics {
             b.append("# TYPE convnet4j_lone_connection_polls_total counter\n");
             b.append("convnet4j_lone_connection_polls_total{result=\"caught\"} ").append(caught.getAsLong()).append('\n');
             b.append("convnet4j_lone_connection_polls_total{result=\"missed\"} ").append(missed.getAsLong()).append('\n');
+        }
+        java.util.function.LongSupplier found = secondReadFound;
+        java.util.function.LongSupplier nothing = secondReadNothing;
+        if (found != null && nothing != null) {
+            b.append("# HELP convnet4j_second_reads_total Reads of a connection resumed after its answer, put off until"
+                    + " the batch's other connections had read, that found input or nothing (then it waited on the"
+                    + " selector).\n");
+            b.append("# TYPE convnet4j_second_reads_total counter\n");
+            b.append("convnet4j_second_reads_total{result=\"found\"} ").append(found.getAsLong()).append('\n');
+            b.append("convnet4j_second_reads_total{result=\"nothing\"} ").append(nothing.getAsLong()).append('\n');
         }
         java.util.function.Supplier<Map<String, long[]>> w = warmup;
         if (w != null) {

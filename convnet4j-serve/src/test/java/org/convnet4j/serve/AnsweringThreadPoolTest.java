@@ -1,6 +1,8 @@
 package org.convnet4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connections resumed while a batch's answers are written run on the answering thread once all of them are out, in
- * the order they were resumed; outside a batch, at once, as before; other jobs always go to the pool.
+ * the order they were resumed; outside a batch, at once, as before; other jobs always go to the pool. Reads put off
+ * while they run (second reads) run once after all of them, and only then.
  */
 class AnsweringThreadPoolTest {
 
@@ -63,5 +66,31 @@ class AnsweringThreadPoolTest {
         assertEquals(List.of("run outer on " + me, "run inner on " + me), log);
         assertEquals(7, pool.resumedHere());
         assertEquals(0, pool.resumedByPool());
+    }
+
+    @Test
+    void readsPutOffWhileABatchsConnectionsResumeRunOnceAfterAllOfThem() {
+        AnsweringThreadPool pool = new AnsweringThreadPool();
+        List<String> log = new ArrayList<>();
+        String me = Thread.currentThread().getName();
+        assertFalse(AnsweringThreadPool.putOff(() -> log.add("never")), "outside a batch nothing is put off");
+        AnsweringThreadPool.batch(() -> {
+            assertFalse(AnsweringThreadPool.putOff(() -> log.add("never")), "nor while the answers are written");
+            for (String c : List.of("a", "b", "c")) {
+                // a and c find nothing on their first read (their sockets put the read off), b finds its request
+                AnsweringThreadPool.answering(() -> pool.execute(connection(c, log, () -> {
+                    if (!c.equals("b")) {
+                        assertTrue(AnsweringThreadPool.putOff(() -> {
+                            log.add("again " + c + " on " + Thread.currentThread().getName());
+                            // nothing again: now it waits on the selector, not for a third read
+                            assertFalse(AnsweringThreadPool.putOff(() -> log.add("never")));
+                        }));
+                    }
+                })));
+            }
+        });
+        assertEquals(List.of("run a on " + me, "run b on " + me, "run c on " + me, "again a on " + me,
+                "again c on " + me), log);
+        assertFalse(AnsweringThreadPool.putOff(() -> log.add("never")), "after the batch nothing is put off");
     }
 }

@@ -24,11 +24,15 @@ import org.junit.jupiter.api.Test;
  * sockets, 8 connections whose requests are batched get every answer right with no connection handed to the pool,
  * and a client that sends several requests at once on one connection (so that the resumed connection finds its
  * next request and handles it on the worker thread) gets them all answered, in order.
+ * With second reads on, connections whose clients pause still get every answer (through the selector).
  */
 class ResumeOnAnsweringThreadTest {
 
     private static ModelServer start() throws IOException {
-        ModelServer.Options o = new ModelServer.Options();
+        return start(new ModelServer.Options());
+    }
+
+    private static ModelServer start(ModelServer.Options o) throws IOException {
         o.port = 0;
         o.timeoutMillis = 20_000;
         o.maxBatch = 8;
@@ -74,43 +78,59 @@ class ResumeOnAnsweringThreadTest {
         return v;
     }
 
+    /** The answers to the requests of {@link #eightClients}, each asked alone. */
+    private static String[] expectedAnswers(ModelServer server) throws Exception {
+        String[] expected = new String[8];
+        for (int c = 0; c < 8; c++) {
+            expected[c] = ModelServerTest.post(server, "/v2/models/lenet/infer",
+                    ModelServerTest.inferBody(TestModels.randomInput(new Random(c), 1))
+                            .getBytes(StandardCharsets.UTF_8)).body();
+        }
+        return expected;
+    }
+
+    /**
+     * 8 clients on raw sockets, each sending its request {@code rounds} times on one connection, {@code pauseMillis}
+     * before each, and checking every answer against {@code expected}.
+     */
+    private static void eightClients(ModelServer server, String[] expected, int rounds, int pauseMillis)
+            throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int id = c;
+                done.add(clients.submit(() -> {
+                    try (Socket s = new Socket("127.0.0.1", server.port())) {
+                        s.setSoTimeout(20_000);
+                        byte[] req = request(id);
+                        for (int i = 0; i < rounds; i++) {
+                            Thread.sleep(pauseMillis);
+                            s.getOutputStream().write(req);
+                            s.getOutputStream().flush();
+                            String answer = SelectorPathTest.readResponse(s.getInputStream());
+                            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                            assertSameOutputs(expected[id], body(answer));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
     @Test
     void batchedAnswersResumeTheirConnectionsOnTheWorker() throws Exception {
         try (ModelServer server = start()) {
-            String[] expected = new String[8];
-            for (int c = 0; c < 8; c++) {
-                expected[c] = ModelServerTest.post(server, "/v2/models/lenet/infer",
-                        ModelServerTest.inferBody(TestModels.randomInput(new Random(c), 1))
-                                .getBytes(StandardCharsets.UTF_8)).body();
-            }
+            String[] expected = expectedAnswers(server);
             long poolBefore = server.threads().resumedByPool();
             long hereBefore = server.threads().resumedHere();
-            ExecutorService clients = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int c = 0; c < 8; c++) {
-                    int id = c;
-                    done.add(clients.submit(() -> {
-                        try (Socket s = new Socket("127.0.0.1", server.port())) {
-                            s.setSoTimeout(20_000);
-                            byte[] req = request(id);
-                            for (int i = 0; i < 25; i++) {
-                                s.getOutputStream().write(req);
-                                s.getOutputStream().flush();
-                                String answer = SelectorPathTest.readResponse(s.getInputStream());
-                                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
-                                assertSameOutputs(expected[id], body(answer));
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : done) {
-                    f.get();
-                }
-            } finally {
-                clients.shutdownNow();
-            }
+            eightClients(server, expected, 25, 0);
             long here = server.threads().resumedHere() - hereBefore;
             long pool = server.threads().resumedByPool() - poolBefore;
             assertTrue(here >= 150, "resumed on the worker " + here + ", by the pool " + pool);
@@ -141,6 +161,30 @@ class ResumeOnAnsweringThreadTest {
             }
             assertTrue(server.threads().resumedHere() - hereBefore >= 5, "resumed on the worker "
                     + (server.threads().resumedHere() - hereBefore));
+        }
+    }
+
+    /**
+     * With second reads on, on Jetty's path and on lean connections: clients that pause before their next request
+     * (so that the resumed connection finds nothing, reads again after the batch's other connections and finds
+     * nothing again) still get every answer, through the selector; clients that turn round at once get theirs too.
+     */
+    @Test
+    void withSecondReadsEveryConnectionIsStillAnswered() throws Exception {
+        for (boolean lean : new boolean[] {false, true}) {
+            ModelServer.Options o = new ModelServer.Options();
+            o.secondRead = true;
+            o.leanConnections = lean;
+            try (ModelServer server = start(o)) {
+                String[] expected = expectedAnswers(server);
+                // the pause outlasts both reads: every such connection goes on to wait on the selector
+                eightClients(server, expected, 4, 30);
+                assertTrue(server.connector().secondReads(false) > 0, "lean " + lean + ": second reads that found"
+                        + " nothing " + server.connector().secondReads(false));
+                eightClients(server, expected, 25, 0);
+                String metrics = ModelServerTest.get(server, "/metrics").body();
+                assertTrue(metrics.contains("convnet4j_second_reads_total{result=\"nothing\"} "), metrics);
+            }
         }
     }
 }
