@@ -39,8 +39,8 @@ final class VectorGemm {
      * amortised over many FMAs. Each slice passes over all of C once more (a load, an FMA and a store of every
      * value), and C is the one operand nothing prefetches: a micro-tile's 8 rows are a row stride apart, a new page
      * each at W1's sizes, so their lines arrive from L3 or memory while the FMAs wait. 512 (one slice at n = 512,
-     * half the passes over C of 256) measured 3-20% more GFLOPS per CPU second than 256 at n = 512-2048 on one
-     * thread of the AMD Zen 4 guest (docs/PERFORMANCE.md, "Session 20, the GEMM engineer"); 128 lost 5-15%. The
+     * half the passes over C of 256) measured 3-24% more GFLOPS per CPU second than 256 at n = 512-2048 on one
+     * thread of the AMD Zen 4 guest (docs/PERFORMANCE.md, "Session 20, the GEMM engineer"); 128 lost 5-18%. The
      * micro-kernel's B panel (KC x NR floats, 96 KB) is then read from L2 rather than L1 on either processor kind.
      * A per-machine choice measured on AMD only: {@code -Dconvnet4j.gemm.kc=256} restores the depth of before. The
      * depth fixes every product's summation order: other depths give other bits (the same for any thread count).
@@ -61,25 +61,6 @@ final class VectorGemm {
     /** Most values of C, and fewest terms per value, for which a small C takes the dot-product path. */
     static final int DOT_MAX_OUTPUTS = 256;
     static final int DOT_MIN_DEPTH = 1024;
-    /** Most floats of packed op(A) for {@link #isSmallSquare} (1 MB: W1 at n = 512). */
-    static final long SMALL_SQUARE_MAX_PACKED_A = 1L << 18;
-
-    /**
-     * Switch for A/B runs ({@code -Dconvnet4j.gemm.smallSquareByPanels=true} turns it on; off by default until
-     * measured): a parallel product of more than MC rows, at least as wide as tall, whose whole packed A is at most
-     * {@link #SMALL_SQUARE_MAX_PACKED_A} (W1 at n = 512: 0.27 GFLOP, about 1.4 ms on two threads) takes the few-rows
-     * path with its rows cut in MC blocks: A packed once by all threads, then one hand-off for every KC slice, instead
-     * of the general loop order's two hand-offs per KC slice (B's panels, then the tiles), each ending with every thread
-     * waiting for the last task. Each task packs the B panels of its column range once per row block (copies of rows
-     * for an untransposed B). The same tiles with the same arithmetic: the same bits. Narrower products (a
-     * convolution's data gradient: many rows, a tile's columns) keep their paths.
-     */
-    static volatile boolean smallSquareByPanels = Boolean.getBoolean("convnet4j.gemm.smallSquareByPanels");
-
-    static boolean isSmallSquare(int m, int n, int k) {
-        return smallSquareByPanels && m > MC && n >= m && (long) roundUp(m, MR) * k <= SMALL_SQUARE_MAX_PACKED_A;
-    }
-
     /** Rows of B (columns of C) per task on the dot-product path. */
     private static final int DOT_TASK_ROWS = 64;
 
@@ -139,11 +120,6 @@ final class VectorGemm {
         Workspace own = WORKSPACE.get();
         if (fewRowsPath && isFewRows(m, k)) {
             fewRows(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts, own);
-            return;
-        }
-        if (fewRowsPath && parts > 1 && isSmallSquare(m, n, k)) {
-            float[] packedA = packAllOfAShared(transA, m, k, alpha, a, aOff, lda, own.packedA(roundUp(m, MR) * k));
-            fewRowsPacked(transB, m, n, k, packedA, b, bOff, ldb, null, null, beta, c, cOff, ldc, parts);
             return;
         }
         general(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, null, beta, c, cOff, ldc, parts,

@@ -238,69 +238,6 @@ class SgemmTest {
     }
 
     @Test
-    void smallSquaresByPanelsGiveTheGeneralPathsBitsWithFewerHandOffs() {
-        // VectorGemm.smallSquareByPanels: a parallel product of more than MC rows, at least as wide, with a small
-        // packed A (W1 at n = 512) takes the few-rows path in MC row blocks: A packed once, one hand-off for all KC
-        // slices. The bits of one thread on the general loop order, for 2 and 3 threads, all transposes, betas 0 and
-        // 0.25, row, column and depth edges; and fewer hand-offs than the general loop order's two per KC slice.
-        VectorGemm one = new VectorGemm(1, false);
-        int[][] shapes = {{VectorGemm.MC + MR + 3, VectorGemm.MC + 40, VectorGemm.KC + 9},
-            {2 * VectorGemm.MC + 5, 2 * VectorGemm.MC + 5, VectorGemm.KC + 3},
-            {VectorGemm.MC + 1, 5 * NR + 7, VectorGemm.KC + 40}};
-        boolean before = VectorGemm.smallSquareByPanels;
-        try {
-            forEachCase(shapes, true, (m, n, k, ta, tb, beta, a, b, c0) -> {
-                float[] expected = c0.clone();
-                one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, expected, 0, n);
-                String what = " shape " + m + "x" + n + "x" + k + " trans " + ta + tb + " beta " + beta;
-                for (int threads = 2; threads <= 3; threads++) {
-                    VectorKernels kernels = new VectorKernels(threads);
-                    long[] handOffs = new long[2];
-                    for (int on = 0; on < 2; on++) {
-                        VectorGemm.smallSquareByPanels = on == 1;
-                        assertEquals(on == 1, VectorGemm.isSmallSquare(m, n, k), "the shape's path" + what);
-                        float[] c = c0.clone();
-                        long h0 = KernelProvider.handOffs();
-                        kernels.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
-                        handOffs[on] = KernelProvider.handOffs() - h0;
-                        assertBitsEqual(expected, c, "by panels " + (on == 1) + ", " + threads + " threads" + what);
-                    }
-                    assertTrue(handOffs[1] <= 2 && handOffs[1] < handOffs[0], "hand-offs on " + handOffs[1]
-                            + ", off " + handOffs[0] + what);
-                }
-            });
-        } finally {
-            VectorGemm.smallSquareByPanels = before;
-        }
-    }
-
-    /** One case of {@link #forEachCase}: the shape, the transposes, beta, and fresh A, B and C. */
-    private interface GemmCase {
-        void run(int m, int n, int k, boolean ta, boolean tb, float beta, float[] a, float[] b, float[] c0);
-    }
-
-    /**
-     * Runs {@code body} for every shape {m, n, k}, all four transposes and betas 0 and 0.25, each on fresh random A,
-     * B and C (A and B with NaN, infinities, +-0 and subnormals when {@code specialValues}).
-     */
-    private void forEachCase(int[][] shapes, boolean specialValues, GemmCase body) {
-        for (int[] s : shapes) {
-            for (int t = 0; t < 4; t++) {
-                for (float beta : new float[] {0f, 0.25f}) {
-                    float[] a = randomArray(s[0] * s[2]);
-                    float[] b = randomArray(s[2] * s[1]);
-                    float[] c0 = randomArray(s[0] * s[1]);
-                    if (specialValues) {
-                        specials(a);
-                        specials(b);
-                    }
-                    body.run(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, beta, a, b, c0);
-                }
-            }
-        }
-    }
-
-    @Test
     void kernelsGiveTheNaiveTwinsBits() {
         // The naive twin: per element of C, for each KC slice in order, acc = an FMA chain from +0 over the slice of
         // (alpha * a) * b, then C = fma(from, beta, acc) (one rounding), where from is C itself (beta 1 after
@@ -556,42 +493,54 @@ class SgemmTest {
             {VectorGemm.MC + MR, VectorGemm.GRID_MAX_PANELS * NR, 40}};
         boolean before = VectorGemm.taskGrid;
         try {
-            forEachCase(shapes, false, (m, n, k, ta, tb, beta, a, b, c0) -> {
-                float[] expected = c0.clone();
-                one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, expected, 0, n);
-                String what = " shape " + m + "x" + n + "x" + k + " trans " + ta + tb + " beta " + beta;
-                for (boolean grid : new boolean[] {true, false}) {
-                    VectorGemm.taskGrid = grid;
-                    for (int threads = 1; threads <= 3; threads++) {
-                        VectorKernels kernels = new VectorKernels(threads);
-                        PreparedMatrix pa = kernels.prepareA(ta, m, k, 0.75f, a, 0, ta ? m : k);
-                        float[] c = c0.clone();
-                        long h0 = KernelProvider.handOffs();
-                        kernels.sgemmPreparedThreaded(pa, tb, n, b, 0, tb ? k : n, beta, c, 0, n);
-                        long handOffs = KernelProvider.handOffs() - h0;
-                        assertArrayEquals(expected, c, "prepared A, grid " + grid + ", " + threads
-                                + " threads" + what);
-                        if (threads > 1 && grid && (long) m * n * k >= VectorGemm.PARALLEL_THRESHOLD
-                                && (VectorGemm.isFewRows(m, k) || VectorGemm.isTallNarrow(m, n))) {
-                            assertEquals(1, handOffs, "one hand-off per call" + what);
-                        }
-                        c = c0.clone();
-                        kernels.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0,
-                                n);
-                        assertArrayEquals(expected, c, "plain call, grid " + grid + ", " + threads
-                                + " threads" + what);
-                        if (!ta) { // the transposed-tile form: B prepared, A (the patches) as it is
-                            PreparedMatrix pb = kernels.prepareB(tb, k, n, b, 0, tb ? k : n);
-                            c = c0.clone();
-                            kernels.sgemmPreparedBThreaded(false, m, a, 0, k, pb, beta, c, 0, n);
-                            float[] unscaled = c0.clone();
-                            one.sgemm(false, tb, m, n, k, 1f, a, 0, k, b, 0, tb ? k : n, beta, unscaled, 0, n);
-                            assertArrayEquals(unscaled, c, "prepared B, grid " + grid + ", " + threads
-                                    + " threads" + what);
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    for (float beta : new float[] {0f, 0.25f}) {
+                        float[] a = randomArray(m * k);
+                        float[] b = randomArray(k * n);
+                        float[] c0 = randomArray(m * n);
+                        float[] expected = c0.clone();
+                        one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, expected, 0, n);
+                        String what = " shape " + m + "x" + n + "x" + k + " trans " + t + " beta " + beta;
+                        for (boolean grid : new boolean[] {true, false}) {
+                            VectorGemm.taskGrid = grid;
+                            for (int threads = 1; threads <= 3; threads++) {
+                                VectorKernels kernels = new VectorKernels(threads);
+                                PreparedMatrix pa = kernels.prepareA(ta, m, k, 0.75f, a, 0, ta ? m : k);
+                                float[] c = c0.clone();
+                                long h0 = KernelProvider.handOffs();
+                                kernels.sgemmPreparedThreaded(pa, tb, n, b, 0, tb ? k : n, beta, c, 0, n);
+                                long handOffs = KernelProvider.handOffs() - h0;
+                                assertArrayEquals(expected, c, "prepared A, grid " + grid + ", " + threads
+                                        + " threads" + what);
+                                if (threads > 1 && grid && (long) m * n * k >= VectorGemm.PARALLEL_THRESHOLD
+                                        && (VectorGemm.isFewRows(m, k) || VectorGemm.isTallNarrow(m, n))) {
+                                    assertEquals(1, handOffs, "one hand-off per call" + what);
+                                }
+                                c = c0.clone();
+                                kernels.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0,
+                                        n);
+                                assertArrayEquals(expected, c, "plain call, grid " + grid + ", " + threads
+                                        + " threads" + what);
+                                if (!ta) { // the transposed-tile form: B prepared, A (the patches) as it is
+                                    PreparedMatrix pb = kernels.prepareB(tb, k, n, b, 0, tb ? k : n);
+                                    c = c0.clone();
+                                    kernels.sgemmPreparedBThreaded(false, m, a, 0, k, pb, beta, c, 0, n);
+                                    float[] unscaled = c0.clone();
+                                    one.sgemm(false, tb, m, n, k, 1f, a, 0, k, b, 0, tb ? k : n, beta, unscaled, 0, n);
+                                    assertArrayEquals(unscaled, c, "prepared B, grid " + grid + ", " + threads
+                                            + " threads" + what);
+                                }
+                            }
                         }
                     }
                 }
-            });
+            }
         } finally {
             VectorGemm.taskGrid = before;
         }
