@@ -4,11 +4,12 @@
 // written against reading 256 KiB this thread wrote (what a small streaming kernel after a parallel pass does); a
 // one-thread stream add over three 32 MiB arrays (memory bandwidth) and one thread's FMA rate (compute); then the
 // workload twice: W1's two-thread SGEMM at n = N (20 calls: best and median GFLOPS), or a W6 step ("w6"), or ten W4 b1
-// calls ("w4"), with the pool's shared task counter and with its fixed split, alternated (-Dab=false: shared counter
-// in both); for W1 also "private-halves", the same product with nothing shared between the two threads (each
-// multiplies A by its own half of B's columns with the one-thread kernels). With -Dconvnet4j.pool.span=true a workload line also gives the thread CPU of the kernels' tasks, which
-// counts neither spinning nor waiting. On a loaded machine the two threads of a pair often share one vCPU, which hides
-// the placement: bench/pin-two-threads.sh keeps them on two.
+// calls ("w4"), with the pool's shared task counter and with its fixed split, alternated (-Dab=false: the shared
+// counter in both; -Dswitch=Class.field alternates another static boolean, labelled switch-off / switch-on). For W1
+// also "private-halves": the same product with nothing shared between the two threads (each multiplies A by its own
+// half of B's columns with the one-thread kernels). With -Dconvnet4j.pool.span=true a workload line also gives the
+// thread CPU of the kernels' tasks, which counts neither spinning nor waiting. On a loaded machine the two threads of
+// a pair often share one vCPU, which hides the placement: bench/pin-two-threads.sh keeps them on two.
 //   java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Dconvnet4j.jit.directives=true \
 //       -cp convnet4j-bench/target/benchmarks.jar bench/PlacementProbe.java ROUNDS [N | w6 | w4]
 import java.lang.reflect.Field;
@@ -45,7 +46,13 @@ public class PlacementProbe {
         }
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         Kernels k = KernelProvider.get();
-        Field fixed = Class.forName("org.convnet4j.tensor.kernels.GemmPool").getDeclaredField("fixedSplit");
+        // the static boolean the halves of a round alternate (-Dswitch=Class.field; the pool's fixed split by default)
+        String switchName = System.getProperty("switch", "org.convnet4j.tensor.kernels.GemmPool.fixedSplit");
+        Field fixed = Class.forName(switchName.substring(0, switchName.lastIndexOf('.')))
+                .getDeclaredField(switchName.substring(switchName.lastIndexOf('.') + 1));
+        boolean pool = switchName.endsWith("GemmPool.fixedSplit");
+        String offLabel = pool ? "shared-counter" : "switch-off";
+        String onLabel = pool ? "fixed-split" : "switch-on";
         fixed.setAccessible(true);
         float[] a = gauss(n * n, 1), b = gauss(n * n, 2), c = new float[n * n]; // empty for W6
         double flop = 2.0 * n * n * n;
@@ -96,7 +103,7 @@ public class PlacementProbe {
                     // the caller alone (no spinning, no waiting)
                     double tasks = (span1[1] - span0[1] + span1[6] - span0[6]) / 1e6;
                     gemm.append(String.format(Locale.ROOT, " %s %s wall %.0f ms CPU %.0f ms task CPU %.0f ms;", what,
-                            split ? "fixed-split" : "shared-counter", (System.nanoTime() - t0) / 1e6,
+                            split ? onLabel : offLabel, (System.nanoTime() - t0) / 1e6,
                             (os.getProcessCpuTime() - c0) / 1e6, tasks));
                     continue;
                 }
@@ -108,7 +115,7 @@ public class PlacementProbe {
                 }
                 Arrays.sort(s);
                 gemm.append(String.format(Locale.ROOT, " W1 n=%d %s GFLOPS best %.0f median %.0f;", n,
-                        split ? "fixed-split" : "shared-counter", flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9));
+                        split ? onLabel : offLabel, flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9));
             }
             fixed.setBoolean(null, false);
             if (workload == null) {

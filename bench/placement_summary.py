@@ -15,7 +15,7 @@ for line in open(sys.argv[1]):
     m = re.search(r"stream add GB/s best ([\d.]+) median ([\d.]+);", line); r["stream_best"], r["stream_med"] = map(float, m.groups())
     r["fma"] = float(re.search(r"FMA GFLOPS ([\d.]+);", line).group(1))
     r["load"] = float(re.search(r"load ([\d.]+)$", line.strip()).group(1))
-    for v in ("shared-counter", "fixed-split", "private-halves"):
+    for v in ("shared-counter", "fixed-split", "switch-off", "switch-on", "private-halves"):
         ms = re.findall(r"\w+ %s wall ([\d.]+) ms CPU ([\d.]+) ms(?: task CPU ([\d.]+) ms)?" % v, line)
         if ms:
             r[v + "_wall"] = sum(float(m[0]) for m in ms) / len(ms)

@@ -134,6 +134,20 @@ final class VectorGemm {
     private void general(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb, int[] bRows,
                          float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
+        if (privateColumns && parts > 1 && prepackedA == null && bRows == null && n >= 2 * parts * NR) {
+            int vectors = ceilDiv(n, VL);
+            // one range of columns per thread, cut at whole vectors (even shares: at n = 512, 11 whole panels would
+            // give one thread 272 columns and the other 240), each the one-thread product; a value's arithmetic does
+            // not depend on where its panel starts, so the bits are one thread's
+            GemmPool.forEach(parts, parts, t -> {
+                int j0 = (int) ((long) vectors * t / parts) * VL;
+                int j1 = Math.min(n, (int) ((long) vectors * (t + 1) / parts) * VL);
+                int bFrom = transB ? bOff + j0 * ldb : bOff + j0;
+                general(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda, null, b, bFrom, ldb, null, beta, c,
+                        cOff + j0, ldc, 1, WORKSPACE.get());
+            });
+            return;
+        }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
@@ -477,6 +491,18 @@ final class VectorGemm {
      * of 196 floats puts three in four boundaries inside a 64-byte line). Same tiles, same bits either way.
      */
     static volatile boolean spreadTasks = Boolean.getBoolean("convnet4j.gemm.spreadTasks");
+
+    /**
+     * With two or more threads, the general loop order split by B's columns first ({@code
+     * -Dconvnet4j.gemm.privateColumns=true}, off by default): each thread runs the one-thread product on its own range
+     * of columns, so it packs its own B panels and its own copy of A and writes only its own columns of C; nothing but
+     * the hand-off crosses between the cores. Why: the AMD guest's host puts the two vCPUs on cores that do not share a
+     * last-level cache for minutes at a time, and then every task reading the one B block that both threads packed made
+     * W1 at n = 512 about a fifth slower (two one-thread halves with nothing shared: 183.5 against 152 GFLOPS in that
+     * placement, 191.5 against 196 in the other; docs/PERFORMANCE.md, session 20, the JIT engineer). The price is A
+     * packed once per thread. The bits are one thread's (GemmPoolTest).
+     */
+    static volatile boolean privateColumns = Boolean.getBoolean("convnet4j.gemm.privateColumns");
 
     /**
      * The {@code i}-th of {@code n} ranges in spread order: the odd ranges first, then the even ones (1, 3, 5, 0, 2,

@@ -62,6 +62,46 @@ class GemmPoolTest {
         }
     }
 
+    /** The general order split by B's columns, each thread a one-thread product on its panels: the bits of one thread. */
+    @Test
+    void privateColumnsGiveTheBitsOfOneThread() {
+        int kc = VectorGemm.KC;
+        int nr = VectorGemm.NR;
+        // enough panels for 2 and 3 ranges (a short last panel, two KC slices, one) and one too narrow to split
+        int[][] shapes = {{64, 7 * nr + 7, kc + 9}, {200, 9 * nr + 5, 40}, {49, 4 * nr + 3, 40}};
+        boolean before = VectorGemm.privateColumns;
+        try {
+            assertTheBitsOfOneThread(new Random(23), shapes, "private columns", on -> VectorGemm.privateColumns = on);
+            // B transposed (its columns are rows) with C inside a larger matrix
+            VectorGemm.privateColumns = true;
+            Random random = new Random(29);
+            int m = 70;
+            int n = 6 * nr + 11;
+            int k = kc + 3;
+            int ldc = n + 5;
+            float[] a = uniform(random, m * k);
+            float[] b = uniform(random, n * k);
+            float[] expected = new float[m * ldc];
+            float[] c = new float[m * ldc];
+            java.util.Arrays.fill(expected, 0.25f);
+            java.util.Arrays.fill(c, 0.25f);
+            new VectorGemm(1, false).sgemm(false, true, m, n, k, 0.5f, a, 0, k, b, 0, k, 2f, expected, 0, ldc);
+            new VectorGemm(2, false).sgemm(false, true, m, n, k, 0.5f, a, 0, k, b, 0, k, 2f, c, 0, ldc);
+            assertArrayEquals(expected, c, "B transposed, private columns, 2 threads");
+        } finally {
+            VectorGemm.privateColumns = before;
+        }
+    }
+
+    /** {@code n} values drawn uniformly from [-0.5, 0.5). */
+    private static float[] uniform(Random random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextFloat() - 0.5f;
+        }
+        return v;
+    }
+
     /**
      * For each m x n x k shape (random operands), with a task-order switch off and on, both loop orders and 2 and 3
      * threads: the same product bits as one thread. The caller restores the switch.
@@ -72,14 +112,8 @@ class GemmPoolTest {
             int m = s[0];
             int n = s[1];
             int k = s[2];
-            float[] a = new float[m * k];
-            float[] b = new float[k * n];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = random.nextFloat() - 0.5f;
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = random.nextFloat() - 0.5f;
-            }
+            float[] a = uniform(random, m * k);
+            float[] b = uniform(random, k * n);
             float[] expected = new float[m * n];
             new VectorGemm(1, false).sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
             for (boolean on : new boolean[] {false, true}) {
