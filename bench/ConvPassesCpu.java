@@ -9,6 +9,7 @@
 // the 1x1 layers on 14x14 and 7x7 planes of MobileNetV2 and ResNet-50 (with -Dbatch=1: N = 196 or 49).
 // -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers); -Dbatch=N (default 8);
 // -Dwarm=N warm-up calls of each pass per layer (default 4; small layers need a few hundred before C2 has compiled their path).
+// -Dforward=only times the forward pass alone (inference shapes, e.g. with -Dbatch=1). -Dset=vgg16: VGG16's 3x3 layers.
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -19,6 +20,7 @@ public class ConvPassesCpu {
     record Layer(String name, int c, int h, int f, int k, int stride, int pad) { }
 
     static final String[] FIELDS = {"shiftedPatches", "shiftedInputGradient", "shiftedWeightGradient"};
+    static final boolean FORWARD_ONLY = "only".equals(System.getProperty("forward"));
 
     /** -Dset=pointwise: ResNet-50's 1x1 layers (the shapes of bench/torch_pointwise_cpu.py, in its order). */
     static final List<Layer> POINTWISE = List.of(
@@ -57,12 +59,25 @@ public class ConvPassesCpu {
         new Layer("r50 1x1 2048->512 7x7", 2048, 7, 512, 1, 1, 0),
         new Layer("r50 1x1/2 1024->2048 14->7", 1024, 14, 2048, 1, 2, 0));
 
+    /** -Dset=vgg16: VGG16's distinct 3x3 layers (stride 1, padding 1; use -Dbatch=1 -Dforward=only for W5). */
+    static final List<Layer> VGG16 = List.of(
+        new Layer("vgg 3->64 224", 3, 224, 64, 3, 1, 1),
+        new Layer("vgg 64->64 224", 64, 224, 64, 3, 1, 1),
+        new Layer("vgg 64->128 112", 64, 112, 128, 3, 1, 1),
+        new Layer("vgg 128->128 112", 128, 112, 128, 3, 1, 1),
+        new Layer("vgg 128->256 56", 128, 56, 256, 3, 1, 1),
+        new Layer("vgg 256->256 56", 256, 56, 256, 3, 1, 1),
+        new Layer("vgg 256->512 28", 256, 28, 512, 3, 1, 1),
+        new Layer("vgg 512->512 28", 512, 28, 512, 3, 1, 1),
+        new Layer("vgg 512->512 14", 512, 14, 512, 3, 1, 1));
+
     public static void main(String[] a) throws Exception {
         int rounds = a.length > 0 ? Integer.parseInt(a[0]) : 6;
         int calls = a.length > 1 ? Integer.parseInt(a[1]) : 2;
         org.convnet4j.tensor.kernels.KernelProvider.installJitDirectives();
         List<Layer> layers = "pointwise".equals(System.getProperty("set")) ? POINTWISE
-                : "narrow".equals(System.getProperty("set")) ? NARROW : List.of(
+                : "narrow".equals(System.getProperty("set")) ? NARROW
+                : "vgg16".equals(System.getProperty("set")) ? VGG16 : List.of(
             new Layer("3x3 64 on 56x56", 64, 56, 64, 3, 1, 1),
             new Layer("3x3 128 on 28x28", 128, 28, 128, 3, 1, 1),
             new Layer("3x3 256 on 14x14", 256, 14, 256, 3, 1, 1),
@@ -116,7 +131,7 @@ public class ConvPassesCpu {
             set(fields, defaults, false);
             String[] names = {"forward", "data grad", "weight grad"};
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-22s", l.name()));
-            for (int pass = 0; pass < 3; pass++) {
+            for (int pass = 0; pass < (FORWARD_ONLY ? 1 : 3); pass++) {
                 double[] ra = Arrays.copyOfRange(cpu[0], pass * rounds, (pass + 1) * rounds);
                 double[] rb = Arrays.copyOfRange(cpu[1], pass * rounds, (pass + 1) * rounds);
                 double[] ratio = new double[rounds];
@@ -138,6 +153,12 @@ public class ConvPassesCpu {
             Convolution.forward(x, w, null, p, null, y);
         }
         long t1 = tm.getCurrentThreadCpuTime();
+        if (FORWARD_ONLY) {
+            if (ms != null) {
+                ms[0] = (t1 - t0) / 1e6 / calls;
+            }
+            return;
+        }
         for (int i = 0; i < calls; i++) {
             Convolution.backwardInput(dy, w, x.shape(), p, dx);
         }

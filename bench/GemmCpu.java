@@ -29,7 +29,7 @@ public class GemmCpu {
             }
             double[] sorted = g.clone(); Arrays.sort(sorted);
             out.append(String.format("n=%d GFLOPS/CPU-s median %.1f (rounds %.1f..%.1f) kc=%s mc=%s nc=%s load %.1f%n", n,
-                sorted[rounds / 2], sorted[0], sorted[rounds - 1], System.getProperty("convnet4j.gemm.kc", "256"),
+                sorted[rounds / 2], sorted[0], sorted[rounds - 1], System.getProperty("convnet4j.gemm.kc", "512"),
                 System.getProperty("convnet4j.gemm.mc", "192"), System.getProperty("convnet4j.gemm.nc", "3072"),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         }

@@ -6,6 +6,8 @@
 //       -cp convnet4j-bench/target/benchmarks.jar bench/GemmFlagCpu.java ROUNDS SWITCH SHAPE...
 // SWITCH: a full field name, e.g. org.convnet4j.tensor.kernels.VectorGemm.gatherPacking
 // SHAPE: m,n,k[,NN|NT|TN|TT] (op(A) m x k, op(B) k x n; T = stored transposed), e.g. 1024,1024,1024 64,256,3136,NT
+// -Dthreads=N (default 1): the products on N threads, timed by the process CPU clock instead (the pool's spinning and
+// waiting included, so hand-offs and the threads' wait for the last task count: W1 at two threads).
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
@@ -19,9 +21,14 @@ public class GemmFlagCpu {
         Field flag = Class.forName(a[1].substring(0, dot)).getDeclaredField(a[1].substring(dot + 1));
         flag.setAccessible(true);
         boolean initial = flag.getBoolean(null);
-        Kernels k = KernelProvider.vector(1);
+        int threads = Integer.getInteger("threads", 1);
+        Kernels k = KernelProvider.vector(threads);
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
-        System.out.println("# B flips " + a[1] + " (A = " + initial + "); load " + load());
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        java.util.function.LongSupplier cpu = threads == 1 ? tm::getCurrentThreadCpuTime : os::getProcessCpuTime;
+        System.out.println("# B flips " + a[1] + " (A = " + initial + "); " + threads + " thread(s), "
+                + (threads == 1 ? "thread" : "process") + " CPU; load " + load());
         for (int s = 2; s < a.length; s++) {
             String[] f = a[s].split(",");
             int m = Integer.parseInt(f[0]), n = Integer.parseInt(f[1]), kk = Integer.parseInt(f[2]);
@@ -40,11 +47,11 @@ public class GemmFlagCpu {
                 for (int v0 = 0; v0 < 2; v0++) {
                     int v = Math.floorMod(round + v0, 2);
                     flag.setBoolean(null, v == 0 ? initial : !initial);
-                    long t0 = tm.getCurrentThreadCpuTime();
+                    long t0 = cpu.getAsLong();
                     for (int i = 0; i < calls; i++) {
                         k.sgemm(tA, tB, m, n, kk, 1f, x, 0, tA ? m : kk, y, 0, tB ? kk : n, 0f, c[v], 0, n);
                     }
-                    long t1 = tm.getCurrentThreadCpuTime();
+                    long t1 = cpu.getAsLong();
                     if (round >= 0) g[v][round] = flops * calls / (t1 - t0);
                 }
                 flag.setBoolean(null, initial);

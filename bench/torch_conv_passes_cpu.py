@@ -4,7 +4,8 @@ Forward is torch.conv2d; the data and weight gradients are the one operator auto
 aten.convolution_backward, with its output mask asking for dx only or dw only (oneDNN's kernels at batch 8, as in a
 W6 step). Same layers, same names, same medians as ConvPassesCpu's A column, so the two outputs read side by side.
 Run: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/torch_conv_passes_cpu.py [ROUNDS [CALLS]]
-ONLY=TEXT keeps the layers whose name contains TEXT; BATCH=N (default 8)."""
+ONLY=TEXT keeps the layers whose name contains TEXT; BATCH=N (default 8); FORWARD=only times the forward pass alone;
+SET=vgg16 VGG16's 3x3 layers instead (ConvPassesCpu -Dset=vgg16)."""
 import os, sys, time, statistics
 os.environ["OMP_NUM_THREADS"] = "1"
 import torch
@@ -20,6 +21,17 @@ LAYERS = [
     ("3x3/2 512 14->7", 512, 14, 512, 3, 2, 1),
     ("7x7/2 stem", 3, 224, 64, 7, 2, 3),
     ("1x1/2 256->512 56->28", 256, 56, 512, 1, 2, 0),
+]
+VGG16 = [
+    ("vgg 3->64 224", 3, 224, 64, 3, 1, 1),
+    ("vgg 64->64 224", 64, 224, 64, 3, 1, 1),
+    ("vgg 64->128 112", 64, 112, 128, 3, 1, 1),
+    ("vgg 128->128 112", 128, 112, 128, 3, 1, 1),
+    ("vgg 128->256 56", 128, 56, 256, 3, 1, 1),
+    ("vgg 256->256 56", 256, 56, 256, 3, 1, 1),
+    ("vgg 256->512 28", 256, 28, 512, 3, 1, 1),
+    ("vgg 512->512 28", 512, 28, 512, 3, 1, 1),
+    ("vgg 512->512 14", 512, 14, 512, 3, 1, 1),
 ]
 
 
@@ -37,7 +49,8 @@ def main():
     torch.manual_seed(1)
     print(f"# torch {torch.__version__}, 1 thread, batch {batch}, mkldnn {torch.backends.mkldnn.is_available()}; "
           f"load {load()}")
-    for name, c, h, f, k, s, p in LAYERS:
+    forward_only = os.environ.get("FORWARD", "") == "only"
+    for name, c, h, f, k, s, p in (VGG16 if os.environ.get("SET") == "vgg16" else LAYERS):
         if only not in name:
             continue
         x = torch.randn(batch, c, h, h)
@@ -51,6 +64,8 @@ def main():
         passes = [lambda: torch.conv2d(x, w, None, s, p),
                   lambda: backward([True, False, False]),
                   lambda: backward([False, True, False])]
+        if forward_only:
+            passes = passes[:1]
         ms = [[] for _ in passes]
         with torch.no_grad():
             for fn in passes:  # warm-up

@@ -97,6 +97,51 @@ class DirectTilesTest {
         assertEquals(1f + 3f * 2f + 0.5f * 4f, out[0]);
     }
 
+    /**
+     * Runs of 4 and 7 whole vectors (and 6, and 14 with a tail) with their last 4 in two tiles of 2
+     * ({@code VectorDirectProducts.lastFourInPairs}) and as 3 + 1 (the switch off), over two slices of taps (144 and 56),
+     * whole blocks of filters and a short last one: the scalar twin's bits either way, nothing written outside the rows.
+     */
+    @Test
+    void lastFourVectorsInPairsGiveTheScalarTwinsBits() throws ReflectiveOperationException {
+        Kernels vector = KernelProvider.vector(1);
+        Kernels scalar = KernelProvider.scalar();
+        java.lang.reflect.Field pairs = Class.forName("org.convnet4j.tensor.kernels.VectorDirectProducts")
+                .getDeclaredField("lastFourInPairs");
+        pairs.setAccessible(true);
+        boolean pairsWere = pairs.getBoolean(null);
+        Random random = new Random(29);
+        int r = Kernels.DIRECT_ROWS;
+        int taps = 200;
+        try {
+            for (int f : new int[] {64, 69}) {
+                for (int len : new int[] {64, 100, 112, 230}) {
+                    int blocks = (f + r - 1) / r;
+                    float[] wp = randoms(random, blocks * r * taps);
+                    int[] offsets = new int[taps];
+                    for (int t = 0; t < taps; t++) {
+                        offsets[t] = random.nextInt(64);
+                    }
+                    float[] x = randoms(random, 64 + len);
+                    float[] bias = randoms(random, f);
+                    int ldo = len + 3;
+                    float[] expected = new float[f * ldo];
+                    Arrays.fill(expected, Float.NaN);
+                    scalar.directProducts(f, taps, wp, 0, offsets, x, 0, len, bias, 0, expected, 0, ldo);
+                    for (boolean inPairs : new boolean[] {true, false}) {
+                        pairs.setBoolean(null, inPairs);
+                        float[] actual = new float[expected.length];
+                        Arrays.fill(actual, Float.NaN);
+                        vector.directProducts(f, taps, wp, 0, offsets, x, 0, len, bias, 0, actual, 0, ldo);
+                        assertArrayEquals(expected, actual, "f " + f + " len " + len + " in pairs " + inPairs);
+                    }
+                }
+            }
+        } finally {
+            pairs.setBoolean(null, pairsWere);
+        }
+    }
+
     @Test
     void vectorPixelsGiveTheScalarTwinsBits() {
         Kernels vector = KernelProvider.vector(1);

@@ -8,10 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  * shifted load per tap and vector, as {@link VectorDirectConv}) and the weights from their per-layer packing, 8 filters
  * side by side per tap, so that the 8 broadcasts of a tap come from one 32-byte run. With 512-bit vectors a tile is
  * 8 filters x 3 vectors (24 accumulators, 3 loads and 8 broadcasts per 24 fused multiply-adds: the GEMM
- * micro-kernel's mix, without its packed B panel), then 2 and 1 vectors for the run's last whole vectors; with
- * narrower vectors (16 registers) 4 filters at a time. The taps go in slices of {@link #DEPTH}: a slice's input
- * columns (its channels' rows under one tile) stay in L1 while every block of filters passes over them, and between
- * slices a tile's sums wait in {@code out} (stored and loaded back exactly: the chain of each output is unchanged).
+ * micro-kernel's mix, without its packed B panel), then 2 and 1 vectors for the run's last whole vectors (its last 4
+ * as 2 + 2: {@link #lastFourInPairs}); with narrower vectors (16 registers) 4 filters at a time. The taps go in
+ * slices of {@link #DEPTH}: a slice's input columns (its channels' rows under one tile) stay in L1 while every block
+ * of filters passes over them, and between slices a tile's sums wait in {@code out} (stored and loaded back exactly:
+ * the chain of each output is unchanged).
  * Outputs past the last whole vector are one more vector ending at the run's end, all taps at once after the slices;
  * a last block of fewer than 8 filters, and runs shorter than a vector, go one filter at a time.
  *
@@ -35,7 +36,7 @@ final class VectorDirectProducts {
         for (int t0 = 0; t0 < taps; t0 += DEPTH) {
             int t1 = Math.min(taps, t0 + DEPTH);
             for (int p = 0; p < whole; ) {
-                int n = Math.min(3, (whole - p) / VL);
+                int n = group((whole - p) / VL);
                 for (int blk = 0; blk < blocks; blk++) {
                     int fo = blk * R;
                     int w0 = wOff + fo * taps;
@@ -91,6 +92,23 @@ final class VectorDirectProducts {
         for (int fo = blocks * R; fo < f; fo++) {
             single(fo, taps, wp, wOff, offsets, x, xOff, 0, len, bias, biasOff, out, outOff, ldo);
         }
+    }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}, {@code -Dconvnet4j.conv.directLastFourInPairs=false}): whether a run's
+     * last 4 whole vectors go as two tiles of 2 instead of a tile of 3 and one of 1 ({@link #group}). A 1-vector tile
+     * pays a tap's 8 weight broadcasts for 8 multiply-adds where a 3-vector one pays them for 24: in a joined 7x7 tile
+     * (7 vectors: 3 + 3 + 1) tile8x1 took 149 JFR samples against tile8x3's 661 for its 6 vectors, 1.35 times the time
+     * per vector. Two 2-vector tiles pay 16 broadcasts, as 3 + 1 do, for 32 multiply-adds. About 1% less CPU on the
+     * layers it touches (7x7, 28x28, 56->28 at batch 8; VGG16's 28x28 at batch 1: docs/PERFORMANCE.md, session 20).
+     * The same chain per output either way: the same bits.
+     */
+    static volatile boolean lastFourInPairs =
+            !"false".equals(System.getProperty("convnet4j.conv.directLastFourInPairs"));
+
+    /** Vectors of the next column tile with {@code left} whole vectors left: 3, but 2 of the last 4. */
+    private static int group(int left) {
+        return left == 4 && lastFourInPairs ? 2 : Math.min(3, left);
     }
 
     /** Filter fo, outputs [p, len): whole vectors, then scalars (the same chain per element). */

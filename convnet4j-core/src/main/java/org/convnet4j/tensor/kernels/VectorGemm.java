@@ -36,9 +36,16 @@ final class VectorGemm {
     static final int NR = 3 * VL;
     /**
      * Depth of a packed slice. Long enough that the tile load/store at the end of each micro-kernel call is
-     * amortised over many FMAs; 128 to 384 measured the same within noise on the development machine.
+     * amortised over many FMAs. Each slice passes over all of C once more (a load, an FMA and a store of every
+     * value), and C is the one operand nothing prefetches: a micro-tile's 8 rows are a row stride apart, a new page
+     * each at W1's sizes, so their lines arrive from L3 or memory while the FMAs wait. 512 (one slice at n = 512,
+     * half the passes over C of 256) measured 3-24% more GFLOPS per CPU second than 256 at n = 512-2048 on one
+     * thread of the AMD Zen 4 guest (docs/PERFORMANCE.md, "Session 20, the GEMM engineer"); 128 lost 5-18%. The
+     * micro-kernel's B panel (KC x NR floats, 96 KB) is then read from L2 rather than L1 on either processor kind.
+     * A per-machine choice measured on AMD only: {@code -Dconvnet4j.gemm.kc=256} restores the depth of before. The
+     * depth fixes every product's summation order: other depths give other bits (the same for any thread count).
      */
-    static final int KC = Integer.getInteger("convnet4j.gemm.kc", 256);
+    static final int KC = Integer.getInteger("convnet4j.gemm.kc", 512);
     /** Rows of a packed A block (a multiple of MR), sized so the block (MC x KC) stays in L2. */
     static final int MC = roundUp(Integer.getInteger("convnet4j.gemm.mc", 192), MR);
     /** Columns of a packed B block (a multiple of NR), sized so the block (KC x NC) stays in L2/L3. */
@@ -270,7 +277,7 @@ final class VectorGemm {
      * of op(B) at a time into a private, cache-resident buffer and runs every MR-tall A panel over it.
      *
      * <p>Why: with the general loop order and few rows, every task (a row range of just one or two micro
-     * panels) streams the whole shared packed B block (3 MB at KC x NC) from L3 for each of its row panels,
+     * panels) streams the whole shared packed B block (6 MB at KC x NC) from L3 for each of its row panels,
      * and each KC slice costs two pool hand-offs. Here each B value is read from memory once, reused by all
      * m rows while it sits in L1/L2, and the call needs one hand-off. Each element of C still sees exactly
      * the same operations in the same order (KC slices in order, the same merge), so results are
