@@ -89,6 +89,8 @@ public final class LayerProfile {
         p.print(name, batch, total, reps);
         if (SPAN) {
             p.printSpan(name, batch, reps);
+        }
+        if (SPAN || Boolean.getBoolean("convnet4j.pool.stats")) {
             wholePredictSpan(model, x, reps);
         }
     }
@@ -154,21 +156,36 @@ public final class LayerProfile {
         double work = spanRows.values().stream().mapToDouble(r -> r[0]).sum() / 1e6 / reps;
         double span = spanRows.values().stream().mapToDouble(r -> r[1]).sum() / 1e6 / reps;
         double serial = spanRows.values().stream().mapToDouble(r -> r[3]).sum() / 1e6 / reps;
-        System.out.printf("# span %s batch %d, %d threads, per pass (thread CPU): work %.2f ms, span %.2f ms, of it serial"
-                + " %.2f ms; use %.3f (work / (threads x span)); idle %.2f ms%n", name, batch, threads, work, span,
-                serial, work / (threads * span), threads * span - work);
-        System.out.printf("%8s %8s %8s %8s %6s %6s %7s %s%n", "work", "span", "serial", "idle", "use", "calls", "jobs",
-                "layer (sorted by idle)");
+        double wallSum = spanRows.keySet().stream().mapToDouble(k -> wallNanos(k, reps)).sum() / 1e6 / reps;
+        System.out.printf("# span %s batch %d, %d threads, per pass (thread CPU): work %.2f ms, span %.2f ms, of it"
+                + " serial %.2f ms; use %.3f (work / (threads x span)); idle %.2f ms; on the clock (%s): rows %.2f ms,"
+                + " idle %.2f ms%n", name, batch, threads, work, span, serial, work / (threads * span),
+                threads * span - work, MIN ? "fastest calls" : "mean calls", wallSum, threads * wallSum - work);
+        // idle: what the greedy schedule of the measured tasks leaves (no hand-off latency); wall idle: threads x the
+        // row's clock time - its work, every wait included (hand-offs, a worker late or parked, the caller's copies)
+        System.out.printf("%8s %8s %8s %8s %8s %8s %6s %6s %7s %s%n", "work", "span", "serial", "idle", "wall",
+                "wallIdle", "use", "calls", "jobs", "layer (sorted by wall idle)");
         spanRows.entrySet().stream()
-                .sorted((a, b) -> Double.compare(threads * b.getValue()[1] - b.getValue()[0],
-                        threads * a.getValue()[1] - a.getValue()[0]))
+                .sorted((a, b) -> Double.compare(threads * wallNanos(b.getKey(), reps) - b.getValue()[0],
+                        threads * wallNanos(a.getKey(), reps) - a.getValue()[0]))
                 .limit(40).forEach(e -> {
                     double[] r = e.getValue();
-                    System.out.printf("%8.3f %8.3f %8.3f %8.3f %6.3f %6d %7.1f %s%n", r[0] / 1e6 / reps,
+                    double wall = wallNanos(e.getKey(), reps);
+                    System.out.printf("%8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %6.3f %6d %7.1f %s%n", r[0] / 1e6 / reps,
                             r[1] / 1e6 / reps, r[3] / 1e6 / reps, (threads * r[1] - r[0]) / 1e6 / reps,
+                            wall / 1e6 / reps, (threads * wall - r[0]) / 1e6 / reps,
                             r[0] / (threads * r[1]), (int) (r[4] / reps), r[2] / reps,
                             e.getKey().length() > 120 ? e.getKey().substring(0, 120) : e.getKey());
                 });
+    }
+
+    /**
+     * A row's clock time over the recorded passes: its calls' fastest times times the passes with
+     * {@code -Dconvnet4j.profile.min=true} (on a loaded machine the quiet estimate), else the sum of all its calls.
+     */
+    private double wallNanos(String key, int reps) {
+        double[] r = rows.get(key);
+        return r == null ? 0 : MIN ? fastestSum(key) * reps : r[0];
     }
 
     /** The same figures for whole {@code Model.predict} calls (the graph's own fusions, the residual sums included). */
@@ -178,10 +195,14 @@ public final class LayerProfile {
         double[] spans = new double[reps];
         double[] serials = new double[reps];
         double[] jobs = new double[reps];
+        double[] walls = new double[reps];
+        java.util.Map<String, long[]> stats0 = org.convnet4j.tensor.kernels.KernelProvider.poolStatistics();
         for (int i = 0; i < reps; i++) {
             long[] s0 = org.convnet4j.tensor.kernels.KernelProvider.poolSpan();
+            long w0 = System.nanoTime();
             long c0 = THREADS.getCurrentThreadCpuTime();
             model.predict(x);
+            walls[i] = (System.nanoTime() - w0) / 1e6;
             long cpu = THREADS.getCurrentThreadCpuTime() - c0;
             long[] s1 = org.convnet4j.tensor.kernels.KernelProvider.poolSpan();
             double serial = cpu - (s1[3] - s0[3]);
@@ -190,9 +211,28 @@ public final class LayerProfile {
             serials[i] = serial / 1e6;
             jobs[i] = s1[0] - s0[0];
         }
-        System.out.printf("# span of whole predict calls, %d threads, medians of %d: work %.2f ms, span %.2f ms, serial"
-                + " %.2f ms, parallel calls %.0f; use %.3f%n", threads, reps, median(works), median(spans),
-                median(serials), median(jobs), median(works) / (threads * median(spans)));
+        if (!SPAN) {
+            System.out.printf("# whole predict calls, %d threads, %d: wall median %.2f ms, fastest %.2f ms%n", threads,
+                    reps, median(walls), min(walls));
+        } else {
+            System.out.printf("# span of whole predict calls, %d threads, medians of %d: work %.2f ms, span %.2f ms,"
+                    + " serial %.2f ms, parallel calls %.0f; use %.3f; wall median %.2f ms, fastest %.2f ms (idle on"
+                    + " the clock %.2f / %.2f ms)%n", threads, reps, median(works), median(spans), median(serials),
+                    median(jobs), median(works) / (threads * median(spans)), median(walls), min(walls),
+                    threads * median(walls) - median(works), threads * min(walls) - median(works));
+        }
+        // with -Dconvnet4j.pool.stats=true: each thread's clock time inside tasks and waiting (a worker for its next
+        // job: the second thread's idle on the clock, gaps between layers included), and its parks
+        org.convnet4j.tensor.kernels.KernelProvider.poolStatistics().forEach((thread, s) -> {
+            long[] b = stats0.getOrDefault(thread, new long[s.length]);
+            System.out.printf("# pool %s per predict: %.1f tasks, %.2f ms in tasks, %.2f ms waiting, %.1f parks%n",
+                    thread, (s[0] - b[0]) / (double) reps, (s[1] - b[1]) / 1e6 / reps, (s[2] - b[2]) / 1e6 / reps,
+                    (s[4] - b[4]) / (double) reps);
+        });
+    }
+
+    private static double min(double[] v) {
+        return java.util.Arrays.stream(v).min().orElse(Double.NaN);
     }
 
     private static double median(double[] v) {

@@ -172,10 +172,15 @@ final class FastConvolution {
                         packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
                 : null;
         Tiling tiling = direct != null && joinsSamples(d) ? Tiling.of(d).joined() : Tiling.of(d);
-        boolean parallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
-        if (parallel && balancedTiles) {
+        boolean inParallel = taskParallel(k, tiling.tasks(), tiling.macs(d));
+        if (inParallel && balancedTiles) {
             tiling = tiling.balanced(k.threads());
         }
+        Tiling pointwiseRows = !inParallel && direct == null ? pointwiseRowTiles(k, d, tiling) : null;
+        if (pointwiseRows != null) {
+            tiling = pointwiseRows;
+        }
+        boolean parallel = inParallel || pointwiseRows != null;
         Tiling tiles = tiling;
         // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
@@ -615,8 +620,9 @@ final class FastConvolution {
         boolean rowsOnAll = threadedGemm && parallelTileRows && (long) fg * tile.cols() >= EPILOGUE_PARALLEL;
         for (int g = 0; g < d.groups(); g++) {
             int gg = g;
-            if (rowsOnAll && ShiftedPatches.sliceSize(d, tile) >= IM2COL_PARALLEL) {
-                int tasks = Math.min(d.cg(), Math.max(1, ShiftedPatches.sliceSize(d, tile) / IM2COL_TASK));
+            int sliceSize = ShiftedPatches.sliceSize(d, tile);
+            if (rowsOnAll && sliceSize >= (smallSlicesOnAllThreads ? IM2COL_TASK : IM2COL_PARALLEL)) {
+                int tasks = Math.min(d.cg(), Math.max(smallSlicesOnAllThreads ? 2 : 1, sliceSize / IM2COL_TASK));
                 k.parallelFor(tasks, task -> ShiftedPatches.fill(d, xd, tile, gg, slice,
                         (int) ((long) d.cg() * task / tasks), (int) ((long) d.cg() * (task + 1) / tasks)));
             } else {
@@ -732,6 +738,38 @@ final class FastConvolution {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a one-sample pointwise layer on the GEMM whose tiles would run in turn with threaded GEMMs runs as parallel
+     * row tiles instead ({@link #pointwiseRowTiles}). <b>Off by default</b> ({@code -Dconvnet4j.conv.pointwiseRowTiles=true}
+     * turns it on; a field for A/B runs): it removes 31 of a ResNet-50 b1 predict's 139 hand-offs, but by the span
+     * accounting on a loaded machine it did not shorten the pass (span 0.991..1.011 of the old split, either way inside
+     * the noise), and a hand-off's latency shows only on the clock of a quiet one (docs/PERFORMANCE.md, session 21,
+     * the threads engineer).
+     */
+    static volatile boolean pointwiseRowTiles = Boolean.getBoolean("convnet4j.conv.pointwiseRowTiles");
+
+    /**
+     * A one-sample pointwise layer's rows as two tiles per thread, each tile a one-thread GEMM with its epilogue, instead
+     * of its tiles in turn with threaded GEMMs; null where that does not apply. A pointwise tile reads x where it lies
+     * (no column buffer, so no budget to keep), and a threaded GEMM costs a hand-off to pack B's panels, one to
+     * multiply, one for the epilogue: ResNet-50's 1x1 64->256 layers on 56x56 at batch 1 were two tiles (36 and 20
+     * rows) of three hand-offs each, the second thread reading what the first wrote at each. Only where each tile
+     * keeps at least {@link #MIN_COLS} columns (the 56x56 and 28x28 planes, not 14x14), and not for tiles computed
+     * transposed. Forward only: a tile fixes no output's summation order, so the same bits.
+     */
+    private static Tiling pointwiseRowTiles(Kernels k, ConvDims d, Tiling tiling) {
+        if (!pointwiseRowTiles || k.threads() < 2 || !isPointwise(d) || d.n() != 1 || tiling.perTile() != 1) {
+            return null;
+        }
+        int tiles = 2 * k.threads();
+        int rows = ceilDiv(d.oh(), tiles);
+        if (ceilDiv(d.oh(), rows) < tiles || (long) rows * d.ow() < MIN_COLS
+                || k.fillsBetterTransposed(d.fg(), rows * d.ow())) {
+            return null;
+        }
+        return new Tiling(d.n(), d.oh(), d.ow(), 1, rows, ceilDiv(d.oh(), rows));
     }
 
     /**
@@ -956,8 +994,18 @@ final class FastConvolution {
 
     /** Patch values of a one-sample tile from which its im2col runs on every thread when its GEMM does. */
     static final int IM2COL_PARALLEL = 64 * 1024;
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}; {@code -Dconvnet4j.conv.smallSlicesOnAllThreads=false}): a threaded shifted
+     * tile's slice of at least {@link #IM2COL_TASK} floats (not {@link #IM2COL_PARALLEL}) is filled on every thread,
+     * in at least two tasks. ResNet-50's 14x14 3x3 layers at batch 1 have slices of 256 x 16 x 15 = 61,440 floats,
+     * just under the old bound: filled on the caller alone while the second thread waited, 0.4 ms of serial CPU per
+     * pass over the five calls (docs/PERFORMANCE.md, session 21, the threads engineer). A copy: the same floats.
+     */
+    static volatile boolean smallSlicesOnAllThreads =
+            !"false".equals(System.getProperty("convnet4j.conv.smallSlicesOnAllThreads"));
     /** Patch values per im2col task. */
-    private static final int IM2COL_TASK = 32 * 1024;
+    static final int IM2COL_TASK = 32 * 1024;
 
     /**
      * im2col of a threaded tile on every thread ({@link #patchesOnAllThreads});

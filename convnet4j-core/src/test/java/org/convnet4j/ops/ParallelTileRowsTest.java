@@ -72,6 +72,79 @@ class ParallelTileRowsTest {
         }
     }
 
+    @Test
+    void aSliceUnderTheIm2colBoundIsFilledOnEveryThreadWithTheOneThreadBits() {
+        // ResNet-50's 14x14 3x3 layers at batch 1: one shifted tile whose slice (256 x 16 x 15 values, rows sharing
+        // their padding) is under IM2COL_PARALLEL; with smallSlicesOnAllThreads it is filled in two channel ranges
+        FastConvolutionTest.Case cs = new FastConvolutionTest.Case(1, 256, 14, 14, 128, 3, 3, ConvParams.of(1, 1));
+        Random random = new Random(5);
+        Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+        Tensor other = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+        Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+        ConvDims d = ConvDims.of(x.shape(), w.shape(), Convolution.outputShape(x.shape(), w.shape(), cs.p()), cs.p());
+        int slice = ShiftedPatches.sliceSize(d, FastConvolution.Tiling.of(d).tile(0));
+        assertTrue(FastConvolution.Tiling.of(d).tasks() == 1 && slice >= FastConvolution.IM2COL_TASK
+                && slice < FastConvolution.IM2COL_PARALLEL, "one tile, its slice between the bounds: " + slice);
+        ConvEpilogue bnRelu = new ConvEpilogue(randoms(random, cs.f()), randoms(random, cs.f()),
+                randoms(random, cs.f()), Tensor.randn(random, 1f, cs.f()).data(), true);
+        Kernels one = KernelProvider.vector(1);
+        boolean before = FastConvolution.smallSlicesOnAllThreads;
+        try {
+            float[] y1 = FastConvolution.forward(x, w, null, cs.p(), one, bnRelu, null).data();
+            for (boolean on : new boolean[] {true, false}) {
+                FastConvolution.smallSlicesOnAllThreads = on;
+                for (int threads = 2; threads <= 3; threads++) {
+                    FastConvolution.forward(other, w, null, cs.p(), one, bnRelu, null); // every slice value written
+                    assertArrayEquals(y1, FastConvolution.forward(x, w, null, cs.p(), KernelProvider.vector(threads),
+                            bnRelu, null).data(), "switch " + on + ", threads " + threads);
+                }
+            }
+        } finally {
+            FastConvolution.smallSlicesOnAllThreads = before;
+        }
+    }
+
+    @Test
+    void pointwiseRowTilesGiveTheOneThreadBitsInOneHandOff() {
+        // ResNet-50's expanding 1x1 layers at batch 1 on the GEMM: 56x56 (two tiles of 36 and 20 rows in turn before)
+        // and 28x28 (one tile); a residual epilogue too. With pointwiseRowTiles: two row tiles per thread, one hand-off
+        // a call.
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(1, 64, 56, 56, 256, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(1, 128, 28, 28, 200, 1, 1, ConvParams.defaults()));
+        Kernels one = KernelProvider.vector(1);
+        boolean before = FastConvolution.pointwiseRowTiles;
+        try {
+            for (FastConvolutionTest.Case cs : cases) {
+                Random random = new Random(cs.hashCode());
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+                float[] skip = Tensor.randn(random, 1f, cs.f() * cs.h() * cs.w()).data();
+                ConvEpilogue bnRelu = new ConvEpilogue(randoms(random, cs.f()), randoms(random, cs.f()),
+                        randoms(random, cs.f()), Tensor.randn(random, 1f, cs.f()).data(), true);
+                for (ConvEpilogue e : new ConvEpilogue[] {null, bnRelu.withResidual(skip)}) {
+                    float[] y1 = FastConvolution.forward(x, w, null, cs.p(), one, e, null).data();
+                    for (boolean on : new boolean[] {true, false}) {
+                        FastConvolution.pointwiseRowTiles = on;
+                        for (int threads = 2; threads <= 3; threads++) {
+                            Kernels k = KernelProvider.vector(threads);
+                            long h0 = KernelProvider.handOffs();
+                            float[] y = FastConvolution.forward(x, w, null, cs.p(), k, e, null).data();
+                            long handOffs = KernelProvider.handOffs() - h0;
+                            String what = cs + ", switch " + on + ", threads " + threads;
+                            assertArrayEquals(y1, y, what);
+                            // at three threads the 28x28 plane's six tiles would be narrower than MIN_COLS: not cut
+                            boolean cut = on && (threads == 2 || cs.h() == 56);
+                            assertTrue(cut ? handOffs == 1 : handOffs > 1, what + ": " + handOffs + " hand-offs");
+                        }
+                    }
+                }
+            }
+        } finally {
+            FastConvolution.pointwiseRowTiles = before;
+        }
+    }
+
     private static float[] randoms(Random random, int n) {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

@@ -445,10 +445,24 @@ final class VectorGemm {
             return;
         }
         int parts = (long) m * n * k < PARALLEL_THRESHOLD ? 1 : GemmPool.allowedHere(Math.min(threads, maxThreads));
-        float[] packedA = packAllOfA(transA, m, k, 1f, a, aOff, lda, WORKSPACE.get().packedA(roundUp(m, MR) * k));
+        float[] into = WORKSPACE.get().packedA(roundUp(m, MR) * k);
+        float[] packedA = parts > 1 && sharedPackingWithPreparedB
+                ? packAllOfAShared(transA, m, k, 1f, a, aOff, lda, into)
+                : packAllOfA(transA, m, k, 1f, a, aOff, lda, into);
         fewRowsPacked(transB, m, n, k, packedA, pb.a(), pb.aOff(), pb.lda(), null, pb.packed(), beta, c, cOff, ldc,
                 parts);
     }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}; {@code -Dconvnet4j.gemm.sharedPackingWithPreparedB=false}): whether a
+     * threaded product with a prepared B packs its left operand on every thread ({@link #packAllOfAShared}) rather
+     * than on the caller alone. At batch 1, ResNet-50's 7x7 tiles are computed transposed with the weights prepared on
+     * the right, and their patches (49 x 4,608 floats for a 3x3 layer) were packed while the second thread waited:
+     * about 1 ms of the caller's 2.9 ms of serial CPU per pass (docs/PERFORMANCE.md, session 21, the threads
+     * engineer). A copy: the same floats in the same places on any split.
+     */
+    static volatile boolean sharedPackingWithPreparedB =
+            !"false".equals(System.getProperty("convnet4j.gemm.sharedPackingWithPreparedB"));
 
     /**
      * {@code -Dconvnet4j.gemm.exactRows=true} (off by default): with a prepared B, a few rows ({@link #isDotShape})
@@ -513,6 +527,17 @@ final class VectorGemm {
         return i < odd ? 2 * i + 1 : 2 * (i - odd);
     }
 
+    /**
+     * Switch for A/B runs ({@code FlagAB}; {@code -Dconvnet4j.gemm.panelTasksWithPreparedB=false}): whether a threaded
+     * few-rows product with a prepared B takes one task per column panel, the last panel's rows cut in one block per
+     * thread, instead of {@link #fewRowsGrid}'s panel ranges. A one-sample 7x7 tile computed transposed against 512
+     * filters has 10 whole panels and one of 32 columns; as six ranges (1, 2, 2, 2, 2, 2 panels) one thread ran 5.67
+     * panels' work while the other ran 5, each call. Read in place, B costs nothing more per task; only the last panel
+     * is read once per thread. Block bounds fall on multiples of MR: the same tiles, the same bits.
+     */
+    static volatile boolean panelTasksWithPreparedB =
+            !"false".equals(System.getProperty("convnet4j.gemm.panelTasksWithPreparedB"));
+
     /** Most column panels (of NR) of a {@link #isTallNarrow tall, narrow} product. */
     static final int GRID_MAX_PANELS = 8;
 
@@ -555,14 +580,20 @@ final class VectorGemm {
         // With the pool's fixed split the tasks go column range by column range, so that each thread's block of
         // tasks is a slab of C's columns (the same pixels in every layer of a one-sample network), all its rows.
         boolean byColumns = GemmPool.fixedSplit;
-        GemmPool.forEach(parts, rowBlocks * panelRanges, task -> {
-            int rb = byColumns ? task % rowBlocks : task / panelRanges;
+        // B read where it was prepared (no packing per task): a task per panel, all rows, and the last panel's rows cut
+        // in one block per thread, so that the threads end together (see panelTasksWithPreparedB)
+        boolean byPanels = prepackedB != null && panelTasksWithPreparedB && parts > 1 && !byColumns && rowBlocks == 1
+                && panels >= 2 * parts && rowUnits >= parts;
+        int last = panels - 1;
+        GemmPool.forEach(parts, byPanels ? last + parts : rowBlocks * panelRanges, task -> {
+            int rb = byPanels ? Math.max(0, task - last) : byColumns ? task % rowBlocks : task / panelRanges;
+            int blocks = byPanels ? task < last ? 1 : parts : rowBlocks;
             int pr = byColumns ? task / rowBlocks
                     : spreadTasks ? spread(task % panelRanges, panelRanges) : task % panelRanges;
-            int i0 = (int) ((long) rowUnits * rb / rowBlocks) * MR;
-            int i1 = Math.min(m, (int) ((long) rowUnits * (rb + 1) / rowBlocks) * MR);
-            int q0 = (int) ((long) panels * pr / panelRanges);
-            int q1 = (int) ((long) panels * (pr + 1) / panelRanges);
+            int i0 = (int) ((long) rowUnits * rb / blocks) * MR;
+            int i1 = Math.min(m, (int) ((long) rowUnits * (rb + 1) / blocks) * MR);
+            int q0 = byPanels ? Math.min(task, last) : (int) ((long) panels * pr / panelRanges);
+            int q1 = byPanels ? q0 + 1 : (int) ((long) panels * (pr + 1) / panelRanges);
             Workspace ws = WORKSPACE.get();
             float[] panel = ws.packedB(Math.min(KC, k) * NR);
             float[] tile = ws.tile;

@@ -72,6 +72,46 @@ class PreparedRightOperandTest {
     }
 
     @Test
+    void sharedPackingAndPanelTasksGiveTheBitsOfOneThread() {
+        // a one-sample 7x7 tile computed transposed against 512 filters: 49 pixels, 10 whole panels and one of 32
+        // columns, 3 KC slices and a short one (the packed left operand is large enough to be packed on every
+        // thread); the patches stored transposed (im2col's column buffer) and not
+        int m = 49;
+        int n = 512;
+        int kk = 3 * VectorGemm.KC + 7;
+        assertTrue((long) VectorGemm.roundUp(m, VectorGemm.MR) * kk >= 2L * ParallelChunks.VALUES,
+                "the left operand is packed in more than one task");
+        Random r = new Random(11);
+        boolean sharedBefore = VectorGemm.sharedPackingWithPreparedB;
+        boolean panelsBefore = VectorGemm.panelTasksWithPreparedB;
+        try {
+            for (boolean ta : new boolean[] {false, true}) {
+                float[] a = random(r, m * kk + 3);
+                float[] b = random(r, kk * n);
+                int lda = ta ? m : kk;
+                float[] expected = new float[m * n];
+                new VectorKernels(1).sgemm(ta, true, m, n, kk, 1f, a, 3, lda, b, 0, kk, 0f, expected, 0, n);
+                for (int threads : new int[] {2, 3}) {
+                    Kernels k = new VectorKernels(threads);
+                    PreparedMatrix p = k.prepareB(true, kk, n, b, 0, kk);
+                    for (int variant = 0; variant < 4; variant++) {
+                        VectorGemm.sharedPackingWithPreparedB = (variant & 1) == 0;
+                        VectorGemm.panelTasksWithPreparedB = (variant & 2) == 0;
+                        float[] actual = new float[m * n];
+                        k.sgemmPreparedBThreaded(ta, m, a, 3, lda, p, 0f, actual, 0, n);
+                        assertArrayEquals(expected, actual, threads + " threads, transA " + ta + ", shared packing "
+                                + VectorGemm.sharedPackingWithPreparedB + ", panel tasks "
+                                + VectorGemm.panelTasksWithPreparedB);
+                    }
+                }
+            }
+        } finally {
+            VectorGemm.sharedPackingWithPreparedB = sharedBefore;
+            VectorGemm.panelTasksWithPreparedB = panelsBefore;
+        }
+    }
+
+    @Test
     void theVectorKernelsKeepThePackedPanels() {
         float[] w = random(new Random(1), 512 * 576);
         PreparedMatrix p = new VectorKernels(2).prepareB(true, 576, 512, w, 0, 576);
