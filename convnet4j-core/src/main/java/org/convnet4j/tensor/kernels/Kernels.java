@@ -820,8 +820,8 @@ public interface Kernels {
      * The output transform of Winograd's F(m x m, 3x3) ({@code m} = 2 or 4, {@code a = m + 2}): for {@code t < tiles},
      * the a x a products {@code M[e] = src[srcOff + e * ldE + t]} become {@code Y = A^T M A}, and
      * {@code Y[i][q] + bias} is written to {@code dst[dstOff + origins[originsOff + t] + i * ld + q]} ({@code i, q < m};
-     * tiles must not overlap, {@code ldE >= tiles}). {@code src} is scratch: the column transforms are written over
-     * elements {@code e < m * a} of each tile. The same bits in every implementation; this default is the scalar twin.
+     * tiles must not overlap, {@code ldE >= tiles}). The same bits in every implementation; this default is the
+     * scalar twin.
      */
     default void winogradOutput(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,
                                 int dstOff, int ld, int[] origins, int originsOff) {

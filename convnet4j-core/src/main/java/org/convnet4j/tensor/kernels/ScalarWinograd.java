@@ -5,9 +5,10 @@ package org.convnet4j.tensor.kernels;
  * {@link Kernels#winogradOutput}): F(m x m, 3x3) for m = 2 and 4 (Lavin and Gray, "Fast Algorithms for Convolutional
  * Neural Networks", 2016), with the interpolation points 0, 1, -1 (m = 2) and 0, 1, -1, 2, -2 (m = 4), plus infinity.
  *
- * <p>Every 2-D transform is its 1-D transform applied down the columns first, then along the rows, each 1-D output by
- * the fixed expression written out below (float operations, no fused multiply-add). {@code VectorWinograd} evaluates
- * the same expressions lane by lane, so both give the same bits.
+ * <p>Every 2-D transform is its 1-D transform applied twice (the filter and input transforms down the columns first, then
+ * along the rows; the output transform along the rows first), each 1-D output by the fixed expression written out below
+ * (float operations, no fused multiply-add). {@code VectorWinograd} evaluates the same expressions lane by lane, so both
+ * give the same bits.
  */
 final class ScalarWinograd {
     /** -1/6 and 1/24 rounded to float: G's fractions of F(4x4, 3x3). */
@@ -163,26 +164,27 @@ final class ScalarWinograd {
     }
 
     /**
-     * {@link Kernels#winogradOutput} for tiles [t0, t1): A^T down each column j, written over elements (i < m, j) of
-     * src, then A along each of those rows into dst.
+     * {@link Kernels#winogradOutput} for tiles [t0, t1): A along each row r of M into {@code H[r][q]} (q < m), then A^T
+     * down each column q of H into the output's column q.
      */
     static void output(int m, int t0, int t1, float[] src, int srcOff, int ldE, float bias, float[] dst, int dstOff,
                        int ld, int[] origins, int originsOff) {
         int a = m + 2;
+        float[] h = new float[a * m]; // H: row r, column q at q * a + r
         float[] out = new float[m];
         for (int t = t0; t < t1; t++) {
             int v = srcOff + t;
-            for (int j = 0; j < a; j++) {
-                output1d(m, src, v + j * ldE, a * ldE, out);
-                for (int i = 0; i < m; i++) {
-                    src[v + (i * a + j) * ldE] = out[i];
+            for (int r = 0; r < a; r++) {
+                output1d(m, src, v + r * a * ldE, ldE, out);
+                for (int q = 0; q < m; q++) {
+                    h[q * a + r] = out[q];
                 }
             }
             int o = dstOff + origins[originsOff + t];
-            for (int i = 0; i < m; i++) {
-                output1d(m, src, v + i * a * ldE, ldE, out);
-                for (int q = 0; q < m; q++) {
-                    dst[o + i * ld + q] = out[q] + bias;
+            for (int q = 0; q < m; q++) {
+                output1d(m, h, q * a, 1, out);
+                for (int i = 0; i < m; i++) {
+                    dst[o + i * ld + q] = out[i] + bias;
                 }
             }
         }
