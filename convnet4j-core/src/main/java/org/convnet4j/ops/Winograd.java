@@ -1,6 +1,7 @@
 package org.convnet4j.ops;
 
 import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
  * Stride-1 3x3 convolutions by Winograd's minimal filtering, F(m x m, 3x3) with m = 4 or 2 (Lavin and Gray, "Fast
@@ -32,8 +33,15 @@ final class Winograd {
      * alternated CPU figures say where it wins.
      */
     static volatile boolean enabled = "true".equals(System.getProperty("convnet4j.conv.winograd"));
-    /** The output tile m of F(m x m, 3x3): 4 or 2 ({@code -Dconvnet4j.conv.winogradTile}). */
+    /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
     static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
+    /**
+     * Fewest tiles a call must have for a tile size ({@code -Dconvnet4j.conv.winogradMinTiles}): the products' columns,
+     * one 48-wide panel of the GEMM's micro-tile (AVX-512; 24 with AVX2, where it was not measured). Below it the
+     * products run mostly empty panels: ResNet-50's 512-filter 3x3 layer on 7 x 7 at batch 1 (4 tiles of F(4x4)) took
+     * 4.0x the direct path's CPU, the 256-filter one on 14 x 14 (16 tiles) 1.09x.
+     */
+    static final int MIN_TILES = Integer.getInteger("convnet4j.conv.winogradMinTiles", 48);
     /**
      * Fewest input channels (the products' depth) a layer needs to take this path
      * ({@code -Dconvnet4j.conv.winogradMinChannels}: 1 sends the reduced-width fixture networks through it too).
@@ -64,13 +72,31 @@ final class Winograd {
                 && d.dw() == 1;
     }
 
-    /** The output tile this layer takes (4 or 2), or 0 where it stays direct. */
+    /**
+     * The output tile this layer takes, or 0 where it stays direct: F(4x4) where the call has {@link #MIN_TILES} of
+     * them, else F(2x2) where it has that many of those (four times as many tiles, each 2.25x fewer multiplications than
+     * direct instead of 4x), else direct; never below {@link #MIN_CHANNELS} channels.
+     */
     static int tile(ConvDims d) {
-        return d.c() < MIN_CHANNELS ? 0 : outputTile;
+        if (d.c() < MIN_CHANNELS) {
+            return 0;
+        }
+        if (outputTile == 4 && tiles(d, 4) >= MIN_TILES) {
+            return 4;
+        }
+        return tiles(d, 2) >= MIN_TILES ? 2 : 0;
     }
 
-    /** Weights transformed for F(m x m, 3x3), as kept between inference calls. */
-    record Transformed(int m, float[] u) {
+    /** Output tiles of F(m x m) in a call. */
+    private static long tiles(ConvDims d, int m) {
+        return (long) d.n() * ceilDiv(d.oh(), m) * ceilDiv(d.ow(), m);
+    }
+
+    /**
+     * Weights transformed for F(m x m, 3x3): U [element][F][C], and in inference each element's U_e also packed for
+     * the products ({@link Kernels#prepareA}; null per call in training, where the products pack it themselves).
+     */
+    record Transformed(int m, float[] u, PreparedMatrix[] prepared) {
     }
 
     /**
@@ -103,7 +129,7 @@ final class Winograd {
                         ConvEpilogue epilogue, PackedWeights packed) {
         Plan plan = Plan.of(d, m);
         Scratch own = SCRATCH.get();
-        float[] u = filters(k, d, m, wd, packed, own);
+        Transformed u = filters(k, d, m, wd, packed, own);
         int threads = k.threads();
         if (threads > 1 && plan.blocks() >= threads
                 && (plan.blocks() % threads == 0 || plan.blocks() >= 2 * threads)) {
@@ -126,14 +152,27 @@ final class Winograd {
         forward(k, FastConvolution.backward(d), m, dyd, flipped, null, dxd, null, null);
     }
 
-    /** The transformed weights U [element][F][C]: kept ones (inference) when of this tile size, else this thread's. */
-    private static float[] filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed, Scratch own) {
+    /**
+     * The transformed weights: kept ones (inference, packed too) when of this tile size, else transformed into this
+     * thread's buffer.
+     */
+    private static Transformed filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed, Scratch own) {
         int size = (m + 2) * (m + 2) * d.f() * d.c();
-        if (packed != null && packed.getWinograd(k, () -> new Transformed(m, transform(k, d, m, wd,
-                new float[size]))) instanceof Transformed t && t.m() == m) {
-            return t.u();
+        if (packed != null && packed.getWinograd(k, () -> kept(k, d, m, transform(k, d, m, wd, new float[size])))
+                instanceof Transformed t && t.m() == m) {
+            return t;
         }
-        return transform(k, d, m, wd, own.u(size));
+        return new Transformed(m, transform(k, d, m, wd, own.u(size)), null);
+    }
+
+    /** U kept between inference calls, each element's matrix packed once for the products. */
+    private static Transformed kept(Kernels k, ConvDims d, int m, float[] u) {
+        int fc = d.f() * d.c();
+        PreparedMatrix[] prepared = new PreparedMatrix[(m + 2) * (m + 2)];
+        for (int e = 0; e < prepared.length; e++) {
+            prepared[e] = k.prepareA(false, d.f(), d.c(), 1f, u, e * fc, d.c());
+        }
+        return new Transformed(m, u, prepared);
     }
 
     /** U into {@code u}, filter-channel pairs shared out over the kernels' threads when many. */
@@ -167,7 +206,7 @@ final class Winograd {
      * Block b: its tile rows' inputs transformed, the products, the outputs transformed into y. {@code threaded}: each
      * phase shared out over the kernels' threads (channels, elements, filters), else all on the calling thread.
      */
-    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, float[] u,
+    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, Transformed u,
                               float[] bd, float[] yd, ConvEpilogue epilogue, Scratch s) {
         int m = plan.m();
         int a = plan.a();
@@ -197,9 +236,14 @@ final class Winograd {
             }
         });
         over(k, threaded, elements, (e0, e1) -> {
-            for (int e = e0; e < e1; e++) {
-                k.sgemmSingleThread(false, false, f, tiles, c, 1f, u, e * f * c, c, v, e * c * tiles, tiles, 0f,
-                        products, e * f * tiles, tiles);
+            for (int e = e0; e < e1; e++) { // the same bits prepared or not
+                if (u.prepared() != null) {
+                    k.sgemmPrepared(u.prepared()[e], false, tiles, v, e * c * tiles, tiles, 0f, products, e * f * tiles,
+                            tiles);
+                } else {
+                    k.sgemmSingleThread(false, false, f, tiles, c, 1f, u.u(), e * f * c, c, v, e * c * tiles, tiles, 0f,
+                            products, e * f * tiles, tiles);
+                }
             }
         });
         over(k, threaded, f, (f0, f1) -> {

@@ -164,7 +164,7 @@ class WinogradTest {
         Winograd.enabled = true;
         try {
             Random random = new Random(3);
-            Tensor x = Tensor.randn(random, 1f, 2, 32, 12, 12);
+            Tensor x = Tensor.randn(random, 1f, 2, 32, 28, 28);
             Tensor w = Tensor.randn(random, 1f, 40, 32, 3, 3); // more than DirectConvolution's 32 filters
             ConvParams p = ConvParams.of(1, 1);
             AtomicInteger transforms = new AtomicInteger();
@@ -204,10 +204,10 @@ class WinogradTest {
         Winograd.enabled = true;
         try {
             List<FastConvolutionTest.Case> all = new ArrayList<>(FastConvolutionTest.cases());
-            all.add(new FastConvolutionTest.Case(2, 36, 14, 14, 40, 3, 3, ConvParams.of(1, 1)));
-            all.add(new FastConvolutionTest.Case(1, 40, 7, 7, 36, 3, 3, ConvParams.of(1, 1).withPadMode(
+            all.add(new FastConvolutionTest.Case(2, 36, 30, 30, 40, 3, 3, ConvParams.of(1, 1)));
+            all.add(new FastConvolutionTest.Case(3, 40, 9, 9, 36, 3, 3, ConvParams.of(1, 1).withPadMode(
                     PadMode.REFLECT)));
-            all.add(new FastConvolutionTest.Case(3, 34, 6, 9, 35, 3, 3, ConvParams.of(1, new Padding(0, 2, 1, 0))));
+            all.add(new FastConvolutionTest.Case(3, 34, 10, 13, 35, 3, 3, ConvParams.of(1, new Padding(0, 2, 1, 0))));
             for (FastConvolutionTest.Case cs : all.subList(all.size() - 3, all.size())) { // these take the path
                 ConvDims d = dims(Tensor.zeros(cs.n(), cs.c(), cs.h(), cs.w()), Tensor.zeros(cs.f(), cs.c(), 3, 3), cs.p());
                 assertTrue(Winograd.applies(d) && Winograd.appliesBackward(d), cs.toString());
@@ -220,6 +220,19 @@ class WinogradTest {
         }
     }
 
+    /** The rule of docs/PERFORMANCE.md: F(4x4) with a panel's worth of its tiles, else F(2x2) with as many, else direct. */
+    @Test
+    void tileSizeByTheCallsTiles() {
+        ConvParams p = ConvParams.of(1, 1);
+        int[][] cases = { // n, c, plane, expected tile
+            {8, 64, 56, 4}, {1, 64, 56, 4}, {1, 128, 28, 4}, {8, 256, 14, 4}, {1, 256, 14, 2}, {8, 512, 7, 2},
+            {1, 512, 7, 0}, {8, 3, 224, 0}};
+        for (int[] c : cases) {
+            ConvDims d = dims(Tensor.zeros(c[0], c[1], c[2], c[2]), Tensor.zeros(c[1], c[1], 3, 3), p);
+            assertEquals(c[3], Winograd.tile(d), java.util.Arrays.toString(c));
+        }
+    }
+
     /** A Conv2d layer's gradients by finite differences with the path on (its data gradient through Winograd). */
     @Test
     void layerGradientsMatchFiniteDifferences() {
@@ -227,8 +240,10 @@ class WinogradTest {
         Winograd.enabled = true;
         try {
             Conv2d conv = new Conv2d(40, 3).padding(1); // more than DirectConvolution's 32 filters either way
-            Tensor x = Tensor.randn(new Random(11), 1f, 2, 36, 5, 6);
+            Tensor x = Tensor.randn(new Random(11), 1f, 2, 36, 10, 12);
             conv.outputShape(List.of(x.shape().dropFirst()));
+            ConvDims d = dims(x, Tensor.zeros(40, 36, 3, 3), ConvParams.of(1, 1));
+            assertTrue(Winograd.applies(d) && Winograd.appliesBackward(d));
             GradientCheck.Result r = GradientCheck.check(conv, List.of(x), GradientCheck.Options.training(40, 11));
             assertTrue(r.passed(), r.toString());
             assertTrue(r.checked() > 0);
