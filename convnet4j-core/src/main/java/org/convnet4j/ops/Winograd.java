@@ -1,7 +1,6 @@
 package org.convnet4j.ops;
 
 import org.convnet4j.tensor.kernels.Kernels;
-import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
  * Stride-1 3x3 convolutions by Winograd's minimal filtering, F(m x m, 3x3) with m = 4 or 2 (Lavin and Gray, "Fast
@@ -29,10 +28,12 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  */
 final class Winograd {
     /**
-     * Whether stride-1 3x3 layers take this path ({@code -Dconvnet4j.conv.winograd=true}); off by default until the
-     * alternated CPU figures say where it wins.
+     * Whether stride-1 3x3 layers take this path where {@link #tile} says so; {@code -Dconvnet4j.conv.winograd=false}
+     * keeps them direct (A/B runs). On: the process's CPU per image in alternated runs (FlagAB, AMD, loaded) was 0.95 of
+     * the direct path's for ResNet-50 training at batch 8, 0.91 / 0.87 for its inference at batch 1 / 8, 0.56 for
+     * VGG16 at batch 1 (docs/PERFORMANCE.md, "Session 21, the Winograd engineer").
      */
-    static volatile boolean enabled = "true".equals(System.getProperty("convnet4j.conv.winograd"));
+    static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.winograd"));
     /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
     static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
     /**
@@ -93,10 +94,11 @@ final class Winograd {
     }
 
     /**
-     * Weights transformed for F(m x m, 3x3): U [element][F][C], and in inference each element's U_e also packed for
-     * the products ({@link Kernels#prepareA}; null per call in training, where the products pack it themselves).
+     * Weights transformed for F(m x m, 3x3), U [element][F][C], as kept between inference calls (4x the layer's weights
+     * with F(4x4), 16/9 with F(2x2); the products pack each U_e themselves, as they do per call in training: keeping the
+     * packed copies too would double that for a few percent at batch 1).
      */
-    record Transformed(int m, float[] u, PreparedMatrix[] prepared) {
+    record Transformed(int m, float[] u) {
     }
 
     /**
@@ -129,7 +131,7 @@ final class Winograd {
                         ConvEpilogue epilogue, PackedWeights packed) {
         Plan plan = Plan.of(d, m);
         Scratch own = SCRATCH.get();
-        Transformed u = filters(k, d, m, wd, packed, own);
+        float[] u = filters(k, d, m, wd, packed, own);
         int threads = k.threads();
         if (threads > 1 && plan.blocks() >= threads
                 && (plan.blocks() % threads == 0 || plan.blocks() >= 2 * threads)) {
@@ -152,27 +154,14 @@ final class Winograd {
         forward(k, FastConvolution.backward(d), m, dyd, flipped, null, dxd, null, null);
     }
 
-    /**
-     * The transformed weights: kept ones (inference, packed too) when of this tile size, else transformed into this
-     * thread's buffer.
-     */
-    private static Transformed filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed, Scratch own) {
+    /** The transformed weights: kept ones (inference) when of this tile size, else transformed into this thread's buffer. */
+    private static float[] filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed, Scratch own) {
         int size = (m + 2) * (m + 2) * d.f() * d.c();
-        if (packed != null && packed.getWinograd(k, () -> kept(k, d, m, transform(k, d, m, wd, new float[size])))
+        if (packed != null && packed.getWinograd(k, () -> new Transformed(m, transform(k, d, m, wd, new float[size])))
                 instanceof Transformed t && t.m() == m) {
-            return t;
+            return t.u();
         }
-        return new Transformed(m, transform(k, d, m, wd, own.u(size)), null);
-    }
-
-    /** U kept between inference calls, each element's matrix packed once for the products. */
-    private static Transformed kept(Kernels k, ConvDims d, int m, float[] u) {
-        int fc = d.f() * d.c();
-        PreparedMatrix[] prepared = new PreparedMatrix[(m + 2) * (m + 2)];
-        for (int e = 0; e < prepared.length; e++) {
-            prepared[e] = k.prepareA(false, d.f(), d.c(), 1f, u, e * fc, d.c());
-        }
-        return new Transformed(m, u, prepared);
+        return transform(k, d, m, wd, own.u(size));
     }
 
     /** U into {@code u}, filter-channel pairs shared out over the kernels' threads when many. */
@@ -206,7 +195,7 @@ final class Winograd {
      * Block b: its tile rows' inputs transformed, the products, the outputs transformed into y. {@code threaded}: each
      * phase shared out over the kernels' threads (channels, elements, filters), else all on the calling thread.
      */
-    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, Transformed u,
+    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, float[] u,
                               float[] bd, float[] yd, ConvEpilogue epilogue, Scratch s) {
         int m = plan.m();
         int a = plan.a();
@@ -236,14 +225,9 @@ final class Winograd {
             }
         });
         over(k, threaded, elements, (e0, e1) -> {
-            for (int e = e0; e < e1; e++) { // the same bits prepared or not
-                if (u.prepared() != null) {
-                    k.sgemmPrepared(u.prepared()[e], false, tiles, v, e * c * tiles, tiles, 0f, products, e * f * tiles,
-                            tiles);
-                } else {
-                    k.sgemmSingleThread(false, false, f, tiles, c, 1f, u.u(), e * f * c, c, v, e * c * tiles, tiles, 0f,
-                            products, e * f * tiles, tiles);
-                }
+            for (int e = e0; e < e1; e++) {
+                k.sgemmSingleThread(false, false, f, tiles, c, 1f, u, e * f * c, c, v, e * c * tiles, tiles, 0f,
+                        products, e * f * tiles, tiles);
             }
         });
         over(k, threaded, f, (f0, f1) -> {
