@@ -8,6 +8,8 @@ import java.util.Random;
 import org.convnet4j.tensor.Tensor;
 import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +19,19 @@ import org.junit.jupiter.api.Test;
  * Forward at two and three threads, switch on and off, gives the one-thread bits.
  */
 class ParallelTileRowsTest {
+    /** Winograd's switch before any test here set it. */
+    private static final boolean WINOGRAD = Winograd.enabled;
+
+    /** Winograd off: it would take the stride-1 3x3 layers whose shifted tiles these tests check. */
+    @BeforeEach
+    void winogradOff() {
+        Winograd.enabled = false;
+    }
+
+    @AfterEach
+    void winogradAgain() {
+        Winograd.enabled = WINOGRAD;
+    }
 
     @Test
     void threadedTilesGiveTheOneThreadBitsWithTheirEpilogue() {
