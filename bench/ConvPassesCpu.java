@@ -10,17 +10,21 @@
 // -Donly=TEXT keeps the layers whose name contains TEXT (e.g. "3x3 " for the stride-1 3x3 layers); -Dbatch=N (default 8);
 // -Dwarm=N warm-up calls of each pass per layer (default 4; small layers need a few hundred before C2 has compiled their path).
 // -Dforward=only times the forward pass alone (inference shapes, e.g. with -Dbatch=1). -Dset=vgg16: VGG16's 3x3 layers.
+// -Dkept=true keeps each layer's weights packed (or transformed: Winograd) between calls, as inference does.
 import java.lang.management.*;
 import java.lang.reflect.Field;
 import java.util.*;
 import org.convnet4j.ops.*;
 import org.convnet4j.tensor.*;
+import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 public class ConvPassesCpu {
     record Layer(String name, int c, int h, int f, int k, int stride, int pad) { }
 
     static final String[] FIELDS = {"shiftedPatches", "shiftedInputGradient", "shiftedWeightGradient"};
     static final boolean FORWARD_ONLY = "only".equals(System.getProperty("forward"));
+    static final boolean KEPT = Boolean.getBoolean("kept");
 
     /** -Dset=pointwise: ResNet-50's 1x1 layers (the shapes of bench/torch_pointwise_cpu.py, in its order). */
     static final List<Layer> POINTWISE = List.of(
@@ -112,17 +116,18 @@ public class ConvPassesCpu {
             Tensor dy = Tensor.randn(random, 1f, y.shape().dims());
             Tensor dx = Tensor.zeros(x.shape().dims());
             Tensor dw = Tensor.zeros(w.shape().dims());
+            PackedWeights kept = KEPT ? kept() : null;
             double[][] cpu = new double[2][3 * rounds]; // [variant][pass * rounds + round], ms per call
             for (int warm = 0, warms = Integer.getInteger("warm", 4); warm < warms; warm++) {
                 set(fields, defaults, warm % 2 == 1);
-                passes(x, w, p, y, dy, dx, dw, 1, tm, null);
+                passes(x, w, p, y, dy, dx, dw, 1, tm, null, kept);
             }
             for (int r = 0; r < rounds; r++) {
                 for (int v0 = 0; v0 < 2; v0++) {
                     int v = (r + v0) % 2;
                     set(fields, defaults, v == 1);
                     double[] ms = new double[3];
-                    passes(x, w, p, y, dy, dx, dw, calls, tm, ms);
+                    passes(x, w, p, y, dy, dx, dw, calls, tm, ms, kept);
                     for (int pass = 0; pass < 3; pass++) {
                         cpu[v][pass * rounds + r] = ms[pass];
                     }
@@ -147,10 +152,10 @@ public class ConvPassesCpu {
     }
 
     static void passes(Tensor x, Tensor w, ConvParams p, Tensor y, Tensor dy, Tensor dx, Tensor dw, int calls,
-                       ThreadMXBean tm, double[] ms) {
+                       ThreadMXBean tm, double[] ms, PackedWeights kept) {
         long t0 = tm.getCurrentThreadCpuTime();
         for (int i = 0; i < calls; i++) {
-            Convolution.forward(x, w, null, p, null, y);
+            Convolution.forward(x, w, null, p, null, y, kept);
         }
         long t1 = tm.getCurrentThreadCpuTime();
         if (FORWARD_ONLY) {
@@ -172,6 +177,32 @@ public class ConvPassesCpu {
             ms[1] = (t2 - t1) / 1e6 / calls;
             ms[2] = (t3 - t2) / 1e6 / calls;
         }
+    }
+
+    /** Every form of one layer's weights kept after its first use (the layer's inference cache). */
+    static PackedWeights kept() {
+        Object[] forms = new Object[4];
+        return new PackedWeights() {
+            @Override
+            public PreparedMatrix[] get(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
+                return (PreparedMatrix[]) (forms[0] == null ? forms[0] = pack.get() : forms[0]);
+            }
+
+            @Override
+            public PreparedMatrix[] getRight(Kernels k, java.util.function.Supplier<PreparedMatrix[]> pack) {
+                return (PreparedMatrix[]) (forms[1] == null ? forms[1] = pack.get() : forms[1]);
+            }
+
+            @Override
+            public Object getDirect(Kernels k, java.util.function.Supplier<Object> pack) {
+                return forms[2] == null ? forms[2] = pack.get() : forms[2];
+            }
+
+            @Override
+            public Object getWinograd(Kernels k, java.util.function.Supplier<Object> transform) {
+                return forms[3] == null ? forms[3] = transform.get() : forms[3];
+            }
+        };
     }
 
     static void set(Field[] fields, boolean[] defaults, boolean flipped) throws IllegalAccessException {

@@ -14,6 +14,8 @@
 #                    first alternating by workload and by round; the table gives each side's median over the rounds
 #                    and every round's own ratio. (Until 2026-12-07 all of ours ran first, then all of the reference:
 #                    minutes apart, on a machine whose memory bandwidth moves over tens of seconds.)
+# Before each side a placement line (PairProbe's cache-line round trip between two threads) goes to the result file:
+# on a 2-vCPU guest the host may put the two vCPUs near or far from each other, which moves W1 and W4 on both sides.
 # Needs python3-torch and python3-torchvision (Debian); installed with apt-get when run as root and missing.
 # The machine may be shared: the numbers are noisy, the FMA peak line (W0) says what the cores gave us right then.
 set -euo pipefail
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --rss) RSS=1; shift ;;
     --one-jvm) ONE_JVM=1; shift ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     w[1-7]|W[1-7]) WORKLOADS+=("$(echo "$1" | tr 'W' 'w')"); shift ;;
     *) echo "side-by-side.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -100,9 +102,22 @@ else
   for w in "${WORKLOADS[@]}"; do RUNS+=("$(echo "$w" | tr 'w' 'W')"); done
   RUNS[0]="W0,${RUNS[0]}"
 fi
+# Where the host has put our two vCPUs right before a side runs: a cache line's round trip between two threads
+# (bench PairProbe; ~0.5 s). On the AMD guest of sessions 17-21 it is ~70 ns (near: one last-level cache) or 200-320 ns
+# (far) for minutes at a time, and W1 and W4 b1 run 10-20% slower far on both sides, so a pair is comparable only
+# when both sides saw the same placement (docs/PERFORMANCE.md, "Session 20, the JIT engineer").
+PROBE_JAR="$REPO/convnet4j-bench/target/benchmarks.jar"
+placement() {
+  if [ -f "$PROBE_JAR" ]; then
+    echo "$1: $(java -cp "$PROBE_JAR" org.convnet4j.bench.PairProbe pingpong 1 2>&1 | tail -1)" >> "$TMP.place"
+  else
+    echo "$1: not measured ($PROBE_JAR missing: mvn -pl convnet4j-bench -am package -DskipTests)" >> "$TMP.place"
+  fi
+}
 # One of our runs: RUN is a --only list; every result line gets the round's number as a fourth field.
 ours_run() {
   local run="$1" round="$2" opts="$JAVA_OPTS"
+  placement "round $round before ours $run"
   echo "round $round: convnet4j bench --only $run ..." >&2
   if [ "$JFR" = 1 ]; then # one recording per JVM
     opts="$opts -XX:StartFlightRecording=filename=$OUT_DIR/$STAMP-${run//,/-}-r$round.jfr,settings=profile"
@@ -115,6 +130,7 @@ ref_run() {
   local round="$1"; shift
   local w
   for w in "$@"; do
+    placement "round $round before reference $w"
     echo "round $round: reference $w ..." >&2
     if [ "$w" = w7 ]; then
       # timed again here so that it runs next to ours (the first run above exported the ONNX files ours reads)
@@ -126,6 +142,7 @@ ref_run() {
 }
 : > "$TMP.ours"
 : > "$TMP.ref"
+: > "$TMP.place"
 for round in $(seq 1 "$ROUNDS"); do
   if [ "$ONE_JVM" = 1 ]; then
     ours_run "${RUNS[0]}" "$round"
@@ -147,6 +164,8 @@ done
   echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "## ours"; cat "$TMP.ours"
   echo "## reference"; cat "$TMP.ref"
+  echo "## placement of the two vCPUs before each side (cache-line round trip: ~70 ns near, 200-320 ns far)"
+  cat "$TMP.place"
 } >> "$TMP"
 
 if [ "$RSS" = 1 ] && [[ " ${WORKLOADS[*]} " == *" w6 "* ]]; then

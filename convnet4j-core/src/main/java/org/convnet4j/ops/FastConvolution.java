@@ -141,6 +141,10 @@ final class FastConvolution {
         }
         Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
         ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
+        if (Winograd.applies(d)) {
+            Winograd.forward(k, d, Winograd.tile(d), xs.data(), wd, bd, yd, epilogue, packed);
+            return y;
+        }
         gemmForward(k, d, xs.data(), wd, bd, yd, epilogue, packed);
         return y;
     }
@@ -242,6 +246,11 @@ final class FastConvolution {
         }
         boolean materialise = materialisePadding(p);
         ConvDims d = materialise ? d0.onPadded(pad.paddedHeight(d0.h()), pad.paddedWidth(d0.w())) : d0;
+        if (Winograd.appliesBackward(d)) { // its transposed convolution by Winograd: every element written
+            Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
+            Winograd.backwardInput(k, d, dyd, wd, dx.data());
+            return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
+        }
         if (shiftedInputGradient && shiftsBack(d)) {
             // the forward pass of the transposed convolution: no column buffer, no col2im; it writes every element
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);

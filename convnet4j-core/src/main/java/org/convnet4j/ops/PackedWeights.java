@@ -33,4 +33,12 @@ public interface PackedWeights {
     default Object getDirect(Kernels k, Supplier<Object> pack) {
         return pack.get();
     }
+
+    /**
+     * The weights transformed for the Winograd products of stride-1 3x3 layers (an opaque form that the convolution
+     * checks before use); kept beside {@link #get}'s form. By default transformed per call.
+     */
+    default Object getWinograd(Kernels k, Supplier<Object> transform) {
+        return transform.get();
+    }
 }

@@ -35,15 +35,23 @@ class DirectTilesTest {
     /** The switch's value before any test here set it (its default in this JVM, unless a property gave one). */
     private static final boolean START = DirectTiles.enabled;
 
-    /** On for every test, whatever this JVM's default ({@link DirectTiles#byDefault}); the start value after. */
+    /** Winograd's switch before any test here set it. */
+    private static final boolean WINOGRAD = Winograd.enabled;
+
+    /**
+     * On for every test, whatever this JVM's default ({@link DirectTiles#byDefault}), and Winograd off (it takes the
+     * stride-1 3x3 layers these tests send through the direct tiles); the start values after.
+     */
     @BeforeEach
     void directTilesOn() {
         DirectTiles.enabled = true;
+        Winograd.enabled = false;
     }
 
     @AfterEach
     void startValueAgain() {
         DirectTiles.enabled = START;
+        Winograd.enabled = WINOGRAD;
     }
 
     @Test

@@ -268,7 +268,7 @@ class FastConvolutionTest {
         assertClose("backwardWeights (bias)", cs, dbRef, dbFast, dbBound, terms + 1);
     }
 
-    private static void assertClose(String what, Case cs, Tensor expected, Tensor actual, Tensor absSum, int terms) {
+    static void assertClose(String what, Case cs, Tensor expected, Tensor actual, Tensor absSum, int terms) {
         assertArrayEquals(expected.shape().dims(), actual.shape().dims(), what + " shape, " + cs);
         float[] e = expected.data();
         float[] a = actual.data();
@@ -283,7 +283,7 @@ class FastConvolutionTest {
         }
     }
 
-    private static Tensor abs(Tensor t) {
+    static Tensor abs(Tensor t) {
         Tensor out = t.copy();
         float[] d = out.data();
         for (int i = 0; i < d.length; i++) {

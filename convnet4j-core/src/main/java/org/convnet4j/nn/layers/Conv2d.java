@@ -240,8 +240,8 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
     }
 
     /**
-     * The kernel's kept packings, as left operand (tiles), right operand (one-sample tiles computed transposed) and for
-     * the direct products of shifted tiles.
+     * The kernel's kept packings, as left operand (tiles), right operand (one-sample tiles computed transposed), for
+     * the direct products of shifted tiles and transformed for Winograd's 3x3 products.
      */
     private final PackedWeights kept = new PackedWeights() {
         @Override
@@ -258,6 +258,11 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         public Object getDirect(Kernels k, java.util.function.Supplier<Object> pack) {
             return kernel.derived(k, () -> new Packings(k)).direct(pack);
         }
+
+        @Override
+        public Object getWinograd(Kernels k, java.util.function.Supplier<Object> transform) {
+            return kernel.derived(k, () -> new Packings(k)).winograd(transform);
+        }
     };
 
     /**
@@ -269,6 +274,7 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         private volatile PreparedMatrix[] left;
         private volatile PreparedMatrix[] right;
         private volatile Object direct;
+        private volatile Object winograd;
 
         Packings(Kernels kernels) {
             this.kernels = kernels;
@@ -299,6 +305,15 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
                 direct = d;
             }
             return d;
+        }
+
+        Object winograd(java.util.function.Supplier<Object> transform) {
+            Object w = winograd;
+            if (w == null) {
+                w = transform.get();
+                winograd = w;
+            }
+            return w;
         }
 
         @Override

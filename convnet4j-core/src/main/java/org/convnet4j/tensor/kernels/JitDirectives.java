@@ -9,8 +9,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
- * Keeps HotSpot's C1 compiler away from the GEMM micro-kernels (and the direct products' register tiles), so that C2
- * compiles them.
+ * Keeps HotSpot's C1 compiler away from the GEMM micro-kernels (and the direct products' register tiles, the Winograd
+ * transforms), so that C2 compiles them.
  *
  * <p>Why: with tiered compilation, a method that becomes hot while C2's queue is long is first compiled by C1
  * at tier 2. For the micro-kernels that is a trap: C1 does not intrinsify the Vector API (every vector is a
@@ -35,7 +35,8 @@ final class JitDirectives {
 
     private static final String DIRECTIVE = "[{ match: [\"org/convnet4j/tensor/kernels/VectorGemm.microKernel*\","
             + " \"org/convnet4j/tensor/kernels/VectorDirectProducts.tile*\","
-            + " \"org/convnet4j/tensor/kernels/VectorDirectPixels.tile*\"], c1: { Exclude: true } }]";
+            + " \"org/convnet4j/tensor/kernels/VectorDirectPixels.tile*\","
+            + " \"org/convnet4j/tensor/kernels/VectorWinograd.*\"], c1: { Exclude: true } }]";
     private static volatile boolean installed;
 
     /** The directive file's name is this prefix, the writing process's id and {@code .json}. */

@@ -792,6 +792,43 @@ public interface Kernels {
         }
     }
 
+    /**
+     * The filter transform of Winograd's F(m x m, 3x3) ({@code m} = 2 or 4, {@code a = m + 2}): for {@code p < n}, the
+     * 3 x 3 filter at {@code src[srcOff + 9 p ...]} (row-major) becomes {@code U = G g G^T} (a x a), element
+     * {@code e = i * a + j} written to {@code dst[dstOff + e * ldE + p]} ({@code ldE >= n}). Every implementation evaluates the same
+     * float expressions ({@code ScalarWinograd}), so all give the same bits. This default is the scalar twin.
+     */
+    default void winogradFilters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE) {
+        ScalarWinograd.checkFilters(m, n, src, srcOff, dst, dstOff, ldE);
+        ScalarWinograd.filters(m, n, src, srcOff, dst, dstOff, ldE);
+    }
+
+    /**
+     * The input transform of Winograd's F(m x m, 3x3) ({@code m} = 2 or 4, {@code a = m + 2}): for {@code t < tiles},
+     * the a x a input tile {@code d[r][s] = src[srcOff + origins[originsOff + t] + r * ld + s]} becomes
+     * {@code V = B^T d B}, element {@code e = i * a + j} written to {@code dst[dstOff + e * ldE + t]} (tiles side by
+     * side: one row of the GEMM operand per channel and element; {@code ldE >= tiles}). The same bits in every
+     * implementation; this default is the scalar twin.
+     */
+    default void winogradInput(int m, int tiles, float[] src, int srcOff, int ld, int[] origins, int originsOff,
+                               float[] dst, int dstOff, int ldE) {
+        ScalarWinograd.checkTransform("winogradInput", m, tiles, dst, dstOff, ldE);
+        ScalarWinograd.input(m, 0, tiles, src, srcOff, ld, origins, originsOff, dst, dstOff, ldE);
+    }
+
+    /**
+     * The output transform of Winograd's F(m x m, 3x3) ({@code m} = 2 or 4, {@code a = m + 2}): for {@code t < tiles},
+     * the a x a products {@code M[e] = src[srcOff + e * ldE + t]} become {@code Y = A^T M A}, and
+     * {@code Y[i][q] + bias} is written to {@code dst[dstOff + origins[originsOff + t] + i * ld + q]} ({@code i, q < m};
+     * tiles must not overlap, {@code ldE >= tiles}). The same bits in every implementation; this default is the
+     * scalar twin.
+     */
+    default void winogradOutput(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,
+                                int dstOff, int ld, int[] origins, int originsOff) {
+        ScalarWinograd.checkTransform("winogradOutput", m, tiles, src, srcOff, ldE);
+        ScalarWinograd.output(m, 0, tiles, src, srcOff, ldE, bias, dst, dstOff, ld, origins, originsOff);
+    }
+
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
         return 1;

@@ -332,6 +332,29 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    /** A filter per lane ({@link VectorWinograd}); the scalar twin's bits. */
+    @Override
+    public void winogradFilters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE) {
+        ScalarWinograd.checkFilters(m, n, src, srcOff, dst, dstOff, ldE);
+        VectorWinograd.filters(m, n, src, srcOff, dst, dstOff, ldE);
+    }
+
+    /** A tile per lane, its pixels gathered ({@link VectorWinograd}); the scalar twin's bits. */
+    @Override
+    public void winogradInput(int m, int tiles, float[] src, int srcOff, int ld, int[] origins, int originsOff,
+                              float[] dst, int dstOff, int ldE) {
+        ScalarWinograd.checkTransform("winogradInput", m, tiles, dst, dstOff, ldE);
+        VectorWinograd.input(m, tiles, src, srcOff, ld, origins, originsOff, dst, dstOff, ldE);
+    }
+
+    /** A tile per lane, its outputs scattered ({@link VectorWinograd}); the scalar twin's bits. */
+    @Override
+    public void winogradOutput(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,
+                               int dstOff, int ld, int[] origins, int originsOff) {
+        ScalarWinograd.checkTransform("winogradOutput", m, tiles, src, srcOff, ldE);
+        VectorWinograd.output(m, tiles, src, srcOff, ldE, bias, dst, dstOff, ld, origins, originsOff);
+    }
+
     /** One gather of {@code lanes} planes' pixel per slot when {@code lanes} is the vector length (else the twin). */
     @Override
     public void interleave(int lanes, int n, float[] src, int srcOff, int stride, int[] slots, float[] dst) {

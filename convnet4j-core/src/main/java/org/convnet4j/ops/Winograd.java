@@ -1,0 +1,350 @@
+package org.convnet4j.ops;
+
+import org.convnet4j.tensor.kernels.Kernels;
+
+/**
+ * Stride-1 3x3 convolutions by Winograd's minimal filtering, F(m x m, 3x3) with m = 4 or 2 (Lavin and Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2016): each output tile of m x m pixels is computed from its
+ * (m + 2) x (m + 2) input tile with (m + 2)^2 multiplications per channel and filter where the direct convolution does
+ * 9 m^2 (F(4x4): 36 against 144; F(2x2): 16 against 36).
+ *
+ * <p>Per block of output tiles (whole tile rows of one or more samples, a rule of the shapes only, {@link Plan}):
+ * <ol>
+ *   <li>the input transform {@code V = B^T d B} of every channel's tiles ({@link Kernels#winogradInput}) into one
+ *       [C x tiles] matrix per transform element e;</li>
+ *   <li>one product per element, {@code M_e [F x tiles] = U_e [F x C] * V_e} (the kernels' SGEMM), with the weights
+ *       transformed once per call ({@code U = G g G^T}, {@link Kernels#winogradFilters}), or once per weight version
+ *       in inference ({@link PackedWeights#getWinograd});</li>
+ *   <li>the output transform {@code Y = A^T M A} plus the bias ({@link Kernels#winogradOutput}), copied into y, and
+ *       the layer's epilogue on each filter's finished rows.</li>
+ * </ol>
+ * The data gradient of a stride-1 3x3 layer is the same kind of convolution ({@link FastConvolution#backward}: dy with
+ * the filters rotated and their channel roles swapped), so {@link #backwardInput} runs this forward pass on it.
+ *
+ * <p>Bits: each output is the same chain of operations whatever the thread count: the blocks depend on the shapes
+ * only, the transforms work tile by tile, and each product is one single-threaded SGEMM call of the same shapes on
+ * any thread. They are not the direct path's bits (another algorithm); the error is measured in
+ * docs/PERFORMANCE.md ("Session 21, the Winograd engineer") and held by WinogradTest to FastConvolutionTest's bound.
+ */
+final class Winograd {
+    /**
+     * Whether stride-1 3x3 layers take this path where {@link #tile} says so; {@code -Dconvnet4j.conv.winograd=false}
+     * keeps them direct (A/B runs). On: the process's CPU per image in alternated runs (FlagAB, AMD, loaded) was 0.95 of
+     * the direct path's for ResNet-50 training at batch 8, 0.91 / 0.87 for its inference at batch 1 / 8, 0.56 for
+     * VGG16 at batch 1 (docs/PERFORMANCE.md, "Session 21, the Winograd engineer").
+     */
+    static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.winograd"));
+    /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
+    static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
+    /**
+     * Fewest tiles a call must have for a tile size ({@code -Dconvnet4j.conv.winogradMinTiles}): the products' columns,
+     * one 48-wide panel of the GEMM's micro-tile (AVX-512; 24 with AVX2, where it was not measured). Below it the
+     * products run mostly empty panels: ResNet-50's 512-filter 3x3 layer on 7 x 7 at batch 1 (4 tiles of F(4x4)) took
+     * 4.0x the direct path's CPU, the 256-filter one on 14 x 14 (16 tiles) 1.09x.
+     */
+    static final int MIN_TILES = Integer.getInteger("convnet4j.conv.winogradMinTiles", 48);
+    /**
+     * Fewest input channels (the products' depth) a layer needs to take this path
+     * ({@code -Dconvnet4j.conv.winogradMinChannels}: 1 sends the reduced-width fixture networks through it too).
+     */
+    static final int MIN_CHANNELS = Integer.getInteger("convnet4j.conv.winogradMinChannels", 16);
+    /** Most tiles (the products' columns) per block. */
+    static final int MAX_TILES = 192;
+    /** Most floats of one block's transformed inputs and products together (8 MB). */
+    static final int BLOCK_FLOATS = 1 << 21;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Winograd() {
+    }
+
+    /** Whether layer d's forward pass takes this path. */
+    static boolean applies(ConvDims d) {
+        return enabled && threeByThree(d) && tile(d) > 0;
+    }
+
+    /** Whether the data gradient of layer d (its transposed convolution, {@link FastConvolution#backward}) does. */
+    static boolean appliesBackward(ConvDims d) {
+        return enabled && threeByThree(d) && tile(FastConvolution.backward(d)) > 0;
+    }
+
+    private static boolean threeByThree(ConvDims d) {
+        return d.groups() == 1 && d.kh() == 3 && d.kw() == 3 && d.sh() == 1 && d.sw() == 1 && d.dh() == 1
+                && d.dw() == 1;
+    }
+
+    /**
+     * The output tile this layer takes, or 0 where it stays direct: F(4x4) where the call has {@link #MIN_TILES} of
+     * them, else F(2x2) where it has that many of those (four times as many tiles, each 2.25x fewer multiplications than
+     * direct instead of 4x), else direct; never below {@link #MIN_CHANNELS} channels.
+     */
+    static int tile(ConvDims d) {
+        if (d.c() < MIN_CHANNELS) {
+            return 0;
+        }
+        if (outputTile == 4 && tiles(d, 4) >= MIN_TILES) {
+            return 4;
+        }
+        return tiles(d, 2) >= MIN_TILES ? 2 : 0;
+    }
+
+    /** Output tiles of F(m x m) in a call. */
+    private static long tiles(ConvDims d, int m) {
+        return (long) d.n() * ceilDiv(d.oh(), m) * ceilDiv(d.ow(), m);
+    }
+
+    /**
+     * Weights transformed for F(m x m, 3x3), U [element][F][C], as kept between inference calls (4x the layer's weights
+     * with F(4x4), 16/9 with F(2x2); the products pack each U_e themselves, as they do per call in training: keeping the
+     * packed copies too would double that for a few percent at batch 1).
+     */
+    record Transformed(int m, float[] u) {
+    }
+
+    /**
+     * How a call is cut into blocks: F(m x m) tiles, {@code tilesH x tilesW} per sample; the tile rows of all samples
+     * in turn, {@code rows} per block (as many as fit {@link #MAX_TILES} and {@link #BLOCK_FLOATS}, spread evenly);
+     * {@code width}: a padded input row (the tiles' columns plus the kernel's reach).
+     */
+    record Plan(int m, int tilesH, int tilesW, int rows, int blocks, int width) {
+        static Plan of(ConvDims d, int m) {
+            int tilesH = ceilDiv(d.oh(), m);
+            int tilesW = ceilDiv(d.ow(), m);
+            int total = d.n() * tilesH;
+            long perTile = (long) (m + 2) * (m + 2) * (d.c() + d.f());
+            int maxTiles = (int) Math.max(1, Math.min(MAX_TILES, BLOCK_FLOATS / perTile));
+            int blocks = ceilDiv(total, Math.max(1, Math.min(total, maxTiles / tilesW)));
+            return new Plan(m, tilesH, tilesW, ceilDiv(total, blocks), blocks, tilesW * m + 2);
+        }
+
+        int a() {
+            return m + 2;
+        }
+
+        int elements() {
+            return a() * a();
+        }
+    }
+
+    /** y = epilogue(conv(x, w) + bias) by F(m x m, 3x3); every output of yd written. */
+    static void forward(Kernels k, ConvDims d, int m, float[] xd, float[] wd, float[] bd, float[] yd,
+                        ConvEpilogue epilogue, PackedWeights packed) {
+        Plan plan = Plan.of(d, m);
+        Scratch own = SCRATCH.get();
+        float[] u = filters(k, d, m, wd, packed, own);
+        int threads = k.threads();
+        if (threads > 1 && plan.blocks() >= threads
+                && (plan.blocks() % threads == 0 || plan.blocks() >= 2 * threads)) {
+            k.parallelFor(plan.blocks(), b -> block(k, false, d, plan, b, xd, u, bd, yd, epilogue, SCRATCH.get()));
+        } else {
+            for (int b = 0; b < plan.blocks(); b++) {
+                block(k, threads > 1, d, plan, b, xd, u, bd, yd, epilogue, own);
+            }
+        }
+    }
+
+    /** dx of stride-1 3x3 layer d: the forward pass of its transposed convolution; every element of dxd written. */
+    static void backwardInput(Kernels k, ConvDims d, float[] dyd, float[] wd, float[] dxd) {
+        backwardInput(k, d, tile(FastConvolution.backward(d)), dyd, wd, dxd);
+    }
+
+    /** As above by F(m x m, 3x3). */
+    static void backwardInput(Kernels k, ConvDims d, int m, float[] dyd, float[] wd, float[] dxd) {
+        float[] flipped = FastConvolution.flipped(k, d, wd, FastConvolution.scratch().flipped(wd.length));
+        forward(k, FastConvolution.backward(d), m, dyd, flipped, null, dxd, null, null);
+    }
+
+    /** The transformed weights: kept ones (inference) when of this tile size, else transformed into this thread's buffer. */
+    private static float[] filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed, Scratch own) {
+        int size = (m + 2) * (m + 2) * d.f() * d.c();
+        if (packed != null && packed.getWinograd(k, () -> new Transformed(m, transform(k, d, m, wd, new float[size])))
+                instanceof Transformed t && t.m() == m) {
+            return t.u();
+        }
+        return transform(k, d, m, wd, own.u(size));
+    }
+
+    /** U into {@code u}, filter-channel pairs shared out over the kernels' threads when many. */
+    private static float[] transform(Kernels k, ConvDims d, int m, float[] wd, float[] u) {
+        int pairs = d.f() * d.c();
+        int tasks = (int) Math.max(1, Math.min(k.threads(), (long) pairs * (m + 2) * (m + 2) / DirectTiles.PACK_TASK));
+        k.parallelFor(tasks, t -> {
+            int p0 = (int) ((long) pairs * t / tasks);
+            int p1 = (int) ((long) pairs * (t + 1) / tasks);
+            k.winogradFilters(m, p1 - p0, wd, 9 * p0, u, p0, pairs);
+        });
+        return u;
+    }
+
+    /** A range [from, to) of a block's channels, elements or filters. */
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** {@code body} over [0, count): on every thread in even ranges when {@code threaded}, else on the caller. */
+    private static void over(Kernels k, boolean threaded, int count, Range body) {
+        int tasks = threaded ? Math.min(count, k.threads()) : 1;
+        if (tasks < 2) {
+            body.run(0, count);
+            return;
+        }
+        k.parallelFor(tasks, t -> body.run(count * t / tasks, count * (t + 1) / tasks));
+    }
+
+    /**
+     * Block b: its tile rows' inputs transformed, the products, the outputs transformed into y. {@code threaded}: each
+     * phase shared out over the kernels' threads (channels, elements, filters), else all on the calling thread.
+     */
+    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, float[] u,
+                              float[] bd, float[] yd, ConvEpilogue epilogue, Scratch s) {
+        int m = plan.m();
+        int a = plan.a();
+        int g0 = b * plan.rows();
+        int g1 = Math.min(d.n() * plan.tilesH(), g0 + plan.rows());
+        int tilesW = plan.tilesW();
+        int tiles = (g1 - g0) * tilesW;
+        int outWidth = tilesW * m;
+        int c = d.c();
+        int f = d.f();
+        int elements = plan.elements();
+        float[] v = s.v(elements * c * tiles);
+        float[] products = s.products(elements * f * tiles);
+        int[] in = s.in(tiles);
+        int[] out = s.out(tiles);
+        for (int t = 0; t < tiles; t++) {
+            int row = t / tilesW;
+            int col = t % tilesW * m;
+            in[t] = row * a * plan.width() + col;
+            out[t] = row * m * outWidth + col;
+        }
+        over(k, threaded, c, (c0, c1) -> {
+            float[] rows = SCRATCH.get().rows((g1 - g0) * a * plan.width());
+            for (int ci = c0; ci < c1; ci++) {
+                padRows(d, plan, g0, g1, xd, ci, rows);
+                k.winogradInput(m, tiles, rows, 0, plan.width(), in, 0, v, ci * tiles, c * tiles);
+            }
+        });
+        over(k, threaded, elements, (e0, e1) -> {
+            for (int e = e0; e < e1; e++) {
+                k.sgemmSingleThread(false, false, f, tiles, c, 1f, u, e * f * c, c, v, e * c * tiles, tiles, 0f,
+                        products, e * f * tiles, tiles);
+            }
+        });
+        over(k, threaded, f, (f0, f1) -> {
+            float[] plane = SCRATCH.get().plane((g1 - g0) * m * outWidth);
+            for (int fo = f0; fo < f1; fo++) {
+                k.winogradOutput(m, tiles, products, fo * tiles, f * tiles, bd == null ? -0f : bd[fo], plane, 0,
+                        outWidth, out, 0);
+                copyOut(k, d, plan, g0, g1, plane, fo, yd, epilogue);
+            }
+        });
+    }
+
+    /**
+     * Channel ci's input rows of tile rows [g0, g1) into {@code rows}: for each tile row its a rows of
+     * {@link Plan#width} pixels from the tile row's first input pixel (zeros where they fall outside the image).
+     */
+    private static void padRows(ConvDims d, Plan plan, int g0, int g1, float[] xd, int ci, float[] rows) {
+        int a = plan.a();
+        int width = plan.width();
+        int lo = Math.max(0, Math.min(width, d.padLeft()));
+        int hi = Math.max(lo, Math.min(width, d.padLeft() + d.w()));
+        for (int g = g0; g < g1; g++) {
+            int sample = g / plan.tilesH();
+            int top = g % plan.tilesH() * plan.m() - d.padTop();
+            for (int r = 0; r < a; r++) {
+                int at = ((g - g0) * a + r) * width;
+                int in = top + r;
+                if (in < 0 || in >= d.h() || lo == hi) {
+                    java.util.Arrays.fill(rows, at, at + width, 0f);
+                    continue;
+                }
+                java.util.Arrays.fill(rows, at, at + lo, 0f);
+                System.arraycopy(xd, ((sample * d.c() + ci) * d.h() + in) * d.w() + lo - d.padLeft(), rows, at + lo,
+                        hi - lo);
+                java.util.Arrays.fill(rows, at + hi, at + width, 0f);
+            }
+        }
+    }
+
+    /** Filter fo's outputs of tile rows [g0, g1) from {@code plane} into y, then the epilogue on each sample's rows. */
+    private static void copyOut(Kernels k, ConvDims d, Plan plan, int g0, int g1, float[] plane, int fo, float[] yd,
+                                ConvEpilogue epilogue) {
+        int m = plan.m();
+        int outWidth = plan.tilesW() * m;
+        int oh = d.oh();
+        int ow = d.ow();
+        for (int g = g0; g < g1; g++) {
+            int sample = g / plan.tilesH();
+            int top = g % plan.tilesH() * m;
+            int rows = Math.min(m, oh - top);
+            int y0 = ((sample * d.f() + fo) * oh + top) * ow;
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(plane, ((g - g0) * m + i) * outWidth, yd, y0 + i * ow, ow);
+            }
+            boolean sampleEnds = g + 1 == g1 || (g + 1) % plan.tilesH() == 0;
+            if (epilogue != null && sampleEnds) { // this sample's rows of the block are done: one run
+                int first = Math.max(g0, g - g % plan.tilesH()) % plan.tilesH() * m;
+                int start = ((sample * d.f() + fo) * oh + first) * ow;
+                epilogue.apply(k, yd, start, (top + rows - first) * ow, fo);
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /** Per-thread buffers, grown to the largest need and then reused. */
+    private static final class Scratch {
+        private float[] u = new float[0];
+        private float[] v = new float[0];
+        private float[] products = new float[0];
+        private float[] rows = new float[0];
+        private float[] plane = new float[0];
+        private int[] in = new int[0];
+        private int[] out = new int[0];
+
+        /** A training call's transformed weights. */
+        float[] u(int size) {
+            u = u.length < size ? new float[size] : u;
+            return u;
+        }
+
+        /** A block's transformed inputs, [element][C][tiles]. */
+        float[] v(int size) {
+            v = v.length < size ? new float[size] : v;
+            return v;
+        }
+
+        /** A block's products, [element][F][tiles]. */
+        float[] products(int size) {
+            products = products.length < size ? new float[size] : products;
+            return products;
+        }
+
+        /** One channel's padded input rows of a block. */
+        float[] rows(int size) {
+            rows = rows.length < size ? new float[size] : rows;
+            return rows;
+        }
+
+        /** One filter's output tiles of a block. */
+        float[] plane(int size) {
+            plane = plane.length < size ? new float[size] : plane;
+            return plane;
+        }
+
+        /** The tiles' first input pixels in {@link #rows}. */
+        int[] in(int size) {
+            in = in.length < size ? new int[size] : in;
+            return in;
+        }
+
+        /** The tiles' first output pixels in {@link #plane}. */
+        int[] out(int size) {
+            out = out.length < size ? new int[size] : out;
+            return out;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package org.convnet4j.tensor.kernels;
+
+/**
+ * The scalar twin of the Winograd transforms ({@link Kernels#winogradFilters}, {@link Kernels#winogradInput},
+ * {@link Kernels#winogradOutput}): F(m x m, 3x3) for m = 2 and 4 (Lavin and Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2016), with the interpolation points 0, 1, -1 (m = 2) and 0, 1, -1, 2, -2 (m = 4), plus infinity.
+ *
+ * <p>Every 2-D transform is its 1-D transform applied twice (the filter and input transforms down the columns first, then
+ * along the rows; the output transform along the rows first), each 1-D output by the fixed expression written out below
+ * (float operations, no fused multiply-add). {@code VectorWinograd} evaluates the same expressions lane by lane, so both
+ * give the same bits.
+ */
+final class ScalarWinograd {
+    /** -1/6 and 1/24 rounded to float: G's fractions of F(4x4, 3x3). */
+    static final float MINUS_SIXTH = -1f / 6f;
+    static final float TWENTY_FOURTH = 1f / 24f;
+
+    private ScalarWinograd() {
+    }
+
+    /** The tile sizes supported: F(2x2, 3x3) and F(4x4, 3x3). */
+    private static void checkTile(String op, int m) {
+        if (m != 2 && m != 4) {
+            throw new IllegalArgumentException(op + ": output tile must be 2 or 4, got " + m);
+        }
+    }
+
+    /** The arguments of {@link Kernels#winogradFilters}. */
+    static void checkFilters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE) {
+        checkTile("winogradFilters", m);
+        if (n > 0) {
+            Checks.range("winogradFilters", "src", src, srcOff, 9 * n);
+            checkElements("winogradFilters", m, n, dst, dstOff, ldE);
+        }
+    }
+
+    /** The tile size and the transformed side ({@code x}, a x a elements ldE apart) of an input or output transform. */
+    static void checkTransform(String op, int m, int tiles, float[] x, int off, int ldE) {
+        checkTile(op, m);
+        if (tiles > 0) {
+            checkElements(op, m, tiles, x, off, ldE);
+        }
+    }
+
+    private static void checkElements(String op, int m, int count, float[] x, int off, int ldE) {
+        if (ldE < count) {
+            throw new IllegalArgumentException(op + ": element stride " + ldE + " is less than the count " + count);
+        }
+        Checks.range(op, "elements", x, off, ((m + 2) * (m + 2) - 1) * ldE + count);
+    }
+
+    /** B^T v (v: a = m + 2 values {@code stride} apart from {@code off}) into {@code out[0 .. a)}. */
+    static void input1d(int m, float[] v, int off, int stride, float[] out) {
+        float d0 = v[off];
+        float d1 = v[off + stride];
+        float d2 = v[off + 2 * stride];
+        float d3 = v[off + 3 * stride];
+        if (m == 2) {
+            out[0] = d0 - d2;
+            out[1] = d1 + d2;
+            out[2] = d2 - d1;
+            out[3] = d1 - d3;
+            return;
+        }
+        float d4 = v[off + 4 * stride];
+        float d5 = v[off + 5 * stride];
+        out[0] = (d0 * 4f - d2 * 5f) + d4;
+        out[1] = (d3 + d4) - (d1 + d2) * 4f;
+        out[2] = (d4 - d3) + (d1 - d2) * 4f;
+        out[3] = (d4 - d2) + (d3 - d1) * 2f;
+        out[4] = (d4 - d2) - (d3 - d1) * 2f;
+        out[5] = (d1 * 4f - d3 * 5f) + d5;
+    }
+
+    /** G g (g: 3 values {@code stride} apart from {@code off}) into {@code out[0 .. m + 2)}. */
+    static void filter1d(int m, float[] g, int off, int stride, float[] out) {
+        float g0 = g[off];
+        float g1 = g[off + stride];
+        float g2 = g[off + 2 * stride];
+        if (m == 2) {
+            out[0] = g0;
+            out[1] = ((g0 + g2) + g1) * 0.5f;
+            out[2] = ((g0 + g2) - g1) * 0.5f;
+            out[3] = g2;
+            return;
+        }
+        out[0] = g0 * 0.25f;
+        out[1] = ((g0 + g2) + g1) * MINUS_SIXTH;
+        out[2] = ((g0 + g2) - g1) * MINUS_SIXTH;
+        out[3] = ((g0 + g2 * 4f) + g1 * 2f) * TWENTY_FOURTH;
+        out[4] = ((g0 + g2 * 4f) - g1 * 2f) * TWENTY_FOURTH;
+        out[5] = g2;
+    }
+
+    /** A^T v (v: a = m + 2 values {@code stride} apart from {@code off}) into {@code out[0 .. m)}. */
+    static void output1d(int m, float[] v, int off, int stride, float[] out) {
+        float m0 = v[off];
+        float m1 = v[off + stride];
+        float m2 = v[off + 2 * stride];
+        float m3 = v[off + 3 * stride];
+        if (m == 2) {
+            out[0] = (m0 + m1) + m2;
+            out[1] = (m1 - m2) - m3;
+            return;
+        }
+        float m4 = v[off + 4 * stride];
+        float m5 = v[off + 5 * stride];
+        float s12 = m1 + m2;
+        float d12 = m1 - m2;
+        float s34 = m3 + m4;
+        float d34 = m3 - m4;
+        out[0] = (m0 + s12) + s34;
+        out[1] = d12 + d34 * 2f;
+        out[2] = s12 + s34 * 4f;
+        out[3] = (d12 + d34 * 8f) + m5;
+    }
+
+    /**
+     * {@link Kernels#winogradFilters}: G g down the three columns into elements (i, s < 3) of dst, then G along each
+     * row i in place.
+     */
+    static void filters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE) {
+        int a = m + 2;
+        float[] out = new float[a];
+        for (int p = 0; p < n; p++) {
+            int g = srcOff + 9 * p;
+            int u = dstOff + p;
+            for (int s = 0; s < 3; s++) {
+                filter1d(m, src, g + s, 3, out);
+                for (int i = 0; i < a; i++) {
+                    dst[u + (i * a + s) * ldE] = out[i];
+                }
+            }
+            for (int i = 0; i < a; i++) {
+                filter1d(m, dst, u + i * a * ldE, ldE, out);
+                for (int j = 0; j < a; j++) {
+                    dst[u + (i * a + j) * ldE] = out[j];
+                }
+            }
+        }
+    }
+
+    /** {@link Kernels#winogradInput} for tiles [t0, t1): B^T down each column into dst, then B along each row in place. */
+    static void input(int m, int t0, int t1, float[] src, int srcOff, int ld, int[] origins, int originsOff,
+                      float[] dst, int dstOff, int ldE) {
+        int a = m + 2;
+        float[] out = new float[a];
+        for (int t = t0; t < t1; t++) {
+            int o = srcOff + origins[originsOff + t];
+            int v = dstOff + t;
+            for (int s = 0; s < a; s++) {
+                input1d(m, src, o + s, ld, out);
+                for (int i = 0; i < a; i++) {
+                    dst[v + (i * a + s) * ldE] = out[i];
+                }
+            }
+            for (int i = 0; i < a; i++) {
+                input1d(m, dst, v + i * a * ldE, ldE, out);
+                for (int j = 0; j < a; j++) {
+                    dst[v + (i * a + j) * ldE] = out[j];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link Kernels#winogradOutput} for tiles [t0, t1): A along each row r of M into {@code H[r][q]} (q < m), then A^T
+     * down each column q of H into the output's column q.
+     */
+    static void output(int m, int t0, int t1, float[] src, int srcOff, int ldE, float bias, float[] dst, int dstOff,
+                       int ld, int[] origins, int originsOff) {
+        int a = m + 2;
+        float[] h = new float[a * m]; // H: row r, column q at q * a + r
+        float[] out = new float[m];
+        for (int t = t0; t < t1; t++) {
+            int v = srcOff + t;
+            for (int r = 0; r < a; r++) {
+                output1d(m, src, v + r * a * ldE, ldE, out);
+                for (int q = 0; q < m; q++) {
+                    h[q * a + r] = out[q];
+                }
+            }
+            int o = dstOff + origins[originsOff + t];
+            for (int q = 0; q < m; q++) {
+                output1d(m, h, q * a, 1, out);
+                for (int i = 0; i < m; i++) {
+                    dst[o + i * ld + q] = out[i] + bias;
+                }
+            }
+        }
+    }
+}

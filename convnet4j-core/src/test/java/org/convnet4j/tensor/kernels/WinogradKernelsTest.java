@@ -1,0 +1,149 @@
+package org.convnet4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Winograd transforms of {@link VectorKernels} ({@link VectorWinograd}: a filter or tile per lane, gathers and
+ * scatters through the tiles' origins) against their scalar twins (the interface defaults) bit for bit, for counts
+ * below, at and past a vector with a scalar tail, non-zero offsets and both tile sizes; and one tile's transforms
+ * against the direct 3x3 correlation they stand for.
+ */
+class WinogradKernelsTest {
+    private static final int VL = VectorKernels.vectorLength();
+    private static final int[] COUNTS = {1, VL - 1, VL, VL + 1, 2 * VL + 3, 3 * VL};
+
+    private final Kernels scalar = new ScalarKernels();
+    private final Kernels vector = new VectorKernels(1);
+    private final Random random = new Random(21);
+
+    private float[] array(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        return a;
+    }
+
+    @Test
+    void filterTransformEqualsTheScalarTwinBitForBit() {
+        for (int m : new int[] {2, 4}) {
+            int e = (m + 2) * (m + 2);
+            for (int n : COUNTS) {
+                float[] src = array(9 * n + 5);
+                int ldE = n + 2;
+                float[] expected = array(e * ldE + 3);
+                float[] actual = expected.clone();
+                scalar.winogradFilters(m, n, src, 5, expected, 3, ldE);
+                vector.winogradFilters(m, n, src, 5, actual, 3, ldE);
+                assertArrayEquals(expected, actual, "m=" + m + " n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void inputTransformEqualsTheScalarTwinBitForBit() {
+        for (int m : new int[] {2, 4}) {
+            int a = m + 2;
+            for (int tiles : COUNTS) {
+                int ld = 3 * tiles + 7;
+                float[] src = array(a * ld + 9);
+                int[] origins = new int[tiles + 2];
+                for (int t = 0; t < origins.length; t++) {
+                    origins[t] = random.nextInt(ld - a); // tiles anywhere, overlapping
+                }
+                int ldE = tiles + 1;
+                float[] expected = array(a * a * ldE + 4);
+                float[] actual = expected.clone();
+                scalar.winogradInput(m, tiles, src, 2, ld, origins, 1, expected, 4, ldE);
+                vector.winogradInput(m, tiles, src, 2, ld, origins, 1, actual, 4, ldE);
+                assertArrayEquals(expected, actual, "m=" + m + " tiles=" + tiles);
+            }
+        }
+    }
+
+    /** Outputs and the products' scratch (the column transforms written over them) alike. */
+    @Test
+    void outputTransformEqualsTheScalarTwinBitForBit() {
+        for (int m : new int[] {2, 4}) {
+            int a = m + 2;
+            for (int tiles : COUNTS) {
+                int ld = tiles * m + 3;
+                int[] origins = new int[tiles + 1];
+                int[] slots = shuffled(tiles); // tiles side by side in a random order: no two overlap
+                for (int t = 0; t < tiles; t++) {
+                    origins[t + 1] = slots[t] * m;
+                }
+                int ldE = tiles + 2;
+                float[] products = array(a * a * ldE + 1);
+                float[] scalarProducts = products.clone();
+                float[] expected = array(m * ld + 6);
+                float[] actual = expected.clone();
+                scalar.winogradOutput(m, tiles, scalarProducts, 1, ldE, 0.375f, expected, 6, ld, origins, 1);
+                vector.winogradOutput(m, tiles, products, 1, ldE, 0.375f, actual, 6, ld, origins, 1);
+                assertArrayEquals(expected, actual, "m=" + m + " tiles=" + tiles);
+                assertArrayEquals(scalarProducts, products, "scratch, m=" + m + " tiles=" + tiles);
+            }
+        }
+    }
+
+    private int[] shuffled(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    /** One tile, one channel: A^T [(G g G^T) o (B^T d B)] A is the tile's 3x3 correlation, to float rounding. */
+    @Test
+    void oneTileIsTheCorrelation() {
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            for (int m : new int[] {2, 4}) {
+                int a = m + 2;
+                float[] g = array(9);
+                float[] d = array(a * a);
+                float[] u = new float[a * a];
+                float[] v = new float[a * a];
+                k.winogradFilters(m, 1, g, 0, u, 0, 1);
+                k.winogradInput(m, 1, d, 0, a, new int[] {0}, 0, v, 0, 1);
+                for (int e = 0; e < a * a; e++) {
+                    u[e] *= v[e];
+                }
+                float[] y = new float[m * m];
+                k.winogradOutput(m, 1, u, 0, 1, 0f, y, 0, m, new int[] {0}, 0);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < m; j++) {
+                        double sum = 0;
+                        double abs = 0;
+                        for (int r = 0; r < 3; r++) {
+                            for (int s = 0; s < 3; s++) {
+                                sum += (double) g[r * 3 + s] * d[(i + r) * a + j + s];
+                                abs += Math.abs((double) g[r * 3 + s] * d[(i + r) * a + j + s]);
+                            }
+                        }
+                        assertEquals(sum, y[i * m + j], 1e-5 * abs, k.name() + " m=" + m + " (" + i + ", " + j + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void otherTileSizesAreRefused() {
+        float[] x = new float[64];
+        assertThrows(IllegalArgumentException.class, () -> vector.winogradFilters(3, 1, x, 0, x, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> scalar.winogradInput(6, 1, x, 0, 8, new int[1], 0, x, 0,
+                1));
+    }
+}
