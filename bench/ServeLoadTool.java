@@ -15,6 +15,8 @@
 //            BODY_DIR/picture.png, the model's preprocessing, the top 5 of each)
 //   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
 //            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
+//   java ... bench/ServeLoadTool.java idle-model FILE   (a model with LeNet-5's input and 10 outputs that does next to
+//            nothing: Flatten and Dense 784->10, 7,840 multiply-adds per sample; the floor of bench/serve-floor.sh)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
 // weights: speed does not depend on the weights. "baseline" is in-process predict on one thread (what the
 // server's batching worker does) and prints images/s. "bodies" writes the request bodies the load test sends (JSON, and the binary tensor extension's
@@ -53,7 +55,14 @@ public class ServeLoadTool {
             case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 6
                     ? new Like(Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5], Path.of(args[6])) : null);
             case "parse" -> parse(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]));
-            default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop");
+            case "idle-model" -> {
+                // the serving floor (bench/serve-floor.sh): LeNet-5's input and output, next to no compute
+                Model m = new org.convnet4j.nn.Sequential(Shape.of(1, 28, 28), new org.convnet4j.nn.layers.Flatten(),
+                        new org.convnet4j.nn.layers.Dense(10));
+                m.initialize(42);
+                ModelFiles.save(m, Path.of(args[1]), Preprocessing.forInput(Shape.of(1, 28, 28)));
+            }
+            default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop | parse | idle-model");
         }
     }
 

@@ -28,6 +28,8 @@ final class AnsweringThreadPool extends QueuedThreadPool {
 
     private final java.util.concurrent.atomic.LongAdder resumedHere = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder resumedByPool = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder batchResumed = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder batchResumedEmpty = new java.util.concurrent.atomic.LongAdder();
 
     AnsweringThreadPool() {
         super(250, 8, 60_000);
@@ -55,6 +57,15 @@ final class AnsweringThreadPool extends QueuedThreadPool {
      * runs it. Nested calls run inside the outer one.
      */
     static void batch(Runnable answers) {
+        batch(answers, null);
+    }
+
+    /**
+     * As {@link #batch(Runnable)}, with {@code beforeResuming} (null: none) run once after the answers are written and
+     * before the connections they resumed run, when there are such connections: where the model's worker may pause
+     * for the clients to turn round ({@code ModelServer.Options.resumeDelayMicros}).
+     */
+    static void batch(Runnable answers, Runnable beforeResuming) {
         if (DEFERRED.get() != null) {
             answers.run();
             return;
@@ -66,8 +77,14 @@ final class AnsweringThreadPool extends QueuedThreadPool {
         } finally {
             DEFERRED.remove();
             java.util.ArrayDeque<Runnable> later = new java.util.ArrayDeque<>();
-            PUT_OFF.set(later);
             Runnable job;
+            try {
+                if (beforeResuming != null && !held.isEmpty()) {
+                    beforeResuming.run();
+                }
+            } finally {
+                PUT_OFF.set(later);
+            }
             try {
                 while ((job = held.pollFirst()) != null) {
                     runHere(job);
@@ -103,6 +120,40 @@ final class AnsweringThreadPool extends QueuedThreadPool {
         return true;
     }
 
+    /**
+     * Sleeps for about {@code nanos} (timed parks until that long has passed; the kernel may add its timer slack, some
+     * tens of microseconds). Nothing wakes the thread earlier: it waits on nothing.
+     */
+    static void sleep(long nanos) {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+        }
+    }
+
+    /**
+     * Called by a socket whose connection asks to wait for input on the selector: when that connection was resumed
+     * after a batch's answers (its read found no next request), counts it ({@link #resumedWithNothing}).
+     */
+    void waitingForInput() {
+        if (PUT_OFF.get() != null) {
+            batchResumedEmpty.increment();
+        }
+    }
+
+    /** Connections resumed after a batch's answers, all written (see {@link #batch}). */
+    long resumedAfterBatches() {
+        return batchResumed.sum();
+    }
+
+    /**
+     * Of {@link #resumedAfterBatches}, those whose read found no next request (they then waited on the selector, or
+     * read a second time: {@link #putOff}).
+     */
+    long resumedWithNothing() {
+        return batchResumedEmpty.sum();
+    }
+
     /** Connections resumed on the thread that answered (for tests). */
     long resumedHere() {
         return resumedHere.sum();
@@ -135,6 +186,7 @@ final class AnsweringThreadPool extends QueuedThreadPool {
             java.util.ArrayDeque<Runnable> held = DEFERRED.get();
             if (held != null) {
                 held.addLast(job); // run when the batch's answers are out (see batch)
+                batchResumed.increment();
             } else {
                 runHere(job);
             }

@@ -164,6 +164,16 @@ public final class ModelServer implements AutoCloseable {
          * {@code -Dconvnet4j.serve.secondRead=true} turns it on without a code change.
          */
         public boolean secondRead = Boolean.getBoolean("convnet4j.serve.secondRead");
+        /**
+         * After a batch's answers, when nothing else is queued, the model's worker sleeps this long before it reads
+         * the answered connections' next requests (see {@code AnsweringThreadPool.batch}): with nothing to do until
+         * the clients turn round, one timed wake-up of the worker then finds most of the next batch in the sockets,
+         * where reads right after the answers mostly find nothing and each such connection costs the selector a
+         * wake-up and an {@code epoll_ctl}, and the batch's last request a wake-up of the worker. 0: no pause (the
+         * default until its A/B on a quiet machine, docs/SERVING.md); {@code -Dconvnet4j.serve.resumeDelayMicros=N}
+         * sets it without a code change. At most 100,000 (100 ms).
+         */
+        public long resumeDelayMicros = Long.getLong("convnet4j.serve.resumeDelayMicros", 0);
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
@@ -198,6 +208,10 @@ public final class ModelServer implements AutoCloseable {
                     + " the kernels' own count; -1: following the load) must be at least 0 and -1, got "
                     + options.workers + " and " + options.threadsPerWorker);
         }
+        if (options.resumeDelayMicros < 0 || options.resumeDelayMicros > MAX_RESUME_DELAY_MICROS) {
+            throw new IllegalArgumentException("ModelServer: the resume delay must be 0 to " + MAX_RESUME_DELAY_MICROS
+                    + " us, got " + options.resumeDelayMicros);
+        }
         for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
             String name = e.getKey();
             if (!ServedModelNames.isValid(name)) {
@@ -213,8 +227,8 @@ public final class ModelServer implements AutoCloseable {
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
                     metrics, options.warmupRuns, options.workers, options.threadsPerWorker)
                     .callerRuns(options.callerRunsMicros)
-                    .answersIn(AnsweringThreadPool::batch) // connections resumed once all the batch's answers are out
                     .deadlines(deadlinePeriodMillis(options.timeoutMillis));
+            b.answersIn(answerScope(b));
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape(),
                     TensorNames.of(m.description())));
             metrics.queueDepth(name, 0);
@@ -229,6 +243,8 @@ public final class ModelServer implements AutoCloseable {
                 .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
                 () -> connector == null ? 0 : connector.missed());
+        metrics.batchResumptions(() -> threads == null ? 0 : threads.resumedAfterBatches(),
+                () -> threads == null ? 0 : threads.resumedWithNothing());
         if (options.secondRead) {
             metrics.secondReads(() -> connector == null ? 0 : connector.secondReads(true),
                     () -> connector == null ? 0 : connector.secondReads(false));
@@ -932,6 +948,9 @@ public final class ModelServer implements AutoCloseable {
      */
     static final int READ_BUFFER_BYTES = 32 << 10;
 
+    /** The longest {@link Options#resumeDelayMicros}: a pause, not a wait for clients that think. */
+    static final long MAX_RESUME_DELAY_MICROS = 100_000;
+
     /** Pieces v2 bodies arrived in on the fast path, and the largest (for tests: how much one read took). */
     private final java.util.concurrent.atomic.LongAdder bodyChunks = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAccumulator largestBodyChunk =
@@ -1065,6 +1084,25 @@ public final class ModelServer implements AutoCloseable {
      */
     static long deadlinePeriodMillis(long timeoutMillis) {
         return Math.max(10, Math.min(250, timeoutMillis / 8));
+    }
+
+    /**
+     * How model {@code b}'s batches are answered: the connections the answers resume are held back until all are
+     * written ({@link AnsweringThreadPool#batch}); with {@link Options#resumeDelayMicros}, the worker then sleeps
+     * that long before resuming them when nothing else is queued (with requests queued it goes on at once: they
+     * are the next batch, and the clients turn round meanwhile).
+     */
+    private java.util.function.Consumer<Runnable> answerScope(Batcher b) {
+        long nanos = TimeUnit.MICROSECONDS.toNanos(options.resumeDelayMicros);
+        if (nanos == 0) {
+            return AnsweringThreadPool::batch;
+        }
+        Runnable pause = () -> {
+            if (b.queueDepth() == 0) {
+                AnsweringThreadPool.sleep(nanos);
+            }
+        };
+        return answers -> AnsweringThreadPool.batch(answers, pause);
     }
 
     /**

@@ -110,13 +110,19 @@ final class ServeEndPoint extends SocketChannelEndPoint {
     /**
      * With bytes given back, a wish to read is answered at once (the socket may have nothing new to say). With second
      * reads, a connection resumed after a batch's answers that found nothing reads once more after the batch's other
-     * connections ({@link AnsweringThreadPool#putOff}) before it waits on the selector.
+     * connections ({@link AnsweringThreadPool#putOff}) before it waits on the selector. A connection resumed after a
+     * batch's answers that found nothing is counted ({@link AnsweringThreadPool#waitingForInput}).
      */
     @Override
     protected void needsFillInterest() {
         if (unread != null) {
             executor.execute(getFillInterest()::fillable);
-        } else if (secondReads != null && !readingAgain && AnsweringThreadPool.putOff(this::readAgain)) {
+            return;
+        }
+        if (executor instanceof AnsweringThreadPool pool) {
+            pool.waitingForInput(); // counted when resumed after a batch's answers
+        }
+        if (secondReads != null && !readingAgain && AnsweringThreadPool.putOff(this::readAgain)) {
             readingAgain = true; // (the read runs later on this thread)
         } else {
             super.needsFillInterest();

@@ -64,6 +64,8 @@ public final class ServeMetrics {
     private volatile java.util.function.LongSupplier polledMissed;
     private volatile java.util.function.LongSupplier secondReadFound;
     private volatile java.util.function.LongSupplier secondReadNothing;
+    private volatile java.util.function.LongSupplier resumedAfterBatches;
+    private volatile java.util.function.LongSupplier resumedWithNothing;
 
     /**
      * Where each model's warm-up is read: model name to {passes run so far, 1 if finished else 0}; null: no such
@@ -96,6 +98,15 @@ public final class ServeMetrics {
     public void secondReads(java.util.function.LongSupplier found, java.util.function.LongSupplier nothing) {
         this.secondReadFound = found;
         this.secondReadNothing = nothing;
+    }
+
+    /**
+     * Where the counters of connections resumed on the model's worker after a batch's answers are read: all of them,
+     * and those whose read found no next request (they wait on the selector); null: no such counter.
+     */
+    public void batchResumptions(java.util.function.LongSupplier all, java.util.function.LongSupplier nothing) {
+        this.resumedAfterBatches = all;
+        this.resumedWithNothing = nothing;
     }
 
     /** Where the bytes reserved by pictures being decoded are read (see {@code DecodeBudget}); null: no such gauge. */
@@ -218,6 +229,18 @@ public final class ServeMetrics {
             b.append("# TYPE convnet4j_lone_connection_polls_total counter\n");
             b.append("convnet4j_lone_connection_polls_total{result=\"caught\"} ").append(caught.getAsLong()).append('\n');
             b.append("convnet4j_lone_connection_polls_total{result=\"missed\"} ").append(missed.getAsLong()).append('\n');
+        }
+        java.util.function.LongSupplier resumed = resumedAfterBatches;
+        java.util.function.LongSupplier empty = resumedWithNothing;
+        if (resumed != null && empty != null) {
+            long resumedNothing = empty.getAsLong();
+            b.append("# HELP convnet4j_batch_resumptions_total Connections resumed on the model's worker once a batch's"
+                    + " answers were written, by what their read found: the next request, or nothing yet (the"
+                    + " connection then waited on the selector).\n");
+            b.append("# TYPE convnet4j_batch_resumptions_total counter\n");
+            long resumedFound = Math.max(0, resumed.getAsLong() - resumedNothing);
+            b.append("convnet4j_batch_resumptions_total{found=\"request\"} ").append(resumedFound).append('\n');
+            b.append("convnet4j_batch_resumptions_total{found=\"nothing\"} ").append(resumedNothing).append('\n');
         }
         java.util.function.LongSupplier found = secondReadFound;
         java.util.function.LongSupplier nothing = secondReadNothing;

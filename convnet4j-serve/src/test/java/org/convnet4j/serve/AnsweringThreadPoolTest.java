@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Connections resumed while a batch's answers are written run on the answering thread once all of them are out, in
  * the order they were resumed; outside a batch, at once, as before; other jobs always go to the pool. Reads put off
- * while they run (second reads) run once after all of them, and only then.
+ * while they run (second reads) run once after all of them, and only then. What runs before resuming (the worker's
+ * pause) runs once, after the answers, when connections were resumed.
  */
 class AnsweringThreadPoolTest {
 
@@ -66,6 +67,31 @@ class AnsweringThreadPoolTest {
         assertEquals(List.of("run outer on " + me, "run inner on " + me), log);
         assertEquals(7, pool.resumedHere());
         assertEquals(0, pool.resumedByPool());
+    }
+
+    @Test
+    void whatRunsBeforeResumingRunsOnceAfterTheAnswersAndOnlyWhenConnectionsWereResumed() {
+        AnsweringThreadPool pool = new AnsweringThreadPool();
+        List<String> log = new ArrayList<>();
+        String me = Thread.currentThread().getName();
+        AnsweringThreadPool.batch(() -> {
+            for (String c : List.of("a", "b")) {
+                log.add("write " + c);
+                AnsweringThreadPool.answering(() -> pool.execute(connection(c, log)));
+            }
+        }, () -> log.add("pause"));
+        assertEquals(List.of("write a", "write b", "pause", "run a on " + me, "run b on " + me), log);
+        assertEquals(2, pool.resumedAfterBatches());
+        // answers that resumed no connection (closed ones, say): nothing to pause for
+        log.clear();
+        AnsweringThreadPool.batch(() -> log.add("write c"), () -> log.add("pause"));
+        assertEquals(List.of("write c"), log);
+        // the pause itself: at least as long as asked, whatever wakes the thread meanwhile
+        Thread.currentThread().interrupt(); // a set interrupt makes every park return at once
+        long t0 = System.nanoTime();
+        AnsweringThreadPool.sleep(2_000_000);
+        assertTrue(System.nanoTime() - t0 >= 2_000_000);
+        assertTrue(Thread.interrupted());
     }
 
     @Test
