@@ -1,6 +1,7 @@
 package org.convnet4j.ops;
 
 import org.convnet4j.tensor.kernels.Kernels;
+import org.convnet4j.tensor.kernels.PreparedMatrix;
 
 /**
  * Stride-1 3x3 convolutions by Winograd's minimal filtering, F(m x m, 3x3) with m = 4 or 2 (Lavin and Gray, "Fast
@@ -34,6 +35,12 @@ final class Winograd {
      * VGG16 at batch 1 (docs/PERFORMANCE.md, "Session 21, the Winograd engineer").
      */
     static volatile boolean enabled = !"false".equals(System.getProperty("convnet4j.conv.winograd"));
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.winogradPackedFilters=false}): a training call's weights transformed
+     * into a plain U, packed again by every product (as before), instead of straight into the products' packed layout.
+     * The same bits either way.
+     */
+    static volatile boolean packedFilters = !"false".equals(System.getProperty("convnet4j.conv.winogradPackedFilters"));
     /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
     static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
     /**
@@ -95,8 +102,7 @@ final class Winograd {
 
     /**
      * Weights transformed for F(m x m, 3x3), U [element][F][C], as kept between inference calls (4x the layer's weights
-     * with F(4x4), 16/9 with F(2x2); the products pack each U_e themselves, as they do per call in training: keeping the
-     * packed copies too would double that for a few percent at batch 1).
+     * with F(4x4), 16/9 with F(2x2); the products pack each U_e themselves: keeping packed copies too would double that).
      */
     record Transformed(int m, float[] u) {
     }
@@ -131,7 +137,7 @@ final class Winograd {
                         ConvEpilogue epilogue, PackedWeights packed) {
         Plan plan = Plan.of(d, m);
         Scratch own = SCRATCH.get();
-        float[] u = filters(k, d, m, wd, packed, own);
+        PreparedMatrix[] u = filters(k, d, m, wd, packed, own);
         int threads = k.threads();
         if (threads > 1 && plan.blocks() >= threads
                 && (plan.blocks() % threads == 0 || plan.blocks() >= 2 * threads)) {
@@ -154,17 +160,46 @@ final class Winograd {
         forward(k, FastConvolution.backward(d), m, dyd, flipped, null, dxd, null, null);
     }
 
-    /** The transformed weights: kept ones (inference) when of this tile size, else transformed into this thread's buffer. */
-    private static float[] filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed, Scratch own) {
-        int size = (m + 2) * (m + 2) * d.f() * d.c();
-        if (packed != null && packed.getWinograd(k, () -> new Transformed(m, transform(k, d, m, wd, new float[size])))
-                instanceof Transformed t && t.m() == m) {
-            return t.u();
+    /**
+     * The products' left operands U_e: the kept U (inference) when of this tile size, each element packed by its
+     * products; else transformed straight into the products' packed layout in this thread's buffers
+     * ({@link Kernels#winogradFiltersPrepared}: one pass instead of the transform and then a packing per product),
+     * blocks of 16 filters shared out over the kernels' threads when many. The same values either way, so the same bits.
+     */
+    private static PreparedMatrix[] filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed,
+                                            Scratch own) {
+        int elements = (m + 2) * (m + 2);
+        int f = d.f();
+        int c = d.c();
+        PreparedMatrix[] out = new PreparedMatrix[elements];
+        if (packed != null && packed.getWinograd(k, () -> new Transformed(m, transform(k, d, m, wd,
+                new float[elements * f * c]))) instanceof Transformed t && t.m() == m) {
+            return unpacked(t.u(), f, c, out);
         }
-        return transform(k, d, m, wd, own.u(size));
+        if (!packedFilters) {
+            return unpacked(transform(k, d, m, wd, own.unpacked(elements * f * c)), f, c, out);
+        }
+        float[][] buffers = own.prepared(elements, (f + 15) / 16 * 16 * c);
+        int blocks = (f + 15) / 16;
+        int tasks = (int) Math.max(1, Math.min(Math.min(blocks, k.threads()),
+                (long) f * c * elements / DirectTiles.PACK_TASK));
+        k.parallelFor(tasks, task -> k.winogradFiltersPrepared(m, f, c, wd, blocks * task / tasks * 16,
+                Math.min(f, blocks * (task + 1) / tasks * 16), buffers));
+        for (int e = 0; e < elements; e++) {
+            out[e] = k.winogradPrepared(f, c, buffers[e]);
+        }
+        return out;
     }
 
-    /** U into {@code u}, filter-channel pairs shared out over the kernels' threads when many. */
+    /** U [element][F][C] as the products' left operands, each packed by its product. */
+    private static PreparedMatrix[] unpacked(float[] u, int f, int c, PreparedMatrix[] out) {
+        for (int e = 0; e < out.length; e++) {
+            out[e] = new PreparedMatrix(false, f, c, 1f, u, e * f * c, c, null);
+        }
+        return out;
+    }
+
+    /** U [element][F][C] into {@code u} (kept for inference), filter-channel pairs shared out over the kernels' threads. */
     private static float[] transform(Kernels k, ConvDims d, int m, float[] wd, float[] u) {
         int pairs = d.f() * d.c();
         int tasks = (int) Math.max(1, Math.min(k.threads(), (long) pairs * (m + 2) * (m + 2) / DirectTiles.PACK_TASK));
@@ -195,7 +230,7 @@ final class Winograd {
      * Block b: its tile rows' inputs transformed, the products, the outputs transformed into y. {@code threaded}: each
      * phase shared out over the kernels' threads (channels, elements, filters), else all on the calling thread.
      */
-    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, float[] u,
+    private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, PreparedMatrix[] u,
                               float[] bd, float[] yd, ConvEpilogue epilogue, Scratch s) {
         int m = plan.m();
         int a = plan.a();
@@ -226,8 +261,7 @@ final class Winograd {
         });
         over(k, threaded, elements, (e0, e1) -> {
             for (int e = e0; e < e1; e++) {
-                k.sgemmSingleThread(false, false, f, tiles, c, 1f, u, e * f * c, c, v, e * c * tiles, tiles, 0f,
-                        products, e * f * tiles, tiles);
+                k.sgemmPrepared(u[e], false, tiles, v, e * c * tiles, tiles, 0f, products, e * f * tiles, tiles);
             }
         });
         over(k, threaded, f, (f0, f1) -> {
@@ -297,7 +331,8 @@ final class Winograd {
 
     /** Per-thread buffers, grown to the largest need and then reused. */
     private static final class Scratch {
-        private float[] u = new float[0];
+        private float[][] prepared = new float[0][];
+        private float[] unpacked = new float[0];
         private float[] v = new float[0];
         private float[] products = new float[0];
         private float[] rows = new float[0];
@@ -305,10 +340,23 @@ final class Winograd {
         private int[] in = new int[0];
         private int[] out = new int[0];
 
-        /** A training call's transformed weights. */
-        float[] u(int size) {
-            u = u.length < size ? new float[size] : u;
-            return u;
+        /** A training call's U, unpacked ({@link #packedFilters} off). */
+        float[] unpacked(int size) {
+            unpacked = unpacked.length < size ? new float[size] : unpacked;
+            return unpacked;
+        }
+
+        /** A training call's transformed weights, one buffer per element, each at least {@code size} long. */
+        float[][] prepared(int elements, int size) {
+            if (prepared.length < elements) {
+                prepared = java.util.Arrays.copyOf(prepared, elements);
+            }
+            for (int e = 0; e < elements; e++) {
+                if (prepared[e] == null || prepared[e].length < size) {
+                    prepared[e] = new float[size];
+                }
+            }
+            return prepared;
         }
 
         /** A block's transformed inputs, [element][C][tiles]. */

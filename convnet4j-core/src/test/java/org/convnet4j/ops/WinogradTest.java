@@ -220,6 +220,24 @@ class WinogradTest {
         }
     }
 
+    /**
+     * An F(2x2) call with more weights after an F(4x4) call on the same thread: the per-thread buffers of the transformed
+     * weights, grown by the first call for 36 elements, serve the second's 16 (a first version checked all 36).
+     */
+    @Test
+    void aLargerTwoByTwoCallAfterAFourByFourOne() {
+        Random random = new Random(13);
+        Kernels k = KernelProvider.vector(1);
+        ConvParams p = ConvParams.of(1, 1);
+        forward(k, 4, Tensor.randn(random, 1f, 1, 16, 8, 8), Tensor.randn(random, 1f, 16, 16, 3, 3), null, p, null);
+        Tensor x = Tensor.randn(random, 1f, 1, 64, 6, 6);
+        Tensor w = Tensor.randn(random, 1f, 64, 64, 3, 3);
+        FastConvolutionTest.Case cs = new FastConvolutionTest.Case(1, 64, 6, 6, 64, 3, 3, p);
+        FastConvolutionTest.assertClose("forward F(2x2)", cs, ConvolutionReference.forward(x, w, null, p),
+                forward(k, 2, x, w, null, p, null), ConvolutionReference.forward(FastConvolutionTest.abs(x),
+                        FastConvolutionTest.abs(w), null, p), 64 * 9 + 1);
+    }
+
     /** The rule of docs/PERFORMANCE.md: F(4x4) with a panel's worth of its tiles, else F(2x2) with as many, else direct. */
     @Test
     void tileSizeByTheCallsTiles() {

@@ -829,6 +829,31 @@ public interface Kernels {
         ScalarWinograd.output(m, 0, tiles, src, srcOff, ldE, bias, dst, dstOff, ld, origins, originsOff);
     }
 
+    /**
+     * {@link #winogradFilters} of a layer's {@code f x c} filters ({@code w}: [f][c][3][3] from 0), written as the left
+     * operands of the products that take them ({@code C = U_e * B}, B not transposed): filters [f0, f1) ({@code f0} a
+     * multiple of 16) of each element e into {@code buffers[e]}, each at least {@code roundUp(f, 16) * c} long, in the
+     * layout {@link #winogradPrepared} hands to {@link #sgemmPrepared}: the transform and the products' packing of U
+     * in one pass. This default writes U_e unpacked (f rows of c); the vector kernels write their packed layout. The
+     * values are {@link #winogradFilters}' either way, so the products have the bits of the unprepared ones on U_e.
+     */
+    default void winogradFiltersPrepared(int m, int f, int c, float[] w, int f0, int f1, float[][] buffers) {
+        int e = (m + 2) * (m + 2);
+        ScalarWinograd.checkPrepared(m, f, c, w, f0, f1, buffers);
+        float[] one = new float[e];
+        for (int p = f0 * c; p < f1 * c; p++) {
+            ScalarWinograd.filters(m, 1, w, 9 * p, one, 0, 1);
+            for (int i = 0; i < e; i++) {
+                buffers[i][p] = one[i];
+            }
+        }
+    }
+
+    /** The left operand U_e [f x c] that {@link #winogradFiltersPrepared} wrote into {@code buffer}. */
+    default PreparedMatrix winogradPrepared(int f, int c, float[] buffer) {
+        return new PreparedMatrix(false, f, c, 1f, buffer, 0, c, null);
+    }
+
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
         return 1;

@@ -34,6 +34,23 @@ final class ScalarWinograd {
         }
     }
 
+    /** The arguments of {@link Kernels#winogradFiltersPrepared}. */
+    static void checkPrepared(int m, int f, int c, float[] w, int f0, int f1, float[][] buffers) {
+        checkTile("winogradFiltersPrepared", m);
+        if (f0 < 0 || f1 < f0 || f1 > f || f0 < f1 && f0 % 16 != 0) {
+            throw new IllegalArgumentException("winogradFiltersPrepared: filters [" + f0 + ", " + f1 + ") of " + f
+                    + " (the first a multiple of 16)");
+        }
+        Checks.range("winogradFiltersPrepared", "w", w, 0, 9 * f * c);
+        if (buffers.length < (m + 2) * (m + 2)) {
+            throw new IllegalArgumentException("winogradFiltersPrepared: " + buffers.length + " buffers for "
+                    + (m + 2) * (m + 2) + " elements");
+        }
+        for (int e = 0; e < (m + 2) * (m + 2); e++) {
+            Checks.range("winogradFiltersPrepared", "buffer", buffers[e], 0, (f + 15) / 16 * 16 * c);
+        }
+    }
+
     /** The tile size and the transformed side ({@code x}, a x a elements ldE apart) of an input or output transform. */
     static void checkTransform(String op, int m, int tiles, float[] x, int off, int ldE) {
         checkTile(op, m);

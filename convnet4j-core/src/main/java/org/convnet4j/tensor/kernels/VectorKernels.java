@@ -339,6 +339,27 @@ final class VectorKernels implements Kernels {
         VectorWinograd.filters(m, n, src, srcOff, dst, dstOff, ldE);
     }
 
+    /** Straight into {@link VectorGemm}'s packed layout ({@link VectorWinograd#filtersPacked}) where a vector fits it. */
+    @Override
+    public void winogradFiltersPrepared(int m, int f, int c, float[] w, int f0, int f1, float[][] buffers) {
+        if (!VectorWinograd.packs()) {
+            Kernels.super.winogradFiltersPrepared(m, f, c, w, f0, f1, buffers);
+            return;
+        }
+        ScalarWinograd.checkPrepared(m, f, c, w, f0, f1, buffers);
+        VectorWinograd.filtersPacked(m, f, c, w, f0, f1, buffers);
+    }
+
+    /**
+     * The packed copy as the prepared operand; its {@code a} is the same array, never read: with B not transposed the
+     * product never takes the unpacked paths (dot products) for a matrix packed in full.
+     */
+    @Override
+    public PreparedMatrix winogradPrepared(int f, int c, float[] buffer) {
+        return VectorWinograd.packs() ? new PreparedMatrix(false, f, c, 1f, buffer, 0, c, buffer)
+                : Kernels.super.winogradPrepared(f, c, buffer);
+    }
+
     /** A tile per lane, its pixels gathered ({@link VectorWinograd}); the scalar twin's bits. */
     @Override
     public void winogradInput(int m, int tiles, float[] src, int srcOff, int ld, int[] origins, int originsOff,

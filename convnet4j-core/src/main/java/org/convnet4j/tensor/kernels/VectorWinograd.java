@@ -280,4 +280,120 @@ final class VectorWinograd {
         s12.add(s34.mul(4f)).add(bias).intoArray(dst, out + 2 * ld, origins, map);
         d12.add(d34.mul(8f)).add(m5).add(bias).intoArray(dst, out + 3 * ld, origins, map);
     }
+
+    /**
+     * Whether {@link #filtersPacked} writes the GEMM's packed layout: a vector is two depths of one MR-row panel (AVX-512:
+     * 16 = 2 x 8; AVX2: 8 = 2 x 4).
+     */
+    static boolean packs() {
+        return VL == 2 * VectorGemm.MR;
+    }
+
+    /**
+     * {@link Kernels#winogradFiltersPrepared} in {@link VectorGemm}'s packed layout of a left operand (KC-deep slices of
+     * MR-row panels, {@code element (row, depth) at slice * mPad + panel * kc + (depth - slice) * MR + row % MR}, rows
+     * past f zero): lane l of a vector is row {@code l % MR} of a panel at depth {@code l / MR} of a pair of depths, so
+     * each transformed element is one whole-vector store. Odd last depths and a last short panel: the scalar twin.
+     */
+    static void filtersPacked(int m, int f, int c, float[] w, int f0, int f1, float[][] u) {
+        int mr = VectorGemm.MR;
+        int mPad = (f + mr - 1) / mr * mr;
+        int a = m + 2;
+        int[] map = new int[VL];
+        for (int l = 0; l < VL; l++) {
+            map[l] = (l % mr) * c * 9 + l / mr * 9;
+        }
+        float[] one = new float[a * a];
+        for (int pc = 0; pc < c; pc += VectorGemm.KC) {
+            int kc = Math.min(VectorGemm.KC, c - pc);
+            for (int fp = f0; fp < f1; fp += mr) {
+                int base = pc * mPad + fp * kc;
+                int depth = 0;
+                if (fp + mr <= f) {
+                    for (; depth + 2 <= kc; depth += 2) {
+                        int g = (fp * c + pc + depth) * 9;
+                        int pos = base + depth * mr;
+                        for (int s = 0; s < 3; s++) { // G down column s into elements (i, s)
+                            if (m == 2) {
+                                packedColumn2(w, g + s, map, u, pos, s);
+                            } else {
+                                packedColumn4(w, g + s, map, u, pos, s);
+                            }
+                        }
+                        for (int i = 0; i < a; i++) { // G along each row, in place
+                            if (m == 2) {
+                                packedRow2(u, pos, i);
+                            } else {
+                                packedRow4(u, pos, i);
+                            }
+                        }
+                    }
+                }
+                for (; depth < kc; depth++) { // a last odd depth, or every depth of a last short panel
+                    for (int r = fp; r < fp + mr; r++) {
+                        int at = base + depth * mr + r - fp;
+                        if (r < f) {
+                            ScalarWinograd.filters(m, 1, w, (r * c + pc + depth) * 9, one, 0, 1);
+                        } else {
+                            java.util.Arrays.fill(one, 0f);
+                        }
+                        for (int e = 0; e < a * a; e++) {
+                            u[e][at] = one[e];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void packedColumn2(float[] w, int g, int[] map, float[][] u, int pos, int s) {
+        FloatVector g0 = FloatVector.fromArray(S, w, g, map, 0);
+        FloatVector g1 = FloatVector.fromArray(S, w, g + 3, map, 0);
+        FloatVector g2 = FloatVector.fromArray(S, w, g + 6, map, 0);
+        FloatVector sum = g0.add(g2);
+        g0.intoArray(u[s], pos);
+        sum.add(g1).mul(0.5f).intoArray(u[4 + s], pos);
+        sum.sub(g1).mul(0.5f).intoArray(u[8 + s], pos);
+        g2.intoArray(u[12 + s], pos);
+    }
+
+    private static void packedRow2(float[][] u, int pos, int i) {
+        FloatVector g0 = FloatVector.fromArray(S, u[4 * i], pos);
+        FloatVector g1 = FloatVector.fromArray(S, u[4 * i + 1], pos);
+        FloatVector g2 = FloatVector.fromArray(S, u[4 * i + 2], pos);
+        FloatVector sum = g0.add(g2);
+        sum.add(g1).mul(0.5f).intoArray(u[4 * i + 1], pos);
+        sum.sub(g1).mul(0.5f).intoArray(u[4 * i + 2], pos);
+        g2.intoArray(u[4 * i + 3], pos);
+    }
+
+    private static void packedColumn4(float[] w, int g, int[] map, float[][] u, int pos, int s) {
+        FloatVector g0 = FloatVector.fromArray(S, w, g, map, 0);
+        FloatVector g1 = FloatVector.fromArray(S, w, g + 3, map, 0);
+        FloatVector g2 = FloatVector.fromArray(S, w, g + 6, map, 0);
+        FloatVector sum = g0.add(g2);
+        FloatVector far = g0.add(g2.mul(4f));
+        FloatVector twice = g1.mul(2f);
+        g0.mul(0.25f).intoArray(u[s], pos);
+        sum.add(g1).mul(ScalarWinograd.MINUS_SIXTH).intoArray(u[6 + s], pos);
+        sum.sub(g1).mul(ScalarWinograd.MINUS_SIXTH).intoArray(u[12 + s], pos);
+        far.add(twice).mul(ScalarWinograd.TWENTY_FOURTH).intoArray(u[18 + s], pos);
+        far.sub(twice).mul(ScalarWinograd.TWENTY_FOURTH).intoArray(u[24 + s], pos);
+        g2.intoArray(u[30 + s], pos);
+    }
+
+    private static void packedRow4(float[][] u, int pos, int i) {
+        FloatVector g0 = FloatVector.fromArray(S, u[6 * i], pos);
+        FloatVector g1 = FloatVector.fromArray(S, u[6 * i + 1], pos);
+        FloatVector g2 = FloatVector.fromArray(S, u[6 * i + 2], pos);
+        FloatVector sum = g0.add(g2);
+        FloatVector far = g0.add(g2.mul(4f));
+        FloatVector twice = g1.mul(2f);
+        g0.mul(0.25f).intoArray(u[6 * i], pos);
+        sum.add(g1).mul(ScalarWinograd.MINUS_SIXTH).intoArray(u[6 * i + 1], pos);
+        sum.sub(g1).mul(ScalarWinograd.MINUS_SIXTH).intoArray(u[6 * i + 2], pos);
+        far.add(twice).mul(ScalarWinograd.TWENTY_FOURTH).intoArray(u[6 * i + 3], pos);
+        far.sub(twice).mul(ScalarWinograd.TWENTY_FOURTH).intoArray(u[6 * i + 4], pos);
+        g2.intoArray(u[6 * i + 5], pos);
+    }
 }

@@ -139,6 +139,41 @@ class WinogradKernelsTest {
         }
     }
 
+    /**
+     * Filters transformed straight into the products' operands (the vector kernels' packed layout; the scalar kernels'
+     * plain one), written in two ranges of filters: every product has the bits of the unprepared product on
+     * {@link Kernels#winogradFilters}' U_e, for filter counts that leave a short panel, odd channel counts and more
+     * channels than one packed slice (KC).
+     */
+    @Test
+    void preparedFiltersGiveTheProductsOfTheTransformedFilters() {
+        for (Kernels k : new Kernels[] {vector, scalar}) {
+            for (int m : new int[] {2, 4}) {
+                int e = (m + 2) * (m + 2);
+                for (int[] fc : new int[][] {{16, 16}, {13, 17}, {40, 9}, {24, VectorGemm.KC + 3}}) {
+                    int f = fc[0];
+                    int c = fc[1];
+                    float[] w = array(9 * f * c);
+                    float[] u = new float[e * f * c];
+                    k.winogradFilters(m, f * c, w, 0, u, 0, f * c);
+                    float[][] buffers = new float[e][(f + 15) / 16 * 16 * c];
+                    int split = f > 16 ? 16 : f;
+                    k.winogradFiltersPrepared(m, f, c, w, 0, split, buffers);
+                    k.winogradFiltersPrepared(m, f, c, w, split, f, buffers);
+                    int n = 37;
+                    float[] b = array(c * n);
+                    for (int i = 0; i < e; i++) {
+                        float[] expected = new float[f * n];
+                        float[] actual = new float[f * n];
+                        k.sgemmSingleThread(false, false, f, n, c, 1f, u, i * f * c, c, b, 0, n, 0f, expected, 0, n);
+                        k.sgemmPrepared(k.winogradPrepared(f, c, buffers[i]), false, n, b, 0, n, 0f, actual, 0, n);
+                        assertArrayEquals(expected, actual, k.name() + " m=" + m + " f=" + f + " c=" + c + " e=" + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void otherTileSizesAreRefused() {
         float[] x = new float[64];
