@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
+import org.convnet4j.data.Datasets;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,7 +75,8 @@ class WinogradKernelsTest {
             for (int tiles : COUNTS) {
                 int ld = tiles * m + 3;
                 int[] origins = new int[tiles + 1];
-                int[] slots = shuffled(tiles); // tiles side by side in a random order: no two overlap
+                // tiles side by side in a random order: no two overlap
+                int[] slots = Datasets.permutation(tiles, random);
                 for (int t = 0; t < tiles; t++) {
                     origins[t + 1] = slots[t] * m;
                 }
@@ -89,20 +91,6 @@ class WinogradKernelsTest {
                 assertArrayEquals(scalarProducts, products, "scratch, m=" + m + " tiles=" + tiles);
             }
         }
-    }
-
-    private int[] shuffled(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     /** One tile, one channel: A^T [(G g G^T) o (B^T d B)] A is the tile's 3x3 correlation, to float rounding. */
