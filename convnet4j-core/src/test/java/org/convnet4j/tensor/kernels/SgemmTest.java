@@ -493,54 +493,42 @@ class SgemmTest {
             {VectorGemm.MC + MR, VectorGemm.GRID_MAX_PANELS * NR, 40}};
         boolean before = VectorGemm.taskGrid;
         try {
-            for (int[] s : shapes) {
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                for (int t = 0; t < 4; t++) {
-                    boolean ta = (t & 1) != 0;
-                    boolean tb = (t & 2) != 0;
-                    for (float beta : new float[] {0f, 0.25f}) {
-                        float[] a = randomArray(m * k);
-                        float[] b = randomArray(k * n);
-                        float[] c0 = randomArray(m * n);
-                        float[] expected = c0.clone();
-                        one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, expected, 0, n);
-                        String what = " shape " + m + "x" + n + "x" + k + " trans " + t + " beta " + beta;
-                        for (boolean grid : new boolean[] {true, false}) {
-                            VectorGemm.taskGrid = grid;
-                            for (int threads = 1; threads <= 3; threads++) {
-                                VectorKernels kernels = new VectorKernels(threads);
-                                PreparedMatrix pa = kernels.prepareA(ta, m, k, 0.75f, a, 0, ta ? m : k);
-                                float[] c = c0.clone();
-                                long h0 = KernelProvider.handOffs();
-                                kernels.sgemmPreparedThreaded(pa, tb, n, b, 0, tb ? k : n, beta, c, 0, n);
-                                long handOffs = KernelProvider.handOffs() - h0;
-                                assertArrayEquals(expected, c, "prepared A, grid " + grid + ", " + threads
-                                        + " threads" + what);
-                                if (threads > 1 && grid && (long) m * n * k >= VectorGemm.PARALLEL_THRESHOLD
-                                        && (VectorGemm.isFewRows(m, k) || VectorGemm.isTallNarrow(m, n))) {
-                                    assertEquals(1, handOffs, "one hand-off per call" + what);
-                                }
-                                c = c0.clone();
-                                kernels.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0,
-                                        n);
-                                assertArrayEquals(expected, c, "plain call, grid " + grid + ", " + threads
-                                        + " threads" + what);
-                                if (!ta) { // the transposed-tile form: B prepared, A (the patches) as it is
-                                    PreparedMatrix pb = kernels.prepareB(tb, k, n, b, 0, tb ? k : n);
-                                    c = c0.clone();
-                                    kernels.sgemmPreparedBThreaded(false, m, a, 0, k, pb, beta, c, 0, n);
-                                    float[] unscaled = c0.clone();
-                                    one.sgemm(false, tb, m, n, k, 1f, a, 0, k, b, 0, tb ? k : n, beta, unscaled, 0, n);
-                                    assertArrayEquals(unscaled, c, "prepared B, grid " + grid + ", " + threads
-                                            + " threads" + what);
-                                }
-                            }
+            forEachCase(shapes, (m, n, k, ta, tb, beta, a, b, c0) -> {
+                float[] expected = c0.clone();
+                one.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, expected, 0, n);
+                String what = " shape " + m + "x" + n + "x" + k + " trans " + ta + tb + " beta " + beta;
+                for (boolean grid : new boolean[] {true, false}) {
+                    VectorGemm.taskGrid = grid;
+                    for (int threads = 1; threads <= 3; threads++) {
+                        VectorKernels kernels = new VectorKernels(threads);
+                        PreparedMatrix pa = kernels.prepareA(ta, m, k, 0.75f, a, 0, ta ? m : k);
+                        float[] c = c0.clone();
+                        long h0 = KernelProvider.handOffs();
+                        kernels.sgemmPreparedThreaded(pa, tb, n, b, 0, tb ? k : n, beta, c, 0, n);
+                        long handOffs = KernelProvider.handOffs() - h0;
+                        assertArrayEquals(expected, c, "prepared A, grid " + grid + ", " + threads
+                                + " threads" + what);
+                        if (threads > 1 && grid && (long) m * n * k >= VectorGemm.PARALLEL_THRESHOLD
+                                && (VectorGemm.isFewRows(m, k) || VectorGemm.isTallNarrow(m, n))) {
+                            assertEquals(1, handOffs, "one hand-off per call" + what);
+                        }
+                        c = c0.clone();
+                        kernels.sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0,
+                                n);
+                        assertArrayEquals(expected, c, "plain call, grid " + grid + ", " + threads
+                                + " threads" + what);
+                        if (!ta) { // the transposed-tile form: B prepared, A (the patches) as it is
+                            PreparedMatrix pb = kernels.prepareB(tb, k, n, b, 0, tb ? k : n);
+                            c = c0.clone();
+                            kernels.sgemmPreparedBThreaded(false, m, a, 0, k, pb, beta, c, 0, n);
+                            float[] unscaled = c0.clone();
+                            one.sgemm(false, tb, m, n, k, 1f, a, 0, k, b, 0, tb ? k : n, beta, unscaled, 0, n);
+                            assertArrayEquals(unscaled, c, "prepared B, grid " + grid + ", " + threads
+                                    + " threads" + what);
                         }
                     }
                 }
-            }
+            });
         } finally {
             VectorGemm.taskGrid = before;
         }
@@ -556,27 +544,37 @@ class SgemmTest {
         int[][] shapes = {{64, 5 * NR + 7, 2 * VectorGemm.KC + 64}, {MR - 1, NR + 1, VectorGemm.KC + 1},
             {VectorGemm.MC, 3 * NR, 50}, {5, VectorGemm.NC + 5, 4}, {MR + 3, 2 * NR, 2 * VectorGemm.KC}};
         for (int[] s : shapes) {
-            int m = s[0];
-            int n = s[1];
-            int k = s[2];
-            assertTrue(VectorGemm.isFewRows(m, k), "shape meant for the few-rows path");
+            assertTrue(VectorGemm.isFewRows(s[0], s[2]), "shape meant for the few-rows path");
+        }
+        forEachCase(shapes, (m, n, k, ta, tb, beta, a, b, c0) -> {
+            float[][] cs = {c0.clone(), c0.clone(), c0.clone(), c0.clone()};
+            VectorGemm[] gemms = {general, generalTwo, fewRows, fewRowsOne};
+            for (int i = 0; i < gemms.length; i++) {
+                gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, cs[i], 0, n);
+            }
+            String what = " shape " + m + "x" + n + "x" + k + " trans " + ta + tb + " beta " + beta;
+            assertArrayEquals(cs[0], cs[1], "general, 1 vs 2 threads" + what);
+            assertArrayEquals(cs[0], cs[2], "general vs few-rows (2 threads)" + what);
+            assertArrayEquals(cs[0], cs[3], "general vs few-rows (1 thread)" + what);
+        });
+    }
+
+    /** One case of {@link #forEachCase}: the shape, the transposes, beta, and fresh A, B and C. */
+    private interface GemmCase {
+        void run(int m, int n, int k, boolean ta, boolean tb, float beta, float[] a, float[] b, float[] c0);
+    }
+
+    /**
+     * Runs {@code body} for every shape {m, n, k}, all four transposes and betas 0 and 0.25, on fresh random A, B, C.
+     */
+    private void forEachCase(int[][] shapes, GemmCase body) {
+        for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
-                boolean ta = (t & 1) != 0;
-                boolean tb = (t & 2) != 0;
                 for (float beta : new float[] {0f, 0.25f}) {
-                    float[] a = randomArray(m * k);
-                    float[] b = randomArray(k * n);
-                    float[] c0 = randomArray(m * n);
-                    float[][] cs = {c0.clone(), c0.clone(), c0.clone(), c0.clone()};
-                    VectorGemm[] gemms = {general, generalTwo, fewRows, fewRowsOne};
-                    for (int i = 0; i < gemms.length; i++) {
-                        gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta,
-                                cs[i], 0, n);
-                    }
-                    String what = " shape " + m + "x" + n + "x" + k + " trans " + t + " beta " + beta;
-                    assertArrayEquals(cs[0], cs[1], "general, 1 vs 2 threads" + what);
-                    assertArrayEquals(cs[0], cs[2], "general vs few-rows (2 threads)" + what);
-                    assertArrayEquals(cs[0], cs[3], "general vs few-rows (1 thread)" + what);
+                    float[] a = randomArray(s[0] * s[2]);
+                    float[] b = randomArray(s[2] * s[1]);
+                    float[] c0 = randomArray(s[0] * s[1]);
+                    body.run(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, beta, a, b, c0);
                 }
             }
         }
