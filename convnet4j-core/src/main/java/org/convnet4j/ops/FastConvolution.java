@@ -1452,7 +1452,8 @@ final class FastConvolution {
      */
     static volatile boolean parallelZeros = !"false".equals(System.getProperty("convnet4j.conv.parallelZeros"));
 
-    private static int ceilDiv(int x, int y) {
+    /** x / y rounded up, for positive x and y (the package's one copy; Math.ceilDiv needs Java 18). */
+    static int ceilDiv(int x, int y) {
         return (x + y - 1) / y;
     }
 

@@ -97,7 +97,7 @@ final class Winograd {
 
     /** Output tiles of F(m x m) in a call. */
     private static long tiles(ConvDims d, int m) {
-        return (long) d.n() * ceilDiv(d.oh(), m) * ceilDiv(d.ow(), m);
+        return (long) d.n() * FastConvolution.ceilDiv(d.oh(), m) * FastConvolution.ceilDiv(d.ow(), m);
     }
 
     /**
@@ -114,13 +114,13 @@ final class Winograd {
      */
     record Plan(int m, int tilesH, int tilesW, int rows, int blocks, int width) {
         static Plan of(ConvDims d, int m) {
-            int tilesH = ceilDiv(d.oh(), m);
-            int tilesW = ceilDiv(d.ow(), m);
+            int tilesH = FastConvolution.ceilDiv(d.oh(), m);
+            int tilesW = FastConvolution.ceilDiv(d.ow(), m);
             int total = d.n() * tilesH;
             long perTile = (long) (m + 2) * (m + 2) * (d.c() + d.f());
             int maxTiles = (int) Math.max(1, Math.min(MAX_TILES, BLOCK_FLOATS / perTile));
-            int blocks = ceilDiv(total, Math.max(1, Math.min(total, maxTiles / tilesW)));
-            return new Plan(m, tilesH, tilesW, ceilDiv(total, blocks), blocks, tilesW * m + 2);
+            int blocks = FastConvolution.ceilDiv(total, Math.max(1, Math.min(total, maxTiles / tilesW)));
+            return new Plan(m, tilesH, tilesW, FastConvolution.ceilDiv(total, blocks), blocks, tilesW * m + 2);
         }
 
         int a() {
@@ -323,10 +323,6 @@ final class Winograd {
                 epilogue.apply(k, yd, start, (top + rows - first) * ow, fo);
             }
         }
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 
     /** Per-thread buffers, grown to the largest need and then reused. */

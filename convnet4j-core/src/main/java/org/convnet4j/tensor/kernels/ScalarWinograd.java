@@ -137,45 +137,45 @@ final class ScalarWinograd {
      * row i in place.
      */
     static void filters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE) {
-        int a = m + 2;
-        float[] out = new float[a];
+        float[] out = new float[m + 2];
         for (int p = 0; p < n; p++) {
-            int g = srcOff + 9 * p;
-            int u = dstOff + p;
-            for (int s = 0; s < 3; s++) {
-                filter1d(m, src, g + s, 3, out);
-                for (int i = 0; i < a; i++) {
-                    dst[u + (i * a + s) * ldE] = out[i];
-                }
-            }
-            for (int i = 0; i < a; i++) {
-                filter1d(m, dst, u + i * a * ldE, ldE, out);
-                for (int j = 0; j < a; j++) {
-                    dst[u + (i * a + j) * ldE] = out[j];
-                }
-            }
+            columnsThenRows(m, ScalarWinograd::filter1d, 3, src, srcOff + 9 * p, 3, dst, dstOff + p, ldE, out);
         }
     }
 
     /** {@link Kernels#winogradInput} for tiles [t0, t1): B^T down each column into dst, then B along each row in place. */
     static void input(int m, int t0, int t1, float[] src, int srcOff, int ld, int[] origins, int originsOff,
                       float[] dst, int dstOff, int ldE) {
-        int a = m + 2;
-        float[] out = new float[a];
+        float[] out = new float[m + 2];
         for (int t = t0; t < t1; t++) {
-            int o = srcOff + origins[originsOff + t];
-            int v = dstOff + t;
-            for (int s = 0; s < a; s++) {
-                input1d(m, src, o + s, ld, out);
-                for (int i = 0; i < a; i++) {
-                    dst[v + (i * a + s) * ldE] = out[i];
-                }
-            }
+            columnsThenRows(m, ScalarWinograd::input1d, m + 2, src, srcOff + origins[originsOff + t], ld, dst,
+                    dstOff + t, ldE, out);
+        }
+    }
+
+    /** One of the 1-D transforms above: {@code out} from the values of {@code v} at off, off + stride, ... */
+    private interface Transform1d {
+        void apply(int m, float[] v, int off, int stride, float[] out);
+    }
+
+    /**
+     * One tile's two-sided transform: {@code t} down each of the source's {@code cols} columns (rows {@code ld} apart
+     * from {@code off}) into the elements (i, s) of dst (element (i, j) at {@code u + (i * a + j) * ldE}, a = m + 2),
+     * then along each row i of dst in place; {@code out} is scratch of a floats.
+     */
+    private static void columnsThenRows(int m, Transform1d t, int cols, float[] src, int off, int ld, float[] dst,
+                                        int u, int ldE, float[] out) {
+        int a = m + 2;
+        for (int s = 0; s < cols; s++) {
+            t.apply(m, src, off + s, ld, out);
             for (int i = 0; i < a; i++) {
-                input1d(m, dst, v + i * a * ldE, ldE, out);
-                for (int j = 0; j < a; j++) {
-                    dst[v + (i * a + j) * ldE] = out[j];
-                }
+                dst[u + (i * a + s) * ldE] = out[i];
+            }
+        }
+        for (int i = 0; i < a; i++) {
+            t.apply(m, dst, u + i * a * ldE, ldE, out);
+            for (int j = 0; j < a; j++) {
+                dst[u + (i * a + j) * ldE] = out[j];
             }
         }
     }
