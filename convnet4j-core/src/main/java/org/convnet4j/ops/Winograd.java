@@ -11,13 +11,13 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  *
  * <p>Per block of output tiles (whole tile rows of one or more samples, a rule of the shapes only, {@link Plan}):
  * <ol>
- *   <li>the input transform {@code V = B^T d B} of every channel's tiles ({@link Kernels#winogradInput}) into one
- *       [C x tiles] matrix per transform element e;</li>
+ *   <li>the input transform {@code V = B^T d B} of every channel's tiles ({@link Kernels#winogradInputRows}, from
+ *       the channel's rows laid side by side) into one [C x tiles] matrix per transform element e;</li>
  *   <li>one product per element, {@code M_e [F x tiles] = U_e [F x C] * V_e} (the kernels' SGEMM), with the weights
  *       transformed once per call ({@code U = G g G^T}, {@link Kernels#winogradFilters}), or once per weight version
  *       in inference ({@link PackedWeights#getWinograd});</li>
- *   <li>the output transform {@code Y = A^T M A} plus the bias ({@link Kernels#winogradOutput}), copied into y, and
- *       the layer's epilogue on each filter's finished rows.</li>
+ *   <li>the output transform {@code Y = A^T M A} plus the bias ({@link Kernels#winogradOutputRows}, into flat
+ *       output rows), copied into y, and the layer's epilogue on each filter's finished rows.</li>
  * </ol>
  * The data gradient of a stride-1 3x3 layer is the same kind of convolution ({@link FastConvolution#backward}: dy with
  * the filters rotated and their channel roles swapped), so {@link #backwardInput} runs this forward pass on it.
@@ -41,6 +41,31 @@ final class Winograd {
      * The same bits either way.
      */
     static volatile boolean packedFilters = !"false".equals(System.getProperty("convnet4j.conv.winogradPackedFilters"));
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.winogradContiguousInput=false}): the input transform reads each
+     * channel's rows laid side by side with plain loads ({@link Kernels#winogradInputRows}) instead of gathering each
+     * tile's pixels through its origin ({@link Kernels#winogradInput}: the Vector API checks every gathered index),
+     * for F(4x4): one thread's CPU per call 0.94-0.96 of the gathers' on ResNet-50's 56 x 56 layer; F(2x2) keeps the
+     * gathers (1.03-1.04 on 7 x 7 at batch 8). The same bits either way.
+     */
+    static volatile boolean contiguousInput =
+            !"false".equals(System.getProperty("convnet4j.conv.winogradContiguousInput"));
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.winogradContiguousOutput=false}): the output transform writes each
+     * output row of a block's tiles as one flat row with plain stores ({@link Kernels#winogradOutputRows}) instead of
+     * scattering each tile's outputs through its origin ({@link Kernels#winogradOutput}): one thread's CPU per call
+     * 0.82 / 0.91 of the scatters' (forward / data gradient, ResNet-50's 56 x 56 layer at batch 8), 0.95-0.98 on its
+     * other layers (AMD, loaded). The same bits either way.
+     */
+    static volatile boolean contiguousOutput =
+            !"false".equals(System.getProperty("convnet4j.conv.winogradContiguousOutput"));
+    /**
+     * Switch for A/B runs ({@code -Dconvnet4j.conv.winogradKeptPacked=false}): inference keeps each layer's transformed
+     * weights in the products' packed layout instead of a plain U that every product packs again on every call (at
+     * batch 1 on 14 x 14 by F(2x2): 1 M floats per call): ResNet-50 at batch 1, one thread's CPU per call 0.92 / 0.80 /
+     * 0.89 of the plain U's on 56 x 56 / 28 x 28 / 14 x 14 (AMD, loaded). The same bits either way.
+     */
+    static volatile boolean keptPacked = !"false".equals(System.getProperty("convnet4j.conv.winogradKeptPacked"));
     /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
     static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
     /**
@@ -101,10 +126,19 @@ final class Winograd {
     }
 
     /**
-     * Weights transformed for F(m x m, 3x3), U [element][F][C], as kept between inference calls (4x the layer's weights
-     * with F(4x4), 16/9 with F(2x2); the products pack each U_e themselves: keeping packed copies too would double that).
+     * Weights transformed for F(m x m, 3x3) as kept between inference calls, made on first use: in the products' packed
+     * layout ({@link #keptPacked}; as large as U when the filters are a multiple of 16), or a plain U [element][F][C]
+     * (4x the layer's weights with F(4x4), 16/9 with F(2x2)) that each product packs again. One of the two in a run;
+     * both only when an A/B run flips the switch.
      */
-    record Transformed(int m, float[] u) {
+    static final class Kept {
+        final int m;
+        volatile PreparedMatrix[] prepared;
+        volatile float[] plain;
+
+        Kept(int m) {
+            this.m = m;
+        }
     }
 
     /**
@@ -161,30 +195,49 @@ final class Winograd {
     }
 
     /**
-     * The products' left operands U_e: the kept U (inference) when of this tile size, each element packed by its
-     * products; else transformed straight into the products' packed layout in this thread's buffers
-     * ({@link Kernels#winogradFiltersPrepared}: one pass instead of the transform and then a packing per product),
-     * blocks of 16 filters shared out over the kernels' threads when many. The same values either way, so the same bits.
+     * The products' left operands U_e. Inference (weights kept, {@code packed} given) keeps them per weight version
+     * when of this tile size: in the products' packed layout ({@link #keptPacked}), or as a plain U that each product
+     * packs again. Training transforms them per call straight into the products' packed layout in this thread's
+     * buffers ({@link Kernels#winogradFiltersPrepared}: one pass instead of the transform and then a packing per
+     * product), or into a plain U ({@link #packedFilters} off). The same values every way, so the same bits.
      */
     private static PreparedMatrix[] filters(Kernels k, ConvDims d, int m, float[] wd, PackedWeights packed,
                                             Scratch own) {
         int elements = (m + 2) * (m + 2);
         int f = d.f();
         int c = d.c();
-        PreparedMatrix[] out = new PreparedMatrix[elements];
-        if (packed != null && packed.getWinograd(k, () -> new Transformed(m, transform(k, d, m, wd,
-                new float[elements * f * c]))) instanceof Transformed t && t.m() == m) {
-            return unpacked(t.u(), f, c, out);
+        if (packed != null && packed.getWinograd(k, () -> new Kept(m)) instanceof Kept kept && kept.m == m) {
+            if (keptPacked) {
+                if (kept.prepared == null) {
+                    kept.prepared = prepared(k, d, m, wd, new float[elements][(f + 15) / 16 * 16 * c]);
+                }
+                return kept.prepared;
+            }
+            if (kept.plain == null) {
+                kept.plain = transform(k, d, m, wd, new float[elements * f * c]);
+            }
+            return unpacked(kept.plain, f, c, new PreparedMatrix[elements]);
         }
         if (!packedFilters) {
-            return unpacked(transform(k, d, m, wd, own.unpacked(elements * f * c)), f, c, out);
+            return unpacked(transform(k, d, m, wd, own.unpacked(elements * f * c)), f, c, new PreparedMatrix[elements]);
         }
-        float[][] buffers = own.prepared(elements, (f + 15) / 16 * 16 * c);
+        return prepared(k, d, m, wd, own.prepared(elements, (f + 15) / 16 * 16 * c));
+    }
+
+    /**
+     * The weights transformed into the products' packed layout in {@code buffers} (one per element), blocks of 16
+     * filters shared out over the kernels' threads when many; the products' left operands over them.
+     */
+    private static PreparedMatrix[] prepared(Kernels k, ConvDims d, int m, float[] wd, float[][] buffers) {
+        int elements = (m + 2) * (m + 2);
+        int f = d.f();
+        int c = d.c();
         int blocks = (f + 15) / 16;
         int tasks = (int) Math.max(1, Math.min(Math.min(blocks, k.threads()),
                 (long) f * c * elements / DirectTiles.PACK_TASK));
         k.parallelFor(tasks, task -> k.winogradFiltersPrepared(m, f, c, wd, blocks * task / tasks * 16,
                 Math.min(f, blocks * (task + 1) / tasks * 16), buffers));
+        PreparedMatrix[] out = new PreparedMatrix[elements];
         for (int e = 0; e < elements; e++) {
             out[e] = k.winogradPrepared(f, c, buffers[e]);
         }
@@ -252,13 +305,22 @@ final class Winograd {
             in[t] = row * a * plan.width() + col;
             out[t] = row * m * outWidth + col;
         }
+        boolean contiguous = contiguousInput && m == 4; // F(2x2): the gathers were as fast (AMD, loaded)
+        int ldK = tiles * m; // winogradInputRows' layout: row k of every tile row side by side, then the fringe
+        int rowsSize = contiguous ? a * ldK + tiles / tilesW * a * 2 : (g1 - g0) * a * plan.width();
         over(k, threaded, c, (c0, c1) -> {
-            float[] rows = SCRATCH.get().rows((g1 - g0) * a * plan.width());
+            float[] rows = SCRATCH.get().rows(rowsSize);
             for (int ci = c0; ci < c1; ci++) {
-                padRows(d, plan, g0, g1, xd, ci, rows);
-                k.winogradInput(m, tiles, rows, 0, plan.width(), in, 0, v, ci * tiles, c * tiles);
+                if (contiguous) {
+                    sideBySide(d, plan, g0, g1, xd, ci, rows, ldK);
+                    k.winogradInputRows(m, tiles, tilesW, rows, 0, ldK, a * ldK, v, ci * tiles, c * tiles);
+                } else {
+                    padRows(d, plan, g0, g1, xd, ci, rows);
+                    k.winogradInput(m, tiles, rows, 0, plan.width(), in, 0, v, ci * tiles, c * tiles);
+                }
             }
         });
+        boolean contiguousOut = contiguousOutput;
         over(k, threaded, elements, (e0, e1) -> {
             for (int e = e0; e < e1; e++) {
                 k.sgemmPrepared(u[e], false, tiles, v, e * c * tiles, tiles, 0f, products, e * f * tiles, tiles);
@@ -267,9 +329,14 @@ final class Winograd {
         over(k, threaded, f, (f0, f1) -> {
             float[] plane = SCRATCH.get().plane((g1 - g0) * m * outWidth);
             for (int fo = f0; fo < f1; fo++) {
-                k.winogradOutput(m, tiles, products, fo * tiles, f * tiles, bd == null ? -0f : bd[fo], plane, 0,
-                        outWidth, out, 0);
-                copyOut(k, d, plan, g0, g1, plane, fo, yd, epilogue);
+                float bias = bd == null ? -0f : bd[fo];
+                if (contiguousOut) { // output row i of tile row r at i * tiles * m + r * outWidth
+                    k.winogradOutputRows(m, tiles, products, fo * tiles, f * tiles, bias, plane, 0, tiles * m);
+                    copyOut(k, d, plan, g0, g1, plane, outWidth, tiles * m, fo, yd, epilogue);
+                } else { // output row i of tile row r at (r * m + i) * outWidth
+                    k.winogradOutput(m, tiles, products, fo * tiles, f * tiles, bias, plane, 0, outWidth, out, 0);
+                    copyOut(k, d, plan, g0, g1, plane, m * outWidth, outWidth, fo, yd, epilogue);
+                }
             }
         });
     }
@@ -301,11 +368,47 @@ final class Winograd {
         }
     }
 
-    /** Filter fo's outputs of tile rows [g0, g1) from {@code plane} into y, then the epilogue on each sample's rows. */
-    private static void copyOut(Kernels k, ConvDims d, Plan plan, int g0, int g1, float[] plane, int fo, float[] yd,
-                                ConvEpilogue epilogue) {
+    /**
+     * Channel ci's input rows of tile rows [g0, g1) in {@link Kernels#winogradInputRows}' layout: row k of tile row
+     * r, its first {@code tilesW * m} pixels from the tile row's first input pixel, at {@code k * ldK + r * tilesW * m};
+     * its next two pixels at {@code a * ldK + (r * a + k) * 2}; zeros where they fall outside the image.
+     */
+    private static void sideBySide(ConvDims d, Plan plan, int g0, int g1, float[] xd, int ci, float[] rows, int ldK) {
+        int a = plan.a();
+        int main = plan.tilesW() * plan.m();
+        int lo = Math.max(0, Math.min(main, d.padLeft()));
+        int hi = Math.max(lo, Math.min(main, d.padLeft() + d.w()));
+        for (int g = g0; g < g1; g++) {
+            int sample = g / plan.tilesH();
+            int top = g % plan.tilesH() * plan.m() - d.padTop();
+            for (int k = 0; k < a; k++) {
+                int at = k * ldK + (g - g0) * main;
+                int in = top + k;
+                boolean inside = in >= 0 && in < d.h();
+                int x0 = ((sample * d.c() + ci) * d.h() + in) * d.w() - d.padLeft(); // the row's pixel x at x0 + x
+                if (!inside || lo == hi) {
+                    java.util.Arrays.fill(rows, at, at + main, 0f);
+                } else {
+                    java.util.Arrays.fill(rows, at, at + lo, 0f);
+                    System.arraycopy(xd, x0 + lo, rows, at + lo, hi - lo);
+                    java.util.Arrays.fill(rows, at + hi, at + main, 0f);
+                }
+                for (int j = 0; j < 2; j++) {
+                    int col = main + j - d.padLeft();
+                    rows[a * ldK + ((g - g0) * a + k) * 2 + j] = inside && col >= 0 && col < d.w()
+                            ? xd[x0 + main + j] : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Filter fo's outputs of tile rows [g0, g1) from {@code plane} (output row i of the block's tile row r at
+     * {@code r * rowStep + i * iStep}) into y, then the epilogue on each sample's rows.
+     */
+    private static void copyOut(Kernels k, ConvDims d, Plan plan, int g0, int g1, float[] plane, int rowStep, int iStep,
+                                int fo, float[] yd, ConvEpilogue epilogue) {
         int m = plan.m();
-        int outWidth = plan.tilesW() * m;
         int oh = d.oh();
         int ow = d.ow();
         for (int g = g0; g < g1; g++) {
@@ -314,7 +417,7 @@ final class Winograd {
             int rows = Math.min(m, oh - top);
             int y0 = ((sample * d.f() + fo) * oh + top) * ow;
             for (int i = 0; i < rows; i++) {
-                System.arraycopy(plane, ((g - g0) * m + i) * outWidth, yd, y0 + i * ow, ow);
+                System.arraycopy(plane, (g - g0) * rowStep + i * iStep, yd, y0 + i * ow, ow);
             }
             boolean sampleEnds = g + 1 == g1 || (g + 1) % plan.tilesH() == 0;
             if (epilogue != null && sampleEnds) { // this sample's rows of the block are done: one run

@@ -130,6 +130,45 @@ class WinogradTest {
     }
 
     /**
+     * The input transform from rows side by side ({@link Winograd#contiguousInput}) and the output transform into flat
+     * rows ({@link Winograd#contiguousOutput}) give the bits of the gathering and scattering ones, forward and data
+     * gradient, both tile sizes, on every case above (padding 0 to 3 and uneven, 1x1 and 2x2 planes,
+     * tile rows of 1 to 8 tiles, blocks that span samples) at 1 and 2 threads, and on a call of several blocks.
+     */
+    @Test
+    void contiguousTransformsGiveTheBitsOfGathersAndScatters() {
+        boolean before = Winograd.contiguousInput;
+        boolean outputBefore = Winograd.contiguousOutput;
+        try {
+            List<FastConvolutionTest.Case> all = new ArrayList<>(cases());
+            all.add(new FastConvolutionTest.Case(3, 20, 60, 60, 24, 3, 3, ConvParams.of(1, 1)));
+            for (FastConvolutionTest.Case cs : all) {
+                Random random = new Random(cs.hashCode());
+                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), 3, 3);
+                Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(x.shape(), w.shape(), cs.p()).dims());
+                for (int m : new int[] {4, 2}) {
+                    for (int threads : new int[] {1, 2}) {
+                        Kernels k = KernelProvider.vector(threads);
+                        Winograd.contiguousInput = false;
+                        Winograd.contiguousOutput = false;
+                        Tensor y = forward(k, m, x, w, null, cs.p(), null);
+                        Tensor dx = backwardInput(k, m, dy, w, x, cs.p());
+                        Winograd.contiguousInput = true;
+                        Winograd.contiguousOutput = true;
+                        String what = cs + " F(" + m + ") at " + threads + " threads";
+                        assertArrayEquals(y.data(), forward(k, m, x, w, null, cs.p(), null).data(), what);
+                        assertArrayEquals(dx.data(), backwardInput(k, m, dy, w, x, cs.p()).data(), what + ", dx");
+                    }
+                }
+            }
+        } finally {
+            Winograd.contiguousInput = before;
+            Winograd.contiguousOutput = outputBefore;
+        }
+    }
+
+    /**
      * Batch norm, the residual and ReLU fused on each filter's finished rows give the bits of applying them to the whole
      * output afterwards, also where a block ends inside a sample (the shapes below give two blocks of 12 tile rows over
      * three samples of 8).
@@ -157,10 +196,14 @@ class WinogradTest {
         }
     }
 
-    /** Weights transformed once and kept (inference) give the bits of transforming them per call. */
+    /**
+     * Weights transformed once and kept (inference), in the products' packed layout or as a plain U, give the bits of
+     * transforming them per call.
+     */
     @Test
     void keptTransformedWeightsGiveTheSameBits() {
         boolean before = Winograd.enabled;
+        boolean keptBefore = Winograd.keptPacked;
         Winograd.enabled = true;
         try {
             Random random = new Random(3);
@@ -187,13 +230,25 @@ class WinogradTest {
             };
             Kernels k = KernelProvider.vector(2);
             Tensor plain = FastConvolution.forward(x, w, null, p, k);
-            for (int call = 0; call < 2; call++) {
-                Tensor cached = FastConvolution.forward(x, w, null, p, k, null, null, cache);
-                assertArrayEquals(plain.data(), cached.data(), "call " + call);
+            for (boolean packedForm : new boolean[] {true, false}) {
+                Winograd.keptPacked = packedForm;
+                kept[0] = null;
+                transforms.set(0);
+                Object form = null;
+                for (int call = 0; call < 2; call++) {
+                    Tensor cached = FastConvolution.forward(x, w, null, p, k, null, null, cache);
+                    assertArrayEquals(plain.data(), cached.data(), "packed " + packedForm + ", call " + call);
+                    Winograd.Kept held = (Winograd.Kept) kept[0];
+                    Object made = packedForm ? held.prepared : held.plain;
+                    assertTrue(made != null && (form == null || form == made), "transformed once");
+                    assertTrue((packedForm ? held.plain : held.prepared) == null, "one form only");
+                    form = made;
+                }
+                assertEquals(1, transforms.get());
             }
-            assertEquals(1, transforms.get());
         } finally {
             Winograd.enabled = before;
+            Winograd.keptPacked = keptBefore;
         }
     }
 

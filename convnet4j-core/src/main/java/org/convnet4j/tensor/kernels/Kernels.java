@@ -817,6 +817,22 @@ public interface Kernels {
     }
 
     /**
+     * {@link #winogradInput} of whole rows of {@code tilesW} tiles ({@code tiles} a multiple of it) whose input rows lie
+     * side by side instead of behind origins: row k ({@code k < a}) of tile t is
+     * {@code src[srcOff + k * ldK + t * m + s]} for its columns s, except that the last tile of each row of tiles
+     * (t = r * tilesW + tilesW - 1) finds its columns s = m, m + 1 at {@code src[fringeOff + (r * a + k) * 2 + s - m]}
+     * (so row k of every row of tiles is its first {@code tilesW * m} pixels, one row of tiles after the other, and the
+     * two pixels past them lie aside; needs {@code ldK >= tiles * m}). Tiles m columns apart in one flat row: the
+     * vector kernels read them with plain loads.
+     * Output as {@link #winogradInput}, the same bits in every implementation; this default is the scalar twin.
+     */
+    default void winogradInputRows(int m, int tiles, int tilesW, float[] src, int srcOff, int ldK, int fringeOff,
+                                   float[] dst, int dstOff, int ldE) {
+        ScalarWinograd.checkRows(m, tiles, tilesW, src, srcOff, ldK, fringeOff, dst, dstOff, ldE);
+        ScalarWinograd.inputRows(m, 0, tiles, tilesW, src, srcOff, ldK, fringeOff, dst, dstOff, ldE);
+    }
+
+    /**
      * The output transform of Winograd's F(m x m, 3x3) ({@code m} = 2 or 4, {@code a = m + 2}): for {@code t < tiles},
      * the a x a products {@code M[e] = src[srcOff + e * ldE + t]} become {@code Y = A^T M A}, and
      * {@code Y[i][q] + bias} is written to {@code dst[dstOff + origins[originsOff + t] + i * ld + q]} ({@code i, q < m};
@@ -827,6 +843,18 @@ public interface Kernels {
                                 int dstOff, int ld, int[] origins, int originsOff) {
         ScalarWinograd.checkTransform("winogradOutput", m, tiles, src, srcOff, ldE);
         ScalarWinograd.output(m, 0, tiles, src, srcOff, ldE, bias, dst, dstOff, ld, origins, originsOff);
+    }
+
+    /**
+     * {@link #winogradOutput} with the tiles side by side: tile t's {@code Y[i][q] + bias} written to
+     * {@code dst[dstOff + i * ldI + t * m + q]} ({@code ldI >= tiles * m}), so output row i of every tile is one flat
+     * row (a row of tiles' output rows as they lie in the image, one row of tiles after the other): the vector kernels
+     * store them with plain stores. The same bits in every implementation; this default is the scalar twin.
+     */
+    default void winogradOutputRows(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,
+                                    int dstOff, int ldI) {
+        ScalarWinograd.checkOutputRows(m, tiles, src, srcOff, ldE, dst, dstOff, ldI);
+        ScalarWinograd.outputRows(m, 0, tiles, src, srcOff, ldE, bias, dst, dstOff, ldI);
     }
 
     /**

@@ -59,6 +59,32 @@ final class ScalarWinograd {
         }
     }
 
+    /** The arguments of {@link Kernels#winogradInputRows}. */
+    static void checkRows(int m, int tiles, int tilesW, float[] src, int srcOff, int ldK, int fringeOff, float[] dst,
+                          int dstOff, int ldE) {
+        checkTransform("winogradInputRows", m, tiles, dst, dstOff, ldE);
+        if (tiles > 0) {
+            if (tilesW < 1 || tiles % tilesW != 0 || ldK < tiles * m) {
+                throw new IllegalArgumentException("winogradInputRows: " + tiles + " tiles in rows of " + tilesW
+                        + ", rows " + ldK + " apart (at least " + tiles * m + ")");
+            }
+            Checks.range("winogradInputRows", "src", src, srcOff, (m + 1) * ldK + tiles * m);
+            Checks.range("winogradInputRows", "fringe", src, fringeOff, tiles / tilesW * (m + 2) * 2);
+        }
+    }
+
+    /** The arguments of {@link Kernels#winogradOutputRows}. */
+    static void checkOutputRows(int m, int tiles, float[] src, int srcOff, int ldE, float[] dst, int dstOff, int ldI) {
+        checkTransform("winogradOutputRows", m, tiles, src, srcOff, ldE);
+        if (tiles > 0) {
+            if (ldI < tiles * m) {
+                throw new IllegalArgumentException("winogradOutputRows: output rows " + ldI + " apart, less than "
+                        + tiles * m);
+            }
+            Checks.range("winogradOutputRows", "dst", dst, dstOff, (m - 1) * ldI + tiles * m);
+        }
+    }
+
     private static void checkElements(String op, int m, int count, float[] x, int off, int ldE) {
         if (ldE < count) {
             throw new IllegalArgumentException(op + ": element stride " + ldE + " is less than the count " + count);
@@ -153,6 +179,31 @@ final class ScalarWinograd {
         }
     }
 
+    /** {@link Kernels#winogradInputRows} for tiles [t0, t1): each tile copied out ({@link #tileOfRows}), then as above. */
+    static void inputRows(int m, int t0, int t1, int tilesW, float[] src, int srcOff, int ldK, int fringeOff,
+                          float[] dst, int dstOff, int ldE) {
+        int a = m + 2;
+        float[] tile = new float[a * a];
+        float[] out = new float[a];
+        for (int t = t0; t < t1; t++) {
+            tileOfRows(m, t, tilesW, src, srcOff, ldK, fringeOff, tile);
+            columnsThenRows(m, ScalarWinograd::input1d, a, tile, 0, a, dst, dstOff + t, ldE, out);
+        }
+    }
+
+    /** Tile t's a x a input pixels in {@link Kernels#winogradInputRows}' layout, row-major into {@code tile}. */
+    private static void tileOfRows(int m, int t, int tilesW, float[] src, int srcOff, int ldK, int fringeOff,
+                                   float[] tile) {
+        int a = m + 2;
+        boolean rowEnd = t % tilesW == tilesW - 1;
+        for (int k = 0; k < a; k++) {
+            for (int s = 0; s < a; s++) {
+                tile[k * a + s] = rowEnd && s >= m ? src[fringeOff + (t / tilesW * a + k) * 2 + s - m]
+                        : src[srcOff + k * ldK + t * m + s];
+            }
+        }
+    }
+
     /** One of the 1-D transforms above: {@code out} from the values of {@code v} at off, off + stride, ... */
     private interface Transform1d {
         void apply(int m, float[] v, int off, int stride, float[] out);
@@ -186,23 +237,37 @@ final class ScalarWinograd {
      */
     static void output(int m, int t0, int t1, float[] src, int srcOff, int ldE, float bias, float[] dst, int dstOff,
                        int ld, int[] origins, int originsOff) {
-        int a = m + 2;
-        float[] h = new float[a * m]; // H: row r, column q at q * a + r
+        float[] h = new float[(m + 2) * m];
         float[] out = new float[m];
         for (int t = t0; t < t1; t++) {
-            int v = srcOff + t;
-            for (int r = 0; r < a; r++) {
-                output1d(m, src, v + r * a * ldE, ldE, out);
-                for (int q = 0; q < m; q++) {
-                    h[q * a + r] = out[q];
-                }
-            }
-            int o = dstOff + origins[originsOff + t];
+            outputTile(m, src, srcOff + t, ldE, bias, dst, dstOff + origins[originsOff + t], ld, h, out);
+        }
+    }
+
+    /** {@link Kernels#winogradOutputRows} for tiles [t0, t1): tile t's outputs from {@code dstOff + t * m}. */
+    static void outputRows(int m, int t0, int t1, float[] src, int srcOff, int ldE, float bias, float[] dst,
+                           int dstOff, int ldI) {
+        float[] h = new float[(m + 2) * m];
+        float[] out = new float[m];
+        for (int t = t0; t < t1; t++) {
+            outputTile(m, src, srcOff + t, ldE, bias, dst, dstOff + t * m, ldI, h, out);
+        }
+    }
+
+    /** One tile's outputs ({@code Y[i][q] + bias} to {@code dst[o + i * ld + q]}); h and out are scratch. */
+    private static void outputTile(int m, float[] src, int v, int ldE, float bias, float[] dst, int o, int ld,
+                                   float[] h, float[] out) {
+        int a = m + 2; // H: row r, column q at q * a + r
+        for (int r = 0; r < a; r++) {
+            output1d(m, src, v + r * a * ldE, ldE, out);
             for (int q = 0; q < m; q++) {
-                output1d(m, h, q * a, 1, out);
-                for (int i = 0; i < m; i++) {
-                    dst[o + i * ld + q] = out[i] + bias;
-                }
+                h[q * a + r] = out[q];
+            }
+        }
+        for (int q = 0; q < m; q++) {
+            output1d(m, h, q * a, 1, out);
+            for (int i = 0; i < m; i++) {
+                dst[o + i * ld + q] = out[i] + bias;
             }
         }
     }

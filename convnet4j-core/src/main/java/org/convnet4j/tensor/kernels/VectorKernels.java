@@ -368,12 +368,28 @@ final class VectorKernels implements Kernels {
         VectorWinograd.input(m, tiles, src, srcOff, ld, origins, originsOff, dst, dstOff, ldE);
     }
 
+    /** A tile per lane, its rows' pixels split by column mod m with plain loads ({@link VectorWinograd}); the twin's bits. */
+    @Override
+    public void winogradInputRows(int m, int tiles, int tilesW, float[] src, int srcOff, int ldK, int fringeOff,
+                                  float[] dst, int dstOff, int ldE) {
+        ScalarWinograd.checkRows(m, tiles, tilesW, src, srcOff, ldK, fringeOff, dst, dstOff, ldE);
+        VectorWinograd.inputRows(m, tiles, tilesW, src, srcOff, ldK, fringeOff, dst, dstOff, ldE);
+    }
+
     /** A tile per lane, its outputs scattered ({@link VectorWinograd}); the scalar twin's bits. */
     @Override
     public void winogradOutput(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,
                                int dstOff, int ld, int[] origins, int originsOff) {
         ScalarWinograd.checkTransform("winogradOutput", m, tiles, src, srcOff, ldE);
         VectorWinograd.output(m, tiles, src, srcOff, ldE, bias, dst, dstOff, ld, origins, originsOff);
+    }
+
+    /** A tile per lane, its output rows spread into place with plain stores ({@link VectorWinograd}); the twin's bits. */
+    @Override
+    public void winogradOutputRows(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,
+                                   int dstOff, int ldI) {
+        ScalarWinograd.checkOutputRows(m, tiles, src, srcOff, ldE, dst, dstOff, ldI);
+        VectorWinograd.outputRows(m, tiles, src, srcOff, ldE, bias, dst, dstOff, ldI);
     }
 
     /** One gather of {@code lanes} planes' pixel per slot when {@code lanes} is the vector length (else the twin). */

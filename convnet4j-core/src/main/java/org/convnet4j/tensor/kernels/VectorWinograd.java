@@ -1,12 +1,15 @@
 package org.convnet4j.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Winograd transforms of {@link VectorKernels}: one tile (or one filter) per lane, the expressions of
- * {@link ScalarWinograd} evaluated on whole vectors in the same order (so the same bits), the tiles' scattered input
- * pixels gathered through their origins and their outputs scattered back the same way. A last group of fewer tiles
+ * {@link ScalarWinograd} evaluated on whole vectors in the same order (so the same bits), the tiles' input pixels
+ * gathered through their origins ({@link #input}) or split out of rows laid side by side with plain loads
+ * ({@link #inputRows}), and their outputs scattered back through their origins. A last group of fewer tiles
  * than a vector is the last whole vector's worth again (those tiles computed twice, the same values written twice);
  * only fewer tiles than a vector in all run the scalar twin.
  *
@@ -20,8 +23,44 @@ final class VectorWinograd {
     private static final int VL = S.length();
     /** One 3 x 3 filter per lane: lane l reads filter l's 9 taps. */
     private static final int[] FILTERS = strides(9);
-    /** Per thread: the output transform's row results, (m + 2) x m vectors. */
-    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[6 * 4 * VL]);
+    /**
+     * Per thread: the output transform's row results, (m + 2) x m vectors, then its outputs, m x m vectors from
+     * {@link #OUTPUTS} on (column q's row i at {@code OUTPUTS + (q * m + i) * VL}).
+     */
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[(6 * 4 + 4 * 4) * VL]);
+    private static final int OUTPUTS = 6 * 4 * VL;
+    /** Per thread: {@link #inputRows}' tiles' pixels, [k][s][tiles], grown to the largest call. */
+    private static final ThreadLocal<float[][]> PIXELS = ThreadLocal.withInitial(() -> new float[1][0]);
+    /**
+     * Column s (s < m) of VL tiles from m consecutive vectors of a row of pixels (tile l's columns at m l .. m l + m - 1):
+     * lane l is lane (m l + s) mod VL of vector m l / VL, so each vector rearranged by one shuffle, blended by lanes.
+     */
+    private static final VectorShuffle<Float> COLUMN4_0 = column(4, 0);
+    private static final VectorShuffle<Float> COLUMN4_1 = column(4, 1);
+    private static final VectorShuffle<Float> COLUMN4_2 = column(4, 2);
+    private static final VectorShuffle<Float> COLUMN4_3 = column(4, 3);
+    private static final VectorShuffle<Float> COLUMN2_0 = column(2, 0);
+    private static final VectorShuffle<Float> COLUMN2_1 = column(2, 1);
+    /** The lanes that take vector k of m: {@code m l / VL == k}. */
+    private static final VectorMask<Float> FROM4_1 = from(4, 1);
+    private static final VectorMask<Float> FROM4_2 = from(4, 2);
+    private static final VectorMask<Float> FROM4_3 = from(4, 3);
+    private static final VectorMask<Float> FROM2_1 = from(2, 1);
+    /**
+     * The inverse, for the outputs: vector j of m VL consecutive outputs (VL / m tiles' m columns each) from the m
+     * columns of VL tiles: lane l is lane j VL / m + l / m of column l mod m.
+     */
+    private static final VectorShuffle<Float> SPREAD4_0 = spread(4, 0);
+    private static final VectorShuffle<Float> SPREAD4_1 = spread(4, 1);
+    private static final VectorShuffle<Float> SPREAD4_2 = spread(4, 2);
+    private static final VectorShuffle<Float> SPREAD4_3 = spread(4, 3);
+    private static final VectorShuffle<Float> SPREAD2_0 = spread(2, 0);
+    private static final VectorShuffle<Float> SPREAD2_1 = spread(2, 1);
+    /** The lanes that take column q of m: {@code l mod m == q}. */
+    private static final VectorMask<Float> COLUMN_OF4_1 = columnOf(4, 1);
+    private static final VectorMask<Float> COLUMN_OF4_2 = columnOf(4, 2);
+    private static final VectorMask<Float> COLUMN_OF4_3 = columnOf(4, 3);
+    private static final VectorMask<Float> COLUMN_OF2_1 = columnOf(2, 1);
 
     private VectorWinograd() {
     }
@@ -32,6 +71,38 @@ final class VectorWinograd {
             map[l] = l * stride;
         }
         return map;
+    }
+
+    private static VectorShuffle<Float> column(int m, int s) {
+        int[] map = new int[VL];
+        for (int l = 0; l < VL; l++) {
+            map[l] = (m * l + s) % VL;
+        }
+        return VectorShuffle.fromArray(S, map, 0);
+    }
+
+    private static VectorMask<Float> from(int m, int k) {
+        boolean[] lanes = new boolean[VL];
+        for (int l = 0; l < VL; l++) {
+            lanes[l] = m * l / VL == k;
+        }
+        return VectorMask.fromArray(S, lanes, 0);
+    }
+
+    private static VectorShuffle<Float> spread(int m, int j) {
+        int[] map = new int[VL];
+        for (int l = 0; l < VL; l++) {
+            map[l] = j * VL / m + l / m;
+        }
+        return VectorShuffle.fromArray(S, map, 0);
+    }
+
+    private static VectorMask<Float> columnOf(int m, int q) {
+        boolean[] lanes = new boolean[VL];
+        for (int l = 0; l < VL; l++) {
+            lanes[l] = l % m == q;
+        }
+        return VectorMask.fromArray(S, lanes, 0);
     }
 
     /** The first lane of each vector's worth of {@code n} items: 0, VL, ..., and n - VL last when n is not a multiple. */
@@ -134,14 +205,100 @@ final class VectorWinograd {
                     inputColumn4(src, srcOff + s, ld, origins, originsOff + t, dst, v + s * ldE, a * ldE);
                 }
             }
-            for (int r = 0; r < a; r++) { // B along each row, in place
+            rowsInPlace(m, dst, v, ldE);
+        }
+    }
+
+    /** B along each row of one vector of tiles' elements (element e at {@code v + e * ldE}), in place. */
+    private static void rowsInPlace(int m, float[] dst, int v, int ldE) {
+        int a = m + 2;
+        for (int r = 0; r < a; r++) {
+            if (m == 2) {
+                input2(dst, v + r * a * ldE, ldE, dst, v + r * a * ldE, ldE);
+            } else {
+                input4(dst, v + r * a * ldE, ldE, dst, v + r * a * ldE, ldE);
+            }
+        }
+    }
+
+    /**
+     * {@link Kernels#winogradInputRows}: no gathers. Each row k of the tiles' pixels is split into its columns s with
+     * contiguous loads and lane rearrangements ({@link #columns2}, {@link #columns4}: s < m; columns m and m + 1 are
+     * columns 0 and 1 of the next tile, one array copy each, and the fringe at each row of tiles' end) into a per-thread
+     * [k][s][tiles] array; then B^T down each column from there into dst and B along each row in place, the
+     * expressions of {@link #input}. Fewer tiles than a vector, or a vector that m does not divide: the scalar twin.
+     */
+    static void inputRows(int m, int tiles, int tilesW, float[] src, int srcOff, int ldK, int fringeOff, float[] dst,
+                          int dstOff, int ldE) {
+        if (tiles < VL || VL % m != 0) {
+            ScalarWinograd.inputRows(m, 0, tiles, tilesW, src, srcOff, ldK, fringeOff, dst, dstOff, ldE);
+            return;
+        }
+        int a = m + 2;
+        float[][] holder = PIXELS.get();
+        if (holder[0].length < a * a * tiles) {
+            holder[0] = new float[a * a * tiles];
+        }
+        float[] d = holder[0]; // pixel (k, s) of tile t at (k * a + s) * tiles + t
+        for (int k = 0; k < a; k++) {
+            int row = srcOff + k * ldK;
+            int to = k * a * tiles;
+            for (int i = 0; i < tiles; i += VL) {
+                int t = start(i, tiles);
                 if (m == 2) {
-                    inputRow2(dst, v + r * a * ldE, ldE);
+                    columns2(src, row + t * 2, d, to + t, tiles);
                 } else {
-                    inputRow4(dst, v + r * a * ldE, ldE);
+                    columns4(src, row + t * 4, d, to + t, tiles);
+                }
+            }
+            for (int j = 0; j < 2; j++) { // columns m + j: column j of the next tile ...
+                System.arraycopy(d, to + j * tiles + 1, d, to + (m + j) * tiles, tiles - 1);
+                for (int r = 0; r < tiles / tilesW; r++) { // ... but past a row of tiles' last pixel: the fringe
+                    d[to + (m + j) * tiles + r * tilesW + tilesW - 1] = src[fringeOff + (r * a + k) * 2 + j];
                 }
             }
         }
+        for (int i = 0; i < tiles; i += VL) {
+            int t = start(i, tiles);
+            int v = dstOff + t;
+            for (int s = 0; s < a; s++) { // B^T down column s into elements (i, s)
+                if (m == 2) {
+                    input2(d, s * tiles + t, a * tiles, dst, v + s * ldE, a * ldE);
+                } else {
+                    input4(d, s * tiles + t, a * tiles, dst, v + s * ldE, a * ldE);
+                }
+            }
+            rowsInPlace(m, dst, v, ldE);
+        }
+    }
+
+    /** Columns 0 and 1 of VL tiles of F(2x2) from 2 VL pixels at {@code in}, to {@code out} and {@code out + step}. */
+    private static void columns2(float[] src, int in, float[] dst, int out, int step) {
+        FloatVector p0 = FloatVector.fromArray(S, src, in);
+        FloatVector p1 = FloatVector.fromArray(S, src, in + VL);
+        p0.rearrange(COLUMN2_0).blend(p1.rearrange(COLUMN2_0), FROM2_1).intoArray(dst, out);
+        p0.rearrange(COLUMN2_1).blend(p1.rearrange(COLUMN2_1), FROM2_1).intoArray(dst, out + step);
+    }
+
+    /**
+     * Columns 0 to 3 of VL tiles of F(4x4) from 4 VL pixels at {@code in}, to {@code out + s * step}. Written out here
+     * and in {@link #spread4} (the same shape, other shuffles): one method taking the shuffles and masks as arguments
+     * left them no longer constants, and the input kernel took 0.78 of the gathers' time instead of 0.59 (VGG16's 224
+     * rows; F(2x2): 1.05 instead of 0.81; bench/WinogradInputKernels.java, loaded).
+     */
+    private static void columns4(float[] src, int in, float[] dst, int out, int step) {
+        FloatVector p0 = FloatVector.fromArray(S, src, in);
+        FloatVector p1 = FloatVector.fromArray(S, src, in + VL);
+        FloatVector p2 = FloatVector.fromArray(S, src, in + 2 * VL);
+        FloatVector p3 = FloatVector.fromArray(S, src, in + 3 * VL);
+        p0.rearrange(COLUMN4_0).blend(p1.rearrange(COLUMN4_0), FROM4_1).blend(p2.rearrange(COLUMN4_0), FROM4_2)
+                .blend(p3.rearrange(COLUMN4_0), FROM4_3).intoArray(dst, out);
+        p0.rearrange(COLUMN4_1).blend(p1.rearrange(COLUMN4_1), FROM4_1).blend(p2.rearrange(COLUMN4_1), FROM4_2)
+                .blend(p3.rearrange(COLUMN4_1), FROM4_3).intoArray(dst, out + step);
+        p0.rearrange(COLUMN4_2).blend(p1.rearrange(COLUMN4_2), FROM4_1).blend(p2.rearrange(COLUMN4_2), FROM4_2)
+                .blend(p3.rearrange(COLUMN4_2), FROM4_3).intoArray(dst, out + 2 * step);
+        p0.rearrange(COLUMN4_3).blend(p1.rearrange(COLUMN4_3), FROM4_1).blend(p2.rearrange(COLUMN4_3), FROM4_2)
+                .blend(p3.rearrange(COLUMN4_3), FROM4_3).intoArray(dst, out + 3 * step);
     }
 
     private static void inputColumn2(float[] src, int o, int ld, int[] origins, int map, float[] dst, int out,
@@ -156,15 +313,16 @@ final class VectorWinograd {
         d1.sub(d3).intoArray(dst, out + 3 * step);
     }
 
-    private static void inputRow2(float[] dst, int row, int step) {
-        FloatVector d0 = FloatVector.fromArray(S, dst, row);
-        FloatVector d1 = FloatVector.fromArray(S, dst, row + step);
-        FloatVector d2 = FloatVector.fromArray(S, dst, row + 2 * step);
-        FloatVector d3 = FloatVector.fromArray(S, dst, row + 3 * step);
-        d0.sub(d2).intoArray(dst, row);
-        d1.add(d2).intoArray(dst, row + step);
-        d2.sub(d1).intoArray(dst, row + 2 * step);
-        d1.sub(d3).intoArray(dst, row + 3 * step);
+    /** B^T (or B) of 4 vectors {@code inStep} apart from {@code in}, to {@code out}, {@code outStep} apart (in place too). */
+    private static void input2(float[] src, int in, int inStep, float[] dst, int out, int outStep) {
+        FloatVector d0 = FloatVector.fromArray(S, src, in);
+        FloatVector d1 = FloatVector.fromArray(S, src, in + inStep);
+        FloatVector d2 = FloatVector.fromArray(S, src, in + 2 * inStep);
+        FloatVector d3 = FloatVector.fromArray(S, src, in + 3 * inStep);
+        d0.sub(d2).intoArray(dst, out);
+        d1.add(d2).intoArray(dst, out + outStep);
+        d2.sub(d1).intoArray(dst, out + 2 * outStep);
+        d1.sub(d3).intoArray(dst, out + 3 * outStep);
     }
 
     private static void inputColumn4(float[] src, int o, int ld, int[] origins, int map, float[] dst, int out,
@@ -185,21 +343,22 @@ final class VectorWinograd {
         d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(dst, out + 5 * step);
     }
 
-    private static void inputRow4(float[] dst, int row, int step) {
-        FloatVector d0 = FloatVector.fromArray(S, dst, row);
-        FloatVector d1 = FloatVector.fromArray(S, dst, row + step);
-        FloatVector d2 = FloatVector.fromArray(S, dst, row + 2 * step);
-        FloatVector d3 = FloatVector.fromArray(S, dst, row + 3 * step);
-        FloatVector d4 = FloatVector.fromArray(S, dst, row + 4 * step);
-        FloatVector d5 = FloatVector.fromArray(S, dst, row + 5 * step);
+    /** B^T (or B) of 6 vectors {@code inStep} apart from {@code in}, to {@code out}, {@code outStep} apart (in place too). */
+    private static void input4(float[] src, int in, int inStep, float[] dst, int out, int outStep) {
+        FloatVector d0 = FloatVector.fromArray(S, src, in);
+        FloatVector d1 = FloatVector.fromArray(S, src, in + inStep);
+        FloatVector d2 = FloatVector.fromArray(S, src, in + 2 * inStep);
+        FloatVector d3 = FloatVector.fromArray(S, src, in + 3 * inStep);
+        FloatVector d4 = FloatVector.fromArray(S, src, in + 4 * inStep);
+        FloatVector d5 = FloatVector.fromArray(S, src, in + 5 * inStep);
         FloatVector d42 = d4.sub(d2);
         FloatVector d31 = d3.sub(d1).mul(2f);
-        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(dst, row);
-        d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(dst, row + step);
-        d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(dst, row + 2 * step);
-        d42.add(d31).intoArray(dst, row + 3 * step);
-        d42.sub(d31).intoArray(dst, row + 4 * step);
-        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(dst, row + 5 * step);
+        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(dst, out);
+        d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(dst, out + outStep);
+        d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(dst, out + 2 * outStep);
+        d42.add(d31).intoArray(dst, out + 3 * outStep);
+        d42.sub(d31).intoArray(dst, out + 4 * outStep);
+        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(dst, out + 5 * outStep);
     }
 
     static void output(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst, int dstOff, int ld,
@@ -208,25 +367,88 @@ final class VectorWinograd {
             ScalarWinograd.output(m, 0, tiles, src, srcOff, ldE, bias, dst, dstOff, ld, origins, originsOff);
             return;
         }
-        int a = m + 2;
-        float[] h = ROWS.get(); // H: row r, column q at (q * a + r) * VL
+        float[] h = ROWS.get();
         for (int i = 0; i < tiles; i += VL) {
             int t = start(i, tiles);
-            for (int r = 0; r < a; r++) { // A along row r of M into H[r][q]
-                if (m == 2) {
-                    outputRow2(src, srcOff + t + r * a * ldE, ldE, h, r);
-                } else {
-                    outputRow4(src, srcOff + t + r * a * ldE, ldE, h, r);
-                }
-            }
-            for (int q = 0; q < m; q++) { // A^T down column q of H, plus the bias, to the tiles' places
-                if (m == 2) {
-                    outputColumn2(h, q, bias, dst, dstOff + q, ld, origins, originsOff + t);
-                } else {
-                    outputColumn4(h, q, bias, dst, dstOff + q, ld, origins, originsOff + t);
+            outputs(m, src, srcOff + t, ldE, bias, h);
+            for (int q = 0; q < m; q++) { // to the tiles' places
+                for (int r = 0; r < m; r++) {
+                    FloatVector.fromArray(S, h, OUTPUTS + (q * m + r) * VL).intoArray(dst, dstOff + q + r * ld, origins,
+                            originsOff + t);
                 }
             }
         }
+    }
+
+    /**
+     * One vector of tiles' outputs plus the bias ({@code src}: their products) into {@code h} from {@link #OUTPUTS}: A
+     * along each row r of M into H (row r, column q at {@code (q * a + r) * VL}), then A^T down each column of H.
+     */
+    private static void outputs(int m, float[] src, int v, int ldE, float bias, float[] h) {
+        int a = m + 2;
+        for (int r = 0; r < a; r++) { // A along row r of M into H[r][q]
+            if (m == 2) {
+                outputRow2(src, v + r * a * ldE, ldE, h, r);
+            } else {
+                outputRow4(src, v + r * a * ldE, ldE, h, r);
+            }
+        }
+        for (int q = 0; q < m; q++) { // A^T down column q of H, plus the bias
+            if (m == 2) {
+                outputColumn2(h, q, bias, h, OUTPUTS + q * m * VL);
+            } else {
+                outputColumn4(h, q, bias, h, OUTPUTS + q * m * VL);
+            }
+        }
+    }
+
+    /**
+     * {@link Kernels#winogradOutputRows}: no scatters. {@link #output}'s expressions, then each output row of VL tiles
+     * (their m columns, m vectors) spread into m VL consecutive outputs by lane rearrangements ({@link #spread2},
+     * {@link #spread4}) and plain stores. Fewer tiles than a vector, or a vector that m does not divide: the scalar twin.
+     */
+    static void outputRows(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst, int dstOff,
+                           int ldI) {
+        if (tiles < VL || VL % m != 0) {
+            ScalarWinograd.outputRows(m, 0, tiles, src, srcOff, ldE, bias, dst, dstOff, ldI);
+            return;
+        }
+        float[] h = ROWS.get();
+        for (int i = 0; i < tiles; i += VL) {
+            int t = start(i, tiles);
+            outputs(m, src, srcOff + t, ldE, bias, h);
+            for (int r = 0; r < m; r++) {
+                if (m == 2) {
+                    spread2(h, OUTPUTS + r * VL, dst, dstOff + r * ldI + t * 2);
+                } else {
+                    spread4(h, OUTPUTS + r * VL, dst, dstOff + r * ldI + t * 4);
+                }
+            }
+        }
+    }
+
+    /** Output row r of VL tiles of F(2x2) (columns 0 and 1 at {@code in}, {@code in + 2 VL}) to 2 VL outputs. */
+    private static void spread2(float[] h, int in, float[] dst, int out) {
+        FloatVector c0 = FloatVector.fromArray(S, h, in);
+        FloatVector c1 = FloatVector.fromArray(S, h, in + 2 * VL);
+        c0.rearrange(SPREAD2_0).blend(c1.rearrange(SPREAD2_0), COLUMN_OF2_1).intoArray(dst, out);
+        c0.rearrange(SPREAD2_1).blend(c1.rearrange(SPREAD2_1), COLUMN_OF2_1).intoArray(dst, out + VL);
+    }
+
+    /** Output row r of VL tiles of F(4x4) (column q at {@code in + 4 q VL}) to 4 VL outputs. */
+    private static void spread4(float[] h, int in, float[] dst, int out) {
+        FloatVector c0 = FloatVector.fromArray(S, h, in);
+        FloatVector c1 = FloatVector.fromArray(S, h, in + 4 * VL);
+        FloatVector c2 = FloatVector.fromArray(S, h, in + 8 * VL);
+        FloatVector c3 = FloatVector.fromArray(S, h, in + 12 * VL);
+        c0.rearrange(SPREAD4_0).blend(c1.rearrange(SPREAD4_0), COLUMN_OF4_1).blend(c2.rearrange(SPREAD4_0), COLUMN_OF4_2)
+                .blend(c3.rearrange(SPREAD4_0), COLUMN_OF4_3).intoArray(dst, out);
+        c0.rearrange(SPREAD4_1).blend(c1.rearrange(SPREAD4_1), COLUMN_OF4_1).blend(c2.rearrange(SPREAD4_1), COLUMN_OF4_2)
+                .blend(c3.rearrange(SPREAD4_1), COLUMN_OF4_3).intoArray(dst, out + VL);
+        c0.rearrange(SPREAD4_2).blend(c1.rearrange(SPREAD4_2), COLUMN_OF4_1).blend(c2.rearrange(SPREAD4_2), COLUMN_OF4_2)
+                .blend(c3.rearrange(SPREAD4_2), COLUMN_OF4_3).intoArray(dst, out + 2 * VL);
+        c0.rearrange(SPREAD4_3).blend(c1.rearrange(SPREAD4_3), COLUMN_OF4_1).blend(c2.rearrange(SPREAD4_3), COLUMN_OF4_2)
+                .blend(c3.rearrange(SPREAD4_3), COLUMN_OF4_3).intoArray(dst, out + 3 * VL);
     }
 
     private static void outputRow2(float[] src, int row, int step, float[] h, int r) {
@@ -236,13 +458,13 @@ final class VectorWinograd {
         m1.sub(m2).sub(FloatVector.fromArray(S, src, row + 3 * step)).intoArray(h, (4 + r) * VL);
     }
 
-    private static void outputColumn2(float[] h, int q, float bias, float[] dst, int out, int ld, int[] origins,
-                                      int map) {
+    /** A^T down column q of H plus the bias: output rows 0 and 1 to {@code out} and {@code out + VL}. */
+    private static void outputColumn2(float[] h, int q, float bias, float[] dst, int out) {
         int col = q * 4 * VL;
         FloatVector m1 = FloatVector.fromArray(S, h, col + VL);
         FloatVector m2 = FloatVector.fromArray(S, h, col + 2 * VL);
-        FloatVector.fromArray(S, h, col).add(m1).add(m2).add(bias).intoArray(dst, out, origins, map);
-        m1.sub(m2).sub(FloatVector.fromArray(S, h, col + 3 * VL)).add(bias).intoArray(dst, out + ld, origins, map);
+        FloatVector.fromArray(S, h, col).add(m1).add(m2).add(bias).intoArray(dst, out);
+        m1.sub(m2).sub(FloatVector.fromArray(S, h, col + 3 * VL)).add(bias).intoArray(dst, out + VL);
     }
 
     private static void outputRow4(float[] src, int row, int step, float[] h, int r) {
@@ -262,8 +484,8 @@ final class VectorWinograd {
         d12.add(d34.mul(8f)).add(m5).intoArray(h, (18 + r) * VL);
     }
 
-    private static void outputColumn4(float[] h, int q, float bias, float[] dst, int out, int ld, int[] origins,
-                                      int map) {
+    /** A^T down column q of H plus the bias: output row i to {@code out + i VL}. */
+    private static void outputColumn4(float[] h, int q, float bias, float[] dst, int out) {
         int col = q * 6 * VL;
         FloatVector m0 = FloatVector.fromArray(S, h, col);
         FloatVector m1 = FloatVector.fromArray(S, h, col + VL);
@@ -275,10 +497,10 @@ final class VectorWinograd {
         FloatVector d12 = m1.sub(m2);
         FloatVector s34 = m3.add(m4);
         FloatVector d34 = m3.sub(m4);
-        m0.add(s12).add(s34).add(bias).intoArray(dst, out, origins, map);
-        d12.add(d34.mul(2f)).add(bias).intoArray(dst, out + ld, origins, map);
-        s12.add(s34.mul(4f)).add(bias).intoArray(dst, out + 2 * ld, origins, map);
-        d12.add(d34.mul(8f)).add(m5).add(bias).intoArray(dst, out + 3 * ld, origins, map);
+        m0.add(s12).add(s34).add(bias).intoArray(dst, out);
+        d12.add(d34.mul(2f)).add(bias).intoArray(dst, out + VL);
+        s12.add(s34.mul(4f)).add(bias).intoArray(dst, out + 2 * VL);
+        d12.add(d34.mul(8f)).add(m5).add(bias).intoArray(dst, out + 3 * VL);
     }
 
     /**

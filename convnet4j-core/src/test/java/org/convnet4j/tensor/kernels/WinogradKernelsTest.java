@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Winograd transforms of {@link VectorKernels} ({@link VectorWinograd}: a filter or tile per lane, gathers and
- * scatters through the tiles' origins) against their scalar twins (the interface defaults) bit for bit, for counts
- * below, at and past a vector with a scalar tail, non-zero offsets and both tile sizes; and one tile's transforms
- * against the direct 3x3 correlation they stand for.
+ * scatters through the tiles' origins, or plain loads and stores of rows side by side) against their scalar twins
+ * (the interface defaults) bit for bit, for counts below, at and past a vector with a scalar tail, non-zero offsets
+ * and both tile sizes; and one tile's transforms against the direct 3x3 correlation they stand for.
  */
 class WinogradKernelsTest {
     private static final int VL = VectorKernels.vectorLength();
@@ -67,6 +67,51 @@ class WinogradKernelsTest {
         }
     }
 
+    /**
+     * Rows of tiles laid side by side ({@link Kernels#winogradInputRows}): the vector kernels' plain loads and lane
+     * rearrangements, the scalar twin, and the gathering transform on the same tiles behind origins (each row of tiles
+     * a rows of {@code tilesW * m + 2} pixels) give the same bits; rows of 1 tile to more than a vector, in all fewer
+     * tiles than a vector, exactly one and more; a row of tiles' last tile reads its last two columns from the fringe.
+     */
+    @Test
+    void inputRowsEqualTheScalarTwinAndTheGatheredTilesBitForBit() {
+        for (int m : new int[] {2, 4}) {
+            int a = m + 2;
+            for (int tilesW : new int[] {1, 3, 7, 14, VL + 1}) {
+                for (int rows : new int[] {1, 2, 5}) {
+                    int tiles = rows * tilesW;
+                    int width = tilesW * m + 2;
+                    float[] padded = array(rows * a * width); // row k of tile row r at (r * a + k) * width
+                    int[] origins = new int[tiles];
+                    int ldK = tiles * m + 5;
+                    float[] src = array(3 + a * ldK + rows * a * 2 + 4);
+                    int fringeOff = 3 + a * ldK + 2;
+                    for (int t = 0; t < tiles; t++) {
+                        origins[t] = t / tilesW * a * width + t % tilesW * m;
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        for (int k = 0; k < a; k++) {
+                            int from = (r * a + k) * width;
+                            System.arraycopy(padded, from, src, 3 + k * ldK + r * tilesW * m, tilesW * m);
+                            src[fringeOff + (r * a + k) * 2] = padded[from + tilesW * m];
+                            src[fringeOff + (r * a + k) * 2 + 1] = padded[from + tilesW * m + 1];
+                        }
+                    }
+                    int ldE = tiles + 1;
+                    float[] gathered = array(a * a * ldE + 4);
+                    float[] expected = gathered.clone();
+                    float[] actual = gathered.clone();
+                    scalar.winogradInput(m, tiles, padded, 0, width, origins, 0, gathered, 4, ldE);
+                    scalar.winogradInputRows(m, tiles, tilesW, src, 3, ldK, fringeOff, expected, 4, ldE);
+                    vector.winogradInputRows(m, tiles, tilesW, src, 3, ldK, fringeOff, actual, 4, ldE);
+                    String what = "m=" + m + " tilesW=" + tilesW + " rows=" + rows;
+                    assertArrayEquals(gathered, expected, "scalar, " + what);
+                    assertArrayEquals(expected, actual, "vector, " + what);
+                }
+            }
+        }
+    }
+
     /** Outputs and the products' scratch (the column transforms written over them) alike. */
     @Test
     void outputTransformEqualsTheScalarTwinBitForBit() {
@@ -89,6 +134,35 @@ class WinogradKernelsTest {
                 vector.winogradOutput(m, tiles, products, 1, ldE, 0.375f, actual, 6, ld, origins, 1);
                 assertArrayEquals(expected, actual, "m=" + m + " tiles=" + tiles);
                 assertArrayEquals(scalarProducts, products, "scratch, m=" + m + " tiles=" + tiles);
+            }
+        }
+    }
+
+    /**
+     * Output rows side by side ({@link Kernels#winogradOutputRows}): the vector kernels' lane rearrangements and plain
+     * stores, the scalar twin, and the scattering transform with tile t's origin at {@code t * m} give the same bits,
+     * everything around the outputs untouched.
+     */
+    @Test
+    void outputRowsEqualTheScalarTwinAndTheScatteredTilesBitForBit() {
+        for (int m : new int[] {2, 4}) {
+            int a = m + 2;
+            for (int tiles : COUNTS) {
+                int ldI = tiles * m + 3;
+                int[] origins = new int[tiles];
+                for (int t = 0; t < tiles; t++) {
+                    origins[t] = t * m;
+                }
+                int ldE = tiles + 2;
+                float[] products = array(a * a * ldE + 1);
+                float[] scattered = array(m * ldI + 6);
+                float[] expected = scattered.clone();
+                float[] actual = scattered.clone();
+                scalar.winogradOutput(m, tiles, products, 1, ldE, 0.375f, scattered, 5, ldI, origins, 0);
+                scalar.winogradOutputRows(m, tiles, products, 1, ldE, 0.375f, expected, 5, ldI);
+                vector.winogradOutputRows(m, tiles, products, 1, ldE, 0.375f, actual, 5, ldI);
+                assertArrayEquals(scattered, expected, "scalar, m=" + m + " tiles=" + tiles);
+                assertArrayEquals(expected, actual, "vector, m=" + m + " tiles=" + tiles);
             }
         }
     }
