@@ -99,9 +99,10 @@ class GemmPoolTest {
         int kc = VectorGemm.KC;
         int nr = VectorGemm.NR;
         int mr = VectorGemm.MR;
-        // n at most m: two KC slices and a short last panel; rows not a multiple of MR; one too short to split; and
-        // n > m, which stays with the shared loop order (or the columns split, when that is on too)
-        int[][] shapes = {{200, 3 * nr + 4, kc + 9}, {9 * mr + 3, 40, 400}, {3 * mr, 20, 2000}, {40, 2 * nr + 7, 300}};
+        // n at most m and one KC slice: a short last panel; rows not a multiple of MR. Not split by rows: one too short,
+        // two KC slices, and n > m (the shared loop order, or the columns split when that is on too)
+        int[][] shapes = {{200, 3 * nr + 4, kc}, {9 * mr + 3, 40, 400}, {3 * mr, 20, 2000}, {200, 3 * nr + 4, kc + 9},
+            {40, 2 * nr + 7, 300}};
         boolean rowsBefore = VectorGemm.privateRows;
         boolean columnsBefore = VectorGemm.privateColumns;
         try {
@@ -115,7 +116,7 @@ class GemmPoolTest {
             Random random = new Random(41);
             int m = 15 * mr + 5;
             int n = 2 * nr + 9;
-            int k = kc + 3;
+            int k = kc - 3;
             int ldc = n + 5;
             float[] a = uniform(random, m * k);
             float[] b = uniform(random, n * k);
