@@ -259,13 +259,15 @@ public final class Batcher implements AutoCloseable {
     /**
      * Lets a request that fills a batch by itself ({@code maxBatch} samples or more: batching has nothing to add to
      * it) run on the thread that submits it, when the submitter allows it ({@code fullMayRunHere} of
-     * {@link #submit(Tensor, boolean, boolean, long)}), nothing is queued before it, fewer forward passes are running
-     * than there are workers (workers and such callers together never run more passes at once than the workers
-     * alone could), the thread is not one of this model's workers, and the model is small ({@link #callerRuns}'s
-     * time: a pass of a large model would hold up whatever else that thread does). The server allows it on the
-     * threads that read the request from its socket (the selectors), so that the bytes are parsed, computed on and
-     * answered where they arrived, with no hand-off to a worker and back (docs/SERVING.md, "Session of 2026-12-07
-     * 12:10-13:30"). Off by default.
+     * {@link #submit(Tensor, boolean, boolean, long)}), fewer such passes are running on callers than there are
+     * workers, the thread is not one of this model's workers, and the model is small ({@link #callerRuns}'s time: a
+     * pass of a large model would hold up whatever else that thread does, and its activations are what the workers
+     * bound). It does not wait for what is queued: the workers go on with that meanwhile, so up to twice as many
+     * passes as workers may run at once. Waiting for the queue to empty kept a server with more clients than
+     * workers (LeNet-5, 32 connections) in the workers' hands for good: with requests always queued, every new one
+     * was queued too. The server allows it on the threads that read the request from its socket (the selectors),
+     * so that the bytes are parsed, computed on and answered where they arrived, with no hand-off to a worker and
+     * back (docs/SERVING.md, "Session of 2026-12-07 12:10-13:30"). Off by default.
      */
     public Batcher fullBatchesOnCaller(boolean on) {
         this.fullBatchesOnCaller = on;
@@ -437,8 +439,8 @@ public final class Batcher implements AutoCloseable {
                     && n <= maxBatch && nanosPerSample * n < callerRunsMaxNanos) {
                 callerRunning = true;
                 inline = true;
-            } else if (fullMayRunHere && fullBatchesOnCaller && n >= maxBatch && queue.isEmpty() && !callerRunning
-                    && busy + fullOnCallers < workers.length && WORKER_OF.get() != this
+            } else if (fullMayRunHere && fullBatchesOnCaller && n >= maxBatch && !callerRunning
+                    && fullOnCallers < workers.length && WORKER_OF.get() != this
                     && nanosPerSample * n < callerRunsMaxNanos) {
                 fullOnCallers++;
                 inline = true;
@@ -500,12 +502,10 @@ public final class Batcher implements AutoCloseable {
 
     /**
      * Whether a waiting worker may start a batch as far as the layout goes: always, unless the layout follows the
-     * load and is wide (one pass at a time on every kernel thread) while another worker holds a batch;
-     * and never while full batches on their callers' threads ({@link #fullBatchesOnCaller}) take the passes the
-     * workers would run.
+     * load and is wide (one pass at a time on every kernel thread) while another worker holds a batch.
      */
     private boolean admits() {
-        return (!followLoad || narrow || busy == 0) && busy + fullOnCallers < workers.length;
+        return !followLoad || narrow || busy == 0;
     }
 
     /**

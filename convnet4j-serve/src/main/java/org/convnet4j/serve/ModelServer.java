@@ -176,10 +176,10 @@ public final class ModelServer implements AutoCloseable {
         public long resumeDelayMicros = Long.getLong("convnet4j.serve.resumeDelayMicros", 0);
         /**
          * A v2 request that fills a batch by itself (at least {@link #maxBatch} samples) of a small model (see
-         * {@link #callerRunsMicros}) is computed and answered on the selector thread that read it, when nothing is
-         * queued and fewer passes run than the model has workers ({@link Batcher#fullBatchesOnCaller}); the connector
-         * then has as many selector threads as the largest worker count, so that such requests keep every worker's
-         * core busy. Why: such a request gains nothing from batching, and handing it to a worker and its connection
+         * {@link #callerRunsMicros}) is computed and answered on the selector thread that read it, when fewer
+         * such passes run on selectors than the model has workers ({@link Batcher#fullBatchesOnCaller}: beside the
+         * workers, which go on with what is queued); the connector then has as many selector threads as the largest
+         * worker count, so that such requests keep every core busy. Why: such a request gains nothing from batching, and handing it to a worker and its connection
          * back cost two thread wake-ups and the body's trip to another core (docs/SERVING.md, "Session of 2026-12-07
          * 12:10-13:30"). Off by default until its A/B on a quiet machine; {@code
          * -Dconvnet4j.serve.fullBatchesOnSelectors=true} turns it on without a code change.

@@ -85,14 +85,16 @@ class BatcherTest {
     }
 
     /**
-     * A request that fills a batch runs on the thread that submits it when that thread may, nothing is queued and a
-     * worker's pass is free: answered before submit returns, as predict answers it. One that does not fill a batch,
-     * or whose thread may not run it, goes to the worker, as every request does without the switch. While the only
-     * worker's pass is held at a gate, a full request is queued instead (workers and callers together never run
-     * more passes than there are workers) and the worker answers it once the gate opens.
+     * A request that fills a batch runs on the thread that submits it when that thread may: answered before submit
+     * returns, as predict answers it. One that does not fill a batch, or whose thread may not run it, goes to the
+     * worker, as every request does without the switch. It does not wait for the worker: with the only worker's pass
+     * held at a gate, a full request still runs on its own thread (it reaches the gate too); a second one while
+     * that runs is queued (at most as many passes on callers as workers) and the worker answers it once the gate
+     * opens. With the old rule (run only while nothing is queued and a worker's pass is free) the gate is never
+     * reached the second time.
      */
     @Test
-    void aRequestThatFillsABatchRunsOnItsThreadOnlyWhileAWorkersPassIsFree() throws Exception {
+    void aRequestThatFillsABatchRunsOnItsThreadBesideTheWorkers() throws Exception {
         TestModels.Gate gate = TestModels.gated(8);
         Model g = gate.saved.model();
         Random r = new Random(8);
@@ -107,6 +109,7 @@ class BatcherTest {
             }
             assertEquals(0, off.fullBatchesRunOnCaller(), "without the switch every request goes to the worker");
         }
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (Batcher b = new Batcher("m", g, 4, 2_000, 16, new ServeMetrics(), 1, 1, 1).callerRuns(10_000_000)
                 .fullBatchesOnCaller(true)) {
             b.warmedUp().get(15, TimeUnit.SECONDS); // the warm-up measured the model's speed
@@ -125,13 +128,19 @@ class BatcherTest {
             int entered = gate.entered.get();
             CompletableFuture<Tensor> held = b.submit(three, false, true, Long.MAX_VALUE);
             gate.awaitEntered(entered + 1); // the worker's pass waits at the gate
+            java.util.concurrent.Future<CompletableFuture<Tensor>> beside =
+                    caller.submit(() -> b.submit(full, false, true, Long.MAX_VALUE));
+            gate.awaitEntered(entered + 2); // the caller's pass, beside the worker's
             CompletableFuture<Tensor> queued = b.submit(full, false, true, Long.MAX_VALUE);
-            assertFalse(queued.isDone(), "a full request ran on its thread while the only worker's pass was running");
+            assertFalse(queued.isDone(), "a second pass ran on a caller while one caller's pass was running");
             gate.open();
             assertArrayEquals(threeOut, held.get(15, TimeUnit.SECONDS).data());
+            assertArrayEquals(fullOut, beside.get(15, TimeUnit.SECONDS).get(15, TimeUnit.SECONDS).data());
             assertArrayEquals(fullOut, queued.get(15, TimeUnit.SECONDS).data());
-            assertEquals(1, b.fullBatchesRunOnCaller());
-            assertEquals(1, b.mostRunningAtOnce());
+            assertEquals(2, b.fullBatchesRunOnCaller());
+            assertEquals(2, b.mostRunningAtOnce());
+        } finally {
+            caller.shutdownNow();
         }
     }
 

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.Test;
 /**
  * With {@code fullBatchesOnSelectors}, 8-sample binary requests (a full batch at max batch 8) from 8 connections
  * at once are computed and answered on the selector threads that read them (one per worker), each answer the
- * model's own outputs bit for bit, never more passes at once than workers; a 1-sample request is not run as a full
- * batch (it is batched, or run alone, as without the switch). Broken, short and oversized bodies are refused as
- * without the switch: 400 or 413 with one JSON error, the whole answer as its Content-Length says. On raw sockets,
- * several requests per connection.
+ * model's own outputs bit for bit, never more passes at once than selectors and workers together; a 1-sample
+ * request is not run as a full batch (it is batched, or run alone, as without the switch). Broken, short and
+ * oversized bodies are refused as without the switch: 400 or 413 with one JSON error, the whole answer as its
+ * Content-Length says. On raw sockets, several requests per connection.
  */
 class FullBatchesOnSelectorsTest {
     private static final int SAMPLES = 8;
@@ -139,7 +139,8 @@ class FullBatchesOnSelectorsTest {
         }
         long onSelectors = batcher.fullBatchesRunOnCaller() - before;
         assertTrue(onSelectors > 0, "no full batch ran on a selector thread (of " + 8 * rounds + ")");
-        assertTrue(batcher.mostRunningAtOnce() <= 2, "passes at once: " + batcher.mostRunningAtOnce());
+        // two on the selectors at most, and the two workers with what was queued meanwhile
+        assertTrue(batcher.mostRunningAtOnce() <= 4, "passes at once: " + batcher.mostRunningAtOnce());
         assertEquals(2, server.connector().getSelectorManager().getSelectorCount(), "a selector per worker");
         assertTrue(server.metrics().render().contains("convnet4j_full_batches_on_selectors_total "
                 + batcher.fullBatchesRunOnCaller() + "\n"), server.metrics().render());
